@@ -1,0 +1,299 @@
+//! Configuration: one provider (`ProviderConfig`), or a file of named providers
+//! (`ProvidersFile`), from TOML, JSON or environment variables.
+//!
+//! ```toml
+//! default = "sales"
+//!
+//! [providers.sales]
+//! kind = "happyrobot"
+//! api_key_env = "HAPPYROBOT_API_KEY"   # or api_key = "…"
+//!
+//! [providers.support]
+//! kind = "rounded"
+//! api_key_env = "ROUNDED_API_KEY"
+//! timeout_secs = 20
+//! [providers.support.retry]
+//! max_attempts = 3
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+use crate::http::{Auth, AuthStyle, HttpClient, HttpSettings, RetryPolicy};
+use crate::{Error, ProviderKind, Result};
+
+/// How to reach one vendor account.
+///
+/// `Debug` never shows the API key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Which vendor: `happyrobot`, `voicebot` or `rounded`.
+    pub kind: ProviderKind,
+    /// The API key itself. Prefer `api_key_env` outside tests.
+    #[serde(default)]
+    pub api_key: Option<SecretString>,
+    /// The environment variable holding the API key.
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// Another base URL (a sandbox, a proxy); the vendor's own by default.
+    #[serde(default)]
+    pub base_url: Option<String>,
+    /// The longest one attempt may take, in seconds (default 30).
+    #[serde(default)]
+    pub timeout_secs: Option<f64>,
+    /// The longest connecting may take, in seconds (default 10).
+    #[serde(default)]
+    pub connect_timeout_secs: Option<f64>,
+    /// The largest response body accepted, in bytes (default 64 MiB).
+    #[serde(default)]
+    pub max_body_bytes: Option<usize>,
+    /// Allow plain `http` to hosts other than loopback (default false).
+    #[serde(default)]
+    pub allow_insecure_http: bool,
+    /// Retry bounds.
+    #[serde(default)]
+    pub retry: RetrySettings,
+    /// Vendor-specific options, read by the vendor's adapter.
+    #[serde(default)]
+    pub options: serde_json::Map<String, serde_json::Value>,
+    /// Where this config sits in its file (`providers.sales.`), for error messages.
+    #[serde(skip)]
+    path: String,
+}
+
+/// Retry bounds, as configured.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetrySettings {
+    /// Attempts in all, the first included (default 4; 1 disables retries).
+    pub max_attempts: Option<u32>,
+    /// First backoff in milliseconds (default 200).
+    pub initial_backoff_ms: Option<u64>,
+    /// Largest computed backoff in milliseconds (default 10 000).
+    pub max_backoff_ms: Option<u64>,
+    /// Total retry budget in seconds (default 60).
+    pub max_elapsed_secs: Option<f64>,
+}
+
+impl ProviderConfig {
+    /// A config for `kind` with everything else default (set a key before connecting).
+    pub fn new(kind: ProviderKind) -> Self {
+        ProviderConfig {
+            kind,
+            api_key: None,
+            api_key_env: None,
+            base_url: None,
+            timeout_secs: None,
+            connect_timeout_secs: None,
+            max_body_bytes: None,
+            allow_insecure_http: false,
+            retry: RetrySettings::default(),
+            options: serde_json::Map::new(),
+            path: String::new(),
+        }
+    }
+
+    /// Sets the API key.
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(SecretString::from(key.into()));
+        self
+    }
+
+    /// Sets the base URL.
+    pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Sets one vendor option.
+    pub fn with_option(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+        self.options.insert(key.into(), value.into());
+        self
+    }
+
+    /// Reads one provider from TOML text.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        parse_toml(text)
+    }
+
+    /// Reads one provider from JSON text.
+    pub fn from_json_str(text: &str) -> Result<Self> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut deserializer)
+            .map_err(|e| Error::config(e.path().to_string(), e.into_inner().to_string()))
+    }
+
+    /// Reads one provider from environment variables named `<prefix>KIND`, `<prefix>API_KEY`,
+    /// `<prefix>API_KEY_ENV`, `<prefix>BASE_URL`, `<prefix>TIMEOUT_SECS`, for example
+    /// `VOICEPORT_KIND=rounded VOICEPORT_API_KEY_ENV=ROUNDED_API_KEY`.
+    pub fn from_env(prefix: &str) -> Result<Self> {
+        let var = |name: &str| std::env::var(format!("{prefix}{name}")).ok();
+        let kind_name = format!("{prefix}KIND");
+        let kind = var("KIND")
+            .ok_or_else(|| Error::config(&kind_name, "not set"))?
+            .parse::<ProviderKind>()
+            .map_err(|message| Error::config(&kind_name, message))?;
+        let mut config = ProviderConfig::new(kind);
+        config.api_key = var("API_KEY").map(SecretString::from);
+        config.api_key_env = var("API_KEY_ENV");
+        config.base_url = var("BASE_URL");
+        if let Some(text) = var("TIMEOUT_SECS") {
+            let field = format!("{prefix}TIMEOUT_SECS");
+            config.timeout_secs = Some(text.parse().map_err(|_| Error::config(field, format!("{text:?} is not a number")))?);
+        }
+        config.path = prefix.to_owned();
+        Ok(config)
+    }
+
+    /// The full name of one of this config's fields, for messages (`providers.sales.base_url`).
+    pub fn field(&self, name: &str) -> String {
+        format!("{}{name}", self.path)
+    }
+
+    /// Places this config at `path` (such as `providers.sales.`) for error messages.
+    pub fn at_path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The API key: `api_key`, else the variable `api_key_env` names.
+    pub fn resolve_api_key(&self) -> Result<SecretString> {
+        if let Some(key) = &self.api_key {
+            return Ok(key.clone());
+        }
+        let Some(variable) = &self.api_key_env else {
+            return Err(Error::config(self.field("api_key"), "no API key: set api_key or api_key_env"));
+        };
+        match std::env::var(variable) {
+            Ok(key) if !key.trim().is_empty() => Ok(SecretString::from(key)),
+            Ok(_) => Err(Error::config(self.field("api_key_env"), format!("environment variable {variable} is empty"))),
+            Err(_) => Err(Error::config(self.field("api_key_env"), format!("environment variable {variable} is not set"))),
+        }
+    }
+
+    /// The transport settings, checked.
+    pub fn http_settings(&self) -> Result<HttpSettings> {
+        let defaults = HttpSettings::default();
+        let retry_defaults = RetryPolicy::default();
+        let seconds = |value: Option<f64>, name: &str, default: Duration| -> Result<Duration> {
+            match value {
+                None => Ok(default),
+                Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
+                Some(s) => Err(Error::config(self.field(name), format!("{s} is not a positive number of seconds"))),
+            }
+        };
+        let max_attempts = self.retry.max_attempts.unwrap_or(retry_defaults.max_attempts);
+        if max_attempts == 0 {
+            return Err(Error::config(self.field("retry.max_attempts"), "must be at least 1"));
+        }
+        let max_body_bytes = self.max_body_bytes.unwrap_or(defaults.max_body_bytes);
+        if max_body_bytes == 0 {
+            return Err(Error::config(self.field("max_body_bytes"), "must be at least 1"));
+        }
+        Ok(HttpSettings {
+            timeout: seconds(self.timeout_secs, "timeout_secs", defaults.timeout)?,
+            connect_timeout: seconds(self.connect_timeout_secs, "connect_timeout_secs", defaults.connect_timeout)?,
+            max_body_bytes,
+            retry: RetryPolicy {
+                max_attempts,
+                initial_backoff: self.retry.initial_backoff_ms.map(Duration::from_millis).unwrap_or(retry_defaults.initial_backoff),
+                max_backoff: self.retry.max_backoff_ms.map(Duration::from_millis).unwrap_or(retry_defaults.max_backoff),
+                max_elapsed: seconds(self.retry.max_elapsed_secs, "retry.max_elapsed_secs", retry_defaults.max_elapsed)?,
+            },
+            allow_insecure_http: self.allow_insecure_http,
+        })
+    }
+
+    /// Builds the HTTP client an adapter uses: key resolved, base URL checked, settings
+    /// applied. `default_base_url` is the vendor's production URL.
+    pub fn http_client(&self, default_base_url: &str, auth_style: AuthStyle) -> Result<HttpClient> {
+        let key = self.resolve_api_key()?;
+        let key_field = if self.api_key.is_some() { "api_key" } else { "api_key_env" };
+        let auth = Auth::new(auth_style, key, &self.field(key_field))?;
+        let base_url = self.base_url.as_deref().unwrap_or(default_base_url);
+        HttpClient::new(self.kind, base_url, &self.field("base_url"), auth, self.http_settings()?)
+    }
+
+    /// Reads the vendor options into the adapter's own type; errors name the option
+    /// (`providers.sales.options.number_id`).
+    pub fn options<T: DeserializeOwned>(&self) -> Result<T> {
+        let value = serde_json::Value::Object(self.options.clone());
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let inner = e.path().to_string();
+            let field = if inner == "." { "options".to_owned() } else { format!("options.{inner}") };
+            Error::config(self.field(&field), e.into_inner().to_string())
+        })
+    }
+}
+
+/// A file of named providers.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvidersFile {
+    /// The provider to use when none is named.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// The providers, by name.
+    #[serde(default)]
+    pub providers: BTreeMap<String, ProviderConfig>,
+}
+
+impl ProvidersFile {
+    /// Reads TOML text.
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        let mut file: ProvidersFile = parse_toml(text)?;
+        for (name, config) in &mut file.providers {
+            config.path = format!("providers.{name}.");
+        }
+        if let Some(default) = &file.default
+            && !file.providers.contains_key(default)
+        {
+            return Err(Error::config("default", format!("no provider named {default:?} in [providers]")));
+        }
+        Ok(file)
+    }
+
+    /// Reads a TOML file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::config(path.display().to_string(), format!("cannot read: {e}")))?;
+        Self::from_toml_str(&text).map_err(|e| match e {
+            Error::Config { field, message } => Error::config(field, format!("{message} (in {})", path.display())),
+            other => other,
+        })
+    }
+
+    /// The provider named `name`, or the default one when `name` is `None` (or the only
+    /// one, when there is just one).
+    pub fn get(&self, name: Option<&str>) -> Result<&ProviderConfig> {
+        let name = match (name, &self.default) {
+            (Some(name), _) => name.to_owned(),
+            (None, Some(default)) => default.clone(),
+            (None, None) if self.providers.len() == 1 => self.providers.keys().next().cloned().unwrap_or_default(),
+            (None, None) => return Err(Error::config("default", "several providers and no default: name one")),
+        };
+        self.providers
+            .get(&name)
+            .ok_or_else(|| Error::config(format!("providers.{name}"), "no such provider"))
+    }
+}
+
+fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T> {
+    let deserializer = toml::Deserializer::parse(text)
+        .map_err(|e| Error::config(".", e.message().to_owned()))?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().message().to_owned();
+        Error::config(path, message)
+    })
+}
+
+#[cfg(test)]
+mod tests;

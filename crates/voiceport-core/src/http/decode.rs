@@ -1,0 +1,159 @@
+//! Typed JSON decoding whose errors say where: the JSON path and a piece of the body.
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
+use crate::{Error, Operation, ProviderKind};
+
+/// Decodes `body` into `T`, borrowing from it where `T` borrows.
+///
+/// On failure the error names the JSON path of the offending value (`calls[3].status`)
+/// and quotes the body around it.
+pub fn decode_json<'de, T: Deserialize<'de>>(
+    provider: ProviderKind,
+    operation: Operation,
+    body: &'de [u8],
+) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        decode_error(provider, operation, body, &path, e.into_inner())
+    })?;
+    // Trailing characters after the value.
+    deserializer
+        .end()
+        .map_err(|e| decode_error(provider, operation, body, ".", e))?;
+    Ok(value)
+}
+
+/// Decodes one raw JSON value (an item of a list, say) into `T`; the error path starts
+/// with `path_prefix` (such as `calls[3]`), so it points into the whole body.
+pub fn decode_raw<'de, T: Deserialize<'de>>(
+    provider: ProviderKind,
+    operation: Operation,
+    raw: &'de RawValue,
+    path_prefix: &str,
+) -> Result<T, Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+        let path = join_path(path_prefix, &e.path().to_string());
+        decode_error(provider, operation, raw.get().as_bytes(), &path, e.into_inner())
+    })
+}
+
+fn decode_error(
+    provider: ProviderKind,
+    operation: Operation,
+    body: &[u8],
+    path: &str,
+    source: serde_json::Error,
+) -> Error {
+    Error::Decode {
+        provider,
+        operation,
+        path: if path.is_empty() { ".".to_owned() } else { path.to_owned() },
+        excerpt: excerpt(body, source.line(), source.column()),
+        message: source.to_string(),
+    }
+}
+
+fn join_path(prefix: &str, inner: &str) -> String {
+    match (prefix.is_empty(), inner == "." || inner.is_empty()) {
+        (true, true) => ".".to_owned(),
+        (true, false) => inner.to_owned(),
+        (false, true) => prefix.to_owned(),
+        (false, false) if inner.starts_with('[') => format!("{prefix}{inner}"),
+        (false, false) => format!("{prefix}.{inner}"),
+    }
+}
+
+/// Up to 60 bytes either side of (line, column), on one line, at most ~130 characters.
+pub(crate) fn excerpt(body: &[u8], line: usize, column: usize) -> String {
+    const SIDE: usize = 60;
+    let line_start = body
+        .split(|&b| b == b'\n')
+        .take(line.saturating_sub(1))
+        .map(|l| l.len() + 1)
+        .sum::<usize>();
+    let at = (line_start + column.saturating_sub(1)).min(body.len());
+    let start = at.saturating_sub(SIDE);
+    let end = (at + SIDE).min(body.len());
+    let text = String::from_utf8_lossy(&body[start..end]);
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    out.push_str(flat.trim());
+    if end < body.len() {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Page {
+        calls: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Item {
+        id: String,
+        metadata: BTreeMap<String, Vec<String>>,
+    }
+
+    #[test]
+    fn error_names_json_path_and_quotes_body() {
+        let body = br#"{"calls":[{"id":"a","metadata":{}},{"id":"b","metadata":{"tags":[1]}}]}"#;
+        let err = decode_json::<Page>(ProviderKind::HappyRobot, Operation::ListCalls, body).unwrap_err();
+        match &err {
+            Error::Decode { path, excerpt, message, .. } => {
+                assert_eq!(path, "calls[1].metadata.tags[0]");
+                assert!(excerpt.contains("\"tags\":[1]"), "{excerpt}");
+                assert!(message.contains("invalid type"), "{message}");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.starts_with("happyrobot list_calls: cannot decode response at `calls[1].metadata.tags[0]`"), "{text}");
+    }
+
+    #[test]
+    fn malformed_and_truncated_json_are_decode_errors() {
+        for body in [&b"{\"calls\": ["[..], b"<html>502</html>", b"", b"{\"calls\":[]} trailing"] {
+            let err = decode_json::<Page>(ProviderKind::Rounded, Operation::ListCalls, body).unwrap_err();
+            assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn raw_item_paths_are_prefixed() {
+        let raw: Box<RawValue> = serde_json::from_str(r#"{"id": 5, "metadata": {}}"#).unwrap();
+        let err = decode_raw::<Item>(ProviderKind::Voicebot, Operation::ListCalls, &raw, "[7]").unwrap_err();
+        assert!(matches!(&err, Error::Decode { path, .. } if path == "[7].id"), "{err:?}");
+        let err = decode_raw::<Item>(ProviderKind::Voicebot, Operation::ListCalls, &raw, "data[2]").unwrap_err();
+        assert!(matches!(&err, Error::Decode { path, .. } if path == "data[2].id"), "{err:?}");
+    }
+
+    #[test]
+    fn excerpt_is_short_and_single_line() {
+        let body = format!("{{\n\"a\": \"{}\",\n\"b\": x}}", "y".repeat(500));
+        let text = excerpt(body.as_bytes(), 3, 6);
+        assert!(text.len() < 200, "{text}");
+        assert!(!text.contains('\n'));
+        assert!(text.contains("\"b\": x"), "{text}");
+        // Multi-byte characters cut in the middle do not panic.
+        let body = "é".repeat(100);
+        let _ = excerpt(body.as_bytes(), 1, 61);
+    }
+}

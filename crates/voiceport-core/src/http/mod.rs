@@ -1,0 +1,440 @@
+//! The HTTP plumbing every adapter shares, written once: auth, retries, timeouts, the body
+//! cap, decoding with JSON paths, percent-encoded paths, and tracing.
+//!
+//! An adapter describes a request with [`Request`], sends it with [`HttpClient::send`] and
+//! decodes the [`Response`]. Error statuses become [`Error`] kinds here, so every adapter
+//! maps them the same way.
+
+mod auth;
+mod decode;
+mod endpoint;
+mod error_body;
+mod retry;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::{Method, StatusCode};
+use serde::{Deserialize, Serialize};
+use tracing::Instrument;
+use url::Url;
+
+pub use auth::{Auth, AuthStyle};
+pub use decode::{decode_json, decode_raw};
+pub use retry::{RetryMode, RetryPolicy};
+
+use crate::{Error, Operation, ProviderKind, Result};
+
+/// Transport settings of one provider connection.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    /// The longest one attempt may take, body included.
+    pub timeout: Duration,
+    /// The longest connecting may take.
+    pub connect_timeout: Duration,
+    /// The largest response body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Retry bounds.
+    pub retry: RetryPolicy,
+    /// Allow plain `http` to hosts other than loopback.
+    pub allow_insecure_http: bool,
+}
+
+impl Default for HttpSettings {
+    fn default() -> Self {
+        HttpSettings {
+            timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(10),
+            max_body_bytes: 64 * 1024 * 1024,
+            retry: RetryPolicy::default(),
+            allow_insecure_http: false,
+        }
+    }
+}
+
+/// A connection to one vendor account: base URL, key, and transport settings. Cheap to
+/// clone (shared inside).
+#[derive(Clone, Debug)]
+pub struct HttpClient {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    provider: ProviderKind,
+    base_url: Url,
+    auth: Auth,
+    client: reqwest::Client,
+    settings: HttpSettings,
+}
+
+impl HttpClient {
+    /// A client for `provider` at `base_url` (checked: https, or http to loopback unless
+    /// insecure HTTP is allowed). `base_url_field` names the config field in errors.
+    pub fn new(
+        provider: ProviderKind,
+        base_url: &str,
+        base_url_field: &str,
+        auth: Auth,
+        settings: HttpSettings,
+    ) -> Result<Self> {
+        let base_url = endpoint::parse_base_url(base_url, settings.allow_insecure_http, base_url_field)?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.timeout)
+            // Never follow redirects: a redirect to another host would carry the API-key
+            // header along (reqwest only strips `Authorization`).
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("voiceport/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))?;
+        Ok(HttpClient {
+            inner: Arc::new(Inner {
+                provider,
+                base_url,
+                auth,
+                client,
+                settings,
+            }),
+        })
+    }
+
+    /// Which vendor this client talks to.
+    pub fn provider(&self) -> ProviderKind {
+        self.inner.provider
+    }
+
+    /// The base URL requests are relative to.
+    pub fn base_url(&self) -> &Url {
+        &self.inner.base_url
+    }
+
+    /// Sends `request`, retrying as its [`RetryMode`] and the policy allow.
+    ///
+    /// Returns the response for 2xx (and 3xx, which is never followed); every other status
+    /// becomes the matching [`Error`] kind, with the vendor's message and field details.
+    pub async fn send(&self, request: Request) -> Result<Response> {
+        let span = tracing::debug_span!(
+            "voiceport.request",
+            provider = %self.inner.provider,
+            operation = %request.operation,
+            call_id = request.call_id.as_deref().unwrap_or(""),
+            method = %request.method,
+        );
+        self.send_with_retries(request).instrument(span).await
+    }
+
+    async fn send_with_retries(&self, mut request: Request) -> Result<Response> {
+        let provider = self.inner.provider;
+        let body = match request.body.take() {
+            Some(Ok(bytes)) => Some(bytes),
+            Some(Err(message)) => {
+                return Err(Error::invalid_input(provider, request.operation, message));
+            }
+            None => None,
+        };
+        let base = request.base.as_ref().unwrap_or(&self.inner.base_url);
+        let url = endpoint::join(base, &request.segments, &request.query);
+        let started = Instant::now();
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let result = self.attempt(&request, &url, body.as_deref()).await;
+            let error = match result {
+                Ok(response) => return Ok(response),
+                Err(error) => error,
+            };
+            let settings = &self.inner.settings;
+            match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
+                Some(delay) => {
+                    tracing::debug!(attempt = attempts, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                    tokio::time::sleep(delay).await;
+                }
+                None => {
+                    tracing::debug!(attempt = attempts, error = %error, "giving up");
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    async fn attempt(&self, request: &Request, url: &Url, body: Option<&[u8]>) -> Result<Response> {
+        let inner = &*self.inner;
+        let (provider, operation) = (inner.provider, request.operation);
+        let (auth_name, auth_value) = inner.auth.header();
+        let mut builder = inner
+            .client
+            .request(request.method.clone(), url.clone())
+            .header(auth_name, auth_value.clone())
+            .header(ACCEPT, "application/json");
+        for (name, value) in &request.headers {
+            builder = builder.header(name, value.clone());
+        }
+        if let Some(body) = body {
+            builder = builder
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.to_vec());
+        }
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| transport_error(provider, operation, e))?;
+        let status = response.status();
+        let headers = std::mem::take(response.headers_mut());
+        let body = read_capped(&mut response, inner.settings.max_body_bytes, provider, operation).await;
+        tracing::debug!(status = status.as_u16(), "response");
+        if status.is_success() || status.is_redirection() {
+            return Ok(Response {
+                provider,
+                operation,
+                status: status.as_u16(),
+                headers,
+                body: body?,
+            });
+        }
+        // An error body that is too large or broken still leaves the status to act on.
+        let body = body.unwrap_or_default();
+        Err(status_error(provider, operation, status, &headers, &body))
+    }
+}
+
+async fn read_capped(
+    response: &mut reqwest::Response,
+    limit: usize,
+    provider: ProviderKind,
+    operation: Operation,
+) -> Result<Vec<u8>> {
+    let too_large = || Error::BodyTooLarge {
+        provider,
+        operation,
+        limit,
+    };
+    let announced = response.content_length().unwrap_or(0);
+    if announced > limit as u64 {
+        return Err(too_large());
+    }
+    let mut body = Vec::with_capacity(announced as usize);
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_error(provider, operation, e))?
+    {
+        if body.len() + chunk.len() > limit {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+fn transport_error(provider: ProviderKind, operation: Operation, error: reqwest::Error) -> Error {
+    // A connect error means no byte of the request left this machine.
+    let sent = !error.is_connect();
+    if error.is_timeout() {
+        Error::Timeout {
+            provider,
+            operation,
+            sent,
+        }
+    } else {
+        Error::Transport {
+            provider,
+            operation,
+            sent,
+            source: Box::new(error),
+        }
+    }
+}
+
+fn status_error(
+    provider: ProviderKind,
+    operation: Operation,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Error {
+    let vendor = error_body::parse_error_body(body);
+    let message = vendor.message;
+    let code = status.as_u16();
+    match code {
+        400 | 422 => Error::InvalidRequest {
+            provider,
+            operation,
+            status: Some(code),
+            message: message.unwrap_or_else(|| status.canonical_reason().unwrap_or("rejected").to_owned()),
+            details: vendor.details,
+        },
+        401 | 403 => Error::Unauthorized {
+            provider,
+            operation,
+            status: code,
+            message,
+        },
+        404 | 410 => Error::NotFound {
+            provider,
+            operation,
+            message,
+        },
+        409 => Error::Conflict {
+            provider,
+            operation,
+            message,
+        },
+        429 => Error::RateLimited {
+            provider,
+            operation,
+            retry_after: retry::parse_retry_after(headers, chrono::Utc::now()),
+            message,
+        },
+        500..=599 => Error::Server {
+            provider,
+            operation,
+            status: code,
+            retry_after: retry::parse_retry_after(headers, chrono::Utc::now()),
+            message,
+        },
+        _ => Error::UnexpectedStatus {
+            provider,
+            operation,
+            status: code,
+            message,
+        },
+    }
+}
+
+/// One request to a vendor, described before it is sent.
+#[derive(Debug)]
+pub struct Request {
+    method: Method,
+    operation: Operation,
+    segments: Vec<String>,
+    query: Vec<(String, String)>,
+    body: Option<std::result::Result<Vec<u8>, String>>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    retry: RetryMode,
+    call_id: Option<String>,
+    base: Option<Url>,
+}
+
+impl Request {
+    /// A request for `operation` to the base URL plus `segments`, each percent-encoded as
+    /// one path segment (an id containing `/` cannot reach another path).
+    pub fn new<I, S>(method: Method, operation: Operation, segments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Request {
+            method,
+            operation,
+            segments: segments.into_iter().map(Into::into).collect(),
+            query: Vec::new(),
+            body: None,
+            headers: Vec::new(),
+            retry: RetryMode::Idempotent,
+            call_id: None,
+            base: None,
+        }
+    }
+
+    /// A `GET`.
+    pub fn get<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+        Request::new(Method::GET, operation, segments)
+    }
+
+    /// A `POST`.
+    pub fn post<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+        Request::new(Method::POST, operation, segments)
+    }
+
+    /// A `PATCH`.
+    pub fn patch<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+        Request::new(Method::PATCH, operation, segments)
+    }
+
+    /// A `DELETE`.
+    pub fn delete<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+        Request::new(Method::DELETE, operation, segments)
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
+        self.query.push((key.into(), value.to_string()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is `Some`.
+    pub fn query_opt<V: ToString>(self, key: impl Into<String>, value: Option<V>) -> Self {
+        match value {
+            Some(value) => self.query(key, value),
+            None => self,
+        }
+    }
+
+    /// Sets a JSON body.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(serde_json::to_vec(body).map_err(|e| format!("cannot encode the request body: {e}")));
+        self
+    }
+
+    /// Adds a header (not for secrets: the API key is added by the client).
+    pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.headers.push((name, value));
+        self
+    }
+
+    /// Marks the request as creating something: it is retried only when it certainly was
+    /// not sent (a connection refused), never after it may have reached the vendor.
+    pub fn not_retried_after_send(mut self) -> Self {
+        self.retry = RetryMode::NotAfterSend;
+        self
+    }
+
+    /// Names the call the request is about (for tracing).
+    pub fn call_id(mut self, id: impl Into<String>) -> Self {
+        self.call_id = Some(id.into());
+        self
+    }
+
+    /// Sends this request to another base URL of the same vendor (a second host).
+    pub fn with_base(mut self, base: Url) -> Self {
+        self.base = Some(base);
+        self
+    }
+
+    /// Its retry mode.
+    pub fn retry_mode(&self) -> RetryMode {
+        self.retry
+    }
+}
+
+/// A successful (2xx or 3xx) response, body read in full (within the cap).
+#[derive(Debug)]
+pub struct Response {
+    provider: ProviderKind,
+    operation: Operation,
+    /// The HTTP status.
+    pub status: u16,
+    /// The response headers.
+    pub headers: HeaderMap,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    /// Decodes the body as JSON into `T` (borrowing from the body where `T` borrows).
+    pub fn json<'de, T: Deserialize<'de>>(&'de self) -> Result<T> {
+        decode_json(self.provider, self.operation, &self.body)
+    }
+
+    /// Whether the body is empty or only whitespace (for endpoints that answer with none).
+    pub fn is_empty(&self) -> bool {
+        self.body.iter().all(u8::is_ascii_whitespace)
+    }
+
+    /// The `Location` header of a redirect, if any.
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get(reqwest::header::LOCATION)?.to_str().ok()
+    }
+}

@@ -1,0 +1,192 @@
+//! When to try a request again, and how long to wait first.
+
+use std::hash::{BuildHasher, RandomState};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+
+use crate::Error;
+
+/// Bounds on retrying: attempts, backoff and total time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 = never retry).
+    pub max_attempts: u32,
+    /// The backoff before the first retry (doubled each time, then jittered).
+    pub initial_backoff: Duration,
+    /// The longest computed backoff (a vendor's `Retry-After` may ask for more).
+    pub max_backoff: Duration,
+    /// No retry starts if it would end its wait later than this after the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            initial_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(10),
+            max_elapsed: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// A policy that never retries.
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// The wait before retry number `retry` (1-based): exponential, capped, with "equal
+    /// jitter" (uniform between half and all of the exponential value) so that clients
+    /// that failed together do not retry together.
+    pub fn backoff(&self, retry: u32) -> Duration {
+        let exponent = retry.saturating_sub(1).min(30);
+        let full = self
+            .initial_backoff
+            .saturating_mul(1u32 << exponent)
+            .min(self.max_backoff);
+        full.mul_f64(0.5 + 0.5 * unit_random())
+    }
+}
+
+/// May a request be sent again after it may have reached the vendor?
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    /// Reads and idempotent writes: retry on 429, 5xx, timeouts and broken connections.
+    Idempotent,
+    /// Creates something (a dial): retry only when the request certainly was not sent.
+    NotAfterSend,
+}
+
+/// The wait before the next attempt, or `None` to give up and return `error`.
+pub(crate) fn next_delay(
+    policy: &RetryPolicy,
+    mode: RetryMode,
+    attempts_made: u32,
+    started: Instant,
+    error: &Error,
+) -> Option<Duration> {
+    if attempts_made >= policy.max_attempts {
+        return None;
+    }
+    let retry_allowed = match error {
+        Error::Timeout { sent, .. } | Error::Transport { sent, .. } => {
+            !*sent || mode == RetryMode::Idempotent
+        }
+        Error::RateLimited { .. } | Error::Server { .. } => mode == RetryMode::Idempotent,
+        _ => false,
+    };
+    if !retry_allowed {
+        return None;
+    }
+    let delay = error.retry_after().unwrap_or_else(|| policy.backoff(attempts_made));
+    (started.elapsed() + delay <= policy.max_elapsed).then_some(delay)
+}
+
+/// Reads `Retry-After`: delay-seconds (integer or decimal) or an HTTP date.
+pub(crate) fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = text.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+    }
+    let date = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
+    Some((date - now).to_std().unwrap_or(Duration::ZERO))
+}
+
+/// A number in [0, 1), from the standard library's randomly keyed hasher (no RNG crate
+/// needed for jitter).
+fn unit_random() -> f64 {
+    let bits = RandomState::new().hash_one(Instant::now());
+    (bits >> 11) as f64 / (1u64 << 53) as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Operation, ProviderKind};
+    use reqwest::header::HeaderValue;
+
+    fn server_error(retry_after: Option<Duration>) -> Error {
+        Error::Server {
+            provider: ProviderKind::HappyRobot,
+            operation: Operation::GetCall,
+            status: 503,
+            retry_after,
+            message: None,
+        }
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered() {
+        let policy = RetryPolicy {
+            max_attempts: 10,
+            initial_backoff: Duration::from_millis(100),
+            max_backoff: Duration::from_millis(1000),
+            max_elapsed: Duration::from_secs(60),
+        };
+        for retry in 1..=8u32 {
+            let full = Duration::from_millis(100 * 2u64.pow(retry - 1)).min(Duration::from_millis(1000));
+            for _ in 0..50 {
+                let d = policy.backoff(retry);
+                assert!(d >= full / 2 && d <= full, "retry {retry}: {d:?} vs {full:?}");
+            }
+        }
+        let samples: std::collections::HashSet<Duration> = (0..50).map(|_| policy.backoff(3)).collect();
+        assert!(samples.len() > 1, "backoff is not jittered");
+    }
+
+    #[test]
+    fn which_errors_retry_in_which_mode() {
+        let policy = RetryPolicy::default();
+        let start = Instant::now();
+        let sent_timeout = Error::Timeout { provider: ProviderKind::Rounded, operation: Operation::Dial, sent: true };
+        let unsent = Error::Transport {
+            provider: ProviderKind::Rounded,
+            operation: Operation::Dial,
+            sent: false,
+            source: "refused".into(),
+        };
+        let not_found = Error::NotFound { provider: ProviderKind::Rounded, operation: Operation::GetCall, message: None };
+
+        assert!(next_delay(&policy, RetryMode::Idempotent, 1, start, &server_error(None)).is_some());
+        assert!(next_delay(&policy, RetryMode::NotAfterSend, 1, start, &server_error(None)).is_none());
+        assert!(next_delay(&policy, RetryMode::Idempotent, 1, start, &sent_timeout).is_some());
+        assert!(next_delay(&policy, RetryMode::NotAfterSend, 1, start, &sent_timeout).is_none());
+        assert!(next_delay(&policy, RetryMode::NotAfterSend, 1, start, &unsent).is_some());
+        assert!(next_delay(&policy, RetryMode::Idempotent, 1, start, &not_found).is_none());
+        assert!(next_delay(&policy, RetryMode::Idempotent, 4, start, &server_error(None)).is_none());
+    }
+
+    #[test]
+    fn retry_after_is_honoured_within_the_budget() {
+        let policy = RetryPolicy { max_elapsed: Duration::from_secs(5), ..RetryPolicy::default() };
+        let start = Instant::now();
+        let asked = Duration::from_secs(3);
+        assert_eq!(next_delay(&policy, RetryMode::Idempotent, 1, start, &server_error(Some(asked))), Some(asked));
+        let too_long = Duration::from_secs(30);
+        assert_eq!(next_delay(&policy, RetryMode::Idempotent, 1, start, &server_error(Some(too_long))), None);
+    }
+
+    #[test]
+    fn retry_after_parses_seconds_and_dates() {
+        let now: DateTime<Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(7)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("0.25"));
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_millis(250)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 22 Nov 2026 10:00:12 GMT"));
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(12)));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 22 Nov 2026 09:00:00 GMT"));
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(parse_retry_after(&headers, now), None);
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
+        assert_eq!(parse_retry_after(&headers, now), None);
+    }
+}

@@ -1,0 +1,175 @@
+//! Identifier newtypes, so that a call id is never passed where a note id is expected.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Operation, ProviderKind};
+
+macro_rules! id_newtype {
+    ($(#[$meta:meta])* $name:ident) => {
+        $(#[$meta])*
+        #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Wraps a vendor's id string.
+            pub fn new(id: impl Into<String>) -> Self {
+                Self(id.into())
+            }
+
+            /// The id as the vendor spells it.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+
+            /// Unwraps the id string.
+            pub fn into_inner(self) -> String {
+                self.0
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(id: String) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(id: &str) -> Self {
+                Self(id.to_owned())
+            }
+        }
+
+        impl AsRef<str> for $name {
+            fn as_ref(&self) -> &str {
+                &self.0
+            }
+        }
+    };
+}
+
+id_newtype!(
+    /// A call's id, as the vendor issued it.
+    CallId
+);
+id_newtype!(
+    /// A note's id (HappyRobot notes).
+    NoteId
+);
+id_newtype!(
+    /// An agent's or assistant's id.
+    AgentId
+);
+id_newtype!(
+    /// A campaign's id.
+    CampaignId
+);
+id_newtype!(
+    /// An organization's (account's) id.
+    OrganizationId
+);
+
+/// The shape a vendor's path ids must have; checked before any request is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum IdFormat {
+    /// Any non-empty string without control characters.
+    NonEmpty,
+    /// Exactly this many ASCII alphanumeric characters (HappyRobot: 24).
+    Alphanumeric(usize),
+    /// An RFC 4122 UUID in its 36-character hyphenated form, any version.
+    Uuid,
+}
+
+impl IdFormat {
+    /// Whether `id` has this shape.
+    pub fn matches(self, id: &str) -> bool {
+        if id.is_empty() || id.chars().any(char::is_control) {
+            return false;
+        }
+        match self {
+            IdFormat::NonEmpty => true,
+            IdFormat::Alphanumeric(len) => {
+                id.len() == len && id.bytes().all(|b| b.is_ascii_alphanumeric())
+            }
+            IdFormat::Uuid => {
+                id.len() == 36
+                    && id.bytes().enumerate().all(|(i, b)| match i {
+                        8 | 13 | 18 | 23 => b == b'-',
+                        _ => b.is_ascii_hexdigit(),
+                    })
+            }
+        }
+    }
+
+    /// Returns `Ok` if `id` has this shape, else an invalid-request error naming the id.
+    pub fn check(
+        self,
+        provider: ProviderKind,
+        operation: Operation,
+        what: &str,
+        id: &str,
+    ) -> Result<(), Error> {
+        if self.matches(id) {
+            return Ok(());
+        }
+        let expected = match self {
+            IdFormat::NonEmpty => "a non-empty id".to_owned(),
+            IdFormat::Alphanumeric(len) => format!("{len} alphanumeric characters"),
+            IdFormat::Uuid => "a UUID".to_owned(),
+        };
+        Err(Error::InvalidRequest {
+            provider,
+            operation,
+            status: None,
+            message: format!("{what} {id:?} is malformed: expected {expected}"),
+            details: Vec::new(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_accept_and_reject() {
+        assert!(IdFormat::Alphanumeric(24).matches("65a1f0c2b3d4e5f601234567"));
+        assert!(!IdFormat::Alphanumeric(24).matches("65a1f0c2b3d4e5f60123456"));
+        assert!(!IdFormat::Alphanumeric(24).matches("65a1f0c2b3d4e5f60123456/"));
+        assert!(IdFormat::Uuid.matches("019d2ad0-6eb1-7aac-9377-0fc25d8bc1ad"));
+        assert!(!IdFormat::Uuid.matches("019d2ad0x6eb1-7aac-9377-0fc25d8bc1ad"));
+        assert!(!IdFormat::NonEmpty.matches(""));
+        assert!(!IdFormat::NonEmpty.matches("a\nb"));
+        assert!(IdFormat::NonEmpty.matches("any/thing"));
+    }
+
+    #[test]
+    fn check_names_the_bad_id() {
+        let err = IdFormat::Uuid
+            .check(ProviderKind::Rounded, Operation::GetCall, "call id", "nope")
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("\"nope\""), "{text}");
+        assert!(text.contains("rounded"), "{text}");
+    }
+
+    #[test]
+    fn ids_serialize_transparently() {
+        let id = CallId::new("abc");
+        assert_eq!(serde_json::to_string(&id).unwrap(), "\"abc\"");
+        assert_eq!(format!("{id:?}"), "CallId(\"abc\")");
+    }
+}

@@ -1,0 +1,70 @@
+//! The port of [voiceport](https://docs.rs/voiceport): one call model, one trait, one error
+//! type and one HTTP stack for every voice-AI vendor.
+//!
+//! Applications normally use the `voiceport` facade crate, which re-exports everything here
+//! and adds `connect`. Adapter crates build on this crate alone.
+//!
+//! ```
+//! use voiceport_core::{Call, CallId, CallQuery, CallStatus, Direction, ProviderKind};
+//!
+//! // A normalized call, as every adapter produces it.
+//! let mut call = Call::new(CallId::new("65a1f0c2b3d4e5f601234567"), ProviderKind::HappyRobot);
+//! call.status = CallStatus::Completed;
+//! call.vendor_status = Some("Completed".into());
+//! call.direction = Some(Direction::Outbound);
+//!
+//! // The same query means the same thing for every vendor.
+//! let query = CallQuery { statuses: vec![CallStatus::Completed], ..Default::default() };
+//! assert!(query.matches(&call));
+//!
+//! // The normalized form is stable JSON (the vendor payload stays out of it).
+//! let json = serde_json::to_value(&call).unwrap();
+//! assert_eq!(json["status"], "completed");
+//! assert_eq!(json["vendor_status"], "Completed");
+//! ```
+//!
+//! What lives here:
+//! - the model: [`Call`], [`Transcript`], [`CallStatus`], [`EndReason`], [`CallEvent`] …;
+//! - the port: [`VoiceProvider`], [`Capabilities`], [`VoiceProviderExt`] (streams, waiting);
+//! - requests: [`CallQuery`], [`DialRequest`], [`CallUpdate`], [`NoteInput`];
+//! - paging: [`PageCursor`], [`CallPage`];
+//! - errors: [`Error`], with [`Error::is_retryable`] and [`Error::outcome`];
+//! - configuration: [`ProviderConfig`], [`ProvidersFile`];
+//! - [`http`]: what adapters share (auth, retries, timeouts, body cap, decoding).
+
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+mod config;
+mod error;
+mod event;
+pub mod http;
+mod ids;
+mod kind;
+mod model;
+mod open_enum;
+mod paging;
+mod provider;
+mod request;
+#[cfg(feature = "insta")]
+pub mod snapshot;
+
+pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
+pub use error::{Error, FieldError, RequestOutcome, Result};
+pub use event::CallEvent;
+pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId};
+pub use kind::{Operation, ProviderKind};
+pub use model::*;
+pub use paging::{CallPage, PageCursor, call_stream, page_stream};
+pub use provider::{Capabilities, VoiceProvider, VoiceProviderExt};
+pub use request::{
+    CallQuery, CallUpdate, DialOutcome, DialRequest, MetadataMode, NoteInput, SortOrder,
+};
+
+// Re-exported so adapters and users name the same versions.
+pub use async_trait::async_trait;
+pub use secrecy::{ExposeSecret, SecretString};
+
+#[doc(hidden)]
+pub mod __private {
+    pub use serde;
+}

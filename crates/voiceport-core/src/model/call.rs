@@ -1,0 +1,221 @@
+//! The unified `Call`: one shape for every vendor.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{CallKind, CallStatus, Direction, EndReason, Transcript, VendorPayload};
+use crate::{AgentId, CallId, CampaignId, NoteId, OrganizationId, ProviderKind};
+
+/// One call, normalized. Every vendor's call maps to this shape.
+///
+/// Serializing a `Call` gives the normalized form: fields in a fixed order, maps sorted by
+/// key, the vendor JSON left out. The vendor JSON is kept, byte for byte, behind
+/// [`Call::vendor_payload`].
+///
+/// The struct is `#[non_exhaustive]` so that fields can be added without breaking users:
+/// build one with [`Call::new`] and assign fields.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Call {
+    /// The vendor's call id.
+    pub id: CallId,
+    /// Which vendor the call came from.
+    pub provider: ProviderKind,
+    /// The vendor account (organization) the call belongs to.
+    pub organization_id: Option<OrganizationId>,
+    /// The call this one repeats or follows up, if any.
+    pub parent_call_id: Option<CallId>,
+    /// The campaign that placed the call, if any.
+    pub campaign_id: Option<CampaignId>,
+    /// A display name, where the vendor has one.
+    pub name: Option<String>,
+    /// Phone, web or chat.
+    pub kind: CallKind,
+    /// Inbound or outbound, where known.
+    pub direction: Option<Direction>,
+    /// The normalized status.
+    pub status: CallStatus,
+    /// The vendor's status string, verbatim.
+    pub vendor_status: Option<String>,
+    /// Why the call ended, where known.
+    pub end_reason: Option<EndReason>,
+    /// The calling number (E.164 as the vendor gives it).
+    pub from: Option<String>,
+    /// The called number (E.164 as the vendor gives it).
+    pub to: Option<String>,
+    /// The AI agent / assistant / use case that handled the call.
+    pub agent: Option<AgentRef>,
+    /// The conversation language (BCP 47 as the vendor gives it).
+    pub language: Option<String>,
+    /// When the call record was created (UTC).
+    pub created_at: Option<DateTime<Utc>>,
+    /// When a scheduled call is due (UTC).
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// When the call connected (UTC).
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the call ended (UTC).
+    pub ended_at: Option<DateTime<Utc>>,
+    /// How long the call lasted, in seconds.
+    pub duration_secs: Option<f64>,
+    /// What was said, when the vendor includes it with the call.
+    pub transcript: Option<Transcript>,
+    /// Where to download the recording.
+    pub recording: Option<Recording>,
+    /// Summary, evaluation, classification and extracted data.
+    pub analysis: Analysis,
+    /// Notes people added to the call (HappyRobot).
+    pub notes: Vec<Note>,
+    /// Ratings people gave the call (HappyRobot).
+    pub ratings: Vec<Rating>,
+    /// Tags on the call.
+    pub tags: Vec<String>,
+    /// The caller's own key/value data attached to the call.
+    pub metadata: BTreeMap<String, Value>,
+    /// What the call cost.
+    pub cost: Option<Cost>,
+    #[serde(skip)]
+    vendor_payload: Option<VendorPayload>,
+}
+
+impl Call {
+    /// A call with an id and a provider; every other field empty or unknown.
+    pub fn new(id: CallId, provider: ProviderKind) -> Self {
+        Call {
+            id,
+            provider,
+            organization_id: None,
+            parent_call_id: None,
+            campaign_id: None,
+            name: None,
+            kind: CallKind::Phone,
+            direction: None,
+            status: CallStatus::Unknown,
+            vendor_status: None,
+            end_reason: None,
+            from: None,
+            to: None,
+            agent: None,
+            language: None,
+            created_at: None,
+            scheduled_for: None,
+            started_at: None,
+            ended_at: None,
+            duration_secs: None,
+            transcript: None,
+            recording: None,
+            analysis: Analysis::default(),
+            notes: Vec::new(),
+            ratings: Vec::new(),
+            tags: Vec::new(),
+            metadata: BTreeMap::new(),
+            cost: None,
+            vendor_payload: None,
+        }
+    }
+
+    /// The exact vendor JSON this call was normalized from, when it came from a vendor.
+    pub fn vendor_payload(&self) -> Option<&VendorPayload> {
+        self.vendor_payload.as_ref()
+    }
+
+    /// Attaches the vendor JSON this call was normalized from.
+    pub fn set_vendor_payload(&mut self, payload: VendorPayload) {
+        self.vendor_payload = Some(payload);
+    }
+
+    /// Removes and returns the vendor JSON.
+    pub fn take_vendor_payload(&mut self) -> Option<VendorPayload> {
+        self.vendor_payload.take()
+    }
+}
+
+/// The agent, assistant or use case that handled a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentRef {
+    /// Its id.
+    pub id: Option<AgentId>,
+    /// Its display name.
+    pub name: Option<String>,
+}
+
+/// Where to download a call's recording.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recording {
+    /// The mono (mixed) recording.
+    pub mono_url: Option<String>,
+    /// The stereo recording (one channel per party).
+    pub stereo_url: Option<String>,
+    /// When pre-signed URLs stop working, where known.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// What the vendor's analysis made of the call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// A short summary of the conversation.
+    pub summary: Option<String>,
+    /// The vendor's success evaluation, verbatim (`"true"`, `"8"`, `"PASS"` …).
+    pub success_evaluation: Option<String>,
+    /// The outcome class the vendor assigned.
+    pub classification: Option<Classification>,
+    /// Structured data extracted from the conversation.
+    pub extracted: BTreeMap<String, Value>,
+}
+
+/// An outcome class and the model's reasoning for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Classification {
+    /// The class.
+    pub tag: String,
+    /// Why.
+    pub reasoning: Option<String>,
+}
+
+/// A note a person added to a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Note {
+    /// The note's id.
+    pub id: NoteId,
+    /// Its text.
+    pub content: String,
+    /// Who wrote it (the vendor's user id).
+    pub author: Option<String>,
+    /// Whether it is flagged for attention.
+    pub flagged: bool,
+    /// When it was written.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// A rating a person gave a call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rating {
+    /// The rating, as the vendor spells it (HappyRobot: an emoji such as `✅`).
+    pub value: String,
+    /// Who rated (an email address).
+    pub by: Option<String>,
+    /// When.
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// What a call cost.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Cost {
+    /// The total.
+    pub total: Option<f64>,
+    /// ISO 4217 currency code, where the vendor states it.
+    pub currency: Option<String>,
+    /// Per-component costs (telephony, transcription, LLM, voice …).
+    pub breakdown: Vec<CostItem>,
+}
+
+/// One component of a call's cost.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CostItem {
+    /// The component, as the vendor names it (`voip`, `transcriber`, `llm`, `tts` …).
+    pub component: String,
+    /// Its cost.
+    pub amount: f64,
+}

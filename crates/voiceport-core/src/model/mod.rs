@@ -1,0 +1,13 @@
+//! The unified model: what a call looks like whichever vendor placed it.
+
+mod call;
+mod payload;
+mod status;
+mod transcript;
+
+pub use call::{
+    AgentRef, Analysis, Call, Classification, Cost, CostItem, Note, Rating, Recording,
+};
+pub use payload::VendorPayload;
+pub use status::{CallKind, CallStatus, Direction, EndReason, EndReasonCategory};
+pub use transcript::{Speaker, ToolCall, ToolResult, Transcript, Utterance};

@@ -1,0 +1,201 @@
+//! What kind of call, which way, how far along, and why it ended.
+
+use serde::{Deserialize, Serialize};
+
+/// The normalized status of a call: the same meaning for every vendor.
+///
+/// The vendor's own string is kept next to it in [`Call::vendor_status`](crate::Call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CallStatus {
+    /// Scheduled for a later time.
+    Scheduled,
+    /// Accepted, waiting to be placed.
+    Queued,
+    /// Being dialed or ringing.
+    Ringing,
+    /// Connected and live.
+    InProgress,
+    /// Being forwarded, or handed over to another party.
+    Transferred,
+    /// Ended after a conversation.
+    Completed,
+    /// Nobody answered.
+    NoAnswer,
+    /// The line was busy.
+    Busy,
+    /// An answering machine or voicemail picked up.
+    Voicemail,
+    /// Canceled before it took place.
+    Canceled,
+    /// Failed (an error on the vendor's or carrier's side).
+    Failed,
+    /// A vendor status voiceport cannot place; see the vendor string.
+    Unknown,
+}
+
+impl CallStatus {
+    /// Every status, in lifecycle order.
+    pub const ALL: [CallStatus; 12] = [
+        CallStatus::Scheduled,
+        CallStatus::Queued,
+        CallStatus::Ringing,
+        CallStatus::InProgress,
+        CallStatus::Transferred,
+        CallStatus::Completed,
+        CallStatus::NoAnswer,
+        CallStatus::Busy,
+        CallStatus::Voicemail,
+        CallStatus::Canceled,
+        CallStatus::Failed,
+        CallStatus::Unknown,
+    ];
+
+    /// Whether the call is over (nothing more will happen to it).
+    pub fn is_terminal(self) -> bool {
+        matches!(
+            self,
+            CallStatus::Completed
+                | CallStatus::NoAnswer
+                | CallStatus::Busy
+                | CallStatus::Voicemail
+                | CallStatus::Canceled
+                | CallStatus::Failed
+        )
+    }
+
+    /// Whether the call is connected or being connected right now.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            CallStatus::Ringing | CallStatus::InProgress | CallStatus::Transferred
+        )
+    }
+
+    /// The snake_case name used in JSON and on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallStatus::Scheduled => "scheduled",
+            CallStatus::Queued => "queued",
+            CallStatus::Ringing => "ringing",
+            CallStatus::InProgress => "in_progress",
+            CallStatus::Transferred => "transferred",
+            CallStatus::Completed => "completed",
+            CallStatus::NoAnswer => "no_answer",
+            CallStatus::Busy => "busy",
+            CallStatus::Voicemail => "voicemail",
+            CallStatus::Canceled => "canceled",
+            CallStatus::Failed => "failed",
+            CallStatus::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for CallStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for CallStatus {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        CallStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == wanted)
+            .ok_or_else(|| format!("unknown call status {text:?}"))
+    }
+}
+
+/// Which way the call went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// The customer called in.
+    Inbound,
+    /// The agent called out.
+    Outbound,
+}
+
+impl Direction {
+    /// `inbound` or `outbound`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        }
+    }
+}
+
+impl std::str::FromStr for Direction {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "inbound" | "in" => Ok(Direction::Inbound),
+            "outbound" | "out" => Ok(Direction::Outbound),
+            _ => Err(format!("unknown direction {text:?}: expected inbound or outbound")),
+        }
+    }
+}
+
+crate::open_enum! {
+    /// The medium of the call.
+    pub enum CallKind {
+        /// A telephone call (PSTN or SIP).
+        Phone => "phone",
+        /// A browser or app call over WebRTC or websockets.
+        Web => "web",
+        /// A text chat session.
+        Chat => "chat",
+    }
+}
+
+/// Why a call ended, coarsely: the same categories for every vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum EndReasonCategory {
+    /// The customer hung up.
+    CustomerHungUp,
+    /// The agent (the AI) ended the call.
+    AgentEnded,
+    /// Nobody answered.
+    NoAnswer,
+    /// The line was busy.
+    Busy,
+    /// An answering machine or voicemail picked up.
+    Voicemail,
+    /// Ended for silence.
+    Silence,
+    /// Ended at the maximum duration.
+    MaxDuration,
+    /// Handed over to another party.
+    Transferred,
+    /// Canceled by a person or the API.
+    Canceled,
+    /// An error ended it.
+    Error,
+    /// Anything else; see the vendor string.
+    Other,
+}
+
+/// Why a call ended: a coarse category plus the vendor's own words.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct EndReason {
+    /// The normalized category.
+    pub category: EndReasonCategory,
+    /// The vendor's reason string, verbatim, when it gave one.
+    pub vendor: Option<String>,
+}
+
+impl EndReason {
+    /// A reason with a category and the vendor's string.
+    pub fn new(category: EndReasonCategory, vendor: impl Into<Option<String>>) -> Self {
+        EndReason {
+            category,
+            vendor: vendor.into(),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! What was said, in order, by whom.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+crate::open_enum! {
+    /// Who spoke an utterance. Unknown vendor roles keep their raw string in `Other`.
+    pub enum Speaker {
+        /// The AI agent / assistant / bot.
+        Agent => "agent",
+        /// The person called or calling.
+        Customer => "customer",
+        /// A system prompt or platform message.
+        System => "system",
+        /// A tool call or tool result.
+        Tool => "tool",
+    }
+}
+
+/// A call's transcript.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Transcript {
+    /// The utterances, in the order they were spoken.
+    pub utterances: Vec<Utterance>,
+    /// The whole transcript as one text, when the vendor provides one.
+    pub text: Option<String>,
+}
+
+impl Transcript {
+    /// Whether there is nothing in it.
+    pub fn is_empty(&self) -> bool {
+        self.utterances.is_empty() && self.text.as_deref().is_none_or(str::is_empty)
+    }
+}
+
+/// One turn of the conversation (or one tool interaction).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Utterance {
+    /// Who spoke.
+    pub speaker: Speaker,
+    /// What was said (for tool results, the result text).
+    pub text: Option<String>,
+    /// Seconds from the start of the call when it began, where known.
+    pub start_secs: Option<f64>,
+    /// Seconds from the start of the call when it ended, where known.
+    pub end_secs: Option<f64>,
+    /// Wall-clock time it began, where known.
+    pub at: Option<DateTime<Utc>>,
+    /// Tools the agent invoked in this turn.
+    pub tool_calls: Vec<ToolCall>,
+    /// For a tool result: which call it answers.
+    pub tool_result: Option<ToolResult>,
+}
+
+impl Utterance {
+    /// An utterance with only a speaker and text.
+    pub fn new(speaker: Speaker, text: impl Into<Option<String>>) -> Self {
+        Utterance {
+            speaker,
+            text: text.into(),
+            start_secs: None,
+            end_secs: None,
+            at: None,
+            tool_calls: Vec::new(),
+            tool_result: None,
+        }
+    }
+}
+
+/// A tool (function) the agent invoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolCall {
+    /// The vendor's id for this invocation.
+    pub id: Option<String>,
+    /// The function's name.
+    pub name: Option<String>,
+    /// The arguments, as the JSON text the model produced.
+    pub arguments: Option<String>,
+}
+
+/// Which tool invocation a result belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolResult {
+    /// The invocation's id.
+    pub tool_call_id: Option<String>,
+    /// The function's name.
+    pub name: Option<String>,
+}

@@ -1,0 +1,104 @@
+//! `open_enum!`: string enums that never fail to decode.
+//!
+//! Vendors add enum values without notice. Every enum that comes from a vendor is declared
+//! with this macro: the known values become variants, anything else lands in `Other(String)`
+//! with the text kept verbatim, and serialization writes the exact vendor spelling back.
+
+/// Declares a string-backed enum with an `Other(String)` fallback.
+///
+/// ```
+/// voiceport_core::open_enum! {
+///     /// How a call ended, as the vendor spells it.
+///     pub enum Outcome {
+///         /// The call completed.
+///         Completed => "Completed",
+///         /// Nobody picked up.
+///         NoAnswer => "No answer",
+///     }
+/// }
+///
+/// assert_eq!(Outcome::parse("No answer"), Outcome::NoAnswer);
+/// assert_eq!(Outcome::parse("Voicemail").as_str(), "Voicemail");
+/// let json = serde_json::to_string(&Outcome::NoAnswer).unwrap();
+/// assert_eq!(json, "\"No answer\"");
+/// ```
+#[macro_export]
+macro_rules! open_enum {
+    (
+        $(#[$meta:meta])*
+        $vis:vis enum $name:ident {
+            $( $(#[$vmeta:meta])* $variant:ident => $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        $vis enum $name {
+            $( $(#[$vmeta])* $variant, )+
+            /// A value this version does not know, kept verbatim.
+            Other(::std::string::String),
+        }
+
+        impl $name {
+            /// The exact string the vendor uses for this value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( Self::$variant => $text, )+
+                    Self::Other(text) => text,
+                }
+            }
+
+            /// Reads a value; unknown text becomes `Other`.
+            pub fn parse(text: &str) -> Self {
+                match text {
+                    $( $text => Self::$variant, )+
+                    other => Self::Other(other.to_owned()),
+                }
+            }
+
+            /// Whether this value is one of the known variants.
+            pub fn is_known(&self) -> bool {
+                !matches!(self, Self::Other(_))
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl ::std::convert::From<&str> for $name {
+            fn from(text: &str) -> Self {
+                Self::parse(text)
+            }
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
+            where
+                S: $crate::__private::serde::Serializer,
+            {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+            where
+                D: $crate::__private::serde::Deserializer<'de>,
+            {
+                struct Visitor;
+                impl $crate::__private::serde::de::Visitor<'_> for Visitor {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E>(self, text: &str) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(text))
+                    }
+                }
+                deserializer.deserialize_str(Visitor)
+            }
+        }
+    };
+}

@@ -1,0 +1,142 @@
+//! One resumable cursor over every vendor's paging scheme, and lazy streams over pages.
+
+use chrono::{DateTime, Utc};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+
+use crate::{Call, CallQuery, Error, Operation, Result, VoiceProvider};
+
+/// Where the next page starts. Serializable, so a long walk can be resumed later.
+///
+/// Which variant a provider uses is its own business: pass back what it gave you.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PageCursor {
+    /// Skip this many calls (HappyRobot `skip`).
+    Offset {
+        /// Calls to skip.
+        skip: u64,
+    },
+    /// A 1-based page number (Rounded page mode).
+    Page {
+        /// The page.
+        number: u32,
+    },
+    /// A vendor token (Rounded cursor mode: an ISO timestamp).
+    Token {
+        /// The token, verbatim.
+        token: String,
+    },
+    /// Calls created strictly before this time (Vapi-style time-window paging).
+    CreatedBefore {
+        /// The window's upper bound.
+        before: DateTime<Utc>,
+    },
+}
+
+impl PageCursor {
+    /// The cursor as one compact string (JSON), for command lines and storage.
+    pub fn to_token(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a cursor written by [`PageCursor::to_token`].
+    pub fn from_token(token: &str) -> Result<Self> {
+        serde_json::from_str(token)
+            .map_err(|e| Error::config("cursor", format!("not a voiceport page cursor: {e}")))
+    }
+}
+
+impl std::fmt::Display for PageCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.to_token())
+    }
+}
+
+impl std::str::FromStr for PageCursor {
+    type Err = Error;
+    fn from_str(token: &str) -> Result<Self> {
+        PageCursor::from_token(token)
+    }
+}
+
+/// One page of calls.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CallPage {
+    /// The calls on this page (already filtered client-side where the vendor cannot).
+    pub calls: Vec<Call>,
+    /// Where the next page starts; `None` on the last page.
+    pub next: Option<PageCursor>,
+    /// The total number of matching calls, when the vendor says.
+    pub total: Option<u64>,
+}
+
+/// A lazy stream of pages: each page is fetched when the previous one has been consumed.
+///
+/// Stops after the last page, or after the first error (which it yields). A vendor that
+/// hands back the cursor it was given is reported as an error instead of looping forever.
+pub fn page_stream<'a, P>(provider: &'a P, query: CallQuery) -> BoxStream<'a, Result<CallPage>>
+where
+    P: VoiceProvider + ?Sized,
+{
+    stream::try_unfold(Some(query), move |state| async move {
+        let Some(mut query) = state else {
+            return Ok(None);
+        };
+        let page = provider.list_calls(&query).await?;
+        let next_state = match &page.next {
+            None => None,
+            Some(next) if query.cursor.as_ref() == Some(next) => {
+                return Err(Error::Decode {
+                    provider: provider.kind(),
+                    operation: Operation::ListCalls,
+                    path: "next cursor".into(),
+                    message: format!("the vendor returned the cursor it was given ({next}); paging would never end"),
+                    excerpt: String::new(),
+                });
+            }
+            Some(next) => {
+                query.cursor = Some(next.clone());
+                Some(query)
+            }
+        };
+        Ok(Some((page, next_state)))
+    })
+    .boxed()
+}
+
+/// A lazy stream of calls across all pages. Memory is bounded by one page.
+pub fn call_stream<'a, P>(provider: &'a P, query: CallQuery) -> BoxStream<'a, Result<Call>>
+where
+    P: VoiceProvider + ?Sized,
+{
+    page_stream(provider, query)
+        .map_ok(|page| stream::iter(page.calls.into_iter().map(Ok)))
+        .try_flatten()
+        .boxed()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursor_round_trips_through_serde_and_token() {
+        let cursors = [
+            PageCursor::Offset { skip: 2000 },
+            PageCursor::Page { number: 3 },
+            PageCursor::Token { token: "2026-03-01T10:00:00Z".into() },
+            PageCursor::CreatedBefore { before: "2026-03-01T10:00:00Z".parse().unwrap() },
+        ];
+        for cursor in cursors {
+            let token = cursor.to_token();
+            assert_eq!(PageCursor::from_token(&token).unwrap(), cursor, "{token}");
+            let json = serde_json::to_value(&cursor).unwrap();
+            assert_eq!(serde_json::from_value::<PageCursor>(json).unwrap(), cursor);
+            assert_eq!(token.parse::<PageCursor>().unwrap(), cursor);
+        }
+        assert_eq!(PageCursor::Offset { skip: 5 }.to_token(), r#"{"mode":"offset","skip":5}"#);
+        assert!(PageCursor::from_token("garbage").is_err());
+    }
+}

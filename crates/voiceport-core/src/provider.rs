@@ -1,0 +1,229 @@
+//! The port: `VoiceProvider`, what each provider can do, and conveniences on top.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures::stream::BoxStream;
+use serde::Serialize;
+
+use crate::{
+    Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, DialOutcome, DialRequest, Error,
+    NoteId, NoteInput, Operation, ProviderKind, Recording, Result, Transcript,
+};
+
+/// What a provider supports: operations, list filters and artifacts, as flat flags.
+///
+/// An operation whose flag is `false` returns [`Error::Unsupported`]; one whose flag is
+/// `true` works. A conformance test checks every flag against the behaviour.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Capabilities {
+    /// `get_call`.
+    pub get_call: bool,
+    /// `list_calls` and the streams over it.
+    pub list_calls: bool,
+    /// `dial` now.
+    pub dial: bool,
+    /// `dial` with `scheduled_for`.
+    pub dial_scheduled: bool,
+    /// `update_call` with a `name`.
+    pub update_name: bool,
+    /// `update_call` with metadata, merged.
+    pub update_metadata_merge: bool,
+    /// `update_call` with metadata, replaced.
+    pub update_metadata_replace: bool,
+    /// `transcript`.
+    pub transcript: bool,
+    /// `recording`.
+    pub recording: bool,
+    /// `end_call` (hang up a live call).
+    pub end_call: bool,
+    /// `cancel_call` (a scheduled or queued call).
+    pub cancel_call: bool,
+    /// `delete_call`.
+    pub delete_call: bool,
+    /// `add_note`, `update_note`, `delete_note`.
+    pub notes: bool,
+    /// `parse_webhook`.
+    pub webhooks: bool,
+
+    /// `CallQuery::direction`.
+    pub filter_direction: bool,
+    /// `CallQuery::kind`.
+    pub filter_kind: bool,
+    /// `CallQuery::statuses`.
+    pub filter_statuses: bool,
+    /// `CallQuery::since` / `until`.
+    pub filter_time_range: bool,
+    /// `CallQuery::agent_id`.
+    pub filter_agent: bool,
+    /// `CallQuery::campaign_id`.
+    pub filter_campaign: bool,
+    /// `CallQuery::tags`.
+    pub filter_tags: bool,
+    /// `CallQuery::search`.
+    pub filter_search: bool,
+    /// `CallQuery::from_number`.
+    pub filter_from_number: bool,
+    /// `CallQuery::to_number`.
+    pub filter_to_number: bool,
+    /// `CallQuery::sort`.
+    pub sort: bool,
+    /// Some supported filters are applied by voiceport after fetching, not by the vendor
+    /// (pages may then hold fewer calls than `page_size`).
+    pub client_side_filtering: bool,
+    /// The vendor pages server-side (otherwise the listing is one page).
+    pub server_paging: bool,
+    /// The largest page the vendor serves.
+    pub max_page_size: u32,
+
+    /// Calls carry the transcript inline.
+    pub inline_transcript: bool,
+    /// Calls carry cost figures.
+    pub cost: bool,
+    /// Calls carry a summary or analysis.
+    pub analysis: bool,
+}
+
+impl Capabilities {
+    /// Whether the filter named as in [`CallQuery::filters_used`] is supported.
+    pub fn supports_filter(&self, name: &str) -> bool {
+        match name {
+            "direction" => self.filter_direction,
+            "kind" => self.filter_kind,
+            "statuses" => self.filter_statuses,
+            "time_range" => self.filter_time_range,
+            "agent_id" => self.filter_agent,
+            "campaign_id" => self.filter_campaign,
+            "tags" => self.filter_tags,
+            "search" => self.filter_search,
+            "from_number" => self.filter_from_number,
+            "to_number" => self.filter_to_number,
+            "sort" => self.sort,
+            _ => false,
+        }
+    }
+}
+
+/// One voice-AI vendor account, behind one API.
+///
+/// Object-safe: use it as `Arc<dyn VoiceProvider>` (what [`voiceport::connect`] returns).
+/// Operations a vendor lacks return [`Error::Unsupported`]; see [`capabilities`].
+///
+/// [`voiceport::connect`]: https://docs.rs/voiceport
+/// [`capabilities`]: VoiceProvider::capabilities
+#[async_trait]
+pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
+    /// Which vendor this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// What this provider supports.
+    fn capabilities(&self) -> Capabilities;
+
+    /// Fetches one call.
+    async fn get_call(&self, id: &CallId) -> Result<Call>;
+
+    /// Fetches one page of calls. Use [`VoiceProviderExt::calls`] to walk every page.
+    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>;
+
+    /// Places an outbound call. Never retried once the request may have reached the vendor;
+    /// on failure, [`Error::outcome`] tells whether the call may exist.
+    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+        let _ = request;
+        Err(Error::unsupported(self.kind(), Operation::Dial))
+    }
+
+    /// Changes a call's name or metadata.
+    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+        let _ = (id, update);
+        Err(Error::unsupported(self.kind(), Operation::UpdateCall))
+    }
+
+    /// Fetches a call's transcript. By default, from the call itself.
+    async fn transcript(&self, id: &CallId) -> Result<Transcript> {
+        Ok(self.get_call(id).await?.transcript.unwrap_or_default())
+    }
+
+    /// Fetches where to download a call's recording (`None`: no recording). By default,
+    /// from the call itself.
+    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+        Ok(self.get_call(id).await?.recording)
+    }
+
+    /// Hangs up a live call.
+    async fn end_call(&self, id: &CallId) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), Operation::EndCall))
+    }
+
+    /// Cancels a scheduled or queued call.
+    async fn cancel_call(&self, id: &CallId) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), Operation::CancelCall))
+    }
+
+    /// Deletes a call.
+    async fn delete_call(&self, id: &CallId) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), Operation::DeleteCall))
+    }
+
+    /// Adds a note; returns the call with its notes.
+    async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
+        let _ = (id, note);
+        Err(Error::unsupported(self.kind(), Operation::AddNote))
+    }
+
+    /// Replaces a note's text; returns the call with its notes.
+    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
+        let _ = (id, note_id, note);
+        Err(Error::unsupported(self.kind(), Operation::UpdateNote))
+    }
+
+    /// Deletes a note; returns the call with its remaining notes.
+    async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
+        let _ = (id, note_id);
+        Err(Error::unsupported(self.kind(), Operation::DeleteNote))
+    }
+
+    /// Turns the body of a webhook delivery from this vendor into an event.
+    fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
+        let _ = body;
+        Err(Error::unsupported(self.kind(), Operation::ParseWebhook))
+    }
+}
+
+/// Conveniences built on [`VoiceProvider`], for every provider.
+#[async_trait]
+pub trait VoiceProviderExt: VoiceProvider {
+    /// Every call matching `query`, across pages, fetched lazily page by page.
+    fn calls(&self, query: CallQuery) -> BoxStream<'_, Result<Call>> {
+        crate::paging::call_stream(self, query)
+    }
+
+    /// Every page matching `query`, fetched lazily (each carries the cursor to resume from).
+    fn pages(&self, query: CallQuery) -> BoxStream<'_, Result<CallPage>> {
+        crate::paging::page_stream(self, query)
+    }
+
+    /// Polls a call every `poll` until it reaches a terminal status, and returns it.
+    /// Fails with [`Error::Timeout`] (operation `wait_until_ended`) after `timeout`.
+    async fn wait_until_ended(&self, id: &CallId, poll: Duration, timeout: Duration) -> Result<Call> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let call = self.get_call(id).await?;
+            if call.status.is_terminal() {
+                return Ok(call);
+            }
+            if tokio::time::Instant::now() + poll > deadline {
+                return Err(Error::Timeout {
+                    provider: self.kind(),
+                    operation: Operation::Extension("wait_until_ended"),
+                    sent: true,
+                });
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+}
+
+impl<P: VoiceProvider + ?Sized> VoiceProviderExt for P {}

@@ -1,0 +1,322 @@
+//! What callers ask for: list queries, dials, updates and notes.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{
+    AgentId, Call, CallId, CallKind, CallStatus, CampaignId, Capabilities, Direction, Error,
+    Operation, PageCursor, ProviderKind,
+};
+
+/// Sort order of a call listing, by creation time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SortOrder {
+    /// Oldest first.
+    Ascending,
+    /// Newest first.
+    Descending,
+}
+
+/// Which calls to list. Every field is optional; the default lists everything.
+///
+/// A filter the vendor cannot apply server-side is applied client-side by the adapter (see
+/// [`Capabilities`]) or refused with [`Error::Unsupported`]; it is never silently ignored.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallQuery {
+    /// Only calls in this direction.
+    pub direction: Option<Direction>,
+    /// Only calls of this kind.
+    pub kind: Option<CallKind>,
+    /// Only calls whose normalized status is one of these (empty: any).
+    pub statuses: Vec<CallStatus>,
+    /// Only calls created at or after this time.
+    pub since: Option<DateTime<Utc>>,
+    /// Only calls created before this time.
+    pub until: Option<DateTime<Utc>>,
+    /// Only calls handled by this agent / assistant / use case.
+    pub agent_id: Option<AgentId>,
+    /// Only calls of this campaign.
+    pub campaign_id: Option<CampaignId>,
+    /// Only calls carrying all of these tags (empty: any).
+    pub tags: Vec<String>,
+    /// Free-text search (the vendor decides what it searches).
+    pub search: Option<String>,
+    /// Only calls from this number.
+    pub from_number: Option<String>,
+    /// Only calls to this number.
+    pub to_number: Option<String>,
+    /// Sort order.
+    pub sort: Option<SortOrder>,
+    /// Calls per page (the adapter caps it at the vendor's maximum).
+    pub page_size: Option<u32>,
+    /// Where to resume; `None` starts at the first page.
+    pub cursor: Option<PageCursor>,
+}
+
+impl CallQuery {
+    /// The names of the filters this query sets (for capability checks and messages).
+    pub fn filters_used(&self) -> Vec<&'static str> {
+        let mut used = Vec::new();
+        let mut note = |set: bool, name: &'static str| {
+            if set {
+                used.push(name);
+            }
+        };
+        note(self.direction.is_some(), "direction");
+        note(self.kind.is_some(), "kind");
+        note(!self.statuses.is_empty(), "statuses");
+        note(self.since.is_some() || self.until.is_some(), "time_range");
+        note(self.agent_id.is_some(), "agent_id");
+        note(self.campaign_id.is_some(), "campaign_id");
+        note(!self.tags.is_empty(), "tags");
+        note(self.search.is_some(), "search");
+        note(self.from_number.is_some(), "from_number");
+        note(self.to_number.is_some(), "to_number");
+        note(self.sort.is_some(), "sort");
+        used
+    }
+
+    /// Refuses the query if it uses a filter the provider cannot apply at all.
+    pub fn ensure_supported(&self, provider: ProviderKind, caps: &Capabilities) -> Result<(), Error> {
+        match self.filters_used().into_iter().find(|f| !caps.supports_filter(f)) {
+            Some(filter) => Err(Error::unsupported(provider, Operation::ListFilter(filter))),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether a normalized call passes every filter of this query.
+    ///
+    /// Adapters whose vendor cannot filter server-side use this to filter client-side, so
+    /// that the same query means the same thing everywhere. `search` matches,
+    /// case-insensitively, the numbers, name, summary, tags and extracted values.
+    pub fn matches(&self, call: &Call) -> bool {
+        let direction_ok = self.direction.is_none_or(|d| call.direction == Some(d));
+        let kind_ok = self.kind.as_ref().is_none_or(|k| &call.kind == k);
+        let status_ok = self.statuses.is_empty() || self.statuses.contains(&call.status);
+        let created = call.created_at.or(call.started_at);
+        let since_ok = self.since.is_none_or(|t| created.is_some_and(|c| c >= t));
+        let until_ok = self.until.is_none_or(|t| created.is_some_and(|c| c < t));
+        let agent_ok = self.agent_id.as_ref().is_none_or(|wanted| {
+            call.agent.as_ref().and_then(|a| a.id.as_ref()) == Some(wanted)
+        });
+        let campaign_ok = self
+            .campaign_id
+            .as_ref()
+            .is_none_or(|wanted| call.campaign_id.as_ref() == Some(wanted));
+        let tags_ok = self.tags.iter().all(|t| call.tags.contains(t));
+        let from_ok = self.from_number.as_deref().is_none_or(|n| call.from.as_deref() == Some(n));
+        let to_ok = self.to_number.as_deref().is_none_or(|n| call.to.as_deref() == Some(n));
+        let search_ok = self.search.as_deref().is_none_or(|needle| search_matches(call, needle));
+        direction_ok
+            && kind_ok
+            && status_ok
+            && since_ok
+            && until_ok
+            && agent_ok
+            && campaign_ok
+            && tags_ok
+            && from_ok
+            && to_ok
+            && search_ok
+    }
+}
+
+fn search_matches(call: &Call, needle: &str) -> bool {
+    let needle = needle.to_lowercase();
+    let hit = |text: &str| text.to_lowercase().contains(&needle);
+    call.from.as_deref().is_some_and(hit)
+        || call.to.as_deref().is_some_and(hit)
+        || call.name.as_deref().is_some_and(hit)
+        || call.analysis.summary.as_deref().is_some_and(hit)
+        || call.tags.iter().any(|t| hit(t))
+        || call.analysis.extracted.values().any(|v| match v {
+            Value::String(s) => hit(s),
+            other => hit(&other.to_string()),
+        })
+}
+
+/// An outbound call to place.
+///
+/// Fields a vendor does not know are refused by its adapter with a clear error rather than
+/// dropped; `extra` passes vendor-specific fields through untouched.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DialRequest {
+    /// The number to call (E.164).
+    pub to: String,
+    /// The caller id to call from (E.164), for vendors that take a number (Rounded).
+    pub from_number: Option<String>,
+    /// The vendor's id of the phone number to call from (HappyRobot `number_id`, Voicebot
+    /// Studio `phoneNumberId`).
+    pub phone_number_id: Option<String>,
+    /// The agent / assistant / use case that talks.
+    pub agent_id: Option<AgentId>,
+    /// Values for the agent's prompt template variables.
+    pub variables: BTreeMap<String, Value>,
+    /// Your own key/value data to store on the call.
+    pub metadata: BTreeMap<String, Value>,
+    /// Place the call at this time instead of now.
+    pub scheduled_for: Option<DateTime<Utc>>,
+    /// Hang up after this many seconds.
+    pub max_duration_secs: Option<u32>,
+    /// The conversation language (BCP 47).
+    pub language: Option<String>,
+    /// A display name for the call.
+    pub name: Option<String>,
+    /// The campaign to attach the call to.
+    pub campaign_id: Option<CampaignId>,
+    /// Vendor-specific body fields, merged into the request body as given.
+    pub extra: BTreeMap<String, Value>,
+}
+
+impl DialRequest {
+    /// A dial of `to` with everything else unset.
+    pub fn to(number: impl Into<String>) -> Self {
+        DialRequest {
+            to: number.into(),
+            ..DialRequest::default()
+        }
+    }
+
+    /// Refuses a request without a destination number.
+    pub fn validate(&self, provider: ProviderKind) -> Result<(), Error> {
+        if self.to.trim().is_empty() {
+            return Err(Error::invalid_input(provider, Operation::Dial, "`to` (the number to call) is empty"));
+        }
+        Ok(())
+    }
+}
+
+/// What `dial` returns.
+///
+/// Every vendor returns the new call's id; some also return the call itself. When they do
+/// not (Rounded answers with the id only), `call` is `None`: fetch it with
+/// [`VoiceProvider::get_call`](crate::VoiceProvider::get_call) when you need it. voiceport
+/// does not fetch it for you, because a dial must stay a single request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DialOutcome {
+    /// The new call's id.
+    pub call_id: CallId,
+    /// The new call, when the vendor returned it.
+    pub call: Option<Call>,
+}
+
+/// How [`CallUpdate::metadata`] is applied.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetadataMode {
+    /// Add these keys, keep the others (a key set to `null` is stored as `null`).
+    #[default]
+    Merge,
+    /// Replace the whole metadata with these keys.
+    Replace,
+}
+
+/// A change to a call.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CallUpdate {
+    /// A new display name.
+    pub name: Option<String>,
+    /// New metadata.
+    pub metadata: Option<BTreeMap<String, Value>>,
+    /// Merge or replace `metadata`.
+    pub metadata_mode: MetadataMode,
+}
+
+/// The text of a note to add or replace.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NoteInput {
+    /// The text.
+    pub content: String,
+    /// Flag it for attention.
+    pub flagged: bool,
+}
+
+impl NoteInput {
+    /// An unflagged note.
+    pub fn new(content: impl Into<String>) -> Self {
+        NoteInput {
+            content: content.into(),
+            flagged: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AgentRef, CallKind};
+
+    fn call() -> Call {
+        let mut call = Call::new(CallId::new("c1"), ProviderKind::HappyRobot);
+        call.direction = Some(Direction::Outbound);
+        call.status = CallStatus::Completed;
+        call.from = Some("+14155550100".into());
+        call.to = Some("+14155550123".into());
+        call.tags = vec!["vip".into(), "renewal".into()];
+        call.agent = Some(AgentRef {
+            id: Some(AgentId::new("a1")),
+            name: Some("Kate".into()),
+        });
+        call.created_at = Some("2026-03-01T10:00:00Z".parse().unwrap());
+        call.analysis
+            .extracted
+            .insert("order_id".into(), Value::String("ORD-7781".into()));
+        call
+    }
+
+    #[test]
+    fn empty_query_matches_everything() {
+        assert!(CallQuery::default().matches(&call()));
+        assert!(CallQuery::default().filters_used().is_empty());
+    }
+
+    #[test]
+    fn each_filter_can_exclude() {
+        let c = call();
+        let cases: Vec<(CallQuery, bool)> = vec![
+            (CallQuery { direction: Some(Direction::Inbound), ..Default::default() }, false),
+            (CallQuery { direction: Some(Direction::Outbound), ..Default::default() }, true),
+            (CallQuery { kind: Some(CallKind::Web), ..Default::default() }, false),
+            (CallQuery { statuses: vec![CallStatus::Busy], ..Default::default() }, false),
+            (CallQuery { statuses: vec![CallStatus::Busy, CallStatus::Completed], ..Default::default() }, true),
+            (CallQuery { since: Some("2026-03-02T00:00:00Z".parse().unwrap()), ..Default::default() }, false),
+            (CallQuery { until: Some("2026-03-02T00:00:00Z".parse().unwrap()), ..Default::default() }, true),
+            (CallQuery { until: Some("2026-03-01T10:00:00Z".parse().unwrap()), ..Default::default() }, false),
+            (CallQuery { agent_id: Some(AgentId::new("a2")), ..Default::default() }, false),
+            (CallQuery { campaign_id: Some(CampaignId::new("x")), ..Default::default() }, false),
+            (CallQuery { tags: vec!["vip".into()], ..Default::default() }, true),
+            (CallQuery { tags: vec!["vip".into(), "other".into()], ..Default::default() }, false),
+            (CallQuery { search: Some("ord-77".into()), ..Default::default() }, true),
+            (CallQuery { search: Some("nothing".into()), ..Default::default() }, false),
+            (CallQuery { from_number: Some("+14155550100".into()), ..Default::default() }, true),
+            (CallQuery { to_number: Some("+14155550100".into()), ..Default::default() }, false),
+        ];
+        for (query, expected) in cases {
+            assert_eq!(query.matches(&c), expected, "{query:?}");
+        }
+    }
+
+    #[test]
+    fn unsupported_filter_is_refused_by_name() {
+        let caps = Capabilities::default();
+        let query = CallQuery { tags: vec!["vip".into()], ..Default::default() };
+        let err = query.ensure_supported(ProviderKind::Rounded, &caps).unwrap_err();
+        assert!(matches!(err, Error::Unsupported { operation: Operation::ListFilter("tags"), .. }));
+        assert!(err.to_string().contains("`tags`"), "{err}");
+    }
+
+    #[test]
+    fn dial_without_number_is_refused() {
+        let err = DialRequest::default().validate(ProviderKind::Rounded).unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest { status: None, .. }));
+        assert!(DialRequest::to("+14155550123").validate(ProviderKind::Rounded).is_ok());
+    }
+}

@@ -1,0 +1,1 @@
+//! voiceport facade (filled in below).
