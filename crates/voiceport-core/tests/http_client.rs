@@ -1,0 +1,353 @@
+//! The shared HTTP plumbing over a real loopback HTTP server (wiremock).
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use voiceport_core::http::{AuthStyle, HttpClient, Request};
+use voiceport_core::{Error, FieldError, Operation, ProviderConfig, ProviderKind, RequestOutcome};
+use wiremock::matchers::{body_json, header, method, path, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use support::{SECRET, capture_logs, client_for, config_for};
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct Thing {
+    id: String,
+}
+
+#[tokio::test]
+async fn bearer_auth_header_is_sent() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/calls/abc"))
+        .and(header("authorization", format!("Bearer {SECRET}").as_str()))
+        .and(header("accept", "application/json"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "abc"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "/api/v1", AuthStyle::Bearer, |_| {});
+    let response = client.send(Request::get(Operation::GetCall, ["calls", "abc"])).await.unwrap();
+    assert_eq!(response.json::<Thing>().unwrap(), Thing { id: "abc".into() });
+}
+
+#[tokio::test]
+async fn named_key_header_is_sent_with_query_and_body() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1/calls/c1"))
+        .and(header("x-api-key", SECRET))
+        .and(header("content-type", "application/json"))
+        .and(query_param("use_cursor", "true"))
+        .and(body_json(serde_json::json!({"metadata": {"a": 1}, "override": false})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "c1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "/v1", AuthStyle::Header("X-Api-Key"), |_| {});
+    let request = Request::patch(Operation::UpdateCall, ["calls", "c1"])
+        .query("use_cursor", true)
+        .query_opt("absent", None::<u32>)
+        .json(&serde_json::json!({"metadata": {"a": 1}, "override": false}));
+    client.send(request).await.unwrap();
+}
+
+#[tokio::test]
+async fn path_segments_are_percent_encoded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls/a%2F..%2Fb"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "x"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "/v1", AuthStyle::Bearer, |_| {});
+    client.send(Request::get(Operation::GetCall, ["calls", "a/../b"])).await.unwrap();
+}
+
+#[tokio::test]
+async fn server_errors_are_retried_until_success() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "ok"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
+    let response = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap();
+    assert_eq!(response.json::<Thing>().unwrap().id, "ok");
+}
+
+#[tokio::test]
+async fn attempts_are_bounded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500).set_body_string("upstream broke"))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+    let err = client.send(Request::get(Operation::ListCalls, ["calls"])).await.unwrap_err();
+    assert!(matches!(&err, Error::Server { status: 500, message: Some(m), .. } if m == "upstream broke"), "{err:?}");
+    assert!(err.is_retryable());
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0.3"))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "later"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // The computed backoff would be 1 ms; only Retry-After explains a 300 ms wait.
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+    let started = Instant::now();
+    client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap();
+    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn retry_after_beyond_the_budget_gives_up_at_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "3600"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(5));
+    let err = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap_err();
+    assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
+    assert!(matches!(err, Error::RateLimited { .. }));
+}
+
+#[tokio::test]
+async fn a_dial_is_never_retried_after_it_was_sent() {
+    for status in [429u16, 500, 502, 503] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status).insert_header("retry-after", "0"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(5));
+        let request = Request::post(Operation::Dial, ["dial", "outbound"])
+            .json(&serde_json::json!({"phone_number": "+14155550123"}))
+            .not_retried_after_send();
+        let err = client.send(request).await.unwrap_err();
+        let expected = if status == 429 { RequestOutcome::NotApplied } else { RequestOutcome::Unknown };
+        assert_eq!(err.outcome(), expected, "HTTP {status}");
+    }
+}
+
+#[tokio::test]
+async fn a_dial_that_times_out_is_not_retried_and_its_outcome_is_unknown() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, |c| {
+        fast_retries(5)(c);
+        c.timeout_secs = Some(0.2);
+    });
+    let request = Request::post(Operation::Dial, ["dial"]).not_retried_after_send();
+    let err = client.send(request).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
+    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+}
+
+#[tokio::test]
+async fn reads_that_time_out_are_retried() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, |c| {
+        fast_retries(2)(c);
+        c.timeout_secs = Some(0.2);
+    });
+    let err = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_retried_even_for_a_dial() {
+    // Bind then drop a listener: the port is closed, connecting is refused.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let config = config_for(&format!("http://127.0.0.1:{port}"), fast_retries(3));
+    let client = config.http_client("https://unused.example", AuthStyle::Bearer).unwrap();
+    let started = Instant::now();
+    let err = client
+        .send(Request::post(Operation::Dial, ["dial"]).not_retried_after_send())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { sent: false, .. }), "{err:?}");
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
+async fn a_connection_dropped_mid_body_is_a_transport_error_and_retried_for_reads() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let _ = socket
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"calls\": [")
+                .await;
+            drop(socket);
+        }
+    });
+    let config = config_for(&format!("http://127.0.0.1:{port}"), fast_retries(3));
+    let client = config.http_client("https://unused.example", AuthStyle::Bearer).unwrap();
+    let err = client.send(Request::get(Operation::ListCalls, ["calls"])).await.unwrap_err();
+    assert!(matches!(err, Error::Transport { sent: true, .. }), "{err:?}");
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn the_body_cap_is_enforced() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, |c| c.max_body_bytes = Some(1024));
+    let err = client.send(Request::get(Operation::ListCalls, ["calls"])).await.unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { limit: 1024, .. }), "{err:?}");
+    assert_eq!(err.outcome(), RequestOutcome::Applied);
+}
+
+#[tokio::test]
+async fn decode_errors_carry_the_json_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id": 42}"#))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, |_| {});
+    let response = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap();
+    let err = response.json::<Thing>().unwrap_err();
+    assert!(matches!(&err, Error::Decode { path, excerpt, .. } if path == "id" && excerpt.contains("42")), "{err:?}");
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/calls/1/mono-recording"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", "https://bucket.example/rec.wav?sig=1"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Header("X-API-Key"), |_| {});
+    let response = client
+        .send(Request::get(Operation::GetRecording, ["calls", "1", "mono-recording"]))
+        .await
+        .unwrap();
+    assert_eq!(response.status, 302);
+    assert_eq!(response.location(), Some("https://bucket.example/rec.wav?sig=1"));
+}
+
+#[tokio::test]
+async fn statuses_map_to_error_kinds_with_vendor_details() {
+    let rounded_400 = serde_json::json!({
+        "message": "Bad request", "data": null, "status": 400,
+        "error": {"details": [{"field": "to_number", "message": "Invalid phone number"}],
+                  "message": "Validation failed", "status": 400, "type": "generic_error"}
+    });
+    let cases: Vec<(u16, ResponseTemplate)> = vec![
+        (400, ResponseTemplate::new(400).set_body_json(rounded_400)),
+        (401, ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": "Invalid API key"}))),
+        (403, ResponseTemplate::new(403)),
+        (404, ResponseTemplate::new(404).set_body_json(serde_json::json!({"detail": "Call not found"}))),
+        (409, ResponseTemplate::new(409)),
+        (422, ResponseTemplate::new(422).set_body_json(serde_json::json!({"detail": [{"loc": ["body", "name"], "msg": "too long", "type": "x"}]}))),
+        (429, ResponseTemplate::new(429).insert_header("retry-after", "120")),
+        (500, ResponseTemplate::new(500)),
+        (418, ResponseTemplate::new(418)),
+    ];
+    for (status, template) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET")).respond_with(template).mount(&server).await;
+        let client = client_for(&server, "", AuthStyle::Header("X-Api-Key"), fast_retries(1));
+        let err = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap_err();
+        match (status, &err) {
+            (400, Error::InvalidRequest { status: Some(400), message, details, .. }) => {
+                assert_eq!(message, "Validation failed");
+                assert_eq!(details, &vec![FieldError { field: "to_number".into(), message: "Invalid phone number".into() }]);
+            }
+            (401, Error::Unauthorized { status: 401, message: Some(m), .. }) => assert_eq!(m, "Invalid API key"),
+            (403, Error::Unauthorized { status: 403, .. }) => {}
+            (404, Error::NotFound { message: Some(m), .. }) => assert_eq!(m, "Call not found"),
+            (409, Error::Conflict { .. }) => {}
+            (422, Error::InvalidRequest { status: Some(422), details, .. }) => assert_eq!(details[0].field, "name"),
+            (429, Error::RateLimited { retry_after: Some(d), .. }) => assert_eq!(*d, Duration::from_secs(120)),
+            (500, Error::Server { status: 500, .. }) => {}
+            (418, Error::UnexpectedStatus { status: 418, .. }) => {}
+            _ => panic!("HTTP {status} mapped to {err:?}"),
+        }
+        assert_eq!(err.provider(), Some(ProviderKind::HappyRobot));
+        assert_eq!(err.operation(), Some(Operation::GetCall));
+    }
+}
+
+#[tokio::test]
+async fn the_key_never_appears_in_errors_or_logs() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_string("bad key"))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(1));
+    let (err, logs) = capture_logs(|| async {
+        client.send(Request::get(Operation::GetCall, ["calls", "1"]).call_id("1")).await.unwrap_err()
+    })
+    .await;
+    assert!(!logs.is_empty(), "tracing captured nothing");
+    assert!(logs.iter().any(|l| l.contains("get_call")), "{logs:?}");
+    for text in [err.to_string(), format!("{err:?}"), format!("{client:?}"), logs.join("\n")] {
+        assert!(!text.contains(SECRET), "secret leaked: {text}");
+    }
+    let config = config_for(&server.uri(), |_| {});
+    assert!(!format!("{config:?}").contains(SECRET));
+}
+
+fn fast_retries(attempts: u32) -> impl Fn(&mut ProviderConfig) {
+    move |config: &mut ProviderConfig| {
+        config.retry.max_attempts = Some(attempts);
+        config.retry.initial_backoff_ms = Some(1);
+        config.retry.max_backoff_ms = Some(5);
+        config.retry.max_elapsed_secs = Some(10.0);
+    }
+}
+
+#[allow(dead_code)]
+fn unused(_: HttpClient) {}

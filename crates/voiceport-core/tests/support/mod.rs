@@ -1,0 +1,82 @@
+//! Helpers shared by the core's integration tests.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use voiceport_core::http::{AuthStyle, HttpClient};
+use voiceport_core::{ProviderConfig, ProviderKind};
+use wiremock::MockServer;
+
+/// The API key every test uses; asserted never to leak.
+pub const SECRET: &str = "sk-test-9f8e7d6c5b4a";
+
+pub fn config_for(base_url: &str, tweak: impl Fn(&mut ProviderConfig)) -> ProviderConfig {
+    let mut config = ProviderConfig::new(ProviderKind::HappyRobot)
+        .with_api_key(SECRET)
+        .with_base_url(base_url);
+    tweak(&mut config);
+    config
+}
+
+pub fn client_for(server: &MockServer, prefix: &str, style: AuthStyle, tweak: impl Fn(&mut ProviderConfig)) -> HttpClient {
+    config_for(&format!("{}{prefix}", server.uri()), tweak)
+        .http_client("https://unused.example", style)
+        .unwrap()
+}
+
+/// Runs `body` with a tracing subscriber that records every span and event, fields
+/// included, as text.
+pub async fn capture_logs<F, Fut, T>(body: F) -> (T, Vec<String>)
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let subscriber = Recorder { lines: lines.clone(), next_id: Default::default() };
+    let dispatch = tracing::Dispatch::new(subscriber);
+    let result = {
+        let _guard = tracing::dispatcher::set_default(&dispatch);
+        body().await
+    };
+    let lines = lines.lock().unwrap().clone();
+    (result, lines)
+}
+
+struct Recorder {
+    lines: Arc<Mutex<Vec<String>>>,
+    next_id: std::sync::atomic::AtomicU64,
+}
+
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.push_str(&format!(" {}={:?}", field.name(), value));
+    }
+}
+
+impl tracing::Subscriber for Recorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let mut fields = Fields(format!("span {}", span.metadata().name()));
+        span.record(&mut fields);
+        self.lines.lock().unwrap().push(fields.0);
+        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        tracing::span::Id::from_u64(id)
+    }
+    fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
+        let mut fields = Fields("record".into());
+        values.record(&mut fields);
+        self.lines.lock().unwrap().push(fields.0);
+    }
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, event: &tracing::Event<'_>) {
+        let mut fields = Fields(format!("event {}", event.metadata().target()));
+        event.record(&mut fields);
+        self.lines.lock().unwrap().push(fields.0);
+    }
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
