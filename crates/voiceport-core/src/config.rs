@@ -112,7 +112,11 @@ impl ProviderConfig {
     }
 
     /// Sets one vendor option.
-    pub fn with_option(mut self, key: impl Into<String>, value: impl Into<serde_json::Value>) -> Self {
+    pub fn with_option(
+        mut self,
+        key: impl Into<String>,
+        value: impl Into<serde_json::Value>,
+    ) -> Self {
         self.options.insert(key.into(), value.into());
         self
     }
@@ -145,7 +149,10 @@ impl ProviderConfig {
         config.base_url = var("BASE_URL");
         if let Some(text) = var("TIMEOUT_SECS") {
             let field = format!("{prefix}TIMEOUT_SECS");
-            config.timeout_secs = Some(text.parse().map_err(|_| Error::config(field, format!("{text:?} is not a number")))?);
+            config.timeout_secs = Some(
+                text.parse()
+                    .map_err(|_| Error::config(field, format!("{text:?} is not a number")))?,
+            );
         }
         config.path = prefix.to_owned();
         Ok(config)
@@ -168,12 +175,21 @@ impl ProviderConfig {
             return Ok(key.clone());
         }
         let Some(variable) = &self.api_key_env else {
-            return Err(Error::config(self.field("api_key"), "no API key: set api_key or api_key_env"));
+            return Err(Error::config(
+                self.field("api_key"),
+                "no API key: set api_key or api_key_env",
+            ));
         };
         match std::env::var(variable) {
             Ok(key) if !key.trim().is_empty() => Ok(SecretString::from(key)),
-            Ok(_) => Err(Error::config(self.field("api_key_env"), format!("environment variable {variable} is empty"))),
-            Err(_) => Err(Error::config(self.field("api_key_env"), format!("environment variable {variable} is not set"))),
+            Ok(_) => Err(Error::config(
+                self.field("api_key_env"),
+                format!("environment variable {variable} is empty"),
+            )),
+            Err(_) => Err(Error::config(
+                self.field("api_key_env"),
+                format!("environment variable {variable} is not set"),
+            )),
         }
     }
 
@@ -185,26 +201,54 @@ impl ProviderConfig {
             match value {
                 None => Ok(default),
                 Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
-                Some(s) => Err(Error::config(self.field(name), format!("{s} is not a positive number of seconds"))),
+                Some(s) => Err(Error::config(
+                    self.field(name),
+                    format!("{s} is not a positive number of seconds"),
+                )),
             }
         };
-        let max_attempts = self.retry.max_attempts.unwrap_or(retry_defaults.max_attempts);
+        let max_attempts = self
+            .retry
+            .max_attempts
+            .unwrap_or(retry_defaults.max_attempts);
         if max_attempts == 0 {
-            return Err(Error::config(self.field("retry.max_attempts"), "must be at least 1"));
+            return Err(Error::config(
+                self.field("retry.max_attempts"),
+                "must be at least 1",
+            ));
         }
         let max_body_bytes = self.max_body_bytes.unwrap_or(defaults.max_body_bytes);
         if max_body_bytes == 0 {
-            return Err(Error::config(self.field("max_body_bytes"), "must be at least 1"));
+            return Err(Error::config(
+                self.field("max_body_bytes"),
+                "must be at least 1",
+            ));
         }
         Ok(HttpSettings {
             timeout: seconds(self.timeout_secs, "timeout_secs", defaults.timeout)?,
-            connect_timeout: seconds(self.connect_timeout_secs, "connect_timeout_secs", defaults.connect_timeout)?,
+            connect_timeout: seconds(
+                self.connect_timeout_secs,
+                "connect_timeout_secs",
+                defaults.connect_timeout,
+            )?,
             max_body_bytes,
             retry: RetryPolicy {
                 max_attempts,
-                initial_backoff: self.retry.initial_backoff_ms.map(Duration::from_millis).unwrap_or(retry_defaults.initial_backoff),
-                max_backoff: self.retry.max_backoff_ms.map(Duration::from_millis).unwrap_or(retry_defaults.max_backoff),
-                max_elapsed: seconds(self.retry.max_elapsed_secs, "retry.max_elapsed_secs", retry_defaults.max_elapsed)?,
+                initial_backoff: self
+                    .retry
+                    .initial_backoff_ms
+                    .map(Duration::from_millis)
+                    .unwrap_or(retry_defaults.initial_backoff),
+                max_backoff: self
+                    .retry
+                    .max_backoff_ms
+                    .map(Duration::from_millis)
+                    .unwrap_or(retry_defaults.max_backoff),
+                max_elapsed: seconds(
+                    self.retry.max_elapsed_secs,
+                    "retry.max_elapsed_secs",
+                    retry_defaults.max_elapsed,
+                )?,
             },
             allow_insecure_http: self.allow_insecure_http,
         })
@@ -214,10 +258,20 @@ impl ProviderConfig {
     /// applied. `default_base_url` is the vendor's production URL.
     pub fn http_client(&self, default_base_url: &str, auth_style: AuthStyle) -> Result<HttpClient> {
         let key = self.resolve_api_key()?;
-        let key_field = if self.api_key.is_some() { "api_key" } else { "api_key_env" };
+        let key_field = if self.api_key.is_some() {
+            "api_key"
+        } else {
+            "api_key_env"
+        };
         let auth = Auth::new(auth_style, key, &self.field(key_field))?;
         let base_url = self.base_url.as_deref().unwrap_or(default_base_url);
-        HttpClient::new(self.kind, base_url, &self.field("base_url"), auth, self.http_settings()?)
+        HttpClient::new(
+            self.kind,
+            base_url,
+            &self.field("base_url"),
+            auth,
+            self.http_settings()?,
+        )
     }
 
     /// Reads the vendor options into the adapter's own type; errors name the option
@@ -226,7 +280,11 @@ impl ProviderConfig {
         let value = serde_json::Value::Object(self.options.clone());
         serde_path_to_error::deserialize(value).map_err(|e| {
             let inner = e.path().to_string();
-            let field = if inner == "." { "options".to_owned() } else { format!("options.{inner}") };
+            let field = if inner == "." {
+                "options".to_owned()
+            } else {
+                format!("options.{inner}")
+            };
             Error::config(self.field(&field), e.into_inner().to_string())
         })
     }
@@ -254,7 +312,10 @@ impl ProvidersFile {
         if let Some(default) = &file.default
             && !file.providers.contains_key(default)
         {
-            return Err(Error::config("default", format!("no provider named {default:?} in [providers]")));
+            return Err(Error::config(
+                "default",
+                format!("no provider named {default:?} in [providers]"),
+            ));
         }
         Ok(file)
     }
@@ -265,7 +326,9 @@ impl ProvidersFile {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::config(path.display().to_string(), format!("cannot read: {e}")))?;
         Self::from_toml_str(&text).map_err(|e| match e {
-            Error::Config { field, message } => Error::config(field, format!("{message} (in {})", path.display())),
+            Error::Config { field, message } => {
+                Error::config(field, format!("{message} (in {})", path.display()))
+            }
             other => other,
         })
     }
@@ -276,8 +339,15 @@ impl ProvidersFile {
         let name = match (name, &self.default) {
             (Some(name), _) => name.to_owned(),
             (None, Some(default)) => default.clone(),
-            (None, None) if self.providers.len() == 1 => self.providers.keys().next().cloned().unwrap_or_default(),
-            (None, None) => return Err(Error::config("default", "several providers and no default: name one")),
+            (None, None) if self.providers.len() == 1 => {
+                self.providers.keys().next().cloned().unwrap_or_default()
+            }
+            (None, None) => {
+                return Err(Error::config(
+                    "default",
+                    "several providers and no default: name one",
+                ));
+            }
         };
         self.providers
             .get(&name)
@@ -286,8 +356,8 @@ impl ProvidersFile {
 }
 
 fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T> {
-    let deserializer = toml::Deserializer::parse(text)
-        .map_err(|e| Error::config(".", e.message().to_owned()))?;
+    let deserializer =
+        toml::Deserializer::parse(text).map_err(|e| Error::config(".", e.message().to_owned()))?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
         let message = e.into_inner().message().to_owned();

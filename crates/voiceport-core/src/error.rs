@@ -40,7 +40,10 @@ pub enum RequestOutcome {
 #[non_exhaustive]
 pub enum Error {
     /// The API key was refused (HTTP 401 or 403).
-    #[error("{provider} {operation}: unauthorized (HTTP {status}){}", suffix(message))]
+    #[error(
+        "{provider} {operation}: unauthorized (HTTP {status}){}",
+        suffix(message)
+    )]
     Unauthorized {
         /// Which vendor.
         provider: ProviderKind,
@@ -64,7 +67,11 @@ pub enum Error {
     },
 
     /// Too many requests (HTTP 429), still refused after the retry budget.
-    #[error("{provider} {operation}: rate limited{}{}", retry_after_suffix(retry_after), suffix(message))]
+    #[error(
+        "{provider} {operation}: rate limited{}{}",
+        retry_after_suffix(retry_after),
+        suffix(message)
+    )]
     RateLimited {
         /// Which vendor.
         provider: ProviderKind,
@@ -78,7 +85,11 @@ pub enum Error {
 
     /// The request was rejected as invalid: by the vendor (HTTP 400/422), or by voiceport
     /// before sending it (`status` is `None`).
-    #[error("{provider} {operation}: invalid request{}: {message}{}", status_suffix(status), details_suffix(details))]
+    #[error(
+        "{provider} {operation}: invalid request{}: {message}{}",
+        status_suffix(status),
+        details_suffix(details)
+    )]
     InvalidRequest {
         /// Which vendor.
         provider: ProviderKind,
@@ -104,7 +115,10 @@ pub enum Error {
     },
 
     /// The vendor failed (HTTP 5xx), still after the retry budget where retries were allowed.
-    #[error("{provider} {operation}: vendor server error (HTTP {status}){}", suffix(message))]
+    #[error(
+        "{provider} {operation}: vendor server error (HTTP {status}){}",
+        suffix(message)
+    )]
     Server {
         /// Which vendor.
         provider: ProviderKind,
@@ -168,7 +182,9 @@ pub enum Error {
     },
 
     /// The vendor's JSON did not have the expected shape.
-    #[error("{provider} {operation}: cannot decode response at `{path}`: {message} (body: {excerpt})")]
+    #[error(
+        "{provider} {operation}: cannot decode response at `{path}`: {message} (body: {excerpt})"
+    )]
     Decode {
         /// Which vendor.
         provider: ProviderKind,
@@ -202,7 +218,10 @@ pub enum Error {
 }
 
 fn suffix(message: &Option<String>) -> String {
-    message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+    message
+        .as_deref()
+        .map(|m| format!(": {m}"))
+        .unwrap_or_default()
 }
 
 fn status_suffix(status: &Option<u16>) -> String {
@@ -410,7 +429,10 @@ mod tests {
         assert!(sent.to_string().contains("may have reached the vendor"));
 
         let unsupported = Error::unsupported(ProviderKind::Voicebot, Operation::AddNote);
-        assert_eq!(unsupported.to_string(), "voicebot does not support add_note");
+        assert_eq!(
+            unsupported.to_string(),
+            "voicebot does not support add_note"
+        );
         assert_eq!(unsupported.provider(), Some(ProviderKind::Voicebot));
         assert_eq!(unsupported.operation(), Some(Operation::AddNote));
     }

@@ -48,7 +48,9 @@ impl std::str::FromStr for ProviderKind {
         ProviderKind::ALL
             .into_iter()
             .find(|kind| kind.as_str() == text)
-            .ok_or_else(|| format!("unknown provider kind {text:?}: expected happyrobot, voicebot or rounded"))
+            .ok_or_else(|| {
+                format!("unknown provider kind {text:?}: expected happyrobot, voicebot or rounded")
+            })
     }
 }
 

@@ -47,6 +47,8 @@ mod provider;
 mod request;
 #[cfg(feature = "insta")]
 pub mod snapshot;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
 pub use error::{Error, FieldError, RequestOutcome, Result};

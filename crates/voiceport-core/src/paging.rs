@@ -126,8 +126,12 @@ mod tests {
         let cursors = [
             PageCursor::Offset { skip: 2000 },
             PageCursor::Page { number: 3 },
-            PageCursor::Token { token: "2026-03-01T10:00:00Z".into() },
-            PageCursor::CreatedBefore { before: "2026-03-01T10:00:00Z".parse().unwrap() },
+            PageCursor::Token {
+                token: "2026-03-01T10:00:00Z".into(),
+            },
+            PageCursor::CreatedBefore {
+                before: "2026-03-01T10:00:00Z".parse().unwrap(),
+            },
         ];
         for cursor in cursors {
             let token = cursor.to_token();
@@ -136,7 +140,10 @@ mod tests {
             assert_eq!(serde_json::from_value::<PageCursor>(json).unwrap(), cursor);
             assert_eq!(token.parse::<PageCursor>().unwrap(), cursor);
         }
-        assert_eq!(PageCursor::Offset { skip: 5 }.to_token(), r#"{"mode":"offset","skip":5}"#);
+        assert_eq!(
+            PageCursor::Offset { skip: 5 }.to_token(),
+            r#"{"mode":"offset","skip":5}"#
+        );
         assert!(PageCursor::from_token("garbage").is_err());
     }
 }

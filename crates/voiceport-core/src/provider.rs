@@ -207,7 +207,12 @@ pub trait VoiceProviderExt: VoiceProvider {
 
     /// Polls a call every `poll` until it reaches a terminal status, and returns it.
     /// Fails with [`Error::Timeout`] (operation `wait_until_ended`) after `timeout`.
-    async fn wait_until_ended(&self, id: &CallId, poll: Duration, timeout: Duration) -> Result<Call> {
+    async fn wait_until_ended(
+        &self,
+        id: &CallId,
+        poll: Duration,
+        timeout: Duration,
+    ) -> Result<Call> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let call = self.get_call(id).await?;

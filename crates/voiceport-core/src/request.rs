@@ -82,8 +82,16 @@ impl CallQuery {
     }
 
     /// Refuses the query if it uses a filter the provider cannot apply at all.
-    pub fn ensure_supported(&self, provider: ProviderKind, caps: &Capabilities) -> Result<(), Error> {
-        match self.filters_used().into_iter().find(|f| !caps.supports_filter(f)) {
+    pub fn ensure_supported(
+        &self,
+        provider: ProviderKind,
+        caps: &Capabilities,
+    ) -> Result<(), Error> {
+        match self
+            .filters_used()
+            .into_iter()
+            .find(|f| !caps.supports_filter(f))
+        {
             Some(filter) => Err(Error::unsupported(provider, Operation::ListFilter(filter))),
             None => Ok(()),
         }
@@ -101,17 +109,27 @@ impl CallQuery {
         let created = call.created_at.or(call.started_at);
         let since_ok = self.since.is_none_or(|t| created.is_some_and(|c| c >= t));
         let until_ok = self.until.is_none_or(|t| created.is_some_and(|c| c < t));
-        let agent_ok = self.agent_id.as_ref().is_none_or(|wanted| {
-            call.agent.as_ref().and_then(|a| a.id.as_ref()) == Some(wanted)
-        });
+        let agent_ok = self
+            .agent_id
+            .as_ref()
+            .is_none_or(|wanted| call.agent.as_ref().and_then(|a| a.id.as_ref()) == Some(wanted));
         let campaign_ok = self
             .campaign_id
             .as_ref()
             .is_none_or(|wanted| call.campaign_id.as_ref() == Some(wanted));
         let tags_ok = self.tags.iter().all(|t| call.tags.contains(t));
-        let from_ok = self.from_number.as_deref().is_none_or(|n| call.from.as_deref() == Some(n));
-        let to_ok = self.to_number.as_deref().is_none_or(|n| call.to.as_deref() == Some(n));
-        let search_ok = self.search.as_deref().is_none_or(|needle| search_matches(call, needle));
+        let from_ok = self
+            .from_number
+            .as_deref()
+            .is_none_or(|n| call.from.as_deref() == Some(n));
+        let to_ok = self
+            .to_number
+            .as_deref()
+            .is_none_or(|n| call.to.as_deref() == Some(n));
+        let search_ok = self
+            .search
+            .as_deref()
+            .is_none_or(|needle| search_matches(call, needle));
         direction_ok
             && kind_ok
             && status_ok
@@ -186,7 +204,11 @@ impl DialRequest {
     /// Refuses a request without a destination number.
     pub fn validate(&self, provider: ProviderKind) -> Result<(), Error> {
         if self.to.trim().is_empty() {
-            return Err(Error::invalid_input(provider, Operation::Dial, "`to` (the number to call) is empty"));
+            return Err(Error::invalid_input(
+                provider,
+                Operation::Dial,
+                "`to` (the number to call) is empty",
+            ));
         }
         Ok(())
     }
@@ -282,22 +304,118 @@ mod tests {
     fn each_filter_can_exclude() {
         let c = call();
         let cases: Vec<(CallQuery, bool)> = vec![
-            (CallQuery { direction: Some(Direction::Inbound), ..Default::default() }, false),
-            (CallQuery { direction: Some(Direction::Outbound), ..Default::default() }, true),
-            (CallQuery { kind: Some(CallKind::Web), ..Default::default() }, false),
-            (CallQuery { statuses: vec![CallStatus::Busy], ..Default::default() }, false),
-            (CallQuery { statuses: vec![CallStatus::Busy, CallStatus::Completed], ..Default::default() }, true),
-            (CallQuery { since: Some("2026-03-02T00:00:00Z".parse().unwrap()), ..Default::default() }, false),
-            (CallQuery { until: Some("2026-03-02T00:00:00Z".parse().unwrap()), ..Default::default() }, true),
-            (CallQuery { until: Some("2026-03-01T10:00:00Z".parse().unwrap()), ..Default::default() }, false),
-            (CallQuery { agent_id: Some(AgentId::new("a2")), ..Default::default() }, false),
-            (CallQuery { campaign_id: Some(CampaignId::new("x")), ..Default::default() }, false),
-            (CallQuery { tags: vec!["vip".into()], ..Default::default() }, true),
-            (CallQuery { tags: vec!["vip".into(), "other".into()], ..Default::default() }, false),
-            (CallQuery { search: Some("ord-77".into()), ..Default::default() }, true),
-            (CallQuery { search: Some("nothing".into()), ..Default::default() }, false),
-            (CallQuery { from_number: Some("+14155550100".into()), ..Default::default() }, true),
-            (CallQuery { to_number: Some("+14155550100".into()), ..Default::default() }, false),
+            (
+                CallQuery {
+                    direction: Some(Direction::Inbound),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    direction: Some(Direction::Outbound),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                CallQuery {
+                    kind: Some(CallKind::Web),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    statuses: vec![CallStatus::Busy],
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    statuses: vec![CallStatus::Busy, CallStatus::Completed],
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                CallQuery {
+                    since: Some("2026-03-02T00:00:00Z".parse().unwrap()),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    until: Some("2026-03-02T00:00:00Z".parse().unwrap()),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                CallQuery {
+                    until: Some("2026-03-01T10:00:00Z".parse().unwrap()),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    agent_id: Some(AgentId::new("a2")),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    campaign_id: Some(CampaignId::new("x")),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    tags: vec!["vip".into()],
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                CallQuery {
+                    tags: vec!["vip".into(), "other".into()],
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    search: Some("ord-77".into()),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                CallQuery {
+                    search: Some("nothing".into()),
+                    ..Default::default()
+                },
+                false,
+            ),
+            (
+                CallQuery {
+                    from_number: Some("+14155550100".into()),
+                    ..Default::default()
+                },
+                true,
+            ),
+            (
+                CallQuery {
+                    to_number: Some("+14155550100".into()),
+                    ..Default::default()
+                },
+                false,
+            ),
         ];
         for (query, expected) in cases {
             assert_eq!(query.matches(&c), expected, "{query:?}");
@@ -307,16 +425,33 @@ mod tests {
     #[test]
     fn unsupported_filter_is_refused_by_name() {
         let caps = Capabilities::default();
-        let query = CallQuery { tags: vec!["vip".into()], ..Default::default() };
-        let err = query.ensure_supported(ProviderKind::Rounded, &caps).unwrap_err();
-        assert!(matches!(err, Error::Unsupported { operation: Operation::ListFilter("tags"), .. }));
+        let query = CallQuery {
+            tags: vec!["vip".into()],
+            ..Default::default()
+        };
+        let err = query
+            .ensure_supported(ProviderKind::Rounded, &caps)
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            Error::Unsupported {
+                operation: Operation::ListFilter("tags"),
+                ..
+            }
+        ));
         assert!(err.to_string().contains("`tags`"), "{err}");
     }
 
     #[test]
     fn dial_without_number_is_refused() {
-        let err = DialRequest::default().validate(ProviderKind::Rounded).unwrap_err();
+        let err = DialRequest::default()
+            .validate(ProviderKind::Rounded)
+            .unwrap_err();
         assert!(matches!(err, Error::InvalidRequest { status: None, .. }));
-        assert!(DialRequest::to("+14155550123").validate(ProviderKind::Rounded).is_ok());
+        assert!(
+            DialRequest::to("+14155550123")
+                .validate(ProviderKind::Rounded)
+                .is_ok()
+        );
     }
 }

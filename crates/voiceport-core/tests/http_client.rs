@@ -29,8 +29,14 @@ async fn bearer_auth_header_is_sent() {
         .mount(&server)
         .await;
     let client = client_for(&server, "/api/v1", AuthStyle::Bearer, |_| {});
-    let response = client.send(Request::get(Operation::GetCall, ["calls", "abc"])).await.unwrap();
-    assert_eq!(response.json::<Thing>().unwrap(), Thing { id: "abc".into() });
+    let response = client
+        .send(Request::get(Operation::GetCall, ["calls", "abc"]))
+        .await
+        .unwrap();
+    assert_eq!(
+        response.json::<Thing>().unwrap(),
+        Thing { id: "abc".into() }
+    );
 }
 
 #[tokio::test]
@@ -41,7 +47,9 @@ async fn named_key_header_is_sent_with_query_and_body() {
         .and(header("x-api-key", SECRET))
         .and(header("content-type", "application/json"))
         .and(query_param("use_cursor", "true"))
-        .and(body_json(serde_json::json!({"metadata": {"a": 1}, "override": false})))
+        .and(body_json(
+            serde_json::json!({"metadata": {"a": 1}, "override": false}),
+        ))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "c1"})))
         .expect(1)
         .mount(&server)
@@ -64,7 +72,10 @@ async fn path_segments_are_percent_encoded() {
         .mount(&server)
         .await;
     let client = client_for(&server, "/v1", AuthStyle::Bearer, |_| {});
-    client.send(Request::get(Operation::GetCall, ["calls", "a/../b"])).await.unwrap();
+    client
+        .send(Request::get(Operation::GetCall, ["calls", "a/../b"]))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -82,7 +93,10 @@ async fn server_errors_are_retried_until_success() {
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
-    let response = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap();
+    let response = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap();
     assert_eq!(response.json::<Thing>().unwrap().id, "ok");
 }
 
@@ -95,8 +109,14 @@ async fn attempts_are_bounded() {
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
-    let err = client.send(Request::get(Operation::ListCalls, ["calls"])).await.unwrap_err();
-    assert!(matches!(&err, Error::Server { status: 500, message: Some(m), .. } if m == "upstream broke"), "{err:?}");
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Server { status: 500, message: Some(m), .. } if m == "upstream broke"),
+        "{err:?}"
+    );
     assert!(err.is_retryable());
 }
 
@@ -117,8 +137,15 @@ async fn retry_after_is_honoured() {
     // The computed backoff would be 1 ms; only Retry-After explains a 300 ms wait.
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
     let started = Instant::now();
-    client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap();
-    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -130,7 +157,10 @@ async fn retry_after_beyond_the_budget_gives_up_at_once() {
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(5));
-    let err = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap_err();
+    let err = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
     assert!(matches!(err, Error::RateLimited { .. }));
 }
@@ -149,7 +179,11 @@ async fn a_dial_is_never_retried_after_it_was_sent() {
             .json(&serde_json::json!({"phone_number": "+14155550123"}))
             .not_retried_after_send();
         let err = client.send(request).await.unwrap_err();
-        let expected = if status == 429 { RequestOutcome::NotApplied } else { RequestOutcome::Unknown };
+        let expected = if status == 429 {
+            RequestOutcome::NotApplied
+        } else {
+            RequestOutcome::Unknown
+        };
         assert_eq!(err.outcome(), expected, "HTTP {status}");
     }
 }
@@ -184,7 +218,10 @@ async fn reads_that_time_out_are_retried() {
         fast_retries(2)(c);
         c.timeout_secs = Some(0.2);
     });
-    let err = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap_err();
+    let err = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
 }
 
@@ -196,13 +233,18 @@ async fn a_refused_connection_is_retried_even_for_a_dial() {
         listener.local_addr().unwrap().port()
     };
     let config = config_for(&format!("http://127.0.0.1:{port}"), fast_retries(3));
-    let client = config.http_client("https://unused.example", AuthStyle::Bearer).unwrap();
+    let client = config
+        .http_client("https://unused.example", AuthStyle::Bearer)
+        .unwrap();
     let started = Instant::now();
     let err = client
         .send(Request::post(Operation::Dial, ["dial"]).not_retried_after_send())
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport { sent: false, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Transport { sent: false, .. }),
+        "{err:?}"
+    );
     assert_eq!(err.outcome(), RequestOutcome::NotApplied);
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -226,9 +268,17 @@ async fn a_connection_dropped_mid_body_is_a_transport_error_and_retried_for_read
         }
     });
     let config = config_for(&format!("http://127.0.0.1:{port}"), fast_retries(3));
-    let client = config.http_client("https://unused.example", AuthStyle::Bearer).unwrap();
-    let err = client.send(Request::get(Operation::ListCalls, ["calls"])).await.unwrap_err();
-    assert!(matches!(err, Error::Transport { sent: true, .. }), "{err:?}");
+    let client = config
+        .http_client("https://unused.example", AuthStyle::Bearer)
+        .unwrap();
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::Transport { sent: true, .. }),
+        "{err:?}"
+    );
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
 
@@ -239,9 +289,17 @@ async fn the_body_cap_is_enforced() {
         .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
         .mount(&server)
         .await;
-    let client = client_for(&server, "", AuthStyle::Bearer, |c| c.max_body_bytes = Some(1024));
-    let err = client.send(Request::get(Operation::ListCalls, ["calls"])).await.unwrap_err();
-    assert!(matches!(err, Error::BodyTooLarge { limit: 1024, .. }), "{err:?}");
+    let client = client_for(&server, "", AuthStyle::Bearer, |c| {
+        c.max_body_bytes = Some(1024)
+    });
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::BodyTooLarge { limit: 1024, .. }),
+        "{err:?}"
+    );
     assert_eq!(err.outcome(), RequestOutcome::Applied);
 }
 
@@ -253,9 +311,15 @@ async fn decode_errors_carry_the_json_path() {
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Bearer, |_| {});
-    let response = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap();
+    let response = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap();
     let err = response.json::<Thing>().unwrap_err();
-    assert!(matches!(&err, Error::Decode { path, excerpt, .. } if path == "id" && excerpt.contains("42")), "{err:?}");
+    assert!(
+        matches!(&err, Error::Decode { path, excerpt, .. } if path == "id" && excerpt.contains("42")),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -263,17 +327,26 @@ async fn redirects_are_not_followed() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/calls/1/mono-recording"))
-        .respond_with(ResponseTemplate::new(302).insert_header("location", "https://bucket.example/rec.wav?sig=1"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", "https://bucket.example/rec.wav?sig=1"),
+        )
         .expect(1)
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Header("X-API-Key"), |_| {});
     let response = client
-        .send(Request::get(Operation::GetRecording, ["calls", "1", "mono-recording"]))
+        .send(Request::get(
+            Operation::GetRecording,
+            ["calls", "1", "mono-recording"],
+        ))
         .await
         .unwrap();
     assert_eq!(response.status, 302);
-    assert_eq!(response.location(), Some("https://bucket.example/rec.wav?sig=1"));
+    assert_eq!(
+        response.location(),
+        Some("https://bucket.example/rec.wav?sig=1")
+    );
 }
 
 #[tokio::test]
@@ -296,20 +369,65 @@ async fn statuses_map_to_error_kinds_with_vendor_details() {
     ];
     for (status, template) in cases {
         let server = MockServer::start().await;
-        Mock::given(method("GET")).respond_with(template).mount(&server).await;
+        Mock::given(method("GET"))
+            .respond_with(template)
+            .mount(&server)
+            .await;
         let client = client_for(&server, "", AuthStyle::Header("X-Api-Key"), fast_retries(1));
-        let err = client.send(Request::get(Operation::GetCall, ["calls", "1"])).await.unwrap_err();
+        let err = client
+            .send(Request::get(Operation::GetCall, ["calls", "1"]))
+            .await
+            .unwrap_err();
         match (status, &err) {
-            (400, Error::InvalidRequest { status: Some(400), message, details, .. }) => {
+            (
+                400,
+                Error::InvalidRequest {
+                    status: Some(400),
+                    message,
+                    details,
+                    ..
+                },
+            ) => {
                 assert_eq!(message, "Validation failed");
-                assert_eq!(details, &vec![FieldError { field: "to_number".into(), message: "Invalid phone number".into() }]);
+                assert_eq!(
+                    details,
+                    &vec![FieldError {
+                        field: "to_number".into(),
+                        message: "Invalid phone number".into()
+                    }]
+                );
             }
-            (401, Error::Unauthorized { status: 401, message: Some(m), .. }) => assert_eq!(m, "Invalid API key"),
+            (
+                401,
+                Error::Unauthorized {
+                    status: 401,
+                    message: Some(m),
+                    ..
+                },
+            ) => assert_eq!(m, "Invalid API key"),
             (403, Error::Unauthorized { status: 403, .. }) => {}
-            (404, Error::NotFound { message: Some(m), .. }) => assert_eq!(m, "Call not found"),
+            (
+                404,
+                Error::NotFound {
+                    message: Some(m), ..
+                },
+            ) => assert_eq!(m, "Call not found"),
             (409, Error::Conflict { .. }) => {}
-            (422, Error::InvalidRequest { status: Some(422), details, .. }) => assert_eq!(details[0].field, "name"),
-            (429, Error::RateLimited { retry_after: Some(d), .. }) => assert_eq!(*d, Duration::from_secs(120)),
+            (
+                422,
+                Error::InvalidRequest {
+                    status: Some(422),
+                    details,
+                    ..
+                },
+            ) => assert_eq!(details[0].field, "name"),
+            (
+                429,
+                Error::RateLimited {
+                    retry_after: Some(d),
+                    ..
+                },
+            ) => assert_eq!(*d, Duration::from_secs(120)),
             (500, Error::Server { status: 500, .. }) => {}
             (418, Error::UnexpectedStatus { status: 418, .. }) => {}
             _ => panic!("HTTP {status} mapped to {err:?}"),
@@ -328,12 +446,20 @@ async fn the_key_never_appears_in_errors_or_logs() {
         .await;
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(1));
     let (err, logs) = capture_logs(|| async {
-        client.send(Request::get(Operation::GetCall, ["calls", "1"]).call_id("1")).await.unwrap_err()
+        client
+            .send(Request::get(Operation::GetCall, ["calls", "1"]).call_id("1"))
+            .await
+            .unwrap_err()
     })
     .await;
     assert!(!logs.is_empty(), "tracing captured nothing");
     assert!(logs.iter().any(|l| l.contains("get_call")), "{logs:?}");
-    for text in [err.to_string(), format!("{err:?}"), format!("{client:?}"), logs.join("\n")] {
+    for text in [
+        err.to_string(),
+        format!("{err:?}"),
+        format!("{client:?}"),
+        logs.join("\n"),
+    ] {
         assert!(!text.contains(SECRET), "secret leaked: {text}");
     }
     let config = config_for(&server.uri(), |_| {});

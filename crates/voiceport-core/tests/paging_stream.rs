@@ -20,7 +20,13 @@ struct Pages {
 
 impl Pages {
     fn new(total: u64, page_size: u64) -> Self {
-        Pages { total, page_size, stuck_at: None, fail_at: None, requests: Mutex::new(Vec::new()) }
+        Pages {
+            total,
+            page_size,
+            stuck_at: None,
+            fail_at: None,
+            requests: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -30,7 +36,11 @@ impl VoiceProvider for Pages {
         ProviderKind::HappyRobot
     }
     fn capabilities(&self) -> Capabilities {
-        Capabilities { list_calls: true, server_paging: true, ..Capabilities::default() }
+        Capabilities {
+            list_calls: true,
+            server_paging: true,
+            ..Capabilities::default()
+        }
     }
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         Ok(Call::new(id.clone(), self.kind()))
@@ -52,13 +62,19 @@ impl VoiceProvider for Pages {
             });
         }
         let end = (skip + self.page_size).min(self.total);
-        let calls = (skip..end).map(|i| Call::new(CallId::new(format!("call-{i}")), self.kind())).collect();
+        let calls = (skip..end)
+            .map(|i| Call::new(CallId::new(format!("call-{i}")), self.kind()))
+            .collect();
         let next = if self.stuck_at == Some(skip) {
             query.cursor.clone()
         } else {
             (end < self.total).then_some(PageCursor::Offset { skip: end })
         };
-        Ok(CallPage { calls, next, total: Some(self.total) })
+        Ok(CallPage {
+            calls,
+            next,
+            total: Some(self.total),
+        })
     }
 }
 
@@ -71,7 +87,10 @@ async fn walks_every_page_once_in_order() {
         .try_collect()
         .await
         .unwrap();
-    assert_eq!(ids, (0..10).map(|i| format!("call-{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        ids,
+        (0..10).map(|i| format!("call-{i}")).collect::<Vec<_>>()
+    );
     let requests = provider.requests.lock().unwrap().clone();
     assert_eq!(
         requests,
@@ -87,9 +106,18 @@ async fn walks_every_page_once_in_order() {
 #[tokio::test]
 async fn is_lazy() {
     let provider = Pages::new(100, 10);
-    let first_two: Vec<Call> = provider.calls(CallQuery::default()).take(12).try_collect().await.unwrap();
+    let first_two: Vec<Call> = provider
+        .calls(CallQuery::default())
+        .take(12)
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(first_two.len(), 12);
-    assert_eq!(provider.requests.lock().unwrap().len(), 2, "fetched more pages than consumed");
+    assert_eq!(
+        provider.requests.lock().unwrap().len(),
+        2,
+        "fetched more pages than consumed"
+    );
 }
 
 #[tokio::test]
@@ -99,7 +127,10 @@ async fn resumes_from_a_saved_cursor() {
     let first = pages.next().await.unwrap().unwrap();
     drop(pages);
     let saved = first.next.unwrap().to_token();
-    let query = CallQuery { cursor: Some(saved.parse().unwrap()), ..CallQuery::default() };
+    let query = CallQuery {
+        cursor: Some(saved.parse().unwrap()),
+        ..CallQuery::default()
+    };
     let rest: Vec<Call> = provider.calls(query).try_collect().await.unwrap();
     assert_eq!(rest.len(), 6);
     assert_eq!(rest[0].id.as_str(), "call-4");
@@ -107,7 +138,10 @@ async fn resumes_from_a_saved_cursor() {
 
 #[tokio::test]
 async fn an_error_is_yielded_and_ends_the_stream() {
-    let provider = Pages { fail_at: Some(4), ..Pages::new(10, 2) };
+    let provider = Pages {
+        fail_at: Some(4),
+        ..Pages::new(10, 2)
+    };
     let items: Vec<Result<Call>> = provider.calls(CallQuery::default()).collect().await;
     assert_eq!(items.len(), 5);
     assert!(items[..4].iter().all(Result::is_ok));
@@ -116,7 +150,10 @@ async fn an_error_is_yielded_and_ends_the_stream() {
 
 #[tokio::test]
 async fn a_cursor_that_does_not_advance_is_an_error_not_a_loop() {
-    let provider = Pages { stuck_at: Some(2), ..Pages::new(10, 2) };
+    let provider = Pages {
+        stuck_at: Some(2),
+        ..Pages::new(10, 2)
+    };
     let items: Vec<Result<Call>> = provider.calls(CallQuery::default()).collect().await;
     let err = items.into_iter().find_map(Result::err).expect("an error");
     assert!(err.to_string().contains("cursor"), "{err}");
@@ -127,8 +164,19 @@ async fn unsupported_defaults_name_provider_and_operation() {
     let provider = Pages::new(1, 1);
     let id = CallId::new("x");
     let err = provider.end_call(&id).await.unwrap_err();
-    assert!(matches!(err, Error::Unsupported { provider: ProviderKind::HappyRobot, operation: voiceport_core::Operation::EndCall }));
-    assert!(provider.dial(&voiceport_core::DialRequest::to("+14155550123")).await.is_err());
+    assert!(matches!(
+        err,
+        Error::Unsupported {
+            provider: ProviderKind::HappyRobot,
+            operation: voiceport_core::Operation::EndCall
+        }
+    ));
+    assert!(
+        provider
+            .dial(&voiceport_core::DialRequest::to("+14155550123"))
+            .await
+            .is_err()
+    );
     assert!(provider.parse_webhook(b"{}").is_err());
     // The default transcript comes from the call.
     assert!(provider.transcript(&id).await.unwrap().is_empty());

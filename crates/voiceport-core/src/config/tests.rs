@@ -34,7 +34,10 @@ fn parses_named_providers() {
     assert_eq!(file.providers.len(), 2);
     let sales = file.get(None).unwrap();
     assert_eq!(sales.kind, ProviderKind::HappyRobot);
-    assert_eq!(sales.resolve_api_key().unwrap().expose_secret(), "hr-secret-key");
+    assert_eq!(
+        sales.resolve_api_key().unwrap().expose_secret(),
+        "hr-secret-key"
+    );
     let settings = sales.http_settings().unwrap();
     assert_eq!(settings.timeout, Duration::from_millis(12_500));
     let support = file.get(Some("support")).unwrap();
@@ -49,35 +52,47 @@ fn debug_never_shows_the_key() {
     let file = ProvidersFile::from_toml_str(FILE).unwrap();
     let text = format!("{file:?}");
     assert!(!text.contains("hr-secret-key"), "{text}");
-    let client = file.get(Some("sales")).unwrap().http_client("https://app.happyrobot.ai/api/v1", AuthStyle::Bearer).unwrap();
+    let client = file
+        .get(Some("sales"))
+        .unwrap()
+        .http_client("https://app.happyrobot.ai/api/v1", AuthStyle::Bearer)
+        .unwrap();
     let text = format!("{client:?}");
     assert!(!text.contains("hr-secret-key"), "{text}");
 }
 
 #[test]
 fn unknown_kind_names_the_field() {
-    let (field, message) = config_error(ProvidersFile::from_toml_str("[providers.a]\nkind = \"vapi\"\napi_key = \"k\"\n"));
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"vapi\"\napi_key = \"k\"\n",
+    ));
     assert_eq!(field, "providers.a.kind");
     assert!(message.contains("vapi"), "{message}");
 }
 
 #[test]
 fn misspelled_field_is_refused() {
-    let (field, message) = config_error(ProvidersFile::from_toml_str("[providers.a]\nkind = \"rounded\"\napi_kee = \"k\"\n"));
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_kee = \"k\"\n",
+    ));
     assert!(field.starts_with("providers.a"), "{field}");
     assert!(message.contains("api_kee"), "{message}");
 }
 
 #[test]
 fn missing_kind_is_refused() {
-    let (field, message) = config_error(ProvidersFile::from_toml_str("[providers.a]\napi_key = \"k\"\n"));
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\napi_key = \"k\"\n",
+    ));
     assert!(field.starts_with("providers.a"), "{field}");
     assert!(message.contains("kind"), "{message}");
 }
 
 #[test]
 fn wrong_type_names_the_field() {
-    let (field, _) = config_error(ProvidersFile::from_toml_str("[providers.a]\nkind = \"rounded\"\ntimeout_secs = \"soon\"\n"));
+    let (field, _) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\ntimeout_secs = \"soon\"\n",
+    ));
     assert_eq!(field, "providers.a.timeout_secs");
 }
 
@@ -95,24 +110,38 @@ fn missing_key_and_unset_env_name_their_fields() {
     let file = ProvidersFile::from_toml_str(FILE).unwrap();
     let (field, message) = config_error(file.get(Some("support")).unwrap().resolve_api_key());
     assert_eq!(field, "providers.support.api_key_env");
-    assert!(message.contains("VOICEPORT_TEST_ROUNDED_KEY_UNSET"), "{message}");
+    assert!(
+        message.contains("VOICEPORT_TEST_ROUNDED_KEY_UNSET"),
+        "{message}"
+    );
 }
 
 #[test]
 fn bad_base_urls_name_the_field() {
-    for url in ["not a url", "http://api.example.com/v1", "ftp://x.example.com"] {
+    for url in [
+        "not a url",
+        "http://api.example.com/v1",
+        "ftp://x.example.com",
+    ] {
         let config = ProviderConfig::new(ProviderKind::Voicebot)
             .with_api_key("k")
             .with_base_url(url)
             .at_path("providers.v.");
-        let (field, _) = config_error(config.http_client("https://api.voicebot.studio/api/v1", AuthStyle::Header("X-API-Key")));
+        let (field, _) = config_error(config.http_client(
+            "https://api.voicebot.studio/api/v1",
+            AuthStyle::Header("X-API-Key"),
+        ));
         assert_eq!(field, "providers.v.base_url", "{url}");
     }
     let mut config = ProviderConfig::new(ProviderKind::Voicebot)
         .with_api_key("k")
         .with_base_url("http://api.example.com/v1");
     config.allow_insecure_http = true;
-    assert!(config.http_client("https://x", AuthStyle::Header("X-API-Key")).is_ok());
+    assert!(
+        config
+            .http_client("https://x", AuthStyle::Header("X-API-Key"))
+            .is_ok()
+    );
 }
 
 #[test]
@@ -130,9 +159,14 @@ fn bad_numbers_name_the_field() {
 
 #[test]
 fn default_must_exist_and_selection_is_clear() {
-    let (field, _) = config_error(ProvidersFile::from_toml_str("default = \"x\"\n[providers.a]\nkind = \"rounded\"\n"));
+    let (field, _) = config_error(ProvidersFile::from_toml_str(
+        "default = \"x\"\n[providers.a]\nkind = \"rounded\"\n",
+    ));
     assert_eq!(field, "default");
-    let file = ProvidersFile::from_toml_str("[providers.a]\nkind = \"rounded\"\n[providers.b]\nkind = \"voicebot\"\n").unwrap();
+    let file = ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\n[providers.b]\nkind = \"voicebot\"\n",
+    )
+    .unwrap();
     assert_eq!(config_error(file.get(None)).0, "default");
     assert_eq!(config_error(file.get(Some("c"))).0, "providers.c");
     let single = ProvidersFile::from_toml_str("[providers.only]\nkind = \"rounded\"\n").unwrap();
@@ -147,10 +181,16 @@ fn vendor_options_errors_name_the_option() {
     struct Options {
         number_id: Option<String>,
     }
-    let file = ProvidersFile::from_toml_str("[providers.s]\nkind = \"happyrobot\"\n[providers.s.options]\nnumber_id = 5\n").unwrap();
+    let file = ProvidersFile::from_toml_str(
+        "[providers.s]\nkind = \"happyrobot\"\n[providers.s.options]\nnumber_id = 5\n",
+    )
+    .unwrap();
     let (field, _) = config_error(file.get(None).unwrap().options::<Options>());
     assert_eq!(field, "providers.s.options.number_id");
-    let file = ProvidersFile::from_toml_str("[providers.s]\nkind = \"happyrobot\"\n[providers.s.options]\nnumbr = \"x\"\n").unwrap();
+    let file = ProvidersFile::from_toml_str(
+        "[providers.s]\nkind = \"happyrobot\"\n[providers.s.options]\nnumbr = \"x\"\n",
+    )
+    .unwrap();
     let (field, message) = config_error(file.get(None).unwrap().options::<Options>());
     assert!(field.starts_with("providers.s.options"), "{field}");
     assert!(message.contains("numbr"), "{message}");
@@ -158,9 +198,13 @@ fn vendor_options_errors_name_the_option() {
 
 #[test]
 fn json_and_env_sources() {
-    let config = ProviderConfig::from_json_str(r#"{"kind": "voicebot", "api_key": "k", "timeout_secs": 5}"#).unwrap();
+    let config =
+        ProviderConfig::from_json_str(r#"{"kind": "voicebot", "api_key": "k", "timeout_secs": 5}"#)
+            .unwrap();
     assert_eq!(config.kind, ProviderKind::Voicebot);
-    let (field, _) = config_error(ProviderConfig::from_json_str(r#"{"kind": "voicebot", "timeout_secs": "x"}"#));
+    let (field, _) = config_error(ProviderConfig::from_json_str(
+        r#"{"kind": "voicebot", "timeout_secs": "x"}"#,
+    ));
     assert_eq!(field, "timeout_secs");
 
     // Variables unique to this test, so parallel tests do not race on them.
@@ -175,6 +219,9 @@ fn json_and_env_sources() {
     let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_A_").unwrap();
     assert_eq!(config.kind, ProviderKind::Rounded);
     assert_eq!(config.resolve_api_key().unwrap().expose_secret(), "env-key");
-    assert_eq!(config.http_settings().unwrap().timeout, Duration::from_secs(3));
+    assert_eq!(
+        config.http_settings().unwrap().timeout,
+        Duration::from_secs(3)
+    );
     assert!(!format!("{config:?}").contains("env-key"));
 }

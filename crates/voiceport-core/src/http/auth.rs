@@ -39,8 +39,12 @@ impl Auth {
         if key.expose_secret().trim().is_empty() {
             return Err(Error::config(field, "the API key is empty"));
         }
-        let mut header_value = HeaderValue::from_str(&text)
-            .map_err(|_| Error::config(field, "the API key contains characters an HTTP header cannot carry"))?;
+        let mut header_value = HeaderValue::from_str(&text).map_err(|_| {
+            Error::config(
+                field,
+                "the API key contains characters an HTTP header cannot carry",
+            )
+        })?;
         header_value.set_sensitive(true);
         Ok(Auth {
             style,
@@ -75,7 +79,12 @@ mod tests {
 
     #[test]
     fn debug_hides_the_key() {
-        let auth = Auth::new(AuthStyle::Bearer, SecretString::from("sk-secret-123"), "api_key").unwrap();
+        let auth = Auth::new(
+            AuthStyle::Bearer,
+            SecretString::from("sk-secret-123"),
+            "api_key",
+        )
+        .unwrap();
         let text = format!("{auth:?}");
         assert!(!text.contains("sk-secret-123"), "{text}");
         assert!(text.contains("REDACTED"));
@@ -87,8 +96,12 @@ mod tests {
 
     #[test]
     fn bad_keys_are_refused_without_echo() {
-        let err = Auth::new(AuthStyle::Header("X-Api-Key"), SecretString::from("abc\ndef"), "providers.x.api_key")
-            .unwrap_err();
+        let err = Auth::new(
+            AuthStyle::Header("X-Api-Key"),
+            SecretString::from("abc\ndef"),
+            "providers.x.api_key",
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("providers.x.api_key"));
         assert!(!text.contains("abc"));

@@ -37,7 +37,13 @@ pub fn decode_raw<'de, T: Deserialize<'de>>(
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
     serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
         let path = join_path(path_prefix, &e.path().to_string());
-        decode_error(provider, operation, raw.get().as_bytes(), &path, e.into_inner())
+        decode_error(
+            provider,
+            operation,
+            raw.get().as_bytes(),
+            &path,
+            e.into_inner(),
+        )
     })
 }
 
@@ -51,7 +57,11 @@ fn decode_error(
     Error::Decode {
         provider,
         operation,
-        path: if path.is_empty() { ".".to_owned() } else { path.to_owned() },
+        path: if path.is_empty() {
+            ".".to_owned()
+        } else {
+            path.to_owned()
+        },
         excerpt: excerpt(body, source.line(), source.column()),
         message: source.to_string(),
     }
@@ -115,9 +125,15 @@ mod tests {
     #[test]
     fn error_names_json_path_and_quotes_body() {
         let body = br#"{"calls":[{"id":"a","metadata":{}},{"id":"b","metadata":{"tags":[1]}}]}"#;
-        let err = decode_json::<Page>(ProviderKind::HappyRobot, Operation::ListCalls, body).unwrap_err();
+        let err =
+            decode_json::<Page>(ProviderKind::HappyRobot, Operation::ListCalls, body).unwrap_err();
         match &err {
-            Error::Decode { path, excerpt, message, .. } => {
+            Error::Decode {
+                path,
+                excerpt,
+                message,
+                ..
+            } => {
                 assert_eq!(path, "calls[1].metadata.tags[0]");
                 assert!(excerpt.contains("\"tags\":[1]"), "{excerpt}");
                 assert!(message.contains("invalid type"), "{message}");
@@ -125,13 +141,24 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         let text = err.to_string();
-        assert!(text.starts_with("happyrobot list_calls: cannot decode response at `calls[1].metadata.tags[0]`"), "{text}");
+        assert!(
+            text.starts_with(
+                "happyrobot list_calls: cannot decode response at `calls[1].metadata.tags[0]`"
+            ),
+            "{text}"
+        );
     }
 
     #[test]
     fn malformed_and_truncated_json_are_decode_errors() {
-        for body in [&b"{\"calls\": ["[..], b"<html>502</html>", b"", b"{\"calls\":[]} trailing"] {
-            let err = decode_json::<Page>(ProviderKind::Rounded, Operation::ListCalls, body).unwrap_err();
+        for body in [
+            &b"{\"calls\": ["[..],
+            b"<html>502</html>",
+            b"",
+            b"{\"calls\":[]} trailing",
+        ] {
+            let err =
+                decode_json::<Page>(ProviderKind::Rounded, Operation::ListCalls, body).unwrap_err();
             assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         }
     }
@@ -139,10 +166,23 @@ mod tests {
     #[test]
     fn raw_item_paths_are_prefixed() {
         let raw: Box<RawValue> = serde_json::from_str(r#"{"id": 5, "metadata": {}}"#).unwrap();
-        let err = decode_raw::<Item>(ProviderKind::Voicebot, Operation::ListCalls, &raw, "[7]").unwrap_err();
-        assert!(matches!(&err, Error::Decode { path, .. } if path == "[7].id"), "{err:?}");
-        let err = decode_raw::<Item>(ProviderKind::Voicebot, Operation::ListCalls, &raw, "data[2]").unwrap_err();
-        assert!(matches!(&err, Error::Decode { path, .. } if path == "data[2].id"), "{err:?}");
+        let err = decode_raw::<Item>(ProviderKind::Voicebot, Operation::ListCalls, &raw, "[7]")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "[7].id"),
+            "{err:?}"
+        );
+        let err = decode_raw::<Item>(
+            ProviderKind::Voicebot,
+            Operation::ListCalls,
+            &raw,
+            "data[2]",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "data[2].id"),
+            "{err:?}"
+        );
     }
 
     #[test]

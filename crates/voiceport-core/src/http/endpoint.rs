@@ -6,8 +6,13 @@ use crate::Error;
 
 /// Parses and checks a base URL: `https`, or plain `http` only to a loopback host or when
 /// `allow_insecure_http` is set. `field` names the config field in errors.
-pub(crate) fn parse_base_url(raw: &str, allow_insecure_http: bool, field: &str) -> Result<Url, Error> {
-    let url = Url::parse(raw.trim()).map_err(|e| Error::config(field, format!("not a URL ({e})")))?;
+pub(crate) fn parse_base_url(
+    raw: &str,
+    allow_insecure_http: bool,
+    field: &str,
+) -> Result<Url, Error> {
+    let url =
+        Url::parse(raw.trim()).map_err(|e| Error::config(field, format!("not a URL ({e})")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_insecure_http || is_loopback(&url) => {}
@@ -17,16 +22,27 @@ pub(crate) fn parse_base_url(raw: &str, allow_insecure_http: bool, field: &str) 
                 "plain http is only allowed to a loopback host; use https or set allow_insecure_http = true",
             ));
         }
-        other => return Err(Error::config(field, format!("scheme {other:?} is not http(s)"))),
+        other => {
+            return Err(Error::config(
+                field,
+                format!("scheme {other:?} is not http(s)"),
+            ));
+        }
     }
     if url.cannot_be_a_base() || url.host().is_none() {
         return Err(Error::config(field, "the URL has no host"));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::config(field, "credentials do not belong in the URL; use api_key or api_key_env"));
+        return Err(Error::config(
+            field,
+            "credentials do not belong in the URL; use api_key or api_key_env",
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::config(field, "a base URL takes no query or fragment"));
+        return Err(Error::config(
+            field,
+            "a base URL takes no query or fragment",
+        ));
     }
     Ok(url)
 }
@@ -71,7 +87,8 @@ mod tests {
         assert!(parse_base_url("http://127.8.0.1:8080/api", false, "base_url").is_ok());
         assert!(parse_base_url("http://localhost:8080", false, "base_url").is_ok());
         assert!(parse_base_url("http://[::1]:8080", false, "base_url").is_ok());
-        let err = parse_base_url("http://api.example.com", false, "providers.a.base_url").unwrap_err();
+        let err =
+            parse_base_url("http://api.example.com", false, "providers.a.base_url").unwrap_err();
         assert!(err.to_string().contains("providers.a.base_url"), "{err}");
         assert!(parse_base_url("http://api.example.com", true, "base_url").is_ok());
         assert!(parse_base_url("ftp://example.com", true, "base_url").is_err());
@@ -84,9 +101,19 @@ mod tests {
     fn segments_are_percent_encoded() {
         let base = Url::parse("https://api.example.com/api/v1").unwrap();
         let url = join(&base, &["calls".into(), "a/b?c#d%".into()], &[]);
-        assert_eq!(url.as_str(), "https://api.example.com/api/v1/calls/a%2Fb%3Fc%23d%25");
+        assert_eq!(
+            url.as_str(),
+            "https://api.example.com/api/v1/calls/a%2Fb%3Fc%23d%25"
+        );
         let base = Url::parse("https://api.example.com/api/v1/").unwrap();
-        let url = join(&base, &["calls".into()], &[("limit".into(), "5".into()), ("q".into(), "a b&c".into())]);
-        assert_eq!(url.as_str(), "https://api.example.com/api/v1/calls?limit=5&q=a+b%26c");
+        let url = join(
+            &base,
+            &["calls".into()],
+            &[("limit".into(), "5".into()), ("q".into(), "a b&c".into())],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://api.example.com/api/v1/calls?limit=5&q=a+b%26c"
+        );
     }
 }

@@ -70,7 +70,10 @@ fn field_details(value: Option<&Value>) -> Vec<FieldError> {
         .iter()
         .filter_map(|item| {
             let message = item.get("message").and_then(Value::as_str)?;
-            let field = item.get("field").and_then(Value::as_str).unwrap_or_default();
+            let field = item
+                .get("field")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             Some(FieldError {
                 field: field.to_owned(),
                 message: message.to_owned(),
@@ -125,22 +128,55 @@ mod tests {
                      "message":"Validation failed","status":400,"type":"generic_error"}}"#;
         let parsed = parse_error_body(body);
         assert_eq!(parsed.message.as_deref(), Some("Validation failed"));
-        assert_eq!(parsed.details, vec![FieldError { field: "to_number".into(), message: "Invalid phone number".into() }]);
+        assert_eq!(
+            parsed.details,
+            vec![FieldError {
+                field: "to_number".into(),
+                message: "Invalid phone number".into()
+            }]
+        );
     }
 
     #[test]
     fn nestjs_fastapi_and_plain() {
-        let nest = br#"{"statusCode":400,"message":["name must be shorter"],"error":"Bad Request"}"#;
-        assert_eq!(parse_error_body(nest).message.as_deref(), Some("name must be shorter"));
+        let nest =
+            br#"{"statusCode":400,"message":["name must be shorter"],"error":"Bad Request"}"#;
+        assert_eq!(
+            parse_error_body(nest).message.as_deref(),
+            Some("name must be shorter")
+        );
 
         let fastapi = br#"{"detail":[{"loc":["body","customer","number"],"msg":"field required","type":"value_error.missing"}]}"#;
         let parsed = parse_error_body(fastapi);
-        assert_eq!(parsed.details, vec![FieldError { field: "customer.number".into(), message: "field required".into() }]);
+        assert_eq!(
+            parsed.details,
+            vec![FieldError {
+                field: "customer.number".into(),
+                message: "field required".into()
+            }]
+        );
 
-        assert_eq!(parse_error_body(br#"{"detail":"Not Found"}"#).message.as_deref(), Some("Not Found"));
-        assert_eq!(parse_error_body(b"<h1>Bad   Gateway</h1>\n").message.as_deref(), Some("<h1>Bad Gateway</h1>"));
+        assert_eq!(
+            parse_error_body(br#"{"detail":"Not Found"}"#)
+                .message
+                .as_deref(),
+            Some("Not Found")
+        );
+        assert_eq!(
+            parse_error_body(b"<h1>Bad   Gateway</h1>\n")
+                .message
+                .as_deref(),
+            Some("<h1>Bad Gateway</h1>")
+        );
         assert_eq!(parse_error_body(b""), VendorError::default());
         let long = "x".repeat(1000);
-        assert!(parse_error_body(long.as_bytes()).message.unwrap().chars().count() <= MAX_MESSAGE + 1);
+        assert!(
+            parse_error_body(long.as_bytes())
+                .message
+                .unwrap()
+                .chars()
+                .count()
+                <= MAX_MESSAGE + 1
+        );
     }
 }

@@ -79,7 +79,8 @@ impl HttpClient {
         auth: Auth,
         settings: HttpSettings,
     ) -> Result<Self> {
-        let base_url = endpoint::parse_base_url(base_url, settings.allow_insecure_http, base_url_field)?;
+        let base_url =
+            endpoint::parse_base_url(base_url, settings.allow_insecure_http, base_url_field)?;
         let client = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
@@ -182,7 +183,13 @@ impl HttpClient {
             .map_err(|e| transport_error(provider, operation, e))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
-        let body = read_capped(&mut response, inner.settings.max_body_bytes, provider, operation).await;
+        let body = read_capped(
+            &mut response,
+            inner.settings.max_body_bytes,
+            provider,
+            operation,
+        )
+        .await;
         tracing::debug!(status = status.as_u16(), "response");
         if status.is_success() || status.is_redirection() {
             return Ok(Response {
@@ -262,7 +269,8 @@ fn status_error(
             provider,
             operation,
             status: Some(code),
-            message: message.unwrap_or_else(|| status.canonical_reason().unwrap_or("rejected").to_owned()),
+            message: message
+                .unwrap_or_else(|| status.canonical_reason().unwrap_or("rejected").to_owned()),
             details: vendor.details,
         },
         401 | 403 => Error::Unauthorized {
@@ -339,22 +347,34 @@ impl Request {
     }
 
     /// A `GET`.
-    pub fn get<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+    pub fn get<I: IntoIterator<Item = S>, S: Into<String>>(
+        operation: Operation,
+        segments: I,
+    ) -> Self {
         Request::new(Method::GET, operation, segments)
     }
 
     /// A `POST`.
-    pub fn post<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+    pub fn post<I: IntoIterator<Item = S>, S: Into<String>>(
+        operation: Operation,
+        segments: I,
+    ) -> Self {
         Request::new(Method::POST, operation, segments)
     }
 
     /// A `PATCH`.
-    pub fn patch<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+    pub fn patch<I: IntoIterator<Item = S>, S: Into<String>>(
+        operation: Operation,
+        segments: I,
+    ) -> Self {
         Request::new(Method::PATCH, operation, segments)
     }
 
     /// A `DELETE`.
-    pub fn delete<I: IntoIterator<Item = S>, S: Into<String>>(operation: Operation, segments: I) -> Self {
+    pub fn delete<I: IntoIterator<Item = S>, S: Into<String>>(
+        operation: Operation,
+        segments: I,
+    ) -> Self {
         Request::new(Method::DELETE, operation, segments)
     }
 
@@ -374,7 +394,9 @@ impl Request {
 
     /// Sets a JSON body.
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
-        self.body = Some(serde_json::to_vec(body).map_err(|e| format!("cannot encode the request body: {e}")));
+        self.body = Some(
+            serde_json::to_vec(body).map_err(|e| format!("cannot encode the request body: {e}")),
+        );
         self
     }
 

@@ -84,7 +84,9 @@ pub(crate) fn next_delay(
     if !retry_allowed {
         return None;
     }
-    let delay = error.retry_after().unwrap_or_else(|| policy.backoff(attempts_made));
+    let delay = error
+        .retry_after()
+        .unwrap_or_else(|| policy.backoff(attempts_made));
     (started.elapsed() + delay <= policy.max_elapsed).then_some(delay)
 }
 
@@ -92,7 +94,8 @@ pub(crate) fn next_delay(
 pub(crate) fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = text.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+        return (seconds.is_finite() && seconds >= 0.0)
+            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
     }
     let date = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
     Some((date - now).to_std().unwrap_or(Duration::ZERO))
@@ -130,13 +133,18 @@ mod tests {
             max_elapsed: Duration::from_secs(60),
         };
         for retry in 1..=8u32 {
-            let full = Duration::from_millis(100 * 2u64.pow(retry - 1)).min(Duration::from_millis(1000));
+            let full =
+                Duration::from_millis(100 * 2u64.pow(retry - 1)).min(Duration::from_millis(1000));
             for _ in 0..50 {
                 let d = policy.backoff(retry);
-                assert!(d >= full / 2 && d <= full, "retry {retry}: {d:?} vs {full:?}");
+                assert!(
+                    d >= full / 2 && d <= full,
+                    "retry {retry}: {d:?} vs {full:?}"
+                );
             }
         }
-        let samples: std::collections::HashSet<Duration> = (0..50).map(|_| policy.backoff(3)).collect();
+        let samples: std::collections::HashSet<Duration> =
+            (0..50).map(|_| policy.backoff(3)).collect();
         assert!(samples.len() > 1, "backoff is not jittered");
     }
 
@@ -144,32 +152,88 @@ mod tests {
     fn which_errors_retry_in_which_mode() {
         let policy = RetryPolicy::default();
         let start = Instant::now();
-        let sent_timeout = Error::Timeout { provider: ProviderKind::Rounded, operation: Operation::Dial, sent: true };
+        let sent_timeout = Error::Timeout {
+            provider: ProviderKind::Rounded,
+            operation: Operation::Dial,
+            sent: true,
+        };
         let unsent = Error::Transport {
             provider: ProviderKind::Rounded,
             operation: Operation::Dial,
             sent: false,
             source: "refused".into(),
         };
-        let not_found = Error::NotFound { provider: ProviderKind::Rounded, operation: Operation::GetCall, message: None };
+        let not_found = Error::NotFound {
+            provider: ProviderKind::Rounded,
+            operation: Operation::GetCall,
+            message: None,
+        };
 
-        assert!(next_delay(&policy, RetryMode::Idempotent, 1, start, &server_error(None)).is_some());
-        assert!(next_delay(&policy, RetryMode::NotAfterSend, 1, start, &server_error(None)).is_none());
+        assert!(
+            next_delay(
+                &policy,
+                RetryMode::Idempotent,
+                1,
+                start,
+                &server_error(None)
+            )
+            .is_some()
+        );
+        assert!(
+            next_delay(
+                &policy,
+                RetryMode::NotAfterSend,
+                1,
+                start,
+                &server_error(None)
+            )
+            .is_none()
+        );
         assert!(next_delay(&policy, RetryMode::Idempotent, 1, start, &sent_timeout).is_some());
         assert!(next_delay(&policy, RetryMode::NotAfterSend, 1, start, &sent_timeout).is_none());
         assert!(next_delay(&policy, RetryMode::NotAfterSend, 1, start, &unsent).is_some());
         assert!(next_delay(&policy, RetryMode::Idempotent, 1, start, &not_found).is_none());
-        assert!(next_delay(&policy, RetryMode::Idempotent, 4, start, &server_error(None)).is_none());
+        assert!(
+            next_delay(
+                &policy,
+                RetryMode::Idempotent,
+                4,
+                start,
+                &server_error(None)
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn retry_after_is_honoured_within_the_budget() {
-        let policy = RetryPolicy { max_elapsed: Duration::from_secs(5), ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            max_elapsed: Duration::from_secs(5),
+            ..RetryPolicy::default()
+        };
         let start = Instant::now();
         let asked = Duration::from_secs(3);
-        assert_eq!(next_delay(&policy, RetryMode::Idempotent, 1, start, &server_error(Some(asked))), Some(asked));
+        assert_eq!(
+            next_delay(
+                &policy,
+                RetryMode::Idempotent,
+                1,
+                start,
+                &server_error(Some(asked))
+            ),
+            Some(asked)
+        );
         let too_long = Duration::from_secs(30);
-        assert_eq!(next_delay(&policy, RetryMode::Idempotent, 1, start, &server_error(Some(too_long))), None);
+        assert_eq!(
+            next_delay(
+                &policy,
+                RetryMode::Idempotent,
+                1,
+                start,
+                &server_error(Some(too_long))
+            ),
+            None
+        );
     }
 
     #[test]
@@ -177,12 +241,27 @@ mod tests {
         let now: DateTime<Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
         let mut headers = HeaderMap::new();
         headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
-        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_secs(7))
+        );
         headers.insert(RETRY_AFTER, HeaderValue::from_static("0.25"));
-        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_millis(250)));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 22 Nov 2026 10:00:12 GMT"));
-        assert_eq!(parse_retry_after(&headers, now), Some(Duration::from_secs(12)));
-        headers.insert(RETRY_AFTER, HeaderValue::from_static("Sun, 22 Nov 2026 09:00:00 GMT"));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_millis(250))
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 22 Nov 2026 10:00:12 GMT"),
+        );
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_secs(12))
+        );
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 22 Nov 2026 09:00:00 GMT"),
+        );
         assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&headers, now), None);

@@ -135,7 +135,9 @@ impl std::str::FromStr for Direction {
         match text.trim().to_ascii_lowercase().as_str() {
             "inbound" | "in" => Ok(Direction::Inbound),
             "outbound" | "out" => Ok(Direction::Outbound),
-            _ => Err(format!("unknown direction {text:?}: expected inbound or outbound")),
+            _ => Err(format!(
+                "unknown direction {text:?}: expected inbound or outbound"
+            )),
         }
     }
 }

@@ -18,7 +18,12 @@ pub fn config_for(base_url: &str, tweak: impl Fn(&mut ProviderConfig)) -> Provid
     config
 }
 
-pub fn client_for(server: &MockServer, prefix: &str, style: AuthStyle, tweak: impl Fn(&mut ProviderConfig)) -> HttpClient {
+pub fn client_for(
+    server: &MockServer,
+    prefix: &str,
+    style: AuthStyle,
+    tweak: impl Fn(&mut ProviderConfig),
+) -> HttpClient {
     config_for(&format!("{}{prefix}", server.uri()), tweak)
         .http_client("https://unused.example", style)
         .unwrap()
@@ -32,7 +37,10 @@ where
     Fut: Future<Output = T>,
 {
     let lines = Arc::new(Mutex::new(Vec::new()));
-    let subscriber = Recorder { lines: lines.clone(), next_id: Default::default() };
+    let subscriber = Recorder {
+        lines: lines.clone(),
+        next_id: Default::default(),
+    };
     let dispatch = tracing::Dispatch::new(subscriber);
     let result = {
         let _guard = tracing::dispatcher::set_default(&dispatch);
@@ -63,7 +71,10 @@ impl tracing::Subscriber for Recorder {
         let mut fields = Fields(format!("span {}", span.metadata().name()));
         span.record(&mut fields);
         self.lines.lock().unwrap().push(fields.0);
-        let id = self.next_id.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+        let id = self
+            .next_id
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+            + 1;
         tracing::span::Id::from_u64(id)
     }
     fn record(&self, _: &tracing::span::Id, values: &tracing::span::Record<'_>) {
