@@ -158,6 +158,20 @@ impl ProviderConfig {
         Ok(config)
     }
 
+    /// Refuses a config meant for another vendor (an adapter's first check).
+    pub fn ensure_kind(&self, expected: ProviderKind) -> Result<()> {
+        if self.kind == expected {
+            return Ok(());
+        }
+        Err(Error::config(
+            self.field("kind"),
+            format!(
+                "the {expected} adapter cannot serve a `{}` provider",
+                self.kind
+            ),
+        ))
+    }
+
     /// The full name of one of this config's fields, for messages (`providers.sales.base_url`).
     pub fn field(&self, name: &str) -> String {
         format!("{}{name}", self.path)
@@ -257,6 +271,18 @@ impl ProviderConfig {
     /// Builds the HTTP client an adapter uses: key resolved, base URL checked, settings
     /// applied. `default_base_url` is the vendor's production URL.
     pub fn http_client(&self, default_base_url: &str, auth_style: AuthStyle) -> Result<HttpClient> {
+        let base_url = self.base_url.as_deref().unwrap_or(default_base_url);
+        self.http_client_at(base_url, "base_url", auth_style)
+    }
+
+    /// Like [`ProviderConfig::http_client`], for a second host of the same vendor (same key
+    /// and settings) at `base_url`; `field` names where that URL came from, for messages.
+    pub fn http_client_at(
+        &self,
+        base_url: &str,
+        field: &str,
+        auth_style: AuthStyle,
+    ) -> Result<HttpClient> {
         let key = self.resolve_api_key()?;
         let key_field = if self.api_key.is_some() {
             "api_key"
@@ -264,11 +290,10 @@ impl ProviderConfig {
             "api_key_env"
         };
         let auth = Auth::new(auth_style, key, &self.field(key_field))?;
-        let base_url = self.base_url.as_deref().unwrap_or(default_base_url);
         HttpClient::new(
             self.kind,
             base_url,
-            &self.field("base_url"),
+            &self.field(field),
             auth,
             self.http_settings()?,
         )

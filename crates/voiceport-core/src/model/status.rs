@@ -17,7 +17,8 @@ pub enum CallStatus {
     Ringing,
     /// Connected and live.
     InProgress,
-    /// Being forwarded, or handed over to another party.
+    /// Handed over (forwarded or transferred) to another party: the agent's part is over,
+    /// though the line may still be up between the customer and that party.
     Transferred,
     /// Ended after a conversation.
     Completed,
@@ -52,11 +53,13 @@ impl CallStatus {
         CallStatus::Unknown,
     ];
 
-    /// Whether the call is over (nothing more will happen to it).
+    /// Whether the agent's call is over (a transferred call counts: the agent has handed
+    /// it on, and no vendor reports what happens after).
     pub fn is_terminal(self) -> bool {
         matches!(
             self,
-            CallStatus::Completed
+            CallStatus::Transferred
+                | CallStatus::Completed
                 | CallStatus::NoAnswer
                 | CallStatus::Busy
                 | CallStatus::Voicemail
@@ -65,12 +68,9 @@ impl CallStatus {
         )
     }
 
-    /// Whether the call is connected or being connected right now.
+    /// Whether the agent's call is being connected or connected right now.
     pub fn is_live(self) -> bool {
-        matches!(
-            self,
-            CallStatus::Ringing | CallStatus::InProgress | CallStatus::Transferred
-        )
+        matches!(self, CallStatus::Ringing | CallStatus::InProgress)
     }
 
     /// The snake_case name used in JSON and on the command line.

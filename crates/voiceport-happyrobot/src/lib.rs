@@ -1,0 +1,54 @@
+//! The [HappyRobot](https://happyrobot.ai) adapter of voiceport (legacy app API,
+//! `https://app.happyrobot.ai/api/v1`).
+//!
+//! ```
+//! use voiceport_core::{CallStatus, Direction, EndReasonCategory};
+//!
+//! // A call as HappyRobot sends it (display-text enums, ISO timestamps)…
+//! let body = br#"{
+//!     "id": "69b175267a81a64cbcab5181",
+//!     "type": "Outbound",
+//!     "status": "No answer",
+//!     "provider": "Twilio",
+//!     "metadata": {"from": "+13125550142", "to": "+14695550187", "tags": ["dry-van"]},
+//!     "agent": {"id": "683de93d7a81a64cbcab4f5b", "name": "Kate"},
+//!     "created": "2026-03-10T15:42:07.318Z"
+//! }"#;
+//!
+//! // …normalized, with the vendor JSON kept.
+//! let call = voiceport_happyrobot::decode_call(body)?;
+//! assert_eq!(call.status, CallStatus::NoAnswer);
+//! assert_eq!(call.vendor_status.as_deref(), Some("No answer"));
+//! assert_eq!(call.end_reason.as_ref().map(|r| r.category), Some(EndReasonCategory::NoAnswer));
+//! assert_eq!(call.direction, Some(Direction::Outbound));
+//! assert_eq!(call.to.as_deref(), Some("+14695550187"));
+//! assert!(call.vendor_payload().is_some());
+//! # Ok::<(), voiceport_core::Error>(())
+//! ```
+//!
+//! Connect with a [`ProviderConfig`](voiceport_core::ProviderConfig) of kind `happyrobot`
+//! ([`HappyRobot::from_config`]); its `options` are [`HappyRobotOptions`] (the `number_id`
+//! dial needs, the `use_case_id`, and the `organization_id` of the usage report).
+//!
+//! What maps where:
+//! - both generations of the Call (current `agent`, `use_case`, `costs`; older
+//!   `assistant`, `questions`, `started`) and both status sets (see [`map::status_of`]);
+//! - `metadata.custom` → [`Call::metadata`](voiceport_core::Call), `metadata.tags` → tags,
+//!   `extraction` (and older `questions`) → `analysis.extracted`;
+//! - transcripts come from their own endpoint (`start`/`end` read as seconds from the call
+//!   start), so listed calls carry none;
+//! - list filters HappyRobot cannot apply (kind, agent, numbers) are applied after fetching.
+
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+mod client;
+mod config;
+pub mod map;
+mod webhook;
+pub mod wire;
+
+pub use client::{DEFAULT_BASE_URL, HappyRobot};
+pub use config::{DEFAULT_USAGE_BASE_URL, HappyRobotOptions};
+pub use map::{decode_call, decode_page, decode_recording, decode_transcript};
+pub use webhook::parse_webhook;
+pub use wire::{RatingOperation, UsageRecord};

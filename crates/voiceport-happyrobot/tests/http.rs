@@ -1,0 +1,920 @@
+//! Every endpoint the HappyRobot client calls, over real HTTP against wiremock: method,
+//! path, auth header, query / body shape, response mapping and error kinds.
+
+mod support;
+
+use serde_json::json;
+use support::{CALL_ID, KEY, PREFIX, client, config, fixture};
+use voiceport_core::{
+    AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, Direction, Error,
+    NoteId, NoteInput, PageCursor, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
+};
+use voiceport_happyrobot::{HappyRobot, RatingOperation};
+use wiremock::matchers::{
+    any, body_json, header, method, path, query_param, query_param_is_missing,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn auth() -> wiremock::matchers::HeaderExactMatcher {
+    header("authorization", format!("Bearer {KEY}").as_str())
+}
+
+fn json_body(text: String) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_raw(text, "application/json")
+}
+
+fn call_path(suffix: &str) -> String {
+    format!("{PREFIX}/calls/{CALL_ID}{suffix}")
+}
+
+fn id() -> CallId {
+    CallId::new(CALL_ID)
+}
+
+/// A mock that must never be hit (for requests refused before sending).
+async fn nothing_sent(server: &MockServer) {
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(server)
+        .await;
+}
+
+#[tokio::test]
+async fn get_call_maps_the_seed_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(call_path("")))
+        .and(auth())
+        .respond_with(json_body(fixture("call_seed.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let call = client(&server).get_call(&id()).await.unwrap();
+    assert_eq!(call.id, id());
+    assert_eq!(call.provider, ProviderKind::HappyRobot);
+    assert_eq!(call.status, CallStatus::Completed);
+    assert_eq!(call.vendor_status.as_deref(), Some("Completed"));
+    assert_eq!(call.end_reason, None);
+    assert_eq!(call.direction, Some(Direction::Outbound));
+    assert_eq!(call.kind, CallKind::Phone);
+    assert_eq!(call.from.as_deref(), Some("+13125550142"));
+    assert_eq!(call.to.as_deref(), Some("+14695550187"));
+    assert_eq!(call.tags, ["dry-van", "TX-GA", "coverage-blitz"]);
+    assert_eq!(call.metadata["tmsLoadId"], json!("118734"));
+    let agent = call.agent.as_ref().unwrap();
+    assert_eq!(
+        agent.id.as_ref().unwrap().as_str(),
+        "683de93d7a81a64cbcab4f5b"
+    );
+    assert_eq!(agent.name.as_deref(), Some("Kate"));
+    assert_eq!(call.name, None);
+    assert_eq!(call.duration_secs, Some(247.0));
+    assert_eq!(
+        call.created_at.unwrap().to_rfc3339(),
+        "2026-03-10T15:42:07.318+00:00"
+    );
+    assert_eq!(call.analysis.extracted["agreed_rate"], json!(2250));
+    assert_eq!(
+        call.analysis.classification.as_ref().unwrap().tag,
+        "Load booked"
+    );
+    assert_eq!(call.notes.len(), 1);
+    assert_eq!(call.ratings[0].value, "✅");
+    assert_eq!(
+        call.campaign_id.as_ref().unwrap().as_str(),
+        "69af36937a81a64cbcab50a4"
+    );
+    assert_eq!(
+        call.parent_call_id.as_ref().unwrap().as_str(),
+        "69b026e77a81a64cbcab5064"
+    );
+    assert_eq!(call.cost.as_ref().unwrap().total, Some(0.2392));
+    assert_eq!(call.cost.as_ref().unwrap().breakdown.len(), 4);
+    assert!(call.transcript.is_none());
+    assert_eq!(
+        call.vendor_payload().unwrap().get(),
+        fixture("call_seed.json").trim()
+    );
+}
+
+#[tokio::test]
+async fn list_calls_sends_every_server_side_filter() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/calls")))
+        .and(auth())
+        .and(query_param("limit", "5"))
+        .and(query_param("skip", "10"))
+        .and(query_param("type", "Outbound"))
+        .and(query_param("statuses", "Initiated,Ringing,AMD Terminated"))
+        .and(query_param("tags", "vip,renewal"))
+        .and(query_param("campaigns", "69af36937a81a64cbcab50a4"))
+        .and(query_param("from", "2026-03-01T00:00:00Z"))
+        .and(query_param("to", "2026-03-02T00:00:00Z"))
+        .and(query_param("sort", "desc"))
+        .and(query_param("search", "RF-118734"))
+        // Applied client-side, never sent.
+        .and(query_param_is_missing("kind"))
+        .and(query_param_is_missing("agent_id"))
+        .and(query_param_is_missing("offset"))
+        .respond_with(json_body(json!({"calls": [], "count": 10}).to_string()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query = CallQuery {
+        direction: Some(Direction::Outbound),
+        kind: Some(CallKind::Phone),
+        statuses: vec![CallStatus::Ringing, CallStatus::Voicemail],
+        tags: vec!["vip".into(), "renewal".into()],
+        campaign_id: Some(CampaignId::new("69af36937a81a64cbcab50a4")),
+        agent_id: Some(AgentId::new("683de93d7a81a64cbcab4f5b")),
+        since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+        until: Some("2026-03-02T00:00:00Z".parse().unwrap()),
+        sort: Some(SortOrder::Descending),
+        search: Some("RF-118734".into()),
+        page_size: Some(5),
+        cursor: Some(PageCursor::Offset { skip: 10 }),
+        ..CallQuery::default()
+    };
+    let page = client(&server).list_calls(&query).await.unwrap();
+    assert!(page.calls.is_empty());
+    assert_eq!(page.next, None);
+    assert_eq!(page.total, Some(10));
+}
+
+#[tokio::test]
+async fn list_calls_maps_the_page_and_the_next_cursor() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/calls")))
+        .and(auth())
+        .and(query_param("limit", "100"))
+        .and(query_param("skip", "0"))
+        .respond_with(json_body(fixture("list_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_calls(&CallQuery::default())
+        .await
+        .unwrap();
+    let statuses: Vec<CallStatus> = page.calls.iter().map(|c| c.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            CallStatus::Completed,
+            CallStatus::InProgress,
+            CallStatus::Transferred,
+            CallStatus::NoAnswer,
+            CallStatus::Completed
+        ]
+    );
+    let kinds: Vec<CallKind> = page.calls.iter().map(|c| c.kind.clone()).collect();
+    assert_eq!(
+        kinds,
+        [
+            CallKind::Phone,
+            CallKind::Web,
+            CallKind::Phone,
+            CallKind::Phone,
+            CallKind::Chat
+        ]
+    );
+    assert!(page.calls.iter().all(|c| c.vendor_payload().is_some()));
+    assert_eq!(page.total, Some(12993));
+    assert_eq!(page.next, Some(PageCursor::Offset { skip: 5 }));
+}
+
+#[tokio::test]
+async fn list_calls_applies_client_side_filters() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/calls")))
+        .respond_with(json_body(fixture("list_page.json")))
+        .mount(&server)
+        .await;
+    let hr = client(&server);
+    let web = hr
+        .list_calls(&CallQuery {
+            kind: Some(CallKind::Web),
+            ..CallQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(web.calls.len(), 1);
+    assert_eq!(web.calls[0].kind, CallKind::Web);
+    // The cursor still skips every call the vendor returned.
+    assert_eq!(web.next, Some(PageCursor::Offset { skip: 5 }));
+
+    let first = hr.list_calls(&CallQuery::default()).await.unwrap().calls;
+    let to = first[0].to.clone().unwrap();
+    let from = first[0].from.clone().unwrap();
+    let agent = first[0].agent.as_ref().unwrap().id.clone().unwrap();
+    for query in [
+        CallQuery {
+            to_number: Some(to),
+            ..CallQuery::default()
+        },
+        CallQuery {
+            from_number: Some(from),
+            ..CallQuery::default()
+        },
+        CallQuery {
+            agent_id: Some(agent),
+            ..CallQuery::default()
+        },
+    ] {
+        let page = hr.list_calls(&query).await.unwrap();
+        assert!(!page.calls.is_empty(), "{query:?}");
+        assert!(page.calls.len() < 5, "{query:?}");
+        assert!(page.calls.iter().all(|c| query.matches(c)), "{query:?}");
+    }
+}
+
+#[tokio::test]
+async fn list_calls_reads_the_older_envelope() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/calls")))
+        .respond_with(json_body(fixture("list_page_legacy.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let page = client(&server)
+        .list_calls(&CallQuery::default())
+        .await
+        .unwrap();
+    let statuses: Vec<CallStatus> = page.calls.iter().map(|c| c.status).collect();
+    assert_eq!(
+        statuses,
+        [
+            CallStatus::Ringing,
+            CallStatus::InProgress,
+            CallStatus::Completed,
+            CallStatus::NoAnswer
+        ]
+    );
+    assert_eq!(
+        page.calls[0].agent.as_ref().unwrap().name.as_deref(),
+        Some("Kate - Carrier Coverage")
+    );
+    assert_eq!(page.total, Some(8412));
+    assert_eq!(page.next, Some(PageCursor::Offset { skip: 4 }));
+}
+
+#[tokio::test]
+async fn list_calls_refuses_what_it_cannot_ask_before_sending() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let hr = client(&server);
+    let unknown = CallQuery {
+        statuses: vec![CallStatus::Unknown],
+        ..CallQuery::default()
+    };
+    let err = hr.list_calls(&unknown).await.unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidRequest { status: None, .. }),
+        "{err:?}"
+    );
+    let foreign_cursor = CallQuery {
+        cursor: Some(PageCursor::Page { number: 2 }),
+        ..CallQuery::default()
+    };
+    let err = hr.list_calls(&foreign_cursor).await.unwrap_err();
+    assert!(
+        matches!(err, Error::InvalidRequest { status: None, .. }),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{PREFIX}/dial/outbound")))
+        .and(auth())
+        .and(body_json(json!({
+            "phone_number": "+17705550163",
+            "number_id": "65f1ce217a81a64cbcab4f10",
+            "use_case_id": "690a36427a81a64cbcab4fd5",
+            "agent_id": "683de93d7a81a64cbcab4f5b",
+            "params": {"load_number": "RF-118902"},
+            "metadata": {"tmsLoadId": "118902"},
+            "scheduled_for": "2026-03-13T14:00:00Z",
+            "max_duration_mins": 5,
+            "language": "en-US",
+            "campaign_id": "69af36937a81a64cbcab50a4",
+            "prompt_id": "69a09f447a81a64cbcab5044"
+        })))
+        .respond_with(json_body(fixture("dial_response.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut request = voiceport_core::DialRequest::to("+17705550163");
+    request.agent_id = Some(AgentId::new("683de93d7a81a64cbcab4f5b"));
+    request
+        .variables
+        .insert("load_number".into(), json!("RF-118902"));
+    request.metadata.insert("tmsLoadId".into(), json!("118902"));
+    request.scheduled_for = Some("2026-03-13T14:00:00Z".parse().unwrap());
+    request.max_duration_secs = Some(300);
+    request.language = Some("en-US".into());
+    request.campaign_id = Some(CampaignId::new("69af36937a81a64cbcab50a4"));
+    request
+        .extra
+        .insert("prompt_id".into(), json!("69a09f447a81a64cbcab5044"));
+    let outcome = client(&server).dial(&request).await.unwrap();
+    assert_eq!(outcome.call_id.as_str(), "69b3169d7a81a64cbcab5997");
+    let call = outcome.call.unwrap();
+    assert_eq!(call.status, CallStatus::Queued);
+    assert_eq!(call.direction, None);
+    assert!(call.agent.is_none());
+    assert_eq!(call.to.as_deref(), Some("+17705550163"));
+    assert!(call.vendor_payload().is_some());
+}
+
+#[tokio::test]
+async fn dial_is_sent_once_on_a_500_even_with_retries_on() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("{PREFIX}/dial/outbound")))
+        .respond_with(ResponseTemplate::new(500).set_body_string("upstream exploded"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.retry.max_attempts = Some(4);
+    config.retry.initial_backoff_ms = Some(1);
+    config.retry.max_backoff_ms = Some(2);
+    let hr = HappyRobot::from_config(&config).unwrap();
+    let err = hr
+        .dial(&voiceport_core::DialRequest::to("+17705550163"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
+    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+}
+
+#[tokio::test]
+async fn get_is_retried_on_a_500_when_retries_are_on() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(call_path("")))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(call_path("")))
+        .respond_with(json_body(fixture("call_seed.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.retry.max_attempts = Some(3);
+    config.retry.initial_backoff_ms = Some(1);
+    config.retry.max_backoff_ms = Some(2);
+    let call = HappyRobot::from_config(&config)
+        .unwrap()
+        .get_call(&id())
+        .await
+        .unwrap();
+    assert_eq!(call.status, CallStatus::Completed);
+}
+
+#[tokio::test]
+async fn dial_refuses_fields_happyrobot_cannot_take() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let hr = client(&server);
+    let base = voiceport_core::DialRequest::to("+17705550163");
+    let cases = [
+        (
+            voiceport_core::DialRequest {
+                from_number: Some("+13125550142".into()),
+                ..base.clone()
+            },
+            "from_number",
+        ),
+        (
+            voiceport_core::DialRequest {
+                name: Some("Renewal".into()),
+                ..base.clone()
+            },
+            "name",
+        ),
+        (voiceport_core::DialRequest::to(""), "`to`"),
+    ];
+    for (request, field) in cases {
+        let err = hr.dial(&request).await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { status: None, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(field), "{err}");
+    }
+    // No number id anywhere.
+    let mut config = config(&server);
+    config.options.remove("number_id");
+    let err = HappyRobot::from_config(&config)
+        .unwrap()
+        .dial(&base)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("phone_number_id"), "{err}");
+}
+
+#[tokio::test]
+async fn transcript_maps_speakers_offsets_and_tools() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(call_path("/transcript")))
+        .and(auth())
+        .respond_with(json_body(fixture("transcript.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let transcript = client(&server).transcript(&id()).await.unwrap();
+    let u = &transcript.utterances;
+    assert_eq!(u.len(), 17);
+    assert_eq!(u[0].speaker, Speaker::System);
+    assert_eq!(u[1].speaker, Speaker::Agent);
+    assert_eq!(u[2].speaker, Speaker::Customer);
+    assert_eq!(u[1].start_secs, Some(0.42));
+    assert_eq!(u[1].end_secs, Some(4.87));
+    assert_eq!(u[1].at.unwrap().timestamp_millis(), 1_773_237_925_420);
+    assert_eq!(u[6].tool_calls[0].name.as_deref(), Some("verify_carrier"));
+    assert_eq!(u[7].speaker, Speaker::Tool);
+    assert_eq!(
+        u[7].tool_result.as_ref().unwrap().tool_call_id.as_deref(),
+        Some("call_D3f6qKDSU9TAJBdfg4hLf4to")
+    );
+}
+
+#[tokio::test]
+async fn recording_reads_an_object_or_a_bare_string() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(call_path("/recording")))
+        .and(auth())
+        .respond_with(json_body(
+            json!({"url": "https://rec.example.com/a.mp3?sig=1"}).to_string(),
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(call_path("/recording")))
+        .respond_with(json_body("\"https://rec.example.com/b.mp3\"".into()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let hr = client(&server);
+    // Through the trait…
+    let first = VoiceProvider::recording(&hr, &id()).await.unwrap().unwrap();
+    assert_eq!(
+        first.mono_url.as_deref(),
+        Some("https://rec.example.com/a.mp3?sig=1")
+    );
+    // …and the inherent method.
+    let second = hr.recording(&id()).await.unwrap().unwrap();
+    assert_eq!(
+        second.mono_url.as_deref(),
+        Some("https://rec.example.com/b.mp3")
+    );
+}
+
+#[tokio::test]
+async fn end_cancel_and_delete_hit_their_paths() {
+    let server = MockServer::start().await;
+    for (verb, suffix) in [("POST", "/stop"), ("POST", "/cancel"), ("DELETE", "")] {
+        Mock::given(method(verb))
+            .and(path(call_path(suffix)))
+            .and(auth())
+            .respond_with(json_body(json!({"message": "ok"}).to_string()))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    let hr = client(&server);
+    hr.end_call(&id()).await.unwrap();
+    hr.cancel_call(&id()).await.unwrap();
+    hr.delete_call(&id()).await.unwrap();
+}
+
+#[tokio::test]
+async fn notes_are_added_updated_and_deleted() {
+    let server = MockServer::start().await;
+    let note_id = "69af27497a81a64cbcab564f";
+    Mock::given(method("POST"))
+        .and(path(call_path("/notes")))
+        .and(auth())
+        .and(body_json(
+            json!({"content": "Call back Friday", "flagged": false}),
+        ))
+        .respond_with(json_body(fixture("call_notes_ratings.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(call_path(&format!("/notes/{note_id}"))))
+        .and(auth())
+        .and(body_json(
+            json!({"content": "Check authority", "flagged": true}),
+        ))
+        .respond_with(json_body(fixture("call_notes_ratings.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path(call_path(&format!("/notes/{note_id}"))))
+        .and(auth())
+        .respond_with(json_body(fixture("call_seed.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let hr = client(&server);
+    let call = hr
+        .add_note(&id(), &NoteInput::new("Call back Friday"))
+        .await
+        .unwrap();
+    assert_eq!(call.notes.len(), 2);
+    assert!(call.notes[0].flagged);
+    assert_eq!(call.notes[0].id.as_str(), note_id);
+    assert_eq!(
+        call.notes[0].author.as_deref(),
+        Some("678fc1e77a81a64cbcab4f2c")
+    );
+    let edited = NoteInput {
+        content: "Check authority".into(),
+        flagged: true,
+    };
+    let call = hr
+        .update_note(&id(), &NoteId::new(note_id), &edited)
+        .await
+        .unwrap();
+    assert!(call.vendor_payload().is_some());
+    let call = hr.delete_note(&id(), &NoteId::new(note_id)).await.unwrap();
+    assert!(call.notes.iter().all(|n| n.id.as_str() != note_id));
+}
+
+#[tokio::test]
+async fn add_note_is_not_resent_after_a_500() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(call_path("/notes")))
+        .respond_with(ResponseTemplate::new(502))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut config = config(&server);
+    config.retry.max_attempts = Some(4);
+    config.retry.initial_backoff_ms = Some(1);
+    let err = HappyRobot::from_config(&config)
+        .unwrap()
+        .add_note(&id(), &NoteInput::new("x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Server { status: 502, .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn viewed_and_rating_extensions() {
+    let server = MockServer::start().await;
+    Mock::given(method("PATCH"))
+        .and(path(call_path("/viewed")))
+        .and(auth())
+        .and(body_json(
+            json!({"email": "maria.gonzalez@ridgelinefreight.com"}),
+        ))
+        .respond_with(json_body(fixture("call_notes_ratings.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path(call_path("/ratings")))
+        .and(auth())
+        .and(body_json(json!({
+            "emoji": "👎",
+            "email": "tyler.brooks@ridgelinefreight.com",
+            "operation": "remove"
+        })))
+        // Documented: a 200 with no body.
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let hr = client(&server);
+    let call = hr
+        .set_viewed(&id(), "maria.gonzalez@ridgelinefreight.com")
+        .await
+        .unwrap();
+    assert_eq!(call.ratings.len(), 3);
+    assert_eq!(call.ratings[1].value, "👎");
+    assert_eq!(
+        call.ratings[1].by.as_deref(),
+        Some("tyler.brooks@ridgelinefreight.com")
+    );
+    hr.set_rating(
+        &id(),
+        "👎",
+        "tyler.brooks@ridgelinefreight.com",
+        RatingOperation::Remove,
+    )
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn logs_tags_and_export_extensions() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(call_path("/logs")))
+        .and(auth())
+        .respond_with(json_body(
+            json!([{"level": "info", "message": "call created"}]).to_string(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/calls/tags")))
+        .and(auth())
+        .respond_with(json_body(json!(["dry-van", "vip"]).to_string()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("{PREFIX}/calls/export")))
+        .and(auth())
+        .and(query_param("type", "Inbound"))
+        .and(query_param("statuses", "Completed"))
+        .and(query_param_is_missing("limit"))
+        .respond_with(json_body(json!({"message": "Export started"}).to_string()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let hr = client(&server);
+    let logs = hr.call_logs(&id()).await.unwrap();
+    assert_eq!(logs[0]["message"], "call created");
+    assert_eq!(hr.call_tags().await.unwrap(), ["dry-van", "vip"]);
+    let query = CallQuery {
+        direction: Some(Direction::Inbound),
+        statuses: vec![CallStatus::Completed],
+        ..CallQuery::default()
+    };
+    hr.export_calls_csv(&query).await.unwrap();
+    // A filter HappyRobot cannot apply to an export is refused, not dropped.
+    let err = hr
+        .export_calls_csv(&CallQuery {
+            kind: Some(CallKind::Web),
+            ..CallQuery::default()
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`kind`"), "{err}");
+}
+
+#[tokio::test]
+async fn usage_goes_to_the_platform_api_with_the_organization_header() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/platform/api/v1/usage"))
+        .and(auth())
+        .and(header(
+            "x-organization-id",
+            "0196f0a2-0000-7000-8000-000000000001",
+        ))
+        .and(query_param("start", "2026-08-01T00:00:00Z"))
+        .and(query_param("end", "2026-11-01T00:00:00Z"))
+        .respond_with(json_body(
+            json!([{
+                "org_id": "0196f0a2-0000-7000-8000-000000000001",
+                "use_case_id": "0196f0a2-0000-7000-8000-000000000002",
+                "start": "2026-08-01T00:00:00Z",
+                "end": "2026-11-01T00:00:00Z",
+                "calls": 412,
+                "minutes": 1210.5
+            }])
+            .to_string(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let start = "2026-08-01T00:00:00Z".parse().unwrap();
+    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    let usage = client(&server).usage(start, end).await.unwrap();
+    assert_eq!(usage.len(), 1);
+    assert_eq!(usage[0].calls, Some(412));
+    assert_eq!(usage[0].minutes, Some(1210.5));
+    assert_eq!(usage[0].start_time(), Some(start));
+    assert_eq!(usage[0].end_time(), Some(end));
+
+    // Without an organization id, nothing is sent and the option is named.
+    let mut config = config(&server);
+    config.options.remove("organization_id");
+    let err = HappyRobot::from_config(&config)
+        .unwrap()
+        .usage(start, end)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { field, .. } if field == "options.organization_id"),
+        "{err:?}"
+    );
+}
+
+type ErrorCheck = fn(&Error) -> bool;
+
+#[tokio::test]
+async fn error_statuses_map_to_error_kinds() {
+    let cases: [(u16, ErrorCheck); 6] = [
+        (
+            400,
+            |e| matches!(e, Error::InvalidRequest { status: Some(400), message, .. } if message == "bad thing"),
+        ),
+        (
+            401,
+            |e| matches!(e, Error::Unauthorized { status: 401, message: Some(m), .. } if m == "bad thing"),
+        ),
+        (404, |e| matches!(e, Error::NotFound { .. })),
+        (422, |e| {
+            matches!(
+                e,
+                Error::InvalidRequest {
+                    status: Some(422),
+                    ..
+                }
+            )
+        }),
+        (429, |e| matches!(e, Error::RateLimited { .. })),
+        (500, |e| matches!(e, Error::Server { status: 500, .. })),
+    ];
+    for (status, expected) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path(call_path("")))
+            .respond_with(ResponseTemplate::new(status).set_body_raw(
+                json!({"message": "bad thing"}).to_string(),
+                "application/json",
+            ))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client(&server).get_call(&id()).await.unwrap_err();
+        assert!(expected(&err), "{status}: {err:?}");
+        assert_eq!(err.provider(), Some(ProviderKind::HappyRobot));
+        assert!(!err.to_string().contains(KEY));
+    }
+}
+
+#[tokio::test]
+async fn a_broken_body_is_a_decode_error_naming_the_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("{PREFIX}/calls")))
+        .respond_with(json_body(
+            json!({"calls": [{"id": "a"}, {"id": "b", "duration": "long"}], "count": 2})
+                .to_string(),
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .list_calls(&CallQuery::default())
+        .await
+        .unwrap_err();
+    match err {
+        Error::Decode { path, provider, .. } => {
+            assert_eq!(path, "calls[1].duration");
+            assert_eq!(provider, ProviderKind::HappyRobot);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn malformed_ids_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let hr = client(&server);
+    let bad = CallId::new("../../dial/outbound");
+    let short = CallId::new("69b03bcf");
+    let good_note = NoteId::new("n1");
+    let results: Vec<voiceport_core::Result<()>> = vec![
+        hr.get_call(&bad).await.map(drop),
+        hr.get_call(&short).await.map(drop),
+        hr.transcript(&bad).await.map(drop),
+        hr.recording(&bad).await.map(drop),
+        hr.end_call(&bad).await,
+        hr.cancel_call(&bad).await,
+        hr.delete_call(&bad).await,
+        hr.add_note(&bad, &NoteInput::new("x")).await.map(drop),
+        hr.update_note(&bad, &good_note, &NoteInput::new("x"))
+            .await
+            .map(drop),
+        hr.update_note(&id(), &NoteId::new(""), &NoteInput::new("x"))
+            .await
+            .map(drop),
+        hr.delete_note(&id(), &NoteId::new("a\nb")).await.map(drop),
+        hr.set_viewed(&bad, "a@b.c").await.map(drop),
+        hr.set_rating(&bad, "✅", "a@b.c", RatingOperation::Add)
+            .await,
+        hr.call_logs(&bad).await.map(drop),
+    ];
+    for result in results {
+        let err = result.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { status: None, .. }),
+            "{err:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn unsupported_operations_say_so() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let hr = client(&server);
+    let caps = hr.capabilities();
+    assert!(!caps.update_name && !caps.update_metadata_merge && !caps.update_metadata_replace);
+    let update = CallUpdate {
+        name: Some("x".into()),
+        ..CallUpdate::default()
+    };
+    let err = hr.update_call(&id(), &update).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+}
+
+#[test]
+fn capabilities_are_exactly_what_works() {
+    let server_less =
+        voiceport_core::ProviderConfig::new(ProviderKind::HappyRobot).with_api_key(KEY);
+    let caps = HappyRobot::from_config(&server_less)
+        .unwrap()
+        .capabilities();
+    let json = serde_json::to_value(caps).unwrap();
+    assert_eq!(
+        json,
+        json!({
+            "get_call": true, "list_calls": true, "dial": true, "dial_scheduled": true,
+            "update_name": false, "update_metadata_merge": false, "update_metadata_replace": false,
+            "transcript": true, "recording": true, "end_call": true, "cancel_call": true,
+            "delete_call": true, "notes": true, "webhooks": true,
+            "filter_direction": true, "filter_kind": true, "filter_statuses": true,
+            "filter_time_range": true, "filter_agent": true, "filter_campaign": true,
+            "filter_tags": true, "filter_search": true, "filter_from_number": true,
+            "filter_to_number": true, "sort": true, "client_side_filtering": true,
+            "server_paging": true, "max_page_size": 2000,
+            "inline_transcript": false, "cost": true, "analysis": true
+        })
+    );
+}
+
+#[tokio::test]
+async fn webhooks_parse_through_the_trait() {
+    let server = MockServer::start().await;
+    let hr = client(&server);
+    match hr
+        .parse_webhook(fixture("webhook_end.json").as_bytes())
+        .unwrap()
+    {
+        voiceport_core::CallEvent::Ended { call } => {
+            assert_eq!(call.status, CallStatus::Completed);
+            assert_eq!(call.transcript.unwrap().utterances.len(), 8);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn debug_never_shows_the_key_and_config_is_checked() {
+    let config = voiceport_core::ProviderConfig::new(ProviderKind::HappyRobot).with_api_key(KEY);
+    let hr = HappyRobot::from_config(&config).unwrap();
+    let text = format!("{hr:?}");
+    assert!(!text.contains(KEY), "{text}");
+    assert!(text.contains("app.happyrobot.ai"), "{text}");
+
+    let other = voiceport_core::ProviderConfig::new(ProviderKind::Rounded).with_api_key(KEY);
+    let err = HappyRobot::from_config(&other).unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { field, .. } if field == "kind"),
+        "{err:?}"
+    );
+
+    let typo = config.clone().with_option("numberid", "x");
+    let err = HappyRobot::from_config(&typo).unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { field, .. } if field.starts_with("options")),
+        "{err:?}"
+    );
+
+    let insecure = config.with_option("usage_base_url", "http://platform.example.com/api/v1");
+    let err = HappyRobot::from_config(&insecure).unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { field, .. } if field == "options.usage_base_url"),
+        "{err:?}"
+    );
+}

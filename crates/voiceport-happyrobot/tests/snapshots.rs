@@ -1,0 +1,90 @@
+//! Every HappyRobot fixture, normalized and snapshotted (insta). Review changes with
+//! `cargo insta review`; CI runs with `CI=true`, which refuses new snapshots.
+
+use serde_json::{Value, json};
+use voiceport_core::{Call, CallEvent, CallQuery, ProviderKind};
+
+/// The decoder a fixture goes through, from its name (and, for `call_*` files, from
+/// whether it is a list page).
+enum Decoder {
+    Call,
+    Page,
+    Transcript,
+    Webhook,
+}
+
+fn decoder(name: &str, value: &Value) -> Decoder {
+    if name.starts_with("list") || (name.starts_with("call_") && value.get("calls").is_some()) {
+        Decoder::Page
+    } else if name.starts_with("transcript") {
+        Decoder::Transcript
+    } else if name.starts_with("webhook") {
+        Decoder::Webhook
+    } else if name.starts_with("call") || name.starts_with("dial") {
+        Decoder::Call
+    } else {
+        panic!("{name}: no decoder chosen for this fixture name; add one")
+    }
+}
+
+fn checked(call: &Call, name: &str) {
+    assert_eq!(call.provider, ProviderKind::HappyRobot, "{name}");
+    assert!(
+        call.vendor_payload().is_some(),
+        "{name}: vendor payload lost"
+    );
+}
+
+fn normalize(name: &str, body: &[u8]) -> Value {
+    let value: Value = serde_json::from_slice(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+    match decoder(name, &value) {
+        Decoder::Call => {
+            let call =
+                voiceport_happyrobot::decode_call(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+            checked(&call, name);
+            serde_json::to_value(&call).unwrap()
+        }
+        Decoder::Page => {
+            let page = voiceport_happyrobot::decode_page(body, &CallQuery::default())
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            for call in &page.calls {
+                checked(call, name);
+            }
+            // Nothing is filtered out by an empty query.
+            assert_eq!(
+                page.calls.len(),
+                value["calls"].as_array().map_or(0, Vec::len),
+                "{name}"
+            );
+            json!({ "calls": page.calls, "next": page.next, "total": page.total })
+        }
+        Decoder::Transcript => {
+            let transcript = voiceport_happyrobot::decode_transcript(body)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            serde_json::to_value(&transcript).unwrap()
+        }
+        Decoder::Webhook => {
+            let event =
+                voiceport_happyrobot::parse_webhook(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+            match &event {
+                CallEvent::Started { call } | CallEvent::Ended { call } => checked(call, name),
+                CallEvent::Other { payload, .. } => {
+                    let text = std::str::from_utf8(body).unwrap().trim();
+                    assert_eq!(payload.get(), text, "{name}: payload not kept whole")
+                }
+                other => panic!("{name}: unexpected {other:?}"),
+            }
+            serde_json::to_value(&event).unwrap()
+        }
+    }
+}
+
+#[test]
+fn fixtures_normalize_as_snapshotted() {
+    insta::glob!("../../../fixtures/happyrobot", "*.json", |path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let body = std::fs::read(path).unwrap();
+        let value = normalize(&name, &body);
+        voiceport_core::snapshot::insta_settings().bind(|| insta::assert_json_snapshot!(value));
+    });
+}

@@ -1,0 +1,67 @@
+//! Rounded-specific settings: the `options` table of a provider config.
+//!
+//! ```toml
+//! [providers.support]
+//! kind = "rounded"
+//! api_key_env = "ROUNDED_API_KEY"
+//! [providers.support.options]
+//! from_number = "+33199001234"                        # default caller id for dial
+//! agent_id = "3407d20e-0e63-4a9f-9837-dd4df2fa2aee"   # default agent for dial
+//! paging = "cursor"                                   # or "page"
+//! include_transcript = true
+//! include_variable_values = true
+//! ```
+
+use serde::{Deserialize, Serialize};
+
+/// How `list_calls` pages through Rounded's list endpoint.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paging {
+    /// `use_cursor=true`: each page carries `next_cursor` (an ISO timestamp). No total.
+    #[default]
+    Cursor,
+    /// `use_cursor=false`: 1-based `page` numbers, with `total_items`.
+    Page,
+}
+
+impl Paging {
+    /// `cursor` or `page`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Paging::Cursor => "cursor",
+            Paging::Page => "page",
+        }
+    }
+}
+
+/// The options of a Rounded provider (`options` in its config).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoundedOptions {
+    /// The caller id `dial` uses when the request names none (E.164; it must be a number
+    /// of your Rounded organization).
+    pub from_number: Option<String>,
+    /// The agent (UUID) `dial` uses when the request names none.
+    pub agent_id: Option<String>,
+    /// Cursor mode (default) or page mode for `list_calls`. `use_cursor` is always sent
+    /// explicitly, because Rounded's two list endpoints disagree on the default.
+    pub paging: Paging,
+    /// Ask list responses to include each call's transcript entries (default true). The
+    /// flag's name `include_transcript` is inferred.
+    pub include_transcript: bool,
+    /// Ask list responses to include each call's variable values (default true).
+    pub include_variable_values: bool,
+}
+
+impl Default for RoundedOptions {
+    fn default() -> Self {
+        RoundedOptions {
+            from_number: None,
+            agent_id: None,
+            paging: Paging::Cursor,
+            include_transcript: true,
+            include_variable_values: true,
+        }
+    }
+}

@@ -1,0 +1,72 @@
+//! The [Rounded](https://callrounded.com) adapter of voiceport.
+//!
+//! ```
+//! use voiceport_core::{CallStatus, Speaker};
+//!
+//! // The body of `GET /v1/calls/{call_id}`, envelope included, decoded offline.
+//! let body = br#"{
+//!   "message": "Call retrieved successfully",
+//!   "data": {
+//!     "id": "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3",
+//!     "type": "phone_call",
+//!     "status": "completed",
+//!     "answer_type": "voicemail",
+//!     "start_time": "2026-03-23T18:04:11Z",
+//!     "transcript": [
+//!       {"role": "agent", "start_time": "2026-03-23T18:04:13Z", "content": "Hi, this is Ava."}
+//!     ]
+//!   },
+//!   "error": null,
+//!   "status": 200
+//! }"#;
+//! let call = voiceport_rounded::decode_call(body)?;
+//! assert_eq!(call.status, CallStatus::Voicemail);
+//! assert_eq!(call.vendor_status.as_deref(), Some("completed"));
+//! let first = &call.transcript.as_ref().unwrap().utterances[0];
+//! assert_eq!(first.speaker, Speaker::Agent);
+//! assert_eq!(first.start_secs, Some(2.0));
+//! assert!(call.vendor_payload().is_some()); // the raw call object, byte for byte
+//! # Ok::<(), voiceport_core::Error>(())
+//! ```
+//!
+//! Connect with [`Rounded::from_config`] (or `voiceport::connect` with `kind = "rounded"`);
+//! vendor settings are [`RoundedOptions`]. Base URL [`DEFAULT_BASE_URL`], auth header
+//! `X-Api-Key`, call ids are UUIDs.
+//!
+//! What to know about Rounded:
+//!
+//! * **Every response is an envelope** `{message, data, error, status}`. Success is keyed on
+//!   the HTTP status and on `data`; an `error` object next to `data` (as the generated doc
+//!   examples show on 200s) is ignored. A 2xx with `data: null` and an `error` is an
+//!   [`Error::InvalidRequest`](voiceport_core::Error::InvalidRequest) carrying the vendor's
+//!   message and field details.
+//! * **`dial` returns the new call's id only** (`DialOutcome::call` is `None`): Rounded's
+//!   start-call answer is `{call_id}`, and voiceport does not fetch the call because a dial
+//!   must stay a single request. Call `get_call` when you need the call. `dial` needs a
+//!   caller id (`from_number`) and an agent: from the request, or from the options.
+//! * **Statuses:** only `created` and `completed` are documented; the rest of the table in
+//!   [`map::map_status`] is inferred. A completed call answered by a machine
+//!   (`answer_type` `voicemail`, inferred) is [`CallStatus::Voicemail`](voiceport_core::CallStatus).
+//!   Rounded documents no end reason.
+//! * **Listing** pages by cursor (default) or by page number ([`config::Paging`]);
+//!   `use_cursor` is always sent. `direction`, `statuses` and `search` are filtered
+//!   client-side; the time range is sent (`start_time_gt` / `start_time_lt`) and checked
+//!   again on the start time; `tags`, `campaign_id` and `sort` are unsupported. Rounded has
+//!   no creation time: `created_at` is the call's `start_time`.
+//! * **Webhook payloads are undocumented**: [`parse_webhook`] assumes an inferred shape
+//!   (see [`webhook`]).
+//! * Metadata updates merge (`override: false`) or replace (`override: true`); calls have no
+//!   name. There is no cancel, delete or notes endpoint.
+
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+mod client;
+pub mod config;
+pub mod map;
+pub mod webhook;
+pub mod wire;
+
+pub use client::{DEFAULT_BASE_URL, Rounded};
+pub use config::{Paging, RoundedOptions};
+pub use map::{decode_call, decode_page};
+pub use webhook::parse_webhook;

@@ -1,0 +1,353 @@
+//! Rounded webhook deliveries → [`CallEvent`].
+//!
+//! **Rounded does not document its webhook payloads** (reference §3.5: shapes, retries and
+//! signing were not found). Only the event *names* are documented (an agent's
+//! `webhook_subscriptions`, §3.4). Everything below is an **inferred** shape:
+//!
+//! ```json
+//! {"event": "<event name>", "timestamp": "…", "data": { …call fields… }}
+//! ```
+//!
+//! * `event_phone_call_ended`, `event_web_call_ended` → [`CallEvent::Ended`] (`data` is a
+//!   call);
+//! * `event_call_status_updated` → [`CallEvent::StatusChanged`] (call id from `data.id`,
+//!   else `data.call_id`; status from `data.status`; the call too when `data` has an `id`);
+//! * `event_transcript` → [`CallEvent::TranscriptUpdate`] when `data` has `role` and
+//!   `content`;
+//! * `event_phone_call_connected`, `event_web_call_connected` → [`CallEvent::Started`]
+//!   when `data` has an `id`;
+//! * anything else → [`CallEvent::Other`] with the whole body.
+//!
+//! A body without `event` is an [`Error::Decode`] at `event`. No signature is checked:
+//! Rounded documents none. Verify the delivery yourself (a secret in the webhook URL, an
+//! allow-list) before trusting it.
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use voiceport_core::http::{decode_json, decode_raw};
+use voiceport_core::{CallEvent, CallId, Error, Operation, ProviderKind, Result, VendorPayload};
+
+use crate::map;
+use crate::wire;
+
+const KIND: ProviderKind = ProviderKind::Rounded;
+const OPERATION: Operation = Operation::ParseWebhook;
+
+/// The (inferred) outer shape of a delivery.
+#[derive(Debug, Deserialize)]
+struct Delivery<'a> {
+    #[serde(default)]
+    event: Option<String>,
+    #[serde(default, borrow)]
+    data: Option<&'a RawValue>,
+}
+
+/// The fields of `data` a status update needs.
+#[derive(Debug, Deserialize)]
+struct StatusData {
+    #[serde(default)]
+    id: Option<String>,
+    #[serde(default)]
+    call_id: Option<String>,
+    #[serde(default)]
+    status: Option<wire::CallStatus>,
+    #[serde(default)]
+    answer_type: Option<wire::AnswerType>,
+}
+
+/// The fields of `data` a transcript event needs.
+#[derive(Debug, Deserialize)]
+struct TranscriptData {
+    #[serde(default)]
+    call_id: Option<String>,
+    #[serde(default)]
+    role: Option<wire::Role>,
+    #[serde(default)]
+    start_time: Option<String>,
+    #[serde(default)]
+    content: Option<String>,
+}
+
+/// Turns the body of a Rounded webhook delivery into an event. See the module docs: the
+/// payload shapes are **inferred**, not documented by Rounded.
+pub fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
+    let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
+    let Some(event) = delivery.event else {
+        return Err(Error::Decode {
+            provider: KIND,
+            operation: OPERATION,
+            path: "event".to_owned(),
+            message: "the delivery has no `event` name".to_owned(),
+            excerpt: map::excerpt(body),
+        });
+    };
+    let data = delivery.data.filter(|raw| raw.get().trim() != "null");
+    match (event.as_str(), data) {
+        ("event_phone_call_ended" | "event_web_call_ended", data) => {
+            let raw = data.ok_or_else(|| missing_data(&event, body))?;
+            let call = map::call_from_raw(OPERATION, raw, "data")?;
+            Ok(CallEvent::Ended {
+                call: Box::new(call),
+            })
+        }
+        ("event_call_status_updated", data) => {
+            let raw = data.ok_or_else(|| missing_data(&event, body))?;
+            status_changed(raw)
+        }
+        ("event_transcript", Some(raw)) => {
+            let entry: Option<TranscriptData> = object(raw)
+                .then(|| decode_raw(KIND, OPERATION, raw, "data"))
+                .transpose()?;
+            match entry {
+                Some(TranscriptData {
+                    call_id,
+                    role: Some(role),
+                    start_time,
+                    content: Some(content),
+                }) => {
+                    let entry = wire::TranscriptEntry {
+                        role: Some(role),
+                        start_time,
+                        content: Some(content),
+                    };
+                    Ok(CallEvent::TranscriptUpdate {
+                        call_id: call_id.filter(|id| !id.is_empty()).map(CallId::new),
+                        utterance: map::map_utterance(entry, None),
+                    })
+                }
+                _ => Ok(other(event, Some(raw), body)),
+            }
+        }
+        ("event_phone_call_connected" | "event_web_call_connected", Some(raw))
+            if string_field(raw, "id").is_some() =>
+        {
+            let call = map::call_from_raw(OPERATION, raw, "data")?;
+            Ok(CallEvent::Started {
+                call: Box::new(call),
+            })
+        }
+        (_, data) => Ok(other(event, data, body)),
+    }
+}
+
+fn status_changed(raw: &RawValue) -> Result<CallEvent> {
+    let fields: StatusData = decode_raw(KIND, OPERATION, raw, "data")?;
+    let call = match &fields.id {
+        Some(_) => Some(map::call_from_raw(OPERATION, raw, "data")?),
+        None => None,
+    };
+    let call_id = fields
+        .id
+        .clone()
+        .or(fields.call_id.clone())
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| Error::Decode {
+            provider: KIND,
+            operation: OPERATION,
+            path: "data.id".to_owned(),
+            message: "a status update names no call (`data.id` or `data.call_id`)".to_owned(),
+            excerpt: map::excerpt(raw.get().as_bytes()),
+        })?;
+    let (status, _) = map::map_status(fields.status.as_ref(), fields.answer_type.as_ref());
+    Ok(CallEvent::StatusChanged {
+        call_id: CallId::new(call_id),
+        status,
+        vendor_status: fields.status.as_ref().map(|s| s.as_str().to_owned()),
+        call: call.map(Box::new),
+    })
+}
+
+fn other(event_type: String, data: Option<&RawValue>, body: &[u8]) -> CallEvent {
+    let call_id = data
+        .and_then(|raw| string_field(raw, "id").or_else(|| string_field(raw, "call_id")))
+        .map(CallId::new);
+    let payload = match serde_json::from_slice::<&RawValue>(body) {
+        Ok(raw) => VendorPayload::from_raw(raw),
+        Err(_) => VendorPayload::from_value(&Value::Null),
+    };
+    CallEvent::Other {
+        event_type,
+        call_id,
+        payload,
+    }
+}
+
+fn object(raw: &RawValue) -> bool {
+    raw.get().trim_start().starts_with('{')
+}
+
+/// A non-empty string field of a JSON object, if `raw` is one and has it.
+fn string_field(raw: &RawValue, key: &str) -> Option<String> {
+    let value: Value = serde_json::from_str(raw.get()).ok()?;
+    value
+        .get(key)?
+        .as_str()
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+fn missing_data(event: &str, body: &[u8]) -> Error {
+    Error::Decode {
+        provider: KIND,
+        operation: OPERATION,
+        path: "data".to_owned(),
+        message: format!("a `{event}` delivery carries no `data` call"),
+        excerpt: map::excerpt(body),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use voiceport_core::{CallStatus, Speaker};
+
+    fn parse(value: Value) -> Result<CallEvent> {
+        parse_webhook(value.to_string().as_bytes())
+    }
+
+    const ID: &str = "97adfced-7c9c-4776-8915-cda3cd23b993";
+
+    #[test]
+    fn ended_events_carry_the_call() {
+        for event in ["event_phone_call_ended", "event_web_call_ended"] {
+            let parsed = parse(json!({"event": event, "data": {"id": ID, "status": "completed", "answer_type": "voicemail"}})).unwrap();
+            match parsed {
+                CallEvent::Ended { call } => {
+                    assert_eq!(call.id.as_str(), ID);
+                    assert_eq!(call.status, CallStatus::Voicemail);
+                    assert!(call.vendor_payload().is_some());
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        let err = parse(json!({"event": "event_phone_call_ended"})).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "data"),
+            "{err:?}"
+        );
+        let err =
+            parse(json!({"event": "event_phone_call_ended", "data": {"status": "completed"}}))
+                .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, message, .. } if path == "data" && message.contains("`id`")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn status_updates_take_the_id_from_id_or_call_id() {
+        match parse(json!({"event": "event_call_status_updated", "data": {"call_id": ID, "status": "ringing"}})).unwrap() {
+            CallEvent::StatusChanged { call_id, status, vendor_status, call } => {
+                assert_eq!(call_id.as_str(), ID);
+                assert_eq!(status, CallStatus::Ringing);
+                assert_eq!(vendor_status.as_deref(), Some("ringing"));
+                assert!(call.is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(
+            json!({"event": "event_call_status_updated", "data": {"id": ID, "status": "busy"}}),
+        )
+        .unwrap()
+        {
+            CallEvent::StatusChanged {
+                call_id,
+                status,
+                call,
+                ..
+            } => {
+                assert_eq!(call_id.as_str(), ID);
+                assert_eq!(status, CallStatus::Busy);
+                assert_eq!(call.unwrap().status, CallStatus::Busy);
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(json!({"event": "event_call_status_updated", "data": {"id": ID}})).unwrap() {
+            CallEvent::StatusChanged {
+                status,
+                vendor_status,
+                ..
+            } => {
+                assert_eq!(status, CallStatus::Unknown);
+                assert_eq!(vendor_status, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        let err = parse(json!({"event": "event_call_status_updated", "data": {"status": "busy"}}))
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "data.id"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn transcript_events_become_utterances() {
+        let parsed = parse(json!({"event": "event_transcript", "data": {
+            "call_id": ID, "role": "user", "content": "Yes, speaking.", "start_time": "2026-03-24T10:02:45Z"
+        }}))
+        .unwrap();
+        match parsed {
+            CallEvent::TranscriptUpdate { call_id, utterance } => {
+                assert_eq!(call_id.unwrap().as_str(), ID);
+                assert_eq!(utterance.speaker, Speaker::Customer);
+                assert_eq!(utterance.text.as_deref(), Some("Yes, speaking."));
+                assert_eq!(utterance.at, Some("2026-03-24T10:02:45Z".parse().unwrap()));
+                assert_eq!(utterance.start_secs, None);
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without role and content it is kept whole.
+        let parsed =
+            parse(json!({"event": "event_transcript", "data": {"id": ID, "lines": []}})).unwrap();
+        assert!(
+            matches!(parsed, CallEvent::Other { ref event_type, .. } if event_type == "event_transcript")
+        );
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+    }
+
+    #[test]
+    fn connected_events_start_a_call_when_data_has_an_id() {
+        let parsed = parse(json!({"event": "event_phone_call_connected", "data": {"id": ID, "status": "in_progress"}})).unwrap();
+        match parsed {
+            CallEvent::Started { call } => assert_eq!(call.status, CallStatus::InProgress),
+            other => panic!("{other:?}"),
+        }
+        let parsed =
+            parse(json!({"event": "event_web_call_connected", "data": {"call_id": ID}})).unwrap();
+        assert!(matches!(parsed, CallEvent::Other { .. }), "{parsed:?}");
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+    }
+
+    #[test]
+    fn other_events_keep_the_body_and_a_missing_event_is_a_decode_error() {
+        let body = br#"{"event": "event_recording", "data": [1, 2]}"#;
+        match parse_webhook(body).unwrap() {
+            CallEvent::Other {
+                event_type,
+                call_id,
+                payload,
+            } => {
+                assert_eq!(event_type, "event_recording");
+                assert_eq!(call_id, None);
+                assert_eq!(payload.get(), std::str::from_utf8(body).unwrap());
+            }
+            other => panic!("{other:?}"),
+        }
+        for body in [json!({"data": {"id": ID}}), json!({"event": null})] {
+            let err = parse(body).unwrap_err();
+            assert!(
+                matches!(&err, Error::Decode { path, operation: Operation::ParseWebhook, .. } if path == "event"),
+                "{err:?}"
+            );
+        }
+        let err = parse(json!({"event": 5})).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "event"),
+            "{err:?}"
+        );
+        assert!(matches!(parse_webhook(b"[]"), Err(Error::Decode { .. })));
+    }
+}

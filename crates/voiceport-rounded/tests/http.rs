@@ -1,0 +1,1164 @@
+//! The Rounded client over HTTP, against wiremock: paths, auth, query and body shapes,
+//! response mapping, error statuses, and what is refused before sending.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+use support::*;
+use voiceport_core::{
+    AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
+    EndReasonCategory, Error, FieldError, MetadataMode, NoteId, NoteInput, Operation, PageCursor,
+    ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
+};
+use voiceport_rounded::Rounded;
+use walk::collect_calls;
+use wiremock::matchers::{
+    any, body_json, header, method, path, query_param, query_param_is_missing,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn ok_json(status: u16, body: String) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_raw(body, "application/json")
+}
+
+/// A catch-all that must never be hit: nothing may be sent.
+async fn nothing_sent(server: &MockServer) {
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .named("no request at all")
+        .mount(server)
+        .await;
+}
+
+/// The query pairs of the only request the server received.
+async fn query_of_only_request(server: &MockServer) -> BTreeMap<String, String> {
+    let requests = server.received_requests().await.unwrap();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    requests[0]
+        .url
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+mod walk {
+    //! Walks `calls()` without pulling `futures` into the dev-dependencies.
+    use voiceport_core::{Call, CallQuery, Result, VoiceProvider};
+
+    pub async fn collect_calls(
+        provider: &dyn VoiceProvider,
+        mut query: CallQuery,
+    ) -> Result<Vec<Call>> {
+        let mut calls = Vec::new();
+        loop {
+            let page = provider.list_calls(&query).await?;
+            calls.extend(page.calls);
+            match page.next {
+                Some(next) => query.cursor = Some(next),
+                None => return Ok(calls),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// get_call, transcript, recording
+
+#[tokio::test]
+async fn get_call_sends_the_key_and_maps_the_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/calls/{CALL_ID}")))
+        .and(header("X-Api-Key", KEY))
+        .respond_with(ok_json(200, fixture("get_call.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let call = client(&server)
+        .get_call(&CallId::new(CALL_ID))
+        .await
+        .unwrap();
+
+    assert_eq!(call.id.as_str(), CALL_ID);
+    assert_eq!(call.provider, ProviderKind::Rounded);
+    assert_eq!(call.status, CallStatus::Completed);
+    assert_eq!(call.vendor_status.as_deref(), Some("completed"));
+    assert_eq!(call.end_reason, None);
+    assert_eq!(call.kind, CallKind::Phone);
+    assert_eq!(call.direction, Some(Direction::Outbound));
+    assert_eq!(call.from.as_deref(), Some("+16175550142"));
+    assert_eq!(call.to.as_deref(), Some("+16175550187"));
+    assert_eq!(
+        call.agent
+            .as_ref()
+            .and_then(|a| a.id.as_ref())
+            .map(AgentId::as_str),
+        Some("3407d20e-0e63-4a9f-9837-dd4df2fa2aee")
+    );
+    assert_eq!(call.duration_secs, Some(38.0));
+    assert_eq!(call.cost.as_ref().and_then(|c| c.total), Some(0.019));
+    assert_eq!(
+        call.started_at,
+        Some("2026-03-23T18:04:11Z".parse().unwrap())
+    );
+    assert_eq!(call.created_at, call.started_at);
+    assert_eq!(call.ended_at, Some("2026-03-23T18:04:49Z".parse().unwrap()));
+    assert_eq!(call.metadata.get("store_id"), Some(&json!("BOS-014")));
+    let transcript = call.transcript.as_ref().unwrap();
+    assert_eq!(transcript.utterances.len(), 7);
+    assert_eq!(transcript.utterances[0].speaker, Speaker::Agent);
+    assert_eq!(transcript.utterances[0].start_secs, Some(1.0));
+    assert_eq!(transcript.utterances[1].speaker, Speaker::Customer);
+    assert!(transcript.text.as_deref().unwrap().starts_with("Agent: Hi"));
+    assert_eq!(
+        call.analysis.extracted.get("patient_name"),
+        Some(&json!("Michael Torres"))
+    );
+    assert_eq!(
+        call.analysis.extracted.get("pickup_plan"),
+        Some(&json!("Tomorrow after work"))
+    );
+    assert!(
+        call.recording
+            .as_ref()
+            .unwrap()
+            .mono_url
+            .as_deref()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let payload = call.vendor_payload().unwrap().to_value();
+    assert_eq!(payload["secure_recording_url"], json!(false));
+}
+
+#[tokio::test]
+async fn an_error_object_next_to_data_is_ignored() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls/e65aaebf-d14b-44fc-b3d7-e52e64b49888"))
+        .respond_with(ok_json(200, fixture("get_error_present.json")))
+        .mount(&server)
+        .await;
+    let call = client(&server)
+        .get_call(&CallId::new("e65aaebf-d14b-44fc-b3d7-e52e64b49888"))
+        .await
+        .unwrap();
+    assert_eq!(call.status, CallStatus::Completed);
+}
+
+#[tokio::test]
+async fn a_2xx_with_null_data_and_an_error_is_invalid_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(200, fixture("error_envelope_400.json")))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .get_call(&CallId::new(CALL_ID))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::InvalidRequest {
+            provider,
+            operation,
+            status,
+            message,
+            details,
+        } => {
+            assert_eq!(*provider, ProviderKind::Rounded);
+            assert_eq!(*operation, Operation::GetCall);
+            assert_eq!(*status, Some(400));
+            assert_eq!(message, "An error occurred while processing your request");
+            assert_eq!(details.len(), 2);
+            assert_eq!(details[0].field, "to_number");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_2xx_with_null_data_and_no_error_is_a_decode_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(
+            200,
+            json!({"message": "ok", "data": null, "error": null, "status": 200}).to_string(),
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .get_call(&CallId::new(CALL_ID))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, .. } if path == "data"),
+        "{err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::Applied);
+}
+
+#[tokio::test]
+async fn a_broken_call_names_the_json_path() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ok_json(
+            200,
+            json!({"data": {"id": CALL_ID, "transcript": [{"role": 5}]}}).to_string(),
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .get_call(&CallId::new(CALL_ID))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Decode { path, .. } if path == "data.transcript[0].role"),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn transcript_and_recording_come_from_the_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls/354eb5c1-5624-4aaf-a5b7-7fb94405d8a1"))
+        .and(header("X-Api-Key", KEY))
+        .respond_with(ok_json(200, fixture("get_call_transcript_variables.json")))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let rounded = client(&server);
+    let id = CallId::new("354eb5c1-5624-4aaf-a5b7-7fb94405d8a1");
+    let transcript = rounded.transcript(&id).await.unwrap();
+    let speakers: Vec<&Speaker> = transcript.utterances.iter().map(|u| &u.speaker).collect();
+    assert_eq!(speakers.iter().filter(|s| ***s == Speaker::Tool).count(), 2);
+    assert_eq!(transcript.utterances[3].start_secs, Some(12.0));
+    let recording = rounded.recording(&id).await.unwrap().unwrap();
+    assert!(
+        recording
+            .mono_url
+            .unwrap()
+            .contains("354eb5c1-5624-4aaf-a5b7-7fb94405d8a1.mp3")
+    );
+    assert_eq!(recording.stereo_url, None);
+}
+
+// ---------------------------------------------------------------------------------------
+// list_calls
+
+#[tokio::test]
+async fn list_in_cursor_mode_sends_every_parameter_explicitly() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls"))
+        .and(header("X-Api-Key", KEY))
+        .respond_with(ok_json(200, fixture("list_cursor.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query = CallQuery {
+        kind: Some(CallKind::Phone),
+        agent_id: Some(AgentId::new("3407d20e-0e63-4a9f-9837-dd4df2fa2aee")),
+        from_number: Some("+16175550142".into()),
+        to_number: Some("+16175550120".into()),
+        since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+        until: Some("2026-03-24T00:00:00Z".parse().unwrap()),
+        page_size: Some(3),
+        ..CallQuery::default()
+    };
+    let page = client(&server).list_calls(&query).await.unwrap();
+    let sent = query_of_only_request(&server).await;
+    let expected: BTreeMap<String, String> = [
+        ("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee"),
+        ("call_type", "phone_call"),
+        ("from_number", "+16175550142"),
+        ("to_number", "+16175550120"),
+        ("start_time_gt", "2026-03-01T00:00:00Z"),
+        ("start_time_lt", "2026-03-24T00:00:00Z"),
+        ("limit", "3"),
+        ("use_cursor", "true"),
+        ("include_transcript", "true"),
+        ("include_variable_values", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    assert_eq!(sent, expected);
+
+    assert_eq!(page.calls.len(), 3);
+    assert!(page.calls.iter().all(|c| c.vendor_payload().is_some()));
+    assert_eq!(page.calls[2].status, CallStatus::Queued);
+    assert_eq!(page.calls[2].vendor_status.as_deref(), Some("created"));
+    assert_eq!(
+        page.next,
+        Some(PageCursor::Token {
+            token: "2026-03-23T17:51:03Z".into()
+        })
+    );
+    assert_eq!(page.total, None);
+}
+
+#[tokio::test]
+async fn list_walks_cursor_pages_to_the_end() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ok_json(200, fixture("list_cursor.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls"))
+        .and(query_param("cursor", "2026-03-23T17:51:03Z"))
+        .and(query_param("use_cursor", "true"))
+        .and(query_param_is_missing("page"))
+        .respond_with(ok_json(200, fixture("list_cursor_last_page.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let rounded = client(&server);
+    let calls = collect_calls(&rounded, CallQuery::default()).await.unwrap();
+    assert_eq!(calls.len(), 4);
+    assert_eq!(calls[3].id.as_str(), "5a481377-303a-4a9c-b914-4960958f473e");
+}
+
+#[tokio::test]
+async fn list_in_page_mode_uses_page_numbers_and_reports_the_total() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls"))
+        .and(query_param("use_cursor", "false"))
+        .and(query_param("page", "2"))
+        .and(query_param("include_transcript", "false"))
+        .and(query_param("include_variable_values", "true"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ok_json(200, fixture("list_page_mode.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = config(&server)
+        .with_option("paging", "page")
+        .with_option("include_transcript", false);
+    let rounded = Rounded::from_config(&config).unwrap();
+    let query = CallQuery {
+        cursor: Some(PageCursor::Page { number: 2 }),
+        page_size: Some(3),
+        ..CallQuery::default()
+    };
+    let page = rounded.list_calls(&query).await.unwrap();
+    assert_eq!(page.calls.len(), 3);
+    assert_eq!(page.next, Some(PageCursor::Page { number: 3 }));
+    assert_eq!(page.total, Some(13));
+    // The voicemail call of the page.
+    let voicemail = &page.calls[1];
+    assert_eq!(voicemail.status, CallStatus::Voicemail);
+    assert_eq!(
+        voicemail.end_reason.as_ref().map(|r| r.category),
+        Some(EndReasonCategory::Voicemail)
+    );
+}
+
+#[tokio::test]
+async fn first_page_in_page_mode_sends_use_cursor_false() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls"))
+        .and(query_param("use_cursor", "false"))
+        .and(query_param("limit", "50"))
+        .and(query_param_is_missing("page"))
+        .respond_with(ok_json(200, fixture("list_page_mode.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let rounded = Rounded::from_config(&config(&server).with_option("paging", "page")).unwrap();
+    let page = rounded.list_calls(&CallQuery::default()).await.unwrap();
+    assert_eq!(page.next, Some(PageCursor::Page { number: 3 }));
+}
+
+#[tokio::test]
+async fn direction_status_and_search_are_filtered_client_side() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls"))
+        .respond_with(ok_json(200, fixture("list_page_mode.json")))
+        .mount(&server)
+        .await;
+    let rounded = Rounded::from_config(&config(&server).with_option("paging", "page")).unwrap();
+    let caps = rounded.capabilities();
+    assert!(
+        caps.client_side_filtering
+            && caps.filter_direction
+            && caps.filter_statuses
+            && caps.filter_search
+    );
+
+    let inbound = CallQuery {
+        direction: Some(Direction::Inbound),
+        ..CallQuery::default()
+    };
+    let page = rounded.list_calls(&inbound).await.unwrap();
+    assert_eq!(page.calls.len(), 1);
+    assert_eq!(page.calls[0].direction, Some(Direction::Inbound));
+    // Paging is the server's: the next cursor is still there.
+    assert_eq!(page.next, Some(PageCursor::Page { number: 3 }));
+
+    let voicemail = CallQuery {
+        statuses: vec![CallStatus::Voicemail],
+        ..CallQuery::default()
+    };
+    let page = rounded.list_calls(&voicemail).await.unwrap();
+    assert_eq!(page.calls.len(), 1);
+    assert_eq!(
+        page.calls[0].id.as_str(),
+        "4b2db56b-c6f0-4829-bc4e-0897250c0ece"
+    );
+
+    let search = CallQuery {
+        search: Some("HP-20902".into()),
+        ..CallQuery::default()
+    };
+    let page = rounded.list_calls(&search).await.unwrap();
+    assert_eq!(page.calls.len(), 1);
+    assert_eq!(
+        page.calls[0].id.as_str(),
+        "d403b58e-c301-4897-9386-8a2df8f23b4f"
+    );
+
+    // None of these went to Rounded.
+    for request in server.received_requests().await.unwrap() {
+        let keys: Vec<String> = request
+            .url
+            .query_pairs()
+            .map(|(k, _)| k.into_owned())
+            .collect();
+        for filter in ["direction", "status", "statuses", "search"] {
+            assert!(!keys.iter().any(|k| k == filter), "{filter} sent: {keys:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn unsupported_filters_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let rounded = client(&server);
+    let cases = [
+        (
+            "tags",
+            CallQuery {
+                tags: vec!["vip".into()],
+                ..CallQuery::default()
+            },
+        ),
+        (
+            "campaign_id",
+            CallQuery {
+                campaign_id: Some("c".into()),
+                ..CallQuery::default()
+            },
+        ),
+        (
+            "sort",
+            CallQuery {
+                sort: Some(SortOrder::Ascending),
+                ..CallQuery::default()
+            },
+        ),
+    ];
+    for (filter, query) in cases {
+        let err = rounded.list_calls(&query).await.unwrap_err();
+        assert!(
+            matches!(err, Error::Unsupported { operation: Operation::ListFilter(f), .. } if f == filter),
+            "{filter}: {err:?}"
+        );
+    }
+    let chat = CallQuery {
+        kind: Some(CallKind::Chat),
+        ..CallQuery::default()
+    };
+    assert!(matches!(
+        rounded.list_calls(&chat).await,
+        Err(Error::InvalidRequest { status: None, .. })
+    ));
+    let foreign = CallQuery {
+        cursor: Some(PageCursor::Offset { skip: 10 }),
+        ..CallQuery::default()
+    };
+    assert!(matches!(
+        rounded.list_calls(&foreign).await,
+        Err(Error::InvalidRequest { status: None, .. })
+    ));
+}
+
+#[tokio::test]
+async fn web_calls_are_listed_with_call_type_web_call() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls"))
+        .and(query_param("call_type", "web_call"))
+        .respond_with(ok_json(
+            200,
+            json!({"message": "Calls retrieved successfully", "data": [], "error": null, "status": 200}).to_string(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let query = CallQuery {
+        kind: Some(CallKind::Web),
+        ..CallQuery::default()
+    };
+    let page = client(&server).list_calls(&query).await.unwrap();
+    assert!(page.calls.is_empty());
+    assert_eq!(page.next, None);
+}
+
+// ---------------------------------------------------------------------------------------
+// dial
+
+#[tokio::test]
+async fn dial_posts_the_start_call_body_and_returns_the_id_only() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/calls/phone"))
+        .and(header("X-Api-Key", KEY))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({
+            "from_number": "+33199001234",
+            "to_number": "+33639981234",
+            "agent_id": "3407d20e-0e63-4a9f-9837-dd4df2fa2aee",
+            "dynamic_variables_values": {"first_name": "Ada", "visits": 3},
+            "sip_headers": {"X-Campaign": "spring"}
+        })))
+        .respond_with(ok_json(201, fixture("start_call_response.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut request = DialRequest::to("+33639981234");
+    request.variables.insert("first_name".into(), json!("Ada"));
+    request.variables.insert("visits".into(), json!(3));
+    request
+        .extra
+        .insert("sip_headers".into(), json!({"X-Campaign": "spring"}));
+    let outcome = client_with_dial_defaults(&server)
+        .dial(&request)
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.call_id.as_str(),
+        "b48d0eec-c2e3-4b12-85c6-2aa47f65badb"
+    );
+    assert!(
+        outcome.call.is_none(),
+        "Rounded returns only the id; voiceport does not fetch the call"
+    );
+}
+
+#[tokio::test]
+async fn dial_request_fields_win_over_options_and_empty_variables_are_omitted() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/calls/phone"))
+        .and(body_json(json!({
+            "from_number": "+16175550142",
+            "to_number": "+16175550187",
+            "agent_id": "96732211-e885-487b-acef-36938e075878"
+        })))
+        .respond_with(ok_json(201, fixture("start_call_response.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let request = DialRequest {
+        from_number: Some("+16175550142".into()),
+        agent_id: Some(AgentId::new("96732211-e885-487b-acef-36938e075878")),
+        ..DialRequest::to("+16175550187")
+    };
+    client_with_dial_defaults(&server)
+        .dial(&request)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn dial_is_sent_exactly_once_on_a_500() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/v1/calls/phone"))
+        .respond_with(ok_json(
+            500,
+            json!({"message": "Internal error", "data": null, "status": 500,
+                   "error": {"details": [], "message": "Telephony provider unavailable", "status": 500, "type": "generic_error"}})
+            .to_string(),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    // Retries are on for this client: the dial must still go out once.
+    let config = config_with_fast_retries(&server)
+        .with_option("from_number", "+33199001234")
+        .with_option("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee");
+    let rounded = Rounded::from_config(&config).unwrap();
+    let err = rounded
+        .dial(&DialRequest::to("+33639981234"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Server { status: 500, message: Some(m), .. } if m == "Telephony provider unavailable"),
+        "{err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+}
+
+#[tokio::test]
+async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let rounded = client_with_dial_defaults(&server);
+    let base = DialRequest::to("+33639981234");
+    let cases: Vec<(&str, DialRequest)> = vec![
+        (
+            "phone_number_id",
+            DialRequest {
+                phone_number_id: Some("pn".into()),
+                ..base.clone()
+            },
+        ),
+        (
+            "metadata",
+            DialRequest {
+                metadata: BTreeMap::from([("a".into(), json!(1))]),
+                ..base.clone()
+            },
+        ),
+        (
+            "scheduled_for",
+            DialRequest {
+                scheduled_for: Some("2030-01-01T00:00:00Z".parse().unwrap()),
+                ..base.clone()
+            },
+        ),
+        (
+            "max_duration_secs",
+            DialRequest {
+                max_duration_secs: Some(300),
+                ..base.clone()
+            },
+        ),
+        (
+            "language",
+            DialRequest {
+                language: Some("fr-FR".into()),
+                ..base.clone()
+            },
+        ),
+        (
+            "name",
+            DialRequest {
+                name: Some("Spring".into()),
+                ..base.clone()
+            },
+        ),
+        (
+            "campaign_id",
+            DialRequest {
+                campaign_id: Some("c1".into()),
+                ..base.clone()
+            },
+        ),
+        (
+            "agent_id",
+            DialRequest {
+                extra: BTreeMap::from([("agent_id".into(), json!("x"))]),
+                ..base.clone()
+            },
+        ),
+        ("`to`", DialRequest::to("")),
+    ];
+    for (field, request) in cases {
+        let err = rounded.dial(&request).await.unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidRequest {
+                    status: None,
+                    operation: Operation::Dial,
+                    ..
+                }
+            ),
+            "{field}: {err:?}"
+        );
+        assert!(err.to_string().contains(field), "{field}: {err}");
+        assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+    }
+    // Without defaults, the caller id and the agent are required.
+    let bare = client(&server);
+    let err = bare.dial(&base).await.unwrap_err();
+    assert!(err.to_string().contains("from_number"), "{err}");
+    let err = bare
+        .dial(&DialRequest {
+            from_number: Some("+33199001234".into()),
+            ..base
+        })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("agent_id"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------
+// update_call
+
+#[tokio::test]
+async fn update_merges_with_override_false_and_replaces_with_override_true() {
+    let server = MockServer::start().await;
+    let id = "123e4567-e89b-12d3-a456-426614174000";
+    for (replace, mode) in [(false, MetadataMode::Merge), (true, MetadataMode::Replace)] {
+        Mock::given(method("PATCH"))
+            .and(path(format!("/v1/calls/{id}")))
+            .and(header("X-Api-Key", KEY))
+            .and(body_json(json!({
+                "metadata": {"source": "marketing_campaign", "utm_medium": "email"},
+                "override": replace
+            })))
+            .respond_with(ok_json(200, fixture("update_seed.json")))
+            .expect(1)
+            .named(format!("override {replace}"))
+            .mount(&server)
+            .await;
+        let update = CallUpdate {
+            metadata: Some(BTreeMap::from([
+                ("source".into(), json!("marketing_campaign")),
+                ("utm_medium".into(), json!("email")),
+            ])),
+            metadata_mode: mode,
+            ..CallUpdate::default()
+        };
+        let call = client(&server)
+            .update_call(&CallId::new(id), &update)
+            .await
+            .unwrap();
+        assert_eq!(call.id.as_str(), id);
+        assert_eq!(call.metadata.get("utm_medium"), Some(&json!("email")));
+        // The seed's placeholder URL is kept verbatim.
+        assert_eq!(
+            call.recording.unwrap().mono_url.as_deref(),
+            Some("<string>")
+        );
+    }
+}
+
+#[tokio::test]
+async fn update_with_a_name_is_unsupported_and_an_empty_update_is_invalid() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let rounded = client(&server);
+    let id = CallId::new(CALL_ID);
+    let name = CallUpdate {
+        name: Some("Renewal".into()),
+        ..CallUpdate::default()
+    };
+    assert!(matches!(
+        rounded.update_call(&id, &name).await,
+        Err(Error::Unsupported {
+            operation: Operation::UpdateCall,
+            provider: ProviderKind::Rounded
+        })
+    ));
+    assert!(matches!(
+        rounded.update_call(&id, &CallUpdate::default()).await,
+        Err(Error::InvalidRequest {
+            status: None,
+            operation: Operation::UpdateCall,
+            ..
+        })
+    ));
+}
+
+// ---------------------------------------------------------------------------------------
+// end_call
+
+#[tokio::test]
+async fn end_call_posts_terminate() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/calls/{CALL_ID}/terminate")))
+        .and(header("X-Api-Key", KEY))
+        .respond_with(ok_json(200, fixture("terminate_response.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    client(&server)
+        .end_call(&CallId::new(CALL_ID))
+        .await
+        .unwrap();
+    let requests = server.received_requests().await.unwrap();
+    assert!(requests[0].body.is_empty(), "terminate has no body");
+}
+
+#[tokio::test]
+async fn end_call_refused_in_a_2xx_envelope_is_invalid_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1/calls/{CALL_ID}/terminate")))
+        .respond_with(ok_json(
+            200,
+            json!({"message": "Error", "data": null, "status": 400,
+                   "error": {"details": [], "message": "Only phone calls can be terminated", "status": 400, "type": "generic_error"}})
+            .to_string(),
+        ))
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .end_call(&CallId::new(CALL_ID))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { status: Some(400), message, operation: Operation::EndCall, .. } if message == "Only phone calls can be terminated"),
+        "{err:?}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Error statuses (mapped by the core from Rounded's error envelope)
+
+fn error_envelope(status: u16, message: &str, details: &[(&str, &str)]) -> String {
+    json!({
+        "message": message,
+        "data": null,
+        "error": {
+            "details": details.iter().map(|(f, m)| json!({"field": f, "message": m})).collect::<Vec<_>>(),
+            "message": message,
+            "status": status,
+            "type": "generic_error"
+        },
+        "status": status
+    })
+    .to_string()
+}
+
+#[tokio::test]
+async fn error_statuses_map_to_error_kinds_with_details() {
+    let cases: Vec<(u16, String)> = vec![
+        (400, fixture("error_envelope_400.json")),
+        (401, error_envelope(401, "Invalid API key", &[])),
+        (404, fixture("error_envelope_404.json")),
+        (422, fixture("error_envelope_422.json")),
+        (429, error_envelope(429, "Too many requests", &[])),
+        (500, error_envelope(500, "Internal server error", &[])),
+    ];
+    for (status, body) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1/calls"))
+            .respond_with(ok_json(status, body).insert_header("Retry-After", "7"))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let err = client(&server)
+            .list_calls(&CallQuery::default())
+            .await
+            .unwrap_err();
+        assert_eq!(err.provider(), Some(ProviderKind::Rounded));
+        assert_eq!(err.operation(), Some(Operation::ListCalls));
+        match (status, &err) {
+            (
+                400,
+                Error::InvalidRequest {
+                    status: Some(400),
+                    message,
+                    details,
+                    ..
+                },
+            ) => {
+                assert_eq!(message, "An error occurred while processing your request");
+                assert_eq!(
+                    details,
+                    &vec![
+                        FieldError { field: "to_number".into(), message: "Phone number must be in E.164 format, e.g. +33612345678".into() },
+                        FieldError { field: "agent_id".into(), message: "Agent 7b1e52c4-0f3d-4c1a-9a51-2d8e6f0b9c33 has no published version".into() },
+                    ]
+                );
+            }
+            (
+                401,
+                Error::Unauthorized {
+                    status: 401,
+                    message,
+                    ..
+                },
+            ) => {
+                assert_eq!(message.as_deref(), Some("Invalid API key"));
+            }
+            (404, Error::NotFound { message, .. }) => {
+                assert_eq!(message.as_deref(), Some("Call not found"));
+            }
+            (
+                422,
+                Error::InvalidRequest {
+                    status: Some(422),
+                    message,
+                    details,
+                    ..
+                },
+            ) => {
+                assert_eq!(message, "Request validation failed");
+                let fields: Vec<&str> = details.iter().map(|d| d.field.as_str()).collect();
+                assert_eq!(fields, ["limit", "start_time_gt"]);
+                assert!(
+                    err.to_string()
+                        .contains("limit: Input should be less than or equal to 1000"),
+                    "{err}"
+                );
+            }
+            (
+                429,
+                Error::RateLimited {
+                    retry_after,
+                    message,
+                    ..
+                },
+            ) => {
+                assert_eq!(*retry_after, Some(std::time::Duration::from_secs(7)));
+                assert_eq!(message.as_deref(), Some("Too many requests"));
+            }
+            (
+                500,
+                Error::Server {
+                    status: 500,
+                    message,
+                    ..
+                },
+            ) => {
+                assert_eq!(message.as_deref(), Some("Internal server error"));
+            }
+            (status, other) => panic!("HTTP {status}: {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn get_call_of_a_missing_call_is_not_found() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/v1/calls/3ee99247-5c98-4fbf-b927-ed25867488b0"))
+        .respond_with(ok_json(404, fixture("error_envelope_404.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server)
+        .get_call(&CallId::new("3ee99247-5c98-4fbf-b927-ed25867488b0"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                operation: Operation::GetCall,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn idempotent_reads_are_retried_on_a_500() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/calls/{CALL_ID}")))
+        .respond_with(ok_json(
+            500,
+            error_envelope(500, "Internal server error", &[]),
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/calls/{CALL_ID}")))
+        .respond_with(ok_json(200, fixture("get_call.json")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let rounded = Rounded::from_config(&config_with_fast_retries(&server)).unwrap();
+    let call = rounded.get_call(&CallId::new(CALL_ID)).await.unwrap();
+    assert_eq!(call.id.as_str(), CALL_ID);
+}
+
+// ---------------------------------------------------------------------------------------
+// Ids, secrets, configuration, unsupported operations
+
+#[tokio::test]
+async fn malformed_ids_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let rounded = client(&server);
+    let update = CallUpdate {
+        metadata: Some(BTreeMap::new()),
+        ..CallUpdate::default()
+    };
+    for bad in [
+        "",
+        "not-a-uuid",
+        "../calls",
+        "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3/terminate",
+        "14abe6f5_01bd_4eff_a6ed_8eb555b6c5c3",
+    ] {
+        let id = CallId::new(bad);
+        let results = [
+            rounded.get_call(&id).await.map(|_| ()),
+            rounded.update_call(&id, &update).await.map(|_| ()),
+            rounded.end_call(&id).await,
+            rounded.transcript(&id).await.map(|_| ()),
+            rounded.recording(&id).await.map(|_| ()),
+        ];
+        for result in results {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidRequest { status: None, .. }),
+                "{bad:?}: {err:?}"
+            );
+            assert!(err.to_string().contains("malformed"), "{err}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn debug_never_shows_the_key() {
+    let server = MockServer::start().await;
+    let rounded = client_with_dial_defaults(&server);
+    let debug = format!("{rounded:?}");
+    assert!(!debug.contains(KEY), "{debug}");
+    assert!(
+        debug.contains("+33199001234"),
+        "options are visible: {debug}"
+    );
+}
+
+#[tokio::test]
+async fn unsupported_operations_say_so() {
+    let server = MockServer::start().await;
+    nothing_sent(&server).await;
+    let rounded = client(&server);
+    let caps = rounded.capabilities();
+    assert!(
+        !caps.cancel_call
+            && !caps.delete_call
+            && !caps.notes
+            && !caps.update_name
+            && !caps.dial_scheduled
+    );
+    let id = CallId::new(CALL_ID);
+    let note = NoteId::new("n1");
+    let results: Vec<(Operation, voiceport_core::Result<()>)> = vec![
+        (Operation::CancelCall, rounded.cancel_call(&id).await),
+        (Operation::DeleteCall, rounded.delete_call(&id).await),
+        (
+            Operation::AddNote,
+            rounded
+                .add_note(&id, &NoteInput::new("x"))
+                .await
+                .map(|_| ()),
+        ),
+        (
+            Operation::UpdateNote,
+            rounded
+                .update_note(&id, &note, &NoteInput::new("x"))
+                .await
+                .map(|_| ()),
+        ),
+        (
+            Operation::DeleteNote,
+            rounded.delete_note(&id, &note).await.map(|_| ()),
+        ),
+    ];
+    for (operation, result) in results {
+        match result {
+            Err(Error::Unsupported {
+                provider: ProviderKind::Rounded,
+                operation: op,
+            }) => assert_eq!(op, operation),
+            other => panic!("{operation}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn capabilities_are_as_documented() {
+    let caps = Rounded::capabilities();
+    assert!(caps.get_call && caps.list_calls && caps.dial && caps.end_call && caps.webhooks);
+    assert!(caps.update_metadata_merge && caps.update_metadata_replace);
+    assert!(
+        caps.transcript && caps.recording && caps.inline_transcript && caps.cost && caps.analysis
+    );
+    assert!(
+        caps.filter_kind
+            && caps.filter_time_range
+            && caps.filter_agent
+            && caps.filter_from_number
+            && caps.filter_to_number
+    );
+    assert!(!caps.filter_tags && !caps.filter_campaign && !caps.sort);
+    assert!(caps.server_paging);
+    assert_eq!(caps.max_page_size, 1000);
+}
+
+#[test]
+fn the_client_parses_webhooks() {
+    let server_uri = "http://127.0.0.1:9/v1";
+    let config = ProviderConfig::new(ProviderKind::Rounded)
+        .with_api_key(KEY)
+        .with_base_url(server_uri);
+    let rounded = Rounded::from_config(&config).unwrap();
+    let event = rounded
+        .parse_webhook(fixture("webhook_phone_call_ended.json").as_bytes())
+        .unwrap();
+    assert_eq!(
+        event.call_id().map(CallId::as_str),
+        Some("97adfced-7c9c-4776-8915-cda3cd23b993")
+    );
+}
+
+#[test]
+fn config_is_checked() {
+    let other = ProviderConfig::new(ProviderKind::Voicebot).with_api_key(KEY);
+    match Rounded::from_config(&other).unwrap_err() {
+        Error::Config { field, .. } => assert_eq!(field, "kind"),
+        other => panic!("{other:?}"),
+    }
+    let typo = ProviderConfig::new(ProviderKind::Rounded)
+        .with_api_key(KEY)
+        .with_option("from_numbr", "+1");
+    match Rounded::from_config(&typo).unwrap_err() {
+        Error::Config { field, message } => {
+            assert_eq!(field, "options.from_numbr");
+            assert!(message.contains("unknown field"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let paging = ProviderConfig::new(ProviderKind::Rounded)
+        .with_api_key(KEY)
+        .with_option("paging", "offset");
+    match Rounded::from_config(&paging).unwrap_err() {
+        Error::Config { field, .. } => assert_eq!(field, "options.paging"),
+        other => panic!("{other:?}"),
+    }
+    let no_key = ProviderConfig::new(ProviderKind::Rounded);
+    assert!(matches!(
+        Rounded::from_config(&no_key),
+        Err(Error::Config { .. })
+    ));
+    let rounded =
+        Rounded::from_config(&ProviderConfig::new(ProviderKind::Rounded).with_api_key(KEY))
+            .unwrap();
+    assert_eq!(
+        rounded.options(),
+        &voiceport_rounded::RoundedOptions::default()
+    );
+    assert_eq!(
+        voiceport_rounded::DEFAULT_BASE_URL,
+        "https://api.callrounded.com/v1"
+    );
+}

@@ -1,0 +1,87 @@
+//! Every Rounded fixture, normalized and snapshotted (insta). Read the `.snap` files under
+//! `tests/snapshots/` to see what each vendor body becomes.
+
+use serde_json::{Value, json};
+use voiceport_core::{CallEvent, CallQuery, Error};
+use voiceport_rounded::{decode_call, decode_page, map, parse_webhook};
+
+fn error_json(error: &Error) -> Value {
+    match error {
+        Error::InvalidRequest {
+            status,
+            message,
+            details,
+            operation,
+            ..
+        } => json!({
+            "kind": "invalid_request",
+            "operation": operation.name(),
+            "status": status,
+            "message": message,
+            "details": details,
+        }),
+        other => json!({ "kind": "other", "display": other.to_string() }),
+    }
+}
+
+fn event_calls(event: &CallEvent) -> Vec<&voiceport_core::Call> {
+    match event {
+        CallEvent::Started { call } | CallEvent::Ended { call } => vec![call],
+        CallEvent::StatusChanged {
+            call: Some(call), ..
+        } => vec![call],
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn fixtures_normalize() {
+    insta::glob!("../../../fixtures/rounded", "*.json", |path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let body = std::fs::read(path).unwrap();
+        let value: Value = if name.starts_with("list") {
+            let page = decode_page(&body, &CallQuery::default()).unwrap();
+            assert!(!page.calls.is_empty(), "{name}");
+            for call in &page.calls {
+                assert!(
+                    call.vendor_payload().is_some(),
+                    "{name}: {} lost its payload",
+                    call.id
+                );
+            }
+            json!({ "calls": page.calls, "next": page.next, "total": page.total })
+        } else if name.starts_with("webhook") {
+            let event = parse_webhook(&body).unwrap();
+            for call in event_calls(&event) {
+                assert!(call.vendor_payload().is_some(), "{name}: payload lost");
+            }
+            if let CallEvent::Other { payload, .. } = &event {
+                assert_eq!(
+                    payload.get().as_bytes(),
+                    body.trim_ascii(),
+                    "{name}: payload not verbatim"
+                );
+            }
+            serde_json::to_value(&event).unwrap()
+        } else if name.starts_with("error") {
+            // A vendor error envelope (here as if it came with a 2xx; non-2xx statuses are
+            // mapped by the core HTTP client, see tests/http.rs).
+            let err = decode_call(&body).unwrap_err();
+            error_json(&err)
+        } else if name.starts_with("start_call") {
+            let outcome = map::decode_start_call(&body).unwrap();
+            json!({ "call_id": outcome.call_id, "call": outcome.call.is_some() })
+        } else if name.starts_with("terminate") {
+            map::decode_terminate(&body).unwrap();
+            json!({ "terminated": true })
+        } else {
+            let call = decode_call(&body).unwrap();
+            let payload = call.vendor_payload().expect("vendor payload kept");
+            // The payload is the raw call object (`data`), byte for byte.
+            let whole: Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(payload.to_value(), whole["data"], "{name}");
+            serde_json::to_value(&call).unwrap()
+        };
+        voiceport_core::snapshot::insta_settings().bind(|| insta::assert_json_snapshot!(value));
+    });
+}

@@ -1,0 +1,370 @@
+//! Webhook deliveries ("server messages") → [`CallEvent`].
+//!
+//! Voicebot Studio documents no webhooks; it is inferred to relay Vapi's server messages
+//! as they are: `{"message": {"type": …, "call": {…}, …}}` (reference §2.5).
+//!
+//! | `message.type` | event |
+//! | --- | --- |
+//! | `end-of-call-report` | `Ended`: `message.call` with the report's `endedReason`, `artifact`, `analysis`, costs, `startedAt`/`endedAt` laid over it (the report wins), status `ended` |
+//! | `status-update` | `StatusChanged`: status from `message.status` (+ `message.endedReason`) |
+//! | `transcript` (`transcriptType` `final` or absent), `transcript[transcriptType="final"]` | `TranscriptUpdate` |
+//! | anything else (incl. partial transcripts) | `Other`, the delivery kept whole |
+
+use serde_json::value::RawValue;
+use voiceport_core::http::{decode_json, decode_raw};
+use voiceport_core::{Call, CallEvent, Error, Operation, ProviderKind, Result, VendorPayload};
+
+use crate::map;
+use crate::wire;
+
+const KIND: ProviderKind = ProviderKind::Voicebot;
+const OP: Operation = Operation::ParseWebhook;
+
+/// Turns the body of a Voicebot Studio (Vapi) server message into an event.
+///
+/// A body that is not JSON, has no `message.type`, or whose `end-of-call-report` /
+/// `status-update` carries no `message.call`, is an [`Error::Decode`] naming the path.
+pub fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
+    let whole: &RawValue = decode_json(KIND, OP, body)?;
+    let envelope: wire::ServerMessageEnvelope<'_> = decode_raw(KIND, OP, whole, "")?;
+    let Some(message) = envelope.message else {
+        return Err(missing(body, "message.type", "no `message` object"));
+    };
+    let head: wire::ServerMessageHead<'_> = decode_raw(KIND, OP, message, "message")?;
+    let Some(event_type) = head.message_type else {
+        return Err(missing(body, "message.type", "missing field `type`"));
+    };
+    match event_type.as_str() {
+        "end-of-call-report" => {
+            let raw_call = head
+                .call
+                .ok_or_else(|| missing(body, "message.call", "missing field `call`"))?;
+            let report: wire::EndOfCallReport = decode_raw(KIND, OP, message, "message")?;
+            let mut call: wire::Call = decode_raw(KIND, OP, raw_call, "message.call")?;
+            lay_report_over(&mut call, report);
+            let mut call = map::call_from_wire(&call);
+            // The report is the fresher and fuller record; it holds the call too.
+            call.set_vendor_payload(VendorPayload::from_raw(message));
+            Ok(CallEvent::Ended {
+                call: Box::new(call),
+            })
+        }
+        "status-update" => {
+            let raw_call = head
+                .call
+                .ok_or_else(|| missing(body, "message.call", "missing field `call`"))?;
+            let update: wire::StatusUpdate = decode_raw(KIND, OP, message, "message")?;
+            let mut call: wire::Call = decode_raw(KIND, OP, raw_call, "message.call")?;
+            let (status, _) = map::status_and_reason(
+                update.status.as_ref(),
+                update.ended_reason.as_ref().map(wire::EndedReason::as_str),
+            );
+            let vendor_status = update.status.as_ref().map(|s| s.as_str().to_owned());
+            // The embedded call may be older than the update: make them agree.
+            if update.status.is_some() {
+                call.status = update.status;
+            }
+            if update.ended_reason.is_some() {
+                call.ended_reason = update.ended_reason;
+            }
+            let mut call: Call = map::call_from_wire(&call);
+            call.set_vendor_payload(VendorPayload::from_raw(raw_call));
+            Ok(CallEvent::StatusChanged {
+                call_id: call.id.clone(),
+                status,
+                vendor_status,
+                call: Some(Box::new(call)),
+            })
+        }
+        "transcript" | "transcript[transcriptType=\"final\"]" => {
+            let transcript: wire::TranscriptMessage = decode_raw(KIND, OP, message, "message")?;
+            let call_id = head.call.and_then(map::raw_call_id);
+            let is_final = transcript
+                .transcript_type
+                .as_deref()
+                .is_none_or(|t| t == "final");
+            if !is_final {
+                return Ok(CallEvent::Other {
+                    event_type,
+                    call_id,
+                    payload: VendorPayload::from_raw(whole),
+                });
+            }
+            let utterance = voiceport_core::Utterance::new(
+                map::speaker(transcript.role.as_ref()),
+                transcript.transcript,
+            );
+            Ok(CallEvent::TranscriptUpdate { call_id, utterance })
+        }
+        _ => Ok(CallEvent::Other {
+            call_id: head.call.and_then(map::raw_call_id),
+            event_type,
+            payload: VendorPayload::from_raw(whole),
+        }),
+    }
+}
+
+/// Lays an end-of-call report over the (possibly stale) call it carries: every field the
+/// report has wins, and the status is `ended`.
+fn lay_report_over(call: &mut wire::Call, report: wire::EndOfCallReport) {
+    call.status = Some(wire::Status::Ended);
+    if report.ended_reason.is_some() {
+        call.ended_reason = report.ended_reason;
+    }
+    if report.started_at.is_some() {
+        call.started_at = report.started_at;
+    }
+    if report.ended_at.is_some() {
+        call.ended_at = report.ended_at;
+    }
+    if let Some(analysis) = report.analysis {
+        // The report's summary wins over a stale flattened one.
+        if analysis.summary.is_some() {
+            call.summary = analysis.summary.clone();
+        }
+        call.analysis = Some(analysis);
+    }
+    if report.cost.is_some() {
+        call.cost = report.cost;
+    }
+    if report.cost_breakdown.is_some() {
+        call.cost_breakdown = report.cost_breakdown;
+    }
+    if report.costs.is_some() {
+        call.costs = report.costs;
+    }
+    if call.customer.is_none() {
+        call.customer = report.customer;
+    }
+    if let Some(artifact) = report.artifact {
+        if artifact.messages.is_some() {
+            call.messages = artifact.messages.clone();
+        }
+        if artifact.transcript.is_some() {
+            call.transcript = artifact.transcript.clone();
+        }
+        if artifact.recording_url.is_some() {
+            call.recording_url = artifact.recording_url.clone();
+        }
+        if artifact.stereo_recording_url.is_some() {
+            call.stereo_recording_url = artifact.stereo_recording_url.clone();
+        }
+        call.artifact = Some(artifact);
+    }
+}
+
+fn missing(body: &[u8], path: &str, message: &str) -> Error {
+    let text = String::from_utf8_lossy(body);
+    let excerpt: String = text
+        .chars()
+        .take(120)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    Error::Decode {
+        provider: KIND,
+        operation: OP,
+        path: path.to_owned(),
+        message: message.to_owned(),
+        excerpt,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use voiceport_core::{CallStatus, EndReasonCategory, Speaker};
+
+    fn parse(value: serde_json::Value) -> Result<CallEvent> {
+        parse_webhook(&serde_json::to_vec(&value).unwrap())
+    }
+
+    #[test]
+    fn end_of_call_report_wins_over_the_stale_call() {
+        let event = parse(json!({"message": {
+            "type": "end-of-call-report",
+            "endedReason": "customer-busy",
+            "startedAt": "2026-03-19T17:20:08Z",
+            "endedAt": "2026-03-19T17:20:18Z",
+            "cost": 0.5,
+            "analysis": {"summary": "fresh", "successEvaluation": true},
+            "artifact": {"messages": [{"role": "bot", "message": "Hi"}], "transcript": "AI: Hi",
+                         "recordingUrl": "https://r/m.wav"},
+            "customer": {"number": "+1999"},
+            "call": {"id": "c1", "type": "outboundPhoneCall", "status": "ringing", "summary": "stale",
+                     "messages": [{"role": "user", "message": "old"}], "endedReason": "voicemail"}
+        }}))
+        .unwrap();
+        let CallEvent::Ended { call } = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(call.status, CallStatus::Busy);
+        assert_eq!(call.vendor_status.as_deref(), Some("ended"));
+        assert_eq!(
+            call.end_reason.as_ref().unwrap().vendor.as_deref(),
+            Some("customer-busy")
+        );
+        assert_eq!(call.duration_secs, Some(10.0));
+        assert_eq!(call.cost.as_ref().unwrap().total, Some(0.5));
+        assert_eq!(call.analysis.summary.as_deref(), Some("fresh"));
+        assert_eq!(call.analysis.success_evaluation.as_deref(), Some("true"));
+        let transcript = call.transcript.as_ref().unwrap();
+        assert_eq!(transcript.utterances.len(), 1);
+        assert_eq!(transcript.utterances[0].speaker, Speaker::Agent);
+        assert_eq!(
+            call.recording.as_ref().unwrap().mono_url.as_deref(),
+            Some("https://r/m.wav")
+        );
+        assert_eq!(
+            call.to.as_deref(),
+            Some("+1999"),
+            "customer from the report"
+        );
+        assert!(
+            call.vendor_payload()
+                .unwrap()
+                .get()
+                .contains("end-of-call-report")
+        );
+    }
+
+    #[test]
+    fn end_of_call_report_without_reason_is_completed() {
+        let event = parse(json!({"message": {"type": "end-of-call-report", "call": {"id": "c1"}}}))
+            .unwrap();
+        let CallEvent::Ended { call } = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(call.end_reason, None);
+    }
+
+    #[test]
+    fn status_update_uses_the_message_status() {
+        let event = parse(json!({"message": {
+            "type": "status-update", "status": "ended", "endedReason": "silence-timed-out",
+            "call": {"id": "c1", "status": "in-progress"}
+        }}))
+        .unwrap();
+        let CallEvent::StatusChanged {
+            call_id,
+            status,
+            vendor_status,
+            call,
+        } = event
+        else {
+            panic!("{event:?}")
+        };
+        assert_eq!(call_id.as_str(), "c1");
+        assert_eq!(status, CallStatus::Completed);
+        assert_eq!(vendor_status.as_deref(), Some("ended"));
+        let call = call.unwrap();
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(
+            call.end_reason.unwrap().category,
+            EndReasonCategory::Silence
+        );
+
+        let event = parse(json!({"message": {"type": "status-update", "status": "forwarding", "call": {"id": "c1"}}}))
+            .unwrap();
+        assert!(
+            matches!(
+                event,
+                CallEvent::StatusChanged {
+                    status: CallStatus::Transferred,
+                    ..
+                }
+            ),
+            "{event:?}"
+        );
+    }
+
+    #[test]
+    fn transcripts_final_partial_and_legacy_type() {
+        let event = parse(
+            json!({"message": {"type": "transcript", "role": "assistant", "transcript": "Hi",
+                                               "call": {"id": "c1"}}}),
+        )
+        .unwrap();
+        let CallEvent::TranscriptUpdate { call_id, utterance } = event else {
+            panic!("{event:?}")
+        };
+        assert_eq!(call_id.unwrap().as_str(), "c1");
+        assert_eq!(utterance.speaker, Speaker::Agent);
+        assert_eq!(utterance.text.as_deref(), Some("Hi"));
+
+        let event = parse(
+            json!({"message": {"type": "transcript[transcriptType=\"final\"]", "role": "user",
+                                               "transcript": "Yes"}}),
+        )
+        .unwrap();
+        assert!(
+            matches!(&event, CallEvent::TranscriptUpdate { call_id: None, utterance } if utterance.speaker == Speaker::Customer),
+            "{event:?}"
+        );
+
+        let event = parse(
+            json!({"message": {"type": "transcript", "transcriptType": "partial", "role": "user",
+                                               "transcript": "Ye", "call": {"id": "c1"}}}),
+        )
+        .unwrap();
+        assert!(
+            matches!(&event, CallEvent::Other { event_type, call_id: Some(id), .. } if event_type == "transcript" && id.as_str() == "c1"),
+            "{event:?}"
+        );
+    }
+
+    #[test]
+    fn other_types_are_kept_whole() {
+        let body = br#"{"message": {"type": "tool-calls", "call": "not an object"}}"#;
+        let event = parse_webhook(body).unwrap();
+        let CallEvent::Other {
+            event_type,
+            call_id,
+            payload,
+        } = event
+        else {
+            panic!("{event:?}")
+        };
+        assert_eq!(event_type, "tool-calls");
+        assert_eq!(call_id, None);
+        assert_eq!(payload.get().as_bytes(), body);
+    }
+
+    #[test]
+    fn missing_parts_are_decode_errors_with_paths() {
+        let path_of = |value: serde_json::Value| match parse(value) {
+            Err(Error::Decode {
+                path,
+                operation: Operation::ParseWebhook,
+                provider: KIND,
+                ..
+            }) => path,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            path_of(json!({"message": {"call": {"id": "c"}}})),
+            "message.type"
+        );
+        assert_eq!(path_of(json!({"other": 1})), "message.type");
+        assert_eq!(
+            path_of(json!({"message": {"type": "end-of-call-report"}})),
+            "message.call"
+        );
+        assert_eq!(
+            path_of(json!({"message": {"type": "status-update"}})),
+            "message.call"
+        );
+        assert_eq!(
+            path_of(json!({"message": {"type": "status-update", "call": {"id": 5}}})),
+            "message.call.id"
+        );
+        assert_eq!(
+            path_of(
+                json!({"message": {"type": "end-of-call-report", "call": {"id": "c"}, "cost": "x"}})
+            ),
+            "message.cost"
+        );
+        assert_eq!(path_of(json!({"message": 3})), "message");
+    }
+}
