@@ -1,1 +1,126 @@
-//! voiceport facade (filled in below).
+//! voiceport: one API over several voice-AI call platforms.
+//!
+//! Code against one trait, [`VoiceProvider`], and one model, [`Call`]; which vendor
+//! answers (HappyRobot, Voicebot Studio, Rounded) is a line of configuration.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use voiceport::{CallQuery, CallStatus, DialRequest, VoiceProviderExt};
+//!
+//! # async fn run() -> voiceport::Result<()> {
+//! // Named providers from a TOML file; change `kind` to change vendor.
+//! let registry = voiceport::Registry::from_toml_str(r#"
+//!     [providers.sales]
+//!     kind = "happyrobot"
+//!     api_key_env = "HAPPYROBOT_API_KEY"
+//! "#)?;
+//! let provider = registry.connect(Some("sales"))?;
+//!
+//! // Place a call, then read every completed call, page by page.
+//! let dialed = provider.dial(&DialRequest::to("+14155550123")).await?;
+//! println!("dialed {}", dialed.call_id);
+//! let query = CallQuery { statuses: vec![CallStatus::Completed], ..Default::default() };
+//! let mut calls = provider.calls(query);
+//! while let Some(call) = calls.try_next().await? {
+//!     println!("{} {} {:?}", call.id, call.status, call.duration_secs);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Each vendor is a cargo feature (`happyrobot`, `voicebot`, `rounded`, all on by
+//! default); each adapter crate is re-exported under its vendor's name ([`happyrobot`],
+//! [`voicebot`], [`rounded`]) for vendor-specific extensions and offline normalization. The
+//! `insta` feature adds `snapshot::insta_settings()` for your own snapshot tests.
+
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use voiceport_core::*;
+
+/// The HappyRobot adapter: its client's vendor extensions, wire types and decoders.
+#[cfg(feature = "happyrobot")]
+pub use voiceport_happyrobot as happyrobot;
+/// The Rounded adapter: its client's vendor extensions, wire types and decoders.
+#[cfg(feature = "rounded")]
+pub use voiceport_rounded as rounded;
+/// The Voicebot Studio adapter: its client's vendor extensions, wire types and decoders.
+#[cfg(feature = "voicebot")]
+pub use voiceport_voicebot as voicebot;
+
+/// Connects to the vendor `config.kind` names.
+///
+/// Fails with [`Error::Config`] naming the field when the key, base URL or options are
+/// unusable, or when this build lacks the vendor's cargo feature.
+pub fn connect(config: &ProviderConfig) -> Result<Arc<dyn VoiceProvider>> {
+    match config.kind {
+        #[cfg(feature = "happyrobot")]
+        ProviderKind::HappyRobot => Ok(Arc::new(voiceport_happyrobot::HappyRobot::from_config(
+            config,
+        )?)),
+        #[cfg(feature = "voicebot")]
+        ProviderKind::Voicebot => Ok(Arc::new(voiceport_voicebot::Voicebot::from_config(config)?)),
+        #[cfg(feature = "rounded")]
+        ProviderKind::Rounded => Ok(Arc::new(voiceport_rounded::Rounded::from_config(config)?)),
+        #[allow(unreachable_patterns)]
+        other => Err(Error::config(
+            config.field("kind"),
+            format!("this build of voiceport lacks the `{other}` feature"),
+        )),
+    }
+}
+
+/// Named providers from a configuration file, connected on first use.
+#[derive(Debug, Default)]
+pub struct Registry {
+    file: ProvidersFile,
+    connected: std::sync::Mutex<BTreeMap<String, Arc<dyn VoiceProvider>>>,
+}
+
+impl Registry {
+    /// Reads providers from TOML text (see [`ProvidersFile`] for the format).
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        Ok(Registry::from_file(ProvidersFile::from_toml_str(text)?))
+    }
+
+    /// Reads providers from a TOML file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        Ok(Registry::from_file(ProvidersFile::from_path(path)?))
+    }
+
+    /// Wraps an already parsed file.
+    pub fn from_file(file: ProvidersFile) -> Self {
+        Registry {
+            file,
+            connected: Default::default(),
+        }
+    }
+
+    /// The configured provider names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.file.providers.keys().map(String::as_str)
+    }
+
+    /// The parsed configuration.
+    pub fn file(&self) -> &ProvidersFile {
+        &self.file
+    }
+
+    /// The provider named `name` (or the default), connected once and shared after.
+    pub fn connect(&self, name: Option<&str>) -> Result<Arc<dyn VoiceProvider>> {
+        let config = self.file.get(name)?;
+        let key = config.field("");
+        let mut connected = self
+            .connected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(provider) = connected.get(&key) {
+            return Ok(provider.clone());
+        }
+        let provider = connect(config)?;
+        connected.insert(key, provider.clone());
+        Ok(provider)
+    }
+}

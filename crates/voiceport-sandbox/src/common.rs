@@ -1,0 +1,140 @@
+//! What every vendor emulator shares: the request guard (API key, faults) and small
+//! response helpers.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::{Value, json};
+use voiceport_core::ProviderKind;
+
+use crate::faults::faulty_response;
+use crate::store::State as SandboxState;
+
+/// The state a vendor's handlers see.
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub(crate) state: Arc<SandboxState>,
+    pub(crate) kind: ProviderKind,
+}
+
+/// The API key each emulated vendor accepts.
+pub fn api_key(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::HappyRobot => "sandbox-happyrobot-key",
+        ProviderKind::Voicebot => "sandbox-voicebot-key",
+        _ => "sandbox-rounded-key",
+    }
+}
+
+fn authorized(kind: ProviderKind, headers: &HeaderMap) -> bool {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match kind {
+        ProviderKind::HappyRobot => {
+            header("authorization") == Some(&format!("Bearer {}", api_key(kind)))
+        }
+        _ => header("x-api-key") == Some(api_key(kind)),
+    }
+}
+
+/// Checks the key the way the vendor does, then applies any injected fault.
+pub(crate) async fn guard(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
+    if !authorized(ctx.kind, request.headers()) {
+        return error(
+            ctx.kind,
+            StatusCode::UNAUTHORIZED,
+            "Invalid or missing API key",
+            &[],
+        );
+    }
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    match ctx.state.faults.take(ctx.kind, &method, &path) {
+        None => next.run(request).await,
+        Some((kind, false)) => match kind {
+            crate::FaultKind::Delay(_) => {
+                let response = next.run(request).await;
+                faulty_response(kind, Some(response)).await
+            }
+            _ => faulty_response(kind, None).await,
+        },
+        Some((kind, true)) => {
+            let response = next.run(request).await;
+            faulty_response(kind, Some(response)).await
+        }
+    }
+}
+
+/// A JSON response.
+pub(crate) fn json_response(status: StatusCode, value: Value) -> Response {
+    (status, axum::Json(value)).into_response()
+}
+
+/// An error in the vendor's own shape. HappyRobot documents none: `{message}` (inferred);
+/// Voicebot Studio looks like FastAPI: `{detail}`; Rounded wraps it in its envelope.
+pub(crate) fn error(
+    kind: ProviderKind,
+    status: StatusCode,
+    message: &str,
+    details: &[(&str, &str)],
+) -> Response {
+    let body = match kind {
+        ProviderKind::HappyRobot => json!({ "message": message }),
+        ProviderKind::Voicebot if details.is_empty() => json!({ "detail": message }),
+        ProviderKind::Voicebot => json!({
+            "detail": details.iter().map(|(field, msg)| json!({"loc": ["body", field], "msg": msg, "type": "value_error"})).collect::<Vec<_>>()
+        }),
+        _ => json!({
+            "message": message,
+            "data": null,
+            "error": {
+                "details": details.iter().map(|(field, msg)| json!({"field": field, "message": msg})).collect::<Vec<_>>(),
+                "message": message,
+                "status": status.as_u16(),
+                "type": "generic_error",
+            },
+            "status": status.as_u16(),
+        }),
+    };
+    json_response(status, body)
+}
+
+/// Parses a JSON request body; `None` when it is not a JSON object.
+pub(crate) fn body_object(bytes: &Bytes) -> Option<serde_json::Map<String, Value>> {
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+/// RFC 3339 with milliseconds and `Z`.
+pub(crate) fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Parses an RFC 3339 query value.
+pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+/// A string field of a JSON object.
+pub(crate) fn text(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
+    map.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// An object field of a JSON object (empty when absent).
+pub(crate) fn object(
+    map: &serde_json::Map<String, Value>,
+    key: &str,
+) -> serde_json::Map<String, Value> {
+    match map.get(key) {
+        Some(Value::Object(inner)) => inner.clone(),
+        _ => serde_json::Map::new(),
+    }
+}

@@ -1,0 +1,239 @@
+//! What seeded and dialed calls say: deterministic conversations, summaries, extracted data
+//! and costs, derived from a per-call seed.
+
+use serde_json::{Map, Value, json};
+
+use crate::rng::Rng;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Who {
+    Agent,
+    Customer,
+    ToolCall,
+    ToolResult,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Line {
+    pub(crate) who: Who,
+    pub(crate) text: String,
+    pub(crate) start: f64,
+    pub(crate) end: f64,
+    /// For tool lines: the tool's name and the call id linking call and result.
+    pub(crate) tool: Option<(&'static str, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct Conversation {
+    pub(crate) lines: Vec<Line>,
+    pub(crate) summary: String,
+    pub(crate) extracted: Map<String, Value>,
+    pub(crate) classification: (&'static str, &'static str),
+    pub(crate) success: bool,
+}
+
+struct Script {
+    lines: &'static [(Who, &'static str)],
+    tool: &'static str,
+    tool_args: &'static str,
+    tool_result: &'static str,
+    summary: &'static str,
+    classification: (&'static str, &'static str),
+}
+
+const SCRIPTS: [Script; 3] = [
+    Script {
+        lines: &[
+            (
+                Who::Agent,
+                "Hi, this is Kate from Northwind Dental, calling about your appointment tomorrow at 10 am.",
+            ),
+            (Who::Customer, "Oh right, thanks for the reminder."),
+            (Who::Agent, "Can you confirm you'll be able to make it?"),
+            (
+                Who::Customer,
+                "Actually, could we move it to the afternoon?",
+            ),
+            (
+                Who::Agent,
+                "I have 2:30 pm or 4 pm available. Which works better?",
+            ),
+            (Who::Customer, "2:30 is great."),
+            (
+                Who::Agent,
+                "Done, you're booked for 2:30 pm tomorrow. Anything else?",
+            ),
+            (Who::Customer, "No, that's all. Bye."),
+        ],
+        tool: "reschedule_appointment",
+        tool_args: r#"{"slot":"14:30"}"#,
+        tool_result: r#"{"ok":true}"#,
+        summary: "The patient confirmed and moved tomorrow's appointment from 10:00 to 14:30.",
+        classification: (
+            "rescheduled",
+            "The customer asked for a later slot and accepted 2:30 pm.",
+        ),
+    },
+    Script {
+        lines: &[
+            (
+                Who::Agent,
+                "Hello, this is Max from Acme Logistics about load 48213 from Dallas to Atlanta.",
+            ),
+            (Who::Customer, "Yes, I saw it. What's the rate?"),
+            (
+                Who::Agent,
+                "We're offering 1,850 dollars, pickup Thursday morning.",
+            ),
+            (Who::Customer, "Can you do 2,000?"),
+            (Who::Agent, "I can go to 1,925 if you can confirm today."),
+            (Who::Customer, "Deal, book it under Blue Ridge Freight."),
+            (
+                Who::Agent,
+                "Booked. You'll get the rate confirmation by email.",
+            ),
+        ],
+        tool: "book_load",
+        tool_args: r#"{"load_id":"48213","rate":1925}"#,
+        tool_result: r#"{"booking":"BK-77120"}"#,
+        summary: "The carrier booked load 48213 at $1,925 after negotiating from $1,850.",
+        classification: (
+            "booked",
+            "Rate agreed at 1,925 and the carrier confirmed the booking.",
+        ),
+    },
+    Script {
+        lines: &[
+            (
+                Who::Agent,
+                "Hi, I'm Sam from Contoso Store. I'm calling about order ORD-7781.",
+            ),
+            (Who::Customer, "Is it delayed again?"),
+            (Who::Agent, "It ships today and should arrive on Friday."),
+            (Who::Customer, "Okay, can you send me the tracking number?"),
+            (Who::Agent, "Sure, I've texted it to this number."),
+            (Who::Customer, "Got it, thanks."),
+        ],
+        tool: "send_tracking_sms",
+        tool_args: r#"{"order_id":"ORD-7781"}"#,
+        tool_result: r#"{"sent":true}"#,
+        summary: "The customer was told order ORD-7781 ships today and received the tracking number by SMS.",
+        classification: ("informed", "The customer acknowledged the delivery date."),
+    },
+];
+
+/// The conversation of a call whose talk lasted `talk_secs`.
+pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
+    let mut rng = Rng::new(seed);
+    let index = rng.below(SCRIPTS.len() as u64) as usize;
+    let script = &SCRIPTS[index];
+    let with_tool = rng.below(2) == 0;
+    let turns = script.lines.len() + if with_tool { 2 } else { 0 };
+    let slot = talk_secs.max(1.0) / turns as f64;
+    let mut lines = Vec::with_capacity(turns);
+    let mut at = 0.0;
+    let tool_id = format!("call_{}", rng.hex(12));
+    for (position, (who, text)) in script.lines.iter().enumerate() {
+        let length = slot * (0.6 + 0.3 * rng.unit());
+        lines.push(Line {
+            who: *who,
+            text: (*text).to_owned(),
+            start: round(at),
+            end: round(at + length),
+            tool: None,
+        });
+        at += slot;
+        if with_tool && position == script.lines.len() / 2 {
+            lines.push(Line {
+                who: Who::ToolCall,
+                text: script.tool_args.to_owned(),
+                start: round(at),
+                end: round(at + 0.1),
+                tool: Some((script.tool, tool_id.clone())),
+            });
+            lines.push(Line {
+                who: Who::ToolResult,
+                text: script.tool_result.to_owned(),
+                start: round(at + 0.4),
+                end: round(at + 0.5),
+                tool: Some((script.tool, tool_id.clone())),
+            });
+            at += slot * 2.0;
+        }
+    }
+    let extracted = match index {
+        0 => json!({"confirmed": true, "new_time": "14:30"}),
+        1 => json!({"load_id": "48213", "agreed_rate": 1925, "carrier": "Blue Ridge Freight"}),
+        _ => json!({"order_id": "ORD-7781", "tracking_sent": true}),
+    };
+    Conversation {
+        lines,
+        summary: script.summary.to_owned(),
+        extracted: match extracted {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        },
+        classification: script.classification,
+        success: rng.below(5) != 0,
+    }
+}
+
+fn round(seconds: f64) -> f64 {
+    (seconds * 100.0).round() / 100.0
+}
+
+/// The whole conversation as `Agent: …` / `User: …` lines.
+pub(crate) fn transcript_text(lines: &[Line], agent: &str, user: &str) -> String {
+    lines
+        .iter()
+        .filter_map(|line| match line.who {
+            Who::Agent => Some(format!("{agent}: {}", line.text)),
+            Who::Customer => Some(format!("{user}: {}", line.text)),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A pre-signed-looking recording URL (the host never resolves).
+pub(crate) fn recording_url(vendor: &str, id: &str, stereo: bool) -> String {
+    let mut rng = Rng::new(
+        id.bytes()
+            .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b))),
+    );
+    let kind = if stereo { "stereo" } else { "mono" };
+    format!(
+        "https://recordings.sandbox.voiceport.invalid/{vendor}/{id}-{kind}.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={}",
+        rng.hex(64)
+    )
+}
+
+/// Per-minute cost components (USD).
+pub(crate) fn cost(talk_secs: f64) -> [(&'static str, f64); 4] {
+    let minutes = talk_secs / 60.0;
+    [
+        ("voip", money(minutes * 0.014)),
+        ("transcriber", money(minutes * 0.01)),
+        ("llm", money(minutes * 0.02)),
+        ("tts", money(minutes * 0.036)),
+    ]
+}
+
+fn money(value: f64) -> f64 {
+    (value * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn conversations_are_deterministic_and_ordered() {
+        let a = conversation(42, 90.0);
+        let b = conversation(42, 90.0);
+        assert_eq!(a.summary, b.summary);
+        assert_eq!(a.lines.len(), b.lines.len());
+        assert!(a.lines.windows(2).all(|w| w[0].start <= w[1].start));
+        assert!(a.lines.last().is_some_and(|l| l.end <= 90.0 + 1.0));
+    }
+}

@@ -1,0 +1,264 @@
+//! Fault injection: make chosen requests fail the way real networks and vendors fail.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::body::{Body, to_bytes};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use voiceport_core::ProviderKind;
+
+/// How a request fails.
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum FaultKind {
+    /// Answer with this status (500, 502, 503 …) and a small JSON error body.
+    Status(u16),
+    /// Answer 429 with `Retry-After` in seconds (decimals allowed).
+    RateLimited {
+        /// The `Retry-After` value, in seconds.
+        retry_after_secs: f64,
+    },
+    /// Answer normally, but only after this delay.
+    Delay(Duration),
+    /// Send the headers and part of the body, then drop the connection.
+    DropConnection,
+    /// Answer 200 with a body that is not JSON.
+    Malformed,
+    /// Answer 200 with the first half of the real body (valid HTTP, broken JSON).
+    Truncated,
+}
+
+/// One injected fault: which requests it hits, how, and how often.
+#[derive(Debug, Clone)]
+pub struct Fault {
+    vendor: Option<ProviderKind>,
+    method: Option<String>,
+    path_contains: Option<String>,
+    kind: FaultKind,
+    skip: u32,
+    times: u32,
+    after_handler: bool,
+}
+
+impl Fault {
+    /// A fault of `kind` on every request (narrow it with the builder methods); it fires
+    /// once unless [`Fault::times`] says otherwise.
+    pub fn new(kind: FaultKind) -> Self {
+        Fault {
+            vendor: None,
+            method: None,
+            path_contains: None,
+            kind,
+            skip: 0,
+            times: 1,
+            after_handler: false,
+        }
+    }
+
+    /// Only requests to this vendor's API.
+    pub fn vendor(mut self, vendor: ProviderKind) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    /// Only requests with this method (`GET`, `POST` …).
+    pub fn method(mut self, method: &str) -> Self {
+        self.method = Some(method.to_ascii_uppercase());
+        self
+    }
+
+    /// Only requests whose path contains this text (`/dial`, `/calls/` …).
+    pub fn path(mut self, fragment: &str) -> Self {
+        self.path_contains = Some(fragment.to_owned());
+        self
+    }
+
+    /// Let the first `n` matching requests through untouched.
+    pub fn skip(mut self, n: u32) -> Self {
+        self.skip = n;
+        self
+    }
+
+    /// Fire on this many matching requests (`u32::MAX`: always).
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = n;
+        self
+    }
+
+    /// Let the request take effect first, then spoil the response: the dangerous case for
+    /// requests that create something (the call exists, the client cannot know).
+    pub fn after_handler(mut self) -> Self {
+        self.after_handler = true;
+        self
+    }
+
+    fn matches(&self, vendor: ProviderKind, method: &str, path: &str) -> bool {
+        self.vendor.is_none_or(|v| v == vendor)
+            && self.method.as_deref().is_none_or(|m| m == method)
+            && self
+                .path_contains
+                .as_deref()
+                .is_none_or(|p| path.contains(p))
+    }
+}
+
+/// The faults in force.
+#[derive(Debug, Default)]
+pub struct Faults {
+    rules: Mutex<Vec<(Fault, u32)>>,
+}
+
+impl Faults {
+    /// Adds a fault.
+    pub fn inject(&self, fault: Fault) {
+        self.lock().push((fault, 0));
+    }
+
+    /// Removes every fault.
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Fault, u32)>> {
+        self.rules
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The fault this request gets, if any (counting it).
+    pub(crate) fn take(
+        &self,
+        vendor: ProviderKind,
+        method: &str,
+        path: &str,
+    ) -> Option<(FaultKind, bool)> {
+        let mut rules = self.lock();
+        let mut hit = None;
+        for (fault, seen) in rules.iter_mut() {
+            if !fault.matches(vendor, method, path) {
+                continue;
+            }
+            *seen += 1;
+            if *seen > fault.skip && *seen - fault.skip <= fault.times {
+                hit = Some((fault.kind, fault.after_handler));
+                break;
+            }
+        }
+        rules.retain(|(fault, seen)| {
+            fault.times == u32::MAX || seen.saturating_sub(fault.skip) < fault.times
+        });
+        hit
+    }
+}
+
+/// The response a fault produces; `real` is the handler's response when the fault fires
+/// after the handler.
+pub(crate) async fn faulty_response(kind: FaultKind, real: Option<Response>) -> Response {
+    match kind {
+        FaultKind::Status(status) => {
+            json_error(status, format!("sandbox fault: HTTP {status}"), None)
+        }
+        FaultKind::RateLimited { retry_after_secs } => json_error(
+            429,
+            "sandbox fault: rate limited".into(),
+            Some(retry_after_secs),
+        ),
+        FaultKind::Delay(delay) => {
+            tokio::time::sleep(delay).await;
+            real.unwrap_or_else(|| {
+                json_error(500, "sandbox fault: delay without a response".into(), None)
+            })
+        }
+        FaultKind::Malformed => raw(
+            StatusCode::OK,
+            Bytes::from_static(b"<html><body>502 Bad Gateway</body></html>"),
+        ),
+        FaultKind::Truncated => {
+            let body = body_of(real).await;
+            raw(StatusCode::OK, body.slice(..body.len() / 2))
+        }
+        FaultKind::DropConnection => {
+            let body = body_of(real).await;
+            let half = body.slice(..body.len() / 2);
+            let announced = body.len().max(2);
+            let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+                Ok(half),
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "sandbox fault: connection dropped",
+                )),
+            ];
+            let mut response = Response::new(Body::from_stream(futures::stream::iter(chunks)));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, HeaderValue::from(announced));
+            response
+        }
+    }
+}
+
+async fn body_of(real: Option<Response>) -> Bytes {
+    match real {
+        Some(response) => to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default(),
+        None => Bytes::from_static(br#"{"calls": [{"id": "0123456789abcdef01234567", "status": "Completed"}], "count": 1}"#),
+    }
+}
+
+fn raw(status: StatusCode, body: Bytes) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+fn json_error(status: u16, message: String, retry_after: Option<f64>) -> Response {
+    let body = serde_json::json!({ "message": message });
+    let mut response = raw(
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        Bytes::from(body.to_string()),
+    );
+    if let Some(seconds) = retry_after
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn faults_fire_as_often_as_asked_then_expire() {
+        let faults = Faults::default();
+        faults.inject(
+            Fault::new(FaultKind::Status(503))
+                .vendor(ProviderKind::Rounded)
+                .method("get")
+                .path("/calls")
+                .skip(1)
+                .times(2),
+        );
+        let hit = |path| faults.take(ProviderKind::Rounded, "GET", path).is_some();
+        assert!(!hit("/v1/agents"));
+        assert!(!hit("/v1/calls"));
+        assert!(hit("/v1/calls"));
+        assert!(hit("/v1/calls"));
+        assert!(!hit("/v1/calls"));
+        assert!(
+            faults
+                .take(ProviderKind::HappyRobot, "GET", "/calls")
+                .is_none()
+        );
+    }
+}

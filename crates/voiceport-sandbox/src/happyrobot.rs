@@ -1,0 +1,633 @@
+//! HappyRobot's legacy app API (`/api/v1`), as reference.md §1 describes it.
+
+use std::collections::BTreeSet;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, patch, post};
+use chrono::Utc;
+use serde_json::{Map, Value, json};
+use voiceport_core::Direction;
+
+use crate::common::{Ctx, body_object, error, iso, json_response, object, parse_time, text};
+use crate::content::{Who, conversation, cost, recording_url};
+use crate::sim::{Outcome, Phase, SimCall, SimNote, SimRating, View};
+use crate::store::DialSpec;
+
+const ORGANIZATION: &str = "6650aa00aa00aa00aa00aa00";
+const USE_CASE: &str = "6650bb00bb00bb00bb00bb00";
+
+pub(crate) fn router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/calls", get(list))
+        .route("/calls/tags", get(tags))
+        .route("/calls/export", post(export))
+        .route("/calls/{id}", get(get_call).delete(delete_call))
+        .route("/calls/{id}/transcript", get(transcript))
+        .route("/calls/{id}/recording", get(recording))
+        .route("/calls/{id}/logs", get(logs))
+        .route("/calls/{id}/stop", post(stop))
+        .route("/calls/{id}/cancel", post(cancel))
+        .route("/calls/{id}/notes", post(add_note))
+        .route(
+            "/calls/{id}/notes/{note_id}",
+            patch(update_note).delete(delete_note),
+        )
+        .route("/calls/{id}/viewed", patch(viewed))
+        .route("/calls/{id}/ratings", patch(rating))
+        .route("/dial/outbound", post(dial))
+        .with_state(ctx)
+}
+
+/// The platform API's usage endpoint (another host in production).
+pub(crate) fn platform_router(ctx: Ctx) -> Router {
+    Router::new().route("/usage", get(usage)).with_state(ctx)
+}
+
+fn status(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Scheduled => "Scheduled",
+        Phase::Queued => "Queued",
+        Phase::Ringing => "Ringing",
+        Phase::InProgress => "In progress",
+        Phase::Canceled => "Canceled",
+        Phase::Ended(outcome) => match outcome {
+            Outcome::Transferred => "Transferred",
+            Outcome::NoAnswer => "No answer",
+            Outcome::Busy => "Busy",
+            Outcome::Voicemail => "AMD Terminated",
+            Outcome::Failed => "Failed",
+            _ => "Completed",
+        },
+    }
+}
+
+fn render(call: &SimCall, view: &View) -> Value {
+    let talk = view.duration_secs.unwrap_or(0.0);
+    let conversation = view
+        .has_conversation()
+        .then(|| conversation(call.content_seed, talk));
+    let costs = view.has_conversation().then(|| {
+        let parts = cost(talk);
+        let total: f64 = parts.iter().map(|(_, c)| c).sum();
+        let mut costs = json!({ "created": view.ended_at.map(iso), "total_costs": (total * 10_000.0).round() / 10_000.0 });
+        for (name, amount) in parts {
+            costs[name] = json!({ "total_cost": amount, "pricing_id": format!("price_{name}_2026") });
+        }
+        costs
+    });
+    let mut metadata = json!({
+        "tags": call.tags,
+        "custom": call.metadata,
+    });
+    if !call.web {
+        metadata["call_sid"] = json!(format!("CA{}", &call.id));
+        metadata["from"] = json!(call.from);
+        metadata["to"] = json!(call.to);
+        if view.has_conversation() {
+            metadata["recording_sid"] = json!(format!("RE{}", &call.id));
+        }
+    }
+    json!({
+        "id": call.id,
+        "organization_id": ORGANIZATION,
+        "type": if call.direction == Direction::Inbound { "Inbound" } else { "Outbound" },
+        "status": status(view.phase),
+        "provider": if call.web { "Web" } else { "Twilio" },
+        "metadata": metadata,
+        "use_case": { "id": USE_CASE, "organization_id": ORGANIZATION, "name": "Sandbox outreach", "language": "en-US", "model": "gpt-4o" },
+        "agent": { "id": call.agent_id, "name": call.agent_name },
+        "language": "en-US",
+        "params": call.variables,
+        "extraction": conversation.as_ref().map(|c| Value::Object(c.extracted.clone())),
+        "classification": conversation.as_ref().map(|c| json!({ "tag": c.classification.0, "reasoning": c.classification.1 })),
+        "created": iso(call.created_at),
+        "duration": view.duration_secs.map(|d| (d * 100.0).round() / 100.0),
+        "viewed_by": call.viewed_by,
+        "notes": call.notes.iter().map(|n| json!({
+            "id": n.id, "user_id": n.user_id, "content": n.content, "flagged": n.flagged, "created_at": iso(n.created_at),
+        })).collect::<Vec<_>>(),
+        "ratings": call.ratings.iter().map(|r| json!({ "emoji": r.emoji, "email": r.email, "created": iso(r.created_at) })).collect::<Vec<_>>(),
+        "scheduled_for": call.scheduled_for.map(iso),
+        "campaign_id": call.campaign_id,
+        "costs": costs,
+    })
+}
+
+fn not_found(ctx: &Ctx) -> Response {
+    error(ctx.kind, StatusCode::NOT_FOUND, "Call not found", &[])
+}
+
+/// Runs `f` on the call under a read lock and answers with what it returns.
+fn with_call(ctx: &Ctx, id: &str, f: impl FnOnce(&SimCall, &View) -> Response) -> Response {
+    let store = ctx
+        .state
+        .happyrobot
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    match store.get(id) {
+        Some(call) => f(call, &call.view(Instant::now(), &ctx.state.timing)),
+        None => not_found(ctx),
+    }
+}
+
+/// Changes the call under a write lock, then answers with the call.
+fn update_call(
+    ctx: &Ctx,
+    id: &str,
+    f: impl FnOnce(&mut SimCall, &View) -> Result<(), Response>,
+) -> Response {
+    let mut store = ctx
+        .state
+        .happyrobot
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    let Some(call) = store.get_mut(id) else {
+        return not_found(ctx);
+    };
+    let view = call.view(Instant::now(), &ctx.state.timing);
+    if let Err(response) = f(call, &view) {
+        return response;
+    }
+    let view = call.view(Instant::now(), &ctx.state.timing);
+    json_response(StatusCode::OK, render(call, &view))
+}
+
+async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    with_call(&ctx, &id, |call, view| {
+        json_response(StatusCode::OK, render(call, view))
+    })
+}
+
+fn split(value: Option<&String>) -> Vec<&str> {
+    value
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn list(
+    State(ctx): State<Ctx>,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let number = |key: &str, default: usize| -> Result<usize, Response> {
+        match params.get(key) {
+            None => Ok(default),
+            Some(text) => text.parse().map_err(|_| {
+                error(
+                    ctx.kind,
+                    StatusCode::BAD_REQUEST,
+                    &format!("{key} must be a number"),
+                    &[],
+                )
+            }),
+        }
+    };
+    let (limit, skip) = match (number("limit", 100), number("skip", 0)) {
+        (Ok(limit), Ok(skip)) => (limit, skip),
+        (Err(response), _) | (_, Err(response)) => return response,
+    };
+    let direction = params.get("type").map(String::as_str);
+    let statuses = split(params.get("statuses"));
+    let tags = split(params.get("tags"));
+    let campaigns = split(params.get("campaigns"));
+    let from = params.get("from").and_then(|t| parse_time(t));
+    let to = params.get("to").and_then(|t| parse_time(t));
+    let search = params.get("search").map(|s| s.to_lowercase());
+    let ascending = params.get("sort").map(String::as_str) == Some("asc");
+
+    let store = ctx
+        .state
+        .happyrobot
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let timing = ctx.state.timing;
+    let keep = |call: &&SimCall| {
+        let view = call.view(now, &timing);
+        let kind = if call.direction == Direction::Inbound {
+            "Inbound"
+        } else {
+            "Outbound"
+        };
+        direction.is_none_or(|d| d == kind)
+            && (statuses.is_empty() || statuses.contains(&status(view.phase)))
+            && (tags.is_empty() || call.tags.iter().any(|t| tags.contains(&t.as_str())))
+            && (campaigns.is_empty()
+                || call
+                    .campaign_id
+                    .as_deref()
+                    .is_some_and(|c| campaigns.contains(&c)))
+            && from.is_none_or(|t| call.created_at >= t)
+            && to.is_none_or(|t| call.created_at < t)
+            && search.as_deref().is_none_or(|needle| {
+                [&call.from, &call.to]
+                    .iter()
+                    .any(|n| n.as_deref().is_some_and(|n| n.contains(needle)))
+                    || (view.has_conversation()
+                        && conversation(call.content_seed, 0.0)
+                            .extracted
+                            .values()
+                            .any(|v| v.to_string().to_lowercase().contains(needle)))
+            })
+    };
+    let matching: Vec<&SimCall> = if ascending {
+        store
+            .calls
+            .iter()
+            .filter(|c| !c.deleted)
+            .filter(keep)
+            .collect()
+    } else {
+        store.newest_first().filter(keep).collect()
+    };
+    let calls: Vec<Value> = matching
+        .iter()
+        .skip(skip)
+        .take(limit)
+        .map(|call| render(call, &call.view(now, &timing)))
+        .collect();
+    json_response(
+        StatusCode::OK,
+        json!({ "calls": calls, "count": matching.len(), "limit": limit, "offset": skip }),
+    )
+}
+
+async fn transcript(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    with_call(&ctx, &id, |call, view| {
+        let mut messages = Vec::new();
+        if view.has_conversation() {
+            let talk = view.duration_secs.unwrap_or(0.0);
+            messages.push(json!({ "id": format!("{}m0", &call.id[..16.min(call.id.len())]), "role": "system",
+                "content": format!("You are {}, a friendly phone agent.", call.agent_name), "start": 0.0, "end": 0.0 }));
+            for (i, line) in conversation(call.content_seed, talk)
+                .lines
+                .iter()
+                .enumerate()
+            {
+                let id = format!("{}m{}", &call.id[..16.min(call.id.len())], i + 1);
+                let message = match (line.who, &line.tool) {
+                    (Who::Agent, _) => {
+                        json!({ "id": id, "role": "assistant", "content": line.text, "start": line.start, "end": line.end })
+                    }
+                    (Who::Customer, _) => {
+                        json!({ "id": id, "role": "user", "content": line.text, "start": line.start, "end": line.end })
+                    }
+                    (Who::ToolCall, Some((name, tool_id))) => {
+                        json!({ "id": id, "role": "assistant", "content": "", "start": line.start, "end": line.end,
+                        "tool_calls": [{ "type": "function", "id": tool_id, "function": { "name": name, "arguments": line.text } }] })
+                    }
+                    (_, tool) => {
+                        json!({ "id": id, "role": "tool", "content": line.text, "start": line.start, "end": line.end,
+                        "name": tool.as_ref().map(|t| t.0), "tool_call_id": tool.as_ref().map(|t| t.1.clone()) })
+                    }
+                };
+                messages.push(message);
+            }
+        }
+        json_response(
+            StatusCode::OK,
+            json!({
+                "id": format!("{}t", &call.id[..23.min(call.id.len())]),
+                "organization_id": ORGANIZATION,
+                "call_id": call.id,
+                "start_time": view.started_at.map(|t| t.timestamp()),
+                "messages": messages,
+            }),
+        )
+    })
+}
+
+async fn recording(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    with_call(&ctx, &id, |call, view| {
+        if view.has_conversation() {
+            json_response(
+                StatusCode::OK,
+                json!({ "url": recording_url("happyrobot", &call.id, false) }),
+            )
+        } else {
+            error(ctx.kind, StatusCode::NOT_FOUND, "Recording not found", &[])
+        }
+    })
+}
+
+async fn logs(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    with_call(&ctx, &id, |call, view| {
+        let mut logs = vec![
+            json!({ "time": iso(call.created_at), "level": "info", "message": "call created" }),
+        ];
+        if let Some(started) = view.started_at {
+            logs.push(json!({ "time": iso(started), "level": "info", "message": "call answered" }));
+        }
+        if let Some(ended) = view.ended_at {
+            logs.push(json!({ "time": iso(ended), "level": "info", "message": format!("call ended: {}", status(view.phase)) }));
+        }
+        json_response(StatusCode::OK, Value::Array(logs))
+    })
+}
+
+async fn tags(State(ctx): State<Ctx>) -> Response {
+    let store = ctx
+        .state
+        .happyrobot
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    let tags: BTreeSet<&str> = store
+        .newest_first()
+        .flat_map(|c| c.tags.iter().map(String::as_str))
+        .collect();
+    json_response(StatusCode::OK, json!(tags))
+}
+
+async fn export(State(ctx): State<Ctx>) -> Response {
+    let _ = ctx;
+    json_response(
+        StatusCode::OK,
+        json!({ "message": "Export started; the CSV will be emailed to you" }),
+    )
+}
+
+async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    update_call(&ctx, &id, |call, view| match view.phase {
+        Phase::Queued | Phase::Ringing | Phase::InProgress => {
+            call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
+            Ok(())
+        }
+        _ => Err(error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "Call is not in progress",
+            &[],
+        )),
+    })
+}
+
+async fn cancel(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    update_call(&ctx, &id, |call, view| match view.phase {
+        Phase::Scheduled | Phase::Queued => {
+            call.forced = Some((Phase::Canceled, Utc::now()));
+            Ok(())
+        }
+        _ => Err(error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "Only scheduled or queued calls can be canceled",
+            &[],
+        )),
+    })
+}
+
+async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    let mut store = ctx
+        .state
+        .happyrobot
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    match store.get_mut(&id) {
+        Some(call) => {
+            call.deleted = true;
+            json_response(StatusCode::OK, json!({ "message": "Call deleted" }))
+        }
+        None => not_found(&ctx),
+    }
+}
+
+fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(String, bool), Response> {
+    let map = body_object(body).ok_or_else(|| {
+        error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "body must be a JSON object",
+            &[],
+        )
+    })?;
+    let content = text(&map, "content").ok_or_else(|| {
+        error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "content is required",
+            &[],
+        )
+    })?;
+    Ok((
+        content,
+        map.get("flagged").and_then(Value::as_bool).unwrap_or(false),
+    ))
+}
+
+async fn add_note(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+    let (content, flagged) = match note_fields(&ctx, &body) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    let note_id = ctx.state.new_id(ctx.kind);
+    update_call(&ctx, &id, |call, _| {
+        call.notes.push(SimNote {
+            id: note_id,
+            user_id: "6650dd00dd00dd00dd00dd00".into(),
+            content,
+            flagged,
+            created_at: Utc::now(),
+        });
+        Ok(())
+    })
+}
+
+async fn update_note(
+    State(ctx): State<Ctx>,
+    Path((id, note_id)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    let (content, flagged) = match note_fields(&ctx, &body) {
+        Ok(fields) => fields,
+        Err(response) => return response,
+    };
+    update_call(&ctx, &id, |call, _| {
+        match call.notes.iter_mut().find(|n| n.id == note_id) {
+            Some(note) => {
+                note.content = content;
+                note.flagged = flagged;
+                Ok(())
+            }
+            None => Err(error(
+                ctx.kind,
+                StatusCode::NOT_FOUND,
+                "Note not found",
+                &[],
+            )),
+        }
+    })
+}
+
+async fn delete_note(
+    State(ctx): State<Ctx>,
+    Path((id, note_id)): Path<(String, String)>,
+) -> Response {
+    update_call(&ctx, &id, |call, _| {
+        let before = call.notes.len();
+        call.notes.retain(|n| n.id != note_id);
+        if call.notes.len() == before {
+            Err(error(
+                ctx.kind,
+                StatusCode::NOT_FOUND,
+                "Note not found",
+                &[],
+            ))
+        } else {
+            Ok(())
+        }
+    })
+}
+
+async fn viewed(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+    let Some(email) = body_object(&body).and_then(|m| text(&m, "email")) else {
+        return error(ctx.kind, StatusCode::BAD_REQUEST, "email is required", &[]);
+    };
+    update_call(&ctx, &id, |call, _| {
+        if !call.viewed_by.contains(&email) {
+            call.viewed_by.push(email);
+        }
+        Ok(())
+    })
+}
+
+async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+    let map = body_object(&body).unwrap_or_default();
+    let (Some(emoji), Some(email), Some(operation)) = (
+        text(&map, "emoji"),
+        text(&map, "email"),
+        text(&map, "operation"),
+    ) else {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "emoji, email and operation are required",
+            &[],
+        );
+    };
+    let mut store = ctx
+        .state
+        .happyrobot
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    let Some(call) = store.get_mut(&id) else {
+        return not_found(&ctx);
+    };
+    match operation.as_str() {
+        "add" => call.ratings.push(SimRating {
+            emoji,
+            email,
+            created_at: Utc::now(),
+        }),
+        "remove" => call
+            .ratings
+            .retain(|r| !(r.emoji == emoji && r.email == email)),
+        _ => {
+            return error(
+                ctx.kind,
+                StatusCode::BAD_REQUEST,
+                "operation must be add or remove",
+                &[],
+            );
+        }
+    }
+    // The documented answer: HTTP 200 with no body.
+    Response::new(axum::body::Body::empty())
+}
+
+async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
+    let Some(map) = body_object(&body) else {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "body must be a JSON object",
+            &[],
+        );
+    };
+    let (Some(to), Some(_number_id)) = (text(&map, "phone_number"), text(&map, "number_id")) else {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "phone_number and number_id are required",
+            &[],
+        );
+    };
+    if !to.starts_with('+') || to.len() < 8 {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "phone_number must be E.164",
+            &[],
+        );
+    }
+    let params = match map.get("params") {
+        Some(Value::Object(params)) => params.clone(),
+        _ => Map::new(),
+    };
+    let spec = DialSpec {
+        to,
+        from: Some("+16285550100".into()),
+        agent_id: text(&map, "agent_id"),
+        campaign_id: text(&map, "campaign_id"),
+        scheduled_for: text(&map, "scheduled_for").and_then(|t| parse_time(&t)),
+        metadata: object(&map, "metadata"),
+        variables: params,
+        name: None,
+    };
+    let call = ctx.state.dialed_call(ctx.kind, spec);
+    let view = call.view(Instant::now(), &ctx.state.timing);
+    let body = render(&call, &view);
+    let mut store = ctx
+        .state
+        .happyrobot
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    store.insert(call);
+    store.dialed += 1;
+    json_response(StatusCode::OK, body)
+}
+
+async fn usage(State(ctx): State<Ctx>, headers: axum::http::HeaderMap) -> Response {
+    if headers.get("x-organization-id").is_none() {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "x-organization-id header is required",
+            &[],
+        );
+    }
+    let store = ctx
+        .state
+        .happyrobot
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let (calls, seconds) = store.newest_first().fold((0u64, 0.0), |(n, s), call| {
+        (
+            n + 1,
+            s + call
+                .view(now, &ctx.state.timing)
+                .duration_secs
+                .unwrap_or(0.0),
+        )
+    });
+    json_response(
+        StatusCode::OK,
+        json!([{
+            "org_id": "0196f0a2-0000-7000-8000-000000000001",
+            "use_case_id": "0196f0a2-0000-7000-8000-000000000002",
+            "start": "2026-08-01T00:00:00Z",
+            "end": "2026-11-01T00:00:00Z",
+            "calls": calls,
+            "minutes": (seconds / 60.0).round(),
+        }]),
+    )
+}

@@ -1,0 +1,270 @@
+//! Local emulators of the HappyRobot, Voicebot Studio and Rounded APIs, for voiceport's
+//! demo, CLI, tests and benchmarks.
+//!
+//! One axum server on loopback answers as each vendor does — the same paths, auth headers,
+//! JSON shapes, status codes, paging and error bodies — from in-memory, seeded,
+//! deterministic state. It is a test double of the *vendors*: the adapters under test are
+//! the real ones, over real HTTP.
+//!
+//! ```
+//! # async fn run() -> std::io::Result<()> {
+//! use voiceport_core::ProviderKind;
+//! use voiceport_sandbox::Sandbox;
+//!
+//! let sandbox = Sandbox::builder().seed(7).calls(ProviderKind::HappyRobot, 50).start().await?;
+//! let config = sandbox.provider_config(ProviderKind::HappyRobot); // base URL + key
+//! assert!(config.base_url.unwrap().starts_with("http://127.0.0.1:"));
+//! assert_eq!(sandbox.call_count(ProviderKind::HappyRobot), 50);
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+//! ```
+//!
+//! Calls dialed through the API move through their statuses in real time (see
+//! [`Timing`]); how they end depends on the last digit of the number called: `0` no
+//! answer, `1` busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred,
+//! anything else a conversation the customer ends. [`Faults`] make chosen requests fail.
+
+#![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+// Handlers return ready HTTP responses as their error values; one per request, never hot.
+#![allow(clippy::result_large_err)]
+
+mod common;
+pub mod conformance;
+mod content;
+mod faults;
+mod happyrobot;
+mod rng;
+mod rounded;
+mod sim;
+mod store;
+mod voicebot;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware::from_fn_with_state;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use voiceport_core::{ProviderConfig, ProviderKind};
+
+pub use common::api_key;
+pub use faults::{Fault, FaultKind, Faults};
+pub use sim::Timing;
+
+use common::Ctx;
+use store::State;
+
+/// The number of HappyRobot calls the vendor's own docs show for one account.
+pub const HAPPYROBOT_DOCS_CALL_COUNT: usize = 12_993;
+
+/// Where each vendor's API lives on the sandbox server.
+fn prefix(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::HappyRobot => "/happyrobot/api/v1",
+        ProviderKind::Voicebot => "/voicebot/api/v1",
+        _ => "/rounded/v1",
+    }
+}
+
+/// The path of the HappyRobot platform API (usage), another host in production.
+const HAPPYROBOT_PLATFORM: &str = "/happyrobot-platform/api/v1";
+
+/// How to build a sandbox.
+#[derive(Debug, Clone)]
+pub struct SandboxBuilder {
+    seed: u64,
+    counts: [usize; 3],
+    timing: Timing,
+    addr: SocketAddr,
+}
+
+impl Default for SandboxBuilder {
+    fn default() -> Self {
+        SandboxBuilder {
+            seed: 42,
+            counts: [200, 200, 200],
+            timing: Timing::default(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+impl SandboxBuilder {
+    /// The seed of the generated history (default 42): the same seed, the same calls.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// How many seeded calls `kind` holds (default 200 each).
+    pub fn calls(mut self, kind: ProviderKind, count: usize) -> Self {
+        self.counts[index(kind)] = count;
+        self
+    }
+
+    /// How long the phases of a dialed call last.
+    pub fn timing(mut self, timing: Timing) -> Self {
+        self.timing = timing;
+        self
+    }
+
+    /// Listen on this address (default `127.0.0.1:0`, an ephemeral port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Generates the state and starts serving in the background of the current tokio
+    /// runtime.
+    pub async fn start(self) -> std::io::Result<Sandbox> {
+        let state = Arc::new(State::new(self.seed, self.counts, self.timing));
+        let listener = TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let app = app(state.clone());
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let shutdown = async {
+                let _ = stopped.await;
+            };
+            if let Err(error) = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(%error, "sandbox server stopped");
+            }
+        });
+        Ok(Sandbox {
+            addr,
+            state,
+            stop: Some(stop),
+        })
+    }
+}
+
+fn index(kind: ProviderKind) -> usize {
+    match kind {
+        ProviderKind::HappyRobot => 0,
+        ProviderKind::Voicebot => 1,
+        _ => 2,
+    }
+}
+
+fn app(state: Arc<State>) -> Router {
+    let vendor = |kind: ProviderKind, router: fn(Ctx) -> Router| {
+        let ctx = Ctx {
+            state: state.clone(),
+            kind,
+        };
+        router(ctx.clone()).layer(from_fn_with_state(ctx, common::guard))
+    };
+    Router::new()
+        .nest(
+            prefix(ProviderKind::HappyRobot),
+            vendor(ProviderKind::HappyRobot, happyrobot::router),
+        )
+        .nest(
+            HAPPYROBOT_PLATFORM,
+            vendor(ProviderKind::HappyRobot, happyrobot::platform_router),
+        )
+        .nest(
+            prefix(ProviderKind::Voicebot),
+            vendor(ProviderKind::Voicebot, voicebot::router),
+        )
+        .nest(
+            prefix(ProviderKind::Rounded),
+            vendor(ProviderKind::Rounded, rounded::router),
+        )
+}
+
+/// A running sandbox. Stops serving when dropped.
+#[derive(Debug)]
+pub struct Sandbox {
+    addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl Sandbox {
+    /// A builder with the defaults (seed 42, 200 calls per vendor, an ephemeral port).
+    pub fn builder() -> SandboxBuilder {
+        SandboxBuilder::default()
+    }
+
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL of `kind`'s emulated API.
+    pub fn base_url(&self, kind: ProviderKind) -> String {
+        format!("http://{}{}", self.addr, prefix(kind))
+    }
+
+    /// The base URL of the emulated HappyRobot platform API (usage).
+    pub fn happyrobot_platform_url(&self) -> String {
+        format!("http://{}{HAPPYROBOT_PLATFORM}", self.addr)
+    }
+
+    /// The API key `kind`'s emulated API accepts.
+    pub fn api_key(&self, kind: ProviderKind) -> &'static str {
+        api_key(kind)
+    }
+
+    /// A ready configuration for `kind`: base URL, key, and the vendor options its dial
+    /// needs (default numbers and agents).
+    pub fn provider_config(&self, kind: ProviderKind) -> ProviderConfig {
+        let config = ProviderConfig::new(kind)
+            .with_api_key(api_key(kind))
+            .with_base_url(self.base_url(kind));
+        match kind {
+            ProviderKind::HappyRobot => config
+                .with_option("number_id", "6650cc00cc00cc00cc00cc01")
+                .with_option("use_case_id", "6650bb00bb00bb00bb00bb00")
+                .with_option("organization_id", "0196f0a2-0000-7000-8000-000000000001")
+                .with_option("usage_base_url", self.happyrobot_platform_url()),
+            ProviderKind::Voicebot => config
+                .with_option("assistant_id", "5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
+                .with_option("phone_number_id", "8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+            _ => config
+                .with_option("from_number", "+16285550142")
+                .with_option("agent_id", "123e4567-e89b-12d3-a456-426614174002"),
+        }
+    }
+
+    /// The faults in force; add some with [`Faults::inject`].
+    pub fn faults(&self) -> &Faults {
+        &self.state.faults
+    }
+
+    /// How many calls `kind` holds now (deleted ones excluded).
+    pub fn call_count(&self, kind: ProviderKind) -> usize {
+        self.state
+            .store(kind)
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .len()
+    }
+
+    /// How many calls were created through `kind`'s dial endpoint.
+    pub fn dialed_count(&self, kind: ProviderKind) -> usize {
+        self.state
+            .store(kind)
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .dialed
+    }
+
+    /// Stops serving (also done on drop).
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}

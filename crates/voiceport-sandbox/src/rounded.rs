@@ -1,0 +1,401 @@
+//! Rounded (`/v1`, every response in a `{message, data, error, status}` envelope), as
+//! reference.md §3 describes it. Status values other than `created` and `completed`, and
+//! answer types other than `human`, are not documented: the ones used here are inferred.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use voiceport_core::Direction;
+
+use crate::common::{Ctx, body_object, error, iso, json_response, parse_time, text};
+use crate::content::{Who, conversation, cost, recording_url, transcript_text};
+use crate::sim::{Outcome, Phase, SimCall, View};
+use crate::store::DialSpec;
+
+const ORGANIZATION: &str = "123e4567-e89b-12d3-a456-426614174001";
+
+pub(crate) fn router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/calls", get(list))
+        .route("/calls/phone", post(dial))
+        .route("/calls/{id}", get(get_call).patch(update))
+        .route("/calls/{id}/terminate", post(terminate))
+        .with_state(ctx)
+}
+
+fn envelope(status: StatusCode, message: &str, data: Value) -> Response {
+    json_response(
+        status,
+        json!({ "message": message, "data": data, "error": null, "status": status.as_u16() }),
+    )
+}
+
+fn status(phase: Phase) -> (&'static str, Option<&'static str>) {
+    match phase {
+        Phase::Scheduled | Phase::Queued => ("created", None),
+        Phase::Ringing => ("ringing", None),
+        Phase::InProgress => ("in_progress", Some("human")),
+        Phase::Canceled => ("canceled", None),
+        Phase::Ended(outcome) => match outcome {
+            Outcome::NoAnswer => ("no_answer", None),
+            Outcome::Busy => ("busy", None),
+            Outcome::Failed => ("failed", None),
+            Outcome::Voicemail => ("completed", Some("voicemail")),
+            _ => ("completed", Some("human")),
+        },
+    }
+}
+
+fn render(call: &SimCall, view: &View, include_transcript: bool, include_variables: bool) -> Value {
+    let (status, answer_type) = status(view.phase);
+    let mut body = json!({
+        "id": call.id,
+        "organization_id": ORGANIZATION,
+        "type": if call.web { "web_call" } else { "phone_call" },
+        "agent_id": call.agent_id,
+        "status": status,
+        "metadata": call.metadata,
+        "start_time": view.started_at.map(iso),
+        "end_time": view.ended_at.map(iso),
+        "duration_seconds": view.duration_secs.map(|d| d.ceil() as i64),
+        "redirect_duration_seconds": null,
+        "cost": null,
+        "transcript_string": null,
+        "from_number": call.from,
+        "to_number": call.to,
+        "direction": (!call.web).then_some(if call.direction == Direction::Inbound { "inbound" } else { "outbound" }),
+        "recording_url": null,
+        "answer_type": answer_type,
+    });
+    if include_transcript {
+        body["transcript"] = json!([]);
+    }
+    if include_variables {
+        body["variable_values"] = json!([]);
+    }
+    if let (true, Some(started)) = (view.has_conversation(), view.started_at) {
+        let talk = view.duration_secs.unwrap_or(0.0);
+        let conversation = conversation(call.content_seed, talk);
+        let at =
+            |offset: f64| iso(started + chrono::TimeDelta::milliseconds((offset * 1000.0) as i64));
+        body["cost"] =
+            json!((cost(talk).iter().map(|(_, c)| c).sum::<f64>() * 100.0).round() / 100.0);
+        body["transcript_string"] = json!(transcript_text(&conversation.lines, "Agent", "User"));
+        body["recording_url"] = json!(recording_url("rounded", &call.id, false));
+        if include_transcript {
+            body["transcript"] = conversation
+                .lines
+                .iter()
+                .map(|line| {
+                    let role = match line.who {
+                        Who::Agent => "agent",
+                        Who::Customer => "user",
+                        Who::ToolCall => "tool_call",
+                        Who::ToolResult => "tool_result",
+                    };
+                    json!({ "role": role, "start_time": at(line.start), "content": line.text })
+                })
+                .collect();
+        }
+        if include_variables {
+            let end = view.ended_at.map(iso);
+            body["variable_values"] = conversation
+                .extracted
+                .iter()
+                .map(|(name, value)| {
+                    let kind = match value {
+                        Value::Bool(_) => "boolean",
+                        Value::Number(_) => "number",
+                        _ => "string",
+                    };
+                    json!({ "name": name, "type": kind, "value": value, "timestamp": end })
+                })
+                .collect();
+        }
+    }
+    body
+}
+
+fn not_found(ctx: &Ctx) -> Response {
+    error(ctx.kind, StatusCode::NOT_FOUND, "Call not found", &[])
+}
+
+fn bad_id(ctx: &Ctx, id: &str) -> Option<Response> {
+    let uuid_like = id.len() == 36
+        && id
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| matches!(i, 8 | 13 | 18 | 23) == (b == b'-'));
+    (!uuid_like).then(|| {
+        error(
+            ctx.kind,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Invalid call id",
+            &[("call_id", "value is not a valid uuid")],
+        )
+    })
+}
+
+async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    if let Some(response) = bad_id(&ctx, &id) {
+        return response;
+    }
+    let store = ctx.state.rounded.read().unwrap_or_else(|p| p.into_inner());
+    match store.get(&id) {
+        Some(call) => envelope(
+            StatusCode::OK,
+            "Call retrieved successfully",
+            render(
+                call,
+                &call.view(Instant::now(), &ctx.state.timing),
+                true,
+                true,
+            ),
+        ),
+        None => not_found(&ctx),
+    }
+}
+
+/// Newest first. Cursor mode: `cursor` is the creation time of the last call seen, the next
+/// page holds older calls. Page mode: 1-based `page`.
+async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, String>>) -> Response {
+    let flag = |key: &str, default: bool| params.get(key).map(|v| v == "true").unwrap_or(default);
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 50,
+        Some(Ok(limit)) if (1..=1000).contains(&limit) => limit,
+        Some(_) => {
+            return error(
+                ctx.kind,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid query",
+                &[("limit", "must be between 1 and 1000")],
+            );
+        }
+    };
+    let use_cursor = flag("use_cursor", true);
+    let cursor = match params.get("cursor").map(|c| parse_time(c)) {
+        Some(None) => {
+            return error(
+                ctx.kind,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid query",
+                &[("cursor", "must be an ISO-8601 datetime")],
+            );
+        }
+        Some(Some(at)) => Some(at),
+        None => None,
+    };
+    let page = match params.get("page").map(|p| p.parse::<usize>()) {
+        None => 1,
+        Some(Ok(page)) if page >= 1 => page,
+        Some(_) => {
+            return error(
+                ctx.kind,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid query",
+                &[("page", "must be at least 1")],
+            );
+        }
+    };
+    let call_type = params.get("call_type").map(String::as_str);
+    let agent = params.get("agent_id");
+    let from = params.get("from_number");
+    let to = params.get("to_number");
+    let after = params.get("start_time_gt").and_then(|t| parse_time(t));
+    let before = params.get("start_time_lt").and_then(|t| parse_time(t));
+    let (with_transcript, with_variables) = (
+        flag("include_transcript", false),
+        flag("include_variable_values", false),
+    );
+
+    let store = ctx.state.rounded.read().unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let timing = ctx.state.timing;
+    let matching: Vec<(&SimCall, View)> = store
+        .newest_first()
+        .filter(|c| call_type.is_none_or(|t| t == if c.web { "web_call" } else { "phone_call" }))
+        .filter(|c| agent.is_none_or(|a| &c.agent_id == a))
+        .filter(|c| {
+            from.is_none_or(|n| c.from.as_ref() == Some(n))
+                && to.is_none_or(|n| c.to.as_ref() == Some(n))
+        })
+        .filter(|c| {
+            after.is_none_or(|t| c.created_at > t) && before.is_none_or(|t| c.created_at < t)
+        })
+        .map(|c| (c, c.view(now, &timing)))
+        .collect();
+    let render_all = |calls: &[(&SimCall, View)]| -> Vec<Value> {
+        calls
+            .iter()
+            .map(|(c, v)| render(c, v, with_transcript, with_variables))
+            .collect()
+    };
+    if use_cursor {
+        let rest: Vec<(&SimCall, View)> = matching
+            .into_iter()
+            .filter(|(c, _)| cursor.is_none_or(|at| c.created_at < at))
+            .collect();
+        let page: Vec<(&SimCall, View)> = rest.iter().take(limit).cloned().collect();
+        let next_cursor: Option<DateTime<Utc>> = (rest.len() > limit)
+            .then(|| page.last().map(|(c, _)| c.created_at))
+            .flatten();
+        let mut body = json!({ "data": render_all(&page), "message": "Calls retrieved successfully", "error": null, "status": 200 });
+        if let Some(next) = next_cursor {
+            body["next_cursor"] = json!(iso(next));
+        }
+        json_response(StatusCode::OK, body)
+    } else {
+        let total = matching.len();
+        let pages = total.div_ceil(limit).max(1);
+        let slice: Vec<(&SimCall, View)> = matching
+            .into_iter()
+            .skip((page - 1) * limit)
+            .take(limit)
+            .collect();
+        json_response(
+            StatusCode::OK,
+            json!({
+                "data": render_all(&slice), "message": "Calls retrieved successfully", "error": null, "status": 200,
+                "current_page": page, "total_pages": pages, "total_items": total,
+            }),
+        )
+    }
+}
+
+async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
+    let Some(map) = body_object(&body) else {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "Invalid request body",
+            &[("body", "must be a JSON object")],
+        );
+    };
+    let mut problems = Vec::new();
+    let from = text(&map, "from_number").filter(|n| n.starts_with('+') && n.len() >= 8);
+    let to = text(&map, "to_number").filter(|n| n.starts_with('+') && n.len() >= 8);
+    let agent = text(&map, "agent_id").filter(|a| bad_id(&ctx, a).is_none());
+    if from.is_none() {
+        problems.push((
+            "from_number",
+            "must be an E.164 number of your organization",
+        ));
+    }
+    if to.is_none() {
+        problems.push(("to_number", "must be an E.164 number"));
+    }
+    if agent.is_none() {
+        problems.push(("agent_id", "must be a valid agent UUID"));
+    }
+    let (Some(from), Some(to), Some(agent)) = (from, to, agent) else {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "Validation failed",
+            &problems,
+        );
+    };
+    let variables = match map.get("dynamic_variables_values") {
+        Some(Value::Object(values)) => values.clone(),
+        _ => serde_json::Map::new(),
+    };
+    let spec = DialSpec {
+        to,
+        from: Some(from),
+        agent_id: Some(agent),
+        variables,
+        ..DialSpec::default()
+    };
+    let call = ctx.state.dialed_call(ctx.kind, spec);
+    let id = call.id.clone();
+    let mut store = ctx.state.rounded.write().unwrap_or_else(|p| p.into_inner());
+    store.insert(call);
+    store.dialed += 1;
+    envelope(
+        StatusCode::CREATED,
+        "Phone call started successfully",
+        json!({ "call_id": id }),
+    )
+}
+
+/// `override: true` replaces the metadata (keys sent as null are stored as null);
+/// `false` (the default) merges into it.
+async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+    if let Some(response) = bad_id(&ctx, &id) {
+        return response;
+    }
+    let Some(map) = body_object(&body) else {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "Invalid request body",
+            &[("body", "must be a JSON object")],
+        );
+    };
+    let replace = map
+        .get("override")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let metadata = match map.get("metadata") {
+        Some(Value::Object(metadata)) => Some(metadata.clone()),
+        None | Some(Value::Null) => None,
+        Some(_) => {
+            return error(
+                ctx.kind,
+                StatusCode::BAD_REQUEST,
+                "Validation failed",
+                &[("metadata", "must be an object or null")],
+            );
+        }
+    };
+    let mut store = ctx.state.rounded.write().unwrap_or_else(|p| p.into_inner());
+    let Some(call) = store.get_mut(&id) else {
+        return not_found(&ctx);
+    };
+    match (replace, metadata) {
+        (true, metadata) => call.metadata = metadata.unwrap_or_default(),
+        (false, Some(metadata)) => call.metadata.extend(metadata),
+        (false, None) => {}
+    }
+    let view = call.view(Instant::now(), &ctx.state.timing);
+    envelope(
+        StatusCode::OK,
+        "Call retrieved successfully",
+        render(call, &view, true, true),
+    )
+}
+
+async fn terminate(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    if let Some(response) = bad_id(&ctx, &id) {
+        return response;
+    }
+    let mut store = ctx.state.rounded.write().unwrap_or_else(|p| p.into_inner());
+    let Some(call) = store.get_mut(&id) else {
+        return not_found(&ctx);
+    };
+    let view = call.view(Instant::now(), &ctx.state.timing);
+    if call.web {
+        return error(
+            ctx.kind,
+            StatusCode::BAD_REQUEST,
+            "Only phone calls can be terminated",
+            &[],
+        );
+    }
+    // 200 both when terminated now and when already over (documented).
+    if matches!(
+        view.phase,
+        Phase::Queued | Phase::Ringing | Phase::InProgress | Phase::Scheduled
+    ) {
+        call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
+    }
+    envelope(StatusCode::OK, "Call terminated successfully", Value::Null)
+}

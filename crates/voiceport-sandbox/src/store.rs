@@ -1,0 +1,290 @@
+//! In-memory state: one store of simulated calls per vendor, seeded deterministically.
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Map, Value, json};
+use voiceport_core::{Direction, ProviderKind};
+
+use crate::faults::Faults;
+use crate::rng::Rng;
+use crate::sim::{Lifecycle, Outcome, Phase, SimCall, Timing};
+
+/// The calls of one vendor, oldest first.
+#[derive(Debug, Default)]
+pub(crate) struct VendorStore {
+    pub(crate) calls: Vec<SimCall>,
+    index: HashMap<String, usize>,
+    /// Calls created through the dial endpoint.
+    pub(crate) dialed: usize,
+}
+
+impl VendorStore {
+    pub(crate) fn insert(&mut self, call: SimCall) {
+        self.index.insert(call.id.clone(), self.calls.len());
+        self.calls.push(call);
+    }
+
+    pub(crate) fn get(&self, id: &str) -> Option<&SimCall> {
+        self.index
+            .get(id)
+            .map(|&i| &self.calls[i])
+            .filter(|c| !c.deleted)
+    }
+
+    pub(crate) fn get_mut(&mut self, id: &str) -> Option<&mut SimCall> {
+        match self.index.get(id) {
+            Some(&i) if !self.calls[i].deleted => Some(&mut self.calls[i]),
+            _ => None,
+        }
+    }
+
+    /// The calls that exist, newest first.
+    pub(crate) fn newest_first(&self) -> impl Iterator<Item = &SimCall> {
+        self.calls.iter().rev().filter(|c| !c.deleted)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.calls.iter().filter(|c| !c.deleted).count()
+    }
+}
+
+/// Everything the sandbox holds.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub(crate) happyrobot: RwLock<VendorStore>,
+    pub(crate) voicebot: RwLock<VendorStore>,
+    pub(crate) rounded: RwLock<VendorStore>,
+    pub(crate) timing: Timing,
+    pub(crate) faults: Faults,
+    seed: u64,
+    next_id: AtomicU64,
+}
+
+impl State {
+    pub(crate) fn new(seed: u64, counts: [usize; 3], timing: Timing) -> Self {
+        let anchor: DateTime<Utc> = ANCHOR.parse().unwrap_or_default();
+        let build = |kind: ProviderKind, count: usize| {
+            let mut store = VendorStore::default();
+            for call in seed_calls(kind, seed, count, anchor) {
+                store.insert(call);
+            }
+            RwLock::new(store)
+        };
+        State {
+            happyrobot: build(ProviderKind::HappyRobot, counts[0]),
+            voicebot: build(ProviderKind::Voicebot, counts[1]),
+            rounded: build(ProviderKind::Rounded, counts[2]),
+            timing,
+            faults: Faults::default(),
+            seed,
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    pub(crate) fn store(&self, kind: ProviderKind) -> &RwLock<VendorStore> {
+        match kind {
+            ProviderKind::Voicebot => &self.voicebot,
+            ProviderKind::Rounded => &self.rounded,
+            _ => &self.happyrobot,
+        }
+    }
+
+    /// A fresh id in the vendor's format.
+    pub(crate) fn new_id(&self, kind: ProviderKind) -> String {
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut rng = Rng::for_item(self.seed, 0xD1A1, n);
+        vendor_id(kind, &mut rng)
+    }
+
+    /// A call placed through a dial endpoint, starting its life now.
+    pub(crate) fn dialed_call(&self, kind: ProviderKind, request: DialSpec) -> SimCall {
+        let id = self.new_id(kind);
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let now = Utc::now();
+        SimCall {
+            content_seed: Rng::for_item(self.seed, 0xC0DE, n).next_u64(),
+            id,
+            direction: Direction::Outbound,
+            web: false,
+            from: request.from,
+            to: Some(request.to.clone()),
+            agent_id: request.agent_id.unwrap_or_else(|| AGENTS[0].0.to_owned()),
+            agent_name: AGENTS[0].1.to_owned(),
+            campaign_id: request.campaign_id,
+            created_at: now,
+            scheduled_for: request.scheduled_for.filter(|at| *at > now),
+            lifecycle: Lifecycle::Live {
+                dialed: Instant::now(),
+                outcome: outcome_for_number(&request.to),
+            },
+            talk_secs: self.timing.talk.as_secs_f64(),
+            ring_secs: self.timing.ringing.as_secs_f64(),
+            forced: None,
+            metadata: request.metadata,
+            variables: request.variables,
+            tags: Vec::new(),
+            notes: Vec::new(),
+            ratings: Vec::new(),
+            viewed_by: Vec::new(),
+            name: request.name,
+            deleted: false,
+        }
+    }
+}
+
+/// What a dial asked for, in vendor-neutral terms.
+#[derive(Debug, Default)]
+pub(crate) struct DialSpec {
+    pub(crate) to: String,
+    pub(crate) from: Option<String>,
+    pub(crate) agent_id: Option<String>,
+    pub(crate) campaign_id: Option<String>,
+    pub(crate) scheduled_for: Option<DateTime<Utc>>,
+    pub(crate) metadata: Map<String, Value>,
+    pub(crate) variables: Map<String, Value>,
+    pub(crate) name: Option<String>,
+}
+
+/// How a dialed call ends, by the last digit of the number called: 0 no answer, 1 busy,
+/// 2 voicemail, 3 failed, 4 ended by the agent, 5 transferred, anything else a
+/// conversation the customer ends.
+pub(crate) fn outcome_for_number(number: &str) -> Outcome {
+    match number.chars().last() {
+        Some('0') => Outcome::NoAnswer,
+        Some('1') => Outcome::Busy,
+        Some('2') => Outcome::Voicemail,
+        Some('3') => Outcome::Failed,
+        Some('4') => Outcome::AgentEnded,
+        Some('5') => Outcome::Transferred,
+        _ => Outcome::CustomerEnded,
+    }
+}
+
+/// Seeded history ends here, so that it reads the same on every day it is generated.
+const ANCHOR: &str = "2026-11-01T00:00:00Z";
+
+pub(crate) const AGENTS: [(&str, &str); 3] = [
+    ("6650c0ffee0123456789ab01", "Kate"),
+    ("6650c0ffee0123456789ab02", "Max"),
+    ("6650c0ffee0123456789ab03", "Sam"),
+];
+
+const TAGS: [&str; 5] = ["vip", "renewal", "follow-up", "spanish", "escalated"];
+
+fn vendor_id(kind: ProviderKind, rng: &mut Rng) -> String {
+    match kind {
+        ProviderKind::HappyRobot => rng.hex(24),
+        _ => rng.uuid(),
+    }
+}
+
+fn phone(rng: &mut Rng) -> String {
+    format!("+1415555{:04}", rng.below(10_000))
+}
+
+/// `count` calls spread over the 90 days before `anchor`, oldest first.
+fn seed_calls(kind: ProviderKind, seed: u64, count: usize, anchor: DateTime<Utc>) -> Vec<SimCall> {
+    let span_ms = 90 * 24 * 3600 * 1000i64;
+    let step = span_ms / (count.max(1) as i64);
+    (0..count)
+        .map(|i| {
+            let mut rng = Rng::for_item(seed, kind as u64 + 1, i as u64);
+            let jitter = rng.below(step.max(1) as u64) as i64;
+            let created_at = anchor - TimeDelta::milliseconds(span_ms)
+                + TimeDelta::milliseconds(step * i as i64 + jitter);
+            let roll = rng.below(100);
+            let phase = match roll {
+                0..=39 => Phase::Ended(Outcome::CustomerEnded),
+                40..=59 => Phase::Ended(Outcome::AgentEnded),
+                60..=63 => Phase::Ended(Outcome::Transferred),
+                64..=65 => Phase::Ended(Outcome::Silence),
+                66..=67 => Phase::Ended(Outcome::MaxDuration),
+                68..=75 => Phase::Ended(Outcome::NoAnswer),
+                76..=80 => Phase::Ended(Outcome::Busy),
+                81..=86 => Phase::Ended(Outcome::Voicemail),
+                87..=90 => Phase::Ended(Outcome::Failed),
+                91..=93 => Phase::Canceled,
+                94..=96 => Phase::Scheduled,
+                97 => Phase::Queued,
+                _ => Phase::InProgress,
+            };
+            let direction = if rng.below(10) < 6 {
+                Direction::Outbound
+            } else {
+                Direction::Inbound
+            };
+            let web = rng.below(10) == 0;
+            let customer = phone(&mut rng);
+            let ours = format!("+1628555{:04}", rng.below(10_000));
+            let (from, to) = match (web, direction) {
+                (true, _) => (None, None),
+                (false, Direction::Outbound) => (Some(ours), Some(customer)),
+                (false, Direction::Inbound) => (Some(customer), Some(ours)),
+            };
+            let agent = rng.pick(&AGENTS);
+            let mut tags = Vec::new();
+            if rng.below(3) == 0 {
+                tags.push((*rng.pick(&TAGS)).to_owned());
+            }
+            let mut metadata = Map::new();
+            if rng.below(2) == 0 {
+                metadata.insert(
+                    "crm_id".into(),
+                    json!(format!("CRM-{}", 10_000 + rng.below(90_000))),
+                );
+            }
+            SimCall {
+                id: vendor_id(kind, &mut rng),
+                direction,
+                web,
+                from,
+                to,
+                agent_id: agent.0.to_owned(),
+                agent_name: agent.1.to_owned(),
+                campaign_id: (rng.below(4) == 0).then(|| format!("camp-{}", 1 + rng.below(3))),
+                scheduled_for: (phase == Phase::Scheduled)
+                    .then(|| anchor + TimeDelta::days(1 + rng.below(14) as i64)),
+                created_at,
+                lifecycle: Lifecycle::Fixed(phase),
+                talk_secs: 20.0 + rng.below(400) as f64 + rng.below(100) as f64 / 100.0,
+                ring_secs: 3.0 + rng.below(20) as f64,
+                forced: None,
+                metadata,
+                variables: Map::new(),
+                tags,
+                notes: Vec::new(),
+                ratings: Vec::new(),
+                viewed_by: Vec::new(),
+                name: None,
+                content_seed: rng.next_u64(),
+                deleted: false,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeding_is_deterministic_and_ordered() {
+        let anchor: DateTime<Utc> = ANCHOR.parse().unwrap();
+        let a = seed_calls(ProviderKind::HappyRobot, 7, 500, anchor);
+        let b = seed_calls(ProviderKind::HappyRobot, 7, 500, anchor);
+        assert_eq!(
+            a.iter().map(|c| &c.id).collect::<Vec<_>>(),
+            b.iter().map(|c| &c.id).collect::<Vec<_>>()
+        );
+        assert!(a.windows(2).all(|w| w[0].created_at < w[1].created_at));
+        let ids: std::collections::HashSet<&String> = a.iter().map(|c| &c.id).collect();
+        assert_eq!(ids.len(), 500);
+        assert!(a.iter().all(|c| c.id.len() == 24));
+        let c = seed_calls(ProviderKind::Rounded, 7, 3, anchor);
+        assert!(c.iter().all(|c| c.id.len() == 36));
+    }
+}

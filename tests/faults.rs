@@ -1,0 +1,187 @@
+//! Retries and the no-double-dial rule under faults injected by the sandbox, for every
+//! vendor, through the real adapters.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use voiceport::{CallQuery, DialRequest, Error, ProviderKind, RequestOutcome, VoiceProvider};
+use voiceport_sandbox::{Fault, FaultKind, Sandbox};
+
+async fn setup(kind: ProviderKind, max_attempts: u32) -> (Sandbox, Arc<dyn VoiceProvider>) {
+    let sandbox = Sandbox::builder().calls(kind, 20).start().await.unwrap();
+    let mut config = sandbox.provider_config(kind);
+    config.retry.max_attempts = Some(max_attempts);
+    config.retry.initial_backoff_ms = Some(5);
+    config.retry.max_backoff_ms = Some(20);
+    config.timeout_secs = Some(0.5);
+    let provider = voiceport::connect(&config).unwrap();
+    (sandbox, provider)
+}
+
+fn transient_faults() -> Vec<(&'static str, FaultKind)> {
+    vec![
+        (
+            "429",
+            FaultKind::RateLimited {
+                retry_after_secs: 0.05,
+            },
+        ),
+        ("500", FaultKind::Status(500)),
+        ("502", FaultKind::Status(502)),
+        ("503", FaultKind::Status(503)),
+        ("dropped connection", FaultKind::DropConnection),
+        ("slow response", FaultKind::Delay(Duration::from_secs(2))),
+    ]
+}
+
+#[tokio::test]
+async fn reads_survive_transient_faults_within_the_retry_budget() {
+    for kind in ProviderKind::ALL {
+        for (name, fault) in transient_faults() {
+            let (sandbox, provider) = setup(kind, 4).await;
+            sandbox
+                .faults()
+                .inject(Fault::new(fault).vendor(kind).method("GET").times(2));
+            let page = provider.list_calls(&CallQuery::default()).await;
+            assert!(page.is_ok(), "{kind} list under {name}: {page:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn reads_report_a_clear_error_past_the_budget() {
+    for kind in ProviderKind::ALL {
+        for (name, fault) in transient_faults() {
+            let (sandbox, provider) = setup(kind, 2).await;
+            sandbox
+                .faults()
+                .inject(Fault::new(fault).vendor(kind).method("GET").times(u32::MAX));
+            let err = provider
+                .list_calls(&CallQuery::default())
+                .await
+                .unwrap_err();
+            let expected = match fault {
+                FaultKind::RateLimited { .. } => matches!(err, Error::RateLimited { .. }),
+                FaultKind::Status(_) => matches!(err, Error::Server { .. }),
+                FaultKind::DropConnection => matches!(err, Error::Transport { sent: true, .. }),
+                _ => matches!(err, Error::Timeout { sent: true, .. }),
+            };
+            assert!(expected, "{kind} under {name}: {err:?}");
+            assert!(err.is_retryable());
+            assert_eq!(err.provider(), Some(kind));
+        }
+    }
+}
+
+#[tokio::test]
+async fn broken_bodies_are_decode_errors() {
+    for kind in ProviderKind::ALL {
+        for fault in [FaultKind::Malformed, FaultKind::Truncated] {
+            let (sandbox, provider) = setup(kind, 4).await;
+            sandbox
+                .faults()
+                .inject(Fault::new(fault).vendor(kind).method("GET"));
+            let err = provider
+                .list_calls(&CallQuery::default())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::Decode { .. }),
+                "{kind} {fault:?}: {err:?}"
+            );
+        }
+    }
+}
+
+/// A dial the sandbox accepts for every vendor (its config carries the default ids).
+fn dial() -> DialRequest {
+    DialRequest::to("+14155550199")
+}
+
+#[tokio::test]
+async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
+    let after_handler: Vec<(&str, FaultKind, RequestOutcome)> = vec![
+        (
+            "500 after the call was created",
+            FaultKind::Status(500),
+            RequestOutcome::Unknown,
+        ),
+        (
+            "502 after the call was created",
+            FaultKind::Status(502),
+            RequestOutcome::Unknown,
+        ),
+        (
+            "503 after the call was created",
+            FaultKind::Status(503),
+            RequestOutcome::Unknown,
+        ),
+        (
+            "connection dropped mid-answer",
+            FaultKind::DropConnection,
+            RequestOutcome::Unknown,
+        ),
+        (
+            "answer slower than the timeout",
+            FaultKind::Delay(Duration::from_secs(2)),
+            RequestOutcome::Unknown,
+        ),
+        (
+            "malformed answer",
+            FaultKind::Malformed,
+            RequestOutcome::Applied,
+        ),
+        (
+            "truncated answer",
+            FaultKind::Truncated,
+            RequestOutcome::Applied,
+        ),
+    ];
+    for kind in ProviderKind::ALL {
+        for (name, fault, outcome) in &after_handler {
+            let (sandbox, provider) = setup(kind, 5).await;
+            sandbox.faults().inject(
+                Fault::new(*fault)
+                    .vendor(kind)
+                    .method("POST")
+                    .after_handler()
+                    .times(u32::MAX),
+            );
+            let err = provider.dial(&dial()).await.unwrap_err();
+            assert_eq!(
+                sandbox.dialed_count(kind),
+                1,
+                "{kind}, {name}: one dial must create exactly one call"
+            );
+            assert_eq!(err.outcome(), *outcome, "{kind}, {name}: {err:?}");
+        }
+        // Refused before it took effect: nothing created, and the caller is told so.
+        let (sandbox, provider) = setup(kind, 5).await;
+        sandbox.faults().inject(
+            Fault::new(FaultKind::RateLimited {
+                retry_after_secs: 0.01,
+            })
+            .vendor(kind)
+            .method("POST")
+            .times(u32::MAX),
+        );
+        let err = provider.dial(&dial()).await.unwrap_err();
+        assert_eq!(
+            sandbox.dialed_count(kind),
+            0,
+            "{kind}: a refused dial created a call"
+        );
+        assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{kind}: {err:?}");
+        // A 5xx before the handler: nothing created, but the client cannot know that.
+        let (sandbox, provider) = setup(kind, 5).await;
+        sandbox.faults().inject(
+            Fault::new(FaultKind::Status(503))
+                .vendor(kind)
+                .method("POST")
+                .times(u32::MAX),
+        );
+        let err = provider.dial(&dial()).await.unwrap_err();
+        assert_eq!(sandbox.dialed_count(kind), 0, "{kind}: a dial was retried");
+        assert_eq!(err.outcome(), RequestOutcome::Unknown, "{kind}: {err:?}");
+    }
+}
