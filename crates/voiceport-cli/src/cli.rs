@@ -1,0 +1,263 @@
+//! The command line, as clap reads it.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// One command line over HappyRobot, Voicebot Studio and Rounded.
+#[derive(Debug, Parser)]
+#[command(name = "voiceport", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// The configuration file (default: ./voiceport.toml, then the user's config folder).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+    /// Which configured provider to use (default: the file's `default`, or its only one).
+    #[arg(long, short = 'p', global = true, value_name = "NAME")]
+    pub(crate) provider: Option<String>,
+    /// Print JSON instead of tables.
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+    /// Print the detail of errors.
+    #[arg(long, short = 'v', global = true)]
+    pub(crate) verbose: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List, fetch, dial, change and end calls.
+    #[command(subcommand)]
+    Calls(CallsCommand),
+    /// Add, change and delete notes on calls.
+    #[command(subcommand)]
+    Notes(NotesCommand),
+    /// Export calls to JSON Lines or CSV.
+    Export(ExportArgs),
+    /// Print the normalized JSON of a vendor payload (no network).
+    Normalize(NormalizeArgs),
+    /// Show what each configured provider supports.
+    Capabilities,
+    /// Serve local emulators of the three vendor APIs.
+    Sandbox(SandboxArgs),
+    /// Run the same code against all three vendors on the built-in sandbox.
+    Demo,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum CallsCommand {
+    /// List calls.
+    List(ListArgs),
+    /// Show one call.
+    Get { id: String },
+    /// Show a call's transcript.
+    Transcript { id: String },
+    /// Show a call's recording URL(s).
+    Recording { id: String },
+    /// Place an outbound call.
+    Dial(DialArgs),
+    /// Change a call's name or metadata.
+    Update(UpdateArgs),
+    /// Hang up a live call.
+    End { id: String },
+    /// Cancel a scheduled call.
+    Cancel { id: String },
+    /// Delete a call.
+    Delete { id: String },
+}
+
+#[derive(Debug, Args, Default)]
+pub(crate) struct FilterArgs {
+    /// Only these normalized statuses (repeatable): completed, no_answer, busy …
+    #[arg(long = "status", value_name = "STATUS")]
+    pub(crate) statuses: Vec<String>,
+    /// inbound or outbound.
+    #[arg(long)]
+    pub(crate) direction: Option<String>,
+    /// phone, web or chat.
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// Created at or after (RFC 3339 or YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) since: Option<String>,
+    /// Created before (RFC 3339 or YYYY-MM-DD).
+    #[arg(long)]
+    pub(crate) until: Option<String>,
+    /// Handled by this agent / assistant.
+    #[arg(long)]
+    pub(crate) agent: Option<String>,
+    /// Of this campaign.
+    #[arg(long)]
+    pub(crate) campaign: Option<String>,
+    /// Carrying this tag (repeatable).
+    #[arg(long = "tag", value_name = "TAG")]
+    pub(crate) tags: Vec<String>,
+    /// Free-text search.
+    #[arg(long)]
+    pub(crate) search: Option<String>,
+    /// From this number.
+    #[arg(long = "from")]
+    pub(crate) from_number: Option<String>,
+    /// To this number.
+    #[arg(long = "to")]
+    pub(crate) to_number: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListArgs {
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// Calls per page (and at most this many without --all).
+    #[arg(long)]
+    pub(crate) limit: Option<u32>,
+    /// Walk every page.
+    #[arg(long)]
+    pub(crate) all: bool,
+    /// Resume from a cursor printed by an earlier listing.
+    #[arg(long)]
+    pub(crate) cursor: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DialArgs {
+    /// The number to call (E.164).
+    #[arg(long)]
+    pub(crate) to: String,
+    /// The caller id to call from (vendors that take a number).
+    #[arg(long = "from")]
+    pub(crate) from_number: Option<String>,
+    /// The vendor's id of the number to call from.
+    #[arg(long)]
+    pub(crate) number_id: Option<String>,
+    /// The agent / assistant.
+    #[arg(long)]
+    pub(crate) agent: Option<String>,
+    /// A prompt variable, `key=value` (value parsed as JSON when it is JSON); repeatable.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub(crate) vars: Vec<String>,
+    /// Metadata, `key=value`; repeatable.
+    #[arg(long = "metadata", value_name = "KEY=VALUE")]
+    pub(crate) metadata: Vec<String>,
+    /// Place the call at this time (RFC 3339).
+    #[arg(long)]
+    pub(crate) at: Option<String>,
+    /// Hang up after this many seconds.
+    #[arg(long)]
+    pub(crate) max_duration: Option<u32>,
+    /// The conversation language.
+    #[arg(long)]
+    pub(crate) language: Option<String>,
+    /// A display name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    pub(crate) id: String,
+    /// A new display name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Metadata, `key=value`; repeatable.
+    #[arg(long = "metadata", value_name = "KEY=VALUE")]
+    pub(crate) metadata: Vec<String>,
+    /// Replace the metadata instead of merging into it.
+    #[arg(long)]
+    pub(crate) replace: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum NotesCommand {
+    /// Add a note to a call.
+    Add {
+        call: String,
+        text: String,
+        /// Flag it for attention.
+        #[arg(long)]
+        flag: bool,
+    },
+    /// Replace a note's text.
+    Update {
+        call: String,
+        note: String,
+        text: String,
+        /// Flag it for attention.
+        #[arg(long)]
+        flag: bool,
+    },
+    /// Delete a note.
+    Delete { call: String, note: String },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum ExportFormat {
+    /// One normalized call per line.
+    Jsonl,
+    /// One row per call.
+    Csv,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ExportArgs {
+    #[command(flatten)]
+    pub(crate) filters: FilterArgs,
+    /// jsonl or csv.
+    #[arg(long, value_enum, default_value = "jsonl")]
+    pub(crate) format: ExportFormat,
+    /// Write here instead of standard output.
+    #[arg(long, short = 'o')]
+    pub(crate) output: Option<PathBuf>,
+    /// Calls per page.
+    #[arg(long)]
+    pub(crate) page_size: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Vendor {
+    Happyrobot,
+    Voicebot,
+    Rounded,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum What {
+    /// Decide from the payload's shape.
+    Auto,
+    /// A single call (a get-call response).
+    Call,
+    /// A list response.
+    List,
+    /// A webhook delivery.
+    Webhook,
+    /// A transcript (HappyRobot's transcript endpoint).
+    Transcript,
+    /// A dial response (Rounded answers with the new call's id only).
+    Dial,
+    /// A response that carries no call (Rounded's terminate).
+    Ack,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct NormalizeArgs {
+    /// Whose JSON it is.
+    #[arg(long, value_enum)]
+    pub(crate) vendor: Vendor,
+    /// What the payload is.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub(crate) what: What,
+    /// The file, or `-` for standard input.
+    pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SandboxArgs {
+    /// The port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8700)]
+    pub(crate) port: u16,
+    /// The seed of the generated calls.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Seeded calls per vendor.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) calls: usize,
+}

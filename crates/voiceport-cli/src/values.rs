@@ -1,0 +1,93 @@
+//! Parsing command-line values: `key=value` pairs, times, statuses.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::Value;
+use voiceport::{CallKind, CallQuery, CallStatus, Direction};
+
+use crate::Failure;
+use crate::cli::FilterArgs;
+
+/// `key=value` pairs; a value that is valid JSON (`3`, `true`, `{"a":1}`) is kept as JSON,
+/// anything else as a string.
+pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Value>, Failure> {
+    items
+        .iter()
+        .map(|item| {
+            let (key, value) = item
+                .split_once('=')
+                .filter(|(key, _)| !key.is_empty())
+                .ok_or_else(|| Failure::Usage(format!("{flag} {item:?}: expected KEY=VALUE")))?;
+            let value =
+                serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+            Ok((key.to_owned(), value))
+        })
+        .collect()
+}
+
+/// RFC 3339, or a date (midnight UTC).
+pub(crate) fn time(text: &str, flag: &str) -> Result<DateTime<Utc>, Failure> {
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at.with_timezone(&Utc));
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|d| d.and_utc())
+        .ok_or_else(|| {
+            Failure::Usage(format!(
+                "{flag} {text:?}: expected RFC 3339 (2026-11-22T10:00:00Z) or YYYY-MM-DD"
+            ))
+        })
+}
+
+pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
+    let statuses = filters
+        .statuses
+        .iter()
+        .map(|s| {
+            s.parse::<CallStatus>()
+                .map_err(|e| Failure::Usage(format!("--status: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let direction = filters
+        .direction
+        .as_deref()
+        .map(|d| {
+            d.parse::<Direction>()
+                .map_err(|e| Failure::Usage(format!("--direction: {e}")))
+        })
+        .transpose()?;
+    let kind = match filters.kind.as_deref() {
+        None => None,
+        Some(k @ ("phone" | "web" | "chat")) => Some(CallKind::parse(k)),
+        Some(other) => {
+            return Err(Failure::Usage(format!(
+                "--kind {other:?}: expected phone, web or chat"
+            )));
+        }
+    };
+    Ok(CallQuery {
+        direction,
+        kind,
+        statuses,
+        since: filters
+            .since
+            .as_deref()
+            .map(|t| time(t, "--since"))
+            .transpose()?,
+        until: filters
+            .until
+            .as_deref()
+            .map(|t| time(t, "--until"))
+            .transpose()?,
+        agent_id: filters.agent.clone().map(Into::into),
+        campaign_id: filters.campaign.clone().map(Into::into),
+        tags: filters.tags.clone(),
+        search: filters.search.clone(),
+        from_number: filters.from_number.clone(),
+        to_number: filters.to_number.clone(),
+        ..CallQuery::default()
+    })
+}
