@@ -239,6 +239,27 @@ async fn dial_update_end_cancel_delete_and_notes() {
     );
     assert_eq!(ended["result"], "ended");
 
+    let list = json(
+        &run(
+            Some(&env),
+            &["-p", "voicebot", "calls", "list", "--limit", "1", "--json"],
+        )
+        .await,
+    );
+    let vid = list["calls"][0]["id"].as_str().unwrap().to_owned();
+    let renamed = json(
+        &run(
+            Some(&env),
+            &[
+                "-p", "voicebot", "calls", "update", &vid, "--name", "Renewal", "--json",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(renamed["name"], "Renewal");
+    let nothing = run(Some(&env), &["-p", "voicebot", "calls", "update", &vid]).await;
+    assert_eq!(nothing.status.code(), Some(2));
+
     let scheduled = json(
         &run(
             Some(&env),

@@ -153,7 +153,7 @@ async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
 }
 
 /// Vapi's list parameters (Voicebot Studio documents none): `limit`, `createdAtLt`,
-/// `createdAtGt`, `assistantId`; newest first.
+/// `createdAtLe`, `createdAtGt`, `createdAtGe`, `assistantId`; newest first.
 async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, String>>) -> Response {
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 100,
@@ -169,6 +169,8 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     };
     let before = params.get("createdAtLt").and_then(|t| parse_time(t));
     let after = params.get("createdAtGt").and_then(|t| parse_time(t));
+    let at_or_after = params.get("createdAtGe").and_then(|t| parse_time(t));
+    let at_or_before = params.get("createdAtLe").and_then(|t| parse_time(t));
     let assistant = params.get("assistantId");
     let store = ctx.state.voicebot.read().unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
@@ -176,6 +178,10 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         .newest_first()
         .filter(|c| {
             before.is_none_or(|t| c.created_at < t) && after.is_none_or(|t| c.created_at > t)
+        })
+        .filter(|c| {
+            at_or_before.is_none_or(|t| c.created_at <= t)
+                && at_or_after.is_none_or(|t| c.created_at >= t)
         })
         .filter(|c| assistant.is_none_or(|a| &c.agent_id == a))
         .take(limit)

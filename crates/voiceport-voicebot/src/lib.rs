@@ -31,7 +31,7 @@
 //! | Operation | Endpoint | Source |
 //! | --- | --- | --- |
 //! | `get_call` | `GET /calls/{call_id}` | path inferred (page not captured) |
-//! | `list_calls` | `GET /calls` (bare array; Vapi's `limit`, `createdAtLt`, `createdAtGt`, `assistantId` sent, every filter also applied client-side) | documented; parameters inferred |
+//! | `list_calls` | `GET /calls` (bare array; Vapi's `limit`, `createdAtLt`, `createdAtGe`, `assistantId` sent, every filter also applied client-side) | documented; parameters inferred |
 //! | `dial` | `POST /calls` (Vapi `CreateCallDTO`) | documented; body inferred |
 //! | `update_call` (name only) | `PATCH /calls/{call_id}` `{name}` | documented |
 //! | `delete_call` | `DELETE /calls/{call_id}` | documented |

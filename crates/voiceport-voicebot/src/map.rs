@@ -526,7 +526,7 @@ fn effective_until(query: &CallQuery) -> Option<DateTime<Utc>> {
 }
 
 /// The query parameters of `GET /calls`: Vapi's `limit`, `createdAtLt` (cursor or
-/// `until`), `createdAtGt` (`since`) and `assistantId`. Voicebot Studio documents no list
+/// `until`), `createdAtGe` (`since`, inclusive like the query) and `assistantId`. Voicebot Studio documents no list
 /// parameters, so these are inferred from Vapi; every filter is also applied client-side
 /// by [`decode_page`]. A cursor of another vendor's kind is refused.
 pub fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String)>> {
@@ -547,7 +547,7 @@ pub fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String)>> {
         params.push(("createdAtLt", format_time(before)));
     }
     if let Some(since) = query.since {
-        params.push(("createdAtGt", format_time(since)));
+        params.push(("createdAtGe", format_time(since)));
     }
     if let Some(agent) = &query.agent_id {
         params.push(("assistantId", agent.as_str().to_owned()));
@@ -1246,7 +1246,7 @@ mod tests {
             [
                 ("limit", "1000".to_owned()),
                 ("createdAtLt", "2026-02-01T00:00:00.000Z".to_owned()),
-                ("createdAtGt", "2026-01-01T00:00:00.000Z".to_owned()),
+                ("createdAtGe", "2026-01-01T00:00:00.000Z".to_owned()),
                 ("assistantId", "a1".to_owned()),
             ]
         );

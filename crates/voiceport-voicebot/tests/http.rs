@@ -205,7 +205,7 @@ async fn list_sends_time_window_and_agent_and_filters_client_side() {
     Mock::given(method("GET"))
         .and(path(format!("{PREFIX}/calls")))
         .and(query_param("limit", "100"))
-        .and(query_param("createdAtGt", "2026-03-01T00:00:00.000Z"))
+        .and(query_param("createdAtGe", "2026-03-01T00:00:00.000Z"))
         .and(query_param("createdAtLt", "2026-04-01T00:00:00.000Z"))
         .and(query_param(
             "assistantId",

@@ -14,16 +14,25 @@ pub fn decode_json<'de, T: Deserialize<'de>>(
     operation: Operation,
     body: &'de [u8],
 ) -> Result<T, Error> {
+    // Fast path: no path tracking. Only a failure pays for a second, tracked pass, which
+    // fails the same way and says where.
+    if let Ok(value) = serde_json::from_slice(body) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = e.path().to_string();
-        decode_error(provider, operation, body, &path, e.into_inner())
-    })?;
-    // Trailing characters after the value.
-    deserializer
-        .end()
-        .map_err(|e| decode_error(provider, operation, body, ".", e))?;
-    Ok(value)
+    let tracked: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let error = match tracked {
+        Err(e) => {
+            let path = e.path().to_string();
+            decode_error(provider, operation, body, &path, e.into_inner())
+        }
+        // Trailing characters after the value.
+        Ok(_) => match deserializer.end() {
+            Err(e) => decode_error(provider, operation, body, ".", e),
+            Ok(()) => decode_error(provider, operation, body, ".", unexplained()),
+        },
+    };
+    Err(error)
 }
 
 /// Decodes one raw JSON value (an item of a list, say) into `T`; the error path starts
@@ -34,17 +43,31 @@ pub fn decode_raw<'de, T: Deserialize<'de>>(
     raw: &'de RawValue,
     path_prefix: &str,
 ) -> Result<T, Error> {
+    if let Ok(value) = serde_json::from_str(raw.get()) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
-        let path = join_path(path_prefix, &e.path().to_string());
-        decode_error(
-            provider,
-            operation,
-            raw.get().as_bytes(),
-            &path,
+    let tracked: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let (path, source) = match tracked {
+        Err(e) => (
+            join_path(path_prefix, &e.path().to_string()),
             e.into_inner(),
-        )
-    })
+        ),
+        Ok(_) => (join_path(path_prefix, "."), unexplained()),
+    };
+    Err(decode_error(
+        provider,
+        operation,
+        raw.get().as_bytes(),
+        &path,
+        source,
+    ))
+}
+
+/// The untracked pass failed but the tracked one did not: cannot happen with one input and
+/// one type, but it must not panic either.
+fn unexplained() -> serde_json::Error {
+    <serde_json::Error as serde::de::Error>::custom("the body did not decode")
 }
 
 fn decode_error(

@@ -1,0 +1,71 @@
+//! Large vendor pages for the benchmarks, built from the committed fixtures (the vendors'
+//! own schemas, realistic sizes) with distinct ids.
+
+use serde_json::{Value, json};
+
+fn fixture(name: &str) -> Value {
+    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A HappyRobot list page of `n` full calls (the seed's schema).
+pub fn happyrobot_page(n: usize) -> Vec<u8> {
+    let base = fixture("happyrobot/call_seed.json");
+    let calls: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut call = base.clone();
+            call["id"] = json!(format!(
+                "{:024x}",
+                0x69b0_0000_0000_0000_0000_0000u128 + i as u128
+            ));
+            call
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "calls": calls, "count": n, "limit": n, "offset": 0 })).unwrap()
+}
+
+/// A Voicebot Studio list (a bare array) of `n` calls with 30-message transcripts.
+pub fn voicebot_page(n: usize) -> Vec<u8> {
+    let mut base = fixture("voicebot/call_tool_calls.json");
+    let messages = base["messages"].as_array().cloned().unwrap_or_default();
+    let thirty: Vec<Value> = messages
+        .iter()
+        .cycle()
+        .take(30)
+        .enumerate()
+        .map(|(i, m)| {
+            let mut m = m.clone();
+            if m.get("secondsFromStart").is_some() {
+                m["secondsFromStart"] = json!(i as f64 * 4.2);
+            }
+            m
+        })
+        .collect();
+    base["messages"] = json!(thirty);
+    let calls: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut call = base.clone();
+            call["id"] = json!(format!("019cf72b-2008-72f2-9228-{i:012x}"));
+            call
+        })
+        .collect();
+    serde_json::to_vec(&calls).unwrap()
+}
+
+/// A Rounded list page (cursor mode) of `n` calls with transcripts and variable values.
+pub fn rounded_page(n: usize) -> Vec<u8> {
+    let base = fixture("rounded/get_call_transcript_variables.json")["data"].clone();
+    let calls: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut call = base.clone();
+            call["id"] = json!(format!("14abe6f5-01bd-4eff-a6ed-{i:012x}"));
+            call
+        })
+        .collect();
+    serde_json::to_vec(&json!({
+        "data": calls, "message": "Calls retrieved successfully", "error": null, "status": 200,
+        "next_cursor": "2026-03-01T10:00:00Z",
+    }))
+    .unwrap()
+}

@@ -1,0 +1,346 @@
+//! voiceport against raw baselines, measured in the same run; prints the ratios.
+//!
+//! ```text
+//! cargo bench --bench voiceport
+//! ```
+//!
+//! 1. normalize: decode + normalize one large list page per vendor (keeping every call's
+//!    vendor JSON), against `serde_json::from_slice::<Value>` of the same bytes.
+//! 2. growth: normalization time per call at 100, 1,000 and 10,000 calls per page.
+//! 3. paging: stream all 12,993 seeded HappyRobot calls from the sandbox at the largest
+//!    page size, against a plain reqwest loop parsing each page to a `Value`; and the peak
+//!    memory of the walk at 1,000 and 12,993 calls.
+//! 4. concurrency: 10,000 `get_call` with 64 in flight, against the same with reqwest.
+
+mod payloads;
+mod peak_alloc;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use criterion::{BenchmarkId, Criterion, Throughput};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::Value;
+use tokio::runtime::Runtime;
+use voiceport::{CallId, CallQuery, ProviderKind, VoiceProvider, VoiceProviderExt};
+use voiceport_sandbox::{HAPPYROBOT_DOCS_CALL_COUNT, Sandbox};
+
+#[global_allocator]
+static ALLOC: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc::new();
+
+const GETS: usize = 10_000;
+const IN_FLIGHT: usize = 64;
+
+/// One vendor's list decoder, returning how many calls it produced.
+type DecodePage = fn(&[u8], &CallQuery) -> usize;
+
+fn normalize(c: &mut Criterion) {
+    let query = CallQuery::default();
+    let pages: [(&str, Vec<u8>, DecodePage); 3] = [
+        ("happyrobot", payloads::happyrobot_page(2_000), |b, q| {
+            voiceport::happyrobot::decode_page(b, q)
+                .map(|p| p.calls.len())
+                .unwrap_or(0)
+        }),
+        ("voicebot", payloads::voicebot_page(1_000), |b, q| {
+            voiceport::voicebot::decode_page(b, q)
+                .map(|p| p.calls.len())
+                .unwrap_or(0)
+        }),
+        ("rounded", payloads::rounded_page(1_000), |b, q| {
+            voiceport::rounded::decode_page(b, q)
+                .map(|p| p.calls.len())
+                .unwrap_or(0)
+        }),
+    ];
+    let mut group = c.benchmark_group("normalize");
+    for (vendor, bytes, decode) in &pages {
+        assert!(
+            decode(bytes, &query) > 0,
+            "{vendor}: the bench page does not decode"
+        );
+        group.throughput(Throughput::Bytes(bytes.len() as u64));
+        group.bench_with_input(BenchmarkId::new("voiceport", vendor), bytes, |b, bytes| {
+            b.iter(|| decode(bytes, &query))
+        });
+        group.bench_with_input(
+            BenchmarkId::new("serde_json_value", vendor),
+            bytes,
+            |b, bytes| {
+                b.iter(|| {
+                    serde_json::from_slice::<Value>(bytes)
+                        .map(|v| v.is_object())
+                        .unwrap_or(false)
+                })
+            },
+        );
+    }
+    group.finish();
+}
+
+fn growth(c: &mut Criterion) {
+    let query = CallQuery::default();
+    let mut group = c.benchmark_group("growth");
+    for n in [100usize, 1_000, 10_000] {
+        let bytes = payloads::happyrobot_page(n);
+        group.throughput(Throughput::Elements(n as u64));
+        if n == 10_000 {
+            group.sample_size(10);
+        }
+        group.bench_with_input(BenchmarkId::new("happyrobot", n), &bytes, |b, bytes| {
+            b.iter(|| {
+                voiceport::happyrobot::decode_page(bytes, &query)
+                    .map(|p| p.calls.len())
+                    .unwrap_or(0)
+            })
+        });
+    }
+    group.finish();
+}
+
+struct Live {
+    runtime: Runtime,
+    sandbox: Sandbox,
+    provider: Arc<dyn VoiceProvider>,
+    client: reqwest::Client,
+}
+
+fn live(calls: usize) -> Live {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sandbox = runtime
+        .block_on(
+            Sandbox::builder()
+                .calls(ProviderKind::HappyRobot, calls)
+                .calls(ProviderKind::Voicebot, 0)
+                .calls(ProviderKind::Rounded, 0)
+                .start(),
+        )
+        .unwrap();
+    let provider = voiceport::connect(&sandbox.provider_config(ProviderKind::HappyRobot)).unwrap();
+    Live {
+        runtime,
+        sandbox,
+        provider,
+        client: reqwest::Client::new(),
+    }
+}
+
+/// Every call through voiceport's lazy stream at the largest page size; returns how many.
+async fn walk_voiceport(provider: &dyn VoiceProvider) -> usize {
+    walk_pages(provider, provider.capabilities().max_page_size).await
+}
+
+async fn walk_pages(provider: &dyn VoiceProvider, page_size: u32) -> usize {
+    let query = CallQuery {
+        page_size: Some(page_size),
+        ..CallQuery::default()
+    };
+    provider
+        .calls(query)
+        .try_fold(0, |n, _| async move { Ok(n + 1) })
+        .await
+        .unwrap()
+}
+
+/// The baseline: a plain reqwest loop over the same pages, each parsed to a `Value`.
+async fn walk_reqwest(client: &reqwest::Client, sandbox: &Sandbox, page_size: u32) -> usize {
+    let base = sandbox.base_url(ProviderKind::HappyRobot);
+    let auth = format!("Bearer {}", sandbox.api_key(ProviderKind::HappyRobot));
+    let (mut skip, mut seen) = (0usize, 0usize);
+    loop {
+        let body = client
+            .get(format!("{base}/calls"))
+            .query(&[("limit", page_size.to_string()), ("skip", skip.to_string())])
+            .header("authorization", &auth)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let page: Value = serde_json::from_slice(&body).unwrap();
+        let returned = page["calls"].as_array().map_or(0, Vec::len);
+        seen += returned;
+        skip += returned;
+        if returned == 0 || skip as u64 >= page["count"].as_u64().unwrap_or(0) {
+            return seen;
+        }
+    }
+}
+
+fn paging(c: &mut Criterion) {
+    let live = live(HAPPYROBOT_DOCS_CALL_COUNT);
+    let page_size = live.provider.capabilities().max_page_size;
+    assert_eq!(
+        live.runtime
+            .block_on(walk_voiceport(live.provider.as_ref())),
+        HAPPYROBOT_DOCS_CALL_COUNT
+    );
+    assert_eq!(
+        live.runtime
+            .block_on(walk_reqwest(&live.client, &live.sandbox, page_size)),
+        HAPPYROBOT_DOCS_CALL_COUNT
+    );
+    let mut group = c.benchmark_group("paging");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(HAPPYROBOT_DOCS_CALL_COUNT as u64));
+    group.bench_function("voiceport", |b| {
+        b.to_async(&live.runtime)
+            .iter(|| walk_voiceport(live.provider.as_ref()))
+    });
+    group.bench_function("reqwest_value", |b| {
+        b.to_async(&live.runtime)
+            .iter(|| walk_reqwest(&live.client, &live.sandbox, page_size))
+    });
+    group.finish();
+}
+
+fn concurrency(c: &mut Criterion) {
+    let live = live(GETS);
+    let ids: Vec<CallId> = live.runtime.block_on(async {
+        let query = CallQuery {
+            page_size: Some(2_000),
+            ..CallQuery::default()
+        };
+        live.provider
+            .calls(query)
+            .map_ok(|call| call.id)
+            .try_collect()
+            .await
+            .unwrap()
+    });
+    assert_eq!(ids.len(), GETS);
+    let base = live.sandbox.base_url(ProviderKind::HappyRobot);
+    let auth = format!("Bearer {}", live.sandbox.api_key(ProviderKind::HappyRobot));
+    let mut group = c.benchmark_group("concurrency");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
+    group.throughput(Throughput::Elements(GETS as u64));
+    group.bench_function("voiceport", |b| {
+        b.to_async(&live.runtime).iter(|| async {
+            futures::stream::iter(&ids)
+                .map(|id| live.provider.get_call(id))
+                .buffer_unordered(IN_FLIGHT)
+                .try_fold(0usize, |n, _| async move { Ok(n + 1) })
+                .await
+                .unwrap()
+        })
+    });
+    group.bench_function("reqwest_value", |b| {
+        b.to_async(&live.runtime).iter(|| async {
+            futures::stream::iter(&ids)
+                .map(|id| {
+                    let request = live
+                        .client
+                        .get(format!("{base}/calls/{id}"))
+                        .header("authorization", &auth);
+                    async move {
+                        let body = request.send().await.unwrap().bytes().await.unwrap();
+                        serde_json::from_slice::<Value>(&body).unwrap()
+                    }
+                })
+                .buffer_unordered(IN_FLIGHT)
+                .fold(0usize, |n, _| async move { n + 1 })
+                .await
+        })
+    });
+    group.finish();
+}
+
+/// Peak bytes allocated during a walk, above what was live before it (the seeded sandbox
+/// state is allocated before the walk starts; the sandbox's own page rendering, in this
+/// process, is included).
+fn walk_peak(calls: usize, page_size: u32) -> usize {
+    let live = live(calls);
+    let before = ALLOC.reset_peak();
+    let seen = live
+        .runtime
+        .block_on(walk_pages(live.provider.as_ref(), page_size));
+    assert_eq!(seen, calls);
+    ALLOC.peak() - before
+}
+
+/// Criterion's typical time for one benchmark (the slope estimate where it has one, else
+/// the mean, as criterion itself reports), in nanoseconds.
+fn mean_ns(id: &str) -> Option<f64> {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
+    let text =
+        std::fs::read_to_string(format!("{target}/criterion/{id}/new/estimates.json")).ok()?;
+    let value: Value = serde_json::from_str(&text).ok()?;
+    value["slope"]["point_estimate"]
+        .as_f64()
+        .or_else(|| value["mean"]["point_estimate"].as_f64())
+}
+
+fn ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
+    match (mean_ns(ours), mean_ns(baseline)) {
+        (Some(a), Some(b)) => println!(
+            "{label:<34} {:>10.3} ms vs {:>10.3} ms   ratio {:.2}x   (bar: {bar})",
+            a / 1e6,
+            b / 1e6,
+            a / b
+        ),
+        _ => println!("{label:<34} (not measured in this run)"),
+    }
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    normalize(&mut criterion);
+    growth(&mut criterion);
+    paging(&mut criterion);
+    concurrency(&mut criterion);
+    criterion.final_summary();
+
+    println!("\n== voiceport / baseline (time ratios; lower is better)");
+    for vendor in ["happyrobot", "voicebot", "rounded"] {
+        ratio(
+            &format!("normalize {vendor}"),
+            &format!("normalize/voiceport/{vendor}"),
+            &format!("normalize/serde_json_value/{vendor}"),
+            "<= 1.0x",
+        );
+    }
+    ratio(
+        "paging 12,993 HappyRobot calls",
+        "paging/voiceport",
+        "paging/reqwest_value",
+        "<= 1.2x",
+    );
+    ratio(
+        "10,000 get_call, 64 in flight",
+        "concurrency/voiceport",
+        "concurrency/reqwest_value",
+        "<= 1.25x time, i.e. >= 0.8x throughput",
+    );
+    println!("\n== normalization time per call (HappyRobot page)");
+    for n in [100usize, 1_000, 10_000] {
+        match mean_ns(&format!("growth/happyrobot/{n}")) {
+            Some(ns) => println!(
+                "{n:>6} calls per page: {:>8.2} µs per call",
+                ns / n as f64 / 1e3
+            ),
+            None => println!("{n:>6} calls per page: (not measured in this run)"),
+        }
+    }
+    if std::env::args().any(|a| a == "--bench") {
+        println!("\n== peak memory of the voiceport walk (client and in-process sandbox together)");
+        for (calls, page_size) in [
+            (1_000, 2_000),
+            (4_000, 2_000),
+            (HAPPYROBOT_DOCS_CALL_COUNT, 2_000),
+            (1_000, 500),
+            (HAPPYROBOT_DOCS_CALL_COUNT, 500),
+        ] {
+            let mib = walk_peak(calls, page_size) as f64 / (1024.0 * 1024.0);
+            println!("{calls:>6} calls, page size {page_size:>5}: {mib:>7.1} MiB");
+        }
+    }
+}
