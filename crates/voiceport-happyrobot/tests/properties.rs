@@ -1,16 +1,17 @@
 //! No input makes the HappyRobot decoders panic: every fixture, mutated hundreds of ways,
 //! arbitrary JSON, garbage bytes and truncated bodies go through every decoder. Failures
-//! must be `Error::Decode` naming HappyRobot; successes must be HappyRobot calls.
+//! must be `Error::Decode` naming HappyRobot; successes must be HappyRobot values.
 
 mod support;
 
-use serde_json::Value;
-use voiceport_core::testing::{Rng, arbitrary_json, mutations};
-use voiceport_core::{
-    CallEvent, CallKind, CallQuery, CallStatus, Direction, Error, PageCursor, ProviderKind,
+use serde_json::{Value, json};
+use voiceport_core::testing::{DecoderCheck, corpus};
+use voiceport_core::{CallKind, CallQuery, CallStatus, Direction, PageCursor, ProviderKind};
+use voiceport_happyrobot::{
+    decode_call, decode_page, decode_recording, decode_transcript, parse_webhook,
 };
 
-const MUTANTS_PER_FIXTURE: usize = 300;
+const CHECK: DecoderCheck = DecoderCheck::new(ProviderKind::HappyRobot);
 
 fn queries() -> Vec<CallQuery> {
     vec![
@@ -28,164 +29,88 @@ fn queries() -> Vec<CallQuery> {
     ]
 }
 
-fn assert_decode_error(err: &Error, what: &str) {
-    assert!(matches!(err, Error::Decode { .. }), "{what}: {err:?}");
-    assert_eq!(err.provider(), Some(ProviderKind::HappyRobot), "{what}");
+/// Feeds `body` to every decoder.
+fn feed(body: &[u8], what: &str) {
+    feed_with(CHECK, body, what);
 }
 
-/// Feeds `body` to every decoder and checks what comes out.
-fn check(body: &[u8], what: &str) {
-    match voiceport_happyrobot::decode_call(body) {
-        Ok(call) => {
-            assert_eq!(call.provider, ProviderKind::HappyRobot, "{what}");
-            assert!(call.vendor_payload().is_some(), "{what}");
-        }
-        Err(err) => assert_decode_error(&err, what),
-    }
+/// Feeds `body` to every decoder, checking each result with `check`.
+fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
+    check.call(body, decode_call(body), what);
     for query in queries() {
+        // HappyRobot searches server-side; every other filter is re-checked locally.
         let local = CallQuery {
             search: None,
             ..query.clone()
         };
-        match voiceport_happyrobot::decode_page(body, &query) {
-            Ok(page) => {
-                for call in &page.calls {
-                    assert_eq!(call.provider, ProviderKind::HappyRobot, "{what}");
-                    assert!(call.vendor_payload().is_some(), "{what}");
-                    assert!(local.matches(call), "{what}: a filtered-out call came back");
-                }
-                let skip = match query.cursor {
-                    Some(PageCursor::Offset { skip }) => skip,
-                    _ => 0,
-                };
-                match page.next {
-                    None => {}
-                    Some(PageCursor::Offset { skip: next }) => {
-                        assert!(next > skip, "{what}: the cursor does not move forward")
-                    }
-                    Some(other) => panic!("{what}: unexpected cursor {other:?}"),
-                }
+        let Some(page) = check.page(body, decode_page(body, &query), &local, what) else {
+            continue;
+        };
+        let skip = match query.cursor {
+            Some(PageCursor::Offset { skip }) => skip,
+            _ => 0,
+        };
+        match page.next {
+            None => {}
+            Some(PageCursor::Offset { skip: next }) => {
+                assert!(next > skip, "{what}: the cursor does not move forward")
             }
-            Err(err) => assert_decode_error(&err, what),
+            Some(other) => panic!("{what}: unexpected cursor {other:?}"),
         }
     }
-    match voiceport_happyrobot::decode_transcript(body) {
-        Ok(_) => {}
-        Err(err) => assert_decode_error(&err, what),
+    check.value(body, decode_transcript(body), what);
+    if let Some(Some(recording)) = check.value(body, decode_recording(body), what) {
+        assert!(recording.mono_url.is_some_and(|u| !u.is_empty()), "{what}");
     }
-    match voiceport_happyrobot::decode_recording(body) {
-        Ok(recording) => {
-            if let Some(recording) = recording {
-                assert!(recording.mono_url.is_some_and(|u| !u.is_empty()), "{what}");
-            }
-        }
-        Err(err) => assert_decode_error(&err, what),
-    }
-    match voiceport_happyrobot::parse_webhook(body) {
-        Ok(CallEvent::Started { call }) | Ok(CallEvent::Ended { call }) => {
-            assert_eq!(call.provider, ProviderKind::HappyRobot, "{what}");
-            assert!(call.vendor_payload().is_some(), "{what}");
-        }
-        Ok(CallEvent::Other { payload, .. }) => {
-            assert!(!payload.get().is_empty(), "{what}")
-        }
-        Ok(other) => panic!("{what}: unexpected event {other:?}"),
-        Err(err) => assert_decode_error(&err, what),
-    }
+    check.event(body, parse_webhook(body), what);
 }
 
-fn fixtures() -> Vec<(String, Vec<u8>)> {
-    let mut files: Vec<_> = std::fs::read_dir(support::fixtures_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
-    assert!(files.len() >= 10, "fixtures missing: {files:?}");
-    files
-        .into_iter()
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read(&path).unwrap())
-        })
-        .collect()
+/// The places HappyRobot's decoders look, for an arbitrary `value`.
+fn shapes(value: &Value) -> Vec<Value> {
+    vec![
+        json!({"id": "a", "status": value, "metadata": value}),
+        json!({"calls": [value, {"id": "b"}], "count": value}),
+        json!({"type": "end", "call": value, "content": value}),
+        json!({"start_time": value, "messages": [value]}),
+    ]
+}
+
+fn fixtures() -> Vec<corpus::Fixture> {
+    let fixtures = corpus::fixture_files(&support::fixtures_dir());
+    assert!(fixtures.len() >= 12, "fixtures missing: {}", fixtures.len());
+    fixtures
 }
 
 #[test]
-fn fixtures_decode_as_themselves() {
-    // Sanity: each fixture is valid input for at least one decoder.
-    for (name, body) in fixtures() {
-        let ok = voiceport_happyrobot::decode_call(&body).is_ok()
-            || voiceport_happyrobot::decode_page(&body, &CallQuery::default()).is_ok()
-            || voiceport_happyrobot::decode_transcript(&body).is_ok()
-            || voiceport_happyrobot::parse_webhook(&body).is_ok();
-        assert!(ok, "{name}: no decoder accepts it");
-        check(&body, &name);
+fn every_fixture_is_accepted_by_some_decoder() {
+    for fixture in fixtures() {
+        let body = &fixture.body;
+        let accepted = decode_call(body).is_ok()
+            || decode_page(body, &CallQuery::default()).is_ok()
+            || decode_transcript(body).is_ok()
+            || parse_webhook(body).is_ok();
+        assert!(accepted, "{}: no decoder accepts it", fixture.name);
     }
 }
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    for (seed, (name, body)) in fixtures().into_iter().enumerate() {
-        let value: Value = serde_json::from_slice(&body).unwrap();
-        for (i, mutant) in mutations(&value, seed as u64 + 1, MUTANTS_PER_FIXTURE)
-            .into_iter()
-            .enumerate()
-        {
-            let text = serde_json::to_vec(&mutant).unwrap();
-            check(&text, &format!("{name} mutant {i}"));
-        }
-    }
+    corpus::each_mutant(&fixtures(), 1, 300, feed);
 }
 
 #[test]
 fn arbitrary_json_never_panics() {
-    let mut rng = Rng::new(2026);
-    for i in 0..2000 {
-        let value = arbitrary_json(&mut rng, 4);
-        let text = serde_json::to_vec(&value).unwrap();
-        check(&text, &format!("arbitrary {i}"));
-        // The same, wrapped in the shapes the decoders look for.
-        for wrapped in [
-            serde_json::json!({"id": "a", "status": value.clone(), "metadata": value.clone()}),
-            serde_json::json!({"calls": [value.clone(), {"id": "b"}], "count": value.clone()}),
-            serde_json::json!({"type": "end", "call": value.clone(), "content": value.clone()}),
-            serde_json::json!({"start_time": value.clone(), "messages": [value.clone()]}),
-        ] {
-            check(
-                &serde_json::to_vec(&wrapped).unwrap(),
-                &format!("wrapped {i}"),
-            );
-        }
-    }
+    corpus::each_arbitrary(2026, 2000, shapes, feed);
 }
 
 #[test]
-fn garbage_and_truncated_bodies_never_panic() {
-    let mut rng = Rng::new(7);
-    for i in 0..500 {
-        let len = rng.below(64);
-        let bytes: Vec<u8> = (0..len).map(|_| rng.next_u64() as u8).collect();
-        check(&bytes, &format!("garbage {i}"));
-    }
-    for (name, body) in fixtures() {
-        let step = (body.len() / 40).max(1);
-        for cut in (0..body.len()).step_by(step) {
-            let truncated = &body[..cut];
-            check(truncated, &format!("{name} cut at {cut}"));
-        }
-    }
-    for body in [
-        &b""[..],
-        b"null",
-        b"[]",
-        b"{}",
-        b"\"\"",
-        b"{\"id\": null}",
-        b"{\"calls\": null}",
-        b"\xff\xfe",
-        b"{\"id\": \"a\"} trailing",
-    ] {
-        check(body, &String::from_utf8_lossy(body));
-    }
+fn garbage_never_panics() {
+    corpus::each_garbage(7, 500, feed);
+}
+
+#[test]
+fn truncated_bodies_are_refused() {
+    corpus::each_truncation(&fixtures(), |body, what| {
+        feed_with(CHECK.refusing(), body, what)
+    });
 }

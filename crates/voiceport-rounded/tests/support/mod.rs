@@ -25,22 +25,6 @@ pub fn fixture(name: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
-/// Every fixture file, as (file name, contents), sorted by name.
-pub fn all_fixtures() -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = std::fs::read_dir(fixtures_dir())
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json"))
-        .map(|path| {
-            let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            let text = std::fs::read_to_string(&path).unwrap();
-            (name, text)
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 /// A config for the mock server, retries off (one attempt).
 pub fn config(server: &MockServer) -> ProviderConfig {
     let mut config = ProviderConfig::new(ProviderKind::Rounded)

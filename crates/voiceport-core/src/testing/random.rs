@@ -1,5 +1,4 @@
-//! Deterministic JSON mutations for property tests of adapter mappers ("no input makes
-//! the mapper panic"). Enabled by the `testing` feature; not for production use.
+//! Reproducible random JSON: arbitrary values and mutants of a fixture.
 //!
 //! A tiny xorshift generator keeps the cases reproducible from a seed without pulling a
 //! property-testing framework into the tree.

@@ -1,0 +1,212 @@
+//! What every decoder result must satisfy, whatever the input.
+
+use crate::{Call, CallEvent, CallPage, CallQuery, Error, ProviderKind, Result};
+
+/// Checks decoder results for one vendor: a success is a well-formed value of this vendor,
+/// a failure is an [`Error::Decode`] of this vendor with a JSON path. Anything else, and
+/// any panic on the way, fails the test with the case's name.
+#[derive(Debug, Clone, Copy)]
+pub struct DecoderCheck {
+    provider: ProviderKind,
+    payload_required: bool,
+    vendor_error: Option<fn(&[u8]) -> bool>,
+    refusing: bool,
+}
+
+impl DecoderCheck {
+    /// Checks for `provider`'s decoders; every call must keep its vendor payload.
+    pub const fn new(provider: ProviderKind) -> Self {
+        DecoderCheck {
+            provider,
+            payload_required: true,
+            vendor_error: None,
+            refusing: false,
+        }
+    }
+
+    /// Calls need not carry a vendor payload (for decoders that build calls by hand).
+    pub const fn without_payload(self) -> Self {
+        DecoderCheck {
+            payload_required: false,
+            ..self
+        }
+    }
+
+    /// Bodies for which `is_vendor_error` is true report an error of the vendor's own (an
+    /// error envelope); for them any error kind of this vendor is the right answer.
+    pub const fn with_vendor_errors(self, is_vendor_error: fn(&[u8]) -> bool) -> Self {
+        DecoderCheck {
+            vendor_error: Some(is_vendor_error),
+            ..self
+        }
+    }
+
+    /// The same checks, and every result must be an error: for inputs no decoder may
+    /// accept, such as a body cut off mid-transfer.
+    pub const fn refusing(self) -> Self {
+        DecoderCheck {
+            refusing: true,
+            ..self
+        }
+    }
+
+    /// Checks a decoded call.
+    pub fn call(&self, body: &[u8], result: Result<Call>, what: &str) -> Option<Call> {
+        let call = self.value(body, result, what)?;
+        self.check_call(&call, what);
+        Some(call)
+    }
+
+    /// Checks a decoded page; every call in it must pass `local_filters` (the part of the
+    /// query the adapter applies client-side).
+    pub fn page(
+        &self,
+        body: &[u8],
+        result: Result<CallPage>,
+        local_filters: &CallQuery,
+        what: &str,
+    ) -> Option<CallPage> {
+        let page = self.value(body, result, what)?;
+        for call in &page.calls {
+            self.check_call(call, what);
+            assert!(
+                local_filters.matches(call),
+                "{what}: a call the query filters out came back: {:?}",
+                call.id
+            );
+        }
+        Some(page)
+    }
+
+    /// Checks a parsed webhook event.
+    pub fn event(&self, body: &[u8], result: Result<CallEvent>, what: &str) -> Option<CallEvent> {
+        let event = self.value(body, result, what)?;
+        match &event {
+            CallEvent::Started { call } | CallEvent::Ended { call } => self.check_call(call, what),
+            CallEvent::StatusChanged {
+                call: Some(call), ..
+            } => self.check_call(call, what),
+            CallEvent::Other { payload, .. } => {
+                assert!(!payload.get().trim().is_empty(), "{what}: empty payload")
+            }
+            _ => {}
+        }
+        assert!(
+            serde_json::to_string(&event).is_ok(),
+            "{what}: the event does not serialize"
+        );
+        Some(event)
+    }
+
+    /// Checks any other decoder's result: an error must be this vendor's decode error.
+    pub fn value<T>(&self, body: &[u8], result: Result<T>, what: &str) -> Option<T> {
+        match result {
+            Ok(_) if self.refusing => panic!(
+                "{what}: accepted a body it must refuse: {}",
+                String::from_utf8_lossy(body)
+            ),
+            Ok(value) => Some(value),
+            Err(err) => {
+                self.error(body, &err, what);
+                None
+            }
+        }
+    }
+
+    /// Asserts that `err` is what a decoder of this vendor may return for `body`.
+    pub fn error(&self, body: &[u8], err: &Error, what: &str) {
+        assert_eq!(err.provider(), Some(self.provider), "{what}: {err:?}");
+        let vendor_error = self
+            .vendor_error
+            .is_some_and(|is_vendor_error| is_vendor_error(body));
+        match err {
+            Error::Decode { path, .. } => assert!(!path.is_empty(), "{what}: no JSON path"),
+            _ if vendor_error => {}
+            other => panic!(
+                "{what}: expected a decode error for {}, got {other:?}",
+                String::from_utf8_lossy(body)
+            ),
+        }
+    }
+
+    fn check_call(&self, call: &Call, what: &str) {
+        assert_eq!(call.provider, self.provider, "{what}");
+        if self.payload_required {
+            assert!(call.vendor_payload().is_some(), "{what}: no vendor payload");
+        }
+        assert!(
+            serde_json::to_string(call).is_ok(),
+            "{what}: the call does not serialize"
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::{AssertUnwindSafe, catch_unwind};
+
+    use super::*;
+    use crate::http::decode_json;
+    use crate::{CallId, Operation};
+
+    const CHECK: DecoderCheck = DecoderCheck::new(ProviderKind::Rounded).without_payload();
+
+    fn fails(f: impl FnOnce()) -> bool {
+        catch_unwind(AssertUnwindSafe(f)).is_err()
+    }
+
+    fn decode_error(body: &[u8]) -> Error {
+        decode_json::<u32>(ProviderKind::Rounded, Operation::GetCall, body).unwrap_err()
+    }
+
+    #[test]
+    fn accepts_this_vendors_calls_and_decode_errors() {
+        let call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+        assert!(CHECK.call(b"{}", Ok(call), "ok").is_some());
+        assert!(CHECK.call(b"x", Err(decode_error(b"x")), "err").is_none());
+        CHECK
+            .refusing()
+            .value(b"x", Err::<(), _>(decode_error(b"x")), "refused");
+    }
+
+    #[test]
+    fn rejects_what_a_decoder_must_not_return() {
+        let other_vendor = Call::new(CallId::new("c1"), ProviderKind::Voicebot);
+        assert!(fails(|| {
+            CHECK.call(b"{}", Ok(other_vendor), "other vendor");
+        }));
+        let payloadless = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+        assert!(fails(|| {
+            DecoderCheck::new(ProviderKind::Rounded).call(b"{}", Ok(payloadless), "no payload");
+        }));
+        let refusal = Error::invalid_input(ProviderKind::Rounded, Operation::GetCall, "no");
+        assert!(fails(|| {
+            CHECK.value::<()>(b"{}", Err(refusal), "not a decode error");
+        }));
+        assert!(fails(|| {
+            CHECK.refusing().value(b"{}", Ok(1), "accepted");
+        }));
+        let filtered = CallQuery {
+            statuses: vec![crate::CallStatus::Completed],
+            ..CallQuery::default()
+        };
+        let page = CallPage {
+            calls: vec![Call::new(CallId::new("c1"), ProviderKind::Rounded)],
+            next: None,
+            total: None,
+        };
+        assert!(fails(|| {
+            CHECK.page(b"[]", Ok(page), &filtered, "filtered out");
+        }));
+    }
+
+    #[test]
+    fn vendor_error_envelopes_may_carry_other_kinds() {
+        let refusal = || Error::invalid_input(ProviderKind::Rounded, Operation::GetCall, "no");
+        let check = CHECK.with_vendor_errors(|body| body.starts_with(b"{\"error\""));
+        check.value::<()>(br#"{"error": {}}"#, Err(refusal()), "envelope");
+        assert!(fails(|| {
+            check.value::<()>(b"{}", Err(refusal()), "not an envelope");
+        }));
+    }
+}
