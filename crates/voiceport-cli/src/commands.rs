@@ -397,6 +397,11 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     ))?;
     output::line("# voiceport.toml for the sandbox")?;
     output::line(&crate::demo::sandbox_toml(&sandbox))?;
+    output::line(&format!(
+        "# faults: POST http://{0}/_sandbox/faults {{\"fault\": \"status\", \"status\": 503}}; \
+         DELETE it to clear; GET http://{0}/_sandbox for counts",
+        sandbox.addr()
+    ))?;
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }

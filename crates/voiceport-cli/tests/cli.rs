@@ -483,31 +483,103 @@ async fn demo_shows_all_three_vendors() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn sandbox_command_serves_and_prints_a_config() {
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_voiceport"))
-        .args(["sandbox", "--port", "0", "--calls", "5"])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
+async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
+    /// The server process, killed however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut server = Server(
+        std::process::Command::new(env!("CARGO_BIN_EXE_voiceport"))
+            .args(["sandbox", "--port", "0", "--calls", "5"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = server.0.stdout.take().unwrap();
+    // Everything up to the last line it prints (the fault-control hint).
     let lines = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
-        std::io::BufReader::new(stdout)
-            .lines()
-            .take(6)
-            .map(Result::unwrap)
-            .collect::<Vec<_>>()
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let last = line.starts_with("# faults:");
+            lines.push(line);
+            if last {
+                break;
+            }
+        }
+        lines
     })
     .await
     .unwrap();
-    child.kill().unwrap();
-    let _ = child.wait();
     assert!(
         lines[0].starts_with("voiceport sandbox on http://127.0.0.1:"),
         "{lines:?}"
     );
+    let base = lines[0]
+        .trim_start_matches("voiceport sandbox on ")
+        .trim_end_matches(" (Ctrl-C to stop)")
+        .to_owned();
     assert!(
-        lines.iter().any(|l| l.contains("kind = \"happyrobot\"")),
-        "{lines:?}"
+        lines
+            .last()
+            .unwrap()
+            .contains(&format!("{base}/_sandbox/faults"))
     );
+
+    // The printed configuration is a working voiceport.toml.
+    let toml: String = lines
+        .iter()
+        .filter(|l| !l.starts_with("voiceport sandbox") && !l.starts_with("# faults"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let dir = std::env::temp_dir().join(format!("voiceport-cli-standalone-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("voiceport.toml");
+    std::fs::write(&config, toml).unwrap();
+    let list = || {
+        let config = config.clone();
+        async move {
+            let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+            command
+                .arg("--config")
+                .arg(config)
+                .args(["-p", "rounded", "--json", "calls", "list"]);
+            tokio::task::spawn_blocking(move || command.output().unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    let calls = json(&list().await);
+    assert_eq!(calls["calls"].as_array().map(Vec::len), Some(5), "{calls}");
+
+    // A fault armed over HTTP reaches the next command; clearing it restores service.
+    let http = reqwest::Client::new();
+    let armed = http
+        .post(format!("{base}/_sandbox/faults"))
+        .json(&serde_json::json!({"fault": "status", "status": 503, "vendor": "rounded", "times": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(armed.status().as_u16(), 201);
+    let failed = list().await;
+    assert_eq!(
+        failed.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&failed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("503"));
+    let cleared = http
+        .delete(format!("{base}/_sandbox/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status().as_u16(), 204);
+    assert!(list().await.status.success());
+    let _ = std::fs::remove_dir_all(dir);
 }

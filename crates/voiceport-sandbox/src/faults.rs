@@ -121,6 +121,16 @@ impl Faults {
         self.lock().clear();
     }
 
+    /// How many faults are still armed.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether no fault is armed.
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Fault, u32)>> {
         self.rules
             .lock()

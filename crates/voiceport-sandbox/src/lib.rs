@@ -22,7 +22,9 @@
 //! Calls dialed through the API move through their statuses in real time (see
 //! [`Timing`]); how they end depends on the last digit of the number called: `0` no
 //! answer, `1` busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred,
-//! anything else a conversation the customer ends. [`Faults`] make chosen requests fail.
+//! anything else a conversation the customer ends. [`Faults`] make chosen requests fail;
+//! a standalone sandbox takes them over HTTP too (`POST /_sandbox/faults`, see
+//! [`FaultSpec`]).
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 // Handlers return ready HTTP responses as their error values; one per request, never hot.
@@ -31,6 +33,7 @@
 mod common;
 pub mod conformance;
 mod content;
+mod control;
 mod faults;
 mod happyrobot;
 mod rng;
@@ -49,6 +52,7 @@ use tokio::sync::oneshot;
 use voiceport_core::{ProviderConfig, ProviderKind};
 
 pub use common::api_key;
+pub use control::FaultSpec;
 pub use faults::{Fault, FaultKind, Faults};
 pub use sim::Timing;
 
@@ -151,6 +155,7 @@ fn index(kind: ProviderKind) -> usize {
 }
 
 fn app(state: Arc<State>) -> Router {
+    let control = control::router(state.clone());
     let vendor = |kind: ProviderKind, router: fn(Ctx) -> Router| {
         let ctx = Ctx {
             state: state.clone(),
@@ -175,6 +180,7 @@ fn app(state: Arc<State>) -> Router {
             prefix(ProviderKind::Rounded),
             vendor(ProviderKind::Rounded, rounded::router),
         )
+        .nest(control::PREFIX, control)
 }
 
 /// A running sandbox. Stops serving when dropped.

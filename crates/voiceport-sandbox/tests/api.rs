@@ -434,3 +434,75 @@ async fn seeds_the_twelve_thousand_calls_of_the_docs() {
     .await;
     assert_eq!(page["count"], 12_993);
 }
+
+#[tokio::test]
+async fn faults_are_injected_and_cleared_over_the_control_api() {
+    let sandbox = sandbox().await;
+    let control = format!("http://{}/_sandbox", sandbox.addr());
+    let client = reqwest::Client::new();
+    let post = |body: Value| client.post(format!("{control}/faults")).json(&body).send();
+
+    // Two 503s on HappyRobot's list, then normal service.
+    let (status, body) = json_of(
+        post(
+            json!({"fault": "status", "status": 503, "vendor": "happyrobot",
+                    "method": "GET", "path": "/calls", "times": 2}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, body), (201, json!({"faults": 1})));
+    let list = || request(&sandbox, HappyRobot, reqwest::Method::GET, "/calls").send();
+    assert_eq!(list().await.unwrap().status().as_u16(), 503);
+    assert_eq!(list().await.unwrap().status().as_u16(), 503);
+    assert_eq!(list().await.unwrap().status().as_u16(), 200);
+    // Other vendors were never touched.
+    let other = request(&sandbox, Rounded, reqwest::Method::GET, "/calls");
+    assert_eq!(other.send().await.unwrap().status().as_u16(), 200);
+
+    // A rate limit that never expires until cleared, with its Retry-After.
+    post(json!({"fault": "rate_limited", "retry_after_secs": 2, "vendor": "voicebot", "times": 1000}))
+        .await
+        .unwrap();
+    let limited = request(&sandbox, Voicebot, reqwest::Method::GET, "/calls")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status().as_u16(), 429);
+    assert_eq!(limited.headers()["retry-after"], "2");
+    let (_, summary) = json_of(client.get(&control).send().await.unwrap()).await;
+    assert_eq!(summary["faults"], 1);
+    assert_eq!(summary["calls"]["happyrobot"], 30);
+    assert_eq!(summary["dialed"]["rounded"], 0);
+
+    let cleared = client
+        .delete(format!("{control}/faults"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.status().as_u16(), 204);
+    let again = request(&sandbox, Voicebot, reqwest::Method::GET, "/calls");
+    assert_eq!(again.send().await.unwrap().status().as_u16(), 200);
+    assert!(sandbox.faults().is_empty());
+
+    // A bad fault is refused with the reason, and nothing is armed.
+    let (status, body) = json_of(post(json!({"fault": "status"})).await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("needs `status`"),
+        "{body}"
+    );
+    let (status, body) = json_of(
+        post(json!({"fault": "malformed", "vendor": "twilio"}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        body["message"].as_str().unwrap().contains("twilio"),
+        "{body}"
+    );
+    assert!(sandbox.faults().is_empty());
+}
