@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Operation, ProviderKind};
+use crate::{CallId, CallStatus, Operation, ProviderKind};
 
 /// A `Result` with voiceport's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -207,6 +207,23 @@ pub enum Error {
         operation: Operation,
     },
 
+    /// [`wait_until_ended`](crate::VoiceProviderExt::wait_until_ended) gave up: the call had
+    /// not reached a terminal status in the time allowed. Nothing failed at the vendor.
+    #[error(
+        "{provider} wait_until_ended: call {call_id} is still {last_status} after {:.1}s",
+        waited.as_secs_f64()
+    )]
+    WaitTimedOut {
+        /// Which vendor.
+        provider: ProviderKind,
+        /// The call waited for.
+        call_id: CallId,
+        /// Its status at the last poll.
+        last_status: CallStatus,
+        /// How long voiceport waited.
+        waited: Duration,
+    },
+
     /// The configuration is unusable.
     #[error("configuration error at `{field}`: {message}")]
     Config {
@@ -268,6 +285,24 @@ impl Error {
         }
     }
 
+    /// An [`Error::Decode`] built by hand (a value that decoded but cannot be used, such as
+    /// an empty id), with an excerpt of `body` around nothing in particular: its start.
+    pub fn decode(
+        provider: ProviderKind,
+        operation: Operation,
+        path: impl Into<String>,
+        message: impl Into<String>,
+        body: &[u8],
+    ) -> Self {
+        Error::Decode {
+            provider,
+            operation,
+            path: path.into(),
+            message: message.into(),
+            excerpt: crate::http::excerpt(body),
+        }
+    }
+
     /// Shorthand for [`Error::Config`].
     pub fn config(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config {
@@ -305,7 +340,8 @@ impl Error {
             | Error::Transport { provider, .. }
             | Error::BodyTooLarge { provider, .. }
             | Error::Decode { provider, .. }
-            | Error::Unsupported { provider, .. } => Some(*provider),
+            | Error::Unsupported { provider, .. }
+            | Error::WaitTimedOut { provider, .. } => Some(*provider),
             Error::Config { .. } => None,
         }
     }
@@ -325,6 +361,7 @@ impl Error {
             | Error::BodyTooLarge { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Unsupported { operation, .. } => Some(*operation),
+            Error::WaitTimedOut { .. } => Some(Operation::Extension("wait_until_ended")),
             Error::Config { .. } => None,
         }
     }
@@ -361,6 +398,7 @@ impl Error {
             | Error::InvalidRequest { .. }
             | Error::Conflict { .. }
             | Error::Unsupported { .. }
+            | Error::WaitTimedOut { .. }
             | Error::Config { .. } => RequestOutcome::NotApplied,
             Error::UnexpectedStatus { status, .. } if (400..500).contains(status) => {
                 RequestOutcome::NotApplied

@@ -96,7 +96,9 @@ pub enum IdFormat {
 impl IdFormat {
     /// Whether `id` has this shape.
     pub fn matches(self, id: &str) -> bool {
-        if id.is_empty() || id.chars().any(char::is_control) {
+        // `.` and `..` would be dropped from the URL path by the URL builder, turning
+        // `DELETE /calls/..` into `DELETE /calls`: no vendor issues such ids.
+        if id.is_empty() || id == "." || id == ".." || id.chars().any(char::is_control) {
             return false;
         }
         match self {
@@ -154,6 +156,9 @@ mod tests {
         assert!(!IdFormat::NonEmpty.matches(""));
         assert!(!IdFormat::NonEmpty.matches("a\nb"));
         assert!(IdFormat::NonEmpty.matches("any/thing"));
+        assert!(!IdFormat::NonEmpty.matches("."));
+        assert!(!IdFormat::NonEmpty.matches(".."));
+        assert!(IdFormat::NonEmpty.matches("..."));
     }
 
     #[test]

@@ -63,10 +63,16 @@ pub enum Operation {
     GetCall,
     /// List calls (one page).
     ListCalls,
-    /// A list filter, named by its `CallQuery` field, that the vendor cannot apply.
-    ListFilter(&'static str),
+    /// A list filter that the vendor cannot apply.
+    ListFilter(Filter),
     /// Place an outbound call.
     Dial,
+    /// A field of a dial request the vendor cannot honour, named by its `DialRequest` field
+    /// (`scheduled_for`).
+    DialOption(&'static str),
+    /// A field of a call update the vendor cannot apply, named by its `CallUpdate` field
+    /// (`name`, `metadata (merge)`, `metadata (replace)`).
+    UpdateField(&'static str),
     /// Change a call's name or metadata.
     UpdateCall,
     /// Fetch a call's transcript.
@@ -98,7 +104,8 @@ impl Operation {
             Operation::GetCall => "get_call",
             Operation::ListCalls => "list_calls",
             Operation::ListFilter(_) => "list_calls",
-            Operation::Dial => "dial",
+            Operation::Dial | Operation::DialOption(_) => "dial",
+            Operation::UpdateField(_) => "update_call",
             Operation::UpdateCall => "update_call",
             Operation::GetTranscript => "get_transcript",
             Operation::GetRecording => "get_recording",
@@ -118,7 +125,78 @@ impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Operation::ListFilter(filter) => write!(f, "list_calls (filter `{filter}`)"),
+            Operation::DialOption(field) => write!(f, "dial (`{field}`)"),
+            Operation::UpdateField(field) => write!(f, "update_call (`{field}`)"),
             other => f.write_str(other.name()),
         }
+    }
+}
+
+/// A filter of [`CallQuery`](crate::CallQuery), named as its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Filter {
+    /// `direction`.
+    Direction,
+    /// `kind`.
+    Kind,
+    /// `statuses`.
+    Statuses,
+    /// `since` / `until`.
+    TimeRange,
+    /// `agent_id`.
+    Agent,
+    /// `campaign_id`.
+    Campaign,
+    /// `tags`.
+    Tags,
+    /// `search`.
+    Search,
+    /// `from_number`.
+    FromNumber,
+    /// `to_number`.
+    ToNumber,
+    /// `sort`.
+    Sort,
+}
+
+impl Filter {
+    /// Every filter, in a fixed order.
+    pub const ALL: [Filter; 11] = [
+        Filter::Direction,
+        Filter::Kind,
+        Filter::Statuses,
+        Filter::TimeRange,
+        Filter::Agent,
+        Filter::Campaign,
+        Filter::Tags,
+        Filter::Search,
+        Filter::FromNumber,
+        Filter::ToNumber,
+        Filter::Sort,
+    ];
+
+    /// The name used in messages: the `CallQuery` field (`time_range` for `since`/`until`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Filter::Direction => "direction",
+            Filter::Kind => "kind",
+            Filter::Statuses => "statuses",
+            Filter::TimeRange => "time_range",
+            Filter::Agent => "agent_id",
+            Filter::Campaign => "campaign_id",
+            Filter::Tags => "tags",
+            Filter::Search => "search",
+            Filter::FromNumber => "from_number",
+            Filter::ToNumber => "to_number",
+            Filter::Sort => "sort",
+        }
+    }
+}
+
+impl fmt::Display for Filter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
     }
 }

@@ -30,10 +30,14 @@
 //! - paging: [`PageCursor`], [`CallPage`];
 //! - errors: [`Error`], with [`Error::is_retryable`] and [`Error::outcome`];
 //! - configuration: [`ProviderConfig`], [`ProvidersFile`];
-//! - [`http`]: what adapters share (auth, retries, timeouts, body cap, decoding).
+//! - decoding without a network: [`Codec`], [`PayloadKind`];
+//! - for adapter authors: [`adapter`] (the [`adapter::Adapter`] trait behind the capability
+//!   guard, and mapping helpers) and [`http`] (auth, retries, timeouts, body cap, decoding).
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
+pub mod adapter;
+mod codec;
 mod config;
 mod error;
 mod event;
@@ -50,11 +54,12 @@ pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use codec::{Codec, Decoded, PayloadKind, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
 pub use error::{Error, FieldError, RequestOutcome, Result};
 pub use event::CallEvent;
 pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId};
-pub use kind::{Operation, ProviderKind};
+pub use kind::{Filter, Operation, ProviderKind};
 pub use model::*;
 pub use paging::{CallPage, PageCursor, call_stream, page_stream};
 pub use provider::{Capabilities, VoiceProvider, VoiceProviderExt};

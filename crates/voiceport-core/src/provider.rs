@@ -1,5 +1,6 @@
 //! The port: `VoiceProvider`, what each provider can do, and conveniences on top.
 
+use std::any::Any;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -8,7 +9,7 @@ use serde::Serialize;
 
 use crate::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, DialOutcome, DialRequest, Error,
-    NoteId, NoteInput, Operation, ProviderKind, Recording, Result, Transcript,
+    Filter, NoteId, NoteInput, Operation, ProviderKind, Recording, Result, Transcript,
 };
 
 /// What a provider supports: operations, list filters and artifacts, as flat flags.
@@ -75,6 +76,8 @@ pub struct Capabilities {
     pub server_paging: bool,
     /// The largest page the vendor serves.
     pub max_page_size: u32,
+    /// The page size used when the query sets none.
+    pub default_page_size: u32,
 
     /// Calls carry the transcript inline.
     pub inline_transcript: bool,
@@ -85,22 +88,65 @@ pub struct Capabilities {
 }
 
 impl Capabilities {
-    /// Whether the filter named as in [`CallQuery::filters_used`] is supported.
-    pub fn supports_filter(&self, name: &str) -> bool {
-        match name {
-            "direction" => self.filter_direction,
-            "kind" => self.filter_kind,
-            "statuses" => self.filter_statuses,
-            "time_range" => self.filter_time_range,
-            "agent_id" => self.filter_agent,
-            "campaign_id" => self.filter_campaign,
-            "tags" => self.filter_tags,
-            "search" => self.filter_search,
-            "from_number" => self.filter_from_number,
-            "to_number" => self.filter_to_number,
-            "sort" => self.sort,
-            _ => false,
+    /// Nothing supported: the base of an adapter's `const` capabilities
+    /// (`Capabilities { get_call: true, ..Capabilities::NONE }`).
+    pub const NONE: Capabilities = Capabilities {
+        get_call: false,
+        list_calls: false,
+        dial: false,
+        dial_scheduled: false,
+        update_name: false,
+        update_metadata_merge: false,
+        update_metadata_replace: false,
+        transcript: false,
+        recording: false,
+        end_call: false,
+        cancel_call: false,
+        delete_call: false,
+        notes: false,
+        webhooks: false,
+        filter_direction: false,
+        filter_kind: false,
+        filter_statuses: false,
+        filter_time_range: false,
+        filter_agent: false,
+        filter_campaign: false,
+        filter_tags: false,
+        filter_search: false,
+        filter_from_number: false,
+        filter_to_number: false,
+        sort: false,
+        client_side_filtering: false,
+        server_paging: false,
+        max_page_size: 0,
+        default_page_size: 0,
+        inline_transcript: false,
+        cost: false,
+        analysis: false,
+    };
+
+    /// Whether `filter` can be applied (server-side or client-side).
+    pub fn supports_filter(&self, filter: Filter) -> bool {
+        match filter {
+            Filter::Direction => self.filter_direction,
+            Filter::Kind => self.filter_kind,
+            Filter::Statuses => self.filter_statuses,
+            Filter::TimeRange => self.filter_time_range,
+            Filter::Agent => self.filter_agent,
+            Filter::Campaign => self.filter_campaign,
+            Filter::Tags => self.filter_tags,
+            Filter::Search => self.filter_search,
+            Filter::FromNumber => self.filter_from_number,
+            Filter::ToNumber => self.filter_to_number,
+            Filter::Sort => self.sort,
         }
+    }
+
+    /// The page size to ask the vendor for: the query's, else the vendor's default, within
+    /// `1..=max_page_size`.
+    pub fn page_size(&self, query: &CallQuery) -> u32 {
+        let wanted = query.page_size.unwrap_or(self.default_page_size);
+        wanted.clamp(1, self.max_page_size.max(1))
     }
 }
 
@@ -118,6 +164,10 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
 
     /// What this provider supports.
     fn capabilities(&self) -> Capabilities;
+
+    /// The provider as [`Any`], to reach its concrete type; see
+    /// [`extension`](trait.VoiceProvider.html#method.extension).
+    fn as_any(&self) -> &dyn Any;
 
     /// Fetches one call.
     async fn get_call(&self, id: &CallId) -> Result<Call>;
@@ -192,6 +242,25 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
     }
 }
 
+impl dyn VoiceProvider {
+    /// The concrete client behind this provider, for its vendor extensions: `None` when
+    /// the provider is another type.
+    ///
+    /// ```no_run
+    /// # fn run(provider: std::sync::Arc<dyn voiceport_core::VoiceProvider>) {
+    /// # #[derive(Debug)] struct HappyRobot;
+    /// # impl HappyRobot { fn options(&self) {} }
+    /// // With `provider` from `voiceport::connect`:
+    /// if let Some(happyrobot) = provider.extension::<HappyRobot>() {
+    ///     happyrobot.options(); // and every other HappyRobot-only method
+    /// }
+    /// # }
+    /// ```
+    pub fn extension<T: Any>(&self) -> Option<&T> {
+        self.as_any().downcast_ref::<T>()
+    }
+}
+
 /// Conveniences built on [`VoiceProvider`], for every provider.
 #[async_trait]
 pub trait VoiceProviderExt: VoiceProvider {
@@ -206,24 +275,26 @@ pub trait VoiceProviderExt: VoiceProvider {
     }
 
     /// Polls a call every `poll` until it reaches a terminal status, and returns it.
-    /// Fails with [`Error::Timeout`] (operation `wait_until_ended`) after `timeout`.
+    /// Gives up with [`Error::WaitTimedOut`] after `timeout`.
     async fn wait_until_ended(
         &self,
         id: &CallId,
         poll: Duration,
         timeout: Duration,
     ) -> Result<Call> {
-        let deadline = tokio::time::Instant::now() + timeout;
+        let started = tokio::time::Instant::now();
+        let deadline = started + timeout;
         loop {
             let call = self.get_call(id).await?;
             if call.status.is_terminal() {
                 return Ok(call);
             }
             if tokio::time::Instant::now() + poll > deadline {
-                return Err(Error::Timeout {
+                return Err(Error::WaitTimedOut {
                     provider: self.kind(),
-                    operation: Operation::Extension("wait_until_ended"),
-                    sent: true,
+                    call_id: id.clone(),
+                    last_status: call.status,
+                    waited: started.elapsed(),
                 });
             }
             tokio::time::sleep(poll).await;

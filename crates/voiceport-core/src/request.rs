@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::{
     AgentId, Call, CallId, CallKind, CallStatus, CampaignId, Capabilities, Direction, Error,
-    Operation, PageCursor, ProviderKind,
+    Filter, Operation, PageCursor, ProviderKind,
 };
 
 /// Sort order of a call listing, by creation time.
@@ -59,26 +59,26 @@ pub struct CallQuery {
 }
 
 impl CallQuery {
-    /// The names of the filters this query sets (for capability checks and messages).
-    pub fn filters_used(&self) -> Vec<&'static str> {
-        let mut used = Vec::new();
-        let mut note = |set: bool, name: &'static str| {
-            if set {
-                used.push(name);
-            }
-        };
-        note(self.direction.is_some(), "direction");
-        note(self.kind.is_some(), "kind");
-        note(!self.statuses.is_empty(), "statuses");
-        note(self.since.is_some() || self.until.is_some(), "time_range");
-        note(self.agent_id.is_some(), "agent_id");
-        note(self.campaign_id.is_some(), "campaign_id");
-        note(!self.tags.is_empty(), "tags");
-        note(self.search.is_some(), "search");
-        note(self.from_number.is_some(), "from_number");
-        note(self.to_number.is_some(), "to_number");
-        note(self.sort.is_some(), "sort");
-        used
+    /// The filters this query sets (for capability checks and messages).
+    pub fn filters_used(&self) -> Vec<Filter> {
+        let set = [
+            self.direction.is_some(),
+            self.kind.is_some(),
+            !self.statuses.is_empty(),
+            self.since.is_some() || self.until.is_some(),
+            self.agent_id.is_some(),
+            self.campaign_id.is_some(),
+            !self.tags.is_empty(),
+            self.search.is_some(),
+            self.from_number.is_some(),
+            self.to_number.is_some(),
+            self.sort.is_some(),
+        ];
+        Filter::ALL
+            .into_iter()
+            .zip(set)
+            .filter_map(|(filter, used)| used.then_some(filter))
+            .collect()
     }
 
     /// Refuses the query if it uses a filter the provider cannot apply at all.
@@ -90,7 +90,7 @@ impl CallQuery {
         match self
             .filters_used()
             .into_iter()
-            .find(|f| !caps.supports_filter(f))
+            .find(|f| !caps.supports_filter(*f))
         {
             Some(filter) => Err(Error::unsupported(provider, Operation::ListFilter(filter))),
             None => Ok(()),
@@ -435,7 +435,7 @@ mod tests {
         assert!(matches!(
             err,
             Error::Unsupported {
-                operation: Operation::ListFilter("tags"),
+                operation: Operation::ListFilter(Filter::Tags),
                 ..
             }
         ));

@@ -35,6 +35,9 @@ impl VoiceProvider for Pages {
     fn kind(&self) -> ProviderKind {
         ProviderKind::HappyRobot
     }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             list_calls: true,

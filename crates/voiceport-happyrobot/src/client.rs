@@ -234,6 +234,7 @@ impl HappyRobot {
             client_side_filtering: true,
             server_paging: true,
             max_page_size: map::MAX_PAGE_SIZE,
+            default_page_size: map::DEFAULT_PAGE_SIZE,
             // The transcript is a separate endpoint.
             inline_transcript: false,
             cost: true,
@@ -253,6 +254,10 @@ impl HappyRobot {
 impl VoiceProvider for HappyRobot {
     fn kind(&self) -> ProviderKind {
         KIND
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn capabilities(&self) -> Capabilities {

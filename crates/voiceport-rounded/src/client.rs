@@ -84,6 +84,7 @@ impl Rounded {
 
             server_paging: true,
             max_page_size: map::MAX_PAGE_SIZE,
+            default_page_size: map::DEFAULT_PAGE_SIZE,
             inline_transcript: true,
             cost: true,
             analysis: true,
@@ -102,6 +103,10 @@ impl Rounded {
 impl VoiceProvider for Rounded {
     fn kind(&self) -> ProviderKind {
         KIND
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -472,7 +472,7 @@ async fn unsupported_filters_are_refused_before_sending() {
     for (filter, query) in cases {
         let err = rounded.list_calls(&query).await.unwrap_err();
         assert!(
-            matches!(err, Error::Unsupported { operation: Operation::ListFilter(f), .. } if f == filter),
+            matches!(err, Error::Unsupported { operation: Operation::ListFilter(f), .. } if f.name() == filter),
             "{filter}: {err:?}"
         );
     }

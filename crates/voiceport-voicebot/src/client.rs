@@ -68,6 +68,10 @@ impl VoiceProvider for Voicebot {
         KIND
     }
 
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             get_call: true,
@@ -93,6 +97,7 @@ impl VoiceProvider for Voicebot {
             client_side_filtering: true,
             server_paging: true,
             max_page_size: map::MAX_PAGE_SIZE,
+            default_page_size: map::DEFAULT_PAGE_SIZE,
             inline_transcript: true,
             cost: true,
             analysis: true,

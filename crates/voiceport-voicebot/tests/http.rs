@@ -351,7 +351,7 @@ async fn unsupported_filters_and_foreign_cursors_are_refused_without_a_request()
     assert!(matches!(
         voicebot.list_calls(&tags).await,
         Err(Error::Unsupported {
-            operation: Operation::ListFilter("tags"),
+            operation: Operation::ListFilter(voiceport_core::Filter::Tags),
             ..
         })
     ));
@@ -362,7 +362,7 @@ async fn unsupported_filters_and_foreign_cursors_are_refused_without_a_request()
     assert!(matches!(
         voicebot.list_calls(&sort).await,
         Err(Error::Unsupported {
-            operation: Operation::ListFilter("sort"),
+            operation: Operation::ListFilter(voiceport_core::Filter::Sort),
             ..
         })
     ));

@@ -1,6 +1,6 @@
 //! How a request proves who it is from. Keys are secrets: never printed.
 
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue};
+use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
 use crate::Error;

@@ -85,7 +85,7 @@ fn decode_error(
         } else {
             path.to_owned()
         },
-        excerpt: excerpt(body, source.line(), source.column()),
+        excerpt: excerpt_at(body, source.line(), source.column()),
         message: source.to_string(),
     }
 }
@@ -100,8 +100,13 @@ fn join_path(prefix: &str, inner: &str) -> String {
     }
 }
 
+/// The start of `body` (about 120 characters) on one line, for error messages.
+pub fn excerpt(body: &[u8]) -> String {
+    excerpt_at(body, 1, 1)
+}
+
 /// Up to 60 bytes either side of (line, column), on one line, at most ~130 characters.
-pub(crate) fn excerpt(body: &[u8], line: usize, column: usize) -> String {
+fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
     const SIDE: usize = 60;
     let line_start = body
         .split(|&b| b == b'\n')
@@ -211,12 +216,12 @@ mod tests {
     #[test]
     fn excerpt_is_short_and_single_line() {
         let body = format!("{{\n\"a\": \"{}\",\n\"b\": x}}", "y".repeat(500));
-        let text = excerpt(body.as_bytes(), 3, 6);
+        let text = excerpt_at(body.as_bytes(), 3, 6);
         assert!(text.len() < 200, "{text}");
         assert!(!text.contains('\n'));
         assert!(text.contains("\"b\": x"), "{text}");
         // Multi-byte characters cut in the middle do not panic.
         let body = "é".repeat(100);
-        let _ = excerpt(body.as_bytes(), 1, 61);
+        let _ = excerpt_at(body.as_bytes(), 1, 61);
     }
 }

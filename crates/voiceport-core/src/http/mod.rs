@@ -14,14 +14,15 @@ mod retry;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
+use http::header::{ACCEPT, CONTENT_TYPE};
+pub use http::header::{HeaderMap, HeaderName, HeaderValue};
+pub use http::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 use url::Url;
 
 pub use auth::{Auth, AuthStyle};
-pub use decode::{decode_json, decode_raw};
+pub use decode::{decode_json, decode_raw, excerpt};
 pub use retry::{RetryMode, RetryPolicy};
 
 use crate::{Error, Operation, ProviderKind, Result};
@@ -384,6 +385,17 @@ impl Request {
         self
     }
 
+    /// Adds every `(key, value)` pair as a query parameter, in order.
+    pub fn query_pairs<K, V>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> Self
+    where
+        K: Into<String>,
+        V: ToString,
+    {
+        self.query
+            .extend(pairs.into_iter().map(|(k, v)| (k.into(), v.to_string())));
+        self
+    }
+
     /// Adds a query parameter when `value` is `Some`.
     pub fn query_opt<V: ToString>(self, key: impl Into<String>, value: Option<V>) -> Self {
         match value {
@@ -457,6 +469,6 @@ impl Response {
 
     /// The `Location` header of a redirect, if any.
     pub fn location(&self) -> Option<&str> {
-        self.headers.get(reqwest::header::LOCATION)?.to_str().ok()
+        self.headers.get(http::header::LOCATION)?.to_str().ok()
     }
 }

@@ -4,7 +4,7 @@ use std::hash::{BuildHasher, RandomState};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use http::header::{HeaderMap, RETRY_AFTER};
 
 use crate::Error;
 
@@ -112,7 +112,7 @@ fn unit_random() -> f64 {
 mod tests {
     use super::*;
     use crate::{Operation, ProviderKind};
-    use reqwest::header::HeaderValue;
+    use http::header::HeaderValue;
 
     fn server_error(retry_after: Option<Duration>) -> Error {
         Error::Server {

@@ -4,7 +4,9 @@
 //! - [`random`]: reproducible arbitrary JSON and mutants of a fixture;
 //! - [`corpus`]: the inputs: fixture files, their mutants and truncations, arbitrary JSON,
 //!   garbage bytes, each fed to a closure with a name for the failure message;
-//! - [`DecoderCheck`]: what every decoder result must satisfy, whatever the input.
+//! - [`DecoderCheck`]: what every decoder result must satisfy, whatever the input;
+//! - [`http`]: a wiremock server that speaks as one vendor, and the HTTP checks every
+//!   adapter must pass.
 //!
 //! An adapter's `tests/properties.rs` then only says which decoders it has and where in
 //! its vendor's shapes an arbitrary value should be planted:
@@ -34,6 +36,7 @@
 //! //! ```
 
 pub mod corpus;
+pub mod http;
 mod invariants;
 pub mod random;
 

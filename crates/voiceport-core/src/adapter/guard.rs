@@ -1,0 +1,101 @@
+//! The capability guard: every request is checked against the adapter's capabilities and id
+//! formats before any adapter code runs.
+
+use crate::{
+    CallId, CallQuery, CallUpdate, Capabilities, DialRequest, Error, MetadataMode, NoteId,
+    Operation, Result,
+};
+
+use super::Adapter;
+
+/// `Unsupported` unless the flag `supported` picks is set.
+pub(super) fn flag<A: Adapter>(
+    adapter: &A,
+    operation: Operation,
+    supported: impl Fn(&Capabilities) -> bool,
+) -> Result<()> {
+    if supported(&adapter.capabilities()) {
+        Ok(())
+    } else {
+        Err(Error::unsupported(adapter.kind(), operation))
+    }
+}
+
+/// A per-call operation: its flag, then the call id's shape.
+pub(super) fn call<A: Adapter>(
+    adapter: &A,
+    operation: Operation,
+    id: &CallId,
+    supported: impl Fn(&Capabilities) -> bool,
+) -> Result<()> {
+    flag(adapter, operation, supported)?;
+    adapter
+        .call_id_format()
+        .check(adapter.kind(), operation, "call id", id.as_str())
+}
+
+/// A note operation: the notes flag, the call id, the note id.
+pub(super) fn note<A: Adapter>(
+    adapter: &A,
+    operation: Operation,
+    id: &CallId,
+    note_id: &NoteId,
+) -> Result<()> {
+    call(adapter, operation, id, |c| c.notes)?;
+    adapter
+        .note_id_format()
+        .check(adapter.kind(), operation, "note id", note_id.as_str())
+}
+
+/// A listing: the flag, every filter used, and the page size set within the vendor's bounds.
+pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQuery> {
+    let caps = adapter.capabilities();
+    flag(adapter, Operation::ListCalls, |c| c.list_calls)?;
+    query.ensure_supported(adapter.kind(), &caps)?;
+    let mut query = query.clone();
+    query.page_size = Some(caps.page_size(&query));
+    Ok(query)
+}
+
+/// A dial: the flag, a destination, and a schedule only where the vendor takes one.
+pub(super) fn dial<A: Adapter>(adapter: &A, request: &DialRequest) -> Result<()> {
+    flag(adapter, Operation::Dial, |c| c.dial)?;
+    if request.scheduled_for.is_some() {
+        flag(adapter, Operation::DialOption("scheduled_for"), |c| {
+            c.dial_scheduled
+        })?;
+    }
+    request.validate(adapter.kind())
+}
+
+/// An update: each part it changes needs its flag, and it must change something.
+pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) -> Result<()> {
+    let caps = adapter.capabilities();
+    let can_update = caps.update_name || caps.update_metadata_merge || caps.update_metadata_replace;
+    call(adapter, Operation::UpdateCall, id, |_| can_update)?;
+    if update.name.is_some() {
+        flag(adapter, Operation::UpdateField("name"), |c| c.update_name)?;
+    }
+    if update.metadata.is_some() {
+        match update.metadata_mode {
+            MetadataMode::Merge => {
+                flag(adapter, Operation::UpdateField("metadata (merge)"), |c| {
+                    c.update_metadata_merge
+                })?
+            }
+            MetadataMode::Replace => {
+                flag(adapter, Operation::UpdateField("metadata (replace)"), |c| {
+                    c.update_metadata_replace
+                })?
+            }
+        }
+    }
+    if update.name.is_none() && update.metadata.is_none() {
+        return Err(Error::invalid_input(
+            adapter.kind(),
+            Operation::UpdateCall,
+            "the update changes nothing: set `name` or `metadata`",
+        ));
+    }
+    Ok(())
+}

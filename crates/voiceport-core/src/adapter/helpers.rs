@@ -1,0 +1,156 @@
+//! What every vendor's mapping needs, written once: lenient times, text and number
+//! clean-up, and decoding a call that keeps its vendor JSON.
+
+use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::http::decode_raw;
+use crate::{Call, Operation, ProviderKind, Result, VendorPayload};
+
+/// Reads a vendor timestamp leniently, as UTC: RFC 3339 with any offset, or an ISO 8601
+/// date-time without one (read as UTC), with `T` or a space between date and time and any
+/// fraction of a second. Anything else is `None`.
+///
+/// ```
+/// use voiceport_core::adapter::parse_time;
+/// let at = |s| parse_time(s).map(|t| t.to_rfc3339());
+/// assert_eq!(at("2026-03-10T15:42:07.318Z").as_deref(), Some("2026-03-10T15:42:07.318+00:00"));
+/// assert_eq!(at("2026-03-10 17:42:07+02:00").as_deref(), Some("2026-03-10T15:42:07+00:00"));
+/// assert_eq!(at("2026-03-10 15:42:07").as_deref(), Some("2026-03-10T15:42:07+00:00"));
+/// assert_eq!(at("2026-02-30T10:00:00Z"), None);
+/// assert_eq!(at("not a date"), None);
+/// ```
+pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    // `2026-03-10 15:42:07…` → `2026-03-10T15:42:07…`, so one set of formats reads both.
+    let owned;
+    let text = if text.as_bytes().get(10) == Some(&b' ') {
+        owned = format!("{}T{}", &text[..10], &text[11..]);
+        owned.as_str()
+    } else {
+        text
+    };
+    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Some(at.with_timezone(&Utc));
+    }
+    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+        .ok()
+        .map(|naive| naive.and_utc())
+}
+
+/// Epoch milliseconds (possibly fractional) → UTC, when finite and in range.
+pub fn epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
+    let micros = (millis * 1000.0).round();
+    if !micros.is_finite() || micros.abs() >= i64::MAX as f64 {
+        return None;
+    }
+    DateTime::from_timestamp_micros(micros as i64)
+}
+
+/// Epoch seconds (possibly fractional) → UTC, when finite and in range.
+pub fn epoch_secs(seconds: f64) -> Option<DateTime<Utc>> {
+    epoch_millis(seconds * 1000.0)
+}
+
+/// A time as vendors take it in requests: RFC 3339, UTC, milliseconds, `Z`.
+pub fn format_time(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// The text when it is present and not empty.
+pub fn non_empty(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|t| !t.is_empty())
+}
+
+/// The number when it is present and finite.
+pub fn finite(value: Option<f64>) -> Option<f64> {
+    value.filter(|v| v.is_finite())
+}
+
+/// A JSON value as text: strings verbatim, `null` as `None`, anything else as JSON.
+pub fn value_text(value: &Value) -> Option<String> {
+    match value {
+        Value::Null => None,
+        Value::String(text) => Some(text.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+/// `body` without a leading UTF-8 byte-order mark.
+pub fn strip_bom(body: &[u8]) -> &[u8] {
+    body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
+}
+
+/// Decodes the call object `raw` (at `path` in the body, for error messages) into the
+/// vendor's wire type `W`, maps it with `map`, and keeps `raw` as the call's vendor payload.
+pub fn decode_call_with<'de, W: Deserialize<'de>>(
+    provider: ProviderKind,
+    operation: Operation,
+    raw: &'de RawValue,
+    path: &str,
+    map: impl FnOnce(W) -> Call,
+) -> Result<Call> {
+    let wire: W = decode_raw(provider, operation, raw, path)?;
+    let mut call = map(wire);
+    call.set_vendor_payload(VendorPayload::from_raw(raw));
+    Ok(call)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_conversions_refuse_what_does_not_fit() {
+        let at = epoch_millis(1_722_115_418_016.999).unwrap();
+        assert_eq!(at.to_rfc3339(), "2024-07-27T21:23:38.016999+00:00");
+        assert_eq!(
+            epoch_secs(1_773_157_327.5).unwrap().timestamp_millis(),
+            1_773_157_327_500
+        );
+        for bad in [f64::NAN, f64::INFINITY, 1e300, -1e300] {
+            assert_eq!(epoch_millis(bad), None);
+            assert_eq!(epoch_secs(bad), None);
+        }
+    }
+
+    #[test]
+    fn time_forms() {
+        for text in [
+            "2026-03-10T15:42:07Z",
+            "2026-03-10T15:42:07+00:00",
+            " 2026-03-10T15:42:07 ",
+            "2026-03-10 15:42:07",
+            "2026-03-10 15:42:07Z",
+            "2026-03-10T16:42:07+01:00",
+        ] {
+            assert_eq!(
+                parse_time(text).map(|t| t.timestamp()),
+                Some(1_773_157_327),
+                "{text:?}"
+            );
+        }
+        for text in ["", "2026-03-10", "é", "2026-03-10 é", "10/03/2026 15:42"] {
+            assert_eq!(parse_time(text), None, "{text:?}");
+        }
+        assert_eq!(
+            format_time(parse_time("2026-03-10 15:42:07").unwrap()),
+            "2026-03-10T15:42:07.000Z"
+        );
+    }
+
+    #[test]
+    fn text_helpers() {
+        assert_eq!(non_empty(&Some(String::new())), None);
+        assert_eq!(non_empty(&Some("a".into())), Some("a"));
+        assert_eq!(finite(Some(f64::NAN)), None);
+        assert_eq!(
+            value_text(&serde_json::json!({"a": 1})).as_deref(),
+            Some("{\"a\":1}")
+        );
+        assert_eq!(value_text(&Value::Null), None);
+        assert_eq!(strip_bom(b"\xEF\xBB\xBF{}"), b"{}");
+    }
+}

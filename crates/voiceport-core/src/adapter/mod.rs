@@ -1,0 +1,252 @@
+//! What an adapter author implements, and what the core does around it.
+//!
+//! An adapter implements [`Adapter`]: the vendor's requests and nothing else. The core turns
+//! every `Adapter` into a [`VoiceProvider`] that checks each call against
+//! [`Adapter::capabilities`] and the vendor's id formats *before* any adapter code runs
+//! (the capability guard), and that wraps each operation in a tracing span with the
+//! provider, the operation and the call id. A `false` flag is therefore always
+//! [`Error::Unsupported`], for every adapter, without the adapter writing a check.
+//!
+//! The helpers here ([`parse_time`], [`decode_call_with`], …) are what every vendor's
+//! mapping needs; `docs/adding-a-vendor.md` in the repository walks through a new adapter.
+//!
+//! Application code never needs this module: it uses [`VoiceProvider`].
+
+mod guard;
+mod helpers;
+
+use std::any::Any;
+
+use async_trait::async_trait;
+use tracing::Instrument;
+
+pub use helpers::{
+    decode_call_with, epoch_millis, epoch_secs, finite, format_time, non_empty, parse_time,
+    strip_bom, value_text,
+};
+
+use crate::{
+    Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome,
+    DialRequest, Error, IdFormat, NoteId, NoteInput, Operation, ProviderKind, Recording, Result,
+    Transcript, VoiceProvider,
+};
+
+/// One vendor's requests. Implement this, not [`VoiceProvider`]: the core derives
+/// `VoiceProvider` from it with the capability guard in front.
+///
+/// Operations whose capability flag is `false` are never called (the guard answers
+/// [`Error::Unsupported`]), so their default bodies are only a safety net. Ids reaching an
+/// operation already match [`Adapter::call_id_format`] / [`Adapter::note_id_format`], a
+/// query's filters are all supported and its page size is set within the vendor's bounds,
+/// a dial has a destination, and an update changes something.
+#[async_trait]
+pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
+    /// Which vendor this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// What the vendor supports; the guard enforces it.
+    fn capabilities(&self) -> Capabilities;
+
+    /// The vendor's stateless codec.
+    fn codec(&self) -> &'static dyn Codec;
+
+    /// The shape of the vendor's call ids (checked before every per-call request).
+    fn call_id_format(&self) -> IdFormat {
+        IdFormat::NonEmpty
+    }
+
+    /// The shape of the vendor's note ids.
+    fn note_id_format(&self) -> IdFormat {
+        IdFormat::NonEmpty
+    }
+
+    /// Fetches one call.
+    async fn get_call(&self, id: &CallId) -> Result<Call>;
+
+    /// Fetches one page of calls (`query.page_size` is set, within the vendor's bounds).
+    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>;
+
+    /// Places an outbound call: one request, never retried once it may have been sent.
+    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+        let _ = request;
+        Err(Error::unsupported(self.kind(), Operation::Dial))
+    }
+
+    /// Changes a call's name or metadata.
+    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+        let _ = (id, update);
+        Err(Error::unsupported(self.kind(), Operation::UpdateCall))
+    }
+
+    /// Fetches a call's transcript; by default from the call.
+    async fn transcript(&self, id: &CallId) -> Result<Transcript> {
+        Ok(self.get_call(id).await?.transcript.unwrap_or_default())
+    }
+
+    /// Fetches a call's recording; by default from the call.
+    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+        Ok(self.get_call(id).await?.recording)
+    }
+
+    /// Hangs up a live call.
+    async fn end_call(&self, id: &CallId) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), Operation::EndCall))
+    }
+
+    /// Cancels a scheduled or queued call.
+    async fn cancel_call(&self, id: &CallId) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), Operation::CancelCall))
+    }
+
+    /// Deletes a call.
+    async fn delete_call(&self, id: &CallId) -> Result<()> {
+        let _ = id;
+        Err(Error::unsupported(self.kind(), Operation::DeleteCall))
+    }
+
+    /// Adds a note.
+    async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
+        let _ = (id, note);
+        Err(Error::unsupported(self.kind(), Operation::AddNote))
+    }
+
+    /// Replaces a note.
+    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
+        let _ = (id, note_id, note);
+        Err(Error::unsupported(self.kind(), Operation::UpdateNote))
+    }
+
+    /// Deletes a note.
+    async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
+        let _ = (id, note_id);
+        Err(Error::unsupported(self.kind(), Operation::DeleteNote))
+    }
+}
+
+/// The span every guarded operation runs in.
+fn span(kind: ProviderKind, operation: Operation, call_id: Option<&CallId>) -> tracing::Span {
+    tracing::debug_span!(
+        "voiceport.operation",
+        provider = %kind,
+        operation = %operation,
+        call_id = call_id.map(CallId::as_str).unwrap_or(""),
+    )
+}
+
+#[async_trait]
+impl<A: Adapter> VoiceProvider for A {
+    fn kind(&self) -> ProviderKind {
+        Adapter::kind(self)
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Adapter::capabilities(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    async fn get_call(&self, id: &CallId) -> Result<Call> {
+        let op = Operation::GetCall;
+        guard::call(self, op, id, |c| c.get_call)?;
+        Adapter::get_call(self, id)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+        let op = Operation::ListCalls;
+        let query = guard::list(self, query)?;
+        Adapter::list_calls(self, &query)
+            .instrument(span(self.kind(), op, None))
+            .await
+    }
+
+    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+        let op = Operation::Dial;
+        guard::dial(self, request)?;
+        Adapter::dial(self, request)
+            .instrument(span(self.kind(), op, None))
+            .await
+    }
+
+    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+        let op = Operation::UpdateCall;
+        guard::update(self, id, update)?;
+        Adapter::update_call(self, id, update)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn transcript(&self, id: &CallId) -> Result<Transcript> {
+        let op = Operation::GetTranscript;
+        guard::call(self, op, id, |c| c.transcript)?;
+        Adapter::transcript(self, id)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
+        let op = Operation::GetRecording;
+        guard::call(self, op, id, |c| c.recording)?;
+        Adapter::recording(self, id)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn end_call(&self, id: &CallId) -> Result<()> {
+        let op = Operation::EndCall;
+        guard::call(self, op, id, |c| c.end_call)?;
+        Adapter::end_call(self, id)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn cancel_call(&self, id: &CallId) -> Result<()> {
+        let op = Operation::CancelCall;
+        guard::call(self, op, id, |c| c.cancel_call)?;
+        Adapter::cancel_call(self, id)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn delete_call(&self, id: &CallId) -> Result<()> {
+        let op = Operation::DeleteCall;
+        guard::call(self, op, id, |c| c.delete_call)?;
+        Adapter::delete_call(self, id)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
+        let op = Operation::AddNote;
+        guard::call(self, op, id, |c| c.notes)?;
+        Adapter::add_note(self, id, note)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
+        let op = Operation::UpdateNote;
+        guard::note(self, op, id, note_id)?;
+        Adapter::update_note(self, id, note_id, note)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
+        let op = Operation::DeleteNote;
+        guard::note(self, op, id, note_id)?;
+        Adapter::delete_note(self, id, note_id)
+            .instrument(span(self.kind(), op, Some(id)))
+            .await
+    }
+
+    fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
+        guard::flag(self, Operation::ParseWebhook, |c| c.webhooks)?;
+        Adapter::codec(self).decode_webhook(body)
+    }
+}

@@ -1,0 +1,173 @@
+//! The stateless face of a vendor: its JSON in, normalized values out. No key, no network.
+//!
+//! Every adapter has one [`Codec`] value. The client uses it to read the vendor's responses;
+//! `voiceport normalize`, the snapshot and property tests and the webhook receiver use it
+//! directly, without credentials (`voiceport::codec(kind)`).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::{
+    Call, CallEvent, CallPage, CallQuery, DialOutcome, Error, Operation, ProviderKind, Result,
+    Transcript,
+};
+
+/// What a vendor payload is: which response or delivery it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum PayloadKind {
+    /// One call (the body of get-call, and of most write operations).
+    Call,
+    /// One page of a call listing.
+    Page,
+    /// A transcript on its own (vendors that serve it apart from the call).
+    Transcript,
+    /// A webhook delivery.
+    Webhook,
+    /// The answer to a dial.
+    Dial,
+    /// A bare acknowledgement (an envelope without a call).
+    Ack,
+}
+
+impl PayloadKind {
+    /// Every kind, in a fixed order.
+    pub const ALL: [PayloadKind; 6] = [
+        PayloadKind::Call,
+        PayloadKind::Page,
+        PayloadKind::Transcript,
+        PayloadKind::Webhook,
+        PayloadKind::Dial,
+        PayloadKind::Ack,
+    ];
+
+    /// The snake_case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PayloadKind::Call => "call",
+            PayloadKind::Page => "page",
+            PayloadKind::Transcript => "transcript",
+            PayloadKind::Webhook => "webhook",
+            PayloadKind::Dial => "dial",
+            PayloadKind::Ack => "ack",
+        }
+    }
+}
+
+impl fmt::Display for PayloadKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A payload decoded by [`Codec::decode`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Decoded {
+    /// A call.
+    Call(Box<Call>),
+    /// A page of calls.
+    Page(CallPage),
+    /// A transcript.
+    Transcript(Transcript),
+    /// A webhook event.
+    Event(Box<CallEvent>),
+    /// The answer to a dial.
+    Dial(Box<DialOutcome>),
+    /// An acknowledgement that carried nothing else.
+    Ack,
+}
+
+/// Decodes one vendor's JSON into the normalized model. Stateless: a codec is a plain
+/// value, shared by every connection to that vendor.
+///
+/// ```
+/// # #[derive(Debug)] struct Example;
+/// # impl voiceport_core::Codec for Example {
+/// #   fn kind(&self) -> voiceport_core::ProviderKind { voiceport_core::ProviderKind::Rounded }
+/// #   fn decode_call_as(&self, op: voiceport_core::Operation, body: &[u8]) -> voiceport_core::Result<voiceport_core::Call> {
+/// #       Err(voiceport_core::Error::decode(self.kind(), op, ".", "example", body)) }
+/// #   fn decode_page(&self, _: &[u8], _: &voiceport_core::CallQuery) -> voiceport_core::Result<voiceport_core::CallPage> { unreachable!() }
+/// #   fn decode_webhook(&self, _: &[u8]) -> voiceport_core::Result<voiceport_core::CallEvent> { unreachable!() }
+/// #   fn detect(&self, _: &[u8]) -> voiceport_core::PayloadKind { voiceport_core::PayloadKind::Call }
+/// # }
+/// use voiceport_core::{Codec, PayloadKind};
+///
+/// fn normalize(codec: &dyn Codec, body: &[u8]) -> voiceport_core::Result<()> {
+///     let what = codec.detect(body);
+///     let decoded = codec.decode(what, body)?;
+///     println!("{what}: {decoded:?}");
+///     Ok(())
+/// }
+/// assert!(normalize(&Example, b"{}").is_err());
+/// ```
+pub trait Codec: Send + Sync + fmt::Debug {
+    /// The vendor whose JSON this is.
+    fn kind(&self) -> ProviderKind;
+
+    /// Decodes a body that holds one call, naming `operation` in errors (a dial or an update
+    /// answers with a call too). The call keeps its exact vendor JSON.
+    fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call>;
+
+    /// Decodes the body of the vendor's get-call endpoint.
+    fn decode_call(&self, body: &[u8]) -> Result<Call> {
+        self.decode_call_as(Operation::GetCall, body)
+    }
+
+    /// Decodes one page of a listing made for `query`: the filters the vendor cannot apply
+    /// are applied here, and the cursor to the next page is derived.
+    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage>;
+
+    /// Decodes a transcript. By default the vendor serves it inside the call.
+    fn decode_transcript(&self, body: &[u8]) -> Result<Transcript> {
+        let call = self.decode_call_as(Operation::GetTranscript, body)?;
+        Ok(call.transcript.unwrap_or_default())
+    }
+
+    /// Decodes a webhook delivery into an event.
+    fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent>;
+
+    /// Decodes the answer to a dial. By default the vendor answers with the new call.
+    fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
+        let call = self.decode_call_as(Operation::Dial, body)?;
+        Ok(DialOutcome {
+            call_id: call.id.clone(),
+            call: Some(call),
+        })
+    }
+
+    /// Checks a bare acknowledgement. By default the vendor sends none.
+    fn decode_ack(&self, body: &[u8]) -> Result<()> {
+        let _ = body;
+        Err(Error::unsupported(
+            self.kind(),
+            Operation::Extension("decode_ack"),
+        ))
+    }
+
+    /// Guesses what `body` is from its shape; [`PayloadKind::Call`] when unsure (the
+    /// decoder then says what is wrong, with its JSON path).
+    fn detect(&self, body: &[u8]) -> PayloadKind;
+
+    /// Decodes `body` as `what` (a page as for an empty query).
+    fn decode(&self, what: PayloadKind, body: &[u8]) -> Result<Decoded> {
+        Ok(match what {
+            PayloadKind::Call => Decoded::Call(Box::new(self.decode_call(body)?)),
+            PayloadKind::Page => Decoded::Page(self.decode_page(body, &CallQuery::default())?),
+            PayloadKind::Transcript => Decoded::Transcript(self.decode_transcript(body)?),
+            PayloadKind::Webhook => Decoded::Event(Box::new(self.decode_webhook(body)?)),
+            PayloadKind::Dial => Decoded::Dial(Box::new(self.decode_dial(body)?)),
+            PayloadKind::Ack => {
+                self.decode_ack(body)?;
+                Decoded::Ack
+            }
+        })
+    }
+}
+
+/// The top level of a JSON body, for [`Codec::detect`]: `None` when it is not JSON.
+pub fn json_shape(body: &[u8]) -> Option<serde_json::Value> {
+    serde_json::from_slice(crate::adapter::strip_bom(body)).ok()
+}

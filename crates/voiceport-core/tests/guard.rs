@@ -1,0 +1,305 @@
+//! The capability guard: a false flag is `Unsupported`, a malformed id is refused, and in
+//! both cases no adapter code runs.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use voiceport_core::adapter::Adapter;
+use voiceport_core::{
+    Call, CallEvent, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec,
+    DialOutcome, DialRequest, Error, Filter, IdFormat, MetadataMode, NoteId, NoteInput, Operation,
+    PayloadKind, ProviderKind, Result, VoiceProvider, VoiceProviderExt, async_trait,
+};
+
+/// A codec that decodes nothing (the guard never gets that far).
+#[derive(Debug)]
+struct NoCodec;
+
+impl Codec for NoCodec {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Rounded
+    }
+    fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
+        Err(Error::decode(self.kind(), operation, ".", "no codec", body))
+    }
+    fn decode_page(&self, body: &[u8], _: &CallQuery) -> Result<CallPage> {
+        Err(Error::decode(
+            self.kind(),
+            Operation::ListCalls,
+            ".",
+            "no codec",
+            body,
+        ))
+    }
+    fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
+        Err(Error::decode(
+            self.kind(),
+            Operation::ParseWebhook,
+            ".",
+            "no codec",
+            body,
+        ))
+    }
+    fn detect(&self, _: &[u8]) -> PayloadKind {
+        PayloadKind::Call
+    }
+}
+
+/// Counts every call into adapter code; answers with a live call.
+#[derive(Debug)]
+struct Counting {
+    caps: Capabilities,
+    ran: AtomicUsize,
+    last_page_size: AtomicUsize,
+}
+
+impl Counting {
+    fn new(caps: Capabilities) -> Self {
+        Counting {
+            caps,
+            ran: AtomicUsize::new(0),
+            last_page_size: AtomicUsize::new(0),
+        }
+    }
+    fn ran(&self) -> usize {
+        self.ran.load(Ordering::SeqCst)
+    }
+    fn live_call(&self, id: &CallId) -> Call {
+        self.ran.fetch_add(1, Ordering::SeqCst);
+        let mut call = Call::new(id.clone(), ProviderKind::Rounded);
+        call.status = CallStatus::InProgress;
+        call
+    }
+}
+
+#[async_trait]
+impl Adapter for Counting {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Rounded
+    }
+    fn capabilities(&self) -> Capabilities {
+        self.caps
+    }
+    fn codec(&self) -> &'static dyn Codec {
+        &NoCodec
+    }
+    fn call_id_format(&self) -> IdFormat {
+        IdFormat::Uuid
+    }
+    async fn get_call(&self, id: &CallId) -> Result<Call> {
+        Ok(self.live_call(id))
+    }
+    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+        self.ran.fetch_add(1, Ordering::SeqCst);
+        let size = query.page_size.unwrap_or(0) as usize;
+        self.last_page_size.store(size, Ordering::SeqCst);
+        Ok(CallPage {
+            calls: Vec::new(),
+            next: None,
+            total: None,
+        })
+    }
+    async fn dial(&self, _: &DialRequest) -> Result<DialOutcome> {
+        let call = self.live_call(&CallId::new(ID));
+        Ok(DialOutcome {
+            call_id: call.id.clone(),
+            call: Some(call),
+        })
+    }
+    async fn update_call(&self, id: &CallId, _: &CallUpdate) -> Result<Call> {
+        Ok(self.live_call(id))
+    }
+}
+
+const ID: &str = "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3";
+
+fn everything() -> Capabilities {
+    Capabilities {
+        get_call: true,
+        list_calls: true,
+        dial: true,
+        update_metadata_merge: true,
+        max_page_size: 50,
+        default_page_size: 20,
+        ..Capabilities::default()
+    }
+}
+
+fn unsupported(result: Result<impl std::fmt::Debug>, operation: Operation) {
+    match result {
+        Err(Error::Unsupported { operation: op, .. }) => assert_eq!(op, operation),
+        other => panic!("expected Unsupported {operation}: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn false_flags_are_unsupported_before_adapter_code() {
+    let adapter = Counting::new(Capabilities::default());
+    let provider: &dyn VoiceProvider = &adapter;
+    let id = CallId::new(ID);
+    let note = NoteId::new("n1");
+    unsupported(provider.get_call(&id).await, Operation::GetCall);
+    unsupported(
+        provider.list_calls(&CallQuery::default()).await,
+        Operation::ListCalls,
+    );
+    unsupported(provider.dial(&DialRequest::to("+1")).await, Operation::Dial);
+    let rename = CallUpdate {
+        name: Some("x".into()),
+        ..Default::default()
+    };
+    unsupported(
+        provider.update_call(&id, &rename).await,
+        Operation::UpdateCall,
+    );
+    unsupported(provider.transcript(&id).await, Operation::GetTranscript);
+    unsupported(provider.recording(&id).await, Operation::GetRecording);
+    unsupported(provider.end_call(&id).await, Operation::EndCall);
+    unsupported(provider.cancel_call(&id).await, Operation::CancelCall);
+    unsupported(provider.delete_call(&id).await, Operation::DeleteCall);
+    unsupported(
+        provider.add_note(&id, &NoteInput::new("x")).await,
+        Operation::AddNote,
+    );
+    unsupported(
+        provider.update_note(&id, &note, &NoteInput::new("x")).await,
+        Operation::UpdateNote,
+    );
+    unsupported(
+        provider.delete_note(&id, &note).await,
+        Operation::DeleteNote,
+    );
+    unsupported(provider.parse_webhook(b"{}"), Operation::ParseWebhook);
+    assert_eq!(adapter.ran(), 0);
+}
+
+#[tokio::test]
+async fn request_parts_are_checked_against_their_flags() {
+    let adapter = Counting::new(everything());
+    let provider: &dyn VoiceProvider = &adapter;
+    let id = CallId::new(ID);
+
+    let tagged = CallQuery {
+        tags: vec!["vip".into()],
+        ..Default::default()
+    };
+    unsupported(
+        provider.list_calls(&tagged).await,
+        Operation::ListFilter(Filter::Tags),
+    );
+
+    let scheduled = DialRequest {
+        scheduled_for: Some("2026-12-01T10:00:00Z".parse().unwrap()),
+        ..DialRequest::to("+14155550100")
+    };
+    let err = provider.dial(&scheduled).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "rounded does not support dial (`scheduled_for`)"
+    );
+
+    let rename = CallUpdate {
+        name: Some("x".into()),
+        ..Default::default()
+    };
+    unsupported(
+        provider.update_call(&id, &rename).await,
+        Operation::UpdateField("name"),
+    );
+    let replace = CallUpdate {
+        metadata: Some(Default::default()),
+        metadata_mode: MetadataMode::Replace,
+        ..Default::default()
+    };
+    unsupported(
+        provider.update_call(&id, &replace).await,
+        Operation::UpdateField("metadata (replace)"),
+    );
+    let nothing = provider
+        .update_call(&id, &CallUpdate::default())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(nothing, Error::InvalidRequest { status: None, .. }),
+        "{nothing:?}"
+    );
+    let no_number = provider.dial(&DialRequest::to(" ")).await.unwrap_err();
+    assert!(
+        matches!(no_number, Error::InvalidRequest { status: None, .. }),
+        "{no_number:?}"
+    );
+    assert_eq!(adapter.ran(), 0);
+
+    // What is supported reaches the adapter.
+    let merge = CallUpdate {
+        metadata: Some(Default::default()),
+        ..Default::default()
+    };
+    provider.update_call(&id, &merge).await.unwrap();
+    provider
+        .dial(&DialRequest::to("+14155550100"))
+        .await
+        .unwrap();
+    assert_eq!(adapter.ran(), 2);
+}
+
+#[tokio::test]
+async fn ids_are_checked_and_page_sizes_bounded() {
+    let adapter = Counting::new(everything());
+    let provider: &dyn VoiceProvider = &adapter;
+    for bad in [
+        "",
+        ".",
+        "..",
+        "not-a-uuid",
+        "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c\n",
+    ] {
+        let err = provider.get_call(&CallId::new(bad)).await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { status: None, .. }),
+            "{bad:?}: {err:?}"
+        );
+    }
+    assert_eq!(adapter.ran(), 0);
+    for (asked, sent) in [(None, 20), (Some(0), 1), (Some(7), 7), (Some(5000), 50)] {
+        let query = CallQuery {
+            page_size: asked,
+            ..Default::default()
+        };
+        provider.list_calls(&query).await.unwrap();
+        assert_eq!(
+            adapter.last_page_size.load(Ordering::SeqCst),
+            sent,
+            "{asked:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn extension_reaches_the_concrete_type_and_waiting_gives_up_with_its_own_error() {
+    let provider: std::sync::Arc<dyn VoiceProvider> =
+        std::sync::Arc::new(Counting::new(everything()));
+    assert!(provider.extension::<Counting>().is_some());
+    assert!(provider.extension::<String>().is_none());
+    let err = provider
+        .wait_until_ended(
+            &CallId::new(ID),
+            Duration::from_millis(5),
+            Duration::from_millis(20),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        Error::WaitTimedOut {
+            last_status,
+            call_id,
+            ..
+        } => {
+            assert_eq!(*last_status, CallStatus::InProgress);
+            assert_eq!(call_id.as_str(), ID);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!err.is_retryable());
+    assert!(err.to_string().contains("still in_progress"), "{err}");
+}
