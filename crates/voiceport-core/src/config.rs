@@ -299,6 +299,14 @@ impl ProviderConfig {
         )
     }
 
+    /// Checks a second base URL of the same vendor (https, or http to loopback unless
+    /// insecure HTTP is allowed), for requests sent with
+    /// [`Request::with_base`](crate::http::Request::with_base) over the one connection
+    /// pool. `field` names the option it came from, in errors.
+    pub fn second_base_url(&self, raw: &str, field: &str) -> Result<url::Url> {
+        crate::http::parse_base_url(raw, self.allow_insecure_http, &self.field(field))
+    }
+
     /// Reads the vendor options into the adapter's own type; errors name the option
     /// (`providers.sales.options.number_id`).
     pub fn options<T: DeserializeOwned>(&self) -> Result<T> {

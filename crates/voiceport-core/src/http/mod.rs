@@ -23,6 +23,7 @@ use url::Url;
 
 pub use auth::{Auth, AuthStyle};
 pub use decode::{decode_json, decode_raw, excerpt};
+pub(crate) use endpoint::parse_base_url;
 pub use retry::{RetryMode, RetryPolicy};
 
 use crate::{Error, Operation, ProviderKind, Result};
