@@ -39,6 +39,8 @@
 pub mod adapter;
 mod codec;
 mod config;
+#[cfg(feature = "conformance")]
+pub mod conformance;
 mod error;
 mod event;
 pub mod http;

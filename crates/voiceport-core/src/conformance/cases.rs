@@ -1,0 +1,814 @@
+//! The cases. Each returns `Ok(outcome)` or `Err(why it failed)`; none panics.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fmt::Debug;
+
+use chrono::{TimeDelta, Utc};
+use futures::{StreamExt, TryStreamExt};
+use serde_json::json;
+
+use super::{Environment, Outcome, Report};
+use crate::{
+    Analysis, Call, CallId, CallKind, CallQuery, CallStatus, CallUpdate, Capabilities, DialRequest,
+    Direction, Error, Filter, MetadataMode, NoteInput, ProviderKind, Result, SortOrder,
+    VoiceProvider, VoiceProviderExt,
+};
+
+type Check = std::result::Result<Outcome, String>;
+
+/// Fails the case with a message unless `cond` holds.
+macro_rules! ensure {
+    ($cond:expr, $($why:tt)+) => {
+        if !$cond {
+            return Err(format!($($why)+));
+        }
+    };
+}
+
+/// `Unsupported` is the right answer; anything else fails the case.
+fn unsupported<T: Debug>(result: Result<T>) -> Check {
+    match result {
+        Err(Error::Unsupported { .. }) => Ok(Outcome::Unsupported),
+        Ok(_) => Err("declared unsupported, but it succeeded".into()),
+        Err(other) => Err(format!("declared unsupported, but got: {other}")),
+    }
+}
+
+fn not_run(why: &str) -> Check {
+    Ok(Outcome::NotRun(why.to_owned()))
+}
+
+fn failed(operation: &str, error: Error) -> String {
+    format!("{operation}: {error}")
+}
+
+/// An id shaped like `like` that no call has.
+fn missing_id(like: &CallId) -> CallId {
+    let id: String = like
+        .as_str()
+        .chars()
+        .map(|c| if c.is_ascii_hexdigit() { '0' } else { c })
+        .collect();
+    CallId::new(id)
+}
+
+pub(super) struct Suite<'a> {
+    provider: &'a dyn VoiceProvider,
+    env: &'a dyn Environment,
+    kind: ProviderKind,
+    caps: Capabilities,
+    report: Report,
+    /// The first page of the listing (up to 100 calls).
+    sample: Vec<Call>,
+    /// A call that ended normally: the one dialed here, else a completed one listed.
+    ended: Option<Call>,
+    /// Whether `ended` was dialed here (so it is known to hold a conversation).
+    dialed_here: bool,
+    /// A scheduled call dialed here, for the cancel case.
+    scheduled: Option<CallId>,
+}
+
+impl<'a> Suite<'a> {
+    pub(super) fn new(provider: &'a dyn VoiceProvider, env: &'a dyn Environment) -> Self {
+        Suite {
+            provider,
+            env,
+            kind: provider.kind(),
+            caps: provider.capabilities(),
+            report: Report {
+                provider: provider.kind().to_string(),
+                cases: Vec::new(),
+            },
+            sample: Vec::new(),
+            ended: None,
+            dialed_here: false,
+            scheduled: None,
+        }
+    }
+
+    fn record(&mut self, case: &str, check: Check) {
+        let outcome = check.unwrap_or_else(Outcome::Failed);
+        self.report.record(case, outcome);
+    }
+
+    /// Any call id of this provider's shape (for cases the guard must refuse).
+    fn some_id(&self) -> CallId {
+        self.sample
+            .first()
+            .map(|c| c.id.clone())
+            .unwrap_or_else(|| CallId::new("00000000-0000-0000-0000-000000000000"))
+    }
+
+    fn seeded(&self) -> bool {
+        self.env.expected_calls(self.kind).is_some()
+    }
+
+    pub(super) async fn run(mut self) -> Report {
+        if self.caps.list_calls {
+            let query = CallQuery {
+                page_size: Some(100),
+                ..CallQuery::default()
+            };
+            if let Ok(page) = self.provider.list_calls(&query).await {
+                self.sample = page.calls;
+            }
+        }
+        let check = self.get_call().await;
+        self.record("get_call", check);
+        let check = self.missing_call().await;
+        self.record("get_call of a missing id is NotFound", check);
+        for filter in Filter::ALL {
+            let check = self.filter(filter).await;
+            self.record(&format!("list_calls filter {filter}"), check);
+        }
+        let check = self.walk().await;
+        self.record("stream every page", check);
+        let check = self.dial().await;
+        self.record("dial, then wait for the end", check);
+        let check = self.dial_busy().await;
+        self.record("dial a busy line", check);
+        let check = self.dial_scheduled().await;
+        self.record("dial scheduled", check);
+        if self.ended.is_none() {
+            self.ended = self.completed_from_sample().await;
+        }
+        let check = self.transcript().await;
+        self.record("transcript", check);
+        let check = self.inline_transcript().await;
+        self.record("inline transcript", check);
+        let check = self.recording().await;
+        self.record("recording", check);
+        let check = self.cost();
+        self.record("cost", check);
+        let check = self.analysis();
+        self.record("analysis", check);
+        let check = self.update_name().await;
+        self.record("update name", check);
+        let check = self.update_metadata(MetadataMode::Merge).await;
+        self.record("update metadata (merge)", check);
+        let check = self.update_metadata(MetadataMode::Replace).await;
+        self.record("update metadata (replace)", check);
+        let check = self.notes().await;
+        self.record("notes: add, update, delete", check);
+        let check = self.end_call().await;
+        self.record("end a live call", check);
+        let check = self.cancel_call().await;
+        self.record("cancel a scheduled call", check);
+        let check = self.delete_call().await;
+        self.record("delete a call", check);
+        let check = self.webhooks();
+        self.record("webhooks", check);
+        self.report
+    }
+
+    async fn get_call(&self) -> Check {
+        if !self.caps.get_call {
+            return unsupported(self.provider.get_call(&self.some_id()).await);
+        }
+        let Some(first) = self.sample.first() else {
+            return not_run("the listing returned no call to fetch");
+        };
+        let fetched = self
+            .provider
+            .get_call(&first.id)
+            .await
+            .map_err(|e| failed("get_call", e))?;
+        ensure!(
+            fetched.id == first.id,
+            "asked for {}, got {}",
+            first.id,
+            fetched.id
+        );
+        ensure!(
+            fetched.provider == self.kind,
+            "the call says it is from {}",
+            fetched.provider
+        );
+        ensure!(
+            fetched.vendor_payload().is_some(),
+            "the vendor payload was lost"
+        );
+        Ok(Outcome::Passed)
+    }
+
+    async fn missing_call(&self) -> Check {
+        if !self.caps.get_call {
+            return unsupported(self.provider.get_call(&self.some_id()).await);
+        }
+        let Some(first) = self.sample.first() else {
+            return not_run("no call id to derive a missing one from");
+        };
+        match self.provider.get_call(&missing_id(&first.id)).await {
+            Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
+            other => Err(format!("expected NotFound, got {:?}", other.map(|c| c.id))),
+        }
+    }
+
+    /// A query using `filter` with a value taken from the sample (`None`: nothing to use).
+    fn filter_query(&self, filter: Filter) -> Option<CallQuery> {
+        let find = |pick: &dyn Fn(&Call) -> Option<CallQuery>| self.sample.iter().find_map(pick);
+        let mut query = match filter {
+            Filter::Direction => Some(CallQuery {
+                direction: Some(
+                    self.sample
+                        .iter()
+                        .find_map(|c| c.direction)
+                        .unwrap_or(Direction::Outbound),
+                ),
+                ..Default::default()
+            }),
+            Filter::Kind => Some(CallQuery {
+                kind: Some(CallKind::Phone),
+                ..Default::default()
+            }),
+            Filter::Statuses => Some(CallQuery {
+                statuses: vec![CallStatus::Completed, CallStatus::NoAnswer],
+                ..Default::default()
+            }),
+            Filter::TimeRange => find(&|c| {
+                let at = c.created_at?;
+                Some(CallQuery {
+                    since: Some(at - TimeDelta::hours(1)),
+                    until: Some(at + TimeDelta::hours(1)),
+                    ..Default::default()
+                })
+            }),
+            Filter::Agent => find(&|c| {
+                Some(CallQuery {
+                    agent_id: Some(c.agent.as_ref()?.id.clone()?),
+                    ..Default::default()
+                })
+            }),
+            Filter::Campaign => find(&|c| {
+                Some(CallQuery {
+                    campaign_id: Some(c.campaign_id.clone()?),
+                    ..Default::default()
+                })
+            }),
+            Filter::Tags => find(&|c| {
+                Some(CallQuery {
+                    tags: vec![c.tags.first()?.clone()],
+                    ..Default::default()
+                })
+            }),
+            Filter::Search | Filter::ToNumber => find(&|c| {
+                let to = c.to.clone()?;
+                Some(match filter {
+                    Filter::Search => CallQuery {
+                        search: Some(to),
+                        ..Default::default()
+                    },
+                    _ => CallQuery {
+                        to_number: Some(to),
+                        ..Default::default()
+                    },
+                })
+            }),
+            Filter::FromNumber => find(&|c| {
+                Some(CallQuery {
+                    from_number: Some(c.from.clone()?),
+                    ..Default::default()
+                })
+            }),
+            Filter::Sort => Some(CallQuery {
+                sort: Some(SortOrder::Ascending),
+                ..Default::default()
+            }),
+            // A filter added later: no value to try yet.
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }?;
+        query.page_size = Some(100);
+        Some(query)
+    }
+
+    async fn filter(&self, filter: Filter) -> Check {
+        let Some(query) = self.filter_query(filter) else {
+            if !self.caps.supports_filter(filter) {
+                // Any value: the guard refuses the filter before it is sent.
+                let query = CallQuery {
+                    campaign_id: Some("x".into()),
+                    tags: vec!["x".into()],
+                    agent_id: Some("x".into()),
+                    from_number: Some("+1".into()),
+                    to_number: Some("+1".into()),
+                    search: Some("x".into()),
+                    since: Some(Utc::now()),
+                    ..Default::default()
+                };
+                return unsupported(self.provider.list_calls(&query).await);
+            }
+            return if self.seeded() {
+                Err(format!("no call in the seeded sample has a {filter} value"))
+            } else {
+                not_run("no listed call has a value to filter on")
+            };
+        };
+        if !self.caps.supports_filter(filter) {
+            return unsupported(self.provider.list_calls(&query).await);
+        }
+        let page = self
+            .provider
+            .list_calls(&query)
+            .await
+            .map_err(|e| failed("list_calls", e))?;
+        for call in &page.calls {
+            ensure!(query.matches(call), "{} does not match the filter", call.id);
+        }
+        ensure!(
+            !self.seeded() || !page.calls.is_empty(),
+            "no call matched, though the seeded data holds some"
+        );
+        if filter == Filter::Sort {
+            let times: Vec<_> = page.calls.iter().filter_map(|c| c.created_at).collect();
+            ensure!(times.windows(2).all(|w| w[0] <= w[1]), "not oldest first");
+        }
+        Ok(Outcome::Passed)
+    }
+
+    async fn walk(&self) -> Check {
+        if !self.caps.list_calls {
+            return unsupported(self.provider.list_calls(&CallQuery::default()).await);
+        }
+        let query = CallQuery {
+            page_size: Some(self.caps.max_page_size.clamp(1, 37)),
+            ..CallQuery::default()
+        };
+        let expected = self.env.expected_calls(self.kind);
+        // On an account of unknown size, a few pages prove the cursor works.
+        let pages = expected.map_or(5, |n| n / 37 + 2);
+        let calls: Vec<Call> = self
+            .provider
+            .pages(query)
+            .take(pages)
+            .map_ok(|page| futures::stream::iter(page.calls.into_iter().map(Ok)))
+            .try_flatten()
+            .try_collect()
+            .await
+            .map_err(|e| failed("list_calls", e))?;
+        let ids: HashSet<&CallId> = calls.iter().map(|c| &c.id).collect();
+        ensure!(ids.len() == calls.len(), "a call came twice");
+        if let Some(expected) = expected {
+            ensure!(
+                calls.len() == expected,
+                "saw {} calls of {expected}",
+                calls.len()
+            );
+        }
+        Ok(Outcome::Passed)
+    }
+
+    fn dial_request(&self, to: String) -> DialRequest {
+        let mut request = DialRequest::to(to);
+        request.variables.insert("first_name".into(), json!("Ada"));
+        request
+    }
+
+    async fn dial_and_wait(&self, to: String) -> std::result::Result<Call, String> {
+        let before = self.env.dials_received(self.kind);
+        let outcome = self
+            .provider
+            .dial(&self.dial_request(to))
+            .await
+            .map_err(|e| failed("dial", e))?;
+        if let (Some(before), Some(after)) = (before, self.env.dials_received(self.kind)) {
+            ensure!(
+                after == before + 1,
+                "one dial made {} calls",
+                after - before
+            );
+        }
+        let (deadline, poll) = self.env.call_deadline();
+        self.provider
+            .wait_until_ended(&outcome.call_id, poll, deadline)
+            .await
+            .map_err(|e| failed("wait_until_ended", e))
+    }
+
+    async fn dial(&mut self) -> Check {
+        if !self.caps.dial {
+            return unsupported(self.provider.dial(&DialRequest::to("+14155550100")).await);
+        }
+        let Some(number) = self.env.dial_number() else {
+            return not_run("no number to dial (voiceport check --dial +E164)");
+        };
+        let call = self.dial_and_wait(number).await?;
+        ensure!(
+            call.status == CallStatus::Completed,
+            "ended {} ({:?})",
+            call.status,
+            call.vendor_status
+        );
+        ensure!(call.duration_secs.is_some_and(|d| d > 0.0), "no duration");
+        self.ended = Some(call);
+        self.dialed_here = true;
+        Ok(Outcome::Passed)
+    }
+
+    async fn dial_busy(&self) -> Check {
+        if !self.caps.dial {
+            return unsupported(self.provider.dial(&DialRequest::to("+14155550100")).await);
+        }
+        let Some(number) = self.env.busy_number() else {
+            return not_run("no number known to be busy");
+        };
+        let call = self.dial_and_wait(number).await?;
+        ensure!(
+            call.status == CallStatus::Busy,
+            "ended {} ({:?})",
+            call.status,
+            call.vendor_status
+        );
+        Ok(Outcome::Passed)
+    }
+
+    async fn dial_scheduled(&mut self) -> Check {
+        let later = Utc::now() + TimeDelta::hours(2);
+        if !(self.caps.dial && self.caps.dial_scheduled) {
+            let request = DialRequest {
+                scheduled_for: Some(later),
+                ..DialRequest::to("+14155550100")
+            };
+            return unsupported(self.provider.dial(&request).await);
+        }
+        let Some(number) = self.env.dial_number() else {
+            return not_run("no number to dial");
+        };
+        if !self.caps.cancel_call && !self.env.may_leave_scheduled_calls() {
+            return not_run("a scheduled call could not be canceled afterwards");
+        }
+        let request = DialRequest {
+            scheduled_for: Some(later),
+            ..self.dial_request(number)
+        };
+        let outcome = self
+            .provider
+            .dial(&request)
+            .await
+            .map_err(|e| failed("dial", e))?;
+        let call = self
+            .provider
+            .get_call(&outcome.call_id)
+            .await
+            .map_err(|e| failed("get_call", e))?;
+        self.scheduled = Some(outcome.call_id);
+        ensure!(
+            call.status == CallStatus::Scheduled,
+            "the call is {}",
+            call.status
+        );
+        Ok(Outcome::Passed)
+    }
+
+    /// A completed call from the sample, fetched in full.
+    async fn completed_from_sample(&self) -> Option<Call> {
+        let listed = self
+            .sample
+            .iter()
+            .find(|c| c.status == CallStatus::Completed)?;
+        self.provider.get_call(&listed.id).await.ok()
+    }
+
+    async fn transcript(&self) -> Check {
+        if !self.caps.transcript {
+            return unsupported(self.provider.transcript(&self.some_id()).await);
+        }
+        let Some(call) = &self.ended else {
+            return not_run("no completed call to read");
+        };
+        let transcript = self
+            .provider
+            .transcript(&call.id)
+            .await
+            .map_err(|e| failed("transcript", e))?;
+        ensure!(
+            !self.dialed_here || !transcript.utterances.is_empty(),
+            "the call dialed here has an empty transcript"
+        );
+        let offsets: Vec<f64> = transcript
+            .utterances
+            .iter()
+            .filter_map(|u| u.start_secs)
+            .collect();
+        ensure!(
+            offsets.windows(2).all(|w| w[0] <= w[1]),
+            "utterances out of order"
+        );
+        Ok(Outcome::Passed)
+    }
+
+    async fn inline_transcript(&self) -> Check {
+        let Some(call) = &self.ended else {
+            return not_run("no completed call to read");
+        };
+        let inline = call.transcript.as_ref().is_some_and(|t| !t.is_empty());
+        if self.caps.inline_transcript {
+            ensure!(
+                inline || !self.dialed_here,
+                "get_call carries no transcript"
+            );
+            Ok(Outcome::Passed)
+        } else {
+            ensure!(
+                !inline,
+                "declared not inline, but get_call carries a transcript"
+            );
+            Ok(Outcome::Unsupported)
+        }
+    }
+
+    async fn recording(&self) -> Check {
+        if !self.caps.recording {
+            return unsupported(self.provider.recording(&self.some_id()).await);
+        }
+        let Some(call) = &self.ended else {
+            return not_run("no completed call to read");
+        };
+        let recording = self
+            .provider
+            .recording(&call.id)
+            .await
+            .map_err(|e| failed("recording", e))?;
+        let url = recording.and_then(|r| r.mono_url.or(r.stereo_url));
+        ensure!(
+            url.as_deref().is_none_or(|u| u.starts_with("https://")),
+            "the recording URL is not https: {url:?}"
+        );
+        ensure!(
+            url.is_some() || !self.dialed_here,
+            "the call dialed here has no recording"
+        );
+        Ok(Outcome::Passed)
+    }
+
+    /// A flag about what calls carry: `true` and the ended call (if dialed here) has it;
+    /// `false` and no call read has it.
+    fn carried(&self, supported: bool, has: impl Fn(&Call) -> bool, what: &str) -> Check {
+        let mut read = self.sample.iter().chain(self.ended.as_ref());
+        if supported {
+            let ended = self.ended.as_ref().filter(|_| self.dialed_here);
+            ensure!(
+                ended.is_none_or(&has),
+                "the call dialed here carries no {what}"
+            );
+            if ended.is_none() && !read.any(&has) {
+                return not_run(&format!("no call read carries {what}"));
+            }
+            Ok(Outcome::Passed)
+        } else {
+            ensure!(!read.any(has), "declared absent, but a call carries {what}");
+            Ok(Outcome::Unsupported)
+        }
+    }
+
+    fn cost(&self) -> Check {
+        self.carried(self.caps.cost, |c| c.cost.is_some(), "cost")
+    }
+
+    fn analysis(&self) -> Check {
+        let has = |c: &Call| c.analysis != Analysis::default();
+        self.carried(self.caps.analysis, has, "analysis")
+    }
+
+    /// The call the write cases change.
+    fn writable(&self) -> std::result::Result<CallId, Check> {
+        if !self.env.allow_writes() {
+            return Err(not_run("read-only run"));
+        }
+        self.ended
+            .as_ref()
+            .or(self.sample.first())
+            .map(|c| c.id.clone())
+            .ok_or_else(|| not_run("no call to change"))
+    }
+
+    async fn update_name(&self) -> Check {
+        let update = CallUpdate {
+            name: Some("Renewal follow-up".into()),
+            ..CallUpdate::default()
+        };
+        if !self.caps.update_name {
+            return unsupported(self.provider.update_call(&self.some_id(), &update).await);
+        }
+        let id = match self.writable() {
+            Ok(id) => id,
+            Err(check) => return check,
+        };
+        let call = self
+            .provider
+            .update_call(&id, &update)
+            .await
+            .map_err(|e| failed("update_call", e))?;
+        ensure!(
+            call.name.as_deref() == Some("Renewal follow-up"),
+            "name is {:?}",
+            call.name
+        );
+        Ok(Outcome::Passed)
+    }
+
+    async fn update_metadata(&self, mode: MetadataMode) -> Check {
+        let update = |pairs: &[(&str, serde_json::Value)]| CallUpdate {
+            metadata: Some(
+                pairs
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect::<BTreeMap<_, _>>(),
+            ),
+            metadata_mode: mode,
+            ..CallUpdate::default()
+        };
+        let supported = match mode {
+            MetadataMode::Merge => self.caps.update_metadata_merge,
+            MetadataMode::Replace => self.caps.update_metadata_replace,
+        };
+        if !supported {
+            let first = update(&[("a", json!(1))]);
+            return unsupported(self.provider.update_call(&self.some_id(), &first).await);
+        }
+        let id = match self.writable() {
+            Ok(id) => id,
+            Err(check) => return check,
+        };
+        let send = |u: CallUpdate| {
+            let id = id.clone();
+            async move { self.provider.update_call(&id, &u).await }
+        };
+        let fail = |e| failed("update_call", e);
+        match mode {
+            MetadataMode::Merge => {
+                send(update(&[("a", json!(1)), ("b", json!(2))]))
+                    .await
+                    .map_err(fail)?;
+                let call = send(update(&[("b", json!(3))])).await.map_err(fail)?;
+                ensure!(
+                    call.metadata.get("a") == Some(&json!(1))
+                        && call.metadata.get("b") == Some(&json!(3)),
+                    "merged metadata is {:?}",
+                    call.metadata
+                );
+            }
+            MetadataMode::Replace => {
+                let call = send(update(&[("z", json!(true))])).await.map_err(fail)?;
+                ensure!(
+                    call.metadata.len() == 1 && call.metadata.get("z") == Some(&json!(true)),
+                    "replaced metadata is {:?}",
+                    call.metadata
+                );
+            }
+        }
+        Ok(Outcome::Passed)
+    }
+
+    async fn notes(&self) -> Check {
+        if !self.caps.notes {
+            let note = NoteInput::new("hello");
+            return unsupported(self.provider.add_note(&self.some_id(), &note).await);
+        }
+        let id = match self.writable() {
+            Ok(id) => id,
+            Err(check) => return check,
+        };
+        let fail = |e| failed("notes", e);
+        let call = self
+            .provider
+            .add_note(&id, &NoteInput::new("Asked for a callback"))
+            .await
+            .map_err(fail)?;
+        let Some(note) = call
+            .notes
+            .iter()
+            .find(|n| n.content == "Asked for a callback")
+        else {
+            return Err("the added note is not on the call".into());
+        };
+        let note_id = note.id.clone();
+        let edited = NoteInput {
+            content: "Callback on Friday".into(),
+            flagged: true,
+        };
+        let call = self
+            .provider
+            .update_note(&id, &note_id, &edited)
+            .await
+            .map_err(fail)?;
+        ensure!(
+            call.notes
+                .iter()
+                .any(|n| n.id == note_id && n.content == "Callback on Friday" && n.flagged),
+            "the note was not updated"
+        );
+        let call = self
+            .provider
+            .delete_note(&id, &note_id)
+            .await
+            .map_err(fail)?;
+        ensure!(
+            call.notes.iter().all(|n| n.id != note_id),
+            "the note is still there"
+        );
+        let persisted = self.provider.get_call(&id).await.map_err(fail)?;
+        ensure!(
+            persisted.notes.iter().all(|n| n.id != note_id),
+            "the deleted note came back"
+        );
+        Ok(Outcome::Passed)
+    }
+
+    async fn end_call(&self) -> Check {
+        if !self.caps.end_call {
+            return unsupported(self.provider.end_call(&self.some_id()).await);
+        }
+        if !self.env.allow_writes() {
+            return not_run("read-only run");
+        }
+        let Some(number) = self.env.dial_number().filter(|_| self.caps.dial) else {
+            return not_run("no live call to end (nothing dialed)");
+        };
+        let fail = |e| failed("end_call", e);
+        let dialed = self
+            .provider
+            .dial(&self.dial_request(number))
+            .await
+            .map_err(fail)?;
+        self.provider
+            .end_call(&dialed.call_id)
+            .await
+            .map_err(fail)?;
+        let call = self
+            .provider
+            .get_call(&dialed.call_id)
+            .await
+            .map_err(fail)?;
+        ensure!(
+            call.status.is_terminal(),
+            "still {} after end_call",
+            call.status
+        );
+        Ok(Outcome::Passed)
+    }
+
+    async fn cancel_call(&self) -> Check {
+        if !self.caps.cancel_call {
+            return unsupported(self.provider.cancel_call(&self.some_id()).await);
+        }
+        let Some(id) = &self.scheduled else {
+            return not_run("no scheduled call to cancel");
+        };
+        let fail = |e| failed("cancel_call", e);
+        self.provider.cancel_call(id).await.map_err(fail)?;
+        let call = self.provider.get_call(id).await.map_err(fail)?;
+        ensure!(
+            call.status == CallStatus::Canceled,
+            "the call is {}",
+            call.status
+        );
+        Ok(Outcome::Passed)
+    }
+
+    async fn delete_call(&self) -> Check {
+        if !self.caps.delete_call {
+            return unsupported(self.provider.delete_call(&self.some_id()).await);
+        }
+        if !self.env.allow_writes() {
+            return not_run("read-only run");
+        }
+        let Some(victim) = self.sample.first() else {
+            return not_run("no call to delete");
+        };
+        self.provider
+            .delete_call(&victim.id)
+            .await
+            .map_err(|e| failed("delete_call", e))?;
+        match self.provider.get_call(&victim.id).await {
+            Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
+            other => Err(format!(
+                "after delete, get_call gave {:?}",
+                other.map(|c| c.id)
+            )),
+        }
+    }
+
+    fn webhooks(&self) -> Check {
+        if !self.caps.webhooks {
+            return unsupported(self.provider.parse_webhook(b"{}"));
+        }
+        let Some(call) = &self.ended else {
+            return not_run("no completed call to build a delivery about");
+        };
+        let Some(body) = self.env.webhook_delivery(self.kind, call.id.as_str()) else {
+            return not_run("no sample delivery for this account");
+        };
+        let event = self
+            .provider
+            .parse_webhook(&body)
+            .map_err(|e| failed("parse_webhook", e))?;
+        ensure!(
+            event.call_id() == Some(&call.id),
+            "the event is about {:?}, not {}",
+            event.call_id(),
+            call.id
+        );
+        Ok(Outcome::Passed)
+    }
+}
