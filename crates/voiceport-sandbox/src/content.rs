@@ -148,14 +148,15 @@ pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
                 who: Who::ToolCall,
                 text: script.tool_args.to_owned(),
                 start: round(at),
-                end: round(at + 0.1),
+                end: round(at + slot * 0.1),
                 tool: Some((script.tool, tool_id.clone())),
             });
             lines.push(Line {
                 who: Who::ToolResult,
                 text: script.tool_result.to_owned(),
-                start: round(at + 0.4),
-                end: round(at + 0.5),
+                // Within the two slots the tool takes, however short the call.
+                start: round(at + slot * 0.4),
+                end: round(at + slot * 0.5),
                 tool: Some((script.tool, tool_id.clone())),
             });
             at += slot * 2.0;
@@ -235,5 +236,20 @@ mod tests {
         assert_eq!(a.lines.len(), b.lines.len());
         assert!(a.lines.windows(2).all(|w| w[0].start <= w[1].start));
         assert!(a.lines.last().is_some_and(|l| l.end <= 90.0 + 1.0));
+    }
+
+    #[test]
+    fn short_calls_stay_ordered_with_a_tool_call() {
+        // A dialed sandbox call may talk for 60 ms; the tool's two lines must still fit
+        // in their slots.
+        for seed in 0..64 {
+            for talk in [0.06, 1.0, 5.0] {
+                let c = conversation(seed, talk);
+                assert!(
+                    c.lines.windows(2).all(|w| w[0].start <= w[1].start),
+                    "seed {seed}, talk {talk}"
+                );
+            }
+        }
     }
 }
