@@ -31,30 +31,25 @@ static ALLOC: peak_alloc::PeakAlloc = peak_alloc::PeakAlloc::new();
 const GETS: usize = 10_000;
 const IN_FLIGHT: usize = 64;
 
-/// One vendor's list decoder, returning how many calls it produced.
-type DecodePage = fn(&[u8], &CallQuery) -> usize;
+/// How many calls `kind`'s codec decodes from a list body.
+fn decode_page(kind: ProviderKind, bytes: &[u8], query: &CallQuery) -> usize {
+    voiceport::codec(kind)
+        .and_then(|codec| codec.decode_page(bytes, query))
+        .map(|page| page.calls.len())
+        .unwrap_or(0)
+}
 
 fn normalize(c: &mut Criterion) {
     let query = CallQuery::default();
-    let pages: [(&str, Vec<u8>, DecodePage); 3] = [
-        ("happyrobot", payloads::happyrobot_page(2_000), |b, q| {
-            voiceport::happyrobot::decode_page(b, q)
-                .map(|p| p.calls.len())
-                .unwrap_or(0)
-        }),
-        ("voicebot", payloads::voicebot_page(1_000), |b, q| {
-            voiceport::voicebot::decode_page(b, q)
-                .map(|p| p.calls.len())
-                .unwrap_or(0)
-        }),
-        ("rounded", payloads::rounded_page(1_000), |b, q| {
-            voiceport::rounded::decode_page(b, q)
-                .map(|p| p.calls.len())
-                .unwrap_or(0)
-        }),
+    let pages = [
+        (ProviderKind::HappyRobot, payloads::happyrobot_page(2_000)),
+        (ProviderKind::Voicebot, payloads::voicebot_page(1_000)),
+        (ProviderKind::Rounded, payloads::rounded_page(1_000)),
     ];
     let mut group = c.benchmark_group("normalize");
-    for (vendor, bytes, decode) in &pages {
+    for (kind, bytes) in &pages {
+        let vendor = kind.as_str();
+        let decode = |bytes: &[u8], query: &CallQuery| decode_page(*kind, bytes, query);
         assert!(
             decode(bytes, &query) > 0,
             "{vendor}: the bench page does not decode"
@@ -88,11 +83,7 @@ fn growth(c: &mut Criterion) {
             group.sample_size(10);
         }
         group.bench_with_input(BenchmarkId::new("happyrobot", n), &bytes, |b, bytes| {
-            b.iter(|| {
-                voiceport::happyrobot::decode_page(bytes, &query)
-                    .map(|p| p.calls.len())
-                    .unwrap_or(0)
-            })
+            b.iter(|| decode_page(ProviderKind::HappyRobot, bytes, &query))
         });
     }
     group.finish();

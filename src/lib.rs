@@ -29,8 +29,22 @@
 //!
 //! Each vendor is a cargo feature (`happyrobot`, `voicebot`, `rounded`, all on by
 //! default); each adapter crate is re-exported under its vendor's name ([`happyrobot`],
-//! [`voicebot`], [`rounded`]) for vendor-specific extensions and offline normalization. The
-//! `insta` feature adds `snapshot::insta_settings()` for your own snapshot tests.
+//! [`voicebot`], [`rounded`]) for its vendor extensions, which the trait object reaches
+//! too:
+//!
+//! ```no_run
+//! # fn run(registry: voiceport::Registry) -> voiceport::Result<()> {
+//! let provider = registry.connect(Some("sales"))?;
+//! if let Some(happyrobot) = provider.extension::<voiceport::happyrobot::HappyRobot>() {
+//!     // HappyRobot-only: ratings, viewed-by, logs, tags, CSV export, usage.
+//!     let _ = happyrobot.options();
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! [`codec`] decodes any vendor's JSON without a key or a network. The `insta` feature
+//! adds `snapshot::insta_settings()` for your own snapshot tests; the `conformance` feature
+//! (on by default) the suite every provider must pass.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
@@ -38,17 +52,67 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use voiceport_core::*;
+// What applications use. Adapter authors find the HTTP toolkit and the `Adapter` trait in
+// `voiceport-core` itself (`voiceport_core::http`, `voiceport_core::adapter`).
+pub use voiceport_core::{
+    AgentId, AgentRef, Analysis, Call, CallEvent, CallId, CallKind, CallPage, CallQuery,
+    CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
+    Decoded, DialOutcome, DialRequest, Direction, EndReason, EndReasonCategory, Error, FieldError,
+    Filter, MetadataMode, Note, NoteId, NoteInput, Operation, OrganizationId, PageCursor,
+    PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating, Recording, RequestOutcome,
+    Result, RetrySettings, SecretString, SortOrder, Speaker, ToolCall, ToolResult, Transcript,
+    Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, async_trait, call_stream,
+    page_stream,
+};
 
-/// The HappyRobot adapter: its client's vendor extensions, wire types and decoders.
+/// The conformance suite every provider must pass, against the sandbox or a live account
+/// (`voiceport check` runs it).
+#[cfg(feature = "conformance")]
+pub use voiceport_core::conformance;
+/// insta redactions for snapshot tests of normalized calls (`insta` feature).
+#[cfg(feature = "insta")]
+pub use voiceport_core::snapshot;
+
+/// The HappyRobot adapter: its client, options, codec and vendor-extension types.
 #[cfg(feature = "happyrobot")]
 pub use voiceport_happyrobot as happyrobot;
-/// The Rounded adapter: its client's vendor extensions, wire types and decoders.
+/// The Rounded adapter: its client, options and codec.
 #[cfg(feature = "rounded")]
 pub use voiceport_rounded as rounded;
-/// The Voicebot Studio adapter: its client's vendor extensions, wire types and decoders.
+/// The Voicebot Studio adapter: its client, options and codec.
 #[cfg(feature = "voicebot")]
 pub use voiceport_voicebot as voicebot;
+
+/// The stateless codec of `kind`: decode its calls, pages and webhook deliveries without a
+/// key or a network.
+///
+/// ```
+/// use voiceport::{PayloadKind, ProviderKind};
+///
+/// let codec = voiceport::codec(ProviderKind::Rounded)?;
+/// let body = br#"{"data": {"id": "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3", "status": "completed"}}"#;
+/// assert_eq!(codec.detect(body), PayloadKind::Call);
+/// let call = codec.decode_call(body)?;
+/// assert_eq!(call.id.as_str(), "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3");
+/// # Ok::<(), voiceport::Error>(())
+/// ```
+///
+/// Fails with [`Error::Config`] when this build lacks the vendor's cargo feature.
+pub fn codec(kind: ProviderKind) -> Result<&'static dyn Codec> {
+    match kind {
+        #[cfg(feature = "happyrobot")]
+        ProviderKind::HappyRobot => Ok(&voiceport_happyrobot::HappyRobotCodec),
+        #[cfg(feature = "voicebot")]
+        ProviderKind::Voicebot => Ok(&voiceport_voicebot::VoicebotCodec),
+        #[cfg(feature = "rounded")]
+        ProviderKind::Rounded => Ok(&voiceport_rounded::RoundedCodec),
+        #[allow(unreachable_patterns)]
+        other => Err(Error::config(
+            "kind",
+            format!("this build of voiceport lacks the `{other}` feature"),
+        )),
+    }
+}
 
 /// Connects to the vendor `config.kind` names.
 ///

@@ -110,7 +110,7 @@ async fn normalized_calls_share_one_shape() {
         let json = serde_json::to_value(&call).unwrap();
         let keys: Vec<String> = json.as_object().unwrap().keys().cloned().collect();
         shapes.push(keys);
-        voiceport::snapshot::insta_settings().bind(|| {
+        voiceport_core::snapshot::insta_settings().bind(|| {
             insta::assert_json_snapshot!(format!("completed_call_{}", vendor.kind), call);
         });
     }

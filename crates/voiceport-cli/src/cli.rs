@@ -38,6 +38,11 @@ pub(crate) enum Command {
     Normalize(NormalizeArgs),
     /// Show what each configured provider supports.
     Capabilities,
+    /// Run the conformance suite against a configured account: read-only, plus one dial
+    /// when `--dial` is given. Prints pass / fail / unsupported / not run per case.
+    ///
+    /// Example: `voiceport check -p sales --dial +14155550199`
+    Check(CheckArgs),
     /// Serve local emulators of the three vendor APIs.
     Sandbox(SandboxArgs),
     /// Run the same code against all three vendors on the built-in sandbox.
@@ -247,6 +252,13 @@ pub(crate) struct NormalizeArgs {
     pub(crate) what: What,
     /// The file, or `-` for standard input.
     pub(crate) file: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CheckArgs {
+    /// Also place one real call to this number (E.164) and watch it end.
+    #[arg(long, value_name = "E164")]
+    pub(crate) dial: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -24,6 +24,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         Command::Export(args) => export(connect()?, args).await,
         Command::Normalize(args) => crate::normalize::run(&args),
         Command::Capabilities => capabilities(&cli.config, json),
+        Command::Check(args) => crate::check::run(connect()?, args, json).await,
         Command::Sandbox(args) => sandbox(args).await,
         Command::Demo => crate::demo::run(json).await,
     }

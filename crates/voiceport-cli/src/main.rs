@@ -2,8 +2,10 @@
 //! vendor; normalize vendor JSON; run the sandbox and the demo.
 //!
 //! Exit codes: 0 success, 1 local I/O failure, 2 usage or configuration error, 3 vendor or
-//! network error, 4 the vendor does not support the operation.
+//! network error (or failed conformance cases), 4 the vendor does not support the
+//! operation.
 
+mod check;
 mod cli;
 mod commands;
 mod config;
@@ -25,6 +27,8 @@ pub(crate) enum Failure {
     Voice(voiceport::Error),
     /// Reading or writing local files.
     Io(String, std::io::Error),
+    /// Conformance cases failed (`voiceport check`); the table says which.
+    Check(usize),
 }
 
 impl From<voiceport::Error> for Failure {
@@ -38,6 +42,7 @@ impl Failure {
         match self {
             Failure::Usage(_) => 2,
             Failure::Io(..) => 1,
+            Failure::Check(_) => 3,
             Failure::Voice(voiceport::Error::Config { .. }) => 2,
             Failure::Voice(voiceport::Error::Unsupported { .. }) => 4,
             Failure::Voice(_) => 3,
@@ -48,6 +53,7 @@ impl Failure {
         match self {
             Failure::Usage(message) => eprintln!("error: {message}"),
             Failure::Io(what, error) => eprintln!("error: {what}: {error}"),
+            Failure::Check(failed) => eprintln!("error: {failed} conformance case(s) failed"),
             Failure::Voice(error) => {
                 eprintln!("error: {error}");
                 if verbose {

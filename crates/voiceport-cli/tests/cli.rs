@@ -583,3 +583,38 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     assert!(list().await.status.success());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
+    let env = env().await;
+    for vendor in ["happyrobot", "voicebot", "rounded"] {
+        // Read-only: nothing dialed, nothing written, every case in the table.
+        let out = run(Some(&env), &["check", "-p", vendor]).await;
+        let text = stdout(&out);
+        assert!(
+            out.status.success(),
+            "{vendor}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("get_call"), "{text}");
+        assert!(text.contains("read-only run"), "{text}");
+        assert!(text.contains("no number to dial"), "{text}");
+        assert!(text.contains(" 0 failed"), "{text}");
+        // With --dial: the dial case runs and passes.
+        let report = json(
+            &run(
+                Some(&env),
+                &["check", "-p", vendor, "--dial", "+14155550199", "--json"],
+            )
+            .await,
+        );
+        let cases = report["cases"].as_array().unwrap();
+        assert_eq!(cases.len(), 30, "{report}");
+        let dial = cases
+            .iter()
+            .find(|c| c["case"] == "dial, then wait for the end")
+            .unwrap();
+        assert_eq!(dial["outcome"], "passed", "{report}");
+        assert!(cases.iter().all(|c| c["outcome"] != "failed"), "{report}");
+    }
+}

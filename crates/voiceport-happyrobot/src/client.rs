@@ -1,26 +1,22 @@
-//! `HappyRobot`: the `VoiceProvider` over HappyRobot's legacy app API, plus its extensions.
+//! `HappyRobot`: the [`Adapter`] over HappyRobot's legacy app API, plus its extensions.
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use reqwest::header::{HeaderName, HeaderValue};
-use voiceport_core::http::{AuthStyle, HttpClient, Request, Response};
+use chrono::{DateTime, Utc};
+use url::Url;
+use voiceport_core::adapter::{Adapter, format_time};
+use voiceport_core::http::{AuthStyle, HeaderName, HeaderValue, HttpClient, Request};
 use voiceport_core::{
-    Call, CallEvent, CallId, CallPage, CallQuery, Capabilities, DialOutcome, DialRequest, Error,
+    Call, CallId, CallPage, CallQuery, Capabilities, Codec, DialOutcome, DialRequest, Error,
     IdFormat, NoteId, NoteInput, Operation, ProviderConfig, ProviderKind, Recording, Result,
     Transcript, VoiceProvider, async_trait,
 };
 
-use crate::config::{DEFAULT_USAGE_BASE_URL, HappyRobotOptions};
-use crate::map;
-use crate::wire::{self, RatingOperation, UsageRecord};
-
-/// The legacy app API's base URL.
-pub const DEFAULT_BASE_URL: &str = "https://app.happyrobot.ai/api/v1";
-
-const KIND: ProviderKind = ProviderKind::HappyRobot;
-/// Call ids: 24 characters (reference §1.2; hex is inferred, so any alphanumeric passes).
-const CALL_ID: IdFormat = IdFormat::Alphanumeric(24);
-/// Note ids: no documented length.
-const NOTE_ID: IdFormat = IdFormat::NonEmpty;
+use crate::config::{
+    CALL_ID, CAPABILITIES, DEFAULT_BASE_URL, DEFAULT_USAGE_BASE_URL, HappyRobotOptions, KIND,
+    NOTE_ID,
+};
+use crate::map::call::decode_recording;
+use crate::map::request::{dial_body, filter_params, list_params, note_body};
+use crate::{HappyRobotCodec, RatingOperation, UsageRecord, wire};
 
 /// A HappyRobot account (legacy app API, `authorization: Bearer <key>`).
 ///
@@ -32,8 +28,8 @@ const NOTE_ID: IdFormat = IdFormat::NonEmpty;
 #[derive(Debug, Clone)]
 pub struct HappyRobot {
     http: HttpClient,
-    /// The platform API (usage), another host with the same key.
-    platform: HttpClient,
+    /// The platform API (usage): another host, same key, same connection pool.
+    usage_base: Url,
     options: HappyRobotOptions,
     /// `…options.organization_id`, for the error when it is missing.
     organization_field: String,
@@ -45,20 +41,12 @@ impl HappyRobot {
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
         config.ensure_kind(KIND)?;
         let options: HappyRobotOptions = config.options()?;
-        let http = config.http_client(DEFAULT_BASE_URL, AuthStyle::Bearer)?;
-        let platform = config.http_client_at(
-            options
-                .usage_base_url
-                .as_deref()
-                .unwrap_or(DEFAULT_USAGE_BASE_URL),
-            "options.usage_base_url",
-            AuthStyle::Bearer,
-        )?;
+        let usage = (options.usage_base_url.as_deref()).unwrap_or(DEFAULT_USAGE_BASE_URL);
         Ok(HappyRobot {
-            http,
-            platform,
-            options,
+            http: config.http_client(DEFAULT_BASE_URL, AuthStyle::Bearer)?,
+            usage_base: config.second_base_url(usage, "options.usage_base_url")?,
             organization_field: config.field("options.organization_id"),
+            options,
         })
     }
 
@@ -67,37 +55,32 @@ impl HappyRobot {
         &self.options
     }
 
-    async fn send(&self, request: Request) -> Result<Response> {
-        self.http.send(request).await
+    async fn call_request(&self, operation: Operation, request: Request) -> Result<Call> {
+        let response = self.http.send(request).await?;
+        HappyRobotCodec.decode_call_as(operation, &response.body)
     }
 
-    async fn call_request(&self, operation: Operation, request: Request) -> Result<Call> {
-        let response = self.send(request).await?;
-        map::decode_call_for(operation, &response.body)
+    async fn send_only(&self, request: Request) -> Result<()> {
+        self.http.send(request).await.map(drop)
+    }
+
+    /// The extensions run outside the core guard, so they check the call id themselves.
+    fn checked(operation: Operation, id: &CallId) -> Result<&str> {
+        CALL_ID.check(KIND, operation, "call id", id.as_str())?;
+        Ok(id.as_str())
     }
 
     /// Where to download the call's recording: `GET /calls/{id}/recording`, answering
     /// `{url}` (a bare JSON string is accepted too). `None`: the vendor gave no URL.
     pub async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
-        let op = Operation::GetRecording;
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
-        // Path inferred: the sidebar lists "Return a pre-signed URL to the call recording"
-        // without a path (reference §1.4.7).
-        let request = Request::get(op, ["calls", id.as_str(), "recording"]).call_id(id.as_str());
-        let response = self.send(request).await?;
-        map::decode_recording(&response.body)
+        VoiceProvider::recording(self, id).await
     }
 
     /// Marks the call as viewed by `email` (`PATCH /calls/{id}/viewed`); returns the call.
     pub async fn set_viewed(&self, id: &CallId, email: &str) -> Result<Call> {
         let op = Operation::Extension("set_viewed");
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
-        let body = wire::ViewedBody {
-            email: email.to_owned(),
-        };
-        let request = Request::patch(op, ["calls", id.as_str(), "viewed"])
-            .call_id(id.as_str())
-            .json(&body);
+        let request = Request::patch(op, ["calls", Self::checked(op, id)?, "viewed"])
+            .json(&wire::ViewedBody { email });
         self.call_request(op, request).await
     }
 
@@ -111,30 +94,26 @@ impl HappyRobot {
         operation: RatingOperation,
     ) -> Result<()> {
         let op = Operation::Extension("set_rating");
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
         let body = wire::RatingBody {
-            emoji: emoji.to_owned(),
-            email: email.to_owned(),
+            emoji,
+            email,
             operation,
-            created: None,
         };
         // Adding is not idempotent: never resent once it may have arrived.
-        let request = Request::patch(op, ["calls", id.as_str(), "ratings"])
-            .call_id(id.as_str())
+        let request = Request::patch(op, ["calls", Self::checked(op, id)?, "ratings"])
             .json(&body)
             .not_retried_after_send();
-        self.send(request).await.map(drop)
+        self.send_only(request).await
     }
 
     /// The call's logs (`GET /calls/{id}/logs`), as the vendor's JSON (`null` for an empty
     /// body). Their shape is undocumented.
     pub async fn call_logs(&self, id: &CallId) -> Result<serde_json::Value> {
         let op = Operation::Extension("call_logs");
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
         // Path inferred: the sidebar lists "Return the logs for a call" without a path
         // (reference §1.4.7).
-        let request = Request::get(op, ["calls", id.as_str(), "logs"]).call_id(id.as_str());
-        let response = self.send(request).await?;
+        let request = Request::get(op, ["calls", Self::checked(op, id)?, "logs"]);
+        let response = self.http.send(request).await?;
         if response.is_empty() {
             return Ok(serde_json::Value::Null);
         }
@@ -145,8 +124,8 @@ impl HappyRobot {
     pub async fn call_tags(&self) -> Result<Vec<String>> {
         let op = Operation::Extension("call_tags");
         // Path inferred: the sidebar lists "List Call tags" without a path (reference §1.4.7).
-        let response = self.send(Request::get(op, ["calls", "tags"])).await?;
-        response.json()
+        let request = Request::get(op, ["calls", "tags"]);
+        self.http.send(request).await?.json()
     }
 
     /// Asks HappyRobot to email a CSV of the calls matching `query` to the key's user
@@ -161,19 +140,15 @@ impl HappyRobot {
             (query.to_number.is_some(), "to_number"),
         ];
         if let Some((_, name)) = local_only.iter().find(|(set, _)| *set) {
-            return Err(Error::invalid_input(
-                KIND,
-                op,
-                format!("the `{name}` filter cannot be applied to a HappyRobot export"),
-            ));
+            let message = format!("the `{name}` filter cannot be applied to a HappyRobot export");
+            return Err(Error::invalid_input(KIND, op, message));
         }
         // Path inferred: the sidebar lists "Trigger async export of calls CSV to requester
         // email" without a path or body (reference §1.4.7).
-        let mut request = Request::post(op, ["calls", "export"]).not_retried_after_send();
-        for (key, value) in map::filter_params(query, op)? {
-            request = request.query(key, value);
-        }
-        self.send(request).await.map(drop)
+        let request = Request::post(op, ["calls", "export"])
+            .query_pairs(filter_params(query, op)?)
+            .not_retried_after_send();
+        self.send_only(request).await
     }
 
     /// The organization's usage between `start` and `end`, from the platform API
@@ -185,181 +160,117 @@ impl HappyRobot {
         end: DateTime<Utc>,
     ) -> Result<Vec<UsageRecord>> {
         let op = Operation::Extension("usage");
-        let organization = self.options.organization_id.as_deref().ok_or_else(|| {
-            Error::config(
-                &self.organization_field,
-                "the usage report needs the organization id (x-organization-id)",
-            )
+        let config_error = |message| Error::config(&self.organization_field, message);
+        let organization = (self.options.organization_id.as_deref()).ok_or_else(|| {
+            config_error("the usage report needs the organization id (x-organization-id)")
         })?;
-        let header = HeaderValue::from_str(organization).map_err(|_| {
-            Error::config(
-                &self.organization_field,
-                "not a valid header value (x-organization-id)",
-            )
-        })?;
+        let header = HeaderValue::from_str(organization)
+            .map_err(|_| config_error("not a valid header value (x-organization-id)"))?;
         let request = Request::get(op, ["usage"])
+            .with_base(self.usage_base.clone())
             .header(HeaderName::from_static("x-organization-id"), header)
-            .query("start", start.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-            .query("end", end.to_rfc3339_opts(SecondsFormat::AutoSi, true));
-        let response = self.platform.send(request).await?;
-        response.json()
-    }
-
-    fn capabilities_of() -> Capabilities {
-        Capabilities {
-            get_call: true,
-            list_calls: true,
-            dial: true,
-            dial_scheduled: true,
-            transcript: true,
-            recording: true,
-            end_call: true,
-            cancel_call: true,
-            delete_call: true,
-            notes: true,
-            webhooks: true,
-            // Sent to HappyRobot.
-            filter_direction: true,
-            filter_statuses: true,
-            filter_time_range: true,
-            filter_campaign: true,
-            filter_tags: true,
-            filter_search: true,
-            sort: true,
-            // Applied by voiceport after fetching.
-            filter_kind: true,
-            filter_agent: true,
-            filter_from_number: true,
-            filter_to_number: true,
-            client_side_filtering: true,
-            server_paging: true,
-            max_page_size: map::MAX_PAGE_SIZE,
-            default_page_size: map::DEFAULT_PAGE_SIZE,
-            // The transcript is a separate endpoint.
-            inline_transcript: false,
-            cost: true,
-            analysis: true,
-            // No update endpoint exists (name or metadata).
-            ..Capabilities::default()
-        }
-    }
-
-    async fn call_action(&self, op: Operation, id: &CallId, request: Request) -> Result<()> {
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
-        self.send(request.call_id(id.as_str())).await.map(drop)
+            .query("start", format_time(start))
+            .query("end", format_time(end));
+        self.http.send(request).await?.json()
     }
 }
 
 #[async_trait]
-impl VoiceProvider for HappyRobot {
+impl Adapter for HappyRobot {
     fn kind(&self) -> ProviderKind {
         KIND
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
     }
 
-    fn capabilities(&self) -> Capabilities {
-        HappyRobot::capabilities_of()
+    fn codec(&self) -> &'static dyn Codec {
+        &HappyRobotCodec
+    }
+
+    fn call_id_format(&self) -> IdFormat {
+        CALL_ID
+    }
+
+    fn note_id_format(&self) -> IdFormat {
+        NOTE_ID
     }
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
         // Path inferred: the sidebar lists "Get Call" without a page (reference §1.11).
-        let request = Request::get(op, ["calls", id.as_str()]).call_id(id.as_str());
-        self.call_request(op, request).await
+        self.call_request(op, Request::get(op, ["calls", id.as_str()]))
+            .await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
-        query.ensure_supported(KIND, &self.capabilities())?;
-        let mut request = Request::get(Operation::ListCalls, ["calls"]);
-        for (key, value) in map::list_params(query)? {
-            request = request.query(key, value);
-        }
-        let response = self.send(request).await?;
-        map::decode_page(&response.body, query)
+        let request =
+            Request::get(Operation::ListCalls, ["calls"]).query_pairs(list_params(query)?);
+        let response = self.http.send(request).await?;
+        HappyRobotCodec.decode_page(&response.body, query)
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
-        let body = map::dial_body(request, &self.options)?;
         let request = Request::post(Operation::Dial, ["dial", "outbound"])
-            .json(&body)
+            .json(&dial_body(request, &self.options)?)
             .not_retried_after_send();
-        let response = self.send(request).await?;
-        let call = map::decode_call_for(Operation::Dial, &response.body)?;
-        Ok(DialOutcome {
-            call_id: call.id.clone(),
-            call: Some(call),
-        })
+        let response = self.http.send(request).await?;
+        HappyRobotCodec.decode_dial(&response.body)
     }
 
     async fn transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
-        let request = Request::get(op, ["calls", id.as_str(), "transcript"]).call_id(id.as_str());
-        let response = self.send(request).await?;
-        map::decode_transcript(&response.body)
+        let request = Request::get(op, ["calls", id.as_str(), "transcript"]);
+        let response = self.http.send(request).await?;
+        HappyRobotCodec.decode_transcript(&response.body)
     }
 
     async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
-        HappyRobot::recording(self, id).await
+        // Path inferred: the sidebar lists "Return a pre-signed URL to the call recording"
+        // without a path (reference §1.4.7).
+        let request = Request::get(Operation::GetRecording, ["calls", id.as_str(), "recording"]);
+        decode_recording(&self.http.send(request).await?.body)
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
-        let op = Operation::EndCall;
         // Path inferred: from a third-party script (3P); the docs name "Stop Call" only
         // (reference §1.4.3).
-        let request = Request::post(op, ["calls", id.as_str(), "stop"]);
-        self.call_action(op, id, request).await
+        let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "stop"]);
+        self.send_only(request).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
-        let op = Operation::CancelCall;
         // Path inferred: the sidebar lists "Cancel Call" without a path (reference §1.4.7).
-        let request = Request::post(op, ["calls", id.as_str(), "cancel"]);
-        self.call_action(op, id, request).await
+        let request = Request::post(Operation::CancelCall, ["calls", id.as_str(), "cancel"]);
+        self.send_only(request).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
-        let op = Operation::DeleteCall;
         // Path inferred: the sidebar lists "Delete a call" without a path (reference §1.4.7).
-        let request = Request::delete(op, ["calls", id.as_str()]);
-        self.call_action(op, id, request).await
+        let request = Request::delete(Operation::DeleteCall, ["calls", id.as_str()]);
+        self.send_only(request).await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
         // Creates a note: never resent once it may have arrived.
         let request = Request::post(op, ["calls", id.as_str(), "notes"])
-            .call_id(id.as_str())
-            .json(&map::note_body(note))
+            .json(&note_body(note))
             .not_retried_after_send();
         self.call_request(op, request).await
     }
 
     async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
         let op = Operation::UpdateNote;
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
-        NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
         let request = Request::patch(op, ["calls", id.as_str(), "notes", note_id.as_str()])
-            .call_id(id.as_str())
-            .json(&map::note_body(note));
+            .json(&note_body(note));
         self.call_request(op, request).await
     }
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
-        CALL_ID.check(KIND, op, "call id", id.as_str())?;
-        NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
-        let request = Request::delete(op, ["calls", id.as_str(), "notes", note_id.as_str()])
-            .call_id(id.as_str());
+        let request = Request::delete(op, ["calls", id.as_str(), "notes", note_id.as_str()]);
         self.call_request(op, request).await
-    }
-
-    fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        crate::webhook::parse_webhook(body)
     }
 }

@@ -1,9 +1,59 @@
-//! `HappyRobotOptions`: the HappyRobot-specific settings of a provider configuration.
+//! Where HappyRobot lives, what it supports, the shape of its ids, and its options.
 
 use serde::Deserialize;
+use voiceport_core::{Capabilities, IdFormat, ProviderKind};
+
+/// The legacy app API's base URL.
+pub const DEFAULT_BASE_URL: &str = "https://app.happyrobot.ai/api/v1";
 
 /// The base URL of HappyRobot's platform API, where the usage report lives (reference §1.4.8).
 pub const DEFAULT_USAGE_BASE_URL: &str = "https://platform.happyrobot.ai/api/v1";
+
+pub(crate) const KIND: ProviderKind = ProviderKind::HappyRobot;
+
+/// Call ids: 24 characters (reference §1.2; hex is inferred, so any alphanumeric passes).
+pub(crate) const CALL_ID: IdFormat = IdFormat::Alphanumeric(24);
+
+/// Note ids: no documented length.
+pub(crate) const NOTE_ID: IdFormat = IdFormat::NonEmpty;
+
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
+    get_call: true,
+    list_calls: true,
+    dial: true,
+    dial_scheduled: true,
+    transcript: true,
+    recording: true,
+    end_call: true,
+    cancel_call: true,
+    delete_call: true,
+    notes: true,
+    webhooks: true,
+    // Sent to HappyRobot.
+    filter_direction: true,
+    filter_statuses: true,
+    filter_time_range: true,
+    filter_campaign: true,
+    filter_tags: true,
+    filter_search: true,
+    sort: true,
+    // Applied by voiceport after fetching.
+    filter_kind: true,
+    filter_agent: true,
+    filter_from_number: true,
+    filter_to_number: true,
+    client_side_filtering: true,
+    server_paging: true,
+    // The largest page HappyRobot is known to serve (a third-party script asks for 2000).
+    max_page_size: 2000,
+    default_page_size: 100,
+    // The transcript is a separate endpoint.
+    inline_transcript: false,
+    cost: true,
+    analysis: true,
+    // No update endpoint exists (name or metadata).
+    ..Capabilities::NONE
+};
 
 /// HappyRobot settings, read from the `[providers.<name>.options]` table.
 ///
@@ -19,21 +69,17 @@ pub const DEFAULT_USAGE_BASE_URL: &str = "https://platform.happyrobot.ai/api/v1"
 ///
 /// Unknown keys are refused, so a typo is reported instead of ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(default, deny_unknown_fields)]
 pub struct HappyRobotOptions {
     /// The id of the purchased number outbound calls are placed from (dial `number_id`),
     /// used when a [`DialRequest`](voiceport_core::DialRequest) has no `phone_number_id`.
     /// HappyRobot requires one of the two.
-    #[serde(default)]
     pub number_id: Option<String>,
     /// The use case outbound calls run (dial `use_case_id`).
-    #[serde(default)]
     pub use_case_id: Option<String>,
     /// The organization id sent as `x-organization-id` to the platform API's usage report.
     /// Required by [`HappyRobot::usage`](crate::HappyRobot::usage) only.
-    #[serde(default)]
     pub organization_id: Option<String>,
     /// Another base URL for the platform API (usage); [`DEFAULT_USAGE_BASE_URL`] by default.
-    #[serde(default)]
     pub usage_base_url: Option<String>,
 }

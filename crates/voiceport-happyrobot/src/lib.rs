@@ -2,7 +2,8 @@
 //! `https://app.happyrobot.ai/api/v1`).
 //!
 //! ```
-//! use voiceport_core::{CallStatus, Direction, EndReasonCategory};
+//! use voiceport_core::{CallStatus, Codec, Direction, EndReasonCategory, PayloadKind};
+//! use voiceport_happyrobot::HappyRobotCodec;
 //!
 //! // A call as HappyRobot sends it (display-text enums, ISO timestamps)…
 //! let body = br#"{
@@ -15,8 +16,9 @@
 //!     "created": "2026-03-10T15:42:07.318Z"
 //! }"#;
 //!
-//! // …normalized, with the vendor JSON kept.
-//! let call = voiceport_happyrobot::decode_call(body)?;
+//! // …normalized by the codec (no key, no network), with the vendor JSON kept.
+//! assert_eq!(HappyRobotCodec.detect(body), PayloadKind::Call);
+//! let call = HappyRobotCodec.decode_call(body)?;
 //! assert_eq!(call.status, CallStatus::NoAnswer);
 //! assert_eq!(call.vendor_status.as_deref(), Some("No answer"));
 //! assert_eq!(call.end_reason.as_ref().map(|r| r.category), Some(EndReasonCategory::NoAnswer));
@@ -32,7 +34,7 @@
 //!
 //! What maps where:
 //! - both generations of the Call (current `agent`, `use_case`, `costs`; older
-//!   `assistant`, `questions`, `started`) and both status sets (see [`map::status_of`]);
+//!   `assistant`, `questions`, `started`) and both status sets;
 //! - `metadata.custom` → [`Call::metadata`](voiceport_core::Call), `metadata.tags` → tags,
 //!   `extraction` (and older `questions`) → `analysis.extracted`;
 //! - transcripts come from their own endpoint (`start`/`end` read as seconds from the call
@@ -42,13 +44,14 @@
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 mod client;
+mod codec;
 mod config;
-pub mod map;
+mod extension;
+mod map;
 mod webhook;
-pub mod wire;
+mod wire;
 
-pub use client::{DEFAULT_BASE_URL, HappyRobot};
-pub use config::{DEFAULT_USAGE_BASE_URL, HappyRobotOptions};
-pub use map::{decode_call, decode_page, decode_recording, decode_transcript};
-pub use webhook::parse_webhook;
-pub use wire::{RatingOperation, UsageRecord};
+pub use client::HappyRobot;
+pub use codec::HappyRobotCodec;
+pub use config::{DEFAULT_BASE_URL, DEFAULT_USAGE_BASE_URL, HappyRobotOptions};
+pub use extension::{RatingOperation, UsageRecord};

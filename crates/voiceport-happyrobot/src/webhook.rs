@@ -4,32 +4,15 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use voiceport_core::adapter::non_empty;
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{
-    CallEvent, CallId, Error, Operation, ProviderKind, Recording, Result, VendorPayload,
-};
+use voiceport_core::{CallEvent, CallId, Error, Operation, Result, VendorPayload};
 
-use crate::map::{call_from_raw, messages_to_transcript};
+use crate::config::KIND;
+use crate::map::call::{decode_call, map_messages, recording};
 use crate::wire;
 
-const KIND: ProviderKind = ProviderKind::HappyRobot;
 const OP: Operation = Operation::ParseWebhook;
-
-#[derive(Deserialize)]
-struct Envelope<'a> {
-    #[serde(rename = "type")]
-    event_type: String,
-    #[serde(default, borrow)]
-    call: Option<&'a RawValue>,
-    #[serde(default, borrow)]
-    content: Option<&'a RawValue>,
-}
-
-#[derive(Deserialize)]
-struct IdOnly {
-    #[serde(default)]
-    id: Option<serde_json::Value>,
-}
 
 /// Turns the body of a HappyRobot webhook delivery into an event.
 ///
@@ -38,86 +21,55 @@ struct IdOnly {
 /// * `end` → [`CallEvent::Ended`]; `content.messages`, when present, become the call's
 ///   transcript (the call itself carries none).
 /// * anything else (such as the removed `message` type) → [`CallEvent::Other`], kept whole.
-///
-/// ```
-/// let body = br#"{"type": "end", "call": {"id": "699466547a81a64cbcab59c0", "status": "Completed"},
-///                "content": {"messages": [{"role": "user", "content": "Yes, that works."}]}}"#;
-/// match voiceport_happyrobot::parse_webhook(body)? {
-///     voiceport_core::CallEvent::Ended { call } => {
-///         assert_eq!(call.status, voiceport_core::CallStatus::Completed);
-///         assert_eq!(call.transcript.unwrap().utterances.len(), 1);
-///     }
-///     other => panic!("{other:?}"),
-/// }
-/// # Ok::<(), voiceport_core::Error>(())
-/// ```
-pub fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
+pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
     let whole: &RawValue = decode_json(KIND, OP, body)?;
-    let envelope: Envelope<'_> = decode_raw(KIND, OP, whole, "")?;
-    match envelope.event_type.as_str() {
+    let event: wire::WebhookEvent<'_> = decode_raw(KIND, OP, whole, "")?;
+    match event.event_type.as_str() {
         "start" => {
-            let mut call = call_from_raw(OP, required_call(&envelope)?, "call")?;
-            if let Some(content) = content::<wire::StartContent>(envelope.content)?
-                && let Some(url) = content.recording.filter(|u| !u.is_empty())
-            {
-                call.recording = Some(Recording {
-                    mono_url: Some(url),
-                    stereo_url: None,
-                    expires_at: None,
-                });
+            let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
+            if let Some(content) = content::<wire::StartContent>(event.content)? {
+                call.recording = non_empty(&content.recording).map(recording);
             }
-            Ok(CallEvent::Started {
-                call: Box::new(call),
-            })
+            let call = Box::new(call);
+            Ok(CallEvent::Started { call })
         }
         "end" => {
-            let mut call = call_from_raw(OP, required_call(&envelope)?, "call")?;
-            if let Some(content) = content::<wire::EndContent>(envelope.content)?
+            let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
+            if let Some(content) = content::<wire::EndContent>(event.content)?
                 && let Some(messages) = content.messages
                 && call.transcript.is_none()
             {
-                call.transcript = Some(messages_to_transcript(messages, None));
+                call.transcript = Some(map_messages(messages, None));
             }
-            Ok(CallEvent::Ended {
-                call: Box::new(call),
-            })
+            let call = Box::new(call);
+            Ok(CallEvent::Ended { call })
         }
-        _ => {
-            // The call id, if the delivery has a readable one; the rest is kept verbatim.
-            let call_id = envelope
-                .call
-                .and_then(|raw| serde_json::from_str::<IdOnly>(raw.get()).ok())
-                .and_then(|call| match call.id {
-                    Some(serde_json::Value::String(id)) if !id.is_empty() => Some(CallId::new(id)),
-                    _ => None,
-                });
-            Ok(CallEvent::Other {
-                event_type: envelope.event_type,
-                call_id,
-                payload: VendorPayload::from_raw(whole),
-            })
-        }
+        _ => Ok(CallEvent::Other {
+            call_id: event.call.and_then(readable_id),
+            event_type: event.event_type,
+            payload: VendorPayload::from_raw(whole),
+        }),
     }
 }
 
-fn required_call<'a>(envelope: &Envelope<'a>) -> Result<&'a RawValue> {
-    envelope
-        .call
+/// The call id of another delivery type, if it has a readable one.
+fn readable_id(call: &RawValue) -> Option<CallId> {
+    let call: serde_json::Value = serde_json::from_str(call.get()).ok()?;
+    let id = call.get("id")?.as_str()?;
+    (!id.is_empty()).then(|| CallId::new(id))
+}
+
+fn required_call<'a>(event: &wire::WebhookEvent<'a>, body: &[u8]) -> Result<&'a RawValue> {
+    let message = || format!("a `{}` delivery must carry the call", event.event_type);
+    (event.call)
         .filter(|raw| raw.get() != "null")
-        .ok_or_else(|| Error::Decode {
-            provider: KIND,
-            operation: OP,
-            path: "call".into(),
-            message: format!("a `{}` delivery must carry the call", envelope.event_type),
-            excerpt: String::new(),
-        })
+        .ok_or_else(|| Error::decode(KIND, OP, "call", message(), body))
 }
 
 fn content<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Result<Option<T>> {
     match raw {
-        None => Ok(None),
-        Some(raw) if raw.get() == "null" => Ok(None),
-        Some(raw) => decode_raw(KIND, OP, raw, "content").map(Some),
+        Some(raw) if raw.get() != "null" => decode_raw(KIND, OP, raw, "content").map(Some),
+        _ => Ok(None),
     }
 }
 

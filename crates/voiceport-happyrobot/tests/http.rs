@@ -1,56 +1,37 @@
-//! Every endpoint the HappyRobot client calls, over real HTTP against wiremock: method,
-//! path, auth header, query / body shape, response mapping and error kinds.
+//! Every endpoint the HappyRobot client calls, over real HTTP against wiremock (with
+//! `voiceport_core::testing::http`): method, path, auth header, query / body shape,
+//! response mapping and error kinds.
 
 mod support;
 
 use serde_json::json;
-use support::{CALL_ID, KEY, PREFIX, client, config, fixture};
+use support::{CALL_ID, api, client, config, fixture, retrying_client};
+use voiceport_core::testing::http::{
+    KEY, assert_key_hidden, assert_refused_locally, assert_unsupported, json_response,
+};
 use voiceport_core::{
-    AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, Direction, Error,
-    NoteId, NoteInput, PageCursor, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
+    AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
+    Direction, Error, NoteId, NoteInput, Operation, PageCursor, ProviderConfig, ProviderKind,
+    SortOrder, Speaker, VoiceProvider,
 };
 use voiceport_happyrobot::{HappyRobot, RatingOperation};
-use wiremock::matchers::{
-    any, body_json, header, method, path, query_param, query_param_is_missing,
-};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::Mock;
+use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 
-fn auth() -> wiremock::matchers::HeaderExactMatcher {
-    header("authorization", format!("Bearer {KEY}").as_str())
-}
-
-fn json_body(text: String) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(text, "application/json")
-}
-
-fn call_path(suffix: &str) -> String {
-    format!("{PREFIX}/calls/{CALL_ID}{suffix}")
+fn call_tail(suffix: &str) -> String {
+    format!("/calls/{CALL_ID}{suffix}")
 }
 
 fn id() -> CallId {
     CallId::new(CALL_ID)
 }
 
-/// A mock that must never be hit (for requests refused before sending).
-async fn nothing_sent(server: &MockServer) {
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .mount(server)
-        .await;
-}
-
 #[tokio::test]
 async fn get_call_maps_the_seed_call() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(call_path("")))
-        .and(auth())
-        .respond_with(json_body(fixture("call_seed.json")))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    api.respond_json("GET", &call_tail(""), 200, &fixture("call_seed.json"))
         .await;
-    let call = client(&server).get_call(&id()).await.unwrap();
+    let call = client(&api).get_call(&id()).await.unwrap();
     assert_eq!(call.id, id());
     assert_eq!(call.provider, ProviderKind::HappyRobot);
     assert_eq!(call.status, CallStatus::Completed);
@@ -100,27 +81,25 @@ async fn get_call_maps_the_seed_call() {
 
 #[tokio::test]
 async fn list_calls_sends_every_server_side_filter() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .and(auth())
+    let api = api().await;
+    api.on("GET", "/calls")
         .and(query_param("limit", "5"))
         .and(query_param("skip", "10"))
         .and(query_param("type", "Outbound"))
         .and(query_param("statuses", "Initiated,Ringing,AMD Terminated"))
         .and(query_param("tags", "vip,renewal"))
         .and(query_param("campaigns", "69af36937a81a64cbcab50a4"))
-        .and(query_param("from", "2026-03-01T00:00:00Z"))
-        .and(query_param("to", "2026-03-02T00:00:00Z"))
+        .and(query_param("from", "2026-03-01T00:00:00.000Z"))
+        .and(query_param("to", "2026-03-02T00:00:00.000Z"))
         .and(query_param("sort", "desc"))
         .and(query_param("search", "RF-118734"))
         // Applied client-side, never sent.
         .and(query_param_is_missing("kind"))
         .and(query_param_is_missing("agent_id"))
         .and(query_param_is_missing("offset"))
-        .respond_with(json_body(json!({"calls": [], "count": 10}).to_string()))
+        .respond_with(json_response(200, r#"{"calls": [], "count": 10}"#))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
     let query = CallQuery {
         direction: Some(Direction::Outbound),
@@ -137,7 +116,7 @@ async fn list_calls_sends_every_server_side_filter() {
         cursor: Some(PageCursor::Offset { skip: 10 }),
         ..CallQuery::default()
     };
-    let page = client(&server).list_calls(&query).await.unwrap();
+    let page = client(&api).list_calls(&query).await.unwrap();
     assert!(page.calls.is_empty());
     assert_eq!(page.next, None);
     assert_eq!(page.total, Some(10));
@@ -145,17 +124,15 @@ async fn list_calls_sends_every_server_side_filter() {
 
 #[tokio::test]
 async fn list_calls_maps_the_page_and_the_next_cursor() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .and(auth())
+    let api = api().await;
+    api.on("GET", "/calls")
         .and(query_param("limit", "100"))
         .and(query_param("skip", "0"))
-        .respond_with(json_body(fixture("list_page.json")))
+        .respond_with(json_response(200, &fixture("list_page.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let page = client(&server)
+    let page = client(&api)
         .list_calls(&CallQuery::default())
         .await
         .unwrap();
@@ -188,13 +165,12 @@ async fn list_calls_maps_the_page_and_the_next_cursor() {
 
 #[tokio::test]
 async fn list_calls_applies_client_side_filters() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .respond_with(json_body(fixture("list_page.json")))
-        .mount(&server)
+    let api = api().await;
+    api.on("GET", "/calls")
+        .respond_with(json_response(200, &fixture("list_page.json")))
+        .mount(&api.server)
         .await;
-    let hr = client(&server);
+    let hr = client(&api);
     let web = hr
         .list_calls(&CallQuery {
             kind: Some(CallKind::Web),
@@ -234,14 +210,10 @@ async fn list_calls_applies_client_side_filters() {
 
 #[tokio::test]
 async fn list_calls_reads_the_older_envelope() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .respond_with(json_body(fixture("list_page_legacy.json")))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    api.respond_json("GET", "/calls", 200, &fixture("list_page_legacy.json"))
         .await;
-    let page = client(&server)
+    let page = client(&api)
         .list_calls(&CallQuery::default())
         .await
         .unwrap();
@@ -265,35 +237,27 @@ async fn list_calls_reads_the_older_envelope() {
 
 #[tokio::test]
 async fn list_calls_refuses_what_it_cannot_ask_before_sending() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let hr = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let hr = client(&api);
     let unknown = CallQuery {
         statuses: vec![CallStatus::Unknown],
         ..CallQuery::default()
     };
     let err = hr.list_calls(&unknown).await.unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidRequest { status: None, .. }),
-        "{err:?}"
-    );
+    assert_refused_locally(&err, Operation::ListCalls, "status");
     let foreign_cursor = CallQuery {
         cursor: Some(PageCursor::Page { number: 2 }),
         ..CallQuery::default()
     };
     let err = hr.list_calls(&foreign_cursor).await.unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidRequest { status: None, .. }),
-        "{err:?}"
-    );
+    assert_refused_locally(&err, Operation::ListCalls, "cursor");
 }
 
 #[tokio::test]
 async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("{PREFIX}/dial/outbound")))
-        .and(auth())
+    let api = api().await;
+    api.on("POST", "/dial/outbound")
         .and(body_json(json!({
             "phone_number": "+17705550163",
             "number_id": "65f1ce217a81a64cbcab4f10",
@@ -301,17 +265,17 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
             "agent_id": "683de93d7a81a64cbcab4f5b",
             "params": {"load_number": "RF-118902"},
             "metadata": {"tmsLoadId": "118902"},
-            "scheduled_for": "2026-03-13T14:00:00Z",
+            "scheduled_for": "2026-03-13T14:00:00.000Z",
             "max_duration_mins": 5,
             "language": "en-US",
             "campaign_id": "69af36937a81a64cbcab50a4",
             "prompt_id": "69a09f447a81a64cbcab5044"
         })))
-        .respond_with(json_body(fixture("dial_response.json")))
+        .respond_with(json_response(200, &fixture("dial_response.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let mut request = voiceport_core::DialRequest::to("+17705550163");
+    let mut request = DialRequest::to("+17705550163");
     request.agent_id = Some(AgentId::new("683de93d7a81a64cbcab4f5b"));
     request
         .variables
@@ -324,7 +288,7 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
     request
         .extra
         .insert("prompt_id".into(), json!("69a09f447a81a64cbcab5044"));
-    let outcome = client(&server).dial(&request).await.unwrap();
+    let outcome = client(&api).dial(&request).await.unwrap();
     assert_eq!(outcome.call_id.as_str(), "69b3169d7a81a64cbcab5997");
     let call = outcome.call.unwrap();
     assert_eq!(call.status, CallStatus::Queued);
@@ -335,108 +299,93 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
 }
 
 #[tokio::test]
-async fn dial_is_sent_once_on_a_500_even_with_retries_on() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("{PREFIX}/dial/outbound")))
-        .respond_with(ResponseTemplate::new(500).set_body_string("upstream exploded"))
-        .expect(1)
-        .mount(&server)
+async fn writes_that_create_are_sent_once_on_a_500_even_with_retries_on() {
+    let api = api().await;
+    let hr = retrying_client(&api);
+    let dial = DialRequest::to("+17705550163");
+    api.check_sent_once_on_500("POST", "/dial/outbound", hr.dial(&dial))
         .await;
-    let mut config = config(&server);
-    config.retry.max_attempts = Some(4);
-    config.retry.initial_backoff_ms = Some(1);
-    config.retry.max_backoff_ms = Some(2);
-    let hr = HappyRobot::from_config(&config).unwrap();
-    let err = hr
-        .dial(&voiceport_core::DialRequest::to("+17705550163"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
-    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+    let note = NoteInput::new("x");
+    api.check_sent_once_on_500("POST", &call_tail("/notes"), hr.add_note(&id(), &note))
+        .await;
+    let call_id = id();
+    let rating = hr.set_rating(&call_id, "✅", "a@b.c", RatingOperation::Add);
+    api.check_sent_once_on_500("PATCH", &call_tail("/ratings"), rating)
+        .await;
 }
 
 #[tokio::test]
-async fn get_is_retried_on_a_500_when_retries_are_on() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(call_path("")))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
+async fn get_is_retried_on_a_503_when_retries_are_on() {
+    let api = api().await;
+    let hr = retrying_client(&api);
+    let call = api
+        .check_read_retried_on_503(
+            "GET",
+            &call_tail(""),
+            &fixture("call_seed.json"),
+            hr.get_call(&id()),
+        )
         .await;
-    Mock::given(method("GET"))
-        .and(path(call_path("")))
-        .respond_with(json_body(fixture("call_seed.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let mut config = config(&server);
-    config.retry.max_attempts = Some(3);
-    config.retry.initial_backoff_ms = Some(1);
-    config.retry.max_backoff_ms = Some(2);
-    let call = HappyRobot::from_config(&config)
-        .unwrap()
-        .get_call(&id())
-        .await
-        .unwrap();
     assert_eq!(call.status, CallStatus::Completed);
 }
 
 #[tokio::test]
 async fn dial_refuses_fields_happyrobot_cannot_take() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let hr = client(&server);
-    let base = voiceport_core::DialRequest::to("+17705550163");
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let hr = client(&api);
+    let base = DialRequest::to("+17705550163");
     let cases = [
         (
-            voiceport_core::DialRequest {
+            DialRequest {
                 from_number: Some("+13125550142".into()),
                 ..base.clone()
             },
             "from_number",
         ),
         (
-            voiceport_core::DialRequest {
+            DialRequest {
                 name: Some("Renewal".into()),
                 ..base.clone()
             },
             "name",
         ),
-        (voiceport_core::DialRequest::to(""), "`to`"),
+        (
+            DialRequest {
+                max_duration_secs: Some(0),
+                ..base.clone()
+            },
+            "max_duration_secs",
+        ),
+        (DialRequest::to(""), "`to`"),
+        (DialRequest::to(" "), "`to`"),
     ];
     for (request, field) in cases {
         let err = hr.dial(&request).await.unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidRequest { status: None, .. }),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains(field), "{err}");
+        assert_refused_locally(&err, Operation::Dial, field);
     }
     // No number id anywhere.
-    let mut config = config(&server);
+    let mut config = config(&api);
     config.options.remove("number_id");
     let err = HappyRobot::from_config(&config)
         .unwrap()
         .dial(&base)
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("phone_number_id"), "{err}");
+    assert_refused_locally(&err, Operation::Dial, "phone_number_id");
 }
 
 #[tokio::test]
 async fn transcript_maps_speakers_offsets_and_tools() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(call_path("/transcript")))
-        .and(auth())
-        .respond_with(json_body(fixture("transcript.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let transcript = client(&server).transcript(&id()).await.unwrap();
+    let api = api().await;
+    api.respond_json(
+        "GET",
+        &call_tail("/transcript"),
+        200,
+        &fixture("transcript.json"),
+    )
+    .await;
+    let transcript = client(&api).transcript(&id()).await.unwrap();
     let u = &transcript.utterances;
     assert_eq!(u.len(), 17);
     assert_eq!(u[0].speaker, Speaker::System);
@@ -455,24 +404,20 @@ async fn transcript_maps_speakers_offsets_and_tools() {
 
 #[tokio::test]
 async fn recording_reads_an_object_or_a_bare_string() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(call_path("/recording")))
-        .and(auth())
-        .respond_with(json_body(
-            json!({"url": "https://rec.example.com/a.mp3?sig=1"}).to_string(),
+    let api = api().await;
+    let tail = call_tail("/recording");
+    api.on("GET", &tail)
+        .respond_with(json_response(
+            200,
+            r#"{"url": "https://rec.example.com/a.mp3?sig=1"}"#,
         ))
         .up_to_n_times(1)
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(call_path("/recording")))
-        .respond_with(json_body("\"https://rec.example.com/b.mp3\"".into()))
-        .expect(1)
-        .mount(&server)
+    api.respond_json("GET", &tail, 200, "\"https://rec.example.com/b.mp3\"")
         .await;
-    let hr = client(&server);
+    let hr = client(&api);
     // Through the trait…
     let first = VoiceProvider::recording(&hr, &id()).await.unwrap().unwrap();
     assert_eq!(
@@ -489,17 +434,12 @@ async fn recording_reads_an_object_or_a_bare_string() {
 
 #[tokio::test]
 async fn end_cancel_and_delete_hit_their_paths() {
-    let server = MockServer::start().await;
+    let api = api().await;
     for (verb, suffix) in [("POST", "/stop"), ("POST", "/cancel"), ("DELETE", "")] {
-        Mock::given(method(verb))
-            .and(path(call_path(suffix)))
-            .and(auth())
-            .respond_with(json_body(json!({"message": "ok"}).to_string()))
-            .expect(1)
-            .mount(&server)
+        api.respond_json(verb, &call_tail(suffix), 200, r#"{"message": "ok"}"#)
             .await;
     }
-    let hr = client(&server);
+    let hr = client(&api);
     hr.end_call(&id()).await.unwrap();
     hr.cancel_call(&id()).await.unwrap();
     hr.delete_call(&id()).await.unwrap();
@@ -507,36 +447,28 @@ async fn end_cancel_and_delete_hit_their_paths() {
 
 #[tokio::test]
 async fn notes_are_added_updated_and_deleted() {
-    let server = MockServer::start().await;
+    let api = api().await;
     let note_id = "69af27497a81a64cbcab564f";
-    Mock::given(method("POST"))
-        .and(path(call_path("/notes")))
-        .and(auth())
+    let note_tail = call_tail(&format!("/notes/{note_id}"));
+    api.on("POST", &call_tail("/notes"))
         .and(body_json(
             json!({"content": "Call back Friday", "flagged": false}),
         ))
-        .respond_with(json_body(fixture("call_notes_ratings.json")))
+        .respond_with(json_response(200, &fixture("call_notes_ratings.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path(call_path(&format!("/notes/{note_id}"))))
-        .and(auth())
+    api.on("PATCH", &note_tail)
         .and(body_json(
             json!({"content": "Check authority", "flagged": true}),
         ))
-        .respond_with(json_body(fixture("call_notes_ratings.json")))
+        .respond_with(json_response(200, &fixture("call_notes_ratings.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    Mock::given(method("DELETE"))
-        .and(path(call_path(&format!("/notes/{note_id}"))))
-        .and(auth())
-        .respond_with(json_body(fixture("call_seed.json")))
-        .expect(1)
-        .mount(&server)
+    api.respond_json("DELETE", &note_tail, 200, &fixture("call_seed.json"))
         .await;
-    let hr = client(&server);
+    let hr = client(&api);
     let call = hr
         .add_note(&id(), &NoteInput::new("Call back Friday"))
         .await
@@ -562,52 +494,28 @@ async fn notes_are_added_updated_and_deleted() {
 }
 
 #[tokio::test]
-async fn add_note_is_not_resent_after_a_500() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(call_path("/notes")))
-        .respond_with(ResponseTemplate::new(502))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let mut config = config(&server);
-    config.retry.max_attempts = Some(4);
-    config.retry.initial_backoff_ms = Some(1);
-    let err = HappyRobot::from_config(&config)
-        .unwrap()
-        .add_note(&id(), &NoteInput::new("x"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Server { status: 502, .. }), "{err:?}");
-}
-
-#[tokio::test]
 async fn viewed_and_rating_extensions() {
-    let server = MockServer::start().await;
-    Mock::given(method("PATCH"))
-        .and(path(call_path("/viewed")))
-        .and(auth())
+    let api = api().await;
+    api.on("PATCH", &call_tail("/viewed"))
         .and(body_json(
             json!({"email": "maria.gonzalez@ridgelinefreight.com"}),
         ))
-        .respond_with(json_body(fixture("call_notes_ratings.json")))
+        .respond_with(json_response(200, &fixture("call_notes_ratings.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    Mock::given(method("PATCH"))
-        .and(path(call_path("/ratings")))
-        .and(auth())
+    api.on("PATCH", &call_tail("/ratings"))
         .and(body_json(json!({
             "emoji": "👎",
             "email": "tyler.brooks@ridgelinefreight.com",
             "operation": "remove"
         })))
         // Documented: a 200 with no body.
-        .respond_with(ResponseTemplate::new(200))
+        .respond_with(json_response(200, ""))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let hr = client(&server);
+    let hr = client(&api);
     let call = hr
         .set_viewed(&id(), "maria.gonzalez@ridgelinefreight.com")
         .await
@@ -630,34 +538,21 @@ async fn viewed_and_rating_extensions() {
 
 #[tokio::test]
 async fn logs_tags_and_export_extensions() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(call_path("/logs")))
-        .and(auth())
-        .respond_with(json_body(
-            json!([{"level": "info", "message": "call created"}]).to_string(),
-        ))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    let logs = r#"[{"level": "info", "message": "call created"}]"#;
+    api.respond_json("GET", &call_tail("/logs"), 200, logs)
         .await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls/tags")))
-        .and(auth())
-        .respond_with(json_body(json!(["dry-van", "vip"]).to_string()))
-        .expect(1)
-        .mount(&server)
+    api.respond_json("GET", "/calls/tags", 200, r#"["dry-van", "vip"]"#)
         .await;
-    Mock::given(method("POST"))
-        .and(path(format!("{PREFIX}/calls/export")))
-        .and(auth())
+    api.on("POST", "/calls/export")
         .and(query_param("type", "Inbound"))
         .and(query_param("statuses", "Completed"))
         .and(query_param_is_missing("limit"))
-        .respond_with(json_body(json!({"message": "Export started"}).to_string()))
+        .respond_with(json_response(200, r#"{"message": "Export started"}"#))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let hr = client(&server);
+    let hr = client(&api);
     let logs = hr.call_logs(&id()).await.unwrap();
     assert_eq!(logs[0]["message"], "call created");
     assert_eq!(hr.call_tags().await.unwrap(), ["dry-van", "vip"]);
@@ -675,38 +570,37 @@ async fn logs_tags_and_export_extensions() {
         })
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("`kind`"), "{err}");
+    assert_refused_locally(&err, Operation::Extension("export_calls_csv"), "`kind`");
 }
 
 #[tokio::test]
 async fn usage_goes_to_the_platform_api_with_the_organization_header() {
-    let server = MockServer::start().await;
+    let api = api().await;
+    let usage = json!([{
+        "org_id": "0196f0a2-0000-7000-8000-000000000001",
+        "use_case_id": "0196f0a2-0000-7000-8000-000000000002",
+        "start": "2026-08-01T00:00:00Z",
+        "end": "2026-11-01T00:00:00Z",
+        "calls": 412,
+        "minutes": 1210.5
+    }]);
+    // Another host in production: here the same server, outside the app API's prefix.
     Mock::given(method("GET"))
         .and(path("/platform/api/v1/usage"))
-        .and(auth())
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
         .and(header(
             "x-organization-id",
             "0196f0a2-0000-7000-8000-000000000001",
         ))
-        .and(query_param("start", "2026-08-01T00:00:00Z"))
-        .and(query_param("end", "2026-11-01T00:00:00Z"))
-        .respond_with(json_body(
-            json!([{
-                "org_id": "0196f0a2-0000-7000-8000-000000000001",
-                "use_case_id": "0196f0a2-0000-7000-8000-000000000002",
-                "start": "2026-08-01T00:00:00Z",
-                "end": "2026-11-01T00:00:00Z",
-                "calls": 412,
-                "minutes": 1210.5
-            }])
-            .to_string(),
-        ))
+        .and(query_param("start", "2026-08-01T00:00:00.000Z"))
+        .and(query_param("end", "2026-11-01T00:00:00.000Z"))
+        .respond_with(json_response(200, &usage.to_string()))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
     let start = "2026-08-01T00:00:00Z".parse().unwrap();
     let end = "2026-11-01T00:00:00Z".parse().unwrap();
-    let usage = client(&server).usage(start, end).await.unwrap();
+    let usage = client(&api).usage(start, end).await.unwrap();
     assert_eq!(usage.len(), 1);
     assert_eq!(usage[0].calls, Some(412));
     assert_eq!(usage[0].minutes, Some(1210.5));
@@ -714,7 +608,7 @@ async fn usage_goes_to_the_platform_api_with_the_organization_header() {
     assert_eq!(usage[0].end_time(), Some(end));
 
     // Without an organization id, nothing is sent and the option is named.
-    let mut config = config(&server);
+    let mut config = config(&api);
     config.options.remove("organization_id");
     let err = HappyRobot::from_config(&config)
         .unwrap()
@@ -727,62 +621,40 @@ async fn usage_goes_to_the_platform_api_with_the_organization_header() {
     );
 }
 
-type ErrorCheck = fn(&Error) -> bool;
-
 #[tokio::test]
 async fn error_statuses_map_to_error_kinds() {
-    let cases: [(u16, ErrorCheck); 6] = [
-        (
-            400,
-            |e| matches!(e, Error::InvalidRequest { status: Some(400), message, .. } if message == "bad thing"),
-        ),
-        (
-            401,
-            |e| matches!(e, Error::Unauthorized { status: 401, message: Some(m), .. } if m == "bad thing"),
-        ),
-        (404, |e| matches!(e, Error::NotFound { .. })),
-        (422, |e| {
-            matches!(
-                e,
-                Error::InvalidRequest {
-                    status: Some(422),
-                    ..
-                }
-            )
-        }),
-        (429, |e| matches!(e, Error::RateLimited { .. })),
-        (500, |e| matches!(e, Error::Server { status: 500, .. })),
-    ];
-    for (status, expected) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(call_path("")))
-            .respond_with(ResponseTemplate::new(status).set_body_raw(
-                json!({"message": "bad thing"}).to_string(),
-                "application/json",
-            ))
-            .expect(1)
-            .mount(&server)
+    let api = api().await;
+    let hr = client(&api);
+    let call_id = id();
+    let body = |_| r#"{"message": "bad thing"}"#.to_owned();
+    api.check_error_statuses("GET", &call_tail(""), Operation::GetCall, body, || {
+        hr.get_call(&call_id)
+    })
+    .await;
+    // The vendor's message is kept.
+    for status in [400, 401] {
+        api.respond_json("GET", &call_tail(""), status, &body(status))
             .await;
-        let err = client(&server).get_call(&id()).await.unwrap_err();
-        assert!(expected(&err), "{status}: {err:?}");
-        assert_eq!(err.provider(), Some(ProviderKind::HappyRobot));
-        assert!(!err.to_string().contains(KEY));
+        let err = hr.get_call(&id()).await.unwrap_err();
+        let kept = match &err {
+            Error::InvalidRequest { message, .. } => message == "bad thing",
+            Error::Unauthorized {
+                message: Some(m), ..
+            } => m == "bad thing",
+            _ => false,
+        };
+        assert!(kept, "{status}: {err:?}");
+        api.server.reset().await;
     }
 }
 
 #[tokio::test]
 async fn a_broken_body_is_a_decode_error_naming_the_path() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .respond_with(json_body(
-            json!({"calls": [{"id": "a"}, {"id": "b", "duration": "long"}], "count": 2})
-                .to_string(),
-        ))
-        .mount(&server)
+    let api = api().await;
+    let body = json!({"calls": [{"id": "a"}, {"id": "b", "duration": "long"}], "count": 2});
+    api.respond_json("GET", "/calls", 200, &body.to_string())
         .await;
-    let err = client(&server)
+    let err = client(&api)
         .list_calls(&CallQuery::default())
         .await
         .unwrap_err();
@@ -797,61 +669,109 @@ async fn a_broken_body_is_a_decode_error_naming_the_path() {
 
 #[tokio::test]
 async fn malformed_ids_are_refused_before_sending() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let hr = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let hr = client(&api);
     let bad = CallId::new("../../dial/outbound");
     let short = CallId::new("69b03bcf");
     let good_note = NoteId::new("n1");
-    let results: Vec<voiceport_core::Result<()>> = vec![
-        hr.get_call(&bad).await.map(drop),
-        hr.get_call(&short).await.map(drop),
-        hr.transcript(&bad).await.map(drop),
-        hr.recording(&bad).await.map(drop),
-        hr.end_call(&bad).await,
-        hr.cancel_call(&bad).await,
-        hr.delete_call(&bad).await,
-        hr.add_note(&bad, &NoteInput::new("x")).await.map(drop),
-        hr.update_note(&bad, &good_note, &NoteInput::new("x"))
-            .await
-            .map(drop),
-        hr.update_note(&id(), &NoteId::new(""), &NoteInput::new("x"))
-            .await
-            .map(drop),
-        hr.delete_note(&id(), &NoteId::new("a\nb")).await.map(drop),
-        hr.set_viewed(&bad, "a@b.c").await.map(drop),
-        hr.set_rating(&bad, "✅", "a@b.c", RatingOperation::Add)
-            .await,
-        hr.call_logs(&bad).await.map(drop),
+    let note = NoteInput::new("x");
+    let ext = Operation::Extension;
+    let results: Vec<(Operation, &str, voiceport_core::Result<()>)> = vec![
+        (
+            Operation::GetCall,
+            "call id",
+            hr.get_call(&bad).await.map(drop),
+        ),
+        (
+            Operation::GetCall,
+            "call id",
+            hr.get_call(&short).await.map(drop),
+        ),
+        (
+            Operation::GetTranscript,
+            "call id",
+            hr.transcript(&bad).await.map(drop),
+        ),
+        (
+            Operation::GetRecording,
+            "call id",
+            hr.recording(&bad).await.map(drop),
+        ),
+        (Operation::EndCall, "call id", hr.end_call(&bad).await),
+        (Operation::CancelCall, "call id", hr.cancel_call(&bad).await),
+        (Operation::DeleteCall, "call id", hr.delete_call(&bad).await),
+        (
+            Operation::AddNote,
+            "call id",
+            hr.add_note(&bad, &note).await.map(drop),
+        ),
+        (
+            Operation::UpdateNote,
+            "call id",
+            hr.update_note(&bad, &good_note, &note).await.map(drop),
+        ),
+        (
+            Operation::UpdateNote,
+            "note id",
+            hr.update_note(&id(), &NoteId::new(""), &note)
+                .await
+                .map(drop),
+        ),
+        (
+            Operation::DeleteNote,
+            "note id",
+            hr.delete_note(&id(), &NoteId::new("a\nb")).await.map(drop),
+        ),
+        (
+            ext("set_viewed"),
+            "call id",
+            hr.set_viewed(&bad, "a@b.c").await.map(drop),
+        ),
+        (
+            ext("set_rating"),
+            "call id",
+            hr.set_rating(&bad, "✅", "a@b.c", RatingOperation::Add)
+                .await,
+        ),
+        (
+            ext("call_logs"),
+            "call id",
+            hr.call_logs(&bad).await.map(drop),
+        ),
     ];
-    for result in results {
-        let err = result.unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidRequest { status: None, .. }),
-            "{err:?}"
-        );
+    for (operation, what, result) in results {
+        assert_refused_locally(&result.unwrap_err(), operation, what);
     }
 }
 
 #[tokio::test]
 async fn unsupported_operations_say_so() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let hr = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let hr = client(&api);
     let caps = hr.capabilities();
     assert!(!caps.update_name && !caps.update_metadata_merge && !caps.update_metadata_replace);
-    let update = CallUpdate {
+    let rename = CallUpdate {
         name: Some("x".into()),
         ..CallUpdate::default()
     };
-    let err = hr.update_call(&id(), &update).await.unwrap_err();
-    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    let retag = CallUpdate {
+        metadata: Some([("k".to_owned(), json!(1))].into()),
+        ..CallUpdate::default()
+    };
+    for update in [rename, retag] {
+        let result = hr.update_call(&id(), &update).await;
+        assert_unsupported(&result, ProviderKind::HappyRobot);
+        // No update endpoint at all: the guard refuses the operation itself.
+        let err = result.unwrap_err();
+        assert_eq!(err.operation(), Some(Operation::UpdateCall), "{err:?}");
+    }
 }
 
 #[test]
 fn capabilities_are_exactly_what_works() {
-    let server_less =
-        voiceport_core::ProviderConfig::new(ProviderKind::HappyRobot).with_api_key(KEY);
+    let server_less = ProviderConfig::new(ProviderKind::HappyRobot).with_api_key(KEY);
     let caps = HappyRobot::from_config(&server_less)
         .unwrap()
         .capabilities();
@@ -875,8 +795,8 @@ fn capabilities_are_exactly_what_works() {
 
 #[tokio::test]
 async fn webhooks_parse_through_the_trait() {
-    let server = MockServer::start().await;
-    let hr = client(&server);
+    let api = api().await;
+    let hr = client(&api);
     match hr
         .parse_webhook(fixture("webhook_end.json").as_bytes())
         .unwrap()
@@ -891,13 +811,14 @@ async fn webhooks_parse_through_the_trait() {
 
 #[test]
 fn debug_never_shows_the_key_and_config_is_checked() {
-    let config = voiceport_core::ProviderConfig::new(ProviderKind::HappyRobot).with_api_key(KEY);
+    let config = ProviderConfig::new(ProviderKind::HappyRobot).with_api_key(KEY);
     let hr = HappyRobot::from_config(&config).unwrap();
     let text = format!("{hr:?}");
-    assert!(!text.contains(KEY), "{text}");
+    assert_key_hidden(&text);
     assert!(text.contains("app.happyrobot.ai"), "{text}");
+    assert!(text.contains("platform.happyrobot.ai"), "{text}");
 
-    let other = voiceport_core::ProviderConfig::new(ProviderKind::Rounded).with_api_key(KEY);
+    let other = ProviderConfig::new(ProviderKind::Rounded).with_api_key(KEY);
     let err = HappyRobot::from_config(&other).unwrap_err();
     assert!(
         matches!(&err, Error::Config { field, .. } if field == "kind"),

@@ -1,27 +1,21 @@
-//! Every HappyRobot fixture, normalized and snapshotted (insta). Review changes with
-//! `cargo insta review`; CI runs with `CI=true`, which refuses new snapshots.
+//! Every HappyRobot fixture, normalized through the codec and snapshotted (insta). Review
+//! changes with `cargo insta review`; CI runs with `CI=true`, which refuses new snapshots.
 
 use serde_json::{Value, json};
-use voiceport_core::{Call, CallEvent, CallQuery, ProviderKind};
+use voiceport_core::{Call, CallEvent, CallQuery, Codec, PayloadKind, ProviderKind};
+use voiceport_happyrobot::HappyRobotCodec;
 
 /// The decoder a fixture goes through, from its name (and, for `call_*` files, from
 /// whether it is a list page).
-enum Decoder {
-    Call,
-    Page,
-    Transcript,
-    Webhook,
-}
-
-fn decoder(name: &str, value: &Value) -> Decoder {
+fn decoder(name: &str, value: &Value) -> PayloadKind {
     if name.starts_with("list") || (name.starts_with("call_") && value.get("calls").is_some()) {
-        Decoder::Page
+        PayloadKind::Page
     } else if name.starts_with("transcript") {
-        Decoder::Transcript
+        PayloadKind::Transcript
     } else if name.starts_with("webhook") {
-        Decoder::Webhook
+        PayloadKind::Webhook
     } else if name.starts_with("call") || name.starts_with("dial") {
-        Decoder::Call
+        PayloadKind::Call
     } else {
         panic!("{name}: no decoder chosen for this fixture name; add one")
     }
@@ -36,16 +30,25 @@ fn checked(call: &Call, name: &str) {
 }
 
 fn normalize(name: &str, body: &[u8]) -> Value {
+    let codec = HappyRobotCodec;
     let value: Value = serde_json::from_slice(body).unwrap_or_else(|e| panic!("{name}: {e}"));
-    match decoder(name, &value) {
-        Decoder::Call => {
-            let call =
-                voiceport_happyrobot::decode_call(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let what = decoder(name, &value);
+    assert_eq!(
+        codec.detect(body),
+        what,
+        "{name}: detected as something else"
+    );
+    match what {
+        PayloadKind::Call => {
+            let call = codec
+                .decode_call(body)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             checked(&call, name);
             serde_json::to_value(&call).unwrap()
         }
-        Decoder::Page => {
-            let page = voiceport_happyrobot::decode_page(body, &CallQuery::default())
+        PayloadKind::Page => {
+            let page = codec
+                .decode_page(body, &CallQuery::default())
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             for call in &page.calls {
                 checked(call, name);
@@ -58,14 +61,16 @@ fn normalize(name: &str, body: &[u8]) -> Value {
             );
             json!({ "calls": page.calls, "next": page.next, "total": page.total })
         }
-        Decoder::Transcript => {
-            let transcript = voiceport_happyrobot::decode_transcript(body)
+        PayloadKind::Transcript => {
+            let transcript = codec
+                .decode_transcript(body)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
             serde_json::to_value(&transcript).unwrap()
         }
-        Decoder::Webhook => {
-            let event =
-                voiceport_happyrobot::parse_webhook(body).unwrap_or_else(|e| panic!("{name}: {e}"));
+        PayloadKind::Webhook => {
+            let event = codec
+                .decode_webhook(body)
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
             match &event {
                 CallEvent::Started { call } | CallEvent::Ended { call } => checked(call, name),
                 CallEvent::Other { payload, .. } => {
@@ -76,6 +81,7 @@ fn normalize(name: &str, body: &[u8]) -> Value {
             }
             serde_json::to_value(&event).unwrap()
         }
+        other => panic!("{name}: HappyRobot has no {other} payloads"),
     }
 }
 

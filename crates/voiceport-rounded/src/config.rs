@@ -1,18 +1,47 @@
-//! Rounded-specific settings: the `options` table of a provider config.
-//!
-//! ```toml
-//! [providers.support]
-//! kind = "rounded"
-//! api_key_env = "ROUNDED_API_KEY"
-//! [providers.support.options]
-//! from_number = "+33199001234"                        # default caller id for dial
-//! agent_id = "3407d20e-0e63-4a9f-9837-dd4df2fa2aee"   # default agent for dial
-//! paging = "cursor"                                   # or "page"
-//! include_transcript = true
-//! include_variable_values = true
-//! ```
+//! What Rounded is: its base URL, what it supports, its id shape and its options.
 
 use serde::{Deserialize, Serialize};
+use voiceport_core::{Capabilities, IdFormat, ProviderKind};
+
+/// Rounded's production API.
+pub const DEFAULT_BASE_URL: &str = "https://api.callrounded.com/v1";
+
+pub(crate) const KIND: ProviderKind = ProviderKind::Rounded;
+
+/// Call ids are UUIDs (reference §3.1).
+pub(crate) const CALL_ID: IdFormat = IdFormat::Uuid;
+
+pub(crate) const CAPABILITIES: Capabilities = Capabilities {
+    get_call: true,
+    list_calls: true,
+    dial: true,
+    update_metadata_merge: true,
+    update_metadata_replace: true,
+    transcript: true,
+    recording: true,
+    end_call: true,
+    webhooks: true,
+    // Server-side filters.
+    filter_kind: true,
+    filter_time_range: true,
+    filter_agent: true,
+    filter_from_number: true,
+    filter_to_number: true,
+    // Client-side filters (`map::page::decode_page`, after each page is fetched).
+    filter_direction: true,
+    filter_statuses: true,
+    filter_search: true,
+    client_side_filtering: true,
+    server_paging: true,
+    // The list endpoint's `limit`: 50 by default, at most 1000.
+    max_page_size: 1000,
+    default_page_size: 50,
+    inline_transcript: true,
+    cost: true,
+    analysis: true,
+    // No schedule, name, cancel, delete or notes; no tags, campaign or sort filter.
+    ..Capabilities::NONE
+};
 
 /// How `list_calls` pages through Rounded's list endpoint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -25,17 +54,19 @@ pub enum Paging {
     Page,
 }
 
-impl Paging {
-    /// `cursor` or `page`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Paging::Cursor => "cursor",
-            Paging::Page => "page",
-        }
-    }
-}
-
 /// The options of a Rounded provider (`options` in its config).
+///
+/// ```toml
+/// [providers.support]
+/// kind = "rounded"
+/// api_key_env = "ROUNDED_API_KEY"
+/// [providers.support.options]
+/// from_number = "+33199001234"                        # default caller id for dial
+/// agent_id = "3407d20e-0e63-4a9f-9837-dd4df2fa2aee"   # default agent for dial
+/// paging = "cursor"                                   # or "page"
+/// include_transcript = true
+/// include_variable_values = true
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoundedOptions {

@@ -1,7 +1,8 @@
 //! The [Rounded](https://callrounded.com) adapter of voiceport.
 //!
 //! ```
-//! use voiceport_core::{CallStatus, Speaker};
+//! use voiceport_core::{CallStatus, Codec, Speaker};
+//! use voiceport_rounded::RoundedCodec;
 //!
 //! // The body of `GET /v1/calls/{call_id}`, envelope included, decoded offline.
 //! let body = br#"{
@@ -19,7 +20,7 @@
 //!   "error": null,
 //!   "status": 200
 //! }"#;
-//! let call = voiceport_rounded::decode_call(body)?;
+//! let call = RoundedCodec.decode_call(body)?;
 //! assert_eq!(call.status, CallStatus::Voicemail);
 //! assert_eq!(call.vendor_status.as_deref(), Some("completed"));
 //! let first = &call.transcript.as_ref().unwrap().utterances[0];
@@ -29,44 +30,39 @@
 //! # Ok::<(), voiceport_core::Error>(())
 //! ```
 //!
-//! Connect with [`Rounded::from_config`] (or `voiceport::connect` with `kind = "rounded"`);
-//! vendor settings are [`RoundedOptions`]. Base URL [`DEFAULT_BASE_URL`], auth header
-//! `X-Api-Key`, call ids are UUIDs.
-//!
-//! What to know about Rounded:
+//! Connect with [`Rounded::from_config`] (or `voiceport::connect` with `kind = "rounded"`),
+//! vendor settings in [`RoundedOptions`]; [`RoundedCodec`] decodes Rounded's JSON without
+//! a key or a network. Base URL [`DEFAULT_BASE_URL`], auth header `X-Api-Key`, call ids
+//! are UUIDs. What to know about Rounded:
 //!
 //! * **Every response is an envelope** `{message, data, error, status}`. Success is keyed on
-//!   the HTTP status and on `data`; an `error` object next to `data` (as the generated doc
-//!   examples show on 200s) is ignored. A 2xx with `data: null` and an `error` is an
-//!   [`Error::InvalidRequest`](voiceport_core::Error::InvalidRequest) carrying the vendor's
+//!   the HTTP status and on `data`; an `error` next to `data` (as the doc examples show on
+//!   200s) is ignored. A 2xx with `data: null` and an `error` is an
+//!   [`Error::InvalidRequest`](voiceport_core::Error::InvalidRequest) with the vendor's
 //!   message and field details.
-//! * **`dial` returns the new call's id only** (`DialOutcome::call` is `None`): Rounded's
-//!   start-call answer is `{call_id}`, and voiceport does not fetch the call because a dial
-//!   must stay a single request. Call `get_call` when you need the call. `dial` needs a
+//! * **`dial` returns the new call's id only** (`DialOutcome::call` is `None`): voiceport
+//!   does not fetch the call, because a dial must stay a single request. `dial` needs a
 //!   caller id (`from_number`) and an agent: from the request, or from the options.
-//! * **Statuses:** only `created` and `completed` are documented; the rest of the table in
-//!   [`map::map_status`] is inferred. A completed call answered by a machine
-//!   (`answer_type` `voicemail`, inferred) is [`CallStatus::Voicemail`](voiceport_core::CallStatus).
-//!   Rounded documents no end reason.
-//! * **Listing** pages by cursor (default) or by page number ([`config::Paging`]);
-//!   `use_cursor` is always sent. `direction`, `statuses` and `search` are filtered
-//!   client-side; the time range is sent (`start_time_gt` / `start_time_lt`) and checked
-//!   again on the start time; `tags`, `campaign_id` and `sort` are unsupported. Rounded has
-//!   no creation time: `created_at` is the call's `start_time`.
-//! * **Webhook payloads are undocumented**: [`parse_webhook`] assumes an inferred shape
-//!   (see [`webhook`]).
+//! * **Statuses:** only `created` and `completed` are documented; the rest of the table is
+//!   inferred. A completed call answered by a machine (`answer_type` `voicemail`,
+//!   inferred) is `Voicemail`. Rounded documents no end reason.
+//! * **Listing** pages by cursor (default) or page number ([`Paging`]). `direction`,
+//!   `statuses` and `search` are filtered client-side; the time range is sent and checked
+//!   again on the start time. Rounded has no creation time: `created_at` is `start_time`.
+//! * **Webhook payloads are undocumented**: [`RoundedCodec`] assumes an inferred shape,
+//!   `{"event", "timestamp", "data"}`, and checks no signature (Rounded documents none).
 //! * Metadata updates merge (`override: false`) or replace (`override: true`); calls have no
 //!   name. There is no cancel, delete or notes endpoint.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 mod client;
-pub mod config;
-pub mod map;
-pub mod webhook;
-pub mod wire;
+mod codec;
+mod config;
+mod map;
+mod webhook;
+mod wire;
 
-pub use client::{DEFAULT_BASE_URL, Rounded};
-pub use config::{Paging, RoundedOptions};
-pub use map::{decode_call, decode_page};
-pub use webhook::parse_webhook;
+pub use client::Rounded;
+pub use codec::RoundedCodec;
+pub use config::{DEFAULT_BASE_URL, Paging, RoundedOptions};

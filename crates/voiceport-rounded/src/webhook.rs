@@ -25,139 +25,101 @@
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
+use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{CallEvent, CallId, Error, Operation, ProviderKind, Result, VendorPayload};
+use voiceport_core::{Call, CallEvent, CallId, Error, Operation, Result, VendorPayload};
 
-use crate::map;
+use crate::config::KIND;
+use crate::map::call::{map_call, map_utterance};
+use crate::map::status::status_of;
 use crate::wire;
 
-const KIND: ProviderKind = ProviderKind::Rounded;
 const OPERATION: Operation = Operation::ParseWebhook;
 
 /// The (inferred) outer shape of a delivery.
 #[derive(Debug, Deserialize)]
 struct Delivery<'a> {
-    #[serde(default)]
     event: Option<String>,
-    #[serde(default, borrow)]
+    #[serde(borrow)]
     data: Option<&'a RawValue>,
 }
 
 /// The fields of `data` a status update needs.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
 struct StatusData {
-    #[serde(default)]
     id: Option<String>,
-    #[serde(default)]
     call_id: Option<String>,
-    #[serde(default)]
     status: Option<wire::CallStatus>,
-    #[serde(default)]
     answer_type: Option<wire::AnswerType>,
 }
 
-/// The fields of `data` a transcript event needs.
-#[derive(Debug, Deserialize)]
-struct TranscriptData {
-    #[serde(default)]
-    call_id: Option<String>,
-    #[serde(default)]
-    role: Option<wire::Role>,
-    #[serde(default)]
-    start_time: Option<String>,
-    #[serde(default)]
-    content: Option<String>,
-}
-
-/// Turns the body of a Rounded webhook delivery into an event. See the module docs: the
-/// payload shapes are **inferred**, not documented by Rounded.
-pub fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
+/// Turns the body of a Rounded webhook delivery into an event (inferred shapes: module docs).
+pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
     let Some(event) = delivery.event else {
-        return Err(Error::Decode {
-            provider: KIND,
-            operation: OPERATION,
-            path: "event".to_owned(),
-            message: "the delivery has no `event` name".to_owned(),
-            excerpt: map::excerpt(body),
-        });
+        let message = "the delivery has no `event` name";
+        return Err(Error::decode(KIND, OPERATION, "event", message, body));
     };
     let data = delivery.data.filter(|raw| raw.get().trim() != "null");
+    let needs_data = || {
+        let message = format!("a `{event}` delivery carries no `data` call");
+        Error::decode(KIND, OPERATION, "data", message, body)
+    };
     match (event.as_str(), data) {
         ("event_phone_call_ended" | "event_web_call_ended", data) => {
-            let raw = data.ok_or_else(|| missing_data(&event, body))?;
-            let call = map::call_from_raw(OPERATION, raw, "data")?;
-            Ok(CallEvent::Ended {
-                call: Box::new(call),
-            })
+            let call = call_at_data(data.ok_or_else(needs_data)?)?;
+            Ok(CallEvent::Ended { call })
         }
-        ("event_call_status_updated", data) => {
-            let raw = data.ok_or_else(|| missing_data(&event, body))?;
-            status_changed(raw)
-        }
-        ("event_transcript", Some(raw)) => {
-            let entry: Option<TranscriptData> = object(raw)
-                .then(|| decode_raw(KIND, OPERATION, raw, "data"))
-                .transpose()?;
-            match entry {
-                Some(TranscriptData {
-                    call_id,
-                    role: Some(role),
-                    start_time,
-                    content: Some(content),
-                }) => {
-                    let entry = wire::TranscriptEntry {
-                        role: Some(role),
-                        start_time,
-                        content: Some(content),
-                    };
-                    Ok(CallEvent::TranscriptUpdate {
-                        call_id: call_id.filter(|id| !id.is_empty()).map(CallId::new),
-                        utterance: map::map_utterance(entry, None),
-                    })
-                }
-                _ => Ok(other(event, Some(raw), body)),
+        ("event_call_status_updated", data) => status_changed(data.ok_or_else(needs_data)?),
+        ("event_transcript", Some(raw)) if object(raw) => {
+            let entry: wire::TranscriptEntry = decode_raw(KIND, OPERATION, raw, "data")?;
+            if entry.role.is_none() || entry.content.is_none() {
+                return Ok(other(event, Some(raw), body));
             }
+            Ok(CallEvent::TranscriptUpdate {
+                call_id: string_field(raw, "call_id").map(CallId::new),
+                utterance: map_utterance(entry, None),
+            })
         }
         ("event_phone_call_connected" | "event_web_call_connected", Some(raw))
             if string_field(raw, "id").is_some() =>
         {
-            let call = map::call_from_raw(OPERATION, raw, "data")?;
             Ok(CallEvent::Started {
-                call: Box::new(call),
+                call: call_at_data(raw)?,
             })
         }
         (_, data) => Ok(other(event, data, body)),
     }
 }
 
+fn call_at_data(raw: &RawValue) -> Result<Box<Call>> {
+    decode_call_with(KIND, OPERATION, raw, "data", map_call).map(Box::new)
+}
+
 fn status_changed(raw: &RawValue) -> Result<CallEvent> {
     let fields: StatusData = decode_raw(KIND, OPERATION, raw, "data")?;
-    let call = match &fields.id {
-        Some(_) => Some(map::call_from_raw(OPERATION, raw, "data")?),
-        None => None,
+    let call = fields.id.is_some().then(|| call_at_data(raw)).transpose()?;
+    let Some(call_id) = fields.id.or(fields.call_id).filter(|id| !id.is_empty()) else {
+        let message = "a status update names no call (`data.id` or `data.call_id`)";
+        return Err(Error::decode(
+            KIND,
+            OPERATION,
+            "data.id",
+            message,
+            raw.get().as_bytes(),
+        ));
     };
-    let call_id = fields
-        .id
-        .clone()
-        .or(fields.call_id.clone())
-        .filter(|id| !id.is_empty())
-        .ok_or_else(|| Error::Decode {
-            provider: KIND,
-            operation: OPERATION,
-            path: "data.id".to_owned(),
-            message: "a status update names no call (`data.id` or `data.call_id`)".to_owned(),
-            excerpt: map::excerpt(raw.get().as_bytes()),
-        })?;
-    let (status, _) = map::map_status(fields.status.as_ref(), fields.answer_type.as_ref());
+    let (status, _) = status_of(fields.status.as_ref(), fields.answer_type.as_ref());
     Ok(CallEvent::StatusChanged {
         call_id: CallId::new(call_id),
         status,
-        vendor_status: fields.status.as_ref().map(|s| s.as_str().to_owned()),
-        call: call.map(Box::new),
+        vendor_status: fields.status.map(|s| s.as_str().to_owned()),
+        call,
     })
 }
 
+/// An event voiceport does not model: its name, a call id if `data` names one, the body.
 fn other(event_type: String, data: Option<&RawValue>, body: &[u8]) -> CallEvent {
     let call_id = data
         .and_then(|raw| string_field(raw, "id").or_else(|| string_field(raw, "call_id")))
@@ -180,21 +142,8 @@ fn object(raw: &RawValue) -> bool {
 /// A non-empty string field of a JSON object, if `raw` is one and has it.
 fn string_field(raw: &RawValue, key: &str) -> Option<String> {
     let value: Value = serde_json::from_str(raw.get()).ok()?;
-    value
-        .get(key)?
-        .as_str()
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-}
-
-fn missing_data(event: &str, body: &[u8]) -> Error {
-    Error::Decode {
-        provider: KIND,
-        operation: OPERATION,
-        path: "data".to_owned(),
-        message: format!("a `{event}` delivery carries no `data` call"),
-        excerpt: map::excerpt(body),
-    }
+    let text = value.get(key)?.as_str()?;
+    (!text.is_empty()).then(|| text.to_owned())
 }
 
 #[cfg(test)]
@@ -204,7 +153,7 @@ mod tests {
     use voiceport_core::{CallStatus, Speaker};
 
     fn parse(value: Value) -> Result<CallEvent> {
-        parse_webhook(value.to_string().as_bytes())
+        decode_webhook(value.to_string().as_bytes())
     }
 
     const ID: &str = "97adfced-7c9c-4776-8915-cda3cd23b993";
@@ -324,7 +273,7 @@ mod tests {
     #[test]
     fn other_events_keep_the_body_and_a_missing_event_is_a_decode_error() {
         let body = br#"{"event": "event_recording", "data": [1, 2]}"#;
-        match parse_webhook(body).unwrap() {
+        match decode_webhook(body).unwrap() {
             CallEvent::Other {
                 event_type,
                 call_id,
@@ -348,6 +297,6 @@ mod tests {
             matches!(&err, Error::Decode { path, .. } if path == "event"),
             "{err:?}"
         );
-        assert!(matches!(parse_webhook(b"[]"), Err(Error::Decode { .. })));
+        assert!(matches!(decode_webhook(b"[]"), Err(Error::Decode { .. })));
     }
 }

@@ -1,12 +1,17 @@
-//! The Rounded client over HTTP, against wiremock: paths, auth, query and body shapes,
-//! response mapping, error statuses, and what is refused before sending.
+//! The Rounded client over HTTP, against the core's vendor test kit (wiremock): paths,
+//! auth, query and body shapes, response mapping, error statuses, and what is refused
+//! before sending.
 
 mod support;
 
 use std::collections::BTreeMap;
 
 use serde_json::json;
-use support::*;
+use support::{CALL_ID, fixture};
+use voiceport_core::testing::http::{
+    Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
+    json_response,
+};
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
     EndReasonCategory, Error, FieldError, MetadataMode, NoteId, NoteInput, Operation, PageCursor,
@@ -14,34 +19,59 @@ use voiceport_core::{
 };
 use voiceport_rounded::Rounded;
 use walk::collect_calls;
-use wiremock::matchers::{
-    any, body_json, header, method, path, query_param, query_param_is_missing,
-};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
 
-fn ok_json(status: u16, body: String) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_raw(body, "application/json")
+async fn api() -> VendorApi {
+    VendorApi::start(ProviderKind::Rounded, "/v1", Auth::Header("X-Api-Key")).await
 }
 
-/// A catch-all that must never be hit: nothing may be sent.
-async fn nothing_sent(server: &MockServer) {
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(200))
-        .expect(0)
-        .named("no request at all")
-        .mount(server)
-        .await;
+/// A client without retries or options.
+fn client(api: &VendorApi) -> Rounded {
+    Rounded::from_config(&api.config()).unwrap()
+}
+
+fn with_dial_defaults(config: ProviderConfig) -> ProviderConfig {
+    config
+        .with_option("from_number", "+33199001234")
+        .with_option("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee")
+}
+
+/// A client whose dial defaults are set in its options.
+fn client_with_dial_defaults(api: &VendorApi) -> Rounded {
+    Rounded::from_config(&with_dial_defaults(api.config())).unwrap()
+}
+
+/// A client with retries on (tiny backoffs) and the dial defaults.
+fn retrying(api: &VendorApi) -> Rounded {
+    let mut config = api.config_with_retries();
+    config.retry.initial_backoff_ms = Some(1);
+    config.retry.max_backoff_ms = Some(2);
+    Rounded::from_config(&with_dial_defaults(config)).unwrap()
+}
+
+fn call_path(id: &str) -> String {
+    format!("/calls/{id}")
 }
 
 /// The query pairs of the only request the server received.
-async fn query_of_only_request(server: &MockServer) -> BTreeMap<String, String> {
-    let requests = server.received_requests().await.unwrap();
+async fn query_of_only_request(api: &VendorApi) -> BTreeMap<String, String> {
+    let requests = api.server.received_requests().await.unwrap();
     assert_eq!(requests.len(), 1, "{requests:?}");
     requests[0]
         .url
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
+}
+
+fn error_envelope(status: u16, message: &str) -> String {
+    json!({
+        "message": message,
+        "data": null,
+        "error": {"details": [], "message": message, "status": status, "type": "generic_error"},
+        "status": status
+    })
+    .to_string()
 }
 
 mod walk {
@@ -69,18 +99,10 @@ mod walk {
 
 #[tokio::test]
 async fn get_call_sends_the_key_and_maps_the_call() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/calls/{CALL_ID}")))
-        .and(header("X-Api-Key", KEY))
-        .respond_with(ok_json(200, fixture("get_call.json")))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    api.respond_json("GET", &call_path(CALL_ID), 200, &fixture("get_call.json"))
         .await;
-    let call = client(&server)
-        .get_call(&CallId::new(CALL_ID))
-        .await
-        .unwrap();
+    let call = client(&api).get_call(&CallId::new(CALL_ID)).await.unwrap();
 
     assert_eq!(call.id.as_str(), CALL_ID);
     assert_eq!(call.provider, ProviderKind::Rounded);
@@ -136,27 +158,30 @@ async fn get_call_sends_the_key_and_maps_the_call() {
 
 #[tokio::test]
 async fn an_error_object_next_to_data_is_ignored() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls/e65aaebf-d14b-44fc-b3d7-e52e64b49888"))
-        .respond_with(ok_json(200, fixture("get_error_present.json")))
-        .mount(&server)
-        .await;
-    let call = client(&server)
-        .get_call(&CallId::new("e65aaebf-d14b-44fc-b3d7-e52e64b49888"))
-        .await
-        .unwrap();
+    let api = api().await;
+    let id = "e65aaebf-d14b-44fc-b3d7-e52e64b49888";
+    api.respond_json(
+        "GET",
+        &call_path(id),
+        200,
+        &fixture("get_error_present.json"),
+    )
+    .await;
+    let call = client(&api).get_call(&CallId::new(id)).await.unwrap();
     assert_eq!(call.status, CallStatus::Completed);
 }
 
 #[tokio::test]
 async fn a_2xx_with_null_data_and_an_error_is_invalid_request() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ok_json(200, fixture("error_envelope_400.json")))
-        .mount(&server)
-        .await;
-    let err = client(&server)
+    let api = api().await;
+    api.respond_json(
+        "GET",
+        &call_path(CALL_ID),
+        200,
+        &fixture("error_envelope_400.json"),
+    )
+    .await;
+    let err = client(&api)
         .get_call(&CallId::new(CALL_ID))
         .await
         .unwrap_err();
@@ -181,15 +206,11 @@ async fn a_2xx_with_null_data_and_an_error_is_invalid_request() {
 
 #[tokio::test]
 async fn a_2xx_with_null_data_and_no_error_is_a_decode_error() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ok_json(
-            200,
-            json!({"message": "ok", "data": null, "error": null, "status": 200}).to_string(),
-        ))
-        .mount(&server)
+    let api = api().await;
+    let body = json!({"message": "ok", "data": null, "error": null, "status": 200});
+    api.respond_json("GET", &call_path(CALL_ID), 200, &body.to_string())
         .await;
-    let err = client(&server)
+    let err = client(&api)
         .get_call(&CallId::new(CALL_ID))
         .await
         .unwrap_err();
@@ -202,15 +223,11 @@ async fn a_2xx_with_null_data_and_no_error_is_a_decode_error() {
 
 #[tokio::test]
 async fn a_broken_call_names_the_json_path() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ok_json(
-            200,
-            json!({"data": {"id": CALL_ID, "transcript": [{"role": 5}]}}).to_string(),
-        ))
-        .mount(&server)
+    let api = api().await;
+    let body = json!({"data": {"id": CALL_ID, "transcript": [{"role": 5}]}});
+    api.respond_json("GET", &call_path(CALL_ID), 200, &body.to_string())
         .await;
-    let err = client(&server)
+    let err = client(&api)
         .get_call(&CallId::new(CALL_ID))
         .await
         .unwrap_err();
@@ -222,16 +239,18 @@ async fn a_broken_call_names_the_json_path() {
 
 #[tokio::test]
 async fn transcript_and_recording_come_from_the_call() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls/354eb5c1-5624-4aaf-a5b7-7fb94405d8a1"))
-        .and(header("X-Api-Key", KEY))
-        .respond_with(ok_json(200, fixture("get_call_transcript_variables.json")))
+    let api = api().await;
+    let id = "354eb5c1-5624-4aaf-a5b7-7fb94405d8a1";
+    api.on("GET", &call_path(id))
+        .respond_with(json_response(
+            200,
+            &fixture("get_call_transcript_variables.json"),
+        ))
         .expect(2)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let rounded = client(&server);
-    let id = CallId::new("354eb5c1-5624-4aaf-a5b7-7fb94405d8a1");
+    let rounded = client(&api);
+    let id = CallId::new(id);
     let transcript = rounded.transcript(&id).await.unwrap();
     let speakers: Vec<&Speaker> = transcript.utterances.iter().map(|u| &u.speaker).collect();
     assert_eq!(speakers.iter().filter(|s| ***s == Speaker::Tool).count(), 2);
@@ -251,13 +270,8 @@ async fn transcript_and_recording_come_from_the_call() {
 
 #[tokio::test]
 async fn list_in_cursor_mode_sends_every_parameter_explicitly() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls"))
-        .and(header("X-Api-Key", KEY))
-        .respond_with(ok_json(200, fixture("list_cursor.json")))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    api.respond_json("GET", "/calls", 200, &fixture("list_cursor.json"))
         .await;
     let query = CallQuery {
         kind: Some(CallKind::Phone),
@@ -269,8 +283,8 @@ async fn list_in_cursor_mode_sends_every_parameter_explicitly() {
         page_size: Some(3),
         ..CallQuery::default()
     };
-    let page = client(&server).list_calls(&query).await.unwrap();
-    let sent = query_of_only_request(&server).await;
+    let page = client(&api).list_calls(&query).await.unwrap();
+    let sent = query_of_only_request(&api).await;
     let expected: BTreeMap<String, String> = [
         ("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee"),
         ("call_type", "phone_call"),
@@ -303,24 +317,22 @@ async fn list_in_cursor_mode_sends_every_parameter_explicitly() {
 
 #[tokio::test]
 async fn list_walks_cursor_pages_to_the_end() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls"))
+    let api = api().await;
+    api.on("GET", "/calls")
         .and(query_param_is_missing("cursor"))
-        .respond_with(ok_json(200, fixture("list_cursor.json")))
+        .respond_with(json_response(200, &fixture("list_cursor.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls"))
+    api.on("GET", "/calls")
         .and(query_param("cursor", "2026-03-23T17:51:03Z"))
         .and(query_param("use_cursor", "true"))
         .and(query_param_is_missing("page"))
-        .respond_with(ok_json(200, fixture("list_cursor_last_page.json")))
+        .respond_with(json_response(200, &fixture("list_cursor_last_page.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let rounded = client(&server);
+    let rounded = client(&api);
     let calls = collect_calls(&rounded, CallQuery::default()).await.unwrap();
     assert_eq!(calls.len(), 4);
     assert_eq!(calls[3].id.as_str(), "5a481377-303a-4a9c-b914-4960958f473e");
@@ -328,19 +340,19 @@ async fn list_walks_cursor_pages_to_the_end() {
 
 #[tokio::test]
 async fn list_in_page_mode_uses_page_numbers_and_reports_the_total() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls"))
+    let api = api().await;
+    api.on("GET", "/calls")
         .and(query_param("use_cursor", "false"))
         .and(query_param("page", "2"))
         .and(query_param("include_transcript", "false"))
         .and(query_param("include_variable_values", "true"))
         .and(query_param_is_missing("cursor"))
-        .respond_with(ok_json(200, fixture("list_page_mode.json")))
+        .respond_with(json_response(200, &fixture("list_page_mode.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let config = config(&server)
+    let config = api
+        .config()
         .with_option("paging", "page")
         .with_option("include_transcript", false);
     let rounded = Rounded::from_config(&config).unwrap();
@@ -364,30 +376,28 @@ async fn list_in_page_mode_uses_page_numbers_and_reports_the_total() {
 
 #[tokio::test]
 async fn first_page_in_page_mode_sends_use_cursor_false() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls"))
+    let api = api().await;
+    api.on("GET", "/calls")
         .and(query_param("use_cursor", "false"))
         .and(query_param("limit", "50"))
         .and(query_param_is_missing("page"))
-        .respond_with(ok_json(200, fixture("list_page_mode.json")))
+        .respond_with(json_response(200, &fixture("list_page_mode.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let rounded = Rounded::from_config(&config(&server).with_option("paging", "page")).unwrap();
+    let rounded = Rounded::from_config(&api.config().with_option("paging", "page")).unwrap();
     let page = rounded.list_calls(&CallQuery::default()).await.unwrap();
     assert_eq!(page.next, Some(PageCursor::Page { number: 3 }));
 }
 
 #[tokio::test]
 async fn direction_status_and_search_are_filtered_client_side() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls"))
-        .respond_with(ok_json(200, fixture("list_page_mode.json")))
-        .mount(&server)
+    let api = api().await;
+    api.on("GET", "/calls")
+        .respond_with(json_response(200, &fixture("list_page_mode.json")))
+        .mount(&api.server)
         .await;
-    let rounded = Rounded::from_config(&config(&server).with_option("paging", "page")).unwrap();
+    let rounded = Rounded::from_config(&api.config().with_option("paging", "page")).unwrap();
     let caps = rounded.capabilities();
     assert!(
         caps.client_side_filtering
@@ -429,7 +439,7 @@ async fn direction_status_and_search_are_filtered_client_side() {
     );
 
     // None of these went to Rounded.
-    for request in server.received_requests().await.unwrap() {
+    for request in api.server.received_requests().await.unwrap() {
         let keys: Vec<String> = request
             .url
             .query_pairs()
@@ -443,9 +453,9 @@ async fn direction_status_and_search_are_filtered_client_side() {
 
 #[tokio::test]
 async fn unsupported_filters_are_refused_before_sending() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let rounded = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let rounded = client(&api);
     let cases = [
         (
             "tags",
@@ -470,48 +480,44 @@ async fn unsupported_filters_are_refused_before_sending() {
         ),
     ];
     for (filter, query) in cases {
-        let err = rounded.list_calls(&query).await.unwrap_err();
+        let result = rounded.list_calls(&query).await;
+        assert_unsupported(&result, ProviderKind::Rounded);
         assert!(
-            matches!(err, Error::Unsupported { operation: Operation::ListFilter(f), .. } if f.name() == filter),
-            "{filter}: {err:?}"
+            matches!(result, Err(Error::Unsupported { operation: Operation::ListFilter(f), .. }) if f.name() == filter),
+            "{filter}"
         );
     }
     let chat = CallQuery {
         kind: Some(CallKind::Chat),
         ..CallQuery::default()
     };
-    assert!(matches!(
-        rounded.list_calls(&chat).await,
-        Err(Error::InvalidRequest { status: None, .. })
-    ));
+    let err = rounded.list_calls(&chat).await.unwrap_err();
+    assert_refused_locally(&err, Operation::ListCalls, "phone and web calls");
     let foreign = CallQuery {
         cursor: Some(PageCursor::Offset { skip: 10 }),
         ..CallQuery::default()
     };
-    assert!(matches!(
-        rounded.list_calls(&foreign).await,
-        Err(Error::InvalidRequest { status: None, .. })
-    ));
+    let err = rounded.list_calls(&foreign).await.unwrap_err();
+    assert_refused_locally(&err, Operation::ListCalls, "not a Rounded cursor");
 }
 
 #[tokio::test]
 async fn web_calls_are_listed_with_call_type_web_call() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls"))
+    let api = api().await;
+    api.on("GET", "/calls")
         .and(query_param("call_type", "web_call"))
-        .respond_with(ok_json(
+        .respond_with(json_response(
             200,
-            json!({"message": "Calls retrieved successfully", "data": [], "error": null, "status": 200}).to_string(),
+            &json!({"message": "Calls retrieved successfully", "data": [], "error": null, "status": 200}).to_string(),
         ))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
     let query = CallQuery {
         kind: Some(CallKind::Web),
         ..CallQuery::default()
     };
-    let page = client(&server).list_calls(&query).await.unwrap();
+    let page = client(&api).list_calls(&query).await.unwrap();
     assert!(page.calls.is_empty());
     assert_eq!(page.next, None);
 }
@@ -521,10 +527,8 @@ async fn web_calls_are_listed_with_call_type_web_call() {
 
 #[tokio::test]
 async fn dial_posts_the_start_call_body_and_returns_the_id_only() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/calls/phone"))
-        .and(header("X-Api-Key", KEY))
+    let api = api().await;
+    api.on("POST", "/calls/phone")
         .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "from_number": "+33199001234",
@@ -533,9 +537,9 @@ async fn dial_posts_the_start_call_body_and_returns_the_id_only() {
             "dynamic_variables_values": {"first_name": "Ada", "visits": 3},
             "sip_headers": {"X-Campaign": "spring"}
         })))
-        .respond_with(ok_json(201, fixture("start_call_response.json")))
+        .respond_with(json_response(201, &fixture("start_call_response.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
     let mut request = DialRequest::to("+33639981234");
     request.variables.insert("first_name".into(), json!("Ada"));
@@ -543,7 +547,7 @@ async fn dial_posts_the_start_call_body_and_returns_the_id_only() {
     request
         .extra
         .insert("sip_headers".into(), json!({"X-Campaign": "spring"}));
-    let outcome = client_with_dial_defaults(&server)
+    let outcome = client_with_dial_defaults(&api)
         .dial(&request)
         .await
         .unwrap();
@@ -559,24 +563,23 @@ async fn dial_posts_the_start_call_body_and_returns_the_id_only() {
 
 #[tokio::test]
 async fn dial_request_fields_win_over_options_and_empty_variables_are_omitted() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/calls/phone"))
+    let api = api().await;
+    api.on("POST", "/calls/phone")
         .and(body_json(json!({
             "from_number": "+16175550142",
             "to_number": "+16175550187",
             "agent_id": "96732211-e885-487b-acef-36938e075878"
         })))
-        .respond_with(ok_json(201, fixture("start_call_response.json")))
+        .respond_with(json_response(201, &fixture("start_call_response.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
     let request = DialRequest {
         from_number: Some("+16175550142".into()),
         agent_id: Some(AgentId::new("96732211-e885-487b-acef-36938e075878")),
         ..DialRequest::to("+16175550187")
     };
-    client_with_dial_defaults(&server)
+    client_with_dial_defaults(&api)
         .dial(&request)
         .await
         .unwrap();
@@ -584,39 +587,19 @@ async fn dial_request_fields_win_over_options_and_empty_variables_are_omitted() 
 
 #[tokio::test]
 async fn dial_is_sent_exactly_once_on_a_500() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/v1/calls/phone"))
-        .respond_with(ok_json(
-            500,
-            json!({"message": "Internal error", "data": null, "status": 500,
-                   "error": {"details": [], "message": "Telephony provider unavailable", "status": 500, "type": "generic_error"}})
-            .to_string(),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let api = api().await;
     // Retries are on for this client: the dial must still go out once.
-    let config = config_with_fast_retries(&server)
-        .with_option("from_number", "+33199001234")
-        .with_option("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee");
-    let rounded = Rounded::from_config(&config).unwrap();
-    let err = rounded
-        .dial(&DialRequest::to("+33639981234"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Server { status: 500, message: Some(m), .. } if m == "Telephony provider unavailable"),
-        "{err:?}"
-    );
-    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+    let rounded = retrying(&api);
+    let request = DialRequest::to("+33639981234");
+    api.check_sent_once_on_500("POST", "/calls/phone", rounded.dial(&request))
+        .await;
 }
 
 #[tokio::test]
 async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let rounded = client_with_dial_defaults(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let rounded = client_with_dial_defaults(&api);
     let base = DialRequest::to("+33639981234");
     let cases: Vec<(&str, DialRequest)> = vec![
         (
@@ -630,13 +613,6 @@ async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
             "metadata",
             DialRequest {
                 metadata: BTreeMap::from([("a".into(), json!(1))]),
-                ..base.clone()
-            },
-        ),
-        (
-            "scheduled_for",
-            DialRequest {
-                scheduled_for: Some("2030-01-01T00:00:00Z".parse().unwrap()),
                 ..base.clone()
             },
         ),
@@ -675,28 +651,34 @@ async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
                 ..base.clone()
             },
         ),
+        // The guard's: a dial needs a destination.
         ("`to`", DialRequest::to("")),
     ];
     for (field, request) in cases {
         let err = rounded.dial(&request).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::InvalidRequest {
-                    status: None,
-                    operation: Operation::Dial,
-                    ..
-                }
-            ),
-            "{field}: {err:?}"
-        );
-        assert!(err.to_string().contains(field), "{field}: {err}");
-        assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+        assert_refused_locally(&err, Operation::Dial, field);
     }
+    // `dial_scheduled` is false: the guard answers Unsupported, naming the option.
+    let scheduled = DialRequest {
+        scheduled_for: Some("2030-01-01T00:00:00Z".parse().unwrap()),
+        ..base.clone()
+    };
+    let result = rounded.dial(&scheduled).await;
+    assert_unsupported(&result, ProviderKind::Rounded);
+    assert!(
+        matches!(
+            result,
+            Err(Error::Unsupported {
+                operation: Operation::DialOption("scheduled_for"),
+                ..
+            })
+        ),
+        "{result:?}"
+    );
     // Without defaults, the caller id and the agent are required.
-    let bare = client(&server);
+    let bare = client(&api);
     let err = bare.dial(&base).await.unwrap_err();
-    assert!(err.to_string().contains("from_number"), "{err}");
+    assert_refused_locally(&err, Operation::Dial, "from_number");
     let err = bare
         .dial(&DialRequest {
             from_number: Some("+33199001234".into()),
@@ -704,39 +686,40 @@ async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
         })
         .await
         .unwrap_err();
-    assert!(err.to_string().contains("agent_id"), "{err}");
+    assert_refused_locally(&err, Operation::Dial, "agent_id");
 }
 
 // ---------------------------------------------------------------------------------------
 // update_call
 
+fn metadata_update(mode: MetadataMode) -> CallUpdate {
+    CallUpdate {
+        metadata: Some(BTreeMap::from([
+            ("source".into(), json!("marketing_campaign")),
+            ("utm_medium".into(), json!("email")),
+        ])),
+        metadata_mode: mode,
+        ..CallUpdate::default()
+    }
+}
+
 #[tokio::test]
 async fn update_merges_with_override_false_and_replaces_with_override_true() {
-    let server = MockServer::start().await;
+    let api = api().await;
     let id = "123e4567-e89b-12d3-a456-426614174000";
     for (replace, mode) in [(false, MetadataMode::Merge), (true, MetadataMode::Replace)] {
-        Mock::given(method("PATCH"))
-            .and(path(format!("/v1/calls/{id}")))
-            .and(header("X-Api-Key", KEY))
+        api.on("PATCH", &call_path(id))
             .and(body_json(json!({
                 "metadata": {"source": "marketing_campaign", "utm_medium": "email"},
                 "override": replace
             })))
-            .respond_with(ok_json(200, fixture("update_seed.json")))
+            .respond_with(json_response(200, &fixture("update_seed.json")))
             .expect(1)
             .named(format!("override {replace}"))
-            .mount(&server)
+            .mount(&api.server)
             .await;
-        let update = CallUpdate {
-            metadata: Some(BTreeMap::from([
-                ("source".into(), json!("marketing_campaign")),
-                ("utm_medium".into(), json!("email")),
-            ])),
-            metadata_mode: mode,
-            ..CallUpdate::default()
-        };
-        let call = client(&server)
-            .update_call(&CallId::new(id), &update)
+        let call = client(&api)
+            .update_call(&CallId::new(id), &metadata_update(mode))
             .await
             .unwrap();
         assert_eq!(call.id.as_str(), id);
@@ -751,29 +734,37 @@ async fn update_merges_with_override_false_and_replaces_with_override_true() {
 
 #[tokio::test]
 async fn update_with_a_name_is_unsupported_and_an_empty_update_is_invalid() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let rounded = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let rounded = client(&api);
     let id = CallId::new(CALL_ID);
-    let name = CallUpdate {
+    let name_only = CallUpdate {
         name: Some("Renewal".into()),
         ..CallUpdate::default()
     };
-    assert!(matches!(
-        rounded.update_call(&id, &name).await,
-        Err(Error::Unsupported {
-            operation: Operation::UpdateCall,
-            provider: ProviderKind::Rounded
-        })
-    ));
-    assert!(matches!(
-        rounded.update_call(&id, &CallUpdate::default()).await,
-        Err(Error::InvalidRequest {
-            status: None,
-            operation: Operation::UpdateCall,
-            ..
-        })
-    ));
+    let name_and_metadata = CallUpdate {
+        name: Some("Renewal".into()),
+        ..metadata_update(MetadataMode::Merge)
+    };
+    for update in [name_only, name_and_metadata] {
+        let result = rounded.update_call(&id, &update).await;
+        assert_unsupported(&result, ProviderKind::Rounded);
+        assert!(
+            matches!(
+                result,
+                Err(Error::Unsupported {
+                    operation: Operation::UpdateField("name"),
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+    let err = rounded
+        .update_call(&id, &CallUpdate::default())
+        .await
+        .unwrap_err();
+    assert_refused_locally(&err, Operation::UpdateCall, "nothing");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -781,36 +772,24 @@ async fn update_with_a_name_is_unsupported_and_an_empty_update_is_invalid() {
 
 #[tokio::test]
 async fn end_call_posts_terminate() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/calls/{CALL_ID}/terminate")))
-        .and(header("X-Api-Key", KEY))
-        .respond_with(ok_json(200, fixture("terminate_response.json")))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    let tail = format!("/calls/{CALL_ID}/terminate");
+    api.respond_json("POST", &tail, 200, &fixture("terminate_response.json"))
         .await;
-    client(&server)
-        .end_call(&CallId::new(CALL_ID))
-        .await
-        .unwrap();
-    let requests = server.received_requests().await.unwrap();
+    client(&api).end_call(&CallId::new(CALL_ID)).await.unwrap();
+    let requests = api.server.received_requests().await.unwrap();
     assert!(requests[0].body.is_empty(), "terminate has no body");
 }
 
 #[tokio::test]
 async fn end_call_refused_in_a_2xx_envelope_is_invalid_request() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("/v1/calls/{CALL_ID}/terminate")))
-        .respond_with(ok_json(
-            200,
-            json!({"message": "Error", "data": null, "status": 400,
-                   "error": {"details": [], "message": "Only phone calls can be terminated", "status": 400, "type": "generic_error"}})
-            .to_string(),
-        ))
-        .mount(&server)
+    let api = api().await;
+    let body = json!({"message": "Error", "data": null, "status": 400,
+        "error": {"details": [], "message": "Only phone calls can be terminated", "status": 400, "type": "generic_error"}});
+    let tail = format!("/calls/{CALL_ID}/terminate");
+    api.respond_json("POST", &tail, 200, &body.to_string())
         .await;
-    let err = client(&server)
+    let err = client(&api)
         .end_call(&CallId::new(CALL_ID))
         .await
         .unwrap_err();
@@ -821,45 +800,61 @@ async fn end_call_refused_in_a_2xx_envelope_is_invalid_request() {
 }
 
 // ---------------------------------------------------------------------------------------
-// Error statuses (mapped by the core from Rounded's error envelope)
+// Error statuses (mapped by the core from Rounded's error envelope), retries
 
-fn error_envelope(status: u16, message: &str, details: &[(&str, &str)]) -> String {
-    json!({
-        "message": message,
-        "data": null,
-        "error": {
-            "details": details.iter().map(|(f, m)| json!({"field": f, "message": m})).collect::<Vec<_>>(),
-            "message": message,
-            "status": status,
-            "type": "generic_error"
-        },
-        "status": status
+#[tokio::test]
+async fn every_endpoint_maps_error_statuses() {
+    let api = api().await;
+    let rounded = client_with_dial_defaults(&api);
+    let id = CallId::new(CALL_ID);
+    let body = |status| error_envelope(status, "Something went wrong");
+    let call = call_path(CALL_ID);
+    api.check_error_statuses("GET", &call, Operation::GetCall, body, || {
+        rounded.get_call(&id)
     })
-    .to_string()
+    .await;
+    let query = CallQuery::default();
+    api.check_error_statuses("GET", "/calls", Operation::ListCalls, body, || {
+        rounded.list_calls(&query)
+    })
+    .await;
+    let dial = DialRequest::to("+33639981234");
+    api.check_error_statuses("POST", "/calls/phone", Operation::Dial, body, || {
+        rounded.dial(&dial)
+    })
+    .await;
+    let update = metadata_update(MetadataMode::Merge);
+    api.check_error_statuses("PATCH", &call, Operation::UpdateCall, body, || {
+        rounded.update_call(&id, &update)
+    })
+    .await;
+    let terminate = format!("{call}/terminate");
+    api.check_error_statuses("POST", &terminate, Operation::EndCall, body, || {
+        rounded.end_call(&id)
+    })
+    .await;
 }
 
 #[tokio::test]
-async fn error_statuses_map_to_error_kinds_with_details() {
+async fn error_statuses_carry_the_vendor_message_and_details() {
     let cases: Vec<(u16, String)> = vec![
         (400, fixture("error_envelope_400.json")),
-        (401, error_envelope(401, "Invalid API key", &[])),
+        (401, error_envelope(401, "Invalid API key")),
         (404, fixture("error_envelope_404.json")),
         (422, fixture("error_envelope_422.json")),
-        (429, error_envelope(429, "Too many requests", &[])),
-        (500, error_envelope(500, "Internal server error", &[])),
+        (429, error_envelope(429, "Too many requests")),
+        (500, error_envelope(500, "Internal server error")),
     ];
+    let api = api().await;
+    let rounded = client(&api);
     for (status, body) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path("/v1/calls"))
-            .respond_with(ok_json(status, body).insert_header("Retry-After", "7"))
+        api.server.reset().await;
+        api.on("GET", "/calls")
+            .respond_with(json_response(status, &body).insert_header("Retry-After", "7"))
             .expect(1)
-            .mount(&server)
+            .mount(&api.server)
             .await;
-        let err = client(&server)
-            .list_calls(&CallQuery::default())
-            .await
-            .unwrap_err();
+        let err = rounded.list_calls(&CallQuery::default()).await.unwrap_err();
         assert_eq!(err.provider(), Some(ProviderKind::Rounded));
         assert_eq!(err.operation(), Some(Operation::ListCalls));
         match (status, &err) {
@@ -939,51 +934,43 @@ async fn error_statuses_map_to_error_kinds_with_details() {
 }
 
 #[tokio::test]
-async fn get_call_of_a_missing_call_is_not_found() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/v1/calls/3ee99247-5c98-4fbf-b927-ed25867488b0"))
-        .respond_with(ok_json(404, fixture("error_envelope_404.json")))
-        .expect(1)
-        .mount(&server)
+async fn reads_are_retried() {
+    let api = api().await;
+    let rounded = retrying(&api);
+    let id = CallId::new(CALL_ID);
+    let call = api
+        .check_read_retried_on_503(
+            "GET",
+            &call_path(CALL_ID),
+            &fixture("get_call.json"),
+            rounded.get_call(&id),
+        )
         .await;
-    let err = client(&server)
-        .get_call(&CallId::new("3ee99247-5c98-4fbf-b927-ed25867488b0"))
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(
-            err,
-            Error::NotFound {
-                operation: Operation::GetCall,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-}
+    assert_eq!(call.id.as_str(), CALL_ID);
+    let query = CallQuery::default();
+    let page = api
+        .check_read_retried_on_503(
+            "GET",
+            "/calls",
+            &fixture("list_cursor.json"),
+            rounded.list_calls(&query),
+        )
+        .await;
+    assert_eq!(page.calls.len(), 3);
 
-#[tokio::test]
-async fn idempotent_reads_are_retried_on_a_500() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/calls/{CALL_ID}")))
-        .respond_with(ok_json(
+    // A 500 too.
+    api.on("GET", &call_path(CALL_ID))
+        .respond_with(json_response(
             500,
-            error_envelope(500, "Internal server error", &[]),
+            &error_envelope(500, "Internal server error"),
         ))
         .up_to_n_times(1)
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(format!("/v1/calls/{CALL_ID}")))
-        .respond_with(ok_json(200, fixture("get_call.json")))
-        .expect(1)
-        .mount(&server)
+    api.respond_json("GET", &call_path(CALL_ID), 200, &fixture("get_call.json"))
         .await;
-    let rounded = Rounded::from_config(&config_with_fast_retries(&server)).unwrap();
-    let call = rounded.get_call(&CallId::new(CALL_ID)).await.unwrap();
+    let call = rounded.get_call(&id).await.unwrap();
     assert_eq!(call.id.as_str(), CALL_ID);
 }
 
@@ -992,13 +979,10 @@ async fn idempotent_reads_are_retried_on_a_500() {
 
 #[tokio::test]
 async fn malformed_ids_are_refused_before_sending() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let rounded = client(&server);
-    let update = CallUpdate {
-        metadata: Some(BTreeMap::new()),
-        ..CallUpdate::default()
-    };
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let rounded = client(&api);
+    let update = metadata_update(MetadataMode::Merge);
     for bad in [
         "",
         "not-a-uuid",
@@ -1008,29 +992,33 @@ async fn malformed_ids_are_refused_before_sending() {
     ] {
         let id = CallId::new(bad);
         let results = [
-            rounded.get_call(&id).await.map(|_| ()),
-            rounded.update_call(&id, &update).await.map(|_| ()),
-            rounded.end_call(&id).await,
-            rounded.transcript(&id).await.map(|_| ()),
-            rounded.recording(&id).await.map(|_| ()),
+            (Operation::GetCall, rounded.get_call(&id).await.map(drop)),
+            (
+                Operation::UpdateCall,
+                rounded.update_call(&id, &update).await.map(drop),
+            ),
+            (Operation::EndCall, rounded.end_call(&id).await),
+            (
+                Operation::GetTranscript,
+                rounded.transcript(&id).await.map(drop),
+            ),
+            (
+                Operation::GetRecording,
+                rounded.recording(&id).await.map(drop),
+            ),
         ];
-        for result in results {
-            let err = result.unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidRequest { status: None, .. }),
-                "{bad:?}: {err:?}"
-            );
-            assert!(err.to_string().contains("malformed"), "{err}");
+        for (operation, result) in results {
+            assert_refused_locally(&result.unwrap_err(), operation, "malformed");
         }
     }
 }
 
 #[tokio::test]
 async fn debug_never_shows_the_key() {
-    let server = MockServer::start().await;
-    let rounded = client_with_dial_defaults(&server);
+    let api = api().await;
+    let rounded = client_with_dial_defaults(&api);
     let debug = format!("{rounded:?}");
-    assert!(!debug.contains(KEY), "{debug}");
+    assert_key_hidden(&debug);
     assert!(
         debug.contains("+33199001234"),
         "options are visible: {debug}"
@@ -1039,9 +1027,9 @@ async fn debug_never_shows_the_key() {
 
 #[tokio::test]
 async fn unsupported_operations_say_so() {
-    let server = MockServer::start().await;
-    nothing_sent(&server).await;
-    let rounded = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let rounded = client(&api);
     let caps = rounded.capabilities();
     assert!(
         !caps.cancel_call
@@ -1057,37 +1045,40 @@ async fn unsupported_operations_say_so() {
         (Operation::DeleteCall, rounded.delete_call(&id).await),
         (
             Operation::AddNote,
-            rounded
-                .add_note(&id, &NoteInput::new("x"))
-                .await
-                .map(|_| ()),
+            rounded.add_note(&id, &NoteInput::new("x")).await.map(drop),
         ),
         (
             Operation::UpdateNote,
             rounded
                 .update_note(&id, &note, &NoteInput::new("x"))
                 .await
-                .map(|_| ()),
+                .map(drop),
         ),
         (
             Operation::DeleteNote,
-            rounded.delete_note(&id, &note).await.map(|_| ()),
+            rounded.delete_note(&id, &note).await.map(drop),
         ),
     ];
     for (operation, result) in results {
-        match result {
-            Err(Error::Unsupported {
-                provider: ProviderKind::Rounded,
-                operation: op,
-            }) => assert_eq!(op, operation),
-            other => panic!("{operation}: {other:?}"),
-        }
+        assert_unsupported(&result, ProviderKind::Rounded);
+        assert!(
+            matches!(result, Err(Error::Unsupported { operation: op, .. }) if op == operation),
+            "{operation}: {result:?}"
+        );
     }
+}
+
+/// A client that never reaches a server (for what needs no network).
+fn offline() -> Rounded {
+    let config = ProviderConfig::new(ProviderKind::Rounded)
+        .with_api_key(KEY)
+        .with_base_url("http://127.0.0.1:9/v1");
+    Rounded::from_config(&config).unwrap()
 }
 
 #[test]
 fn capabilities_are_as_documented() {
-    let caps = Rounded::capabilities();
+    let caps = offline().capabilities();
     assert!(caps.get_call && caps.list_calls && caps.dial && caps.end_call && caps.webhooks);
     assert!(caps.update_metadata_merge && caps.update_metadata_replace);
     assert!(
@@ -1103,16 +1094,12 @@ fn capabilities_are_as_documented() {
     assert!(!caps.filter_tags && !caps.filter_campaign && !caps.sort);
     assert!(caps.server_paging);
     assert_eq!(caps.max_page_size, 1000);
+    assert_eq!(caps.default_page_size, 50);
 }
 
 #[test]
 fn the_client_parses_webhooks() {
-    let server_uri = "http://127.0.0.1:9/v1";
-    let config = ProviderConfig::new(ProviderKind::Rounded)
-        .with_api_key(KEY)
-        .with_base_url(server_uri);
-    let rounded = Rounded::from_config(&config).unwrap();
-    let event = rounded
+    let event = offline()
         .parse_webhook(fixture("webhook_phone_call_ended.json").as_bytes())
         .unwrap();
     assert_eq!(

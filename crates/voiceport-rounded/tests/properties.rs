@@ -7,8 +7,8 @@ mod support;
 
 use serde_json::{Value, json};
 use voiceport_core::testing::{DecoderCheck, corpus};
-use voiceport_core::{CallEvent, CallQuery, CallStatus, Direction, ProviderKind};
-use voiceport_rounded::{decode_call, decode_page, map, parse_webhook};
+use voiceport_core::{CallEvent, CallQuery, CallStatus, Codec, Direction, ProviderKind};
+use voiceport_rounded::RoundedCodec;
 
 const CHECK: DecoderCheck =
     DecoderCheck::new(ProviderKind::Rounded).with_vendor_errors(is_vendor_error_envelope);
@@ -46,11 +46,11 @@ fn feed(body: &[u8], what: &str) {
 
 /// Feeds `body` to every decoder, checking each result with `check`.
 fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
-    check.call(body, decode_call(body), what);
+    check.call(body, RoundedCodec.decode_call(body), what);
     for query in [CallQuery::default(), filtering_query()] {
-        check.page(body, decode_page(body, &query), &query, what);
+        check.page(body, RoundedCodec.decode_page(body, &query), &query, what);
     }
-    let event = check.event(body, parse_webhook(body), what);
+    let event = check.event(body, RoundedCodec.decode_webhook(body), what);
     if let Some(CallEvent::StatusChanged {
         call: Some(call),
         call_id,
@@ -59,13 +59,13 @@ fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
     {
         assert_eq!(&call.id, call_id, "{what}");
     }
-    if let Some(outcome) = check.value(body, map::decode_start_call(body), what) {
+    if let Some(outcome) = check.value(body, RoundedCodec.decode_dial(body), what) {
         assert!(!outcome.call_id.as_str().trim().is_empty(), "{what}");
         assert!(outcome.call.is_none(), "{what}");
     }
     // An empty body is a valid answer to terminate (a 2xx without content).
     let terminate_check = if body.is_empty() { CHECK } else { check };
-    terminate_check.value(body, map::decode_terminate(body), what);
+    terminate_check.value(body, RoundedCodec.decode_ack(body), what);
 }
 
 /// The places Rounded's decoders look, for an arbitrary `value`.

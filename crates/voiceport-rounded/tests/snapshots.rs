@@ -2,8 +2,8 @@
 //! `tests/snapshots/` to see what each vendor body becomes.
 
 use serde_json::{Value, json};
-use voiceport_core::{CallEvent, CallQuery, Error};
-use voiceport_rounded::{decode_call, decode_page, map, parse_webhook};
+use voiceport_core::{CallEvent, CallQuery, Codec, Error, PayloadKind};
+use voiceport_rounded::RoundedCodec;
 
 fn error_json(error: &Error) -> Value {
     match error {
@@ -39,8 +39,19 @@ fn fixtures_normalize() {
     insta::glob!("../../../fixtures/rounded", "*.json", |path| {
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
         let body = std::fs::read(path).unwrap();
+        // `detect` tells each fixture's kind from its shape, as `voiceport normalize` does.
+        let kind = match name.split('_').next() {
+            Some("list") => PayloadKind::Page,
+            Some("webhook") => PayloadKind::Webhook,
+            Some("start") => PayloadKind::Dial,
+            Some("terminate") => PayloadKind::Ack,
+            _ => PayloadKind::Call,
+        };
+        assert_eq!(RoundedCodec.detect(&body), kind, "{name}");
         let value: Value = if name.starts_with("list") {
-            let page = decode_page(&body, &CallQuery::default()).unwrap();
+            let page = RoundedCodec
+                .decode_page(&body, &CallQuery::default())
+                .unwrap();
             assert!(!page.calls.is_empty(), "{name}");
             for call in &page.calls {
                 assert!(
@@ -51,7 +62,7 @@ fn fixtures_normalize() {
             }
             json!({ "calls": page.calls, "next": page.next, "total": page.total })
         } else if name.starts_with("webhook") {
-            let event = parse_webhook(&body).unwrap();
+            let event = RoundedCodec.decode_webhook(&body).unwrap();
             for call in event_calls(&event) {
                 assert!(call.vendor_payload().is_some(), "{name}: payload lost");
             }
@@ -66,16 +77,16 @@ fn fixtures_normalize() {
         } else if name.starts_with("error") {
             // A vendor error envelope (here as if it came with a 2xx; non-2xx statuses are
             // mapped by the core HTTP client, see tests/http.rs).
-            let err = decode_call(&body).unwrap_err();
+            let err = RoundedCodec.decode_call(&body).unwrap_err();
             error_json(&err)
         } else if name.starts_with("start_call") {
-            let outcome = map::decode_start_call(&body).unwrap();
+            let outcome = RoundedCodec.decode_dial(&body).unwrap();
             json!({ "call_id": outcome.call_id, "call": outcome.call.is_some() })
         } else if name.starts_with("terminate") {
-            map::decode_terminate(&body).unwrap();
+            RoundedCodec.decode_ack(&body).unwrap();
             json!({ "terminated": true })
         } else {
-            let call = decode_call(&body).unwrap();
+            let call = RoundedCodec.decode_call(&body).unwrap();
             let payload = call.vendor_payload().expect("vendor payload kept");
             // The payload is the raw call object (`data`), byte for byte.
             let whole: Value = serde_json::from_slice(&body).unwrap();

@@ -66,6 +66,11 @@ fn status(phase: Phase) -> &'static str {
     }
 }
 
+/// The use-case hook HappyRobot posts when a call ends: `{type: "end", call}`.
+pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
+    json!({"type": "end", "call": render(call, view)})
+}
+
 fn render(call: &SimCall, view: &View) -> Value {
     let talk = view.duration_secs.unwrap_or(0.0);
     let conversation = view

@@ -261,6 +261,25 @@ impl Sandbox {
             .dialed
     }
 
+    /// The webhook body `kind` would post when the call `call_id` ends, in that vendor's
+    /// shape, as of now (`None`: no such call).
+    pub fn webhook_delivery(&self, kind: ProviderKind, call_id: &str) -> Option<Vec<u8>> {
+        let store = self
+            .state
+            .store(kind)
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let call = store.get(call_id)?;
+        let view = call.view(std::time::Instant::now(), &self.state.timing);
+        let body = match kind {
+            ProviderKind::HappyRobot => happyrobot::end_delivery(call, &view),
+            ProviderKind::Voicebot => voicebot::end_delivery(call, &view),
+            ProviderKind::Rounded => rounded::end_delivery(call, &view),
+            _ => return None,
+        };
+        serde_json::to_vec(&body).ok()
+    }
+
     /// Stops serving (also done on drop).
     pub fn stop(&mut self) {
         if let Some(stop) = self.stop.take() {

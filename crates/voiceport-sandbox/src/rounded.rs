@@ -54,6 +54,15 @@ fn status(phase: Phase) -> (&'static str, Option<&'static str>) {
     }
 }
 
+/// The agent webhook Rounded posts when a phone call ends (shape inferred).
+pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
+    json!({
+        "event": "event_phone_call_ended",
+        "timestamp": view.ended_at.map(crate::common::iso),
+        "data": render(call, view, true, true),
+    })
+}
+
 fn render(call: &SimCall, view: &View, include_transcript: bool, include_variables: bool) -> Value {
     let (status, answer_type) = status(view.phase);
     let mut body = json!({

@@ -54,6 +54,17 @@ fn status_and_reason(phase: Phase) -> (&'static str, Option<&'static str>) {
     }
 }
 
+/// The server message Vapi-style vendors post when a call ends: an `end-of-call-report`
+/// whose results sit beside the call.
+pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
+    let rendered = render(call, view);
+    json!({"message": {
+        "type": "end-of-call-report",
+        "endedReason": rendered.get("endedReason"),
+        "call": rendered,
+    }})
+}
+
 fn render(call: &SimCall, view: &View) -> Value {
     let (status, reason) = status_and_reason(view.phase);
     let call_type = match (call.web, call.direction) {

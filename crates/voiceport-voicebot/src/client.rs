@@ -1,19 +1,18 @@
-//! The Voicebot Studio client: [`VoiceProvider`] over `https://api.voicebot.studio/api/v1`.
+//! The Voicebot Studio client: the [`Adapter`] over `https://api.voicebot.studio/api/v1`.
 
+use voiceport_core::adapter::Adapter;
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
-    Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, Capabilities, DialOutcome,
-    DialRequest, Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, VoiceProvider,
-    async_trait,
+    Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
+    Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
 };
 
-use crate::{DEFAULT_BASE_URL, VoicebotOptions, map, webhook};
+use crate::VoicebotCodec;
+use crate::config::{CALL_ID, CAPABILITIES, DEFAULT_BASE_URL, KIND, VoicebotOptions};
+use crate::map::request::{dial_body, list_params, update_body};
 
-const KIND: ProviderKind = ProviderKind::Voicebot;
-/// Voicebot Studio types ids as plain strings (UUIDs are only inferred, reference §2.7).
-const IDS: IdFormat = IdFormat::NonEmpty;
-
-/// A Voicebot Studio account (a white-labelled Vapi), behind [`VoiceProvider`].
+/// A Voicebot Studio account (a white-labelled Vapi), behind
+/// [`VoiceProvider`](voiceport_core::VoiceProvider).
 ///
 /// ```no_run
 /// use voiceport_core::{CallId, ProviderConfig, ProviderKind, VoiceProvider};
@@ -36,8 +35,8 @@ pub struct Voicebot {
 
 impl Voicebot {
     /// Connects with `config` (`kind = "voicebot"`): API key in the `X-API-Key` header,
-    /// base URL `https://api.voicebot.studio/api/v1` unless configured, vendor options
-    /// from `options` ([`VoicebotOptions`]).
+    /// base URL [`DEFAULT_BASE_URL`] unless configured, vendor options from `options`
+    /// ([`VoicebotOptions`]).
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
         config.ensure_kind(KIND)?;
         let options: VoicebotOptions = config.options()?;
@@ -63,113 +62,59 @@ impl Voicebot {
 }
 
 #[async_trait]
-impl VoiceProvider for Voicebot {
+impl Adapter for Voicebot {
     fn kind(&self) -> ProviderKind {
         KIND
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
     }
 
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            get_call: true,
-            list_calls: true,
-            dial: true,
-            dial_scheduled: true,
-            update_name: true,
-            delete_call: true,
-            transcript: true,
-            recording: true,
-            webhooks: true,
-            // Filters: the Vapi parameters sent may be ignored by VS, so every filter is also
-            // applied client-side.
-            filter_direction: true,
-            filter_kind: true,
-            filter_statuses: true,
-            filter_time_range: true,
-            filter_agent: true,
-            filter_campaign: true,
-            filter_search: true,
-            filter_from_number: true,
-            filter_to_number: true,
-            client_side_filtering: true,
-            server_paging: true,
-            max_page_size: map::MAX_PAGE_SIZE,
-            default_page_size: map::DEFAULT_PAGE_SIZE,
-            inline_transcript: true,
-            cost: true,
-            analysis: true,
-            ..Capabilities::default()
-        }
+    fn codec(&self) -> &'static dyn Codec {
+        &VoicebotCodec
+    }
+
+    fn call_id_format(&self) -> IdFormat {
+        CALL_ID
     }
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
-        let op = Operation::GetCall;
-        IDS.check(KIND, op, "call id", id.as_str())?;
         // Path inferred: the get-call page was not captured; `/calls/{call_id}` follows the
         // documented PATCH/DELETE paths (reference §2.2).
-        let request = Request::get(op, ["calls", id.as_str()]).call_id(id.as_str());
-        let response = self.http.send(request).await?;
-        map::decode_call_as(op, &response.body)
+        let request = Request::get(Operation::GetCall, ["calls", id.as_str()]);
+        VoicebotCodec.decode_call(&self.http.send(request).await?.body)
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
-        query.ensure_supported(KIND, &self.capabilities())?;
-        let params = map::list_params(query)?;
         // Documented: `GET /calls`, a bare array. The parameters are Vapi's (inferred): VS
         // may ignore them, so `decode_page` applies every filter client-side as well.
-        let mut request = Request::get(Operation::ListCalls, ["calls"]);
-        for (key, value) in params {
-            request = request.query(key, value);
-        }
-        let response = self.http.send(request).await?;
-        map::decode_page(&response.body, query)
+        let request =
+            Request::get(Operation::ListCalls, ["calls"]).query_pairs(list_params(query)?);
+        VoicebotCodec.decode_page(&self.http.send(request).await?.body, query)
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
-        let op = Operation::Dial;
-        let body = map::dial_body(request, &self.options)?;
+        let body = dial_body(request, &self.options)?;
         // Documented path `POST /calls`; the body beyond `name`/`assistantId` is Vapi's
         // `CreateCallDTO` (inferred, reference §2.2).
-        let response = self
-            .http
-            .send(
-                Request::post(op, ["calls"])
-                    .json(&body)
-                    .not_retried_after_send(),
-            )
-            .await?;
-        let call = map::decode_call_as(op, &response.body)?;
-        Ok(DialOutcome {
-            call_id: call.id.clone(),
-            call: Some(call),
-        })
+        let request = Request::post(Operation::Dial, ["calls"])
+            .json(&body)
+            .not_retried_after_send();
+        VoicebotCodec.decode_dial(&self.http.send(request).await?.body)
     }
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
-        let body = map::update_body(update)?;
-        IDS.check(KIND, op, "call id", id.as_str())?;
         // Documented: `PATCH /calls/{call_id}` with `{name}` (seed 002).
-        let request = Request::patch(op, ["calls", id.as_str()])
-            .call_id(id.as_str())
-            .json(&body);
-        let response = self.http.send(request).await?;
-        map::decode_call_as(op, &response.body)
+        let request = Request::patch(op, ["calls", id.as_str()]).json(&update_body(update));
+        VoicebotCodec.decode_call_as(op, &self.http.send(request).await?.body)
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
-        let op = Operation::DeleteCall;
-        IDS.check(KIND, op, "call id", id.as_str())?;
         // Documented: `DELETE /calls/{call_id}`; it answers with the deleted call, unused.
-        let request = Request::delete(op, ["calls", id.as_str()]).call_id(id.as_str());
+        let request = Request::delete(Operation::DeleteCall, ["calls", id.as_str()]);
         self.http.send(request).await?;
         Ok(())
-    }
-
-    fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        webhook::parse_webhook(body)
     }
 }

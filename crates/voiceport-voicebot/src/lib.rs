@@ -2,7 +2,8 @@
 //! [Vapi](https://vapi.ai), whose call model it shares.
 //!
 //! ```
-//! use voiceport_core::{CallStatus, EndReasonCategory, ProviderKind};
+//! use voiceport_core::{CallStatus, Codec, EndReasonCategory, ProviderKind};
+//! use voiceport_voicebot::VoicebotCodec;
 //!
 //! // A call as `GET /calls/{call_id}` returns it (Vapi's camelCase model).
 //! let body = br#"{
@@ -13,7 +14,7 @@
 //!     "customer": {"number": "+15125550173"},
 //!     "startedAt": null
 //! }"#;
-//! let call = voiceport_voicebot::decode_call(body)?;
+//! let call = VoicebotCodec.decode_call(body)?;
 //! assert_eq!(call.provider, ProviderKind::Voicebot);
 //! assert_eq!(call.status, CallStatus::Busy);
 //! assert_eq!(call.vendor_status.as_deref(), Some("ended"));
@@ -38,23 +39,18 @@
 //! | `transcript`, `recording` | from the call | — |
 //! | `parse_webhook` | Vapi server messages | inferred (VS relays Vapi's) |
 //!
-//! The client is [`Voicebot`] (options: [`VoicebotOptions`]). The pure functions
-//! [`decode_call`], [`decode_page`] and [`parse_webhook`] normalize vendor JSON without a
-//! network; [`wire`] holds the vendor's own types; [`map::status_and_reason`] is the
-//! status table.
+//! The client is [`Voicebot`] (options: [`VoicebotOptions`]); [`VoicebotCodec`] normalizes
+//! vendor JSON without a key or a network.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
 mod client;
+mod codec;
 mod config;
-pub mod map;
+mod map;
 mod webhook;
-pub mod wire;
+mod wire;
 
 pub use client::Voicebot;
-pub use config::VoicebotOptions;
-pub use map::{decode_call, decode_page};
-pub use webhook::parse_webhook;
-
-/// Voicebot Studio's production API.
-pub const DEFAULT_BASE_URL: &str = "https://api.voicebot.studio/api/v1";
+pub use codec::VoicebotCodec;
+pub use config::{DEFAULT_BASE_URL, VoicebotOptions};

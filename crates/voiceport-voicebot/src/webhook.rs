@@ -12,95 +12,92 @@
 
 use serde_json::value::RawValue;
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{Call, CallEvent, Error, Operation, ProviderKind, Result, VendorPayload};
+use voiceport_core::{CallEvent, CallId, Error, Operation, Result, Utterance, VendorPayload};
 
-use crate::map;
+use crate::config::KIND;
+use crate::map::call::{map_call, speaker};
+use crate::map::status::status_of;
 use crate::wire;
 
-const KIND: ProviderKind = ProviderKind::Voicebot;
 const OP: Operation = Operation::ParseWebhook;
 
-/// Turns the body of a Voicebot Studio (Vapi) server message into an event.
+/// Turns the body of a server message into an event.
 ///
 /// A body that is not JSON, has no `message.type`, or whose `end-of-call-report` /
 /// `status-update` carries no `message.call`, is an [`Error::Decode`] naming the path.
-pub fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
+pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
+    let missing = |path: &str, message: &str| Error::decode(KIND, OP, path, message, body);
     let whole: &RawValue = decode_json(KIND, OP, body)?;
     let envelope: wire::ServerMessageEnvelope<'_> = decode_raw(KIND, OP, whole, "")?;
-    let Some(message) = envelope.message else {
-        return Err(missing(body, "message.type", "no `message` object"));
-    };
+    let message = envelope
+        .message
+        .ok_or_else(|| missing("message.type", "no `message` object"))?;
     let head: wire::ServerMessageHead<'_> = decode_raw(KIND, OP, message, "message")?;
-    let Some(event_type) = head.message_type else {
-        return Err(missing(body, "message.type", "missing field `type`"));
+    let event_type = head
+        .message_type
+        .ok_or_else(|| missing("message.type", "missing field `type`"))?;
+    let raw_call = || {
+        head.call
+            .ok_or_else(|| missing("message.call", "missing field `call`"))
     };
+    let wire_call = |raw| decode_raw::<wire::Call>(KIND, OP, raw, "message.call");
     match event_type.as_str() {
         "end-of-call-report" => {
-            let raw_call = head
-                .call
-                .ok_or_else(|| missing(body, "message.call", "missing field `call`"))?;
+            let raw = raw_call()?;
             let report: wire::EndOfCallReport = decode_raw(KIND, OP, message, "message")?;
-            let mut call: wire::Call = decode_raw(KIND, OP, raw_call, "message.call")?;
-            lay_report_over(&mut call, report);
-            let mut call = map::call_from_wire(&call);
+            let mut stale = wire_call(raw)?;
+            lay_report_over(&mut stale, report);
+            let mut call = map_call(stale);
             // The report is the fresher and fuller record; it holds the call too.
             call.set_vendor_payload(VendorPayload::from_raw(message));
-            Ok(CallEvent::Ended {
+            return Ok(CallEvent::Ended {
                 call: Box::new(call),
-            })
+            });
         }
         "status-update" => {
-            let raw_call = head
-                .call
-                .ok_or_else(|| missing(body, "message.call", "missing field `call`"))?;
+            let raw = raw_call()?;
             let update: wire::StatusUpdate = decode_raw(KIND, OP, message, "message")?;
-            let mut call: wire::Call = decode_raw(KIND, OP, raw_call, "message.call")?;
-            let (status, _) = map::status_and_reason(
-                update.status.as_ref(),
-                update.ended_reason.as_ref().map(wire::EndedReason::as_str),
-            );
+            let mut stale = wire_call(raw)?;
+            let (status, _) = status_of(update.status.as_ref(), update.ended_reason.as_deref());
             let vendor_status = update.status.as_ref().map(|s| s.as_str().to_owned());
             // The embedded call may be older than the update: make them agree.
-            if update.status.is_some() {
-                call.status = update.status;
-            }
-            if update.ended_reason.is_some() {
-                call.ended_reason = update.ended_reason;
-            }
-            let mut call: Call = map::call_from_wire(&call);
-            call.set_vendor_payload(VendorPayload::from_raw(raw_call));
-            Ok(CallEvent::StatusChanged {
+            fresher(&mut stale.status, update.status);
+            fresher(&mut stale.ended_reason, update.ended_reason);
+            let mut call = map_call(stale);
+            call.set_vendor_payload(VendorPayload::from_raw(raw));
+            return Ok(CallEvent::StatusChanged {
                 call_id: call.id.clone(),
                 status,
                 vendor_status,
                 call: Some(Box::new(call)),
-            })
+            });
         }
         "transcript" | "transcript[transcriptType=\"final\"]" => {
-            let transcript: wire::TranscriptMessage = decode_raw(KIND, OP, message, "message")?;
-            let call_id = head.call.and_then(map::raw_call_id);
-            let is_final = transcript
+            let message: wire::TranscriptMessage = decode_raw(KIND, OP, message, "message")?;
+            // Partial transcripts fall through to `Other`.
+            if message
                 .transcript_type
                 .as_deref()
-                .is_none_or(|t| t == "final");
-            if !is_final {
-                return Ok(CallEvent::Other {
-                    event_type,
-                    call_id,
-                    payload: VendorPayload::from_raw(whole),
-                });
+                .is_none_or(|t| t == "final")
+            {
+                let utterance = Utterance::new(speaker(message.role.as_ref()), message.transcript);
+                let call_id = head.call.and_then(raw_call_id);
+                return Ok(CallEvent::TranscriptUpdate { call_id, utterance });
             }
-            let utterance = voiceport_core::Utterance::new(
-                map::speaker(transcript.role.as_ref()),
-                transcript.transcript,
-            );
-            Ok(CallEvent::TranscriptUpdate { call_id, utterance })
         }
-        _ => Ok(CallEvent::Other {
-            call_id: head.call.and_then(map::raw_call_id),
-            event_type,
-            payload: VendorPayload::from_raw(whole),
-        }),
+        _ => {}
+    }
+    Ok(CallEvent::Other {
+        call_id: head.call.and_then(raw_call_id),
+        event_type,
+        payload: VendorPayload::from_raw(whole),
+    })
+}
+
+/// `fresh` replaces `stale` when it is there.
+fn fresher<T>(stale: &mut Option<T>, fresh: Option<T>) {
+    if fresh.is_some() {
+        *stale = fresh;
     }
 }
 
@@ -108,65 +105,40 @@ pub fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
 /// report has wins, and the status is `ended`.
 fn lay_report_over(call: &mut wire::Call, report: wire::EndOfCallReport) {
     call.status = Some(wire::Status::Ended);
-    if report.ended_reason.is_some() {
-        call.ended_reason = report.ended_reason;
-    }
-    if report.started_at.is_some() {
-        call.started_at = report.started_at;
-    }
-    if report.ended_at.is_some() {
-        call.ended_at = report.ended_at;
-    }
-    if let Some(analysis) = report.analysis {
-        // The report's summary wins over a stale flattened one.
-        if analysis.summary.is_some() {
-            call.summary = analysis.summary.clone();
-        }
-        call.analysis = Some(analysis);
-    }
-    if report.cost.is_some() {
-        call.cost = report.cost;
-    }
-    if report.cost_breakdown.is_some() {
-        call.cost_breakdown = report.cost_breakdown;
-    }
-    if report.costs.is_some() {
-        call.costs = report.costs;
-    }
+    fresher(&mut call.ended_reason, report.ended_reason);
+    fresher(&mut call.started_at, report.started_at);
+    fresher(&mut call.ended_at, report.ended_at);
+    fresher(&mut call.cost, report.cost);
+    fresher(&mut call.cost_breakdown, report.cost_breakdown);
+    fresher(&mut call.costs, report.costs);
     if call.customer.is_none() {
         call.customer = report.customer;
     }
+    if let Some(analysis) = report.analysis {
+        // The report's summary wins over a stale flattened one.
+        fresher(&mut call.summary, analysis.summary.clone());
+        call.analysis = Some(analysis);
+    }
     if let Some(artifact) = report.artifact {
-        if artifact.messages.is_some() {
-            call.messages = artifact.messages.clone();
-        }
-        if artifact.transcript.is_some() {
-            call.transcript = artifact.transcript.clone();
-        }
-        if artifact.recording_url.is_some() {
-            call.recording_url = artifact.recording_url.clone();
-        }
-        if artifact.stereo_recording_url.is_some() {
-            call.stereo_recording_url = artifact.stereo_recording_url.clone();
-        }
+        // So do its artifacts over the flattened copies.
+        fresher(&mut call.messages, artifact.messages.clone());
+        fresher(&mut call.transcript, artifact.transcript.clone());
+        fresher(&mut call.recording_url, artifact.recording_url.clone());
+        fresher(
+            &mut call.stereo_recording_url,
+            artifact.stereo_recording_url.clone(),
+        );
         call.artifact = Some(artifact);
     }
 }
 
-fn missing(body: &[u8], path: &str, message: &str) -> Error {
-    let text = String::from_utf8_lossy(body);
-    let excerpt: String = text
-        .chars()
-        .take(120)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    Error::Decode {
-        provider: KIND,
-        operation: OP,
-        path: path.to_owned(),
-        message: message.to_owned(),
-        excerpt,
-    }
+/// Only a call's id, from a raw call object; `None` when it has none or is not an object.
+fn raw_call_id(raw: &RawValue) -> Option<CallId> {
+    serde_json::from_str::<wire::CallIdOnly>(raw.get())
+        .ok()
+        .and_then(|c| c.id)
+        .filter(|id| !id.is_empty())
+        .map(CallId::new)
 }
 
 #[cfg(test)]
@@ -176,7 +148,7 @@ mod tests {
     use voiceport_core::{CallStatus, EndReasonCategory, Speaker};
 
     fn parse(value: serde_json::Value) -> Result<CallEvent> {
-        parse_webhook(&serde_json::to_vec(&value).unwrap())
+        decode_webhook(&serde_json::to_vec(&value).unwrap())
     }
 
     #[test]
@@ -317,7 +289,7 @@ mod tests {
     #[test]
     fn other_types_are_kept_whole() {
         let body = br#"{"message": {"type": "tool-calls", "call": "not an object"}}"#;
-        let event = parse_webhook(body).unwrap();
+        let event = decode_webhook(body).unwrap();
         let CallEvent::Other {
             event_type,
             call_id,

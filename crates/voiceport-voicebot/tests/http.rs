@@ -1,57 +1,61 @@
-//! The client over HTTP against wiremock: every endpoint, its auth, query and body shape,
-//! response mapping, and error statuses.
+//! The client over HTTP against wiremock (the core's vendor test kit): every endpoint, its
+//! auth, query and body shape, response mapping, and error statuses.
 
 mod support;
 
 use futures::TryStreamExt;
 use serde_json::json;
-use support::{KEY, PREFIX, client, client_no_retry, fixture};
+use support::fixture;
+use voiceport_core::testing::http::{
+    Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
+    json_response,
+};
 use voiceport_core::{
-    AgentId, CallEvent, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, Direction,
-    EndReasonCategory, Error, MetadataMode, NoteId, NoteInput, Operation, PageCursor,
-    ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
+    AgentId, CallEvent, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId,
+    DialRequest, Direction, EndReasonCategory, Error, Filter, MetadataMode, NoteId, NoteInput,
+    Operation, PageCursor, ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
     VoiceProviderExt,
 };
 use voiceport_voicebot::{DEFAULT_BASE_URL, Voicebot};
-use wiremock::matchers::{
-    any, body_json, header, method, path, query_param, query_param_is_missing,
-};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
 
 const SEED_ID: &str = "019cf72b-2008-72f2-9228-bc1f965cbb09";
 
-fn calls_path(id: &str) -> String {
-    format!("{PREFIX}/calls/{id}")
+async fn api() -> VendorApi {
+    VendorApi::start(ProviderKind::Voicebot, "/api/v1", Auth::Header("X-API-Key")).await
 }
 
-fn json_body(text: String) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_raw(text, "application/json")
+/// A client without retries and with a default assistant and number.
+fn client(api: &VendorApi) -> Voicebot {
+    let config = api
+        .config()
+        .with_option("assistant_id", "asst-default")
+        .with_option("phone_number_id", "num-default");
+    Voicebot::from_config(&config).unwrap()
 }
 
-/// A catch-all that must see no request.
-async fn no_request(server: &MockServer) {
-    Mock::given(any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(server)
-        .await;
+/// A client with retries on (tiny backoffs) and no options.
+fn retrying(api: &VendorApi) -> Voicebot {
+    let mut config = api.config_with_retries();
+    config.retry.initial_backoff_ms = Some(1);
+    config.retry.max_backoff_ms = Some(2);
+    Voicebot::from_config(&config).unwrap()
+}
+
+fn call_path(id: &str) -> String {
+    format!("/calls/{id}")
 }
 
 #[tokio::test]
 async fn get_call_sends_key_and_maps_the_call() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(calls_path(SEED_ID)))
-        .and(header("X-API-Key", KEY))
+    let api = api().await;
+    api.on("GET", &call_path(SEED_ID))
         .and(header("accept", "application/json"))
-        .respond_with(json_body(fixture("call_seed.json")))
+        .respond_with(json_response(200, &fixture("call_seed.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let call = client(&server)
-        .get_call(&CallId::new(SEED_ID))
-        .await
-        .unwrap();
+    let call = client(&api).get_call(&CallId::new(SEED_ID)).await.unwrap();
     assert_eq!(call.id.as_str(), SEED_ID);
     assert_eq!(call.provider, ProviderKind::Voicebot);
     assert_eq!(call.status, CallStatus::Completed);
@@ -81,14 +85,10 @@ async fn get_call_sends_key_and_maps_the_call() {
 
 #[tokio::test]
 async fn get_call_of_a_missing_id_is_not_found() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(calls_path("nope")))
-        .respond_with(ResponseTemplate::new(404).set_body_json(json!({"detail": "Call not found"})))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    api.respond_json("GET", "/calls/nope", 404, r#"{"detail": "Call not found"}"#)
         .await;
-    let err = client(&server)
+    let err = client(&api)
         .get_call(&CallId::new("nope"))
         .await
         .unwrap_err();
@@ -108,75 +108,66 @@ async fn get_call_of_a_missing_id_is_not_found() {
 
 #[tokio::test]
 async fn malformed_ids_are_refused_before_sending() {
-    let server = MockServer::start().await;
-    no_request(&server).await;
-    let voicebot = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let voicebot = client(&api);
+    let rename = CallUpdate {
+        name: Some("x".into()),
+        ..Default::default()
+    };
     for bad in ["", "a\nb", "\u{0}"] {
         let id = CallId::new(bad);
         let results = [
-            voicebot.get_call(&id).await.map(|_| ()),
-            voicebot.delete_call(&id).await,
-            voicebot
-                .update_call(
-                    &id,
-                    &CallUpdate {
-                        name: Some("x".into()),
-                        ..Default::default()
-                    },
-                )
-                .await
-                .map(|_| ()),
-            voicebot.transcript(&id).await.map(|_| ()),
-            voicebot.recording(&id).await.map(|_| ()),
+            (Operation::GetCall, voicebot.get_call(&id).await.map(|_| ())),
+            (Operation::DeleteCall, voicebot.delete_call(&id).await),
+            (
+                Operation::UpdateCall,
+                voicebot.update_call(&id, &rename).await.map(|_| ()),
+            ),
+            (
+                Operation::GetTranscript,
+                voicebot.transcript(&id).await.map(|_| ()),
+            ),
+            (
+                Operation::GetRecording,
+                voicebot.recording(&id).await.map(|_| ()),
+            ),
         ];
-        for result in results {
-            assert!(
-                matches!(result, Err(Error::InvalidRequest { status: None, .. })),
-                "{bad:?}: {result:?}"
-            );
+        for (op, result) in results {
+            assert_refused_locally(&result.unwrap_err(), op, "call id");
         }
     }
 }
 
 #[tokio::test]
 async fn ids_are_one_path_segment() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls/a%2F..%2Fb")))
-        .respond_with(json_body(json!({"id": "a/../b"}).to_string()))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    api.respond_json("GET", "/calls/a%2F..%2Fb", 200, r#"{"id": "a/../b"}"#)
         .await;
-    let call = client(&server)
-        .get_call(&CallId::new("a/../b"))
-        .await
-        .unwrap();
+    let call = client(&api).get_call(&CallId::new("a/../b")).await.unwrap();
     assert_eq!(call.id.as_str(), "a/../b");
 }
 
 #[tokio::test]
 async fn list_sends_vapi_params_and_pages_by_creation_time() {
-    let server = MockServer::start().await;
+    let api = api().await;
     // First page: full (4 of limit 4).
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .and(header("X-API-Key", KEY))
+    api.on("GET", "/calls")
         .and(query_param("limit", "4"))
         .and(query_param_is_missing("createdAtLt"))
-        .respond_with(json_body(fixture("list.json")))
+        .respond_with(json_response(200, &fixture("list.json")))
         .expect(2)
-        .mount(&server)
+        .mount(&api.server)
         .await;
     // Second page: before the oldest call of the first, empty.
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
+    api.on("GET", "/calls")
         .and(query_param("limit", "4"))
         .and(query_param("createdAtLt", "2026-03-16T15:29:40.332Z"))
-        .respond_with(json_body("[]".into()))
+        .respond_with(json_response(200, "[]"))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let voicebot = client(&server);
+    let voicebot = client(&api);
     let query = CallQuery {
         page_size: Some(4),
         ..Default::default()
@@ -201,9 +192,8 @@ async fn list_sends_vapi_params_and_pages_by_creation_time() {
 
 #[tokio::test]
 async fn list_sends_time_window_and_agent_and_filters_client_side() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
+    let api = api().await;
+    api.on("GET", "/calls")
         .and(query_param("limit", "100"))
         .and(query_param("createdAtGe", "2026-03-01T00:00:00.000Z"))
         .and(query_param("createdAtLt", "2026-04-01T00:00:00.000Z"))
@@ -211,9 +201,9 @@ async fn list_sends_time_window_and_agent_and_filters_client_side() {
             "assistantId",
             "83e6398d-2080-44a1-8c0e-12bedcc33d1e",
         ))
-        .respond_with(json_body(fixture("list.json")))
+        .respond_with(json_response(200, &fixture("list.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
     let query = CallQuery {
         since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
@@ -221,7 +211,7 @@ async fn list_sends_time_window_and_agent_and_filters_client_side() {
         agent_id: Some(AgentId::new("83e6398d-2080-44a1-8c0e-12bedcc33d1e")),
         ..Default::default()
     };
-    let page = client(&server).list_calls(&query).await.unwrap();
+    let page = client(&api).list_calls(&query).await.unwrap();
     // The fixture's inbound call has another assistant: VS may ignore `assistantId`, so
     // the filter is applied again here.
     assert_eq!(
@@ -237,22 +227,22 @@ async fn list_sends_time_window_and_agent_and_filters_client_side() {
 /// Every supported filter is applied client-side to what the vendor returned.
 #[tokio::test]
 async fn every_supported_filter_is_applied() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .respond_with(json_body(fixture("list.json")))
-        .mount(&server)
+    let api = api().await;
+    api.on("GET", "/calls")
+        .respond_with(json_response(200, &fixture("list.json")))
+        .mount(&api.server)
         .await;
-    let voicebot = client(&server);
+    let voicebot = client(&api);
     let caps = voicebot.capabilities();
     assert!(caps.client_side_filtering && caps.server_paging);
     assert_eq!(caps.max_page_size, 1000);
+    let q = CallQuery::default;
     let cases: Vec<(bool, CallQuery, usize)> = vec![
         (
             caps.filter_direction,
             CallQuery {
                 direction: Some(Direction::Inbound),
-                ..Default::default()
+                ..q()
             },
             1,
         ),
@@ -260,7 +250,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_kind,
             CallQuery {
                 kind: Some(CallKind::Web),
-                ..Default::default()
+                ..q()
             },
             0,
         ),
@@ -268,7 +258,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_kind,
             CallQuery {
                 kind: Some(CallKind::Phone),
-                ..Default::default()
+                ..q()
             },
             4,
         ),
@@ -276,7 +266,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_statuses,
             CallQuery {
                 statuses: vec![CallStatus::NoAnswer],
-                ..Default::default()
+                ..q()
             },
             1,
         ),
@@ -284,7 +274,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_time_range,
             CallQuery {
                 since: Some("2026-03-16T15:40:00Z".parse().unwrap()),
-                ..Default::default()
+                ..q()
             },
             2,
         ),
@@ -292,7 +282,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_agent,
             CallQuery {
                 agent_id: Some(AgentId::new("nobody")),
-                ..Default::default()
+                ..q()
             },
             0,
         ),
@@ -300,7 +290,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_campaign,
             CallQuery {
                 campaign_id: Some(CampaignId::new("k1")),
-                ..Default::default()
+                ..q()
             },
             0,
         ),
@@ -308,7 +298,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_search,
             CallQuery {
                 search: Some("olivia".into()),
-                ..Default::default()
+                ..q()
             },
             1,
         ),
@@ -316,7 +306,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_from_number,
             CallQuery {
                 from_number: Some("+15125550191".into()),
-                ..Default::default()
+                ..q()
             },
             0,
         ),
@@ -324,7 +314,7 @@ async fn every_supported_filter_is_applied() {
             caps.filter_to_number,
             CallQuery {
                 to_number: Some("+15125550191".into()),
-                ..Default::default()
+                ..q()
             },
             1,
         ),
@@ -339,54 +329,46 @@ async fn every_supported_filter_is_applied() {
 
 #[tokio::test]
 async fn unsupported_filters_and_foreign_cursors_are_refused_without_a_request() {
-    let server = MockServer::start().await;
-    no_request(&server).await;
-    let voicebot = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let voicebot = client(&api);
     let caps = voicebot.capabilities();
     assert!(!caps.filter_tags && !caps.sort);
     let tags = CallQuery {
         tags: vec!["vip".into()],
         ..Default::default()
     };
-    assert!(matches!(
-        voicebot.list_calls(&tags).await,
-        Err(Error::Unsupported {
-            operation: Operation::ListFilter(voiceport_core::Filter::Tags),
-            ..
-        })
-    ));
     let sort = CallQuery {
         sort: Some(SortOrder::Ascending),
         ..Default::default()
     };
-    assert!(matches!(
-        voicebot.list_calls(&sort).await,
-        Err(Error::Unsupported {
-            operation: Operation::ListFilter(voiceport_core::Filter::Sort),
-            ..
-        })
-    ));
+    for (query, filter) in [(tags, Filter::Tags), (sort, Filter::Sort)] {
+        let result = voicebot.list_calls(&query).await;
+        assert_unsupported(&result, ProviderKind::Voicebot);
+        assert_eq!(
+            result.unwrap_err().operation(),
+            Some(Operation::ListFilter(filter))
+        );
+    }
     let foreign = CallQuery {
         cursor: Some(PageCursor::Page { number: 2 }),
         ..Default::default()
     };
-    assert!(matches!(
-        voicebot.list_calls(&foreign).await,
-        Err(Error::InvalidRequest { status: None, .. })
-    ));
+    let err = voicebot.list_calls(&foreign).await.unwrap_err();
+    assert_refused_locally(&err, Operation::ListCalls, "cursor");
 }
 
 #[tokio::test]
 async fn list_decode_error_names_the_item() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(format!("{PREFIX}/calls")))
-        .respond_with(json_body(
-            r#"[{"id":"a"},{"id":"b","messages":"oops"}]"#.into(),
-        ))
-        .mount(&server)
-        .await;
-    let err = client(&server)
+    let api = api().await;
+    api.respond_json(
+        "GET",
+        "/calls",
+        200,
+        r#"[{"id":"a"},{"id":"b","messages":"oops"}]"#,
+    )
+    .await;
+    let err = client(&api)
         .list_calls(&CallQuery::default())
         .await
         .unwrap_err();
@@ -398,10 +380,8 @@ async fn list_decode_error_names_the_item() {
 
 #[tokio::test]
 async fn dial_posts_a_vapi_create_call_body() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("{PREFIX}/calls")))
-        .and(header("X-API-Key", KEY))
+    let api = api().await;
+    api.on("POST", "/calls")
         .and(header("content-type", "application/json"))
         .and(body_json(json!({
             "assistantId": "83e6398d-2080-44a1-8c0e-12bedcc33d1e",
@@ -416,16 +396,13 @@ async fn dial_posts_a_vapi_create_call_body() {
             },
             "backgroundSound": "off"
         })))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_raw(fixture("call_scheduled.json"), "application/json"),
-        )
+        .respond_with(json_response(201, &fixture("call_scheduled.json")))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let voicebot = client(&server);
+    let voicebot = client(&api);
     assert!(voicebot.capabilities().dial_scheduled);
-    let mut request = voiceport_core::DialRequest::to("+15125550133");
+    let mut request = DialRequest::to("+15125550133");
     request.agent_id = Some(AgentId::new("83e6398d-2080-44a1-8c0e-12bedcc33d1e"));
     request.name = Some("Reminder - Grace Kim".into());
     request.scheduled_for = Some("2026-03-20T15:00:00Z".parse().unwrap());
@@ -451,111 +428,89 @@ async fn dial_posts_a_vapi_create_call_body() {
 
 #[tokio::test]
 async fn dial_uses_the_default_assistant_and_accepts_200() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("{PREFIX}/calls")))
+    let api = api().await;
+    api.on("POST", "/calls")
         .and(body_json(json!({
             "assistantId": "asst-default",
             "phoneNumberId": "num-override",
             "customer": {"number": "+14155550199"}
         })))
-        .respond_with(json_body(
-            json!({"id": "new-1", "status": "queued", "type": "outboundPhoneCall"}).to_string(),
+        .respond_with(json_response(
+            200,
+            r#"{"id": "new-1", "status": "queued", "type": "outboundPhoneCall"}"#,
         ))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let mut request = voiceport_core::DialRequest::to("+14155550199");
+    let mut request = DialRequest::to("+14155550199");
     request.phone_number_id = Some("num-override".into());
-    let outcome = client(&server).dial(&request).await.unwrap();
+    let outcome = client(&api).dial(&request).await.unwrap();
     assert_eq!(outcome.call_id.as_str(), "new-1");
     assert_eq!(outcome.call.unwrap().status, CallStatus::Queued);
 }
 
 #[tokio::test]
 async fn dial_is_sent_once_on_a_500() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(format!("{PREFIX}/calls")))
-        .respond_with(ResponseTemplate::new(500).set_body_json(json!({"detail": "boom"})))
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    let mut request = DialRequest::to("+14155550199");
+    request.agent_id = Some(AgentId::new("a1"));
+    // Retries are on: a dial must still go once.
+    api.check_sent_once_on_500("POST", "/calls", retrying(&api).dial(&request))
         .await;
-    // Retries are on (default 4 attempts, tiny backoffs): a dial must still go once.
-    let err = client(&server)
-        .dial(&voiceport_core::DialRequest::to("+14155550199"))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
-    assert_eq!(err.outcome(), RequestOutcome::Unknown);
 }
 
 #[tokio::test]
 async fn dial_refusals_send_nothing() {
-    let server = MockServer::start().await;
-    no_request(&server).await;
-    let voicebot = client(&server);
-    let base = voiceport_core::DialRequest::to("+14155550199");
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let voicebot = client(&api);
+    let base = DialRequest::to("+14155550199");
     let cases = [
         (
-            voiceport_core::DialRequest {
+            DialRequest {
                 from_number: Some("+1".into()),
                 ..base.clone()
             },
             "from_number",
         ),
         (
-            voiceport_core::DialRequest {
+            DialRequest {
                 language: Some("fr-FR".into()),
                 ..base.clone()
             },
             "language",
         ),
         (
-            voiceport_core::DialRequest {
+            DialRequest {
                 campaign_id: Some(CampaignId::new("c")),
                 ..base.clone()
             },
             "campaign_id",
         ),
-        (voiceport_core::DialRequest::to(""), "`to`"),
+        (DialRequest::to(""), "`to`"),
+        (DialRequest::to(" "), "`to`"),
     ];
     for (request, field) in cases {
         let err = voicebot.dial(&request).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::InvalidRequest {
-                    status: None,
-                    operation: Operation::Dial,
-                    ..
-                }
-            ),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains(field), "{err}");
-        assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+        assert_refused_locally(&err, Operation::Dial, field);
     }
     // No assistant anywhere.
-    let bare = client_no_retry(&server);
-    let err = bare.dial(&base).await.unwrap_err();
-    assert!(err.to_string().contains("assistant"), "{err}");
+    let err = retrying(&api).dial(&base).await.unwrap_err();
+    assert_refused_locally(&err, Operation::Dial, "assistant");
 }
 
 #[tokio::test]
 async fn update_patches_the_name() {
-    let server = MockServer::start().await;
+    let api = api().await;
     let mut renamed: serde_json::Value = serde_json::from_str(&fixture("call_seed.json")).unwrap();
     renamed["name"] = json!("Renewal follow-up");
-    Mock::given(method("PATCH"))
-        .and(path(calls_path(SEED_ID)))
-        .and(header("X-API-Key", KEY))
+    api.on("PATCH", &call_path(SEED_ID))
         .and(body_json(json!({"name": "Renewal follow-up"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(renamed))
+        .respond_with(json_response(200, &renamed.to_string()))
         .expect(1)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let voicebot = client(&server);
+    let voicebot = client(&api);
     assert!(voicebot.capabilities().update_name);
     let call = voicebot
         .update_call(
@@ -573,70 +528,64 @@ async fn update_patches_the_name() {
 
 #[tokio::test]
 async fn metadata_updates_are_unsupported_and_empty_updates_invalid() {
-    let server = MockServer::start().await;
-    no_request(&server).await;
-    let voicebot = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let voicebot = client(&api);
     let caps = voicebot.capabilities();
     assert!(!caps.update_metadata_merge && !caps.update_metadata_replace);
     let id = CallId::new(SEED_ID);
-    for mode in [MetadataMode::Merge, MetadataMode::Replace] {
+    for (mode, field) in [
+        (MetadataMode::Merge, "metadata (merge)"),
+        (MetadataMode::Replace, "metadata (replace)"),
+    ] {
         let update = CallUpdate {
+            name: Some("N".into()),
             metadata: Some([("a".to_owned(), json!(1))].into_iter().collect()),
             metadata_mode: mode,
-            ..Default::default()
         };
-        let err = voicebot.update_call(&id, &update).await.unwrap_err();
-        assert!(
-            matches!(
-                err,
-                Error::Unsupported {
-                    operation: Operation::UpdateCall,
-                    ..
-                }
-            ),
-            "{err:?}"
+        let result = voicebot.update_call(&id, &update).await;
+        assert_unsupported(&result, ProviderKind::Voicebot);
+        assert_eq!(
+            result.unwrap_err().operation(),
+            Some(Operation::UpdateField(field))
         );
     }
     let err = voicebot
         .update_call(&id, &CallUpdate::default())
         .await
         .unwrap_err();
-    assert!(
-        matches!(err, Error::InvalidRequest { status: None, .. }),
-        "{err:?}"
-    );
+    assert_refused_locally(&err, Operation::UpdateCall, "changes nothing");
 }
 
 #[tokio::test]
 async fn delete_sends_delete() {
-    let server = MockServer::start().await;
-    Mock::given(method("DELETE"))
-        .and(path(calls_path(SEED_ID)))
-        .and(header("X-API-Key", KEY))
-        .respond_with(json_body(fixture("call_seed.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let voicebot = client(&server);
+    let api = api().await;
+    api.respond_json(
+        "DELETE",
+        &call_path(SEED_ID),
+        200,
+        &fixture("call_seed.json"),
+    )
+    .await;
+    let voicebot = client(&api);
     assert!(voicebot.capabilities().delete_call);
     voicebot.delete_call(&CallId::new(SEED_ID)).await.unwrap();
 }
 
 #[tokio::test]
 async fn transcript_and_recording_come_from_the_call() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(calls_path("019d02e2-357a-7dc0-866c-f327b28ce150")))
-        .respond_with(json_body(fixture("call_tool_calls.json")))
+    let api = api().await;
+    let id = CallId::new("019d02e2-357a-7dc0-866c-f327b28ce150");
+    api.on("GET", &call_path(id.as_str()))
+        .respond_with(json_response(200, &fixture("call_tool_calls.json")))
         .expect(2)
-        .mount(&server)
+        .mount(&api.server)
         .await;
-    let voicebot = client(&server);
+    let voicebot = client(&api);
     let caps = voicebot.capabilities();
     assert!(
         caps.transcript && caps.recording && caps.inline_transcript && caps.cost && caps.analysis
     );
-    let id = CallId::new("019d02e2-357a-7dc0-866c-f327b28ce150");
     let transcript = voicebot.transcript(&id).await.unwrap();
     assert_eq!(transcript.utterances.len(), 8);
     let tool = &transcript.utterances[3];
@@ -653,16 +602,16 @@ async fn transcript_and_recording_come_from_the_call() {
 
 #[tokio::test]
 async fn cost_and_analysis_are_mapped() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(calls_path("019d01b1-e82e-7aa4-9fc2-835e8561f584")))
-        .respond_with(json_body(fixture("call_max_duration.json")))
-        .mount(&server)
-        .await;
-    let call = client(&server)
-        .get_call(&CallId::new("019d01b1-e82e-7aa4-9fc2-835e8561f584"))
-        .await
-        .unwrap();
+    let api = api().await;
+    let id = CallId::new("019d01b1-e82e-7aa4-9fc2-835e8561f584");
+    api.respond_json(
+        "GET",
+        &call_path(id.as_str()),
+        200,
+        &fixture("call_max_duration.json"),
+    )
+    .await;
+    let call = client(&api).get_call(&id).await.unwrap();
     let cost = call.cost.unwrap();
     assert_eq!(cost.total, Some(1.0286));
     assert_eq!(cost.currency.as_deref(), Some("USD"));
@@ -674,90 +623,60 @@ async fn cost_and_analysis_are_mapped() {
     assert_eq!(call.analysis.success_evaluation.as_deref(), Some("false"));
 }
 
+/// Vapi's (FastAPI-style) error bodies: `detail` as text, or as a list of field errors.
+fn error_body(status: u16) -> String {
+    match status {
+        422 => json!({"detail": [{"loc": ["query", "limit"], "msg": "must be <= 1000", "type": "value_error"}]}),
+        400 => json!({"detail": "bad request"}),
+        _ => json!({"detail": format!("HTTP {status}")}),
+    }
+    .to_string()
+}
+
 #[tokio::test]
 async fn error_statuses_map_to_error_kinds() {
-    let cases: Vec<(u16, serde_json::Value)> = vec![
-        (400, json!({"detail": "bad request"})),
-        (401, json!({"detail": "Invalid API key"})),
-        (404, json!({"detail": "Call not found"})),
-        (
-            422,
-            json!({"detail": [{"loc": ["query", "limit"], "msg": "must be <= 1000", "type": "value_error"}]}),
-        ),
-        (429, json!({"detail": "slow down"})),
-        (500, json!({"detail": "boom"})),
-    ];
-    for (status, body) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .and(path(calls_path(SEED_ID)))
-            .respond_with(ResponseTemplate::new(status).set_body_json(body))
-            .expect(1)
-            .mount(&server)
-            .await;
-        let err = client_no_retry(&server)
-            .get_call(&CallId::new(SEED_ID))
-            .await
-            .unwrap_err();
-        assert_eq!(err.provider(), Some(ProviderKind::Voicebot));
-        assert_eq!(err.operation(), Some(Operation::GetCall));
-        match (status, &err) {
-            (
-                400,
-                Error::InvalidRequest {
-                    status: Some(400),
-                    message,
-                    ..
-                },
-            ) => assert_eq!(message, "bad request"),
-            (401, Error::Unauthorized { status: 401, .. }) => {}
-            (404, Error::NotFound { .. }) => {}
-            (
-                422,
-                Error::InvalidRequest {
-                    status: Some(422),
-                    details,
-                    ..
-                },
-            ) => {
-                assert_eq!(details.len(), 1, "{details:?}");
-                assert!(details[0].message.contains("1000"));
-            }
-            (429, Error::RateLimited { .. }) => {}
-            (500, Error::Server { status: 500, .. }) => {}
-            _ => panic!("HTTP {status}: {err:?}"),
+    let api = api().await;
+    let voicebot = client(&api);
+    let id = CallId::new(SEED_ID);
+    let path = call_path(SEED_ID);
+    api.check_error_statuses("GET", &path, Operation::GetCall, error_body, || {
+        voicebot.get_call(&id)
+    })
+    .await;
+    // The vendor's error text and field errors are kept.
+    api.respond_json("GET", &path, 400, &error_body(400)).await;
+    match voicebot.get_call(&id).await.unwrap_err() {
+        Error::InvalidRequest { message, .. } => assert_eq!(message, "bad request"),
+        other => panic!("{other:?}"),
+    }
+    api.server.reset().await;
+    api.respond_json("GET", &path, 422, &error_body(422)).await;
+    match voicebot.get_call(&id).await.unwrap_err() {
+        Error::InvalidRequest { details, .. } => {
+            assert_eq!(details.len(), 1, "{details:?}");
+            assert!(details[0].message.contains("1000"));
         }
+        other => panic!("{other:?}"),
     }
 }
 
 #[tokio::test]
 async fn reads_are_retried_on_a_503() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(calls_path(SEED_ID)))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
+    let api = api().await;
+    let id = CallId::new(SEED_ID);
+    let voicebot = retrying(&api);
+    let body = fixture("call_seed.json");
+    let call = api
+        .check_read_retried_on_503("GET", &call_path(SEED_ID), &body, voicebot.get_call(&id))
         .await;
-    Mock::given(method("GET"))
-        .and(path(calls_path(SEED_ID)))
-        .respond_with(json_body(fixture("call_seed.json")))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let call = client(&server)
-        .get_call(&CallId::new(SEED_ID))
-        .await
-        .unwrap();
     assert_eq!(call.id.as_str(), SEED_ID);
 }
 
 #[tokio::test]
 async fn webhooks_parse_through_the_client() {
-    let server = MockServer::start().await;
-    no_request(&server).await;
-    let voicebot = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let voicebot = client(&api);
     assert!(voicebot.capabilities().webhooks);
     let event = voicebot
         .parse_webhook(fixture("webhook_end_of_call_report.json").as_bytes())
@@ -776,9 +695,9 @@ async fn webhooks_parse_through_the_client() {
 
 #[tokio::test]
 async fn unsupported_operations_say_so() {
-    let server = MockServer::start().await;
-    no_request(&server).await;
-    let voicebot = client(&server);
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let voicebot = client(&api);
     let caps = voicebot.capabilities();
     assert!(!caps.end_call && !caps.cancel_call && !caps.notes);
     let id = CallId::new(SEED_ID);
@@ -797,25 +716,15 @@ async fn unsupported_operations_say_so() {
         voicebot.delete_note(&id, &note).await.map(|_| ()),
     ];
     for result in results {
-        assert!(
-            matches!(
-                result,
-                Err(Error::Unsupported {
-                    provider: ProviderKind::Voicebot,
-                    ..
-                })
-            ),
-            "{result:?}"
-        );
+        assert_unsupported(&result, ProviderKind::Voicebot);
     }
 }
 
 #[tokio::test]
 async fn debug_hides_the_key() {
-    let server = MockServer::start().await;
-    let voicebot = client(&server);
-    let text = format!("{voicebot:?}");
-    assert!(!text.contains(KEY), "{text}");
+    let api = api().await;
+    let text = format!("{:?}", client(&api));
+    assert_key_hidden(&text);
     assert!(text.contains("Voicebot"), "{text}");
 }
 

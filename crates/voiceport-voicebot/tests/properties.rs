@@ -7,8 +7,8 @@ mod support;
 
 use serde_json::{Value, json};
 use voiceport_core::testing::{DecoderCheck, corpus, mutations};
-use voiceport_core::{CallQuery, CallStatus, Direction, Error, ProviderKind};
-use voiceport_voicebot::{decode_call, decode_page, parse_webhook};
+use voiceport_core::{CallQuery, CallStatus, Codec, Direction, Error, PayloadKind, ProviderKind};
+use voiceport_voicebot::VoicebotCodec;
 
 const CHECK: DecoderCheck = DecoderCheck::new(ProviderKind::Voicebot);
 
@@ -19,10 +19,10 @@ fn feed(body: &[u8], what: &str) {
 
 /// Feeds `body` to every decoder, checking each result with `check`.
 fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
-    check.call(body, decode_call(body), what);
+    check.call(body, VoicebotCodec.decode_call(body), what);
     check.page(
         body,
-        decode_page(body, &CallQuery::default()),
+        VoicebotCodec.decode_page(body, &CallQuery::default()),
         &CallQuery::default(),
         what,
     );
@@ -37,8 +37,15 @@ fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
         page_size: Some(1),
         ..CallQuery::default()
     };
-    check.page(body, decode_page(body, &filtered), &filtered, what);
-    check.event(body, parse_webhook(body), what);
+    check.page(
+        body,
+        VoicebotCodec.decode_page(body, &filtered),
+        &filtered,
+        what,
+    );
+    check.event(body, VoicebotCodec.decode_webhook(body), what);
+    // Whatever `detect` guesses, decoding as that kind must not panic either.
+    let _ = VoicebotCodec.decode(VoicebotCodec.detect(body), body);
 }
 
 /// The places Voicebot Studio's decoders look, for an arbitrary `value`.
@@ -63,13 +70,22 @@ fn fixtures() -> Vec<corpus::Fixture> {
 fn fixtures_decode_as_their_kind() {
     for fixture in fixtures() {
         let (name, body) = (&fixture.name, &fixture.body);
-        if name.starts_with("list") {
-            assert!(decode_page(body, &CallQuery::default()).is_ok(), "{name}");
+        let kind = if name.starts_with("list") {
+            assert!(
+                VoicebotCodec
+                    .decode_page(body, &CallQuery::default())
+                    .is_ok(),
+                "{name}"
+            );
+            PayloadKind::Page
         } else if name.starts_with("webhook") {
-            assert!(parse_webhook(body).is_ok(), "{name}");
+            assert!(VoicebotCodec.decode_webhook(body).is_ok(), "{name}");
+            PayloadKind::Webhook
         } else {
-            assert!(decode_call(body).is_ok(), "{name}");
-        }
+            assert!(VoicebotCodec.decode_call(body).is_ok(), "{name}");
+            PayloadKind::Call
+        };
+        assert_eq!(VoicebotCodec.detect(body), kind, "{name}");
     }
 }
 
@@ -127,7 +143,7 @@ fn a_webhook_without_a_type_names_message_type() {
         br#"{}"#,
         br#"{"message": {"type": 5}}"#,
     ] {
-        let err = parse_webhook(body).unwrap_err();
+        let err = VoicebotCodec.decode_webhook(body).unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, .. } if path == "message.type"),
             "{}: {err:?}",

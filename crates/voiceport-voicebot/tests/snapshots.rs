@@ -1,7 +1,8 @@
 //! Snapshots of every fixture, normalized.
 
 use serde_json::{Value, json};
-use voiceport_core::{Call, CallEvent, CallQuery, ProviderKind};
+use voiceport_core::{Call, CallEvent, CallQuery, Codec, ProviderKind};
+use voiceport_voicebot::VoicebotCodec;
 
 fn check_call(call: &Call, file: &str) {
     assert_eq!(call.provider, ProviderKind::Voicebot, "{file}");
@@ -17,7 +18,9 @@ fn fixtures() {
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
         let body = std::fs::read(path).unwrap();
         let value: Value = if file.starts_with("list") {
-            let page = voiceport_voicebot::decode_page(&body, &CallQuery::default()).unwrap();
+            let page = VoicebotCodec
+                .decode_page(&body, &CallQuery::default())
+                .unwrap();
             for call in &page.calls {
                 check_call(call, &file);
             }
@@ -27,7 +30,7 @@ fn fixtures() {
                 "total": page.total,
             })
         } else if file.starts_with("webhook") {
-            let event = voiceport_voicebot::parse_webhook(&body).unwrap();
+            let event = VoicebotCodec.decode_webhook(&body).unwrap();
             match &event {
                 CallEvent::Started { call } | CallEvent::Ended { call } => check_call(call, &file),
                 CallEvent::StatusChanged {
@@ -37,7 +40,7 @@ fn fixtures() {
             }
             serde_json::to_value(&event).unwrap()
         } else {
-            let call = voiceport_voicebot::decode_call(&body).unwrap();
+            let call = VoicebotCodec.decode_call(&body).unwrap();
             check_call(&call, &file);
             serde_json::to_value(&call).unwrap()
         };

@@ -1,0 +1,63 @@
+//! `voiceport check`: the conformance suite against a configured account.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use voiceport::VoiceProvider;
+use voiceport::conformance::{self, Environment, Outcome};
+
+use crate::cli::CheckArgs;
+use crate::{Failure, output};
+
+/// A live account: nothing is known about its calls; nothing is changed; one dial only
+/// when asked for.
+struct LiveAccount {
+    dial: Option<String>,
+}
+
+impl Environment for LiveAccount {
+    fn dial_number(&self) -> Option<String> {
+        self.dial.clone()
+    }
+
+    fn call_deadline(&self) -> (Duration, Duration) {
+        (Duration::from_secs(600), Duration::from_secs(1))
+    }
+}
+
+pub(crate) async fn run(
+    provider: Arc<dyn VoiceProvider>,
+    args: CheckArgs,
+    json: bool,
+) -> crate::Outcome {
+    let env = LiveAccount { dial: args.dial };
+    let report = conformance::run(provider.as_ref(), &env).await;
+    if json {
+        output::json(&report)?;
+    } else {
+        let rows: Vec<Vec<String>> = report
+            .cases
+            .iter()
+            .map(|c| {
+                let why = match &c.outcome {
+                    Outcome::Failed(why) | Outcome::NotRun(why) => why.clone(),
+                    _ => String::new(),
+                };
+                vec![c.case.clone(), c.outcome.label().to_owned(), why]
+            })
+            .collect();
+        output::table(&["CASE", "RESULT", "WHY"], &rows)?;
+        output::line(&format!(
+            "{}: {} passed, {} unsupported, {} failed, {} not run",
+            report.provider,
+            report.passed(),
+            report.unsupported(),
+            report.failures().len(),
+            report.not_run().len()
+        ))?;
+    }
+    match report.failures().len() {
+        0 => Ok(()),
+        failed => Err(Failure::Check(failed)),
+    }
+}

@@ -1,0 +1,99 @@
+//! `HappyRobotCodec`: HappyRobot's JSON in, normalized values out; no key, no network.
+
+use serde_json::value::RawValue;
+use voiceport_core::http::decode_json;
+use voiceport_core::{
+    Call, CallEvent, CallPage, CallQuery, Codec, Operation, PayloadKind, ProviderKind, Result,
+    Transcript, json_shape,
+};
+
+use crate::config::KIND;
+use crate::map::{call, page};
+use crate::{webhook, wire};
+
+/// Decodes HappyRobot's JSON into the normalized model: both generations of the Call, the
+/// separate transcript endpoint, and `{type: "start" | "end", call, content}` webhooks.
+///
+/// ```
+/// use voiceport_core::{CallEvent, Codec, PayloadKind};
+/// use voiceport_happyrobot::HappyRobotCodec;
+///
+/// let body = br#"{"type": "end", "call": {"id": "699466547a81a64cbcab59c0"},
+///                "content": {"messages": [{"role": "user", "content": "Yes."}]}}"#;
+/// assert_eq!(HappyRobotCodec.detect(body), PayloadKind::Webhook);
+/// let CallEvent::Ended { call } = HappyRobotCodec.decode_webhook(body)? else { panic!() };
+/// assert_eq!(call.transcript.map(|t| t.utterances.len()), Some(1));
+/// # Ok::<(), voiceport_core::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HappyRobotCodec;
+
+impl Codec for HappyRobotCodec {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    /// A bare Call object: the body of get-call, and of the note, viewed and dial answers.
+    fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
+        let raw: &RawValue = decode_json(KIND, operation, body)?;
+        call::decode_call(operation, raw, "")
+    }
+
+    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+        page::decode_page(body, query)
+    }
+
+    /// The body of `GET /calls/{id}/transcript`.
+    fn decode_transcript(&self, body: &[u8]) -> Result<Transcript> {
+        let wire: wire::Transcript = decode_json(KIND, Operation::GetTranscript, body)?;
+        Ok(call::map_transcript(wire))
+    }
+
+    fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
+        webhook::parse_webhook(body)
+    }
+
+    /// `calls` → a page; `call` and `type` → a webhook; `messages` and `call_id` → a
+    /// transcript; anything else → a call.
+    fn detect(&self, body: &[u8]) -> PayloadKind {
+        let Some(value) = json_shape(body) else {
+            return PayloadKind::Call;
+        };
+        let has = |key: &str| value.get(key).is_some();
+        if has("calls") {
+            PayloadKind::Page
+        } else if has("call") && has("type") {
+            PayloadKind::Webhook
+        } else if has("messages") && has("call_id") {
+            PayloadKind::Transcript
+        } else {
+            PayloadKind::Call
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_reads_the_top_level_shape() {
+        let cases: [(&[u8], PayloadKind); 6] = [
+            (br#"{"calls": [], "count": 0}"#, PayloadKind::Page),
+            (
+                br#"{"type": "end", "call": {"id": "a"}}"#,
+                PayloadKind::Webhook,
+            ),
+            (
+                br#"{"call_id": "a", "messages": []}"#,
+                PayloadKind::Transcript,
+            ),
+            (br#"{"id": "a", "type": "Inbound"}"#, PayloadKind::Call),
+            (b"\xEF\xBB\xBF{\"calls\": []}", PayloadKind::Page),
+            (b"not json", PayloadKind::Call),
+        ];
+        for (body, kind) in cases {
+            assert_eq!(HappyRobotCodec.detect(body), kind, "{body:?}");
+        }
+    }
+}

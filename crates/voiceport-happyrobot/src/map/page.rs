@@ -1,0 +1,103 @@
+//! The body of `GET /calls` → one page of calls and the cursor to the next.
+
+use voiceport_core::http::decode_json;
+use voiceport_core::{CallPage, CallQuery, Operation, PageCursor, Result};
+
+use super::call::decode_call;
+use crate::config::{CAPABILITIES, KIND};
+use crate::wire;
+
+/// Decodes the body of `GET /calls` (`{calls, count, limit, offset}`, or the older
+/// `{calls, count, currentPage}`) for `query`.
+///
+/// The filters HappyRobot cannot apply (kind, agent, numbers) are applied here; so are
+/// the server-side ones, where the normalized meaning is stricter (every tag, not any).
+/// `search` is left to the vendor. The next cursor skips every call the vendor returned,
+/// filtered out or not; `total` is the vendor's `count`.
+pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+    let op = Operation::ListCalls;
+    let list: wire::CallList<'_> = decode_json(KIND, op, body)?;
+    let skip = match &query.cursor {
+        Some(PageCursor::Offset { skip }) => *skip,
+        _ => 0,
+    };
+    // The codec may be handed a query the guard never saw: fall back to the default size.
+    let limit = u64::from(CAPABILITIES.page_size(query));
+    let returned = list.calls.len() as u64;
+    let local = CallQuery {
+        search: None,
+        ..query.clone()
+    };
+    let mut calls = Vec::with_capacity(list.calls.len());
+    for (i, raw) in list.calls.iter().enumerate() {
+        let call = decode_call(op, raw, &format!("calls[{i}]"))?;
+        if local.matches(&call) {
+            calls.push(call);
+        }
+    }
+    let seen = skip.saturating_add(returned);
+    let more = returned > 0
+        && match list.count {
+            Some(count) => seen < count,
+            None => returned >= limit,
+        };
+    Ok(CallPage {
+        calls,
+        next: more.then_some(PageCursor::Offset { skip: seen }),
+        total: list.count,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use voiceport_core::CallKind;
+
+    #[test]
+    fn paging_uses_count_or_a_full_page() {
+        let body = json!({"calls": [{"id": "a"}, {"id": "b"}], "count": 5}).to_string();
+        let query = CallQuery {
+            page_size: Some(2),
+            cursor: Some(PageCursor::Offset { skip: 2 }),
+            ..CallQuery::default()
+        };
+        let page = decode_page(body.as_bytes(), &query).unwrap();
+        assert_eq!(page.next, Some(PageCursor::Offset { skip: 4 }));
+        assert_eq!(page.total, Some(5));
+        let last = json!({"calls": [{"id": "a"}], "count": 5}).to_string();
+        let q = CallQuery {
+            cursor: Some(PageCursor::Offset { skip: 4 }),
+            ..query.clone()
+        };
+        assert_eq!(decode_page(last.as_bytes(), &q).unwrap().next, None);
+        // No count: a full page means there may be more.
+        let full = json!({"calls": [{"id": "a"}, {"id": "b"}]}).to_string();
+        let page = decode_page(full.as_bytes(), &query).unwrap();
+        assert_eq!(page.next, Some(PageCursor::Offset { skip: 4 }));
+        assert_eq!(page.total, None);
+        let short = json!({"calls": [{"id": "a"}]}).to_string();
+        assert_eq!(decode_page(short.as_bytes(), &query).unwrap().next, None);
+        // An empty page never points further, whatever the count says.
+        let empty = json!({"calls": [], "count": 100}).to_string();
+        assert_eq!(decode_page(empty.as_bytes(), &query).unwrap().next, None);
+    }
+
+    #[test]
+    fn client_side_filters_apply_but_the_cursor_counts_every_vendor_call() {
+        let body = json!({"calls": [
+            {"id": "a", "provider": "Web", "metadata": {"from": "+1"}},
+            {"id": "b", "provider": "Twilio", "metadata": {"from": "+2"}}
+        ], "count": 10})
+        .to_string();
+        let query = CallQuery {
+            kind: Some(CallKind::Phone),
+            search: Some("nothing-local-matches".into()),
+            ..CallQuery::default()
+        };
+        let page = decode_page(body.as_bytes(), &query).unwrap();
+        let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["b"]);
+        assert_eq!(page.next, Some(PageCursor::Offset { skip: 2 }));
+    }
+}

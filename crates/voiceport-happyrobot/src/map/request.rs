@@ -1,0 +1,297 @@
+//! voiceport requests → HappyRobot query parameters and bodies.
+
+use serde_json::{Map, Value};
+use voiceport_core::adapter::format_time;
+use voiceport_core::{
+    CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, Operation, PageCursor, Result,
+    SortOrder,
+};
+
+use super::status::vendor_statuses;
+use crate::config::{CAPABILITIES, HappyRobotOptions, KIND};
+use crate::wire;
+
+/// The `statuses` parameter for the normalized statuses asked (current-generation vendor
+/// strings, comma-separated). A status no vendor value means is refused.
+fn statuses_param(statuses: &[CallStatus], operation: Operation) -> Result<String> {
+    let mut values: Vec<&str> = Vec::new();
+    for status in statuses {
+        let vendor = vendor_statuses(*status);
+        if vendor.is_empty() {
+            return Err(Error::invalid_input(
+                KIND,
+                operation,
+                format!("HappyRobot has no call status meaning `{status}`; it cannot be listed"),
+            ));
+        }
+        let new: Vec<&str> = vendor
+            .iter()
+            .filter(|v| !values.contains(v))
+            .copied()
+            .collect();
+        values.extend(new);
+    }
+    Ok(values.join(","))
+}
+
+/// The server-side filters of a query as `GET /calls` parameters (no paging); also what a
+/// CSV export takes.
+pub(crate) fn filter_params(
+    query: &CallQuery,
+    operation: Operation,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut params = Vec::new();
+    if let Some(direction) = query.direction {
+        let value = match direction {
+            Direction::Inbound => "Inbound",
+            Direction::Outbound => "Outbound",
+        };
+        params.push(("type", value.to_owned()));
+    }
+    if !query.statuses.is_empty() {
+        params.push(("statuses", statuses_param(&query.statuses, operation)?));
+    }
+    if !query.tags.is_empty() {
+        params.push(("tags", query.tags.join(",")));
+    }
+    if let Some(campaign) = &query.campaign_id {
+        params.push(("campaigns", campaign.as_str().to_owned()));
+    }
+    if let Some(since) = query.since {
+        params.push(("from", format_time(since)));
+    }
+    if let Some(until) = query.until {
+        params.push(("to", format_time(until)));
+    }
+    if let Some(sort) = query.sort {
+        let value = match sort {
+            SortOrder::Ascending => "asc",
+            SortOrder::Descending => "desc",
+        };
+        params.push(("sort", value.to_owned()));
+    }
+    if let Some(search) = &query.search {
+        params.push(("search", search.clone()));
+    }
+    Ok(params)
+}
+
+/// `GET /calls` parameters for a query: `limit`, `skip`, then the server-side filters.
+pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String)>> {
+    let skip = match &query.cursor {
+        None => 0,
+        Some(PageCursor::Offset { skip }) => *skip,
+        Some(other) => {
+            return Err(Error::invalid_input(
+                KIND,
+                Operation::ListCalls,
+                format!("cursor {other} is not a HappyRobot cursor (expected an offset)"),
+            ));
+        }
+    };
+    let mut params = vec![
+        ("limit", CAPABILITIES.page_size(query).to_string()),
+        ("skip", skip.to_string()),
+    ];
+    params.extend(filter_params(query, Operation::ListCalls)?);
+    Ok(params)
+}
+
+/// A dial request → the `POST /dial/outbound` body (with `extra` merged at the top level).
+///
+/// Refused (naming the field): `from_number` (HappyRobot dials from a purchased number
+/// id), `name` (calls have none), no `phone_number_id` and no `number_id` option, and a
+/// zero `max_duration_secs`.
+pub(crate) fn dial_body(
+    request: &DialRequest,
+    options: &HappyRobotOptions,
+) -> Result<Map<String, Value>> {
+    let refuse = |message: &str| Error::invalid_input(KIND, Operation::Dial, message);
+    if request.from_number.is_some() {
+        return Err(refuse(
+            "`from_number` is not accepted: HappyRobot dials from a purchased number; set `phone_number_id` (or the `number_id` option)",
+        ));
+    }
+    if request.name.is_some() {
+        return Err(refuse(
+            "`name` is not accepted: HappyRobot calls have no name",
+        ));
+    }
+    let number_id = (request.phone_number_id.clone())
+        .or_else(|| options.number_id.clone())
+        .ok_or_else(|| {
+            refuse("`phone_number_id` is required: HappyRobot needs the id of the purchased number that places the call (or set the `number_id` option)")
+        })?;
+    let max_duration_mins = match request.max_duration_secs {
+        None => None,
+        Some(0) => return Err(refuse("`max_duration_secs` must be positive")),
+        Some(secs) => Some(secs.div_ceil(60)),
+    };
+    let body = wire::DialBody {
+        phone_number: request.to.clone(),
+        number_id,
+        use_case_id: options.use_case_id.clone(),
+        agent_id: request.agent_id.as_ref().map(|a| a.as_str().to_owned()),
+        language: request.language.clone(),
+        params: (!request.variables.is_empty())
+            .then(|| Value::Object(request.variables.clone().into_iter().collect())),
+        metadata: (!request.metadata.is_empty())
+            .then(|| request.metadata.clone().into_iter().collect()),
+        campaign_id: request.campaign_id.as_ref().map(|c| c.as_str().to_owned()),
+        scheduled_for: request.scheduled_for.map(format_time),
+        max_duration_mins,
+    };
+    let Ok(Value::Object(mut object)) = serde_json::to_value(&body) else {
+        return Err(refuse("cannot encode the dial body"));
+    };
+    object.retain(|_, value| !value.is_null());
+    object.extend(request.extra.clone());
+    Ok(object)
+}
+
+/// A note → the notes body.
+pub(crate) fn note_body(note: &NoteInput) -> wire::NoteBody<'_> {
+    wire::NoteBody {
+        content: &note.content,
+        flagged: note.flagged,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use voiceport_core::{AgentId, CampaignId};
+
+    #[test]
+    fn statuses_map_to_current_vendor_values_once() {
+        assert_eq!(
+            statuses_param(
+                &[
+                    CallStatus::Ringing,
+                    CallStatus::Voicemail,
+                    CallStatus::Ringing
+                ],
+                Operation::ListCalls
+            )
+            .unwrap(),
+            "Initiated,Ringing,AMD Terminated"
+        );
+        let err = statuses_param(&[CallStatus::Unknown], Operation::ListCalls).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { status: None, .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn list_params_map_every_server_side_filter() {
+        let query = CallQuery {
+            direction: Some(Direction::Outbound),
+            statuses: vec![CallStatus::Completed, CallStatus::NoAnswer],
+            tags: vec!["a".into(), "b".into()],
+            campaign_id: Some(CampaignId::new("camp")),
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            until: Some("2026-03-02T00:00:00.5Z".parse().unwrap()),
+            sort: Some(SortOrder::Ascending),
+            search: Some("RF-1".into()),
+            page_size: Some(5000),
+            cursor: Some(PageCursor::Offset { skip: 40 }),
+            ..CallQuery::default()
+        };
+        let params = list_params(&query).unwrap();
+        let expected: Vec<(&str, &str)> = vec![
+            ("limit", "2000"),
+            ("skip", "40"),
+            ("type", "Outbound"),
+            ("statuses", "Completed,No answer"),
+            ("tags", "a,b"),
+            ("campaigns", "camp"),
+            ("from", "2026-03-01T00:00:00.000Z"),
+            ("to", "2026-03-02T00:00:00.500Z"),
+            ("sort", "asc"),
+            ("search", "RF-1"),
+        ];
+        let got: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(got, expected);
+        let default = list_params(&CallQuery::default()).unwrap();
+        assert_eq!(default, vec![("limit", "100".into()), ("skip", "0".into())]);
+        let bad = CallQuery {
+            cursor: Some(PageCursor::Page { number: 2 }),
+            ..CallQuery::default()
+        };
+        assert!(matches!(
+            list_params(&bad),
+            Err(Error::InvalidRequest { status: None, .. })
+        ));
+    }
+
+    #[test]
+    fn dial_body_maps_and_refuses() {
+        let options = HappyRobotOptions {
+            number_id: Some("num-default".into()),
+            use_case_id: Some("uc".into()),
+            ..HappyRobotOptions::default()
+        };
+        let mut request = DialRequest::to("+14155550123");
+        request.agent_id = Some(AgentId::new("ag"));
+        request.variables.insert("first_name".into(), json!("Ada"));
+        request.metadata.insert("crm".into(), json!(7));
+        request.scheduled_for = Some("2026-03-01T10:00:00Z".parse().unwrap());
+        request.max_duration_secs = Some(61);
+        request.language = Some("en-US".into());
+        request.campaign_id = Some(CampaignId::new("camp"));
+        request.extra.insert("prompt_id".into(), json!("p1"));
+        let body = dial_body(&request, &options).unwrap();
+        assert_eq!(
+            Value::Object(body),
+            json!({
+                "phone_number": "+14155550123", "number_id": "num-default", "use_case_id": "uc",
+                "agent_id": "ag", "params": {"first_name": "Ada"}, "metadata": {"crm": 7},
+                "scheduled_for": "2026-03-01T10:00:00.000Z", "max_duration_mins": 2,
+                "language": "en-US", "campaign_id": "camp", "prompt_id": "p1"
+            })
+        );
+        request.phone_number_id = Some("num-explicit".into());
+        assert_eq!(
+            dial_body(&request, &options).unwrap()["number_id"],
+            "num-explicit"
+        );
+
+        let refused = |r: &DialRequest, o: &HappyRobotOptions, needle: &str| {
+            let err = dial_body(r, o).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidRequest { status: None, .. }),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(needle), "{err}");
+        };
+        let plain = DialRequest::to("+14155550123");
+        refused(&plain, &HappyRobotOptions::default(), "phone_number_id");
+        refused(
+            &DialRequest {
+                from_number: Some("+1".into()),
+                ..plain.clone()
+            },
+            &options,
+            "from_number",
+        );
+        refused(
+            &DialRequest {
+                name: Some("n".into()),
+                ..plain.clone()
+            },
+            &options,
+            "name",
+        );
+        refused(
+            &DialRequest {
+                max_duration_secs: Some(0),
+                ..plain.clone()
+            },
+            &options,
+            "max_duration_secs",
+        );
+        // An empty `to` is refused by the core guard before this runs (tests/http.rs).
+    }
+}

@@ -1,0 +1,153 @@
+//! [`RoundedCodec`]: Rounded JSON in, normalized values out; no key, no network.
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+use voiceport_core::adapter::decode_call_with;
+use voiceport_core::http::decode_json;
+use voiceport_core::{
+    Call, CallEvent, CallId, CallPage, CallQuery, Codec, DialOutcome, Error, Operation,
+    PayloadKind, ProviderKind, Result, json_shape,
+};
+
+use crate::config::KIND;
+use crate::map::{call::map_call, envelope, page};
+use crate::{webhook, wire};
+
+/// Decodes Rounded's JSON, envelope included: a call (`GET /calls/{call_id}`, and the
+/// answer to an update), a page (`GET /calls`), a webhook delivery (an inferred shape), the
+/// start-call answer (`{data: {call_id}}`) and the terminate acknowledgement.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RoundedCodec;
+
+impl Codec for RoundedCodec {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
+        let envelope: wire::Envelope<&RawValue> = decode_json(KIND, operation, body)?;
+        let raw = envelope::required(operation, envelope, body)?;
+        decode_call_with(KIND, operation, raw, "data", map_call)
+    }
+
+    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+        page::decode_page(body, query, None)
+    }
+
+    fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
+        webhook::decode_webhook(body)
+    }
+
+    /// `{data: {call_id}}`: the id only, so `call` is `None`.
+    fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
+        let operation = Operation::Dial;
+        let envelope: wire::Envelope<wire::StartCallData> = decode_json(KIND, operation, body)?;
+        let call_id = envelope::required(operation, envelope, body)?.call_id;
+        if call_id.trim().is_empty() {
+            let message = "the new call's id is empty";
+            return Err(Error::decode(
+                KIND,
+                operation,
+                "data.call_id",
+                message,
+                body,
+            ));
+        }
+        Ok(DialOutcome {
+            call_id: CallId::new(call_id),
+            call: None,
+        })
+    }
+
+    /// The answer to terminate; an empty body is accepted too.
+    fn decode_ack(&self, body: &[u8]) -> Result<()> {
+        let operation = Operation::EndCall;
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let envelope: wire::Envelope<&RawValue> = decode_json(KIND, operation, body)?;
+        envelope::open(operation, envelope).map(drop)
+    }
+
+    /// An `event` key is a webhook delivery, an array `data` a page, a `data.call_id`
+    /// without `data.id` a start-call answer, a null `data` without an error an
+    /// acknowledgement; anything else a call.
+    fn detect(&self, body: &[u8]) -> PayloadKind {
+        let Some(value) = json_shape(body) else {
+            return PayloadKind::Call;
+        };
+        let data = value.get("data");
+        if value.get("event").is_some() {
+            PayloadKind::Webhook
+        } else if data.is_some_and(Value::is_array) {
+            PayloadKind::Page
+        } else if value.pointer("/data/call_id").is_some() && value.pointer("/data/id").is_none() {
+            PayloadKind::Dial
+        } else if data.is_some_and(Value::is_null) && value.get("error").is_none_or(Value::is_null)
+        {
+            PayloadKind::Ack
+        } else {
+            PayloadKind::Call
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detect_by_shape() {
+        let detect = |body: &str| RoundedCodec.detect(body.as_bytes());
+        assert_eq!(
+            detect(r#"{"event": "x", "data": []}"#),
+            PayloadKind::Webhook
+        );
+        assert_eq!(detect("\u{feff}{\"data\": []}"), PayloadKind::Page);
+        assert_eq!(detect(r#"{"data": {"call_id": "c"}}"#), PayloadKind::Dial);
+        assert_eq!(
+            detect(r#"{"data": {"call_id": "c", "id": "c"}}"#),
+            PayloadKind::Call
+        );
+        assert_eq!(detect(r#"{"data": null, "error": null}"#), PayloadKind::Ack);
+        assert_eq!(detect(r#"{"data": null}"#), PayloadKind::Ack);
+        assert_eq!(
+            detect(r#"{"data": null, "error": {"message": "no"}}"#),
+            PayloadKind::Call
+        );
+        assert_eq!(detect(r#"{"data": {"id": "c"}}"#), PayloadKind::Call);
+        assert_eq!(detect("not json"), PayloadKind::Call);
+    }
+
+    #[test]
+    fn start_call_and_terminate_bodies() {
+        let outcome = RoundedCodec
+            .decode_dial(
+                br#"{"message":"Phone call started successfully","data":{"call_id":"b48d0eec-c2e3-4b12-85c6-2aa47f65badb"},"status":201}"#,
+            )
+            .unwrap();
+        assert_eq!(
+            outcome.call_id.as_str(),
+            "b48d0eec-c2e3-4b12-85c6-2aa47f65badb"
+        );
+        assert!(outcome.call.is_none());
+        assert!(matches!(
+            RoundedCodec.decode_dial(br#"{"data":{"call_id":""}}"#),
+            Err(Error::Decode { ref path, .. }) if path == "data.call_id"
+        ));
+        assert!(matches!(
+            RoundedCodec.decode_dial(br#"{"data":null,"error":null}"#),
+            Err(Error::Decode { ref path, .. }) if path == "data"
+        ));
+        RoundedCodec
+            .decode_ack(
+                br#"{"message":"Call terminated successfully","data":null,"error":null,"status":200}"#,
+            )
+            .unwrap();
+        RoundedCodec.decode_ack(b"").unwrap();
+        assert!(matches!(
+            RoundedCodec.decode_ack(br#"{"data":null,"error":{"message":"Only phone calls"}}"#),
+            Err(Error::InvalidRequest { .. })
+        ));
+    }
+}

@@ -1,0 +1,136 @@
+//! The one place that judges a 2xx Rounded envelope: a success, a vendor error, or a
+//! broken body. (The core HTTP client maps non-2xx statuses, from the same error object.)
+
+use voiceport_core::{Error, FieldError, Operation, Result};
+
+use crate::config::KIND;
+use crate::wire;
+
+/// The envelope's `data` where it must be there (get, update, list, start call): as
+/// [`open`], and a null or absent `data` without an `error` is a decode error at `data`.
+pub(crate) fn required<T>(
+    operation: Operation,
+    envelope: wire::Envelope<T>,
+    body: &[u8],
+) -> Result<T> {
+    open(operation, envelope)?.ok_or_else(|| {
+        let message = "`data` is null or missing, and the response names no error";
+        Error::decode(KIND, operation, "data", message, body)
+    })
+}
+
+/// The envelope's `data`, which may be null (terminate's is documented as `any`).
+///
+/// An `error` object next to `data` (the generated doc examples show one on every 200) is
+/// ignored, and logged. Without `data`, an `error` is an [`Error::InvalidRequest`] with
+/// the status from `error.status` (else the envelope's), the vendor's message and every
+/// `{field, message}` detail.
+pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Result<Option<T>> {
+    let wire::Envelope {
+        message,
+        data,
+        error,
+        status,
+    } = envelope;
+    match (data, error) {
+        (Some(data), error) => {
+            if let Some(error) = error {
+                tracing::debug!(
+                    provider = %KIND,
+                    operation = %operation,
+                    vendor_error = error.message.as_deref().unwrap_or(""),
+                    "ignoring the `error` object of a successful Rounded response"
+                );
+            }
+            Ok(Some(data))
+        }
+        (None, Some(error)) => Err(vendor_error(operation, error, message, status)),
+        (None, None) => Ok(None),
+    }
+}
+
+fn vendor_error(
+    operation: Operation,
+    error: wire::ApiError,
+    envelope_message: Option<String>,
+    envelope_status: Option<u16>,
+) -> Error {
+    let details = error
+        .details
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|detail| match (detail.field, detail.message) {
+            (None, None) => None,
+            (field, message) => Some(FieldError {
+                field: field.unwrap_or_default(),
+                message: message.unwrap_or_default(),
+            }),
+        })
+        .collect();
+    let message = error
+        .message
+        .filter(|m| !m.trim().is_empty())
+        .or(envelope_message.filter(|m| !m.trim().is_empty()))
+        .unwrap_or_else(|| "Rounded answered with an error and no data".to_owned());
+    Error::InvalidRequest {
+        provider: KIND,
+        operation,
+        status: error.status.or(envelope_status),
+        message,
+        details,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn envelope_rules() {
+        let op = Operation::GetCall;
+        let ok = wire::Envelope {
+            message: None,
+            data: Some(1),
+            error: Some(wire::ApiError {
+                message: Some("ignored".into()),
+                status: Some(400),
+                ..wire::ApiError::default()
+            }),
+            status: Some(200),
+        };
+        assert_eq!(required(op, ok, b"{}").unwrap(), 1);
+
+        let failed: wire::Envelope<i32> = serde_json::from_value(json!({
+            "message": "Bad", "data": null, "status": 200,
+            "error": {"message": "Validation failed", "details": [{"field": "to_number", "message": "bad"}]}
+        }))
+        .unwrap();
+        match open(op, failed).unwrap_err() {
+            Error::InvalidRequest {
+                status,
+                message,
+                details,
+                ..
+            } => {
+                assert_eq!(status, Some(200));
+                assert_eq!(message, "Validation failed");
+                assert_eq!(
+                    details,
+                    vec![FieldError {
+                        field: "to_number".into(),
+                        message: "bad".into()
+                    }]
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+
+        let empty: wire::Envelope<i32> = serde_json::from_value(json!({"data": null})).unwrap();
+        assert!(matches!(
+            required(op, empty.clone(), b"{\"data\":null}"),
+            Err(Error::Decode { ref path, .. }) if path == "data"
+        ));
+        assert_eq!(open(op, empty).unwrap(), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
+
+use serde_json::value::RawValue;
+use voiceport_core::adapter::decode_call_with;
+use voiceport_core::http::decode_json;
+use voiceport_core::{CallPage, CallQuery, Operation, PageCursor, Result};
+
+use crate::config::{KIND, Paging};
+use crate::map::{call::map_call, envelope};
+use crate::wire;
+
+/// Decodes a list body. The filters Rounded cannot apply (`direction`, `statuses`,
+/// `search`) are applied here, client-side.
+///
+/// The next cursor follows `mode`, the paging mode the request used; without one (a body
+/// decoded offline), it follows the mode of `query.cursor`, and on a first page what the
+/// response carries.
+pub(crate) fn decode_page(
+    body: &[u8],
+    query: &CallQuery,
+    mode: Option<Paging>,
+) -> Result<CallPage> {
+    let operation = Operation::ListCalls;
+    let list: wire::Envelope<Vec<&RawValue>> = decode_json(KIND, operation, body)?;
+    // The paging fields sit next to the envelope's; a second pass reads them.
+    let paging: wire::ListPaging = decode_json(KIND, operation, body)?;
+    let items = envelope::required(operation, list, body)?;
+    let filter = client_side_filter(query);
+    let mut calls = Vec::with_capacity(items.len());
+    for (i, raw) in items.iter().enumerate() {
+        let call = decode_call_with(KIND, operation, raw, &format!("data[{i}]"), map_call)?;
+        if filter.matches(&call) {
+            calls.push(call);
+        }
+    }
+    let (mode, requested_page) = match query.cursor {
+        Some(PageCursor::Token { .. }) => (mode.or(Some(Paging::Cursor)), None),
+        Some(PageCursor::Page { number }) => (mode.or(Some(Paging::Page)), Some(number.into())),
+        _ => (mode, None),
+    };
+    let next = next_cursor(mode, &paging, items.is_empty(), requested_page);
+    Ok(CallPage {
+        calls,
+        next,
+        total: paging.total_items,
+    })
+}
+
+/// The filters of `query` applied client-side, as a query of their own: the ones Rounded
+/// cannot apply (`direction`, `statuses`, `search`), plus a re-check of the time range.
+///
+/// The time range is also sent (`start_time_gt` / `start_time_lt`); it is checked again on
+/// the normalized `created_at` (which is Rounded's `start_time`) so that a call the server
+/// lets through without a start time (one that never connected) is not returned for a
+/// time-bounded query it does not provably match.
+fn client_side_filter(query: &CallQuery) -> CallQuery {
+    CallQuery {
+        direction: query.direction,
+        statuses: query.statuses.clone(),
+        search: query.search.clone(),
+        since: query.since,
+        until: query.until,
+        ..CallQuery::default()
+    }
+}
+
+fn next_cursor(
+    mode: Option<Paging>,
+    paging: &wire::ListPaging,
+    empty_page: bool,
+    requested_page: Option<u64>,
+) -> Option<PageCursor> {
+    let token = || {
+        paging
+            .next_cursor
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && !empty_page)
+            .map(|t| PageCursor::Token {
+                token: t.to_owned(),
+            })
+    };
+    let page = || {
+        let current = paging.current_page.or(requested_page).unwrap_or(1);
+        let total = paging.total_pages?;
+        if current >= total {
+            return None;
+        }
+        let number = u32::try_from(current.checked_add(1)?).ok()?;
+        Some(PageCursor::Page { number })
+    };
+    match mode {
+        Some(Paging::Cursor) => token(),
+        Some(Paging::Page) => page(),
+        None => token().or_else(page),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn time_range_is_rechecked_on_the_start_time() {
+        let body = json!({
+            "data": [
+                {"id": "a", "status": "completed", "start_time": "2026-03-10T00:00:00Z"},
+                {"id": "b", "status": "no_answer", "start_time": null},
+                {"id": "c", "status": "completed", "start_time": "2026-02-10T00:00:00Z"}
+            ],
+            "next_cursor": "2026-02-10T00:00:00Z"
+        })
+        .to_string();
+        let query = CallQuery {
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            ..CallQuery::default()
+        };
+        let page = decode_page(body.as_bytes(), &query, None).unwrap();
+        let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a"]);
+        // Paging is the server's: the cursor survives client-side filtering.
+        assert!(page.next.is_some());
+        let all = decode_page(body.as_bytes(), &CallQuery::default(), None).unwrap();
+        assert_eq!(all.calls.len(), 3);
+    }
+
+    #[test]
+    fn next_cursor_rules() {
+        let paging = wire::ListPaging {
+            next_cursor: Some("2026-03-23T17:51:03Z".into()),
+            current_page: Some(2),
+            total_pages: Some(5),
+            total_items: Some(13),
+        };
+        assert_eq!(
+            next_cursor(Some(Paging::Cursor), &paging, false, None),
+            Some(PageCursor::Token {
+                token: "2026-03-23T17:51:03Z".into()
+            })
+        );
+        assert_eq!(next_cursor(Some(Paging::Cursor), &paging, true, None), None);
+        assert_eq!(
+            next_cursor(Some(Paging::Page), &paging, false, None),
+            Some(PageCursor::Page { number: 3 })
+        );
+        let last = wire::ListPaging {
+            current_page: Some(5),
+            ..paging.clone()
+        };
+        assert_eq!(next_cursor(Some(Paging::Page), &last, false, None), None);
+        assert_eq!(
+            next_cursor(None, &wire::ListPaging::default(), false, None),
+            None
+        );
+    }
+}

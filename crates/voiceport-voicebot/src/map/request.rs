@@ -1,0 +1,261 @@
+//! voiceport requests → Voicebot Studio (Vapi) parameters and bodies. The guard has already
+//! checked flags, filters, the page size, a dial's destination and that an update changes
+//! something; what is refused here is what only Voicebot Studio refuses.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+use voiceport_core::adapter::format_time;
+use voiceport_core::{CallQuery, CallUpdate, DialRequest, Error, Operation, PageCursor, Result};
+
+use super::page::window_end;
+use crate::VoicebotOptions;
+use crate::config::{CAPABILITIES, KIND};
+use crate::wire;
+
+/// The query parameters of `GET /calls`: Vapi's `limit`, `createdAtLt` (cursor or `until`),
+/// `createdAtGe` (`since`, inclusive like the query) and `assistantId`. Inferred from Vapi
+/// (VS documents none), so `decode_page` applies every filter client-side as well. A cursor
+/// of another vendor's kind is refused.
+pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String)>> {
+    if let Some(other) = query
+        .cursor
+        .as_ref()
+        .filter(|c| !matches!(c, PageCursor::CreatedBefore { .. }))
+    {
+        return Err(Error::invalid_input(
+            KIND,
+            Operation::ListCalls,
+            format!(
+                "cursor {other} is not a Voicebot Studio cursor (expected mode `created_before`)"
+            ),
+        ));
+    }
+    let mut params = vec![("limit", CAPABILITIES.page_size(query).to_string())];
+    if let Some(before) = window_end(query) {
+        params.push(("createdAtLt", format_time(before)));
+    }
+    if let Some(since) = query.since {
+        params.push(("createdAtGe", format_time(since)));
+    }
+    if let Some(agent) = &query.agent_id {
+        params.push(("assistantId", agent.as_str().to_owned()));
+    }
+    Ok(params)
+}
+
+/// The body of `POST /calls` (Vapi's `CreateCallDTO`, inferred for Voicebot Studio).
+///
+/// `assistantId` is the request's `agent_id`, else `options.assistant_id` (required);
+/// `phoneNumberId` the request's, else `options.phone_number_id`. `from_number`,
+/// `language` and `campaign_id` are refused (Vapi dials from a phone-number id; the other
+/// two are not documented for Voicebot Studio). `extra` is merged at the top level last,
+/// so its keys win.
+pub(crate) fn dial_body<'a>(
+    request: &'a DialRequest,
+    options: &'a VoicebotOptions,
+) -> Result<Map<String, Value>> {
+    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::Dial, message));
+    let unsupported = |field: &str, why: &str| {
+        refuse(format!(
+            "`{field}` is not supported by Voicebot Studio: {why}"
+        ))
+    };
+    if request.from_number.is_some() {
+        return unsupported(
+            "from_number",
+            "calls are placed from a phone number id; set `phone_number_id` (or options.phone_number_id)",
+        );
+    }
+    if request.language.is_some() {
+        return unsupported(
+            "language",
+            "the language is part of the assistant's transcriber settings",
+        );
+    }
+    if request.campaign_id.is_some() {
+        return unsupported("campaign_id", "campaigns cannot be set when dialing");
+    }
+    let agent_id = request.agent_id.as_ref().map(|a| a.as_str());
+    let Some(assistant_id) = agent_id
+        .or(options.assistant_id.as_deref())
+        .filter(|a| !a.trim().is_empty())
+    else {
+        return refuse(
+            "no assistant: set `agent_id` on the request or `options.assistant_id` (Vapi `assistantId`)".into(),
+        );
+    };
+    let filled = |m: &'a BTreeMap<String, Value>| (!m.is_empty()).then_some(m);
+    let has_overrides = !request.variables.is_empty()
+        || !request.metadata.is_empty()
+        || request.max_duration_secs.is_some();
+    let overrides = wire::CreateAssistantOverrides {
+        variable_values: filled(&request.variables),
+        metadata: filled(&request.metadata),
+        max_duration_seconds: request.max_duration_secs,
+    };
+    let body = wire::CreateCall {
+        assistant_id,
+        phone_number_id: request
+            .phone_number_id
+            .as_deref()
+            .or(options.phone_number_id.as_deref()),
+        customer: wire::CreateCustomer {
+            number: &request.to,
+        },
+        name: request.name.as_deref(),
+        schedule_plan: request.scheduled_for.map(|at| wire::CreateSchedulePlan {
+            earliest_at: format_time(at),
+        }),
+        assistant_overrides: has_overrides.then_some(overrides),
+    };
+    let Ok(Value::Object(mut map)) = serde_json::to_value(&body) else {
+        return refuse("cannot encode the request body".into());
+    };
+    map.extend(request.extra.clone());
+    Ok(map)
+}
+
+/// The body of `PATCH /calls/{call_id}`: `{name}`. Voicebot Studio (like Vapi) updates only
+/// the name; the guard refuses metadata (`update_metadata_*` are false).
+pub(crate) fn update_body(update: &CallUpdate) -> wire::UpdateCall {
+    wire::UpdateCall {
+        name: update.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{DateTime, Utc};
+    use serde_json::json;
+    use voiceport_core::{AgentId, CampaignId};
+
+    #[test]
+    fn dial_body_shape_and_refusals() {
+        let options = VoicebotOptions {
+            assistant_id: Some("opt-assistant".into()),
+            phone_number_id: Some("opt-number".into()),
+        };
+        let mut request = DialRequest::to("+14155550123");
+        assert_eq!(
+            Value::Object(dial_body(&request, &options).unwrap()),
+            json!({"assistantId": "opt-assistant", "phoneNumberId": "opt-number",
+                   "customer": {"number": "+14155550123"}})
+        );
+        request.agent_id = Some(AgentId::new("a1"));
+        request.phone_number_id = Some("n1".into());
+        request.name = Some("Reminder".into());
+        request.scheduled_for = Some("2026-03-20T15:00:00Z".parse().unwrap());
+        request.variables.insert("first_name".into(), json!("Ada"));
+        request.metadata.insert("crm".into(), json!(7));
+        request.max_duration_secs = Some(300);
+        request
+            .extra
+            .insert("transport".into(), json!({"provider": "twilio"}));
+        assert_eq!(
+            Value::Object(dial_body(&request, &options).unwrap()),
+            json!({
+                "assistantId": "a1", "phoneNumberId": "n1", "customer": {"number": "+14155550123"},
+                "name": "Reminder", "schedulePlan": {"earliestAt": "2026-03-20T15:00:00.000Z"},
+                "assistantOverrides": {"variableValues": {"first_name": "Ada"}, "metadata": {"crm": 7},
+                                        "maxDurationSeconds": 300},
+                "transport": {"provider": "twilio"}
+            })
+        );
+
+        let refused = |request: DialRequest, options: &VoicebotOptions, needle: &str| {
+            let err = dial_body(&request, options).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidRequest {
+                        status: None,
+                        operation: Operation::Dial,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(needle), "{err}");
+        };
+        let base = DialRequest::to("+14155550123");
+        refused(
+            DialRequest {
+                from_number: Some("+1".into()),
+                ..base.clone()
+            },
+            &options,
+            "from_number",
+        );
+        refused(
+            DialRequest {
+                language: Some("en".into()),
+                ..base.clone()
+            },
+            &options,
+            "language",
+        );
+        refused(
+            DialRequest {
+                campaign_id: Some(CampaignId::new("k")),
+                ..base.clone()
+            },
+            &options,
+            "campaign_id",
+        );
+        refused(base.clone(), &VoicebotOptions::default(), "agent_id");
+        // An empty `to` is the guard's refusal (tests/http.rs).
+    }
+
+    #[test]
+    fn update_body_is_name_only() {
+        // Metadata and empty updates are the guard's refusals (tests/http.rs).
+        let body = update_body(&CallUpdate {
+            name: Some("N".into()),
+            ..Default::default()
+        });
+        assert_eq!(serde_json::to_value(body).unwrap(), json!({"name": "N"}));
+    }
+
+    #[test]
+    fn list_params_and_cursor_window() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(
+            list_params(&CallQuery::default()).unwrap(),
+            [("limit", "100".to_owned())]
+        );
+        let query = CallQuery {
+            page_size: Some(5000),
+            since: Some(at("2026-01-01T00:00:00Z")),
+            until: Some(at("2026-03-01T00:00:00Z")),
+            agent_id: Some(AgentId::new("a1")),
+            cursor: Some(PageCursor::CreatedBefore {
+                before: at("2026-02-01T00:00:00Z"),
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            list_params(&query).unwrap(),
+            [
+                ("limit", "1000".to_owned()),
+                ("createdAtLt", "2026-02-01T00:00:00.000Z".to_owned()),
+                ("createdAtGe", "2026-01-01T00:00:00.000Z".to_owned()),
+                ("assistantId", "a1".to_owned()),
+            ]
+        );
+        let query = CallQuery {
+            page_size: Some(0),
+            ..Default::default()
+        };
+        assert_eq!(list_params(&query).unwrap(), [("limit", "1".to_owned())]);
+        let foreign = CallQuery {
+            cursor: Some(PageCursor::Offset { skip: 5 }),
+            ..Default::default()
+        };
+        assert!(matches!(
+            list_params(&foreign),
+            Err(Error::InvalidRequest { .. })
+        ));
+    }
+}
