@@ -40,6 +40,41 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|naive| naive.and_utc())
 }
 
+/// Reads the vendor timestamp `text` found at `field` of `call` with [`parse_time`]. A
+/// value that is present but unreadable (`"2026-02-30T10:00:00Z"`, `"not a date"`) gives
+/// `None` and a warning on the call, so that it never vanishes silently; an absent or
+/// blank value gives `None` alone.
+///
+/// ```
+/// use voiceport_core::adapter::read_time;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+/// assert!(read_time(&mut call, "start_time", Some("2026-03-10 15:42:07")).is_some());
+/// assert!(read_time(&mut call, "end_time", None).is_none());
+/// assert!(read_time(&mut call, "end_time", Some("2026-02-30T10:00:00Z")).is_none());
+/// assert_eq!(call.warnings.len(), 1);
+/// assert_eq!(call.warnings[0].field, "end_time");
+/// ```
+pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<DateTime<Utc>> {
+    let text = text?;
+    if text.trim().is_empty() {
+        return None;
+    }
+    let at = parse_time(text);
+    if at.is_none() {
+        call.warn(field, shorten(text), "not a date and time");
+    }
+    at
+}
+
+/// At most 80 characters of a vendor value, for a warning.
+pub fn shorten(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
 /// Epoch milliseconds (possibly fractional) → UTC, when finite and in range.
 pub fn epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
     let micros = (millis * 1000.0).round();

@@ -76,6 +76,11 @@ pub struct Call {
     pub metadata: BTreeMap<String, Value>,
     /// What the call cost.
     pub cost: Option<Cost>,
+    /// Values the vendor sent that could not be read and were left out (a date that does
+    /// not exist, a number where text was expected…). Empty for a clean call; left out of
+    /// the normalized JSON when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<NormalizationWarning>,
     #[serde(skip)]
     vendor_payload: Option<VendorPayload>,
 }
@@ -112,8 +117,24 @@ impl Call {
             tags: Vec::new(),
             metadata: BTreeMap::new(),
             cost: None,
+            warnings: Vec::new(),
             vendor_payload: None,
         }
+    }
+
+    /// Records that the vendor's `value` at `field` (a JSON path such as `started_at` or
+    /// `artifact.messages[3].time`) could not be read and was left out.
+    pub fn warn(
+        &mut self,
+        field: impl Into<String>,
+        value: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.warnings.push(NormalizationWarning {
+            field: field.into(),
+            value: value.into(),
+            message: message.into(),
+        });
     }
 
     /// The exact vendor JSON this call was normalized from, when it came from a vendor.
@@ -129,6 +150,24 @@ impl Call {
     /// Removes and returns the vendor JSON.
     pub fn take_vendor_payload(&mut self) -> Option<VendorPayload> {
         self.vendor_payload.take()
+    }
+}
+
+/// A vendor value that normalization could not read, kept so that it never vanishes
+/// silently (see [`Call::warnings`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NormalizationWarning {
+    /// Where the value was, as a JSON path into the vendor's call (`started_at`).
+    pub field: String,
+    /// The value as the vendor sent it (shortened when long).
+    pub value: String,
+    /// Why it was left out (`not a date`).
+    pub message: String,
+}
+
+impl std::fmt::Display for NormalizationWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} ({:?})", self.field, self.message, self.value)
     }
 }
 

@@ -5,7 +5,10 @@ mod payload;
 mod status;
 mod transcript;
 
-pub use call::{AgentRef, Analysis, Call, Classification, Cost, CostItem, Note, Rating, Recording};
+pub use call::{
+    AgentRef, Analysis, Call, Classification, Cost, CostItem, NormalizationWarning, Note, Rating,
+    Recording,
+};
 pub use payload::VendorPayload;
 pub use status::{CallKind, CallStatus, Direction, EndReason, EndReasonCategory};
 pub use transcript::{Speaker, ToolCall, ToolResult, Transcript, Utterance};
