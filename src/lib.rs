@@ -57,11 +57,11 @@ use std::sync::Arc;
 pub use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallEvent, CallId, CallKind, CallPage, CallQuery,
     CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
-    Decoded, DialOutcome, DialRequest, Direction, EndReason, EndReasonCategory, Error, FieldError,
-    Filter, MetadataMode, NormalizationWarning, Note, NoteId, NoteInput, Operation, OrganizationId,
-    PageCursor, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating, Recording,
-    RequestOutcome, Result, RetrySettings, SecretString, SortOrder, Speaker, ToolCall, ToolResult,
-    Transcript, Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, async_trait,
+    Decoded, DialOutcome, DialRequest, Direction, EndReason, EndReasonCategory, Error, EventKind,
+    FieldError, Filter, MetadataMode, NormalizationWarning, Note, NoteId, NoteInput, Operation,
+    OrganizationId, PageCursor, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating,
+    Recording, RequestOutcome, Result, RetrySettings, SecretString, SortOrder, Speaker, ToolCall,
+    ToolResult, Transcript, Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, async_trait,
     call_stream, page_stream,
 };
 

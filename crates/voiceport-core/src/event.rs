@@ -1,62 +1,155 @@
 //! Webhook deliveries, normalized.
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::{Call, CallId, CallStatus, Utterance, VendorPayload};
 
-/// What a vendor's webhook delivery says happened.
+/// One webhook delivery, normalized: what happened ([`CallEvent::kind`]) plus what every
+/// delivery carries whatever its kind: the vendor's event type verbatim, the call it
+/// concerns when the delivery says, and the delivery's own id and time where the vendor
+/// gives them (a receiver de-duplicates redeliveries on those).
+///
+/// ```
+/// use voiceport_core::{CallEvent, CallId, CallStatus, EventKind};
+/// let mut event = CallEvent::new(
+///     "status-update",
+///     EventKind::StatusChanged { status: CallStatus::Ringing, vendor_status: Some("ringing".into()), call: None },
+/// );
+/// event.call_id = Some(CallId::new("c-1"));
+/// assert_eq!(event.vendor_event, "status-update");
+/// assert_eq!(event.status(), Some(CallStatus::Ringing));
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct CallEvent {
+    /// The vendor's event type, verbatim (`end-of-call-report`, `session.status_changed`,
+    /// `call_ended` …), known to voiceport or not.
+    pub vendor_event: String,
+    /// The call the delivery concerns, when it says (some deliveries carry a call without
+    /// an id, or no call at all).
+    pub call_id: Option<CallId>,
+    /// The vendor's id of this delivery, when it has one (a CloudEvents `id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event_id: Option<String>,
+    /// When the vendor says the event happened.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub occurred_at: Option<DateTime<Utc>>,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// What a webhook delivery says happened.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
-pub enum CallEvent {
+pub enum EventKind {
     /// A call started.
     Started {
-        /// The call as the vendor sent it.
+        /// The call as the delivery describes it.
         call: Box<Call>,
     },
     /// A call's status changed.
     StatusChanged {
-        /// Which call.
-        call_id: CallId,
         /// The new normalized status.
         status: CallStatus,
-        /// The vendor's status string.
+        /// The vendor's status string the status was read from.
         vendor_status: Option<String>,
         /// The call, when the delivery includes it.
         call: Option<Box<Call>>,
     },
-    /// A call ended; the call carries its outcome, transcript and analysis.
+    /// A call ended; the call carries its outcome, and, where the vendor sends them with
+    /// the event, transcript, recording, cost and analysis.
     Ended {
-        /// The call as the vendor sent it.
+        /// The call as the delivery describes it.
         call: Box<Call>,
     },
     /// A new piece of transcript.
     TranscriptUpdate {
-        /// Which call, when the delivery says.
-        call_id: Option<CallId>,
         /// What was said.
         utterance: Utterance,
     },
     /// Any other delivery, kept whole.
     Other {
-        /// The vendor's event type.
-        event_type: String,
-        /// Which call, when the delivery says.
-        call_id: Option<CallId>,
         /// The delivery's JSON.
         payload: VendorPayload,
     },
 }
 
 impl CallEvent {
+    /// An event of type `vendor_event`; its call id is the id of the call `kind` carries,
+    /// if any (set [`CallEvent::call_id`] where the delivery names the call otherwise).
+    pub fn new(vendor_event: impl Into<String>, kind: EventKind) -> Self {
+        let call_id = kind.call().map(|call| call.id.clone());
+        CallEvent {
+            vendor_event: vendor_event.into(),
+            call_id,
+            event_id: None,
+            occurred_at: None,
+            kind,
+        }
+    }
+
     /// The call id the event concerns, where known.
     pub fn call_id(&self) -> Option<&CallId> {
-        match self {
-            CallEvent::Started { call } | CallEvent::Ended { call } => Some(&call.id),
-            CallEvent::StatusChanged { call_id, .. } => Some(call_id),
-            CallEvent::TranscriptUpdate { call_id, .. } | CallEvent::Other { call_id, .. } => {
-                call_id.as_ref()
-            }
+        self.call_id.as_ref()
+    }
+
+    /// The call the delivery carries, if any.
+    pub fn call(&self) -> Option<&Call> {
+        self.kind.call()
+    }
+
+    /// The call's normalized status after this event, where the event tells it: the new
+    /// status of a status change, the ended call's status, the started call's status.
+    pub fn status(&self) -> Option<CallStatus> {
+        match &self.kind {
+            EventKind::StatusChanged { status, .. } => Some(*status),
+            EventKind::Started { call } | EventKind::Ended { call } => Some(call.status),
+            EventKind::TranscriptUpdate { .. } | EventKind::Other { .. } => None,
         }
+    }
+}
+
+impl EventKind {
+    /// The call this kind of event carries, if any.
+    pub fn call(&self) -> Option<&Call> {
+        match self {
+            EventKind::Started { call } | EventKind::Ended { call } => Some(call),
+            EventKind::StatusChanged { call, .. } => call.as_deref(),
+            EventKind::TranscriptUpdate { .. } | EventKind::Other { .. } => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ProviderKind;
+
+    #[test]
+    fn the_call_id_comes_from_the_call_and_serializes_flat() {
+        let call = Call::new(CallId::new("c-9"), ProviderKind::Voicebot);
+        let event = CallEvent::new(
+            "end-of-call-report",
+            EventKind::Ended {
+                call: Box::new(call),
+            },
+        );
+        assert_eq!(event.call_id().map(CallId::as_str), Some("c-9"));
+        let json = serde_json::to_value(&event).unwrap();
+        assert_eq!(json["event"], "ended");
+        assert_eq!(json["vendor_event"], "end-of-call-report");
+        assert_eq!(json["call_id"], "c-9");
+        assert!(json.get("event_id").is_none());
+    }
+
+    #[test]
+    fn an_event_without_a_call_has_no_id_and_no_status() {
+        let payload = VendorPayload::from_value(&serde_json::json!({"type": "hang"}));
+        let event = CallEvent::new("hang", EventKind::Other { payload });
+        assert!(event.call_id().is_none());
+        assert!(event.status().is_none());
     }
 }

@@ -59,7 +59,7 @@ pub mod testing;
 pub use codec::{Codec, Decoded, PayloadKind, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
 pub use error::{Error, FieldError, RequestOutcome, Result};
-pub use event::CallEvent;
+pub use event::{CallEvent, EventKind};
 pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId};
 pub use kind::{Filter, Operation, ProviderKind};
 pub use model::*;

@@ -15,13 +15,13 @@ use crate::{webhook, wire};
 /// separate transcript endpoint, and `{type: "start" | "end", call, content}` webhooks.
 ///
 /// ```
-/// use voiceport_core::{CallEvent, Codec, PayloadKind};
+/// use voiceport_core::{Codec, EventKind, PayloadKind};
 /// use voiceport_happyrobot::HappyRobotCodec;
 ///
 /// let body = br#"{"type": "end", "call": {"id": "699466547a81a64cbcab59c0"},
 ///                "content": {"messages": [{"role": "user", "content": "Yes."}]}}"#;
 /// assert_eq!(HappyRobotCodec.detect(body), PayloadKind::Webhook);
-/// let CallEvent::Ended { call } = HappyRobotCodec.decode_webhook(body)? else { panic!() };
+/// let EventKind::Ended { call } = HappyRobotCodec.decode_webhook(body)?.kind else { panic!() };
 /// assert_eq!(call.transcript.map(|t| t.utterances.len()), Some(1));
 /// # Ok::<(), voiceport_core::Error>(())
 /// ```

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::non_empty;
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{CallEvent, CallId, Error, Operation, Result, VendorPayload};
+use voiceport_core::{CallEvent, CallId, Error, EventKind, Operation, Result, VendorPayload};
 
 use crate::config::KIND;
 use crate::map::call::{decode_call, map_messages, recording};
@@ -16,11 +16,11 @@ const OP: Operation = Operation::ParseWebhook;
 
 /// Turns the body of a HappyRobot webhook delivery into an event.
 ///
-/// * `start` → [`CallEvent::Started`]; `content.recording`, when present, becomes the
+/// * `start` → [`EventKind::Started`]; `content.recording`, when present, becomes the
 ///   call's recording URL.
-/// * `end` → [`CallEvent::Ended`]; `content.messages`, when present, become the call's
+/// * `end` → [`EventKind::Ended`]; `content.messages`, when present, become the call's
 ///   transcript (the call itself carries none).
-/// * anything else (such as the removed `message` type) → [`CallEvent::Other`], kept whole.
+/// * anything else (such as the removed `message` type) → [`EventKind::Other`], kept whole.
 pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
     let whole: &RawValue = decode_json(KIND, OP, body)?;
     let event: wire::WebhookEvent<'_> = decode_raw(KIND, OP, whole, "")?;
@@ -31,7 +31,10 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
                 call.recording = non_empty(&content.recording).map(recording);
             }
             let call = Box::new(call);
-            Ok(CallEvent::Started { call })
+            Ok(CallEvent::new(
+                event.event_type,
+                EventKind::Started { call },
+            ))
         }
         "end" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
@@ -42,13 +45,14 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
                 call.transcript = Some(map_messages(messages, None));
             }
             let call = Box::new(call);
-            Ok(CallEvent::Ended { call })
+            Ok(CallEvent::new(event.event_type, EventKind::Ended { call }))
         }
-        _ => Ok(CallEvent::Other {
-            call_id: event.call.and_then(readable_id),
-            event_type: event.event_type,
-            payload: VendorPayload::from_raw(whole),
-        }),
+        _ => {
+            let payload = VendorPayload::from_raw(whole);
+            let mut other = CallEvent::new(event.event_type, EventKind::Other { payload });
+            other.call_id = event.call.and_then(readable_id);
+            Ok(other)
+        }
     }
 }
 
@@ -81,8 +85,8 @@ mod tests {
     #[test]
     fn start_end_and_other() {
         let start = br#"{"type":"start","call":{"id":"c1","status":"Connected"},"content":{"recording":"https://r/x.mp3"}}"#;
-        match parse_webhook(start).unwrap() {
-            CallEvent::Started { call } => {
+        match parse_webhook(start).unwrap().kind {
+            EventKind::Started { call } => {
                 assert_eq!(call.status, CallStatus::InProgress);
                 assert!(call.vendor_payload().is_some());
                 assert_eq!(
@@ -93,8 +97,8 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let end = br#"{"type":"end","call":{"id":"c1","status":"Completed"},"content":{"messages":[{"role":"assistant","content":"Hi"}]}}"#;
-        match parse_webhook(end).unwrap() {
-            CallEvent::Ended { call } => {
+        match parse_webhook(end).unwrap().kind {
+            EventKind::Ended { call } => {
                 let transcript = call.transcript.unwrap();
                 assert_eq!(transcript.utterances[0].speaker, Speaker::Agent);
             }
@@ -102,18 +106,15 @@ mod tests {
         }
         let end_without_content = br#"{"type":"end","call":{"id":"c1"}}"#;
         assert!(matches!(
-            parse_webhook(end_without_content).unwrap(),
-            CallEvent::Ended { call } if call.transcript.is_none()
+            parse_webhook(end_without_content).unwrap().kind,
+            EventKind::Ended { call } if call.transcript.is_none()
         ));
         let other = br#"{"type":"message","call":{"id":"c1"},"content":{"role":"user"}}"#;
-        match parse_webhook(other).unwrap() {
-            CallEvent::Other {
-                event_type,
-                call_id,
-                payload,
-            } => {
-                assert_eq!(event_type, "message");
-                assert_eq!(call_id, Some(CallId::new("c1")));
+        let event = parse_webhook(other).unwrap();
+        assert_eq!(event.vendor_event, "message");
+        assert_eq!(event.call_id, Some(CallId::new("c1")));
+        match event.kind {
+            EventKind::Other { payload } => {
                 assert_eq!(payload.get(), std::str::from_utf8(other).unwrap());
             }
             other => panic!("{other:?}"),

@@ -800,8 +800,9 @@ async fn webhooks_parse_through_the_trait() {
     match hr
         .parse_webhook(fixture("webhook_end.json").as_bytes())
         .unwrap()
+        .kind
     {
-        voiceport_core::CallEvent::Ended { call } => {
+        voiceport_core::EventKind::Ended { call } => {
             assert_eq!(call.status, CallStatus::Completed);
             assert_eq!(call.transcript.unwrap().utterances.len(), 8);
         }

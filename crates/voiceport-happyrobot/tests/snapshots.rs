@@ -2,7 +2,7 @@
 //! changes with `cargo insta review`; CI runs with `CI=true`, which refuses new snapshots.
 
 use serde_json::{Value, json};
-use voiceport_core::{Call, CallEvent, CallQuery, Codec, PayloadKind, ProviderKind};
+use voiceport_core::{Call, CallQuery, Codec, EventKind, PayloadKind, ProviderKind};
 use voiceport_happyrobot::HappyRobotCodec;
 
 /// The decoder a fixture goes through, from its name (and, for `call_*` files, from
@@ -71,9 +71,9 @@ fn normalize(name: &str, body: &[u8]) -> Value {
             let event = codec
                 .decode_webhook(body)
                 .unwrap_or_else(|e| panic!("{name}: {e}"));
-            match &event {
-                CallEvent::Started { call } | CallEvent::Ended { call } => checked(call, name),
-                CallEvent::Other { payload, .. } => {
+            match &event.kind {
+                EventKind::Started { call } | EventKind::Ended { call } => checked(call, name),
+                EventKind::Other { payload } => {
                     let text = std::str::from_utf8(body).unwrap().trim();
                     assert_eq!(payload.get(), text, "{name}: payload not kept whole")
                 }

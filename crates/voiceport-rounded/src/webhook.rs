@@ -8,15 +8,15 @@
 //! {"event": "<event name>", "timestamp": "…", "data": { …call fields… }}
 //! ```
 //!
-//! * `event_phone_call_ended`, `event_web_call_ended` → [`CallEvent::Ended`] (`data` is a
+//! * `event_phone_call_ended`, `event_web_call_ended` → [`EventKind::Ended`] (`data` is a
 //!   call);
-//! * `event_call_status_updated` → [`CallEvent::StatusChanged`] (call id from `data.id`,
+//! * `event_call_status_updated` → [`EventKind::StatusChanged`] (call id from `data.id`,
 //!   else `data.call_id`; status from `data.status`; the call too when `data` has an `id`);
-//! * `event_transcript` → [`CallEvent::TranscriptUpdate`] when `data` has `role` and
+//! * `event_transcript` → [`EventKind::TranscriptUpdate`] when `data` has `role` and
 //!   `content`;
-//! * `event_phone_call_connected`, `event_web_call_connected` → [`CallEvent::Started`]
+//! * `event_phone_call_connected`, `event_web_call_connected` → [`EventKind::Started`]
 //!   when `data` has an `id`;
-//! * anything else → [`CallEvent::Other`] with the whole body.
+//! * anything else → [`EventKind::Other`] with the whole body.
 //!
 //! A body without `event` is an [`Error::Decode`] at `event`. No signature is checked:
 //! Rounded documents none. Verify the delivery yourself (a secret in the webhook URL, an
@@ -27,7 +27,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{Call, CallEvent, CallId, Error, Operation, Result, VendorPayload};
+use voiceport_core::{Call, CallEvent, CallId, Error, EventKind, Operation, Result, VendorPayload};
 
 use crate::config::KIND;
 use crate::map::call::{map_call, map_utterance};
@@ -69,25 +69,27 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     match (event.as_str(), data) {
         ("event_phone_call_ended" | "event_web_call_ended", data) => {
             let call = call_at_data(data.ok_or_else(needs_data)?)?;
-            Ok(CallEvent::Ended { call })
+            Ok(CallEvent::new(event, EventKind::Ended { call }))
         }
-        ("event_call_status_updated", data) => status_changed(data.ok_or_else(needs_data)?),
+        ("event_call_status_updated", data) => {
+            let data = data.ok_or_else(needs_data)?;
+            status_changed(event, data)
+        }
         ("event_transcript", Some(raw)) if object(raw) => {
             let entry: wire::TranscriptEntry = decode_raw(KIND, OPERATION, raw, "data")?;
             if entry.role.is_none() || entry.content.is_none() {
                 return Ok(other(event, Some(raw), body));
             }
-            Ok(CallEvent::TranscriptUpdate {
-                call_id: string_field(raw, "call_id").map(CallId::new),
-                utterance: map_utterance(entry, None),
-            })
+            let utterance = map_utterance(entry, None);
+            let mut update = CallEvent::new(event, EventKind::TranscriptUpdate { utterance });
+            update.call_id = string_field(raw, "call_id").map(CallId::new);
+            Ok(update)
         }
         ("event_phone_call_connected" | "event_web_call_connected", Some(raw))
             if string_field(raw, "id").is_some() =>
         {
-            Ok(CallEvent::Started {
-                call: call_at_data(raw)?,
-            })
+            let call = call_at_data(raw)?;
+            Ok(CallEvent::new(event, EventKind::Started { call }))
         }
         (_, data) => Ok(other(event, data, body)),
     }
@@ -97,7 +99,7 @@ fn call_at_data(raw: &RawValue) -> Result<Box<Call>> {
     decode_call_with(KIND, OPERATION, raw, "data", map_call).map(Box::new)
 }
 
-fn status_changed(raw: &RawValue) -> Result<CallEvent> {
+fn status_changed(event: String, raw: &RawValue) -> Result<CallEvent> {
     let fields: StatusData = decode_raw(KIND, OPERATION, raw, "data")?;
     let call = fields.id.is_some().then(|| call_at_data(raw)).transpose()?;
     let Some(call_id) = fields.id.or(fields.call_id).filter(|id| !id.is_empty()) else {
@@ -111,12 +113,15 @@ fn status_changed(raw: &RawValue) -> Result<CallEvent> {
         ));
     };
     let (status, _) = status_of(fields.status.as_ref(), fields.answer_type.as_ref());
-    Ok(CallEvent::StatusChanged {
-        call_id: CallId::new(call_id),
+    let vendor_status = fields.status.map(|s| s.as_str().to_owned());
+    let kind = EventKind::StatusChanged {
         status,
-        vendor_status: fields.status.map(|s| s.as_str().to_owned()),
+        vendor_status,
         call,
-    })
+    };
+    let mut changed = CallEvent::new(event, kind);
+    changed.call_id = Some(CallId::new(call_id));
+    Ok(changed)
 }
 
 /// An event voiceport does not model: its name, a call id if `data` names one, the body.
@@ -128,11 +133,9 @@ fn other(event_type: String, data: Option<&RawValue>, body: &[u8]) -> CallEvent 
         Ok(raw) => VendorPayload::from_raw(raw),
         Err(_) => VendorPayload::from_value(&Value::Null),
     };
-    CallEvent::Other {
-        event_type,
-        call_id,
-        payload,
-    }
+    let mut event = CallEvent::new(event_type, EventKind::Other { payload });
+    event.call_id = call_id;
+    event
 }
 
 fn object(raw: &RawValue) -> bool {
@@ -162,8 +165,8 @@ mod tests {
     fn ended_events_carry_the_call() {
         for event in ["event_phone_call_ended", "event_web_call_ended"] {
             let parsed = parse(json!({"event": event, "data": {"id": ID, "status": "completed", "answer_type": "voicemail"}})).unwrap();
-            match parsed {
-                CallEvent::Ended { call } => {
+            match parsed.kind {
+                EventKind::Ended { call } => {
                     assert_eq!(call.id.as_str(), ID);
                     assert_eq!(call.status, CallStatus::Voicemail);
                     assert!(call.vendor_payload().is_some());
@@ -187,34 +190,37 @@ mod tests {
 
     #[test]
     fn status_updates_take_the_id_from_id_or_call_id() {
-        match parse(json!({"event": "event_call_status_updated", "data": {"call_id": ID, "status": "ringing"}})).unwrap() {
-            CallEvent::StatusChanged { call_id, status, vendor_status, call } => {
-                assert_eq!(call_id.as_str(), ID);
+        let parsed = parse(json!({"event": "event_call_status_updated", "data": {"call_id": ID, "status": "ringing"}})).unwrap();
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        match parsed.kind {
+            EventKind::StatusChanged {
+                status,
+                vendor_status,
+                call,
+            } => {
                 assert_eq!(status, CallStatus::Ringing);
                 assert_eq!(vendor_status.as_deref(), Some("ringing"));
                 assert!(call.is_none());
             }
             other => panic!("{other:?}"),
         }
-        match parse(
+        let parsed = parse(
             json!({"event": "event_call_status_updated", "data": {"id": ID, "status": "busy"}}),
         )
-        .unwrap()
-        {
-            CallEvent::StatusChanged {
-                call_id,
-                status,
-                call,
-                ..
-            } => {
-                assert_eq!(call_id.as_str(), ID);
+        .unwrap();
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        match parsed.kind {
+            EventKind::StatusChanged { status, call, .. } => {
                 assert_eq!(status, CallStatus::Busy);
                 assert_eq!(call.unwrap().status, CallStatus::Busy);
             }
             other => panic!("{other:?}"),
         }
-        match parse(json!({"event": "event_call_status_updated", "data": {"id": ID}})).unwrap() {
-            CallEvent::StatusChanged {
+        match parse(json!({"event": "event_call_status_updated", "data": {"id": ID}}))
+            .unwrap()
+            .kind
+        {
+            EventKind::StatusChanged {
                 status,
                 vendor_status,
                 ..
@@ -238,9 +244,9 @@ mod tests {
             "call_id": ID, "role": "user", "content": "Yes, speaking.", "start_time": "2026-03-24T10:02:45Z"
         }}))
         .unwrap();
-        match parsed {
-            CallEvent::TranscriptUpdate { call_id, utterance } => {
-                assert_eq!(call_id.unwrap().as_str(), ID);
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        match parsed.kind {
+            EventKind::TranscriptUpdate { utterance } => {
                 assert_eq!(utterance.speaker, Speaker::Customer);
                 assert_eq!(utterance.text.as_deref(), Some("Yes, speaking."));
                 assert_eq!(utterance.at, Some("2026-03-24T10:02:45Z".parse().unwrap()));
@@ -252,7 +258,8 @@ mod tests {
         let parsed =
             parse(json!({"event": "event_transcript", "data": {"id": ID, "lines": []}})).unwrap();
         assert!(
-            matches!(parsed, CallEvent::Other { ref event_type, .. } if event_type == "event_transcript")
+            parsed.vendor_event == "event_transcript"
+                && matches!(parsed.kind, EventKind::Other { .. })
         );
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
     }
@@ -260,27 +267,24 @@ mod tests {
     #[test]
     fn connected_events_start_a_call_when_data_has_an_id() {
         let parsed = parse(json!({"event": "event_phone_call_connected", "data": {"id": ID, "status": "in_progress"}})).unwrap();
-        match parsed {
-            CallEvent::Started { call } => assert_eq!(call.status, CallStatus::InProgress),
+        match parsed.kind {
+            EventKind::Started { call } => assert_eq!(call.status, CallStatus::InProgress),
             other => panic!("{other:?}"),
         }
         let parsed =
             parse(json!({"event": "event_web_call_connected", "data": {"call_id": ID}})).unwrap();
-        assert!(matches!(parsed, CallEvent::Other { .. }), "{parsed:?}");
+        assert!(matches!(parsed.kind, EventKind::Other { .. }), "{parsed:?}");
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]
     fn other_events_keep_the_body_and_a_missing_event_is_a_decode_error() {
         let body = br#"{"event": "event_recording", "data": [1, 2]}"#;
-        match decode_webhook(body).unwrap() {
-            CallEvent::Other {
-                event_type,
-                call_id,
-                payload,
-            } => {
-                assert_eq!(event_type, "event_recording");
-                assert_eq!(call_id, None);
+        let parsed = decode_webhook(body).unwrap();
+        assert_eq!(parsed.vendor_event, "event_recording");
+        assert_eq!(parsed.call_id, None);
+        match parsed.kind {
+            EventKind::Other { payload } => {
                 assert_eq!(payload.get(), std::str::from_utf8(body).unwrap());
             }
             other => panic!("{other:?}"),

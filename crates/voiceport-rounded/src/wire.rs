@@ -39,7 +39,9 @@ voiceport_core::open_enum! {
 
 voiceport_core::open_enum! {
     /// Who (or what) answered: `answer_type`. Documented: `human` (first enum member); the
-    /// machine values are **inferred**.
+    /// machine values are **inferred**. Other machine-detection outcomes (`machine_start`,
+    /// `machine_end_beep`, `fax`, `unknown` …) arrive as `Other` and are sorted into
+    /// families by the status table.
     pub(crate) enum AnswerType {
         Human => "human",
         Voicemail => "voicemail",
@@ -111,9 +113,16 @@ pub(crate) struct Call {
     pub(crate) status: Option<CallStatus>,
     /// Documented as an object.
     pub(crate) metadata: Option<Value>,
+    /// Not documented for calls (the phone-number list pages by a `created_at`): read when
+    /// Rounded sends it, so that a call that never connected still has a creation time.
+    pub(crate) created_at: Option<String>,
+    /// When the call started; the list's time filter and cursor are on this field.
     pub(crate) start_time: Option<String>,
     pub(crate) end_time: Option<String>,
     pub(crate) duration_seconds: Option<f64>,
+    /// Seconds the call spent redirected (transferred) to another party; `0` without a
+    /// redirect. The meaning is inferred from the name (reference §3.2).
+    pub(crate) redirect_duration_seconds: Option<f64>,
     pub(crate) cost: Option<f64>,
     /// Lines prefixed `Agent:` / `User:`.
     pub(crate) transcript_string: Option<String>,

@@ -7,7 +7,7 @@ mod support;
 
 use serde_json::{Value, json};
 use voiceport_core::testing::{DecoderCheck, corpus};
-use voiceport_core::{CallEvent, CallQuery, CallStatus, Codec, Direction, ProviderKind};
+use voiceport_core::{CallQuery, CallStatus, Codec, Direction, ProviderKind};
 use voiceport_rounded::RoundedCodec;
 
 const CHECK: DecoderCheck =
@@ -51,13 +51,10 @@ fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
         check.page(body, RoundedCodec.decode_page(body, &query), &query, what);
     }
     let event = check.event(body, RoundedCodec.decode_webhook(body), what);
-    if let Some(CallEvent::StatusChanged {
-        call: Some(call),
-        call_id,
-        ..
-    }) = &event
+    if let Some(event) = &event
+        && let Some(call) = event.call()
     {
-        assert_eq!(&call.id, call_id, "{what}");
+        assert_eq!(Some(&call.id), event.call_id(), "{what}");
     }
     if let Some(outcome) = check.value(body, RoundedCodec.decode_dial(body), what) {
         assert!(!outcome.call_id.as_str().trim().is_empty(), "{what}");

@@ -2,7 +2,7 @@
 //! `tests/snapshots/` to see what each vendor body becomes.
 
 use serde_json::{Value, json};
-use voiceport_core::{CallEvent, CallQuery, Codec, Error, PayloadKind};
+use voiceport_core::{CallEvent, CallQuery, Codec, Error, EventKind, PayloadKind};
 use voiceport_rounded::RoundedCodec;
 
 fn error_json(error: &Error) -> Value {
@@ -25,13 +25,7 @@ fn error_json(error: &Error) -> Value {
 }
 
 fn event_calls(event: &CallEvent) -> Vec<&voiceport_core::Call> {
-    match event {
-        CallEvent::Started { call } | CallEvent::Ended { call } => vec![call],
-        CallEvent::StatusChanged {
-            call: Some(call), ..
-        } => vec![call],
-        _ => Vec::new(),
-    }
+    event.call().into_iter().collect()
 }
 
 #[test]
@@ -66,7 +60,7 @@ fn fixtures_normalize() {
             for call in event_calls(&event) {
                 assert!(call.vendor_payload().is_some(), "{name}: payload lost");
             }
-            if let CallEvent::Other { payload, .. } = &event {
+            if let EventKind::Other { payload } = &event.kind {
                 assert_eq!(
                     payload.get().as_bytes(),
                     body.trim_ascii(),

@@ -12,7 +12,9 @@
 
 use serde_json::value::RawValue;
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{CallEvent, CallId, Error, Operation, Result, Utterance, VendorPayload};
+use voiceport_core::{
+    CallEvent, CallId, Error, EventKind, Operation, Result, Utterance, VendorPayload,
+};
 
 use crate::config::KIND;
 use crate::map::call::{map_call, speaker};
@@ -50,9 +52,8 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             let mut call = map_call(stale);
             // The report is the fresher and fuller record; it holds the call too.
             call.set_vendor_payload(VendorPayload::from_raw(message));
-            return Ok(CallEvent::Ended {
-                call: Box::new(call),
-            });
+            let call = Box::new(call);
+            return Ok(CallEvent::new(event_type, EventKind::Ended { call }));
         }
         "status-update" => {
             let raw = raw_call()?;
@@ -65,12 +66,13 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             fresher(&mut stale.ended_reason, update.ended_reason);
             let mut call = map_call(stale);
             call.set_vendor_payload(VendorPayload::from_raw(raw));
-            return Ok(CallEvent::StatusChanged {
-                call_id: call.id.clone(),
+            let call = Some(Box::new(call));
+            let kind = EventKind::StatusChanged {
                 status,
                 vendor_status,
-                call: Some(Box::new(call)),
-            });
+                call,
+            };
+            return Ok(CallEvent::new(event_type, kind));
         }
         "transcript" | "transcript[transcriptType=\"final\"]" => {
             let message: wire::TranscriptMessage = decode_raw(KIND, OP, message, "message")?;
@@ -81,17 +83,18 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
                 .is_none_or(|t| t == "final")
             {
                 let utterance = Utterance::new(speaker(message.role.as_ref()), message.transcript);
-                let call_id = head.call.and_then(raw_call_id);
-                return Ok(CallEvent::TranscriptUpdate { call_id, utterance });
+                let mut event =
+                    CallEvent::new(event_type, EventKind::TranscriptUpdate { utterance });
+                event.call_id = head.call.and_then(raw_call_id);
+                return Ok(event);
             }
         }
         _ => {}
     }
-    Ok(CallEvent::Other {
-        call_id: head.call.and_then(raw_call_id),
-        event_type,
-        payload: VendorPayload::from_raw(whole),
-    })
+    let payload = VendorPayload::from_raw(whole);
+    let mut event = CallEvent::new(event_type, EventKind::Other { payload });
+    event.call_id = head.call.and_then(raw_call_id);
+    Ok(event)
 }
 
 /// `fresh` replaces `stale` when it is there.
@@ -167,7 +170,7 @@ mod tests {
                      "messages": [{"role": "user", "message": "old"}], "endedReason": "voicemail"}
         }}))
         .unwrap();
-        let CallEvent::Ended { call } = event else {
+        let EventKind::Ended { call } = event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(call.status, CallStatus::Busy);
@@ -204,7 +207,7 @@ mod tests {
     fn end_of_call_report_without_reason_is_completed() {
         let event = parse(json!({"message": {"type": "end-of-call-report", "call": {"id": "c1"}}}))
             .unwrap();
-        let CallEvent::Ended { call } = event else {
+        let EventKind::Ended { call } = event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(call.status, CallStatus::Completed);
@@ -218,16 +221,15 @@ mod tests {
             "call": {"id": "c1", "status": "in-progress"}
         }}))
         .unwrap();
-        let CallEvent::StatusChanged {
-            call_id,
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c1"));
+        let EventKind::StatusChanged {
             status,
             vendor_status,
             call,
-        } = event
+        } = event.kind
         else {
             panic!("{event:?}")
         };
-        assert_eq!(call_id.as_str(), "c1");
         assert_eq!(status, CallStatus::Completed);
         assert_eq!(vendor_status.as_deref(), Some("ended"));
         let call = call.unwrap();
@@ -241,8 +243,8 @@ mod tests {
             .unwrap();
         assert!(
             matches!(
-                event,
-                CallEvent::StatusChanged {
+                event.kind,
+                EventKind::StatusChanged {
                     status: CallStatus::Transferred,
                     ..
                 }
@@ -258,10 +260,10 @@ mod tests {
                                                "call": {"id": "c1"}}}),
         )
         .unwrap();
-        let CallEvent::TranscriptUpdate { call_id, utterance } = event else {
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c1"));
+        let EventKind::TranscriptUpdate { utterance } = event.kind else {
             panic!("{event:?}")
         };
-        assert_eq!(call_id.unwrap().as_str(), "c1");
         assert_eq!(utterance.speaker, Speaker::Agent);
         assert_eq!(utterance.text.as_deref(), Some("Hi"));
 
@@ -271,7 +273,8 @@ mod tests {
         )
         .unwrap();
         assert!(
-            matches!(&event, CallEvent::TranscriptUpdate { call_id: None, utterance } if utterance.speaker == Speaker::Customer),
+            event.call_id.is_none()
+                && matches!(&event.kind, EventKind::TranscriptUpdate { utterance } if utterance.speaker == Speaker::Customer),
             "{event:?}"
         );
 
@@ -281,7 +284,9 @@ mod tests {
         )
         .unwrap();
         assert!(
-            matches!(&event, CallEvent::Other { event_type, call_id: Some(id), .. } if event_type == "transcript" && id.as_str() == "c1"),
+            event.vendor_event == "transcript"
+                && event.call_id.as_ref().is_some_and(|id| id.as_str() == "c1")
+                && matches!(&event.kind, EventKind::Other { .. }),
             "{event:?}"
         );
     }
@@ -290,16 +295,11 @@ mod tests {
     fn other_types_are_kept_whole() {
         let body = br#"{"message": {"type": "tool-calls", "call": "not an object"}}"#;
         let event = decode_webhook(body).unwrap();
-        let CallEvent::Other {
-            event_type,
-            call_id,
-            payload,
-        } = event
-        else {
+        assert_eq!(event.vendor_event, "tool-calls");
+        assert_eq!(event.call_id, None);
+        let EventKind::Other { payload } = event.kind else {
             panic!("{event:?}")
         };
-        assert_eq!(event_type, "tool-calls");
-        assert_eq!(call_id, None);
         assert_eq!(payload.get().as_bytes(), body);
     }
 

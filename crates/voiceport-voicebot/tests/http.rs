@@ -11,8 +11,8 @@ use voiceport_core::testing::http::{
     json_response,
 };
 use voiceport_core::{
-    AgentId, CallEvent, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId,
-    DialRequest, Direction, EndReasonCategory, Error, Filter, MetadataMode, NoteId, NoteInput,
+    AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
+    Direction, EndReasonCategory, Error, EventKind, Filter, MetadataMode, NoteId, NoteInput,
     Operation, PageCursor, ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
     VoiceProviderExt,
 };
@@ -681,8 +681,8 @@ async fn webhooks_parse_through_the_client() {
     let event = voicebot
         .parse_webhook(fixture("webhook_end_of_call_report.json").as_bytes())
         .unwrap();
-    match event {
-        CallEvent::Ended { call } => {
+    match event.kind {
+        EventKind::Ended { call } => {
             assert_eq!(call.status, CallStatus::Completed);
             assert_eq!(
                 call.end_reason.unwrap().category,

@@ -1,7 +1,7 @@
 //! Snapshots of every fixture, normalized.
 
 use serde_json::{Value, json};
-use voiceport_core::{Call, CallEvent, CallQuery, Codec, ProviderKind};
+use voiceport_core::{Call, CallQuery, Codec, ProviderKind};
 use voiceport_voicebot::VoicebotCodec;
 
 fn check_call(call: &Call, file: &str) {
@@ -31,12 +31,8 @@ fn fixtures() {
             })
         } else if file.starts_with("webhook") {
             let event = VoicebotCodec.decode_webhook(&body).unwrap();
-            match &event {
-                CallEvent::Started { call } | CallEvent::Ended { call } => check_call(call, &file),
-                CallEvent::StatusChanged {
-                    call: Some(call), ..
-                } => check_call(call, &file),
-                _ => {}
+            if let Some(call) = event.call() {
+                check_call(call, &file);
             }
             serde_json::to_value(&event).unwrap()
         } else {
