@@ -14,6 +14,10 @@
 //! timeout_secs = 20
 //! [providers.support.retry]
 //! max_attempts = 3
+//! [providers.support.webhook]             # deliveries to the receiver
+//! verify = "header"
+//! header = "x-webhook-secret"
+//! secret_env = "ROUNDED_WEBHOOK_SECRET"
 //! ```
 
 use std::collections::BTreeMap;
@@ -25,6 +29,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::http::{Auth, AuthStyle, HttpClient, HttpSettings, RetryPolicy};
+use crate::webhook::{Verifier, WebhookConfig};
 use crate::{Error, ProviderKind, Result};
 
 /// How to reach one vendor account.
@@ -62,6 +67,10 @@ pub struct ProviderConfig {
     /// Vendor-specific options, read by the vendor's adapter.
     #[serde(default)]
     pub options: serde_json::Map<String, serde_json::Value>,
+    /// How this account's webhook deliveries are verified (`[providers.NAME.webhook]`);
+    /// `None`: the webhook receiver does not serve this provider.
+    #[serde(default)]
+    pub webhook: Option<WebhookConfig>,
     /// Where this config sits in its file (`providers.sales.`), for error messages.
     #[serde(skip)]
     path: String,
@@ -93,6 +102,7 @@ impl ProviderConfig {
             connect_timeout_secs: None,
             max_body_bytes: None,
             allow_insecure_http: false,
+            webhook: None,
             retry: RetrySettings::default(),
             options: serde_json::Map::new(),
             path: String::new(),
@@ -205,6 +215,18 @@ impl ProviderConfig {
                 format!("environment variable {variable} is not set"),
             )),
         }
+    }
+
+    /// The verifier of this provider's webhook deliveries, when a `webhook` table is
+    /// configured (`None` otherwise). The secret is read now, so a missing variable is an
+    /// error at start-up, not at the first delivery.
+    pub fn webhook_verifier(&self) -> Result<Option<Verifier>> {
+        let Some(config) = &self.webhook else {
+            return Ok(None);
+        };
+        let field = self.field("webhook");
+        let api_key = self.resolve_api_key().ok();
+        Verifier::from_config(self.kind, config, &field, api_key.as_ref()).map(Some)
     }
 
     /// The transport settings, checked.

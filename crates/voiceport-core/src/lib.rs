@@ -55,6 +55,7 @@ mod request;
 pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhook;
 
 pub use codec::{Codec, Decoded, PayloadKind, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};

@@ -1,0 +1,119 @@
+//! `[providers.NAME.webhook]`: how a provider's deliveries are authenticated.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+use crate::{Error, ProviderKind, Result};
+
+/// How a provider's webhook deliveries are authenticated, as configured:
+///
+/// ```toml
+/// [providers.support.webhook]
+/// verify = "header"                    # header | bearer | hmac | retell | none
+/// secret_env = "SUPPORT_WEBHOOK_SECRET" # or secret = "…"
+/// header = "x-vapi-secret"             # the vendor's usual header by default
+/// ```
+///
+/// Every field is optional: by default the vendor's usual scheme applies (see
+/// [`Scheme`]). `Debug` never shows the secret.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The scheme; the vendor's usual one by default.
+    pub verify: Option<Scheme>,
+    /// The shared secret (or signing key) itself. Prefer `secret_env` outside tests.
+    pub secret: Option<SecretString>,
+    /// The environment variable holding the secret.
+    pub secret_env: Option<String>,
+    /// The header carrying the secret or the signature.
+    pub header: Option<String>,
+    /// `hmac`: the header carrying the signing time (`x-timestamp` by default; empty
+    /// when the vendor signs the body alone).
+    pub timestamp_header: Option<String>,
+    /// `hmac`: `sha256` (default) or `sha512`.
+    pub algorithm: Option<HmacAlgorithm>,
+    /// `hmac`: `hex` (default) or `base64`.
+    pub encoding: Option<SignatureEncoding>,
+    /// `hmac`: a prefix before the signature in its header (`sha256=`); none by default.
+    pub signature_prefix: Option<String>,
+    /// `hmac`: the secret is base64 (decode it before use); false by default.
+    #[serde(default)]
+    pub secret_is_base64: bool,
+    /// `hmac`, `retell`: how far the signing time may be from now, in seconds (default 300).
+    pub tolerance_secs: Option<u64>,
+}
+
+/// How deliveries prove they come from the vendor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    /// A header carries the shared secret verbatim: Vapi's and Voicebot Studio's
+    /// `X-Vapi-Secret` (the default for them), or the static header configured on a
+    /// HappyRobot or Rounded hook (`X-Webhook-Secret` unless `header` says otherwise).
+    Header,
+    /// `Authorization: Bearer <secret>` (Vapi's bearer credential).
+    Bearer,
+    /// An HMAC of `{timestamp}.{body}` (or of the body alone) in a header, with the signing
+    /// time in another (Vapi's HMAC credential: `x-signature`, `x-timestamp`).
+    Hmac,
+    /// Retell's `X-Retell-Signature: v=<ms>,d=<hex HMAC-SHA256 of body + ms>`, keyed with
+    /// the API key.
+    Retell,
+    /// No verification. Only when set explicitly; the receiver warns each time it starts.
+    None,
+}
+
+/// The HMAC hash function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HmacAlgorithm {
+    /// HMAC-SHA256.
+    #[default]
+    Sha256,
+    /// HMAC-SHA512.
+    Sha512,
+}
+
+/// How a signature is written in its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SignatureEncoding {
+    /// Lower- or upper-case hexadecimal.
+    #[default]
+    Hex,
+    /// Standard base64.
+    Base64,
+}
+
+impl Scheme {
+    /// The scheme a vendor uses when the configuration does not say.
+    pub fn default_for(_kind: ProviderKind) -> Scheme {
+        // Every vendor voiceport knows authenticates with a header today; the Vapi family
+        // names it `X-Vapi-Secret`, the others take whatever the user configured.
+        Scheme::Header
+    }
+}
+
+impl WebhookConfig {
+    /// The secret: `secret`, else the variable `secret_env` names. `field` is the config
+    /// path of this table (`providers.support.webhook`), for the error.
+    pub fn resolve_secret(&self, field: &str) -> Result<Option<SecretString>> {
+        if let Some(secret) = &self.secret {
+            return Ok(Some(secret.clone()));
+        }
+        let Some(variable) = &self.secret_env else {
+            return Ok(None);
+        };
+        match std::env::var(variable) {
+            Ok(value) if !value.trim().is_empty() => Ok(Some(SecretString::from(value))),
+            Ok(_) => Err(Error::config(
+                format!("{field}.secret_env"),
+                format!("environment variable {variable} is empty"),
+            )),
+            Err(_) => Err(Error::config(
+                format!("{field}.secret_env"),
+                format!("environment variable {variable} is not set"),
+            )),
+        }
+    }
+}

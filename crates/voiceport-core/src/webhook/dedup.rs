@@ -1,0 +1,172 @@
+//! Redeliveries reach the application once: a bounded window of what was delivered.
+
+use std::collections::{HashSet, VecDeque};
+
+use sha2::{Digest, Sha256};
+
+use crate::{CallEvent, EventKind};
+
+/// What identifies one delivery, whatever the number of times it is sent: the vendor's
+/// delivery id where there is one; for a call's start, status change or end, the provider,
+/// event type, call and status (vendors send each at most once per call, and redeliver
+/// it on a timeout, possibly re-serialized); otherwise a digest of the exact body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct EventKey([u8; 32]);
+
+impl EventKey {
+    /// The key of `event`, parsed from `body`, received for the provider named `provider`.
+    pub fn of(provider: &str, event: &CallEvent, body: &[u8]) -> Self {
+        let mut hash = Sha256::new();
+        let mut part = |bytes: &[u8]| {
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(bytes);
+        };
+        part(provider.as_bytes());
+        let lifecycle = matches!(
+            event.kind,
+            EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
+        );
+        match (&event.event_id, event.call_id(), lifecycle) {
+            (Some(id), _, _) => {
+                part(b"id");
+                part(id.as_bytes());
+            }
+            (None, Some(call_id), true) => {
+                part(b"lifecycle");
+                part(event.vendor_event.as_bytes());
+                part(call_id.as_str().as_bytes());
+                let status = match &event.kind {
+                    EventKind::StatusChanged { vendor_status, .. } => vendor_status.as_deref(),
+                    _ => None,
+                };
+                part(status.unwrap_or_default().as_bytes());
+            }
+            _ => {
+                part(b"body");
+                part(body);
+            }
+        }
+        EventKey(hash.finalize().into())
+    }
+}
+
+/// The last `capacity` keys seen; the oldest is forgotten first.
+#[derive(Debug)]
+pub struct Deduplicator {
+    capacity: usize,
+    seen: HashSet<EventKey>,
+    order: VecDeque<EventKey>,
+}
+
+impl Deduplicator {
+    /// A window of `capacity` deliveries (at least one).
+    pub fn new(capacity: usize) -> Self {
+        let capacity = capacity.max(1);
+        Deduplicator {
+            capacity,
+            seen: HashSet::with_capacity(capacity.min(65_536)),
+            order: VecDeque::with_capacity(capacity.min(65_536)),
+        }
+    }
+
+    /// Records `key`; `true` the first time it is seen within the window.
+    pub fn first_time(&mut self, key: EventKey) -> bool {
+        if !self.seen.insert(key) {
+            return false;
+        }
+        self.order.push_back(key);
+        if self.order.len() > self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
+        }
+        true
+    }
+
+    /// Forgets `key` (its delivery failed, so the vendor's retry must go through).
+    pub fn forget(&mut self, key: &EventKey) {
+        if self.seen.remove(key) {
+            self.order.retain(|k| k != key);
+        }
+    }
+
+    /// How many keys the window holds.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    /// Whether the window is empty.
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Call, CallId, CallStatus, ProviderKind, VendorPayload};
+
+    fn ended(id: &str) -> CallEvent {
+        let call = Call::new(CallId::new(id), ProviderKind::Voicebot);
+        CallEvent::new(
+            "end-of-call-report",
+            EventKind::Ended {
+                call: Box::new(call),
+            },
+        )
+    }
+
+    #[test]
+    fn lifecycle_events_are_keyed_on_call_and_type_not_bytes() {
+        let a = EventKey::of("sales", &ended("c1"), br#"{"a":1}"#);
+        let b = EventKey::of("sales", &ended("c1"), br#"{ "a": 1 }"#);
+        assert_eq!(a, b);
+        assert_ne!(a, EventKey::of("support", &ended("c1"), br#"{"a":1}"#));
+        assert_ne!(a, EventKey::of("sales", &ended("c2"), br#"{"a":1}"#));
+        let status = |s: &str| {
+            let mut e = CallEvent::new(
+                "status-update",
+                EventKind::StatusChanged {
+                    status: CallStatus::Ringing,
+                    vendor_status: Some(s.into()),
+                    call: None,
+                },
+            );
+            e.call_id = Some(CallId::new("c1"));
+            EventKey::of("sales", &e, b"{}")
+        };
+        assert_eq!(status("ringing"), status("ringing"));
+        assert_ne!(status("ringing"), status("in-progress"));
+    }
+
+    #[test]
+    fn other_events_are_keyed_on_the_body_and_ids_win() {
+        let other = |body: &str| {
+            let payload = VendorPayload::from_value(&serde_json::json!({"b": body}));
+            CallEvent::new("transcript", EventKind::Other { payload })
+        };
+        assert_ne!(
+            EventKey::of("s", &other("1"), b"1"),
+            EventKey::of("s", &other("2"), b"2")
+        );
+        let mut a = ended("c1");
+        a.event_id = Some("evt-1".into());
+        let mut b = ended("c2");
+        b.event_id = Some("evt-1".into());
+        assert_eq!(EventKey::of("s", &a, b"x"), EventKey::of("s", &b, b"y"));
+    }
+
+    #[test]
+    fn the_window_is_bounded_and_forgets_failures() {
+        let key = |n: u8| EventKey([n; 32]);
+        let mut window = Deduplicator::new(2);
+        assert!(window.first_time(key(1)));
+        assert!(!window.first_time(key(1)));
+        assert!(window.first_time(key(2)));
+        assert!(window.first_time(key(3)));
+        assert_eq!(window.len(), 2);
+        assert!(window.first_time(key(1)), "the oldest was forgotten");
+        window.forget(&key(3));
+        assert!(window.first_time(key(3)));
+    }
+}

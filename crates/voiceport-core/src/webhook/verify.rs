@@ -1,0 +1,502 @@
+//! Checking that a delivery comes from the vendor, and signing one the way a vendor does
+//! (for the sandbox and for tests).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use chrono::{DateTime, Utc};
+use hmac::{Hmac, Mac};
+use http::{HeaderMap, HeaderName, HeaderValue};
+use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use sha2::{Digest, Sha256, Sha512};
+use subtle::ConstantTimeEq;
+
+use super::config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
+use crate::{Error, ProviderKind, Result};
+
+/// The tolerance for signing times when the configuration does not say: five minutes.
+pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
+
+/// Why a delivery was refused. Never names the secret, nor echoes what the sender put in
+/// the header.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The header that must carry the secret or signature is absent.
+    #[error("no `{header}` header")]
+    Missing {
+        /// The header's name.
+        header: String,
+    },
+    /// The header is there but cannot be read.
+    #[error("the `{header}` header is malformed: {reason}")]
+    Malformed {
+        /// The header's name.
+        header: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The secret or the signature does not match (a forgery, a tampered body, the wrong
+    /// secret or the wrong scheme).
+    #[error("the secret or signature does not match")]
+    Mismatch,
+    /// The signature is good but was made too long ago (or in the future): a replay.
+    #[error("signed {age_secs} s from now, beyond the {tolerance_secs} s tolerance")]
+    Stale {
+        /// How far the signing time is from now, in seconds.
+        age_secs: i64,
+        /// The tolerance in force, in seconds.
+        tolerance_secs: u64,
+    },
+}
+
+/// One provider's delivery check, built from its [`WebhookConfig`]. `Debug` never shows
+/// the secret.
+#[derive(Debug, Clone)]
+pub struct Verifier {
+    rule: Rule,
+}
+
+#[derive(Debug, Clone)]
+enum Rule {
+    Header {
+        name: HeaderName,
+        prefix: &'static str,
+        secret: SecretString,
+    },
+    Hmac {
+        signature: HeaderName,
+        timestamp: Option<HeaderName>,
+        algorithm: HmacAlgorithm,
+        encoding: SignatureEncoding,
+        prefix: String,
+        key: SecretSlice<u8>,
+        tolerance_secs: u64,
+    },
+    Retell {
+        key: SecretString,
+        tolerance_secs: u64,
+    },
+    None,
+}
+
+const RETELL_HEADER: &str = "x-retell-signature";
+
+impl Verifier {
+    /// The check `config` describes for a provider of `kind`. `field` is the table's config
+    /// path (`providers.support.webhook`) for errors; `api_key` is the provider's key, the
+    /// signing key of the `retell` scheme when no secret is configured.
+    pub fn from_config(
+        kind: ProviderKind,
+        config: &WebhookConfig,
+        field: &str,
+        api_key: Option<&SecretString>,
+    ) -> Result<Self> {
+        let scheme = config.verify.unwrap_or(Scheme::default_for(kind));
+        let secret = config.resolve_secret(field)?;
+        let required = || {
+            secret.clone().ok_or_else(|| {
+                Error::config(
+                    format!("{field}.secret"),
+                    "no webhook secret: set secret or secret_env (or verify = \"none\")",
+                )
+            })
+        };
+        let header = |default: &str| -> Result<HeaderName> {
+            let name = config.header.as_deref().unwrap_or(default);
+            HeaderName::try_from(name.trim())
+                .map_err(|_| Error::config(format!("{field}.header"), "not a header name"))
+        };
+        let tolerance_secs = config.tolerance_secs.unwrap_or(DEFAULT_TOLERANCE_SECS);
+        let rule = match scheme {
+            Scheme::Header => Rule::Header {
+                name: header(default_header(kind))?,
+                prefix: "",
+                secret: required()?,
+            },
+            Scheme::Bearer => Rule::Header {
+                name: header("authorization")?,
+                prefix: "Bearer ",
+                secret: required()?,
+            },
+            Scheme::Hmac => {
+                let secret = required()?;
+                let key = if config.secret_is_base64 {
+                    BASE64
+                        .decode(secret.expose_secret().trim())
+                        .map_err(|_| Error::config(format!("{field}.secret"), "not base64"))?
+                } else {
+                    secret.expose_secret().as_bytes().to_vec()
+                };
+                let timestamp = match config.timestamp_header.as_deref() {
+                    Some("") => None,
+                    other => Some(
+                        HeaderName::try_from(other.unwrap_or("x-timestamp").trim()).map_err(
+                            |_| {
+                                Error::config(
+                                    format!("{field}.timestamp_header"),
+                                    "not a header name",
+                                )
+                            },
+                        )?,
+                    ),
+                };
+                Rule::Hmac {
+                    signature: header("x-signature")?,
+                    timestamp,
+                    algorithm: config.algorithm.unwrap_or_default(),
+                    encoding: config.encoding.unwrap_or_default(),
+                    prefix: config.signature_prefix.clone().unwrap_or_default(),
+                    key: key.into(),
+                    tolerance_secs,
+                }
+            }
+            Scheme::Retell => Rule::Retell {
+                key: match secret.clone().or_else(|| api_key.cloned()) {
+                    Some(key) => key,
+                    None => required()?,
+                },
+                tolerance_secs,
+            },
+            Scheme::None => Rule::None,
+        };
+        Ok(Verifier { rule })
+    }
+
+    /// The vendor's usual check with `secret` (see [`Scheme::default_for`]).
+    pub fn with_secret(kind: ProviderKind, secret: SecretString) -> Self {
+        let config = WebhookConfig {
+            secret: Some(secret),
+            ..WebhookConfig::default()
+        };
+        match Verifier::from_config(kind, &config, "webhook", None) {
+            Ok(verifier) => verifier,
+            // The default schemes need nothing but the secret, which is given.
+            Err(_) => Verifier { rule: Rule::None },
+        }
+    }
+
+    /// The scheme in force.
+    pub fn scheme(&self) -> Scheme {
+        match &self.rule {
+            Rule::Header { prefix: "", .. } => Scheme::Header,
+            Rule::Header { .. } => Scheme::Bearer,
+            Rule::Hmac { .. } => Scheme::Hmac,
+            Rule::Retell { .. } => Scheme::Retell,
+            Rule::None => Scheme::None,
+        }
+    }
+
+    /// Checks a delivery's headers and raw body, now.
+    pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> std::result::Result<(), VerifyError> {
+        self.verify_at(headers, body, Utc::now())
+    }
+
+    /// Checks a delivery as of `now` (signing times are compared with it).
+    pub fn verify_at(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> std::result::Result<(), VerifyError> {
+        match &self.rule {
+            Rule::None => Ok(()),
+            Rule::Header {
+                name,
+                prefix,
+                secret,
+            } => {
+                let value = header_text(headers, name.as_str())?;
+                let given = strip_prefix_ignoring_case(value.trim(), prefix)
+                    .ok_or(VerifyError::Mismatch)?;
+                // Digests first, so that the comparison time says nothing about the length.
+                let given = Sha256::digest(given.as_bytes());
+                let expected = Sha256::digest(secret.expose_secret().as_bytes());
+                bool::from(given.ct_eq(&expected))
+                    .then_some(())
+                    .ok_or(VerifyError::Mismatch)
+            }
+            Rule::Hmac {
+                signature,
+                timestamp,
+                algorithm,
+                encoding,
+                prefix,
+                key,
+                tolerance_secs,
+            } => {
+                let value = header_text(headers, signature.as_str())?;
+                let value = strip_prefix_ignoring_case(value.trim(), prefix).ok_or(
+                    VerifyError::Malformed {
+                        header: signature.to_string(),
+                        reason: "the signature lacks its configured prefix",
+                    },
+                )?;
+                let given = match encoding {
+                    SignatureEncoding::Hex => hex_decode(value),
+                    SignatureEncoding::Base64 => BASE64.decode(value).ok(),
+                }
+                .ok_or(VerifyError::Malformed {
+                    header: signature.to_string(),
+                    reason: "the signature is not encoded as configured",
+                })?;
+                let signed_at = match timestamp {
+                    Some(name) => Some(read_timestamp(headers, name)?),
+                    None => None,
+                };
+                let message = hmac_message(signed_at.as_ref().map(|(text, _)| text.as_str()), body);
+                if !mac_matches(*algorithm, key.expose_secret(), &message, &given) {
+                    return Err(VerifyError::Mismatch);
+                }
+                match signed_at {
+                    Some((_, at)) => fresh(at, now, *tolerance_secs),
+                    None => Ok(()),
+                }
+            }
+            Rule::Retell {
+                key,
+                tolerance_secs,
+            } => {
+                let value = header_text(headers, RETELL_HEADER)?;
+                let malformed = |reason| VerifyError::Malformed {
+                    header: RETELL_HEADER.into(),
+                    reason,
+                };
+                let (millis, digest) = parse_retell(value.trim())
+                    .ok_or_else(|| malformed("expected v=<milliseconds>,d=<64 hex digits>"))?;
+                let given = hex_decode(digest).ok_or_else(|| malformed("the digest is not hex"))?;
+                let mut message = body.to_vec();
+                message.extend_from_slice(millis.as_bytes());
+                let key = key.expose_secret().as_bytes();
+                if !mac_matches(HmacAlgorithm::Sha256, key, &message, &given) {
+                    return Err(VerifyError::Mismatch);
+                }
+                let at = millis
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(DateTime::from_timestamp_millis)
+                    .ok_or_else(|| malformed("the time is out of range"))?;
+                fresh(at, now, *tolerance_secs)
+            }
+        }
+    }
+
+    /// The headers a vendor using this scheme would send with `body` signed at `at`: what
+    /// the sandbox sends, and what tests forge deliveries with. Empty for `none`.
+    pub fn sign(&self, body: &[u8], at: DateTime<Utc>) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let mut put = |name: &HeaderName, value: String| {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                headers.insert(name.clone(), value);
+            }
+        };
+        match &self.rule {
+            Rule::None => {}
+            Rule::Header {
+                name,
+                prefix,
+                secret,
+            } => put(name, format!("{prefix}{}", secret.expose_secret())),
+            Rule::Hmac {
+                signature,
+                timestamp,
+                algorithm,
+                encoding,
+                prefix,
+                key,
+                ..
+            } => {
+                // Vapi does not say whether its timestamp is in seconds or milliseconds;
+                // the verifier takes both, the sandbox sends milliseconds.
+                let millis = at.timestamp_millis().to_string();
+                let signed_time = timestamp.as_ref().map(|_| millis.as_str());
+                let mac = compute_mac(
+                    *algorithm,
+                    key.expose_secret(),
+                    &hmac_message(signed_time, body),
+                );
+                let text = match encoding {
+                    SignatureEncoding::Hex => hex_encode(&mac),
+                    SignatureEncoding::Base64 => BASE64.encode(&mac),
+                };
+                put(signature, format!("{prefix}{text}"));
+                if let Some(name) = timestamp {
+                    put(name, millis);
+                }
+            }
+            Rule::Retell { key, .. } => {
+                let millis = at.timestamp_millis().to_string();
+                let mut message = body.to_vec();
+                message.extend_from_slice(millis.as_bytes());
+                let mac = compute_mac(
+                    HmacAlgorithm::Sha256,
+                    key.expose_secret().as_bytes(),
+                    &message,
+                );
+                put(
+                    &HeaderName::from_static(RETELL_HEADER),
+                    format!("v={millis},d={}", hex_encode(&mac)),
+                );
+            }
+        }
+        headers
+    }
+}
+
+/// Checks a delivery against the vendor's usual scheme with `secret` (a shared-secret
+/// header: `X-Vapi-Secret` for Voicebot Studio, `X-Webhook-Secret` for HappyRobot and
+/// Rounded). Usable from any web framework; for another scheme or header build a
+/// [`Verifier`] from a [`WebhookConfig`].
+///
+/// ```
+/// use voiceport_core::webhook::{verify, VerifyError};
+/// use voiceport_core::{ProviderKind, SecretString};
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("x-vapi-secret", "s3cret".parse().unwrap());
+/// let secret = SecretString::from("s3cret");
+/// assert!(verify(ProviderKind::Voicebot, &headers, b"{}", &secret).is_ok());
+/// let wrong = SecretString::from("other");
+/// assert_eq!(verify(ProviderKind::Voicebot, &headers, b"{}", &wrong), Err(VerifyError::Mismatch));
+/// ```
+pub fn verify(
+    kind: ProviderKind,
+    headers: &HeaderMap,
+    body: &[u8],
+    secret: &SecretString,
+) -> std::result::Result<(), VerifyError> {
+    Verifier::with_secret(kind, secret.clone()).verify(headers, body)
+}
+
+/// The header a vendor's deliveries carry the shared secret in, by default.
+fn default_header(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Voicebot => "x-vapi-secret",
+        ProviderKind::HappyRobot | ProviderKind::Rounded => "x-webhook-secret",
+    }
+}
+
+fn header_text<'a>(
+    headers: &'a HeaderMap,
+    name: &str,
+) -> std::result::Result<&'a str, VerifyError> {
+    let value = headers.get(name).ok_or_else(|| VerifyError::Missing {
+        header: name.to_owned(),
+    })?;
+    value.to_str().map_err(|_| VerifyError::Malformed {
+        header: name.to_owned(),
+        reason: "not visible ASCII",
+    })
+}
+
+fn strip_prefix_ignoring_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
+    let head = value.get(..prefix.len())?;
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| value.get(prefix.len()..))
+        .flatten()
+}
+
+/// A signing time in seconds or milliseconds since the epoch (Vapi does not say which:
+/// a value past 10^11 is read as milliseconds), kept as sent for the signed message.
+fn read_timestamp(
+    headers: &HeaderMap,
+    name: &HeaderName,
+) -> std::result::Result<(String, DateTime<Utc>), VerifyError> {
+    let text = header_text(headers, name.as_str())?.trim().to_owned();
+    let malformed = || VerifyError::Malformed {
+        header: name.to_string(),
+        reason: "not a time in seconds or milliseconds",
+    };
+    let number: i64 = text.parse().map_err(|_| malformed())?;
+    let at = if number.abs() > 100_000_000_000 {
+        DateTime::from_timestamp_millis(number)
+    } else {
+        DateTime::from_timestamp(number, 0)
+    };
+    Ok((text, at.ok_or_else(malformed)?))
+}
+
+fn hmac_message(timestamp: Option<&str>, body: &[u8]) -> Vec<u8> {
+    match timestamp {
+        Some(time) => {
+            let mut message = Vec::with_capacity(time.len() + 1 + body.len());
+            message.extend_from_slice(time.as_bytes());
+            message.push(b'.');
+            message.extend_from_slice(body);
+            message
+        }
+        None => body.to_vec(),
+    }
+}
+
+fn fresh(
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+    tolerance_secs: u64,
+) -> std::result::Result<(), VerifyError> {
+    let age_secs = (now - at).num_seconds();
+    if age_secs.unsigned_abs() > tolerance_secs {
+        return Err(VerifyError::Stale {
+            age_secs,
+            tolerance_secs,
+        });
+    }
+    Ok(())
+}
+
+fn compute_mac(algorithm: HmacAlgorithm, key: &[u8], message: &[u8]) -> Vec<u8> {
+    match algorithm {
+        HmacAlgorithm::Sha256 => match Hmac::<Sha256>::new_from_slice(key) {
+            Ok(mut mac) => {
+                mac.update(message);
+                mac.finalize().into_bytes().to_vec()
+            }
+            Err(_) => Vec::new(),
+        },
+        HmacAlgorithm::Sha512 => match Hmac::<Sha512>::new_from_slice(key) {
+            Ok(mut mac) => {
+                mac.update(message);
+                mac.finalize().into_bytes().to_vec()
+            }
+            Err(_) => Vec::new(),
+        },
+    }
+}
+
+/// Constant-time: `verify_slice` compares with `subtle`.
+fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], message: &[u8], given: &[u8]) -> bool {
+    match algorithm {
+        HmacAlgorithm::Sha256 => Hmac::<Sha256>::new_from_slice(key).is_ok_and(|mut mac| {
+            mac.update(message);
+            mac.verify_slice(given).is_ok()
+        }),
+        HmacAlgorithm::Sha512 => Hmac::<Sha512>::new_from_slice(key).is_ok_and(|mut mac| {
+            mac.update(message);
+            mac.verify_slice(given).is_ok()
+        }),
+    }
+}
+
+/// `v=<digits>,d=<hex>` → (digits, hex), as Retell's SDKs read it.
+fn parse_retell(value: &str) -> Option<(&str, &str)> {
+    let (version, digest) = value.split_once(',')?;
+    let millis = version.strip_prefix("v=")?;
+    let digest = digest.strip_prefix("d=")?;
+    let digits = !millis.is_empty() && millis.bytes().all(|b| b.is_ascii_digit());
+    (digits && digest.len() == 64).then_some((millis, digest))
+}
+
+fn hex_decode(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| {
+            text.get(i..i + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
+        .collect()
+}
+
+fn hex_encode(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

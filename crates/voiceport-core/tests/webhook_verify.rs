@@ -1,0 +1,329 @@
+//! Webhook verification: every scheme both ways, replays, tampering, and no secret leaks.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use http::{HeaderMap, HeaderValue};
+use voiceport_core::webhook::{Verifier, VerifyError, WebhookConfig, verify};
+use voiceport_core::{Error, ProviderKind, SecretString};
+
+const SECRET: &str = "whsec-9f2c1e7a40b8";
+
+fn config(toml_text: &str) -> WebhookConfig {
+    toml::from_str(toml_text).unwrap()
+}
+
+fn verifier(kind: ProviderKind, toml_text: &str) -> Verifier {
+    Verifier::from_config(kind, &config(toml_text), "providers.p.webhook", None).unwrap()
+}
+
+fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (name, value) in pairs {
+        let name = http::HeaderName::from_bytes(name.as_bytes()).unwrap();
+        map.insert(name, HeaderValue::from_str(value).unwrap());
+    }
+    map
+}
+
+fn at(millis: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(millis).unwrap()
+}
+
+#[test]
+fn header_scheme_defaults_per_vendor() {
+    let secret = SecretString::from(SECRET);
+    let body = br#"{"message":{"type":"hang"}}"#;
+    let vapi = headers(&[("x-vapi-secret", SECRET)]);
+    assert_eq!(verify(ProviderKind::Voicebot, &vapi, body, &secret), Ok(()));
+    // HappyRobot and Rounded: the header the user configured on the hook, X-Webhook-Secret
+    // unless the config names another.
+    let generic = headers(&[("X-Webhook-Secret", SECRET)]);
+    assert_eq!(
+        verify(ProviderKind::HappyRobot, &generic, body, &secret),
+        Ok(())
+    );
+    assert_eq!(
+        verify(ProviderKind::Rounded, &generic, body, &secret),
+        Ok(())
+    );
+    assert_eq!(
+        verify(ProviderKind::HappyRobot, &vapi, body, &secret),
+        Err(VerifyError::Missing {
+            header: "x-webhook-secret".into()
+        })
+    );
+    let wrong = headers(&[("x-vapi-secret", "whsec-guess")]);
+    assert_eq!(
+        verify(ProviderKind::Voicebot, &wrong, body, &secret),
+        Err(VerifyError::Mismatch)
+    );
+    let configured = verifier(
+        ProviderKind::HappyRobot,
+        &format!("verify = \"header\"\nheader = \"X-Hook-Token\"\nsecret = \"{SECRET}\""),
+    );
+    assert_eq!(
+        configured.verify(&headers(&[("x-hook-token", SECRET)]), body),
+        Ok(())
+    );
+    assert_eq!(
+        configured.verify(&headers(&[("x-hook-token", "")]), body),
+        Err(VerifyError::Mismatch)
+    );
+}
+
+#[test]
+fn bearer_scheme_takes_the_authorization_header() {
+    let v = verifier(
+        ProviderKind::Voicebot,
+        &format!("verify = \"bearer\"\nsecret = \"{SECRET}\""),
+    );
+    let body = b"{}";
+    assert_eq!(
+        v.verify(
+            &headers(&[("authorization", &format!("Bearer {SECRET}"))]),
+            body
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        v.verify(
+            &headers(&[("authorization", &format!("bearer {SECRET}"))]),
+            body
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        v.verify(&headers(&[("authorization", SECRET)]), body),
+        Err(VerifyError::Mismatch)
+    );
+    assert_eq!(
+        v.verify(&headers(&[("authorization", "Bearer nope")]), body),
+        Err(VerifyError::Mismatch)
+    );
+}
+
+#[test]
+fn hmac_scheme_signs_timestamp_dot_body() {
+    let v = verifier(
+        ProviderKind::Voicebot,
+        &format!("verify = \"hmac\"\nsecret = \"{SECRET}\""),
+    );
+    let body = br#"{"message":{"type":"end-of-call-report","call":{"id":"c1"}}}"#;
+    let signed_at = at(1_780_000_000_000);
+    let signed = v.sign(body, signed_at);
+    assert!(signed.contains_key("x-signature") && signed.contains_key("x-timestamp"));
+    assert_eq!(
+        v.verify_at(&signed, body, signed_at + TimeDelta::seconds(30)),
+        Ok(())
+    );
+    // A tampered body, a forged signature, a replay, a missing header.
+    let tampered = br#"{"message":{"type":"end-of-call-report","call":{"id":"c2"}}}"#;
+    assert_eq!(
+        v.verify_at(&signed, tampered, signed_at),
+        Err(VerifyError::Mismatch)
+    );
+    let mut forged = signed.clone();
+    forged.insert("x-signature", HeaderValue::from_static("00ff"));
+    assert_eq!(
+        v.verify_at(&forged, body, signed_at),
+        Err(VerifyError::Mismatch)
+    );
+    assert!(matches!(
+        v.verify_at(&signed, body, signed_at + TimeDelta::minutes(6)),
+        Err(VerifyError::Stale {
+            tolerance_secs: 300,
+            ..
+        })
+    ));
+    let mut undated = signed.clone();
+    undated.remove("x-timestamp");
+    assert_eq!(
+        v.verify_at(&undated, body, signed_at),
+        Err(VerifyError::Missing {
+            header: "x-timestamp".into()
+        })
+    );
+    // Moving the time changes the signed message: the old signature no longer fits.
+    let mut moved = signed.clone();
+    moved.insert(
+        "x-timestamp",
+        HeaderValue::from_str(&(signed_at.timestamp_millis() + 1).to_string()).unwrap(),
+    );
+    assert_eq!(
+        v.verify_at(&moved, body, signed_at),
+        Err(VerifyError::Mismatch)
+    );
+    // Another key signs differently.
+    let other = verifier(
+        ProviderKind::Voicebot,
+        "verify = \"hmac\"\nsecret = \"another\"",
+    );
+    assert_eq!(
+        other.verify_at(&signed, body, signed_at),
+        Err(VerifyError::Mismatch)
+    );
+}
+
+#[test]
+fn hmac_variants_prefix_base64_sha512_seconds_and_body_only() {
+    let body = b"{\"message\":{\"type\":\"status-update\"}}";
+    let now = at(1_780_000_000_000);
+    let v = verifier(
+        ProviderKind::Voicebot,
+        &format!(
+            "verify = \"hmac\"\nsecret = \"{SECRET}\"\nheader = \"x-vapi-signature\"\n\
+             signature_prefix = \"sha256=\"\ntimestamp_header = \"\""
+        ),
+    );
+    let signed = v.sign(body, now);
+    let value = signed.get("x-vapi-signature").unwrap().to_str().unwrap();
+    assert!(
+        value.starts_with("sha256=") && value.len() == 7 + 64,
+        "{value}"
+    );
+    // No timestamp: nothing to go stale.
+    assert_eq!(v.verify_at(&signed, body, now + TimeDelta::days(3)), Ok(()));
+    let bare = headers(&[("x-vapi-signature", &value[7..])]);
+    assert!(matches!(
+        v.verify_at(&bare, body, now),
+        Err(VerifyError::Malformed { .. })
+    ));
+
+    let v = verifier(
+        ProviderKind::Voicebot,
+        "verify = \"hmac\"\nsecret = \"c2VjcmV0LWJ5dGVz\"\nsecret_is_base64 = true\n\
+         algorithm = \"sha512\"\nencoding = \"base64\"",
+    );
+    let signed = v.sign(body, now);
+    assert_eq!(v.verify_at(&signed, body, now), Ok(()));
+    // The same signature with the time in seconds: Vapi does not say which unit it sends.
+    let seconds = (now.timestamp()).to_string();
+    let key = b"secret-bytes";
+    use hmac::{Hmac, Mac};
+    let mut mac = Hmac::<sha2::Sha512>::new_from_slice(key).unwrap();
+    mac.update(format!("{seconds}.").as_bytes());
+    mac.update(body);
+    use base64::Engine;
+    let signature = base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes());
+    let in_seconds = headers(&[("x-signature", &signature), ("x-timestamp", &seconds)]);
+    assert_eq!(v.verify_at(&in_seconds, body, now), Ok(()));
+    let garbled = headers(&[("x-signature", "***"), ("x-timestamp", &seconds)]);
+    assert!(matches!(
+        v.verify_at(&garbled, body, now),
+        Err(VerifyError::Malformed { .. })
+    ));
+}
+
+#[test]
+fn retell_scheme_matches_the_published_test_vector() {
+    // Retell's Python SDK test: key `test-api-key`, body `{"event":"call_ended"}`, time
+    // 1700000000000 ms.
+    let v = verifier(
+        ProviderKind::Voicebot,
+        "verify = \"retell\"\nsecret = \"test-api-key\"",
+    );
+    let body = br#"{"event":"call_ended"}"#;
+    let signature =
+        "v=1700000000000,d=07024cabe7dd8f6d1c6e4a8324ca92c812e6ad4a7ee506c04f7e462e3321823e";
+    let signed = headers(&[("x-retell-signature", signature)]);
+    assert_eq!(v.verify_at(&signed, body, at(1_700_000_000_000)), Ok(()));
+    assert_eq!(v.sign(body, at(1_700_000_000_000)), signed);
+    assert_eq!(
+        v.verify_at(
+            &signed,
+            br#"{"event":"call_started"}"#,
+            at(1_700_000_000_000)
+        ),
+        Err(VerifyError::Mismatch)
+    );
+    assert!(matches!(
+        v.verify_at(&signed, body, at(1_700_000_000_000 + 301_000)),
+        Err(VerifyError::Stale { .. })
+    ));
+    assert!(matches!(
+        v.verify_at(&signed, body, at(1_700_000_000_000 - 301_000)),
+        Err(VerifyError::Stale { .. })
+    ));
+    for bad in [
+        "1700000000000,07024c",
+        "v=abc,d=07024cabe7dd8f6d1c6e4a8324ca92c812e6ad4a7ee506c04f7e462e3321823e",
+        "v=1,d=xyz",
+    ] {
+        let malformed = headers(&[("x-retell-signature", bad)]);
+        assert!(
+            matches!(
+                v.verify_at(&malformed, body, at(0)),
+                Err(VerifyError::Malformed { .. })
+            ),
+            "{bad}"
+        );
+    }
+    // Without a configured secret the provider's API key signs.
+    let key = SecretString::from("test-api-key");
+    let from_key = Verifier::from_config(
+        ProviderKind::Voicebot,
+        &config("verify = \"retell\""),
+        "w",
+        Some(&key),
+    )
+    .unwrap();
+    assert_eq!(
+        from_key.verify_at(&signed, body, at(1_700_000_000_000)),
+        Ok(())
+    );
+}
+
+#[test]
+fn none_is_explicit_and_a_missing_secret_is_a_config_error() {
+    let open = verifier(ProviderKind::Rounded, "verify = \"none\"");
+    assert_eq!(open.verify(&HeaderMap::new(), b"anything"), Ok(()));
+    let err = Verifier::from_config(
+        ProviderKind::Rounded,
+        &config(""),
+        "providers.p.webhook",
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { field, .. } if field == "providers.p.webhook.secret"),
+        "{err}"
+    );
+    let err = Verifier::from_config(
+        ProviderKind::Rounded,
+        &config("secret_env = \"VOICEPORT_TEST_UNSET_WEBHOOK_SECRET\""),
+        "providers.p.webhook",
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("VOICEPORT_TEST_UNSET_WEBHOOK_SECRET"),
+        "{err}"
+    );
+    assert!(toml::from_str::<WebhookConfig>("verify = \"md5\"").is_err());
+}
+
+#[test]
+fn secrets_never_show() {
+    for scheme in ["header", "bearer", "hmac", "retell"] {
+        let v = verifier(
+            ProviderKind::Voicebot,
+            &format!("verify = \"{scheme}\"\nsecret = \"{SECRET}\""),
+        );
+        assert!(!format!("{v:?}").contains(SECRET), "{scheme}: {v:?}");
+        let forged = headers(&[
+            ("x-vapi-secret", "whsec-guess-1234"),
+            ("authorization", "Bearer whsec-guess-1234"),
+            ("x-signature", "abcd"),
+            ("x-timestamp", "1780000000000"),
+            ("x-retell-signature", "v=1,d=whsec-guess-1234"),
+        ]);
+        let err = v.verify(&forged, b"{}").unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(
+            !text.contains(SECRET) && !text.contains("whsec-guess"),
+            "{scheme}: {text}"
+        );
+    }
+    let config = config(&format!("secret = \"{SECRET}\""));
+    assert!(!format!("{config:?}").contains(SECRET));
+}
