@@ -69,6 +69,8 @@ pub use voiceport_core::{
 /// (`voiceport check` runs it).
 #[cfg(feature = "conformance")]
 pub use voiceport_core::conformance;
+pub mod webhooks;
+
 /// insta redactions for snapshot tests of normalized calls (`insta` feature).
 #[cfg(feature = "insta")]
 pub use voiceport_core::snapshot;

@@ -43,6 +43,11 @@ pub(crate) enum Command {
     ///
     /// Example: `voiceport check -p sales --dial +14155550199`
     Check(CheckArgs),
+    /// Receive webhooks for every provider with a `[providers.NAME.webhook]` table:
+    /// verify, normalize and print each event (one line each; JSON Lines with `--json`).
+    ///
+    /// Example: `voiceport listen --port 8787 --forward http://127.0.0.1:3000/events`
+    Listen(ListenArgs),
     /// Serve local emulators of the three vendor APIs.
     Sandbox(SandboxArgs),
     /// Run the same code against all three vendors on the built-in sandbox.
@@ -259,6 +264,22 @@ pub(crate) struct CheckArgs {
     /// Also place one real call to this number (E.164) and watch it end.
     #[arg(long, value_name = "E164")]
     pub(crate) dial: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ListenArgs {
+    /// The port to listen on (0: any free port; the address is printed on standard error).
+    #[arg(long, default_value_t = 8787)]
+    pub(crate) port: u16,
+    /// The address to bind (0.0.0.0 to accept deliveries from other hosts).
+    #[arg(long, default_value = "127.0.0.1")]
+    pub(crate) bind: String,
+    /// Re-post each verified, normalized event as JSON to this URL.
+    #[arg(long, value_name = "URL")]
+    pub(crate) forward: Option<String>,
+    /// Serve only these providers (default: every provider with a webhook table).
+    #[arg(long = "only", value_name = "NAME", value_delimiter = ',')]
+    pub(crate) providers: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -22,9 +22,13 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         Command::Calls(command) => calls(connect()?, command, json).await,
         Command::Notes(command) => notes(connect()?, command, json).await,
         Command::Export(args) => export(connect()?, args).await,
-        Command::Normalize(args) => crate::normalize::run(&args),
+        Command::Normalize(args) => crate::normalize::run(&args, cli.verbose),
         Command::Capabilities => capabilities(&cli.config, json),
         Command::Check(args) => crate::check::run(connect()?, args, json).await,
+        Command::Listen(args) => {
+            let registry = config::registry(cli.config.as_deref())?;
+            crate::listen::run(registry, args, json).await
+        }
         Command::Sandbox(args) => sandbox(args).await,
         Command::Demo => crate::demo::run(json).await,
     }

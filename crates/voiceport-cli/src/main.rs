@@ -10,6 +10,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod listen;
 mod normalize;
 mod output;
 mod values;

@@ -3,12 +3,13 @@
 
 use std::io::Read;
 
-use voiceport::{Decoded, Error, PayloadKind, ProviderKind};
+use voiceport::{Call, Decoded, Error, PayloadKind, ProviderKind};
 
 use crate::cli::{NormalizeArgs, Vendor, What};
 use crate::{Failure, Outcome, output};
 
-pub(crate) fn run(args: &NormalizeArgs) -> Outcome {
+/// `verbose`: also print, on standard error, every value normalization had to leave out.
+pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
     let bytes = read(&args.file)?;
     let codec = voiceport::codec(kind(args.vendor))?;
     let what = match args.what {
@@ -20,7 +21,11 @@ pub(crate) fn run(args: &NormalizeArgs) -> Outcome {
         What::Dial => PayloadKind::Dial,
         What::Ack => PayloadKind::Ack,
     };
-    match codec.decode(what, &bytes) {
+    let decoded = codec.decode(what, &bytes);
+    if verbose && let Ok(decoded) = &decoded {
+        warn_about(decoded);
+    }
+    match decoded {
         Ok(Decoded::Call(call)) => output::json(&call),
         Ok(Decoded::Page(page)) => output::json(&page.calls),
         Ok(Decoded::Transcript(transcript)) => output::json(&transcript),
@@ -39,6 +44,22 @@ pub(crate) fn run(args: &NormalizeArgs) -> Outcome {
             codec.kind()
         ))),
         Err(error) => Err(error.into()),
+    }
+}
+
+/// Each normalization warning of the decoded calls, one line each on standard error.
+fn warn_about(decoded: &Decoded) {
+    let calls: Vec<&Call> = match decoded {
+        Decoded::Call(call) => vec![call],
+        Decoded::Page(page) => page.calls.iter().collect(),
+        Decoded::Event(event) => event.call().into_iter().collect(),
+        Decoded::Dial(outcome) => outcome.call.iter().collect(),
+        _ => Vec::new(),
+    };
+    for call in calls {
+        for warning in &call.warnings {
+            eprintln!("warning: call {}: {warning}", call.id);
+        }
     }
 }
 

@@ -618,3 +618,95 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
         assert!(cases.iter().all(|c| c["outcome"] != "failed"), "{report}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_prints_verified_events_and_forwards_them() {
+    use std::io::BufRead;
+    /// The listener process, killed however the test ends.
+    struct Listener(std::process::Child);
+    impl Drop for Listener {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    // The local app `--forward` posts to.
+    let app = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/events"))
+        .respond_with(wiremock::ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&app)
+        .await;
+    let dir = std::env::temp_dir().join(format!("voiceport-listen-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("voiceport.toml");
+    std::fs::write(
+        &config,
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nsecret = \"listen-secret-31\"\n\
+         [providers.other]\nkind = \"rounded\"\napi_key = \"k\"\n",
+    )
+    .unwrap();
+    let mut child = Listener(
+        Command::new(env!("CARGO_BIN_EXE_voiceport"))
+            .arg("--config")
+            .arg(&config)
+            .args(["listen", "--port", "0", "--json", "--forward"])
+            .arg(format!("{}/events", app.uri()))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = child.0.stderr.take().unwrap();
+    let banner = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stderr).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    assert!(banner.contains("for: support"), "{banner}");
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .replace("{provider}", "support");
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/voicebot/webhook_end_of_call_report.json"
+    ))
+    .unwrap();
+    let post = |secret: &'static str| {
+        reqwest::Client::new()
+            .post(&url)
+            .header("x-vapi-secret", secret)
+            .body(body.clone())
+            .send()
+    };
+    assert_eq!(post("wrong").await.unwrap().status(), 401);
+    assert_eq!(post("listen-secret-31").await.unwrap().status(), 204);
+    let stdout = child.0.stdout.take().unwrap();
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+        line
+    })
+    .await
+    .unwrap();
+    let record: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(record["provider"], "support");
+    assert_eq!(record["event"]["vendor_event"], "end-of-call-report");
+    assert_eq!(record["event"]["event"], "ended");
+    // The forward happens after the print; wait for it.
+    for _ in 0..100 {
+        if !app.received_requests().await.unwrap_or_default().is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let forwarded = app.received_requests().await.unwrap();
+    let sent: Value = serde_json::from_slice(&forwarded[0].body).unwrap();
+    assert_eq!(sent, record);
+}

@@ -1,0 +1,45 @@
+//! Receiving webhooks: verified, normalized, delivered once.
+//!
+//! The framework-free parts come from `voiceport-core`: [`verify`] / [`Verifier`] (is this
+//! delivery from the vendor?), [`Deduplicator`] / [`EventKey`] (have we seen it?), and
+//! [`codec`](crate::codec) turns the body into a [`CallEvent`](crate::CallEvent). With the
+//! `axum` feature, [`Receiver`] puts them behind one router that serves
+//! `POST /webhooks/{provider}` for every provider of a [`Registry`](crate::Registry) that
+//! has a `[providers.NAME.webhook]` table:
+//!
+//! ```no_run
+//! # #[cfg(feature = "axum")]
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let registry = voiceport::Registry::from_toml_str(r#"
+//!     [providers.support]
+//!     kind = "voicebot"
+//!     api_key_env = "VOICEBOT_API_KEY"
+//!     [providers.support.webhook]
+//!     secret_env = "VOICEBOT_WEBHOOK_SECRET"   # checked against X-Vapi-Secret
+//! "#)?;
+//! let (router, mut events) = voiceport::webhooks::Receiver::builder(&registry).channel(256)?;
+//! tokio::spawn(async move {
+//!     while let Some(delivery) = events.recv().await {
+//!         println!("{} {} {:?}", delivery.provider, delivery.event.vendor_event, delivery.event.call_id());
+//!     }
+//! });
+//! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//! axum::serve(listener, router).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Replies: 204 once the event is accepted (or recognised as a duplicate), 401 when the
+//! delivery fails verification, 400 when its body does not parse, 404 for a provider that
+//! is not served, 413 over the body cap, 500 or 503 when the application could not take the
+//! event (so that the vendor retries, and the retry goes through). Deliveries that expect
+//! an answer in the body (Vapi's `assistant-request`, `tool-calls`) need a route of the
+//! application's own.
+
+pub use voiceport_core::webhook::*;
+
+#[cfg(feature = "axum")]
+mod receiver;
+#[cfg(feature = "axum")]
+pub use receiver::{
+    DEFAULT_BODY_LIMIT, DEFAULT_WINDOW, Delivery, HandlerError, Receiver, ReceiverBuilder,
+};

@@ -1,0 +1,271 @@
+//! [`Receiver`]: the axum router in front of verification, decoding and de-duplication.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use futures::future::BoxFuture;
+use tokio::sync::mpsc;
+use voiceport_core::webhook::{Deduplicator, EventKey, Scheme, Verifier};
+use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
+
+use crate::Registry;
+
+/// One verified, normalized, first-time event, and which provider it came through.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The provider's name in the configuration (`support`).
+    pub provider: String,
+    /// Its vendor.
+    pub kind: ProviderKind,
+    /// What happened.
+    pub event: CallEvent,
+}
+
+/// The application could not take an event: the receiver answers 500 (503 when the
+/// event channel is closed) and lets the vendor's retry through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerError {
+    message: String,
+    closed: bool,
+}
+
+impl HandlerError {
+    /// A failure to report to the vendor (as a 500) with `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        HandlerError {
+            message: message.into(),
+            closed: false,
+        }
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HandlerError {}
+
+type Handler = Arc<
+    dyn Fn(Delivery) -> BoxFuture<'static, std::result::Result<(), HandlerError>> + Send + Sync,
+>;
+
+/// Serves `POST /webhooks/{provider}` for every provider with a webhook table. Build it
+/// with [`Receiver::builder`].
+#[derive(Debug)]
+pub struct Receiver;
+
+impl Receiver {
+    /// A receiver for the providers of `registry` that have a `[providers.NAME.webhook]`
+    /// table.
+    pub fn builder(registry: &Registry) -> ReceiverBuilder<'_> {
+        ReceiverBuilder {
+            registry,
+            only: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            window: DEFAULT_WINDOW,
+        }
+    }
+}
+
+/// The largest delivery accepted by default: 4 MiB (an end-of-call report with a long
+/// transcript and every message is a few hundred KiB).
+pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// How many deliveries the de-duplication window remembers by default.
+pub const DEFAULT_WINDOW: usize = 10_000;
+
+/// Options of a [`Receiver`]; finish with [`channel`](Self::channel) or
+/// [`handler`](Self::handler).
+#[derive(Debug)]
+pub struct ReceiverBuilder<'a> {
+    registry: &'a Registry,
+    only: Option<Vec<String>>,
+    body_limit: usize,
+    window: usize,
+}
+
+impl ReceiverBuilder<'_> {
+    /// Serves only these providers (each must have a webhook table).
+    pub fn providers<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.only = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The largest body accepted (413 beyond it); [`DEFAULT_BODY_LIMIT`] by default.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// How many deliveries the de-duplication window remembers; [`DEFAULT_WINDOW`] by
+    /// default.
+    pub fn dedup_window(mut self, deliveries: usize) -> Self {
+        self.window = deliveries;
+        self
+    }
+
+    /// The names of the providers this receiver would serve.
+    pub fn served(&self) -> Result<Vec<String>> {
+        Ok(self.endpoints()?.into_keys().collect())
+    }
+
+    /// The router, and the channel each event arrives on. A full channel holds the
+    /// vendor's request until there is room; a dropped receiving end answers 503.
+    pub fn channel(self, capacity: usize) -> Result<(Router, mpsc::Receiver<Delivery>)> {
+        let (sender, events) = mpsc::channel(capacity.max(1));
+        let handler: Handler = Arc::new(move |delivery| {
+            let sender = sender.clone();
+            Box::pin(async move {
+                sender.send(delivery).await.map_err(|_| HandlerError {
+                    message: "the application stopped receiving events".into(),
+                    closed: true,
+                })
+            })
+        });
+        Ok((self.router(handler)?, events))
+    }
+
+    /// The router, handing each event to `handler`; an `Err` answers 500 so that the
+    /// vendor retries.
+    pub fn handler<F, Fut>(self, handler: F) -> Result<Router>
+    where
+        F: Fn(Delivery) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = std::result::Result<(), HandlerError>> + Send + 'static,
+    {
+        let handler: Handler = Arc::new(move |delivery| Box::pin(handler(delivery)));
+        self.router(handler)
+    }
+
+    fn endpoints(&self) -> Result<BTreeMap<String, Endpoint>> {
+        let mut endpoints = BTreeMap::new();
+        for (name, config) in &self.registry.file().providers {
+            let wanted = self.only.as_ref().is_none_or(|only| only.contains(name));
+            let verifier = match config.webhook_verifier()? {
+                Some(verifier) if wanted => verifier,
+                None if self.only.as_ref().is_some_and(|only| only.contains(name)) => {
+                    return Err(voiceport_core::Error::config(
+                        config.field("webhook"),
+                        "no webhook table: add [providers.NAME.webhook] to receive its deliveries",
+                    ));
+                }
+                _ => continue,
+            };
+            let codec = crate::codec(config.kind)?;
+            endpoints.insert(
+                name.clone(),
+                Endpoint {
+                    kind: config.kind,
+                    codec,
+                    verifier,
+                },
+            );
+        }
+        if let Some(only) = &self.only
+            && let Some(unknown) = only.iter().find(|name| !endpoints.contains_key(*name))
+        {
+            return Err(voiceport_core::Error::config(
+                format!("providers.{unknown}"),
+                "no such provider",
+            ));
+        }
+        Ok(endpoints)
+    }
+
+    fn router(self, handler: Handler) -> Result<Router> {
+        let endpoints = self.endpoints()?;
+        for (name, endpoint) in &endpoints {
+            if endpoint.verifier.scheme() == Scheme::None {
+                tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
+            }
+        }
+        let shared = Arc::new(Shared {
+            endpoints,
+            window: Mutex::new(Deduplicator::new(self.window)),
+            handler,
+        });
+        Ok(Router::new()
+            .route("/webhooks/{provider}", post(receive))
+            .layer(DefaultBodyLimit::max(self.body_limit))
+            .with_state(shared))
+    }
+}
+
+struct Endpoint {
+    kind: ProviderKind,
+    codec: &'static dyn Codec,
+    verifier: Verifier,
+}
+
+struct Shared {
+    endpoints: BTreeMap<String, Endpoint>,
+    window: Mutex<Deduplicator>,
+    handler: Handler,
+}
+
+async fn receive(
+    State(shared): State<Arc<Shared>>,
+    Path(provider): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(endpoint) = shared.endpoints.get(&provider) else {
+        return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
+    };
+    let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
+    let _entered = span.enter();
+    if let Err(refused) = endpoint.verifier.verify(&headers, &body) {
+        tracing::warn!(%refused, "webhook delivery refused");
+        return (StatusCode::UNAUTHORIZED, refused.to_string()).into_response();
+    }
+    let event = match endpoint.codec.decode_webhook(&body) {
+        Ok(event) => event,
+        Err(error) => {
+            tracing::warn!(%error, "webhook body does not parse");
+            return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
+        }
+    };
+    let key = EventKey::of(&provider, &event, &body);
+    if !lock(&shared.window).first_time(key) {
+        tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
+        return StatusCode::NO_CONTENT.into_response();
+    }
+    tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
+    let delivery = Delivery {
+        provider,
+        kind: endpoint.kind,
+        event,
+    };
+    drop(_entered);
+    match (shared.handler)(delivery).await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => {
+            lock(&shared.window).forget(&key);
+            let status = if error.closed {
+                StatusCode::SERVICE_UNAVAILABLE
+            } else {
+                StatusCode::INTERNAL_SERVER_ERROR
+            };
+            (status, error.message).into_response()
+        }
+    }
+}
+
+fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator> {
+    window
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

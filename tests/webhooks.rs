@@ -1,0 +1,323 @@
+//! The webhook receiver over real HTTP: verified deliveries arrive once, everything else is
+//! refused with the status vendors expect, and no secret reaches a log or an error.
+#![cfg(feature = "axum")]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{TimeDelta, Utc};
+use reqwest::StatusCode;
+use tokio::sync::mpsc;
+use voiceport::webhooks::{Delivery, HandlerError, Receiver, Verifier, WebhookConfig};
+use voiceport::{EventKind, ProviderKind, Registry};
+
+const VAPI_SECRET: &str = "vapi-shared-7d41c0e2";
+const HMAC_SECRET: &str = "hmac-key-52ab9e10f3";
+const HOOK_SECRET: &str = "hook-token-0c9a77d1";
+
+fn registry() -> Registry {
+    Registry::from_toml_str(&format!(
+        r#"
+        [providers.support]
+        kind = "voicebot"
+        api_key = "vb-key"
+        [providers.support.webhook]
+        secret = "{VAPI_SECRET}"
+
+        [providers.signed]
+        kind = "voicebot"
+        api_key = "vb-key-2"
+        [providers.signed.webhook]
+        verify = "hmac"
+        secret = "{HMAC_SECRET}"
+
+        [providers.sales]
+        kind = "happyrobot"
+        api_key = "hr-key"
+        [providers.sales.webhook]
+        header = "x-hook-token"
+        secret = "{HOOK_SECRET}"
+
+        [providers.quiet]
+        kind = "rounded"
+        api_key = "rd-key"
+        "#
+    ))
+    .unwrap()
+}
+
+fn fixture(path: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/fixtures/{path}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/webhooks")
+}
+
+async fn post(url: &str, headers: &[(&str, String)], body: Vec<u8>) -> (StatusCode, String) {
+    let mut request = reqwest::Client::new().post(url).body(body);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.text().await.unwrap())
+}
+
+fn signed_headers(
+    toml_text: &str,
+    body: &[u8],
+    at: chrono::DateTime<Utc>,
+) -> Vec<(&'static str, String)> {
+    let config: WebhookConfig = toml::from_str(toml_text).unwrap();
+    let verifier = Verifier::from_config(ProviderKind::Voicebot, &config, "w", None).unwrap();
+    let signed = verifier.sign(body, at);
+    ["x-signature", "x-timestamp"]
+        .into_iter()
+        .filter_map(|name| Some((name, signed.get(name)?.to_str().ok()?.to_owned())))
+        .collect()
+}
+
+/// The next event on the channel, which must come within five seconds.
+async fn next(events: &mut mpsc::Receiver<Delivery>) -> Delivery {
+    tokio::time::timeout(Duration::from_secs(5), events.recv())
+        .await
+        .expect("no event arrived")
+        .expect("channel closed")
+}
+
+/// A delivery that is certainly new, to prove that nothing was queued before it.
+async fn sentinel(base: &str, events: &mut mpsc::Receiver<Delivery>) {
+    let body = br#"{"message":{"type":"hang","call":{"id":"sentinel-call"}}}"#.to_vec();
+    let (status, _) = post(
+        &format!("{base}/support"),
+        &[("x-vapi-secret", VAPI_SECRET.into())],
+        body,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let delivery = next(events).await;
+    assert_eq!(
+        delivery.event.vendor_event, "hang",
+        "something else was delivered first: {delivery:?}"
+    );
+    assert_eq!(
+        delivery.event.call_id().map(|id| id.as_str()),
+        Some("sentinel-call")
+    );
+}
+
+#[tokio::test]
+async fn verified_deliveries_arrive_once_with_their_provider() {
+    let (router, mut events) = Receiver::builder(&registry()).channel(16).unwrap();
+    let base = serve(router).await;
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let (status, _) = post(&format!("{base}/support"), &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let delivery = next(&mut events).await;
+    assert_eq!(delivery.provider, "support");
+    assert_eq!(delivery.kind, ProviderKind::Voicebot);
+    assert_eq!(delivery.event.vendor_event, "end-of-call-report");
+    assert!(matches!(delivery.event.kind, EventKind::Ended { .. }));
+
+    // The vendor redelivers (a timeout on its side): acknowledged, not passed on.
+    let (status, _) = post(&format!("{base}/support"), &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    sentinel(&base, &mut events).await;
+
+    // HappyRobot through the header its hook was configured with.
+    let hook = [("x-hook-token", HOOK_SECRET.to_owned())];
+    let (status, _) = post(
+        &format!("{base}/sales"),
+        &hook,
+        fixture("happyrobot/webhook_end.json"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let delivery = next(&mut events).await;
+    assert_eq!(
+        (delivery.provider.as_str(), delivery.kind),
+        ("sales", ProviderKind::HappyRobot)
+    );
+
+    // HMAC-signed deliveries, signed now.
+    let body = fixture("voicebot/webhook_status_update.json");
+    let headers = signed_headers(
+        &format!("verify = \"hmac\"\nsecret = \"{HMAC_SECRET}\""),
+        &body,
+        Utc::now(),
+    );
+    let (status, _) = post(&format!("{base}/signed"), &headers, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(next(&mut events).await.provider, "signed");
+}
+
+#[tokio::test]
+async fn forged_tampered_stale_and_wrong_scheme_deliveries_are_refused() {
+    let (router, mut events) = Receiver::builder(&registry()).channel(16).unwrap();
+    let base = serve(router).await;
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let support = format!("{base}/support");
+    let signed = format!("{base}/signed");
+    let hmac = format!("verify = \"hmac\"\nsecret = \"{HMAC_SECRET}\"");
+
+    // (case, url, headers, body)
+    type Case<'a> = (&'a str, &'a str, Vec<(&'static str, String)>, Vec<u8>);
+    let cases: Vec<Case> = vec![
+        (
+            "forged secret",
+            &support,
+            vec![("x-vapi-secret", "guess".into())],
+            body.clone(),
+        ),
+        ("missing header", &support, vec![], body.clone()),
+        (
+            "wrong scheme",
+            &support,
+            vec![("authorization", format!("Bearer {VAPI_SECRET}"))],
+            body.clone(),
+        ),
+        (
+            "tampered body",
+            &signed,
+            signed_headers(&hmac, &body, Utc::now()),
+            String::from_utf8(body.clone())
+                .unwrap()
+                .replace("customer-ended-call", "assistant-ended-call")
+                .into_bytes(),
+        ),
+        (
+            "stale timestamp",
+            &signed,
+            signed_headers(&hmac, &body, Utc::now() - TimeDelta::minutes(10)),
+            body.clone(),
+        ),
+        (
+            "signed with another key",
+            &signed,
+            signed_headers(
+                "verify = \"hmac\"\nsecret = \"not-the-key\"",
+                &body,
+                Utc::now(),
+            ),
+            body.clone(),
+        ),
+        (
+            "shared secret to a signed provider",
+            &signed,
+            vec![("x-vapi-secret", VAPI_SECRET.into())],
+            body.clone(),
+        ),
+    ];
+    for (case, url, headers, body) in cases {
+        let (status, text) = post(url, &headers, body).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{case}: {text}");
+        assert!(
+            !text.contains(VAPI_SECRET) && !text.contains(HMAC_SECRET),
+            "{case}: {text}"
+        );
+    }
+    sentinel(&base, &mut events).await;
+}
+
+#[tokio::test]
+async fn bad_bodies_unknown_providers_and_oversize_get_their_statuses() {
+    let (router, mut events) = Receiver::builder(&registry())
+        .body_limit(64 * 1024)
+        .channel(16)
+        .unwrap();
+    let base = serve(router).await;
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let support = format!("{base}/support");
+    for body in [&b"{not json"[..], b"", b"[]", br#"{"message": 5}"#] {
+        let (status, _) = post(&support, &secret, body.to_vec()).await;
+        assert_eq!(
+            status,
+            StatusCode::BAD_REQUEST,
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+    }
+    let mut huge = br#"{"message":{"type":"hang","pad":""#.to_vec();
+    huge.extend(std::iter::repeat_n(b'x', 70 * 1024));
+    huge.extend_from_slice(br#""}}"#);
+    let (status, _) = post(&support, &secret, huge).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
+    // Not configured for webhooks, or not configured at all.
+    for name in ["quiet", "nobody"] {
+        let (status, _) = post(&format!("{base}/{name}"), &secret, b"{}".to_vec()).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{name}");
+    }
+    sentinel(&base, &mut events).await;
+}
+
+#[tokio::test]
+async fn a_failing_handler_gets_the_retry_and_a_closed_channel_is_503() {
+    let attempts = Arc::new(Mutex::new(0));
+    let seen = attempts.clone();
+    let router = Receiver::builder(&registry())
+        .providers(["support"])
+        .handler(move |_delivery| {
+            let seen = seen.clone();
+            async move {
+                let mut count = seen.lock().unwrap();
+                *count += 1;
+                if *count == 1 {
+                    Err(HandlerError::new("database down"))
+                } else {
+                    Ok(())
+                }
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let (status, _) = post(&format!("{base}/support"), &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+    let (status, _) = post(&format!("{base}/support"), &secret, body.clone()).await;
+    assert_eq!(
+        status,
+        StatusCode::NO_CONTENT,
+        "the vendor's retry goes through"
+    );
+    let (status, _) = post(&format!("{base}/support"), &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(*attempts.lock().unwrap(), 2, "the third was a duplicate");
+
+    let (router, events) = Receiver::builder(&registry()).channel(1).unwrap();
+    drop(events);
+    let base = serve(router).await;
+    let (status, _) = post(&format!("{base}/support"), &secret, body).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[test]
+fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
+    let registry = registry();
+    let served = Receiver::builder(&registry).served().unwrap();
+    assert_eq!(served, ["sales", "signed", "support"]);
+    let err = Receiver::builder(&registry)
+        .providers(["quiet"])
+        .served()
+        .unwrap_err();
+    assert!(err.to_string().contains("providers.quiet.webhook"), "{err}");
+    let err = Receiver::builder(&registry)
+        .providers(["ghost"])
+        .served()
+        .unwrap_err();
+    assert!(err.to_string().contains("ghost"), "{err}");
+    let unset = Registry::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.a.webhook]\nsecret_env = \"VOICEPORT_TEST_NO_SUCH_SECRET\"\n",
+    )
+    .unwrap();
+    let err = Receiver::builder(&unset).served().unwrap_err();
+    assert!(
+        err.to_string().contains("VOICEPORT_TEST_NO_SUCH_SECRET"),
+        "{err}"
+    );
+}
