@@ -15,19 +15,26 @@ use crate::config::{
     NOTE_ID,
 };
 use crate::map::call::decode_recording;
-use crate::map::request::{dial_body, filter_params, list_params, note_body};
-use crate::{HappyRobotCodec, RatingOperation, UsageRecord, wire};
+use crate::map::request::{
+    add_note_body, dial_body, edit_note_body, filter_params, list_params, update_note_body,
+    vendor_filter_params,
+};
+use crate::{CallFilters, HappyRobotCodec, NoteEdit, RatingOperation, UsageRecord, wire};
 
 /// A HappyRobot account (legacy app API, `authorization: Bearer <key>`).
 ///
 /// Build it with [`HappyRobot::from_config`]; use it through [`VoiceProvider`], or call the
 /// HappyRobot-only operations ([`set_viewed`](Self::set_viewed),
-/// [`set_rating`](Self::set_rating), [`call_logs`](Self::call_logs),
-/// [`call_tags`](Self::call_tags), [`export_calls_csv`](Self::export_calls_csv),
-/// [`usage`](Self::usage)) directly. `Debug` never shows the API key.
+/// [`set_rating`](Self::set_rating), [`edit_note`](Self::edit_note),
+/// [`call_logs`](Self::call_logs), [`call_tags`](Self::call_tags),
+/// [`export_calls_csv`](Self::export_calls_csv), [`usage`](Self::usage)) directly.
+/// HappyRobot's own list filters (models, ratings, transfer contact) come with
+/// [`with_filters`](Self::with_filters). `Debug` never shows the API key.
 #[derive(Debug, Clone)]
 pub struct HappyRobot {
     http: HttpClient,
+    /// HappyRobot-only list filters sent with every listing and export.
+    filters: CallFilters,
     /// The platform API (usage): another host, same key, same connection pool.
     usage_base: Url,
     options: HappyRobotOptions,
@@ -47,12 +54,48 @@ impl HappyRobot {
             usage_base: config.second_base_url(usage, "options.usage_base_url")?,
             organization_field: config.field("options.organization_id"),
             options,
+            filters: CallFilters::default(),
         })
     }
 
     /// The options in force.
     pub fn options(&self) -> &HappyRobotOptions {
         &self.options
+    }
+
+    /// This client (same key and connection pool), listing only the calls `filters` lets
+    /// through: HappyRobot's own `GET /calls` filters, sent with every
+    /// [`list_calls`](VoiceProvider::list_calls) (so with every page of
+    /// [`calls`](voiceport_core::VoiceProviderExt::calls)) and every
+    /// [`export_calls_csv`](Self::export_calls_csv), next to the query's.
+    ///
+    /// ```no_run
+    /// # async fn run(hr: voiceport_happyrobot::HappyRobot) -> voiceport_core::Result<()> {
+    /// use voiceport_core::{CallQuery, VoiceProvider};
+    /// use voiceport_happyrobot::CallFilters;
+    ///
+    /// let alarming = hr.with_filters(CallFilters {
+    ///     ratings: vec!["🚨".into()],
+    ///     ..CallFilters::default()
+    /// })?;
+    /// let page = alarming.list_calls(&CallQuery::default()).await?;
+    /// # let _ = page; Ok(()) }
+    /// ```
+    ///
+    /// Fails with [`Error::InvalidRequest`] for a `models` or `ratings` value holding a
+    /// comma (HappyRobot reads those lists comma-separated).
+    pub fn with_filters(&self, filters: CallFilters) -> Result<HappyRobot> {
+        vendor_filter_params(&filters, Operation::ListCalls)?;
+        Ok(HappyRobot {
+            filters,
+            ..self.clone()
+        })
+    }
+
+    /// The HappyRobot-only list filters in force (none unless set with
+    /// [`with_filters`](Self::with_filters)).
+    pub fn filters(&self) -> &CallFilters {
+        &self.filters
     }
 
     async fn call_request(&self, operation: Operation, request: Request) -> Result<Call> {
@@ -128,14 +171,26 @@ impl HappyRobot {
         self.http.send(request).await?.json()
     }
 
+    /// Changes a note, sending only what [`NoteEdit`] sets (`PATCH /calls/{id}/notes/{noteId}`);
+    /// returns the call. Unlike [`update_note`](VoiceProvider::update_note), it can unflag a
+    /// note (`flagged: Some(false)`). An edit that sets nothing is refused before sending.
+    pub async fn edit_note(&self, id: &CallId, note_id: &NoteId, edit: &NoteEdit) -> Result<Call> {
+        let op = Operation::UpdateNote;
+        let id = Self::checked(op, id)?;
+        NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
+        let body = edit_note_body(edit.content.as_deref(), edit.flagged)?;
+        let request = Request::patch(op, ["calls", id, "notes", note_id.as_str()]).json(&body);
+        self.call_request(op, request).await
+    }
+
     /// Asks HappyRobot to email a CSV of the calls matching `query` to the key's user
-    /// (`POST /calls/export`). The server-side filters are sent as for a listing; the
-    /// filters HappyRobot cannot apply (kind, agent, numbers) are refused.
+    /// (`POST /calls/export`). The server-side filters (and those of
+    /// [`with_filters`](Self::with_filters)) are sent as for a listing; the filters
+    /// HappyRobot cannot apply (kind, numbers) are refused.
     pub async fn export_calls_csv(&self, query: &CallQuery) -> Result<()> {
         let op = Operation::Extension("export_calls_csv");
         let local_only = [
             (query.kind.is_some(), "kind"),
-            (query.agent_id.is_some(), "agent_id"),
             (query.from_number.is_some(), "from_number"),
             (query.to_number.is_some(), "to_number"),
         ];
@@ -147,6 +202,7 @@ impl HappyRobot {
         // email" without a path or body (reference §1.4.7).
         let request = Request::post(op, ["calls", "export"])
             .query_pairs(filter_params(query, op)?)
+            .query_pairs(vendor_filter_params(&self.filters, op)?)
             .not_retried_after_send();
         self.send_only(request).await
     }
@@ -205,8 +261,10 @@ impl Adapter for HappyRobot {
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
-        let request =
-            Request::get(Operation::ListCalls, ["calls"]).query_pairs(list_params(query)?);
+        let op = Operation::ListCalls;
+        let request = Request::get(op, ["calls"])
+            .query_pairs(list_params(query)?)
+            .query_pairs(vendor_filter_params(&self.filters, op)?);
         let response = self.http.send(request).await?;
         HappyRobotCodec.decode_page(&response.body, query)
     }
@@ -256,15 +314,18 @@ impl Adapter for HappyRobot {
         let op = Operation::AddNote;
         // Creates a note: never resent once it may have arrived.
         let request = Request::post(op, ["calls", id.as_str(), "notes"])
-            .json(&note_body(note))
+            .json(&add_note_body(note))
             .not_retried_after_send();
         self.call_request(op, request).await
     }
 
+    /// Sends the new text and, only when `note.flagged` is set, `flagged: true`: a
+    /// [`NoteInput`] cannot tell "unflag" from "leave the flag alone", so it never unflags
+    /// ([`HappyRobot::edit_note`] can).
     async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
         let op = Operation::UpdateNote;
         let request = Request::patch(op, ["calls", id.as_str(), "notes", note_id.as_str()])
-            .json(&note_body(note));
+            .json(&update_note_body(note)?);
         self.call_request(op, request).await
     }
 

@@ -12,7 +12,8 @@ use crate::map::{call, page};
 use crate::{webhook, wire};
 
 /// Decodes HappyRobot's JSON into the normalized model: both generations of the Call, the
-/// separate transcript endpoint, and `{type: "start" | "end", call, content}` webhooks.
+/// separate transcript endpoint, the legacy `{type: "start" | "end", call, content}`
+/// webhooks and the current platform's CloudEvents (`session.status_changed`).
 ///
 /// ```
 /// use voiceport_core::{Codec, EventKind, PayloadKind};
@@ -53,8 +54,8 @@ impl Codec for HappyRobotCodec {
         webhook::parse_webhook(body)
     }
 
-    /// `calls` → a page; `call` and `type` → a webhook; `messages` and `call_id` → a
-    /// transcript; anything else → a call.
+    /// `calls` → a page; `specversion` (a CloudEvent), or `call` and `type` → a webhook;
+    /// `messages` and `call_id` → a transcript; anything else → a call.
     fn detect(&self, body: &[u8]) -> PayloadKind {
         let Some(value) = json_shape(body) else {
             return PayloadKind::Call;
@@ -62,7 +63,7 @@ impl Codec for HappyRobotCodec {
         let has = |key: &str| value.get(key).is_some();
         if has("calls") {
             PayloadKind::Page
-        } else if has("call") && has("type") {
+        } else if has("specversion") || (has("call") && has("type")) {
             PayloadKind::Webhook
         } else if has("messages") && has("call_id") {
             PayloadKind::Transcript
@@ -78,7 +79,7 @@ mod tests {
 
     #[test]
     fn detect_reads_the_top_level_shape() {
-        let cases: [(&[u8], PayloadKind); 6] = [
+        let cases: [(&[u8], PayloadKind); 7] = [
             (br#"{"calls": [], "count": 0}"#, PayloadKind::Page),
             (
                 br#"{"type": "end", "call": {"id": "a"}}"#,
@@ -87,6 +88,10 @@ mod tests {
             (
                 br#"{"call_id": "a", "messages": []}"#,
                 PayloadKind::Transcript,
+            ),
+            (
+                br#"{"specversion": "1.0", "type": "session.status_changed", "data": {}}"#,
+                PayloadKind::Webhook,
             ),
             (br#"{"id": "a", "type": "Inbound"}"#, PayloadKind::Call),
             (b"\xEF\xBB\xBF{\"calls\": []}", PayloadKind::Page),

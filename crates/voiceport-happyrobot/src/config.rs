@@ -36,10 +36,11 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     filter_campaign: true,
     filter_tags: true,
     filter_search: true,
+    // Sent as `use_cases`: the normalized agent is the call's use case.
+    filter_agent: true,
     sort: true,
     // Applied by voiceport after fetching.
     filter_kind: true,
-    filter_agent: true,
     filter_from_number: true,
     filter_to_number: true,
     client_side_filtering: true,

@@ -3,6 +3,85 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use voiceport_core::adapter::parse_time;
+use voiceport_core::{Call, ProviderKind};
+
+/// HappyRobot's own `GET /calls` filters, those without a counterpart in
+/// [`CallQuery`](voiceport_core::CallQuery). Set them with
+/// [`HappyRobot::with_filters`](crate::HappyRobot::with_filters): that client sends them
+/// with every listing and export, beside the query's. HappyRobot applies them; empty
+/// fields are not sent.
+///
+/// ```
+/// use voiceport_happyrobot::CallFilters;
+/// let filters = CallFilters {
+///     ratings: vec!["🚨".into()],
+///     transfer_contact_email: Some("dispatch@example.com".into()),
+///     ..CallFilters::default()
+/// };
+/// # let _ = filters;
+/// ```
+///
+/// The use-case filter is the query's `agent_id` (sent as `use_cases`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallFilters {
+    /// Only calls run with these models (`models`, names as HappyRobot spells them, such as
+    /// `gpt-4o`). A name holding a comma is refused: HappyRobot takes a comma-separated list.
+    pub models: Vec<String>,
+    /// Only calls with these ratings (`ratings`: `✅`, `👎`, `🚨`).
+    pub ratings: Vec<String>,
+    /// Only calls handed to the transfer contact with this email (`transfer_contact_email`).
+    pub transfer_contact_email: Option<String>,
+}
+
+impl CallFilters {
+    /// Whether no filter is set.
+    pub fn is_empty(&self) -> bool {
+        self.models.iter().all(|m| m.trim().is_empty())
+            && self.ratings.iter().all(|r| r.trim().is_empty())
+            && self
+                .transfer_contact_email
+                .as_deref()
+                .is_none_or(|e| e.trim().is_empty())
+    }
+}
+
+/// A change to a note ([`HappyRobot::edit_note`](crate::HappyRobot::edit_note)): only the
+/// fields set are sent, so the others keep their value. Unlike
+/// [`NoteInput`](voiceport_core::NoteInput), it can unflag a note.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NoteEdit {
+    /// The new text (`None` or empty: unchanged).
+    pub content: Option<String>,
+    /// Flag (`true`) or unflag (`false`) the note (`None`: unchanged).
+    pub flagged: Option<bool>,
+}
+
+/// The email of the contact a HappyRobot call was handed to (its `transfer_contact_email`),
+/// read from the call's vendor payload: the unified [`Call`] has no place for a transfer
+/// destination. `None` for other vendors' calls, and for calls without one.
+///
+/// ```
+/// use voiceport_core::{Codec, EndReasonCategory};
+/// use voiceport_happyrobot::{HappyRobotCodec, transfer_contact_email};
+///
+/// let body = br#"{"id": "69b176a27a81a64cbcab5172", "status": "Completed",
+///                 "transfer_contact_email": "dispatch@example.com"}"#;
+/// let call = HappyRobotCodec.decode_call(body)?;
+/// let reason = call.end_reason.as_ref().map(|r| r.category);
+/// assert_eq!(reason, Some(EndReasonCategory::Transferred));
+/// assert_eq!(transfer_contact_email(&call).as_deref(), Some("dispatch@example.com"));
+/// # Ok::<(), voiceport_core::Error>(())
+/// ```
+pub fn transfer_contact_email(call: &Call) -> Option<String> {
+    if call.provider != ProviderKind::HappyRobot {
+        return None;
+    }
+    let payload = call.vendor_payload()?.to_value();
+    let email = payload.get("transfer_contact_email")?.as_str()?.trim();
+    (!email.is_empty()).then(|| email.to_owned())
+}
 
 /// Add or remove a rating ([`HappyRobot::set_rating`](crate::HappyRobot::set_rating)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

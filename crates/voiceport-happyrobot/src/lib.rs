@@ -12,6 +12,7 @@
 //!     "status": "No answer",
 //!     "provider": "Twilio",
 //!     "metadata": {"from": "+13125550142", "to": "+14695550187", "tags": ["dry-van"]},
+//!     "use_case": {"id": "690a36427a81a64cbcab4fd5", "name": "Outbound Load Coverage"},
 //!     "agent": {"id": "683de93d7a81a64cbcab4f5b", "name": "Kate"},
 //!     "created": "2026-03-10T15:42:07.318Z"
 //! }"#;
@@ -24,6 +25,9 @@
 //! assert_eq!(call.end_reason.as_ref().map(|r| r.category), Some(EndReasonCategory::NoAnswer));
 //! assert_eq!(call.direction, Some(Direction::Outbound));
 //! assert_eq!(call.to.as_deref(), Some("+14695550187"));
+//! // The agent is the use case that ran the call ("Kate" is only its voice).
+//! let agent = call.agent.as_ref().and_then(|a| a.name.as_deref());
+//! assert_eq!(agent, Some("Outbound Load Coverage"));
 //! assert!(call.vendor_payload().is_some());
 //! # Ok::<(), voiceport_core::Error>(())
 //! ```
@@ -33,13 +37,25 @@
 //! dial needs, the `use_case_id`, and the `organization_id` of the usage report).
 //!
 //! What maps where:
-//! - both generations of the Call (current `agent`, `use_case`, `costs`; older
-//!   `assistant`, `questions`, `started`) and both status sets;
+//! - both generations of the Call (current `use_case`, `agent`, `costs`,
+//!   `transfer_contact_email`; older `assistant`, `questions`, `started`) and both status
+//!   sets;
+//! - the agent is the use case (older: the assistant) that ran the call, falling back to
+//!   the voice persona (`agent`) only when neither is there; the agent filter is sent as
+//!   `use_cases`, and a dial's `agent_id` as `use_case_id`;
+//! - older calls end at `started + duration`; a `Completed` call with a
+//!   `transfer_contact_email` ended in a transfer ([`transfer_contact_email`] reads the
+//!   email back);
 //! - `metadata.custom` → [`Call::metadata`](voiceport_core::Call), `metadata.tags` → tags,
 //!   `extraction` (and older `questions`) → `analysis.extracted`;
-//! - transcripts come from their own endpoint (`start`/`end` read as seconds from the call
-//!   start), so listed calls carry none;
-//! - list filters HappyRobot cannot apply (kind, agent, numbers) are applied after fetching.
+//! - an unreadable timestamp leaves its field empty and a warning on the call;
+//! - transcripts come from their own endpoint, so listed calls carry none. A message's
+//!   `start`/`end` is read as seconds from the call start when small, and as a unix time
+//!   (seconds or milliseconds) when it is one: the docs say both;
+//! - list filters HappyRobot cannot apply (kind, numbers) are applied after fetching; its
+//!   own filters (models, ratings, transfer contact) come with [`HappyRobot::with_filters`];
+//! - webhooks: the legacy use-case hooks (`start`, `end`) and the current platform's
+//!   CloudEvents (`session.status_changed` → a status change of the session).
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 
@@ -54,4 +70,4 @@ mod wire;
 pub use client::HappyRobot;
 pub use codec::HappyRobotCodec;
 pub use config::{DEFAULT_BASE_URL, DEFAULT_USAGE_BASE_URL, HappyRobotOptions};
-pub use extension::{RatingOperation, UsageRecord};
+pub use extension::{CallFilters, NoteEdit, RatingOperation, UsageRecord, transfer_contact_email};

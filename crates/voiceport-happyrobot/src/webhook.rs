@@ -1,20 +1,33 @@
-//! HappyRobot's legacy use-case webhook: `{type: "start" | "end", call, content}` → `CallEvent`
-//! (reference §1.9). Deliveries carry no signature; authenticate them with the static headers
-//! configured on the use case's `hooks`.
+//! HappyRobot webhooks → `CallEvent` (reference §1.9), both generations:
+//!
+//! * the legacy use-case hooks, `{type: "start" | "end", call, content}`;
+//! * the current platform's CloudEvents 1.0 deliveries (`specversion`, `id`, `type`, `time`,
+//!   `data`), whose `session.status_changed` reports a session's new status.
+//!
+//! Deliveries carry no signature; authenticate them with the static headers configured on
+//! the use case's `hooks`.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::non_empty;
+use voiceport_core::adapter::{non_empty, parse_time, read_time};
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{CallEvent, CallId, Error, EventKind, Operation, Result, VendorPayload};
+use voiceport_core::{
+    AgentId, AgentRef, Call, CallEvent, CallId, EndReason, Error, EventKind, Operation,
+    OrganizationId, Result, VendorPayload,
+};
 
 use crate::config::KIND;
 use crate::map::call::{decode_call, map_messages, recording};
+use crate::map::status::session_status_of;
 use crate::wire;
 
 const OP: Operation = Operation::ParseWebhook;
 
-/// Turns the body of a HappyRobot webhook delivery into an event.
+/// The CloudEvents type of a session's status change.
+const SESSION_STATUS_CHANGED: &str = "session.status_changed";
+
+/// Turns the body of a HappyRobot webhook delivery into an event. A body with a
+/// `specversion` is a CloudEvent ([`cloud_event`]); any other is a legacy hook:
 ///
 /// * `start` → [`EventKind::Started`]; `content.recording`, when present, becomes the
 ///   call's recording URL.
@@ -23,6 +36,10 @@ const OP: Operation = Operation::ParseWebhook;
 /// * anything else (such as the removed `message` type) → [`EventKind::Other`], kept whole.
 pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
     let whole: &RawValue = decode_json(KIND, OP, body)?;
+    let probe: wire::DeliveryProbe<'_> = decode_raw(KIND, OP, whole, "")?;
+    if probe.specversion.is_some() {
+        return cloud_event(whole, body);
+    }
     let event: wire::WebhookEvent<'_> = decode_raw(KIND, OP, whole, "")?;
     match event.event_type.as_str() {
         "start" => {
@@ -56,6 +73,90 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
     }
 }
 
+/// A CloudEvents 1.0 delivery of the current platform. Every event keeps its `type`
+/// verbatim, its `id` as the event id and its `time` as when it happened; the call it
+/// concerns is the session (`data.session_id`, a platform UUID, not a legacy app-API
+/// call id).
+///
+/// * `session.status_changed` → [`EventKind::StatusChanged`] with the new status
+///   (`data.status.current`) and a call built from the delivery: the session id, the
+///   status and its end reason, the organization, and the use case as the agent (its
+///   vendor payload is the whole delivery, which warnings' paths point into).
+/// * any other type → [`EventKind::Other`], kept whole.
+fn cloud_event(whole: &RawValue, body: &[u8]) -> Result<CallEvent> {
+    let event: wire::CloudEvent<'_> = decode_raw(KIND, OP, whole, "")?;
+    let data = event.data.filter(|raw| raw.get() != "null");
+    let (kind, updated_at) = if event.event_type == SESSION_STATUS_CHANGED {
+        let message = "a `session.status_changed` event must carry `data`";
+        let data = data.ok_or_else(|| Error::decode(KIND, OP, "data", message, body))?;
+        let data: wire::SessionStatusChanged = decode_raw(KIND, OP, data, "data")?;
+        session_status_changed(data, &event, whole, body)?
+    } else {
+        let payload = VendorPayload::from_raw(whole);
+        (EventKind::Other { payload }, None)
+    };
+    // The event's time, else (for a status change) the time of the change itself.
+    let occurred_at = (event.time.as_deref().and_then(parse_time))
+        .or_else(|| updated_at.as_deref().and_then(parse_time));
+    let mut normalized = CallEvent::new(event.event_type, kind);
+    normalized.event_id = event.id.filter(|id| !id.is_empty());
+    normalized.occurred_at = occurred_at;
+    if normalized.call_id.is_none() {
+        normalized.call_id = data.and_then(session_id);
+    }
+    Ok(normalized)
+}
+
+/// The status change of a `session.status_changed` event, and `data.status.updated_at`.
+fn session_status_changed(
+    data: wire::SessionStatusChanged,
+    event: &wire::CloudEvent<'_>,
+    whole: &RawValue,
+    body: &[u8],
+) -> Result<(EventKind, Option<String>)> {
+    let change = data.status.unwrap_or_default();
+    let updated_at = change.updated_at;
+    let current = change.current.ok_or_else(|| {
+        let message = "a `session.status_changed` event must say the new status";
+        Error::decode(KIND, OP, "data.status.current", message, body)
+    })?;
+    let (status, reason) = session_status_of(&current);
+    let vendor_status = current.as_str().to_owned();
+    let call = data.session_id.filter(|id| !id.is_empty()).map(|id| {
+        let mut call = Call::new(CallId::new(id), KIND);
+        call.status = status;
+        call.vendor_status = Some(vendor_status.clone());
+        call.end_reason = reason.map(|r| EndReason::new(r, Some(vendor_status.clone())));
+        call.organization_id = data.org_id.map(OrganizationId::new);
+        let use_case_name = data.use_case.and_then(|u| u.name);
+        if data.use_case_id.is_some() || use_case_name.is_some() {
+            call.agent = Some(AgentRef {
+                id: data.use_case_id.map(AgentId::new),
+                name: use_case_name,
+            });
+        }
+        // The times are the event's, not the call's; still, an unreadable one must not
+        // vanish silently.
+        let _ = read_time(&mut call, "time", event.time.as_deref());
+        let _ = read_time(&mut call, "data.status.updated_at", updated_at.as_deref());
+        call.set_vendor_payload(VendorPayload::from_raw(whole));
+        Box::new(call)
+    });
+    let kind = EventKind::StatusChanged {
+        status,
+        vendor_status: Some(vendor_status),
+        call,
+    };
+    Ok((kind, updated_at))
+}
+
+/// `data.session_id` of a CloudEvent of any type, if it has a readable one.
+fn session_id(data: &RawValue) -> Option<CallId> {
+    let data: serde_json::Value = serde_json::from_str(data.get()).ok()?;
+    let id = data.get("session_id")?.as_str()?;
+    (!id.is_empty()).then(|| CallId::new(id))
+}
+
 /// The call id of another delivery type, if it has a readable one.
 fn readable_id(call: &RawValue) -> Option<CallId> {
     let call: serde_json::Value = serde_json::from_str(call.get()).ok()?;
@@ -80,7 +181,167 @@ fn content<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Result<Option<T
 #[cfg(test)]
 mod tests {
     use super::*;
-    use voiceport_core::{CallStatus, Speaker};
+    use serde_json::{Value, json};
+    use voiceport_core::{CallStatus, EndReasonCategory, Speaker};
+
+    const SESSION: &str = "019ce781-0fa8-7537-852d-1ea20493d982";
+
+    /// A `session.status_changed` delivery moving to `current`, shaped as the payload
+    /// contract page shows it (the values are made up; `use_case.version` being a number is
+    /// inferred).
+    fn status_changed(current: &str) -> Value {
+        json!({
+            "specversion": "1.0",
+            "id": "019ce785-56e1-70aa-94ff-7691c548d68d",
+            "source": "https://platform.happyrobot.ai",
+            "type": "session.status_changed",
+            "time": "2026-03-13T14:06:41.377Z",
+            "datacontenttype": "application/json",
+            "data": {
+                "schema_version": "2025-07-08",
+                "org_id": "019a4fab-0780-7895-b747-542690d40842",
+                "session_id": SESSION,
+                "use_case_id": "019b9d0c-7d00-748b-a7fd-bda3b8e4ee59",
+                "status": {"previous": "in-progress", "current": current,
+                           "updated_at": "2026-03-13T14:06:41.215Z"},
+                "use_case": {"name": "Inbound Carrier Sales", "version": 14}
+            }
+        })
+    }
+
+    fn parse(value: &Value) -> Result<CallEvent> {
+        parse_webhook(value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn a_session_status_change_is_a_status_event_of_the_session() {
+        use CallStatus as C;
+        use EndReasonCategory as R;
+        for (current, status, reason) in [
+            ("queued", C::Queued, None),
+            ("in-progress", C::InProgress, None),
+            ("completed", C::Completed, None),
+            ("busy", C::Busy, Some(R::Busy)),
+            ("missed", C::NoAnswer, Some(R::NoAnswer)),
+            ("canceled", C::Canceled, Some(R::Canceled)),
+            ("failed", C::Failed, Some(R::Error)),
+            ("voicemail", C::Voicemail, Some(R::Voicemail)),
+            ("transferring", C::Unknown, None),
+        ] {
+            let event = parse(&status_changed(current)).unwrap();
+            assert_eq!(event.vendor_event, "session.status_changed");
+            assert_eq!(event.status(), Some(status), "{current}");
+            assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some(SESSION));
+            assert_eq!(
+                event.event_id.as_deref(),
+                Some("019ce785-56e1-70aa-94ff-7691c548d68d")
+            );
+            assert_eq!(
+                event.occurred_at.map(|t| t.timestamp_millis()),
+                Some(1_773_410_801_377)
+            );
+            let EventKind::StatusChanged {
+                vendor_status,
+                call: Some(call),
+                ..
+            } = event.kind
+            else {
+                panic!("{current}: {:?}", event.kind)
+            };
+            assert_eq!(vendor_status.as_deref(), Some(current));
+            assert_eq!(call.status, status);
+            assert_eq!(call.vendor_status.as_deref(), Some(current));
+            assert_eq!(
+                call.end_reason,
+                reason.map(|r| EndReason::new(r, Some(current.to_owned())))
+            );
+            let agent = call.agent.as_ref().unwrap();
+            assert_eq!(agent.name.as_deref(), Some("Inbound Carrier Sales"));
+            assert_eq!(
+                agent.id.as_ref().map(AgentId::as_str),
+                Some("019b9d0c-7d00-748b-a7fd-bda3b8e4ee59")
+            );
+            assert!(call.organization_id.is_some());
+            assert!(call.warnings.is_empty());
+            assert!(call.vendor_payload().is_some());
+        }
+    }
+
+    #[test]
+    fn a_session_status_change_without_a_session_or_a_readable_time() {
+        // No session id: a status event about no known call.
+        let mut body = status_changed("missed");
+        body["data"]["session_id"] = Value::Null;
+        let event = parse(&body).unwrap();
+        assert_eq!(event.status(), Some(CallStatus::NoAnswer));
+        assert!(event.call_id.is_none() && event.call().is_none());
+        // An unreadable event time: the change's own time, and a warning on the call.
+        let mut body = status_changed("completed");
+        body["time"] = json!("2026-02-30T14:06:41Z");
+        let event = parse(&body).unwrap();
+        assert_eq!(
+            event.occurred_at.map(|t| t.timestamp_millis()),
+            Some(1_773_410_801_215)
+        );
+        let call = event.call().unwrap();
+        assert_eq!(call.warnings.len(), 1);
+        assert_eq!(call.warnings[0].field, "time");
+        // Neither time: no time, and a warning for each.
+        body["data"]["status"]["updated_at"] = json!("later");
+        let event = parse(&body).unwrap();
+        assert!(event.occurred_at.is_none());
+        let fields: Vec<&str> = (event.call().unwrap().warnings.iter())
+            .map(|w| w.field.as_str())
+            .collect();
+        assert_eq!(fields, ["time", "data.status.updated_at"]);
+    }
+
+    #[test]
+    fn other_cloud_events_are_kept_whole_with_their_session() {
+        // Invented types: only `session.status_changed` is documented.
+        let body = json!({
+            "specversion": "1.0", "id": "e1", "type": "session.transcript_ready",
+            "time": "2026-03-13T14:07:00Z", "data": {"session_id": SESSION, "url": "https://x"}
+        });
+        let event = parse(&body).unwrap();
+        assert_eq!(event.vendor_event, "session.transcript_ready");
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some(SESSION));
+        assert_eq!(event.event_id.as_deref(), Some("e1"));
+        assert!(event.occurred_at.is_some());
+        let EventKind::Other { payload } = &event.kind else {
+            panic!("{event:?}")
+        };
+        assert_eq!(payload.to_value(), body);
+        // No data, an odd session id: still an event, about no known call.
+        for data in [Value::Null, json!({"session_id": 7}), json!("text")] {
+            let body = json!({"specversion": "1.0", "type": "run.started", "data": data});
+            let event = parse(&body).unwrap();
+            assert!(event.call_id.is_none(), "{body}");
+            assert!(event.event_id.is_none() && event.occurred_at.is_none());
+        }
+    }
+
+    #[test]
+    fn broken_cloud_events_are_decode_errors_naming_the_path() {
+        let path = |body: Value| match parse(&body).unwrap_err() {
+            Error::Decode { path, .. } => path,
+            other => panic!("{other:?}"),
+        };
+        let mut no_current = status_changed("completed");
+        no_current["data"]["status"] = json!({"previous": "queued"});
+        assert_eq!(path(no_current), "data.status.current");
+        let mut no_data = status_changed("completed");
+        no_data["data"] = Value::Null;
+        assert_eq!(path(no_data), "data");
+        let mut bad_status = status_changed("completed");
+        bad_status["data"]["status"] = json!("completed");
+        assert_eq!(path(bad_status), "data.status");
+        assert_eq!(path(json!({"specversion": "1.0", "id": "e1"})), ".");
+        assert_eq!(
+            path(json!({"specversion": "1.0", "type": "x", "id": 5})),
+            "id"
+        );
+    }
 
     #[test]
     fn start_end_and_other() {

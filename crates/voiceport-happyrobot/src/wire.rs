@@ -30,7 +30,21 @@ voiceport_core::open_enum! {
         Connected => "Connected", // older
         Ended => "Ended", // older
         Missed => "Missed", // older
-        Abandoned => "Abandoned", // older: hung up before it was answered
+        Abandoned => "Abandoned", // older: the caller hung up before it was answered
+    }
+}
+
+voiceport_core::open_enum! {
+    /// A session's status in the current platform's CloudEvents webhooks (reference §1.9).
+    pub(crate) enum SessionStatus {
+        Queued => "queued",
+        InProgress => "in-progress",
+        Completed => "completed",
+        Busy => "busy",
+        Missed => "missed",
+        Canceled => "canceled",
+        Failed => "failed",
+        Voicemail => "voicemail",
     }
 }
 
@@ -73,14 +87,17 @@ pub(crate) struct Call {
     pub(crate) status: Option<Status>,
     pub(crate) provider: Option<CallProvider>,
     pub(crate) metadata: Option<CallMetadata>,
+    /// The use case the call ran (the whole UseCase object; only `id` and `name` are read).
+    pub(crate) use_case: Option<AgentRef>,
+    /// The voice persona that spoke (`{id, name}`).
     pub(crate) agent: Option<AgentRef>,
     /// `en-US` …; an open set.
     pub(crate) language: Option<String>,
     /// Data the AI extracted (normally an object).
     pub(crate) extraction: Option<Value>,
     pub(crate) classification: Option<Classification>,
-    /// ISO 8601.
-    pub(crate) created: Option<String>,
+    /// ISO 8601 (any JSON is accepted, so that an odd value is a warning, not a failure).
+    pub(crate) created: Option<Value>,
     /// Seconds.
     pub(crate) duration: Option<f64>,
     /// The call this one repeats.
@@ -88,15 +105,17 @@ pub(crate) struct Call {
     pub(crate) notes: Option<Vec<Note>>,
     pub(crate) ratings: Option<Vec<Rating>>,
     /// ISO 8601, UTC.
-    pub(crate) scheduled_for: Option<String>,
+    pub(crate) scheduled_for: Option<Value>,
     pub(crate) campaign_id: Option<String>,
+    /// Who the call was handed to (seeds 000/001; not described further).
+    pub(crate) transfer_contact_email: Option<String>,
     pub(crate) costs: Option<Costs>,
     /// Older.
     pub(crate) assistant: Option<AgentRef>,
     /// Older.
     pub(crate) questions: Option<Vec<Question>>,
     /// Older: when the call connected (ISO 8601).
-    pub(crate) started: Option<String>,
+    pub(crate) started: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -109,7 +128,7 @@ pub(crate) struct CallMetadata {
     pub(crate) custom: Option<Value>,
 }
 
-/// `call.agent`, and the older `call.assistant`.
+/// `call.use_case`, `call.agent`, and the older `call.assistant`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct AgentRef {
@@ -133,7 +152,7 @@ pub(crate) struct Note {
     pub(crate) user_id: Option<String>,
     pub(crate) content: Option<String>,
     pub(crate) flagged: Option<bool>,
-    pub(crate) created_at: Option<String>,
+    pub(crate) created_at: Option<Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,7 +161,7 @@ pub(crate) struct Rating {
     /// `✅`, `👎` or `🚨`.
     pub(crate) emoji: Option<String>,
     pub(crate) email: Option<String>,
-    pub(crate) created: Option<String>,
+    pub(crate) created: Option<Value>,
 }
 
 /// Older `call.questions[]`.
@@ -204,9 +223,10 @@ pub(crate) struct Message {
     pub(crate) name: Option<String>,
     /// For tool results: which invocation.
     pub(crate) tool_call_id: Option<String>,
-    /// Seconds from the call start (inferred, reference §1.3).
+    /// Seconds from the call start in one docs generation, a unix time in another
+    /// (reference §1.3); `map::call` tells them apart by size.
     pub(crate) start: Option<f64>,
-    /// Seconds from the call start (inferred, reference §1.3).
+    /// Same units as `start`.
     pub(crate) end: Option<f64>,
 }
 
@@ -225,8 +245,9 @@ pub(crate) struct FunctionCall {
     pub(crate) arguments: Option<Value>,
 }
 
-/// `POST /dial/outbound` body. The legacy fields (`assistant_id`, `voice_id`, `model`,
-/// `questions`) and `prompt_id` / `model_id` go through `DialRequest::extra`. Unset
+/// `POST /dial/outbound` body. The voice persona (`agent_id`), the legacy fields
+/// (`assistant_id`, `voice_id`, `model`, `questions`) and `prompt_id` / `model_id` go
+/// through `DialRequest::extra`. Unset
 /// (`null`) fields are left out of the body.
 #[derive(Debug, Serialize)]
 pub(crate) struct DialBody {
@@ -234,8 +255,8 @@ pub(crate) struct DialBody {
     pub(crate) phone_number: String,
     /// The purchased number that places the call.
     pub(crate) number_id: String,
+    /// The use case that runs the call.
     pub(crate) use_case_id: Option<String>,
-    pub(crate) agent_id: Option<String>,
     pub(crate) language: Option<String>,
     /// Template variables.
     pub(crate) params: Option<Value>,
@@ -247,11 +268,14 @@ pub(crate) struct DialBody {
 }
 
 /// `POST /calls/{id}/notes`, `PATCH /calls/{id}/notes/{noteId}` body (only the fields a
-/// caller supplies; reference §1.4.4).
+/// caller supplies; reference §1.4.4). A `None` field is left out, so a PATCH leaves it as
+/// it is.
 #[derive(Debug, Serialize)]
 pub(crate) struct NoteBody<'a> {
-    pub(crate) content: &'a str,
-    pub(crate) flagged: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) content: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) flagged: Option<bool>,
 }
 
 /// `PATCH /calls/{id}/viewed` body.
@@ -293,4 +317,49 @@ pub(crate) struct StartContent {
 #[serde(default)]
 pub(crate) struct EndContent {
     pub(crate) messages: Option<Vec<Message>>,
+}
+
+/// Just enough of a delivery to tell a CloudEvent (which has `specversion`) from a legacy
+/// use-case hook.
+#[derive(Debug, Deserialize)]
+pub(crate) struct DeliveryProbe<'a> {
+    #[serde(default, borrow)]
+    pub(crate) specversion: Option<&'a serde_json::value::RawValue>,
+}
+
+/// A CloudEvents 1.0 delivery of the current platform (reference §1.9): `{specversion,
+/// id, source, type, time, datacontenttype, data}`; `data` stays raw until its type is known.
+#[derive(Debug, Deserialize)]
+pub(crate) struct CloudEvent<'a> {
+    /// `session.status_changed`, or a type voiceport does not know.
+    #[serde(rename = "type")]
+    pub(crate) event_type: String,
+    /// The delivery's id (a UUID).
+    #[serde(default)]
+    pub(crate) id: Option<String>,
+    /// When the event happened (RFC 3339).
+    #[serde(default)]
+    pub(crate) time: Option<String>,
+    #[serde(default, borrow)]
+    pub(crate) data: Option<&'a serde_json::value::RawValue>,
+}
+
+/// `data` of a `session.status_changed` event (schema version `2025-07-08`). Ids are the
+/// platform's UUIDs, not the legacy app API's 24-character ids.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct SessionStatusChanged {
+    pub(crate) org_id: Option<String>,
+    pub(crate) session_id: Option<String>,
+    pub(crate) use_case_id: Option<String>,
+    pub(crate) status: Option<StatusChange>,
+    pub(crate) use_case: Option<AgentRef>,
+}
+
+/// `data.status`: the transition (`previous` is not read: the event is about `current`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct StatusChange {
+    pub(crate) current: Option<SessionStatus>,
+    pub(crate) updated_at: Option<String>,
 }

@@ -11,10 +11,12 @@ use voiceport_core::testing::http::{
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
-    Direction, Error, NoteId, NoteInput, Operation, PageCursor, ProviderConfig, ProviderKind,
-    SortOrder, Speaker, VoiceProvider,
+    Direction, EndReason, EndReasonCategory, Error, NoteId, NoteInput, Operation, PageCursor,
+    ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
 };
-use voiceport_happyrobot::{HappyRobot, RatingOperation};
+use voiceport_happyrobot::{
+    CallFilters, HappyRobot, NoteEdit, RatingOperation, transfer_contact_email,
+};
 use wiremock::Mock;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 
@@ -36,19 +38,22 @@ async fn get_call_maps_the_seed_call() {
     assert_eq!(call.provider, ProviderKind::HappyRobot);
     assert_eq!(call.status, CallStatus::Completed);
     assert_eq!(call.vendor_status.as_deref(), Some("Completed"));
+    // `transfer_contact_email` is null: a plain completed call.
     assert_eq!(call.end_reason, None);
+    assert_eq!(transfer_contact_email(&call), None);
     assert_eq!(call.direction, Some(Direction::Outbound));
     assert_eq!(call.kind, CallKind::Phone);
     assert_eq!(call.from.as_deref(), Some("+13125550142"));
     assert_eq!(call.to.as_deref(), Some("+14695550187"));
     assert_eq!(call.tags, ["dry-van", "TX-GA", "coverage-blitz"]);
     assert_eq!(call.metadata["tmsLoadId"], json!("118734"));
+    // The agent is the use case (the persona "Kate" is only its voice).
     let agent = call.agent.as_ref().unwrap();
     assert_eq!(
         agent.id.as_ref().unwrap().as_str(),
-        "683de93d7a81a64cbcab4f5b"
+        "690a36427a81a64cbcab4fd5"
     );
-    assert_eq!(agent.name.as_deref(), Some("Kate"));
+    assert_eq!(agent.name.as_deref(), Some("Outbound Load Coverage"));
     assert_eq!(call.name, None);
     assert_eq!(call.duration_secs, Some(247.0));
     assert_eq!(
@@ -89,6 +94,8 @@ async fn list_calls_sends_every_server_side_filter() {
         .and(query_param("statuses", "Initiated,Ringing,AMD Terminated"))
         .and(query_param("tags", "vip,renewal"))
         .and(query_param("campaigns", "69af36937a81a64cbcab50a4"))
+        // The agent is the use case: HappyRobot filters it.
+        .and(query_param("use_cases", "690a36427a81a64cbcab4fd5"))
         .and(query_param("from", "2026-03-01T00:00:00.000Z"))
         .and(query_param("to", "2026-03-02T00:00:00.000Z"))
         .and(query_param("sort", "desc"))
@@ -107,7 +114,7 @@ async fn list_calls_sends_every_server_side_filter() {
         statuses: vec![CallStatus::Ringing, CallStatus::Voicemail],
         tags: vec!["vip".into(), "renewal".into()],
         campaign_id: Some(CampaignId::new("69af36937a81a64cbcab50a4")),
-        agent_id: Some(AgentId::new("683de93d7a81a64cbcab4f5b")),
+        agent_id: Some(AgentId::new("690a36427a81a64cbcab4fd5")),
         since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
         until: Some("2026-03-02T00:00:00Z".parse().unwrap()),
         sort: Some(SortOrder::Descending),
@@ -186,7 +193,6 @@ async fn list_calls_applies_client_side_filters() {
     let first = hr.list_calls(&CallQuery::default()).await.unwrap().calls;
     let to = first[0].to.clone().unwrap();
     let from = first[0].from.clone().unwrap();
-    let agent = first[0].agent.as_ref().unwrap().id.clone().unwrap();
     for query in [
         CallQuery {
             to_number: Some(to),
@@ -196,16 +202,137 @@ async fn list_calls_applies_client_side_filters() {
             from_number: Some(from),
             ..CallQuery::default()
         },
-        CallQuery {
-            agent_id: Some(agent),
-            ..CallQuery::default()
-        },
     ] {
         let page = hr.list_calls(&query).await.unwrap();
         assert!(!page.calls.is_empty(), "{query:?}");
         assert!(page.calls.len() < 5, "{query:?}");
         assert!(page.calls.iter().all(|c| query.matches(c)), "{query:?}");
     }
+}
+
+#[tokio::test]
+async fn the_agent_filter_is_sent_as_use_cases_and_left_to_happyrobot() {
+    let api = api().await;
+    let use_case = "690a36427a81a64cbcab4fd5";
+    // HappyRobot answers with the calls of that use case (3 of list_page.json's 5)…
+    let mut page: serde_json::Value = serde_json::from_str(&fixture("list_page.json")).unwrap();
+    let calls = page["calls"].as_array_mut().unwrap();
+    calls.retain(|c| c["use_case"]["id"] == use_case);
+    assert_eq!(calls.len(), 3);
+    page["count"] = json!(3);
+    api.on("GET", "/calls")
+        .and(query_param("use_cases", use_case))
+        .and(query_param_is_missing("agent_id"))
+        .respond_with(json_response(200, &page.to_string()))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    let query = CallQuery {
+        agent_id: Some(AgentId::new(use_case)),
+        ..CallQuery::default()
+    };
+    let page = client(&api).list_calls(&query).await.unwrap();
+    // …and every one comes back, with that use case as its agent.
+    assert_eq!(page.calls.len(), 3);
+    assert!(page.calls.iter().all(|c| query.matches(c)), "{page:?}");
+    assert_eq!(page.next, None);
+}
+
+#[tokio::test]
+async fn happyrobot_filters_ride_along_with_every_listing_and_export() {
+    let api = api().await;
+    api.on("GET", "/calls")
+        .and(query_param("models", "gpt-4o,gpt-4o-mini"))
+        .and(query_param("ratings", "🚨"))
+        .and(query_param(
+            "transfer_contact_email",
+            "tyler.brooks@ridgelinefreight.com",
+        ))
+        .and(query_param("type", "Outbound"))
+        .respond_with(json_response(200, &fixture("call_transfer_contact.json")))
+        .expect(2)
+        .mount(&api.server)
+        .await;
+    api.on("POST", "/calls/export")
+        .and(query_param("ratings", "🚨"))
+        .and(query_param("use_cases", "690a36427a81a64cbcab4fd5"))
+        .respond_with(json_response(200, r#"{"message": "Export started"}"#))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    let plain = client(&api);
+    let filters = CallFilters {
+        models: vec!["gpt-4o".into(), "gpt-4o-mini".into()],
+        ratings: vec!["🚨".into()],
+        transfer_contact_email: Some("tyler.brooks@ridgelinefreight.com".into()),
+    };
+    let hr = plain.with_filters(filters.clone()).unwrap();
+    assert_eq!(hr.filters(), &filters);
+    assert!(plain.filters().is_empty());
+    let query = CallQuery {
+        direction: Some(Direction::Outbound),
+        ..CallQuery::default()
+    };
+    // Through the trait, one page…
+    let page = hr.list_calls(&query).await.unwrap();
+    assert_eq!(page.calls[0].status, CallStatus::Transferred);
+    // …and behind `dyn VoiceProvider` (so in every page of `calls()` too).
+    let provider: std::sync::Arc<dyn VoiceProvider> = std::sync::Arc::new(hr.clone());
+    let page = provider.list_calls(&query).await.unwrap();
+    assert_eq!(page.calls.len(), 1);
+    // The export takes them too, and the agent filter is no longer refused there.
+    let export = CallQuery {
+        agent_id: Some(AgentId::new("690a36427a81a64cbcab4fd5")),
+        ..CallQuery::default()
+    };
+    hr.export_calls_csv(&export).await.unwrap();
+    // A list value with a comma cannot be sent: refused when the filters are set.
+    let err = plain
+        .with_filters(CallFilters {
+            models: vec!["a,b".into()],
+            ..CallFilters::default()
+        })
+        .unwrap_err();
+    assert_refused_locally(&err, Operation::ListCalls, "`models`");
+}
+
+/// `transfer_contact_email` read as "the contact the call was handed to" is inferred from
+/// its name and the list filter of the same name.
+#[tokio::test]
+async fn calls_handed_to_a_contact_end_in_a_transfer() {
+    let api = api().await;
+    api.respond_json("GET", "/calls", 200, &fixture("call_transfer_contact.json"))
+        .await;
+    let page = client(&api)
+        .list_calls(&CallQuery::default())
+        .await
+        .unwrap();
+    let outcomes: Vec<_> = (page.calls.iter())
+        .map(|c| {
+            let reason = c.end_reason.clone().unwrap();
+            (c.status, reason.category, transfer_contact_email(c))
+        })
+        .collect();
+    assert_eq!(
+        outcomes,
+        [
+            (
+                CallStatus::Transferred,
+                EndReasonCategory::Transferred,
+                Some("tyler.brooks@ridgelinefreight.com".to_owned())
+            ),
+            // HappyRobot says `Completed`, and names the contact the call went to.
+            (
+                CallStatus::Completed,
+                EndReasonCategory::Transferred,
+                Some("maria.gonzalez@ridgelinefreight.com".to_owned())
+            ),
+        ]
+    );
+    assert_eq!(
+        page.calls[1].end_reason,
+        Some(EndReason::new(EndReasonCategory::Transferred, None))
+    );
 }
 
 #[tokio::test]
@@ -261,7 +388,8 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
         .and(body_json(json!({
             "phone_number": "+17705550163",
             "number_id": "65f1ce217a81a64cbcab4f10",
-            "use_case_id": "690a36427a81a64cbcab4fd5",
+            // The request's agent is the use case; the persona goes through `extra`.
+            "use_case_id": "68a4d8a07a81a64cbcab4ff1",
             "agent_id": "683de93d7a81a64cbcab4f5b",
             "params": {"load_number": "RF-118902"},
             "metadata": {"tmsLoadId": "118902"},
@@ -276,7 +404,10 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
         .mount(&api.server)
         .await;
     let mut request = DialRequest::to("+17705550163");
-    request.agent_id = Some(AgentId::new("683de93d7a81a64cbcab4f5b"));
+    request.agent_id = Some(AgentId::new("68a4d8a07a81a64cbcab4ff1"));
+    request
+        .extra
+        .insert("agent_id".into(), json!("683de93d7a81a64cbcab4f5b"));
     request
         .variables
         .insert("load_number".into(), json!("RF-118902"));
@@ -293,7 +424,11 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
     let call = outcome.call.unwrap();
     assert_eq!(call.status, CallStatus::Queued);
     assert_eq!(call.direction, None);
-    assert!(call.agent.is_none());
+    // The dial answer embeds the use case: it is the agent.
+    assert_eq!(
+        call.agent.as_ref().and_then(|a| a.name.as_deref()),
+        Some("Outbound Load Coverage")
+    );
     assert_eq!(call.to.as_deref(), Some("+17705550163"));
     assert!(call.vendor_payload().is_some());
 }
@@ -356,6 +491,14 @@ async fn dial_refuses_fields_happyrobot_cannot_take() {
                 ..base.clone()
             },
             "max_duration_secs",
+        ),
+        // HappyRobot takes whole minutes: 90 s is neither sent as 1 nor as 2 minutes.
+        (
+            DialRequest {
+                max_duration_secs: Some(90),
+                ..base.clone()
+            },
+            "whole number of minutes",
         ),
         (DialRequest::to(""), "`to`"),
         (DialRequest::to(" "), "`to`"),
@@ -466,6 +609,22 @@ async fn notes_are_added_updated_and_deleted() {
         .expect(1)
         .mount(&api.server)
         .await;
+    // New text only: the flag is not sent, so HappyRobot keeps it (the note stays flagged;
+    // that a PATCH leaves out what it does not send is inferred).
+    let new_text = "FMCSA shows MC granted 4 months ago, not the 2 years the caller claimed. Compliance is reviewing; do not tender to this carrier until cleared.";
+    api.on("PATCH", &note_tail)
+        .and(body_json(json!({ "content": new_text })))
+        .respond_with(json_response(200, &fixture("call_note_updated.json")))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    // The extension can unflag, sending that alone.
+    api.on("PATCH", &note_tail)
+        .and(body_json(json!({"flagged": false})))
+        .respond_with(json_response(200, &fixture("call_notes_ratings.json")))
+        .expect(1)
+        .mount(&api.server)
+        .await;
     api.respond_json("DELETE", &note_tail, 200, &fixture("call_seed.json"))
         .await;
     let hr = client(&api);
@@ -489,8 +648,44 @@ async fn notes_are_added_updated_and_deleted() {
         .await
         .unwrap();
     assert!(call.vendor_payload().is_some());
+    let call = hr
+        .update_note(&id(), &NoteId::new(note_id), &NoteInput::new(new_text))
+        .await
+        .unwrap();
+    assert_eq!(call.notes[0].content, new_text);
+    assert!(call.notes[0].flagged, "the note was unflagged");
+    let unflag = NoteEdit {
+        flagged: Some(false),
+        ..NoteEdit::default()
+    };
+    hr.edit_note(&id(), &NoteId::new(note_id), &unflag)
+        .await
+        .unwrap();
     let call = hr.delete_note(&id(), &NoteId::new(note_id)).await.unwrap();
     assert!(call.notes.iter().all(|n| n.id.as_str() != note_id));
+}
+
+#[tokio::test]
+async fn a_note_update_that_changes_nothing_is_refused_before_sending() {
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let hr = client(&api);
+    let note_id = NoteId::new("69af27497a81a64cbcab564f");
+    let err = hr
+        .update_note(&id(), &note_id, &NoteInput::default())
+        .await
+        .unwrap_err();
+    assert_refused_locally(&err, Operation::UpdateNote, "changes nothing");
+    let err = hr
+        .edit_note(&id(), &note_id, &NoteEdit::default())
+        .await
+        .unwrap_err();
+    assert_refused_locally(&err, Operation::UpdateNote, "changes nothing");
+    let err = hr
+        .edit_note(&CallId::new("../x"), &note_id, &NoteEdit::default())
+        .await
+        .unwrap_err();
+    assert_refused_locally(&err, Operation::UpdateNote, "call id");
 }
 
 #[tokio::test]
@@ -808,6 +1003,15 @@ async fn webhooks_parse_through_the_trait() {
         }
         other => panic!("{other:?}"),
     }
+    let event = hr
+        .parse_webhook(fixture("webhook_session_status_changed.json").as_bytes())
+        .unwrap();
+    assert_eq!(event.vendor_event, "session.status_changed");
+    assert_eq!(event.status(), Some(CallStatus::Completed));
+    assert_eq!(
+        event.call_id.as_ref().map(CallId::as_str),
+        Some("019ce781-0fa8-7537-852d-1ea20493d982")
+    );
 }
 
 #[test]

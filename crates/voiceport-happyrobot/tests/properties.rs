@@ -71,7 +71,14 @@ fn shapes(value: &Value) -> Vec<Value> {
         json!({"id": "a", "status": value, "metadata": value}),
         json!({"calls": [value, {"id": "b"}], "count": value}),
         json!({"type": "end", "call": value, "content": value}),
-        json!({"start_time": value, "messages": [value]}),
+        json!({"start_time": value, "messages": [value, {"start": value, "end": value}]}),
+        // CloudEvents of the current platform.
+        json!({"specversion": "1.0", "type": "session.status_changed",
+            "id": value, "time": value, "data": value}),
+        json!({"specversion": value, "type": "session.status_changed",
+            "data": {"session_id": value, "status": value, "use_case": value, "org_id": value}}),
+        json!({"specversion": "1.0", "type": value,
+            "data": {"session_id": "s", "status": {"current": value, "updated_at": value}}}),
     ]
 }
 

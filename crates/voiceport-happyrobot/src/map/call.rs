@@ -3,17 +3,18 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    decode_call_with, epoch_secs, finite, non_empty, parse_time, value_text,
+    decode_call_with, epoch_millis, epoch_secs, finite, non_empty, read_time, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Classification, Cost,
-    CostItem, Direction, EndReason, Note, NoteId, Operation, OrganizationId, Rating, Recording,
-    Result, Speaker, ToolCall, ToolResult, Transcript, Utterance,
+    CostItem, Direction, EndReason, EndReasonCategory, Note, NoteId, Operation, OrganizationId,
+    Rating, Recording, Result, Speaker, ToolCall, ToolResult, Transcript, Utterance,
 };
 
 use super::status::status_of;
@@ -23,10 +24,6 @@ use crate::wire;
 /// Decodes the call object `raw` (at `path` in the body), maps it and keeps its JSON.
 pub(crate) fn decode_call(operation: Operation, raw: &RawValue, path: &str) -> Result<Call> {
     decode_call_with(KIND, operation, raw, path, map_call)
-}
-
-fn time(text: &Option<String>) -> Option<chrono::DateTime<chrono::Utc>> {
-    text.as_deref().and_then(parse_time)
 }
 
 /// A wire call → the normalized call (without its vendor payload, which the decoders attach).
@@ -54,6 +51,12 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         call.vendor_status = Some(status.as_str().to_owned());
         call.end_reason =
             reason.map(|category| EndReason::new(category, Some(status.as_str().to_owned())));
+        // A call that ended normally but names the contact it was handed to ended in a
+        // transfer. The vendor gave no reason string for it, so none is kept.
+        let ended_normally = matches!(status, wire::Status::Completed | wire::Status::Ended);
+        if ended_normally && non_empty(&wire.transfer_contact_email).is_some() {
+            call.end_reason = Some(EndReason::new(EndReasonCategory::Transferred, None));
+        }
     }
     if let Some(metadata) = wire.metadata {
         call.from = metadata.from;
@@ -61,33 +64,67 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         call.tags = metadata.tags.unwrap_or_default();
         call.metadata = object_entries(metadata.custom, "custom");
     }
-    call.agent = agent(wire.agent, wire.assistant);
+    call.agent = agent([wire.use_case, wire.assistant, wire.agent]);
     call.language = wire.language;
-    call.created_at = time(&wire.created);
-    call.scheduled_for = time(&wire.scheduled_for);
-    call.started_at = time(&wire.started);
+    call.created_at = time(&mut call, "created", wire.created);
+    call.scheduled_for = time(&mut call, "scheduled_for", wire.scheduled_for);
+    call.started_at = time(&mut call, "started", wire.started);
     call.duration_secs = finite(wire.duration);
+    // Older calls say when they connected and for how long; the end follows. A live call's
+    // duration (if any) is still growing, so it gives no end.
+    if !call.status.is_live() {
+        call.ended_at = call.started_at.zip(call.duration_secs).and_then(ended_at);
+    }
     call.analysis = analysis(wire.extraction, wire.questions, wire.classification);
-    call.notes = (wire.notes.unwrap_or_default().into_iter())
-        .map(|note| Note {
-            created_at: time(&note.created_at),
+    let notes = wire.notes.unwrap_or_default().into_iter().enumerate();
+    for (i, note) in notes {
+        let field = format!("notes[{i}].created_at");
+        let created_at = time(&mut call, &field, note.created_at);
+        call.notes.push(Note {
+            created_at,
             id: NoteId::new(note.id.unwrap_or_default()),
             content: note.content.unwrap_or_default(),
             author: note.user_id,
             flagged: note.flagged.unwrap_or(false),
-        })
-        .collect();
-    call.ratings = (wire.ratings.unwrap_or_default().into_iter())
-        .filter_map(|rating| {
-            Some(Rating {
-                created_at: time(&rating.created),
-                value: rating.emoji?,
-                by: rating.email,
-            })
-        })
-        .collect();
+        });
+    }
+    let ratings = wire.ratings.unwrap_or_default().into_iter().enumerate();
+    for (i, rating) in ratings {
+        let Some(value) = rating.emoji else { continue };
+        let field = format!("ratings[{i}].created");
+        let created_at = time(&mut call, &field, rating.created);
+        call.ratings.push(Rating {
+            created_at,
+            value,
+            by: rating.email,
+        });
+    }
     call.cost = wire.costs.and_then(cost);
     call
+}
+
+/// A call-level timestamp at `field`, read with [`read_time`]: a value that is not a
+/// readable date-time string (a number, an object, `"2026-02-30…"`) leaves the field empty
+/// and a warning on the call, never a failed decode.
+fn time(call: &mut Call, field: &str, value: Option<Value>) -> Option<DateTime<Utc>> {
+    match value {
+        None | Some(Value::Null) => None,
+        Some(Value::String(text)) => read_time(call, field, Some(&text)),
+        Some(other) => {
+            call.warn(field, shorten(&other.to_string()), "not a date and time");
+            None
+        }
+    }
+}
+
+/// `started + duration`, when the duration is a plausible length (not negative, under a
+/// year).
+fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<DateTime<Utc>> {
+    if !(0.0..31_536_000.0).contains(&duration) {
+        return None;
+    }
+    let millis = (duration * 1000.0).round() as i64;
+    started.checked_add_signed(TimeDelta::try_milliseconds(millis)?)
 }
 
 /// An object's entries; a non-object value (other than `null`) is kept under `key`.
@@ -99,17 +136,20 @@ fn object_entries(value: Option<Value>, key: &str) -> BTreeMap<String, Value> {
     }
 }
 
-/// The current `agent`, else the older `assistant`.
-fn agent(agent: Option<wire::AgentRef>, assistant: Option<wire::AgentRef>) -> Option<AgentRef> {
-    let (id, name) = match (agent, assistant) {
-        (Some(agent), _) if agent.id.is_some() || agent.name.is_some() => (agent.id, agent.name),
-        (_, Some(assistant)) => (assistant.id, assistant.name),
-        _ => (None, None),
-    };
-    (id.is_some() || name.is_some()).then(|| AgentRef {
-        id: id.map(AgentId::new),
-        name,
-    })
+/// The first of `use_case`, the older `assistant` and `agent` that names something.
+///
+/// The use case is what runs the conversation (the older generation called it the
+/// assistant); `agent` is only the voice persona it speaks with. The use case is also what
+/// the `use_cases` list filter (the normalized agent filter) matches.
+fn agent(candidates: [Option<wire::AgentRef>; 3]) -> Option<AgentRef> {
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|c| c.id.is_some() || c.name.is_some())
+        .map(|c| AgentRef {
+            id: c.id.map(AgentId::new),
+            name: c.name,
+        })
 }
 
 /// `extraction` and the older `questions` both land in `extracted`.
@@ -161,21 +201,82 @@ fn cost(costs: wire::Costs) -> Option<Cost> {
     })
 }
 
-/// A wire transcript → the normalized transcript. `start`/`end` are read as seconds from
-/// the call start (inferred, reference §1.3); `at` is `start_time + start`.
+/// A wire transcript → the normalized transcript; `at` is the wall-clock time of each
+/// message, `start_secs` / `end_secs` its offsets from `start_time` (see [`moment`] for how
+/// the two docs generations' units are told apart).
 pub(crate) fn map_transcript(transcript: wire::Transcript) -> Transcript {
-    let start_time = finite(transcript.start_time);
-    map_messages(transcript.messages.unwrap_or_default(), start_time)
+    let start = finite(transcript.start_time).and_then(|at| match moment(at) {
+        Moment::At(at) => Some(at),
+        // A call that started a few seconds after 1970 is no start time.
+        Moment::Offset(_) => None,
+    });
+    map_messages(transcript.messages.unwrap_or_default(), start)
 }
 
-/// Messages (of a transcript or an `end` delivery) → a transcript; `start_time` is unix
-/// seconds, when known.
-pub(crate) fn map_messages(messages: Vec<wire::Message>, start_time: Option<f64>) -> Transcript {
+/// Messages (of a transcript or an `end` delivery) → a transcript; `start` is when the call
+/// started, when known.
+pub(crate) fn map_messages(
+    messages: Vec<wire::Message>,
+    start: Option<DateTime<Utc>>,
+) -> Transcript {
     Transcript {
         utterances: (messages.into_iter())
-            .map(|m| utterance(m, start_time))
+            .map(|m| utterance(m, start))
             .collect(),
         text: None,
+    }
+}
+
+/// Transcript times at or above this are unix seconds (2001-09-09); below, offsets.
+const UNIX_SECONDS_FROM: f64 = 1e9;
+/// Transcript times at or above this are unix milliseconds (as seconds, the year 5138).
+const UNIX_MILLIS_FROM: f64 = 1e11;
+
+/// A transcript time, read by its size: one docs generation gives message `start` / `end`
+/// as seconds from the call start, another as unix times (reference §1.3). No call lasts
+/// the 31 years an offset of 10⁹ seconds would be, and no call took place before 2001, so
+/// the two ranges cannot be confused.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Moment {
+    /// Seconds from the call start.
+    Offset(f64),
+    /// A wall-clock time.
+    At(DateTime<Utc>),
+}
+
+fn moment(value: f64) -> Moment {
+    if value >= UNIX_MILLIS_FROM {
+        epoch_millis(value).map_or(Moment::Offset(value), Moment::At)
+    } else if value >= UNIX_SECONDS_FROM {
+        epoch_secs(value).map_or(Moment::Offset(value), Moment::At)
+    } else {
+        Moment::Offset(value)
+    }
+}
+
+/// `value` as (seconds from the call start, wall-clock time), each where it can be known.
+fn offset_and_time(
+    value: Option<f64>,
+    start: Option<DateTime<Utc>>,
+) -> (Option<f64>, Option<DateTime<Utc>>) {
+    match finite(value).map(moment) {
+        None => (None, None),
+        Some(Moment::Offset(secs)) => {
+            // Within ±10⁹ s, an offset always fits in microseconds.
+            let at = start
+                .filter(|_| secs.abs() < UNIX_SECONDS_FROM)
+                .and_then(|start| {
+                    let micros = (secs * 1e6).round() as i64;
+                    start.checked_add_signed(TimeDelta::microseconds(micros))
+                });
+            (Some(secs), at)
+        }
+        Some(Moment::At(at)) => {
+            let secs = start
+                .and_then(|start| (at - start).num_microseconds())
+                .map(|micros| micros as f64 / 1e6);
+            (secs, Some(at))
+        }
     }
 }
 
@@ -190,16 +291,12 @@ fn speaker(role: Option<wire::Role>) -> Speaker {
     }
 }
 
-fn utterance(message: wire::Message, start_time: Option<f64>) -> Utterance {
+fn utterance(message: wire::Message, start: Option<DateTime<Utc>>) -> Utterance {
     let is_tool = matches!(message.role, Some(wire::Role::Tool));
-    let start = finite(message.start);
     let text = non_empty(&message.content).map(str::to_owned);
     let mut utterance = Utterance::new(speaker(message.role), text);
-    utterance.start_secs = start;
-    utterance.end_secs = finite(message.end);
-    utterance.at = start_time
-        .zip(start)
-        .and_then(|(base, at)| epoch_secs(base + at));
+    (utterance.start_secs, utterance.at) = offset_and_time(message.start, start);
+    (utterance.end_secs, _) = offset_and_time(message.end, start);
     utterance.tool_calls = (message.tool_calls.unwrap_or_default().into_iter())
         .map(|call| {
             let function = call.function.unwrap_or_default();
@@ -284,25 +381,131 @@ mod tests {
             "agent": {"id": "ag", "name": null}, "assistant": {"id": "as"}}));
         assert_eq!(c.kind, CallKind::Other("Telnyx".into()));
         assert_eq!(c.direction, None);
-        assert_eq!(c.agent.unwrap().id.unwrap().as_str(), "ag");
+        // The older assistant (the use case of its day) before the voice persona.
+        assert_eq!(c.agent.unwrap().id.unwrap().as_str(), "as");
     }
 
     #[test]
-    fn times_parse_leniently() {
-        assert!(parse_time("2026-03-10T15:42:07.318Z").is_some());
-        assert!(parse_time("2026-03-10T15:42:07+02:00").is_some());
-        assert!(parse_time("2026-03-10T15:42:07").is_some());
-        assert!(parse_time("2026-13-45T99:99:99Z").is_none());
-        assert!(parse_time("").is_none());
-        let c =
-            call(json!({"id": "a", "created": "yesterday", "started": "2026-01-20T17:58:49.012Z"}));
+    fn unreadable_times_leave_the_field_empty_and_a_warning() {
+        let c = call(json!({
+            "id": "a", "created": "yesterday", "started": "2026-01-20T17:58:49.012Z",
+            "scheduled_for": "2026-02-30T10:00:00Z", "duration": 12,
+            "notes": [{"id": "n1", "created_at": "2026-03-10 15:42:07"},
+                      {"id": "n2", "created_at": "soon"}],
+            "ratings": [{"emoji": "✅", "created": 17}, {"emoji": "👎", "created": "never"}]
+        }))
+        .clone();
         assert!(c.created_at.is_none());
+        assert!(c.scheduled_for.is_none());
         assert_eq!(
             c.started_at.unwrap().to_rfc3339(),
             "2026-01-20T17:58:49.012+00:00"
         );
-        assert!(epoch_secs(f64::NAN).is_none());
-        assert!(epoch_secs(1e300).is_none());
+        assert!(c.notes[0].created_at.is_some());
+        assert!(c.notes[1].created_at.is_none());
+        assert!(c.ratings[1].created_at.is_none());
+        let fields: Vec<(&str, &str)> = (c.warnings.iter())
+            .map(|w| (w.field.as_str(), w.value.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("created", "yesterday"),
+                ("scheduled_for", "2026-02-30T10:00:00Z"),
+                ("notes[1].created_at", "soon"),
+                ("ratings[0].created", "17"),
+                ("ratings[1].created", "never"),
+            ]
+        );
+        // A clean call has no warnings.
+        let clean =
+            call(json!({"id": "a", "created": "2026-03-10T15:42:07.318Z", "scheduled_for": null}));
+        assert!(clean.warnings.is_empty());
+    }
+
+    #[test]
+    fn the_agent_is_the_use_case_then_the_assistant_then_the_persona() {
+        let agent = |value: Value| {
+            let c = call(value);
+            let a = c.agent.unwrap();
+            (a.id.map(|i| i.as_str().to_owned()), a.name)
+        };
+        let persona = json!({"id": "persona", "name": "Kate"});
+        assert_eq!(
+            agent(json!({"id": "a", "agent": persona,
+                "use_case": {"id": "uc", "name": "Outbound Load Coverage", "model": "gpt-4o"}})),
+            (Some("uc".into()), Some("Outbound Load Coverage".into()))
+        );
+        assert_eq!(
+            agent(
+                json!({"id": "a", "agent": persona, "use_case": {"id": null},
+                "assistant": {"id": "as", "name": "Dock Reminder"}})
+            ),
+            (Some("as".into()), Some("Dock Reminder".into()))
+        );
+        assert_eq!(
+            agent(json!({"id": "a", "agent": persona})),
+            (Some("persona".into()), Some("Kate".into()))
+        );
+        assert!(
+            call(json!({"id": "a", "use_case": {}, "agent": null}))
+                .agent
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn older_calls_end_at_started_plus_duration() {
+        let ended = |value: Value| call(value).ended_at.map(|t| t.to_rfc3339());
+        assert_eq!(
+            ended(json!({"id": "a", "status": "Ended",
+                "started": "2026-01-19T20:14:37.221Z", "duration": 73.5})),
+            Some("2026-01-19T20:15:50.721+00:00".into())
+        );
+        // No start, no duration, an absurd duration, or a live call: no end.
+        for value in [
+            json!({"id": "a", "status": "Completed", "created": "2026-01-19T20:14:37Z", "duration": 73}),
+            json!({"id": "a", "status": "Completed", "started": "2026-01-19T20:14:37Z"}),
+            json!({"id": "a", "started": "2026-01-19T20:14:37Z", "duration": -1}),
+            json!({"id": "a", "started": "2026-01-19T20:14:37Z", "duration": 1e300}),
+            json!({"id": "a", "status": "Connected", "started": "2026-01-19T20:14:37Z", "duration": 5}),
+        ] {
+            assert_eq!(ended(value.clone()), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_completed_call_with_a_transfer_contact_ended_in_a_transfer() {
+        use voiceport_core::{CallStatus, EndReasonCategory as R};
+        let reason = |value: Value| {
+            let c = call(value);
+            (c.status, c.end_reason.map(|r| (r.category, r.vendor)))
+        };
+        let email = "dispatch@example.com";
+        assert_eq!(
+            reason(json!({"id": "a", "status": "Completed", "transfer_contact_email": email})),
+            (CallStatus::Completed, Some((R::Transferred, None)))
+        );
+        assert_eq!(
+            reason(json!({"id": "a", "status": "Ended", "transfer_contact_email": email})),
+            (CallStatus::Completed, Some((R::Transferred, None)))
+        );
+        assert_eq!(
+            reason(json!({"id": "a", "status": "Transferred", "transfer_contact_email": email})),
+            (
+                CallStatus::Transferred,
+                Some((R::Transferred, Some("Transferred".into())))
+            )
+        );
+        // Another outcome stands; an empty email is no transfer.
+        assert_eq!(
+            reason(json!({"id": "a", "status": "Failed", "transfer_contact_email": email})),
+            (CallStatus::Failed, Some((R::Error, Some("Failed".into()))))
+        );
+        assert_eq!(
+            reason(json!({"id": "a", "status": "Completed", "transfer_contact_email": ""})),
+            (CallStatus::Completed, None)
+        );
     }
 
     #[test]
@@ -324,7 +527,7 @@ mod tests {
     #[test]
     fn transcript_speakers_offsets_and_tools() {
         let t: wire::Transcript = serde_json::from_value(json!({
-            "start_time": 1000,
+            "start_time": 1_773_237_925,
             "messages": [
                 {"role": "assistant", "content": "", "start": 1.5, "end": 2.0,
                  "tool_calls": [{"type": "function", "id": "t1", "function": {"name": "f", "arguments": {"a": 1}}}]},
@@ -339,7 +542,7 @@ mod tests {
         assert_eq!(u[0].speaker, Speaker::Agent);
         assert_eq!(u[0].text, None);
         assert_eq!(u[0].start_secs, Some(1.5));
-        assert_eq!(u[0].at.unwrap().timestamp_millis(), 1_001_500);
+        assert_eq!(u[0].at.unwrap().timestamp_millis(), 1_773_237_926_500);
         assert_eq!(u[0].tool_calls[0].arguments.as_deref(), Some(r#"{"a":1}"#));
         assert_eq!(
             u[1].tool_result,
@@ -351,6 +554,66 @@ mod tests {
         assert!(u[1].at.is_none());
         assert_eq!(u[2].speaker, Speaker::Other("narrator".into()));
         assert_eq!(u[3].speaker, Speaker::Other(String::new()));
+    }
+
+    fn transcript(value: Value) -> Transcript {
+        map_transcript(serde_json::from_value(value).unwrap())
+    }
+
+    #[test]
+    fn absolute_message_times_are_told_from_offsets() {
+        let start = 1_773_237_925_i64;
+        let t = transcript(json!({
+            "start_time": start,
+            "messages": [
+                {"role": "system", "content": "x", "start": 0.0, "end": 0.0},
+                {"role": "assistant", "content": "Hi", "start": 1_773_237_925.42, "end": 1_773_237_929.87},
+                {"role": "user", "content": "Yes", "start": 1_773_237_930_610_i64, "end": 1_773_237_931_380_i64},
+                {"role": "user", "content": "ok", "start": 6.5, "end": 7.25}
+            ]
+        }));
+        let u = &t.utterances;
+        let at = |i: usize| u[i].at.map(|t| t.timestamp_micros());
+        // An offset of zero is the call start, not 1970.
+        assert_eq!(u[0].start_secs, Some(0.0));
+        assert_eq!(at(0), Some(start * 1_000_000));
+        // Unix seconds: the time as given, and the offset from `start_time`.
+        assert_eq!(at(1), Some(1_773_237_925_420_000));
+        assert_eq!((u[1].start_secs, u[1].end_secs), (Some(0.42), Some(4.87)));
+        // Unix milliseconds.
+        assert_eq!(at(2), Some(1_773_237_930_610_000));
+        assert_eq!((u[2].start_secs, u[2].end_secs), (Some(5.61), Some(6.38)));
+        // Offsets, in the same transcript.
+        assert_eq!(at(3), Some(1_773_237_931_500_000));
+        assert_eq!((u[3].start_secs, u[3].end_secs), (Some(6.5), Some(7.25)));
+        for utterance in u {
+            let year = utterance.at.unwrap().format("%Y").to_string();
+            assert_eq!(year, "2026");
+        }
+    }
+
+    #[test]
+    fn without_a_start_time_absolute_times_still_give_the_time() {
+        let t = transcript(json!({"messages": [
+            {"role": "user", "start": 1_773_237_925.5, "end": 1_773_237_926.0},
+            {"role": "user", "start": 3.0, "end": 4.0}
+        ]}));
+        let u = &t.utterances;
+        assert_eq!(u[0].at.unwrap().timestamp_millis(), 1_773_237_925_500);
+        assert_eq!((u[0].start_secs, u[0].end_secs), (None, None));
+        assert_eq!(u[1].at, None);
+        assert_eq!((u[1].start_secs, u[1].end_secs), (Some(3.0), Some(4.0)));
+        // A start time of a few seconds is no start time; huge and odd values are refused
+        // quietly rather than wrapped.
+        let t = transcript(json!({"start_time": 12, "messages": [
+            {"start": 1.0}, {"start": -1e300}, {"start": 1e300}
+        ]}));
+        let u = &t.utterances;
+        assert_eq!((u[0].start_secs, u[0].at), (Some(1.0), None));
+        assert_eq!((u[1].start_secs, u[1].at), (Some(-1e300), None));
+        assert_eq!(u[2].at, None);
+        let t = transcript(json!({"start_time": 1_773_237_925, "messages": [{"start": -1e300}]}));
+        assert_eq!(t.utterances[0].at, None);
     }
 
     #[test]

@@ -10,9 +10,9 @@ use crate::wire;
 /// Decodes the body of `GET /calls` (`{calls, count, limit, offset}`, or the older
 /// `{calls, count, currentPage}`) for `query`.
 ///
-/// The filters HappyRobot cannot apply (kind, agent, numbers) are applied here; so are
-/// the server-side ones, where the normalized meaning is stricter (every tag, not any).
-/// `search` is left to the vendor. The next cursor skips every call the vendor returned,
+/// The filters HappyRobot cannot apply (kind, numbers) are applied here; so are the
+/// server-side ones, where the normalized meaning is stricter (every tag, not any).
+/// `search` and the agent (sent as `use_cases`) are left to the vendor. The next cursor skips every call the vendor returned,
 /// filtered out or not; `total` is the vendor's `count`.
 pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     let op = Operation::ListCalls;
@@ -26,6 +26,7 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     let returned = list.calls.len() as u64;
     let local = CallQuery {
         search: None,
+        agent_id: None,
         ..query.clone()
     };
     let mut calls = Vec::with_capacity(list.calls.len());
@@ -93,6 +94,8 @@ mod tests {
         let query = CallQuery {
             kind: Some(CallKind::Phone),
             search: Some("nothing-local-matches".into()),
+            // HappyRobot filters use cases itself: a call of another one is not dropped.
+            agent_id: Some("no-such-use-case".into()),
             ..CallQuery::default()
         };
         let page = decode_page(body.as_bytes(), &query).unwrap();

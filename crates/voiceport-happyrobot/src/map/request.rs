@@ -9,7 +9,7 @@ use voiceport_core::{
 
 use super::status::vendor_statuses;
 use crate::config::{CAPABILITIES, HappyRobotOptions, KIND};
-use crate::wire;
+use crate::{CallFilters, wire};
 
 /// The `statuses` parameter for the normalized statuses asked (current-generation vendor
 /// strings, comma-separated). A status no vendor value means is refused.
@@ -57,6 +57,10 @@ pub(crate) fn filter_params(
     if let Some(campaign) = &query.campaign_id {
         params.push(("campaigns", campaign.as_str().to_owned()));
     }
+    // The normalized agent is the call's use case (`map::call`).
+    if let Some(agent) = &query.agent_id {
+        params.push(("use_cases", agent.as_str().to_owned()));
+    }
     if let Some(since) = query.since {
         params.push(("from", format_time(since)));
     }
@@ -72,6 +76,38 @@ pub(crate) fn filter_params(
     }
     if let Some(search) = &query.search {
         params.push(("search", search.clone()));
+    }
+    Ok(params)
+}
+
+/// HappyRobot's own filters ([`CallFilters`]) as `GET /calls` parameters: comma-separated
+/// lists, so a value holding a comma is refused rather than split in two.
+pub(crate) fn vendor_filter_params(
+    filters: &CallFilters,
+    operation: Operation,
+) -> Result<Vec<(&'static str, String)>> {
+    let mut params = Vec::new();
+    for (name, values) in [("models", &filters.models), ("ratings", &filters.ratings)] {
+        let values: Vec<&str> = (values.iter())
+            .map(|v| v.trim())
+            .filter(|v| !v.is_empty())
+            .collect();
+        if let Some(bad) = values.iter().find(|v| v.contains(',')) {
+            return Err(Error::invalid_input(
+                KIND,
+                operation,
+                format!(
+                    "`{name}` value {bad:?} contains a comma; HappyRobot takes `{name}` as a comma-separated list"
+                ),
+            ));
+        }
+        if !values.is_empty() {
+            params.push((name, values.join(",")));
+        }
+    }
+    let email = filters.transfer_contact_email.as_deref().map(str::trim);
+    if let Some(email) = email.filter(|e| !e.is_empty()) {
+        params.push(("transfer_contact_email", email.to_owned()));
     }
     Ok(params)
 }
@@ -99,9 +135,14 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String
 
 /// A dial request → the `POST /dial/outbound` body (with `extra` merged at the top level).
 ///
+/// `agent_id` is the use case that runs the call (`use_case_id`, over the `use_case_id`
+/// option), as it is the agent of every mapped call; HappyRobot's voice persona
+/// (`agent_id` on the wire) goes through `extra`.
+///
 /// Refused (naming the field): `from_number` (HappyRobot dials from a purchased number
 /// id), `name` (calls have none), no `phone_number_id` and no `number_id` option, and a
-/// zero `max_duration_secs`.
+/// `max_duration_secs` that is not a positive whole number of minutes (HappyRobot takes
+/// `max_duration_mins`; rounding would silently change the limit).
 pub(crate) fn dial_body(
     request: &DialRequest,
     options: &HappyRobotOptions,
@@ -125,13 +166,25 @@ pub(crate) fn dial_body(
     let max_duration_mins = match request.max_duration_secs {
         None => None,
         Some(0) => return Err(refuse("`max_duration_secs` must be positive")),
-        Some(secs) => Some(secs.div_ceil(60)),
+        Some(secs) if secs % 60 != 0 => {
+            let (down, up) = (secs / 60 * 60, secs.div_ceil(60) * 60);
+            let nearest = if down == 0 {
+                format!("{up}")
+            } else {
+                format!("{down} or {up}")
+            };
+            return Err(refuse(&format!(
+                "`max_duration_secs` must be a whole number of minutes: HappyRobot takes `max_duration_mins`, so {secs} s cannot be sent as it is (use {nearest})"
+            )));
+        }
+        Some(secs) => Some(secs / 60),
     };
     let body = wire::DialBody {
         phone_number: request.to.clone(),
         number_id,
-        use_case_id: options.use_case_id.clone(),
-        agent_id: request.agent_id.as_ref().map(|a| a.as_str().to_owned()),
+        use_case_id: (request.agent_id.as_ref())
+            .map(|a| a.as_str().to_owned())
+            .or_else(|| options.use_case_id.clone()),
         language: request.language.clone(),
         params: (!request.variables.is_empty())
             .then(|| Value::Object(request.variables.clone().into_iter().collect())),
@@ -149,12 +202,37 @@ pub(crate) fn dial_body(
     Ok(object)
 }
 
-/// A note → the notes body.
-pub(crate) fn note_body(note: &NoteInput) -> wire::NoteBody<'_> {
+/// A new note → the `POST …/notes` body.
+pub(crate) fn add_note_body(note: &NoteInput) -> wire::NoteBody<'_> {
     wire::NoteBody {
-        content: &note.content,
-        flagged: note.flagged,
+        content: Some(&note.content),
+        flagged: Some(note.flagged),
     }
+}
+
+/// A note change → the `PATCH …/notes/{noteId}` body, with only what changes: an empty
+/// `content` is no new text. Refused when it changes nothing.
+pub(crate) fn edit_note_body(
+    content: Option<&str>,
+    flagged: Option<bool>,
+) -> Result<wire::NoteBody<'_>> {
+    let content = content.filter(|c| !c.is_empty());
+    if content.is_none() && flagged.is_none() {
+        return Err(Error::invalid_input(
+            KIND,
+            Operation::UpdateNote,
+            "the note update changes nothing: give new `content` or a `flagged` value",
+        ));
+    }
+    Ok(wire::NoteBody { content, flagged })
+}
+
+/// [`VoiceProvider::update_note`](voiceport_core::VoiceProvider::update_note)'s note → the
+/// `PATCH` body. A [`NoteInput`] cannot say "leave the flag as it is": `flagged: false` is
+/// also what a caller who never mentioned the flag sends. So only `flagged: true` is sent,
+/// and a flagged note is never unflagged by accident; `HappyRobot::edit_note` can unflag.
+pub(crate) fn update_note_body(note: &NoteInput) -> Result<wire::NoteBody<'_>> {
+    edit_note_body(Some(&note.content), note.flagged.then_some(true))
 }
 
 #[cfg(test)]
@@ -191,6 +269,7 @@ mod tests {
             statuses: vec![CallStatus::Completed, CallStatus::NoAnswer],
             tags: vec!["a".into(), "b".into()],
             campaign_id: Some(CampaignId::new("camp")),
+            agent_id: Some(AgentId::new("uc")),
             since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
             until: Some("2026-03-02T00:00:00.5Z".parse().unwrap()),
             sort: Some(SortOrder::Ascending),
@@ -207,6 +286,7 @@ mod tests {
             ("statuses", "Completed,No answer"),
             ("tags", "a,b"),
             ("campaigns", "camp"),
+            ("use_cases", "uc"),
             ("from", "2026-03-01T00:00:00.000Z"),
             ("to", "2026-03-02T00:00:00.500Z"),
             ("sort", "asc"),
@@ -227,6 +307,89 @@ mod tests {
     }
 
     #[test]
+    fn vendor_filters_are_comma_lists_without_empty_values() {
+        let filters = CallFilters {
+            models: vec!["gpt-4o".into(), " ".into(), "gpt-4o-mini".into()],
+            ratings: vec!["🚨".into(), "👎".into()],
+            transfer_contact_email: Some(" dispatch@example.com ".into()),
+        };
+        let params = vendor_filter_params(&filters, Operation::ListCalls).unwrap();
+        let got: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        assert_eq!(
+            got,
+            [
+                ("models", "gpt-4o,gpt-4o-mini"),
+                ("ratings", "🚨,👎"),
+                ("transfer_contact_email", "dispatch@example.com"),
+            ]
+        );
+        let empty = CallFilters {
+            models: vec![String::new()],
+            transfer_contact_email: Some(" ".into()),
+            ..CallFilters::default()
+        };
+        assert!(empty.is_empty());
+        assert!(
+            vendor_filter_params(&empty, Operation::ListCalls)
+                .unwrap()
+                .is_empty()
+        );
+        let comma = CallFilters {
+            models: vec!["a,b".into()],
+            ..CallFilters::default()
+        };
+        let err = vendor_filter_params(&comma, Operation::ListCalls).unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { status: None, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("`models`"), "{err}");
+    }
+
+    #[test]
+    fn note_bodies_send_only_what_changes() {
+        let body = |b: Result<wire::NoteBody<'_>>| serde_json::to_value(b.unwrap()).unwrap();
+        // A new note says both.
+        let note = NoteInput::new("Call back Friday");
+        assert_eq!(
+            serde_json::to_value(add_note_body(&note)).unwrap(),
+            json!({"content": "Call back Friday", "flagged": false})
+        );
+        // An update through the trait never sends `flagged: false`: the caller may not
+        // have said, and the note may be flagged.
+        assert_eq!(
+            body(update_note_body(&note)),
+            json!({"content": "Call back Friday"})
+        );
+        let flag = NoteInput {
+            content: "Call back Friday".into(),
+            flagged: true,
+        };
+        assert_eq!(
+            body(update_note_body(&flag)),
+            json!({"content": "Call back Friday", "flagged": true})
+        );
+        let flag_only = NoteInput {
+            content: String::new(),
+            flagged: true,
+        };
+        assert_eq!(body(update_note_body(&flag_only)), json!({"flagged": true}));
+        // An explicit edit can unflag.
+        assert_eq!(
+            body(edit_note_body(None, Some(false))),
+            json!({"flagged": false})
+        );
+        for (content, flagged) in [(None, None), (Some(""), None)] {
+            let err = edit_note_body(content, flagged).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidRequest { status: None, .. }),
+                "{err:?}"
+            );
+        }
+        assert!(update_note_body(&NoteInput::default()).is_err());
+    }
+
+    #[test]
     fn dial_body_maps_and_refuses() {
         let options = HappyRobotOptions {
             number_id: Some("num-default".into()),
@@ -238,19 +401,27 @@ mod tests {
         request.variables.insert("first_name".into(), json!("Ada"));
         request.metadata.insert("crm".into(), json!(7));
         request.scheduled_for = Some("2026-03-01T10:00:00Z".parse().unwrap());
-        request.max_duration_secs = Some(61);
+        request.max_duration_secs = Some(120);
         request.language = Some("en-US".into());
         request.campaign_id = Some(CampaignId::new("camp"));
         request.extra.insert("prompt_id".into(), json!("p1"));
+        // The voice persona is HappyRobot's own: it goes through `extra`.
+        request.extra.insert("agent_id".into(), json!("persona"));
         let body = dial_body(&request, &options).unwrap();
+        // The agent is the use case, over the option's default.
         assert_eq!(
             Value::Object(body),
             json!({
-                "phone_number": "+14155550123", "number_id": "num-default", "use_case_id": "uc",
-                "agent_id": "ag", "params": {"first_name": "Ada"}, "metadata": {"crm": 7},
+                "phone_number": "+14155550123", "number_id": "num-default", "use_case_id": "ag",
+                "agent_id": "persona", "params": {"first_name": "Ada"}, "metadata": {"crm": 7},
                 "scheduled_for": "2026-03-01T10:00:00.000Z", "max_duration_mins": 2,
                 "language": "en-US", "campaign_id": "camp", "prompt_id": "p1"
             })
+        );
+        let default_use_case = DialRequest::to("+14155550123");
+        assert_eq!(
+            dial_body(&default_use_case, &options).unwrap()["use_case_id"],
+            "uc"
         );
         request.phone_number_id = Some("num-explicit".into());
         assert_eq!(
@@ -292,6 +463,21 @@ mod tests {
             &options,
             "max_duration_secs",
         );
+        // Not a whole number of minutes: refused, with the nearest values that are.
+        for (secs, hint) in [
+            (61, "use 60 or 120"),
+            (30, "use 60)"),
+            (150, "use 120 or 180"),
+        ] {
+            refused(
+                &DialRequest {
+                    max_duration_secs: Some(secs),
+                    ..plain.clone()
+                },
+                &options,
+                hint,
+            );
+        }
         // An empty `to` is refused by the core guard before this runs (tests/http.rs).
     }
 }

@@ -2,7 +2,7 @@
 
 use voiceport_core::{CallStatus, EndReasonCategory};
 
-use crate::wire::Status;
+use crate::wire::{SessionStatus, Status};
 
 /// A vendor status (either generation) → the normalized status and, for calls that ended
 /// without a normal conversation, the end-reason category.
@@ -25,8 +25,14 @@ use crate::wire::Status;
 /// | `Connected` (older) | in_progress | – |
 /// | `Ended` (older) | completed | – |
 /// | `Missed` (older) | no_answer | no_answer |
-/// | `Abandoned` (older) | canceled | customer_hung_up (the caller hung up before it was answered) |
+/// | `Abandoned` (older) | no_answer | no_answer (the caller hung up before it was answered) |
 /// | anything else | unknown | – |
+///
+/// `Abandoned` lands where Voicebot Studio puts a caller who hung up before the call
+/// connected: nobody answered, and no conversation took place. (It was `canceled` /
+/// `customer_hung_up` before, which no one canceled and which reads as a caller leaving a
+/// conversation.) A `Completed` call with a `transfer_contact_email` gets a `transferred`
+/// end reason in `map::call`.
 pub(crate) fn status_of(status: &Status) -> (CallStatus, Option<EndReasonCategory>) {
     use EndReasonCategory as R;
     use Status as S;
@@ -39,10 +45,39 @@ pub(crate) fn status_of(status: &Status) -> (CallStatus, Option<EndReasonCategor
         S::Completed | S::Ended => (CallStatus::Completed, None),
         S::AmdTerminated => (CallStatus::Voicemail, Some(R::Voicemail)),
         S::Busy => (CallStatus::Busy, Some(R::Busy)),
-        S::NoAnswer | S::Missed => (CallStatus::NoAnswer, Some(R::NoAnswer)),
+        S::NoAnswer | S::Missed | S::Abandoned => (CallStatus::NoAnswer, Some(R::NoAnswer)),
         S::Canceled => (CallStatus::Canceled, Some(R::Canceled)),
         S::Failed => (CallStatus::Failed, Some(R::Error)),
-        S::Abandoned => (CallStatus::Canceled, Some(R::CustomerHungUp)),
+        S::Other(_) => (CallStatus::Unknown, None),
+    }
+}
+
+/// A session status of the current platform's CloudEvents webhooks → the normalized status
+/// and end-reason category, in the same terms as [`status_of`].
+///
+/// | session status | status | end reason |
+/// | --- | --- | --- |
+/// | `queued` | queued | – |
+/// | `in-progress` | in_progress | – |
+/// | `completed` | completed | – |
+/// | `busy` | busy | busy |
+/// | `missed` | no_answer | no_answer |
+/// | `canceled` | canceled | canceled |
+/// | `failed` | failed | error |
+/// | `voicemail` | voicemail | voicemail |
+/// | anything else | unknown | – |
+pub(crate) fn session_status_of(status: &SessionStatus) -> (CallStatus, Option<EndReasonCategory>) {
+    use EndReasonCategory as R;
+    use SessionStatus as S;
+    match status {
+        S::Queued => (CallStatus::Queued, None),
+        S::InProgress => (CallStatus::InProgress, None),
+        S::Completed => (CallStatus::Completed, None),
+        S::Busy => (CallStatus::Busy, Some(R::Busy)),
+        S::Missed => (CallStatus::NoAnswer, Some(R::NoAnswer)),
+        S::Canceled => (CallStatus::Canceled, Some(R::Canceled)),
+        S::Failed => (CallStatus::Failed, Some(R::Error)),
+        S::Voicemail => (CallStatus::Voicemail, Some(R::Voicemail)),
         S::Other(_) => (CallStatus::Unknown, None),
     }
 }
@@ -93,7 +128,7 @@ mod tests {
             ("Connected", C::InProgress, None),
             ("Ended", C::Completed, None),
             ("Missed", C::NoAnswer, Some(R::NoAnswer)),
-            ("Abandoned", C::Canceled, Some(R::CustomerHungUp)),
+            ("Abandoned", C::NoAnswer, Some(R::NoAnswer)),
             ("Voicemail left", C::Unknown, None),
         ];
         for (vendor, status, reason) in cases {
@@ -109,6 +144,53 @@ mod tests {
                 reason.map(|r| EndReason::new(r, Some(vendor.to_owned())))
             );
         }
+    }
+
+    #[test]
+    fn session_statuses_match_the_call_statuses_of_the_same_meaning() {
+        use CallStatus as C;
+        use EndReasonCategory as R;
+        let cases: [(&str, CallStatus, Option<EndReasonCategory>, &str); 9] = [
+            ("queued", C::Queued, None, "Queued"),
+            ("in-progress", C::InProgress, None, "In progress"),
+            ("completed", C::Completed, None, "Completed"),
+            ("busy", C::Busy, Some(R::Busy), "Busy"),
+            ("missed", C::NoAnswer, Some(R::NoAnswer), "Missed"),
+            ("canceled", C::Canceled, Some(R::Canceled), "Canceled"),
+            ("failed", C::Failed, Some(R::Error), "Failed"),
+            (
+                "voicemail",
+                C::Voicemail,
+                Some(R::Voicemail),
+                "AMD Terminated",
+            ),
+            ("ringing", C::Unknown, None, "Voicemail left"),
+        ];
+        for (session, status, reason, call_status) in cases {
+            let parsed = SessionStatus::parse(session);
+            assert_eq!(parsed.is_known(), status != C::Unknown, "{session}");
+            assert_eq!(session_status_of(&parsed), (status, reason), "{session}");
+            // The same outcome reads the same whichever generation reports it.
+            assert_eq!(
+                session_status_of(&parsed),
+                status_of(&Status::parse(call_status)),
+                "{session} / {call_status}"
+            );
+        }
+    }
+
+    #[test]
+    fn abandoned_is_an_unanswered_call_like_missed() {
+        // Voicebot Studio gives `call.ringing.sip-inbound-caller-hungup-before-call-connect`
+        // (a caller who hung up before the call connected) no_answer / no_answer too.
+        assert_eq!(
+            status_of(&Status::parse("Abandoned")),
+            status_of(&Status::parse("Missed"))
+        );
+        assert_eq!(
+            status_of(&Status::parse("Abandoned")),
+            (CallStatus::NoAnswer, Some(EndReasonCategory::NoAnswer))
+        );
     }
 
     #[test]
