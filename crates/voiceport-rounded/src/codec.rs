@@ -69,7 +69,8 @@ impl Codec for RoundedCodec {
         envelope::open(operation, envelope).map(drop)
     }
 
-    /// An `event` key is a webhook delivery, an array `data` a page, a `data.call_id`
+    /// An `event`, `type` or `call` key at the top is a webhook delivery (a response
+    /// envelope has none of them), an array `data` a page, a `data.call_id`
     /// without `data.id` a start-call answer, a null `data` without an error an
     /// acknowledgement; anything else a call.
     fn detect(&self, body: &[u8]) -> PayloadKind {
@@ -77,7 +78,10 @@ impl Codec for RoundedCodec {
             return PayloadKind::Call;
         };
         let data = value.get("data");
-        if value.get("event").is_some() {
+        if ["event", "type", "call"]
+            .iter()
+            .any(|key| value.get(key).is_some())
+        {
             PayloadKind::Webhook
         } else if data.is_some_and(Value::is_array) {
             PayloadKind::Page
@@ -101,6 +105,14 @@ mod tests {
         let detect = |body: &str| RoundedCodec.detect(body.as_bytes());
         assert_eq!(
             detect(r#"{"event": "x", "data": []}"#),
+            PayloadKind::Webhook
+        );
+        assert_eq!(
+            detect(r#"{"type": "event_phone_call_ended", "call": {"id": "c"}}"#),
+            PayloadKind::Webhook
+        );
+        assert_eq!(
+            detect(r#"{"call": {"id": "c"}, "data": {"id": "c"}}"#),
             PayloadKind::Webhook
         );
         assert_eq!(detect("\u{feff}{\"data\": []}"), PayloadKind::Page);

@@ -44,13 +44,24 @@
 //!   does not fetch the call, because a dial must stay a single request. `dial` needs a
 //!   caller id (`from_number`) and an agent: from the request, or from the options.
 //! * **Statuses:** only `created` and `completed` are documented; the rest of the table is
-//!   inferred. A completed call answered by a machine (`answer_type` `voicemail`,
-//!   inferred) is `Voicemail`. Rounded documents no end reason.
+//!   inferred. Rounded documents no end reason: it is read from what the call says. A
+//!   completed call answered by a machine (`answer_type` `voicemail`, `machine_…`,
+//!   inferred) is `Voicemail`; one with `redirect_duration_seconds > 0` was handed over
+//!   and is `Transferred`; any other answer type but `human` (`fax` …) is kept as an
+//!   `Other` end reason. The full table is in `docs/vendors/rounded.md`.
 //! * **Listing** pages by cursor (default) or page number ([`Paging`]). `direction`,
-//!   `statuses` and `search` are filtered client-side; the time range is sent and checked
-//!   again on the start time. Rounded has no creation time: `created_at` is `start_time`.
-//! * **Webhook payloads are undocumented**: [`RoundedCodec`] assumes an inferred shape,
-//!   `{"event", "timestamp", "data"}`, and checks no signature (Rounded documents none).
+//!   `statuses` and `search` are filtered client-side. The time range is sent on
+//!   `start_time` (`since` as `start_time_gt` one millisecond earlier, since Rounded's
+//!   filter is exclusive and `since` is not) and checked again on each call's creation
+//!   time. Rounded documents no creation time for calls: `created_at` is a `created_at`
+//!   Rounded sends, else `start_time`. A call with neither (one that never connected) is
+//!   kept by the time filter, not dropped.
+//! * **Recordings** are pre-signed S3 URLs; their expiry (`X-Amz-Date` + `X-Amz-Expires`)
+//!   fills `Recording::expires_at`. Fetch the call again for a fresh URL.
+//! * **Webhook payloads are undocumented**: [`RoundedCodec`] accepts the likely shapes (the
+//!   event name under `event` or `type`, the call under `data`, `data.call` or `call`),
+//!   keeps any other delivery whole as `EventKind::Other`, and checks no signature
+//!   (Rounded documents none).
 //! * Metadata updates merge (`override: false`) or replace (`override: true`); calls have no
 //!   name. There is no cancel, delete or notes endpoint.
 

@@ -2,158 +2,282 @@
 //!
 //! **Rounded does not document its webhook payloads** (reference §3.5: shapes, retries and
 //! signing were not found). Only the event *names* are documented (an agent's
-//! `webhook_subscriptions`, §3.4). Everything below is an **inferred** shape:
+//! `webhook_subscriptions`, §3.4). The parser therefore accepts the shapes a receiver is
+//! likely to meet rather than one guessed shape:
 //!
 //! ```json
-//! {"event": "<event name>", "timestamp": "…", "data": { …call fields… }}
+//! {"event": "event_phone_call_ended", "timestamp": "…", "data": { …call fields… }}
+//! {"type": "event_phone_call_ended", "time": "…", "call": { …call fields… }}
+//! {"event": "event_phone_call_ended", "data": {"call": { …call fields… }}}
 //! ```
 //!
-//! * `event_phone_call_ended`, `event_web_call_ended` → [`EventKind::Ended`] (`data` is a
-//!   call);
-//! * `event_call_status_updated` → [`EventKind::StatusChanged`] (call id from `data.id`,
-//!   else `data.call_id`; status from `data.status`; the call too when `data` has an `id`);
-//! * `event_transcript` → [`EventKind::TranscriptUpdate`] when `data` has `role` and
-//!   `content`;
-//! * `event_phone_call_connected`, `event_web_call_connected` → [`EventKind::Started`]
-//!   when `data` has an `id`;
-//! * anything else → [`EventKind::Other`] with the whole body.
+//! * the event name is read from `event`, else `type`, and kept verbatim as
+//!   [`CallEvent::vendor_event`]; it is matched with or without the `event_` prefix the
+//!   subscription names carry (`event_phone_call_ended` and `phone_call_ended` alike);
+//! * the call (the *subject*) is `call`, else `data.call`, else `data`, when it is an
+//!   object; it is decoded as a call when it has a string `id`;
+//! * the event time is `timestamp`, else `time` (ISO 8601, or epoch seconds or
+//!   milliseconds);
+//! * the call id is the subject's `id`, else its `call_id`, else a top-level `call_id`.
 //!
-//! A body without `event` is an [`Error::Decode`] at `event`. No signature is checked:
-//! Rounded documents none. Verify the delivery yourself (a secret in the webhook URL, an
-//! allow-list) before trusting it.
+//! What each event becomes:
+//!
+//! * `event_phone_call_ended`, `event_web_call_ended` → [`EventKind::Ended`];
+//! * `event_phone_call_did_not_connect` → [`EventKind::Ended`], the call's status set to
+//!   no answer unless it already says busy, failed or canceled (the event says only that
+//!   the call did not connect; inferred);
+//! * `event_call_status_updated` → [`EventKind::StatusChanged`] (status from the subject's
+//!   `status`, `answer_type` and `redirect_duration_seconds`, as for a call; the call too
+//!   when the subject has an `id`); without any call id it is still a status change, with
+//!   no call id;
+//! * `event_transcript` → [`EventKind::TranscriptUpdate`] when the subject has `role` and
+//!   `content`;
+//! * `event_phone_call_connected`, `event_web_call_connected` → [`EventKind::Started`];
+//! * anything else, and a known event whose subject is not a call with an id →
+//!   [`EventKind::Other`] with the whole body, verbatim.
+//!
+//! A body without an event name is an [`Error::Decode`] at `event`; so is a subject that is
+//! a call but does not decode as one (the error names its JSON path). No signature is
+//! checked: Rounded documents none. Verify the delivery yourself (a secret in the webhook
+//! URL, an allow-list) before trusting it.
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_call_with;
+use voiceport_core::adapter::{decode_call_with, epoch_millis, epoch_secs, finite, parse_time};
 use voiceport_core::http::{decode_json, decode_raw};
-use voiceport_core::{Call, CallEvent, CallId, Error, EventKind, Operation, Result, VendorPayload};
+use voiceport_core::{
+    Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, Error, EventKind, Operation,
+    Result, VendorPayload,
+};
 
 use crate::config::KIND;
 use crate::map::call::{map_call, map_utterance};
-use crate::map::status::status_of;
+use crate::map::status::{StatusFields, status_of};
 use crate::wire;
 
 const OPERATION: Operation = Operation::ParseWebhook;
 
-/// The (inferred) outer shape of a delivery.
+/// The (inferred) outer shape of a delivery. Names and times are read as JSON values, so
+/// that a field of an unexpected type is a clear error (names) or ignored (times).
 #[derive(Debug, Deserialize)]
 struct Delivery<'a> {
-    event: Option<String>,
+    event: Option<Value>,
+    #[serde(rename = "type")]
+    event_type: Option<Value>,
     #[serde(borrow)]
     data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    call: Option<&'a RawValue>,
+    call_id: Option<Value>,
+    timestamp: Option<Value>,
+    time: Option<Value>,
 }
 
-/// The fields of `data` a status update needs.
+/// The fields of a subject a status update needs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 struct StatusData {
-    id: Option<String>,
-    call_id: Option<String>,
     status: Option<wire::CallStatus>,
     answer_type: Option<wire::AnswerType>,
+    redirect_duration_seconds: Option<f64>,
+}
+
+/// The object a delivery is about, and its JSON path in the body.
+#[derive(Debug, Clone, Copy)]
+struct Subject<'a> {
+    raw: &'a RawValue,
+    path: &'static str,
 }
 
 /// Turns the body of a Rounded webhook delivery into an event (inferred shapes: module docs).
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
-    let Some(event) = delivery.event else {
-        let message = "the delivery has no `event` name";
-        return Err(Error::decode(KIND, OPERATION, "event", message, body));
-    };
-    let data = delivery.data.filter(|raw| raw.get().trim() != "null");
-    let needs_data = || {
-        let message = format!("a `{event}` delivery carries no `data` call");
-        Error::decode(KIND, OPERATION, "data", message, body)
-    };
-    match (event.as_str(), data) {
-        ("event_phone_call_ended" | "event_web_call_ended", data) => {
-            let call = call_at_data(data.ok_or_else(needs_data)?)?;
-            Ok(CallEvent::new(event, EventKind::Ended { call }))
-        }
-        ("event_call_status_updated", data) => {
-            let data = data.ok_or_else(needs_data)?;
-            status_changed(event, data)
-        }
-        ("event_transcript", Some(raw)) if object(raw) => {
-            let entry: wire::TranscriptEntry = decode_raw(KIND, OPERATION, raw, "data")?;
-            if entry.role.is_none() || entry.content.is_none() {
-                return Ok(other(event, Some(raw), body));
+    let event = event_name(&delivery, body)?;
+    let subject = subject(&delivery);
+    let name = event.strip_prefix("event_").unwrap_or(&event);
+    let mut parsed = match name {
+        "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
+            Some(call) => CallEvent::new(event, EventKind::Ended { call }),
+            None => other(event, body),
+        },
+        "phone_call_did_not_connect" => match call_of(subject)? {
+            Some(mut call) => {
+                did_not_connect(&mut call, &event);
+                CallEvent::new(event, EventKind::Ended { call })
             }
-            let utterance = map_utterance(entry, None);
-            let mut update = CallEvent::new(event, EventKind::TranscriptUpdate { utterance });
-            update.call_id = string_field(raw, "call_id").map(CallId::new);
-            Ok(update)
+            None => other(event, body),
+        },
+        "call_status_updated" => match subject {
+            Some(subject) => status_changed(event, subject)?,
+            None => other(event, body),
+        },
+        "transcript" => match subject {
+            Some(subject) => transcript(event, subject, body)?,
+            None => other(event, body),
+        },
+        "phone_call_connected" | "web_call_connected" => match call_of(subject)? {
+            Some(call) => CallEvent::new(event, EventKind::Started { call }),
+            None => other(event, body),
+        },
+        _ => other(event, body),
+    };
+    if parsed.call_id.is_none() {
+        parsed.call_id = subject
+            .and_then(|s| string_field(s.raw, "id").or_else(|| string_field(s.raw, "call_id")))
+            .or_else(|| text(delivery.call_id.as_ref()))
+            .map(CallId::new);
+    }
+    parsed.occurred_at = occurred_at(delivery.timestamp.as_ref().or(delivery.time.as_ref()));
+    Ok(parsed)
+}
+
+/// The event name: `event`, else `type`. A name that is not a string is an error at its
+/// key; no name at all is an error at `event`.
+fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
+    for (key, value) in [("event", &delivery.event), ("type", &delivery.event_type)] {
+        match value {
+            None | Some(Value::Null) => continue,
+            Some(Value::String(name)) if !name.trim().is_empty() => return Ok(name.clone()),
+            Some(_) => {
+                let message = format!("the event name at `{key}` is not a non-empty string");
+                return Err(Error::decode(KIND, OPERATION, key, message, body));
+            }
         }
-        ("event_phone_call_connected" | "event_web_call_connected", Some(raw))
-            if string_field(raw, "id").is_some() =>
-        {
-            let call = call_at_data(raw)?;
-            Ok(CallEvent::new(event, EventKind::Started { call }))
-        }
-        (_, data) => Ok(other(event, data, body)),
+    }
+    let message = "the delivery names no event (neither `event` nor `type`)";
+    Err(Error::decode(KIND, OPERATION, "event", message, body))
+}
+
+/// The object the delivery is about: `call`, else `data.call`, else `data`.
+fn subject<'a>(delivery: &Delivery<'a>) -> Option<Subject<'a>> {
+    if let Some(raw) = delivery.call.filter(|raw| object(raw)) {
+        return Some(Subject { raw, path: "call" });
+    }
+    let data = delivery.data.filter(|raw| object(raw))?;
+    let inner = serde_json::from_str::<BTreeMap<String, &'a RawValue>>(data.get())
+        .ok()
+        .and_then(|mut fields| fields.remove("call"))
+        .filter(|raw| object(raw));
+    Some(match inner {
+        Some(raw) => Subject {
+            raw,
+            path: "data.call",
+        },
+        None => Subject {
+            raw: data,
+            path: "data",
+        },
+    })
+}
+
+/// The subject as a call, when it names one with a string `id`.
+fn call_of(subject: Option<Subject<'_>>) -> Result<Option<Box<Call>>> {
+    let Some(subject) = subject.filter(|s| string_field(s.raw, "id").is_some()) else {
+        return Ok(None);
+    };
+    decode_call_with(KIND, OPERATION, subject.raw, subject.path, map_call)
+        .map(|call| Some(Box::new(call)))
+}
+
+/// A call that did not connect has not been answered, whatever its status says so far; a
+/// status that already says why (busy, failed, canceled, no answer) is kept.
+fn did_not_connect(call: &mut Call, event: &str) {
+    let specific = [
+        CallStatus::NoAnswer,
+        CallStatus::Busy,
+        CallStatus::Failed,
+        CallStatus::Canceled,
+    ];
+    if !specific.contains(&call.status) {
+        call.status = CallStatus::NoAnswer;
+        let reason = EndReason::new(EndReasonCategory::NoAnswer, Some(event.to_owned()));
+        call.end_reason = Some(reason);
     }
 }
 
-fn call_at_data(raw: &RawValue) -> Result<Box<Call>> {
-    decode_call_with(KIND, OPERATION, raw, "data", map_call).map(Box::new)
-}
-
-fn status_changed(event: String, raw: &RawValue) -> Result<CallEvent> {
-    let fields: StatusData = decode_raw(KIND, OPERATION, raw, "data")?;
-    let call = fields.id.is_some().then(|| call_at_data(raw)).transpose()?;
-    let Some(call_id) = fields.id.or(fields.call_id).filter(|id| !id.is_empty()) else {
-        let message = "a status update names no call (`data.id` or `data.call_id`)";
-        return Err(Error::decode(
-            KIND,
-            OPERATION,
-            "data.id",
-            message,
-            raw.get().as_bytes(),
-        ));
-    };
-    let (status, _) = status_of(fields.status.as_ref(), fields.answer_type.as_ref());
+fn status_changed(event: String, subject: Subject<'_>) -> Result<CallEvent> {
+    let call = call_of(Some(subject))?;
+    let fields: StatusData = decode_raw(KIND, OPERATION, subject.raw, subject.path)?;
+    let (status, _) = status_of(StatusFields {
+        status: fields.status.as_ref(),
+        answer_type: fields.answer_type.as_ref(),
+        redirect_secs: finite(fields.redirect_duration_seconds),
+    });
     let vendor_status = fields.status.map(|s| s.as_str().to_owned());
     let kind = EventKind::StatusChanged {
         status,
         vendor_status,
         call,
     };
-    let mut changed = CallEvent::new(event, kind);
-    changed.call_id = Some(CallId::new(call_id));
-    Ok(changed)
+    // The call id, when there is no call, is filled in by the caller.
+    Ok(CallEvent::new(event, kind))
 }
 
-/// An event voiceport does not model: its name, a call id if `data` names one, the body.
-fn other(event_type: String, data: Option<&RawValue>, body: &[u8]) -> CallEvent {
-    let call_id = data
-        .and_then(|raw| string_field(raw, "id").or_else(|| string_field(raw, "call_id")))
-        .map(CallId::new);
+fn transcript(event: String, subject: Subject<'_>, body: &[u8]) -> Result<CallEvent> {
+    let entry: wire::TranscriptEntry = decode_raw(KIND, OPERATION, subject.raw, subject.path)?;
+    if entry.role.is_none() || entry.content.is_none() {
+        return Ok(other(event, body));
+    }
+    let at = entry.start_time.as_deref().and_then(parse_time);
+    let utterance = map_utterance(entry, at, None);
+    Ok(CallEvent::new(
+        event,
+        EventKind::TranscriptUpdate { utterance },
+    ))
+}
+
+/// An event voiceport does not model, kept whole: its name and the body, verbatim.
+fn other(event_type: String, body: &[u8]) -> CallEvent {
     let payload = match serde_json::from_slice::<&RawValue>(body) {
         Ok(raw) => VendorPayload::from_raw(raw),
         Err(_) => VendorPayload::from_value(&Value::Null),
     };
-    let mut event = CallEvent::new(event_type, EventKind::Other { payload });
-    event.call_id = call_id;
-    event
+    CallEvent::new(event_type, EventKind::Other { payload })
+}
+
+/// The delivery's time: ISO 8601 text, or an epoch number (milliseconds when it is too
+/// large to be seconds). Anything else is no time.
+fn occurred_at(value: Option<&Value>) -> Option<DateTime<Utc>> {
+    match value? {
+        Value::String(text) => parse_time(text),
+        Value::Number(number) => {
+            let number = number.as_f64()?;
+            // 1e11 seconds is the year 5138; 1e11 milliseconds is 1973.
+            if number.abs() >= 1e11 {
+                epoch_millis(number)
+            } else {
+                epoch_secs(number)
+            }
+        }
+        _ => None,
+    }
 }
 
 fn object(raw: &RawValue) -> bool {
     raw.get().trim_start().starts_with('{')
 }
 
+/// A non-empty string, if `value` is one.
+fn text(value: Option<&Value>) -> Option<String> {
+    let text = value?.as_str()?;
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
 /// A non-empty string field of a JSON object, if `raw` is one and has it.
 fn string_field(raw: &RawValue, key: &str) -> Option<String> {
     let value: Value = serde_json::from_str(raw.get()).ok()?;
-    let text = value.get(key)?.as_str()?;
-    (!text.is_empty()).then(|| text.to_owned())
+    text(value.get(key))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::{CallStatus, Speaker};
+    use voiceport_core::Speaker;
 
     fn parse(value: Value) -> Result<CallEvent> {
         decode_webhook(value.to_string().as_bytes())
@@ -165,6 +289,8 @@ mod tests {
     fn ended_events_carry_the_call() {
         for event in ["event_phone_call_ended", "event_web_call_ended"] {
             let parsed = parse(json!({"event": event, "data": {"id": ID, "status": "completed", "answer_type": "voicemail"}})).unwrap();
+            assert_eq!(parsed.vendor_event, event);
+            assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
             match parsed.kind {
                 EventKind::Ended { call } => {
                     assert_eq!(call.id.as_str(), ID);
@@ -174,18 +300,111 @@ mod tests {
                 other => panic!("{other:?}"),
             }
         }
-        let err = parse(json!({"event": "event_phone_call_ended"})).unwrap_err();
+        // Without a call, or a call without an id, the delivery is kept whole.
+        for body in [
+            json!({"event": "event_phone_call_ended"}),
+            json!({"event": "event_phone_call_ended", "data": {"status": "completed"}}),
+            json!({"event": "event_phone_call_ended", "data": {"call_id": ID}}),
+        ] {
+            let parsed = parse(body.clone()).unwrap();
+            assert_eq!(parsed.vendor_event, "event_phone_call_ended", "{body}");
+            assert!(matches!(parsed.kind, EventKind::Other { .. }), "{body}");
+        }
+        let kept = parse(json!({"event": "event_phone_call_ended", "data": {"call_id": ID}}));
+        assert_eq!(kept.unwrap().call_id().map(CallId::as_str), Some(ID));
+        // A call that does not decode is an error at its path.
+        let err = parse(json!({"type": "event_phone_call_ended", "call": {"id": ID, "duration_seconds": "long"}}))
+            .unwrap_err();
         assert!(
-            matches!(&err, Error::Decode { path, .. } if path == "data"),
+            matches!(&err, Error::Decode { path, .. } if path.starts_with("call")),
             "{err:?}"
         );
-        let err =
-            parse(json!({"event": "event_phone_call_ended", "data": {"status": "completed"}}))
-                .unwrap_err();
+    }
+
+    #[test]
+    fn the_name_and_the_call_are_found_where_senders_put_them() {
+        let call = json!({"id": ID, "status": "completed"});
+        let shapes = [
+            json!({"event": "event_phone_call_ended", "data": call}),
+            json!({"type": "event_phone_call_ended", "data": call}),
+            json!({"type": "event_phone_call_ended", "call": call}),
+            json!({"event": "event_phone_call_ended", "data": {"call": call}}),
+            json!({"event": null, "type": "event_phone_call_ended", "call": call, "data": {"other": 1}}),
+            json!({"event": "phone_call_ended", "call": call}),
+        ];
+        for body in shapes {
+            let parsed = parse(body.clone()).unwrap();
+            assert!(matches!(parsed.kind, EventKind::Ended { .. }), "{body}");
+            assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID), "{body}");
+            assert_eq!(parsed.status(), Some(CallStatus::Completed), "{body}");
+        }
+        // The name is kept as sent, prefix or not.
+        let parsed = parse(json!({"event": "phone_call_ended", "call": call})).unwrap();
+        assert_eq!(parsed.vendor_event, "phone_call_ended");
+        // `event` wins over `type`.
+        let parsed =
+            parse(json!({"event": "event_phone_call_connected", "type": "x", "data": call}))
+                .unwrap();
+        assert!(matches!(parsed.kind, EventKind::Started { .. }));
+        // A path names where the call was.
+        let err = parse(json!({"event": "event_phone_call_ended", "data": {"call": {"id": ID, "cost": "free"}}}))
+            .unwrap_err();
         assert!(
-            matches!(&err, Error::Decode { path, message, .. } if path == "data" && message.contains("`id`")),
+            matches!(&err, Error::Decode { path, .. } if path.starts_with("data.call")),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn the_event_time_is_read_from_timestamp_or_time() {
+        let at = |body: Value| parse(body).unwrap().occurred_at.map(|t| t.to_rfc3339());
+        let expected = Some("2026-03-24T10:03:06+00:00".to_owned());
+        assert_eq!(
+            at(json!({"event": "x", "timestamp": "2026-03-24T10:03:06Z"})),
+            expected
+        );
+        assert_eq!(
+            at(json!({"type": "x", "time": "2026-03-24 10:03:06"})),
+            expected
+        );
+        assert_eq!(at(json!({"type": "x", "timestamp": 1774346586})), expected);
+        assert_eq!(
+            at(json!({"type": "x", "timestamp": 1774346586000_i64})),
+            expected
+        );
+        assert_eq!(at(json!({"type": "x", "timestamp": "soon"})), None);
+        assert_eq!(at(json!({"type": "x", "timestamp": [1]})), None);
+        assert_eq!(at(json!({"type": "x"})), None);
+    }
+
+    #[test]
+    fn a_call_that_did_not_connect_ends_unanswered() {
+        let parsed = parse(json!({"type": "event_phone_call_did_not_connect",
+            "call": {"id": ID, "status": "created", "start_time": null}}))
+        .unwrap();
+        match parsed.kind {
+            EventKind::Ended { call } => {
+                assert_eq!(call.status, CallStatus::NoAnswer);
+                assert_eq!(call.vendor_status.as_deref(), Some("created"));
+                assert_eq!(
+                    call.end_reason,
+                    Some(EndReason::new(
+                        EndReasonCategory::NoAnswer,
+                        Some("event_phone_call_did_not_connect".to_owned())
+                    ))
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // A status that says why is kept; one that says the call connected is not.
+        let status = |vendor: &str| {
+            let body = json!({"event": "event_phone_call_did_not_connect", "data": {"id": ID, "status": vendor}});
+            parse(body).unwrap().status()
+        };
+        assert_eq!(status("busy"), Some(CallStatus::Busy));
+        assert_eq!(status("failed"), Some(CallStatus::Failed));
+        assert_eq!(status("completed"), Some(CallStatus::NoAnswer));
+        assert_eq!(status("in_progress"), Some(CallStatus::NoAnswer));
     }
 
     #[test]
@@ -205,7 +424,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let parsed = parse(
-            json!({"event": "event_call_status_updated", "data": {"id": ID, "status": "busy"}}),
+            json!({"type": "event_call_status_updated", "call": {"id": ID, "status": "busy"}}),
         )
         .unwrap();
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
@@ -216,6 +435,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // A redirect on an ended call is a transfer here as on a fetched call.
+        let parsed = parse(json!({"event": "event_call_status_updated",
+            "data": {"call_id": ID, "status": "completed", "redirect_duration_seconds": 30}}))
+        .unwrap();
+        assert_eq!(parsed.status(), Some(CallStatus::Transferred));
         match parse(json!({"event": "event_call_status_updated", "data": {"id": ID}}))
             .unwrap()
             .kind
@@ -230,10 +454,22 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let err = parse(json!({"event": "event_call_status_updated", "data": {"status": "busy"}}))
+        // No call id: still a status change, about no named call; a top-level id is used.
+        let parsed =
+            parse(json!({"event": "event_call_status_updated", "data": {"status": "busy"}}))
+                .unwrap();
+        assert_eq!(parsed.call_id(), None);
+        assert_eq!(parsed.status(), Some(CallStatus::Busy));
+        let parsed = parse(
+            json!({"event": "event_call_status_updated", "call_id": ID, "data": {"status": "busy"}}),
+        )
+        .unwrap();
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        // A status of the wrong type is an error at its path.
+        let err = parse(json!({"event": "event_call_status_updated", "data": {"status": 3}}))
             .unwrap_err();
         assert!(
-            matches!(&err, Error::Decode { path, .. } if path == "data.id"),
+            matches!(&err, Error::Decode { path, .. } if path.starts_with("data")),
             "{err:?}"
         );
     }
@@ -257,15 +493,13 @@ mod tests {
         // Without role and content it is kept whole.
         let parsed =
             parse(json!({"event": "event_transcript", "data": {"id": ID, "lines": []}})).unwrap();
-        assert!(
-            parsed.vendor_event == "event_transcript"
-                && matches!(parsed.kind, EventKind::Other { .. })
-        );
+        assert_eq!(parsed.vendor_event, "event_transcript");
+        assert!(matches!(parsed.kind, EventKind::Other { .. }));
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]
-    fn connected_events_start_a_call_when_data_has_an_id() {
+    fn connected_events_start_a_call_when_it_has_an_id() {
         let parsed = parse(json!({"event": "event_phone_call_connected", "data": {"id": ID, "status": "in_progress"}})).unwrap();
         match parsed.kind {
             EventKind::Started { call } => assert_eq!(call.status, CallStatus::InProgress),
@@ -289,18 +523,33 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        for body in [json!({"data": {"id": ID}}), json!({"event": null})] {
+        let parsed = parse(json!({"type": "call.analyzed", "call": {"id": ID}})).unwrap();
+        assert_eq!(parsed.vendor_event, "call.analyzed");
+        assert!(matches!(parsed.kind, EventKind::Other { .. }));
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+
+        for body in [
+            json!({"data": {"id": ID}}),
+            json!({"event": null}),
+            json!({"event": null, "type": null}),
+        ] {
             let err = parse(body).unwrap_err();
             assert!(
                 matches!(&err, Error::Decode { path, operation: Operation::ParseWebhook, .. } if path == "event"),
                 "{err:?}"
             );
         }
-        let err = parse(json!({"event": 5})).unwrap_err();
-        assert!(
-            matches!(&err, Error::Decode { path, .. } if path == "event"),
-            "{err:?}"
-        );
+        for (body, key) in [
+            (json!({"event": 5}), "event"),
+            (json!({"event": ""}), "event"),
+            (json!({"type": {"name": "x"}}), "type"),
+        ] {
+            let err = parse(body).unwrap_err();
+            assert!(
+                matches!(&err, Error::Decode { path, .. } if path == key),
+                "{err:?}"
+            );
+        }
         assert!(matches!(decode_webhook(b"[]"), Err(Error::Decode { .. })));
     }
 }

@@ -290,7 +290,8 @@ async fn list_in_cursor_mode_sends_every_parameter_explicitly() {
         ("call_type", "phone_call"),
         ("from_number", "+16175550142"),
         ("to_number", "+16175550120"),
-        ("start_time_gt", "2026-03-01T00:00:00Z"),
+        // `since` is inclusive, Rounded's filter is "greater than": one millisecond before.
+        ("start_time_gt", "2026-02-28T23:59:59.999Z"),
         ("start_time_lt", "2026-03-24T00:00:00Z"),
         ("limit", "3"),
         ("use_cursor", "true"),

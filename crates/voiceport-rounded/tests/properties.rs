@@ -71,6 +71,9 @@ fn shapes(value: &Value) -> Vec<Value> {
         json!({"data": value, "event": "event_phone_call_ended"}),
         json!({"error": value, "event": "event_phone_call_ended"}),
         json!({"event": value}),
+        json!({"type": "event_phone_call_did_not_connect", "call": value, "time": value}),
+        json!({"event": "event_call_status_updated", "data": {"call": value}, "timestamp": value}),
+        json!({"type": value, "call_id": value, "data": value}),
         json!({"data": {"id": "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3", "transcript": [value], "variable_values": [value]}}),
         json!({"data": [value, {"id": "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3"}], "next_cursor": value}),
     ]

@@ -56,6 +56,8 @@ fn fixtures_normalize() {
             }
             json!({ "calls": page.calls, "next": page.next, "total": page.total })
         } else if name.starts_with("webhook") {
+            // Every webhook fixture's shape is inferred: Rounded documents none (what each
+            // file guesses is in fixtures/rounded/README.md).
             let event = RoundedCodec.decode_webhook(&body).unwrap();
             for call in event_calls(&event) {
                 assert!(call.vendor_payload().is_some(), "{name}: payload lost");
@@ -89,4 +91,20 @@ fn fixtures_normalize() {
         };
         voiceport_core::snapshot::insta_settings().bind(|| insta::assert_json_snapshot!(value));
     });
+}
+
+/// The snapshots redact recording expiries (`[expiry]`, they are volatile in real
+/// responses); here is one checked for its value, computed from the fixture's pre-signed
+/// URL: `X-Amz-Date=20260324T101200Z` plus `X-Amz-Expires=3600`.
+#[test]
+fn the_recording_expiry_comes_from_the_presigned_url() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/rounded/get_transferred.json"
+    );
+    let call = RoundedCodec
+        .decode_call(&std::fs::read(path).unwrap())
+        .unwrap();
+    let expires_at = call.recording.and_then(|r| r.expires_at);
+    assert_eq!(expires_at, Some("2026-03-24T11:12:00Z".parse().unwrap()));
 }

@@ -3,16 +3,16 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
 use serde_json::Value;
-use voiceport_core::adapter::{finite, non_empty, parse_time};
+use voiceport_core::adapter::{finite, non_empty, read_time};
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Recording, Speaker,
     Transcript, Utterance,
 };
 
 use crate::config::KIND;
-use crate::map::status::status_of;
+use crate::map::status::{StatusFields, status_of};
 use crate::wire;
 
 /// Maps a wire call to the normalized [`Call`].
@@ -29,7 +29,11 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         Some(wire::Direction::Outbound) => Some(Direction::Outbound),
         _ => None,
     };
-    (call.status, call.end_reason) = status_of(wire.status.as_ref(), wire.answer_type.as_ref());
+    (call.status, call.end_reason) = status_of(StatusFields {
+        status: wire.status.as_ref(),
+        answer_type: wire.answer_type.as_ref(),
+        redirect_secs: finite(wire.redirect_duration_seconds),
+    });
     call.vendor_status = wire.status.map(|s| s.as_str().to_owned());
     call.from = wire.from_number;
     call.to = wire.to_number;
@@ -37,11 +41,14 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         id: Some(AgentId::new(id)),
         name: None,
     });
-    let started_at = wire.start_time.as_deref().and_then(parse_time);
+    let started_at = read_time(&mut call, "start_time", wire.start_time.as_deref());
     call.started_at = started_at;
-    // Rounded has no creation time: the start time stands in for it.
-    call.created_at = started_at;
-    call.ended_at = wire.end_time.as_deref().and_then(parse_time);
+    // Rounded documents no creation time for calls. One it sends is used; otherwise the
+    // start time stands in, as the list endpoint orders, filters and pages on it. A call
+    // with neither (one that never connected) has none: `map::page` keeps such calls.
+    let created_at = read_time(&mut call, "created_at", wire.created_at.as_deref());
+    call.created_at = created_at.or(started_at);
+    call.ended_at = read_time(&mut call, "end_time", wire.end_time.as_deref());
     call.duration_secs = finite(wire.duration_seconds);
     call.cost = finite(wire.cost).map(|total| Cost {
         total: Some(total),
@@ -49,9 +56,9 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         breakdown: Vec::new(),
     });
     call.recording = wire.recording_url.map(|url| Recording {
+        expires_at: presigned_expiry(&url),
         mono_url: Some(url),
         stereo_url: None,
-        expires_at: None,
     });
     call.metadata = match wire.metadata {
         None | Some(Value::Null) => BTreeMap::new(),
@@ -60,9 +67,9 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         Some(other) => BTreeMap::from([("metadata".to_owned(), other)]),
     };
     call.transcript = map_transcript(
+        &mut call,
         wire.transcript.unwrap_or_default(),
         wire.transcript_string,
-        started_at,
     );
     call.analysis.extracted = map_extracted(
         wire.variable_values.unwrap_or_default(),
@@ -71,15 +78,20 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     call
 }
 
+/// The transcript of `call` (whose `started_at` is set): an entry's unreadable time is
+/// left out with a warning on the call.
 fn map_transcript(
+    call: &mut Call,
     entries: Vec<wire::TranscriptEntry>,
     text: Option<String>,
-    call_start: Option<DateTime<Utc>>,
 ) -> Option<Transcript> {
-    let utterances: Vec<Utterance> = entries
-        .into_iter()
-        .map(|entry| map_utterance(entry, call_start))
-        .collect();
+    let call_start = call.started_at;
+    let mut utterances = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.into_iter().enumerate() {
+        let field = format!("transcript[{i}].start_time");
+        let at = read_time(call, &field, entry.start_time.as_deref());
+        utterances.push(map_utterance(entry, at, call_start));
+    }
     let text = text.filter(|t| !t.trim().is_empty());
     if utterances.is_empty() && text.is_none() {
         return None;
@@ -87,23 +99,44 @@ fn map_transcript(
     Some(Transcript { utterances, text })
 }
 
-/// One transcript entry → utterance; `start_secs` is relative to the call's start when
-/// both times parse (webhook entries come without one).
+/// One transcript entry, said at `at` (its `start_time`, read by the caller) → utterance;
+/// `start_secs` is relative to the call's start when both are known (webhook entries come
+/// without one).
 pub(crate) fn map_utterance(
     entry: wire::TranscriptEntry,
+    at: Option<DateTime<Utc>>,
     call_start: Option<DateTime<Utc>>,
 ) -> Utterance {
     let speaker = entry
         .role
         .as_ref()
         .map_or_else(|| Speaker::Other(String::new()), map_role);
-    let at = entry.start_time.as_deref().and_then(parse_time);
     let mut utterance = Utterance::new(speaker, entry.content);
     utterance.at = at;
     utterance.start_secs = at
         .zip(call_start)
         .map(|(at, start)| seconds_between(start, at));
     utterance
+}
+
+/// When an S3 (SigV4) pre-signed URL stops working: `X-Amz-Date` (`20260324T091502Z`)
+/// plus `X-Amz-Expires` (seconds). `None` for a URL without both, or with values that do
+/// not read.
+// The same rule as Voicebot Studio's recordings: it belongs in core's adapter helpers.
+pub(crate) fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
+    let (_, query) = url.split_once('?')?;
+    let query = query.split_once('#').map_or(query, |(query, _)| query);
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.split_once('=').filter(|(key, _)| *key == name))
+            .map(|(_, value)| value)
+    };
+    let signed = NaiveDateTime::parse_from_str(param("X-Amz-Date")?, "%Y%m%dT%H%M%SZ").ok()?;
+    // SigV4 allows 1 to 604800 seconds; a negative or absurd value is not read.
+    let seconds: u32 = param("X-Amz-Expires")?.parse().ok()?;
+    let delta = TimeDelta::try_seconds(i64::from(seconds))?;
+    signed.and_utc().checked_add_signed(delta)
 }
 
 /// Transcript role → speaker (`user` documented, the rest inferred).
@@ -248,6 +281,8 @@ mod tests {
         assert_eq!(transcript.utterances[0].start_secs, Some(1.25));
         assert_eq!(transcript.utterances[1].start_secs, None);
         assert_eq!(transcript.utterances[1].at, None);
+        assert_eq!(call.warnings.len(), 1);
+        assert_eq!(call.warnings[0].field, "transcript[1].start_time");
         let extracted = &call.analysis.extracted;
         assert_eq!(extracted.get("q1"), Some(&json!(false)));
         assert_eq!(extracted.get("q2-id"), Some(&json!(4.5)));
@@ -278,14 +313,110 @@ mod tests {
     }
 
     #[test]
-    fn timestamps_parse_leniently() {
-        // Rounded's forms, through the core's one parser.
+    fn unreadable_times_are_left_out_with_a_warning() {
+        let call = map_call(wire_call(json!({
+            "id": "x",
+            "start_time": "2026-03-23 18:04:11.000",
+            "end_time": "2026-02-30T10:00:00Z",
+            "created_at": "not a date",
+            "transcript": [
+                {"role": "agent", "start_time": "2026-03-23T18:04:12Z", "content": "hi"},
+                {"role": "user", "start_time": "soon", "content": "yo"},
+                {"role": "user", "start_time": "", "content": "blank is absent"}
+            ]
+        })));
         let expected: DateTime<Utc> = "2026-03-23T18:04:11Z".parse().unwrap();
-        assert_eq!(parse_time("2026-03-23T18:04:11Z"), Some(expected));
-        assert_eq!(parse_time("2026-03-23T19:04:11+01:00"), Some(expected));
-        assert_eq!(parse_time("2026-03-23T18:04:11"), Some(expected));
-        assert_eq!(parse_time("2026-03-23 18:04:11.000"), Some(expected));
-        assert_eq!(parse_time("2026-13-45T99:99:99Z"), None);
-        assert_eq!(parse_time(""), None);
+        // The space-separated form reads, through core's one parser.
+        assert_eq!(call.started_at, Some(expected));
+        assert_eq!(call.ended_at, None);
+        // An unreadable `created_at` falls back to the start time.
+        assert_eq!(call.created_at, Some(expected));
+        let warned: Vec<(&str, &str)> = call
+            .warnings
+            .iter()
+            .map(|w| (w.field.as_str(), w.value.as_str()))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                ("created_at", "not a date"),
+                ("end_time", "2026-02-30T10:00:00Z"),
+                ("transcript[1].start_time", "soon"),
+            ]
+        );
+        let utterances = &call.transcript.as_ref().unwrap().utterances;
+        assert_eq!(utterances[0].start_secs, Some(1.0));
+        assert_eq!(utterances[1].at, None);
+        assert_eq!(utterances[2].at, None);
+    }
+
+    #[test]
+    fn a_call_that_never_connected_keeps_what_it_has() {
+        // No start time: no creation time either, unless Rounded sends one.
+        let call = map_call(wire_call(json!({
+            "id": "x", "status": "no_answer", "start_time": null,
+            "end_time": "2026-03-24T10:15:31Z", "answer_type": null
+        })));
+        assert_eq!(call.started_at, None);
+        assert_eq!(call.created_at, None);
+        assert_eq!(call.ended_at, Some("2026-03-24T10:15:31Z".parse().unwrap()));
+        assert_eq!(call.status, CallStatus::NoAnswer);
+        assert!(call.warnings.is_empty());
+        // A `created_at` (undocumented for calls) is used when sent, over the start time.
+        let call = map_call(wire_call(json!({
+            "id": "x", "created_at": "2026-03-24T10:15:02Z", "start_time": "2026-03-24T10:15:09Z"
+        })));
+        assert_eq!(
+            call.created_at,
+            Some("2026-03-24T10:15:02Z".parse().unwrap())
+        );
+        assert_eq!(
+            call.started_at,
+            Some("2026-03-24T10:15:09Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn a_redirect_makes_a_completed_call_transferred() {
+        let call = map_call(wire_call(json!({
+            "id": "x", "status": "completed", "answer_type": "human",
+            "redirect_duration_seconds": 41
+        })));
+        assert_eq!(call.status, CallStatus::Transferred);
+        assert_eq!(call.vendor_status.as_deref(), Some("completed"));
+        assert_eq!(
+            call.end_reason.map(|r| r.category),
+            Some(voiceport_core::EndReasonCategory::Transferred)
+        );
+    }
+
+    #[test]
+    fn the_recording_expiry_comes_from_the_presigned_url() {
+        let url = "https://rounded-call-recordings.s3.eu-west-3.amazonaws.com/o/c.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260324%2Feu-west-3%2Fs3%2Faws4_request&X-Amz-Date=20260324T091502Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=ab";
+        let call = map_call(wire_call(json!({"id": "x", "recording_url": url})));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some(url));
+        assert_eq!(
+            recording.expires_at,
+            Some("2026-03-24T10:15:02Z".parse().unwrap())
+        );
+
+        let expiry = |url: &str| presigned_expiry(url).map(|t| t.to_rfc3339());
+        assert_eq!(
+            expiry("https://x/r?X-Amz-Expires=60&X-Amz-Date=20260324T235930Z#t=5").as_deref(),
+            Some("2026-03-25T00:00:30+00:00")
+        );
+        for url in [
+            "https://x/r.mp3",
+            "<string>",
+            "https://x/r?X-Amz-Date=20260324T091502Z",
+            "https://x/r?X-Amz-Expires=3600",
+            "https://x/r?X-Amz-Date=bad&X-Amz-Expires=1",
+            "https://x/r?X-Amz-Date=20260324T091502Z&X-Amz-Expires=-5",
+            "https://x/r?X-Amz-Date=20260324T091502Z&X-Amz-Expires=99999999999999999",
+            "https://x/r?x-amz-date=20260324T091502Z&x-amz-expires=3600",
+        ] {
+            assert_eq!(presigned_expiry(url), None, "{url}");
+        }
     }
 }

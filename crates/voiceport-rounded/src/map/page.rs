@@ -3,7 +3,7 @@
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
-use voiceport_core::{CallPage, CallQuery, Operation, PageCursor, Result};
+use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
@@ -29,7 +29,7 @@ pub(crate) fn decode_page(
     let mut calls = Vec::with_capacity(items.len());
     for (i, raw) in items.iter().enumerate() {
         let call = decode_call_with(KIND, operation, raw, &format!("data[{i}]"), map_call)?;
-        if filter.matches(&call) {
+        if filter.matches(&call) && in_time_range(query, &call) {
             calls.push(call);
         }
     }
@@ -46,21 +46,34 @@ pub(crate) fn decode_page(
     })
 }
 
-/// The filters of `query` applied client-side, as a query of their own: the ones Rounded
-/// cannot apply (`direction`, `statuses`, `search`), plus a re-check of the time range.
-///
-/// The time range is also sent (`start_time_gt` / `start_time_lt`); it is checked again on
-/// the normalized `created_at` (which is Rounded's `start_time`) so that a call the server
-/// lets through without a start time (one that never connected) is not returned for a
-/// time-bounded query it does not provably match.
+/// The filters of `query` Rounded cannot apply (`direction`, `statuses`, `search`), as a
+/// query of their own; the time range is [`in_time_range`]'s.
 fn client_side_filter(query: &CallQuery) -> CallQuery {
     CallQuery {
         direction: query.direction,
         statuses: query.statuses.clone(),
         search: query.search.clone(),
-        since: query.since,
-        until: query.until,
         ..CallQuery::default()
+    }
+}
+
+/// The time range, checked again on what Rounded returned for it.
+///
+/// Rounded applies the range to `start_time` (sent as `start_time_gt` one millisecond
+/// before `since`, see `map::request`); a call with a creation time (its start time, or a
+/// `created_at` Rounded sends) is held to `since <= created < until` exactly. A call with
+/// neither (one that never connected) cannot be placed in the range, and Rounded returned
+/// it for this query: it is kept, not silently dropped. Only an end time before `since`,
+/// which proves it began before `since` too, leaves it out.
+fn in_time_range(query: &CallQuery, call: &Call) -> bool {
+    match call.created_at {
+        Some(at) => {
+            query.since.is_none_or(|since| at >= since)
+                && query.until.is_none_or(|until| at < until)
+        }
+        None => query
+            .since
+            .is_none_or(|since| call.ended_at.is_none_or(|end| end >= since)),
     }
 }
 
@@ -102,27 +115,38 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn time_range_is_rechecked_on_the_start_time() {
+    fn time_range_is_rechecked_and_calls_without_a_time_are_kept() {
         let body = json!({
             "data": [
                 {"id": "a", "status": "completed", "start_time": "2026-03-10T00:00:00Z"},
                 {"id": "b", "status": "no_answer", "start_time": null},
-                {"id": "c", "status": "completed", "start_time": "2026-02-10T00:00:00Z"}
+                {"id": "c", "status": "completed", "start_time": "2026-02-10T00:00:00Z"},
+                {"id": "d", "status": "completed", "start_time": "2026-03-01T00:00:00Z"},
+                {"id": "e", "status": "completed", "start_time": "2026-02-28T23:59:59.9995Z"},
+                {"id": "f", "status": "failed", "start_time": null, "end_time": "2026-02-27T08:00:00Z"},
+                {"id": "g", "status": "failed", "start_time": null, "end_time": "2026-03-02T08:00:00Z"},
+                {"id": "h", "status": "completed", "start_time": "2026-03-20T00:00:00Z"},
+                {"id": "i", "status": "no_answer", "created_at": "2026-02-20T00:00:00Z"}
             ],
             "next_cursor": "2026-02-10T00:00:00Z"
         })
         .to_string();
         let query = CallQuery {
             since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            until: Some("2026-03-20T00:00:00Z".parse().unwrap()),
             ..CallQuery::default()
         };
         let page = decode_page(body.as_bytes(), &query, None).unwrap();
         let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["a"]);
+        // a: inside. b: no time at all, kept. c: before. d: exactly `since`, kept
+        // (inclusive). e: inside the extra millisecond sent, left out. f: ended before
+        // `since`. g: no start, ended inside, kept. h: exactly `until` (exclusive). i: a
+        // creation time before `since`.
+        assert_eq!(ids, ["a", "b", "d", "g"]);
         // Paging is the server's: the cursor survives client-side filtering.
         assert!(page.next.is_some());
         let all = decode_page(body.as_bytes(), &CallQuery::default(), None).unwrap();
-        assert_eq!(all.calls.len(), 3);
+        assert_eq!(all.calls.len(), 9);
     }
 
     #[test]

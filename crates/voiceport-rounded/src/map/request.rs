@@ -3,7 +3,7 @@
 //! The capability guard has already checked what every vendor shares (filters, ids, the
 //! page size, a destination, the update flags); what is left is what only Rounded refuses.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use voiceport_core::{
     CallKind, CallQuery, CallUpdate, DialRequest, Error, MetadataMode, Operation, PageCursor,
     Result,
@@ -51,7 +51,7 @@ pub(crate) fn list_params(
         ("call_type", call_type.map(|t| t.as_str().to_owned())),
         ("from_number", query.from_number.clone()),
         ("to_number", query.to_number.clone()),
-        ("start_time_gt", query.since.map(iso)),
+        ("start_time_gt", query.since.map(inclusive_since)),
         ("start_time_lt", query.until.map(iso)),
         ("limit", Some(CAPABILITIES.page_size(query).to_string())),
     ];
@@ -67,6 +67,16 @@ pub(crate) fn list_params(
     let variables = options.include_variable_values.to_string();
     params.push(("include_variable_values", variables));
     Ok((params, mode))
+}
+
+/// `since` for `start_time_gt`. Rounded documents only a strict "greater than" filter
+/// (there is no `start_time_gte`), while `CallQuery::since` is inclusive: a call started at
+/// exactly `since` must be listed. One millisecond earlier is sent, and `map::page` checks
+/// `start_time >= since` again, so a call in that extra millisecond is not returned.
+fn inclusive_since(since: DateTime<Utc>) -> String {
+    iso(since
+        .checked_sub_signed(TimeDelta::milliseconds(1))
+        .unwrap_or(since))
 }
 
 /// RFC 3339 with only the fraction a time has (`…00Z`, `…00.500Z`), the form the list
@@ -184,7 +194,8 @@ mod tests {
                 .map(|(_, v)| v.as_str())
         };
         assert_eq!(get("call_type"), Some("phone_call"));
-        assert_eq!(get("start_time_gt"), Some("2026-03-01T00:00:00Z"));
+        // Inclusive `since` through Rounded's exclusive filter: one millisecond earlier.
+        assert_eq!(get("start_time_gt"), Some("2026-02-28T23:59:59.999Z"));
         assert_eq!(get("start_time_lt"), Some("2026-03-02T00:00:00.500Z"));
         assert_eq!(get("limit"), Some("1000"));
         assert_eq!(get("page"), Some("3"));

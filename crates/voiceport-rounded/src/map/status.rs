@@ -1,57 +1,94 @@
-//! The status table: Rounded `status` (and `answer_type`) → normalized status and reason.
+//! The status table: Rounded `status`, `answer_type` and redirect → normalized status and reason.
 
 use voiceport_core::{CallStatus, EndReason, EndReasonCategory};
 
 use crate::wire;
 
-/// Rounded `status` and `answer_type` → normalized status and end reason.
+/// What a Rounded call says about its state: the fields the status table reads.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StatusFields<'a> {
+    pub(crate) status: Option<&'a wire::CallStatus>,
+    pub(crate) answer_type: Option<&'a wire::AnswerType>,
+    /// `redirect_duration_seconds`.
+    pub(crate) redirect_secs: Option<f64>,
+}
+
+/// Rounded `status`, `answer_type` and `redirect_duration_seconds` → normalized status and
+/// end reason.
 ///
 /// Only `created` and `completed` are documented (reference §3.4); **every other status
 /// value below is inferred** from common vendor vocabularies and kept so that a real value
 /// lands in the right place the day it shows up. Unknown values map to
 /// [`CallStatus::Unknown`]; the caller keeps the vendor string in `vendor_status`.
 ///
-/// Rounded documents no end reason. The only reasons given are:
-/// * `failed` / `error` → [`EndReasonCategory::Error`] (vendor string: the status);
-/// * a `completed` call whose `answer_type` is `voicemail` / `machine` /
-///   `answering_machine` (inferred values) → status [`CallStatus::Voicemail`], reason
-///   [`EndReasonCategory::Voicemail`] (vendor string: the answer type).
+/// Rounded documents no end reason, so the reason is read from what the call does say:
+/// * a terminal status that names its own cause: `transferred` → transferred, `failed` /
+///   `error` → error, `no_answer` / `not_answered` → no answer, `busy` → busy,
+///   `canceled` / `cancelled` → canceled (vendor string: the status);
+/// * a `completed` (or `ended`) call, first by `answer_type`: a machine (`voicemail`,
+///   `machine`, `answering_machine`, any `machine_…`) makes it [`CallStatus::Voicemail`]
+///   with reason voicemail (vendor string: the answer type);
+/// * then by `redirect_duration_seconds`: above zero, the call was handed over to another
+///   party, so it is [`CallStatus::Transferred`] with reason transferred (no vendor string:
+///   Rounded gives none);
+/// * then any answer type other than `human` (`fax`, `unknown` …) is kept as reason
+///   [`EndReasonCategory::Other`] with the answer type as vendor string, the status staying
+///   completed;
+/// * a human answer, or none, adds no reason.
 ///
-/// `answer_type: human` adds nothing; other answer types are kept only in the payload.
-pub(crate) fn status_of(
-    status: Option<&wire::CallStatus>,
-    answer_type: Option<&wire::AnswerType>,
-) -> (CallStatus, Option<EndReason>) {
+/// Live statuses get no reason, whatever the answer type or redirect says so far: the call
+/// may still change.
+pub(crate) fn status_of(fields: StatusFields<'_>) -> (CallStatus, Option<EndReason>) {
+    use EndReasonCategory as R;
     use wire::CallStatus as S;
-    let Some(status) = status else {
+    let Some(status) = fields.status else {
         return (CallStatus::Unknown, None);
     };
-    let normalized = match status {
-        S::Created | S::Queued => CallStatus::Queued,
-        S::Ringing => CallStatus::Ringing,
-        S::InProgress | S::Ongoing | S::Active => CallStatus::InProgress,
-        S::Transferred => CallStatus::Transferred,
-        S::Completed | S::Ended => CallStatus::Completed,
-        S::Failed | S::Error => {
-            let reason = EndReason::new(EndReasonCategory::Error, Some(status.as_str().to_owned()));
-            return (CallStatus::Failed, Some(reason));
-        }
-        S::NoAnswer | S::NotAnswered => CallStatus::NoAnswer,
-        S::Busy => CallStatus::Busy,
-        S::Canceled | S::Cancelled => CallStatus::Canceled,
-        S::Other(_) => CallStatus::Unknown,
-    };
-    use wire::AnswerType as A;
-    match answer_type {
-        Some(answer @ (A::Voicemail | A::Machine | A::AnsweringMachine))
-            if normalized == CallStatus::Completed =>
-        {
-            let vendor = Some(answer.as_str().to_owned());
-            let reason = EndReason::new(EndReasonCategory::Voicemail, vendor);
-            (CallStatus::Voicemail, Some(reason))
-        }
-        _ => (normalized, None),
+    let own = |category| Some(EndReason::new(category, Some(status.as_str().to_owned())));
+    match status {
+        S::Created | S::Queued => (CallStatus::Queued, None),
+        S::Ringing => (CallStatus::Ringing, None),
+        S::InProgress | S::Ongoing | S::Active => (CallStatus::InProgress, None),
+        S::Transferred => (CallStatus::Transferred, own(R::Transferred)),
+        S::Completed | S::Ended => completed(fields.answer_type, fields.redirect_secs),
+        S::Failed | S::Error => (CallStatus::Failed, own(R::Error)),
+        S::NoAnswer | S::NotAnswered => (CallStatus::NoAnswer, own(R::NoAnswer)),
+        S::Busy => (CallStatus::Busy, own(R::Busy)),
+        S::Canceled | S::Cancelled => (CallStatus::Canceled, own(R::Canceled)),
+        S::Other(_) => (CallStatus::Unknown, None),
     }
+}
+
+/// A call that ended after being answered: who answered, and whether it was redirected.
+fn completed(
+    answer_type: Option<&wire::AnswerType>,
+    redirect_secs: Option<f64>,
+) -> (CallStatus, Option<EndReason>) {
+    let answer = answer_type.map(wire::AnswerType::as_str);
+    let vendor = || answer.map(str::to_owned);
+    if answer.is_some_and(is_machine) {
+        let reason = EndReason::new(EndReasonCategory::Voicemail, vendor());
+        return (CallStatus::Voicemail, Some(reason));
+    }
+    if redirect_secs.is_some_and(|secs| secs > 0.0) {
+        let reason = EndReason::new(EndReasonCategory::Transferred, None);
+        return (CallStatus::Transferred, Some(reason));
+    }
+    match answer {
+        None | Some("human") | Some("") => (CallStatus::Completed, None),
+        Some(_) => {
+            let reason = EndReason::new(EndReasonCategory::Other, vendor());
+            (CallStatus::Completed, Some(reason))
+        }
+    }
+}
+
+/// Whether an `answer_type` says a machine picked up: `voicemail`, `machine`,
+/// `answering_machine`, and the `machine_…` family of answering-machine detection
+/// (`machine_start`, `machine_end_beep` …). A fax is not one: nothing could be left on it.
+pub(crate) fn is_machine(answer: &str) -> bool {
+    let answer = answer.trim().to_ascii_lowercase();
+    answer.starts_with("machine") || answer.contains("voicemail") || answer == "answering_machine"
 }
 
 #[cfg(test)]
@@ -59,78 +96,152 @@ mod tests {
     use super::*;
 
     fn status(text: &str, answer: Option<&str>) -> (CallStatus, Option<EndReason>) {
-        status_of(
-            Some(&wire::CallStatus::parse(text)),
-            answer.map(wire::AnswerType::parse).as_ref(),
-        )
+        status_with(text, answer, None)
+    }
+
+    fn status_with(
+        text: &str,
+        answer: Option<&str>,
+        redirect_secs: Option<f64>,
+    ) -> (CallStatus, Option<EndReason>) {
+        let answer = answer.map(wire::AnswerType::parse);
+        status_of(StatusFields {
+            status: Some(&wire::CallStatus::parse(text)),
+            answer_type: answer.as_ref(),
+            redirect_secs,
+        })
+    }
+
+    fn reason(category: EndReasonCategory, vendor: Option<&str>) -> Option<EndReason> {
+        Some(EndReason::new(category, vendor.map(str::to_owned)))
     }
 
     #[test]
     fn status_table_covers_every_known_value_and_unknown() {
+        use EndReasonCategory as R;
         let table = [
-            ("created", CallStatus::Queued),
-            ("queued", CallStatus::Queued),
-            ("ringing", CallStatus::Ringing),
-            ("in_progress", CallStatus::InProgress),
-            ("ongoing", CallStatus::InProgress),
-            ("active", CallStatus::InProgress),
-            ("transferred", CallStatus::Transferred),
-            ("completed", CallStatus::Completed),
-            ("ended", CallStatus::Completed),
-            ("failed", CallStatus::Failed),
-            ("error", CallStatus::Failed),
-            ("no_answer", CallStatus::NoAnswer),
-            ("not_answered", CallStatus::NoAnswer),
-            ("busy", CallStatus::Busy),
-            ("canceled", CallStatus::Canceled),
-            ("cancelled", CallStatus::Canceled),
-            ("transferring", CallStatus::Unknown),
-            ("", CallStatus::Unknown),
+            ("created", CallStatus::Queued, None),
+            ("queued", CallStatus::Queued, None),
+            ("ringing", CallStatus::Ringing, None),
+            ("in_progress", CallStatus::InProgress, None),
+            ("ongoing", CallStatus::InProgress, None),
+            ("active", CallStatus::InProgress, None),
+            ("transferred", CallStatus::Transferred, Some(R::Transferred)),
+            ("completed", CallStatus::Completed, None),
+            ("ended", CallStatus::Completed, None),
+            ("failed", CallStatus::Failed, Some(R::Error)),
+            ("error", CallStatus::Failed, Some(R::Error)),
+            ("no_answer", CallStatus::NoAnswer, Some(R::NoAnswer)),
+            ("not_answered", CallStatus::NoAnswer, Some(R::NoAnswer)),
+            ("busy", CallStatus::Busy, Some(R::Busy)),
+            ("canceled", CallStatus::Canceled, Some(R::Canceled)),
+            ("cancelled", CallStatus::Canceled, Some(R::Canceled)),
+            ("transferring", CallStatus::Unknown, None),
+            ("", CallStatus::Unknown, None),
         ];
-        for (text, expected) in table {
-            let (normalized, reason) = status(text, None);
+        for (text, expected, category) in table {
+            let (normalized, got) = status(text, None);
             assert_eq!(normalized, expected, "{text}");
-            if expected == CallStatus::Failed {
-                assert_eq!(
-                    reason,
-                    Some(EndReason::new(
-                        EndReasonCategory::Error,
-                        Some(text.to_owned())
-                    ))
-                );
-            } else {
-                assert_eq!(reason, None, "{text}");
-            }
+            // A reason derived from the status keeps the status as its vendor string.
+            assert_eq!(got, category.and_then(|c| reason(c, Some(text))), "{text}");
         }
-        assert_eq!(status_of(None, None), (CallStatus::Unknown, None));
+        assert_eq!(
+            status_of(StatusFields::default()),
+            (CallStatus::Unknown, None)
+        );
     }
 
     #[test]
     fn machine_answer_on_completed_call_is_voicemail() {
-        for answer in ["voicemail", "machine", "answering_machine"] {
-            let (normalized, reason) = status("completed", Some(answer));
+        let machines = [
+            "voicemail",
+            "machine",
+            "answering_machine",
+            "machine_start",
+            "machine_end_beep",
+            "Machine_End_Silence",
+        ];
+        for answer in machines {
+            let (normalized, got) = status("completed", Some(answer));
             assert_eq!(normalized, CallStatus::Voicemail, "{answer}");
-            assert_eq!(
-                reason,
-                Some(EndReason::new(
-                    EndReasonCategory::Voicemail,
-                    Some(answer.to_owned())
-                ))
-            );
+            assert_eq!(got, reason(EndReasonCategory::Voicemail, Some(answer)));
         }
         assert_eq!(
             status("completed", Some("human")),
             (CallStatus::Completed, None)
         );
-        assert_eq!(
-            status("completed", Some("fax_machine")),
-            (CallStatus::Completed, None)
-        );
-        // Only a completed call becomes voicemail.
+        // Only an ended call becomes voicemail.
         assert_eq!(
             status("in_progress", Some("voicemail")),
             (CallStatus::InProgress, None)
         );
         assert_eq!(status("failed", Some("voicemail")).0, CallStatus::Failed);
+        assert_eq!(status("ended", Some("voicemail")).0, CallStatus::Voicemail);
+    }
+
+    #[test]
+    fn other_answer_types_are_kept_as_the_reason() {
+        for answer in ["fax", "fax_machine", "unknown", "ivr"] {
+            assert_eq!(
+                status("completed", Some(answer)),
+                (
+                    CallStatus::Completed,
+                    reason(EndReasonCategory::Other, Some(answer))
+                ),
+                "{answer}"
+            );
+        }
+        // Not on a live call, and not over a status that names its own reason.
+        assert_eq!(
+            status("in_progress", Some("fax")),
+            (CallStatus::InProgress, None)
+        );
+        assert_eq!(
+            status("busy", Some("fax")),
+            (
+                CallStatus::Busy,
+                reason(EndReasonCategory::Busy, Some("busy"))
+            )
+        );
+    }
+
+    #[test]
+    fn a_redirect_on_an_ended_call_is_a_transfer() {
+        let transferred = (
+            CallStatus::Transferred,
+            reason(EndReasonCategory::Transferred, None),
+        );
+        assert_eq!(
+            status_with("completed", Some("human"), Some(41.0)),
+            transferred
+        );
+        assert_eq!(status_with("ended", None, Some(0.5)), transferred);
+        // A redirect answered by a person but ended otherwise: the redirect wins over an
+        // unknown answer type, a machine wins over the redirect.
+        assert_eq!(
+            status_with("completed", Some("unknown"), Some(3.0)),
+            transferred
+        );
+        assert_eq!(
+            status_with("completed", Some("voicemail"), Some(3.0)).0,
+            CallStatus::Voicemail
+        );
+        // No redirect, a zero, a negative or a missing value: no transfer.
+        for redirect in [None, Some(0.0), Some(-1.0)] {
+            assert_eq!(
+                status_with("completed", Some("human"), redirect),
+                (CallStatus::Completed, None),
+                "{redirect:?}"
+            );
+        }
+        // A live call being redirected is still live: it has not ended yet.
+        assert_eq!(
+            status_with("in_progress", Some("human"), Some(12.0)),
+            (CallStatus::InProgress, None)
+        );
+        assert_eq!(
+            status_with("failed", None, Some(12.0)).0,
+            CallStatus::Failed
+        );
     }
 }
