@@ -14,38 +14,40 @@ use voiceport_core::ProviderKind;
 
 use crate::faults::faulty_response;
 use crate::store::State as SandboxState;
+use crate::vendor::Vendor;
 
 /// The state a vendor's handlers see.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {
     pub(crate) state: Arc<SandboxState>,
-    pub(crate) kind: ProviderKind,
+    pub(crate) vendor: Vendor,
 }
 
-/// The API key each emulated vendor accepts.
+/// The key no emulated API accepts: what [`api_key`] gives for a kind the sandbox does not
+/// emulate.
+pub const NOT_EMULATED_KEY: &str = "sandbox-not-emulated";
+
+/// The API key `kind`'s emulated API accepts. For a kind the sandbox does not emulate (see
+/// [`Sandbox::emulates`](crate::Sandbox::emulates)) it is [`NOT_EMULATED_KEY`], which no
+/// emulated API accepts.
 pub fn api_key(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::HappyRobot => "sandbox-happyrobot-key",
-        ProviderKind::Voicebot => "sandbox-voicebot-key",
-        _ => "sandbox-rounded-key",
-    }
+    Vendor::of(kind).map_or(NOT_EMULATED_KEY, Vendor::api_key)
 }
 
-fn authorized(kind: ProviderKind, headers: &HeaderMap) -> bool {
+fn authorized(vendor: Vendor, headers: &HeaderMap) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    match kind {
-        ProviderKind::HappyRobot => {
-            header("authorization") == Some(&format!("Bearer {}", api_key(kind)))
-        }
-        _ => header("x-api-key") == Some(api_key(kind)),
+    let key = vendor.api_key();
+    match vendor {
+        Vendor::HappyRobot => header("authorization") == Some(&format!("Bearer {key}")),
+        Vendor::Voicebot | Vendor::Rounded => header("x-api-key") == Some(key),
     }
 }
 
 /// Checks the key the way the vendor does, then applies any injected fault.
 pub(crate) async fn guard(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
-    if !authorized(ctx.kind, request.headers()) {
+    if !authorized(ctx.vendor, request.headers()) {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::UNAUTHORIZED,
             "Invalid or missing API key",
             &[],
@@ -53,7 +55,7 @@ pub(crate) async fn guard(State(ctx): State<Ctx>, request: Request, next: Next) 
     }
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
-    match ctx.state.faults.take(ctx.kind, &method, &path) {
+    match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
         None => next.run(request).await,
         Some((kind, false)) => match kind {
             crate::FaultKind::Delay(_) => {
@@ -77,18 +79,18 @@ pub(crate) fn json_response(status: StatusCode, value: Value) -> Response {
 /// An error in the vendor's own shape. HappyRobot documents none: `{message}` (inferred);
 /// Voicebot Studio looks like FastAPI: `{detail}`; Rounded wraps it in its envelope.
 pub(crate) fn error(
-    kind: ProviderKind,
+    vendor: Vendor,
     status: StatusCode,
     message: &str,
     details: &[(&str, &str)],
 ) -> Response {
-    let body = match kind {
-        ProviderKind::HappyRobot => json!({ "message": message }),
-        ProviderKind::Voicebot if details.is_empty() => json!({ "detail": message }),
-        ProviderKind::Voicebot => json!({
+    let body = match vendor {
+        Vendor::HappyRobot => json!({ "message": message }),
+        Vendor::Voicebot if details.is_empty() => json!({ "detail": message }),
+        Vendor::Voicebot => json!({
             "detail": details.iter().map(|(field, msg)| json!({"loc": ["body", field], "msg": msg, "type": "value_error"})).collect::<Vec<_>>()
         }),
-        _ => json!({
+        Vendor::Rounded => json!({
             "message": message,
             "data": null,
             "error": {

@@ -23,6 +23,7 @@ use voiceport_core::ProviderKind;
 
 use crate::common::json_response;
 use crate::store::State as SandboxState;
+use crate::vendor::Vendor;
 use crate::{Fault, FaultKind};
 
 /// Where the control API lives.
@@ -136,10 +137,14 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
 async fn summary(State(state): State<Arc<SandboxState>>) -> Response {
     let mut calls = Map::new();
     let mut dialed = Map::new();
-    for kind in ProviderKind::ALL {
-        let store = state.store(kind).read().unwrap_or_else(|p| p.into_inner());
-        calls.insert(kind.as_str().into(), json!(store.len()));
-        dialed.insert(kind.as_str().into(), json!(store.dialed));
+    for vendor in Vendor::ALL {
+        let store = state
+            .store(vendor)
+            .read()
+            .unwrap_or_else(|p| p.into_inner());
+        let name = vendor.kind().as_str();
+        calls.insert(name.into(), json!(store.len()));
+        dialed.insert(name.into(), json!(store.dialed));
     }
     json_response(
         StatusCode::OK,

@@ -124,14 +124,14 @@ fn render(call: &SimCall, view: &View) -> Value {
 }
 
 fn not_found(ctx: &Ctx) -> Response {
-    error(ctx.kind, StatusCode::NOT_FOUND, "Call not found", &[])
+    error(ctx.vendor, StatusCode::NOT_FOUND, "Call not found", &[])
 }
 
 /// Runs `f` on the call under a read lock and answers with what it returns.
 fn with_call(ctx: &Ctx, id: &str, f: impl FnOnce(&SimCall, &View) -> Response) -> Response {
     let store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .read()
         .unwrap_or_else(|p| p.into_inner());
     match store.get(id) {
@@ -148,7 +148,7 @@ fn update_call(
 ) -> Response {
     let mut store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .write()
         .unwrap_or_else(|p| p.into_inner());
     let Some(call) = store.get_mut(id) else {
@@ -188,7 +188,7 @@ async fn list(
             None => Ok(default),
             Some(text) => text.parse().map_err(|_| {
                 error(
-                    ctx.kind,
+                    ctx.vendor,
                     StatusCode::BAD_REQUEST,
                     &format!("{key} must be a number"),
                     &[],
@@ -211,7 +211,7 @@ async fn list(
 
     let store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .read()
         .unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
@@ -319,7 +319,12 @@ async fn recording(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
                 json!({ "url": recording_url("happyrobot", &call.id, false) }),
             )
         } else {
-            error(ctx.kind, StatusCode::NOT_FOUND, "Recording not found", &[])
+            error(
+                ctx.vendor,
+                StatusCode::NOT_FOUND,
+                "Recording not found",
+                &[],
+            )
         }
     })
 }
@@ -342,7 +347,7 @@ async fn logs(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
 async fn tags(State(ctx): State<Ctx>) -> Response {
     let store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .read()
         .unwrap_or_else(|p| p.into_inner());
     let tags: BTreeSet<&str> = store
@@ -367,7 +372,7 @@ async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
             Ok(())
         }
         _ => Err(error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "Call is not in progress",
             &[],
@@ -382,7 +387,7 @@ async fn cancel(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
             Ok(())
         }
         _ => Err(error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "Only scheduled or queued calls can be canceled",
             &[],
@@ -393,7 +398,7 @@ async fn cancel(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
 async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     let mut store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .write()
         .unwrap_or_else(|p| p.into_inner());
     match store.get_mut(&id) {
@@ -408,7 +413,7 @@ async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response
 fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(String, bool), Response> {
     let map = body_object(body).ok_or_else(|| {
         error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "body must be a JSON object",
             &[],
@@ -416,7 +421,7 @@ fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(String, bool), Response> {
     })?;
     let content = text(&map, "content").ok_or_else(|| {
         error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "content is required",
             &[],
@@ -433,7 +438,7 @@ async fn add_note(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -
         Ok(fields) => fields,
         Err(response) => return response,
     };
-    let note_id = ctx.state.new_id(ctx.kind);
+    let note_id = ctx.state.new_id(ctx.vendor);
     update_call(&ctx, &id, |call, _| {
         call.notes.push(SimNote {
             id: note_id,
@@ -463,7 +468,7 @@ async fn update_note(
                 Ok(())
             }
             None => Err(error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::NOT_FOUND,
                 "Note not found",
                 &[],
@@ -481,7 +486,7 @@ async fn delete_note(
         call.notes.retain(|n| n.id != note_id);
         if call.notes.len() == before {
             Err(error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::NOT_FOUND,
                 "Note not found",
                 &[],
@@ -494,7 +499,12 @@ async fn delete_note(
 
 async fn viewed(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
     let Some(email) = body_object(&body).and_then(|m| text(&m, "email")) else {
-        return error(ctx.kind, StatusCode::BAD_REQUEST, "email is required", &[]);
+        return error(
+            ctx.vendor,
+            StatusCode::BAD_REQUEST,
+            "email is required",
+            &[],
+        );
     };
     update_call(&ctx, &id, |call, _| {
         if !call.viewed_by.contains(&email) {
@@ -512,7 +522,7 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
         text(&map, "operation"),
     ) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "emoji, email and operation are required",
             &[],
@@ -520,7 +530,7 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
     };
     let mut store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .write()
         .unwrap_or_else(|p| p.into_inner());
     let Some(call) = store.get_mut(&id) else {
@@ -537,7 +547,7 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
             .retain(|r| !(r.emoji == emoji && r.email == email)),
         _ => {
             return error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::BAD_REQUEST,
                 "operation must be add or remove",
                 &[],
@@ -551,7 +561,7 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
 async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let Some(map) = body_object(&body) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "body must be a JSON object",
             &[],
@@ -559,7 +569,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     };
     let (Some(to), Some(_number_id)) = (text(&map, "phone_number"), text(&map, "number_id")) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "phone_number and number_id are required",
             &[],
@@ -567,7 +577,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     };
     if !to.starts_with('+') || to.len() < 8 {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "phone_number must be E.164",
             &[],
@@ -587,12 +597,12 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
         variables: params,
         name: None,
     };
-    let call = ctx.state.dialed_call(ctx.kind, spec);
+    let call = ctx.state.dialed_call(ctx.vendor, spec);
     let view = call.view(Instant::now(), &ctx.state.timing);
     let body = render(&call, &view);
     let mut store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .write()
         .unwrap_or_else(|p| p.into_inner());
     store.insert(call);
@@ -603,7 +613,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
 async fn usage(State(ctx): State<Ctx>, headers: axum::http::HeaderMap) -> Response {
     if headers.get("x-organization-id").is_none() {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "x-organization-id header is required",
             &[],
@@ -611,7 +621,7 @@ async fn usage(State(ctx): State<Ctx>, headers: axum::http::HeaderMap) -> Respon
     }
     let store = ctx
         .state
-        .happyrobot
+        .store(ctx.vendor)
         .read()
         .unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();

@@ -25,6 +25,13 @@
 //! anything else a conversation the customer ends. [`Faults`] make chosen requests fail;
 //! a standalone sandbox takes them over HTTP too (`POST /_sandbox/faults`, see
 //! [`FaultSpec`]).
+//!
+//! The sandbox emulates HappyRobot, Voicebot Studio and Rounded ([`Sandbox::emulates`]).
+//! [`ProviderKind`] grows with voiceport; a kind the sandbox does not emulate is never
+//! served as another vendor. The methods that take a kind answer for it as for an empty,
+//! unreachable account: no calls, no dials, no webhook delivery, a key no emulated API
+//! accepts ([`NOT_EMULATED_KEY`]), and a base URL under `/_not_emulated/{kind}` where every
+//! request answers 404 with a JSON message saying the sandbox does not emulate that vendor.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 // Handlers return ready HTTP responses as their error values; one per request, never hot.
@@ -40,36 +47,37 @@ mod rng;
 mod rounded;
 mod sim;
 mod store;
+mod vendor;
 mod voicebot;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::extract::Path;
+use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
+use axum::response::Response;
+use axum::routing::any;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use voiceport_core::{ProviderConfig, ProviderKind};
 
-pub use common::api_key;
+pub use common::{NOT_EMULATED_KEY, api_key};
 pub use control::FaultSpec;
 pub use faults::{Fault, FaultKind, Faults};
 pub use sim::Timing;
 
 use common::Ctx;
 use store::State;
+use vendor::{PerVendor, Vendor};
 
 /// The number of HappyRobot calls the vendor's own docs show for one account.
 pub const HAPPYROBOT_DOCS_CALL_COUNT: usize = 12_993;
 
-/// Where each vendor's API lives on the sandbox server.
-fn prefix(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::HappyRobot => "/happyrobot/api/v1",
-        ProviderKind::Voicebot => "/voicebot/api/v1",
-        _ => "/rounded/v1",
-    }
-}
+/// Where the base URL of a kind the sandbox does not emulate points: every request under
+/// it answers 404 (see [`not_emulated`]).
+const NOT_EMULATED: &str = "/_not_emulated";
 
 /// The path of the HappyRobot platform API (usage), another host in production.
 const HAPPYROBOT_PLATFORM: &str = "/happyrobot-platform/api/v1";
@@ -78,7 +86,7 @@ const HAPPYROBOT_PLATFORM: &str = "/happyrobot-platform/api/v1";
 #[derive(Debug, Clone)]
 pub struct SandboxBuilder {
     seed: u64,
-    counts: [usize; 3],
+    counts: PerVendor<usize>,
     timing: Timing,
     addr: SocketAddr,
 }
@@ -87,7 +95,7 @@ impl Default for SandboxBuilder {
     fn default() -> Self {
         SandboxBuilder {
             seed: 42,
-            counts: [200, 200, 200],
+            counts: PerVendor::from_fn(|_| 200),
             timing: Timing::default(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
@@ -101,9 +109,12 @@ impl SandboxBuilder {
         self
     }
 
-    /// How many seeded calls `kind` holds (default 200 each).
+    /// How many seeded calls `kind` holds (default 200 each). Ignored for a kind the
+    /// sandbox does not emulate.
     pub fn calls(mut self, kind: ProviderKind, count: usize) -> Self {
-        self.counts[index(kind)] = count;
+        if let Some(vendor) = Vendor::of(kind) {
+            self.counts[vendor] = count;
+        }
         self
     }
 
@@ -146,41 +157,47 @@ impl SandboxBuilder {
     }
 }
 
-fn index(kind: ProviderKind) -> usize {
-    match kind {
-        ProviderKind::HappyRobot => 0,
-        ProviderKind::Voicebot => 1,
-        _ => 2,
-    }
-}
-
 fn app(state: Arc<State>) -> Router {
     let control = control::router(state.clone());
-    let vendor = |kind: ProviderKind, router: fn(Ctx) -> Router| {
+    let emulator = |vendor: Vendor, router: fn(Ctx) -> Router| {
         let ctx = Ctx {
             state: state.clone(),
-            kind,
+            vendor,
         };
         router(ctx.clone()).layer(from_fn_with_state(ctx, common::guard))
     };
-    Router::new()
-        .nest(
-            prefix(ProviderKind::HappyRobot),
-            vendor(ProviderKind::HappyRobot, happyrobot::router),
-        )
-        .nest(
-            HAPPYROBOT_PLATFORM,
-            vendor(ProviderKind::HappyRobot, happyrobot::platform_router),
-        )
-        .nest(
-            prefix(ProviderKind::Voicebot),
-            vendor(ProviderKind::Voicebot, voicebot::router),
-        )
-        .nest(
-            prefix(ProviderKind::Rounded),
-            vendor(ProviderKind::Rounded, rounded::router),
-        )
-        .nest(control::PREFIX, control)
+    let mut app = Router::new();
+    for vendor in Vendor::ALL {
+        let router: fn(Ctx) -> Router = match vendor {
+            Vendor::HappyRobot => happyrobot::router,
+            Vendor::Voicebot => voicebot::router,
+            Vendor::Rounded => rounded::router,
+        };
+        app = app.nest(vendor.prefix(), emulator(vendor, router));
+    }
+    app.nest(
+        HAPPYROBOT_PLATFORM,
+        emulator(Vendor::HappyRobot, happyrobot::platform_router),
+    )
+    .route(&format!("{NOT_EMULATED}/{{kind}}"), any(not_emulated))
+    .route(
+        &format!("{NOT_EMULATED}/{{kind}}/{{*rest}}"),
+        any(not_emulated),
+    )
+    .nest(control::PREFIX, control)
+}
+
+/// The answer to any request under the base URL of a kind the sandbox does not emulate.
+async fn not_emulated(Path(path): Path<Vec<(String, String)>>) -> Response {
+    let kind = path
+        .into_iter()
+        .find_map(|(name, value)| (name == "kind").then_some(value))
+        .unwrap_or_default();
+    let message = format!("the voiceport sandbox does not emulate the `{kind}` API");
+    common::json_response(
+        StatusCode::NOT_FOUND,
+        serde_json::json!({ "message": message, "not_emulated": kind }),
+    )
 }
 
 /// A running sandbox. Stops serving when dropped.
@@ -202,9 +219,19 @@ impl Sandbox {
         self.addr
     }
 
-    /// The base URL of `kind`'s emulated API.
+    /// Whether the sandbox emulates `kind`'s API (today: every kind voiceport knows).
+    pub fn emulates(&self, kind: ProviderKind) -> bool {
+        Vendor::of(kind).is_some()
+    }
+
+    /// The base URL of `kind`'s emulated API. For a kind the sandbox does not emulate, a
+    /// URL under `/_not_emulated/{kind}`, where every request answers 404 with a message
+    /// saying so.
     pub fn base_url(&self, kind: ProviderKind) -> String {
-        format!("http://{}{}", self.addr, prefix(kind))
+        match Vendor::of(kind) {
+            Some(vendor) => format!("http://{}{}", self.addr, vendor.prefix()),
+            None => format!("http://{}{NOT_EMULATED}/{kind}", self.addr),
+        }
     }
 
     /// The base URL of the emulated HappyRobot platform API (usage).
@@ -212,27 +239,33 @@ impl Sandbox {
         format!("http://{}{HAPPYROBOT_PLATFORM}", self.addr)
     }
 
-    /// The API key `kind`'s emulated API accepts.
+    /// The API key `kind`'s emulated API accepts ([`NOT_EMULATED_KEY`] for a kind the
+    /// sandbox does not emulate).
     pub fn api_key(&self, kind: ProviderKind) -> &'static str {
         api_key(kind)
     }
 
     /// A ready configuration for `kind`: base URL, key, and the vendor options its dial
-    /// needs (default numbers and agents).
+    /// needs (default numbers and agents). For a kind the sandbox does not emulate, the
+    /// not-emulated base URL and key, without options: a client built from it connects,
+    /// and every request it sends answers 404.
     pub fn provider_config(&self, kind: ProviderKind) -> ProviderConfig {
         let config = ProviderConfig::new(kind)
             .with_api_key(api_key(kind))
             .with_base_url(self.base_url(kind));
-        match kind {
-            ProviderKind::HappyRobot => config
+        let Some(vendor) = Vendor::of(kind) else {
+            return config;
+        };
+        match vendor {
+            Vendor::HappyRobot => config
                 .with_option("number_id", "6650cc00cc00cc00cc00cc01")
                 .with_option("use_case_id", "6650bb00bb00bb00bb00bb00")
                 .with_option("organization_id", "0196f0a2-0000-7000-8000-000000000001")
                 .with_option("usage_base_url", self.happyrobot_platform_url()),
-            ProviderKind::Voicebot => config
+            Vendor::Voicebot => config
                 .with_option("assistant_id", "5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
                 .with_option("phone_number_id", "8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
-            _ => config
+            Vendor::Rounded => config
                 .with_option("from_number", "+16285550142")
                 .with_option("agent_id", "123e4567-e89b-12d3-a456-426614174002"),
         }
@@ -243,39 +276,45 @@ impl Sandbox {
         &self.state.faults
     }
 
-    /// How many calls `kind` holds now (deleted ones excluded).
+    /// How many calls `kind` holds now (deleted ones excluded); 0 for a kind the sandbox
+    /// does not emulate.
     pub fn call_count(&self, kind: ProviderKind) -> usize {
-        self.state
-            .store(kind)
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .len()
+        Vendor::of(kind).map_or(0, |vendor| {
+            self.state
+                .store(vendor)
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .len()
+        })
     }
 
-    /// How many calls were created through `kind`'s dial endpoint.
+    /// How many calls were created through `kind`'s dial endpoint; 0 for a kind the
+    /// sandbox does not emulate.
     pub fn dialed_count(&self, kind: ProviderKind) -> usize {
-        self.state
-            .store(kind)
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .dialed
+        Vendor::of(kind).map_or(0, |vendor| {
+            self.state
+                .store(vendor)
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .dialed
+        })
     }
 
     /// The webhook body `kind` would post when the call `call_id` ends, in that vendor's
-    /// shape, as of now (`None`: no such call).
+    /// shape, as of now (`None`: no such call, or a kind the sandbox does not emulate).
     pub fn webhook_delivery(&self, kind: ProviderKind, call_id: &str) -> Option<Vec<u8>> {
+        let vendor = Vendor::of(kind)?;
         let store = self
             .state
-            .store(kind)
+            .store(vendor)
             .read()
             .unwrap_or_else(|p| p.into_inner());
         let call = store.get(call_id)?;
         let view = call.view(std::time::Instant::now(), &self.state.timing);
-        let body = match kind {
-            ProviderKind::HappyRobot => happyrobot::end_delivery(call, &view),
-            ProviderKind::Voicebot => voicebot::end_delivery(call, &view),
-            ProviderKind::Rounded => rounded::end_delivery(call, &view),
-            _ => return None,
+        let body = match vendor {
+            Vendor::HappyRobot => happyrobot::end_delivery(call, &view),
+            Vendor::Voicebot => voicebot::end_delivery(call, &view),
+            Vendor::Rounded => rounded::end_delivery(call, &view),
         };
         serde_json::to_vec(&body).ok()
     }

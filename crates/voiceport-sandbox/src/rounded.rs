@@ -134,7 +134,7 @@ fn render(call: &SimCall, view: &View, include_transcript: bool, include_variabl
 }
 
 fn not_found(ctx: &Ctx) -> Response {
-    error(ctx.kind, StatusCode::NOT_FOUND, "Call not found", &[])
+    error(ctx.vendor, StatusCode::NOT_FOUND, "Call not found", &[])
 }
 
 fn bad_id(ctx: &Ctx, id: &str) -> Option<Response> {
@@ -145,7 +145,7 @@ fn bad_id(ctx: &Ctx, id: &str) -> Option<Response> {
             .all(|(i, b)| matches!(i, 8 | 13 | 18 | 23) == (b == b'-'));
     (!uuid_like).then(|| {
         error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::UNPROCESSABLE_ENTITY,
             "Invalid call id",
             &[("call_id", "value is not a valid uuid")],
@@ -157,7 +157,11 @@ async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     if let Some(response) = bad_id(&ctx, &id) {
         return response;
     }
-    let store = ctx.state.rounded.read().unwrap_or_else(|p| p.into_inner());
+    let store = ctx
+        .state
+        .store(ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
     match store.get(&id) {
         Some(call) => envelope(
             StatusCode::OK,
@@ -182,7 +186,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         Some(Ok(limit)) if (1..=1000).contains(&limit) => limit,
         Some(_) => {
             return error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Invalid query",
                 &[("limit", "must be between 1 and 1000")],
@@ -193,7 +197,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     let cursor = match params.get("cursor").map(|c| parse_time(c)) {
         Some(None) => {
             return error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Invalid query",
                 &[("cursor", "must be an ISO-8601 datetime")],
@@ -207,7 +211,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         Some(Ok(page)) if page >= 1 => page,
         Some(_) => {
             return error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Invalid query",
                 &[("page", "must be at least 1")],
@@ -225,7 +229,11 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         flag("include_variable_values", false),
     );
 
-    let store = ctx.state.rounded.read().unwrap_or_else(|p| p.into_inner());
+    let store = ctx
+        .state
+        .store(ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
     let timing = ctx.state.timing;
     let matching: Vec<(&SimCall, View)> = store
@@ -282,7 +290,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
 async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let Some(map) = body_object(&body) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "Invalid request body",
             &[("body", "must be a JSON object")],
@@ -306,7 +314,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     }
     let (Some(from), Some(to), Some(agent)) = (from, to, agent) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "Validation failed",
             &problems,
@@ -323,9 +331,13 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
         variables,
         ..DialSpec::default()
     };
-    let call = ctx.state.dialed_call(ctx.kind, spec);
+    let call = ctx.state.dialed_call(ctx.vendor, spec);
     let id = call.id.clone();
-    let mut store = ctx.state.rounded.write().unwrap_or_else(|p| p.into_inner());
+    let mut store = ctx
+        .state
+        .store(ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
     store.insert(call);
     store.dialed += 1;
     envelope(
@@ -343,7 +355,7 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
     }
     let Some(map) = body_object(&body) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "Invalid request body",
             &[("body", "must be a JSON object")],
@@ -358,14 +370,18 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
         None | Some(Value::Null) => None,
         Some(_) => {
             return error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::BAD_REQUEST,
                 "Validation failed",
                 &[("metadata", "must be an object or null")],
             );
         }
     };
-    let mut store = ctx.state.rounded.write().unwrap_or_else(|p| p.into_inner());
+    let mut store = ctx
+        .state
+        .store(ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
     let Some(call) = store.get_mut(&id) else {
         return not_found(&ctx);
     };
@@ -386,14 +402,18 @@ async fn terminate(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     if let Some(response) = bad_id(&ctx, &id) {
         return response;
     }
-    let mut store = ctx.state.rounded.write().unwrap_or_else(|p| p.into_inner());
+    let mut store = ctx
+        .state
+        .store(ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
     let Some(call) = store.get_mut(&id) else {
         return not_found(&ctx);
     };
     let view = call.view(Instant::now(), &ctx.state.timing);
     if call.web {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "Only phone calls can be terminated",
             &[],

@@ -7,11 +7,12 @@ use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
-use voiceport_core::{Direction, ProviderKind};
+use voiceport_core::Direction;
 
 use crate::faults::Faults;
 use crate::rng::Rng;
 use crate::sim::{Lifecycle, Outcome, Phase, SimCall, Timing};
+use crate::vendor::{PerVendor, Vendor};
 
 /// The calls of one vendor, oldest first.
 #[derive(Debug, Default)]
@@ -55,9 +56,8 @@ impl VendorStore {
 /// Everything the sandbox holds.
 #[derive(Debug)]
 pub(crate) struct State {
-    pub(crate) happyrobot: RwLock<VendorStore>,
-    pub(crate) voicebot: RwLock<VendorStore>,
-    pub(crate) rounded: RwLock<VendorStore>,
+    /// One store per emulated vendor.
+    stores: PerVendor<RwLock<VendorStore>>,
     pub(crate) timing: Timing,
     pub(crate) faults: Faults,
     seed: u64,
@@ -65,19 +65,17 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(seed: u64, counts: [usize; 3], timing: Timing) -> Self {
+    pub(crate) fn new(seed: u64, counts: PerVendor<usize>, timing: Timing) -> Self {
         let anchor: DateTime<Utc> = ANCHOR.parse().unwrap_or_default();
-        let build = |kind: ProviderKind, count: usize| {
+        let stores = PerVendor::from_fn(|vendor| {
             let mut store = VendorStore::default();
-            for call in seed_calls(kind, seed, count, anchor) {
+            for call in seed_calls(vendor, seed, counts[vendor], anchor) {
                 store.insert(call);
             }
             RwLock::new(store)
-        };
+        });
         State {
-            happyrobot: build(ProviderKind::HappyRobot, counts[0]),
-            voicebot: build(ProviderKind::Voicebot, counts[1]),
-            rounded: build(ProviderKind::Rounded, counts[2]),
+            stores,
             timing,
             faults: Faults::default(),
             seed,
@@ -85,24 +83,20 @@ impl State {
         }
     }
 
-    pub(crate) fn store(&self, kind: ProviderKind) -> &RwLock<VendorStore> {
-        match kind {
-            ProviderKind::Voicebot => &self.voicebot,
-            ProviderKind::Rounded => &self.rounded,
-            _ => &self.happyrobot,
-        }
+    pub(crate) fn store(&self, vendor: Vendor) -> &RwLock<VendorStore> {
+        &self.stores[vendor]
     }
 
     /// A fresh id in the vendor's format.
-    pub(crate) fn new_id(&self, kind: ProviderKind) -> String {
+    pub(crate) fn new_id(&self, vendor: Vendor) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut rng = Rng::for_item(self.seed, 0xD1A1, n);
-        vendor_id(kind, &mut rng)
+        vendor_id(vendor, &mut rng)
     }
 
     /// A call placed through a dial endpoint, starting its life now.
-    pub(crate) fn dialed_call(&self, kind: ProviderKind, request: DialSpec) -> SimCall {
-        let id = self.new_id(kind);
+    pub(crate) fn dialed_call(&self, vendor: Vendor, request: DialSpec) -> SimCall {
+        let id = self.new_id(vendor);
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let now = Utc::now();
         SimCall {
@@ -175,10 +169,10 @@ pub(crate) const AGENTS: [(&str, &str); 3] = [
 
 const TAGS: [&str; 5] = ["vip", "renewal", "follow-up", "spanish", "escalated"];
 
-fn vendor_id(kind: ProviderKind, rng: &mut Rng) -> String {
-    match kind {
-        ProviderKind::HappyRobot => rng.hex(24),
-        _ => rng.uuid(),
+fn vendor_id(vendor: Vendor, rng: &mut Rng) -> String {
+    match vendor {
+        Vendor::HappyRobot => rng.hex(24),
+        Vendor::Voicebot | Vendor::Rounded => rng.uuid(),
     }
 }
 
@@ -187,12 +181,12 @@ fn phone(rng: &mut Rng) -> String {
 }
 
 /// `count` calls spread over the 90 days before `anchor`, oldest first.
-fn seed_calls(kind: ProviderKind, seed: u64, count: usize, anchor: DateTime<Utc>) -> Vec<SimCall> {
+fn seed_calls(vendor: Vendor, seed: u64, count: usize, anchor: DateTime<Utc>) -> Vec<SimCall> {
     let span_ms = 90 * 24 * 3600 * 1000i64;
     let step = span_ms / (count.max(1) as i64);
     (0..count)
         .map(|i| {
-            let mut rng = Rng::for_item(seed, kind as u64 + 1, i as u64);
+            let mut rng = Rng::for_item(seed, vendor as u64 + 1, i as u64);
             let jitter = rng.below(step.max(1) as u64) as i64;
             let created_at = anchor - TimeDelta::milliseconds(span_ms)
                 + TimeDelta::milliseconds(step * i as i64 + jitter);
@@ -238,7 +232,7 @@ fn seed_calls(kind: ProviderKind, seed: u64, count: usize, anchor: DateTime<Utc>
                 );
             }
             SimCall {
-                id: vendor_id(kind, &mut rng),
+                id: vendor_id(vendor, &mut rng),
                 direction,
                 web,
                 from,
@@ -274,8 +268,8 @@ mod tests {
     #[test]
     fn seeding_is_deterministic_and_ordered() {
         let anchor: DateTime<Utc> = ANCHOR.parse().unwrap();
-        let a = seed_calls(ProviderKind::HappyRobot, 7, 500, anchor);
-        let b = seed_calls(ProviderKind::HappyRobot, 7, 500, anchor);
+        let a = seed_calls(Vendor::HappyRobot, 7, 500, anchor);
+        let b = seed_calls(Vendor::HappyRobot, 7, 500, anchor);
         assert_eq!(
             a.iter().map(|c| &c.id).collect::<Vec<_>>(),
             b.iter().map(|c| &c.id).collect::<Vec<_>>()
@@ -284,7 +278,7 @@ mod tests {
         let ids: std::collections::HashSet<&String> = a.iter().map(|c| &c.id).collect();
         assert_eq!(ids.len(), 500);
         assert!(a.iter().all(|c| c.id.len() == 24));
-        let c = seed_calls(ProviderKind::Rounded, 7, 3, anchor);
+        let c = seed_calls(Vendor::Rounded, 7, 3, anchor);
         assert!(c.iter().all(|c| c.id.len() == 36));
     }
 }

@@ -149,11 +149,15 @@ fn render(call: &SimCall, view: &View) -> Value {
 }
 
 fn not_found(ctx: &Ctx) -> Response {
-    error(ctx.kind, StatusCode::NOT_FOUND, "Call not found", &[])
+    error(ctx.vendor, StatusCode::NOT_FOUND, "Call not found", &[])
 }
 
 async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
-    let store = ctx.state.voicebot.read().unwrap_or_else(|p| p.into_inner());
+    let store = ctx
+        .state
+        .store(ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
     match store.get(&id) {
         Some(call) => json_response(
             StatusCode::OK,
@@ -171,7 +175,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         Some(Ok(limit)) if limit <= 1000 => limit,
         Some(_) => {
             return error(
-                ctx.kind,
+                ctx.vendor,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid limit",
                 &[("limit", "must be between 0 and 1000")],
@@ -183,7 +187,11 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     let at_or_after = params.get("createdAtGe").and_then(|t| parse_time(t));
     let at_or_before = params.get("createdAtLe").and_then(|t| parse_time(t));
     let assistant = params.get("assistantId");
-    let store = ctx.state.voicebot.read().unwrap_or_else(|p| p.into_inner());
+    let store = ctx
+        .state
+        .store(ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
     let calls: Vec<Value> = store
         .newest_first()
@@ -204,7 +212,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
 async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let Some(map) = body_object(&body) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid body",
             &[("body", "must be a JSON object")],
@@ -213,7 +221,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let customer = object(&map, "customer");
     let Some(to) = text(&customer, "number") else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "customer.number is required",
             &[("customer.number", "field required")],
@@ -221,7 +229,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     };
     let Some(assistant) = text(&map, "assistantId") else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "assistantId is required",
             &[("assistantId", "field required")],
@@ -239,11 +247,11 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
         variables: object(&overrides, "variableValues"),
         name: text(&map, "name"),
     };
-    let call = ctx.state.dialed_call(ctx.kind, spec);
+    let call = ctx.state.dialed_call(ctx.vendor, spec);
     let body = render(&call, &call.view(Instant::now(), &ctx.state.timing));
     let mut store = ctx
         .state
-        .voicebot
+        .store(ctx.vendor)
         .write()
         .unwrap_or_else(|p| p.into_inner());
     store.insert(call);
@@ -254,7 +262,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
 async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
     let Some(name) = body_object(&body).and_then(|m| text(&m, "name")) else {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid body",
             &[("name", "field required")],
@@ -262,7 +270,7 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
     };
     if name.chars().count() > 40 {
         return error(
-            ctx.kind,
+            ctx.vendor,
             StatusCode::BAD_REQUEST,
             "name must be at most 40 characters",
             &[("name", "too long")],
@@ -270,7 +278,7 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
     }
     let mut store = ctx
         .state
-        .voicebot
+        .store(ctx.vendor)
         .write()
         .unwrap_or_else(|p| p.into_inner());
     match store.get_mut(&id) {
@@ -286,7 +294,7 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
 async fn delete(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     let mut store = ctx
         .state
-        .voicebot
+        .store(ctx.vendor)
         .write()
         .unwrap_or_else(|p| p.into_inner());
     match store.get_mut(&id) {
