@@ -107,7 +107,7 @@ impl Adapter for Voicebot {
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
         // Documented: `PATCH /calls/{call_id}` with `{name}` (seed 002).
-        let request = Request::patch(op, ["calls", id.as_str()]).json(&update_body(update));
+        let request = Request::patch(op, ["calls", id.as_str()]).json(&update_body(update)?);
         VoicebotCodec.decode_call_as(op, &self.http.send(request).await?.body)
     }
 

@@ -10,7 +10,8 @@ use voiceport_core::{
 };
 
 use crate::config::KIND;
-use crate::map::{call::map_call, page};
+use crate::map::call::{map_call, require_id};
+use crate::map::page;
 use crate::webhook;
 
 /// Decodes Voicebot Studio's JSON (Vapi's call model): a call (`GET /calls/{id}`, and the
@@ -26,6 +27,8 @@ impl Codec for VoicebotCodec {
 
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
         let raw: &RawValue = decode_json(KIND, operation, body)?;
+        // The API's calls always have an id (webhook calls may not): checked first.
+        require_id(operation, raw, "")?;
         decode_call_with(KIND, operation, raw, "", map_call)
     }
 
@@ -37,14 +40,13 @@ impl Codec for VoicebotCodec {
         webhook::decode_webhook(body)
     }
 
-    /// A top-level array is a page, an object with a `message` object a webhook delivery,
-    /// anything else a call.
+    /// A top-level array is a page; an object with a `message` or `call` object, or whose
+    /// `type` is a server-message type (`end-of-call-report` …, never a call's), a webhook
+    /// delivery; anything else a call.
     fn detect(&self, body: &[u8]) -> PayloadKind {
         match json_shape(body) {
             Some(Value::Array(_)) => PayloadKind::Page,
-            Some(value) if value.get("message").is_some_and(Value::is_object) => {
-                PayloadKind::Webhook
-            }
+            Some(value) if webhook::looks_like_delivery(&value) => PayloadKind::Webhook,
             _ => PayloadKind::Call,
         }
     }
@@ -66,7 +68,41 @@ mod tests {
         );
         assert_eq!(detect(r#"{"message": "hi", "id": "c"}"#), PayloadKind::Call);
         assert_eq!(detect(r#"{"id": "c"}"#), PayloadKind::Call);
+        // Senders that put the call beside the message, or send the message bare.
+        assert_eq!(
+            detect(r#"{"message": {"status": "ended"}, "call": {"id": "c"}}"#),
+            PayloadKind::Webhook
+        );
+        assert_eq!(
+            detect(r#"{"type": "end-of-call-report", "endedReason": "voicemail"}"#),
+            PayloadKind::Webhook
+        );
+        assert_eq!(
+            detect(r#"{"type": "transcript[transcriptType=\"final\"]"}"#),
+            PayloadKind::Webhook
+        );
+        // A call's own `type` is not a message type.
+        assert_eq!(
+            detect(r#"{"id": "c", "type": "outboundPhoneCall"}"#),
+            PayloadKind::Call
+        );
         assert_eq!(detect("not json"), PayloadKind::Call);
+    }
+
+    #[test]
+    fn a_call_from_the_api_needs_an_id() {
+        let err = VoicebotCodec
+            .decode_call(br#"{"type": "webCall", "status": "ended"}"#)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "id"),
+            "{err:?}"
+        );
+        let err = VoicebotCodec.decode_call(br#"{"id": null}"#).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "id"),
+            "{err:?}"
+        );
     }
 
     #[test]

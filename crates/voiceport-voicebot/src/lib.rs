@@ -40,7 +40,9 @@
 //! | `parse_webhook` | Vapi server messages | inferred (VS relays Vapi's) |
 //!
 //! The client is [`Voicebot`] (options: [`VoicebotOptions`]); [`VoicebotCodec`] normalizes
-//! vendor JSON without a key or a network.
+//! vendor JSON without a key or a network. How every status and end reason is normalized,
+//! and what each webhook message becomes, is in `docs/vendors/voicebot.md` in the
+//! repository.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 

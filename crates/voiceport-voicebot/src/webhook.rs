@@ -1,100 +1,205 @@
 //! Webhook deliveries ("server messages") → [`CallEvent`].
 //!
 //! Voicebot Studio documents no webhooks; it is inferred to relay Vapi's server messages
-//! as they are: `{"message": {"type": …, "call": {…}, …}}` (reference §2.5).
+//! as they are: `{"message": {"type": …, "call": {…}, "timestamp": …, …}}` (the shapes
+//! below are Vapi's). Accepted as well, because senders do it: the `call` (or the `type`)
+//! beside `message` instead of inside it, the message itself as the body (a top-level
+//! `type`), a call without an `id` (an event without a call id) or no call at all.
+//!
+//! Every event keeps `message.type` verbatim as [`CallEvent::vendor_event`], the id of the
+//! call when it has one, and `message.timestamp` (epoch milliseconds) as its time.
 //!
 //! | `message.type` | event |
 //! | --- | --- |
-//! | `end-of-call-report` | `Ended`: `message.call` with the report's `endedReason`, `artifact`, `analysis`, costs, `startedAt`/`endedAt` laid over it (the report wins), status `ended` |
-//! | `status-update` | `StatusChanged`: status from `message.status` (+ `message.endedReason`) |
+//! | `end-of-call-report` | `Ended`: the call built from the report (`endedReason`, `messages`, `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary`, `analysis`, `artifact`, costs, `startedAt`/`endedAt`, `durationSeconds`, `customer`, `phoneNumber`) laid over `call`, which is often stale; status `ended` whatever `call.status` says |
+//! | `status-update` | `StatusChanged`: status from `message.status` (+ `message.endedReason`), never from the stale `call.status`; the call (when delivered) with the same laid over |
 //! | `transcript` (`transcriptType` `final` or absent), `transcript[transcriptType="final"]` | `TranscriptUpdate` |
-//! | anything else (incl. partial transcripts) | `Other`, the delivery kept whole |
+//! | `conversation-update` | `TranscriptUpdate`: the newest of `messages` (else of the older OpenAI-style `conversation`) |
+//! | `tool-calls` | `TranscriptUpdate`: a tool utterance with each of `toolCallList` (arguments as JSON text, whether sent as text or as an object) |
+//! | `function-call` (older) | `TranscriptUpdate`: a tool utterance with `functionCall` |
+//! | anything else (partial transcripts, `speech-update`, `hang`, `assistant-request`, `transfer-destination-request`, `user-interrupted` …) | `Other`, the delivery kept whole |
+//!
+//! The call of an `Ended` or `StatusChanged` event keeps the whole delivery as its vendor
+//! payload; its warnings name fields by their path in the delivery.
 
+use chrono::{DateTime, Utc};
+use serde_json::Value;
 use serde_json::value::RawValue;
+use voiceport_core::adapter::{epoch_millis, epoch_secs, parse_time, value_text};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
-    CallEvent, CallId, Error, EventKind, Operation, Result, Utterance, VendorPayload,
+    CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, Speaker, ToolCall,
+    Utterance, VendorPayload,
 };
 
 use crate::config::KIND;
-use crate::map::call::{map_call, speaker};
+use crate::map::call::{field_path, map_call_at, speaker, tool_call, utterance};
 use crate::map::status::status_of;
-use crate::wire;
+use crate::wire::{self, Message};
 
 const OP: Operation = Operation::ParseWebhook;
 
+/// Vapi's server-message types (and the `serverMessages` names without a body schema): a
+/// body whose top-level `type` is one of them is a message sent without its envelope.
+const MESSAGE_TYPES: &[&str] = &[
+    "assistant-request",
+    "assistant.speechStarted",
+    "assistant.started",
+    "call.artifact.upload",
+    "call.delete.failed",
+    "call.deleted",
+    "call.endpointing.request",
+    "campaign.predial",
+    "chat.created",
+    "chat.deleted",
+    "conversation-update",
+    "end-of-call-report",
+    "function-call",
+    "handoff-destination-request",
+    "hang",
+    "knowledge-base-request",
+    "language-change-detected",
+    "language-changed",
+    "model-output",
+    "phone-call-control",
+    "session.created",
+    "session.deleted",
+    "session.updated",
+    "speech-update",
+    "status-update",
+    "tool-calls",
+    "transcript",
+    "transfer-destination-request",
+    "transfer-update",
+    "user-interrupted",
+    "voice-input",
+    "voice-request",
+];
+
+/// Whether a JSON body looks like a delivery (for `detect`): a `message` or `call` object,
+/// or a top-level `type` that is a server-message type (a call's `type` never is).
+pub(crate) fn looks_like_delivery(body: &Value) -> bool {
+    let is_object = |key: &str| body.get(key).is_some_and(Value::is_object);
+    let message_type = body.get("type").and_then(Value::as_str);
+    is_object("message")
+        || is_object("call")
+        || message_type.is_some_and(|t| MESSAGE_TYPES.contains(&t) || t.starts_with("transcript["))
+}
+
+/// Where the parts of a delivery are, whatever its shape.
+struct Located<'a> {
+    /// The message object (the body itself when it has no `message`).
+    message: &'a RawValue,
+    /// Its JSON path: `message`, or `""`.
+    at: &'static str,
+    /// The call object, when there is one.
+    call: Option<&'a RawValue>,
+    /// Its JSON path: `message.call` or `call`.
+    call_at: &'static str,
+}
+
 /// Turns the body of a server message into an event.
 ///
-/// A body that is not JSON, has no `message.type`, or whose `end-of-call-report` /
-/// `status-update` carries no `message.call`, is an [`Error::Decode`] naming the path.
+/// A body that is not JSON, has no message type (`message.type`, or `type` at the top),
+/// or whose parts have the wrong JSON type (a `status` that is not a string, a `call` that
+/// is not an object in a report …) is an [`Error::Decode`] naming the path.
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
-    let missing = |path: &str, message: &str| Error::decode(KIND, OP, path, message, body);
     let whole: &RawValue = decode_json(KIND, OP, body)?;
-    let envelope: wire::ServerMessageEnvelope<'_> = decode_raw(KIND, OP, whole, "")?;
-    let message = envelope
-        .message
-        .ok_or_else(|| missing("message.type", "no `message` object"))?;
-    let head: wire::ServerMessageHead<'_> = decode_raw(KIND, OP, message, "message")?;
-    let event_type = head
-        .message_type
-        .ok_or_else(|| missing("message.type", "missing field `type`"))?;
-    let raw_call = || {
-        head.call
-            .ok_or_else(|| missing("message.call", "missing field `call`"))
+    let top: wire::ServerMessageHead<'_> = decode_raw(KIND, OP, whole, "")?;
+    let inner: Option<wire::ServerMessageHead<'_>> = match top.message {
+        Some(message) => Some(decode_raw(KIND, OP, message, "message")?),
+        None => None,
     };
-    let wire_call = |raw| decode_raw::<wire::Call>(KIND, OP, raw, "message.call");
-    match event_type.as_str() {
-        "end-of-call-report" => {
-            let raw = raw_call()?;
-            let report: wire::EndOfCallReport = decode_raw(KIND, OP, message, "message")?;
-            let mut stale = wire_call(raw)?;
-            lay_report_over(&mut stale, report);
-            let mut call = map_call(stale);
-            // The report is the fresher and fuller record; it holds the call too.
-            call.set_vendor_payload(VendorPayload::from_raw(message));
-            let call = Box::new(call);
-            return Ok(CallEvent::new(event_type, EventKind::Ended { call }));
-        }
-        "status-update" => {
-            let raw = raw_call()?;
-            let update: wire::StatusUpdate = decode_raw(KIND, OP, message, "message")?;
-            let mut stale = wire_call(raw)?;
-            let (status, _) = status_of(update.status.as_ref(), update.ended_reason.as_deref());
-            let vendor_status = update.status.as_ref().map(|s| s.as_str().to_owned());
-            // The embedded call may be older than the update: make them agree.
-            fresher(&mut stale.status, update.status);
-            fresher(&mut stale.ended_reason, update.ended_reason);
-            let mut call = map_call(stale);
-            call.set_vendor_payload(VendorPayload::from_raw(raw));
-            let call = Some(Box::new(call));
-            let kind = EventKind::StatusChanged {
-                status,
-                vendor_status,
-                call,
-            };
-            return Ok(CallEvent::new(event_type, kind));
-        }
-        "transcript" | "transcript[transcriptType=\"final\"]" => {
-            let message: wire::TranscriptMessage = decode_raw(KIND, OP, message, "message")?;
-            // Partial transcripts fall through to `Other`.
-            if message
-                .transcript_type
-                .as_deref()
-                .is_none_or(|t| t == "final")
-            {
-                let utterance = Utterance::new(speaker(message.role.as_ref()), message.transcript);
-                let mut event =
-                    CallEvent::new(event_type, EventKind::TranscriptUpdate { utterance });
-                event.call_id = head.call.and_then(raw_call_id);
-                return Ok(event);
-            }
-        }
-        _ => {}
-    }
-    let payload = VendorPayload::from_raw(whole);
-    let mut event = CallEvent::new(event_type, EventKind::Other { payload });
-    event.call_id = head.call.and_then(raw_call_id);
+    let (message, at) = match top.message {
+        Some(message) => (message, "message"),
+        None => (whole, ""),
+    };
+    let (inner_type, inner_call, inner_time) = match inner {
+        Some(head) => (head.message_type, head.call, head.timestamp),
+        None => (None, None, None),
+    };
+    let event_type = inner_type
+        .or(top.message_type)
+        .ok_or_else(|| Error::decode(KIND, OP, "message.type", "missing field `type`", body))?;
+    // Inside the message, else beside it.
+    let (call, call_at) = match (inner_call, top.call) {
+        (Some(call), _) => (Some(call), "message.call"),
+        (None, Some(call)) => (Some(call), "call"),
+        (None, None) => (None, "message.call"),
+    };
+    let found = Located {
+        message,
+        at,
+        call,
+        call_at,
+    };
+    let kind = match event_type.as_str() {
+        "end-of-call-report" => Some(report(&found, whole, true)?),
+        "status-update" => Some(report(&found, whole, false)?),
+        "transcript" => transcript(&found)?,
+        t if t.starts_with("transcript[") => transcript(&found)?,
+        "conversation-update" => conversation(&found)?,
+        "tool-calls" => tool_calls(&found)?,
+        "function-call" => function_call(&found)?,
+        _ => None,
+    };
+    let kind = kind.unwrap_or_else(|| EventKind::Other {
+        payload: VendorPayload::from_raw(whole),
+    });
+    let mut event = CallEvent::new(event_type, kind);
+    event.call_id = found.call.and_then(raw_call_id);
+    event.occurred_at = inner_time.or(top.timestamp).as_ref().and_then(sent_at);
     Ok(event)
+}
+
+/// An `end-of-call-report` (`ended`) or a `status-update`: the message laid over the call.
+fn report(found: &Located<'_>, whole: &RawValue, ended: bool) -> Result<EventKind> {
+    let mut report: wire::CallReport = decode_raw(KIND, OP, found.message, found.at)?;
+    // A blank time is no time: it does not hide the call's.
+    report.started_at = report.started_at.filter(|t| !t.trim().is_empty());
+    report.ended_at = report.ended_at.filter(|t| !t.trim().is_empty());
+    let stale: Option<wire::Call> = match found.call {
+        Some(raw) => Some(decode_raw(KIND, OP, raw, found.call_at)?),
+        None => None,
+    };
+    if !ended && stale.is_none() {
+        let (status, vendor_status) = match report.status {
+            Some(status) => {
+                let (normalized, _) = status_of(Some(&status), report.ended_reason.as_deref());
+                (normalized, Some(status.as_str().to_owned()))
+            }
+            None => (CallStatus::Unknown, None),
+        };
+        return Ok(EventKind::StatusChanged {
+            status,
+            vendor_status,
+            call: None,
+        });
+    }
+    let from_report = [
+        ("startedAt", report.started_at.is_some()),
+        ("endedAt", report.ended_at.is_some()),
+    ];
+    let merged = lay_over(report, stale, ended);
+    let mut call = map_call_at(merged, found.call_at);
+    // Times the report supplied were read from the report, not from the call.
+    for (field, _) in from_report.into_iter().filter(|(_, reported)| *reported) {
+        let read_at = field_path(found.call_at, field);
+        for warning in call.warnings.iter_mut().filter(|w| w.field == read_at) {
+            warning.field = field_path(found.at, field);
+        }
+    }
+    call.set_vendor_payload(VendorPayload::from_raw(whole));
+    if ended {
+        return Ok(EventKind::Ended {
+            call: Box::new(call),
+        });
+    }
+    Ok(EventKind::StatusChanged {
+        status: call.status,
+        vendor_status: call.vendor_status.clone(),
+        call: Some(Box::new(call)),
+    })
 }
 
 /// `fresh` replaces `stale` when it is there.
@@ -104,34 +209,155 @@ fn fresher<T>(stale: &mut Option<T>, fresh: Option<T>) {
     }
 }
 
-/// Lays an end-of-call report over the (possibly stale) call it carries: every field the
-/// report has wins, and the status is `ended`.
-fn lay_report_over(call: &mut wire::Call, report: wire::EndOfCallReport) {
-    call.status = Some(wire::Status::Ended);
-    fresher(&mut call.ended_reason, report.ended_reason);
+/// The first text that is there and not empty.
+fn first_text<const N: usize>(candidates: [Option<String>; N]) -> Option<String> {
+    candidates.into_iter().flatten().find(|t| !t.is_empty())
+}
+
+/// The first list that is there and not empty.
+fn first_list<const N: usize>(candidates: [Option<Vec<Message>>; N]) -> Option<Vec<Message>> {
+    candidates.into_iter().flatten().find(|m| !m.is_empty())
+}
+
+/// Lays a report over the (possibly stale, possibly absent) call it carries: whatever the
+/// report says wins, its top-level copies first, then its `artifact`. The status is
+/// `ended` for an end-of-call report, else the message's (else the call's).
+fn lay_over(report: wire::CallReport, stale: Option<wire::Call>, ended: bool) -> wire::Call {
+    let mut call = stale.unwrap_or_default();
+    call.status = if ended {
+        Some(wire::Status::Ended)
+    } else {
+        report.status.or(call.status)
+    };
+    fresher(
+        &mut call.ended_reason,
+        report.ended_reason.filter(|r| !r.is_empty()),
+    );
     fresher(&mut call.started_at, report.started_at);
     fresher(&mut call.ended_at, report.ended_at);
+    fresher(&mut call.duration_seconds, report.duration_seconds);
+    fresher(&mut call.duration_ms, report.duration_ms);
     fresher(&mut call.cost, report.cost);
     fresher(&mut call.cost_breakdown, report.cost_breakdown);
     fresher(&mut call.costs, report.costs);
-    if call.customer.is_none() {
-        call.customer = report.customer;
+    if let Some(fresh) = report.customer {
+        let customer = call.customer.get_or_insert_default();
+        fresher(&mut customer.number, fresh.number);
+        fresher(&mut customer.sip_uri, fresh.sip_uri);
     }
-    if let Some(analysis) = report.analysis {
-        // The report's summary wins over a stale flattened one.
-        fresher(&mut call.summary, analysis.summary.clone());
-        call.analysis = Some(analysis);
-    }
-    if let Some(artifact) = report.artifact {
-        // So do its artifacts over the flattened copies.
-        fresher(&mut call.messages, artifact.messages.clone());
-        fresher(&mut call.transcript, artifact.transcript.clone());
-        fresher(&mut call.recording_url, artifact.recording_url.clone());
-        fresher(
-            &mut call.stereo_recording_url,
+    fresher(&mut call.phone_number, report.phone_number);
+
+    let artifact = report.artifact.unwrap_or_default();
+    let summary = report.analysis.as_ref().and_then(|a| a.summary.clone());
+    fresher(&mut call.summary, first_text([report.summary, summary]));
+    fresher(&mut call.analysis, report.analysis);
+    fresher(
+        &mut call.transcript,
+        first_text([report.transcript, artifact.transcript.clone()]),
+    );
+    let mono = artifact
+        .recording
+        .as_ref()
+        .and_then(|r| r.mono.as_ref()?.combined_url.clone());
+    let stereo = artifact
+        .recording
+        .as_ref()
+        .and_then(|r| r.stereo_url.clone());
+    fresher(
+        &mut call.recording_url,
+        first_text([report.recording_url, artifact.recording_url.clone(), mono]),
+    );
+    fresher(
+        &mut call.stereo_recording_url,
+        first_text([
+            report.stereo_recording_url,
             artifact.stereo_recording_url.clone(),
-        );
-        call.artifact = Some(artifact);
+            stereo,
+        ]),
+    );
+    // The report's conversation, in whichever form it comes, replaces the call's.
+    let messages = first_list([report.messages, artifact.messages.clone()]);
+    let openai = first_list([report.messages_openai, artifact.messages_openai.clone()]);
+    if messages.is_some() || openai.is_some() {
+        call.messages = messages;
+        call.messages_openai = openai;
+    }
+    call.artifact = Some(artifact);
+    call
+}
+
+/// A `transcript` message: final ones are utterances, partial ones (`None`) are `Other`.
+fn transcript(found: &Located<'_>) -> Result<Option<EventKind>> {
+    let message: wire::TranscriptMessage = decode_raw(KIND, OP, found.message, found.at)?;
+    if message
+        .transcript_type
+        .as_deref()
+        .is_some_and(|t| t != "final")
+    {
+        return Ok(None);
+    }
+    let text = message.transcript.filter(|t| !t.is_empty());
+    let utterance = Utterance::new(speaker(message.role.as_ref()), text);
+    Ok(Some(EventKind::TranscriptUpdate { utterance }))
+}
+
+/// A `conversation-update`: its newest message is the new piece of transcript.
+fn conversation(found: &Located<'_>) -> Result<Option<EventKind>> {
+    let update: wire::ConversationUpdate = decode_raw(KIND, OP, found.message, found.at)?;
+    let messages = first_list([update.messages, update.conversation, update.messages_openai]);
+    Ok(messages
+        .as_deref()
+        .and_then(<[Message]>::last)
+        .map(|newest| EventKind::TranscriptUpdate {
+            utterance: utterance(newest),
+        }))
+}
+
+/// A `tool-calls` message: the assistant invokes tools.
+fn tool_calls(found: &Located<'_>) -> Result<Option<EventKind>> {
+    let message: wire::ToolCallsMessage = decode_raw(KIND, OP, found.message, found.at)?;
+    let calls: Vec<_> = message
+        .tool_call_list
+        .iter()
+        .flatten()
+        .map(tool_call)
+        .collect();
+    Ok((!calls.is_empty()).then(|| tool_utterance(calls)))
+}
+
+/// A `function-call` message: Vapi's older single-function invocation.
+fn function_call(found: &Located<'_>) -> Result<Option<EventKind>> {
+    let message: wire::FunctionCallMessage = decode_raw(KIND, OP, found.message, found.at)?;
+    Ok(message.function_call.map(|function| {
+        tool_utterance(vec![ToolCall {
+            id: None,
+            name: function.name.filter(|n| !n.is_empty()),
+            arguments: function.parameters.as_ref().and_then(value_text),
+        }])
+    }))
+}
+
+/// A tool utterance carrying `calls`.
+fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
+    let mut utterance = Utterance::new(Speaker::Tool, None);
+    utterance.tool_calls = calls;
+    EventKind::TranscriptUpdate { utterance }
+}
+
+/// `message.timestamp`: epoch milliseconds (epoch seconds when too small to be
+/// milliseconds of this century), or an ISO date-time from some senders.
+fn sent_at(timestamp: &Value) -> Option<DateTime<Utc>> {
+    match timestamp {
+        Value::Number(number) => {
+            let value = number.as_f64()?;
+            if value.abs() < 1e11 {
+                epoch_secs(value)
+            } else {
+                epoch_millis(value)
+            }
+        }
+        Value::String(text) => parse_time(text),
+        _ => None,
     }
 }
 
@@ -239,18 +465,317 @@ mod tests {
             EndReasonCategory::Silence
         );
 
+        // Forwarding is live: the call ends later, with its outcome.
         let event = parse(json!({"message": {"type": "status-update", "status": "forwarding", "call": {"id": "c1"}}}))
             .unwrap();
         assert!(
             matches!(
-                event.kind,
+                &event.kind,
                 EventKind::StatusChanged {
-                    status: CallStatus::Transferred,
+                    status: CallStatus::InProgress,
+                    vendor_status: Some(vendor),
+                    ..
+                } if vendor == "forwarding"
+            ),
+            "{event:?}"
+        );
+    }
+
+    #[test]
+    fn a_stale_call_status_never_wins() {
+        // The call says `ringing`; the message says `ended`.
+        let event = parse(json!({"message": {
+            "type": "status-update", "status": "ended", "endedReason": "customer-ended-call",
+            "call": {"id": "c1", "status": "ringing"}
+        }}))
+        .unwrap();
+        assert_eq!(event.status(), Some(CallStatus::Completed));
+        let call = event.call().unwrap();
+        assert_eq!(call.vendor_status.as_deref(), Some("ended"));
+        assert_eq!(
+            call.end_reason.as_ref().unwrap().category,
+            EndReasonCategory::CustomerHungUp
+        );
+        // An end-of-call report is `ended` whatever its call says.
+        let event = parse(
+            json!({"message": {"type": "end-of-call-report", "endedReason": "voicemail",
+            "call": {"id": "c1", "status": "queued"}}}),
+        )
+        .unwrap();
+        assert_eq!(event.status(), Some(CallStatus::Voicemail));
+        assert_eq!(
+            event.call().unwrap().vendor_status.as_deref(),
+            Some("ended")
+        );
+        // Without a status of its own, a status-update reads the call's, and says so.
+        let event = parse(json!({"message": {"type": "status-update", "call": {"id": "c1", "status": "ringing"}}}))
+            .unwrap();
+        assert!(
+            matches!(&event.kind, EventKind::StatusChanged { status: CallStatus::Ringing,
+                vendor_status: Some(v), .. } if v == "ringing"),
+            "{event:?}"
+        );
+    }
+
+    #[test]
+    fn the_report_carries_the_results_at_the_message_level() {
+        let event = parse(json!({"message": {
+            "type": "end-of-call-report",
+            "timestamp": 1.7739408323725E12,
+            "endedReason": "customer-ended-call",
+            "transcript": "AI: Hello\nUser: Hi",
+            "messages": [{"role": "bot", "message": "Hello", "time": 1773940809120.5,
+                          "endTime": 1773940810620.5, "secondsFromStart": 0.5},
+                         {"role": "user", "message": "Hi", "secondsFromStart": 2.1}],
+            "recordingUrl": "https://r/mono.wav",
+            "stereoRecordingUrl": "https://r/stereo.wav",
+            "summary": "Said hello.",
+            "durationSeconds": 12.5,
+            "durationMs": 12500,
+            "phoneNumber": {"number": "+15125550100"},
+            "customer": {"number": "+15125550173"},
+            "call": {"id": "c1", "type": "outboundPhoneCall", "status": "queued",
+                     "createdAt": "2026-03-19T17:20:00Z"}
+        }}))
+        .unwrap();
+        assert_eq!(event.vendor_event, "end-of-call-report");
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c1"));
+        assert_eq!(
+            event.occurred_at.unwrap().to_rfc3339(),
+            "2026-03-19T17:20:32.372500+00:00"
+        );
+        let call = event.call().unwrap();
+        let transcript = call.transcript.as_ref().unwrap();
+        assert_eq!(transcript.text.as_deref(), Some("AI: Hello\nUser: Hi"));
+        assert_eq!(transcript.utterances.len(), 2);
+        assert_eq!(transcript.utterances[0].end_secs, Some(2.0));
+        let recording = call.recording.as_ref().unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://r/mono.wav"));
+        assert_eq!(
+            recording.stereo_url.as_deref(),
+            Some("https://r/stereo.wav")
+        );
+        assert_eq!(call.analysis.summary.as_deref(), Some("Said hello."));
+        assert_eq!(call.duration_secs, Some(12.5), "no startedAt/endedAt");
+        assert_eq!(
+            call.from.as_deref(),
+            Some("+15125550100"),
+            "the assistant's number"
+        );
+        assert_eq!(call.to.as_deref(), Some("+15125550173"));
+        assert!(
+            call.vendor_payload()
+                .unwrap()
+                .get()
+                .contains("durationSeconds")
+        );
+
+        // The report's `artifact` when it has nothing at its top level (`recording` too).
+        let event = parse(json!({"message": {
+            "type": "end-of-call-report",
+            "artifact": {"messagesOpenAIFormatted": [{"role": "assistant", "content": "Hello"}],
+                         "recording": {"stereoUrl": "https://r/s.wav",
+                                       "mono": {"combinedUrl": "https://r/m.wav"}}},
+            "durationMs": 4200,
+            "call": {"id": "c1", "messages": [{"role": "user", "message": "stale"}]}
+        }}))
+        .unwrap();
+        let call = event.call().unwrap();
+        let utterances = &call.transcript.as_ref().unwrap().utterances;
+        assert_eq!(
+            utterances.len(),
+            1,
+            "the report's conversation replaces the call's"
+        );
+        assert_eq!(utterances[0].speaker, Speaker::Agent);
+        assert_eq!(utterances[0].text.as_deref(), Some("Hello"));
+        let recording = call.recording.as_ref().unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://r/m.wav"));
+        assert_eq!(recording.stereo_url.as_deref(), Some("https://r/s.wav"));
+        assert_eq!(call.duration_secs, Some(4.2));
+    }
+
+    #[test]
+    fn calls_beside_the_message_without_an_id_or_missing() {
+        // `call` beside `message`.
+        let event = parse(
+            json!({"message": {"type": "status-update", "status": "in-progress"},
+                                 "call": {"id": "c2", "type": "inboundPhoneCall",
+                                          "customer": {"number": "+15125550111"}}}),
+        )
+        .unwrap();
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c2"));
+        assert_eq!(event.call().unwrap().from.as_deref(), Some("+15125550111"));
+        // A `type` beside `message`.
+        let event = parse(json!({"type": "hang", "message": {"call": {"id": "c3"}}})).unwrap();
+        assert_eq!(event.vendor_event, "hang");
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c3"));
+        // The message as the body.
+        let event = parse(
+            json!({"type": "end-of-call-report", "endedReason": "customer-busy",
+                                 "call": {"id": "c4"}}),
+        )
+        .unwrap();
+        assert_eq!(event.status(), Some(CallStatus::Busy));
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c4"));
+        // A call without an id: an event without a call id, not a failure.
+        let event = parse(
+            json!({"message": {"type": "status-update", "status": "ringing",
+                                 "call": {"phoneNumber": {"number": "+15125550100"}}}}),
+        )
+        .unwrap();
+        assert_eq!(event.call_id, None);
+        assert_eq!(event.status(), Some(CallStatus::Ringing));
+        // No call at all: a report still describes its call; a status update has none.
+        let event = parse(json!({"message": {"type": "end-of-call-report",
+                                 "endedReason": "silence-timed-out"}}))
+        .unwrap();
+        assert_eq!(event.call_id, None);
+        assert_eq!(
+            event.call().unwrap().end_reason.as_ref().unwrap().category,
+            EndReasonCategory::Silence
+        );
+        let event =
+            parse(json!({"message": {"type": "status-update", "status": "queued"}})).unwrap();
+        assert!(
+            matches!(
+                &event.kind,
+                EventKind::StatusChanged {
+                    status: CallStatus::Queued,
+                    call: None,
                     ..
                 }
             ),
             "{event:?}"
         );
+    }
+
+    #[test]
+    fn unreadable_times_are_warnings_named_where_they_were() {
+        let event = parse(json!({"message": {"type": "end-of-call-report",
+            "startedAt": "2026-02-30T10:00:00Z",
+            "call": {"id": "c1", "createdAt": "not a date", "startedAt": "2026-03-19T17:20:08Z"}}}))
+        .unwrap();
+        let call = event.call().unwrap();
+        let fields: Vec<&str> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(fields, ["message.call.createdAt", "message.startedAt"]);
+        assert_eq!(
+            call.started_at, None,
+            "the report's value wins, even unreadable"
+        );
+        // A blank value in the report is no value: the call's stands.
+        let event = parse(
+            json!({"message": {"type": "end-of-call-report", "endedAt": " ",
+            "call": {"id": "c1", "endedAt": "2026-03-19T17:20:28Z"}}}),
+        )
+        .unwrap();
+        let call = event.call().unwrap();
+        assert!(call.ended_at.is_some());
+        assert!(call.warnings.is_empty());
+    }
+
+    #[test]
+    fn every_type_keeps_its_name_and_the_listed_ones_parse() {
+        let call = json!({"id": "c1"});
+        let kind_of = |message: serde_json::Value| {
+            let mut message = message;
+            message["call"] = call.clone();
+            let event = parse(json!({ "message": message })).unwrap();
+            assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c1"));
+            event
+        };
+        // Tool calls: arguments as text or as an object, both as JSON text.
+        let event = kind_of(json!({"type": "tool-calls", "toolCallList": [
+            {"id": "call_a", "type": "function", "function": {"name": "lookup", "arguments": "{\"n\":1}"}},
+            {"id": "call_b", "type": "function", "function": {"name": "book", "arguments": {"n": 2}}}
+        ]}));
+        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+            panic!("{event:?}")
+        };
+        assert_eq!(utterance.speaker, Speaker::Tool);
+        let args: Vec<_> = utterance
+            .tool_calls
+            .iter()
+            .map(|c| c.arguments.as_deref())
+            .collect();
+        assert_eq!(args, [Some("{\"n\":1}"), Some("{\"n\":2}")]);
+        assert_eq!(utterance.tool_calls[1].id.as_deref(), Some("call_b"));
+        // The older function call.
+        let event = kind_of(json!({"type": "function-call",
+            "functionCall": {"name": "lookup", "parameters": {"order": "442056"}}}));
+        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+            panic!("{event:?}")
+        };
+        assert_eq!(utterance.tool_calls[0].name.as_deref(), Some("lookup"));
+        assert_eq!(
+            utterance.tool_calls[0].arguments.as_deref(),
+            Some("{\"order\":\"442056\"}")
+        );
+        // Conversation updates: the newest message, new form or old.
+        for message in [
+            json!({"type": "conversation-update",
+                   "messages": [{"role": "bot", "message": "Hi"}, {"role": "user", "message": "Yes"}],
+                   "messagesOpenAIFormatted": [{"role": "assistant", "content": "Hi"}]}),
+            json!({"type": "conversation-update",
+                   "conversation": [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "Yes"}]}),
+        ] {
+            let event = kind_of(message);
+            let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+                panic!("{event:?}")
+            };
+            assert_eq!(utterance.speaker, Speaker::Customer);
+            assert_eq!(utterance.text.as_deref(), Some("Yes"));
+        }
+        // Kept whole, under their own name.
+        for vendor_event in [
+            "speech-update",
+            "hang",
+            "assistant-request",
+            "transfer-destination-request",
+            "user-interrupted",
+            "some-type-from-2027",
+        ] {
+            let event = kind_of(json!({"type": vendor_event}));
+            assert_eq!(event.vendor_event, vendor_event);
+            assert!(matches!(event.kind, EventKind::Other { .. }), "{event:?}");
+        }
+        // An empty tool list or conversation has nothing to say: kept whole too.
+        for message in [
+            json!({"type": "tool-calls", "toolCallList": []}),
+            json!({"type": "conversation-update", "messages": []}),
+            json!({"type": "function-call"}),
+        ] {
+            assert!(matches!(kind_of(message).kind, EventKind::Other { .. }));
+        }
+    }
+
+    #[test]
+    fn timestamps_in_any_form() {
+        for (timestamp, expected) in [
+            (
+                json!(1773940832372u64),
+                Some("2026-03-19T17:20:32.372+00:00"),
+            ),
+            (
+                json!(1.773940832372E12),
+                Some("2026-03-19T17:20:32.372+00:00"),
+            ),
+            (json!(1773940832), Some("2026-03-19T17:20:32+00:00")),
+            (
+                json!("2026-03-19T17:20:32.372Z"),
+                Some("2026-03-19T17:20:32.372+00:00"),
+            ),
+            (json!("yesterday"), None),
+            (json!(true), None),
+        ] {
+            let event =
+                parse(json!({"message": {"type": "hang", "timestamp": timestamp}})).unwrap();
+            assert_eq!(
+                event.occurred_at.map(|t| t.to_rfc3339()).as_deref(),
+                expected,
+                "{timestamp}"
+            );
+        }
     }
 
     #[test]
@@ -319,13 +844,22 @@ mod tests {
             "message.type"
         );
         assert_eq!(path_of(json!({"other": 1})), "message.type");
+        assert_eq!(path_of(json!({"message": null})), "message.type");
         assert_eq!(
-            path_of(json!({"message": {"type": "end-of-call-report"}})),
+            path_of(json!({"message": {"type": "status-update", "call": "c1"}})),
             "message.call"
         );
         assert_eq!(
-            path_of(json!({"message": {"type": "status-update"}})),
-            "message.call"
+            path_of(json!({"message": {"type": "status-update"}, "call": []})),
+            "call"
+        );
+        assert_eq!(
+            path_of(json!({"message": {"type": "tool-calls", "toolCallList": {}}})),
+            "message.toolCallList"
+        );
+        assert_eq!(
+            path_of(json!({"type": "end-of-call-report", "cost": "x"})),
+            "cost"
         );
         assert_eq!(
             path_of(json!({"message": {"type": "status-update", "call": {"id": 5}}})),

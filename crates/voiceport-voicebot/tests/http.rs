@@ -489,6 +489,14 @@ async fn dial_refusals_send_nothing() {
         ),
         (DialRequest::to(""), "`to`"),
         (DialRequest::to(" "), "`to`"),
+        // Vapi's 40-character limit on `name`.
+        (
+            DialRequest {
+                name: Some("Spring cleaning reminder for the Alvarez family".into()),
+                ..base.clone()
+            },
+            "`name`",
+        ),
     ];
     for (request, field) in cases {
         let err = voicebot.dial(&request).await.unwrap_err();
@@ -524,6 +532,92 @@ async fn update_patches_the_name() {
         .unwrap();
     assert_eq!(call.name.as_deref(), Some("Renewal follow-up"));
     assert_eq!(call.status, CallStatus::Completed);
+}
+
+#[tokio::test]
+async fn a_name_over_40_characters_is_refused_before_sending() {
+    let api = api().await;
+    api.expect_nothing_sent().await;
+    let update = CallUpdate {
+        name: Some("Renewal follow-up call for the spring promo".into()),
+        ..Default::default()
+    };
+    let err = client(&api)
+        .update_call(&CallId::new(SEED_ID), &update)
+        .await
+        .unwrap_err();
+    assert_refused_locally(&err, Operation::UpdateCall, "`name`");
+    let Error::InvalidRequest { details, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(details[0].field, "name");
+}
+
+/// A call that is being forwarded is still live: `wait_until_ended` waits for the end,
+/// and comes back with the outcome.
+#[tokio::test]
+async fn waiting_goes_through_a_forward_to_the_end() {
+    let api = api().await;
+    let forwarding = fixture("call_forwarding.json");
+    let id: String = serde_json::from_str::<serde_json::Value>(&forwarding).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut ended: serde_json::Value = serde_json::from_str(&forwarding).unwrap();
+    ended["status"] = json!("ended");
+    ended["endedReason"] = json!("assistant-forwarded-call");
+    ended["endedAt"] = json!("2026-03-29T14:06:41.902Z");
+    api.on("GET", &call_path(&id))
+        .respond_with(json_response(200, &forwarding))
+        .up_to_n_times(2)
+        .with_priority(1)
+        .mount(&api.server)
+        .await;
+    api.on("GET", &call_path(&id))
+        .respond_with(json_response(200, &ended.to_string()))
+        .with_priority(2)
+        .mount(&api.server)
+        .await;
+    let poll = std::time::Duration::from_millis(1);
+    let call = client(&api)
+        .wait_until_ended(&CallId::new(&id), poll, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(call.status, CallStatus::Transferred);
+    assert_eq!(
+        call.end_reason.unwrap().category,
+        EndReasonCategory::Transferred
+    );
+    assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+}
+
+/// `not-found` and `deletion-failed` are final: waiting stops at once.
+#[tokio::test]
+async fn waiting_stops_on_not_found_and_deletion_failed() {
+    for (status, expected) in [
+        ("not-found", CallStatus::Failed),
+        ("deletion-failed", CallStatus::Completed),
+    ] {
+        let api = api().await;
+        let mut call: serde_json::Value = serde_json::from_str(&fixture("call_seed.json")).unwrap();
+        call["status"] = json!(status);
+        api.on("GET", &call_path(SEED_ID))
+            .respond_with(json_response(200, &call.to_string()))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let poll = std::time::Duration::from_secs(5);
+        let call = client(&api)
+            .wait_until_ended(
+                &CallId::new(SEED_ID),
+                poll,
+                std::time::Duration::from_secs(60),
+            )
+            .await
+            .unwrap();
+        assert_eq!(call.status, expected, "{status}");
+        assert_eq!(call.vendor_status.as_deref(), Some(status));
+    }
 }
 
 #[tokio::test]

@@ -57,12 +57,19 @@ fn shapes(value: &Value) -> Vec<Value> {
         json!({"message": {"type": "status-update", "call": {"id": "x"}, "status": value}}),
         json!({"message": {"type": "transcript", "call": value, "role": value}}),
         json!({"message": value}),
+        // The call beside the message, the message as the body, the other parsed types.
+        json!({"message": {"type": "status-update", "status": "ended"}, "call": value}),
+        json!({"type": "end-of-call-report", "call": {"id": "x"}, "messages": [value],
+               "durationSeconds": value, "timestamp": value}),
+        json!({"message": {"type": "conversation-update", "conversation": [value], "messages": value}}),
+        json!({"message": {"type": "tool-calls", "toolCallList": [value, {"function": value}]}}),
+        json!({"message": {"type": "function-call", "functionCall": value}}),
     ]
 }
 
 fn fixtures() -> Vec<corpus::Fixture> {
     let fixtures = corpus::fixture_files(&support::fixtures_dir());
-    assert!(fixtures.len() >= 16, "fixtures missing: {}", fixtures.len());
+    assert!(fixtures.len() >= 40, "fixtures missing: {}", fixtures.len());
     fixtures
 }
 

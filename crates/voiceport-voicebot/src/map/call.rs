@@ -3,19 +3,34 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
-use voiceport_core::adapter::{epoch_millis, finite, non_empty, parse_time, value_text};
+use serde_json::value::RawValue;
+use voiceport_core::adapter::{epoch_millis, finite, non_empty, read_time, value_text};
+use voiceport_core::http::decode_raw;
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction,
-    OrganizationId, Recording, Speaker, ToolCall, ToolResult, Transcript, Utterance,
+    AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
+    Operation, OrganizationId, Recording, Result, Speaker, ToolCall, ToolResult, Transcript,
+    Utterance,
 };
 
 use super::status::status_of;
 use crate::config::KIND;
-use crate::wire::{self, Artifact};
+use crate::wire::{self, Artifact, Role};
 
-/// Normalizes a call (the caller attaches the vendor payload).
+/// Normalizes a call from the API (the caller attaches the vendor payload).
 pub(crate) fn map_call(wire: wire::Call) -> Call {
-    let mut call = Call::new(CallId::new(wire.id.clone()), KIND);
+    map_call_at(wire, "")
+}
+
+/// Normalizes a call found at the JSON path `at` (`""`, `[3]`, `message.call`), which
+/// prefixes the fields named by the call's normalization warnings.
+///
+/// Parties: Vapi's `customer` is the remote party and `phoneNumber` the assistant's own
+/// number, so an inbound call is from the customer to the number and any other call
+/// (outbound, or of unknown `type`: calls made through the API, the usual case) is from the
+/// number to the customer. A SIP party without a number is given by its `sipUri`.
+pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
+    let id = wire.id.clone().unwrap_or_default();
+    let mut call = Call::new(CallId::new(id), KIND);
     call.organization_id = non_empty(&wire.org_id)
         .or(non_empty(&wire.organization_id))
         .map(OrganizationId::new);
@@ -26,31 +41,33 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     call.vendor_status = wire.status.as_ref().map(|s| s.as_str().to_owned());
 
     (call.kind, call.direction) = kind_and_direction(wire.call_type.as_ref());
-    let customer = wire.customer.as_ref().and_then(|c| text(&c.number));
-    match call.direction {
-        Some(Direction::Outbound) => call.to = customer,
-        Some(Direction::Inbound) => call.from = customer,
-        None => {}
-    }
+    let customer = wire
+        .customer
+        .as_ref()
+        .and_then(|c| text(&c.number).or_else(|| text(&c.sip_uri)));
+    let own_number = wire
+        .phone_number
+        .as_ref()
+        .and_then(|p| text(&p.number).or_else(|| text(&p.sip_uri)));
+    (call.from, call.to) = match call.direction {
+        Some(Direction::Inbound) => (customer, own_number),
+        _ => (own_number, customer),
+    };
     call.agent = non_empty(&wire.assistant_id).map(|id| AgentRef {
         id: Some(AgentId::new(id)),
         name: None,
     });
 
-    let time = |text: &Option<String>| text.as_deref().and_then(parse_time);
-    call.created_at = time(&wire.created_at);
-    call.started_at = time(&wire.started_at);
-    call.ended_at = time(&wire.ended_at);
-    call.scheduled_for = wire
+    let path = |field: &str| field_path(at, field);
+    call.created_at = read_time(&mut call, &path("createdAt"), wire.created_at.as_deref());
+    call.started_at = read_time(&mut call, &path("startedAt"), wire.started_at.as_deref());
+    call.ended_at = read_time(&mut call, &path("endedAt"), wire.ended_at.as_deref());
+    let earliest = wire
         .schedule_plan
         .as_ref()
-        .and_then(|p| time(&p.earliest_at));
-    call.duration_secs = match (call.started_at, call.ended_at) {
-        (Some(start), Some(end)) if end >= start => {
-            Some((end - start).num_milliseconds() as f64 / 1000.0)
-        }
-        _ => None,
-    };
+        .and_then(|p| p.earliest_at.as_deref());
+    call.scheduled_for = read_time(&mut call, &path("schedulePlan.earliestAt"), earliest);
+    call.duration_secs = duration(&call, &wire);
 
     call.transcript = transcript(&wire);
     call.recording = recording(&wire);
@@ -71,18 +88,65 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     call
 }
 
+/// Checks that the call object `raw` (at the JSON path `at` of `body`) has the `id` every
+/// call from the API has: without one it is an [`Error::Decode`] naming `at.id`.
+pub(crate) fn require_id(operation: Operation, raw: &RawValue, at: &str) -> Result<()> {
+    let found: wire::RequiredId = decode_raw(KIND, operation, raw, at)?;
+    match found.id {
+        Some(_) => Ok(()),
+        None => Err(Error::decode(
+            KIND,
+            operation,
+            field_path(at, "id"),
+            "missing field `id`",
+            raw.get().as_bytes(),
+        )),
+    }
+}
+
+/// `field` under the JSON path `at`.
+pub(crate) fn field_path(at: &str, field: &str) -> String {
+    if at.is_empty() {
+        field.to_owned()
+    } else if at.ends_with(']') && field.starts_with('[') {
+        format!("{at}{field}")
+    } else {
+        format!("{at}.{field}")
+    }
+}
+
 /// The text when it is present and not empty, owned.
 fn text(value: &Option<String>) -> Option<String> {
     non_empty(value).map(str::to_owned)
+}
+
+/// Seconds between `startedAt` and `endedAt`; without both, the `durationSeconds` (else
+/// `durationMs`) an end-of-call report sends.
+fn duration(call: &Call, wire: &wire::Call) -> Option<f64> {
+    if let (Some(start), Some(end)) = (call.started_at, call.ended_at) {
+        return (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0);
+    }
+    let reported = finite(wire.duration_seconds)
+        .or_else(|| finite(wire.duration_ms).map(|ms| ms / 1000.0))
+        .filter(|secs| *secs >= 0.0);
+    reported.map(micros)
+}
+
+/// Rounded to the microsecond: drops float noise (3.9800000000000004).
+fn micros(secs: f64) -> f64 {
+    (secs * 1e6).round() / 1e6
 }
 
 /// A field VS flattens out of `artifact`: the flattened copy, else the artifact's.
 fn flattened(
     wire: &wire::Call,
     own: &Option<String>,
-    field: fn(&Artifact) -> &Option<String>,
+    field: fn(&Artifact) -> Option<&String>,
 ) -> Option<String> {
-    text(own).or_else(|| wire.artifact.as_ref().and_then(|a| text(field(a))))
+    text(own).or_else(|| {
+        let artifact = wire.artifact.as_ref()?;
+        field(artifact).filter(|t| !t.is_empty()).cloned()
+    })
 }
 
 /// `type` → kind and direction.
@@ -98,67 +162,81 @@ fn kind_and_direction(call_type: Option<&wire::CallType>) -> (CallKind, Option<D
     }
 }
 
-/// Utterances from `messages` (else `artifact.messages`), text from `transcript` (else
-/// `artifact.transcript`); `None` when both are empty.
+/// Utterances from the first conversation that has any: `messages`, `artifact.messages`,
+/// then the OpenAI-formatted copies (`artifact.messagesOpenAIFormatted`,
+/// `messagesOpenAIFormatted`); text from `transcript` (else `artifact.transcript`). `None`
+/// when both are empty.
 fn transcript(wire: &wire::Call) -> Option<Transcript> {
-    let messages = wire
-        .messages
-        .as_deref()
-        .filter(|m| !m.is_empty())
-        .or_else(|| wire.artifact.as_ref().and_then(|a| a.messages.as_deref()))
-        .unwrap_or_default();
+    let artifact = wire.artifact.as_ref();
+    let messages = [
+        wire.messages.as_deref(),
+        artifact.and_then(|a| a.messages.as_deref()),
+        artifact.and_then(|a| a.messages_openai.as_deref()),
+        wire.messages_openai.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|m| !m.is_empty())
+    .unwrap_or_default();
     let transcript = Transcript {
         utterances: messages.iter().map(utterance).collect(),
-        text: flattened(wire, &wire.transcript, |a| &a.transcript),
+        text: flattened(wire, &wire.transcript, |a| a.transcript.as_ref()),
     };
     (!transcript.is_empty()).then_some(transcript)
 }
 
 /// Who speaks for a role; an unknown role is kept verbatim.
-pub(crate) fn speaker(role: Option<&wire::Role>) -> Speaker {
-    use wire::Role as R;
+pub(crate) fn speaker(role: Option<&Role>) -> Speaker {
     match role {
-        Some(R::Bot | R::Assistant) => Speaker::Agent,
-        Some(R::User) => Speaker::Customer,
-        Some(R::System) => Speaker::System,
-        Some(R::ToolCalls | R::ToolCallResult) => Speaker::Tool,
-        Some(R::Other(raw)) => Speaker::Other(raw.clone()),
+        Some(Role::Bot | Role::Assistant) => Speaker::Agent,
+        Some(Role::User) => Speaker::Customer,
+        Some(Role::System) => Speaker::System,
+        Some(
+            Role::ToolCalls
+            | Role::ToolCallResult
+            | Role::Tool
+            | Role::Function
+            | Role::FunctionCall
+            | Role::FunctionResult,
+        ) => Speaker::Tool,
+        Some(Role::Other(raw)) => Speaker::Other(raw.clone()),
         None => Speaker::Other(String::new()),
     }
 }
 
-/// One message as an utterance. Offsets: `start_secs = secondsFromStart`, `end_secs =
-/// secondsFromStart + (endTime - time) / 1000` (both epoch milliseconds), `at = time`.
-fn utterance(message: &wire::Message) -> Utterance {
-    let is_result = matches!(message.role, Some(wire::Role::ToolCallResult));
+/// One message (Vapi's or OpenAI-formatted) as an utterance. Offsets: `start_secs =
+/// secondsFromStart`, `end_secs = secondsFromStart + (endTime - time) / 1000` (both epoch
+/// milliseconds; `duration`, whose unit changed, is not used), `at = time`.
+pub(crate) fn utterance(message: &wire::Message) -> Utterance {
+    let role = message.role.as_ref();
+    let is_result = matches!(
+        role,
+        Some(Role::ToolCallResult | Role::Tool | Role::Function | Role::FunctionResult)
+    );
+    let said = text(&message.message).or_else(|| message.content.as_ref().and_then(content_text));
     let text_of = if is_result {
-        message.result.as_ref().and_then(value_text)
+        message.result.as_ref().and_then(value_text).or(said)
     } else {
-        text(&message.message)
+        said
     };
-    let mut utterance = Utterance::new(speaker(message.role.as_ref()), text_of);
+    let mut utterance = Utterance::new(speaker(role), text_of);
     utterance.start_secs = finite(message.seconds_from_start);
     utterance.end_secs = match (utterance.start_secs, message.time, message.end_time) {
-        // Rounded to the microsecond: drops float noise (3.9800000000000004).
         (Some(start), Some(time), Some(end)) if end >= time => {
-            finite(Some(((start + (end - time) / 1000.0) * 1e6).round() / 1e6))
+            finite(Some(micros(start + (end - time) / 1000.0)))
         }
         _ => None,
     };
     utterance.at = message.time.and_then(epoch_millis);
-    let tool_calls = message.tool_calls.iter().flatten();
-    utterance.tool_calls = tool_calls
-        .map(|call| {
-            let function = call.function.as_ref();
-            ToolCall {
-                id: text(&call.id),
-                name: function.and_then(|f| text(&f.name)),
-                arguments: function
-                    .and_then(|f| f.arguments.as_ref())
-                    .and_then(value_text),
-            }
-        })
-        .collect();
+    utterance.tool_calls = message.tool_calls.iter().flatten().map(tool_call).collect();
+    if matches!(role, Some(Role::FunctionCall)) {
+        // 2024: `{role: "function_call", name, args}`, one invocation without an id.
+        utterance.tool_calls.push(ToolCall {
+            id: None,
+            name: text(&message.name),
+            arguments: message.args.as_ref().and_then(value_text),
+        });
+    }
     utterance.tool_result = is_result.then(|| ToolResult {
         tool_call_id: text(&message.tool_call_id),
         name: text(&message.name),
@@ -166,12 +244,47 @@ fn utterance(message: &wire::Message) -> Utterance {
     utterance
 }
 
-/// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones; the expiry from S3
-/// pre-signed URLs when they are.
+/// One tool invocation; arguments as JSON text whether sent as text or as an object.
+pub(crate) fn tool_call(call: &wire::ToolCall) -> ToolCall {
+    let function = call.function.as_ref();
+    ToolCall {
+        id: text(&call.id),
+        name: function.and_then(|f| text(&f.name)),
+        arguments: function
+            .and_then(|f| f.arguments.as_ref())
+            .and_then(value_text),
+    }
+}
+
+/// OpenAI `content`: a string, or the texts of an array of `{type: "text", text}` parts.
+fn content_text(content: &Value) -> Option<String> {
+    match content {
+        Value::String(text) => Some(text.clone()).filter(|t| !t.is_empty()),
+        Value::Array(parts) => {
+            let texts: Vec<&str> = parts
+                .iter()
+                .filter_map(|part| part.get("text").and_then(Value::as_str))
+                .collect();
+            (!texts.is_empty()).then(|| texts.join(""))
+        }
+        Value::Null => None,
+        other => value_text(other),
+    }
+}
+
+/// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones (`artifact.recording`'s
+/// last); the expiry from S3 pre-signed URLs when they are.
 fn recording(wire: &wire::Call) -> Option<Recording> {
-    let mono = flattened(wire, &wire.recording_url, |a| &a.recording_url);
+    let mono = flattened(wire, &wire.recording_url, |a| {
+        a.recording_url.as_ref().or_else(|| {
+            let recording = a.recording.as_ref()?;
+            recording.mono.as_ref()?.combined_url.as_ref()
+        })
+    });
     let stereo = flattened(wire, &wire.stereo_recording_url, |a| {
-        &a.stereo_recording_url
+        a.stereo_recording_url
+            .as_ref()
+            .or_else(|| a.recording.as_ref()?.stereo_url.as_ref())
     });
     if mono.is_none() && stereo.is_none() {
         return None;
@@ -387,15 +500,231 @@ mod tests {
         })));
         assert_eq!(inbound.from.as_deref(), Some("+1"));
         assert_eq!(inbound.to, None);
-        assert_eq!(inbound.organization_id.unwrap().as_str(), "o2");
+        assert_eq!(inbound.organization_id.as_ref().unwrap().as_str(), "o2");
         assert_eq!(inbound.created_at, None, "unparseable is None");
         assert!(inbound.started_at.is_some(), "no offset reads as UTC");
         assert_eq!(inbound.duration_secs, None, "ended before it started");
+        // …and never silently: the unreadable value is a warning naming its field.
+        assert_eq!(inbound.warnings.len(), 1);
+        assert_eq!(inbound.warnings[0].field, "createdAt");
+        assert_eq!(inbound.warnings[0].value, "not a time");
 
         let other = map_call(wire_call(json!({"id": "c", "type": "smsChat"})));
         assert_eq!(other.kind, CallKind::Other("smsChat".into()));
         let ws = map_call(wire_call(json!({"id": "c", "type": "vapi.websocketCall"})));
         assert_eq!(ws.kind, CallKind::Web);
+    }
+
+    #[test]
+    fn parties_by_direction_number_and_sip() {
+        let party = |value: serde_json::Value| {
+            let call = map_call(wire_call(value));
+            (call.from, call.to)
+        };
+        let own = json!({"number": "+15125550100"});
+        let customer = json!({"number": "+15125550173", "name": "Jennifer Alvarez"});
+        // Outbound: from the assistant's number to the customer.
+        assert_eq!(
+            party(
+                json!({"id": "c", "type": "outboundPhoneCall", "phoneNumber": own, "customer": customer})
+            ),
+            (Some("+15125550100".into()), Some("+15125550173".into()))
+        );
+        // Inbound: the other way round.
+        assert_eq!(
+            party(
+                json!({"id": "c", "type": "inboundPhoneCall", "phoneNumber": own, "customer": customer})
+            ),
+            (Some("+15125550173".into()), Some("+15125550100".into()))
+        );
+        // No `type`: the customer number is kept (as the callee, like an API-made call).
+        assert_eq!(
+            party(json!({"id": "c", "type": null, "customer": customer})),
+            (None, Some("+15125550173".into()))
+        );
+        // SIP: the URI stands for the number.
+        assert_eq!(
+            party(json!({"id": "c", "type": "inboundPhoneCall",
+                         "customer": {"number": null, "sipUri": "sip:caller@pbx.example.com"},
+                         "phoneNumber": {"sipUri": "sip:support@example.sip.vapi.ai"}})),
+            (
+                Some("sip:caller@pbx.example.com".into()),
+                Some("sip:support@example.sip.vapi.ai".into())
+            )
+        );
+        assert_eq!(
+            party(json!({"id": "c", "customer": {"number": ""}})),
+            (None, None)
+        );
+    }
+
+    #[test]
+    fn openai_formatted_messages_are_utterances() {
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "messages": [
+                {"role": "system", "content": "prompt"},
+                {"role": "assistant", "content": "Hi, how can I help?"},
+                {"role": "user", "content": [{"type": "text", "text": "Order "}, {"type": "text", "text": "442056"}]},
+                {"role": "assistant", "content": null, "tool_calls": [
+                    {"id": "call_1", "type": "function",
+                     "function": {"name": "lookup_order", "arguments": "{\"order\":\"442056\"}"}}]},
+                {"role": "tool", "tool_call_id": "call_1", "content": "{\"status\":\"shipped\"}"},
+                {"role": "function", "name": "legacy_lookup", "content": "ok"}
+            ]
+        })));
+        let u = call.transcript.unwrap().utterances;
+        let speakers: Vec<_> = u.iter().map(|u| u.speaker.clone()).collect();
+        assert_eq!(
+            speakers,
+            [
+                Speaker::System,
+                Speaker::Agent,
+                Speaker::Customer,
+                Speaker::Agent,
+                Speaker::Tool,
+                Speaker::Tool
+            ]
+        );
+        assert_eq!(u[1].text.as_deref(), Some("Hi, how can I help?"));
+        assert_eq!(u[2].text.as_deref(), Some("Order 442056"));
+        assert_eq!(u[3].text, None);
+        assert_eq!(u[3].tool_calls[0].name.as_deref(), Some("lookup_order"));
+        assert_eq!(u[4].text.as_deref(), Some("{\"status\":\"shipped\"}"));
+        let result = u[4].tool_result.as_ref().unwrap();
+        assert_eq!(result.tool_call_id.as_deref(), Some("call_1"));
+        assert_eq!(
+            u[5].tool_result.as_ref().unwrap().name.as_deref(),
+            Some("legacy_lookup")
+        );
+        assert!(u.iter().all(|u| u.at.is_none() && u.start_secs.is_none()));
+
+        // The OpenAI copy is read when there is no other conversation.
+        let call = map_call(wire_call(json!({
+            "id": "c", "messages": [],
+            "artifact": {"messages": [], "messagesOpenAIFormatted": [{"role": "user", "content": "Yes"}]}
+        })));
+        let u = call.transcript.unwrap().utterances;
+        assert_eq!(u.len(), 1);
+        assert_eq!(u[0].text.as_deref(), Some("Yes"));
+    }
+
+    #[test]
+    fn function_call_role_of_2024() {
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "messages": [
+                {"role": "function_call", "name": "check_availability",
+                 "args": "{\"date\":\"2024-07-29\"}", "secondsFromStart": 9.1},
+                {"role": "function_call", "name": "book", "args": {"slot": 3}},
+                {"role": "function_result", "name": "check_availability", "result": "[\"15:00\"]"}
+            ]
+        })));
+        let u = call.transcript.unwrap().utterances;
+        assert_eq!(u[0].speaker, Speaker::Tool);
+        assert_eq!(u[0].text, None);
+        assert_eq!(u[0].tool_calls.len(), 1);
+        assert_eq!(u[0].tool_calls[0].id, None);
+        assert_eq!(
+            u[0].tool_calls[0].name.as_deref(),
+            Some("check_availability")
+        );
+        assert_eq!(
+            u[0].tool_calls[0].arguments.as_deref(),
+            Some("{\"date\":\"2024-07-29\"}")
+        );
+        assert_eq!(
+            u[1].tool_calls[0].arguments.as_deref(),
+            Some("{\"slot\":3}")
+        );
+        assert_eq!(u[2].text.as_deref(), Some("[\"15:00\"]"));
+        assert_eq!(
+            u[2].tool_result.as_ref().unwrap().name.as_deref(),
+            Some("check_availability")
+        );
+    }
+
+    #[test]
+    fn exponent_and_fractional_times_and_either_duration_unit() {
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "messages": [
+                // 2024: exponent notation, `duration` in seconds.
+                {"role": "bot", "message": "Hi", "time": 1.722115418016999E12,
+                 "endTime": 1.722115420466999E12, "secondsFromStart": 0.6, "duration": 2.45},
+                // 2026: fractional milliseconds, `duration` in milliseconds.
+                {"role": "user", "message": "Yes", "time": 1773940813500.25,
+                 "endTime": 1773940814420.75, "secondsFromStart": 4.95, "duration": 920.5},
+                // `duration` alone says nothing certain: no end.
+                {"role": "bot", "message": "Ok", "time": 1773940815000u64,
+                 "secondsFromStart": 6.2, "duration": 1500}
+            ]
+        })));
+        let u = call.transcript.unwrap().utterances;
+        assert_eq!(u[0].end_secs, Some(3.05));
+        assert_eq!(
+            u[0].at
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Micros, true),
+            "2024-07-27T21:23:38.016999Z"
+        );
+        assert_eq!(u[1].end_secs, Some(5.8705));
+        assert_eq!(
+            u[1].at
+                .unwrap()
+                .to_rfc3339_opts(SecondsFormat::Micros, true),
+            "2026-03-19T17:20:13.500250Z"
+        );
+        assert_eq!(u[2].end_secs, None);
+    }
+
+    #[test]
+    fn duration_prefers_the_times_then_the_reported_one() {
+        let secs = |value: serde_json::Value| map_call(wire_call(value)).duration_secs;
+        let times = json!({"id": "c", "startedAt": "2026-03-19T17:20:08.550Z",
+                           "endedAt": "2026-03-19T17:20:28.960Z", "durationSeconds": 99,
+                           "durationMs": 99000});
+        assert_eq!(secs(times), Some(20.41));
+        assert_eq!(
+            secs(json!({"id": "c", "durationSeconds": 20.4, "durationMs": 20400})),
+            Some(20.4)
+        );
+        assert_eq!(secs(json!({"id": "c", "durationMs": 20410})), Some(20.41));
+        assert_eq!(secs(json!({"id": "c", "durationSeconds": -1})), None);
+        assert_eq!(secs(json!({"id": "c"})), None);
+    }
+
+    #[test]
+    fn call_times_are_read_leniently_with_warnings() {
+        let call = map_call_at(
+            wire_call(json!({
+                "id": "c",
+                "createdAt": "2026-03-16 15:02:04",
+                "startedAt": "2026-02-30T10:00:00Z",
+                "endedAt": "",
+                "schedulePlan": {"earliestAt": "next week"}
+            })),
+            "[2]",
+        );
+        assert!(call.created_at.is_some(), "space-separated form accepted");
+        assert_eq!(
+            (call.started_at, call.ended_at, call.scheduled_for),
+            (None, None, None)
+        );
+        let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(fields, ["[2].startedAt", "[2].schedulePlan.earliestAt"]);
+    }
+
+    #[test]
+    fn recording_from_the_artifact_recording_object() {
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "artifact": {"recording": {"stereoUrl": "https://x/s.wav",
+                                       "mono": {"combinedUrl": "https://x/m.wav"}}}
+        })));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
+        assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
     }
 
     #[test]

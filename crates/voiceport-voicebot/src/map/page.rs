@@ -5,9 +5,9 @@ use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
-use voiceport_core::{CallPage, CallQuery, Operation, PageCursor, Result};
+use voiceport_core::{CallPage, CallQuery, Error, Operation, PageCursor, Result};
 
-use super::call::map_call;
+use super::call::{map_call_at, require_id};
 use crate::config::{CAPABILITIES, KIND};
 
 /// Decodes one page of a listing made for `query`.
@@ -15,8 +15,10 @@ use crate::config::{CAPABILITIES, KIND};
 /// Every filter of `query` is applied here, client-side (Voicebot Studio documents no list
 /// parameters; the Vapi ones sent may be ignored). The next cursor is `CreatedBefore` the
 /// oldest `createdAt` of the page when the page is full (as many calls as the `limit`
-/// sent), else `None`; a full page with a call whose `createdAt` is missing or unreadable
-/// ends the walk (no safe window to continue from).
+/// sent), else `None`. A full page whose last call (the oldest, the list being newest
+/// first) has no readable `createdAt` is an [`Error::Decode`](voiceport_core::Error)
+/// naming it: there is no window to continue from, and ending the walk there would drop
+/// the calls after it without a word.
 pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     let op = Operation::ListCalls;
     let items: Vec<&RawValue> = decode_json(KIND, op, body)?;
@@ -25,25 +27,32 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     let mut window = query.clone();
     window.until = window_end(query);
     let mut oldest: Option<DateTime<Utc>> = None;
-    let mut all_dated = true;
+    let mut last_dated = true;
     let mut calls = Vec::with_capacity(items.len());
     for (i, raw) in items.iter().enumerate() {
-        let call = decode_call_with(KIND, op, raw, &format!("[{i}]"), map_call)?;
-        match call.created_at {
-            Some(created) => oldest = Some(oldest.map_or(created, |o| o.min(created))),
-            None => all_dated = false,
+        let at = format!("[{i}]");
+        require_id(op, raw, &at)?;
+        let call = decode_call_with(KIND, op, raw, &at, |wire| map_call_at(wire, &at))?;
+        if let Some(created) = call.created_at {
+            oldest = Some(oldest.map_or(created, |o| o.min(created)));
         }
+        last_dated = call.created_at.is_some();
         if window.matches(&call) {
             calls.push(call);
         }
     }
-    if full && !all_dated {
-        tracing::warn!(
-            "voicebot list_calls: a full page without readable createdAt on every call; paging stops here"
-        );
+    if full && !last_dated {
+        let last = items.len().saturating_sub(1);
+        return Err(Error::decode(
+            KIND,
+            op,
+            format!("[{last}].createdAt"),
+            "the last call of a full page has no readable `createdAt`: paging cannot continue past it",
+            body,
+        ));
     }
     let next = oldest
-        .filter(|_| full && all_dated)
+        .filter(|_| full)
         .map(|before| PageCursor::CreatedBefore { before });
     Ok(CallPage {
         calls,
@@ -68,7 +77,7 @@ pub(crate) fn window_end(query: &CallQuery) -> Option<DateTime<Utc>> {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
-    use voiceport_core::{CallStatus as St, Error};
+    use voiceport_core::CallStatus as St;
 
     fn page_body(times: &[Option<&str>]) -> Vec<u8> {
         let calls: Vec<Value> = times
@@ -126,13 +135,36 @@ mod tests {
         };
         assert_eq!(decode_page(&body, &resumed).unwrap().calls.len(), 1);
 
-        // A full page with an undated call ends the walk.
-        let undated = page_body(&[Some("2026-03-03T00:00:00Z"), None]);
+        // A full page whose last call is undated (or unreadable) cannot be continued: an
+        // error naming it, not a silent end of the walk.
         let q = CallQuery {
             page_size: Some(2),
             ..Default::default()
         };
-        assert_eq!(decode_page(&undated, &q).unwrap().next, None);
+        for last in [None, Some("2026-02-30T00:00:00Z")] {
+            let undated = page_body(&[Some("2026-03-03T00:00:00Z"), last]);
+            let err = decode_page(&undated, &q).unwrap_err();
+            assert!(
+                matches!(&err, Error::Decode { path, operation: Operation::ListCalls, .. }
+                    if path == "[1].createdAt"),
+                "{err:?}"
+            );
+        }
+        // An undated call before the last one does not stop the walk; a short page is the
+        // end whatever its dates; an unreadable date is a warning on the call.
+        let middle = page_body(&[None, Some("2026-03-02T00:00:00Z")]);
+        let page = decode_page(&middle, &q).unwrap();
+        assert_eq!(
+            page.next,
+            Some(PageCursor::CreatedBefore {
+                before: "2026-03-02T00:00:00Z".parse().unwrap()
+            })
+        );
+        let short = page_body(&[Some("2026-03-03T00:00:00Z"), Some("not a date")]);
+        let page = decode_page(&short, &CallQuery::default()).unwrap();
+        assert_eq!(page.next, None);
+        assert_eq!(page.calls[1].warnings.len(), 1);
+        assert_eq!(page.calls[1].warnings[0].field, "[1].createdAt");
     }
 
     #[test]

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 use voiceport_core::adapter::format_time;
-use voiceport_core::{CallQuery, CallUpdate, DialRequest, Error, Operation, PageCursor, Result};
+use voiceport_core::{
+    CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, PageCursor, Result,
+};
 
 use super::page::window_end;
 use crate::VoicebotOptions;
@@ -113,15 +115,44 @@ pub(crate) fn dial_body<'a>(
         return refuse("cannot encode the request body".into());
     };
     map.extend(request.extra.clone());
+    // Checked on the final body, so that a `name` from `extra` is held to it too.
+    check_name(Operation::Dial, map.get("name").and_then(Value::as_str))?;
     Ok(map)
 }
 
 /// The body of `PATCH /calls/{call_id}`: `{name}`. Voicebot Studio (like Vapi) updates only
-/// the name; the guard refuses metadata (`update_metadata_*` are false).
-pub(crate) fn update_body(update: &CallUpdate) -> wire::UpdateCall {
-    wire::UpdateCall {
+/// the name; the guard refuses metadata (`update_metadata_*` are false). A name over
+/// [`MAX_NAME_CHARS`] is refused.
+pub(crate) fn update_body(update: &CallUpdate) -> Result<wire::UpdateCall> {
+    check_name(Operation::UpdateCall, update.name.as_deref())?;
+    Ok(wire::UpdateCall {
         name: update.name.clone(),
+    })
+}
+
+/// Vapi's limit on a call's `name` (`CreateCallDTO`, `UpdateCallDTO`).
+pub(crate) const MAX_NAME_CHARS: usize = 40;
+
+/// Refuses, before anything is sent, a `name` Vapi would reject with a 400. Its length is
+/// counted as Vapi's validator counts it, in UTF-16 code units (an emoji counts two).
+fn check_name(operation: Operation, name: Option<&str>) -> Result<()> {
+    let Some(length) = name.map(|n| n.encode_utf16().count()) else {
+        return Ok(());
+    };
+    if length <= MAX_NAME_CHARS {
+        return Ok(());
     }
+    let problem = format!("must be at most {MAX_NAME_CHARS} characters long (it has {length})");
+    Err(Error::InvalidRequest {
+        provider: KIND,
+        operation,
+        status: None,
+        message: format!("`name` {problem}"),
+        details: vec![FieldError {
+            field: "name".to_owned(),
+            message: problem,
+        }],
+    })
 }
 
 #[cfg(test)]
@@ -214,8 +245,56 @@ mod tests {
         let body = update_body(&CallUpdate {
             name: Some("N".into()),
             ..Default::default()
-        });
+        })
+        .unwrap();
         assert_eq!(serde_json::to_value(body).unwrap(), json!({"name": "N"}));
+    }
+
+    #[test]
+    fn names_over_vapis_limit_are_refused() {
+        let named = |name: &str| CallUpdate {
+            name: Some(name.into()),
+            ..Default::default()
+        };
+        let forty = "x".repeat(40);
+        assert!(update_body(&named(&forty)).is_ok());
+        // 40 characters of which one is outside the BMP: 41 UTF-16 units, as Vapi counts.
+        let emoji = format!("{}📞", "x".repeat(39));
+        for (name, length) in [(format!("{forty}y"), 41), (emoji, 41)] {
+            let err = update_body(&named(&name)).unwrap_err();
+            let Error::InvalidRequest {
+                status: None,
+                operation: Operation::UpdateCall,
+                details,
+                message,
+                ..
+            } = &err
+            else {
+                panic!("{err:?}")
+            };
+            assert_eq!(details.len(), 1);
+            assert_eq!(details[0].field, "name");
+            assert!(message.contains(&format!("it has {length}")), "{message}");
+        }
+
+        let options = VoicebotOptions {
+            assistant_id: Some("a".into()),
+            phone_number_id: None,
+        };
+        let mut request = DialRequest::to("+14155550123");
+        request.name = Some("y".repeat(41));
+        let err = dial_body(&request, &options).unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidRequest { operation: Operation::Dial, details, .. }
+                if details[0].field == "name"),
+            "{err:?}"
+        );
+        // A name slipped in through `extra` is held to the same limit.
+        request.name = None;
+        request.extra.insert("name".into(), json!("z".repeat(41)));
+        assert!(dial_body(&request, &options).is_err());
+        request.extra.insert("name".into(), json!("Reminder"));
+        assert!(dial_body(&request, &options).is_ok());
     }
 
     #[test]

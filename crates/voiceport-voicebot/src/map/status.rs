@@ -1,5 +1,5 @@
 //! The status table: a Voicebot Studio (Vapi) `status` and `endedReason` → the normalized
-//! status and end reason.
+//! status and end reason. `docs/vendors/voicebot.md` has it as a table.
 
 use voiceport_core::{CallStatus, EndReason, EndReasonCategory};
 
@@ -9,6 +9,11 @@ use crate::wire::Status;
 /// together: the whole mapping table. An `ended` call is classified by its reason
 /// (`Completed` without one); a call without a status too, since only ended calls have a
 /// reason. The end reason is kept whenever the vendor gave one, whatever the status.
+///
+/// `forwarding` is live (the call becomes `ended` once the forward is over, with the
+/// reason, cost and transcript), so it is `InProgress`, not the terminal `Transferred`.
+/// `not-found` (Vapi lost the call) is `Failed` and `deletion-failed` (a delete of a
+/// finished call failed) is classified as `ended`: both are terminal, so a poller stops.
 pub(crate) fn status_of(
     status: Option<&Status>,
     ended_reason: Option<&str>,
@@ -17,60 +22,101 @@ pub(crate) fn status_of(
     let outcome = reason.map(ended);
     let end_reason =
         outcome.map(|(_, category)| EndReason::new(category, reason.map(str::to_owned)));
+    let by_reason = outcome.map_or(CallStatus::Completed, |(status, _)| status);
     let status = match status {
         Some(Status::Scheduled) => CallStatus::Scheduled,
         Some(Status::Queued) => CallStatus::Queued,
         Some(Status::Ringing) => CallStatus::Ringing,
-        Some(Status::InProgress) => CallStatus::InProgress,
-        Some(Status::Forwarding) => CallStatus::Transferred,
-        Some(Status::Ended) => outcome.map_or(CallStatus::Completed, |(status, _)| status),
-        Some(Status::NotFound | Status::DeletionFailed | Status::Other(_)) => CallStatus::Unknown,
+        Some(Status::InProgress | Status::Forwarding) => CallStatus::InProgress,
+        Some(Status::Ended | Status::DeletionFailed) => by_reason,
+        Some(Status::NotFound) => CallStatus::Failed,
+        Some(Status::Other(_)) => CallStatus::Unknown,
         None => outcome.map_or(CallStatus::Unknown, |(status, _)| status),
     };
     (status, end_reason)
 }
 
 /// What an `endedReason` says about an ended call: its status and the reason's category.
-/// First match wins; the families are Vapi's (Appendix A), unknown reasons are `Other`.
+///
+/// Matched on Vapi's families (the phase prefix `call.start.`, `call.ringing.`,
+/// `call.in-progress.`, `call.forwarding.`, `call.ending.`; the legacy `pipeline-error-`;
+/// the plain `customer-…`, `assistant-…`, `twilio-…`, `vonage-…` values), never on the
+/// word "error" alone, so that a value added after this table lands with its family.
+/// First match wins; anything else is `Completed` / `Other`.
 fn ended(reason: &str) -> (CallStatus, EndReasonCategory) {
     use CallStatus as St;
     use EndReasonCategory as Cat;
-    match reason {
-        "customer-did-not-answer"
-        | "call.ringing.sip-inbound-caller-hungup-before-call-connect" => {
-            (St::NoAnswer, Cat::NoAnswer)
-        }
-        "customer-busy" => (St::Busy, Cat::Busy),
-        "voicemail" => (St::Voicemail, Cat::Voicemail),
-        "silence-timed-out" => (St::Completed, Cat::Silence),
-        "exceeded-max-duration" => (St::Completed, Cat::MaxDuration),
-        "manually-canceled" | "scheduled-call-deleted" | "call-deleted" => {
-            (St::Canceled, Cat::Canceled)
-        }
-        "assistant-forwarded-call" | "assistant-request-returned-forwarding-phone-number" => {
+    // `call.<phase>.<rest>`: the phase tells when it ended, the rest why.
+    let (phase, rest) = match reason.strip_prefix("call.") {
+        Some(tail) => tail.split_once('.').unwrap_or(("", tail)),
+        None => ("", reason),
+    };
+    match (phase, rest) {
+        // Nobody picked up: the customer, or (SIP 408/480) the far end.
+        (_, "customer-did-not-answer") => (St::NoAnswer, Cat::NoAnswer),
+        (_, r) if sip_code(r, &["408", "480"]) => (St::NoAnswer, Cat::NoAnswer),
+        (_, "sip-inbound-caller-hungup-before-call-connect") => (St::NoAnswer, Cat::NoAnswer),
+        (_, "customer-busy") => (St::Busy, Cat::Busy),
+        (_, r) if sip_code(r, &["486", "600"]) => (St::Busy, Cat::Busy),
+        (_, "voicemail") => (St::Voicemail, Cat::Voicemail),
+        (_, "silence-timed-out") => (St::Completed, Cat::Silence),
+        (_, "exceeded-max-duration") => (St::Completed, Cat::MaxDuration),
+        (_, "manually-canceled" | "scheduled-call-deleted") => (St::Canceled, Cat::Canceled),
+        // A forward that did not connect: the conversation took place, then the number it
+        // was forwarded to was busy or did not answer. A failed transfer, not a transfer.
+        ("forwarding", "operator-busy") => (St::Completed, Cat::Busy),
+        ("forwarding", "no-answer") => (St::Completed, Cat::NoAnswer),
+        (_, "assistant-forwarded-call" | "assistant-request-returned-forwarding-phone-number") => {
             (St::Transferred, Cat::Transferred)
         }
-        r if r.starts_with("call.forwarding.") || r.ends_with("hook-executed-transfer") => {
-            (St::Transferred, Cat::Transferred)
-        }
-        r if r.starts_with("customer-ended-call") => (St::Completed, Cat::CustomerHungUp),
-        "assistant-said-end-call-phrase" => (St::Completed, Cat::AgentEnded),
-        r if r.starts_with("assistant-ended-call") => (St::Completed, Cat::AgentEnded),
-        r if r.contains("error") || r.contains("fault") || r.contains("failed") => {
+        (_, "hook-executed-transfer") => (St::Transferred, Cat::Transferred),
+        // Every other `…-error-…` of a phase, and the legacy per-provider errors.
+        ("start", _) => (St::Failed, Cat::Error),
+        (_, r) if r.starts_with("error-") || r.starts_with("pipeline-error-") => {
             (St::Failed, Cat::Error)
         }
-        "assistant-not-found"
-        | "assistant-not-valid"
-        | "assistant-request-returned-no-assistant"
-        | "assistant-request-returned-invalid-assistant"
-        | "assistant-join-timed-out"
-        | "worker-shutdown"
-        | "twilio-reported-customer-misdialed"
-        | "vonage-rejected"
-        | "customer-did-not-give-microphone-permission"
-        | "phone-call-provider-bypass-enabled-but-no-call-received" => (St::Failed, Cat::Error),
+        (_, r) if r.starts_with("customer-ended-call") => (St::Completed, Cat::CustomerHungUp),
+        (_, r)
+            if r.starts_with("assistant-ended-call") || r == "assistant-said-end-call-phrase" =>
+        {
+            (St::Completed, Cat::AgentEnded)
+        }
+        // The assistant could not be set up: nothing was said.
+        (_, r)
+            if r.starts_with("assistant-request-")
+                || r.starts_with("assistant-not-")
+                || r.starts_with("call-start-error-")
+                || r == "assistant-join-timed-out" =>
+        {
+            (St::Failed, Cat::Error)
+        }
+        // Older plain values (2024 SDKs) for a failure on Vapi's side.
+        (_, "assistant-error" | "db-error" | "no-server-available" | "license-check-failed") => {
+            (St::Failed, Cat::Error)
+        }
+        // The line dropped under the call (Vapi's worker or the carrier's socket went away).
+        (_, "worker-shutdown" | "phone-call-provider-closed-websocket") => (St::Failed, Cat::Error),
+        // The carrier could not place the call.
+        (_, r)
+            if r.ends_with("-failed-to-connect-call")
+                || r == "twilio-reported-customer-misdialed"
+                || r == "vonage-rejected"
+                || r == "phone-call-provider-bypass-enabled-but-no-call-received"
+                || r == "customer-did-not-give-microphone-permission" =>
+        {
+            (St::Failed, Cat::Error)
+        }
+        // `call-deleted`, `vonage-completed`, `…-completed-call`, `hook-executed-say`, and
+        // whatever Vapi adds outside these families.
         _ => (St::Completed, Cat::Other),
     }
+}
+
+/// Whether `reason` names one of the SIP response `codes` (`…-sip-408-request-timeout`).
+fn sip_code(reason: &str, codes: &[&str]) -> bool {
+    codes.iter().any(|code| {
+        reason.contains(&format!("sip-{code}-")) || reason.ends_with(&format!("sip-{code}"))
+    })
 }
 
 #[cfg(test)]
@@ -89,10 +135,12 @@ mod tests {
             ("queued", St::Queued),
             ("ringing", St::Ringing),
             ("in-progress", St::InProgress),
-            ("forwarding", St::Transferred),
+            // Live: `wait_until_ended` must keep polling through a forward.
+            ("forwarding", St::InProgress),
             ("ended", St::Completed),
-            ("not-found", St::Unknown),
-            ("deletion-failed", St::Unknown),
+            // Terminal, so that `wait_until_ended` does not spin to its timeout.
+            ("not-found", St::Failed),
+            ("deletion-failed", St::Completed),
             ("archived", St::Unknown),
             ("", St::Unknown),
         ];
@@ -101,10 +149,18 @@ mod tests {
             assert_eq!(got, expected, "{vendor}");
             assert_eq!(reason, None, "{vendor}");
         }
+        assert!(!status_of(Some(&Status::Forwarding), None).0.is_terminal());
+        for terminal in ["not-found", "deletion-failed", "ended"] {
+            assert!(
+                status_of(Some(&status(terminal)), None).0.is_terminal(),
+                "{terminal}"
+            );
+        }
         assert_eq!(status_of(None, None), (St::Unknown, None));
     }
 
-    /// Appendix A values (all families, old and new) and unknown ones.
+    /// Vapi's documented values (every family, old and new), the corrected ones, and values
+    /// Vapi has not documented.
     #[test]
     fn ended_reason_table() {
         let cases: &[(&str, St, Cat)] = &[
@@ -114,7 +170,23 @@ mod tests {
                 St::NoAnswer,
                 Cat::NoAnswer,
             ),
+            // SIP 408/480: nobody answered, not an error.
+            (
+                "call.in-progress.error-providerfault-outbound-sip-408-request-timeout",
+                St::NoAnswer,
+                Cat::NoAnswer,
+            ),
+            (
+                "call.in-progress.error-providerfault-outbound-sip-480-temporarily-unavailable",
+                St::NoAnswer,
+                Cat::NoAnswer,
+            ),
             ("customer-busy", St::Busy, Cat::Busy),
+            (
+                "call.in-progress.error-providerfault-outbound-sip-486-busy-here",
+                St::Busy,
+                Cat::Busy,
+            ),
             ("voicemail", St::Voicemail, Cat::Voicemail),
             ("silence-timed-out", St::Completed, Cat::Silence),
             ("exceeded-max-duration", St::Completed, Cat::MaxDuration),
@@ -160,16 +232,9 @@ mod tests {
                 St::Transferred,
                 Cat::Transferred,
             ),
-            (
-                "call.forwarding.operator-busy",
-                St::Transferred,
-                Cat::Transferred,
-            ),
-            (
-                "call.forwarding.no-answer",
-                St::Transferred,
-                Cat::Transferred,
-            ),
+            // Failed transfers: the forward's target was busy or did not answer.
+            ("call.forwarding.operator-busy", St::Completed, Cat::Busy),
+            ("call.forwarding.no-answer", St::Completed, Cat::NoAnswer),
             (
                 "call.ringing.hook-executed-transfer",
                 St::Transferred,
@@ -182,10 +247,16 @@ mod tests {
             ),
             ("manually-canceled", St::Canceled, Cat::Canceled),
             ("scheduled-call-deleted", St::Canceled, Cat::Canceled),
-            ("call-deleted", St::Canceled, Cat::Canceled),
+            // Deleting a call is not canceling it.
+            ("call-deleted", St::Completed, Cat::Other),
             ("pipeline-error-openai-voice-failed", St::Failed, Cat::Error),
             (
                 "pipeline-error-eleven-labs-voice-failed",
+                St::Failed,
+                Cat::Error,
+            ),
+            (
+                "pipeline-error-deepgram-returning-econnreset",
                 St::Failed,
                 Cat::Error,
             ),
@@ -216,6 +287,11 @@ mod tests {
                 Cat::Error,
             ),
             (
+                "call.in-progress.error-providerfault-outbound-sip-403-forbidden",
+                St::Failed,
+                Cat::Error,
+            ),
+            (
                 "call.in-progress.error-transfer-failed",
                 St::Failed,
                 Cat::Error,
@@ -235,6 +311,16 @@ mod tests {
             ("assistant-request-failed", St::Failed, Cat::Error),
             ("assistant-request-returned-error", St::Failed, Cat::Error),
             (
+                "assistant-request-returned-unspeakable-error",
+                St::Failed,
+                Cat::Error,
+            ),
+            (
+                "assistant-request-returned-invalid-assistant",
+                St::Failed,
+                Cat::Error,
+            ),
+            (
                 "call-start-error-neither-assistant-nor-server-set",
                 St::Failed,
                 Cat::Error,
@@ -246,9 +332,28 @@ mod tests {
                 St::Failed,
                 Cat::Error,
             ),
+            ("assistant-join-timed-out", St::Failed, Cat::Error),
+            // 2024 values no longer in the enum.
+            ("assistant-error", St::Failed, Cat::Error),
+            ("assistant-not-provided", St::Failed, Cat::Error),
+            ("assistant-not-invalid", St::Failed, Cat::Error),
+            ("db-error", St::Failed, Cat::Error),
+            ("no-server-available", St::Failed, Cat::Error),
+            ("license-check-failed", St::Failed, Cat::Error),
             ("worker-shutdown", St::Failed, Cat::Error),
+            // An abrupt drop, like `worker-shutdown`: not a normal completion.
+            (
+                "phone-call-provider-closed-websocket",
+                St::Failed,
+                Cat::Error,
+            ),
             ("twilio-reported-customer-misdialed", St::Failed, Cat::Error),
             ("vonage-rejected", St::Failed, Cat::Error),
+            (
+                "phone-call-provider-bypass-enabled-but-no-call-received",
+                St::Failed,
+                Cat::Error,
+            ),
             (
                 "customer-did-not-give-microphone-permission",
                 St::Failed,
@@ -267,17 +372,37 @@ mod tests {
                 Cat::Other,
             ),
             ("call.ringing.hook-executed-say", St::Completed, Cat::Other),
-            (
-                "phone-call-provider-closed-websocket",
-                St::Completed,
-                Cat::Other,
-            ),
+            ("call.ending.hook-executed-say", St::Completed, Cat::Other),
+            // Undocumented values land with their family, or in `Other`.
             ("some-reason-from-2027", St::Completed, Cat::Other),
+            ("transfer-error-from-2027", St::Completed, Cat::Other),
             (
                 "call.in-progress.error-some-future-reason-2027",
                 St::Failed,
                 Cat::Error,
             ),
+            ("call.start.some-check-from-2027", St::Failed, Cat::Error),
+            (
+                "customer-ended-call-some-variant-2027",
+                St::Completed,
+                Cat::CustomerHungUp,
+            ),
+            (
+                "assistant-ended-call-some-variant-2027",
+                St::Completed,
+                Cat::AgentEnded,
+            ),
+            (
+                "assistant-request-returned-some-variant-2027",
+                St::Failed,
+                Cat::Error,
+            ),
+            (
+                "call.forwarding.some-outcome-2027",
+                St::Completed,
+                Cat::Other,
+            ),
+            ("call.", St::Completed, Cat::Other),
         ];
         for (reason, expected_status, expected_category) in cases {
             let (got, end) = status_of(Some(&Status::Ended), Some(reason));
@@ -302,6 +427,20 @@ mod tests {
         let (got, end) = status_of(Some(&status("archived")), Some("call.in-progress.error-x"));
         assert_eq!(got, St::Unknown);
         assert_eq!(end.unwrap().category, Cat::Error);
+        // A failed delete of an ended call keeps the call's outcome; a lost call has failed.
+        let (got, end) = status_of(Some(&Status::DeletionFailed), Some("voicemail"));
+        assert_eq!(
+            (got, end.unwrap().category),
+            (St::Voicemail, Cat::Voicemail)
+        );
+        let (got, end) = status_of(Some(&Status::NotFound), Some("customer-ended-call"));
+        assert_eq!(
+            (got, end.unwrap().category),
+            (St::Failed, Cat::CustomerHungUp)
+        );
+        // A forward in progress stays live even with a reason already set.
+        let (got, _) = status_of(Some(&Status::Forwarding), Some("assistant-forwarded-call"));
+        assert_eq!(got, St::InProgress);
         // An empty reason is no reason.
         assert_eq!(
             status_of(Some(&Status::Ended), Some("")),
