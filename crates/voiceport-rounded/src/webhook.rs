@@ -43,11 +43,10 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{decode_call_with, epoch_millis, epoch_secs, finite, parse_time};
+use voiceport_core::adapter::{decode_call_with, finite, parse_time, time_from_json};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, Error, EventKind, Operation,
@@ -131,7 +130,8 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             .or_else(|| text(delivery.call_id.as_ref()))
             .map(CallId::new);
     }
-    parsed.occurred_at = occurred_at(delivery.timestamp.as_ref().or(delivery.time.as_ref()));
+    parsed.occurred_at =
+        (delivery.timestamp.as_ref().or(delivery.time.as_ref())).and_then(time_from_json);
     Ok(parsed)
 }
 
@@ -237,24 +237,6 @@ fn other(event_type: String, body: &[u8]) -> CallEvent {
         Err(_) => VendorPayload::from_value(&Value::Null),
     };
     CallEvent::new(event_type, EventKind::Other { payload })
-}
-
-/// The delivery's time: ISO 8601 text, or an epoch number (milliseconds when it is too
-/// large to be seconds). Anything else is no time.
-fn occurred_at(value: Option<&Value>) -> Option<DateTime<Utc>> {
-    match value? {
-        Value::String(text) => parse_time(text),
-        Value::Number(number) => {
-            let number = number.as_f64()?;
-            // 1e11 seconds is the year 5138; 1e11 milliseconds is 1973.
-            if number.abs() >= 1e11 {
-                epoch_millis(number)
-            } else {
-                epoch_secs(number)
-            }
-        }
-        _ => None,
-    }
 }
 
 fn object(raw: &RawValue) -> bool {

@@ -22,10 +22,9 @@
 //! The call of an `Ended` or `StatusChanged` event keeps the whole delivery as its vendor
 //! payload; its warnings name fields by their path in the delivery.
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{epoch_millis, epoch_secs, parse_time, value_text};
+use voiceport_core::adapter::{time_from_json, value_text};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, Speaker, ToolCall,
@@ -148,7 +147,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     });
     let mut event = CallEvent::new(event_type, kind);
     event.call_id = found.call.and_then(raw_call_id);
-    event.occurred_at = inner_time.or(top.timestamp).as_ref().and_then(sent_at);
+    event.occurred_at = inner_time
+        .or(top.timestamp)
+        .as_ref()
+        .and_then(time_from_json);
     Ok(event)
 }
 
@@ -342,23 +344,6 @@ fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
     let mut utterance = Utterance::new(Speaker::Tool, None);
     utterance.tool_calls = calls;
     EventKind::TranscriptUpdate { utterance }
-}
-
-/// `message.timestamp`: epoch milliseconds (epoch seconds when too small to be
-/// milliseconds of this century), or an ISO date-time from some senders.
-fn sent_at(timestamp: &Value) -> Option<DateTime<Utc>> {
-    match timestamp {
-        Value::Number(number) => {
-            let value = number.as_f64()?;
-            if value.abs() < 1e11 {
-                epoch_secs(value)
-            } else {
-                epoch_millis(value)
-            }
-        }
-        Value::String(text) => parse_time(text),
-        _ => None,
-    }
 }
 
 /// Only a call's id, from a raw call object; `None` when it has none or is not an object.

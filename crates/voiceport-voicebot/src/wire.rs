@@ -188,6 +188,8 @@ pub(crate) struct Customer {
     pub(crate) number: Option<String>,
     /// Instead of a number on SIP calls (`sip:…`).
     pub(crate) sip_uri: Option<String>,
+    /// The customer's name, as the caller gave it.
+    pub(crate) name: Option<String>,
 }
 
 /// The assistant's phone number object.

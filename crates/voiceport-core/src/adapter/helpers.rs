@@ -67,6 +67,62 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
     at
 }
 
+/// A time given as ISO 8601 text (read with [`parse_time`]) or as an epoch number:
+/// milliseconds when its magnitude is 10^11 or more (10^11 seconds is the year 5138,
+/// 10^11 milliseconds 1973), seconds otherwise. Anything else is `None`. For the times of
+/// webhook deliveries, which vendors write every way.
+///
+/// ```
+/// use voiceport_core::adapter::time_from_json;
+/// use serde_json::json;
+/// let at = |v| time_from_json(&v).map(|t| t.to_rfc3339());
+/// let expected = Some("2026-03-10T15:42:07+00:00".to_owned());
+/// assert_eq!(at(json!(1773157327)), expected);
+/// assert_eq!(at(json!(1773157327000u64)), expected);
+/// assert_eq!(at(json!(1.773157327E12)), expected);
+/// assert_eq!(at(json!("2026-03-10T15:42:07Z")), expected);
+/// assert_eq!(at(json!(true)), None);
+/// ```
+pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
+    match value {
+        Value::String(text) => parse_time(text),
+        Value::Number(number) => {
+            let number = number.as_f64()?;
+            if number.abs() >= 1e11 {
+                epoch_millis(number)
+            } else {
+                epoch_secs(number)
+            }
+        }
+        _ => None,
+    }
+}
+
+/// When an S3 (SigV4) pre-signed URL stops working: `X-Amz-Date` (`20260324T091502Z`)
+/// plus `X-Amz-Expires` (seconds; SigV4 allows 1 to 604,800). `None` for a URL without
+/// both, or with values that do not read (a negative or absurd expiry among them).
+///
+/// ```
+/// use voiceport_core::adapter::presigned_expiry;
+/// let url = "https://b.s3.amazonaws.com/r.wav?X-Amz-Date=20260324T091502Z&X-Amz-Expires=3600#t=5";
+/// assert_eq!(presigned_expiry(url).map(|t| t.to_rfc3339()).as_deref(), Some("2026-03-24T10:15:02+00:00"));
+/// assert_eq!(presigned_expiry("https://example.com/r.wav"), None);
+/// ```
+pub fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
+    let (_, query) = url.split_once('?')?;
+    let query = query.split_once('#').map_or(query, |(query, _)| query);
+    let param = |name: &str| {
+        query
+            .split('&')
+            .find_map(|pair| pair.split_once('=').filter(|(key, _)| *key == name))
+            .map(|(_, value)| value)
+    };
+    let signed = NaiveDateTime::parse_from_str(param("X-Amz-Date")?, "%Y%m%dT%H%M%SZ").ok()?;
+    let seconds: u32 = param("X-Amz-Expires")?.parse().ok()?;
+    let delta = chrono::TimeDelta::try_seconds(i64::from(seconds))?;
+    signed.and_utc().checked_add_signed(delta)
+}
+
 /// At most 80 characters of a vendor value, for a warning.
 pub fn shorten(text: &str) -> String {
     match text.char_indices().nth(80) {

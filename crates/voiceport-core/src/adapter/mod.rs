@@ -22,7 +22,7 @@ use tracing::Instrument;
 
 pub use helpers::{
     decode_call_with, epoch_millis, epoch_secs, finite, format_time, non_empty, parse_time,
-    read_time, shorten, strip_bom, value_text,
+    presigned_expiry, read_time, shorten, strip_bom, time_from_json, value_text,
 };
 
 use crate::{

@@ -46,6 +46,8 @@ pub struct Call {
     pub from: Option<String>,
     /// The called number (E.164 as the vendor gives it).
     pub to: Option<String>,
+    /// The customer's name (the other party to the agent), where the vendor has one.
+    pub customer_name: Option<String>,
     /// The AI agent / assistant / use case that handled the call.
     pub agent: Option<AgentRef>,
     /// The conversation language (BCP 47 as the vendor gives it).
@@ -102,6 +104,7 @@ impl Call {
             end_reason: None,
             from: None,
             to: None,
+            customer_name: None,
             agent: None,
             language: None,
             created_at: None,

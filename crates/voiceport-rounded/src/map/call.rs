@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDateTime, TimeDelta, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
-use voiceport_core::adapter::{finite, non_empty, read_time};
+use voiceport_core::adapter::{finite, non_empty, presigned_expiry, read_time};
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Recording, Speaker,
     Transcript, Utterance,
@@ -117,26 +117,6 @@ pub(crate) fn map_utterance(
         .zip(call_start)
         .map(|(at, start)| seconds_between(start, at));
     utterance
-}
-
-/// When an S3 (SigV4) pre-signed URL stops working: `X-Amz-Date` (`20260324T091502Z`)
-/// plus `X-Amz-Expires` (seconds). `None` for a URL without both, or with values that do
-/// not read.
-// The same rule as Voicebot Studio's recordings: it belongs in core's adapter helpers.
-pub(crate) fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
-    let (_, query) = url.split_once('?')?;
-    let query = query.split_once('#').map_or(query, |(query, _)| query);
-    let param = |name: &str| {
-        query
-            .split('&')
-            .find_map(|pair| pair.split_once('=').filter(|(key, _)| *key == name))
-            .map(|(_, value)| value)
-    };
-    let signed = NaiveDateTime::parse_from_str(param("X-Amz-Date")?, "%Y%m%dT%H%M%SZ").ok()?;
-    // SigV4 allows 1 to 604800 seconds; a negative or absurd value is not read.
-    let seconds: u32 = param("X-Amz-Expires")?.parse().ok()?;
-    let delta = TimeDelta::try_seconds(i64::from(seconds))?;
-    signed.and_utc().checked_add_signed(delta)
 }
 
 /// Transcript role → speaker (`user` documented, the rest inferred).

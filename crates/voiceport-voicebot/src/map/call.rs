@@ -1,10 +1,11 @@
 //! A Voicebot Studio (Vapi) call → [`Call`]: parties, times, transcript, recording, cost
 //! and analysis.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{epoch_millis, finite, non_empty, read_time, value_text};
+use voiceport_core::adapter::{
+    epoch_millis, finite, non_empty, presigned_expiry, read_time, value_text,
+};
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
@@ -53,6 +54,7 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
         Some(Direction::Inbound) => (customer, own_number),
         _ => (own_number, customer),
     };
+    call.customer_name = wire.customer.as_ref().and_then(|c| text(&c.name));
     call.agent = non_empty(&wire.assistant_id).map(|id| AgentRef {
         id: Some(AgentId::new(id)),
         name: None,
@@ -302,22 +304,6 @@ fn recording(wire: &wire::Call) -> Option<Recording> {
     })
 }
 
-/// When an S3 (SigV4) pre-signed URL stops working: `X-Amz-Date` plus `X-Amz-Expires`.
-// Rounded's recordings are S3 URLs too: a candidate for core's helpers.
-pub(crate) fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
-    let (_, query) = url.split_once('?')?;
-    let param = |name: &str| {
-        query
-            .split('&')
-            .find_map(|pair| pair.split_once('=').filter(|(k, _)| *k == name))
-            .map(|(_, v)| v)
-    };
-    let signed = NaiveDateTime::parse_from_str(param("X-Amz-Date")?, "%Y%m%dT%H%M%SZ").ok()?;
-    let seconds: i64 = param("X-Amz-Expires")?.parse().ok()?;
-    let delta = chrono::TimeDelta::try_seconds(seconds)?;
-    signed.and_utc().checked_add_signed(delta)
-}
-
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
 /// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`).
 fn cost(wire: &wire::Call) -> Option<Cost> {
@@ -523,6 +509,8 @@ mod tests {
         };
         let own = json!({"number": "+15125550100"});
         let customer = json!({"number": "+15125550173", "name": "Jennifer Alvarez"});
+        let named = map_call(wire_call(json!({"id": "c", "customer": customer})));
+        assert_eq!(named.customer_name.as_deref(), Some("Jennifer Alvarez"));
         // Outbound: from the assistant's number to the customer.
         assert_eq!(
             party(
