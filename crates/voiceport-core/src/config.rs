@@ -29,6 +29,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::http::{Auth, AuthStyle, HttpClient, HttpSettings, RetryPolicy};
+use crate::route::RouteConfig;
 use crate::webhook::{Verifier, WebhookConfig};
 use crate::{Error, ProviderKind, Result};
 
@@ -355,6 +356,9 @@ pub struct ProvidersFile {
     /// The providers, by name.
     #[serde(default)]
     pub providers: BTreeMap<String, ProviderConfig>,
+    /// Dial routes over several providers, by name (`[routes.NAME]`).
+    #[serde(default)]
+    pub routes: BTreeMap<String, RouteConfig>,
 }
 
 impl ProvidersFile {
@@ -372,20 +376,55 @@ impl ProvidersFile {
                 format!("no provider named {default:?} in [providers]"),
             ));
         }
+        for (name, route) in &file.routes {
+            route.check(name, |provider| file.providers.contains_key(provider))?;
+        }
         Ok(file)
     }
 
     /// Reads a TOML file.
+    ///
+    /// A file that holds a secret itself (an `api_key`, a webhook `secret`) and that other
+    /// users can read is still read, with a warning logged (`tracing`, target
+    /// `voiceport::config`); [`ProvidersFile::permission_warning`] gives its text, for a
+    /// program to print (the `voiceport` command line does).
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)
             .map_err(|e| Error::config(path.display().to_string(), format!("cannot read: {e}")))?;
-        Self::from_toml_str(&text).map_err(|e| match e {
+        let file = Self::from_toml_str(&text).map_err(|e| match e {
             Error::Config { field, message } => {
                 Error::config(field, format!("{message} (in {})", path.display()))
             }
             other => other,
-        })
+        })?;
+        if let Some(warning) = file.permission_warning(path) {
+            tracing::warn!(target: "voiceport::config", "{warning}");
+        }
+        Ok(file)
+    }
+
+    /// Whether this file holds a secret itself (an `api_key`, or a webhook `secret`) rather
+    /// than the name of a variable holding it.
+    pub fn holds_secrets(&self) -> bool {
+        self.providers
+            .values()
+            .any(|p| p.api_key.is_some() || p.webhook.as_ref().is_some_and(|w| w.secret.is_some()))
+    }
+
+    /// A one-line warning, like ssh's, when this file (read from `path`) holds a secret
+    /// and users other than its owner may read it: group or world read permission, on Unix
+    /// (`None` elsewhere, when the file holds no secret, or when `path` cannot be read).
+    pub fn permission_warning(&self, path: &Path) -> Option<String> {
+        if !self.holds_secrets() {
+            return None;
+        }
+        let mode = readable_by_others(path)?;
+        Some(format!(
+            "{} holds an API key or secret and other users can read it (permissions {mode:04o}); run `chmod 600 {}` or use api_key_env / secret_env",
+            path.display(),
+            path.display()
+        ))
     }
 
     /// The provider named `name`, or the default one when `name` is `None` (or the only
@@ -410,13 +449,104 @@ impl ProvidersFile {
     }
 }
 
+/// The file's permission bits when its group or other users may read it.
+#[cfg(unix)]
+fn readable_by_others(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
+    (mode & 0o044 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn readable_by_others(_: &Path) -> Option<u32> {
+    None
+}
+
 fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T> {
-    let deserializer =
-        toml::Deserializer::parse(text).map_err(|e| Error::config(".", e.message().to_owned()))?;
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+        // A syntax error has no serde path: name the key on the offending line.
+        let key = e.span().and_then(|span| key_at(text, span.start));
+        toml_error(text, key.as_deref().unwrap_or("."), &e)
+    })?;
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let message = e.into_inner().message().to_owned();
-        Error::config(path, message)
+        let inner = e.into_inner();
+        let path = match path.as_str() {
+            "." => inner
+                .span()
+                .and_then(|span| key_at(text, span.start))
+                .unwrap_or(path),
+            _ => path,
+        };
+        toml_error(text, &path, &inner)
+    })
+}
+
+/// A TOML error as a config error at `field`, with the line and column it points to. The
+/// offending text is never quoted: it may be a key.
+fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
+    let message = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    // serde quotes a value of the wrong type (`invalid type: integer 4096…`): never a secret.
+    let secret = ["api_key", "secret"]
+        .iter()
+        .any(|name| field.ends_with(name));
+    let message = if secret {
+        "not a string (the value is not shown: it is a secret)".to_owned()
+    } else {
+        message
+    };
+    match error.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            Error::config(field, format!("{message}, at line {line}, column {column}"))
+        }
+        None => Error::config(field, message),
+    }
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |t| t.chars().count()) + 1;
+    (line, column)
+}
+
+/// The dotted name of the key on the line holding byte `offset`, under the table header
+/// above it (`providers.sales.api_key`); `None` when that line assigns no plain key.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    let (key, _) = line.split_once('=')?;
+    let plain = |part: &str| {
+        !part.is_empty()
+            && part
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    };
+    let key = key.trim();
+    if !plain(key) {
+        return None;
+    }
+    let table = before
+        .get(..line_start)?
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|header| header.trim_matches(|c| c == '[' || c == ']').trim())
+        .filter(|header| plain(header));
+    Some(match table {
+        Some(table) => format!("{table}.{key}"),
+        None => key.to_owned(),
     })
 }
 

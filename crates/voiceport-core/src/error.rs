@@ -145,6 +145,25 @@ pub enum Error {
         message: Option<String>,
     },
 
+    /// The vendor answered with a redirect (HTTP 3xx). voiceport never follows one (it would
+    /// carry the API key to wherever it points), so nothing was read and, for a write, it is
+    /// not known whether the vendor acted on the request before redirecting.
+    #[error(
+        "{provider} {operation}: the vendor redirected (HTTP {status}) to {}; redirects are not followed, so the request did not complete",
+        location.as_deref().unwrap_or("an unnamed location")
+    )]
+    Redirected {
+        /// Which vendor.
+        provider: ProviderKind,
+        /// Which operation.
+        operation: Operation,
+        /// The 3xx status.
+        status: u16,
+        /// The host (and port) the redirect pointed to, when it named one; never the path
+        /// or query, which may carry signatures.
+        location: Option<String>,
+    },
+
     /// No answer in time (connect or total timeout).
     #[error("{provider} {operation}: timed out{}", sent_suffix(*sent))]
     Timeout {
@@ -336,6 +355,7 @@ impl Error {
             | Error::Conflict { provider, .. }
             | Error::Server { provider, .. }
             | Error::UnexpectedStatus { provider, .. }
+            | Error::Redirected { provider, .. }
             | Error::Timeout { provider, .. }
             | Error::Transport { provider, .. }
             | Error::BodyTooLarge { provider, .. }
@@ -356,6 +376,7 @@ impl Error {
             | Error::Conflict { operation, .. }
             | Error::Server { operation, .. }
             | Error::UnexpectedStatus { operation, .. }
+            | Error::Redirected { operation, .. }
             | Error::Timeout { operation, .. }
             | Error::Transport { operation, .. }
             | Error::BodyTooLarge { operation, .. }
@@ -389,6 +410,146 @@ impl Error {
         }
     }
 
+    /// Whether voiceport refused the request itself, before sending anything, because of
+    /// what the caller gave it: a malformed id or path segment, a value the vendor cannot
+    /// take ([`Error::InvalidRequest`] without a status), or unusable configuration
+    /// ([`Error::Config`]). The fix is in the caller's input, not at the vendor.
+    pub fn is_refused_locally(&self) -> bool {
+        matches!(
+            self,
+            Error::InvalidRequest { status: None, .. } | Error::Config { .. }
+        )
+    }
+
+    /// The same error with every occurrence of the secret `mask` hides replaced, in every
+    /// text the vendor may have written (messages, field details, body excerpts, JSON
+    /// paths). The HTTP client applies this with the configured API key to every error it
+    /// returns; use it for a secret of your own.
+    pub fn masked(self, mask: &SecretMask) -> Error {
+        let text = |value: String| mask.mask_str(&value).into_owned();
+        let opt = |value: Option<String>| value.map(text);
+        match self {
+            Error::Unauthorized {
+                provider,
+                operation,
+                status,
+                message,
+            } => Error::Unauthorized {
+                provider,
+                operation,
+                status,
+                message: opt(message),
+            },
+            Error::NotFound {
+                provider,
+                operation,
+                message,
+            } => Error::NotFound {
+                provider,
+                operation,
+                message: opt(message),
+            },
+            Error::RateLimited {
+                provider,
+                operation,
+                retry_after,
+                message,
+            } => Error::RateLimited {
+                provider,
+                operation,
+                retry_after,
+                message: opt(message),
+            },
+            Error::InvalidRequest {
+                provider,
+                operation,
+                status,
+                message,
+                details,
+            } => Error::InvalidRequest {
+                provider,
+                operation,
+                status,
+                message: text(message),
+                details: details
+                    .into_iter()
+                    .map(|d| FieldError {
+                        field: text(d.field),
+                        message: text(d.message),
+                    })
+                    .collect(),
+            },
+            Error::Conflict {
+                provider,
+                operation,
+                message,
+            } => Error::Conflict {
+                provider,
+                operation,
+                message: opt(message),
+            },
+            Error::Server {
+                provider,
+                operation,
+                status,
+                retry_after,
+                message,
+            } => Error::Server {
+                provider,
+                operation,
+                status,
+                retry_after,
+                message: opt(message),
+            },
+            Error::UnexpectedStatus {
+                provider,
+                operation,
+                status,
+                message,
+            } => Error::UnexpectedStatus {
+                provider,
+                operation,
+                status,
+                message: opt(message),
+            },
+            Error::Redirected {
+                provider,
+                operation,
+                status,
+                location,
+            } => Error::Redirected {
+                provider,
+                operation,
+                status,
+                location: opt(location),
+            },
+            Error::Decode {
+                provider,
+                operation,
+                path,
+                message,
+                excerpt,
+            } => Error::Decode {
+                provider,
+                operation,
+                path: text(path),
+                message: text(message),
+                excerpt: text(excerpt),
+            },
+            Error::Config { field, message } => Error::Config {
+                field: text(field),
+                message: text(message),
+            },
+            // Built by voiceport from no vendor text (a transport error's source names the
+            // URL, which never carries the key).
+            other @ (Error::Timeout { .. }
+            | Error::Transport { .. }
+            | Error::BodyTooLarge { .. }
+            | Error::Unsupported { .. }
+            | Error::WaitTimedOut { .. }) => other,
+        }
+    }
+
     /// Whether the failed request may have taken effect at the vendor.
     pub fn outcome(&self) -> RequestOutcome {
         match self {
@@ -406,12 +567,131 @@ impl Error {
             Error::Timeout { sent, .. } | Error::Transport { sent, .. } if !*sent => {
                 RequestOutcome::NotApplied
             }
+            // A redirect is no answer: the vendor may have acted before it redirected.
             Error::Server { .. }
             | Error::UnexpectedStatus { .. }
+            | Error::Redirected { .. }
             | Error::Timeout { .. }
             | Error::Transport { .. } => RequestOutcome::Unknown,
             Error::BodyTooLarge { .. } | Error::Decode { .. } => RequestOutcome::Applied,
         }
+    }
+}
+
+/// Hides one secret (an API key) in text a vendor sent back: `Invalid API key: sk-…` must
+/// not print the key. Every occurrence is replaced with `[REDACTED]`, as it is and in the
+/// forms a server may echo it in (JSON-escaped, percent-encoded), so neither the key nor
+/// any part of it remains. `Debug` never shows the secret.
+///
+/// A secret shorter than 8 characters could be an ordinary word or a piece of one, so it
+/// is hidden only where it stands alone (not inside a longer run of letters, digits, `-`
+/// or `_`); real API keys are far longer.
+///
+/// ```
+/// use voiceport_core::SecretMask;
+/// let mask = SecretMask::new("sk-live-4f9a8b7c6d5e");
+/// assert_eq!(mask.mask_str("Invalid API key: sk-live-4f9a8b7c6d5e"), "Invalid API key: [REDACTED]");
+/// assert_eq!(mask.mask_str("key=sk-live-4f9a8b7c6d5e&x=1"), "key=[REDACTED]&x=1");
+/// assert_eq!(mask.mask_str("nothing to hide"), "nothing to hide");
+/// ```
+#[derive(Clone, Default)]
+pub struct SecretMask {
+    /// The secret as it is, then its other spellings, longest first.
+    forms: Vec<Vec<u8>>,
+    /// Short secrets are hidden only where they stand alone.
+    alone_only: bool,
+}
+
+/// What a hidden secret is replaced with (no character JSON or a URL would escape).
+const REDACTED: &[u8] = b"[REDACTED]";
+
+/// Secrets at least this long are hidden wherever they appear.
+const MASK_ANYWHERE_FROM: usize = 8;
+
+impl SecretMask {
+    /// A mask for `secret` (an empty secret hides nothing).
+    pub fn new(secret: &str) -> Self {
+        if secret.is_empty() {
+            return SecretMask::default();
+        }
+        let mut forms: Vec<Vec<u8>> = vec![secret.as_bytes().to_vec()];
+        let json = serde_json::to_string(secret).unwrap_or_default();
+        let json = json
+            .strip_prefix('"')
+            .and_then(|j| j.strip_suffix('"'))
+            .unwrap_or_default();
+        let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+        for form in [
+            json.to_owned(),
+            json.replace('/', "\\/"),
+            encoded.clone(),
+            encoded.replace('+', "%20"),
+        ] {
+            if !form.is_empty() && !forms.iter().any(|f| f == form.as_bytes()) {
+                forms.push(form.into_bytes());
+            }
+        }
+        forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        SecretMask {
+            forms,
+            alone_only: secret.chars().count() < MASK_ANYWHERE_FROM,
+        }
+    }
+
+    /// `text` with the secret hidden (borrowed when it holds none).
+    pub fn mask_str<'a>(&self, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match self.mask_bytes(text.as_bytes()) {
+            std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(text),
+            // Whole UTF-8 sequences were replaced with ASCII: still UTF-8.
+            std::borrow::Cow::Owned(bytes) => std::borrow::Cow::Owned(
+                String::from_utf8(bytes)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            ),
+        }
+    }
+
+    /// `bytes` with the secret hidden (borrowed when they hold none).
+    pub fn mask_bytes<'a>(&self, bytes: &'a [u8]) -> std::borrow::Cow<'a, [u8]> {
+        let mut out = std::borrow::Cow::Borrowed(bytes);
+        for form in &self.forms {
+            if let Some(masked) = self.replace(&out, form) {
+                out = std::borrow::Cow::Owned(masked);
+            }
+        }
+        out
+    }
+
+    /// `haystack` with each hidden occurrence of `form` replaced, or `None` if it has none.
+    fn replace(&self, haystack: &[u8], form: &[u8]) -> Option<Vec<u8>> {
+        let word = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        let mut out: Option<Vec<u8>> = None;
+        let mut copied = 0;
+        for start in memchr::memmem::find_iter(haystack, form) {
+            let end = start + form.len();
+            if start < copied {
+                continue; // overlaps the occurrence just replaced
+            }
+            let before = start.checked_sub(1).and_then(|i| haystack.get(i));
+            let after = haystack.get(end);
+            if self.alone_only
+                && (before.is_some_and(|b| word(*b)) || after.is_some_and(|b| word(*b)))
+            {
+                continue;
+            }
+            let buffer = out.get_or_insert_with(|| Vec::with_capacity(haystack.len()));
+            buffer.extend_from_slice(haystack.get(copied..start).unwrap_or_default());
+            buffer.extend_from_slice(REDACTED);
+            copied = end;
+        }
+        let mut buffer = out?;
+        buffer.extend_from_slice(haystack.get(copied..).unwrap_or_default());
+        Some(buffer)
+    }
+}
+
+impl std::fmt::Debug for SecretMask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretMask([REDACTED])")
     }
 }
 
@@ -473,5 +753,112 @@ mod tests {
         );
         assert_eq!(unsupported.provider(), Some(ProviderKind::Voicebot));
         assert_eq!(unsupported.operation(), Some(Operation::AddNote));
+    }
+
+    #[test]
+    fn a_redirect_names_the_host_and_leaves_the_outcome_unknown() {
+        let err = Error::Redirected {
+            provider: ProviderKind::Rounded,
+            operation: Operation::Dial,
+            status: 307,
+            location: Some("evil.example".into()),
+        };
+        let text = err.to_string();
+        assert!(
+            text.contains("redirected (HTTP 307) to evil.example"),
+            "{text}"
+        );
+        assert!(text.contains("not followed"), "{text}");
+        assert_eq!(err.outcome(), RequestOutcome::Unknown);
+        assert!(!err.is_retryable());
+        assert!(!err.is_refused_locally());
+    }
+
+    #[test]
+    fn refused_locally_is_only_what_voiceport_refused_before_sending() {
+        let local = Error::invalid_input(ProviderKind::Rounded, Operation::GetCall, "bad id");
+        assert!(local.is_refused_locally());
+        assert!(Error::config("providers.a.kind", "unknown").is_refused_locally());
+        let vendor = Error::InvalidRequest {
+            provider: ProviderKind::Rounded,
+            operation: Operation::Dial,
+            status: Some(400),
+            message: "no".into(),
+            details: Vec::new(),
+        };
+        assert!(!vendor.is_refused_locally());
+        assert!(
+            !Error::unsupported(ProviderKind::Rounded, Operation::AddNote).is_refused_locally()
+        );
+    }
+
+    const KEY: &str = "sk-live/4f9a+8b7c\"6d5e";
+
+    #[test]
+    fn the_mask_hides_every_spelling_of_the_key() {
+        let mask = SecretMask::new(KEY);
+        let json = serde_json::to_string(KEY).unwrap();
+        let encoded: String = url::form_urlencoded::byte_serialize(KEY.as_bytes()).collect();
+        for text in [
+            format!("Invalid API key: {KEY}"),
+            format!("{{\"message\":{json}}}"),
+            format!("{{\"message\":{}}}", json.replace('/', "\\/")),
+            format!("GET /calls?api_key={encoded}"),
+            format!("{KEY}{KEY}"),
+        ] {
+            let masked = mask.mask_str(&text);
+            assert!(masked.contains("[REDACTED]"), "{masked}");
+            for piece in ["4f9a", "6d5e", "sk-live"] {
+                assert!(!masked.contains(piece), "{piece} left in {masked}");
+            }
+        }
+        assert!(matches!(
+            mask.mask_str("clean"),
+            std::borrow::Cow::Borrowed("clean")
+        ));
+        assert_eq!(format!("{mask:?}"), "SecretMask([REDACTED])");
+        assert_eq!(SecretMask::new("").mask_str("anything"), "anything");
+    }
+
+    #[test]
+    fn a_short_key_is_hidden_only_where_it_stands_alone() {
+        let mask = SecretMask::new("k");
+        assert_eq!(
+            mask.mask_str("Invalid key: k (kind k)"),
+            "Invalid key: [REDACTED] (kind [REDACTED])"
+        );
+        assert_eq!(
+            mask.mask_bytes(br#"{"kind":"k"}"#).as_ref(),
+            br#"{"kind":"[REDACTED]"}"#
+        );
+    }
+
+    #[test]
+    fn masking_an_error_covers_every_vendor_text() {
+        let mask = SecretMask::new(KEY);
+        let err = Error::InvalidRequest {
+            provider: ProviderKind::Rounded,
+            operation: Operation::Dial,
+            status: Some(400),
+            message: format!("bad key {KEY}"),
+            details: vec![FieldError {
+                field: KEY.into(),
+                message: format!("was {KEY}"),
+            }],
+        }
+        .masked(&mask);
+        let decode = Error::decode(
+            ProviderKind::Rounded,
+            Operation::GetCall,
+            KEY,
+            KEY,
+            KEY.as_bytes(),
+        )
+        .masked(&mask);
+        for err in [err, decode] {
+            for text in [err.to_string(), format!("{err:?}")] {
+                assert!(!text.contains("4f9a"), "{text}");
+            }
+        }
     }
 }

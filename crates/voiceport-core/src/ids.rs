@@ -81,6 +81,30 @@ id_newtype!(
     OrganizationId
 );
 
+/// Whether `segment` can be sent as one URL path segment as it is: not empty, not `.` or
+/// `..`, and without control characters.
+///
+/// URL builders drop `.` and resolve `..` (so `DELETE /calls/{id}` with the id `..` would
+/// become `DELETE /`), and an empty segment addresses the collection instead of one of its
+/// items. No vendor issues such ids, so the HTTP client refuses every request with such a
+/// segment before sending it ([`Error::InvalidRequest`] without a status).
+///
+/// ```
+/// use voiceport_core::is_path_segment;
+/// assert!(is_path_segment("019d2ad0-6eb1-7aac-9377-0fc25d8bc1ad"));
+/// assert!(is_path_segment("a/b")); // percent-encoded: still one segment
+/// assert!(is_path_segment("..."));
+/// for bad in ["", ".", "..", "a\nb", "\u{1b}[2J"] {
+///     assert!(!is_path_segment(bad), "{bad:?}");
+/// }
+/// ```
+pub fn is_path_segment(segment: &str) -> bool {
+    !(segment.is_empty()
+        || segment == "."
+        || segment == ".."
+        || segment.chars().any(char::is_control))
+}
+
 /// The shape a vendor's path ids must have; checked before any request is sent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -94,11 +118,10 @@ pub enum IdFormat {
 }
 
 impl IdFormat {
-    /// Whether `id` has this shape.
+    /// Whether `id` has this shape (and can be sent as one URL path segment: see
+    /// [`is_path_segment`]).
     pub fn matches(self, id: &str) -> bool {
-        // `.` and `..` would be dropped from the URL path by the URL builder, turning
-        // `DELETE /calls/..` into `DELETE /calls`: no vendor issues such ids.
-        if id.is_empty() || id == "." || id == ".." || id.chars().any(char::is_control) {
+        if !is_path_segment(id) {
             return false;
         }
         match self {

@@ -16,14 +16,20 @@ pub enum ProviderKind {
     Voicebot,
     /// Rounded (`api.callrounded.com/v1`).
     Rounded,
+    /// Vapi (`api.vapi.ai`), the platform Voicebot Studio is built on.
+    Vapi,
+    /// Retell AI (`api.retellai.com`).
+    Retell,
 }
 
 impl ProviderKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [ProviderKind; 3] = [
+    pub const ALL: [ProviderKind; 5] = [
         ProviderKind::HappyRobot,
         ProviderKind::Voicebot,
         ProviderKind::Rounded,
+        ProviderKind::Vapi,
+        ProviderKind::Retell,
     ];
 
     /// The name used in configuration (`kind = "…"`) and in messages.
@@ -32,6 +38,8 @@ impl ProviderKind {
             ProviderKind::HappyRobot => "happyrobot",
             ProviderKind::Voicebot => "voicebot",
             ProviderKind::Rounded => "rounded",
+            ProviderKind::Vapi => "vapi",
+            ProviderKind::Retell => "retell",
         }
     }
 }
@@ -49,7 +57,7 @@ impl std::str::FromStr for ProviderKind {
             .into_iter()
             .find(|kind| kind.as_str() == text)
             .ok_or_else(|| {
-                format!("unknown provider kind {text:?}: expected happyrobot, voicebot or rounded")
+                format!("unknown provider kind {text:?}: expected happyrobot, voicebot, rounded, vapi or retell")
             })
     }
 }

@@ -35,6 +35,8 @@
 //!   guard, and mapping helpers) and [`http`] (auth, retries, timeouts, body cap, decoding).
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+// docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod adapter;
 mod codec;
@@ -51,6 +53,7 @@ mod open_enum;
 mod paging;
 mod provider;
 mod request;
+mod route;
 #[cfg(feature = "insta")]
 pub mod snapshot;
 #[cfg(feature = "testing")]
@@ -59,9 +62,9 @@ pub mod webhook;
 
 pub use codec::{Codec, Decoded, PayloadKind, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
-pub use error::{Error, FieldError, RequestOutcome, Result};
+pub use error::{Error, FieldError, RequestOutcome, Result, SecretMask};
 pub use event::{CallEvent, EventKind};
-pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId};
+pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId, is_path_segment};
 pub use kind::{Filter, Operation, ProviderKind};
 pub use model::*;
 pub use paging::{CallPage, PageCursor, call_stream, page_stream};
@@ -69,6 +72,7 @@ pub use provider::{Capabilities, VoiceProvider, VoiceProviderExt};
 pub use request::{
     CallQuery, CallUpdate, DialOutcome, DialRequest, MetadataMode, NoteInput, SortOrder,
 };
+pub use route::{RouteConfig, RoutePolicy};
 
 // Re-exported so adapters and users name the same versions.
 pub use async_trait::async_trait;

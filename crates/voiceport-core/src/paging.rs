@@ -1,5 +1,7 @@
 //! One resumable cursor over every vendor's paging scheme, and lazy streams over pages.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
@@ -74,31 +76,44 @@ pub struct CallPage {
 
 /// A lazy stream of pages: each page is fetched when the previous one has been consumed.
 ///
-/// Stops after the last page, or after the first error (which it yields). A vendor that
-/// hands back the cursor it was given is reported as an error instead of looping forever.
+/// Stops after the last page, or after the first error (which it yields). A vendor whose
+/// cursors come round again (the cursor it was given, or any earlier one of the walk, such
+/// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor` instead of looping
+/// forever. The walk remembers every cursor it has followed (a few bytes per page).
 pub fn page_stream<'a, P>(provider: &'a P, query: CallQuery) -> BoxStream<'a, Result<CallPage>>
 where
     P: VoiceProvider + ?Sized,
 {
-    stream::try_unfold(Some(query), move |state| async move {
-        let Some(mut query) = state else {
+    let seen: HashSet<PageCursor> = query.cursor.iter().cloned().collect();
+    stream::try_unfold(Some((query, seen, 0_u64)), move |state| async move {
+        let Some((mut query, mut seen, pages)) = state else {
             return Ok(None);
         };
         let page = provider.list_calls(&query).await?;
+        let pages = pages + 1;
         let next_state = match &page.next {
             None => None,
-            Some(next) if query.cursor.as_ref() == Some(next) => {
+            Some(next) if !seen.insert(next.clone()) => {
+                let message = if query.cursor.as_ref() == Some(next) {
+                    format!(
+                        "the vendor returned the cursor it was given ({next}); paging would never end"
+                    )
+                } else {
+                    format!(
+                        "the vendor returned a cursor it had already given in this walk ({next}) after {pages} pages: its cursors go round in a cycle, so paging would never end"
+                    )
+                };
                 return Err(Error::Decode {
                     provider: provider.kind(),
                     operation: Operation::ListCalls,
                     path: "next cursor".into(),
-                    message: format!("the vendor returned the cursor it was given ({next}); paging would never end"),
+                    message,
                     excerpt: String::new(),
                 });
             }
             Some(next) => {
                 query.cursor = Some(next.clone());
-                Some(query)
+                Some((query, seen, pages))
             }
         };
         Ok(Some((page, next_state)))

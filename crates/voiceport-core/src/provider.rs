@@ -177,6 +177,18 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
 
     /// Places an outbound call. Never retried once the request may have reached the vendor;
     /// on failure, [`Error::outcome`] tells whether the call may exist.
+    ///
+    /// # Dropping the future
+    ///
+    /// A dial future dropped before it completes (a `tokio::time::timeout` running out, the
+    /// losing branch of a `select!`, Ctrl-C, a cancelled task) returns nothing at all, so
+    /// no [`Error::outcome`] either: the request may already have reached the vendor, and
+    /// **the call may have been placed** without its id ever reaching you. Treat a dropped
+    /// dial like [`RequestOutcome::Unknown`](crate::RequestOutcome::Unknown): look the call
+    /// up (list by number, or by a metadata value you set on the dial) before dialing
+    /// again. To bound a dial's time without losing its outcome, set the provider's
+    /// `timeout_secs` instead: a timeout then comes back as [`Error::Timeout`], whose
+    /// outcome says whether the request was sent.
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let _ = request;
         Err(Error::unsupported(self.kind(), Operation::Dial))

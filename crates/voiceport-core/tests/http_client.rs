@@ -323,7 +323,7 @@ async fn decode_errors_carry_the_json_path() {
 }
 
 #[tokio::test]
-async fn redirects_are_not_followed() {
+async fn redirects_are_not_followed_and_are_errors_naming_the_host() {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .and(path("/calls/1/mono-recording"))
@@ -335,18 +335,107 @@ async fn redirects_are_not_followed() {
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Header("X-API-Key"), |_| {});
-    let response = client
+    let err = client
         .send(Request::get(
             Operation::GetRecording,
             ["calls", "1", "mono-recording"],
         ))
         .await
-        .unwrap();
-    assert_eq!(response.status, 302);
-    assert_eq!(
-        response.location(),
-        Some("https://bucket.example/rec.wav?sig=1")
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Redirected { status: 302, location: Some(host), .. } if host == "bucket.example"),
+        "{err:?}"
     );
+    let text = err.to_string();
+    assert!(
+        text.contains("redirected (HTTP 302) to bucket.example"),
+        "{text}"
+    );
+    assert!(text.contains("not followed"), "{text}");
+    // Never the path or query of the target, which may carry a signature.
+    assert!(
+        !text.contains("sig=1") && !text.contains("rec.wav"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn every_redirect_status_is_an_error_and_a_dial_outcome_is_unknown() {
+    for status in [301u16, 302, 303, 307, 308] {
+        let server = MockServer::start().await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(ResponseTemplate::new(status).insert_header("location", "/v2/elsewhere"))
+            .mount(&server)
+            .await;
+        let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+        // A write: ending, cancelling or deleting a call must not look done.
+        let err = client
+            .send(Request::delete(Operation::DeleteCall, ["calls", "c1"]))
+            .await
+            .unwrap_err();
+        let own_host = server.address().to_string();
+        assert!(
+            matches!(&err, Error::Redirected { location: Some(host), .. } if *host == own_host),
+            "HTTP {status}: {err:?}"
+        );
+        // A dial: the call may exist, and the dial was sent once.
+        let request = Request::post(Operation::Dial, ["dial"])
+            .json(&serde_json::json!({"to": "+14155550123"}))
+            .not_retried_after_send();
+        let err = client.send(request).await.unwrap_err();
+        assert!(matches!(err, Error::Redirected { .. }), "{err:?}");
+        assert_eq!(err.outcome(), RequestOutcome::Unknown, "HTTP {status}");
+        assert!(!err.is_retryable());
+        assert_eq!(
+            server.received_requests().await.unwrap().len(),
+            2,
+            "HTTP {status}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn dot_empty_and_control_segments_are_refused_before_sending() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "/api/v1", AuthStyle::Bearer, |_| {});
+    let bad = [".", "..", "", "a\nb", "\u{1b}[2J", "x\u{7f}"];
+    for segment in bad {
+        for segments in [
+            vec!["calls", segment],
+            vec!["calls", "c1", "notes", segment],
+            vec![segment, "c1"],
+        ] {
+            let err = client
+                .send(Request::delete(Operation::DeleteNote, segments.clone()))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidRequest { status: None, .. }),
+                "{segments:?}: {err:?}"
+            );
+            assert!(err.is_refused_locally(), "{segments:?}");
+            assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+            // The refused value is quoted escaped: no raw control character reaches a terminal.
+            assert!(!err.to_string().chars().any(char::is_control), "{err}");
+        }
+    }
+    // `...` and percent signs are ordinary segments.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/calls/..."))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "x"})))
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    client
+        .send(Request::get(Operation::GetCall, ["calls", "..."]))
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
@@ -464,6 +553,103 @@ async fn the_key_never_appears_in_errors_or_logs() {
     }
     let config = config_for(&server.uri(), |_| {});
     assert!(!format!("{config:?}").contains(SECRET));
+}
+
+#[tokio::test]
+async fn a_key_the_vendor_echoes_is_masked_in_every_error_and_body() {
+    // A prefix of the key is as bad as the key: check a piece of each end too.
+    let pieces = [SECRET, "sk-test-9f8e", "7d6c5b4a"];
+    let leaked = |text: &str| pieces.iter().any(|p| text.contains(p));
+    // The key straddling the 300-character cut of a long message.
+    let long = format!("{} key {SECRET}", "x".repeat(280));
+    let cases: Vec<(u16, ResponseTemplate)> = vec![
+        (401, ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": format!("Invalid API key: {SECRET}")}))),
+        (403, ResponseTemplate::new(403).set_body_string(format!("forbidden for key {SECRET}"))),
+        (401, ResponseTemplate::new(401).set_body_json(serde_json::json!({"message": long}))),
+        (400, ResponseTemplate::new(400).set_body_json(serde_json::json!({
+            "error": {"message": "Validation failed",
+                      "details": [{"field": SECRET, "message": format!("key {SECRET} has no access")}]}}))),
+        (422, ResponseTemplate::new(422).set_body_json(serde_json::json!({"detail": [{"loc": ["body", SECRET], "msg": SECRET}]}))),
+        (500, ResponseTemplate::new(500).set_body_string(format!("<pre>Authorization: Bearer {SECRET}</pre>"))),
+    ];
+    for (status, template) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(template)
+            .mount(&server)
+            .await;
+        let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(1));
+        let err = client
+            .send(Request::get(Operation::GetCall, ["calls", "1"]))
+            .await
+            .unwrap_err();
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!leaked(&text), "HTTP {status}: key leaked: {text}");
+        }
+        assert!(
+            err.to_string().contains("[REDACTED]"),
+            "HTTP {status}: {err}"
+        );
+    }
+
+    // A 2xx body that echoes the key: masked in the body, and so in a decode error.
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_string(format!(r#"{{"id": 7, "note": "your key is {SECRET}"}}"#)),
+        )
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Header("X-Api-Key"), |_| {});
+    let response = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap();
+    assert!(!leaked(&String::from_utf8_lossy(&response.body)));
+    let err = response.json::<Thing>().unwrap_err();
+    assert!(!leaked(&err.to_string()), "{err}");
+    let value: serde_json::Value = response.json().unwrap();
+    assert_eq!(value["note"], "your key is [REDACTED]");
+}
+
+#[tokio::test]
+async fn a_body_announced_over_the_cap_is_refused_before_it_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                // Announces 10^15 bytes, then sends nothing: a reader that waited for the
+                // body would time out instead.
+                let _ = socket
+                    .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000000000000\r\n\r\n")
+                    .await;
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            });
+        }
+    });
+    let config = config_for(&format!("http://127.0.0.1:{port}"), |c| {
+        fast_retries(1)(c);
+        c.timeout_secs = Some(10.0);
+    });
+    let client = config
+        .http_client("https://unused.example", AuthStyle::Bearer)
+        .unwrap();
+    let started = Instant::now();
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::BodyTooLarge { .. }), "{err:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 fn fast_retries(attempts: u32) -> impl Fn(&mut ProviderConfig) {

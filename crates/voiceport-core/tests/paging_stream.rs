@@ -184,3 +184,82 @@ async fn unsupported_defaults_name_provider_and_operation() {
     // The default transcript comes from the call.
     assert!(provider.transcript(&id).await.unwrap().is_empty());
 }
+
+/// Token cursors that go round in a cycle: none → A → B → C → A → …
+#[derive(Debug)]
+struct Cycle {
+    tokens: Vec<&'static str>,
+    requests: Mutex<usize>,
+}
+
+#[async_trait]
+impl VoiceProvider for Cycle {
+    fn kind(&self) -> ProviderKind {
+        ProviderKind::Rounded
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            list_calls: true,
+            server_paging: true,
+            ..Capabilities::default()
+        }
+    }
+    async fn get_call(&self, id: &CallId) -> Result<Call> {
+        Ok(Call::new(id.clone(), self.kind()))
+    }
+    async fn list_calls(&self, _: &CallQuery) -> Result<CallPage> {
+        let mut requests = self.requests.lock().unwrap();
+        *requests += 1;
+        // A pager that loops must fail this test, not hang it.
+        assert!(*requests < 50, "the pager is looping");
+        let token = self.tokens[(*requests - 1) % self.tokens.len()];
+        Ok(CallPage {
+            calls: vec![Call::new(
+                CallId::new(format!("call-{requests}")),
+                self.kind(),
+            )],
+            next: Some(PageCursor::Token {
+                token: token.into(),
+            }),
+            total: None,
+        })
+    }
+}
+
+#[tokio::test]
+async fn cursors_that_go_round_in_a_cycle_are_an_error_not_a_loop() {
+    for tokens in [vec!["A", "B"], vec!["A", "B", "C", "D", "E"]] {
+        let provider = Cycle {
+            tokens: tokens.clone(),
+            requests: Mutex::new(0),
+        };
+        let items: Vec<Result<Call>> = provider.calls(CallQuery::default()).collect().await;
+        // Every page before the one naming a cursor again is served, then the error ends
+        // the walk (that page's calls are the ones already served at that cursor).
+        let calls = items.iter().filter(|item| item.is_ok()).count();
+        assert_eq!(calls, tokens.len(), "{tokens:?}");
+        let err = items.into_iter().find_map(Result::err).expect("an error");
+        let text = err.to_string();
+        assert!(text.contains("already given in this walk"), "{text}");
+        assert!(text.contains("\"A\""), "{text}");
+        assert_eq!(*provider.requests.lock().unwrap(), tokens.len() + 1);
+    }
+}
+
+#[tokio::test]
+async fn a_walk_resumed_at_a_cursor_that_comes_back_is_an_error_too() {
+    let provider = Cycle {
+        tokens: vec!["B", "A"],
+        requests: Mutex::new(0),
+    };
+    let query = CallQuery {
+        cursor: Some(PageCursor::Token { token: "A".into() }),
+        ..CallQuery::default()
+    };
+    let items: Vec<Result<Call>> = provider.calls(query).collect().await;
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items[0].is_ok() && items[1].is_err());
+}

@@ -160,6 +160,99 @@ pub fn finite(value: Option<f64>) -> Option<f64> {
     value.filter(|v| v.is_finite())
 }
 
+/// A duration or an amount of money found at `field` of `call`: `None`, with a warning on
+/// the call, when it is present but impossible (negative, or not a finite number), so that
+/// it never passes silently nor makes the call fail to decode. An absent value gives
+/// `None` alone. (A cost of exactly zero is possible, and kept.)
+///
+/// ```
+/// use voiceport_core::adapter::read_amount;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+/// assert_eq!(read_amount(&mut call, "duration_seconds", Some(38.5)), Some(38.5));
+/// assert_eq!(read_amount(&mut call, "cost", Some(0.0)), Some(0.0));
+/// assert_eq!(read_amount(&mut call, "cost", None), None);
+/// assert_eq!(read_amount(&mut call, "duration_seconds", Some(-3.0)), None);
+/// assert_eq!(read_amount(&mut call, "cost", Some(f64::INFINITY)), None);
+/// assert_eq!(call.warnings.len(), 2);
+/// assert_eq!(call.warnings[0].field, "duration_seconds");
+/// ```
+pub fn read_amount(call: &mut Call, field: &str, value: Option<f64>) -> Option<f64> {
+    let value = value?;
+    if !value.is_finite() {
+        call.warn(field, value.to_string(), "not a finite number");
+        return None;
+    }
+    if value < 0.0 {
+        call.warn(field, value.to_string(), "negative");
+        return None;
+    }
+    // `-0.0` is zero; keep it as `0`.
+    Some(value.abs())
+}
+
+/// An id found at `field` of `call` (a parent call's, an agent's, a campaign's …):
+/// `None`, with a warning on the call, when it is present but blank, since no request can
+/// name it. An absent id gives `None` alone.
+///
+/// ```
+/// use voiceport_core::adapter::read_id;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+/// assert_eq!(read_id(&mut call, "agent_id", Some("a1".into())).as_deref(), Some("a1"));
+/// assert_eq!(read_id(&mut call, "agent_id", Some(" ".into())), None);
+/// assert_eq!(read_id(&mut call, "agent_id", None), None);
+/// assert_eq!(call.warnings.len(), 1);
+/// ```
+pub fn read_id(call: &mut Call, field: &str, value: Option<String>) -> Option<String> {
+    let value = value?;
+    if value.trim().is_empty() {
+        call.warn(field, value, "an empty id");
+        return None;
+    }
+    Some(value)
+}
+
+/// The checks every mapping ends with, on values the vendor sent that cannot be true:
+///
+/// - a blank call id is kept (the call has no other) with a warning at `id_field`: no
+///   request can name that call;
+/// - an `ended_at` before `started_at` is dropped with a warning at `ended_field` (the
+///   vendor field it came from). (The creation time is not compared: some vendors write a
+///   call's record only after it ended.)
+///
+/// ```
+/// use voiceport_core::adapter::check_call;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+/// let mut call = Call::new(CallId::new(""), ProviderKind::Rounded);
+/// call.started_at = "2026-03-10T15:42:07Z".parse().ok();
+/// call.ended_at = "2026-03-10T15:40:00Z".parse().ok();
+/// check_call(&mut call, "id", "end_time");
+/// assert_eq!(call.ended_at, None);
+/// let fields: Vec<&str> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+/// assert_eq!(fields, ["id", "end_time"]);
+/// ```
+pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
+    if call.id.as_str().trim().is_empty() {
+        let id = call.id.to_string();
+        call.warn(
+            id_field,
+            id,
+            "an empty call id: this call cannot be fetched, changed or deleted by id",
+        );
+    }
+    if let Some((started, ended)) = call.started_at.zip(call.ended_at)
+        && ended < started
+    {
+        call.ended_at = None;
+        call.warn(
+            ended_field,
+            ended.to_rfc3339(),
+            format!("ends before the call started ({})", started.to_rfc3339()),
+        );
+    }
+}
+
 /// A JSON value as text: strings verbatim, `null` as `None`, anything else as JSON.
 pub fn value_text(value: &Value) -> Option<String> {
     match value {
@@ -229,6 +322,36 @@ mod tests {
         assert_eq!(
             format_time(parse_time("2026-03-10 15:42:07").unwrap()),
             "2026-03-10T15:42:07.000Z"
+        );
+    }
+
+    #[test]
+    fn impossible_values_become_warnings() {
+        let mut call = Call::new(crate::CallId::new("c1"), ProviderKind::Rounded);
+        assert_eq!(read_amount(&mut call, "d", Some(-0.0)), Some(0.0));
+        assert_eq!(read_amount(&mut call, "d", Some(f64::NAN)), None);
+        assert_eq!(read_amount(&mut call, "d", Some(-1e-9)), None);
+        assert_eq!(read_id(&mut call, "agent.id", Some(String::new())), None);
+        assert_eq!(call.warnings.len(), 3);
+        // An end after (or at) the start stays, and so does an end with no start at all.
+        let at = |s: &str| s.parse().ok();
+        call.warnings.clear();
+        call.started_at = at("2026-03-10T15:42:07Z");
+        call.ended_at = at("2026-03-10T15:42:07Z");
+        check_call(&mut call, "id", "ended_at");
+        assert!(call.ended_at.is_some());
+        call.started_at = None;
+        call.created_at = at("2026-03-10T16:00:00Z");
+        check_call(&mut call, "id", "ended_at");
+        assert!(call.ended_at.is_some());
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
+        call.started_at = at("2026-03-10T15:42:07.001Z");
+        check_call(&mut call, "id", "ended_at");
+        assert_eq!(call.ended_at, None);
+        assert!(
+            call.warnings[0]
+                .message
+                .contains("ends before the call started")
         );
     }
 

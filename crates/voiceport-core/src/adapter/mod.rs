@@ -21,8 +21,9 @@ use async_trait::async_trait;
 use tracing::Instrument;
 
 pub use helpers::{
-    decode_call_with, epoch_millis, epoch_secs, finite, format_time, non_empty, parse_time,
-    presigned_expiry, read_time, shorten, strip_bom, time_from_json, value_text,
+    check_call, decode_call_with, epoch_millis, epoch_secs, finite, format_time, non_empty,
+    parse_time, presigned_expiry, read_amount, read_id, read_time, shorten, strip_bom,
+    time_from_json, value_text,
 };
 
 use crate::{

@@ -64,10 +64,10 @@ fn debug_never_shows_the_key() {
 #[test]
 fn unknown_kind_names_the_field() {
     let (field, message) = config_error(ProvidersFile::from_toml_str(
-        "[providers.a]\nkind = \"vapi\"\napi_key = \"k\"\n",
+        "[providers.a]\nkind = \"bland\"\napi_key = \"k\"\n",
     ));
     assert_eq!(field, "providers.a.kind");
-    assert!(message.contains("vapi"), "{message}");
+    assert!(message.contains("bland"), "{message}");
 }
 
 #[test]
@@ -224,4 +224,66 @@ fn json_and_env_sources() {
         Duration::from_secs(3)
     );
     assert!(!format!("{config:?}").contains("env-key"));
+}
+
+#[test]
+fn toml_syntax_errors_keep_the_line_column_and_key_but_never_the_value() {
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "default = \"a\"\n\n[providers.a]\nkind = \"rounded\"\napi_key = sk-live-4f9a8b7c6d5e\n",
+    ));
+    assert_eq!(field, "providers.a.api_key");
+    assert!(message.contains("line 5, column 11"), "{message}");
+    assert!(!message.contains("4f9a"), "{message}");
+}
+
+#[test]
+fn toml_type_errors_keep_the_position_too() {
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\ntimeout_secs = \"soon\"\n",
+    ));
+    assert_eq!(field, "providers.a.timeout_secs");
+    assert!(message.contains("line 4"), "{message}");
+}
+
+#[test]
+fn a_secret_of_the_wrong_type_is_not_quoted() {
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = 4096123377\n",
+    ));
+    assert_eq!(field, "providers.a.api_key");
+    assert!(!message.contains("4096123377"), "{message}");
+    assert!(message.contains("line 3"), "{message}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_key_file_others_can_read_gets_a_warning() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = std::env::temp_dir().join(format!("voiceport-perm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let with_key = dir.join("key.toml");
+    std::fs::write(&with_key, FILE).unwrap();
+    let without_key = dir.join("env.toml");
+    std::fs::write(
+        &without_key,
+        "[providers.a]\nkind = \"rounded\"\napi_key_env = \"X\"\n",
+    )
+    .unwrap();
+    for path in [&with_key, &without_key] {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let file = ProvidersFile::from_path(&with_key).unwrap();
+    let warning = file.permission_warning(&with_key).expect("a warning");
+    assert!(
+        warning.contains("0644") && warning.contains("chmod 600"),
+        "{warning}"
+    );
+    assert!(!warning.contains("hr-secret-key"), "{warning}");
+    assert_eq!(warning.lines().count(), 1);
+
+    std::fs::set_permissions(&with_key, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(file.permission_warning(&with_key), None);
+    let file = ProvidersFile::from_path(&without_key).unwrap();
+    assert_eq!(file.permission_warning(&without_key), None);
+    std::fs::remove_dir_all(&dir).unwrap();
 }

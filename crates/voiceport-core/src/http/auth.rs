@@ -3,7 +3,7 @@
 use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 
-use crate::Error;
+use crate::{Error, SecretMask};
 
 /// Where the API key goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,6 +21,7 @@ pub struct Auth {
     style: AuthStyle,
     header_name: HeaderName,
     header_value: HeaderValue,
+    mask: SecretMask,
     _key: SecretString,
 }
 
@@ -50,6 +51,7 @@ impl Auth {
             style,
             header_name,
             header_value,
+            mask: SecretMask::new(key.expose_secret()),
             _key: key,
         })
     }
@@ -61,6 +63,11 @@ impl Auth {
 
     pub(crate) fn header(&self) -> (&HeaderName, &HeaderValue) {
         (&self.header_name, &self.header_value)
+    }
+
+    /// What hides the key in anything a vendor sends back.
+    pub fn mask(&self) -> &SecretMask {
+        &self.mask
     }
 }
 

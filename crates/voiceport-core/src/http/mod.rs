@@ -26,7 +26,7 @@ pub use decode::{decode_json, decode_raw, excerpt};
 pub(crate) use endpoint::parse_base_url;
 pub use retry::{RetryMode, RetryPolicy};
 
-use crate::{Error, Operation, ProviderKind, Result};
+use crate::{Error, Operation, ProviderKind, Result, is_path_segment};
 
 /// Transport settings of one provider connection.
 #[derive(Debug, Clone)]
@@ -35,7 +35,9 @@ pub struct HttpSettings {
     pub timeout: Duration,
     /// The longest connecting may take.
     pub connect_timeout: Duration,
-    /// The largest response body accepted, in bytes.
+    /// The largest response body accepted, in bytes. A body announced (`Content-Length`)
+    /// over it is refused before a byte is read; memory is reserved as bytes arrive, never
+    /// for what a server merely announces.
     pub max_body_bytes: usize,
     /// Retry bounds.
     pub retry: RetryPolicy,
@@ -115,8 +117,18 @@ impl HttpClient {
 
     /// Sends `request`, retrying as its [`RetryMode`] and the policy allow.
     ///
-    /// Returns the response for 2xx (and 3xx, which is never followed); every other status
-    /// becomes the matching [`Error`] kind, with the vendor's message and field details.
+    /// Returns the response for 2xx; every other status becomes the matching [`Error`]
+    /// kind, with the vendor's message and field details. A redirect (3xx) is never
+    /// followed (it would carry the key along): it is [`Error::Redirected`].
+    ///
+    /// Before anything is sent, every path segment is checked with
+    /// [`is_path_segment`](crate::is_path_segment): an empty one, `.`, `..` or one with a
+    /// control character is refused with [`Error::InvalidRequest`] without a status
+    /// ([`Error::is_refused_locally`]).
+    ///
+    /// The configured key never comes back: every occurrence of it in a response body,
+    /// and so in every error message, excerpt and decoded value, is replaced with
+    /// `[REDACTED]` (see [`SecretMask`](crate::SecretMask)).
     pub async fn send(&self, request: Request) -> Result<Response> {
         let span = tracing::debug_span!(
             "voiceport.request",
@@ -125,11 +137,23 @@ impl HttpClient {
             call_id = request.call_id.as_deref().unwrap_or(""),
             method = %request.method,
         );
-        self.send_with_retries(request).instrument(span).await
+        self.send_with_retries(request)
+            .instrument(span)
+            .await
+            .map_err(|error| error.masked(self.inner.auth.mask()))
     }
 
     async fn send_with_retries(&self, mut request: Request) -> Result<Response> {
         let provider = self.inner.provider;
+        if let Some(segment) = request.segments.iter().find(|s| !is_path_segment(s)) {
+            return Err(Error::invalid_input(
+                provider,
+                request.operation,
+                format!(
+                    "{segment:?} cannot be sent as a path segment (an id is never empty, `.` or `..`, and has no control characters); nothing was sent"
+                ),
+            ));
+        }
         let body = match request.body.take() {
             Some(Ok(bytes)) => Some(bytes),
             Some(Err(message)) => {
@@ -185,15 +209,28 @@ impl HttpClient {
             .map_err(|e| transport_error(provider, operation, e))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        tracing::debug!(status = status.as_u16(), "response");
+        if status.is_redirection() {
+            // Not followed, and its body is not read: only where it pointed is reported.
+            return Err(Error::Redirected {
+                provider,
+                operation,
+                status: status.as_u16(),
+                location: redirect_host(url, &headers),
+            });
+        }
         let body = read_capped(
             &mut response,
             inner.settings.max_body_bytes,
             provider,
             operation,
         )
-        .await;
-        tracing::debug!(status = status.as_u16(), "response");
-        if status.is_success() || status.is_redirection() {
+        .await
+        .map(|body| match inner.auth.mask().mask_bytes(&body) {
+            std::borrow::Cow::Borrowed(_) => body,
+            std::borrow::Cow::Owned(masked) => masked,
+        });
+        if status.is_success() {
             return Ok(Response {
                 provider,
                 operation,
@@ -208,6 +245,22 @@ impl HttpClient {
     }
 }
 
+/// The host (and port) a redirect's `Location` points to, resolved against the request's
+/// URL; never its path or query, which may carry signatures.
+fn redirect_host(url: &Url, headers: &HeaderMap) -> Option<String> {
+    let location = headers.get(http::header::LOCATION)?.to_str().ok()?;
+    let target = url.join(location.trim()).ok()?;
+    let host = target.host_str()?;
+    Some(match target.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// The most a body reader reserves before bytes arrive, whatever `Content-Length` says: a
+/// server announcing a huge body must not make the client reserve it up front.
+const INITIAL_BODY_CAPACITY: usize = 64 * 1024;
+
 async fn read_capped(
     response: &mut reqwest::Response,
     limit: usize,
@@ -219,17 +272,23 @@ async fn read_capped(
         operation,
         limit,
     };
+    // A body announced over the cap is refused before a byte of it is read.
     let announced = response.content_length().unwrap_or(0);
     if announced > limit as u64 {
         return Err(too_large());
     }
-    let mut body = Vec::with_capacity(announced as usize);
+    // Reserve a little, then grow as bytes arrive (the vector doubles, so growing costs
+    // amortized constant time per byte).
+    let reserve = usize::try_from(announced)
+        .unwrap_or(usize::MAX)
+        .min(INITIAL_BODY_CAPACITY);
+    let mut body = Vec::with_capacity(reserve);
     while let Some(chunk) = response
         .chunk()
         .await
         .map_err(|e| transport_error(provider, operation, e))?
     {
-        if body.len() + chunk.len() > limit {
+        if chunk.len() > limit.saturating_sub(body.len()) {
             return Err(too_large());
         }
         body.extend_from_slice(&chunk);
@@ -329,7 +388,9 @@ pub struct Request {
 
 impl Request {
     /// A request for `operation` to the base URL plus `segments`, each percent-encoded as
-    /// one path segment (an id containing `/` cannot reach another path).
+    /// one path segment (an id containing `/` cannot reach another path). A segment that
+    /// is empty, `.`, `..` or holds a control character is refused when the request is
+    /// sent, before anything leaves the machine.
     pub fn new<I, S>(method: Method, operation: Operation, segments: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -444,7 +505,8 @@ impl Request {
     }
 }
 
-/// A successful (2xx or 3xx) response, body read in full (within the cap).
+/// A successful (2xx) response, body read in full (within the cap), with every
+/// occurrence of the configured key replaced by `[REDACTED]`.
 #[derive(Debug)]
 pub struct Response {
     provider: ProviderKind,
@@ -468,7 +530,8 @@ impl Response {
         self.body.iter().all(u8::is_ascii_whitespace)
     }
 
-    /// The `Location` header of a redirect, if any.
+    /// The `Location` header, if any (a `201 Created` may name the new resource; a
+    /// redirect never reaches a `Response`: it is [`Error::Redirected`]).
     pub fn location(&self) -> Option<&str> {
         self.headers.get(http::header::LOCATION)?.to_str().ok()
     }

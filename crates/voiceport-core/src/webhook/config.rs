@@ -87,10 +87,17 @@ pub enum SignatureEncoding {
 
 impl Scheme {
     /// The scheme a vendor uses when the configuration does not say.
-    pub fn default_for(_kind: ProviderKind) -> Scheme {
-        // Every vendor voiceport knows authenticates with a header today; the Vapi family
-        // names it `X-Vapi-Secret`, the others take whatever the user configured.
-        Scheme::Header
+    pub fn default_for(kind: ProviderKind) -> Scheme {
+        match kind {
+            // Retell signs every delivery with the account's API key.
+            ProviderKind::Retell => Scheme::Retell,
+            // The Vapi family sends its secret in `X-Vapi-Secret`; HappyRobot and Rounded
+            // send whatever header the user configured on the hook.
+            ProviderKind::HappyRobot
+            | ProviderKind::Voicebot
+            | ProviderKind::Rounded
+            | ProviderKind::Vapi => Scheme::Header,
+        }
     }
 }
 

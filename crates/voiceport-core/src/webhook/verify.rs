@@ -4,6 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
@@ -243,8 +244,9 @@ impl Verifier {
                     Some(name) => Some(read_timestamp(headers, name)?),
                     None => None,
                 };
-                let message = hmac_message(signed_at.as_ref().map(|(text, _)| text.as_str()), body);
-                if !mac_matches(*algorithm, key.expose_secret(), &message, &given) {
+                let time = signed_at.as_ref().map(|(text, _)| text.as_bytes());
+                let parts = signed_parts(time, body);
+                if !mac_matches(*algorithm, key.expose_secret(), &parts, &given) {
                     return Err(VerifyError::Mismatch);
                 }
                 match signed_at {
@@ -264,10 +266,9 @@ impl Verifier {
                 let (millis, digest) = parse_retell(value.trim())
                     .ok_or_else(|| malformed("expected v=<milliseconds>,d=<64 hex digits>"))?;
                 let given = hex_decode(digest).ok_or_else(|| malformed("the digest is not hex"))?;
-                let mut message = body.to_vec();
-                message.extend_from_slice(millis.as_bytes());
                 let key = key.expose_secret().as_bytes();
-                if !mac_matches(HmacAlgorithm::Sha256, key, &message, &given) {
+                let parts = [body, millis.as_bytes()];
+                if !mac_matches(HmacAlgorithm::Sha256, key, &parts, &given) {
                     return Err(VerifyError::Mismatch);
                 }
                 let at = millis
@@ -308,12 +309,9 @@ impl Verifier {
                 // Vapi does not say whether its timestamp is in seconds or milliseconds;
                 // the verifier takes both, the sandbox sends milliseconds.
                 let millis = at.timestamp_millis().to_string();
-                let signed_time = timestamp.as_ref().map(|_| millis.as_str());
-                let mac = compute_mac(
-                    *algorithm,
-                    key.expose_secret(),
-                    &hmac_message(signed_time, body),
-                );
+                let signed_time = timestamp.as_ref().map(|_| millis.as_bytes());
+                let parts = signed_parts(signed_time, body);
+                let mac = compute_mac(*algorithm, key.expose_secret(), &parts);
                 let text = match encoding {
                     SignatureEncoding::Hex => hex_encode(&mac),
                     SignatureEncoding::Base64 => BASE64.encode(&mac),
@@ -325,13 +323,9 @@ impl Verifier {
             }
             Rule::Retell { key, .. } => {
                 let millis = at.timestamp_millis().to_string();
-                let mut message = body.to_vec();
-                message.extend_from_slice(millis.as_bytes());
-                let mac = compute_mac(
-                    HmacAlgorithm::Sha256,
-                    key.expose_secret().as_bytes(),
-                    &message,
-                );
+                let parts = [body, millis.as_bytes()];
+                let key = key.expose_secret().as_bytes();
+                let mac = compute_mac(HmacAlgorithm::Sha256, key, &parts);
                 put(
                     &HeaderName::from_static(RETELL_HEADER),
                     format!("v={millis},d={}", hex_encode(&mac)),
@@ -369,8 +363,11 @@ pub fn verify(
 /// The header a vendor's deliveries carry the shared secret in, by default.
 fn default_header(kind: ProviderKind) -> &'static str {
     match kind {
-        ProviderKind::Voicebot => "x-vapi-secret",
-        ProviderKind::HappyRobot | ProviderKind::Rounded => "x-webhook-secret",
+        ProviderKind::Voicebot | ProviderKind::Vapi => "x-vapi-secret",
+        // Retell signs (the `retell` scheme); a header, if configured, is the user's own.
+        ProviderKind::HappyRobot | ProviderKind::Rounded | ProviderKind::Retell => {
+            "x-webhook-secret"
+        }
     }
 }
 
@@ -414,16 +411,12 @@ fn read_timestamp(
     Ok((text, at.ok_or_else(malformed)?))
 }
 
-fn hmac_message(timestamp: Option<&str>, body: &[u8]) -> Vec<u8> {
+/// What Vapi's HMAC signs: `{timestamp}.{body}`, or the body alone; as parts, so that
+/// the body is hashed in place, never copied.
+fn signed_parts<'a>(timestamp: Option<&'a [u8]>, body: &'a [u8]) -> Vec<&'a [u8]> {
     match timestamp {
-        Some(time) => {
-            let mut message = Vec::with_capacity(time.len() + 1 + body.len());
-            message.extend_from_slice(time.as_bytes());
-            message.push(b'.');
-            message.extend_from_slice(body);
-            message
-        }
-        None => body.to_vec(),
+        Some(time) => vec![time, b".", body],
+        None => vec![body],
     }
 }
 
@@ -442,36 +435,33 @@ fn fresh(
     Ok(())
 }
 
-fn compute_mac(algorithm: HmacAlgorithm, key: &[u8], message: &[u8]) -> Vec<u8> {
+fn compute_mac(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    fn run<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+        match <M as KeyInit>::new_from_slice(key) {
+            Ok(mut mac) => {
+                parts.iter().for_each(|part| mac.update(part));
+                mac.finalize().into_bytes().to_vec()
+            }
+            Err(_) => Vec::new(),
+        }
+    }
     match algorithm {
-        HmacAlgorithm::Sha256 => match Hmac::<Sha256>::new_from_slice(key) {
-            Ok(mut mac) => {
-                mac.update(message);
-                mac.finalize().into_bytes().to_vec()
-            }
-            Err(_) => Vec::new(),
-        },
-        HmacAlgorithm::Sha512 => match Hmac::<Sha512>::new_from_slice(key) {
-            Ok(mut mac) => {
-                mac.update(message);
-                mac.finalize().into_bytes().to_vec()
-            }
-            Err(_) => Vec::new(),
-        },
+        HmacAlgorithm::Sha256 => run::<Hmac<Sha256>>(key, parts),
+        HmacAlgorithm::Sha512 => run::<Hmac<Sha512>>(key, parts),
     }
 }
 
 /// Constant-time: `verify_slice` compares with `subtle`.
-fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], message: &[u8], given: &[u8]) -> bool {
+fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
+    fn run<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
+        <M as KeyInit>::new_from_slice(key).is_ok_and(|mut mac| {
+            parts.iter().for_each(|part| mac.update(part));
+            mac.verify_slice(given).is_ok()
+        })
+    }
     match algorithm {
-        HmacAlgorithm::Sha256 => Hmac::<Sha256>::new_from_slice(key).is_ok_and(|mut mac| {
-            mac.update(message);
-            mac.verify_slice(given).is_ok()
-        }),
-        HmacAlgorithm::Sha512 => Hmac::<Sha512>::new_from_slice(key).is_ok_and(|mut mac| {
-            mac.update(message);
-            mac.verify_slice(given).is_ok()
-        }),
+        HmacAlgorithm::Sha256 => run::<Hmac<Sha256>>(key, parts, given),
+        HmacAlgorithm::Sha512 => run::<Hmac<Sha512>>(key, parts, given),
     }
 }
 

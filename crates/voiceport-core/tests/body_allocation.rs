@@ -1,0 +1,101 @@
+//! The body reader reserves memory as bytes arrive, not as `Content-Length` announces:
+//! measured with a counting allocator, over a loopback server that lies about the length.
+//! (Alone in its binary, so that no other test's allocations are counted.)
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use voiceport_core::http::{AuthStyle, Request};
+use voiceport_core::{Error, Operation, ProviderConfig, ProviderKind};
+
+fn config_for(base_url: &str, tweak: impl Fn(&mut ProviderConfig)) -> ProviderConfig {
+    let mut config = ProviderConfig::new(ProviderKind::Rounded)
+        .with_api_key("sk-test-allocation")
+        .with_base_url(base_url);
+    tweak(&mut config);
+    config
+}
+
+/// Records the largest single allocation.
+struct Counting;
+
+static LARGEST: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LARGEST.fetch_max(layout.size(), Ordering::SeqCst);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        LARGEST.fetch_max(new_size, Ordering::SeqCst);
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// A server that announces `length` bytes, sends 13 and hangs up.
+async fn liar(length: u64) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n{{\"calls\": []"
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            drop(socket);
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn an_announced_length_is_not_reserved_up_front() {
+    const MIB: usize = 1024 * 1024;
+    // 50 MiB announced, under the default 64 MiB cap.
+    let port = liar(50 * MIB as u64).await;
+    let client = config_for(&format!("http://127.0.0.1:{port}"), |c| {
+        c.retry.max_attempts = Some(1);
+    })
+    .http_client("https://unused.example", AuthStyle::Bearer)
+    .unwrap();
+    LARGEST.store(0, Ordering::SeqCst);
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    let largest = LARGEST.load(Ordering::SeqCst);
+    assert!(
+        largest < 4 * MIB,
+        "reserved {largest} bytes for a body of 13"
+    );
+
+    // 10^15 bytes announced under a cap that allows it: reserving it would abort.
+    let port = liar(1_000_000_000_000_000).await;
+    let client = config_for(&format!("http://127.0.0.1:{port}"), |c| {
+        c.retry.max_attempts = Some(1);
+        c.max_body_bytes = Some(usize::MAX);
+    })
+    .http_client("https://unused.example", AuthStyle::Bearer)
+    .unwrap();
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(LARGEST.load(Ordering::SeqCst) < 4 * MIB);
+}
