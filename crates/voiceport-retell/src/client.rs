@@ -1,0 +1,199 @@
+//! The Retell client: the [`Adapter`] over `https://api.retellai.com`.
+
+use voiceport_core::adapter::Adapter;
+use voiceport_core::http::{AuthStyle, HttpClient, Request, Response};
+use voiceport_core::{
+    Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
+    Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
+};
+
+use crate::RetellCodec;
+use crate::config::{CALL_ID, CAPABILITIES, DEFAULT_BASE_URL, KIND, RetellOptions};
+use crate::map::request::{dial_body, list_params, update_body};
+
+/// A Retell AI account (`Authorization: Bearer <key>`), behind
+/// [`VoiceProvider`](voiceport_core::VoiceProvider).
+///
+/// Endpoints (all documented in Retell's API reference):
+///
+/// | Operation | Request |
+/// | --- | --- |
+/// | `get_call` | `GET /v2/get-call/{call_id}` |
+/// | `list_calls` | `POST /v3/list-calls` (JSON body: `filter_criteria`, `sort_order`, `limit`, `pagination_key`) |
+/// | `dial` | `POST /v2/create-phone-call` → 201 with the new call |
+/// | `update_call` (metadata, replaced) | `PATCH /v2/update-call/{call_id}` `{metadata}` |
+/// | `end_call` | `POST /v2/stop-call/{call_id}` → 204 |
+/// | `delete_call` | `DELETE /v2/delete-call/{call_id}` → 204 |
+/// | `transcript`, `recording` | from the call (`get_call`) |
+///
+/// Retell answers an unknown call id with **422** (`Cannot find requested asset under given
+/// api key.`), not 404: on the per-call endpoints a 422 is [`Error::NotFound`]. `dial` is
+/// sent once and never retried after it may have reached Retell. `Debug` never shows the
+/// API key.
+#[derive(Debug, Clone)]
+pub struct Retell {
+    http: HttpClient,
+    options: RetellOptions,
+}
+
+impl Retell {
+    /// Connects with `config` (`kind = "retell"`); the options are [`RetellOptions`].
+    pub fn from_config(config: &ProviderConfig) -> Result<Self> {
+        config.ensure_kind(KIND)?;
+        let options: RetellOptions = config.options()?;
+        let http = config.http_client(DEFAULT_BASE_URL, AuthStyle::Bearer)?;
+        Ok(Retell { http, options })
+    }
+
+    /// The options in force.
+    pub fn options(&self) -> &RetellOptions {
+        &self.options
+    }
+
+    /// Sends `request`; a 422 on a per-call endpoint becomes [`Error::NotFound`].
+    async fn send(&self, request: Request) -> Result<Response> {
+        self.http.send(request).await.map_err(not_found_from_422)
+    }
+}
+
+/// Retell's not-found: `422 {"status": "error", "message": "Cannot find requested asset
+/// under given api key."}` on the endpoints that name a call. The core maps 422 to
+/// [`Error::InvalidRequest`], right for every other vendor; here, on those endpoints, it
+/// is [`Error::NotFound`] with Retell's message. A 422 on create-phone-call (an unknown
+/// agent or number) stays an invalid request: the call it would name does not exist yet.
+fn not_found_from_422(error: Error) -> Error {
+    match error {
+        Error::InvalidRequest {
+            provider,
+            operation:
+                operation @ (Operation::GetCall
+                | Operation::UpdateCall
+                | Operation::EndCall
+                | Operation::DeleteCall),
+            status: Some(422),
+            message,
+            ..
+        } => Error::NotFound {
+            provider,
+            operation,
+            message: Some(message),
+        },
+        other => other,
+    }
+}
+
+#[async_trait]
+impl Adapter for Retell {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        CAPABILITIES
+    }
+
+    fn codec(&self) -> &'static dyn Codec {
+        &RetellCodec
+    }
+
+    fn call_id_format(&self) -> IdFormat {
+        CALL_ID
+    }
+
+    async fn get_call(&self, id: &CallId) -> Result<Call> {
+        let request = Request::get(Operation::GetCall, ["v2", "get-call", id.as_str()]);
+        let response = self.send(request.call_id(id.as_str())).await?;
+        RetellCodec.decode_call(&response.body)
+    }
+
+    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+        // A read sent as a POST: retried like any read.
+        let request =
+            Request::post(Operation::ListCalls, ["v3", "list-calls"]).json(&list_params(query)?);
+        let response = self.send(request).await?;
+        RetellCodec.decode_page(&response.body, query)
+    }
+
+    /// Sent once, never retried after it may have reached Retell (no idempotency key).
+    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+        let body = dial_body(request, &self.options)?;
+        let request = Request::post(Operation::Dial, ["v2", "create-phone-call"])
+            .json(&body)
+            .not_retried_after_send();
+        let response = self.send(request).await?;
+        RetellCodec.decode_dial(&response.body)
+    }
+
+    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+        let operation = Operation::UpdateCall;
+        let request = Request::patch(operation, ["v2", "update-call", id.as_str()])
+            .json(&update_body(update))
+            .call_id(id.as_str());
+        let response = self.send(request).await?;
+        RetellCodec.decode_call_as(operation, &response.body)
+    }
+
+    /// `stop-call` answers 204 without a body.
+    async fn end_call(&self, id: &CallId) -> Result<()> {
+        let request = Request::post(Operation::EndCall, ["v2", "stop-call", id.as_str()]);
+        self.send(request.call_id(id.as_str())).await.map(drop)
+    }
+
+    /// `delete-call` answers 204 without a body; the call's recording and transcript go
+    /// with it.
+    async fn delete_call(&self, id: &CallId) -> Result<()> {
+        let request = Request::delete(Operation::DeleteCall, ["v2", "delete-call", id.as_str()]);
+        self.send(request.call_id(id.as_str())).await.map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid(operation: Operation, status: u16) -> Error {
+        Error::InvalidRequest {
+            provider: KIND,
+            operation,
+            status: Some(status),
+            message: "Cannot find requested asset under given api key.".into(),
+            details: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_422_on_a_call_is_not_found() {
+        for operation in [
+            Operation::GetCall,
+            Operation::UpdateCall,
+            Operation::EndCall,
+            Operation::DeleteCall,
+        ] {
+            match not_found_from_422(invalid(operation, 422)) {
+                Error::NotFound {
+                    provider,
+                    operation: op,
+                    message,
+                } => {
+                    assert_eq!((provider, op), (KIND, operation));
+                    assert_eq!(
+                        message.as_deref(),
+                        Some("Cannot find requested asset under given api key.")
+                    );
+                }
+                other => panic!("{operation}: {other:?}"),
+            }
+        }
+        // Not on a dial or a listing, and never for another status.
+        for (operation, status) in [
+            (Operation::Dial, 422),
+            (Operation::ListCalls, 422),
+            (Operation::GetCall, 400),
+        ] {
+            assert!(matches!(
+                not_found_from_422(invalid(operation, status)),
+                Error::InvalidRequest { .. }
+            ));
+        }
+    }
+}

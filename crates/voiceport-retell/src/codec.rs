@@ -1,0 +1,103 @@
+//! [`RetellCodec`]: Retell JSON in, normalized values out; no key, no network.
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+use voiceport_core::adapter::decode_call_with;
+use voiceport_core::http::decode_json;
+use voiceport_core::{
+    Call, CallEvent, CallPage, CallQuery, Codec, Operation, PayloadKind, ProviderKind, Result,
+    json_shape,
+};
+
+use crate::config::KIND;
+use crate::map::{call::map_call, page};
+use crate::webhook;
+
+/// Decodes Retell's JSON: a call (`GET /v2/get-call/{call_id}`, and the answers to
+/// create-phone-call and update-call, which are the call itself), a page
+/// (`POST /v3/list-calls`), a webhook delivery (`{event, call}`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RetellCodec;
+
+impl Codec for RetellCodec {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
+        let raw: &RawValue = decode_json(KIND, operation, body)?;
+        decode_call_with(KIND, operation, raw, "", map_call)
+    }
+
+    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+        page::decode_page(body, query)
+    }
+
+    fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
+        webhook::decode_webhook(body)
+    }
+
+    /// An object with an `event` key is a webhook delivery (no call has one), one with an
+    /// `items` key a page; anything else a call. The answer to create-phone-call is a call
+    /// too: it reads as one.
+    fn detect(&self, body: &[u8]) -> PayloadKind {
+        match json_shape(body) {
+            Some(Value::Object(map)) if map.contains_key("event") => PayloadKind::Webhook,
+            Some(Value::Object(map)) if map.contains_key("items") => PayloadKind::Page,
+            _ => PayloadKind::Call,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use voiceport_core::{CallStatus, Error};
+
+    #[test]
+    fn detect_by_shape() {
+        let detect = |body: &str| RetellCodec.detect(body.as_bytes());
+        assert_eq!(
+            detect(r#"{"event": "call_ended", "call": {"call_id": "c"}}"#),
+            PayloadKind::Webhook
+        );
+        assert_eq!(detect(r#"{"event": "chat_ended"}"#), PayloadKind::Webhook);
+        assert_eq!(
+            detect("\u{feff}{\"items\": [], \"has_more\": false}"),
+            PayloadKind::Page
+        );
+        assert_eq!(detect(r#"{"call_id": "c"}"#), PayloadKind::Call);
+        assert_eq!(detect("[]"), PayloadKind::Call);
+        assert_eq!(detect("not json"), PayloadKind::Call);
+    }
+
+    #[test]
+    fn a_call_is_the_whole_body_and_keeps_it() {
+        let body = br#"{"call_id": "c1", "call_status": "registered", "call_type": "phone_call"}"#;
+        let call = RetellCodec.decode_call(body).unwrap();
+        assert_eq!(call.status, CallStatus::Queued);
+        assert_eq!(
+            call.vendor_payload().map(|p| p.get()),
+            std::str::from_utf8(body).ok()
+        );
+        let outcome = RetellCodec.decode_dial(body).unwrap();
+        assert_eq!(outcome.call_id.as_str(), "c1");
+        assert!(outcome.call.is_some());
+        let err = RetellCodec
+            .decode_call_as(
+                Operation::UpdateCall,
+                br#"{"status": "error", "message": "x"}"#,
+            )
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Decode {
+                    operation: Operation::UpdateCall,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+    }
+}

@@ -1,0 +1,611 @@
+//! A Retell call → [`Call`]: parties, times, transcript, recording, cost and analysis.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use voiceport_core::adapter::{
+    epoch_millis, finite, non_empty, parse_time, presigned_expiry, shorten, value_text,
+};
+use voiceport_core::{
+    AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Direction, Recording, Speaker,
+    ToolCall, ToolResult, Transcript, Utterance,
+};
+
+use super::status::{StatusFields, status_of};
+use crate::config::KIND;
+use crate::wire::{self, Role};
+
+/// Retell bills in US dollars and states its costs in cents; the currency itself is not
+/// written on the call (inferred from its pricing pages and dashboard).
+const CURRENCY: &str = "USD";
+
+/// Normalizes a call from the API (the caller attaches the vendor payload).
+pub(crate) fn map_call(wire: wire::Call) -> Call {
+    map_call_at(wire, "")
+}
+
+/// Normalizes a call found at the JSON path `at` (`""`, `call`), which prefixes the fields
+/// named by the call's normalization warnings.
+pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
+    let mut call = Call::new(CallId::new(wire.call_id), KIND);
+    let analysis = wire.call_analysis.unwrap_or_default();
+    (call.status, call.end_reason) = status_of(StatusFields {
+        status: wire.call_status.as_ref(),
+        reason: wire.disconnection_reason.as_deref(),
+        in_voicemail: analysis.in_voicemail == Some(true),
+    });
+    call.vendor_status = wire.call_status.map(|s| s.as_str().to_owned());
+    call.kind = match wire.call_type {
+        Some(wire::CallType::PhoneCall) | None => CallKind::Phone,
+        Some(wire::CallType::WebCall) => CallKind::Web,
+        Some(wire::CallType::Other(raw)) => CallKind::Other(raw),
+    };
+    call.direction = match wire.direction {
+        Some(wire::Direction::Inbound) => Some(Direction::Inbound),
+        Some(wire::Direction::Outbound) => Some(Direction::Outbound),
+        Some(wire::Direction::Other(_)) | None => None,
+    };
+    call.from = text(wire.from_number);
+    call.to = text(wire.to_number);
+    let (agent_id, agent_name) = (text(wire.agent_id), text(wire.agent_name));
+    if agent_id.is_some() || agent_name.is_some() {
+        call.agent = Some(AgentRef {
+            id: agent_id.map(AgentId::new),
+            name: agent_name,
+        });
+    }
+
+    let path = |field: &str| field_path(at, field);
+    let start = wire.start_timestamp.as_ref();
+    call.started_at = read_millis(&mut call, &path("start_timestamp"), start);
+    call.ended_at = read_millis(
+        &mut call,
+        &path("end_timestamp"),
+        wire.end_timestamp.as_ref(),
+    );
+    // Retell has no creation time: the start stands in, as the list endpoint filters, sorts
+    // and pages on it. A call that never connected has neither.
+    call.created_at = call.started_at;
+    call.duration_secs = finite(wire.duration_ms)
+        .filter(|ms| *ms >= 0.0)
+        .map(|ms| round(ms / 1000.0, 1e6))
+        .or_else(|| {
+            let (start, end) = (call.started_at?, call.ended_at?);
+            (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0)
+        });
+
+    let entries = [
+        wire.transcript_with_tool_calls,
+        wire.transcript_object,
+        wire.scrubbed_transcript_with_tool_calls,
+    ]
+    .into_iter()
+    .flatten()
+    .find(|entries| !entries.is_empty())
+    .unwrap_or_default();
+    let transcript = Transcript {
+        utterances: map_utterances(&entries),
+        text: text(wire.transcript).filter(|t| !t.trim().is_empty()),
+    };
+    call.transcript = (!transcript.is_empty()).then_some(transcript);
+    call.recording = recording(
+        text(wire.recording_url).or(text(wire.scrubbed_recording_url)),
+        text(wire.recording_multi_channel_url).or(text(wire.scrubbed_recording_multi_channel_url)),
+    );
+    call.cost = wire.call_cost.and_then(cost);
+
+    call.analysis.summary = text(analysis.call_summary);
+    call.analysis.success_evaluation = analysis.call_successful.map(|ok| ok.to_string());
+    call.analysis.extracted = extracted(analysis.custom_analysis_data, analysis.user_sentiment);
+    call.metadata = match wire.metadata {
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(Value::Object(map)) => map.into_iter().collect(),
+        // Any JSON is allowed; anything but an object is kept under one key.
+        Some(other) => BTreeMap::from([("metadata".to_owned(), other)]),
+    };
+    call
+}
+
+/// `field` under the JSON path `at`.
+pub(crate) fn field_path(at: &str, field: &str) -> String {
+    if at.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{at}.{field}")
+    }
+}
+
+/// The text when it is present and not empty, owned.
+fn text(value: Option<String>) -> Option<String> {
+    value.filter(|t| !t.is_empty())
+}
+
+/// `value` rounded to `1 / scale` (drops float noise such as 0.30000000000000004).
+fn round(value: f64, scale: f64) -> f64 {
+    (value * scale).round() / scale
+}
+
+/// An epoch-milliseconds time at `field` of `call`. A number (or a string of digits) is
+/// milliseconds; an ISO 8601 string is read too. A value that is present but unreadable
+/// (text, a number out of range) gives `None` and a warning on the call, so that it never
+/// vanishes silently; `null` gives `None` alone.
+///
+/// (The millisecond twin of core's `read_time`; it belongs in core.)
+pub(crate) fn read_millis(
+    call: &mut Call,
+    field: &str,
+    value: Option<&Value>,
+) -> Option<DateTime<Utc>> {
+    let at = match value? {
+        Value::Null => return None,
+        Value::String(text) if text.trim().is_empty() => return None,
+        Value::Number(number) => number.as_f64().and_then(epoch_millis),
+        Value::String(text) => {
+            let text = text.trim();
+            match text.bytes().all(|b| b.is_ascii_digit()) {
+                true => text.parse::<f64>().ok().and_then(epoch_millis),
+                false => parse_time(text),
+            }
+        }
+        _ => None,
+    };
+    if at.is_none() {
+        let shown = value.and_then(value_text).unwrap_or_default();
+        call.warn(field, shorten(&shown), "not a time in epoch milliseconds");
+    }
+    at
+}
+
+/// Transcript entries → utterances, in order. A tool result is named after the invocation
+/// with its `tool_call_id`.
+pub(crate) fn map_utterances(entries: &[wire::Utterance]) -> Vec<Utterance> {
+    let names: HashMap<&str, &str> = entries
+        .iter()
+        .filter(|e| e.role == Some(Role::ToolCallInvocation))
+        .filter_map(|e| Some((e.tool_call_id.as_deref()?, e.name.as_deref()?)))
+        .collect();
+    entries.iter().map(|e| utterance(e, &names)).collect()
+}
+
+/// One entry. Speakers: `agent` → agent, `user` → customer, `injected` (context added
+/// through the API) → system, tool invocations and results → tool; `transfer_target`,
+/// `node_transition`, `dtmf`, `sms` and unknown roles keep their name (`Other`). Offsets
+/// come from the word timings (first start, last end, seconds of call audio), or from
+/// `time_sec`.
+fn utterance(entry: &wire::Utterance, names: &HashMap<&str, &str>) -> Utterance {
+    let said = entry
+        .content
+        .as_ref()
+        .and_then(value_text)
+        .filter(|t| !t.is_empty());
+    let other = |role: &str| Speaker::Other(role.to_owned());
+    let (speaker, text) = match &entry.role {
+        Some(Role::Agent) => (Speaker::Agent, said),
+        Some(Role::User) => (Speaker::Customer, said),
+        Some(Role::Injected) => (Speaker::System, said),
+        Some(Role::ToolCallInvocation) => (Speaker::Tool, None),
+        Some(Role::ToolCallResult) => (Speaker::Tool, said),
+        Some(Role::NodeTransition) => {
+            let node = non_empty(&entry.new_node_name).or(non_empty(&entry.new_node_id));
+            (other("node_transition"), node.map(str::to_owned))
+        }
+        Some(Role::Dtmf) => (other("dtmf"), non_empty(&entry.digit).map(str::to_owned)),
+        Some(role @ (Role::TransferTarget | Role::Sms | Role::Other(_))) => {
+            (other(role.as_str()), said)
+        }
+        None => (other(""), said),
+    };
+    let mut utterance = Utterance::new(speaker, text);
+    let words = entry.words.as_deref().unwrap_or_default();
+    utterance.start_secs = words
+        .iter()
+        .find_map(|w| finite(w.start))
+        .or(finite(entry.time_sec));
+    utterance.end_secs = words.iter().rev().find_map(|w| finite(w.end));
+    match entry.role {
+        Some(Role::ToolCallInvocation) => utterance.tool_calls.push(ToolCall {
+            id: entry.tool_call_id.clone().filter(|id| !id.is_empty()),
+            name: entry.name.clone().filter(|n| !n.is_empty()),
+            arguments: entry.arguments.as_ref().and_then(value_text),
+        }),
+        Some(Role::ToolCallResult) => {
+            let id = entry.tool_call_id.as_deref().filter(|id| !id.is_empty());
+            utterance.tool_result = Some(ToolResult {
+                tool_call_id: id.map(str::to_owned),
+                name: id.and_then(|id| names.get(id)).map(|n| (*n).to_owned()),
+            });
+        }
+        _ => {}
+    }
+    utterance
+}
+
+/// The mixed and the multi-channel recordings, with the expiry of pre-signed URLs (an agent
+/// with `opt_in_signed_url` gets URLs that expire after 24 hours).
+fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> {
+    if mono.is_none() && stereo.is_none() {
+        return None;
+    }
+    let urls = [mono.as_deref(), stereo.as_deref()];
+    let expires_at = urls
+        .into_iter()
+        .flatten()
+        .filter_map(presigned_expiry)
+        .min();
+    Some(Recording {
+        mono_url: mono,
+        stereo_url: stereo,
+        expires_at,
+    })
+}
+
+/// `call_cost` (cents) → a cost in dollars: `combined_cost` and one item per
+/// `product_costs` entry, in Retell's order. A transfer leg's item is named
+/// `<product> (transfer leg)`, so that it stays apart from the same product's cost on the
+/// agent's leg.
+fn cost(cost: wire::CallCost) -> Option<Cost> {
+    let dollars = |cents: f64| round(cents / 100.0, 1e9);
+    let breakdown: Vec<CostItem> = cost
+        .product_costs
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|item| {
+            let product = item.product.unwrap_or_default();
+            let component = match item.is_transfer_leg_cost {
+                Some(true) => format!("{product} (transfer leg)"),
+                _ => product,
+            };
+            Some(CostItem {
+                component,
+                amount: dollars(finite(item.cost)?),
+            })
+        })
+        .collect();
+    let total = finite(cost.combined_cost).map(dollars);
+    if total.is_none() && breakdown.is_empty() {
+        return None;
+    }
+    Some(Cost {
+        total,
+        currency: Some(CURRENCY.to_owned()),
+        breakdown,
+    })
+}
+
+/// `custom_analysis_data` (an object's keys; anything else under `custom_analysis_data`),
+/// plus `user_sentiment` unless the custom data has a key of that name.
+fn extracted(custom: Option<Value>, sentiment: Option<String>) -> BTreeMap<String, Value> {
+    let mut extracted = match custom {
+        None | Some(Value::Null) => BTreeMap::new(),
+        Some(Value::Object(map)) => map.into_iter().collect(),
+        Some(other) => BTreeMap::from([("custom_analysis_data".to_owned(), other)]),
+    };
+    if let Some(sentiment) = text(sentiment) {
+        extracted
+            .entry("user_sentiment".to_owned())
+            .or_insert(Value::String(sentiment));
+    }
+    extracted
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use voiceport_core::{CallStatus, EndReasonCategory};
+
+    fn wire_call(value: Value) -> wire::Call {
+        serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn call_fields_map() {
+        let call = map_call(wire_call(json!({
+            "call_id": "call_1",
+            "call_type": "phone_call",
+            "agent_id": "agent_1",
+            "agent_name": "Front desk",
+            "agent_version": 3,
+            "call_status": "ended",
+            "direction": "inbound",
+            "from_number": "+14155550142",
+            "to_number": "+16175550187",
+            "start_timestamp": 1773157327318_i64,
+            "end_timestamp": 1773157389818_i64,
+            "duration_ms": 62500,
+            "disconnection_reason": "user_hangup",
+            "metadata": {"crm_id": "A-17"},
+            "call_analysis": {
+                "call_summary": "Booked.",
+                "call_successful": true,
+                "in_voicemail": false,
+                "user_sentiment": "Positive",
+                "custom_analysis_data": {"slot": "Tue 10:00"}
+            }
+        })));
+        assert_eq!(call.provider, KIND);
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(call.vendor_status.as_deref(), Some("ended"));
+        assert_eq!(
+            call.end_reason.as_ref().map(|r| r.category),
+            Some(EndReasonCategory::CustomerHungUp)
+        );
+        assert_eq!(call.direction, Some(Direction::Inbound));
+        assert_eq!(call.from.as_deref(), Some("+14155550142"));
+        let agent = call.agent.as_ref().unwrap();
+        assert_eq!(agent.id.as_ref().map(AgentId::as_str), Some("agent_1"));
+        assert_eq!(agent.name.as_deref(), Some("Front desk"));
+        let started: DateTime<Utc> = "2026-03-10T15:42:07.318Z".parse().unwrap();
+        assert_eq!(call.started_at, Some(started));
+        assert_eq!(call.created_at, Some(started));
+        assert_eq!(
+            call.ended_at,
+            Some("2026-03-10T15:43:09.818Z".parse().unwrap())
+        );
+        assert_eq!(call.duration_secs, Some(62.5));
+        assert_eq!(call.analysis.summary.as_deref(), Some("Booked."));
+        assert_eq!(call.analysis.success_evaluation.as_deref(), Some("true"));
+        assert_eq!(
+            call.analysis.extracted.get("slot"),
+            Some(&json!("Tue 10:00"))
+        );
+        assert_eq!(
+            call.analysis.extracted.get("user_sentiment"),
+            Some(&json!("Positive"))
+        );
+        assert_eq!(call.metadata.get("crm_id"), Some(&json!("A-17")));
+        assert!(call.warnings.is_empty());
+        assert_eq!(call.transcript, None);
+        assert_eq!(call.cost, None);
+    }
+
+    #[test]
+    fn the_duration_falls_back_to_the_timestamps() {
+        let call = map_call(wire_call(json!({
+            "call_id": "c", "start_timestamp": 1773157327000_i64, "end_timestamp": 1773157331500_i64
+        })));
+        assert_eq!(call.duration_secs, Some(4.5));
+        let call = map_call(wire_call(json!({
+            "call_id": "c", "start_timestamp": 1773157331500_i64, "end_timestamp": 1773157327000_i64
+        })));
+        assert_eq!(call.duration_secs, None);
+        let call = map_call(wire_call(json!({"call_id": "c", "duration_ms": -5})));
+        assert_eq!(call.duration_secs, None);
+    }
+
+    #[test]
+    fn unreadable_times_are_left_out_with_a_warning() {
+        let call = map_call_at(
+            wire_call(json!({
+                "call_id": "c",
+                "start_timestamp": "2026-03-10T15:42:07Z",
+                "end_timestamp": "soon",
+                "transfer_end_timestamp": null
+            })),
+            "call",
+        );
+        assert_eq!(
+            call.started_at,
+            Some("2026-03-10T15:42:07Z".parse().unwrap())
+        );
+        assert_eq!(call.ended_at, None);
+        assert_eq!(call.warnings.len(), 1);
+        assert_eq!(call.warnings[0].field, "call.end_timestamp");
+        assert_eq!(call.warnings[0].value, "soon");
+
+        let mut call = Call::new(CallId::new("c"), KIND);
+        let read = |call: &mut Call, value: Value| read_millis(call, "t", Some(&value));
+        assert_eq!(
+            read(&mut call, json!("1773157327318")),
+            Some("2026-03-10T15:42:07.318Z".parse().unwrap())
+        );
+        assert_eq!(read(&mut call, json!(null)), None);
+        assert_eq!(read(&mut call, json!("")), None);
+        assert!(call.warnings.is_empty());
+        assert_eq!(read(&mut call, json!(1e300)), None);
+        assert_eq!(read(&mut call, json!({"ms": 1})), None);
+        assert_eq!(read(&mut call, json!(true)), None);
+        let values: Vec<&str> = call.warnings.iter().map(|w| w.value.as_str()).collect();
+        assert_eq!(values, ["1e+300", "{\"ms\":1}", "true"]);
+    }
+
+    #[test]
+    fn transcript_prefers_tool_calls_and_takes_word_timings() {
+        let call = map_call(wire_call(json!({
+            "call_id": "c",
+            "transcript": "Agent: Hi\nUser: Book me in\n",
+            "transcript_object": [
+                {"role": "agent", "content": "Hi", "words": []}
+            ],
+            "transcript_with_tool_calls": [
+                {"role": "agent", "content": "Hi", "words": [
+                    {"word": "Hi", "start": 0.42, "end": 0.71}
+                ]},
+                {"role": "user", "content": "Book me in", "words": [
+                    {"word": "Book", "start": 1.5, "end": 1.7},
+                    {"word": "me", "start": 1.7},
+                    {"word": "in"}
+                ]},
+                {"role": "tool_call_invocation", "tool_call_id": "t1", "name": "book",
+                 "arguments": "{\"day\":\"Tue\"}"},
+                {"role": "tool_call_result", "tool_call_id": "t1", "content": "booked", "successful": true},
+                {"role": "tool_call_result", "tool_call_id": "t9", "content": "orphan"},
+                {"role": "node_transition", "former_node_id": "a", "former_node_name": "Start",
+                 "new_node_id": "b", "new_node_name": "Booking"},
+                {"role": "dtmf", "digit": "5"},
+                {"role": "sms", "content": "late", "time_sec": 12.5},
+                {"role": "injected", "content": "VIP", "time_sec": 3},
+                {"role": "transfer_target", "content": "Hello?"},
+                {"role": "hold_music", "content": 5}
+            ]
+        })));
+        let transcript = call.transcript.unwrap();
+        assert_eq!(
+            transcript.text.as_deref(),
+            Some("Agent: Hi\nUser: Book me in\n")
+        );
+        let u = &transcript.utterances;
+        assert_eq!(u.len(), 11);
+        assert_eq!(
+            (u[0].speaker.clone(), u[0].start_secs, u[0].end_secs),
+            (Speaker::Agent, Some(0.42), Some(0.71))
+        );
+        // The last word without an end: the end is the last one known.
+        assert_eq!(
+            (u[1].speaker.clone(), u[1].start_secs, u[1].end_secs),
+            (Speaker::Customer, Some(1.5), Some(1.7))
+        );
+        assert_eq!(u[2].speaker, Speaker::Tool);
+        assert_eq!(u[2].text, None);
+        assert_eq!(
+            u[2].tool_calls,
+            [ToolCall {
+                id: Some("t1".into()),
+                name: Some("book".into()),
+                arguments: Some("{\"day\":\"Tue\"}".into())
+            }]
+        );
+        assert_eq!(u[3].text.as_deref(), Some("booked"));
+        assert_eq!(
+            u[3].tool_result,
+            Some(ToolResult {
+                tool_call_id: Some("t1".into()),
+                name: Some("book".into())
+            })
+        );
+        assert_eq!(u[4].tool_result.as_ref().unwrap().name, None);
+        assert_eq!(u[5].speaker, Speaker::Other("node_transition".into()));
+        assert_eq!(u[5].text.as_deref(), Some("Booking"));
+        assert_eq!(u[6].speaker, Speaker::Other("dtmf".into()));
+        assert_eq!(u[6].text.as_deref(), Some("5"));
+        assert_eq!(
+            (u[7].speaker.clone(), u[7].start_secs),
+            (Speaker::Other("sms".into()), Some(12.5))
+        );
+        assert_eq!(
+            (u[8].speaker.clone(), u[8].start_secs),
+            (Speaker::System, Some(3.0))
+        );
+        assert_eq!(u[9].speaker, Speaker::Other("transfer_target".into()));
+        assert_eq!(u[10].speaker, Speaker::Other("hold_music".into()));
+        assert_eq!(u[10].text.as_deref(), Some("5"));
+    }
+
+    #[test]
+    fn transcript_falls_back_to_the_object_then_the_scrubbed_copy() {
+        let call = map_call(wire_call(json!({
+            "call_id": "c",
+            "transcript_with_tool_calls": [],
+            "transcript_object": [{"role": "user", "content": "Hi", "words": []}]
+        })));
+        assert_eq!(
+            call.transcript.unwrap().utterances[0].speaker,
+            Speaker::Customer
+        );
+        let call = map_call(wire_call(json!({
+            "call_id": "c",
+            "scrubbed_transcript_with_tool_calls": [{"role": "agent", "content": "Hi [NAME]"}]
+        })));
+        assert_eq!(
+            call.transcript.unwrap().utterances[0].text.as_deref(),
+            Some("Hi [NAME]")
+        );
+        let call = map_call(wire_call(json!({"call_id": "c", "transcript": ""})));
+        assert_eq!(call.transcript, None);
+    }
+
+    #[test]
+    fn cost_is_converted_from_cents() {
+        let call = map_call(wire_call(json!({
+            "call_id": "c",
+            "call_cost": {
+                "combined_cost": 11.7,
+                "product_costs": [
+                    {"product": "retell_platform", "unit_price": 0.0117, "cost": 7.02},
+                    {"product": "twilio", "cost": 4.68, "is_transfer_leg_cost": false},
+                    {"product": "bad", "cost": null},
+                    {"product": "twilio", "cost": 1.5, "is_transfer_leg_cost": true}
+                ],
+                "total_duration_seconds": 60,
+                "total_duration_unit_price": 0.195
+            }
+        })));
+        let cost = call.cost.unwrap();
+        assert_eq!(cost.total, Some(0.117));
+        assert_eq!(cost.currency.as_deref(), Some("USD"));
+        let items: Vec<(&str, f64)> = cost
+            .breakdown
+            .iter()
+            .map(|i| (i.component.as_str(), i.amount))
+            .collect();
+        assert_eq!(
+            items,
+            [
+                ("retell_platform", 0.0702),
+                ("twilio", 0.0468),
+                ("twilio (transfer leg)", 0.015)
+            ]
+        );
+        let call = map_call(wire_call(json!({"call_id": "c", "call_cost": {}})));
+        assert_eq!(call.cost, None);
+    }
+
+    #[test]
+    fn recordings_and_their_expiry() {
+        let signed = "https://retell-call-recordings.s3.us-west-2.amazonaws.com/c/recording.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260310%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Date=20260310T154500Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=ab";
+        let call = map_call(wire_call(json!({
+            "call_id": "c",
+            "recording_url": signed,
+            "recording_multi_channel_url": "https://example.com/multi.wav"
+        })));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some(signed));
+        assert_eq!(
+            recording.stereo_url.as_deref(),
+            Some("https://example.com/multi.wav")
+        );
+        assert_eq!(
+            recording.expires_at,
+            Some("2026-03-11T15:45:00Z".parse().unwrap())
+        );
+        // The scrubbed copies stand in when they are all there is.
+        let call = map_call(wire_call(json!({
+            "call_id": "c", "recording_url": "", "scrubbed_recording_url": "https://example.com/s.wav"
+        })));
+        assert_eq!(
+            call.recording.unwrap().mono_url.as_deref(),
+            Some("https://example.com/s.wav")
+        );
+    }
+
+    #[test]
+    fn kinds_directions_metadata_and_analysis_shapes() {
+        let call = map_call(wire_call(json!({
+            "call_id": "c", "call_type": "web_call", "direction": null, "metadata": [1, 2],
+            "call_analysis": {"custom_analysis_data": "free text", "user_sentiment": "Neutral",
+                              "call_successful": false}
+        })));
+        assert_eq!(call.kind, CallKind::Web);
+        assert_eq!(call.direction, None);
+        assert_eq!(call.metadata.get("metadata"), Some(&json!([1, 2])));
+        assert_eq!(call.analysis.success_evaluation.as_deref(), Some("false"));
+        assert_eq!(
+            call.analysis.extracted.get("custom_analysis_data"),
+            Some(&json!("free text"))
+        );
+        // The custom data's own `user_sentiment` wins.
+        let call = map_call(wire_call(json!({
+            "call_id": "c", "call_type": "sip_call", "direction": "sideways",
+            "call_analysis": {"custom_analysis_data": {"user_sentiment": "mine"}, "user_sentiment": "Negative"}
+        })));
+        assert_eq!(call.kind, CallKind::Other("sip_call".into()));
+        assert_eq!(call.direction, None);
+        assert_eq!(
+            call.analysis.extracted.get("user_sentiment"),
+            Some(&json!("mine"))
+        );
+        assert_eq!(call.status, CallStatus::Unknown);
+        assert_eq!(call.agent, None);
+    }
+}

@@ -1,0 +1,202 @@
+//! A `POST /v3/list-calls` body → a [`CallPage`] and the cursor to the next page.
+
+use voiceport_core::adapter::decode_call_with;
+use voiceport_core::http::decode_json;
+use voiceport_core::{Call, CallPage, CallQuery, Error, Operation, PageCursor, Result};
+
+use crate::config::KIND;
+use crate::map::call::map_call;
+use crate::wire;
+
+/// Decodes a list body (`{items, has_more, pagination_key, total?}`).
+///
+/// Every filter of `query` is applied again on the calls received: the statuses and the
+/// search, which Retell cannot apply, and the rest as a check on what the request asked
+/// (the time range as [`in_time_range`] says). Paging is Retell's: the next cursor is
+/// `pagination_key` while `has_more` is true, however many calls the filters kept.
+///
+/// List items carry no transcript (Retell leaves it out of list responses): fetch each
+/// call with `get_call` for it.
+pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+    let operation = Operation::ListCalls;
+    let page: wire::ListPage<'_> = decode_json(KIND, operation, body)?;
+    let filter = CallQuery {
+        since: None,
+        until: None,
+        cursor: None,
+        sort: None,
+        page_size: None,
+        ..query.clone()
+    };
+    let mut calls = Vec::with_capacity(page.items.len());
+    for (i, raw) in page.items.iter().enumerate() {
+        let call = decode_call_with(KIND, operation, raw, &format!("items[{i}]"), map_call)?;
+        if filter.matches(&call) && in_time_range(query, &call) {
+            calls.push(call);
+        }
+    }
+    let key = page.pagination_key.as_deref().map(str::trim);
+    let key = key.filter(|k| !k.is_empty());
+    // `has_more` is always sent; without it, a key on a non-empty page means more.
+    let more = page
+        .has_more
+        .unwrap_or(key.is_some() && !page.items.is_empty());
+    let next = match (more, key) {
+        (false, _) => None,
+        (true, Some(key)) => Some(PageCursor::Token {
+            token: key.to_owned(),
+        }),
+        (true, None) => {
+            let message = "`has_more` is true but there is no `pagination_key` to continue from";
+            return Err(Error::decode(
+                KIND,
+                operation,
+                "pagination_key",
+                message,
+                body,
+            ));
+        }
+    };
+    Ok(CallPage {
+        calls,
+        next,
+        total: page.total,
+    })
+}
+
+/// The time range, checked again on what Retell returned for it.
+///
+/// Retell filters `start_timestamp` (sent one millisecond wider on each side, see
+/// `map::request`); a call with a start time is held to `since <= start < until` exactly.
+/// A call with none (one that never connected) cannot be placed in the range, and Retell
+/// returned it: it is kept, unless its end time proves it began before `since`.
+fn in_time_range(query: &CallQuery, call: &Call) -> bool {
+    match call.started_at {
+        Some(at) => {
+            query.since.is_none_or(|since| at >= since)
+                && query.until.is_none_or(|until| at < until)
+        }
+        None => query
+            .since
+            .is_none_or(|since| call.ended_at.is_none_or(|end| end >= since)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use voiceport_core::{CallStatus, Direction};
+
+    fn page(value: serde_json::Value, query: &CallQuery) -> Result<CallPage> {
+        decode_page(value.to_string().as_bytes(), query)
+    }
+
+    #[test]
+    fn the_cursor_follows_has_more() {
+        let body = |has_more: Option<bool>, key: Option<&str>| {
+            let mut value = json!({"items": [{"call_id": "a", "call_status": "ended"}]});
+            if let Some(has_more) = has_more {
+                value["has_more"] = json!(has_more);
+            }
+            if let Some(key) = key {
+                value["pagination_key"] = json!(key);
+            }
+            page(value, &CallQuery::default())
+        };
+        let token = |t: &str| Some(PageCursor::Token { token: t.into() });
+        assert_eq!(body(Some(true), Some("k2")).unwrap().next, token("k2"));
+        assert_eq!(body(Some(false), Some("k2")).unwrap().next, None);
+        assert_eq!(body(None, Some("k2")).unwrap().next, token("k2"));
+        assert_eq!(body(None, None).unwrap().next, None);
+        assert!(matches!(
+            body(Some(true), None),
+            Err(Error::Decode { ref path, .. }) if path == "pagination_key"
+        ));
+        assert!(matches!(
+            body(Some(true), Some(" ")),
+            Err(Error::Decode { ref path, .. }) if path == "pagination_key"
+        ));
+        let empty = page(
+            json!({"items": [], "has_more": false}),
+            &CallQuery::default(),
+        );
+        assert_eq!(empty.unwrap().calls.len(), 0);
+        let total = page(json!({"items": [], "total": 7}), &CallQuery::default());
+        assert_eq!(total.unwrap().total, Some(7));
+    }
+
+    #[test]
+    fn filters_are_applied_again_and_paging_survives_them() {
+        let body = json!({
+            "items": [
+                {"call_id": "a", "call_status": "ended", "direction": "outbound",
+                 "disconnection_reason": "dial_busy"},
+                {"call_id": "b", "call_status": "ended", "direction": "inbound",
+                 "disconnection_reason": "user_hangup"},
+                {"call_id": "c", "call_status": "not_connected", "direction": "outbound",
+                 "disconnection_reason": "dial_no_answer"}
+            ],
+            "has_more": true,
+            "pagination_key": "k"
+        });
+        let query = CallQuery {
+            direction: Some(Direction::Outbound),
+            statuses: vec![CallStatus::Busy, CallStatus::Completed],
+            ..CallQuery::default()
+        };
+        let got = page(body, &query).unwrap();
+        let ids: Vec<&str> = got.calls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a"]);
+        assert!(got.next.is_some());
+    }
+
+    #[test]
+    fn the_time_range_is_rechecked_and_calls_without_a_start_are_kept() {
+        let ms = |t: &str| {
+            t.parse::<chrono::DateTime<chrono::Utc>>()
+                .unwrap()
+                .timestamp_millis()
+        };
+        let body = json!({
+            "items": [
+                {"call_id": "a", "start_timestamp": ms("2026-03-10T00:00:00Z")},
+                {"call_id": "b", "call_status": "not_connected"},
+                {"call_id": "c", "start_timestamp": ms("2026-02-10T00:00:00Z")},
+                {"call_id": "d", "start_timestamp": ms("2026-03-01T00:00:00Z")},
+                {"call_id": "e", "start_timestamp": ms("2026-02-28T23:59:59.999Z")},
+                {"call_id": "f", "end_timestamp": ms("2026-02-27T08:00:00Z")},
+                {"call_id": "g", "end_timestamp": ms("2026-03-02T08:00:00Z")},
+                {"call_id": "h", "start_timestamp": ms("2026-03-20T00:00:00Z")}
+            ],
+            "has_more": false
+        });
+        let query = CallQuery {
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            until: Some("2026-03-20T00:00:00Z".parse().unwrap()),
+            ..CallQuery::default()
+        };
+        let got = page(body.clone(), &query).unwrap();
+        let ids: Vec<&str> = got.calls.iter().map(|c| c.id.as_str()).collect();
+        // a inside; b no time, kept; c before; d exactly `since` (inclusive); e in the extra
+        // millisecond sent; f ended before `since`; g no start, ended inside; h exactly
+        // `until` (exclusive).
+        assert_eq!(ids, ["a", "b", "d", "g"]);
+        assert_eq!(page(body, &CallQuery::default()).unwrap().calls.len(), 8);
+    }
+
+    #[test]
+    fn a_broken_item_names_its_path() {
+        let err = page(
+            json!({"items": [{"call_id": "a"}, {"call_id": "b", "duration_ms": "long"}]}),
+            &CallQuery::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "items[1].duration_ms"),
+            "{err:?}"
+        );
+        let err = page(json!({"calls": []}), &CallQuery::default()).unwrap_err();
+        assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    }
+}

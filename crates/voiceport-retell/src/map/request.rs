@@ -1,0 +1,428 @@
+//! voiceport requests → Retell's list request, create-phone-call body and update body.
+//!
+//! The capability guard has already checked what every vendor shares (filters, ids, the
+//! page size, a destination, the update flags); what is left is what only Retell refuses.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use voiceport_core::adapter::value_text;
+use voiceport_core::{
+    CallKind, CallQuery, CallUpdate, DialRequest, Direction, Error, Operation, PageCursor, Result,
+    SortOrder,
+};
+
+use crate::config::{CAPABILITIES, KIND, RetellOptions};
+use crate::wire::{self, AgentFilter, Filter, FilterCriteria};
+
+/// The body of `POST /v3/list-calls` for `query`.
+///
+/// Server-side: the agent, call type, direction, numbers, time range (on
+/// `start_timestamp`), sort order, page size and cursor. The statuses and the search are
+/// `map::page`'s, which also checks every other filter again on the calls received.
+pub(crate) fn list_params(query: &CallQuery) -> Result<wire::ListRequest> {
+    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::ListCalls, message));
+    let call_type = match &query.kind {
+        None => None,
+        Some(CallKind::Phone) => Some("phone_call"),
+        Some(CallKind::Web) => Some("web_call"),
+        Some(other) => {
+            let kind = other.as_str();
+            return refuse(format!(
+                "`kind` {kind:?} cannot be listed: Retell has only phone and web calls"
+            ));
+        }
+    };
+    let pagination_key = match &query.cursor {
+        None => None,
+        Some(PageCursor::Token { token }) => Some(token.clone()),
+        Some(other) => {
+            return refuse(format!(
+                "cursor {other} is not a Retell cursor (expected a pagination token)"
+            ));
+        }
+    };
+    let one_of = |value: &str| Filter {
+        kind: "enum",
+        op: "in",
+        value: json!([value]),
+    };
+    let equal = |value: &String| Filter {
+        kind: "string",
+        op: "eq",
+        value: Value::String(value.clone()),
+    };
+    let filter_criteria = FilterCriteria {
+        agent: query.agent_id.as_ref().map(|agent| {
+            vec![AgentFilter {
+                agent_id: agent.as_str().to_owned(),
+            }]
+        }),
+        call_type: call_type.map(one_of),
+        direction: query.direction.map(|d| {
+            one_of(match d {
+                Direction::Inbound => "inbound",
+                Direction::Outbound => "outbound",
+            })
+        }),
+        from_number: query.from_number.as_ref().map(equal),
+        to_number: query.to_number.as_ref().map(equal),
+        start_timestamp: time_filter(query.since, query.until),
+    };
+    Ok(wire::ListRequest {
+        filter_criteria,
+        sort_order: query.sort.map(|order| match order {
+            SortOrder::Ascending => "ascending",
+            SortOrder::Descending => "descending",
+        }),
+        limit: CAPABILITIES.page_size(query),
+        pagination_key,
+    })
+}
+
+/// The `start_timestamp` filter (epoch milliseconds) for `since <= start < until`.
+///
+/// One side alone is exact: `ge` the first millisecond at or after `since`, `lt` the first
+/// at or after `until`. Both make a `range` (`bt`), whose bounds Retell does not say are
+/// inclusive or not: it is sent one millisecond wider on each side, so that either reading
+/// returns every call in the range, and `map::page` drops the calls of the extra
+/// milliseconds.
+fn time_filter(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Option<Filter> {
+    let number = |op, value: i64| Filter {
+        kind: "number",
+        op,
+        value: json!(value),
+    };
+    match (since.map(ceil_millis), until.map(ceil_millis)) {
+        (None, None) => None,
+        (Some(since), None) => Some(number("ge", since)),
+        (None, Some(until)) => Some(number("lt", until)),
+        (Some(since), Some(until)) => Some(Filter {
+            kind: "range",
+            op: "bt",
+            value: json!([since.saturating_sub(1), until]),
+        }),
+    }
+}
+
+/// The first whole millisecond at or after `at`.
+fn ceil_millis(at: DateTime<Utc>) -> i64 {
+    let partial = !at.timestamp_subsec_nanos().is_multiple_of(1_000_000);
+    at.timestamp_millis().saturating_add(i64::from(partial))
+}
+
+/// The body of `POST /v2/create-phone-call` for `request`.
+///
+/// `from_number` comes from the request, else from the options, and is required (Retell
+/// has no phone-number id). The agent (`override_agent_id`) comes from the request, else
+/// the options; without one Retell uses the agent bound to the number. Variables become
+/// `retell_llm_dynamic_variables`, which are strings: a number or a boolean is sent as its
+/// JSON text, a `null` is refused. Fields Retell's endpoint cannot take are refused, never
+/// dropped; `extra` is merged into the body (`custom_sip_headers`, `agent_override` …)
+/// unless a key collides with a field voiceport sets.
+pub(crate) fn dial_body(
+    request: &DialRequest,
+    options: &RetellOptions,
+) -> Result<wire::CreatePhoneCall> {
+    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::Dial, message));
+    let unsupported = [
+        (request.phone_number_id.is_some(), "phone_number_id"),
+        (request.max_duration_secs.is_some(), "max_duration_secs"),
+        (request.language.is_some(), "language"),
+        (request.name.is_some(), "name"),
+        (request.campaign_id.is_some(), "campaign_id"),
+    ];
+    if let Some((_, field)) = unsupported.into_iter().find(|(set, _)| *set) {
+        let why = match field {
+            "phone_number_id" => "Retell takes the caller id as a number; set `from_number`",
+            "name" => "Retell calls have no name",
+            "campaign_id" => "Retell calls have no campaign",
+            _ => "it is a setting of the agent (pass an `agent_override` in `extra`)",
+        };
+        return refuse(format!(
+            "`{field}` is not supported by Retell's create-phone-call endpoint: {why}"
+        ));
+    }
+    let from_number = request
+        .from_number
+        .clone()
+        .or(options.from_number.clone())
+        .filter(|n| !n.trim().is_empty());
+    let Some(from_number) = from_number else {
+        return refuse(
+            "`from_number` is required: set it on the request or as the `from_number` option"
+                .to_owned(),
+        );
+    };
+    let agent = request.agent_id.as_ref().map(|a| a.as_str().to_owned());
+    let override_agent_id = agent.or(options.agent_id.clone());
+    let mut variables = std::collections::BTreeMap::new();
+    for (name, value) in &request.variables {
+        let Some(text) = value_text(value) else {
+            return refuse(format!(
+                "variable `{name}` is null: Retell's dynamic variables are strings"
+            ));
+        };
+        variables.insert(name.clone(), text);
+    }
+    let ours = [
+        "from_number",
+        "to_number",
+        "override_agent_id",
+        "metadata",
+        "retell_llm_dynamic_variables",
+    ];
+    if let Some(key) = request.extra.keys().find(|k| ours.contains(&k.as_str())) {
+        return refuse(format!(
+            "`extra` key `{key}` collides with a field voiceport sets from the request; use the request field"
+        ));
+    }
+    Ok(wire::CreatePhoneCall {
+        from_number,
+        to_number: request.to.clone(),
+        override_agent_id,
+        metadata: (!request.metadata.is_empty()).then(|| request.metadata.clone()),
+        retell_llm_dynamic_variables: (!variables.is_empty()).then_some(variables),
+        extra: request.extra.clone().into_iter().collect(),
+    })
+}
+
+/// The body of `PATCH /v2/update-call/{call_id}`: `{metadata}`, which replaces the stored
+/// metadata (the guard lets only a replace through; see `config::CAPABILITIES`).
+pub(crate) fn update_body(update: &CallUpdate) -> wire::UpdateCall {
+    wire::UpdateCall {
+        metadata: update.metadata.clone().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use super::*;
+    use voiceport_core::{AgentId, MetadataMode};
+
+    fn body(query: &CallQuery) -> Value {
+        serde_json::to_value(list_params(query).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn an_empty_query_sends_the_page_size_only() {
+        assert_eq!(body(&CallQuery::default()), json!({"limit": 50}));
+        let big = CallQuery {
+            page_size: Some(5000),
+            ..CallQuery::default()
+        };
+        assert_eq!(body(&big), json!({"limit": 1000}));
+    }
+
+    #[test]
+    fn every_server_side_filter() {
+        let query = CallQuery {
+            kind: Some(CallKind::Web),
+            direction: Some(Direction::Inbound),
+            agent_id: Some(AgentId::new("agent_1")),
+            from_number: Some("+14155550142".into()),
+            to_number: Some("+16175550187".into()),
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            until: Some("2026-03-02T00:00:00.0005Z".parse().unwrap()),
+            sort: Some(SortOrder::Ascending),
+            page_size: Some(20),
+            cursor: Some(PageCursor::Token { token: "k".into() }),
+            // Client-side only: not in the body.
+            statuses: vec![voiceport_core::CallStatus::Busy],
+            search: Some("x".into()),
+            ..CallQuery::default()
+        };
+        assert_eq!(
+            body(&query),
+            json!({
+                "filter_criteria": {
+                    "agent": [{"agent_id": "agent_1"}],
+                    "call_type": {"type": "enum", "op": "in", "value": ["web_call"]},
+                    "direction": {"type": "enum", "op": "in", "value": ["inbound"]},
+                    "from_number": {"type": "string", "op": "eq", "value": "+14155550142"},
+                    "to_number": {"type": "string", "op": "eq", "value": "+16175550187"},
+                    // 2026-03-01T00:00:00Z is 1772323200000 ms; one millisecond wider on
+                    // each side, and `until`'s half millisecond rounds up.
+                    "start_timestamp": {"type": "range", "op": "bt",
+                                        "value": [1772323199999_i64, 1772409600001_i64]}
+                },
+                "sort_order": "ascending",
+                "limit": 20,
+                "pagination_key": "k"
+            })
+        );
+    }
+
+    #[test]
+    fn one_sided_time_ranges_are_exact() {
+        let since = CallQuery {
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            ..CallQuery::default()
+        };
+        assert_eq!(
+            body(&since)["filter_criteria"]["start_timestamp"],
+            json!({"type": "number", "op": "ge", "value": 1772323200000_i64})
+        );
+        let until = CallQuery {
+            until: Some("2026-03-01T00:00:00.25Z".parse().unwrap()),
+            sort: Some(SortOrder::Descending),
+            ..CallQuery::default()
+        };
+        let sent = body(&until);
+        assert_eq!(
+            sent["filter_criteria"]["start_timestamp"],
+            json!({"type": "number", "op": "lt", "value": 1772323200250_i64})
+        );
+        assert_eq!(sent["sort_order"], "descending");
+    }
+
+    #[test]
+    fn chats_and_foreign_cursors_are_refused() {
+        for query in [
+            CallQuery {
+                kind: Some(CallKind::Chat),
+                ..CallQuery::default()
+            },
+            CallQuery {
+                cursor: Some(PageCursor::Offset { skip: 5 }),
+                ..CallQuery::default()
+            },
+        ] {
+            assert!(matches!(
+                list_params(&query),
+                Err(Error::InvalidRequest { status: None, .. })
+            ));
+        }
+    }
+
+    #[test]
+    fn dial_body_shapes() {
+        let options = RetellOptions {
+            from_number: Some("+14155550142".into()),
+            agent_id: Some("agent_default".into()),
+        };
+        let mut request = DialRequest::to("+16175550187");
+        request.variables.insert("first_name".into(), json!("Ada"));
+        request.variables.insert("visits".into(), json!(3));
+        request.variables.insert("vip".into(), json!(true));
+        request.metadata.insert("crm_id".into(), json!("A-17"));
+        request
+            .extra
+            .insert("custom_sip_headers".into(), json!({"X-Campaign": "spring"}));
+        let sent = serde_json::to_value(dial_body(&request, &options).unwrap()).unwrap();
+        assert_eq!(
+            sent,
+            json!({
+                "from_number": "+14155550142",
+                "to_number": "+16175550187",
+                "override_agent_id": "agent_default",
+                "metadata": {"crm_id": "A-17"},
+                "retell_llm_dynamic_variables": {"first_name": "Ada", "visits": "3", "vip": "true"},
+                "custom_sip_headers": {"X-Campaign": "spring"}
+            })
+        );
+        // The request wins over the options; nothing optional is sent empty.
+        let request = DialRequest {
+            from_number: Some("+12125550123".into()),
+            agent_id: Some(AgentId::new("agent_2")),
+            ..DialRequest::to("+16175550187")
+        };
+        let sent = serde_json::to_value(dial_body(&request, &options).unwrap()).unwrap();
+        assert_eq!(
+            sent,
+            json!({"from_number": "+12125550123", "to_number": "+16175550187",
+                   "override_agent_id": "agent_2"})
+        );
+        // No agent anywhere: the number's own.
+        let bare = RetellOptions {
+            from_number: Some("+14155550142".into()),
+            agent_id: None,
+        };
+        let sent = serde_json::to_value(dial_body(&DialRequest::to("+1"), &bare).unwrap()).unwrap();
+        assert!(sent.get("override_agent_id").is_none());
+    }
+
+    #[test]
+    fn dial_refusals() {
+        let options = RetellOptions {
+            from_number: Some("+14155550142".into()),
+            agent_id: None,
+        };
+        let base = || DialRequest::to("+16175550187");
+        let cases: Vec<(&str, DialRequest)> = vec![
+            (
+                "phone_number_id",
+                DialRequest {
+                    phone_number_id: Some("pn".into()),
+                    ..base()
+                },
+            ),
+            (
+                "max_duration_secs",
+                DialRequest {
+                    max_duration_secs: Some(60),
+                    ..base()
+                },
+            ),
+            (
+                "language",
+                DialRequest {
+                    language: Some("en-US".into()),
+                    ..base()
+                },
+            ),
+            (
+                "name",
+                DialRequest {
+                    name: Some("n".into()),
+                    ..base()
+                },
+            ),
+            (
+                "campaign_id",
+                DialRequest {
+                    campaign_id: Some("c".into()),
+                    ..base()
+                },
+            ),
+            (
+                "first_name",
+                DialRequest {
+                    variables: BTreeMap::from([("first_name".into(), Value::Null)]),
+                    ..base()
+                },
+            ),
+            (
+                "to_number",
+                DialRequest {
+                    extra: BTreeMap::from([("to_number".into(), json!("+3"))]),
+                    ..base()
+                },
+            ),
+        ];
+        for (field, request) in cases {
+            let err = dial_body(&request, &options).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidRequest { status: None, .. }),
+                "{field}: {err:?}"
+            );
+            assert!(err.to_string().contains(field), "{field}: {err}");
+        }
+        let err = dial_body(&base(), &RetellOptions::default()).unwrap_err();
+        assert!(err.to_string().contains("from_number"), "{err}");
+    }
+
+    #[test]
+    fn update_body_sends_the_metadata() {
+        let update = CallUpdate {
+            metadata: Some(BTreeMap::from([("a".to_owned(), json!(1))])),
+            metadata_mode: MetadataMode::Replace,
+            ..CallUpdate::default()
+        };
+        assert_eq!(
+            serde_json::to_value(update_body(&update)).unwrap(),
+            json!({"metadata": {"a": 1}})
+        );
+    }
+}

@@ -1,0 +1,336 @@
+//! Retell webhook deliveries → [`CallEvent`].
+//!
+//! Every delivery is `{"event": "<type>", "call": { …the call… }}`; transfer events add a
+//! top-level `transfer_destination` (an object, unlike the call's string field of the same
+//! name) and `transfer_option`. What each event becomes:
+//!
+//! | `event` | [`EventKind`] | `occurred_at` |
+//! | --- | --- | --- |
+//! | `call_started` | `Started`, with the call (basic fields only) | the call's `start_timestamp` |
+//! | `call_ended` | `Ended`, with the call (everything but `call_analysis`) | its `end_timestamp` |
+//! | `call_analyzed` | `Ended`, with the call and its analysis | — |
+//! | `transcript_updated` | `TranscriptUpdate`: the transcript's last entry | — |
+//! | `transfer_bridged` | `StatusChanged` to `Transferred`, with the call | — |
+//! | `transfer_started`, `transfer_cancelled` | `StatusChanged` to the call's status (live: `InProgress`), with the call | — |
+//! | `transfer_ended` | `StatusChanged` to the call's status, with the call | its `transfer_end_timestamp` |
+//! | `chat_started`, `chat_ended`, `chat_analyzed`, any other | `Other`, the body verbatim | — |
+//!
+//! A known event whose `call` is missing, not an object or without a `call_id` is `Other`
+//! too (its call id taken from the call when it has one). A body without an `event` is an
+//! [`Error::Decode`] at `event`; a call that is present but malformed is one at its path
+//! (`call.duration_ms` …). Deliveries carry no time of their own: `occurred_at` is the
+//! call's own time of the event, where it has one.
+//!
+//! Signatures (`X-Retell-Signature`) are checked before this, by
+//! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+use voiceport_core::adapter::{decode_call_with, epoch_millis};
+use voiceport_core::http::decode_json;
+use voiceport_core::{
+    Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, VendorPayload,
+};
+
+use crate::config::KIND;
+use crate::map::call::map_call_at;
+
+const OPERATION: Operation = Operation::ParseWebhook;
+
+/// The outer shape of a delivery. The name is read as a JSON value, so that one of the
+/// wrong type is a clear error at `event`.
+#[derive(Debug, Deserialize)]
+struct Delivery<'a> {
+    event: Option<Value>,
+    #[serde(borrow)]
+    call: Option<&'a RawValue>,
+}
+
+/// The fields of the call the envelope needs before (or besides) decoding it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Peek {
+    call_id: Option<Value>,
+    transfer_end_timestamp: Option<Value>,
+}
+
+/// Turns the body of a Retell webhook delivery into an event (module docs).
+pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
+    let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
+    let event = event_name(&delivery, body)?;
+    let raw = delivery.call.filter(|raw| is_object(raw));
+    let peek: Peek = raw
+        .and_then(|raw| serde_json::from_str(raw.get()).ok())
+        .unwrap_or_default();
+    let call_id = peek
+        .call_id
+        .as_ref()
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty());
+    let call = match (raw, call_id) {
+        (Some(raw), Some(_)) => Some(decode_call_with(KIND, OPERATION, raw, "call", |wire| {
+            map_call_at(wire, "call")
+        })?),
+        _ => None,
+    };
+    let Some(call) = call else {
+        let mut parsed = other(event, body);
+        parsed.call_id = call_id.map(CallId::new);
+        return Ok(parsed);
+    };
+    let mut occurred_at = None;
+    let mut parsed = match event.as_str() {
+        "call_started" => {
+            occurred_at = call.started_at;
+            CallEvent::new(event, EventKind::Started { call: call.into() })
+        }
+        "call_ended" => {
+            occurred_at = call.ended_at;
+            CallEvent::new(event, EventKind::Ended { call: call.into() })
+        }
+        "call_analyzed" => CallEvent::new(event, EventKind::Ended { call: call.into() }),
+        "transcript_updated" => transcript_updated(event, call, body),
+        "transfer_started" | "transfer_bridged" | "transfer_cancelled" | "transfer_ended" => {
+            if event == "transfer_ended" {
+                occurred_at = peek
+                    .transfer_end_timestamp
+                    .as_ref()
+                    .and_then(Value::as_f64)
+                    .and_then(epoch_millis);
+            }
+            transfer(event, call)
+        }
+        _ => {
+            let mut parsed = other(event, body);
+            parsed.call_id = Some(call.id);
+            parsed
+        }
+    };
+    parsed.occurred_at = occurred_at;
+    Ok(parsed)
+}
+
+/// The event name at `event`: a non-empty string, else a decode error there.
+fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
+    match &delivery.event {
+        Some(Value::String(name)) if !name.trim().is_empty() => Ok(name.clone()),
+        None | Some(Value::Null) => {
+            let message = "the delivery names no `event`";
+            Err(Error::decode(KIND, OPERATION, "event", message, body))
+        }
+        Some(_) => {
+            let message = "the event name at `event` is not a non-empty string";
+            Err(Error::decode(KIND, OPERATION, "event", message, body))
+        }
+    }
+}
+
+/// The newest entry of the transcript the delivery carries; a delivery with an empty
+/// transcript is kept whole.
+fn transcript_updated(event: String, call: Call, body: &[u8]) -> CallEvent {
+    let last = call
+        .transcript
+        .and_then(|t| t.utterances.into_iter().last());
+    let mut parsed = match last {
+        Some(utterance) => CallEvent::new(event, EventKind::TranscriptUpdate { utterance }),
+        None => other(event, body),
+    };
+    parsed.call_id = Some(call.id);
+    parsed
+}
+
+/// A transfer's progress. Bridged: the agent has handed the call over, so `Transferred`
+/// (the line may still be up between the customer and the transfer target). Otherwise the
+/// call's own status: live (`InProgress`) while the agent is on it.
+fn transfer(event: String, call: Call) -> CallEvent {
+    let status = match event.as_str() {
+        "transfer_bridged" => CallStatus::Transferred,
+        _ => call.status,
+    };
+    let kind = EventKind::StatusChanged {
+        status,
+        vendor_status: call.vendor_status.clone(),
+        call: Some(Box::new(call)),
+    };
+    CallEvent::new(event, kind)
+}
+
+/// An event voiceport does not model, kept whole: its name and the body, verbatim.
+fn other(event: String, body: &[u8]) -> CallEvent {
+    let payload = match serde_json::from_slice::<&RawValue>(body) {
+        Ok(raw) => VendorPayload::from_raw(raw),
+        Err(_) => VendorPayload::from_value(&Value::Null),
+    };
+    CallEvent::new(event, EventKind::Other { payload })
+}
+
+fn is_object(raw: &RawValue) -> bool {
+    raw.get().trim_start().starts_with('{')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use voiceport_core::Speaker;
+
+    fn parse(value: Value) -> Result<CallEvent> {
+        decode_webhook(value.to_string().as_bytes())
+    }
+
+    const ID: &str = "call_8d1e6f3a92c04b7e5a1f0c9d2b47";
+
+    #[test]
+    fn lifecycle_events_carry_the_call_and_its_time() {
+        let call =
+            json!({"call_id": ID, "call_status": "ongoing", "start_timestamp": 1773157327318_i64});
+        let parsed = parse(json!({"event": "call_started", "call": call})).unwrap();
+        assert_eq!(parsed.vendor_event, "call_started");
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        assert_eq!(parsed.status(), Some(CallStatus::InProgress));
+        assert!(matches!(parsed.kind, EventKind::Started { .. }));
+        assert_eq!(
+            parsed.occurred_at,
+            Some("2026-03-10T15:42:07.318Z".parse().unwrap())
+        );
+
+        let call = json!({"call_id": ID, "call_status": "ended", "disconnection_reason": "dial_busy",
+                          "end_timestamp": 1773157389818_i64});
+        let parsed = parse(json!({"event": "call_ended", "call": call})).unwrap();
+        assert_eq!(parsed.status(), Some(CallStatus::Busy));
+        assert_eq!(
+            parsed.occurred_at,
+            Some("2026-03-10T15:43:09.818Z".parse().unwrap())
+        );
+        match parsed.kind {
+            EventKind::Ended { call } => assert!(call.vendor_payload().is_some()),
+            other => panic!("{other:?}"),
+        }
+
+        let call = json!({"call_id": ID, "call_status": "ended", "end_timestamp": 1773157389818_i64,
+                          "call_analysis": {"call_summary": "Done.", "in_voicemail": true}});
+        let parsed = parse(json!({"event": "call_analyzed", "call": call})).unwrap();
+        assert_eq!(parsed.status(), Some(CallStatus::Voicemail));
+        assert_eq!(parsed.occurred_at, None);
+        assert_eq!(
+            parsed.call().and_then(|c| c.analysis.summary.as_deref()),
+            Some("Done.")
+        );
+    }
+
+    #[test]
+    fn transcript_updates_carry_the_newest_entry() {
+        let call = json!({"call_id": ID, "call_status": "ongoing", "transcript_with_tool_calls": [
+            {"role": "agent", "content": "Hello", "words": [{"word": "Hello", "start": 0.3, "end": 0.6}]},
+            {"role": "user", "content": "Hi there", "words": [{"word": "Hi", "start": 1.1, "end": 1.3}]}
+        ]});
+        let parsed = parse(json!({"event": "transcript_updated", "call": call})).unwrap();
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        match parsed.kind {
+            EventKind::TranscriptUpdate { utterance } => {
+                assert_eq!(utterance.speaker, Speaker::Customer);
+                assert_eq!(utterance.text.as_deref(), Some("Hi there"));
+                assert_eq!(utterance.start_secs, Some(1.1));
+            }
+            other => panic!("{other:?}"),
+        }
+        let empty = json!({"call_id": ID, "transcript_with_tool_calls": []});
+        let parsed = parse(json!({"event": "transcript_updated", "call": empty})).unwrap();
+        assert!(matches!(parsed.kind, EventKind::Other { .. }));
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+    }
+
+    #[test]
+    fn transfer_events_are_status_changes() {
+        let ongoing = json!({"call_id": ID, "call_status": "ongoing"});
+        let status = |event: &str, call: &Value| {
+            let body = json!({"event": event, "call": call,
+                              "transfer_destination": {"number": "+16175550199"}});
+            parse(body).unwrap()
+        };
+        for (event, expected) in [
+            ("transfer_started", CallStatus::InProgress),
+            ("transfer_bridged", CallStatus::Transferred),
+            ("transfer_cancelled", CallStatus::InProgress),
+            ("transfer_ended", CallStatus::InProgress),
+        ] {
+            let parsed = status(event, &ongoing);
+            assert_eq!(parsed.status(), Some(expected), "{event}");
+            match &parsed.kind {
+                EventKind::StatusChanged {
+                    vendor_status,
+                    call,
+                    ..
+                } => {
+                    assert_eq!(vendor_status.as_deref(), Some("ongoing"));
+                    assert!(call.is_some());
+                }
+                other => panic!("{event}: {other:?}"),
+            }
+        }
+        let ended = json!({"call_id": ID, "call_status": "ended",
+                           "disconnection_reason": "call_transfer",
+                           "transfer_end_timestamp": 1773157389818_i64});
+        let parsed = status("transfer_ended", &ended);
+        assert_eq!(parsed.status(), Some(CallStatus::Transferred));
+        assert_eq!(
+            parsed.occurred_at,
+            Some("2026-03-10T15:43:09.818Z".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn other_events_and_calls_without_an_id_are_kept_whole() {
+        let body = br#"{"event": "chat_ended", "chat": {"chat_id": "chat_1"}}"#;
+        let parsed = decode_webhook(body).unwrap();
+        assert_eq!(parsed.vendor_event, "chat_ended");
+        assert_eq!(parsed.call_id, None);
+        match parsed.kind {
+            EventKind::Other { payload } => {
+                assert_eq!(payload.get(), std::str::from_utf8(body).unwrap());
+            }
+            other => panic!("{other:?}"),
+        }
+        let parsed = parse(json!({"event": "call_recorded", "call": {"call_id": ID}})).unwrap();
+        assert!(matches!(parsed.kind, EventKind::Other { .. }));
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        for call in [
+            json!(null),
+            json!({"call_status": "ended"}),
+            json!({"call_id": ""}),
+            json!([ID]),
+        ] {
+            let parsed = parse(json!({"event": "call_ended", "call": call})).unwrap();
+            assert!(matches!(parsed.kind, EventKind::Other { .. }), "{call}");
+            assert_eq!(parsed.call_id, None, "{call}");
+        }
+        let parsed = parse(json!({"event": "call_ended"})).unwrap();
+        assert!(matches!(parsed.kind, EventKind::Other { .. }));
+    }
+
+    #[test]
+    fn bad_deliveries_are_decode_errors_with_a_path() {
+        for body in [
+            json!({"call": {"call_id": ID}}),
+            json!({"event": null}),
+            json!({"event": 5}),
+            json!({"event": " "}),
+        ] {
+            let err = parse(body.clone()).unwrap_err();
+            assert!(
+                matches!(&err, Error::Decode { path, operation: Operation::ParseWebhook, .. } if path == "event"),
+                "{body}: {err:?}"
+            );
+        }
+        let err =
+            parse(json!({"event": "call_ended", "call": {"call_id": ID, "duration_ms": "long"}}))
+                .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "call.duration_ms"),
+            "{err:?}"
+        );
+        assert!(matches!(decode_webhook(b"[]"), Err(Error::Decode { .. })));
+        assert!(matches!(decode_webhook(b"{"), Err(Error::Decode { .. })));
+    }
+}

@@ -1,0 +1,251 @@
+//! Retell's JSON, exactly as Retell spells it (its API reference and SDKs, `call` resource).
+//!
+//! A call (`PhoneCallResponse` / `WebCallResponse`, told apart by `call_type`) comes bare,
+//! without an envelope. Only `call_id` is required here: Retell documents `agent_id`,
+//! `agent_version`, `call_status` and `call_type` as always present, but a webhook's
+//! `call_started` carries "basic call info" only, and list items are slimmer than get-call,
+//! so everything else is an `Option`. Unknown fields are ignored (the vendor payload kept
+//! on each normalized call still has them); only the fields voiceport reads are declared.
+//! Vendor enums are open: a value this version does not know lands in `Other(String)`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+voiceport_core::open_enum! {
+    /// `call_type`.
+    pub(crate) enum CallType {
+        PhoneCall => "phone_call",
+        WebCall => "web_call",
+    }
+}
+
+voiceport_core::open_enum! {
+    /// `call_status`. `not_connected` dates from 2025-07.
+    pub(crate) enum CallStatus {
+        Registered => "registered",
+        NotConnected => "not_connected",
+        Ongoing => "ongoing",
+        Ended => "ended",
+        Error => "error",
+    }
+}
+
+voiceport_core::open_enum! {
+    /// `direction` (phone calls only).
+    pub(crate) enum Direction {
+        Inbound => "inbound",
+        Outbound => "outbound",
+    }
+}
+
+voiceport_core::open_enum! {
+    /// The `role` of an entry of `transcript_object` (the first three) or of
+    /// `transcript_with_tool_calls` (all of them).
+    pub(crate) enum Role {
+        Agent => "agent",
+        User => "user",
+        TransferTarget => "transfer_target",
+        ToolCallInvocation => "tool_call_invocation",
+        ToolCallResult => "tool_call_result",
+        NodeTransition => "node_transition",
+        Dtmf => "dtmf",
+        Sms => "sms",
+        Injected => "injected",
+    }
+}
+
+/// A call: the body of get-call, create-phone-call and update-call, each item of a list,
+/// and the `call` of a webhook delivery.
+///
+/// Times are epoch **milliseconds** (read as JSON values, so that an odd one becomes a
+/// warning on the call rather than a failed decode), `duration_ms` milliseconds, costs
+/// **cents**. `disconnection_reason` is kept as text: its ~35 values grow with every
+/// release, and the status table matches them by family.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub(crate) struct Call {
+    pub(crate) call_id: String,
+    pub(crate) call_type: Option<CallType>,
+    pub(crate) agent_id: Option<String>,
+    pub(crate) agent_name: Option<String>,
+    pub(crate) call_status: Option<CallStatus>,
+    pub(crate) direction: Option<Direction>,
+    pub(crate) from_number: Option<String>,
+    pub(crate) to_number: Option<String>,
+    pub(crate) start_timestamp: Option<Value>,
+    pub(crate) end_timestamp: Option<Value>,
+    /// The end of a transfer leg, epoch milliseconds.
+    pub(crate) transfer_end_timestamp: Option<Value>,
+    pub(crate) duration_ms: Option<f64>,
+    pub(crate) disconnection_reason: Option<String>,
+    /// `Agent: …\nUser: …\n`.
+    pub(crate) transcript: Option<String>,
+    pub(crate) transcript_object: Option<Vec<Utterance>>,
+    pub(crate) transcript_with_tool_calls: Option<Vec<Utterance>>,
+    /// The same without PII, when the agent scrubs it.
+    pub(crate) scrubbed_transcript_with_tool_calls: Option<Vec<Utterance>>,
+    pub(crate) recording_url: Option<String>,
+    /// One channel per party.
+    pub(crate) recording_multi_channel_url: Option<String>,
+    pub(crate) scrubbed_recording_url: Option<String>,
+    pub(crate) scrubbed_recording_multi_channel_url: Option<String>,
+    pub(crate) call_analysis: Option<CallAnalysis>,
+    pub(crate) call_cost: Option<CallCost>,
+    /// Any JSON, stored as given at creation or update.
+    pub(crate) metadata: Option<Value>,
+}
+
+/// One entry of `transcript_object` or `transcript_with_tool_calls`. The latter is a union
+/// tagged by `role`; every variant's fields are here, all optional, so that a variant this
+/// version does not know still decodes.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct Utterance {
+    pub(crate) role: Option<Role>,
+    /// What was said, a tool's result, an SMS or injected text (normally a string).
+    pub(crate) content: Option<Value>,
+    /// Word timings, in seconds of call audio.
+    pub(crate) words: Option<Vec<Word>>,
+    /// `tool_call_invocation` and `tool_call_result`.
+    pub(crate) tool_call_id: Option<String>,
+    /// `tool_call_invocation`: the function.
+    pub(crate) name: Option<String>,
+    /// `tool_call_invocation`: a JSON object as text.
+    pub(crate) arguments: Option<Value>,
+    /// `node_transition`.
+    pub(crate) new_node_name: Option<String>,
+    pub(crate) new_node_id: Option<String>,
+    /// `dtmf`: the key pressed.
+    pub(crate) digit: Option<String>,
+    /// `sms` and `injected`: seconds from the start of the call.
+    pub(crate) time_sec: Option<f64>,
+}
+
+/// A word and when it was said, in seconds of call audio (approximate).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct Word {
+    pub(crate) start: Option<f64>,
+    pub(crate) end: Option<f64>,
+}
+
+/// `call_analysis`, present once post-call analysis has run (`call_analyzed`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct CallAnalysis {
+    pub(crate) call_summary: Option<String>,
+    pub(crate) call_successful: Option<bool>,
+    pub(crate) in_voicemail: Option<bool>,
+    /// `Negative`, `Positive`, `Neutral`, `Unknown`.
+    pub(crate) user_sentiment: Option<String>,
+    /// Whatever the agent's post-call analysis schema extracts.
+    pub(crate) custom_analysis_data: Option<Value>,
+}
+
+/// `call_cost`, in cents.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct CallCost {
+    pub(crate) combined_cost: Option<f64>,
+    pub(crate) product_costs: Option<Vec<ProductCost>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+pub(crate) struct ProductCost {
+    pub(crate) product: Option<String>,
+    /// Cents.
+    pub(crate) cost: Option<f64>,
+    /// The cost of a transfer leg (the call to the transfer target).
+    pub(crate) is_transfer_leg_cost: Option<bool>,
+}
+
+/// The body of `POST /v3/list-calls`: `{items, has_more, pagination_key, total?}`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ListPage<'a> {
+    #[serde(borrow)]
+    pub(crate) items: Vec<&'a RawValue>,
+    pub(crate) has_more: Option<bool>,
+    /// Opaque: send it back as is for the next page.
+    pub(crate) pagination_key: Option<String>,
+    /// Only with `include_total`, which voiceport does not send (it costs Retell a query).
+    pub(crate) total: Option<u64>,
+}
+
+/// The request of `POST /v3/list-calls`. `skip` is never sent: it must not go with
+/// `pagination_key`, and voiceport pages by cursor.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct ListRequest {
+    #[serde(skip_serializing_if = "FilterCriteria::is_empty")]
+    pub(crate) filter_criteria: FilterCriteria,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) sort_order: Option<&'static str>,
+    pub(crate) limit: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) pagination_key: Option<String>,
+}
+
+/// `filter_criteria`: every condition set is ANDed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub(crate) struct FilterCriteria {
+    /// Agents, ORed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) agent: Option<Vec<AgentFilter>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) call_type: Option<Filter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) direction: Option<Filter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) from_number: Option<Filter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) to_number: Option<Filter>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) start_timestamp: Option<Filter>,
+}
+
+impl FilterCriteria {
+    fn is_empty(&self) -> bool {
+        self == &FilterCriteria::default()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct AgentFilter {
+    pub(crate) agent_id: String,
+}
+
+/// One filter condition: `{type, op, value}` (`string`/`eq`, `enum`/`in`, `number`/`ge`,
+/// `range`/`bt` …).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct Filter {
+    #[serde(rename = "type")]
+    pub(crate) kind: &'static str,
+    pub(crate) op: &'static str,
+    pub(crate) value: Value,
+}
+
+/// The body of `POST /v2/create-phone-call`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct CreatePhoneCall {
+    /// E.164, a number of the account.
+    pub(crate) from_number: String,
+    pub(crate) to_number: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) override_agent_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) metadata: Option<BTreeMap<String, Value>>,
+    /// Prompt variables: strings only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) retell_llm_dynamic_variables: Option<BTreeMap<String, String>>,
+    /// Other body fields, passed through (`custom_sip_headers`, `agent_override` …).
+    #[serde(flatten)]
+    pub(crate) extra: Map<String, Value>,
+}
+
+/// The body of `PATCH /v2/update-call/{call_id}`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct UpdateCall {
+    pub(crate) metadata: BTreeMap<String, Value>,
+}
