@@ -1,45 +1,69 @@
-//! The Voicebot Studio client: the [`Adapter`] over `https://api.voicebot.studio/api/v1`.
+//! The Vapi-family client: the [`Adapter`] over Vapi (`https://api.vapi.ai`) or Voicebot
+//! Studio (`https://api.voicebot.studio/api/v1`), as its [`Flavor`] says.
 
+use url::{Host, Url};
 use voiceport_core::adapter::Adapter;
-use voiceport_core::http::{AuthStyle, HttpClient, Request};
+use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
     Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
 };
 
-use crate::VoicebotCodec;
-use crate::config::{CALL_ID, CAPABILITIES, DEFAULT_BASE_URL, KIND, VoicebotOptions};
+use crate::config::{Flavor, VapiOptions};
 use crate::map::request::{dial_body, list_params, update_body};
+use crate::wire;
 
-/// A Voicebot Studio account (a white-labelled Vapi), behind
-/// [`VoiceProvider`](voiceport_core::VoiceProvider).
+/// A Vapi account, or a Voicebot Studio one (a white-labelled Vapi), behind
+/// [`VoiceProvider`](voiceport_core::VoiceProvider). Which of the two is its [`Flavor`],
+/// taken from the configuration's `kind`.
 ///
 /// ```no_run
 /// use voiceport_core::{CallId, ProviderConfig, ProviderKind, VoiceProvider};
-/// use voiceport_voicebot::Voicebot;
+/// use voiceport_voicebot::{Flavor, Vapi};
 ///
 /// # async fn run() -> voiceport_core::Result<()> {
-/// let config = ProviderConfig::new(ProviderKind::Voicebot)
-///     .with_api_key("vbs-…")
+/// let config = ProviderConfig::new(ProviderKind::Vapi)
+///     .with_api_key("vapi-private-key")
 ///     .with_option("assistant_id", "83e6398d-2080-44a1-8c0e-12bedcc33d1e");
-/// let voicebot = Voicebot::from_config(&config)?;
-/// let call = voicebot.get_call(&CallId::new("019cf72b-2008-72f2-9228-bc1f965cbb09")).await?;
+/// let vapi = Vapi::from_config(&config)?;
+/// assert_eq!(vapi.flavor(), Flavor::Vapi);
+/// let id = CallId::new("019cf72b-2008-72f2-9228-bc1f965cbb09");
+/// let call = vapi.get_call(&id).await?;
 /// println!("{} {:?}", call.status, call.end_reason);
+/// if !call.status.is_terminal() {
+///     vapi.end_call(&id).await?; // through the call's `monitor.controlUrl`
+/// }
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Voicebot {
+pub struct Vapi {
+    flavor: Flavor,
     http: HttpClient,
-    options: VoicebotOptions,
+    options: VapiOptions,
+    /// The configuration's `allow_insecure_http`, which a control URL is held to as well.
+    allow_insecure_http: bool,
 }
 
-impl Voicebot {
-    /// Connects with `config` (`kind = "voicebot"`): API key in the `X-API-Key` header,
-    /// base URL [`DEFAULT_BASE_URL`] unless configured, vendor options from `options`
-    /// ([`VoicebotOptions`]).
+/// A Voicebot Studio account: the Vapi client, configured by `kind = "voicebot"`
+/// ([`Flavor::Voicebot`]).
+pub type Voicebot = Vapi;
+
+impl Vapi {
+    /// Connects with `config` (`kind = "vapi"` or `kind = "voicebot"`): the API key in
+    /// `Authorization: Bearer` (Vapi) or `X-API-Key` (Voicebot Studio), the flavor's
+    /// production base URL unless `base_url` is configured, vendor options from `options`
+    /// ([`VapiOptions`]).
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
-        config.ensure_kind(KIND)?;
-        let options: VoicebotOptions = config.options()?;
+        let Some(flavor) = Flavor::of(config.kind) else {
+            return Err(Error::config(
+                config.field("kind"),
+                format!(
+                    "the Vapi adapter serves `vapi` and `voicebot`, not a `{}` provider",
+                    config.kind
+                ),
+            ));
+        };
+        let options: VapiOptions = config.options()?;
         for (name, value) in [
             ("assistant_id", &options.assistant_id),
             ("phone_number_id", &options.phone_number_id),
@@ -51,70 +75,233 @@ impl Voicebot {
                 ));
             }
         }
-        let http = config.http_client(DEFAULT_BASE_URL, AuthStyle::Header("X-API-Key"))?;
-        Ok(Voicebot { http, options })
+        let http = config.http_client(flavor.default_base_url(), flavor.auth())?;
+        Ok(Vapi {
+            flavor,
+            http,
+            options,
+            allow_insecure_http: config.allow_insecure_http,
+        })
+    }
+
+    /// Which vendor this client speaks to.
+    pub fn flavor(&self) -> Flavor {
+        self.flavor
     }
 
     /// The vendor options in use.
-    pub fn options(&self) -> &VoicebotOptions {
+    pub fn options(&self) -> &VapiOptions {
         &self.options
+    }
+
+    /// The path of one call: `call/{id}` (Voicebot Studio: `calls/{call_id}`).
+    fn call_path<'a>(&self, id: &'a CallId) -> [&'a str; 2] {
+        [self.flavor.calls(), id.as_str()]
     }
 }
 
 #[async_trait]
-impl Adapter for Voicebot {
+impl Adapter for Vapi {
     fn kind(&self) -> ProviderKind {
-        KIND
+        self.flavor.kind()
     }
 
     fn capabilities(&self) -> Capabilities {
-        CAPABILITIES
+        self.flavor.capabilities()
     }
 
     fn codec(&self) -> &'static dyn Codec {
-        &VoicebotCodec
+        self.flavor.codec()
     }
 
     fn call_id_format(&self) -> IdFormat {
-        CALL_ID
+        self.flavor.call_id()
     }
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
-        // Path inferred: the get-call page was not captured; `/calls/{call_id}` follows the
-        // documented PATCH/DELETE paths (reference §2.2).
-        let request = Request::get(Operation::GetCall, ["calls", id.as_str()]);
-        VoicebotCodec.decode_call(&self.http.send(request).await?.body)
+        // Vapi: documented. Voicebot Studio: path inferred (the get-call page was not
+        // captured; `/calls/{call_id}` follows its documented PATCH/DELETE paths).
+        let request = Request::get(Operation::GetCall, self.call_path(id));
+        self.codec()
+            .decode_call(&self.http.send(request).await?.body)
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
-        // Documented: `GET /calls`, a bare array. The parameters are Vapi's (inferred): VS
-        // may ignore them, so `decode_page` applies every filter client-side as well.
-        let request =
-            Request::get(Operation::ListCalls, ["calls"]).query_pairs(list_params(query)?);
-        VoicebotCodec.decode_page(&self.http.send(request).await?.body, query)
+        // Documented for both: a bare array. The parameters are Vapi's documented ones;
+        // Voicebot Studio documents none and may ignore them, and Vapi filters by time and
+        // assistant only, so `decode_page` applies every filter client-side as well.
+        let params = list_params(self.flavor, query)?;
+        let request = Request::get(Operation::ListCalls, [self.flavor.calls()]).query_pairs(params);
+        self.codec()
+            .decode_page(&self.http.send(request).await?.body, query)
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
-        let body = dial_body(request, &self.options)?;
-        // Documented path `POST /calls`; the body beyond `name`/`assistantId` is Vapi's
-        // `CreateCallDTO` (inferred, reference §2.2).
-        let request = Request::post(Operation::Dial, ["calls"])
+        let body = dial_body(self.flavor, request, &self.options)?;
+        // Documented path; the body is Vapi's `CreateCallDTO` (Vapi answers 201 with the
+        // call; for Voicebot Studio the body beyond `name`/`assistantId` is inferred).
+        let request = Request::post(Operation::Dial, [self.flavor.calls()])
             .json(&body)
             .not_retried_after_send();
-        VoicebotCodec.decode_dial(&self.http.send(request).await?.body)
+        self.codec()
+            .decode_dial(&self.http.send(request).await?.body)
     }
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
-        // Documented: `PATCH /calls/{call_id}` with `{name}` (seed 002).
-        let request = Request::patch(op, ["calls", id.as_str()]).json(&update_body(update)?);
-        VoicebotCodec.decode_call_as(op, &self.http.send(request).await?.body)
+        // Documented for both: `{name}` (Vapi's `UpdateCallDTO`).
+        let body = update_body(self.flavor, update)?;
+        let request = Request::patch(op, self.call_path(id)).json(&body);
+        self.codec()
+            .decode_call_as(op, &self.http.send(request).await?.body)
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
-        // Documented: `DELETE /calls/{call_id}`; it answers with the deleted call, unused.
-        let request = Request::delete(Operation::DeleteCall, ["calls", id.as_str()]);
+        // Documented for both; it answers with the deleted call, unused.
+        let request = Request::delete(Operation::DeleteCall, self.call_path(id));
         self.http.send(request).await?;
         Ok(())
+    }
+
+    /// Vapi's documented way (Live Call Control): `POST {"type": "end-call"}` to the
+    /// call's `monitor.controlUrl`, read from the call first. Only Vapi declares
+    /// `end_call`, so the guard refuses it for Voicebot Studio before this runs.
+    async fn end_call(&self, id: &CallId) -> Result<()> {
+        let (kind, op) = (self.flavor.kind(), Operation::EndCall);
+        let conflict = |message: String| Error::Conflict {
+            provider: kind,
+            operation: op,
+            message: Some(message),
+        };
+        let request = Request::get(op, self.call_path(id)).call_id(id.as_str());
+        let response = self.http.send(request).await?;
+        let call = self.codec().decode_call_as(op, &response.body)?;
+        if call.status.is_terminal() {
+            let status = call.vendor_status.unwrap_or_default();
+            return Err(conflict(format!("the call is over (status `{status}`)")));
+        }
+        let control: wire::CallControl = decode_json(kind, op, &response.body)?;
+        let Some(raw) = control
+            .monitor
+            .and_then(|m| m.control_url)
+            .filter(|u| !u.trim().is_empty())
+        else {
+            return Err(conflict(
+                "the call has no `monitor.controlUrl`: live control is off for it (the assistant's `monitorPlan.controlEnabled`)".into(),
+            ));
+        };
+        let base = trusted_control_url(self.http.base_url(), &raw, self.allow_insecure_http)
+            .map_err(|why| Error::decode(kind, op, "monitor.controlUrl", why, &response.body))?;
+        // The status code and body of the answer are not documented: any 2xx will do.
+        let end = wire::ControlMessage {
+            message_type: "end-call",
+        };
+        let request = Request::post(op, [""; 0])
+            .with_base(base)
+            .json(&end)
+            .call_id(id.as_str());
+        self.http.send(request).await?;
+        Ok(())
+    }
+}
+
+/// The control URL a call gives, if the request may go there: the client sends the API
+/// key with every request, so only to the API's own host or another host of its domain
+/// (`*.vapi.ai` for `api.vapi.ai`; the same host for an IP address or `localhost`), over
+/// https (plain http as the API itself: to loopback, or with `allow_insecure_http`).
+fn trusted_control_url(
+    api: &Url,
+    raw: &str,
+    allow_insecure_http: bool,
+) -> std::result::Result<Url, String> {
+    let url = Url::parse(raw.trim()).map_err(|e| format!("not a URL ({e})"))?;
+    let loopback = match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback || allow_insecure_http => {}
+        other => return Err(format!("scheme `{other}` is not https")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the URL carries credentials".into());
+    }
+    if !same_site(api, &url) {
+        let host = url.host_str().unwrap_or_default();
+        return Err(format!(
+            "host `{host}` is not the API's, nor of its domain: the API key is not sent there"
+        ));
+    }
+    Ok(url)
+}
+
+/// Whether `url` is on the host of `api`, or (for a named host) under the domain the API
+/// host is in.
+fn same_site(api: &Url, url: &Url) -> bool {
+    match (api.host(), url.host()) {
+        (Some(Host::Domain(api)), Some(Host::Domain(host))) => {
+            let (api, host) = (api.to_ascii_lowercase(), host.to_ascii_lowercase());
+            let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
+            // The parent only when it is still a domain of its own (`vapi.ai`, not `ai`).
+            let parent = api
+                .split_once('.')
+                .map(|(_, p)| p)
+                .filter(|p| p.contains('.'));
+            under(&api) || parent.is_some_and(under)
+        }
+        (Some(api), Some(host)) => api == host,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_urls_only_on_the_apis_domain() {
+        let vapi = Url::parse("https://api.vapi.ai").unwrap();
+        let ok = |raw: &str| trusted_control_url(&vapi, raw, false);
+        // Vapi's documented control hosts.
+        for raw in [
+            "https://phone-call-websocket.aws-us-west-2-backend-production2.vapi.ai/7420f27a-30fd-4f49-a995-5549ae7cc00d/control",
+            "https://aws-us-west-2-production1-phone-call-websocket.vapi.ai/7420f27a/control",
+            "https://api.vapi.ai/x/control",
+            " https://VAPI.ai/x/control ",
+        ] {
+            assert!(ok(raw).is_ok(), "{raw}: {:?}", ok(raw));
+        }
+        for (raw, why) in [
+            ("https://vapi.ai.example.com/x/control", "not the API's"),
+            ("https://evilvapi.ai/x/control", "not the API's"),
+            ("https://example.com/x/control", "not the API's"),
+            ("http://phone.vapi.ai/x/control", "not https"),
+            ("wss://phone.vapi.ai/x/transport", "not https"),
+            ("https://user:pw@phone.vapi.ai/x", "credentials"),
+            ("/relative/control", "not a URL"),
+        ] {
+            let err = ok(raw).unwrap_err();
+            assert!(err.contains(why), "{raw}: {err}");
+        }
+        // A loopback API (a sandbox): the same host only, plain http allowed.
+        let local = Url::parse("http://127.0.0.1:8080/vapi").unwrap();
+        assert!(trusted_control_url(&local, "http://127.0.0.1:9000/c/control", false).is_ok());
+        assert!(trusted_control_url(&local, "http://127.0.0.2/c/control", false).is_err());
+        let localhost = Url::parse("http://localhost:8080").unwrap();
+        assert!(trusted_control_url(&localhost, "http://localhost:1/c", false).is_ok());
+        assert!(trusted_control_url(&localhost, "https://x.localhost/c", false).is_ok());
+        assert!(trusted_control_url(&localhost, "http://x.localhost/c", false).is_err());
+        // Plain http elsewhere only where the configuration allows it.
+        let insecure = Url::parse("http://api.example.com").unwrap();
+        let control = "http://phone.example.com/c/control";
+        assert!(trusted_control_url(&insecure, control, false).is_err());
+        assert!(trusted_control_url(&insecure, control, true).is_ok());
+        // A two-label API host: its own subdomains, not the whole top-level domain.
+        let bare = Url::parse("https://vapi.ai").unwrap();
+        assert!(trusted_control_url(&bare, "https://phone.vapi.ai/c", false).is_ok());
+        assert!(trusted_control_url(&bare, "https://other.ai/c", false).is_err());
     }
 }

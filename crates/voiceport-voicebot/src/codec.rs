@@ -1,4 +1,6 @@
-//! [`VoicebotCodec`]: Voicebot Studio JSON in, normalized values out; no key, no network.
+//! [`VapiCodec`] and [`VoicebotCodec`]: the Vapi family's JSON in, normalized values out;
+//! no key, no network. Two unit values over one implementation, which differ only in the
+//! kind they name.
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -9,45 +11,88 @@ use voiceport_core::{
     json_shape,
 };
 
-use crate::config::KIND;
+use crate::config::Flavor;
 use crate::map::call::{map_call, require_id};
 use crate::map::page;
 use crate::webhook;
 
-/// Decodes Voicebot Studio's JSON (Vapi's call model): a call (`GET /calls/{id}`, and the
-/// answers to a dial or an update), a page (`GET /calls`, a bare array), a webhook
-/// delivery (`{"message": {...}}`).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct VoicebotCodec;
+/// Decodes a body that holds one call from the API of `flavor`.
+fn decode_call(flavor: Flavor, operation: Operation, body: &[u8]) -> Result<Call> {
+    let kind = flavor.kind();
+    let raw: &RawValue = decode_json(kind, operation, body)?;
+    // The API's calls always have an id (webhook calls may not): checked first.
+    require_id(kind, operation, raw, "")?;
+    decode_call_with(kind, operation, raw, "", |wire| map_call(kind, wire))
+}
 
-impl Codec for VoicebotCodec {
-    fn kind(&self) -> ProviderKind {
-        KIND
+/// A top-level array is a page; an object with a `message` or `call` object, or whose
+/// `type` is a server-message type (`end-of-call-report` …, never a call's), a webhook
+/// delivery; anything else a call.
+fn detect(body: &[u8]) -> PayloadKind {
+    match json_shape(body) {
+        Some(Value::Array(_)) => PayloadKind::Page,
+        Some(value) if webhook::looks_like_delivery(&value) => PayloadKind::Webhook,
+        _ => PayloadKind::Call,
     }
+}
 
-    fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-        let raw: &RawValue = decode_json(KIND, operation, body)?;
-        // The API's calls always have an id (webhook calls may not): checked first.
-        require_id(operation, raw, "")?;
-        decode_call_with(KIND, operation, raw, "", map_call)
-    }
+/// A unit-struct codec per flavor: `voiceport::codec(kind)` hands out a `&'static` value,
+/// and each vendor keeps a type of its own; every method is the shared one above.
+macro_rules! flavor_codec {
+    ($(#[$doc:meta])* $codec:ident => $flavor:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $codec;
 
-    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        page::decode_page(body, query)
-    }
+        impl $codec {
+            /// The flavor it decodes for.
+            pub const FLAVOR: Flavor = $flavor;
+        }
 
-    fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        webhook::decode_webhook(body)
-    }
+        impl Codec for $codec {
+            fn kind(&self) -> ProviderKind {
+                Self::FLAVOR.kind()
+            }
 
-    /// A top-level array is a page; an object with a `message` or `call` object, or whose
-    /// `type` is a server-message type (`end-of-call-report` …, never a call's), a webhook
-    /// delivery; anything else a call.
-    fn detect(&self, body: &[u8]) -> PayloadKind {
-        match json_shape(body) {
-            Some(Value::Array(_)) => PayloadKind::Page,
-            Some(value) if webhook::looks_like_delivery(&value) => PayloadKind::Webhook,
-            _ => PayloadKind::Call,
+            fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
+                decode_call(Self::FLAVOR, operation, body)
+            }
+
+            fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+                page::decode_page(Self::FLAVOR, body, query)
+            }
+
+            fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
+                webhook::decode_webhook(Self::FLAVOR.kind(), body)
+            }
+
+            fn detect(&self, body: &[u8]) -> PayloadKind {
+                detect(body)
+            }
+        }
+    };
+}
+
+flavor_codec! {
+    /// Decodes Vapi's JSON: a call (`GET /call/{id}`, and the answers to a dial, an update
+    /// or a delete), a page (`GET /call`, a bare array), a webhook delivery (a server
+    /// message, `{"message": {...}}`).
+    VapiCodec => Flavor::Vapi
+}
+
+flavor_codec! {
+    /// Decodes Voicebot Studio's JSON (Vapi's call model): a call (`GET /calls/{id}`, and
+    /// the answers to a dial or an update), a page (`GET /calls`, a bare array), a webhook
+    /// delivery (`{"message": {...}}`).
+    VoicebotCodec => Flavor::Voicebot
+}
+
+impl Flavor {
+    /// The codec of this flavor.
+    pub fn codec(self) -> &'static dyn Codec {
+        match self {
+            Flavor::Voicebot => &VoicebotCodec,
+            Flavor::Vapi => &VapiCodec,
         }
     }
 }
@@ -56,6 +101,24 @@ impl Codec for VoicebotCodec {
 mod tests {
     use super::*;
     use voiceport_core::Error;
+
+    #[test]
+    fn each_codec_names_its_kind() {
+        for flavor in [Flavor::Voicebot, Flavor::Vapi] {
+            let codec = flavor.codec();
+            assert_eq!(codec.kind(), flavor.kind());
+            let call = codec.decode_call(br#"{"id": "c"}"#).unwrap();
+            assert_eq!(call.provider, flavor.kind());
+            let page = codec
+                .decode_page(br#"[{"id": "c"}]"#, &CallQuery::default())
+                .unwrap();
+            assert_eq!(page.calls[0].provider, flavor.kind());
+            let err = codec.decode_call(b"[").unwrap_err();
+            assert_eq!(err.provider(), Some(flavor.kind()));
+        }
+        assert_eq!(VapiCodec::FLAVOR, Flavor::Vapi);
+        assert_eq!(VoicebotCodec::FLAVOR, Flavor::Voicebot);
+    }
 
     #[test]
     fn detect_by_shape() {
@@ -87,6 +150,11 @@ mod tests {
             PayloadKind::Call
         );
         assert_eq!(detect("not json"), PayloadKind::Call);
+        // A Vapi call carries `monitor`, never a `message`: still a call.
+        assert_eq!(
+            VapiCodec.detect(br#"{"id": "c", "monitor": {"controlUrl": "https://x"}}"#),
+            PayloadKind::Call
+        );
     }
 
     #[test]
@@ -120,12 +188,13 @@ mod tests {
             ),
             "{err:?}"
         );
-        let err = VoicebotCodec.decode_dial(b"").unwrap_err();
+        let err = VapiCodec.decode_dial(b"").unwrap_err();
         assert!(
             matches!(
                 &err,
                 Error::Decode {
                     operation: Operation::Dial,
+                    provider: ProviderKind::Vapi,
                     ..
                 }
             ),

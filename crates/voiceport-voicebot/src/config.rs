@@ -1,19 +1,50 @@
-//! What Voicebot Studio is: its base URL, what it supports, its id shape and its options.
+//! The two vendors of the Vapi family and what tells them apart: base URL, auth, paths, id
+//! shape, capabilities; and the options they share.
 
 use serde::Deserialize;
+use voiceport_core::http::AuthStyle;
 use voiceport_core::{Capabilities, IdFormat, ProviderKind};
 
 /// Voicebot Studio's production API.
-pub const DEFAULT_BASE_URL: &str = "https://api.voicebot.studio/api/v1";
+pub const VOICEBOT_BASE_URL: &str = "https://api.voicebot.studio/api/v1";
 
-/// The kind every value of this crate names; the only place it is spelled, so that a Vapi
-/// twin of this adapter can swap it.
-pub(crate) const KIND: ProviderKind = ProviderKind::Voicebot;
+/// Vapi's production API (no version prefix).
+pub const VAPI_BASE_URL: &str = "https://api.vapi.ai";
 
-/// Voicebot Studio types ids as plain strings (UUIDs are only inferred, reference §2.7).
-pub(crate) const CALL_ID: IdFormat = IdFormat::NonEmpty;
+/// Which vendor of the Vapi family a client or codec speaks to.
+///
+/// Voicebot Studio is a white-label of Vapi: the call object, statuses, end reasons,
+/// messages and server messages are Vapi's, so one implementation serves both. What
+/// differs is here:
+///
+/// | | [`Flavor::Voicebot`] | [`Flavor::Vapi`] |
+/// | --- | --- | --- |
+/// | `kind` | `voicebot` | `vapi` |
+/// | base URL | [`VOICEBOT_BASE_URL`] | [`VAPI_BASE_URL`] |
+/// | API key | `X-API-Key: <key>` | `Authorization: Bearer <key>` |
+/// | calls | `/calls`, `/calls/{call_id}` | `/call`, `/call/{id}` |
+/// | call ids | any string | UUIDs |
+/// | `end_call` | unsupported (not documented) | through the call's `monitor.controlUrl` |
+///
+/// ```
+/// use voiceport_core::ProviderKind;
+/// use voiceport_voicebot::Flavor;
+///
+/// assert_eq!(Flavor::of(ProviderKind::Vapi), Some(Flavor::Vapi));
+/// assert_eq!(Flavor::Vapi.default_base_url(), "https://api.vapi.ai");
+/// assert_eq!(Flavor::of(ProviderKind::Rounded), None);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Flavor {
+    /// Voicebot Studio (`kind = "voicebot"`).
+    Voicebot,
+    /// Vapi itself (`kind = "vapi"`).
+    Vapi,
+}
 
-pub(crate) const CAPABILITIES: Capabilities = Capabilities {
+/// What both vendors support. Every filter is applied client-side as well: Vapi filters
+/// by time and assistant only, and Voicebot Studio documents no list parameter at all.
+const FAMILY: Capabilities = Capabilities {
     get_call: true,
     list_calls: true,
     dial: true,
@@ -23,8 +54,6 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     transcript: true,
     recording: true,
     webhooks: true,
-    // The Vapi list parameters sent may be ignored by VS, so every filter is also applied
-    // client-side (`map::page::decode_page`).
     filter_direction: true,
     filter_kind: true,
     filter_statuses: true,
@@ -45,23 +74,127 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     ..Capabilities::NONE
 };
 
-/// Vendor options of a Voicebot Studio provider.
+impl Flavor {
+    /// The flavor serving `kind`, if it is one of the family.
+    pub const fn of(kind: ProviderKind) -> Option<Flavor> {
+        match kind {
+            ProviderKind::Voicebot => Some(Flavor::Voicebot),
+            ProviderKind::Vapi => Some(Flavor::Vapi),
+            _ => None,
+        }
+    }
+
+    /// The provider kind every value decoded for this flavor names.
+    pub const fn kind(self) -> ProviderKind {
+        match self {
+            Flavor::Voicebot => ProviderKind::Voicebot,
+            Flavor::Vapi => ProviderKind::Vapi,
+        }
+    }
+
+    /// The vendor's name, for messages.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "Voicebot Studio",
+            Flavor::Vapi => "Vapi",
+        }
+    }
+
+    /// The production API, used unless `base_url` is configured.
+    pub const fn default_base_url(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => VOICEBOT_BASE_URL,
+            Flavor::Vapi => VAPI_BASE_URL,
+        }
+    }
+
+    /// Where the API key goes.
+    pub(crate) const fn auth(self) -> AuthStyle {
+        match self {
+            Flavor::Voicebot => AuthStyle::Header("X-API-Key"),
+            Flavor::Vapi => AuthStyle::Bearer,
+        }
+    }
+
+    /// The path segment of the calls resource: Voicebot Studio's is plural.
+    pub(crate) const fn calls(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "calls",
+            Flavor::Vapi => "call",
+        }
+    }
+
+    /// The shape of call ids: Vapi declares its path ids `format: uuid`; Voicebot Studio
+    /// types them as plain strings (UUIDs are only inferred).
+    pub(crate) const fn call_id(self) -> IdFormat {
+        match self {
+            Flavor::Voicebot => IdFormat::NonEmpty,
+            Flavor::Vapi => IdFormat::Uuid,
+        }
+    }
+
+    /// What the vendor supports. Only Vapi documents ending a live call (through the
+    /// call's `monitor.controlUrl`); Voicebot Studio's calls show no `monitor`.
+    pub const fn capabilities(self) -> Capabilities {
+        match self {
+            Flavor::Voicebot => FAMILY,
+            Flavor::Vapi => Capabilities {
+                end_call: true,
+                ..FAMILY
+            },
+        }
+    }
+}
+
+/// Vendor options of a Vapi or Voicebot Studio provider (the same for both).
 ///
 /// ```toml
 /// [providers.support]
-/// kind = "voicebot"
-/// api_key_env = "VOICEBOT_API_KEY"
+/// kind = "vapi"                    # or "voicebot"
+/// api_key_env = "VAPI_API_KEY"
 /// [providers.support.options]
 /// assistant_id = "83e6398d-2080-44a1-8c0e-12bedcc33d1e"
 /// phone_number_id = "285409d4-a654-4d79-b6a8-a8ce388b94fe"
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct VoicebotOptions {
+pub struct VapiOptions {
     /// The assistant that talks on a dial whose request names no `agent_id`
     /// (Vapi `assistantId`). A dial with neither is refused.
     pub assistant_id: Option<String>,
     /// The phone number (Vapi `phoneNumberId`, an id, not an E.164 number) a dial calls
     /// from when the request names no `phone_number_id`.
     pub phone_number_id: Option<String>,
+}
+
+/// The options of a Voicebot Studio provider: [`VapiOptions`].
+pub type VoicebotOptions = VapiOptions;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flavors_differ_only_where_the_vendors_do() {
+        for flavor in [Flavor::Voicebot, Flavor::Vapi] {
+            assert_eq!(Flavor::of(flavor.kind()), Some(flavor));
+        }
+        let (vs, vapi) = (Flavor::Voicebot.capabilities(), Flavor::Vapi.capabilities());
+        assert!(vapi.end_call && !vs.end_call);
+        assert_eq!(
+            Capabilities {
+                end_call: false,
+                ..vapi
+            },
+            vs
+        );
+        assert_eq!(Flavor::Vapi.auth(), AuthStyle::Bearer);
+        assert_eq!(Flavor::Voicebot.auth(), AuthStyle::Header("X-API-Key"));
+        assert_eq!(
+            (Flavor::Voicebot.calls(), Flavor::Vapi.calls()),
+            ("calls", "call")
+        );
+        assert_eq!(Flavor::Vapi.call_id(), IdFormat::Uuid);
+        assert_eq!(Flavor::of(ProviderKind::HappyRobot), None);
+    }
 }

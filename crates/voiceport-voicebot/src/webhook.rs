@@ -1,8 +1,8 @@
 //! Webhook deliveries ("server messages") → [`CallEvent`].
 //!
-//! Voicebot Studio documents no webhooks; it is inferred to relay Vapi's server messages
-//! as they are: `{"message": {"type": …, "call": {…}, "timestamp": …, …}}` (the shapes
-//! below are Vapi's). Accepted as well, because senders do it: the `call` (or the `type`)
+//! Vapi posts its server messages as `{"message": {"type": …, "call": {…}, "timestamp": …,
+//! …}}`; Voicebot Studio documents no webhooks and is inferred to relay Vapi's as they are,
+//! so one parser serves both (the events name the flavor's kind). Accepted as well, because senders do it: the `call` (or the `type`)
 //! beside `message` instead of inside it, the message itself as the body (a top-level
 //! `type`), a call without an `id` (an event without a call id) or no call at all.
 //!
@@ -27,11 +27,10 @@ use serde_json::value::RawValue;
 use voiceport_core::adapter::{time_from_json, value_text};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
-    CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, Speaker, ToolCall,
-    Utterance, VendorPayload,
+    CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
+    ToolCall, Utterance, VendorPayload,
 };
 
-use crate::config::KIND;
 use crate::map::call::{field_path, map_call_at, speaker, tool_call, utterance};
 use crate::map::status::status_of;
 use crate::wire::{self, Message};
@@ -87,6 +86,8 @@ pub(crate) fn looks_like_delivery(body: &Value) -> bool {
 
 /// Where the parts of a delivery are, whatever its shape.
 struct Located<'a> {
+    /// The vendor the delivery is from, named in errors and on the call.
+    kind: ProviderKind,
     /// The message object (the body itself when it has no `message`).
     message: &'a RawValue,
     /// Its JSON path: `message`, or `""`.
@@ -97,16 +98,16 @@ struct Located<'a> {
     call_at: &'static str,
 }
 
-/// Turns the body of a server message into an event.
+/// Turns the body of a server message from `kind` into an event.
 ///
 /// A body that is not JSON, has no message type (`message.type`, or `type` at the top),
 /// or whose parts have the wrong JSON type (a `status` that is not a string, a `call` that
 /// is not an object in a report …) is an [`Error::Decode`] naming the path.
-pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
-    let whole: &RawValue = decode_json(KIND, OP, body)?;
-    let top: wire::ServerMessageHead<'_> = decode_raw(KIND, OP, whole, "")?;
+pub(crate) fn decode_webhook(kind: ProviderKind, body: &[u8]) -> Result<CallEvent> {
+    let whole: &RawValue = decode_json(kind, OP, body)?;
+    let top: wire::ServerMessageHead<'_> = decode_raw(kind, OP, whole, "")?;
     let inner: Option<wire::ServerMessageHead<'_>> = match top.message {
-        Some(message) => Some(decode_raw(KIND, OP, message, "message")?),
+        Some(message) => Some(decode_raw(kind, OP, message, "message")?),
         None => None,
     };
     let (message, at) = match top.message {
@@ -119,7 +120,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     };
     let event_type = inner_type
         .or(top.message_type)
-        .ok_or_else(|| Error::decode(KIND, OP, "message.type", "missing field `type`", body))?;
+        .ok_or_else(|| Error::decode(kind, OP, "message.type", "missing field `type`", body))?;
     // Inside the message, else beside it.
     let (call, call_at) = match (inner_call, top.call) {
         (Some(call), _) => (Some(call), "message.call"),
@@ -127,6 +128,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         (None, None) => (None, "message.call"),
     };
     let found = Located {
+        kind,
         message,
         at,
         call,
@@ -156,12 +158,13 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 
 /// An `end-of-call-report` (`ended`) or a `status-update`: the message laid over the call.
 fn report(found: &Located<'_>, whole: &RawValue, ended: bool) -> Result<EventKind> {
-    let mut report: wire::CallReport = decode_raw(KIND, OP, found.message, found.at)?;
+    let kind = found.kind;
+    let mut report: wire::CallReport = decode_raw(kind, OP, found.message, found.at)?;
     // A blank time is no time: it does not hide the call's.
     report.started_at = report.started_at.filter(|t| !t.trim().is_empty());
     report.ended_at = report.ended_at.filter(|t| !t.trim().is_empty());
     let stale: Option<wire::Call> = match found.call {
-        Some(raw) => Some(decode_raw(KIND, OP, raw, found.call_at)?),
+        Some(raw) => Some(decode_raw(kind, OP, raw, found.call_at)?),
         None => None,
     };
     if !ended && stale.is_none() {
@@ -183,7 +186,7 @@ fn report(found: &Located<'_>, whole: &RawValue, ended: bool) -> Result<EventKin
         ("endedAt", report.ended_at.is_some()),
     ];
     let merged = lay_over(report, stale, ended);
-    let mut call = map_call_at(merged, found.call_at);
+    let mut call = map_call_at(kind, merged, found.call_at);
     // Times the report supplied were read from the report, not from the call.
     for (field, _) in from_report.into_iter().filter(|(_, reported)| *reported) {
         let read_at = field_path(found.call_at, field);
@@ -290,7 +293,7 @@ fn lay_over(report: wire::CallReport, stale: Option<wire::Call>, ended: bool) ->
 
 /// A `transcript` message: final ones are utterances, partial ones (`None`) are `Other`.
 fn transcript(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let message: wire::TranscriptMessage = decode_raw(KIND, OP, found.message, found.at)?;
+    let message: wire::TranscriptMessage = decode_raw(found.kind, OP, found.message, found.at)?;
     if message
         .transcript_type
         .as_deref()
@@ -305,7 +308,7 @@ fn transcript(found: &Located<'_>) -> Result<Option<EventKind>> {
 
 /// A `conversation-update`: its newest message is the new piece of transcript.
 fn conversation(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let update: wire::ConversationUpdate = decode_raw(KIND, OP, found.message, found.at)?;
+    let update: wire::ConversationUpdate = decode_raw(found.kind, OP, found.message, found.at)?;
     let messages = first_list([update.messages, update.conversation, update.messages_openai]);
     Ok(messages
         .as_deref()
@@ -317,7 +320,7 @@ fn conversation(found: &Located<'_>) -> Result<Option<EventKind>> {
 
 /// A `tool-calls` message: the assistant invokes tools.
 fn tool_calls(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let message: wire::ToolCallsMessage = decode_raw(KIND, OP, found.message, found.at)?;
+    let message: wire::ToolCallsMessage = decode_raw(found.kind, OP, found.message, found.at)?;
     let calls: Vec<_> = message
         .tool_call_list
         .iter()
@@ -329,7 +332,7 @@ fn tool_calls(found: &Located<'_>) -> Result<Option<EventKind>> {
 
 /// A `function-call` message: Vapi's older single-function invocation.
 fn function_call(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let message: wire::FunctionCallMessage = decode_raw(KIND, OP, found.message, found.at)?;
+    let message: wire::FunctionCallMessage = decode_raw(found.kind, OP, found.message, found.at)?;
     Ok(message.function_call.map(|function| {
         tool_utterance(vec![ToolCall {
             id: None,
@@ -361,8 +364,24 @@ mod tests {
     use serde_json::json;
     use voiceport_core::{CallStatus, EndReasonCategory, Speaker};
 
+    /// Deliveries are parsed the same for both flavors: tested as Voicebot Studio's.
+    const KIND: ProviderKind = ProviderKind::Voicebot;
+
+    fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
+        super::decode_webhook(KIND, body)
+    }
+
     fn parse(value: serde_json::Value) -> Result<CallEvent> {
         decode_webhook(&serde_json::to_vec(&value).unwrap())
+    }
+
+    #[test]
+    fn the_call_and_errors_name_the_kind() {
+        let body = br#"{"message": {"type": "end-of-call-report", "call": {"id": "c"}}}"#;
+        let event = super::decode_webhook(ProviderKind::Vapi, body).unwrap();
+        assert_eq!(event.call().unwrap().provider, ProviderKind::Vapi);
+        let err = super::decode_webhook(ProviderKind::Vapi, b"{}").unwrap_err();
+        assert_eq!(err.provider(), Some(ProviderKind::Vapi));
     }
 
     #[test]

@@ -1,8 +1,9 @@
-//! Voicebot Studio's JSON, exactly as the vendor spells it (camelCase, Vapi's call model and
-//! server messages).
+//! The Vapi family's JSON, exactly as the vendors spell it (camelCase, Vapi's call model
+//! and server messages; Voicebot Studio's calls add a few flattened copies).
 //!
-//! VS documents every call field except `id` as nullable: every field is an `Option`
-//! (absent and `null` both read as `None`). Only the fields voiceport reads are declared;
+//! Vapi requires only `id`, `orgId`, `createdAt` and `updatedAt`, and Voicebot Studio
+//! documents every call field except `id` as nullable: every field is an `Option` (absent
+//! and `null` both read as `None`). Only the fields voiceport reads are declared;
 //! the normalized call keeps the whole vendor JSON as its payload. Enum-like strings are
 //! open enums: a value this version does not know lands in `Other`.
 
@@ -13,7 +14,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 voiceport_core::open_enum! {
-    /// `Call.status` (Vapi's value set; VS types it as a plain string).
+    /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
     pub(crate) enum Status {
         /// Scheduled for later (`schedulePlan`).
         Scheduled => "scheduled",
@@ -268,7 +269,8 @@ pub(crate) struct AssistantOverrides {
     pub(crate) metadata: Option<Value>,
 }
 
-/// The body of `POST /calls`: the parts of Vapi's `CreateCallDTO` voiceport sends.
+/// The body of `POST /call` (Voicebot Studio: `/calls`): the parts of Vapi's
+/// `CreateCallDTO` voiceport sends.
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreateCall<'a> {
@@ -308,7 +310,8 @@ pub(crate) struct CreateAssistantOverrides<'a> {
     pub(crate) max_duration_seconds: Option<u32>,
 }
 
-/// The body of `PATCH /calls/{call_id}` (Vapi's `UpdateCallDTO`).
+/// The body of `PATCH /call/{id}` (Voicebot Studio: `/calls/{call_id}`), Vapi's
+/// `UpdateCallDTO`.
 #[derive(Debug, Serialize)]
 pub(crate) struct UpdateCall {
     /// Vapi: at most 40 characters.
@@ -405,6 +408,29 @@ pub(crate) struct FunctionCall {
     pub(crate) name: Option<String>,
     /// JSON text or an object.
     pub(crate) parameters: Option<Value>,
+}
+
+/// What ending a live Vapi call needs from the call: where its live control listens.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CallControl {
+    pub(crate) monitor: Option<Monitor>,
+}
+
+/// `Call.monitor`: the live call's URLs, present while `assistant.monitorPlan` enables
+/// them.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct Monitor {
+    /// `POST {"type": "end-call"}` here ends the call (Vapi's Live Call Control).
+    pub(crate) control_url: Option<String>,
+}
+
+/// The body that ends a live call at its control URL.
+#[derive(Debug, Serialize)]
+pub(crate) struct ControlMessage {
+    #[serde(rename = "type")]
+    pub(crate) message_type: &'static str,
 }
 
 /// Only a call's id (to name the call of an event whose call is otherwise unread).

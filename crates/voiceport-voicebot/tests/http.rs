@@ -1,11 +1,13 @@
-//! The client over HTTP against wiremock (the core's vendor test kit): every endpoint, its
-//! auth, query and body shape, response mapping, and error statuses.
+//! The client over HTTP against wiremock (the core's vendor test kit), for both flavors:
+//! every endpoint, its auth, query and body shape, response mapping, and error statuses.
+//! Most tests run once per flavor, with that flavor's base path, auth header, paths,
+//! error bodies and fixtures; what only one flavor has is tested for it alone.
 
 mod support;
 
 use futures::TryStreamExt;
-use serde_json::json;
-use support::fixture;
+use serde_json::{Value, json};
+use support::{Family, VAPI, VOICEBOT};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
     json_response,
@@ -16,223 +18,436 @@ use voiceport_core::{
     Operation, PageCursor, ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
     VoiceProviderExt,
 };
-use voiceport_voicebot::{DEFAULT_BASE_URL, Voicebot};
+use voiceport_voicebot::{Flavor, VAPI_BASE_URL, VOICEBOT_BASE_URL, Vapi, Voicebot};
 use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
 
-const SEED_ID: &str = "019cf72b-2008-72f2-9228-bc1f965cbb09";
-
-async fn api() -> VendorApi {
-    VendorApi::start(ProviderKind::Voicebot, "/api/v1", Auth::Header("X-API-Key")).await
+/// One flavor as these tests serve it.
+#[derive(Debug, Clone, Copy)]
+struct Vendor {
+    family: Family,
+    /// The base path of the API on the mock server.
+    prefix: &'static str,
+    auth: Auth,
+    /// The calls resource: `/calls` or `/call`.
+    calls: &'static str,
+    /// The get-call fixture, and its id.
+    seed: (&'static str, &'static str),
 }
 
-/// A client without retries and with a default assistant and number.
-fn client(api: &VendorApi) -> Voicebot {
-    let config = api
-        .config()
-        .with_option("assistant_id", "asst-default")
-        .with_option("phone_number_id", "num-default");
-    Voicebot::from_config(&config).unwrap()
-}
+const VS: Vendor = Vendor {
+    family: VOICEBOT,
+    prefix: "/api/v1",
+    auth: Auth::Header("X-API-Key"),
+    calls: "/calls",
+    seed: ("call_seed.json", "019cf72b-2008-72f2-9228-bc1f965cbb09"),
+};
 
-/// A client with retries on (tiny backoffs) and no options.
-fn retrying(api: &VendorApi) -> Voicebot {
-    let mut config = api.config_with_retries();
-    config.retry.initial_backoff_ms = Some(1);
-    config.retry.max_backoff_ms = Some(2);
-    Voicebot::from_config(&config).unwrap()
-}
+const VP: Vendor = Vendor {
+    family: VAPI,
+    prefix: "",
+    auth: Auth::Bearer,
+    calls: "/call",
+    seed: ("call_ended.json", "019d685a-b452-78db-8bcf-cb9e057cdc98"),
+};
 
-fn call_path(id: &str) -> String {
-    format!("/calls/{id}")
+const BOTH: [Vendor; 2] = [VS, VP];
+
+/// An id no fixture has, of the shape both flavors accept (Vapi's ids are UUIDs).
+const MISSING: &str = "019d0000-0000-7000-8000-000000000000";
+
+impl Vendor {
+    fn kind(self) -> ProviderKind {
+        self.family.kind()
+    }
+
+    async fn api(self) -> VendorApi {
+        VendorApi::start(self.kind(), self.prefix, self.auth).await
+    }
+
+    /// An API that must receive no request (checked when it drops), and a client of it.
+    async fn silent(self) -> (VendorApi, Vapi) {
+        let api = self.api().await;
+        api.expect_nothing_sent().await;
+        let client = self.client(&api);
+        (api, client)
+    }
+
+    /// A client without retries and with a default assistant and number.
+    fn client(self, api: &VendorApi) -> Vapi {
+        let config = api
+            .config()
+            .with_option("assistant_id", "asst-default")
+            .with_option("phone_number_id", "num-default");
+        Vapi::from_config(&config).unwrap()
+    }
+
+    /// A client with retries on (tiny backoffs) and no options.
+    fn retrying(self, api: &VendorApi) -> Vapi {
+        let mut config = api.config_with_retries();
+        config.retry.initial_backoff_ms = Some(1);
+        config.retry.max_backoff_ms = Some(2);
+        Vapi::from_config(&config).unwrap()
+    }
+
+    fn call_path(self, id: &str) -> String {
+        format!("{}/{id}", self.calls)
+    }
+
+    fn fixture(self, name: &str) -> String {
+        self.family.fixture(name)
+    }
+
+    fn json(self, name: &str) -> Value {
+        serde_json::from_str(&self.fixture(name)).unwrap()
+    }
+
+    fn seed_id(self) -> CallId {
+        CallId::new(self.seed.1)
+    }
+
+    /// The vendor's error body for `status`: Voicebot Studio's pages read like FastAPI
+    /// (`detail`), Vapi answers like NestJS (`message` as text or a list, `error`,
+    /// `statusCode`). Both inferred: neither vendor documents its error body.
+    fn error_body(self, status: u16) -> String {
+        match (self.family.flavor, status) {
+            (Flavor::Voicebot, 422) => json!({"detail": [{"loc": ["query", "limit"],
+                "msg": "must be <= 1000", "type": "value_error"}]}),
+            (Flavor::Voicebot, 400) => json!({"detail": "bad request"}),
+            (Flavor::Voicebot, _) => json!({"detail": format!("HTTP {status}")}),
+            (Flavor::Vapi, 400) => json!({"message": ["limit must not be greater than 1000"],
+                "error": "Bad Request", "statusCode": 400}),
+            (Flavor::Vapi, _) => json!({"message": format!("HTTP {status}"),
+                "error": "Error", "statusCode": status}),
+        }
+        .to_string()
+    }
 }
 
 #[tokio::test]
-async fn get_call_sends_key_and_maps_the_call() {
-    let api = api().await;
-    api.on("GET", &call_path(SEED_ID))
-        .and(header("accept", "application/json"))
-        .respond_with(json_response(200, &fixture("call_seed.json")))
-        .expect(1)
-        .mount(&api.server)
+async fn get_call_sends_the_key_to_the_flavors_path() {
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let (file, id) = vendor.seed;
+        api.on("GET", &vendor.call_path(id))
+            .and(header("accept", "application/json"))
+            .respond_with(json_response(200, &vendor.fixture(file)))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let call = vendor
+            .client(&api)
+            .get_call(&vendor.seed_id())
+            .await
+            .unwrap();
+        assert_eq!(call.id.as_str(), id);
+        assert_eq!(call.provider, vendor.kind());
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(call.vendor_status.as_deref(), Some("ended"));
+        let reason = call.end_reason.as_ref().unwrap();
+        assert_eq!(reason.category, EndReasonCategory::CustomerHungUp);
+        assert_eq!(reason.vendor.as_deref(), Some("customer-ended-call"));
+        assert_eq!(call.direction, Some(Direction::Outbound));
+        assert_eq!(call.kind, CallKind::Phone);
+        assert!(call.transcript.as_ref().unwrap().utterances.len() > 4);
+        assert!(call.recording.as_ref().unwrap().mono_url.is_some());
+        assert_eq!(call.analysis.success_evaluation.as_deref(), Some("true"));
+        // The client decodes as the codec does, and keeps the whole vendor JSON.
+        let decoded = vendor
+            .family
+            .codec
+            .decode_call(vendor.fixture(file).as_bytes());
+        assert_eq!(call, decoded.unwrap());
+        assert!(
+            call.vendor_payload()
+                .unwrap()
+                .get()
+                .contains("\"transport\"")
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_seed_calls_map_in_detail() {
+    // Voicebot Studio: the flattened top-level copies.
+    let api = VS.api().await;
+    api.respond_json("GET", &VS.call_path(VS.seed.1), 200, &VS.fixture(VS.seed.0))
         .await;
-    let call = client(&api).get_call(&CallId::new(SEED_ID)).await.unwrap();
-    assert_eq!(call.id.as_str(), SEED_ID);
-    assert_eq!(call.provider, ProviderKind::Voicebot);
-    assert_eq!(call.status, CallStatus::Completed);
-    assert_eq!(call.vendor_status.as_deref(), Some("ended"));
-    let reason = call.end_reason.as_ref().unwrap();
-    assert_eq!(reason.category, EndReasonCategory::CustomerHungUp);
-    assert_eq!(reason.vendor.as_deref(), Some("customer-ended-call"));
-    assert_eq!(call.direction, Some(Direction::Outbound));
-    assert_eq!(call.kind, CallKind::Phone);
+    let call = VS.client(&api).get_call(&VS.seed_id()).await.unwrap();
     assert_eq!(call.to.as_deref(), Some("+15125550173"));
-    assert_eq!(call.from, None);
     assert!((call.duration_secs.unwrap() - 38.71).abs() < 1e-9);
     let transcript = call.transcript.as_ref().unwrap();
     assert_eq!(transcript.utterances.len(), 9);
     assert_eq!(transcript.utterances[1].speaker, Speaker::Agent);
     assert!(transcript.text.as_deref().unwrap().starts_with("AI: Hi"));
-    assert!(call.recording.as_ref().unwrap().mono_url.is_some());
-    assert_eq!(call.analysis.success_evaluation.as_deref(), Some("true"));
     assert!(call.analysis.summary.is_some());
+    // Vapi: the same read from `artifact` and `analysis` alone.
+    let api = VP.api().await;
+    api.respond_json("GET", &VP.call_path(VP.seed.1), 200, &VP.fixture(VP.seed.0))
+        .await;
+    let call = VP.client(&api).get_call(&VP.seed_id()).await.unwrap();
+    assert_eq!(call.to.as_deref(), Some("+16175550118"));
+    assert_eq!(call.customer_name.as_deref(), Some("Daniel Okafor"));
+    assert_eq!(call.name.as_deref(), Some("Reminder - Okafor"));
+    assert!((call.duration_secs.unwrap() - 35.287).abs() < 1e-9);
+    let transcript = call.transcript.as_ref().unwrap();
+    assert_eq!(transcript.utterances.len(), 9);
+    assert!(transcript.text.as_deref().unwrap().starts_with("AI: Hi"));
+    let recording = call.recording.as_ref().unwrap();
     assert!(
-        call.vendor_payload()
+        recording
+            .mono_url
+            .as_deref()
             .unwrap()
-            .get()
-            .contains("\"transport\"")
+            .ends_with("-mono.wav")
+    );
+    assert!(
+        recording
+            .stereo_url
+            .as_deref()
+            .unwrap()
+            .ends_with("-stereo.wav")
+    );
+    let cost = call.cost.as_ref().unwrap();
+    assert_eq!((cost.total, cost.breakdown.len()), (Some(0.0823), 5));
+    assert_eq!(
+        call.analysis.extracted.get("outcome"),
+        Some(&json!("rescheduled"))
     );
 }
 
 #[tokio::test]
 async fn get_call_of_a_missing_id_is_not_found() {
-    let api = api().await;
-    api.respond_json("GET", "/calls/nope", 404, r#"{"detail": "Call not found"}"#)
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        api.respond_json(
+            "GET",
+            &vendor.call_path(MISSING),
+            404,
+            &vendor.error_body(404),
+        )
         .await;
-    let err = client(&api)
-        .get_call(&CallId::new("nope"))
-        .await
-        .unwrap_err();
-    match err {
-        Error::NotFound {
-            provider,
-            operation,
-            message,
-        } => {
-            assert_eq!(provider, ProviderKind::Voicebot);
-            assert_eq!(operation, Operation::GetCall);
-            assert_eq!(message.as_deref(), Some("Call not found"));
+        let err = vendor
+            .client(&api)
+            .get_call(&CallId::new(MISSING))
+            .await
+            .unwrap_err();
+        match err {
+            Error::NotFound {
+                provider,
+                operation,
+                message,
+            } => {
+                assert_eq!(provider, vendor.kind());
+                assert_eq!(operation, Operation::GetCall);
+                assert_eq!(message.as_deref(), Some("HTTP 404"));
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
     }
 }
 
 #[tokio::test]
 async fn malformed_ids_are_refused_before_sending() {
-    let api = api().await;
-    api.expect_nothing_sent().await;
-    let voicebot = client(&api);
-    let rename = CallUpdate {
-        name: Some("x".into()),
-        ..Default::default()
-    };
-    for bad in ["", "a\nb", "\u{0}"] {
-        let id = CallId::new(bad);
-        let results = [
-            (Operation::GetCall, voicebot.get_call(&id).await.map(|_| ())),
-            (Operation::DeleteCall, voicebot.delete_call(&id).await),
-            (
-                Operation::UpdateCall,
-                voicebot.update_call(&id, &rename).await.map(|_| ()),
-            ),
-            (
-                Operation::GetTranscript,
-                voicebot.transcript(&id).await.map(|_| ()),
-            ),
-            (
-                Operation::GetRecording,
-                voicebot.recording(&id).await.map(|_| ()),
-            ),
-        ];
-        for (op, result) in results {
-            assert_refused_locally(&result.unwrap_err(), op, "call id");
+    // Vapi's path ids are UUIDs; Voicebot Studio's any string.
+    let not_uuids: &[&str] = &["nope", "019cf72b2008-72f2-9228-bc1f965cbb09", "a/../b"];
+    for (vendor, extra) in [(VS, &[][..]), (VP, not_uuids)] {
+        let (_api, client) = vendor.silent().await;
+        let rename = CallUpdate {
+            name: Some("x".into()),
+            ..Default::default()
+        };
+        for bad in ["", "a\nb", "\u{0}"].iter().chain(extra) {
+            let id = CallId::new(*bad);
+            let results = [
+                (Operation::GetCall, client.get_call(&id).await.map(|_| ())),
+                (Operation::DeleteCall, client.delete_call(&id).await),
+                (
+                    Operation::UpdateCall,
+                    client.update_call(&id, &rename).await.map(|_| ()),
+                ),
+                (
+                    Operation::GetTranscript,
+                    client.transcript(&id).await.map(|_| ()),
+                ),
+                (
+                    Operation::GetRecording,
+                    client.recording(&id).await.map(|_| ()),
+                ),
+            ];
+            for (op, result) in results {
+                assert_refused_locally(&result.unwrap_err(), op, "call id");
+            }
         }
     }
 }
 
 #[tokio::test]
 async fn ids_are_one_path_segment() {
-    let api = api().await;
+    // Voicebot Studio takes any id; Vapi's are UUIDs, which never hold a `/`.
+    let api = VS.api().await;
     api.respond_json("GET", "/calls/a%2F..%2Fb", 200, r#"{"id": "a/../b"}"#)
         .await;
-    let call = client(&api).get_call(&CallId::new("a/../b")).await.unwrap();
+    let call = VS
+        .client(&api)
+        .get_call(&CallId::new("a/../b"))
+        .await
+        .unwrap();
     assert_eq!(call.id.as_str(), "a/../b");
 }
 
+/// The list has no cursor: after a full page, the next window ends just after the
+/// millisecond of its oldest call, whose calls come again (with room in the `limit`) and
+/// are dropped by id.
 #[tokio::test]
 async fn list_sends_vapi_params_and_pages_by_creation_time() {
-    let api = api().await;
-    // First page: full (4 of limit 4).
-    api.on("GET", "/calls")
-        .and(query_param("limit", "4"))
-        .and(query_param_is_missing("createdAtLt"))
-        .respond_with(json_response(200, &fixture("list.json")))
-        .expect(2)
-        .mount(&api.server)
-        .await;
-    // Second page: before the oldest call of the first, empty.
-    api.on("GET", "/calls")
-        .and(query_param("limit", "4"))
-        .and(query_param("createdAtLt", "2026-03-16T15:29:40.332Z"))
-        .respond_with(json_response(200, "[]"))
-        .expect(1)
-        .mount(&api.server)
-        .await;
-    let voicebot = client(&api);
-    let query = CallQuery {
-        page_size: Some(4),
-        ..Default::default()
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let calls = vendor.json("list.json");
+        let calls = calls.as_array().unwrap();
+        let limit = calls.len().to_string();
+        let oldest = calls.last().unwrap();
+        let oldest_at: chrono::DateTime<chrono::Utc> =
+            oldest["createdAt"].as_str().unwrap().parse().unwrap();
+        let next_end = oldest_at + chrono::Duration::milliseconds(1);
+        let next_param = voiceport_core::adapter::format_time(next_end);
+        // First page: full (as many as the limit).
+        api.on("GET", vendor.calls)
+            .and(query_param("limit", limit.as_str()))
+            .and(query_param_is_missing("createdAtLt"))
+            .respond_with(json_response(200, &vendor.fixture("list.json")))
+            .expect(2)
+            .mount(&api.server)
+            .await;
+        // Second page: up to the end of the oldest call's millisecond, one more in the
+        // limit for it; it comes again, alone: a short page, the last.
+        let more = (calls.len() + 1).to_string();
+        api.on("GET", vendor.calls)
+            .and(query_param("limit", more.as_str()))
+            .and(query_param("createdAtLt", next_param.as_str()))
+            .respond_with(json_response(200, &json!([oldest]).to_string()))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let client = vendor.client(&api);
+        let query = CallQuery {
+            page_size: Some(calls.len() as u32),
+            ..Default::default()
+        };
+        let page = client.list_calls(&query).await.unwrap();
+        assert_eq!(page.calls.len(), calls.len(), "{}", vendor.kind());
+        assert_eq!(page.total, None);
+        assert!(page.calls.iter().all(|c| c.vendor_payload().is_some()));
+        assert!(
+            matches!(&page.next, Some(PageCursor::Token { token }) if token.contains(oldest["id"].as_str().unwrap())),
+            "{:?}",
+            page.next
+        );
+        // The stream walks both pages, every call once, and stops on the short one.
+        let pages: Vec<_> = client.pages(query).try_collect().await.unwrap();
+        assert_eq!(pages.len(), 2);
+        assert!(pages[1].calls.is_empty());
+        assert_eq!(pages[1].next, None);
+    }
+}
+
+/// Calls created in the same millisecond, cut in two by the page size, all arrive once.
+#[tokio::test]
+async fn calls_at_equal_timestamps_are_walked_once() {
+    let call = |i: u32, time: &str| {
+        json!({"id": format!("019d7000-0000-7000-8000-00000000000{i}"),
+               "orgId": "6b1f3c0e-7d2a-4b8e-9f4c-2a7e5d9b1c30", "createdAt": time,
+               "updatedAt": time, "status": "ended"})
     };
-    let page = voicebot.list_calls(&query).await.unwrap();
-    assert_eq!(page.calls.len(), 4);
-    assert_eq!(page.total, None);
-    assert!(page.calls.iter().all(|c| c.vendor_payload().is_some()));
-    let next = page.next.clone().unwrap();
-    assert_eq!(
-        next,
-        PageCursor::CreatedBefore {
-            before: "2026-03-16T15:29:40.332Z".parse().unwrap()
-        }
+    let (newer, tie, older) = (
+        "2026-04-02T10:00:01.000Z",
+        "2026-04-02T10:00:00.500Z",
+        "2026-04-02T09:59:59.000Z",
     );
-    // The stream walks both pages and stops on the short one.
-    let pages: Vec<_> = voicebot.pages(query).try_collect().await.unwrap();
-    assert_eq!(pages.len(), 2);
-    assert_eq!(pages[1].calls.len(), 0);
-    assert_eq!(pages[1].next, None);
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        // Pages of 2, newest first; the first cuts the three `tie` calls' millisecond.
+        let pages = [
+            (None, "2", json!([call(1, newer), call(2, tie)])),
+            // Up to the end of `tie`'s millisecond, with room for the one seen.
+            (
+                Some("2026-04-02T10:00:00.501Z"),
+                "3",
+                json!([call(2, tie), call(3, tie), call(4, tie)]),
+            ),
+            // Still that millisecond, three seen now.
+            (
+                Some("2026-04-02T10:00:00.501Z"),
+                "5",
+                json!([call(2, tie), call(3, tie), call(4, tie), call(5, older)]),
+            ),
+        ];
+        for (before, limit, body) in pages {
+            let mock = api.on("GET", vendor.calls).and(query_param("limit", limit));
+            let mock = match before {
+                Some(before) => mock.and(query_param("createdAtLt", before)),
+                None => mock.and(query_param_is_missing("createdAtLt")),
+            };
+            mock.respond_with(json_response(200, &body.to_string()))
+                .expect(1)
+                .mount(&api.server)
+                .await;
+        }
+        let query = CallQuery {
+            page_size: Some(2),
+            ..Default::default()
+        };
+        let client = vendor.client(&api);
+        let walked: Vec<_> = client.calls(query).try_collect().await.unwrap();
+        let ids: Vec<_> = walked.iter().map(|c| c.id.as_str().to_owned()).collect();
+        assert_eq!(
+            ids,
+            (1..=5)
+                .map(|i| format!("019d7000-0000-7000-8000-00000000000{i}"))
+                .collect::<Vec<_>>()
+        );
+    }
 }
 
 #[tokio::test]
 async fn list_sends_time_window_and_agent_and_filters_client_side() {
-    let api = api().await;
-    api.on("GET", "/calls")
-        .and(query_param("limit", "100"))
-        .and(query_param("createdAtGe", "2026-03-01T00:00:00.000Z"))
-        .and(query_param("createdAtLt", "2026-04-01T00:00:00.000Z"))
-        .and(query_param(
-            "assistantId",
-            "83e6398d-2080-44a1-8c0e-12bedcc33d1e",
-        ))
-        .respond_with(json_response(200, &fixture("list.json")))
-        .expect(1)
-        .mount(&api.server)
-        .await;
-    let query = CallQuery {
-        since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
-        until: Some("2026-04-01T00:00:00Z".parse().unwrap()),
-        agent_id: Some(AgentId::new("83e6398d-2080-44a1-8c0e-12bedcc33d1e")),
-        ..Default::default()
-    };
-    let page = client(&api).list_calls(&query).await.unwrap();
-    // The fixture's inbound call has another assistant: VS may ignore `assistantId`, so
-    // the filter is applied again here.
-    assert_eq!(
-        page.calls.len(),
-        3,
-        "{:?}",
-        page.calls.iter().map(|c| &c.id).collect::<Vec<_>>()
-    );
-    assert!(page.calls.iter().all(|c| query.matches(c)));
-    assert_eq!(page.next, None, "4 calls of limit 100: last page");
+    // The assistant of most calls of each list; the others must be filtered out here.
+    for (vendor, assistant, expected) in [
+        (VS, "83e6398d-2080-44a1-8c0e-12bedcc33d1e", 3),
+        (VP, "a4c1e2d3-5b6f-4a70-8c91-2d3e4f5a6b7c", 4),
+    ] {
+        let api = vendor.api().await;
+        api.on("GET", vendor.calls)
+            .and(query_param("limit", "100"))
+            .and(query_param("createdAtGe", "2026-03-01T00:00:00.000Z"))
+            .and(query_param("createdAtLt", "2026-05-01T00:00:00.000Z"))
+            .and(query_param("assistantId", assistant))
+            .respond_with(json_response(200, &vendor.fixture("list.json")))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let query = CallQuery {
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            until: Some("2026-05-01T00:00:00Z".parse().unwrap()),
+            agent_id: Some(AgentId::new(assistant)),
+            ..Default::default()
+        };
+        let page = vendor.client(&api).list_calls(&query).await.unwrap();
+        let ids: Vec<_> = page.calls.iter().map(|c| &c.id).collect();
+        assert_eq!(page.calls.len(), expected, "{ids:?}");
+        assert!(page.calls.iter().all(|c| query.matches(c)));
+        assert_eq!(page.next, None, "a short page: the last");
+    }
 }
 
 /// Every supported filter is applied client-side to what the vendor returned.
 #[tokio::test]
 async fn every_supported_filter_is_applied() {
-    let api = api().await;
+    let api = VS.api().await;
     api.on("GET", "/calls")
-        .respond_with(json_response(200, &fixture("list.json")))
+        .respond_with(json_response(200, &VS.fixture("list.json")))
         .mount(&api.server)
         .await;
-    let voicebot = client(&api);
+    let voicebot = VS.client(&api);
     let caps = voicebot.capabilities();
     assert!(caps.client_side_filtering && caps.server_paging);
     assert_eq!(caps.max_page_size, 1000);
@@ -329,353 +544,404 @@ async fn every_supported_filter_is_applied() {
 
 #[tokio::test]
 async fn unsupported_filters_and_foreign_cursors_are_refused_without_a_request() {
-    let api = api().await;
-    api.expect_nothing_sent().await;
-    let voicebot = client(&api);
-    let caps = voicebot.capabilities();
-    assert!(!caps.filter_tags && !caps.sort);
-    let tags = CallQuery {
-        tags: vec!["vip".into()],
-        ..Default::default()
-    };
-    let sort = CallQuery {
-        sort: Some(SortOrder::Ascending),
-        ..Default::default()
-    };
-    for (query, filter) in [(tags, Filter::Tags), (sort, Filter::Sort)] {
-        let result = voicebot.list_calls(&query).await;
-        assert_unsupported(&result, ProviderKind::Voicebot);
-        assert_eq!(
-            result.unwrap_err().operation(),
-            Some(Operation::ListFilter(filter))
-        );
+    for vendor in BOTH {
+        let (_api, client) = vendor.silent().await;
+        assert!(!client.capabilities().filter_tags && !client.capabilities().sort);
+        let tags = CallQuery {
+            tags: vec!["vip".into()],
+            ..Default::default()
+        };
+        let sort = CallQuery {
+            sort: Some(SortOrder::Ascending),
+            ..Default::default()
+        };
+        for (query, filter) in [(tags, Filter::Tags), (sort, Filter::Sort)] {
+            let result = client.list_calls(&query).await;
+            assert_unsupported(&result, vendor.kind());
+            assert_eq!(
+                result.unwrap_err().operation(),
+                Some(Operation::ListFilter(filter))
+            );
+        }
+        let foreign = CallQuery {
+            cursor: Some(PageCursor::Page { number: 2 }),
+            ..Default::default()
+        };
+        let err = client.list_calls(&foreign).await.unwrap_err();
+        assert_refused_locally(&err, Operation::ListCalls, "cursor");
     }
-    let foreign = CallQuery {
-        cursor: Some(PageCursor::Page { number: 2 }),
-        ..Default::default()
-    };
-    let err = voicebot.list_calls(&foreign).await.unwrap_err();
-    assert_refused_locally(&err, Operation::ListCalls, "cursor");
 }
 
 #[tokio::test]
 async fn list_decode_error_names_the_item() {
-    let api = api().await;
-    api.respond_json(
-        "GET",
-        "/calls",
-        200,
-        r#"[{"id":"a"},{"id":"b","messages":"oops"}]"#,
-    )
-    .await;
-    let err = client(&api)
-        .list_calls(&CallQuery::default())
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Decode { path, operation: Operation::ListCalls, .. } if path == "[1].messages"),
-        "{err:?}"
-    );
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let body = r#"[{"id":"a"},{"id":"b","messages":"oops"}]"#;
+        api.respond_json("GET", vendor.calls, 200, body).await;
+        let err = vendor
+            .client(&api)
+            .list_calls(&CallQuery::default())
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, operation: Operation::ListCalls, provider, .. }
+                if path == "[1].messages" && *provider == vendor.kind()),
+            "{err:?}"
+        );
+    }
 }
 
 #[tokio::test]
 async fn dial_posts_a_vapi_create_call_body() {
-    let api = api().await;
-    api.on("POST", "/calls")
-        .and(header("content-type", "application/json"))
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let answer = vendor.json("call_scheduled.json");
+        api.on("POST", vendor.calls)
+            .and(header("content-type", "application/json"))
+            .and(body_json(json!({
+                "assistantId": "83e6398d-2080-44a1-8c0e-12bedcc33d1e",
+                "phoneNumberId": "num-default",
+                "customer": {"number": "+15125550133"},
+                "name": "Reminder - Grace Kim",
+                "schedulePlan": {"earliestAt": "2026-03-20T15:00:00.000Z"},
+                "assistantOverrides": {
+                    "variableValues": {"first_name": "Grace"},
+                    "metadata": {"crm_id": 42},
+                    "maxDurationSeconds": 600
+                },
+                "backgroundSound": "off"
+            })))
+            .respond_with(json_response(201, &answer.to_string()))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let client = vendor.client(&api);
+        assert!(client.capabilities().dial_scheduled);
+        let mut request = DialRequest::to("+15125550133");
+        request.agent_id = Some(AgentId::new("83e6398d-2080-44a1-8c0e-12bedcc33d1e"));
+        request.name = Some("Reminder - Grace Kim".into());
+        request.scheduled_for = Some("2026-03-20T15:00:00Z".parse().unwrap());
+        request
+            .variables
+            .insert("first_name".into(), json!("Grace"));
+        request.metadata.insert("crm_id".into(), json!(42));
+        request.max_duration_secs = Some(600);
+        request.extra.insert("backgroundSound".into(), json!("off"));
+        let outcome = client.dial(&request).await.unwrap();
+        assert_eq!(outcome.call_id.as_str(), answer["id"].as_str().unwrap());
+        let call = outcome.call.unwrap();
+        assert_eq!(call.status, CallStatus::Scheduled);
+        let earliest = answer["schedulePlan"]["earliestAt"].as_str().unwrap();
+        assert_eq!(call.scheduled_for, Some(earliest.parse().unwrap()));
+        assert!(call.vendor_payload().is_some());
+    }
+}
+
+#[tokio::test]
+async fn dial_answers_with_the_queued_call_and_its_monitor() {
+    let api = VP.api().await;
+    api.on("POST", "/call")
         .and(body_json(json!({
-            "assistantId": "83e6398d-2080-44a1-8c0e-12bedcc33d1e",
+            "assistantId": "d9e8f7a6-b5c4-4d3e-a2f1-0e9d8c7b6a50",
             "phoneNumberId": "num-default",
-            "customer": {"number": "+15125550133"},
-            "name": "Reminder - Grace Kim",
-            "schedulePlan": {"earliestAt": "2026-03-20T15:00:00.000Z"},
-            "assistantOverrides": {
-                "variableValues": {"first_name": "Grace"},
-                "metadata": {"crm_id": 42},
-                "maxDurationSeconds": 600
-            },
-            "backgroundSound": "off"
+            "customer": {"number": "+13125550176"},
+            "name": "Overdue bill follow-up",
+            "assistantOverrides": {"metadata": {"crm_account": "LE-204118"}}
         })))
-        .respond_with(json_response(201, &fixture("call_scheduled.json")))
+        .respond_with(json_response(201, &VP.fixture("call_dial_queued.json")))
         .expect(1)
         .mount(&api.server)
         .await;
-    let voicebot = client(&api);
-    assert!(voicebot.capabilities().dial_scheduled);
-    let mut request = DialRequest::to("+15125550133");
-    request.agent_id = Some(AgentId::new("83e6398d-2080-44a1-8c0e-12bedcc33d1e"));
-    request.name = Some("Reminder - Grace Kim".into());
-    request.scheduled_for = Some("2026-03-20T15:00:00Z".parse().unwrap());
+    let mut request = DialRequest::to("+13125550176");
+    request.agent_id = Some(AgentId::new("d9e8f7a6-b5c4-4d3e-a2f1-0e9d8c7b6a50"));
+    request.name = Some("Overdue bill follow-up".into());
     request
-        .variables
-        .insert("first_name".into(), json!("Grace"));
-    request.metadata.insert("crm_id".into(), json!(42));
-    request.max_duration_secs = Some(600);
-    request.extra.insert("backgroundSound".into(), json!("off"));
-    let outcome = voicebot.dial(&request).await.unwrap();
-    assert_eq!(
-        outcome.call_id.as_str(),
-        "019d02fb-50e6-74ce-a4e2-af08f2e4d6e6"
-    );
+        .metadata
+        .insert("crm_account".into(), json!("LE-204118"));
+    let outcome = VP.client(&api).dial(&request).await.unwrap();
     let call = outcome.call.unwrap();
-    assert_eq!(call.status, CallStatus::Scheduled);
-    assert_eq!(
-        call.scheduled_for,
-        Some("2026-03-20T15:00:00Z".parse().unwrap())
-    );
-    assert!(call.vendor_payload().is_some());
+    assert_eq!(call.status, CallStatus::Queued);
+    assert_eq!(call.provider, ProviderKind::Vapi);
+    assert_eq!(call.metadata.get("campaign"), Some(&json!("april-arrears")));
+    assert!(call.vendor_payload().unwrap().get().contains("controlUrl"));
 }
 
 #[tokio::test]
 async fn dial_uses_the_default_assistant_and_accepts_200() {
-    let api = api().await;
-    api.on("POST", "/calls")
-        .and(body_json(json!({
-            "assistantId": "asst-default",
-            "phoneNumberId": "num-override",
-            "customer": {"number": "+14155550199"}
-        })))
-        .respond_with(json_response(
-            200,
-            r#"{"id": "new-1", "status": "queued", "type": "outboundPhoneCall"}"#,
-        ))
-        .expect(1)
-        .mount(&api.server)
-        .await;
-    let mut request = DialRequest::to("+14155550199");
-    request.phone_number_id = Some("num-override".into());
-    let outcome = client(&api).dial(&request).await.unwrap();
-    assert_eq!(outcome.call_id.as_str(), "new-1");
-    assert_eq!(outcome.call.unwrap().status, CallStatus::Queued);
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        api.on("POST", vendor.calls)
+            .and(body_json(json!({
+                "assistantId": "asst-default",
+                "phoneNumberId": "num-override",
+                "customer": {"number": "+14155550199"}
+            })))
+            .respond_with(json_response(
+                200,
+                r#"{"id": "new-1", "status": "queued", "type": "outboundPhoneCall"}"#,
+            ))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let mut request = DialRequest::to("+14155550199");
+        request.phone_number_id = Some("num-override".into());
+        let outcome = vendor.client(&api).dial(&request).await.unwrap();
+        assert_eq!(outcome.call_id.as_str(), "new-1");
+        assert_eq!(outcome.call.unwrap().status, CallStatus::Queued);
+    }
 }
 
 #[tokio::test]
 async fn dial_is_sent_once_on_a_500() {
-    let api = api().await;
-    let mut request = DialRequest::to("+14155550199");
-    request.agent_id = Some(AgentId::new("a1"));
-    // Retries are on: a dial must still go once.
-    api.check_sent_once_on_500("POST", "/calls", retrying(&api).dial(&request))
-        .await;
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let mut request = DialRequest::to("+14155550199");
+        request.agent_id = Some(AgentId::new("a1"));
+        // Retries are on: a dial must still go once.
+        let dial = vendor.retrying(&api);
+        api.check_sent_once_on_500("POST", vendor.calls, dial.dial(&request))
+            .await;
+    }
 }
 
 #[tokio::test]
 async fn dial_refusals_send_nothing() {
-    let api = api().await;
-    api.expect_nothing_sent().await;
-    let voicebot = client(&api);
-    let base = DialRequest::to("+14155550199");
-    let cases = [
-        (
-            DialRequest {
-                from_number: Some("+1".into()),
-                ..base.clone()
-            },
-            "from_number",
-        ),
-        (
-            DialRequest {
-                language: Some("fr-FR".into()),
-                ..base.clone()
-            },
-            "language",
-        ),
-        (
-            DialRequest {
-                campaign_id: Some(CampaignId::new("c")),
-                ..base.clone()
-            },
-            "campaign_id",
-        ),
-        (DialRequest::to(""), "`to`"),
-        (DialRequest::to(" "), "`to`"),
-        // Vapi's 40-character limit on `name`.
-        (
-            DialRequest {
-                name: Some("Spring cleaning reminder for the Alvarez family".into()),
-                ..base.clone()
-            },
-            "`name`",
-        ),
-    ];
-    for (request, field) in cases {
-        let err = voicebot.dial(&request).await.unwrap_err();
-        assert_refused_locally(&err, Operation::Dial, field);
+    for vendor in BOTH {
+        let (api, client) = vendor.silent().await;
+        let base = DialRequest::to("+14155550199");
+        let cases = [
+            (
+                DialRequest {
+                    from_number: Some("+1".into()),
+                    ..base.clone()
+                },
+                "from_number",
+            ),
+            (
+                DialRequest {
+                    language: Some("fr-FR".into()),
+                    ..base.clone()
+                },
+                "language",
+            ),
+            (
+                DialRequest {
+                    campaign_id: Some(CampaignId::new("c")),
+                    ..base.clone()
+                },
+                "campaign_id",
+            ),
+            (DialRequest::to(""), "`to`"),
+            (DialRequest::to(" "), "`to`"),
+            // Vapi's 40-character limit on `name`.
+            (
+                DialRequest {
+                    name: Some("Spring cleaning reminder for the Alvarez family".into()),
+                    ..base.clone()
+                },
+                "`name`",
+            ),
+        ];
+        for (request, field) in cases {
+            let err = client.dial(&request).await.unwrap_err();
+            assert_refused_locally(&err, Operation::Dial, field);
+            assert_eq!(err.provider(), Some(vendor.kind()));
+        }
+        // No assistant anywhere.
+        let err = vendor.retrying(&api).dial(&base).await.unwrap_err();
+        assert_refused_locally(&err, Operation::Dial, "assistant");
     }
-    // No assistant anywhere.
-    let err = retrying(&api).dial(&base).await.unwrap_err();
-    assert_refused_locally(&err, Operation::Dial, "assistant");
 }
 
 #[tokio::test]
 async fn update_patches_the_name() {
-    let api = api().await;
-    let mut renamed: serde_json::Value = serde_json::from_str(&fixture("call_seed.json")).unwrap();
-    renamed["name"] = json!("Renewal follow-up");
-    api.on("PATCH", &call_path(SEED_ID))
-        .and(body_json(json!({"name": "Renewal follow-up"})))
-        .respond_with(json_response(200, &renamed.to_string()))
-        .expect(1)
-        .mount(&api.server)
-        .await;
-    let voicebot = client(&api);
-    assert!(voicebot.capabilities().update_name);
-    let call = voicebot
-        .update_call(
-            &CallId::new(SEED_ID),
-            &CallUpdate {
-                name: Some("Renewal follow-up".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
-    assert_eq!(call.name.as_deref(), Some("Renewal follow-up"));
-    assert_eq!(call.status, CallStatus::Completed);
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let (file, id) = vendor.seed;
+        let mut renamed = vendor.json(file);
+        renamed["name"] = json!("Renewal follow-up");
+        let client = vendor.client(&api);
+        assert!(client.capabilities().update_name);
+        api.on("PATCH", &vendor.call_path(id))
+            .and(body_json(json!({"name": "Renewal follow-up"})))
+            .respond_with(json_response(200, &renamed.to_string()))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        let update = CallUpdate {
+            name: Some("Renewal follow-up".into()),
+            ..Default::default()
+        };
+        let call = client
+            .update_call(&vendor.seed_id(), &update)
+            .await
+            .unwrap();
+        assert_eq!(call.name.as_deref(), Some("Renewal follow-up"));
+        assert_eq!(call.status, CallStatus::Completed);
+    }
 }
 
 #[tokio::test]
 async fn a_name_over_40_characters_is_refused_before_sending() {
-    let api = api().await;
-    api.expect_nothing_sent().await;
-    let update = CallUpdate {
-        name: Some("Renewal follow-up call for the spring promo".into()),
-        ..Default::default()
-    };
-    let err = client(&api)
-        .update_call(&CallId::new(SEED_ID), &update)
-        .await
-        .unwrap_err();
-    assert_refused_locally(&err, Operation::UpdateCall, "`name`");
-    let Error::InvalidRequest { details, .. } = &err else {
-        panic!("{err:?}")
-    };
-    assert_eq!(details[0].field, "name");
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        api.expect_nothing_sent().await;
+        let update = CallUpdate {
+            name: Some("Renewal follow-up call for the spring promo".into()),
+            ..Default::default()
+        };
+        let err = vendor
+            .client(&api)
+            .update_call(&vendor.seed_id(), &update)
+            .await
+            .unwrap_err();
+        assert_refused_locally(&err, Operation::UpdateCall, "`name`");
+        let Error::InvalidRequest { details, .. } = &err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(details[0].field, "name");
+    }
 }
 
 /// A call that is being forwarded is still live: `wait_until_ended` waits for the end,
 /// and comes back with the outcome.
 #[tokio::test]
 async fn waiting_goes_through_a_forward_to_the_end() {
-    let api = api().await;
-    let forwarding = fixture("call_forwarding.json");
-    let id: String = serde_json::from_str::<serde_json::Value>(&forwarding).unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut ended: serde_json::Value = serde_json::from_str(&forwarding).unwrap();
-    ended["status"] = json!("ended");
-    ended["endedReason"] = json!("assistant-forwarded-call");
-    ended["endedAt"] = json!("2026-03-29T14:06:41.902Z");
-    api.on("GET", &call_path(&id))
-        .respond_with(json_response(200, &forwarding))
-        .up_to_n_times(2)
-        .with_priority(1)
-        .mount(&api.server)
-        .await;
-    api.on("GET", &call_path(&id))
-        .respond_with(json_response(200, &ended.to_string()))
-        .with_priority(2)
-        .mount(&api.server)
-        .await;
-    let poll = std::time::Duration::from_millis(1);
-    let call = client(&api)
-        .wait_until_ended(&CallId::new(&id), poll, std::time::Duration::from_secs(10))
-        .await
-        .unwrap();
-    assert_eq!(call.status, CallStatus::Transferred);
-    assert_eq!(
-        call.end_reason.unwrap().category,
-        EndReasonCategory::Transferred
-    );
-    assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let forwarding = vendor.json("call_forwarding.json");
+        let id = forwarding["id"].as_str().unwrap().to_owned();
+        let mut ended = forwarding.clone();
+        ended["status"] = json!("ended");
+        ended["endedReason"] = json!("assistant-forwarded-call");
+        ended["endedAt"] = json!("2026-04-08T14:06:41.902Z");
+        api.on("GET", &vendor.call_path(&id))
+            .respond_with(json_response(200, &forwarding.to_string()))
+            .up_to_n_times(2)
+            .with_priority(1)
+            .mount(&api.server)
+            .await;
+        api.on("GET", &vendor.call_path(&id))
+            .respond_with(json_response(200, &ended.to_string()))
+            .with_priority(2)
+            .mount(&api.server)
+            .await;
+        let poll = std::time::Duration::from_millis(1);
+        let call = vendor
+            .client(&api)
+            .wait_until_ended(&CallId::new(&id), poll, std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(call.status, CallStatus::Transferred);
+        assert_eq!(
+            call.end_reason.unwrap().category,
+            EndReasonCategory::Transferred
+        );
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+    }
 }
 
 /// `not-found` and `deletion-failed` are final: waiting stops at once.
 #[tokio::test]
 async fn waiting_stops_on_not_found_and_deletion_failed() {
-    for (status, expected) in [
-        ("not-found", CallStatus::Failed),
-        ("deletion-failed", CallStatus::Completed),
-    ] {
-        let api = api().await;
-        let mut call: serde_json::Value = serde_json::from_str(&fixture("call_seed.json")).unwrap();
-        call["status"] = json!(status);
-        api.on("GET", &call_path(SEED_ID))
-            .respond_with(json_response(200, &call.to_string()))
-            .expect(1)
-            .mount(&api.server)
-            .await;
-        let poll = std::time::Duration::from_secs(5);
-        let call = client(&api)
-            .wait_until_ended(
-                &CallId::new(SEED_ID),
-                poll,
+    for vendor in BOTH {
+        for (status, expected) in [
+            ("not-found", CallStatus::Failed),
+            ("deletion-failed", CallStatus::Completed),
+        ] {
+            let api = vendor.api().await;
+            let (file, id) = vendor.seed;
+            let mut call = vendor.json(file);
+            call["status"] = json!(status);
+            // Polled once: a poll interval far beyond the test's length.
+            api.respond_json("GET", &vendor.call_path(id), 200, &call.to_string())
+                .await;
+            let (poll, timeout) = (
+                std::time::Duration::from_secs(5),
                 std::time::Duration::from_secs(60),
-            )
-            .await
-            .unwrap();
-        assert_eq!(call.status, expected, "{status}");
-        assert_eq!(call.vendor_status.as_deref(), Some(status));
+            );
+            let (client, id) = (vendor.client(&api), vendor.seed_id());
+            let call = client.wait_until_ended(&id, poll, timeout).await.unwrap();
+            assert_eq!(call.status, expected, "{status}");
+            assert_eq!(call.vendor_status.as_deref(), Some(status));
+        }
     }
 }
 
 #[tokio::test]
 async fn metadata_updates_are_unsupported_and_empty_updates_invalid() {
-    let api = api().await;
-    api.expect_nothing_sent().await;
-    let voicebot = client(&api);
-    let caps = voicebot.capabilities();
-    assert!(!caps.update_metadata_merge && !caps.update_metadata_replace);
-    let id = CallId::new(SEED_ID);
-    for (mode, field) in [
-        (MetadataMode::Merge, "metadata (merge)"),
-        (MetadataMode::Replace, "metadata (replace)"),
-    ] {
-        let update = CallUpdate {
-            name: Some("N".into()),
-            metadata: Some([("a".to_owned(), json!(1))].into_iter().collect()),
-            metadata_mode: mode,
-        };
-        let result = voicebot.update_call(&id, &update).await;
-        assert_unsupported(&result, ProviderKind::Voicebot);
-        assert_eq!(
-            result.unwrap_err().operation(),
-            Some(Operation::UpdateField(field))
-        );
+    for vendor in BOTH {
+        let (_api, client) = vendor.silent().await;
+        let caps = client.capabilities();
+        assert!(!caps.update_metadata_merge && !caps.update_metadata_replace);
+        let id = vendor.seed_id();
+        for (mode, field) in [
+            (MetadataMode::Merge, "metadata (merge)"),
+            (MetadataMode::Replace, "metadata (replace)"),
+        ] {
+            let update = CallUpdate {
+                name: Some("N".into()),
+                metadata: Some([("a".to_owned(), json!(1))].into_iter().collect()),
+                metadata_mode: mode,
+            };
+            let result = client.update_call(&id, &update).await;
+            assert_unsupported(&result, vendor.kind());
+            assert_eq!(
+                result.unwrap_err().operation(),
+                Some(Operation::UpdateField(field))
+            );
+        }
+        let err = client
+            .update_call(&id, &CallUpdate::default())
+            .await
+            .unwrap_err();
+        assert_refused_locally(&err, Operation::UpdateCall, "changes nothing");
     }
-    let err = voicebot
-        .update_call(&id, &CallUpdate::default())
-        .await
-        .unwrap_err();
-    assert_refused_locally(&err, Operation::UpdateCall, "changes nothing");
 }
 
 #[tokio::test]
 async fn delete_sends_delete() {
-    let api = api().await;
-    api.respond_json(
-        "DELETE",
-        &call_path(SEED_ID),
-        200,
-        &fixture("call_seed.json"),
-    )
-    .await;
-    let voicebot = client(&api);
-    assert!(voicebot.capabilities().delete_call);
-    voicebot.delete_call(&CallId::new(SEED_ID)).await.unwrap();
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let (file, id) = vendor.seed;
+        api.respond_json("DELETE", &vendor.call_path(id), 200, &vendor.fixture(file))
+            .await;
+        let client = vendor.client(&api);
+        assert!(client.capabilities().delete_call);
+        client.delete_call(&vendor.seed_id()).await.unwrap();
+    }
+}
+
+/// Vapi refuses a delete whose recordings it could not erase with a 503 (documented),
+/// which is retried like any 503 of an idempotent request.
+#[tokio::test]
+async fn a_vapi_delete_that_could_not_erase_is_retried() {
+    let api = VP.api().await;
+    let path = VP.call_path(VP.seed.1);
+    api.on("DELETE", &path)
+        .respond_with(json_response(
+            503,
+            r#"{"message": "Failed to erase call recordings; the call was not deleted. Retry the request.", "statusCode": 503}"#,
+        ))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    api.respond_json("DELETE", &path, 200, &VP.fixture(VP.seed.0))
+        .await;
+    VP.retrying(&api).delete_call(&VP.seed_id()).await.unwrap();
 }
 
 #[tokio::test]
 async fn transcript_and_recording_come_from_the_call() {
-    let api = api().await;
+    let api = VS.api().await;
     let id = CallId::new("019d02e2-357a-7dc0-866c-f327b28ce150");
-    api.on("GET", &call_path(id.as_str()))
-        .respond_with(json_response(200, &fixture("call_tool_calls.json")))
+    api.on("GET", &VS.call_path(id.as_str()))
+        .respond_with(json_response(200, &VS.fixture("call_tool_calls.json")))
         .expect(2)
         .mount(&api.server)
         .await;
-    let voicebot = client(&api);
+    let voicebot = VS.client(&api);
     let caps = voicebot.capabilities();
     assert!(
         caps.transcript && caps.recording && caps.inline_transcript && caps.cost && caps.analysis
@@ -696,16 +962,16 @@ async fn transcript_and_recording_come_from_the_call() {
 
 #[tokio::test]
 async fn cost_and_analysis_are_mapped() {
-    let api = api().await;
+    let api = VS.api().await;
     let id = CallId::new("019d01b1-e82e-7aa4-9fc2-835e8561f584");
     api.respond_json(
         "GET",
-        &call_path(id.as_str()),
+        &VS.call_path(id.as_str()),
         200,
-        &fixture("call_max_duration.json"),
+        &VS.fixture("call_max_duration.json"),
     )
     .await;
-    let call = client(&api).get_call(&id).await.unwrap();
+    let call = VS.client(&api).get_call(&id).await.unwrap();
     let cost = call.cost.unwrap();
     assert_eq!(cost.total, Some(1.0286));
     assert_eq!(cost.currency.as_deref(), Some("USD"));
@@ -717,35 +983,37 @@ async fn cost_and_analysis_are_mapped() {
     assert_eq!(call.analysis.success_evaluation.as_deref(), Some("false"));
 }
 
-/// Vapi's (FastAPI-style) error bodies: `detail` as text, or as a list of field errors.
-fn error_body(status: u16) -> String {
-    match status {
-        422 => json!({"detail": [{"loc": ["query", "limit"], "msg": "must be <= 1000", "type": "value_error"}]}),
-        400 => json!({"detail": "bad request"}),
-        _ => json!({"detail": format!("HTTP {status}")}),
-    }
-    .to_string()
-}
-
 #[tokio::test]
 async fn error_statuses_map_to_error_kinds() {
-    let api = api().await;
-    let voicebot = client(&api);
-    let id = CallId::new(SEED_ID);
-    let path = call_path(SEED_ID);
-    api.check_error_statuses("GET", &path, Operation::GetCall, error_body, || {
-        voicebot.get_call(&id)
-    })
-    .await;
-    // The vendor's error text and field errors are kept.
-    api.respond_json("GET", &path, 400, &error_body(400)).await;
-    match voicebot.get_call(&id).await.unwrap_err() {
-        Error::InvalidRequest { message, .. } => assert_eq!(message, "bad request"),
-        other => panic!("{other:?}"),
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let client = vendor.client(&api);
+        let id = vendor.seed_id();
+        let path = vendor.call_path(id.as_str());
+        let body = |status| vendor.error_body(status);
+        api.check_error_statuses("GET", &path, Operation::GetCall, body, || {
+            client.get_call(&id)
+        })
+        .await;
+        // The vendor's error text is kept.
+        api.respond_json("GET", &path, 400, &vendor.error_body(400))
+            .await;
+        let expected = match vendor.family.flavor {
+            Flavor::Voicebot => "bad request",
+            Flavor::Vapi => "limit must not be greater than 1000",
+        };
+        match client.get_call(&id).await.unwrap_err() {
+            Error::InvalidRequest { message, .. } => assert_eq!(message, expected),
+            other => panic!("{other:?}"),
+        }
+        api.server.reset().await;
     }
-    api.server.reset().await;
-    api.respond_json("GET", &path, 422, &error_body(422)).await;
-    match voicebot.get_call(&id).await.unwrap_err() {
+    // Voicebot Studio's field errors are kept too.
+    let api = VS.api().await;
+    let path = VS.call_path(VS.seed.1);
+    api.respond_json("GET", &path, 422, &VS.error_body(422))
+        .await;
+    match VS.client(&api).get_call(&VS.seed_id()).await.unwrap_err() {
         Error::InvalidRequest { details, .. } => {
             assert_eq!(details.len(), 1, "{details:?}");
             assert!(details[0].message.contains("1000"));
@@ -756,70 +1024,172 @@ async fn error_statuses_map_to_error_kinds() {
 
 #[tokio::test]
 async fn reads_are_retried_on_a_503() {
-    let api = api().await;
-    let id = CallId::new(SEED_ID);
-    let voicebot = retrying(&api);
-    let body = fixture("call_seed.json");
-    let call = api
-        .check_read_retried_on_503("GET", &call_path(SEED_ID), &body, voicebot.get_call(&id))
-        .await;
-    assert_eq!(call.id.as_str(), SEED_ID);
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let id = vendor.seed_id();
+        let client = vendor.retrying(&api);
+        let (file, seed) = vendor.seed;
+        let body = vendor.fixture(file);
+        let call = api
+            .check_read_retried_on_503("GET", &vendor.call_path(seed), &body, client.get_call(&id))
+            .await;
+        assert_eq!(call.id.as_str(), seed);
+    }
 }
 
 #[tokio::test]
 async fn webhooks_parse_through_the_client() {
-    let api = api().await;
-    api.expect_nothing_sent().await;
-    let voicebot = client(&api);
-    assert!(voicebot.capabilities().webhooks);
-    let event = voicebot
-        .parse_webhook(fixture("webhook_end_of_call_report.json").as_bytes())
-        .unwrap();
-    match event.kind {
-        EventKind::Ended { call } => {
-            assert_eq!(call.status, CallStatus::Completed);
-            assert_eq!(
-                call.end_reason.unwrap().category,
-                EndReasonCategory::CustomerHungUp
-            );
+    for vendor in BOTH {
+        let (_api, client) = vendor.silent().await;
+        assert!(client.capabilities().webhooks);
+        let event = client
+            .parse_webhook(vendor.fixture("webhook_end_of_call_report.json").as_bytes())
+            .unwrap();
+        match event.kind {
+            EventKind::Ended { call } => {
+                assert_eq!(call.provider, vendor.kind());
+                assert_eq!(call.status, CallStatus::Completed);
+                assert_eq!(
+                    call.end_reason.unwrap().category,
+                    EndReasonCategory::CustomerHungUp
+                );
+            }
+            other => panic!("{other:?}"),
         }
-        other => panic!("{other:?}"),
+    }
+}
+
+/// Serves a live Vapi call whose control URL is on the mock server, and answers a POST
+/// there with `status` and `body` (any request body). Returns the call's id.
+async fn serve_live_call(api: &VendorApi, status: u16, body: &str) -> CallId {
+    let mut live = VP.json("call_in_progress.json");
+    let id = live["id"].as_str().unwrap().to_owned();
+    let control = format!("/{id}/control");
+    live["monitor"]["controlUrl"] = json!(format!("{}{control}", api.server.uri()));
+    api.respond_json("GET", &VP.call_path(&id), 200, &live.to_string())
+        .await;
+    api.on("POST", &control)
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"type": "end-call"})))
+        .respond_with(json_response(status, body))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    CallId::new(id)
+}
+
+/// Vapi ends a live call through its `monitor.controlUrl`, read from the call first, with
+/// `{"type": "end-call"}`; the answer's own error statuses are errors of `end_call`.
+#[tokio::test]
+async fn vapi_ends_a_live_call_through_its_control_url() {
+    let api = VP.api().await;
+    let id = serve_live_call(&api, 200, "{}").await;
+    let client = VP.client(&api);
+    assert!(client.capabilities().end_call);
+    client.end_call(&id).await.unwrap();
+
+    let api = VP.api().await;
+    let gone = r#"{"message": "Call not found", "statusCode": 404}"#;
+    let id = serve_live_call(&api, 404, gone).await;
+    let err = VP.client(&api).end_call(&id).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { operation: Operation::EndCall, message, .. }
+            if message.as_deref() == Some("Call not found")),
+        "{err:?}"
+    );
+}
+
+/// What `end_call` refuses after reading the call, without posting anywhere; and the
+/// call's own errors, named for `end_call`.
+#[tokio::test]
+async fn vapi_end_call_refusals() {
+    let live = VP.json("call_in_progress.json");
+    let with_control = |url: &str| {
+        let mut call = live.clone();
+        call["monitor"]["controlUrl"] = json!(url);
+        call.to_string()
+    };
+    let without_monitor = {
+        let mut call = live.clone();
+        call.as_object_mut().unwrap().remove("monitor");
+        call.to_string()
+    };
+    let cases = [
+        // Over already: nothing to end.
+        ("is over", 200, VP.fixture("call_ended.json")),
+        // Live control off.
+        ("no `monitor.controlUrl`", 200, without_monitor),
+        // A control URL off the API's domain is never sent the key.
+        (
+            "not the API's",
+            200,
+            with_control("https://control.example.com/x/control"),
+        ),
+        ("not a URL", 200, with_control("control")),
+        // A missing call is `NotFound` for `end_call`.
+        ("HTTP 404", 404, VP.error_body(404)),
+    ];
+    for (needle, status, body) in cases {
+        let api = VP.api().await;
+        let id: Value = serde_json::from_str(&body).unwrap();
+        let id = CallId::new(id["id"].as_str().unwrap_or(MISSING));
+        api.respond_json("GET", &VP.call_path(id.as_str()), status, &body)
+            .await;
+        let err = VP.client(&api).end_call(&id).await.unwrap_err();
+        assert_eq!(err.operation(), Some(Operation::EndCall), "{err:?}");
+        assert_eq!(err.provider(), Some(ProviderKind::Vapi));
+        assert!(
+            matches!(
+                err,
+                Error::Conflict { .. } | Error::Decode { .. } | Error::NotFound { .. }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains(needle), "{needle}: {err}");
+        // Only the GET went out.
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
     }
 }
 
 #[tokio::test]
 async fn unsupported_operations_say_so() {
-    let api = api().await;
-    api.expect_nothing_sent().await;
-    let voicebot = client(&api);
-    let caps = voicebot.capabilities();
-    assert!(!caps.end_call && !caps.cancel_call && !caps.notes);
-    let id = CallId::new(SEED_ID);
-    let note = NoteId::new("n1");
-    let results = [
-        voicebot.end_call(&id).await,
-        voicebot.cancel_call(&id).await,
-        voicebot
-            .add_note(&id, &NoteInput::new("x"))
-            .await
-            .map(|_| ()),
-        voicebot
-            .update_note(&id, &note, &NoteInput::new("x"))
-            .await
-            .map(|_| ()),
-        voicebot.delete_note(&id, &note).await.map(|_| ()),
-    ];
-    for result in results {
-        assert_unsupported(&result, ProviderKind::Voicebot);
+    for vendor in BOTH {
+        let (_api, client) = vendor.silent().await;
+        let caps = client.capabilities();
+        assert!(!caps.cancel_call && !caps.notes);
+        // Only Vapi documents ending a live call.
+        assert_eq!(caps.end_call, vendor.family.flavor == Flavor::Vapi);
+        let id = vendor.seed_id();
+        let note = NoteId::new("n1");
+        let mut results = vec![
+            client.cancel_call(&id).await,
+            client.add_note(&id, &NoteInput::new("x")).await.map(|_| ()),
+            client
+                .update_note(&id, &note, &NoteInput::new("x"))
+                .await
+                .map(|_| ()),
+            client.delete_note(&id, &note).await.map(|_| ()),
+        ];
+        if !caps.end_call {
+            results.push(client.end_call(&id).await);
+        }
+        for result in results {
+            assert_unsupported(&result, vendor.kind());
+        }
     }
 }
 
 #[tokio::test]
 async fn debug_hides_the_key() {
-    let api = api().await;
-    let text = format!("{:?}", client(&api));
-    assert_key_hidden(&text);
-    assert!(text.contains("Voicebot"), "{text}");
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let text = format!("{:?}", vendor.client(&api));
+        assert_key_hidden(&text);
+        assert!(
+            text.contains(&format!("{:?}", vendor.family.flavor)),
+            "{text}"
+        );
+    }
 }
 
 #[test]
@@ -827,35 +1197,41 @@ fn config_is_checked() {
     // Another vendor's config.
     let other = ProviderConfig::new(ProviderKind::Rounded).with_api_key(KEY);
     assert!(
-        matches!(Voicebot::from_config(&other), Err(Error::Config { field, .. }) if field == "kind")
+        matches!(Vapi::from_config(&other), Err(Error::Config { field, .. }) if field == "kind")
     );
-    // Unknown and empty options name the field.
-    let unknown = ProviderConfig::new(ProviderKind::Voicebot)
-        .with_api_key(KEY)
-        .with_option("assistant", "x");
-    assert!(
-        matches!(Voicebot::from_config(&unknown), Err(Error::Config { field, .. }) if field.starts_with("options"))
-    );
-    let empty = ProviderConfig::new(ProviderKind::Voicebot)
-        .with_api_key(KEY)
-        .with_option("assistant_id", " ");
-    assert!(
-        matches!(Voicebot::from_config(&empty), Err(Error::Config { field, .. }) if field == "options.assistant_id")
-    );
-    // No key.
-    assert!(matches!(
-        Voicebot::from_config(&ProviderConfig::new(ProviderKind::Voicebot)),
-        Err(Error::Config { .. })
-    ));
-    // Production defaults.
-    let ok = Voicebot::from_config(
-        &ProviderConfig::new(ProviderKind::Voicebot)
+    for kind in [ProviderKind::Voicebot, ProviderKind::Vapi] {
+        // Unknown and empty options name the field.
+        let unknown = ProviderConfig::new(kind)
             .with_api_key(KEY)
-            .with_option("assistant_id", "a")
-            .with_option("phone_number_id", "n"),
-    )
-    .unwrap();
-    assert_eq!(ok.options().assistant_id.as_deref(), Some("a"));
-    assert_eq!(DEFAULT_BASE_URL, "https://api.voicebot.studio/api/v1");
-    assert_eq!(ok.kind(), ProviderKind::Voicebot);
+            .with_option("assistant", "x");
+        assert!(
+            matches!(Vapi::from_config(&unknown), Err(Error::Config { field, .. }) if field.starts_with("options"))
+        );
+        let empty = ProviderConfig::new(kind)
+            .with_api_key(KEY)
+            .with_option("assistant_id", " ");
+        assert!(
+            matches!(Vapi::from_config(&empty), Err(Error::Config { field, .. }) if field == "options.assistant_id")
+        );
+        // No key.
+        assert!(matches!(
+            Vapi::from_config(&ProviderConfig::new(kind)),
+            Err(Error::Config { .. })
+        ));
+        // The flavor comes from the kind.
+        let ok = Voicebot::from_config(
+            &ProviderConfig::new(kind)
+                .with_api_key(KEY)
+                .with_option("assistant_id", "a")
+                .with_option("phone_number_id", "n"),
+        )
+        .unwrap();
+        assert_eq!(ok.options().assistant_id.as_deref(), Some("a"));
+        assert_eq!(ok.kind(), kind);
+        assert_eq!(ok.flavor(), Flavor::of(kind).unwrap());
+    }
+    // Production defaults.
+    assert_eq!(VOICEBOT_BASE_URL, "https://api.voicebot.studio/api/v1");
+    assert_eq!(VAPI_BASE_URL, "https://api.vapi.ai");
+    assert_eq!(Flavor::Vapi.default_base_url(), VAPI_BASE_URL);
 }

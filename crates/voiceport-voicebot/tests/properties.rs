@@ -1,28 +1,34 @@
-//! No input makes the Voicebot Studio decoders panic: every fixture, mutated hundreds of
-//! ways (alone and inside list and webhook envelopes), arbitrary JSON, garbage bytes and
-//! truncated bodies go through every decoder. Failures must be `Error::Decode` naming
-//! Voicebot Studio, with the JSON path.
+//! No input makes the Vapi-family decoders panic, for either flavor: every fixture,
+//! mutated hundreds of ways (alone and inside list and webhook envelopes), arbitrary JSON,
+//! garbage bytes and truncated bodies go through every decoder. Failures must be
+//! `Error::Decode` naming the flavor's kind, with the JSON path.
 
 mod support;
 
 use serde_json::{Value, json};
+use support::{BOTH, Family, VAPI, VOICEBOT};
 use voiceport_core::testing::{DecoderCheck, corpus, mutations};
-use voiceport_core::{CallQuery, CallStatus, Codec, Direction, Error, PayloadKind, ProviderKind};
-use voiceport_voicebot::VoicebotCodec;
+use voiceport_core::{CallQuery, CallStatus, Direction, Error, PayloadKind};
 
-const CHECK: DecoderCheck = DecoderCheck::new(ProviderKind::Voicebot);
-
-/// Feeds `body` to every decoder.
+/// Feeds `body` to every decoder of both flavors.
 fn feed(body: &[u8], what: &str) {
-    feed_with(CHECK, body, what);
+    for family in BOTH {
+        feed_one(family, body, what);
+    }
 }
 
-/// Feeds `body` to every decoder, checking each result with `check`.
-fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
-    check.call(body, VoicebotCodec.decode_call(body), what);
+/// Feeds `body` to every decoder of `family`.
+fn feed_one(family: Family, body: &[u8], what: &str) {
+    feed_with(family, DecoderCheck::new(family.kind()), body, what);
+}
+
+/// Feeds `body` to every decoder of `family`, checking each result with `check`.
+fn feed_with(family: Family, check: DecoderCheck, body: &[u8], what: &str) {
+    let codec = family.codec;
+    check.call(body, codec.decode_call(body), what);
     check.page(
         body,
-        VoicebotCodec.decode_page(body, &CallQuery::default()),
+        codec.decode_page(body, &CallQuery::default()),
         &CallQuery::default(),
         what,
     );
@@ -37,18 +43,13 @@ fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
         page_size: Some(1),
         ..CallQuery::default()
     };
-    check.page(
-        body,
-        VoicebotCodec.decode_page(body, &filtered),
-        &filtered,
-        what,
-    );
-    check.event(body, VoicebotCodec.decode_webhook(body), what);
+    check.page(body, codec.decode_page(body, &filtered), &filtered, what);
+    check.event(body, codec.decode_webhook(body), what);
     // Whatever `detect` guesses, decoding as that kind must not panic either.
-    let _ = VoicebotCodec.decode(VoicebotCodec.detect(body), body);
+    let _ = codec.decode(codec.detect(body), body);
 }
 
-/// The places Voicebot Studio's decoders look, for an arbitrary `value`.
+/// The places the Vapi-family decoders look, for an arbitrary `value`.
 fn shapes(value: &Value) -> Vec<Value> {
     vec![
         json!({"id": "x", "messages": [value], "analysis": value}),
@@ -67,60 +68,82 @@ fn shapes(value: &Value) -> Vec<Value> {
     ]
 }
 
-fn fixtures() -> Vec<corpus::Fixture> {
-    let fixtures = corpus::fixture_files(&support::fixtures_dir());
-    assert!(fixtures.len() >= 40, "fixtures missing: {}", fixtures.len());
+/// The fixtures of `family`, at least `minimum` of them.
+fn fixtures(family: Family, minimum: usize) -> Vec<corpus::Fixture> {
+    let fixtures = corpus::fixture_files(&family.fixtures_dir());
+    assert!(
+        fixtures.len() >= minimum,
+        "fixtures missing: {}",
+        fixtures.len()
+    );
     fixtures
+}
+
+/// Each flavor with its own fixtures.
+fn with_fixtures() -> [(Family, Vec<corpus::Fixture>); 2] {
+    [
+        (VOICEBOT, fixtures(VOICEBOT, 40)),
+        (VAPI, fixtures(VAPI, 30)),
+    ]
 }
 
 #[test]
 fn fixtures_decode_as_their_kind() {
-    for fixture in fixtures() {
-        let (name, body) = (&fixture.name, &fixture.body);
-        let kind = if name.starts_with("list") {
-            assert!(
-                VoicebotCodec
-                    .decode_page(body, &CallQuery::default())
-                    .is_ok(),
-                "{name}"
-            );
-            PayloadKind::Page
-        } else if name.starts_with("webhook") {
-            assert!(VoicebotCodec.decode_webhook(body).is_ok(), "{name}");
-            PayloadKind::Webhook
-        } else {
-            assert!(VoicebotCodec.decode_call(body).is_ok(), "{name}");
-            PayloadKind::Call
-        };
-        assert_eq!(VoicebotCodec.detect(body), kind, "{name}");
+    for (family, fixtures) in with_fixtures() {
+        let codec = family.codec;
+        for fixture in fixtures {
+            let (name, body) = (&fixture.name, &fixture.body);
+            let kind = if name.starts_with("list") {
+                assert!(
+                    codec.decode_page(body, &CallQuery::default()).is_ok(),
+                    "{name}"
+                );
+                PayloadKind::Page
+            } else if name.starts_with("webhook") {
+                assert!(codec.decode_webhook(body).is_ok(), "{name}");
+                PayloadKind::Webhook
+            } else {
+                assert!(codec.decode_call(body).is_ok(), "{name}");
+                PayloadKind::Call
+            };
+            assert_eq!(codec.detect(body), kind, "{}/{name}", family.folder);
+        }
     }
 }
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    corpus::each_mutant(&fixtures(), 1000, 300, feed);
+    for (family, fixtures) in with_fixtures() {
+        corpus::each_mutant(&fixtures, 1000, 300, |body, what| {
+            feed_one(family, body, what)
+        });
+    }
 }
 
 #[test]
 fn mutated_calls_inside_list_and_webhook_envelopes_never_panic() {
-    for (seed, fixture) in fixtures().iter().enumerate() {
-        if !fixture.name.starts_with("call") {
-            continue;
-        }
-        let mutants = mutations(&fixture.json(), 7000 + seed as u64, 100);
-        for (i, mutant) in mutants.iter().enumerate() {
-            let list = json!([mutant]);
-            feed(
-                list.to_string().as_bytes(),
-                &format!("{} list mutant {i}", fixture.name),
-            );
-            for kind in ["end-of-call-report", "status-update", "transcript"] {
-                let hook = json!({"message": {"type": kind, "call": mutant, "status": "ended",
-                    "artifact": mutant.get("artifact"), "analysis": mutant.get("analysis")}});
-                feed(
-                    hook.to_string().as_bytes(),
-                    &format!("{} {kind} mutant {i}", fixture.name),
+    for (family, fixtures) in with_fixtures() {
+        for (seed, fixture) in fixtures.iter().enumerate() {
+            if !fixture.name.starts_with("call") {
+                continue;
+            }
+            let mutants = mutations(&fixture.json(), 7000 + seed as u64, 100);
+            for (i, mutant) in mutants.iter().enumerate() {
+                let list = json!([mutant]);
+                feed_one(
+                    family,
+                    list.to_string().as_bytes(),
+                    &format!("{} list mutant {i}", fixture.name),
                 );
+                for kind in ["end-of-call-report", "status-update", "transcript"] {
+                    let hook = json!({"message": {"type": kind, "call": mutant, "status": "ended",
+                        "artifact": mutant.get("artifact"), "analysis": mutant.get("analysis")}});
+                    feed_one(
+                        family,
+                        hook.to_string().as_bytes(),
+                        &format!("{} {kind} mutant {i}", fixture.name),
+                    );
+                }
             }
         }
     }
@@ -138,9 +161,10 @@ fn garbage_never_panics() {
 
 #[test]
 fn truncated_bodies_are_refused() {
-    corpus::each_truncation(&fixtures(), |body, what| {
-        feed_with(CHECK.refusing(), body, what)
-    });
+    for (family, fixtures) in with_fixtures() {
+        let check = DecoderCheck::new(family.kind()).refusing();
+        corpus::each_truncation(&fixtures, |body, what| feed_with(family, check, body, what));
+    }
 }
 
 #[test]
@@ -150,11 +174,14 @@ fn a_webhook_without_a_type_names_message_type() {
         br#"{}"#,
         br#"{"message": {"type": 5}}"#,
     ] {
-        let err = VoicebotCodec.decode_webhook(body).unwrap_err();
-        assert!(
-            matches!(&err, Error::Decode { path, .. } if path == "message.type"),
-            "{}: {err:?}",
-            String::from_utf8_lossy(body)
-        );
+        for family in BOTH {
+            let err = family.codec.decode_webhook(body).unwrap_err();
+            assert!(
+                matches!(&err, Error::Decode { path, provider, .. }
+                    if path == "message.type" && *provider == family.kind()),
+                "{}: {err:?}",
+                String::from_utf8_lossy(body)
+            );
+        }
     }
 }

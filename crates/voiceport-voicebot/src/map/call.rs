@@ -1,5 +1,5 @@
-//! A Voicebot Studio (Vapi) call → [`Call`]: parties, times, transcript, recording, cost
-//! and analysis.
+//! A Vapi-family call → [`Call`]: parties, times, transcript, recording, cost and analysis.
+//! The same for Vapi and Voicebot Studio; only the kind the call names differs.
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -9,17 +9,16 @@ use voiceport_core::adapter::{
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
-    Operation, OrganizationId, Recording, Result, Speaker, ToolCall, ToolResult, Transcript,
-    Utterance,
+    Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall, ToolResult,
+    Transcript, Utterance,
 };
 
 use super::status::status_of;
-use crate::config::KIND;
 use crate::wire::{self, Artifact, Role};
 
-/// Normalizes a call from the API (the caller attaches the vendor payload).
-pub(crate) fn map_call(wire: wire::Call) -> Call {
-    map_call_at(wire, "")
+/// Normalizes a call from the API of `kind` (the caller attaches the vendor payload).
+pub(crate) fn map_call(kind: ProviderKind, wire: wire::Call) -> Call {
+    map_call_at(kind, wire, "")
 }
 
 /// Normalizes a call found at the JSON path `at` (`""`, `[3]`, `message.call`), which
@@ -29,9 +28,9 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
 /// number, so an inbound call is from the customer to the number and any other call
 /// (outbound, or of unknown `type`: calls made through the API, the usual case) is from the
 /// number to the customer. A SIP party without a number is given by its `sipUri`.
-pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
+pub(crate) fn map_call_at(kind: ProviderKind, wire: wire::Call, at: &str) -> Call {
     let id = wire.id.clone().unwrap_or_default();
-    let mut call = Call::new(CallId::new(id), KIND);
+    let mut call = Call::new(CallId::new(id), kind);
     call.organization_id = non_empty(&wire.org_id)
         .or(non_empty(&wire.organization_id))
         .map(OrganizationId::new);
@@ -92,12 +91,17 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
 
 /// Checks that the call object `raw` (at the JSON path `at` of `body`) has the `id` every
 /// call from the API has: without one it is an [`Error::Decode`] naming `at.id`.
-pub(crate) fn require_id(operation: Operation, raw: &RawValue, at: &str) -> Result<()> {
-    let found: wire::RequiredId = decode_raw(KIND, operation, raw, at)?;
+pub(crate) fn require_id(
+    kind: ProviderKind,
+    operation: Operation,
+    raw: &RawValue,
+    at: &str,
+) -> Result<()> {
+    let found: wire::RequiredId = decode_raw(kind, operation, raw, at)?;
     match found.id {
         Some(_) => Ok(()),
         None => Err(Error::decode(
-            KIND,
+            kind,
             operation,
             field_path(at, "id"),
             "missing field `id`",
@@ -139,7 +143,8 @@ fn micros(secs: f64) -> f64 {
     (secs * 1e6).round() / 1e6
 }
 
-/// A field VS flattens out of `artifact`: the flattened copy, else the artifact's.
+/// A field Voicebot Studio flattens out of `artifact` (Vapi's reports send such copies
+/// too): the flattened copy, else the artifact's.
 fn flattened(
     wire: &wire::Call,
     own: &Option<String>,
@@ -355,6 +360,25 @@ mod tests {
 
     fn wire_call(value: serde_json::Value) -> wire::Call {
         serde_json::from_value(value).unwrap()
+    }
+
+    /// The mapping is the same for both flavors: tested once, as Voicebot Studio's.
+    fn map_call(wire: wire::Call) -> Call {
+        super::map_call(ProviderKind::Voicebot, wire)
+    }
+
+    fn map_call_at(wire: wire::Call, at: &str) -> Call {
+        super::map_call_at(ProviderKind::Voicebot, wire, at)
+    }
+
+    #[test]
+    fn the_call_names_its_kind() {
+        let wire = || wire_call(json!({"id": "c"}));
+        assert_eq!(
+            super::map_call(ProviderKind::Vapi, wire()).provider,
+            ProviderKind::Vapi
+        );
+        assert_eq!(map_call(wire()).provider, ProviderKind::Voicebot);
     }
 
     #[test]

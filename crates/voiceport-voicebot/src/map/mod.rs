@@ -1,5 +1,5 @@
-//! Pure mapping, no I/O: Voicebot Studio (Vapi) JSON → the voiceport model, and voiceport
-//! requests → Voicebot Studio parameters and bodies.
+//! Pure mapping, no I/O, the same for every flavor: Vapi-family JSON → the voiceport model,
+//! and voiceport requests → Vapi parameters and bodies.
 
 pub(crate) mod call;
 pub(crate) mod page;

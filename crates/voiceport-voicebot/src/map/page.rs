@@ -1,59 +1,165 @@
-//! A `GET /calls` body (a bare JSON array of calls) → [`CallPage`], filtered client-side,
-//! with the cursor to the next page.
+//! A list body (a bare JSON array of calls) → [`CallPage`], filtered client-side, with the
+//! cursor to the next page; and the window a page is asked for.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
 use voiceport_core::{CallPage, CallQuery, Error, Operation, PageCursor, Result};
 
 use super::call::{map_call_at, require_id};
-use crate::config::{CAPABILITIES, KIND};
+use crate::config::Flavor;
+
+/// The creation-time window one page is asked for, from the query and its cursor.
+///
+/// The list has no cursor: a page is the newest `limit` calls created before the window's
+/// end. The next window ends just after the millisecond of the oldest call of a full page
+/// (`createdAtLt` that millisecond + 1 ms), so that the calls of that millisecond the
+/// `limit` cut off come too; the ones already returned (`seen`) come again, and are
+/// dropped by id, the `limit` being raised by as many so that the page still holds as
+/// many new calls. No call is lost at equal timestamps, and none comes twice.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Window {
+    /// Where the cursor ends the window (exclusive).
+    before: Option<DateTime<Utc>>,
+    /// The window's end: the earlier of the cursor's and the query's `until`.
+    pub(crate) end: Option<DateTime<Utc>>,
+    /// The calls already returned that the window still holds.
+    seen: Vec<String>,
+    /// The `limit` sent: the page size, plus the calls seen (at most the vendor's maximum).
+    pub(crate) limit: u32,
+}
+
+/// The cursor this adapter writes, as the text of a [`PageCursor::Token`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Resume {
+    /// The next window's end: the calls created before it.
+    before: DateTime<Utc>,
+    /// The ids of the calls already returned in the millisecond before `before`.
+    seen: Vec<String>,
+}
+
+impl Window {
+    /// The window of `query`. A cursor of another vendor is refused, before anything is
+    /// sent: a `created_before` cursor is taken (no call seen), and a `token` only when
+    /// this adapter wrote it.
+    pub(crate) fn of(flavor: Flavor, query: &CallQuery) -> Result<Window> {
+        let foreign = |cursor: &PageCursor| {
+            Err(Error::invalid_input(
+                flavor.kind(),
+                Operation::ListCalls,
+                format!(
+                    "cursor {cursor} is not a {} cursor (expected mode `created_before`, or a `token` this adapter wrote)",
+                    flavor.name()
+                ),
+            ))
+        };
+        let (before, seen) = match &query.cursor {
+            None => (None, Vec::new()),
+            Some(PageCursor::CreatedBefore { before }) => (Some(*before), Vec::new()),
+            Some(cursor @ PageCursor::Token { token }) => {
+                match serde_json::from_str::<Resume>(token) {
+                    Ok(resume) => (Some(resume.before), resume.seen),
+                    Err(_) => return foreign(cursor),
+                }
+            }
+            Some(other) => return foreign(other),
+        };
+        let caps = flavor.capabilities();
+        let wanted = caps.page_size(query) as usize + seen.len();
+        let limit = wanted.min(caps.max_page_size as usize) as u32;
+        let end = match (before, query.until) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        Ok(Window {
+            before,
+            end,
+            seen,
+            limit,
+        })
+    }
+}
 
 /// Decodes one page of a listing made for `query`.
 ///
-/// Every filter of `query` is applied here, client-side (Voicebot Studio documents no list
-/// parameters; the Vapi ones sent may be ignored). The next cursor is `CreatedBefore` the
-/// oldest `createdAt` of the page when the page is full (as many calls as the `limit`
-/// sent), else `None`. A full page whose last call (the oldest, the list being newest
-/// first) has no readable `createdAt` is an [`Error::Decode`](voiceport_core::Error)
-/// naming it: there is no window to continue from, and ending the walk there would drop
-/// the calls after it without a word.
-pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
-    let op = Operation::ListCalls;
-    let items: Vec<&RawValue> = decode_json(KIND, op, body)?;
-    // The same `limit` `list_params` sent (the guard has set it; a codec query may not).
-    let full = items.len() >= CAPABILITIES.page_size(query) as usize;
-    let mut window = query.clone();
-    window.until = window_end(query);
-    let mut oldest: Option<DateTime<Utc>> = None;
-    let mut last_dated = true;
+/// A page is full when it has as many calls as the `limit` sent (a shorter page is the
+/// last); the next one is then the window of [`Window`]. Errors ([`Error::Decode`] naming
+/// the place), rather than a silent end of the listing: a full page whose last call (the
+/// oldest, the list being newest first) has no readable `createdAt` (there is no window
+/// to continue from), and one millisecond holding more calls than the vendor's largest
+/// page (no `limit` gets past them).
+///
+/// Every filter of `query` is applied here, client-side: Vapi filters by time and
+/// assistant only, and Voicebot Studio may ignore even those (it documents no parameter).
+pub(crate) fn decode_page(flavor: Flavor, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+    let (kind, op) = (flavor.kind(), Operation::ListCalls);
+    let window = Window::of(flavor, query)?;
+    let items: Vec<&RawValue> = decode_json(kind, op, body)?;
     let mut calls = Vec::with_capacity(items.len());
     for (i, raw) in items.iter().enumerate() {
         let at = format!("[{i}]");
-        require_id(op, raw, &at)?;
-        let call = decode_call_with(KIND, op, raw, &at, |wire| map_call_at(wire, &at))?;
-        if let Some(created) = call.created_at {
-            oldest = Some(oldest.map_or(created, |o| o.min(created)));
-        }
-        last_dated = call.created_at.is_some();
-        if window.matches(&call) {
-            calls.push(call);
-        }
+        require_id(kind, op, raw, &at)?;
+        calls.push(decode_call_with(kind, op, raw, &at, |wire| {
+            map_call_at(kind, wire, &at)
+        })?);
     }
-    if full && !last_dated {
-        let last = items.len().saturating_sub(1);
-        return Err(Error::decode(
-            KIND,
+    let last = items.len().saturating_sub(1);
+    let fail = |message: String| {
+        Err(Error::decode(
+            kind,
             op,
             format!("[{last}].createdAt"),
-            "the last call of a full page has no readable `createdAt`: paging cannot continue past it",
+            message,
             body,
-        ));
-    }
-    let next = oldest
-        .filter(|_| full)
-        .map(|before| PageCursor::CreatedBefore { before });
+        ))
+    };
+    let full = items.len() >= window.limit as usize;
+    let oldest = calls.iter().filter_map(|c| c.created_at).min();
+    let next = match oldest {
+        _ if !full => None,
+        _ if calls.last().is_some_and(|c| c.created_at.is_none()) => {
+            return fail(
+                "the last call of a full page has no readable `createdAt`: paging cannot continue past it".into(),
+            );
+        }
+        None => None,
+        Some(oldest) => {
+            let (start, end) = millisecond_of(oldest);
+            // Still the millisecond the window ends at: the calls seen there stay seen.
+            let mut seen = match window.before == Some(end) {
+                true => window.seen.clone(),
+                false => Vec::new(),
+            };
+            for call in &calls {
+                let id = call.id.as_str();
+                if call.created_at.is_some_and(|t| t >= start && t < end)
+                    && !seen.iter().any(|s| s == id)
+                {
+                    seen.push(id.to_owned());
+                }
+            }
+            let max = flavor.capabilities().max_page_size as usize;
+            if seen.len() >= max {
+                return fail(format!(
+                    "{} calls were created within the millisecond {start}: more than a page of {max} can hold, so paging cannot get past them",
+                    seen.len()
+                ));
+            }
+            let resume = Resume { before: end, seen };
+            let token = serde_json::to_string(&resume)
+                .map_err(|e| Error::decode(kind, op, "next cursor", e.to_string(), body))?;
+            Some(PageCursor::Token { token })
+        }
+    };
+    let mut filter = query.clone();
+    filter.until = window.end;
+    calls.retain(|call| {
+        let again = window.seen.iter().any(|s| s == call.id.as_str());
+        !again && filter.matches(call)
+    });
     Ok(CallPage {
         calls,
         next,
@@ -61,23 +167,19 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     })
 }
 
-/// The upper bound of the creation-time window: the earlier of the cursor and `until`.
-pub(crate) fn window_end(query: &CallQuery) -> Option<DateTime<Utc>> {
-    let cursor = match &query.cursor {
-        Some(PageCursor::CreatedBefore { before }) => Some(*before),
-        _ => None,
-    };
-    match (cursor, query.until) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
-    }
+/// The millisecond `at` falls in: its start, and the start of the next one. Vapi's times
+/// have milliseconds (JavaScript dates), and the window's end is sent with milliseconds.
+fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    let millisecond = Duration::milliseconds(1);
+    let start = at.duration_trunc(millisecond).unwrap_or(at);
+    (start, start + millisecond)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::{Value, json};
-    use voiceport_core::CallStatus as St;
+    use voiceport_core::{CallStatus as St, ProviderKind};
 
     fn page_body(times: &[Option<&str>]) -> Vec<u8> {
         let calls: Vec<Value> = times
@@ -89,6 +191,38 @@ mod tests {
         serde_json::to_vec(&calls).unwrap()
     }
 
+    fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+        super::decode_page(Flavor::Voicebot, body, query)
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        text.parse().unwrap()
+    }
+
+    /// The cursor this adapter writes: the calls before `before`, less `seen`.
+    fn resume(before: &str, seen: &[&str]) -> Option<PageCursor> {
+        let token = json!({"before": at(before), "seen": seen}).to_string();
+        Some(PageCursor::Token { token })
+    }
+
+    fn ids(page: &CallPage) -> Vec<&str> {
+        page.calls.iter().map(|c| c.id.as_str()).collect()
+    }
+
+    fn sized(page_size: u32) -> CallQuery {
+        CallQuery {
+            page_size: Some(page_size),
+            ..Default::default()
+        }
+    }
+
+    fn after(page: &CallPage, page_size: u32) -> CallQuery {
+        CallQuery {
+            cursor: page.next.clone(),
+            ..sized(page_size)
+        }
+    }
+
     #[test]
     fn page_cursor_and_client_side_filters() {
         let body = page_body(&[
@@ -96,54 +230,131 @@ mod tests {
             Some("2026-03-02T00:00:00Z"),
             Some("2026-03-01T00:00:00Z"),
         ]);
-        let full = CallQuery {
-            page_size: Some(3),
-            ..Default::default()
-        };
-        let page = decode_page(&body, &full).unwrap();
-        assert_eq!(page.calls.len(), 3);
-        assert_eq!(
-            page.next,
-            Some(PageCursor::CreatedBefore {
-                before: "2026-03-01T00:00:00Z".parse().unwrap()
-            })
-        );
+        // A full page: the next ends just after its oldest millisecond, whose call it has
+        // seen.
+        let page = decode_page(&body, &sized(3)).unwrap();
+        assert_eq!(ids(&page), ["c0", "c1", "c2"]);
+        assert_eq!(page.next, resume("2026-03-01T00:00:00.001Z", &["c2"]));
         assert!(page.calls.iter().all(|c| c.vendor_payload().is_some()));
+        assert_eq!(page.calls[0].provider, ProviderKind::Voicebot);
 
-        let short = CallQuery {
-            page_size: Some(4),
-            ..Default::default()
-        };
-        assert_eq!(decode_page(&body, &short).unwrap().next, None);
+        // A short page is the last.
+        let page = decode_page(&body, &sized(4)).unwrap();
+        assert_eq!((page.calls.len(), page.next), (3, None));
 
         // Filters apply to the calls; the cursor still follows the vendor's page.
         let busy = CallQuery {
-            page_size: Some(3),
             statuses: vec![St::Busy],
-            ..Default::default()
+            ..sized(3)
         };
         let page = decode_page(&body, &busy).unwrap();
-        assert_eq!(page.calls.len(), 2);
+        assert_eq!(ids(&page), ["c0", "c2"]);
         assert!(page.next.is_some());
 
-        // The cursor bounds the window client-side too.
+        // A `created_before` cursor bounds the window client-side too.
         let resumed = CallQuery {
             cursor: Some(PageCursor::CreatedBefore {
-                before: "2026-03-02T00:00:00Z".parse().unwrap(),
+                before: at("2026-03-02T00:00:00Z"),
             }),
             ..Default::default()
         };
-        assert_eq!(decode_page(&body, &resumed).unwrap().calls.len(), 1);
+        assert_eq!(ids(&decode_page(&body, &resumed).unwrap()), ["c2"]);
+    }
 
+    /// Vapi's list has no cursor: the calls of the oldest millisecond of a full page come
+    /// again with the next one, where those already returned are dropped by id.
+    #[test]
+    fn equal_timestamps_at_the_cut_are_neither_lost_nor_repeated() {
+        let (tie, end) = ("2026-03-02T00:00:00.250Z", "2026-03-02T00:00:00.251Z");
+        // Three of four calls share a millisecond; a page of 3 cuts them.
+        let first = page_body(&[Some("2026-03-03T00:00:00.000Z"), Some(tie), Some(tie)]);
+        let page = decode_page(&first, &sized(3)).unwrap();
+        assert_eq!(ids(&page), ["c0", "c1", "c2"]);
+        assert_eq!(page.next, resume(end, &["c1", "c2"]));
+        // The next window holds the two seen: its `limit` has room for them.
+        let next = after(&page, 3);
+        assert_eq!(Window::of(Flavor::Voicebot, &next).unwrap().limit, 5);
+        // The vendor's answer (`createdAtLt=…251Z`, `limit=5`): the seen two, the third of
+        // their millisecond, and older ones; a short page, the last.
+        let second = json!([
+            {"id": "c1", "createdAt": tie}, {"id": "c2", "createdAt": tie},
+            {"id": "c3", "createdAt": tie}, {"id": "c4", "createdAt": "2026-03-01T00:00:00Z"}
+        ]);
+        let page = decode_page(&serde_json::to_vec(&second).unwrap(), &next).unwrap();
+        assert_eq!(ids(&page), ["c3", "c4"]);
+        assert_eq!(page.next, None);
+
+        // A page of one call at a time walks a millisecond shared by two.
+        let one = |body: Value, query: &CallQuery| {
+            decode_page(&serde_json::to_vec(&body).unwrap(), query).unwrap()
+        };
+        let page = one(json!([{"id": "a", "createdAt": tie}]), &sized(1));
+        assert_eq!(
+            (ids(&page), page.next.clone()),
+            (vec!["a"], resume(end, &["a"]))
+        );
+        let page = one(
+            json!([{"id": "a", "createdAt": tie}, {"id": "b", "createdAt": tie}]),
+            &after(&page, 1),
+        );
+        // Still that millisecond: both seen now.
+        assert_eq!(
+            (ids(&page), page.next.clone()),
+            (vec!["b"], resume(end, &["a", "b"]))
+        );
+        let page = one(
+            json!([{"id": "a", "createdAt": tie}, {"id": "b", "createdAt": tie}]),
+            &after(&page, 1),
+        );
+        assert_eq!((page.calls.len(), page.next), (0, None));
+
+        // Sub-millisecond times are grouped by their millisecond.
+        let fine = page_body(&[
+            Some("2026-03-03T00:00:00.000Z"),
+            Some("2026-03-02T00:00:00.250900Z"),
+            Some("2026-03-02T00:00:00.250100Z"),
+        ]);
+        let page = decode_page(&fine, &sized(3)).unwrap();
+        assert_eq!(page.next, resume(end, &["c1", "c2"]));
+    }
+
+    #[test]
+    fn cursors_of_other_vendors_are_refused() {
+        for cursor in [
+            PageCursor::Offset { skip: 5 },
+            PageCursor::Page { number: 2 },
+            // Rounded's token: a timestamp, not this adapter's.
+            PageCursor::Token {
+                token: "2026-03-01T10:00:00Z".into(),
+            },
+        ] {
+            let query = CallQuery {
+                cursor: Some(cursor),
+                ..Default::default()
+            };
+            let err = Window::of(Flavor::Vapi, &query).unwrap_err();
+            assert!(
+                matches!(
+                    &err,
+                    Error::InvalidRequest {
+                        status: None,
+                        provider: ProviderKind::Vapi,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("not a Vapi cursor"), "{err}");
+        }
+    }
+
+    #[test]
+    fn undated_calls_and_full_pages() {
         // A full page whose last call is undated (or unreadable) cannot be continued: an
         // error naming it, not a silent end of the walk.
-        let q = CallQuery {
-            page_size: Some(2),
-            ..Default::default()
-        };
         for last in [None, Some("2026-02-30T00:00:00Z")] {
             let undated = page_body(&[Some("2026-03-03T00:00:00Z"), last]);
-            let err = decode_page(&undated, &q).unwrap_err();
+            let err = decode_page(&undated, &sized(2)).unwrap_err();
             assert!(
                 matches!(&err, Error::Decode { path, operation: Operation::ListCalls, .. }
                     if path == "[1].createdAt"),
@@ -153,18 +364,27 @@ mod tests {
         // An undated call before the last one does not stop the walk; a short page is the
         // end whatever its dates; an unreadable date is a warning on the call.
         let middle = page_body(&[None, Some("2026-03-02T00:00:00Z")]);
-        let page = decode_page(&middle, &q).unwrap();
-        assert_eq!(
-            page.next,
-            Some(PageCursor::CreatedBefore {
-                before: "2026-03-02T00:00:00Z".parse().unwrap()
-            })
-        );
+        let page = decode_page(&middle, &sized(2)).unwrap();
+        assert_eq!(ids(&page), ["c0", "c1"]);
+        assert_eq!(page.next, resume("2026-03-02T00:00:00.001Z", &["c1"]));
         let short = page_body(&[Some("2026-03-03T00:00:00Z"), Some("not a date")]);
         let page = decode_page(&short, &CallQuery::default()).unwrap();
         assert_eq!(page.next, None);
         assert_eq!(page.calls[1].warnings.len(), 1);
         assert_eq!(page.calls[1].warnings[0].field, "[1].createdAt");
+    }
+
+    #[test]
+    fn a_millisecond_larger_than_any_page_is_an_error() {
+        let tie = "2026-03-02T00:00:00.250Z";
+        let calls: Vec<Value> = (0..1000)
+            .map(|i| json!({"id": format!("c{i}"), "createdAt": tie}))
+            .collect();
+        let err = decode_page(&serde_json::to_vec(&calls).unwrap(), &sized(1000)).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if message.contains("1000 calls")),
+            "{err:?}"
+        );
     }
 
     #[test]
@@ -180,5 +400,8 @@ mod tests {
         );
         let err = decode_page(br#"{"results":[]}"#, &CallQuery::default()).unwrap_err();
         assert!(matches!(&err, Error::Decode { .. }), "{err:?}");
+        // Errors name the flavor's kind.
+        let err = super::decode_page(Flavor::Vapi, b"{}", &CallQuery::default()).unwrap_err();
+        assert_eq!(err.provider(), Some(ProviderKind::Vapi));
     }
 }

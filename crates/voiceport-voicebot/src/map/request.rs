@@ -1,40 +1,31 @@
-//! voiceport requests → Voicebot Studio (Vapi) parameters and bodies. The guard has already
-//! checked flags, filters, the page size, a dial's destination and that an update changes
-//! something; what is refused here is what only Voicebot Studio refuses.
+//! voiceport requests → Vapi-family parameters and bodies (the same for Vapi and Voicebot
+//! Studio). The guard has already checked flags, filters, the page size, a dial's
+//! destination and that an update changes something; what is refused here is what only
+//! Vapi refuses.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 use voiceport_core::adapter::format_time;
-use voiceport_core::{
-    CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, PageCursor, Result,
-};
+use voiceport_core::{CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, Result};
 
-use super::page::window_end;
-use crate::VoicebotOptions;
-use crate::config::{CAPABILITIES, KIND};
+use super::page::Window;
+use crate::config::{Flavor, VapiOptions};
 use crate::wire;
 
-/// The query parameters of `GET /calls`: Vapi's `limit`, `createdAtLt` (cursor or `until`),
-/// `createdAtGe` (`since`, inclusive like the query) and `assistantId`. Inferred from Vapi
-/// (VS documents none), so `decode_page` applies every filter client-side as well. A cursor
-/// of another vendor's kind is refused.
-pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String)>> {
-    if let Some(other) = query
-        .cursor
-        .as_ref()
-        .filter(|c| !matches!(c, PageCursor::CreatedBefore { .. }))
-    {
-        return Err(Error::invalid_input(
-            KIND,
-            Operation::ListCalls,
-            format!(
-                "cursor {other} is not a Voicebot Studio cursor (expected mode `created_before`)"
-            ),
-        ));
-    }
-    let mut params = vec![("limit", CAPABILITIES.page_size(query).to_string())];
-    if let Some(before) = window_end(query) {
+/// The query parameters of the list (`GET /call`; Voicebot Studio: `GET /calls`): Vapi's
+/// `limit` and `createdAtLt` (the [`Window`]: the page size plus the calls to be seen again,
+/// and the cursor's end or `until`), `createdAtGe` (`since`, inclusive like the query) and
+/// `assistantId`. Documented by Vapi; inferred for Voicebot Studio, which documents none.
+/// `decode_page` applies every filter client-side as well. A cursor of another vendor is
+/// refused.
+pub(crate) fn list_params(
+    flavor: Flavor,
+    query: &CallQuery,
+) -> Result<Vec<(&'static str, String)>> {
+    let window = Window::of(flavor, query)?;
+    let mut params = vec![("limit", window.limit.to_string())];
+    if let Some(before) = window.end {
         params.push(("createdAtLt", format_time(before)));
     }
     if let Some(since) = query.since {
@@ -46,21 +37,25 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String
     Ok(params)
 }
 
-/// The body of `POST /calls` (Vapi's `CreateCallDTO`, inferred for Voicebot Studio).
+/// The body of a dial: Vapi's `CreateCallDTO` (inferred for Voicebot Studio beyond
+/// `name` and `assistantId`).
 ///
 /// `assistantId` is the request's `agent_id`, else `options.assistant_id` (required);
 /// `phoneNumberId` the request's, else `options.phone_number_id`. `from_number`,
 /// `language` and `campaign_id` are refused (Vapi dials from a phone-number id; the other
-/// two are not documented for Voicebot Studio). `extra` is merged at the top level last,
-/// so its keys win.
+/// two cannot be set on a Vapi call). `extra` is merged at the top level last, so its
+/// keys win.
 pub(crate) fn dial_body<'a>(
+    flavor: Flavor,
     request: &'a DialRequest,
-    options: &'a VoicebotOptions,
+    options: &'a VapiOptions,
 ) -> Result<Map<String, Value>> {
-    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::Dial, message));
+    let kind = flavor.kind();
+    let refuse = |message: String| Err(Error::invalid_input(kind, Operation::Dial, message));
     let unsupported = |field: &str, why: &str| {
         refuse(format!(
-            "`{field}` is not supported by Voicebot Studio: {why}"
+            "`{field}` is not supported by {}: {why}",
+            flavor.name()
         ))
     };
     if request.from_number.is_some() {
@@ -116,15 +111,19 @@ pub(crate) fn dial_body<'a>(
     };
     map.extend(request.extra.clone());
     // Checked on the final body, so that a `name` from `extra` is held to it too.
-    check_name(Operation::Dial, map.get("name").and_then(Value::as_str))?;
+    check_name(
+        flavor,
+        Operation::Dial,
+        map.get("name").and_then(Value::as_str),
+    )?;
     Ok(map)
 }
 
-/// The body of `PATCH /calls/{call_id}`: `{name}`. Voicebot Studio (like Vapi) updates only
-/// the name; the guard refuses metadata (`update_metadata_*` are false). A name over
-/// [`MAX_NAME_CHARS`] is refused.
-pub(crate) fn update_body(update: &CallUpdate) -> Result<wire::UpdateCall> {
-    check_name(Operation::UpdateCall, update.name.as_deref())?;
+/// The body of an update: `{name}`. Vapi (and Voicebot Studio) update only the name; the
+/// guard refuses metadata (`update_metadata_*` are false). A name over [`MAX_NAME_CHARS`]
+/// is refused.
+pub(crate) fn update_body(flavor: Flavor, update: &CallUpdate) -> Result<wire::UpdateCall> {
+    check_name(flavor, Operation::UpdateCall, update.name.as_deref())?;
     Ok(wire::UpdateCall {
         name: update.name.clone(),
     })
@@ -135,7 +134,7 @@ pub(crate) const MAX_NAME_CHARS: usize = 40;
 
 /// Refuses, before anything is sent, a `name` Vapi would reject with a 400. Its length is
 /// counted as Vapi's validator counts it, in UTF-16 code units (an emoji counts two).
-fn check_name(operation: Operation, name: Option<&str>) -> Result<()> {
+fn check_name(flavor: Flavor, operation: Operation, name: Option<&str>) -> Result<()> {
     let Some(length) = name.map(|n| n.encode_utf16().count()) else {
         return Ok(());
     };
@@ -144,7 +143,7 @@ fn check_name(operation: Operation, name: Option<&str>) -> Result<()> {
     }
     let problem = format!("must be at most {MAX_NAME_CHARS} characters long (it has {length})");
     Err(Error::InvalidRequest {
-        provider: KIND,
+        provider: flavor.kind(),
         operation,
         status: None,
         message: format!("`name` {problem}"),
@@ -160,11 +159,53 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use serde_json::json;
-    use voiceport_core::{AgentId, CampaignId};
+    use voiceport_core::{AgentId, CampaignId, PageCursor, ProviderKind};
+
+    // Both flavors build the same requests; tested as Voicebot Studio's, and the kind in
+    // errors checked for Vapi.
+    const VS: Flavor = Flavor::Voicebot;
+
+    fn dial_body<'a>(
+        request: &'a DialRequest,
+        options: &'a VapiOptions,
+    ) -> Result<Map<String, Value>> {
+        super::dial_body(VS, request, options)
+    }
+
+    fn update_body(update: &CallUpdate) -> Result<wire::UpdateCall> {
+        super::update_body(VS, update)
+    }
+
+    fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String)>> {
+        super::list_params(VS, query)
+    }
+
+    #[test]
+    fn refusals_name_the_flavor() {
+        let err = super::dial_body(
+            Flavor::Vapi,
+            &DialRequest::to("+1"),
+            &VapiOptions::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.provider(), Some(ProviderKind::Vapi));
+        let foreign = CallQuery {
+            cursor: Some(PageCursor::Offset { skip: 5 }),
+            ..Default::default()
+        };
+        let err = super::list_params(Flavor::Vapi, &foreign).unwrap_err();
+        assert!(err.to_string().contains("not a Vapi cursor"), "{err}");
+        let long = CallUpdate {
+            name: Some("n".repeat(41)),
+            ..Default::default()
+        };
+        let err = super::update_body(Flavor::Vapi, &long).unwrap_err();
+        assert_eq!(err.provider(), Some(ProviderKind::Vapi));
+    }
 
     #[test]
     fn dial_body_shape_and_refusals() {
-        let options = VoicebotOptions {
+        let options = VapiOptions {
             assistant_id: Some("opt-assistant".into()),
             phone_number_id: Some("opt-number".into()),
         };
@@ -195,7 +236,7 @@ mod tests {
             })
         );
 
-        let refused = |request: DialRequest, options: &VoicebotOptions, needle: &str| {
+        let refused = |request: DialRequest, options: &VapiOptions, needle: &str| {
             let err = dial_body(&request, options).unwrap_err();
             assert!(
                 matches!(
@@ -235,7 +276,7 @@ mod tests {
             &options,
             "campaign_id",
         );
-        refused(base.clone(), &VoicebotOptions::default(), "agent_id");
+        refused(base.clone(), &VapiOptions::default(), "agent_id");
         // An empty `to` is the guard's refusal (tests/http.rs).
     }
 
@@ -277,7 +318,7 @@ mod tests {
             assert!(message.contains(&format!("it has {length}")), "{message}");
         }
 
-        let options = VoicebotOptions {
+        let options = VapiOptions {
             assistant_id: Some("a".into()),
             phone_number_id: None,
         };
@@ -328,6 +369,23 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(list_params(&query).unwrap(), [("limit", "1".to_owned())]);
+        // This adapter's own cursor: its end, and room in the `limit` for the calls seen.
+        let token = json!({"before": "2026-02-01T00:00:00.251Z", "seen": ["a", "b"]});
+        let query = CallQuery {
+            page_size: Some(10),
+            until: Some(at("2026-03-01T00:00:00Z")),
+            cursor: Some(PageCursor::Token {
+                token: token.to_string(),
+            }),
+            ..Default::default()
+        };
+        assert_eq!(
+            list_params(&query).unwrap(),
+            [
+                ("limit", "12".to_owned()),
+                ("createdAtLt", "2026-02-01T00:00:00.251Z".to_owned()),
+            ]
+        );
         let foreign = CallQuery {
             cursor: Some(PageCursor::Offset { skip: 5 }),
             ..Default::default()

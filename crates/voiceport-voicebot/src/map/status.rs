@@ -1,5 +1,6 @@
-//! The status table: a Voicebot Studio (Vapi) `status` and `endedReason` → the normalized
-//! status and end reason. `docs/vendors/voicebot.md` has it as a table.
+//! The status table, the same for Vapi and Voicebot Studio: a call's `status` and
+//! `endedReason` → the normalized status and end reason. `docs/vendors/voicebot.md` has it
+//! as a table.
 
 use voiceport_core::{CallStatus, EndReason, EndReasonCategory};
 
