@@ -58,6 +58,8 @@
 //!   CloudEvents (`session.status_changed` → a status change of the session).
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+// docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod codec;

@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{non_empty, parse_time, read_time};
+use voiceport_core::adapter::{non_empty, parse_time, read_id, read_time};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     AgentId, AgentRef, Call, CallEvent, CallId, EndReason, Error, EventKind, Operation,
@@ -127,11 +127,13 @@ fn session_status_changed(
         call.status = status;
         call.vendor_status = Some(vendor_status.clone());
         call.end_reason = reason.map(|r| EndReason::new(r, Some(vendor_status.clone())));
-        call.organization_id = data.org_id.map(OrganizationId::new);
+        call.organization_id =
+            read_id(&mut call, "data.org_id", data.org_id).map(OrganizationId::new);
         let use_case_name = data.use_case.and_then(|u| u.name);
-        if data.use_case_id.is_some() || use_case_name.is_some() {
+        let use_case_id = read_id(&mut call, "data.use_case_id", data.use_case_id);
+        if use_case_id.is_some() || use_case_name.is_some() {
             call.agent = Some(AgentRef {
-                id: data.use_case_id.map(AgentId::new),
+                id: use_case_id.map(AgentId::new),
                 name: use_case_name,
             });
         }
@@ -294,6 +296,21 @@ mod tests {
             .map(|w| w.field.as_str())
             .collect();
         assert_eq!(fields, ["time", "data.status.updated_at"]);
+    }
+
+    #[test]
+    fn a_session_status_change_with_empty_ids_keeps_the_call_and_warns() {
+        let mut body = status_changed("completed");
+        body["data"]["org_id"] = json!("");
+        body["data"]["use_case_id"] = json!("");
+        let event = parse(&body).unwrap();
+        let call = event.call().unwrap();
+        assert_eq!(call.organization_id, None);
+        let agent = call.agent.as_ref().unwrap();
+        assert_eq!(agent.id, None);
+        assert_eq!(agent.name.as_deref(), Some("Inbound Carrier Sales"));
+        let fields: Vec<&str> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(fields, ["data.org_id", "data.use_case_id"]);
     }
 
     #[test]

@@ -66,6 +66,8 @@
 //!   name. There is no cancel, delete or notes endpoint.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+// docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod client;
 mod codec;

@@ -8,7 +8,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    decode_call_with, epoch_millis, epoch_secs, finite, non_empty, read_time, shorten, value_text,
+    check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_empty, read_amount,
+    read_id, read_time, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -29,9 +30,11 @@ pub(crate) fn decode_call(operation: Operation, raw: &RawValue, path: &str) -> R
 /// A wire call → the normalized call (without its vendor payload, which the decoders attach).
 pub(crate) fn map_call(wire: wire::Call) -> Call {
     let mut call = Call::new(CallId::new(wire.id), KIND);
-    call.organization_id = wire.organization_id.map(OrganizationId::new);
-    call.parent_call_id = wire.parent_call_id.map(CallId::new);
-    call.campaign_id = wire.campaign_id.map(CampaignId::new);
+    call.organization_id =
+        read_id(&mut call, "organization_id", wire.organization_id).map(OrganizationId::new);
+    call.parent_call_id =
+        read_id(&mut call, "parent_call_id", wire.parent_call_id).map(CallId::new);
+    call.campaign_id = read_id(&mut call, "campaign_id", wire.campaign_id).map(CampaignId::new);
     // The use case's name is not the call's name: HappyRobot calls have none.
     call.name = None;
     call.kind = match wire.provider {
@@ -64,12 +67,19 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         call.tags = metadata.tags.unwrap_or_default();
         call.metadata = object_entries(metadata.custom, "custom");
     }
-    call.agent = agent([wire.use_case, wire.assistant, wire.agent]);
+    call.agent = agent(
+        &mut call,
+        [
+            ("use_case", wire.use_case),
+            ("assistant", wire.assistant),
+            ("agent", wire.agent),
+        ],
+    );
     call.language = wire.language;
     call.created_at = time(&mut call, "created", wire.created);
     call.scheduled_for = time(&mut call, "scheduled_for", wire.scheduled_for);
     call.started_at = time(&mut call, "started", wire.started);
-    call.duration_secs = finite(wire.duration);
+    call.duration_secs = read_amount(&mut call, "duration", wire.duration);
     // Older calls say when they connected and for how long; the end follows. A live call's
     // duration (if any) is still growing, so it gives no end.
     if !call.status.is_live() {
@@ -80,6 +90,10 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     for (i, note) in notes {
         let field = format!("notes[{i}].created_at");
         let created_at = time(&mut call, &field, note.created_at);
+        if let Some(id) = note.id.as_deref().filter(|id| id.trim().is_empty()) {
+            // Kept (a note has no other id), but no request can name it.
+            call.warn(format!("notes[{i}].id"), id, "an empty note id");
+        }
         call.notes.push(Note {
             created_at,
             id: NoteId::new(note.id.unwrap_or_default()),
@@ -99,7 +113,10 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
             by: rating.email,
         });
     }
-    call.cost = wire.costs.and_then(cost);
+    call.cost = wire.costs.and_then(|costs| cost(&mut call, costs));
+    // The end is derived from the start and a non-negative duration, so only the id can
+    // be impossible here.
+    check_call(&mut call, "id", "duration");
     call
 }
 
@@ -136,20 +153,22 @@ fn object_entries(value: Option<Value>, key: &str) -> BTreeMap<String, Value> {
     }
 }
 
-/// The first of `use_case`, the older `assistant` and `agent` that names something.
+/// The first of `use_case`, the older `assistant` and `agent` that names something (each
+/// with its field name); a blank id is left out with a warning on the call.
 ///
 /// The use case is what runs the conversation (the older generation called it the
 /// assistant); `agent` is only the voice persona it speaks with. The use case is also what
 /// the `use_cases` list filter (the normalized agent filter) matches.
-fn agent(candidates: [Option<wire::AgentRef>; 3]) -> Option<AgentRef> {
-    candidates
+fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef>); 3]) -> Option<AgentRef> {
+    let (field, found) = candidates
         .into_iter()
-        .flatten()
-        .find(|c| c.id.is_some() || c.name.is_some())
-        .map(|c| AgentRef {
-            id: c.id.map(AgentId::new),
-            name: c.name,
-        })
+        .filter_map(|(field, candidate)| Some((field, candidate?)))
+        .find(|(_, c)| c.id.is_some() || c.name.is_some())?;
+    let id = read_id(call, &format!("{field}.id"), found.id).map(AgentId::new);
+    (id.is_some() || found.name.is_some()).then_some(AgentRef {
+        id,
+        name: found.name,
+    })
 }
 
 /// `extraction` and the older `questions` both land in `extracted`.
@@ -177,22 +196,25 @@ fn analysis(
     }
 }
 
-fn cost(costs: wire::Costs) -> Option<Cost> {
+/// The costs; an impossible amount (negative, not finite) is left out with a warning.
+fn cost(call: &mut Call, costs: wire::Costs) -> Option<Cost> {
     let sections = [
         ("voip", costs.voip.and_then(|c| c.total_cost)),
         ("transcriber", costs.transcriber.and_then(|c| c.total_cost)),
         ("llm", costs.llm.and_then(|c| c.total_cost)),
         ("tts", costs.tts.and_then(|c| c.total_cost)),
     ];
-    let breakdown: Vec<CostItem> = (sections.into_iter())
-        .filter_map(|(component, amount)| {
-            Some(CostItem {
+    let mut breakdown = Vec::new();
+    for (component, amount) in sections {
+        let field = format!("costs.{component}.total_cost");
+        if let Some(amount) = read_amount(call, &field, amount) {
+            breakdown.push(CostItem {
                 component: component.to_owned(),
-                amount: finite(amount)?,
-            })
-        })
-        .collect();
-    let total = finite(costs.total_costs);
+                amount,
+            });
+        }
+    }
+    let total = read_amount(call, "costs.total_costs", costs.total_costs);
     (total.is_some() || !breakdown.is_empty()).then_some(Cost {
         total,
         // HappyRobot does not state a currency.
@@ -354,6 +376,48 @@ mod tests {
         crate::HappyRobotCodec
             .decode_call(value.to_string().as_bytes())
             .unwrap()
+    }
+
+    /// The fields of the call's warnings, in order.
+    fn warned(call: &Call) -> Vec<&str> {
+        call.warnings.iter().map(|w| w.field.as_str()).collect()
+    }
+
+    #[test]
+    fn impossible_values_are_dropped_with_a_warning() {
+        let c = call(json!({
+            "id": "", "status": "Completed", "started": "2026-01-19T20:14:37Z",
+            "duration": -12, "parent_call_id": "", "campaign_id": " ",
+            "use_case": {"id": "", "name": "Renewals"},
+            "costs": {"total_costs": -0.5, "voip": {"total_cost": 0.1}, "llm": {"total_cost": -1}},
+            "notes": [{"id": "", "content": "x"}]
+        }));
+        assert_eq!(c.duration_secs, None);
+        assert_eq!(c.ended_at, None);
+        assert_eq!(c.parent_call_id, None);
+        assert_eq!(c.campaign_id, None);
+        let agent = c.agent.clone().unwrap();
+        assert_eq!((agent.id, agent.name.as_deref()), (None, Some("Renewals")));
+        let cost = c.cost.clone().unwrap();
+        assert_eq!(cost.total, None);
+        assert_eq!(cost.breakdown.len(), 1);
+        assert_eq!(
+            warned(&c),
+            [
+                "parent_call_id",
+                "campaign_id",
+                "use_case.id",
+                "duration",
+                "notes[0].id",
+                "costs.llm.total_cost",
+                "costs.total_costs",
+                "id",
+            ]
+        );
+        // Possible values pass without a word.
+        let c = call(json!({"id": "a", "duration": 0, "costs": {"total_costs": 0}}));
+        assert_eq!(c.duration_secs, Some(0.0));
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 
     #[test]

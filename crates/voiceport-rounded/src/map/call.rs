@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use voiceport_core::adapter::{finite, non_empty, presigned_expiry, read_time};
+use voiceport_core::adapter::{
+    check_call, non_empty, presigned_expiry, read_amount, read_id, read_time,
+};
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Recording, Speaker,
     Transcript, Utterance,
@@ -18,7 +20,8 @@ use crate::wire;
 /// Maps a wire call to the normalized [`Call`].
 pub(crate) fn map_call(wire: wire::Call) -> Call {
     let mut call = Call::new(CallId::new(wire.id), KIND);
-    call.organization_id = wire.organization_id.map(OrganizationId::new);
+    call.organization_id =
+        read_id(&mut call, "organization_id", wire.organization_id).map(OrganizationId::new);
     call.kind = match wire.call_type {
         Some(wire::CallType::PhoneCall) | None => CallKind::Phone,
         Some(wire::CallType::WebCall) => CallKind::Web,
@@ -29,15 +32,20 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         Some(wire::Direction::Outbound) => Some(Direction::Outbound),
         _ => None,
     };
+    let redirect_secs = read_amount(
+        &mut call,
+        "redirect_duration_seconds",
+        wire.redirect_duration_seconds,
+    );
     (call.status, call.end_reason) = status_of(StatusFields {
         status: wire.status.as_ref(),
         answer_type: wire.answer_type.as_ref(),
-        redirect_secs: finite(wire.redirect_duration_seconds),
+        redirect_secs,
     });
     call.vendor_status = wire.status.map(|s| s.as_str().to_owned());
     call.from = wire.from_number;
     call.to = wire.to_number;
-    call.agent = wire.agent_id.map(|id| AgentRef {
+    call.agent = read_id(&mut call, "agent_id", wire.agent_id).map(|id| AgentRef {
         id: Some(AgentId::new(id)),
         name: None,
     });
@@ -49,8 +57,8 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     let created_at = read_time(&mut call, "created_at", wire.created_at.as_deref());
     call.created_at = created_at.or(started_at);
     call.ended_at = read_time(&mut call, "end_time", wire.end_time.as_deref());
-    call.duration_secs = finite(wire.duration_seconds);
-    call.cost = finite(wire.cost).map(|total| Cost {
+    call.duration_secs = read_amount(&mut call, "duration_seconds", wire.duration_seconds);
+    call.cost = read_amount(&mut call, "cost", wire.cost).map(|total| Cost {
         total: Some(total),
         currency: None,
         breakdown: Vec::new(),
@@ -75,6 +83,7 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         wire.variable_values.unwrap_or_default(),
         wire.post_call_answers.unwrap_or_default(),
     );
+    check_call(&mut call, "id", "end_time");
     call
 }
 
@@ -214,6 +223,42 @@ mod tests {
 
     fn wire_call(value: Value) -> wire::Call {
         serde_json::from_value(value).unwrap()
+    }
+
+    #[test]
+    fn impossible_values_are_dropped_with_a_warning() {
+        let call = map_call(wire_call(json!({
+            "id": "", "agent_id": "", "organization_id": "",
+            "status": "completed",
+            "start_time": "2026-03-23T18:04:11Z", "end_time": "2026-03-23T18:03:11Z",
+            "duration_seconds": -38, "redirect_duration_seconds": -5, "cost": -0.019
+        })));
+        assert_eq!(call.agent, None);
+        assert_eq!(call.organization_id, None);
+        assert!(call.started_at.is_some());
+        assert_eq!(call.ended_at, None);
+        assert_eq!(call.duration_secs, None);
+        assert_eq!(call.cost, None);
+        let fields: Vec<&str> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "organization_id",
+                "redirect_duration_seconds",
+                "agent_id",
+                "duration_seconds",
+                "cost",
+                "id",
+                "end_time",
+            ]
+        );
+        // A zero cost and duration, and an end at the start, are possible.
+        let call = map_call(wire_call(json!({
+            "id": "c", "start_time": "2026-03-23T18:04:11Z", "end_time": "2026-03-23T18:04:11Z",
+            "duration_seconds": 0, "cost": 0
+        })));
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
+        assert_eq!(call.cost.and_then(|c| c.total), Some(0.0));
     }
 
     #[test]
