@@ -38,8 +38,21 @@ fn authorized(vendor: Vendor, headers: &HeaderMap) -> bool {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let key = vendor.api_key();
     match vendor {
-        Vendor::HappyRobot => header("authorization") == Some(&format!("Bearer {key}")),
+        Vendor::HappyRobot | Vendor::Vapi | Vendor::Retell => {
+            header("authorization") == Some(&format!("Bearer {key}"))
+        }
         Vendor::Voicebot | Vendor::Rounded => header("x-api-key") == Some(key),
+    }
+}
+
+/// What the vendor says to a missing or wrong key: Retell documents its message; the others
+/// document none (the sandbox's own words, in each vendor's error shape).
+fn unauthorized_message(vendor: Vendor) -> &'static str {
+    match vendor {
+        Vendor::Retell => "API key is missing or invalid.",
+        Vendor::HappyRobot | Vendor::Voicebot | Vendor::Rounded | Vendor::Vapi => {
+            "Invalid or missing API key"
+        }
     }
 }
 
@@ -49,10 +62,21 @@ pub(crate) async fn guard(State(ctx): State<Ctx>, request: Request, next: Next) 
         return error(
             ctx.vendor,
             StatusCode::UNAUTHORIZED,
-            "Invalid or missing API key",
+            unauthorized_message(ctx.vendor),
             &[],
         );
     }
+    with_faults(&ctx, request, next).await
+}
+
+/// Applies any injected fault, without checking a key: for URLs that carry no key in
+/// production (Vapi's live-call control URL, whose path is its secret).
+pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
+    with_faults(&ctx, request, next).await
+}
+
+/// Serves `request`, spoiled by the fault armed for it, if any.
+async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     let path = request.uri().path().to_owned();
     match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
@@ -77,7 +101,10 @@ pub(crate) fn json_response(status: StatusCode, value: Value) -> Response {
 }
 
 /// An error in the vendor's own shape. HappyRobot documents none: `{message}` (inferred);
-/// Voicebot Studio looks like FastAPI: `{detail}`; Rounded wraps it in its envelope.
+/// Voicebot Studio looks like FastAPI: `{detail}`; Rounded wraps it in its envelope; Vapi
+/// answers as NestJS does (`{message, error, statusCode}`, `message` a list of the field
+/// problems when there are some: seen on live 400s, not in its spec); Retell documents
+/// `{status: "error", message}` for every error.
 pub(crate) fn error(
     vendor: Vendor,
     status: StatusCode,
@@ -101,6 +128,17 @@ pub(crate) fn error(
             },
             "status": status.as_u16(),
         }),
+        Vendor::Vapi if details.is_empty() => json!({
+            "message": message,
+            "error": status.canonical_reason().unwrap_or("Error"),
+            "statusCode": status.as_u16(),
+        }),
+        Vendor::Vapi => json!({
+            "message": details.iter().map(|(field, msg)| format!("{field} {msg}")).collect::<Vec<_>>(),
+            "error": status.canonical_reason().unwrap_or("Error"),
+            "statusCode": status.as_u16(),
+        }),
+        Vendor::Retell => json!({ "status": "error", "message": message }),
     };
     json_response(status, body)
 }

@@ -1,30 +1,39 @@
 //! The sandbox's own HTTP control API (not a vendor's), for a sandbox run standalone
-//! (`voiceport sandbox`): inject and clear faults, read the counts that tests assert on.
+//! (`voiceport sandbox`): inject and clear faults, point the emulators' webhooks somewhere,
+//! read the counts and deliveries that tests assert on.
 //!
 //! | request | effect |
 //! | --- | --- |
-//! | `GET /_sandbox` | `{"calls": {...}, "dialed": {...}, "faults": n}` per vendor |
+//! | `GET /_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor |
 //! | `POST /_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
 //! | `DELETE /_sandbox/faults` | removes every fault, answers 204 |
+//! | `PUT /_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]), answers 200 with it (no secret) |
+//! | `GET /_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...]}`: every attempt, oldest first |
+//! | `DELETE /_sandbox/webhooks/{vendor}` | removes the target, answers 204 |
 //!
 //! It needs no key: the sandbox only listens where it is told (loopback by default).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{Map, json};
+use serde_json::{Map, Value, json};
 use voiceport_core::ProviderKind;
+use voiceport_core::webhook::WebhookConfig;
 
 use crate::common::json_response;
 use crate::store::State as SandboxState;
 use crate::vendor::Vendor;
-use crate::{Fault, FaultKind};
+use crate::webhooks::{
+    DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, WebhookTarget, describe_attempt, describe_target,
+};
+use crate::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind};
 
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/_sandbox";
@@ -40,6 +49,14 @@ pub(crate) const PREFIX: &str = "/_sandbox";
 /// `delay` (with `delay_ms`), `drop_connection`, `malformed`, `truncated`. The rest narrow
 /// it as [`Fault`]'s builder methods do; `times` defaults to 1, and `after_handler: true`
 /// lets the request take effect before its response is spoiled.
+///
+/// Faults on webhook deliveries ([`DeliveryFault`]) are `duplicate_delivery`,
+/// `out_of_order_delivery` and `wrong_signature`, narrowed by `vendor`, `event` (the
+/// vendor's event type: `end-of-call-report`, `end` …), `skip` and `times`:
+///
+/// ```json
+/// {"fault": "duplicate_delivery", "vendor": "voicebot", "event": "end-of-call-report"}
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
@@ -54,7 +71,7 @@ pub struct FaultSpec {
     /// The delay of a `delay` fault, in milliseconds.
     #[serde(default)]
     pub delay_ms: Option<u64>,
-    /// Only this vendor (`happyrobot`, `voicebot`, `rounded`).
+    /// Only this vendor (`happyrobot`, `voicebot`, `rounded`, `vapi`, `retell`).
     #[serde(default)]
     pub vendor: Option<ProviderKind>,
     /// Only this method.
@@ -72,6 +89,48 @@ pub struct FaultSpec {
     /// Let the request take effect, then spoil the response.
     #[serde(default)]
     pub after_handler: bool,
+    /// Delivery faults: only deliveries of this event type.
+    #[serde(default)]
+    pub event: Option<String>,
+}
+
+/// The delivery faults' names in a [`FaultSpec`].
+fn delivery_kind(name: &str) -> Option<DeliveryFaultKind> {
+    match name {
+        "duplicate_delivery" => Some(DeliveryFaultKind::Duplicate),
+        "out_of_order_delivery" => Some(DeliveryFaultKind::OutOfOrder),
+        "wrong_signature" => Some(DeliveryFaultKind::WrongSignature),
+        _ => None,
+    }
+}
+
+impl TryFrom<FaultSpec> for DeliveryFault {
+    type Error = String;
+
+    fn try_from(spec: FaultSpec) -> Result<DeliveryFault, String> {
+        let Some(kind) = delivery_kind(&spec.fault) else {
+            return Err(format!("{:?} is not a delivery fault", spec.fault));
+        };
+        if spec.status.is_some()
+            || spec.retry_after_secs.is_some()
+            || spec.delay_ms.is_some()
+            || spec.method.is_some()
+            || spec.path.is_some()
+            || spec.after_handler
+        {
+            return Err("a delivery fault takes only `vendor`, `event`, `skip` and `times`".into());
+        }
+        let mut fault = DeliveryFault::new(kind)
+            .skip(spec.skip.unwrap_or(0))
+            .times(spec.times.unwrap_or(1));
+        if let Some(vendor) = spec.vendor {
+            fault = fault.vendor(vendor);
+        }
+        if let Some(event) = &spec.event {
+            fault = fault.event(event);
+        }
+        Ok(fault)
+    }
 }
 
 impl TryFrom<FaultSpec> for Fault {
@@ -98,13 +157,22 @@ impl TryFrom<FaultSpec> for Fault {
             "drop_connection" => FaultKind::DropConnection,
             "malformed" => FaultKind::Malformed,
             "truncated" => FaultKind::Truncated,
+            other if delivery_kind(other).is_some() => {
+                return Err(format!(
+                    "{other:?} is a fault on deliveries, not on requests"
+                ));
+            }
             other => {
                 return Err(format!(
                     "unknown `fault` {other:?}: expected status, rate_limited, delay, \
-                     drop_connection, malformed or truncated"
+                     drop_connection, malformed, truncated, duplicate_delivery, \
+                     out_of_order_delivery or wrong_signature"
                 ));
             }
         };
+        if spec.event.is_some() {
+            return Err("`event` narrows delivery faults only".into());
+        }
         let mut fault = Fault::new(kind)
             .skip(spec.skip.unwrap_or(0))
             .times(spec.times.unwrap_or(1));
@@ -124,6 +192,77 @@ impl TryFrom<FaultSpec> for Fault {
     }
 }
 
+/// A webhook target as JSON, for `PUT /_sandbox/webhooks/{vendor}`:
+///
+/// ```json
+/// {"url": "http://127.0.0.1:3000/webhooks/support", "secret": "s3cret",
+///  "retries": 2, "timeout_ms": 2000}
+/// ```
+///
+/// `url` is required; `retries` (default 0), `timeout_ms` (default 20000) and
+/// `retry_delay_ms` (default 100) shape the attempts ([`WebhookTarget`]); every other key
+/// is one of the receiving provider's `[providers.NAME.webhook]` table
+/// ([`WebhookConfig`]: `verify`, `secret`, `secret_env`, `header`, `timestamp_header`,
+/// `algorithm`, `encoding`, `signature_prefix`, `secret_is_base64`), which the emulator
+/// signs with.
+#[derive(Debug, Clone)]
+pub struct WebhookSpec {
+    /// Where to post.
+    pub url: String,
+    /// Retries per delivery.
+    pub retries: u32,
+    /// The timeout of one attempt.
+    pub timeout: Duration,
+    /// The pause before a retry.
+    pub retry_delay: Duration,
+    /// How to sign.
+    pub config: WebhookConfig,
+}
+
+impl WebhookSpec {
+    /// Reads the JSON body of `PUT /_sandbox/webhooks/{vendor}`.
+    pub fn from_json(body: &[u8]) -> Result<WebhookSpec, String> {
+        let mut map: Map<String, Value> = match serde_json::from_slice(body) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err("the body must be a JSON object".into()),
+            Err(e) => return Err(format!("the body is not JSON: {e}")),
+        };
+        let url = match map.remove("url") {
+            Some(Value::String(url)) => url,
+            Some(_) => return Err("`url` must be a string".into()),
+            None => return Err("`url` is required".into()),
+        };
+        let mut number = |key: &str, default: u64| -> Result<u64, String> {
+            match map.remove(key) {
+                None | Some(Value::Null) => Ok(default),
+                Some(value) => value
+                    .as_u64()
+                    .ok_or_else(|| format!("`{key}` must be a whole number ≥ 0")),
+            }
+        };
+        let retries = number("retries", 0)?;
+        let timeout_ms = number("timeout_ms", DEFAULT_DELIVERY_TIMEOUT.as_millis() as u64)?;
+        let retry_delay_ms = number("retry_delay_ms", DEFAULT_RETRY_DELAY.as_millis() as u64)?;
+        let config: WebhookConfig = serde_json::from_value(Value::Object(map))
+            .map_err(|e| format!("the signing configuration: {e}"))?;
+        Ok(WebhookSpec {
+            url,
+            retries: u32::try_from(retries).map_err(|_| "`retries` is too large".to_owned())?,
+            timeout: Duration::from_millis(timeout_ms),
+            retry_delay: Duration::from_millis(retry_delay_ms),
+            config,
+        })
+    }
+
+    /// The target it describes.
+    pub fn into_target(self) -> WebhookTarget {
+        WebhookTarget::new(self.url, self.config)
+            .retries(self.retries)
+            .timeout(self.timeout)
+            .retry_delay(self.retry_delay)
+    }
+}
+
 pub(crate) fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/", get(summary))
@@ -131,12 +270,93 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
             "/faults",
             axum::routing::post(add_fault).delete(clear_faults),
         )
+        .route(
+            "/webhooks/{vendor}",
+            axum::routing::put(set_webhook)
+                .get(show_webhook)
+                .delete(clear_webhook),
+        )
         .with_state(state)
+}
+
+/// The vendor a path names, or the 404 saying it is not emulated.
+fn vendor_of(name: &str) -> Result<Vendor, Response> {
+    name.parse::<ProviderKind>()
+        .ok()
+        .and_then(Vendor::of)
+        .ok_or_else(|| {
+            json_response(
+                StatusCode::NOT_FOUND,
+                json!({"message": format!("the sandbox does not emulate {name:?}: expected happyrobot, voicebot, rounded, vapi or retell")}),
+            )
+        })
+}
+
+async fn set_webhook(
+    State(state): State<Arc<SandboxState>>,
+    Path(name): Path<String>,
+    body: Bytes,
+) -> Response {
+    let vendor = match vendor_of(&name) {
+        Ok(vendor) => vendor,
+        Err(response) => return response,
+    };
+    let target = WebhookSpec::from_json(&body).and_then(|spec| {
+        spec.into_target()
+            .resolve(vendor.kind())
+            .map_err(|e| e.to_string())
+    });
+    match target {
+        Ok(target) => {
+            let shown = describe_target(&target);
+            state.hooks.set(vendor, Some(target));
+            json_response(StatusCode::OK, shown)
+        }
+        Err(message) => json_response(StatusCode::BAD_REQUEST, json!({"message": message})),
+    }
+}
+
+async fn show_webhook(
+    State(state): State<Arc<SandboxState>>,
+    Path(name): Path<String>,
+) -> Response {
+    let vendor = match vendor_of(&name) {
+        Ok(vendor) => vendor,
+        Err(response) => return response,
+    };
+    let target = state.hooks.target(vendor);
+    let deliveries: Vec<Value> = state
+        .hooks
+        .attempts(vendor)
+        .iter()
+        .map(describe_attempt)
+        .collect();
+    json_response(
+        StatusCode::OK,
+        json!({
+            "target": target.as_deref().map(describe_target),
+            "deliveries": deliveries,
+        }),
+    )
+}
+
+async fn clear_webhook(
+    State(state): State<Arc<SandboxState>>,
+    Path(name): Path<String>,
+) -> Response {
+    match vendor_of(&name) {
+        Ok(vendor) => {
+            state.hooks.set(vendor, None);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(response) => response,
+    }
 }
 
 async fn summary(State(state): State<Arc<SandboxState>>) -> Response {
     let mut calls = Map::new();
     let mut dialed = Map::new();
+    let mut deliveries = Map::new();
     for vendor in Vendor::ALL {
         let store = state
             .store(vendor)
@@ -145,10 +365,11 @@ async fn summary(State(state): State<Arc<SandboxState>>) -> Response {
         let name = vendor.kind().as_str();
         calls.insert(name.into(), json!(store.len()));
         dialed.insert(name.into(), json!(store.dialed));
+        deliveries.insert(name.into(), json!(state.hooks.count(vendor)));
     }
     json_response(
         StatusCode::OK,
-        json!({"calls": calls, "dialed": dialed, "faults": state.faults.len()}),
+        json!({"calls": calls, "dialed": dialed, "deliveries": deliveries, "faults": state.faults.len()}),
     )
 }
 
@@ -156,14 +377,17 @@ async fn add_fault(
     State(state): State<Arc<SandboxState>>,
     body: Result<Json<FaultSpec>, axum::extract::rejection::JsonRejection>,
 ) -> Response {
-    let fault = body
+    let armed = body
         .map_err(|rejection| rejection.body_text())
-        .and_then(|Json(spec)| Fault::try_from(spec));
-    match fault {
-        Ok(fault) => {
-            state.faults.inject(fault);
-            json_response(StatusCode::CREATED, json!({"faults": state.faults.len()}))
-        }
+        .and_then(|Json(spec)| {
+            if delivery_kind(&spec.fault).is_some() {
+                DeliveryFault::try_from(spec).map(|fault| state.faults.inject_delivery(fault))
+            } else {
+                Fault::try_from(spec).map(|fault| state.faults.inject(fault))
+            }
+        });
+    match armed {
+        Ok(()) => json_response(StatusCode::CREATED, json!({"faults": state.faults.len()})),
         Err(message) => json_response(StatusCode::BAD_REQUEST, json!({"message": message})),
     }
 }
@@ -196,6 +420,64 @@ mod tests {
             json!({"fault": "truncated", "after_handler": true}),
         ] {
             assert!(spec(body.clone()).is_ok(), "{body}");
+        }
+    }
+
+    #[test]
+    fn delivery_faults_read_from_json_and_refuse_request_fields() {
+        let delivery = |json: Value| -> Result<DeliveryFault, String> {
+            let spec: FaultSpec = serde_json::from_value(json).map_err(|e| e.to_string())?;
+            DeliveryFault::try_from(spec)
+        };
+        for body in [
+            json!({"fault": "duplicate_delivery", "vendor": "voicebot", "event": "end-of-call-report"}),
+            json!({"fault": "out_of_order_delivery", "times": 2}),
+            json!({"fault": "wrong_signature", "skip": 1}),
+        ] {
+            assert!(delivery(body.clone()).is_ok(), "{body}");
+            // …and never as a fault on requests.
+            let err = spec(body.clone()).unwrap_err();
+            assert!(err.contains("on deliveries"), "{body}: {err}");
+        }
+        let err = delivery(json!({"fault": "wrong_signature", "path": "/calls"})).unwrap_err();
+        assert!(err.contains("only `vendor`, `event`"), "{err}");
+        let err = spec(json!({"fault": "status", "status": 503, "event": "end"})).unwrap_err();
+        assert!(err.contains("delivery faults only"), "{err}");
+    }
+
+    #[test]
+    fn webhook_specs_split_the_target_from_the_signing_table() {
+        let spec = WebhookSpec::from_json(
+            br#"{"url": "http://127.0.0.1:9/w", "verify": "hmac", "secret": "k",
+                 "retries": 3, "timeout_ms": 50}"#,
+        )
+        .unwrap();
+        assert_eq!(spec.retries, 3);
+        assert_eq!(spec.timeout, Duration::from_millis(50));
+        assert_eq!(spec.retry_delay, DEFAULT_RETRY_DELAY);
+        assert_eq!(
+            spec.config.verify,
+            Some(voiceport_core::webhook::Scheme::Hmac)
+        );
+        let target = spec.into_target();
+        assert_eq!(target.retry_count(), 3);
+        for (body, says) in [
+            (&br#"{"secret": "k"}"#[..], "`url` is required"),
+            (br#"{"url": 5}"#, "`url` must be a string"),
+            (br#"{"url": "http://x", "retries": -1}"#, "whole number"),
+            (
+                br#"{"url": "http://x", "verify": "rot13"}"#,
+                "signing configuration",
+            ),
+            (br#"{"url": "http://x", "sekret": "k"}"#, "unknown field"),
+            (br#"[1]"#, "JSON object"),
+        ] {
+            let err = WebhookSpec::from_json(body).unwrap_err();
+            assert!(
+                err.contains(says),
+                "{}: {err}",
+                String::from_utf8_lossy(body)
+            );
         }
     }
 

@@ -1,4 +1,5 @@
-//! Fault injection: make chosen requests fail the way real networks and vendors fail.
+//! Fault injection: make chosen requests fail the way real networks and vendors fail, and
+//! chosen webhook deliveries go wrong the way vendors' deliveries do.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -104,10 +105,97 @@ impl Fault {
     }
 }
 
-/// The faults in force.
+/// How a webhook delivery goes wrong (see [`DeliveryFault`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryFaultKind {
+    /// The same delivery is posted twice (same body), as vendors redeliver after a
+    /// timeout on their side.
+    Duplicate,
+    /// A dialed call's deliveries are held until it ends, then posted newest first: the
+    /// end arrives before the in-progress. Decided when the call is dialed; the fault's
+    /// event filter does not apply.
+    OutOfOrder,
+    /// The delivery is signed with a secret the receiver does not know (for the `header`
+    /// and `bearer` schemes: the wrong secret in the header).
+    WrongSignature,
+}
+
+/// One injected delivery fault: which vendor's deliveries it hits, which event type, and
+/// how often.
+///
+/// ```
+/// use voiceport_core::ProviderKind;
+/// use voiceport_sandbox::{DeliveryFault, DeliveryFaultKind};
+/// let fault = DeliveryFault::new(DeliveryFaultKind::Duplicate)
+///     .vendor(ProviderKind::Voicebot)
+///     .event("end-of-call-report");
+/// # let _ = fault;
+/// ```
+#[derive(Debug, Clone)]
+pub struct DeliveryFault {
+    vendor: Option<ProviderKind>,
+    event: Option<String>,
+    kind: DeliveryFaultKind,
+    skip: u32,
+    times: u32,
+}
+
+impl DeliveryFault {
+    /// A fault of `kind` on every delivery (narrow it with the builder methods); it fires
+    /// once unless [`DeliveryFault::times`] says otherwise. For
+    /// [`DeliveryFaultKind::OutOfOrder`] "once" is one dialed call.
+    pub fn new(kind: DeliveryFaultKind) -> Self {
+        DeliveryFault {
+            vendor: None,
+            event: None,
+            kind,
+            skip: 0,
+            times: 1,
+        }
+    }
+
+    /// Only deliveries of this vendor.
+    pub fn vendor(mut self, vendor: ProviderKind) -> Self {
+        self.vendor = Some(vendor);
+        self
+    }
+
+    /// Only deliveries of this event type, exactly as the vendor names it
+    /// (`end-of-call-report`, `end`, `event_phone_call_ended` …).
+    pub fn event(mut self, event: &str) -> Self {
+        self.event = Some(event.to_owned());
+        self
+    }
+
+    /// Let the first `n` matching deliveries through untouched.
+    pub fn skip(mut self, n: u32) -> Self {
+        self.skip = n;
+        self
+    }
+
+    /// Fire on this many matching deliveries (`u32::MAX`: always).
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = n;
+        self
+    }
+
+    /// `event: None` stands for "any event" (the out-of-order fault, decided per call).
+    fn matches(&self, vendor: ProviderKind, event: Option<&str>) -> bool {
+        self.vendor.is_none_or(|v| v == vendor)
+            && match (self.event.as_deref(), event) {
+                (Some(wanted), Some(event)) => wanted == event,
+                _ => true,
+            }
+    }
+}
+
+/// The faults in force: on API requests ([`Fault`]) and on webhook deliveries
+/// ([`DeliveryFault`]).
 #[derive(Debug, Default)]
 pub struct Faults {
     rules: Mutex<Vec<(Fault, u32)>>,
+    deliveries: Mutex<Vec<(DeliveryFault, u32)>>,
 }
 
 impl Faults {
@@ -116,19 +204,57 @@ impl Faults {
         self.lock().push((fault, 0));
     }
 
-    /// Removes every fault.
-    pub fn clear(&self) {
-        self.lock().clear();
+    /// Adds a delivery fault.
+    pub fn inject_delivery(&self, fault: DeliveryFault) {
+        self.lock_deliveries().push((fault, 0));
     }
 
-    /// How many faults are still armed.
+    /// Removes every fault, delivery faults included.
+    pub fn clear(&self) {
+        self.lock().clear();
+        self.lock_deliveries().clear();
+    }
+
+    /// How many faults are still armed, delivery faults included.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().len() + self.lock_deliveries().len()
     }
 
     /// Whether no fault is armed.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.len() == 0
+    }
+
+    fn lock_deliveries(&self) -> std::sync::MutexGuard<'_, Vec<(DeliveryFault, u32)>> {
+        self.deliveries
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The delivery fault of a kind `wanted` accepts that this delivery gets, if any
+    /// (counting it). `event: None` matches whatever event the fault names.
+    pub(crate) fn take_delivery(
+        &self,
+        vendor: ProviderKind,
+        event: Option<&str>,
+        wanted: impl Fn(DeliveryFaultKind) -> bool,
+    ) -> Option<DeliveryFaultKind> {
+        let mut rules = self.lock_deliveries();
+        let mut hit = None;
+        for (fault, seen) in rules.iter_mut() {
+            if !wanted(fault.kind) || !fault.matches(vendor, event) {
+                continue;
+            }
+            *seen += 1;
+            if *seen > fault.skip && *seen - fault.skip <= fault.times {
+                hit = Some(fault.kind);
+                break;
+            }
+        }
+        rules.retain(|(fault, seen)| {
+            fault.times == u32::MAX || seen.saturating_sub(fault.skip) < fault.times
+        });
+        hit
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Fault, u32)>> {
@@ -270,5 +396,40 @@ mod tests {
                 .take(ProviderKind::HappyRobot, "GET", "/calls")
                 .is_none()
         );
+    }
+
+    #[test]
+    fn delivery_faults_match_vendor_event_and_kind_and_expire() {
+        let faults = Faults::default();
+        faults.inject_delivery(
+            DeliveryFault::new(DeliveryFaultKind::Duplicate)
+                .vendor(ProviderKind::Voicebot)
+                .event("end-of-call-report")
+                .skip(1)
+                .times(2),
+        );
+        faults.inject_delivery(DeliveryFault::new(DeliveryFaultKind::OutOfOrder));
+        assert_eq!(faults.len(), 2);
+        let duplicate = |kind, event| {
+            faults
+                .take_delivery(kind, Some(event), |k| k == DeliveryFaultKind::Duplicate)
+                .is_some()
+        };
+        assert!(!duplicate(ProviderKind::Voicebot, "status-update"));
+        assert!(!duplicate(ProviderKind::Rounded, "end-of-call-report"));
+        assert!(!duplicate(ProviderKind::Voicebot, "end-of-call-report"));
+        assert!(duplicate(ProviderKind::Voicebot, "end-of-call-report"));
+        assert!(duplicate(ProviderKind::Voicebot, "end-of-call-report"));
+        assert!(!duplicate(ProviderKind::Voicebot, "end-of-call-report"));
+        assert_eq!(faults.len(), 1, "the duplicate fault expired");
+        // Another kind is not taken by a question about duplicates.
+        let reorder = || {
+            faults.take_delivery(ProviderKind::Rounded, None, |k| {
+                k == DeliveryFaultKind::OutOfOrder
+            })
+        };
+        assert_eq!(reorder(), Some(DeliveryFaultKind::OutOfOrder));
+        assert_eq!(reorder(), None);
+        assert!(faults.is_empty());
     }
 }

@@ -17,6 +17,7 @@ use crate::common::{Ctx, body_object, error, iso, json_response, object, parse_t
 use crate::content::{Who, conversation, cost, recording_url};
 use crate::sim::{Outcome, Phase, SimCall, SimNote, SimRating, View};
 use crate::store::DialSpec;
+use crate::webhooks::{Outgoing, Stage};
 
 const ORGANIZATION: &str = "6650aa00aa00aa00aa00aa00";
 const USE_CASE: &str = "6650bb00bb00bb00bb00bb00";
@@ -66,9 +67,57 @@ fn status(phase: Phase) -> &'static str {
     }
 }
 
-/// The use-case hook HappyRobot posts when a call ends: `{type: "end", call}`.
+/// The use-case hook HappyRobot posts when a call ends: `{type: "end", call, content}`,
+/// `content.messages` being the conversation in OpenAI's shape (the one
+/// `GET /calls/{id}/transcript` gives, without ids and times) and `content.tools` what each
+/// tool was called for. An unanswered call's `content` is empty.
 pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
-    json!({"type": "end", "call": render(call, view)})
+    let mut content = json!({});
+    if view.has_conversation() {
+        let talk = view.duration_secs.unwrap_or(0.0);
+        let mut tools = Map::new();
+        for line in conversation(call.content_seed, talk).lines {
+            if let (Who::ToolResult, Some((name, _))) = (line.who, &line.tool) {
+                let calls = tools
+                    .get(*name)
+                    .and_then(|t| t.get("calls"))
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0);
+                let result = serde_json::from_str(&line.text).unwrap_or(json!(line.text));
+                tools.insert(
+                    (*name).to_owned(),
+                    json!({ "calls": calls + 1, "last_result": result }),
+                );
+            }
+        }
+        content = json!({
+            "messages": transcript_messages(call, view, false),
+            "tools": tools,
+        });
+    }
+    json!({"type": "end", "call": render(call, view), "content": content})
+}
+
+/// The use-case hooks HappyRobot posts when a dialed call reaches `stage`: `start` once it
+/// is answered (with where its recording will be), `end` once it is over. Nothing when it
+/// starts ringing; a call nobody answered gets only its `end` (the docs name start, end
+/// and failure hooks, but only the `start` and `end` types). The hooks carry no time of
+/// their own.
+pub(crate) fn stage_deliveries(call: &SimCall, view: &View, stage: Stage) -> Vec<Outgoing> {
+    let status = Some(status(view.phase));
+    match stage {
+        Stage::Ringing => Vec::new(),
+        Stage::InProgress => vec![Outgoing::new(
+            "start",
+            status,
+            json!({
+                "type": "start",
+                "call": render(call, view),
+                "content": { "recording": recording_url("happyrobot", &call.id, false) },
+            }),
+        )],
+        Stage::Ended => vec![Outgoing::new("end", status, end_delivery(call, view))],
+    }
 }
 
 fn render(call: &SimCall, view: &View) -> Value {
@@ -104,7 +153,7 @@ fn render(call: &SimCall, view: &View) -> Value {
         "status": status(view.phase),
         "provider": if call.web { "Web" } else { "Twilio" },
         "metadata": metadata,
-        "use_case": { "id": USE_CASE, "organization_id": ORGANIZATION, "name": "Sandbox outreach", "language": "en-US", "model": "gpt-4o" },
+        "use_case": { "id": use_case(call), "organization_id": ORGANIZATION, "name": "Sandbox outreach", "language": "en-US", "model": "gpt-4o" },
         "agent": { "id": call.agent_id, "name": call.agent_name },
         "language": "en-US",
         "params": call.variables,
@@ -121,6 +170,11 @@ fn render(call: &SimCall, view: &View) -> Value {
         "campaign_id": call.campaign_id,
         "costs": costs,
     })
+}
+
+/// The use case that runs `call`.
+fn use_case(call: &SimCall) -> &str {
+    call.use_case.as_deref().unwrap_or(USE_CASE)
 }
 
 fn not_found(ctx: &Ctx) -> Response {
@@ -204,6 +258,7 @@ async fn list(
     let statuses = split(params.get("statuses"));
     let tags = split(params.get("tags"));
     let campaigns = split(params.get("campaigns"));
+    let use_cases = split(params.get("use_cases"));
     let from = params.get("from").and_then(|t| parse_time(t));
     let to = params.get("to").and_then(|t| parse_time(t));
     let search = params.get("search").map(|s| s.to_lowercase());
@@ -226,6 +281,7 @@ async fn list(
         direction.is_none_or(|d| d == kind)
             && (statuses.is_empty() || statuses.contains(&status(view.phase)))
             && (tags.is_empty() || call.tags.iter().any(|t| tags.contains(&t.as_str())))
+            && (use_cases.is_empty() || use_cases.contains(&use_case(call)))
             && (campaigns.is_empty()
                 || call
                     .campaign_id
@@ -266,38 +322,51 @@ async fn list(
     )
 }
 
+/// The conversation as HappyRobot's messages: a system prompt, then each line. With
+/// `ids_and_times`, as the transcript endpoint gives them (`id`, `start`, `end`); without,
+/// as the `end` hook's `content.messages`.
+fn transcript_messages(call: &SimCall, view: &View, ids_and_times: bool) -> Vec<Value> {
+    let mut messages = Vec::new();
+    if !view.has_conversation() {
+        return messages;
+    }
+    let talk = view.duration_secs.unwrap_or(0.0);
+    let prefix = &call.id[..16.min(call.id.len())];
+    let mut push = |i: usize, start: f64, end: f64, mut message: Value| {
+        if ids_and_times {
+            message["id"] = json!(format!("{prefix}m{i}"));
+            message["start"] = json!(start);
+            message["end"] = json!(end);
+        }
+        messages.push(message);
+    };
+    push(
+        0,
+        0.0,
+        0.0,
+        json!({ "role": "system", "content": format!("You are {}, a friendly phone agent.", call.agent_name) }),
+    );
+    for (i, line) in conversation(call.content_seed, talk)
+        .lines
+        .iter()
+        .enumerate()
+    {
+        let message = match (line.who, &line.tool) {
+            (Who::Agent, _) => json!({ "role": "assistant", "content": line.text }),
+            (Who::Customer, _) => json!({ "role": "user", "content": line.text }),
+            (Who::ToolCall, Some((name, tool_id))) => json!({ "role": "assistant", "content": "",
+                "tool_calls": [{ "type": "function", "id": tool_id, "function": { "name": name, "arguments": line.text } }] }),
+            (_, tool) => json!({ "role": "tool", "content": line.text,
+                "name": tool.as_ref().map(|t| t.0), "tool_call_id": tool.as_ref().map(|t| t.1.clone()) }),
+        };
+        push(i + 1, line.start, line.end, message);
+    }
+    messages
+}
+
 async fn transcript(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     with_call(&ctx, &id, |call, view| {
-        let mut messages = Vec::new();
-        if view.has_conversation() {
-            let talk = view.duration_secs.unwrap_or(0.0);
-            messages.push(json!({ "id": format!("{}m0", &call.id[..16.min(call.id.len())]), "role": "system",
-                "content": format!("You are {}, a friendly phone agent.", call.agent_name), "start": 0.0, "end": 0.0 }));
-            for (i, line) in conversation(call.content_seed, talk)
-                .lines
-                .iter()
-                .enumerate()
-            {
-                let id = format!("{}m{}", &call.id[..16.min(call.id.len())], i + 1);
-                let message = match (line.who, &line.tool) {
-                    (Who::Agent, _) => {
-                        json!({ "id": id, "role": "assistant", "content": line.text, "start": line.start, "end": line.end })
-                    }
-                    (Who::Customer, _) => {
-                        json!({ "id": id, "role": "user", "content": line.text, "start": line.start, "end": line.end })
-                    }
-                    (Who::ToolCall, Some((name, tool_id))) => {
-                        json!({ "id": id, "role": "assistant", "content": "", "start": line.start, "end": line.end,
-                        "tool_calls": [{ "type": "function", "id": tool_id, "function": { "name": name, "arguments": line.text } }] })
-                    }
-                    (_, tool) => {
-                        json!({ "id": id, "role": "tool", "content": line.text, "start": line.start, "end": line.end,
-                        "name": tool.as_ref().map(|t| t.0), "tool_call_id": tool.as_ref().map(|t| t.1.clone()) })
-                    }
-                };
-                messages.push(message);
-            }
-        }
+        let messages = transcript_messages(call, view, true);
         json_response(
             StatusCode::OK,
             json!({
@@ -410,7 +479,8 @@ async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response
     }
 }
 
-fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(String, bool), Response> {
+/// The `content` and `flagged` of a note body, each `None` when the body leaves it out.
+fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(Option<String>, Option<bool>), Response> {
     let map = body_object(body).ok_or_else(|| {
         error(
             ctx.vendor,
@@ -419,23 +489,23 @@ fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(String, bool), Response> {
             &[],
         )
     })?;
-    let content = text(&map, "content").ok_or_else(|| {
-        error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "content is required",
-            &[],
-        )
-    })?;
     Ok((
-        content,
-        map.get("flagged").and_then(Value::as_bool).unwrap_or(false),
+        text(&map, "content"),
+        map.get("flagged").and_then(Value::as_bool),
     ))
 }
 
 async fn add_note(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
     let (content, flagged) = match note_fields(&ctx, &body) {
-        Ok(fields) => fields,
+        Ok((Some(content), flagged)) => (content, flagged.unwrap_or(false)),
+        Ok((None, _)) => {
+            return error(
+                ctx.vendor,
+                StatusCode::BAD_REQUEST,
+                "content is required",
+                &[],
+            );
+        }
         Err(response) => return response,
     };
     let note_id = ctx.state.new_id(ctx.vendor);
@@ -456,15 +526,29 @@ async fn update_note(
     Path((id, note_id)): Path<(String, String)>,
     body: Bytes,
 ) -> Response {
+    // A PATCH changes what it names: a body without `flagged` leaves the flag as it is
+    // (inferred: the docs give the whole note as the body and say nothing of omissions).
     let (content, flagged) = match note_fields(&ctx, &body) {
+        Ok((None, None)) => {
+            return error(
+                ctx.vendor,
+                StatusCode::BAD_REQUEST,
+                "give content or flagged",
+                &[],
+            );
+        }
         Ok(fields) => fields,
         Err(response) => return response,
     };
     update_call(&ctx, &id, |call, _| {
         match call.notes.iter_mut().find(|n| n.id == note_id) {
             Some(note) => {
-                note.content = content;
-                note.flagged = flagged;
+                if let Some(content) = content {
+                    note.content = content;
+                }
+                if let Some(flagged) = flagged {
+                    note.flagged = flagged;
+                }
                 Ok(())
             }
             None => Err(error(
@@ -591,6 +675,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
         to,
         from: Some("+16285550100".into()),
         agent_id: text(&map, "agent_id"),
+        use_case: text(&map, "use_case_id"),
         campaign_id: text(&map, "campaign_id"),
         scheduled_for: text(&map, "scheduled_for").and_then(|t| parse_time(&t)),
         metadata: object(&map, "metadata"),
@@ -600,13 +685,9 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let call = ctx.state.dialed_call(ctx.vendor, spec);
     let view = call.view(Instant::now(), &ctx.state.timing);
     let body = render(&call, &view);
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    store.insert(call);
-    store.dialed += 1;
+    let id = call.id.clone();
+    ctx.state.insert_dialed(ctx.vendor, call);
+    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
     json_response(StatusCode::OK, body)
 }
 

@@ -1,5 +1,5 @@
-//! Local emulators of the HappyRobot, Voicebot Studio and Rounded APIs, for voiceport's
-//! demo, CLI, tests and benchmarks.
+//! Local emulators of the HappyRobot, Voicebot Studio, Rounded, Vapi and Retell AI APIs,
+//! for voiceport's demo, CLI, tests and benchmarks.
 //!
 //! One axum server on loopback answers as each vendor does — the same paths, auth headers,
 //! JSON shapes, status codes, paging and error bodies — from in-memory, seeded,
@@ -24,9 +24,94 @@
 //! answer, `1` busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred,
 //! anything else a conversation the customer ends. [`Faults`] make chosen requests fail;
 //! a standalone sandbox takes them over HTTP too (`POST /_sandbox/faults`, see
-//! [`FaultSpec`]).
+//! [`FaultSpec`]). HappyRobot's list honours `use_cases` (the use case that ran the call,
+//! which a dial sets with `use_case_id`).
 //!
-//! The sandbox emulates HappyRobot, Voicebot Studio and Rounded ([`Sandbox::emulates`]).
+//! Vapi and Voicebot Studio (a white-label of Vapi) are one emulator in two flavours,
+//! differing where the vendors do: paths (`/call` against `/calls`), the key's header, the
+//! error shape, and the call (Vapi keeps the transcript and recordings in `artifact`).
+//! Each live Vapi call has a `monitor.controlUrl` on the sandbox, which ends it on
+//! `POST {"type": "end-call"}`, as Vapi's live call control does. Retell's emulator answers
+//! its v2/v3 endpoints (`/v2/get-call/{id}`, `POST /v3/list-calls` with its
+//! `filter_criteria` and `pagination_key`, `create-phone-call`, `update-call`, `stop-call`,
+//! `delete-call`), an unknown call with Retell's 422.
+//!
+//! # Webhook deliveries
+//!
+//! Give an emulator a webhook target — a URL and the [`WebhookConfig`] it signs with, the
+//! same table as the receiving provider's `[providers.NAME.webhook]` — and every call
+//! dialed through it afterwards posts the events that vendor sends as it moves through
+//! its statuses, in that vendor's shape, signed with [`Verifier::sign`]
+//! (`X-Vapi-Secret` for Vapi and Voicebot Studio by default, `X-Retell-Signature` keyed
+//! with the API key for Retell, the configured header for HappyRobot and Rounded):
+//!
+//! | vendor | ringing | in progress | ended |
+//! | --- | --- | --- | --- |
+//! | Vapi, Voicebot Studio | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended`, then `end-of-call-report` (results at the message level, a stale `message.call`, as Vapi sends it) |
+//! | HappyRobot | — | `start` use-case hook | `end` use-case hook (the conversation in `content.messages`) |
+//! | Rounded | `event_call_status_updated` | `event_call_status_updated` | `event_call_status_updated`, then `event_phone_call_ended`, or `event_phone_call_did_not_connect` when nobody answered |
+//! | Retell | — | `call_started` | `call_ended` (the call without its analysis), then `call_analyzed` when it had connected |
+//!
+//! The end-of-call delivery describes the call as `GET` of it does at that moment (id,
+//! status, end reason, conversation). Each call is followed by its own task, which posts
+//! after the API has answered: deliveries never slow a request down. Only calls dialed
+//! while the vendor has a target are followed (seeded history posts nothing), and a call
+//! deleted meanwhile posts nothing more.
+//!
+//! Retries: Vapi retries a failed delivery only when its server has a `backoffPlan`
+//! (none by default); HappyRobot and Rounded document no retry policy at all. So the
+//! emulators make one attempt per delivery (a non-2xx answer or a timeout loses it) unless
+//! the target asks for retries ([`WebhookTarget::retries`]). Retell retries a delivery
+//! not answered 2xx within 10 seconds up to three times: give its target `.retries(3)`
+//! to see that (one attempt stays the default, so that a test's counts do not depend on
+//! the vendor). Every attempt is recorded: [`Sandbox::deliveries`],
+//! [`Sandbox::wait_for_deliveries`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use voiceport_core::webhook::WebhookConfig;
+//! use voiceport_core::{ProviderKind, SecretString};
+//! use voiceport_sandbox::{DeliveryFault, DeliveryFaultKind, Sandbox, WebhookTarget};
+//!
+//! let config = WebhookConfig {
+//!     secret: Some(SecretString::from("s3cret")),
+//!     ..WebhookConfig::default()
+//! };
+//! let sandbox = Sandbox::builder()
+//!     .webhook(ProviderKind::Voicebot, "http://127.0.0.1:3000/webhooks/support", config)
+//!     .start()
+//!     .await?;
+//! // Every end-of-call report is posted twice.
+//! sandbox.faults().inject_delivery(
+//!     DeliveryFault::new(DeliveryFaultKind::Duplicate)
+//!         .event("end-of-call-report")
+//!         .times(u32::MAX),
+//! );
+//! # Ok(()) }
+//! ```
+//!
+//! Delivery faults ([`DeliveryFault`]): a duplicate delivery, out-of-order deliveries (the
+//! end before the in-progress), a wrong signature. A slow or failing receiver is the
+//! receiver's doing; the emulator answers it with the target's timeout and retries.
+//!
+//! # Control API
+//!
+//! A standalone sandbox (`voiceport sandbox`) takes all of this over HTTP, under
+//! `/_sandbox` (no key: it listens on loopback):
+//!
+//! | request | effect |
+//! | --- | --- |
+//! | `GET /_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor, and the number of faults armed |
+//! | `POST /_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
+//! | `DELETE /_sandbox/faults` | disarms every fault |
+//! | `PUT /_sandbox/webhooks/{vendor}` | sets the vendor's webhook target: `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
+//! | `GET /_sandbox/webhooks/{vendor}` | the target (never its secret) and every delivery attempt (`event`, `call_id`, `attempt`, `status_code`, `body` …) |
+//! | `DELETE /_sandbox/webhooks/{vendor}` | no more deliveries for calls dialed from now on |
+//!
+//! `{vendor}` is `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
+//!
+//! The sandbox emulates HappyRobot, Voicebot Studio, Rounded, Vapi and Retell
+//! ([`Sandbox::emulates`]).
 //! [`ProviderKind`] grows with voiceport; a kind the sandbox does not emulate is never
 //! served as another vendor. The methods that take a kind answer for it as for an empty,
 //! unreachable account: no calls, no dials, no webhook delivery, a key no emulated API
@@ -34,6 +119,8 @@
 //! request answers 404 with a JSON message saying the sandbox does not emulate that vendor.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+// docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 // Handlers return ready HTTP responses as their error values; one per request, never hot.
 #![allow(clippy::result_large_err)]
 
@@ -43,12 +130,14 @@ mod content;
 mod control;
 mod faults;
 mod happyrobot;
+mod retell;
 mod rng;
 mod rounded;
 mod sim;
 mod store;
+mod vapi;
 mod vendor;
-mod voicebot;
+mod webhooks;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -61,16 +150,29 @@ use axum::response::Response;
 use axum::routing::any;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
+#[cfg(doc)]
+use voiceport_core::webhook::Verifier;
+use voiceport_core::webhook::WebhookConfig;
 use voiceport_core::{ProviderConfig, ProviderKind};
 
 pub use common::{NOT_EMULATED_KEY, api_key};
-pub use control::FaultSpec;
-pub use faults::{Fault, FaultKind, Faults};
+pub use control::{FaultSpec, WebhookSpec};
+pub use faults::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind, Faults};
 pub use sim::Timing;
+pub use webhooks::{DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, WebhookTarget};
 
 use common::Ctx;
 use store::State;
 use vendor::{PerVendor, Vendor};
+
+/// The vendors whose APIs the sandbox emulates, in [`ProviderKind::ALL`]'s order.
+pub const EMULATED: [ProviderKind; 5] = [
+    ProviderKind::HappyRobot,
+    ProviderKind::Voicebot,
+    ProviderKind::Rounded,
+    ProviderKind::Vapi,
+    ProviderKind::Retell,
+];
 
 /// The number of HappyRobot calls the vendor's own docs show for one account.
 pub const HAPPYROBOT_DOCS_CALL_COUNT: usize = 12_993;
@@ -89,6 +191,7 @@ pub struct SandboxBuilder {
     counts: PerVendor<usize>,
     timing: Timing,
     addr: SocketAddr,
+    webhooks: Vec<(ProviderKind, WebhookTarget)>,
 }
 
 impl Default for SandboxBuilder {
@@ -98,6 +201,7 @@ impl Default for SandboxBuilder {
             counts: PerVendor::from_fn(|_| 200),
             timing: Timing::default(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -130,12 +234,37 @@ impl SandboxBuilder {
         self
     }
 
+    /// Posts `kind`'s webhook deliveries to `url`, signed as `config` says (see
+    /// [`WebhookTarget::new`]; for retries and timeouts, [`SandboxBuilder::webhook_target`]).
+    /// A configuration that cannot sign (no secret for the `header` scheme …) makes
+    /// [`start`](Self::start) fail.
+    pub fn webhook(
+        self,
+        kind: ProviderKind,
+        url: impl Into<String>,
+        config: WebhookConfig,
+    ) -> Self {
+        self.webhook_target(kind, WebhookTarget::new(url, config))
+    }
+
+    /// Posts `kind`'s webhook deliveries to `target`.
+    pub fn webhook_target(mut self, kind: ProviderKind, target: WebhookTarget) -> Self {
+        self.webhooks.push((kind, target));
+        self
+    }
+
     /// Generates the state and starts serving in the background of the current tokio
-    /// runtime.
+    /// runtime. Fails when the address cannot be bound, and (`InvalidInput`) when a
+    /// webhook target cannot be used (its URL, or a configuration that cannot sign).
     pub async fn start(self) -> std::io::Result<Sandbox> {
         let state = Arc::new(State::new(self.seed, self.counts, self.timing));
+        for (kind, target) in self.webhooks {
+            set_target(&state, kind, target)
+                .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+        }
         let listener = TcpListener::bind(self.addr).await?;
         let addr = listener.local_addr()?;
+        state.set_origin(format!("http://{addr}"));
         let app = app(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
@@ -157,6 +286,22 @@ impl SandboxBuilder {
     }
 }
 
+/// Resolves and installs `kind`'s webhook target.
+fn set_target(
+    state: &State,
+    kind: ProviderKind,
+    target: WebhookTarget,
+) -> voiceport_core::Result<()> {
+    let Some(vendor) = Vendor::of(kind) else {
+        return Err(voiceport_core::Error::config(
+            format!("webhooks.{kind}"),
+            "the sandbox does not emulate this vendor",
+        ));
+    };
+    state.hooks.set(vendor, Some(target.resolve(kind)?));
+    Ok(())
+}
+
 fn app(state: Arc<State>) -> Router {
     let control = control::router(state.clone());
     let emulator = |vendor: Vendor, router: fn(Ctx) -> Router| {
@@ -170,14 +315,25 @@ fn app(state: Arc<State>) -> Router {
     for vendor in Vendor::ALL {
         let router: fn(Ctx) -> Router = match vendor {
             Vendor::HappyRobot => happyrobot::router,
-            Vendor::Voicebot => voicebot::router,
+            Vendor::Voicebot => vapi::voicebot_router,
             Vendor::Rounded => rounded::router,
+            Vendor::Vapi => vapi::vapi_router,
+            Vendor::Retell => retell::router,
         };
         app = app.nest(vendor.prefix(), emulator(vendor, router));
     }
+    // Vapi's live-call control URLs: another host in production, and no key.
+    let live = Ctx {
+        state: state.clone(),
+        vendor: Vendor::Vapi,
+    };
     app.nest(
         HAPPYROBOT_PLATFORM,
         emulator(Vendor::HappyRobot, happyrobot::platform_router),
+    )
+    .nest(
+        vapi::LIVE,
+        vapi::live_router(live.clone()).layer(from_fn_with_state(live, common::faults_only)),
     )
     .route(&format!("{NOT_EMULATED}/{{kind}}"), any(not_emulated))
     .route(
@@ -200,6 +356,13 @@ async fn not_emulated(Path(path): Path<Vec<(String, String)>>) -> Response {
     )
 }
 
+/// The options a Vapi-family provider dials with: the flavour's assistant and number.
+fn vapi_options(config: ProviderConfig, flavor: vapi::Flavor) -> ProviderConfig {
+    config
+        .with_option("assistant_id", flavor.assistant_id())
+        .with_option("phone_number_id", flavor.phone_number_id())
+}
+
 /// A running sandbox. Stops serving when dropped.
 #[derive(Debug)]
 pub struct Sandbox {
@@ -219,7 +382,7 @@ impl Sandbox {
         self.addr
     }
 
-    /// Whether the sandbox emulates `kind`'s API (today: every kind voiceport knows).
+    /// Whether the sandbox emulates `kind`'s API (one of [`EMULATED`]).
     pub fn emulates(&self, kind: ProviderKind) -> bool {
         Vendor::of(kind).is_some()
     }
@@ -262,12 +425,14 @@ impl Sandbox {
                 .with_option("use_case_id", "6650bb00bb00bb00bb00bb00")
                 .with_option("organization_id", "0196f0a2-0000-7000-8000-000000000001")
                 .with_option("usage_base_url", self.happyrobot_platform_url()),
-            Vendor::Voicebot => config
-                .with_option("assistant_id", "5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d")
-                .with_option("phone_number_id", "8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f"),
+            Vendor::Voicebot => vapi_options(config, vapi::Flavor::Voicebot),
+            Vendor::Vapi => vapi_options(config, vapi::Flavor::Vapi),
             Vendor::Rounded => config
                 .with_option("from_number", "+16285550142")
                 .with_option("agent_id", "123e4567-e89b-12d3-a456-426614174002"),
+            Vendor::Retell => config
+                .with_option("from_number", "+16285550143")
+                .with_option("agent_id", store::RETELL_AGENTS[0]),
         }
     }
 
@@ -311,16 +476,65 @@ impl Sandbox {
             .unwrap_or_else(|p| p.into_inner());
         let call = store.get(call_id)?;
         let view = call.view(std::time::Instant::now(), &self.state.timing);
+        let family = |flavor| vapi::Family {
+            flavor,
+            origin: self.state.origin(),
+        };
         let body = match vendor {
             Vendor::HappyRobot => happyrobot::end_delivery(call, &view),
-            Vendor::Voicebot => voicebot::end_delivery(call, &view),
+            Vendor::Voicebot => family(vapi::Flavor::Voicebot).end_delivery(call, &view),
             Vendor::Rounded => rounded::end_delivery(call, &view),
+            Vendor::Vapi => family(vapi::Flavor::Vapi).end_delivery(call, &view),
+            Vendor::Retell => retell::end_delivery(call, &view),
         };
         serde_json::to_vec(&body).ok()
     }
 
-    /// Stops serving (also done on drop).
+    /// Posts `kind`'s webhook deliveries for calls dialed from now on to `target`
+    /// (replacing any target it had). Refused when the target cannot be used (its URL, a
+    /// configuration that cannot sign) or the sandbox does not emulate `kind`.
+    pub fn set_webhook(
+        &self,
+        kind: ProviderKind,
+        target: WebhookTarget,
+    ) -> voiceport_core::Result<()> {
+        set_target(&self.state, kind, target)
+    }
+
+    /// No webhook deliveries for `kind` any more (calls already being followed stop
+    /// posting too).
+    pub fn clear_webhook(&self, kind: ProviderKind) {
+        if let Some(vendor) = Vendor::of(kind) {
+            self.state.hooks.set(vendor, None);
+        }
+    }
+
+    /// Every webhook delivery attempt `kind`'s emulator has made, oldest first (retries
+    /// and duplicates included, each a separate attempt).
+    pub fn deliveries(&self, kind: ProviderKind) -> Vec<DeliveryAttempt> {
+        Vendor::of(kind).map_or_else(Vec::new, |vendor| self.state.hooks.attempts(vendor))
+    }
+
+    /// Waits until the emulator is done with the call `call_id` — it ended, and each of its
+    /// deliveries was attempted as often as it will be — then gives its attempts. `None`
+    /// when `timeout` passes first (or the sandbox does not emulate `kind`). A call dialed
+    /// while `kind` had no target, or not dialed at all, is done at once, with no attempt.
+    ///
+    /// A receiver that hands each event over before answering (as voiceport's does) has
+    /// every accepted event in hand by the time this returns: tests need no sleep.
+    pub async fn wait_for_deliveries(
+        &self,
+        kind: ProviderKind,
+        call_id: &str,
+        timeout: std::time::Duration,
+    ) -> Option<Vec<DeliveryAttempt>> {
+        let vendor = Vendor::of(kind)?;
+        self.state.hooks.settled(vendor, call_id, timeout).await
+    }
+
+    /// Stops serving (also done on drop), and stops following calls.
     pub fn stop(&mut self) {
+        self.state.hooks.stop();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }

@@ -19,6 +19,7 @@ use crate::common::{Ctx, body_object, error, iso, json_response, parse_time, tex
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
+use crate::webhooks::{Outgoing, Stage};
 
 const ORGANIZATION: &str = "123e4567-e89b-12d3-a456-426614174001";
 
@@ -58,9 +59,44 @@ fn status(phase: Phase) -> (&'static str, Option<&'static str>) {
 pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
     json!({
         "event": "event_phone_call_ended",
-        "timestamp": view.ended_at.map(crate::common::iso),
+        "timestamp": view.ended_at.map(iso),
         "data": render(call, view, true, true),
     })
+}
+
+/// The agent webhooks Rounded posts when a dialed call reaches `stage` (shapes inferred,
+/// as [`end_delivery`]'s): `event_call_status_updated` with the call at each status, and
+/// once it is over `event_phone_call_ended` (answered) or `event_phone_call_did_not_connect`.
+pub(crate) fn stage_deliveries(
+    call: &SimCall,
+    view: &View,
+    stage: Stage,
+    at: DateTime<Utc>,
+) -> Vec<Outgoing> {
+    let (status, _) = status(view.phase);
+    let mut deliveries = vec![Outgoing::new(
+        "event_call_status_updated",
+        Some(status),
+        json!({
+            "event": "event_call_status_updated",
+            "timestamp": iso(at),
+            "data": render(call, view, false, false),
+        }),
+    )];
+    if stage == Stage::Ended {
+        let ended = if view.has_conversation() {
+            end_delivery(call, view)
+        } else {
+            json!({
+                "event": "event_phone_call_did_not_connect",
+                "timestamp": iso(at),
+                "data": render(call, view, true, true),
+            })
+        };
+        let event = ended["event"].as_str().unwrap_or_default().to_owned();
+        deliveries.push(Outgoing::new(&event, Some(status), ended));
+    }
+    deliveries
 }
 
 fn render(call: &SimCall, view: &View, include_transcript: bool, include_variables: bool) -> Value {
@@ -333,13 +369,8 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     };
     let call = ctx.state.dialed_call(ctx.vendor, spec);
     let id = call.id.clone();
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    store.insert(call);
-    store.dialed += 1;
+    ctx.state.insert_dialed(ctx.vendor, call);
+    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
     envelope(
         StatusCode::CREATED,
         "Phone call started successfully",

@@ -95,6 +95,8 @@ pub(crate) struct SimCall {
     pub(crate) to: Option<String>,
     pub(crate) agent_id: String,
     pub(crate) agent_name: String,
+    /// HappyRobot: the use case that runs the call (`None`: the account's one use case).
+    pub(crate) use_case: Option<String>,
     pub(crate) campaign_id: Option<String>,
     pub(crate) created_at: DateTime<Utc>,
     pub(crate) scheduled_for: Option<DateTime<Utc>>,
@@ -142,7 +144,52 @@ fn delta(seconds: f64) -> TimeDelta {
     TimeDelta::milliseconds((seconds * 1000.0).round() as i64)
 }
 
+/// When a dialed call's phases begin, counted from the dial.
+#[derive(Debug, Clone, Copy)]
+struct Marks {
+    /// Scheduled until then.
+    wait: Duration,
+    /// Ringing from then.
+    ring_start: Duration,
+    /// Answered (or given up on) then.
+    answer_at: Duration,
+    /// The conversation ends then.
+    end_at: Duration,
+}
+
 impl SimCall {
+    fn marks(&self, timing: &Timing) -> Marks {
+        let wait = self
+            .scheduled_for
+            .map(|at| (at - self.created_at).to_std().unwrap_or_default())
+            .unwrap_or_default();
+        let ring_start = wait + timing.queued;
+        let answer_at = ring_start + timing.ringing;
+        Marks {
+            wait,
+            ring_start,
+            answer_at,
+            end_at: answer_at + timing.talk,
+        }
+    }
+
+    /// The next moment after `now` at which a dialed call moves on by itself (`None` for
+    /// seeded calls, and once nothing is left to happen on its own).
+    pub(crate) fn next_change(&self, now: Instant, timing: &Timing) -> Option<Instant> {
+        let Lifecycle::Live { dialed, outcome } = &self.lifecycle else {
+            return None;
+        };
+        let marks = self.marks(timing);
+        let mut changes = vec![marks.wait, marks.ring_start, marks.answer_at];
+        if outcome.answered() {
+            changes.push(marks.end_at);
+        }
+        changes
+            .into_iter()
+            .map(|offset| *dialed + offset)
+            .find(|at| *at > now)
+    }
+
     /// The call as it stands `now`.
     pub(crate) fn view(&self, now: Instant, timing: &Timing) -> View {
         let (phase, started_at, talk_secs) = match &self.lifecycle {
@@ -157,13 +204,12 @@ impl SimCall {
             }
             Lifecycle::Live { dialed, outcome } => {
                 let elapsed = now.saturating_duration_since(*dialed);
-                let wait = self
-                    .scheduled_for
-                    .map(|at| (at - self.created_at).to_std().unwrap_or_default())
-                    .unwrap_or_default();
-                let ring_start = wait + timing.queued;
-                let answer_at = ring_start + timing.ringing;
-                let end_at = answer_at + timing.talk;
+                let Marks {
+                    wait,
+                    ring_start,
+                    answer_at,
+                    end_at,
+                } = self.marks(timing);
                 let phase = if elapsed < wait {
                     Phase::Scheduled
                 } else if elapsed < ring_start {
@@ -186,13 +232,26 @@ impl SimCall {
                 )
             }
         };
-        let (phase, forced_at) = match self.forced {
-            // A forced end only counts if the call had not ended already.
-            Some((forced, at)) if !matches!(phase, Phase::Ended(_) | Phase::Canceled) => {
-                (forced, Some(at))
+        // When the call ended (or will end) by itself: a forced end only counts before it.
+        let natural_end = match &self.lifecycle {
+            Lifecycle::Fixed(Phase::Ended(_) | Phase::Canceled) => Some(DateTime::<Utc>::MIN_UTC),
+            Lifecycle::Fixed(_) => None,
+            Lifecycle::Live { outcome, .. } => {
+                let marks = self.marks(timing);
+                let over = if outcome.answered() {
+                    marks.end_at
+                } else {
+                    marks.answer_at
+                };
+                Some(self.created_at + delta(over.as_secs_f64()))
             }
+        };
+        let (phase, forced_at) = match self.forced {
+            Some((forced, at)) if natural_end.is_none_or(|end| at < end) => (forced, Some(at)),
             _ => (phase, None),
         };
+        // A call ended before it was answered never starts, however long ago that was.
+        let started_at = started_at.filter(|start| forced_at.is_none_or(|end| *start <= end));
         let ended_at = match phase {
             Phase::Ended(_) | Phase::Canceled => Some(
                 forced_at
@@ -217,5 +276,76 @@ impl SimCall {
             ended_at,
             duration_secs,
         }
+    }
+}
+
+#[cfg(test)]
+impl SimCall {
+    /// A seeded outbound phone call in `phase`, for tests: created 2026-10-01 10:00 UTC,
+    /// ringing 4 s, talking 42.5 s.
+    pub(crate) fn sample(id: &str, phase: Phase) -> SimCall {
+        SimCall {
+            id: id.to_owned(),
+            direction: Direction::Outbound,
+            web: false,
+            from: Some("+16285550143".into()),
+            to: Some("+14155550199".into()),
+            agent_id: "6650c0ffee0123456789ab01".into(),
+            agent_name: "Kate".into(),
+            use_case: None,
+            campaign_id: None,
+            created_at: "2026-10-01T10:00:00Z".parse().unwrap_or_default(),
+            scheduled_for: None,
+            lifecycle: Lifecycle::Fixed(phase),
+            talk_secs: 42.5,
+            ring_secs: 4.0,
+            forced: None,
+            metadata: Map::new(),
+            variables: Map::new(),
+            tags: Vec::new(),
+            notes: Vec::new(),
+            ratings: Vec::new(),
+            viewed_by: Vec::new(),
+            name: None,
+            content_seed: 7,
+            deleted: false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_call_ended_before_it_was_answered_never_starts() {
+        let timing = Timing::default();
+        let now = Instant::now();
+        let mut call = SimCall::sample("c", Phase::Queued);
+        // Dialed long enough ago to have been answered and to have ended by itself …
+        let ago = Duration::from_secs(5);
+        call.lifecycle = Lifecycle::Live {
+            dialed: now.checked_sub(ago).unwrap_or(now),
+            outcome: Outcome::CustomerEnded,
+        };
+        call.created_at = Utc::now() - TimeDelta::seconds(5);
+        // … but stopped 50 ms after the dial, while it was still queued.
+        call.forced = Some((
+            Phase::Ended(Outcome::EndedByApi),
+            call.created_at + TimeDelta::milliseconds(50),
+        ));
+        let view = call.view(now, &timing);
+        assert_eq!(view.phase, Phase::Ended(Outcome::EndedByApi));
+        assert_eq!(view.started_at, None);
+        assert_eq!(view.duration_secs, None);
+        assert!(!view.has_conversation());
+        // Stopped while talking: it had started.
+        call.forced = Some((
+            Phase::Ended(Outcome::EndedByApi),
+            call.created_at + TimeDelta::milliseconds(400),
+        ));
+        let view = call.view(now, &timing);
+        assert!(view.started_at.is_some() && view.has_conversation());
+        assert_eq!(view.duration_secs, Some(0.1));
     }
 }

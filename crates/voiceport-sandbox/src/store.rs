@@ -1,8 +1,8 @@
 //! In-memory state: one store of simulated calls per vendor, seeded deterministically.
 
 use std::collections::HashMap;
-use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{OnceLock, RwLock};
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -13,6 +13,7 @@ use crate::faults::Faults;
 use crate::rng::Rng;
 use crate::sim::{Lifecycle, Outcome, Phase, SimCall, Timing};
 use crate::vendor::{PerVendor, Vendor};
+use crate::webhooks::Hooks;
 
 /// The calls of one vendor, oldest first.
 #[derive(Debug, Default)]
@@ -60,8 +61,13 @@ pub(crate) struct State {
     stores: PerVendor<RwLock<VendorStore>>,
     pub(crate) timing: Timing,
     pub(crate) faults: Faults,
+    /// Webhook targets and the record of deliveries.
+    pub(crate) hooks: Hooks,
     seed: u64,
     next_id: AtomicU64,
+    /// `http://{address}` of the server, set once it listens: Vapi's calls carry URLs of
+    /// their own (`monitor.controlUrl`) that point back at it.
+    origin: OnceLock<String>,
 }
 
 impl State {
@@ -78,9 +84,21 @@ impl State {
             stores,
             timing,
             faults: Faults::default(),
+            hooks: Hooks::default(),
             seed,
             next_id: AtomicU64::new(1),
+            origin: OnceLock::new(),
         }
+    }
+
+    /// Records where the server listens (once).
+    pub(crate) fn set_origin(&self, origin: String) {
+        let _ = self.origin.set(origin);
+    }
+
+    /// `http://{address}` of the server (loopback before it listens, which no request sees).
+    pub(crate) fn origin(&self) -> &str {
+        self.origin.get().map_or("http://127.0.0.1", String::as_str)
     }
 
     pub(crate) fn store(&self, vendor: Vendor) -> &RwLock<VendorStore> {
@@ -92,6 +110,16 @@ impl State {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut rng = Rng::for_item(self.seed, 0xD1A1, n);
         vendor_id(vendor, &mut rng)
+    }
+
+    /// Stores a call just placed through a dial endpoint (and counts the dial).
+    pub(crate) fn insert_dialed(&self, vendor: Vendor, call: SimCall) {
+        let mut store = self
+            .store(vendor)
+            .write()
+            .unwrap_or_else(|p| p.into_inner());
+        store.insert(call);
+        store.dialed += 1;
     }
 
     /// A call placed through a dial endpoint, starting its life now.
@@ -108,6 +136,7 @@ impl State {
             to: Some(request.to.clone()),
             agent_id: request.agent_id.unwrap_or_else(|| AGENTS[0].0.to_owned()),
             agent_name: AGENTS[0].1.to_owned(),
+            use_case: request.use_case,
             campaign_id: request.campaign_id,
             created_at: now,
             scheduled_for: request.scheduled_for.filter(|at| *at > now),
@@ -136,6 +165,8 @@ pub(crate) struct DialSpec {
     pub(crate) to: String,
     pub(crate) from: Option<String>,
     pub(crate) agent_id: Option<String>,
+    /// HappyRobot: the use case asked for.
+    pub(crate) use_case: Option<String>,
     pub(crate) campaign_id: Option<String>,
     pub(crate) scheduled_for: Option<DateTime<Utc>>,
     pub(crate) metadata: Map<String, Value>,
@@ -167,12 +198,40 @@ pub(crate) const AGENTS: [(&str, &str); 3] = [
     ("6650c0ffee0123456789ab03", "Sam"),
 ];
 
+/// The same three agents as Vapi assistants (UUIDs, Vapi's `assistantId` format).
+pub(crate) const VAPI_ASSISTANTS: [&str; 3] = [
+    "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01",
+    "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e02",
+    "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e03",
+];
+
+/// The same three agents as Retell agents (`agent_` and 26 hex digits, as Retell's
+/// examples show them).
+pub(crate) const RETELL_AGENTS: [&str; 3] = [
+    "agent_6b0e2d94c17a5f38e21d09c4a6",
+    "agent_9d4f71a2e8c05b63f17a2e90d8",
+    "agent_e2a85c3f0b719d46a85f2c1e37",
+];
+
+/// The id of agent `index` (of [`AGENTS`]) as `vendor` spells agent ids. The first three
+/// vendors share HappyRobot-style ids, as their seeded histories always have.
+fn agent_id(vendor: Vendor, index: usize) -> &'static str {
+    let index = index % AGENTS.len();
+    match vendor {
+        Vendor::HappyRobot | Vendor::Voicebot | Vendor::Rounded => AGENTS[index].0,
+        Vendor::Vapi => VAPI_ASSISTANTS[index],
+        Vendor::Retell => RETELL_AGENTS[index],
+    }
+}
+
 const TAGS: [&str; 5] = ["vip", "renewal", "follow-up", "spanish", "escalated"];
 
 fn vendor_id(vendor: Vendor, rng: &mut Rng) -> String {
     match vendor {
         Vendor::HappyRobot => rng.hex(24),
-        Vendor::Voicebot | Vendor::Rounded => rng.uuid(),
+        Vendor::Voicebot | Vendor::Rounded | Vendor::Vapi => rng.uuid(),
+        // Retell's ids are opaque; its examples show `call_` and 28 hex digits.
+        Vendor::Retell => format!("call_{}", rng.hex(28)),
     }
 }
 
@@ -219,7 +278,9 @@ fn seed_calls(vendor: Vendor, seed: u64, count: usize, anchor: DateTime<Utc>) ->
                 (false, Direction::Outbound) => (Some(ours), Some(customer)),
                 (false, Direction::Inbound) => (Some(customer), Some(ours)),
             };
-            let agent = rng.pick(&AGENTS);
+            // As `rng.pick(&AGENTS)`, keeping the index for the vendor's spelling.
+            let agent_index = rng.below(AGENTS.len() as u64) as usize;
+            let agent = AGENTS[agent_index];
             let mut tags = Vec::new();
             if rng.below(3) == 0 {
                 tags.push((*rng.pick(&TAGS)).to_owned());
@@ -237,8 +298,9 @@ fn seed_calls(vendor: Vendor, seed: u64, count: usize, anchor: DateTime<Utc>) ->
                 web,
                 from,
                 to,
-                agent_id: agent.0.to_owned(),
+                agent_id: agent_id(vendor, agent_index).to_owned(),
                 agent_name: agent.1.to_owned(),
+                use_case: None,
                 campaign_id: (rng.below(4) == 0).then(|| format!("camp-{}", 1 + rng.below(3))),
                 scheduled_for: (phase == Phase::Scheduled)
                     .then(|| anchor + TimeDelta::days(1 + rng.below(14) as i64)),
@@ -280,5 +342,48 @@ mod tests {
         assert!(a.iter().all(|c| c.id.len() == 24));
         let c = seed_calls(Vendor::Rounded, 7, 3, anchor);
         assert!(c.iter().all(|c| c.id.len() == 36));
+        let v = seed_calls(Vendor::Vapi, 7, 20, anchor);
+        assert!(v.iter().all(|c| c.id.len() == 36));
+        assert!(
+            v.iter()
+                .all(|c| VAPI_ASSISTANTS.contains(&c.agent_id.as_str()))
+        );
+        let r = seed_calls(Vendor::Retell, 7, 20, anchor);
+        assert!(
+            r.iter()
+                .all(|c| c.id.len() == 33 && c.id.starts_with("call_"))
+        );
+        assert!(
+            r.iter()
+                .all(|c| RETELL_AGENTS.contains(&c.agent_id.as_str()))
+        );
+    }
+
+    /// One call of each of the first three vendors' seeded histories (seed 42), as the
+    /// sandbox generated them before Vapi and Retell were added.
+    const PINNED: [&str; 3] = [
+        "50ce6d95bea8a37cfc82819b 6650c0ffee0123456789ab01 2026-08-11T01:05:35.913Z",
+        "54e1ec2a-ebd8-45b4-a5ef-16384b48d0a7 6650c0ffee0123456789ab02 2026-08-10T23:12:38.580Z",
+        "b05e5c9d-bad5-4e9e-abc8-b384e585b28f 6650c0ffee0123456789ab01 2026-08-11T00:56:46.630Z",
+    ];
+
+    /// The first three vendors' histories, pinned: a vendor added later must not move them
+    /// (its seed stream is its own number).
+    #[test]
+    fn the_first_three_histories_do_not_move() {
+        let anchor: DateTime<Utc> = ANCHOR.parse().unwrap();
+        let first = |vendor| {
+            let calls = seed_calls(vendor, 42, 200, anchor);
+            let call = &calls[17];
+            format!(
+                "{} {} {}",
+                call.id,
+                call.agent_id,
+                crate::common::iso(call.created_at)
+            )
+        };
+        assert_eq!(first(Vendor::HappyRobot), PINNED[0]);
+        assert_eq!(first(Vendor::Voicebot), PINNED[1]);
+        assert_eq!(first(Vendor::Rounded), PINNED[2]);
     }
 }

@@ -19,11 +19,19 @@ pub(crate) enum Vendor {
     HappyRobot = 0,
     Voicebot = 1,
     Rounded = 2,
+    Vapi = 3,
+    Retell = 4,
 }
 
 impl Vendor {
-    /// Every emulated vendor, in `ProviderKind::ALL`'s order.
-    pub(crate) const ALL: [Vendor; 3] = [Vendor::HappyRobot, Vendor::Voicebot, Vendor::Rounded];
+    /// Every emulated vendor, in [`crate::EMULATED`]'s order.
+    pub(crate) const ALL: [Vendor; 5] = [
+        Vendor::HappyRobot,
+        Vendor::Voicebot,
+        Vendor::Rounded,
+        Vendor::Vapi,
+        Vendor::Retell,
+    ];
 
     /// The emulated vendor of `kind`; `None` for a kind the sandbox does not emulate.
     pub(crate) fn of(kind: ProviderKind) -> Option<Vendor> {
@@ -31,6 +39,8 @@ impl Vendor {
             ProviderKind::HappyRobot => Some(Vendor::HappyRobot),
             ProviderKind::Voicebot => Some(Vendor::Voicebot),
             ProviderKind::Rounded => Some(Vendor::Rounded),
+            ProviderKind::Vapi => Some(Vendor::Vapi),
+            ProviderKind::Retell => Some(Vendor::Retell),
             // The only wildcard on `ProviderKind` in the sandbox: a kind core added after
             // this sandbox was written has no emulator, and must not borrow another's.
             _ => None,
@@ -43,15 +53,20 @@ impl Vendor {
             Vendor::HappyRobot => ProviderKind::HappyRobot,
             Vendor::Voicebot => ProviderKind::Voicebot,
             Vendor::Rounded => ProviderKind::Rounded,
+            Vendor::Vapi => ProviderKind::Vapi,
+            Vendor::Retell => ProviderKind::Retell,
         }
     }
 
-    /// Where the vendor's API lives on the sandbox server.
+    /// Where the vendor's API lives on the sandbox server. Vapi and Retell have no version
+    /// prefix (Retell's paths carry their own: `/v2/get-call/…`, `/v3/list-calls`).
     pub(crate) fn prefix(self) -> &'static str {
         match self {
             Vendor::HappyRobot => "/happyrobot/api/v1",
             Vendor::Voicebot => "/voicebot/api/v1",
             Vendor::Rounded => "/rounded/v1",
+            Vendor::Vapi => "/vapi",
+            Vendor::Retell => "/retell",
         }
     }
 
@@ -61,13 +76,15 @@ impl Vendor {
             Vendor::HappyRobot => "sandbox-happyrobot-key",
             Vendor::Voicebot => "sandbox-voicebot-key",
             Vendor::Rounded => "sandbox-rounded-key",
+            Vendor::Vapi => "sandbox-vapi-key",
+            Vendor::Retell => "sandbox-retell-key",
         }
     }
 }
 
 /// One `T` per emulated vendor, indexed by [`Vendor`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct PerVendor<T>([T; 3]);
+pub(crate) struct PerVendor<T>([T; 5]);
 
 impl<T> PerVendor<T> {
     /// A value for each vendor, made by `make`.
@@ -98,15 +115,21 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips_through_its_vendor() {
-        for kind in ProviderKind::ALL {
+        for kind in crate::EMULATED {
             let vendor = Vendor::of(kind).unwrap_or_else(|| panic!("{kind} is not emulated"));
             assert_eq!(vendor.kind(), kind);
+        }
+        let others = ProviderKind::ALL
+            .into_iter()
+            .filter(|k| !crate::EMULATED.contains(k));
+        for kind in others {
+            assert_eq!(Vendor::of(kind), None, "{kind}");
         }
         for vendor in Vendor::ALL {
             assert_eq!(Vendor::of(vendor.kind()), Some(vendor));
         }
         let kinds: Vec<ProviderKind> = Vendor::ALL.map(Vendor::kind).to_vec();
-        assert_eq!(kinds, ProviderKind::ALL.to_vec());
+        assert_eq!(kinds, crate::EMULATED.to_vec());
     }
 
     #[test]
@@ -131,6 +154,13 @@ mod tests {
         assert_eq!(Vendor::HappyRobot as u64, 0);
         assert_eq!(Vendor::Voicebot as u64, 1);
         assert_eq!(Vendor::Rounded as u64, 2);
+        // Added later, with new numbers: the first three histories did not move.
+        assert_eq!(Vendor::Vapi as u64, 3);
+        assert_eq!(Vendor::Retell as u64, 4);
+        // `PerVendor` indexes by the number: `ALL` is in that order.
+        for (i, vendor) in Vendor::ALL.into_iter().enumerate() {
+            assert_eq!(vendor as usize, i);
+        }
     }
 
     #[test]
@@ -140,5 +170,6 @@ mod tests {
         assert_eq!(counts[Vendor::HappyRobot], 0);
         assert_eq!(counts[Vendor::Voicebot], 11);
         assert_eq!(counts[Vendor::Rounded], 20);
+        assert_eq!(counts[Vendor::Retell], 40);
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use voiceport_core::ProviderKind::{self, HappyRobot, Rounded, Voicebot};
+use voiceport_core::ProviderKind::{self, HappyRobot, Retell, Rounded, Vapi, Voicebot};
 use voiceport_sandbox::{Fault, FaultKind, Sandbox, Timing};
 
 fn fast() -> Timing {
@@ -20,6 +20,8 @@ async fn sandbox() -> Sandbox {
         .calls(HappyRobot, 30)
         .calls(Voicebot, 30)
         .calls(Rounded, 30)
+        .calls(Vapi, 30)
+        .calls(Retell, 30)
         .timing(fast())
         .start()
         .await
@@ -35,9 +37,36 @@ fn request(
     let client = reqwest::Client::new();
     let builder = client.request(method, format!("{}{path}", sandbox.base_url(kind)));
     match kind {
-        HappyRobot => builder.header("authorization", format!("Bearer {}", sandbox.api_key(kind))),
+        HappyRobot | Vapi | Retell => {
+            builder.header("authorization", format!("Bearer {}", sandbox.api_key(kind)))
+        }
         Voicebot | Rounded => builder.header("x-api-key", sandbox.api_key(kind)),
         other => panic!("the sandbox does not emulate {other}"),
+    }
+}
+
+/// The request that lists `kind`'s calls (its first page), without a key: Retell's list
+/// is a `POST` with a JSON body.
+fn list_request(sandbox: &Sandbox, kind: ProviderKind) -> reqwest::RequestBuilder {
+    let client = reqwest::Client::new();
+    let base = sandbox.base_url(kind);
+    match kind {
+        Retell => client
+            .post(format!("{base}/v3/list-calls"))
+            .json(&json!({})),
+        Vapi => client.get(format!("{base}/call")),
+        _ => client.get(format!("{base}/calls")),
+    }
+}
+
+/// The same with `kind`'s key, as its client sends it.
+fn list_with_key(sandbox: &Sandbox, kind: ProviderKind) -> reqwest::RequestBuilder {
+    let key = sandbox.api_key(kind);
+    match kind {
+        HappyRobot | Vapi | Retell => {
+            list_request(sandbox, kind).header("authorization", format!("Bearer {key}"))
+        }
+        _ => list_request(sandbox, kind).header("x-api-key", key),
     }
 }
 
@@ -50,23 +79,37 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
 async fn wrong_or_missing_keys_get_the_vendors_401() {
     let sandbox = sandbox().await;
     let client = reqwest::Client::new();
-    for kind in ProviderKind::ALL {
-        let (status, body) = json_of(
-            client
-                .get(format!("{}/calls", sandbox.base_url(kind)))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
+    for kind in voiceport_sandbox::EMULATED {
+        let (status, body) = json_of(list_request(&sandbox, kind).send().await.unwrap()).await;
         assert_eq!(status, 401, "{kind}");
         match kind {
             HappyRobot => assert!(body["message"].is_string()),
             Voicebot => assert!(body["detail"].is_string()),
             Rounded => assert_eq!(body["error"]["status"], 401),
+            // NestJS's shape.
+            Vapi => {
+                assert_eq!(body["statusCode"], 401);
+                assert_eq!(body["error"], "Unauthorized");
+                assert!(body["message"].is_string());
+            }
+            // Retell's documented body.
+            Retell => assert_eq!(
+                body,
+                json!({"status": "error", "message": "API key is missing or invalid."})
+            ),
             other => panic!("the sandbox does not emulate {other}"),
         }
     }
+    // A key in the other vendor's header is no key.
+    let (status, _) = json_of(
+        list_request(&sandbox, Vapi)
+            .header("x-api-key", sandbox.api_key(Vapi))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 401);
     let wrong = client
         .get(format!("{}/calls", sandbox.base_url(Rounded)))
         .header("x-api-key", "nope")
@@ -81,7 +124,7 @@ async fn every_kind_is_emulated_at_its_own_address_with_its_own_key() {
     let sandbox = sandbox().await;
     let mut urls = std::collections::HashSet::new();
     let mut keys = std::collections::HashSet::new();
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         assert!(sandbox.emulates(kind), "{kind}");
         assert!(
             urls.insert(sandbox.base_url(kind)),
@@ -94,12 +137,13 @@ async fn every_kind_is_emulated_at_its_own_address_with_its_own_key() {
 }
 
 /// Every `ProviderKind` is emulated today, so no kind leads here yet; the address a kind
-/// the sandbox does not emulate gets (`/_not_emulated/{kind}`) is checked by hand.
+/// the sandbox does not emulate gets (`/_not_emulated/{kind}`) is checked by hand, for a
+/// made-up kind.
 #[tokio::test]
 async fn a_kind_that_is_not_emulated_gets_404_everywhere() {
     let sandbox = sandbox().await;
     let client = reqwest::Client::new();
-    let base = format!("http://{}/_not_emulated/vapi", sandbox.addr());
+    let base = format!("http://{}/_not_emulated/bland", sandbox.addr());
     for (method, path) in [
         (reqwest::Method::GET, ""),
         (reqwest::Method::GET, "/calls"),
@@ -119,13 +163,12 @@ async fn a_kind_that_is_not_emulated_gets_404_everywhere() {
         assert_eq!(status, 404, "{method} {path}");
         let message = body["message"].as_str().unwrap_or_default();
         assert!(message.contains("does not emulate"), "{message}");
-        assert!(message.contains("`vapi`"), "{message}");
-        assert_eq!(body["not_emulated"], "vapi");
+        assert!(message.contains("`bland`"), "{message}");
+        assert_eq!(body["not_emulated"], "bland");
     }
     // No emulator accepts the not-emulated key.
-    for kind in ProviderKind::ALL {
-        let response = client
-            .get(format!("{}/calls", sandbox.base_url(kind)))
+    for kind in voiceport_sandbox::EMULATED {
+        let response = list_request(&sandbox, kind)
             .header(
                 "authorization",
                 format!("Bearer {}", voiceport_sandbox::NOT_EMULATED_KEY),
@@ -208,22 +251,18 @@ async fn happyrobot_pages_with_limit_and_skip() {
 async fn the_same_seed_gives_the_same_calls() {
     let a = sandbox().await;
     let b = sandbox().await;
-    for kind in ProviderKind::ALL {
-        let (_, x) = json_of(
-            request(&a, kind, reqwest::Method::GET, "/calls")
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        let (_, y) = json_of(
-            request(&b, kind, reqwest::Method::GET, "/calls")
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        assert_eq!(x, y, "{kind}");
+    // Vapi's live calls point at their own sandbox (`monitor`): everything else is equal.
+    let without_monitors = |mut page: Value| {
+        for call in page.as_array_mut().into_iter().flatten() {
+            call.as_object_mut().map(|c| c.remove("monitor"));
+        }
+        page
+    };
+    for kind in voiceport_sandbox::EMULATED {
+        let (_, x) = json_of(list_with_key(&a, kind).send().await.unwrap()).await;
+        let (_, y) = json_of(list_with_key(&b, kind).send().await.unwrap()).await;
+        assert!(x.is_array() || x.is_object(), "{kind}");
+        assert!(without_monitors(x) == without_monitors(y), "{kind}");
     }
 }
 
@@ -569,4 +608,500 @@ async fn faults_are_injected_and_cleared_over_the_control_api() {
         "{body}"
     );
     assert!(sandbox.faults().is_empty());
+}
+
+#[tokio::test]
+async fn vapi_serves_the_call_resource_with_nestjs_errors() {
+    let sandbox = sandbox().await;
+    let get = |path: &str| request(&sandbox, Vapi, reqwest::Method::GET, path).send();
+    let (status, page) = json_of(get("/call?limit=10").await.unwrap()).await;
+    assert_eq!(status, 200);
+    let calls = page.as_array().unwrap();
+    assert_eq!(calls.len(), 10);
+    // Vapi's call: the conversation in `artifact`, nothing flattened, unset fields absent.
+    for call in calls {
+        for key in ["transcript", "recordingUrl", "summary", "organizationId"] {
+            assert!(call.get(key).is_none(), "{key}: {call}");
+        }
+        assert!(call.as_object().unwrap().values().all(|v| !v.is_null()));
+    }
+    let talked = calls
+        .iter()
+        .find(|c| c["artifact"]["transcript"].is_string())
+        .expect("a call with a conversation");
+    assert!(
+        talked["artifact"]["recording"]["mono"]["combinedUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("https://")
+    );
+    let id = talked["id"].as_str().unwrap();
+    let (status, one) = json_of(get(&format!("/call/{id}")).await.unwrap()).await;
+    assert_eq!((status, &one), (200, talked));
+    // The Voicebot Studio path is not Vapi's.
+    let (status, _) = json_of(get(&format!("/calls/{id}")).await.unwrap()).await;
+    assert_eq!(status, 404);
+
+    let (status, missing) = json_of(
+        get("/call/00000000-0000-0000-0000-000000000000")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(missing["statusCode"], 404);
+    assert_eq!(missing["error"], "Not Found");
+    let (status, refused) = json_of(get("/call?limit=5000").await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert_eq!(refused["statusCode"], 400);
+    assert!(refused["message"].is_array(), "{refused}");
+    // A name is at most 40 UTF-16 units: 39 letters and an emoji are 41.
+    let long = format!("{}📞", "x".repeat(39));
+    let (status, refused) = json_of(
+        request(
+            &sandbox,
+            Vapi,
+            reqwest::Method::PATCH,
+            &format!("/call/{id}"),
+        )
+        .json(&json!({"name": long}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 400, "{refused}");
+    let (status, renamed) = json_of(
+        request(
+            &sandbox,
+            Vapi,
+            reqwest::Method::PATCH,
+            &format!("/call/{id}"),
+        )
+        .json(&json!({"name": "Renewal"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, renamed["name"].as_str()), (200, Some("Renewal")));
+    // The list narrows by assistant and by time.
+    let assistant = talked["assistantId"].as_str().unwrap();
+    let (_, mine) = json_of(
+        get(&format!("/call?limit=1000&assistantId={assistant}"))
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mine = mine.as_array().unwrap();
+    assert!(!mine.is_empty() && mine.iter().all(|c| c["assistantId"] == assistant));
+    assert!(mine.len() < 30);
+}
+
+#[tokio::test]
+async fn vapi_live_calls_end_through_their_control_url() {
+    let sandbox = Sandbox::builder()
+        .calls(Vapi, 3)
+        .timing(Timing {
+            queued: Duration::from_secs(30),
+            ..fast()
+        })
+        .start()
+        .await
+        .unwrap();
+    let dial = |body: Value| {
+        request(&sandbox, Vapi, reqwest::Method::POST, "/call")
+            .json(&body)
+            .send()
+    };
+    // Vapi dials from one of the account's numbers.
+    let (status, refused) = json_of(
+        dial(
+            json!({"assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01",
+                    "customer": {"number": "+14155550199"}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, &refused["statusCode"]), (400, &json!(400)));
+    let (status, call) = json_of(
+        dial(
+            json!({"assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01",
+                    "phoneNumberId": "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c",
+                    "customer": {"number": "+14155550199"},
+                    "assistantOverrides": {"variableValues": {"first_name": "Ada"}}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(call["status"], "queued");
+    assert_eq!(
+        call["assistantOverrides"]["variableValues"]["first_name"],
+        "Ada"
+    );
+    let id = call["id"].as_str().unwrap().to_owned();
+    let control = call["monitor"]["controlUrl"].as_str().unwrap().to_owned();
+    assert_eq!(
+        control,
+        format!("http://{}/vapi-live/{id}/control", sandbox.addr())
+    );
+    assert!(
+        call["monitor"]["listenUrl"]
+            .as_str()
+            .unwrap()
+            .starts_with("ws://")
+    );
+    // No key: the URL is the secret. An unknown message type is refused.
+    let http = reqwest::Client::new();
+    let post = |body: Value| http.post(&control).json(&body).send();
+    assert_eq!(
+        post(json!({"type": "explode"})).await.unwrap().status(),
+        400
+    );
+    assert_eq!(
+        post(json!({"type": "say", "content": "One moment"}))
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let (_, still) = json_of(
+        request(&sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(still["status"], "queued");
+    assert_eq!(
+        post(json!({"type": "end-call"})).await.unwrap().status(),
+        200
+    );
+    let (_, ended) = json_of(
+        request(&sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["endedReason"], "manually-canceled");
+    assert!(ended.get("monitor").is_none(), "{ended}");
+    // Over: the control URL has nothing to control.
+    let (status, gone) = json_of(post(json!({"type": "end-call"})).await.unwrap()).await;
+    assert_eq!((status, &gone["statusCode"]), (404, &json!(404)));
+    // A fault on Vapi reaches its control URLs too.
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Status(503))
+            .vendor(Vapi)
+            .path("/control"),
+    );
+    assert_eq!(post(json!({"type": "say"})).await.unwrap().status(), 503);
+}
+
+/// Retell's list, as its client sends it.
+async fn retell_list(sandbox: &Sandbox, body: Value) -> (u16, Value) {
+    json_of(
+        request(sandbox, Retell, reqwest::Method::POST, "/v3/list-calls")
+            .json(&body)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["call_id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn retell_walks_every_call_once_by_pagination_key() {
+    let sandbox = sandbox().await;
+    let walk = |order: &'static str| {
+        let sandbox = &sandbox;
+        async move {
+            let mut seen = Vec::new();
+            let mut key: Option<String> = None;
+            loop {
+                let mut body = json!({"limit": 7, "sort_order": order});
+                if let Some(key) = &key {
+                    body["pagination_key"] = json!(key);
+                }
+                let (status, page) = retell_list(sandbox, body).await;
+                assert_eq!(status, 200, "{page}");
+                seen.extend(ids(&page));
+                if page["has_more"] == true {
+                    key = Some(page["pagination_key"].as_str().unwrap().to_owned());
+                } else {
+                    assert_eq!(page["pagination_key"], Value::Null);
+                    break;
+                }
+            }
+            seen
+        }
+    };
+    let newest_first = walk("descending").await;
+    assert_eq!(newest_first.len(), 30);
+    let unique: std::collections::HashSet<&String> = newest_first.iter().collect();
+    assert_eq!(unique.len(), 30);
+    let mut oldest_first = walk("ascending").await;
+    oldest_first.reverse();
+    assert_eq!(oldest_first, newest_first);
+
+    // List items carry no transcript; the default page is 50; `total` when asked.
+    let (_, page) = retell_list(&sandbox, json!({"include_total": true})).await;
+    assert_eq!(page["total"], 30);
+    assert_eq!(page["has_more"], false);
+    for item in page["items"].as_array().unwrap() {
+        for key in [
+            "transcript",
+            "transcript_object",
+            "transcript_with_tool_calls",
+        ] {
+            assert!(item.get(key).is_none(), "{key}");
+        }
+    }
+    let starts: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["start_timestamp"].as_i64())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    // An empty body is the default request.
+    let empty = request(&sandbox, Retell, reqwest::Method::POST, "/v3/list-calls")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(empty.status(), 200);
+
+    for bad in [
+        json!({"limit": 0}),
+        json!({"limit": 1001}),
+        json!({"sort_order": "newest"}),
+        json!({"skip": 2, "pagination_key": page["pagination_key"].as_str().unwrap_or("7b7d")}),
+        json!({"pagination_key": "not a key"}),
+    ] {
+        let (status, body) = retell_list(&sandbox, bad.clone()).await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(body["status"], "error", "{bad}");
+    }
+    let (_, skipped) = retell_list(&sandbox, json!({"skip": 25})).await;
+    assert_eq!(ids(&skipped), newest_first[25..]);
+}
+
+#[tokio::test]
+async fn retell_filters_on_the_server() {
+    let sandbox = sandbox().await;
+    let (_, all) = retell_list(&sandbox, json!({"limit": 1000})).await;
+    let items = all["items"].as_array().unwrap().clone();
+    let filtered = |criteria: Value| {
+        let sandbox = &sandbox;
+        async move {
+            let (status, page) =
+                retell_list(sandbox, json!({"limit": 1000, "filter_criteria": criteria})).await;
+            assert_eq!(status, 200, "{page}");
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    let web =
+        filtered(json!({"call_type": {"type": "enum", "op": "in", "value": ["web_call"]}})).await;
+    assert!(web.iter().all(|c| c["call_type"] == "web_call"));
+    let inbound =
+        filtered(json!({"direction": {"type": "enum", "op": "in", "value": ["inbound"]}})).await;
+    assert!(!inbound.is_empty() && inbound.iter().all(|c| c["direction"] == "inbound"));
+    assert!(inbound.len() + web.len() < items.len());
+    let phone = items.iter().find(|c| c["from_number"].is_string()).unwrap();
+    let from = phone["from_number"].as_str().unwrap();
+    let same =
+        filtered(json!({"from_number": {"type": "string", "op": "eq", "value": from}})).await;
+    assert!(same.iter().any(|c| c["call_id"] == phone["call_id"]));
+    assert!(same.iter().all(|c| c["from_number"] == from));
+    let agent = phone["agent_id"].as_str().unwrap();
+    let by_agent = filtered(json!({"agent": [{"agent_id": agent}]})).await;
+    assert!(!by_agent.is_empty() && by_agent.iter().all(|c| c["agent_id"] == agent));
+    let started = items
+        .iter()
+        .find_map(|c| c["start_timestamp"].as_i64())
+        .unwrap();
+    let window = filtered(
+        json!({"start_timestamp": {"type": "range", "op": "bt", "value": [started, started]}}),
+    )
+    .await;
+    assert_eq!(window.len(), 1);
+    let since =
+        filtered(json!({"start_timestamp": {"type": "number", "op": "ge", "value": started}}))
+            .await;
+    // Calls that never started are in no time window.
+    assert!(
+        since
+            .iter()
+            .all(|c| c["start_timestamp"].as_i64() >= Some(started))
+    );
+    let busy = filtered(json!({"disconnection_reason":
+        {"type": "enum", "op": "in", "value": ["dial_busy", "dial_no_answer"]}}))
+    .await;
+    assert!(busy.iter().all(|c| c["call_status"] == "not_connected"));
+
+    // A documented filter the sandbox does not emulate is refused, not ignored.
+    let (status, refused) = retell_list(
+        &sandbox,
+        json!({"filter_criteria": {"metadata": [{"key": "crm_id", "type": "string", "op": "eq", "value": "x"}]}}),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert!(
+        refused["message"].as_str().unwrap().contains("`metadata`"),
+        "{refused}"
+    );
+    let (status, _) = retell_list(
+        &sandbox,
+        json!({"filter_criteria": {"direction": {"type": "string", "op": "eq", "value": "inbound"}}}),
+    )
+    .await;
+    assert_eq!(status, 400);
+}
+
+#[tokio::test]
+async fn retell_calls_are_dialed_updated_stopped_and_deleted() {
+    let sandbox = sandbox().await;
+    let send = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let builder = request(&sandbox, Retell, method, &path);
+        match body {
+            Some(body) => builder.json(&body).send(),
+            None => builder.send(),
+        }
+    };
+    let post = reqwest::Method::POST;
+    let dial = |to: &str| {
+        send(
+            reqwest::Method::POST,
+            "/v2/create-phone-call".into(),
+            Some(json!({"from_number": "+16285550143", "to_number": to,
+                        "metadata": {"crm": "X1"},
+                        "retell_llm_dynamic_variables": {"first_name": "Ada"}})),
+        )
+    };
+    let (status, created) = json_of(dial("+14155550199").await.unwrap()).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["call_status"], "registered");
+    assert_eq!(created["agent_id"], "agent_6b0e2d94c17a5f38e21d09c4a6");
+    assert_eq!(created["metadata"], json!({"crm": "X1"}));
+    let id = created["call_id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("call_"));
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let get = |id: &str| send(reqwest::Method::GET, format!("/v2/get-call/{id}"), None);
+    let (_, ended) = json_of(get(&id).await.unwrap()).await;
+    assert_eq!(ended["call_status"], "ended");
+    assert_eq!(ended["disconnection_reason"], "user_hangup");
+    assert!(ended["duration_ms"].as_i64() > Some(0));
+    assert!(ended["transcript_object"][0]["words"][0]["word"].is_string());
+    // Cents (zero for the sandbox's 40 ms of talk, rounded).
+    assert!(ended["call_cost"]["combined_cost"].is_number());
+    assert!(
+        ended["call_cost"]["product_costs"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 4
+    );
+    assert!(ended["call_analysis"]["call_summary"].is_string());
+
+    // Metadata is replaced, not merged.
+    let (status, updated) = json_of(
+        send(
+            reqwest::Method::PATCH,
+            format!("/v2/update-call/{id}"),
+            Some(json!({"metadata": {"z": true}})),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(updated["metadata"], json!({"z": true}));
+    assert!(updated["transcript"].is_string(), "the full call");
+
+    // Stopped before it connected: not connected, `manual_stopped`.
+    let (_, live) = json_of(dial("+14155550198").await.unwrap()).await;
+    let live_id = live["call_id"].as_str().unwrap().to_owned();
+    let stopped = send(post.clone(), format!("/v2/stop-call/{live_id}"), None)
+        .await
+        .unwrap();
+    assert_eq!(stopped.status(), 204);
+    assert!(stopped.bytes().await.unwrap().is_empty());
+    let (_, after) = json_of(get(&live_id).await.unwrap()).await;
+    assert_eq!(after["call_status"], "not_connected");
+    assert_eq!(after["disconnection_reason"], "manual_stopped");
+    // Still so once it would have ended by itself.
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (_, later) = json_of(get(&live_id).await.unwrap()).await;
+    assert_eq!(later["disconnection_reason"], "manual_stopped");
+
+    // The busy number: never connected.
+    let (_, busy) = json_of(dial("+14155550121").await.unwrap()).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let (_, busy) = json_of(get(busy["call_id"].as_str().unwrap()).await.unwrap()).await;
+    assert_eq!(busy["call_status"], "not_connected");
+    assert_eq!(busy["disconnection_reason"], "dial_busy");
+    assert!(busy.get("start_timestamp").is_none());
+
+    // Deleted: 204, then Retell's 422 not-found.
+    let deleted = send(
+        reqwest::Method::DELETE,
+        format!("/v2/delete-call/{id}"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let (status, missing) = json_of(get(&id).await.unwrap()).await;
+    assert_eq!(status, 422);
+    assert_eq!(
+        missing,
+        json!({"status": "error", "message": "Cannot find requested asset under given api key."})
+    );
+    for (method, path) in [
+        (reqwest::Method::DELETE, format!("/v2/delete-call/{id}")),
+        (post.clone(), format!("/v2/stop-call/{id}")),
+        (reqwest::Method::PATCH, format!("/v2/update-call/{id}")),
+    ] {
+        let body = (method == reqwest::Method::PATCH).then(|| json!({"metadata": {}}));
+        let response = send(method.clone(), path, body).await.unwrap();
+        assert_eq!(response.status(), 422, "{method}");
+    }
+
+    // A dial needs both numbers, in E.164; variables are strings.
+    for bad in [
+        json!({"to_number": "+14155550199"}),
+        json!({"from_number": "+16285550143", "to_number": "4155550199"}),
+        json!({"from_number": "+16285550143", "to_number": "+14155550199",
+               "retell_llm_dynamic_variables": {"visits": 3}}),
+    ] {
+        let (status, body) = json_of(
+            send(
+                post.clone(),
+                "/v2/create-phone-call".into(),
+                Some(bad.clone()),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad}");
+        assert_eq!(
+            body["message"],
+            "Invalid request format, please check API reference."
+        );
+    }
+    assert_eq!(sandbox.dialed_count(Retell), 3);
 }

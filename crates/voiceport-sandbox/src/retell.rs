@@ -1,0 +1,1051 @@
+//! Retell AI (`https://api.retellai.com`: no prefix, each path carries its version).
+//!
+//! | request | answer |
+//! | --- | --- |
+//! | `GET /v2/get-call/{call_id}` | the call, bare |
+//! | `POST /v3/list-calls` | `{items, has_more, pagination_key}` (`total` with `include_total`); items without the transcript fields |
+//! | `POST /v2/create-phone-call` | 201, the new call (`registered`) |
+//! | `PATCH /v2/update-call/{call_id}` | the call, its `metadata` replaced |
+//! | `POST /v2/stop-call/{call_id}` | 204; the call ends `manual_stopped` |
+//! | `DELETE /v2/delete-call/{call_id}` | 204; the call is gone |
+//!
+//! Every error is `{"status": "error", "message"}` with Retell's documented messages; an
+//! unknown call id answers **422** (`Cannot find requested asset under given api key.`),
+//! as Retell does. Times are epoch milliseconds, `duration_ms` milliseconds, costs cents.
+//!
+//! Statuses: a dialed call is `registered` until it is answered, `ongoing` while it talks,
+//! then `ended` (`user_hangup`, `agent_hangup`, `call_transfer`, `voicemail_reached` …) or
+//! `not_connected` (`dial_no_answer`, `dial_busy`, `dial_failed`; no times, a zero cost).
+//! Stopped through the API it ends `manual_stopped`: `ended` once it had connected,
+//! `not_connected` before.
+//!
+//! The list sorts by `start_timestamp` (a call that never started by when it was
+//! registered), newest first unless `sort_order` is `ascending`, the call id breaking ties;
+//! `pagination_key` is where the previous page stopped, so a walk sees every call once.
+//! Filters (`filter_criteria`, all ANDed): `agent` (`[{agent_id, version?}]`, ORed),
+//! `call_id`, `call_type`, `direction`, `call_status`, `disconnection_reason`,
+//! `user_sentiment`, `from_number`, `to_number`, `start_timestamp`, `end_timestamp`,
+//! `duration_ms`, `in_voicemail`, `call_successful`, with Retell's operators (`string`:
+//! `eq ne sw ew co`; `number`: `eq ne gt ge lt le`; `range`: `bt`, both bounds inclusive
+//! (inferred); `enum`: `in`; `boolean`: `eq`; `present`: `pr np`). A call without the field
+//! matches no condition but `np`. The other documented filters (`metadata`, `tool_calls`,
+//! custom fields …) are not emulated: they answer 400 naming the filter, rather than being
+//! ignored.
+//!
+//! Inferred, as Retell does not say: a stop of a call already over answers 204 and changes
+//! nothing; a `not_connected` call carries no `start_timestamp`/`end_timestamp`; analysis
+//! is done when the call ends (so `get-call` shows it at once, and the `call_analyzed`
+//! delivery follows `call_ended` at once), and only for calls that connected; the last
+//! page sends `pagination_key: null`. The sandbox keeps `metadata` as a JSON object (Retell
+//! takes any JSON): anything else is refused with a 400.
+
+use std::cmp::Ordering;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post};
+use chrono::Utc;
+use serde_json::{Map, Value, json};
+use voiceport_core::Direction;
+
+use crate::common::{Ctx, error, json_response, text};
+use crate::content::{Line, Who, conversation, cost, recording_url, transcript_text};
+use crate::rng::Rng;
+use crate::sim::{Outcome, Phase, SimCall, View};
+use crate::store::{DialSpec, RETELL_AGENTS};
+use crate::webhooks::{Outgoing, Stage};
+
+/// Retell's documented error messages.
+const INVALID: &str = "Invalid request format, please check API reference.";
+const NOT_FOUND: &str = "Cannot find requested asset under given api key.";
+
+/// The version every sandbox agent is at.
+const AGENT_VERSION: u32 = 3;
+
+/// Where a transferred call went (a number of the account's team).
+const TRANSFER_TO: &str = "+16285550188";
+
+pub(crate) fn router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/v2/get-call/{id}", get(get_call))
+        .route("/v3/list-calls", post(list))
+        .route("/v2/create-phone-call", post(dial))
+        .route("/v2/update-call/{id}", patch(update))
+        .route("/v2/stop-call/{id}", post(stop))
+        .route("/v2/delete-call/{id}", delete(delete_call))
+        .with_state(ctx)
+}
+
+/// `call_status` and `disconnection_reason`.
+fn status(view: &View) -> (&'static str, Option<&'static str>) {
+    match view.phase {
+        Phase::Scheduled | Phase::Queued | Phase::Ringing => ("registered", None),
+        Phase::InProgress => ("ongoing", None),
+        Phase::Canceled => ("not_connected", Some("manual_stopped")),
+        Phase::Ended(outcome) => match outcome {
+            Outcome::CustomerEnded => ("ended", Some("user_hangup")),
+            Outcome::AgentEnded => ("ended", Some("agent_hangup")),
+            Outcome::Transferred => ("ended", Some("call_transfer")),
+            Outcome::Silence => ("ended", Some("inactivity")),
+            Outcome::MaxDuration => ("ended", Some("max_duration_reached")),
+            Outcome::Voicemail => ("ended", Some("voicemail_reached")),
+            Outcome::NoAnswer => ("not_connected", Some("dial_no_answer")),
+            Outcome::Busy => ("not_connected", Some("dial_busy")),
+            Outcome::Failed => ("not_connected", Some("dial_failed")),
+            Outcome::EndedByApi if view.started_at.is_some() => ("ended", Some("manual_stopped")),
+            Outcome::EndedByApi => ("not_connected", Some("manual_stopped")),
+        },
+    }
+}
+
+/// How much of a call a response shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Part {
+    /// `get-call`, `update-call`, `create-phone-call`, `call_analyzed`: everything.
+    Full,
+    /// A list item: no transcript fields.
+    Listed,
+    /// `call_started`: the basic call info.
+    Started,
+    /// `call_ended`: everything but `call_analysis`.
+    Ended,
+}
+
+/// A deterministic hex string for `id` (Twilio SIDs, web-call tokens).
+fn hex_for(id: &str, salt: u64, digits: usize) -> String {
+    let seed = id
+        .bytes()
+        .fold(salt, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    Rng::new(seed).hex(digits)
+}
+
+/// The sort key of the list: when the call started, else when it was registered (epoch ms).
+fn sort_key(call: &SimCall, view: &View) -> i64 {
+    view.started_at
+        .unwrap_or(call.created_at)
+        .timestamp_millis()
+}
+
+/// The call as Retell shows it in `part`.
+fn render(call: &SimCall, view: &View, part: Part) -> Value {
+    let (call_status, reason) = status(view);
+    let mut body = Map::new();
+    let mut put = |key: &str, value: Value| {
+        body.insert(key.to_owned(), value);
+    };
+    if call.web {
+        put("call_type", json!("web_call"));
+        put(
+            "access_token",
+            json!(format!("eyJhbGciOiJIUzI1NiJ9.{}", hex_for(&call.id, 7, 40))),
+        );
+    } else {
+        put("call_type", json!("phone_call"));
+        put("from_number", json!(call.from));
+        put("to_number", json!(call.to));
+        let direction = match call.direction {
+            Direction::Inbound => "inbound",
+            Direction::Outbound => "outbound",
+        };
+        put("direction", json!(direction));
+        if part != Part::Started {
+            put(
+                "telephony_identifier",
+                json!({ "twilio_call_sid": format!("CA{}", hex_for(&call.id, 3, 32)) }),
+            );
+        }
+    }
+    put("call_id", json!(call.id));
+    put("agent_id", json!(call.agent_id));
+    put("agent_version", json!(AGENT_VERSION));
+    put("agent_name", json!(call.agent_name));
+    put("call_status", json!(call_status));
+    // Left out when not set, as Retell does.
+    if !call.metadata.is_empty() {
+        put("metadata", json!(call.metadata));
+    }
+    if !call.variables.is_empty() {
+        put("retell_llm_dynamic_variables", json!(call.variables));
+    }
+    let connected = call_status != "not_connected";
+    if let Some(start) = view.started_at.filter(|_| connected) {
+        put("start_timestamp", json!(start.timestamp_millis()));
+    }
+    if part == Part::Started {
+        return Value::Object(body);
+    }
+    put("data_storage_setting", json!("everything"));
+    put("opt_in_signed_url", json!(false));
+    if let (Some(start), Some(end)) = (view.started_at, view.ended_at.filter(|_| connected)) {
+        put("end_timestamp", json!(end.timestamp_millis()));
+        put(
+            "duration_ms",
+            json!((end - start).num_milliseconds().max(0)),
+        );
+    }
+    if let Some(reason) = reason {
+        put("disconnection_reason", json!(reason));
+    }
+    if reason == Some("call_transfer") {
+        put("transfer_destination", json!(TRANSFER_TO));
+    }
+    let over = reason.is_some();
+    if !(over && view.has_conversation()) {
+        if over {
+            put(
+                "call_cost",
+                json!({ "product_costs": [], "combined_cost": 0, "total_duration_seconds": 0,
+                        "total_duration_unit_price": 0 }),
+            );
+        }
+        return Value::Object(body);
+    }
+    let talk = view.duration_secs.unwrap_or(0.0);
+    let conversation = conversation(call.content_seed, talk);
+    if part == Part::Full || part == Part::Ended {
+        let text = transcript_text(&conversation.lines, "Agent", "User");
+        put("transcript", json!(format!("{text}\n")));
+        let spoken: Vec<Value> = conversation
+            .lines
+            .iter()
+            .filter(|l| matches!(l.who, Who::Agent | Who::Customer))
+            .map(utterance)
+            .collect();
+        put("transcript_object", json!(spoken));
+        let with_tools: Vec<Value> = conversation.lines.iter().map(utterance).collect();
+        put("transcript_with_tool_calls", json!(with_tools));
+    }
+    put(
+        "recording_url",
+        json!(recording_url("retell", &call.id, false)),
+    );
+    put(
+        "recording_multi_channel_url",
+        json!(recording_url("retell", &call.id, true)),
+    );
+    if part != Part::Ended {
+        put(
+            "call_analysis",
+            json!({
+                "call_summary": conversation.summary,
+                "in_voicemail": matches!(view.outcome(), Some(Outcome::Voicemail)),
+                "user_sentiment": if conversation.success { "Positive" } else { "Neutral" },
+                "call_successful": conversation.success,
+                "custom_analysis_data": conversation.extracted,
+            }),
+        );
+    }
+    put("call_cost", call_cost(talk));
+    Value::Object(body)
+}
+
+/// An entry of `transcript_object` / `transcript_with_tool_calls`.
+fn utterance(line: &Line) -> Value {
+    let tool_id = |line: &Line| {
+        line.tool
+            .as_ref()
+            .map(|(_, id)| id.replacen("call_", "tool_call_", 1))
+    };
+    match line.who {
+        Who::Agent | Who::Customer => json!({
+            "role": if line.who == Who::Agent { "agent" } else { "user" },
+            "content": line.text,
+            "words": words(line),
+        }),
+        Who::ToolCall => json!({
+            "role": "tool_call_invocation",
+            "tool_call_id": tool_id(line),
+            "name": line.tool.as_ref().map(|(name, _)| *name),
+            "arguments": line.text,
+        }),
+        Who::ToolResult => json!({
+            "role": "tool_call_result",
+            "tool_call_id": tool_id(line),
+            "content": line.text,
+            "successful": true,
+        }),
+    }
+}
+
+/// Word timings for a line: its time shared out by the words' lengths, each word ending a
+/// little before the next begins (seconds of call audio, to the millisecond).
+fn words(line: &Line) -> Vec<Value> {
+    let words: Vec<&str> = line.text.split_whitespace().collect();
+    let letters: usize = words.iter().map(|w| w.chars().count()).sum();
+    let span = (line.end - line.start).max(0.0);
+    let round = |t: f64| (t * 1000.0).round() / 1000.0;
+    let mut at = line.start;
+    words
+        .iter()
+        .map(|word| {
+            let share = span * word.chars().count() as f64 / letters.max(1) as f64;
+            let value = json!({ "word": word, "start": round(at), "end": round(at + share * 0.9) });
+            at += share;
+            value
+        })
+        .collect()
+}
+
+/// `call_cost`, in cents: a product per part of the bill, their sum, the billed seconds.
+fn call_cost(talk_secs: f64) -> Value {
+    let round = |v: f64| (v * 10_000.0).round() / 10_000.0;
+    let seconds = talk_secs.max(0.0);
+    let products = [
+        "twilio",
+        "retell_platform",
+        "gpt-4.1-mini",
+        "elevenlabs_tts",
+    ];
+    let parts: Vec<(&str, f64)> = products
+        .iter()
+        .zip(cost(talk_secs))
+        .map(|(product, (_, usd))| (*product, round(usd * 100.0)))
+        .collect();
+    let per_second = |cents: f64| {
+        if seconds > 0.0 {
+            round(cents / seconds)
+        } else {
+            0.0
+        }
+    };
+    let combined = round(parts.iter().map(|(_, c)| c).sum());
+    json!({
+        "product_costs": parts.iter().map(|(product, cents)| json!({
+            "product": product, "unit_price": per_second(*cents), "cost": cents,
+        })).collect::<Vec<_>>(),
+        "combined_cost": combined,
+        "total_duration_seconds": seconds.ceil() as u64,
+        "total_duration_unit_price": per_second(combined),
+    })
+}
+
+/// The delivery Retell posts when a call ends: `call_ended`, with everything but the
+/// analysis.
+pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
+    json!({ "event": "call_ended", "call": render(call, view, Part::Ended) })
+}
+
+/// What Retell posts when a dialed call reaches `stage`: `call_started` once it connects
+/// (never for a call that did not), `call_ended` once it is over, then `call_analyzed` (with
+/// `call_analysis`) for a call that connected. Nothing while it rings.
+pub(crate) fn stage_deliveries(call: &SimCall, view: &View, stage: Stage) -> Vec<Outgoing> {
+    let (call_status, _) = status(view);
+    let event = |name: &str, part: Part| {
+        let body = json!({ "event": name, "call": render(call, view, part) });
+        Outgoing::new(name, Some(call_status), body)
+    };
+    match stage {
+        Stage::Ringing => Vec::new(),
+        Stage::InProgress => vec![event("call_started", Part::Started)],
+        Stage::Ended if view.has_conversation() => vec![
+            event("call_ended", Part::Ended),
+            event("call_analyzed", Part::Full),
+        ],
+        Stage::Ended => vec![event("call_ended", Part::Ended)],
+    }
+}
+
+fn invalid(ctx: &Ctx, message: &str) -> Response {
+    error(ctx.vendor, StatusCode::BAD_REQUEST, message, &[])
+}
+
+fn not_found(ctx: &Ctx) -> Response {
+    error(ctx.vendor, StatusCode::UNPROCESSABLE_ENTITY, NOT_FOUND, &[])
+}
+
+/// A JSON object body; an empty body is an empty object.
+fn body_of(bytes: &Bytes) -> Option<Map<String, Value>> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Some(Map::new());
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(Value::Object(map)) => Some(map),
+        _ => None,
+    }
+}
+
+async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    let store = ctx
+        .state
+        .store(ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    match store.get(&id) {
+        Some(call) => {
+            let view = call.view(Instant::now(), &ctx.state.timing);
+            json_response(StatusCode::OK, render(call, &view, Part::Full))
+        }
+        None => not_found(&ctx),
+    }
+}
+
+/// One condition of `filter_criteria`, checked against a list item.
+#[derive(Debug, Clone)]
+enum Condition {
+    Agents(Vec<(String, Option<Vec<u64>>)>),
+    Field {
+        path: &'static [&'static str],
+        test: Test,
+    },
+}
+
+#[derive(Debug, Clone)]
+enum Test {
+    Text { op: String, value: String },
+    Number { op: String, value: f64 },
+    Range { low: f64, high: f64 },
+    OneOf(Vec<String>),
+    Flag(bool),
+    Present(bool),
+}
+
+/// The filterable fields (where each is in a list item) and the filter types they take.
+fn field(name: &str) -> Option<(&'static [&'static str], &'static [&'static str])> {
+    const ENUM: &[&str] = &["enum", "present"];
+    const STRING: &[&str] = &["string", "present"];
+    const NUMBER: &[&str] = &["number", "range", "present"];
+    const BOOLEAN: &[&str] = &["boolean", "present"];
+    Some(match name {
+        "call_id" => (&["call_id"], &["string", "enum", "present"]),
+        "call_type" => (&["call_type"], ENUM),
+        "direction" => (&["direction"], ENUM),
+        "call_status" => (&["call_status"], ENUM),
+        "disconnection_reason" => (&["disconnection_reason"], ENUM),
+        "user_sentiment" => (&["call_analysis", "user_sentiment"], ENUM),
+        "from_number" => (&["from_number"], STRING),
+        "to_number" => (&["to_number"], STRING),
+        "start_timestamp" => (&["start_timestamp"], NUMBER),
+        "end_timestamp" => (&["end_timestamp"], NUMBER),
+        "duration_ms" => (&["duration_ms"], NUMBER),
+        "in_voicemail" => (&["call_analysis", "in_voicemail"], BOOLEAN),
+        "call_successful" => (&["call_analysis", "call_successful"], BOOLEAN),
+        _ => return None,
+    })
+}
+
+/// `filter_criteria` → conditions; `Err` the 400's message.
+fn conditions(criteria: Option<&Value>) -> Result<Vec<Condition>, String> {
+    let criteria = match criteria {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Object(criteria)) => criteria,
+        Some(_) => return Err(INVALID.into()),
+    };
+    let mut out = Vec::new();
+    for (name, spec) in criteria {
+        if name == "agent" {
+            out.push(Condition::Agents(agents(spec).ok_or(INVALID)?));
+            continue;
+        }
+        let Some((path, types)) = field(name) else {
+            return Err(format!(
+                "{INVALID} (the sandbox does not emulate the `{name}` filter)"
+            ));
+        };
+        let test = test(spec).filter(|(kind, _)| types.contains(kind));
+        let (_, test) = test.ok_or(INVALID)?;
+        out.push(Condition::Field { path, test });
+    }
+    Ok(out)
+}
+
+/// `agent`: `[{agent_id, version?: [number]}]`.
+fn agents(spec: &Value) -> Option<Vec<(String, Option<Vec<u64>>)>> {
+    spec.as_array()?
+        .iter()
+        .map(|agent| {
+            let id = agent.get("agent_id")?.as_str()?.to_owned();
+            let versions = match agent.get("version") {
+                None | Some(Value::Null) => None,
+                Some(Value::Array(v)) => Some(v.iter().map(Value::as_u64).collect::<Option<_>>()?),
+                Some(_) => return None,
+            };
+            Some((id, versions))
+        })
+        .collect()
+}
+
+/// One `{type, op, value}` filter; `None` when it is not one of Retell's.
+fn test(spec: &Value) -> Option<(&'static str, Test)> {
+    let kind = spec.get("type")?.as_str()?;
+    let op = spec.get("op")?.as_str()?.to_owned();
+    let value = spec.get("value");
+    Some(match kind {
+        "string" if ["eq", "ne", "sw", "ew", "co"].contains(&op.as_str()) => {
+            let value = value?.as_str()?.to_owned();
+            ("string", Test::Text { op, value })
+        }
+        "number" if ["eq", "ne", "gt", "ge", "lt", "le"].contains(&op.as_str()) => (
+            "number",
+            Test::Number {
+                op,
+                value: value?.as_f64()?,
+            },
+        ),
+        "range" if op == "bt" => match value?.as_array()?.as_slice() {
+            [low, high] => (
+                "range",
+                Test::Range {
+                    low: low.as_f64()?,
+                    high: high.as_f64()?,
+                },
+            ),
+            _ => return None,
+        },
+        "enum" if op == "in" => {
+            let values = value?.as_array()?;
+            let values = values
+                .iter()
+                .map(|v| v.as_str().map(str::to_owned))
+                .collect::<Option<Vec<_>>>()?;
+            ("enum", Test::OneOf(values))
+        }
+        "boolean" if op == "eq" => ("boolean", Test::Flag(value?.as_bool()?)),
+        "present" if op == "pr" || op == "np" => ("present", Test::Present(op == "pr")),
+        _ => return None,
+    })
+}
+
+impl Condition {
+    fn matches(&self, item: &Value) -> bool {
+        match self {
+            Condition::Agents(agents) => agents.iter().any(|(id, versions)| {
+                item["agent_id"].as_str() == Some(id.as_str())
+                    && versions.as_ref().is_none_or(|v| {
+                        item["agent_version"]
+                            .as_u64()
+                            .is_some_and(|have| v.contains(&have))
+                    })
+            }),
+            Condition::Field { path, test } => {
+                let found = path
+                    .iter()
+                    .try_fold(item, |value, key| value.get(*key))
+                    .filter(|v| !v.is_null());
+                test.holds(found)
+            }
+        }
+    }
+}
+
+impl Test {
+    fn holds(&self, found: Option<&Value>) -> bool {
+        let Some(value) = found else {
+            return matches!(self, Test::Present(false));
+        };
+        match self {
+            Test::Present(wanted) => *wanted,
+            Test::Text { op, value: wanted } => {
+                value.as_str().is_some_and(|have| match op.as_str() {
+                    "eq" => have == wanted,
+                    "ne" => have != wanted,
+                    "sw" => have.starts_with(wanted.as_str()),
+                    "ew" => have.ends_with(wanted.as_str()),
+                    _ => have.contains(wanted.as_str()),
+                })
+            }
+            Test::Number { op, value: wanted } => {
+                value.as_f64().is_some_and(|have| match op.as_str() {
+                    "eq" => have == *wanted,
+                    "ne" => have != *wanted,
+                    "gt" => have > *wanted,
+                    "ge" => have >= *wanted,
+                    "lt" => have < *wanted,
+                    _ => have <= *wanted,
+                })
+            }
+            Test::Range { low, high } => value
+                .as_f64()
+                .is_some_and(|have| have >= *low && have <= *high),
+            Test::OneOf(values) => value
+                .as_str()
+                .is_some_and(|have| values.iter().any(|v| v == have)),
+            Test::Flag(wanted) => value.as_bool() == Some(*wanted),
+        }
+    }
+}
+
+/// Where a page stopped: the last call's sort key and id, as an opaque token.
+fn pagination_key(key: i64, id: &str) -> String {
+    let text = json!({ "start_timestamp": key, "call_id": id }).to_string();
+    text.bytes().map(|b| format!("{b:02x}")).collect()
+}
+
+fn read_pagination_key(token: &str) -> Option<(i64, String)> {
+    let bytes = (0..token.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(token.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
+    let value: Value = serde_json::from_slice(&bytes).ok()?;
+    Some((
+        value.get("start_timestamp")?.as_i64()?,
+        value.get("call_id")?.as_str()?.to_owned(),
+    ))
+}
+
+/// `POST /v3/list-calls` (module docs).
+async fn list(State(ctx): State<Ctx>, body: Bytes) -> Response {
+    let Some(request) = body_of(&body) else {
+        return invalid(&ctx, INVALID);
+    };
+    let limit = match request.get("limit") {
+        None | Some(Value::Null) => 50,
+        Some(value) => match value.as_u64() {
+            Some(limit @ 1..=1000) => limit as usize,
+            _ => return invalid(&ctx, INVALID),
+        },
+    };
+    let ascending = match request.get("sort_order").map(Value::as_str) {
+        None | Some(Some("descending")) => false,
+        Some(Some("ascending")) => true,
+        Some(_) => return invalid(&ctx, INVALID),
+    };
+    let skip = match request.get("skip") {
+        None | Some(Value::Null) => None,
+        Some(value) => match value.as_u64() {
+            Some(skip) => Some(skip as usize),
+            None => return invalid(&ctx, INVALID),
+        },
+    };
+    let after = match request.get("pagination_key") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(token)) => match read_pagination_key(token) {
+            Some(after) => Some(after),
+            None => return invalid(&ctx, INVALID),
+        },
+        Some(_) => return invalid(&ctx, INVALID),
+    };
+    if skip.is_some() && after.is_some() {
+        // The schema forbids both at once.
+        return invalid(&ctx, INVALID);
+    }
+    let include_total = match request.get("include_total") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(flag)) => *flag,
+        Some(_) => return invalid(&ctx, INVALID),
+    };
+    let conditions = match conditions(request.get("filter_criteria")) {
+        Ok(conditions) => conditions,
+        Err(message) => return invalid(&ctx, &message),
+    };
+
+    let store = ctx
+        .state
+        .store(ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let mut matching: Vec<(i64, &str, Value)> = store
+        .newest_first()
+        .map(|call| {
+            let view = call.view(now, &ctx.state.timing);
+            (
+                sort_key(call, &view),
+                call.id.as_str(),
+                render(call, &view, Part::Listed),
+            )
+        })
+        .filter(|(_, _, item)| conditions.iter().all(|c| c.matches(item)))
+        .collect();
+    let order = |a: (i64, &str), b: (i64, &str)| {
+        let by_key = a.cmp(&b);
+        if ascending { by_key } else { by_key.reverse() }
+    };
+    matching.sort_by(|a, b| order((a.0, a.1), (b.0, b.1)));
+    let total = matching.len();
+    let start = match (&after, skip) {
+        (Some((key, id)), _) => matching
+            .iter()
+            .position(|(k, i, _)| order((*k, i), (*key, id.as_str())) == Ordering::Greater)
+            .unwrap_or(total),
+        (None, skip) => skip.unwrap_or(0).min(total),
+    };
+    let page: Vec<&(i64, &str, Value)> = matching.iter().skip(start).take(limit).collect();
+    let has_more = start + page.len() < total;
+    let next = page
+        .last()
+        .filter(|_| has_more)
+        .map(|(key, id, _)| pagination_key(*key, id));
+    let mut answer = json!({
+        "items": page.iter().map(|(_, _, item)| item.clone()).collect::<Vec<_>>(),
+        "has_more": has_more,
+        "pagination_key": next,
+    });
+    if include_total {
+        answer["total"] = json!(total);
+    }
+    json_response(StatusCode::OK, answer)
+}
+
+/// A JSON value of `map` at `key` that must be an object when present: `Ok(None)` absent
+/// or null, `Err(())` of another type.
+fn object_field(map: &Map<String, Value>, key: &str) -> Result<Option<Map<String, Value>>, ()> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(inner)) => Ok(Some(inner.clone())),
+        Some(_) => Err(()),
+    }
+}
+
+fn e164(number: Option<String>) -> Option<String> {
+    number.filter(|n| {
+        n.starts_with('+') && n.len() >= 8 && n[1..].bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+/// `POST /v2/create-phone-call`.
+async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
+    let Some(map) = body_of(&body) else {
+        return invalid(&ctx, INVALID);
+    };
+    let (Some(from), Some(to)) = (
+        e164(text(&map, "from_number")),
+        e164(text(&map, "to_number")),
+    ) else {
+        return invalid(&ctx, INVALID);
+    };
+    let agent = match map.get("override_agent_id") {
+        None | Some(Value::Null) => RETELL_AGENTS[0].to_owned(),
+        Some(Value::String(agent)) if !agent.is_empty() => agent.clone(),
+        Some(_) => return invalid(&ctx, INVALID),
+    };
+    let Ok(metadata) = object_field(&map, "metadata") else {
+        return invalid(&ctx, "metadata: the sandbox stores a JSON object only");
+    };
+    let variables = match object_field(&map, "retell_llm_dynamic_variables") {
+        Ok(variables) => variables.unwrap_or_default(),
+        Err(()) => return invalid(&ctx, INVALID),
+    };
+    // Prompt variables are strings.
+    if variables.values().any(|v| !v.is_string()) {
+        return invalid(&ctx, INVALID);
+    }
+    let spec = DialSpec {
+        to,
+        from: Some(from),
+        agent_id: Some(agent),
+        metadata: metadata.unwrap_or_default(),
+        variables,
+        ..DialSpec::default()
+    };
+    let call = ctx.state.dialed_call(ctx.vendor, spec);
+    let body = render(
+        &call,
+        &call.view(Instant::now(), &ctx.state.timing),
+        Part::Full,
+    );
+    let id = call.id.clone();
+    ctx.state.insert_dialed(ctx.vendor, call);
+    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
+    json_response(StatusCode::CREATED, body)
+}
+
+/// `PATCH /v2/update-call/{call_id}`: `metadata` replaces the call's (null clears it);
+/// `data_storage_setting` and `custom_attributes` are accepted and change nothing here.
+async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+    let Some(map) = body_of(&body) else {
+        return invalid(&ctx, INVALID);
+    };
+    let replace = match map.get("metadata") {
+        None => None,
+        Some(_) => match object_field(&map, "metadata") {
+            Ok(metadata) => Some(metadata.unwrap_or_default()),
+            Err(()) => return invalid(&ctx, "metadata: the sandbox stores a JSON object only"),
+        },
+    };
+    let mut store = ctx
+        .state
+        .store(ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    let Some(call) = store.get_mut(&id) else {
+        return not_found(&ctx);
+    };
+    if let Some(metadata) = replace {
+        call.metadata = metadata;
+    }
+    let view = call.view(Instant::now(), &ctx.state.timing);
+    json_response(StatusCode::OK, render(call, &view, Part::Full))
+}
+
+/// `POST /v2/stop-call/{call_id}`: 204, the call ends (`manual_stopped`) if it was live.
+async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    let mut store = ctx
+        .state
+        .store(ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    let Some(call) = store.get_mut(&id) else {
+        return not_found(&ctx);
+    };
+    let view = call.view(Instant::now(), &ctx.state.timing);
+    if !matches!(view.phase, Phase::Ended(_) | Phase::Canceled) {
+        call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// `DELETE /v2/delete-call/{call_id}`: 204, then the call is not found.
+async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
+    let mut store = ctx
+        .state
+        .store(ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    match store.get_mut(&id) {
+        Some(call) => {
+            call.deleted = true;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        None => not_found(&ctx),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(phase: Phase, web: bool) -> SimCall {
+        let mut call = SimCall::sample("call_0b7e3f1a9c2d4e6f8a1b3c5d7e9f", phase);
+        if web {
+            (call.web, call.from, call.to) = (true, None, None);
+        }
+        call.agent_id = RETELL_AGENTS[1].into();
+        call.agent_name = "Max".into();
+        call.variables = Map::from_iter([("first_name".to_owned(), json!("Ada"))]);
+        call.content_seed = 11;
+        call
+    }
+
+    fn shown(phase: Phase, web: bool, part: Part) -> Value {
+        let call = call(phase, web);
+        let view = call.view(Instant::now(), &crate::Timing::default());
+        render(&call, &view, part)
+    }
+
+    #[test]
+    fn an_ended_call_has_everything_retell_documents() {
+        let full = shown(Phase::Ended(Outcome::CustomerEnded), false, Part::Full);
+        assert_eq!(full["call_status"], "ended");
+        assert_eq!(full["disconnection_reason"], "user_hangup");
+        let (start, end) = (
+            full["start_timestamp"].as_i64().unwrap(),
+            full["end_timestamp"].as_i64().unwrap(),
+        );
+        assert_eq!(full["duration_ms"].as_i64(), Some(end - start));
+        assert_eq!(end - start, 42_500);
+        assert!(full["transcript"].as_str().unwrap().starts_with("Agent: "));
+        let spoken = full["transcript_object"].as_array().unwrap();
+        assert!(
+            spoken
+                .iter()
+                .all(|u| u["words"].as_array().unwrap().len() > 1)
+        );
+        // Word times rise within the call.
+        let times: Vec<f64> = spoken
+            .iter()
+            .flat_map(|u| u["words"].as_array().unwrap().clone())
+            .flat_map(|w| [w["start"].as_f64().unwrap(), w["end"].as_f64().unwrap()])
+            .collect();
+        assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+        assert!(times.last().is_some_and(|t| *t <= 42.5));
+        assert!(
+            full["recording_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://")
+        );
+        let cost = &full["call_cost"];
+        let sum: f64 = cost["product_costs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["cost"].as_f64().unwrap())
+            .sum();
+        assert!((cost["combined_cost"].as_f64().unwrap() - sum).abs() < 0.001);
+        assert_eq!(cost["total_duration_seconds"], 43);
+        assert!(full["call_analysis"]["call_summary"].is_string());
+        assert_eq!(full["call_analysis"]["in_voicemail"], false);
+        assert_eq!(full["retell_llm_dynamic_variables"]["first_name"], "Ada");
+        assert!(full.get("metadata").is_none(), "not set: left out");
+    }
+
+    #[test]
+    fn each_part_shows_what_retell_says_it_does() {
+        let ended = Phase::Ended(Outcome::AgentEnded);
+        let listed = shown(ended, false, Part::Listed);
+        for key in [
+            "transcript",
+            "transcript_object",
+            "transcript_with_tool_calls",
+        ] {
+            assert!(listed.get(key).is_none(), "{key}");
+        }
+        assert!(listed["recording_url"].is_string() && listed["call_analysis"].is_object());
+        let at_end = shown(ended, false, Part::Ended);
+        assert!(at_end.get("call_analysis").is_none() && at_end["transcript"].is_string());
+        let started = shown(Phase::InProgress, false, Part::Started);
+        assert_eq!(started["call_status"], "ongoing");
+        assert!(started["start_timestamp"].is_i64());
+        assert!(started.get("telephony_identifier").is_none());
+        let web = shown(ended, true, Part::Full);
+        assert_eq!(web["call_type"], "web_call");
+        assert!(web["access_token"].is_string());
+        for key in ["from_number", "to_number", "direction"] {
+            assert!(web.get(key).is_none(), "{key}");
+        }
+    }
+
+    #[test]
+    fn calls_that_never_connected_have_no_times_and_cost_nothing() {
+        for (outcome, reason) in [
+            (Outcome::Busy, "dial_busy"),
+            (Outcome::NoAnswer, "dial_no_answer"),
+            (Outcome::Failed, "dial_failed"),
+        ] {
+            let call = shown(Phase::Ended(outcome), false, Part::Full);
+            assert_eq!(call["call_status"], "not_connected");
+            assert_eq!(call["disconnection_reason"], reason);
+            for key in [
+                "start_timestamp",
+                "end_timestamp",
+                "duration_ms",
+                "transcript",
+            ] {
+                assert!(call.get(key).is_none(), "{key}");
+            }
+            assert_eq!(call["call_cost"]["combined_cost"], 0);
+        }
+        let registered = shown(Phase::Queued, false, Part::Full);
+        assert_eq!(registered["call_status"], "registered");
+        assert!(registered.get("call_cost").is_none());
+        let transferred = shown(Phase::Ended(Outcome::Transferred), false, Part::Full);
+        assert_eq!(transferred["transfer_destination"], TRANSFER_TO);
+    }
+
+    #[test]
+    fn tool_calls_come_as_invocation_and_result() {
+        // Some seed has a tool call.
+        let with_tool = (0..32)
+            .map(|seed| {
+                let mut c = call(Phase::Ended(Outcome::CustomerEnded), false);
+                c.content_seed = seed;
+                let view = c.view(Instant::now(), &crate::Timing::default());
+                render(&c, &view, Part::Full)
+            })
+            .find(|c| {
+                c["transcript_with_tool_calls"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|u| u["role"] == "tool_call_invocation")
+            })
+            .unwrap();
+        let entries = with_tool["transcript_with_tool_calls"].as_array().unwrap();
+        let invocation = entries
+            .iter()
+            .find(|u| u["role"] == "tool_call_invocation")
+            .unwrap();
+        let result = entries
+            .iter()
+            .find(|u| u["role"] == "tool_call_result")
+            .unwrap();
+        assert_eq!(invocation["tool_call_id"], result["tool_call_id"]);
+        assert!(
+            invocation["tool_call_id"]
+                .as_str()
+                .unwrap()
+                .starts_with("tool_call_")
+        );
+        assert!(invocation["arguments"].is_string() && invocation["name"].is_string());
+        assert_eq!(result["successful"], true);
+        // Not in the spoken-only transcript.
+        assert!(
+            with_tool["transcript_object"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|u| u["role"] == "agent" || u["role"] == "user")
+        );
+    }
+
+    #[test]
+    fn filters_read_retells_operators() {
+        let item = shown(Phase::Ended(Outcome::CustomerEnded), false, Part::Listed);
+        let start = item["start_timestamp"].as_i64().unwrap();
+        let holds = |criteria: Value| {
+            conditions(Some(&criteria))
+                .unwrap()
+                .iter()
+                .all(|c| c.matches(&item))
+        };
+        assert!(holds(json!({"agent": [{"agent_id": RETELL_AGENTS[1]}]})));
+        assert!(!holds(json!({"agent": [{"agent_id": RETELL_AGENTS[0]}]})));
+        assert!(!holds(
+            json!({"agent": [{"agent_id": RETELL_AGENTS[1], "version": [1, 2]}]})
+        ));
+        assert!(holds(
+            json!({"call_type": {"type": "enum", "op": "in", "value": ["phone_call"]}})
+        ));
+        assert!(holds(
+            json!({"to_number": {"type": "string", "op": "eq", "value": "+14155550199"}})
+        ));
+        assert!(holds(
+            json!({"to_number": {"type": "string", "op": "sw", "value": "+1415"}})
+        ));
+        assert!(!holds(
+            json!({"from_number": {"type": "string", "op": "co", "value": "999"}})
+        ));
+        assert!(holds(
+            json!({"start_timestamp": {"type": "number", "op": "ge", "value": start}})
+        ));
+        assert!(!holds(
+            json!({"start_timestamp": {"type": "number", "op": "lt", "value": start}})
+        ));
+        assert!(holds(
+            json!({"start_timestamp": {"type": "range", "op": "bt", "value": [start, start]}})
+        ));
+        assert!(holds(
+            json!({"call_successful": {"type": "present", "op": "pr"}})
+        ));
+        assert!(holds(
+            json!({"user_sentiment": {"type": "present", "op": "pr"}})
+        ));
+        // A call that never started matches no time condition.
+        let missed = shown(Phase::Ended(Outcome::Busy), false, Part::Listed);
+        let cond = conditions(Some(
+            &json!({"start_timestamp": {"type": "number", "op": "ge", "value": 0}}),
+        ))
+        .unwrap();
+        assert!(!cond[0].matches(&missed));
+        let absent = conditions(Some(
+            &json!({"start_timestamp": {"type": "present", "op": "np"}}),
+        ))
+        .unwrap();
+        assert!(absent[0].matches(&missed));
+        // Malformed or not emulated: refused.
+        for bad in [
+            json!({"direction": {"type": "string", "op": "eq", "value": "inbound"}}),
+            json!({"start_timestamp": {"type": "range", "op": "bt", "value": [1]}}),
+            json!({"agent": {"agent_id": "a"}}),
+            json!({"metadata": []}),
+            json!([]),
+        ] {
+            assert!(conditions(Some(&bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn pagination_keys_read_back() {
+        let token = pagination_key(1_773_157_327_318, "call_ab12");
+        assert_eq!(
+            read_pagination_key(&token),
+            Some((1_773_157_327_318, "call_ab12".into()))
+        );
+        assert_eq!(read_pagination_key("zz"), None);
+        assert_eq!(read_pagination_key("7b"), None);
+    }
+}

@@ -1,0 +1,874 @@
+//! The Vapi family: Vapi itself and Voicebot Studio, a white-label of Vapi, as one emulator
+//! in two flavours ([`Flavor`]).
+//!
+//! Both serve Vapi's call object, statuses, end reasons, messages and server messages. What
+//! differs is only what differs between the vendors:
+//!
+//! | | Voicebot Studio | Vapi |
+//! | --- | --- | --- |
+//! | paths | `/api/v1/calls`, `/api/v1/calls/{call_id}` | `/call`, `/call/{id}` |
+//! | key | `X-API-Key` | `Authorization: Bearer` |
+//! | errors | FastAPI's (`{detail}`), validation 422 (inferred) | NestJS's (`{message, error, statusCode}`), validation 400 |
+//! | the call | every field present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top | unset fields absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
+//! | live control | none | `monitor.controlUrl` on every live call, which ends it on `POST {"type": "end-call"}` |
+//! | a dial | `customer.number` and `assistantId` | and a `phoneNumberId` (or `phoneNumber`) to call from |
+//!
+//! The list takes Vapi's parameters for both (Voicebot Studio documents none): `limit`
+//! (default 100, at most 1000), `createdAtLt`/`Le`/`Gt`/`Ge`, `assistantId`,
+//! `phoneNumberId`, `id`; newest first; a bare array, no cursor.
+//!
+//! Live control: each live Vapi call (queued, ringing or in progress) has a
+//! `monitor.controlUrl`, `{sandbox}/vapi-live/{id}/control`, served without a key (in
+//! production the URL is on another host and its path is the secret; Vapi's own example
+//! sends no key). `end-call` ends the call (`endedReason` `manually-canceled`, inferred:
+//! Vapi does not say which reason a control end gets); the other documented control
+//! messages (`say`, `add-message`, `transfer`, `control`) are accepted and change nothing
+//! (the sandbox has no audio). The answer, undocumented, is 200 with an empty body; a call that is not live
+//! (scheduled, over, gone) answers 404. `monitor.listenUrl` is shown but not served.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value, json};
+use voiceport_core::Direction;
+
+use crate::common::{Ctx, body_object, error, iso, json_response, object, parse_time, text};
+use crate::content::{Who, conversation, cost, recording_url, transcript_text};
+use crate::sim::{Outcome, Phase, SimCall, View};
+use crate::store::DialSpec;
+use crate::vendor::Vendor;
+use crate::webhooks::{Outgoing, Stage};
+
+/// Where Vapi calls' live control is served (outside the API's prefix: no key).
+pub(crate) const LIVE: &str = "/vapi-live";
+
+/// Vapi's limit on a call's `name`, in UTF-16 code units as its validator counts them.
+const MAX_NAME: usize = 40;
+
+/// Which vendor of the family an emulator speaks as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavor {
+    Voicebot,
+    Vapi,
+}
+
+impl Flavor {
+    /// The calls resource: Voicebot Studio's is plural.
+    fn calls(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "/calls",
+            Flavor::Vapi => "/call",
+        }
+    }
+
+    /// The status of a body that does not validate: FastAPI's 422 (inferred for Voicebot
+    /// Studio), NestJS's 400 for Vapi.
+    fn invalid(self) -> StatusCode {
+        match self {
+            Flavor::Voicebot => StatusCode::UNPROCESSABLE_ENTITY,
+            Flavor::Vapi => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn organization(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "3f1e2d3c-4b5a-4697-8877-665544332211",
+            Flavor::Vapi => "d2c4e6a8-1b3d-4f5a-8c7e-9a0b1c2d3e4f",
+        }
+    }
+
+    /// The account's phone number (its id: the option `phone_number_id`).
+    pub(crate) fn phone_number_id(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+            Flavor::Vapi => "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c",
+        }
+    }
+
+    /// The assistant a dial names by default (the option `assistant_id`).
+    pub(crate) fn assistant_id(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+            Flavor::Vapi => crate::store::VAPI_ASSISTANTS[0],
+        }
+    }
+
+    /// The number a dialed call is placed from.
+    fn own_number(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "+16285550199",
+            Flavor::Vapi => "+16285550143",
+        }
+    }
+
+    fn recordings(self) -> &'static str {
+        match self {
+            Flavor::Voicebot => "voicebot",
+            Flavor::Vapi => "vapi",
+        }
+    }
+}
+
+/// How calls are rendered: the flavour, and where the sandbox listens (Vapi's live calls
+/// carry URLs that point back at it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Family<'a> {
+    pub(crate) flavor: Flavor,
+    pub(crate) origin: &'a str,
+}
+
+/// The state of one flavour's handlers.
+#[derive(Debug, Clone)]
+struct Api {
+    ctx: Ctx,
+    flavor: Flavor,
+}
+
+impl Api {
+    fn family(&self) -> Family<'_> {
+        Family {
+            flavor: self.flavor,
+            origin: self.ctx.state.origin(),
+        }
+    }
+
+    fn fail(&self, status: StatusCode, message: &str, details: &[(&str, &str)]) -> Response {
+        error(self.ctx.vendor, status, message, details)
+    }
+
+    fn not_found(&self) -> Response {
+        self.fail(StatusCode::NOT_FOUND, "Call not found", &[])
+    }
+}
+
+/// Voicebot Studio's API.
+pub(crate) fn voicebot_router(ctx: Ctx) -> Router {
+    router(ctx, Flavor::Voicebot)
+}
+
+/// Vapi's API.
+pub(crate) fn vapi_router(ctx: Ctx) -> Router {
+    router(ctx, Flavor::Vapi)
+}
+
+fn router(ctx: Ctx, flavor: Flavor) -> Router {
+    let calls = flavor.calls();
+    Router::new()
+        .route(calls, get(list).post(dial))
+        .route(
+            &format!("{calls}/{{id}}"),
+            get(get_call).patch(update).delete(delete),
+        )
+        .with_state(Api { ctx, flavor })
+}
+
+/// The live-call control URLs of Vapi's calls (nested at [`LIVE`]).
+pub(crate) fn live_router(ctx: Ctx) -> Router {
+    Router::new()
+        .route("/{id}/control", post(control))
+        .with_state(Api {
+            ctx,
+            flavor: Flavor::Vapi,
+        })
+}
+
+fn status_and_reason(phase: Phase) -> (&'static str, Option<&'static str>) {
+    match phase {
+        Phase::Scheduled => ("scheduled", None),
+        Phase::Queued => ("queued", None),
+        Phase::Ringing => ("ringing", None),
+        Phase::InProgress => ("in-progress", None),
+        Phase::Canceled => ("ended", Some("manually-canceled")),
+        Phase::Ended(outcome) => (
+            "ended",
+            Some(match outcome {
+                Outcome::CustomerEnded => "customer-ended-call",
+                Outcome::AgentEnded => "assistant-ended-call",
+                Outcome::Transferred => "assistant-forwarded-call",
+                Outcome::Silence => "silence-timed-out",
+                Outcome::MaxDuration => "exceeded-max-duration",
+                Outcome::NoAnswer => "customer-did-not-answer",
+                Outcome::Busy => "customer-busy",
+                Outcome::Voicemail => "voicemail",
+                Outcome::Failed => {
+                    "call.in-progress.error-providerfault-outbound-sip-503-service-unavailable"
+                }
+                Outcome::EndedByApi => "manually-canceled",
+            }),
+        ),
+    }
+}
+
+/// Whether a call in `phase` is live: placed and not over, so that it has a `monitor`
+/// (its control URL works). A scheduled call is not placed yet (inferred: Vapi shows the
+/// monitor on the queued call its dial answers with).
+fn live(phase: Phase) -> bool {
+    matches!(phase, Phase::Queued | Phase::Ringing | Phase::InProgress)
+}
+
+impl Family<'_> {
+    /// The server message the vendor posts when a call ends, as of when it ended (see
+    /// [`Family::report`]).
+    pub(crate) fn end_delivery(self, call: &SimCall, view: &View) -> Value {
+        self.report(call, view, view.ended_at.unwrap_or_else(Utc::now))
+    }
+
+    /// The server messages posted when a dialed call reaches `stage`: a `status-update`
+    /// per status, and after `ended` the `end-of-call-report`.
+    ///
+    /// As Vapi sends them, the `call` inside a message is a stale snapshot (the call as it
+    /// stood before the status it reports); what is new is at the message level.
+    pub(crate) fn stage_deliveries(
+        self,
+        call: &SimCall,
+        view: &View,
+        stage: Stage,
+        at: DateTime<Utc>,
+    ) -> Vec<Outgoing> {
+        let (status, reason) = status_and_reason(view.phase);
+        let update = |snapshot: Value| {
+            let mut message = json!({
+                "timestamp": at.timestamp_millis(),
+                "type": "status-update",
+                "status": status,
+                "call": snapshot,
+            });
+            if let Some(reason) = reason {
+                message["endedReason"] = json!(reason);
+            }
+            if let Some(customer) = customer(call) {
+                message["customer"] = customer;
+            }
+            Outgoing::new("status-update", Some(status), json!({ "message": message }))
+        };
+        match stage {
+            Stage::Ringing | Stage::InProgress => vec![update(self.render(call, view))],
+            Stage::Ended => {
+                let last = if view.started_at.is_some() {
+                    Phase::InProgress
+                } else {
+                    Phase::Ringing
+                };
+                let before = View {
+                    phase: last,
+                    started_at: view.started_at,
+                    ended_at: None,
+                    duration_secs: None,
+                };
+                vec![
+                    update(self.render(call, &before)),
+                    Outgoing::new(
+                        "end-of-call-report",
+                        Some(status),
+                        self.report(call, view, at),
+                    ),
+                ]
+            }
+        }
+    }
+
+    /// An `end-of-call-report` as Vapi sends it: the results at the message level
+    /// (`endedReason`, `startedAt`/`endedAt`, durations, costs, `analysis`, `summary`,
+    /// `transcript`, `messages`, recording URLs, `customer`, `phoneNumber`) and again in
+    /// `artifact` (with the OpenAI-formatted messages), while `message.call` is the call as
+    /// it was dialed (`queued`, no results). The conversation is the one `GET` of the call
+    /// shows, message for message. The same for both flavours but for `message.call`.
+    fn report(self, call: &SimCall, view: &View, at: DateTime<Utc>) -> Value {
+        let full = self.fields(call, view);
+        let dialed = View {
+            phase: if call.scheduled_for.is_some() {
+                Phase::Scheduled
+            } else {
+                Phase::Queued
+            },
+            started_at: None,
+            ended_at: None,
+            duration_secs: None,
+        };
+        let field = |key: &str| full.get(key).cloned().unwrap_or(Value::Null);
+        let messages = match field("messages") {
+            Value::Array(messages) => messages,
+            _ => Vec::new(),
+        };
+        let mut message = json!({
+            "timestamp": at.timestamp_millis(),
+            "type": "end-of-call-report",
+            "endedReason": field("endedReason"),
+            // Required by Vapi's schema: an unanswered call has an empty analysis.
+            "analysis": match field("analysis") {
+                Value::Null => json!({}),
+                analysis => analysis,
+            },
+            "messages": messages,
+            "call": self.render(call, &dialed),
+        });
+        for key in [
+            "startedAt",
+            "endedAt",
+            "cost",
+            "costBreakdown",
+            "summary",
+            "transcript",
+            "recordingUrl",
+            "stereoRecordingUrl",
+            "customer",
+        ] {
+            let value = field(key);
+            if !value.is_null() {
+                message[key] = value;
+            }
+        }
+        if let Some(seconds) = view.duration_secs {
+            message["durationMs"] = json!((seconds * 1000.0).round() as i64);
+            message["durationSeconds"] = json!(seconds);
+            message["durationMinutes"] = json!((seconds / 60.0 * 10_000.0).round() / 10_000.0);
+        }
+        if !call.web {
+            message["phoneNumber"] = json!({
+                "id": self.flavor.phone_number_id(),
+                "orgId": self.flavor.organization(),
+                "number": if call.direction == Direction::Inbound { &call.to } else { &call.from },
+                "provider": "twilio",
+                "status": "active",
+            });
+        }
+        message["artifact"] = artifact(&full);
+        json!({ "message": message })
+    }
+
+    /// The call as `GET` shows it in this flavour.
+    fn render(self, call: &SimCall, view: &View) -> Value {
+        let full = self.fields(call, view);
+        match self.flavor {
+            Flavor::Voicebot => full,
+            Flavor::Vapi => self.vapi_shape(call, view, full),
+        }
+    }
+
+    /// Voicebot Studio's call: every field, `null` when unset, the artifact's fields
+    /// flattened at the top. The other flavour's is made from it.
+    fn fields(self, call: &SimCall, view: &View) -> Value {
+        let flavor = self.flavor;
+        let (status, reason) = status_and_reason(view.phase);
+        let call_type = match (call.web, call.direction) {
+            (true, _) => "webCall",
+            (false, Direction::Inbound) => "inboundPhoneCall",
+            (false, Direction::Outbound) => "outboundPhoneCall",
+        };
+        let mut body = json!({
+            "id": call.id,
+            "orgId": flavor.organization(),
+            "organizationId": flavor.organization(),
+            "type": call_type,
+            "status": status,
+            "endedReason": reason,
+            "createdAt": iso(call.created_at),
+            "updatedAt": iso(view.ended_at.or(view.started_at).unwrap_or(call.created_at)),
+            "startedAt": view.started_at.map(iso),
+            "endedAt": view.ended_at.map(iso),
+            "assistantId": call.agent_id,
+            "phoneNumberId": (!call.web).then_some(flavor.phone_number_id()),
+            "phoneCallProvider": (!call.web).then_some("twilio"),
+            "phoneCallTransport": (!call.web).then_some("pstn"),
+            "customer": customer(call),
+            "name": call.name,
+            "campaignId": call.campaign_id,
+            "schedulePlan": call.scheduled_for.map(|at| json!({ "earliestAt": iso(at) })),
+            "messages": [],
+            "transcript": null,
+            "recordingUrl": null,
+            "stereoRecordingUrl": null,
+            "summary": null,
+            "analysis": null,
+            "cost": null,
+            "costBreakdown": null,
+        });
+        if view.has_conversation() {
+            let talk = view.duration_secs.unwrap_or(0.0);
+            let talk_ms = view.started_at.map(|t| t.timestamp_millis()).unwrap_or(0) as f64;
+            let conversation = conversation(call.content_seed, talk);
+            let messages: Vec<Value> = conversation
+                .lines
+                .iter()
+                .map(|line| {
+                    let time = talk_ms + line.start * 1000.0;
+                    let end = talk_ms + line.end * 1000.0;
+                    match (line.who, &line.tool) {
+                        (Who::Agent, _) => json!({ "role": "bot", "message": line.text, "time": time, "endTime": end,
+                            "secondsFromStart": line.start, "duration": end - time, "source": "" }),
+                        (Who::Customer, _) => json!({ "role": "user", "message": line.text, "time": time, "endTime": end,
+                            "secondsFromStart": line.start, "duration": end - time }),
+                        (Who::ToolCall, Some((name, id))) => json!({ "role": "tool_calls", "time": time, "secondsFromStart": line.start,
+                            "toolCalls": [{ "id": id, "type": "function", "function": { "name": name, "arguments": line.text } }] }),
+                        (_, tool) => json!({ "role": "tool_call_result", "time": time, "secondsFromStart": line.start,
+                            "toolCallId": tool.as_ref().map(|t| t.1.clone()), "name": tool.as_ref().map(|t| t.0), "result": line.text }),
+                    }
+                })
+                .collect();
+            let parts = cost(talk);
+            let total: f64 = parts.iter().map(|(_, c)| c).sum();
+            let total = (total * 10_000.0).round() / 10_000.0;
+            body["messages"] = json!(messages);
+            body["transcript"] = json!(transcript_text(&conversation.lines, "AI", "User"));
+            body["recordingUrl"] = json!(recording_url(flavor.recordings(), &call.id, false));
+            body["stereoRecordingUrl"] = json!(recording_url(flavor.recordings(), &call.id, true));
+            body["summary"] = json!(conversation.summary);
+            body["analysis"] = json!({
+                "summary": conversation.summary,
+                "successEvaluation": if conversation.success { "true" } else { "false" },
+                "structuredData": conversation.extracted,
+            });
+            body["cost"] = json!(total);
+            body["costBreakdown"] = json!({
+                "transport": parts[0].1, "stt": parts[1].1, "llm": parts[2].1, "tts": parts[3].1, "vapi": 0.0, "total": total,
+            });
+        }
+        body
+    }
+
+    /// Vapi's call, from Voicebot Studio's: what Voicebot Studio flattens goes back into
+    /// `artifact` (and the summary into `analysis`, where it already is), unset fields are
+    /// left out, and a live call carries its `monitor`.
+    fn vapi_shape(self, call: &SimCall, view: &View, full: Value) -> Value {
+        let Value::Object(fields) = full else {
+            return full;
+        };
+        let mut body: Map<String, Value> = fields
+            .iter()
+            .filter(|(key, value)| {
+                !value.is_null()
+                    && !matches!(
+                        key.as_str(),
+                        "organizationId"
+                            | "transcript"
+                            | "recordingUrl"
+                            | "stereoRecordingUrl"
+                            | "summary"
+                    )
+            })
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        if view.has_conversation() {
+            body.insert("artifact".into(), artifact(&Value::Object(fields)));
+        }
+        let mut overrides = Map::new();
+        if !call.variables.is_empty() {
+            overrides.insert("variableValues".into(), json!(call.variables));
+        }
+        if !call.metadata.is_empty() {
+            overrides.insert("metadata".into(), json!(call.metadata));
+        }
+        if !overrides.is_empty() {
+            body.insert("assistantOverrides".into(), Value::Object(overrides));
+        }
+        if live(view.phase) {
+            let listen = self.origin.replacen("http", "ws", 1);
+            body.insert(
+                "monitor".into(),
+                json!({
+                    "listenUrl": format!("{listen}{LIVE}/{}/listen", call.id),
+                    "controlUrl": format!("{}{LIVE}/{}/control", self.origin, call.id),
+                }),
+            );
+        }
+        Value::Object(body)
+    }
+}
+
+/// The `artifact` of a call whose fields (Voicebot Studio's shape) are `full`: its
+/// messages (and their OpenAI-format copies), transcript and recordings.
+fn artifact(full: &Value) -> Value {
+    let field = |key: &str| full.get(key).cloned().unwrap_or(Value::Null);
+    let messages = match field("messages") {
+        Value::Array(messages) => messages,
+        _ => Vec::new(),
+    };
+    let mut artifact = json!({
+        "messages": messages,
+        "messagesOpenAIFormatted": messages.iter().filter_map(openai_message).collect::<Vec<_>>(),
+    });
+    if let (Value::String(mono), Value::String(stereo)) =
+        (field("recordingUrl"), field("stereoRecordingUrl"))
+    {
+        artifact["recordingUrl"] = json!(mono);
+        artifact["stereoRecordingUrl"] = json!(stereo);
+        artifact["recording"] = json!({ "stereoUrl": stereo, "mono": { "combinedUrl": mono } });
+    }
+    if let Value::String(transcript) = field("transcript") {
+        artifact["transcript"] = json!(transcript);
+    }
+    artifact
+}
+
+/// The `customer` of a phone call's messages.
+fn customer(call: &SimCall) -> Option<Value> {
+    let number = if call.direction == Direction::Inbound {
+        &call.from
+    } else {
+        &call.to
+    };
+    number.as_ref().map(|n| json!({ "number": n }))
+}
+
+/// One of Vapi's messages in the OpenAI format of `messagesOpenAIFormatted`.
+fn openai_message(message: &Value) -> Option<Value> {
+    let text = |key: &str| message.get(key).cloned().unwrap_or(Value::Null);
+    Some(match message.get("role")?.as_str()? {
+        "bot" => json!({ "role": "assistant", "content": text("message") }),
+        "user" => json!({ "role": "user", "content": text("message") }),
+        "tool_calls" => json!({ "role": "assistant", "tool_calls": text("toolCalls") }),
+        "tool_call_result" => {
+            json!({ "role": "tool", "tool_call_id": text("toolCallId"), "content": text("result") })
+        }
+        _ => return None,
+    })
+}
+
+async fn get_call(State(api): State<Api>, Path(id): Path<String>) -> Response {
+    let store = api
+        .ctx
+        .state
+        .store(api.ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    match store.get(&id) {
+        Some(call) => json_response(
+            StatusCode::OK,
+            api.family()
+                .render(call, &call.view(Instant::now(), &api.ctx.state.timing)),
+        ),
+        None => api.not_found(),
+    }
+}
+
+/// Vapi's list parameters (Voicebot Studio documents none): `limit`, `createdAtLt`,
+/// `createdAtLe`, `createdAtGt`, `createdAtGe`, `assistantId`, `phoneNumberId`, `id`;
+/// newest first.
+async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, String>>) -> Response {
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(limit)) if limit <= 1000 => limit,
+        Some(_) => {
+            return api.fail(
+                api.flavor.invalid(),
+                "invalid limit",
+                &[("limit", "must be between 0 and 1000")],
+            );
+        }
+    };
+    let time = |key: &str| params.get(key).and_then(|t| parse_time(t));
+    let (before, after) = (time("createdAtLt"), time("createdAtGt"));
+    let (at_or_before, at_or_after) = (time("createdAtLe"), time("createdAtGe"));
+    let assistant = params.get("assistantId");
+    let number = params.get("phoneNumberId").map(String::as_str);
+    let id = params.get("id");
+    let flavor = api.flavor;
+    let store = api
+        .ctx
+        .state
+        .store(api.ctx.vendor)
+        .read()
+        .unwrap_or_else(|p| p.into_inner());
+    let now = Instant::now();
+    let calls: Vec<Value> = store
+        .newest_first()
+        .filter(|c| {
+            before.is_none_or(|t| c.created_at < t) && after.is_none_or(|t| c.created_at > t)
+        })
+        .filter(|c| {
+            at_or_before.is_none_or(|t| c.created_at <= t)
+                && at_or_after.is_none_or(|t| c.created_at >= t)
+        })
+        .filter(|c| assistant.is_none_or(|a| &c.agent_id == a))
+        .filter(|c| number.is_none_or(|n| !c.web && n == flavor.phone_number_id()))
+        .filter(|c| id.is_none_or(|id| &c.id == id))
+        .take(limit)
+        .map(|c| api.family().render(c, &c.view(now, &api.ctx.state.timing)))
+        .collect();
+    json_response(StatusCode::OK, Value::Array(calls))
+}
+
+/// A name Vapi's validator refuses (over 40 UTF-16 code units), as its 400.
+fn long_name(api: &Api, name: Option<&str>) -> Option<Response> {
+    let too_long = name.is_some_and(|n| n.encode_utf16().count() > MAX_NAME);
+    too_long.then(|| {
+        api.fail(
+            StatusCode::BAD_REQUEST,
+            "name must be at most 40 characters",
+            &[("name", "must be shorter than or equal to 40 characters")],
+        )
+    })
+}
+
+async fn dial(State(api): State<Api>, body: Bytes) -> Response {
+    let Some(map) = body_object(&body) else {
+        return api.fail(
+            api.flavor.invalid(),
+            "invalid body",
+            &[("body", "must be a JSON object")],
+        );
+    };
+    let customer = object(&map, "customer");
+    let Some(to) = text(&customer, "number") else {
+        return api.fail(
+            StatusCode::BAD_REQUEST,
+            "customer.number is required",
+            &[("customer.number", "field required")],
+        );
+    };
+    let Some(assistant) = text(&map, "assistantId") else {
+        return api.fail(
+            StatusCode::BAD_REQUEST,
+            "assistantId is required",
+            &[("assistantId", "field required")],
+        );
+    };
+    // Vapi places a phone call from one of the account's numbers: an id, or a transient
+    // `phoneNumber`.
+    let has_number = text(&map, "phoneNumberId").is_some()
+        || map.get("phoneNumber").is_some_and(Value::is_object);
+    if api.flavor == Flavor::Vapi && !has_number {
+        return api.fail(
+            StatusCode::BAD_REQUEST,
+            "phoneNumberId is required to call a customer",
+            &[("phoneNumberId", "field required")],
+        );
+    }
+    let name = text(&map, "name");
+    if let Some(refused) = long_name(&api, name.as_deref()) {
+        return refused;
+    }
+    let overrides = object(&map, "assistantOverrides");
+    let spec = DialSpec {
+        to,
+        from: Some(api.flavor.own_number().into()),
+        agent_id: Some(assistant),
+        use_case: None,
+        campaign_id: None,
+        scheduled_for: text(&object(&map, "schedulePlan"), "earliestAt")
+            .and_then(|t| parse_time(&t)),
+        metadata: object(&overrides, "metadata"),
+        variables: object(&overrides, "variableValues"),
+        name,
+    };
+    let (ctx, family) = (&api.ctx, api.family());
+    let call = ctx.state.dialed_call(ctx.vendor, spec);
+    let body = family.render(&call, &call.view(Instant::now(), &ctx.state.timing));
+    let id = call.id.clone();
+    ctx.state.insert_dialed(ctx.vendor, call);
+    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
+    json_response(StatusCode::CREATED, body)
+}
+
+async fn update(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> Response {
+    let Some(name) = body_object(&body).and_then(|m| text(&m, "name")) else {
+        return api.fail(
+            api.flavor.invalid(),
+            "invalid body",
+            &[("name", "field required")],
+        );
+    };
+    if let Some(refused) = long_name(&api, Some(&name)) {
+        return refused;
+    }
+    let mut store = api
+        .ctx
+        .state
+        .store(api.ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    match store.get_mut(&id) {
+        Some(call) => {
+            call.name = Some(name);
+            let view = call.view(Instant::now(), &api.ctx.state.timing);
+            json_response(StatusCode::OK, api.family().render(call, &view))
+        }
+        None => api.not_found(),
+    }
+}
+
+/// Answers with the call as it was, then gone.
+async fn delete(State(api): State<Api>, Path(id): Path<String>) -> Response {
+    let mut store = api
+        .ctx
+        .state
+        .store(api.ctx.vendor)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    match store.get_mut(&id) {
+        Some(call) => {
+            call.deleted = true;
+            let view = call.view(Instant::now(), &api.ctx.state.timing);
+            json_response(StatusCode::OK, api.family().render(call, &view))
+        }
+        None => api.not_found(),
+    }
+}
+
+/// A live call's control URL: `end-call` ends it; the other documented messages are
+/// accepted (module docs).
+async fn control(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> Response {
+    let kind = body_object(&body).and_then(|m| text(&m, "type"));
+    let known = ["end-call", "say", "add-message", "transfer", "control"];
+    let Some(kind) = kind.filter(|k| known.contains(&k.as_str())) else {
+        return api.fail(
+            StatusCode::BAD_REQUEST,
+            "invalid control message",
+            &[(
+                "type",
+                "must be one of end-call, say, add-message, transfer, control",
+            )],
+        );
+    };
+    let mut store = api
+        .ctx
+        .state
+        .store(Vendor::Vapi)
+        .write()
+        .unwrap_or_else(|p| p.into_inner());
+    let Some(call) = store.get_mut(&id) else {
+        return api.not_found();
+    };
+    let view = call.view(Instant::now(), &api.ctx.state.timing);
+    if !live(view.phase) {
+        return api.fail(StatusCode::NOT_FOUND, "No live call", &[]);
+    }
+    if kind == "end-call" {
+        call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
+    }
+    StatusCode::OK.into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(phase: Phase) -> SimCall {
+        let mut call = SimCall::sample("0d5c7a3e-2b1f-4c8d-9e6a-7f3b2c1d0e9f", phase);
+        call.agent_id = crate::store::VAPI_ASSISTANTS[0].into();
+        call.metadata = Map::from_iter([("crm".to_owned(), json!("X1"))]);
+        call
+    }
+
+    fn view(phase: Phase) -> View {
+        let call = call(phase);
+        call.view(Instant::now(), &crate::Timing::default())
+    }
+
+    const ORIGIN: &str = "http://127.0.0.1:4100";
+
+    fn family(flavor: Flavor) -> Family<'static> {
+        Family {
+            flavor,
+            origin: ORIGIN,
+        }
+    }
+
+    #[test]
+    fn the_flavours_render_one_call_two_ways() {
+        let ended = Phase::Ended(Outcome::CustomerEnded);
+        let (call, view) = (call(ended), view(ended));
+        let vs = family(Flavor::Voicebot).render(&call, &view);
+        let vapi = family(Flavor::Vapi).render(&call, &view);
+        // Voicebot Studio flattens; Vapi keeps the artifact.
+        assert!(vs["transcript"].is_string() && vs["recordingUrl"].is_string());
+        assert!(vs["organizationId"].is_string() && vs.get("artifact").is_none());
+        for key in [
+            "transcript",
+            "recordingUrl",
+            "stereoRecordingUrl",
+            "summary",
+            "organizationId",
+        ] {
+            assert!(vapi.get(key).is_none(), "{key}");
+        }
+        assert_eq!(vapi["artifact"]["transcript"], vs["transcript"]);
+        assert_eq!(vapi["artifact"]["messages"], vs["messages"]);
+        assert!(
+            vapi["artifact"]["recording"]["mono"]["combinedUrl"]
+                .as_str()
+                .unwrap()
+                .starts_with("https://")
+        );
+        assert_eq!(vapi["analysis"], vs["analysis"]);
+        // Unset fields are absent in Vapi's, null in Voicebot Studio's.
+        assert!(vs["name"].is_null() && vs.as_object().unwrap().contains_key("name"));
+        assert!(vapi.get("name").is_none());
+        assert_eq!(vapi["assistantOverrides"]["metadata"]["crm"], "X1");
+        // Over: no live control.
+        assert!(vapi.get("monitor").is_none());
+        // The same everywhere else.
+        for key in [
+            "id",
+            "status",
+            "endedReason",
+            "startedAt",
+            "endedAt",
+            "cost",
+        ] {
+            assert_eq!(vapi[key], vs[key], "{key}");
+        }
+    }
+
+    #[test]
+    fn only_live_vapi_calls_carry_a_control_url_pointing_at_the_sandbox() {
+        for phase in [Phase::Queued, Phase::Ringing, Phase::InProgress] {
+            let (call, view) = (call(phase), view(phase));
+            let vapi = family(Flavor::Vapi).render(&call, &view);
+            assert_eq!(
+                vapi["monitor"]["controlUrl"],
+                format!("{ORIGIN}{LIVE}/{}/control", call.id),
+                "{phase:?}"
+            );
+            assert!(
+                vapi["monitor"]["listenUrl"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("ws://127.0.0.1:4100/")
+            );
+            let vs = family(Flavor::Voicebot).render(&call, &view);
+            assert!(vs.get("monitor").is_none());
+        }
+        for phase in [Phase::Scheduled, Phase::Canceled] {
+            let vapi = family(Flavor::Vapi).render(&call(phase), &view(phase));
+            assert!(vapi.get("monitor").is_none(), "{phase:?}");
+        }
+    }
+
+    #[test]
+    fn the_report_is_the_same_in_both_flavours_but_for_its_call() {
+        let ended = Phase::Ended(Outcome::AgentEnded);
+        let (call, view) = (call(ended), view(ended));
+        let vs = family(Flavor::Voicebot).end_delivery(&call, &view);
+        let vapi = family(Flavor::Vapi).end_delivery(&call, &view);
+        for key in [
+            "type",
+            "endedReason",
+            "analysis",
+            "messages",
+            "transcript",
+            "startedAt",
+            "durationMs",
+        ] {
+            assert_eq!(vs["message"][key], vapi["message"][key], "{key}");
+        }
+        for key in ["messages", "messagesOpenAIFormatted", "transcript"] {
+            let artifact = |report: &Value| report["message"]["artifact"][key].clone();
+            assert_eq!(artifact(&vs), artifact(&vapi), "{key}");
+        }
+        assert_eq!(vs["message"]["call"]["status"], "queued");
+        assert_eq!(vapi["message"]["call"]["status"], "queued");
+        assert!(vapi["message"]["call"]["monitor"]["controlUrl"].is_string());
+        assert_ne!(
+            vs["message"]["phoneNumber"]["id"],
+            vapi["message"]["phoneNumber"]["id"]
+        );
+    }
+}

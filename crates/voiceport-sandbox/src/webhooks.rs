@@ -1,0 +1,736 @@
+//! Webhook deliveries: each emulator posts the events its vendor sends as a dialed call
+//! moves through its statuses, signed as configured, to the target it was given.
+//!
+//! One tokio task follows each call dialed while its vendor has a target: it sleeps until
+//! the call's next phase (see [`Timing`](crate::Timing)), builds that vendor's deliveries
+//! for the phases passed, and posts them in order with reqwest, never holding a lock while
+//! it waits. Nothing of this runs on the request path: a dial answers as soon as the call
+//! exists.
+//!
+//! What each vendor posts (the shapes are the vendors'; see each vendor module):
+//!
+//! | vendor | ringing | in progress | ended |
+//! | --- | --- | --- | --- |
+//! | Vapi, Voicebot Studio | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended` (+ `endedReason`), then `end-of-call-report` |
+//! | HappyRobot | — | `start` (use-case hook) | `end` (use-case hook, with the conversation) |
+//! | Rounded | `event_call_status_updated` | `event_call_status_updated` | `event_call_status_updated`, then `event_phone_call_ended` (answered) or `event_phone_call_did_not_connect` |
+//! | Retell | — | `call_started` | `call_ended`, then `call_analyzed` (answered) |
+//!
+//! Retries: Vapi (whose server messages Voicebot Studio relays) retries nothing unless a
+//! `backoffPlan` says so; HappyRobot and Rounded document no retry policy; Retell retries
+//! up to three times. The emulators make one attempt by default;
+//! [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
+//! failure path (or Retell's policy).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use tokio::sync::watch;
+use voiceport_core::webhook::{Scheme, Verifier, WebhookConfig};
+use voiceport_core::{Error, ProviderKind, SecretString};
+
+use crate::faults::DeliveryFaultKind;
+use crate::sim::{Outcome, Phase, SimCall, View};
+use crate::store::State;
+use crate::vapi::{Family, Flavor};
+use crate::vendor::{PerVendor, Vendor};
+use crate::{happyrobot, retell, rounded};
+
+/// How long a delivery may take before it counts as failed, by default: Vapi's default
+/// `server.timeoutSeconds` (20).
+pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The pause before a retry, by default.
+pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+/// The longest a following task sleeps between two looks at its call, so that a call ended
+/// through the API is reported promptly.
+const MAX_NAP: Duration = Duration::from_millis(250);
+
+/// Where an emulator posts its webhook deliveries, and how it signs them.
+///
+/// ```
+/// use std::time::Duration;
+/// use voiceport_core::SecretString;
+/// use voiceport_core::webhook::WebhookConfig;
+/// use voiceport_sandbox::WebhookTarget;
+///
+/// let config = WebhookConfig {
+///     secret: Some(SecretString::from("s3cret")),
+///     ..WebhookConfig::default()
+/// };
+/// let target = WebhookTarget::new("http://127.0.0.1:3000/webhooks/support", config)
+///     .retries(2)
+///     .timeout(Duration::from_secs(2));
+/// assert_eq!(target.url(), "http://127.0.0.1:3000/webhooks/support");
+/// ```
+#[derive(Debug, Clone)]
+pub struct WebhookTarget {
+    url: String,
+    config: WebhookConfig,
+    retries: u32,
+    timeout: Duration,
+    retry_delay: Duration,
+}
+
+impl WebhookTarget {
+    /// Deliveries to `url`, signed as `config` describes (the same table as the
+    /// receiving provider's `[providers.NAME.webhook]`: a vendor signs with what the
+    /// receiver checks). No retry, a 20 second timeout.
+    pub fn new(url: impl Into<String>, config: WebhookConfig) -> Self {
+        WebhookTarget {
+            url: url.into(),
+            config,
+            retries: 0,
+            timeout: DEFAULT_DELIVERY_TIMEOUT,
+            retry_delay: DEFAULT_RETRY_DELAY,
+        }
+    }
+
+    /// Retry a delivery answered with a non-2xx status (or not answered in time) up to
+    /// `n` times (default 0, as the vendors do by default).
+    pub fn retries(mut self, n: u32) -> Self {
+        self.retries = n;
+        self
+    }
+
+    /// How long an attempt may take (default [`DEFAULT_DELIVERY_TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The pause before each retry (default [`DEFAULT_RETRY_DELAY`]).
+    pub fn retry_delay(mut self, delay: Duration) -> Self {
+        self.retry_delay = delay;
+        self
+    }
+
+    /// The URL deliveries go to.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The retries allowed per delivery.
+    pub fn retry_count(&self) -> u32 {
+        self.retries
+    }
+
+    /// Checks the URL and the signing configuration for `kind`, ready to post. Errors
+    /// name the field as `webhooks.{kind}.…`.
+    pub(crate) fn resolve(self, kind: ProviderKind) -> Result<Target, Error> {
+        let field = format!("webhooks.{kind}");
+        let url = reqwest::Url::parse(&self.url).map_err(|e| {
+            Error::config(
+                format!("{field}.url"),
+                format!("{:?} is not a URL: {e}", self.url),
+            )
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(Error::config(
+                format!("{field}.url"),
+                format!("must be http or https, not {}", url.scheme()),
+            ));
+        }
+        let key = SecretString::from(crate::api_key(kind));
+        let signer = Verifier::from_config(kind, &self.config, &field, Some(&key))?;
+        // The same scheme with a secret the receiver does not know.
+        let mut wrong = self.config.clone();
+        wrong.secret = Some(SecretString::from("sandbox-wrong-signature"));
+        wrong.secret_env = None;
+        wrong.secret_is_base64 = false;
+        let forger = Verifier::from_config(kind, &wrong, &field, Some(&key)).ok();
+        Ok(Target {
+            url: self.url,
+            scheme: signer.scheme(),
+            header: self.config.header.clone(),
+            signer,
+            forger,
+            retries: self.retries,
+            timeout: self.timeout,
+            retry_delay: self.retry_delay,
+        })
+    }
+}
+
+/// A target ready to post to.
+#[derive(Debug)]
+pub(crate) struct Target {
+    pub(crate) url: String,
+    pub(crate) scheme: Scheme,
+    pub(crate) header: Option<String>,
+    signer: Verifier,
+    /// Signs with a wrong secret (the wrong-signature fault); `None` when the scheme has
+    /// nothing to get wrong.
+    forger: Option<Verifier>,
+    pub(crate) retries: u32,
+    pub(crate) timeout: Duration,
+    retry_delay: Duration,
+}
+
+/// One attempt at posting one delivery, as the sandbox recorded it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct DeliveryAttempt {
+    /// Where it was posted.
+    pub url: String,
+    /// The call it is about.
+    pub call_id: String,
+    /// The vendor's event type (`status-update`, `end`, `event_phone_call_ended`,
+    /// `call_ended` …).
+    pub event: String,
+    /// The call status the delivery reports, in the vendor's words (`in-progress`,
+    /// `In progress`, `completed` …).
+    pub vendor_status: Option<String>,
+    /// 1 for the first attempt, 2 for the first retry …
+    pub attempt: u32,
+    /// The receiver's answer; `None` when there was none (timeout, refused connection).
+    pub status_code: Option<u16>,
+    /// Why there was no answer.
+    pub error: Option<String>,
+    /// Whether it was signed with a wrong secret (the wrong-signature fault).
+    pub wrong_signature: bool,
+    /// Whether it was a second posting of the same delivery (the duplicate fault).
+    pub duplicate: bool,
+    /// The body posted.
+    pub body: Bytes,
+    /// When the attempt was made.
+    pub at: DateTime<Utc>,
+}
+
+impl DeliveryAttempt {
+    /// Whether the receiver answered 2xx.
+    pub fn accepted(&self) -> bool {
+        self.status_code
+            .is_some_and(|code| (200..300).contains(&code))
+    }
+}
+
+/// A phase of a call that vendors report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Stage {
+    Ringing,
+    InProgress,
+    Ended,
+}
+
+/// One delivery a vendor sends, before it is signed and posted.
+#[derive(Debug, Clone)]
+pub(crate) struct Outgoing {
+    pub(crate) event: String,
+    pub(crate) vendor_status: Option<String>,
+    pub(crate) body: Value,
+}
+
+impl Outgoing {
+    pub(crate) fn new(event: &str, vendor_status: Option<&str>, body: Value) -> Self {
+        Outgoing {
+            event: event.to_owned(),
+            vendor_status: vendor_status.map(str::to_owned),
+            body,
+        }
+    }
+}
+
+/// The webhook side of the sandbox's state: targets, the record of attempts, the calls
+/// still being followed.
+#[derive(Debug)]
+pub(crate) struct Hooks {
+    targets: PerVendor<RwLock<Option<Arc<Target>>>>,
+    attempts: Mutex<Vec<(Vendor, DeliveryAttempt)>>,
+    following: Mutex<HashSet<(Vendor, String)>>,
+    /// Bumped at every attempt and every call followed to its end.
+    changes: watch::Sender<u64>,
+    /// Set when the sandbox stops: the following tasks end.
+    stopping: watch::Sender<bool>,
+    /// Built when the first call is followed (most sandboxes never post anything).
+    client: OnceLock<Option<reqwest::Client>>,
+}
+
+impl Default for Hooks {
+    fn default() -> Self {
+        Hooks {
+            targets: PerVendor::from_fn(|_| RwLock::new(None)),
+            attempts: Mutex::new(Vec::new()),
+            following: Mutex::new(HashSet::new()),
+            changes: watch::channel(0).0,
+            stopping: watch::channel(false).0,
+            client: OnceLock::new(),
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Hooks {
+    pub(crate) fn set(&self, vendor: Vendor, target: Option<Target>) {
+        *self.targets[vendor]
+            .write()
+            .unwrap_or_else(|p| p.into_inner()) = target.map(Arc::new);
+    }
+
+    pub(crate) fn target(&self, vendor: Vendor) -> Option<Arc<Target>> {
+        self.targets[vendor]
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn attempts(&self, vendor: Vendor) -> Vec<DeliveryAttempt> {
+        lock(&self.attempts)
+            .iter()
+            .filter(|(v, _)| *v == vendor)
+            .map(|(_, attempt)| attempt.clone())
+            .collect()
+    }
+
+    pub(crate) fn count(&self, vendor: Vendor) -> usize {
+        lock(&self.attempts)
+            .iter()
+            .filter(|(v, _)| *v == vendor)
+            .count()
+    }
+
+    /// The HTTP client deliveries go out with; `None` if none can be built.
+    fn client(&self) -> Option<&reqwest::Client> {
+        self.client
+            .get_or_init(|| {
+                // No proxy: the sandbox posts to loopback receivers, which a proxy from the
+                // environment must not intercept.
+                reqwest::Client::builder().no_proxy().build().ok()
+            })
+            .as_ref()
+    }
+
+    pub(crate) fn stop(&self) {
+        self.stopping.send_replace(true);
+    }
+
+    fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
+        lock(&self.attempts).push((vendor, attempt));
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    fn done(&self, vendor: Vendor, call_id: &str) {
+        lock(&self.following).remove(&(vendor, call_id.to_owned()));
+        self.changes.send_modify(|n| *n += 1);
+    }
+
+    /// Waits until no delivery about the call is pending (every attempt, retries
+    /// included, made), then gives its attempts; `None` when `timeout` passes first.
+    pub(crate) async fn settled(
+        &self,
+        vendor: Vendor,
+        call_id: &str,
+        timeout: Duration,
+    ) -> Option<Vec<DeliveryAttempt>> {
+        let mut changes = self.changes.subscribe();
+        let key = (vendor, call_id.to_owned());
+        let wait = async {
+            loop {
+                let _ = changes.borrow_and_update();
+                if !lock(&self.following).contains(&key) {
+                    return;
+                }
+                if changes.changed().await.is_err() {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(timeout, wait).await.ok()?;
+        Some(
+            self.attempts(vendor)
+                .into_iter()
+                .filter(|a| a.call_id == call_id)
+                .collect(),
+        )
+    }
+}
+
+/// Starts following a call just dialed, if its vendor has a webhook target. Call it after
+/// the call is in the store and its lock released.
+pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
+    if state.hooks.target(vendor).is_none() || state.hooks.client().is_none() {
+        return;
+    }
+    lock(&state.hooks.following).insert((vendor, call_id.to_owned()));
+    // Decided at the dial, so that a fault armed before it is the one that applies.
+    let reversed = state.faults.take_delivery(vendor.kind(), None, |kind| {
+        kind == DeliveryFaultKind::OutOfOrder
+    });
+    let task = Follow {
+        state: state.clone(),
+        vendor,
+        call_id: call_id.to_owned(),
+        reversed: reversed.is_some(),
+    };
+    tokio::spawn(task.run());
+}
+
+/// The task that follows one dialed call.
+struct Follow {
+    state: Arc<State>,
+    vendor: Vendor,
+    call_id: String,
+    /// The out-of-order fault: hold every delivery until the call ends, then post them
+    /// newest first (the end before the in-progress).
+    reversed: bool,
+}
+
+/// How far along a call is, as vendors report it.
+fn rank(phase: Phase) -> u8 {
+    match phase {
+        Phase::Scheduled | Phase::Queued => 0,
+        Phase::Ringing => 1,
+        Phase::InProgress => 2,
+        Phase::Ended(_) | Phase::Canceled => 3,
+    }
+}
+
+/// The stages a call passed between `from` (a rank) and `now`. Stages skipped between two
+/// looks (a late wake-up) are filled in when the call went through them on its own; a call
+/// ended or canceled through the API reports only what was seen.
+fn stages_passed(from: u8, view: &View) -> Vec<Stage> {
+    let to = rank(view.phase);
+    let natural = !matches!(
+        view.phase,
+        Phase::Canceled | Phase::Ended(Outcome::EndedByApi)
+    );
+    let mut stages = Vec::new();
+    if from < 1 && (to == 1 || (to > 1 && natural)) {
+        stages.push(Stage::Ringing);
+    }
+    if from < 2 && (to == 2 || (to > 2 && natural && view.has_conversation())) {
+        stages.push(Stage::InProgress);
+    }
+    if from < 3 && to == 3 {
+        stages.push(Stage::Ended);
+    }
+    stages
+}
+
+/// The call as vendors described it when it reached `stage` (`now` is how it stands now).
+fn view_at(stage: Stage, now: &View) -> View {
+    match stage {
+        Stage::Ringing => View {
+            phase: Phase::Ringing,
+            started_at: None,
+            ended_at: None,
+            duration_secs: None,
+        },
+        Stage::InProgress => View {
+            phase: Phase::InProgress,
+            started_at: now.started_at,
+            ended_at: None,
+            duration_secs: None,
+        },
+        Stage::Ended => *now,
+    }
+}
+
+/// What `vendor` posts when `call` reaches `stage`.
+fn deliveries(
+    state: &State,
+    vendor: Vendor,
+    call: &SimCall,
+    view: &View,
+    stage: Stage,
+) -> Vec<Outgoing> {
+    let at = Utc::now();
+    let family = |flavor| Family {
+        flavor,
+        origin: state.origin(),
+    };
+    match vendor {
+        Vendor::HappyRobot => happyrobot::stage_deliveries(call, view, stage),
+        Vendor::Voicebot => family(Flavor::Voicebot).stage_deliveries(call, view, stage, at),
+        Vendor::Rounded => rounded::stage_deliveries(call, view, stage, at),
+        Vendor::Vapi => family(Flavor::Vapi).stage_deliveries(call, view, stage, at),
+        Vendor::Retell => retell::stage_deliveries(call, view, stage),
+    }
+}
+
+impl Follow {
+    async fn run(self) {
+        let mut stopping = self.state.hooks.stopping.subscribe();
+        let mut reached = 0;
+        let mut held = Vec::new();
+        loop {
+            let now = Instant::now();
+            let (outgoing, over, next) = {
+                let store = self
+                    .state
+                    .store(self.vendor)
+                    .read()
+                    .unwrap_or_else(|p| p.into_inner());
+                // Deleted: nothing more to say about it.
+                let Some(call) = store.get(&self.call_id) else {
+                    break;
+                };
+                let view = call.view(now, &self.state.timing);
+                let outgoing: Vec<Outgoing> = stages_passed(reached, &view)
+                    .into_iter()
+                    .flat_map(|stage| {
+                        deliveries(
+                            &self.state,
+                            self.vendor,
+                            call,
+                            &view_at(stage, &view),
+                            stage,
+                        )
+                    })
+                    .collect();
+                reached = reached.max(rank(view.phase));
+                let next = call.next_change(now, &self.state.timing);
+                (outgoing, reached == 3, next)
+            };
+            if self.reversed {
+                held.extend(outgoing);
+            } else {
+                for delivery in outgoing {
+                    self.send(delivery).await;
+                }
+            }
+            if over {
+                break;
+            }
+            let nap = next.map_or(MAX_NAP, |at| at.saturating_duration_since(now).min(MAX_NAP));
+            let wake = tokio::time::Instant::from_std(now + nap);
+            tokio::select! {
+                () = tokio::time::sleep_until(wake) => {}
+                _ = stopping.wait_for(|stop| *stop) => break,
+            }
+        }
+        for delivery in held.into_iter().rev() {
+            self.send(delivery).await;
+        }
+        self.state.hooks.done(self.vendor, &self.call_id);
+    }
+
+    /// Posts one delivery (twice under the duplicate fault), with the target's retries.
+    async fn send(&self, delivery: Outgoing) {
+        let Some(target) = self.state.hooks.target(self.vendor) else {
+            return;
+        };
+        let kind = self.vendor.kind();
+        let faults = &self.state.faults;
+        let event = Some(delivery.event.as_str());
+        let forged = faults
+            .take_delivery(kind, event, |k| k == DeliveryFaultKind::WrongSignature)
+            .is_some();
+        let twice = faults
+            .take_delivery(kind, event, |k| k == DeliveryFaultKind::Duplicate)
+            .is_some();
+        let body = Bytes::from(serde_json::to_vec(&delivery.body).unwrap_or_default());
+        for duplicate in [false, true].into_iter().take(if twice { 2 } else { 1 }) {
+            self.post(&target, &delivery, body.clone(), forged, duplicate)
+                .await;
+        }
+    }
+
+    async fn post(
+        &self,
+        target: &Target,
+        delivery: &Outgoing,
+        body: Bytes,
+        forged: bool,
+        duplicate: bool,
+    ) {
+        let Some(client) = self.state.hooks.client() else {
+            return;
+        };
+        for attempt in 1..=target.retries.saturating_add(1) {
+            if attempt > 1 {
+                tokio::time::sleep(target.retry_delay).await;
+            }
+            let at = Utc::now();
+            let signer = match (&target.forger, forged) {
+                (Some(forger), true) => forger,
+                _ => &target.signer,
+            };
+            let sent = client
+                .post(&target.url)
+                .timeout(target.timeout)
+                .header("content-type", "application/json")
+                .headers(signer.sign(&body, at))
+                .body(body.clone())
+                .send()
+                .await;
+            let (status_code, error) = match sent {
+                Ok(response) => (Some(response.status().as_u16()), None),
+                Err(error) => (None, Some(describe(&error))),
+            };
+            let record = DeliveryAttempt {
+                url: target.url.clone(),
+                call_id: self.call_id.clone(),
+                event: delivery.event.clone(),
+                vendor_status: delivery.vendor_status.clone(),
+                attempt,
+                status_code,
+                error,
+                wrong_signature: forged,
+                duplicate,
+                body: body.clone(),
+                at,
+            };
+            let accepted = record.accepted();
+            self.state.hooks.record(self.vendor, record);
+            if accepted {
+                return;
+            }
+        }
+    }
+}
+
+/// Why an attempt got no answer, in a few words (never the URL's credentials).
+fn describe(error: &reqwest::Error) -> String {
+    if error.is_timeout() {
+        "timed out".into()
+    } else if error.is_connect() {
+        "could not connect".into()
+    } else {
+        "the request failed".into()
+    }
+}
+
+/// The target as JSON for the control API, without its secret.
+pub(crate) fn describe_target(target: &Target) -> Value {
+    let scheme = match target.scheme {
+        Scheme::Header => "header",
+        Scheme::Bearer => "bearer",
+        Scheme::Hmac => "hmac",
+        Scheme::Retell => "retell",
+        Scheme::None => "none",
+    };
+    serde_json::json!({
+        "url": target.url,
+        "verify": scheme,
+        "header": target.header,
+        "retries": target.retries,
+        "timeout_ms": target.timeout.as_millis() as u64,
+        "retry_delay_ms": target.retry_delay.as_millis() as u64,
+    })
+}
+
+/// An attempt as JSON for the control API (the body as JSON where it is).
+pub(crate) fn describe_attempt(attempt: &DeliveryAttempt) -> Value {
+    serde_json::json!({
+        "url": attempt.url,
+        "call_id": attempt.call_id,
+        "event": attempt.event,
+        "vendor_status": attempt.vendor_status,
+        "attempt": attempt.attempt,
+        "status_code": attempt.status_code,
+        "error": attempt.error,
+        "wrong_signature": attempt.wrong_signature,
+        "duplicate": attempt.duplicate,
+        "at": crate::common::iso(attempt.at),
+        "body": serde_json::from_slice::<Value>(&attempt.body).unwrap_or(Value::Null),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret(secret: &str) -> WebhookConfig {
+        WebhookConfig {
+            secret: Some(SecretString::from(secret)),
+            ..WebhookConfig::default()
+        }
+    }
+
+    fn view(phase: Phase, answered: bool) -> View {
+        View {
+            phase,
+            started_at: answered.then(Utc::now),
+            ended_at: matches!(phase, Phase::Ended(_) | Phase::Canceled).then(Utc::now),
+            duration_secs: None,
+        }
+    }
+
+    #[test]
+    fn skipped_stages_are_filled_in_only_when_the_call_went_through_them() {
+        let ended = Phase::Ended(Outcome::CustomerEnded);
+        assert_eq!(
+            stages_passed(0, &view(ended, true)),
+            [Stage::Ringing, Stage::InProgress, Stage::Ended]
+        );
+        assert_eq!(stages_passed(2, &view(ended, true)), [Stage::Ended]);
+        // Never answered: no in-progress.
+        assert_eq!(
+            stages_passed(1, &view(Phase::Ended(Outcome::NoAnswer), false)),
+            [Stage::Ended]
+        );
+        assert_eq!(
+            stages_passed(0, &view(Phase::Ended(Outcome::Busy), false)),
+            [Stage::Ringing, Stage::Ended]
+        );
+        // Canceled or stopped through the API: only what was seen.
+        assert_eq!(
+            stages_passed(0, &view(Phase::Canceled, false)),
+            [Stage::Ended]
+        );
+        assert_eq!(
+            stages_passed(1, &view(Phase::Ended(Outcome::EndedByApi), true)),
+            [Stage::Ended]
+        );
+        assert_eq!(stages_passed(0, &view(Phase::Queued, false)), []);
+        assert_eq!(
+            stages_passed(0, &view(Phase::Ringing, false)),
+            [Stage::Ringing]
+        );
+        assert_eq!(stages_passed(3, &view(ended, true)), []);
+    }
+
+    #[test]
+    fn a_target_needs_a_url_and_a_usable_signing_config() {
+        let config = secret("s");
+        assert!(
+            WebhookTarget::new("http://127.0.0.1:9/hook", config.clone())
+                .resolve(ProviderKind::Voicebot)
+                .is_ok()
+        );
+        let err = WebhookTarget::new("not a url", config.clone())
+            .resolve(ProviderKind::Voicebot)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a URL"), "{err}");
+        let err = WebhookTarget::new("ftp://127.0.0.1/hook", config)
+            .resolve(ProviderKind::Voicebot)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("http"), "{err}");
+        // The header scheme without a secret cannot sign.
+        let err = WebhookTarget::new("http://127.0.0.1:9/hook", WebhookConfig::default())
+            .resolve(ProviderKind::Rounded)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("secret"), "{err}");
+    }
+
+    #[test]
+    fn the_forger_signs_with_a_wrong_secret_and_the_signer_with_the_right_one() {
+        let config = secret("right");
+        let target = WebhookTarget::new("http://127.0.0.1:9/hook", config)
+            .resolve(ProviderKind::Voicebot)
+            .unwrap();
+        let checker = Verifier::with_secret(ProviderKind::Voicebot, SecretString::from("right"));
+        let now = Utc::now();
+        let good = target.signer.sign(b"{}", now);
+        assert!(checker.verify(&good, b"{}").is_ok());
+        let bad = target.forger.as_ref().unwrap().sign(b"{}", now);
+        assert!(checker.verify(&bad, b"{}").is_err());
+        // The description never shows the secret.
+        let text = describe_target(&target).to_string();
+        assert!(!text.contains("right"), "{text}");
+    }
+}

@@ -1,0 +1,843 @@
+//! Webhook deliveries from the emulators, received by a small recording server: what each
+//! vendor posts as a dialed call moves on, how it is signed, and the delivery faults.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use voiceport_core::ProviderKind::{self, HappyRobot, Retell, Rounded, Vapi, Voicebot};
+use voiceport_core::SecretString;
+use voiceport_core::webhook::{Scheme, Verifier, WebhookConfig};
+use voiceport_sandbox::{
+    DeliveryAttempt, DeliveryFault, DeliveryFaultKind, Sandbox, Timing, WebhookTarget,
+};
+
+const SECRET: &str = "sandbox-hook-secret-7f3a";
+
+fn fast() -> Timing {
+    Timing {
+        queued: Duration::from_millis(20),
+        ringing: Duration::from_millis(20),
+        talk: Duration::from_millis(40),
+    }
+}
+
+/// What the recording server saw, and how it answers.
+#[derive(Default)]
+struct Seen {
+    received: Mutex<Vec<(HeaderMap, Bytes)>>,
+    /// The answers to give, in order (status, after how long); 204 at once when they run
+    /// out.
+    script: Mutex<VecDeque<(u16, Duration)>>,
+}
+
+impl Seen {
+    fn bodies(&self) -> Vec<Value> {
+        let received = self.received.lock().unwrap();
+        received
+            .iter()
+            .map(|(_, body)| serde_json::from_slice(body).unwrap())
+            .collect()
+    }
+}
+
+async fn record(State(seen): State<Arc<Seen>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    seen.received.lock().unwrap().push((headers, body));
+    let answer = seen.script.lock().unwrap().pop_front();
+    let (status, delay) = answer.unwrap_or((204, Duration::ZERO));
+    tokio::time::sleep(delay).await;
+    StatusCode::from_u16(status).unwrap()
+}
+
+/// A receiver on loopback: its URL and what it sees.
+async fn receiver() -> (String, Arc<Seen>) {
+    let seen = Arc::new(Seen::default());
+    let app = axum::Router::new()
+        .route("/hook", axum::routing::post(record))
+        .with_state(seen.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}/hook"), seen)
+}
+
+fn config(toml_like: &[(&str, &str)]) -> WebhookConfig {
+    let mut map = serde_json::Map::new();
+    map.insert("secret".into(), json!(SECRET));
+    for (key, value) in toml_like {
+        map.insert((*key).into(), json!(value));
+    }
+    serde_json::from_value(Value::Object(map)).unwrap()
+}
+
+async fn sandbox_to(kind: ProviderKind, target: WebhookTarget) -> Sandbox {
+    Sandbox::builder()
+        .seed(3)
+        .calls(kind, 5)
+        .timing(fast())
+        .webhook_target(kind, target)
+        .start()
+        .await
+        .unwrap()
+}
+
+/// Dials `to` through `kind`'s API as its client would; the new call's id.
+async fn dial(sandbox: &Sandbox, kind: ProviderKind, to: &str) -> String {
+    let client = reqwest::Client::new();
+    let base = sandbox.base_url(kind);
+    let key = sandbox.api_key(kind);
+    let response = match kind {
+        HappyRobot => client
+            .post(format!("{base}/dial/outbound"))
+            .header("authorization", format!("Bearer {key}"))
+            .json(&json!({"phone_number": to, "number_id": "n1", "use_case_id": "6650bb00bb00bb00bb00bb77"})),
+        Voicebot => client
+            .post(format!("{base}/calls"))
+            .header("x-api-key", key)
+            .json(&json!({"customer": {"number": to}, "assistantId": "a1"})),
+        Rounded => client
+            .post(format!("{base}/calls/phone"))
+            .header("x-api-key", key)
+            .json(&json!({"from_number": "+16285550142", "to_number": to,
+                "agent_id": "123e4567-e89b-12d3-a456-426614174002"})),
+        Vapi => client
+            .post(format!("{base}/call"))
+            .bearer_auth(key)
+            .json(&json!({"customer": {"number": to}, "assistantId": "a1",
+                "phoneNumberId": "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c"})),
+        Retell => client
+            .post(format!("{base}/v2/create-phone-call"))
+            .bearer_auth(key)
+            .json(&json!({"from_number": "+16285550143", "to_number": to})),
+        other => panic!("not emulated: {other}"),
+    }
+    .send()
+    .await
+    .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{kind}: {}",
+        response.status()
+    );
+    let body: Value = response.json().await.unwrap();
+    let id = match kind {
+        Rounded => &body["data"]["call_id"],
+        Retell => &body["call_id"],
+        _ => &body["id"],
+    };
+    id.as_str().unwrap().to_owned()
+}
+
+/// The call as `GET` shows it now (Rounded's unwrapped from its envelope).
+async fn get(sandbox: &Sandbox, kind: ProviderKind, id: &str) -> Value {
+    let client = reqwest::Client::new();
+    let base = sandbox.base_url(kind);
+    let key = sandbox.api_key(kind);
+    let request = match kind {
+        HappyRobot => client.get(format!("{base}/calls/{id}")).bearer_auth(key),
+        Vapi => client.get(format!("{base}/call/{id}")).bearer_auth(key),
+        Retell => client
+            .get(format!("{base}/v2/get-call/{id}"))
+            .bearer_auth(key),
+        _ => client
+            .get(format!("{base}/calls/{id}"))
+            .header("x-api-key", key),
+    };
+    let body: Value = request.send().await.unwrap().json().await.unwrap();
+    match kind {
+        Rounded => body["data"].clone(),
+        _ => body,
+    }
+}
+
+async fn settled(sandbox: &Sandbox, kind: ProviderKind, id: &str) -> Vec<DeliveryAttempt> {
+    sandbox
+        .wait_for_deliveries(kind, id, Duration::from_secs(10))
+        .await
+        .expect("the deliveries did not settle")
+}
+
+fn events(attempts: &[DeliveryAttempt]) -> Vec<(String, Option<String>)> {
+    attempts
+        .iter()
+        .map(|a| (a.event.clone(), a.vendor_status.clone()))
+        .collect()
+}
+
+fn pair(event: &str, status: &str) -> (String, Option<String>) {
+    (event.to_owned(), Some(status.to_owned()))
+}
+
+#[tokio::test]
+async fn voicebot_posts_status_updates_then_the_report_signed_with_x_vapi_secret() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(Voicebot, WebhookTarget::new(&url, config(&[]))).await;
+    let id = dial(&sandbox, Voicebot, "+14155550199").await;
+    let attempts = settled(&sandbox, Voicebot, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("status-update", "ringing"),
+            pair("status-update", "in-progress"),
+            pair("status-update", "ended"),
+            pair("end-of-call-report", "ended"),
+        ]
+    );
+    assert!(attempts.iter().all(|a| a.accepted() && a.attempt == 1));
+    let received = seen.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 4);
+    let verifier = Verifier::with_secret(Voicebot, SecretString::from(SECRET));
+    for (headers, body) in &received {
+        assert_eq!(headers["x-vapi-secret"], SECRET);
+        assert!(verifier.verify(headers, body).is_ok());
+    }
+    let bodies = seen.bodies();
+    for (body, status) in bodies.iter().zip(["ringing", "in-progress", "ended"]) {
+        assert_eq!(body["message"]["type"], "status-update");
+        assert_eq!(body["message"]["status"], status);
+        assert_eq!(body["message"]["call"]["id"], id.as_str());
+        assert!(body["message"]["timestamp"].as_i64() > Some(1_700_000_000_000));
+    }
+    assert_eq!(bodies[2]["message"]["endedReason"], "customer-ended-call");
+    // The report: results at the message level, agreeing with GET; a stale call.
+    let report = &bodies[3]["message"];
+    let call = get(&sandbox, Voicebot, &id).await;
+    assert_eq!(report["call"]["id"], call["id"]);
+    assert_eq!(report["call"]["status"], "queued");
+    assert_eq!(report["endedReason"], call["endedReason"]);
+    assert_eq!(report["startedAt"], call["startedAt"]);
+    assert_eq!(report["endedAt"], call["endedAt"]);
+    assert_eq!(report["messages"], call["messages"]);
+    assert_eq!(report["artifact"]["messages"], call["messages"]);
+    assert_eq!(report["transcript"], call["transcript"]);
+    assert_eq!(report["artifact"]["transcript"], call["transcript"]);
+    assert_eq!(report["analysis"], call["analysis"]);
+    assert_eq!(report["recordingUrl"], call["recordingUrl"]);
+    assert!(report["durationSeconds"].as_f64().is_some());
+    assert!(report["messages"].as_array().unwrap().len() > 3);
+    assert_eq!(
+        report["artifact"]["messagesOpenAIFormatted"]
+            .as_array()
+            .unwrap()
+            .len(),
+        report["messages"].as_array().unwrap().len()
+    );
+    // `webhook_delivery` builds the same report.
+    let built: Value =
+        serde_json::from_slice(&sandbox.webhook_delivery(Voicebot, &id).unwrap()).unwrap();
+    assert_eq!(built["message"]["messages"], report["messages"]);
+}
+
+#[tokio::test]
+async fn an_unanswered_call_reports_no_in_progress_and_an_empty_conversation() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(Voicebot, WebhookTarget::new(&url, config(&[]))).await;
+    let id = dial(&sandbox, Voicebot, "+14155550121").await;
+    let attempts = settled(&sandbox, Voicebot, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("status-update", "ringing"),
+            pair("status-update", "ended"),
+            pair("end-of-call-report", "ended"),
+        ]
+    );
+    let report = &seen.bodies()[2]["message"];
+    assert_eq!(report["endedReason"], "customer-busy");
+    assert_eq!(report["analysis"], json!({}));
+    assert_eq!(report["artifact"]["messages"], json!([]));
+    assert!(report.get("startedAt").is_none());
+}
+
+#[tokio::test]
+async fn happyrobot_posts_its_start_and_end_hooks_with_the_configured_header() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(
+        HappyRobot,
+        WebhookTarget::new(&url, config(&[("header", "x-hook-token")])),
+    )
+    .await;
+    let id = dial(&sandbox, HappyRobot, "+14155550199").await;
+    let attempts = settled(&sandbox, HappyRobot, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [pair("start", "In progress"), pair("end", "Completed")]
+    );
+    for (headers, _) in seen.received.lock().unwrap().iter() {
+        assert_eq!(headers["x-hook-token"], SECRET);
+    }
+    let bodies = seen.bodies();
+    assert_eq!(bodies[0]["type"], "start");
+    assert_eq!(bodies[0]["call"]["status"], "In progress");
+    assert!(bodies[0]["content"]["recording"].is_string());
+    let end = &bodies[1];
+    let call = get(&sandbox, HappyRobot, &id).await;
+    assert_eq!(end["call"], call);
+    assert_eq!(end["call"]["use_case"]["id"], "6650bb00bb00bb00bb00bb77");
+    // The conversation is the transcript endpoint's, without ids and times.
+    let transcript: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/calls/{id}/transcript",
+            sandbox.base_url(HappyRobot)
+        ))
+        .header(
+            "authorization",
+            format!("Bearer {}", sandbox.api_key(HappyRobot)),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let messages = end["content"]["messages"].as_array().unwrap();
+    let listed = transcript["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), listed.len());
+    for (hook, listed) in messages.iter().zip(listed) {
+        assert_eq!(hook["role"], listed["role"]);
+        assert_eq!(hook["content"], listed["content"]);
+        assert!(hook.get("id").is_none() && hook.get("start").is_none());
+    }
+    assert_eq!(messages[0]["role"], "system");
+    assert!(end["content"]["tools"].is_object());
+}
+
+#[tokio::test]
+async fn rounded_posts_each_status_then_ended_or_did_not_connect() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(Rounded, WebhookTarget::new(&url, config(&[]))).await;
+    let answered = dial(&sandbox, Rounded, "+14155550199").await;
+    let attempts = settled(&sandbox, Rounded, &answered).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("event_call_status_updated", "ringing"),
+            pair("event_call_status_updated", "in_progress"),
+            pair("event_call_status_updated", "completed"),
+            pair("event_phone_call_ended", "completed"),
+        ]
+    );
+    for (headers, _) in seen.received.lock().unwrap().iter() {
+        assert_eq!(headers["x-webhook-secret"], SECRET);
+    }
+    let ended = seen.bodies()[3].clone();
+    assert_eq!(ended["data"], get(&sandbox, Rounded, &answered).await);
+    assert!(ended["data"]["transcript"].as_array().unwrap().len() > 3);
+
+    let missed = dial(&sandbox, Rounded, "+14155550120").await;
+    let attempts = settled(&sandbox, Rounded, &missed).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("event_call_status_updated", "ringing"),
+            pair("event_call_status_updated", "no_answer"),
+            pair("event_phone_call_did_not_connect", "no_answer"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn hmac_targets_sign_with_a_fresh_timestamp() {
+    let (url, seen) = receiver().await;
+    let hmac = config(&[("verify", "hmac")]);
+    let sandbox = sandbox_to(Voicebot, WebhookTarget::new(&url, hmac.clone())).await;
+    let id = dial(&sandbox, Voicebot, "+14155550199").await;
+    settled(&sandbox, Voicebot, &id).await;
+    let verifier = Verifier::from_config(Voicebot, &hmac, "w", None).unwrap();
+    assert_eq!(verifier.scheme(), Scheme::Hmac);
+    let received = seen.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 4);
+    for (headers, body) in &received {
+        assert!(headers.contains_key("x-signature") && headers.contains_key("x-timestamp"));
+        assert!(verifier.verify(headers, body).is_ok());
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_is_the_same_body_posted_twice() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(Voicebot, WebhookTarget::new(&url, config(&[]))).await;
+    sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::Duplicate)
+            .vendor(Voicebot)
+            .event("end-of-call-report"),
+    );
+    let id = dial(&sandbox, Voicebot, "+14155550199").await;
+    let attempts = settled(&sandbox, Voicebot, &id).await;
+    assert_eq!(attempts.len(), 5);
+    let reports: Vec<&DeliveryAttempt> = attempts
+        .iter()
+        .filter(|a| a.event == "end-of-call-report")
+        .collect();
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0].body, reports[1].body);
+    assert_eq!((reports[0].duplicate, reports[1].duplicate), (false, true));
+    assert_eq!(seen.received.lock().unwrap().len(), 5);
+    assert!(sandbox.faults().is_empty(), "the fault fired once");
+}
+
+#[tokio::test]
+async fn out_of_order_posts_the_end_before_the_in_progress() {
+    let (url, _seen) = receiver().await;
+    let sandbox = sandbox_to(HappyRobot, WebhookTarget::new(&url, config(&[]))).await;
+    sandbox
+        .faults()
+        .inject_delivery(DeliveryFault::new(DeliveryFaultKind::OutOfOrder));
+    let id = dial(&sandbox, HappyRobot, "+14155550199").await;
+    let attempts = settled(&sandbox, HappyRobot, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [pair("end", "Completed"), pair("start", "In progress")]
+    );
+    // Only that call: the next one is in order.
+    let next = dial(&sandbox, HappyRobot, "+14155550198").await;
+    let attempts = settled(&sandbox, HappyRobot, &next).await;
+    assert_eq!(
+        events(&attempts),
+        [pair("start", "In progress"), pair("end", "Completed")]
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_signature_does_not_verify() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(Rounded, WebhookTarget::new(&url, config(&[]))).await;
+    sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::WrongSignature).event("event_phone_call_ended"),
+    );
+    let id = dial(&sandbox, Rounded, "+14155550199").await;
+    let attempts = settled(&sandbox, Rounded, &id).await;
+    let verifier = Verifier::with_secret(Rounded, SecretString::from(SECRET));
+    let received = seen.received.lock().unwrap().clone();
+    assert_eq!(received.len(), 4);
+    assert_eq!(attempts.len(), 4);
+    assert_eq!(attempts.iter().filter(|a| a.wrong_signature).count(), 1);
+    for ((headers, body), attempt) in received.iter().zip(&attempts) {
+        let forged = attempt.event == "event_phone_call_ended";
+        assert_eq!(attempt.wrong_signature, forged);
+        assert_eq!(
+            verifier.verify(headers, body).is_err(),
+            forged,
+            "{attempt:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn failures_are_retried_only_when_the_target_asks() {
+    // No retry by default: a 500 loses the delivery.
+    let (url, seen) = receiver().await;
+    seen.script.lock().unwrap().push_back((500, Duration::ZERO));
+    let sandbox = sandbox_to(HappyRobot, WebhookTarget::new(&url, config(&[]))).await;
+    let id = dial(&sandbox, HappyRobot, "+14155550199").await;
+    let attempts = settled(&sandbox, HappyRobot, &id).await;
+    let codes: Vec<(String, u32, Option<u16>)> = attempts
+        .iter()
+        .map(|a| (a.event.clone(), a.attempt, a.status_code))
+        .collect();
+    assert_eq!(
+        codes,
+        [("start".into(), 1, Some(500)), ("end".into(), 1, Some(204))]
+    );
+
+    // With retries: a 503, then a timeout, then accepted.
+    // With retries: a 503, then an answer too slow (a timeout), then accepted.
+    let (url, seen) = receiver().await;
+    seen.script
+        .lock()
+        .unwrap()
+        .extend([(503, Duration::ZERO), (204, Duration::from_secs(2))]);
+    let target = WebhookTarget::new(&url, config(&[]))
+        .retries(3)
+        .retry_delay(Duration::from_millis(10))
+        .timeout(Duration::from_millis(300));
+    let sandbox = sandbox_to(HappyRobot, target).await;
+    let id = dial(&sandbox, HappyRobot, "+14155550199").await;
+    let attempts = settled(&sandbox, HappyRobot, &id).await;
+    let tries: Vec<(String, u32, Option<u16>, Option<String>)> = attempts
+        .iter()
+        .map(|a| (a.event.clone(), a.attempt, a.status_code, a.error.clone()))
+        .collect();
+    assert_eq!(
+        tries,
+        [
+            ("start".into(), 1, Some(503), None),
+            ("start".into(), 2, None, Some("timed out".into())),
+            ("start".into(), 3, Some(204), None),
+            ("end".into(), 1, Some(204), None),
+        ]
+    );
+    // Every attempt carried the same body.
+    assert_eq!(attempts[0].body, attempts[2].body);
+}
+
+#[tokio::test]
+async fn a_slow_receiver_never_slows_the_api() {
+    let (url, seen) = receiver().await;
+    seen.script
+        .lock()
+        .unwrap()
+        .push_back((204, Duration::from_secs(3)));
+    let sandbox = sandbox_to(
+        Voicebot,
+        WebhookTarget::new(&url, config(&[])).timeout(Duration::from_secs(5)),
+    )
+    .await;
+    let id = dial(&sandbox, Voicebot, "+14155550199").await;
+    // The receiver holds the first delivery; the API answers regardless.
+    while seen.received.lock().unwrap().is_empty() {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let started = std::time::Instant::now();
+    let call = get(&sandbox, Voicebot, &id).await;
+    dial(&sandbox, Voicebot, "+14155550198").await;
+    assert_eq!(call["id"], id.as_str());
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
+
+#[tokio::test]
+async fn targets_are_set_shown_and_removed_over_the_control_api() {
+    let (url, seen) = receiver().await;
+    let sandbox = Sandbox::builder()
+        .calls(Voicebot, 3)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let control = format!("http://{}/_sandbox/webhooks", sandbox.addr());
+    let put =
+        |body: Value, vendor: &str| http.put(format!("{control}/{vendor}")).json(&body).send();
+    let set = put(
+        json!({"url": url, "secret": SECRET, "header": "x-token", "retries": 1}),
+        "rounded",
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.status(), 200);
+    let shown: Value = set.json().await.unwrap();
+    assert_eq!(shown["url"], url.as_str());
+    assert_eq!(shown["verify"], "header");
+    assert_eq!(shown["retries"], 1);
+    assert!(!shown.to_string().contains(SECRET), "{shown}");
+    for (body, vendor, status) in [
+        (json!({"url": url}), "rounded", 400),
+        (json!({"url": "nope", "secret": "k"}), "rounded", 400),
+        (json!({"url": url, "secret": "k"}), "twilio", 404),
+    ] {
+        let response = put(body.clone(), vendor).await.unwrap();
+        assert_eq!(response.status(), status, "{body}");
+    }
+    // Delivery faults over HTTP too.
+    let armed = http
+        .post(format!("http://{}/_sandbox/faults", sandbox.addr()))
+        .json(&json!({"fault": "duplicate_delivery", "vendor": "rounded", "event": "event_phone_call_ended"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(armed.status(), 201);
+
+    let id = dial(&sandbox, Rounded, "+14155550199").await;
+    settled(&sandbox, Rounded, &id).await;
+    for (headers, _) in seen.received.lock().unwrap().iter() {
+        assert_eq!(headers["x-token"], SECRET);
+    }
+    let listed: Value = http
+        .get(format!("{control}/rounded"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let deliveries = listed["deliveries"].as_array().unwrap();
+    assert_eq!(deliveries.len(), 5, "{listed}");
+    assert_eq!(deliveries[4]["duplicate"], true);
+    assert_eq!(deliveries[4]["body"]["data"]["id"], id.as_str());
+    assert!(deliveries.iter().all(|d| d["status_code"] == 204));
+    let summary: Value = http
+        .get(format!("http://{}/_sandbox", sandbox.addr()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["deliveries"]["rounded"], 5);
+
+    let removed = http
+        .delete(format!("{control}/rounded"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    let quiet = dial(&sandbox, Rounded, "+14155550199").await;
+    assert_eq!(settled(&sandbox, Rounded, &quiet).await.len(), 0);
+    let listed: Value = http
+        .get(format!("{control}/rounded"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["target"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_target_that_cannot_sign_is_refused() {
+    let err = Sandbox::builder()
+        .webhook(
+            Voicebot,
+            "http://127.0.0.1:9/hook",
+            WebhookConfig::default(),
+        )
+        .start()
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(err.to_string().contains("secret"), "{err}");
+    let sandbox = Sandbox::builder().calls(Voicebot, 1).start().await.unwrap();
+    assert!(
+        sandbox
+            .set_webhook(Voicebot, WebhookTarget::new("not a url", config(&[])))
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn happyrobot_filters_by_use_case_and_a_note_patch_keeps_the_flag() {
+    let sandbox = Sandbox::builder()
+        .calls(HappyRobot, 10)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap();
+    let id = dial(&sandbox, HappyRobot, "+14155550199").await;
+    let http = reqwest::Client::new();
+    let base = sandbox.base_url(HappyRobot);
+    let auth = format!("Bearer {}", sandbox.api_key(HappyRobot));
+    let list = |query: &'static str| {
+        http.get(format!("{base}/calls?{query}"))
+            .header("authorization", &auth)
+            .send()
+    };
+    let only: Value = list("use_cases=6650bb00bb00bb00bb00bb77")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(only["count"], 1, "{only}");
+    assert_eq!(only["calls"][0]["id"], id.as_str());
+    let seeded: Value = list("use_cases=6650bb00bb00bb00bb00bb00,unknown")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seeded["count"], 10);
+    let all: Value = list("").await.unwrap().json().await.unwrap();
+    assert_eq!(all["count"], 11);
+
+    let added: Value = http
+        .post(format!("{base}/calls/{id}/notes"))
+        .header("authorization", &auth)
+        .json(&json!({"content": "Call back", "flagged": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let note = added["notes"][0]["id"].as_str().unwrap().to_owned();
+    let patch = |body: Value| {
+        http.patch(format!("{base}/calls/{id}/notes/{note}"))
+            .header("authorization", &auth)
+            .json(&body)
+            .send()
+    };
+    let kept: Value = patch(json!({"content": "Call back Friday"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(kept["notes"][0]["content"], "Call back Friday");
+    assert_eq!(kept["notes"][0]["flagged"], true, "the flag was not sent");
+    let unflagged: Value = patch(json!({"flagged": false}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(unflagged["notes"][0]["content"], "Call back Friday");
+    assert_eq!(unflagged["notes"][0]["flagged"], false);
+    assert_eq!(patch(json!({})).await.unwrap().status(), 400);
+}
+
+#[tokio::test]
+async fn vapi_posts_what_voicebot_studio_does_with_its_own_call_shape() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(Vapi, WebhookTarget::new(&url, config(&[]))).await;
+    let id = dial(&sandbox, Vapi, "+14155550199").await;
+    let attempts = settled(&sandbox, Vapi, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("status-update", "ringing"),
+            pair("status-update", "in-progress"),
+            pair("status-update", "ended"),
+            pair("end-of-call-report", "ended"),
+        ]
+    );
+    // X-Vapi-Secret by default, as for Voicebot Studio.
+    let verifier = Verifier::with_secret(Vapi, SecretString::from(SECRET));
+    for (headers, body) in seen.received.lock().unwrap().iter() {
+        assert_eq!(headers["x-vapi-secret"], SECRET);
+        assert!(verifier.verify(headers, body).is_ok());
+    }
+    let bodies = seen.bodies();
+    // A live call's snapshot carries its control URL; the stale one of `ended` too.
+    for body in &bodies[1..3] {
+        let snapshot = &body["message"]["call"];
+        assert_eq!(snapshot["status"], "in-progress");
+        let control = snapshot["monitor"]["controlUrl"].as_str().unwrap();
+        assert_eq!(
+            control,
+            format!("http://{}/vapi-live/{id}/control", sandbox.addr())
+        );
+    }
+    let report = &bodies[3]["message"];
+    let call = get(&sandbox, Vapi, &id).await;
+    assert_eq!(report["call"]["id"], call["id"]);
+    assert_eq!(report["endedReason"], call["endedReason"]);
+    assert_eq!(report["messages"], call["messages"]);
+    assert_eq!(report["artifact"]["messages"], call["artifact"]["messages"]);
+    assert_eq!(
+        report["artifact"]["transcript"],
+        call["artifact"]["transcript"]
+    );
+    assert_eq!(report["analysis"], call["analysis"]);
+    assert!(call.get("transcript").is_none(), "Vapi does not flatten");
+    let built: Value =
+        serde_json::from_slice(&sandbox.webhook_delivery(Vapi, &id).unwrap()).unwrap();
+    assert_eq!(built["message"]["artifact"], report["artifact"]);
+}
+
+#[tokio::test]
+async fn retell_posts_started_ended_analyzed_signed_with_the_api_key() {
+    let (url, seen) = receiver().await;
+    // No secret: Retell signs with the account's API key.
+    let sandbox = sandbox_to(Retell, WebhookTarget::new(&url, WebhookConfig::default())).await;
+    let id = dial(&sandbox, Retell, "+14155550199").await;
+    let attempts = settled(&sandbox, Retell, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("call_started", "ongoing"),
+            pair("call_ended", "ended"),
+            pair("call_analyzed", "ended"),
+        ]
+    );
+    let key = SecretString::from(sandbox.api_key(Retell));
+    let verifier =
+        Verifier::from_config(Retell, &WebhookConfig::default(), "w", Some(&key)).unwrap();
+    assert_eq!(verifier.scheme(), Scheme::Retell);
+    let wrong = Verifier::with_secret(Retell, SecretString::from("another-key"));
+    for (headers, body) in seen.received.lock().unwrap().iter() {
+        let signature = headers["x-retell-signature"].to_str().unwrap();
+        assert!(
+            signature.starts_with("v=") && signature.contains(",d="),
+            "{signature}"
+        );
+        assert!(verifier.verify(headers, body).is_ok());
+        assert!(wrong.verify(headers, body).is_err());
+    }
+    let bodies = seen.bodies();
+    assert_eq!(bodies[0]["event"], "call_started");
+    assert_eq!(bodies[0]["call"]["call_status"], "ongoing");
+    assert!(bodies[0]["call"]["start_timestamp"].is_i64());
+    assert!(bodies[0]["call"].get("transcript").is_none());
+    let call = get(&sandbox, Retell, &id).await;
+    // `call_ended`: everything but the analysis; `call_analyzed`: the call as GET shows it.
+    let ended = &bodies[1]["call"];
+    assert!(ended.get("call_analysis").is_none());
+    assert_eq!(ended["transcript_object"], call["transcript_object"]);
+    assert_eq!(ended["end_timestamp"], call["end_timestamp"]);
+    assert_eq!(bodies[2]["call"], call);
+    let built: Value =
+        serde_json::from_slice(&sandbox.webhook_delivery(Retell, &id).unwrap()).unwrap();
+    assert_eq!(built, bodies[1]);
+
+    // A call that never connected: only `call_ended`.
+    let busy = dial(&sandbox, Retell, "+14155550121").await;
+    let attempts = settled(&sandbox, Retell, &busy).await;
+    assert_eq!(events(&attempts), [pair("call_ended", "not_connected")]);
+    let body: Value = serde_json::from_slice(&attempts[0].body).unwrap();
+    assert_eq!(body["call"]["disconnection_reason"], "dial_busy");
+}
+
+#[tokio::test]
+async fn retell_and_vapi_targets_are_set_over_the_control_api() {
+    let (url, seen) = receiver().await;
+    let sandbox = Sandbox::builder()
+        .calls(Retell, 2)
+        .calls(Vapi, 2)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let control = format!("http://{}/_sandbox/webhooks", sandbox.addr());
+    // Retell needs no secret (the API key signs); Vapi's bearer credential needs one.
+    let set: Value = http
+        .put(format!("{control}/retell"))
+        .json(&json!({"url": url}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(set["verify"], "retell");
+    let set = http
+        .put(format!("{control}/vapi"))
+        .json(&json!({"url": url, "verify": "bearer"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 400);
+    let set: Value = http
+        .put(format!("{control}/vapi"))
+        .json(&json!({"url": url, "verify": "bearer", "secret": SECRET}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(set["verify"], "bearer");
+    let call = dial(&sandbox, Vapi, "+14155550199").await;
+    settled(&sandbox, Vapi, &call).await;
+    for (headers, _) in seen.received.lock().unwrap().iter() {
+        assert_eq!(headers["authorization"], format!("Bearer {SECRET}"));
+    }
+    let call = dial(&sandbox, Retell, "+14155550199").await;
+    assert_eq!(settled(&sandbox, Retell, &call).await.len(), 3);
+    let summary: Value = http
+        .get(format!("http://{}/_sandbox", sandbox.addr()))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["deliveries"]["vapi"], 4);
+    assert_eq!(summary["deliveries"]["retell"], 3);
+    assert_eq!(summary["calls"]["retell"], 3);
+}
