@@ -1,7 +1,8 @@
 //! voiceport: one API over several voice-AI call platforms.
 //!
 //! Code against one trait, [`VoiceProvider`], and one model, [`Call`]; which vendor
-//! answers (HappyRobot, Voicebot Studio, Rounded) is a line of configuration.
+//! answers (HappyRobot, Voicebot Studio, Rounded, Vapi, Retell AI) is a line of
+//! configuration.
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
@@ -27,10 +28,11 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Each vendor is a cargo feature (`happyrobot`, `voicebot`, `rounded`, all on by
-//! default); each adapter crate is re-exported under its vendor's name ([`happyrobot`],
-//! [`voicebot`], [`rounded`]) for its vendor extensions, which the trait object reaches
-//! too:
+//! Each vendor is a cargo feature (`happyrobot`, `voicebot`, `rounded`, `vapi`, `retell`,
+//! all on by default); each adapter crate is re-exported under its vendor's name
+//! ([`happyrobot`], [`voicebot`], [`rounded`], [`vapi`], [`retell`]; Vapi and Voicebot
+//! Studio, a white-labelled Vapi, share one crate, which both names re-export) for its
+//! vendor extensions, which the trait object reaches too:
 //!
 //! ```no_run
 //! # fn run(registry: voiceport::Registry) -> voiceport::Result<()> {
@@ -47,9 +49,9 @@
 //! (on by default) the suite every provider must pass.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
+// docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
-use std::collections::BTreeMap;
-use std::path::Path;
 use std::sync::Arc;
 
 // What applications use. Adapter authors find the HTTP toolkit and the `Adapter` trait in
@@ -60,29 +62,49 @@ pub use voiceport_core::{
     Decoded, DialOutcome, DialRequest, Direction, EndReason, EndReasonCategory, Error, EventKind,
     FieldError, Filter, MetadataMode, NormalizationWarning, Note, NoteId, NoteInput, Operation,
     OrganizationId, PageCursor, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating,
-    Recording, RequestOutcome, Result, RetrySettings, SecretString, SortOrder, Speaker, ToolCall,
-    ToolResult, Transcript, Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, async_trait,
-    call_stream, page_stream,
+    Recording, RequestOutcome, Result, RetrySettings, RouteConfig, RoutePolicy, SecretString,
+    SortOrder, Speaker, ToolCall, ToolResult, Transcript, Utterance, VendorPayload, VoiceProvider,
+    VoiceProviderExt, async_trait, call_stream, page_stream,
 };
 
 /// The conformance suite every provider must pass, against the sandbox or a live account
 /// (`voiceport check` runs it).
 #[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub use voiceport_core::conformance;
 pub mod webhooks;
 
+mod registry;
+pub use registry::{
+    MergeOptions, MergedCall, MergedCalls, MergedCursor, ProviderError, Registry, RouteError,
+    RoutedDial, Selection,
+};
+
 /// insta redactions for snapshot tests of normalized calls (`insta` feature).
 #[cfg(feature = "insta")]
+#[cfg_attr(docsrs, doc(cfg(feature = "insta")))]
 pub use voiceport_core::snapshot;
 
 /// The HappyRobot adapter: its client, options, codec and vendor-extension types.
 #[cfg(feature = "happyrobot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "happyrobot")))]
 pub use voiceport_happyrobot as happyrobot;
+/// The Retell AI adapter: its client, options and codec.
+#[cfg(feature = "retell")]
+#[cfg_attr(docsrs, doc(cfg(feature = "retell")))]
+pub use voiceport_retell as retell;
 /// The Rounded adapter: its client, options and codec.
 #[cfg(feature = "rounded")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rounded")))]
 pub use voiceport_rounded as rounded;
+/// The Vapi adapter (the Vapi-family crate, which serves Voicebot Studio too): its client
+/// `Vapi`, options, codec `VapiCodec` and `Flavor`.
+#[cfg(feature = "vapi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vapi")))]
+pub use voiceport_voicebot as vapi;
 /// The Voicebot Studio adapter: its client, options and codec.
 #[cfg(feature = "voicebot")]
+#[cfg_attr(docsrs, doc(cfg(feature = "voicebot")))]
 pub use voiceport_voicebot as voicebot;
 
 /// The stateless codec of `kind`: decode its calls, pages and webhook deliveries without a
@@ -108,6 +130,10 @@ pub fn codec(kind: ProviderKind) -> Result<&'static dyn Codec> {
         ProviderKind::Voicebot => Ok(&voiceport_voicebot::VoicebotCodec),
         #[cfg(feature = "rounded")]
         ProviderKind::Rounded => Ok(&voiceport_rounded::RoundedCodec),
+        #[cfg(feature = "vapi")]
+        ProviderKind::Vapi => Ok(&voiceport_voicebot::VapiCodec),
+        #[cfg(feature = "retell")]
+        ProviderKind::Retell => Ok(&voiceport_retell::RetellCodec),
         #[allow(unreachable_patterns)]
         other => Err(Error::config(
             "kind",
@@ -130,63 +156,14 @@ pub fn connect(config: &ProviderConfig) -> Result<Arc<dyn VoiceProvider>> {
         ProviderKind::Voicebot => Ok(Arc::new(voiceport_voicebot::Voicebot::from_config(config)?)),
         #[cfg(feature = "rounded")]
         ProviderKind::Rounded => Ok(Arc::new(voiceport_rounded::Rounded::from_config(config)?)),
+        #[cfg(feature = "vapi")]
+        ProviderKind::Vapi => Ok(Arc::new(voiceport_voicebot::Vapi::from_config(config)?)),
+        #[cfg(feature = "retell")]
+        ProviderKind::Retell => Ok(Arc::new(voiceport_retell::Retell::from_config(config)?)),
         #[allow(unreachable_patterns)]
         other => Err(Error::config(
             config.field("kind"),
             format!("this build of voiceport lacks the `{other}` feature"),
         )),
-    }
-}
-
-/// Named providers from a configuration file, connected on first use.
-#[derive(Debug, Default)]
-pub struct Registry {
-    file: ProvidersFile,
-    connected: std::sync::Mutex<BTreeMap<String, Arc<dyn VoiceProvider>>>,
-}
-
-impl Registry {
-    /// Reads providers from TOML text (see [`ProvidersFile`] for the format).
-    pub fn from_toml_str(text: &str) -> Result<Self> {
-        Ok(Registry::from_file(ProvidersFile::from_toml_str(text)?))
-    }
-
-    /// Reads providers from a TOML file.
-    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
-        Ok(Registry::from_file(ProvidersFile::from_path(path)?))
-    }
-
-    /// Wraps an already parsed file.
-    pub fn from_file(file: ProvidersFile) -> Self {
-        Registry {
-            file,
-            connected: Default::default(),
-        }
-    }
-
-    /// The configured provider names, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.file.providers.keys().map(String::as_str)
-    }
-
-    /// The parsed configuration.
-    pub fn file(&self) -> &ProvidersFile {
-        &self.file
-    }
-
-    /// The provider named `name` (or the default), connected once and shared after.
-    pub fn connect(&self, name: Option<&str>) -> Result<Arc<dyn VoiceProvider>> {
-        let config = self.file.get(name)?;
-        let key = config.field("");
-        let mut connected = self
-            .connected
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(provider) = connected.get(&key) {
-            return Ok(provider.clone());
-        }
-        let provider = connect(config)?;
-        connected.insert(key, provider.clone());
-        Ok(provider)
     }
 }

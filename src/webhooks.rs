@@ -40,6 +40,7 @@ pub use voiceport_core::webhook::*;
 #[cfg(feature = "axum")]
 mod receiver;
 #[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
     DEFAULT_BODY_LIMIT, DEFAULT_WINDOW, Delivery, HandlerError, Receiver, ReceiverBuilder,
 };

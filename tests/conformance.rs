@@ -87,3 +87,13 @@ async fn voicebot_conforms() {
 async fn rounded_conforms() {
     run(ProviderKind::Rounded).await;
 }
+
+#[tokio::test]
+async fn vapi_conforms() {
+    run(ProviderKind::Vapi).await;
+}
+
+#[tokio::test]
+async fn retell_conforms() {
+    run(ProviderKind::Retell).await;
+}

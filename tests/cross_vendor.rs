@@ -46,7 +46,33 @@ fn vendors() -> Vec<Vendor> {
             call_id: "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3",
             fixture: "rounded/get_call.json",
         },
+        Vendor {
+            kind: "vapi",
+            prefix: "",
+            auth_header: "authorization",
+            auth_value: format!("Bearer {KEY}"),
+            call_id: "019d685a-b452-78db-8bcf-cb9e057cdc98",
+            fixture: "vapi/call_ended.json",
+        },
+        Vendor {
+            kind: "retell",
+            prefix: "",
+            auth_header: "authorization",
+            auth_value: format!("Bearer {KEY}"),
+            call_id: "call_45802f38266558e95adfd9466093",
+            fixture: "retell/call_phone_outbound_completed.json",
+        },
     ]
+}
+
+/// Where `vendor` serves one call: `{prefix}/calls/{id}`, except where the vendor names
+/// the operation in the path.
+fn get_call_path(vendor: &Vendor) -> String {
+    match vendor.kind {
+        "retell" => format!("{}/v2/get-call/{}", vendor.prefix, vendor.call_id),
+        "vapi" => format!("{}/call/{}", vendor.prefix, vendor.call_id),
+        _ => format!("{}/calls/{}", vendor.prefix, vendor.call_id),
+    }
 }
 
 fn fixture(name: &str) -> String {
@@ -59,7 +85,7 @@ fn fixture(name: &str) -> String {
 async fn serve(vendor: &Vendor) -> (MockServer, Arc<dyn VoiceProvider>) {
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .and(path(format!("{}/calls/{}", vendor.prefix, vendor.call_id)))
+        .and(path(get_call_path(vendor)))
         .and(header(vendor.auth_header, vendor.auth_value.as_str()))
         .respond_with(
             ResponseTemplate::new(200).set_body_raw(fixture(vendor.fixture), "application/json"),
@@ -95,7 +121,12 @@ async fn one_code_path_serves_every_vendor() {
         assert!(has_payload, "{}: vendor payload lost", vendor.kind);
         seen.push(kind);
     }
-    assert_eq!(seen, ProviderKind::ALL.to_vec());
+    // Every vendor with an adapter in this build.
+    let built: Vec<ProviderKind> = ProviderKind::ALL
+        .into_iter()
+        .filter(|k| voiceport::codec(*k).is_ok())
+        .collect();
+    assert_eq!(seen, built);
 }
 
 #[tokio::test]
@@ -120,7 +151,8 @@ async fn normalized_calls_share_one_shape() {
 #[test]
 fn bad_configs_name_the_field() {
     let cases = [
-        ("[providers.a]\nkind = \"vapi\"\n", "providers.a.kind"),
+        // Every known kind has an adapter in the default build: an unknown one.
+        ("[providers.a]\nkind = \"vonage\"\n", "providers.a.kind"),
         ("[providers.a]\nkind = \"rounded\"\n", "providers.a.api_key"),
         (
             "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\nbase_url = \"http://api.example.com\"\n",

@@ -18,6 +18,16 @@ async fn setup(kind: ProviderKind, max_attempts: u32) -> (Sandbox, Arc<dyn Voice
     (sandbox, provider)
 }
 
+/// `fault`, narrowed to `kind`'s list requests: `GET` everywhere but on Retell, whose list
+/// is a read sent as `POST /v3/list-calls`.
+fn on_list(fault: FaultKind, kind: ProviderKind) -> Fault {
+    let fault = Fault::new(fault).vendor(kind);
+    match kind {
+        ProviderKind::Retell => fault.method("POST").path("/v3/list-calls"),
+        _ => fault.method("GET"),
+    }
+}
+
 fn transient_faults() -> Vec<(&'static str, FaultKind)> {
     vec![
         (
@@ -36,12 +46,10 @@ fn transient_faults() -> Vec<(&'static str, FaultKind)> {
 
 #[tokio::test]
 async fn reads_survive_transient_faults_within_the_retry_budget() {
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         for (name, fault) in transient_faults() {
             let (sandbox, provider) = setup(kind, 4).await;
-            sandbox
-                .faults()
-                .inject(Fault::new(fault).vendor(kind).method("GET").times(2));
+            sandbox.faults().inject(on_list(fault, kind).times(2));
             let page = provider.list_calls(&CallQuery::default()).await;
             assert!(page.is_ok(), "{kind} list under {name}: {page:?}");
         }
@@ -50,12 +58,12 @@ async fn reads_survive_transient_faults_within_the_retry_budget() {
 
 #[tokio::test]
 async fn reads_report_a_clear_error_past_the_budget() {
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         for (name, fault) in transient_faults() {
             let (sandbox, provider) = setup(kind, 2).await;
             sandbox
                 .faults()
-                .inject(Fault::new(fault).vendor(kind).method("GET").times(u32::MAX));
+                .inject(on_list(fault, kind).times(u32::MAX));
             let err = provider
                 .list_calls(&CallQuery::default())
                 .await
@@ -75,12 +83,10 @@ async fn reads_report_a_clear_error_past_the_budget() {
 
 #[tokio::test]
 async fn broken_bodies_are_decode_errors() {
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         for fault in [FaultKind::Malformed, FaultKind::Truncated] {
             let (sandbox, provider) = setup(kind, 4).await;
-            sandbox
-                .faults()
-                .inject(Fault::new(fault).vendor(kind).method("GET"));
+            sandbox.faults().inject(on_list(fault, kind));
             let err = provider
                 .list_calls(&CallQuery::default())
                 .await
@@ -137,7 +143,7 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
             RequestOutcome::Applied,
         ),
     ];
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         for (name, fault, outcome) in &after_handler {
             let (sandbox, provider) = setup(kind, 5).await;
             sandbox.faults().inject(

@@ -1,0 +1,217 @@
+//! The webhook receiver against a bare axum handler that only reads the body, in the same
+//! run; prints the throughput ratio.
+//!
+//! ```text
+//! cargo bench --bench webhooks --features axum
+//! ```
+//!
+//! Both servers run on loopback in this process; one reqwest client posts a batch of
+//! 1,000 HMAC-signed Voicebot Studio (Vapi) deliveries with 32 in flight, in two mixes:
+//!
+//! * `mixed`: what one call sends, 100 times over: three `status-update`s, four
+//!   `transcript`s, a `speech-update`, a `conversation-update` and an `end-of-call-report`
+//!   with its message-level artifacts (the traffic of a real assistant);
+//! * `end_of_call`: 1,000 `end-of-call-report`s (5 KiB each), the worst case.
+//!
+//! The receiver verifies the signature, parses the body into a normalized `CallEvent`
+//! (for a report, the call with its transcript, cost and analysis), checks the
+//! de-duplication window and hands the event to a handler; the baseline reads the body and
+//! answers 204.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use chrono::Utc;
+use criterion::{Criterion, Throughput};
+use futures::StreamExt;
+use serde_json::Value;
+use voiceport::ProviderKind;
+use voiceport::webhooks::{Receiver, Verifier, WebhookConfig};
+
+const BATCH: usize = 1_000;
+const IN_FLIGHT: usize = 32;
+const SECRET: &str = "bench-hmac-secret";
+
+fn fixture(name: &str) -> Value {
+    let path = format!(
+        "{}/fixtures/voicebot/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// Delivery number `n`, about call number `call`: its call id (wherever the delivery has
+/// one) and its timestamp made distinct, as every real delivery is.
+fn for_call(mut body: Value, call: usize, n: usize) -> Vec<u8> {
+    let id = Value::String(format!("0194e6c2-0000-7000-8000-{call:012}"));
+    for pointer in ["/message/call/id", "/call/id"] {
+        if let Some(slot) = body.pointer_mut(pointer) {
+            *slot = id.clone();
+        }
+    }
+    if let Some(message) = body.get_mut("message").and_then(Value::as_object_mut) {
+        message.insert(
+            "timestamp".into(),
+            Value::from(1_780_000_000_000u64 + n as u64),
+        );
+    }
+    serde_json::to_vec(&body).unwrap()
+}
+
+/// 1,000 end-of-call reports, each a distinct call.
+fn end_of_call() -> Vec<Vec<u8>> {
+    let report = fixture("webhook_end_of_call_report");
+    (0..BATCH)
+        .map(|call| for_call(report.clone(), call, call))
+        .collect()
+}
+
+/// 100 calls' worth of deliveries, ten per call.
+fn mixed() -> Vec<Vec<u8>> {
+    let per_call = [
+        "webhook_status_update",
+        "webhook_transcript",
+        "webhook_other",
+        "webhook_transcript_partial",
+        "webhook_status_update_forwarding",
+        "webhook_transcript_final_type",
+        "webhook_conversation_update",
+        "webhook_transcript",
+        "webhook_status_update_ended_stale_call",
+        "webhook_end_of_call_report_message_level",
+    ]
+    .map(fixture);
+    (0..BATCH / per_call.len())
+        .flat_map(|call| {
+            let first = call * per_call.len();
+            let bodies = per_call.iter().enumerate();
+            bodies.map(move |(i, body)| for_call(body.clone(), call, first + i))
+        })
+        .collect()
+}
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/webhooks/support")
+}
+
+/// Posts every delivery, `IN_FLIGHT` at a time; returns how many were answered 2xx.
+async fn post_all(client: &reqwest::Client, url: &str, batch: &[(HeaderMap, Vec<u8>)]) -> usize {
+    futures::stream::iter(batch)
+        .map(|(headers, body)| {
+            client
+                .post(url)
+                .headers(headers.clone())
+                .body(body.clone())
+                .send()
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .filter(|r| std::future::ready(r.as_ref().is_ok_and(|r| r.status().is_success())))
+        .count()
+        .await
+}
+
+fn main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let registry = voiceport::Registry::from_toml_str(&format!(
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nverify = \"hmac\"\nsecret = \"{SECRET}\"\n"
+    ))
+    .unwrap();
+    let config: WebhookConfig =
+        toml::from_str(&format!("verify = \"hmac\"\nsecret = \"{SECRET}\"")).unwrap();
+    let signer = Verifier::from_config(ProviderKind::Voicebot, &config, "bench", None).unwrap();
+    let received = Arc::new(AtomicUsize::new(0));
+    let counter = received.clone();
+    let receiver = Receiver::builder(&registry)
+        // Every delivery is processed in full, however often the batch is replayed.
+        .dedup_window(1)
+        .handler(move |_delivery| {
+            counter.fetch_add(1, Ordering::Relaxed);
+            async { Ok(()) }
+        })
+        .unwrap();
+    let bare = Router::new().route(
+        "/webhooks/{provider}",
+        post(|body: Bytes| async move {
+            std::hint::black_box(body.len());
+            StatusCode::NO_CONTENT
+        }),
+    );
+    let (receiver_url, bare_url) =
+        runtime.block_on(async { (serve(receiver).await, serve(bare).await) });
+    let client = reqwest::Client::new();
+    let mut criterion = Criterion::default()
+        .configure_from_args()
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(15));
+    let mut group = criterion.benchmark_group("webhooks");
+    group.throughput(Throughput::Elements(BATCH as u64));
+    let mixes = [("mixed", mixed()), ("end_of_call", end_of_call())];
+    for (mix, bodies) in mixes {
+        // Signed once per run: the signatures stay within the five-minute tolerance.
+        let batch: Vec<(HeaderMap, Vec<u8>)> = bodies
+            .into_iter()
+            .map(|body| (signer.sign(&body, Utc::now()), body))
+            .collect();
+        received.store(0, Ordering::Relaxed);
+        let accepted = runtime.block_on(post_all(&client, &receiver_url, &batch));
+        assert_eq!(
+            accepted, BATCH,
+            "{mix}: the receiver refuses bench deliveries"
+        );
+        assert_eq!(received.load(Ordering::Relaxed), BATCH, "{mix}");
+        group.bench_function(format!("receiver/{mix}"), |b| {
+            b.to_async(&runtime)
+                .iter(|| post_all(&client, &receiver_url, &batch))
+        });
+        group.bench_function(format!("bare_axum/{mix}"), |b| {
+            b.to_async(&runtime)
+                .iter(|| post_all(&client, &bare_url, &batch))
+        });
+    }
+    group.finish();
+    criterion.final_summary();
+
+    let mean = |id: &str| -> Option<f64> {
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
+        // Criterion writes `receiver/mixed` as `receiver_mixed`.
+        let dir = id.replace('/', "_");
+        let text = std::fs::read_to_string(format!(
+            "{target}/criterion/webhooks/{dir}/new/estimates.json"
+        ))
+        .ok()?;
+        let value: Value = serde_json::from_str(&text).ok()?;
+        value["slope"]["point_estimate"]
+            .as_f64()
+            .or_else(|| value["mean"]["point_estimate"].as_f64())
+    };
+    println!("\n== webhooks: deliveries per second (throughput ratio; higher is better)");
+    for mix in ["mixed", "end_of_call"] {
+        let ours = mean(&format!("receiver/{mix}"));
+        let bare = mean(&format!("bare_axum/{mix}"));
+        match (ours, bare) {
+            (Some(ours), Some(bare)) => {
+                let per_sec = |ns: f64| BATCH as f64 / (ns / 1e9);
+                println!(
+                    "{mix:<12} receiver {:>7.0}/s vs bare axum {:>7.0}/s   ratio {:.2}x   (bar: >= 0.7x)",
+                    per_sec(ours),
+                    per_sec(bare),
+                    bare / ours
+                );
+            }
+            _ => println!("{mix:<12} (not measured in this run)"),
+        }
+    }
+}

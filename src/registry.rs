@@ -1,0 +1,208 @@
+//! [`Registry`]: named providers from one configuration, and what an application that runs
+//! several of them at once needs: one merged call stream, dial routes with safe failover,
+//! and provider-qualified call ids.
+
+mod merge;
+mod route;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use merge::{MergeOptions, MergedCall, MergedCalls, MergedCursor, ProviderError, Selection};
+pub use route::{RouteError, RoutedDial};
+use voiceport_core::{
+    Call, CallId, CallQuery, DialRequest, Error, ProvidersFile, RequestOutcome, Result,
+    VoiceProvider,
+};
+
+use crate::connect;
+
+/// Named providers from a configuration file, connected on first use.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use voiceport::{CallQuery, DialRequest, MergeOptions, Registry, Selection};
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let registry = Registry::from_path("voiceport.toml")?;
+/// // Every provider's calls, newest first, in one stream.
+/// let mut calls = registry.calls(&Selection::All, CallQuery::default(), None, MergeOptions::default())?;
+/// while let Some(merged) = calls.try_next().await? {
+///     println!("{} {}", merged.qualified_id(), merged.call.status);
+/// }
+/// // A dial through `[routes.outbound]`, failing over only when no call was placed.
+/// let dialed = registry.dial("outbound", &DialRequest::to("+14155550123"), None).await?;
+/// let call = registry.get_call(&dialed.qualified_id()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Default)]
+pub struct Registry {
+    file: ProvidersFile,
+    connected: std::sync::Mutex<BTreeMap<String, Arc<dyn VoiceProvider>>>,
+}
+
+impl Registry {
+    /// Reads providers (and routes) from TOML text (see [`ProvidersFile`] for the format).
+    pub fn from_toml_str(text: &str) -> Result<Self> {
+        Ok(Registry::from_file(ProvidersFile::from_toml_str(text)?))
+    }
+
+    /// Reads providers from a TOML file.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
+        Ok(Registry::from_file(ProvidersFile::from_path(path)?))
+    }
+
+    /// Wraps an already parsed file.
+    pub fn from_file(file: ProvidersFile) -> Self {
+        Registry {
+            file,
+            connected: Default::default(),
+        }
+    }
+
+    /// The configured provider names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.file.providers.keys().map(String::as_str)
+    }
+
+    /// The parsed configuration.
+    pub fn file(&self) -> &ProvidersFile {
+        &self.file
+    }
+
+    /// The provider named `name` (or the default), connected once and shared after.
+    pub fn connect(&self, name: Option<&str>) -> Result<Arc<dyn VoiceProvider>> {
+        let config = self.file.get(name)?;
+        let key = config.field("");
+        let mut connected = self
+            .connected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(provider) = connected.get(&key) {
+            return Ok(provider.clone());
+        }
+        let provider = connect(config)?;
+        connected.insert(key, provider.clone());
+        Ok(provider)
+    }
+
+    /// The provider and call id a possibly qualified id names: `sales:abc` is call `abc`
+    /// of provider `sales`; an id without a known provider prefix belongs to the default
+    /// provider.
+    pub fn resolve(&self, id: &str) -> Result<(String, Arc<dyn VoiceProvider>, CallId)> {
+        if let Some((name, call)) = id.split_once(':')
+            && self.file.providers.contains_key(name)
+        {
+            return Ok((
+                name.to_owned(),
+                self.connect(Some(name))?,
+                CallId::new(call),
+            ));
+        }
+        let name = self.default_name()?;
+        Ok((name.clone(), self.connect(Some(&name))?, CallId::new(id)))
+    }
+
+    /// One call by a possibly qualified id (`sales:abc`, see [`Registry::resolve`]).
+    pub async fn get_call(&self, id: &str) -> Result<Call> {
+        let (_, provider, call) = self.resolve(id)?;
+        provider.get_call(&call).await
+    }
+
+    /// Every call of the selected providers matching `query`, merged in one time order
+    /// (see [`MergedCalls`]), from the start or from `resume`. A filter a provider cannot
+    /// apply refuses the walk with [`Error::Unsupported`], unless
+    /// [`MergeOptions::skip_unsupported`] leaves that provider out.
+    pub fn calls(
+        &self,
+        selection: &Selection,
+        query: CallQuery,
+        resume: Option<MergedCursor>,
+        options: MergeOptions,
+    ) -> Result<MergedCalls> {
+        let names: Vec<String> = match selection {
+            Selection::All => self.names().map(str::to_owned).collect(),
+            Selection::Named(names) => names.clone(),
+        };
+        if names.is_empty() {
+            return Err(Error::config("providers", "no provider selected"));
+        }
+        let mut providers = Vec::with_capacity(names.len());
+        for name in names {
+            if !self.file.providers.contains_key(&name) {
+                return Err(Error::config(
+                    format!("providers.{name}"),
+                    "no such provider",
+                ));
+            }
+            let provider = self.connect(Some(&name))?;
+            providers.push((name, provider));
+        }
+        MergedCalls::new(providers, query, resume, options)
+    }
+
+    /// Places `request` through the route `route` (`[routes.NAME]`). `key` decides a
+    /// `weighted` route (the destination number when `None`): the same key always takes
+    /// the same provider. A `failover` route moves to the next provider only when the
+    /// failure proves no call was placed ([`RequestOutcome::NotApplied`]); a dial is never
+    /// sent twice.
+    pub async fn dial(
+        &self,
+        route: &str,
+        request: &DialRequest,
+        key: Option<&str>,
+    ) -> std::result::Result<RoutedDial, RouteError> {
+        let fail = |provider: Option<String>, error, refused| RouteError {
+            route: route.to_owned(),
+            provider,
+            error,
+            refused,
+        };
+        let Some(config) = self.file.routes.get(route) else {
+            let error = Error::config(format!("routes.{route}"), "no such route");
+            return Err(fail(None, error, Vec::new()));
+        };
+        let key = key.unwrap_or(&request.to);
+        let candidates = route::candidates(config, key);
+        let mut refused: Vec<(String, Error)> = Vec::new();
+        let last = candidates.len().saturating_sub(1);
+        for (index, name) in candidates.into_iter().enumerate() {
+            let attempt = match self.connect(Some(name)) {
+                Ok(provider) => provider.dial(request).await,
+                Err(error) => Err(error),
+            };
+            match attempt {
+                Ok(outcome) => {
+                    return Ok(RoutedDial {
+                        provider: name.to_owned(),
+                        outcome,
+                        refused,
+                    });
+                }
+                Err(error) if error.outcome() == RequestOutcome::NotApplied && index < last => {
+                    tracing_note(route, name, &error);
+                    refused.push((name.to_owned(), error));
+                }
+                Err(error) => return Err(fail(Some(name.to_owned()), error, refused)),
+            }
+        }
+        let error = Error::config(format!("routes.{route}"), "the route picked no provider");
+        Err(fail(None, error, refused))
+    }
+
+    fn default_name(&self) -> Result<String> {
+        let config = self.file.get(None)?;
+        Ok(self
+            .file
+            .providers
+            .iter()
+            .find(|(_, c)| std::ptr::eq(*c, config))
+            .map(|(name, _)| name.clone())
+            .unwrap_or_default())
+    }
+}
+
+fn tracing_note(route: &str, provider: &str, error: &Error) {
+    tracing::warn!(route, provider, %error, "dial refused without placing a call; trying the next provider");
+}

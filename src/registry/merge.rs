@@ -1,0 +1,444 @@
+//! One call stream across several providers, merged in time order, resumable from one
+//! cursor.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use chrono::{DateTime, Utc};
+use futures::Stream;
+use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
+use voiceport_core::{
+    Call, CallPage, CallQuery, Error, Filter, Operation, PageCursor, Result, SortOrder,
+    VoiceProvider,
+};
+
+/// Which providers a merged walk covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Selection {
+    /// Every configured provider.
+    All,
+    /// These providers, by name.
+    Named(Vec<String>),
+}
+
+impl Selection {
+    /// `all`, or a comma-separated list of names (`sales,support`).
+    pub fn parse(text: &str) -> Selection {
+        match text.trim() {
+            "all" | "" => Selection::All,
+            list => Selection::Named(
+                list.split(',')
+                    .map(|name| name.trim().to_owned())
+                    .filter(|name| !name.is_empty())
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// How a merged walk treats providers that cannot take part.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MergeOptions {
+    /// Leave out a provider that cannot apply the query's filters (see
+    /// [`MergedCalls::left_out`]) instead of refusing the whole walk.
+    pub skip_unsupported: bool,
+    /// Keep walking the other providers when one fails mid-walk (see
+    /// [`MergedCalls::failures`]) instead of ending the stream with its error.
+    pub keep_going: bool,
+}
+
+impl MergeOptions {
+    /// Leave out providers that cannot apply the filters.
+    pub fn skip_unsupported(mut self, yes: bool) -> Self {
+        self.skip_unsupported = yes;
+        self
+    }
+
+    /// Keep going when a provider fails.
+    pub fn keep_going(mut self, yes: bool) -> Self {
+        self.keep_going = yes;
+        self
+    }
+}
+
+/// A call of a merged walk, with the name of the provider it came from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MergedCall {
+    /// The provider's name in the configuration.
+    pub provider: String,
+    /// The call.
+    pub call: Call,
+}
+
+impl MergedCall {
+    /// `provider:call_id`, the form [`Registry::get_call`](crate::Registry::get_call) and
+    /// the CLI take.
+    pub fn qualified_id(&self) -> String {
+        format!("{}:{}", self.provider, self.call.id)
+    }
+}
+
+/// A provider's failure during a merged walk, with its name.
+#[derive(Debug, thiserror::Error)]
+#[error("provider `{provider}`: {error}")]
+pub struct ProviderError {
+    /// The provider's name in the configuration.
+    pub provider: String,
+    /// What went wrong.
+    #[source]
+    pub error: Error,
+}
+
+/// Where a merged walk stands: each provider's page and how many of its calls were
+/// already yielded. Serializable ([`MergedCursor::to_token`]), so that a walk stopped at
+/// any point resumes after the last call it yielded.
+///
+/// Resuming re-reads each provider's current page and skips what was yielded, so it
+/// assumes the vendor answers a page cursor with the same calls it did before (true of
+/// offset, token and time-window cursors over an account that only grows at the newest
+/// end).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergedCursor {
+    positions: BTreeMap<String, Position>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+struct Position {
+    /// The page being read (`None`: the first page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page: Option<PageCursor>,
+    /// How many of its calls were yielded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    skip: usize,
+    /// Every call of this provider was yielded.
+    #[serde(default, skip_serializing_if = "is_false")]
+    done: bool,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+impl MergedCursor {
+    /// The cursor as one compact string (JSON), for command lines and storage.
+    pub fn to_token(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a cursor written by [`MergedCursor::to_token`].
+    pub fn from_token(token: &str) -> Result<Self> {
+        serde_json::from_str(token)
+            .map_err(|e| Error::config("cursor", format!("not a voiceport merged cursor: {e}")))
+    }
+
+    /// Whether every provider of the walk is exhausted.
+    pub fn is_done(&self) -> bool {
+        self.positions.values().all(|p| p.done)
+    }
+}
+
+impl fmt::Display for MergedCursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.to_token())
+    }
+}
+
+/// The merged stream of [`Registry::calls`](crate::Registry::calls): every selected
+/// provider's calls, newest first by `created_at` (oldest first when the query sorts
+/// ascending), ties broken by provider name; each provider's own order is kept, and a call
+/// without a creation time stays where its vendor listed it.
+///
+/// Pages are fetched lazily and concurrently: each provider holds the page being merged
+/// and fetches its next page ahead, so memory is bounded by two pages per provider
+/// whatever the number of calls. Needs a tokio runtime (the fetches ahead are tasks).
+pub struct MergedCalls {
+    lanes: Vec<Lane>,
+    descending: bool,
+    keep_going: bool,
+    left_out: Vec<ProviderError>,
+    failures: Vec<ProviderError>,
+    finished: bool,
+}
+
+impl fmt::Debug for MergedCalls {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MergedCalls")
+            .field(
+                "providers",
+                &self.lanes.iter().map(|l| &l.name).collect::<Vec<_>>(),
+            )
+            .field("cursor", &self.cursor())
+            .finish_non_exhaustive()
+    }
+}
+
+struct Lane {
+    name: String,
+    provider: Arc<dyn VoiceProvider>,
+    query: CallQuery,
+    /// The page being merged: its cursor, and how many of its calls were yielded.
+    page: Option<PageCursor>,
+    taken: usize,
+    buffer: VecDeque<Call>,
+    /// The fetch of the next page, and the cursor it asked for (`None`: the first page);
+    /// `skip` calls of it are dropped on arrival (a resumed walk).
+    ahead: Option<Fetch>,
+    done: bool,
+    /// The creation time of the last call yielded that had one: a call without a time
+    /// keeps its place in its vendor's order by borrowing it.
+    last_time: Option<DateTime<Utc>>,
+}
+
+struct Fetch {
+    cursor: Option<PageCursor>,
+    skip: usize,
+    task: JoinHandle<Result<CallPage>>,
+}
+
+impl Drop for Lane {
+    fn drop(&mut self) {
+        if let Some(fetch) = &self.ahead {
+            fetch.task.abort();
+        }
+    }
+}
+
+impl Lane {
+    fn fetch(&mut self, cursor: Option<PageCursor>, skip: usize) {
+        let provider = self.provider.clone();
+        let query = CallQuery {
+            cursor: cursor.clone(),
+            ..self.query.clone()
+        };
+        let task = tokio::spawn(async move { provider.list_calls(&query).await });
+        self.ahead = Some(Fetch { cursor, skip, task });
+    }
+
+    /// Moves a finished fetch into the buffer and starts the next one. `Pending` while the
+    /// lane has nothing to offer yet.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), Error>> {
+        while self.buffer.is_empty() && !self.done {
+            let Some(fetch) = self.ahead.as_mut() else {
+                self.done = true;
+                break;
+            };
+            let page = match Pin::new(&mut fetch.task).poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(result)) => result,
+                Poll::Ready(Err(join)) => Err(Error::config(
+                    "merged walk",
+                    format!("a page fetch stopped: {join}"),
+                )),
+            };
+            let Some(fetch) = self.ahead.take() else {
+                continue;
+            };
+            let page = page.inspect_err(|_| self.done = true)?;
+            self.page = fetch.cursor;
+            self.taken = fetch.skip.min(page.calls.len());
+            self.buffer = page.calls.into_iter().skip(fetch.skip).collect();
+            match page.next {
+                // A vendor that hands back the cursor it was given would loop forever.
+                Some(next) if Some(&next) == self.page.as_ref() => {
+                    self.done = true;
+                    return Poll::Ready(Err(Error::config(
+                        "merged walk",
+                        "the vendor returned the same page cursor again",
+                    )));
+                }
+                Some(next) => self.fetch(Some(next), 0),
+                None if self.buffer.is_empty() => self.done = true,
+                None => {}
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    fn position(&self) -> Position {
+        if self.done && self.buffer.is_empty() {
+            return Position {
+                done: true,
+                ..Position::default()
+            };
+        }
+        if self.buffer.is_empty()
+            && let Some(fetch) = &self.ahead
+        {
+            return Position {
+                page: fetch.cursor.clone(),
+                skip: fetch.skip,
+                done: false,
+            };
+        }
+        Position {
+            page: self.page.clone(),
+            skip: self.taken,
+            done: false,
+        }
+    }
+}
+
+impl MergedCalls {
+    pub(crate) fn new(
+        providers: Vec<(String, Arc<dyn VoiceProvider>)>,
+        query: CallQuery,
+        resume: Option<MergedCursor>,
+        options: MergeOptions,
+    ) -> Result<Self> {
+        let resume = resume.unwrap_or_default();
+        let filters = query.filters_used();
+        let mut lanes = Vec::new();
+        let mut left_out = Vec::new();
+        for (name, provider) in providers {
+            let caps = provider.capabilities();
+            if let Some(filter) = filters.iter().find(|f| !caps.supports_filter(**f)) {
+                let error = unsupported_filter(provider.as_ref(), *filter);
+                if !options.skip_unsupported {
+                    return Err(error);
+                }
+                left_out.push(ProviderError {
+                    provider: name,
+                    error,
+                });
+                continue;
+            }
+            let position = resume.positions.get(&name).cloned().unwrap_or_default();
+            let mut lane = Lane {
+                name,
+                provider,
+                query: CallQuery {
+                    cursor: None,
+                    ..query.clone()
+                },
+                page: position.page.clone(),
+                taken: position.skip,
+                buffer: VecDeque::new(),
+                ahead: None,
+                done: position.done,
+                last_time: None,
+            };
+            if !lane.done {
+                lane.fetch(position.page, position.skip);
+            }
+            lanes.push(lane);
+        }
+        lanes.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(MergedCalls {
+            lanes,
+            descending: query.sort != Some(SortOrder::Ascending),
+            keep_going: options.keep_going,
+            left_out,
+            failures: Vec::new(),
+            finished: false,
+        })
+    }
+
+    /// Where the walk stands: resume from it to get every call not yet yielded.
+    pub fn cursor(&self) -> MergedCursor {
+        MergedCursor {
+            positions: self
+                .lanes
+                .iter()
+                .map(|lane| (lane.name.clone(), lane.position()))
+                .collect(),
+        }
+    }
+
+    /// Providers left out because they cannot apply the query's filters
+    /// ([`MergeOptions::skip_unsupported`]).
+    pub fn left_out(&self) -> &[ProviderError] {
+        &self.left_out
+    }
+
+    /// Providers that failed mid-walk and were left behind ([`MergeOptions::keep_going`]).
+    pub fn failures(&self) -> &[ProviderError] {
+        &self.failures
+    }
+
+    /// The lane whose head call comes next in the merged order.
+    fn next_lane(&self) -> Option<usize> {
+        let mut best: Option<(usize, Option<DateTime<Utc>>)> = None;
+        for (index, lane) in self.lanes.iter().enumerate() {
+            let Some(head) = lane.buffer.front() else {
+                continue;
+            };
+            let time = head.created_at.or(lane.last_time);
+            let better = match best {
+                None => true,
+                // A call with no time to go by comes as its vendor listed it: first.
+                Some((_, None)) => false,
+                Some((_, Some(current))) => match time {
+                    None => true,
+                    Some(time) if self.descending => time > current,
+                    Some(time) => time < current,
+                },
+            };
+            if better {
+                best = Some((index, time));
+            }
+        }
+        best.map(|(index, _)| index)
+    }
+}
+
+fn unsupported_filter(provider: &dyn VoiceProvider, filter: Filter) -> Error {
+    Error::unsupported(provider.kind(), Operation::ListFilter(filter))
+}
+
+impl Stream for MergedCalls {
+    type Item = std::result::Result<MergedCall, ProviderError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.finished {
+            return Poll::Ready(None);
+        }
+        // Every lane must show its head (or be done) before the next call can be chosen.
+        let mut waiting = false;
+        for index in 0..this.lanes.len() {
+            match this.lanes[index].poll_ready(cx) {
+                Poll::Pending => waiting = true,
+                Poll::Ready(Ok(())) => {}
+                Poll::Ready(Err(error)) => {
+                    let failure = ProviderError {
+                        provider: this.lanes[index].name.clone(),
+                        error,
+                    };
+                    if !this.keep_going {
+                        this.finished = true;
+                        return Poll::Ready(Some(Err(failure)));
+                    }
+                    this.failures.push(failure);
+                }
+            }
+        }
+        if waiting {
+            return Poll::Pending;
+        }
+        let Some(index) = this.next_lane() else {
+            this.finished = true;
+            return Poll::Ready(None);
+        };
+        let lane = &mut this.lanes[index];
+        let Some(call) = lane.buffer.pop_front() else {
+            return Poll::Ready(None);
+        };
+        lane.taken += 1;
+        if call.created_at.is_some() {
+            lane.last_time = call.created_at;
+        }
+        Poll::Ready(Some(Ok(MergedCall {
+            provider: lane.name.clone(),
+            call,
+        })))
+    }
+}

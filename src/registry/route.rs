@@ -1,0 +1,161 @@
+//! Dial routes: which provider places a call, and when the next one may try.
+
+use std::fmt;
+
+use voiceport_core::{DialOutcome, Error, RequestOutcome, RouteConfig, RoutePolicy};
+
+/// A dial placed through a route: the outcome, the provider that placed it, and the
+/// providers tried before it (each refused the dial without placing a call).
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RoutedDial {
+    /// The provider that placed the call.
+    pub provider: String,
+    /// What the vendor answered.
+    pub outcome: DialOutcome,
+    /// Providers that refused first, with why (failover only).
+    pub refused: Vec<(String, Error)>,
+}
+
+impl RoutedDial {
+    /// `provider:call_id`, the form [`Registry::get_call`](crate::Registry::get_call) and
+    /// the CLI take.
+    pub fn qualified_id(&self) -> String {
+        format!("{}:{}", self.provider, self.outcome.call_id)
+    }
+}
+
+/// A dial through a route that placed no call it could confirm.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RouteError {
+    /// The route's name.
+    pub route: String,
+    /// The provider whose failure ended the route (`None`: the route itself is unknown).
+    pub provider: Option<String>,
+    /// That failure.
+    pub error: Error,
+    /// Providers that refused before it, with why.
+    pub refused: Vec<(String, Error)>,
+}
+
+impl RouteError {
+    /// Whether a call may exist on [`RouteError::provider`] (the dial may have reached it):
+    /// check that account before dialing again.
+    pub fn call_may_exist(&self) -> bool {
+        self.provider.is_some() && self.error.outcome() != RequestOutcome::NotApplied
+    }
+}
+
+impl fmt::Display for RouteError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.provider {
+            None => write!(f, "route `{}`: {}", self.route, self.error),
+            Some(provider) if self.call_may_exist() => write!(
+                f,
+                "route `{}`: the dial through `{provider}` may have placed a call (not retried elsewhere): {}",
+                self.route, self.error
+            ),
+            Some(provider) => {
+                write!(f, "route `{}`: no provider placed the call; ", self.route)?;
+                for (name, error) in &self.refused {
+                    write!(f, "`{name}`: {error}; ")?;
+                }
+                write!(f, "`{provider}`: {}", self.error)
+            }
+        }
+    }
+}
+
+impl std::error::Error for RouteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// The providers a dial with `key` tries, in order: all of them for `failover`, one for
+/// `first` and `weighted`.
+pub(crate) fn candidates<'a>(route: &'a RouteConfig, key: &str) -> Vec<&'a str> {
+    match route.policy {
+        RoutePolicy::First => route.providers.iter().take(1).map(String::as_str).collect(),
+        RoutePolicy::Failover => route.providers.iter().map(String::as_str).collect(),
+        RoutePolicy::Weighted => weighted_pick(route, key).into_iter().collect(),
+    }
+}
+
+/// The provider `key` lands on: the key's stable hash, scaled into the sum of the weights.
+/// The same key always lands on the same provider, on every machine and version.
+pub(crate) fn weighted_pick<'a>(route: &'a RouteConfig, key: &str) -> Option<&'a str> {
+    let total: u64 = route.weights.iter().map(|w| u64::from(*w)).sum();
+    if total == 0 {
+        return None;
+    }
+    // 64-bit FNV-1a, its bits mixed by MurmurHash3's finalizer (FNV alone leaves the high
+    // bits nearly unchanged by the last characters: `+14155557000` and `…7001` would land
+    // together), then a multiply-shift into 0..total.
+    let mut hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    });
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xff51_afd7_ed55_8ccd);
+    hash ^= hash >> 33;
+    hash = hash.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+    hash ^= hash >> 33;
+    let point = ((u128::from(hash) * u128::from(total)) >> 64) as u64;
+    let mut upper = 0;
+    for (provider, weight) in route.providers.iter().zip(&route.weights) {
+        upper += u64::from(*weight);
+        if point < upper {
+            return Some(provider);
+        }
+    }
+    route.providers.last().map(String::as_str)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn route(policy: RoutePolicy, weights: Vec<u32>) -> RouteConfig {
+        RouteConfig {
+            providers: vec!["a".into(), "b".into(), "c".into()],
+            policy,
+            weights,
+        }
+    }
+
+    #[test]
+    fn weighted_routing_follows_the_split_and_is_stable_per_key() {
+        let split = route(RoutePolicy::Weighted, vec![70, 20, 10]);
+        let mut counts = [0usize; 3];
+        for n in 0..10_000 {
+            let key = format!("+1415555{n:04}");
+            let picked = weighted_pick(&split, &key).unwrap();
+            assert_eq!(
+                weighted_pick(&split, &key),
+                Some(picked),
+                "the same key, the same way"
+            );
+            counts[["a", "b", "c"].iter().position(|p| *p == picked).unwrap()] += 1;
+        }
+        for (count, expected) in counts.iter().zip([70.0, 20.0, 10.0]) {
+            let share = *count as f64 / 100.0;
+            assert!((share - expected).abs() <= 2.0, "{counts:?}");
+        }
+        let zero = route(RoutePolicy::Weighted, vec![0, 5, 0]);
+        assert!((0..100).all(|n| weighted_pick(&zero, &n.to_string()) == Some("b")));
+    }
+
+    #[test]
+    fn policies_give_their_candidates() {
+        assert_eq!(candidates(&route(RoutePolicy::First, vec![]), "k"), ["a"]);
+        assert_eq!(
+            candidates(&route(RoutePolicy::Failover, vec![]), "k"),
+            ["a", "b", "c"]
+        );
+        assert_eq!(
+            candidates(&route(RoutePolicy::Weighted, vec![1, 1, 1]), "k").len(),
+            1
+        );
+    }
+}

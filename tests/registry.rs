@@ -1,0 +1,495 @@
+//! Several providers at once, through the registry, against the sandbox: one merged call
+//! stream (exactly once, in order, resumable anywhere), dial routes that fail over only
+//! when no call was placed, and provider-qualified ids.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use futures::TryStreamExt;
+use voiceport::{
+    CallQuery, DialRequest, Error, MergeOptions, MergedCursor, ProviderConfig, ProviderKind,
+    ProvidersFile, Registry, RouteConfig, RoutePolicy, Selection, VoiceProviderExt,
+};
+use voiceport_sandbox::{Fault, FaultKind, Sandbox};
+
+const PAGE: u32 = 5;
+
+/// Two sandboxes: the three emulators, and a second HappyRobot account.
+struct Accounts {
+    main: Sandbox,
+    second: Sandbox,
+}
+
+async fn start_accounts() -> Accounts {
+    let main = Sandbox::builder()
+        .seed(7)
+        .calls(ProviderKind::HappyRobot, 23)
+        .calls(ProviderKind::Voicebot, 17)
+        .calls(ProviderKind::Rounded, 19)
+        .start()
+        .await
+        .unwrap();
+    let second = Sandbox::builder()
+        .seed(8)
+        .calls(ProviderKind::HappyRobot, 11)
+        .calls(ProviderKind::Voicebot, 0)
+        .calls(ProviderKind::Rounded, 0)
+        .start()
+        .await
+        .unwrap();
+    Accounts { main, second }
+}
+
+fn config(sandbox: &Sandbox, kind: ProviderKind, name: &str) -> ProviderConfig {
+    let mut config = sandbox
+        .provider_config(kind)
+        .at_path(format!("providers.{name}."));
+    config.retry.max_attempts = Some(1);
+    config.timeout_secs = Some(2.0);
+    config
+}
+
+fn registry_of(accounts: &Accounts, routes: BTreeMap<String, RouteConfig>) -> Registry {
+    let providers = BTreeMap::from([
+        (
+            "hr".to_owned(),
+            config(&accounts.main, ProviderKind::HappyRobot, "hr"),
+        ),
+        (
+            "hr2".to_owned(),
+            config(&accounts.second, ProviderKind::HappyRobot, "hr2"),
+        ),
+        (
+            "studio".to_owned(),
+            config(&accounts.main, ProviderKind::Voicebot, "studio"),
+        ),
+        (
+            "support".to_owned(),
+            config(&accounts.main, ProviderKind::Rounded, "support"),
+        ),
+    ]);
+    for (name, route) in &routes {
+        route.check(name, |p| providers.contains_key(p)).unwrap();
+    }
+    Registry::from_file(ProvidersFile {
+        default: Some("hr".into()),
+        providers,
+        routes,
+    })
+}
+
+fn query() -> CallQuery {
+    CallQuery {
+        page_size: Some(PAGE),
+        ..CallQuery::default()
+    }
+}
+
+/// Every call of every provider, walked one provider at a time: `name:id`.
+async fn expected(registry: &Registry) -> BTreeSet<String> {
+    let mut all = BTreeSet::new();
+    for name in registry.names() {
+        let provider = registry.connect(Some(name)).unwrap();
+        let calls: Vec<_> = provider.calls(query()).try_collect().await.unwrap();
+        eprintln!("{name}: {}", calls.len());
+        all.extend(calls.into_iter().map(|c| format!("{name}:{}", c.id)));
+    }
+    all
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_merged_stream_yields_every_call_once_newest_first() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(&accounts, BTreeMap::new());
+    let expected = expected(&registry).await;
+    assert_eq!(expected.len(), 23 + 11 + 17 + 19);
+    let merged: Vec<_> = registry
+        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<String> = merged.iter().map(|m| m.qualified_id()).collect();
+    assert_eq!(
+        ids.len(),
+        expected.len(),
+        "a call came twice or went missing"
+    );
+    assert_eq!(ids.iter().cloned().collect::<BTreeSet<_>>(), expected);
+    let times: Vec<_> = merged.iter().filter_map(|m| m.call.created_at).collect();
+    assert!(times.windows(2).all(|w| w[0] >= w[1]), "not newest first");
+    // Providers really interleave (the walk is a merge, not a concatenation).
+    let switches = merged
+        .windows(2)
+        .filter(|w| w[0].provider != w[1].provider)
+        .count();
+    assert!(switches > 4, "{switches} switches");
+
+    let named = Selection::parse("studio,hr2");
+    let some: Vec<_> = registry
+        .calls(&named, query(), None, MergeOptions::default())
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(some.len(), 17 + 11);
+    assert!(
+        some.iter()
+            .all(|m| m.provider == "studio" || m.provider == "hr2")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_stopped_anywhere_resumes_with_the_rest_exactly_once() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(&accounts, BTreeMap::new());
+    let expected = expected(&registry).await;
+    let total = expected.len();
+    // Stop points across the walk: the start, page edges, the middle, the last call.
+    let mut stops: Vec<usize> = vec![
+        0,
+        1,
+        4,
+        5,
+        6,
+        9,
+        10,
+        11,
+        25,
+        33,
+        total / 2,
+        total - 2,
+        total - 1,
+        total,
+    ];
+    stops.extend((0..total).step_by(7));
+    stops.sort_unstable();
+    stops.dedup();
+    for stop in stops {
+        let mut walk = registry
+            .calls(&Selection::All, query(), None, MergeOptions::default())
+            .unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..stop {
+            seen.push(walk.try_next().await.unwrap().unwrap().qualified_id());
+        }
+        // The cursor travels as text, as a CLI or a job queue would keep it.
+        let token = walk.cursor().to_token();
+        drop(walk);
+        let cursor = MergedCursor::from_token(&token).unwrap();
+        let rest: Vec<_> = registry
+            .calls(
+                &Selection::All,
+                query(),
+                Some(cursor),
+                MergeOptions::default(),
+            )
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        seen.extend(rest.iter().map(|m| m.qualified_id()));
+        assert_eq!(
+            seen.len(),
+            total,
+            "stop {stop}: a call came twice or went missing"
+        );
+        assert_eq!(
+            seen.into_iter().collect::<BTreeSet<_>>(),
+            expected,
+            "stop {stop}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(&accounts, BTreeMap::new());
+    // Voicebot Studio cannot filter by tag; HappyRobot and Rounded can (see capabilities).
+    let tagged = CallQuery {
+        tags: vec!["vip".into()],
+        ..query()
+    };
+    let studio = registry.connect(Some("studio")).unwrap();
+    assert!(
+        !studio.capabilities().filter_tags,
+        "the test needs a provider without tag filters"
+    );
+    let err = registry
+        .calls(
+            &Selection::All,
+            tagged.clone(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err}");
+    let walk = registry
+        .calls(
+            &Selection::All,
+            tagged,
+            None,
+            MergeOptions::default().skip_unsupported(true),
+        )
+        .unwrap();
+    let left_out: Vec<&str> = walk
+        .left_out()
+        .iter()
+        .map(|e| e.provider.as_str())
+        .collect();
+    assert_eq!(
+        left_out,
+        ["studio", "support"],
+        "only HappyRobot filters by tag"
+    );
+
+    // A provider failing mid-walk ends the stream with its name, or is reported at the end.
+    accounts.second.faults().inject(
+        Fault::new(FaultKind::Status(500))
+            .vendor(ProviderKind::HappyRobot)
+            .method("GET")
+            .skip(1)
+            .times(u32::MAX),
+    );
+    let failed = registry
+        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .unwrap()
+        .try_collect::<Vec<_>>()
+        .await
+        .unwrap_err();
+    assert_eq!(failed.provider, "hr2");
+    assert!(failed.to_string().contains("hr2"), "{failed}");
+    accounts.second.faults().clear();
+    accounts.second.faults().inject(
+        Fault::new(FaultKind::Status(500))
+            .vendor(ProviderKind::HappyRobot)
+            .method("GET")
+            .skip(1)
+            .times(u32::MAX),
+    );
+    let mut walk = registry
+        .calls(
+            &Selection::All,
+            query(),
+            None,
+            MergeOptions::default().keep_going(true),
+        )
+        .unwrap();
+    let mut count = 0;
+    while walk.try_next().await.unwrap().is_some() {
+        count += 1;
+    }
+    assert_eq!(walk.failures().len(), 1);
+    assert_eq!(walk.failures()[0].provider, "hr2");
+    assert_eq!(
+        count,
+        23 + 17 + 19 + PAGE as usize,
+        "the others in full, hr2's first page"
+    );
+}
+
+fn route(
+    policy: RoutePolicy,
+    providers: &[&str],
+    weights: Vec<u32>,
+) -> BTreeMap<String, RouteConfig> {
+    BTreeMap::from([(
+        "out".to_owned(),
+        RouteConfig {
+            providers: providers.iter().map(|p| p.to_string()).collect(),
+            policy,
+            weights,
+        },
+    )])
+}
+
+/// A number the sandbox answers with a conversation.
+const TO: &str = "+14155550188";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn failover_moves_on_only_when_no_call_was_placed() {
+    // Faults that prove nothing was placed: the next provider dials.
+    let refusals = [
+        ("401", FaultKind::Status(401)),
+        ("400", FaultKind::Status(400)),
+        ("422", FaultKind::Status(422)),
+        (
+            "429",
+            FaultKind::RateLimited {
+                retry_after_secs: 0.01,
+            },
+        ),
+    ];
+    for (name, fault) in refusals {
+        let accounts = start_accounts().await;
+        let registry = registry_of(
+            &accounts,
+            route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
+        );
+        accounts.main.faults().inject(
+            Fault::new(fault)
+                .vendor(ProviderKind::HappyRobot)
+                .method("POST"),
+        );
+        let dialed = registry
+            .dial("out", &DialRequest::to(TO), None)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(dialed.provider, "studio", "{name}");
+        assert_eq!(dialed.refused.len(), 1, "{name}");
+        assert_eq!(
+            accounts.main.dialed_count(ProviderKind::HappyRobot),
+            0,
+            "{name}"
+        );
+        assert_eq!(
+            accounts.main.dialed_count(ProviderKind::Voicebot),
+            1,
+            "{name}"
+        );
+        let call = registry.get_call(&dialed.qualified_id()).await.unwrap();
+        assert_eq!(call.id, dialed.outcome.call_id, "{name}");
+    }
+    // Faults after the dial may have arrived: stop, say where the call may exist.
+    let maybe_placed = [
+        ("500 after the handler", FaultKind::Status(500), true),
+        (
+            "dropped connection after the handler",
+            FaultKind::DropConnection,
+            true,
+        ),
+        (
+            "slow answer",
+            FaultKind::Delay(Duration::from_secs(5)),
+            false,
+        ),
+    ];
+    for (name, fault, after) in maybe_placed {
+        let accounts = start_accounts().await;
+        let registry = registry_of(
+            &accounts,
+            route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
+        );
+        let mut injected = Fault::new(fault)
+            .vendor(ProviderKind::HappyRobot)
+            .method("POST");
+        if after {
+            injected = injected.after_handler();
+        }
+        accounts.main.faults().inject(injected);
+        let err = registry
+            .dial("out", &DialRequest::to(TO), None)
+            .await
+            .unwrap_err();
+        assert!(err.call_may_exist(), "{name}: {err}");
+        assert_eq!(err.provider.as_deref(), Some("hr"), "{name}");
+        assert!(
+            err.to_string().contains("`hr` may have placed a call"),
+            "{name}: {err}"
+        );
+        assert!(
+            accounts.main.dialed_count(ProviderKind::HappyRobot) <= 1,
+            "{name}: sent twice"
+        );
+        assert_eq!(
+            accounts.main.dialed_count(ProviderKind::Voicebot),
+            0,
+            "{name}: failed over"
+        );
+    }
+    // A provider that cannot be reached at all (connection refused) placed nothing.
+    let accounts = start_accounts().await;
+    let mut registry_file = registry_of(
+        &accounts,
+        route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
+    )
+    .file()
+    .clone();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dead = format!("http://{}/api/v1", closed.local_addr().unwrap());
+    drop(closed);
+    if let Some(hr) = registry_file.providers.get_mut("hr") {
+        hr.base_url = Some(dead);
+    }
+    let registry = Registry::from_file(registry_file);
+    let dialed = registry
+        .dial("out", &DialRequest::to(TO), None)
+        .await
+        .unwrap();
+    assert_eq!(dialed.provider, "studio");
+    // Everything refused: the error lists each refusal and says no call was placed.
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
+    );
+    for kind in [ProviderKind::HappyRobot, ProviderKind::Voicebot] {
+        accounts.main.faults().inject(
+            Fault::new(FaultKind::Status(401))
+                .vendor(kind)
+                .method("POST"),
+        );
+    }
+    let err = registry
+        .dial("out", &DialRequest::to(TO), None)
+        .await
+        .unwrap_err();
+    assert!(!err.call_may_exist(), "{err}");
+    assert!(
+        err.to_string().contains("no provider placed the call"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn first_and_weighted_routes_dial_once_where_they_say() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::First, &["support", "hr"], vec![]),
+    );
+    accounts.main.faults().inject(
+        Fault::new(FaultKind::Status(401))
+            .vendor(ProviderKind::Rounded)
+            .method("POST"),
+    );
+    let err = registry
+        .dial("out", &DialRequest::to(TO), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.provider.as_deref(),
+        Some("support"),
+        "`first` never fails over"
+    );
+    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
+
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Weighted, &["hr", "studio"], vec![50, 50]),
+    );
+    let mut by_provider = BTreeMap::new();
+    for n in 0..20 {
+        let to = format!("+1415555{:04}", 7000 + n);
+        let first = registry
+            .dial("out", &DialRequest::to(to.clone()), None)
+            .await
+            .unwrap();
+        let again = registry
+            .dial("out", &DialRequest::to(to), None)
+            .await
+            .unwrap();
+        assert_eq!(
+            first.provider, again.provider,
+            "the same number, the same provider"
+        );
+        *by_provider.entry(first.provider).or_insert(0) += 1;
+    }
+    assert_eq!(by_provider.len(), 2, "{by_provider:?}");
+    let err = registry
+        .dial("nowhere", &DialRequest::to(TO), None)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("routes.nowhere"), "{err}");
+}

@@ -1,0 +1,484 @@
+//! Webhooks end to end: the library dials through the sandbox, the sandbox's emulator posts
+//! that vendor's deliveries to a `Receiver` served on loopback, and the end-of-call event
+//! the application gets agrees with `get_call` of the same call. Then the delivery faults:
+//! duplicates, forgeries, disorder and a failing application.
+#![cfg(feature = "axum")]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use voiceport::webhooks::{Delivery, HandlerError, Receiver};
+use voiceport::{Call, CallId, DialRequest, EventKind, ProviderKind, Registry, VoiceProvider};
+use voiceport_sandbox::{
+    DeliveryAttempt, DeliveryFault, DeliveryFaultKind, Sandbox, Timing, WebhookTarget,
+};
+
+/// The provider's name in the configuration, and so in the receiver's path.
+const NAME: &str = "calls";
+const SECRET: &str = "e2e-webhook-secret-41c9";
+/// A number the sandbox answers with a conversation the customer ends.
+const ANSWERED: &str = "+14155550199";
+
+fn fast() -> Timing {
+    Timing {
+        queued: Duration::from_millis(20),
+        ringing: Duration::from_millis(20),
+        talk: Duration::from_millis(60),
+    }
+}
+
+async fn sandbox(kind: ProviderKind) -> Sandbox {
+    Sandbox::builder()
+        .seed(15)
+        .calls(kind, 10)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap()
+}
+
+/// A registry with one provider pointing at the sandbox, with the shared secret and
+/// `webhook` (TOML lines) as its `[providers.calls.webhook]` table.
+fn registry(sandbox: &Sandbox, kind: ProviderKind, webhook: &str) -> Registry {
+    registry_with(sandbox, kind, &format!("secret = \"{SECRET}\"\n{webhook}"))
+}
+
+/// The same with `table` as the whole `[providers.calls.webhook]` table.
+fn registry_with(sandbox: &Sandbox, kind: ProviderKind, table: &str) -> Registry {
+    let config = sandbox.provider_config(kind);
+    let mut toml = format!(
+        "[providers.{NAME}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{NAME}.options]\n",
+        sandbox.api_key(kind),
+        sandbox.base_url(kind),
+    );
+    for (key, value) in &config.options {
+        toml.push_str(&format!("{key} = {value}\n"));
+    }
+    toml.push_str(&format!("[providers.{NAME}.webhook]\n{table}\n"));
+    Registry::from_toml_str(&toml).unwrap()
+}
+
+/// Serves `router` on loopback; the URL of the provider's webhook endpoint.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    format!("http://{addr}/webhooks/{NAME}")
+}
+
+/// Points the sandbox's emulator of `kind` at `url`, signing with the provider's own
+/// webhook table (what the vendor is configured with is what the receiver checks).
+fn aim(sandbox: &Sandbox, registry: &Registry, kind: ProviderKind, url: &str, retries: u32) {
+    let config = registry.file().providers[NAME].webhook.clone().unwrap();
+    let target = WebhookTarget::new(url, config)
+        .retries(retries)
+        .retry_delay(Duration::from_millis(10));
+    sandbox.set_webhook(kind, target).unwrap();
+}
+
+/// Everything needed for one vendor: the sandbox aimed at a receiver with a channel.
+struct Setup {
+    sandbox: Sandbox,
+    provider: Arc<dyn VoiceProvider>,
+    events: mpsc::Receiver<Delivery>,
+    kind: ProviderKind,
+}
+
+async fn setup(kind: ProviderKind, webhook: &str) -> Setup {
+    let sandbox = sandbox(kind).await;
+    let registry = registry(&sandbox, kind, webhook);
+    attach(sandbox, registry, kind).await
+}
+
+/// Serves `registry`'s receiver and aims `sandbox`'s emulator of `kind` at it.
+async fn attach(sandbox: Sandbox, registry: Registry, kind: ProviderKind) -> Setup {
+    let (router, events) = Receiver::builder(&registry).channel(64).unwrap();
+    let url = serve(router).await;
+    aim(&sandbox, &registry, kind, &url, 0);
+    let provider = registry.connect(Some(NAME)).unwrap();
+    Setup {
+        sandbox,
+        provider,
+        events,
+        kind,
+    }
+}
+
+impl Setup {
+    async fn dial(&self, to: &str) -> CallId {
+        self.provider
+            .dial(&DialRequest::to(to))
+            .await
+            .unwrap()
+            .call_id
+    }
+
+    /// Every attempt the sandbox made for the call, once it has made all it will.
+    async fn attempts(&self, id: &CallId) -> Vec<DeliveryAttempt> {
+        self.sandbox
+            .wait_for_deliveries(self.kind, id.as_str(), Duration::from_secs(10))
+            .await
+            .expect("the sandbox did not finish delivering")
+    }
+}
+
+/// The next event on the channel, which must come within ten seconds.
+async fn next(events: &mut mpsc::Receiver<Delivery>) -> Delivery {
+    tokio::time::timeout(Duration::from_secs(10), events.recv())
+        .await
+        .expect("no event arrived")
+        .expect("the channel closed")
+}
+
+/// Events until the end of call `id`: (the events before it, the ended call).
+async fn until_ended(events: &mut mpsc::Receiver<Delivery>, id: &CallId) -> (Vec<Delivery>, Call) {
+    let mut before = Vec::new();
+    loop {
+        let delivery = next(events).await;
+        assert_eq!(delivery.provider, NAME);
+        assert_eq!(delivery.event.call_id(), Some(id), "{delivery:?}");
+        if let EventKind::Ended { call } = &delivery.event.kind {
+            return (before, (**call).clone());
+        }
+        before.push(delivery);
+    }
+}
+
+/// What is on the channel now, without waiting. Once the sandbox has its answer to a
+/// delivery, the event is already on the channel: the receiver answers after handing it
+/// over.
+fn drain(events: &mut mpsc::Receiver<Delivery>) -> Vec<Delivery> {
+    std::iter::from_fn(|| events.try_recv().ok()).collect()
+}
+
+/// The event's call agrees with `get_call` (and `transcript`) of the same call.
+async fn agrees(provider: &dyn VoiceProvider, event_call: &Call, id: &CallId) {
+    let fetched = provider.get_call(id).await.unwrap();
+    assert_eq!(&event_call.id, id);
+    assert_eq!(fetched.id, *id);
+    assert_eq!(event_call.status, fetched.status, "status");
+    assert!(event_call.status.is_terminal(), "{:?}", event_call.status);
+    let category = |call: &Call| call.end_reason.as_ref().map(|r| r.category);
+    // HappyRobot and Rounded give no end reason for a completed call: both say so alike.
+    assert_eq!(category(event_call), category(&fetched), "end reason");
+    let said = event_call
+        .transcript
+        .as_ref()
+        .map_or(0, |t| t.utterances.len());
+    let transcript = provider.transcript(id).await.unwrap();
+    assert_eq!(said, transcript.utterances.len(), "utterances");
+    if let Some(inline) = &fetched.transcript {
+        assert_eq!(said, inline.utterances.len(), "inline utterances");
+    }
+    assert!(
+        said > 3,
+        "a conversation was expected, got {said} utterances"
+    );
+}
+
+async fn end_to_end(kind: ProviderKind, webhook: &str) -> Vec<String> {
+    let mut setup = setup(kind, webhook).await;
+    let id = setup.dial(ANSWERED).await;
+    let (before, call) = until_ended(&mut setup.events, &id).await;
+    agrees(setup.provider.as_ref(), &call, &id).await;
+    let attempts = setup.attempts(&id).await;
+    assert!(
+        attempts.iter().all(DeliveryAttempt::accepted),
+        "{attempts:?}"
+    );
+    let mut seen: Vec<String> = before
+        .iter()
+        .map(|d| d.event.vendor_event.clone())
+        .collect();
+    seen.extend(
+        drain(&mut setup.events)
+            .iter()
+            .map(|d| d.event.vendor_event.clone()),
+    );
+    seen
+}
+
+#[tokio::test]
+async fn voicebot_end_of_call_report_agrees_with_get_call() {
+    // X-Vapi-Secret, the Voicebot Studio default.
+    let before = end_to_end(ProviderKind::Voicebot, "").await;
+    assert_eq!(before, ["status-update", "status-update", "status-update"]);
+}
+
+#[tokio::test]
+async fn happyrobot_end_hook_agrees_with_get_call() {
+    // The header the use case's hook was configured with.
+    let before = end_to_end(ProviderKind::HappyRobot, "header = \"x-hook-token\"").await;
+    assert_eq!(before, ["start"]);
+}
+
+#[tokio::test]
+async fn rounded_phone_call_ended_agrees_with_get_call() {
+    let before = end_to_end(ProviderKind::Rounded, "").await;
+    assert_eq!(
+        before,
+        [
+            "event_call_status_updated",
+            "event_call_status_updated",
+            "event_call_status_updated"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_unanswered_call_ends_as_get_call_says() {
+    let mut setup = setup(ProviderKind::Rounded, "").await;
+    let id = setup.dial("+14155550120").await;
+    let (_, call) = until_ended(&mut setup.events, &id).await;
+    let fetched = setup.provider.get_call(&id).await.unwrap();
+    assert_eq!(call.status, fetched.status);
+    assert_eq!(
+        call.end_reason.map(|r| r.category),
+        fetched.end_reason.map(|r| r.category)
+    );
+}
+
+#[tokio::test]
+async fn a_duplicate_delivery_reaches_the_app_once() {
+    let mut setup = setup(ProviderKind::Voicebot, "").await;
+    setup.sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::Duplicate)
+            .vendor(ProviderKind::Voicebot)
+            .event("end-of-call-report"),
+    );
+    let id = setup.dial(ANSWERED).await;
+    let (_, call) = until_ended(&mut setup.events, &id).await;
+    agrees(setup.provider.as_ref(), &call, &id).await;
+    let attempts = setup.attempts(&id).await;
+    let reports: Vec<&DeliveryAttempt> = attempts
+        .iter()
+        .filter(|a| a.event == "end-of-call-report")
+        .collect();
+    assert_eq!(reports.len(), 2, "posted twice");
+    assert!(reports.iter().all(|a| a.accepted()), "{reports:?}");
+    assert!(reports[1].duplicate);
+    let later = drain(&mut setup.events);
+    assert!(
+        later
+            .iter()
+            .all(|d| !matches!(d.event.kind, EventKind::Ended { .. })),
+        "the duplicate reached the app: {later:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_wrong_signature_is_refused_and_nothing_is_delivered() {
+    let mut setup = setup(ProviderKind::Rounded, "").await;
+    setup.sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::WrongSignature)
+            .vendor(ProviderKind::Rounded)
+            .event("event_phone_call_ended"),
+    );
+    let id = setup.dial(ANSWERED).await;
+    let attempts = setup.attempts(&id).await;
+    let codes: Vec<(&str, Option<u16>)> = attempts
+        .iter()
+        .map(|a| (a.event.as_str(), a.status_code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("event_call_status_updated", Some(204)),
+            ("event_call_status_updated", Some(204)),
+            ("event_call_status_updated", Some(204)),
+            ("event_phone_call_ended", Some(401)),
+        ]
+    );
+    let delivered = drain(&mut setup.events);
+    let names: Vec<&str> = delivered
+        .iter()
+        .map(|d| d.event.vendor_event.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "event_call_status_updated",
+            "event_call_status_updated",
+            "event_call_status_updated"
+        ],
+        "the forged end was delivered"
+    );
+}
+
+#[tokio::test]
+async fn out_of_order_deliveries_still_give_the_app_the_end() {
+    let mut setup = setup(ProviderKind::HappyRobot, "header = \"x-hook-token\"").await;
+    setup
+        .sandbox
+        .faults()
+        .inject_delivery(DeliveryFault::new(DeliveryFaultKind::OutOfOrder));
+    let id = setup.dial(ANSWERED).await;
+    // The end arrives first …
+    let (before, call) = until_ended(&mut setup.events, &id).await;
+    assert!(before.is_empty(), "{before:?}");
+    agrees(setup.provider.as_ref(), &call, &id).await;
+    // … then the start, which must not undo it: the app keeps the terminal status.
+    let late = next(&mut setup.events).await;
+    assert_eq!(late.event.vendor_event, "start");
+    assert_eq!(late.event.call_id(), Some(&id));
+    let status = late.event.status().unwrap();
+    assert!(!status.is_terminal(), "{status:?}");
+}
+
+#[tokio::test]
+async fn a_failing_app_gets_the_retry_when_the_target_asks_for_retries() {
+    let kind = ProviderKind::Voicebot;
+    let sandbox = sandbox(kind).await;
+    // Signed with Vapi's HMAC credential this time.
+    let registry = registry(&sandbox, kind, "verify = \"hmac\"");
+    let (sender, mut events) = mpsc::channel(64);
+    let failed = Arc::new(Mutex::new(0));
+    let failures = failed.clone();
+    let router = Receiver::builder(&registry)
+        .handler(move |delivery: Delivery| {
+            let sender = sender.clone();
+            let failures = failures.clone();
+            async move {
+                let ended = matches!(delivery.event.kind, EventKind::Ended { .. });
+                {
+                    let mut failed = failures.lock().unwrap();
+                    if ended && *failed == 0 {
+                        *failed += 1;
+                        return Err(HandlerError::new("database down"));
+                    }
+                }
+                sender
+                    .send(delivery)
+                    .await
+                    .map_err(|_| HandlerError::new("test over"))
+            }
+        })
+        .unwrap();
+    let url = serve(router).await;
+    aim(&sandbox, &registry, kind, &url, 2);
+    let provider = registry.connect(Some(NAME)).unwrap();
+    let id = provider
+        .dial(&DialRequest::to(ANSWERED))
+        .await
+        .unwrap()
+        .call_id;
+    let (_, call) = until_ended(&mut events, &id).await;
+    agrees(provider.as_ref(), &call, &id).await;
+    assert_eq!(*failed.lock().unwrap(), 1);
+    let attempts = sandbox
+        .wait_for_deliveries(kind, id.as_str(), Duration::from_secs(10))
+        .await
+        .unwrap();
+    let report: Vec<(u32, Option<u16>)> = attempts
+        .iter()
+        .filter(|a| a.event == "end-of-call-report")
+        .map(|a| (a.attempt, a.status_code))
+        .collect();
+    assert_eq!(report, [(1, Some(500)), (2, Some(204))]);
+}
+
+#[tokio::test]
+async fn vapi_end_of_call_report_agrees_with_get_call() {
+    // X-Vapi-Secret, Vapi's legacy server secret and the default.
+    let before = end_to_end(ProviderKind::Vapi, "").await;
+    assert_eq!(before, ["status-update", "status-update", "status-update"]);
+    // Vapi's bearer credential.
+    let before = end_to_end(ProviderKind::Vapi, "verify = \"bearer\"").await;
+    assert_eq!(before, ["status-update", "status-update", "status-update"]);
+}
+
+#[tokio::test]
+async fn vapi_end_call_through_the_control_url_reaches_the_app() {
+    let kind = ProviderKind::Vapi;
+    let sandbox = Sandbox::builder()
+        .seed(15)
+        .calls(kind, 10)
+        .timing(Timing {
+            talk: Duration::from_secs(30),
+            ..fast()
+        })
+        .start()
+        .await
+        .unwrap();
+    let registry = registry(&sandbox, kind, "");
+    let mut setup = attach(sandbox, registry, kind).await;
+    let id = setup.dial(ANSWERED).await;
+    // Wait until it talks, then end it as Vapi documents: the call's control URL.
+    loop {
+        let delivery = next(&mut setup.events).await;
+        if delivery.event.status() == Some(voiceport::CallStatus::InProgress) {
+            break;
+        }
+    }
+    setup.provider.end_call(&id).await.unwrap();
+    let (_, call) = until_ended(&mut setup.events, &id).await;
+    let fetched = setup.provider.get_call(&id).await.unwrap();
+    assert!(call.status.is_terminal(), "{:?}", call.status);
+    assert_eq!(call.status, fetched.status);
+    assert_eq!(
+        fetched.end_reason.as_ref().and_then(|r| r.vendor.clone()),
+        Some("manually-canceled".to_owned())
+    );
+    // Long before the 30 seconds of talk were over.
+    assert!(
+        fetched.duration_secs.is_some_and(|d| d < 10.0),
+        "{fetched:?}"
+    );
+}
+
+#[tokio::test]
+async fn retell_call_ended_agrees_with_get_call() {
+    // The table's secret signs: Retell's webhook key, when it is not the API key used.
+    let seen = end_to_end(ProviderKind::Retell, "").await;
+    // `call_started` before the end; `call_analyzed` (another end, with the analysis) after.
+    assert_eq!(seen, ["call_started", "call_analyzed"]);
+}
+
+#[tokio::test]
+async fn retell_deliveries_signed_with_the_api_key_reach_the_app() {
+    let kind = ProviderKind::Retell;
+    let sandbox = sandbox(kind).await;
+    // No secret anywhere: the sandbox signs with the API key, the receiver checks with the
+    // provider's.
+    let registry = registry_with(&sandbox, kind, "");
+    let mut setup = attach(sandbox, registry, kind).await;
+    setup.sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::WrongSignature)
+            .vendor(kind)
+            .event("call_analyzed"),
+    );
+    let id = setup.dial(ANSWERED).await;
+    let (before, call) = until_ended(&mut setup.events, &id).await;
+    let names: Vec<&str> = before
+        .iter()
+        .map(|d| d.event.vendor_event.as_str())
+        .collect();
+    assert_eq!(names, ["call_started"]);
+    agrees(setup.provider.as_ref(), &call, &id).await;
+    let attempts = setup.attempts(&id).await;
+    let codes: Vec<(&str, Option<u16>)> = attempts
+        .iter()
+        .map(|a| (a.event.as_str(), a.status_code))
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            ("call_started", Some(204)),
+            ("call_ended", Some(204)),
+            ("call_analyzed", Some(401)),
+        ]
+    );
+    assert!(
+        drain(&mut setup.events).is_empty(),
+        "the forgery was delivered"
+    );
+
+    // A call that never connected ends with `call_ended` alone, as get_call says.
+    let missed = setup.dial("+14155550121").await;
+    let (before, call) = until_ended(&mut setup.events, &missed).await;
+    assert!(before.is_empty(), "{before:?}");
+    let fetched = setup.provider.get_call(&missed).await.unwrap();
+    assert_eq!(call.status, fetched.status);
+    assert_eq!(call.status, voiceport::CallStatus::Busy);
+}
