@@ -4,9 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// One command line over HappyRobot, Voicebot Studio and Rounded.
+/// One command line over HappyRobot, Voicebot Studio, Rounded, Vapi and Retell AI.
 #[derive(Debug, Parser)]
-#[command(name = "voiceport", version, about, long_about = None)]
+#[command(name = "voiceport", version, about, long_about = None, after_help = crate::EXIT_CODES)]
 pub(crate) struct Cli {
     /// The configuration file (default: ./voiceport.toml, then the user's config folder).
     #[arg(long, global = true, value_name = "FILE")]
@@ -32,7 +32,13 @@ pub(crate) enum Command {
     /// Add, change and delete notes on calls.
     #[command(subcommand)]
     Notes(NotesCommand),
-    /// Export calls to JSON Lines or CSV.
+    /// Export calls to JSON Lines or CSV, written page by page as they arrive.
+    ///
+    /// CSV is spreadsheet-safe: a field that begins with `=`, `+`, `-`, `@`, a tab or a
+    /// carriage return is written with a `'` in front, so that a spreadsheet shows it as
+    /// text instead of running it as a formula (plain numbers such as `+14155550123` or
+    /// `-0.5` are left as they are). If a page fails, the rows written so far stay and the
+    /// command to resume with is printed.
     Export(ExportArgs),
     /// Print the normalized JSON of a vendor payload (no network).
     Normalize(NormalizeArgs),
@@ -48,10 +54,18 @@ pub(crate) enum Command {
     ///
     /// Example: `voiceport listen --port 8787 --forward http://127.0.0.1:3000/events`
     Listen(ListenArgs),
-    /// Serve local emulators of the three vendor APIs.
+    /// Serve local emulators of every vendor API voiceport knows.
     Sandbox(SandboxArgs),
-    /// Run the same code against all three vendors on the built-in sandbox.
-    Demo,
+    /// Run the same code against every vendor on the built-in sandbox.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Also receive each vendor's webhooks: a receiver on loopback, every emulator pointed
+    /// at it, and the events printed as they arrive and after the table.
+    #[arg(long)]
+    pub(crate) webhooks: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,10 +131,11 @@ pub(crate) struct FilterArgs {
 pub(crate) struct ListArgs {
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// Calls per page (and at most this many without --all).
-    #[arg(long)]
+    /// Calls per page (and at most this many without --all); at least 1.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) limit: Option<u32>,
-    /// Walk every page.
+    /// Walk every page, printing each as it arrives (JSON Lines with --json). If a page
+    /// fails, the calls printed so far stay and the cursor to resume from is printed.
     #[arg(long)]
     pub(crate) all: bool,
     /// Resume from a cursor printed by an earlier listing.
@@ -211,15 +226,22 @@ pub(crate) enum ExportFormat {
 pub(crate) struct ExportArgs {
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// jsonl or csv.
+    /// jsonl, or csv (spreadsheet-safe: fields that begin with = + - @ are written with a
+    /// leading ', plain numbers excepted).
     #[arg(long, value_enum, default_value = "jsonl")]
     pub(crate) format: ExportFormat,
     /// Write here instead of standard output.
     #[arg(long, short = 'o')]
     pub(crate) output: Option<PathBuf>,
-    /// Calls per page.
-    #[arg(long)]
+    /// Add to the --output file instead of replacing it (no CSV header): for resuming.
+    #[arg(long, requires = "output")]
+    pub(crate) append: bool,
+    /// Calls per page; at least 1.
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) page_size: Option<u32>,
+    /// Resume from a cursor printed by an export that failed.
+    #[arg(long)]
+    pub(crate) cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -227,6 +249,8 @@ pub(crate) enum Vendor {
     Happyrobot,
     Voicebot,
     Rounded,
+    Vapi,
+    Retell,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use voiceport::{
     CallId, CallQuery, CallUpdate, DialRequest, MetadataMode, NoteId, NoteInput, PageCursor,
-    ProviderKind, VoiceProvider, VoiceProviderExt,
+    RequestOutcome, VoiceProvider, VoiceProviderExt,
 };
 
 use crate::cli::{
@@ -30,7 +30,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             crate::listen::run(registry, args, json).await
         }
         Command::Sandbox(args) => sandbox(args).await,
-        Command::Demo => crate::demo::run(json).await,
+        Command::Demo(args) => crate::demo::run(json, args.webhooks).await,
     }
 }
 
@@ -80,7 +80,7 @@ fn done(json: bool, what: &str, id: &str) -> Outcome {
     if json {
         output::json(&serde_json::json!({ "call_id": id, "result": what }))
     } else {
-        output::line(&format!("{what} {id}"))
+        output::line(&format!("{what} {}", output::cell(id)))
     }
 }
 
@@ -107,27 +107,87 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         }
         output::calls(calls, false)?;
         if let Some(next) = &page.next {
-            eprintln!("more: --cursor '{}'", next.to_token());
+            eprintln!(
+                "{}",
+                output::clean(&format!(
+                    "more: --cursor {}",
+                    output::shell_quote(&next.to_token())
+                ))
+            );
         }
         return Ok(());
     }
+    // Every page is printed as it arrives (JSON Lines with --json): a failure on page N
+    // loses nothing already fetched, and says where to resume.
+    let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);
-    let mut all = Vec::new();
-    let progress = Progress::new();
-    while let Some(page) = pages.try_next().await? {
-        all.extend(page.calls);
-        progress.show(all.len(), page.total);
+    let mut table = output::Table::new(&output::CALL_HEADERS);
+    let progress = Progress::new(true);
+    let mut count = 0;
+    loop {
+        let page = match pages.try_next().await {
+            Ok(Some(page)) => page,
+            Ok(None) => break,
+            Err(error) => {
+                progress.finish();
+                return Err(walk_failure(error, count, resume.as_ref(), ""));
+            }
+        };
+        if json {
+            for call in &page.calls {
+                output::json_line(call)?;
+            }
+        } else {
+            let rows: Vec<Vec<String>> = page.calls.iter().map(output::call_row).collect();
+            table.rows(&rows)?;
+        }
+        count += page.calls.len();
+        resume = page.next.clone();
+        progress.show(count, page.total);
     }
     progress.finish();
-    output::calls(&all, json)
+    if !json {
+        table.finish()?;
+    }
+    Ok(())
 }
 
-/// A one-line progress report on standard error, only when it is a terminal.
+/// The failure of a walk that printed `count` calls before `error`; `resume` is the
+/// cursor of the page that failed. `extra` is added to the suggested command.
+fn walk_failure(
+    error: voiceport::Error,
+    count: usize,
+    resume: Option<&PageCursor>,
+    extra: &str,
+) -> Failure {
+    if count == 0 && resume.is_none() {
+        // Nothing was printed: the plain error says it all.
+        return Failure::Voice(error);
+    }
+    let hint = match resume {
+        Some(cursor) => format!(
+            "{count} calls were printed before the failure; to resume after them, run the same command with --cursor {}{extra}",
+            output::shell_quote(&cursor.to_token())
+        ),
+        None => format!(
+            "{count} calls were printed before the failure; run the same command again to start over"
+        ),
+    };
+    Failure::Walk {
+        error: Box::new(error),
+        hint,
+    }
+}
+
+/// A one-line progress report on standard error, only when it is a terminal that the
+/// rows are not printed on too (they would mix with it).
 struct Progress(bool);
 
 impl Progress {
-    fn new() -> Self {
-        Progress(std::io::stderr().is_terminal())
+    /// `rows_on_stdout`: whether the rows go to standard output.
+    fn new(rows_on_stdout: bool) -> Self {
+        let rows_on_terminal = rows_on_stdout && std::io::stdout().is_terminal();
+        Progress(std::io::stderr().is_terminal() && !rows_on_terminal)
     }
 
     fn show(&self, done: usize, total: Option<u64>) {
@@ -144,6 +204,10 @@ impl Progress {
         }
     }
 }
+
+/// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
+/// call's id.
+const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outcome {
     let request = DialRequest {
@@ -163,12 +227,58 @@ async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outco
         name: args.name,
         ..DialRequest::default()
     };
-    let outcome = provider.dial(&request).await?;
+    let dialing = provider.dial(&request);
+    tokio::pin!(dialing);
+    // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
+    // the user not knowing whether a phone rings.
+    tokio::select! {
+        biased;
+        _ = tokio::signal::ctrl_c() => {}
+        outcome = &mut dialing => return print_dial(outcome?, json),
+    }
+    eprintln!(
+        "{}",
+        output::clean(&format!(
+            "interrupted: waiting up to {} s for {}'s answer to learn whether a call was placed (Ctrl-C again to quit now)",
+            DIAL_GRACE.as_secs(),
+            provider.kind()
+        ))
+    );
+    let answer = tokio::select! {
+        biased;
+        _ = tokio::signal::ctrl_c() => None,
+        answer = tokio::time::timeout(DIAL_GRACE, &mut dialing) => answer.ok(),
+    };
+    let to = &request.to;
+    let look = format!("look for it (voiceport calls list --to {to}) before dialing again");
+    let message = match answer {
+        Some(Ok(outcome)) => format!(
+            "the call was placed before the interruption: call id {}",
+            outcome.call_id
+        ),
+        Some(Err(error)) => match error.outcome() {
+            RequestOutcome::NotApplied => format!("no call was placed ({error})"),
+            RequestOutcome::Unknown | RequestOutcome::Applied => {
+                format!("the call may have been placed ({error}); {look}")
+            }
+        },
+        None => format!(
+            "the dial request may have reached {}, so the call may have been placed; its id is not known: {look}",
+            provider.kind()
+        ),
+    };
+    Err(Failure::Interrupted(message))
+}
+
+fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome {
     match (&outcome.call, json) {
         (Some(call), true) => output::json(call),
         (None, true) => output::json(&serde_json::json!({ "call_id": outcome.call_id })),
         (Some(call), false) => output::call(call, false),
-        (None, false) => output::line(&format!("dialed {}", outcome.call_id)),
+        (None, false) => output::line(&format!(
+            "dialed {}",
+            output::cell(outcome.call_id.as_str())
+        )),
     }
 }
 
@@ -250,10 +360,22 @@ async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bo
 async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     let mut query: CallQuery = values::query(&args.filters)?;
     query.page_size = args.page_size;
+    query.cursor = args
+        .cursor
+        .as_deref()
+        .map(PageCursor::from_token)
+        .transpose()?;
     let mut sink: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| Failure::Io(path.display().to_string(), e))?,
-        )),
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .append(args.append)
+                .truncate(!args.append)
+                .open(path)
+                .map_err(|e| Failure::Io(path.display().to_string(), e))?;
+            Box::new(std::io::BufWriter::new(file))
+        }
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
     let io = |e| {
@@ -264,27 +386,47 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             e,
         )
     };
-    if let ExportFormat::Csv = args.format {
+    if let ExportFormat::Csv = args.format
+        && !args.append
+    {
         writeln!(sink, "{}", CSV_COLUMNS.join(",")).map_err(io)?;
     }
-    let progress = Progress::new();
+    let progress = Progress::new(args.output.is_none());
     let mut count = 0;
-    let mut calls = provider.calls(query);
-    while let Some(call) = calls.try_next().await? {
-        match args.format {
-            ExportFormat::Jsonl => {
-                let text =
-                    serde_json::to_string(&call).map_err(|e| Failure::Usage(e.to_string()))?;
-                writeln!(sink, "{text}").map_err(io)?;
+    let mut resume = query.cursor.clone();
+    let mut pages = provider.pages(query);
+    loop {
+        let page = match pages.try_next().await {
+            Ok(Some(page)) => page,
+            Ok(None) => break,
+            Err(error) => {
+                // What was fetched stays written.
+                sink.flush().map_err(io)?;
+                progress.finish();
+                let extra = if args.output.is_some() {
+                    " --append"
+                } else {
+                    " (and >> to add to the same file)"
+                };
+                return Err(walk_failure(error, count, resume.as_ref(), extra));
             }
-            ExportFormat::Csv => writeln!(sink, "{}", csv_row(&call)).map_err(io)?,
+        };
+        for call in &page.calls {
+            match args.format {
+                ExportFormat::Jsonl => {
+                    let text =
+                        serde_json::to_string(call).map_err(|e| Failure::Usage(e.to_string()))?;
+                    writeln!(sink, "{text}").map_err(io)?;
+                }
+                ExportFormat::Csv => writeln!(sink, "{}", csv_row(call)).map_err(io)?,
+            }
         }
-        count += 1;
-        if count % 100 == 0 {
-            progress.show(count, None);
-        }
+        // Each page is out before the next is asked for.
+        sink.flush().map_err(io)?;
+        count += page.calls.len();
+        resume = page.next.clone();
+        progress.show(count, page.total);
     }
-    sink.flush().map_err(io)?;
     progress.finish();
     if args.output.is_some() {
         eprintln!("exported {count} calls");
@@ -337,13 +479,34 @@ fn csv_row(call: &voiceport::Call) -> String {
         .join(",")
 }
 
-/// RFC 4180 quoting.
+/// One CSV field: spreadsheet-safe, then RFC 4180 quoting.
+///
+/// A field a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return: `=HYPERLINK(…)`, `@SUM(…)`) gets a `'` in front, which
+/// spreadsheets read as "this is text" (OWASP's advice for CSV injection). A plain number
+/// (`+14155550123`, `-0.5`) is no formula and is left as it is.
 fn csv_field(text: &str) -> String {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text);
+    let text = if risky {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    };
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
-        text.to_owned()
+        text
     }
+}
+
+/// `+14155550123`, `-0.5`, `12`: an optional sign, digits, at most one `.` between digits.
+fn is_plain_number(text: &str) -> bool {
+    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
+    let mut parts = digits.split('.');
+    let whole = parts.next().unwrap_or_default();
+    let fraction = parts.next();
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    parts.next().is_none() && all_digits(whole) && fraction.is_none_or(all_digits)
 }
 
 fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome {
@@ -389,7 +552,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     let mut builder = voiceport_sandbox::Sandbox::builder()
         .seed(args.seed)
         .addr(([127, 0, 0, 1], args.port).into());
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, args.calls);
     }
     let sandbox = builder
@@ -409,4 +572,33 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     ))?;
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_a_spreadsheet_would_run_get_a_quote() {
+        for (field, written) in [
+            (
+                "=HYPERLINK(\"http://x\",\"y\")",
+                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
+            ),
+            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "\"'\r=1\""),
+            ("+14155550123", "+14155550123"),
+            ("-0.5", "-0.5"),
+            ("12", "12"),
+            ("+1.", "'+1."),
+            ("completed", "completed"),
+            ("a,b", "\"a,b\""),
+            ("", ""),
+        ] {
+            assert_eq!(csv_field(field), written, "{field:?}");
+        }
+    }
 }

@@ -34,8 +34,15 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
     )))
 }
 
+/// The configured providers. A file that holds a key and that other users can read is
+/// used, with a one-line warning on standard error (as ssh does for a key file).
 pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
-    Ok(Registry::from_path(locate(explicit)?)?)
+    let path = locate(explicit)?;
+    let registry = Registry::from_path(&path)?;
+    if let Some(warning) = registry.file().permission_warning(&path) {
+        eprintln!("{}", crate::output::clean(&format!("warning: {warning}")));
+    }
+    Ok(registry)
 }
 
 pub(crate) fn provider(

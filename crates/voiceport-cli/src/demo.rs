@@ -1,22 +1,26 @@
-//! `voiceport demo`: the same code path against all three vendors, on the built-in
-//! sandbox, printed side by side.
+//! `voiceport demo`: the same code path against all five vendors (HappyRobot, Voicebot
+//! Studio, Rounded, Vapi, Retell AI), on the built-in sandbox, printed side by side. With `--webhooks`, the other direction too: a receiver
+//! on loopback, each emulator posting its vendor's webhooks to it, and the verified,
+//! normalized events printed as they arrive (on standard error) and after the table.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
+use tokio::sync::mpsc;
+use voiceport::webhooks::{Delivery, Receiver};
 use voiceport::{
-    CallQuery, CallUpdate, DialRequest, NoteInput, ProviderKind, Registry, VoiceProvider,
-    VoiceProviderExt,
+    CallQuery, CallUpdate, DialRequest, MetadataMode, NoteInput, ProviderKind, Registry,
+    VoiceProvider, VoiceProviderExt,
 };
-use voiceport_sandbox::{Sandbox, Timing};
+use voiceport_sandbox::{Sandbox, Timing, WebhookTarget};
 
 use crate::{Failure, Outcome, output};
 
 /// A `voiceport.toml` that points one provider per vendor at `sandbox`.
 pub(crate) fn sandbox_toml(sandbox: &Sandbox) -> String {
     let mut text = String::new();
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         let config = sandbox.provider_config(kind);
         text.push_str(&format!(
             "[providers.{kind}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{kind}.options]\n",
@@ -50,11 +54,116 @@ struct Seen {
     payload_bytes: usize,
 }
 
-pub(crate) async fn run(json: bool) -> Outcome {
-    let sandbox = Sandbox::builder()
-        .calls(ProviderKind::HappyRobot, 25)
-        .calls(ProviderKind::Voicebot, 25)
-        .calls(ProviderKind::Rounded, 25)
+/// `registry_toml` with the `[providers.NAME.webhook]` tables of the demo: one made-up secret per vendor, in
+/// the header that vendor's deliveries carry it in by default.
+fn with_webhook_tables(registry_toml: &str) -> String {
+    let mut text = String::from(registry_toml);
+    for kind in voiceport_sandbox::EMULATED {
+        text.push_str(&format!(
+            "[providers.{kind}.webhook]
+secret = \"demo-{kind}-webhook-secret\"\n\n"
+        ));
+    }
+    text
+}
+
+/// The receiving end of `--webhooks`: the events, as they arrive.
+struct Listening {
+    events: mpsc::UnboundedReceiver<Delivery>,
+}
+
+/// Serves the receiver for every provider of `registry` on loopback, points each emulator
+/// at it, and echoes each event to standard error as it arrives.
+async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Failure> {
+    let (router, mut arriving) = Receiver::builder(registry).channel(256)?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| Failure::Io("cannot start the webhook receiver".into(), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Io("the webhook receiver's address".into(), e))?;
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    for (name, config) in &registry.file().providers {
+        let Some(webhook) = config.webhook.clone() else {
+            continue;
+        };
+        let url = format!("http://{addr}/webhooks/{name}");
+        sandbox.set_webhook(config.kind, WebhookTarget::new(url, webhook))?;
+    }
+    eprintln!(
+        "webhook receiver on http://{addr}/webhooks/{{provider}}; each emulator posts its vendor's events there\n"
+    );
+    let (sender, events) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some(delivery) = arriving.recv().await {
+            eprintln!(
+                "{:<10} ← webhook {}",
+                delivery.provider,
+                describe(&delivery)
+            );
+            let _ = sender.send(delivery);
+        }
+    });
+    Ok(Listening { events })
+}
+
+/// An event in a few words: its type, the status it reports, the call.
+fn describe(delivery: &Delivery) -> String {
+    let event = &delivery.event;
+    let status = event
+        .status()
+        .map_or_else(|| "-".to_owned(), |s| s.to_string());
+    let vendor_status = match &event.kind {
+        voiceport::EventKind::StatusChanged { vendor_status, .. } => vendor_status.clone(),
+        _ => event.call().and_then(|c| c.vendor_status.clone()),
+    };
+    let vendor_status = vendor_status.map(|v| format!(" ({v})")).unwrap_or_default();
+    let status = format!("{status}{vendor_status}");
+    let call = event.call_id().map_or("-", |id| id.as_str());
+    format!("{:<26} {status:<28} {call}", event.vendor_event)
+}
+
+impl Listening {
+    /// Every event the dialed calls produced: waits until the sandbox has delivered all of
+    /// them (each accepted delivery is on the channel by then), then takes them.
+    async fn collect(mut self, sandbox: &Sandbox, seen: &[Seen]) -> Vec<Delivery> {
+        let mut expected = 0;
+        for s in seen {
+            let Ok(kind) = s.vendor.parse::<ProviderKind>() else {
+                continue;
+            };
+            let attempts = sandbox
+                .wait_for_deliveries(kind, &s.call_id, Duration::from_secs(15))
+                .await
+                .unwrap_or_default();
+            expected += attempts.iter().filter(|a| a.accepted()).count();
+        }
+        let mut received = Vec::new();
+        while received.len() < expected {
+            match tokio::time::timeout(Duration::from_secs(5), self.events.recv()).await {
+                Ok(Some(delivery)) => received.push(delivery),
+                _ => break,
+            }
+        }
+        received
+    }
+}
+
+/// What `--json` prints of an event: the provider, its vendor and the event.
+fn record(delivery: &Delivery) -> serde_json::Value {
+    serde_json::json!({
+        "provider": delivery.provider,
+        "kind": delivery.kind,
+        "event": delivery.event,
+    })
+}
+
+pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
+    let mut builder = Sandbox::builder();
+    for kind in voiceport_sandbox::EMULATED {
+        builder = builder.calls(kind, 25);
+    }
+    let sandbox = builder
         .timing(Timing {
             queued: Duration::from_millis(100),
             ringing: Duration::from_millis(200),
@@ -67,14 +176,33 @@ pub(crate) async fn run(json: bool) -> Outcome {
         "sandbox on http://{}; one provider per vendor, the same code for each\n",
         sandbox.addr()
     );
-    let registry = Registry::from_toml_str(&sandbox_toml(&sandbox))?;
+    let mut toml = sandbox_toml(&sandbox);
+    if webhooks {
+        toml = with_webhook_tables(&toml);
+    }
+    let registry = Registry::from_toml_str(&toml)?;
+    let listening = if webhooks {
+        Some(listen(&sandbox, &registry).await?)
+    } else {
+        None
+    };
     let mut seen = Vec::new();
     for name in registry.names() {
         let provider = registry.connect(Some(name))?;
         seen.push(scenario(provider).await?);
     }
+    let received = match listening {
+        Some(listening) => Some(listening.collect(&sandbox, &seen).await),
+        None => None,
+    };
     if json {
-        return output::json(&seen);
+        return match received {
+            Some(received) => output::json(&serde_json::json!({
+                "calls": seen,
+                "webhooks": received.iter().map(record).collect::<Vec<_>>(),
+            })),
+            None => output::json(&seen),
+        };
     }
     let fields: [(&str, Cell); 11] = [
         ("vendor", |s| s.vendor.clone()),
@@ -106,7 +234,17 @@ pub(crate) async fn run(json: bool) -> Outcome {
         .collect();
     let mut headers = vec![""];
     headers.extend(seen.iter().map(|s| s.vendor.as_str()));
-    output::table(&headers, &rows)
+    output::table(&headers, &rows)?;
+    if let Some(received) = received {
+        output::line(&format!(
+            "\nwebhooks received: {} events, verified, normalized and de-duplicated by the receiver",
+            received.len()
+        ))?;
+        for delivery in &received {
+            output::line(&format!("{:<10} {}", delivery.provider, describe(delivery)))?;
+        }
+    }
+    Ok(())
 }
 
 /// Dial, wait for the end, fetch, read the transcript, annotate, list: written once.
@@ -136,13 +274,20 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
             .add_note(&call.id, &NoteInput::new("Demo: follow up next week"))
             .await?;
         "a note"
-    } else if caps.update_metadata_merge {
+    } else if caps.update_metadata_merge || caps.update_metadata_replace {
+        // Merged where the vendor can; else the call's metadata is replaced (Retell).
+        let metadata_mode = if caps.update_metadata_merge {
+            MetadataMode::Merge
+        } else {
+            MetadataMode::Replace
+        };
         let update = CallUpdate {
             metadata: Some(
                 [("follow_up".to_owned(), serde_json::json!("next week"))]
                     .into_iter()
                     .collect(),
             ),
+            metadata_mode,
             ..CallUpdate::default()
         };
         provider.update_call(&call.id, &update).await?;

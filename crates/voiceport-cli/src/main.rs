@@ -1,9 +1,16 @@
 //! `voiceport`: list, fetch, dial, annotate and export calls from any configured voice-AI
 //! vendor; normalize vendor JSON; run the sandbox and the demo.
 //!
-//! Exit codes: 0 success, 1 local I/O failure, 2 usage or configuration error, 3 vendor or
-//! network error (or failed conformance cases), 4 the vendor does not support the
-//! operation.
+//! Exit codes, one table for every command (also in `voiceport --help`):
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success |
+//! | 1 | a local file or standard output could not be read or written |
+//! | 2 | usage: bad arguments, bad configuration, an id or value voiceport refused before sending anything, a local file that is not the vendor JSON it should be |
+//! | 3 | the vendor or the network failed (or conformance cases failed) |
+//! | 4 | the vendor does not support the operation |
+//! | 130 | interrupted (Ctrl-C) |
 
 mod check;
 mod cli;
@@ -18,23 +25,53 @@ mod values;
 use std::process::ExitCode;
 
 use clap::Parser;
+use voiceport::{Operation, RequestOutcome};
+
+/// The exit codes, as `--help` prints them.
+pub(crate) const EXIT_CODES: &str = "\
+Exit codes:
+  0    success
+  1    a local file or standard output could not be read or written
+  2    usage: bad arguments or configuration, an id or value refused before sending
+       anything, a local file that is not the vendor JSON it should be
+  3    the vendor or the network failed (or conformance cases failed)
+  4    the vendor does not support the operation
+  130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed";
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]
 pub(crate) enum Failure {
-    /// Bad arguments.
+    /// Bad arguments or input.
     Usage(String),
     /// From voiceport.
     Voice(voiceport::Error),
+    /// A walk over pages failed after some were printed: the error, and how to resume.
+    Walk {
+        error: Box<voiceport::Error>,
+        hint: String,
+    },
     /// Reading or writing local files.
     Io(String, std::io::Error),
     /// Conformance cases failed (`voiceport check`); the table says which.
     Check(usize),
+    /// Ctrl-C: what it interrupted, and what is known about it.
+    Interrupted(String),
 }
 
 impl From<voiceport::Error> for Failure {
     fn from(error: voiceport::Error) -> Self {
         Failure::Voice(error)
+    }
+}
+
+/// The exit code of a voiceport error.
+fn voice_exit_code(error: &voiceport::Error) -> u8 {
+    match error {
+        voiceport::Error::Unsupported { .. } => 4,
+        // A malformed id, an empty destination, a value the vendor cannot take, bad
+        // configuration: the input is wrong, not the vendor.
+        error if error.is_refused_locally() => 2,
+        _ => 3,
     }
 }
 
@@ -44,36 +81,58 @@ impl Failure {
             Failure::Usage(_) => 2,
             Failure::Io(..) => 1,
             Failure::Check(_) => 3,
-            Failure::Voice(voiceport::Error::Config { .. }) => 2,
-            Failure::Voice(voiceport::Error::Unsupported { .. }) => 4,
-            Failure::Voice(_) => 3,
+            Failure::Voice(error) => voice_exit_code(error),
+            Failure::Walk { error, .. } => voice_exit_code(error),
+            Failure::Interrupted(_) => 130,
         }
     }
 
     fn report(&self, verbose: bool) {
+        // Vendor text reaches these lines: escaped like every line for people.
+        let say = |text: &str| eprintln!("{}", output::clean(text));
         match self {
-            Failure::Usage(message) => eprintln!("error: {message}"),
-            Failure::Io(what, error) => eprintln!("error: {what}: {error}"),
-            Failure::Check(failed) => eprintln!("error: {failed} conformance case(s) failed"),
-            Failure::Voice(error) => {
-                eprintln!("error: {error}");
-                if verbose {
-                    eprintln!("  kind: {error:?}");
-                    let mut source = std::error::Error::source(error);
-                    while let Some(cause) = source {
-                        eprintln!("  caused by: {cause}");
-                        source = cause.source();
-                    }
-                    eprintln!(
-                        "  retryable: {}, outcome: {:?}",
-                        error.is_retryable(),
-                        error.outcome()
-                    );
-                } else {
-                    eprintln!("  (run with -v for details)");
-                }
+            Failure::Usage(message) => say(&format!("error: {message}")),
+            Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
+            Failure::Check(failed) => say(&format!("error: {failed} conformance case(s) failed")),
+            Failure::Interrupted(message) => say(&format!("interrupted: {message}")),
+            Failure::Voice(error) => report_error(error, verbose),
+            Failure::Walk { error, hint } => {
+                report_error(error, verbose);
+                say(hint);
             }
         }
+    }
+}
+
+fn report_error(error: &voiceport::Error, verbose: bool) {
+    let say = |text: &str| eprintln!("{}", output::clean(text));
+    say(&format!("error: {error}"));
+    // Whether a phone may ring matters more than any detail: said without -v.
+    if error.operation() == Some(Operation::Dial) {
+        say(match error.outcome() {
+            RequestOutcome::NotApplied => "  no call was placed",
+            RequestOutcome::Unknown => {
+                "  the call may have been placed: look for it (voiceport calls list --to NUMBER) before dialing again"
+            }
+            RequestOutcome::Applied => {
+                "  the call was placed, but the answer could not be read: look for it (voiceport calls list --to NUMBER) before dialing again"
+            }
+        });
+    }
+    if verbose {
+        say(&format!("  kind: {error:?}"));
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            say(&format!("  caused by: {cause}"));
+            source = cause.source();
+        }
+        say(&format!(
+            "  retryable: {}, outcome: {:?}",
+            error.is_retryable(),
+            error.outcome()
+        ));
+    } else {
+        say("  (run with -v for details)");
     }
 }
 

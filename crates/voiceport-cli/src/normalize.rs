@@ -9,11 +9,16 @@ use crate::cli::{NormalizeArgs, Vendor, What};
 use crate::{Failure, Outcome, output};
 
 /// `verbose`: also print, on standard error, every value normalization had to leave out.
+///
+/// A file that is not the vendor JSON it should be is the input's fault: a usage error
+/// (exit 2) naming the file, not a vendor's (exit 3). A UTF-8 byte-order mark, which some
+/// editors write, is skipped.
 pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
     let bytes = read(&args.file)?;
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     let codec = voiceport::codec(kind(args.vendor))?;
     let what = match args.what {
-        What::Auto => codec.detect(&bytes),
+        What::Auto => codec.detect(bytes),
         What::Call => PayloadKind::Call,
         What::List => PayloadKind::Page,
         What::Webhook => PayloadKind::Webhook,
@@ -21,7 +26,7 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
         What::Dial => PayloadKind::Dial,
         What::Ack => PayloadKind::Ack,
     };
-    let decoded = codec.decode(what, &bytes);
+    let decoded = codec.decode(what, bytes);
     if verbose && let Ok(decoded) = &decoded {
         warn_about(decoded);
     }
@@ -43,7 +48,22 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
             "{} sends no `{what}` payload",
             codec.kind()
         ))),
+        Err(error @ Error::Decode { .. }) => Err(Failure::Usage(format!(
+            "{}: not a {} `{what}` payload: {error}",
+            name(&args.file),
+            codec.kind()
+        ))),
+        // What a vendor error body stands for (Rounded's error envelope).
         Err(error) => Err(error.into()),
+    }
+}
+
+/// The file as messages name it.
+fn name(path: &std::path::Path) -> String {
+    if path.as_os_str() == "-" {
+        "standard input".into()
+    } else {
+        path.display().to_string()
     }
 }
 
@@ -58,7 +78,8 @@ fn warn_about(decoded: &Decoded) {
     };
     for call in calls {
         for warning in &call.warnings {
-            eprintln!("warning: call {}: {warning}", call.id);
+            let text = format!("warning: call {}: {warning}", call.id);
+            eprintln!("{}", crate::output::clean(&text));
         }
     }
 }
@@ -68,6 +89,8 @@ fn kind(vendor: Vendor) -> ProviderKind {
         Vendor::Happyrobot => ProviderKind::HappyRobot,
         Vendor::Voicebot => ProviderKind::Voicebot,
         Vendor::Rounded => ProviderKind::Rounded,
+        Vendor::Vapi => ProviderKind::Vapi,
+        Vendor::Retell => ProviderKind::Retell,
     }
 }
 

@@ -1,5 +1,11 @@
 //! Tables for people, JSON for machines.
+//!
+//! Everything printed for people goes through [`clean`] or [`cell`]: vendor strings are
+//! not trusted with the terminal (`\e]0;…\a\e[2J` in a call's status would retitle and
+//! clear it), so control characters are printed escaped, as `\u001b`. JSON output is
+//! never touched: it is exact, and JSON escapes the control characters that matter itself.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use serde::Serialize;
@@ -7,45 +13,132 @@ use voiceport::{Call, Transcript};
 
 use crate::{Failure, Outcome};
 
-/// Prints `value` as pretty JSON on standard output.
+/// Whether `c` could move the cursor, rewrite the screen or reorder what is shown: C0
+/// and C1 controls, DEL, and the bidirectional overrides and isolates.
+fn unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| unsafe_char(c) && !keep(c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if unsafe_char(c) && !keep(c) {
+            // The JSON spelling: readable, and still valid inside a JSON string.
+            out.push_str(&format!("\\u{:04x}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` safe for a terminal, its line breaks and tabs kept: every other control
+/// character escaped (`\u001b`).
+pub(crate) fn clean(text: &str) -> Cow<'_, str> {
+    escape(text, |c| c == '\n' || c == '\t')
+}
+
+/// A vendor value for one cell or one line: every control character escaped, line breaks
+/// and tabs too, so that a value cannot break a table's layout or fake a line.
+pub(crate) fn cell(text: &str) -> Cow<'_, str> {
+    escape(text, |_| false)
+}
+
+/// Prints `value` as pretty JSON on standard output, exactly.
 pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Outcome {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
-    line(&text)
+    raw_line(&text)
 }
 
-/// Prints one line on standard output (a closed pipe ends the program quietly).
+/// Prints `value` as one line of JSON (JSON Lines), exactly.
+pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
+    let text = serde_json::to_string(value)
+        .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
+    raw_line(&text)
+}
+
+/// Prints one line for people on standard output, control characters escaped (see
+/// [`clean`]).
 pub(crate) fn line(text: &str) -> Outcome {
+    raw_line(&clean(text))
+}
+
+/// Prints one line as it is (a closed pipe ends the program quietly).
+fn raw_line(text: &str) -> Outcome {
     let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}") {
+    match writeln!(out, "{text}").and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         result => result.map_err(|e| Failure::Io("standard output".into(), e)),
     }
 }
 
-/// Left-aligned columns, as wide as their widest cell.
+/// Left-aligned columns, as wide as their widest cell; cells escaped with [`cell`].
 pub(crate) fn table(headers: &[&str], rows: &[Vec<String>]) -> Outcome {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+    let mut table = Table::new(headers);
+    table.rows(rows)?;
+    table.finish()
+}
+
+/// A table printed as its rows arrive (a walk over many pages): the columns are as wide
+/// as the widest cell seen so far, so rows already printed are never re-aligned.
+pub(crate) struct Table {
+    headers: Vec<String>,
+    widths: Vec<usize>,
+    printed_header: bool,
+}
+
+impl Table {
+    pub(crate) fn new(headers: &[&str]) -> Self {
+        let headers: Vec<String> = headers.iter().map(|h| cell(h).into_owned()).collect();
+        Table {
+            widths: headers.iter().map(|h| h.chars().count()).collect(),
+            headers,
+            printed_header: false,
         }
     }
-    let render = |cells: Vec<&str>| {
+
+    /// Prints `rows` (and the header before the first ones).
+    pub(crate) fn rows(&mut self, rows: &[Vec<String>]) -> Outcome {
+        let rows: Vec<Vec<Cow<'_, str>>> = rows
+            .iter()
+            .map(|row| row.iter().map(|c| cell(c)).collect())
+            .collect();
+        for row in &rows {
+            for (width, cell) in self.widths.iter_mut().zip(row) {
+                *width = (*width).max(cell.chars().count());
+            }
+        }
+        if !self.printed_header {
+            self.printed_header = true;
+            let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
+            raw_line(&self.render(&headers))?;
+        }
+        for row in &rows {
+            let cells: Vec<&str> = row.iter().map(|c| c.as_ref()).collect();
+            raw_line(&self.render(&cells))?;
+        }
+        Ok(())
+    }
+
+    /// Prints the header if no row came.
+    pub(crate) fn finish(&mut self) -> Outcome {
+        self.rows(&[])
+    }
+
+    fn render(&self, cells: &[&str]) -> String {
         cells
             .iter()
-            .zip(&widths)
+            .zip(&self.widths)
             .map(|(cell, width)| format!("{cell:<width$}"))
             .collect::<Vec<_>>()
             .join("  ")
             .trim_end()
             .to_owned()
-    };
-    line(&render(headers.to_vec()))?;
-    for row in rows {
-        line(&render(row.iter().map(String::as_str).collect()))?;
     }
-    Ok(())
 }
 
 fn or_dash(value: Option<String>) -> String {
@@ -89,6 +182,12 @@ pub(crate) fn calls(calls: &[Call], as_json: bool) -> Outcome {
     }
     let rows: Vec<Vec<String>> = calls.iter().map(call_row).collect();
     table(&CALL_HEADERS, &rows)
+}
+
+/// `text` quoted for a POSIX shell, so that a printed command can be pasted as it is
+/// whatever the vendor put in it (a cursor token holding `'` or `;`).
+pub(crate) fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 /// `customer_hung_up (customer-ended-call)`: the category as in JSON, then the vendor's words.
@@ -173,14 +272,14 @@ pub(crate) fn call(call: &Call, as_json: bool) -> Outcome {
     ];
     let width = fields.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
     for (key, value) in fields {
-        line(&format!("{key:<width$}  {value}"))?;
+        line(&format!("{key:<width$}  {}", cell(&value)))?;
     }
     for note in &call.notes {
         line(&format!(
             "  note {}{}: {}",
-            note.id,
+            cell(note.id.as_str()),
             if note.flagged { " [flagged]" } else { "" },
-            note.content
+            cell(&note.content)
         ))?;
     }
     Ok(())
@@ -192,6 +291,7 @@ pub(crate) fn transcript(transcript: &Transcript, as_json: bool) -> Outcome {
         return json(transcript);
     }
     if transcript.utterances.is_empty() {
+        // The transcript's own line breaks are kept; every other control is escaped.
         return line(transcript.text.as_deref().unwrap_or("(no transcript)"));
     }
     for utterance in &transcript.utterances {
@@ -215,7 +315,48 @@ pub(crate) fn transcript(transcript: &Transcript, as_json: bool) -> Outcome {
             .clone()
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| tools.join(", "));
-        line(&format!("{at}{}: {text}", utterance.speaker))?;
+        line(&format!(
+            "{at}{}: {}",
+            cell(&utterance.speaker.to_string()),
+            cell(&text)
+        ))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_controls_are_escaped_and_plain_text_is_borrowed() {
+        let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m\u{202e}done";
+        assert_eq!(
+            cell(hostile),
+            "\\u001b]0;pwned\\u0007\\u001b[2J\\u009b31m\\u202edone"
+        );
+        assert!(!cell(hostile).chars().any(unsafe_char));
+        assert_eq!(cell("a\nb\tc\rd"), "a\\u000ab\\u0009c\\u000dd");
+        assert_eq!(clean("a\nb\tc\rd"), "a\nb\tc\\u000dd");
+        assert!(matches!(cell("é 🙂 +14155550123"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn an_escaped_json_line_is_still_the_same_json() {
+        let value = serde_json::json!({"status": "\u{7f}\u{9b}2J\u{1b}x"});
+        let text = serde_json::to_string(&value).unwrap();
+        let cleaned = clean(&text);
+        assert!(!cleaned.chars().any(unsafe_char));
+        let back: serde_json::Value = serde_json::from_str(&cleaned).unwrap();
+        assert_eq!(back, value);
+    }
+
+    #[test]
+    fn shell_quoting_survives_quotes() {
+        assert_eq!(shell_quote("a'b"), r"'a'\''b'");
+        assert_eq!(
+            shell_quote(r#"{"mode":"offset","skip":5}"#),
+            r#"'{"mode":"offset","skip":5}'"#
+        );
+    }
 }

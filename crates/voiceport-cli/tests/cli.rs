@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use serde_json::Value;
-use voiceport_core::ProviderKind;
 use voiceport_sandbox::Sandbox;
 
 struct Env {
@@ -13,10 +12,11 @@ struct Env {
 }
 
 async fn env() -> Env {
-    let sandbox = Sandbox::builder()
-        .calls(ProviderKind::HappyRobot, 30)
-        .calls(ProviderKind::Voicebot, 30)
-        .calls(ProviderKind::Rounded, 30)
+    let mut builder = Sandbox::builder();
+    for kind in voiceport_sandbox::EMULATED {
+        builder = builder.calls(kind, 30);
+    }
+    let sandbox = builder
         .timing(voiceport_sandbox::Timing {
             queued: std::time::Duration::from_millis(20),
             ringing: std::time::Duration::from_millis(20),
@@ -26,7 +26,7 @@ async fn env() -> Env {
         .await
         .unwrap();
     let mut toml = String::from("default = \"happyrobot\"\n");
-    for kind in ProviderKind::ALL {
+    for kind in voiceport_sandbox::EMULATED {
         let config = sandbox.provider_config(kind);
         toml.push_str(&format!(
             "[providers.{kind}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{kind}.options]\n",
@@ -76,6 +76,19 @@ fn json(output: &Output) -> Value {
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
 }
 
+/// Standard output as JSON Lines, one value per line.
+fn json_lines(output: &Output) -> Vec<Value> {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -98,7 +111,8 @@ async fn calls_list_get_transcript_recording() {
     assert_eq!(got["id"], id);
     assert_eq!(got["provider"], "happyrobot");
 
-    let all = json(
+    // `--all --json` streams JSON Lines, one call per line.
+    let all = json_lines(
         &run(
             Some(&env),
             &[
@@ -114,12 +128,8 @@ async fn calls_list_get_transcript_recording() {
         )
         .await,
     );
-    assert!(
-        all.as_array()
-            .unwrap()
-            .iter()
-            .all(|c| c["status"] == "completed")
-    );
+    assert!(!all.is_empty());
+    assert!(all.iter().all(|c| c["status"] == "completed"));
 
     let table = stdout(
         &run(
@@ -131,7 +141,7 @@ async fn calls_list_get_transcript_recording() {
     assert!(table.starts_with("ID"), "{table}");
     assert_eq!(table.lines().count(), 4);
 
-    let done = json(
+    let done = json_lines(
         &run(
             Some(&env),
             &[
@@ -147,10 +157,7 @@ async fn calls_list_get_transcript_recording() {
         )
         .await,
     );
-    let vid = done.as_array().unwrap()[0]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let vid = done[0]["id"].as_str().unwrap().to_owned();
     let transcript = json(
         &run(
             Some(&env),
@@ -404,7 +411,7 @@ async fn bad_config_exits_2_naming_the_field() {
     let dir = std::env::temp_dir().join(format!("voiceport-cli-bad-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("voiceport.toml");
-    std::fs::write(&path, "[providers.x]\nkind = \"vapi\"\napi_key = \"k\"\n").unwrap();
+    std::fs::write(&path, "[providers.x]\nkind = \"bland\"\napi_key = \"k\"\n").unwrap();
     let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
     command.arg("--config").arg(&path).args(["calls", "list"]);
     let out = command.output().unwrap();
@@ -425,7 +432,7 @@ async fn bad_config_exits_2_naming_the_field() {
 async fn normalize_every_fixture() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
     let mut seen = 0;
-    for vendor in ["happyrobot", "voicebot", "rounded"] {
+    for vendor in ["happyrobot", "voicebot", "rounded", "vapi", "retell"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(format!("{root}/{vendor}"))
             .unwrap()
             .map(|e| e.unwrap().path())
@@ -458,8 +465,11 @@ async fn normalize_every_fixture() {
     assert!(seen >= 40, "only {seen} fixtures normalized");
 }
 
+/// Every vendor the sandbox emulates, by its kind's name.
+const VENDORS: [&str; 5] = ["happyrobot", "voicebot", "rounded", "vapi", "retell"];
+
 #[tokio::test(flavor = "multi_thread")]
-async fn demo_shows_all_three_vendors() {
+async fn demo_shows_all_five_vendors() {
     let out = run(None, &["demo"]).await;
     let text = stdout(&out);
     assert!(
@@ -468,12 +478,12 @@ async fn demo_shows_all_three_vendors() {
         String::from_utf8_lossy(&out.stderr)
     );
     let header = text.lines().next().unwrap_or_default();
-    for vendor in ["happyrobot", "voicebot", "rounded"] {
+    for vendor in VENDORS {
         assert!(header.contains(vendor), "{text}");
     }
     assert!(text.contains("completed"), "{text}");
     let seen = json(&run(None, &["demo", "--json"]).await);
-    assert_eq!(seen.as_array().unwrap().len(), 3);
+    assert_eq!(seen.as_array().unwrap().len(), 5);
     assert!(
         seen.as_array()
             .unwrap()
@@ -556,6 +566,27 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     };
     let calls = json(&list().await);
     assert_eq!(calls["calls"].as_array().map(Vec::len), Some(5), "{calls}");
+    // …for every vendor it prints a provider for.
+    for vendor in VENDORS {
+        assert!(
+            lines.contains(&format!("[providers.{vendor}]")),
+            "{vendor}: {lines:?}"
+        );
+        let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+        command
+            .arg("--config")
+            .arg(&config)
+            .args(["-p", vendor, "--json", "calls", "list"]);
+        let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+            .await
+            .unwrap();
+        let calls = json(&out);
+        assert_eq!(
+            calls["calls"].as_array().map(Vec::len),
+            Some(5),
+            "{vendor}: {calls}"
+        );
+    }
 
     // A fault armed over HTTP reaches the next command; clearing it restores service.
     let http = reqwest::Client::new();
@@ -587,7 +618,7 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
 #[tokio::test(flavor = "multi_thread")]
 async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
     let env = env().await;
-    for vendor in ["happyrobot", "voicebot", "rounded"] {
+    for vendor in VENDORS {
         // Read-only: nothing dialed, nothing written, every case in the table.
         let out = run(Some(&env), &["check", "-p", vendor]).await;
         let text = stdout(&out);
@@ -648,6 +679,9 @@ async fn listen_prints_verified_events_and_forwards_them() {
          [providers.other]\nkind = \"rounded\"\napi_key = \"k\"\n",
     )
     .unwrap();
+    // Only its owner may read a file holding keys (else the first line is a warning).
+    #[cfg(unix)]
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let mut child = Listener(
         Command::new(env!("CARGO_BIN_EXE_voiceport"))
             .arg("--config")
@@ -662,7 +696,9 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let stderr = child.0.stderr.take().unwrap();
     let banner = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
-        std::io::BufReader::new(stderr).read_line(&mut line).unwrap();
+        std::io::BufReader::new(stderr)
+            .read_line(&mut line)
+            .unwrap();
         line
     })
     .await
@@ -690,7 +726,9 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let stdout = child.0.stdout.take().unwrap();
     let line = tokio::task::spawn_blocking(move || {
         let mut line = String::new();
-        std::io::BufReader::new(stdout).read_line(&mut line).unwrap();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .unwrap();
         line
     })
     .await
@@ -709,4 +747,591 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let forwarded = app.received_requests().await.unwrap();
     let sent: Value = serde_json::from_slice(&forwarded[0].body).unwrap();
     assert_eq!(sent, record);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn demo_with_webhooks_shows_the_events_of_each_vendor() {
+    let out = run(None, &["demo", "--webhooks"]).await;
+    let text = stdout(&out);
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}\n{errors}");
+    // The table, then the events the receiver took, one line each.
+    let header = text.lines().next().unwrap_or_default();
+    for vendor in VENDORS {
+        assert!(header.contains(vendor), "{text}");
+    }
+    let (_, events) = text
+        .split_once("webhooks received:")
+        .unwrap_or_else(|| panic!("no webhook section: {text}"));
+    for (vendor, end) in [
+        ("happyrobot", " end "),
+        ("voicebot", "end-of-call-report"),
+        ("rounded", "event_phone_call_ended"),
+        ("vapi", "end-of-call-report"),
+        ("retell", "call_ended"),
+    ] {
+        assert!(
+            events
+                .lines()
+                .any(|l| l.starts_with(vendor) && l.contains(end) && l.contains("completed")),
+            "{vendor}: {events}"
+        );
+    }
+    // …and as they arrived, beside the dials.
+    assert!(errors.contains("← webhook"), "{errors}");
+
+    // With --json: the calls of the table, and for each an end event about the same call.
+    let seen = json(&run(None, &["demo", "--webhooks", "--json"]).await);
+    let calls = seen["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 5, "{seen}");
+    let webhooks = seen["webhooks"].as_array().unwrap();
+    for call in calls {
+        let ended: Vec<&Value> = webhooks
+            .iter()
+            .filter(|w| w["kind"] == call["vendor"] && w["event"]["event"] == "ended")
+            .collect();
+        // Retell ends a call twice: `call_ended`, then `call_analyzed` with the analysis.
+        let ends = if call["vendor"] == "retell" { 2 } else { 1 };
+        assert_eq!(ended.len(), ends, "{}: {seen}", call["vendor"]);
+        for end in ended {
+            assert_eq!(end["event"]["call_id"], call["call_id"]);
+            assert_eq!(end["event"]["call"]["status"], call["status"]);
+        }
+    }
+}
+
+// ---- Hardening: hostile servers, hostile payloads, careless operators (issue 14) ----
+
+/// The key the configs below hold; asserted never to be printed.
+const HOSTILE_KEY: &str = "sk-live-4f9a8b7c6d5e3f21";
+const ROUNDED_CALL: &str = "c339f184-2c0c-4d58-a928-bccda6079bf4";
+const HAPPYROBOT_CALL: &str = "65a1f0c2b3d4e5f601234567";
+
+/// A config file (readable by its owner only) with one provider of `kind` at `base_url`,
+/// without retries; `extra` is appended (more tables).
+fn vendor_config(kind: &str, base_url: &str, extra: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("voiceport-hostile-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("voiceport.toml");
+    let options = if kind == "rounded" {
+        "[providers.x.options]\nfrom_number = \"+16175550142\"\nagent_id = \"3407d20e-0e63-4a9f-9837-dd4df2fa2aee\"\n"
+    } else {
+        ""
+    };
+    std::fs::write(
+        &path,
+        format!(
+            "[providers.x]\nkind = \"{kind}\"\napi_key = \"{HOSTILE_KEY}\"\nbase_url = \"{base_url}\"\n\
+             [providers.x.retry]\nmax_attempts = 1\n{options}{extra}"
+        ),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    path
+}
+
+async fn run_with(config: &std::path::Path, args: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    command.arg("--config").arg(config).args(args);
+    tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A Rounded list body: `ids` as calls (made-up values), and `next` as the cursor.
+fn rounded_page(ids: &[&str], next: Option<&str>) -> Value {
+    let calls: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            serde_json::json!({
+                "id": id, "type": "phone_call", "status": "completed",
+                "start_time": "2026-03-23T17:58:40Z", "end_time": "2026-03-23T17:59:24Z",
+                "duration_seconds": 44, "from_number": "+16175550142",
+                "to_number": "+16175550120", "direction": "outbound"
+            })
+        })
+        .collect();
+    serde_json::json!({"message": "Calls retrieved successfully", "data": calls,
+                       "error": null, "status": 200, "next_cursor": next})
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ids_and_values_refused_locally_exit_2_and_send_nothing() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let rounded = vendor_config("rounded", &server.uri(), "");
+    let happyrobot = vendor_config("happyrobot", &server.uri(), "");
+    let cases: Vec<(&PathBuf, Vec<&str>)> = vec![
+        (&rounded, vec!["calls", "end", ".."]),
+        (&rounded, vec!["calls", "get", "."]),
+        (&rounded, vec!["calls", "get", ""]),
+        (&happyrobot, vec!["calls", "delete", ".."]),
+        (&happyrobot, vec!["notes", "delete", HAPPYROBOT_CALL, ".."]),
+        (
+            &happyrobot,
+            vec!["notes", "update", HAPPYROBOT_CALL, "a\u{1b}b", "text"],
+        ),
+        (&rounded, vec!["calls", "dial", "--to", " "]),
+        (&rounded, vec!["calls", "list", "--limit", "0"]),
+        (&rounded, vec!["export", "--page-size", "0"]),
+    ];
+    for (config, args) in cases {
+        let out = run_with(config, &args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(!stderr(&out).contains('\u{1b}'), "{args:?}");
+    }
+    // `--limit 0` would fetch one call, print none, and skip it: refused by name.
+    let out = run_with(&rounded, &["calls", "list", "--limit", "0"]).await;
+    assert!(stderr(&out).contains("--limit"), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_redirect_is_a_failure_naming_the_host_never_a_success() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", "https://elsewhere.example/v1/x?sig=1"),
+        )
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let end = run_with(&config, &["calls", "end", ROUNDED_CALL]).await;
+    assert_eq!(end.status.code(), Some(3), "{}", stderr(&end));
+    assert!(stdout(&end).is_empty(), "{}", stdout(&end));
+    assert!(
+        stderr(&end).contains("redirected (HTTP 307) to elsewhere.example"),
+        "{}",
+        stderr(&end)
+    );
+    // A dial that was redirected may have placed the call: said without -v.
+    let dial = run_with(&config, &["calls", "dial", "--to", "+16175550120"]).await;
+    assert_eq!(dial.status.code(), Some(3));
+    assert!(
+        stderr(&dial).contains("the call may have been placed"),
+        "{}",
+        stderr(&dial)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn whether_a_failed_dial_placed_a_call_is_printed_without_verbose() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    for (status, said) in [
+        (503, "the call may have been placed"),
+        (400, "no call was placed"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let config = vendor_config("rounded", &server.uri(), "");
+        let out = run_with(&config, &["calls", "dial", "--to", "+16175550120"]).await;
+        assert_eq!(out.status.code(), Some(3));
+        assert!(stderr(&out).contains(said), "{status}: {}", stderr(&out));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_the_vendor_echoes_is_never_printed() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(
+            serde_json::json!({"message": format!("Invalid API key: {HOSTILE_KEY}")}),
+        ))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    for args in [
+        vec!["calls", "get", ROUNDED_CALL],
+        vec!["-v", "calls", "list"],
+    ] {
+        let out = run_with(&config, &args).await;
+        assert_eq!(out.status.code(), Some(3));
+        let text = format!("{}{}", stdout(&out), stderr(&out));
+        assert!(!text.contains("4f9a8b7c"), "{args:?}: {text}");
+        assert!(
+            text.contains("Invalid API key: [REDACTED]"),
+            "{args:?}: {text}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn terminal_escapes_are_escaped_for_people_and_exact_in_json() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let hostile = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{9b}31m";
+    let mut page = rounded_page(&[ROUNDED_CALL], None);
+    page["data"][0]["status"] = Value::String(format!("done{hostile}"));
+    page["data"][0]["from_number"] = Value::String(format!("+1{hostile}\nFAKE LINE"));
+    let mut one =
+        serde_json::json!({"message": "ok", "data": page["data"][0].clone(), "status": 200});
+    one["data"]["transcript_string"] = Value::String(format!("Agent: hi{hostile}"));
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path("/calls"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&page))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(wiremock::matchers::path(format!("/calls/{ROUNDED_CALL}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&one))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let unsafe_char = |c: char| c.is_control() && c != '\n';
+    for args in [
+        vec!["calls", "list"],
+        vec!["calls", "list", "--all"],
+        vec!["calls", "get", ROUNDED_CALL],
+        vec!["calls", "transcript", ROUNDED_CALL],
+    ] {
+        let out = run_with(&config, &args).await;
+        let text = stdout(&out);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        assert!(!text.chars().any(unsafe_char), "{args:?}: {text:?}");
+        assert!(text.contains("\\u001b]0;pwned\\u0007"), "{args:?}: {text}");
+        assert!(
+            !text.lines().any(|l| l.starts_with("FAKE LINE")),
+            "{args:?}: {text}"
+        );
+    }
+    // JSON stays exact: the same characters, escaped the JSON way.
+    let listed = json(&run_with(&config, &["calls", "list", "--json"]).await);
+    assert_eq!(
+        listed["calls"][0]["vendor_status"],
+        Value::String(format!("done{hostile}"))
+    );
+    let got = json(&run_with(&config, &["calls", "get", ROUNDED_CALL, "--json"]).await);
+    assert_eq!(
+        got["from"],
+        Value::String(format!("+1{hostile}\nFAKE LINE"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn csv_export_neutralises_formulas_and_says_so_in_help() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let mut page = rounded_page(&[ROUNDED_CALL], None);
+    page["data"][0]["status"] = Value::String("=HYPERLINK(\"http://evil.example\",\"x\")".into());
+    page["data"][0]["from_number"] = Value::String("@SUM(1+1)*cmd|' /C calc'!A0".into());
+    page["data"][0]["to_number"] = Value::String("-2+3".into());
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&page))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let out = run_with(&config, &["export", "--format", "csv"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = stdout(&out);
+    let row = csv.lines().nth(1).unwrap();
+    let fields: Vec<&str> = row.split(',').collect();
+    assert_eq!(fields[3], "\"'=HYPERLINK(\"\"http://evil.example\"\"");
+    assert!(
+        row.contains(",'@SUM(1+1)*cmd|' /C calc'!A0,'-2+3,"),
+        "{row}"
+    );
+    // A plain number stays a number.
+    assert!(row.contains(",44,"), "{row}");
+    for field in row.split(',') {
+        assert!(
+            !field.trim_start_matches('"').starts_with(['=', '+', '@']),
+            "{row}"
+        );
+    }
+    let help = run(None, &["export", "--help"]).await;
+    let help = stdout(&help);
+    assert!(help.contains("spreadsheet") && help.contains("'"), "{help}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_that_fails_keeps_what_it_printed_and_says_where_to_resume() {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    const NEXT: &str = "2026-03-23T17:51:03Z";
+    let server = MockServer::start().await;
+    let first = [
+        "0e1d9985-2d47-435c-857f-86f21a87a093",
+        "8560ad9d-f4de-4f2d-8053-1369bba94bd0",
+    ];
+    let last = "5cc2aaac-3c19-46af-a20d-d9299758ee3a";
+    Mock::given(method("GET"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&first, Some(NEXT))))
+        .mount(&server)
+        .await;
+    let failing = Mock::given(method("GET"))
+        .and(query_param("cursor", NEXT))
+        .respond_with(ResponseTemplate::new(503))
+        .mount_as_scoped(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let resume_token = format!("{{\"mode\":\"token\",\"token\":\"{NEXT}\"}}");
+
+    // list --all --json: JSON Lines of the first page, then the cursor of the second.
+    let out = run_with(&config, &["calls", "list", "--all", "--json"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    let printed: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(printed.len(), 2, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains(&format!("--cursor '{resume_token}'")),
+        "{}",
+        stderr(&out)
+    );
+
+    // export -o: the rows written stay, and the resume adds to the same file.
+    let path = config.with_file_name("calls.jsonl");
+    let file = path.to_str().unwrap();
+    let out = run_with(&config, &["export", "-o", file]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
+    assert!(stderr(&out).contains("--append"), "{}", stderr(&out));
+
+    // The vendor recovers: resuming fetches the rest, nothing twice.
+    drop(failing);
+    Mock::given(method("GET"))
+        .and(query_param("cursor", NEXT))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&[last], None)))
+        .mount(&server)
+        .await;
+    let rest = json_lines(
+        &run_with(
+            &config,
+            &[
+                "calls",
+                "list",
+                "--all",
+                "--json",
+                "--cursor",
+                &resume_token,
+            ],
+        )
+        .await,
+    );
+    assert_eq!(rest.len(), 1);
+    assert_eq!(rest[0]["id"], last);
+    let out = run_with(
+        &config,
+        &["export", "-o", file, "--append", "--cursor", &resume_token],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ids: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids, [first[0], first[1], last]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cursors_that_go_round_end_the_walk_with_an_error() {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let pages = [
+        (None, "A", ROUNDED_CALL),
+        (Some("A"), "B", "5cc2aaac-3c19-46af-a20d-d9299758ee3a"),
+        (Some("B"), "A", ROUNDED_CALL),
+    ];
+    for (cursor, next, id) in pages {
+        let mock = Mock::given(method("GET"));
+        let mock = match cursor {
+            None => mock.and(query_param_is_missing("cursor")),
+            Some(cursor) => mock.and(query_param("cursor", cursor)),
+        };
+        mock.respond_with(
+            ResponseTemplate::new(200).set_body_json(rounded_page(&[id], Some(next))),
+        )
+        .mount(&server)
+        .await;
+    }
+    let config = vendor_config("rounded", &server.uri(), "");
+    let out = tokio::time::timeout(
+        std::time::Duration::from_secs(30),
+        run_with(&config, &["calls", "list", "--all", "--json"]),
+    )
+    .await
+    .expect("the walk loops");
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("go round in a cycle"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert_eq!(stdout(&out).lines().count(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn normalize_refuses_a_file_that_does_not_decode_as_input_and_takes_a_bom() {
+    let dir = std::env::temp_dir().join(format!("voiceport-normalize-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let broken = dir.join("broken.json");
+    std::fs::write(&broken, br#"{"id": 42, "status": "completed"}"#).unwrap();
+    let out = run(
+        None,
+        &[
+            "normalize",
+            "--vendor",
+            "rounded",
+            "--what",
+            "call",
+            broken.to_str().unwrap(),
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(broken.to_str().unwrap()),
+        "{}",
+        stderr(&out)
+    );
+
+    let fixture = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/rounded/get_call.json"
+    ))
+    .unwrap();
+    let with_bom = dir.join("bom.json");
+    std::fs::write(&with_bom, [b"\xEF\xBB\xBF".as_slice(), &fixture].concat()).unwrap();
+    let call = json(
+        &run(
+            None,
+            &[
+                "normalize",
+                "--vendor",
+                "rounded",
+                with_bom.to_str().unwrap(),
+            ],
+        )
+        .await,
+    );
+    assert_eq!(call["provider"], "rounded");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn configuration_mistakes_are_reported_with_their_place_and_never_the_key() {
+    let config = vendor_config("rounded", "http://127.0.0.1:9", "");
+    // Readable by others: a one-line warning, and the command still runs.
+    #[cfg(unix)]
+    {
+        std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o644))
+            .unwrap();
+        let out = run_with(&config, &["capabilities"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let warning = stderr(&out);
+        assert!(
+            warning.starts_with("warning: ") && warning.contains("chmod 600"),
+            "{warning}"
+        );
+        assert_eq!(warning.lines().count(), 1, "{warning}");
+        assert!(!warning.contains(HOSTILE_KEY));
+        std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let out = run_with(&config, &["capabilities"]).await;
+        assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+    }
+    // An unquoted key: the line, the column and the key's name, not the key.
+    std::fs::write(
+        &config,
+        format!("[providers.x]\nkind = \"rounded\"\napi_key = {HOSTILE_KEY}\n"),
+    )
+    .unwrap();
+    let out = run_with(&config, &["calls", "list"]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let text = stderr(&out);
+    assert!(
+        text.contains("providers.x.api_key") && text.contains("line 3, column 11"),
+        "{text}"
+    );
+    assert!(!text.contains("4f9a8b7c"), "{text}");
+}
+
+/// Runs the CLI until the server has its dial request, then sends it SIGINT.
+#[cfg(unix)]
+async fn interrupt_a_dial(delay: std::time::Duration) -> Output {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    let answer = serde_json::json!({"message": "Phone call started successfully",
+        "data": {"call_id": "b48d0eec-c2e3-4b12-85c6-2aa47f65badb"}, "error": null, "status": 201});
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(answer)
+                .set_delay(delay),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let child = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+        .arg("--config")
+        .arg(&config)
+        .args(["calls", "dial", "--to", "+16175550120"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while server.received_requests().await.unwrap().is_empty() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "no dial arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+        .await
+        .unwrap()
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
+    // The answer comes within the grace period: its id is printed.
+    let out = interrupt_a_dial(std::time::Duration::from_millis(800)).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("the call was placed"), "{text}");
+    assert!(
+        text.contains("b48d0eec-c2e3-4b12-85c6-2aa47f65badb"),
+        "{text}"
+    );
+    // No answer in time: the call may exist, and its id is unknown.
+    let out = interrupt_a_dial(std::time::Duration::from_secs(30)).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("the call may have been placed"), "{text}");
+    assert!(text.contains("id is not known"), "{text}");
 }
