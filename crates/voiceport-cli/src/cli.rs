@@ -141,10 +141,18 @@ pub(crate) struct ListArgs {
     /// Resume from a cursor printed by an earlier listing.
     #[arg(long)]
     pub(crate) cursor: Option<String>,
+    /// List several providers at once, merged newest first: `all`, or names separated by
+    /// commas. Ids are printed as `provider:call_id`.
+    #[arg(long, value_name = "all|NAME,…")]
+    pub(crate) providers: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub(crate) struct DialArgs {
+    /// Dial through a `[routes.NAME]` of the configuration (first, failover or weighted)
+    /// instead of one provider.
+    #[arg(long, value_name = "NAME")]
+    pub(crate) route: Option<String>,
     /// The number to call (E.164).
     #[arg(long)]
     pub(crate) to: String,
@@ -236,6 +244,10 @@ pub(crate) struct ExportArgs {
     /// Add to the --output file instead of replacing it (no CSV header): for resuming.
     #[arg(long, requires = "output")]
     pub(crate) append: bool,
+    /// Export several providers at once, merged newest first: `all`, or names separated by
+    /// commas; each call gains `provider_name` (a first CSV column).
+    #[arg(long, value_name = "all|NAME,…")]
+    pub(crate) providers: Option<String>,
     /// Calls per page; at least 1.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) page_size: Option<u32>,

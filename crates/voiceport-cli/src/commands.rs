@@ -18,8 +18,37 @@ use crate::{Failure, Outcome, config, output, values};
 pub(crate) async fn run(cli: Cli) -> Outcome {
     let connect = || config::provider(cli.config.as_deref(), cli.provider.as_deref());
     let json = cli.json;
+    let registry = || config::registry(cli.config.as_deref());
     match cli.command {
-        Command::Calls(command) => calls(connect()?, command, json).await,
+        Command::Calls(CallsCommand::List(args)) if args.providers.is_some() => {
+            let providers = args.providers.clone().unwrap_or_default();
+            crate::multi::list(&registry()?, &providers, args, json).await
+        }
+        Command::Calls(CallsCommand::Dial(mut args)) if args.route.is_some() => {
+            let route = args.route.take().unwrap_or_default();
+            crate::multi::dial(&registry()?, &route, args, json).await
+        }
+        Command::Export(args) if args.providers.is_some() => {
+            let providers = args.providers.clone().unwrap_or_default();
+            crate::multi::export(&registry()?, &providers, args).await
+        }
+        Command::Calls(mut command) => {
+            // `provider:call_id` names its provider; any other id is the -p provider's.
+            let named = match command_has_colon_id(&command) {
+                true => {
+                    let registry = registry()?;
+                    crate::multi::qualified(&registry, &mut command)
+                        .map(|name| registry.connect(Some(&name)))
+                        .transpose()?
+                }
+                false => None,
+            };
+            let provider = match named {
+                Some(provider) => provider,
+                None => connect()?,
+            };
+            calls(provider, command, json).await
+        }
         Command::Notes(command) => notes(connect()?, command, json).await,
         Command::Export(args) => export(connect()?, args).await,
         Command::Normalize(args) => crate::normalize::run(&args, cli.verbose),
@@ -31,6 +60,20 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         }
         Command::Sandbox(args) => sandbox(args).await,
         Command::Demo(args) => crate::demo::run(json, args.webhooks).await,
+    }
+}
+
+/// Whether the command's call id has a `:` (it may be `provider:call_id`).
+fn command_has_colon_id(command: &CallsCommand) -> bool {
+    match command {
+        CallsCommand::Get { id }
+        | CallsCommand::Transcript { id }
+        | CallsCommand::Recording { id }
+        | CallsCommand::End { id }
+        | CallsCommand::Cancel { id }
+        | CallsCommand::Delete { id } => id.contains(':'),
+        CallsCommand::Update(args) => args.id.contains(':'),
+        CallsCommand::List(_) | CallsCommand::Dial(_) => false,
     }
 }
 
@@ -209,8 +252,9 @@ impl Progress {
 /// call's id.
 const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
-async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outcome {
-    let request = DialRequest {
+/// The dial request the arguments describe.
+pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
+    Ok(DialRequest {
         to: args.to,
         from_number: args.from_number,
         phone_number_id: args.number_id,
@@ -226,7 +270,11 @@ async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outco
         language: args.language,
         name: args.name,
         ..DialRequest::default()
-    };
+    })
+}
+
+async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outcome {
+    let request = dial_request(args)?;
     let dialing = provider.dial(&request);
     tokio::pin!(dialing);
     // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
@@ -434,7 +482,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     Ok(())
 }
 
-const CSV_COLUMNS: [&str; 12] = [
+pub(crate) const CSV_COLUMNS: [&str; 12] = [
     "id",
     "provider",
     "status",
@@ -449,7 +497,7 @@ const CSV_COLUMNS: [&str; 12] = [
     "cost",
 ];
 
-fn csv_row(call: &voiceport::Call) -> String {
+pub(crate) fn csv_row(call: &voiceport::Call) -> String {
     let fields = [
         call.id.to_string(),
         call.provider.to_string(),
@@ -485,7 +533,7 @@ fn csv_row(call: &voiceport::Call) -> String {
 /// or a carriage return: `=HYPERLINK(…)`, `@SUM(…)`) gets a `'` in front, which
 /// spreadsheets read as "this is text" (OWASP's advice for CSV injection). A plain number
 /// (`+14155550123`, `-0.5`) is no formula and is left as it is.
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text);
     let text = if risky {
         format!("'{text}")

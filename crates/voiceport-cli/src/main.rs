@@ -18,6 +18,7 @@ mod commands;
 mod config;
 mod demo;
 mod listen;
+mod multi;
 mod normalize;
 mod output;
 mod values;

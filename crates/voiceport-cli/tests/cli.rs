@@ -1335,3 +1335,158 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     assert!(text.contains("the call may have been placed"), "{text}");
     assert!(text.contains("id is not known"), "{text}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
+    let env = env().await;
+    let mut text = std::fs::read_to_string(&env.config).unwrap();
+    text.push_str("[routes.out]\nproviders = [\"voicebot\", \"rounded\"]\npolicy = \"failover\"\n");
+    std::fs::write(&env.config, text).unwrap();
+
+    // One merged page of 7, then the rest from the printed cursor: every call once.
+    let first = run(
+        Some(&env),
+        &[
+            "calls",
+            "list",
+            "--providers",
+            "voicebot,rounded",
+            "--limit",
+            "7",
+            "--json",
+        ],
+    )
+    .await;
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let lines = |out: &Output| -> Vec<Value> {
+        stdout(out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let page = lines(&first);
+    assert_eq!(page.len(), 7);
+    let stderr = String::from_utf8_lossy(&first.stderr).into_owned();
+    let cursor = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("more: --cursor "))
+        .unwrap_or_else(|| panic!("{stderr}"))
+        .trim_matches('\'')
+        .to_owned();
+    let rest = run(
+        Some(&env),
+        &[
+            "calls",
+            "list",
+            "--providers",
+            "voicebot,rounded",
+            "--all",
+            "--json",
+            "--cursor",
+            &cursor,
+        ],
+    )
+    .await;
+    assert!(
+        rest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rest.stderr)
+    );
+    let mut ids: Vec<String> = page
+        .iter()
+        .chain(lines(&rest).iter())
+        .map(|c| {
+            format!(
+                "{}:{}",
+                c["provider_name"].as_str().unwrap(),
+                c["id"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let total = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), total, "a call came twice");
+    assert_eq!(total, 60, "30 calls each");
+
+    // A table names the provider; a qualified id reaches the right provider.
+    let table = stdout(
+        &run(
+            Some(&env),
+            &["calls", "list", "--providers", "all", "--limit", "5"],
+        )
+        .await,
+    );
+    assert!(table.starts_with("PROVIDER"), "{table}");
+    let qualified = &ids[0];
+    let got = json(&run(Some(&env), &["calls", "get", qualified, "--json"]).await);
+    assert_eq!(
+        format!("rounded:{}", got["id"].as_str().unwrap()),
+        *qualified
+    );
+
+    // Merged export: JSON Lines with provider_name, and CSV with a first column for it.
+    let exported = run(
+        Some(&env),
+        &["export", "--providers", "voicebot,happyrobot"],
+    )
+    .await;
+    assert!(exported.status.success());
+    assert_eq!(stdout(&exported).lines().count(), 60);
+    let csv = run(
+        Some(&env),
+        &["export", "--providers", "rounded", "--format", "csv"],
+    )
+    .await;
+    assert!(
+        stdout(&csv).starts_with("provider_name,id,"),
+        "{}",
+        stdout(&csv)
+    );
+
+    // A dial through the route: the first provider places it, and the answer says which.
+    let dialed = json(
+        &run(
+            Some(&env),
+            &[
+                "calls",
+                "dial",
+                "--route",
+                "out",
+                "--to",
+                "+14155550177",
+                "--json",
+            ],
+        )
+        .await,
+    );
+    assert_eq!(dialed["provider_name"], "voicebot");
+    assert!(
+        dialed["qualified_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("voicebot:")
+    );
+    let unknown = run(
+        Some(&env),
+        &[
+            "calls",
+            "dial",
+            "--route",
+            "nowhere",
+            "--to",
+            "+14155550177",
+        ],
+    )
+    .await;
+    assert_eq!(
+        unknown.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&unknown.stderr)
+    );
+}

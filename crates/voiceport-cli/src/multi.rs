@@ -1,0 +1,251 @@
+//! Several providers at once: `--providers` on `calls list` and `export` (one merged,
+//! resumable walk), `--route` on `calls dial`, and `provider:call_id` ids.
+
+use std::io::Write;
+
+use futures::TryStreamExt;
+use voiceport::{
+    CallQuery, MergeOptions, MergedCall, MergedCursor, ProviderError, Registry, Selection,
+};
+
+use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
+use crate::{Failure, Outcome, output, values};
+
+/// The provider an id names as `provider:call_id`, if its prefix is a configured
+/// provider; the command's id is rewritten to the vendor's own.
+pub(crate) fn qualified(registry: &Registry, command: &mut CallsCommand) -> Option<String> {
+    let id = match command {
+        CallsCommand::Get { id }
+        | CallsCommand::Transcript { id }
+        | CallsCommand::Recording { id }
+        | CallsCommand::End { id }
+        | CallsCommand::Cancel { id }
+        | CallsCommand::Delete { id } => id,
+        CallsCommand::Update(args) => &mut args.id,
+        CallsCommand::List(_) | CallsCommand::Dial(_) => return None,
+    };
+    let (name, call) = id.split_once(':')?;
+    if !registry.names().any(|known| known == name) {
+        return None;
+    }
+    let (name, call) = (name.to_owned(), call.to_owned());
+    *id = call;
+    Some(name)
+}
+
+/// A merged walk's rows carry the provider's name and the provider-qualified id.
+fn row(merged: &MergedCall) -> Vec<String> {
+    let mut row = output::call_row(&merged.call);
+    row[0] = merged.qualified_id();
+    row.insert(0, merged.provider.clone());
+    row
+}
+
+fn headers() -> Vec<&'static str> {
+    let mut headers = vec!["PROVIDER"];
+    headers.extend(output::CALL_HEADERS);
+    headers[1] = "ID (provider:call)";
+    headers
+}
+
+/// The normalized call with the provider's name added (`provider_name`).
+fn record(merged: &MergedCall) -> Result<serde_json::Value, Failure> {
+    let mut value =
+        serde_json::to_value(&merged.call).map_err(|e| Failure::Usage(e.to_string()))?;
+    if let Some(object) = value.as_object_mut() {
+        object.insert("provider_name".into(), merged.provider.clone().into());
+    }
+    Ok(value)
+}
+
+fn walk_failure(
+    failure: ProviderError,
+    count: usize,
+    cursor: &MergedCursor,
+    extra: &str,
+) -> Failure {
+    let hint = format!(
+        "{count} calls were printed before `{}` failed; to resume after them, run the same command with --cursor {}{extra}",
+        failure.provider,
+        output::shell_quote(&cursor.to_token())
+    );
+    Failure::Walk {
+        error: Box::new(failure.error),
+        hint,
+    }
+}
+
+fn start(
+    registry: &Registry,
+    providers: &str,
+    query: CallQuery,
+    cursor: Option<&str>,
+) -> Result<voiceport::MergedCalls, Failure> {
+    let resume = cursor.map(MergedCursor::from_token).transpose()?;
+    let walk = registry.calls(
+        &Selection::parse(providers),
+        query,
+        resume,
+        MergeOptions::default(),
+    )?;
+    Ok(walk)
+}
+
+/// `calls list --providers …`: one merged listing, newest first; `--limit` calls (or all
+/// of them with `--all`), then the cursor to go on from.
+pub(crate) async fn list(
+    registry: &Registry,
+    providers: &str,
+    args: ListArgs,
+    json: bool,
+) -> Outcome {
+    let mut query = values::query(&args.filters)?;
+    query.page_size = args.limit;
+    let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
+    let limit = match (args.all, args.limit) {
+        (true, _) => usize::MAX,
+        (false, Some(limit)) => limit as usize,
+        (false, None) => 50,
+    };
+    let mut table = output::Table::new(&headers());
+    let mut count = 0;
+    while count < limit {
+        let merged = match walk.try_next().await {
+            Ok(Some(merged)) => merged,
+            Ok(None) => break,
+            Err(failure) => {
+                let cursor = walk.cursor();
+                return Err(walk_failure(failure, count, &cursor, ""));
+            }
+        };
+        if json {
+            output::json_line(&record(&merged)?)?;
+        } else {
+            table.rows(&[row(&merged)])?;
+        }
+        count += 1;
+    }
+    if !json {
+        table.finish()?;
+    }
+    let cursor = walk.cursor();
+    if !cursor.is_done() && count == limit {
+        eprintln!(
+            "{}",
+            output::clean(&format!(
+                "more: --cursor {}",
+                output::shell_quote(&cursor.to_token())
+            ))
+        );
+    }
+    Ok(())
+}
+
+/// `export --providers …`: every matching call of the selected providers, merged.
+pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArgs) -> Outcome {
+    let mut query = values::query(&args.filters)?;
+    query.page_size = args.page_size;
+    let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
+    let target = args
+        .output
+        .as_ref()
+        .map_or("standard output".into(), |p| p.display().to_string());
+    let io = |e| Failure::Io(target.clone(), e);
+    let mut sink: Box<dyn Write> = match &args.output {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .append(args.append)
+                .truncate(!args.append)
+                .open(path)
+                .map_err(io)?;
+            Box::new(std::io::BufWriter::new(file))
+        }
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    if let ExportFormat::Csv = args.format
+        && !args.append
+    {
+        let columns = crate::commands::CSV_COLUMNS.join(",");
+        writeln!(sink, "provider_name,{columns}").map_err(io)?;
+    }
+    let mut count = 0;
+    loop {
+        let merged = match walk.try_next().await {
+            Ok(Some(merged)) => merged,
+            Ok(None) => break,
+            Err(failure) => {
+                sink.flush().map_err(io)?;
+                let extra = if args.output.is_some() {
+                    " --append"
+                } else {
+                    ""
+                };
+                return Err(walk_failure(failure, count, &walk.cursor(), extra));
+            }
+        };
+        match args.format {
+            ExportFormat::Jsonl => {
+                let text = serde_json::to_string(&record(&merged)?)
+                    .map_err(|e| Failure::Usage(e.to_string()))?;
+                writeln!(sink, "{text}").map_err(io)?;
+            }
+            ExportFormat::Csv => {
+                let name = crate::commands::csv_field(&merged.provider);
+                let row = crate::commands::csv_row(&merged.call);
+                writeln!(sink, "{name},{row}").map_err(io)?;
+            }
+        }
+        count += 1;
+    }
+    sink.flush().map_err(io)?;
+    if args.output.is_some() {
+        eprintln!("exported {count} calls");
+    }
+    Ok(())
+}
+
+/// `calls dial --route NAME`: the route picks the provider; it says which one placed the
+/// call, or where a call may exist when the dial failed after it may have arrived.
+pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json: bool) -> Outcome {
+    let request = crate::commands::dial_request(args)?;
+    let dialing = registry.dial(route, &request, None);
+    tokio::pin!(dialing);
+    let result = tokio::select! {
+        biased;
+        _ = tokio::signal::ctrl_c() => {
+            return Err(Failure::Interrupted(format!(
+                "the dial through route `{route}` may have reached a provider, so a call may have been placed: look for it before dialing again"
+            )));
+        }
+        result = &mut dialing => result,
+    };
+    match result {
+        Ok(dialed) => {
+            if json {
+                return output::json(&serde_json::json!({
+                    "provider_name": dialed.provider,
+                    "call_id": dialed.outcome.call_id,
+                    "qualified_id": dialed.qualified_id(),
+                    "call": dialed.outcome.call,
+                }));
+            }
+            for (name, error) in &dialed.refused {
+                eprintln!(
+                    "{}",
+                    output::clean(&format!("`{name}` refused (no call placed): {error}"))
+                );
+            }
+            output::line(&format!(
+                "dialed through `{}`: {}",
+                output::cell(&dialed.provider),
+                output::cell(&dialed.qualified_id())
+            ))
+        }
+        Err(error) => Err(Failure::Walk {
+            hint: error.to_string(),
+            error: Box::new(error.error),
+        }),
+    }
+}
