@@ -122,7 +122,7 @@ impl HttpClient {
     /// followed (it would carry the key along): it is [`Error::Redirected`].
     ///
     /// Before anything is sent, every path segment is checked with
-    /// [`is_path_segment`](crate::is_path_segment): an empty one, `.`, `..` or one with a
+    /// [`is_path_segment`]: an empty one, `.`, `..` or one with a
     /// control character is refused with [`Error::InvalidRequest`] without a status
     /// ([`Error::is_refused_locally`]).
     ///
