@@ -97,6 +97,28 @@ impl CallQuery {
         }
     }
 
+    /// Whether a call the vendor returned for this query's time range is in it, judged by
+    /// `at` (the time the vendor filtered on: its start or creation time) and the call's
+    /// end: a call with `at` is held to `since <= at < until` exactly (vendors are asked
+    /// for a slightly wider range where their bounds are exclusive or unclear); a call
+    /// without one (it never connected) cannot be placed and is kept, unless its end
+    /// proves it began before `since`.
+    pub fn in_time_range(
+        &self,
+        at: Option<DateTime<Utc>>,
+        ended_at: Option<DateTime<Utc>>,
+    ) -> bool {
+        match at {
+            Some(at) => {
+                self.since.is_none_or(|since| at >= since)
+                    && self.until.is_none_or(|until| at < until)
+            }
+            None => self
+                .since
+                .is_none_or(|since| ended_at.is_none_or(|end| end >= since)),
+        }
+    }
+
     /// Whether a normalized call passes every filter of this query.
     ///
     /// Adapters whose vendor cannot filter server-side use this to filter client-side, so

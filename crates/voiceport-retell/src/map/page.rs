@@ -71,15 +71,7 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
 /// A call with none (one that never connected) cannot be placed in the range, and Retell
 /// returned it: it is kept, unless its end time proves it began before `since`.
 fn in_time_range(query: &CallQuery, call: &Call) -> bool {
-    match call.started_at {
-        Some(at) => {
-            query.since.is_none_or(|since| at >= since)
-                && query.until.is_none_or(|until| at < until)
-        }
-        None => query
-            .since
-            .is_none_or(|since| call.ended_at.is_none_or(|end| end >= since)),
-    }
+    query.in_time_range(call.started_at, call.ended_at)
 }
 
 #[cfg(test)]

@@ -66,15 +66,7 @@ fn client_side_filter(query: &CallQuery) -> CallQuery {
 /// it for this query: it is kept, not silently dropped. Only an end time before `since`,
 /// which proves it began before `since` too, leaves it out.
 fn in_time_range(query: &CallQuery, call: &Call) -> bool {
-    match call.created_at {
-        Some(at) => {
-            query.since.is_none_or(|since| at >= since)
-                && query.until.is_none_or(|until| at < until)
-        }
-        None => query
-            .since
-            .is_none_or(|since| call.ended_at.is_none_or(|end| end >= since)),
-    }
+    query.in_time_range(call.created_at, call.ended_at)
 }
 
 fn next_cursor(
