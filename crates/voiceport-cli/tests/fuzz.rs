@@ -23,10 +23,9 @@
 //! - a decoded call is this vendor's and serializes;
 //! - no impossible value is accepted silently: a duration or cost is finite and not
 //!   negative, a call does not end before it starts, an id it names is not blank, and a
-//!   blank call id comes with a warning. This one fails the run for the vendors listed in
-//!   [`STRICT`]; for the others it is counted and printed (a count and an example per
-//!   kind of problem) until their mappings adopt the core helpers `read_amount`, `read_id`
-//!   and `check_call`.
+//!   blank call id comes with a warning (the mappings drop such values with the core
+//!   helpers `read_amount`, `read_id` and `check_call`). The run goes on past such a
+//!   finding, then prints each kind of problem (a count, the first input) and fails.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
@@ -35,9 +34,14 @@ use serde_json::{Value, json};
 use voiceport::{Call, CallEvent, CallQuery, CallStatus, Codec, Direction, Error, ProviderKind};
 use voiceport_core::testing::corpus;
 
-/// The vendors whose mappings drop impossible values with a warning; for the others, the
-/// fuzz run lists what it found instead of failing.
-const STRICT: [ProviderKind; 2] = [ProviderKind::HappyRobot, ProviderKind::Rounded];
+/// Every vendor the fuzz run covers.
+const VENDORS: [ProviderKind; 5] = [
+    ProviderKind::HappyRobot,
+    ProviderKind::Rounded,
+    ProviderKind::Voicebot,
+    ProviderKind::Vapi,
+    ProviderKind::Retell,
+];
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
@@ -47,31 +51,38 @@ fn env_number(name: &str, default: u64) -> u64 {
 }
 
 /// What one vendor's run found that breaks the impossible-value rule: how many inputs,
-/// and per kind of problem a count and the first example.
+/// and per kind of problem a count and the first example (with its input).
 #[derive(Default)]
 struct Findings {
     cases: u64,
-    last: String,
     kinds: std::collections::BTreeMap<String, (u64, String)>,
 }
 
 impl Findings {
-    fn note(&mut self, what: &str, problem: String) {
-        // One finding per input, however many decoders accepted it.
-        if self.last == what {
-            return;
-        }
-        self.last = what.to_owned();
+    /// Notes that the input `body` (described by `what`) was accepted with `problem`.
+    fn note(&mut self, what: &str, problem: &str, body: &[u8]) {
         // `cost.total -132726` → kind `cost.total`; `a blank call id …` → itself.
         let kind = match problem.split_once(' ') {
             Some((head, _)) if !head.starts_with('a') => head.to_owned(),
-            _ => problem.clone(),
+            _ => problem.to_owned(),
         };
-        let entry = self
-            .kinds
-            .entry(kind)
-            .or_insert((0, format!("{what}: {problem}")));
+        let entry = self.kinds.entry(kind).or_insert_with(|| {
+            let input = String::from_utf8_lossy(body);
+            (0, format!("{what}: {problem}\n    input: {input}"))
+        });
         entry.0 += 1;
+    }
+
+    /// How many inputs were accepted with an impossible value.
+    fn accepted(&self) -> u64 {
+        self.kinds.values().map(|(n, _)| n).sum()
+    }
+
+    /// Each kind of problem: its count and first example, a line each.
+    fn summary(&self) -> String {
+        (self.kinds.iter())
+            .map(|(problem, (count, example))| format!("  {problem}: {count} (first: {example})\n"))
+            .collect()
     }
 }
 
@@ -127,6 +138,8 @@ struct Run {
     codec: &'static dyn Codec,
     queries: Vec<CallQuery>,
     findings: Findings,
+    /// The first impossible value a decoder accepted from the current input.
+    problem: Option<String>,
 }
 
 impl Run {
@@ -145,11 +158,9 @@ impl Run {
             serde_json::to_string(call).is_ok(),
             "{what}: does not serialize"
         );
-        if let Some(problem) = impossible(call) {
-            if STRICT.contains(&self.kind) {
-                panic!("{what}: an impossible value was accepted: {problem}");
-            }
-            self.findings.note(what, problem);
+        // One finding per input, however many decoders accepted it.
+        if self.problem.is_none() {
+            self.problem = impossible(call);
         }
     }
 
@@ -166,6 +177,7 @@ impl Run {
     /// Every decoder on `body`.
     fn feed(&mut self, body: &[u8], what: &str) {
         self.findings.cases += 1;
+        self.problem = None;
         let codec = self.codec;
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             match codec.decode_call(body) {
@@ -207,6 +219,9 @@ impl Run {
                 self.kind,
                 String::from_utf8_lossy(body)
             );
+        }
+        if let Some(problem) = self.problem.take() {
+            self.findings.note(what, &problem, body);
         }
     }
 }
@@ -258,6 +273,7 @@ fn fuzz(kind: ProviderKind) {
             },
         ],
         findings: Findings::default(),
+        problem: None,
     };
     // Most of the budget on mutants (they reach deepest), then the rest.
     let per_fixture = (target as usize * 7 / 10).div_ceil(fixtures.len());
@@ -275,15 +291,19 @@ fn fuzz(kind: ProviderKind) {
         round += 1;
     }
     let findings = &run.findings;
-    let accepted: u64 = findings.kinds.values().map(|(n, _)| n).sum();
+    let accepted = findings.accepted();
     eprintln!(
         "{kind}: {} inputs (seed {seed}), each through every decoder; {accepted} accepted an impossible value",
         findings.cases
     );
-    for (problem, (count, example)) in &findings.kinds {
-        eprintln!("  {problem}: {count} (first: {example})");
-    }
+    eprint!("{}", findings.summary());
     assert!(findings.cases >= target);
+    assert_eq!(
+        accepted,
+        0,
+        "{kind}: inputs accepted with an impossible value, not dropped with a warning:\n{}",
+        findings.summary()
+    );
 }
 
 #[test]
@@ -319,7 +339,7 @@ fn fuzz_retell() {
 /// A small run in the normal test suite, so the harness itself cannot rot.
 #[test]
 fn the_fuzz_harness_runs() {
-    for kind in STRICT {
+    for kind in VENDORS {
         let codec = voiceport::codec(kind).unwrap();
         let fixtures = corpus::fixture_files(&fixtures_dir(kind));
         let mut run = Run {
@@ -327,14 +347,38 @@ fn the_fuzz_harness_runs() {
             codec,
             queries: vec![CallQuery::default()],
             findings: Findings::default(),
+            problem: None,
         };
         corpus::each_mutant(&fixtures, 7, 5, |body, what| run.feed(body, what));
         corpus::each_arbitrary(7, 20, shapes, |body, what| run.feed(body, what));
         corpus::each_garbage(7, 20, |body, what| run.feed(body, what));
         assert!(run.findings.cases > 100);
+        let summary = run.findings.summary();
+        assert_eq!(run.findings.accepted(), 0, "{kind}:\n{summary}");
     }
     let mut call = Call::new(voiceport::CallId::new("c1"), ProviderKind::Rounded);
     assert_eq!(impossible(&call), None);
     call.duration_secs = Some(-1.0);
     assert!(impossible(&call).is_some());
+    // A finding is counted once per input, by kind, with the input that showed it.
+    let mut findings = Findings::default();
+    findings.note("a.json mutant 1", "cost.total -1", b"{\"cost\": -1}");
+    findings.note("a.json mutant 2", "cost.total -2", b"{}");
+    findings.note(
+        "a.json mutant 3",
+        "a blank call id without a warning",
+        b"{}",
+    );
+    assert_eq!(findings.accepted(), 3);
+    let summary = findings.summary();
+    assert!(
+        summary.contains(
+            "  cost.total: 2 (first: a.json mutant 1: cost.total -1\n    input: {\"cost\": -1})"
+        ),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("  a blank call id without a warning: 1"),
+        "{summary}"
+    );
 }

@@ -15,10 +15,10 @@
 //! | `transfer_ended` | `StatusChanged` to the call's status, with the call | its `transfer_end_timestamp` |
 //! | `chat_started`, `chat_ended`, `chat_analyzed`, any other | `Other`, the body verbatim | — |
 //!
-//! A known event whose `call` is missing, not an object or without a `call_id` is `Other`
-//! too (its call id taken from the call when it has one). A body without an `event` is an
-//! [`Error::Decode`] at `event`; a call that is present but malformed is one at its path
-//! (`call.duration_ms` …). Deliveries carry no time of their own: `occurred_at` is the
+//! A known event whose `call` is missing, not an object or without a `call_id` (or with a
+//! blank one) is `Other` too (its call id taken from the call when it has one). A body
+//! without an `event` is an [`Error::Decode`] at `event`; a call that is present but
+//! malformed is one at its path (`call.duration_ms` …). Deliveries carry no time of their own: `occurred_at` is the
 //! call's own time of the event, where it has one.
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
@@ -67,7 +67,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         .call_id
         .as_ref()
         .and_then(Value::as_str)
-        .filter(|id| !id.is_empty());
+        .filter(|id| !id.trim().is_empty());
     let call = match (raw, call_id) {
         (Some(raw), Some(_)) => Some(decode_call_with(KIND, OPERATION, raw, "call", |wire| {
             map_call_at(wire, "call")
@@ -299,6 +299,7 @@ mod tests {
             json!(null),
             json!({"call_status": "ended"}),
             json!({"call_id": ""}),
+            json!({"call_id": " "}),
             json!([ID]),
         ] {
             let parsed = parse(json!({"event": "call_ended", "call": call})).unwrap();

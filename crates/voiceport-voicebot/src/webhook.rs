@@ -4,7 +4,8 @@
 //! …}}`; Voicebot Studio documents no webhooks and is inferred to relay Vapi's as they are,
 //! so one parser serves both (the events name the flavor's kind). Accepted as well, because senders do it: the `call` (or the `type`)
 //! beside `message` instead of inside it, the message itself as the body (a top-level
-//! `type`), a call without an `id` (an event without a call id) or no call at all.
+//! `type`), a call without an `id` (an event without a call id; the call, which no request
+//! can name, carries a warning saying so) or no call at all.
 //!
 //! Every event keeps `message.type` verbatim as [`CallEvent::vendor_event`], the id of the
 //! call when it has one, and `message.timestamp` (epoch milliseconds) as its time.
@@ -184,14 +185,25 @@ fn report(found: &Located<'_>, whole: &RawValue, ended: bool) -> Result<EventKin
     let from_report = [
         ("startedAt", report.started_at.is_some()),
         ("endedAt", report.ended_at.is_some()),
+        ("durationSeconds", report.duration_seconds.is_some()),
+        ("durationMs", report.duration_ms.is_some()),
+        ("cost", report.cost.is_some()),
+        ("costBreakdown", report.cost_breakdown.is_some()),
+        ("costs", report.costs.is_some()),
     ];
     let merged = lay_over(report, stale, ended);
     let mut call = map_call_at(kind, merged, found.call_at);
-    // Times the report supplied were read from the report, not from the call.
+    // Values the report supplied were read from the report, not from the call: their
+    // warnings (`message.call.costs[2].cost`) name the report's field (`message.costs[2].cost`).
     for (field, _) in from_report.into_iter().filter(|(_, reported)| *reported) {
         let read_at = field_path(found.call_at, field);
-        for warning in call.warnings.iter_mut().filter(|w| w.field == read_at) {
-            warning.field = field_path(found.at, field);
+        for warning in &mut call.warnings {
+            let Some(rest) = warning.field.strip_prefix(&read_at) else {
+                continue;
+            };
+            if rest.is_empty() || rest.starts_with(['.', '[']) {
+                warning.field = format!("{}{rest}", field_path(found.at, field));
+            }
         }
     }
     call.set_vendor_payload(VendorPayload::from_raw(whole));
@@ -349,12 +361,13 @@ fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
     EventKind::TranscriptUpdate { utterance }
 }
 
-/// Only a call's id, from a raw call object; `None` when it has none or is not an object.
+/// Only a call's id, from a raw call object; `None` when it has none (or a blank one) or is
+/// not an object.
 fn raw_call_id(raw: &RawValue) -> Option<CallId> {
     serde_json::from_str::<wire::CallIdOnly>(raw.get())
         .ok()
         .and_then(|c| c.id)
-        .filter(|id| !id.is_empty())
+        .filter(|id| !id.trim().is_empty())
         .map(CallId::new)
 }
 
@@ -676,6 +689,38 @@ mod tests {
         let call = event.call().unwrap();
         assert!(call.ended_at.is_some());
         assert!(call.warnings.is_empty());
+    }
+
+    #[test]
+    fn impossible_values_are_warnings_named_where_they_were() {
+        let event = parse(json!({"message": {"type": "end-of-call-report",
+            "startedAt": "2026-03-19T17:20:28Z", "endedAt": "2026-03-19T17:20:08Z",
+            "cost": -0.5, "costBreakdown": {"llm": -0.1, "tts": 0.2},
+            "costs": [{"type": "model", "cost": -1}],
+            "call": {"id": " ", "orgId": "", "durationMs": -4, "cost": 0.3}}}))
+        .unwrap();
+        // A blank id names no call: the event has none, the call keeps it with a warning.
+        assert_eq!(event.call_id, None);
+        let call = event.call().unwrap();
+        assert_eq!(call.id.as_str(), " ");
+        assert_eq!(call.ended_at, None);
+        assert_eq!(call.duration_secs, None);
+        // The report's (impossible) cost replaced the call's, and is dropped.
+        let cost = call.cost.as_ref().unwrap();
+        assert_eq!((cost.total, cost.breakdown.len()), (None, 1));
+        let fields: Vec<&str> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "message.call.orgId",
+                "message.call.durationMs",
+                "message.cost",
+                "message.costBreakdown.llm",
+                "message.costs[0].cost",
+                "message.call.id",
+                "message.endedAt",
+            ]
+        );
     }
 
     #[test]

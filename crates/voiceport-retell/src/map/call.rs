@@ -5,7 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    epoch_millis, finite, non_empty, parse_time, presigned_expiry, shorten, value_text,
+    check_call, epoch_millis, finite, non_empty, parse_time, presigned_expiry, read_amount,
+    read_id, shorten, value_text,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Direction, Recording, Speaker,
@@ -27,7 +28,13 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
 
 /// Normalizes a call found at the JSON path `at` (`""`, `call`), which prefixes the fields
 /// named by the call's normalization warnings.
+///
+/// Values that cannot be true are dropped with a warning, never kept silently nor made a
+/// failed decode: a negative or non-finite duration or cost, a blank `agent_id`, an
+/// `end_timestamp` before `start_timestamp`. A blank `call_id` is kept (the call has no
+/// other), with a warning.
 pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
+    let path = |field: &str| field_path(at, field);
     let mut call = Call::new(CallId::new(wire.call_id), KIND);
     let analysis = wire.call_analysis.unwrap_or_default();
     (call.status, call.end_reason) = status_of(StatusFields {
@@ -48,7 +55,8 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
     };
     call.from = text(wire.from_number);
     call.to = text(wire.to_number);
-    let (agent_id, agent_name) = (text(wire.agent_id), text(wire.agent_name));
+    let agent_id = read_id(&mut call, &path("agent_id"), wire.agent_id);
+    let agent_name = text(wire.agent_name);
     if agent_id.is_some() || agent_name.is_some() {
         call.agent = Some(AgentRef {
             id: agent_id.map(AgentId::new),
@@ -56,7 +64,6 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
         });
     }
 
-    let path = |field: &str| field_path(at, field);
     let start = wire.start_timestamp.as_ref();
     call.started_at = read_millis(&mut call, &path("start_timestamp"), start);
     call.ended_at = read_millis(
@@ -67,8 +74,7 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
     // Retell has no creation time: the start stands in, as the list endpoint filters, sorts
     // and pages on it. A call that never connected has neither.
     call.created_at = call.started_at;
-    call.duration_secs = finite(wire.duration_ms)
-        .filter(|ms| *ms >= 0.0)
+    call.duration_secs = read_amount(&mut call, &path("duration_ms"), wire.duration_ms)
         .map(|ms| round(ms / 1000.0, 1e6))
         .or_else(|| {
             let (start, end) = (call.started_at?, call.ended_at?);
@@ -93,7 +99,9 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
         text(wire.recording_url).or(text(wire.scrubbed_recording_url)),
         text(wire.recording_multi_channel_url).or(text(wire.scrubbed_recording_multi_channel_url)),
     );
-    call.cost = wire.call_cost.and_then(cost);
+    call.cost = wire
+        .call_cost
+        .and_then(|cost| call_cost(&mut call, cost, at));
 
     call.analysis.summary = text(analysis.call_summary);
     call.analysis.success_evaluation = analysis.call_successful.map(|ok| ok.to_string());
@@ -104,6 +112,7 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
         // Any JSON is allowed; anything but an object is kept under one key.
         Some(other) => BTreeMap::from([("metadata".to_owned(), other)]),
     };
+    check_call(&mut call, &path("call_id"), &path("end_timestamp"));
     call
 }
 
@@ -121,9 +130,15 @@ fn text(value: Option<String>) -> Option<String> {
     value.filter(|t| !t.is_empty())
 }
 
-/// `value` rounded to `1 / scale` (drops float noise such as 0.30000000000000004).
+/// `value` rounded to `1 / scale` (drops float noise such as 0.30000000000000004). A
+/// number too large to scale stays as it is rather than becoming infinite.
 fn round(value: f64, scale: f64) -> f64 {
-    (value * scale).round() / scale
+    let scaled = (value * scale).round();
+    if scaled.is_finite() {
+        scaled / scale
+    } else {
+        value
+    }
 }
 
 /// An epoch-milliseconds time at `field` of `call`. A number (or a string of digits) is
@@ -243,26 +258,29 @@ fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> 
 /// `call_cost` (cents) → a cost in dollars: `combined_cost` and one item per
 /// `product_costs` entry, in Retell's order. A transfer leg's item is named
 /// `<product> (transfer leg)`, so that it stays apart from the same product's cost on the
-/// agent's leg.
-fn cost(cost: wire::CallCost) -> Option<Cost> {
+/// agent's leg. A negative or non-finite amount is left out with a warning on `call`
+/// (whose JSON path is `at`).
+fn call_cost(call: &mut Call, cost: wire::CallCost, at: &str) -> Option<Cost> {
     let dollars = |cents: f64| round(cents / 100.0, 1e9);
-    let breakdown: Vec<CostItem> = cost
-        .product_costs
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|item| {
-            let product = item.product.unwrap_or_default();
-            let component = match item.is_transfer_leg_cost {
-                Some(true) => format!("{product} (transfer leg)"),
-                _ => product,
-            };
-            Some(CostItem {
-                component,
-                amount: dollars(finite(item.cost)?),
-            })
-        })
-        .collect();
-    let total = finite(cost.combined_cost).map(dollars);
+    let items = cost.product_costs.unwrap_or_default().into_iter();
+    let mut breakdown = Vec::new();
+    for (i, item) in items.enumerate() {
+        let field = field_path(at, &format!("call_cost.product_costs[{i}].cost"));
+        let Some(cents) = read_amount(call, &field, item.cost) else {
+            continue;
+        };
+        let product = item.product.unwrap_or_default();
+        let component = match item.is_transfer_leg_cost {
+            Some(true) => format!("{product} (transfer leg)"),
+            _ => product,
+        };
+        breakdown.push(CostItem {
+            component,
+            amount: dollars(cents),
+        });
+    }
+    let field = field_path(at, "call_cost.combined_cost");
+    let total = read_amount(call, &field, cost.combined_cost).map(dollars);
     if total.is_none() && breakdown.is_empty() {
         return None;
     }
@@ -372,6 +390,82 @@ mod tests {
         assert_eq!(call.duration_secs, None);
         let call = map_call(wire_call(json!({"call_id": "c", "duration_ms": -5})));
         assert_eq!(call.duration_secs, None);
+    }
+
+    /// The fields of the call's warnings, in order.
+    fn warned(call: &Call) -> Vec<&str> {
+        call.warnings.iter().map(|w| w.field.as_str()).collect()
+    }
+
+    #[test]
+    fn impossible_values_are_dropped_with_a_warning() {
+        let call = map_call_at(
+            wire_call(json!({
+                "call_id": "", "agent_id": " ", "agent_name": "Front desk",
+                "start_timestamp": 1773157331500_i64, "end_timestamp": 1773157327000_i64,
+                "duration_ms": -4500,
+                "call_cost": {"combined_cost": -11.7, "product_costs": [
+                    {"product": "retell_platform", "cost": -7.02},
+                    {"product": "twilio", "cost": 4.68}
+                ]}
+            })),
+            "call",
+        );
+        // The call is kept, its id too (it has no other).
+        assert_eq!(call.id.as_str(), "");
+        let agent = call.agent.clone().unwrap();
+        assert_eq!(
+            (agent.id, agent.name.as_deref()),
+            (None, Some("Front desk"))
+        );
+        assert!(call.started_at.is_some());
+        assert_eq!(call.ended_at, None);
+        assert_eq!(call.duration_secs, None);
+        let cost = call.cost.clone().unwrap();
+        assert_eq!(cost.total, None);
+        let items: Vec<(&str, f64)> = (cost.breakdown.iter())
+            .map(|i| (i.component.as_str(), i.amount))
+            .collect();
+        assert_eq!(items, [("twilio", 0.0468)]);
+        assert_eq!(
+            warned(&call),
+            [
+                "call.agent_id",
+                "call.duration_ms",
+                "call.call_cost.product_costs[0].cost",
+                "call.call_cost.combined_cost",
+                "call.call_id",
+                "call.end_timestamp",
+            ]
+        );
+        let last = call.warnings.last().unwrap();
+        assert!(last.message.starts_with("ends before the call started"));
+        assert_eq!(last.value, "2026-03-10T15:42:07+00:00");
+
+        // Not finite (no JSON sends it, but nothing else may either); and a huge finite
+        // amount is not made infinite by rounding.
+        let mut wire = wire_call(json!({"call_id": "c", "call_cost": {"combined_cost": 1e308}}));
+        wire.duration_ms = Some(f64::INFINITY);
+        let call = map_call(wire);
+        assert_eq!(call.duration_secs, None);
+        assert_eq!(call.cost.as_ref().unwrap().total, Some(1e306));
+        assert_eq!(warned(&call), ["duration_ms"]);
+
+        // Possible values pass without a word: zero costs and durations among them.
+        let call = map_call(wire_call(json!({
+            "call_id": "c", "agent_id": "agent_1", "duration_ms": 0,
+            "start_timestamp": 1773157327000_i64, "end_timestamp": 1773157327000_i64,
+            "call_cost": {"combined_cost": 0, "product_costs": [{"product": "twilio", "cost": 0}]}
+        })));
+        assert_eq!(call.duration_secs, Some(0.0));
+        assert!(call.ended_at.is_some());
+        assert_eq!(call.cost.unwrap().total, Some(0.0));
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
+        // Nothing possible left: no cost at all.
+        let call = map_call(wire_call(
+            json!({"call_id": "c", "call_cost": {"combined_cost": -1}}),
+        ));
+        assert_eq!(call.cost, None);
     }
 
     #[test]

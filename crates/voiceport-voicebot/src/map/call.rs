@@ -4,7 +4,8 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    epoch_millis, finite, non_empty, presigned_expiry, read_time, value_text,
+    check_call, epoch_millis, finite, non_empty, presigned_expiry, read_amount, read_id, read_time,
+    value_text,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -28,13 +29,24 @@ pub(crate) fn map_call(kind: ProviderKind, wire: wire::Call) -> Call {
 /// number, so an inbound call is from the customer to the number and any other call
 /// (outbound, or of unknown `type`: calls made through the API, the usual case) is from the
 /// number to the customer. A SIP party without a number is given by its `sipUri`.
-pub(crate) fn map_call_at(kind: ProviderKind, wire: wire::Call, at: &str) -> Call {
-    let id = wire.id.clone().unwrap_or_default();
+///
+/// Values that cannot be true are dropped with a warning, never kept silently nor made a
+/// failed decode: a negative or non-finite duration or cost, a blank organization,
+/// campaign or assistant id, an `endedAt` before `startedAt`. A blank or missing call id
+/// (a webhook's call may have none) is kept, with a warning.
+pub(crate) fn map_call_at(kind: ProviderKind, mut wire: wire::Call, at: &str) -> Call {
+    let path = |field: &str| field_path(at, field);
+    let id = wire.id.take().unwrap_or_default();
     let mut call = Call::new(CallId::new(id), kind);
-    call.organization_id = non_empty(&wire.org_id)
-        .or(non_empty(&wire.organization_id))
-        .map(OrganizationId::new);
-    call.campaign_id = non_empty(&wire.campaign_id).map(CampaignId::new);
+    let org = read_id(&mut call, &path("orgId"), wire.org_id.take());
+    let organization = read_id(
+        &mut call,
+        &path("organizationId"),
+        wire.organization_id.take(),
+    );
+    call.organization_id = org.or(organization).map(OrganizationId::new);
+    call.campaign_id =
+        read_id(&mut call, &path("campaignId"), wire.campaign_id.take()).map(CampaignId::new);
     call.name = text(&wire.name);
     let reason = wire.ended_reason.as_deref();
     (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason);
@@ -54,12 +66,12 @@ pub(crate) fn map_call_at(kind: ProviderKind, wire: wire::Call, at: &str) -> Cal
         _ => (own_number, customer),
     };
     call.customer_name = wire.customer.as_ref().and_then(|c| text(&c.name));
-    call.agent = non_empty(&wire.assistant_id).map(|id| AgentRef {
+    let assistant = read_id(&mut call, &path("assistantId"), wire.assistant_id.take());
+    call.agent = assistant.map(|id| AgentRef {
         id: Some(AgentId::new(id)),
         name: None,
     });
 
-    let path = |field: &str| field_path(at, field);
     call.created_at = read_time(&mut call, &path("createdAt"), wire.created_at.as_deref());
     call.started_at = read_time(&mut call, &path("startedAt"), wire.started_at.as_deref());
     call.ended_at = read_time(&mut call, &path("endedAt"), wire.ended_at.as_deref());
@@ -68,11 +80,11 @@ pub(crate) fn map_call_at(kind: ProviderKind, wire: wire::Call, at: &str) -> Cal
         .as_ref()
         .and_then(|p| p.earliest_at.as_deref());
     call.scheduled_for = read_time(&mut call, &path("schedulePlan.earliestAt"), earliest);
-    call.duration_secs = duration(&call, &wire);
+    call.duration_secs = duration(&mut call, &wire, at);
 
     call.transcript = transcript(&wire);
     call.recording = recording(&wire);
-    call.cost = cost(&wire);
+    call.cost = cost(&mut call, &wire, at);
     let analysis = wire.analysis.as_ref();
     call.analysis.summary = text(&wire.summary).or_else(|| analysis.and_then(|a| text(&a.summary)));
     call.analysis.success_evaluation = analysis
@@ -86,6 +98,7 @@ pub(crate) fn map_call_at(kind: ProviderKind, wire: wire::Call, at: &str) -> Cal
     if let Some(Value::Object(metadata)) = overrides.and_then(|o| o.metadata.as_ref()) {
         call.metadata = metadata.clone().into_iter().collect();
     }
+    check_call(&mut call, &path("id"), &path("endedAt"));
     call
 }
 
@@ -126,21 +139,34 @@ fn text(value: &Option<String>) -> Option<String> {
     non_empty(value).map(str::to_owned)
 }
 
-/// Seconds between `startedAt` and `endedAt`; without both, the `durationSeconds` (else
-/// `durationMs`) an end-of-call report sends.
-fn duration(call: &Call, wire: &wire::Call) -> Option<f64> {
-    if let (Some(start), Some(end)) = (call.started_at, call.ended_at) {
-        return (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0);
+/// Seconds between `startedAt` and `endedAt`; without both (or with an end before the
+/// start, which `check_call` drops), the `durationSeconds` (else `durationMs`) an
+/// end-of-call report sends. Both reported values are checked, used or not: an impossible
+/// one is a warning.
+fn duration(call: &mut Call, wire: &wire::Call, at: &str) -> Option<f64> {
+    let seconds = read_amount(
+        call,
+        &field_path(at, "durationSeconds"),
+        wire.duration_seconds,
+    );
+    let millis = read_amount(call, &field_path(at, "durationMs"), wire.duration_ms);
+    if let (Some(start), Some(end)) = (call.started_at, call.ended_at)
+        && end >= start
+    {
+        return Some((end - start).num_milliseconds() as f64 / 1000.0);
     }
-    let reported = finite(wire.duration_seconds)
-        .or_else(|| finite(wire.duration_ms).map(|ms| ms / 1000.0))
-        .filter(|secs| *secs >= 0.0);
-    reported.map(micros)
+    seconds.or(millis.map(|ms| ms / 1000.0)).map(micros)
 }
 
-/// Rounded to the microsecond: drops float noise (3.9800000000000004).
+/// Rounded to the microsecond: drops float noise (3.9800000000000004). A number too large
+/// to scale stays as it is rather than becoming infinite.
 fn micros(secs: f64) -> f64 {
-    (secs * 1e6).round() / 1e6
+    let scaled = (secs * 1e6).round();
+    if scaled.is_finite() {
+        scaled / 1e6
+    } else {
+        secs
+    }
 }
 
 /// A field Voicebot Studio flattens out of `artifact` (Vapi's reports send such copies
@@ -310,46 +336,76 @@ fn recording(wire: &wire::Call) -> Option<Recording> {
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
-/// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`).
-fn cost(wire: &wire::Call) -> Option<Cost> {
-    let (breakdown, costs) = (wire.cost_breakdown.as_ref(), wire.costs.as_deref());
-    if wire.cost.is_none() && breakdown.is_none() && costs.is_none_or(<[_]>::is_empty) {
-        return None;
+/// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`). Every amount is
+/// checked, used or not: a negative or non-finite one is left out with a warning. `None`
+/// when no amount is left.
+fn cost(call: &mut Call, wire: &wire::Call, at: &str) -> Option<Cost> {
+    let path = |field: &str| field_path(at, field);
+    let total = read_amount(call, &path("cost"), wire.cost);
+    let mut from_breakdown = Vec::new();
+    let mut breakdown_total = None;
+    if let Some(b) = &wire.cost_breakdown {
+        let parts = [
+            ("transport", b.transport),
+            ("stt", b.stt),
+            ("llm", b.llm),
+            ("tts", b.tts),
+            ("vapi", b.vapi),
+        ];
+        for (component, amount) in parts {
+            let field = path(&format!("costBreakdown.{component}"));
+            if let Some(amount) = read_amount(call, &field, amount) {
+                from_breakdown.push(CostItem {
+                    component: component.to_owned(),
+                    amount,
+                });
+            }
+        }
+        breakdown_total = read_amount(call, &path("costBreakdown.total"), b.total);
     }
-    let parts = breakdown.map(|b| [b.transport, b.stt, b.llm, b.tts, b.vapi]);
-    let names = ["transport", "stt", "llm", "tts", "vapi"];
-    let mut items = Vec::new();
-    for (component, amount) in names.into_iter().zip(parts.unwrap_or_default()) {
-        add(&mut items, component, amount);
-    }
-    if items.is_empty() {
-        for entry in costs.unwrap_or_default() {
-            add(
-                &mut items,
-                non_empty(&entry.cost_type).unwrap_or(""),
-                entry.cost,
+    let mut from_items = Vec::new();
+    for (i, entry) in wire.costs.iter().flatten().enumerate() {
+        let field = path(&format!("costs[{i}].cost"));
+        let Some(amount) = read_amount(call, &field, entry.cost) else {
+            continue;
+        };
+        // An item without a type names no component.
+        let Some(component) = non_empty(&entry.cost_type) else {
+            continue;
+        };
+        if !add(&mut from_items, component, amount) {
+            call.warn(
+                field,
+                amount.to_string(),
+                format!("too large to add to the other `{component}` costs"),
             );
         }
     }
-    Some(Cost {
-        total: wire.cost.or_else(|| breakdown.and_then(|b| b.total)),
+    let breakdown = if from_breakdown.is_empty() {
+        from_items
+    } else {
+        from_breakdown
+    };
+    let total = total.or(breakdown_total);
+    (total.is_some() || !breakdown.is_empty()).then(|| Cost {
+        total,
         currency: Some("USD".to_owned()),
-        breakdown: items,
+        breakdown,
     })
 }
 
-/// Adds `amount` to the item of `component` (a new one if need be); nothing without both.
-fn add(items: &mut Vec<CostItem>, component: &str, amount: Option<f64>) {
-    let Some(amount) = amount.filter(|_| !component.is_empty()) else {
-        return;
-    };
+/// Adds `amount` to the item of `component` (a new one if need be); `false`, and nothing
+/// added, when the sum would not be a finite number.
+fn add(items: &mut Vec<CostItem>, component: &str, amount: f64) -> bool {
     match items.iter_mut().find(|i| i.component == component) {
-        Some(item) => item.amount += amount,
+        Some(item) if (item.amount + amount).is_finite() => item.amount += amount,
+        Some(_) => return false,
         None => items.push(CostItem {
             component: component.to_owned(),
             amount,
         }),
     }
+    true
 }
 
 #[cfg(test)]
@@ -514,10 +570,19 @@ mod tests {
         assert_eq!(inbound.created_at, None, "unparseable is None");
         assert!(inbound.started_at.is_some(), "no offset reads as UTC");
         assert_eq!(inbound.duration_secs, None, "ended before it started");
-        // …and never silently: the unreadable value is a warning naming its field.
-        assert_eq!(inbound.warnings.len(), 1);
-        assert_eq!(inbound.warnings[0].field, "createdAt");
-        assert_eq!(inbound.warnings[0].value, "not a time");
+        assert_eq!(inbound.ended_at, None, "an end before the start is dropped");
+        // …and never silently: the unreadable value and the impossible end are warnings
+        // naming their fields.
+        let warned: Vec<_> = (inbound.warnings.iter())
+            .map(|w| (w.field.as_str(), w.value.as_str()))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                ("createdAt", "not a time"),
+                ("endedAt", "2026-03-16T15:02:01+00:00")
+            ]
+        );
 
         let other = map_call(wire_call(json!({"id": "c", "type": "smsChat"})));
         assert_eq!(other.kind, CallKind::Other("smsChat".into()));
@@ -737,6 +802,109 @@ mod tests {
         let recording = call.recording.unwrap();
         assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
         assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
+    }
+
+    /// The fields of the call's warnings, in order.
+    fn warned(call: &Call) -> Vec<&str> {
+        call.warnings.iter().map(|w| w.field.as_str()).collect()
+    }
+
+    #[test]
+    fn impossible_values_are_dropped_with_a_warning() {
+        let call = map_call(wire_call(json!({
+            "id": "", "orgId": "", "organizationId": " ", "campaignId": " ", "assistantId": "",
+            "startedAt": "2026-03-16T15:02:11Z", "endedAt": "2026-03-16T15:02:01Z",
+            "durationSeconds": -3, "durationMs": 7250,
+            "cost": -0.5,
+            "costBreakdown": {"transport": -0.1, "stt": 0.2, "total": 0.9},
+            "costs": [{"type": "vapi", "cost": -1}]
+        })));
+        // The call is kept, its id too (it has no other).
+        assert_eq!(call.id.as_str(), "");
+        assert_eq!(call.organization_id, None);
+        assert_eq!(call.campaign_id, None);
+        assert_eq!(call.agent, None);
+        assert!(call.started_at.is_some());
+        assert_eq!(call.ended_at, None);
+        // The end is dropped, so the reported duration stands; the negative one does not.
+        assert_eq!(call.duration_secs, Some(7.25));
+        let cost = call.cost.clone().unwrap();
+        assert_eq!(cost.total, Some(0.9));
+        let items: Vec<(&str, f64)> = (cost.breakdown.iter())
+            .map(|i| (i.component.as_str(), i.amount))
+            .collect();
+        assert_eq!(items, [("stt", 0.2)]);
+        assert_eq!(
+            warned(&call),
+            [
+                "orgId",
+                "organizationId",
+                "campaignId",
+                "assistantId",
+                "durationSeconds",
+                "cost",
+                "costBreakdown.transport",
+                "costs[0].cost",
+                "id",
+                "endedAt",
+            ]
+        );
+        let messages: Vec<&str> = call.warnings.iter().map(|w| w.message.as_str()).collect();
+        assert!(messages[8].starts_with("an empty call id"), "{messages:?}");
+        assert!(
+            messages[9].starts_with("ends before the call started"),
+            "{messages:?}"
+        );
+
+        // A blank `orgId` leaves the `organizationId`; a call without an id (a webhook's)
+        // is kept with a warning named by its path.
+        let call = map_call_at(
+            wire_call(json!({"orgId": " ", "organizationId": "o2"})),
+            "message.call",
+        );
+        assert_eq!(call.organization_id.as_ref().unwrap().as_str(), "o2");
+        assert_eq!(warned(&call), ["message.call.orgId", "message.call.id"]);
+
+        // Possible values pass without a word: zero costs and durations among them.
+        let call = map_call(wire_call(json!({
+            "id": "c", "orgId": "o1", "campaignId": "k", "assistantId": "a1",
+            "startedAt": "2026-03-16T15:02:11Z", "endedAt": "2026-03-16T15:02:11Z",
+            "durationSeconds": 0, "cost": 0, "costBreakdown": {"stt": 0},
+            "costs": [{"type": "vapi", "cost": 0}]
+        })));
+        assert_eq!(call.duration_secs, Some(0.0));
+        assert_eq!(call.cost.unwrap().total, Some(0.0));
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
+    }
+
+    #[test]
+    fn non_finite_and_overflowing_amounts_are_dropped_with_a_warning() {
+        // JSON has no infinity; other senders of the same struct (and float arithmetic)
+        // can.
+        let mut wire = wire_call(json!({
+            "id": "c",
+            "costs": [{"type": "model", "cost": 1e308}, {"type": "model", "cost": 1e308},
+                      {"type": "voice", "cost": 0.25}]
+        }));
+        wire.cost = Some(f64::INFINITY);
+        wire.duration_seconds = Some(f64::NAN);
+        wire.duration_ms = Some(1e308);
+        let call = map_call(wire);
+        // A huge but finite duration is not made infinite by rounding.
+        assert_eq!(call.duration_secs, Some(1e305));
+        let cost = call.cost.clone().unwrap();
+        assert_eq!(cost.total, None);
+        let items: Vec<(&str, f64)> = (cost.breakdown.iter())
+            .map(|i| (i.component.as_str(), i.amount))
+            .collect();
+        assert_eq!(items, [("model", 1e308), ("voice", 0.25)]);
+        assert_eq!(warned(&call), ["durationSeconds", "cost", "costs[1].cost"]);
+        // Nothing possible left: no cost at all.
+        let call = map_call(wire_call(
+            json!({"id": "c", "cost": -1, "costBreakdown": {}}),
+        ));
+        assert_eq!(call.cost, None);
+        assert_eq!(warned(&call), ["cost"]);
     }
 
     #[test]
