@@ -123,6 +123,33 @@ pub fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
     signed.and_utc().checked_add_signed(delta)
 }
 
+/// The recording at these URLs (`None` without either), its expiry read from them when
+/// they are S3 pre-signed URLs (the earlier of the two; see [`presigned_expiry`]).
+///
+/// ```
+/// use voiceport_core::adapter::recording_at;
+/// let signed = "https://b.s3.amazonaws.com/r.wav?X-Amz-Date=20260324T091502Z&X-Amz-Expires=3600";
+/// let recording = recording_at(Some(signed.into()), None).unwrap();
+/// assert!(recording.expires_at.is_some());
+/// assert!(recording_at(None, None).is_none());
+/// ```
+pub fn recording_at(mono: Option<String>, stereo: Option<String>) -> Option<crate::Recording> {
+    if mono.is_none() && stereo.is_none() {
+        return None;
+    }
+    let urls = [mono.as_deref(), stereo.as_deref()];
+    let expires_at = urls
+        .into_iter()
+        .flatten()
+        .filter_map(presigned_expiry)
+        .min();
+    Some(crate::Recording {
+        mono_url: mono,
+        stereo_url: stereo,
+        expires_at,
+    })
+}
+
 /// At most 80 characters of a vendor value, for a warning.
 pub fn shorten(text: &str) -> String {
     match text.char_indices().nth(80) {

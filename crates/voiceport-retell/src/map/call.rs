@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, finite, non_empty, parse_time, presigned_expiry, read_amount,
-    read_id, shorten, value_text,
+    check_call, epoch_millis, finite, non_empty, parse_time, read_amount, read_id, recording_at,
+    shorten, value_text,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Direction, Recording, Speaker,
@@ -239,20 +239,7 @@ fn utterance(entry: &wire::Utterance, names: &HashMap<&str, &str>) -> Utterance 
 /// The mixed and the multi-channel recordings, with the expiry of pre-signed URLs (an agent
 /// with `opt_in_signed_url` gets URLs that expire after 24 hours).
 fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> {
-    if mono.is_none() && stereo.is_none() {
-        return None;
-    }
-    let urls = [mono.as_deref(), stereo.as_deref()];
-    let expires_at = urls
-        .into_iter()
-        .flatten()
-        .filter_map(presigned_expiry)
-        .min();
-    Some(Recording {
-        mono_url: mono,
-        stereo_url: stereo,
-        expires_at,
-    })
+    recording_at(mono, stereo)
 }
 
 /// `call_cost` (cents) → a cost in dollars: `combined_cost` and one item per

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, non_empty, presigned_expiry, read_amount, read_id, read_time,
+    check_call, non_empty, read_amount, read_id, read_time, recording_at,
 };
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Recording, Speaker,
+    AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Speaker,
     Transcript, Utterance,
 };
 
@@ -63,11 +63,7 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         currency: None,
         breakdown: Vec::new(),
     });
-    call.recording = wire.recording_url.map(|url| Recording {
-        expires_at: presigned_expiry(&url),
-        mono_url: Some(url),
-        stereo_url: None,
-    });
+    call.recording = recording_at(wire.recording_url, None);
     call.metadata = match wire.metadata {
         None | Some(Value::Null) => BTreeMap::new(),
         Some(Value::Object(map)) => map.into_iter().collect(),
@@ -201,6 +197,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use voiceport_core::CallStatus;
+    use voiceport_core::adapter::presigned_expiry;
 
     #[test]
     fn roles_map_to_speakers() {

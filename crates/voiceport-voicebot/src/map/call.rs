@@ -4,7 +4,7 @@
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, finite, non_empty, presigned_expiry, read_amount, read_id, read_time,
+    check_call, epoch_millis, finite, non_empty, read_amount, read_id, read_time, recording_at,
     value_text,
 };
 use voiceport_core::http::decode_raw;
@@ -319,20 +319,7 @@ fn recording(wire: &wire::Call) -> Option<Recording> {
             .as_ref()
             .or_else(|| a.recording.as_ref()?.stereo_url.as_ref())
     });
-    if mono.is_none() && stereo.is_none() {
-        return None;
-    }
-    let urls = [mono.as_deref(), stereo.as_deref()];
-    let expires_at = urls
-        .into_iter()
-        .flatten()
-        .filter_map(presigned_expiry)
-        .min();
-    Some(Recording {
-        mono_url: mono,
-        stereo_url: stereo,
-        expires_at,
-    })
+    recording_at(mono, stereo)
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
@@ -413,6 +400,7 @@ mod tests {
     use super::*;
     use chrono::SecondsFormat;
     use serde_json::json;
+    use voiceport_core::adapter::presigned_expiry;
 
     fn wire_call(value: serde_json::Value) -> wire::Call {
         serde_json::from_value(value).unwrap()
