@@ -405,15 +405,10 @@ async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bo
     output::table(&["NOTE", "FLAGGED", "TEXT"], &rows)
 }
 
-async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
-    let mut query: CallQuery = values::query(&args.filters)?;
-    query.page_size = args.page_size;
-    query.cursor = args
-        .cursor
-        .as_deref()
-        .map(PageCursor::from_token)
-        .transpose()?;
-    let mut sink: Box<dyn Write> = match &args.output {
+/// Where an export writes: the `--output` file (appended to with `--append`), buffered, or
+/// standard output.
+pub(crate) fn export_sink(args: &ExportArgs) -> Result<Box<dyn Write>, Failure> {
+    Ok(match &args.output {
         Some(path) => {
             let file = std::fs::OpenOptions::new()
                 .write(true)
@@ -425,7 +420,18 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             Box::new(std::io::BufWriter::new(file))
         }
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    })
+}
+
+async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
+    let mut query: CallQuery = values::query(&args.filters)?;
+    query.page_size = args.page_size;
+    query.cursor = args
+        .cursor
+        .as_deref()
+        .map(PageCursor::from_token)
+        .transpose()?;
+    let mut sink = export_sink(&args)?;
     let io = |e| {
         Failure::Io(
             args.output

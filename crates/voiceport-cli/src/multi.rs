@@ -151,19 +151,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         .as_ref()
         .map_or("standard output".into(), |p| p.display().to_string());
     let io = |e| Failure::Io(target.clone(), e);
-    let mut sink: Box<dyn Write> = match &args.output {
-        Some(path) => {
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .append(args.append)
-                .truncate(!args.append)
-                .open(path)
-                .map_err(io)?;
-            Box::new(std::io::BufWriter::new(file))
-        }
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    let mut sink = crate::commands::export_sink(&args)?;
     if let ExportFormat::Csv = args.format
         && !args.append
     {
