@@ -17,9 +17,12 @@ pub(crate) struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,
-    /// Print the detail of errors.
-    #[arg(long, short = 'v', global = true)]
-    pub(crate) verbose: bool,
+    /// Print the detail of errors, and log on standard error what voiceport does: each
+    /// operation and request with its provider, operation and call id (`-vv`: more).
+    /// `RUST_LOG` (for example `RUST_LOG=voiceport=debug`) chooses the logging instead.
+    /// Keys are never logged.
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -27,9 +30,13 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// List, fetch, dial, change and end calls.
+    ///
+    /// Example: `voiceport calls list --status completed --limit 10`
     #[command(subcommand)]
     Calls(CallsCommand),
     /// Add, change and delete notes on calls.
+    ///
+    /// Example: `voiceport notes add CALL_ID "Call back on Monday"`
     #[command(subcommand)]
     Notes(NotesCommand),
     /// Export calls to JSON Lines or CSV, written page by page as they arrive.
@@ -39,10 +46,16 @@ pub(crate) enum Command {
     /// text instead of running it as a formula (plain numbers such as `+14155550123` or
     /// `-0.5` are left as they are). If a page fails, the rows written so far stay and the
     /// command to resume with is printed.
+    ///
+    /// Example: `voiceport export --format csv --since 2026-01-01 -o calls.csv`
     Export(ExportArgs),
     /// Print the normalized JSON of a vendor payload (no network).
+    ///
+    /// Example: `voiceport normalize --vendor vapi call.json`
     Normalize(NormalizeArgs),
     /// Show what each configured provider supports.
+    ///
+    /// Example: `voiceport capabilities --json`
     Capabilities,
     /// Run the conformance suite against a configured account: read-only, plus one dial
     /// when `--dial` is given. Prints pass / fail / unsupported / not run per case.
@@ -55,9 +68,32 @@ pub(crate) enum Command {
     /// Example: `voiceport listen --port 8787 --forward http://127.0.0.1:3000/events`
     Listen(ListenArgs),
     /// Serve local emulators of every vendor API voiceport knows.
+    ///
+    /// Example: `voiceport sandbox --port 8700 --seed 7`
     Sandbox(SandboxArgs),
     /// Run the same code against every vendor on the built-in sandbox.
+    ///
+    /// Example: `voiceport demo --webhooks`
     Demo(DemoArgs),
+    /// Print a shell completion script on standard output.
+    ///
+    /// Example: `voiceport completions bash > ~/.local/share/bash-completion/completions/voiceport`
+    Completions(CompletionsArgs),
+}
+
+/// A shell `voiceport completions` writes a script for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell: bash, zsh or fish.
+    #[arg(value_enum)]
+    pub(crate) shell: Shell,
 }
 
 #[derive(Debug, Args)]
@@ -71,22 +107,40 @@ pub(crate) struct DemoArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum CallsCommand {
     /// List calls.
+    ///
+    /// Example: `voiceport calls list --since 2026-03-01 --all --json`
     List(ListArgs),
     /// Show one call.
+    ///
+    /// Example: `voiceport calls get CALL_ID --json`
     Get { id: String },
     /// Show a call's transcript.
+    ///
+    /// Example: `voiceport calls transcript CALL_ID`
     Transcript { id: String },
     /// Show a call's recording URL(s).
+    ///
+    /// Example: `voiceport calls recording CALL_ID`
     Recording { id: String },
     /// Place an outbound call.
+    ///
+    /// Example: `voiceport calls dial --to +14155550100 --agent AGENT_ID --var name=Ada`
     Dial(DialArgs),
     /// Change a call's name or metadata.
+    ///
+    /// Example: `voiceport calls update CALL_ID --metadata ticket=4521`
     Update(UpdateArgs),
     /// Hang up a live call.
+    ///
+    /// Example: `voiceport calls end CALL_ID`
     End { id: String },
     /// Cancel a scheduled call.
+    ///
+    /// Example: `voiceport calls cancel CALL_ID`
     Cancel { id: String },
     /// Delete a call.
+    ///
+    /// Example: `voiceport calls delete CALL_ID`
     Delete { id: String },
 }
 
@@ -202,6 +256,8 @@ pub(crate) struct UpdateArgs {
 #[derive(Debug, Subcommand)]
 pub(crate) enum NotesCommand {
     /// Add a note to a call.
+    ///
+    /// Example: `voiceport notes add CALL_ID "Asked for a callback" --flag`
     Add {
         call: String,
         text: String,
@@ -210,6 +266,8 @@ pub(crate) enum NotesCommand {
         flag: bool,
     },
     /// Replace a note's text.
+    ///
+    /// Example: `voiceport notes update CALL_ID NOTE_ID "Called back"`
     Update {
         call: String,
         note: String,
@@ -219,6 +277,8 @@ pub(crate) enum NotesCommand {
         flag: bool,
     },
     /// Delete a note.
+    ///
+    /// Example: `voiceport notes delete CALL_ID NOTE_ID`
     Delete { call: String, note: String },
 }
 

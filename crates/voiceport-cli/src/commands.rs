@@ -11,9 +11,25 @@ use voiceport::{
 
 use crate::cli::{
     CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
-    SandboxArgs, UpdateArgs,
+    SandboxArgs, Shell, UpdateArgs,
 };
 use crate::{Failure, Outcome, config, output, values};
+
+/// Prints the completion script of `shell` for the whole command line.
+fn completions(shell: Shell) -> Outcome {
+    use clap::CommandFactory;
+    let shell = match shell {
+        Shell::Bash => clap_complete::Shell::Bash,
+        Shell::Zsh => clap_complete::Shell::Zsh,
+        Shell::Fish => clap_complete::Shell::Fish,
+    };
+    // Generated into memory first: clap_complete panics when its writer fails, and a closed
+    // pipe must end the program quietly, as for every other output.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "voiceport", &mut script);
+    let script = String::from_utf8_lossy(&script);
+    output::raw_line(script.trim_end_matches('\n'))
+}
 
 pub(crate) async fn run(cli: Cli) -> Outcome {
     let connect = || config::provider(cli.config.as_deref(), cli.provider.as_deref());
@@ -51,7 +67,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         }
         Command::Notes(command) => notes(connect()?, command, json).await,
         Command::Export(args) => export(connect()?, args).await,
-        Command::Normalize(args) => crate::normalize::run(&args, cli.verbose),
+        Command::Normalize(args) => crate::normalize::run(&args, cli.verbose > 0),
         Command::Capabilities => capabilities(&cli.config, json),
         Command::Check(args) => crate::check::run(connect()?, args, json).await,
         Command::Listen(args) => {
@@ -60,6 +76,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         }
         Command::Sandbox(args) => sandbox(args).await,
         Command::Demo(args) => crate::demo::run(json, args.webhooks).await,
+        Command::Completions(args) => completions(args.shell),
     }
 }
 

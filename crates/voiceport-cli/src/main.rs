@@ -139,8 +139,38 @@ fn report_error(error: &voiceport::Error, verbose: bool) {
 
 pub(crate) type Outcome = Result<(), Failure>;
 
+/// The logging of `-v` when `RUST_LOG` is not set: the library's operation and request
+/// spans (provider, operation, call id) and their events are at debug level. Configuration
+/// warnings are left out: the CLI prints them itself, once.
+const VERBOSE_LOG: &str = "warn,voiceport=debug,voiceport::config=off";
+/// The logging of `-vv`: everything voiceport records.
+const VERY_VERBOSE_LOG: &str = "warn,voiceport=trace,voiceport::config=off";
+
+/// Logs on standard error through `tracing-subscriber`: as `RUST_LOG` says when it is set,
+/// else as `-v` / `-vv` say; without either, nothing is logged. Only voiceport's spans
+/// and events are shown by default, and they carry no key (other crates log at `warn`).
+fn init_logging(verbose: u8) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::EnvFilter;
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
+        _ => match verbose {
+            0 => return,
+            1 => EnvFilter::new(VERBOSE_LOG),
+            _ => EnvFilter::new(VERY_VERBOSE_LOG),
+        },
+    };
+    // Fails only when a subscriber is already set, which nothing else here does.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .try_init();
+}
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    init_logging(cli.verbose);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -155,7 +185,7 @@ fn main() -> ExitCode {
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            failure.report(verbose);
+            failure.report(verbose > 0);
             ExitCode::from(failure.exit_code())
         }
     }

@@ -68,7 +68,7 @@ pub(crate) fn line(text: &str) -> Outcome {
 }
 
 /// Prints one line as it is (a closed pipe ends the program quietly).
-fn raw_line(text: &str) -> Outcome {
+pub(crate) fn raw_line(text: &str) -> Outcome {
     let mut out = std::io::stdout().lock();
     match writeln!(out, "{text}").and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),

@@ -970,6 +970,122 @@ async fn a_key_the_vendor_echoes_is_never_printed() {
             text.contains("Invalid API key: [REDACTED]"),
             "{args:?}: {text}"
         );
+        // With -v the request is logged too, the vendor's answer masked there as well.
+        if args[0] == "-v" {
+            assert!(text.contains("voiceport.request{"), "{text}");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn verbose_logs_the_library_spans_on_stderr_and_never_the_key() {
+    let env = env().await;
+    let list = json(&run(Some(&env), &["calls", "list", "--limit", "1", "--json"]).await);
+    let id = list["calls"][0]["id"].as_str().unwrap().to_owned();
+    let keys: Vec<&str> = voiceport_sandbox::EMULATED
+        .iter()
+        .map(|&kind| env._sandbox.api_key(kind))
+        .collect();
+    for args in [
+        vec!["-v", "calls", "get", &id],
+        vec!["-vv", "calls", "list"],
+    ] {
+        let out = run(Some(&env), &args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let log = stderr(&out);
+        // The operation's span, with its provider and operation, around the request's.
+        assert!(log.contains("voiceport.operation{"), "{args:?}: {log}");
+        assert!(log.contains("voiceport.request{"), "{args:?}: {log}");
+        assert!(log.contains("provider=happyrobot"), "{args:?}: {log}");
+        assert!(log.contains("status=200"), "{args:?}: {log}");
+        for key in &keys {
+            assert!(!log.contains(key), "{args:?}: a key on stderr: {log}");
+        }
+        // The log never reaches standard output, which stays the command's.
+        assert!(!stdout(&out).contains("voiceport.request"), "{args:?}");
+    }
+    let got = stderr(&run(Some(&env), &["-v", "calls", "get", &id]).await);
+    assert!(got.contains(&format!("call_id=\"{id}\"")), "{got}");
+    // A configuration warning is printed once, by the CLI, not logged again.
+    assert_eq!(got.matches("holds an API key").count(), 1, "{got}");
+
+    // RUST_LOG chooses the logging without -v; without either, nothing is logged.
+    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    command
+        .arg("--config")
+        .arg(&env.config)
+        .args(["calls", "get", &id])
+        .env("RUST_LOG", "voiceport=debug");
+    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        stderr(&out).contains("voiceport.request{"),
+        "{}",
+        stderr(&out)
+    );
+    let quiet = run(Some(&env), &["calls", "get", &id]).await;
+    assert!(quiet.status.success());
+    assert!(
+        !stderr(&quiet).contains("voiceport.request"),
+        "{}",
+        stderr(&quiet)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(None, &["completions", shell]).await;
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = stdout(&out);
+        assert!(script.contains("voiceport"), "{shell}: {script}");
+        // Subcommands, nested ones included, are completed.
+        for subcommand in ["calls", "export", "transcript"] {
+            assert!(script.contains(subcommand), "{shell}: no {subcommand}");
+        }
+    }
+    assert!(stdout(&run(None, &["completions", "fish"]).await).contains("complete -c voiceport"));
+    let bad = run(None, &["completions", "tcsh"]).await;
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_subcommand_help_has_an_example() {
+    let commands: &[&[&str]] = &[
+        &["calls"],
+        &["calls", "list"],
+        &["calls", "get"],
+        &["calls", "transcript"],
+        &["calls", "recording"],
+        &["calls", "dial"],
+        &["calls", "update"],
+        &["calls", "end"],
+        &["calls", "cancel"],
+        &["calls", "delete"],
+        &["notes"],
+        &["notes", "add"],
+        &["notes", "update"],
+        &["notes", "delete"],
+        &["export"],
+        &["normalize"],
+        &["capabilities"],
+        &["check"],
+        &["listen"],
+        &["sandbox"],
+        &["demo"],
+        &["completions"],
+    ];
+    for command in commands {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let out = run(None, &args).await;
+        assert!(out.status.success(), "{args:?}");
+        let help = stdout(&out);
+        assert!(
+            help.contains(&format!("Example: `voiceport {}", command.join(" "))),
+            "{args:?}: {help}"
+        );
     }
 }
 
