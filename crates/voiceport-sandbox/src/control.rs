@@ -4,12 +4,12 @@
 //!
 //! | request | effect |
 //! | --- | --- |
-//! | `GET /_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor |
-//! | `POST /_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
-//! | `DELETE /_sandbox/faults` | removes every fault, answers 204 |
-//! | `PUT /_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]), answers 200 with it (no secret) |
-//! | `GET /_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...]}`: every attempt, oldest first |
-//! | `DELETE /_sandbox/webhooks/{vendor}` | removes the target, answers 204 |
+//! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor |
+//! | `POST http://127.0.0.1:8700/_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
+//! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | removes every fault, answers 204 |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]), answers 200 with it (no secret) |
+//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...]}`: every attempt, oldest first |
+//! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | removes the target, answers 204 |
 //!
 //! It needs no key: the sandbox only listens where it is told (loopback by default).
 
@@ -192,7 +192,7 @@ impl TryFrom<FaultSpec> for Fault {
     }
 }
 
-/// A webhook target as JSON, for `PUT /_sandbox/webhooks/{vendor}`:
+/// A webhook target as JSON, for `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}`:
 ///
 /// ```json
 /// {"url": "http://127.0.0.1:3000/webhooks/support", "secret": "s3cret",
@@ -220,7 +220,7 @@ pub struct WebhookSpec {
 }
 
 impl WebhookSpec {
-    /// Reads the JSON body of `PUT /_sandbox/webhooks/{vendor}`.
+    /// Reads the JSON body of `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}`.
     pub fn from_json(body: &[u8]) -> Result<WebhookSpec, String> {
         let mut map: Map<String, Value> = match serde_json::from_slice(body) {
             Ok(Value::Object(map)) => map,

@@ -101,12 +101,12 @@
 //!
 //! | request | effect |
 //! | --- | --- |
-//! | `GET /_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor, and the number of faults armed |
-//! | `POST /_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
-//! | `DELETE /_sandbox/faults` | disarms every fault |
-//! | `PUT /_sandbox/webhooks/{vendor}` | sets the vendor's webhook target: `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
-//! | `GET /_sandbox/webhooks/{vendor}` | the target (never its secret) and every delivery attempt (`event`, `call_id`, `attempt`, `status_code`, `body` …) |
-//! | `DELETE /_sandbox/webhooks/{vendor}` | no more deliveries for calls dialed from now on |
+//! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor, and the number of faults armed |
+//! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
+//! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target: `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
+//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | the target (never its secret) and every delivery attempt (`event`, `call_id`, `attempt`, `status_code`, `body` …) |
+//! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no more deliveries for calls dialed from now on |
 //!
 //! `{vendor}` is `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
 //!
