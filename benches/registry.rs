@@ -10,7 +10,7 @@
 //! turn (`VoiceProviderExt::calls`); `merged` is one `Registry::calls` stream over the four,
 //! newest first, fetching each provider's next page while the current ones are merged.
 
-#[path = "peak_alloc.rs"]
+mod estimates;
 mod peak_alloc;
 
 use std::collections::BTreeMap;
@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
 use futures::TryStreamExt;
-use serde_json::Value;
 use voiceport::{
     CallQuery, MergeOptions, ProviderKind, ProvidersFile, Registry, Selection, VoiceProviderExt,
 };
@@ -138,15 +137,7 @@ fn main() {
     group.finish();
     criterion.final_summary();
 
-    let mean = |id: &str| -> Option<f64> {
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
-        let path = format!("{target}/criterion/registry/{id}/new/estimates.json");
-        let value: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-        value["slope"]["point_estimate"]
-            .as_f64()
-            .or_else(|| value["mean"]["point_estimate"].as_f64())
-    };
+    let mean = |id: &str| estimates::typical_ns(&format!("registry/{id}"));
     println!("\n== registry: {total} calls over four accounts, {PAGE} per page");
     if let (Some(merged), Some(sequential)) = (mean("merged"), mean("sequential")) {
         println!(

@@ -12,6 +12,7 @@
 //!    memory of the walk at 1,000 and 12,993 calls.
 //! 4. concurrency: 10,000 `get_call` with 64 in flight, against the same with reqwest.
 
+mod estimates;
 mod payloads;
 mod peak_alloc;
 
@@ -257,21 +258,8 @@ fn walk_peak(calls: usize, page_size: u32) -> usize {
     ALLOC.peak() - before
 }
 
-/// Criterion's typical time for one benchmark (the slope estimate where it has one, else
-/// the mean, as criterion itself reports), in nanoseconds.
-fn mean_ns(id: &str) -> Option<f64> {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
-    let text =
-        std::fs::read_to_string(format!("{target}/criterion/{id}/new/estimates.json")).ok()?;
-    let value: Value = serde_json::from_str(&text).ok()?;
-    value["slope"]["point_estimate"]
-        .as_f64()
-        .or_else(|| value["mean"]["point_estimate"].as_f64())
-}
-
 fn ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
-    match (mean_ns(ours), mean_ns(baseline)) {
+    match (estimates::typical_ns(ours), estimates::typical_ns(baseline)) {
         (Some(a), Some(b)) => println!(
             "{label:<34} {:>10.3} ms vs {:>10.3} ms   ratio {:.2}x   (bar: {bar})",
             a / 1e6,
@@ -313,7 +301,7 @@ fn main() {
     );
     println!("\n== normalization time per call (HappyRobot page)");
     for n in [100usize, 1_000, 10_000] {
-        match mean_ns(&format!("growth/happyrobot/{n}")) {
+        match estimates::typical_ns(&format!("growth/happyrobot/{n}")) {
             Some(ns) => println!(
                 "{n:>6} calls per page: {:>8.2} µs per call",
                 ns / n as f64 / 1e3

@@ -18,6 +18,8 @@
 //! de-duplication window and hands the event to a handler; the baseline reads the body and
 //! answers 204.
 
+mod estimates;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -183,20 +185,8 @@ fn main() {
     group.finish();
     criterion.final_summary();
 
-    let mean = |id: &str| -> Option<f64> {
-        let target = std::env::var("CARGO_TARGET_DIR")
-            .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
-        // Criterion writes `receiver/mixed` as `receiver_mixed`.
-        let dir = id.replace('/', "_");
-        let text = std::fs::read_to_string(format!(
-            "{target}/criterion/webhooks/{dir}/new/estimates.json"
-        ))
-        .ok()?;
-        let value: Value = serde_json::from_str(&text).ok()?;
-        value["slope"]["point_estimate"]
-            .as_f64()
-            .or_else(|| value["mean"]["point_estimate"].as_f64())
-    };
+    // Criterion writes `receiver/mixed` as `receiver_mixed`.
+    let mean = |id: &str| estimates::typical_ns(&format!("webhooks/{}", id.replace('/', "_")));
     println!("\n== webhooks: deliveries per second (throughput ratio; higher is better)");
     for mix in ["mixed", "end_of_call"] {
         let ours = mean(&format!("receiver/{mix}"));
