@@ -150,6 +150,19 @@ pub fn recording_at(mono: Option<String>, stereo: Option<String>) -> Option<crat
     })
 }
 
+/// `field` under the JSON path `at`, written as decode errors write paths: `message.call`
+/// + `id` is `message.call.id`, `costs` + `[0]` is `costs[0]`, an empty `at` is `field`.
+///
+/// ```
+/// use voiceport_core::adapter::field_path;
+/// assert_eq!(field_path("message.call", "id"), "message.call.id");
+/// assert_eq!(field_path("message.costs", "[0]"), "message.costs[0]");
+/// assert_eq!(field_path("", "createdAt"), "createdAt");
+/// ```
+pub fn field_path(at: &str, field: &str) -> String {
+    crate::http::decode::join_path(at, field)
+}
+
 /// At most 80 characters of a vendor value, for a warning.
 pub fn shorten(text: &str) -> String {
     match text.char_indices().nth(80) {

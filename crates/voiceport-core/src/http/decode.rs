@@ -90,7 +90,7 @@ fn decode_error(
     }
 }
 
-fn join_path(prefix: &str, inner: &str) -> String {
+pub(crate) fn join_path(prefix: &str, inner: &str) -> String {
     match (prefix.is_empty(), inner == "." || inner.is_empty()) {
         (true, true) => ".".to_owned(),
         (true, false) => inner.to_owned(),

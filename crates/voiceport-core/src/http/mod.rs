@@ -6,7 +6,7 @@
 //! maps them the same way.
 
 mod auth;
-mod decode;
+pub(crate) mod decode;
 mod endpoint;
 mod error_body;
 mod retry;

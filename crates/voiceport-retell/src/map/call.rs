@@ -1,6 +1,8 @@
 //! A Retell call → [`Call`]: parties, times, transcript, recording, cost and analysis.
 
+// Re-exported for the webhook module, which names paths the same way.
 use std::collections::{BTreeMap, HashMap};
+pub(crate) use voiceport_core::adapter::field_path;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -114,15 +116,6 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
     };
     check_call(&mut call, &path("call_id"), &path("end_timestamp"));
     call
-}
-
-/// `field` under the JSON path `at`.
-pub(crate) fn field_path(at: &str, field: &str) -> String {
-    if at.is_empty() {
-        field.to_owned()
-    } else {
-        format!("{at}.{field}")
-    }
 }
 
 /// The text when it is present and not empty, owned.

@@ -1,8 +1,10 @@
 //! A Vapi-family call → [`Call`]: parties, times, transcript, recording, cost and analysis.
 //! The same for Vapi and Voicebot Studio; only the kind the call names differs.
 
+// Re-exported for the webhook module, which names paths the same way.
 use serde_json::Value;
 use serde_json::value::RawValue;
+pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
     check_call, epoch_millis, finite, non_empty, read_amount, read_id, read_time, recording_at,
     value_text,
@@ -120,17 +122,6 @@ pub(crate) fn require_id(
             "missing field `id`",
             raw.get().as_bytes(),
         )),
-    }
-}
-
-/// `field` under the JSON path `at`.
-pub(crate) fn field_path(at: &str, field: &str) -> String {
-    if at.is_empty() {
-        field.to_owned()
-    } else if at.ends_with(']') && field.starts_with('[') {
-        format!("{at}{field}")
-    } else {
-        format!("{at}.{field}")
     }
 }
 
