@@ -47,10 +47,21 @@ pub fn voicebot_page(n: usize) -> Vec<u8> {
         .map(|i| {
             let mut call = base.clone();
             call["id"] = json!(format!("019cf72b-2008-72f2-9228-{i:012x}"));
+            // Newest first, one second apart, as a list answers: the decoder refuses a page
+            // whose calls all share one millisecond (paging could not get past them).
+            call["createdAt"] = json!(created_before("2026-03-18T21:37:52.506Z", i));
             call
         })
         .collect();
     serde_json::to_vec(&calls).unwrap()
+}
+
+/// The RFC 3339 time `seconds` seconds before `newest`.
+fn created_before(newest: &str, seconds: usize) -> String {
+    let newest = chrono::DateTime::parse_from_rfc3339(newest).expect("a valid time");
+    (newest - chrono::Duration::seconds(seconds as i64))
+        .to_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// A Rounded list page (cursor mode) of `n` calls with transcripts and variable values.
