@@ -6,12 +6,23 @@ use serde_json::Value;
 /// estimate where it has one, else the mean, as criterion itself reports), in
 /// nanoseconds; `None` when it was not measured in this run.
 pub fn typical_ns(dir: &str) -> Option<f64> {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .unwrap_or_else(|_| format!("{}/target", env!("CARGO_MANIFEST_DIR")));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(workspace_target);
     let text =
-        std::fs::read_to_string(format!("{target}/criterion/{dir}/new/estimates.json")).ok()?;
+        std::fs::read_to_string(target.join(format!("criterion/{dir}/new/estimates.json"))).ok()?;
     let value: Value = serde_json::from_str(&text).ok()?;
     value["slope"]["point_estimate"]
         .as_f64()
         .or_else(|| value["mean"]["point_estimate"].as_f64())
+}
+
+/// `target/` beside the workspace's `Cargo.lock`, from whichever package's bench includes
+/// this file (the facade's, or the CLI's two levels down).
+fn workspace_target() -> std::path::PathBuf {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .find(|dir| dir.join("Cargo.lock").is_file())
+        .unwrap_or(here)
+        .join("target")
 }

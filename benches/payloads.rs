@@ -3,9 +3,20 @@
 
 use serde_json::{Value, json};
 
+/// The repository's `fixtures/` folder, from whichever package's bench includes this file
+/// (the facade's, or the CLI's two levels down).
+fn fixtures_dir() -> std::path::PathBuf {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    here.ancestors()
+        .map(|dir| dir.join("fixtures"))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| panic!("no fixtures/ folder above {}", here.display()))
+}
+
 fn fixture(name: &str) -> Value {
-    let path = format!("{}/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let file = fixtures_dir().join(name);
+    let path = file.display();
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 

@@ -56,6 +56,8 @@ use std::sync::Arc;
 
 // What applications use. Adapter authors find the HTTP toolkit and the `Adapter` trait in
 // `voiceport-core` itself (`voiceport_core::http`, `voiceport_core::adapter`).
+/// A shared, cheaply cloned byte buffer: a body for [`Codec::decode_shared`].
+pub use voiceport_core::Bytes;
 pub use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallEvent, CallId, CallKind, CallPage, CallQuery,
     CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
@@ -64,7 +66,7 @@ pub use voiceport_core::{
     OrganizationId, PageCursor, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating,
     Recording, RequestOutcome, Result, RetrySettings, RouteConfig, RoutePolicy, SecretString,
     SortOrder, Speaker, ToolCall, ToolResult, Transcript, Utterance, VendorPayload, VoiceProvider,
-    VoiceProviderExt, async_trait, call_stream, page_stream,
+    VoiceProviderExt, async_trait, call_stream, page_stream, sharing_body,
 };
 
 /// The conformance suite every provider must pass, against the sandbox or a live account

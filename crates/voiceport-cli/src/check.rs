@@ -7,6 +7,7 @@ use voiceport::VoiceProvider;
 use voiceport::conformance::{self, Environment, Outcome};
 
 use crate::cli::CheckArgs;
+use crate::progress::Progress;
 use crate::{Failure, output};
 
 /// A live account: nothing is known about its calls; nothing is changed; one dial only
@@ -31,7 +32,12 @@ pub(crate) async fn run(
     json: bool,
 ) -> crate::Outcome {
     let env = LiveAccount { dial: args.dial };
+    // The suite reports only at its end, which a dial can put minutes away: a spinner
+    // says it is running. The results are printed after it, so they never mix.
+    let progress = Progress::for_rows(false);
+    progress.working("running the conformance cases");
     let report = conformance::run(provider.as_ref(), &env).await;
+    progress.finish();
     if json {
         output::json(&report)?;
     } else {

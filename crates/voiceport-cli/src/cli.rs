@@ -17,6 +17,13 @@ pub(crate) struct Cli {
     /// Print JSON instead of tables.
     #[arg(long, global = true)]
     pub(crate) json: bool,
+    /// Print JSON on one line, even on a terminal (the layout when standard output is a
+    /// file or a pipe).
+    #[arg(long, global = true, conflicts_with = "pretty")]
+    pub(crate) compact: bool,
+    /// Print JSON indented, even into a file or a pipe (the layout on a terminal).
+    #[arg(long, global = true)]
+    pub(crate) pretty: bool,
     /// Print the detail of errors, and log on standard error what voiceport does: each
     /// operation and request with its provider, operation and call id (`-vv`: more).
     /// `RUST_LOG` (for example `RUST_LOG=voiceport=debug`) chooses the logging instead.

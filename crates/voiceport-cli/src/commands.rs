@@ -1,6 +1,6 @@
 //! One function per command.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
@@ -13,6 +13,7 @@ use crate::cli::{
     CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
     SandboxArgs, Shell, UpdateArgs,
 };
+use crate::progress::Progress;
 use crate::{Failure, Outcome, config, output, values};
 
 /// Prints the completion script of `shell` for the whole command line.
@@ -182,7 +183,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);
     let mut table = output::Table::new(&output::CALL_HEADERS);
-    let progress = Progress::new(true);
+    let progress = Progress::for_rows(true);
     let mut count = 0;
     loop {
         let page = match pages.try_next().await {
@@ -236,32 +237,6 @@ fn walk_failure(
     Failure::Walk {
         error: Box::new(error),
         hint,
-    }
-}
-
-/// A one-line progress report on standard error, only when it is a terminal that the
-/// rows are not printed on too (they would mix with it).
-struct Progress(bool);
-
-impl Progress {
-    /// `rows_on_stdout`: whether the rows go to standard output.
-    fn new(rows_on_stdout: bool) -> Self {
-        let rows_on_terminal = rows_on_stdout && std::io::stdout().is_terminal();
-        Progress(std::io::stderr().is_terminal() && !rows_on_terminal)
-    }
-
-    fn show(&self, done: usize, total: Option<u64>) {
-        if self.0 {
-            let total = total.map(|t| format!(" of {t}")).unwrap_or_default();
-            eprint!("\rfetched {done}{total} calls");
-            let _ = std::io::stderr().flush();
-        }
-    }
-
-    fn finish(&self) {
-        if self.0 {
-            eprintln!();
-        }
     }
 }
 
@@ -462,7 +437,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     {
         writeln!(sink, "{}", CSV_COLUMNS.join(",")).map_err(io)?;
     }
-    let progress = Progress::new(args.output.is_none());
+    let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
     let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);

@@ -21,6 +21,7 @@ mod listen;
 mod multi;
 mod normalize;
 mod output;
+mod progress;
 mod values;
 
 use std::process::ExitCode;
@@ -171,6 +172,7 @@ fn init_logging(verbose: u8) {
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose);
+    output::choose_json_layout(cli.compact, cli.pretty);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -6,7 +6,8 @@
 //! never touched: it is exact, and JSON escapes the control characters that matter itself.
 
 use std::borrow::Cow;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::OnceLock;
 
 use serde::Serialize;
 use voiceport::{Call, Transcript};
@@ -47,11 +48,41 @@ pub(crate) fn cell(text: &str) -> Cow<'_, str> {
     escape(text, |_| false)
 }
 
-/// Prints `value` as pretty JSON on standard output, exactly.
+/// How JSON output is laid out, chosen once from the command line: indented for a person at
+/// a terminal, one compact line for a program or a file (smaller and faster to write).
+static COMPACT_JSON: OnceLock<bool> = OnceLock::new();
+
+/// Sets the JSON layout: `--compact` or `--pretty` when given, else pretty exactly when
+/// standard output is a terminal.
+pub(crate) fn choose_json_layout(compact: bool, pretty: bool) {
+    let compact = compact || (!pretty && !std::io::stdout().is_terminal());
+    let _ = COMPACT_JSON.set(compact);
+}
+
+fn compact_json() -> bool {
+    COMPACT_JSON.get().copied().unwrap_or(false)
+}
+
+/// Prints `value` as JSON on standard output, exactly, in the chosen layout (see
+/// [`choose_json_layout`]). Serialized straight into a buffered standard output: a page
+/// of calls is never held twice, once as values and once as text.
 pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Outcome {
-    let text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
-    raw_line(&text)
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = match compact_json() {
+        true => serde_json::to_writer(&mut out, value),
+        false => serde_json::to_writer_pretty(&mut out, value),
+    };
+    let ended = match written {
+        Ok(()) => writeln!(out).and_then(|()| out.flush()),
+        Err(e) => match e.io_error_kind() {
+            Some(kind) => Err(std::io::Error::from(kind)),
+            None => return Err(Failure::Usage(format!("cannot print JSON: {e}"))),
+        },
+    };
+    match ended {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        result => result.map_err(|e| Failure::Io("standard output".into(), e)),
+    }
 }
 
 /// Prints `value` as one line of JSON (JSON Lines), exactly.

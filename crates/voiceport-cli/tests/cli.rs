@@ -368,6 +368,58 @@ async fn export_jsonl_and_csv() {
     assert_eq!(csv.lines().count(), 31);
 }
 
+/// Standard error is captured here, so it is no terminal: the progress display of long
+/// commands stays off, and no bar, spinner or carriage return reaches a log file.
+#[tokio::test(flavor = "multi_thread")]
+async fn no_progress_is_written_when_stderr_is_not_a_terminal() {
+    let env = env().await;
+    let path = env.config.with_file_name("progress.jsonl");
+    let path = path.to_str().unwrap();
+    let runs: [(&[&str], usize); 4] = [
+        // HappyRobot says how many calls there are (a bar); Vapi does not (a count).
+        (&["calls", "list", "--all", "--limit", "7"], 30),
+        (
+            &["-p", "vapi", "calls", "list", "--all", "--limit", "7"],
+            30,
+        ),
+        (&["export", "--page-size", "7"], 30),
+        (&["export", "--page-size", "7", "-o", path], 0),
+    ];
+    for (args, rows) in runs {
+        let out = run(Some(&env), args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let rows_printed = stdout(&out).lines().count();
+        // A table has a header line; JSON Lines have none.
+        assert!(rows_printed == rows || rows_printed == rows + 1, "{args:?}");
+        let err = stderr(&out);
+        for progress in ["\r", "\u{1b}[", "fetched", "calls ("] {
+            assert!(!err.contains(progress), "{args:?}: {err:?}");
+        }
+        // Besides the test configuration's permission warning, only what the command says.
+        let err = without_config_warning(&err);
+        let expected = if args.contains(&"-o") {
+            "exported 30 calls\n"
+        } else {
+            ""
+        };
+        assert_eq!(err, expected, "{args:?}");
+    }
+    assert_eq!(std::fs::read_to_string(path).unwrap().lines().count(), 30);
+    // `check` (a spinner on a terminal) prints its table and nothing on standard error.
+    let out = run(Some(&env), &["-p", "rounded", "check"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("passed"));
+    assert_eq!(without_config_warning(&stderr(&out)), "");
+}
+
+fn without_config_warning(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|line| !line.contains("holds an API key"))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn capabilities_table_and_json() {
     let env = env().await;
@@ -1006,6 +1058,15 @@ async fn verbose_logs_the_library_spans_on_stderr_and_never_the_key() {
     }
     let got = stderr(&run(Some(&env), &["-v", "calls", "get", &id]).await);
     assert!(got.contains(&format!("call_id=\"{id}\"")), "{got}");
+    // The request's own span names the call too, with its attempt and status.
+    let request_span = got
+        .split("voiceport.request{")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .unwrap_or_default();
+    for field in [format!("call_id=\"{id}\""), "attempt=1".into()] {
+        assert!(request_span.contains(&field), "{field}: {got}");
+    }
     // A configuration warning is printed once, by the CLI, not logged again.
     assert_eq!(got.matches("holds an API key").count(), 1, "{got}");
 

@@ -76,6 +76,7 @@ pub use route::{RouteConfig, RoutePolicy};
 
 // Re-exported so adapters and users name the same versions.
 pub use async_trait::async_trait;
+pub use bytes::Bytes;
 pub use secrecy::{ExposeSecret, SecretString};
 
 #[doc(hidden)]

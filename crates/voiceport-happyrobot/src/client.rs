@@ -123,7 +123,8 @@ impl HappyRobot {
     pub async fn set_viewed(&self, id: &CallId, email: &str) -> Result<Call> {
         let op = Operation::Extension("set_viewed");
         let request = Request::patch(op, ["calls", Self::checked(op, id)?, "viewed"])
-            .json(&wire::ViewedBody { email });
+            .json(&wire::ViewedBody { email })
+            .call_id(id.as_str());
         self.call_request(op, request).await
     }
 
@@ -145,7 +146,8 @@ impl HappyRobot {
         // Adding is not idempotent: never resent once it may have arrived.
         let request = Request::patch(op, ["calls", Self::checked(op, id)?, "ratings"])
             .json(&body)
-            .not_retried_after_send();
+            .not_retried_after_send()
+            .call_id(id.as_str());
         self.send_only(request).await
     }
 
@@ -153,9 +155,10 @@ impl HappyRobot {
     /// body). Their shape is undocumented.
     pub async fn call_logs(&self, id: &CallId) -> Result<serde_json::Value> {
         let op = Operation::Extension("call_logs");
-        // Path inferred: the sidebar lists "Return the logs for a call" without a path
-        // (reference §1.4.7).
-        let request = Request::get(op, ["calls", Self::checked(op, id)?, "logs"]);
+        // Path inferred: the docs' sidebar lists "Return the logs for a call" without a path
+        // (docs/vendors/happyrobot.md).
+        let request =
+            Request::get(op, ["calls", Self::checked(op, id)?, "logs"]).call_id(id.as_str());
         let response = self.http.send(request).await?;
         if response.is_empty() {
             return Ok(serde_json::Value::Null);
@@ -166,7 +169,8 @@ impl HappyRobot {
     /// Every tag used on the account's calls (`GET /calls/tags`).
     pub async fn call_tags(&self) -> Result<Vec<String>> {
         let op = Operation::Extension("call_tags");
-        // Path inferred: the sidebar lists "List Call tags" without a path (reference §1.4.7).
+        // Path inferred: the docs' sidebar lists "List Call tags" without a path
+        // (docs/vendors/happyrobot.md).
         let request = Request::get(op, ["calls", "tags"]);
         self.http.send(request).await?.json()
     }
@@ -179,7 +183,9 @@ impl HappyRobot {
         let id = Self::checked(op, id)?;
         NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
         let body = edit_note_body(edit.content.as_deref(), edit.flagged)?;
-        let request = Request::patch(op, ["calls", id, "notes", note_id.as_str()]).json(&body);
+        let request = Request::patch(op, ["calls", id, "notes", note_id.as_str()])
+            .json(&body)
+            .call_id(id);
         self.call_request(op, request).await
     }
 
@@ -198,8 +204,8 @@ impl HappyRobot {
             let message = format!("the `{name}` filter cannot be applied to a HappyRobot export");
             return Err(Error::invalid_input(KIND, op, message));
         }
-        // Path inferred: the sidebar lists "Trigger async export of calls CSV to requester
-        // email" without a path or body (reference §1.4.7).
+        // Path inferred: the docs' sidebar lists "Trigger async export of calls CSV to
+        // requester email" without a path or body (docs/vendors/happyrobot.md).
         let request = Request::post(op, ["calls", "export"])
             .query_pairs(filter_params(query, op)?)
             .query_pairs(vendor_filter_params(&self.filters, op)?)
@@ -208,7 +214,7 @@ impl HappyRobot {
     }
 
     /// The organization's usage between `start` and `end`, from the platform API
-    /// (`GET <usage_base_url>/usage` with `x-organization-id`; reference §1.4.8). Needs the
+    /// (`GET <usage_base_url>/usage` with `x-organization-id`, as documented). Needs the
     /// `organization_id` option.
     pub async fn usage(
         &self,
@@ -255,9 +261,10 @@ impl Adapter for HappyRobot {
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
-        // Path inferred: the sidebar lists "Get Call" without a page (reference §1.11).
-        self.call_request(op, Request::get(op, ["calls", id.as_str()]))
-            .await
+        // Path inferred: the docs' sidebar lists "Get Call" without a page
+        // (docs/vendors/happyrobot.md).
+        let request = Request::get(op, ["calls", id.as_str()]).call_id(id.as_str());
+        self.call_request(op, request).await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
@@ -279,34 +286,40 @@ impl Adapter for HappyRobot {
 
     async fn transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
-        let request = Request::get(op, ["calls", id.as_str(), "transcript"]);
+        let request = Request::get(op, ["calls", id.as_str(), "transcript"]).call_id(id.as_str());
         let response = self.http.send(request).await?;
         HappyRobotCodec.decode_transcript(&response.body)
     }
 
     async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
-        // Path inferred: the sidebar lists "Return a pre-signed URL to the call recording"
-        // without a path (reference §1.4.7).
-        let request = Request::get(Operation::GetRecording, ["calls", id.as_str(), "recording"]);
+        // Path inferred: the docs' sidebar lists "Return a pre-signed URL to the call
+        // recording" without a path (docs/vendors/happyrobot.md).
+        let request = Request::get(Operation::GetRecording, ["calls", id.as_str(), "recording"])
+            .call_id(id.as_str());
         decode_recording(&self.http.send(request).await?.body)
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
-        // Path inferred: from a third-party script (3P); the docs name "Stop Call" only
-        // (reference §1.4.3).
-        let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "stop"]);
+        // Path from third-party code; the docs' sidebar names "Stop Call" only
+        // (docs/vendors/happyrobot.md).
+        let request =
+            Request::post(Operation::EndCall, ["calls", id.as_str(), "stop"]).call_id(id.as_str());
         self.send_only(request).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
-        // Path inferred: the sidebar lists "Cancel Call" without a path (reference §1.4.7).
-        let request = Request::post(Operation::CancelCall, ["calls", id.as_str(), "cancel"]);
+        // Path inferred: the docs' sidebar lists "Cancel Call" without a path
+        // (docs/vendors/happyrobot.md).
+        let request = Request::post(Operation::CancelCall, ["calls", id.as_str(), "cancel"])
+            .call_id(id.as_str());
         self.send_only(request).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
-        // Path inferred: the sidebar lists "Delete a call" without a path (reference §1.4.7).
-        let request = Request::delete(Operation::DeleteCall, ["calls", id.as_str()]);
+        // Path inferred: the docs' sidebar lists "Delete a call" without a path
+        // (docs/vendors/happyrobot.md).
+        let request =
+            Request::delete(Operation::DeleteCall, ["calls", id.as_str()]).call_id(id.as_str());
         self.send_only(request).await
     }
 
@@ -315,7 +328,8 @@ impl Adapter for HappyRobot {
         // Creates a note: never resent once it may have arrived.
         let request = Request::post(op, ["calls", id.as_str(), "notes"])
             .json(&add_note_body(note))
-            .not_retried_after_send();
+            .not_retried_after_send()
+            .call_id(id.as_str());
         self.call_request(op, request).await
     }
 
@@ -325,13 +339,15 @@ impl Adapter for HappyRobot {
     async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
         let op = Operation::UpdateNote;
         let request = Request::patch(op, ["calls", id.as_str(), "notes", note_id.as_str()])
-            .json(&update_note_body(note)?);
+            .json(&update_note_body(note)?)
+            .call_id(id.as_str());
         self.call_request(op, request).await
     }
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
-        let request = Request::delete(op, ["calls", id.as_str(), "notes", note_id.as_str()]);
+        let request = Request::delete(op, ["calls", id.as_str(), "notes", note_id.as_str()])
+            .call_id(id.as_str());
         self.call_request(op, request).await
     }
 }

@@ -6,12 +6,12 @@ use voiceport_core::{Capabilities, IdFormat, ProviderKind};
 /// The legacy app API's base URL.
 pub const DEFAULT_BASE_URL: &str = "https://app.happyrobot.ai/api/v1";
 
-/// The base URL of HappyRobot's platform API, where the usage report lives (reference §1.4.8).
+/// The base URL of HappyRobot's platform API, where the usage report lives (documented).
 pub const DEFAULT_USAGE_BASE_URL: &str = "https://platform.happyrobot.ai/api/v1";
 
 pub(crate) const KIND: ProviderKind = ProviderKind::HappyRobot;
 
-/// Call ids: 24 characters (reference §1.2; hex is inferred, so any alphanumeric passes).
+/// Call ids: 24 characters (documented; hex is inferred, so any alphanumeric passes).
 pub(crate) const CALL_ID: IdFormat = IdFormat::Alphanumeric(24);
 
 /// Note ids: no documented length.

@@ -93,8 +93,8 @@ pub enum RatingOperation {
     Remove,
 }
 
-/// One row of the platform API's usage report (reference §1.4.8;
-/// [`HappyRobot::usage`](crate::HappyRobot::usage)).
+/// One row of the platform API's usage report, as documented
+/// ([`HappyRobot::usage`](crate::HappyRobot::usage)).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UsageRecord {

@@ -15,7 +15,7 @@ use crate::map::request::{dial_body, list_params, update_body};
 /// A Rounded account (`X-Api-Key` auth), behind
 /// [`VoiceProvider`](voiceport_core::VoiceProvider).
 ///
-/// Endpoints (all documented, reference §3.3):
+/// Endpoints (all documented; see docs/vendors/rounded.md):
 ///
 /// | Operation | Request |
 /// | --- | --- |
@@ -69,7 +69,7 @@ impl Adapter for Rounded {
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let operation = Operation::GetCall;
-        let request = Request::get(operation, ["calls", id.as_str()]);
+        let request = Request::get(operation, ["calls", id.as_str()]).call_id(id.as_str());
         let response = self.http.send(request).await?;
         RoundedCodec.decode_call_as(operation, &response.body)
     }
@@ -94,14 +94,17 @@ impl Adapter for Rounded {
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let operation = Operation::UpdateCall;
-        let request = Request::patch(operation, ["calls", id.as_str()]).json(&update_body(update));
+        let request = Request::patch(operation, ["calls", id.as_str()])
+            .json(&update_body(update))
+            .call_id(id.as_str());
         let response = self.http.send(request).await?;
         RoundedCodec.decode_call_as(operation, &response.body)
     }
 
     /// Rounded answers 200 also when the call had already ended.
     async fn end_call(&self, id: &CallId) -> Result<()> {
-        let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "terminate"]);
+        let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "terminate"])
+            .call_id(id.as_str());
         let response = self.http.send(request).await?;
         RoundedCodec.decode_ack(&response.body)
     }

@@ -8,7 +8,7 @@ pub const DEFAULT_BASE_URL: &str = "https://api.callrounded.com/v1";
 
 pub(crate) const KIND: ProviderKind = ProviderKind::Rounded;
 
-/// Call ids are UUIDs (reference §3.1).
+/// Call ids are UUIDs (documented).
 pub(crate) const CALL_ID: IdFormat = IdFormat::Uuid;
 
 pub(crate) const CAPABILITIES: Capabilities = Capabilities {

@@ -1,4 +1,4 @@
-//! HappyRobot's legacy app API (`/api/v1`), as reference.md §1 describes it.
+//! HappyRobot's legacy app API (`/api/v1`), as docs/vendors/happyrobot.md describes it.
 
 use std::collections::BTreeSet;
 use std::time::Instant;

@@ -1,5 +1,5 @@
 //! Rounded (`/v1`, every response in a `{message, data, error, status}` envelope), as
-//! reference.md §3 describes it. Status values other than `created` and `completed`, and
+//! docs/vendors/rounded.md describes it. Status values other than `created` and `completed`, and
 //! answer types other than `human`, are not documented: the ones used here are inferred.
 
 use std::collections::HashMap;

@@ -127,37 +127,62 @@ impl HttpClient {
     /// ([`Error::is_refused_locally`]).
     ///
     /// The configured key never comes back: every occurrence of it in a response body,
-    /// and so in every error message, excerpt and decoded value, is replaced with
-    /// `[REDACTED]` (see [`SecretMask`](crate::SecretMask)).
+    /// and so in every error message, excerpt, log event and decoded value, is replaced
+    /// with `[REDACTED]` (see [`SecretMask`](crate::SecretMask)).
+    ///
+    /// The request runs in a `voiceport.request` span (debug level) with `provider`,
+    /// `operation`, `method` and, for a request about one call, `call_id`; as it goes it
+    /// records `attempt` (the number of the current attempt), `status` (of the last
+    /// response, absent until one arrives), `retry_delay_ms` (the wait before the next
+    /// attempt, when one is taken) and, at the end, `duration_ms` (all attempts and waits).
     pub async fn send(&self, request: Request) -> Result<Response> {
         let span = tracing::debug_span!(
             "voiceport.request",
             provider = %self.inner.provider,
             operation = %request.operation,
-            call_id = request.call_id.as_deref().unwrap_or(""),
+            // Left out when the request is not about one call.
+            call_id = request.call_id.as_deref(),
             method = %request.method,
+            attempt = tracing::field::Empty,
+            status = tracing::field::Empty,
+            retry_delay_ms = tracing::field::Empty,
+            duration_ms = tracing::field::Empty,
         );
-        self.send_with_retries(request)
-            .instrument(span)
-            .await
-            .map_err(|error| error.masked(self.inner.auth.mask()))
+        let started = Instant::now();
+        let result = self
+            .send_with_retries(request, &span)
+            .instrument(span.clone())
+            .await;
+        span.record("duration_ms", millis(started.elapsed()));
+        result
     }
 
-    async fn send_with_retries(&self, mut request: Request) -> Result<Response> {
+    /// Sends with retries, recording on `span`. Every error it returns is masked: none
+    /// carries the key, and none is logged before it is masked.
+    async fn send_with_retries(
+        &self,
+        mut request: Request,
+        span: &tracing::Span,
+    ) -> Result<Response> {
         let provider = self.inner.provider;
+        let mask = |error: Error| error.masked(self.inner.auth.mask());
         if let Some(segment) = request.segments.iter().find(|s| !is_path_segment(s)) {
-            return Err(Error::invalid_input(
+            return Err(mask(Error::invalid_input(
                 provider,
                 request.operation,
                 format!(
                     "{segment:?} cannot be sent as a path segment (an id is never empty, `.` or `..`, and has no control characters); nothing was sent"
                 ),
-            ));
+            )));
         }
         let body = match request.body.take() {
             Some(Ok(bytes)) => Some(bytes),
             Some(Err(message)) => {
-                return Err(Error::invalid_input(provider, request.operation, message));
+                return Err(mask(Error::invalid_input(
+                    provider,
+                    request.operation,
+                    message,
+                )));
             }
             None => None,
         };
@@ -167,15 +192,18 @@ impl HttpClient {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let result = self.attempt(&request, &url, body.as_deref()).await;
+            span.record("attempt", attempts);
+            let result = self.attempt(&request, &url, body.as_deref(), span).await;
+            // Masked before anything logs it: a vendor may echo the key in any text.
             let error = match result {
                 Ok(response) => return Ok(response),
-                Err(error) => error,
+                Err(error) => mask(error),
             };
             let settings = &self.inner.settings;
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
-                    tracing::debug!(attempt = attempts, delay_ms = delay.as_millis() as u64, error = %error, "retrying");
+                    span.record("retry_delay_ms", millis(delay));
+                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, "retrying");
                     tokio::time::sleep(delay).await;
                 }
                 None => {
@@ -186,7 +214,13 @@ impl HttpClient {
         }
     }
 
-    async fn attempt(&self, request: &Request, url: &Url, body: Option<&[u8]>) -> Result<Response> {
+    async fn attempt(
+        &self,
+        request: &Request,
+        url: &Url,
+        body: Option<&[u8]>,
+        span: &tracing::Span,
+    ) -> Result<Response> {
         let inner = &*self.inner;
         let (provider, operation) = (inner.provider, request.operation);
         let (auth_name, auth_value) = inner.auth.header();
@@ -209,6 +243,7 @@ impl HttpClient {
             .map_err(|e| transport_error(provider, operation, e))?;
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
+        span.record("status", status.as_u16());
         tracing::debug!(status = status.as_u16(), "response");
         if status.is_redirection() {
             // Not followed, and its body is not read: only where it pointed is reported.
@@ -243,6 +278,11 @@ impl HttpClient {
         let body = body.unwrap_or_default();
         Err(status_error(provider, operation, status, &headers, &body))
     }
+}
+
+/// A duration in whole milliseconds, for span fields and log events.
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// The host (and port) a redirect's `Location` points to, resolved against the request's

@@ -9,6 +9,6 @@ pub use call::{
     AgentRef, Analysis, Call, Classification, Cost, CostItem, NormalizationWarning, Note, Rating,
     Recording,
 };
-pub use payload::VendorPayload;
+pub use payload::{VendorPayload, sharing_body};
 pub use status::{CallKind, CallStatus, Direction, EndReason, EndReasonCategory};
 pub use transcript::{Speaker, ToolCall, ToolResult, Transcript, Utterance};

@@ -1,5 +1,8 @@
 //! Lossless access to the vendor JSON a normalized value came from.
 
+use std::cell::RefCell;
+
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 
@@ -8,35 +11,94 @@ use serde_json::value::RawValue;
 /// Normalization never loses anything: whatever voiceport does not model is still here.
 /// Normalized serialization leaves it out; reach it through
 /// [`Call::vendor_payload`](crate::Call::vendor_payload).
+///
+/// A payload either owns its text or shares the body it was decoded from (see
+/// [`sharing_body`]): then the calls of a page hold one buffer between them, not a copy
+/// each.
 #[derive(Clone)]
-pub struct VendorPayload(Box<RawValue>);
+pub struct VendorPayload(Text);
+
+#[derive(Clone)]
+enum Text {
+    Owned(Box<RawValue>),
+    /// Invariant: the bytes are the text of one JSON value, cut from a `str` (so UTF-8).
+    Shared(Bytes),
+}
+
+thread_local! {
+    /// The body [`sharing_body`] is decoding on this thread, if any.
+    static SHARED_BODY: RefCell<Option<Bytes>> = const { RefCell::new(None) };
+}
+
+/// Runs `decode` so that every payload it takes from `body` ([`VendorPayload::from_raw`]
+/// of a value inside it) shares `body` instead of copying its part.
+///
+/// Decoding is synchronous, so the scope is exactly the decode: payloads made from other
+/// text, or on other threads, are copied as usual. A page of 2,000 calls then costs one
+/// buffer (the body, which the caller already holds) instead of 2,000 copies of it; see
+/// [`Codec::decode_shared`](crate::Codec::decode_shared).
+pub fn sharing_body<R>(body: &Bytes, decode: impl FnOnce() -> R) -> R {
+    /// Puts back what was shared before, even if `decode` panics.
+    struct Restore(Option<Bytes>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let previous = self.0.take();
+            SHARED_BODY.with(|shared| *shared.borrow_mut() = previous);
+        }
+    }
+    let previous = SHARED_BODY.with(|shared| shared.borrow_mut().replace(body.clone()));
+    let _restore = Restore(previous);
+    decode()
+}
+
+/// `text` as a slice of the body being shared, when it lies inside it.
+fn shared_slice(text: &str) -> Option<Bytes> {
+    SHARED_BODY.with(|shared| {
+        let shared = shared.borrow();
+        let body = shared.as_ref()?;
+        // Addresses compared as numbers: `text` is either inside the body or elsewhere.
+        let start = (text.as_ptr() as usize).checked_sub(body.as_ptr() as usize)?;
+        let end = start.checked_add(text.len())?;
+        (end <= body.len()).then(|| body.slice(start..end))
+    })
+}
 
 impl VendorPayload {
-    /// Copies a borrowed raw JSON value.
+    /// Keeps a borrowed raw JSON value: a slice of the shared body inside
+    /// [`sharing_body`], else a copy.
     pub fn from_raw(raw: &RawValue) -> Self {
-        VendorPayload(raw.to_owned())
+        match shared_slice(raw.get()) {
+            Some(bytes) => VendorPayload(Text::Shared(bytes)),
+            None => VendorPayload(Text::Owned(raw.to_owned())),
+        }
     }
 
     /// Serializes a JSON value (used when the vendor object was built, not received).
     pub fn from_value(value: &serde_json::Value) -> Self {
         // A `Value` always serializes, and always to valid JSON.
         let text = serde_json::to_string(value).unwrap_or_else(|_| "null".to_owned());
-        VendorPayload(RawValue::from_string(text).unwrap_or_else(|_| null_raw()))
+        VendorPayload(Text::Owned(
+            RawValue::from_string(text).unwrap_or_else(|_| null_raw()),
+        ))
     }
 
     /// The JSON text, byte for byte as received.
     pub fn get(&self) -> &str {
-        self.0.get()
+        match &self.0 {
+            Text::Owned(raw) => raw.get(),
+            // Cut from a `str`, so this cannot fail; checked rather than assumed.
+            Text::Shared(bytes) => std::str::from_utf8(bytes).unwrap_or("null"),
+        }
     }
 
     /// Parses the payload into a generic JSON tree.
     pub fn to_value(&self) -> serde_json::Value {
-        serde_json::from_str(self.0.get()).unwrap_or(serde_json::Value::Null)
+        serde_json::from_str(self.get()).unwrap_or(serde_json::Value::Null)
     }
 
     /// Parses the payload into any type (for example the adapter's wire type).
     pub fn deserialize<T: DeserializeOwned>(&self) -> serde_json::Result<T> {
-        serde_json::from_str(self.0.get())
+        serde_json::from_str(self.get())
     }
 }
 
@@ -46,7 +108,7 @@ fn null_raw() -> Box<RawValue> {
 
 impl std::fmt::Debug for VendorPayload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let text = self.0.get();
+        let text = self.get();
         if text.len() <= 120 {
             write!(f, "VendorPayload({text})")
         } else {
@@ -57,12 +119,76 @@ impl std::fmt::Debug for VendorPayload {
 
 impl PartialEq for VendorPayload {
     fn eq(&self, other: &Self) -> bool {
-        self.0.get() == other.0.get()
+        self.get() == other.get()
     }
 }
 
 impl serde::Serialize for VendorPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize(serializer)
+        match &self.0 {
+            Text::Owned(raw) => raw.serialize(serializer),
+            // Borrowed, not copied: a page's payloads can be written without a copy each.
+            Text::Shared(_) => match serde_json::from_str::<&RawValue>(self.get()) {
+                Ok(raw) => raw.serialize(serializer),
+                Err(e) => Err(serde::ser::Error::custom(e)),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn items(body: &Bytes) -> Vec<&RawValue> {
+        serde_json::from_slice(body).expect("an array")
+    }
+
+    #[test]
+    fn payloads_inside_the_shared_body_are_slices_of_it() {
+        let body = Bytes::from_static(br#"[{"id": "a", "n": 1}, {"id": "b\u0021"}]"#);
+        let payloads: Vec<VendorPayload> = sharing_body(&body, || {
+            items(&body)
+                .into_iter()
+                .map(VendorPayload::from_raw)
+                .collect()
+        });
+        assert_eq!(payloads[0].get(), r#"{"id": "a", "n": 1}"#);
+        assert_eq!(payloads[1].get(), r#"{"id": "b\u0021"}"#);
+        for payload in &payloads {
+            let Text::Shared(bytes) = &payload.0 else {
+                panic!("copied: {payload:?}");
+            };
+            let offset = bytes.as_ptr() as usize - body.as_ptr() as usize;
+            assert!(offset + bytes.len() <= body.len());
+        }
+        // Serialized exactly as an owned one is.
+        let json = serde_json::to_string(&payloads).expect("serializes");
+        assert_eq!(json, r#"[{"id": "a", "n": 1},{"id": "b\u0021"}]"#);
+        assert_eq!(payloads[1].to_value()["id"], "b!");
+    }
+
+    #[test]
+    fn other_text_and_other_scopes_are_copied() {
+        let body = Bytes::from_static(br#"[{"id": "a"}]"#);
+        let elsewhere = br#"{"id": "z"}"#.to_vec();
+        let outside: &RawValue = serde_json::from_slice(&elsewhere).expect("JSON");
+        let inside = sharing_body(&body, || VendorPayload::from_raw(outside));
+        assert!(matches!(inside.0, Text::Owned(_)));
+        // After the scope, even text of the body is copied: nothing is shared by accident.
+        let after = VendorPayload::from_raw(items(&body)[0]);
+        assert!(matches!(after.0, Text::Owned(_)));
+        assert_eq!(after, VendorPayload::from_raw(items(&body)[0]));
+    }
+
+    #[test]
+    fn the_scope_ends_even_when_decoding_panics() {
+        let body = Bytes::from_static(br#"[{"id": "a"}]"#);
+        let panicked = std::panic::catch_unwind(|| sharing_body(&body, || panic!("decoder bug")));
+        assert!(panicked.is_err());
+        assert!(matches!(
+            VendorPayload::from_raw(items(&body)[0]).0,
+            Text::Owned(_)
+        ));
     }
 }

@@ -1,0 +1,281 @@
+//! Progress of long commands on standard error: a bar when the total is known, a spinner
+//! with a count when it is not. Shown only where a person watches it (see
+//! [`progress_enabled`]); elsewhere nothing at all is written.
+
+use std::cell::Cell;
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+/// How often an animated spinner and the elapsed time are redrawn.
+const TICK: Duration = Duration::from_millis(120);
+
+/// Whether progress is shown: only on a terminal, never when the rows are printed on that
+/// terminal too (they would mix with it), and never while logging writes to standard
+/// error (`-v`, `RUST_LOG`), whose lines would be drawn over.
+pub(crate) fn progress_enabled(
+    stderr_is_terminal: bool,
+    rows_on_terminal: bool,
+    logging: bool,
+) -> bool {
+    stderr_is_terminal && !rows_on_terminal && !logging
+}
+
+/// Whether the `-v` / `RUST_LOG` logging is on (it installs the global subscriber; without
+/// it none is set).
+fn logging() -> bool {
+    tracing::dispatcher::has_been_set()
+}
+
+/// What the bar shows now.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    /// Nothing drawn yet.
+    Idle,
+    /// A bar: the total is known.
+    Bar,
+    /// A spinner with a count: the total is unknown.
+    Count,
+    /// A spinner with a message, for work that is not counted.
+    Working,
+}
+
+/// A progress display on standard error; does nothing when disabled.
+pub(crate) struct Progress {
+    bar: Option<ProgressBar>,
+    mode: Cell<Mode>,
+    /// Animate between updates (off in tests, where drawing must be deterministic).
+    steady: bool,
+}
+
+impl Progress {
+    /// A display on standard error when `enabled`, else one that writes nothing.
+    pub(crate) fn new(enabled: bool) -> Self {
+        if enabled {
+            return Progress::to(ProgressDrawTarget::stderr(), true);
+        }
+        Progress {
+            bar: None,
+            mode: Cell::new(Mode::Idle),
+            steady: false,
+        }
+    }
+
+    /// The display of a command that prints rows, on standard output when
+    /// `rows_on_stdout` (else to a file): decided from what standard error and standard
+    /// output are.
+    pub(crate) fn for_rows(rows_on_stdout: bool) -> Self {
+        let rows_on_terminal = rows_on_stdout && std::io::stdout().is_terminal();
+        Progress::new(progress_enabled(
+            std::io::stderr().is_terminal(),
+            rows_on_terminal,
+            logging(),
+        ))
+    }
+
+    fn to(target: ProgressDrawTarget, steady: bool) -> Self {
+        Progress {
+            bar: Some(ProgressBar::with_draw_target(None, target)),
+            mode: Cell::new(Mode::Idle),
+            steady,
+        }
+    }
+
+    /// Switches the display to `mode` (its style) when it shows another.
+    fn enter(&self, bar: &ProgressBar, mode: Mode) {
+        if self.mode.replace(mode) == mode {
+            return;
+        }
+        let template = match mode {
+            Mode::Bar => "[{bar:30}] fetched {pos} of {len} calls ({elapsed})",
+            Mode::Count => "{spinner} fetched {pos} calls ({elapsed})",
+            Mode::Working => "{spinner} {msg} ({elapsed})",
+            Mode::Idle => return,
+        };
+        // The templates are constants: one that failed to parse would be a bug caught by
+        // the tests; the default style is a harmless fallback.
+        let style = ProgressStyle::with_template(template)
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        // The spinner turns and the elapsed time counts while a page is awaited.
+        if self.steady {
+            bar.enable_steady_tick(TICK);
+        }
+    }
+
+    /// `done` calls fetched so far, of `total` when the vendor says how many there are.
+    pub(crate) fn show(&self, done: usize, total: Option<u64>) {
+        let Some(bar) = &self.bar else { return };
+        match total {
+            Some(total) => {
+                self.enter(bar, Mode::Bar);
+                bar.set_length(total);
+            }
+            None => {
+                self.enter(bar, Mode::Count);
+                bar.unset_length();
+            }
+        }
+        bar.set_position(done as u64);
+    }
+
+    /// Work that is not counted (a spinner saying `message`) until [`finish`](Self::finish).
+    pub(crate) fn working(&self, message: &'static str) {
+        let Some(bar) = &self.bar else { return };
+        self.enter(bar, Mode::Working);
+        bar.set_message(message);
+        bar.tick();
+    }
+
+    /// Ends the display. A count stays on screen, where the last line said it; a spinner of
+    /// uncounted work is cleared (the command prints its results next).
+    pub(crate) fn finish(&self) {
+        let Some(bar) = &self.bar else { return };
+        match self.mode.get() {
+            Mode::Idle => {}
+            Mode::Bar => bar.finish(),
+            Mode::Count => {
+                // Without the spinner, which has nothing left to say.
+                if let Ok(done) = ProgressStyle::with_template("fetched {pos} calls ({elapsed})") {
+                    bar.set_style(done);
+                }
+                bar.finish();
+            }
+            Mode::Working => bar.finish_and_clear(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+    use std::sync::{Arc, Mutex};
+
+    use indicatif::TermLike;
+
+    use super::*;
+
+    #[test]
+    fn shown_only_on_a_terminal_that_is_free() {
+        assert!(progress_enabled(true, false, false));
+        // Not a terminal: a pipe or a file gets nothing.
+        assert!(!progress_enabled(false, false, false));
+        // The rows are on that terminal: they would mix with the bar.
+        assert!(!progress_enabled(true, true, false));
+        // Log lines on standard error would be drawn over.
+        assert!(!progress_enabled(true, false, true));
+        assert!(!progress_enabled(false, true, true));
+    }
+
+    #[test]
+    fn a_disabled_display_draws_nothing() {
+        let progress = Progress::new(false);
+        assert!(progress.bar.is_none());
+        progress.show(5, Some(30));
+        progress.working("running");
+        progress.finish();
+        assert_eq!(progress.mode.get(), Mode::Idle);
+    }
+
+    /// A terminal that records every line drawn, one entry per draw (a draw starts by
+    /// clearing the line; the padding after the text is dropped).
+    #[derive(Debug, Clone, Default)]
+    struct Screen(Arc<Mutex<Vec<String>>>);
+
+    impl Screen {
+        fn drawn(&self) -> Vec<String> {
+            let lines = self.0.lock().unwrap();
+            lines
+                .iter()
+                .map(|line| line.trim_end().to_owned())
+                .filter(|line| !line.is_empty())
+                .collect()
+        }
+    }
+
+    impl TermLike for Screen {
+        fn width(&self) -> u16 {
+            100
+        }
+        fn move_cursor_up(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_down(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_right(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn move_cursor_left(&self, _: usize) -> io::Result<()> {
+            Ok(())
+        }
+        fn write_line(&self, s: &str) -> io::Result<()> {
+            self.write_str(s)
+        }
+        fn write_str(&self, s: &str) -> io::Result<()> {
+            let mut lines = self.0.lock().unwrap();
+            match lines.last_mut() {
+                Some(line) => line.push_str(s),
+                None => lines.push(s.to_owned()),
+            }
+            Ok(())
+        }
+        fn clear_line(&self) -> io::Result<()> {
+            self.0.lock().unwrap().push(String::new());
+            Ok(())
+        }
+        fn flush(&self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn on_screen() -> (Progress, Screen) {
+        let screen = Screen::default();
+        let target = ProgressDrawTarget::term_like(Box::new(screen.clone()));
+        (Progress::to(target, false), screen)
+    }
+
+    #[test]
+    fn a_known_total_draws_a_bar_and_an_unknown_one_a_count() {
+        let (progress, screen) = on_screen();
+        progress.show(10, Some(30));
+        let last = screen.drawn().pop().unwrap();
+        assert!(last.starts_with("[=========="), "{last}");
+        assert!(last.contains("fetched 10 of 30 calls"), "{last}");
+
+        let (progress, screen) = on_screen();
+        progress.show(10, None);
+        progress.show(25, None);
+        let last = screen.drawn().pop().unwrap();
+        assert!(last.contains("fetched 25 calls"), "{last}");
+        assert!(!last.contains(" of "), "{last}");
+        // A total that appears (or disappears) midway switches the display.
+        progress.show(30, Some(40));
+        let last = screen.drawn().pop().unwrap();
+        assert!(last.contains("fetched 30 of 40 calls"), "{last}");
+        progress.show(45, None);
+        assert!(screen.drawn().pop().unwrap().contains("fetched 45 calls"));
+        progress.finish();
+        let last = screen.drawn().pop().unwrap();
+        assert!(last.starts_with("fetched 45 calls ("), "{last}");
+    }
+
+    #[test]
+    fn uncounted_work_shows_its_message_and_clears_at_the_end() {
+        let (progress, screen) = on_screen();
+        progress.working("running the conformance cases");
+        let last = screen.drawn().pop().unwrap();
+        assert!(last.contains("running the conformance cases"), "{last}");
+        progress.finish();
+        assert!(progress.bar.as_ref().unwrap().is_finished());
+    }
+
+    #[test]
+    fn nothing_is_drawn_before_the_first_update() {
+        let (progress, screen) = on_screen();
+        progress.finish();
+        assert!(screen.drawn().is_empty(), "{:?}", screen.drawn());
+    }
+}
