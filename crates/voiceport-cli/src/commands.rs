@@ -13,6 +13,7 @@ use crate::cli::{
     CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
     SandboxArgs, Shell, UpdateArgs,
 };
+use crate::page_writer::PageWriter;
 use crate::progress::Progress;
 use crate::{Failure, Outcome, config, output, values};
 
@@ -68,6 +69,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         }
         Command::Notes(command) => notes(connect()?, command, json).await,
         Command::Export(args) => export(connect()?, args).await,
+        // Run by `main` before a runtime starts; here for completeness of the match.
         Command::Normalize(args) => crate::normalize::run(&args, cli.verbose > 0),
         Command::Capabilities => capabilities(&cli.config, json),
         Command::Check(args) => crate::check::run(connect()?, args, json).await,
@@ -398,20 +400,24 @@ async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bo
 }
 
 /// Where an export writes: the `--output` file (appended to with `--append`), buffered, or
-/// standard output.
-pub(crate) fn export_sink(args: &ExportArgs) -> Result<Box<dyn Write>, Failure> {
+/// standard output; and its name for error messages.
+pub(crate) fn export_sink(args: &ExportArgs) -> Result<(Box<dyn Write + Send>, String), Failure> {
     Ok(match &args.output {
         Some(path) => {
+            let name = path.display().to_string();
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .create(true)
                 .append(args.append)
                 .truncate(!args.append)
                 .open(path)
-                .map_err(|e| Failure::Io(path.display().to_string(), e))?;
-            Box::new(std::io::BufWriter::new(file))
+                .map_err(|e| Failure::Io(name.clone(), e))?;
+            (Box::new(std::io::BufWriter::new(file)), name)
         }
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        None => (
+            Box::new(std::io::BufWriter::new(std::io::stdout())),
+            "standard output".into(),
+        ),
     })
 }
 
@@ -423,20 +429,14 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
         .as_deref()
         .map(PageCursor::from_token)
         .transpose()?;
-    let mut sink = export_sink(&args)?;
-    let io = |e| {
-        Failure::Io(
-            args.output
-                .as_ref()
-                .map_or("standard output".into(), |p| p.display().to_string()),
-            e,
-        )
-    };
+    let (mut sink, sink_name) = export_sink(&args)?;
     if let ExportFormat::Csv = args.format
         && !args.append
     {
-        writeln!(sink, "{}", CSV_COLUMNS.join(",")).map_err(io)?;
+        writeln!(sink, "{}", CSV_COLUMNS.join(","))
+            .map_err(|e| Failure::Io(sink_name.clone(), e))?;
     }
+    let writer = PageWriter::start(sink, sink_name, args.format);
     let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
     let mut resume = query.cursor.clone();
@@ -446,8 +446,8 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             Ok(Some(page)) => page,
             Ok(None) => break,
             Err(error) => {
-                // What was fetched stays written.
-                sink.flush().map_err(io)?;
+                // What was fetched stays written: every page handed over, whole.
+                writer.finish().await?;
                 progress.finish();
                 let extra = if args.output.is_some() {
                     " --append"
@@ -457,22 +457,15 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
                 return Err(walk_failure(error, count, resume.as_ref(), extra));
             }
         };
-        for call in &page.calls {
-            match args.format {
-                ExportFormat::Jsonl => {
-                    let text =
-                        serde_json::to_string(call).map_err(|e| Failure::Usage(e.to_string()))?;
-                    writeln!(sink, "{text}").map_err(io)?;
-                }
-                ExportFormat::Csv => writeln!(sink, "{}", csv_row(call)).map_err(io)?,
-            }
-        }
-        // Each page is out before the next is asked for.
-        sink.flush().map_err(io)?;
         count += page.calls.len();
         resume = page.next.clone();
         progress.show(count, page.total);
+        if !writer.write(page).await {
+            // The writer failed; `finish` says how.
+            break;
+        }
     }
+    writer.finish().await?;
     progress.finish();
     if args.output.is_some() {
         eprintln!("exported {count} calls");

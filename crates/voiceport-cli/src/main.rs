@@ -21,6 +21,7 @@ mod listen;
 mod multi;
 mod normalize;
 mod output;
+mod page_writer;
 mod progress;
 mod values;
 
@@ -173,6 +174,10 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_logging(cli.verbose);
     output::choose_json_layout(cli.compact, cli.pretty);
+    // No network, no runtime: starting one would cost more than a small file's whole run.
+    if let cli::Command::Normalize(args) = &cli.command {
+        return finish(normalize::run(args, cli.verbose > 0), cli.verbose);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -184,7 +189,12 @@ fn main() -> ExitCode {
         }
     };
     let verbose = cli.verbose;
-    match runtime.block_on(commands::run(cli)) {
+    finish(runtime.block_on(commands::run(cli)), verbose)
+}
+
+/// The exit code of `outcome`, its failure reported on standard error.
+fn finish(outcome: Outcome, verbose: u8) -> ExitCode {
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             failure.report(verbose > 0);

@@ -146,12 +146,8 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let mut query = values::query(&args.filters)?;
     query.page_size = args.page_size;
     let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
-    let target = args
-        .output
-        .as_ref()
-        .map_or("standard output".into(), |p| p.display().to_string());
+    let (mut sink, target) = crate::commands::export_sink(&args)?;
     let io = |e| Failure::Io(target.clone(), e);
-    let mut sink = crate::commands::export_sink(&args)?;
     if let ExportFormat::Csv = args.format
         && !args.append
     {
