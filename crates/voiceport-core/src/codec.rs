@@ -189,7 +189,108 @@ pub trait Codec: Send + Sync + fmt::Debug {
     }
 }
 
-/// The top level of a JSON body, for [`Codec::detect`]: `None` when it is not JSON.
+/// The shape of a JSON body, for [`Codec::detect`]: its objects with every key and value,
+/// but every array empty; `None` when it is not JSON.
+///
+/// Detection looks at keys, never at the items of a list, and a list page is almost all
+/// items: they are checked and skipped rather than built, so detecting a large page costs a
+/// scan, not a parse.
 pub fn json_shape(body: &[u8]) -> Option<serde_json::Value> {
-    serde_json::from_slice(crate::adapter::strip_bom(body)).ok()
+    serde_json::from_slice::<Shape>(crate::adapter::strip_bom(body))
+        .ok()
+        .map(|shape| shape.0)
+}
+
+/// A JSON value with its arrays' items skipped (see [`json_shape`]).
+struct Shape(serde_json::Value);
+
+impl<'de> Deserialize<'de> for Shape {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Shape, D::Error> {
+        deserializer.deserialize_any(ShapeVisitor).map(Shape)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(serde_json::Value::Null, Into::into))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+        Ok(v.into())
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_none<E>(self) -> Result<Self::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(serde_json::Value::Array(Vec::new()))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut object = serde_json::Map::new();
+        while let Some((key, Shape(value))) = map.next_entry::<String, Shape>()? {
+            object.insert(key, value);
+        }
+        Ok(serde_json::Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::json_shape;
+    use serde_json::json;
+
+    #[test]
+    fn objects_are_kept_and_arrays_come_back_empty() {
+        let body = br#"{"calls": [{"id": "a"}, {"id": "b"}], "count": 2, "next": null,
+            "data": {"call_id": "c", "tags": ["x"], "n": -1.5, "ok": true}}"#;
+        assert_eq!(
+            json_shape(body),
+            Some(json!({"calls": [], "count": 2, "next": null,
+                "data": {"call_id": "c", "tags": [], "n": -1.5, "ok": true}}))
+        );
+        assert_eq!(json_shape(b"[1, 2, {\"a\": 3}]"), Some(json!([])));
+        assert_eq!(
+            json_shape(b"\xEF\xBB\xBF{\"a\": \"b\"}"),
+            Some(json!({"a": "b"}))
+        );
+    }
+
+    #[test]
+    fn what_is_not_json_has_no_shape() {
+        // A broken item inside a list is still seen: skipping checks the syntax.
+        for body in [
+            &b"not json"[..],
+            b"[1, }",
+            b"{\"calls\": [{\"id\": }]}",
+            b"",
+            b"{} {}",
+        ] {
+            assert_eq!(json_shape(body), None, "{body:?}");
+        }
+    }
 }
