@@ -37,6 +37,11 @@ thread_local! {
 /// text, or on other threads, are copied as usual. A page of 2,000 calls then costs one
 /// buffer (the body, which the caller already holds) instead of 2,000 copies of it; see
 /// [`Codec::decode_shared`](crate::Codec::decode_shared).
+///
+/// The other side of sharing: each payload keeps the whole body alive. Share when the calls
+/// of a body live and go together (a page printed, written out or checked); copy (the
+/// default, outside this scope) when a few calls are kept from many pages, or one kept call
+/// would hold its whole page in memory.
 pub fn sharing_body<R>(body: &Bytes, decode: impl FnOnce() -> R) -> R {
     /// Puts back what was shared before, even if `decode` panics.
     struct Restore(Option<Bytes>);
