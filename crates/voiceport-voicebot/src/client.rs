@@ -121,7 +121,7 @@ impl Adapter for Vapi {
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         // Vapi: documented. Voicebot Studio: path inferred (the get-call page was not
         // captured; `/calls/{call_id}` follows its documented PATCH/DELETE paths).
-        let request = Request::get(Operation::GetCall, self.call_path(id));
+        let request = Request::get(Operation::GetCall, self.call_path(id)).call_id(id.as_str());
         self.codec()
             .decode_call(&self.http.send(request).await?.body)
     }
@@ -151,14 +151,17 @@ impl Adapter for Vapi {
         let op = Operation::UpdateCall;
         // Documented for both: `{name}` (Vapi's `UpdateCallDTO`).
         let body = update_body(self.flavor, update)?;
-        let request = Request::patch(op, self.call_path(id)).json(&body);
+        let request = Request::patch(op, self.call_path(id))
+            .call_id(id.as_str())
+            .json(&body);
         self.codec()
             .decode_call_as(op, &self.http.send(request).await?.body)
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         // Documented for both; it answers with the deleted call, unused.
-        let request = Request::delete(Operation::DeleteCall, self.call_path(id));
+        let request =
+            Request::delete(Operation::DeleteCall, self.call_path(id)).call_id(id.as_str());
         self.http.send(request).await?;
         Ok(())
     }
