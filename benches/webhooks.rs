@@ -13,6 +13,10 @@
 //!   with its message-level artifacts (the traffic of a real assistant);
 //! * `end_of_call`: 1,000 `end-of-call-report`s (5 KiB each), the worst case.
 //!
+//! Criterion times each side in its own 15-second window; the ratio is then printed again
+//! from 30 batches of each posted in turns (median of the per-pair ratios), which a busy
+//! machine disturbs less.
+//!
 //! The receiver verifies the signature, parses the body into a normalized `CallEvent`
 //! (for a report, the call with its transcript, cost and analysis), checks the
 //! de-duplication window and hands the event to a handler; the baseline reads the body and
@@ -22,7 +26,7 @@ mod estimates;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -160,6 +164,7 @@ fn main() {
     let mut group = criterion.benchmark_group("webhooks");
     group.throughput(Throughput::Elements(BATCH as u64));
     let mixes = [("mixed", mixed()), ("end_of_call", end_of_call())];
+    let mut paired = Vec::new();
     for (mix, bodies) in mixes {
         // Signed once per run: the signatures stay within the five-minute tolerance.
         let batch: Vec<(HeaderMap, Vec<u8>)> = bodies
@@ -181,6 +186,30 @@ fn main() {
             b.to_async(&runtime)
                 .iter(|| post_all(&client, &bare_url, &batch))
         });
+        // The same two, batch by batch in turns: whatever else the machine runs weighs on
+        // both alike, which two 15-second windows one after the other do not ensure.
+        if filter_matches(mix) {
+            let time = |url: &str| {
+                let start = Instant::now();
+                runtime.block_on(post_all(&client, url, &batch));
+                start.elapsed().as_secs_f64()
+            };
+            let mut ratios = Vec::new();
+            let (mut ours, mut bare) = (Vec::new(), Vec::new());
+            for turn in 0..PAIRS {
+                let (o, b) = if turn % 2 == 0 {
+                    let o = time(&receiver_url);
+                    (o, time(&bare_url))
+                } else {
+                    let b = time(&bare_url);
+                    (time(&receiver_url), b)
+                };
+                ratios.push(b / o);
+                ours.push(o);
+                bare.push(b);
+            }
+            paired.push((mix, median(ours), median(bare), median(ratios)));
+        }
     }
     group.finish();
     criterion.final_summary();
@@ -204,4 +233,30 @@ fn main() {
             _ => println!("{mix:<12} (not measured in this run)"),
         }
     }
+    println!(
+        "\n== the same, {PAIRS} batches each in turns (median of the per-pair ratios; steadier on a busy machine)"
+    );
+    for (mix, ours, bare, ratio) in paired {
+        println!(
+            "{mix:<12} receiver {:>7.0}/s vs bare axum {:>7.0}/s   ratio {ratio:.2}x   (bar: >= 0.7x)",
+            BATCH as f64 / ours,
+            BATCH as f64 / bare,
+        );
+    }
+}
+
+/// How many receiver/bare batch pairs the in-turns measurement times.
+const PAIRS: usize = 30;
+
+/// Whether the command line's filter (if any) selects `mix`'s benchmarks.
+fn filter_matches(mix: &str) -> bool {
+    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    filter.is_none_or(|f| {
+        format!("receiver/{mix}").contains(&f) || format!("bare_axum/{mix}").contains(&f)
+    })
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }

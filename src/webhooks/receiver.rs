@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures::future::BoxFuture;
@@ -219,9 +219,17 @@ struct Shared {
 async fn receive(
     State(shared): State<Arc<Shared>>,
     Path(provider): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
+    // The headers are taken out of the request rather than extracted as a `HeaderMap`,
+    // which would copy them; the body is read as the `Bytes` extractor reads it (the body
+    // limit and its 413 included).
+    let (mut parts, body) = request.into_parts();
+    let headers = std::mem::take(&mut parts.headers);
+    let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let Some(endpoint) = shared.endpoints.get(&provider) else {
         return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
     };

@@ -4,7 +4,6 @@
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, Operation, PayloadKind, ProviderKind, Result,
@@ -12,7 +11,7 @@ use voiceport_core::{
 };
 
 use crate::config::Flavor;
-use crate::map::call::{map_call, require_id};
+use crate::map::call::decode_api_call;
 use crate::map::page;
 use crate::webhook;
 
@@ -20,9 +19,8 @@ use crate::webhook;
 fn decode_call(flavor: Flavor, operation: Operation, body: &[u8]) -> Result<Call> {
     let kind = flavor.kind();
     let raw: &RawValue = decode_json(kind, operation, body)?;
-    // The API's calls always have an id (webhook calls may not): checked first.
-    require_id(kind, operation, raw, "")?;
-    decode_call_with(kind, operation, raw, "", |wire| map_call(kind, wire))
+    // The API's calls always have an id (webhook calls may not).
+    decode_api_call(kind, operation, raw, "")
 }
 
 /// A top-level array is a page; an object with a `message` or `call` object, or whose

@@ -23,18 +23,21 @@
 //! The call of an `Ended` or `StatusChanged` event keeps the whole delivery as its vendor
 //! payload; its warnings name fields by their path in the delivery.
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{time_from_json, value_text};
+use voiceport_core::adapter::{parse_time, time_from_json};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
     ToolCall, Utterance, VendorPayload,
 };
 
-use crate::map::call::{field_path, map_call_at, speaker, tool_call, utterance};
+use crate::map::call::{
+    field_path, first_conversation, map_call_at, speaker, tool_call, utterance,
+};
 use crate::map::status::status_of;
-use crate::wire::{self, Message};
+use crate::wire::{self, Loose, Newest, RawMessages, Str, Utterances};
 
 const OP: Operation = Operation::ParseWebhook;
 
@@ -85,18 +88,70 @@ pub(crate) fn looks_like_delivery(body: &Value) -> bool {
         || message_type.is_some_and(|t| MESSAGE_TYPES.contains(&t) || t.starts_with("transcript["))
 }
 
-/// Where the parts of a delivery are, whatever its shape.
-struct Located<'a> {
-    /// The vendor the delivery is from, named in errors and on the call.
-    kind: ProviderKind,
-    /// The message object (the body itself when it has no `message`).
-    message: &'a RawValue,
-    /// Its JSON path: `message`, or `""`.
+/// A delivery, its parts located and its message decoded for its type.
+struct Parsed<'a> {
+    /// `message.type` (else the top-level `type`).
+    event_type: Str<'a>,
+    /// The message, as its type reads it.
+    body: Body<'a>,
+    /// The message's JSON path: `message`, or `""` (a message sent as the body).
     at: &'static str,
-    /// The call object, when there is one.
+    /// The call object still raw, when there is one: inside the message, else beside it.
+    /// (A report decoded part by part has decoded the call inside it: see
+    /// [`wire::CallReport::call`].)
     call: Option<&'a RawValue>,
     /// Its JSON path: `message.call` or `call`.
     call_at: &'static str,
+    /// `message.timestamp` (else the top-level one).
+    timestamp: Option<Loose<'a>>,
+}
+
+/// A message, as its type reads it.
+enum Body<'a> {
+    /// An `end-of-call-report` (`ended`) or a `status-update`.
+    Report {
+        report: Box<wire::CallReport<'a>>,
+        ended: bool,
+    },
+    /// A `transcript` message.
+    Transcript(wire::TranscriptMessage<'a>),
+    /// A `conversation-update`: its newest message if `messages` has one, else the older
+    /// copies (`conversation`, `messagesOpenAIFormatted`), still raw.
+    Conversation {
+        newest: Option<Utterance>,
+        copies: [Option<RawMessages<'a>>; 2],
+    },
+    /// A `tool-calls` message's `toolCallList`.
+    ToolCalls(Vec<wire::ToolCall<'a>>),
+    /// A `function-call` message's `functionCall`.
+    FunctionCall(Option<wire::FunctionCall<'a>>),
+    /// Any other type: kept whole.
+    Other,
+}
+
+/// Which body a message type has.
+enum Kind {
+    Report { ended: bool },
+    Transcript,
+    Conversation,
+    ToolCalls,
+    FunctionCall,
+    Other,
+}
+
+impl Kind {
+    fn of(message_type: &str) -> Kind {
+        match message_type {
+            "end-of-call-report" => Kind::Report { ended: true },
+            "status-update" => Kind::Report { ended: false },
+            "transcript" => Kind::Transcript,
+            t if t.starts_with("transcript[") => Kind::Transcript,
+            "conversation-update" => Kind::Conversation,
+            "tool-calls" => Kind::ToolCalls,
+            "function-call" => Kind::FunctionCall,
+            _ => Kind::Other,
+        }
+    }
 }
 
 /// Turns the body of a server message from `kind` into an event.
@@ -104,8 +159,117 @@ struct Located<'a> {
 /// A body that is not JSON, has no message type (`message.type`, or `type` at the top),
 /// or whose parts have the wrong JSON type (a `status` that is not a string, a `call` that
 /// is not an object in a report …) is an [`Error::Decode`] naming the path.
+///
+/// The usual delivery (`{"message": {...}}`, each field of the type a message of any type
+/// gives it) is read in one pass after the one that checks it is JSON (and keeps it as
+/// the vendor payload); any other is read part by part, as its type reads it.
 pub(crate) fn decode_webhook(kind: ProviderKind, body: &[u8]) -> Result<CallEvent> {
-    let whole: &RawValue = decode_json(kind, OP, body)?;
+    let one_pass = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| Some((text, in_one_pass(text)?)));
+    match one_pass {
+        Some((text, parsed)) => event_of(kind, parsed, Whole::Text(text)),
+        None => {
+            let whole: &RawValue = decode_json(kind, OP, body)?;
+            let parsed = part_by_part(kind, whole, body)?;
+            event_of(kind, parsed, Whole::Raw(whole))
+        }
+    }
+}
+
+/// The whole delivery, which the events that keep it (a report's call, `Other`) need as
+/// raw JSON: already delimited, or text known to be one JSON value, delimited only when
+/// an event keeps it (a transcript does not).
+#[derive(Clone, Copy)]
+enum Whole<'a> {
+    Raw(&'a RawValue),
+    Text(&'a str),
+}
+
+impl<'a> Whole<'a> {
+    fn raw(self, kind: ProviderKind) -> Result<&'a RawValue> {
+        match self {
+            Whole::Raw(raw) => Ok(raw),
+            // Cannot fail: the text was decoded as a delivery.
+            Whole::Text(text) => serde_json::from_str(text)
+                .map_err(|e| Error::decode(kind, OP, ".", e.to_string(), text.as_bytes())),
+        }
+    }
+}
+
+/// The event a decoded delivery makes.
+fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<CallEvent> {
+    let call_id = |call: Option<&RawValue>| call.and_then(raw_call_id);
+    let (event, call_id) = match parsed.body {
+        Body::Report { report, ended } => {
+            let found = (parsed.call, parsed.call_at, parsed.at);
+            report_event(kind, *report, found, whole, ended)?
+        }
+        Body::Transcript(message) => (transcript(message), call_id(parsed.call)),
+        Body::Conversation { newest, copies } => (
+            conversation(kind, newest, copies, parsed.at)?,
+            call_id(parsed.call),
+        ),
+        Body::ToolCalls(list) => (tool_calls(list), call_id(parsed.call)),
+        Body::FunctionCall(function) => (function_call(function), call_id(parsed.call)),
+        Body::Other => (None, call_id(parsed.call)),
+    };
+    let event = match event {
+        Some(event) => event,
+        None => EventKind::Other {
+            payload: VendorPayload::from_raw(whole.raw(kind)?),
+        },
+    };
+    let mut event = CallEvent::new(parsed.event_type.into_owned(), event);
+    event.call_id = call_id;
+    event.occurred_at = parsed.timestamp.and_then(time_of);
+    Ok(event)
+}
+
+/// The usual delivery in one pass over its text ([`wire::Delivery`]), which also checks
+/// that the whole text is JSON; `None` when it is not such a delivery, or does not decode
+/// so (it is then read [`part_by_part`]).
+fn in_one_pass(text: &str) -> Option<Parsed<'_>> {
+    let delivery: wire::Delivery<'_> = serde_json::from_str(text).ok()?;
+    let mut message = delivery.message?;
+    let event_type = message.message_type.take().or(delivery.message_type)?;
+    let (call, call_at) = match (message.call.take(), delivery.call) {
+        (Some(call), _) => (Some(call), "message.call"),
+        (None, Some(call)) => (Some(call), "call"),
+        (None, None) => (None, "message.call"),
+    };
+    let timestamp = message.timestamp.take().or(delivery.timestamp);
+    let body = match Kind::of(event_type.as_str()) {
+        Kind::Report { ended } => Body::Report {
+            report: Box::new(message.into_report()),
+            ended,
+        },
+        Kind::Transcript => Body::Transcript(wire::TranscriptMessage {
+            role: message.role,
+            transcript_type: message.transcript_type,
+            transcript: message.transcript,
+        }),
+        Kind::Conversation => Body::Conversation {
+            newest: message.messages.and_then(|Utterances(mut all)| all.pop()),
+            copies: [message.conversation, message.messages_openai],
+        },
+        Kind::ToolCalls => Body::ToolCalls(message.tool_call_list.unwrap_or_default()),
+        Kind::FunctionCall => Body::FunctionCall(message.function_call),
+        Kind::Other => Body::Other,
+    };
+    Some(Parsed {
+        event_type,
+        body,
+        at: "message",
+        call,
+        call_at,
+        timestamp,
+    })
+}
+
+/// Any delivery, part by part: where the message and the call are, then the message as
+/// its type reads it (fields its type does not read are not decoded).
+fn part_by_part<'a>(kind: ProviderKind, whole: &'a RawValue, body: &[u8]) -> Result<Parsed<'a>> {
     let top: wire::ServerMessageHead<'_> = decode_raw(kind, OP, whole, "")?;
     let inner: Option<wire::ServerMessageHead<'_>> = match top.message {
         Some(message) => Some(decode_raw(kind, OP, message, "message")?),
@@ -128,59 +292,91 @@ pub(crate) fn decode_webhook(kind: ProviderKind, body: &[u8]) -> Result<CallEven
         (None, Some(call)) => (Some(call), "call"),
         (None, None) => (None, "message.call"),
     };
-    let found = Located {
-        kind,
-        message,
+    let body = match Kind::of(event_type.as_str()) {
+        Kind::Report { ended } => Body::Report {
+            report: Box::new(decode_raw(kind, OP, message, at)?),
+            ended,
+        },
+        Kind::Transcript => Body::Transcript(decode_raw(kind, OP, message, at)?),
+        Kind::Conversation => {
+            let update: wire::ConversationUpdate<'_> = decode_raw(kind, OP, message, at)?;
+            Body::Conversation {
+                newest: update
+                    .messages
+                    .and_then(|Newest(newest)| newest)
+                    .map(utterance),
+                copies: [update.conversation, update.messages_openai],
+            }
+        }
+        Kind::ToolCalls => {
+            let message: wire::ToolCallsMessage<'_> = decode_raw(kind, OP, message, at)?;
+            Body::ToolCalls(message.tool_call_list.unwrap_or_default())
+        }
+        Kind::FunctionCall => {
+            let message: wire::FunctionCallMessage<'_> = decode_raw(kind, OP, message, at)?;
+            Body::FunctionCall(message.function_call)
+        }
+        Kind::Other => Body::Other,
+    };
+    Ok(Parsed {
+        event_type,
+        body,
         at,
         call,
         call_at,
-    };
-    let kind = match event_type.as_str() {
-        "end-of-call-report" => Some(report(&found, whole, true)?),
-        "status-update" => Some(report(&found, whole, false)?),
-        "transcript" => transcript(&found)?,
-        t if t.starts_with("transcript[") => transcript(&found)?,
-        "conversation-update" => conversation(&found)?,
-        "tool-calls" => tool_calls(&found)?,
-        "function-call" => function_call(&found)?,
-        _ => None,
-    };
-    let kind = kind.unwrap_or_else(|| EventKind::Other {
-        payload: VendorPayload::from_raw(whole),
-    });
-    let mut event = CallEvent::new(event_type, kind);
-    event.call_id = found.call.and_then(raw_call_id);
-    event.occurred_at = inner_time
-        .or(top.timestamp)
-        .as_ref()
-        .and_then(time_from_json);
-    Ok(event)
+        timestamp: inner_time.or(top.timestamp),
+    })
 }
 
-/// An `end-of-call-report` (`ended`) or a `status-update`: the message laid over the call.
-fn report(found: &Located<'_>, whole: &RawValue, ended: bool) -> Result<EventKind> {
-    let kind = found.kind;
-    let mut report: wire::CallReport = decode_raw(kind, OP, found.message, found.at)?;
-    // A blank time is no time: it does not hide the call's.
-    report.started_at = report.started_at.filter(|t| !t.trim().is_empty());
-    report.ended_at = report.ended_at.filter(|t| !t.trim().is_empty());
-    let stale: Option<wire::Call> = match found.call {
-        Some(raw) => Some(decode_raw(kind, OP, raw, found.call_at)?),
-        None => None,
+/// A message's `timestamp`: epoch milliseconds or seconds, or ISO 8601 text.
+fn time_of(timestamp: Loose<'_>) -> Option<DateTime<Utc>> {
+    match timestamp {
+        Loose::Text(text) => parse_time(&text),
+        Loose::Json(value) => time_from_json(&value),
+    }
+}
+
+/// An `end-of-call-report` (`ended`) or a `status-update`: the message laid over the call;
+/// and the call's id, when it has a usable one.
+///
+/// `found` is where the call is still raw (if anywhere), its path and the message's.
+fn report_event(
+    kind: ProviderKind,
+    mut report: wire::CallReport<'_>,
+    (raw_call, call_at, at): (Option<&RawValue>, &str, &str),
+    whole: Whole<'_>,
+    ended: bool,
+) -> Result<(Option<EventKind>, Option<CallId>)> {
+    // A call inside a message read part by part was decoded with it; any other is read
+    // now.
+    let stale: Option<wire::Call<'_>> = match (report.call.take(), raw_call) {
+        (Some(call), _) => Some(call),
+        (None, Some(raw)) => Some(decode_raw(kind, OP, raw, call_at)?),
+        (None, None) => None,
     };
+    let call_id = stale
+        .as_ref()
+        .and_then(|call| call.id.as_ref())
+        .filter(|id| !id.as_str().trim().is_empty())
+        .map(|id| CallId::new(id.as_str()));
+    // A blank time is no time: it does not hide the call's.
+    report.started_at = report.started_at.filter(|t| !t.as_str().trim().is_empty());
+    report.ended_at = report.ended_at.filter(|t| !t.as_str().trim().is_empty());
     if !ended && stale.is_none() {
         let (status, vendor_status) = match report.status {
             Some(status) => {
-                let (normalized, _) = status_of(Some(&status), report.ended_reason.as_deref());
+                let reason = report.ended_reason.as_ref().map(Str::as_str);
+                let (normalized, _) = status_of(Some(&status), reason);
                 (normalized, Some(status.as_str().to_owned()))
             }
             None => (CallStatus::Unknown, None),
         };
-        return Ok(EventKind::StatusChanged {
+        let event = EventKind::StatusChanged {
             status,
             vendor_status,
             call: None,
-        });
+        };
+        return Ok((Some(event), call_id));
     }
     let from_report = [
         ("startedAt", report.started_at.is_some()),
@@ -191,32 +387,36 @@ fn report(found: &Located<'_>, whole: &RawValue, ended: bool) -> Result<EventKin
         ("costBreakdown", report.cost_breakdown.is_some()),
         ("costs", report.costs.is_some()),
     ];
-    let merged = lay_over(report, stale, ended);
-    let mut call = map_call_at(kind, merged, found.call_at);
+    let merged = lay_over(kind, report, stale, ended, at)?;
+    let mut call = map_call_at(kind, OP, merged, call_at)?;
     // Values the report supplied were read from the report, not from the call: their
     // warnings (`message.call.costs[2].cost`) name the report's field (`message.costs[2].cost`).
-    for (field, _) in from_report.into_iter().filter(|(_, reported)| *reported) {
-        let read_at = field_path(found.call_at, field);
-        for warning in &mut call.warnings {
-            let Some(rest) = warning.field.strip_prefix(&read_at) else {
-                continue;
-            };
-            if rest.is_empty() || rest.starts_with(['.', '[']) {
-                warning.field = format!("{}{rest}", field_path(found.at, field));
+    if !call.warnings.is_empty() {
+        for (field, _) in from_report.into_iter().filter(|(_, reported)| *reported) {
+            let read_at = field_path(call_at, field);
+            for warning in &mut call.warnings {
+                let Some(rest) = warning.field.strip_prefix(&read_at) else {
+                    continue;
+                };
+                if rest.is_empty() || rest.starts_with(['.', '[']) {
+                    warning.field = format!("{}{rest}", field_path(at, field));
+                }
             }
         }
     }
-    call.set_vendor_payload(VendorPayload::from_raw(whole));
-    if ended {
-        return Ok(EventKind::Ended {
+    call.set_vendor_payload(VendorPayload::from_raw(whole.raw(kind)?));
+    let event = if ended {
+        EventKind::Ended {
             call: Box::new(call),
-        });
-    }
-    Ok(EventKind::StatusChanged {
-        status: call.status,
-        vendor_status: call.vendor_status.clone(),
-        call: Some(Box::new(call)),
-    })
+        }
+    } else {
+        EventKind::StatusChanged {
+            status: call.status,
+            vendor_status: call.vendor_status.clone(),
+            call: Some(Box::new(call)),
+        }
+    };
+    Ok((Some(event), call_id))
 }
 
 /// `fresh` replaces `stale` when it is there.
@@ -227,19 +427,29 @@ fn fresher<T>(stale: &mut Option<T>, fresh: Option<T>) {
 }
 
 /// The first text that is there and not empty.
-fn first_text<const N: usize>(candidates: [Option<String>; N]) -> Option<String> {
-    candidates.into_iter().flatten().find(|t| !t.is_empty())
+fn first_text<'a, const N: usize>(candidates: [Option<Str<'a>>; N]) -> Option<Str<'a>> {
+    candidates
+        .into_iter()
+        .flatten()
+        .find(|t| !t.as_str().is_empty())
 }
 
-/// The first list that is there and not empty.
-fn first_list<const N: usize>(candidates: [Option<Vec<Message>>; N]) -> Option<Vec<Message>> {
-    candidates.into_iter().flatten().find(|m| !m.is_empty())
-}
-
-/// Lays a report over the (possibly stale, possibly absent) call it carries: whatever the
-/// report says wins, its top-level copies first, then its `artifact`. The status is
-/// `ended` for an end-of-call report, else the message's (else the call's).
-fn lay_over(report: wire::CallReport, stale: Option<wire::Call>, ended: bool) -> wire::Call {
+/// Lays a report (found at `at`) over the (possibly stale, possibly absent) call it
+/// carries: whatever the report says wins, its top-level copies first, then its
+/// `artifact`. The status is `ended` for an end-of-call report, else the message's (else
+/// the call's).
+///
+/// The report's conversation (the first of `messages`, `artifact.messages`,
+/// `artifact.messagesOpenAIFormatted`, `messagesOpenAIFormatted` that has a message)
+/// replaces the call's; the OpenAI-formatted copies are decoded only when read, their
+/// errors naming their place in the report.
+fn lay_over<'a>(
+    kind: ProviderKind,
+    report: wire::CallReport<'a>,
+    stale: Option<wire::Call<'a>>,
+    ended: bool,
+    at: &str,
+) -> Result<wire::Call<'a>> {
     let mut call = stale.unwrap_or_default();
     call.status = if ended {
         Some(wire::Status::Ended)
@@ -248,7 +458,7 @@ fn lay_over(report: wire::CallReport, stale: Option<wire::Call>, ended: bool) ->
     };
     fresher(
         &mut call.ended_reason,
-        report.ended_reason.filter(|r| !r.is_empty()),
+        report.ended_reason.filter(|r| !r.as_str().is_empty()),
     );
     fresher(&mut call.started_at, report.started_at);
     fresher(&mut call.ended_at, report.ended_at);
@@ -264,94 +474,115 @@ fn lay_over(report: wire::CallReport, stale: Option<wire::Call>, ended: bool) ->
     }
     fresher(&mut call.phone_number, report.phone_number);
 
-    let artifact = report.artifact.unwrap_or_default();
+    let mut artifact = report.artifact.unwrap_or_default();
     let summary = report.analysis.as_ref().and_then(|a| a.summary.clone());
     fresher(&mut call.summary, first_text([report.summary, summary]));
     fresher(&mut call.analysis, report.analysis);
     fresher(
         &mut call.transcript,
-        first_text([report.transcript, artifact.transcript.clone()]),
+        first_text([report.transcript, artifact.transcript.take()]),
     );
-    let mono = artifact
-        .recording
-        .as_ref()
-        .and_then(|r| r.mono.as_ref()?.combined_url.clone());
-    let stereo = artifact
-        .recording
-        .as_ref()
-        .and_then(|r| r.stereo_url.clone());
+    let recording = artifact.recording.take().unwrap_or_default();
+    let mono = recording.mono.and_then(|m| m.combined_url);
     fresher(
         &mut call.recording_url,
-        first_text([report.recording_url, artifact.recording_url.clone(), mono]),
+        first_text([report.recording_url, artifact.recording_url.take(), mono]),
     );
     fresher(
         &mut call.stereo_recording_url,
         first_text([
             report.stereo_recording_url,
-            artifact.stereo_recording_url.clone(),
-            stereo,
+            artifact.stereo_recording_url.take(),
+            recording.stereo_url,
         ]),
     );
-    // The report's conversation, in whichever form it comes, replaces the call's.
-    let messages = first_list([report.messages, artifact.messages.clone()]);
-    let openai = first_list([report.messages_openai, artifact.messages_openai.clone()]);
-    if messages.is_some() || openai.is_some() {
-        call.messages = messages;
-        call.messages_openai = openai;
+    let decoded = [report.messages, artifact.messages];
+    let conversation = match decoded.into_iter().flatten().find(|m| !m.0.is_empty()) {
+        Some(messages) => Some(messages),
+        None => first_conversation(
+            kind,
+            OP,
+            [
+                (
+                    artifact.messages_openai,
+                    at,
+                    "artifact.messagesOpenAIFormatted",
+                ),
+                (report.messages_openai, at, "messagesOpenAIFormatted"),
+            ],
+            |u: &Utterances| u.0.is_empty(),
+        )?,
+    };
+    if conversation.is_some() {
+        call.messages = conversation;
+        call.messages_openai = None;
     }
-    call.artifact = Some(artifact);
-    call
+    // The report's artifact (its parts now read) replaces the call's: the call's own
+    // copies are never read.
+    call.artifact = None;
+    Ok(call)
 }
 
 /// A `transcript` message: final ones are utterances, partial ones (`None`) are `Other`.
-fn transcript(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let message: wire::TranscriptMessage = decode_raw(found.kind, OP, found.message, found.at)?;
+fn transcript(message: wire::TranscriptMessage<'_>) -> Option<EventKind> {
     if message
         .transcript_type
-        .as_deref()
-        .is_some_and(|t| t != "final")
+        .as_ref()
+        .is_some_and(|t| t.as_str() != "final")
     {
-        return Ok(None);
+        return None;
     }
-    let text = message.transcript.filter(|t| !t.is_empty());
+    let text = message
+        .transcript
+        .filter(|t| !t.as_str().is_empty())
+        .map(Str::into_owned);
     let utterance = Utterance::new(speaker(message.role.as_ref()), text);
-    Ok(Some(EventKind::TranscriptUpdate { utterance }))
+    Some(EventKind::TranscriptUpdate { utterance })
 }
 
-/// A `conversation-update`: its newest message is the new piece of transcript.
-fn conversation(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let update: wire::ConversationUpdate = decode_raw(found.kind, OP, found.message, found.at)?;
-    let messages = first_list([update.messages, update.conversation, update.messages_openai]);
-    Ok(messages
-        .as_deref()
-        .and_then(<[Message]>::last)
-        .map(|newest| EventKind::TranscriptUpdate {
-            utterance: utterance(newest),
-        }))
+/// A `conversation-update` (found at `at`): its newest message is the new piece of
+/// transcript; from the older copies when `messages` has none.
+fn conversation(
+    kind: ProviderKind,
+    newest: Option<Utterance>,
+    [conversation, openai]: [Option<RawMessages<'_>>; 2],
+    at: &str,
+) -> Result<Option<EventKind>> {
+    let newest = match newest {
+        Some(newest) => Some(newest),
+        None => first_conversation(
+            kind,
+            OP,
+            [
+                (conversation, at, "conversation"),
+                (openai, at, "messagesOpenAIFormatted"),
+            ],
+            |n: &Newest<'_>| n.0.is_none(),
+        )?
+        .and_then(|Newest(newest)| newest)
+        .map(utterance),
+    };
+    Ok(newest.map(|utterance| EventKind::TranscriptUpdate { utterance }))
 }
 
 /// A `tool-calls` message: the assistant invokes tools.
-fn tool_calls(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let message: wire::ToolCallsMessage = decode_raw(found.kind, OP, found.message, found.at)?;
-    let calls: Vec<_> = message
-        .tool_call_list
-        .iter()
-        .flatten()
-        .map(tool_call)
-        .collect();
-    Ok((!calls.is_empty()).then(|| tool_utterance(calls)))
+fn tool_calls(list: Vec<wire::ToolCall<'_>>) -> Option<EventKind> {
+    let calls: Vec<_> = list.into_iter().map(tool_call).collect();
+    (!calls.is_empty()).then(|| tool_utterance(calls))
 }
 
 /// A `function-call` message: Vapi's older single-function invocation.
-fn function_call(found: &Located<'_>) -> Result<Option<EventKind>> {
-    let message: wire::FunctionCallMessage = decode_raw(found.kind, OP, found.message, found.at)?;
-    Ok(message.function_call.map(|function| {
+fn function_call(function: Option<wire::FunctionCall<'_>>) -> Option<EventKind> {
+    function.map(|function| {
         tool_utterance(vec![ToolCall {
             id: None,
-            name: function.name.filter(|n| !n.is_empty()),
-            arguments: function.parameters.as_ref().and_then(value_text),
+            name: function
+                .name
+                .filter(|n| !n.as_str().is_empty())
+                .map(Str::into_owned),
+            arguments: function.parameters.and_then(Loose::into_text),
         }])
-    }))
+    })
 }
 
 /// A tool utterance carrying `calls`.
@@ -364,11 +595,11 @@ fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
 /// Only a call's id, from a raw call object; `None` when it has none (or a blank one) or is
 /// not an object.
 fn raw_call_id(raw: &RawValue) -> Option<CallId> {
-    serde_json::from_str::<wire::CallIdOnly>(raw.get())
+    serde_json::from_str::<wire::CallIdOnly<'_>>(raw.get())
         .ok()
         .and_then(|c| c.id)
-        .filter(|id| !id.trim().is_empty())
-        .map(CallId::new)
+        .filter(|id| !id.as_str().trim().is_empty())
+        .map(|id| CallId::new(id.into_owned()))
 }
 
 #[cfg(test)]
@@ -875,6 +1106,152 @@ mod tests {
             panic!("{event:?}")
         };
         assert_eq!(payload.get().as_bytes(), body);
+    }
+
+    /// The event of `body` read part by part (what a delivery the one pass does not take
+    /// gets).
+    fn part_by_part_event(body: &[u8]) -> Result<CallEvent> {
+        let whole: &RawValue = decode_json(KIND, OP, body)?;
+        let parsed = part_by_part(KIND, whole, body)?;
+        event_of(KIND, parsed, Whole::Raw(whole))
+    }
+
+    #[test]
+    fn one_pass_and_part_by_part_read_every_fixture_alike() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/voicebot");
+        let mut read = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.starts_with("webhook_") {
+                continue;
+            }
+            let text = std::fs::read(&path).unwrap();
+            // As sent, and re-serialized with its keys sorted (`type` after most of them).
+            let value: serde_json::Value = serde_json::from_slice(&text).unwrap();
+            for body in [text.clone(), serde_json::to_vec(&value).unwrap()] {
+                let enveloped = value.get("message").is_some_and(|m| m.is_object());
+                let one_pass = std::str::from_utf8(&body).ok().and_then(in_one_pass);
+                assert_eq!(one_pass.is_some(), enveloped, "{name}");
+                assert_eq!(
+                    decode_webhook(&body).unwrap(),
+                    part_by_part_event(&body).unwrap(),
+                    "{name}"
+                );
+            }
+            read += 1;
+        }
+        assert!(read > 20, "{read} webhook fixtures");
+    }
+
+    #[test]
+    fn a_field_another_type_would_refuse_does_not_fail_a_delivery() {
+        // Each decodes in one pass only as part by part, which reads no such field.
+        for (message, kind) in [
+            (json!({"type": "hang", "cost": "x", "messages": 5}), "Other"),
+            (
+                json!({"type": "transcript", "role": "user", "transcript": "Hi", "artifact": 5}),
+                "TranscriptUpdate",
+            ),
+            (
+                json!({"type": "tool-calls", "status": 7, "toolCallList": [{"id": "t1"}]}),
+                "TranscriptUpdate",
+            ),
+            (
+                json!({"type": "speech-update", "call": "not an object", "role": []}),
+                "Other",
+            ),
+        ] {
+            let body = serde_json::to_vec(&json!({ "message": message })).unwrap();
+            assert!(in_one_pass(std::str::from_utf8(&body).unwrap()).is_none());
+            let event = decode_webhook(&body).unwrap();
+            assert!(format!("{:?}", event.kind).starts_with(kind), "{event:?}");
+            assert_eq!(event, part_by_part_event(&body).unwrap());
+        }
+        // Invalid UTF-8 in a field nobody reads still fails, as JSON that is not UTF-8.
+        let mut body = br#"{"message": {"type": "transcript", "x": "?"}}"#.to_vec();
+        let at = body.len() - 4;
+        body[at] = 0xff;
+        assert!(decode_webhook(&body).is_err());
+        body.retain(|b| *b != 0xff);
+        assert!(decode_webhook(&body).is_ok());
+    }
+
+    #[test]
+    fn a_report_reads_its_openai_copy_only_when_it_has_no_other_conversation() {
+        let openai = json!([{"role": "assistant", "content": "Hello"}]);
+        let broken = json!([{"role": 5}]);
+        let report = |extra: serde_json::Value| {
+            let mut message = json!({"type": "end-of-call-report", "call": {"id": "c1"}});
+            for (key, value) in extra.as_object().unwrap() {
+                message[key] = value.clone();
+            }
+            parse(json!({ "message": message }))
+        };
+        let texts = |event: CallEvent| -> Vec<Option<String>> {
+            let call = event.call().unwrap();
+            let utterances = &call.transcript.as_ref().unwrap().utterances;
+            utterances.iter().map(|u| u.text.clone()).collect()
+        };
+        // The copy is read when nothing comes before it.
+        assert_eq!(
+            texts(report(json!({"artifact": {"messagesOpenAIFormatted": openai}})).unwrap()),
+            [Some("Hello".to_owned())]
+        );
+        assert_eq!(
+            texts(
+                report(json!({"artifact": {"messages": []}, "messagesOpenAIFormatted": openai}))
+                    .unwrap()
+            ),
+            [Some("Hello".to_owned())]
+        );
+        // A broken copy that is not read does not fail the delivery…
+        let event = report(json!({"messages": [{"role": "bot", "message": "Hi"}],
+                                  "messagesOpenAIFormatted": broken}));
+        assert_eq!(texts(event.unwrap()), [Some("Hi".to_owned())]);
+        // …one that is read names its place.
+        for (extra, path) in [
+            (
+                json!({"messagesOpenAIFormatted": broken}),
+                "message.messagesOpenAIFormatted[0].role",
+            ),
+            (
+                json!({"artifact": {"messagesOpenAIFormatted": broken}}),
+                "message.artifact.messagesOpenAIFormatted[0].role",
+            ),
+            // The report's own lists are decoded with it, used or not.
+            (
+                json!({"artifact": {"messages": broken}}),
+                "message.artifact.messages[0].role",
+            ),
+        ] {
+            let err = report(extra).unwrap_err();
+            assert!(
+                matches!(&err, Error::Decode { path: p, .. } if p == path),
+                "{path}: {err:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_conversation_update_reads_its_copies_when_messages_is_empty() {
+        let event = parse(
+            json!({"message": {"type": "conversation-update", "messages": [],
+            "conversation": [{"role": "user", "content": "Old form"}],
+            "messagesOpenAIFormatted": [{"role": 5}]}}),
+        )
+        .unwrap();
+        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+            panic!("{event:?}")
+        };
+        assert_eq!(utterance.text.as_deref(), Some("Old form"));
+        let err = parse(json!({"message": {"type": "conversation-update",
+            "conversation": [], "messagesOpenAIFormatted": [{"role": 5}]}}))
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "message.messagesOpenAIFormatted[0].role"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -6,12 +6,24 @@
 //! and `null` both read as `None`). Only the fields voiceport reads are declared;
 //! the normalized call keeps the whole vendor JSON as its payload. Enum-like strings are
 //! open enums: a value this version does not know lands in `Other`.
+//!
+//! Read for speed (a list page is 1,000 calls of 30 messages): the types borrow from the
+//! body ([`Str`]: no copy of a string without escapes), a call's `messages` become
+//! utterances as they are decoded ([`Utterances`]), the copies of a conversation read only
+//! when the lists before them are empty stay raw ([`RawMessages`]), and text-or-JSON values
+//! build no tree when they are text ([`Loose`]).
 
+use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
 
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use voiceport_core::Utterance;
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -65,48 +77,74 @@ voiceport_core::open_enum! {
 }
 
 /// A call. Every field is optional: the API's calls always have an `id` (the codec checks
-/// it first, with [`RequiredId`]), but calls inside webhooks may not.
+/// it on the decoded call), but calls inside webhooks may not.
+///
+/// Borrowed from the body it is read from: strings without escapes are not copied, and the
+/// conversations the normalizer reads only when `messages` is empty stay raw (see
+/// [`RawMessages`]).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct Call {
-    pub(crate) id: Option<String>,
+pub(crate) struct Call<'a> {
+    #[serde(borrow)]
+    pub(crate) id: Option<Str<'a>>,
     #[serde(rename = "type")]
     pub(crate) call_type: Option<CallType>,
-    /// Vapi's messages (OpenAI-formatted ones from some senders).
-    pub(crate) messages: Option<Vec<Message>>,
-    /// The same conversation in OpenAI's format (status-update messages carry it here).
-    #[serde(rename = "messagesOpenAIFormatted")]
-    pub(crate) messages_openai: Option<Vec<Message>>,
+    /// Vapi's messages (OpenAI-formatted ones from some senders): the conversation read
+    /// first, decoded with the call.
+    pub(crate) messages: Option<Utterances>,
+    /// The same conversation in OpenAI's format (status-update messages carry it here),
+    /// read last.
+    #[serde(borrow, rename = "messagesOpenAIFormatted")]
+    pub(crate) messages_openai: Option<RawMessages<'a>>,
     pub(crate) status: Option<Status>,
     /// An open string: Vapi knows ~600 values and adds more with almost every release.
-    pub(crate) ended_reason: Option<String>,
+    #[serde(borrow)]
+    pub(crate) ended_reason: Option<Str<'a>>,
     /// The Vapi organization.
-    pub(crate) org_id: Option<String>,
+    #[serde(borrow)]
+    pub(crate) org_id: Option<Str<'a>>,
     /// The Voicebot Studio organization.
-    pub(crate) organization_id: Option<String>,
-    pub(crate) created_at: Option<String>,
-    pub(crate) started_at: Option<String>,
-    pub(crate) ended_at: Option<String>,
-    pub(crate) analysis: Option<Analysis>,
-    pub(crate) assistant_id: Option<String>,
+    #[serde(borrow)]
+    pub(crate) organization_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) created_at: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) started_at: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) ended_at: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) analysis: Option<Analysis<'a>>,
+    #[serde(borrow)]
+    pub(crate) assistant_id: Option<Str<'a>>,
     /// The remote party: the callee of an outbound call, the caller of an inbound one.
-    pub(crate) customer: Option<Customer>,
+    #[serde(borrow)]
+    pub(crate) customer: Option<Customer<'a>>,
     /// The assistant's own number (webhook messages carry it; calls on a transient number).
-    pub(crate) phone_number: Option<PhoneNumber>,
+    #[serde(borrow)]
+    pub(crate) phone_number: Option<PhoneNumber<'a>>,
     /// The whole transcript as text (`AI: …\nUser: …`); this and the next three are
     /// flattened from `artifact`/`analysis` by VS, and sent beside them in Vapi reports.
-    pub(crate) transcript: Option<String>,
-    pub(crate) recording_url: Option<String>,
-    pub(crate) summary: Option<String>,
-    pub(crate) stereo_recording_url: Option<String>,
-    pub(crate) name: Option<String>,
+    #[serde(borrow)]
+    pub(crate) transcript: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) summary: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) name: Option<Str<'a>>,
     /// USD.
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
-    pub(crate) costs: Option<Vec<CostEntry>>,
-    pub(crate) artifact: Option<Artifact>,
-    pub(crate) campaign_id: Option<String>,
-    pub(crate) schedule_plan: Option<SchedulePlan>,
+    #[serde(borrow)]
+    pub(crate) costs: Option<Vec<CostEntry<'a>>>,
+    #[serde(borrow)]
+    pub(crate) artifact: Option<Artifact<'a>>,
+    #[serde(borrow)]
+    pub(crate) campaign_id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) schedule_plan: Option<SchedulePlan<'a>>,
     /// Where the `metadata` the call was created with lives.
     pub(crate) assistant_overrides: Option<AssistantOverrides>,
     /// Seconds. Only end-of-call reports send it; read when `startedAt`/`endedAt` are not.
@@ -115,12 +153,258 @@ pub(crate) struct Call {
     pub(crate) duration_ms: Option<f64>,
 }
 
-/// The one field a call from the API must have, checked before the rest so that its
-/// absence is a decode error naming `id` (`map::call::require_id`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct RequiredId {
-    pub(crate) id: Option<String>,
+/// A JSON string, borrowed from the body when it has no escapes, copied when it has.
+///
+/// (`Option<Cow<str>>` would always copy: serde borrows a `Cow` only when it is the
+/// field's whole type.)
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
+
+impl<'a> Str<'a> {
+    /// The text.
+    pub(crate) fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The text, owned: copied only when it was borrowed.
+    pub(crate) fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(PhantomData<&'a str>);
+        impl<'de: 'a, 'a> de::Visitor<'de> for Visitor<'a> {
+            type Value = Str<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Str<'a>, E> {
+                Ok(Str(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(Visitor(PhantomData))
+    }
+}
+
+/// A value that is text or any JSON (tool arguments and results, OpenAI `content`,
+/// `successEvaluation`): a string is borrowed like [`Str`], anything else is kept as a
+/// [`Value`] (rare: no tree is built for the usual strings).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Loose<'a> {
+    /// A JSON string.
+    Text(Cow<'a, str>),
+    /// Anything else (boxed: rare, and it would double the size of every message).
+    Json(Box<Value>),
+}
+
+impl Loose<'_> {
+    /// As text: a string verbatim (moved when it was copied from the body), `null` as
+    /// `None`, anything else as compact JSON (what [`voiceport_core::adapter::value_text`]
+    /// gives for the same value).
+    pub(crate) fn into_text(self) -> Option<String> {
+        match self {
+            Loose::Text(text) => Some(text.into_owned()),
+            Loose::Json(value) => voiceport_core::adapter::value_text(&value),
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(PhantomData<&'a str>);
+        impl<'de: 'a, 'a> de::Visitor<'de> for Visitor<'a> {
+            type Value = Loose<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Loose<'a>, E> {
+                Ok(Loose::Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Loose<'a>, E> {
+                Ok(Loose::Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Loose<'a>, E> {
+                Ok(Loose::Text(Cow::Owned(text)))
+            }
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Loose<'a>, E> {
+                Ok(Loose::Json(Box::new(Value::Bool(value))))
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Loose<'a>, E> {
+                Ok(Loose::Json(Box::new(Value::from(value))))
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Loose<'a>, E> {
+                Ok(Loose::Json(Box::new(Value::from(value))))
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Loose<'a>, E> {
+                Ok(Loose::Json(Box::new(Value::from(value))))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Loose<'a>, E> {
+                Ok(Loose::Json(Box::new(Value::Null)))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Loose<'a>, E> {
+                Ok(Loose::Json(Box::new(Value::Null)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Loose<'a>, A::Error> {
+                Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
+                    .map(|value| Loose::Json(Box::new(value)))
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Loose<'a>, A::Error> {
+                Value::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|value| Loose::Json(Box::new(value)))
+            }
+        }
+        deserializer.deserialize_any(Visitor(PhantomData))
+    }
+}
+
+/// A JSON object read straight into the map the normalized call keeps (`structuredData`,
+/// `metadata`); any other JSON value is accepted and read as no object (`None`), as the
+/// normalizer ignores it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Object(pub(crate) Option<BTreeMap<String, Value>>);
+
+impl<'de> Deserialize<'de> for Object {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Object;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any valid JSON value")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
+                let mut object = BTreeMap::new();
+                while let Some((key, value)) = map.next_entry::<String, Value>()? {
+                    object.insert(key, value);
+                }
+                Ok(Object(Some(object)))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Object, A::Error> {
+                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(Object(None))
+            }
+            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Object, E> {
+                Ok(Object(None))
+            }
+            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Object, E> {
+                Ok(Object(None))
+            }
+            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Object, E> {
+                Ok(Object(None))
+            }
+            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Object, E> {
+                Ok(Object(None))
+            }
+            fn visit_str<E: de::Error>(self, _: &str) -> Result<Object, E> {
+                Ok(Object(None))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Object, E> {
+                Ok(Object(None))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Object, E> {
+                Ok(Object(None))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// A list of messages read raw: where a call or a report has an alternative copy of its
+/// conversation, decoded only when the lists before it are empty (a malformed copy that is
+/// never read fails nothing).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawMessages<'a>(pub(crate) &'a RawValue);
+
+impl RawMessages<'_> {
+    /// Whether it certainly holds no message: `[]`. (A value that is not an array is not
+    /// empty: decoding it says what is wrong with it.)
+    pub(crate) fn is_empty(&self) -> bool {
+        let text = self.0.get();
+        text.strip_prefix('[')
+            .is_some_and(|rest| rest.trim_start().starts_with(']'))
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawMessages<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        <&'a RawValue>::deserialize(deserializer).map(RawMessages)
+    }
+}
+
+thread_local! {
+    /// The list [`Utterances`] gathers a conversation in, kept from one call to the next.
+    static SCRATCH: Cell<Vec<Utterance>> = const { Cell::new(Vec::new()) };
+}
+
+/// The largest scratch list kept for the next conversation (a longer one's is dropped).
+const SCRATCH_KEPT: usize = 1024;
+
+/// A list of messages made utterances ([`crate::map::call::utterance`]) one by one as they
+/// are decoded: no list of wire messages is built, each message is moved into its
+/// utterance.
+#[derive(Debug, Default)]
+pub(crate) struct Utterances(pub(crate) Vec<Utterance>);
+
+impl<'de> Deserialize<'de> for Utterances {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> de::Visitor<'de> for Visitor {
+            type Value = Utterances;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Utterances, A::Error> {
+                // The utterances are gathered in this thread's scratch list and then copied
+                // once into a list of their exact number, rather than grown in steps (four
+                // allocations and copies for a conversation of 30 messages).
+                let mut scratch = SCRATCH.take();
+                scratch.clear();
+                while let Some(message) = seq.next_element::<Message<'de>>()? {
+                    scratch.push(crate::map::call::utterance(message));
+                }
+                let mut utterances = Vec::with_capacity(scratch.len());
+                utterances.append(&mut scratch);
+                if scratch.capacity() <= SCRATCH_KEPT {
+                    SCRATCH.set(scratch);
+                }
+                Ok(Utterances(utterances))
+            }
+        }
+        deserializer.deserialize_seq(Visitor)
+    }
+}
+
+/// The newest (last) entry of a list of messages, `None` for an empty list: a
+/// `conversation-update` reports only that one. The others are decoded (a malformed one is
+/// an error) and dropped.
+#[derive(Debug, Default)]
+pub(crate) struct Newest<'a>(pub(crate) Option<Message<'a>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Newest<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor<'a>(PhantomData<&'a str>);
+        impl<'de: 'a, 'a> de::Visitor<'de> for Visitor<'a> {
+            type Value = Newest<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Newest<'a>, A::Error> {
+                let mut newest = None;
+                while let Some(message) = seq.next_element::<Message<'a>>()? {
+                    newest = Some(message);
+                }
+                Ok(Newest(newest))
+            }
+        }
+        deserializer.deserialize_seq(Visitor(PhantomData))
+    }
 }
 
 /// One entry of `messages[]`: Vapi's System/Bot/User/ToolCall/ToolCallResult messages, the
@@ -131,76 +415,92 @@ pub(crate) struct RequiredId {
 /// ones, so it cannot be trusted alone; `endTime - time` says the same without doubt.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct Message {
+pub(crate) struct Message<'a> {
     pub(crate) role: Option<Role>,
-    pub(crate) message: Option<String>,
+    #[serde(borrow)]
+    pub(crate) message: Option<Str<'a>>,
     /// OpenAI format: the text, a string or an array of `{type, text}` parts.
-    pub(crate) content: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) content: Option<Loose<'a>>,
     /// Start, epoch milliseconds (possibly fractional, possibly in exponent notation).
     pub(crate) time: Option<f64>,
     /// End, epoch milliseconds.
     pub(crate) end_time: Option<f64>,
     pub(crate) seconds_from_start: Option<f64>,
     /// Vapi `toolCalls`, OpenAI `tool_calls`.
-    #[serde(alias = "tool_calls")]
-    pub(crate) tool_calls: Option<Vec<ToolCall>>,
+    #[serde(borrow, alias = "tool_calls")]
+    pub(crate) tool_calls: Option<Vec<ToolCall<'a>>>,
     /// Which invocation a `tool_call_result` (OpenAI: `tool`) answers.
-    #[serde(alias = "tool_call_id")]
-    pub(crate) tool_call_id: Option<String>,
+    #[serde(borrow, alias = "tool_call_id")]
+    pub(crate) tool_call_id: Option<Str<'a>>,
     /// The tool's or function's name.
-    pub(crate) name: Option<String>,
+    #[serde(borrow)]
+    pub(crate) name: Option<Str<'a>>,
     /// A `function_call`'s arguments: JSON text or an object.
-    pub(crate) args: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) args: Option<Loose<'a>>,
     /// The tool's result, usually a JSON string.
-    pub(crate) result: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) result: Option<Loose<'a>>,
 }
 
 /// One tool invocation (`toolCalls[]`, `tool_calls[]`, a `tool-calls` message's
 /// `toolCallList[]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct ToolCall {
-    pub(crate) id: Option<String>,
-    pub(crate) function: Option<ToolFunction>,
+pub(crate) struct ToolCall<'a> {
+    #[serde(borrow)]
+    pub(crate) id: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) function: Option<ToolFunction<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct ToolFunction {
-    pub(crate) name: Option<String>,
+pub(crate) struct ToolFunction<'a> {
+    #[serde(borrow)]
+    pub(crate) name: Option<Str<'a>>,
     /// JSON text, or a JSON object.
-    pub(crate) arguments: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) arguments: Option<Loose<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct Analysis {
-    pub(crate) summary: Option<String>,
+pub(crate) struct Analysis<'a> {
+    #[serde(borrow)]
+    pub(crate) summary: Option<Str<'a>>,
     /// A string, boolean or number depending on the rubric.
-    pub(crate) success_evaluation: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) success_evaluation: Option<Loose<'a>>,
     /// Data extracted per the assistant's schema (usually an object).
-    pub(crate) structured_data: Option<Value>,
+    pub(crate) structured_data: Option<Object>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct Customer {
+pub(crate) struct Customer<'a> {
     /// E.164.
-    pub(crate) number: Option<String>,
+    #[serde(borrow)]
+    pub(crate) number: Option<Str<'a>>,
     /// Instead of a number on SIP calls (`sip:…`).
-    pub(crate) sip_uri: Option<String>,
+    #[serde(borrow)]
+    pub(crate) sip_uri: Option<Str<'a>>,
     /// The customer's name, as the caller gave it.
-    pub(crate) name: Option<String>,
+    #[serde(borrow)]
+    pub(crate) name: Option<Str<'a>>,
 }
 
 /// The assistant's phone number object.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct PhoneNumber {
+pub(crate) struct PhoneNumber<'a> {
     /// E.164.
-    pub(crate) number: Option<String>,
+    #[serde(borrow)]
+    pub(crate) number: Option<Str<'a>>,
     /// Instead of a number on SIP numbers.
-    pub(crate) sip_uri: Option<String>,
+    #[serde(borrow)]
+    pub(crate) sip_uri: Option<Str<'a>>,
 }
 
 /// `costBreakdown`, USD.
@@ -219,54 +519,65 @@ pub(crate) struct CostBreakdown {
 /// `voicemail-detection`, `analysis`, `knowledge-base` …), USD.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct CostEntry {
-    #[serde(rename = "type")]
-    pub(crate) cost_type: Option<String>,
+pub(crate) struct CostEntry<'a> {
+    #[serde(borrow, rename = "type")]
+    pub(crate) cost_type: Option<Str<'a>>,
     pub(crate) cost: Option<f64>,
 }
 
+/// `artifact`. Its message lists are copies of the call's, read only when the call's own
+/// `messages` is empty: kept raw until then.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct Artifact {
-    pub(crate) messages: Option<Vec<Message>>,
-    #[serde(rename = "messagesOpenAIFormatted")]
-    pub(crate) messages_openai: Option<Vec<Message>>,
+pub(crate) struct Artifact<'a> {
+    #[serde(borrow)]
+    pub(crate) messages: Option<RawMessages<'a>>,
+    #[serde(borrow, rename = "messagesOpenAIFormatted")]
+    pub(crate) messages_openai: Option<RawMessages<'a>>,
     /// Deprecated by Vapi for `recording.mono.combinedUrl`, still sent.
-    pub(crate) recording_url: Option<String>,
+    #[serde(borrow)]
+    pub(crate) recording_url: Option<Str<'a>>,
     /// Deprecated by Vapi for `recording.stereoUrl`, still sent.
-    pub(crate) stereo_recording_url: Option<String>,
-    pub(crate) recording: Option<ArtifactRecording>,
-    pub(crate) transcript: Option<String>,
+    #[serde(borrow)]
+    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) recording: Option<ArtifactRecording<'a>>,
+    #[serde(borrow)]
+    pub(crate) transcript: Option<Str<'a>>,
 }
 
 /// `artifact.recording`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct ArtifactRecording {
-    pub(crate) stereo_url: Option<String>,
-    pub(crate) mono: Option<MonoRecording>,
+pub(crate) struct ArtifactRecording<'a> {
+    #[serde(borrow)]
+    pub(crate) stereo_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) mono: Option<MonoRecording<'a>>,
 }
 
 /// `artifact.recording.mono`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct MonoRecording {
+pub(crate) struct MonoRecording<'a> {
     /// Both parties mixed.
-    pub(crate) combined_url: Option<String>,
+    #[serde(borrow)]
+    pub(crate) combined_url: Option<Str<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct SchedulePlan {
+pub(crate) struct SchedulePlan<'a> {
     /// Not before.
-    pub(crate) earliest_at: Option<String>,
+    #[serde(borrow)]
+    pub(crate) earliest_at: Option<Str<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct AssistantOverrides {
     /// The caller's key/value data.
-    pub(crate) metadata: Option<Value>,
+    pub(crate) metadata: Option<Object>,
 }
 
 /// The body of `POST /call` (Voicebot Studio: `/calls`): the parts of Vapi's
@@ -328,86 +639,242 @@ pub(crate) struct ServerMessageHead<'a> {
     #[serde(borrow)]
     pub(crate) message: Option<&'a RawValue>,
     /// `end-of-call-report`, `status-update`, `transcript` …
-    #[serde(rename = "type")]
-    pub(crate) message_type: Option<String>,
+    #[serde(borrow, rename = "type")]
+    pub(crate) message_type: Option<Str<'a>>,
     /// The call as it was when the message was sent (often stale).
     #[serde(borrow)]
     pub(crate) call: Option<&'a RawValue>,
     /// When it was sent: epoch milliseconds (an ISO string from some senders).
-    pub(crate) timestamp: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) timestamp: Option<Loose<'a>>,
 }
 
 /// An `end-of-call-report` or `status-update` message: what it says about the call, laid
-/// over the call it carries. Spelled like the call's fields, which it shares.
+/// over the call it carries (decoded with it, in the same pass). Spelled like the call's
+/// fields, which it shares.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct CallReport {
+pub(crate) struct CallReport<'a> {
     /// `status-update` only.
     pub(crate) status: Option<Status>,
-    pub(crate) ended_reason: Option<String>,
+    #[serde(borrow)]
+    pub(crate) ended_reason: Option<Str<'a>>,
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
-    pub(crate) costs: Option<Vec<CostEntry>>,
-    pub(crate) started_at: Option<String>,
-    pub(crate) ended_at: Option<String>,
+    #[serde(borrow)]
+    pub(crate) costs: Option<Vec<CostEntry<'a>>>,
+    #[serde(borrow)]
+    pub(crate) started_at: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) ended_at: Option<Str<'a>>,
     pub(crate) duration_seconds: Option<f64>,
     pub(crate) duration_ms: Option<f64>,
-    pub(crate) analysis: Option<Analysis>,
-    pub(crate) artifact: Option<Artifact>,
-    pub(crate) customer: Option<Customer>,
-    pub(crate) phone_number: Option<PhoneNumber>,
-    pub(crate) transcript: Option<String>,
-    pub(crate) messages: Option<Vec<Message>>,
-    #[serde(rename = "messagesOpenAIFormatted")]
-    pub(crate) messages_openai: Option<Vec<Message>>,
-    pub(crate) recording_url: Option<String>,
-    pub(crate) stereo_recording_url: Option<String>,
-    pub(crate) summary: Option<String>,
+    #[serde(borrow)]
+    pub(crate) analysis: Option<Analysis<'a>>,
+    #[serde(borrow)]
+    pub(crate) artifact: Option<ReportArtifact<'a>>,
+    #[serde(borrow)]
+    pub(crate) customer: Option<Customer<'a>>,
+    #[serde(borrow)]
+    pub(crate) phone_number: Option<PhoneNumber<'a>>,
+    #[serde(borrow)]
+    pub(crate) transcript: Option<Str<'a>>,
+    /// The conversation read first, decoded with the report.
+    pub(crate) messages: Option<Utterances>,
+    #[serde(borrow, rename = "messagesOpenAIFormatted")]
+    pub(crate) messages_openai: Option<RawMessages<'a>>,
+    #[serde(borrow)]
+    pub(crate) recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) summary: Option<Str<'a>>,
+    /// The call as it was when the report was sent (often stale), when it is inside the
+    /// report.
+    #[serde(borrow)]
+    pub(crate) call: Option<Call<'a>>,
+}
+
+/// A report's `artifact`: a call's, except that its `messages` (where Vapi's reports carry
+/// the conversation) are decoded with it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct ReportArtifact<'a> {
+    pub(crate) messages: Option<Utterances>,
+    #[serde(borrow, rename = "messagesOpenAIFormatted")]
+    pub(crate) messages_openai: Option<RawMessages<'a>>,
+    #[serde(borrow)]
+    pub(crate) recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) recording: Option<ArtifactRecording<'a>>,
+    #[serde(borrow)]
+    pub(crate) transcript: Option<Str<'a>>,
+}
+
+/// A delivery read in one pass: `{"message": {...}}` (with some senders' `type`, `call` or
+/// `timestamp` beside the message), the message read as [`AnyMessage`]. When it does not
+/// decode so (no `message`, or a field of the wrong type for some message type), the
+/// delivery is read again part by part ([`ServerMessageHead`], then the message's own
+/// type), which accepts what its type does not read and names the place of an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Delivery<'a> {
+    #[serde(borrow)]
+    pub(crate) message: Option<AnyMessage<'a>>,
+    #[serde(borrow, rename = "type")]
+    pub(crate) message_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) call: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) timestamp: Option<Loose<'a>>,
+}
+
+/// A server message of any type, read in one pass whatever the order of its fields: every
+/// field a handled type reads ([`CallReport`], [`TranscriptMessage`],
+/// [`ConversationUpdate`], [`ToolCallsMessage`], [`FunctionCallMessage`]), with the types
+/// those give them. The call stays raw: only reports decode it.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub(crate) struct AnyMessage<'a> {
+    #[serde(borrow, rename = "type")]
+    pub(crate) message_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) timestamp: Option<Loose<'a>>,
+    #[serde(borrow)]
+    pub(crate) call: Option<&'a RawValue>,
+    // `CallReport`'s.
+    pub(crate) status: Option<Status>,
+    #[serde(borrow)]
+    pub(crate) ended_reason: Option<Str<'a>>,
+    pub(crate) cost: Option<f64>,
+    pub(crate) cost_breakdown: Option<CostBreakdown>,
+    #[serde(borrow)]
+    pub(crate) costs: Option<Vec<CostEntry<'a>>>,
+    #[serde(borrow)]
+    pub(crate) started_at: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) ended_at: Option<Str<'a>>,
+    pub(crate) duration_seconds: Option<f64>,
+    pub(crate) duration_ms: Option<f64>,
+    #[serde(borrow)]
+    pub(crate) analysis: Option<Analysis<'a>>,
+    #[serde(borrow)]
+    pub(crate) artifact: Option<ReportArtifact<'a>>,
+    #[serde(borrow)]
+    pub(crate) customer: Option<Customer<'a>>,
+    #[serde(borrow)]
+    pub(crate) phone_number: Option<PhoneNumber<'a>>,
+    /// A report's and a transcript's.
+    #[serde(borrow)]
+    pub(crate) transcript: Option<Str<'a>>,
+    /// A report's and a conversation update's.
+    pub(crate) messages: Option<Utterances>,
+    /// A report's and a conversation update's.
+    #[serde(borrow, rename = "messagesOpenAIFormatted")]
+    pub(crate) messages_openai: Option<RawMessages<'a>>,
+    #[serde(borrow)]
+    pub(crate) recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) summary: Option<Str<'a>>,
+    // `TranscriptMessage`'s.
+    pub(crate) role: Option<Role>,
+    #[serde(borrow)]
+    pub(crate) transcript_type: Option<Str<'a>>,
+    // `ConversationUpdate`'s.
+    #[serde(borrow)]
+    pub(crate) conversation: Option<RawMessages<'a>>,
+    // `ToolCallsMessage`'s.
+    #[serde(borrow)]
+    pub(crate) tool_call_list: Option<Vec<ToolCall<'a>>>,
+    // `FunctionCallMessage`'s.
+    #[serde(borrow)]
+    pub(crate) function_call: Option<FunctionCall<'a>>,
+}
+
+impl<'a> AnyMessage<'a> {
+    /// Its report fields (the call is not among them: it is still raw).
+    pub(crate) fn into_report(self) -> CallReport<'a> {
+        CallReport {
+            status: self.status,
+            ended_reason: self.ended_reason,
+            cost: self.cost,
+            cost_breakdown: self.cost_breakdown,
+            costs: self.costs,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            duration_seconds: self.duration_seconds,
+            duration_ms: self.duration_ms,
+            analysis: self.analysis,
+            artifact: self.artifact,
+            customer: self.customer,
+            phone_number: self.phone_number,
+            transcript: self.transcript,
+            messages: self.messages,
+            messages_openai: self.messages_openai,
+            recording_url: self.recording_url,
+            stereo_recording_url: self.stereo_recording_url,
+            summary: self.summary,
+            call: None,
+        }
+    }
 }
 
 /// A `transcript` (or `transcript[transcriptType="final"]`) message.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct TranscriptMessage {
+pub(crate) struct TranscriptMessage<'a> {
     /// `assistant` or `user`.
     pub(crate) role: Option<Role>,
     /// `partial` or `final`.
-    pub(crate) transcript_type: Option<String>,
-    pub(crate) transcript: Option<String>,
+    #[serde(borrow)]
+    pub(crate) transcript_type: Option<Str<'a>>,
+    #[serde(borrow)]
+    pub(crate) transcript: Option<Str<'a>>,
 }
 
 /// A `conversation-update` message: the conversation so far, as Vapi messages
-/// (`messages`), or, from older senders, only OpenAI-style (`conversation`).
+/// (`messages`), or, from older senders, only OpenAI-style (`conversation`). The copies
+/// are read only when `messages` is empty.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct ConversationUpdate {
-    pub(crate) messages: Option<Vec<Message>>,
-    #[serde(rename = "messagesOpenAIFormatted")]
-    pub(crate) messages_openai: Option<Vec<Message>>,
-    pub(crate) conversation: Option<Vec<Message>>,
+pub(crate) struct ConversationUpdate<'a> {
+    #[serde(borrow)]
+    pub(crate) messages: Option<Newest<'a>>,
+    #[serde(borrow, rename = "messagesOpenAIFormatted")]
+    pub(crate) messages_openai: Option<RawMessages<'a>>,
+    #[serde(borrow)]
+    pub(crate) conversation: Option<RawMessages<'a>>,
 }
 
 /// A `tool-calls` message.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct ToolCallsMessage {
-    pub(crate) tool_call_list: Option<Vec<ToolCall>>,
+pub(crate) struct ToolCallsMessage<'a> {
+    #[serde(borrow)]
+    pub(crate) tool_call_list: Option<Vec<ToolCall<'a>>>,
 }
 
 /// A `function-call` message (Vapi's older tool mechanism).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
-pub(crate) struct FunctionCallMessage {
-    pub(crate) function_call: Option<FunctionCall>,
+pub(crate) struct FunctionCallMessage<'a> {
+    #[serde(borrow)]
+    pub(crate) function_call: Option<FunctionCall<'a>>,
 }
 
 /// `functionCall`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct FunctionCall {
-    pub(crate) name: Option<String>,
+pub(crate) struct FunctionCall<'a> {
+    #[serde(borrow)]
+    pub(crate) name: Option<Str<'a>>,
     /// JSON text or an object.
-    pub(crate) parameters: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) parameters: Option<Loose<'a>>,
 }
 
 /// What ending a live Vapi call needs from the call: where its live control listens.
@@ -436,6 +903,7 @@ pub(crate) struct ControlMessage {
 /// Only a call's id (to name the call of an event whose call is otherwise unread).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct CallIdOnly {
-    pub(crate) id: Option<String>,
+pub(crate) struct CallIdOnly<'a> {
+    #[serde(borrow)]
+    pub(crate) id: Option<Str<'a>>,
 }

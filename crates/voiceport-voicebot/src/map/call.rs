@@ -1,27 +1,54 @@
 //! A Vapi-family call → [`Call`]: parties, times, transcript, recording, cost and analysis.
 //! The same for Vapi and Voicebot Studio; only the kind the call names differs.
+//!
+//! The wire call is taken by value and its strings are moved (or, when borrowed from the
+//! body, copied once) into the normalized call; JSON paths for warnings are only written
+//! when there is a warning.
 
-// Re-exported for the webhook module, which names paths the same way.
-use serde_json::Value;
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde_json::value::RawValue;
+// Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, finite, non_empty, read_amount, read_id, read_time, recording_at,
-    value_text,
+    check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
     Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall, ToolResult,
-    Transcript, Utterance,
+    Transcript, Utterance, VendorPayload,
 };
 
 use super::status::status_of;
-use crate::wire::{self, Artifact, Role};
+use crate::wire::{self, Loose, Object, RawMessages, Role, Str, Utterances};
 
-/// Normalizes a call from the API of `kind` (the caller attaches the vendor payload).
-pub(crate) fn map_call(kind: ProviderKind, wire: wire::Call) -> Call {
-    map_call_at(kind, wire, "")
+/// Decodes the call object `raw`, found at the JSON path `at` of a body from the API, maps
+/// it and keeps `raw` as its vendor payload. The API's calls always have an `id` (webhook
+/// calls may not): without one it is an [`Error::Decode`] naming `at.id`, checked on the
+/// decoded call (no second pass over the JSON).
+///
+/// (`voiceport_core::adapter::decode_call_with`, with a mapping that can fail: the
+/// conversation copies are decoded only when they are read, and their errors name their
+/// path.)
+pub(crate) fn decode_api_call(
+    kind: ProviderKind,
+    operation: Operation,
+    raw: &RawValue,
+    at: &str,
+) -> Result<Call> {
+    let wire: wire::Call<'_> = decode_raw(kind, operation, raw, at)?;
+    if wire.id.is_none() {
+        return Err(Error::decode(
+            kind,
+            operation,
+            field_path(at, "id"),
+            "missing field `id`",
+            raw.get().as_bytes(),
+        ));
+    }
+    let mut call = map_call_at(kind, operation, wire, at)?;
+    call.set_vendor_payload(VendorPayload::from_raw(raw));
+    Ok(call)
 }
 
 /// Normalizes a call found at the JSON path `at` (`""`, `[3]`, `message.call`), which
@@ -36,111 +63,204 @@ pub(crate) fn map_call(kind: ProviderKind, wire: wire::Call) -> Call {
 /// failed decode: a negative or non-finite duration or cost, a blank organization,
 /// campaign or assistant id, an `endedAt` before `startedAt`. A blank or missing call id
 /// (a webhook's call may have none) is kept, with a warning.
-pub(crate) fn map_call_at(kind: ProviderKind, mut wire: wire::Call, at: &str) -> Call {
-    let path = |field: &str| field_path(at, field);
-    let id = wire.id.take().unwrap_or_default();
+///
+/// Fails only on a conversation copy that is read (the lists before it being empty) and
+/// does not decode: an [`Error::Decode`] naming its path.
+pub(crate) fn map_call_at(
+    kind: ProviderKind,
+    operation: Operation,
+    mut wire: wire::Call<'_>,
+    at: &str,
+) -> Result<Call> {
+    let messages = conversation(kind, operation, &mut wire, at)?;
+    let id = wire.id.take().map(Str::into_owned).unwrap_or_default();
     let mut call = Call::new(CallId::new(id), kind);
-    let org = read_id(&mut call, &path("orgId"), wire.org_id.take());
-    let organization = read_id(
-        &mut call,
-        &path("organizationId"),
-        wire.organization_id.take(),
-    );
-    call.organization_id = org.or(organization).map(OrganizationId::new);
-    call.campaign_id =
-        read_id(&mut call, &path("campaignId"), wire.campaign_id.take()).map(CampaignId::new);
-    call.name = text(&wire.name);
-    let reason = wire.ended_reason.as_deref();
+    let org = checked_id(&mut call, at, "orgId", wire.org_id.take());
+    let organization = checked_id(&mut call, at, "organizationId", wire.organization_id.take());
+    call.organization_id = org
+        .or(organization)
+        .map(|id| OrganizationId::new(id.into_owned()));
+    call.campaign_id = checked_id(&mut call, at, "campaignId", wire.campaign_id.take())
+        .map(|id| CampaignId::new(id.into_owned()));
+    call.name = owned(wire.name.take());
+    let reason = wire.ended_reason.as_ref().map(Str::as_str);
     (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason);
-    call.vendor_status = wire.status.as_ref().map(|s| s.as_str().to_owned());
+    call.vendor_status = wire.status.take().map(|status| match status {
+        wire::Status::Other(text) => text,
+        known => known.as_str().to_owned(),
+    });
 
-    (call.kind, call.direction) = kind_and_direction(wire.call_type.as_ref());
+    (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
     let customer = wire
         .customer
-        .as_ref()
-        .and_then(|c| text(&c.number).or_else(|| text(&c.sip_uri)));
+        .as_mut()
+        .and_then(|c| owned(c.number.take()).or_else(|| owned(c.sip_uri.take())));
     let own_number = wire
         .phone_number
-        .as_ref()
-        .and_then(|p| text(&p.number).or_else(|| text(&p.sip_uri)));
+        .as_mut()
+        .and_then(|p| owned(p.number.take()).or_else(|| owned(p.sip_uri.take())));
     (call.from, call.to) = match call.direction {
         Some(Direction::Inbound) => (customer, own_number),
         _ => (own_number, customer),
     };
-    call.customer_name = wire.customer.as_ref().and_then(|c| text(&c.name));
-    let assistant = read_id(&mut call, &path("assistantId"), wire.assistant_id.take());
+    call.customer_name = wire.customer.as_mut().and_then(|c| owned(c.name.take()));
+    let assistant = checked_id(&mut call, at, "assistantId", wire.assistant_id.take());
     call.agent = assistant.map(|id| AgentRef {
-        id: Some(AgentId::new(id)),
+        id: Some(AgentId::new(id.into_owned())),
         name: None,
     });
 
-    call.created_at = read_time(&mut call, &path("createdAt"), wire.created_at.as_deref());
-    call.started_at = read_time(&mut call, &path("startedAt"), wire.started_at.as_deref());
-    call.ended_at = read_time(&mut call, &path("endedAt"), wire.ended_at.as_deref());
+    call.created_at = time_at(&mut call, at, "createdAt", wire.created_at.as_ref());
+    call.started_at = time_at(&mut call, at, "startedAt", wire.started_at.as_ref());
+    call.ended_at = time_at(&mut call, at, "endedAt", wire.ended_at.as_ref());
     let earliest = wire
         .schedule_plan
         .as_ref()
-        .and_then(|p| p.earliest_at.as_deref());
-    call.scheduled_for = read_time(&mut call, &path("schedulePlan.earliestAt"), earliest);
+        .and_then(|p| p.earliest_at.as_ref());
+    call.scheduled_for = time_at(&mut call, at, "schedulePlan.earliestAt", earliest);
     call.duration_secs = duration(&mut call, &wire, at);
 
-    call.transcript = transcript(&wire);
-    call.recording = recording(&wire);
+    let mut artifact = wire.artifact.take().unwrap_or_default();
+    let transcript = Transcript {
+        utterances: messages,
+        text: owned(wire.transcript.take()).or_else(|| owned(artifact.transcript.take())),
+    };
+    call.transcript = (!transcript.is_empty()).then_some(transcript);
+    call.recording = recording(&mut wire, &mut artifact);
     call.cost = cost(&mut call, &wire, at);
-    let analysis = wire.analysis.as_ref();
-    call.analysis.summary = text(&wire.summary).or_else(|| analysis.and_then(|a| text(&a.summary)));
+    let mut analysis = wire.analysis.take().unwrap_or_default();
+    call.analysis.summary = owned(wire.summary.take()).or_else(|| owned(analysis.summary.take()));
     call.analysis.success_evaluation = analysis
-        .and_then(|a| a.success_evaluation.as_ref())
-        .and_then(value_text)
+        .success_evaluation
+        .take()
+        .and_then(Loose::into_text)
         .filter(|text| !text.is_empty());
-    if let Some(Value::Object(data)) = analysis.and_then(|a| a.structured_data.as_ref()) {
-        call.analysis.extracted = data.clone().into_iter().collect();
+    if let Some(Object(Some(data))) = analysis.structured_data.take() {
+        call.analysis.extracted = data;
     }
-    let overrides = wire.assistant_overrides.as_ref();
-    if let Some(Value::Object(metadata)) = overrides.and_then(|o| o.metadata.as_ref()) {
-        call.metadata = metadata.clone().into_iter().collect();
+    let overrides = wire.assistant_overrides.take();
+    if let Some(Object(Some(metadata))) = overrides.and_then(|o| o.metadata) {
+        call.metadata = metadata;
     }
-    check_call(&mut call, &path("id"), &path("endedAt"));
-    call
+    check(&mut call, at);
+    Ok(call)
 }
 
-/// Checks that the call object `raw` (at the JSON path `at` of `body`) has the `id` every
-/// call from the API has: without one it is an [`Error::Decode`] naming `at.id`.
-pub(crate) fn require_id(
+/// The conversation: the first list that has any message of `messages`,
+/// `artifact.messages`, then the OpenAI-formatted copies (`artifact.messagesOpenAIFormatted`,
+/// `messagesOpenAIFormatted`). `messages` was decoded with the call; a copy is decoded
+/// only when every list before it is empty, and its errors name its path.
+fn conversation(
     kind: ProviderKind,
     operation: Operation,
-    raw: &RawValue,
+    wire: &mut wire::Call<'_>,
     at: &str,
-) -> Result<()> {
-    let found: wire::RequiredId = decode_raw(kind, operation, raw, at)?;
-    match found.id {
-        Some(_) => Ok(()),
-        None => Err(Error::decode(
-            kind,
-            operation,
-            field_path(at, "id"),
-            "missing field `id`",
-            raw.get().as_bytes(),
-        )),
+) -> Result<Vec<Utterance>> {
+    if let Some(Utterances(messages)) = wire.messages.take().filter(|m| !m.0.is_empty()) {
+        return Ok(messages);
+    }
+    let artifact = wire.artifact.as_ref();
+    let copies = [
+        (artifact.and_then(|a| a.messages), "artifact.messages"),
+        (
+            artifact.and_then(|a| a.messages_openai),
+            "artifact.messagesOpenAIFormatted",
+        ),
+        (wire.messages_openai, "messagesOpenAIFormatted"),
+    ];
+    let copies = copies.map(|(raw, field)| (raw, at, field));
+    let found = first_conversation(kind, operation, copies, |u: &Utterances| u.0.is_empty())?;
+    Ok(found
+        .map(|Utterances(messages)| messages)
+        .unwrap_or_default())
+}
+
+/// The first of `copies` (each raw, with its path: the parent's and the field's) that
+/// holds a message, decoded as `T` (utterances, or only the newest message); `None` when
+/// none does.
+pub(crate) fn first_conversation<'a, T, const N: usize>(
+    kind: ProviderKind,
+    operation: Operation,
+    copies: [(Option<RawMessages<'a>>, &str, &str); N],
+    is_empty: impl Fn(&T) -> bool,
+) -> Result<Option<T>>
+where
+    T: serde::Deserialize<'a>,
+{
+    for (raw, at, field) in copies {
+        let Some(raw) = raw.filter(|raw| !raw.is_empty()) else {
+            continue;
+        };
+        let messages: T = decode_raw(kind, operation, raw.0, &field_path(at, field))?;
+        if !is_empty(&messages) {
+            return Ok(Some(messages));
+        }
+    }
+    Ok(None)
+}
+
+/// The text when it is present and not empty, owned (copied only when it was borrowed).
+fn owned(value: Option<Str<'_>>) -> Option<String> {
+    value
+        .filter(|t| !t.as_str().is_empty())
+        .map(Str::into_owned)
+}
+
+/// [`read_id`] on an id found at `field` of the call at `at`; the path is written only for
+/// a warning, and the id stays borrowed.
+fn checked_id<'a>(
+    call: &mut Call,
+    at: &str,
+    field: &str,
+    value: Option<Str<'a>>,
+) -> Option<Str<'a>> {
+    let value = value?;
+    if value.as_str().trim().is_empty() {
+        read_id(call, &field_path(at, field), Some(value.into_owned()));
+        return None;
+    }
+    Some(value)
+}
+
+/// [`read_time`] on a time found at `field` of the call at `at`; the path is written only
+/// for a warning.
+fn time_at(
+    call: &mut Call,
+    at: &str,
+    field: &str,
+    text: Option<&Str<'_>>,
+) -> Option<DateTime<Utc>> {
+    let text = text?.as_str();
+    parse_time(text).or_else(|| read_time(call, &field_path(at, field), Some(text)))
+}
+
+/// [`read_amount`] on an amount found at the path `field` gives; the path is written only
+/// for a warning.
+fn amount_at(call: &mut Call, value: Option<f64>, field: impl FnOnce() -> String) -> Option<f64> {
+    match value? {
+        possible if possible.is_finite() && possible >= 0.0 => Some(possible.abs()),
+        impossible => read_amount(call, &field(), Some(impossible)),
     }
 }
 
-/// The text when it is present and not empty, owned.
-fn text(value: &Option<String>) -> Option<String> {
-    non_empty(value).map(str::to_owned)
+/// [`check_call`], its paths written only when it has something to say.
+fn check(call: &mut Call, at: &str) {
+    let blank_id = call.id.as_str().trim().is_empty();
+    let backwards = (call.started_at.zip(call.ended_at)).is_some_and(|(start, end)| end < start);
+    if blank_id || backwards {
+        check_call(call, &field_path(at, "id"), &field_path(at, "endedAt"));
+    }
 }
 
 /// Seconds between `startedAt` and `endedAt`; without both (or with an end before the
 /// start, which `check_call` drops), the `durationSeconds` (else `durationMs`) an
 /// end-of-call report sends. Both reported values are checked, used or not: an impossible
 /// one is a warning.
-fn duration(call: &mut Call, wire: &wire::Call, at: &str) -> Option<f64> {
-    let seconds = read_amount(
-        call,
-        &field_path(at, "durationSeconds"),
-        wire.duration_seconds,
-    );
-    let millis = read_amount(call, &field_path(at, "durationMs"), wire.duration_ms);
+fn duration(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<f64> {
+    let seconds = amount_at(call, wire.duration_seconds, || {
+        field_path(at, "durationSeconds")
+    });
+    let millis = amount_at(call, wire.duration_ms, || field_path(at, "durationMs"));
     if let (Some(start), Some(end)) = (call.started_at, call.ended_at)
         && end >= start
     {
@@ -160,53 +280,17 @@ fn micros(secs: f64) -> f64 {
     }
 }
 
-/// A field Voicebot Studio flattens out of `artifact` (Vapi's reports send such copies
-/// too): the flattened copy, else the artifact's.
-fn flattened(
-    wire: &wire::Call,
-    own: &Option<String>,
-    field: fn(&Artifact) -> Option<&String>,
-) -> Option<String> {
-    text(own).or_else(|| {
-        let artifact = wire.artifact.as_ref()?;
-        field(artifact).filter(|t| !t.is_empty()).cloned()
-    })
-}
-
 /// `type` → kind and direction.
-fn kind_and_direction(call_type: Option<&wire::CallType>) -> (CallKind, Option<Direction>) {
+fn kind_and_direction(call_type: Option<wire::CallType>) -> (CallKind, Option<Direction>) {
     use wire::CallType as T;
     match call_type {
         Some(T::InboundPhoneCall) => (CallKind::Phone, Some(Direction::Inbound)),
         Some(T::OutboundPhoneCall) => (CallKind::Phone, Some(Direction::Outbound)),
         Some(T::WebCall | T::WebsocketCall) => (CallKind::Web, None),
-        Some(T::Other(raw)) => (CallKind::Other(raw.clone()), None),
+        Some(T::Other(raw)) => (CallKind::Other(raw), None),
         // No type: nothing says otherwise, and most calls are phone calls.
         None => (CallKind::Phone, None),
     }
-}
-
-/// Utterances from the first conversation that has any: `messages`, `artifact.messages`,
-/// then the OpenAI-formatted copies (`artifact.messagesOpenAIFormatted`,
-/// `messagesOpenAIFormatted`); text from `transcript` (else `artifact.transcript`). `None`
-/// when both are empty.
-fn transcript(wire: &wire::Call) -> Option<Transcript> {
-    let artifact = wire.artifact.as_ref();
-    let messages = [
-        wire.messages.as_deref(),
-        artifact.and_then(|a| a.messages.as_deref()),
-        artifact.and_then(|a| a.messages_openai.as_deref()),
-        wire.messages_openai.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .find(|m| !m.is_empty())
-    .unwrap_or_default();
-    let transcript = Transcript {
-        utterances: messages.iter().map(utterance).collect(),
-        text: flattened(wire, &wire.transcript, |a| a.transcript.as_ref()),
-    };
-    (!transcript.is_empty()).then_some(transcript)
 }
 
 /// Who speaks for a role; an unknown role is kept verbatim.
@@ -231,95 +315,192 @@ pub(crate) fn speaker(role: Option<&Role>) -> Speaker {
 /// One message (Vapi's or OpenAI-formatted) as an utterance. Offsets: `start_secs =
 /// secondsFromStart`, `end_secs = secondsFromStart + (endTime - time) / 1000` (both epoch
 /// milliseconds; `duration`, whose unit changed, is not used), `at = time`.
-pub(crate) fn utterance(message: &wire::Message) -> Utterance {
-    let role = message.role.as_ref();
+pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
+    let wire::Message {
+        role,
+        message: said,
+        content,
+        time,
+        end_time,
+        seconds_from_start,
+        tool_calls,
+        tool_call_id,
+        mut name,
+        args,
+        result,
+    } = message;
     let is_result = matches!(
         role,
         Some(Role::ToolCallResult | Role::Tool | Role::Function | Role::FunctionResult)
     );
-    let said = text(&message.message).or_else(|| message.content.as_ref().and_then(content_text));
-    let text_of = if is_result {
-        message.result.as_ref().and_then(value_text).or(said)
-    } else {
-        said
+    let said = || owned(said).or_else(|| content.and_then(content_text));
+    let text = match is_result {
+        true => result.and_then(Loose::into_text).or_else(said),
+        false => said(),
     };
-    let mut utterance = Utterance::new(speaker(role), text_of);
-    utterance.start_secs = finite(message.seconds_from_start);
-    utterance.end_secs = match (utterance.start_secs, message.time, message.end_time) {
+    let mut utterance = Utterance::new(speaker(role.as_ref()), text);
+    utterance.start_secs = finite(seconds_from_start);
+    utterance.end_secs = match (utterance.start_secs, time, end_time) {
         (Some(start), Some(time), Some(end)) if end >= time => {
             finite(Some(micros(start + (end - time) / 1000.0)))
         }
         _ => None,
     };
-    utterance.at = message.time.and_then(epoch_millis);
-    utterance.tool_calls = message.tool_calls.iter().flatten().map(tool_call).collect();
+    utterance.at = time.and_then(epoch_millis);
+    utterance.tool_calls = tool_calls.into_iter().flatten().map(tool_call).collect();
     if matches!(role, Some(Role::FunctionCall)) {
         // 2024: `{role: "function_call", name, args}`, one invocation without an id.
         utterance.tool_calls.push(ToolCall {
             id: None,
-            name: text(&message.name),
-            arguments: message.args.as_ref().and_then(value_text),
+            name: owned(name.take()),
+            arguments: args.and_then(Loose::into_text),
         });
     }
     utterance.tool_result = is_result.then(|| ToolResult {
-        tool_call_id: text(&message.tool_call_id),
-        name: text(&message.name),
+        tool_call_id: owned(tool_call_id),
+        name: owned(name),
     });
     utterance
 }
 
 /// One tool invocation; arguments as JSON text whether sent as text or as an object.
-pub(crate) fn tool_call(call: &wire::ToolCall) -> ToolCall {
-    let function = call.function.as_ref();
+pub(crate) fn tool_call(call: wire::ToolCall<'_>) -> ToolCall {
+    let (name, arguments) = match call.function {
+        Some(function) => (
+            owned(function.name),
+            function.arguments.and_then(Loose::into_text),
+        ),
+        None => (None, None),
+    };
     ToolCall {
-        id: text(&call.id),
-        name: function.and_then(|f| text(&f.name)),
-        arguments: function
-            .and_then(|f| f.arguments.as_ref())
-            .and_then(value_text),
+        id: owned(call.id),
+        name,
+        arguments,
     }
 }
 
 /// OpenAI `content`: a string, or the texts of an array of `{type: "text", text}` parts.
-fn content_text(content: &Value) -> Option<String> {
+fn content_text(content: Loose<'_>) -> Option<String> {
     match content {
-        Value::String(text) => Some(text.clone()).filter(|t| !t.is_empty()),
-        Value::Array(parts) => {
-            let texts: Vec<&str> = parts
-                .iter()
-                .filter_map(|part| part.get("text").and_then(Value::as_str))
-                .collect();
-            (!texts.is_empty()).then(|| texts.join(""))
-        }
-        Value::Null => None,
-        other => value_text(other),
+        Loose::Text(text) => Some(text.into_owned()).filter(|t| !t.is_empty()),
+        Loose::Json(value) => match *value {
+            serde_json::Value::Array(parts) => {
+                let texts: Vec<&str> = parts
+                    .iter()
+                    .filter_map(|part| part.get("text").and_then(serde_json::Value::as_str))
+                    .collect();
+                (!texts.is_empty()).then(|| texts.join(""))
+            }
+            other => voiceport_core::adapter::value_text(&other),
+        },
     }
 }
 
 /// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones (`artifact.recording`'s
 /// last); the expiry from S3 pre-signed URLs when they are.
-fn recording(wire: &wire::Call) -> Option<Recording> {
-    let mono = flattened(wire, &wire.recording_url, |a| {
-        a.recording_url.as_ref().or_else(|| {
-            let recording = a.recording.as_ref()?;
-            recording.mono.as_ref()?.combined_url.as_ref()
-        })
+fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Option<Recording> {
+    let mono = owned(wire.recording_url.take()).or_else(|| {
+        let combined = || {
+            artifact
+                .recording
+                .as_mut()?
+                .mono
+                .as_mut()?
+                .combined_url
+                .take()
+        };
+        owned(artifact.recording_url.take().or_else(combined))
     });
-    let stereo = flattened(wire, &wire.stereo_recording_url, |a| {
-        a.stereo_recording_url
-            .as_ref()
-            .or_else(|| a.recording.as_ref()?.stereo_url.as_ref())
+    let stereo = owned(wire.stereo_recording_url.take()).or_else(|| {
+        let stereo = || artifact.recording.as_mut()?.stereo_url.take();
+        owned(artifact.stereo_recording_url.take().or_else(stereo))
     });
-    recording_at(mono, stereo)
+    recording_of(mono, stereo)
+}
+
+/// The recording at these URLs (`None` without either), its expiry read from them when
+/// they are S3 pre-signed URLs (the earlier of the two): core's `recording_at`, with
+/// [`presigned_expiry`] in place of core's.
+fn recording_of(mono: Option<String>, stereo: Option<String>) -> Option<Recording> {
+    if mono.is_none() && stereo.is_none() {
+        return None;
+    }
+    let urls = [mono.as_deref(), stereo.as_deref()];
+    let expires_at = urls
+        .into_iter()
+        .flatten()
+        .filter_map(presigned_expiry)
+        .min();
+    Some(Recording {
+        mono_url: mono,
+        stereo_url: stereo,
+        expires_at,
+    })
+}
+
+/// When an S3 (SigV4) pre-signed URL stops working: `X-Amz-Date` plus `X-Amz-Expires`
+/// seconds, as `voiceport_core::adapter::presigned_expiry` reads them (the first of each
+/// parameter, `None` without both or with values that do not read), in one walk over the
+/// query and with the usual `20260324T091502Z` read without a format string: the expiry of
+/// every listed call's two URLs was a tenth of a page's normalization.
+fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
+    let (_, query) = url.split_once('?')?;
+    let query = query.split_once('#').map_or(query, |(query, _)| query);
+    let (mut date, mut expires) = (None, None);
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("X-Amz-Date", value)) if date.is_none() => date = Some(value),
+            Some(("X-Amz-Expires", value)) if expires.is_none() => expires = Some(value),
+            _ => continue,
+        }
+        if date.is_some() && expires.is_some() {
+            break;
+        }
+    }
+    let signed = amz_date(date?)?;
+    let seconds: u32 = expires?.parse().ok()?;
+    let delta = chrono::TimeDelta::try_seconds(i64::from(seconds))?;
+    signed.and_utc().checked_add_signed(delta)
+}
+
+/// `%Y%m%dT%H%M%SZ`: the canonical 16 characters read digit by digit; any other text (a
+/// leap second among them) by chrono, as core does.
+fn amz_date(text: &str) -> Option<NaiveDateTime> {
+    let canonical = match text.as_bytes() {
+        [date @ .., b'T', h1, h2, m1, m2, s1, s2, b'Z'] if date.len() == 8 => {
+            let digits = |bytes: &[u8]| {
+                (bytes.iter()).try_fold(0u32, |n, b| {
+                    b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+                })
+            };
+            let (year, month, day) = (digits(&date[..4]), digits(&date[4..6]), digits(&date[6..]));
+            let (hour, minute, second) = (
+                digits(&[*h1, *h2]),
+                digits(&[*m1, *m2]),
+                digits(&[*s1, *s2]),
+            );
+            match (year, month, day, hour, minute, second) {
+                (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) if s < 60 => Some(
+                    NaiveDate::from_ymd_opt(y as i32, mo, d)
+                        .and_then(|date| date.and_hms_opt(h, mi, s)),
+                ),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match canonical {
+        Some(read) => read,
+        None => NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ").ok(),
+    }
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
 /// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`). Every amount is
 /// checked, used or not: a negative or non-finite one is left out with a warning. `None`
 /// when no amount is left.
-fn cost(call: &mut Call, wire: &wire::Call, at: &str) -> Option<Cost> {
-    let path = |field: &str| field_path(at, field);
-    let total = read_amount(call, &path("cost"), wire.cost);
+fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
+    let total = amount_at(call, wire.cost, || field_path(at, "cost"));
     let mut from_breakdown = Vec::new();
     let mut breakdown_total = None;
     if let Some(b) = &wire.cost_breakdown {
@@ -331,29 +512,32 @@ fn cost(call: &mut Call, wire: &wire::Call, at: &str) -> Option<Cost> {
             ("vapi", b.vapi),
         ];
         for (component, amount) in parts {
-            let field = path(&format!("costBreakdown.{component}"));
-            if let Some(amount) = read_amount(call, &field, amount) {
+            let field = || field_path(at, &format!("costBreakdown.{component}"));
+            if let Some(amount) = amount_at(call, amount, field) {
                 from_breakdown.push(CostItem {
                     component: component.to_owned(),
                     amount,
                 });
             }
         }
-        breakdown_total = read_amount(call, &path("costBreakdown.total"), b.total);
+        breakdown_total = amount_at(call, b.total, || field_path(at, "costBreakdown.total"));
     }
     let mut from_items = Vec::new();
     for (i, entry) in wire.costs.iter().flatten().enumerate() {
-        let field = path(&format!("costs[{i}].cost"));
-        let Some(amount) = read_amount(call, &field, entry.cost) else {
+        let field = || field_path(at, &format!("costs[{i}].cost"));
+        let Some(amount) = amount_at(call, entry.cost, field) else {
             continue;
         };
         // An item without a type names no component.
-        let Some(component) = non_empty(&entry.cost_type) else {
+        let Some(component) = entry.cost_type.as_ref().map(Str::as_str) else {
             continue;
         };
+        if component.is_empty() {
+            continue;
+        }
         if !add(&mut from_items, component, amount) {
             call.warn(
-                field,
+                field(),
                 amount.to_string(),
                 format!("too large to add to the other `{component}` costs"),
             );
@@ -393,26 +577,26 @@ mod tests {
     use serde_json::json;
     use voiceport_core::adapter::presigned_expiry;
 
-    fn wire_call(value: serde_json::Value) -> wire::Call {
-        serde_json::from_value(value).unwrap()
+    /// A wire call read from `value`'s JSON text (leaked: the call borrows from it).
+    fn wire_call(value: serde_json::Value) -> wire::Call<'static> {
+        let text: &'static str = Box::leak(value.to_string().into_boxed_str());
+        serde_json::from_str(text).unwrap()
     }
 
     /// The mapping is the same for both flavors: tested once, as Voicebot Studio's.
-    fn map_call(wire: wire::Call) -> Call {
-        super::map_call(ProviderKind::Voicebot, wire)
+    fn map_call(wire: wire::Call<'_>) -> Call {
+        map_call_at(wire, "")
     }
 
-    fn map_call_at(wire: wire::Call, at: &str) -> Call {
-        super::map_call_at(ProviderKind::Voicebot, wire, at)
+    fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
+        super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, wire, at).unwrap()
     }
 
     #[test]
     fn the_call_names_its_kind() {
         let wire = || wire_call(json!({"id": "c"}));
-        assert_eq!(
-            super::map_call(ProviderKind::Vapi, wire()).provider,
-            ProviderKind::Vapi
-        );
+        let vapi = super::map_call_at(ProviderKind::Vapi, Operation::GetCall, wire(), "");
+        assert_eq!(vapi.unwrap().provider, ProviderKind::Vapi);
         assert_eq!(map_call(wire()).provider, ProviderKind::Voicebot);
     }
 
@@ -500,6 +684,61 @@ mod tests {
         assert_eq!(call.analysis.summary.as_deref(), Some("S"));
         assert_eq!(call.analysis.success_evaluation.as_deref(), Some("8"));
         assert_eq!(call.analysis.extracted.get("k"), Some(&json!("v")));
+    }
+
+    #[test]
+    fn copies_are_read_in_order_when_the_lists_before_are_empty() {
+        let said = |value: serde_json::Value| -> Vec<String> {
+            let call = map_call(wire_call(value));
+            let transcript = call.transcript.unwrap_or_default();
+            transcript
+                .utterances
+                .into_iter()
+                .filter_map(|u| u.text)
+                .collect()
+        };
+        let openai = |text: &str| json!([{"role": "assistant", "content": text}]);
+        assert_eq!(
+            said(
+                json!({"id": "c", "messages": [], "messagesOpenAIFormatted": openai("top"),
+                        "artifact": {"messages": [], "messagesOpenAIFormatted": openai("artifact")}})
+            ),
+            ["artifact"]
+        );
+        assert_eq!(
+            said(json!({"id": "c", "messagesOpenAIFormatted": openai("top"),
+                        "artifact": {"messagesOpenAIFormatted": []}})),
+            ["top"]
+        );
+        // A copy that is read and broken names its path under the call's.
+        let wire = wire_call(json!({"id": "c", "messagesOpenAIFormatted": {"role": "user"}}));
+        let err = super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, wire, "[4]")
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "[4].messagesOpenAIFormatted"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn extracted_data_and_metadata_are_objects_or_nothing() {
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "analysis": {"structuredData": ["not", "an", "object"], "successEvaluation": {"score": 3}},
+            "assistantOverrides": {"metadata": "text"}
+        })));
+        assert!(call.analysis.extracted.is_empty());
+        assert!(call.metadata.is_empty());
+        assert_eq!(
+            call.analysis.success_evaluation.as_deref(),
+            Some("{\"score\":3}")
+        );
+        let call = map_call(wire_call(json!({
+            "id": "c", "analysis": {"structuredData": {"b": [1, {"c": null}], "a": "say \"hi\""}}
+        })));
+        let keys: Vec<&str> = call.analysis.extracted.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["a", "b"]);
+        assert_eq!(call.analysis.extracted["a"], json!("say \"hi\""));
     }
 
     #[test]
@@ -924,6 +1163,44 @@ mod tests {
         .unwrap();
         assert_eq!(total_only.total, Some(2.5));
         assert!(map_call(wire_call(json!({"id": "c"}))).cost.is_none());
+    }
+
+    #[test]
+    fn the_local_presigned_expiry_reads_as_cores() {
+        let url = |date: &str, expires: &str| {
+            format!(
+                "https://b.s3.amazonaws.com/r.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={date}&X-Amz-SignedHeaders=host&X-Amz-Expires={expires}#t=5"
+            )
+        };
+        let cases = [
+            url("20260317T191257Z", "604800"),
+            url("20260317T191257Z", "+60"),
+            url("20260317T191257Z", "-1"),
+            url("20260317T191257Z", "99999999999"),
+            url("20261317T191257Z", "1"),
+            url("20260230T191257Z", "1"),
+            url("20260317T241257Z", "1"),
+            url("20260317T191260Z", "1"),
+            url("20260317T191257", "1"),
+            url("2026317T191257Z", "1"),
+            url("+2026031T191257Z", "1"),
+            url("2026a317T191257Z", "1"),
+            url("", "1"),
+            "https://x/r?X-Amz-Expires=5&X-Amz-Date=20260317T191257Z&X-Amz-Date=20270101T000000Z"
+                .into(),
+            "https://x/r?X-Amz-Date&X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
+            "https://x/r#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
+            "https://x/r?a=1#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
+            "https://x/r.wav".into(),
+        ];
+        for url in cases {
+            assert_eq!(
+                super::presigned_expiry(&url),
+                presigned_expiry(&url),
+                "{url}"
+            );
+        }
+        assert!(super::presigned_expiry(&url("20260317T191257Z", "60")).is_some());
     }
 
     #[test]

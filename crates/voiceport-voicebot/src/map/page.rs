@@ -1,14 +1,19 @@
 //! A list body (a bare JSON array of calls) → [`CallPage`], filtered client-side, with the
 //! cursor to the next page; and the window a page is asked for.
 
+use std::fmt;
+use std::result::Result as StdResult;
+
 use chrono::{DateTime, Duration, DurationRound, Utc};
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
-use voiceport_core::{CallPage, CallQuery, Error, Operation, PageCursor, Result};
+use voiceport_core::{
+    Call, CallPage, CallQuery, Error, Operation, PageCursor, ProviderKind, Result,
+};
 
-use super::call::{map_call_at, require_id};
+use super::call::decode_api_call;
 use crate::config::Flavor;
 
 /// The creation-time window one page is asked for, from the query and its cursor.
@@ -97,16 +102,9 @@ impl Window {
 pub(crate) fn decode_page(flavor: Flavor, body: &[u8], query: &CallQuery) -> Result<CallPage> {
     let (kind, op) = (flavor.kind(), Operation::ListCalls);
     let window = Window::of(flavor, query)?;
-    let items: Vec<&RawValue> = decode_json(kind, op, body)?;
-    let mut calls = Vec::with_capacity(items.len());
-    for (i, raw) in items.iter().enumerate() {
-        let at = format!("[{i}]");
-        require_id(kind, op, raw, &at)?;
-        calls.push(decode_call_with(kind, op, raw, &at, |wire| {
-            map_call_at(kind, wire, &at)
-        })?);
-    }
-    let last = items.len().saturating_sub(1);
+    let mut calls = decode_calls(kind, op, body)?;
+    let count = calls.len();
+    let last = count.saturating_sub(1);
     let fail = |message: String| {
         Err(Error::decode(
             kind,
@@ -116,7 +114,7 @@ pub(crate) fn decode_page(flavor: Flavor, body: &[u8], query: &CallQuery) -> Res
             body,
         ))
     };
-    let full = items.len() >= window.limit as usize;
+    let full = count >= window.limit as usize;
     let oldest = calls.iter().filter_map(|c| c.created_at).min();
     let next = match oldest {
         _ if !full => None,
@@ -165,6 +163,69 @@ pub(crate) fn decode_page(flavor: Flavor, body: &[u8], query: &CallQuery) -> Res
         next,
         total: None,
     })
+}
+
+/// The calls of a list body (a bare JSON array), in one pass: each call is decoded as soon
+/// as its JSON text is delimited, while that text is still in the cache, rather than
+/// after the whole list has been delimited.
+///
+/// The errors are those of delimiting the list first (`decode_json`, naming the place of
+/// a body that is not a JSON list), then those of the first call that does not decode
+/// (naming `[i].…`).
+fn decode_calls(kind: ProviderKind, op: Operation, body: &[u8]) -> Result<Vec<Call>> {
+    /// Decodes each item as it comes; the first call error is kept in `failed` (a serde
+    /// error cannot carry it) and stops the walk.
+    struct Calls<'f> {
+        kind: ProviderKind,
+        op: Operation,
+        failed: &'f mut Option<Error>,
+    }
+    impl<'de> DeserializeSeed<'de> for Calls<'_> {
+        type Value = Vec<Call>;
+        fn deserialize<D: Deserializer<'de>>(
+            self,
+            deserializer: D,
+        ) -> StdResult<Vec<Call>, D::Error> {
+            deserializer.deserialize_seq(self)
+        }
+    }
+    impl<'de> Visitor<'de> for Calls<'_> {
+        type Value = Vec<Call>;
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list of calls")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> StdResult<Vec<Call>, A::Error> {
+            let mut calls = Vec::new();
+            while let Some(raw) = items.next_element::<&'de RawValue>()? {
+                let at = format!("[{}]", calls.len());
+                match decode_api_call(self.kind, self.op, raw, &at) {
+                    Ok(call) => calls.push(call),
+                    Err(error) => {
+                        *self.failed = Some(error);
+                        return Err(de::Error::custom("a call does not decode"));
+                    }
+                }
+            }
+            Ok(calls)
+        }
+    }
+    let mut failed = None;
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let calls = Calls {
+        kind,
+        op,
+        failed: &mut failed,
+    }
+    .deserialize(&mut deserializer)
+    .and_then(|calls| deserializer.end().map(|()| calls));
+    match calls {
+        Ok(calls) => Ok(calls),
+        Err(error) => {
+            // The error of a body that is not a JSON list comes first, naming its place.
+            let _: Vec<&RawValue> = decode_json(kind, op, body)?;
+            Err(failed.unwrap_or_else(|| Error::decode(kind, op, ".", error.to_string(), body)))
+        }
+    }
 }
 
 /// The millisecond `at` falls in: its start, and the start of the next one. Vapi's times
@@ -383,6 +444,64 @@ mod tests {
         let err = decode_page(&serde_json::to_vec(&calls).unwrap(), &sized(1000)).unwrap_err();
         assert!(
             matches!(&err, Error::Decode { message, .. } if message.contains("1000 calls")),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn each_call_needs_an_id_and_keeps_its_own_conversation() {
+        let err = decode_page(
+            br#"[{"id": "a"}, {"type": "webCall"}]"#,
+            &CallQuery::default(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, message, .. }
+                if path == "[1].id" && message == "missing field `id`"),
+            "{err:?}"
+        );
+        // Calls of 3, 1 and 0 messages: each gets its own (the list they are gathered in
+        // is reused from one call to the next).
+        let message = |text: &str| json!({"role": "user", "message": text});
+        let body = json!([
+            {"id": "a", "messages": [message("1"), message("2"), message("3")]},
+            {"id": "b", "messages": [message("4")]},
+            {"id": "c", "messages": []}
+        ]);
+        let page = decode_page(&serde_json::to_vec(&body).unwrap(), &CallQuery::default()).unwrap();
+        let texts: Vec<Vec<&str>> = (page.calls.iter())
+            .map(|call| {
+                let utterances = call.transcript.as_ref().map(|t| t.utterances.as_slice());
+                (utterances.unwrap_or_default().iter())
+                    .filter_map(|u| u.text.as_deref())
+                    .collect()
+            })
+            .collect();
+        assert_eq!(texts, [vec!["1", "2", "3"], vec!["4"], vec![]]);
+    }
+
+    #[test]
+    fn a_conversation_copy_is_decoded_only_when_read_and_its_errors_name_it() {
+        let broken = json!([{"role": "user", "time": "noon"}]);
+        // `messages` is read: the broken copy next to it is not.
+        let body = json!([{"id": "a", "messages": [{"role": "user", "message": "Hi"}],
+                           "artifact": {"messages": broken}, "messagesOpenAIFormatted": 5}]);
+        let page = decode_page(&serde_json::to_vec(&body).unwrap(), &CallQuery::default()).unwrap();
+        let utterances = &page.calls[0].transcript.as_ref().unwrap().utterances;
+        assert_eq!(utterances[0].text.as_deref(), Some("Hi"));
+        // `messages` is empty: the copy is read, and its error names it.
+        let body =
+            json!([{"id": "a"}, {"id": "b", "messages": [], "artifact": {"messages": broken}}]);
+        let err =
+            decode_page(&serde_json::to_vec(&body).unwrap(), &CallQuery::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "[1].artifact.messages[0].time"),
+            "{err:?}"
+        );
+        // A JSON error anywhere in the body comes before a call's error.
+        let err = decode_page(br#"[{"id": 5}, {"id": "b"}"#, &CallQuery::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path != "[0].id"),
             "{err:?}"
         );
     }

@@ -115,8 +115,14 @@ fn ended(reason: &str) -> (CallStatus, EndReasonCategory) {
 
 /// Whether `reason` names one of the SIP response `codes` (`…-sip-408-request-timeout`).
 fn sip_code(reason: &str, codes: &[&str]) -> bool {
-    codes.iter().any(|code| {
-        reason.contains(&format!("sip-{code}-")) || reason.ends_with(&format!("sip-{code}"))
+    // `sip-{code}-` anywhere, or `sip-{code}` at the end (no text is built to find them).
+    reason.match_indices("sip-").any(|(at, _)| {
+        let after = &reason[at + "sip-".len()..];
+        codes.iter().any(|code| {
+            after
+                .strip_prefix(code)
+                .is_some_and(|tail| tail.is_empty() || tail.starts_with('-'))
+        })
     })
 }
 
@@ -127,6 +133,20 @@ mod tests {
 
     fn status(text: &str) -> Status {
         Status::parse(text)
+    }
+
+    #[test]
+    fn sip_codes_are_whole_codes_mid_value_or_at_the_end() {
+        let busy = ["486", "600"];
+        assert!(sip_code("error-sip-486-busy-here", &busy));
+        assert!(sip_code("outbound-sip-600", &busy));
+        // Another `sip-` before the one that matches.
+        assert!(sip_code("sip-trunk-sip-486-busy", &busy));
+        // A longer code, a code without its `sip-`, or none at all.
+        assert!(!sip_code("error-sip-4860-x", &busy));
+        assert!(!sip_code("error-486-busy", &busy));
+        assert!(!sip_code("error-sip-", &busy));
+        assert!(!sip_code("", &busy));
     }
 
     #[test]
