@@ -1,4 +1,4 @@
-//! HappyRobot webhooks → `CallEvent` (reference §1.9), both generations:
+//! HappyRobot webhooks → `CallEvent` (docs/vendors/happyrobot.md), both generations:
 //!
 //! * the legacy use-case hooks, `{type: "start" | "end", call, content}`;
 //! * the current platform's CloudEvents 1.0 deliveries (`specversion`, `id`, `type`, `time`,
@@ -89,7 +89,7 @@ fn cloud_event(whole: &RawValue, body: &[u8]) -> Result<CallEvent> {
     let (kind, updated_at) = if event.event_type == SESSION_STATUS_CHANGED {
         let message = "a `session.status_changed` event must carry `data`";
         let data = data.ok_or_else(|| Error::decode(KIND, OP, "data", message, body))?;
-        let data: wire::SessionStatusChanged = decode_raw(KIND, OP, data, "data")?;
+        let data: wire::SessionStatusChanged<'_> = decode_raw(KIND, OP, data, "data")?;
         session_status_changed(data, &event, whole, body)?
     } else {
         let payload = VendorPayload::from_raw(whole);
@@ -109,7 +109,7 @@ fn cloud_event(whole: &RawValue, body: &[u8]) -> Result<CallEvent> {
 
 /// The status change of a `session.status_changed` event, and `data.status.updated_at`.
 fn session_status_changed(
-    data: wire::SessionStatusChanged,
+    data: wire::SessionStatusChanged<'_>,
     event: &wire::CloudEvent<'_>,
     whole: &RawValue,
     body: &[u8],
@@ -129,7 +129,10 @@ fn session_status_changed(
         call.end_reason = reason.map(|r| EndReason::new(r, Some(vendor_status.clone())));
         call.organization_id =
             read_id(&mut call, "data.org_id", data.org_id).map(OrganizationId::new);
-        let use_case_name = data.use_case.and_then(|u| u.name);
+        let use_case_name = data
+            .use_case
+            .and_then(|u| u.name)
+            .map(wire::Text::into_owned);
         let use_case_id = read_id(&mut call, "data.use_case_id", data.use_case_id);
         if use_case_id.is_some() || use_case_name.is_some() {
             call.agent = Some(AgentRef {

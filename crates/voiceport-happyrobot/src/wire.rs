@@ -1,12 +1,20 @@
-//! HappyRobot's JSON, exactly as the legacy app API spells it (reference §1.3–1.9).
+//! HappyRobot's JSON, exactly as the legacy app API spells it (docs/vendors/happyrobot.md).
 //!
 //! Every field but a call's `id` is optional: the docs call many fields required, yet the
 //! dial response lacks `type`, `status`, `provider`, `agent`, `language` and `viewed_by`
-//! (seed 004), and older deployments answer with an older Call shape. Both generations'
+//! (the docs' example), and older deployments answer with an older Call shape. Both generations'
 //! fields are declared side by side. Only the fields voiceport maps are declared: every
 //! call keeps its whole vendor JSON, so a field nobody reads never fails a decode. Vendor
 //! enums fall back to `Other(String)`.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -35,7 +43,7 @@ voiceport_core::open_enum! {
 }
 
 voiceport_core::open_enum! {
-    /// A session's status in the current platform's CloudEvents webhooks (reference §1.9).
+    /// A session's status in the current platform's CloudEvents webhooks (documented).
     pub(crate) enum SessionStatus {
         Queued => "queued",
         InProgress => "in-progress",
@@ -75,10 +83,124 @@ voiceport_core::open_enum! {
     }
 }
 
-/// A call, current and older docs versions merged (reference §1.3). Missing `Option`
+/// A string that borrows from the body unless it holds escapes, for values that are only
+/// inspected or of which one of several is kept. (`Cow<str>`'s own `Deserialize` always
+/// copies; a `&str` would refuse an escaped string.)
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
+
+impl Text<'_> {
+    /// The text, owned.
+    pub(crate) fn into_owned(self) -> String {
+        self.0.into_owned()
+    }
+}
+
+impl Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(PhantomData<&'a str>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor(PhantomData))
+    }
+}
+
+/// Any JSON value, read without building a tree where the mapping needs none: a string
+/// borrows from the body (times are only parsed), an object goes straight into the map a
+/// call keeps (`metadata.custom`, `extraction`); anything else is a [`Value`].
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum AnyJson<'a> {
+    Text(Cow<'a, str>),
+    Object(BTreeMap<String, Value>),
+    /// Neither a string nor an object (`null` included).
+    Other(Value),
+}
+
+impl AnyJson<'_> {
+    /// The value as a JSON tree.
+    pub(crate) fn into_value(self) -> Value {
+        match self {
+            AnyJson::Text(text) => Value::String(text.into_owned()),
+            AnyJson::Object(map) => Value::Object(map.into_iter().collect()),
+            AnyJson::Other(value) => value,
+        }
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for AnyJson<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(AnyVisitor(PhantomData))
+    }
+}
+
+struct AnyVisitor<'a>(PhantomData<&'a str>);
+
+impl<'de: 'a, 'a> Visitor<'de> for AnyVisitor<'a> {
+    type Value = AnyJson<'a>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Text(Cow::Borrowed(text)))
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Text(Cow::Owned(text.to_owned())))
+    }
+    fn visit_string<E: de::Error>(self, text: String) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Text(Cow::Owned(text)))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyJson<'a>, A::Error> {
+        BTreeMap::deserialize(MapAccessDeserializer::new(map)).map(AnyJson::Object)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<AnyJson<'a>, A::Error> {
+        Value::deserialize(SeqAccessDeserializer::new(seq)).map(AnyJson::Other)
+    }
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Other(Value::Bool(value)))
+    }
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Other(Value::from(value)))
+    }
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Other(Value::from(value)))
+    }
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Other(Value::from(value)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<AnyJson<'a>, E> {
+        Ok(AnyJson::Other(Value::Null))
+    }
+}
+
+/// A call, current and older docs versions merged (docs/vendors/happyrobot.md). Missing `Option`
 /// fields are `None`; only `id` is required.
+///
+/// What the mapping only inspects (times, the agent candidates of which one is kept)
+/// borrows from the body; what the call keeps is decoded owned and moved into it.
 #[derive(Debug, Deserialize)]
-pub(crate) struct Call {
+pub(crate) struct Call<'a> {
     pub(crate) id: String,
     pub(crate) organization_id: Option<String>,
     #[serde(rename = "type")]
@@ -86,54 +208,68 @@ pub(crate) struct Call {
     /// Either generation.
     pub(crate) status: Option<Status>,
     pub(crate) provider: Option<CallProvider>,
-    pub(crate) metadata: Option<CallMetadata>,
+    #[serde(borrow)]
+    pub(crate) metadata: Option<CallMetadata<'a>>,
     /// The use case the call ran (the whole UseCase object; only `id` and `name` are read).
-    pub(crate) use_case: Option<AgentRef>,
+    #[serde(borrow)]
+    pub(crate) use_case: Option<AgentRef<'a>>,
     /// The voice persona that spoke (`{id, name}`).
-    pub(crate) agent: Option<AgentRef>,
+    #[serde(borrow)]
+    pub(crate) agent: Option<AgentRef<'a>>,
     /// `en-US` …; an open set.
     pub(crate) language: Option<String>,
     /// Data the AI extracted (normally an object).
-    pub(crate) extraction: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) extraction: Option<AnyJson<'a>>,
     pub(crate) classification: Option<Classification>,
     /// ISO 8601 (any JSON is accepted, so that an odd value is a warning, not a failure).
-    pub(crate) created: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) created: Option<AnyJson<'a>>,
     /// Seconds.
     pub(crate) duration: Option<f64>,
     /// The call this one repeats.
     pub(crate) parent_call_id: Option<String>,
-    pub(crate) notes: Option<Vec<Note>>,
-    pub(crate) ratings: Option<Vec<Rating>>,
+    #[serde(borrow)]
+    pub(crate) notes: Option<Vec<Note<'a>>>,
+    #[serde(borrow)]
+    pub(crate) ratings: Option<Vec<Rating<'a>>>,
     /// ISO 8601, UTC.
-    pub(crate) scheduled_for: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) scheduled_for: Option<AnyJson<'a>>,
     pub(crate) campaign_id: Option<String>,
     /// Who the call was handed to (seeds 000/001; not described further).
-    pub(crate) transfer_contact_email: Option<String>,
+    #[serde(borrow)]
+    pub(crate) transfer_contact_email: Option<Text<'a>>,
     pub(crate) costs: Option<Costs>,
     /// Older.
-    pub(crate) assistant: Option<AgentRef>,
+    #[serde(borrow)]
+    pub(crate) assistant: Option<AgentRef<'a>>,
     /// Older.
     pub(crate) questions: Option<Vec<Question>>,
     /// Older: when the call connected (ISO 8601).
-    pub(crate) started: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) started: Option<AnyJson<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct CallMetadata {
+pub(crate) struct CallMetadata<'a> {
     pub(crate) from: Option<String>,
     pub(crate) to: Option<String>,
     pub(crate) tags: Option<Vec<String>>,
     /// The caller's own key/value data.
-    pub(crate) custom: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) custom: Option<AnyJson<'a>>,
 }
 
 /// `call.use_case`, `call.agent`, and the older `call.assistant`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct AgentRef {
-    pub(crate) id: Option<String>,
-    pub(crate) name: Option<String>,
+pub(crate) struct AgentRef<'a> {
+    #[serde(borrow)]
+    pub(crate) id: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) name: Option<Text<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -145,23 +281,25 @@ pub(crate) struct Classification {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct Note {
+pub(crate) struct Note<'a> {
     /// No documented length.
     pub(crate) id: Option<String>,
     /// The author.
     pub(crate) user_id: Option<String>,
     pub(crate) content: Option<String>,
     pub(crate) flagged: Option<bool>,
-    pub(crate) created_at: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) created_at: Option<AnyJson<'a>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct Rating {
+pub(crate) struct Rating<'a> {
     /// `✅`, `👎` or `🚨`.
     pub(crate) emoji: Option<String>,
     pub(crate) email: Option<String>,
-    pub(crate) created: Option<Value>,
+    #[serde(borrow)]
+    pub(crate) created: Option<AnyJson<'a>>,
 }
 
 /// Older `call.questions[]`.
@@ -224,7 +362,7 @@ pub(crate) struct Message {
     /// For tool results: which invocation.
     pub(crate) tool_call_id: Option<String>,
     /// Seconds from the call start in one docs generation, a unix time in another
-    /// (reference §1.3); `map::call` tells them apart by size.
+    /// (docs/vendors/happyrobot.md); `map::call` tells them apart by size.
     pub(crate) start: Option<f64>,
     /// Same units as `start`.
     pub(crate) end: Option<f64>,
@@ -268,7 +406,7 @@ pub(crate) struct DialBody {
 }
 
 /// `POST /calls/{id}/notes`, `PATCH /calls/{id}/notes/{noteId}` body (only the fields a
-/// caller supplies; reference §1.4.4). A `None` field is left out, so a PATCH leaves it as
+/// caller supplies, as documented). A `None` field is left out, so a PATCH leaves it as
 /// it is.
 #[derive(Debug, Serialize)]
 pub(crate) struct NoteBody<'a> {
@@ -293,7 +431,7 @@ pub(crate) struct RatingBody<'a> {
 }
 
 /// A legacy use-case webhook delivery: `{type: "start" | "end" | …, call, content}`
-/// (§1.9), its parts raw so the call keeps its exact JSON.
+/// (docs/vendors/happyrobot.md), its parts raw so the call keeps its exact JSON.
 #[derive(Debug, Deserialize)]
 pub(crate) struct WebhookEvent<'a> {
     /// `start`, `end` (or the removed `message`).
@@ -327,7 +465,7 @@ pub(crate) struct DeliveryProbe<'a> {
     pub(crate) specversion: Option<&'a serde_json::value::RawValue>,
 }
 
-/// A CloudEvents 1.0 delivery of the current platform (reference §1.9): `{specversion,
+/// A CloudEvents 1.0 delivery of the current platform (documented): `{specversion,
 /// id, source, type, time, datacontenttype, data}`; `data` stays raw until its type is known.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CloudEvent<'a> {
@@ -348,12 +486,13 @@ pub(crate) struct CloudEvent<'a> {
 /// platform's UUIDs, not the legacy app API's 24-character ids.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct SessionStatusChanged {
+pub(crate) struct SessionStatusChanged<'a> {
     pub(crate) org_id: Option<String>,
     pub(crate) session_id: Option<String>,
     pub(crate) use_case_id: Option<String>,
     pub(crate) status: Option<StatusChange>,
-    pub(crate) use_case: Option<AgentRef>,
+    #[serde(borrow)]
+    pub(crate) use_case: Option<AgentRef<'a>>,
 }
 
 /// `data.status`: the transition (`previous` is not read: the event is about `current`).

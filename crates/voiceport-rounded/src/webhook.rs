@@ -1,8 +1,8 @@
 //! Rounded webhook deliveries → [`CallEvent`].
 //!
-//! **Rounded does not document its webhook payloads** (reference §3.5: shapes, retries and
-//! signing were not found). Only the event *names* are documented (an agent's
-//! `webhook_subscriptions`, §3.4). The parser therefore accepts the shapes a receiver is
+//! **Rounded does not document its webhook payloads** (shapes, retries and signing: see
+//! docs/vendors/rounded.md). Only the event *names* are documented (an agent's
+//! `webhook_subscriptions`). The parser therefore accepts the shapes a receiver is
 //! likely to meet rather than one guessed shape:
 //!
 //! ```json

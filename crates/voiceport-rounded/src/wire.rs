@@ -1,4 +1,4 @@
-//! Rounded's JSON, exactly as Rounded spells it (reference §3.1–3.4).
+//! Rounded's JSON, exactly as Rounded spells it (docs/vendors/rounded.md).
 //!
 //! Every v1 response is wrapped in an [`Envelope`]; the call object is [`Call`]. Every
 //! field Rounded may leave out or send as `null` is an `Option`; unknown fields are
@@ -6,9 +6,16 @@
 //! Only the fields voiceport reads are declared. Vendor enums are open: a value this
 //! version does not know lands in `Other(String)`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::ops::Deref;
 
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
 voiceport_core::open_enum! {
@@ -20,9 +27,9 @@ voiceport_core::open_enum! {
 }
 
 voiceport_core::open_enum! {
-    /// A call's `status`. Documented: `created` (the first enum member, Mintlify rule) and
-    /// `completed`. Every other value is **inferred** (the full enum was not captured,
-    /// reference §3.4); they are listed so that the status table can name them.
+    /// A call's `status`. Documented: `created` and `completed`. Every other value is
+    /// **inferred** (the docs do not list the whole set; docs/vendors/rounded.md); they are
+    /// listed so that the status table can name them.
     pub(crate) enum CallStatus {
         // Grouped as the status table maps them.
         Created => "created", Queued => "queued",
@@ -59,13 +66,97 @@ voiceport_core::open_enum! {
 }
 
 voiceport_core::open_enum! {
-    /// A transcript entry's `role`. Documented: `user` (first enum member); the agent-side
-    /// and tool role names are **inferred** (reference §3.2, §3.4).
+    /// A transcript entry's `role`. Documented: `user`; the agent-side and tool role names
+    /// are **inferred** (docs/vendors/rounded.md).
     pub(crate) enum Role {
         User => "user",
         Agent => "agent", Assistant => "assistant", Bot => "bot",
         Tool => "tool", ToolCall => "tool_call", ToolResult => "tool_result", Function => "function",
         System => "system",
+    }
+}
+
+/// A string that borrows from the body unless it holds escapes, for values that are only
+/// inspected (times). (`Cow<str>`'s own `Deserialize` always copies; a `&str` would refuse
+/// an escaped string.) A missing or `null` value is `None` where it is an `Option`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
+
+impl Deref for Text<'_> {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor<'a>(PhantomData<&'a str>);
+        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Borrowed(text)))
+            }
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, text: String) -> Result<Text<'a>, E> {
+                Ok(Text(Cow::Owned(text)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor(PhantomData))
+    }
+}
+
+/// A call's `metadata`, read straight into the map the normalized call keeps (no JSON tree
+/// to take apart afterwards). Documented as an object; any other JSON value is kept whole.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Metadata {
+    Object(BTreeMap<String, Value>),
+    Other(Value),
+}
+
+impl<'de> Deserialize<'de> for Metadata {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MetadataVisitor;
+        impl<'de> Visitor<'de> for MetadataVisitor {
+            type Value = Metadata;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Metadata, A::Error> {
+                BTreeMap::deserialize(MapAccessDeserializer::new(map)).map(Metadata::Object)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Metadata, A::Error> {
+                Value::deserialize(SeqAccessDeserializer::new(seq)).map(Metadata::Other)
+            }
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Metadata, E> {
+                Ok(Metadata::Other(Value::Bool(value)))
+            }
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Metadata, E> {
+                Ok(Metadata::Other(Value::from(value)))
+            }
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Metadata, E> {
+                Ok(Metadata::Other(Value::from(value)))
+            }
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Metadata, E> {
+                Ok(Metadata::Other(Value::from(value)))
+            }
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Metadata, E> {
+                Ok(Metadata::Other(Value::String(value.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, value: String) -> Result<Metadata, E> {
+                Ok(Metadata::Other(Value::String(value)))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Metadata, E> {
+                Ok(Metadata::Other(Value::Null))
+            }
+        }
+        deserializer.deserialize_any(MetadataVisitor)
     }
 }
 
@@ -100,11 +191,14 @@ pub(crate) struct ErrorDetail {
     pub(crate) message: Option<String>,
 }
 
-/// A call: `data` of get-call and update-call, and each item of a list (reference §3.2).
+/// A call: `data` of get-call and update-call, and each item of a list (documented).
 /// Times are ISO 8601, numbers E.164, durations seconds; the cost's currency is not
 /// stated. Web calls lack the phone fields. Not `#[serde(default)]`: `id` is required.
+///
+/// Times are only parsed, so they borrow from the body (`Cow`: an escaped string is the
+/// rare one that needs a copy); text the normalized call keeps is decoded owned and moved.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub(crate) struct Call {
+pub(crate) struct Call<'a> {
     pub(crate) id: String,
     pub(crate) organization_id: Option<String>,
     #[serde(rename = "type")]
@@ -112,24 +206,29 @@ pub(crate) struct Call {
     pub(crate) agent_id: Option<String>,
     pub(crate) status: Option<CallStatus>,
     /// Documented as an object.
-    pub(crate) metadata: Option<Value>,
+    pub(crate) metadata: Option<Metadata>,
     /// Not documented for calls (the phone-number list pages by a `created_at`): read when
     /// Rounded sends it, so that a call that never connected still has a creation time.
-    pub(crate) created_at: Option<String>,
+    #[serde(borrow)]
+    pub(crate) created_at: Option<Text<'a>>,
     /// When the call started; the list's time filter and cursor are on this field.
-    pub(crate) start_time: Option<String>,
-    pub(crate) end_time: Option<String>,
+    #[serde(borrow)]
+    pub(crate) start_time: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) end_time: Option<Text<'a>>,
     pub(crate) duration_seconds: Option<f64>,
     /// Seconds the call spent redirected (transferred) to another party; `0` without a
-    /// redirect. The meaning is inferred from the name (reference §3.2).
+    /// redirect. The meaning is inferred from the name (docs/vendors/rounded.md).
     pub(crate) redirect_duration_seconds: Option<f64>,
     pub(crate) cost: Option<f64>,
     /// Lines prefixed `Agent:` / `User:`.
     pub(crate) transcript_string: Option<String>,
     /// List items carry it only with `include_transcript`.
-    pub(crate) transcript: Option<Vec<TranscriptEntry>>,
+    #[serde(borrow)]
+    pub(crate) transcript: Option<Vec<TranscriptEntry<'a>>>,
     pub(crate) variable_values: Option<Vec<VariableValue>>,
-    pub(crate) post_call_answers: Option<Vec<PostCallAnswer>>,
+    #[serde(borrow)]
+    pub(crate) post_call_answers: Option<Vec<PostCallAnswer<'a>>>,
     pub(crate) answer_type: Option<AnswerType>,
     pub(crate) from_number: Option<String>,
     pub(crate) to_number: Option<String>,
@@ -140,10 +239,11 @@ pub(crate) struct Call {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub(crate) struct TranscriptEntry {
+pub(crate) struct TranscriptEntry<'a> {
     pub(crate) role: Option<Role>,
     /// Wall clock.
-    pub(crate) start_time: Option<String>,
+    #[serde(borrow)]
+    pub(crate) start_time: Option<Text<'a>>,
     /// What was said (or the tool call / result text).
     pub(crate) content: Option<String>,
 }
@@ -157,8 +257,9 @@ pub(crate) struct VariableValue {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub(crate) struct PostCallAnswer {
-    pub(crate) question: Option<Question>,
+pub(crate) struct PostCallAnswer<'a> {
+    #[serde(borrow)]
+    pub(crate) question: Option<Question<'a>>,
     pub(crate) has_answer: Option<bool>,
     pub(crate) answer_text: Option<String>,
     pub(crate) answer_number: Option<Number>,
@@ -168,10 +269,13 @@ pub(crate) struct PostCallAnswer {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
-pub(crate) struct Question {
-    pub(crate) id: Option<String>,
+pub(crate) struct Question<'a> {
+    /// The key of the extracted value when `name` is missing or empty.
+    #[serde(borrow)]
+    pub(crate) id: Option<Text<'a>>,
     /// The key of the extracted value.
-    pub(crate) name: Option<String>,
+    #[serde(borrow)]
+    pub(crate) name: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -186,10 +290,44 @@ pub(crate) struct QuestionOption {
     pub(crate) value: Option<Value>,
 }
 
+/// A `GET /v1/calls` body, read in one pass: the envelope's fields (each call kept as raw
+/// JSON, decoded one by one so that an error names `data[i]`) and the paging fields next to
+/// them. [`ListBody::split`] hands out the two halves.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ListBody<'a> {
+    message: Option<String>,
+    #[serde(borrow)]
+    data: Option<Vec<&'a RawValue>>,
+    error: Option<ApiError>,
+    status: Option<u16>,
+    next_cursor: Option<String>,
+    current_page: Option<u64>,
+    total_pages: Option<u64>,
+    total_items: Option<u64>,
+}
+
+impl<'a> ListBody<'a> {
+    /// The envelope and the paging fields.
+    pub(crate) fn split(self) -> (Envelope<Vec<&'a RawValue>>, ListPaging) {
+        let envelope = Envelope {
+            message: self.message,
+            data: self.data,
+            error: self.error,
+            status: self.status,
+        };
+        let paging = ListPaging {
+            next_cursor: self.next_cursor,
+            current_page: self.current_page,
+            total_pages: self.total_pages,
+            total_items: self.total_items,
+        };
+        (envelope, paging)
+    }
+}
+
 /// The paging fields of a `GET /v1/calls` body, next to its envelope: `next_cursor` in
-/// cursor mode only, the page fields in page mode only.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(default)]
+/// cursor mode only, the page fields in page mode only. Read by [`ListBody`].
+#[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct ListPaging {
     /// An ISO timestamp.
     pub(crate) next_cursor: Option<String>,

@@ -8,8 +8,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_empty, read_amount,
-    read_id, read_time, shorten, value_text,
+    check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_empty, parse_time,
+    read_amount, read_id, read_time, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -28,7 +28,7 @@ pub(crate) fn decode_call(operation: Operation, raw: &RawValue, path: &str) -> R
 }
 
 /// A wire call → the normalized call (without its vendor payload, which the decoders attach).
-pub(crate) fn map_call(wire: wire::Call) -> Call {
+pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     let mut call = Call::new(CallId::new(wire.id), KIND);
     call.organization_id =
         read_id(&mut call, "organization_id", wire.organization_id).map(OrganizationId::new);
@@ -57,7 +57,8 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
         // A call that ended normally but names the contact it was handed to ended in a
         // transfer. The vendor gave no reason string for it, so none is kept.
         let ended_normally = matches!(status, wire::Status::Completed | wire::Status::Ended);
-        if ended_normally && non_empty(&wire.transfer_contact_email).is_some() {
+        let transfer_email = wire.transfer_contact_email.as_deref();
+        if ended_normally && transfer_email.is_some_and(|email| !email.is_empty()) {
             call.end_reason = Some(EndReason::new(EndReasonCategory::Transferred, None));
         }
     }
@@ -70,15 +71,15 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     call.agent = agent(
         &mut call,
         [
-            ("use_case", wire.use_case),
-            ("assistant", wire.assistant),
-            ("agent", wire.agent),
+            ("use_case.id", wire.use_case),
+            ("assistant.id", wire.assistant),
+            ("agent.id", wire.agent),
         ],
     );
     call.language = wire.language;
-    call.created_at = time(&mut call, "created", wire.created);
-    call.scheduled_for = time(&mut call, "scheduled_for", wire.scheduled_for);
-    call.started_at = time(&mut call, "started", wire.started);
+    call.created_at = time(&mut call, || "created".into(), wire.created);
+    call.scheduled_for = time(&mut call, || "scheduled_for".into(), wire.scheduled_for);
+    call.started_at = time(&mut call, || "started".into(), wire.started);
     call.duration_secs = read_amount(&mut call, "duration", wire.duration);
     // Older calls say when they connected and for how long; the end follows. A live call's
     // duration (if any) is still growing, so it gives no end.
@@ -88,8 +89,8 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     call.analysis = analysis(wire.extraction, wire.questions, wire.classification);
     let notes = wire.notes.unwrap_or_default().into_iter().enumerate();
     for (i, note) in notes {
-        let field = format!("notes[{i}].created_at");
-        let created_at = time(&mut call, &field, note.created_at);
+        let field = || format!("notes[{i}].created_at");
+        let created_at = time(&mut call, field, note.created_at);
         if let Some(id) = note.id.as_deref().filter(|id| id.trim().is_empty()) {
             // Kept (a note has no other id), but no request can name it.
             call.warn(format!("notes[{i}].id"), id, "an empty note id");
@@ -105,8 +106,8 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     let ratings = wire.ratings.unwrap_or_default().into_iter().enumerate();
     for (i, rating) in ratings {
         let Some(value) = rating.emoji else { continue };
-        let field = format!("ratings[{i}].created");
-        let created_at = time(&mut call, &field, rating.created);
+        let field = || format!("ratings[{i}].created");
+        let created_at = time(&mut call, field, rating.created);
         call.ratings.push(Rating {
             created_at,
             value,
@@ -122,13 +123,23 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
 
 /// A call-level timestamp at `field`, read with [`read_time`]: a value that is not a
 /// readable date-time string (a number, an object, `"2026-02-30…"`) leaves the field empty
-/// and a warning on the call, never a failed decode.
-fn time(call: &mut Call, field: &str, value: Option<Value>) -> Option<DateTime<Utc>> {
+/// and a warning on the call, never a failed decode. The field's name is only built for a
+/// warning (most are paths with an index).
+fn time(
+    call: &mut Call,
+    field: impl FnOnce() -> String,
+    value: Option<wire::AnyJson<'_>>,
+) -> Option<DateTime<Utc>> {
     match value {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => read_time(call, field, Some(&text)),
+        None | Some(wire::AnyJson::Other(Value::Null)) => None,
+        Some(wire::AnyJson::Text(text)) => match parse_time(&text) {
+            Some(at) => Some(at),
+            // Unreadable (a warning) or blank (none): `read_time` decides.
+            None => read_time(call, &field(), Some(&text)),
+        },
         Some(other) => {
-            call.warn(field, shorten(&other.to_string()), "not a date and time");
+            let text = shorten(&other.into_value().to_string());
+            call.warn(field(), text, "not a date and time");
             None
         }
     }
@@ -145,11 +156,11 @@ fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<DateTime<Utc>> 
 }
 
 /// An object's entries; a non-object value (other than `null`) is kept under `key`.
-fn object_entries(value: Option<Value>, key: &str) -> BTreeMap<String, Value> {
+fn object_entries(value: Option<wire::AnyJson<'_>>, key: &str) -> BTreeMap<String, Value> {
     match value {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(map)) => map.into_iter().collect(),
-        Some(other) => BTreeMap::from([(key.to_owned(), other)]),
+        None | Some(wire::AnyJson::Other(Value::Null)) => BTreeMap::new(),
+        Some(wire::AnyJson::Object(map)) => map,
+        Some(other) => BTreeMap::from([(key.to_owned(), other.into_value())]),
     }
 }
 
@@ -159,21 +170,22 @@ fn object_entries(value: Option<Value>, key: &str) -> BTreeMap<String, Value> {
 /// The use case is what runs the conversation (the older generation called it the
 /// assistant); `agent` is only the voice persona it speaks with. The use case is also what
 /// the `use_cases` list filter (the normalized agent filter) matches.
-fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef>); 3]) -> Option<AgentRef> {
-    let (field, found) = candidates
+///
+/// Each candidate comes with the path of its id; only the one chosen is copied.
+fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef<'_>>); 3]) -> Option<AgentRef> {
+    let (id_field, found) = candidates
         .into_iter()
         .filter_map(|(field, candidate)| Some((field, candidate?)))
         .find(|(_, c)| c.id.is_some() || c.name.is_some())?;
-    let id = read_id(call, &format!("{field}.id"), found.id).map(AgentId::new);
-    (id.is_some() || found.name.is_some()).then_some(AgentRef {
-        id,
-        name: found.name,
-    })
+    let id = found.id.map(wire::Text::into_owned);
+    let id = read_id(call, id_field, id).map(AgentId::new);
+    let name = found.name.map(wire::Text::into_owned);
+    (id.is_some() || name.is_some()).then_some(AgentRef { id, name })
 }
 
 /// `extraction` and the older `questions` both land in `extracted`.
 fn analysis(
-    extraction: Option<Value>,
+    extraction: Option<wire::AnyJson<'_>>,
     questions: Option<Vec<wire::Question>>,
     classification: Option<wire::Classification>,
 ) -> Analysis {
@@ -198,16 +210,21 @@ fn analysis(
 
 /// The costs; an impossible amount (negative, not finite) is left out with a warning.
 fn cost(call: &mut Call, costs: wire::Costs) -> Option<Cost> {
+    // Each section with the path of its amount, written out: no path is built per call.
     let sections = [
-        ("voip", costs.voip.and_then(|c| c.total_cost)),
-        ("transcriber", costs.transcriber.and_then(|c| c.total_cost)),
-        ("llm", costs.llm.and_then(|c| c.total_cost)),
-        ("tts", costs.tts.and_then(|c| c.total_cost)),
+        ("voip", "costs.voip.total_cost", costs.voip),
+        (
+            "transcriber",
+            "costs.transcriber.total_cost",
+            costs.transcriber,
+        ),
+        ("llm", "costs.llm.total_cost", costs.llm),
+        ("tts", "costs.tts.total_cost", costs.tts),
     ];
     let mut breakdown = Vec::new();
-    for (component, amount) in sections {
-        let field = format!("costs.{component}.total_cost");
-        if let Some(amount) = read_amount(call, &field, amount) {
+    for (component, field, section) in sections {
+        let amount = section.and_then(|c| c.total_cost);
+        if let Some(amount) = read_amount(call, field, amount) {
             breakdown.push(CostItem {
                 component: component.to_owned(),
                 amount,
@@ -255,9 +272,9 @@ const UNIX_SECONDS_FROM: f64 = 1e9;
 const UNIX_MILLIS_FROM: f64 = 1e11;
 
 /// A transcript time, read by its size: one docs generation gives message `start` / `end`
-/// as seconds from the call start, another as unix times (reference §1.3). No call lasts
-/// the 31 years an offset of 10⁹ seconds would be, and no call took place before 2001, so
-/// the two ranges cannot be confused.
+/// as seconds from the call start, another as unix times (docs/vendors/happyrobot.md). No
+/// call lasts the 31 years an offset of 10⁹ seconds would be, and no call took place before
+/// 2001, so the two ranges cannot be confused.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Moment {
     /// Seconds from the call start.
@@ -418,6 +435,55 @@ mod tests {
         let c = call(json!({"id": "a", "duration": 0, "costs": {"total_costs": 0}}));
         assert_eq!(c.duration_secs, Some(0.0));
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    #[test]
+    fn odd_shapes_of_free_form_fields() {
+        // Any JSON is accepted where the docs promise an object; an object is kept as is.
+        let c = call(json!({
+            "id": "a",
+            "metadata": {"custom": {"k": {"deep": [1, null]}, "n": 2}},
+            "extraction": ["one", 2],
+            "created": {"at": "2026-03-10T15:42:07Z"},
+            "scheduled_for": [1],
+            "started": true
+        }));
+        assert_eq!(c.metadata["k"], json!({"deep": [1, null]}));
+        assert_eq!(c.metadata["n"], json!(2));
+        assert_eq!(c.analysis.extracted["extraction"], json!(["one", 2]));
+        let warned: Vec<(&str, &str)> = (c.warnings.iter())
+            .map(|w| (w.field.as_str(), w.value.as_str()))
+            .collect();
+        assert_eq!(
+            warned,
+            [
+                ("created", r#"{"at":"2026-03-10T15:42:07Z"}"#),
+                ("scheduled_for", "[1]"),
+                ("started", "true"),
+            ]
+        );
+        let c = call(json!({"id": "a", "metadata": {"custom": "free text"}, "extraction": null}));
+        assert_eq!(c.metadata["custom"], json!("free text"));
+        assert!(c.analysis.extracted.is_empty());
+    }
+
+    #[test]
+    fn escaped_text_reads_where_the_body_is_borrowed() {
+        let body = br#"{"id": "a", "created": "2026-03-10T15:42:07\u005A",
+            "use_case": {"id": "uc\u0031", "name": "Load \"coverage\""},
+            "transfer_contact_email": "\u0064@example.com", "status": "Completed"}"#;
+        let c = crate::HappyRobotCodec.decode_call(body).unwrap();
+        assert_eq!(
+            c.created_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-03-10T15:42:07+00:00")
+        );
+        let agent = c.agent.unwrap();
+        assert_eq!(agent.id.unwrap().as_str(), "uc1");
+        assert_eq!(agent.name.as_deref(), Some("Load \"coverage\""));
+        assert_eq!(
+            c.end_reason.map(|r| r.category),
+            Some(EndReasonCategory::Transferred)
+        );
     }
 
     #[test]
@@ -712,9 +778,30 @@ mod tests {
         };
         corpus::each_garbage(7, 500, feed);
         corpus::each_arbitrary(2026, 500, |v| vec![json!({"url": v}), v.clone()], feed);
-        let fixtures = corpus::fixture_files(
-            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/happyrobot"),
-        );
+        // The seeds are inline, not read from the repository's fixtures: this test also runs
+        // from the packaged crate, which holds no file outside it.
+        let seed = |name: &str, body: Value| corpus::Fixture {
+            name: name.to_owned(),
+            body: body.to_string().into_bytes(),
+        };
+        let fixtures = [
+            seed(
+                "object",
+                json!({"url": "https://happyrobot-recordings.s3.amazonaws.com/calls/6a1f0c2e9b4d7e3f8a5c1b20.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260322%2Fus-east-1%2Fs3%2Faws4_request&X-Amz-Date=20260322T101500Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7"}),
+            ),
+            seed(
+                "bare string",
+                json!(
+                    "https://happyrobot-recordings.s3.amazonaws.com/calls/6a1f0c2e9b4d7e3f8a5c1b20.mp3"
+                ),
+            ),
+            seed("null url", json!({"url": null})),
+            // An answer with more than the URL: the mutants reach into nested values too.
+            seed(
+                "object with extra fields",
+                json!({"url": "https://example.com/r.mp3", "call": {"id": "6a1f0c2e9b4d7e3f8a5c1b20", "duration": [1, 2.5]}}),
+            ),
+        ];
         corpus::each_mutant(&fixtures, 1, 50, feed);
         corpus::each_truncation(&fixtures, |body, what| {
             check.refusing().value(body, decode_recording(body), what);

@@ -1,9 +1,10 @@
 //! The body of `GET /calls` → one page of calls and the cursor to the next.
 
+use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
-use voiceport_core::{CallPage, CallQuery, Operation, PageCursor, Result};
+use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result, VendorPayload};
 
-use super::call::decode_call;
+use super::call::{decode_call, map_call};
 use crate::config::{CAPABILITIES, KIND};
 use crate::wire;
 
@@ -31,7 +32,7 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     };
     let mut calls = Vec::with_capacity(list.calls.len());
     for (i, raw) in list.calls.iter().enumerate() {
-        let call = decode_call(op, raw, &format!("calls[{i}]"))?;
+        let call = decode_listed_call(raw, i)?;
         if local.matches(&call) {
             calls.push(call);
         }
@@ -49,11 +50,50 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     })
 }
 
+/// Call `i` of a list (`calls[i]`), decoded, mapped and keeping its exact JSON. The call's
+/// path is only written out for an error (which the same decode, tracking the path, gives).
+fn decode_listed_call(raw: &RawValue, i: usize) -> Result<Call> {
+    match serde_json::from_str::<wire::Call<'_>>(raw.get()) {
+        Ok(wire) => {
+            let mut call = map_call(wire);
+            call.set_vendor_payload(VendorPayload::from_raw(raw));
+            Ok(call)
+        }
+        Err(_) => decode_call(Operation::ListCalls, raw, &format!("calls[{i}]")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::CallKind;
+    use voiceport_core::{CallKind, Error};
+
+    #[test]
+    fn a_call_that_does_not_decode_names_its_place_in_the_list() {
+        let error = |body: serde_json::Value| {
+            let body = body.to_string();
+            match decode_page(body.as_bytes(), &CallQuery::default()) {
+                Err(Error::Decode { path, message, .. }) => (path, message),
+                other => panic!("{other:?}"),
+            }
+        };
+        let (path, message) = error(json!({"calls": [{"id": "a"}, {"status": "Completed"}]}));
+        assert_eq!(path, "calls[1]");
+        assert!(message.contains("missing field `id`"), "{message}");
+        let (path, _) = error(json!({"calls": [{"id": "a"}, {"id": "b", "duration": "long"}]}));
+        assert_eq!(path, "calls[1].duration");
+        let (path, _) = error(json!({"calls": [{"id": "a", "use_case": {"id": 7}}]}));
+        assert_eq!(path, "calls[0].use_case.id");
+        // What is not read may be of any shape; the call keeps it, byte for byte.
+        let body =
+            br#"{"calls": [{"id": "a", "use_case": {"hooks": 5}, "viewed_by": {}}], "count": 1}"#;
+        let page = decode_page(body, &CallQuery::default()).unwrap();
+        assert_eq!(
+            page.calls[0].vendor_payload().map(|p| p.get()),
+            Some(r#"{"id": "a", "use_case": {"hooks": 5}, "viewed_by": {}}"#)
+        );
+    }
 
     #[test]
     fn paging_uses_count_or_a_full_page() {

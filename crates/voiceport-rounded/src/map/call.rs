@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, non_empty, read_amount, read_id, read_time, recording_at,
+    check_call, parse_time, read_amount, read_id, read_time, recording_at,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Speaker,
@@ -18,7 +18,7 @@ use crate::map::status::{StatusFields, status_of};
 use crate::wire;
 
 /// Maps a wire call to the normalized [`Call`].
-pub(crate) fn map_call(wire: wire::Call) -> Call {
+pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     let mut call = Call::new(CallId::new(wire.id), KIND);
     call.organization_id =
         read_id(&mut call, "organization_id", wire.organization_id).map(OrganizationId::new);
@@ -65,10 +65,10 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
     });
     call.recording = recording_at(wire.recording_url, None);
     call.metadata = match wire.metadata {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(map)) => map.into_iter().collect(),
+        None | Some(wire::Metadata::Other(Value::Null)) => BTreeMap::new(),
+        Some(wire::Metadata::Object(map)) => map,
         // Documented as an object; anything else is kept under one key.
-        Some(other) => BTreeMap::from([("metadata".to_owned(), other)]),
+        Some(wire::Metadata::Other(other)) => BTreeMap::from([("metadata".to_owned(), other)]),
     };
     call.transcript = map_transcript(
         &mut call,
@@ -87,14 +87,19 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
 /// left out with a warning on the call.
 fn map_transcript(
     call: &mut Call,
-    entries: Vec<wire::TranscriptEntry>,
+    entries: Vec<wire::TranscriptEntry<'_>>,
     text: Option<String>,
 ) -> Option<Transcript> {
     let call_start = call.started_at;
     let mut utterances = Vec::with_capacity(entries.len());
     for (i, entry) in entries.into_iter().enumerate() {
-        let field = format!("transcript[{i}].start_time");
-        let at = read_time(call, &field, entry.start_time.as_deref());
+        let text = entry.start_time.as_deref();
+        let at = text.and_then(parse_time);
+        if at.is_none() && text.is_some() {
+            // Only an unreadable time pays for its path (`read_time` warns, or skips a
+            // blank one), not every entry.
+            read_time(call, &format!("transcript[{i}].start_time"), text);
+        }
         utterances.push(map_utterance(entry, at, call_start));
     }
     let text = text.filter(|t| !t.trim().is_empty());
@@ -108,7 +113,7 @@ fn map_transcript(
 /// `start_secs` is relative to the call's start when both are known (webhook entries come
 /// without one).
 pub(crate) fn map_utterance(
-    entry: wire::TranscriptEntry,
+    entry: wire::TranscriptEntry<'_>,
     at: Option<DateTime<Utc>>,
     call_start: Option<DateTime<Utc>>,
 ) -> Utterance {
@@ -148,46 +153,50 @@ fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
 /// `question.id` → the answer). A post-call answer wins over a variable of the same name.
 fn map_extracted(
     variables: Vec<wire::VariableValue>,
-    answers: Vec<wire::PostCallAnswer>,
+    answers: Vec<wire::PostCallAnswer<'_>>,
 ) -> BTreeMap<String, Value> {
     let mut extracted = BTreeMap::new();
     for variable in variables {
-        if let Some(name) = non_empty(&variable.name) {
-            extracted.insert(name.to_owned(), variable.value.unwrap_or(Value::Null));
+        if let Some(name) = variable.name.filter(|name| !name.is_empty()) {
+            extracted.insert(name, variable.value.unwrap_or(Value::Null));
         }
     }
-    for answer in answers {
-        let key = answer
-            .question
-            .as_ref()
-            .and_then(|q| non_empty(&q.name).or(non_empty(&q.id)));
+    for mut answer in answers {
+        let key = answer.question.take().and_then(|q| {
+            let wire::Question { id, name } = q;
+            let key = name.filter(|n| !n.is_empty());
+            Some(key.or(id.filter(|id| !id.is_empty()))?.0.into_owned())
+        });
         let Some(key) = key else {
             continue;
         };
-        let value = answer_value(&answer);
-        let answered = answer.has_answer.unwrap_or(value.is_some());
+        let has_answer = answer.has_answer;
+        let value = answer_value(answer);
+        let answered = has_answer.unwrap_or(value.is_some());
         if let (true, Some(value)) = (answered, value) {
-            extracted.insert(key.to_owned(), value);
+            extracted.insert(key, value);
         }
     }
     extracted
 }
 
-fn answer_value(answer: &wire::PostCallAnswer) -> Option<Value> {
-    if let Some(text) = &answer.answer_text {
-        return Some(Value::String(text.clone()));
+/// The answer's value, moved out of it: text, else number, else flag, else the selected
+/// options' values.
+fn answer_value(answer: wire::PostCallAnswer<'_>) -> Option<Value> {
+    if let Some(text) = answer.answer_text {
+        return Some(Value::String(text));
     }
-    if let Some(number) = &answer.answer_number {
-        return Some(Value::Number(number.clone()));
+    if let Some(number) = answer.answer_number {
+        return Some(Value::Number(number));
     }
     if let Some(flag) = answer.answer_boolean {
         return Some(Value::Bool(flag));
     }
     let options: Vec<Value> = answer
         .selected_options
-        .iter()
+        .into_iter()
         .flatten()
-        .filter_map(|s| s.option.as_ref()?.value.clone())
+        .filter_map(|s| s.option?.value)
         .collect();
     (!options.is_empty()).then_some(Value::Array(options))
 }
@@ -218,18 +227,20 @@ mod tests {
         }
     }
 
-    fn wire_call(value: Value) -> wire::Call {
-        serde_json::from_value(value).unwrap()
+    /// `value` decoded as Rounded's JSON text (the wire call borrows from it), then mapped.
+    fn map_json(value: Value) -> Call {
+        let text = value.to_string();
+        map_call(serde_json::from_str(&text).unwrap())
     }
 
     #[test]
     fn impossible_values_are_dropped_with_a_warning() {
-        let call = map_call(wire_call(json!({
+        let call = map_json(json!({
             "id": "", "agent_id": "", "organization_id": "",
             "status": "completed",
             "start_time": "2026-03-23T18:04:11Z", "end_time": "2026-03-23T18:03:11Z",
             "duration_seconds": -38, "redirect_duration_seconds": -5, "cost": -0.019
-        })));
+        }));
         assert_eq!(call.agent, None);
         assert_eq!(call.organization_id, None);
         assert!(call.started_at.is_some());
@@ -250,17 +261,17 @@ mod tests {
             ]
         );
         // A zero cost and duration, and an end at the start, are possible.
-        let call = map_call(wire_call(json!({
+        let call = map_json(json!({
             "id": "c", "start_time": "2026-03-23T18:04:11Z", "end_time": "2026-03-23T18:04:11Z",
             "duration_seconds": 0, "cost": 0
-        })));
+        }));
         assert!(call.warnings.is_empty(), "{:?}", call.warnings);
         assert_eq!(call.cost.and_then(|c| c.total), Some(0.0));
     }
 
     #[test]
     fn call_fields_map() {
-        let call = map_call(wire_call(json!({
+        let call = map_json(json!({
             "id": "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3",
             "organization_id": "org",
             "type": "web_call",
@@ -287,7 +298,7 @@ mod tests {
             ],
             "direction": "inbound",
             "recording_url": "https://example.com/r.mp3"
-        })));
+        }));
         assert_eq!(call.kind, CallKind::Web);
         assert_eq!(call.direction, Some(Direction::Inbound));
         assert_eq!(call.status, CallStatus::Completed);
@@ -318,15 +329,54 @@ mod tests {
     }
 
     #[test]
+    fn times_borrow_the_body_and_read_escaped_text_too() {
+        // `\u005A` is `Z`: an escaped time is copied, not refused.
+        let text = r#"{"id": "x", "start_time": "2026-03-23T18:04:11\u005A",
+            "transcript": [{"role": "user", "start_time": "2026-03-23T18:04:12\u005a", "content": "hi"}]}"#;
+        let call = map_call(serde_json::from_str(text).unwrap());
+        let expected: DateTime<Utc> = "2026-03-23T18:04:11Z".parse().unwrap();
+        assert_eq!(call.started_at, Some(expected));
+        let utterance = &call.transcript.as_ref().unwrap().utterances[0];
+        assert_eq!(utterance.start_secs, Some(1.0));
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
+        // A time that is not a string still fails the decode, as before.
+        let error = serde_json::from_str::<wire::Call<'_>>(r#"{"id": "x", "end_time": 5}"#);
+        assert!(error.unwrap_err().to_string().contains("expected a string"));
+    }
+
+    #[test]
+    fn metadata_of_any_shape_is_kept() {
+        let call = map_json(json!({"id": "x", "metadata": {"a": {"b": [1, null]}, "c": "d"}}));
+        assert_eq!(call.metadata.get("a"), Some(&json!({"b": [1, null]})));
+        assert_eq!(call.metadata.get("c"), Some(&json!("d")));
+        for other in [json!([1, "two"]), json!(4.5), json!(-3), json!(true)] {
+            let call = map_json(json!({"id": "x", "metadata": other.clone()}));
+            assert_eq!(call.metadata.get("metadata"), Some(&other), "{other}");
+        }
+        // The last of two equal keys wins, as in a JSON tree.
+        let call =
+            map_call(serde_json::from_str(r#"{"id":"x","metadata":{"k":1,"k":2}}"#).unwrap());
+        assert_eq!(call.metadata.get("k"), Some(&json!(2)));
+    }
+
+    #[test]
+    fn answer_keys_are_the_question_name_else_its_id_escapes_included() {
+        let text = r#"{"id": "x", "post_call_answers": [
+            {"question": {"name": "caf\u00e9", "id": "q1"}, "has_answer": true, "answer_boolean": true},
+            {"question": {"name": "", "id": "q\"2"}, "has_answer": true, "answer_number": 3},
+            {"question": {"name": null, "id": ""}, "has_answer": true, "answer_text": "lost"}
+        ]}"#;
+        let call = map_call(serde_json::from_str(text).unwrap());
+        let keys: Vec<&str> = call.analysis.extracted.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["café", "q\"2"]);
+    }
+
+    #[test]
     fn odd_metadata_and_kinds() {
-        let call = map_call(wire_call(
-            json!({"id": "x", "metadata": "text", "type": "sip_call"}),
-        ));
+        let call = map_json(json!({"id": "x", "metadata": "text", "type": "sip_call"}));
         assert_eq!(call.metadata.get("metadata"), Some(&json!("text")));
         assert_eq!(call.kind, CallKind::Other("sip_call".into()));
-        let call = map_call(wire_call(
-            json!({"id": "x", "metadata": null, "direction": "sideways"}),
-        ));
+        let call = map_json(json!({"id": "x", "metadata": null, "direction": "sideways"}));
         assert!(call.metadata.is_empty());
         assert_eq!(call.kind, CallKind::Phone);
         assert_eq!(call.direction, None);
@@ -336,7 +386,7 @@ mod tests {
 
     #[test]
     fn unreadable_times_are_left_out_with_a_warning() {
-        let call = map_call(wire_call(json!({
+        let call = map_json(json!({
             "id": "x",
             "start_time": "2026-03-23 18:04:11.000",
             "end_time": "2026-02-30T10:00:00Z",
@@ -346,7 +396,7 @@ mod tests {
                 {"role": "user", "start_time": "soon", "content": "yo"},
                 {"role": "user", "start_time": "", "content": "blank is absent"}
             ]
-        })));
+        }));
         let expected: DateTime<Utc> = "2026-03-23T18:04:11Z".parse().unwrap();
         // The space-separated form reads, through core's one parser.
         assert_eq!(call.started_at, Some(expected));
@@ -375,19 +425,19 @@ mod tests {
     #[test]
     fn a_call_that_never_connected_keeps_what_it_has() {
         // No start time: no creation time either, unless Rounded sends one.
-        let call = map_call(wire_call(json!({
+        let call = map_json(json!({
             "id": "x", "status": "no_answer", "start_time": null,
             "end_time": "2026-03-24T10:15:31Z", "answer_type": null
-        })));
+        }));
         assert_eq!(call.started_at, None);
         assert_eq!(call.created_at, None);
         assert_eq!(call.ended_at, Some("2026-03-24T10:15:31Z".parse().unwrap()));
         assert_eq!(call.status, CallStatus::NoAnswer);
         assert!(call.warnings.is_empty());
         // A `created_at` (undocumented for calls) is used when sent, over the start time.
-        let call = map_call(wire_call(json!({
+        let call = map_json(json!({
             "id": "x", "created_at": "2026-03-24T10:15:02Z", "start_time": "2026-03-24T10:15:09Z"
-        })));
+        }));
         assert_eq!(
             call.created_at,
             Some("2026-03-24T10:15:02Z".parse().unwrap())
@@ -400,10 +450,10 @@ mod tests {
 
     #[test]
     fn a_redirect_makes_a_completed_call_transferred() {
-        let call = map_call(wire_call(json!({
+        let call = map_json(json!({
             "id": "x", "status": "completed", "answer_type": "human",
             "redirect_duration_seconds": 41
-        })));
+        }));
         assert_eq!(call.status, CallStatus::Transferred);
         assert_eq!(call.vendor_status.as_deref(), Some("completed"));
         assert_eq!(
@@ -415,7 +465,7 @@ mod tests {
     #[test]
     fn the_recording_expiry_comes_from_the_presigned_url() {
         let url = "https://rounded-call-recordings.s3.eu-west-3.amazonaws.com/o/c.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260324%2Feu-west-3%2Fs3%2Faws4_request&X-Amz-Date=20260324T091502Z&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=ab";
-        let call = map_call(wire_call(json!({"id": "x", "recording_url": url})));
+        let call = map_json(json!({"id": "x", "recording_url": url}));
         let recording = call.recording.unwrap();
         assert_eq!(recording.mono_url.as_deref(), Some(url));
         assert_eq!(

@@ -3,7 +3,7 @@
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
+use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result, VendorPayload};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
@@ -21,14 +21,14 @@ pub(crate) fn decode_page(
     mode: Option<Paging>,
 ) -> Result<CallPage> {
     let operation = Operation::ListCalls;
-    let list: wire::Envelope<Vec<&RawValue>> = decode_json(KIND, operation, body)?;
-    // The paging fields sit next to the envelope's; a second pass reads them.
-    let paging: wire::ListPaging = decode_json(KIND, operation, body)?;
+    // One pass reads the envelope and the paging fields next to it.
+    let list: wire::ListBody<'_> = decode_json(KIND, operation, body)?;
+    let (list, paging) = list.split();
     let items = envelope::required(operation, list, body)?;
     let filter = client_side_filter(query);
     let mut calls = Vec::with_capacity(items.len());
     for (i, raw) in items.iter().enumerate() {
-        let call = decode_call_with(KIND, operation, raw, &format!("data[{i}]"), map_call)?;
+        let call = decode_listed_call(raw, i)?;
         if filter.matches(&call) && in_time_range(query, &call) {
             calls.push(call);
         }
@@ -44,6 +44,25 @@ pub(crate) fn decode_page(
         next,
         total: paging.total_items,
     })
+}
+
+/// Call `i` of a list (`data[i]`), decoded, mapped and keeping its exact JSON. The call's
+/// path is only written out for an error (which the same decode, tracking the path, gives).
+fn decode_listed_call(raw: &RawValue, i: usize) -> Result<Call> {
+    match serde_json::from_str::<wire::Call<'_>>(raw.get()) {
+        Ok(wire) => {
+            let mut call = map_call(wire);
+            call.set_vendor_payload(VendorPayload::from_raw(raw));
+            Ok(call)
+        }
+        Err(_) => decode_call_with(
+            KIND,
+            Operation::ListCalls,
+            raw,
+            &format!("data[{i}]"),
+            map_call,
+        ),
+    }
 }
 
 /// The filters of `query` Rounded cannot apply (`direction`, `statuses`, `search`), as a
@@ -105,6 +124,56 @@ fn next_cursor(
 mod tests {
     use super::*;
     use serde_json::json;
+    use voiceport_core::Error;
+
+    /// The decode error of `body` as a list: its path and message.
+    fn list_error(body: serde_json::Value) -> (String, String) {
+        let body = body.to_string();
+        match decode_page(body.as_bytes(), &CallQuery::default(), None) {
+            Err(Error::Decode { path, message, .. }) => (path, message),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_envelope_and_the_paging_fields_are_read_in_one_pass() {
+        // Page mode: the paging fields sit after the calls, next to the envelope's.
+        let body = json!({
+            "message": "Calls retrieved successfully",
+            "data": [{"id": "a"}, {"id": "b"}],
+            "error": null, "status": 200,
+            "current_page": 2, "total_pages": 3, "total_items": 5
+        })
+        .to_string();
+        let page = decode_page(body.as_bytes(), &CallQuery::default(), None).unwrap();
+        assert_eq!(page.calls.len(), 2);
+        assert_eq!(page.total, Some(5));
+        assert_eq!(page.next, Some(PageCursor::Page { number: 3 }));
+        // A paging field of the wrong type is still an error at its key.
+        let (path, _) = list_error(json!({"data": [], "total_items": "five"}));
+        assert_eq!(path, "total_items");
+    }
+
+    #[test]
+    fn a_call_that_does_not_decode_names_its_place_in_the_list() {
+        let (path, message) = list_error(json!({"data": [{"id": "a"}, {"status": "completed"}]}));
+        assert_eq!(path, "data[1]");
+        assert!(message.contains("missing field `id`"), "{message}");
+        let (path, _) = list_error(json!({"data": [{"id": "a"}, {"id": "b", "start_time": 5}]}));
+        assert_eq!(path, "data[1].start_time");
+        let (path, _) = list_error(json!({"data": [
+            {"id": "a", "transcript": [{"role": "user", "start_time": "2026-03-23T18:04:11Z"}]},
+            {"id": "b", "transcript": [{"role": "user"}, {"content": ["not", "text"]}]}
+        ]}));
+        assert_eq!(path, "data[1].transcript[1].content");
+        // The raw call is kept whatever its shape.
+        let body = json!({"data": [{"id": "a", "unknown": {"deep": [1, 2]}}]}).to_string();
+        let page = decode_page(body.as_bytes(), &CallQuery::default(), None).unwrap();
+        assert_eq!(
+            page.calls[0].vendor_payload().map(|p| p.get()),
+            Some(r#"{"id":"a","unknown":{"deep":[1,2]}}"#)
+        );
+    }
 
     #[test]
     fn time_range_is_rechecked_and_calls_without_a_time_are_kept() {

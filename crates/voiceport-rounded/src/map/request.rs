@@ -61,8 +61,8 @@ pub(crate) fn list_params(
         .chain(cursor)
         .collect();
     params.push(("use_cursor", (mode == Paging::Cursor).to_string()));
-    // Name inferred: the transcript include flag's name was not captured; the variables
-    // flag `include_variable_values` is confirmed by a third-party script (reference §3.3).
+    // Name inferred: the docs describe the transcript flag without naming it; the variables
+    // flag `include_variable_values` is confirmed by third-party code (docs/vendors/rounded.md).
     params.push(("include_transcript", options.include_transcript.to_string()));
     let variables = options.include_variable_values.to_string();
     params.push(("include_variable_values", variables));

@@ -16,7 +16,7 @@ pub(crate) struct StatusFields<'a> {
 /// Rounded `status`, `answer_type` and `redirect_duration_seconds` → normalized status and
 /// end reason.
 ///
-/// Only `created` and `completed` are documented (reference §3.4); **every other status
+/// Only `created` and `completed` are documented (docs/vendors/rounded.md); **every other status
 /// value below is inferred** from common vendor vocabularies and kept so that a real value
 /// lands in the right place the day it shows up. Unknown values map to
 /// [`CallStatus::Unknown`]; the caller keeps the vendor string in `vendor_status`.
