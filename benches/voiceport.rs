@@ -97,6 +97,12 @@ fn growth(c: &mut Criterion) {
         group.bench_with_input(BenchmarkId::new("happyrobot", n), &bytes, |b, bytes| {
             b.iter(|| decode_page(ProviderKind::HappyRobot, bytes, &query))
         });
+        // The baseline's growth on the same pages: what memory and caches alone cost.
+        group.bench_with_input(
+            BenchmarkId::new("serde_json_value", n),
+            &bytes,
+            |b, bytes| b.iter(|| serde_json::from_slice::<Value>(bytes).map(|v| v.is_object())),
+        );
     }
     group.finish();
 }
@@ -318,12 +324,14 @@ fn main() {
     );
     println!("\n== normalization time per call (HappyRobot page)");
     for n in [100usize, 1_000, 10_000] {
-        match estimates::typical_ns(&format!("growth/happyrobot/{n}")) {
-            Some(ns) => println!(
-                "{n:>6} calls per page: {:>8.2} µs per call",
-                ns / n as f64 / 1e3
+        let per_call = |id: &str| {
+            estimates::typical_ns(&format!("growth/{id}/{n}")).map(|ns| ns / n as f64 / 1e3)
+        };
+        match (per_call("happyrobot"), per_call("serde_json_value")) {
+            (Some(ours), Some(value)) => println!(
+                "{n:>6} calls per page: {ours:>8.2} µs per call (Value parse: {value:>8.2} µs)"
             ),
-            None => println!("{n:>6} calls per page: (not measured in this run)"),
+            _ => println!("{n:>6} calls per page: (not measured in this run)"),
         }
     }
     if std::env::args().any(|a| a == "--bench") {

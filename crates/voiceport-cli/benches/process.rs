@@ -13,7 +13,8 @@
 //!    the page's size.
 //! 3. export: `voiceport export --format jsonl` of every seeded HappyRobot call from the
 //!    in-process sandbox, against a walk that only fetches the same pages (reqwest, the
-//!    bytes read, nothing parsed); and the export's peak memory at 1,000 and 12,993 calls.
+//!    bytes read, nothing parsed) and against the library's own walk (`pages()`, fetch and
+//!    decode, in process); and the export's peak memory at 4,000 and 12,993 calls.
 //!
 //! `VOICEPORT_BENCH_KEEP=1` keeps the pages (the folder is printed), for profiling.
 
@@ -245,6 +246,21 @@ fn export_command(config: &Path) -> Command {
     command
 }
 
+/// Every page through `VoiceProviderExt::pages`, at the export's page size; how many calls.
+async fn library_walk(provider: &dyn voiceport::VoiceProvider) -> usize {
+    use futures::TryStreamExt;
+    use voiceport::VoiceProviderExt;
+    let query = voiceport::CallQuery {
+        page_size: Some(EXPORT_PAGE_SIZE as u32),
+        ..voiceport::CallQuery::default()
+    };
+    provider
+        .pages(query)
+        .try_fold(0, |n, page| async move { Ok(n + page.calls.len()) })
+        .await
+        .expect("the walk")
+}
+
 /// The baseline: fetch every page of the listing, reading the bytes and nothing more.
 async fn fetch_pages(client: &reqwest::Client, sandbox: &Sandbox, total: usize) -> usize {
     let kind = ProviderKind::HappyRobot;
@@ -295,11 +311,19 @@ fn export(c: &mut Criterion, dir: &Path) -> Vec<(usize, u64)> {
     group.bench_function("fetch_pages", |b| {
         b.iter(|| runtime.block_on(fetch_pages(&client, &all, HAPPYROBOT_DOCS_CALL_COUNT)))
     });
+    // The library's own walk (fetch and decode every page, in this process): the export is
+    // this plus a process, the writing and its output.
+    let provider = voiceport::connect(&all.provider_config(ProviderKind::HappyRobot))
+        .expect("a provider for the sandbox");
+    group.bench_function("library_walk", |b| {
+        b.iter(|| runtime.block_on(library_walk(provider.as_ref())))
+    });
     group.finish();
     drop(all);
 
-    // Peak memory by account size: flat means the export holds a page, not the account.
-    [1_000, HAPPYROBOT_DOCS_CALL_COUNT]
+    // Peak memory by account size, from two full pages up: flat means the export holds
+    // pages, not the account.
+    [2 * EXPORT_PAGE_SIZE, HAPPYROBOT_DOCS_CALL_COUNT]
         .into_iter()
         .map(|calls| {
             let (_sandbox, config) = sandbox(&runtime, dir, calls);
@@ -366,10 +390,16 @@ fn main() {
         );
     }
     ratio(
-        "export 12,993 calls: voiceport / fetch pages",
+        "export 12,993 calls: voiceport / library walk",
+        "process_export/voiceport_export",
+        "process_export/library_walk",
+        "<= 1.2x",
+    );
+    ratio(
+        "export 12,993 calls: voiceport / fetch only",
         "process_export/voiceport_export",
         "process_export/fetch_pages",
-        "<= 1.2x",
+        "report",
     );
     println!("\n== peak memory (largest resident set of the process) ==");
     for (page, peak) in &peaks {
@@ -386,7 +416,7 @@ fn main() {
     }
     if let [(_, small), (_, large)] = export_peaks[..] {
         println!(
-            "export peak, 12,993 / 1,000 calls: {:.2}x  (flat: about 1x)",
+            "export peak, 12,993 / 4,000 calls: {:.2}x  (flat: about 1x)",
             large as f64 / small as f64
         );
     }
