@@ -6,11 +6,8 @@
 //! Only the fields voiceport reads are declared. Vendor enums are open: a value this
 //! version does not know lands in `Other(String)`.
 
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::marker::PhantomData;
-use std::ops::Deref;
 
 use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -76,41 +73,8 @@ voiceport_core::open_enum! {
     }
 }
 
-/// A string that borrows from the body unless it holds escapes, for values that are only
-/// inspected (times). (`Cow<str>`'s own `Deserialize` always copies; a `&str` would refuse
-/// an escaped string.) A missing or `null` value is `None` where it is an `Option`.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub(crate) struct Text<'a>(pub(crate) Cow<'a, str>);
-
-impl Deref for Text<'_> {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct TextVisitor<'a>(PhantomData<&'a str>);
-        impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
-            type Value = Text<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(text.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, text: String) -> Result<Text<'a>, E> {
-                Ok(Text(Cow::Owned(text)))
-            }
-        }
-        deserializer.deserialize_str(TextVisitor(PhantomData))
-    }
-}
+/// A string borrowed from the body unless it holds escapes (values only inspected).
+pub(crate) use voiceport_core::adapter::Text;
 
 /// A call's `metadata`, read straight into the map the normalized call keeps (no JSON tree
 /// to take apart afterwards). Documented as an object; any other JSON value is kept whole.

@@ -154,45 +154,7 @@ pub(crate) struct Call<'a> {
 }
 
 /// A JSON string, borrowed from the body when it has no escapes, copied when it has.
-///
-/// (`Option<Cow<str>>` would always copy: serde borrows a `Cow` only when it is the
-/// field's whole type.)
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Str<'a>(pub(crate) Cow<'a, str>);
-
-impl<'a> Str<'a> {
-    /// The text.
-    pub(crate) fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// The text, owned: copied only when it was borrowed.
-    pub(crate) fn into_owned(self) -> String {
-        self.0.into_owned()
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor<'a>(PhantomData<&'a str>);
-        impl<'de: 'a, 'a> de::Visitor<'de> for Visitor<'a> {
-            type Value = Str<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Owned(text.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, text: String) -> Result<Str<'a>, E> {
-                Ok(Str(Cow::Owned(text)))
-            }
-        }
-        deserializer.deserialize_str(Visitor(PhantomData))
-    }
-}
+pub(crate) use voiceport_core::adapter::Text as Str;
 
 /// A value that is text or any JSON (tool arguments and results, OpenAI `content`,
 /// `successEvaluation`): a string is borrowed like [`Str`], anything else is kept as a

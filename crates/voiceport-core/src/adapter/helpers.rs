@@ -1,7 +1,7 @@
 //! What every vendor's mapping needs, written once: lenient times, text and number
 //! clean-up, and decoding a call that keeps its vendor JSON.
 
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -102,6 +102,9 @@ pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
 /// plus `X-Amz-Expires` (seconds; SigV4 allows 1 to 604,800). `None` for a URL without
 /// both, or with values that do not read (a negative or absurd expiry among them).
 ///
+/// The query is walked once, and the usual `20260324T091502Z` read digit by digit (chrono's
+/// format-string parser, which reads the rest, was a tenth of a page's normalization).
+///
 /// ```
 /// use voiceport_core::adapter::presigned_expiry;
 /// let url = "https://b.s3.amazonaws.com/r.wav?X-Amz-Date=20260324T091502Z&X-Amz-Expires=3600#t=5";
@@ -111,16 +114,53 @@ pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
 pub fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
     let (_, query) = url.split_once('?')?;
     let query = query.split_once('#').map_or(query, |(query, _)| query);
-    let param = |name: &str| {
-        query
-            .split('&')
-            .find_map(|pair| pair.split_once('=').filter(|(key, _)| *key == name))
-            .map(|(_, value)| value)
-    };
-    let signed = NaiveDateTime::parse_from_str(param("X-Amz-Date")?, "%Y%m%dT%H%M%SZ").ok()?;
-    let seconds: u32 = param("X-Amz-Expires")?.parse().ok()?;
+    let (mut date, mut expires) = (None, None);
+    for pair in query.split('&') {
+        match pair.split_once('=') {
+            Some(("X-Amz-Date", value)) if date.is_none() => date = Some(value),
+            Some(("X-Amz-Expires", value)) if expires.is_none() => expires = Some(value),
+            _ => continue,
+        }
+        if date.is_some() && expires.is_some() {
+            break;
+        }
+    }
+    let signed = amz_date(date?)?;
+    let seconds: u32 = expires?.parse().ok()?;
     let delta = chrono::TimeDelta::try_seconds(i64::from(seconds))?;
     signed.and_utc().checked_add_signed(delta)
+}
+
+/// `%Y%m%dT%H%M%SZ`: the canonical 16 characters read digit by digit; any other text (a
+/// leap second among them) by chrono, as core does.
+fn amz_date(text: &str) -> Option<NaiveDateTime> {
+    let canonical = match text.as_bytes() {
+        [date @ .., b'T', h1, h2, m1, m2, s1, s2, b'Z'] if date.len() == 8 => {
+            let digits = |bytes: &[u8]| {
+                (bytes.iter()).try_fold(0u32, |n, b| {
+                    b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
+                })
+            };
+            let (year, month, day) = (digits(&date[..4]), digits(&date[4..6]), digits(&date[6..]));
+            let (hour, minute, second) = (
+                digits(&[*h1, *h2]),
+                digits(&[*m1, *m2]),
+                digits(&[*s1, *s2]),
+            );
+            match (year, month, day, hour, minute, second) {
+                (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) if s < 60 => Some(
+                    NaiveDate::from_ymd_opt(y as i32, mo, d)
+                        .and_then(|date| date.and_hms_opt(h, mi, s)),
+                ),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match canonical {
+        Some(read) => read,
+        None => NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ").ok(),
+    }
 }
 
 /// The recording at these URLs (`None` without either), its expiry read from them when
@@ -325,6 +365,58 @@ pub fn decode_call_with<'de, W: Deserialize<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn presigned_expiry_reads_as_the_chrono_format_does() {
+        let url = |date: &str, expires: &str| {
+            format!(
+                "https://b.s3.amazonaws.com/r.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={date}&X-Amz-SignedHeaders=host&X-Amz-Expires={expires}#t=5"
+            )
+        };
+        // The plain reading (the first of each parameter, chrono's format string), which the
+        // fast one must agree with.
+        fn reference(url: &str) -> Option<DateTime<Utc>> {
+            let (_, query) = url.split_once('?')?;
+            let query = query.split_once('#').map_or(query, |(query, _)| query);
+            let param = |name: &str| {
+                query
+                    .split('&')
+                    .find_map(|pair| pair.split_once('=').filter(|(key, _)| *key == name))
+                    .map(|(_, value)| value)
+            };
+            let signed =
+                NaiveDateTime::parse_from_str(param("X-Amz-Date")?, "%Y%m%dT%H%M%SZ").ok()?;
+            let seconds: u32 = param("X-Amz-Expires")?.parse().ok()?;
+            signed
+                .and_utc()
+                .checked_add_signed(chrono::TimeDelta::try_seconds(i64::from(seconds))?)
+        }
+        let cases = [
+            url("20260317T191257Z", "604800"),
+            url("20260317T191257Z", "+60"),
+            url("20260317T191257Z", "-1"),
+            url("20260317T191257Z", "99999999999"),
+            url("20261317T191257Z", "1"),
+            url("20260230T191257Z", "1"),
+            url("20260317T241257Z", "1"),
+            url("20260317T191260Z", "1"),
+            url("20260317T191257", "1"),
+            url("2026317T191257Z", "1"),
+            url("+2026031T191257Z", "1"),
+            url("2026a317T191257Z", "1"),
+            url("", "1"),
+            "https://x/r?X-Amz-Expires=5&X-Amz-Date=20260317T191257Z&X-Amz-Date=20270101T000000Z"
+                .into(),
+            "https://x/r?X-Amz-Date&X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
+            "https://x/r#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
+            "https://x/r?a=1#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
+            "https://x/r.wav".into(),
+        ];
+        for url in cases {
+            assert_eq!(presigned_expiry(&url), reference(&url), "{url}");
+        }
+        assert!(presigned_expiry(&url("20260317T191257Z", "60")).is_some());
+    }
 
     #[test]
     fn epoch_conversions_refuse_what_does_not_fit() {

@@ -14,6 +14,7 @@
 
 mod guard;
 mod helpers;
+mod text;
 
 use std::any::Any;
 
@@ -25,6 +26,7 @@ pub use helpers::{
     non_empty, parse_time, presigned_expiry, read_amount, read_id, read_time, recording_at,
     shorten, strip_bom, time_from_json, value_text,
 };
+pub use text::Text;
 
 use crate::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome,

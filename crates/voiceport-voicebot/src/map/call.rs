@@ -5,12 +5,12 @@
 //! body, copied once) into the normalized call; JSON paths for warnings are only written
 //! when there is a warning.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time,
+    check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time, recording_at,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -415,84 +415,7 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
         let stereo = || artifact.recording.as_mut()?.stereo_url.take();
         owned(artifact.stereo_recording_url.take().or_else(stereo))
     });
-    recording_of(mono, stereo)
-}
-
-/// The recording at these URLs (`None` without either), its expiry read from them when
-/// they are S3 pre-signed URLs (the earlier of the two): core's `recording_at`, with
-/// [`presigned_expiry`] in place of core's.
-fn recording_of(mono: Option<String>, stereo: Option<String>) -> Option<Recording> {
-    if mono.is_none() && stereo.is_none() {
-        return None;
-    }
-    let urls = [mono.as_deref(), stereo.as_deref()];
-    let expires_at = urls
-        .into_iter()
-        .flatten()
-        .filter_map(presigned_expiry)
-        .min();
-    Some(Recording {
-        mono_url: mono,
-        stereo_url: stereo,
-        expires_at,
-    })
-}
-
-/// When an S3 (SigV4) pre-signed URL stops working: `X-Amz-Date` plus `X-Amz-Expires`
-/// seconds, as `voiceport_core::adapter::presigned_expiry` reads them (the first of each
-/// parameter, `None` without both or with values that do not read), in one walk over the
-/// query and with the usual `20260324T091502Z` read without a format string: the expiry of
-/// every listed call's two URLs was a tenth of a page's normalization.
-fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
-    let (_, query) = url.split_once('?')?;
-    let query = query.split_once('#').map_or(query, |(query, _)| query);
-    let (mut date, mut expires) = (None, None);
-    for pair in query.split('&') {
-        match pair.split_once('=') {
-            Some(("X-Amz-Date", value)) if date.is_none() => date = Some(value),
-            Some(("X-Amz-Expires", value)) if expires.is_none() => expires = Some(value),
-            _ => continue,
-        }
-        if date.is_some() && expires.is_some() {
-            break;
-        }
-    }
-    let signed = amz_date(date?)?;
-    let seconds: u32 = expires?.parse().ok()?;
-    let delta = chrono::TimeDelta::try_seconds(i64::from(seconds))?;
-    signed.and_utc().checked_add_signed(delta)
-}
-
-/// `%Y%m%dT%H%M%SZ`: the canonical 16 characters read digit by digit; any other text (a
-/// leap second among them) by chrono, as core does.
-fn amz_date(text: &str) -> Option<NaiveDateTime> {
-    let canonical = match text.as_bytes() {
-        [date @ .., b'T', h1, h2, m1, m2, s1, s2, b'Z'] if date.len() == 8 => {
-            let digits = |bytes: &[u8]| {
-                (bytes.iter()).try_fold(0u32, |n, b| {
-                    b.is_ascii_digit().then(|| n * 10 + u32::from(b - b'0'))
-                })
-            };
-            let (year, month, day) = (digits(&date[..4]), digits(&date[4..6]), digits(&date[6..]));
-            let (hour, minute, second) = (
-                digits(&[*h1, *h2]),
-                digits(&[*m1, *m2]),
-                digits(&[*s1, *s2]),
-            );
-            match (year, month, day, hour, minute, second) {
-                (Some(y), Some(mo), Some(d), Some(h), Some(mi), Some(s)) if s < 60 => Some(
-                    NaiveDate::from_ymd_opt(y as i32, mo, d)
-                        .and_then(|date| date.and_hms_opt(h, mi, s)),
-                ),
-                _ => None,
-            }
-        }
-        _ => None,
-    };
-    match canonical {
-        Some(read) => read,
-        None => NaiveDateTime::parse_from_str(text, "%Y%m%dT%H%M%SZ").ok(),
-    }
+    recording_at(mono, stereo)
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
@@ -1163,44 +1086,6 @@ mod tests {
         .unwrap();
         assert_eq!(total_only.total, Some(2.5));
         assert!(map_call(wire_call(json!({"id": "c"}))).cost.is_none());
-    }
-
-    #[test]
-    fn the_local_presigned_expiry_reads_as_cores() {
-        let url = |date: &str, expires: &str| {
-            format!(
-                "https://b.s3.amazonaws.com/r.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date={date}&X-Amz-SignedHeaders=host&X-Amz-Expires={expires}#t=5"
-            )
-        };
-        let cases = [
-            url("20260317T191257Z", "604800"),
-            url("20260317T191257Z", "+60"),
-            url("20260317T191257Z", "-1"),
-            url("20260317T191257Z", "99999999999"),
-            url("20261317T191257Z", "1"),
-            url("20260230T191257Z", "1"),
-            url("20260317T241257Z", "1"),
-            url("20260317T191260Z", "1"),
-            url("20260317T191257", "1"),
-            url("2026317T191257Z", "1"),
-            url("+2026031T191257Z", "1"),
-            url("2026a317T191257Z", "1"),
-            url("", "1"),
-            "https://x/r?X-Amz-Expires=5&X-Amz-Date=20260317T191257Z&X-Amz-Date=20270101T000000Z"
-                .into(),
-            "https://x/r?X-Amz-Date&X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
-            "https://x/r#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
-            "https://x/r?a=1#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
-            "https://x/r.wav".into(),
-        ];
-        for url in cases {
-            assert_eq!(
-                super::presigned_expiry(&url),
-                presigned_expiry(&url),
-                "{url}"
-            );
-        }
-        assert!(super::presigned_expiry(&url("20260317T191257Z", "60")).is_some());
     }
 
     #[test]
