@@ -18,7 +18,7 @@
 //! let provider = registry.connect(Some("sales"))?;
 //!
 //! // Place a call, then read every completed call, page by page.
-//! let dialed = provider.dial(&DialRequest::to("+14155550123")).await?;
+//! let dialed = provider.dial(&DialRequest::to("+14155550187")).await?;
 //! println!("dialed {}", dialed.call_id);
 //! let query = CallQuery { statuses: vec![CallStatus::Completed], ..Default::default() };
 //! let mut calls = provider.calls(query);

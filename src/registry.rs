@@ -32,7 +32,7 @@ use crate::connect;
 ///     println!("{} {}", merged.qualified_id(), merged.call.status);
 /// }
 /// // A dial through `[routes.outbound]`, failing over only when no call was placed.
-/// let dialed = registry.dial("outbound", &DialRequest::to("+14155550123"), None).await?;
+/// let dialed = registry.dial("outbound", &DialRequest::to("+14155550187"), None).await?;
 /// let call = registry.get_call(&dialed.qualified_id()).await?;
 /// # Ok(()) }
 /// ```

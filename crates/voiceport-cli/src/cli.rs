@@ -131,7 +131,7 @@ pub(crate) enum CallsCommand {
     Recording { id: String },
     /// Place an outbound call.
     ///
-    /// Example: `voiceport calls dial --to +14155550100 --agent AGENT_ID --var name=Ada`
+    /// Example: `voiceport calls dial --to +14155550187 --agent AGENT_ID --var name=Ada`
     Dial(DialArgs),
     /// Change a call's name or metadata.
     ///

@@ -604,6 +604,11 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     ))?;
     output::line("# voiceport.toml for the sandbox")?;
     output::line(&crate::demo::sandbox_toml(&sandbox))?;
+    output::line("# dialed calls end by the last digit of the number called:")?;
+    for (digits, how) in voiceport_sandbox::DIAL_OUTCOMES {
+        output::line(&format!("#   {digits:<4} {how}"))?;
+    }
+    output::line("# (so +14155550187 has a conversation, with a transcript)")?;
     output::line(&format!(
         "# faults: POST http://{0}/_sandbox/faults {{\"fault\": \"status\", \"status\": 503}}; \
          DELETE it to clear; GET http://{0}/_sandbox for counts",

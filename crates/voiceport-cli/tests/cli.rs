@@ -593,6 +593,17 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
             .contains(&format!("{base}/_sandbox/faults"))
     );
 
+    // Beside it, how a dialed call ends by the number's last digit (a first dial that
+    // fails with no transcript is no way to meet the sandbox).
+    assert!(
+        lines.iter().any(|l| l.starts_with("#   3    failed")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.contains("+14155550187")),
+        "{lines:?}"
+    );
+
     // The printed configuration is a working voiceport.toml.
     let toml: String = lines
         .iter()

@@ -177,6 +177,19 @@ pub const EMULATED: [ProviderKind; 5] = [
 /// The number of HappyRobot calls the vendor's own docs show for one account.
 pub const HAPPYROBOT_DOCS_CALL_COUNT: usize = 12_993;
 
+/// How the sandbox ends a dialed call, by the last digit of the number called (what
+/// `voiceport sandbox` prints beside its configuration). A test keeps it in step with the
+/// emulators.
+pub const DIAL_OUTCOMES: [(&str, &str); 7] = [
+    ("0", "no answer"),
+    ("1", "busy"),
+    ("2", "voicemail"),
+    ("3", "failed"),
+    ("4", "completed: the agent ends the conversation"),
+    ("5", "transferred"),
+    ("6-9", "completed: the customer ends the conversation"),
+];
+
 /// Where the base URL of a kind the sandbox does not emulate points: every request under
 /// it answers 404 (see [`not_emulated`]).
 const NOT_EMULATED: &str = "/_not_emulated";

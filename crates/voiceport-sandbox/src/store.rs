@@ -328,6 +328,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_printed_dial_outcomes_are_the_emulators() {
+        use crate::sim::Outcome;
+        let label = |outcome: Outcome| match outcome {
+            Outcome::NoAnswer => "no answer",
+            Outcome::Busy => "busy",
+            Outcome::Voicemail => "voicemail",
+            Outcome::Failed => "failed",
+            Outcome::AgentEnded => "completed: the agent ends the conversation",
+            Outcome::Transferred => "transferred",
+            Outcome::CustomerEnded => "completed: the customer ends the conversation",
+            other => panic!("no dial ends as {other:?}"),
+        };
+        for digit in '0'..='9' {
+            let printed = crate::DIAL_OUTCOMES
+                .iter()
+                .find(|(digits, _)| digits.contains(digit) || (*digits == "6-9" && digit >= '6'))
+                .map(|(_, what)| *what);
+            let number = format!("+1415555018{digit}");
+            assert_eq!(
+                printed,
+                Some(label(outcome_for_number(&number))),
+                "{number}"
+            );
+        }
+    }
+
+    #[test]
     fn seeding_is_deterministic_and_ordered() {
         let anchor: DateTime<Utc> = ANCHOR.parse().unwrap();
         let a = seed_calls(Vendor::HappyRobot, 7, 500, anchor);
