@@ -362,6 +362,28 @@ pub fn decode_call_with<'de, W: Deserialize<'de>>(
     Ok(call)
 }
 
+/// Item `index` of the vendor's list `list` (`calls`, `data`): [`decode_call_with`], with
+/// the item's JSON path (`calls[3]`) written out only when the item does not decode (a
+/// page of 2,000 calls would otherwise format 2,000 paths for nothing).
+pub fn decode_list_item<'de, W: Deserialize<'de>>(
+    provider: ProviderKind,
+    operation: Operation,
+    raw: &'de RawValue,
+    list: &str,
+    index: usize,
+    map: impl FnOnce(W) -> Call,
+) -> Result<Call> {
+    match serde_json::from_str::<W>(raw.get()) {
+        Ok(wire) => {
+            let mut call = map(wire);
+            call.set_vendor_payload(VendorPayload::from_raw(raw));
+            Ok(call)
+        }
+        // Decoded again, tracking the path, to say where it fails.
+        Err(_) => decode_call_with(provider, operation, raw, &format!("{list}[{index}]"), map),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
 //! The body of `GET /calls` → one page of calls and the cursor to the next.
 
 use serde_json::value::RawValue;
+use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result, VendorPayload};
+use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
 
-use super::call::{decode_call, map_call};
+use super::call::map_call;
 use crate::config::{CAPABILITIES, KIND};
 use crate::wire;
 
@@ -50,17 +51,9 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     })
 }
 
-/// Call `i` of a list (`calls[i]`), decoded, mapped and keeping its exact JSON. The call's
-/// path is only written out for an error (which the same decode, tracking the path, gives).
+/// Call `i` of the list (`calls[i]`), decoded, mapped and keeping its exact JSON.
 fn decode_listed_call(raw: &RawValue, i: usize) -> Result<Call> {
-    match serde_json::from_str::<wire::Call<'_>>(raw.get()) {
-        Ok(wire) => {
-            let mut call = map_call(wire);
-            call.set_vendor_payload(VendorPayload::from_raw(raw));
-            Ok(call)
-        }
-        Err(_) => decode_call(Operation::ListCalls, raw, &format!("calls[{i}]")),
-    }
+    decode_list_item(KIND, Operation::ListCalls, raw, "calls", i, map_call)
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_call_with;
+use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result, VendorPayload};
+use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
@@ -46,23 +46,9 @@ pub(crate) fn decode_page(
     })
 }
 
-/// Call `i` of a list (`data[i]`), decoded, mapped and keeping its exact JSON. The call's
-/// path is only written out for an error (which the same decode, tracking the path, gives).
+/// Call `i` of the list (`data[i]`), decoded, mapped and keeping its exact JSON.
 fn decode_listed_call(raw: &RawValue, i: usize) -> Result<Call> {
-    match serde_json::from_str::<wire::Call<'_>>(raw.get()) {
-        Ok(wire) => {
-            let mut call = map_call(wire);
-            call.set_vendor_payload(VendorPayload::from_raw(raw));
-            Ok(call)
-        }
-        Err(_) => decode_call_with(
-            KIND,
-            Operation::ListCalls,
-            raw,
-            &format!("data[{i}]"),
-            map_call,
-        ),
-    }
+    decode_list_item(KIND, Operation::ListCalls, raw, "data", i, map_call)
 }
 
 /// The filters of `query` Rounded cannot apply (`direction`, `statuses`, `search`), as a
