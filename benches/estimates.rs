@@ -26,3 +26,18 @@ fn workspace_target() -> std::path::PathBuf {
         .unwrap_or(here)
         .join("target")
 }
+
+/// Prints one line: `label`, the typical times of the benchmarks `ours` and `baseline` from
+/// this run, their ratio and the `bar` it is held to (or that they were not measured).
+#[allow(dead_code)] // Each bench file that includes this module uses what it needs.
+pub fn print_ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
+    match (typical_ns(ours), typical_ns(baseline)) {
+        (Some(a), Some(b)) => println!(
+            "{label:<44} {:>10.3} ms vs {:>10.3} ms   ratio {:.3}x   (bar: {bar})",
+            a / 1e6,
+            b / 1e6,
+            a / b
+        ),
+        _ => println!("{label:<44} (not measured in this run)"),
+    }
+}

@@ -275,18 +275,6 @@ fn walk_peak(calls: usize, page_size: u32) -> usize {
     ALLOC.peak() - before
 }
 
-fn ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
-    match (estimates::typical_ns(ours), estimates::typical_ns(baseline)) {
-        (Some(a), Some(b)) => println!(
-            "{label:<40} {:>10.3} ms vs {:>10.3} ms   ratio {:.2}x   (bar: {bar})",
-            a / 1e6,
-            b / 1e6,
-            a / b
-        ),
-        _ => println!("{label:<40} (not measured in this run)"),
-    }
-}
-
 fn main() {
     let mut criterion = Criterion::default().configure_from_args();
     normalize(&mut criterion);
@@ -297,26 +285,26 @@ fn main() {
 
     println!("\n== voiceport / baseline (time ratios; lower is better)");
     for vendor in ["happyrobot", "voicebot", "rounded"] {
-        ratio(
+        estimates::print_ratio(
             &format!("normalize {vendor}"),
             &format!("normalize/voiceport/{vendor}"),
             &format!("normalize/serde_json_value/{vendor}"),
             "<= 0.30x",
         );
-        ratio(
+        estimates::print_ratio(
             &format!("normalize {vendor}, shared payloads"),
             &format!("normalize/voiceport_shared/{vendor}"),
             &format!("normalize/serde_json_value/{vendor}"),
             "<= 0.30x",
         );
     }
-    ratio(
+    estimates::print_ratio(
         "paging 12,993 HappyRobot calls",
         "paging/voiceport",
         "paging/reqwest_value",
         "<= 1.2x",
     );
-    ratio(
+    estimates::print_ratio(
         "10,000 get_call, 64 in flight",
         "concurrency/voiceport",
         "concurrency/reqwest_value",

@@ -332,18 +332,6 @@ fn export(c: &mut Criterion, dir: &Path) -> Vec<(usize, u64)> {
         .collect()
 }
 
-fn ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
-    match (estimates::typical_ns(ours), estimates::typical_ns(baseline)) {
-        (Some(a), Some(b)) => println!(
-            "{label:<44} {:>9.1} ms vs {:>9.1} ms  ratio {:.3}x  (bar {bar})",
-            a / 1e6,
-            b / 1e6,
-            a / b
-        ),
-        _ => println!("{label:<44} not measured in this run"),
-    }
-}
-
 fn mib(bytes: u64) -> f64 {
     bytes as f64 / (1024.0 * 1024.0)
 }
@@ -376,26 +364,26 @@ fn main() {
     println!("\n== ratios (same run) ==");
     for page in &pages {
         let v = page.vendor;
-        ratio(
+        estimates::print_ratio(
             &format!("normalize {v}: voiceport / python+pydantic"),
             &format!("process_normalize/voiceport/{v}"),
             &format!("process_normalize/python_pydantic/{v}"),
             "<= 0.08x",
         );
-        ratio(
+        estimates::print_ratio(
             &format!("normalize {v}: voiceport / jq . (floor)"),
             &format!("process_normalize/voiceport/{v}"),
             &format!("process_normalize/jq/{v}"),
             "report",
         );
     }
-    ratio(
+    estimates::print_ratio(
         "export 12,993 calls: voiceport / library walk",
         "process_export/voiceport_export",
         "process_export/library_walk",
         "<= 1.2x",
     );
-    ratio(
+    estimates::print_ratio(
         "export 12,993 calls: voiceport / fetch only",
         "process_export/voiceport_export",
         "process_export/fetch_pages",
