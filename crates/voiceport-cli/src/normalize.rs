@@ -18,10 +18,9 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
     if input.starts_with(b"\xEF\xBB\xBF") {
         input = input.slice(3..);
     }
-    let bytes = &input;
     let codec = voiceport::codec(kind(args.vendor))?;
     let what = match args.what {
-        What::Auto => codec.detect(bytes),
+        What::Auto => codec.detect(&input),
         What::Call => PayloadKind::Call,
         What::List => PayloadKind::Page,
         What::Webhook => PayloadKind::Webhook,
@@ -30,7 +29,7 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
         What::Ack => PayloadKind::Ack,
     };
     // The calls' vendor payloads share the input rather than copying it, call by call.
-    let decoded = match codec.decode_shared(what, bytes) {
+    let decoded = match codec.decode_shared(what, &input) {
         Ok(decoded) => decoded,
         // A payload kind the vendor never sends is a usage error, not a vendor's.
         Err(Error::Unsupported { .. }) => {

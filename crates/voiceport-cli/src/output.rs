@@ -64,32 +64,31 @@ fn compact_json() -> bool {
 }
 
 /// Prints `value` as JSON on standard output, exactly, in the chosen layout (see
-/// [`choose_json_layout`]). Serialized straight into a buffered standard output: a page
-/// of calls is never held twice, once as values and once as text.
+/// [`choose_json_layout`]).
 pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Outcome {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let written = match compact_json() {
-        true => serde_json::to_writer(&mut out, value),
-        false => serde_json::to_writer_pretty(&mut out, value),
-    };
-    let ended = match written {
-        Ok(()) => writeln!(out).and_then(|()| out.flush()),
-        Err(e) => match e.io_error_kind() {
-            Some(kind) => Err(std::io::Error::from(kind)),
-            None => return Err(Failure::Usage(format!("cannot print JSON: {e}"))),
-        },
-    };
-    match ended {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
-        result => result.map_err(|e| Failure::Io("standard output".into(), e)),
-    }
+    write_json(value, compact_json())
 }
 
 /// Prints `value` as one line of JSON (JSON Lines), exactly.
 pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
-    let text = serde_json::to_string(value)
-        .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
-    raw_line(&text)
+    write_json(value, true)
+}
+
+/// `value` serialized straight into a buffered standard output, then a line break: a page
+/// of calls is never held twice, once as values and once as text.
+fn write_json<T: Serialize + ?Sized>(value: &T, compact: bool) -> Outcome {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = match compact {
+        true => serde_json::to_writer(&mut out, value),
+        false => serde_json::to_writer_pretty(&mut out, value),
+    };
+    match written {
+        Ok(()) => ended(writeln!(out).and_then(|()| out.flush())),
+        Err(e) => match e.io_error_kind() {
+            Some(kind) => ended(Err(kind.into())),
+            None => Err(Failure::Usage(format!("cannot print JSON: {e}"))),
+        },
+    }
 }
 
 /// Prints one line for people on standard output, control characters escaped (see
@@ -98,10 +97,16 @@ pub(crate) fn line(text: &str) -> Outcome {
     raw_line(&clean(text))
 }
 
-/// Prints one line as it is (a closed pipe ends the program quietly).
+/// Prints one line as it is.
 pub(crate) fn raw_line(text: &str) -> Outcome {
     let mut out = std::io::stdout().lock();
-    match writeln!(out, "{text}").and_then(|()| out.flush()) {
+    ended(writeln!(out, "{text}").and_then(|()| out.flush()))
+}
+
+/// The outcome of a write to standard output: a closed pipe (`| head`) ends the program
+/// quietly, any other error is reported.
+fn ended(written: std::io::Result<()>) -> Outcome {
+    match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
         result => result.map_err(|e| Failure::Io("standard output".into(), e)),
     }
