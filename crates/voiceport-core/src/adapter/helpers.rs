@@ -356,8 +356,21 @@ pub fn decode_call_with<'de, W: Deserialize<'de>>(
     path: &str,
     map: impl FnOnce(W) -> Call,
 ) -> Result<Call> {
+    try_decode_call_with(provider, operation, raw, path, |wire| Ok(map(wire)))
+}
+
+/// [`decode_call_with`] for a mapping that can fail (a part of the call decoded only when
+/// the mapping reads it, an id the vendor's API always sends): its error is returned as
+/// it is, and no payload is kept.
+pub fn try_decode_call_with<'de, W: Deserialize<'de>>(
+    provider: ProviderKind,
+    operation: Operation,
+    raw: &'de RawValue,
+    path: &str,
+    map: impl FnOnce(W) -> Result<Call>,
+) -> Result<Call> {
     let wire: W = decode_raw(provider, operation, raw, path)?;
-    let mut call = map(wire);
+    let mut call = map(wire)?;
     call.set_vendor_payload(VendorPayload::from_raw(raw));
     Ok(call)
 }
@@ -387,6 +400,34 @@ pub fn decode_list_item<'de, W: Deserialize<'de>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_mapping_is_the_decode_error() {
+        use crate::{CallId, Error};
+        let raw: Box<RawValue> = serde_json::from_str(r#"{"id": ""}"#).unwrap();
+        let refuse = |_: serde_json::Value| {
+            Err(Error::decode(
+                ProviderKind::Rounded,
+                Operation::GetCall,
+                "id",
+                "empty",
+                b"",
+            ))
+        };
+        let err = try_decode_call_with(ProviderKind::Rounded, Operation::GetCall, &raw, "", refuse)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Decode { ref path, .. } if path == "id"),
+            "{err:?}"
+        );
+        let kept = |_: serde_json::Value| Ok(Call::new(CallId::new("c"), ProviderKind::Rounded));
+        let call = try_decode_call_with(ProviderKind::Rounded, Operation::GetCall, &raw, "", kept)
+            .unwrap();
+        assert_eq!(
+            call.vendor_payload().map(|p| p.get()),
+            Some(r#"{"id": ""}"#)
+        );
+    }
 
     #[test]
     fn presigned_expiry_reads_as_the_chrono_format_does() {

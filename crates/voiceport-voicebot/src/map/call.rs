@@ -11,12 +11,13 @@ use serde_json::value::RawValue;
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
     check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time, recording_at,
+    try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
     Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall, ToolResult,
-    Transcript, Utterance, VendorPayload,
+    Transcript, Utterance,
 };
 
 use super::status::status_of;
@@ -27,28 +28,26 @@ use crate::wire::{self, Loose, Object, RawMessages, Role, Str, Utterances};
 /// calls may not): without one it is an [`Error::Decode`] naming `at.id`, checked on the
 /// decoded call (no second pass over the JSON).
 ///
-/// (`voiceport_core::adapter::decode_call_with`, with a mapping that can fail: the
-/// conversation copies are decoded only when they are read, and their errors name their
-/// path.)
+/// (The mapping can fail: the conversation copies are decoded only when they are read, and
+/// their errors name their path.)
 pub(crate) fn decode_api_call(
     kind: ProviderKind,
     operation: Operation,
     raw: &RawValue,
     at: &str,
 ) -> Result<Call> {
-    let wire: wire::Call<'_> = decode_raw(kind, operation, raw, at)?;
-    if wire.id.is_none() {
-        return Err(Error::decode(
-            kind,
-            operation,
-            field_path(at, "id"),
-            "missing field `id`",
-            raw.get().as_bytes(),
-        ));
-    }
-    let mut call = map_call_at(kind, operation, wire, at)?;
-    call.set_vendor_payload(VendorPayload::from_raw(raw));
-    Ok(call)
+    try_decode_call_with(kind, operation, raw, at, |wire: wire::Call<'_>| {
+        if wire.id.is_none() {
+            return Err(Error::decode(
+                kind,
+                operation,
+                field_path(at, "id"),
+                "missing field `id`",
+                raw.get().as_bytes(),
+            ));
+        }
+        map_call_at(kind, operation, wire, at)
+    })
 }
 
 /// Normalizes a call found at the JSON path `at` (`""`, `[3]`, `message.call`), which
