@@ -7,13 +7,6 @@
 //! call keeps its whole vendor JSON, so a field nobody reads never fails a decode. Vendor
 //! enums fall back to `Other(String)`.
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::fmt;
-use std::marker::PhantomData;
-
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -88,71 +81,8 @@ pub(crate) use voiceport_core::adapter::Text;
 
 /// Any JSON value, read without building a tree where the mapping needs none: a string
 /// borrows from the body (times are only parsed), an object goes straight into the map a
-/// call keeps (`metadata.custom`, `extraction`); anything else is a [`Value`].
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum AnyJson<'a> {
-    Text(Cow<'a, str>),
-    Object(BTreeMap<String, Value>),
-    /// Neither a string nor an object (`null` included).
-    Other(Value),
-}
-
-impl AnyJson<'_> {
-    /// The value as a JSON tree.
-    pub(crate) fn into_value(self) -> Value {
-        match self {
-            AnyJson::Text(text) => Value::String(text.into_owned()),
-            AnyJson::Object(map) => Value::Object(map.into_iter().collect()),
-            AnyJson::Other(value) => value,
-        }
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for AnyJson<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(AnyVisitor(PhantomData))
-    }
-}
-
-struct AnyVisitor<'a>(PhantomData<&'a str>);
-
-impl<'de: 'a, 'a> Visitor<'de> for AnyVisitor<'a> {
-    type Value = AnyJson<'a>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Text(Cow::Borrowed(text)))
-    }
-    fn visit_str<E: de::Error>(self, text: &str) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Text(Cow::Owned(text.to_owned())))
-    }
-    fn visit_string<E: de::Error>(self, text: String) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Text(Cow::Owned(text)))
-    }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyJson<'a>, A::Error> {
-        BTreeMap::deserialize(MapAccessDeserializer::new(map)).map(AnyJson::Object)
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<AnyJson<'a>, A::Error> {
-        Value::deserialize(SeqAccessDeserializer::new(seq)).map(AnyJson::Other)
-    }
-    fn visit_bool<E: de::Error>(self, value: bool) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Other(Value::Bool(value)))
-    }
-    fn visit_i64<E: de::Error>(self, value: i64) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Other(Value::from(value)))
-    }
-    fn visit_u64<E: de::Error>(self, value: u64) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Other(Value::from(value)))
-    }
-    fn visit_f64<E: de::Error>(self, value: f64) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Other(Value::from(value)))
-    }
-    fn visit_unit<E: de::Error>(self) -> Result<AnyJson<'a>, E> {
-        Ok(AnyJson::Other(Value::Null))
-    }
-}
+/// call keeps (`metadata.custom`, `extraction`).
+pub(crate) use voiceport_core::adapter::AnyJson;
 
 /// A call, current and older docs versions merged (docs/vendors/happyrobot.md). Missing `Option`
 /// fields are `None`; only `id` is required.

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use voiceport_core::adapter::AnyJson;
 
 voiceport_core::open_enum! {
     /// `call_type`.
@@ -65,7 +66,7 @@ voiceport_core::open_enum! {
 /// **cents**. `disconnection_reason` is kept as text: its ~35 values grow with every
 /// release, and the status table matches them by family.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-pub(crate) struct Call {
+pub(crate) struct Call<'a> {
     pub(crate) call_id: String,
     pub(crate) call_type: Option<CallType>,
     pub(crate) agent_id: Option<String>,
@@ -93,8 +94,10 @@ pub(crate) struct Call {
     pub(crate) scrubbed_recording_multi_channel_url: Option<String>,
     pub(crate) call_analysis: Option<CallAnalysis>,
     pub(crate) call_cost: Option<CallCost>,
-    /// Any JSON, stored as given at creation or update.
-    pub(crate) metadata: Option<Value>,
+    /// Any JSON, stored as given at creation or update (an object read straight into the
+    /// map the normalized call keeps).
+    #[serde(borrow)]
+    pub(crate) metadata: Option<AnyJson<'a>>,
 }
 
 /// One entry of `transcript_object` or `transcript_with_tool_calls`. The latter is a union

@@ -7,10 +7,7 @@
 //! version does not know lands in `Other(String)`.
 
 use std::collections::BTreeMap;
-use std::fmt;
 
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
@@ -76,53 +73,9 @@ voiceport_core::open_enum! {
 /// A string borrowed from the body unless it holds escapes (values only inspected).
 pub(crate) use voiceport_core::adapter::Text;
 
-/// A call's `metadata`, read straight into the map the normalized call keeps (no JSON tree
-/// to take apart afterwards). Documented as an object; any other JSON value is kept whole.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Metadata {
-    Object(BTreeMap<String, Value>),
-    Other(Value),
-}
-
-impl<'de> Deserialize<'de> for Metadata {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct MetadataVisitor;
-        impl<'de> Visitor<'de> for MetadataVisitor {
-            type Value = Metadata;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Metadata, A::Error> {
-                BTreeMap::deserialize(MapAccessDeserializer::new(map)).map(Metadata::Object)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Metadata, A::Error> {
-                Value::deserialize(SeqAccessDeserializer::new(seq)).map(Metadata::Other)
-            }
-            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Metadata, E> {
-                Ok(Metadata::Other(Value::Bool(value)))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Metadata, E> {
-                Ok(Metadata::Other(Value::from(value)))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Metadata, E> {
-                Ok(Metadata::Other(Value::from(value)))
-            }
-            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Metadata, E> {
-                Ok(Metadata::Other(Value::from(value)))
-            }
-            fn visit_str<E: de::Error>(self, value: &str) -> Result<Metadata, E> {
-                Ok(Metadata::Other(Value::String(value.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, value: String) -> Result<Metadata, E> {
-                Ok(Metadata::Other(Value::String(value)))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Metadata, E> {
-                Ok(Metadata::Other(Value::Null))
-            }
-        }
-        deserializer.deserialize_any(MetadataVisitor)
-    }
-}
+/// Any JSON value, an object read straight into the map the normalized call keeps (no JSON
+/// tree to take apart afterwards): a call's `metadata`.
+pub(crate) use voiceport_core::adapter::AnyJson;
 
 /// The wrapper around every v1 response: `{message, data, error, status}`.
 ///
@@ -169,8 +122,9 @@ pub(crate) struct Call<'a> {
     pub(crate) call_type: Option<CallType>,
     pub(crate) agent_id: Option<String>,
     pub(crate) status: Option<CallStatus>,
-    /// Documented as an object.
-    pub(crate) metadata: Option<Metadata>,
+    /// Documented as an object; any other JSON value is kept whole.
+    #[serde(borrow)]
+    pub(crate) metadata: Option<AnyJson<'a>>,
     /// Not documented for calls (the phone-number list pages by a `created_at`): read when
     /// Rounded sends it, so that a call that never connected still has a creation time.
     #[serde(borrow)]

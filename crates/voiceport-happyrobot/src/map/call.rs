@@ -1,8 +1,6 @@
 //! A HappyRobot call (either generation) → `Call`, its transcript → `Transcript`, and the
 //! recording endpoint's answer → `Recording`.
 
-use std::collections::BTreeMap;
-
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::Deserialize;
 use serde_json::Value;
@@ -66,7 +64,10 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         call.from = metadata.from;
         call.to = metadata.to;
         call.tags = metadata.tags.unwrap_or_default();
-        call.metadata = object_entries(metadata.custom, "custom");
+        call.metadata = metadata
+            .custom
+            .map(|c| c.into_entries("custom"))
+            .unwrap_or_default();
     }
     call.agent = agent(
         &mut call,
@@ -155,15 +156,6 @@ fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<DateTime<Utc>> 
     started.checked_add_signed(TimeDelta::try_milliseconds(millis)?)
 }
 
-/// An object's entries; a non-object value (other than `null`) is kept under `key`.
-fn object_entries(value: Option<wire::AnyJson<'_>>, key: &str) -> BTreeMap<String, Value> {
-    match value {
-        None | Some(wire::AnyJson::Other(Value::Null)) => BTreeMap::new(),
-        Some(wire::AnyJson::Object(map)) => map,
-        Some(other) => BTreeMap::from([(key.to_owned(), other.into_value())]),
-    }
-}
-
 /// The first of `use_case`, the older `assistant` and `agent` that names something (each
 /// with its field name); a blank id is left out with a warning on the call.
 ///
@@ -189,7 +181,9 @@ fn analysis(
     questions: Option<Vec<wire::Question>>,
     classification: Option<wire::Classification>,
 ) -> Analysis {
-    let mut extracted = object_entries(extraction, "extraction");
+    let mut extracted = extraction
+        .map(|e| e.into_entries("extraction"))
+        .unwrap_or_default();
     for question in questions.unwrap_or_default() {
         if let Some(text) = question.question {
             extracted.insert(text, question.answer.unwrap_or(Value::Null));

@@ -24,7 +24,7 @@ use crate::wire::{self, Role};
 const CURRENCY: &str = "USD";
 
 /// Normalizes a call from the API (the caller attaches the vendor payload).
-pub(crate) fn map_call(wire: wire::Call) -> Call {
+pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     map_call_at(wire, "")
 }
 
@@ -35,7 +35,7 @@ pub(crate) fn map_call(wire: wire::Call) -> Call {
 /// failed decode: a negative or non-finite duration or cost, a blank `agent_id`, an
 /// `end_timestamp` before `start_timestamp`. A blank `call_id` is kept (the call has no
 /// other), with a warning.
-pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
+pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
     let path = |field: &str| field_path(at, field);
     let mut call = Call::new(CallId::new(wire.call_id), KIND);
     let analysis = wire.call_analysis.unwrap_or_default();
@@ -108,12 +108,11 @@ pub(crate) fn map_call_at(wire: wire::Call, at: &str) -> Call {
     call.analysis.summary = text(analysis.call_summary);
     call.analysis.success_evaluation = analysis.call_successful.map(|ok| ok.to_string());
     call.analysis.extracted = extracted(analysis.custom_analysis_data, analysis.user_sentiment);
-    call.metadata = match wire.metadata {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(map)) => map.into_iter().collect(),
-        // Any JSON is allowed; anything but an object is kept under one key.
-        Some(other) => BTreeMap::from([("metadata".to_owned(), other)]),
-    };
+    // Any JSON is allowed; anything but an object is kept under one key.
+    call.metadata = wire
+        .metadata
+        .map(|m| m.into_entries("metadata"))
+        .unwrap_or_default();
     check_call(&mut call, &path("call_id"), &path("end_timestamp"));
     call
 }
@@ -293,8 +292,8 @@ mod tests {
     use serde_json::json;
     use voiceport_core::{CallStatus, EndReasonCategory};
 
-    fn wire_call(value: Value) -> wire::Call {
-        serde_json::from_value(value).unwrap()
+    fn wire_call(value: Value) -> wire::Call<'static> {
+        serde::Deserialize::deserialize(value).unwrap()
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! A `POST /v3/list-calls` body → a [`CallPage`] and the cursor to the next page.
 
-use voiceport_core::adapter::decode_call_with;
+use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Error, Operation, PageCursor, Result};
 
@@ -30,7 +30,7 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
     };
     let mut calls = Vec::with_capacity(page.items.len());
     for (i, raw) in page.items.iter().enumerate() {
-        let call = decode_call_with(KIND, operation, raw, &format!("items[{i}]"), map_call)?;
+        let call = decode_list_item(KIND, operation, raw, "items", i, map_call)?;
         if filter.matches(&call) && in_time_range(query, &call) {
             calls.push(call);
         }

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use voiceport_core::adapter::value_text;
+use voiceport_core::adapter::{check_extra_keys, check_unsupported, required_setting, value_text};
 use voiceport_core::{
     CallKind, CallQuery, CallUpdate, DialRequest, Direction, Error, Operation, PageCursor, Result,
     SortOrder,
@@ -123,43 +123,45 @@ pub(crate) fn dial_body(
     request: &DialRequest,
     options: &RetellOptions,
 ) -> Result<wire::CreatePhoneCall> {
-    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::Dial, message));
+    let op = Operation::Dial;
+    let agent_setting = "it is a setting of the agent (pass an `agent_override` in `extra`)";
     let unsupported = [
-        (request.phone_number_id.is_some(), "phone_number_id"),
-        (request.max_duration_secs.is_some(), "max_duration_secs"),
-        (request.language.is_some(), "language"),
-        (request.name.is_some(), "name"),
-        (request.campaign_id.is_some(), "campaign_id"),
+        (
+            request.phone_number_id.is_some(),
+            "phone_number_id",
+            "Retell takes the caller id as a number; set `from_number`",
+        ),
+        (
+            request.max_duration_secs.is_some(),
+            "max_duration_secs",
+            agent_setting,
+        ),
+        (request.language.is_some(), "language", agent_setting),
+        (request.name.is_some(), "name", "Retell calls have no name"),
+        (
+            request.campaign_id.is_some(),
+            "campaign_id",
+            "Retell calls have no campaign",
+        ),
     ];
-    if let Some((_, field)) = unsupported.into_iter().find(|(set, _)| *set) {
-        let why = match field {
-            "phone_number_id" => "Retell takes the caller id as a number; set `from_number`",
-            "name" => "Retell calls have no name",
-            "campaign_id" => "Retell calls have no campaign",
-            _ => "it is a setting of the agent (pass an `agent_override` in `extra`)",
-        };
-        return refuse(format!(
-            "`{field}` is not supported by Retell's create-phone-call endpoint: {why}"
-        ));
-    }
-    let from_number = request
-        .from_number
-        .clone()
-        .or(options.from_number.clone())
-        .filter(|n| !n.trim().is_empty());
-    let Some(from_number) = from_number else {
-        return refuse(
-            "`from_number` is required: set it on the request or as the `from_number` option"
-                .to_owned(),
-        );
-    };
+    let endpoint = "Retell's create-phone-call endpoint";
+    check_unsupported(KIND, op, endpoint, &unsupported)?;
+    let from_number = required_setting(
+        KIND,
+        op,
+        "from_number",
+        request.from_number.as_deref(),
+        options.from_number.as_deref(),
+    )?;
     let agent = request.agent_id.as_ref().map(|a| a.as_str().to_owned());
     let override_agent_id = agent.or(options.agent_id.clone());
     let mut variables = std::collections::BTreeMap::new();
     for (name, value) in &request.variables {
         let Some(text) = value_text(value) else {
-            return refuse(format!(
-                "variable `{name}` is null: Retell's dynamic variables are strings"
+            return Err(Error::invalid_input(
+                KIND,
+                op,
+                format!("variable `{name}` is null: Retell's dynamic variables are strings"),
             ));
         };
         variables.insert(name.clone(), text);
@@ -171,11 +173,7 @@ pub(crate) fn dial_body(
         "metadata",
         "retell_llm_dynamic_variables",
     ];
-    if let Some(key) = request.extra.keys().find(|k| ours.contains(&k.as_str())) {
-        return refuse(format!(
-            "`extra` key `{key}` collides with a field voiceport sets from the request; use the request field"
-        ));
-    }
+    check_extra_keys(KIND, op, &request.extra, &ours)?;
     Ok(wire::CreatePhoneCall {
         from_number,
         to_number: request.to.clone(),

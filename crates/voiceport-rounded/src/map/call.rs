@@ -64,12 +64,11 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         breakdown: Vec::new(),
     });
     call.recording = recording_at(wire.recording_url, None);
-    call.metadata = match wire.metadata {
-        None | Some(wire::Metadata::Other(Value::Null)) => BTreeMap::new(),
-        Some(wire::Metadata::Object(map)) => map,
-        // Documented as an object; anything else is kept under one key.
-        Some(wire::Metadata::Other(other)) => BTreeMap::from([("metadata".to_owned(), other)]),
-    };
+    // Documented as an object; anything else is kept under one key.
+    call.metadata = wire
+        .metadata
+        .map(|m| m.into_entries("metadata"))
+        .unwrap_or_default();
     call.transcript = map_transcript(
         &mut call,
         wire.transcript.unwrap_or_default(),

@@ -4,6 +4,7 @@
 //! page size, a destination, the update flags); what is left is what only Rounded refuses.
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use voiceport_core::adapter::{check_extra_keys, check_unsupported, required_setting};
 use voiceport_core::{
     CallKind, CallQuery, CallUpdate, DialRequest, Error, MetadataMode, Operation, PageCursor,
     Result,
@@ -95,51 +96,47 @@ pub(crate) fn dial_body(
     request: &DialRequest,
     options: &RoundedOptions,
 ) -> Result<wire::StartCallBody> {
-    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::Dial, message));
+    let op = Operation::Dial;
+    let agent_setting = "it is a setting of the agent";
     let unsupported = [
-        (request.phone_number_id.is_some(), "phone_number_id"),
-        (!request.metadata.is_empty(), "metadata"),
-        (request.max_duration_secs.is_some(), "max_duration_secs"),
-        (request.language.is_some(), "language"),
-        (request.name.is_some(), "name"),
-        (request.campaign_id.is_some(), "campaign_id"),
+        (
+            request.phone_number_id.is_some(),
+            "phone_number_id",
+            "Rounded takes the caller id as a number; set `from_number`",
+        ),
+        (
+            !request.metadata.is_empty(),
+            "metadata",
+            "set it after the dial with update_call (PATCH /calls/{call_id})",
+        ),
+        (
+            request.max_duration_secs.is_some(),
+            "max_duration_secs",
+            agent_setting,
+        ),
+        (request.language.is_some(), "language", agent_setting),
+        (request.name.is_some(), "name", "Rounded calls have no name"),
+        (
+            request.campaign_id.is_some(),
+            "campaign_id",
+            "Rounded calls have no campaign",
+        ),
     ];
-    if let Some((_, field)) = unsupported.into_iter().find(|(set, _)| *set) {
-        let why = match field {
-            "phone_number_id" => "Rounded takes the caller id as a number; set `from_number`",
-            "metadata" => "set it after the dial with update_call (PATCH /calls/{call_id})",
-            "name" => "Rounded calls have no name",
-            "campaign_id" => "Rounded calls have no campaign",
-            _ => "it is a setting of the agent",
-        };
-        let message = format!("`{field}` is not supported by Rounded's start-call endpoint: {why}");
-        return refuse(message);
-    }
-    let required = |name: &str, value: Option<String>| {
-        value.filter(|v| !v.trim().is_empty()).ok_or_else(|| {
-            let message =
-                format!("`{name}` is required: set it on the request or as the `{name}` option");
-            Error::invalid_input(KIND, Operation::Dial, message)
-        })
+    check_unsupported(KIND, op, "Rounded's start-call endpoint", &unsupported)?;
+    let required = |name, request: Option<&str>, option: &Option<String>| {
+        required_setting(KIND, op, name, request, option.as_deref())
     };
-    let from_number = request.from_number.clone();
-    let from_number = required("from_number", from_number.or(options.from_number.clone()))?;
-    let agent_id = request.agent_id.as_ref().map(|a| a.as_str().to_owned());
-    let agent_id = required("agent_id", agent_id.or(options.agent_id.clone()))?;
-    let ours = |key: &&String| {
-        let ours = [
-            "from_number",
-            "to_number",
-            "agent_id",
-            "dynamic_variables_values",
-        ];
-        ours.contains(&key.as_str())
-    };
-    if let Some(key) = request.extra.keys().find(ours) {
-        return refuse(format!(
-            "`extra` key `{key}` collides with a field voiceport sets from the request; use the request field"
-        ));
-    }
+    let from_number = request.from_number.as_deref();
+    let from_number = required("from_number", from_number, &options.from_number)?;
+    let agent_id = request.agent_id.as_ref().map(|a| a.as_str());
+    let agent_id = required("agent_id", agent_id, &options.agent_id)?;
+    let ours = [
+        "from_number",
+        "to_number",
+        "agent_id",
+        "dynamic_variables_values",
+    ];
+    check_extra_keys(KIND, op, &request.extra, &ours)?;
     Ok(wire::StartCallBody {
         from_number,
         to_number: request.to.clone(),

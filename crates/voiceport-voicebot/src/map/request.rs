@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use voiceport_core::adapter::format_time;
+use voiceport_core::adapter::{check_unsupported, format_time};
 use voiceport_core::{CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, Result};
 
 use super::page::Window;
@@ -52,27 +52,24 @@ pub(crate) fn dial_body<'a>(
 ) -> Result<Map<String, Value>> {
     let kind = flavor.kind();
     let refuse = |message: String| Err(Error::invalid_input(kind, Operation::Dial, message));
-    let unsupported = |field: &str, why: &str| {
-        refuse(format!(
-            "`{field}` is not supported by {}: {why}",
-            flavor.name()
-        ))
-    };
-    if request.from_number.is_some() {
-        return unsupported(
+    let unsupported = [
+        (
+            request.from_number.is_some(),
             "from_number",
             "calls are placed from a phone number id; set `phone_number_id` (or options.phone_number_id)",
-        );
-    }
-    if request.language.is_some() {
-        return unsupported(
+        ),
+        (
+            request.language.is_some(),
             "language",
             "the language is part of the assistant's transcriber settings",
-        );
-    }
-    if request.campaign_id.is_some() {
-        return unsupported("campaign_id", "campaigns cannot be set when dialing");
-    }
+        ),
+        (
+            request.campaign_id.is_some(),
+            "campaign_id",
+            "campaigns cannot be set when dialing",
+        ),
+    ];
+    check_unsupported(kind, Operation::Dial, flavor.name(), &unsupported)?;
     let agent_id = request.agent_id.as_ref().map(|a| a.as_str());
     let Some(assistant_id) = agent_id
         .or(options.assistant_id.as_deref())

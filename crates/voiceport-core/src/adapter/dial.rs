@@ -1,0 +1,182 @@
+//! What a vendor's dial body refuses, written once: request fields its endpoint cannot
+//! take, a setting that comes from the request or else the options, and `extra` keys that
+//! would overwrite what voiceport sets.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::{Error, Operation, ProviderKind, Result};
+
+/// Refuses the first of `fields` the request sets. Each is `(set, field, why)`: whether the
+/// request sets the field, its name, and why `by` (the vendor's endpoint, or the vendor)
+/// cannot take it. The message is ``"`{field}` is not supported by {by}: {why}"``: a field
+/// the vendor cannot take is refused, never dropped.
+///
+/// ```
+/// use voiceport_core::adapter::check_unsupported;
+/// use voiceport_core::{DialRequest, Operation, ProviderKind};
+///
+/// let request = DialRequest { name: Some("Reminder".into()), ..DialRequest::to("+1") };
+/// let err = check_unsupported(ProviderKind::Retell, Operation::Dial, "Retell's create-phone-call endpoint", &[
+///     (request.language.is_some(), "language", "it is a setting of the agent"),
+///     (request.name.is_some(), "name", "Retell calls have no name"),
+/// ])
+/// .unwrap_err();
+/// let expected = "`name` is not supported by Retell's create-phone-call endpoint: Retell calls have no name";
+/// assert!(err.to_string().contains(expected), "{err}");
+/// ```
+pub fn check_unsupported(
+    kind: ProviderKind,
+    operation: Operation,
+    by: &str,
+    fields: &[(bool, &str, &str)],
+) -> Result<()> {
+    match fields.iter().find(|(set, _, _)| *set) {
+        None => Ok(()),
+        Some((_, field, why)) => Err(Error::invalid_input(
+            kind,
+            operation,
+            format!("`{field}` is not supported by {by}: {why}"),
+        )),
+    }
+}
+
+/// The setting `name`: the request's value, else the option's, and required. A blank one
+/// (from wherever it came) counts as none, and is refused with ``"`{name}` is required: set
+/// it on the request or as the `{name}` option"``.
+///
+/// ```
+/// use voiceport_core::adapter::required_setting;
+/// use voiceport_core::{Operation, ProviderKind};
+///
+/// let from = |request, option| {
+///     required_setting(ProviderKind::Rounded, Operation::Dial, "from_number", request, option)
+/// };
+/// assert_eq!(from(Some("+2"), Some("+1")).unwrap(), "+2");
+/// assert_eq!(from(None, Some("+1")).unwrap(), "+1");
+/// assert!(from(None, None).unwrap_err().to_string().contains(
+///     "`from_number` is required: set it on the request or as the `from_number` option"
+/// ));
+/// ```
+pub fn required_setting(
+    kind: ProviderKind,
+    operation: Operation,
+    name: &str,
+    request: Option<&str>,
+    option: Option<&str>,
+) -> Result<String> {
+    match request.or(option) {
+        Some(value) if !value.trim().is_empty() => Ok(value.to_owned()),
+        _ => Err(Error::invalid_input(
+            kind,
+            operation,
+            format!("`{name}` is required: set it on the request or as the `{name}` option"),
+        )),
+    }
+}
+
+/// Refuses an `extra` key that is one of `ours`, the body fields voiceport sets from the
+/// request (the first such key, in key order): for vendors whose body takes `extra` beside
+/// voiceport's fields rather than letting it overwrite them.
+///
+/// ```
+/// use std::collections::BTreeMap;
+/// use serde_json::json;
+/// use voiceport_core::adapter::check_extra_keys;
+/// use voiceport_core::{Operation, ProviderKind};
+///
+/// let ours = ["from_number", "to_number"];
+/// let extra = BTreeMap::from([("sip_headers".to_owned(), json!({}))]);
+/// assert!(check_extra_keys(ProviderKind::Rounded, Operation::Dial, &extra, &ours).is_ok());
+/// let extra = BTreeMap::from([("to_number".to_owned(), json!("+3"))]);
+/// let err = check_extra_keys(ProviderKind::Rounded, Operation::Dial, &extra, &ours).unwrap_err();
+/// assert!(err.to_string().contains("`extra` key `to_number` collides"));
+/// ```
+pub fn check_extra_keys(
+    kind: ProviderKind,
+    operation: Operation,
+    extra: &BTreeMap<String, Value>,
+    ours: &[&str],
+) -> Result<()> {
+    match extra.keys().find(|key| ours.contains(&key.as_str())) {
+        None => Ok(()),
+        Some(key) => Err(Error::invalid_input(
+            kind,
+            operation,
+            format!(
+                "`extra` key `{key}` collides with a field voiceport sets from the request; use the request field"
+            ),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const KIND: ProviderKind = ProviderKind::Rounded;
+    const OP: Operation = Operation::Dial;
+
+    fn message(result: Result<impl std::fmt::Debug>) -> String {
+        match result.unwrap_err() {
+            Error::InvalidRequest {
+                provider: KIND,
+                operation: OP,
+                status: None,
+                message,
+                details,
+            } if details.is_empty() => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_first_unsupported_field_set_is_refused_with_its_reason() {
+        let by = "Rounded's start-call endpoint";
+        assert!(check_unsupported(KIND, OP, by, &[]).is_ok());
+        assert!(check_unsupported(KIND, OP, by, &[(false, "name", "no names")]).is_ok());
+        let fields = [
+            (false, "phone_number_id", "set `from_number`"),
+            (true, "metadata", "set it after the dial"),
+            (true, "name", "Rounded calls have no name"),
+        ];
+        assert_eq!(
+            message(check_unsupported(KIND, OP, by, &fields)),
+            "`metadata` is not supported by Rounded's start-call endpoint: set it after the dial"
+        );
+    }
+
+    #[test]
+    fn a_required_setting_comes_from_the_request_else_the_option() {
+        let setting = |request, option| required_setting(KIND, OP, "agent_id", request, option);
+        assert_eq!(setting(Some("a"), Some("b")).unwrap(), "a");
+        assert_eq!(setting(None, Some("b")).unwrap(), "b");
+        assert_eq!(setting(Some(" a "), None).unwrap(), " a ");
+        let refused = "`agent_id` is required: set it on the request or as the `agent_id` option";
+        assert_eq!(message(setting(None, None)), refused);
+        assert_eq!(message(setting(None, Some(" "))), refused);
+        // A blank request value is not replaced by the option: it is refused.
+        assert_eq!(message(setting(Some(""), Some("b"))), refused);
+    }
+
+    #[test]
+    fn extra_keys_colliding_with_ours_are_refused() {
+        let ours = ["from_number", "to_number", "id"];
+        let extra = |keys: &[&str]| -> BTreeMap<String, Value> {
+            keys.iter().map(|k| ((*k).to_owned(), json!(1))).collect()
+        };
+        assert!(check_extra_keys(KIND, OP, &extra(&[]), &ours).is_ok());
+        assert!(check_extra_keys(KIND, OP, &extra(&["sip_headers"]), &ours).is_ok());
+        assert_eq!(
+            message(check_extra_keys(
+                KIND,
+                OP,
+                &extra(&["zz", "to_number", "id"]),
+                &ours
+            )),
+            "`extra` key `id` collides with a field voiceport sets from the request; use the request field"
+        );
+    }
+}
