@@ -1,7 +1,8 @@
-//! What every vendor emulator shares: the request guard (API key, faults) and small
-//! response helpers.
+//! What every vendor emulator shares: the request guard (API key, faults), the store of
+//! its calls as a handler sees it ([`Ctx`]), and small response helpers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Request, State};
@@ -13,7 +14,8 @@ use serde_json::{Value, json};
 use voiceport_core::ProviderKind;
 
 use crate::faults::faulty_response;
-use crate::store::State as SandboxState;
+use crate::sim::{SimCall, View};
+use crate::store::{DialSpec, State as SandboxState, VendorStore};
 use crate::vendor::Vendor;
 
 /// The state a vendor's handlers see.
@@ -21,6 +23,63 @@ use crate::vendor::Vendor;
 pub(crate) struct Ctx {
     pub(crate) state: Arc<SandboxState>,
     pub(crate) vendor: Vendor,
+}
+
+impl Ctx {
+    /// The vendor's calls, to read.
+    pub(crate) fn calls(&self) -> RwLockReadGuard<'_, VendorStore> {
+        self.state.calls(self.vendor)
+    }
+
+    /// The vendor's calls, to change.
+    pub(crate) fn calls_mut(&self) -> RwLockWriteGuard<'_, VendorStore> {
+        self.state.calls_mut(self.vendor)
+    }
+
+    /// `call` as it stands now.
+    pub(crate) fn view(&self, call: &SimCall) -> View {
+        call.view(Instant::now(), &self.state.timing)
+    }
+
+    /// Places the call a dial asked for: `answer` makes the dial's response of the new call
+    /// as it stands, then the call is stored (and counted as dialed) and followed for
+    /// webhook deliveries.
+    pub(crate) fn place(
+        &self,
+        spec: DialSpec,
+        answer: impl FnOnce(&SimCall, &View) -> Response,
+    ) -> Response {
+        let call = self.state.dialed_call(self.vendor, spec);
+        let response = answer(&call, &self.view(&call));
+        let id = call.id.clone();
+        self.state.insert_dialed(self.vendor, call);
+        crate::webhooks::follow(&self.state, self.vendor, &id);
+        response
+    }
+}
+
+/// Locks `mutex`, taking a poisoned one as it is: a handler that panicked holding it does
+/// not take the sandbox down with it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Read-locks `rw`, taking a poisoned one as it is (as [`lock`]).
+pub(crate) fn read<T>(rw: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    rw.read().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Write-locks `rw`, taking a poisoned one as it is (as [`lock`]).
+pub(crate) fn write<T>(rw: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    rw.write().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// What HappyRobot and Rounded take for an E.164 number: a `+` and at least seven more
+/// characters (Retell checks the digits too).
+pub(crate) fn plus_number(number: &str) -> bool {
+    number.starts_with('+') && number.len() >= 8
 }
 
 /// The key no emulated API accepts: what [`api_key`] gives for a kind the sandbox does not
@@ -176,5 +235,33 @@ pub(crate) fn object(
     match map.get(key) {
         Some(Value::Object(inner)) => inner.clone(),
         _ => serde_json::Map::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn poisoned_locks_are_taken_as_they_are() {
+        let mutex = Arc::new(Mutex::new(1));
+        let rw = Arc::new(RwLock::new(1));
+        let (m, r) = (mutex.clone(), rw.clone());
+        let panicked = std::thread::spawn(move || {
+            let (_held, _written) = (m.lock().unwrap(), r.write().unwrap());
+            panic!("poison both");
+        })
+        .join();
+        assert!(panicked.is_err() && mutex.is_poisoned() && rw.is_poisoned());
+        *lock(&mutex) += 1;
+        *write(&rw) += 1;
+        assert_eq!((*lock(&mutex), *read(&rw)), (2, 2));
+    }
+
+    #[test]
+    fn a_plus_number_is_a_plus_and_seven_more() {
+        assert!(plus_number("+1415555"));
+        assert!(!plus_number("+141555"));
+        assert!(!plus_number("14155550187"));
     }
 }

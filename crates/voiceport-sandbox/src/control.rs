@@ -358,10 +358,7 @@ async fn summary(State(state): State<Arc<SandboxState>>) -> Response {
     let mut dialed = Map::new();
     let mut deliveries = Map::new();
     for vendor in Vendor::ALL {
-        let store = state
-            .store(vendor)
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
+        let store = state.calls(vendor);
         let name = vendor.kind().as_str();
         calls.insert(name.into(), json!(store.len()));
         dialed.insert(name.into(), json!(store.dialed));

@@ -10,6 +10,8 @@ use axum::response::Response;
 use bytes::Bytes;
 use voiceport_core::ProviderKind;
 
+use crate::common::lock;
+
 /// How a request fails.
 #[derive(Debug, Clone, Copy, PartialEq)]
 #[non_exhaustive]
@@ -201,34 +203,28 @@ pub struct Faults {
 impl Faults {
     /// Adds a fault.
     pub fn inject(&self, fault: Fault) {
-        self.lock().push((fault, 0));
+        lock(&self.rules).push((fault, 0));
     }
 
     /// Adds a delivery fault.
     pub fn inject_delivery(&self, fault: DeliveryFault) {
-        self.lock_deliveries().push((fault, 0));
+        lock(&self.deliveries).push((fault, 0));
     }
 
     /// Removes every fault, delivery faults included.
     pub fn clear(&self) {
-        self.lock().clear();
-        self.lock_deliveries().clear();
+        lock(&self.rules).clear();
+        lock(&self.deliveries).clear();
     }
 
     /// How many faults are still armed, delivery faults included.
     pub fn len(&self) -> usize {
-        self.lock().len() + self.lock_deliveries().len()
+        lock(&self.rules).len() + lock(&self.deliveries).len()
     }
 
     /// Whether no fault is armed.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-
-    fn lock_deliveries(&self) -> std::sync::MutexGuard<'_, Vec<(DeliveryFault, u32)>> {
-        self.deliveries
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The delivery fault of a kind `wanted` accepts that this delivery gets, if any
@@ -239,28 +235,9 @@ impl Faults {
         event: Option<&str>,
         wanted: impl Fn(DeliveryFaultKind) -> bool,
     ) -> Option<DeliveryFaultKind> {
-        let mut rules = self.lock_deliveries();
-        let mut hit = None;
-        for (fault, seen) in rules.iter_mut() {
-            if !wanted(fault.kind) || !fault.matches(vendor, event) {
-                continue;
-            }
-            *seen += 1;
-            if *seen > fault.skip && *seen - fault.skip <= fault.times {
-                hit = Some(fault.kind);
-                break;
-            }
-        }
-        rules.retain(|(fault, seen)| {
-            fault.times == u32::MAX || seen.saturating_sub(fault.skip) < fault.times
-        });
-        hit
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<(Fault, u32)>> {
-        self.rules
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        take_turn(&mut lock(&self.deliveries), |fault| {
+            (wanted(fault.kind) && fault.matches(vendor, event)).then_some(fault.kind)
+        })
     }
 
     /// The fault this request gets, if any (counting it).
@@ -270,23 +247,54 @@ impl Faults {
         method: &str,
         path: &str,
     ) -> Option<(FaultKind, bool)> {
-        let mut rules = self.lock();
-        let mut hit = None;
-        for (fault, seen) in rules.iter_mut() {
-            if !fault.matches(vendor, method, path) {
-                continue;
-            }
-            *seen += 1;
-            if *seen > fault.skip && *seen - fault.skip <= fault.times {
-                hit = Some((fault.kind, fault.after_handler));
-                break;
-            }
-        }
-        rules.retain(|(fault, seen)| {
-            fault.times == u32::MAX || seen.saturating_sub(fault.skip) < fault.times
-        });
-        hit
+        take_turn(&mut lock(&self.rules), |fault| {
+            fault
+                .matches(vendor, method, path)
+                .then_some((fault.kind, fault.after_handler))
+        })
     }
+}
+
+/// A fault that fires on some of the requests (or deliveries) it matches.
+trait Armed {
+    /// How many matches it lets through first, then on how many it fires (`u32::MAX`: on
+    /// every one).
+    fn turns(&self) -> (u32, u32);
+}
+
+impl Armed for Fault {
+    fn turns(&self) -> (u32, u32) {
+        (self.skip, self.times)
+    }
+}
+
+impl Armed for DeliveryFault {
+    fn turns(&self) -> (u32, u32) {
+        (self.skip, self.times)
+    }
+}
+
+/// Counts a request (or delivery) against each armed fault `hit` takes it for, in order,
+/// and gives what `hit` made of the first whose turn it is; then disarms the faults that
+/// have fired their last.
+fn take_turn<F: Armed, T>(armed: &mut Vec<(F, u32)>, hit: impl Fn(&F) -> Option<T>) -> Option<T> {
+    let mut taken = None;
+    for (fault, seen) in armed.iter_mut() {
+        let Some(value) = hit(fault) else {
+            continue;
+        };
+        let (skip, times) = fault.turns();
+        *seen += 1;
+        if *seen > skip && *seen - skip <= times {
+            taken = Some(value);
+            break;
+        }
+    }
+    armed.retain(|(fault, seen)| {
+        let (skip, times) = fault.turns();
+        times == u32::MAX || seen.saturating_sub(skip) < times
+    });
+    taken
 }
 
 /// The response a fault produces; `real` is the handler's response when the fault fires

@@ -13,7 +13,9 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, body_object, error, iso, json_response, object, parse_time, text};
+use crate::common::{
+    Ctx, body_object, error, iso, json_response, object, parse_time, plus_number, text,
+};
 use crate::content::{Who, conversation, cost, recording_url};
 use crate::sim::{Outcome, Phase, SimCall, SimNote, SimRating, View};
 use crate::store::DialSpec;
@@ -149,7 +151,7 @@ fn render(call: &SimCall, view: &View) -> Value {
     json!({
         "id": call.id,
         "organization_id": ORGANIZATION,
-        "type": if call.direction == Direction::Inbound { "Inbound" } else { "Outbound" },
+        "type": call_type(call),
         "status": status(view.phase),
         "provider": if call.web { "Web" } else { "Twilio" },
         "metadata": metadata,
@@ -172,6 +174,15 @@ fn render(call: &SimCall, view: &View) -> Value {
     })
 }
 
+/// The call's `type` (the list's `type` filter).
+fn call_type(call: &SimCall) -> &'static str {
+    if call.direction == Direction::Inbound {
+        "Inbound"
+    } else {
+        "Outbound"
+    }
+}
+
 /// The use case that runs `call`.
 fn use_case(call: &SimCall) -> &str {
     call.use_case.as_deref().unwrap_or(USE_CASE)
@@ -181,15 +192,15 @@ fn not_found(ctx: &Ctx) -> Response {
     error(ctx.vendor, StatusCode::NOT_FOUND, "Call not found", &[])
 }
 
+/// A 400 saying `message`.
+fn bad_request(ctx: &Ctx, message: &str) -> Response {
+    error(ctx.vendor, StatusCode::BAD_REQUEST, message, &[])
+}
+
 /// Runs `f` on the call under a read lock and answers with what it returns.
 fn with_call(ctx: &Ctx, id: &str, f: impl FnOnce(&SimCall, &View) -> Response) -> Response {
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get(id) {
-        Some(call) => f(call, &call.view(Instant::now(), &ctx.state.timing)),
+    match ctx.calls().get(id) {
+        Some(call) => f(call, &ctx.view(call)),
         None => not_found(ctx),
     }
 }
@@ -200,20 +211,15 @@ fn update_call(
     id: &str,
     f: impl FnOnce(&mut SimCall, &View) -> Result<(), Response>,
 ) -> Response {
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    let Some(call) = store.get_mut(id) else {
+    let mut calls = ctx.calls_mut();
+    let Some(call) = calls.get_mut(id) else {
         return not_found(ctx);
     };
-    let view = call.view(Instant::now(), &ctx.state.timing);
+    let view = ctx.view(call);
     if let Err(response) = f(call, &view) {
         return response;
     }
-    let view = call.view(Instant::now(), &ctx.state.timing);
-    json_response(StatusCode::OK, render(call, &view))
+    json_response(StatusCode::OK, render(call, &ctx.view(call)))
 }
 
 async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
@@ -240,14 +246,9 @@ async fn list(
     let number = |key: &str, default: usize| -> Result<usize, Response> {
         match params.get(key) {
             None => Ok(default),
-            Some(text) => text.parse().map_err(|_| {
-                error(
-                    ctx.vendor,
-                    StatusCode::BAD_REQUEST,
-                    &format!("{key} must be a number"),
-                    &[],
-                )
-            }),
+            Some(text) => text
+                .parse()
+                .map_err(|_| bad_request(&ctx, &format!("{key} must be a number"))),
         }
     };
     let (limit, skip) = match (number("limit", 100), number("skip", 0)) {
@@ -264,21 +265,12 @@ async fn list(
     let search = params.get("search").map(|s| s.to_lowercase());
     let ascending = params.get("sort").map(String::as_str) == Some("asc");
 
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
+    let store = ctx.calls();
     let now = Instant::now();
     let timing = ctx.state.timing;
     let keep = |call: &&SimCall| {
         let view = call.view(now, &timing);
-        let kind = if call.direction == Direction::Inbound {
-            "Inbound"
-        } else {
-            "Outbound"
-        };
-        direction.is_none_or(|d| d == kind)
+        direction.is_none_or(|d| d == call_type(call))
             && (statuses.is_empty() || statuses.contains(&status(view.phase)))
             && (tags.is_empty() || call.tags.iter().any(|t| tags.contains(&t.as_str())))
             && (use_cases.is_empty() || use_cases.contains(&use_case(call)))
@@ -414,11 +406,7 @@ async fn logs(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
 }
 
 async fn tags(State(ctx): State<Ctx>) -> Response {
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
+    let store = ctx.calls();
     let tags: BTreeSet<&str> = store
         .newest_first()
         .flat_map(|c| c.tags.iter().map(String::as_str))
@@ -440,12 +428,7 @@ async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
             call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
             Ok(())
         }
-        _ => Err(error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "Call is not in progress",
-            &[],
-        )),
+        _ => Err(bad_request(&ctx, "Call is not in progress")),
     })
 }
 
@@ -455,22 +438,15 @@ async fn cancel(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
             call.forced = Some((Phase::Canceled, Utc::now()));
             Ok(())
         }
-        _ => Err(error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
+        _ => Err(bad_request(
+            &ctx,
             "Only scheduled or queued calls can be canceled",
-            &[],
         )),
     })
 }
 
 async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get_mut(&id) {
+    match ctx.calls_mut().get_mut(&id) {
         Some(call) => {
             call.deleted = true;
             json_response(StatusCode::OK, json!({ "message": "Call deleted" }))
@@ -481,14 +457,7 @@ async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response
 
 /// The `content` and `flagged` of a note body, each `None` when the body leaves it out.
 fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(Option<String>, Option<bool>), Response> {
-    let map = body_object(body).ok_or_else(|| {
-        error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "body must be a JSON object",
-            &[],
-        )
-    })?;
+    let map = body_object(body).ok_or_else(|| bad_request(ctx, "body must be a JSON object"))?;
     Ok((
         text(&map, "content"),
         map.get("flagged").and_then(Value::as_bool),
@@ -498,14 +467,7 @@ fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(Option<String>, Option<bool>)
 async fn add_note(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
     let (content, flagged) = match note_fields(&ctx, &body) {
         Ok((Some(content), flagged)) => (content, flagged.unwrap_or(false)),
-        Ok((None, _)) => {
-            return error(
-                ctx.vendor,
-                StatusCode::BAD_REQUEST,
-                "content is required",
-                &[],
-            );
-        }
+        Ok((None, _)) => return bad_request(&ctx, "content is required"),
         Err(response) => return response,
     };
     let note_id = ctx.state.new_id(ctx.vendor);
@@ -529,14 +491,7 @@ async fn update_note(
     // A PATCH changes what it names: a body without `flagged` leaves the flag as it is
     // (inferred: the docs give the whole note as the body and say nothing of omissions).
     let (content, flagged) = match note_fields(&ctx, &body) {
-        Ok((None, None)) => {
-            return error(
-                ctx.vendor,
-                StatusCode::BAD_REQUEST,
-                "give content or flagged",
-                &[],
-            );
-        }
+        Ok((None, None)) => return bad_request(&ctx, "give content or flagged"),
         Ok(fields) => fields,
         Err(response) => return response,
     };
@@ -583,12 +538,7 @@ async fn delete_note(
 
 async fn viewed(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
     let Some(email) = body_object(&body).and_then(|m| text(&m, "email")) else {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "email is required",
-            &[],
-        );
+        return bad_request(&ctx, "email is required");
     };
     update_call(&ctx, &id, |call, _| {
         if !call.viewed_by.contains(&email) {
@@ -605,19 +555,10 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
         text(&map, "email"),
         text(&map, "operation"),
     ) else {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "emoji, email and operation are required",
-            &[],
-        );
+        return bad_request(&ctx, "emoji, email and operation are required");
     };
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    let Some(call) = store.get_mut(&id) else {
+    let mut calls = ctx.calls_mut();
+    let Some(call) = calls.get_mut(&id) else {
         return not_found(&ctx);
     };
     match operation.as_str() {
@@ -629,14 +570,7 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
         "remove" => call
             .ratings
             .retain(|r| !(r.emoji == emoji && r.email == email)),
-        _ => {
-            return error(
-                ctx.vendor,
-                StatusCode::BAD_REQUEST,
-                "operation must be add or remove",
-                &[],
-            );
-        }
+        _ => return bad_request(&ctx, "operation must be add or remove"),
     }
     // The documented answer: HTTP 200 with no body.
     Response::new(axum::body::Body::empty())
@@ -644,28 +578,13 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
 
 async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let Some(map) = body_object(&body) else {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "body must be a JSON object",
-            &[],
-        );
+        return bad_request(&ctx, "body must be a JSON object");
     };
     let (Some(to), Some(_number_id)) = (text(&map, "phone_number"), text(&map, "number_id")) else {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "phone_number and number_id are required",
-            &[],
-        );
+        return bad_request(&ctx, "phone_number and number_id are required");
     };
-    if !to.starts_with('+') || to.len() < 8 {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "phone_number must be E.164",
-            &[],
-        );
+    if !plus_number(&to) {
+        return bad_request(&ctx, "phone_number must be E.164");
     }
     let params = match map.get("params") {
         Some(Value::Object(params)) => params.clone(),
@@ -682,39 +601,28 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
         variables: params,
         name: None,
     };
-    let call = ctx.state.dialed_call(ctx.vendor, spec);
-    let view = call.view(Instant::now(), &ctx.state.timing);
-    let body = render(&call, &view);
-    let id = call.id.clone();
-    ctx.state.insert_dialed(ctx.vendor, call);
-    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
-    json_response(StatusCode::OK, body)
+    ctx.place(spec, |call, view| {
+        json_response(StatusCode::OK, render(call, view))
+    })
 }
 
 async fn usage(State(ctx): State<Ctx>, headers: axum::http::HeaderMap) -> Response {
     if headers.get("x-organization-id").is_none() {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "x-organization-id header is required",
-            &[],
-        );
+        return bad_request(&ctx, "x-organization-id header is required");
     }
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
     let now = Instant::now();
-    let (calls, seconds) = store.newest_first().fold((0u64, 0.0), |(n, s), call| {
-        (
-            n + 1,
-            s + call
-                .view(now, &ctx.state.timing)
-                .duration_secs
-                .unwrap_or(0.0),
-        )
-    });
+    let (calls, seconds) = ctx
+        .calls()
+        .newest_first()
+        .fold((0u64, 0.0), |(n, s), call| {
+            (
+                n + 1,
+                s + call
+                    .view(now, &ctx.state.timing)
+                    .duration_secs
+                    .unwrap_or(0.0),
+            )
+        });
     json_response(
         StatusCode::OK,
         json!([{

@@ -457,36 +457,20 @@ impl Sandbox {
     /// How many calls `kind` holds now (deleted ones excluded); 0 for a kind the sandbox
     /// does not emulate.
     pub fn call_count(&self, kind: ProviderKind) -> usize {
-        Vendor::of(kind).map_or(0, |vendor| {
-            self.state
-                .store(vendor)
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .len()
-        })
+        Vendor::of(kind).map_or(0, |vendor| self.state.calls(vendor).len())
     }
 
     /// How many calls were created through `kind`'s dial endpoint; 0 for a kind the
     /// sandbox does not emulate.
     pub fn dialed_count(&self, kind: ProviderKind) -> usize {
-        Vendor::of(kind).map_or(0, |vendor| {
-            self.state
-                .store(vendor)
-                .read()
-                .unwrap_or_else(|p| p.into_inner())
-                .dialed
-        })
+        Vendor::of(kind).map_or(0, |vendor| self.state.calls(vendor).dialed)
     }
 
     /// The webhook body `kind` would post when the call `call_id` ends, in that vendor's
     /// shape, as of now (`None`: no such call, or a kind the sandbox does not emulate).
     pub fn webhook_delivery(&self, kind: ProviderKind, call_id: &str) -> Option<Vec<u8>> {
         let vendor = Vendor::of(kind)?;
-        let store = self
-            .state
-            .store(vendor)
-            .read()
-            .unwrap_or_else(|p| p.into_inner());
+        let store = self.state.calls(vendor);
         let call = store.get(call_id)?;
         let view = call.view(std::time::Instant::now(), &self.state.timing);
         let family = |flavor| vapi::Family {

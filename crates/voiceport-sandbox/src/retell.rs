@@ -52,7 +52,7 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, error, json_response, text};
+use crate::common::{Ctx, body_object, error, json_response, plus_number, text};
 use crate::content::{Line, Who, conversation, cost, recording_url, transcript_text};
 use crate::rng::Rng;
 use crate::sim::{Outcome, Phase, SimCall, View};
@@ -62,6 +62,9 @@ use crate::webhooks::{Outgoing, Stage};
 /// Retell's documented error messages.
 const INVALID: &str = "Invalid request format, please check API reference.";
 const NOT_FOUND: &str = "Cannot find requested asset under given api key.";
+
+/// The sandbox's own refusal of a `metadata` that is not an object (Retell takes any JSON).
+const METADATA_OBJECT: &str = "metadata: the sandbox stores a JSON object only";
 
 /// The version every sandbox agent is at.
 const AGENT_VERSION: u32 = 3;
@@ -362,23 +365,12 @@ fn body_of(bytes: &Bytes) -> Option<Map<String, Value>> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Some(Map::new());
     }
-    match serde_json::from_slice(bytes) {
-        Ok(Value::Object(map)) => Some(map),
-        _ => None,
-    }
+    body_object(bytes)
 }
 
 async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get(&id) {
-        Some(call) => {
-            let view = call.view(Instant::now(), &ctx.state.timing);
-            json_response(StatusCode::OK, render(call, &view, Part::Full))
-        }
+    match ctx.calls().get(&id) {
+        Some(call) => json_response(StatusCode::OK, render(call, &ctx.view(call), Part::Full)),
         None => not_found(&ctx),
     }
 }
@@ -591,52 +583,35 @@ async fn list(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let Some(request) = body_of(&body) else {
         return invalid(&ctx, INVALID);
     };
-    let limit = match request.get("limit") {
-        None | Some(Value::Null) => 50,
-        Some(value) => match value.as_u64() {
-            Some(limit @ 1..=1000) => limit as usize,
-            _ => return invalid(&ctx, INVALID),
-        },
+    let (Ok(limit), Ok(skip), Ok(after), Ok(include_total)) = (
+        optional(&request, "limit", |v| {
+            v.as_u64().filter(|l| (1..=1000).contains(l))
+        }),
+        optional(&request, "skip", Value::as_u64),
+        optional(&request, "pagination_key", |v| {
+            read_pagination_key(v.as_str()?)
+        }),
+        optional(&request, "include_total", Value::as_bool),
+    ) else {
+        return invalid(&ctx, INVALID);
     };
     let ascending = match request.get("sort_order").map(Value::as_str) {
         None | Some(Some("descending")) => false,
         Some(Some("ascending")) => true,
         Some(_) => return invalid(&ctx, INVALID),
     };
-    let skip = match request.get("skip") {
-        None | Some(Value::Null) => None,
-        Some(value) => match value.as_u64() {
-            Some(skip) => Some(skip as usize),
-            None => return invalid(&ctx, INVALID),
-        },
-    };
-    let after = match request.get("pagination_key") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(token)) => match read_pagination_key(token) {
-            Some(after) => Some(after),
-            None => return invalid(&ctx, INVALID),
-        },
-        Some(_) => return invalid(&ctx, INVALID),
-    };
     if skip.is_some() && after.is_some() {
         // The schema forbids both at once.
         return invalid(&ctx, INVALID);
     }
-    let include_total = match request.get("include_total") {
-        None | Some(Value::Null) => false,
-        Some(Value::Bool(flag)) => *flag,
-        Some(_) => return invalid(&ctx, INVALID),
-    };
+    let (limit, skip) = (limit.map_or(50, |l| l as usize), skip.map(|s| s as usize));
+    let include_total = include_total.unwrap_or(false);
     let conditions = match conditions(request.get("filter_criteria")) {
         Ok(conditions) => conditions,
         Err(message) => return invalid(&ctx, &message),
     };
 
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
+    let store = ctx.calls();
     let now = Instant::now();
     let mut matching: Vec<(i64, &str, Value)> = store
         .newest_first()
@@ -680,20 +655,26 @@ async fn list(State(ctx): State<Ctx>, body: Bytes) -> Response {
     json_response(StatusCode::OK, answer)
 }
 
-/// A JSON value of `map` at `key` that must be an object when present: `Ok(None)` absent
-/// or null, `Err(())` of another type.
-fn object_field(map: &Map<String, Value>, key: &str) -> Result<Option<Map<String, Value>>, ()> {
+/// An optional field of a request body, as `read` takes it: `Ok(None)` absent or null,
+/// `Err(())` when `read` refuses it.
+fn optional<T>(
+    map: &Map<String, Value>,
+    key: &str,
+    read: impl FnOnce(&Value) -> Option<T>,
+) -> Result<Option<T>, ()> {
     match map.get(key) {
         None | Some(Value::Null) => Ok(None),
-        Some(Value::Object(inner)) => Ok(Some(inner.clone())),
-        Some(_) => Err(()),
+        Some(value) => read(value).map(Some).ok_or(()),
     }
 }
 
+/// An optional field that must be a JSON object (see [`optional`]).
+fn object_field(map: &Map<String, Value>, key: &str) -> Result<Option<Map<String, Value>>, ()> {
+    optional(map, key, |v| v.as_object().cloned())
+}
+
 fn e164(number: Option<String>) -> Option<String> {
-    number.filter(|n| {
-        n.starts_with('+') && n.len() >= 8 && n[1..].bytes().all(|b| b.is_ascii_digit())
-    })
+    number.filter(|n| plus_number(n) && n[1..].bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `POST /v2/create-phone-call`.
@@ -707,13 +688,13 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     ) else {
         return invalid(&ctx, INVALID);
     };
-    let agent = match map.get("override_agent_id") {
-        None | Some(Value::Null) => RETELL_AGENTS[0].to_owned(),
-        Some(Value::String(agent)) if !agent.is_empty() => agent.clone(),
-        Some(_) => return invalid(&ctx, INVALID),
+    let Ok(agent) = optional(&map, "override_agent_id", |v| {
+        v.as_str().filter(|a| !a.is_empty()).map(str::to_owned)
+    }) else {
+        return invalid(&ctx, INVALID);
     };
     let Ok(metadata) = object_field(&map, "metadata") else {
-        return invalid(&ctx, "metadata: the sandbox stores a JSON object only");
+        return invalid(&ctx, METADATA_OBJECT);
     };
     let variables = match object_field(&map, "retell_llm_dynamic_variables") {
         Ok(variables) => variables.unwrap_or_default(),
@@ -726,21 +707,14 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let spec = DialSpec {
         to,
         from: Some(from),
-        agent_id: Some(agent),
+        agent_id: Some(agent.unwrap_or_else(|| RETELL_AGENTS[0].to_owned())),
         metadata: metadata.unwrap_or_default(),
         variables,
         ..DialSpec::default()
     };
-    let call = ctx.state.dialed_call(ctx.vendor, spec);
-    let body = render(
-        &call,
-        &call.view(Instant::now(), &ctx.state.timing),
-        Part::Full,
-    );
-    let id = call.id.clone();
-    ctx.state.insert_dialed(ctx.vendor, call);
-    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
-    json_response(StatusCode::CREATED, body)
+    ctx.place(spec, |call, view| {
+        json_response(StatusCode::CREATED, render(call, view, Part::Full))
+    })
 }
 
 /// `PATCH /v2/update-call/{call_id}`: `metadata` replaces the call's (null clears it);
@@ -753,36 +727,26 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
         None => None,
         Some(_) => match object_field(&map, "metadata") {
             Ok(metadata) => Some(metadata.unwrap_or_default()),
-            Err(()) => return invalid(&ctx, "metadata: the sandbox stores a JSON object only"),
+            Err(()) => return invalid(&ctx, METADATA_OBJECT),
         },
     };
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    let Some(call) = store.get_mut(&id) else {
+    let mut calls = ctx.calls_mut();
+    let Some(call) = calls.get_mut(&id) else {
         return not_found(&ctx);
     };
     if let Some(metadata) = replace {
         call.metadata = metadata;
     }
-    let view = call.view(Instant::now(), &ctx.state.timing);
-    json_response(StatusCode::OK, render(call, &view, Part::Full))
+    json_response(StatusCode::OK, render(call, &ctx.view(call), Part::Full))
 }
 
 /// `POST /v2/stop-call/{call_id}`: 204, the call ends (`manual_stopped`) if it was live.
 async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    let Some(call) = store.get_mut(&id) else {
+    let mut calls = ctx.calls_mut();
+    let Some(call) = calls.get_mut(&id) else {
         return not_found(&ctx);
     };
-    let view = call.view(Instant::now(), &ctx.state.timing);
-    if !matches!(view.phase, Phase::Ended(_) | Phase::Canceled) {
+    if !matches!(ctx.view(call).phase, Phase::Ended(_) | Phase::Canceled) {
         call.forced = Some((Phase::Ended(Outcome::EndedByApi), Utc::now()));
     }
     StatusCode::NO_CONTENT.into_response()
@@ -790,12 +754,7 @@ async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
 
 /// `DELETE /v2/delete-call/{call_id}`: 204, then the call is not found.
 async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get_mut(&id) {
+    match ctx.calls_mut().get_mut(&id) {
         Some(call) => {
             call.deleted = true;
             StatusCode::NO_CONTENT.into_response()

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, body_object, error, iso, json_response, parse_time, text};
+use crate::common::{Ctx, body_object, error, iso, json_response, parse_time, plus_number, text};
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
@@ -173,6 +173,26 @@ fn not_found(ctx: &Ctx) -> Response {
     error(ctx.vendor, StatusCode::NOT_FOUND, "Call not found", &[])
 }
 
+/// A query parameter refused: 422, naming it and its `problem`.
+fn invalid_query(ctx: &Ctx, field: &str, problem: &str) -> Response {
+    error(
+        ctx.vendor,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "Invalid query",
+        &[(field, problem)],
+    )
+}
+
+/// A body that is not a JSON object.
+fn not_an_object(ctx: &Ctx) -> Response {
+    error(
+        ctx.vendor,
+        StatusCode::BAD_REQUEST,
+        "Invalid request body",
+        &[("body", "must be a JSON object")],
+    )
+}
+
 fn bad_id(ctx: &Ctx, id: &str) -> Option<Response> {
     let uuid_like = id.len() == 36
         && id
@@ -193,21 +213,11 @@ async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     if let Some(response) = bad_id(&ctx, &id) {
         return response;
     }
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get(&id) {
+    match ctx.calls().get(&id) {
         Some(call) => envelope(
             StatusCode::OK,
             "Call retrieved successfully",
-            render(
-                call,
-                &call.view(Instant::now(), &ctx.state.timing),
-                true,
-                true,
-            ),
+            render(call, &ctx.view(call), true, true),
         ),
         None => not_found(&ctx),
     }
@@ -220,39 +230,18 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 50,
         Some(Ok(limit)) if (1..=1000).contains(&limit) => limit,
-        Some(_) => {
-            return error(
-                ctx.vendor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Invalid query",
-                &[("limit", "must be between 1 and 1000")],
-            );
-        }
+        Some(_) => return invalid_query(&ctx, "limit", "must be between 1 and 1000"),
     };
     let use_cursor = flag("use_cursor", true);
     let cursor = match params.get("cursor").map(|c| parse_time(c)) {
-        Some(None) => {
-            return error(
-                ctx.vendor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Invalid query",
-                &[("cursor", "must be an ISO-8601 datetime")],
-            );
-        }
+        Some(None) => return invalid_query(&ctx, "cursor", "must be an ISO-8601 datetime"),
         Some(Some(at)) => Some(at),
         None => None,
     };
     let page = match params.get("page").map(|p| p.parse::<usize>()) {
         None => 1,
         Some(Ok(page)) if page >= 1 => page,
-        Some(_) => {
-            return error(
-                ctx.vendor,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "Invalid query",
-                &[("page", "must be at least 1")],
-            );
-        }
+        Some(_) => return invalid_query(&ctx, "page", "must be at least 1"),
     };
     let call_type = params.get("call_type").map(String::as_str);
     let agent = params.get("agent_id");
@@ -265,11 +254,7 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         flag("include_variable_values", false),
     );
 
-    let store = ctx
-        .state
-        .store(ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
+    let store = ctx.calls();
     let now = Instant::now();
     let timing = ctx.state.timing;
     let matching: Vec<(&SimCall, View)> = store
@@ -325,16 +310,11 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
 
 async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let Some(map) = body_object(&body) else {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "Invalid request body",
-            &[("body", "must be a JSON object")],
-        );
+        return not_an_object(&ctx);
     };
     let mut problems = Vec::new();
-    let from = text(&map, "from_number").filter(|n| n.starts_with('+') && n.len() >= 8);
-    let to = text(&map, "to_number").filter(|n| n.starts_with('+') && n.len() >= 8);
+    let from = text(&map, "from_number").filter(|n| plus_number(n));
+    let to = text(&map, "to_number").filter(|n| plus_number(n));
     let agent = text(&map, "agent_id").filter(|a| bad_id(&ctx, a).is_none());
     if from.is_none() {
         problems.push((
@@ -367,15 +347,13 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
         variables,
         ..DialSpec::default()
     };
-    let call = ctx.state.dialed_call(ctx.vendor, spec);
-    let id = call.id.clone();
-    ctx.state.insert_dialed(ctx.vendor, call);
-    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
-    envelope(
-        StatusCode::CREATED,
-        "Phone call started successfully",
-        json!({ "call_id": id }),
-    )
+    ctx.place(spec, |call, _| {
+        envelope(
+            StatusCode::CREATED,
+            "Phone call started successfully",
+            json!({ "call_id": call.id }),
+        )
+    })
 }
 
 /// `override: true` replaces the metadata (keys sent as null are stored as null);
@@ -385,12 +363,7 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
         return response;
     }
     let Some(map) = body_object(&body) else {
-        return error(
-            ctx.vendor,
-            StatusCode::BAD_REQUEST,
-            "Invalid request body",
-            &[("body", "must be a JSON object")],
-        );
+        return not_an_object(&ctx);
     };
     let replace = map
         .get("override")
@@ -408,12 +381,8 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
             );
         }
     };
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    let Some(call) = store.get_mut(&id) else {
+    let mut calls = ctx.calls_mut();
+    let Some(call) = calls.get_mut(&id) else {
         return not_found(&ctx);
     };
     match (replace, metadata) {
@@ -421,11 +390,10 @@ async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
         (false, Some(metadata)) => call.metadata.extend(metadata),
         (false, None) => {}
     }
-    let view = call.view(Instant::now(), &ctx.state.timing);
     envelope(
         StatusCode::OK,
         "Call retrieved successfully",
-        render(call, &view, true, true),
+        render(call, &ctx.view(call), true, true),
     )
 }
 
@@ -433,15 +401,11 @@ async fn terminate(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     if let Some(response) = bad_id(&ctx, &id) {
         return response;
     }
-    let mut store = ctx
-        .state
-        .store(ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    let Some(call) = store.get_mut(&id) else {
+    let mut calls = ctx.calls_mut();
+    let Some(call) = calls.get_mut(&id) else {
         return not_found(&ctx);
     };
-    let view = call.view(Instant::now(), &ctx.state.timing);
+    let view = ctx.view(call);
     if call.web {
         return error(
             ctx.vendor,

@@ -2,13 +2,14 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{OnceLock, RwLock};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
+use crate::common::{read, write};
 use crate::faults::Faults;
 use crate::rng::Rng;
 use crate::sim::{Lifecycle, Outcome, Phase, SimCall, Timing};
@@ -101,8 +102,14 @@ impl State {
         self.origin.get().map_or("http://127.0.0.1", String::as_str)
     }
 
-    pub(crate) fn store(&self, vendor: Vendor) -> &RwLock<VendorStore> {
-        &self.stores[vendor]
+    /// The vendor's calls, to read.
+    pub(crate) fn calls(&self, vendor: Vendor) -> RwLockReadGuard<'_, VendorStore> {
+        read(&self.stores[vendor])
+    }
+
+    /// The vendor's calls, to change.
+    pub(crate) fn calls_mut(&self, vendor: Vendor) -> RwLockWriteGuard<'_, VendorStore> {
+        write(&self.stores[vendor])
     }
 
     /// A fresh id in the vendor's format.
@@ -114,10 +121,7 @@ impl State {
 
     /// Stores a call just placed through a dial endpoint (and counts the dial).
     pub(crate) fn insert_dialed(&self, vendor: Vendor, call: SimCall) {
-        let mut store = self
-            .store(vendor)
-            .write()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut store = self.calls_mut(vendor);
         store.insert(call);
         store.dialed += 1;
     }

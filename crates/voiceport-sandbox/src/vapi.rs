@@ -43,7 +43,6 @@ use crate::common::{Ctx, body_object, error, iso, json_response, object, parse_t
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
-use crate::vendor::Vendor;
 use crate::webhooks::{Outgoing, Stage};
 
 /// Where Vapi calls' live control is served (outside the API's prefix: no key).
@@ -137,6 +136,11 @@ impl Api {
             flavor: self.flavor,
             origin: self.ctx.state.origin(),
         }
+    }
+
+    /// `call` as it stands now, in this flavour.
+    fn render(&self, call: &SimCall) -> Value {
+        self.family().render(call, &self.ctx.view(call))
     }
 
     fn fail(&self, status: StatusCode, message: &str, details: &[(&str, &str)]) -> Response {
@@ -532,18 +536,8 @@ fn openai_message(message: &Value) -> Option<Value> {
 }
 
 async fn get_call(State(api): State<Api>, Path(id): Path<String>) -> Response {
-    let store = api
-        .ctx
-        .state
-        .store(api.ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get(&id) {
-        Some(call) => json_response(
-            StatusCode::OK,
-            api.family()
-                .render(call, &call.view(Instant::now(), &api.ctx.state.timing)),
-        ),
+    match api.ctx.calls().get(&id) {
+        Some(call) => json_response(StatusCode::OK, api.render(call)),
         None => api.not_found(),
     }
 }
@@ -570,12 +564,7 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
     let number = params.get("phoneNumberId").map(String::as_str);
     let id = params.get("id");
     let flavor = api.flavor;
-    let store = api
-        .ctx
-        .state
-        .store(api.ctx.vendor)
-        .read()
-        .unwrap_or_else(|p| p.into_inner());
+    let store = api.ctx.calls();
     let now = Instant::now();
     let calls: Vec<Value> = store
         .newest_first()
@@ -658,13 +647,9 @@ async fn dial(State(api): State<Api>, body: Bytes) -> Response {
         variables: object(&overrides, "variableValues"),
         name,
     };
-    let (ctx, family) = (&api.ctx, api.family());
-    let call = ctx.state.dialed_call(ctx.vendor, spec);
-    let body = family.render(&call, &call.view(Instant::now(), &ctx.state.timing));
-    let id = call.id.clone();
-    ctx.state.insert_dialed(ctx.vendor, call);
-    crate::webhooks::follow(&ctx.state, ctx.vendor, &id);
-    json_response(StatusCode::CREATED, body)
+    api.ctx.place(spec, |call, view| {
+        json_response(StatusCode::CREATED, api.family().render(call, view))
+    })
 }
 
 async fn update(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> Response {
@@ -678,17 +663,10 @@ async fn update(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> 
     if let Some(refused) = long_name(&api, Some(&name)) {
         return refused;
     }
-    let mut store = api
-        .ctx
-        .state
-        .store(api.ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get_mut(&id) {
+    match api.ctx.calls_mut().get_mut(&id) {
         Some(call) => {
             call.name = Some(name);
-            let view = call.view(Instant::now(), &api.ctx.state.timing);
-            json_response(StatusCode::OK, api.family().render(call, &view))
+            json_response(StatusCode::OK, api.render(call))
         }
         None => api.not_found(),
     }
@@ -696,17 +674,10 @@ async fn update(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> 
 
 /// Answers with the call as it was, then gone.
 async fn delete(State(api): State<Api>, Path(id): Path<String>) -> Response {
-    let mut store = api
-        .ctx
-        .state
-        .store(api.ctx.vendor)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    match store.get_mut(&id) {
+    match api.ctx.calls_mut().get_mut(&id) {
         Some(call) => {
             call.deleted = true;
-            let view = call.view(Instant::now(), &api.ctx.state.timing);
-            json_response(StatusCode::OK, api.family().render(call, &view))
+            json_response(StatusCode::OK, api.render(call))
         }
         None => api.not_found(),
     }
@@ -727,17 +698,11 @@ async fn control(State(api): State<Api>, Path(id): Path<String>, body: Bytes) ->
             )],
         );
     };
-    let mut store = api
-        .ctx
-        .state
-        .store(Vendor::Vapi)
-        .write()
-        .unwrap_or_else(|p| p.into_inner());
-    let Some(call) = store.get_mut(&id) else {
+    let mut calls = api.ctx.calls_mut();
+    let Some(call) = calls.get_mut(&id) else {
         return api.not_found();
     };
-    let view = call.view(Instant::now(), &api.ctx.state.timing);
-    if !live(view.phase) {
+    if !live(api.ctx.view(call).phase) {
         return api.fail(StatusCode::NOT_FOUND, "No live call", &[]);
     }
     if kind == "end-call" {

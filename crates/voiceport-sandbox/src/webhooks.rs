@@ -33,6 +33,7 @@ use tokio::sync::watch;
 use voiceport_core::webhook::{Scheme, Verifier, WebhookConfig};
 use voiceport_core::{Error, ProviderKind, SecretString};
 
+use crate::common::{lock, read, write};
 use crate::faults::DeliveryFaultKind;
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::State;
@@ -264,24 +265,13 @@ impl Default for Hooks {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Hooks {
     pub(crate) fn set(&self, vendor: Vendor, target: Option<Target>) {
-        *self.targets[vendor]
-            .write()
-            .unwrap_or_else(|p| p.into_inner()) = target.map(Arc::new);
+        *write(&self.targets[vendor]) = target.map(Arc::new);
     }
 
     pub(crate) fn target(&self, vendor: Vendor) -> Option<Arc<Target>> {
-        self.targets[vendor]
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        read(&self.targets[vendor]).clone()
     }
 
     pub(crate) fn attempts(&self, vendor: Vendor) -> Vec<DeliveryAttempt> {
@@ -466,11 +456,7 @@ impl Follow {
         loop {
             let now = Instant::now();
             let (outgoing, over, next) = {
-                let store = self
-                    .state
-                    .store(self.vendor)
-                    .read()
-                    .unwrap_or_else(|p| p.into_inner());
+                let store = self.state.calls(self.vendor);
                 // Deleted: nothing more to say about it.
                 let Some(call) = store.get(&self.call_id) else {
                     break;
