@@ -5,17 +5,12 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use voiceport_core::http::{AuthStyle, Request};
-use voiceport_core::{Error, Operation, ProviderConfig, ProviderKind};
+mod support;
 
-fn config_for(base_url: &str, tweak: impl Fn(&mut ProviderConfig)) -> ProviderConfig {
-    let mut config = ProviderConfig::new(ProviderKind::Rounded)
-        .with_api_key("sk-test-allocation")
-        .with_base_url(base_url);
-    tweak(&mut config);
-    config
-}
+use support::loopback_client;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use voiceport_core::http::Request;
+use voiceport_core::{Error, Operation};
 
 /// Records the largest single allocation.
 struct Counting;
@@ -67,11 +62,7 @@ async fn an_announced_length_is_not_reserved_up_front() {
     const MIB: usize = 1024 * 1024;
     // 50 MiB announced, under the default 64 MiB cap.
     let port = liar(50 * MIB as u64).await;
-    let client = config_for(&format!("http://127.0.0.1:{port}"), |c| {
-        c.retry.max_attempts = Some(1);
-    })
-    .http_client("https://unused.example", AuthStyle::Bearer)
-    .unwrap();
+    let client = loopback_client(port, |c| c.retry.max_attempts = Some(1));
     LARGEST.store(0, Ordering::SeqCst);
     let err = client
         .send(Request::get(Operation::ListCalls, ["calls"]))
@@ -86,12 +77,10 @@ async fn an_announced_length_is_not_reserved_up_front() {
 
     // 10^15 bytes announced under a cap that allows it: reserving it would abort.
     let port = liar(1_000_000_000_000_000).await;
-    let client = config_for(&format!("http://127.0.0.1:{port}"), |c| {
+    let client = loopback_client(port, |c| {
         c.retry.max_attempts = Some(1);
         c.max_body_bytes = Some(usize::MAX);
-    })
-    .http_client("https://unused.example", AuthStyle::Bearer)
-    .unwrap();
+    });
     let err = client
         .send(Request::get(Operation::ListCalls, ["calls"]))
         .await

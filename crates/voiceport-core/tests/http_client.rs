@@ -5,12 +5,12 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use voiceport_core::http::{AuthStyle, HttpClient, Request};
+use voiceport_core::http::{AuthStyle, Request};
 use voiceport_core::{Error, FieldError, Operation, ProviderConfig, ProviderKind, RequestOutcome};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use support::{SECRET, capture_logs, client_for, config_for};
+use support::{SECRET, capture_logs, client_for, config_for, loopback_client};
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct Thing {
@@ -232,10 +232,7 @@ async fn a_refused_connection_is_retried_even_for_a_dial() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
-    let config = config_for(&format!("http://127.0.0.1:{port}"), fast_retries(3));
-    let client = config
-        .http_client("https://unused.example", AuthStyle::Bearer)
-        .unwrap();
+    let client = loopback_client(port, fast_retries(3));
     let started = Instant::now();
     let err = client
         .send(Request::post(Operation::Dial, ["dial"]).not_retried_after_send())
@@ -267,10 +264,7 @@ async fn a_connection_dropped_mid_body_is_a_transport_error_and_retried_for_read
             drop(socket);
         }
     });
-    let config = config_for(&format!("http://127.0.0.1:{port}"), fast_retries(3));
-    let client = config
-        .http_client("https://unused.example", AuthStyle::Bearer)
-        .unwrap();
+    let client = loopback_client(port, fast_retries(3));
     let err = client
         .send(Request::get(Operation::ListCalls, ["calls"]))
         .await
@@ -457,16 +451,7 @@ async fn statuses_map_to_error_kinds_with_vendor_details() {
         (418, ResponseTemplate::new(418)),
     ];
     for (status, template) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(template)
-            .mount(&server)
-            .await;
-        let client = client_for(&server, "", AuthStyle::Header("X-Api-Key"), fast_retries(1));
-        let err = client
-            .send(Request::get(Operation::GetCall, ["calls", "1"]))
-            .await
-            .unwrap_err();
+        let err = error_from(template, AuthStyle::Header("X-Api-Key")).await;
         match (status, &err) {
             (
                 400,
@@ -573,16 +558,7 @@ async fn a_key_the_vendor_echoes_is_masked_in_every_error_and_body() {
         (500, ResponseTemplate::new(500).set_body_string(format!("<pre>Authorization: Bearer {SECRET}</pre>"))),
     ];
     for (status, template) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("GET"))
-            .respond_with(template)
-            .mount(&server)
-            .await;
-        let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(1));
-        let err = client
-            .send(Request::get(Operation::GetCall, ["calls", "1"]))
-            .await
-            .unwrap_err();
+        let err = error_from(template, AuthStyle::Bearer).await;
         for text in [err.to_string(), format!("{err:?}")] {
             assert!(!leaked(&text), "HTTP {status}: key leaked: {text}");
         }
@@ -632,13 +608,10 @@ async fn a_body_announced_over_the_cap_is_refused_before_it_is_read() {
             });
         }
     });
-    let config = config_for(&format!("http://127.0.0.1:{port}"), |c| {
+    let client = loopback_client(port, |c| {
         fast_retries(1)(c);
         c.timeout_secs = Some(10.0);
     });
-    let client = config
-        .http_client("https://unused.example", AuthStyle::Bearer)
-        .unwrap();
     let started = Instant::now();
     let err = client
         .send(Request::get(Operation::ListCalls, ["calls"]))
@@ -652,6 +625,20 @@ async fn a_body_announced_over_the_cap_is_refused_before_it_is_read() {
     );
 }
 
+/// The error of a get-call request, sent once with `style`, to a server that answers every
+/// `GET` with `template`.
+async fn error_from(template: ResponseTemplate, style: AuthStyle) -> Error {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(template)
+        .mount(&server)
+        .await;
+    client_for(&server, "", style, fast_retries(1))
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap_err()
+}
+
 fn fast_retries(attempts: u32) -> impl Fn(&mut ProviderConfig) {
     move |config: &mut ProviderConfig| {
         config.retry.max_attempts = Some(attempts);
@@ -660,6 +647,3 @@ fn fast_retries(attempts: u32) -> impl Fn(&mut ProviderConfig) {
         config.retry.max_elapsed_secs = Some(10.0);
     }
 }
-
-#[allow(dead_code)]
-fn unused(_: HttpClient) {}

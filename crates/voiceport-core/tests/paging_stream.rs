@@ -9,6 +9,35 @@ use voiceport_core::{
     VoiceProvider, VoiceProviderExt, async_trait,
 };
 
+/// Implements `VoiceProvider` for a test pager of `kind` that lists calls (with its own
+/// `serve`) and serves nothing else of note.
+macro_rules! listing_provider {
+    ($pager:ty, $kind:expr) => {
+        #[async_trait]
+        impl VoiceProvider for $pager {
+            fn kind(&self) -> ProviderKind {
+                $kind
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+            fn capabilities(&self) -> Capabilities {
+                Capabilities {
+                    list_calls: true,
+                    server_paging: true,
+                    ..Capabilities::default()
+                }
+            }
+            async fn get_call(&self, id: &CallId) -> Result<Call> {
+                Ok(Call::new(id.clone(), self.kind()))
+            }
+            async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+                self.serve(query)
+            }
+        }
+    };
+}
+
 #[derive(Debug)]
 struct Pages {
     total: u64,
@@ -28,27 +57,8 @@ impl Pages {
             requests: Mutex::new(Vec::new()),
         }
     }
-}
 
-#[async_trait]
-impl VoiceProvider for Pages {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::HappyRobot
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            list_calls: true,
-            server_paging: true,
-            ..Capabilities::default()
-        }
-    }
-    async fn get_call(&self, id: &CallId) -> Result<Call> {
-        Ok(Call::new(id.clone(), self.kind()))
-    }
-    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+    fn serve(&self, query: &CallQuery) -> Result<CallPage> {
         self.requests.lock().unwrap().push(query.cursor.clone());
         let skip = match &query.cursor {
             None => 0,
@@ -80,6 +90,8 @@ impl VoiceProvider for Pages {
         })
     }
 }
+
+listing_provider!(Pages, ProviderKind::HappyRobot);
 
 #[tokio::test]
 async fn walks_every_page_once_in_order() {
@@ -192,25 +204,8 @@ struct Cycle {
     requests: Mutex<usize>,
 }
 
-#[async_trait]
-impl VoiceProvider for Cycle {
-    fn kind(&self) -> ProviderKind {
-        ProviderKind::Rounded
-    }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-    fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            list_calls: true,
-            server_paging: true,
-            ..Capabilities::default()
-        }
-    }
-    async fn get_call(&self, id: &CallId) -> Result<Call> {
-        Ok(Call::new(id.clone(), self.kind()))
-    }
-    async fn list_calls(&self, _: &CallQuery) -> Result<CallPage> {
+impl Cycle {
+    fn serve(&self, _: &CallQuery) -> Result<CallPage> {
         let mut requests = self.requests.lock().unwrap();
         *requests += 1;
         // A pager that loops must fail this test, not hang it.
@@ -228,6 +223,8 @@ impl VoiceProvider for Cycle {
         })
     }
 }
+
+listing_provider!(Cycle, ProviderKind::Rounded);
 
 #[tokio::test]
 async fn cursors_that_go_round_in_a_cycle_are_an_error_not_a_loop() {

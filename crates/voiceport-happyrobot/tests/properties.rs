@@ -6,13 +6,13 @@
 mod support;
 
 use serde_json::{Value, json};
-use voiceport_core::testing::{DecoderCheck, corpus};
+use voiceport_core::testing::{DecoderCheck, Decoders, corpus};
 use voiceport_core::{CallKind, CallQuery, CallStatus, Codec, Direction, PageCursor, ProviderKind};
 use voiceport_happyrobot::HappyRobotCodec;
 
 const CODEC: HappyRobotCodec = HappyRobotCodec;
 
-const CHECK: DecoderCheck = DecoderCheck::new(ProviderKind::HappyRobot);
+const DECODERS: Decoders = Decoders::new(DecoderCheck::new(ProviderKind::HappyRobot), feed_with);
 
 fn queries() -> Vec<CallQuery> {
     vec![
@@ -28,11 +28,6 @@ fn queries() -> Vec<CallQuery> {
             ..CallQuery::default()
         },
     ]
-}
-
-/// Feeds `body` to every decoder.
-fn feed(body: &[u8], what: &str) {
-    feed_with(CHECK, body, what);
 }
 
 /// Feeds `body` to every decoder, checking each result with `check`.
@@ -83,9 +78,7 @@ fn shapes(value: &Value) -> Vec<Value> {
 }
 
 fn fixtures() -> Vec<corpus::Fixture> {
-    let fixtures = corpus::fixture_files(&support::fixtures_dir());
-    assert!(fixtures.len() >= 12, "fixtures missing: {}", fixtures.len());
-    fixtures
+    corpus::fixture_files_at_least(&support::fixtures_dir(), 12)
 }
 
 #[test]
@@ -102,22 +95,20 @@ fn every_fixture_is_accepted_by_some_decoder() {
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    corpus::each_mutant(&fixtures(), 1, 300, feed);
+    DECODERS.each_mutant(&fixtures(), 1, 300);
 }
 
 #[test]
 fn arbitrary_json_never_panics() {
-    corpus::each_arbitrary(2026, 2000, shapes, feed);
+    DECODERS.each_arbitrary(2026, 2000, shapes);
 }
 
 #[test]
 fn garbage_never_panics() {
-    corpus::each_garbage(7, 500, feed);
+    DECODERS.each_garbage(7, 500);
 }
 
 #[test]
 fn truncated_bodies_are_refused() {
-    corpus::each_truncation(&fixtures(), |body, what| {
-        feed_with(CHECK.refusing(), body, what)
-    });
+    DECODERS.each_truncation(&fixtures());
 }

@@ -93,10 +93,5 @@ fn normalize(name: &str, body: &[u8]) -> Value {
 
 #[test]
 fn fixtures_normalize_as_snapshotted() {
-    insta::glob!("../../../fixtures/happyrobot", "*.json", |path| {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let body = std::fs::read(path).unwrap();
-        let value = normalize(&name, &body);
-        voiceport_core::snapshot::insta_settings().bind(|| insta::assert_json_snapshot!(value));
-    });
+    voiceport_core::snapshot_fixtures!("../../../fixtures/happyrobot", normalize);
 }

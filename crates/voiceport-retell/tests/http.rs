@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use support::{CALL_ID, fixture};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
-    json_response,
+    collect_calls, json_response, maps_as_documented,
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
@@ -20,7 +20,6 @@ use voiceport_core::{
     ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
 };
 use voiceport_retell::Retell;
-use walk::collect_calls;
 use wiremock::ResponseTemplate;
 use wiremock::matchers::body_json;
 
@@ -45,10 +44,7 @@ fn client_with_dial_defaults(api: &VendorApi) -> Retell {
 
 /// A client with retries on (tiny backoffs) and the dial defaults.
 fn retrying(api: &VendorApi) -> Retell {
-    let mut config = api.config_with_retries();
-    config.retry.initial_backoff_ms = Some(1);
-    config.retry.max_backoff_ms = Some(2);
-    Retell::from_config(&with_dial_defaults(config)).unwrap()
+    Retell::from_config(&with_dial_defaults(api.config_with_retries())).unwrap()
 }
 
 fn get_path(id: &str) -> String {
@@ -67,33 +63,6 @@ fn retell_error(status: u16) -> String {
         _ => "Something went wrong.",
     };
     json!({"status": "error", "message": message}).to_string()
-}
-
-/// The JSON body of the only request the server received.
-async fn body_of_only_request(api: &VendorApi) -> Value {
-    let requests = api.server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    serde_json::from_slice(&requests[0].body).unwrap()
-}
-
-mod walk {
-    //! Walks `calls()` without pulling `futures` into the dev-dependencies.
-    use voiceport_core::{Call, CallQuery, Result, VoiceProvider};
-
-    pub async fn collect_calls(
-        provider: &dyn VoiceProvider,
-        mut query: CallQuery,
-    ) -> Result<Vec<Call>> {
-        let mut calls = Vec::new();
-        loop {
-            let page = provider.list_calls(&query).await?;
-            calls.extend(page.calls);
-            match page.next {
-                Some(next) => query.cursor = Some(next),
-                None => return Ok(calls),
-            }
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -252,7 +221,8 @@ async fn list_without_a_query_sends_the_page_size_only() {
         .list_calls(&CallQuery::default())
         .await
         .unwrap();
-    assert_eq!(body_of_only_request(&api).await, json!({"limit": 50}));
+    let sent: Value = serde_json::from_slice(&api.only_request().await.body).unwrap();
+    assert_eq!(sent, json!({"limit": 50}));
     assert_eq!(page.calls.len(), 2);
     assert_eq!(page.next, None);
     assert_eq!(page.total, Some(5));
@@ -546,41 +516,27 @@ async fn end_call_posts_stop_call_and_delete_deletes() {
 // Error statuses, retries
 
 /// Every error status on an endpoint that names a call: Retell's 422 (and a 404, should
-/// one come) is `NotFound` with Retell's message; the rest as the core maps them.
-async fn check_per_call_errors<T, F, Fut>(
+/// one come) is `NotFound` with Retell's message, its 400 keeps Retell's message; the rest
+/// as the core maps them.
+async fn check_per_call_errors<T, Fut>(
     api: &VendorApi,
     verb: &str,
     tail: &str,
     operation: Operation,
-    mut send: F,
+    send: impl FnMut() -> Fut,
 ) where
     T: Debug,
-    F: FnMut() -> Fut,
     Fut: Future<Output = voiceport_core::Result<T>>,
 {
-    for status in [400, 401, 403, 404, 409, 422, 429, 500, 503] {
-        api.server.reset().await;
-        api.respond_json(verb, tail, status, &retell_error(status))
-            .await;
-        let err = send().await.expect_err("an error status is an error");
-        assert_eq!(err.provider(), Some(ProviderKind::Retell), "{status}");
-        assert_eq!(err.operation(), Some(operation), "{status}: {err:?}");
-        let ok = match status {
-            422 => matches!(&err, Error::NotFound { message: Some(m), .. }
-                if m == "Cannot find requested asset under given api key."),
-            404 => matches!(err, Error::NotFound { .. }),
-            400 => matches!(&err, Error::InvalidRequest { status: Some(400), message, .. }
-                if message == "Invalid request format, please check API reference."),
-            401 | 403 => matches!(&err, Error::Unauthorized { status: s, .. } if *s == status),
-            409 => matches!(err, Error::Conflict { .. }),
-            429 => matches!(err, Error::RateLimited { .. }),
-            _ => matches!(&err, Error::Server { status: s, .. } if *s == status),
-        };
-        assert!(ok, "HTTP {status} on {operation} mapped to {err:?}");
-        assert!(!err.to_string().contains(KEY), "the key leaked: {err}");
-        api.server.verify().await;
-    }
-    api.server.reset().await;
+    let mapped = |status, err: &Error| match status {
+        422 => matches!(err, Error::NotFound { message: Some(m), .. }
+            if m == "Cannot find requested asset under given api key."),
+        400 => matches!(err, Error::InvalidRequest { status: Some(400), message, .. }
+            if message == "Invalid request format, please check API reference."),
+        _ => maps_as_documented(status, err),
+    };
+    api.check_error_statuses_mapped(verb, tail, operation, retell_error, mapped, send)
+        .await;
 }
 
 #[tokio::test]

@@ -5,11 +5,11 @@
 mod support;
 
 use serde_json::{Value, json};
-use voiceport_core::testing::{DecoderCheck, corpus};
+use voiceport_core::testing::{DecoderCheck, Decoders, corpus};
 use voiceport_core::{AgentId, CallKind, CallQuery, CallStatus, Codec, Direction, ProviderKind};
 use voiceport_retell::RetellCodec;
 
-const CHECK: DecoderCheck = DecoderCheck::new(ProviderKind::Retell);
+const DECODERS: Decoders = Decoders::new(DecoderCheck::new(ProviderKind::Retell), feed_with);
 
 /// A query with every filter `map::page` checks on the calls it decodes.
 fn filtering_query() -> CallQuery {
@@ -44,10 +44,6 @@ fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
     }
 }
 
-fn feed(body: &[u8], what: &str) {
-    feed_with(CHECK, body, what);
-}
-
 /// The places Retell's decoders look, for an arbitrary `value`.
 fn shapes(value: &Value) -> Vec<Value> {
     vec![
@@ -68,29 +64,25 @@ fn shapes(value: &Value) -> Vec<Value> {
 }
 
 fn fixtures() -> Vec<corpus::Fixture> {
-    let fixtures = corpus::fixture_files(&support::fixtures_dir());
-    assert!(fixtures.len() >= 12, "fixtures missing: {}", fixtures.len());
-    fixtures
+    corpus::fixture_files_at_least(&support::fixtures_dir(), 12)
 }
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    corpus::each_mutant(&fixtures(), 0x5EED, 300, feed);
+    DECODERS.each_mutant(&fixtures(), 0x5EED, 300);
 }
 
 #[test]
 fn arbitrary_json_never_panics() {
-    corpus::each_arbitrary(2026, 2000, shapes, feed);
+    DECODERS.each_arbitrary(2026, 2000, shapes);
 }
 
 #[test]
 fn garbage_never_panics() {
-    corpus::each_garbage(7, 500, feed);
+    DECODERS.each_garbage(7, 500);
 }
 
 #[test]
 fn truncated_bodies_are_refused() {
-    corpus::each_truncation(&fixtures(), |body, what| {
-        feed_with(CHECK.refusing(), body, what)
-    });
+    DECODERS.each_truncation(&fixtures());
 }

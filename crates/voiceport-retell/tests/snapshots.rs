@@ -5,67 +5,67 @@ use serde_json::{Value, json};
 use voiceport_core::{CallQuery, Codec, EventKind, PayloadKind};
 use voiceport_retell::RetellCodec;
 
+/// One fixture through the decoder its name calls for, checked, as the value to snapshot.
+fn normalize(name: &str, body: &[u8]) -> Value {
+    // `detect` tells each fixture's kind from its shape, as `voiceport normalize` does.
+    // The answer to create-phone-call is a call, and reads as one.
+    let kind = match name.split('_').next() {
+        Some("list") => PayloadKind::Page,
+        Some("webhook") => PayloadKind::Webhook,
+        _ => PayloadKind::Call,
+    };
+    assert_eq!(RetellCodec.detect(body), kind, "{name}");
+    let whole: Value = serde_json::from_slice(body).unwrap();
+    match kind {
+        PayloadKind::Page => {
+            let page = RetellCodec
+                .decode_page(body, &CallQuery::default())
+                .unwrap();
+            assert!(!page.calls.is_empty(), "{name}");
+            for (call, item) in page.calls.iter().zip(whole["items"].as_array().unwrap()) {
+                let payload = call.vendor_payload().expect("payload kept");
+                assert_eq!(&payload.to_value(), item, "{name}: {}", call.id);
+                // List items carry no transcript.
+                assert_eq!(call.transcript, None, "{name}: {}", call.id);
+            }
+            json!({ "calls": page.calls, "next": page.next, "total": page.total })
+        }
+        PayloadKind::Webhook => {
+            let event = RetellCodec.decode_webhook(body).unwrap();
+            if let Some(call) = event.call() {
+                let payload = call.vendor_payload().expect("payload kept");
+                assert_eq!(payload.to_value(), whole["call"], "{name}");
+            }
+            if let EventKind::Other { payload } = &event.kind {
+                assert_eq!(
+                    payload.get().as_bytes(),
+                    body.trim_ascii(),
+                    "{name}: payload not verbatim"
+                );
+            }
+            serde_json::to_value(&event).unwrap()
+        }
+        _ if name.starts_with("dial") => {
+            let outcome = RetellCodec.decode_dial(body).unwrap();
+            let call = outcome
+                .call
+                .expect("create-phone-call answers with the call");
+            assert_eq!(call.id, outcome.call_id);
+            serde_json::to_value(&call).unwrap()
+        }
+        _ => {
+            let call = RetellCodec.decode_call(body).unwrap();
+            let payload = call.vendor_payload().expect("vendor payload kept");
+            // The payload is the whole body, byte for byte.
+            assert_eq!(payload.get().as_bytes(), body.trim_ascii(), "{name}");
+            serde_json::to_value(&call).unwrap()
+        }
+    }
+}
+
 #[test]
 fn fixtures_normalize() {
-    insta::glob!("../../../fixtures/retell", "*.json", |path| {
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        let body = std::fs::read(path).unwrap();
-        // `detect` tells each fixture's kind from its shape, as `voiceport normalize` does.
-        // The answer to create-phone-call is a call, and reads as one.
-        let kind = match name.split('_').next() {
-            Some("list") => PayloadKind::Page,
-            Some("webhook") => PayloadKind::Webhook,
-            _ => PayloadKind::Call,
-        };
-        assert_eq!(RetellCodec.detect(&body), kind, "{name}");
-        let whole: Value = serde_json::from_slice(&body).unwrap();
-        let value: Value = match kind {
-            PayloadKind::Page => {
-                let page = RetellCodec
-                    .decode_page(&body, &CallQuery::default())
-                    .unwrap();
-                assert!(!page.calls.is_empty(), "{name}");
-                for (call, item) in page.calls.iter().zip(whole["items"].as_array().unwrap()) {
-                    let payload = call.vendor_payload().expect("payload kept");
-                    assert_eq!(&payload.to_value(), item, "{name}: {}", call.id);
-                    // List items carry no transcript.
-                    assert_eq!(call.transcript, None, "{name}: {}", call.id);
-                }
-                json!({ "calls": page.calls, "next": page.next, "total": page.total })
-            }
-            PayloadKind::Webhook => {
-                let event = RetellCodec.decode_webhook(&body).unwrap();
-                if let Some(call) = event.call() {
-                    let payload = call.vendor_payload().expect("payload kept");
-                    assert_eq!(payload.to_value(), whole["call"], "{name}");
-                }
-                if let EventKind::Other { payload } = &event.kind {
-                    assert_eq!(
-                        payload.get().as_bytes(),
-                        body.trim_ascii(),
-                        "{name}: payload not verbatim"
-                    );
-                }
-                serde_json::to_value(&event).unwrap()
-            }
-            _ if name.starts_with("dial") => {
-                let outcome = RetellCodec.decode_dial(&body).unwrap();
-                let call = outcome
-                    .call
-                    .expect("create-phone-call answers with the call");
-                assert_eq!(call.id, outcome.call_id);
-                serde_json::to_value(&call).unwrap()
-            }
-            _ => {
-                let call = RetellCodec.decode_call(&body).unwrap();
-                let payload = call.vendor_payload().expect("vendor payload kept");
-                // The payload is the whole body, byte for byte.
-                assert_eq!(payload.get().as_bytes(), body.trim_ascii(), "{name}");
-                serde_json::to_value(&call).unwrap()
-            }
-        };
-        voiceport_core::snapshot::insta_settings().bind(|| insta::assert_json_snapshot!(value));
-    });
+    voiceport_core::snapshot_fixtures!("../../../fixtures/retell", normalize);
 }
 
 /// The snapshots redact recording expiries (`[expiry]`); here is one checked for its value:

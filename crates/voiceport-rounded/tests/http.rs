@@ -10,7 +10,7 @@ use serde_json::json;
 use support::{CALL_ID, fixture};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
-    json_response,
+    collect_calls, json_response,
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
@@ -18,7 +18,6 @@ use voiceport_core::{
     ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
 };
 use voiceport_rounded::Rounded;
-use walk::collect_calls;
 use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
 
 async fn api() -> VendorApi {
@@ -43,10 +42,7 @@ fn client_with_dial_defaults(api: &VendorApi) -> Rounded {
 
 /// A client with retries on (tiny backoffs) and the dial defaults.
 fn retrying(api: &VendorApi) -> Rounded {
-    let mut config = api.config_with_retries();
-    config.retry.initial_backoff_ms = Some(1);
-    config.retry.max_backoff_ms = Some(2);
-    Rounded::from_config(&with_dial_defaults(config)).unwrap()
+    Rounded::from_config(&with_dial_defaults(api.config_with_retries())).unwrap()
 }
 
 fn call_path(id: &str) -> String {
@@ -55,9 +51,8 @@ fn call_path(id: &str) -> String {
 
 /// The query pairs of the only request the server received.
 async fn query_of_only_request(api: &VendorApi) -> BTreeMap<String, String> {
-    let requests = api.server.received_requests().await.unwrap();
-    assert_eq!(requests.len(), 1, "{requests:?}");
-    requests[0]
+    api.only_request()
+        .await
         .url
         .query_pairs()
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -72,26 +67,6 @@ fn error_envelope(status: u16, message: &str) -> String {
         "status": status
     })
     .to_string()
-}
-
-mod walk {
-    //! Walks `calls()` without pulling `futures` into the dev-dependencies.
-    use voiceport_core::{Call, CallQuery, Result, VoiceProvider};
-
-    pub async fn collect_calls(
-        provider: &dyn VoiceProvider,
-        mut query: CallQuery,
-    ) -> Result<Vec<Call>> {
-        let mut calls = Vec::new();
-        loop {
-            let page = provider.list_calls(&query).await?;
-            calls.extend(page.calls);
-            match page.next {
-                Some(next) => query.cursor = Some(next),
-                None => return Ok(calls),
-            }
-        }
-    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -6,12 +6,14 @@
 mod support;
 
 use serde_json::{Value, json};
-use voiceport_core::testing::{DecoderCheck, corpus};
+use voiceport_core::testing::{DecoderCheck, Decoders, corpus};
 use voiceport_core::{CallQuery, CallStatus, Codec, Direction, ProviderKind};
 use voiceport_rounded::RoundedCodec;
 
 const CHECK: DecoderCheck =
     DecoderCheck::new(ProviderKind::Rounded).with_vendor_errors(is_vendor_error_envelope);
+
+const DECODERS: Decoders = Decoders::new(CHECK, feed_with);
 
 /// Whether `body` is an envelope that reports a vendor error instead of data: the only
 /// case where a decoder may answer with something other than `Error::Decode`.
@@ -37,11 +39,6 @@ fn filtering_query() -> CallQuery {
         search: Some("a".into()),
         ..CallQuery::default()
     }
-}
-
-/// Feeds `body` to every decoder.
-fn feed(body: &[u8], what: &str) {
-    feed_with(CHECK, body, what);
 }
 
 /// Feeds `body` to every decoder, checking each result with `check`.
@@ -80,29 +77,25 @@ fn shapes(value: &Value) -> Vec<Value> {
 }
 
 fn fixtures() -> Vec<corpus::Fixture> {
-    let fixtures = corpus::fixture_files(&support::fixtures_dir());
-    assert!(fixtures.len() >= 20, "fixtures missing: {}", fixtures.len());
-    fixtures
+    corpus::fixture_files_at_least(&support::fixtures_dir(), 20)
 }
 
 #[test]
 fn mutated_fixtures_never_panic() {
-    corpus::each_mutant(&fixtures(), 0x5EED, 300, feed);
+    DECODERS.each_mutant(&fixtures(), 0x5EED, 300);
 }
 
 #[test]
 fn arbitrary_json_never_panics() {
-    corpus::each_arbitrary(2026, 2000, shapes, feed);
+    DECODERS.each_arbitrary(2026, 2000, shapes);
 }
 
 #[test]
 fn garbage_never_panics() {
-    corpus::each_garbage(7, 500, feed);
+    DECODERS.each_garbage(7, 500);
 }
 
 #[test]
 fn truncated_bodies_are_refused() {
-    corpus::each_truncation(&fixtures(), |body, what| {
-        feed_with(CHECK.refusing(), body, what)
-    });
+    DECODERS.each_truncation(&fixtures());
 }

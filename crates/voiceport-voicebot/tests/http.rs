@@ -83,10 +83,7 @@ impl Vendor {
 
     /// A client with retries on (tiny backoffs) and no options.
     fn retrying(self, api: &VendorApi) -> Vapi {
-        let mut config = api.config_with_retries();
-        config.retry.initial_backoff_ms = Some(1);
-        config.retry.max_backoff_ms = Some(2);
-        Vapi::from_config(&config).unwrap()
+        Vapi::from_config(&api.config_with_retries()).unwrap()
     }
 
     fn call_path(self, id: &str) -> String {

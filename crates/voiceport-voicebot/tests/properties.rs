@@ -7,19 +7,15 @@ mod support;
 
 use serde_json::{Value, json};
 use support::{BOTH, Family, VAPI, VOICEBOT};
-use voiceport_core::testing::{DecoderCheck, corpus, mutations};
+use voiceport_core::testing::{DecoderCheck, Decoders, corpus, mutations};
 use voiceport_core::{CallQuery, CallStatus, Direction, Error, PayloadKind};
 
-/// Feeds `body` to every decoder of both flavors.
-fn feed(body: &[u8], what: &str) {
-    for family in BOTH {
-        feed_one(family, body, what);
-    }
-}
-
-/// Feeds `body` to every decoder of `family`.
-fn feed_one(family: Family, body: &[u8], what: &str) {
-    feed_with(family, DecoderCheck::new(family.kind()), body, what);
+/// The decoders of `family`, checked for its kind.
+fn decoders(family: Family) -> Decoders<impl Fn(DecoderCheck, &[u8], &str)> {
+    Decoders::new(
+        DecoderCheck::new(family.kind()),
+        move |check, body, what| feed_with(family, check, body, what),
+    )
 }
 
 /// Feeds `body` to every decoder of `family`, checking each result with `check`.
@@ -68,19 +64,10 @@ fn shapes(value: &Value) -> Vec<Value> {
     ]
 }
 
-/// The fixtures of `family`, at least `minimum` of them.
-fn fixtures(family: Family, minimum: usize) -> Vec<corpus::Fixture> {
-    let fixtures = corpus::fixture_files(&family.fixtures_dir());
-    assert!(
-        fixtures.len() >= minimum,
-        "fixtures missing: {}",
-        fixtures.len()
-    );
-    fixtures
-}
-
-/// Each flavor with its own fixtures.
+/// Each flavor with its own fixtures (at least 40 and 30 of them).
 fn with_fixtures() -> [(Family, Vec<corpus::Fixture>); 2] {
+    let fixtures =
+        |family: Family, minimum| corpus::fixture_files_at_least(&family.fixtures_dir(), minimum);
     [
         (VOICEBOT, fixtures(VOICEBOT, 40)),
         (VAPI, fixtures(VAPI, 30)),
@@ -114,15 +101,14 @@ fn fixtures_decode_as_their_kind() {
 #[test]
 fn mutated_fixtures_never_panic() {
     for (family, fixtures) in with_fixtures() {
-        corpus::each_mutant(&fixtures, 1000, 300, |body, what| {
-            feed_one(family, body, what)
-        });
+        decoders(family).each_mutant(&fixtures, 1000, 300);
     }
 }
 
 #[test]
 fn mutated_calls_inside_list_and_webhook_envelopes_never_panic() {
     for (family, fixtures) in with_fixtures() {
+        let decoders = decoders(family);
         for (seed, fixture) in fixtures.iter().enumerate() {
             if !fixture.name.starts_with("call") {
                 continue;
@@ -130,16 +116,14 @@ fn mutated_calls_inside_list_and_webhook_envelopes_never_panic() {
             let mutants = mutations(&fixture.json(), 7000 + seed as u64, 100);
             for (i, mutant) in mutants.iter().enumerate() {
                 let list = json!([mutant]);
-                feed_one(
-                    family,
+                decoders.feed(
                     list.to_string().as_bytes(),
                     &format!("{} list mutant {i}", fixture.name),
                 );
                 for kind in ["end-of-call-report", "status-update", "transcript"] {
                     let hook = json!({"message": {"type": kind, "call": mutant, "status": "ended",
                         "artifact": mutant.get("artifact"), "analysis": mutant.get("analysis")}});
-                    feed_one(
-                        family,
+                    decoders.feed(
                         hook.to_string().as_bytes(),
                         &format!("{} {kind} mutant {i}", fixture.name),
                     );
@@ -151,19 +135,22 @@ fn mutated_calls_inside_list_and_webhook_envelopes_never_panic() {
 
 #[test]
 fn arbitrary_json_never_panics() {
-    corpus::each_arbitrary(2026, 3000, shapes, feed);
+    for family in BOTH {
+        decoders(family).each_arbitrary(2026, 3000, shapes);
+    }
 }
 
 #[test]
 fn garbage_never_panics() {
-    corpus::each_garbage(99, 500, feed);
+    for family in BOTH {
+        decoders(family).each_garbage(99, 500);
+    }
 }
 
 #[test]
 fn truncated_bodies_are_refused() {
     for (family, fixtures) in with_fixtures() {
-        let check = DecoderCheck::new(family.kind()).refusing();
-        corpus::each_truncation(&fixtures, |body, what| feed_with(family, check, body, what));
+        decoders(family).each_truncation(&fixtures);
     }
 }
 

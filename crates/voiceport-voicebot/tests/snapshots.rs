@@ -16,14 +16,12 @@ fn check_call(family: Family, call: &Call, file: &str) {
 
 /// Normalizes one fixture as its name says: `list*` a page, `webhook*` a delivery, else a
 /// call.
-fn normalize(family: Family, path: &std::path::Path) -> Value {
+fn normalize(family: Family, file: &str, body: &[u8]) -> Value {
     let codec = family.codec;
-    let file = path.file_name().unwrap().to_string_lossy().into_owned();
-    let body = std::fs::read(path).unwrap();
     if file.starts_with("list") {
-        let page = codec.decode_page(&body, &CallQuery::default()).unwrap();
+        let page = codec.decode_page(body, &CallQuery::default()).unwrap();
         for call in &page.calls {
-            check_call(family, call, &file);
+            check_call(family, call, file);
         }
         json!({
             "calls": page.calls,
@@ -31,30 +29,28 @@ fn normalize(family: Family, path: &std::path::Path) -> Value {
             "total": page.total,
         })
     } else if file.starts_with("webhook") {
-        let event = codec.decode_webhook(&body).unwrap();
+        let event = codec.decode_webhook(body).unwrap();
         if let Some(call) = event.call() {
-            check_call(family, call, &file);
+            check_call(family, call, file);
         }
         serde_json::to_value(&event).unwrap()
     } else {
-        let call = codec.decode_call(&body).unwrap();
-        check_call(family, &call, &file);
+        let call = codec.decode_call(body).unwrap();
+        check_call(family, &call, file);
         serde_json::to_value(&call).unwrap()
     }
 }
 
 #[test]
 fn fixtures() {
-    insta::glob!("../../../fixtures/voicebot", "*.json", |path| {
-        let value = normalize(VOICEBOT, path);
-        voiceport_core::snapshot::insta_settings().bind(|| insta::assert_json_snapshot!(value));
+    voiceport_core::snapshot_fixtures!("../../../fixtures/voicebot", |file, body| {
+        normalize(VOICEBOT, file, body)
     });
 }
 
 #[test]
 fn vapi_fixtures() {
-    insta::glob!("../../../fixtures/vapi", "*.json", |path| {
-        let value = normalize(VAPI, path);
-        voiceport_core::snapshot::insta_settings().bind(|| insta::assert_json_snapshot!(value));
+    voiceport_core::snapshot_fixtures!("../../../fixtures/vapi", |file, body| {
+        normalize(VAPI, file, body)
     });
 }

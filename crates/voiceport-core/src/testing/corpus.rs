@@ -17,6 +17,20 @@ pub struct Fixture {
 }
 
 impl Fixture {
+    /// The fixture file at `path`.
+    ///
+    /// # Panics
+    /// When the file cannot be read.
+    pub fn read(path: &Path) -> Fixture {
+        Fixture {
+            name: path
+                .file_name()
+                .map(|name| name.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            body: std::fs::read(path).unwrap_or_else(|e| panic!("fixture {}: {e}", path.display())),
+        }
+    }
+
     /// The fixture parsed as JSON.
     ///
     /// # Panics
@@ -37,16 +51,25 @@ pub fn fixture_files(dir: &Path) -> Vec<Fixture> {
     let mut fixtures: Vec<Fixture> = entries
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
         .filter(|path| path.extension().is_some_and(|ext| ext == "json"))
-        .map(|path| Fixture {
-            name: path
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            body: std::fs::read(&path)
-                .unwrap_or_else(|e| panic!("fixture {}: {e}", path.display())),
-        })
+        .map(|path| Fixture::read(&path))
         .collect();
     fixtures.sort_by(|a, b| a.name.cmp(&b.name));
+    fixtures
+}
+
+/// [`fixture_files`], and at least `minimum` of them (so that a fixture folder moved or
+/// emptied fails the test instead of testing nothing).
+///
+/// # Panics
+/// When `dir` cannot be read or holds fewer than `minimum` fixtures.
+pub fn fixture_files_at_least(dir: &Path, minimum: usize) -> Vec<Fixture> {
+    let fixtures = fixture_files(dir);
+    assert!(
+        fixtures.len() >= minimum,
+        "fixtures missing: {} in {}, at least {minimum} expected",
+        fixtures.len(),
+        dir.display()
+    );
     fixtures
 }
 
@@ -139,4 +162,40 @@ pub fn each_truncation(fixtures: &[Fixture], mut feed: impl FnMut(&[u8], &str)) 
 fn to_bytes(value: &Value) -> Vec<u8> {
     // Serializing a `Value` cannot fail (its keys are strings).
     serde_json::to_vec(value).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::panic::catch_unwind;
+    use std::path::PathBuf;
+
+    use super::*;
+
+    /// A fresh folder with two JSON fixtures and a file that is not one.
+    fn folder(test: &str) -> PathBuf {
+        let dir = super::super::temp_folder(test);
+        std::fs::write(dir.join("b.json"), br#"{"id": "b"}"#).unwrap();
+        std::fs::write(dir.join("a.json"), br#"{"id": "a"}"#).unwrap();
+        std::fs::write(dir.join("README.md"), "not a fixture").unwrap();
+        dir
+    }
+
+    #[test]
+    fn fixtures_are_the_json_files_by_name() {
+        let dir = folder("corpus-files");
+        let fixture = Fixture::read(&dir.join("a.json"));
+        assert_eq!(fixture.name, "a.json");
+        assert_eq!(fixture.json()["id"], "a");
+        let names: Vec<String> = fixture_files(&dir).into_iter().map(|f| f.name).collect();
+        assert_eq!(names, ["a.json", "b.json"]);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_minimum_of_fixtures_is_required() {
+        let dir = folder("corpus-minimum");
+        assert_eq!(fixture_files_at_least(&dir, 2).len(), 2);
+        assert!(catch_unwind(|| fixture_files_at_least(&dir, 3)).is_err());
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }

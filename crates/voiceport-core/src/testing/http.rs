@@ -20,7 +20,12 @@ use serde_json::json;
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::{Error, Operation, ProviderConfig, ProviderKind, RequestOutcome, Result};
+use futures::TryStreamExt;
+
+use crate::{
+    Call, CallQuery, Error, Operation, ProviderConfig, ProviderKind, RequestOutcome, Result,
+    VoiceProvider,
+};
 
 /// The API key every kit test uses (asserted never to leak).
 pub const KEY: &str = "sk-voiceport-test-5c1d9e7a";
@@ -64,13 +69,21 @@ impl VendorApi {
     /// A configuration for this server: the kit's key, this base URL, one attempt per
     /// request (add options with [`ProviderConfig::with_option`]).
     pub fn config(&self) -> ProviderConfig {
-        let mut config = self.config_with_retries();
+        let mut config = self.base_config();
         config.retry.max_attempts = Some(1);
         config
     }
 
-    /// [`VendorApi::config`] with the default retry policy (for retry tests).
+    /// [`VendorApi::config`] with retries on (for retry tests): the default number of
+    /// attempts, with backoffs of 1 to 2 ms so that a retry costs the test nothing.
     pub fn config_with_retries(&self) -> ProviderConfig {
+        let mut config = self.base_config();
+        config.retry.initial_backoff_ms = Some(1);
+        config.retry.max_backoff_ms = Some(2);
+        config
+    }
+
+    fn base_config(&self) -> ProviderConfig {
         ProviderConfig::new(self.kind)
             .with_api_key(KEY)
             .with_base_url(self.base_url())
@@ -101,6 +114,16 @@ impl VendorApi {
             .await;
     }
 
+    /// The only request the server has received.
+    ///
+    /// # Panics
+    /// When it has received none, or more than one.
+    pub async fn only_request(&self) -> wiremock::Request {
+        let mut requests = self.server.received_requests().await.unwrap_or_default();
+        assert_eq!(requests.len(), 1, "{requests:?}");
+        requests.remove(0)
+    }
+
     /// Fails the test (when the server drops) if any request arrives.
     pub async fn expect_nothing_sent(&self) {
         Mock::given(any())
@@ -111,23 +134,42 @@ impl VendorApi {
             .await;
     }
 
-    /// Every documented error status maps to its error kind, naming the provider and
-    /// `operation`: 400 and 422 invalid request, 401 and 403 unauthorized, 404 not found,
-    /// 409 conflict, 429 rate limited, 500 and 503 server. `body(status)` is the vendor's
-    /// error body for that status; `send` makes the request (retries off).
+    /// Every documented error status maps to its error kind ([`maps_as_documented`]),
+    /// naming the provider and `operation`. `body(status)` is the vendor's error body for
+    /// that status; `send` makes the request (retries off).
     pub async fn check_error_statuses<T, F, Fut>(
         &self,
         verb: &str,
         tail: &str,
         operation: Operation,
         body: impl Fn(u16) -> String,
+        send: F,
+    ) where
+        T: std::fmt::Debug,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.check_error_statuses_mapped(verb, tail, operation, body, maps_as_documented, send)
+            .await;
+    }
+
+    /// [`VendorApi::check_error_statuses`] for an endpoint whose vendor maps some statuses
+    /// its own way: `mapped(status, err)` says whether `err` is right for `status` (fall
+    /// back on [`maps_as_documented`] for the others).
+    pub async fn check_error_statuses_mapped<T, F, Fut>(
+        &self,
+        verb: &str,
+        tail: &str,
+        operation: Operation,
+        body: impl Fn(u16) -> String,
+        mapped: impl Fn(u16, &Error) -> bool,
         mut send: F,
     ) where
         T: std::fmt::Debug,
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
-        for status in [400, 401, 403, 404, 409, 422, 429, 500, 503] {
+        for status in ERROR_STATUSES {
             self.server.reset().await;
             self.respond_json(verb, tail, status, &body(status)).await;
             let err = send()
@@ -135,17 +177,7 @@ impl VendorApi {
                 .expect_err(&format!("HTTP {status} must be an error"));
             assert_eq!(err.provider(), Some(self.kind), "HTTP {status}: {err:?}");
             assert_eq!(err.operation(), Some(operation), "HTTP {status}: {err:?}");
-            let kind_ok = match status {
-                400 | 422 => {
-                    matches!(&err, Error::InvalidRequest { status: Some(s), .. } if *s == status)
-                }
-                401 | 403 => matches!(&err, Error::Unauthorized { status: s, .. } if *s == status),
-                404 => matches!(err, Error::NotFound { .. }),
-                409 => matches!(err, Error::Conflict { .. }),
-                429 => matches!(err, Error::RateLimited { .. }),
-                _ => matches!(&err, Error::Server { status: s, .. } if *s == status),
-            };
-            assert!(kind_ok, "HTTP {status} mapped to {err:?}");
+            assert!(mapped(status, &err), "HTTP {status} mapped to {err:?}");
             assert!(!err.to_string().contains(KEY), "the key leaked: {err}");
             self.server.verify().await;
         }
@@ -197,6 +229,34 @@ impl VendorApi {
     }
 }
 
+/// The error statuses [`VendorApi::check_error_statuses`] sends.
+pub const ERROR_STATUSES: [u16; 9] = [400, 401, 403, 404, 409, 422, 429, 500, 503];
+
+/// Whether `err` is the kind the core maps the error `status` to: 400 and 422 invalid
+/// request, 401 and 403 unauthorized, 404 not found, 409 conflict, 429 rate limited, any
+/// other server (each with its status where the kind keeps one).
+pub fn maps_as_documented(status: u16, err: &Error) -> bool {
+    match status {
+        400 | 422 => matches!(err, Error::InvalidRequest { status: Some(s), .. } if *s == status),
+        401 | 403 => matches!(err, Error::Unauthorized { status: s, .. } if *s == status),
+        404 => matches!(err, Error::NotFound { .. }),
+        409 => matches!(err, Error::Conflict { .. }),
+        429 => matches!(err, Error::RateLimited { .. }),
+        _ => matches!(err, Error::Server { status: s, .. } if *s == status),
+    }
+}
+
+/// Every call `provider` lists for `query`, walking its pages with
+/// [`VoiceProviderExt::calls`](crate::VoiceProviderExt::calls).
+pub async fn collect_calls<P>(provider: &P, query: CallQuery) -> Result<Vec<Call>>
+where
+    P: VoiceProvider + ?Sized,
+{
+    crate::paging::call_stream(provider, query)
+        .try_collect()
+        .await
+}
+
 /// A JSON response with `status` and the text `body`.
 pub fn json_response(status: u16, body: &str) -> ResponseTemplate {
     ResponseTemplate::new(status).set_body_raw(body.to_owned(), "application/json")
@@ -224,4 +284,143 @@ pub fn assert_unsupported<T: std::fmt::Debug>(result: &Result<T>, provider: Prov
 /// The kit's key does not appear in `text` (a `Debug` or `Display` rendering).
 pub fn assert_key_hidden(text: &str) {
     assert!(!text.contains(KEY), "the API key leaked: {text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::panic::AssertUnwindSafe;
+
+    use async_trait::async_trait;
+    use futures::FutureExt;
+
+    use super::*;
+    use crate::http::{AuthStyle, HttpClient, Request};
+    use crate::{CallId, CallPage, Capabilities, PageCursor};
+
+    async fn api_and_client() -> (VendorApi, HttpClient) {
+        let api = VendorApi::start(ProviderKind::Rounded, "/v1", Auth::Header("X-Api-Key")).await;
+        let client = api
+            .config()
+            .http_client("https://unused.example", AuthStyle::Header("X-Api-Key"))
+            .unwrap();
+        (api, client)
+    }
+
+    fn get_call() -> Request {
+        Request::get(Operation::GetCall, ["calls", "c1"])
+    }
+
+    fn error_body(status: u16) -> String {
+        json!({ "message": format!("HTTP {status}") }).to_string()
+    }
+
+    #[tokio::test]
+    async fn configs_send_once_or_retry_fast() {
+        let (api, _) = api_and_client().await;
+        let once = api.config();
+        assert_eq!(once.retry.max_attempts, Some(1));
+        let retrying = api.config_with_retries();
+        assert_eq!(retrying.retry.max_attempts, None, "the default attempts");
+        assert_eq!(
+            (
+                retrying.retry.initial_backoff_ms,
+                retrying.retry.max_backoff_ms
+            ),
+            (Some(1), Some(2))
+        );
+        assert_eq!(retrying.base_url, once.base_url);
+    }
+
+    #[tokio::test]
+    async fn error_statuses_are_checked_against_a_mapping() {
+        let (api, client) = api_and_client().await;
+        api.check_error_statuses("GET", "/calls/c1", Operation::GetCall, error_body, || {
+            client.send(get_call())
+        })
+        .await;
+        // A vendor's own mapping is asked about every status.
+        let asked = RefCell::new(Vec::new());
+        let mapped = |status, err: &Error| {
+            asked.borrow_mut().push(status);
+            maps_as_documented(status, err)
+        };
+        api.check_error_statuses_mapped(
+            "GET",
+            "/calls/c1",
+            Operation::GetCall,
+            error_body,
+            mapped,
+            || client.send(get_call()),
+        )
+        .await;
+        assert_eq!(asked.into_inner(), ERROR_STATUSES);
+        // A mapping the errors do not meet fails the check.
+        let everything_not_found = |_, err: &Error| matches!(err, Error::NotFound { .. });
+        let check = api.check_error_statuses_mapped(
+            "GET",
+            "/calls/c1",
+            Operation::GetCall,
+            error_body,
+            everything_not_found,
+            || client.send(get_call()),
+        );
+        assert!(AssertUnwindSafe(check).catch_unwind().await.is_err());
+    }
+
+    #[tokio::test]
+    async fn the_only_request_is_returned_and_a_second_one_fails() {
+        let (api, client) = api_and_client().await;
+        api.on("GET", "/calls/c1")
+            .respond_with(json_response(200, "{}"))
+            .mount(&api.server)
+            .await;
+        client.send(get_call()).await.unwrap();
+        let request = api.only_request().await;
+        assert_eq!(request.url.path(), "/v1/calls/c1");
+        assert_eq!(request.headers["x-api-key"], KEY);
+        client.send(get_call()).await.unwrap();
+        let two = AssertUnwindSafe(api.only_request()).catch_unwind().await;
+        assert!(two.is_err());
+    }
+
+    /// Two pages of one call each, then the end.
+    #[derive(Debug)]
+    struct TwoPages;
+
+    #[async_trait]
+    impl VoiceProvider for TwoPages {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Rounded
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities::default()
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        async fn get_call(&self, id: &CallId) -> Result<Call> {
+            Ok(Call::new(id.clone(), self.kind()))
+        }
+        async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+            let (id, next) = match query.cursor {
+                None => ("first", Some(PageCursor::Offset { skip: 1 })),
+                _ => ("second", None),
+            };
+            Ok(CallPage {
+                calls: vec![Call::new(CallId::new(id), self.kind())],
+                next,
+                total: None,
+            })
+        }
+    }
+
+    #[tokio::test]
+    async fn collect_calls_walks_every_page() {
+        let calls = collect_calls(&TwoPages, CallQuery::default())
+            .await
+            .unwrap();
+        let ids: Vec<&str> = calls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["first", "second"]);
+    }
 }

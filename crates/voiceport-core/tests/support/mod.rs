@@ -1,4 +1,6 @@
-//! Helpers shared by the core's integration tests.
+//! Helpers shared by the core's integration tests (each binary uses a part of them).
+
+#![allow(dead_code)]
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -26,6 +28,13 @@ pub fn client_for(
 ) -> HttpClient {
     config_for(&format!("{}{prefix}", server.uri()), tweak)
         .http_client("https://unused.example", style)
+        .unwrap()
+}
+
+/// A client of a server the test runs itself on `port` of the loopback (bearer auth).
+pub fn loopback_client(port: u16, tweak: impl Fn(&mut ProviderConfig)) -> HttpClient {
+    config_for(&format!("http://127.0.0.1:{port}"), tweak)
+        .http_client("https://unused.example", AuthStyle::Bearer)
         .unwrap()
 }
 

@@ -51,7 +51,5 @@ pub fn client(api: &VendorApi) -> HappyRobot {
 pub fn retrying_client(api: &VendorApi) -> HappyRobot {
     let mut config = with_options(api, api.config_with_retries());
     config.retry.max_attempts = Some(4);
-    config.retry.initial_backoff_ms = Some(1);
-    config.retry.max_backoff_ms = Some(2);
     HappyRobot::from_config(&config).unwrap()
 }
