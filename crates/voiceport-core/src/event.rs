@@ -35,6 +35,12 @@ pub struct CallEvent {
     /// When the vendor says the event happened.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub occurred_at: Option<DateTime<Utc>>,
+    /// What tells this delivery apart from others of the same type for the same call,
+    /// where a vendor may send several (a Retell transfer event: the transfer's
+    /// destination, as its documentation advises). Part of the de-duplication key of a
+    /// start, status change or end; not serialized.
+    #[serde(skip)]
+    pub distinct_by: Option<String>,
     /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,
@@ -87,6 +93,7 @@ impl CallEvent {
             call_id,
             event_id: None,
             occurred_at: None,
+            distinct_by: None,
             kind,
         }
     }

@@ -18,8 +18,10 @@
 //! A known event whose `call` is missing, not an object or without a `call_id` (or with a
 //! blank one) is `Other` too (its call id taken from the call when it has one). A body
 //! without an `event` is an [`Error::Decode`] at `event`; a call that is present but
-//! malformed is one at its path (`call.duration_ms` …). Deliveries carry no time of their own: `occurred_at` is the
-//! call's own time of the event, where it has one.
+//! malformed is one at its path (`call.duration_ms` …). Deliveries carry no time of their
+//! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
+//! event's destination is its [`CallEvent::distinct_by`], so that a receiver tells two
+//! transfers of one call apart, as Retell advises.
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
 //! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
@@ -45,6 +47,9 @@ struct Delivery<'a> {
     event: Option<Value>,
     #[serde(borrow)]
     call: Option<&'a RawValue>,
+    /// A transfer event's destination (`{"number": …}`): what tells two transfers of one
+    /// call apart.
+    transfer_destination: Option<Value>,
 }
 
 /// The fields of the call the envelope needs before (or besides) decoding it.
@@ -99,7 +104,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
                     .and_then(Value::as_f64)
                     .and_then(epoch_millis);
             }
-            transfer(event, call)
+            let mut parsed = transfer(event, call);
+            // Retell's advice: a transfer event is identified by the call and where it
+            // transfers to (a call can be transferred more than once).
+            parsed.distinct_by = delivery.transfer_destination.as_ref().map(Value::to_string);
+            parsed
         }
         _ => {
             let mut parsed = other(event, body);
@@ -269,6 +278,18 @@ mod tests {
                 other => panic!("{event}: {other:?}"),
             }
         }
+        // Two transfers of one call differ by destination; a redelivery does not.
+        let to = |number: &str| {
+            let body = json!({"event": "transfer_started", "call": ongoing,
+                              "transfer_destination": {"number": number}});
+            parse(body).unwrap().distinct_by
+        };
+        assert_eq!(to("+16175550199"), to("+16175550199"));
+        assert_ne!(to("+16175550199"), to("+16175550100"));
+        assert_eq!(
+            to("+16175550199").as_deref(),
+            Some(r#"{"number":"+16175550199"}"#)
+        );
         let ended = json!({"call_id": ID, "call_status": "ended",
                            "disconnection_reason": "call_transfer",
                            "transfer_end_timestamp": 1773157389818_i64});

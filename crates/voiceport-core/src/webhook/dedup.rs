@@ -8,8 +8,9 @@ use crate::{CallEvent, EventKind};
 
 /// What identifies one delivery, whatever the number of times it is sent: the vendor's
 /// delivery id where there is one; for a call's start, status change or end, the provider,
-/// event type, call and status (vendors send each at most once per call, and redeliver
-/// it on a timeout, possibly re-serialized); otherwise a digest of the exact body.
+/// event type, call, status and [`CallEvent::distinct_by`] (vendors send each at most once
+/// per call, or once per what `distinct_by` names, and redeliver it on a timeout, possibly
+/// re-serialized); otherwise a digest of the exact body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventKey([u8; 32]);
 
@@ -40,6 +41,7 @@ impl EventKey {
                     _ => None,
                 };
                 part(status.unwrap_or_default().as_bytes());
+                part(event.distinct_by.as_deref().unwrap_or_default().as_bytes());
             }
             _ => {
                 part(b"body");
@@ -137,6 +139,20 @@ mod tests {
         };
         assert_eq!(status("ringing"), status("ringing"));
         assert_ne!(status("ringing"), status("in-progress"));
+    }
+
+    #[test]
+    fn distinct_by_tells_repeatable_lifecycle_events_apart() {
+        let transfer = |to: Option<&str>, body: &[u8]| {
+            let mut e = ended("c1");
+            e.vendor_event = "transfer_started".into();
+            e.distinct_by = to.map(String::from);
+            EventKey::of("sales", &e, body)
+        };
+        let first = transfer(Some(r#"{"number":"+16175550199"}"#), b"1");
+        assert_eq!(first, transfer(Some(r#"{"number":"+16175550199"}"#), b"2"));
+        assert_ne!(first, transfer(Some(r#"{"number":"+16175550100"}"#), b"1"));
+        assert_ne!(first, transfer(None, b"1"));
     }
 
     #[test]
