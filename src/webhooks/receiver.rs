@@ -239,7 +239,10 @@ async fn receive(
         tracing::warn!(%refused, "webhook delivery refused");
         return (StatusCode::UNAUTHORIZED, refused.to_string()).into_response();
     }
-    let event = match endpoint.codec.decode_webhook(&body) {
+    // The event's payloads are slices of the body rather than copies: the event and its
+    // body live and go together.
+    let decoded = voiceport_core::sharing_body(&body, || endpoint.codec.decode_webhook(&body));
+    let event = match decoded {
         Ok(event) => event,
         Err(error) => {
             tracing::warn!(%error, "webhook body does not parse");

@@ -177,22 +177,22 @@ pub(crate) fn decode_webhook(kind: ProviderKind, body: &[u8]) -> Result<CallEven
     }
 }
 
-/// The whole delivery, which the events that keep it (a report's call, `Other`) need as
-/// raw JSON: already delimited, or text known to be one JSON value, delimited only when
-/// an event keeps it (a transcript does not).
+/// The whole delivery, which the events that keep it (a report's call, `Other`) keep as
+/// their vendor payload: already delimited, or text the one pass decoded in full (so one
+/// JSON value, never scanned again).
 #[derive(Clone, Copy)]
 enum Whole<'a> {
     Raw(&'a RawValue),
     Text(&'a str),
 }
 
-impl<'a> Whole<'a> {
-    fn raw(self, kind: ProviderKind) -> Result<&'a RawValue> {
+impl Whole<'_> {
+    /// The delivery as a vendor payload: text decoded in full is kept as it is, not
+    /// delimited again.
+    fn payload(self) -> VendorPayload {
         match self {
-            Whole::Raw(raw) => Ok(raw),
-            // Cannot fail: the text was decoded as a delivery.
-            Whole::Text(text) => serde_json::from_str(text)
-                .map_err(|e| Error::decode(kind, OP, ".", e.to_string(), text.as_bytes())),
+            Whole::Raw(raw) => VendorPayload::from_raw(raw),
+            Whole::Text(text) => VendorPayload::from_decoded_text(text),
         }
     }
 }
@@ -217,7 +217,7 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
     let event = match event {
         Some(event) => event,
         None => EventKind::Other {
-            payload: VendorPayload::from_raw(whole.raw(kind)?),
+            payload: whole.payload(),
         },
     };
     let mut event = CallEvent::new(parsed.event_type.into_owned(), event);
@@ -404,7 +404,7 @@ fn report_event(
             }
         }
     }
-    call.set_vendor_payload(VendorPayload::from_raw(whole.raw(kind)?));
+    call.set_vendor_payload(whole.payload());
     let event = if ended {
         EventKind::Ended {
             call: Box::new(call),

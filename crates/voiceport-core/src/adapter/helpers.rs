@@ -113,22 +113,34 @@ pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
 /// ```
 pub fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
     let (_, query) = url.split_once('?')?;
-    let query = query.split_once('#').map_or(query, |(query, _)| query);
-    let (mut date, mut expires) = (None, None);
-    for pair in query.split('&') {
-        match pair.split_once('=') {
-            Some(("X-Amz-Date", value)) if date.is_none() => date = Some(value),
-            Some(("X-Amz-Expires", value)) if expires.is_none() => expires = Some(value),
-            _ => continue,
-        }
-        if date.is_some() && expires.is_some() {
-            break;
-        }
-    }
+    let (date, expires) = amz_params(query);
     let signed = amz_date(date?)?;
     let seconds: u32 = expires?.parse().ok()?;
     let delta = chrono::TimeDelta::try_seconds(i64::from(seconds))?;
     signed.and_utc().checked_add_signed(delta)
+}
+
+/// The first `X-Amz-Date` and `X-Amz-Expires` values of `query`, read pair by pair up to
+/// the fragment; the walk stops once both are found (S3 puts them before the long
+/// credential and signature).
+fn amz_params(query: &str) -> (Option<&str>, Option<&str>) {
+    let (mut date, mut expires) = (None, None);
+    let mut rest = query;
+    while date.is_none() || expires.is_none() {
+        let end = rest.bytes().position(|b| b == b'&' || b == b'#');
+        let pair = end.and_then(|end| rest.get(..end)).unwrap_or(rest);
+        if let Some(value) = pair.strip_prefix("X-Amz-Date=") {
+            date = date.or(Some(value));
+        } else if let Some(value) = pair.strip_prefix("X-Amz-Expires=") {
+            expires = expires.or(Some(value));
+        }
+        // `&` and `#` are ASCII, so the cut after them is on a character boundary.
+        match end.map(|end| (rest.as_bytes().get(end), rest.get(end + 1..))) {
+            Some((Some(b'&'), Some(after))) => rest = after,
+            _ => break,
+        }
+    }
+    (date, expires)
 }
 
 /// `%Y%m%dT%H%M%SZ`: the canonical 16 characters read digit by digit; any other text (a
@@ -473,6 +485,13 @@ mod tests {
             "https://x/r?X-Amz-Date&X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
             "https://x/r#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
             "https://x/r?a=1#X-Amz-Date=20260317T191257Z&X-Amz-Expires=5".into(),
+            "https://x/r?xX-Amz-Date=20270101T000000Z&X-Amz-Date=20260317T191257Z&X-Amz-Expires=5"
+                .into(),
+            "https://x/r?X-Amz-Date=20260317T191257Z&X-Amz-Expires=5#x".into(),
+            "https://x/r?X-Amz-Date=20260317T191257Z#&X-Amz-Expires=5".into(),
+            "https://x/r?X-Amz-Date=20260317T191257Z&a=1#b&X-Amz-Expires=5".into(),
+            "https://x/r?X-Amz-Expires=5&X-Amz-Date=20260317T191257Z#X-Amz-Date=1".into(),
+            "https://x/r?X-Amz-Expires==5&X-Amz-Date=20260317T191257Z".into(),
             "https://x/r.wav".into(),
         ];
         for url in cases {

@@ -21,7 +21,8 @@ pub struct VendorPayload(Text);
 #[derive(Clone)]
 enum Text {
     Owned(Box<RawValue>),
-    /// Invariant: the bytes are the text of one JSON value, cut from a `str` (so UTF-8).
+    /// Text cut from a `str` (so UTF-8) that a decoder read as one JSON value: a slice of
+    /// a shared body, or a copy of text decoded in full ([`VendorPayload::from_decoded_text`]).
     Shared(Bytes),
 }
 
@@ -75,6 +76,21 @@ impl VendorPayload {
         match shared_slice(raw.get()) {
             Some(bytes) => VendorPayload(Text::Shared(bytes)),
             None => VendorPayload(Text::Owned(raw.to_owned())),
+        }
+    }
+
+    /// Keeps `text`, which the caller has just decoded in full as one JSON value (a whole
+    /// delivery read by a typed pass), without delimiting it a second time: a slice of the
+    /// shared body inside [`sharing_body`], else a copy. Whitespace around the value is
+    /// left out, as a [`RawValue`] leaves it out.
+    ///
+    /// Not checked again here: text that is not JSON after all never panics, but fails
+    /// when the payload is serialized (and [`to_value`](Self::to_value) reads `null`).
+    pub fn from_decoded_text(text: &str) -> Self {
+        let text = text.trim_matches(|c| matches!(c, ' ' | '\t' | '\n' | '\r'));
+        match shared_slice(text) {
+            Some(bytes) => VendorPayload(Text::Shared(bytes)),
+            None => VendorPayload(Text::Shared(Bytes::copy_from_slice(text.as_bytes()))),
         }
     }
 
@@ -171,6 +187,27 @@ mod tests {
         let json = serde_json::to_string(&payloads).expect("serializes");
         assert_eq!(json, r#"[{"id": "a", "n": 1},{"id": "b\u0021"}]"#);
         assert_eq!(payloads[1].to_value()["id"], "b!");
+    }
+
+    #[test]
+    fn decoded_text_is_kept_without_its_surrounding_whitespace() {
+        let body = Bytes::from_static(b" {\"message\": {\"type\": \"hang\"}}\r\n");
+        let text = std::str::from_utf8(&body).expect("UTF-8");
+        let shared = sharing_body(&body, || VendorPayload::from_decoded_text(text));
+        let copied = VendorPayload::from_decoded_text(text);
+        for payload in [&shared, &copied] {
+            assert_eq!(payload.get(), r#"{"message": {"type": "hang"}}"#);
+            let json = serde_json::to_string(payload).expect("serializes");
+            assert_eq!(json, r#"{"message": {"type": "hang"}}"#);
+        }
+        let Text::Shared(bytes) = &shared.0 else {
+            panic!("not a slice: {shared:?}");
+        };
+        assert_eq!(bytes.as_ptr() as usize, body.as_ptr() as usize + 1);
+        // Text that is not JSON after all fails when serialized, and reads as null.
+        let wrong = VendorPayload::from_decoded_text("{not json");
+        assert!(serde_json::to_string(&wrong).is_err());
+        assert_eq!(wrong.to_value(), serde_json::Value::Null);
     }
 
     #[test]
