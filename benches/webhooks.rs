@@ -163,8 +163,8 @@ fn main() {
         .measurement_time(Duration::from_secs(15));
     let mut group = criterion.benchmark_group("webhooks");
     group.throughput(Throughput::Elements(BATCH as u64));
-    let mixes = [("mixed", mixed()), ("end_of_call", end_of_call())];
-    let mut paired = Vec::new();
+    let mixes: [(&'static str, _); 2] = [("mixed", mixed()), ("end_of_call", end_of_call())];
+    let mut paired: Vec<Paired> = Vec::new();
     for (mix, bodies) in mixes {
         // Signed once per run: the signatures stay within the five-minute tolerance.
         let batch: Vec<(HeaderMap, Vec<u8>)> = bodies
@@ -188,27 +188,42 @@ fn main() {
         });
         // The same two, batch by batch in turns: whatever else the machine runs weighs on
         // both alike, which two 15-second windows one after the other do not ensure.
-        if filter_matches(mix) {
-            let time = |url: &str| {
-                let start = Instant::now();
+        // (Not in criterion's `--profile-time` mode, which profiles one side alone.)
+        let profiling = std::env::args().any(|arg| arg == "--profile-time");
+        if filter_matches(mix) && !profiling {
+            // Wall time, and the CPU time the whole process (client included) spent.
+            let time = |url: &str, cpu: &mut f64| {
+                let (start, start_cpu) = (Instant::now(), process_cpu_secs());
                 runtime.block_on(post_all(&client, url, &batch));
+                if let (Some(before), Some(after)) = (start_cpu, process_cpu_secs()) {
+                    *cpu += after - before;
+                }
                 start.elapsed().as_secs_f64()
             };
             let mut ratios = Vec::new();
             let (mut ours, mut bare) = (Vec::new(), Vec::new());
+            let (mut ours_cpu, mut bare_cpu) = (0.0, 0.0);
             for turn in 0..PAIRS {
                 let (o, b) = if turn % 2 == 0 {
-                    let o = time(&receiver_url);
-                    (o, time(&bare_url))
+                    let o = time(&receiver_url, &mut ours_cpu);
+                    (o, time(&bare_url, &mut bare_cpu))
                 } else {
-                    let b = time(&bare_url);
-                    (time(&receiver_url), b)
+                    let b = time(&bare_url, &mut bare_cpu);
+                    (time(&receiver_url, &mut ours_cpu), b)
                 };
                 ratios.push(b / o);
                 ours.push(o);
                 bare.push(b);
             }
-            paired.push((mix, median(ours), median(bare), median(ratios)));
+            let per_delivery = |cpu: f64| cpu / (PAIRS * BATCH) as f64 * 1e6;
+            paired.push(Paired {
+                mix,
+                ours: median(ours),
+                bare: median(bare),
+                ratio: median(ratios),
+                ours_cpu_us: per_delivery(ours_cpu),
+                bare_cpu_us: per_delivery(bare_cpu),
+            });
         }
     }
     group.finish();
@@ -236,23 +251,83 @@ fn main() {
     println!(
         "\n== the same, {PAIRS} batches each in turns (median of the per-pair ratios; steadier on a busy machine)"
     );
-    for (mix, ours, bare, ratio) in paired {
+    for p in &paired {
         println!(
-            "{mix:<12} receiver {:>7.0}/s vs bare axum {:>7.0}/s   ratio {ratio:.2}x   (bar: >= 0.7x)",
-            BATCH as f64 / ours,
-            BATCH as f64 / bare,
+            "{:<12} receiver {:>7.0}/s vs bare axum {:>7.0}/s   ratio {:.2}x   (bar: >= 0.7x)",
+            p.mix,
+            BATCH as f64 / p.ours,
+            BATCH as f64 / p.bare,
+            p.ratio,
         );
     }
+    println!("\n== CPU time per delivery in those batches (whole process, client included)");
+    for p in &paired {
+        println!(
+            "{:<12} receiver {:>5.1} us vs bare axum {:>5.1} us   (+{:.1} us for verify, parse, de-duplicate, hand over)",
+            p.mix,
+            p.ours_cpu_us,
+            p.bare_cpu_us,
+            p.ours_cpu_us - p.bare_cpu_us,
+        );
+    }
+}
+
+/// One mix's batches posted in turns: medians of wall time and ratio, mean CPU time.
+struct Paired {
+    mix: &'static str,
+    ours: f64,
+    bare: f64,
+    ratio: f64,
+    ours_cpu_us: f64,
+    bare_cpu_us: f64,
+}
+
+/// The CPU time (user + system) this process has used, in seconds, from `/proc/self/stat`
+/// (in clock ticks of 10 ms: summed over all the batches, precise enough); `None` where
+/// there is no such file.
+fn process_cpu_secs() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let (_, after) = stat.rsplit_once(')')?;
+    let mut fields = after.split_whitespace();
+    // State is field 3; utime and stime are fields 14 and 15.
+    let utime: f64 = fields.nth(11)?.parse().ok()?;
+    let stime: f64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) / 100.0)
 }
 
 /// How many receiver/bare batch pairs the in-turns measurement times.
 const PAIRS: usize = 30;
 
+/// Criterion's options that take a value (the value is not a filter).
+const OPTIONS_WITH_VALUES: [&str; 12] = [
+    "--measurement-time",
+    "--warm-up-time",
+    "--sample-size",
+    "--save-baseline",
+    "--baseline",
+    "--baseline-lenient",
+    "--load-baseline",
+    "--profile-time",
+    "--noise-threshold",
+    "--confidence-level",
+    "--significance-level",
+    "--nresamples",
+];
+
 /// Whether the command line's filter (if any) selects `mix`'s benchmarks.
 fn filter_matches(mix: &str) -> bool {
-    let filter = std::env::args().skip(1).find(|arg| !arg.starts_with('-'));
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let filter = args.iter().enumerate().find_map(|(i, arg)| {
+        let value_of_option = i
+            .checked_sub(1)
+            .and_then(|before| args.get(before))
+            .is_some_and(|before| OPTIONS_WITH_VALUES.contains(&before.as_str()));
+        (!arg.starts_with('-') && !value_of_option).then_some(arg)
+    });
     filter.is_none_or(|f| {
-        format!("receiver/{mix}").contains(&f) || format!("bare_axum/{mix}").contains(&f)
+        format!("receiver/{mix}").contains(f.as_str())
+            || format!("bare_axum/{mix}").contains(f.as_str())
     })
 }
 
