@@ -232,8 +232,10 @@ fn transcript(event: String, subject: Subject<'_>, body: &[u8]) -> Result<CallEv
 
 /// An event voiceport does not model, kept whole: its name and the body, verbatim.
 fn other(event_type: String, body: &[u8]) -> CallEvent {
-    let payload = match serde_json::from_slice::<&RawValue>(body) {
-        Ok(raw) => VendorPayload::from_raw(raw),
+    // The body was decoded in full as a delivery before any event is made of it, so it is
+    // kept as it is rather than delimited again.
+    let payload = match std::str::from_utf8(body) {
+        Ok(text) => VendorPayload::from_decoded_text(text),
         Err(_) => VendorPayload::from_value(&Value::Null),
     };
     CallEvent::new(event_type, EventKind::Other { payload })
