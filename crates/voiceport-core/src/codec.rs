@@ -5,6 +5,7 @@
 //! directly, without credentials (`voiceport::codec(kind)`).
 
 use std::fmt;
+use std::ops::ControlFlow;
 
 use bytes::Bytes;
 
@@ -121,6 +122,45 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// Decodes one page of a listing made for `query`: the filters the vendor cannot apply
     /// are applied here, and the cursor to the next page is derived.
     fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage>;
+
+    /// Decodes one page as [`decode_page`](Codec::decode_page) does, but hands each call
+    /// to `each` as soon as it is decoded instead of gathering them: a page then costs the
+    /// memory of one normalized call at a time, not of all of them (`voiceport normalize`
+    /// prints a page so). The page returned has the cursor and total, and no calls.
+    ///
+    /// `each` answering [`ControlFlow::Break`] stops the decoding there (the cursor of the
+    /// page returned is then not to be followed: it may depend on calls not read). A call
+    /// that does not decode is an error after the calls before it were handed over. By
+    /// default (a codec that does not stream) the page is decoded whole, then handed over
+    /// call by call; every adapter of this workspace streams.
+    ///
+    /// ```
+    /// use std::ops::ControlFlow;
+    /// use voiceport_core::{CallQuery, Codec};
+    ///
+    /// fn ids(codec: &dyn Codec, page: &[u8]) -> voiceport_core::Result<Vec<String>> {
+    ///     let mut ids = Vec::new();
+    ///     codec.decode_page_each(page, &CallQuery::default(), &mut |call| {
+    ///         ids.push(call.id.to_string());
+    ///         ControlFlow::Continue(())
+    ///     })?;
+    ///     Ok(ids)
+    /// }
+    /// ```
+    fn decode_page_each(
+        &self,
+        body: &[u8],
+        query: &CallQuery,
+        each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    ) -> Result<CallPage> {
+        let mut page = self.decode_page(body, query)?;
+        for call in std::mem::take(&mut page.calls) {
+            if each(call).is_break() {
+                break;
+            }
+        }
+        Ok(page)
+    }
 
     /// Decodes a transcript. By default the vendor serves it inside the call.
     fn decode_transcript(&self, body: &[u8]) -> Result<Transcript> {

@@ -1,5 +1,7 @@
 //! `HappyRobotCodec`: HappyRobot's JSON in, normalized values out; no key, no network.
 
+use std::ops::ControlFlow;
+
 use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -42,6 +44,15 @@ impl Codec for HappyRobotCodec {
 
     fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
         page::decode_page(body, query)
+    }
+
+    fn decode_page_each(
+        &self,
+        body: &[u8],
+        query: &CallQuery,
+        each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    ) -> Result<CallPage> {
+        page::decode_page_each(body, query, each)
     }
 
     /// The body of `GET /calls/{id}/transcript`.

@@ -1,5 +1,7 @@
 //! [`RetellCodec`]: Retell JSON in, normalized values out; no key, no network.
 
+use std::ops::ControlFlow;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
@@ -31,6 +33,15 @@ impl Codec for RetellCodec {
 
     fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
         page::decode_page(body, query)
+    }
+
+    fn decode_page_each(
+        &self,
+        body: &[u8],
+        query: &CallQuery,
+        each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    ) -> Result<CallPage> {
+        page::decode_page_each(body, query, each)
     }
 
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {

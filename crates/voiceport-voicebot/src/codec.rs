@@ -2,6 +2,8 @@
 //! no key, no network. Two unit values over one implementation, which differ only in the
 //! kind they name.
 
+use std::ops::ControlFlow;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
@@ -58,6 +60,15 @@ macro_rules! flavor_codec {
 
             fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
                 page::decode_page(Self::FLAVOR, body, query)
+            }
+
+            fn decode_page_each(
+                &self,
+                body: &[u8],
+                query: &CallQuery,
+                each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+            ) -> Result<CallPage> {
+                page::decode_page_each(Self::FLAVOR, body, query, each)
             }
 
             fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {

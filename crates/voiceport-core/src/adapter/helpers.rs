@@ -1,13 +1,15 @@
 //! What every vendor's mapping needs, written once: lenient times, text and number
 //! clean-up, and decoding a call that keeps its vendor JSON.
 
+use std::ops::ControlFlow;
+
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::http::decode_raw;
-use crate::{Call, Operation, ProviderKind, Result, VendorPayload};
+use crate::{Call, CallPage, Operation, ProviderKind, Result, VendorPayload};
 
 /// Reads a vendor timestamp leniently, as UTC: RFC 3339 with any offset, or an ISO 8601
 /// date-time without one (read as UTC), with `T` or a space between date and time and any
@@ -385,6 +387,37 @@ pub fn try_decode_call_with<'de, W: Deserialize<'de>>(
     let mut call = map(wire)?;
     call.set_vendor_payload(VendorPayload::from_raw(raw));
     Ok(call)
+}
+
+/// A whole page from a codec's streaming page decoder (see
+/// [`Codec::decode_page_each`](crate::Codec::decode_page_each)): `decode` hands each call
+/// to the sink it is given, and the calls are gathered into the page it returns. An
+/// adapter writes its page decoder once, streaming, and its `decode_page` is this.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use voiceport_core::adapter::collect_page;
+/// use voiceport_core::{Call, CallId, CallPage, ProviderKind};
+///
+/// let page = collect_page(|each| {
+///     for id in ["c1", "c2"] {
+///         let _ = each(Call::new(CallId::new(id), ProviderKind::Rounded));
+///     }
+///     Ok(CallPage::default())
+/// })
+/// .unwrap();
+/// assert_eq!(page.calls.len(), 2);
+/// ```
+pub fn collect_page(
+    decode: impl FnOnce(&mut dyn FnMut(Call) -> ControlFlow<()>) -> Result<CallPage>,
+) -> Result<CallPage> {
+    let mut calls = Vec::new();
+    let mut page = decode(&mut |call| {
+        calls.push(call);
+        ControlFlow::Continue(())
+    })?;
+    page.calls = calls;
+    Ok(page)
 }
 
 /// Item `index` of the vendor's list `list` (`calls`, `data`): [`decode_call_with`], with

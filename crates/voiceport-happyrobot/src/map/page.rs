@@ -1,7 +1,9 @@
 //! The body of `GET /calls` → one page of calls and the cursor to the next.
 
+use std::ops::ControlFlow;
+
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_list_item;
+use voiceport_core::adapter::{collect_page, decode_list_item};
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
 
@@ -9,14 +11,24 @@ use super::call::map_call;
 use crate::config::{CAPABILITIES, KIND};
 use crate::wire;
 
+/// A whole page: [`decode_page_each`], gathered.
+pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+    collect_page(|each| decode_page_each(body, query, each))
+}
+
 /// Decodes the body of `GET /calls` (`{calls, count, limit, offset}`, or the older
 /// `{calls, count, currentPage}`) for `query`.
 ///
 /// The filters HappyRobot cannot apply (kind, numbers) are applied here; so are the
 /// server-side ones, where the normalized meaning is stricter (every tag, not any).
-/// `search` and the agent (sent as `use_cases`) are left to the vendor. The next cursor skips every call the vendor returned,
-/// filtered out or not; `total` is the vendor's `count`.
-pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+/// `search` and the agent (sent as `use_cases`) are left to the vendor. The next cursor
+/// skips every call the vendor returned, filtered out or not; `total` is the vendor's
+/// `count`. Each call is handed to `each` as it is decoded.
+pub(crate) fn decode_page_each(
+    body: &[u8],
+    query: &CallQuery,
+    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+) -> Result<CallPage> {
     let op = Operation::ListCalls;
     let list: wire::CallList<'_> = decode_json(KIND, op, body)?;
     let skip = match &query.cursor {
@@ -31,11 +43,10 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
         agent_id: None,
         ..query.clone()
     };
-    let mut calls = Vec::with_capacity(list.calls.len());
     for (i, raw) in list.calls.iter().enumerate() {
         let call = decode_listed_call(raw, i)?;
-        if local.matches(&call) {
-            calls.push(call);
+        if local.matches(&call) && each(call).is_break() {
+            break;
         }
     }
     let seen = skip.saturating_add(returned);
@@ -45,7 +56,7 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
             None => returned >= limit,
         };
     Ok(CallPage {
-        calls,
+        calls: Vec::new(),
         next: more.then_some(PageCursor::Offset { skip: seen }),
         total: list.count,
     })

@@ -1,12 +1,19 @@
 //! A `POST /v3/list-calls` body → a [`CallPage`] and the cursor to the next page.
 
-use voiceport_core::adapter::decode_list_item;
+use std::ops::ControlFlow;
+
+use voiceport_core::adapter::{collect_page, decode_list_item};
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Error, Operation, PageCursor, Result};
 
 use crate::config::KIND;
 use crate::map::call::map_call;
 use crate::wire;
+
+/// A whole page: [`decode_page_each`], gathered.
+pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+    collect_page(|each| decode_page_each(body, query, each))
+}
 
 /// Decodes a list body (`{items, has_more, pagination_key, total?}`).
 ///
@@ -16,8 +23,12 @@ use crate::wire;
 /// `pagination_key` while `has_more` is true, however many calls the filters kept.
 ///
 /// List items carry no transcript (Retell leaves it out of list responses): fetch each
-/// call with `get_call` for it.
-pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+/// call with `get_call` for it. Each call is handed to `each` as it is decoded.
+pub(crate) fn decode_page_each(
+    body: &[u8],
+    query: &CallQuery,
+    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+) -> Result<CallPage> {
     let operation = Operation::ListCalls;
     let page: wire::ListPage<'_> = decode_json(KIND, operation, body)?;
     let filter = CallQuery {
@@ -28,13 +39,6 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
         page_size: None,
         ..query.clone()
     };
-    let mut calls = Vec::with_capacity(page.items.len());
-    for (i, raw) in page.items.iter().enumerate() {
-        let call = decode_list_item(KIND, operation, raw, "items", i, map_call)?;
-        if filter.matches(&call) && in_time_range(query, &call) {
-            calls.push(call);
-        }
-    }
     let key = page.pagination_key.as_deref().map(str::trim);
     let key = key.filter(|k| !k.is_empty());
     // `has_more` is always sent; without it, a key on a non-empty page means more.
@@ -57,8 +61,16 @@ pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
             ));
         }
     };
+    // The cursor is read first, so that a page it makes unusable fails before any call
+    // is handed over.
+    for (i, raw) in page.items.iter().enumerate() {
+        let call = decode_list_item(KIND, operation, raw, "items", i, map_call)?;
+        if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
+            break;
+        }
+    }
     Ok(CallPage {
-        calls,
+        calls: Vec::new(),
         next,
         total: page.total,
     })

@@ -1,7 +1,9 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
+use std::ops::ControlFlow;
+
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_list_item;
+use voiceport_core::adapter::{collect_page, decode_list_item};
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
 
@@ -9,16 +11,26 @@ use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
 use crate::wire;
 
-/// Decodes a list body. The filters Rounded cannot apply (`direction`, `statuses`,
-/// `search`) are applied here, client-side.
-///
-/// The next cursor follows `mode`, the paging mode the request used; without one (a body
-/// decoded offline), it follows the mode of `query.cursor`, and on a first page what the
-/// response carries.
+/// A whole page: [`decode_page_each`], gathered.
 pub(crate) fn decode_page(
     body: &[u8],
     query: &CallQuery,
     mode: Option<Paging>,
+) -> Result<CallPage> {
+    collect_page(|each| decode_page_each(body, query, mode, each))
+}
+
+/// Decodes a list body, handing each call to `each` as it is decoded. The filters Rounded
+/// cannot apply (`direction`, `statuses`, `search`) are applied here, client-side.
+///
+/// The next cursor follows `mode`, the paging mode the request used; without one (a body
+/// decoded offline), it follows the mode of `query.cursor`, and on a first page what the
+/// response carries.
+pub(crate) fn decode_page_each(
+    body: &[u8],
+    query: &CallQuery,
+    mode: Option<Paging>,
+    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
 ) -> Result<CallPage> {
     let operation = Operation::ListCalls;
     // One pass reads the envelope and the paging fields next to it.
@@ -26,11 +38,10 @@ pub(crate) fn decode_page(
     let (list, paging) = list.split();
     let items = envelope::required(operation, list, body)?;
     let filter = client_side_filter(query);
-    let mut calls = Vec::with_capacity(items.len());
     for (i, raw) in items.iter().enumerate() {
         let call = decode_listed_call(raw, i)?;
-        if filter.matches(&call) && in_time_range(query, &call) {
-            calls.push(call);
+        if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
+            break;
         }
     }
     let (mode, requested_page) = match query.cursor {
@@ -40,7 +51,7 @@ pub(crate) fn decode_page(
     };
     let next = next_cursor(mode, &paging, items.is_empty(), requested_page);
     Ok(CallPage {
-        calls,
+        calls: Vec::new(),
         next,
         total: paging.total_items,
     })

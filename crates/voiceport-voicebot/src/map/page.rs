@@ -2,12 +2,14 @@
 //! cursor to the next page; and the window a page is asked for.
 
 use std::fmt;
+use std::ops::ControlFlow;
 use std::result::Result as StdResult;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use voiceport_core::adapter::collect_page;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallPage, CallQuery, Error, Operation, PageCursor, ProviderKind, Result,
@@ -88,138 +90,205 @@ impl Window {
     }
 }
 
-/// Decodes one page of a listing made for `query`.
+/// A whole page: [`decode_page_each`], gathered.
+pub(crate) fn decode_page(flavor: Flavor, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+    collect_page(|each| decode_page_each(flavor, body, query, each))
+}
+
+/// Decodes one page of a listing made for `query`, handing each call to `each` as it is
+/// decoded.
 ///
 /// A page is full when it has as many calls as the `limit` sent (a shorter page is the
 /// last); the next one is then the window of [`Window`]. Errors ([`Error::Decode`] naming
 /// the place), rather than a silent end of the listing: a full page whose last call (the
 /// oldest, the list being newest first) has no readable `createdAt` (there is no window
 /// to continue from), and one millisecond holding more calls than the vendor's largest
-/// page (no `limit` gets past them).
+/// page (no `limit` gets past them); both are known only once every call was read, so
+/// they come after the calls were handed over.
 ///
 /// Every filter of `query` is applied here, client-side: Vapi filters by time and
 /// assistant only, and Voicebot Studio may ignore even those (it documents no parameter).
-pub(crate) fn decode_page(flavor: Flavor, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+pub(crate) fn decode_page_each(
+    flavor: Flavor,
+    body: &[u8],
+    query: &CallQuery,
+    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+) -> Result<CallPage> {
     let (kind, op) = (flavor.kind(), Operation::ListCalls);
     let window = Window::of(flavor, query)?;
-    let mut calls = decode_calls(kind, op, body)?;
-    let count = calls.len();
-    let last = count.saturating_sub(1);
-    let fail = |message: String| {
-        Err(Error::decode(
-            kind,
-            op,
-            format!("[{last}].createdAt"),
-            message,
-            body,
-        ))
-    };
-    let full = count >= window.limit as usize;
-    let oldest = calls.iter().filter_map(|c| c.created_at).min();
-    let next = match oldest {
-        _ if !full => None,
-        _ if calls.last().is_some_and(|c| c.created_at.is_none()) => {
-            return fail(
-                "the last call of a full page has no readable `createdAt`: paging cannot continue past it".into(),
-            );
-        }
-        None => None,
-        Some(oldest) => {
-            let (start, end) = millisecond_of(oldest);
-            // Still the millisecond the window ends at: the calls seen there stay seen.
-            let mut seen = match window.before == Some(end) {
-                true => window.seen.clone(),
-                false => Vec::new(),
-            };
-            for call in &calls {
-                let id = call.id.as_str();
-                if call.created_at.is_some_and(|t| t >= start && t < end)
-                    && !seen.iter().any(|s| s == id)
-                {
-                    seen.push(id.to_owned());
-                }
-            }
-            let max = flavor.capabilities().max_page_size as usize;
-            if seen.len() >= max {
-                return fail(format!(
-                    "{} calls were created within the millisecond {start}: more than a page of {max} can hold, so paging cannot get past them",
-                    seen.len()
-                ));
-            }
-            let resume = Resume { before: end, seen };
-            let token = serde_json::to_string(&resume)
-                .map_err(|e| Error::decode(kind, op, "next cursor", e.to_string(), body))?;
-            Some(PageCursor::Token { token })
-        }
-    };
     let mut filter = query.clone();
     filter.until = window.end;
-    calls.retain(|call| {
+    let mut edge = Edge::default();
+    let finished = for_each_call(kind, op, body, &mut |call| {
+        edge.note(&call);
+        // A call the previous page returned already comes again: dropped by id.
         let again = window.seen.iter().any(|s| s == call.id.as_str());
-        !again && filter.matches(call)
-    });
+        match !again && filter.matches(&call) {
+            true => each(call),
+            false => ControlFlow::Continue(()),
+        }
+    })?;
+    let next = match finished {
+        true => edge.next_cursor(flavor, &window, body)?,
+        // Stopped early: the page's end, which the cursor depends on, was not read.
+        false => None,
+    };
     Ok(CallPage {
-        calls,
+        calls: Vec::new(),
         next,
         total: None,
     })
 }
 
-/// The calls of a list body (a bare JSON array), in one pass: each call is decoded as soon
-/// as its JSON text is delimited, while that text is still in the cache, rather than
-/// after the whole list has been delimited.
+/// What the next cursor needs to know of the calls of a page, gathered as they pass: how
+/// many, whether the last has a creation time, and the oldest creation time's millisecond
+/// with the ids of the calls created in it (in page order).
+#[derive(Debug, Default)]
+struct Edge {
+    count: usize,
+    last_has_time: bool,
+    oldest: Option<DateTime<Utc>>,
+    oldest_ids: Vec<String>,
+}
+
+impl Edge {
+    fn note(&mut self, call: &Call) {
+        self.count += 1;
+        self.last_has_time = call.created_at.is_some();
+        let Some(at) = call.created_at else { return };
+        let (start, _) = millisecond_of(at);
+        let oldest_start = self.oldest.map(|oldest| millisecond_of(oldest).0);
+        if oldest_start.is_none_or(|oldest| start < oldest) {
+            self.oldest_ids.clear();
+        }
+        if oldest_start.is_none_or(|oldest| start <= oldest) {
+            self.oldest = Some(self.oldest.map_or(at, |oldest| oldest.min(at)));
+            let id = call.id.as_str();
+            if !self.oldest_ids.iter().any(|seen| seen == id) {
+                self.oldest_ids.push(id.to_owned());
+            }
+        }
+    }
+
+    /// The cursor after a page of these calls (see [`decode_page_each`]).
+    fn next_cursor(
+        self,
+        flavor: Flavor,
+        window: &Window,
+        body: &[u8],
+    ) -> Result<Option<PageCursor>> {
+        let (kind, op) = (flavor.kind(), Operation::ListCalls);
+        let last = self.count.saturating_sub(1);
+        let fail = |message: String| {
+            Err(Error::decode(
+                kind,
+                op,
+                format!("[{last}].createdAt"),
+                message,
+                body,
+            ))
+        };
+        if self.count < window.limit as usize {
+            return Ok(None);
+        }
+        if self.count > 0 && !self.last_has_time {
+            return fail(
+                "the last call of a full page has no readable `createdAt`: paging cannot continue past it".into(),
+            );
+        }
+        let Some(oldest) = self.oldest else {
+            return Ok(None);
+        };
+        let (start, end) = millisecond_of(oldest);
+        let mut seen = match window.before == Some(end) {
+            true => window.seen.clone(),
+            false => Vec::new(),
+        };
+        for id in self.oldest_ids {
+            if !seen.contains(&id) {
+                seen.push(id);
+            }
+        }
+        let max = flavor.capabilities().max_page_size as usize;
+        if seen.len() >= max {
+            return fail(format!(
+                "{} calls were created within the millisecond {start}: more than a page of {max} can hold, so paging cannot get past them",
+                seen.len()
+            ));
+        }
+        let resume = Resume { before: end, seen };
+        let token = serde_json::to_string(&resume)
+            .map_err(|e| Error::decode(kind, op, "next cursor", e.to_string(), body))?;
+        Ok(Some(PageCursor::Token { token }))
+    }
+}
+
+/// The calls of a list body (a bare JSON array), in one pass, each handed to `each` as
+/// soon as its JSON text is delimited and decoded, while that text is still in the cache;
+/// `false` when `each` stopped the walk.
 ///
 /// The errors are those of delimiting the list first (`decode_json`, naming the place of
 /// a body that is not a JSON list), then those of the first call that does not decode
 /// (naming `[i].…`).
-fn decode_calls(kind: ProviderKind, op: Operation, body: &[u8]) -> Result<Vec<Call>> {
+fn for_each_call(
+    kind: ProviderKind,
+    op: Operation,
+    body: &[u8],
+    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+) -> Result<bool> {
     /// Decodes each item as it comes; the first call error is kept in `failed` (a serde
     /// error cannot carry it) and stops the walk.
     struct Calls<'f> {
         kind: ProviderKind,
         op: Operation,
+        each: &'f mut dyn FnMut(Call) -> ControlFlow<()>,
         failed: &'f mut Option<Error>,
     }
     impl<'de> DeserializeSeed<'de> for Calls<'_> {
-        type Value = Vec<Call>;
-        fn deserialize<D: Deserializer<'de>>(
-            self,
-            deserializer: D,
-        ) -> StdResult<Vec<Call>, D::Error> {
+        type Value = bool;
+        fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> StdResult<bool, D::Error> {
             deserializer.deserialize_seq(self)
         }
     }
     impl<'de> Visitor<'de> for Calls<'_> {
-        type Value = Vec<Call>;
+        type Value = bool;
         fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             f.write_str("a list of calls")
         }
-        fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> StdResult<Vec<Call>, A::Error> {
-            let mut calls = Vec::new();
+        fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> StdResult<bool, A::Error> {
+            let mut index = 0;
             while let Some(raw) = items.next_element::<&'de RawValue>()? {
-                let at = format!("[{}]", calls.len());
+                let at = format!("[{index}]");
+                index += 1;
                 match decode_api_call(self.kind, self.op, raw, &at) {
-                    Ok(call) => calls.push(call),
+                    Ok(call) => {
+                        if (self.each)(call).is_break() {
+                            // The rest is still read, so that the list is checked to its end.
+                            while items.next_element::<de::IgnoredAny>()?.is_some() {}
+                            return Ok(false);
+                        }
+                    }
                     Err(error) => {
                         *self.failed = Some(error);
                         return Err(de::Error::custom("a call does not decode"));
                     }
                 }
             }
-            Ok(calls)
+            Ok(true)
         }
     }
     let mut failed = None;
     let mut deserializer = serde_json::Deserializer::from_slice(body);
-    let calls = Calls {
+    let finished = Calls {
         kind,
         op,
+        each,
         failed: &mut failed,
     }
     .deserialize(&mut deserializer)
-    .and_then(|calls| deserializer.end().map(|()| calls));
-    match calls {
-        Ok(calls) => Ok(calls),
+    .and_then(|finished| deserializer.end().map(|()| finished));
+    match finished {
+        Ok(finished) => Ok(finished),
         Err(error) => {
             // The error of a body that is not a JSON list comes first, naming its place.
             let _: Vec<&RawValue> = decode_json(kind, op, body)?;
