@@ -1,9 +1,13 @@
 //! `voiceport normalize`: vendor JSON in, normalized JSON out, through the vendor's codec.
 //! No key, no network.
 
+use std::cell::RefCell;
 use std::io::Read;
+use std::ops::ControlFlow;
+use std::path::Path;
 
-use voiceport::{Call, Decoded, Error, PayloadKind, ProviderKind};
+use serde::ser::{Serialize, SerializeSeq, Serializer};
+use voiceport::{Bytes, Call, CallQuery, Codec, Decoded, Error, PayloadKind, ProviderKind};
 
 use crate::cli::{NormalizeArgs, Vendor, What};
 use crate::{Failure, Outcome, output};
@@ -28,25 +32,13 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
         What::Dial => PayloadKind::Dial,
         What::Ack => PayloadKind::Ack,
     };
+    if what == PayloadKind::Page {
+        return print_page(codec, &input, &args.file, verbose);
+    }
     // The calls' vendor payloads share the input rather than copying it, call by call.
     let decoded = match codec.decode_shared(what, &input) {
         Ok(decoded) => decoded,
-        // A payload kind the vendor never sends is a usage error, not a vendor's.
-        Err(Error::Unsupported { .. }) => {
-            return Err(Failure::Usage(format!(
-                "{} sends no `{what}` payload",
-                codec.kind()
-            )));
-        }
-        Err(error @ Error::Decode { .. }) => {
-            return Err(Failure::Usage(format!(
-                "{}: not a {} `{what}` payload: {error}",
-                name(&args.file),
-                codec.kind()
-            )));
-        }
-        // What a vendor error body stands for (Rounded's error envelope).
-        Err(error) => return Err(error.into()),
+        Err(error) => return Err(failure(error, codec, what, &args.file)),
     };
     if verbose {
         warn_about(&decoded);
@@ -56,6 +48,80 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
     // tenth of the run, and the system takes the memory back at once.
     std::mem::forget(decoded);
     printed
+}
+
+/// What a decoding error means here: a payload kind the vendor never sends, or a file that
+/// is not the payload it should be, is a usage error naming the file; a vendor error body
+/// (Rounded's error envelope) is the error it stands for.
+fn failure(error: Error, codec: &dyn Codec, what: PayloadKind, file: &Path) -> Failure {
+    match error {
+        Error::Unsupported { .. } => {
+            Failure::Usage(format!("{} sends no `{what}` payload", codec.kind()))
+        }
+        error @ Error::Decode { .. } => Failure::Usage(format!(
+            "{}: not a {} `{what}` payload: {error}",
+            name(file),
+            codec.kind()
+        )),
+        error => error.into(),
+    }
+}
+
+/// A page, printed call by call as each is decoded (one normalized call in memory at a
+/// time, not the page's), as one JSON array. A call that does not decode ends the output
+/// there, unfinished, and the error says which.
+fn print_page(codec: &dyn Codec, input: &Bytes, file: &Path, verbose: bool) -> Outcome {
+    let calls = StreamedCalls {
+        codec,
+        input,
+        verbose,
+        failed: RefCell::new(None),
+    };
+    let printed = output::json(&calls);
+    match calls.failed.into_inner() {
+        Some(error) => Err(failure(error, codec, PayloadKind::Page, file)),
+        None => printed,
+    }
+}
+
+/// The calls of a page, serialized as they are decoded (see [`print_page`]); a decoding
+/// error is kept in `failed` and stops the serialization.
+struct StreamedCalls<'a> {
+    codec: &'a dyn Codec,
+    input: &'a Bytes,
+    verbose: bool,
+    failed: RefCell<Option<Error>>,
+}
+
+impl Serialize for StreamedCalls<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(None)?;
+        let mut written = Ok(());
+        let query = CallQuery::default();
+        // The calls' vendor payloads share the input rather than copying it.
+        let decoded = voiceport::sharing_body(self.input, || {
+            self.codec
+                .decode_page_each(self.input, &query, &mut |call| {
+                    if self.verbose {
+                        warn_about_call(&call);
+                    }
+                    // Written, then freed while still in the cache: the memory is reused
+                    // by the next call.
+                    written = seq.serialize_element(&call);
+                    match written {
+                        Ok(()) => ControlFlow::Continue(()),
+                        Err(_) => ControlFlow::Break(()),
+                    }
+                })
+        });
+        written?;
+        if let Err(error) = decoded {
+            let message = error.to_string();
+            *self.failed.borrow_mut() = Some(error);
+            return Err(serde::ser::Error::custom(message));
+        }
+        seq.end()
+    }
 }
 
 fn print(decoded: &Decoded, what: PayloadKind) -> Outcome {
@@ -94,10 +160,14 @@ fn warn_about(decoded: &Decoded) {
         _ => Vec::new(),
     };
     for call in calls {
-        for warning in &call.warnings {
-            let text = format!("warning: call {}: {warning}", call.id);
-            eprintln!("{}", crate::output::clean(&text));
-        }
+        warn_about_call(call);
+    }
+}
+
+fn warn_about_call(call: &Call) {
+    for warning in &call.warnings {
+        let text = format!("warning: call {}: {warning}", call.id);
+        eprintln!("{}", crate::output::clean(&text));
     }
 }
 

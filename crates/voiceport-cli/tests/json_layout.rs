@@ -59,3 +59,59 @@ fn compact_and_pretty_together_are_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--pretty"));
 }
+
+/// A page is printed call by call as it is decoded: byte for byte what serde_json writes
+/// for the page the library gathers, compact and indented alike.
+#[test]
+fn a_streamed_page_is_printed_as_the_gathered_page() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/happyrobot/list_page.json"
+    );
+    let body = std::fs::read(file).expect("the fixture");
+    let codec = voiceport::codec(voiceport::ProviderKind::HappyRobot).expect("a codec");
+    let page = codec
+        .decode_page(&body, &voiceport::CallQuery::default())
+        .expect("the page decodes");
+    assert!(page.calls.len() >= 2, "a page of several calls");
+    for (flag, expected) in [
+        ("--compact", serde_json::to_string(&page.calls)),
+        ("--pretty", serde_json::to_string_pretty(&page.calls)),
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+            .args([
+                flag,
+                "normalize",
+                "--vendor",
+                "happyrobot",
+                "--what",
+                "list",
+                file,
+            ])
+            .output()
+            .expect("the binary runs");
+        let expected = expected.expect("serializes") + "\n";
+        assert_eq!(stdout(&output), expected, "{flag}");
+    }
+}
+
+/// A call that does not decode ends a streamed page with a usage error naming the file and
+/// the call's place (exit 2); the calls before it may have been printed.
+#[test]
+fn a_call_that_does_not_decode_ends_a_streamed_page() {
+    let dir = std::env::temp_dir().join(format!("voiceport-stream-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let file = dir.join("page.json");
+    let page = r#"{"calls": [{"id": "a1", "status": "completed"}, {"id": 7}], "count": 2}"#;
+    std::fs::write(&file, page).expect("written");
+    let output = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+        .args(["normalize", "--vendor", "happyrobot", "--what", "list"])
+        .arg(&file)
+        .output()
+        .expect("the binary runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("page.json"), "{stderr}");
+    assert!(stderr.contains("calls[1]"), "{stderr}");
+}
