@@ -173,10 +173,51 @@ fn normalize_command(page: &Page) -> Command {
     command
 }
 
+/// The Python peer's command for `page`.
+fn peer_command(dir: &Path, page: &Page) -> Command {
+    let mut command = Command::new("python3");
+    command
+        .arg(repository().join("benches/peers/normalize_pydantic.py"))
+        .arg(page.vendor)
+        .arg(&page.path)
+        .arg(dir.join("peer.json"));
+    command
+}
+
+/// How many voiceport/peer pairs [`in_turns`] times per page.
+const PAIRS: usize = 10;
+
+/// voiceport against the Python peer, one run of each in turns, `PAIRS` times: the
+/// medians of both and of the per-pair ratios. Criterion's two windows come one after the
+/// other, and the peer's time (its start-up and imports) moves by up to a half between
+/// them on a busy machine; in turns, whatever else runs weighs on both alike.
+fn in_turns(dir: &Path, page: &Page) -> (f64, f64, f64) {
+    let out = dir.join("out.json");
+    let time = |command: &mut Command| run(command, &out).0.as_secs_f64();
+    let (mut ours, mut peer, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for turn in 0..PAIRS {
+        let (o, p) = if turn % 2 == 0 {
+            let o = time(&mut normalize_command(page));
+            (o, time(&mut peer_command(dir, page)))
+        } else {
+            let p = time(&mut peer_command(dir, page));
+            (time(&mut normalize_command(page)), p)
+        };
+        ours.push(o);
+        peer.push(p);
+        ratios.push(o / p);
+    }
+    (median(ours), median(peer), median(ratios))
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
 fn normalize(c: &mut Criterion, dir: &Path, pages: &[Page]) {
     let python = available("python3", &["-c", "import pydantic"], "Python + pydantic");
     let jq = available("jq", &["--version"], "jq");
-    let peer = repository().join("benches/peers/normalize_pydantic.py");
     let out = dir.join("out.json");
     let mut group = c.benchmark_group("process_normalize");
     group
@@ -190,16 +231,7 @@ fn normalize(c: &mut Criterion, dir: &Path, pages: &[Page]) {
         });
         if python {
             group.bench_function(BenchmarkId::new("python_pydantic", page.vendor), |b| {
-                b.iter(|| {
-                    run(
-                        Command::new("python3")
-                            .arg(&peer)
-                            .arg(page.vendor)
-                            .arg(&page.path)
-                            .arg(dir.join("peer.json")),
-                        &out,
-                    )
-                })
+                b.iter(|| run(&mut peer_command(dir, page), &out))
             });
         }
         if jq {
@@ -349,6 +381,20 @@ fn main() {
     let pages = pages(&dir);
     let mut c = Criterion::default().configure_from_args();
     normalize(&mut c, &dir, &pages);
+    // (Quietly: `normalize` has said already when the peer is missing.)
+    let python = Command::new("python3")
+        .args(["-c", "import pydantic"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success());
+    let paired: Vec<(&Page, (f64, f64, f64))> = match python {
+        true => pages
+            .iter()
+            .map(|page| (page, in_turns(&dir, page)))
+            .collect(),
+        false => Vec::new(),
+    };
     let peaks: Vec<(&Page, u64)> = pages
         .iter()
         .map(|page| {
@@ -375,6 +421,19 @@ fn main() {
             &format!("process_normalize/voiceport/{v}"),
             &format!("process_normalize/jq/{v}"),
             "report",
+        );
+    }
+    if !paired.is_empty() {
+        println!(
+            "\n== normalize against the peer, {PAIRS} runs of each in turns (median of the per-pair ratios; steadier on a busy machine)"
+        );
+    }
+    for (page, (ours, peer, ratio)) in &paired {
+        println!(
+            "normalize {:<11} voiceport {:>8.3} ms vs python+pydantic {:>8.3} ms   ratio {ratio:.3}x   (bar: <= 0.08x)",
+            page.vendor,
+            ours * 1e3,
+            peer * 1e3,
         );
     }
     estimates::print_ratio(
