@@ -34,6 +34,7 @@ pub struct CallEvent {
     pub event_id: Option<String>,
     /// When the vendor says the event happened.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub occurred_at: Option<DateTime<Utc>>,
     /// What tells this delivery apart from others of the same type for the same call,
     /// where a vendor may send several (a Retell transfer event: the transfer's

@@ -53,12 +53,16 @@ pub struct Call {
     /// The conversation language (BCP 47 as the vendor gives it).
     pub language: Option<String>,
     /// When the call record was created (UTC).
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub created_at: Option<DateTime<Utc>>,
     /// When a scheduled call is due (UTC).
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub scheduled_for: Option<DateTime<Utc>>,
     /// When the call connected (UTC).
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub started_at: Option<DateTime<Utc>>,
     /// When the call ended (UTC).
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub ended_at: Option<DateTime<Utc>>,
     /// How long the call lasted, in seconds.
     pub duration_secs: Option<f64>,
@@ -191,6 +195,7 @@ pub struct Recording {
     /// The stereo recording (one channel per party).
     pub stereo_url: Option<String>,
     /// When pre-signed URLs stop working, where known.
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub expires_at: Option<DateTime<Utc>>,
 }
 
@@ -228,6 +233,7 @@ pub struct Note {
     /// Whether it is flagged for attention.
     pub flagged: bool,
     /// When it was written.
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub created_at: Option<DateTime<Utc>>,
 }
 
@@ -239,6 +245,7 @@ pub struct Rating {
     /// Who rated (an email address).
     pub by: Option<String>,
     /// When.
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub created_at: Option<DateTime<Utc>>,
 }
 

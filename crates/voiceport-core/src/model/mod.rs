@@ -3,6 +3,7 @@
 mod call;
 mod payload;
 mod status;
+pub(crate) mod time;
 mod transcript;
 
 pub use call::{

@@ -45,6 +45,7 @@ pub struct Utterance {
     /// Seconds from the start of the call when it ended, where known.
     pub end_secs: Option<f64>,
     /// Wall-clock time it began, where known.
+    #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub at: Option<DateTime<Utc>>,
     /// Tools the agent invoked in this turn.
     pub tool_calls: Vec<ToolCall>,
