@@ -321,3 +321,68 @@ fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
         "{err}"
     );
 }
+
+/// Retell transfer events are told apart by destination: two transfers of one call both
+/// arrive, and a redelivery of the first (re-serialized) does not.
+#[tokio::test]
+async fn two_retell_transfers_of_one_call_are_two_events() {
+    const RETELL_KEY: &str = "key_retell_3f9e1b7c";
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.voice]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n[providers.voice.webhook]\n"
+    ))
+    .unwrap();
+    let (router, mut events) = Receiver::builder(&registry).channel(16).unwrap();
+    let base = serve(router).await;
+    let config: WebhookConfig = toml::from_str("").unwrap();
+    let key = voiceport::SecretString::from(RETELL_KEY);
+    let signer = Verifier::from_config(ProviderKind::Retell, &config, "voice", Some(&key)).unwrap();
+    let transfer = |number: &str, pretty: bool| {
+        let body = serde_json::json!({
+            "event": "transfer_started",
+            "call": {"call_id": "call_5a1e0c9d7b3f", "call_status": "ongoing"},
+            "transfer_destination": {"number": number},
+        });
+        match pretty {
+            true => serde_json::to_vec_pretty(&body).unwrap(),
+            false => serde_json::to_vec(&body).unwrap(),
+        }
+    };
+    let deliver = |body: Vec<u8>| {
+        let headers: Vec<(&str, String)> = signer
+            .sign(&body, Utc::now())
+            .iter()
+            .map(|(name, value)| {
+                let name: &'static str = match name.as_str() {
+                    "x-retell-signature" => "x-retell-signature",
+                    other => panic!("unexpected header {other}"),
+                };
+                (name, value.to_str().unwrap().to_owned())
+            })
+            .collect();
+        let url = format!("{base}/voice");
+        async move { post(&url, &headers, body).await.0 }
+    };
+    assert_eq!(
+        deliver(transfer("+16175550199", false)).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        deliver(transfer("+16175550199", true)).await,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        deliver(transfer("+16175550100", false)).await,
+        StatusCode::NO_CONTENT
+    );
+    let first = next(&mut events).await.event;
+    let second = next(&mut events).await.event;
+    for (event, number) in [(&first, "+16175550199"), (&second, "+16175550100")] {
+        assert_eq!(event.vendor_event, "transfer_started");
+        assert_eq!(
+            event.distinct_by.as_deref(),
+            Some(format!(r#"{{"number":"{number}"}}"#).as_str())
+        );
+    }
+    // Nothing else was queued: the re-serialized redelivery was not passed on.
+    assert!(events.try_recv().is_err());
+}
