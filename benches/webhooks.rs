@@ -282,18 +282,21 @@ struct Paired {
     bare_cpu_us: f64,
 }
 
-/// The CPU time (user + system) this process has used, in seconds, from `/proc/self/stat`
-/// (in clock ticks of 10 ms: summed over all the batches, precise enough); `None` where
-/// there is no such file.
+/// The CPU time (user + system) this process has used, in seconds (`getrusage`).
+#[cfg(unix)]
 fn process_cpu_secs() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The fields after the command name, which is in parentheses and may hold spaces.
-    let (_, after) = stat.rsplit_once(')')?;
-    let mut fields = after.split_whitespace();
-    // State is field 3; utime and stime are fields 14 and 15.
-    let utime: f64 = fields.nth(11)?.parse().ok()?;
-    let stime: f64 = fields.next()?.parse().ok()?;
-    Some((utime + stime) / 100.0)
+    // SAFETY: `rusage` is plain data, for which all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointer is to a live local that `getrusage` fills.
+    let done = unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    (done == 0).then(|| secs(usage.ru_utime) + secs(usage.ru_stime))
+}
+
+/// Elsewhere the CPU time is not measured.
+#[cfg(not(unix))]
+fn process_cpu_secs() -> Option<f64> {
+    None
 }
 
 /// How many receiver/bare batch pairs the in-turns measurement times.
