@@ -92,7 +92,7 @@ pub enum Decoded {
 /// #   fn kind(&self) -> voiceport_core::ProviderKind { voiceport_core::ProviderKind::Rounded }
 /// #   fn decode_call_as(&self, op: voiceport_core::Operation, body: &[u8]) -> voiceport_core::Result<voiceport_core::Call> {
 /// #       Err(voiceport_core::Error::decode(self.kind(), op, ".", "example", body)) }
-/// #   fn decode_page(&self, _: &[u8], _: &voiceport_core::CallQuery) -> voiceport_core::Result<voiceport_core::CallPage> { unreachable!() }
+/// #   fn decode_page_each(&self, _: &[u8], _: &voiceport_core::CallQuery, _: &mut dyn FnMut(voiceport_core::Call) -> std::ops::ControlFlow<()>) -> voiceport_core::Result<voiceport_core::CallPage> { unreachable!() }
 /// #   fn decode_webhook(&self, _: &[u8]) -> voiceport_core::Result<voiceport_core::CallEvent> { unreachable!() }
 /// #   fn detect(&self, _: &[u8]) -> voiceport_core::PayloadKind { voiceport_core::PayloadKind::Call }
 /// # }
@@ -119,20 +119,16 @@ pub trait Codec: Send + Sync + fmt::Debug {
         self.decode_call_as(Operation::GetCall, body)
     }
 
-    /// Decodes one page of a listing made for `query`: the filters the vendor cannot apply
-    /// are applied here, and the cursor to the next page is derived.
-    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage>;
-
-    /// Decodes one page as [`decode_page`](Codec::decode_page) does, but hands each call
-    /// to `each` as soon as it is decoded instead of gathering them: a page then costs the
-    /// memory of one normalized call at a time, not of all of them (`voiceport normalize`
-    /// prints a page so). The page returned has the cursor and total, and no calls.
+    /// Decodes one page of a listing made for `query`, handing each call to `each` as soon
+    /// as it is decoded: the filters the vendor cannot apply are applied here, and the
+    /// cursor to the next page is derived. A page then costs the memory of one normalized
+    /// call at a time, not of all of them (`voiceport normalize` prints a page so). The page
+    /// returned has the cursor and total, and no calls; [`decode_page`](Codec::decode_page)
+    /// gathers them.
     ///
     /// `each` answering [`ControlFlow::Break`] stops the decoding there (the cursor of the
     /// page returned is then not to be followed: it may depend on calls not read). A call
-    /// that does not decode is an error after the calls before it were handed over. By
-    /// default (a codec that does not stream) the page is decoded whole, then handed over
-    /// call by call; every adapter of this workspace streams.
+    /// that does not decode is an error after the calls before it were handed over.
     ///
     /// ```
     /// use std::ops::ControlFlow;
@@ -152,14 +148,13 @@ pub trait Codec: Send + Sync + fmt::Debug {
         body: &[u8],
         query: &CallQuery,
         each: &mut dyn FnMut(Call) -> ControlFlow<()>,
-    ) -> Result<CallPage> {
-        let mut page = self.decode_page(body, query)?;
-        for call in std::mem::take(&mut page.calls) {
-            if each(call).is_break() {
-                break;
-            }
-        }
-        Ok(page)
+    ) -> Result<CallPage>;
+
+    /// Decodes one page of a listing made for `query`, its calls gathered:
+    /// [`decode_page_each`](Codec::decode_page_each) through
+    /// [`collect_page`](crate::adapter::collect_page).
+    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
+        crate::adapter::collect_page(|each| self.decode_page_each(body, query, each))
     }
 
     /// Decodes a transcript. By default the vendor serves it inside the call.

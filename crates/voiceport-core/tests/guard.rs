@@ -22,7 +22,12 @@ impl Codec for NoCodec {
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
         Err(Error::decode(self.kind(), operation, ".", "no codec", body))
     }
-    fn decode_page(&self, body: &[u8], _: &CallQuery) -> Result<CallPage> {
+    fn decode_page_each(
+        &self,
+        body: &[u8],
+        _: &CallQuery,
+        _: &mut dyn FnMut(Call) -> std::ops::ControlFlow<()>,
+    ) -> Result<CallPage> {
         Err(Error::decode(
             self.kind(),
             Operation::ListCalls,

@@ -42,10 +42,6 @@ impl Codec for HappyRobotCodec {
         call::decode_call(operation, raw, "")
     }
 
-    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        page::decode_page(body, query)
-    }
-
     fn decode_page_each(
         &self,
         body: &[u8],

@@ -31,10 +31,6 @@ impl Codec for RetellCodec {
         decode_call_with(KIND, operation, raw, "", map_call)
     }
 
-    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        page::decode_page(body, query)
-    }
-
     fn decode_page_each(
         &self,
         body: &[u8],

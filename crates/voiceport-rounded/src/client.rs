@@ -1,6 +1,6 @@
 //! The Rounded client: the [`Adapter`] over `https://api.callrounded.com/v1`.
 
-use voiceport_core::adapter::Adapter;
+use voiceport_core::adapter::{Adapter, collect_page};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
@@ -9,7 +9,7 @@ use voiceport_core::{
 
 use crate::RoundedCodec;
 use crate::config::{CALL_ID, CAPABILITIES, DEFAULT_BASE_URL, KIND, RoundedOptions};
-use crate::map::page::decode_page;
+use crate::map::page::decode_page_each;
 use crate::map::request::{dial_body, list_params, update_body};
 
 /// A Rounded account (`X-Api-Key` auth), behind
@@ -79,7 +79,7 @@ impl Adapter for Rounded {
         let request = Request::get(Operation::ListCalls, ["calls"]).query_pairs(params);
         let response = self.http.send(request).await?;
         // The mode the request asked for decides the next cursor, not the body's shape.
-        decode_page(&response.body, query, Some(mode))
+        collect_page(|each| decode_page_each(&response.body, query, Some(mode), each))
     }
 
     /// Sent once, never retried after it may have reached Rounded.

@@ -32,10 +32,6 @@ impl Codec for RoundedCodec {
         decode_call_with(KIND, operation, raw, "data", map_call)
     }
 
-    fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        page::decode_page(body, query, None)
-    }
-
     fn decode_page_each(
         &self,
         body: &[u8],

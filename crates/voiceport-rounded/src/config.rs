@@ -27,7 +27,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     filter_agent: true,
     filter_from_number: true,
     filter_to_number: true,
-    // Client-side filters (`map::page::decode_page`, after each page is fetched).
+    // Client-side filters (`map::page::decode_page_each`, after each page is fetched).
     filter_direction: true,
     filter_statuses: true,
     filter_search: true,

@@ -58,10 +58,6 @@ macro_rules! flavor_codec {
                 decode_call(Self::FLAVOR, operation, body)
             }
 
-            fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
-                page::decode_page(Self::FLAVOR, body, query)
-            }
-
             fn decode_page_each(
                 &self,
                 body: &[u8],

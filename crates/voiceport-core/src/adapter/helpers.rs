@@ -389,10 +389,11 @@ pub fn try_decode_call_with<'de, W: Deserialize<'de>>(
     Ok(call)
 }
 
-/// A whole page from a codec's streaming page decoder (see
+/// A whole page from a streaming page decoder (see
 /// [`Codec::decode_page_each`](crate::Codec::decode_page_each)): `decode` hands each call
-/// to the sink it is given, and the calls are gathered into the page it returns. An
-/// adapter writes its page decoder once, streaming, and its `decode_page` is this.
+/// to the sink it is given, and the calls are gathered into the page it returns. It is
+/// what [`Codec::decode_page`](crate::Codec::decode_page) does, for a page decoder that
+/// takes more than a codec's arguments (a client's paging mode).
 ///
 /// ```
 /// use std::ops::ControlFlow;

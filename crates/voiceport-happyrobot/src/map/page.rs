@@ -3,18 +3,13 @@
 use std::ops::ControlFlow;
 
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{collect_page, decode_list_item};
+use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
 
 use super::call::map_call;
 use crate::config::{CAPABILITIES, KIND};
 use crate::wire;
-
-/// A whole page: [`decode_page_each`], gathered.
-pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
-    collect_page(|each| decode_page_each(body, query, each))
-}
 
 /// Decodes the body of `GET /calls` (`{calls, count, limit, offset}`, or the older
 /// `{calls, count, currentPage}`) for `query`.
@@ -71,7 +66,13 @@ fn decode_listed_call(raw: &RawValue, i: usize) -> Result<Call> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use voiceport_core::adapter::collect_page;
     use voiceport_core::{CallKind, Error};
+
+    /// A whole page, as the codec's `decode_page` gathers it.
+    fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+        collect_page(|each| decode_page_each(body, query, each))
+    }
 
     #[test]
     fn a_call_that_does_not_decode_names_its_place_in_the_list() {

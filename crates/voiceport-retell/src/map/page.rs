@@ -2,18 +2,13 @@
 
 use std::ops::ControlFlow;
 
-use voiceport_core::adapter::{collect_page, decode_list_item};
+use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Error, Operation, PageCursor, Result};
 
 use crate::config::KIND;
 use crate::map::call::map_call;
 use crate::wire;
-
-/// A whole page: [`decode_page_each`], gathered.
-pub(crate) fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
-    collect_page(|each| decode_page_each(body, query, each))
-}
 
 /// Decodes a list body (`{items, has_more, pagination_key, total?}`).
 ///
@@ -90,7 +85,13 @@ fn in_time_range(query: &CallQuery, call: &Call) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+    use voiceport_core::adapter::collect_page;
     use voiceport_core::{CallStatus, Direction};
+
+    /// A whole page, as the codec's `decode_page` gathers it.
+    fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
+        collect_page(|each| decode_page_each(body, query, each))
+    }
 
     fn page(value: serde_json::Value, query: &CallQuery) -> Result<CallPage> {
         decode_page(value.to_string().as_bytes(), query)

@@ -3,22 +3,13 @@
 use std::ops::ControlFlow;
 
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{collect_page, decode_list_item};
+use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
 use crate::wire;
-
-/// A whole page: [`decode_page_each`], gathered.
-pub(crate) fn decode_page(
-    body: &[u8],
-    query: &CallQuery,
-    mode: Option<Paging>,
-) -> Result<CallPage> {
-    collect_page(|each| decode_page_each(body, query, mode, each))
-}
 
 /// Decodes a list body, handing each call to `each` as it is decoded. The filters Rounded
 /// cannot apply (`direction`, `statuses`, `search`) are applied here, client-side.
@@ -122,6 +113,12 @@ mod tests {
     use super::*;
     use serde_json::json;
     use voiceport_core::Error;
+    use voiceport_core::adapter::collect_page;
+
+    /// A whole page, as the codec's `decode_page` gathers it.
+    fn decode_page(body: &[u8], query: &CallQuery, mode: Option<Paging>) -> Result<CallPage> {
+        collect_page(|each| decode_page_each(body, query, mode, each))
+    }
 
     /// The decode error of `body` as a list: its path and message.
     fn list_error(body: serde_json::Value) -> (String, String) {

@@ -9,7 +9,6 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use voiceport_core::adapter::collect_page;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallPage, CallQuery, Error, Operation, PageCursor, ProviderKind, Result,
@@ -88,11 +87,6 @@ impl Window {
             limit,
         })
     }
-}
-
-/// A whole page: [`decode_page_each`], gathered.
-pub(crate) fn decode_page(flavor: Flavor, body: &[u8], query: &CallQuery) -> Result<CallPage> {
-    collect_page(|each| decode_page_each(flavor, body, query, each))
 }
 
 /// Decodes one page of a listing made for `query`, handing each call to `each` as it is
@@ -309,6 +303,7 @@ fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
+    use voiceport_core::adapter::collect_page;
     use voiceport_core::{CallStatus as St, ProviderKind};
 
     fn page_body(times: &[Option<&str>]) -> Vec<u8> {
@@ -322,7 +317,7 @@ mod tests {
     }
 
     fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        super::decode_page(Flavor::Voicebot, body, query)
+        collect_page(|each| decode_page_each(Flavor::Voicebot, body, query, each))
     }
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -589,7 +584,10 @@ mod tests {
         let err = decode_page(br#"{"results":[]}"#, &CallQuery::default()).unwrap_err();
         assert!(matches!(&err, Error::Decode { .. }), "{err:?}");
         // Errors name the flavor's kind.
-        let err = super::decode_page(Flavor::Vapi, b"{}", &CallQuery::default()).unwrap_err();
+        let vapi = |each: &mut dyn FnMut(Call) -> ControlFlow<()>| {
+            decode_page_each(Flavor::Vapi, b"{}", &CallQuery::default(), each)
+        };
+        let err = collect_page(vapi).unwrap_err();
         assert_eq!(err.provider(), Some(ProviderKind::Vapi));
     }
 }
