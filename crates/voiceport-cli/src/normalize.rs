@@ -127,7 +127,6 @@ impl Serialize for StreamedCalls<'_> {
 fn print(decoded: &Decoded, what: PayloadKind) -> Outcome {
     match decoded {
         Decoded::Call(call) => output::json(call),
-        Decoded::Page(page) => output::json(&page.calls),
         Decoded::Transcript(transcript) => output::json(transcript),
         Decoded::Event(event) => output::json(event),
         Decoded::Dial(outcome) => output::json(&serde_json::json!({
@@ -154,7 +153,6 @@ fn name(path: &std::path::Path) -> String {
 fn warn_about(decoded: &Decoded) {
     let calls: Vec<&Call> = match decoded {
         Decoded::Call(call) => vec![call],
-        Decoded::Page(page) => page.calls.iter().collect(),
         Decoded::Event(event) => event.call().into_iter().collect(),
         Decoded::Dial(outcome) => outcome.call.iter().collect(),
         _ => Vec::new(),

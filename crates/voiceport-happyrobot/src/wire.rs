@@ -127,7 +127,7 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) scheduled_for: Option<AnyJson<'a>>,
     pub(crate) campaign_id: Option<String>,
-    /// Who the call was handed to (seeds 000/001; not described further).
+    /// Who the call was handed to (seen in the vendor's example calls; not described further).
     #[serde(borrow)]
     pub(crate) transfer_contact_email: Option<Text<'a>>,
     pub(crate) costs: Option<Costs>,
@@ -201,7 +201,7 @@ pub(crate) struct Question {
     pub(crate) answer: Option<Value>,
 }
 
-/// `call.costs` (keys from seeds 000/001; values and currency undocumented).
+/// `call.costs` (keys seen in the vendor's example calls; values and currency undocumented).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct Costs {

@@ -161,8 +161,9 @@ impl Kind {
 /// is not an object in a report …) is an [`Error::Decode`] naming the path.
 ///
 /// The usual delivery (`{"message": {...}}`, each field of the type a message of any type
-/// gives it) is read in one pass after the one that checks it is JSON (and keeps it as
-/// the vendor payload); any other is read part by part, as its type reads it.
+/// gives it) is read in one pass, which also proves it is one JSON value (the events that
+/// keep the delivery as their vendor payload keep that text as it is); any other is read
+/// part by part, as its type reads it.
 pub(crate) fn decode_webhook(kind: ProviderKind, body: &[u8]) -> Result<CallEvent> {
     let one_pass = std::str::from_utf8(body)
         .ok()

@@ -2,7 +2,6 @@
 
 use std::ops::ControlFlow;
 
-use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
@@ -39,7 +38,7 @@ pub(crate) fn decode_page_each(
         ..query.clone()
     };
     for (i, raw) in list.calls.iter().enumerate() {
-        let call = decode_listed_call(raw, i)?;
+        let call = decode_list_item(KIND, op, raw, "calls", i, map_call)?;
         if local.matches(&call) && each(call).is_break() {
             break;
         }
@@ -55,11 +54,6 @@ pub(crate) fn decode_page_each(
         next: more.then_some(PageCursor::Offset { skip: seen }),
         total: list.count,
     })
-}
-
-/// Call `i` of the list (`calls[i]`), decoded, mapped and keeping its exact JSON.
-fn decode_listed_call(raw: &RawValue, i: usize) -> Result<Call> {
-    decode_list_item(KIND, Operation::ListCalls, raw, "calls", i, map_call)
 }
 
 #[cfg(test)]

@@ -2,7 +2,6 @@
 
 use std::ops::ControlFlow;
 
-use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
@@ -30,7 +29,7 @@ pub(crate) fn decode_page_each(
     let items = envelope::required(operation, list, body)?;
     let filter = client_side_filter(query);
     for (i, raw) in items.iter().enumerate() {
-        let call = decode_listed_call(raw, i)?;
+        let call = decode_list_item(KIND, operation, raw, "data", i, map_call)?;
         if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
             break;
         }
@@ -46,11 +45,6 @@ pub(crate) fn decode_page_each(
         next,
         total: paging.total_items,
     })
-}
-
-/// Call `i` of the list (`data[i]`), decoded, mapped and keeping its exact JSON.
-fn decode_listed_call(raw: &RawValue, i: usize) -> Result<Call> {
-    decode_list_item(KIND, Operation::ListCalls, raw, "data", i, map_call)
 }
 
 /// The filters of `query` Rounded cannot apply (`direction`, `statuses`, `search`), as a
