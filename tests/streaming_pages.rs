@@ -11,14 +11,6 @@ use voiceport::{Call, CallPage, CallQuery, Codec, PayloadKind, ProviderKind};
 #[allow(dead_code)]
 mod payloads;
 
-const VENDORS: [(ProviderKind, &str); 5] = [
-    (ProviderKind::HappyRobot, "happyrobot"),
-    (ProviderKind::Voicebot, "voicebot"),
-    (ProviderKind::Vapi, "vapi"),
-    (ProviderKind::Rounded, "rounded"),
-    (ProviderKind::Retell, "retell"),
-];
-
 /// Every fixture of `dir` that the codec takes for a page, with its name.
 fn pages(codec: &dyn Codec, dir: &str) -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -50,8 +42,9 @@ fn streamed(codec: &dyn Codec, body: &[u8]) -> voiceport::Result<(CallPage, Vec<
 
 #[test]
 fn streamed_pages_are_the_gathered_pages() {
-    for (kind, dir) in VENDORS {
-        let codec = voiceport::codec(kind).expect("a codec");
+    for kind in ProviderKind::ALL {
+        // Each vendor's fixtures are in the folder of its configuration name.
+        let (codec, dir) = (voiceport::codec(kind).expect("a codec"), kind.as_str());
         let pages = pages(codec, dir);
         // A folder that lost its page fixtures would make this test pass on nothing.
         assert!(!pages.is_empty(), "{dir}: no page fixture");
@@ -96,8 +89,8 @@ fn streamed_benchmark_pages_are_the_gathered_pages() {
 
 #[test]
 fn a_break_stops_the_decoding() {
-    for (kind, dir) in VENDORS {
-        let codec = voiceport::codec(kind).expect("a codec");
+    for kind in ProviderKind::ALL {
+        let (codec, dir) = (voiceport::codec(kind).expect("a codec"), kind.as_str());
         let busiest = pages(codec, dir)
             .into_iter()
             .filter_map(|(name, body)| {

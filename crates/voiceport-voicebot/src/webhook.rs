@@ -1120,6 +1120,10 @@ mod tests {
     #[test]
     fn one_pass_and_part_by_part_read_every_fixture_alike() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/voicebot");
+        // The fixtures are the workspace's: a packaged crate has none to read.
+        if !std::path::Path::new(dir).is_dir() {
+            return;
+        }
         let mut read = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
