@@ -41,3 +41,11 @@ pub fn print_ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
         _ => println!("{label:<44} (not measured in this run)"),
     }
 }
+
+/// The median of `values` (the upper one of an even count); NaN for none. The benches that
+/// time two sides in turns report the median of their per-pair ratios.
+#[allow(dead_code)] // Each bench file that includes this module uses what it needs.
+pub fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+}

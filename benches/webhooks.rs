@@ -218,9 +218,9 @@ fn main() {
             let per_delivery = |cpu: f64| cpu / (PAIRS * BATCH) as f64 * 1e6;
             paired.push(Paired {
                 mix,
-                ours: median(ours),
-                bare: median(bare),
-                ratio: median(ratios),
+                ours: estimates::median(ours),
+                bare: estimates::median(bare),
+                ratio: estimates::median(ratios),
                 ours_cpu_us: per_delivery(ours_cpu),
                 bare_cpu_us: per_delivery(bare_cpu),
             });
@@ -332,9 +332,4 @@ fn filter_matches(mix: &str) -> bool {
         format!("receiver/{mix}").contains(f.as_str())
             || format!("bare_axum/{mix}").contains(f.as_str())
     })
-}
-
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }

@@ -207,16 +207,15 @@ fn in_turns(dir: &Path, page: &Page) -> (f64, f64, f64) {
         peer.push(p);
         ratios.push(o / p);
     }
-    (median(ours), median(peer), median(ratios))
+    (
+        estimates::median(ours),
+        estimates::median(peer),
+        estimates::median(ratios),
+    )
 }
 
-fn median(mut values: Vec<f64>) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
-fn normalize(c: &mut Criterion, dir: &Path, pages: &[Page]) {
-    let python = available("python3", &["-c", "import pydantic"], "Python + pydantic");
+/// `python`: whether the Python peer can run (else it is left out, as `available` said).
+fn normalize(c: &mut Criterion, dir: &Path, pages: &[Page], python: bool) {
     let jq = available("jq", &["--version"], "jq");
     let out = dir.join("out.json");
     let mut group = c.benchmark_group("process_normalize");
@@ -380,14 +379,8 @@ fn main() {
     let dir = work_dir();
     let pages = pages(&dir);
     let mut c = Criterion::default().configure_from_args();
-    normalize(&mut c, &dir, &pages);
-    // (Quietly: `normalize` has said already when the peer is missing.)
-    let python = Command::new("python3")
-        .args(["-c", "import pydantic"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success());
+    let python = available("python3", &["-c", "import pydantic"], "Python + pydantic");
+    normalize(&mut c, &dir, &pages, python);
     let paired: Vec<(&Page, (f64, f64, f64))> = match python {
         true => pages
             .iter()
