@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{non_empty, parse_time, read_id, read_time};
+use voiceport_core::adapter::{Text, non_empty, parse_time, read_id, read_time};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     AgentId, AgentRef, Call, CallEvent, CallId, EndReason, Error, EventKind, Operation,
@@ -129,10 +129,7 @@ fn session_status_changed(
         call.end_reason = reason.map(|r| EndReason::new(r, Some(vendor_status.clone())));
         call.organization_id =
             read_id(&mut call, "data.org_id", data.org_id).map(OrganizationId::new);
-        let use_case_name = data
-            .use_case
-            .and_then(|u| u.name)
-            .map(wire::Text::into_owned);
+        let use_case_name = data.use_case.and_then(|u| u.name).map(Text::into_owned);
         let use_case_id = read_id(&mut call, "data.use_case_id", data.use_case_id);
         if use_case_id.is_some() || use_case_name.is_some() {
             call.agent = Some(AgentRef {

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use voiceport_core::adapter::{AnyJson, Text};
 
 voiceport_core::open_enum! {
     /// A call's `status`: the current set and the older set (`Completed`, `Failed` are in both).
@@ -74,15 +75,6 @@ voiceport_core::open_enum! {
         Tool => "tool",
     }
 }
-
-/// A string borrowed from the body unless it holds escapes (values only inspected, or one
-/// of several kept).
-pub(crate) use voiceport_core::adapter::Text;
-
-/// Any JSON value, read without building a tree where the mapping needs none: a string
-/// borrows from the body (times are only parsed), an object goes straight into the map a
-/// call keeps (`metadata.custom`, `extraction`).
-pub(crate) use voiceport_core::adapter::AnyJson;
 
 /// A call, current and older docs versions merged (docs/vendors/happyrobot.md). Missing `Option`
 /// fields are `None`; only `id` is required.

@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
+use voiceport_core::adapter::{AnyJson, Text};
 
 voiceport_core::open_enum! {
     /// A call's `type` (and the list filter `call_type`).
@@ -69,13 +70,6 @@ voiceport_core::open_enum! {
         System => "system",
     }
 }
-
-/// A string borrowed from the body unless it holds escapes (values only inspected).
-pub(crate) use voiceport_core::adapter::Text;
-
-/// Any JSON value, an object read straight into the map the normalized call keeps (no JSON
-/// tree to take apart afterwards): a call's `metadata`.
-pub(crate) use voiceport_core::adapter::AnyJson;
 
 /// The wrapper around every v1 response: `{message, data, error, status}`.
 ///

@@ -26,7 +26,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{parse_time, time_from_json};
+use voiceport_core::adapter::{Text, parse_time, time_from_json};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -37,7 +37,7 @@ use crate::map::call::{
     field_path, first_conversation, map_call_at, speaker, tool_call, utterance,
 };
 use crate::map::status::status_of;
-use crate::wire::{self, Loose, Newest, RawMessages, Str, Utterances};
+use crate::wire::{self, Loose, Newest, RawMessages, Utterances};
 
 const OP: Operation = Operation::ParseWebhook;
 
@@ -91,7 +91,7 @@ pub(crate) fn looks_like_delivery(body: &Value) -> bool {
 /// A delivery, its parts located and its message decoded for its type.
 struct Parsed<'a> {
     /// `message.type` (else the top-level `type`).
-    event_type: Str<'a>,
+    event_type: Text<'a>,
     /// The message, as its type reads it.
     body: Body<'a>,
     /// The message's JSON path: `message`, or `""` (a message sent as the body).
@@ -366,7 +366,7 @@ fn report_event(
     if !ended && stale.is_none() {
         let (status, vendor_status) = match report.status {
             Some(status) => {
-                let reason = report.ended_reason.as_ref().map(Str::as_str);
+                let reason = report.ended_reason.as_ref().map(Text::as_str);
                 let (normalized, _) = status_of(Some(&status), reason);
                 (normalized, Some(status.as_str().to_owned()))
             }
@@ -428,7 +428,7 @@ fn fresher<T>(stale: &mut Option<T>, fresh: Option<T>) {
 }
 
 /// The first text that is there and not empty.
-fn first_text<'a, const N: usize>(candidates: [Option<Str<'a>>; N]) -> Option<Str<'a>> {
+fn first_text<'a, const N: usize>(candidates: [Option<Text<'a>>; N]) -> Option<Text<'a>> {
     candidates
         .into_iter()
         .flatten()
@@ -536,7 +536,7 @@ fn transcript(message: wire::TranscriptMessage<'_>) -> Option<EventKind> {
     let text = message
         .transcript
         .filter(|t| !t.as_str().is_empty())
-        .map(Str::into_owned);
+        .map(Text::into_owned);
     let utterance = Utterance::new(speaker(message.role.as_ref()), text);
     Some(EventKind::TranscriptUpdate { utterance })
 }
@@ -580,7 +580,7 @@ fn function_call(function: Option<wire::FunctionCall<'_>>) -> Option<EventKind> 
             name: function
                 .name
                 .filter(|n| !n.as_str().is_empty())
-                .map(Str::into_owned),
+                .map(Text::into_owned),
             arguments: function.parameters.and_then(Loose::into_text),
         }])
     })

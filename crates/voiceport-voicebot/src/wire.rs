@@ -8,7 +8,7 @@
 //! open enums: a value this version does not know lands in `Other`.
 //!
 //! Read for speed (a list page is 1,000 calls of 30 messages): the types borrow from the
-//! body ([`Str`]: no copy of a string without escapes), a call's `messages` become
+//! body ([`Text`]: no copy of a string without escapes), a call's `messages` become
 //! utterances as they are decoded ([`Utterances`]), the copies of a conversation read only
 //! when the lists before them are empty stay raw ([`RawMessages`]), and text-or-JSON values
 //! build no tree when they are text ([`Loose`]).
@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::Utterance;
+use voiceport_core::adapter::Text;
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -86,7 +87,7 @@ voiceport_core::open_enum! {
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Call<'a> {
     #[serde(borrow)]
-    pub(crate) id: Option<Str<'a>>,
+    pub(crate) id: Option<Text<'a>>,
     #[serde(rename = "type")]
     pub(crate) call_type: Option<CallType>,
     /// Vapi's messages (OpenAI-formatted ones from some senders): the conversation read
@@ -99,23 +100,23 @@ pub(crate) struct Call<'a> {
     pub(crate) status: Option<Status>,
     /// An open string: Vapi knows ~600 values and adds more with almost every release.
     #[serde(borrow)]
-    pub(crate) ended_reason: Option<Str<'a>>,
+    pub(crate) ended_reason: Option<Text<'a>>,
     /// The Vapi organization.
     #[serde(borrow)]
-    pub(crate) org_id: Option<Str<'a>>,
+    pub(crate) org_id: Option<Text<'a>>,
     /// The Voicebot Studio organization.
     #[serde(borrow)]
-    pub(crate) organization_id: Option<Str<'a>>,
+    pub(crate) organization_id: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) created_at: Option<Str<'a>>,
+    pub(crate) created_at: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) started_at: Option<Str<'a>>,
+    pub(crate) started_at: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) ended_at: Option<Str<'a>>,
+    pub(crate) ended_at: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) analysis: Option<Analysis<'a>>,
     #[serde(borrow)]
-    pub(crate) assistant_id: Option<Str<'a>>,
+    pub(crate) assistant_id: Option<Text<'a>>,
     /// The remote party: the callee of an outbound call, the caller of an inbound one.
     #[serde(borrow)]
     pub(crate) customer: Option<Customer<'a>>,
@@ -125,15 +126,15 @@ pub(crate) struct Call<'a> {
     /// The whole transcript as text (`AI: …\nUser: …`); this and the next three are
     /// flattened from `artifact`/`analysis` by VS, and sent beside them in Vapi reports.
     #[serde(borrow)]
-    pub(crate) transcript: Option<Str<'a>>,
+    pub(crate) transcript: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) recording_url: Option<Str<'a>>,
+    pub(crate) recording_url: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) summary: Option<Str<'a>>,
+    pub(crate) summary: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) name: Option<Str<'a>>,
+    pub(crate) name: Option<Text<'a>>,
     /// USD.
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
@@ -142,7 +143,7 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) artifact: Option<Artifact<'a>>,
     #[serde(borrow)]
-    pub(crate) campaign_id: Option<Str<'a>>,
+    pub(crate) campaign_id: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) schedule_plan: Option<SchedulePlan<'a>>,
     /// Where the `metadata` the call was created with lives.
@@ -153,11 +154,8 @@ pub(crate) struct Call<'a> {
     pub(crate) duration_ms: Option<f64>,
 }
 
-/// A JSON string, borrowed from the body when it has no escapes, copied when it has.
-pub(crate) use voiceport_core::adapter::Text as Str;
-
 /// A value that is text or any JSON (tool arguments and results, OpenAI `content`,
-/// `successEvaluation`): a string is borrowed like [`Str`], anything else is kept as a
+/// `successEvaluation`): a string is borrowed like [`Text`], anything else is kept as a
 /// [`Value`] (rare: no tree is built for the usual strings).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Loose<'a> {
@@ -380,7 +378,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Newest<'a> {
 pub(crate) struct Message<'a> {
     pub(crate) role: Option<Role>,
     #[serde(borrow)]
-    pub(crate) message: Option<Str<'a>>,
+    pub(crate) message: Option<Text<'a>>,
     /// OpenAI format: the text, a string or an array of `{type, text}` parts.
     #[serde(borrow)]
     pub(crate) content: Option<Loose<'a>>,
@@ -394,10 +392,10 @@ pub(crate) struct Message<'a> {
     pub(crate) tool_calls: Option<Vec<ToolCall<'a>>>,
     /// Which invocation a `tool_call_result` (OpenAI: `tool`) answers.
     #[serde(borrow, alias = "tool_call_id")]
-    pub(crate) tool_call_id: Option<Str<'a>>,
+    pub(crate) tool_call_id: Option<Text<'a>>,
     /// The tool's or function's name.
     #[serde(borrow)]
-    pub(crate) name: Option<Str<'a>>,
+    pub(crate) name: Option<Text<'a>>,
     /// A `function_call`'s arguments: JSON text or an object.
     #[serde(borrow)]
     pub(crate) args: Option<Loose<'a>>,
@@ -412,7 +410,7 @@ pub(crate) struct Message<'a> {
 #[serde(default)]
 pub(crate) struct ToolCall<'a> {
     #[serde(borrow)]
-    pub(crate) id: Option<Str<'a>>,
+    pub(crate) id: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) function: Option<ToolFunction<'a>>,
 }
@@ -421,7 +419,7 @@ pub(crate) struct ToolCall<'a> {
 #[serde(default)]
 pub(crate) struct ToolFunction<'a> {
     #[serde(borrow)]
-    pub(crate) name: Option<Str<'a>>,
+    pub(crate) name: Option<Text<'a>>,
     /// JSON text, or a JSON object.
     #[serde(borrow)]
     pub(crate) arguments: Option<Loose<'a>>,
@@ -431,7 +429,7 @@ pub(crate) struct ToolFunction<'a> {
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct Analysis<'a> {
     #[serde(borrow)]
-    pub(crate) summary: Option<Str<'a>>,
+    pub(crate) summary: Option<Text<'a>>,
     /// A string, boolean or number depending on the rubric.
     #[serde(borrow)]
     pub(crate) success_evaluation: Option<Loose<'a>>,
@@ -444,13 +442,13 @@ pub(crate) struct Analysis<'a> {
 pub(crate) struct Customer<'a> {
     /// E.164.
     #[serde(borrow)]
-    pub(crate) number: Option<Str<'a>>,
+    pub(crate) number: Option<Text<'a>>,
     /// Instead of a number on SIP calls (`sip:…`).
     #[serde(borrow)]
-    pub(crate) sip_uri: Option<Str<'a>>,
+    pub(crate) sip_uri: Option<Text<'a>>,
     /// The customer's name, as the caller gave it.
     #[serde(borrow)]
-    pub(crate) name: Option<Str<'a>>,
+    pub(crate) name: Option<Text<'a>>,
 }
 
 /// The assistant's phone number object.
@@ -459,10 +457,10 @@ pub(crate) struct Customer<'a> {
 pub(crate) struct PhoneNumber<'a> {
     /// E.164.
     #[serde(borrow)]
-    pub(crate) number: Option<Str<'a>>,
+    pub(crate) number: Option<Text<'a>>,
     /// Instead of a number on SIP numbers.
     #[serde(borrow)]
-    pub(crate) sip_uri: Option<Str<'a>>,
+    pub(crate) sip_uri: Option<Text<'a>>,
 }
 
 /// `costBreakdown`, USD.
@@ -483,7 +481,7 @@ pub(crate) struct CostBreakdown {
 #[serde(default)]
 pub(crate) struct CostEntry<'a> {
     #[serde(borrow, rename = "type")]
-    pub(crate) cost_type: Option<Str<'a>>,
+    pub(crate) cost_type: Option<Text<'a>>,
     pub(crate) cost: Option<f64>,
 }
 
@@ -498,14 +496,14 @@ pub(crate) struct Artifact<'a> {
     pub(crate) messages_openai: Option<RawMessages<'a>>,
     /// Deprecated by Vapi for `recording.mono.combinedUrl`, still sent.
     #[serde(borrow)]
-    pub(crate) recording_url: Option<Str<'a>>,
+    pub(crate) recording_url: Option<Text<'a>>,
     /// Deprecated by Vapi for `recording.stereoUrl`, still sent.
     #[serde(borrow)]
-    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) recording: Option<ArtifactRecording<'a>>,
     #[serde(borrow)]
-    pub(crate) transcript: Option<Str<'a>>,
+    pub(crate) transcript: Option<Text<'a>>,
 }
 
 /// `artifact.recording`.
@@ -513,7 +511,7 @@ pub(crate) struct Artifact<'a> {
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct ArtifactRecording<'a> {
     #[serde(borrow)]
-    pub(crate) stereo_url: Option<Str<'a>>,
+    pub(crate) stereo_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) mono: Option<MonoRecording<'a>>,
 }
@@ -524,7 +522,7 @@ pub(crate) struct ArtifactRecording<'a> {
 pub(crate) struct MonoRecording<'a> {
     /// Both parties mixed.
     #[serde(borrow)]
-    pub(crate) combined_url: Option<Str<'a>>,
+    pub(crate) combined_url: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -532,7 +530,7 @@ pub(crate) struct MonoRecording<'a> {
 pub(crate) struct SchedulePlan<'a> {
     /// Not before.
     #[serde(borrow)]
-    pub(crate) earliest_at: Option<Str<'a>>,
+    pub(crate) earliest_at: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -602,7 +600,7 @@ pub(crate) struct ServerMessageHead<'a> {
     pub(crate) message: Option<&'a RawValue>,
     /// `end-of-call-report`, `status-update`, `transcript` …
     #[serde(borrow, rename = "type")]
-    pub(crate) message_type: Option<Str<'a>>,
+    pub(crate) message_type: Option<Text<'a>>,
     /// The call as it was when the message was sent (often stale).
     #[serde(borrow)]
     pub(crate) call: Option<&'a RawValue>,
@@ -620,15 +618,15 @@ pub(crate) struct CallReport<'a> {
     /// `status-update` only.
     pub(crate) status: Option<Status>,
     #[serde(borrow)]
-    pub(crate) ended_reason: Option<Str<'a>>,
+    pub(crate) ended_reason: Option<Text<'a>>,
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
     #[serde(borrow)]
     pub(crate) costs: Option<Vec<CostEntry<'a>>>,
     #[serde(borrow)]
-    pub(crate) started_at: Option<Str<'a>>,
+    pub(crate) started_at: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) ended_at: Option<Str<'a>>,
+    pub(crate) ended_at: Option<Text<'a>>,
     pub(crate) duration_seconds: Option<f64>,
     pub(crate) duration_ms: Option<f64>,
     #[serde(borrow)]
@@ -640,17 +638,17 @@ pub(crate) struct CallReport<'a> {
     #[serde(borrow)]
     pub(crate) phone_number: Option<PhoneNumber<'a>>,
     #[serde(borrow)]
-    pub(crate) transcript: Option<Str<'a>>,
+    pub(crate) transcript: Option<Text<'a>>,
     /// The conversation read first, decoded with the report.
     pub(crate) messages: Option<Utterances>,
     #[serde(borrow, rename = "messagesOpenAIFormatted")]
     pub(crate) messages_openai: Option<RawMessages<'a>>,
     #[serde(borrow)]
-    pub(crate) recording_url: Option<Str<'a>>,
+    pub(crate) recording_url: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) summary: Option<Str<'a>>,
+    pub(crate) summary: Option<Text<'a>>,
     /// The call as it was when the report was sent (often stale), when it is inside the
     /// report.
     #[serde(borrow)]
@@ -666,13 +664,13 @@ pub(crate) struct ReportArtifact<'a> {
     #[serde(borrow, rename = "messagesOpenAIFormatted")]
     pub(crate) messages_openai: Option<RawMessages<'a>>,
     #[serde(borrow)]
-    pub(crate) recording_url: Option<Str<'a>>,
+    pub(crate) recording_url: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) recording: Option<ArtifactRecording<'a>>,
     #[serde(borrow)]
-    pub(crate) transcript: Option<Str<'a>>,
+    pub(crate) transcript: Option<Text<'a>>,
 }
 
 /// A delivery read in one pass: `{"message": {...}}` (with some senders' `type`, `call` or
@@ -686,7 +684,7 @@ pub(crate) struct Delivery<'a> {
     #[serde(borrow)]
     pub(crate) message: Option<AnyMessage<'a>>,
     #[serde(borrow, rename = "type")]
-    pub(crate) message_type: Option<Str<'a>>,
+    pub(crate) message_type: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) call: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -701,7 +699,7 @@ pub(crate) struct Delivery<'a> {
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct AnyMessage<'a> {
     #[serde(borrow, rename = "type")]
-    pub(crate) message_type: Option<Str<'a>>,
+    pub(crate) message_type: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) timestamp: Option<Loose<'a>>,
     #[serde(borrow)]
@@ -709,15 +707,15 @@ pub(crate) struct AnyMessage<'a> {
     // `CallReport`'s.
     pub(crate) status: Option<Status>,
     #[serde(borrow)]
-    pub(crate) ended_reason: Option<Str<'a>>,
+    pub(crate) ended_reason: Option<Text<'a>>,
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
     #[serde(borrow)]
     pub(crate) costs: Option<Vec<CostEntry<'a>>>,
     #[serde(borrow)]
-    pub(crate) started_at: Option<Str<'a>>,
+    pub(crate) started_at: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) ended_at: Option<Str<'a>>,
+    pub(crate) ended_at: Option<Text<'a>>,
     pub(crate) duration_seconds: Option<f64>,
     pub(crate) duration_ms: Option<f64>,
     #[serde(borrow)]
@@ -730,22 +728,22 @@ pub(crate) struct AnyMessage<'a> {
     pub(crate) phone_number: Option<PhoneNumber<'a>>,
     /// A report's and a transcript's.
     #[serde(borrow)]
-    pub(crate) transcript: Option<Str<'a>>,
+    pub(crate) transcript: Option<Text<'a>>,
     /// A report's and a conversation update's.
     pub(crate) messages: Option<Utterances>,
     /// A report's and a conversation update's.
     #[serde(borrow, rename = "messagesOpenAIFormatted")]
     pub(crate) messages_openai: Option<RawMessages<'a>>,
     #[serde(borrow)]
-    pub(crate) recording_url: Option<Str<'a>>,
+    pub(crate) recording_url: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) stereo_recording_url: Option<Str<'a>>,
+    pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) summary: Option<Str<'a>>,
+    pub(crate) summary: Option<Text<'a>>,
     // `TranscriptMessage`'s.
     pub(crate) role: Option<Role>,
     #[serde(borrow)]
-    pub(crate) transcript_type: Option<Str<'a>>,
+    pub(crate) transcript_type: Option<Text<'a>>,
     // `ConversationUpdate`'s.
     #[serde(borrow)]
     pub(crate) conversation: Option<RawMessages<'a>>,
@@ -793,9 +791,9 @@ pub(crate) struct TranscriptMessage<'a> {
     pub(crate) role: Option<Role>,
     /// `partial` or `final`.
     #[serde(borrow)]
-    pub(crate) transcript_type: Option<Str<'a>>,
+    pub(crate) transcript_type: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) transcript: Option<Str<'a>>,
+    pub(crate) transcript: Option<Text<'a>>,
 }
 
 /// A `conversation-update` message: the conversation so far, as Vapi messages
@@ -833,7 +831,7 @@ pub(crate) struct FunctionCallMessage<'a> {
 #[serde(default)]
 pub(crate) struct FunctionCall<'a> {
     #[serde(borrow)]
-    pub(crate) name: Option<Str<'a>>,
+    pub(crate) name: Option<Text<'a>>,
     /// JSON text or an object.
     #[serde(borrow)]
     pub(crate) parameters: Option<Loose<'a>>,
@@ -867,5 +865,5 @@ pub(crate) struct ControlMessage {
 #[serde(default)]
 pub(crate) struct CallIdOnly<'a> {
     #[serde(borrow)]
-    pub(crate) id: Option<Str<'a>>,
+    pub(crate) id: Option<Text<'a>>,
 }

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_empty, parse_time,
-    read_amount, read_id, read_time, shorten, value_text,
+    AnyJson, Text, check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_empty,
+    parse_time, read_amount, read_id, read_time, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -129,11 +129,11 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
 fn time(
     call: &mut Call,
     field: impl FnOnce() -> String,
-    value: Option<wire::AnyJson<'_>>,
+    value: Option<AnyJson<'_>>,
 ) -> Option<DateTime<Utc>> {
     match value {
-        None | Some(wire::AnyJson::Other(Value::Null)) => None,
-        Some(wire::AnyJson::Text(text)) => match parse_time(&text) {
+        None | Some(AnyJson::Other(Value::Null)) => None,
+        Some(AnyJson::Text(text)) => match parse_time(&text) {
             Some(at) => Some(at),
             // Unreadable (a warning) or blank (none): `read_time` decides.
             None => read_time(call, &field(), Some(&text)),
@@ -169,15 +169,15 @@ fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef<'_>>); 3]) -
         .into_iter()
         .filter_map(|(field, candidate)| Some((field, candidate?)))
         .find(|(_, c)| c.id.is_some() || c.name.is_some())?;
-    let id = found.id.map(wire::Text::into_owned);
+    let id = found.id.map(Text::into_owned);
     let id = read_id(call, id_field, id).map(AgentId::new);
-    let name = found.name.map(wire::Text::into_owned);
+    let name = found.name.map(Text::into_owned);
     (id.is_some() || name.is_some()).then_some(AgentRef { id, name })
 }
 
 /// `extraction` and the older `questions` both land in `extracted`.
 fn analysis(
-    extraction: Option<wire::AnyJson<'_>>,
+    extraction: Option<AnyJson<'_>>,
     questions: Option<Vec<wire::Question>>,
     classification: Option<wire::Classification>,
 ) -> Analysis {

@@ -10,8 +10,8 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time, recording_at,
-    try_decode_call_with,
+    Text, check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time,
+    recording_at, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -21,7 +21,7 @@ use voiceport_core::{
 };
 
 use super::status::status_of;
-use crate::wire::{self, Loose, Object, RawMessages, Role, Str, Utterances};
+use crate::wire::{self, Loose, Object, RawMessages, Role, Utterances};
 
 /// Decodes the call object `raw`, found at the JSON path `at` of a body from the API, maps
 /// it and keeps `raw` as its vendor payload. The API's calls always have an `id` (webhook
@@ -72,7 +72,7 @@ pub(crate) fn map_call_at(
     at: &str,
 ) -> Result<Call> {
     let messages = conversation(kind, operation, &mut wire, at)?;
-    let id = wire.id.take().map(Str::into_owned).unwrap_or_default();
+    let id = wire.id.take().map(Text::into_owned).unwrap_or_default();
     let mut call = Call::new(CallId::new(id), kind);
     let org = checked_id(&mut call, at, "orgId", wire.org_id.take());
     let organization = checked_id(&mut call, at, "organizationId", wire.organization_id.take());
@@ -82,7 +82,7 @@ pub(crate) fn map_call_at(
     call.campaign_id = checked_id(&mut call, at, "campaignId", wire.campaign_id.take())
         .map(|id| CampaignId::new(id.into_owned()));
     call.name = owned(wire.name.take());
-    let reason = wire.ended_reason.as_ref().map(Str::as_str);
+    let reason = wire.ended_reason.as_ref().map(Text::as_str);
     (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason);
     call.vendor_status = wire.status.take().map(|status| match status {
         wire::Status::Other(text) => text,
@@ -199,10 +199,10 @@ where
 }
 
 /// The text when it is present and not empty, owned (copied only when it was borrowed).
-fn owned(value: Option<Str<'_>>) -> Option<String> {
+fn owned(value: Option<Text<'_>>) -> Option<String> {
     value
         .filter(|t| !t.as_str().is_empty())
-        .map(Str::into_owned)
+        .map(Text::into_owned)
 }
 
 /// [`read_id`] on an id found at `field` of the call at `at`; the path is written only for
@@ -211,8 +211,8 @@ fn checked_id<'a>(
     call: &mut Call,
     at: &str,
     field: &str,
-    value: Option<Str<'a>>,
-) -> Option<Str<'a>> {
+    value: Option<Text<'a>>,
+) -> Option<Text<'a>> {
     let value = value?;
     if value.as_str().trim().is_empty() {
         read_id(call, &field_path(at, field), Some(value.into_owned()));
@@ -227,7 +227,7 @@ fn time_at(
     call: &mut Call,
     at: &str,
     field: &str,
-    text: Option<&Str<'_>>,
+    text: Option<&Text<'_>>,
 ) -> Option<DateTime<Utc>> {
     let text = text?.as_str();
     parse_time(text).or_else(|| read_time(call, &field_path(at, field), Some(text)))
@@ -451,7 +451,7 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
             continue;
         };
         // An item without a type names no component.
-        let Some(component) = entry.cost_type.as_ref().map(Str::as_str) else {
+        let Some(component) = entry.cost_type.as_ref().map(Text::as_str) else {
             continue;
         };
         if component.is_empty() {
