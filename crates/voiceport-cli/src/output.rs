@@ -69,9 +69,15 @@ pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Outcome {
     write_json(value, compact_json())
 }
 
-/// Prints `value` as one line of JSON (JSON Lines), exactly.
+/// Prints `value` as one line of JSON (JSON Lines), exactly: built in a buffer of its own
+/// size and written at once (a walk prints one line per call; the 64 KiB writer of
+/// [`json`] would be set up for each).
 pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
-    write_json(value, true)
+    let mut line =
+        serde_json::to_vec(value).map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
+    line.push(b'\n');
+    let mut out = std::io::stdout().lock();
+    ended(out.write_all(&line).and_then(|()| out.flush()))
 }
 
 /// `value` serialized straight into a buffered standard output, then a line break: a page

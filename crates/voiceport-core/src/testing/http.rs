@@ -230,7 +230,7 @@ impl VendorApi {
 }
 
 /// The error statuses [`VendorApi::check_error_statuses`] sends.
-pub const ERROR_STATUSES: [u16; 9] = [400, 401, 403, 404, 409, 422, 429, 500, 503];
+const ERROR_STATUSES: [u16; 9] = [400, 401, 403, 404, 409, 422, 429, 500, 503];
 
 /// Whether `err` is the kind the core maps the error `status` to: 400 and 422 invalid
 /// request, 401 and 403 unauthorized, 404 not found, 409 conflict, 429 rate limited, any
