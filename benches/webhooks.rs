@@ -20,7 +20,9 @@
 //! The receiver verifies the signature, parses the body into a normalized `CallEvent`
 //! (for a report, the call with its transcript, cost and analysis), checks the
 //! de-duplication window and hands the event to a handler; the baseline reads the body and
-//! answers 204.
+//! answers 204. The in-turns pass also posts each batch to a third server, the floor: it
+//! checks the signature and reads the body through serde_json without building anything,
+//! the least any receiver that verifies and parses must do.
 
 mod estimates;
 
@@ -35,6 +37,7 @@ use axum::routing::post;
 use chrono::Utc;
 use criterion::{Criterion, Throughput};
 use futures::StreamExt;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use voiceport::ProviderKind;
 use voiceport::webhooks::{Receiver, Verifier, WebhookConfig};
@@ -154,8 +157,26 @@ fn main() {
             StatusCode::NO_CONTENT
         }),
     );
-    let (receiver_url, bare_url) =
-        runtime.block_on(async { (serve(receiver).await, serve(bare).await) });
+    // What any receiver that verifies and parses must do at least: check the signature and
+    // read the body through serde_json once, building nothing.
+    let floor_verifier = Arc::new(signer.clone());
+    let floor = Router::new().route(
+        "/webhooks/{provider}",
+        post(move |headers: HeaderMap, body: Bytes| {
+            let verifier = floor_verifier.clone();
+            async move {
+                let verified = verifier.verify(&headers, &body).is_ok();
+                let parsed = serde_json::from_slice::<IgnoredAny>(&body).is_ok();
+                if verified && parsed {
+                    StatusCode::NO_CONTENT
+                } else {
+                    StatusCode::BAD_REQUEST
+                }
+            }
+        }),
+    );
+    let (receiver_url, bare_url, floor_url) =
+        runtime.block_on(async { (serve(receiver).await, serve(bare).await, serve(floor).await) });
     let client = reqwest::Client::new();
     let mut criterion = Criterion::default()
         .configure_from_args()
@@ -200,29 +221,33 @@ fn main() {
                 }
                 start.elapsed().as_secs_f64()
             };
-            let mut ratios = Vec::new();
-            let (mut ours, mut bare) = (Vec::new(), Vec::new());
-            let (mut ours_cpu, mut bare_cpu) = (0.0, 0.0);
+            let urls = [&receiver_url, &bare_url, &floor_url];
+            let mut seconds: [Vec<f64>; 3] = Default::default();
+            let mut cpu = [0.0; 3];
+            let (mut ratios, mut floor_ratios) = (Vec::new(), Vec::new());
             for turn in 0..PAIRS {
-                let (o, b) = if turn % 2 == 0 {
-                    let o = time(&receiver_url, &mut ours_cpu);
-                    (o, time(&bare_url, &mut bare_cpu))
-                } else {
-                    let b = time(&bare_url, &mut bare_cpu);
-                    (time(&receiver_url, &mut ours_cpu), b)
-                };
-                ratios.push(b / o);
-                ours.push(o);
-                bare.push(b);
+                // Each side goes first, second and third equally often.
+                let mut took = [0.0; 3];
+                for side in (0..3).map(|i| (i + turn) % 3) {
+                    took[side] = time(urls[side], &mut cpu[side]);
+                }
+                let [ours, bare, floor] = took;
+                ratios.push(bare / ours);
+                floor_ratios.push(bare / floor);
+                for (all, one) in seconds.iter_mut().zip(took) {
+                    all.push(one);
+                }
             }
             let per_delivery = |cpu: f64| cpu / (PAIRS * BATCH) as f64 * 1e6;
+            let [ours, bare, floor] = seconds.map(estimates::median);
             paired.push(Paired {
                 mix,
-                ours: estimates::median(ours),
-                bare: estimates::median(bare),
+                ours,
+                bare,
+                floor,
                 ratio: estimates::median(ratios),
-                ours_cpu_us: per_delivery(ours_cpu),
-                bare_cpu_us: per_delivery(bare_cpu),
+                floor_ratio: estimates::median(floor_ratios),
+                cpu_us: cpu.map(per_delivery),
             });
         }
     }
@@ -249,7 +274,7 @@ fn main() {
         }
     }
     println!(
-        "\n== the same, {PAIRS} batches each in turns (median of the per-pair ratios; steadier on a busy machine)"
+        "\n== the same, {PAIRS} batches each in turns (median of the per-turn ratios; steadier on a busy machine)"
     );
     for p in &paired {
         println!(
@@ -260,26 +285,40 @@ fn main() {
             p.ratio,
         );
     }
-    println!("\n== CPU time per delivery in those batches (whole process, client included)");
+    println!(
+        "\n== the floor: a handler that only checks the signature and reads the body through serde_json"
+    );
     for p in &paired {
         println!(
-            "{:<12} receiver {:>5.1} us vs bare axum {:>5.1} us   (+{:.1} us for verify, parse, de-duplicate, hand over)",
+            "{:<12} floor    {:>7.0}/s vs bare axum {:>7.0}/s   ratio {:.2}x   (no verifying parser exceeds it)",
             p.mix,
-            p.ours_cpu_us,
-            p.bare_cpu_us,
-            p.ours_cpu_us - p.bare_cpu_us,
+            BATCH as f64 / p.floor,
+            BATCH as f64 / p.bare,
+            p.floor_ratio,
+        );
+    }
+    println!("\n== CPU time per delivery in those batches (whole process, client included)");
+    for p in &paired {
+        let [ours, bare, floor] = p.cpu_us;
+        println!(
+            "{:<12} receiver {ours:>5.1} us, floor {floor:>5.1} us, bare axum {bare:>5.1} us",
+            p.mix,
         );
     }
 }
 
-/// One mix's batches posted in turns: medians of wall time and ratio, mean CPU time.
+/// One mix's batches posted in turns: medians of wall time and ratios, mean CPU time.
 struct Paired {
     mix: &'static str,
     ours: f64,
     bare: f64,
+    floor: f64,
+    /// Bare axum's time over the receiver's.
     ratio: f64,
-    ours_cpu_us: f64,
-    bare_cpu_us: f64,
+    /// Bare axum's time over the floor's.
+    floor_ratio: f64,
+    /// Per delivery: receiver, bare axum, floor.
+    cpu_us: [f64; 3],
 }
 
 /// The CPU time (user + system) this process has used, in seconds (`getrusage`).
@@ -299,7 +338,7 @@ fn process_cpu_secs() -> Option<f64> {
     None
 }
 
-/// How many receiver/bare batch pairs the in-turns measurement times.
+/// How many turns (a batch to each server) the in-turns measurement times.
 const PAIRS: usize = 30;
 
 /// Criterion's options that take a value (the value is not a filter).
