@@ -36,15 +36,14 @@ const SESSION_STATUS_CHANGED: &str = "session.status_changed";
 /// * anything else (such as the removed `message` type) → [`EventKind::Other`], kept whole.
 pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
     let whole: &RawValue = decode_json(KIND, OP, body)?;
-    let probe: wire::DeliveryProbe<'_> = decode_raw(KIND, OP, whole, "")?;
-    if probe.specversion.is_some() {
-        return cloud_event(whole, body);
+    let event: wire::Delivery<'_> = decode_raw(KIND, OP, whole, "")?;
+    if event.specversion.is_some() {
+        return cloud_event(event, whole, body);
     }
-    let event: wire::WebhookEvent<'_> = decode_raw(KIND, OP, whole, "")?;
     match event.event_type.as_str() {
         "start" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
-            if let Some(content) = content::<wire::StartContent>(event.content)? {
+            if let Some(content) = part::<wire::StartContent>(event.content, "content")? {
                 call.recording = non_empty(&content.recording).map(recording);
             }
             let call = Box::new(call);
@@ -55,7 +54,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
         }
         "end" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
-            if let Some(content) = content::<wire::EndContent>(event.content)?
+            if let Some(content) = part::<wire::EndContent>(event.content, "content")?
                 && let Some(messages) = content.messages
                 && call.transcript.is_none()
             {
@@ -83,23 +82,24 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
 ///   status and its end reason, the organization, and the use case as the agent (its
 ///   vendor payload is the whole delivery, which warnings' paths point into).
 /// * any other type → [`EventKind::Other`], kept whole.
-fn cloud_event(whole: &RawValue, body: &[u8]) -> Result<CallEvent> {
-    let event: wire::CloudEvent<'_> = decode_raw(KIND, OP, whole, "")?;
+fn cloud_event(event: wire::Delivery<'_>, whole: &RawValue, body: &[u8]) -> Result<CallEvent> {
+    let id = part::<String>(event.id, "id")?;
+    let time = part::<String>(event.time, "time")?;
     let data = event.data.filter(|raw| raw.get() != "null");
     let (kind, updated_at) = if event.event_type == SESSION_STATUS_CHANGED {
         let message = "a `session.status_changed` event must carry `data`";
         let data = data.ok_or_else(|| Error::decode(KIND, OP, "data", message, body))?;
         let data: wire::SessionStatusChanged<'_> = decode_raw(KIND, OP, data, "data")?;
-        session_status_changed(data, &event, whole, body)?
+        session_status_changed(data, time.as_deref(), whole, body)?
     } else {
         let payload = VendorPayload::from_raw(whole);
         (EventKind::Other { payload }, None)
     };
     // The event's time, else (for a status change) the time of the change itself.
-    let occurred_at = (event.time.as_deref().and_then(parse_time))
+    let occurred_at = (time.as_deref().and_then(parse_time))
         .or_else(|| updated_at.as_deref().and_then(parse_time));
     let mut normalized = CallEvent::new(event.event_type, kind);
-    normalized.event_id = event.id.filter(|id| !id.is_empty());
+    normalized.event_id = id.filter(|id| !id.is_empty());
     normalized.occurred_at = occurred_at;
     if normalized.call_id.is_none() {
         normalized.call_id = data.and_then(session_id);
@@ -110,7 +110,7 @@ fn cloud_event(whole: &RawValue, body: &[u8]) -> Result<CallEvent> {
 /// The status change of a `session.status_changed` event, and `data.status.updated_at`.
 fn session_status_changed(
     data: wire::SessionStatusChanged<'_>,
-    event: &wire::CloudEvent<'_>,
+    time: Option<&str>,
     whole: &RawValue,
     body: &[u8],
 ) -> Result<(EventKind, Option<String>)> {
@@ -139,7 +139,7 @@ fn session_status_changed(
         }
         // The times are the event's, not the call's; still, an unreadable one must not
         // vanish silently.
-        let _ = read_time(&mut call, "time", event.time.as_deref());
+        let _ = read_time(&mut call, "time", time);
         let _ = read_time(&mut call, "data.status.updated_at", updated_at.as_deref());
         call.set_vendor_payload(VendorPayload::from_raw(whole));
         Box::new(call)
@@ -166,16 +166,17 @@ fn readable_id(call: &RawValue) -> Option<CallId> {
     (!id.is_empty()).then(|| CallId::new(id))
 }
 
-fn required_call<'a>(event: &wire::WebhookEvent<'a>, body: &[u8]) -> Result<&'a RawValue> {
+fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {
     let message = || format!("a `{}` delivery must carry the call", event.event_type);
     (event.call)
         .filter(|raw| raw.get() != "null")
         .ok_or_else(|| Error::decode(KIND, OP, "call", message(), body))
 }
 
-fn content<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>) -> Result<Option<T>> {
+/// A part of the delivery read as `T` (`null` or absent: `None`); `path` says where it is.
+fn part<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>, path: &str) -> Result<Option<T>> {
     match raw {
-        Some(raw) if raw.get() != "null" => decode_raw(KIND, OP, raw, "content").map(Some),
+        Some(raw) if raw.get() != "null" => decode_raw(KIND, OP, raw, path).map(Some),
         _ => Ok(None),
     }
 }
@@ -382,6 +383,12 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // A hook's fields that only a CloudEvent reads are not read for a hook.
+        let end_with_odd_extras = br#"{"type":"end","call":{"id":"c1"},"id":5,"time":false}"#;
+        assert!(matches!(
+            parse_webhook(end_with_odd_extras).unwrap().kind,
+            EventKind::Ended { call } if call.id == CallId::new("c1")
+        ));
         let end_without_content = br#"{"type":"end","call":{"id":"c1"}}"#;
         assert!(matches!(
             parse_webhook(end_without_content).unwrap().kind,

@@ -312,19 +312,6 @@ pub(crate) struct RatingBody<'a> {
     pub(crate) operation: crate::RatingOperation,
 }
 
-/// A legacy use-case webhook delivery: `{type: "start" | "end" | …, call, content}`
-/// (docs/vendors/happyrobot.md), its parts raw so the call keeps its exact JSON.
-#[derive(Debug, Deserialize)]
-pub(crate) struct WebhookEvent<'a> {
-    /// `start`, `end` (or the removed `message`).
-    #[serde(rename = "type")]
-    pub(crate) event_type: String,
-    #[serde(default, borrow)]
-    pub(crate) call: Option<&'a serde_json::value::RawValue>,
-    #[serde(default, borrow)]
-    pub(crate) content: Option<&'a serde_json::value::RawValue>,
-}
-
 /// `content` of a `start` delivery.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -339,27 +326,34 @@ pub(crate) struct EndContent {
     pub(crate) messages: Option<Vec<Message>>,
 }
 
-/// Just enough of a delivery to tell a CloudEvent (which has `specversion`) from a legacy
-/// use-case hook.
+/// A webhook delivery of either generation, read once with its parts raw until the
+/// generation and type are known (the call keeps its exact JSON):
+///
+/// * a CloudEvents 1.0 delivery of the current platform (documented), `{specversion, id,
+///   source, type, time, datacontenttype, data}`, has a `specversion`;
+/// * a legacy use-case hook (docs/vendors/happyrobot.md) is `{type: "start" | "end" | …,
+///   call, content}`.
 #[derive(Debug, Deserialize)]
-pub(crate) struct DeliveryProbe<'a> {
+pub(crate) struct Delivery<'a> {
     #[serde(default, borrow)]
     pub(crate) specversion: Option<&'a serde_json::value::RawValue>,
-}
-
-/// A CloudEvents 1.0 delivery of the current platform (documented): `{specversion,
-/// id, source, type, time, datacontenttype, data}`; `data` stays raw until its type is known.
-#[derive(Debug, Deserialize)]
-pub(crate) struct CloudEvent<'a> {
+    /// A hook's `start`, `end` (or the removed `message`); a CloudEvent's
     /// `session.status_changed`, or a type voiceport does not know.
     #[serde(rename = "type")]
     pub(crate) event_type: String,
-    /// The delivery's id (a UUID).
-    #[serde(default)]
-    pub(crate) id: Option<String>,
-    /// When the event happened (RFC 3339).
-    #[serde(default)]
-    pub(crate) time: Option<String>,
+    /// A hook's call.
+    #[serde(default, borrow)]
+    pub(crate) call: Option<&'a serde_json::value::RawValue>,
+    /// A hook's `content`.
+    #[serde(default, borrow)]
+    pub(crate) content: Option<&'a serde_json::value::RawValue>,
+    /// A CloudEvent's id (a UUID); read only for a CloudEvent.
+    #[serde(default, borrow)]
+    pub(crate) id: Option<&'a serde_json::value::RawValue>,
+    /// When a CloudEvent happened (RFC 3339); read only for a CloudEvent.
+    #[serde(default, borrow)]
+    pub(crate) time: Option<&'a serde_json::value::RawValue>,
+    /// A CloudEvent's `data`, read once its type is known.
     #[serde(default, borrow)]
     pub(crate) data: Option<&'a serde_json::value::RawValue>,
 }
