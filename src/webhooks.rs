@@ -28,10 +28,14 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Replies: 204 once the event is accepted (or recognised as a duplicate), 401 when the
-//! delivery fails verification, 400 when its body does not parse, 404 for a provider that
-//! is not served, 413 over the body cap, 500 or 503 when the application could not take the
-//! event (so that the vendor retries, and the retry goes through). Deliveries that expect
+//! Replies: 204 once the event is accepted (or recognised as a duplicate of one already
+//! accepted), 401 when the delivery fails verification, 400 when its body does not parse,
+//! 404 for a provider that is not served, 413 over the body cap, 500 or 503 when the
+//! application could not take the event (so that the vendor retries, and the retry goes
+//! through). A duplicate that arrives while the first delivery is still being handled gets
+//! 503 with `Retry-After: 1`: acknowledging it could lose the event, should the first still
+//! fail or the vendor hang up on it (the event is then forgotten, so its retry goes
+//! through). Deliveries that expect
 //! an answer in the body (Vapi's `assistant-request`, `tool-calls`) need a route of the
 //! application's own.
 

@@ -393,3 +393,123 @@ async fn two_retell_transfers_of_one_call_are_two_events() {
     // Nothing else was queued: the re-serialized redelivery was not passed on.
     assert!(events.try_recv().is_err());
 }
+
+/// Sends `()` when dropped: tells the test that a handler's future ended or was dropped.
+struct Ended(Option<tokio::sync::oneshot::Sender<()>>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        if let Some(tx) = self.0.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_first_lets_the_retry_through()
+ {
+    use tokio::sync::{Notify, oneshot};
+    let calls = Arc::new(Mutex::new(0));
+    let release = Arc::new(Notify::new());
+    let (started_tx, started) = oneshot::channel();
+    let started_tx = Arc::new(Mutex::new(Some(started_tx)));
+    let (seen, gate) = (calls.clone(), release.clone());
+    let router = Receiver::builder(&registry())
+        .providers(["support"])
+        .handler(move |_delivery| {
+            let (seen, gate, started_tx) = (seen.clone(), gate.clone(), started_tx.clone());
+            async move {
+                let first = {
+                    let mut count = seen.lock().unwrap();
+                    *count += 1;
+                    *count == 1
+                };
+                if first {
+                    if let Some(tx) = started_tx.lock().unwrap().take() {
+                        let _ = tx.send(());
+                    }
+                    gate.notified().await;
+                    return Err(HandlerError::new("database down"));
+                }
+                Ok(())
+            }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let first = tokio::spawn({
+        let (url, secret, body) = (url.clone(), secret.clone(), body.clone());
+        async move { post(&url, &secret, body).await.0 }
+    });
+    started.await.unwrap();
+    let response = reqwest::Client::new()
+        .post(&url)
+        .header("x-vapi-secret", VAPI_SECRET)
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "1");
+    release.notify_one();
+    assert_eq!(first.await.unwrap(), StatusCode::INTERNAL_SERVER_ERROR);
+    let (status, _) = post(&url, &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "the retry goes through");
+    let (status, _) = post(&url, &secret, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        2,
+        "the last was a duplicate of a delivered event"
+    );
+}
+
+#[tokio::test]
+async fn a_delivery_the_vendor_hangs_up_on_is_forgotten_so_its_retry_goes_through() {
+    use tokio::sync::oneshot;
+    let calls = Arc::new(Mutex::new(0));
+    let (dropped_tx, dropped) = oneshot::channel();
+    let dropped_tx = Arc::new(Mutex::new(Some(dropped_tx)));
+    let seen = calls.clone();
+    let router = Receiver::builder(&registry())
+        .providers(["support"])
+        .handler(move |_delivery| {
+            let (seen, dropped_tx) = (seen.clone(), dropped_tx.clone());
+            async move {
+                let first = {
+                    let mut count = seen.lock().unwrap();
+                    *count += 1;
+                    *count == 1
+                };
+                if first {
+                    // Never finishes: only the vendor hanging up ends it.
+                    let _ended = Ended(dropped_tx.lock().unwrap().take());
+                    std::future::pending::<()>().await;
+                }
+                Ok(())
+            }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let gave_up = impatient
+        .post(&url)
+        .header("x-vapi-secret", VAPI_SECRET)
+        .body(body.clone())
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the first delivery never answers");
+    tokio::time::timeout(Duration::from_secs(10), dropped)
+        .await
+        .expect("the server drops the handler of a delivery the vendor hung up on")
+        .unwrap();
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let (status, _) = post(&url, &secret, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "the retry goes through");
+    assert_eq!(*calls.lock().unwrap(), 2);
+}

@@ -7,12 +7,12 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures::future::BoxFuture;
 use tokio::sync::mpsc;
-use voiceport_core::webhook::{Deduplicator, EventKey, Scheme, Verifier};
+use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Scheme, Verifier};
 use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
 
 use crate::Registry;
@@ -250,10 +250,31 @@ async fn receive(
         }
     };
     let key = EventKey::of(&provider, &event, &body);
-    if !lock(&shared.window).first_time(key) {
-        tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
-        return StatusCode::NO_CONTENT.into_response();
+    match lock(&shared.window).begin(key) {
+        Admission::First => {}
+        Admission::Delivered => {
+            tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
+            return StatusCode::NO_CONTENT.into_response();
+        }
+        // Acknowledging it would lose the event should the first delivery still fail:
+        // the vendor is asked to send it again, by when the first has settled.
+        Admission::InFlight => {
+            tracing::debug!(vendor_event = %event.vendor_event, "duplicate of a delivery still being handled");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1")],
+                "the same event is being delivered",
+            )
+                .into_response();
+        }
     }
+    // Until the handler succeeds the key is only admitted: it is forgotten when the handler
+    // fails, and when this future is dropped first (the vendor hung up).
+    let mut admitted = Admitted {
+        window: &shared.window,
+        key,
+        delivered: false,
+    };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
     let delivery = Delivery {
         provider,
@@ -262,15 +283,36 @@ async fn receive(
     };
     drop(_entered);
     match (shared.handler)(delivery).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Ok(()) => {
+            admitted.delivered = true;
+            StatusCode::NO_CONTENT.into_response()
+        }
         Err(error) => {
-            lock(&shared.window).forget(&key);
             let status = if error.closed {
                 StatusCode::SERVICE_UNAVAILABLE
             } else {
                 StatusCode::INTERNAL_SERVER_ERROR
             };
             (status, error.message).into_response()
+        }
+    }
+}
+
+/// A key admitted to the de-duplication window, settled when this is dropped: delivered,
+/// or forgotten so that the vendor's next attempt goes through.
+struct Admitted<'a> {
+    window: &'a Mutex<Deduplicator>,
+    key: EventKey,
+    delivered: bool,
+}
+
+impl Drop for Admitted<'_> {
+    fn drop(&mut self) {
+        let mut window = lock(self.window);
+        if self.delivered {
+            window.delivered(&self.key);
+        } else {
+            window.forget(&self.key);
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Redeliveries reach the application once: a bounded window of what was delivered.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use sha2::{Digest, Sha256};
 
@@ -53,11 +53,29 @@ impl EventKey {
 }
 
 /// The last `capacity` keys seen; the oldest is forgotten first.
+///
+/// A key is either being delivered (admitted by [`begin`](Self::begin), not yet settled)
+/// or delivered: a redelivery that arrives while the first is still being handled is told
+/// apart from one that arrives after it succeeded, so that it is not acknowledged as done
+/// while the first may still fail.
 #[derive(Debug)]
 pub struct Deduplicator {
     capacity: usize,
-    seen: HashSet<EventKey>,
+    /// Each key in the window, and whether its delivery succeeded.
+    seen: HashMap<EventKey, bool>,
     order: VecDeque<EventKey>,
+}
+
+/// What the window says of a delivery's key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Admission {
+    /// Not in the window: now recorded as being delivered. Settle it with
+    /// [`Deduplicator::delivered`] or [`Deduplicator::forget`].
+    First,
+    /// Admitted earlier and not settled yet: its first delivery is still being handled.
+    InFlight,
+    /// Delivered already.
+    Delivered,
 }
 
 impl Deduplicator {
@@ -66,28 +84,48 @@ impl Deduplicator {
         let capacity = capacity.max(1);
         Deduplicator {
             capacity,
-            seen: HashSet::with_capacity(capacity.min(65_536)),
+            seen: HashMap::with_capacity(capacity.min(65_536)),
             order: VecDeque::with_capacity(capacity.min(65_536)),
         }
     }
 
-    /// Records `key`; `true` the first time it is seen within the window.
+    /// Records `key` as delivered; `true` the first time it is seen within the window.
     pub fn first_time(&mut self, key: EventKey) -> bool {
-        if !self.seen.insert(key) {
-            return false;
+        let first = self.begin(key) == Admission::First;
+        if first {
+            self.delivered(&key);
         }
+        first
+    }
+
+    /// Admits `key` if it is not in the window (it is then being delivered), else says
+    /// how far its first delivery got.
+    pub fn begin(&mut self, key: EventKey) -> Admission {
+        match self.seen.get(&key) {
+            Some(true) => return Admission::Delivered,
+            Some(false) => return Admission::InFlight,
+            None => {}
+        }
+        self.seen.insert(key, false);
         self.order.push_back(key);
         if self.order.len() > self.capacity
             && let Some(oldest) = self.order.pop_front()
         {
             self.seen.remove(&oldest);
         }
-        true
+        Admission::First
+    }
+
+    /// Settles an admitted `key`: its delivery succeeded.
+    pub fn delivered(&mut self, key: &EventKey) {
+        if let Some(done) = self.seen.get_mut(key) {
+            *done = true;
+        }
     }
 
     /// Forgets `key` (its delivery failed, so the vendor's retry must go through).
     pub fn forget(&mut self, key: &EventKey) {
-        if self.seen.remove(key) {
+        if self.seen.remove(key).is_some() {
             self.order.retain(|k| k != key);
         }
     }
@@ -184,5 +222,24 @@ mod tests {
         assert!(window.first_time(key(1)), "the oldest was forgotten");
         window.forget(&key(3));
         assert!(window.first_time(key(3)));
+    }
+
+    #[test]
+    fn a_key_is_in_flight_until_settled() {
+        let key = |n: u8| EventKey([n; 32]);
+        let mut window = Deduplicator::new(8);
+        assert_eq!(window.begin(key(1)), Admission::First);
+        assert_eq!(window.begin(key(1)), Admission::InFlight);
+        window.delivered(&key(1));
+        assert_eq!(window.begin(key(1)), Admission::Delivered);
+        assert!(!window.first_time(key(1)));
+        // A failed first delivery lets the next one through.
+        assert_eq!(window.begin(key(2)), Admission::First);
+        window.forget(&key(2));
+        assert_eq!(window.begin(key(2)), Admission::First);
+        assert_eq!(window.len(), 2);
+        // Settling a key the window no longer holds changes nothing.
+        window.delivered(&key(9));
+        assert_eq!(window.begin(key(9)), Admission::First);
     }
 }

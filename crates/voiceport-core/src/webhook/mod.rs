@@ -39,5 +39,5 @@ mod dedup;
 mod verify;
 
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
-pub use dedup::{Deduplicator, EventKey};
+pub use dedup::{Admission, Deduplicator, EventKey};
 pub use verify::{DEFAULT_TOLERANCE_SECS, Verifier, VerifyError, verify};
