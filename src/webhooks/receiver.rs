@@ -236,7 +236,9 @@ async fn receive(
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
     let _entered = span.enter();
     if let Err(refused) = endpoint.verifier.verify(&headers, &body) {
-        tracing::warn!(%refused, "webhook delivery refused");
+        // The provider is named in the event too: a listener logs warnings only, without
+        // the (info) span.
+        tracing::warn!(provider = %provider, %refused, "webhook delivery refused");
         return (StatusCode::UNAUTHORIZED, refused.to_string()).into_response();
     }
     // The event's payloads are slices of the body rather than copies: the event and its
@@ -245,7 +247,7 @@ async fn receive(
     let event = match decoded {
         Ok(event) => event,
         Err(error) => {
-            tracing::warn!(%error, "webhook body does not parse");
+            tracing::warn!(provider = %provider, %error, "webhook body does not parse");
             return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
         }
     };

@@ -74,8 +74,13 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         Command::Capabilities => capabilities(&cli.config, json),
         Command::Check(args) => crate::check::run(connect()?, args, json).await,
         Command::Listen(args) => {
+            if cli.pretty {
+                let message =
+                    "`listen --json` prints JSON Lines, one event a line: --pretty does not apply";
+                return Err(Failure::Usage(message.into()));
+            }
             let registry = config::registry(cli.config.as_deref())?;
-            crate::listen::run(registry, args, json).await
+            crate::listen::run(registry, args, cli.provider.clone(), json).await
         }
         Command::Sandbox(args) => sandbox(args).await,
         Command::Demo(args) => crate::demo::run(json, args.webhooks).await,
@@ -612,6 +617,11 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     output::line(&format!(
         "# faults: POST http://{0}/_sandbox/faults {{\"fault\": \"status\", \"status\": 503}}; \
          DELETE it to clear; GET http://{0}/_sandbox for counts",
+        sandbox.addr()
+    ))?;
+    output::line(&format!(
+        "# webhooks: PUT http://{0}/_sandbox/webhooks/{{vendor}} {{\"url\": \"http://127.0.0.1:8787/webhooks/NAME\", \"secret\": \"…\"}} \
+         (signed as that [providers.NAME.webhook] table says); GET it for the deliveries",
         sandbox.addr()
     ))?;
     let _ = tokio::signal::ctrl_c().await;

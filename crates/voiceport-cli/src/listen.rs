@@ -1,16 +1,30 @@
 //! `voiceport listen`: the webhook receiver for every configured provider, printing each
 //! verified, normalized event as it arrives (and re-posting it with `--forward`).
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use voiceport::Registry;
-use voiceport::webhooks::{Delivery, Receiver};
+use voiceport::webhooks::{Delivery, HandlerError, Receiver};
 
 use crate::cli::ListenArgs;
 use crate::{Failure, Outcome, output};
 
-pub(crate) async fn run(registry: Registry, args: ListenArgs, json: bool) -> Outcome {
+/// How long the local app of `--forward` has to answer: well within the time vendors give
+/// a delivery (Retell 10 s, Vapi 20 s), so that its failure reaches the vendor as ours.
+pub(crate) const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub(crate) async fn run(
+    registry: Registry,
+    args: ListenArgs,
+    provider: Option<String>,
+    json: bool,
+) -> Outcome {
     let mut builder = Receiver::builder(&registry);
-    if !args.providers.is_empty() {
-        builder = builder.providers(args.providers.clone());
+    // `-p NAME` serves that provider, as `--only NAME` does.
+    let only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
+    if !only.is_empty() {
+        builder = builder.providers(only);
     }
     let served = builder.served()?;
     if served.is_empty() {
@@ -18,7 +32,30 @@ pub(crate) async fn run(registry: Registry, args: ListenArgs, json: bool) -> Out
             "no provider has a [providers.NAME.webhook] table: nothing to listen for".into(),
         ));
     }
-    let (router, mut events) = builder.channel(1024)?;
+    let forward = match args.forward {
+        Some(url) => {
+            let client = reqwest::Client::builder()
+                .timeout(FORWARD_TIMEOUT)
+                .build()
+                .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
+            Some(Arc::new((client, url)))
+        }
+        None => None,
+    };
+    // Each event is printed, then forwarded, before the vendor gets its answer: when the
+    // local app does not take it, the vendor is answered 500 and sends it again.
+    let router = builder.handler(move |delivery| {
+        let forward = forward.clone();
+        async move {
+            // Only an unwritable standard output fails here (a closed pipe ends the
+            // program): the vendor is told, and retries.
+            print(&delivery, json).map_err(|_| HandlerError::new("cannot print the event"))?;
+            match forward.as_deref() {
+                Some((client, url)) => forward_to(client, url, &delivery).await,
+                None => Ok(()),
+            }
+        }
+    })?;
     let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port))
         .await
         .map_err(|e| Failure::Io(format!("listening on {}:{}", args.bind, args.port), e))?;
@@ -30,37 +67,36 @@ pub(crate) async fn run(registry: Registry, args: ListenArgs, json: bool) -> Out
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
     );
-    let server = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-    });
-    let forward = args.forward.map(|url| (reqwest::Client::new(), url));
-    while let Some(delivery) = events.recv().await {
-        print(&delivery, json)?;
-        if let Some((client, url)) = &forward {
-            // A local app being down must not stop the listener: say so and go on.
-            let body = serde_json::to_vec(&record(&delivery)).unwrap_or_default();
-            let sent = client
-                .post(url)
-                .header("content-type", "application/json")
-                .body(body)
-                .send()
-                .await;
-            match sent {
-                Ok(response) if response.status().is_success() => {}
-                Ok(response) => eprintln!("warning: {url} answered {}", response.status()),
-                Err(error) => eprintln!("warning: forwarding to {url} failed: {error}"),
-            }
-        }
-    }
-    match server.await {
-        Ok(Ok(())) => Ok(()),
-        Ok(Err(error)) => Err(Failure::Io("serving webhooks".into(), error)),
-        Err(_) => Ok(()),
-    }
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|error| Failure::Io("serving webhooks".into(), error))
+}
+
+/// Posts the event to the local app; anything but a 2xx in time is a failure the vendor
+/// hears of (and retries), said on standard error too.
+async fn forward_to(
+    client: &reqwest::Client,
+    url: &str,
+    delivery: &Delivery,
+) -> Result<(), HandlerError> {
+    let body = serde_json::to_vec(&record(delivery)).unwrap_or_default();
+    let sent = client
+        .post(url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await;
+    let failure = match sent {
+        Ok(response) if response.status().is_success() => return Ok(()),
+        Ok(response) => format!("{url} answered {}", response.status()),
+        Err(error) if error.is_timeout() => format!("{url} did not answer in time"),
+        Err(error) => format!("forwarding to {url} failed: {error}"),
+    };
+    eprintln!("warning: {failure}; the vendor is answered 500 and will send the event again");
+    Err(HandlerError::new(failure))
 }
 
 /// What `--json` prints and `--forward` posts: the provider, its vendor and the event.

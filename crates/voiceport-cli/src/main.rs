@@ -147,16 +147,22 @@ pub(crate) type Outcome = Result<(), Failure>;
 const VERBOSE_LOG: &str = "warn,voiceport=debug,voiceport::config=off";
 /// The logging of `-vv`: everything voiceport records.
 const VERY_VERBOSE_LOG: &str = "warn,voiceport=trace,voiceport::config=off";
+/// The logging of `voiceport listen` without `-v`: the receiver's warnings (a delivery
+/// refused and why, a provider whose deliveries are not verified), which a listener must
+/// see; they carry no secret.
+const LISTEN_LOG: &str = "warn,voiceport=off,voiceport::webhooks=warn";
 
 /// Logs on standard error through `tracing-subscriber`: as `RUST_LOG` says when it is set,
-/// else as `-v` / `-vv` say; without either, nothing is logged. Only voiceport's spans
-/// and events are shown by default, and they carry no key (other crates log at `warn`).
-fn init_logging(verbose: u8) {
+/// else as `-v` / `-vv` say; without either, nothing is logged but `listen`'s warnings.
+/// Only voiceport's spans and events are shown by default, and they carry no key (other
+/// crates log at `warn`).
+fn init_logging(verbose: u8, listening: bool) {
     use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
         _ => match verbose {
+            0 if listening => EnvFilter::new(LISTEN_LOG),
             0 => return,
             1 => EnvFilter::new(VERBOSE_LOG),
             _ => EnvFilter::new(VERY_VERBOSE_LOG),
@@ -172,7 +178,7 @@ fn init_logging(verbose: u8) {
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    init_logging(cli.verbose);
+    init_logging(cli.verbose, matches!(cli.command, cli::Command::Listen(_)));
     output::choose_json_layout(cli.compact, cli.pretty);
     // No network, no runtime: starting one would cost more than a small file's whole run.
     if let cli::Command::Normalize(args) = &cli.command {

@@ -562,13 +562,13 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
             .unwrap(),
     );
     let stdout = server.0.stdout.take().unwrap();
-    // Everything up to the last line it prints (the fault-control hint).
+    // Everything up to the last line it prints (the webhook-control hint).
     let lines = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
         let mut lines = Vec::new();
         for line in std::io::BufReader::new(stdout).lines() {
             let line = line.unwrap();
-            let last = line.starts_with("# faults:");
+            let last = line.starts_with("# webhooks:");
             lines.push(line);
             if last {
                 break;
@@ -586,11 +586,16 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
         .trim_start_matches("voiceport sandbox on ")
         .trim_end_matches(" (Ctrl-C to stop)")
         .to_owned();
+    let hint = |start: &str| lines.iter().find(|l| l.starts_with(start)).cloned();
+    let faults = hint("# faults:").unwrap_or_default();
     assert!(
-        lines
-            .last()
-            .unwrap()
-            .contains(&format!("{base}/_sandbox/faults"))
+        faults.contains(&format!("{base}/_sandbox/faults")),
+        "{lines:?}"
+    );
+    let webhooks = hint("# webhooks:").unwrap_or_default();
+    assert!(
+        webhooks.contains(&format!("{base}/_sandbox/webhooks/{{vendor}}")),
+        "{lines:?}"
     );
 
     // Beside it, how a dialed call ends by the number's last digit (a first dial that
@@ -724,12 +729,18 @@ async fn listen_prints_verified_events_and_forwards_them() {
             let _ = self.0.wait();
         }
     }
-    // The local app `--forward` posts to.
+    // The local app `--forward` posts to: down for the first event, then up.
     let app = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .and(wiremock::matchers::path("/events"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&app)
+        .await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/events"))
         .respond_with(wiremock::ResponseTemplate::new(204))
-        .expect(1)
         .mount(&app)
         .await;
     let dir = std::env::temp_dir().join(format!("voiceport-listen-{}", std::process::id()));
@@ -756,16 +767,25 @@ async fn listen_prints_verified_events_and_forwards_them() {
             .spawn()
             .unwrap(),
     );
+    // Standard error, line by line, read for as long as the listener runs.
     let stderr = child.0.stderr.take().unwrap();
-    let banner = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        std::io::BufReader::new(stderr)
-            .read_line(&mut line)
-            .unwrap();
-        line
-    })
-    .await
-    .unwrap();
+    let (errors, mut error_lines) = tokio::sync::mpsc::unbounded_channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = errors.send(line);
+        }
+    });
+    let mut next_error_line = async || {
+        tokio::time::timeout(std::time::Duration::from_secs(10), error_lines.recv())
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    };
+    let banner = next_error_line().await;
     assert!(banner.contains("for: support"), "{banner}");
     let url = banner
         .split_whitespace()
@@ -785,6 +805,14 @@ async fn listen_prints_verified_events_and_forwards_them() {
             .send()
     };
     assert_eq!(post("wrong").await.unwrap().status(), 401);
+    // A refused delivery is said on standard error without -v, and without the secret.
+    let refused = next_error_line().await;
+    assert!(refused.contains("refused"), "{refused}");
+    assert!(!refused.contains("listen-secret-31"), "{refused}");
+    // The local app is down: the vendor hears of it, and its retry goes through.
+    assert_eq!(post("listen-secret-31").await.unwrap().status(), 500);
+    let warning = next_error_line().await;
+    assert!(warning.contains("503"), "{warning}");
     assert_eq!(post("listen-secret-31").await.unwrap().status(), 204);
     let stdout = child.0.stdout.take().unwrap();
     let line = tokio::task::spawn_blocking(move || {
@@ -800,16 +828,13 @@ async fn listen_prints_verified_events_and_forwards_them() {
     assert_eq!(record["provider"], "support");
     assert_eq!(record["event"]["vendor_event"], "end-of-call-report");
     assert_eq!(record["event"]["event"], "ended");
-    // The forward happens after the print; wait for it.
-    for _ in 0..100 {
-        if !app.received_requests().await.unwrap_or_default().is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    // Both attempts were forwarded before the vendor was answered.
     let forwarded = app.received_requests().await.unwrap();
-    let sent: Value = serde_json::from_slice(&forwarded[0].body).unwrap();
-    assert_eq!(sent, record);
+    assert_eq!(forwarded.len(), 2);
+    for attempt in &forwarded {
+        let sent: Value = serde_json::from_slice(&attempt.body).unwrap();
+        assert_eq!(sent, record);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -287,3 +287,27 @@ fn a_key_file_others_can_read_gets_a_warning() {
     assert_eq!(file.permission_warning(&without_key), None);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_retell_webhook_keyed_with_an_unreadable_api_key_says_why() {
+    let file = ProvidersFile::from_toml_str(
+        "[providers.r]\nkind = \"retell\"\napi_key_env = \"VOICEPORT_TEST_RETELL_KEY_UNSET\"\n\
+         [providers.r.webhook]\n\
+         [providers.s]\nkind = \"retell\"\napi_key = \"key_1c9b\"\n[providers.s.webhook]\n\
+         [providers.h]\nkind = \"happyrobot\"\napi_key_env = \"VOICEPORT_TEST_RETELL_KEY_UNSET\"\n\
+         [providers.h.webhook]\n",
+    )
+    .unwrap();
+    let (field, message) = config_error(file.get(Some("r")).unwrap().webhook_verifier());
+    assert_eq!(field, "providers.r.api_key_env");
+    assert!(
+        message.contains("VOICEPORT_TEST_RETELL_KEY_UNSET"),
+        "{message}"
+    );
+    // With a readable key the empty table is enough.
+    let verifier = file.get(Some("s")).unwrap().webhook_verifier().unwrap();
+    assert_eq!(verifier.map(|v| v.scheme()), Some(Scheme::Retell));
+    // A scheme that does not use the key still asks for its own secret.
+    let (field, _) = config_error(file.get(Some("h")).unwrap().webhook_verifier());
+    assert_eq!(field, "providers.h.webhook.secret");
+}
