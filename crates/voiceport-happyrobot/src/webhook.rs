@@ -30,9 +30,10 @@ const SESSION_STATUS_CHANGED: &str = "session.status_changed";
 /// `specversion` is a CloudEvent ([`cloud_event`]); any other is a legacy hook:
 ///
 /// * `start` → [`EventKind::Started`]; `content.recording`, when present, becomes the
-///   call's recording URL.
+///   call's recording URL; the event happened when the call started (else was created).
 /// * `end` → [`EventKind::Ended`]; `content.messages`, when present, become the call's
-///   transcript (the call itself carries none).
+///   transcript (the call itself carries none); the event happened when the call ended
+///   (else its creation plus its duration).
 /// * anything else (such as the removed `message` type) → [`EventKind::Other`], kept whole.
 pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
     let whole: &RawValue = decode_json(KIND, OP, body)?;
@@ -46,11 +47,13 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             if let Some(content) = part::<wire::StartContent>(event.content, "content")? {
                 call.recording = non_empty(&content.recording).map(recording);
             }
+            // Hooks carry no time of their own: the call's start is when this happened
+            // (current calls say only when they were created, which a start follows closely).
+            let occurred_at = call.started_at.or(call.created_at);
             let call = Box::new(call);
-            Ok(CallEvent::new(
-                event.event_type,
-                EventKind::Started { call },
-            ))
+            let mut started = CallEvent::new(event.event_type, EventKind::Started { call });
+            started.occurred_at = occurred_at;
+            Ok(started)
         }
         "end" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
@@ -60,8 +63,17 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             {
                 call.transcript = Some(map_messages(messages, None));
             }
+            // The call's end; current calls say only when they were created and for how
+            // long, whose sum is the end for a call answered at once (else a little early).
+            let occurred_at = call.ended_at.or_else(|| {
+                let (created, secs) = call.created_at.zip(call.duration_secs)?;
+                created
+                    .checked_add_signed(chrono::TimeDelta::try_milliseconds((secs * 1e3) as i64)?)
+            });
             let call = Box::new(call);
-            Ok(CallEvent::new(event.event_type, EventKind::Ended { call }))
+            let mut ended = CallEvent::new(event.event_type, EventKind::Ended { call });
+            ended.occurred_at = occurred_at;
+            Ok(ended)
         }
         _ => {
             let payload = VendorPayload::from_raw(whole);
@@ -363,8 +375,11 @@ mod tests {
 
     #[test]
     fn start_end_and_other() {
-        let start = br#"{"type":"start","call":{"id":"c1","status":"Connected"},"content":{"recording":"https://r/x.mp3"}}"#;
-        match parse_webhook(start).unwrap().kind {
+        let start = br#"{"type":"start","call":{"id":"c1","status":"Connected","created":"2026-03-10T15:42:07Z"},"content":{"recording":"https://r/x.mp3"}}"#;
+        let event = parse_webhook(start).unwrap();
+        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().ok();
+        assert_eq!(event.occurred_at, at("2026-03-10T15:42:07Z"));
+        match event.kind {
             EventKind::Started { call } => {
                 assert_eq!(call.status, CallStatus::InProgress);
                 assert!(call.vendor_payload().is_some());
@@ -375,8 +390,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let end = br#"{"type":"end","call":{"id":"c1","status":"Completed"},"content":{"messages":[{"role":"assistant","content":"Hi"}]}}"#;
-        match parse_webhook(end).unwrap().kind {
+        let end = br#"{"type":"end","call":{"id":"c1","status":"Completed","created":"2026-03-10T15:42:07Z","duration":164},"content":{"messages":[{"role":"assistant","content":"Hi"}]}}"#;
+        let event = parse_webhook(end).unwrap();
+        assert_eq!(event.occurred_at, at("2026-03-10T15:44:51Z"));
+        match event.kind {
             EventKind::Ended { call } => {
                 let transcript = call.transcript.unwrap();
                 assert_eq!(transcript.utterances[0].speaker, Speaker::Agent);
