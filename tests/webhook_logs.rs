@@ -5,10 +5,10 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use voiceport::Registry;
-use voiceport::webhooks::Receiver;
-
-const VAPI_SECRET: &str = "vapi-shared-7d41c0e2";
+use chrono::Utc;
+use reqwest::header::HeaderMap;
+use voiceport::webhooks::{Receiver, Verifier, WebhookConfig};
+use voiceport::{ProviderKind, Registry, SecretString};
 
 /// A `tracing` writer into a shared buffer.
 #[derive(Clone, Default)]
@@ -24,6 +24,54 @@ impl Write for Captured {
     }
 }
 
+/// One provider per scheme: its name, kind, `webhook` table, the secret it must never log,
+/// and a delivery it accepts.
+const PROVIDERS: [(&str, &str, &str, &str, &str); 6] = [
+    (
+        "shared",
+        "voicebot",
+        "secret = \"vapi-shared-7d41c0e2\"",
+        "vapi-shared-7d41c0e2",
+        "voicebot/webhook_end_of_call_report.json",
+    ),
+    (
+        "bearer",
+        "vapi",
+        "verify = \"bearer\"\nsecret = \"vapi-bearer-0f6a13c9\"",
+        "vapi-bearer-0f6a13c9",
+        "voicebot/webhook_status_update.json",
+    ),
+    (
+        "signed",
+        "voicebot",
+        "verify = \"hmac\"\nsecret = \"hmac-key-52ab9e10f3\"",
+        "hmac-key-52ab9e10f3",
+        "voicebot/webhook_end_of_call_report.json",
+    ),
+    (
+        "sales",
+        "happyrobot",
+        "header = \"x-hook-token\"\nsecret = \"hook-token-0c9a77d1\"",
+        "hook-token-0c9a77d1",
+        "happyrobot/webhook_end.json",
+    ),
+    (
+        "rounded",
+        "rounded",
+        "secret = \"rounded-hook-6b2e90aa\"",
+        "rounded-hook-6b2e90aa",
+        "rounded/webhook_phone_call_ended.json",
+    ),
+    // Retell signs with the account's API key.
+    (
+        "retell",
+        "retell",
+        "",
+        "key_retell_3f0c7b2e91d4",
+        "retell/webhook_call_ended.json",
+    ),
+];
+
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_never_reach_logs_or_debug() {
     let captured = Captured::default();
@@ -33,61 +81,82 @@ async fn secrets_never_reach_logs_or_debug() {
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
-    let registry = Registry::from_toml_str(&format!(
-        "[providers.support]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
-         [providers.support.webhook]\nsecret = \"{VAPI_SECRET}\"\n"
-    ))
-    .unwrap();
-    assert!(!format!("{registry:?}").contains(VAPI_SECRET));
-    let (router, mut events) = Receiver::builder(&registry).channel(16).unwrap();
+    let toml_text: String = PROVIDERS
+        .iter()
+        .map(|(name, kind, table, secret, _)| {
+            // Retell's API key is its webhook secret; the others' keys are not secrets here.
+            let api_key = if *kind == "retell" {
+                *secret
+            } else {
+                "api-key"
+            };
+            format!(
+                "[providers.{name}]\nkind = \"{kind}\"\napi_key = \"{api_key}\"\n\
+                 [providers.{name}.webhook]\n{table}\n"
+            )
+        })
+        .collect();
+    let registry = Registry::from_toml_str(&toml_text).unwrap();
+    let (router, mut events) = Receiver::builder(&registry).channel(64).unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}/webhooks", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/voicebot/webhook_end_of_call_report.json"
-    ))
-    .unwrap();
-    let post = |headers: Vec<(&'static str, String)>, body: Vec<u8>| {
-        let url = format!("{base}/support");
-        async move {
-            let mut request = reqwest::Client::new().post(url).body(body);
-            for (name, value) in headers {
-                request = request.header(name, value);
-            }
-            request.send().await.unwrap().status()
-        }
+    let post = |name: &str, headers: HeaderMap, body: Vec<u8>| {
+        let request = reqwest::Client::new()
+            .post(format!("{base}/{name}"))
+            .headers(headers)
+            .body(body);
+        async move { request.send().await.unwrap().status() }
     };
-    assert_eq!(
-        post(vec![("x-vapi-secret", VAPI_SECRET.into())], body.clone()).await,
-        204
-    );
-    assert_eq!(
-        post(
-            vec![("x-vapi-secret", format!("{VAPI_SECRET}-wrong"))],
-            body.clone()
-        )
-        .await,
-        401
-    );
-    assert_eq!(
-        post(
-            vec![("x-vapi-secret", VAPI_SECRET.into())],
-            b"{broken".to_vec()
-        )
-        .await,
-        400
-    );
-    let delivery = events.recv().await.unwrap();
-    assert!(!format!("{delivery:?}").contains(VAPI_SECRET));
+    let mut debug_texts = vec![format!("{registry:?}")];
+    for (name, kind, table, secret, fixture) in PROVIDERS {
+        let kind: ProviderKind = kind.parse().unwrap();
+        let config: WebhookConfig = toml::from_str(table).unwrap();
+        let api_key = SecretString::from(secret);
+        let verifier = Verifier::from_config(kind, &config, name, Some(&api_key)).unwrap();
+        let body =
+            std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let signed = verifier.sign(&body, Utc::now());
+        assert_eq!(
+            post(name, signed.clone(), body.clone()).await,
+            204,
+            "{name}"
+        );
+        // A forgery that presents the secret with something added, and one signed with
+        // another secret.
+        let mut near_miss = signed.clone();
+        for value in near_miss.values_mut() {
+            let text = format!("{}-wrong", value.to_str().unwrap());
+            *value = text.parse().unwrap();
+        }
+        assert_eq!(post(name, near_miss, body.clone()).await, 401, "{name}");
+        let other = SecretString::from(format!("{secret}-other"));
+        let forged = Verifier::with_secret(kind, other).sign(&body, Utc::now());
+        assert_eq!(post(name, forged, body.clone()).await, 401, "{name}");
+        let broken = b"{broken".to_vec();
+        let signed_broken = verifier.sign(&broken, Utc::now());
+        assert_eq!(post(name, signed_broken, broken).await, 400, "{name}");
+        let delivery = events.recv().await.unwrap();
+        assert_eq!(delivery.provider, name);
+        debug_texts.push(format!("{delivery:?}"));
+        debug_texts.push(format!("{verifier:?}"));
+    }
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("webhook delivery refused"),
         "the refusal is logged: {logs}"
     );
     assert!(logs.contains("webhook body does not parse"), "{logs}");
-    assert!(
-        !logs.contains(VAPI_SECRET),
-        "the secret is in the logs:\n{logs}"
-    );
+    for (name, _, _, secret, _) in PROVIDERS {
+        assert!(
+            !logs.contains(secret),
+            "{name}'s secret is in the logs:\n{logs}"
+        );
+        for text in &debug_texts {
+            assert!(
+                !text.contains(secret),
+                "{name}'s secret is in a Debug: {text}"
+            );
+        }
+    }
 }
