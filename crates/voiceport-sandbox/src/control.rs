@@ -30,9 +30,7 @@ use voiceport_core::webhook::WebhookConfig;
 use crate::common::json_response;
 use crate::store::State as SandboxState;
 use crate::vendor::Vendor;
-use crate::webhooks::{
-    DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, WebhookTarget, describe_attempt, describe_target,
-};
+use crate::webhooks::{WebhookTarget, describe_attempt, describe_target};
 use crate::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind};
 
 /// Where the control API lives.
@@ -199,8 +197,8 @@ impl TryFrom<FaultSpec> for Fault {
 ///  "retries": 2, "timeout_ms": 2000}
 /// ```
 ///
-/// `url` is required; `retries` (default 0), `timeout_ms` (default 20000) and
-/// `retry_delay_ms` (default 100) shape the attempts ([`WebhookTarget`]); every other key
+/// `url` is required; `retries`, `timeout_ms` and `retry_delay_ms` shape the attempts
+/// (by default the vendor's: [`WebhookTarget::for_vendor`]; a 100 ms pause); every other key
 /// is one of the receiving provider's `[providers.NAME.webhook]` table
 /// ([`WebhookConfig`]: `verify`, `secret`, `secret_env`, `header`, `timestamp_header`,
 /// `algorithm`, `encoding`, `signature_prefix`, `secret_is_base64`), which the emulator
@@ -209,12 +207,12 @@ impl TryFrom<FaultSpec> for Fault {
 pub struct WebhookSpec {
     /// Where to post.
     pub url: String,
-    /// Retries per delivery.
-    pub retries: u32,
-    /// The timeout of one attempt.
-    pub timeout: Duration,
-    /// The pause before a retry.
-    pub retry_delay: Duration,
+    /// Retries per delivery (`None`: the vendor's).
+    pub retries: Option<u32>,
+    /// The timeout of one attempt (`None`: the vendor's).
+    pub timeout: Option<Duration>,
+    /// The pause before a retry (`None`: [`DEFAULT_RETRY_DELAY`](crate::DEFAULT_RETRY_DELAY)).
+    pub retry_delay: Option<Duration>,
     /// How to sign.
     pub config: WebhookConfig,
 }
@@ -232,34 +230,46 @@ impl WebhookSpec {
             Some(_) => return Err("`url` must be a string".into()),
             None => return Err("`url` is required".into()),
         };
-        let mut number = |key: &str, default: u64| -> Result<u64, String> {
+        let mut number = |key: &str| -> Result<Option<u64>, String> {
             match map.remove(key) {
-                None | Some(Value::Null) => Ok(default),
+                None | Some(Value::Null) => Ok(None),
                 Some(value) => value
                     .as_u64()
+                    .map(Some)
                     .ok_or_else(|| format!("`{key}` must be a whole number ≥ 0")),
             }
         };
-        let retries = number("retries", 0)?;
-        let timeout_ms = number("timeout_ms", DEFAULT_DELIVERY_TIMEOUT.as_millis() as u64)?;
-        let retry_delay_ms = number("retry_delay_ms", DEFAULT_RETRY_DELAY.as_millis() as u64)?;
+        let retries = number("retries")?
+            .map(u32::try_from)
+            .transpose()
+            .map_err(|_| "`retries` is too large".to_owned())?;
+        let timeout = number("timeout_ms")?.map(Duration::from_millis);
+        let retry_delay = number("retry_delay_ms")?.map(Duration::from_millis);
         let config: WebhookConfig = serde_json::from_value(Value::Object(map))
             .map_err(|e| format!("the signing configuration: {e}"))?;
         Ok(WebhookSpec {
             url,
-            retries: u32::try_from(retries).map_err(|_| "`retries` is too large".to_owned())?,
-            timeout: Duration::from_millis(timeout_ms),
-            retry_delay: Duration::from_millis(retry_delay_ms),
+            retries,
+            timeout,
+            retry_delay,
             config,
         })
     }
 
-    /// The target it describes.
-    pub fn into_target(self) -> WebhookTarget {
-        WebhookTarget::new(self.url, self.config)
-            .retries(self.retries)
-            .timeout(self.timeout)
-            .retry_delay(self.retry_delay)
+    /// The target it describes for `kind`'s deliveries: what it leaves out is the vendor's
+    /// ([`WebhookTarget::for_vendor`]).
+    pub fn into_target(self, kind: ProviderKind) -> WebhookTarget {
+        let mut target = WebhookTarget::for_vendor(kind, self.url, self.config);
+        if let Some(retries) = self.retries {
+            target = target.retries(retries);
+        }
+        if let Some(timeout) = self.timeout {
+            target = target.timeout(timeout);
+        }
+        if let Some(delay) = self.retry_delay {
+            target = target.retry_delay(delay);
+        }
+        target
     }
 }
 
@@ -302,7 +312,7 @@ async fn set_webhook(
         Err(response) => return response,
     };
     let target = WebhookSpec::from_json(&body).and_then(|spec| {
-        spec.into_target()
+        spec.into_target(vendor.kind())
             .resolve(vendor.kind())
             .map_err(|e| e.to_string())
     });
@@ -449,15 +459,23 @@ mod tests {
                  "retries": 3, "timeout_ms": 50}"#,
         )
         .unwrap();
-        assert_eq!(spec.retries, 3);
-        assert_eq!(spec.timeout, Duration::from_millis(50));
-        assert_eq!(spec.retry_delay, DEFAULT_RETRY_DELAY);
+        assert_eq!(spec.retries, Some(3));
+        assert_eq!(spec.timeout, Some(Duration::from_millis(50)));
+        assert_eq!(spec.retry_delay, None);
         assert_eq!(
             spec.config.verify,
             Some(voiceport_core::webhook::Scheme::Hmac)
         );
-        let target = spec.into_target();
+        let target = spec.clone().into_target(ProviderKind::Vapi);
         assert_eq!(target.retry_count(), 3);
+        // What a spec leaves out is the vendor's.
+        let bare =
+            WebhookSpec::from_json(br#"{"url": "http://127.0.0.1:9/w", "secret": "k"}"#).unwrap();
+        assert_eq!(
+            bare.clone().into_target(ProviderKind::Retell).retry_count(),
+            3
+        );
+        assert_eq!(bare.into_target(ProviderKind::Vapi).retry_count(), 0);
         for (body, says) in [
             (&br#"{"secret": "k"}"#[..], "`url` is required"),
             (br#"{"url": 5}"#, "`url` must be a string"),

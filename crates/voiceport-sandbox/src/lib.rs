@@ -58,13 +58,13 @@
 //! while the vendor has a target are followed (seeded history posts nothing), and a call
 //! deleted meanwhile posts nothing more.
 //!
-//! Retries: Vapi retries a failed delivery only when its server has a `backoffPlan`
-//! (none by default); HappyRobot and Rounded document no retry policy at all. So the
-//! emulators make one attempt per delivery (a non-2xx answer or a timeout loses it) unless
-//! the target asks for retries ([`WebhookTarget::retries`]). Retell retries a delivery
-//! not answered 2xx within 10 seconds up to three times: give its target `.retries(3)`
-//! to see that (one attempt stays the default, so that a test's counts do not depend on
-//! the vendor). Every attempt is recorded: [`Sandbox::deliveries`],
+//! Retries follow each vendor ([`WebhookTarget::for_vendor`], what
+//! [`SandboxBuilder::webhook`] and the control API start from): Retell retries a delivery
+//! not answered 2xx within 10 seconds up to three times; Vapi retries only when its server
+//! has a `backoffPlan` (none by default), and HappyRobot and Rounded document no retry
+//! policy, so those make one attempt (a non-2xx answer or a 20-second timeout loses it).
+//! A target's `.retries(n)` and `.timeout(…)` change that ([`WebhookTarget::new`] starts
+//! from one attempt for any vendor). Every attempt is recorded: [`Sandbox::deliveries`],
 //! [`Sandbox::wait_for_deliveries`].
 //!
 //! ```no_run
@@ -159,7 +159,10 @@ pub use common::{NOT_EMULATED_KEY, api_key};
 pub use control::{FaultSpec, WebhookSpec};
 pub use faults::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind, Faults};
 pub use sim::Timing;
-pub use webhooks::{DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, WebhookTarget};
+pub use webhooks::{
+    DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, RETELL_DELIVERY_TIMEOUT,
+    WebhookTarget,
+};
 
 use common::Ctx;
 use store::State;
@@ -247,8 +250,9 @@ impl SandboxBuilder {
         self
     }
 
-    /// Posts `kind`'s webhook deliveries to `url`, signed as `config` says (see
-    /// [`WebhookTarget::new`]; for retries and timeouts, [`SandboxBuilder::webhook_target`]).
+    /// Posts `kind`'s webhook deliveries to `url`, signed as `config` says, retried as
+    /// `kind` retries them ([`WebhookTarget::for_vendor`]; for other retries and timeouts,
+    /// [`SandboxBuilder::webhook_target`]).
     /// A configuration that cannot sign (no secret for the `header` scheme …) makes
     /// [`start`](Self::start) fail.
     pub fn webhook(
@@ -257,7 +261,7 @@ impl SandboxBuilder {
         url: impl Into<String>,
         config: WebhookConfig,
     ) -> Self {
-        self.webhook_target(kind, WebhookTarget::new(url, config))
+        self.webhook_target(kind, WebhookTarget::for_vendor(kind, url, config))
     }
 
     /// Posts `kind`'s webhook deliveries to `target`.

@@ -45,6 +45,10 @@ use crate::{happyrobot, retell, rounded};
 /// `server.timeoutSeconds` (20).
 pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long Retell waits for a 2xx before it retries (its agents' `webhook_timeout_ms`
+/// default).
+pub const RETELL_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The pause before a retry, by default.
 pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
@@ -92,8 +96,21 @@ impl WebhookTarget {
         }
     }
 
+    /// The policy `kind` documents for its deliveries, to `url`: Retell waits 10 seconds
+    /// for a 2xx and retries up to three times; Vapi (and Voicebot Studio, its platform)
+    /// waits 20 seconds and retries only when a `backoffPlan` is configured (none by
+    /// default); HappyRobot and Rounded document no policy, so one attempt with the same
+    /// 20 seconds.
+    pub fn for_vendor(kind: ProviderKind, url: impl Into<String>, config: WebhookConfig) -> Self {
+        let target = WebhookTarget::new(url, config);
+        match kind {
+            ProviderKind::Retell => target.retries(3).timeout(RETELL_DELIVERY_TIMEOUT),
+            _ => target,
+        }
+    }
+
     /// Retry a delivery answered with a non-2xx status (or not answered in time) up to
-    /// `n` times (default 0, as the vendors do by default).
+    /// `n` times (default 0; see [`for_vendor`](Self::for_vendor) for each vendor's).
     pub fn retries(mut self, n: u32) -> Self {
         self.retries = n;
         self

@@ -476,6 +476,45 @@ async fn failures_are_retried_only_when_the_target_asks() {
 }
 
 #[tokio::test]
+async fn retell_retries_as_retell_does_and_the_others_do_not() {
+    // Retell: a delivery not answered 2xx is retried up to three times.
+    let (url, seen) = receiver().await;
+    seen.script.lock().unwrap().extend([
+        (500, Duration::ZERO),
+        (502, Duration::ZERO),
+        (503, Duration::ZERO),
+    ]);
+    let target = WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default())
+        .retry_delay(Duration::from_millis(10));
+    assert_eq!(target.retry_count(), 3);
+    let sandbox = sandbox_to(Retell, target).await;
+    let id = dial(&sandbox, Retell, "+14155550199").await;
+    let attempts = settled(&sandbox, Retell, &id).await;
+    let started: Vec<(u32, Option<u16>)> = attempts
+        .iter()
+        .filter(|a| a.event == "call_started")
+        .map(|a| (a.attempt, a.status_code))
+        .collect();
+    assert_eq!(
+        started,
+        [
+            (1, Some(500)),
+            (2, Some(502)),
+            (3, Some(503)),
+            (4, Some(204))
+        ]
+    );
+    // The others document no retry (Vapi: none without a `backoffPlan`).
+    for kind in [HappyRobot, Voicebot, Rounded, Vapi] {
+        assert_eq!(
+            WebhookTarget::for_vendor(kind, &url, config(&[])).retry_count(),
+            0,
+            "{kind}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_slow_receiver_never_slows_the_api() {
     let (url, seen) = receiver().await;
     seen.script
