@@ -35,14 +35,6 @@ voiceport_core::open_enum! {
 }
 
 voiceport_core::open_enum! {
-    /// `direction` (phone calls only).
-    pub(crate) enum Direction {
-        Inbound => "inbound",
-        Outbound => "outbound",
-    }
-}
-
-voiceport_core::open_enum! {
     /// The `role` of an entry of `transcript_object` (the first three) or of
     /// `transcript_with_tool_calls` (all of them).
     pub(crate) enum Role {
@@ -72,7 +64,8 @@ pub(crate) struct Call<'a> {
     pub(crate) agent_id: Option<String>,
     pub(crate) agent_name: Option<String>,
     pub(crate) call_status: Option<CallStatus>,
-    pub(crate) direction: Option<Direction>,
+    /// `inbound` or `outbound` (phone calls only).
+    pub(crate) direction: Option<String>,
     pub(crate) from_number: Option<String>,
     pub(crate) to_number: Option<String>,
     pub(crate) start_timestamp: Option<Value>,

@@ -53,14 +53,6 @@ voiceport_core::open_enum! {
 }
 
 voiceport_core::open_enum! {
-    /// A call's `direction`. Documented: `inbound`; `outbound` is inferred.
-    pub(crate) enum Direction {
-        Inbound => "inbound",
-        Outbound => "outbound",
-    }
-}
-
-voiceport_core::open_enum! {
     /// A transcript entry's `role`. Documented: `user`; the agent-side and tool role names
     /// are **inferred** (docs/vendors/rounded.md).
     pub(crate) enum Role {
@@ -144,7 +136,8 @@ pub(crate) struct Call<'a> {
     pub(crate) answer_type: Option<AnswerType>,
     pub(crate) from_number: Option<String>,
     pub(crate) to_number: Option<String>,
-    pub(crate) direction: Option<Direction>,
+    /// Documented: `inbound`; `outbound` is inferred.
+    pub(crate) direction: Option<String>,
     /// Pre-signed, valid about an hour (inferred).
     pub(crate) recording_url: Option<String>,
 }

@@ -127,6 +127,23 @@ impl Direction {
             Direction::Outbound => "outbound",
         }
     }
+
+    /// Reads `inbound` or `outbound`, as most vendors spell a direction; `None` for any
+    /// other text (a value a vendor adds says nothing about the direction).
+    ///
+    /// ```
+    /// use voiceport_core::Direction;
+    ///
+    /// assert_eq!(Direction::parse("outbound"), Some(Direction::Outbound));
+    /// assert_eq!(Direction::parse("sideways"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<Direction> {
+        match text {
+            "inbound" => Some(Direction::Inbound),
+            "outbound" => Some(Direction::Outbound),
+            _ => None,
+        }
+    }
 }
 
 impl std::str::FromStr for Direction {

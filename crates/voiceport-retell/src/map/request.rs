@@ -7,8 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use voiceport_core::adapter::{check_extra_keys, check_unsupported, required_setting, value_text};
 use voiceport_core::{
-    CallKind, CallQuery, CallUpdate, DialRequest, Direction, Error, Operation, PageCursor, Result,
-    SortOrder,
+    CallKind, CallQuery, CallUpdate, DialRequest, Error, Operation, PageCursor, Result, SortOrder,
 };
 
 use crate::config::{CAPABILITIES, KIND, RetellOptions};
@@ -58,12 +57,7 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<wire::ListRequest> {
             }]
         }),
         call_type: call_type.map(one_of),
-        direction: query.direction.map(|d| {
-            one_of(match d {
-                Direction::Inbound => "inbound",
-                Direction::Outbound => "outbound",
-            })
-        }),
+        direction: query.direction.map(|d| one_of(d.as_str())),
         from_number: query.from_number.as_ref().map(equal),
         to_number: query.to_number.as_ref().map(equal),
         start_timestamp: time_filter(query.since, query.until),
@@ -197,7 +191,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use voiceport_core::{AgentId, MetadataMode};
+    use voiceport_core::{AgentId, Direction, MetadataMode};
 
     fn body(query: &CallQuery) -> Value {
         serde_json::to_value(list_params(query).unwrap()).unwrap()

@@ -27,11 +27,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         Some(wire::CallType::WebCall) => CallKind::Web,
         Some(wire::CallType::Other(raw)) => CallKind::Other(raw),
     };
-    call.direction = match wire.direction {
-        Some(wire::Direction::Inbound) => Some(Direction::Inbound),
-        Some(wire::Direction::Outbound) => Some(Direction::Outbound),
-        _ => None,
-    };
+    call.direction = wire.direction.as_deref().and_then(Direction::parse);
     let redirect_secs = read_amount(
         &mut call,
         "redirect_duration_seconds",
