@@ -26,7 +26,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{Text, parse_time, time_from_json};
+use voiceport_core::adapter::{AnyJson, Text, parse_time, time_from_json};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -37,7 +37,7 @@ use crate::map::call::{
     field_path, first_conversation, map_call_at, speaker, tool_call, utterance,
 };
 use crate::map::status::status_of;
-use crate::wire::{self, Loose, Newest, RawMessages, Utterances};
+use crate::wire::{self, Newest, RawMessages, Utterances};
 
 const OP: Operation = Operation::ParseWebhook;
 
@@ -103,7 +103,7 @@ struct Parsed<'a> {
     /// Its JSON path: `message.call` or `call`.
     call_at: &'static str,
     /// `message.timestamp` (else the top-level one).
-    timestamp: Option<Loose<'a>>,
+    timestamp: Option<AnyJson<'a>>,
 }
 
 /// A message, as its type reads it.
@@ -330,10 +330,10 @@ fn part_by_part<'a>(kind: ProviderKind, whole: &'a RawValue, body: &[u8]) -> Res
 }
 
 /// A message's `timestamp`: epoch milliseconds or seconds, or ISO 8601 text.
-fn time_of(timestamp: Loose<'_>) -> Option<DateTime<Utc>> {
+fn time_of(timestamp: AnyJson<'_>) -> Option<DateTime<Utc>> {
     match timestamp {
-        Loose::Text(text) => parse_time(&text),
-        Loose::Json(value) => time_from_json(&value),
+        AnyJson::Text(text) => parse_time(&text),
+        other => time_from_json(&other.into_value()),
     }
 }
 
@@ -581,7 +581,7 @@ fn function_call(function: Option<wire::FunctionCall<'_>>) -> Option<EventKind> 
                 .name
                 .filter(|n| !n.as_str().is_empty())
                 .map(Text::into_owned),
-            arguments: function.parameters.and_then(Loose::into_text),
+            arguments: function.parameters.and_then(AnyJson::into_text),
         }])
     })
 }

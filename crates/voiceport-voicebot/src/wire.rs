@@ -11,9 +11,8 @@
 //! body ([`Text`]: no copy of a string without escapes), a call's `messages` become
 //! utterances as they are decoded ([`Utterances`]), the copies of a conversation read only
 //! when the lists before them are empty stay raw ([`RawMessages`]), and text-or-JSON values
-//! build no tree when they are text ([`Loose`]).
+//! build no tree when they are text ([`AnyJson`]).
 
-use std::borrow::Cow;
 use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -24,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::Utterance;
-use voiceport_core::adapter::Text;
+use voiceport_core::adapter::{AnyJson, Text};
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -147,133 +146,12 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) schedule_plan: Option<SchedulePlan<'a>>,
     /// Where the `metadata` the call was created with lives.
-    pub(crate) assistant_overrides: Option<AssistantOverrides>,
+    #[serde(borrow)]
+    pub(crate) assistant_overrides: Option<AssistantOverrides<'a>>,
     /// Seconds. Only end-of-call reports send it; read when `startedAt`/`endedAt` are not.
     pub(crate) duration_seconds: Option<f64>,
     /// Milliseconds, the same (reports send both).
     pub(crate) duration_ms: Option<f64>,
-}
-
-/// A value that is text or any JSON (tool arguments and results, OpenAI `content`,
-/// `successEvaluation`): a string is borrowed like [`Text`], anything else is kept as a
-/// [`Value`] (rare: no tree is built for the usual strings).
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Loose<'a> {
-    /// A JSON string.
-    Text(Cow<'a, str>),
-    /// Anything else (boxed: rare, and it would double the size of every message).
-    Json(Box<Value>),
-}
-
-impl Loose<'_> {
-    /// As text: a string verbatim (moved when it was copied from the body), `null` as
-    /// `None`, anything else as compact JSON (what [`voiceport_core::adapter::value_text`]
-    /// gives for the same value).
-    pub(crate) fn into_text(self) -> Option<String> {
-        match self {
-            Loose::Text(text) => Some(text.into_owned()),
-            Loose::Json(value) => voiceport_core::adapter::value_text(&value),
-        }
-    }
-}
-
-impl<'de: 'a, 'a> Deserialize<'de> for Loose<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor<'a>(PhantomData<&'a str>);
-        impl<'de: 'a, 'a> de::Visitor<'de> for Visitor<'a> {
-            type Value = Loose<'a>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any valid JSON value")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, text: &'de str) -> Result<Loose<'a>, E> {
-                Ok(Loose::Text(Cow::Borrowed(text)))
-            }
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Loose<'a>, E> {
-                Ok(Loose::Text(Cow::Owned(text.to_owned())))
-            }
-            fn visit_string<E: de::Error>(self, text: String) -> Result<Loose<'a>, E> {
-                Ok(Loose::Text(Cow::Owned(text)))
-            }
-            fn visit_bool<E: de::Error>(self, value: bool) -> Result<Loose<'a>, E> {
-                Ok(Loose::Json(Box::new(Value::Bool(value))))
-            }
-            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Loose<'a>, E> {
-                Ok(Loose::Json(Box::new(Value::from(value))))
-            }
-            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Loose<'a>, E> {
-                Ok(Loose::Json(Box::new(Value::from(value))))
-            }
-            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Loose<'a>, E> {
-                Ok(Loose::Json(Box::new(Value::from(value))))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Loose<'a>, E> {
-                Ok(Loose::Json(Box::new(Value::Null)))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Loose<'a>, E> {
-                Ok(Loose::Json(Box::new(Value::Null)))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, seq: A) -> Result<Loose<'a>, A::Error> {
-                Value::deserialize(de::value::SeqAccessDeserializer::new(seq))
-                    .map(|value| Loose::Json(Box::new(value)))
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Loose<'a>, A::Error> {
-                Value::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|value| Loose::Json(Box::new(value)))
-            }
-        }
-        deserializer.deserialize_any(Visitor(PhantomData))
-    }
-}
-
-/// A JSON object read straight into the map the normalized call keeps (`structuredData`,
-/// `metadata`); any other JSON value is accepted and read as no object (`None`), as the
-/// normalizer ignores it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Object(pub(crate) Option<BTreeMap<String, Value>>);
-
-impl<'de> Deserialize<'de> for Object {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> de::Visitor<'de> for Visitor {
-            type Value = Object;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any valid JSON value")
-            }
-            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Object, A::Error> {
-                let mut object = BTreeMap::new();
-                while let Some((key, value)) = map.next_entry::<String, Value>()? {
-                    object.insert(key, value);
-                }
-                Ok(Object(Some(object)))
-            }
-            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Object, A::Error> {
-                while seq.next_element::<de::IgnoredAny>()?.is_some() {}
-                Ok(Object(None))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<Object, E> {
-                Ok(Object(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<Object, E> {
-                Ok(Object(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<Object, E> {
-                Ok(Object(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<Object, E> {
-                Ok(Object(None))
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<Object, E> {
-                Ok(Object(None))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Object, E> {
-                Ok(Object(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Object, E> {
-                Ok(Object(None))
-            }
-        }
-        deserializer.deserialize_any(Visitor)
-    }
 }
 
 /// A list of messages read raw: where a call or a report has an alternative copy of its
@@ -381,7 +259,7 @@ pub(crate) struct Message<'a> {
     pub(crate) message: Option<Text<'a>>,
     /// OpenAI format: the text, a string or an array of `{type, text}` parts.
     #[serde(borrow)]
-    pub(crate) content: Option<Loose<'a>>,
+    pub(crate) content: Option<AnyJson<'a>>,
     /// Start, epoch milliseconds (possibly fractional, possibly in exponent notation).
     pub(crate) time: Option<f64>,
     /// End, epoch milliseconds.
@@ -398,10 +276,10 @@ pub(crate) struct Message<'a> {
     pub(crate) name: Option<Text<'a>>,
     /// A `function_call`'s arguments: JSON text or an object.
     #[serde(borrow)]
-    pub(crate) args: Option<Loose<'a>>,
+    pub(crate) args: Option<AnyJson<'a>>,
     /// The tool's result, usually a JSON string.
     #[serde(borrow)]
-    pub(crate) result: Option<Loose<'a>>,
+    pub(crate) result: Option<AnyJson<'a>>,
 }
 
 /// One tool invocation (`toolCalls[]`, `tool_calls[]`, a `tool-calls` message's
@@ -422,7 +300,7 @@ pub(crate) struct ToolFunction<'a> {
     pub(crate) name: Option<Text<'a>>,
     /// JSON text, or a JSON object.
     #[serde(borrow)]
-    pub(crate) arguments: Option<Loose<'a>>,
+    pub(crate) arguments: Option<AnyJson<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -432,9 +310,10 @@ pub(crate) struct Analysis<'a> {
     pub(crate) summary: Option<Text<'a>>,
     /// A string, boolean or number depending on the rubric.
     #[serde(borrow)]
-    pub(crate) success_evaluation: Option<Loose<'a>>,
+    pub(crate) success_evaluation: Option<AnyJson<'a>>,
     /// Data extracted per the assistant's schema (usually an object).
-    pub(crate) structured_data: Option<Object>,
+    #[serde(borrow)]
+    pub(crate) structured_data: Option<AnyJson<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -535,9 +414,10 @@ pub(crate) struct SchedulePlan<'a> {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct AssistantOverrides {
+pub(crate) struct AssistantOverrides<'a> {
     /// The caller's key/value data.
-    pub(crate) metadata: Option<Object>,
+    #[serde(borrow)]
+    pub(crate) metadata: Option<AnyJson<'a>>,
 }
 
 /// The body of `POST /call` (Voicebot Studio: `/calls`): the parts of Vapi's
@@ -606,7 +486,7 @@ pub(crate) struct ServerMessageHead<'a> {
     pub(crate) call: Option<&'a RawValue>,
     /// When it was sent: epoch milliseconds (an ISO string from some senders).
     #[serde(borrow)]
-    pub(crate) timestamp: Option<Loose<'a>>,
+    pub(crate) timestamp: Option<AnyJson<'a>>,
 }
 
 /// An `end-of-call-report` or `status-update` message: what it says about the call, laid
@@ -688,7 +568,7 @@ pub(crate) struct Delivery<'a> {
     #[serde(borrow)]
     pub(crate) call: Option<&'a RawValue>,
     #[serde(borrow)]
-    pub(crate) timestamp: Option<Loose<'a>>,
+    pub(crate) timestamp: Option<AnyJson<'a>>,
 }
 
 /// A server message of any type, read in one pass whatever the order of its fields: every
@@ -701,7 +581,7 @@ pub(crate) struct AnyMessage<'a> {
     #[serde(borrow, rename = "type")]
     pub(crate) message_type: Option<Text<'a>>,
     #[serde(borrow)]
-    pub(crate) timestamp: Option<Loose<'a>>,
+    pub(crate) timestamp: Option<AnyJson<'a>>,
     #[serde(borrow)]
     pub(crate) call: Option<&'a RawValue>,
     // `CallReport`'s.
@@ -834,7 +714,7 @@ pub(crate) struct FunctionCall<'a> {
     pub(crate) name: Option<Text<'a>>,
     /// JSON text or an object.
     #[serde(borrow)]
-    pub(crate) parameters: Option<Loose<'a>>,
+    pub(crate) parameters: Option<AnyJson<'a>>,
 }
 
 /// What ending a live Vapi call needs from the call: where its live control listens.

@@ -45,6 +45,17 @@ impl AnyJson<'_> {
         }
     }
 
+    /// The value as text: a string verbatim (moved when it was copied from the body), `null`
+    /// as `None`, anything else as compact JSON (what
+    /// [`value_text`](crate::adapter::value_text) gives for the same value). For fields that
+    /// hold text or any JSON: tool arguments and results, an evaluation's verdict.
+    pub fn into_text(self) -> Option<String> {
+        match self {
+            AnyJson::Text(text) => Some(text.into_owned()),
+            other => crate::adapter::value_text(&other.into_value()),
+        }
+    }
+
     /// An object's entries; `null` has none, and any other value is kept whole under `key`
     /// (so that a vendor's odd `metadata` is never dropped).
     pub fn into_entries(self, key: &str) -> BTreeMap<String, Value> {
@@ -106,6 +117,23 @@ impl<'de: 'a, 'a> Visitor<'de> for AnyVisitor<'a> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn as_text_strings_stay_verbatim_and_the_rest_is_compact_json() {
+        let values: Vec<AnyJson> =
+            serde_json::from_str(r#"["a \"b\"", {"k": [1, 2]}, [true], 7, null]"#).unwrap();
+        let texts: Vec<Option<String>> = values.into_iter().map(AnyJson::into_text).collect();
+        assert_eq!(
+            texts,
+            [
+                Some(r#"a "b""#.to_owned()),
+                Some(r#"{"k":[1,2]}"#.to_owned()),
+                Some("[true]".to_owned()),
+                Some("7".to_owned()),
+                None,
+            ]
+        );
+    }
 
     #[test]
     fn every_json_value_reads_and_comes_back_whole() {

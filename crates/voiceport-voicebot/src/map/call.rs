@@ -10,7 +10,7 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    Text, check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time,
+    AnyJson, Text, check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time,
     recording_at, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
@@ -21,7 +21,7 @@ use voiceport_core::{
 };
 
 use super::status::status_of;
-use crate::wire::{self, Loose, Object, RawMessages, Role, Utterances};
+use crate::wire::{self, RawMessages, Role, Utterances};
 
 /// Decodes the call object `raw`, found at the JSON path `at` of a body from the API, maps
 /// it and keeps `raw` as its vendor payload. The API's calls always have an `id` (webhook
@@ -132,14 +132,15 @@ pub(crate) fn map_call_at(
     call.analysis.success_evaluation = analysis
         .success_evaluation
         .take()
-        .and_then(Loose::into_text)
+        .and_then(AnyJson::into_text)
         .filter(|text| !text.is_empty());
-    if let Some(Object(Some(data))) = analysis.structured_data.take() {
-        call.analysis.extracted = data;
+    // Documented as objects; anything else is kept whole under the field's name.
+    if let Some(data) = analysis.structured_data.take() {
+        call.analysis.extracted = data.into_entries("structuredData");
     }
     let overrides = wire.assistant_overrides.take();
-    if let Some(Object(Some(metadata))) = overrides.and_then(|o| o.metadata) {
-        call.metadata = metadata;
+    if let Some(metadata) = overrides.and_then(|o| o.metadata) {
+        call.metadata = metadata.into_entries("metadata");
     }
     check(&mut call, at);
     Ok(call)
@@ -334,7 +335,7 @@ pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
     );
     let said = || owned(said).or_else(|| content.and_then(content_text));
     let text = match is_result {
-        true => result.and_then(Loose::into_text).or_else(said),
+        true => result.and_then(AnyJson::into_text).or_else(said),
         false => said(),
     };
     let mut utterance = Utterance::new(speaker(role.as_ref()), text);
@@ -352,7 +353,7 @@ pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
         utterance.tool_calls.push(ToolCall {
             id: None,
             name: owned(name.take()),
-            arguments: args.and_then(Loose::into_text),
+            arguments: args.and_then(AnyJson::into_text),
         });
     }
     utterance.tool_result = is_result.then(|| ToolResult {
@@ -367,7 +368,7 @@ pub(crate) fn tool_call(call: wire::ToolCall<'_>) -> ToolCall {
     let (name, arguments) = match call.function {
         Some(function) => (
             owned(function.name),
-            function.arguments.and_then(Loose::into_text),
+            function.arguments.and_then(AnyJson::into_text),
         ),
         None => (None, None),
     };
@@ -379,19 +380,17 @@ pub(crate) fn tool_call(call: wire::ToolCall<'_>) -> ToolCall {
 }
 
 /// OpenAI `content`: a string, or the texts of an array of `{type: "text", text}` parts.
-fn content_text(content: Loose<'_>) -> Option<String> {
+fn content_text(content: AnyJson<'_>) -> Option<String> {
     match content {
-        Loose::Text(text) => Some(text.into_owned()).filter(|t| !t.is_empty()),
-        Loose::Json(value) => match *value {
-            serde_json::Value::Array(parts) => {
-                let texts: Vec<&str> = parts
-                    .iter()
-                    .filter_map(|part| part.get("text").and_then(serde_json::Value::as_str))
-                    .collect();
-                (!texts.is_empty()).then(|| texts.join(""))
-            }
-            other => voiceport_core::adapter::value_text(&other),
-        },
+        AnyJson::Text(text) => Some(text.into_owned()).filter(|t| !t.is_empty()),
+        AnyJson::Other(serde_json::Value::Array(parts)) => {
+            let texts: Vec<&str> = parts
+                .iter()
+                .filter_map(|part| part.get("text").and_then(serde_json::Value::as_str))
+                .collect();
+            (!texts.is_empty()).then(|| texts.join(""))
+        }
+        other => other.into_text(),
     }
 }
 
@@ -495,6 +494,8 @@ fn add(items: &mut Vec<CostItem>, component: &str, amount: f64) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
+
     use chrono::SecondsFormat;
     use serde_json::json;
     use voiceport_core::adapter::presigned_expiry;
@@ -643,14 +644,24 @@ mod tests {
     }
 
     #[test]
-    fn extracted_data_and_metadata_are_objects_or_nothing() {
+    fn extracted_data_and_metadata_that_are_no_objects_are_kept_under_their_names() {
         let call = map_call(wire_call(json!({
             "id": "c",
             "analysis": {"structuredData": ["not", "an", "object"], "successEvaluation": {"score": 3}},
             "assistantOverrides": {"metadata": "text"}
         })));
-        assert!(call.analysis.extracted.is_empty());
-        assert!(call.metadata.is_empty());
+        assert_eq!(
+            call.analysis.extracted,
+            BTreeMap::from([("structuredData".to_owned(), json!(["not", "an", "object"]))])
+        );
+        assert_eq!(
+            call.metadata,
+            BTreeMap::from([("metadata".to_owned(), json!("text"))])
+        );
+        let nulls = map_call(wire_call(json!({
+            "id": "c", "analysis": {"structuredData": null}, "assistantOverrides": {"metadata": null}
+        })));
+        assert!(nulls.analysis.extracted.is_empty() && nulls.metadata.is_empty());
         assert_eq!(
             call.analysis.success_evaluation.as_deref(),
             Some("{\"score\":3}")
