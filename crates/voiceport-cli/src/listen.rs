@@ -32,6 +32,18 @@ pub(crate) async fn run(
             "no provider has a [providers.NAME.webhook] table: nothing to listen for".into(),
         ));
     }
+    // Bound, and said on standard error, before the receiver is built: its warnings (a
+    // provider not verified) come after the address a script reads from the first line.
+    let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port))
+        .await
+        .map_err(|e| Failure::Io(format!("listening on {}:{}", args.bind, args.port), e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Failure::Io("the listening address".into(), e))?;
+    eprintln!(
+        "listening on http://{addr}/webhooks/{{provider}} for: {}",
+        served.join(", ")
+    );
     let forward = match args.forward {
         Some(url) => {
             let client = reqwest::Client::builder()
@@ -42,31 +54,23 @@ pub(crate) async fn run(
         }
         None => None,
     };
-    // Each event is printed, then forwarded, before the vendor gets its answer: when the
-    // local app does not take it, the vendor is answered 500 and sends it again.
+    // Each event is forwarded, then printed, before the vendor gets its answer: when the
+    // local app does not take it, the vendor is answered 500 and sends it again (printed
+    // once, when it is taken). Deliveries are handled as they come, several at a time, so
+    // the local app may receive a call's events in another order than the vendor sent them.
     let router = builder.handler(move |delivery| {
         let forward = forward.clone();
         async move {
-            // Only an unwritable standard output fails here (a closed pipe ends the
-            // program): the vendor is told, and retries.
-            print(&delivery, json).map_err(|_| HandlerError::new("cannot print the event"))?;
-            match forward.as_deref() {
-                Some((client, url)) => forward_to(client, url, &delivery).await,
-                None => Ok(()),
+            if let Some((client, url)) = forward.as_deref() {
+                forward_to(client, url, &delivery).await?;
             }
+            // Standard output may be a slow pipe: the runtime moves its other work off this
+            // thread meanwhile. Only an unwritable output fails here (a closed pipe ends the
+            // program): the vendor is told, and retries.
+            tokio::task::block_in_place(|| print(&delivery, json))
+                .map_err(|_| HandlerError::new("cannot print the event"))
         }
     })?;
-    let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port))
-        .await
-        .map_err(|e| Failure::Io(format!("listening on {}:{}", args.bind, args.port), e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Failure::Io("the listening address".into(), e))?;
-    // On standard error, so that standard output holds events only.
-    eprintln!(
-        "listening on http://{addr}/webhooks/{{provider}} for: {}",
-        served.join(", ")
-    );
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
@@ -96,7 +100,8 @@ async fn forward_to(
         Err(error) => format!("forwarding to {url} failed: {error}"),
     };
     eprintln!("warning: {failure}; the vendor is answered 500 and will send the event again");
-    Err(HandlerError::new(failure))
+    // The vendor is told no more: the local URL (and whatever it holds) is not its business.
+    Err(HandlerError::new("the local app did not take the event"))
 }
 
 /// What `--json` prints and `--forward` posts: the provider, its vendor and the event.

@@ -810,30 +810,57 @@ async fn listen_prints_verified_events_and_forwards_them() {
     assert!(refused.contains("refused"), "{refused}");
     assert!(!refused.contains("listen-secret-31"), "{refused}");
     // The local app is down: the vendor hears of it, and its retry goes through.
-    assert_eq!(post("listen-secret-31").await.unwrap().status(), 500);
+    let refused_by_app = post("listen-secret-31").await.unwrap();
+    assert_eq!(refused_by_app.status(), 500);
+    let told = refused_by_app.text().await.unwrap();
+    assert!(
+        !told.contains(&app.uri()),
+        "the vendor is not told the local URL: {told}"
+    );
     let warning = next_error_line().await;
     assert!(warning.contains("503"), "{warning}");
     assert_eq!(post("listen-secret-31").await.unwrap().status(), 204);
+    // Another event, so that a second line would show a retried event printed twice.
+    let status_update = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/voicebot/webhook_status_update.json"
+    ))
+    .unwrap();
+    let sent = reqwest::Client::new()
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(status_update)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), 204);
     let stdout = child.0.stdout.take().unwrap();
-    let line = tokio::task::spawn_blocking(move || {
-        let mut line = String::new();
-        std::io::BufReader::new(stdout)
-            .read_line(&mut line)
-            .unwrap();
-        line
+    let lines = tokio::task::spawn_blocking(move || {
+        let mut reader = std::io::BufReader::new(stdout);
+        let mut read = || {
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            serde_json::from_str::<Value>(&line).unwrap()
+        };
+        [read(), read()]
     })
     .await
     .unwrap();
-    let record: Value = serde_json::from_str(&line).unwrap();
+    let [record, next] = lines;
     assert_eq!(record["provider"], "support");
     assert_eq!(record["event"]["vendor_event"], "end-of-call-report");
     assert_eq!(record["event"]["event"], "ended");
-    // Both attempts were forwarded before the vendor was answered.
+    assert_eq!(
+        next["event"]["vendor_event"], "status-update",
+        "the retried report is printed once"
+    );
+    // Both attempts of the report, then the status update, were forwarded before the vendor
+    // was answered.
     let forwarded = app.received_requests().await.unwrap();
-    assert_eq!(forwarded.len(), 2);
-    for attempt in &forwarded {
+    assert_eq!(forwarded.len(), 3);
+    for (attempt, expected) in forwarded.iter().zip([&record, &record, &next]) {
         let sent: Value = serde_json::from_slice(&attempt.body).unwrap();
-        assert_eq!(sent, record);
+        assert_eq!(&sent, expected);
     }
 }
 

@@ -17,7 +17,7 @@ use voiceport_core::{
 };
 
 use crate::config::KIND;
-use crate::map::call::{decode_call, map_messages, recording};
+use crate::map::call::{decode_call, ended_at, map_messages, recording};
 use crate::map::status::session_status_of;
 use crate::wire;
 
@@ -65,11 +65,8 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             }
             // The call's end; current calls say only when they were created and for how
             // long, whose sum is the end for a call answered at once (else a little early).
-            let occurred_at = call.ended_at.or_else(|| {
-                let (created, secs) = call.created_at.zip(call.duration_secs)?;
-                created
-                    .checked_add_signed(chrono::TimeDelta::try_milliseconds((secs * 1e3) as i64)?)
-            });
+            let occurred_at = (call.ended_at)
+                .or_else(|| call.created_at.zip(call.duration_secs).and_then(ended_at));
             let call = Box::new(call);
             let mut ended = CallEvent::new(event.event_type, EventKind::Ended { call });
             ended.occurred_at = occurred_at;

@@ -128,16 +128,17 @@ impl Direction {
         }
     }
 
-    /// Reads `inbound` or `outbound`, as most vendors spell a direction; `None` for any
-    /// other text (a value a vendor adds says nothing about the direction).
+    /// Reads a vendor's `inbound` or `outbound` exactly (the spelling most vendors use);
+    /// `None` for any other text: a value a vendor adds says nothing about the direction.
+    /// (`str::parse`, for what a person types, also takes `in`, `out` and any case.)
     ///
     /// ```
     /// use voiceport_core::Direction;
     ///
-    /// assert_eq!(Direction::parse("outbound"), Some(Direction::Outbound));
-    /// assert_eq!(Direction::parse("sideways"), None);
+    /// assert_eq!(Direction::from_wire("outbound"), Some(Direction::Outbound));
+    /// assert_eq!(Direction::from_wire("sideways"), None);
     /// ```
-    pub fn parse(text: &str) -> Option<Direction> {
+    pub fn from_wire(text: &str) -> Option<Direction> {
         match text {
             "inbound" => Some(Direction::Inbound),
             "outbound" => Some(Direction::Outbound),

@@ -52,7 +52,8 @@ impl EventKey {
     }
 }
 
-/// The last `capacity` keys seen; the oldest is forgotten first.
+/// The last `capacity` keys seen; the oldest delivered is forgotten first (keys in flight
+/// are kept until settled, beyond the capacity if need be).
 ///
 /// A key is either being delivered (admitted by [`begin`](Self::begin), not yet settled)
 /// or delivered: a redelivery that arrives while the first is still being handled is told
@@ -108,12 +109,31 @@ impl Deduplicator {
         }
         self.seen.insert(key, false);
         self.order.push_back(key);
-        if self.order.len() > self.capacity
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.seen.remove(&oldest);
-        }
+        self.evict();
         Admission::First
+    }
+
+    /// Forgets the oldest delivered keys beyond the capacity. A key still in flight stays
+    /// (there are only as many as handlers running): forgotten, its redelivery would run
+    /// beside it, and settling the first would settle the second.
+    fn evict(&mut self) {
+        let mut in_flight = Vec::new();
+        while self.order.len() > self.capacity {
+            let Some(oldest) = self.order.pop_front() else {
+                break;
+            };
+            if self.seen.get(&oldest) == Some(&false) {
+                in_flight.push(oldest);
+            } else {
+                self.seen.remove(&oldest);
+            }
+            if self.order.is_empty() {
+                break;
+            }
+        }
+        for key in in_flight.into_iter().rev() {
+            self.order.push_front(key);
+        }
     }
 
     /// Settles an admitted `key`: its delivery succeeded.
@@ -241,5 +261,29 @@ mod tests {
         // Settling a key the window no longer holds changes nothing.
         window.delivered(&key(9));
         assert_eq!(window.begin(key(9)), Admission::First);
+    }
+
+    #[test]
+    fn a_key_in_flight_outlives_the_capacity_until_settled() {
+        let key = |n: u8| EventKey([n; 32]);
+        let mut window = Deduplicator::new(2);
+        assert_eq!(window.begin(key(1)), Admission::First);
+        for n in 2..=5 {
+            assert!(window.first_time(key(n)));
+        }
+        // Still in flight: its redelivery is not run beside it.
+        assert_eq!(window.begin(key(1)), Admission::InFlight);
+        assert_eq!(window.len(), 3, "the capacity, plus the key in flight");
+        assert!(
+            window.first_time(key(2)),
+            "the oldest delivered key was forgotten"
+        );
+        window.delivered(&key(1));
+        assert!(window.first_time(key(6)));
+        assert_eq!(
+            window.begin(key(1)),
+            Admission::First,
+            "settled, then forgotten"
+        );
     }
 }

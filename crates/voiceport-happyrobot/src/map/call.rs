@@ -148,7 +148,7 @@ fn time(
 
 /// `started + duration`, when the duration is a plausible length (not negative, under a
 /// year).
-fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<DateTime<Utc>> {
+pub(crate) fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<DateTime<Utc>> {
     if !(0.0..31_536_000.0).contains(&duration) {
         return None;
     }

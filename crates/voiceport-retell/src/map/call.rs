@@ -50,7 +50,7 @@ pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
         Some(wire::CallType::WebCall) => CallKind::Web,
         Some(wire::CallType::Other(raw)) => CallKind::Other(raw),
     };
-    call.direction = wire.direction.as_deref().and_then(Direction::parse);
+    call.direction = wire.direction.as_deref().and_then(Direction::from_wire);
     call.from = text(wire.from_number);
     call.to = text(wire.to_number);
     let agent_id = read_id(&mut call, &path("agent_id"), wire.agent_id);

@@ -27,7 +27,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         Some(wire::CallType::WebCall) => CallKind::Web,
         Some(wire::CallType::Other(raw)) => CallKind::Other(raw),
     };
-    call.direction = wire.direction.as_deref().and_then(Direction::parse);
+    call.direction = wire.direction.as_deref().and_then(Direction::from_wire);
     let redirect_secs = read_amount(
         &mut call,
         "redirect_duration_seconds",
