@@ -396,4 +396,9 @@ pub(crate) struct SandboxArgs {
     /// Seeded calls per vendor.
     #[arg(long, default_value_t = 200)]
     pub(crate) calls: usize,
+    /// Post each vendor's webhook deliveries to URL/webhooks/VENDOR, signed with the
+    /// secrets of the printed configuration (so that `voiceport listen` with it, at URL,
+    /// verifies them), retried as each vendor retries.
+    #[arg(long, value_name = "URL")]
+    pub(crate) webhooks: Option<String>,
 }

@@ -599,16 +599,35 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     for kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, args.calls);
     }
-    let sandbox = builder
-        .start()
-        .await
-        .map_err(|e| Failure::Io(format!("cannot listen on 127.0.0.1:{}", args.port), e))?;
+    let receiver = args
+        .webhooks
+        .as_deref()
+        .map(|url| url.trim_end_matches('/'));
+    if let Some(receiver) = receiver {
+        for kind in voiceport_sandbox::EMULATED {
+            let config = voiceport::webhooks::WebhookConfig {
+                secret: Some(crate::demo::webhook_secret(kind).into()),
+                ..Default::default()
+            };
+            let url = format!("{receiver}/webhooks/{kind}");
+            let target = voiceport_sandbox::WebhookTarget::for_vendor(kind, url, config);
+            builder = builder.webhook_target(kind, target);
+        }
+    }
+    let sandbox = builder.start().await.map_err(|e| match e.kind() {
+        std::io::ErrorKind::InvalidInput => Failure::Usage(format!("--webhooks: {e}")),
+        _ => Failure::Io(format!("cannot listen on 127.0.0.1:{}", args.port), e),
+    })?;
     output::line(&format!(
         "voiceport sandbox on http://{} (Ctrl-C to stop)\n",
         sandbox.addr()
     ))?;
     output::line("# voiceport.toml for the sandbox")?;
-    output::line(&crate::demo::sandbox_toml(&sandbox))?;
+    let toml = crate::demo::sandbox_toml(&sandbox);
+    match receiver {
+        Some(_) => output::line(&crate::demo::with_webhook_tables(&toml))?,
+        None => output::line(&toml)?,
+    }
     output::line("# dialed calls end by the last digit of the number called:")?;
     for (digits, how) in voiceport_sandbox::DIAL_OUTCOMES {
         output::line(&format!("#   {digits:<4} {how}"))?;
@@ -619,11 +638,20 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
          DELETE it to clear; GET http://{0}/_sandbox for counts",
         sandbox.addr()
     ))?;
-    output::line(&format!(
-        "# webhooks: PUT http://{0}/_sandbox/webhooks/{{vendor}} {{\"url\": \"http://127.0.0.1:8787/webhooks/NAME\", \"secret\": \"…\"}} \
-         (signed as that [providers.NAME.webhook] table says); GET it for the deliveries",
-        sandbox.addr()
-    ))?;
+    match receiver {
+        Some(receiver) => output::line(&format!(
+            "# webhooks: each vendor posts to {receiver}/webhooks/{{vendor}}: `voiceport listen \
+             --config FILE` there (FILE holding the configuration above) verifies them; \
+             GET http://{}/_sandbox/webhooks/{{vendor}} for the deliveries",
+            sandbox.addr()
+        ))?,
+        None => output::line(&format!(
+            "# webhooks: PUT http://{0}/_sandbox/webhooks/{{vendor}} {{\"url\": \"http://127.0.0.1:8787/webhooks/NAME\", \"secret\": \"…\"}} \
+             (signed as that [providers.NAME.webhook] table says), or start with --webhooks URL; \
+             GET it for the deliveries",
+            sandbox.addr()
+        ))?,
+    }
     let _ = tokio::signal::ctrl_c().await;
     Ok(())
 }

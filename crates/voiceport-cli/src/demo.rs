@@ -54,14 +54,20 @@ struct Seen {
     payload_bytes: usize,
 }
 
-/// `registry_toml` with the `[providers.NAME.webhook]` tables of the demo: one made-up secret per vendor, in
-/// the header that vendor's deliveries carry it in by default.
-fn with_webhook_tables(registry_toml: &str) -> String {
+/// The made-up webhook secret of `kind`'s emulator in the demo and `voiceport sandbox
+/// --webhooks`.
+pub(crate) fn webhook_secret(kind: ProviderKind) -> String {
+    format!("sandbox-{kind}-webhook-secret")
+}
+
+/// `registry_toml` (from [`sandbox_toml`]) with a `[providers.NAME.webhook]` table per
+/// vendor: its [`webhook_secret`], checked as that vendor's deliveries carry it by default.
+pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
     let mut text = String::from(registry_toml);
     for kind in voiceport_sandbox::EMULATED {
+        let secret = webhook_secret(kind);
         text.push_str(&format!(
-            "[providers.{kind}.webhook]
-secret = \"demo-{kind}-webhook-secret\"\n\n"
+            "[providers.{kind}.webhook]\nsecret = \"{secret}\"\n\n"
         ));
     }
     text

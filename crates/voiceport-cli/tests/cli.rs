@@ -684,6 +684,115 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifies() {
+    /// The server process, killed however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    // Where the deliveries go: a receiver that takes everything and records it.
+    let receiver = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(204))
+        .mount(&receiver)
+        .await;
+    let mut server = Server(
+        std::process::Command::new(env!("CARGO_BIN_EXE_voiceport"))
+            .args(["sandbox", "--port", "0", "--calls", "2", "--webhooks"])
+            .arg(format!("{}/", receiver.uri()))
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = server.0.stdout.take().unwrap();
+    let lines = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let last = line.starts_with("# webhooks:");
+            lines.push(line);
+            if last {
+                break;
+            }
+        }
+        lines
+    })
+    .await
+    .unwrap();
+    let hint = lines.last().cloned().unwrap_or_default();
+    assert!(
+        hint.contains(&format!("{}/webhooks/{{vendor}}", receiver.uri())),
+        "{hint}"
+    );
+    let toml: String = lines
+        .iter()
+        .filter(|l| !l.starts_with("voiceport sandbox"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let registry = voiceport::Registry::from_toml_str(&toml).unwrap();
+    let dir = std::env::temp_dir().join(format!(
+        "voiceport-cli-sandbox-hooks-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("voiceport.toml");
+    std::fs::write(&config, &toml).unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    command.arg("--config").arg(&config).args([
+        "-p",
+        "voicebot",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+    ]);
+    let dialed = tokio::task::spawn_blocking(move || command.output().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        dialed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&dialed.stderr)
+    );
+    // The call's end-of-call report arrives, and the printed configuration verifies it.
+    let verifier = registry
+        .file()
+        .get(Some("voicebot"))
+        .unwrap()
+        .webhook_verifier()
+        .unwrap()
+        .unwrap();
+    let mut report = None;
+    for _ in 0..200 {
+        let received = receiver.received_requests().await.unwrap_or_default();
+        report = received
+            .into_iter()
+            .find(|r| String::from_utf8_lossy(&r.body).contains("end-of-call-report"));
+        if report.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let report = report.expect("no end-of-call report was delivered");
+    assert_eq!(report.url.path(), "/webhooks/voicebot");
+    let mut headers = reqwest::header::HeaderMap::new();
+    for (name, value) in &report.headers {
+        if let (Ok(name), Ok(value)) = (
+            reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
+            reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    assert!(verifier.verify(&headers, &report.body).is_ok());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
     let env = env().await;
     for vendor in VENDORS {
