@@ -214,6 +214,121 @@ fn hmac_variants_prefix_base64_sha512_seconds_and_body_only() {
 }
 
 #[test]
+fn hmac_sha1_matches_the_rfc_2202_test_vector() {
+    // RFC 2202, test case 1: key 20 × 0x0b, data "Hi There".
+    let v = verifier(
+        ProviderKind::Vapi,
+        "verify = \"hmac\"\nalgorithm = \"sha1\"\ntimestamp_header = \"\"\n\
+         secret = \"CwsLCwsLCwsLCwsLCwsLCwsLCws=\"\nsecret_is_base64 = true",
+    );
+    let signed = headers(&[("x-signature", "b617318655057264e28bc0b6fb378c8ef146be00")]);
+    assert_eq!(v.verify_at(&signed, b"Hi There", at(0)), Ok(()));
+    assert_eq!(
+        v.verify_at(&signed, b"Hi there", at(0)),
+        Err(VerifyError::Mismatch)
+    );
+}
+
+#[test]
+fn hmac_payload_formats_sign_what_they_name() {
+    let body = br#"{"message":{"type":"status-update"}}"#;
+    let now = at(1_780_000_000_000);
+    let url = "https://app.example.com/webhooks/support";
+    let v = verifier(
+        ProviderKind::Vapi,
+        &format!(
+            "verify = \"hmac\"\nsecret = \"{SECRET}\"\n\
+             payload_format = \"{{svix-id}}.{{timestamp}}.{{method}}.{{url}}.{{body}}\"\n\
+             url = \"{url}\"\nmessage_id_header = \"webhook-id\""
+        ),
+    );
+    // What a sender computes, by hand.
+    use hmac::{Hmac, Mac};
+    let millis = now.timestamp_millis().to_string();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(format!("msg_2c41.{millis}.POST.{url}.").as_bytes());
+    mac.update(body);
+    let signature: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let sent = headers(&[
+        ("x-signature", &signature),
+        ("x-timestamp", &millis),
+        ("webhook-id", "msg_2c41"),
+    ]);
+    assert_eq!(v.verify_at(&sent, body, now), Ok(()));
+    // The message id is signed: another one does not verify, and none is refused.
+    let other_id = headers(&[
+        ("x-signature", &signature),
+        ("x-timestamp", &millis),
+        ("webhook-id", "msg_2c42"),
+    ]);
+    assert_eq!(
+        v.verify_at(&other_id, body, now),
+        Err(VerifyError::Mismatch)
+    );
+    let no_id = headers(&[("x-signature", &signature), ("x-timestamp", &millis)]);
+    assert_eq!(
+        v.verify_at(&no_id, body, now),
+        Err(VerifyError::Missing {
+            header: "webhook-id".into()
+        })
+    );
+    // The signed time is still held to the tolerance; the verifier's own signing agrees.
+    assert!(matches!(
+        v.verify_at(&sent, body, now + TimeDelta::minutes(6)),
+        Err(VerifyError::Stale { .. })
+    ));
+    assert_eq!(v.verify_at(&v.sign(body, now), body, now), Ok(()));
+
+    // A format without {timestamp}: the time is not signed, so not checked either.
+    let v = verifier(
+        ProviderKind::Vapi,
+        &format!(
+            "verify = \"hmac\"\nsecret = \"{SECRET}\"\npayload_format = \"{{method}}:{{body}}\""
+        ),
+    );
+    let signed = v.sign(body, now);
+    assert!(!signed.contains_key("x-timestamp"));
+    assert_eq!(v.verify_at(&signed, body, now + TimeDelta::days(2)), Ok(()));
+}
+
+#[test]
+fn hmac_payload_formats_that_cannot_work_are_config_errors() {
+    let field = |toml_text: &str| match Verifier::from_config(
+        ProviderKind::Vapi,
+        &config(toml_text),
+        "w",
+        None,
+    ) {
+        Err(Error::Config { field, .. }) => field,
+        other => panic!("{other:?}"),
+    };
+    let base = format!("verify = \"hmac\"\nsecret = \"{SECRET}\"\n");
+    assert_eq!(
+        field(&format!("{base}payload_format = \"{{ts}}.{{body}}\"")),
+        "w.payload_format"
+    );
+    assert_eq!(
+        field(&format!("{base}payload_format = \"{{timestamp}}\"")),
+        "w.payload_format"
+    );
+    assert_eq!(
+        field(&format!("{base}payload_format = \"{{url}}{{body}}\"")),
+        "w.url"
+    );
+    assert_eq!(
+        field(&format!(
+            "{base}payload_format = \"{{timestamp}}.{{body}}\"\ntimestamp_header = \"\""
+        )),
+        "w.timestamp_header"
+    );
+}
+
+#[test]
 fn retell_scheme_matches_the_published_test_vector() {
     // Retell's Python SDK test: key `test-api-key`, body `{"event":"call_ended"}`, time
     // 1700000000000 ms.

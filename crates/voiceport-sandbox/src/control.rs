@@ -201,8 +201,8 @@ impl TryFrom<FaultSpec> for Fault {
 /// (by default the vendor's: [`WebhookTarget::for_vendor`]; a 100 ms pause); every other key
 /// is one of the receiving provider's `[providers.NAME.webhook]` table
 /// ([`WebhookConfig`]: `verify`, `secret`, `secret_env`, `header`, `timestamp_header`,
-/// `algorithm`, `encoding`, `signature_prefix`, `secret_is_base64`), which the emulator
-/// signs with.
+/// `payload_format`, `url`, `message_id_header`, `algorithm`, `encoding`,
+/// `signature_prefix`, `secret_is_base64`), which the emulator signs with.
 #[derive(Debug, Clone)]
 pub struct WebhookSpec {
     /// Where to post.

@@ -30,7 +30,17 @@ pub struct WebhookConfig {
     /// `hmac`: the header carrying the signing time (`x-timestamp` by default; empty
     /// when the vendor signs the body alone).
     pub timestamp_header: Option<String>,
-    /// `hmac`: `sha256` (default) or `sha512`.
+    /// `hmac`: what is signed (Vapi's `payloadFormat`), with the placeholders `{body}`,
+    /// `{timestamp}`, `{method}`, `{url}` and `{svix-id}`. By default `{timestamp}.{body}`,
+    /// or `{body}` when `timestamp_header` is empty.
+    pub payload_format: Option<String>,
+    /// `hmac` with `{url}` in the payload format: the URL the vendor posts to, exactly as
+    /// configured there.
+    pub url: Option<String>,
+    /// `hmac` with `{svix-id}` in the payload format: the header carrying the message id
+    /// (`svix-id` by default).
+    pub message_id_header: Option<String>,
+    /// `hmac`: `sha256` (default), `sha512` or `sha1`.
     pub algorithm: Option<HmacAlgorithm>,
     /// `hmac`: `hex` (default) or `base64`.
     pub encoding: Option<SignatureEncoding>,
@@ -53,8 +63,9 @@ pub enum Scheme {
     Header,
     /// `Authorization: Bearer <secret>` (Vapi's bearer credential).
     Bearer,
-    /// An HMAC of `{timestamp}.{body}` (or of the body alone) in a header, with the signing
-    /// time in another (Vapi's HMAC credential: `x-signature`, `x-timestamp`).
+    /// An HMAC of `{timestamp}.{body}` (or of the body alone, or of another payload
+    /// format) in a header, with the signing time in another (Vapi's HMAC credential:
+    /// `x-signature`, `x-timestamp`).
     Hmac,
     /// Retell's `X-Retell-Signature: v=<ms>,d=<hex HMAC-SHA256 of body + ms>`, keyed with
     /// the API key.
@@ -72,6 +83,9 @@ pub enum HmacAlgorithm {
     Sha256,
     /// HMAC-SHA512.
     Sha512,
+    /// HMAC-SHA1 (offered by Vapi's HMAC credentials; HMAC-SHA1 is still sound, SHA-1 alone
+    /// is not).
+    Sha1,
 }
 
 /// How a signature is written in its header.

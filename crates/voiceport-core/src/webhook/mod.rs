@@ -36,6 +36,7 @@
 
 mod config;
 mod dedup;
+mod payload;
 mod verify;
 
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};

@@ -8,10 +8,12 @@ use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
+use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
 use super::config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
+use super::payload::{self, Part};
 use crate::{Error, ProviderKind, Result};
 
 /// The tolerance for signing times when the configuration does not say: five minutes.
@@ -66,7 +68,13 @@ enum Rule {
     },
     Hmac {
         signature: HeaderName,
-        timestamp: Option<HeaderName>,
+        /// Read when the payload signs `{timestamp}`.
+        timestamp: HeaderName,
+        /// Read when the payload signs `{svix-id}`.
+        message_id: HeaderName,
+        /// For `{url}`.
+        url: String,
+        payload: Vec<Part>,
         algorithm: HmacAlgorithm,
         encoding: SignatureEncoding,
         prefix: String,
@@ -128,22 +136,43 @@ impl Verifier {
                 } else {
                     secret.expose_secret().as_bytes().to_vec()
                 };
-                let timestamp = match config.timestamp_header.as_deref() {
-                    Some("") => None,
-                    other => Some(
-                        HeaderName::try_from(other.unwrap_or("x-timestamp").trim()).map_err(
-                            |_| {
-                                Error::config(
-                                    format!("{field}.timestamp_header"),
-                                    "not a header name",
-                                )
-                            },
-                        )?,
-                    ),
+                let named = |key: &str, value: Option<&str>, default: &str| {
+                    HeaderName::try_from(value.unwrap_or(default).trim())
+                        .map_err(|_| Error::config(format!("{field}.{key}"), "not a header name"))
+                };
+                let timestamp_header = config.timestamp_header.as_deref();
+                let format = match (&config.payload_format, timestamp_header) {
+                    (Some(format), _) => format.as_str(),
+                    (None, Some("")) => "{body}",
+                    (None, _) => "{timestamp}.{body}",
+                };
+                let payload = payload::parse(format, &format!("{field}.payload_format"))?;
+                if payload.contains(&Part::Timestamp) && timestamp_header == Some("") {
+                    let message = "the payload format signs {timestamp}: name its header";
+                    return Err(Error::config(format!("{field}.timestamp_header"), message));
+                }
+                let url = match (&config.url, payload.contains(&Part::Url)) {
+                    (Some(url), _) => url.clone(),
+                    (None, false) => String::new(),
+                    (None, true) => {
+                        let message =
+                            "the payload format signs {url}: give the URL the vendor posts to";
+                        return Err(Error::config(format!("{field}.url"), message));
+                    }
                 };
                 Rule::Hmac {
                     signature: header("x-signature")?,
-                    timestamp,
+                    timestamp: match timestamp_header {
+                        Some("") => HeaderName::from_static("x-timestamp"),
+                        other => named("timestamp_header", other, "x-timestamp")?,
+                    },
+                    message_id: named(
+                        "message_id_header",
+                        config.message_id_header.as_deref(),
+                        "svix-id",
+                    )?,
+                    url,
+                    payload,
                     algorithm: config.algorithm.unwrap_or_default(),
                     encoding: config.encoding.unwrap_or_default(),
                     prefix: config.signature_prefix.clone().unwrap_or_default(),
@@ -219,6 +248,9 @@ impl Verifier {
             Rule::Hmac {
                 signature,
                 timestamp,
+                message_id,
+                url,
+                payload,
                 algorithm,
                 encoding,
                 prefix,
@@ -240,12 +272,24 @@ impl Verifier {
                     header: signature.to_string(),
                     reason: "the signature is not encoded as configured",
                 })?;
-                let signed_at = match timestamp {
-                    Some(name) => Some(read_timestamp(headers, name)?),
-                    None => None,
+                // A time is only checked when it is signed: else anyone could change it.
+                let signed_at = match payload.contains(&Part::Timestamp) {
+                    true => Some(read_timestamp(headers, timestamp)?),
+                    false => None,
                 };
-                let time = signed_at.as_ref().map(|(text, _)| text.as_bytes());
-                let parts = signed_parts(time, body);
+                let message_id = match payload.contains(&Part::MessageId) {
+                    true => header_text(headers, message_id.as_str())?.trim(),
+                    false => "",
+                };
+                let values = payload::Values {
+                    body,
+                    timestamp: signed_at
+                        .as_ref()
+                        .map_or(&[][..], |(text, _)| text.as_bytes()),
+                    url: url.as_bytes(),
+                    message_id: message_id.as_bytes(),
+                };
+                let parts = payload::pieces(payload, &values);
                 if !mac_matches(*algorithm, key.expose_secret(), &parts, &given) {
                     return Err(VerifyError::Mismatch);
                 }
@@ -300,6 +344,9 @@ impl Verifier {
             Rule::Hmac {
                 signature,
                 timestamp,
+                message_id,
+                url,
+                payload,
                 algorithm,
                 encoding,
                 prefix,
@@ -309,16 +356,25 @@ impl Verifier {
                 // Vapi does not say whether its timestamp is in seconds or milliseconds;
                 // the verifier takes both, the sandbox sends milliseconds.
                 let millis = at.timestamp_millis().to_string();
-                let signed_time = timestamp.as_ref().map(|_| millis.as_bytes());
-                let parts = signed_parts(signed_time, body);
+                let id = format!("msg_{millis}");
+                let values = payload::Values {
+                    body,
+                    timestamp: millis.as_bytes(),
+                    url: url.as_bytes(),
+                    message_id: id.as_bytes(),
+                };
+                let parts = payload::pieces(payload, &values);
                 let mac = compute_mac(*algorithm, key.expose_secret(), &parts);
                 let text = match encoding {
                     SignatureEncoding::Hex => hex_encode(&mac),
                     SignatureEncoding::Base64 => BASE64.encode(&mac),
                 };
                 put(signature, format!("{prefix}{text}"));
-                if let Some(name) = timestamp {
-                    put(name, millis);
+                if payload.contains(&Part::Timestamp) {
+                    put(timestamp, millis);
+                }
+                if payload.contains(&Part::MessageId) {
+                    put(message_id, id);
                 }
             }
             Rule::Retell { key, .. } => {
@@ -411,15 +467,6 @@ fn read_timestamp(
     Ok((text, at.ok_or_else(malformed)?))
 }
 
-/// What Vapi's HMAC signs: `{timestamp}.{body}`, or the body alone; as parts, so that
-/// the body is hashed in place, never copied.
-fn signed_parts<'a>(timestamp: Option<&'a [u8]>, body: &'a [u8]) -> Vec<&'a [u8]> {
-    match timestamp {
-        Some(time) => vec![time, b".", body],
-        None => vec![body],
-    }
-}
-
 fn fresh(
     at: DateTime<Utc>,
     now: DateTime<Utc>,
@@ -448,6 +495,7 @@ fn compute_mac(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8>
     match algorithm {
         HmacAlgorithm::Sha256 => run::<Hmac<Sha256>>(key, parts),
         HmacAlgorithm::Sha512 => run::<Hmac<Sha512>>(key, parts),
+        HmacAlgorithm::Sha1 => run::<Hmac<Sha1>>(key, parts),
     }
 }
 
@@ -462,6 +510,7 @@ fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]], given: &[u
     match algorithm {
         HmacAlgorithm::Sha256 => run::<Hmac<Sha256>>(key, parts, given),
         HmacAlgorithm::Sha512 => run::<Hmac<Sha512>>(key, parts, given),
+        HmacAlgorithm::Sha1 => run::<Hmac<Sha1>>(key, parts, given),
     }
 }
 
