@@ -544,25 +544,28 @@ async fn demo_shows_all_five_vendors() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
-    /// The server process, killed however the test ends.
-    struct Server(std::process::Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
+/// A `voiceport sandbox` process, killed however the test ends.
+struct SandboxProcess(std::process::Child);
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
     }
-    let mut server = Server(
+}
+
+/// Starts `voiceport sandbox` with `args`; the process, and what it printed up to its last
+/// line (the webhook hint).
+async fn sandbox_process(args: &[String]) -> (SandboxProcess, Vec<String>) {
+    let mut server = SandboxProcess(
         std::process::Command::new(env!("CARGO_BIN_EXE_voiceport"))
-            .args(["sandbox", "--port", "0", "--calls", "5"])
+            .arg("sandbox")
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .spawn()
             .unwrap(),
     );
     let stdout = server.0.stdout.take().unwrap();
-    // Everything up to the last line it prints (the webhook-control hint).
     let lines = tokio::task::spawn_blocking(move || {
         use std::io::BufRead;
         let mut lines = Vec::new();
@@ -578,6 +581,13 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     })
     .await
     .unwrap();
+    (server, lines)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
+    let args = ["--port", "0", "--calls", "5"].map(String::from);
+    let (_server, lines) = sandbox_process(&args).await;
     assert!(
         lines[0].starts_with("voiceport sandbox on http://127.0.0.1:"),
         "{lines:?}"
@@ -685,44 +695,15 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifies() {
-    /// The server process, killed however the test ends.
-    struct Server(std::process::Child);
-    impl Drop for Server {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     // Where the deliveries go: a receiver that takes everything and records it.
     let receiver = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(wiremock::ResponseTemplate::new(204))
         .mount(&receiver)
         .await;
-    let mut server = Server(
-        std::process::Command::new(env!("CARGO_BIN_EXE_voiceport"))
-            .args(["sandbox", "--port", "0", "--calls", "2", "--webhooks"])
-            .arg(format!("{}/", receiver.uri()))
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = server.0.stdout.take().unwrap();
-    let lines = tokio::task::spawn_blocking(move || {
-        use std::io::BufRead;
-        let mut lines = Vec::new();
-        for line in std::io::BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            let last = line.starts_with("# webhooks:");
-            lines.push(line);
-            if last {
-                break;
-            }
-        }
-        lines
-    })
-    .await
-    .unwrap();
+    let args = ["--port", "0", "--calls", "2", "--webhooks"].map(String::from);
+    let args = [&args[..], &[format!("{}/", receiver.uri())]].concat();
+    let (_server, lines) = sandbox_process(&args).await;
     let hint = lines.last().cloned().unwrap_or_default();
     assert!(
         hint.contains(&format!("{}/webhooks/{{vendor}}", receiver.uri())),
