@@ -70,7 +70,8 @@ pub(crate) enum Command {
     /// Example: `voiceport check -p sales --dial +14155550199`
     Check(CheckArgs),
     /// Receive webhooks for every provider with a `[providers.NAME.webhook]` table:
-    /// verify, normalize and print each event (one line each; JSON Lines with `--json`).
+    /// verify, normalize and print each event once (one line each; JSON Lines with
+    /// `--json`). Refused deliveries are said on standard error.
     ///
     /// Example: `voiceport listen --port 8787 --forward http://127.0.0.1:3000/events`
     Listen(ListenArgs),
@@ -377,10 +378,12 @@ pub(crate) struct ListenArgs {
     /// The address to bind (0.0.0.0 to accept deliveries from other hosts).
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) bind: String,
-    /// Re-post each verified, normalized event as JSON to this URL.
+    /// Re-post each verified, normalized event as JSON to this URL before the vendor is
+    /// answered: unless it answers 2xx within 5 seconds, the vendor gets 500 and retries.
     #[arg(long, value_name = "URL")]
     pub(crate) forward: Option<String>,
-    /// Serve only these providers (default: every provider with a webhook table).
+    /// Serve only these providers (default: every provider with a webhook table; `-p NAME`
+    /// also names one).
     #[arg(long = "only", value_name = "NAME", value_delimiter = ',')]
     pub(crate) providers: Vec<String>,
 }
