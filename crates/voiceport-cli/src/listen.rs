@@ -64,11 +64,14 @@ pub(crate) async fn run(
             if let Some((client, url)) = forward.as_deref() {
                 forward_to(client, url, &delivery).await?;
             }
-            // Standard output may be a slow pipe: the runtime moves its other work off this
-            // thread meanwhile. Only an unwritable output fails here (a closed pipe ends the
-            // program): the vendor is told, and retries.
-            tokio::task::block_in_place(|| print(&delivery, json))
-                .map_err(|_| HandlerError::new("cannot print the event"))
+            // Standard output may be a slow pipe: written from the blocking pool, not from
+            // the runtime's workers. Only an unwritable output fails here (a closed pipe
+            // ends the program): the vendor is told, and retries.
+            let printed = tokio::task::spawn_blocking(move || print(&delivery, json)).await;
+            match printed {
+                Ok(Ok(())) => Ok(()),
+                _ => Err(HandlerError::new("cannot print the event")),
+            }
         }
     })?;
     axum::serve(listener, router)
