@@ -231,6 +231,8 @@ async fn receive(
         Err(rejection) => return rejection.into_response(),
     };
     let Some(endpoint) = shared.endpoints.get(&provider) else {
+        // Most often a webhook URL set at the vendor with another provider's name.
+        tracing::warn!(provider = %provider, "delivery for a provider this receiver does not serve");
         return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
     };
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);

@@ -619,7 +619,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         _ => Failure::Io(format!("cannot listen on 127.0.0.1:{}", args.port), e),
     })?;
     output::line(&format!(
-        "voiceport sandbox on http://{} (Ctrl-C to stop)\n",
+        "# voiceport sandbox on http://{} (Ctrl-C to stop)\n",
         sandbox.addr()
     ))?;
     output::line("# voiceport.toml for the sandbox")?;

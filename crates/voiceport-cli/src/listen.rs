@@ -132,7 +132,7 @@ fn print(delivery: &Delivery, json: bool) -> Outcome {
         .unwrap_or_else(chrono::Utc::now)
         .format("%H:%M:%S");
     output::line(&format!(
-        "{at}  {:<12} {:<24} {:<38} {status}",
+        "{at}  {:<12} {:<28} {:<38} {status}",
         delivery.provider, event.vendor_event, call
     ))
 }

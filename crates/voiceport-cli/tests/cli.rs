@@ -589,11 +589,11 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     let args = ["--port", "0", "--calls", "5"].map(String::from);
     let (_server, lines) = sandbox_process(&args).await;
     assert!(
-        lines[0].starts_with("voiceport sandbox on http://127.0.0.1:"),
+        lines[0].starts_with("# voiceport sandbox on http://127.0.0.1:"),
         "{lines:?}"
     );
     let base = lines[0]
-        .trim_start_matches("voiceport sandbox on ")
+        .trim_start_matches("# voiceport sandbox on ")
         .trim_end_matches(" (Ctrl-C to stop)")
         .to_owned();
     let hint = |start: &str| lines.iter().find(|l| l.starts_with(start)).cloned();
@@ -619,12 +619,8 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
         "{lines:?}"
     );
 
-    // The printed configuration is a working voiceport.toml.
-    let toml: String = lines
-        .iter()
-        .filter(|l| !l.starts_with("voiceport sandbox") && !l.starts_with("# faults"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    // What it prints, saved whole, is a working voiceport.toml.
+    let toml: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let dir = std::env::temp_dir().join(format!("voiceport-cli-standalone-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("voiceport.toml");
@@ -709,11 +705,7 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
         hint.contains(&format!("{}/webhooks/{{vendor}}", receiver.uri())),
         "{hint}"
     );
-    let toml: String = lines
-        .iter()
-        .filter(|l| !l.starts_with("voiceport sandbox"))
-        .map(|l| format!("{l}\n"))
-        .collect();
+    let toml: String = lines.iter().map(|l| format!("{l}\n")).collect();
     let registry = voiceport::Registry::from_toml_str(&toml).unwrap();
     let dir = std::env::temp_dir().join(format!(
         "voiceport-cli-sandbox-hooks-{}",
