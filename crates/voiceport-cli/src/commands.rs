@@ -592,6 +592,22 @@ fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome
     output::table(&headers, &rows)
 }
 
+/// The base URL of `--webhooks`: http or https, with a host, and nothing after the path
+/// (each vendor's path is added to it).
+fn receiver_base(text: &str) -> Result<reqwest::Url, Failure> {
+    let refuse = |why: &str| Failure::Usage(format!("--webhooks {text:?}: {why}"));
+    let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err(refuse("expected an http or https URL with a host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(refuse(
+            "a query or fragment would swallow the path added to it",
+        ));
+    }
+    Ok(url)
+}
+
 async fn sandbox(args: SandboxArgs) -> Outcome {
     let mut builder = voiceport_sandbox::Sandbox::builder()
         .seed(args.seed)
@@ -599,21 +615,22 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     for kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, args.calls);
     }
-    let receiver = args
-        .webhooks
-        .as_deref()
-        .map(|url| url.trim_end_matches('/'));
-    if let Some(receiver) = receiver {
+    let receiver = args.webhooks.as_deref().map(receiver_base).transpose()?;
+    if let Some(receiver) = &receiver {
         for kind in voiceport_sandbox::EMULATED {
             let config = voiceport::webhooks::WebhookConfig {
                 secret: Some(crate::demo::webhook_secret(kind).into()),
                 ..Default::default()
             };
-            let url = format!("{receiver}/webhooks/{kind}");
+            let mut url = receiver.clone();
+            if let Ok(mut path) = url.path_segments_mut() {
+                path.pop_if_empty().extend(["webhooks", kind.as_str()]);
+            }
             let target = voiceport_sandbox::WebhookTarget::for_vendor(kind, url, config);
             builder = builder.webhook_target(kind, target);
         }
     }
+    let receiver = receiver.map(|url| url.as_str().trim_end_matches('/').to_owned());
     let sandbox = builder.start().await.map_err(|e| match e.kind() {
         std::io::ErrorKind::InvalidInput => Failure::Usage(format!("--webhooks: {e}")),
         _ => Failure::Io(format!("cannot listen on 127.0.0.1:{}", args.port), e),

@@ -58,16 +58,24 @@ pub(crate) async fn run(
     // local app does not take it, the vendor is answered 500 and sends it again (printed
     // once, when it is taken). Deliveries are handled as they come, several at a time, so
     // the local app may receive a call's events in another order than the vendor sent them.
+    // One event is printed at a time: a stalled standard output holds the others back
+    // without a thread each (one whose vendor hangs up meanwhile is never printed).
+    let printing = Arc::new(tokio::sync::Semaphore::new(1));
     let router = builder.handler(move |delivery| {
-        let forward = forward.clone();
+        let (forward, printing) = (forward.clone(), printing.clone());
         async move {
             if let Some((client, url)) = forward.as_deref() {
                 forward_to(client, url, &delivery).await?;
             }
+            let turn = printing.acquire_owned().await;
             // Standard output may be a slow pipe: written from the blocking pool, not from
             // the runtime's workers. Only an unwritable output fails here (a closed pipe
             // ends the program): the vendor is told, and retries.
-            let printed = tokio::task::spawn_blocking(move || print(&delivery, json)).await;
+            let printed = tokio::task::spawn_blocking(move || {
+                let _turn = turn;
+                print(&delivery, json)
+            })
+            .await;
             match printed {
                 Ok(Ok(())) => Ok(()),
                 _ => Err(HandlerError::new("cannot print the event")),
@@ -89,7 +97,8 @@ async fn forward_to(
     url: &str,
     delivery: &Delivery,
 ) -> Result<(), HandlerError> {
-    let body = serde_json::to_vec(&record(delivery)).unwrap_or_default();
+    let body = serde_json::to_vec(&record(delivery))
+        .map_err(|_| HandlerError::new("the event could not be written as JSON"))?;
     let sent = client
         .post(url)
         .header("content-type", "application/json")
@@ -131,8 +140,12 @@ fn print(delivery: &Delivery, json: bool) -> Outcome {
         .occurred_at
         .unwrap_or_else(chrono::Utc::now)
         .format("%H:%M:%S");
+    // Vendor text, escaped: a line break in an event type must not fake a line.
     output::line(&format!(
-        "{at}  {:<12} {:<28} {:<38} {status}",
-        delivery.provider, event.vendor_event, call
+        "{at}  {:<12} {:<28} {:<38} {}",
+        delivery.provider,
+        output::cell(&event.vendor_event),
+        output::cell(call),
+        output::cell(&status),
     ))
 }

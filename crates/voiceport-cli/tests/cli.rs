@@ -766,6 +766,21 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn sandbox_refuses_a_webhooks_url_it_cannot_extend() {
+    for url in [
+        "http://",
+        "ftp://127.0.0.1/hooks",
+        "http://127.0.0.1:8787/h?token=1",
+        "hooks",
+    ] {
+        let out = run(None, &["sandbox", "--port", "0", "--webhooks", url]).await;
+        assert_eq!(out.status.code(), Some(2), "{url}");
+        let errors = String::from_utf8_lossy(&out.stderr);
+        assert!(errors.contains("--webhooks"), "{url}: {errors}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
     let env = env().await;
     for vendor in VENDORS {

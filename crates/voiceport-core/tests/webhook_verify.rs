@@ -329,6 +329,76 @@ fn hmac_payload_formats_that_cannot_work_are_config_errors() {
 }
 
 #[test]
+fn hmac_times_are_read_only_as_a_clock_writes_them() {
+    let v = verifier(
+        ProviderKind::Vapi,
+        &format!("verify = \"hmac\"\nsecret = \"{SECRET}\""),
+    );
+    let body = b"{}";
+    let now = at(1_780_000_000_000);
+    let signed = v.sign(body, now);
+    let millis = signed["x-timestamp"].to_str().unwrap().to_owned();
+    // The extreme value (whose absolute value overflows), a sign, a leading zero: refused
+    // as malformed before any comparison, never a panic.
+    for time in [
+        "-9223372036854775808".to_owned(),
+        format!("+{millis}"),
+        format!("0{millis}"),
+        String::new(),
+    ] {
+        let mut sent = signed.clone();
+        sent.insert("x-timestamp", HeaderValue::from_str(&time).unwrap());
+        assert!(
+            matches!(
+                v.verify_at(&sent, body, now),
+                Err(VerifyError::Malformed { .. })
+            ),
+            "{time:?}"
+        );
+    }
+}
+
+#[test]
+fn webhook_tables_that_would_weaken_the_check_are_config_errors() {
+    let field = |kind: ProviderKind, toml_text: &str| match Verifier::from_config(
+        kind,
+        &config(toml_text),
+        "w",
+        None,
+    ) {
+        Err(Error::Config { field, .. }) => field,
+        other => panic!("{other:?}"),
+    };
+    // An empty secret: an empty header would match, anyone could compute the HMAC.
+    assert_eq!(field(ProviderKind::Voicebot, "secret = \"\""), "w.secret");
+    assert_eq!(
+        field(ProviderKind::Vapi, "verify = \"hmac\"\nsecret = \"  \""),
+        "w.secret"
+    );
+    // A time header the format does not sign: it would not be checked.
+    assert_eq!(
+        field(
+            ProviderKind::Vapi,
+            &format!(
+                "verify = \"hmac\"\nsecret = \"{SECRET}\"\npayload_format = \"{{body}}\"\n\
+                 timestamp_header = \"x-timestamp\""
+            )
+        ),
+        "w.timestamp_header"
+    );
+    // Two parts of the delivery in one header.
+    assert_eq!(
+        field(
+            ProviderKind::Vapi,
+            &format!(
+                "verify = \"hmac\"\nsecret = \"{SECRET}\"\ntimestamp_header = \"x-signature\""
+            )
+        ),
+        "w.timestamp_header"
+    );
+}
+
+#[test]
 fn retell_scheme_matches_the_published_test_vector() {
     // Retell's Python SDK test: key `test-api-key`, body `{"event":"call_ended"}`, time
     // 1700000000000 ms.

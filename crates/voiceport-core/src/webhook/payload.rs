@@ -19,6 +19,14 @@ pub(super) enum Part {
     MessageId,
 }
 
+impl Part {
+    /// Whether the sender chooses its value (the body, the time, the message id), not the
+    /// configuration.
+    fn is_sent(&self) -> bool {
+        matches!(self, Part::Body | Part::Timestamp | Part::MessageId)
+    }
+}
+
 /// The placeholders a format may hold.
 const PLACEHOLDERS: [(&str, Part); 5] = [
     ("{body}", Part::Body),
@@ -44,6 +52,12 @@ pub(super) fn parse(format: &str, field: &str) -> Result<Vec<Part>> {
             Some((placeholder, part)) => {
                 if !text.is_empty() {
                     parts.push(Part::Text(std::mem::take(&mut text)));
+                } else if part.is_sent() && parts.last().is_some_and(Part::is_sent) {
+                    // Two values of the delivery side by side could be split another way
+                    // under the same signature (`msg_17` + `80…` or `msg_178` + `0…`).
+                    let message =
+                        format!("{placeholder} follows another placeholder: separate them");
+                    return Err(Error::config(field, message));
                 }
                 parts.push(part.clone());
                 rest = &from_brace[placeholder.len()..];
@@ -137,5 +151,10 @@ mod tests {
         assert!(err.to_string().contains("w.payload_format"), "{err}");
         assert!(parse("{timestamp}", "f").is_err());
         assert!(parse("{body", "f").is_err());
+        let err = parse("{svix-id}{timestamp}.{body}", "f").unwrap_err();
+        assert!(err.to_string().contains("separate"), "{err}");
+        assert!(parse("{method}:{body}", "f").is_ok());
+        // Beside a value the configuration fixes, nothing can shift.
+        assert!(parse("{url}{body}", "f").is_ok());
     }
 }

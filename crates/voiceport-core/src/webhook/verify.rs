@@ -102,13 +102,17 @@ impl Verifier {
     ) -> Result<Self> {
         let scheme = config.verify.unwrap_or(Scheme::default_for(kind));
         let secret = config.resolve_secret(field)?;
-        let required = || {
-            secret.clone().ok_or_else(|| {
-                Error::config(
-                    format!("{field}.secret"),
-                    "no webhook secret: set secret or secret_env (or verify = \"none\")",
-                )
-            })
+        let required = || match &secret {
+            // An empty secret would make an empty header, or an HMAC anyone can compute.
+            Some(secret) if secret.expose_secret().trim().is_empty() => Err(Error::config(
+                format!("{field}.secret"),
+                "the webhook secret is empty",
+            )),
+            Some(secret) => Ok(secret.clone()),
+            None => Err(Error::config(
+                format!("{field}.secret"),
+                "no webhook secret: set secret or secret_env (or verify = \"none\")",
+            )),
         };
         let header = |default: &str| -> Result<HeaderName> {
             let name = config.header.as_deref().unwrap_or(default);
@@ -136,6 +140,9 @@ impl Verifier {
                 } else {
                     secret.expose_secret().as_bytes().to_vec()
                 };
+                if key.is_empty() {
+                    return Err(Error::config(format!("{field}.secret"), "the key is empty"));
+                }
                 let named = |key: &str, value: Option<&str>, default: &str| {
                     HeaderName::try_from(value.unwrap_or(default).trim())
                         .map_err(|_| Error::config(format!("{field}.{key}"), "not a header name"))
@@ -147,9 +154,20 @@ impl Verifier {
                     (None, _) => "{timestamp}.{body}",
                 };
                 let payload = payload::parse(format, &format!("{field}.payload_format"))?;
-                if payload.contains(&Part::Timestamp) && timestamp_header == Some("") {
-                    let message = "the payload format signs {timestamp}: name its header";
-                    return Err(Error::config(format!("{field}.timestamp_header"), message));
+                let signs_time = payload.contains(&Part::Timestamp);
+                match timestamp_header {
+                    Some("") if signs_time => {
+                        let message = "the payload format signs {timestamp}: name its header";
+                        return Err(Error::config(format!("{field}.timestamp_header"), message));
+                    }
+                    // A time that is not signed cannot be trusted, so it would not be
+                    // checked: say so rather than accept replays without a word.
+                    Some(name) if !name.is_empty() && !signs_time => {
+                        let message = "the payload format does not sign {timestamp}, so the \
+                                       time would not be checked: leave this out or sign it";
+                        return Err(Error::config(format!("{field}.timestamp_header"), message));
+                    }
+                    _ => {}
                 }
                 let url = match (&config.url, payload.contains(&Part::Url)) {
                     (Some(url), _) => url.clone(),
@@ -160,17 +178,35 @@ impl Verifier {
                         return Err(Error::config(format!("{field}.url"), message));
                     }
                 };
+                let signature = header("x-signature")?;
+                let timestamp = match timestamp_header {
+                    Some("") => HeaderName::from_static("x-timestamp"),
+                    other => named("timestamp_header", other, "x-timestamp")?,
+                };
+                let message_id = named(
+                    "message_id_header",
+                    config.message_id_header.as_deref(),
+                    "svix-id",
+                )?;
+                // Two parts of the delivery in one header cannot both be read from it.
+                let in_use = [
+                    Some(("header", &signature)),
+                    signs_time.then_some(("timestamp_header", &timestamp)),
+                    (payload.contains(&Part::MessageId))
+                        .then_some(("message_id_header", &message_id)),
+                ];
+                let in_use: Vec<_> = in_use.into_iter().flatten().collect();
+                for (i, (key, name)) in in_use.iter().enumerate() {
+                    if in_use[..i].iter().any(|(_, earlier)| earlier == name) {
+                        let message =
+                            format!("`{name}` already carries another part of the delivery");
+                        return Err(Error::config(format!("{field}.{key}"), message));
+                    }
+                }
                 Rule::Hmac {
-                    signature: header("x-signature")?,
-                    timestamp: match timestamp_header {
-                        Some("") => HeaderName::from_static("x-timestamp"),
-                        other => named("timestamp_header", other, "x-timestamp")?,
-                    },
-                    message_id: named(
-                        "message_id_header",
-                        config.message_id_header.as_deref(),
-                        "svix-id",
-                    )?,
+                    signature,
+                    timestamp,
+                    message_id,
                     url,
                     payload,
                     algorithm: config.algorithm.unwrap_or_default(),
@@ -181,9 +217,9 @@ impl Verifier {
                 }
             }
             Scheme::Retell => Rule::Retell {
-                key: match secret.clone().or_else(|| api_key.cloned()) {
-                    Some(key) => key,
-                    None => required()?,
+                key: match (&secret, api_key) {
+                    (None, Some(key)) if !key.expose_secret().trim().is_empty() => key.clone(),
+                    _ => required()?,
                 },
                 tolerance_secs,
             },
@@ -458,8 +494,16 @@ fn read_timestamp(
         header: name.to_string(),
         reason: "not a time in seconds or milliseconds",
     };
+    // Digits as a clock writes them (no sign, no leading zero): a signature must not fit
+    // the same bytes split another way.
+    let canonical = !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    if !canonical {
+        return Err(malformed());
+    }
     let number: i64 = text.parse().map_err(|_| malformed())?;
-    let at = if number.abs() > 100_000_000_000 {
+    let at = if number.unsigned_abs() > 100_000_000_000 {
         DateTime::from_timestamp_millis(number)
     } else {
         DateTime::from_timestamp(number, 0)
