@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 
 use crate::http::{Auth, AuthStyle, HttpClient, HttpSettings, RetryPolicy};
 use crate::route::RouteConfig;
-use crate::webhook::{Scheme, Verifier, WebhookConfig};
+use crate::webhook::{Verifier, WebhookConfig};
 use crate::{Error, ProviderKind, Result};
 
 /// How to reach one vendor account.
@@ -226,23 +226,10 @@ impl ProviderConfig {
             return Ok(None);
         };
         let field = self.field("webhook");
-        let api_key = self.resolve_api_key();
-        match Verifier::from_config(self.kind, config, &field, api_key.as_ref().ok()) {
-            Ok(verifier) => Ok(Some(verifier)),
-            // A scheme keyed with the API key (Retell's) found no key: why the key could
-            // not be read (an unset `api_key_env`) says more than "no webhook secret".
-            Err(missing) => match api_key {
-                Err(unreadable) if Self::signs_with_api_key(self.kind, config) => Err(unreadable),
-                _ => Err(missing),
-            },
-        }
-    }
-
-    /// Whether `config` verifies with the provider's API key when it names no secret.
-    fn signs_with_api_key(kind: ProviderKind, config: &WebhookConfig) -> bool {
-        config.verify.unwrap_or(Scheme::default_for(kind)) == Scheme::Retell
-            && config.secret.is_none()
-            && config.secret_env.is_none()
+        // Read only by a scheme that signs with it: an unset `api_key_env` is then the
+        // error, and no other scheme minds it.
+        let api_key = || self.resolve_api_key().map(Some);
+        Verifier::from_config_keyed(self.kind, config, &field, api_key).map(Some)
     }
 
     /// The transport settings, checked.

@@ -306,7 +306,10 @@ fn a_retell_webhook_keyed_with_an_unreadable_api_key_says_why() {
     );
     // With a readable key the empty table is enough.
     let verifier = file.get(Some("s")).unwrap().webhook_verifier().unwrap();
-    assert_eq!(verifier.map(|v| v.scheme()), Some(Scheme::Retell));
+    assert_eq!(
+        verifier.map(|v| v.scheme()),
+        Some(crate::webhook::Scheme::Retell)
+    );
     // A scheme that does not use the key still asks for its own secret.
     let (field, _) = config_error(file.get(Some("h")).unwrap().webhook_verifier());
     assert_eq!(field, "providers.h.webhook.secret");

@@ -127,9 +127,6 @@ impl Deduplicator {
             } else {
                 self.seen.remove(&oldest);
             }
-            if self.order.is_empty() {
-                break;
-            }
         }
         for key in in_flight.into_iter().rev() {
             self.order.push_front(key);

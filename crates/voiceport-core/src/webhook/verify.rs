@@ -68,10 +68,10 @@ enum Rule {
     },
     Hmac {
         signature: HeaderName,
-        /// Read when the payload signs `{timestamp}`.
-        timestamp: HeaderName,
-        /// Read when the payload signs `{svix-id}`.
-        message_id: HeaderName,
+        /// When the payload signs `{timestamp}`: the header carrying it.
+        timestamp: Option<HeaderName>,
+        /// When the payload signs `{svix-id}`: the header carrying it.
+        message_id: Option<HeaderName>,
         /// For `{url}`.
         url: String,
         payload: Vec<Part>,
@@ -100,6 +100,18 @@ impl Verifier {
         field: &str,
         api_key: Option<&SecretString>,
     ) -> Result<Self> {
+        Self::from_config_keyed(kind, config, field, || Ok(api_key.cloned()))
+    }
+
+    /// [`from_config`](Self::from_config), the API key read only when the scheme signs
+    /// with it (Retell's, with no secret configured): an unreadable key is an error then,
+    /// and only then.
+    pub(crate) fn from_config_keyed(
+        kind: ProviderKind,
+        config: &WebhookConfig,
+        field: &str,
+        api_key: impl FnOnce() -> Result<Option<SecretString>>,
+    ) -> Result<Self> {
         let scheme = config.verify.unwrap_or(Scheme::default_for(kind));
         let secret = config.resolve_secret(field)?;
         let required = || match &secret {
@@ -114,11 +126,12 @@ impl Verifier {
                 "no webhook secret: set secret or secret_env (or verify = \"none\")",
             )),
         };
-        let header = |default: &str| -> Result<HeaderName> {
-            let name = config.header.as_deref().unwrap_or(default);
-            HeaderName::try_from(name.trim())
-                .map_err(|_| Error::config(format!("{field}.header"), "not a header name"))
+        // A header the table names under `key` (`value`), else `default`.
+        let named = |key: &str, value: Option<&str>, default: &str| {
+            HeaderName::try_from(value.unwrap_or(default).trim())
+                .map_err(|_| Error::config(format!("{field}.{key}"), "not a header name"))
         };
+        let header = |default: &str| named("header", config.header.as_deref(), default);
         let tolerance_secs = config.tolerance_secs.unwrap_or(DEFAULT_TOLERANCE_SECS);
         let rule = match scheme {
             Scheme::Header => Rule::Header {
@@ -143,10 +156,6 @@ impl Verifier {
                 if key.is_empty() {
                     return Err(Error::config(format!("{field}.secret"), "the key is empty"));
                 }
-                let named = |key: &str, value: Option<&str>, default: &str| {
-                    HeaderName::try_from(value.unwrap_or(default).trim())
-                        .map_err(|_| Error::config(format!("{field}.{key}"), "not a header name"))
-                };
                 let timestamp_header = config.timestamp_header.as_deref();
                 let format = match (&config.payload_format, timestamp_header) {
                     (Some(format), _) => format.as_str(),
@@ -179,21 +188,20 @@ impl Verifier {
                     }
                 };
                 let signature = header("x-signature")?;
-                let timestamp = match timestamp_header {
-                    Some("") => HeaderName::from_static("x-timestamp"),
-                    other => named("timestamp_header", other, "x-timestamp")?,
-                };
-                let message_id = named(
-                    "message_id_header",
-                    config.message_id_header.as_deref(),
-                    "svix-id",
-                )?;
+                let timestamp = signs_time
+                    .then(|| named("timestamp_header", timestamp_header, "x-timestamp"))
+                    .transpose()?;
+                let message_id = (payload.contains(&Part::MessageId))
+                    .then(|| {
+                        let name = config.message_id_header.as_deref();
+                        named("message_id_header", name, "svix-id")
+                    })
+                    .transpose()?;
                 // Two parts of the delivery in one header cannot both be read from it.
                 let in_use = [
                     Some(("header", &signature)),
-                    signs_time.then_some(("timestamp_header", &timestamp)),
-                    (payload.contains(&Part::MessageId))
-                        .then_some(("message_id_header", &message_id)),
+                    timestamp.as_ref().map(|name| ("timestamp_header", name)),
+                    message_id.as_ref().map(|name| ("message_id_header", name)),
                 ];
                 let in_use: Vec<_> = in_use.into_iter().flatten().collect();
                 for (i, (key, name)) in in_use.iter().enumerate() {
@@ -217,9 +225,12 @@ impl Verifier {
                 }
             }
             Scheme::Retell => Rule::Retell {
-                key: match (&secret, api_key) {
-                    (None, Some(key)) if !key.expose_secret().trim().is_empty() => key.clone(),
-                    _ => required()?,
+                key: match secret {
+                    Some(_) => required()?,
+                    None => match api_key()? {
+                        Some(key) if !key.expose_secret().trim().is_empty() => key,
+                        _ => required()?,
+                    },
                 },
                 tolerance_secs,
             },
@@ -309,13 +320,13 @@ impl Verifier {
                     reason: "the signature is not encoded as configured",
                 })?;
                 // A time is only checked when it is signed: else anyone could change it.
-                let signed_at = match payload.contains(&Part::Timestamp) {
-                    true => Some(read_timestamp(headers, timestamp)?),
-                    false => None,
+                let signed_at = match timestamp {
+                    Some(name) => Some(read_timestamp(headers, name)?),
+                    None => None,
                 };
-                let message_id = match payload.contains(&Part::MessageId) {
-                    true => header_text(headers, message_id.as_str())?.trim(),
-                    false => "",
+                let message_id = match message_id {
+                    Some(name) => header_text(headers, name.as_str())?.trim(),
+                    None => "",
                 };
                 let values = payload::Values {
                     body,
@@ -406,11 +417,11 @@ impl Verifier {
                     SignatureEncoding::Base64 => BASE64.encode(&mac),
                 };
                 put(signature, format!("{prefix}{text}"));
-                if payload.contains(&Part::Timestamp) {
-                    put(timestamp, millis);
+                if let Some(name) = timestamp {
+                    put(name, millis);
                 }
-                if payload.contains(&Part::MessageId) {
-                    put(message_id, id);
+                if let Some(name) = message_id {
+                    put(name, id);
                 }
             }
             Rule::Retell { key, .. } => {
@@ -543,19 +554,11 @@ fn compute_mac(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8>
     }
 }
 
-/// Constant-time: `verify_slice` compares with `subtle`.
+/// Whether `given` is the MAC of `parts`, compared in constant time (`subtle`; a length
+/// that differs is no match).
 fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
-    fn run<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
-        <M as KeyInit>::new_from_slice(key).is_ok_and(|mut mac| {
-            parts.iter().for_each(|part| mac.update(part));
-            mac.verify_slice(given).is_ok()
-        })
-    }
-    match algorithm {
-        HmacAlgorithm::Sha256 => run::<Hmac<Sha256>>(key, parts, given),
-        HmacAlgorithm::Sha512 => run::<Hmac<Sha512>>(key, parts, given),
-        HmacAlgorithm::Sha1 => run::<Hmac<Sha1>>(key, parts, given),
-    }
+    let expected = compute_mac(algorithm, key, parts);
+    !expected.is_empty() && bool::from(expected.ct_eq(given))
 }
 
 /// `v=<digits>,d=<hex>` → (digits, hex), as Retell's SDKs read it.
