@@ -83,6 +83,10 @@ pub enum Decoded {
     Ack,
 }
 
+/// Where a streaming page decoder hands each call as soon as it is decoded
+/// ([`Codec::decode_page_each`]); answering [`ControlFlow::Break`] stops the decoding.
+pub type EachCall<'a> = &'a mut dyn FnMut(Call) -> ControlFlow<()>;
+
 /// Decodes one vendor's JSON into the normalized model. Stateless: a codec is a plain
 /// value, shared by every connection to that vendor.
 ///
@@ -92,7 +96,7 @@ pub enum Decoded {
 /// #   fn kind(&self) -> voiceport_core::ProviderKind { voiceport_core::ProviderKind::Rounded }
 /// #   fn decode_call_as(&self, op: voiceport_core::Operation, body: &[u8]) -> voiceport_core::Result<voiceport_core::Call> {
 /// #       Err(voiceport_core::Error::decode(self.kind(), op, ".", "example", body)) }
-/// #   fn decode_page_each(&self, _: &[u8], _: &voiceport_core::CallQuery, _: &mut dyn FnMut(voiceport_core::Call) -> std::ops::ControlFlow<()>) -> voiceport_core::Result<voiceport_core::CallPage> { unreachable!() }
+/// #   fn decode_page_each(&self, _: &[u8], _: &voiceport_core::CallQuery, _: voiceport_core::EachCall<'_>) -> voiceport_core::Result<voiceport_core::CallPage> { unreachable!() }
 /// #   fn decode_webhook(&self, _: &[u8]) -> voiceport_core::Result<voiceport_core::CallEvent> { unreachable!() }
 /// #   fn detect(&self, _: &[u8]) -> voiceport_core::PayloadKind { voiceport_core::PayloadKind::Call }
 /// # }
@@ -147,7 +151,7 @@ pub trait Codec: Send + Sync + fmt::Debug {
         &self,
         body: &[u8],
         query: &CallQuery,
-        each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+        each: EachCall<'_>,
     ) -> Result<CallPage>;
 
     /// Decodes one page of a listing made for `query`, its calls gathered:

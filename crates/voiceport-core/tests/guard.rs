@@ -26,7 +26,7 @@ impl Codec for NoCodec {
         &self,
         body: &[u8],
         _: &CallQuery,
-        _: &mut dyn FnMut(Call) -> std::ops::ControlFlow<()>,
+        _: voiceport_core::EachCall<'_>,
     ) -> Result<CallPage> {
         Err(Error::decode(
             self.kind(),

@@ -1,12 +1,10 @@
 //! `HappyRobotCodec`: HappyRobot's JSON in, normalized values out; no key, no network.
 
-use std::ops::ControlFlow;
-
 use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallPage, CallQuery, Codec, Operation, PayloadKind, ProviderKind, Result,
-    Transcript, json_shape,
+    Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
+    Result, Transcript, json_shape,
 };
 
 use crate::config::KIND;
@@ -46,7 +44,7 @@ impl Codec for HappyRobotCodec {
         &self,
         body: &[u8],
         query: &CallQuery,
-        each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+        each: EachCall<'_>,
     ) -> Result<CallPage> {
         page::decode_page_each(body, query, each)
     }

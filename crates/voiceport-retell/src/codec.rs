@@ -1,14 +1,12 @@
 //! [`RetellCodec`]: Retell JSON in, normalized values out; no key, no network.
 
-use std::ops::ControlFlow;
-
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallPage, CallQuery, Codec, Operation, PayloadKind, ProviderKind, Result,
-    json_shape,
+    Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
+    Result, json_shape,
 };
 
 use crate::config::KIND;
@@ -35,7 +33,7 @@ impl Codec for RetellCodec {
         &self,
         body: &[u8],
         query: &CallQuery,
-        each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+        each: EachCall<'_>,
     ) -> Result<CallPage> {
         page::decode_page_each(body, query, each)
     }

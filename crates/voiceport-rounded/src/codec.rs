@@ -1,13 +1,11 @@
 //! [`RoundedCodec`]: Rounded JSON in, normalized values out; no key, no network.
 
-use std::ops::ControlFlow;
-
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallId, CallPage, CallQuery, Codec, DialOutcome, Error, Operation,
+    Call, CallEvent, CallId, CallPage, CallQuery, Codec, DialOutcome, EachCall, Error, Operation,
     PayloadKind, ProviderKind, Result, json_shape,
 };
 
@@ -36,7 +34,7 @@ impl Codec for RoundedCodec {
         &self,
         body: &[u8],
         query: &CallQuery,
-        each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+        each: EachCall<'_>,
     ) -> Result<CallPage> {
         page::decode_page_each(body, query, None, each)
     }

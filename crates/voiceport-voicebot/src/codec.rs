@@ -2,14 +2,12 @@
 //! no key, no network. Two unit values over one implementation, which differ only in the
 //! kind they name.
 
-use std::ops::ControlFlow;
-
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallPage, CallQuery, Codec, Operation, PayloadKind, ProviderKind, Result,
-    json_shape,
+    Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
+    Result, json_shape,
 };
 
 use crate::config::Flavor;
@@ -62,7 +60,7 @@ macro_rules! flavor_codec {
                 &self,
                 body: &[u8],
                 query: &CallQuery,
-                each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+                each: EachCall<'_>,
             ) -> Result<CallPage> {
                 page::decode_page_each(Self::FLAVOR, body, query, each)
             }

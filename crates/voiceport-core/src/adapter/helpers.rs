@@ -9,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::http::decode_raw;
-use crate::{Call, CallPage, Operation, ProviderKind, Result, VendorPayload};
+use crate::{Call, CallPage, EachCall, Operation, ProviderKind, Result, VendorPayload};
 
 /// Reads a vendor timestamp leniently, as UTC: RFC 3339 with any offset, or an ISO 8601
 /// date-time without one (read as UTC), with `T` or a space between date and time and any
@@ -409,9 +409,7 @@ pub fn try_decode_call_with<'de, W: Deserialize<'de>>(
 /// .unwrap();
 /// assert_eq!(page.calls.len(), 2);
 /// ```
-pub fn collect_page(
-    decode: impl FnOnce(&mut dyn FnMut(Call) -> ControlFlow<()>) -> Result<CallPage>,
-) -> Result<CallPage> {
+pub fn collect_page(decode: impl FnOnce(EachCall<'_>) -> Result<CallPage>) -> Result<CallPage> {
     let mut calls = Vec::new();
     let mut page = decode(&mut |call| {
         calls.push(call);

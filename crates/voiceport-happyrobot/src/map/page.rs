@@ -1,10 +1,8 @@
 //! The body of `GET /calls` → one page of calls and the cursor to the next.
 
-use std::ops::ControlFlow;
-
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
+use voiceport_core::{CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
 
 use super::call::map_call;
 use crate::config::{CAPABILITIES, KIND};
@@ -21,7 +19,7 @@ use crate::wire;
 pub(crate) fn decode_page_each(
     body: &[u8],
     query: &CallQuery,
-    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    each: EachCall<'_>,
 ) -> Result<CallPage> {
     let op = Operation::ListCalls;
     let list: wire::CallList<'_> = decode_json(KIND, op, body)?;
@@ -60,12 +58,11 @@ pub(crate) fn decode_page_each(
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::adapter::collect_page;
-    use voiceport_core::{CallKind, Error};
+    use voiceport_core::{CallKind, Codec, Error};
 
-    /// A whole page, as the codec's `decode_page` gathers it.
+    /// A whole page, as the codec gathers it.
     fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        collect_page(|each| decode_page_each(body, query, each))
+        crate::HappyRobotCodec.decode_page(body, query)
     }
 
     #[test]

@@ -1,10 +1,8 @@
 //! A `POST /v3/list-calls` body → a [`CallPage`] and the cursor to the next page.
 
-use std::ops::ControlFlow;
-
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, Error, Operation, PageCursor, Result};
+use voiceport_core::{Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, Result};
 
 use crate::config::KIND;
 use crate::map::call::map_call;
@@ -22,7 +20,7 @@ use crate::wire;
 pub(crate) fn decode_page_each(
     body: &[u8],
     query: &CallQuery,
-    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    each: EachCall<'_>,
 ) -> Result<CallPage> {
     let operation = Operation::ListCalls;
     let page: wire::ListPage<'_> = decode_json(KIND, operation, body)?;
@@ -85,12 +83,11 @@ fn in_time_range(query: &CallQuery, call: &Call) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::adapter::collect_page;
-    use voiceport_core::{CallStatus, Direction};
+    use voiceport_core::{CallStatus, Codec, Direction};
 
-    /// A whole page, as the codec's `decode_page` gathers it.
+    /// A whole page, as the codec gathers it.
     fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        collect_page(|each| decode_page_each(body, query, each))
+        crate::RetellCodec.decode_page(body, query)
     }
 
     fn page(value: serde_json::Value, query: &CallQuery) -> Result<CallPage> {

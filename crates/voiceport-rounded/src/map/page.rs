@@ -1,10 +1,8 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
-use std::ops::ControlFlow;
-
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, Operation, PageCursor, Result};
+use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
@@ -20,7 +18,7 @@ pub(crate) fn decode_page_each(
     body: &[u8],
     query: &CallQuery,
     mode: Option<Paging>,
-    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    each: EachCall<'_>,
 ) -> Result<CallPage> {
     let operation = Operation::ListCalls;
     // One pass reads the envelope and the paging fields next to it.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 use std::ops::ControlFlow;
+
 use std::result::Result as StdResult;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -11,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallPage, CallQuery, Error, Operation, PageCursor, ProviderKind, Result,
+    Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, ProviderKind, Result,
 };
 
 use super::call::decode_api_call;
@@ -106,7 +107,7 @@ pub(crate) fn decode_page_each(
     flavor: Flavor,
     body: &[u8],
     query: &CallQuery,
-    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    each: EachCall<'_>,
 ) -> Result<CallPage> {
     let (kind, op) = (flavor.kind(), Operation::ListCalls);
     let window = Window::of(flavor, query)?;
@@ -228,14 +229,14 @@ fn for_each_call(
     kind: ProviderKind,
     op: Operation,
     body: &[u8],
-    each: &mut dyn FnMut(Call) -> ControlFlow<()>,
+    each: EachCall<'_>,
 ) -> Result<bool> {
     /// Decodes each item as it comes; the first call error is kept in `failed` (a serde
     /// error cannot carry it) and stops the walk.
     struct Calls<'f> {
         kind: ProviderKind,
         op: Operation,
-        each: &'f mut dyn FnMut(Call) -> ControlFlow<()>,
+        each: EachCall<'f>,
         failed: &'f mut Option<Error>,
     }
     impl<'de> DeserializeSeed<'de> for Calls<'_> {
@@ -303,8 +304,7 @@ fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
-    use voiceport_core::adapter::collect_page;
-    use voiceport_core::{CallStatus as St, ProviderKind};
+    use voiceport_core::{CallStatus as St, Codec, ProviderKind};
 
     fn page_body(times: &[Option<&str>]) -> Vec<u8> {
         let calls: Vec<Value> = times
@@ -316,8 +316,9 @@ mod tests {
         serde_json::to_vec(&calls).unwrap()
     }
 
+    /// A whole page, as the codec gathers it.
     fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
-        collect_page(|each| decode_page_each(Flavor::Voicebot, body, query, each))
+        crate::VoicebotCodec.decode_page(body, query)
     }
 
     fn at(text: &str) -> DateTime<Utc> {
@@ -584,10 +585,9 @@ mod tests {
         let err = decode_page(br#"{"results":[]}"#, &CallQuery::default()).unwrap_err();
         assert!(matches!(&err, Error::Decode { .. }), "{err:?}");
         // Errors name the flavor's kind.
-        let vapi = |each: &mut dyn FnMut(Call) -> ControlFlow<()>| {
-            decode_page_each(Flavor::Vapi, b"{}", &CallQuery::default(), each)
-        };
-        let err = collect_page(vapi).unwrap_err();
+        let err = crate::VapiCodec
+            .decode_page(b"{}", &CallQuery::default())
+            .unwrap_err();
         assert_eq!(err.provider(), Some(ProviderKind::Vapi));
     }
 }
