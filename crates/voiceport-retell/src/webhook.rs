@@ -169,10 +169,7 @@ fn transfer(event: String, call: Call) -> CallEvent {
 fn other(event: String, body: &[u8]) -> CallEvent {
     // The body was decoded in full as a delivery before any event is made of it, so it is
     // kept as it is rather than delimited again.
-    let payload = match std::str::from_utf8(body) {
-        Ok(text) => VendorPayload::from_decoded_text(text),
-        Err(_) => VendorPayload::from_value(&Value::Null),
-    };
+    let payload = VendorPayload::from_decoded_body(body);
     CallEvent::new(event, EventKind::Other { payload })
 }
 

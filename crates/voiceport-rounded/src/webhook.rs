@@ -234,10 +234,7 @@ fn transcript(event: String, subject: Subject<'_>, body: &[u8]) -> Result<CallEv
 fn other(event_type: String, body: &[u8]) -> CallEvent {
     // The body was decoded in full as a delivery before any event is made of it, so it is
     // kept as it is rather than delimited again.
-    let payload = match std::str::from_utf8(body) {
-        Ok(text) => VendorPayload::from_decoded_text(text),
-        Err(_) => VendorPayload::from_value(&Value::Null),
-    };
+    let payload = VendorPayload::from_decoded_body(body);
     CallEvent::new(event_type, EventKind::Other { payload })
 }
 

@@ -94,6 +94,16 @@ impl VendorPayload {
         }
     }
 
+    /// [`from_decoded_text`](Self::from_decoded_text) for a body held as bytes (a webhook
+    /// delivery a decoder has read in full): such a body is UTF-8; other bytes read as
+    /// `null`.
+    pub fn from_decoded_body(body: &[u8]) -> Self {
+        match std::str::from_utf8(body) {
+            Ok(text) => Self::from_decoded_text(text),
+            Err(_) => Self::from_value(&serde_json::Value::Null),
+        }
+    }
+
     /// Serializes a JSON value (used when the vendor object was built, not received).
     pub fn from_value(value: &serde_json::Value) -> Self {
         // A `Value` always serializes, and always to valid JSON.
@@ -204,6 +214,9 @@ mod tests {
             panic!("not a slice: {shared:?}");
         };
         assert_eq!(bytes.as_ptr() as usize, body.as_ptr() as usize + 1);
+        let from_bytes = VendorPayload::from_decoded_body(&body);
+        assert_eq!(from_bytes.get(), r#"{"message": {"type": "hang"}}"#);
+        assert_eq!(VendorPayload::from_decoded_body(b"\xff").get(), "null");
         // Text that is not JSON after all fails when serialized, and reads as null.
         let wrong = VendorPayload::from_decoded_text("{not json");
         assert!(serde_json::to_string(&wrong).is_err());
