@@ -94,7 +94,10 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
             continue;
         };
         let url = format!("http://{addr}/webhooks/{name}");
-        sandbox.set_webhook(config.kind, WebhookTarget::new(url, webhook))?;
+        // Delivered as the vendor delivers (its retries and timeout), as `voiceport sandbox
+        // --webhooks` does.
+        let target = WebhookTarget::for_vendor(config.kind, url, webhook);
+        sandbox.set_webhook(config.kind, target)?;
     }
     eprintln!(
         "webhook receiver on http://{addr}/webhooks/{{provider}}; each emulator posts its vendor's events there\n"

@@ -4,15 +4,16 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use voiceport::Registry;
+use serde::Serialize;
 use voiceport::webhooks::{Delivery, HandlerError, Receiver};
+use voiceport::{CallEvent, ProviderKind, Registry};
 
 use crate::cli::ListenArgs;
 use crate::{Failure, Outcome, output};
 
 /// How long the local app of `--forward` has to answer: well within the time vendors give
 /// a delivery (Retell 10 s, Vapi 20 s), so that its failure reaches the vendor as ours.
-pub(crate) const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub(crate) async fn run(
     registry: Registry,
@@ -116,20 +117,26 @@ async fn forward_to(
     Err(HandlerError::new("the local app did not take the event"))
 }
 
-/// What `--json` prints and `--forward` posts: the provider, its vendor and the event.
-fn record(delivery: &Delivery) -> serde_json::Value {
-    serde_json::json!({
-        "provider": delivery.provider,
-        "kind": delivery.kind,
-        "event": delivery.event,
-    })
+/// What `--json` prints and `--forward` posts: the event, its vendor and the provider
+/// (keys in that order, as they have always been printed), borrowed from the delivery.
+#[derive(Serialize)]
+struct Record<'a> {
+    event: &'a CallEvent,
+    kind: ProviderKind,
+    provider: &'a str,
+}
+
+fn record(delivery: &Delivery) -> Record<'_> {
+    Record {
+        event: &delivery.event,
+        kind: delivery.kind,
+        provider: &delivery.provider,
+    }
 }
 
 fn print(delivery: &Delivery, json: bool) -> Outcome {
     if json {
-        let line = serde_json::to_string(&record(delivery))
-            .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
-        return output::line(&line);
+        return output::json_line(&record(delivery));
     }
     let event = &delivery.event;
     let call = event.call_id().map_or("-", |id| id.as_str());
