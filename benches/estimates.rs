@@ -42,6 +42,23 @@ pub fn print_ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
     }
 }
 
+/// Times each of `N` sides once per turn (`time(side)`, in seconds), `turns` times, the
+/// order rotating so that each side goes first equally often: whatever else runs on the
+/// machine weighs on all alike, which windows one after another do not ensure. Each turn's
+/// `N` times.
+#[allow(dead_code)] // Each bench file that includes this module uses what it needs.
+pub fn in_turns<const N: usize>(turns: usize, mut time: impl FnMut(usize) -> f64) -> Vec<[f64; N]> {
+    (0..turns)
+        .map(|turn| {
+            let mut took = [0.0; N];
+            for side in (0..N).map(|i| (i + turn) % N) {
+                took[side] = time(side);
+            }
+            took
+        })
+        .collect()
+}
+
 /// The median of `values` (the upper one of an even count); NaN for none. The benches that
 /// time two sides in turns report the median of their per-pair ratios.
 #[allow(dead_code)] // Each bench file that includes this module uses what it needs.

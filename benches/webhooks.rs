@@ -222,31 +222,19 @@ fn main() {
                 start.elapsed().as_secs_f64()
             };
             let urls = [&receiver_url, &bare_url, &floor_url];
-            let mut seconds: [Vec<f64>; 3] = Default::default();
             let mut cpu = [0.0; 3];
-            let (mut ratios, mut floor_ratios) = (Vec::new(), Vec::new());
-            for turn in 0..PAIRS {
-                // Each side goes first, second and third equally often.
-                let mut took = [0.0; 3];
-                for side in (0..3).map(|i| (i + turn) % 3) {
-                    took[side] = time(urls[side], &mut cpu[side]);
-                }
-                let [ours, bare, floor] = took;
-                ratios.push(bare / ours);
-                floor_ratios.push(bare / floor);
-                for (all, one) in seconds.iter_mut().zip(took) {
-                    all.push(one);
-                }
-            }
+            let turns: Vec<[f64; 3]> =
+                estimates::in_turns(PAIRS, |side| time(urls[side], &mut cpu[side]));
+            let median_of =
+                |of: fn(&[f64; 3]) -> f64| estimates::median(turns.iter().map(of).collect());
             let per_delivery = |cpu: f64| cpu / (PAIRS * BATCH) as f64 * 1e6;
-            let [ours, bare, floor] = seconds.map(estimates::median);
             paired.push(Paired {
                 mix,
-                ours,
-                bare,
-                floor,
-                ratio: estimates::median(ratios),
-                floor_ratio: estimates::median(floor_ratios),
+                ours: median_of(|[ours, _, _]| *ours),
+                bare: median_of(|[_, bare, _]| *bare),
+                floor: median_of(|[_, _, floor]| *floor),
+                ratio: median_of(|[ours, bare, _]| bare / ours),
+                floor_ratio: median_of(|[_, bare, floor]| bare / floor),
                 cpu_us: cpu.map(per_delivery),
             });
         }

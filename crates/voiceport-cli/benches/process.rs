@@ -193,24 +193,18 @@ const PAIRS: usize = 10;
 /// them on a busy machine; in turns, whatever else runs weighs on both alike.
 fn in_turns(dir: &Path, page: &Page) -> (f64, f64, f64) {
     let out = dir.join("out.json");
-    let time = |command: &mut Command| run(command, &out).0.as_secs_f64();
-    let (mut ours, mut peer, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    for turn in 0..PAIRS {
-        let (o, p) = if turn % 2 == 0 {
-            let o = time(&mut normalize_command(page));
-            (o, time(&mut peer_command(dir, page)))
-        } else {
-            let p = time(&mut peer_command(dir, page));
-            (time(&mut normalize_command(page)), p)
+    let turns: Vec<[f64; 2]> = estimates::in_turns(PAIRS, |side| {
+        let mut command = match side {
+            0 => normalize_command(page),
+            _ => peer_command(dir, page),
         };
-        ours.push(o);
-        peer.push(p);
-        ratios.push(o / p);
-    }
+        run(&mut command, &out).0.as_secs_f64()
+    });
+    let median_of = |of: fn(&[f64; 2]) -> f64| estimates::median(turns.iter().map(of).collect());
     (
-        estimates::median(ours),
-        estimates::median(peer),
-        estimates::median(ratios),
+        median_of(|[ours, _]| *ours),
+        median_of(|[_, peer]| *peer),
+        median_of(|[ours, peer]| ours / peer),
     )
 }
 
