@@ -8,6 +8,7 @@
 //! enums fall back to `Other(String)`.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{AnyJson, Text};
 
@@ -217,7 +218,7 @@ pub(crate) struct SectionCost {
 #[derive(Debug, Deserialize)]
 pub(crate) struct CallList<'a> {
     #[serde(borrow)]
-    pub(crate) calls: Vec<&'a serde_json::value::RawValue>,
+    pub(crate) calls: Vec<&'a RawValue>,
     /// Matching calls in all.
     pub(crate) count: Option<u64>,
 }
@@ -336,26 +337,26 @@ pub(crate) struct EndContent {
 #[derive(Debug, Deserialize)]
 pub(crate) struct Delivery<'a> {
     #[serde(default, borrow)]
-    pub(crate) specversion: Option<&'a serde_json::value::RawValue>,
+    pub(crate) specversion: Option<&'a RawValue>,
     /// A hook's `start`, `end` (or the removed `message`); a CloudEvent's
     /// `session.status_changed`, or a type voiceport does not know.
     #[serde(rename = "type")]
     pub(crate) event_type: String,
     /// A hook's call.
     #[serde(default, borrow)]
-    pub(crate) call: Option<&'a serde_json::value::RawValue>,
+    pub(crate) call: Option<&'a RawValue>,
     /// A hook's `content`.
     #[serde(default, borrow)]
-    pub(crate) content: Option<&'a serde_json::value::RawValue>,
+    pub(crate) content: Option<&'a RawValue>,
     /// A CloudEvent's id (a UUID); read only for a CloudEvent.
     #[serde(default, borrow)]
-    pub(crate) id: Option<&'a serde_json::value::RawValue>,
+    pub(crate) id: Option<&'a RawValue>,
     /// When a CloudEvent happened (RFC 3339); read only for a CloudEvent.
     #[serde(default, borrow)]
-    pub(crate) time: Option<&'a serde_json::value::RawValue>,
+    pub(crate) time: Option<&'a RawValue>,
     /// A CloudEvent's `data`, read once its type is known.
     #[serde(default, borrow)]
-    pub(crate) data: Option<&'a serde_json::value::RawValue>,
+    pub(crate) data: Option<&'a RawValue>,
 }
 
 /// `data` of a `session.status_changed` event (schema version `2025-07-08`). Ids are the

@@ -154,14 +154,14 @@ fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
 
 /// The object the delivery is about: `call`, else `data.call`, else `data`.
 fn subject<'a>(delivery: &Delivery<'a>) -> Option<Subject<'a>> {
-    if let Some(raw) = delivery.call.filter(|raw| object(raw)) {
+    if let Some(raw) = delivery.call.filter(|raw| is_object(raw)) {
         return Some(Subject { raw, path: "call" });
     }
-    let data = delivery.data.filter(|raw| object(raw))?;
+    let data = delivery.data.filter(|raw| is_object(raw))?;
     let inner = serde_json::from_str::<BTreeMap<String, &'a RawValue>>(data.get())
         .ok()
         .and_then(|mut fields| fields.remove("call"))
-        .filter(|raw| object(raw));
+        .filter(|raw| is_object(raw));
     Some(match inner {
         Some(raw) => Subject {
             raw,
@@ -238,7 +238,7 @@ fn other(event_type: String, body: &[u8]) -> CallEvent {
     CallEvent::new(event_type, EventKind::Other { payload })
 }
 
-fn object(raw: &RawValue) -> bool {
+fn is_object(raw: &RawValue) -> bool {
     raw.get().trim_start().starts_with('{')
 }
 
