@@ -88,7 +88,7 @@ enum Rule {
     None,
 }
 
-const RETELL_HEADER: &str = "x-retell-signature";
+const RETELL_HEADER: HeaderName = HeaderName::from_static("x-retell-signature");
 
 impl Verifier {
     /// The check `config` describes for a provider of `kind`. `field` is the table's config
@@ -282,7 +282,7 @@ impl Verifier {
                 prefix,
                 secret,
             } => {
-                let value = header_text(headers, name.as_str())?;
+                let value = header_text(headers, name)?;
                 let given = strip_prefix_ignoring_case(value.trim(), prefix)
                     .ok_or(VerifyError::Mismatch)?;
                 // Digests first, so that the comparison time says nothing about the length.
@@ -304,7 +304,7 @@ impl Verifier {
                 key,
                 tolerance_secs,
             } => {
-                let value = header_text(headers, signature.as_str())?;
+                let value = header_text(headers, signature)?;
                 let value = strip_prefix_ignoring_case(value.trim(), prefix).ok_or(
                     VerifyError::Malformed {
                         header: signature.to_string(),
@@ -325,7 +325,7 @@ impl Verifier {
                     None => None,
                 };
                 let message_id = match message_id {
-                    Some(name) => header_text(headers, name.as_str())?.trim(),
+                    Some(name) => header_text(headers, name)?.trim(),
                     None => "",
                 };
                 let values = payload::Values {
@@ -349,9 +349,9 @@ impl Verifier {
                 key,
                 tolerance_secs,
             } => {
-                let value = header_text(headers, RETELL_HEADER)?;
+                let value = header_text(headers, &RETELL_HEADER)?;
                 let malformed = |reason| VerifyError::Malformed {
-                    header: RETELL_HEADER.into(),
+                    header: RETELL_HEADER.to_string(),
                     reason,
                 };
                 let (millis, digest) = parse_retell(value.trim())
@@ -429,10 +429,7 @@ impl Verifier {
                 let parts = [body, millis.as_bytes()];
                 let key = key.expose_secret().as_bytes();
                 let mac = compute_mac(HmacAlgorithm::Sha256, key, &parts);
-                put(
-                    &HeaderName::from_static(RETELL_HEADER),
-                    format!("v={millis},d={}", hex_encode(&mac)),
-                );
+                put(&RETELL_HEADER, format!("v={millis},d={}", hex_encode(&mac)));
             }
         }
         headers
@@ -476,13 +473,13 @@ fn default_header(kind: ProviderKind) -> &'static str {
 
 fn header_text<'a>(
     headers: &'a HeaderMap,
-    name: &str,
+    name: &HeaderName,
 ) -> std::result::Result<&'a str, VerifyError> {
     let value = headers.get(name).ok_or_else(|| VerifyError::Missing {
-        header: name.to_owned(),
+        header: name.to_string(),
     })?;
     value.to_str().map_err(|_| VerifyError::Malformed {
-        header: name.to_owned(),
+        header: name.to_string(),
         reason: "not visible ASCII",
     })
 }
@@ -496,11 +493,11 @@ fn strip_prefix_ignoring_case<'a>(value: &'a str, prefix: &str) -> Option<&'a st
 
 /// A signing time in seconds or milliseconds since the epoch (Vapi does not say which:
 /// a value past 10^11 is read as milliseconds), kept as sent for the signed message.
-fn read_timestamp(
-    headers: &HeaderMap,
+fn read_timestamp<'a>(
+    headers: &'a HeaderMap,
     name: &HeaderName,
-) -> std::result::Result<(String, DateTime<Utc>), VerifyError> {
-    let text = header_text(headers, name.as_str())?.trim().to_owned();
+) -> std::result::Result<(&'a str, DateTime<Utc>), VerifyError> {
+    let text = header_text(headers, name)?.trim();
     let malformed = || VerifyError::Malformed {
         header: name.to_string(),
         reason: "not a time in seconds or milliseconds",
@@ -554,11 +551,20 @@ fn compute_mac(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8>
     }
 }
 
-/// Whether `given` is the MAC of `parts`, compared in constant time (`subtle`; a length
-/// that differs is no match).
+/// Whether `given` is the MAC of `parts`, compared in constant time by `hmac` itself (a
+/// length that differs is no match).
 fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
-    let expected = compute_mac(algorithm, key, parts);
-    !expected.is_empty() && bool::from(expected.ct_eq(given))
+    fn check<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
+        <M as KeyInit>::new_from_slice(key).is_ok_and(|mut mac| {
+            parts.iter().for_each(|part| mac.update(part));
+            mac.verify_slice(given).is_ok()
+        })
+    }
+    match algorithm {
+        HmacAlgorithm::Sha256 => check::<Hmac<Sha256>>(key, parts, given),
+        HmacAlgorithm::Sha512 => check::<Hmac<Sha512>>(key, parts, given),
+        HmacAlgorithm::Sha1 => check::<Hmac<Sha1>>(key, parts, given),
+    }
 }
 
 /// `v=<digits>,d=<hex>` → (digits, hex), as Retell's SDKs read it.
@@ -571,14 +577,16 @@ fn parse_retell(value: &str) -> Option<(&str, &str)> {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
+    fn nibble(digit: u8) -> Option<u8> {
+        (digit as char)
+            .to_digit(16)
+            .and_then(|n| u8::try_from(n).ok())
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| {
-            text.get(i..i + 2)
-                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+    let pairs = text.as_bytes().chunks(2);
+    pairs
+        .map(|pair| match *pair {
+            [high, low] => Some(nibble(high)? << 4 | nibble(low)?),
+            _ => None,
         })
         .collect()
 }
