@@ -255,7 +255,7 @@ fn in_one_pass(text: &str) -> Option<Parsed<'_>> {
             copies: [message.conversation, message.messages_openai],
         },
         Kind::ToolCalls => Body::ToolCalls(message.tool_call_list.unwrap_or_default()),
-        Kind::FunctionCall => Body::FunctionCall(message.function_call),
+        Kind::FunctionCall => Body::FunctionCall(message.function_call.map(|boxed| *boxed)),
         Kind::Other => Body::Other,
     };
     Some(Parsed {
