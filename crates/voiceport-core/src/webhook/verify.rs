@@ -585,3 +585,20 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
 fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_signatures_decode_in_either_case_and_nothing_else_does() {
+        assert_eq!(hex_decode("00ff7a"), Some(vec![0x00, 0xff, 0x7a]));
+        assert_eq!(hex_decode("00FF7A"), Some(vec![0x00, 0xff, 0x7a]));
+        assert_eq!(hex_decode(""), Some(vec![]));
+        for bad in ["0", "abc", "0g", "zz", "+1", " 1", "é1", "0\u{ff}"] {
+            assert_eq!(hex_decode(bad), None, "{bad:?}");
+        }
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(hex_decode(&hex_encode(&bytes)), Some(bytes));
+    }
+}
