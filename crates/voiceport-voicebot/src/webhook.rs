@@ -596,9 +596,7 @@ fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
 /// Only a call's id, from a raw call object; `None` when it has none (or a blank one) or is
 /// not an object.
 fn raw_call_id(raw: &RawValue) -> Option<CallId> {
-    serde_json::from_str::<wire::CallIdOnly<'_>>(raw.get())
-        .ok()
-        .and_then(|c| c.id)
+    wire::call_id(raw)
         .filter(|id| !id.as_str().trim().is_empty())
         .map(|id| CallId::new(id.into_owned()))
 }

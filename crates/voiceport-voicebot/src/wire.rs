@@ -744,10 +744,74 @@ pub(crate) struct ControlMessage {
     pub(crate) message_type: &'static str,
 }
 
-/// Only a call's id (to name the call of an event whose call is otherwise unread).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct CallIdOnly<'a> {
-    #[serde(borrow)]
-    pub(crate) id: Option<Text<'a>>,
+/// A call's `id` (a string), read without reading the rest of the call: the visitor stops
+/// once it has the id, by failing on purpose, which leaves the rest of the object unread
+/// (about a quarter of a transcript's decode was reading it to the end). Only for a call
+/// already delimited as one JSON value, whose rest needs no checking. With the key twice,
+/// the first is read.
+pub(crate) fn call_id(raw: &RawValue) -> Option<Text<'_>> {
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    // The error is the stop: what was found is in `found` either way.
+    let _ = de::DeserializeSeed::deserialize(IdOnly(&mut found), &mut deserializer);
+    found
+}
+
+/// The seed behind [`call_id`]: keeps the `id` it meets, then stops.
+struct IdOnly<'s, 'a>(&'s mut Option<Text<'a>>);
+
+impl<'de: 'a, 'a> de::DeserializeSeed<'de> for IdOnly<'_, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> de::Visitor<'de> for IdOnly<'_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a call object")
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if key.as_str() == "id" {
+                *self.0 = map.next_value::<Option<Text<'de>>>()?;
+                return Err(de::Error::custom("stopped at the id"));
+            }
+            map.next_value::<de::IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_of(call: &str) -> Option<String> {
+        let raw: &RawValue = serde_json::from_str(call).unwrap();
+        call_id(raw).map(|id| id.as_str().to_owned())
+    }
+
+    #[test]
+    fn a_call_id_is_read_wherever_it_stands_and_only_at_the_top() {
+        assert_eq!(
+            id_of(r#"{"id": "c1", "status": "ended"}"#).as_deref(),
+            Some("c1")
+        );
+        let later = r#"{"customer": {"id": "cust", "number": "+1"}, "cost": 0.5, "id": "c2"}"#;
+        assert_eq!(id_of(later).as_deref(), Some("c2"));
+        assert_eq!(id_of(r#"{"id": "\u0063\u0033"}"#).as_deref(), Some("c3"));
+        assert_eq!(id_of(r#"{"id": "c4", "id": "c5"}"#).as_deref(), Some("c4"));
+        for none in [
+            r#"{"customer": {"id": "cust"}}"#,
+            r#"{"id": null}"#,
+            r#"{"id": 42}"#,
+            r#"{}"#,
+            r#"["id", "c6"]"#,
+            r#""c7""#,
+        ] {
+            assert_eq!(id_of(none), None, "{none}");
+        }
+    }
 }
