@@ -29,7 +29,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{decode_call_with, epoch_millis};
+use voiceport_core::adapter::{decode_call_with, epoch_millis, is_object};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, VendorPayload,
@@ -171,10 +171,6 @@ fn other(event: String, body: &[u8]) -> CallEvent {
     // kept as it is rather than delimited again.
     let payload = VendorPayload::from_decoded_body(body);
     CallEvent::new(event, EventKind::Other { payload })
-}
-
-fn is_object(raw: &RawValue) -> bool {
-    raw.get().trim_start().starts_with('{')
 }
 
 #[cfg(test)]

@@ -46,7 +46,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{decode_call_with, finite, parse_time, time_from_json};
+use voiceport_core::adapter::{decode_call_with, finite, is_object, parse_time, time_from_json};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, Error, EventKind, Operation,
@@ -236,10 +236,6 @@ fn other(event_type: String, body: &[u8]) -> CallEvent {
     // kept as it is rather than delimited again.
     let payload = VendorPayload::from_decoded_body(body);
     CallEvent::new(event_type, EventKind::Other { payload })
-}
-
-fn is_object(raw: &RawValue) -> bool {
-    raw.get().trim_start().starts_with('{')
 }
 
 /// A non-empty string, if `value` is one.

@@ -356,6 +356,21 @@ pub fn value_text(value: &Value) -> Option<String> {
     }
 }
 
+/// Whether a raw JSON value is an object (a delivery's `call` or `data` that something else
+/// stands in for is no call).
+///
+/// ```
+/// use serde_json::value::RawValue;
+/// use voiceport_core::adapter::is_object;
+///
+/// let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+/// assert!(is_object(&raw(r#"{"id": "c1"}"#)));
+/// assert!(!is_object(&raw("null")) && !is_object(&raw("[1]")));
+/// ```
+pub fn is_object(raw: &RawValue) -> bool {
+    raw.get().trim_start().starts_with('{')
+}
+
 /// `body` without a leading UTF-8 byte-order mark.
 pub fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)

@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::ops::ControlFlow;
-
 use std::result::Result as StdResult;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
