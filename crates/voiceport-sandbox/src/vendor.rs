@@ -7,8 +7,11 @@
 //! answers `None` for a kind the sandbox does not emulate.
 
 use std::ops::{Index, IndexMut};
+use std::time::Duration;
 
 use voiceport_core::ProviderKind;
+
+use crate::webhooks::{DEFAULT_DELIVERY_TIMEOUT, RETELL_DELIVERY_TIMEOUT};
 
 /// A vendor whose API the sandbox emulates.
 ///
@@ -67,6 +70,20 @@ impl Vendor {
             Vendor::Rounded => "/rounded/v1",
             Vendor::Vapi => "/vapi",
             Vendor::Retell => "/retell",
+        }
+    }
+
+    /// How the vendor delivers a webhook, as it documents it: (retries, time allowed per
+    /// attempt). Retell waits 10 seconds for a 2xx and retries up to three times; Vapi (and
+    /// Voicebot Studio, its platform) waits 20 seconds and retries only when a
+    /// `backoffPlan` is configured (none by default); HappyRobot and Rounded document no
+    /// policy, so one attempt with the same 20 seconds.
+    pub(crate) fn delivery_policy(self) -> (u32, Duration) {
+        match self {
+            Vendor::Retell => (3, RETELL_DELIVERY_TIMEOUT),
+            Vendor::HappyRobot | Vendor::Voicebot | Vendor::Rounded | Vendor::Vapi => {
+                (0, DEFAULT_DELIVERY_TIMEOUT)
+            }
         }
     }
 

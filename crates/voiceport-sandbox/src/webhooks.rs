@@ -18,9 +18,10 @@
 //!
 //! Retries: Vapi (whose server messages Voicebot Studio relays) retries nothing unless a
 //! `backoffPlan` says so; HappyRobot and Rounded document no retry policy; Retell retries
-//! up to three times. The emulators make one attempt by default;
-//! [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
-//! failure path (or Retell's policy).
+//! up to three times. [`WebhookTarget::for_vendor`] (which the builder, the control API and
+//! the demo use) follows each vendor's policy; [`WebhookTarget::new`] makes one attempt,
+//! and [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
+//! failure path.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -100,12 +101,12 @@ impl WebhookTarget {
     /// for a 2xx and retries up to three times; Vapi (and Voicebot Studio, its platform)
     /// waits 20 seconds and retries only when a `backoffPlan` is configured (none by
     /// default); HappyRobot and Rounded document no policy, so one attempt with the same
-    /// 20 seconds.
+    /// 20 seconds. A kind the sandbox does not emulate gets [`new`](Self::new)'s defaults.
     pub fn for_vendor(kind: ProviderKind, url: impl Into<String>, config: WebhookConfig) -> Self {
         let target = WebhookTarget::new(url, config);
-        match kind {
-            ProviderKind::Retell => target.retries(3).timeout(RETELL_DELIVERY_TIMEOUT),
-            _ => target,
+        match Vendor::of(kind).map(Vendor::delivery_policy) {
+            Some((retries, timeout)) => target.retries(retries).timeout(timeout),
+            None => target,
         }
     }
 
