@@ -592,12 +592,13 @@ fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome
     output::table(&headers, &rows)
 }
 
-/// The base URL of `--webhooks`: http or https, with a host, and nothing after the path
-/// (each vendor's path is added to it).
-fn receiver_base(text: &str) -> Result<reqwest::Url, Failure> {
+/// The base URL of `--webhooks`, without a trailing `/`: http or https, and nothing after
+/// the path (each vendor's path is added to it).
+fn receiver_base(text: &str) -> Result<String, Failure> {
     let refuse = |why: &str| Failure::Usage(format!("--webhooks {text:?}: {why}"));
     let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+    // (An http or https URL that parses has a host.)
+    if !matches!(url.scheme(), "http" | "https") {
         return Err(refuse("expected an http or https URL with a host"));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -605,7 +606,7 @@ fn receiver_base(text: &str) -> Result<reqwest::Url, Failure> {
             "a query or fragment would swallow the path added to it",
         ));
     }
-    Ok(url)
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 async fn sandbox(args: SandboxArgs) -> Outcome {
@@ -616,35 +617,23 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         builder = builder.calls(kind, args.calls);
     }
     let receiver = args.webhooks.as_deref().map(receiver_base).transpose()?;
+    let sandbox = builder
+        .start()
+        .await
+        .map_err(|e| Failure::Io(format!("cannot listen on 127.0.0.1:{}", args.port), e))?;
+    let mut toml = crate::demo::sandbox_toml(&sandbox);
     if let Some(receiver) = &receiver {
-        for kind in voiceport_sandbox::EMULATED {
-            let config = voiceport::webhooks::WebhookConfig {
-                secret: Some(crate::demo::webhook_secret(kind).into()),
-                ..Default::default()
-            };
-            let mut url = receiver.clone();
-            if let Ok(mut path) = url.path_segments_mut() {
-                path.pop_if_empty().extend(["webhooks", kind.as_str()]);
-            }
-            let target = voiceport_sandbox::WebhookTarget::for_vendor(kind, url, config);
-            builder = builder.webhook_target(kind, target);
-        }
+        // The emulators sign with the tables printed below: one text for both.
+        toml = crate::demo::with_webhook_tables(&toml);
+        let registry = voiceport::Registry::from_toml_str(&toml)?;
+        crate::demo::point_webhooks(&sandbox, &registry, receiver)?;
     }
-    let receiver = receiver.map(|url| url.as_str().trim_end_matches('/').to_owned());
-    let sandbox = builder.start().await.map_err(|e| match e.kind() {
-        std::io::ErrorKind::InvalidInput => Failure::Usage(format!("--webhooks: {e}")),
-        _ => Failure::Io(format!("cannot listen on 127.0.0.1:{}", args.port), e),
-    })?;
     output::line(&format!(
         "# voiceport sandbox on http://{} (Ctrl-C to stop)\n",
         sandbox.addr()
     ))?;
     output::line("# voiceport.toml for the sandbox")?;
-    let toml = crate::demo::sandbox_toml(&sandbox);
-    match receiver {
-        Some(_) => output::line(&crate::demo::with_webhook_tables(&toml))?,
-        None => output::line(&toml)?,
-    }
+    output::line(&toml)?;
     output::line("# dialed calls end by the last digit of the number called:")?;
     for (digits, how) in voiceport_sandbox::DIAL_OUTCOMES {
         output::line(&format!("#   {digits:<4} {how}"))?;

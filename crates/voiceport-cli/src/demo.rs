@@ -73,6 +73,25 @@ pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
     text
 }
 
+/// Points each emulator of a provider of `registry` with a webhook table at
+/// `{base}/webhooks/{name}`, signing as that table says and delivering as the vendor does
+/// (its retries and timeout). For the demo's receiver and `voiceport sandbox --webhooks`.
+pub(crate) fn point_webhooks(
+    sandbox: &Sandbox,
+    registry: &Registry,
+    base: &str,
+) -> Result<(), Failure> {
+    for (name, config) in &registry.file().providers {
+        let Some(webhook) = config.webhook.clone() else {
+            continue;
+        };
+        let url = format!("{base}/webhooks/{name}");
+        let target = WebhookTarget::for_vendor(config.kind, url, webhook);
+        sandbox.set_webhook(config.kind, target)?;
+    }
+    Ok(())
+}
+
 /// The receiving end of `--webhooks`: the events, as they arrive.
 struct Listening {
     events: mpsc::UnboundedReceiver<Delivery>,
@@ -89,16 +108,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
         .local_addr()
         .map_err(|e| Failure::Io("the webhook receiver's address".into(), e))?;
     tokio::spawn(async move { axum::serve(listener, router).await });
-    for (name, config) in &registry.file().providers {
-        let Some(webhook) = config.webhook.clone() else {
-            continue;
-        };
-        let url = format!("http://{addr}/webhooks/{name}");
-        // Delivered as the vendor delivers (its retries and timeout), as `voiceport sandbox
-        // --webhooks` does.
-        let target = WebhookTarget::for_vendor(config.kind, url, webhook);
-        sandbox.set_webhook(config.kind, target)?;
-    }
+    point_webhooks(sandbox, registry, &format!("http://{addr}"))?;
     eprintln!(
         "webhook receiver on http://{addr}/webhooks/{{provider}}; each emulator posts its vendor's events there\n"
     );
@@ -158,15 +168,6 @@ impl Listening {
     }
 }
 
-/// What `--json` prints of an event: the provider, its vendor and the event.
-fn record(delivery: &Delivery) -> serde_json::Value {
-    serde_json::json!({
-        "provider": delivery.provider,
-        "kind": delivery.kind,
-        "event": delivery.event,
-    })
-}
-
 pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
     let mut builder = Sandbox::builder();
     for kind in voiceport_sandbox::EMULATED {
@@ -208,7 +209,7 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
         return match received {
             Some(received) => output::json(&serde_json::json!({
                 "calls": seen,
-                "webhooks": received.iter().map(record).collect::<Vec<_>>(),
+                "webhooks": received.iter().map(crate::listen::record).collect::<Vec<_>>(),
             })),
             None => output::json(&seen),
         };

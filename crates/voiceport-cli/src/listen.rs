@@ -117,16 +117,17 @@ async fn forward_to(
     Err(HandlerError::new("the local app did not take the event"))
 }
 
-/// What `--json` prints and `--forward` posts: the event, its vendor and the provider
-/// (keys in that order, as they have always been printed), borrowed from the delivery.
+/// What `--json` prints and `--forward` posts (and the demo's `--json` lists): the event,
+/// its vendor and the provider (keys in that order, as they have always been printed),
+/// borrowed from the delivery.
 #[derive(Serialize)]
-struct Record<'a> {
+pub(crate) struct Record<'a> {
     event: &'a CallEvent,
     kind: ProviderKind,
     provider: &'a str,
 }
 
-fn record(delivery: &Delivery) -> Record<'_> {
+pub(crate) fn record(delivery: &Delivery) -> Record<'_> {
     Record {
         event: &delivery.event,
         kind: delivery.kind,
