@@ -59,10 +59,12 @@ pub fn in_turns<const N: usize>(turns: usize, mut time: impl FnMut(usize) -> f64
         .collect()
 }
 
-/// The median of `values` (the upper one of an even count); NaN for none. The benches that
-/// time two sides in turns report the median of their per-pair ratios.
+/// The median over `turns` (from [`in_turns`]) of what `of` reads from each turn (a side's
+/// time, or a ratio of two), the upper one of an even count; NaN for no turns. The benches
+/// that time sides in turns report the median of their per-turn ratios.
 #[allow(dead_code)] // Each bench file that includes this module uses what it needs.
-pub fn median(mut values: Vec<f64>) -> f64 {
+pub fn median_of<const N: usize>(turns: &[[f64; N]], of: impl Fn(&[f64; N]) -> f64) -> f64 {
+    let mut values: Vec<f64> = turns.iter().map(of).collect();
     values.sort_by(f64::total_cmp);
     values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
 }

@@ -225,8 +225,7 @@ fn main() {
             let mut cpu = [0.0; 3];
             let turns: Vec<[f64; 3]> =
                 estimates::in_turns(PAIRS, |side| time(urls[side], &mut cpu[side]));
-            let median_of =
-                |of: fn(&[f64; 3]) -> f64| estimates::median(turns.iter().map(of).collect());
+            let median_of = |of: fn(&[f64; 3]) -> f64| estimates::median_of(&turns, of);
             let per_delivery = |cpu: f64| cpu / (PAIRS * BATCH) as f64 * 1e6;
             paired.push(Paired {
                 mix,

@@ -200,7 +200,7 @@ fn in_turns(dir: &Path, page: &Page) -> (f64, f64, f64) {
         };
         run(&mut command, &out).0.as_secs_f64()
     });
-    let median_of = |of: fn(&[f64; 2]) -> f64| estimates::median(turns.iter().map(of).collect());
+    let median_of = |of: fn(&[f64; 2]) -> f64| estimates::median_of(&turns, of);
     (
         median_of(|[ours, _]| *ours),
         median_of(|[_, peer]| *peer),
