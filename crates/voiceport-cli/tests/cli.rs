@@ -544,10 +544,10 @@ async fn demo_shows_all_five_vendors() {
     );
 }
 
-/// A `voiceport sandbox` process, killed however the test ends.
-struct SandboxProcess(std::process::Child);
+/// A `voiceport` process (a sandbox, a listener), killed however the test ends.
+struct KilledOnDrop(std::process::Child);
 
-impl Drop for SandboxProcess {
+impl Drop for KilledOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
@@ -556,8 +556,8 @@ impl Drop for SandboxProcess {
 
 /// Starts `voiceport sandbox` with `args`; the process, and what it printed up to its last
 /// line (the webhook hint).
-async fn sandbox_process(args: &[String]) -> (SandboxProcess, Vec<String>) {
-    let mut server = SandboxProcess(
+async fn sandbox_process(args: &[String]) -> (KilledOnDrop, Vec<String>) {
+    let mut server = KilledOnDrop(
         std::process::Command::new(env!("CARGO_BIN_EXE_voiceport"))
             .arg("sandbox")
             .args(args)
@@ -714,18 +714,8 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
     std::fs::create_dir_all(&dir).unwrap();
     let config = dir.join("voiceport.toml");
     std::fs::write(&config, &toml).unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
-    command.arg("--config").arg(&config).args([
-        "-p",
-        "voicebot",
-        "calls",
-        "dial",
-        "--to",
-        "+14155550187",
-    ]);
-    let dialed = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
+    let dial = ["-p", "voicebot", "calls", "dial", "--to", "+14155550187"];
+    let dialed = run_with(&config, &dial).await;
     assert!(
         dialed.status.success(),
         "{}",
@@ -752,16 +742,7 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
     }
     let report = report.expect("no end-of-call report was delivered");
     assert_eq!(report.url.path(), "/webhooks/voicebot");
-    let mut headers = reqwest::header::HeaderMap::new();
-    for (name, value) in &report.headers {
-        if let (Ok(name), Ok(value)) = (
-            reqwest::header::HeaderName::from_bytes(name.as_str().as_bytes()),
-            reqwest::header::HeaderValue::from_bytes(value.as_bytes()),
-        ) {
-            headers.insert(name, value);
-        }
-    }
-    assert!(verifier.verify(&headers, &report.body).is_ok());
+    assert_eq!(verifier.verify(&report.headers, &report.body), Ok(()));
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -818,14 +799,6 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_prints_verified_events_and_forwards_them() {
     use std::io::BufRead;
-    /// The listener process, killed however the test ends.
-    struct Listener(std::process::Child);
-    impl Drop for Listener {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
     // The local app `--forward` posts to: down for the first event, then up.
     let app = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
@@ -853,7 +826,7 @@ async fn listen_prints_verified_events_and_forwards_them() {
     // Only its owner may read a file holding keys (else the first line is a warning).
     #[cfg(unix)]
     std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    let mut child = Listener(
+    let mut child = KilledOnDrop(
         Command::new(env!("CARGO_BIN_EXE_voiceport"))
             .arg("--config")
             .arg(&config)

@@ -15,6 +15,14 @@ fn verifier(kind: ProviderKind, toml_text: &str) -> Verifier {
     Verifier::from_config(kind, &config(toml_text), "providers.p.webhook", None).unwrap()
 }
 
+/// The config field a webhook table for `kind` is refused for (its path is `w`).
+fn refused_field(kind: ProviderKind, toml_text: &str) -> String {
+    match Verifier::from_config(kind, &config(toml_text), "w", None) {
+        Err(Error::Config { field, .. }) => field,
+        other => panic!("{toml_text}: {other:?}"),
+    }
+}
+
 fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
     let mut map = HeaderMap::new();
     for (name, value) in pairs {
@@ -298,15 +306,7 @@ fn hmac_payload_formats_sign_what_they_name() {
 
 #[test]
 fn hmac_payload_formats_that_cannot_work_are_config_errors() {
-    let field = |toml_text: &str| match Verifier::from_config(
-        ProviderKind::Vapi,
-        &config(toml_text),
-        "w",
-        None,
-    ) {
-        Err(Error::Config { field, .. }) => field,
-        other => panic!("{other:?}"),
-    };
+    let field = |toml_text: &str| refused_field(ProviderKind::Vapi, toml_text);
     let base = format!("verify = \"hmac\"\nsecret = \"{SECRET}\"\n");
     assert_eq!(
         field(&format!("{base}payload_format = \"{{ts}}.{{body}}\"")),
@@ -360,24 +360,18 @@ fn hmac_times_are_read_only_as_a_clock_writes_them() {
 
 #[test]
 fn webhook_tables_that_would_weaken_the_check_are_config_errors() {
-    let field = |kind: ProviderKind, toml_text: &str| match Verifier::from_config(
-        kind,
-        &config(toml_text),
-        "w",
-        None,
-    ) {
-        Err(Error::Config { field, .. }) => field,
-        other => panic!("{other:?}"),
-    };
     // An empty secret: an empty header would match, anyone could compute the HMAC.
-    assert_eq!(field(ProviderKind::Voicebot, "secret = \"\""), "w.secret");
     assert_eq!(
-        field(ProviderKind::Vapi, "verify = \"hmac\"\nsecret = \"  \""),
+        refused_field(ProviderKind::Voicebot, "secret = \"\""),
+        "w.secret"
+    );
+    assert_eq!(
+        refused_field(ProviderKind::Vapi, "verify = \"hmac\"\nsecret = \"  \""),
         "w.secret"
     );
     // A time header the format does not sign: it would not be checked.
     assert_eq!(
-        field(
+        refused_field(
             ProviderKind::Vapi,
             &format!(
                 "verify = \"hmac\"\nsecret = \"{SECRET}\"\npayload_format = \"{{body}}\"\n\
@@ -388,7 +382,7 @@ fn webhook_tables_that_would_weaken_the_check_are_config_errors() {
     );
     // Two parts of the delivery in one header.
     assert_eq!(
-        field(
+        refused_field(
             ProviderKind::Vapi,
             &format!(
                 "verify = \"hmac\"\nsecret = \"{SECRET}\"\ntimestamp_header = \"x-signature\""
