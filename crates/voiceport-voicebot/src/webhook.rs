@@ -12,10 +12,10 @@
 //!
 //! | `message.type` | event |
 //! | --- | --- |
-//! | `end-of-call-report` | `Ended`: the call built from the report (`endedReason`, `messages`, `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary`, `analysis`, `artifact`, costs, `startedAt`/`endedAt`, `durationSeconds`, `customer`, `phoneNumber`) laid over `call`, which is often stale; status `ended` whatever `call.status` says |
+//! | `end-of-call-report` | `Ended`: the call built from the report (`endedReason`, `artifact` then its top-level copies `messages`, `transcript`, `recordingUrl`, `stereoRecordingUrl`; `analysis` then `summary`; costs, `startedAt`/`endedAt`, `durationSeconds`, `customer`, `phoneNumber`) laid over `call`, which is often stale; status `ended` whatever `call.status` says |
 //! | `status-update` | `StatusChanged`: status from `message.status` (+ `message.endedReason`), never from the stale `call.status`; the call (when delivered) with the same laid over |
 //! | `transcript` (`transcriptType` `final` or absent), `transcript[transcriptType="final"]` | `TranscriptUpdate` |
-//! | `conversation-update` | `TranscriptUpdate`: the newest of `messages` (else of the older OpenAI-style `conversation`) |
+//! | `conversation-update` | `TranscriptUpdate`: the newest of `messages` (else of the older OpenAI-style `conversation`, else of `messagesOpenAIFormatted`), the only one decoded |
 //! | `tool-calls` | `TranscriptUpdate`: a tool utterance with each of `toolCallList` (arguments as JSON text, whether sent as text or as an object) |
 //! | `function-call` (older) | `TranscriptUpdate`: a tool utterance with `functionCall` |
 //! | anything else (partial transcripts, `speech-update`, `hang`, `assistant-request`, `transfer-destination-request`, `user-interrupted` …) | `Other`, the delivery kept whole |
@@ -115,12 +115,10 @@ enum Body<'a> {
     },
     /// A `transcript` message.
     Transcript(wire::TranscriptMessage<'a>),
-    /// A `conversation-update`: its newest message if `messages` has one, else the older
-    /// copies (`conversation`, `messagesOpenAIFormatted`), still raw.
-    Conversation {
-        newest: Option<Utterance>,
-        copies: [Option<RawMessages<'a>>; 2],
-    },
+    /// A `conversation-update`: its lists, still raw (`messages`, then the older copies
+    /// `conversation` and `messagesOpenAIFormatted`), of which only the first that has a
+    /// message is read, and of that only the newest message.
+    Conversation([Option<RawMessages<'a>>; 3]),
     /// A `tool-calls` message's `toolCallList`.
     ToolCalls(Vec<wire::ToolCall<'a>>),
     /// A `function-call` message's `functionCall`.
@@ -202,15 +200,14 @@ impl Whole<'_> {
 fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<CallEvent> {
     let call_id = |call: Option<&RawValue>| call.and_then(raw_call_id);
     let (event, call_id) = match parsed.body {
-        Body::Report { report, ended } => {
+        Body::Report { mut report, ended } => {
             let found = (parsed.call, parsed.call_at, parsed.at);
-            report_event(kind, *report, found, whole, ended)?
+            report_event(kind, &mut report, found, whole, ended)?
         }
         Body::Transcript(message) => (transcript(message), call_id(parsed.call)),
-        Body::Conversation { newest, copies } => (
-            conversation(kind, newest, copies, parsed.at)?,
-            call_id(parsed.call),
-        ),
+        Body::Conversation(copies) => {
+            (conversation(kind, copies, parsed.at)?, call_id(parsed.call))
+        }
         Body::ToolCalls(list) => (tool_calls(list), call_id(parsed.call)),
         Body::FunctionCall(function) => (function_call(function), call_id(parsed.call)),
         Body::Other => (None, call_id(parsed.call)),
@@ -250,10 +247,11 @@ fn in_one_pass(text: &str) -> Option<Parsed<'_>> {
             transcript_type: message.transcript_type,
             transcript: message.transcript,
         }),
-        Kind::Conversation => Body::Conversation {
-            newest: message.messages.and_then(|Utterances(mut all)| all.pop()),
-            copies: [message.conversation, message.messages_openai],
-        },
+        Kind::Conversation => Body::Conversation([
+            message.messages,
+            message.conversation,
+            message.messages_openai,
+        ]),
         Kind::ToolCalls => Body::ToolCalls(message.tool_call_list.unwrap_or_default()),
         Kind::FunctionCall => Body::FunctionCall(message.function_call.map(|boxed| *boxed)),
         Kind::Other => Body::Other,
@@ -301,13 +299,7 @@ fn part_by_part<'a>(kind: ProviderKind, whole: &'a RawValue, body: &[u8]) -> Res
         Kind::Transcript => Body::Transcript(decode_raw(kind, OP, message, at)?),
         Kind::Conversation => {
             let update: wire::ConversationUpdate<'_> = decode_raw(kind, OP, message, at)?;
-            Body::Conversation {
-                newest: update
-                    .messages
-                    .and_then(|Newest(newest)| newest)
-                    .map(utterance),
-                copies: [update.conversation, update.messages_openai],
-            }
+            Body::Conversation([update.messages, update.conversation, update.messages_openai])
         }
         Kind::ToolCalls => {
             let message: wire::ToolCallsMessage<'_> = decode_raw(kind, OP, message, at)?;
@@ -341,16 +333,16 @@ fn time_of(timestamp: AnyJson<'_>) -> Option<DateTime<Utc>> {
 /// and the call's id, when it has a usable one.
 ///
 /// `found` is where the call is still raw (if anywhere), its path and the message's.
-fn report_event(
+fn report_event<'a>(
     kind: ProviderKind,
-    mut report: wire::CallReport<'_>,
-    (raw_call, call_at, at): (Option<&RawValue>, &str, &str),
+    report: &mut wire::CallReport<'a>,
+    (raw_call, call_at, at): (Option<&'a RawValue>, &str, &str),
     whole: Whole<'_>,
     ended: bool,
 ) -> Result<(Option<EventKind>, Option<CallId>)> {
     // A call inside a message read part by part was decoded with it; any other is read
     // now.
-    let stale: Option<wire::Call<'_>> = match (report.call.take(), raw_call) {
+    let stale: Option<Box<wire::Call<'a>>> = match (report.call.take(), raw_call) {
         (Some(call), _) => Some(call),
         (None, Some(raw)) => Some(decode_raw(kind, OP, raw, call_at)?),
         (None, None) => None,
@@ -361,10 +353,16 @@ fn report_event(
         .filter(|id| !id.as_str().trim().is_empty())
         .map(|id| CallId::new(id.as_str()));
     // A blank time is no time: it does not hide the call's.
-    report.started_at = report.started_at.filter(|t| !t.as_str().trim().is_empty());
-    report.ended_at = report.ended_at.filter(|t| !t.as_str().trim().is_empty());
+    report.started_at = report
+        .started_at
+        .take()
+        .filter(|t| !t.as_str().trim().is_empty());
+    report.ended_at = report
+        .ended_at
+        .take()
+        .filter(|t| !t.as_str().trim().is_empty());
     if !ended && stale.is_none() {
-        let (status, vendor_status) = match report.status {
+        let (status, vendor_status) = match report.status.take() {
             Some(status) => {
                 let reason = report.ended_reason.as_ref().map(Text::as_str);
                 let (normalized, _) = status_of(Some(&status), reason);
@@ -388,8 +386,10 @@ fn report_event(
         ("costBreakdown", report.cost_breakdown.is_some()),
         ("costs", report.costs.is_some()),
     ];
-    let merged = lay_over(kind, report, stale, ended, at)?;
-    let mut call = map_call_at(kind, OP, merged, call_at)?;
+    // The call (a kilobyte) is laid over and mapped where it is, never moved.
+    let mut merged = stale.unwrap_or_default();
+    lay_over(kind, report, &mut merged, ended, at)?;
+    let mut call = map_call_at(kind, OP, &mut merged, call_at)?;
     // Values the report supplied were read from the report, not from the call: their
     // warnings (`message.call.costs[2].cost`) name the report's field (`message.costs[2].cost`).
     if !call.warnings.is_empty() {
@@ -436,80 +436,91 @@ fn first_text<'a, const N: usize>(candidates: [Option<Text<'a>>; N]) -> Option<T
 }
 
 /// Lays a report (found at `at`) over the (possibly stale, possibly absent) call it
-/// carries: whatever the report says wins, its top-level copies first, then its
-/// `artifact`. The status is `ended` for an end-of-call report, else the message's (else
-/// the call's).
+/// carries: whatever the report says wins, from where Vapi's schema puts it first
+/// (`artifact`, `analysis.summary`), then from the copies older senders (and Vapi still,
+/// beside the artifact) put at the message's top level. The status is `ended` for an
+/// end-of-call report, else the message's (else the call's).
 ///
-/// The report's conversation (the first of `messages`, `artifact.messages`,
+/// The report's conversation (the first of `artifact.messages`, `messages`,
 /// `artifact.messagesOpenAIFormatted`, `messagesOpenAIFormatted` that has a message)
-/// replaces the call's; the OpenAI-formatted copies are decoded only when read, their
-/// errors naming their place in the report.
+/// replaces the call's. Only the artifact's is decoded with the report: a real report
+/// carries the same conversation at the top level as well, which is decoded only when
+/// read, like the OpenAI-formatted copies, its errors naming its place in the report.
 fn lay_over<'a>(
     kind: ProviderKind,
-    report: wire::CallReport<'a>,
-    stale: Option<wire::Call<'a>>,
+    report: &mut wire::CallReport<'a>,
+    call: &mut wire::Call<'a>,
     ended: bool,
     at: &str,
-) -> Result<wire::Call<'a>> {
-    let mut call = stale.unwrap_or_default();
+) -> Result<()> {
     call.status = if ended {
         Some(wire::Status::Ended)
     } else {
-        report.status.or(call.status)
+        report.status.take().or(call.status.take())
     };
     fresher(
         &mut call.ended_reason,
-        report.ended_reason.filter(|r| !r.as_str().is_empty()),
+        report
+            .ended_reason
+            .take()
+            .filter(|r| !r.as_str().is_empty()),
     );
-    fresher(&mut call.started_at, report.started_at);
-    fresher(&mut call.ended_at, report.ended_at);
-    fresher(&mut call.duration_seconds, report.duration_seconds);
-    fresher(&mut call.duration_ms, report.duration_ms);
-    fresher(&mut call.cost, report.cost);
-    fresher(&mut call.cost_breakdown, report.cost_breakdown);
-    fresher(&mut call.costs, report.costs);
-    if let Some(fresh) = report.customer {
+    fresher(&mut call.started_at, report.started_at.take());
+    fresher(&mut call.ended_at, report.ended_at.take());
+    fresher(&mut call.duration_seconds, report.duration_seconds.take());
+    fresher(&mut call.duration_ms, report.duration_ms.take());
+    fresher(&mut call.cost, report.cost.take());
+    fresher(&mut call.cost_breakdown, report.cost_breakdown.take());
+    fresher(&mut call.costs, report.costs.take());
+    if let Some(fresh) = report.customer.take() {
         let customer = call.customer.get_or_insert_default();
         fresher(&mut customer.number, fresh.number);
         fresher(&mut customer.sip_uri, fresh.sip_uri);
     }
-    fresher(&mut call.phone_number, report.phone_number);
+    fresher(&mut call.phone_number, report.phone_number.take());
 
-    let mut artifact = report.artifact.unwrap_or_default();
+    let mut artifact = report.artifact.take().unwrap_or_default();
     let summary = report.analysis.as_ref().and_then(|a| a.summary.clone());
-    fresher(&mut call.summary, first_text([report.summary, summary]));
-    fresher(&mut call.analysis, report.analysis);
+    fresher(
+        &mut call.summary,
+        first_text([summary, report.summary.take()]),
+    );
+    fresher(&mut call.analysis, report.analysis.take());
     fresher(
         &mut call.transcript,
-        first_text([report.transcript, artifact.transcript.take()]),
+        first_text([artifact.transcript.take(), report.transcript.take()]),
     );
     let recording = artifact.recording.take().unwrap_or_default();
     let mono = recording.mono.and_then(|m| m.combined_url);
     fresher(
         &mut call.recording_url,
-        first_text([report.recording_url, artifact.recording_url.take(), mono]),
+        first_text([
+            artifact.recording_url.take(),
+            mono,
+            report.recording_url.take(),
+        ]),
     );
     fresher(
         &mut call.stereo_recording_url,
         first_text([
-            report.stereo_recording_url,
             artifact.stereo_recording_url.take(),
             recording.stereo_url,
+            report.stereo_recording_url.take(),
         ]),
     );
-    let decoded = [report.messages, artifact.messages];
-    let conversation = match decoded.into_iter().flatten().find(|m| !m.0.is_empty()) {
+    let conversation = match artifact.messages.filter(|m| !m.0.is_empty()) {
         Some(messages) => Some(messages),
         None => first_conversation(
             kind,
             OP,
             [
+                (report.messages.take(), at, "messages"),
                 (
                     artifact.messages_openai,
                     at,
                     "artifact.messagesOpenAIFormatted",
                 ),
-                (report.messages_openai, at, "messagesOpenAIFormatted"),
+                (report.messages_openai.take(), at, "messagesOpenAIFormatted"),
             ],
             |u: &Utterances| u.0.is_empty(),
         )?,
@@ -521,7 +532,7 @@ fn lay_over<'a>(
     // The report's artifact (its parts now read) replaces the call's: the call's own
     // copies are never read.
     call.artifact = None;
-    Ok(call)
+    Ok(())
 }
 
 /// A `transcript` message: final ones are utterances, partial ones (`None`) are `Other`.
@@ -541,29 +552,29 @@ fn transcript(message: wire::TranscriptMessage<'_>) -> Option<EventKind> {
     Some(EventKind::TranscriptUpdate { utterance })
 }
 
-/// A `conversation-update` (found at `at`): its newest message is the new piece of
-/// transcript; from the older copies when `messages` has none.
+/// A `conversation-update` (found at `at`): the newest message of its first list that has
+/// one (`messages`, else the older `conversation`, else `messagesOpenAIFormatted`) is the
+/// new piece of transcript. Only that message is decoded; its errors name its place
+/// (`message.messages[7].role`).
 fn conversation(
     kind: ProviderKind,
-    newest: Option<Utterance>,
-    [conversation, openai]: [Option<RawMessages<'_>>; 2],
+    copies: [Option<RawMessages<'_>>; 3],
     at: &str,
 ) -> Result<Option<EventKind>> {
-    let newest = match newest {
-        Some(newest) => Some(newest),
-        None => first_conversation(
-            kind,
-            OP,
-            [
-                (conversation, at, "conversation"),
-                (openai, at, "messagesOpenAIFormatted"),
-            ],
-            |n: &Newest<'_>| n.0.is_none(),
-        )?
-        .and_then(|Newest(newest)| newest)
-        .map(utterance),
-    };
-    Ok(newest.map(|utterance| EventKind::TranscriptUpdate { utterance }))
+    let fields = ["messages", "conversation", "messagesOpenAIFormatted"];
+    for (copy, field) in copies.into_iter().zip(fields) {
+        let Some(copy) = copy.filter(|copy| !copy.is_empty()) else {
+            continue;
+        };
+        let path = field_path(at, field);
+        let Newest(newest) = decode_raw(kind, OP, copy.0, &path)?;
+        if let Some((index, raw)) = newest {
+            let message = decode_raw(kind, OP, raw, &format!("{path}[{index}]"))?;
+            let utterance = utterance(message);
+            return Ok(Some(EventKind::TranscriptUpdate { utterance }));
+        }
+    }
+    Ok(None)
 }
 
 /// A `tool-calls` message: the assistant invokes tools.
@@ -1234,6 +1245,112 @@ mod tests {
                 "{path}: {err:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_report_reads_its_artifact_first_and_its_top_level_copies_only_when_needed() {
+        let hello = json!([{"role": "bot", "message": "Hello"}]);
+        let broken = json!([{"role": 5}]);
+        let report = |message: serde_json::Value| {
+            let mut full = json!({"type": "end-of-call-report", "call": {"id": "c1"}});
+            for (key, value) in message.as_object().unwrap() {
+                full[key] = value.clone();
+            }
+            parse(json!({ "message": full }))
+        };
+        // Where both say it, the artifact wins (the top level holds older senders' copies).
+        let event = report(json!({
+            "artifact": {"messages": hello, "transcript": "AI: Hello",
+                         "recordingUrl": "https://r/artifact.wav",
+                         "stereoRecordingUrl": "https://r/artifact-stereo.wav"},
+            "analysis": {"summary": "From the analysis."},
+            "messages": [{"role": "user", "message": "Top"}],
+            "transcript": "User: Top",
+            "recordingUrl": "https://r/top.wav",
+            "stereoRecordingUrl": "https://r/top-stereo.wav",
+            "summary": "From the top."
+        }))
+        .unwrap();
+        let call = event.call().unwrap();
+        let transcript = call.transcript.as_ref().unwrap();
+        assert_eq!(transcript.text.as_deref(), Some("AI: Hello"));
+        let texts: Vec<_> = transcript
+            .utterances
+            .iter()
+            .map(|u| u.text.as_deref())
+            .collect();
+        assert_eq!(texts, [Some("Hello")]);
+        let recording = call.recording.as_ref().unwrap();
+        assert_eq!(
+            recording.mono_url.as_deref(),
+            Some("https://r/artifact.wav")
+        );
+        assert_eq!(
+            recording.stereo_url.as_deref(),
+            Some("https://r/artifact-stereo.wav")
+        );
+        assert_eq!(call.analysis.summary.as_deref(), Some("From the analysis."));
+        // The top-level conversation is not decoded while the artifact's is used…
+        let event = report(json!({"artifact": {"messages": hello}, "messages": broken}));
+        let texts: Vec<_> = (event.unwrap().call().unwrap().transcript.as_ref().unwrap())
+            .utterances
+            .iter()
+            .map(|u| u.text.clone())
+            .collect();
+        assert_eq!(texts, [Some("Hello".to_owned())]);
+        // …and is read, its errors naming it, when the artifact's is empty or absent.
+        let event = report(json!({"artifact": {"messages": []}, "messages": hello})).unwrap();
+        assert_eq!(
+            event
+                .call()
+                .unwrap()
+                .transcript
+                .as_ref()
+                .unwrap()
+                .utterances
+                .len(),
+            1
+        );
+        let err = report(json!({"artifact": {"messages": []}, "messages": broken})).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "message.messages[0].role"),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn a_conversation_update_decodes_only_its_newest_message() {
+        let update = |messages: serde_json::Value| {
+            parse(
+                json!({"message": {"type": "conversation-update", "messages": messages,
+                                     "call": {"id": "c1"}}}),
+            )
+        };
+        // The earlier messages were reported by the earlier updates: not decoded again.
+        let event = update(json!([{"role": 5}, {"role": "bot", "message": 7},
+                                  {"role": "user", "message": "Newest", "secondsFromStart": 3.5}]))
+        .unwrap();
+        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+            panic!("{event:?}")
+        };
+        assert_eq!(utterance.text.as_deref(), Some("Newest"));
+        assert_eq!(utterance.speaker, Speaker::Customer);
+        assert_eq!(utterance.start_secs, Some(3.5));
+        assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c1"));
+        // The newest one is, and its errors name its index.
+        let err = update(json!([{"role": "bot", "message": "Hi"}, {"role": "user"},
+                                {"role": "user", "message": 7}]))
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "message.messages[2].message"),
+            "{err:?}"
+        );
+        // A list that is not a list is still an error.
+        let err = update(json!({"role": "user"})).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "message.messages"),
+            "{err:?}"
+        );
     }
 
     #[test]

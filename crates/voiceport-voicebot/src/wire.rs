@@ -219,11 +219,12 @@ impl<'de> Deserialize<'de> for Utterances {
     }
 }
 
-/// The newest (last) entry of a list of messages, `None` for an empty list: a
-/// `conversation-update` reports only that one. The others are decoded (a malformed one is
-/// an error) and dropped.
+/// The newest (last) entry of a list of messages, still raw, with its index; `None` for an
+/// empty list. A `conversation-update` reports only that one, and it grows with the call
+/// (each update carries the whole conversation so far): the others are only delimited,
+/// never typed, as the earlier updates reported them.
 #[derive(Debug, Default)]
-pub(crate) struct Newest<'a>(pub(crate) Option<Message<'a>>);
+pub(crate) struct Newest<'a>(pub(crate) Option<(usize, &'a RawValue)>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Newest<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -235,8 +236,10 @@ impl<'de: 'a, 'a> Deserialize<'de> for Newest<'a> {
             }
             fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Newest<'a>, A::Error> {
                 let mut newest = None;
-                while let Some(message) = seq.next_element::<Message<'a>>()? {
-                    newest = Some(message);
+                let mut index = 0;
+                while let Some(message) = seq.next_element::<&'a RawValue>()? {
+                    newest = Some((index, message));
+                    index += 1;
                 }
                 Ok(Newest(newest))
             }
@@ -519,8 +522,10 @@ pub(crate) struct CallReport<'a> {
     pub(crate) phone_number: Option<PhoneNumber<'a>>,
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
-    /// The conversation read first, decoded with the report.
-    pub(crate) messages: Option<Utterances>,
+    /// The older senders' copy of the artifact's conversation, read only when the
+    /// artifact's is empty.
+    #[serde(borrow)]
+    pub(crate) messages: Option<RawMessages<'a>>,
     #[serde(borrow, rename = "messagesOpenAIFormatted")]
     pub(crate) messages_openai: Option<RawMessages<'a>>,
     #[serde(borrow)]
@@ -530,9 +535,9 @@ pub(crate) struct CallReport<'a> {
     #[serde(borrow)]
     pub(crate) summary: Option<Text<'a>>,
     /// The call as it was when the report was sent (often stale), when it is inside the
-    /// report.
+    /// report. Boxed: the report is large without it.
     #[serde(borrow)]
-    pub(crate) call: Option<Call<'a>>,
+    pub(crate) call: Option<Box<Call<'a>>>,
 }
 
 /// A report's `artifact`: a call's, except that its `messages` (where Vapi's reports carry
@@ -613,8 +618,10 @@ pub(crate) struct AnyMessage<'a> {
     /// A report's and a transcript's.
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
-    /// A report's and a conversation update's.
-    pub(crate) messages: Option<Utterances>,
+    /// A report's (read only when its artifact's is empty) and a conversation update's
+    /// (only its newest message is read).
+    #[serde(borrow)]
+    pub(crate) messages: Option<RawMessages<'a>>,
     /// A report's and a conversation update's.
     #[serde(borrow, rename = "messagesOpenAIFormatted")]
     pub(crate) messages_openai: Option<RawMessages<'a>>,
@@ -687,7 +694,7 @@ pub(crate) struct TranscriptMessage<'a> {
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct ConversationUpdate<'a> {
     #[serde(borrow)]
-    pub(crate) messages: Option<Newest<'a>>,
+    pub(crate) messages: Option<RawMessages<'a>>,
     #[serde(borrow, rename = "messagesOpenAIFormatted")]
     pub(crate) messages_openai: Option<RawMessages<'a>>,
     #[serde(borrow)]

@@ -1,9 +1,9 @@
 //! A Vapi-family call → [`Call`]: parties, times, transcript, recording, cost and analysis.
 //! The same for Vapi and Voicebot Studio; only the kind the call names differs.
 //!
-//! The wire call is taken by value and its strings are moved (or, when borrowed from the
-//! body, copied once) into the normalized call; JSON paths for warnings are only written
-//! when there is a warning.
+//! The wire call's strings are taken out of it and moved (or, when borrowed from the body,
+//! copied once) into the normalized call; the wire call itself (a kilobyte) is mapped in
+//! place, never moved. JSON paths for warnings are only written when there is a warning.
 
 use chrono::{DateTime, Utc};
 use serde_json::value::RawValue;
@@ -36,7 +36,7 @@ pub(crate) fn decode_api_call(
     raw: &RawValue,
     at: &str,
 ) -> Result<Call> {
-    try_decode_call_with(kind, operation, raw, at, |wire: wire::Call<'_>| {
+    try_decode_call_with(kind, operation, raw, at, |mut wire: wire::Call<'_>| {
         if wire.id.is_none() {
             return Err(Error::decode(
                 kind,
@@ -46,7 +46,7 @@ pub(crate) fn decode_api_call(
                 raw.get().as_bytes(),
             ));
         }
-        map_call_at(kind, operation, wire, at)
+        map_call_at(kind, operation, &mut wire, at)
     })
 }
 
@@ -68,10 +68,10 @@ pub(crate) fn decode_api_call(
 pub(crate) fn map_call_at(
     kind: ProviderKind,
     operation: Operation,
-    mut wire: wire::Call<'_>,
+    wire: &mut wire::Call<'_>,
     at: &str,
 ) -> Result<Call> {
-    let messages = conversation(kind, operation, &mut wire, at)?;
+    let messages = conversation(kind, operation, wire, at)?;
     let id = wire.id.take().map(Text::into_owned).unwrap_or_default();
     let mut call = Call::new(CallId::new(id), kind);
     let org = checked_id(&mut call, at, "orgId", wire.org_id.take());
@@ -117,7 +117,7 @@ pub(crate) fn map_call_at(
         .as_ref()
         .and_then(|p| p.earliest_at.as_ref());
     call.scheduled_for = time_at(&mut call, at, "schedulePlan.earliestAt", earliest);
-    call.duration_secs = duration(&mut call, &wire, at);
+    call.duration_secs = duration(&mut call, wire, at);
 
     let mut artifact = wire.artifact.take().unwrap_or_default();
     let transcript = Transcript {
@@ -125,8 +125,8 @@ pub(crate) fn map_call_at(
         text: owned(wire.transcript.take()).or_else(|| owned(artifact.transcript.take())),
     };
     call.transcript = (!transcript.is_empty()).then_some(transcript);
-    call.recording = recording(&mut wire, &mut artifact);
-    call.cost = cost(&mut call, &wire, at);
+    call.recording = recording(wire, &mut artifact);
+    call.cost = cost(&mut call, wire, at);
     let mut analysis = wire.analysis.take().unwrap_or_default();
     call.analysis.summary = owned(wire.summary.take()).or_else(|| owned(analysis.summary.take()));
     call.analysis.success_evaluation = analysis
@@ -511,14 +511,14 @@ mod tests {
         map_call_at(wire, "")
     }
 
-    fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
-        super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, wire, at).unwrap()
+    fn map_call_at(mut wire: wire::Call<'_>, at: &str) -> Call {
+        super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, &mut wire, at).unwrap()
     }
 
     #[test]
     fn the_call_names_its_kind() {
         let wire = || wire_call(json!({"id": "c"}));
-        let vapi = super::map_call_at(ProviderKind::Vapi, Operation::GetCall, wire(), "");
+        let vapi = super::map_call_at(ProviderKind::Vapi, Operation::GetCall, &mut wire(), "");
         assert_eq!(vapi.unwrap().provider, ProviderKind::Vapi);
         assert_eq!(map_call(wire()).provider, ProviderKind::Voicebot);
     }
@@ -634,8 +634,8 @@ mod tests {
             ["top"]
         );
         // A copy that is read and broken names its path under the call's.
-        let wire = wire_call(json!({"id": "c", "messagesOpenAIFormatted": {"role": "user"}}));
-        let err = super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, wire, "[4]")
+        let mut wire = wire_call(json!({"id": "c", "messagesOpenAIFormatted": {"role": "user"}}));
+        let err = super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, &mut wire, "[4]")
             .unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, .. } if path == "[4].messagesOpenAIFormatted"),
