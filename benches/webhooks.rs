@@ -17,6 +17,11 @@
 //! from 30 batches of each posted in turns (median of the per-pair ratios), which a busy
 //! machine disturbs less.
 //!
+//! First, without HTTP, the decoding alone: each kind of delivery decoded into a `CallEvent`
+//! by the Vapi-family codec against `serde_json::from_slice::<Value>` of the same bytes,
+//! in turns (median of the per-turn ratios), among them a `conversation-update` of a
+//! 30-message call (each update carries the whole conversation so far).
+//!
 //! The receiver verifies the signature, parses the body into a normalized `CallEvent`
 //! (for a report, the call with its transcript, cost and analysis), checks the
 //! de-duplication window and hands the event to a handler; the baseline reads the body and
@@ -77,6 +82,50 @@ fn end_of_call() -> Vec<Vec<u8>> {
     let report = fixture("webhook_end_of_call_report");
     (0..BATCH)
         .map(|call| for_call(report.clone(), call, call))
+        .collect()
+}
+
+/// The `conversation-update` of a call 30 messages in (its `messages` and
+/// `messagesOpenAIFormatted` each the fixture's turns over and over, times moving on).
+fn long_conversation() -> Value {
+    let mut update = fixture("webhook_conversation_update");
+    for list in ["messages", "messagesOpenAIFormatted"] {
+        let Some(Value::Array(turns)) = update.pointer_mut(&format!("/message/{list}")) else {
+            panic!("the fixture has no message.{list}");
+        };
+        let first = turns.clone();
+        *turns = (0..30)
+            .map(|i| {
+                let mut turn = first[i % first.len()].clone();
+                if let Some(time) = turn.get_mut("time") {
+                    *time = Value::from(1_773_940_807_746u64 + 2_000 * i as u64);
+                }
+                turn
+            })
+            .collect();
+    }
+    update
+}
+
+/// One delivery of each kind the decoding is timed on.
+fn one_of_each() -> Vec<(&'static str, Vec<u8>)> {
+    let named = [
+        ("transcript", fixture("webhook_transcript")),
+        ("status_update", fixture("webhook_status_update")),
+        (
+            "conversation_update",
+            fixture("webhook_conversation_update"),
+        ),
+        ("conversation_update_30", long_conversation()),
+        ("end_of_call_report", fixture("webhook_end_of_call_report")),
+        (
+            "end_of_call_report_full",
+            fixture("webhook_end_of_call_report_message_level"),
+        ),
+    ];
+    named
+        .into_iter()
+        .map(|(name, body)| (name, for_call(body, 0, 0)))
         .collect()
 }
 
@@ -182,6 +231,7 @@ fn main() {
         .configure_from_args()
         .sample_size(20)
         .measurement_time(Duration::from_secs(15));
+    let decoded = decode_each(&mut criterion);
     let mut group = criterion.benchmark_group("webhooks");
     group.throughput(Throughput::Elements(BATCH as u64));
     let mixes: [(&'static str, _); 2] = [("mixed", mixed()), ("end_of_call", end_of_call())];
@@ -211,7 +261,11 @@ fn main() {
         // both alike, which two 15-second windows one after the other do not ensure.
         // (Not in criterion's `--profile-time` mode, which profiles one side alone.)
         let profiling = std::env::args().any(|arg| arg == "--profile-time");
-        if filter_matches(mix) && !profiling {
+        let ids = [
+            format!("webhooks/receiver/{mix}"),
+            format!("webhooks/bare_axum/{mix}"),
+        ];
+        if filter_matches(&ids) && !profiling {
             // Wall time, and the CPU time the whole process (client included) spent.
             let time = |url: &str, cpu: &mut f64| {
                 let (start, start_cpu) = (Instant::now(), process_cpu_secs());
@@ -243,6 +297,19 @@ fn main() {
 
     // Criterion writes `receiver/mixed` as `receiver_mixed`.
     let mean = |id: &str| estimates::typical_ns(&format!("webhooks/{}", id.replace('/', "_")));
+    println!(
+        "\n== decoding alone: a delivery into a CallEvent vs into a serde_json::Value, {DECODE_TURNS} turns (median of the per-turn ratios)"
+    );
+    for row in &decoded {
+        println!(
+            "{:<24} {:>6} B   voiceport {:>7.2} us vs Value {:>7.2} us   {:.2}x the Value's speed",
+            row.name,
+            row.bytes,
+            row.ours_ns / 1e3,
+            row.value_ns / 1e3,
+            row.ratio,
+        );
+    }
     println!("\n== webhooks: deliveries per second (throughput ratio; higher is better)");
     for mix in ["mixed", "end_of_call"] {
         let ours = mean(&format!("receiver/{mix}"));
@@ -328,6 +395,75 @@ fn process_cpu_secs() -> Option<f64> {
     None
 }
 
+/// How many turns (each side decoding `DECODE_REPEAT` times) the decoding is timed in.
+const DECODE_TURNS: usize = 30;
+const DECODE_REPEAT: usize = 2_000;
+
+/// One kind of delivery decoded: medians over the turns.
+struct Decoded {
+    name: &'static str,
+    bytes: usize,
+    /// Per decode, nanoseconds.
+    ours_ns: f64,
+    value_ns: f64,
+    /// The `Value`'s time over ours.
+    ratio: f64,
+}
+
+/// Times the decoding of each of [`one_of_each`] by the codec and into a `Value`, in
+/// criterion's windows (`decode/...`) and then in turns.
+fn decode_each(criterion: &mut Criterion) -> Vec<Decoded> {
+    let codec = voiceport::codec(ProviderKind::Voicebot).unwrap();
+    let bodies = one_of_each();
+    let mut group = criterion.benchmark_group("webhooks_decode");
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(3))
+        .warm_up_time(Duration::from_secs(1));
+    let ours = |body: &[u8]| codec.decode_webhook(body).map(|e| e.call_id.is_some());
+    let value = |body: &[u8]| serde_json::from_slice::<Value>(body).map(|v| v.is_object());
+    let mut rows = Vec::new();
+    for (name, body) in &bodies {
+        // A delivery that stopped decoding would make the ratio meaningless.
+        if let Err(error) = ours(body) {
+            panic!("{name}: the bench delivery does not decode: {error}");
+        }
+        group.bench_function(format!("voiceport/{name}"), |b| b.iter(|| ours(body)));
+        group.bench_function(format!("serde_json_value/{name}"), |b| {
+            b.iter(|| value(body))
+        });
+        let ids = [
+            format!("webhooks_decode/voiceport/{name}"),
+            format!("webhooks_decode/serde_json_value/{name}"),
+        ];
+        if !filter_matches(&ids) || std::env::args().any(|arg| arg == "--profile-time") {
+            continue;
+        }
+        let time = |side: usize| {
+            let start = Instant::now();
+            for _ in 0..DECODE_REPEAT {
+                let decoded = match side {
+                    0 => ours(std::hint::black_box(body)).is_ok(),
+                    _ => value(std::hint::black_box(body)).is_ok(),
+                };
+                std::hint::black_box(decoded);
+            }
+            start.elapsed().as_secs_f64()
+        };
+        let turns: Vec<[f64; 2]> = estimates::in_turns(DECODE_TURNS, time);
+        let per_decode = |seconds: f64| seconds / DECODE_REPEAT as f64 * 1e9;
+        rows.push(Decoded {
+            name,
+            bytes: body.len(),
+            ours_ns: per_decode(estimates::median_of(&turns, |[ours, _]| *ours)),
+            value_ns: per_decode(estimates::median_of(&turns, |[_, value]| *value)),
+            ratio: estimates::median_of(&turns, |[ours, value]| value / ours),
+        });
+    }
+    group.finish();
+    rows
+}
+
 /// How many turns (a batch to each server) the in-turns measurement times.
 const PAIRS: usize = 30;
 
@@ -347,8 +483,8 @@ const OPTIONS_WITH_VALUES: [&str; 12] = [
     "--nresamples",
 ];
 
-/// Whether the command line's filter (if any) selects `mix`'s benchmarks.
-fn filter_matches(mix: &str) -> bool {
+/// Whether the command line's filter (if any) selects one of the benchmarks `ids`.
+fn filter_matches(ids: &[String]) -> bool {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let filter = args.iter().enumerate().find_map(|(i, arg)| {
         let value_of_option = i
@@ -357,8 +493,5 @@ fn filter_matches(mix: &str) -> bool {
             .is_some_and(|before| OPTIONS_WITH_VALUES.contains(&before.as_str()));
         (!arg.starts_with('-') && !value_of_option).then_some(arg)
     });
-    filter.is_none_or(|f| {
-        format!("receiver/{mix}").contains(f.as_str())
-            || format!("bare_axum/{mix}").contains(f.as_str())
-    })
+    filter.is_none_or(|f| ids.iter().any(|id| id.contains(f.as_str())))
 }
