@@ -17,10 +17,11 @@
 //! from 30 batches of each posted in turns (median of the per-pair ratios), which a busy
 //! machine disturbs less.
 //!
-//! First, without HTTP, the decoding alone: each kind of delivery decoded into a `CallEvent`
-//! by the Vapi-family codec against `serde_json::from_slice::<Value>` of the same bytes,
-//! in turns (median of the per-turn ratios), among them a `conversation-update` of a
-//! 30-message call (each update carries the whole conversation so far).
+//! First, without HTTP, the decoding alone: each kind of Vapi-family delivery (and a few of
+//! the other vendors') decoded into a `CallEvent` by its codec against
+//! `serde_json::from_slice::<Value>` of the same bytes, in turns (median of the per-turn
+//! ratios), among them a `conversation-update` of a 30-message call (each update carries
+//! the whole conversation so far).
 //!
 //! The receiver verifies the signature, parses the body into a normalized `CallEvent`
 //! (for a report, the call with its transcript, cost and analysis), checks the
@@ -52,8 +53,12 @@ const IN_FLIGHT: usize = 32;
 const SECRET: &str = "bench-hmac-secret";
 
 fn fixture(name: &str) -> Value {
+    vendor_fixture("voicebot", name)
+}
+
+fn vendor_fixture(vendor: &str, name: &str) -> Value {
     let path = format!(
-        "{}/fixtures/voicebot/{name}.json",
+        "{}/fixtures/{vendor}/{name}.json",
         env!("CARGO_MANIFEST_DIR")
     );
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -107,9 +112,10 @@ fn long_conversation() -> Value {
     update
 }
 
-/// One delivery of each kind the decoding is timed on.
-fn one_of_each() -> Vec<(&'static str, Vec<u8>)> {
-    let named = [
+/// One delivery of each kind the decoding is timed on, with the vendor that sends it: the
+/// Vapi family's (through Voicebot Studio's codec), then a few of the other vendors'.
+fn one_of_each() -> Vec<(ProviderKind, &'static str, Vec<u8>)> {
+    let vapi_family = [
         ("transcript", fixture("webhook_transcript")),
         ("status_update", fixture("webhook_status_update")),
         (
@@ -122,11 +128,51 @@ fn one_of_each() -> Vec<(&'static str, Vec<u8>)> {
             "end_of_call_report_full",
             fixture("webhook_end_of_call_report_message_level"),
         ),
-    ];
-    named
-        .into_iter()
-        .map(|(name, body)| (name, for_call(body, 0, 0)))
-        .collect()
+    ]
+    .map(|(name, body)| (ProviderKind::Voicebot, name, for_call(body, 0, 0)));
+    let others = [
+        (
+            ProviderKind::HappyRobot,
+            "hr_end",
+            "happyrobot",
+            "webhook_end",
+        ),
+        (
+            ProviderKind::Retell,
+            "retell_call_started",
+            "retell",
+            "webhook_call_started",
+        ),
+        (
+            ProviderKind::Retell,
+            "retell_call_ended",
+            "retell",
+            "webhook_call_ended",
+        ),
+        (
+            ProviderKind::Retell,
+            "retell_unknown_event",
+            "retell",
+            "webhook_unknown_event",
+        ),
+        (
+            ProviderKind::Rounded,
+            "rounded_status_updated",
+            "rounded",
+            "webhook_call_status_updated",
+        ),
+        (
+            ProviderKind::Rounded,
+            "rounded_call_ended",
+            "rounded",
+            "webhook_phone_call_ended",
+        ),
+    ]
+    .map(|(kind, name, vendor, file)| {
+        let body = serde_json::to_vec(&vendor_fixture(vendor, file)).unwrap();
+        (kind, name, body)
+    });
+    vapi_family.into_iter().chain(others).collect()
 }
 
 /// 100 calls' worth of deliveries, ten per call.
@@ -410,20 +456,20 @@ struct Decoded {
     ratio: f64,
 }
 
-/// Times the decoding of each of [`one_of_each`] by the codec and into a `Value`, in
-/// criterion's windows (`decode/...`) and then in turns.
+/// Times the decoding of each of [`one_of_each`] by its vendor's codec and into a `Value`,
+/// in criterion's windows (`webhooks_decode/...`) and then in turns.
 fn decode_each(criterion: &mut Criterion) -> Vec<Decoded> {
-    let codec = voiceport::codec(ProviderKind::Voicebot).unwrap();
     let bodies = one_of_each();
     let mut group = criterion.benchmark_group("webhooks_decode");
     group
-        .sample_size(30)
-        .measurement_time(Duration::from_secs(3))
+        .sample_size(20)
+        .measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_secs(1));
-    let ours = |body: &[u8]| codec.decode_webhook(body).map(|e| e.call_id.is_some());
     let value = |body: &[u8]| serde_json::from_slice::<Value>(body).map(|v| v.is_object());
     let mut rows = Vec::new();
-    for (name, body) in &bodies {
+    for (kind, name, body) in &bodies {
+        let codec = voiceport::codec(*kind).unwrap();
+        let ours = |body: &[u8]| codec.decode_webhook(body).map(|e| e.call_id.is_some());
         // A delivery that stopped decoding would make the ratio meaningless.
         if let Err(error) = ours(body) {
             panic!("{name}: the bench delivery does not decode: {error}");

@@ -17,8 +17,9 @@
 //!
 //! A known event whose `call` is missing, not an object or without a `call_id` (or with a
 //! blank one) is `Other` too (its call id taken from the call when it has one). A body
-//! without an `event` is an [`Error::Decode`] at `event`; a call that is present but
-//! malformed is one at its path (`call.duration_ms` …). Deliveries carry no time of their
+//! without an `event` is an [`Error::Decode`] at `event`; so is, at its path
+//! (`call.duration_ms` …), a malformed call in an event that reads it (the call of an
+//! `Other` event is not decoded: only its `call_id` is read). Deliveries carry no time of their
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
 //! event's destination is its [`CallEvent::distinct_by`], so that a receiver tells two
 //! transfers of one call apart, as Retell advises.
@@ -29,7 +30,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{decode_call_with, epoch_millis, is_object};
+use voiceport_core::adapter::{AnyJson, decode_call_with, epoch_millis, is_object};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, VendorPayload,
@@ -52,12 +53,40 @@ struct Delivery<'a> {
     transfer_destination: Option<Value>,
 }
 
-/// The fields of the call the envelope needs before (or besides) decoding it.
+/// The fields of the call the envelope needs before (or besides) decoding it, read in one
+/// pass that skips the rest.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Peek {
-    call_id: Option<Value>,
+struct Peek<'a> {
+    #[serde(borrow)]
+    call_id: Option<AnyJson<'a>>,
     transfer_end_timestamp: Option<Value>,
+}
+
+/// What an event makes of its call.
+enum Reads {
+    Started,
+    Ended,
+    Analyzed,
+    Transcript,
+    Transfer,
+    /// Nothing: the event is `Other`, its call not decoded.
+    Nothing,
+}
+
+impl Reads {
+    fn of(event: &str) -> Reads {
+        match event {
+            "call_started" => Reads::Started,
+            "call_ended" => Reads::Ended,
+            "call_analyzed" => Reads::Analyzed,
+            "transcript_updated" => Reads::Transcript,
+            "transfer_started" | "transfer_bridged" | "transfer_cancelled" | "transfer_ended" => {
+                Reads::Transfer
+            }
+            _ => Reads::Nothing,
+        }
+    }
 }
 
 /// Turns the body of a Retell webhook delivery into an event (module docs).
@@ -65,19 +94,19 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
     let event = event_name(&delivery, body)?;
     let raw = delivery.call.filter(|raw| is_object(raw));
-    let peek: Peek = raw
+    let peek: Peek<'_> = raw
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
         .unwrap_or_default();
-    let call_id = peek
-        .call_id
-        .as_ref()
-        .and_then(Value::as_str)
-        .filter(|id| !id.trim().is_empty());
-    let call = match (raw, call_id) {
-        (Some(raw), Some(_)) => Some(decode_call_with(KIND, OPERATION, raw, "call", |wire| {
+    let call_id = match &peek.call_id {
+        Some(AnyJson::Text(id)) if !id.trim().is_empty() => Some(id.as_ref()),
+        _ => None,
+    };
+    let reads = Reads::of(&event);
+    let call = match (raw, call_id, &reads) {
+        (_, _, Reads::Nothing) | (None, _, _) | (_, None, _) => None,
+        (Some(raw), Some(_), _) => Some(decode_call_with(KIND, OPERATION, raw, "call", |wire| {
             map_call_at(wire, "call")
         })?),
-        _ => None,
     };
     let Some(call) = call else {
         let mut parsed = other(event, body);
@@ -85,18 +114,18 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         return Ok(parsed);
     };
     let mut occurred_at = None;
-    let mut parsed = match event.as_str() {
-        "call_started" => {
+    let mut parsed = match reads {
+        Reads::Started => {
             occurred_at = call.started_at;
             CallEvent::new(event, EventKind::Started { call: call.into() })
         }
-        "call_ended" => {
+        Reads::Ended => {
             occurred_at = call.ended_at;
             CallEvent::new(event, EventKind::Ended { call: call.into() })
         }
-        "call_analyzed" => CallEvent::new(event, EventKind::Ended { call: call.into() }),
-        "transcript_updated" => transcript_updated(event, call, body),
-        "transfer_started" | "transfer_bridged" | "transfer_cancelled" | "transfer_ended" => {
+        Reads::Analyzed => CallEvent::new(event, EventKind::Ended { call: call.into() }),
+        Reads::Transcript => transcript_updated(event, call, body),
+        Reads::Transfer => {
             if event == "transfer_ended" {
                 occurred_at = peek
                     .transfer_end_timestamp
@@ -110,11 +139,8 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             parsed.distinct_by = delivery.transfer_destination.as_ref().map(Value::to_string);
             parsed
         }
-        _ => {
-            let mut parsed = other(event, body);
-            parsed.call_id = Some(call.id);
-            parsed
-        }
+        // Not decoded above.
+        Reads::Nothing => other(event, body),
     };
     parsed.occurred_at = occurred_at;
     Ok(parsed)
@@ -309,6 +335,12 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let parsed = parse(json!({"event": "call_recorded", "call": {"call_id": ID}})).unwrap();
+        assert!(matches!(parsed.kind, EventKind::Other { .. }));
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        // The call of an event kept whole is not decoded: only its id is read.
+        let parsed = parse(json!({"event": "call_recorded",
+                                  "call": {"call_id": ID, "duration_ms": "long"}}))
+        .unwrap();
         assert!(matches!(parsed.kind, EventKind::Other { .. }));
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
         for call in [

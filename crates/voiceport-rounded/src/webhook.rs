@@ -41,12 +41,12 @@
 //! checked: Rounded documents none. Verify the delivery yourself (a secret in the webhook
 //! URL, an allow-list) before trusting it.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{decode_call_with, finite, is_object, parse_time, time_from_json};
+use voiceport_core::adapter::{AnyJson, decode_call_with, finite, is_object, parse_time};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, Error, EventKind, Operation,
@@ -60,20 +60,45 @@ use crate::wire;
 
 const OPERATION: Operation = Operation::ParseWebhook;
 
-/// The (inferred) outer shape of a delivery. Names and times are read as JSON values, so
-/// that a field of an unexpected type is a clear error (names) or ignored (times).
+/// The (inferred) outer shape of a delivery. Names and times are read as any JSON (text
+/// borrowed from the body), so that a field of an unexpected type is a clear error (names)
+/// or ignored (times).
 #[derive(Debug, Deserialize)]
 struct Delivery<'a> {
-    event: Option<Value>,
-    #[serde(rename = "type")]
-    event_type: Option<Value>,
+    #[serde(borrow)]
+    event: Option<AnyJson<'a>>,
+    #[serde(borrow, rename = "type")]
+    event_type: Option<AnyJson<'a>>,
     #[serde(borrow)]
     data: Option<&'a RawValue>,
     #[serde(borrow)]
     call: Option<&'a RawValue>,
-    call_id: Option<Value>,
-    timestamp: Option<Value>,
-    time: Option<Value>,
+    #[serde(borrow)]
+    call_id: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    timestamp: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    time: Option<AnyJson<'a>>,
+}
+
+/// What the parser reads of an object that may be the subject, in one pass that skips the
+/// rest: its ids, and a call nested in it (`data.call`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct SubjectHead<'a> {
+    #[serde(borrow)]
+    id: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    call_id: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    call: Option<&'a RawValue>,
+}
+
+impl<'a> SubjectHead<'a> {
+    /// The head of `raw`, an object (nothing when it does not decode so).
+    fn of(raw: &'a RawValue) -> SubjectHead<'a> {
+        serde_json::from_str(raw.get()).unwrap_or_default()
+    }
 }
 
 /// The fields of a subject a status update needs.
@@ -85,11 +110,26 @@ struct StatusData {
     redirect_duration_seconds: Option<f64>,
 }
 
-/// The object a delivery is about, and its JSON path in the body.
-#[derive(Debug, Clone, Copy)]
+/// The object a delivery is about, its JSON path in the body, and its ids.
+#[derive(Debug)]
 struct Subject<'a> {
     raw: &'a RawValue,
     path: &'static str,
+    /// Its `id`, when that is a non-empty string: the subject is then a call.
+    id: Option<Cow<'a, str>>,
+    /// Its `call_id`, the same.
+    call_id: Option<Cow<'a, str>>,
+}
+
+impl<'a> Subject<'a> {
+    fn new(raw: &'a RawValue, path: &'static str, head: SubjectHead<'a>) -> Subject<'a> {
+        Subject {
+            raw,
+            path,
+            id: head.id.and_then(text),
+            call_id: head.call_id.and_then(text),
+        }
+    }
 }
 
 /// Turns the body of a Rounded webhook delivery into an event (inferred shapes: module docs).
@@ -97,6 +137,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
     let event = event_name(&delivery, body)?;
     let subject = subject(&delivery);
+    let subject = subject.as_ref();
     let name = event.strip_prefix("event_").unwrap_or(&event);
     let mut parsed = match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
@@ -126,12 +167,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     };
     if parsed.call_id.is_none() {
         parsed.call_id = subject
-            .and_then(|s| string_field(s.raw, "id").or_else(|| string_field(s.raw, "call_id")))
-            .or_else(|| text(delivery.call_id.as_ref()))
-            .map(CallId::new);
+            .and_then(|s| s.id.as_deref().or(s.call_id.as_deref()))
+            .map(CallId::new)
+            .or_else(|| delivery.call_id.and_then(text).map(CallId::new));
     }
-    parsed.occurred_at =
-        (delivery.timestamp.as_ref().or(delivery.time.as_ref())).and_then(time_from_json);
+    parsed.occurred_at = (delivery.timestamp.or(delivery.time)).and_then(AnyJson::into_time);
     Ok(parsed)
 }
 
@@ -140,8 +180,8 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
     for (key, value) in [("event", &delivery.event), ("type", &delivery.event_type)] {
         match value {
-            None | Some(Value::Null) => continue,
-            Some(Value::String(name)) if !name.trim().is_empty() => return Ok(name.clone()),
+            None | Some(AnyJson::Other(Value::Null)) => continue,
+            Some(AnyJson::Text(name)) if !name.trim().is_empty() => return Ok(name.to_string()),
             Some(_) => {
                 let message = format!("the event name at `{key}` is not a non-empty string");
                 return Err(Error::decode(KIND, OPERATION, key, message, body));
@@ -155,28 +195,19 @@ fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
 /// The object the delivery is about: `call`, else `data.call`, else `data`.
 fn subject<'a>(delivery: &Delivery<'a>) -> Option<Subject<'a>> {
     if let Some(raw) = delivery.call.filter(|raw| is_object(raw)) {
-        return Some(Subject { raw, path: "call" });
+        return Some(Subject::new(raw, "call", SubjectHead::of(raw)));
     }
     let data = delivery.data.filter(|raw| is_object(raw))?;
-    let inner = serde_json::from_str::<BTreeMap<String, &'a RawValue>>(data.get())
-        .ok()
-        .and_then(|mut fields| fields.remove("call"))
-        .filter(|raw| is_object(raw));
-    Some(match inner {
-        Some(raw) => Subject {
-            raw,
-            path: "data.call",
-        },
-        None => Subject {
-            raw: data,
-            path: "data",
-        },
+    let head = SubjectHead::of(data);
+    Some(match head.call.filter(|raw| is_object(raw)) {
+        Some(raw) => Subject::new(raw, "data.call", SubjectHead::of(raw)),
+        None => Subject::new(data, "data", head),
     })
 }
 
 /// The subject as a call, when it names one with a string `id`.
-fn call_of(subject: Option<Subject<'_>>) -> Result<Option<Box<Call>>> {
-    let Some(subject) = subject.filter(|s| string_field(s.raw, "id").is_some()) else {
+fn call_of(subject: Option<&Subject<'_>>) -> Result<Option<Box<Call>>> {
+    let Some(subject) = subject.filter(|s| s.id.is_some()) else {
         return Ok(None);
     };
     decode_call_with(KIND, OPERATION, subject.raw, subject.path, map_call)
@@ -199,15 +230,22 @@ fn did_not_connect(call: &mut Call, event: &str) {
     }
 }
 
-fn status_changed(event: String, subject: Subject<'_>) -> Result<CallEvent> {
+fn status_changed(event: String, subject: &Subject<'_>) -> Result<CallEvent> {
     let call = call_of(Some(subject))?;
-    let fields: StatusData = decode_raw(KIND, OPERATION, subject.raw, subject.path)?;
-    let (status, _) = status_of(StatusFields {
-        status: fields.status.as_ref(),
-        answer_type: fields.answer_type.as_ref(),
-        redirect_secs: finite(fields.redirect_duration_seconds),
-    });
-    let vendor_status = fields.status.map(|s| s.as_str().to_owned());
+    // A call has read its status as a status update does; without one, only the fields
+    // the status needs are.
+    let (status, vendor_status) = match &call {
+        Some(call) => (call.status, call.vendor_status.clone()),
+        None => {
+            let fields: StatusData = decode_raw(KIND, OPERATION, subject.raw, subject.path)?;
+            let (status, _) = status_of(StatusFields {
+                status: fields.status.as_ref(),
+                answer_type: fields.answer_type.as_ref(),
+                redirect_secs: finite(fields.redirect_duration_seconds),
+            });
+            (status, fields.status.map(|s| s.as_str().to_owned()))
+        }
+    };
     let kind = EventKind::StatusChanged {
         status,
         vendor_status,
@@ -217,7 +255,7 @@ fn status_changed(event: String, subject: Subject<'_>) -> Result<CallEvent> {
     Ok(CallEvent::new(event, kind))
 }
 
-fn transcript(event: String, subject: Subject<'_>, body: &[u8]) -> Result<CallEvent> {
+fn transcript(event: String, subject: &Subject<'_>, body: &[u8]) -> Result<CallEvent> {
     let entry: wire::TranscriptEntry = decode_raw(KIND, OPERATION, subject.raw, subject.path)?;
     if entry.role.is_none() || entry.content.is_none() {
         return Ok(other(event, body));
@@ -239,15 +277,11 @@ fn other(event_type: String, body: &[u8]) -> CallEvent {
 }
 
 /// A non-empty string, if `value` is one.
-fn text(value: Option<&Value>) -> Option<String> {
-    let text = value?.as_str()?;
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// A non-empty string field of a JSON object, if `raw` is one and has it.
-fn string_field(raw: &RawValue, key: &str) -> Option<String> {
-    let value: Value = serde_json::from_str(raw.get()).ok()?;
-    text(value.get(key))
+fn text(value: AnyJson<'_>) -> Option<Cow<'_, str>> {
+    match value {
+        AnyJson::Text(text) if !text.is_empty() => Some(text),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

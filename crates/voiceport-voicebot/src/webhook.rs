@@ -23,10 +23,9 @@
 //! The call of an `Ended` or `StatusChanged` event keeps the whole delivery as its vendor
 //! payload; its warnings name fields by their path in the delivery.
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, Text, parse_time, time_from_json};
+use voiceport_core::adapter::{AnyJson, Text};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -220,7 +219,7 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
     };
     let mut event = CallEvent::new(parsed.event_type.into_owned(), event);
     event.call_id = call_id;
-    event.occurred_at = parsed.timestamp.and_then(time_of);
+    event.occurred_at = parsed.timestamp.and_then(AnyJson::into_time);
     Ok(event)
 }
 
@@ -319,14 +318,6 @@ fn part_by_part<'a>(kind: ProviderKind, whole: &'a RawValue, body: &[u8]) -> Res
         call_at,
         timestamp: inner_time.or(top.timestamp),
     })
-}
-
-/// A message's `timestamp`: epoch milliseconds or seconds, or ISO 8601 text.
-fn time_of(timestamp: AnyJson<'_>) -> Option<DateTime<Utc>> {
-    match timestamp {
-        AnyJson::Text(text) => parse_time(&text),
-        other => time_from_json(&other.into_value()),
-    }
 }
 
 /// An `end-of-call-report` (`ended`) or a `status-update`: the message laid over the call;

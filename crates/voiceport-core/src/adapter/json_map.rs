@@ -56,6 +56,25 @@ impl AnyJson<'_> {
         }
     }
 
+    /// The value as a time, read as [`time_from_json`](crate::adapter::time_from_json)
+    /// reads it (ISO 8601 text, epoch seconds or milliseconds), without copying text.
+    ///
+    /// ```
+    /// use voiceport_core::adapter::AnyJson;
+    /// let [text, millis, other]: [AnyJson; 3] =
+    ///     serde_json::from_str(r#"["2026-03-10T15:42:07Z", 1773157327000, true]"#).unwrap();
+    /// let expected = Some("2026-03-10T15:42:07+00:00".to_owned());
+    /// assert_eq!(text.into_time().map(|t| t.to_rfc3339()), expected);
+    /// assert_eq!(millis.into_time().map(|t| t.to_rfc3339()), expected);
+    /// assert_eq!(other.into_time(), None);
+    /// ```
+    pub fn into_time(self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            AnyJson::Text(text) => crate::adapter::parse_time(&text),
+            other => crate::adapter::time_from_json(&other.into_value()),
+        }
+    }
+
     /// An object's entries; `null` has none, and any other value is kept whole under `key`
     /// (so that a vendor's odd `metadata` is never dropped).
     pub fn into_entries(self, key: &str) -> BTreeMap<String, Value> {

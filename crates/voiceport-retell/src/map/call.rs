@@ -36,7 +36,6 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
 /// `end_timestamp` before `start_timestamp`. A blank `call_id` is kept (the call has no
 /// other), with a warning.
 pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
-    let path = |field: &str| field_path(at, field);
     let mut call = Call::new(CallId::new(wire.call_id), KIND);
     let analysis = wire.call_analysis.unwrap_or_default();
     (call.status, call.end_reason) = status_of(StatusFields {
@@ -53,7 +52,7 @@ pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
     call.direction = wire.direction.as_deref().and_then(Direction::from_wire);
     call.from = text(wire.from_number);
     call.to = text(wire.to_number);
-    let agent_id = read_id(&mut call, &path("agent_id"), wire.agent_id);
+    let agent_id = read_id(&mut call, "agent_id", wire.agent_id);
     let agent_name = text(wire.agent_name);
     if agent_id.is_some() || agent_name.is_some() {
         call.agent = Some(AgentRef {
@@ -63,16 +62,12 @@ pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
     }
 
     let start = wire.start_timestamp.as_ref();
-    call.started_at = read_millis(&mut call, &path("start_timestamp"), start);
-    call.ended_at = read_millis(
-        &mut call,
-        &path("end_timestamp"),
-        wire.end_timestamp.as_ref(),
-    );
+    call.started_at = read_millis(&mut call, "start_timestamp", start);
+    call.ended_at = read_millis(&mut call, "end_timestamp", wire.end_timestamp.as_ref());
     // Retell has no creation time: the start stands in, as the list endpoint filters, sorts
     // and pages on it. A call that never connected has neither.
     call.created_at = call.started_at;
-    call.duration_secs = read_amount(&mut call, &path("duration_ms"), wire.duration_ms)
+    call.duration_secs = read_amount(&mut call, "duration_ms", wire.duration_ms)
         .map(|ms| round(ms / 1000.0, 1e6))
         .or_else(|| {
             let (start, end) = (call.started_at?, call.ended_at?);
@@ -97,9 +92,7 @@ pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
         text(wire.recording_url).or(text(wire.scrubbed_recording_url)),
         text(wire.recording_multi_channel_url).or(text(wire.scrubbed_recording_multi_channel_url)),
     );
-    call.cost = wire
-        .call_cost
-        .and_then(|cost| call_cost(&mut call, cost, at));
+    call.cost = wire.call_cost.and_then(|cost| call_cost(&mut call, cost));
 
     call.analysis.summary = text(analysis.call_summary);
     call.analysis.success_evaluation = analysis.call_successful.map(|ok| ok.to_string());
@@ -109,7 +102,14 @@ pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
         .metadata
         .map(|m| m.into_entries("metadata"))
         .unwrap_or_default();
-    check_call(&mut call, &path("call_id"), &path("end_timestamp"));
+    check_call(&mut call, "call_id", "end_timestamp");
+    // The warnings name their fields relative to the call until here, so that no path is
+    // written for a call that has none (most calls).
+    if !at.is_empty() {
+        for warning in &mut call.warnings {
+            warning.field = field_path(at, &warning.field);
+        }
+    }
     call
 }
 
@@ -233,14 +233,13 @@ fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> 
 /// `call_cost` (cents) → a cost in dollars: `combined_cost` and one item per
 /// `product_costs` entry, in Retell's order. A transfer leg's item is named
 /// `<product> (transfer leg)`, so that it stays apart from the same product's cost on the
-/// agent's leg. A negative or non-finite amount is left out with a warning on `call`
-/// (whose JSON path is `at`).
-fn call_cost(call: &mut Call, cost: wire::CallCost, at: &str) -> Option<Cost> {
+/// agent's leg. A negative or non-finite amount is left out with a warning on `call`.
+fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
     let dollars = |cents: f64| round(cents / 100.0, 1e9);
     let items = cost.product_costs.unwrap_or_default().into_iter();
     let mut breakdown = Vec::new();
     for (i, item) in items.enumerate() {
-        let field = field_path(at, &format!("call_cost.product_costs[{i}].cost"));
+        let field = format!("call_cost.product_costs[{i}].cost");
         let Some(cents) = read_amount(call, &field, item.cost) else {
             continue;
         };
@@ -254,8 +253,7 @@ fn call_cost(call: &mut Call, cost: wire::CallCost, at: &str) -> Option<Cost> {
             amount: dollars(cents),
         });
     }
-    let field = field_path(at, "call_cost.combined_cost");
-    let total = read_amount(call, &field, cost.combined_cost).map(dollars);
+    let total = read_amount(call, "call_cost.combined_cost", cost.combined_cost).map(dollars);
     if total.is_none() && breakdown.is_empty() {
         return None;
     }
