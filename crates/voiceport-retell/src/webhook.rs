@@ -63,20 +63,18 @@ struct Peek<'a> {
     transfer_end_timestamp: Option<Value>,
 }
 
-/// What an event makes of its call.
+/// An event that reads its call (any other is `Other`, its call not decoded).
 enum Reads {
     Started,
     Ended,
     Analyzed,
     Transcript,
     Transfer,
-    /// Nothing: the event is `Other`, its call not decoded.
-    Nothing,
 }
 
 impl Reads {
-    fn of(event: &str) -> Reads {
-        match event {
+    fn of(event: &str) -> Option<Reads> {
+        Some(match event {
             "call_started" => Reads::Started,
             "call_ended" => Reads::Ended,
             "call_analyzed" => Reads::Analyzed,
@@ -84,8 +82,8 @@ impl Reads {
             "transfer_started" | "transfer_bridged" | "transfer_cancelled" | "transfer_ended" => {
                 Reads::Transfer
             }
-            _ => Reads::Nothing,
-        }
+            _ => return None,
+        })
     }
 }
 
@@ -101,18 +99,14 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         Some(AnyJson::Text(id)) if !id.trim().is_empty() => Some(id.as_ref()),
         _ => None,
     };
-    let reads = Reads::of(&event);
-    let call = match (raw, call_id, &reads) {
-        (_, _, Reads::Nothing) | (None, _, _) | (_, None, _) => None,
-        (Some(raw), Some(_), _) => Some(decode_call_with(KIND, OPERATION, raw, "call", |wire| {
-            map_call_at(wire, "call")
-        })?),
-    };
-    let Some(call) = call else {
+    let (Some(reads), Some(raw), Some(_)) = (Reads::of(&event), raw, call_id) else {
         let mut parsed = other(event, body);
         parsed.call_id = call_id.map(CallId::new);
         return Ok(parsed);
     };
+    let call = decode_call_with(KIND, OPERATION, raw, "call", |wire| {
+        map_call_at(wire, "call")
+    })?;
     let mut occurred_at = None;
     let mut parsed = match reads {
         Reads::Started => {
@@ -139,8 +133,6 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             parsed.distinct_by = delivery.transfer_destination.as_ref().map(Value::to_string);
             parsed
         }
-        // Not decoded above.
-        Reads::Nothing => other(event, body),
     };
     parsed.occurred_at = occurred_at;
     Ok(parsed)
@@ -372,6 +364,15 @@ mod tests {
                 "{body}: {err:?}"
             );
         }
+        // A call's impossible values are warnings named by their place in the delivery.
+        let parsed =
+            parse(json!({"event": "call_ended", "call": {"call_id": ID, "duration_ms": -5}}))
+                .unwrap();
+        let EventKind::Ended { call } = parsed.kind else {
+            panic!("{parsed:?}")
+        };
+        let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(fields, ["call.duration_ms"]);
         let err =
             parse(json!({"event": "call_ended", "call": {"call_id": ID, "duration_ms": "long"}}))
                 .unwrap_err();

@@ -42,6 +42,7 @@
 //! URL, an allow-list) before trusting it.
 
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -95,9 +96,24 @@ struct SubjectHead<'a> {
 }
 
 impl<'a> SubjectHead<'a> {
-    /// The head of `raw`, an object (nothing when it does not decode so).
+    /// The head of `raw`, an object. A key given twice, which the one pass refuses, is read
+    /// as a JSON tree would keep it: the last one counts.
     fn of(raw: &'a RawValue) -> SubjectHead<'a> {
-        serde_json::from_str(raw.get()).unwrap_or_default()
+        serde_json::from_str(raw.get()).unwrap_or_else(|_| Self::last_of_each(raw))
+    }
+
+    fn last_of_each(raw: &'a RawValue) -> SubjectHead<'a> {
+        let fields: BTreeMap<String, &'a RawValue> =
+            serde_json::from_str(raw.get()).unwrap_or_default();
+        let any = |key: &str| {
+            let value: &'a RawValue = fields.get(key).copied()?;
+            serde_json::from_str::<AnyJson<'a>>(value.get()).ok()
+        };
+        SubjectHead {
+            id: any("id"),
+            call_id: any("call_id"),
+            call: fields.get("call").copied(),
+        }
     }
 }
 
@@ -364,6 +380,31 @@ mod tests {
             matches!(&err, Error::Decode { path, .. } if path.starts_with("data.call")),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_nested_call_wins_over_its_parent_and_a_repeated_key_counts_once() {
+        // `data` with an id of its own and a call inside: the call is the subject.
+        let parsed = parse(json!({"event": "event_phone_call_ended",
+            "data": {"id": "parent", "call": {"id": ID, "status": "completed"}}}))
+        .unwrap();
+        assert!(matches!(parsed.kind, EventKind::Ended { .. }));
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        // A key given twice counts as its last value, as a JSON tree keeps it.
+        let body = format!(
+            r#"{{"event": "event_phone_call_ended", "data": {{"id": "{ID}", "call_id": "a", "call_id": "b", "status": "completed"}}}}"#
+        );
+        let parsed = decode_webhook(body.as_bytes()).unwrap();
+        assert!(matches!(parsed.kind, EventKind::Ended { .. }), "{parsed:?}");
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        let body = format!(
+            r#"{{"event": "event_phone_call_ended", "data": {{"call": 1, "call": {{"id": "{ID}"}}}}}}"#
+        );
+        let parsed = decode_webhook(body.as_bytes()).unwrap();
+        assert!(matches!(parsed.kind, EventKind::Ended { .. }), "{parsed:?}");
+        let body = r#"{"event": "event_transcript", "data": {"call_id": "a", "call_id": "b"}}"#;
+        let parsed = decode_webhook(body.as_bytes()).unwrap();
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some("b"));
     }
 
     #[test]

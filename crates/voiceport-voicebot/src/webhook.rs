@@ -36,7 +36,7 @@ use crate::map::call::{
     field_path, first_conversation, map_call_at, speaker, tool_call, utterance,
 };
 use crate::map::status::status_of;
-use crate::wire::{self, Newest, RawMessages, Utterances};
+use crate::wire::{self, Newest, RawMessages};
 
 const OP: Operation = Operation::ParseWebhook;
 
@@ -513,7 +513,6 @@ fn lay_over<'a>(
                 ),
                 (report.messages_openai.take(), at, "messagesOpenAIFormatted"),
             ],
-            |u: &Utterances| u.0.is_empty(),
         )?,
     };
     if conversation.is_some() {
@@ -819,7 +818,8 @@ mod tests {
                 .contains("durationSeconds")
         );
 
-        // The report's `artifact` when it has nothing at its top level (`recording` too).
+        // The report's `artifact` (read first), down to its OpenAI-formatted copy and its
+        // `recording` object when it has nothing else.
         let event = parse(json!({"message": {
             "type": "end-of-call-report",
             "artifact": {"messagesOpenAIFormatted": [{"role": "assistant", "content": "Hello"}],
@@ -1153,7 +1153,7 @@ mod tests {
     fn a_field_another_type_would_refuse_does_not_fail_a_delivery() {
         // Each decodes in one pass only as part by part, which reads no such field.
         for (message, kind) in [
-            (json!({"type": "hang", "cost": "x", "messages": 5}), "Other"),
+            (json!({"type": "hang", "cost": "x", "role": []}), "Other"),
             (
                 json!({"type": "transcript", "role": "user", "transcript": "Hi", "artifact": 5}),
                 "TranscriptUpdate",
@@ -1224,7 +1224,7 @@ mod tests {
                 json!({"artifact": {"messagesOpenAIFormatted": broken}}),
                 "message.artifact.messagesOpenAIFormatted[0].role",
             ),
-            // The report's own lists are decoded with it, used or not.
+            // The artifact's list is decoded with the report, used or not.
             (
                 json!({"artifact": {"messages": broken}}),
                 "message.artifact.messages[0].role",

@@ -154,9 +154,9 @@ pub(crate) struct Call<'a> {
     pub(crate) duration_ms: Option<f64>,
 }
 
-/// A list of messages read raw: where a call or a report has an alternative copy of its
-/// conversation, decoded only when the lists before it are empty (a malformed copy that is
-/// never read fails nothing).
+/// A list of messages read raw: a copy of a conversation decoded only when the lists before
+/// it are empty (a malformed copy that is never read fails nothing), or a
+/// `conversation-update`'s list, of which only the newest message is decoded.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct RawMessages<'a>(pub(crate) &'a RawValue);
 

@@ -169,30 +169,25 @@ fn conversation(
         (wire.messages_openai, "messagesOpenAIFormatted"),
     ];
     let copies = copies.map(|(raw, field)| (raw, at, field));
-    let found = first_conversation(kind, operation, copies, |u: &Utterances| u.0.is_empty())?;
+    let found = first_conversation(kind, operation, copies)?;
     Ok(found
         .map(|Utterances(messages)| messages)
         .unwrap_or_default())
 }
 
 /// The first of `copies` (each raw, with its path: the parent's and the field's) that
-/// holds a message, decoded as `T` (utterances, or only the newest message); `None` when
-/// none does.
-pub(crate) fn first_conversation<'a, T, const N: usize>(
+/// holds a message, decoded as utterances; `None` when none does.
+pub(crate) fn first_conversation<const N: usize>(
     kind: ProviderKind,
     operation: Operation,
-    copies: [(Option<RawMessages<'a>>, &str, &str); N],
-    is_empty: impl Fn(&T) -> bool,
-) -> Result<Option<T>>
-where
-    T: serde::Deserialize<'a>,
-{
+    copies: [(Option<RawMessages<'_>>, &str, &str); N],
+) -> Result<Option<Utterances>> {
     for (raw, at, field) in copies {
         let Some(raw) = raw.filter(|raw| !raw.is_empty()) else {
             continue;
         };
-        let messages: T = decode_raw(kind, operation, raw.0, &field_path(at, field))?;
-        if !is_empty(&messages) {
+        let messages: Utterances = decode_raw(kind, operation, raw.0, &field_path(at, field))?;
+        if !messages.0.is_empty() {
             return Ok(Some(messages));
         }
     }
