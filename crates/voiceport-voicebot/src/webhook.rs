@@ -1182,17 +1182,19 @@ mod tests {
         assert!(decode_webhook(&body).is_ok());
     }
 
+    /// An end-of-call report of call `c1` with `extra`'s fields in its message.
+    fn report(extra: serde_json::Value) -> Result<CallEvent> {
+        let mut message = json!({"type": "end-of-call-report", "call": {"id": "c1"}});
+        for (key, value) in extra.as_object().unwrap() {
+            message[key] = value.clone();
+        }
+        parse(json!({ "message": message }))
+    }
+
     #[test]
     fn a_report_reads_its_openai_copy_only_when_it_has_no_other_conversation() {
         let openai = json!([{"role": "assistant", "content": "Hello"}]);
         let broken = json!([{"role": 5}]);
-        let report = |extra: serde_json::Value| {
-            let mut message = json!({"type": "end-of-call-report", "call": {"id": "c1"}});
-            for (key, value) in extra.as_object().unwrap() {
-                message[key] = value.clone();
-            }
-            parse(json!({ "message": message }))
-        };
         let texts = |event: CallEvent| -> Vec<Option<String>> {
             let call = event.call().unwrap();
             let utterances = &call.transcript.as_ref().unwrap().utterances;
@@ -1242,13 +1244,6 @@ mod tests {
     fn a_report_reads_its_artifact_first_and_its_top_level_copies_only_when_needed() {
         let hello = json!([{"role": "bot", "message": "Hello"}]);
         let broken = json!([{"role": 5}]);
-        let report = |message: serde_json::Value| {
-            let mut full = json!({"type": "end-of-call-report", "call": {"id": "c1"}});
-            for (key, value) in message.as_object().unwrap() {
-                full[key] = value.clone();
-            }
-            parse(json!({ "message": full }))
-        };
         // Where both say it, the artifact wins (the top level holds older senders' copies).
         let event = report(json!({
             "artifact": {"messages": hello, "transcript": "AI: Hello",
