@@ -91,3 +91,27 @@ pub fn rounded_page(n: usize) -> Vec<u8> {
     }))
     .unwrap()
 }
+
+/// A Retell list page of `n` calls: the fixture page's items (a web call, a phone call with
+/// metadata, latency and costs, one that never connected) over and over, newest first.
+/// Retell's lists carry no transcripts.
+#[allow(dead_code)] // Each bench file that includes this module uses what it needs.
+pub fn retell_page(n: usize) -> Vec<u8> {
+    let page = fixture("retell/list_page.json");
+    let items = page["items"].as_array().cloned().unwrap_or_default();
+    let newest: u64 = 1_774_000_000_000;
+    let calls: Vec<Value> = (items.iter().cycle().take(n).enumerate())
+        .map(|(i, item)| {
+            let mut call = item.clone();
+            call["call_id"] = json!(format!("call_{i:028x}"));
+            if call.get("start_timestamp").is_some() {
+                let start = newest - 60_000 * i as u64;
+                call["start_timestamp"] = json!(start);
+                call["end_timestamp"] = json!(start + 45_000);
+            }
+            call
+        })
+        .collect();
+    serde_json::to_vec(&json!({ "items": calls, "has_more": true, "pagination_key": "call_next" }))
+        .unwrap()
+}

@@ -47,6 +47,7 @@ fn normalize(c: &mut Criterion) {
         (ProviderKind::HappyRobot, payloads::happyrobot_page(2_000)),
         (ProviderKind::Voicebot, payloads::voicebot_page(1_000)),
         (ProviderKind::Rounded, payloads::rounded_page(1_000)),
+        (ProviderKind::Retell, payloads::retell_page(1_000)),
     ];
     let mut group = c.benchmark_group("normalize");
     for (kind, bytes) in &pages {
@@ -284,7 +285,7 @@ fn main() {
     criterion.final_summary();
 
     println!("\n== voiceport / baseline (time ratios; lower is better)");
-    for vendor in ["happyrobot", "voicebot", "rounded"] {
+    for vendor in ["happyrobot", "voicebot", "rounded", "retell"] {
         estimates::print_ratio(
             &format!("normalize {vendor}"),
             &format!("normalize/voiceport/{vendor}"),
