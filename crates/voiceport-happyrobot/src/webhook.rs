@@ -9,7 +9,7 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{Text, non_empty, parse_time, read_id, read_time};
+use voiceport_core::adapter::{Text, non_empty, parse_time, read_id, read_time, text_field};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     AgentId, AgentRef, Call, CallEvent, CallId, EndReason, Error, EventKind, Operation,
@@ -36,10 +36,11 @@ const SESSION_STATUS_CHANGED: &str = "session.status_changed";
 ///   (else its creation plus its duration).
 /// * anything else (such as the removed `message` type) → [`EventKind::Other`], kept whole.
 pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
-    let whole: &RawValue = decode_json(KIND, OP, body)?;
-    let event: wire::Delivery<'_> = decode_raw(KIND, OP, whole, "")?;
+    // One pass over the whole body, which proves it is one JSON value: the events that
+    // keep the delivery keep the body as it is.
+    let event: wire::Delivery<'_> = decode_json(KIND, OP, body)?;
     if event.specversion.is_some() {
-        return cloud_event(event, whole, body);
+        return cloud_event(event, body);
     }
     match event.event_type.as_str() {
         "start" => {
@@ -73,7 +74,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             Ok(ended)
         }
         _ => {
-            let payload = VendorPayload::from_raw(whole);
+            let payload = VendorPayload::from_decoded_body(body);
             let mut other = CallEvent::new(event.event_type, EventKind::Other { payload });
             other.call_id = event.call.and_then(readable_id);
             Ok(other)
@@ -91,7 +92,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
 ///   status and its end reason, the organization, and the use case as the agent (its
 ///   vendor payload is the whole delivery, which warnings' paths point into).
 /// * any other type → [`EventKind::Other`], kept whole.
-fn cloud_event(event: wire::Delivery<'_>, whole: &RawValue, body: &[u8]) -> Result<CallEvent> {
+fn cloud_event(event: wire::Delivery<'_>, body: &[u8]) -> Result<CallEvent> {
     let id = part::<String>(event.id, "id")?;
     let time = part::<String>(event.time, "time")?;
     let data = event.data.filter(|raw| raw.get() != "null");
@@ -99,9 +100,9 @@ fn cloud_event(event: wire::Delivery<'_>, whole: &RawValue, body: &[u8]) -> Resu
         let message = "a `session.status_changed` event must carry `data`";
         let data = data.ok_or_else(|| Error::decode(KIND, OP, "data", message, body))?;
         let data: wire::SessionStatusChanged<'_> = decode_raw(KIND, OP, data, "data")?;
-        session_status_changed(data, time.as_deref(), whole, body)?
+        session_status_changed(data, time.as_deref(), body)?
     } else {
-        let payload = VendorPayload::from_raw(whole);
+        let payload = VendorPayload::from_decoded_body(body);
         (EventKind::Other { payload }, None)
     };
     // The event's time, else (for a status change) the time of the change itself.
@@ -120,7 +121,6 @@ fn cloud_event(event: wire::Delivery<'_>, whole: &RawValue, body: &[u8]) -> Resu
 fn session_status_changed(
     data: wire::SessionStatusChanged<'_>,
     time: Option<&str>,
-    whole: &RawValue,
     body: &[u8],
 ) -> Result<(EventKind, Option<String>)> {
     let change = data.status.unwrap_or_default();
@@ -150,7 +150,7 @@ fn session_status_changed(
         // vanish silently.
         let _ = read_time(&mut call, "time", time);
         let _ = read_time(&mut call, "data.status.updated_at", updated_at.as_deref());
-        call.set_vendor_payload(VendorPayload::from_raw(whole));
+        call.set_vendor_payload(VendorPayload::from_decoded_body(body));
         Box::new(call)
     });
     let kind = EventKind::StatusChanged {
@@ -170,9 +170,8 @@ fn session_id(data: &RawValue) -> Option<CallId> {
 
 /// The call id of another delivery type, if it has a readable one.
 fn readable_id(call: &RawValue) -> Option<CallId> {
-    let call: serde_json::Value = serde_json::from_str(call.get()).ok()?;
-    let id = call.get("id")?.as_str()?;
-    (!id.is_empty()).then(|| CallId::new(id))
+    let id = text_field(call, "id")?;
+    (!id.as_str().is_empty()).then(|| CallId::new(id.into_owned()))
 }
 
 fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {

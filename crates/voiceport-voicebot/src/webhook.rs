@@ -25,7 +25,7 @@
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, Text};
+use voiceport_core::adapter::{AnyJson, Text, text_field};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -597,7 +597,7 @@ fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
 /// Only a call's id, from a raw call object; `None` when it has none (or a blank one) or is
 /// not an object.
 fn raw_call_id(raw: &RawValue) -> Option<CallId> {
-    wire::call_id(raw)
+    text_field(raw, "id")
         .filter(|id| !id.as_str().trim().is_empty())
         .map(|id| CallId::new(id.into_owned()))
 }

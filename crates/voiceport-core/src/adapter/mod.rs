@@ -13,6 +13,7 @@
 //! Application code never needs this module: it uses [`VoiceProvider`].
 
 mod dial;
+mod field;
 mod guard;
 mod helpers;
 mod json_map;
@@ -24,6 +25,7 @@ use async_trait::async_trait;
 use tracing::Instrument;
 
 pub use dial::{check_extra_keys, check_unsupported, required_setting};
+pub use field::text_field;
 pub use helpers::{
     check_call, collect_page, decode_call_with, decode_list_item, epoch_millis, epoch_secs,
     field_path, finite, format_time, is_object, non_empty, parse_time, presigned_expiry,

@@ -1,0 +1,105 @@
+//! [`text_field`]: one string field of a raw JSON object, read without reading the rest.
+
+use std::fmt;
+
+use serde::Deserializer;
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::adapter::Text;
+
+/// The string at `key` of the object `raw` (borrowed unless escaped), read without reading
+/// the rest of the object or building a tree: the reading stops at the key. `None` when the
+/// key is absent, its value is not a string (`null` included), or `raw` is not an object.
+/// With the key twice, the first counts. Only for a value already delimited as one JSON
+/// value (a [`RawValue`]), whose rest needs no checking: what an event needs of a call it
+/// does not otherwise read (its id).
+///
+/// ```
+/// use serde_json::value::RawValue;
+/// use voiceport_core::adapter::text_field;
+///
+/// let raw = RawValue::from_string(r#"{"customer": {"id": "x"}, "id": "c1"}"#.to_owned()).unwrap();
+/// assert_eq!(text_field(&raw, "id").as_ref().map(|id| id.as_str()), Some("c1"));
+/// assert!(text_field(&raw, "status").is_none());
+/// ```
+pub fn text_field<'a>(raw: &'a RawValue, key: &str) -> Option<Text<'a>> {
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    // The stop is an error on purpose: what was found is in `found` either way.
+    let _ = FieldOnly {
+        key,
+        found: &mut found,
+    }
+    .deserialize(&mut deserializer);
+    found
+}
+
+/// The seed behind [`text_field`]: keeps the string at `key`, then stops.
+struct FieldOnly<'k, 's, 'a> {
+    key: &'k str,
+    found: &'s mut Option<Text<'a>>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for FieldOnly<'_, '_, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for FieldOnly<'_, '_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if key.as_str() == self.key {
+                // A value of another type is no string: `None`, and the stop all the same.
+                *self.found = map.next_value::<Option<Text<'de>>>().ok().flatten();
+                return Err(de::Error::custom("stopped at the field"));
+            }
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id_of(object: &str) -> Option<String> {
+        let raw: &RawValue = serde_json::from_str(object).unwrap();
+        text_field(raw, "id").map(|id| id.as_str().to_owned())
+    }
+
+    #[test]
+    fn a_field_is_read_wherever_it_stands_and_only_at_the_top() {
+        assert_eq!(
+            id_of(r#"{"id": "c1", "status": "ended"}"#).as_deref(),
+            Some("c1")
+        );
+        let later = r#"{"customer": {"id": "cust", "number": "+1"}, "cost": 0.5, "id": "c2"}"#;
+        assert_eq!(id_of(later).as_deref(), Some("c2"));
+        assert_eq!(id_of(r#"{"id": "\u0063\u0033"}"#).as_deref(), Some("c3"));
+        assert_eq!(id_of(r#"{"id": "c4", "id": "c5"}"#).as_deref(), Some("c4"));
+        for none in [
+            r#"{"customer": {"id": "cust"}}"#,
+            r#"{"id": null}"#,
+            r#"{"id": 42}"#,
+            r#"{"id": {"nested": "c8"}}"#,
+            r#"{}"#,
+            r#"["id", "c6"]"#,
+            r#""c7""#,
+        ] {
+            assert_eq!(id_of(none), None, "{none}");
+        }
+        let raw: &RawValue = serde_json::from_str(r#"{"call_id": "c9", "id": "x"}"#).unwrap();
+        assert_eq!(
+            text_field(raw, "call_id").as_ref().map(Text::as_str),
+            Some("c9")
+        );
+    }
+}
