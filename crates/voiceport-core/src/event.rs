@@ -121,6 +121,24 @@ impl CallEvent {
 }
 
 impl EventKind {
+    /// [`Other`](EventKind::Other), the delivery `body` kept whole as its payload. For a
+    /// decoder that has just read `body` in full as one JSON value (a typed pass over the
+    /// whole delivery): the body is kept as it is, not delimited again
+    /// ([`VendorPayload::from_decoded_body`]).
+    ///
+    /// ```
+    /// use voiceport_core::EventKind;
+    /// let EventKind::Other { payload } = EventKind::kept_whole(br#" {"type": "hang"} "#) else {
+    ///     unreachable!()
+    /// };
+    /// assert_eq!(payload.get(), r#"{"type": "hang"}"#);
+    /// ```
+    pub fn kept_whole(body: &[u8]) -> EventKind {
+        EventKind::Other {
+            payload: VendorPayload::from_decoded_body(body),
+        }
+    }
+
     /// The call this kind of event carries, if any.
     pub fn call(&self) -> Option<&Call> {
         match self {

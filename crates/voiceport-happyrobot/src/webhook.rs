@@ -74,8 +74,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             Ok(ended)
         }
         _ => {
-            let payload = VendorPayload::from_decoded_body(body);
-            let mut other = CallEvent::new(event.event_type, EventKind::Other { payload });
+            let mut other = CallEvent::new(event.event_type, EventKind::kept_whole(body));
             other.call_id = event.call.and_then(readable_id);
             Ok(other)
         }
@@ -102,8 +101,7 @@ fn cloud_event(event: wire::Delivery<'_>, body: &[u8]) -> Result<CallEvent> {
         let data: wire::SessionStatusChanged<'_> = decode_raw(KIND, OP, data, "data")?;
         session_status_changed(data, time.as_deref(), body)?
     } else {
-        let payload = VendorPayload::from_decoded_body(body);
-        (EventKind::Other { payload }, None)
+        (EventKind::kept_whole(body), None)
     };
     // The event's time, else (for a status change) the time of the change itself.
     let occurred_at = (time.as_deref().and_then(parse_time))

@@ -32,9 +32,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{AnyJson, decode_call_with, epoch_millis, is_object};
 use voiceport_core::http::decode_json;
-use voiceport_core::{
-    Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, VendorPayload,
-};
+use voiceport_core::{Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result};
 
 use crate::config::KIND;
 use crate::map::call::map_call_at;
@@ -185,10 +183,7 @@ fn transfer(event: String, call: Call) -> CallEvent {
 
 /// An event voiceport does not model, kept whole: its name and the body, verbatim.
 fn other(event: String, body: &[u8]) -> CallEvent {
-    // The body was decoded in full as a delivery before any event is made of it, so it is
-    // kept as it is rather than delimited again.
-    let payload = VendorPayload::from_decoded_body(body);
-    CallEvent::new(event, EventKind::Other { payload })
+    CallEvent::new(event, EventKind::kept_whole(body))
 }
 
 #[cfg(test)]

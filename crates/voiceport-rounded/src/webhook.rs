@@ -51,7 +51,7 @@ use voiceport_core::adapter::{AnyJson, decode_call_with, finite, is_object, pars
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, Error, EventKind, Operation,
-    Result, VendorPayload,
+    Result,
 };
 
 use crate::config::KIND;
@@ -286,10 +286,7 @@ fn transcript(event: String, subject: &Subject<'_>, body: &[u8]) -> Result<CallE
 
 /// An event voiceport does not model, kept whole: its name and the body, verbatim.
 fn other(event_type: String, body: &[u8]) -> CallEvent {
-    // The body was decoded in full as a delivery before any event is made of it, so it is
-    // kept as it is rather than delimited again.
-    let payload = VendorPayload::from_decoded_body(body);
-    CallEvent::new(event_type, EventKind::Other { payload })
+    CallEvent::new(event_type, EventKind::kept_whole(body))
 }
 
 /// A non-empty string, if `value` is one.
