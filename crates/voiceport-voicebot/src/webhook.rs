@@ -513,7 +513,8 @@ fn lay_over<'a>(
                 ),
                 (report.messages_openai.take(), at, "messagesOpenAIFormatted"),
             ],
-        )?,
+        )?
+        .map(|(messages, _)| messages),
     };
     if conversation.is_some() {
         call.messages = conversation;
@@ -548,23 +549,20 @@ fn transcript(message: wire::TranscriptMessage<'_>) -> Option<EventKind> {
 /// (`message.messages[7].role`).
 fn conversation(
     kind: ProviderKind,
-    copies: [Option<RawMessages<'_>>; 3],
+    [messages, conversation, openai]: [Option<RawMessages<'_>>; 3],
     at: &str,
 ) -> Result<Option<EventKind>> {
-    let fields = ["messages", "conversation", "messagesOpenAIFormatted"];
-    for (copy, field) in copies.into_iter().zip(fields) {
-        let Some(copy) = copy.filter(|copy| !copy.is_empty()) else {
-            continue;
-        };
-        let path = field_path(at, field);
-        let Newest(newest) = decode_raw(kind, OP, copy.0, &path)?;
-        if let Some((index, raw)) = newest {
-            let message = decode_raw(kind, OP, raw, &format!("{path}[{index}]"))?;
-            let utterance = utterance(message);
-            return Ok(Some(EventKind::TranscriptUpdate { utterance }));
-        }
-    }
-    Ok(None)
+    let copies = [
+        (messages, at, "messages"),
+        (conversation, at, "conversation"),
+        (openai, at, "messagesOpenAIFormatted"),
+    ];
+    let Some((Newest(Some((index, raw))), path)) = first_conversation(kind, OP, copies)? else {
+        return Ok(None);
+    };
+    let message = decode_raw(kind, OP, raw, &format!("{path}[{index}]"))?;
+    let utterance = utterance(message);
+    Ok(Some(EventKind::TranscriptUpdate { utterance }))
 }
 
 /// A `tool-calls` message: the assistant invokes tools.

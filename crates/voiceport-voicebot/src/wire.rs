@@ -219,6 +219,23 @@ impl<'de> Deserialize<'de> for Utterances {
     }
 }
 
+/// A list of messages as one reading of it decodes it: whether it has none.
+pub(crate) trait Messages {
+    fn is_empty(&self) -> bool;
+}
+
+impl Messages for Utterances {
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl Messages for Newest<'_> {
+    fn is_empty(&self) -> bool {
+        self.0.is_none()
+    }
+}
+
 /// The newest (last) entry of a list of messages, still raw, with its index; `None` for an
 /// empty list. A `conversation-update` reports only that one, and it grows with the call
 /// (each update carries the whole conversation so far): the others are only delimited,

@@ -21,7 +21,7 @@ use voiceport_core::{
 };
 
 use super::status::status_of;
-use crate::wire::{self, RawMessages, Role, Utterances};
+use crate::wire::{self, Messages, RawMessages, Role, Utterances};
 
 /// Decodes the call object `raw`, found at the JSON path `at` of a body from the API, maps
 /// it and keeps `raw` as its vendor payload. The API's calls always have an `id` (webhook
@@ -171,24 +171,29 @@ fn conversation(
     let copies = copies.map(|(raw, field)| (raw, at, field));
     let found = first_conversation(kind, operation, copies)?;
     Ok(found
-        .map(|Utterances(messages)| messages)
+        .map(|(Utterances(messages), _)| messages)
         .unwrap_or_default())
 }
 
 /// The first of `copies` (each raw, with its path: the parent's and the field's) that
-/// holds a message, decoded as utterances; `None` when none does.
-pub(crate) fn first_conversation<const N: usize>(
+/// holds a message, decoded as `T` (the utterances, or only the newest message) with its
+/// JSON path; `None` when none does.
+pub(crate) fn first_conversation<'a, T, const N: usize>(
     kind: ProviderKind,
     operation: Operation,
-    copies: [(Option<RawMessages<'_>>, &str, &str); N],
-) -> Result<Option<Utterances>> {
+    copies: [(Option<RawMessages<'a>>, &str, &str); N],
+) -> Result<Option<(T, String)>>
+where
+    T: serde::Deserialize<'a> + Messages,
+{
     for (raw, at, field) in copies {
         let Some(raw) = raw.filter(|raw| !raw.is_empty()) else {
             continue;
         };
-        let messages: Utterances = decode_raw(kind, operation, raw.0, &field_path(at, field))?;
-        if !messages.0.is_empty() {
-            return Ok(Some(messages));
+        let path = field_path(at, field);
+        let messages: T = decode_raw(kind, operation, raw.0, &path)?;
+        if !messages.is_empty() {
+            return Ok(Some((messages, path)));
         }
     }
     Ok(None)
