@@ -13,7 +13,8 @@ fn fixtures_dir() -> std::path::PathBuf {
         .unwrap_or_else(|| panic!("no fixtures/ folder above {}", here.display()))
 }
 
-fn fixture(name: &str) -> Value {
+/// The fixture at `name` (`vendor/file.json`) under `fixtures/`.
+pub fn fixture(name: &str) -> Value {
     let file = fixtures_dir().join(name);
     let path = file.display();
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{path}: {e}"));

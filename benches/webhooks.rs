@@ -31,6 +31,9 @@
 //! the least any receiver that verifies and parses must do.
 
 mod estimates;
+// The webhook bench reads the fixtures through it, and builds none of its pages.
+#[allow(dead_code)]
+mod payloads;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -52,16 +55,9 @@ const BATCH: usize = 1_000;
 const IN_FLIGHT: usize = 32;
 const SECRET: &str = "bench-hmac-secret";
 
+/// A Voicebot Studio (Vapi) delivery from the fixtures.
 fn fixture(name: &str) -> Value {
-    vendor_fixture("voicebot", name)
-}
-
-fn vendor_fixture(vendor: &str, name: &str) -> Value {
-    let path = format!(
-        "{}/fixtures/{vendor}/{name}.json",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+    payloads::fixture(&format!("voicebot/{name}.json"))
 }
 
 /// Delivery number `n`, about call number `call`: its call id (wherever the delivery has
@@ -130,47 +126,38 @@ fn one_of_each() -> Vec<(ProviderKind, &'static str, Vec<u8>)> {
         ),
     ]
     .map(|(name, body)| (ProviderKind::Voicebot, name, for_call(body, 0, 0)));
+    // Each from `fixtures/<kind>/`.
     let others = [
-        (
-            ProviderKind::HappyRobot,
-            "hr_end",
-            "happyrobot",
-            "webhook_end",
-        ),
+        (ProviderKind::HappyRobot, "hr_end", "webhook_end"),
         (
             ProviderKind::Retell,
             "retell_call_started",
-            "retell",
             "webhook_call_started",
         ),
         (
             ProviderKind::Retell,
             "retell_call_ended",
-            "retell",
             "webhook_call_ended",
         ),
         (
             ProviderKind::Retell,
             "retell_unknown_event",
-            "retell",
             "webhook_unknown_event",
         ),
         (
             ProviderKind::Rounded,
             "rounded_status_updated",
-            "rounded",
             "webhook_call_status_updated",
         ),
         (
             ProviderKind::Rounded,
             "rounded_call_ended",
-            "rounded",
             "webhook_phone_call_ended",
         ),
     ]
-    .map(|(kind, name, vendor, file)| {
-        let body = serde_json::to_vec(&vendor_fixture(vendor, file)).unwrap();
-        (kind, name, body)
+    .map(|(kind, name, file)| {
+        let delivery = payloads::fixture(&format!("{kind}/{file}.json"));
+        (kind, name, serde_json::to_vec(&delivery).unwrap())
     });
     vapi_family.into_iter().chain(others).collect()
 }
@@ -305,13 +292,7 @@ fn main() {
         });
         // The same two, batch by batch in turns: whatever else the machine runs weighs on
         // both alike, which two 15-second windows one after the other do not ensure.
-        // (Not in criterion's `--profile-time` mode, which profiles one side alone.)
-        let profiling = std::env::args().any(|arg| arg == "--profile-time");
-        let ids = [
-            format!("webhooks/receiver/{mix}"),
-            format!("webhooks/bare_axum/{mix}"),
-        ];
-        if filter_matches(&ids) && !profiling {
+        if timed_in_turns(&mix_ids(mix)) {
             // Wall time, and the CPU time the whole process (client included) spent.
             let time = |url: &str, cpu: &mut f64| {
                 let (start, start_cpu) = (Instant::now(), process_cpu_secs());
@@ -358,12 +339,8 @@ fn main() {
     }
     println!("\n== webhooks: deliveries per second (throughput ratio; higher is better)");
     for mix in ["mixed", "end_of_call"] {
-        let ids = [
-            format!("webhooks/receiver/{mix}"),
-            format!("webhooks/bare_axum/{mix}"),
-        ];
         // Criterion's files outlive a run that a filter left them out of.
-        let measured = filter_matches(&ids);
+        let measured = filter_matches(&mix_ids(mix));
         let ours = mean(&format!("receiver/{mix}")).filter(|_| measured);
         let bare = mean(&format!("bare_axum/{mix}")).filter(|_| measured);
         match (ours, bare) {
@@ -467,8 +444,8 @@ struct Decoded {
 fn decode_each(criterion: &mut Criterion) -> Vec<Decoded> {
     let bodies = one_of_each();
     let mut group = criterion.benchmark_group("webhooks_decode");
+    // Shorter windows than the HTTP batches' (the sample size is the run's 20).
     group
-        .sample_size(20)
         .measurement_time(Duration::from_secs(2))
         .warm_up_time(Duration::from_secs(1));
     let value = |body: &[u8]| serde_json::from_slice::<Value>(body).map(|v| v.is_object());
@@ -488,7 +465,7 @@ fn decode_each(criterion: &mut Criterion) -> Vec<Decoded> {
             format!("webhooks_decode/voiceport/{name}"),
             format!("webhooks_decode/serde_json_value/{name}"),
         ];
-        if !filter_matches(&ids) || std::env::args().any(|arg| arg == "--profile-time") {
+        if !timed_in_turns(&ids) {
             continue;
         }
         let time = |side: usize| {
@@ -534,6 +511,20 @@ const OPTIONS_WITH_VALUES: [&str; 12] = [
     "--significance-level",
     "--nresamples",
 ];
+
+/// A mix's two criterion benchmarks: the receiver's and bare axum's.
+fn mix_ids(mix: &str) -> [String; 2] {
+    [
+        format!("webhooks/receiver/{mix}"),
+        format!("webhooks/bare_axum/{mix}"),
+    ]
+}
+
+/// Whether the benchmarks `ids` are also timed in turns: when the filter selects them, and
+/// not in criterion's `--profile-time` mode (which profiles one side alone).
+fn timed_in_turns(ids: &[String]) -> bool {
+    filter_matches(ids) && !std::env::args().any(|arg| arg == "--profile-time")
+}
 
 /// Whether the command line's filter (if any) selects one of the benchmarks `ids`. The
 /// filter is read as a plain substring (criterion reads it as a regular expression: give

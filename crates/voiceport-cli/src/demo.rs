@@ -56,7 +56,7 @@ struct Seen {
 
 /// The made-up webhook secret of `kind`'s emulator in the demo and `voiceport sandbox
 /// --webhooks`.
-pub(crate) fn webhook_secret(kind: ProviderKind) -> String {
+fn webhook_secret(kind: ProviderKind) -> String {
     format!("sandbox-{kind}-webhook-secret")
 }
 

@@ -97,11 +97,10 @@ impl WebhookTarget {
         }
     }
 
-    /// The policy `kind` documents for its deliveries, to `url`: Retell waits 10 seconds
-    /// for a 2xx and retries up to three times; Vapi (and Voicebot Studio, its platform)
-    /// waits 20 seconds and retries only when a `backoffPlan` is configured (none by
-    /// default); HappyRobot and Rounded document no policy, so one attempt with the same
-    /// 20 seconds. A kind the sandbox does not emulate gets [`new`](Self::new)'s defaults.
+    /// The policy `kind` documents for its deliveries, to `url` (each vendor's is listed at
+    /// the crate's `Vendor::delivery_policy`: Retell retries three times within 10 seconds
+    /// each, the others make one attempt). A kind the sandbox does not emulate gets
+    /// [`new`](Self::new)'s defaults.
     pub fn for_vendor(kind: ProviderKind, url: impl Into<String>, config: WebhookConfig) -> Self {
         let target = WebhookTarget::new(url, config);
         match Vendor::of(kind).map(Vendor::delivery_policy) {
