@@ -9,7 +9,9 @@
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{Text, non_empty, parse_time, read_id, read_time, text_field};
+use voiceport_core::adapter::{
+    Text, call_id_field, non_blank, non_empty, parse_time, read_id, read_time,
+};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     AgentId, AgentRef, Call, CallEvent, CallId, EndReason, Error, EventKind, Operation,
@@ -75,7 +77,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
         }
         _ => {
             let mut other = CallEvent::new(event.event_type, EventKind::kept_whole(body));
-            other.call_id = event.call.and_then(readable_id);
+            other.call_id = event.call.and_then(|call| call_id_field(call, "id"));
             Ok(other)
         }
     }
@@ -107,10 +109,10 @@ fn cloud_event(event: wire::Delivery<'_>, body: &[u8]) -> Result<CallEvent> {
     let occurred_at = (time.as_deref().and_then(parse_time))
         .or_else(|| updated_at.as_deref().and_then(parse_time));
     let mut normalized = CallEvent::new(event.event_type, kind);
-    normalized.event_id = id.filter(|id| !id.is_empty());
+    normalized.event_id = id.and_then(non_blank);
     normalized.occurred_at = occurred_at;
     if normalized.call_id.is_none() {
-        normalized.call_id = data.and_then(session_id);
+        normalized.call_id = data.and_then(|data| call_id_field(data, "session_id"));
     }
     Ok(normalized)
 }
@@ -129,7 +131,7 @@ fn session_status_changed(
     })?;
     let (status, reason) = session_status_of(&current);
     let vendor_status = current.as_str().to_owned();
-    let call = data.session_id.filter(|id| !id.is_empty()).map(|id| {
+    let call = data.session_id.and_then(non_blank).map(|id| {
         let mut call = Call::new(CallId::new(id), KIND);
         call.status = status;
         call.vendor_status = Some(vendor_status.clone());
@@ -157,19 +159,6 @@ fn session_status_changed(
         call,
     };
     Ok((kind, updated_at))
-}
-
-/// `data.session_id` of a CloudEvent of any type, if it has a readable one.
-fn session_id(data: &RawValue) -> Option<CallId> {
-    let data: serde_json::Value = serde_json::from_str(data.get()).ok()?;
-    let id = data.get("session_id")?.as_str()?;
-    (!id.is_empty()).then(|| CallId::new(id))
-}
-
-/// The call id of another delivery type, if it has a readable one.
-fn readable_id(call: &RawValue) -> Option<CallId> {
-    let id = text_field(call, "id")?;
-    (!id.as_str().is_empty()).then(|| CallId::new(id.into_owned()))
 }
 
 fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {
@@ -321,6 +310,21 @@ mod tests {
     }
 
     #[test]
+    fn a_blank_session_or_event_id_is_no_id() {
+        // Blank as core's checks read it (`adapter::non_blank`): whitespace counts as empty.
+        let mut body = status_changed("completed");
+        body["data"]["session_id"] = json!(" \t");
+        body["id"] = json!("  ");
+        let event = parse(&body).unwrap();
+        assert_eq!(event.status(), Some(CallStatus::Completed));
+        assert!(
+            event.call_id.is_none() && event.call().is_none(),
+            "{event:?}"
+        );
+        assert!(event.event_id.is_none(), "{event:?}");
+    }
+
+    #[test]
     fn other_cloud_events_are_kept_whole_with_their_session() {
         // Invented types: only `session.status_changed` is documented.
         let body = json!({
@@ -337,7 +341,12 @@ mod tests {
         };
         assert_eq!(payload.to_value(), body);
         // No data, an odd session id: still an event, about no known call.
-        for data in [Value::Null, json!({"session_id": 7}), json!("text")] {
+        for data in [
+            Value::Null,
+            json!({"session_id": 7}),
+            json!("text"),
+            json!({"session_id": " "}),
+        ] {
             let body = json!({"specversion": "1.0", "type": "run.started", "data": data});
             let event = parse(&body).unwrap();
             assert!(event.call_id.is_none(), "{body}");

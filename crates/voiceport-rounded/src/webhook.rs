@@ -47,7 +47,9 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, decode_call_with, finite, is_object, parse_time};
+use voiceport_core::adapter::{
+    AnyJson, decode_call_with, finite, is_object, non_blank, parse_time,
+};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, Error, EventKind, Operation,
@@ -131,7 +133,7 @@ struct StatusData {
 struct Subject<'a> {
     raw: &'a RawValue,
     path: &'static str,
-    /// Its `id`, when that is a non-empty string: the subject is then a call.
+    /// Its `id`, when that is a string that is not blank: the subject is then a call.
     id: Option<Cow<'a, str>>,
     /// Its `call_id`, the same.
     call_id: Option<Cow<'a, str>>,
@@ -289,10 +291,10 @@ fn other(event_type: String, body: &[u8]) -> CallEvent {
     CallEvent::new(event_type, EventKind::kept_whole(body))
 }
 
-/// A non-empty string, if `value` is one.
+/// A string that is not [blank](non_blank), if `value` is one.
 fn text(value: AnyJson<'_>) -> Option<Cow<'_, str>> {
     match value {
-        AnyJson::Text(text) if !text.is_empty() => Some(text),
+        AnyJson::Text(text) => non_blank(text),
         _ => None,
     }
 }
@@ -514,6 +516,14 @@ mod tests {
         )
         .unwrap();
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        // A blank id names no call (whitespace counts as empty, as in core's checks).
+        let parsed = parse(
+            json!({"event": "event_call_status_updated", "call_id": "  ",
+            "data": {"id": " ", "call_id": "\t", "status": "busy"}}),
+        )
+        .unwrap();
+        assert_eq!(parsed.call_id(), None);
+        assert_eq!(parsed.status(), Some(CallStatus::Busy));
         // A status of the wrong type is an error at its path.
         let err = parse(json!({"event": "event_call_status_updated", "data": {"status": 3}}))
             .unwrap_err();

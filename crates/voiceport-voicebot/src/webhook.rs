@@ -25,7 +25,7 @@
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, Text, text_field};
+use voiceport_core::adapter::{AnyJson, Text, call_id_field, non_blank};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -197,7 +197,7 @@ impl Whole<'_> {
 
 /// The event a decoded delivery makes.
 fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<CallEvent> {
-    let call_id = |call: Option<&RawValue>| call.and_then(raw_call_id);
+    let call_id = |call: Option<&RawValue>| call.and_then(|raw| call_id_field(raw, "id"));
     let (event, call_id) = match parsed.body {
         Body::Report { mut report, ended } => {
             let found = (parsed.call, parsed.call_at, parsed.at);
@@ -341,8 +341,8 @@ fn report_event<'a>(
     let call_id = stale
         .as_ref()
         .and_then(|call| call.id.as_ref())
-        .filter(|id| !id.as_str().trim().is_empty())
-        .map(|id| CallId::new(id.as_str()));
+        .and_then(|id| non_blank(id.as_str()))
+        .map(CallId::new);
     // A blank time is no time: it does not hide the call's.
     report.started_at = report
         .started_at
@@ -590,14 +590,6 @@ fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
     let mut utterance = Utterance::new(Speaker::Tool, None);
     utterance.tool_calls = calls;
     EventKind::TranscriptUpdate { utterance }
-}
-
-/// Only a call's id, from a raw call object; `None` when it has none (or a blank one) or is
-/// not an object.
-fn raw_call_id(raw: &RawValue) -> Option<CallId> {
-    text_field(raw, "id")
-        .filter(|id| !id.as_str().trim().is_empty())
-        .map(|id| CallId::new(id.into_owned()))
 }
 
 #[cfg(test)]

@@ -1,4 +1,5 @@
-//! [`text_field`]: one string field of a raw JSON object, read without reading the rest.
+//! [`text_field`]: one string field of a raw JSON object, read without reading the rest;
+//! [`call_id_field`], the same read as a call id.
 
 use std::fmt;
 
@@ -6,7 +7,8 @@ use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::adapter::Text;
+use crate::CallId;
+use crate::adapter::{Text, non_blank};
 
 /// The string at `key` of the object `raw` (borrowed unless escaped), read without reading
 /// the rest of the object or building a tree: the reading stops at the key. `None` when the
@@ -33,6 +35,24 @@ pub fn text_field<'a>(raw: &'a RawValue, key: &str) -> Option<Text<'a>> {
     }
     .deserialize(&mut deserializer);
     found
+}
+
+/// The call id at `key` of the object `raw`, read as [`text_field`] reads it: `None` when
+/// the key is absent, not a string, or [blank](non_blank). What an event needs of a call it
+/// does not otherwise decode.
+///
+/// ```
+/// use serde_json::value::RawValue;
+/// use voiceport_core::adapter::call_id_field;
+///
+/// let raw = RawValue::from_string(r#"{"session_id": "s-1", "id": " "}"#.to_owned()).unwrap();
+/// assert_eq!(call_id_field(&raw, "session_id").map(|id| id.to_string()), Some("s-1".into()));
+/// assert!(call_id_field(&raw, "id").is_none());
+/// ```
+pub fn call_id_field(raw: &RawValue, key: &str) -> Option<CallId> {
+    text_field(raw, key)
+        .and_then(non_blank)
+        .map(|id| CallId::new(id.into_owned()))
 }
 
 /// The seed behind [`text_field`]: keeps the string at `key`, then stops.

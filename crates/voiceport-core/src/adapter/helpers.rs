@@ -249,6 +249,20 @@ pub fn non_empty(text: &Option<String>) -> Option<&str> {
     text.as_deref().filter(|t| !t.is_empty())
 }
 
+/// `id` when it can name something: `None` when it is empty or only whitespace (what
+/// [`read_id`] and [`check_call`] call blank). For the ids an event is known by (its call,
+/// its delivery), where a blank one is no id at all.
+///
+/// ```
+/// use voiceport_core::adapter::non_blank;
+/// assert_eq!(non_blank("c1"), Some("c1"));
+/// assert_eq!(non_blank(" \t"), None);
+/// assert_eq!(non_blank(String::new()), None);
+/// ```
+pub fn non_blank<S: std::ops::Deref<Target = str>>(id: S) -> Option<S> {
+    (!id.trim().is_empty()).then_some(id)
+}
+
 /// The number when it is present and finite.
 pub fn finite(value: Option<f64>) -> Option<f64> {
     value.filter(|v| v.is_finite())

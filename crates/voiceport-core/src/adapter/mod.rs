@@ -25,10 +25,10 @@ use async_trait::async_trait;
 use tracing::Instrument;
 
 pub use dial::{check_extra_keys, check_unsupported, required_setting};
-pub use field::text_field;
+pub use field::{call_id_field, text_field};
 pub use helpers::{
     check_call, collect_page, decode_call_with, decode_list_item, epoch_millis, epoch_secs,
-    field_path, finite, format_time, is_object, non_empty, parse_time, presigned_expiry,
+    field_path, finite, format_time, is_object, non_blank, non_empty, parse_time, presigned_expiry,
     read_amount, read_id, read_time, recording_at, shorten, strip_bom, time_from_json,
     try_decode_call_with, value_text,
 };
