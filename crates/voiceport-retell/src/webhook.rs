@@ -30,7 +30,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, decode_call_with, epoch_millis, is_object};
+use voiceport_core::adapter::{AnyJson, decode_call_with, epoch_millis, is_object, non_blank};
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result};
 
@@ -39,11 +39,12 @@ use crate::map::call::map_call_at;
 
 const OPERATION: Operation = Operation::ParseWebhook;
 
-/// The outer shape of a delivery. The name is read as a JSON value, so that one of the
-/// wrong type is a clear error at `event`.
+/// The outer shape of a delivery. The name is read as any JSON (text borrowed from the
+/// body), so that one of the wrong type is a clear error at `event`.
 #[derive(Debug, Deserialize)]
 struct Delivery<'a> {
-    event: Option<Value>,
+    #[serde(borrow)]
+    event: Option<AnyJson<'a>>,
     #[serde(borrow)]
     call: Option<&'a RawValue>,
     /// A transfer event's destination (`{"number": …}`): what tells two transfers of one
@@ -94,7 +95,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
         .unwrap_or_default();
     let call_id = match &peek.call_id {
-        Some(AnyJson::Text(id)) if !id.trim().is_empty() => Some(id.as_ref()),
+        Some(AnyJson::Text(id)) => non_blank(id.as_ref()),
         _ => None,
     };
     let (Some(reads), Some(raw), Some(_)) = (Reads::of(&event), raw, call_id) else {
@@ -139,8 +140,9 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 /// The event name at `event`: a non-empty string, else a decode error there.
 fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
     match &delivery.event {
-        Some(Value::String(name)) if !name.trim().is_empty() => Ok(name.clone()),
-        None | Some(Value::Null) => {
+        Some(AnyJson::Text(name)) if non_blank(name.as_ref()).is_some() => Ok(name.to_string()),
+        // A `null` name is decoded as no name.
+        None => {
             let message = "the delivery names no `event`";
             Err(Error::decode(KIND, OPERATION, "event", message, body))
         }

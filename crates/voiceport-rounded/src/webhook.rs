@@ -45,7 +45,6 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
-use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, decode_call_with, finite, is_object, non_blank, parse_time,
@@ -198,8 +197,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
     for (key, value) in [("event", &delivery.event), ("type", &delivery.event_type)] {
         match value {
-            None | Some(AnyJson::Other(Value::Null)) => continue,
-            Some(AnyJson::Text(name)) if !name.trim().is_empty() => return Ok(name.to_string()),
+            // A `null` name is decoded as no name.
+            None => continue,
+            Some(AnyJson::Text(name)) if non_blank(name.as_ref()).is_some() => {
+                return Ok(name.to_string());
+            }
             Some(_) => {
                 let message = format!("the event name at `{key}` is not a non-empty string");
                 return Err(Error::decode(KIND, OPERATION, key, message, body));
@@ -302,7 +304,7 @@ fn text(value: AnyJson<'_>) -> Option<Cow<'_, str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
     use voiceport_core::Speaker;
 
     fn parse(value: Value) -> Result<CallEvent> {
