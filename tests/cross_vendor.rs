@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use voiceport::{CallId, CallStatus, Error, ProviderKind, Registry, VoiceProvider};
+use voiceport::{CallId, CallStatus, Error, PayloadKind, ProviderKind, Registry, VoiceProvider};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -194,4 +194,108 @@ fn registry_connects_once_and_shares() {
     );
     assert!(matches!(registry.connect(None), Err(Error::Config { .. })));
     assert!(!format!("{registry:?}").contains(KEY));
+}
+
+/// The value at a warning's JSON path (`message.costs[2].cost`) inside `json`.
+fn at_path<'a>(json: &'a serde_json::Value, path: &str) -> Option<&'a serde_json::Value> {
+    path.split('.').try_fold(json, |json, segment| {
+        let (key, indices) = segment.split_at(segment.find('[').unwrap_or(segment.len()));
+        let json = if key.is_empty() { json } else { json.get(key)? };
+        (indices.split('[').skip(1)).try_fold(json, |json, index| {
+            json.get(index.strip_suffix(']')?.parse::<usize>().ok()?)
+        })
+    })
+}
+
+/// Pointers to every value in `json`, in arrays too, whose key may name a time
+/// (`startedAt`, `end_timestamp`, `created`, `time`).
+fn time_pointers(json: &serde_json::Value, pointer: &str, found: &mut Vec<String>) {
+    let names_a_time = |key: &str| {
+        let key = key.to_ascii_lowercase();
+        key.ends_with("at") || key.ends_with("ed") || key.contains("time")
+    };
+    match json {
+        serde_json::Value::Object(map) => {
+            for (key, value) in map {
+                let here = format!("{pointer}/{key}");
+                if names_a_time(key) && (value.is_string() || value.is_number()) {
+                    found.push(here.clone());
+                }
+                time_pointers(value, &here, found);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                time_pointers(item, &format!("{pointer}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every call a decoded payload holds.
+fn calls_in(decoded: voiceport::Decoded) -> Vec<voiceport::Call> {
+    match decoded {
+        voiceport::Decoded::Call(call) => vec![*call],
+        voiceport::Decoded::Page(page) => page.calls,
+        voiceport::Decoded::Event(event) => event.call().cloned().into_iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A warning says where the unreadable value was as a path into the JSON the call keeps
+/// (`Call::vendor_payload`), whichever vendor and whichever way the call came (a call, a
+/// page, a webhook): each time in each fixture is made unreadable in turn, and every
+/// warning about it must lead back to it.
+#[test]
+fn warnings_point_into_the_vendor_payload() {
+    const UNREADABLE: &str = "not a time";
+    let mut checked = std::collections::BTreeMap::<(ProviderKind, &str), usize>::new();
+    for kind in ProviderKind::ALL {
+        let codec = voiceport::codec(kind).unwrap();
+        let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
+        for file in std::fs::read_dir(&folder).unwrap() {
+            let file = file.unwrap().path();
+            let Ok(json) =
+                serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap())
+            else {
+                continue;
+            };
+            let mut pointers = Vec::new();
+            time_pointers(&json, "", &mut pointers);
+            for pointer in pointers {
+                let mut mutated = json.clone();
+                *mutated.pointer_mut(&pointer).unwrap() = UNREADABLE.into();
+                let body = serde_json::to_vec(&mutated).unwrap();
+                let what = codec.detect(&body);
+                // A time the vendor's type does not allow to be text is a decode error.
+                let Ok(decoded) = codec.decode(what, &body) else {
+                    continue;
+                };
+                for call in calls_in(decoded) {
+                    let payload = call.vendor_payload().map(|p| p.to_value());
+                    for warning in call.warnings.iter().filter(|w| w.value == UNREADABLE) {
+                        let found = payload.as_ref().and_then(|p| at_path(p, &warning.field));
+                        assert_eq!(
+                            found.and_then(|v| v.as_str()),
+                            Some(UNREADABLE),
+                            "{}, {pointer} unreadable: warning `{}` is not a path into the call's vendor payload",
+                            file.display(),
+                            warning.field
+                        );
+                        *checked.entry((kind, what.as_str())).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Every vendor's calls, pages and webhooks were checked, not skipped.
+    for kind in ProviderKind::ALL {
+        for what in [PayloadKind::Call, PayloadKind::Page, PayloadKind::Webhook] {
+            assert!(
+                checked.contains_key(&(kind, what.as_str())),
+                "{kind} {what}: no warning checked; {checked:?}"
+            );
+        }
+    }
 }

@@ -35,7 +35,7 @@ use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result};
 
 use crate::config::KIND;
-use crate::map::call::map_call_at;
+use crate::map::call::map_call;
 
 const OPERATION: Operation = Operation::ParseWebhook;
 
@@ -103,9 +103,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         parsed.call_id = call_id.map(CallId::new);
         return Ok(parsed);
     };
-    let call = decode_call_with(KIND, OPERATION, raw, "call", |wire| {
-        map_call_at(wire, "call")
-    })?;
+    let call = decode_call_with(KIND, OPERATION, raw, "call", map_call)?;
     let mut occurred_at = None;
     let mut parsed = match reads {
         Reads::Started => {
@@ -361,7 +359,9 @@ mod tests {
                 "{body}: {err:?}"
             );
         }
-        // A call's impossible values are warnings named by their place in the delivery.
+        // A call's impossible values are warnings named by their place in the call, its
+        // vendor payload (as `get-call` names them); a decode error names its place in the
+        // delivery.
         let parsed =
             parse(json!({"event": "call_ended", "call": {"call_id": ID, "duration_ms": -5}}))
                 .unwrap();
@@ -369,7 +369,9 @@ mod tests {
             panic!("{parsed:?}")
         };
         let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
-        assert_eq!(fields, ["call.duration_ms"]);
+        assert_eq!(fields, ["duration_ms"]);
+        let payload = call.vendor_payload().unwrap().to_value();
+        assert_eq!(payload["duration_ms"], -5);
         let err =
             parse(json!({"event": "call_ended", "call": {"call_id": ID, "duration_ms": "long"}}))
                 .unwrap_err();

@@ -164,7 +164,9 @@ impl Call {
 /// silently (see [`Call::warnings`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NormalizationWarning {
-    /// Where the value was, as a JSON path into the vendor's call (`started_at`).
+    /// Where the value was, as a JSON path into the vendor JSON kept with the call
+    /// ([`Call::vendor_payload`]): `started_at` for a call object, `message.call.endedAt`
+    /// for a call assembled from a whole webhook delivery.
     pub field: String,
     /// The value as the vendor sent it (shortened when long).
     pub value: String,

@@ -1,8 +1,6 @@
 //! A Retell call → [`Call`]: parties, times, transcript, recording, cost and analysis.
 
-// Re-exported for the webhook module, which names paths the same way.
 use std::collections::{BTreeMap, HashMap};
-pub(crate) use voiceport_core::adapter::field_path;
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
@@ -23,19 +21,15 @@ use crate::wire::{self, Role};
 /// written on the call (inferred from its pricing pages and dashboard).
 const CURRENCY: &str = "USD";
 
-/// Normalizes a call from the API (the caller attaches the vendor payload).
-pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
-    map_call_at(wire, "")
-}
-
-/// Normalizes a call found at the JSON path `at` (`""`, `call`), which prefixes the fields
-/// named by the call's normalization warnings.
+/// Normalizes a call (the caller attaches the vendor payload). Its warnings name their
+/// fields as paths into that payload, the call object, wherever it was found: the same
+/// `duration_ms` from `get-call`, a list and a webhook's `call`.
 ///
 /// Values that cannot be true are dropped with a warning, never kept silently nor made a
 /// failed decode: a negative or non-finite duration or cost, a blank `agent_id`, an
 /// `end_timestamp` before `start_timestamp`. A blank `call_id` is kept (the call has no
 /// other), with a warning.
-pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
+pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     let mut call = Call::new(CallId::new(wire.call_id), KIND);
     let analysis = wire.call_analysis.unwrap_or_default();
     (call.status, call.end_reason) = status_of(StatusFields {
@@ -103,13 +97,6 @@ pub(crate) fn map_call_at(wire: wire::Call<'_>, at: &str) -> Call {
         .map(|m| m.into_entries("metadata"))
         .unwrap_or_default();
     check_call(&mut call, "call_id", "end_timestamp");
-    // The warnings name their fields relative to the call until here, so that no path is
-    // written for a call that has none (most calls).
-    if !at.is_empty() {
-        for warning in &mut call.warnings {
-            warning.field = field_path(at, &warning.field);
-        }
-    }
     call
 }
 
@@ -372,18 +359,15 @@ mod tests {
 
     #[test]
     fn impossible_values_are_dropped_with_a_warning() {
-        let call = map_call_at(
-            wire_call(json!({
-                "call_id": "", "agent_id": " ", "agent_name": "Front desk",
-                "start_timestamp": 1773157331500_i64, "end_timestamp": 1773157327000_i64,
-                "duration_ms": -4500,
-                "call_cost": {"combined_cost": -11.7, "product_costs": [
-                    {"product": "retell_platform", "cost": -7.02},
-                    {"product": "twilio", "cost": 4.68}
-                ]}
-            })),
-            "call",
-        );
+        let call = map_call(wire_call(json!({
+            "call_id": "", "agent_id": " ", "agent_name": "Front desk",
+            "start_timestamp": 1773157331500_i64, "end_timestamp": 1773157327000_i64,
+            "duration_ms": -4500,
+            "call_cost": {"combined_cost": -11.7, "product_costs": [
+                {"product": "retell_platform", "cost": -7.02},
+                {"product": "twilio", "cost": 4.68}
+            ]}
+        })));
         // The call is kept, its id too (it has no other).
         assert_eq!(call.id.as_str(), "");
         let agent = call.agent.clone().unwrap();
@@ -403,12 +387,12 @@ mod tests {
         assert_eq!(
             warned(&call),
             [
-                "call.agent_id",
-                "call.duration_ms",
-                "call.call_cost.product_costs[0].cost",
-                "call.call_cost.combined_cost",
-                "call.call_id",
-                "call.end_timestamp",
+                "agent_id",
+                "duration_ms",
+                "call_cost.product_costs[0].cost",
+                "call_cost.combined_cost",
+                "call_id",
+                "end_timestamp",
             ]
         );
         let last = call.warnings.last().unwrap();
@@ -443,22 +427,19 @@ mod tests {
 
     #[test]
     fn unreadable_times_are_left_out_with_a_warning() {
-        let call = map_call_at(
-            wire_call(json!({
-                "call_id": "c",
-                "start_timestamp": "2026-03-10T15:42:07Z",
-                "end_timestamp": "soon",
-                "transfer_end_timestamp": null
-            })),
-            "call",
-        );
+        let call = map_call(wire_call(json!({
+            "call_id": "c",
+            "start_timestamp": "2026-03-10T15:42:07Z",
+            "end_timestamp": "soon",
+            "transfer_end_timestamp": null
+        })));
         assert_eq!(
             call.started_at,
             Some("2026-03-10T15:42:07Z".parse().unwrap())
         );
         assert_eq!(call.ended_at, None);
         assert_eq!(call.warnings.len(), 1);
-        assert_eq!(call.warnings[0].field, "call.end_timestamp");
+        assert_eq!(call.warnings[0].field, "end_timestamp");
         assert_eq!(call.warnings[0].value, "soon");
 
         let mut call = Call::new(CallId::new("c"), KIND);

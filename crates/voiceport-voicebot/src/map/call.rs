@@ -50,8 +50,9 @@ pub(crate) fn decode_api_call(
     })
 }
 
-/// Normalizes a call found at the JSON path `at` (`""`, `[3]`, `message.call`), which
-/// prefixes the fields named by the call's normalization warnings.
+/// Normalizes a call found at the JSON path `at` (`""`, `message.call`), which prefixes the
+/// fields named by the call's normalization warnings: they are paths into the call's
+/// vendor payload, the call object itself or a whole webhook delivery.
 ///
 /// Parties: Vapi's `customer` is the remote party and `phoneNumber` the assistant's own
 /// number, so an inbound call is from the customer to the number and any other call
@@ -932,7 +933,7 @@ mod tests {
                 "endedAt": "",
                 "schedulePlan": {"earliestAt": "next week"}
             })),
-            "[2]",
+            "message.call",
         );
         assert!(call.created_at.is_some(), "space-separated form accepted");
         assert_eq!(
@@ -940,7 +941,13 @@ mod tests {
             (None, None, None)
         );
         let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
-        assert_eq!(fields, ["[2].startedAt", "[2].schedulePlan.earliestAt"]);
+        assert_eq!(
+            fields,
+            [
+                "message.call.startedAt",
+                "message.call.schedulePlan.earliestAt"
+            ]
+        );
     }
 
     #[test]

@@ -252,9 +252,13 @@ fn for_each_call(
         fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> StdResult<bool, A::Error> {
             let mut index = 0;
             while let Some(raw) = items.next_element::<&'de RawValue>()? {
-                let at = format!("[{index}]");
+                // The item is the call's vendor payload, and its warnings name paths in
+                // it; a failing item is decoded again with its place in the list (`[3]`)
+                // to say where it fails, a path not written for every item.
+                let decoded = decode_api_call(self.kind, self.op, raw, "")
+                    .or_else(|_| decode_api_call(self.kind, self.op, raw, &format!("[{index}]")));
                 index += 1;
-                match decode_api_call(self.kind, self.op, raw, &at) {
+                match decoded {
                     Ok(call) => {
                         if (self.each)(call).is_break() {
                             // The rest is still read, so that the list is checked to its end.
@@ -495,8 +499,11 @@ mod tests {
         let short = page_body(&[Some("2026-03-03T00:00:00Z"), Some("not a date")]);
         let page = decode_page(&short, &CallQuery::default()).unwrap();
         assert_eq!(page.next, None);
+        // The warning names the field in the call, the item kept as its vendor payload.
         assert_eq!(page.calls[1].warnings.len(), 1);
-        assert_eq!(page.calls[1].warnings[0].field, "[1].createdAt");
+        assert_eq!(page.calls[1].warnings[0].field, "createdAt");
+        let payload = page.calls[1].vendor_payload().unwrap().to_value();
+        assert_eq!(payload["createdAt"], "not a date");
     }
 
     #[test]
