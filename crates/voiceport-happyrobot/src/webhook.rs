@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, non_blank, non_empty, parse_time, read_id, read_time,
+    Text, call_id_field, field_path, non_blank, non_empty, parse_time, read_id, read_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -37,6 +37,10 @@ const SESSION_STATUS_CHANGED: &str = "session.status_changed";
 ///   transcript (the call itself carries none); the event happened when the call ended
 ///   (else its creation plus its duration).
 /// * anything else (such as the removed `message` type) → [`EventKind::Other`], kept whole.
+///
+/// The call of a `start` or `end` is assembled from `call` and `content`: it keeps the
+/// whole delivery as its vendor payload, and its warnings name their place in it
+/// (`call.created`).
 pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
     // One pass over the whole body, which proves it is one JSON value: the events that
     // keep the delivery keep the body as it is.
@@ -50,6 +54,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             if let Some(content) = part::<wire::StartContent>(event.content, "content")? {
                 call.recording = non_empty(&content.recording).map(recording);
             }
+            keep_delivery(&mut call, body);
             // Hooks carry no time of their own: the call's start is when this happened
             // (current calls say only when they were created, which a start follows closely).
             let occurred_at = call.started_at.or(call.created_at);
@@ -66,6 +71,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             {
                 call.transcript = Some(map_messages(messages, None));
             }
+            keep_delivery(&mut call, body);
             // The call's end; current calls say only when they were created and for how
             // long, whose sum is the end for a call answered at once (else a little early).
             let occurred_at = (call.ended_at)
@@ -159,6 +165,15 @@ fn session_status_changed(
         call,
     };
     Ok((kind, updated_at))
+}
+
+/// Makes the whole delivery the vendor payload of a hook's `call`, naming its warnings'
+/// fields by their place in the delivery.
+fn keep_delivery(call: &mut Call, body: &[u8]) {
+    for warning in &mut call.warnings {
+        warning.field = field_path("call", &warning.field);
+    }
+    call.set_vendor_payload(VendorPayload::from_decoded_body(body));
 }
 
 fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {
@@ -398,8 +413,20 @@ mod tests {
         assert_eq!(event.occurred_at, at("2026-03-10T15:44:51Z"));
         match event.kind {
             EventKind::Ended { call } => {
+                // The payload is the whole delivery: the transcript came from `content`.
+                let payload = call.vendor_payload().unwrap().to_value();
+                assert_eq!(payload["content"]["messages"][0]["content"], "Hi");
                 let transcript = call.transcript.unwrap();
                 assert_eq!(transcript.utterances[0].speaker, Speaker::Agent);
+            }
+            other => panic!("{other:?}"),
+        }
+        // The call's warnings name their place in the delivery.
+        let unreadable = br#"{"type":"end","call":{"id":"c1","created":"2026-02-30T10:00:00Z"}}"#;
+        match parse_webhook(unreadable).unwrap().kind {
+            EventKind::Ended { call } => {
+                let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+                assert_eq!(fields, ["call.created"]);
             }
             other => panic!("{other:?}"),
         }
