@@ -35,9 +35,13 @@
 //! through). A duplicate that arrives while the first delivery is still being handled gets
 //! 503 with `Retry-After: 1`: acknowledging it could lose the event, should the first still
 //! fail or the vendor hang up on it (the event is then forgotten, so its retry goes
-//! through). Deliveries that expect
-//! an answer in the body (Vapi's `assistant-request`, `tool-calls`) need a route of the
-//! application's own.
+//! through).
+//!
+//! A delivery the vendor waits on for an answer in the body (Vapi's `tool-calls` and
+//! `assistant-request`: [`CallEvent::expects_reply`](crate::CallEvent::expects_reply)) is
+//! handed to the application every time, retries included, and answered 200 with what the
+//! application passes to `Delivery::reply` (204 when it drops the delivery unanswered, 504
+//! after the receiver's reply timeout).
 
 pub use voiceport_core::webhook::*;
 
@@ -46,5 +50,6 @@ mod receiver;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
-    DEFAULT_BODY_LIMIT, DEFAULT_WINDOW, Delivery, HandlerError, Receiver, ReceiverBuilder,
+    DEFAULT_BODY_LIMIT, DEFAULT_REPLY_TIMEOUT, DEFAULT_WINDOW, Delivery, HandlerError, Receiver,
+    ReceiverBuilder,
 };

@@ -513,3 +513,101 @@ async fn a_delivery_the_vendor_hangs_up_on_is_forgotten_so_its_retry_goes_throug
     assert_eq!(status, StatusCode::NO_CONTENT, "the retry goes through");
     assert_eq!(*calls.lock().unwrap(), 2);
 }
+
+/// The tool call ids of a Vapi `tool-calls` event.
+fn tool_call_ids(delivery: &Delivery) -> Vec<String> {
+    match &delivery.event.kind {
+        EventKind::TranscriptUpdate { utterance } => (utterance.tool_calls.iter())
+            .filter_map(|call| call.id.clone())
+            .collect(),
+        other => panic!("not a tool call: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_request_the_vendor_waits_on_is_answered_with_the_application_reply() {
+    let (router, mut events) = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_millis(500))
+        .channel(8)
+        .unwrap();
+    let base = serve(router).await;
+    let url = format!("{base}/support");
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    // The application answers each tool call with its result, from the channel.
+    let answering = tokio::spawn(async move {
+        let mut answered = Vec::new();
+        while let Some(delivery) = events.recv().await {
+            assert!(delivery.event.expects_reply, "{delivery:?}");
+            let results: Vec<serde_json::Value> = (tool_call_ids(&delivery).into_iter())
+                .map(|id| serde_json::json!({"toolCallId": id, "result": "booked for 10:30"}))
+                .collect();
+            assert!(delivery.reply(serde_json::json!({ "results": results })));
+            // Only the first reply counts.
+            assert!(!delivery.reply(serde_json::json!({"results": []})));
+            answered.push(delivery);
+            if answered.len() == 2 {
+                return answered;
+            }
+        }
+        answered
+    });
+    let body = fixture("voicebot/webhook_tool_calls_string_arguments.json");
+    let (status, text) = post(&url, &headers, body.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    let reply: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let results = reply["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert!(results.iter().all(|r| r["result"] == "booked for 10:30"));
+    assert!(
+        results[0]["toolCallId"]
+            .as_str()
+            .unwrap()
+            .starts_with("call_")
+    );
+    // The same request again (a vendor's retry) asks again: it is not a duplicate.
+    let (status, again) = post(&url, &headers, body).await;
+    assert_eq!((status, again), (StatusCode::OK, text));
+    assert_eq!(answering.await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_request_left_unanswered_gets_204_when_dropped_and_504_when_kept() {
+    let kept = Arc::new(Mutex::new(Vec::new()));
+    let keeper = kept.clone();
+    let router = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_millis(300))
+        .handler(move |delivery: Delivery| {
+            // The application keeps assistant requests without answering; it drops the rest.
+            if delivery.event.vendor_event == "assistant-request" {
+                keeper.lock().unwrap().push(delivery);
+            }
+            async { Ok(()) }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let url = format!("{base}/support");
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let tool_calls = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let (status, _) = post(&url, &headers, tool_calls).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let assistant_request = fixture("voicebot/webhook_assistant_request.json");
+    let (status, text) = post(&url, &headers, assistant_request).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{text}");
+    let kept = kept.lock().unwrap();
+    assert_eq!(kept.len(), 1);
+    // Too late: the vendor was answered already.
+    assert!(!kept[0].reply(serde_json::json!({"assistantId": "a-1"})));
+}
+
+#[tokio::test]
+async fn news_takes_no_reply() {
+    let (router, mut events) = Receiver::builder(&registry()).channel(8).unwrap();
+    let base = serve(router).await;
+    let body = fixture("voicebot/webhook_status_update.json");
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let (status, _) = post(&format!("{base}/support"), &headers, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let delivery = next(&mut events).await;
+    assert!(!delivery.event.expects_reply);
+    assert!(!delivery.reply(serde_json::json!({})));
+}

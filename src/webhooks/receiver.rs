@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -11,7 +12,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures::future::BoxFuture;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Scheme, Verifier};
 use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
 
@@ -27,6 +28,69 @@ pub struct Delivery {
     pub kind: ProviderKind,
     /// What happened.
     pub event: CallEvent,
+    /// Where the application's answer goes, when the vendor waits for one.
+    reply: Option<ReplySlot>,
+}
+
+impl Delivery {
+    /// Answers the vendor's request with `body`, sent as JSON with 200, for an event that
+    /// expects a reply ([`CallEvent::expects_reply`]): Vapi's `tool-calls` take
+    /// `{"results": [{"toolCallId": "…", "result": "…"}]}`, its `assistant-request`
+    /// `{"assistantId": "…"}`. The first reply counts. `false` when the event takes none,
+    /// was answered already, or the vendor stopped waiting.
+    ///
+    /// A delivery dropped without a reply (every clone of it) is answered 204, and one not
+    /// answered within the receiver's [`reply_timeout`](ReceiverBuilder::reply_timeout)
+    /// 504.
+    ///
+    /// ```no_run
+    /// use serde_json::json;
+    /// use tokio::sync::mpsc;
+    /// use voiceport::EventKind;
+    /// use voiceport::webhooks::Delivery;
+    ///
+    /// /// Answers the tool calls arriving on the channel of `Receiver::builder(…).channel(…)`.
+    /// async fn answer_tool_calls(mut events: mpsc::Receiver<Delivery>) {
+    ///     while let Some(delivery) = events.recv().await {
+    ///         let EventKind::TranscriptUpdate { utterance } = &delivery.event.kind else {
+    ///             continue;
+    ///         };
+    ///         if delivery.event.expects_reply {
+    ///             let results: Vec<_> = (utterance.tool_calls.iter())
+    ///                 .map(|call| json!({"toolCallId": call.id, "result": "booked for 10:30"}))
+    ///                 .collect();
+    ///             delivery.reply(json!({ "results": results }));
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn reply(&self, body: serde_json::Value) -> bool {
+        self.reply.as_ref().is_some_and(|slot| slot.send(body))
+    }
+}
+
+/// The sending half of a reply, shared by the clones of a delivery and used once.
+#[derive(Clone)]
+struct ReplySlot(Arc<Mutex<Option<oneshot::Sender<serde_json::Value>>>>);
+
+impl ReplySlot {
+    fn new() -> (ReplySlot, oneshot::Receiver<serde_json::Value>) {
+        let (sender, answer) = oneshot::channel();
+        (ReplySlot(Arc::new(Mutex::new(Some(sender)))), answer)
+    }
+
+    fn send(&self, body: serde_json::Value) -> bool {
+        let sender = (self.0.lock())
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        sender.is_some_and(|sender| sender.send(body).is_ok())
+    }
+}
+
+impl fmt::Debug for ReplySlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReplySlot")
+    }
 }
 
 /// The application could not take an event: the receiver answers 500 (503 when the
@@ -73,6 +137,7 @@ impl Receiver {
             only: None,
             body_limit: DEFAULT_BODY_LIMIT,
             window: DEFAULT_WINDOW,
+            reply_timeout: DEFAULT_REPLY_TIMEOUT,
         }
     }
 }
@@ -84,6 +149,10 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// How many deliveries the de-duplication window remembers by default.
 pub const DEFAULT_WINDOW: usize = 10_000;
 
+/// How long a delivery that expects a reply waits for the application's by default: 20
+/// seconds, Vapi's default server timeout.
+pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(20);
+
 /// Options of a [`Receiver`]; finish with [`channel`](Self::channel) or
 /// [`handler`](Self::handler).
 #[derive(Debug)]
@@ -92,6 +161,7 @@ pub struct ReceiverBuilder<'a> {
     only: Option<Vec<String>>,
     body_limit: usize,
     window: usize,
+    reply_timeout: Duration,
 }
 
 impl ReceiverBuilder<'_> {
@@ -115,6 +185,14 @@ impl ReceiverBuilder<'_> {
     /// default.
     pub fn dedup_window(mut self, deliveries: usize) -> Self {
         self.window = deliveries;
+        self
+    }
+
+    /// How long a delivery that expects a reply ([`Delivery::reply`]) waits for it before
+    /// the vendor is answered 504; [`DEFAULT_REPLY_TIMEOUT`] by default. Match the vendor's
+    /// own timeout (Vapi's `server.timeoutSeconds`).
+    pub fn reply_timeout(mut self, timeout: Duration) -> Self {
+        self.reply_timeout = timeout;
         self
     }
 
@@ -196,6 +274,7 @@ impl ReceiverBuilder<'_> {
             endpoints,
             window: Mutex::new(Deduplicator::new(self.window)),
             handler,
+            reply_timeout: self.reply_timeout,
         });
         Ok(Router::new()
             .route("/webhooks/{provider}", post(receive))
@@ -214,6 +293,7 @@ struct Shared {
     endpoints: BTreeMap<String, Endpoint>,
     window: Mutex<Deduplicator>,
     handler: Handler,
+    reply_timeout: Duration,
 }
 
 async fn receive(
@@ -253,52 +333,79 @@ async fn receive(
             return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
         }
     };
-    let key = EventKey::of(&provider, &event, &body);
-    match lock(&shared.window).begin(key) {
-        Admission::First => {}
-        Admission::Delivered => {
-            tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
-            return StatusCode::NO_CONTENT.into_response();
+    // A request the vendor waits on (Vapi's tool calls) is handed over every time: a retry
+    // asks again, and answering it 204 would lose the answer.
+    let admitted = if event.expects_reply {
+        None
+    } else {
+        let key = EventKey::of(&provider, &event, &body);
+        match lock(&shared.window).begin(key) {
+            Admission::First => {}
+            Admission::Delivered => {
+                tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
+                return StatusCode::NO_CONTENT.into_response();
+            }
+            // Acknowledging it would lose the event should the first delivery still fail:
+            // the vendor is asked to send it again, by when the first has settled.
+            Admission::InFlight => {
+                tracing::debug!(vendor_event = %event.vendor_event, "duplicate of a delivery still being handled");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "1")],
+                    "the same event is being delivered",
+                )
+                    .into_response();
+            }
         }
-        // Acknowledging it would lose the event should the first delivery still fail:
-        // the vendor is asked to send it again, by when the first has settled.
-        Admission::InFlight => {
-            tracing::debug!(vendor_event = %event.vendor_event, "duplicate of a delivery still being handled");
-            return (
-                StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, "1")],
-                "the same event is being delivered",
-            )
-                .into_response();
-        }
-    }
-    // Until the handler succeeds the key is only admitted: it is forgotten when the handler
-    // fails, and when this future is dropped first (the vendor hung up).
-    let mut admitted = Admitted {
-        window: &shared.window,
-        key,
-        delivered: false,
+        // Until the handler succeeds the key is only admitted: it is forgotten when the
+        // handler fails, and when this future is dropped first (the vendor hung up).
+        Some(Admitted {
+            window: &shared.window,
+            key,
+            delivered: false,
+        })
     };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
+    let (reply, answer) = match event.expects_reply {
+        true => {
+            let (slot, answer) = ReplySlot::new();
+            (Some(slot), Some(answer))
+        }
+        false => (None, None),
+    };
     let delivery = Delivery {
         provider,
         kind: endpoint.kind,
         event,
+        reply,
     };
     drop(_entered);
-    match (shared.handler)(delivery).await {
-        Ok(()) => {
-            admitted.delivered = true;
-            StatusCode::NO_CONTENT.into_response()
-        }
-        Err(error) => {
-            let status = if error.closed {
-                StatusCode::SERVICE_UNAVAILABLE
-            } else {
-                StatusCode::INTERNAL_SERVER_ERROR
-            };
-            (status, error.message).into_response()
-        }
+    if let Err(error) = (shared.handler)(delivery).await {
+        let status = if error.closed {
+            StatusCode::SERVICE_UNAVAILABLE
+        } else {
+            StatusCode::INTERNAL_SERVER_ERROR
+        };
+        return (status, error.message).into_response();
+    }
+    if let Some(mut admitted) = admitted {
+        admitted.delivered = true;
+    }
+    match answer {
+        None => StatusCode::NO_CONTENT.into_response(),
+        Some(answer) => match tokio::time::timeout(shared.reply_timeout, answer).await {
+            Ok(Ok(body)) => axum::Json(body).into_response(),
+            // Every copy of the delivery was dropped without a reply.
+            Ok(Err(_)) => StatusCode::NO_CONTENT.into_response(),
+            Err(_) => {
+                tracing::warn!("no reply to a delivery that expects one within the reply timeout");
+                (
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "the application did not reply in time",
+                )
+                    .into_response()
+            }
+        },
     }
 }
 

@@ -107,7 +107,17 @@ async fn forward_to(
         .send()
         .await;
     let failure = match sent {
-        Ok(response) if response.status().is_success() => return Ok(()),
+        Ok(response) if response.status().is_success() => {
+            // A request the vendor waits on (Vapi's tool calls) is answered with the local
+            // app's JSON; an empty or other body leaves it unanswered (204).
+            if delivery.event.expects_reply
+                && let Ok(body) = response.bytes().await
+                && let Ok(reply) = serde_json::from_slice(&body)
+            {
+                delivery.reply(reply);
+            }
+            return Ok(());
+        }
         Ok(response) => format!("{url} answered {}", response.status()),
         Err(error) if error.is_timeout() => format!("{url} did not answer in time"),
         Err(error) => format!("forwarding to {url} failed: {error}"),

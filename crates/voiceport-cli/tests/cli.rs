@@ -808,6 +808,15 @@ async fn listen_prints_verified_events_and_forwards_them() {
         .with_priority(1)
         .mount(&app)
         .await;
+    // It answers tool calls with their results.
+    let results = serde_json::json!({"results": [{"toolCallId": "call_1", "result": "booked"}]});
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/events"))
+        .and(wiremock::matchers::body_string_contains("\"tool-calls\""))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(&results))
+        .with_priority(2)
+        .mount(&app)
+        .await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .and(wiremock::matchers::path("/events"))
         .respond_with(wiremock::ResponseTemplate::new(204))
@@ -904,6 +913,22 @@ async fn listen_prints_verified_events_and_forwards_them() {
         .await
         .unwrap();
     assert_eq!(sent.status(), 204);
+    // A request the vendor waits on gets the local app's answer.
+    let tool_calls = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/voicebot/webhook_tool_calls_string_arguments.json"
+    ))
+    .unwrap();
+    let answered = reqwest::Client::new()
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(tool_calls)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 200);
+    let answer: Value = serde_json::from_str(&answered.text().await.unwrap()).unwrap();
+    assert_eq!(answer, results);
     let stdout = child.0.stdout.take().unwrap();
     let lines = tokio::task::spawn_blocking(move || {
         let mut reader = std::io::BufReader::new(stdout);
@@ -924,10 +949,10 @@ async fn listen_prints_verified_events_and_forwards_them() {
         next["event"]["vendor_event"], "status-update",
         "the retried report is printed once"
     );
-    // Both attempts of the report, then the status update, were forwarded before the vendor
-    // was answered.
+    // Both attempts of the report, then the status update (and the tool calls), were
+    // forwarded before the vendor was answered.
     let forwarded = app.received_requests().await.unwrap();
-    assert_eq!(forwarded.len(), 3);
+    assert_eq!(forwarded.len(), 4);
     for (attempt, expected) in forwarded.iter().zip([&record, &record, &next]) {
         let sent: Value = serde_json::from_slice(&attempt.body).unwrap();
         assert_eq!(&sent, expected);

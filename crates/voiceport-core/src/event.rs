@@ -42,6 +42,14 @@ pub struct CallEvent {
     /// start, status change or end; not serialized.
     #[serde(skip)]
     pub distinct_by: Option<String>,
+    /// Whether the vendor waits for an answer in the body of its HTTP response, as Vapi
+    /// does for `tool-calls` (the tools' results), `assistant-request` (the assistant to
+    /// use), `transfer-destination-request`, `knowledge-base-request` and
+    /// `handoff-destination-request`. Such a delivery is a request rather than news: a
+    /// receiver hands every one of them to the application, retries included, and
+    /// answers with its reply. Serialized only when true.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expects_reply: bool,
     /// What happened.
     #[serde(flatten)]
     pub kind: EventKind,
@@ -95,6 +103,7 @@ impl CallEvent {
             event_id: None,
             occurred_at: None,
             distinct_by: None,
+            expects_reply: false,
             kind,
         }
     }

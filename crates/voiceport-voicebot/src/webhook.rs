@@ -40,6 +40,16 @@ use crate::wire::{self, Newest, RawMessages};
 
 const OP: Operation = Operation::ParseWebhook;
 
+/// The message types Vapi waits on for an answer in the response's body (the others take
+/// any 2xx).
+const REQUEST_TYPES: &[&str] = &[
+    "assistant-request",
+    "handoff-destination-request",
+    "knowledge-base-request",
+    "tool-calls",
+    "transfer-destination-request",
+];
+
 /// Vapi's server-message types (and the `serverMessages` names without a body schema): a
 /// body whose top-level `type` is one of them is a message sent without its envelope.
 const MESSAGE_TYPES: &[&str] = &[
@@ -217,7 +227,9 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
             payload: whole.payload(),
         },
     };
+    let expects_reply = REQUEST_TYPES.contains(&parsed.event_type.as_str());
     let mut event = CallEvent::new(parsed.event_type.into_owned(), event);
+    event.expects_reply = expects_reply;
     event.call_id = call_id;
     event.occurred_at = parsed.timestamp.and_then(AnyJson::into_time);
     Ok(event)
@@ -1003,20 +1015,31 @@ mod tests {
             "hang",
             "assistant-request",
             "transfer-destination-request",
+            "knowledge-base-request",
+            "handoff-destination-request",
             "user-interrupted",
             "some-type-from-2027",
         ] {
             let event = kind_of(json!({"type": vendor_event}));
             assert_eq!(event.vendor_event, vendor_event);
             assert!(matches!(event.kind, EventKind::Other { .. }), "{event:?}");
+            // Vapi waits for an answer to its requests, and to nothing else.
+            let request = vendor_event.ends_with("-request");
+            assert_eq!(event.expects_reply, request, "{vendor_event}");
         }
-        // An empty tool list or conversation has nothing to say: kept whole too.
-        for message in [
-            json!({"type": "tool-calls", "toolCallList": []}),
-            json!({"type": "conversation-update", "messages": []}),
-            json!({"type": "function-call"}),
+        // An empty tool list or conversation has nothing to say: kept whole too. The tool
+        // calls still wait for their (empty) answer.
+        for (message, expects_reply) in [
+            (json!({"type": "tool-calls", "toolCallList": []}), true),
+            (
+                json!({"type": "conversation-update", "messages": []}),
+                false,
+            ),
+            (json!({"type": "function-call"}), false),
         ] {
-            assert!(matches!(kind_of(message).kind, EventKind::Other { .. }));
+            let event = kind_of(message);
+            assert!(matches!(event.kind, EventKind::Other { .. }));
+            assert_eq!(event.expects_reply, expects_reply, "{event:?}");
         }
     }
 
