@@ -299,3 +299,51 @@ fn warnings_point_into_the_vendor_payload() {
         }
     }
 }
+
+/// A call's vendor payload is vendor JSON the codec reads: kept (in a snapshot, a store)
+/// and normalized again, it gives the same call. For every call of every fixture (calls,
+/// pages and webhooks) of every vendor.
+#[test]
+fn a_kept_vendor_payload_normalizes_to_the_same_call() {
+    let mut checked = std::collections::BTreeMap::<(ProviderKind, &str), usize>::new();
+    for kind in ProviderKind::ALL {
+        let codec = voiceport::codec(kind).unwrap();
+        let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
+        for file in std::fs::read_dir(&folder).unwrap() {
+            let file = file.unwrap().path();
+            let body = std::fs::read(&file).unwrap();
+            let what = codec.detect(&body);
+            let Ok(decoded) = codec.decode(what, &body) else {
+                continue;
+            };
+            for call in calls_in(decoded) {
+                let payload = call.vendor_payload().expect("a vendor payload").get();
+                let kept = payload.as_bytes();
+                // A call's own object is a call; a whole delivery, a webhook again.
+                let again = codec.decode(codec.detect(kept), kept).unwrap_or_else(|e| {
+                    panic!(
+                        "{}: call {}'s payload does not decode: {e}",
+                        file.display(),
+                        call.id
+                    )
+                });
+                assert_eq!(
+                    calls_in(again),
+                    std::slice::from_ref(&call),
+                    "{}: call {}",
+                    file.display(),
+                    call.id
+                );
+                *checked.entry((kind, what.as_str())).or_default() += 1;
+            }
+        }
+    }
+    for kind in ProviderKind::ALL {
+        for what in [PayloadKind::Call, PayloadKind::Page, PayloadKind::Webhook] {
+            assert!(
+                checked.contains_key(&(kind, what.as_str())),
+                "{kind} {what}: no call checked; {checked:?}"
+            );
+        }
+    }
+}

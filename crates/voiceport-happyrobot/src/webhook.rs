@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, field_path, non_blank, non_empty, parse_time, read_id, read_time,
+    Text, call_id_field, keep_whole_delivery, non_blank, non_empty, parse_time, read_id, read_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -54,7 +54,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             if let Some(content) = part::<wire::StartContent>(event.content, "content")? {
                 call.recording = non_empty(&content.recording).map(recording);
             }
-            keep_delivery(&mut call, body);
+            keep_whole_delivery(&mut call, "call", body);
             // Hooks carry no time of their own: the call's start is when this happened
             // (current calls say only when they were created, which a start follows closely).
             let occurred_at = call.started_at.or(call.created_at);
@@ -71,7 +71,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             {
                 call.transcript = Some(map_messages(messages, None));
             }
-            keep_delivery(&mut call, body);
+            keep_whole_delivery(&mut call, "call", body);
             // The call's end; current calls say only when they were created and for how
             // long, whose sum is the end for a call answered at once (else a little early).
             let occurred_at = (call.ended_at)
@@ -165,15 +165,6 @@ fn session_status_changed(
         call,
     };
     Ok((kind, updated_at))
-}
-
-/// Makes the whole delivery the vendor payload of a hook's `call`, naming its warnings'
-/// fields by their place in the delivery.
-fn keep_delivery(call: &mut Call, body: &[u8]) {
-    for warning in &mut call.warnings {
-        warning.field = field_path("call", &warning.field);
-    }
-    call.set_vendor_payload(VendorPayload::from_decoded_body(body));
 }
 
 fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {

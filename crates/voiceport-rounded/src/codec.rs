@@ -1,5 +1,7 @@
 //! [`RoundedCodec`]: Rounded JSON in, normalized values out; no key, no network.
 
+use serde::Deserialize;
+use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
@@ -24,10 +26,19 @@ impl Codec for RoundedCodec {
         KIND
     }
 
+    /// The API's envelope (`{"data": {…}}`), or a call object on its own: what a call keeps
+    /// as its vendor payload, so that a kept payload normalizes again.
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-        let envelope: wire::Envelope<&RawValue> = decode_json(KIND, operation, body)?;
-        let raw = envelope::required(operation, envelope, body)?;
-        decode_call_with(KIND, operation, raw, "data", map_call)
+        let enveloped = decode_json::<wire::Envelope<&RawValue>>(KIND, operation, body)
+            .and_then(|envelope| envelope::required(operation, envelope, body));
+        match enveloped {
+            Ok(raw) => decode_call_with(KIND, operation, raw, "data", map_call),
+            // Looked for only once the envelope does not fit: the API's answers pay nothing.
+            Err(error) => match call_object(body) {
+                Some(raw) => decode_call_with(KIND, operation, raw, "", map_call),
+                None => Err(error),
+            },
+        }
     }
 
     fn decode_page_each(
@@ -74,19 +85,20 @@ impl Codec for RoundedCodec {
         envelope::open(operation, envelope).map(drop)
     }
 
-    /// An `event`, `type` or `call` key at the top is a webhook delivery (a response
-    /// envelope has none of them), an array `data` a page, a `data.call_id`
-    /// without `data.id` a start-call answer, a null `data` without an error an
-    /// acknowledgement; anything else a call.
+    /// An `id` at the top without `event`, `call`, `data` or `error` is a call object on
+    /// its own (a call's vendor payload); an `event`, `type` or `call` key at the top a
+    /// webhook delivery (a response envelope has none of them), an array `data` a page, a
+    /// `data.call_id` without `data.id` a start-call answer, a null `data` without an error
+    /// an acknowledgement; anything else a call.
     fn detect(&self, body: &[u8]) -> PayloadKind {
         let Some(value) = json_shape(body) else {
             return PayloadKind::Call;
         };
         let data = value.get("data");
-        if ["event", "type", "call"]
-            .iter()
-            .any(|key| value.get(key).is_some())
-        {
+        let has = |key: &str| value.get(key).is_some();
+        if has("id") && !["event", "call", "data", "error"].into_iter().any(has) {
+            PayloadKind::Call
+        } else if ["event", "type", "call"].into_iter().any(has) {
             PayloadKind::Webhook
         } else if data.is_some_and(Value::is_array) {
             PayloadKind::Page
@@ -99,6 +111,20 @@ impl Codec for RoundedCodec {
             PayloadKind::Call
         }
     }
+}
+
+/// `body` when it is a call object on its own: an object with an `id`, and neither the
+/// envelope's `data` nor its `error`.
+fn call_object(body: &[u8]) -> Option<&RawValue> {
+    #[derive(Deserialize)]
+    struct Top {
+        id: Option<IgnoredAny>,
+        data: Option<IgnoredAny>,
+        error: Option<IgnoredAny>,
+    }
+    let top: Top = serde_json::from_slice(body).ok()?;
+    let lone = top.id.is_some() && top.data.is_none() && top.error.is_none();
+    lone.then(|| serde_json::from_slice(body).ok()).flatten()
 }
 
 #[cfg(test)]
@@ -134,6 +160,42 @@ mod tests {
         );
         assert_eq!(detect(r#"{"data": {"id": "c"}}"#), PayloadKind::Call);
         assert_eq!(detect("not json"), PayloadKind::Call);
+        // A call object on its own (a call's vendor payload), its `type` a call type.
+        assert_eq!(
+            detect(r#"{"id": "c", "type": "phone_call", "status": "completed"}"#),
+            PayloadKind::Call
+        );
+        assert_eq!(
+            detect(r#"{"id": "e1", "event": "event_phone_call_ended", "data": {"id": "c"}}"#),
+            PayloadKind::Webhook
+        );
+    }
+
+    #[test]
+    fn a_call_object_on_its_own_decodes_as_the_call_it_is_the_payload_of() {
+        let body = br#"{"data": {"id": "c1", "type": "phone_call", "status": "completed", "start_time": "soon"}, "status": 200}"#;
+        let call = RoundedCodec.decode_call(body).unwrap();
+        let payload = call.vendor_payload().unwrap().get().as_bytes();
+        assert_eq!(RoundedCodec.detect(payload), PayloadKind::Call);
+        assert_eq!(RoundedCodec.decode_call(payload).unwrap(), call);
+        // Its decode errors name paths in it; the envelope's errors stay the envelope's.
+        let err = RoundedCodec
+            .decode_call(br#"{"id": "c1", "status": 5}"#)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "status"),
+            "{err:?}"
+        );
+        let refused = br#"{"data": null, "error": {"message": "Call not found"}, "status": 404}"#;
+        let err = RoundedCodec.decode_call(refused).unwrap_err();
+        assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+        let err = RoundedCodec
+            .decode_call(br#"{"message": "ok"}"#)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "data"),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -25,7 +25,8 @@
 //! * `event_phone_call_ended`, `event_web_call_ended` → [`EventKind::Ended`];
 //! * `event_phone_call_did_not_connect` → [`EventKind::Ended`], the call's status set to
 //!   no answer unless it already says busy, failed or canceled (the event says only that
-//!   the call did not connect; inferred);
+//!   the call did not connect; inferred); as the event's name went into it, the call keeps
+//!   the whole delivery as its vendor payload;
 //! * `event_call_status_updated` → [`EventKind::StatusChanged`] (status from the subject's
 //!   `status`, `answer_type` and `redirect_duration_seconds`, as for a call; the call too
 //!   when the subject has an `id`); without any call id it is still a status change, with
@@ -47,7 +48,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, decode_call_with, finite, is_object, non_blank, parse_time,
+    AnyJson, decode_call_with, finite, is_object, keep_whole_delivery, non_blank, parse_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -161,12 +162,14 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             Some(call) => CallEvent::new(event, EventKind::Ended { call }),
             None => other(event, body),
         },
-        "phone_call_did_not_connect" => match call_of(subject)? {
-            Some(mut call) => {
+        "phone_call_did_not_connect" => match (call_of(subject)?, subject) {
+            (Some(mut call), Some(subject)) => {
                 did_not_connect(&mut call, &event);
+                // The event's name went into the call: it keeps the whole delivery.
+                keep_whole_delivery(&mut call, subject.path, body);
                 CallEvent::new(event, EventKind::Ended { call })
             }
-            None => other(event, body),
+            _ => other(event, body),
         },
         "call_status_updated" => match subject {
             Some(subject) => status_changed(event, subject)?,

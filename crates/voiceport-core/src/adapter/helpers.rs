@@ -390,6 +390,31 @@ pub fn strip_bom(body: &[u8]) -> &[u8] {
     body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body)
 }
 
+/// For a call decoded from the object at `at` of a webhook delivery that then took
+/// something from the rest of it (a transcript beside it, a status the event's name
+/// decides): the call keeps the whole delivery `body` (read in full by the decoder) as its
+/// vendor payload, and its warnings, named inside the object, name their place in the
+/// delivery. A call's payload is then all it was normalized from, and its warnings point
+/// into it.
+///
+/// ```
+/// use voiceport_core::adapter::keep_whole_delivery;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+///
+/// let body = br#"{"type": "end", "call": {"id": "c1", "created": "soon"}, "content": {}}"#;
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::HappyRobot);
+/// call.warn("created", "soon", "not a date");
+/// keep_whole_delivery(&mut call, "call", body);
+/// assert_eq!(call.warnings[0].field, "call.created");
+/// assert_eq!(call.vendor_payload().unwrap().get(), std::str::from_utf8(body).unwrap());
+/// ```
+pub fn keep_whole_delivery(call: &mut Call, at: &str, body: &[u8]) {
+    for warning in &mut call.warnings {
+        warning.field = field_path(at, &warning.field);
+    }
+    call.set_vendor_payload(VendorPayload::from_decoded_body(body));
+}
+
 /// Decodes the call object `raw` (at `path` in the body, for error messages) into the
 /// vendor's wire type `W`, maps it with `map`, and keeps `raw` as the call's vendor payload.
 pub fn decode_call_with<'de, W: Deserialize<'de>>(

@@ -12,6 +12,11 @@ use serde_json::value::RawValue;
 /// Normalized serialization leaves it out; reach it through
 /// [`Call::vendor_payload`](crate::Call::vendor_payload).
 ///
+/// A call's payload is all it was normalized from: the call object, or the whole webhook
+/// delivery when the call took something from the rest of it. Decoded again by its
+/// vendor's codec (`codec.decode(codec.detect(payload), payload)`), it gives the same call;
+/// its warnings' fields are paths into it.
+///
 /// A payload either owns its text or shares the body it was decoded from (see
 /// [`sharing_body`]): then the calls of a page hold one buffer between them, not a copy
 /// each.
