@@ -38,10 +38,11 @@
 //! through).
 //!
 //! A delivery the vendor waits on for an answer in the body (Vapi's `tool-calls` and
-//! `assistant-request`: [`CallEvent::expects_reply`](crate::CallEvent::expects_reply)) is
-//! handed to the application every time, retries included, and answered 200 with what the
-//! application passes to `Delivery::reply` (204 when it drops the delivery unanswered, 504
-//! after the receiver's reply timeout).
+//! `assistant-request`, Retell's inbound webhook:
+//! [`CallEvent::expects_reply`](crate::CallEvent::expects_reply)) is handed to the
+//! application every time, retries included, and answered 200 with what the application
+//! passes to `Delivery::reply` (204 when it drops the delivery unanswered, 500 when its
+//! handler fails, 504 when the handler and the reply outlast the receiver's reply timeout).
 
 pub use voiceport_core::webhook::*;
 

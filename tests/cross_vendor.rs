@@ -207,8 +207,9 @@ fn at_path<'a>(json: &'a serde_json::Value, path: &str) -> Option<&'a serde_json
     })
 }
 
-/// Pointers to every value in `json`, in arrays too, whose key may name a time
-/// (`startedAt`, `end_timestamp`, `created`, `time`).
+/// Pointers to every value in `json` but objects and arrays, in arrays too, whose key may
+/// name a time (`startedAt`, `end_timestamp`, `created`, `time`): a null time is made
+/// unreadable too.
 fn time_pointers(json: &serde_json::Value, pointer: &str, found: &mut Vec<String>) {
     let names_a_time = |key: &str| {
         let key = key.to_ascii_lowercase();
@@ -218,7 +219,7 @@ fn time_pointers(json: &serde_json::Value, pointer: &str, found: &mut Vec<String
         serde_json::Value::Object(map) => {
             for (key, value) in map {
                 let here = format!("{pointer}/{key}");
-                if names_a_time(key) && (value.is_string() || value.is_number()) {
+                if names_a_time(key) && !value.is_object() && !value.is_array() {
                     found.push(here.clone());
                 }
                 time_pointers(value, &here, found);
@@ -232,6 +233,31 @@ fn time_pointers(json: &serde_json::Value, pointer: &str, found: &mut Vec<String
         _ => {}
     }
 }
+
+/// A fixture's name as `vendor/file.json`.
+fn fixture_name(file: &std::path::Path) -> String {
+    let name = |path: Option<&std::path::Path>| {
+        let name = path.and_then(|p| p.file_name()).unwrap_or_default();
+        name.to_string_lossy().into_owned()
+    };
+    format!("{}/{}", name(file.parent()), name(Some(file)))
+}
+
+/// Fixtures whose calls keep each kind of vendor payload: a call object from the API and
+/// from a list, a webhook's call object, and a whole delivery (HappyRobot's hooks and
+/// status changes, Vapi's reports and status updates, Rounded's did-not-connect).
+const CALLS_OF_EVERY_SHAPE: [&str; 10] = [
+    "happyrobot/webhook_end.json",
+    "happyrobot/webhook_session_status_changed.json",
+    "voicebot/list.json",
+    "voicebot/webhook_end_of_call_report.json",
+    "vapi/webhook_status_update_ended.json",
+    "rounded/get_call.json",
+    "rounded/webhook_type_call_did_not_connect.json",
+    "rounded/webhook_phone_call_ended.json",
+    "retell/webhook_call_ended.json",
+    "retell/call_phone_outbound_completed.json",
+];
 
 /// Every call a decoded payload holds.
 fn calls_in(decoded: voiceport::Decoded) -> Vec<voiceport::Call> {
@@ -251,6 +277,7 @@ fn calls_in(decoded: voiceport::Decoded) -> Vec<voiceport::Call> {
 fn warnings_point_into_the_vendor_payload() {
     const UNREADABLE: &str = "not a time";
     let mut checked = std::collections::BTreeMap::<(ProviderKind, &str), usize>::new();
+    let mut files_checked = std::collections::BTreeSet::<String>::new();
     for kind in ProviderKind::ALL {
         let codec = voiceport::codec(kind).unwrap();
         let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
@@ -284,6 +311,7 @@ fn warnings_point_into_the_vendor_payload() {
                             warning.field
                         );
                         *checked.entry((kind, what.as_str())).or_default() += 1;
+                        files_checked.insert(fixture_name(&file));
                     }
                 }
             }
@@ -298,6 +326,12 @@ fn warnings_point_into_the_vendor_payload() {
             );
         }
     }
+    // Among them, the calls whose payload is the whole delivery or a list's item.
+    let missing: Vec<_> = CALLS_OF_EVERY_SHAPE
+        .iter()
+        .filter(|f| !files_checked.contains(**f))
+        .collect();
+    assert!(missing.is_empty(), "not checked: {missing:?}");
 }
 
 /// A call's vendor payload is vendor JSON the codec reads: kept (in a snapshot, a store)
@@ -306,6 +340,7 @@ fn warnings_point_into_the_vendor_payload() {
 #[test]
 fn a_kept_vendor_payload_normalizes_to_the_same_call() {
     let mut checked = std::collections::BTreeMap::<(ProviderKind, &str), usize>::new();
+    let mut files_checked = std::collections::BTreeSet::<String>::new();
     for kind in ProviderKind::ALL {
         let codec = voiceport::codec(kind).unwrap();
         let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
@@ -335,6 +370,7 @@ fn a_kept_vendor_payload_normalizes_to_the_same_call() {
                     call.id
                 );
                 *checked.entry((kind, what.as_str())).or_default() += 1;
+                files_checked.insert(fixture_name(&file));
             }
         }
     }
@@ -345,5 +381,8 @@ fn a_kept_vendor_payload_normalizes_to_the_same_call() {
                 "{kind} {what}: no call checked; {checked:?}"
             );
         }
+    }
+    for fixture in CALLS_OF_EVERY_SHAPE {
+        assert!(files_checked.contains(fixture), "{fixture}: not checked");
     }
 }

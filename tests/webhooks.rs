@@ -611,3 +611,49 @@ async fn news_takes_no_reply() {
     assert!(!delivery.event.expects_reply);
     assert!(!delivery.reply(serde_json::json!({})));
 }
+
+#[tokio::test]
+async fn requests_are_handed_over_each_time_and_a_kept_copy_does_not_hold_the_vendor() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let (kept, gate) = (seen.clone(), Arc::new(tokio::sync::Barrier::new(2)));
+    let router = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_secs(5))
+        .handler(move |delivery: Delivery| {
+            // A copy is kept (it cannot reply); the original is dropped unanswered.
+            kept.lock().unwrap().push(delivery.clone());
+            let gate = gate.clone();
+            async move {
+                // Both copies of the request are in the handler at once: neither waited for
+                // the other, nor was refused as a duplicate in flight.
+                gate.wait().await;
+                if delivery.event.vendor_event == "assistant-request" {
+                    return Err(HandlerError::new("no assistant today"));
+                }
+                Ok(())
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let url = format!("{base}/support");
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let body = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let (first, second) = tokio::join!(
+        post(&url, &headers, body.clone()),
+        post(&url, &headers, body)
+    );
+    assert_eq!(first.0, StatusCode::NO_CONTENT, "{first:?}");
+    assert_eq!(second.0, StatusCode::NO_CONTENT, "{second:?}");
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        assert!(!seen[0].reply(serde_json::json!({"results": []})));
+    }
+    // A handler that fails a request gets the vendor's retry, as for any event.
+    let assistant_request = fixture("voicebot/webhook_assistant_request.json");
+    let (failed, again) = tokio::join!(
+        post(&url, &headers, assistant_request.clone()),
+        post(&url, &headers, assistant_request)
+    );
+    assert_eq!(failed.0, StatusCode::INTERNAL_SERVER_ERROR, "{failed:?}");
+    assert_eq!(again.0, StatusCode::INTERNAL_SERVER_ERROR, "{again:?}");
+}

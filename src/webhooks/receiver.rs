@@ -18,8 +18,10 @@ use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
 
 use crate::Registry;
 
-/// One verified, normalized, first-time event, and which provider it came through.
-#[derive(Debug, Clone)]
+/// One verified, normalized event, and which provider it came through: a first-time event,
+/// or a request the vendor waits on ([`CallEvent::expects_reply`]), handed over each time
+/// it is asked.
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct Delivery {
     /// The provider's name in the configuration (`support`).
@@ -39,9 +41,11 @@ impl Delivery {
     /// `{"assistantId": "…"}`. The first reply counts. `false` when the event takes none,
     /// was answered already, or the vendor stopped waiting.
     ///
-    /// A delivery dropped without a reply (every clone of it) is answered 204, and one not
-    /// answered within the receiver's [`reply_timeout`](ReceiverBuilder::reply_timeout)
-    /// 504.
+    /// The reply goes through the delivery the receiver handed over: its clones carry the
+    /// event only, so that a copy kept for later does not keep the vendor waiting. The
+    /// vendor is answered once the handler has returned: 204 when the delivery was dropped
+    /// without a reply, 504 when the handler and the reply took longer than the receiver's
+    /// [`reply_timeout`](ReceiverBuilder::reply_timeout), 500 when the handler failed.
     ///
     /// ```no_run
     /// use serde_json::json;
@@ -57,7 +61,8 @@ impl Delivery {
     ///         };
     ///         if delivery.event.expects_reply {
     ///             let results: Vec<_> = (utterance.tool_calls.iter())
-    ///                 .map(|call| json!({"toolCallId": call.id, "result": "booked for 10:30"}))
+    ///                 .filter_map(|call| call.id.as_deref())
+    ///                 .map(|id| json!({"toolCallId": id, "result": "booked for 10:30"}))
     ///                 .collect();
     ///             delivery.reply(json!({ "results": results }));
     ///         }
@@ -69,14 +74,25 @@ impl Delivery {
     }
 }
 
-/// The sending half of a reply, shared by the clones of a delivery and used once.
-#[derive(Clone)]
-struct ReplySlot(Arc<Mutex<Option<oneshot::Sender<serde_json::Value>>>>);
+impl Clone for Delivery {
+    /// The event and where it came from, without the means to reply.
+    fn clone(&self) -> Self {
+        Delivery {
+            provider: self.provider.clone(),
+            kind: self.kind,
+            event: self.event.clone(),
+            reply: None,
+        }
+    }
+}
+
+/// The sending half of a reply, used once.
+struct ReplySlot(Mutex<Option<oneshot::Sender<serde_json::Value>>>);
 
 impl ReplySlot {
     fn new() -> (ReplySlot, oneshot::Receiver<serde_json::Value>) {
         let (sender, answer) = oneshot::channel();
-        (ReplySlot(Arc::new(Mutex::new(Some(sender)))), answer)
+        (ReplySlot(Mutex::new(Some(sender))), answer)
     }
 
     fn send(&self, body: serde_json::Value) -> bool {
@@ -149,8 +165,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// How many deliveries the de-duplication window remembers by default.
 pub const DEFAULT_WINDOW: usize = 10_000;
 
-/// How long a delivery that expects a reply waits for the application's by default: 20
-/// seconds, Vapi's default server timeout.
+/// How long a delivery that expects a reply waits for the handler and the application's
+/// reply by default: 20 seconds, Vapi's default server timeout (Retell waits 10 seconds for
+/// its inbound webhook, and then sends it again).
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Options of a [`Receiver`]; finish with [`channel`](Self::channel) or
@@ -188,9 +205,10 @@ impl ReceiverBuilder<'_> {
         self
     }
 
-    /// How long a delivery that expects a reply ([`Delivery::reply`]) waits for it before
-    /// the vendor is answered 504; [`DEFAULT_REPLY_TIMEOUT`] by default. Match the vendor's
-    /// own timeout (Vapi's `server.timeoutSeconds`).
+    /// How long a delivery that expects a reply ([`Delivery::reply`]) waits for the handler
+    /// and the reply before the vendor is answered 504 (the handler is then dropped);
+    /// [`DEFAULT_REPLY_TIMEOUT`] by default. Keep it within the vendor's own timeout
+    /// (Vapi's `server.timeoutSeconds`).
     pub fn reply_timeout(mut self, timeout: Duration) -> Self {
         self.reply_timeout = timeout;
         self
@@ -333,80 +351,98 @@ async fn receive(
             return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
         }
     };
-    // A request the vendor waits on (Vapi's tool calls) is handed over every time: a retry
-    // asks again, and answering it 204 would lose the answer.
-    let admitted = if event.expects_reply {
-        None
-    } else {
-        let key = EventKey::of(&provider, &event, &body);
-        match lock(&shared.window).begin(key) {
-            Admission::First => {}
-            Admission::Delivered => {
-                tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
-                return StatusCode::NO_CONTENT.into_response();
-            }
-            // Acknowledging it would lose the event should the first delivery still fail:
-            // the vendor is asked to send it again, by when the first has settled.
-            Admission::InFlight => {
-                tracing::debug!(vendor_event = %event.vendor_event, "duplicate of a delivery still being handled");
-                return (
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    [(header::RETRY_AFTER, "1")],
-                    "the same event is being delivered",
-                )
-                    .into_response();
-            }
+    if event.expects_reply {
+        drop(_entered);
+        return answer_request(&shared, provider, endpoint.kind, event).await;
+    }
+    let key = EventKey::of(&provider, &event, &body);
+    match lock(&shared.window).begin(key) {
+        Admission::First => {}
+        Admission::Delivered => {
+            tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
+            return StatusCode::NO_CONTENT.into_response();
         }
-        // Until the handler succeeds the key is only admitted: it is forgotten when the
-        // handler fails, and when this future is dropped first (the vendor hung up).
-        Some(Admitted {
-            window: &shared.window,
-            key,
-            delivered: false,
-        })
+        // Acknowledging it would lose the event should the first delivery still fail:
+        // the vendor is asked to send it again, by when the first has settled.
+        Admission::InFlight => {
+            tracing::debug!(vendor_event = %event.vendor_event, "duplicate of a delivery still being handled");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1")],
+                "the same event is being delivered",
+            )
+                .into_response();
+        }
+    }
+    // Until the handler succeeds the key is only admitted: it is forgotten when the handler
+    // fails, and when this future is dropped first (the vendor hung up).
+    let mut admitted = Admitted {
+        window: &shared.window,
+        key,
+        delivered: false,
     };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
-    let (reply, answer) = match event.expects_reply {
-        true => {
-            let (slot, answer) = ReplySlot::new();
-            (Some(slot), Some(answer))
-        }
-        false => (None, None),
-    };
     let delivery = Delivery {
         provider,
         kind: endpoint.kind,
         event,
-        reply,
+        reply: None,
     };
     drop(_entered);
-    if let Err(error) = (shared.handler)(delivery).await {
-        let status = if error.closed {
-            StatusCode::SERVICE_UNAVAILABLE
-        } else {
-            StatusCode::INTERNAL_SERVER_ERROR
-        };
-        return (status, error.message).into_response();
+    match (shared.handler)(delivery).await {
+        Ok(()) => {
+            admitted.delivered = true;
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(error) => handler_failed(error),
     }
-    if let Some(mut admitted) = admitted {
-        admitted.delivered = true;
+}
+
+/// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry
+/// asks again (answering it 204 as a duplicate would lose the answer), and answered with
+/// the application's reply. The vendor waits for the handler and the reply together.
+async fn answer_request(
+    shared: &Shared,
+    provider: String,
+    kind: ProviderKind,
+    event: CallEvent,
+) -> Response {
+    let (reply, answer) = ReplySlot::new();
+    let vendor_event = event.vendor_event.clone();
+    tracing::debug!(%provider, %vendor_event, call_id = ?event.call_id(), "webhook request");
+    let delivery = Delivery {
+        provider: provider.clone(),
+        kind,
+        event,
+        reply: Some(reply),
+    };
+    let answered = tokio::time::timeout(shared.reply_timeout, async {
+        (shared.handler)(delivery).await?;
+        // An error: the delivery was dropped without a reply.
+        Ok::<_, HandlerError>(answer.await.ok())
+    })
+    .await;
+    match answered {
+        Ok(Ok(Some(body))) => axum::Json(body).into_response(),
+        Ok(Ok(None)) => StatusCode::NO_CONTENT.into_response(),
+        Ok(Err(error)) => handler_failed(error),
+        Err(_) => {
+            tracing::warn!(%provider, %vendor_event, "no reply within the reply timeout to a delivery the vendor waits on");
+            let message = "the application did not reply in time";
+            (StatusCode::GATEWAY_TIMEOUT, message).into_response()
+        }
     }
-    match answer {
-        None => StatusCode::NO_CONTENT.into_response(),
-        Some(answer) => match tokio::time::timeout(shared.reply_timeout, answer).await {
-            Ok(Ok(body)) => axum::Json(body).into_response(),
-            // Every copy of the delivery was dropped without a reply.
-            Ok(Err(_)) => StatusCode::NO_CONTENT.into_response(),
-            Err(_) => {
-                tracing::warn!("no reply to a delivery that expects one within the reply timeout");
-                (
-                    StatusCode::GATEWAY_TIMEOUT,
-                    "the application did not reply in time",
-                )
-                    .into_response()
-            }
-        },
-    }
+}
+
+/// The answer to a delivery the application could not take: 503 when it stopped
+/// receiving, else 500; either way the vendor retries.
+fn handler_failed(error: HandlerError) -> Response {
+    let status = if error.closed {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
+    (status, error.message).into_response()
 }
 
 /// A key admitted to the de-duplication window, settled when this is dropped: delivered,

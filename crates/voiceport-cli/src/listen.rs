@@ -15,6 +15,10 @@ use crate::{Failure, Outcome, output};
 /// a delivery (Retell 10 s, Vapi 20 s), so that its failure reaches the vendor as ours.
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The same for a request the vendor waits on (a tool call may take a while): within the
+/// receiver's reply timeout, so that the vendor hears of a failure as a 500.
+const REQUEST_FORWARD_TIMEOUT: Duration = Duration::from_secs(15);
+
 pub(crate) async fn run(
     registry: Registry,
     args: ListenArgs,
@@ -100,21 +104,34 @@ async fn forward_to(
 ) -> Result<(), HandlerError> {
     let body = serde_json::to_vec(&record(delivery))
         .map_err(|_| HandlerError::new("the event could not be written as JSON"))?;
+    let request = delivery.event.expects_reply;
+    let timeout = if request {
+        REQUEST_FORWARD_TIMEOUT
+    } else {
+        FORWARD_TIMEOUT
+    };
     let sent = client
         .post(url)
         .header("content-type", "application/json")
+        .timeout(timeout)
         .body(body)
         .send()
         .await;
     let failure = match sent {
         Ok(response) if response.status().is_success() => {
             // A request the vendor waits on (Vapi's tool calls) is answered with the local
-            // app's JSON; an empty or other body leaves it unanswered (204).
-            if delivery.event.expects_reply
-                && let Ok(body) = response.bytes().await
-                && let Ok(reply) = serde_json::from_slice(&body)
-            {
-                delivery.reply(reply);
+            // app's JSON object; without one it is answered 204, and said.
+            if request {
+                let body = response.bytes().await.unwrap_or_default();
+                match serde_json::from_slice::<serde_json::Value>(&body) {
+                    Ok(reply) if reply.is_object() => {
+                        delivery.reply(reply);
+                    }
+                    _ => eprintln!(
+                        "warning: {url} answered a `{}` the vendor waits on without a JSON object; the vendor gets no answer (204)",
+                        output::cell(&delivery.event.vendor_event)
+                    ),
+                }
             }
             return Ok(());
         }

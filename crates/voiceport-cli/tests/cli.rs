@@ -808,11 +808,13 @@ async fn listen_prints_verified_events_and_forwards_them() {
         .with_priority(1)
         .mount(&app)
         .await;
-    // It answers tool calls with their results.
+    // It answers one tool call with its result (and the other with 204, no answer).
     let results = serde_json::json!({"results": [{"toolCallId": "call_1", "result": "booked"}]});
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .and(wiremock::matchers::path("/events"))
-        .and(wiremock::matchers::body_string_contains("\"tool-calls\""))
+        .and(wiremock::matchers::body_string_contains(
+            "call_7HcUe2pTqM0sVn4YbRk1LwJa",
+        ))
         .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(&results))
         .with_priority(2)
         .mount(&app)
@@ -929,6 +931,23 @@ async fn listen_prints_verified_events_and_forwards_them() {
     assert_eq!(answered.status(), 200);
     let answer: Value = serde_json::from_str(&answered.text().await.unwrap()).unwrap();
     assert_eq!(answer, results);
+    // A local app that answers a request without a JSON object leaves it unanswered, and
+    // that is said.
+    let other_tool_calls = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/voicebot/webhook_tool_calls_object_arguments.json"
+    ))
+    .unwrap();
+    let unanswered = reqwest::Client::new()
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(other_tool_calls)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unanswered.status(), 204);
+    let said = next_error_line().await;
+    assert!(said.contains("without a JSON object"), "{said}");
     let stdout = child.0.stdout.take().unwrap();
     let lines = tokio::task::spawn_blocking(move || {
         let mut reader = std::io::BufReader::new(stdout);
@@ -949,14 +968,19 @@ async fn listen_prints_verified_events_and_forwards_them() {
         next["event"]["vendor_event"], "status-update",
         "the retried report is printed once"
     );
-    // Both attempts of the report, then the status update (and the tool calls), were
-    // forwarded before the vendor was answered.
+    // Both attempts of the report, then the status update and the two tool calls, were
+    // forwarded before the vendor was answered; the tool calls say they wait on an answer.
     let forwarded = app.received_requests().await.unwrap();
-    assert_eq!(forwarded.len(), 4);
-    for (attempt, expected) in forwarded.iter().zip([&record, &record, &next]) {
-        let sent: Value = serde_json::from_slice(&attempt.body).unwrap();
-        assert_eq!(&sent, expected);
+    assert_eq!(forwarded.len(), 5);
+    let sent: Vec<Value> = (forwarded.iter())
+        .map(|attempt| serde_json::from_slice(&attempt.body).unwrap())
+        .collect();
+    assert_eq!(sent[..3], [record.clone(), record, next]);
+    for tool_calls in &sent[3..] {
+        assert_eq!(tool_calls["event"]["vendor_event"], "tool-calls");
+        assert_eq!(tool_calls["event"]["expects_reply"], true);
     }
+    assert_eq!(sent[2]["event"].get("expects_reply"), None);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -44,10 +44,10 @@ pub struct CallEvent {
     pub distinct_by: Option<String>,
     /// Whether the vendor waits for an answer in the body of its HTTP response, as Vapi
     /// does for `tool-calls` (the tools' results), `assistant-request` (the assistant to
-    /// use), `transfer-destination-request`, `knowledge-base-request` and
-    /// `handoff-destination-request`. Such a delivery is a request rather than news: a
-    /// receiver hands every one of them to the application, retries included, and
-    /// answers with its reply. Serialized only when true.
+    /// use) and its other requests, and Retell for its inbound webhook (`call_inbound`:
+    /// the agent and variables of a call still ringing). Such a delivery is a request
+    /// rather than news: a receiver hands every one of them to the application, retries
+    /// included, and answers with its reply. Serialized only when true.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub expects_reply: bool,
     /// What happened.

@@ -13,6 +13,7 @@
 //! | `transfer_bridged` | `StatusChanged` to `Transferred`, with the call | — |
 //! | `transfer_started`, `transfer_cancelled` | `StatusChanged` to the call's status (live: `InProgress`), with the call | — |
 //! | `transfer_ended` | `StatusChanged` to the call's status, with the call | its `transfer_end_timestamp` |
+//! | `call_inbound`, `chat_inbound` (the inbound webhook) | `Other`, the body verbatim, with [`CallEvent::expects_reply`]: Retell waits for the agent and variables to use | — |
 //! | `chat_started`, `chat_ended`, `chat_analyzed`, any other | `Other`, the body verbatim | — |
 //!
 //! A known event whose `call` is missing, not an object or without a `call_id` (or with a
@@ -181,9 +182,14 @@ fn transfer(event: String, call: Call) -> CallEvent {
     CallEvent::new(event, kind)
 }
 
-/// An event voiceport does not model, kept whole: its name and the body, verbatim.
+/// An event voiceport does not model, kept whole: its name and the body, verbatim. The
+/// inbound webhook's (`call_inbound`, `chat_inbound`) waits for an answer: the agent to
+/// use, dynamic variables and metadata under `call_inbound` (or `chat_inbound`).
 fn other(event: String, body: &[u8]) -> CallEvent {
-    CallEvent::new(event, EventKind::kept_whole(body))
+    let expects_reply = matches!(event.as_str(), "call_inbound" | "chat_inbound");
+    let mut other = CallEvent::new(event, EventKind::kept_whole(body));
+    other.expects_reply = expects_reply;
+    other
 }
 
 #[cfg(test)]
@@ -321,9 +327,19 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        assert!(!parsed.expects_reply);
         let parsed = parse(json!({"event": "call_recorded", "call": {"call_id": ID}})).unwrap();
         assert!(matches!(parsed.kind, EventKind::Other { .. }));
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        assert!(!parsed.expects_reply);
+        // The inbound webhook waits for an answer; there is no call yet.
+        for event in ["call_inbound", "chat_inbound"] {
+            let parsed = parse(json!({"event": event, event: {"from_number": "+14155550137"}}));
+            let parsed = parsed.unwrap();
+            assert!(parsed.expects_reply, "{event}");
+            assert_eq!(parsed.call_id, None);
+            assert!(matches!(parsed.kind, EventKind::Other { .. }));
+        }
         // The call of an event kept whole is not decoded: only its id is read.
         let parsed = parse(json!({"event": "call_recorded",
                                   "call": {"call_id": ID, "duration_ms": "long"}}))

@@ -85,8 +85,9 @@ impl Codec for RoundedCodec {
         envelope::open(operation, envelope).map(drop)
     }
 
-    /// An `id` at the top without `event`, `call`, `data` or `error` is a call object on
-    /// its own (a call's vendor payload); an `event`, `type` or `call` key at the top a
+    /// An `id` at the top without `event`, `call`, `data` or `error`, and with no `type` but
+    /// a call type (`phone_call`, `web_call`), is a call object on its own (a call's vendor
+    /// payload); an `event`, `type` or `call` key at the top a
     /// webhook delivery (a response envelope has none of them), an array `data` a page, a
     /// `data.call_id` without `data.id` a start-call answer, a null `data` without an error
     /// an acknowledgement; anything else a call.
@@ -96,7 +97,11 @@ impl Codec for RoundedCodec {
         };
         let data = value.get("data");
         let has = |key: &str| value.get(key).is_some();
-        if has("id") && !["event", "call", "data", "error"].into_iter().any(has) {
+        // A call's `type` is its kind; a delivery's (`event_phone_call_ended`), its event.
+        let call_type = value
+            .get("type")
+            .is_none_or(|t| t.is_null() || matches!(t.as_str(), Some("phone_call" | "web_call")));
+        if has("id") && call_type && !["event", "call", "data", "error"].into_iter().any(has) {
             PayloadKind::Call
         } else if ["event", "type", "call"].into_iter().any(has) {
             PayloadKind::Webhook
@@ -167,6 +172,10 @@ mod tests {
         );
         assert_eq!(
             detect(r#"{"id": "e1", "event": "event_phone_call_ended", "data": {"id": "c"}}"#),
+            PayloadKind::Webhook
+        );
+        assert_eq!(
+            detect(r#"{"id": "e1", "type": "event_call_status_updated", "call_id": "c"}"#),
             PayloadKind::Webhook
         );
     }

@@ -22,6 +22,10 @@
 //!
 //! The call of an `Ended` or `StatusChanged` event keeps the whole delivery as its vendor
 //! payload; its warnings name fields by their path in the delivery.
+//!
+//! The requests Vapi waits on for a JSON answer (`tool-calls`, `assistant-request`,
+//! `transfer-destination-request`, `knowledge-base-request`, `handoff-destination-request`,
+//! `call.endpointing.request`, `campaign.predial`) have [`CallEvent::expects_reply`] set.
 
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -40,10 +44,15 @@ use crate::wire::{self, Newest, RawMessages};
 
 const OP: Operation = Operation::ParseWebhook;
 
-/// The message types Vapi waits on for an answer in the response's body (the others take
-/// any 2xx).
+/// The message types Vapi waits on for a JSON answer in the response's body (the others
+/// take any 2xx): the five its server-events page names, and the two more its SDKs'
+/// `ServerMessageResponse` types answer (`call.endpointing.request`: `{timeoutSeconds}`;
+/// `campaign.predial`). `voice-request` is not among them: it wants raw audio back, which
+/// a JSON reply cannot give.
 const REQUEST_TYPES: &[&str] = &[
     "assistant-request",
+    "call.endpointing.request",
+    "campaign.predial",
     "handoff-destination-request",
     "knowledge-base-request",
     "tool-calls",
@@ -1023,9 +1032,22 @@ mod tests {
             let event = kind_of(json!({"type": vendor_event}));
             assert_eq!(event.vendor_event, vendor_event);
             assert!(matches!(event.kind, EventKind::Other { .. }), "{event:?}");
-            // Vapi waits for an answer to its requests, and to nothing else.
-            let request = vendor_event.ends_with("-request");
-            assert_eq!(event.expects_reply, request, "{vendor_event}");
+        }
+        // Vapi waits for an answer to its requests, and to nothing else.
+        for (vendor_event, expects_reply) in [
+            ("assistant-request", true),
+            ("transfer-destination-request", true),
+            ("knowledge-base-request", true),
+            ("handoff-destination-request", true),
+            ("call.endpointing.request", true),
+            ("campaign.predial", true),
+            ("voice-request", false),
+            ("speech-update", false),
+            ("end-of-call-report", false),
+            ("some-type-from-2027", false),
+        ] {
+            let event = kind_of(json!({"type": vendor_event, "call": {"id": "c"}}));
+            assert_eq!(event.expects_reply, expects_reply, "{vendor_event}");
         }
         // An empty tool list or conversation has nothing to say: kept whole too. The tool
         // calls still wait for their (empty) answer.
