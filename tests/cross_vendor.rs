@@ -234,13 +234,57 @@ fn time_pointers(json: &serde_json::Value, pointer: &str, found: &mut Vec<String
     }
 }
 
-/// A fixture's name as `vendor/file.json`.
-fn fixture_name(file: &std::path::Path) -> String {
-    let name = |path: Option<&std::path::Path>| {
-        let name = path.and_then(|p| p.file_name()).unwrap_or_default();
-        name.to_string_lossy().into_owned()
-    };
-    format!("{}/{}", name(file.parent()), name(Some(file)))
+/// Every fixture file of every vendor, with the vendor's codec.
+fn every_fixture() -> Vec<(
+    ProviderKind,
+    &'static dyn voiceport::Codec,
+    std::path::PathBuf,
+)> {
+    let mut found = Vec::new();
+    for kind in ProviderKind::ALL {
+        let codec = voiceport::codec(kind).unwrap();
+        let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
+        for file in std::fs::read_dir(&folder).unwrap() {
+            found.push((kind, codec, file.unwrap().path()));
+        }
+    }
+    found
+}
+
+/// What a check over every fixture reached, so that nothing is skipped silently.
+#[derive(Default)]
+struct Coverage {
+    /// Each vendor's kinds of payload.
+    kinds: std::collections::BTreeSet<(ProviderKind, &'static str)>,
+    /// The fixtures, as `vendor/file.json`.
+    files: std::collections::BTreeSet<String>,
+}
+
+impl Coverage {
+    fn note(&mut self, kind: ProviderKind, what: PayloadKind, file: &std::path::Path) {
+        self.kinds.insert((kind, what.as_str()));
+        let name = |path: Option<&std::path::Path>| {
+            let name = path.and_then(|p| p.file_name()).unwrap_or_default();
+            name.to_string_lossy().into_owned()
+        };
+        self.files
+            .insert(format!("{}/{}", name(file.parent()), name(Some(file))));
+    }
+
+    /// Every vendor's calls, pages and webhooks were reached, and the fixtures of every
+    /// shape of vendor payload.
+    fn assert_complete(&self) {
+        for kind in ProviderKind::ALL {
+            for what in [PayloadKind::Call, PayloadKind::Page, PayloadKind::Webhook] {
+                let reached = self.kinds.contains(&(kind, what.as_str()));
+                assert!(reached, "{kind} {what}: nothing checked; {:?}", self.kinds);
+            }
+        }
+        let missing: Vec<_> = (CALLS_OF_EVERY_SHAPE.iter())
+            .filter(|fixture| !self.files.contains(**fixture))
+            .collect();
+        assert!(missing.is_empty(), "not checked: {missing:?}");
+    }
 }
 
 /// Fixtures whose calls keep each kind of vendor payload: a call object from the API and
@@ -276,62 +320,40 @@ fn calls_in(decoded: voiceport::Decoded) -> Vec<voiceport::Call> {
 #[test]
 fn warnings_point_into_the_vendor_payload() {
     const UNREADABLE: &str = "not a time";
-    let mut checked = std::collections::BTreeMap::<(ProviderKind, &str), usize>::new();
-    let mut files_checked = std::collections::BTreeSet::<String>::new();
-    for kind in ProviderKind::ALL {
-        let codec = voiceport::codec(kind).unwrap();
-        let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
-        for file in std::fs::read_dir(&folder).unwrap() {
-            let file = file.unwrap().path();
-            let Ok(json) =
-                serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap())
-            else {
+    let mut coverage = Coverage::default();
+    for (kind, codec, file) in every_fixture() {
+        let Ok(json) = serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap())
+        else {
+            continue;
+        };
+        let mut pointers = Vec::new();
+        time_pointers(&json, "", &mut pointers);
+        for pointer in pointers {
+            let mut mutated = json.clone();
+            *mutated.pointer_mut(&pointer).unwrap() = UNREADABLE.into();
+            let body = serde_json::to_vec(&mutated).unwrap();
+            let what = codec.detect(&body);
+            // A time the vendor's type does not allow to be text is a decode error.
+            let Ok(decoded) = codec.decode(what, &body) else {
                 continue;
             };
-            let mut pointers = Vec::new();
-            time_pointers(&json, "", &mut pointers);
-            for pointer in pointers {
-                let mut mutated = json.clone();
-                *mutated.pointer_mut(&pointer).unwrap() = UNREADABLE.into();
-                let body = serde_json::to_vec(&mutated).unwrap();
-                let what = codec.detect(&body);
-                // A time the vendor's type does not allow to be text is a decode error.
-                let Ok(decoded) = codec.decode(what, &body) else {
-                    continue;
-                };
-                for call in calls_in(decoded) {
-                    let payload = call.vendor_payload().map(|p| p.to_value());
-                    for warning in call.warnings.iter().filter(|w| w.value == UNREADABLE) {
-                        let found = payload.as_ref().and_then(|p| at_path(p, &warning.field));
-                        assert_eq!(
-                            found.and_then(|v| v.as_str()),
-                            Some(UNREADABLE),
-                            "{}, {pointer} unreadable: warning `{}` is not a path into the call's vendor payload",
-                            file.display(),
-                            warning.field
-                        );
-                        *checked.entry((kind, what.as_str())).or_default() += 1;
-                        files_checked.insert(fixture_name(&file));
-                    }
+            for call in calls_in(decoded) {
+                let payload = call.vendor_payload().map(|p| p.to_value());
+                for warning in call.warnings.iter().filter(|w| w.value == UNREADABLE) {
+                    let found = payload.as_ref().and_then(|p| at_path(p, &warning.field));
+                    assert_eq!(
+                        found.and_then(|v| v.as_str()),
+                        Some(UNREADABLE),
+                        "{}, {pointer} unreadable: warning `{}` is not a path into the call's vendor payload",
+                        file.display(),
+                        warning.field
+                    );
+                    coverage.note(kind, what, &file);
                 }
             }
         }
     }
-    // Every vendor's calls, pages and webhooks were checked, not skipped.
-    for kind in ProviderKind::ALL {
-        for what in [PayloadKind::Call, PayloadKind::Page, PayloadKind::Webhook] {
-            assert!(
-                checked.contains_key(&(kind, what.as_str())),
-                "{kind} {what}: no warning checked; {checked:?}"
-            );
-        }
-    }
-    // Among them, the calls whose payload is the whole delivery or a list's item.
-    let missing: Vec<_> = CALLS_OF_EVERY_SHAPE
-        .iter()
-        .filter(|f| !files_checked.contains(**f))
-        .collect();
-    assert!(missing.is_empty(), "not checked: {missing:?}");
+    coverage.assert_complete();
 }
 
 /// A call's vendor payload is vendor JSON the codec reads: kept (in a snapshot, a store)
@@ -339,50 +361,34 @@ fn warnings_point_into_the_vendor_payload() {
 /// pages and webhooks) of every vendor.
 #[test]
 fn a_kept_vendor_payload_normalizes_to_the_same_call() {
-    let mut checked = std::collections::BTreeMap::<(ProviderKind, &str), usize>::new();
-    let mut files_checked = std::collections::BTreeSet::<String>::new();
-    for kind in ProviderKind::ALL {
-        let codec = voiceport::codec(kind).unwrap();
-        let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
-        for file in std::fs::read_dir(&folder).unwrap() {
-            let file = file.unwrap().path();
-            let body = std::fs::read(&file).unwrap();
-            let what = codec.detect(&body);
-            let Ok(decoded) = codec.decode(what, &body) else {
-                continue;
-            };
-            for call in calls_in(decoded) {
-                let payload = call.vendor_payload().expect("a vendor payload").get();
-                let kept = payload.as_bytes();
-                // A call's own object is a call; a whole delivery, a webhook again.
-                let again = codec.decode(codec.detect(kept), kept).unwrap_or_else(|e| {
-                    panic!(
-                        "{}: call {}'s payload does not decode: {e}",
-                        file.display(),
-                        call.id
-                    )
-                });
-                assert_eq!(
-                    calls_in(again),
-                    std::slice::from_ref(&call),
-                    "{}: call {}",
+    let mut coverage = Coverage::default();
+    for (kind, codec, file) in every_fixture() {
+        let body = std::fs::read(&file).unwrap();
+        let what = codec.detect(&body);
+        let Ok(decoded) = codec.decode(what, &body) else {
+            continue;
+        };
+        for call in calls_in(decoded) {
+            let payload = call.vendor_payload().expect("a vendor payload").get();
+            let kept = payload.as_bytes();
+            // A call's own object is a call; a whole delivery, a webhook again.
+            let again = codec.decode(codec.detect(kept), kept).unwrap_or_else(|e| {
+                panic!(
+                    "{}: call {}'s payload does not decode: {e}",
                     file.display(),
                     call.id
-                );
-                *checked.entry((kind, what.as_str())).or_default() += 1;
-                files_checked.insert(fixture_name(&file));
-            }
-        }
-    }
-    for kind in ProviderKind::ALL {
-        for what in [PayloadKind::Call, PayloadKind::Page, PayloadKind::Webhook] {
-            assert!(
-                checked.contains_key(&(kind, what.as_str())),
-                "{kind} {what}: no call checked; {checked:?}"
+                )
+            });
+            let same = std::slice::from_ref(&call);
+            assert_eq!(
+                calls_in(again),
+                same,
+                "{}: call {}",
+                file.display(),
+                call.id
             );
+            coverage.note(kind, what, &file);
         }
     }
-    for fixture in CALLS_OF_EVERY_SHAPE {
-        assert!(files_checked.contains(fixture), "{fixture}: not checked");
-    }
+    coverage.assert_complete();
 }

@@ -901,50 +901,28 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let warning = next_error_line().await;
     assert!(warning.contains("503"), "{warning}");
     assert_eq!(post("listen-secret-31").await.unwrap().status(), 204);
+    // A Voicebot Studio fixture, delivered with the right secret.
+    let deliver = async |fixture: &str| {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/voicebot");
+        let body = std::fs::read(format!("{root}/{fixture}.json")).unwrap();
+        reqwest::Client::new()
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-31")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    };
     // Another event, so that a second line would show a retried event printed twice.
-    let status_update = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/voicebot/webhook_status_update.json"
-    ))
-    .unwrap();
-    let sent = reqwest::Client::new()
-        .post(&url)
-        .header("x-vapi-secret", "listen-secret-31")
-        .body(status_update)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), 204);
+    assert_eq!(deliver("webhook_status_update").await.status(), 204);
     // A request the vendor waits on gets the local app's answer.
-    let tool_calls = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/voicebot/webhook_tool_calls_string_arguments.json"
-    ))
-    .unwrap();
-    let answered = reqwest::Client::new()
-        .post(&url)
-        .header("x-vapi-secret", "listen-secret-31")
-        .body(tool_calls)
-        .send()
-        .await
-        .unwrap();
+    let answered = deliver("webhook_tool_calls_string_arguments").await;
     assert_eq!(answered.status(), 200);
     let answer: Value = serde_json::from_str(&answered.text().await.unwrap()).unwrap();
     assert_eq!(answer, results);
     // A local app that answers a request without a JSON object leaves it unanswered, and
     // that is said.
-    let other_tool_calls = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/voicebot/webhook_tool_calls_object_arguments.json"
-    ))
-    .unwrap();
-    let unanswered = reqwest::Client::new()
-        .post(&url)
-        .header("x-vapi-secret", "listen-secret-31")
-        .body(other_tool_calls)
-        .send()
-        .await
-        .unwrap();
+    let unanswered = deliver("webhook_tool_calls_object_arguments").await;
     assert_eq!(unanswered.status(), 204);
     let said = next_error_line().await;
     assert!(said.contains("without a JSON object"), "{said}");
