@@ -482,3 +482,76 @@ async fn retell_deliveries_signed_with_the_api_key_reach_the_app() {
     assert_eq!(call.status, fetched.status);
     assert_eq!(call.status, voiceport::CallStatus::Busy);
 }
+
+/// A Vapi assistant's tool call, posted by the sandbox as a `tool-calls` request, is answered
+/// by the application through the receiver, and the emulator gets the results back.
+#[tokio::test]
+async fn a_tool_call_request_gets_the_application_answer() {
+    let kind = ProviderKind::Vapi;
+    let sandbox = sandbox(kind).await;
+    let registry = registry(&sandbox, kind, "");
+    // The application answers each tool call with a result naming the tool.
+    let router = Receiver::builder(&registry)
+        .handler(|delivery: Delivery| async move {
+            if let EventKind::TranscriptUpdate { utterance } = &delivery.event.kind
+                && delivery.event.expects_reply
+            {
+                let results: Vec<serde_json::Value> = (utterance.tool_calls.iter())
+                    .filter_map(|call| {
+                        let name = call.name.as_deref().unwrap_or("?");
+                        let id = call.id.as_deref()?;
+                        Some(serde_json::json!({"toolCallId": id, "result": format!("done: {name}")}))
+                    })
+                    .collect();
+                assert!(delivery.reply(serde_json::json!({ "results": results })));
+            }
+            Ok(())
+        })
+        .unwrap();
+    let url = serve(router).await;
+    let config = registry.file().providers[NAME].webhook.clone().unwrap();
+    let target = WebhookTarget::new(&url, config).tool_calls(true);
+    sandbox.set_webhook(kind, target).unwrap();
+    let provider = registry.connect(Some(NAME)).unwrap();
+    // About half the calls use their tool; the sandbox's seed makes which ones fixed.
+    for _ in 0..8 {
+        let id = provider
+            .dial(&DialRequest::to(ANSWERED))
+            .await
+            .unwrap()
+            .call_id;
+        let attempts = sandbox
+            .wait_for_deliveries(kind, id.as_str(), Duration::from_secs(10))
+            .await
+            .expect("the sandbox did not finish delivering");
+        let Some(request) = attempts.iter().find(|a| a.event == "tool-calls") else {
+            continue;
+        };
+        assert_eq!(request.status_code, Some(200), "{request:?}");
+        let sent: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        let invocation = &sent["message"]["toolCallList"][0];
+        let reply = request
+            .reply
+            .as_deref()
+            .expect("the receiver answered with a body");
+        let reply: serde_json::Value = serde_json::from_slice(reply).unwrap();
+        assert_eq!(reply["results"][0]["toolCallId"], invocation["id"]);
+        let name = invocation["function"]["name"].as_str().unwrap();
+        assert_eq!(reply["results"][0]["result"], format!("done: {name}"));
+        // The invocation is the one the call's transcript shows.
+        let call = provider.get_call(&id).await.unwrap();
+        let utterances = call.transcript.map(|t| t.utterances).unwrap_or_default();
+        let in_transcript = (utterances.iter())
+            .flat_map(|u| &u.tool_calls)
+            .any(|call| call.id.as_deref() == invocation["id"].as_str());
+        assert!(in_transcript, "{invocation} not in the transcript");
+        // News is still answered 204, with no body.
+        let news = attempts.iter().filter(|a| a.event != "tool-calls");
+        assert!(
+            news.clone()
+                .all(|a| a.status_code == Some(204) && a.reply.is_none())
+        );
+        return;
+    }
+    panic!("none of 8 dialed calls used its tool");
+}

@@ -198,7 +198,9 @@ impl TryFrom<FaultSpec> for Fault {
 /// ```
 ///
 /// `url` is required; `retries`, `timeout_ms` and `retry_delay_ms` shape the attempts
-/// (by default the vendor's: [`WebhookTarget::for_vendor`]; a 100 ms pause); every other key
+/// (by default the vendor's: [`WebhookTarget::for_vendor`]; a 100 ms pause);
+/// `"tool_calls": true` adds Vapi's and Voicebot Studio's `tool-calls` requests
+/// ([`WebhookTarget::tool_calls`]); every other key
 /// is one of the receiving provider's `[providers.NAME.webhook]` table
 /// ([`WebhookConfig`]: `verify`, `secret`, `secret_env`, `header`, `timestamp_header`,
 /// `payload_format`, `url`, `message_id_header`, `algorithm`, `encoding`,
@@ -213,6 +215,8 @@ pub struct WebhookSpec {
     pub timeout: Option<Duration>,
     /// The pause before a retry (`None`: [`DEFAULT_RETRY_DELAY`](crate::DEFAULT_RETRY_DELAY)).
     pub retry_delay: Option<Duration>,
+    /// Whether to post the `tool-calls` requests ([`WebhookTarget::tool_calls`]).
+    pub tool_calls: bool,
     /// How to sign.
     pub config: WebhookConfig,
 }
@@ -245,6 +249,11 @@ impl WebhookSpec {
             .map_err(|_| "`retries` is too large".to_owned())?;
         let timeout = number("timeout_ms")?.map(Duration::from_millis);
         let retry_delay = number("retry_delay_ms")?.map(Duration::from_millis);
+        let tool_calls = match map.remove("tool_calls") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(on)) => on,
+            Some(_) => return Err("`tool_calls` must be true or false".into()),
+        };
         let config: WebhookConfig = serde_json::from_value(Value::Object(map))
             .map_err(|e| format!("the signing configuration: {e}"))?;
         Ok(WebhookSpec {
@@ -252,6 +261,7 @@ impl WebhookSpec {
             retries,
             timeout,
             retry_delay,
+            tool_calls,
             config,
         })
     }
@@ -269,7 +279,7 @@ impl WebhookSpec {
         if let Some(delay) = self.retry_delay {
             target = target.retry_delay(delay);
         }
-        target
+        target.tool_calls(self.tool_calls)
     }
 }
 
@@ -462,6 +472,9 @@ mod tests {
         assert_eq!(spec.retries, Some(3));
         assert_eq!(spec.timeout, Some(Duration::from_millis(50)));
         assert_eq!(spec.retry_delay, None);
+        assert!(!spec.tool_calls);
+        let with_tools = br#"{"url": "http://127.0.0.1:9/w", "secret": "k", "tool_calls": true}"#;
+        assert!(WebhookSpec::from_json(with_tools).unwrap().tool_calls);
         assert_eq!(
             spec.config.verify,
             Some(voiceport_core::webhook::Scheme::Hmac)
@@ -480,6 +493,10 @@ mod tests {
             (&br#"{"secret": "k"}"#[..], "`url` is required"),
             (br#"{"url": 5}"#, "`url` must be a string"),
             (br#"{"url": "http://x", "retries": -1}"#, "whole number"),
+            (
+                br#"{"url": "http://x", "tool_calls": "yes"}"#,
+                "true or false",
+            ),
             (
                 br#"{"url": "http://x", "verify": "rot13"}"#,
                 "signing configuration",

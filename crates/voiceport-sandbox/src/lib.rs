@@ -104,7 +104,7 @@
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor, and the number of faults armed |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
-//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target: `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target: `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100, "tool_calls": false}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | the target (never its secret) and every delivery attempt (`event`, `call_id`, `attempt`, `status_code`, `body` …) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no more deliveries for calls dialed from now on |
 //!

@@ -278,6 +278,45 @@ impl Family<'_> {
         }
     }
 
+    /// The `tool-calls` request of a call whose assistant uses its tool (the tool line of
+    /// its conversation), as Vapi posts it to a server-side tool mid-call: the invocation in
+    /// `toolCallList` (arguments as an object) and again with its tool in
+    /// `toolWithToolCallList`, and the call as it stands. `None` for a call without one.
+    pub(crate) fn tool_calls(
+        self,
+        call: &SimCall,
+        view: &View,
+        at: DateTime<Utc>,
+    ) -> Option<Outgoing> {
+        let conversation = conversation(call.content_seed, view.duration_secs.unwrap_or(0.0));
+        let line = (conversation.lines.iter()).find(|line| line.who == Who::ToolCall)?;
+        let (name, id) = line.tool.as_ref()?;
+        let arguments: Value = serde_json::from_str(&line.text).unwrap_or(Value::Null);
+        let invocation = json!({
+            "id": id, "type": "function", "function": { "name": name, "arguments": arguments },
+        });
+        let mut message = json!({
+            "timestamp": at.timestamp_millis(),
+            "type": "tool-calls",
+            "toolCallList": [invocation],
+            "toolWithToolCallList": [{
+                "type": "function",
+                "function": { "name": name },
+                "messages": [],
+                "toolCall": invocation,
+            }],
+            "call": self.render(call, view),
+        });
+        if let Some(customer) = customer(call) {
+            message["customer"] = customer;
+        }
+        Some(Outgoing::new(
+            "tool-calls",
+            None,
+            json!({ "message": message }),
+        ))
+    }
+
     /// An `end-of-call-report` as Vapi sends it: the results at the message level
     /// (`endedReason`, `startedAt`/`endedAt`, durations, costs, `analysis`, `summary`,
     /// `transcript`, `messages`, recording URLs, `customer`, `phoneNumber`) and again in

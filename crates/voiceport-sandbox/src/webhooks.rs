@@ -16,6 +16,10 @@
 //! | Rounded | `event_call_status_updated` | `event_call_status_updated` | `event_call_status_updated`, then `event_phone_call_ended` (answered) or `event_phone_call_did_not_connect` |
 //! | Retell | — | `call_started` | `call_ended`, then `call_analyzed` (answered) |
 //!
+//! A Vapi or Voicebot Studio target built with [`WebhookTarget::tool_calls`] also gets, in
+//! progress, the `tool-calls` request of a call whose assistant uses its tool (about half
+//! of them); the receiver's answer is recorded ([`DeliveryAttempt::reply`]).
+//!
 //! Retries: Vapi (whose server messages Voicebot Studio relays) retries nothing unless a
 //! `backoffPlan` says so; HappyRobot and Rounded document no retry policy; Retell retries
 //! up to three times. [`WebhookTarget::for_vendor`] (which the builder, the control API and
@@ -81,6 +85,7 @@ pub struct WebhookTarget {
     retries: u32,
     timeout: Duration,
     retry_delay: Duration,
+    tool_calls: bool,
 }
 
 impl WebhookTarget {
@@ -94,6 +99,7 @@ impl WebhookTarget {
             retries: 0,
             timeout: DEFAULT_DELIVERY_TIMEOUT,
             retry_delay: DEFAULT_RETRY_DELAY,
+            tool_calls: false,
         }
     }
 
@@ -125,6 +131,16 @@ impl WebhookTarget {
     /// The pause before each retry (default [`DEFAULT_RETRY_DELAY`]).
     pub fn retry_delay(mut self, delay: Duration) -> Self {
         self.retry_delay = delay;
+        self
+    }
+
+    /// Vapi and Voicebot Studio: also post the `tool-calls` request of a call whose
+    /// assistant uses its tool, as an assistant with a server-side tool does, when the
+    /// call is in progress (default off). The receiver's answer, the tool's result, is
+    /// recorded as the attempt's [`reply`](DeliveryAttempt::reply). Other vendors send no
+    /// such request.
+    pub fn tool_calls(mut self, on: bool) -> Self {
+        self.tool_calls = on;
         self
     }
 
@@ -171,6 +187,7 @@ impl WebhookTarget {
             retries: self.retries,
             timeout: self.timeout,
             retry_delay: self.retry_delay,
+            tool_calls: self.tool_calls,
         })
     }
 }
@@ -188,6 +205,8 @@ pub(crate) struct Target {
     pub(crate) retries: u32,
     pub(crate) timeout: Duration,
     retry_delay: Duration,
+    /// Whether a Vapi-family call's tool call is posted as a `tool-calls` request.
+    tool_calls: bool,
 }
 
 /// One attempt at posting one delivery, as the sandbox recorded it.
@@ -208,6 +227,9 @@ pub struct DeliveryAttempt {
     pub attempt: u32,
     /// The receiver's answer; `None` when there was none (timeout, refused connection).
     pub status_code: Option<u16>,
+    /// The body of that answer, when it had one: a request's reply (the results of a
+    /// `tool-calls`).
+    pub reply: Option<Bytes>,
     /// Why there was no answer.
     pub error: Option<String>,
     /// Whether it was signed with a wrong secret (the wrong-signature fault).
@@ -456,11 +478,26 @@ fn deliveries(
         flavor,
         origin: state.origin(),
     };
+    let tool_calls = stage == Stage::InProgress
+        && state
+            .hooks
+            .target(vendor)
+            .is_some_and(|target| target.tool_calls);
+    let vapi_family = |flavor| {
+        let family = family(flavor);
+        let mut outgoing = family.stage_deliveries(call, view, stage, at);
+        outgoing.extend(
+            tool_calls
+                .then(|| family.tool_calls(call, view, at))
+                .flatten(),
+        );
+        outgoing
+    };
     match vendor {
         Vendor::HappyRobot => happyrobot::stage_deliveries(call, view, stage),
-        Vendor::Voicebot => family(Flavor::Voicebot).stage_deliveries(call, view, stage, at),
+        Vendor::Voicebot => vapi_family(Flavor::Voicebot),
         Vendor::Rounded => rounded::stage_deliveries(call, view, stage, at),
-        Vendor::Vapi => family(Flavor::Vapi).stage_deliveries(call, view, stage, at),
+        Vendor::Vapi => vapi_family(Flavor::Vapi),
         Vendor::Retell => retell::stage_deliveries(call, view, stage),
     }
 }
@@ -567,9 +604,13 @@ impl Follow {
                 .body(body.clone())
                 .send()
                 .await;
-            let (status_code, error) = match sent {
-                Ok(response) => (Some(response.status().as_u16()), None),
-                Err(error) => (None, Some(describe(&error))),
+            let (status_code, reply, error) = match sent {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    let reply = response.bytes().await.ok().filter(|body| !body.is_empty());
+                    (Some(status), reply, None)
+                }
+                Err(error) => (None, None, Some(describe(&error))),
             };
             let record = DeliveryAttempt {
                 url: target.url.clone(),
@@ -578,6 +619,7 @@ impl Follow {
                 vendor_status: delivery.vendor_status.clone(),
                 attempt,
                 status_code,
+                reply,
                 error,
                 wrong_signature: forged,
                 duplicate,
@@ -637,6 +679,8 @@ pub(crate) fn describe_attempt(attempt: &DeliveryAttempt) -> Value {
         "duplicate": attempt.duplicate,
         "at": crate::common::iso(attempt.at),
         "body": serde_json::from_slice::<Value>(&attempt.body).unwrap_or(Value::Null),
+        "reply": (attempt.reply.as_deref())
+            .map(|reply| serde_json::from_slice::<Value>(reply).unwrap_or(Value::Null)),
     })
 }
 
