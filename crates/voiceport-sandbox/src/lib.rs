@@ -52,6 +52,10 @@
 //! | Rounded | `event_call_status_updated` | `event_call_status_updated` | `event_call_status_updated`, then `event_phone_call_ended`, or `event_phone_call_did_not_connect` when nobody answered |
 //! | Retell | — | `call_started` | `call_ended` (the call without its analysis), then `call_analyzed` when it had connected |
 //!
+//! A Vapi or Voicebot Studio target with [`WebhookTarget::tool_calls`] also gets, in
+//! progress, the `tool-calls` request of a call whose assistant uses its tool, and records
+//! the receiver's answer.
+//!
 //! The end-of-call delivery describes the call as `GET` of it does at that moment (id,
 //! status, end reason, conversation). Each call is followed by its own task, which posts
 //! after the API has answered: deliveries never slow a request down. Only calls dialed

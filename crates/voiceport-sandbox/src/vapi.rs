@@ -310,9 +310,8 @@ impl Family<'_> {
         if let Some(customer) = customer(call) {
             message["customer"] = customer;
         }
-        Some(Outgoing::new(
+        Some(Outgoing::request(
             "tool-calls",
-            None,
             json!({ "message": message }),
         ))
     }

@@ -137,8 +137,10 @@ impl WebhookTarget {
     /// Vapi and Voicebot Studio: also post the `tool-calls` request of a call whose
     /// assistant uses its tool, as an assistant with a server-side tool does, when the
     /// call is in progress (default off). The receiver's answer, the tool's result, is
-    /// recorded as the attempt's [`reply`](DeliveryAttempt::reply). Other vendors send no
-    /// such request.
+    /// recorded as the attempt's [`reply`](DeliveryAttempt::reply). The request is posted
+    /// in turn with the call's other deliveries, so a slow answer delays those after it
+    /// (up to the target's timeout); the out-of-order fault never holds it back. Other
+    /// vendors send no such request: for them this is ignored.
     pub fn tool_calls(mut self, on: bool) -> Self {
         self.tool_calls = on;
         self
@@ -228,7 +230,7 @@ pub struct DeliveryAttempt {
     /// The receiver's answer; `None` when there was none (timeout, refused connection).
     pub status_code: Option<u16>,
     /// The body of that answer, when it had one: a request's reply (the results of a
-    /// `tool-calls`).
+    /// `tool-calls`), or whatever else the receiver said (a refusal's reason).
     pub reply: Option<Bytes>,
     /// Why there was no answer.
     pub error: Option<String>,
@@ -264,6 +266,8 @@ pub(crate) struct Outgoing {
     pub(crate) event: String,
     pub(crate) vendor_status: Option<String>,
     pub(crate) body: Value,
+    /// A request the vendor waits on for an answer (a tool call), rather than news.
+    pub(crate) request: bool,
 }
 
 impl Outgoing {
@@ -272,6 +276,15 @@ impl Outgoing {
             event: event.to_owned(),
             vendor_status: vendor_status.map(str::to_owned),
             body,
+            request: false,
+        }
+    }
+
+    /// A request the vendor waits on: posted when it arises, whatever the order faults.
+    pub(crate) fn request(event: &str, body: Value) -> Self {
+        Outgoing {
+            request: true,
+            ..Outgoing::new(event, None, body)
         }
     }
 }
@@ -410,7 +423,7 @@ struct Follow {
     vendor: Vendor,
     call_id: String,
     /// The out-of-order fault: hold every delivery until the call ends, then post them
-    /// newest first (the end before the in-progress).
+    /// newest first (the end before the in-progress); a request is posted when it arises.
     reversed: bool,
 }
 
@@ -532,10 +545,11 @@ impl Follow {
                 let next = call.next_change(now, &self.state.timing);
                 (outgoing, reached == 3, next)
             };
-            if self.reversed {
-                held.extend(outgoing);
-            } else {
-                for delivery in outgoing {
+            for delivery in outgoing {
+                // A request waits for its answer mid-call: it is never held back.
+                if self.reversed && !delivery.request {
+                    held.push(delivery);
+                } else {
                     self.send(delivery).await;
                 }
             }
@@ -607,8 +621,13 @@ impl Follow {
             let (status_code, reply, error) = match sent {
                 Ok(response) => {
                     let status = response.status().as_u16();
-                    let reply = response.bytes().await.ok().filter(|body| !body.is_empty());
-                    (Some(status), reply, None)
+                    match response.bytes().await {
+                        Ok(body) => (Some(status), Some(body).filter(|b| !b.is_empty()), None),
+                        Err(error) => {
+                            let error = format!("reading the answer: {}", describe(&error));
+                            (Some(status), None, Some(error))
+                        }
+                    }
                 }
                 Err(error) => (None, None, Some(describe(&error))),
             };
@@ -662,6 +681,7 @@ pub(crate) fn describe_target(target: &Target) -> Value {
         "retries": target.retries,
         "timeout_ms": target.timeout.as_millis() as u64,
         "retry_delay_ms": target.retry_delay.as_millis() as u64,
+        "tool_calls": target.tool_calls,
     })
 }
 
@@ -679,8 +699,11 @@ pub(crate) fn describe_attempt(attempt: &DeliveryAttempt) -> Value {
         "duplicate": attempt.duplicate,
         "at": crate::common::iso(attempt.at),
         "body": serde_json::from_slice::<Value>(&attempt.body).unwrap_or(Value::Null),
-        "reply": (attempt.reply.as_deref())
-            .map(|reply| serde_json::from_slice::<Value>(reply).unwrap_or(Value::Null)),
+        // JSON where it is, else the text.
+        "reply": (attempt.reply.as_deref()).map(|reply| {
+            serde_json::from_slice::<Value>(reply)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(reply).into_owned()))
+        }),
     })
 }
 
