@@ -626,7 +626,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         // The emulators sign with the tables printed below: one text for both.
         toml = crate::demo::with_webhook_tables(&toml);
         let registry = voiceport::Registry::from_toml_str(&toml)?;
-        crate::demo::point_webhooks(&sandbox, &registry, receiver)?;
+        crate::demo::point_webhooks(&sandbox, &registry, receiver, false)?;
     }
     output::line(&format!(
         "# voiceport sandbox on http://{} (Ctrl-C to stop)\n",

@@ -1,7 +1,9 @@
 //! `voiceport demo`: the same code path against all five vendors (HappyRobot, Voicebot
 //! Studio, Rounded, Vapi, Retell AI), on the built-in sandbox, printed side by side. With `--webhooks`, the other direction too: a receiver
 //! on loopback, each emulator posting its vendor's webhooks to it, and the verified,
-//! normalized events printed as they arrive (on standard error) and after the table.
+//! normalized events printed as they arrive (on standard error) and after the table. The
+//! Vapi-family emulators also post the tool calls their assistants make, which the demo's
+//! receiver answers (the vendor waits for the results).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -75,18 +77,20 @@ pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
 
 /// Points each emulator of a provider of `registry` with a webhook table at
 /// `{base}/webhooks/{name}`, signing as that table says and delivering as the vendor does
-/// (its retries and timeout). For the demo's receiver and `voiceport sandbox --webhooks`.
+/// (its retries and timeout), with the Vapi family's tool-call requests when `tool_calls`.
+/// For the demo's receiver and `voiceport sandbox --webhooks`.
 pub(crate) fn point_webhooks(
     sandbox: &Sandbox,
     registry: &Registry,
     base: &str,
+    tool_calls: bool,
 ) -> Result<(), Failure> {
     for (name, config) in &registry.file().providers {
         let Some(webhook) = config.webhook.clone() else {
             continue;
         };
         let url = format!("{base}/webhooks/{name}");
-        let target = WebhookTarget::for_vendor(config.kind, url, webhook);
+        let target = WebhookTarget::for_vendor(config.kind, url, webhook).tool_calls(tool_calls);
         sandbox.set_webhook(config.kind, target)?;
     }
     Ok(())
@@ -108,15 +112,20 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
         .local_addr()
         .map_err(|e| Failure::Io("the webhook receiver's address".into(), e))?;
     tokio::spawn(async move { axum::serve(listener, router).await });
-    point_webhooks(sandbox, registry, &format!("http://{addr}"))?;
+    point_webhooks(sandbox, registry, &format!("http://{addr}"), true)?;
     eprintln!(
         "webhook receiver on http://{addr}/webhooks/{{provider}}; each emulator posts its vendor's events there\n"
     );
     let (sender, events) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(delivery) = arriving.recv().await {
+            let answered = if answer(&delivery) {
+                "  → answered"
+            } else {
+                ""
+            };
             eprintln!(
-                "{:<10} ← webhook {}",
+                "{:<10} ← webhook {}{answered}",
                 delivery.provider,
                 describe(&delivery)
             );
@@ -124,6 +133,21 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
         }
     });
     Ok(Listening { events })
+}
+
+/// Answers a tool call the vendor waits on with a result per invocation; whether it did.
+fn answer(delivery: &Delivery) -> bool {
+    let voiceport::EventKind::TranscriptUpdate { utterance } = &delivery.event.kind else {
+        return false;
+    };
+    if !delivery.event.expects_reply {
+        return false;
+    }
+    let results: Vec<serde_json::Value> = (utterance.tool_calls.iter())
+        .filter_map(|call| call.id.as_deref())
+        .map(|id| serde_json::json!({"toolCallId": id, "result": "done"}))
+        .collect();
+    delivery.reply(serde_json::json!({ "results": results }))
 }
 
 /// An event in a few words: its type, the status it reports, the call.

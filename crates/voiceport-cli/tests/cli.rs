@@ -989,8 +989,14 @@ async fn demo_with_webhooks_shows_the_events_of_each_vendor() {
             "{vendor}: {events}"
         );
     }
-    // …and as they arrived, beside the dials.
+    // …and as they arrived, beside the dials; the Vapi assistant's tool call was answered
+    // (the demo's seed gives that call a tool).
     assert!(errors.contains("← webhook"), "{errors}");
+    let tool_call = errors.lines().find(|l| l.contains("tool-calls"));
+    assert!(
+        tool_call.is_some_and(|l| l.starts_with("vapi") && l.ends_with("→ answered")),
+        "{errors}"
+    );
 
     // With --json: the calls of the table, and for each an end event about the same call.
     let seen = json(&run(None, &["demo", "--webhooks", "--json"]).await);
