@@ -67,6 +67,16 @@ async fn post(url: &str, headers: &[(&str, String)], body: Vec<u8>) -> (StatusCo
     (status, response.text().await.unwrap())
 }
 
+/// The same delivery posted twice at once, as a vendor's retry can overtake the first.
+async fn post_twice(
+    url: &str,
+    headers: &[(&str, String)],
+    body: Vec<u8>,
+) -> [(StatusCode, String); 2] {
+    let (first, second) = tokio::join!(post(url, headers, body.clone()), post(url, headers, body));
+    [first, second]
+}
+
 fn signed_headers(
     toml_text: &str,
     body: &[u8],
@@ -637,10 +647,7 @@ async fn requests_are_handed_over_each_time_and_a_kept_copy_does_not_hold_the_ve
     let url = format!("{base}/support");
     let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
     let body = fixture("voicebot/webhook_tool_calls_object_arguments.json");
-    let (first, second) = tokio::join!(
-        post(&url, &headers, body.clone()),
-        post(&url, &headers, body)
-    );
+    let [first, second] = post_twice(&url, &headers, body).await;
     assert_eq!(first.0, StatusCode::NO_CONTENT, "{first:?}");
     assert_eq!(second.0, StatusCode::NO_CONTENT, "{second:?}");
     {
@@ -650,10 +657,7 @@ async fn requests_are_handed_over_each_time_and_a_kept_copy_does_not_hold_the_ve
     }
     // A handler that fails a request gets the vendor's retry, as for any event.
     let assistant_request = fixture("voicebot/webhook_assistant_request.json");
-    let (failed, again) = tokio::join!(
-        post(&url, &headers, assistant_request.clone()),
-        post(&url, &headers, assistant_request)
-    );
+    let [failed, again] = post_twice(&url, &headers, assistant_request).await;
     assert_eq!(failed.0, StatusCode::INTERNAL_SERVER_ERROR, "{failed:?}");
     assert_eq!(again.0, StatusCode::INTERNAL_SERVER_ERROR, "{again:?}");
 }

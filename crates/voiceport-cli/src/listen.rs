@@ -51,8 +51,8 @@ pub(crate) async fn run(
     );
     let forward = match args.forward {
         Some(url) => {
+            // Each forward sets its own timeout (a request the vendor waits on gets longer).
             let client = reqwest::Client::builder()
-                .timeout(FORWARD_TIMEOUT)
                 .build()
                 .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
             Some(Arc::new((client, url)))

@@ -40,6 +40,11 @@ use crate::map::call::map_call;
 
 const OPERATION: Operation = Operation::ParseWebhook;
 
+/// The events Retell waits on for a JSON answer in the response's body (the others take
+/// any 2xx): its inbound webhook's, whose answer names the agent, dynamic variables and
+/// metadata under `call_inbound` (or `chat_inbound`).
+const REQUEST_EVENTS: &[&str] = &["call_inbound", "chat_inbound"];
+
 /// The outer shape of a delivery. The name is read as any JSON (text borrowed from the
 /// body), so that one of the wrong type is a clear error at `event`.
 #[derive(Debug, Deserialize)]
@@ -182,11 +187,10 @@ fn transfer(event: String, call: Call) -> CallEvent {
     CallEvent::new(event, kind)
 }
 
-/// An event voiceport does not model, kept whole: its name and the body, verbatim. The
-/// inbound webhook's (`call_inbound`, `chat_inbound`) waits for an answer: the agent to
-/// use, dynamic variables and metadata under `call_inbound` (or `chat_inbound`).
+/// An event voiceport does not model, kept whole: its name and the body, verbatim (a
+/// [request](REQUEST_EVENTS) among them).
 fn other(event: String, body: &[u8]) -> CallEvent {
-    let expects_reply = matches!(event.as_str(), "call_inbound" | "chat_inbound");
+    let expects_reply = REQUEST_EVENTS.contains(&event.as_str());
     let mut other = CallEvent::new(event, EventKind::kept_whole(body));
     other.expects_reply = expects_reply;
     other

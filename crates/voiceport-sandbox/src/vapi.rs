@@ -292,9 +292,7 @@ impl Family<'_> {
         let line = (conversation.lines.iter()).find(|line| line.who == Who::ToolCall)?;
         let (name, id) = line.tool.as_ref()?;
         let arguments: Value = serde_json::from_str(&line.text).unwrap_or(Value::Null);
-        let invocation = json!({
-            "id": id, "type": "function", "function": { "name": name, "arguments": arguments },
-        });
+        let invocation = tool_invocation(id, name, arguments);
         let mut message = json!({
             "timestamp": at.timestamp_millis(),
             "type": "tool-calls",
@@ -448,7 +446,7 @@ impl Family<'_> {
                         (Who::Customer, _) => json!({ "role": "user", "message": line.text, "time": time, "endTime": end,
                             "secondsFromStart": line.start, "duration": end - time }),
                         (Who::ToolCall, Some((name, id))) => json!({ "role": "tool_calls", "time": time, "secondsFromStart": line.start,
-                            "toolCalls": [{ "id": id, "type": "function", "function": { "name": name, "arguments": line.text } }] }),
+                            "toolCalls": [tool_invocation(id, name, json!(line.text))] }),
                         (_, tool) => json!({ "role": "tool_call_result", "time": time, "secondsFromStart": line.start,
                             "toolCallId": tool.as_ref().map(|t| t.1.clone()), "name": tool.as_ref().map(|t| t.0), "result": line.text }),
                     }
@@ -547,6 +545,12 @@ fn artifact(full: &Value) -> Value {
         artifact["transcript"] = json!(transcript);
     }
     artifact
+}
+
+/// One tool invocation as Vapi writes it, in a message's `toolCalls` (arguments as JSON
+/// text) and in a `tool-calls` request (arguments as an object).
+fn tool_invocation(id: &str, name: &str, arguments: Value) -> Value {
+    json!({ "id": id, "type": "function", "function": { "name": name, "arguments": arguments } })
 }
 
 /// The `customer` of a phone call's messages.

@@ -365,14 +365,8 @@ fn report_event<'a>(
         .and_then(|id| non_blank(id.as_str()))
         .map(CallId::new);
     // A blank time is no time: it does not hide the call's.
-    report.started_at = report
-        .started_at
-        .take()
-        .filter(|t| !t.as_str().trim().is_empty());
-    report.ended_at = report
-        .ended_at
-        .take()
-        .filter(|t| !t.as_str().trim().is_empty());
+    report.started_at = report.started_at.take().and_then(non_blank);
+    report.ended_at = report.ended_at.take().and_then(non_blank);
     if !ended && stale.is_none() {
         let (status, vendor_status) = match report.status.take() {
             Some(status) => {
