@@ -609,6 +609,113 @@ async fn a_request_left_unanswered_gets_204_when_dropped_and_504_when_kept() {
     assert!(!kept[0].reply(serde_json::json!({"assistantId": "a-1"})));
 }
 
+/// A request waits as long as its vendor does: the provider's configured wait, the
+/// receiver's otherwise, never past the vendor's fixed limit (Vapi's 7.5 seconds for an
+/// `assistant-request`, Retell's 10 seconds for its inbound webhook).
+#[tokio::test]
+async fn a_request_waits_as_long_as_its_vendor_does() {
+    const RETELL_KEY: &str = "key_retell_8c2d4e6f";
+    let registry = Registry::from_toml_str(&format!(
+        r#"
+        [providers.support]
+        kind = "voicebot"
+        api_key = "vb-key"
+        [providers.support.webhook]
+        secret = "{VAPI_SECRET}"
+
+        [providers.brief]
+        kind = "vapi"
+        api_key = "vapi-key"
+        [providers.brief.webhook]
+        secret = "{VAPI_SECRET}"
+        reply_timeout_secs = 0.3
+
+        [providers.voice]
+        kind = "retell"
+        api_key = "{RETELL_KEY}"
+        [providers.voice.webhook]
+        "#
+    ))
+    .unwrap();
+    // Every request is kept unanswered, with the moment it arrived and its deadline.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let keeper = seen.clone();
+    let router = Receiver::builder(&registry)
+        .reply_timeout(Duration::from_secs(30))
+        .handler(move |delivery: Delivery| {
+            let deadline = delivery.reply_deadline().expect("a request has a deadline");
+            let waited = deadline - tokio::time::Instant::now();
+            keeper.lock().unwrap().push((delivery, waited));
+            async { Ok(()) }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let waited = |vendor_event: &str| {
+        let seen = seen.lock().unwrap();
+        let found = seen
+            .iter()
+            .find(|(d, _)| d.event.vendor_event == vendor_event);
+        found.map(|(_, waited)| *waited).expect(vendor_event)
+    };
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+
+    // The provider's own wait: 0.3 s, not the receiver's 30 (which would outlast the client).
+    let tool_calls = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let brief = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let answered = brief
+        .post(format!("{base}/brief"))
+        .header("x-vapi-secret", VAPI_SECRET)
+        .body(tool_calls.clone())
+        .send()
+        .await
+        .expect("answered within the provider's wait");
+    assert_eq!(answered.status(), StatusCode::GATEWAY_TIMEOUT);
+    assert!(waited("tool-calls") <= Duration::from_millis(300));
+    {
+        let mut seen = seen.lock().unwrap();
+        let kept_too_long = &seen[0].0;
+        assert!(!kept_too_long.reply(serde_json::json!({"results": []})));
+        seen.clear();
+    }
+
+    // The receiver's wait for a provider without its own, short of Vapi's fixed limit for
+    // an assistant request. Both are answered while the test reads their deadlines.
+    let answer_all = |seen: Arc<Mutex<Vec<(Delivery, Duration)>>>| async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            for (delivery, _) in seen.lock().unwrap().iter() {
+                delivery.reply(serde_json::json!({"ok": true}));
+            }
+        }
+    };
+    let answering = tokio::spawn(answer_all(seen.clone()));
+    let (status, _) = post(&format!("{base}/support"), &secret, tool_calls).await;
+    assert_eq!(status, StatusCode::OK);
+    let assistant_request = fixture("voicebot/webhook_assistant_request.json");
+    let (status, _) = post(&format!("{base}/support"), &secret, assistant_request).await;
+    assert_eq!(status, StatusCode::OK);
+    let inbound = fixture("retell/webhook_call_inbound.json");
+    let headers = signed_for(
+        ProviderKind::Retell,
+        "",
+        Some(RETELL_KEY),
+        &inbound,
+        Utc::now(),
+    );
+    let (status, _) = post(&format!("{base}/voice"), &headers, inbound).await;
+    assert_eq!(status, StatusCode::OK);
+    answering.abort();
+    let between = |low: u64, high: u64, waited: Duration| {
+        waited > Duration::from_millis(low) && waited <= Duration::from_millis(high)
+    };
+    assert!(between(29_000, 30_000, waited("tool-calls")));
+    assert!(between(6_500, 7_500, waited("assistant-request")));
+    assert!(between(9_000, 10_000, waited("call_inbound")));
+}
+
 #[tokio::test]
 async fn news_takes_no_reply() {
     let (router, mut events) = Receiver::builder(&registry()).channel(8).unwrap();

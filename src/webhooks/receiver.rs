@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
 use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Scheme, Verifier};
 use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
 
@@ -72,6 +73,31 @@ impl Delivery {
     pub fn reply(&self, body: serde_json::Value) -> bool {
         self.reply.as_ref().is_some_and(|slot| slot.send(body))
     }
+
+    /// When the vendor stops waiting for the [reply](Self::reply), for a delivery that
+    /// can reply: the provider's `reply_timeout_secs` (else the receiver's
+    /// [`reply_timeout`](ReceiverBuilder::reply_timeout)) from the delivery's arrival, or
+    /// sooner where the vendor's own limit is shorter (Vapi's 7.5 seconds for an
+    /// `assistant-request`, Retell's 10 seconds for its inbound webhook). Work that cannot
+    /// finish by then can answer something simpler in time:
+    ///
+    /// ```no_run
+    /// # async fn lookup_agent() -> String { String::new() }
+    /// use serde_json::json;
+    /// use voiceport::webhooks::Delivery;
+    ///
+    /// async fn answer_inbound(delivery: Delivery) {
+    ///     let Some(deadline) = delivery.reply_deadline() else { return };
+    ///     // A second kept for the answer's way back to the vendor.
+    ///     let ours = deadline - std::time::Duration::from_secs(1);
+    ///     let agent = tokio::time::timeout_at(ours, lookup_agent()).await;
+    ///     let agent = agent.unwrap_or_else(|_| "agent_default".to_string());
+    ///     delivery.reply(json!({ "call_inbound": { "override_agent_id": agent } }));
+    /// }
+    /// ```
+    pub fn reply_deadline(&self) -> Option<Instant> {
+        self.reply.as_ref().map(|slot| slot.deadline)
+    }
 }
 
 impl Clone for Delivery {
@@ -86,17 +112,24 @@ impl Clone for Delivery {
     }
 }
 
-/// The sending half of a reply, used once.
-struct ReplySlot(Mutex<Option<oneshot::Sender<serde_json::Value>>>);
+/// The sending half of a reply, used once, and when the vendor stops waiting for it.
+struct ReplySlot {
+    sender: Mutex<Option<oneshot::Sender<serde_json::Value>>>,
+    deadline: Instant,
+}
 
 impl ReplySlot {
-    fn new() -> (ReplySlot, oneshot::Receiver<serde_json::Value>) {
+    fn new(deadline: Instant) -> (ReplySlot, oneshot::Receiver<serde_json::Value>) {
         let (sender, answer) = oneshot::channel();
-        (ReplySlot(Mutex::new(Some(sender))), answer)
+        let slot = ReplySlot {
+            sender: Mutex::new(Some(sender)),
+            deadline,
+        };
+        (slot, answer)
     }
 
     fn send(&self, body: serde_json::Value) -> bool {
-        let sender = (self.0.lock())
+        let sender = (self.sender.lock())
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take();
         sender.is_some_and(|sender| sender.send(body).is_ok())
@@ -166,8 +199,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 pub const DEFAULT_WINDOW: usize = 10_000;
 
 /// How long a delivery that expects a reply waits for the handler and the application's
-/// reply by default: 20 seconds, Vapi's default server timeout (Retell waits 10 seconds for
-/// its inbound webhook, and then sends it again).
+/// reply by default: 20 seconds, Vapi's default server timeout. A vendor's shorter fixed
+/// limit applies in any case ([`Delivery::reply_deadline`]).
 pub const DEFAULT_REPLY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// Options of a [`Receiver`]; finish with [`channel`](Self::channel) or
@@ -206,9 +239,11 @@ impl ReceiverBuilder<'_> {
     }
 
     /// How long a delivery that expects a reply ([`Delivery::reply`]) waits for the handler
-    /// and the reply before the vendor is answered 504 (the handler is then dropped);
+    /// and the reply before the vendor is answered 504 (the handler is then dropped), for
+    /// the providers whose webhook table sets no `reply_timeout_secs`;
     /// [`DEFAULT_REPLY_TIMEOUT`] by default. Keep it within the vendor's own timeout
-    /// (Vapi's `server.timeoutSeconds`).
+    /// (Vapi's `server.timeoutSeconds`); a vendor's shorter fixed limit (Vapi's
+    /// `assistant-request`, Retell's inbound webhook) applies in any case.
     pub fn reply_timeout(mut self, timeout: Duration) -> Self {
         self.reply_timeout = timeout;
         self
@@ -261,12 +296,17 @@ impl ReceiverBuilder<'_> {
                 _ => continue,
             };
             let codec = crate::codec(config.kind)?;
+            let reply_timeout = match &config.webhook {
+                Some(table) => table.reply_timeout(&config.field("webhook"))?,
+                None => None,
+            };
             endpoints.insert(
                 name.clone(),
                 Endpoint {
                     kind: config.kind,
                     codec,
                     verifier,
+                    reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
                 },
             );
         }
@@ -292,7 +332,6 @@ impl ReceiverBuilder<'_> {
             endpoints,
             window: Mutex::new(Deduplicator::new(self.window)),
             handler,
-            reply_timeout: self.reply_timeout,
         });
         Ok(Router::new()
             .route("/webhooks/{provider}", post(receive))
@@ -305,13 +344,15 @@ struct Endpoint {
     kind: ProviderKind,
     codec: &'static dyn Codec,
     verifier: Verifier,
+    /// How long its requests wait for the application's answer, short of the vendor's
+    /// fixed limits.
+    reply_timeout: Duration,
 }
 
 struct Shared {
     endpoints: BTreeMap<String, Endpoint>,
     window: Mutex<Deduplicator>,
     handler: Handler,
-    reply_timeout: Duration,
 }
 
 async fn receive(
@@ -353,7 +394,7 @@ async fn receive(
     };
     if event.expects_reply {
         drop(_entered);
-        return answer_request(&shared, provider, endpoint.kind, event).await;
+        return answer_request(&shared, provider, endpoint, event).await;
     }
     let key = EventKey::of(&provider, &event, &body);
     match lock(&shared.window).begin(key) {
@@ -404,19 +445,24 @@ async fn receive(
 async fn answer_request(
     shared: &Shared,
     provider: String,
-    kind: ProviderKind,
+    endpoint: &Endpoint,
     event: CallEvent,
 ) -> Response {
-    let (reply, answer) = ReplySlot::new();
+    let wait = match endpoint.codec.reply_limit(&event) {
+        Some(limit) => limit.min(endpoint.reply_timeout),
+        None => endpoint.reply_timeout,
+    };
+    let deadline = Instant::now() + wait;
+    let (reply, answer) = ReplySlot::new(deadline);
     let vendor_event = event.vendor_event.clone();
     tracing::debug!(%provider, %vendor_event, call_id = ?event.call_id(), "webhook request");
     let delivery = Delivery {
         provider: provider.clone(),
-        kind,
+        kind: endpoint.kind,
         event,
         reply: Some(reply),
     };
-    let answered = tokio::time::timeout(shared.reply_timeout, async {
+    let answered = tokio::time::timeout_at(deadline, async {
         (shared.handler)(delivery).await?;
         // An error: the delivery was dropped without a reply.
         Ok::<_, HandlerError>(answer.await.ok())

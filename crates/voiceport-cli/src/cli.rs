@@ -381,7 +381,9 @@ pub(crate) struct ListenArgs {
     /// Re-post each verified, normalized event as JSON to this URL before the vendor is
     /// answered: unless it answers 2xx within 5 seconds, the vendor gets 500 and retries.
     /// For an event the vendor waits on (`"expects_reply": true`, Vapi's tool calls) it has
-    /// 15 seconds, and the JSON object it answers goes back to the vendor.
+    /// until half a second before the vendor stops waiting (20 seconds by default, the
+    /// provider's `reply_timeout_secs`, 7.5 for Vapi's `assistant-request`, 10 for Retell's
+    /// inbound webhook), and the JSON object it answers goes back to the vendor.
     #[arg(long, value_name = "URL")]
     pub(crate) forward: Option<String>,
     /// Serve only these providers (default: every provider with a webhook table; `-p NAME`

@@ -15,9 +15,10 @@ use crate::{Failure, Outcome, output};
 /// a delivery (Retell 10 s, Vapi 20 s), so that its failure reaches the vendor as ours.
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// The same for a request the vendor waits on (a tool call may take a while): within the
-/// receiver's reply timeout, so that the vendor hears of a failure as a 500.
-const REQUEST_FORWARD_TIMEOUT: Duration = Duration::from_secs(15);
+/// What a request the vendor waits on (a tool call may take a while) leaves of its
+/// [deadline](Delivery::reply_deadline) for the answer's way back: the local app has the
+/// rest, so that the vendor hears of its failure as a 500 rather than a timeout.
+const REQUEST_FORWARD_MARGIN: Duration = Duration::from_millis(500);
 
 pub(crate) async fn run(
     registry: Registry,
@@ -105,10 +106,13 @@ async fn forward_to(
     let body = serde_json::to_vec(&record(delivery))
         .map_err(|_| HandlerError::new("the event could not be written as JSON"))?;
     let request = delivery.event.expects_reply;
-    let timeout = if request {
-        REQUEST_FORWARD_TIMEOUT
-    } else {
-        FORWARD_TIMEOUT
+    let timeout = match delivery.reply_deadline() {
+        Some(deadline) => {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            // A short configured wait keeps half for the app.
+            left.saturating_sub(REQUEST_FORWARD_MARGIN).max(left / 2)
+        }
+        None => FORWARD_TIMEOUT,
     };
     let sent = client
         .post(url)

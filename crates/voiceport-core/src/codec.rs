@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::ops::ControlFlow;
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -169,6 +170,16 @@ pub trait Codec: Send + Sync + fmt::Debug {
 
     /// Decodes a webhook delivery into an event.
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent>;
+
+    /// How long the vendor waits for the answer to `event`, a request
+    /// ([`CallEvent::expects_reply`]), when that limit is the vendor's own and fixed
+    /// (Vapi's 7.5 seconds for an `assistant-request`, Retell's 10 seconds for its inbound
+    /// webhook); `None` when the wait is the one configured at the vendor, or the event is
+    /// no request. A receiver waits no longer than this for the application's answer.
+    fn reply_limit(&self, event: &CallEvent) -> Option<Duration> {
+        let _ = event;
+        None
+    }
 
     /// Decodes the answer to a dial. By default the vendor answers with the new call.
     fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {

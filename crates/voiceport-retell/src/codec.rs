@@ -1,5 +1,7 @@
 //! [`RetellCodec`]: Retell JSON in, normalized values out; no key, no network.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::decode_call_with;
@@ -40,6 +42,10 @@ impl Codec for RetellCodec {
 
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
         webhook::decode_webhook(body)
+    }
+
+    fn reply_limit(&self, event: &CallEvent) -> Option<Duration> {
+        webhook::reply_limit(event)
     }
 
     /// An object with an `event` key is a webhook delivery (no call has one), one with an

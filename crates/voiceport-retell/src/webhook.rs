@@ -28,6 +28,8 @@
 //! Signatures (`X-Retell-Signature`) are checked before this, by
 //! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
 
+use std::time::Duration;
+
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -44,6 +46,18 @@ const OPERATION: Operation = Operation::ParseWebhook;
 /// any 2xx): its inbound webhook's, whose answer names the agent, dynamic variables and
 /// metadata under `call_inbound` (or `chat_inbound`).
 const REQUEST_EVENTS: &[&str] = &["call_inbound", "chat_inbound"];
+
+/// How long Retell waits for the inbound webhook's answer before it sends the delivery
+/// again (up to three times).
+const INBOUND_LIMIT: Duration = Duration::from_secs(10);
+
+/// The vendor's own limit on the wait for `event`'s answer ([`Codec::reply_limit`]).
+///
+/// [`Codec::reply_limit`]: voiceport_core::Codec::reply_limit
+pub(crate) fn reply_limit(event: &CallEvent) -> Option<Duration> {
+    let request = event.expects_reply && REQUEST_EVENTS.contains(&event.vendor_event.as_str());
+    request.then_some(INBOUND_LIMIT)
+}
 
 /// The outer shape of a delivery. The name is read as any JSON (text borrowed from the
 /// body), so that one of the wrong type is a clear error at `event`.

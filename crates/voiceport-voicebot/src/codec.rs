@@ -2,6 +2,8 @@
 //! no key, no network. Two unit values over one implementation, which differ only in the
 //! kind they name.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
@@ -67,6 +69,10 @@ macro_rules! flavor_codec {
 
             fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
                 webhook::decode_webhook(Self::FLAVOR.kind(), body)
+            }
+
+            fn reply_limit(&self, event: &CallEvent) -> Option<Duration> {
+                webhook::reply_limit(event)
             }
 
             fn detect(&self, body: &[u8]) -> PayloadKind {

@@ -27,6 +27,8 @@
 //! `transfer-destination-request`, `knowledge-base-request`, `handoff-destination-request`,
 //! `call.endpointing.request`, `campaign.predial`) have [`CallEvent::expects_reply`] set.
 
+use std::time::Duration;
+
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{AnyJson, Text, call_id_field, non_blank};
@@ -58,6 +60,19 @@ const REQUEST_TYPES: &[&str] = &[
     "tool-calls",
     "transfer-destination-request",
 ];
+
+/// How long Vapi waits for the answer to an `assistant-request`: 7.5 seconds end to end,
+/// whatever the server's `timeoutSeconds` says. The other requests wait as configured
+/// there (20 seconds by default).
+const ASSISTANT_REQUEST_LIMIT: Duration = Duration::from_millis(7_500);
+
+/// The vendor's own limit on the wait for `event`'s answer ([`Codec::reply_limit`]).
+///
+/// [`Codec::reply_limit`]: voiceport_core::Codec::reply_limit
+pub(crate) fn reply_limit(event: &CallEvent) -> Option<Duration> {
+    let assistant_request = event.expects_reply && event.vendor_event == "assistant-request";
+    assistant_request.then_some(ASSISTANT_REQUEST_LIMIT)
+}
 
 /// Vapi's server-message types (and the `serverMessages` names without a body schema): a
 /// body whose top-level `type` is one of them is a message sent without its envelope.

@@ -1,5 +1,7 @@
 //! `[providers.NAME.webhook]`: how a provider's deliveries are authenticated.
 
+use std::time::Duration;
+
 use secrecy::SecretString;
 use serde::Deserialize;
 
@@ -12,6 +14,7 @@ use crate::{Error, ProviderKind, Result};
 /// verify = "header"                    # header | bearer | hmac | retell | none
 /// secret_env = "SUPPORT_WEBHOOK_SECRET" # or secret = "…"
 /// header = "x-vapi-secret"             # the vendor's usual header by default
+/// reply_timeout_secs = 20               # how long the vendor waits for a request's answer
 /// ```
 ///
 /// Every field is optional: by default the vendor's usual scheme applies (see
@@ -51,6 +54,14 @@ pub struct WebhookConfig {
     pub secret_is_base64: bool,
     /// `hmac`, `retell`: how far the signing time may be from now, in seconds (default 300).
     pub tolerance_secs: Option<u64>,
+    /// For a request the vendor waits on ([`CallEvent::expects_reply`]): how long it waits
+    /// for the answer, as configured there (Vapi's `server.timeoutSeconds`), in seconds. A
+    /// receiver answers 504 past it; by default it waits its own `reply_timeout` (20 s). A
+    /// vendor's fixed limit ([`Codec::reply_limit`]) applies in any case.
+    ///
+    /// [`CallEvent::expects_reply`]: crate::CallEvent::expects_reply
+    /// [`Codec::reply_limit`]: crate::Codec::reply_limit
+    pub reply_timeout_secs: Option<f64>,
 }
 
 /// How deliveries prove they come from the vendor.
@@ -116,6 +127,19 @@ impl Scheme {
 }
 
 impl WebhookConfig {
+    /// `reply_timeout_secs`, checked. `field` is the config path of this table
+    /// (`providers.support.webhook`), for the error.
+    pub fn reply_timeout(&self, field: &str) -> Result<Option<Duration>> {
+        match self.reply_timeout_secs {
+            None => Ok(None),
+            Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
+            Some(s) => Err(Error::config(
+                format!("{field}.reply_timeout_secs"),
+                format!("{s} is not a positive number of seconds"),
+            )),
+        }
+    }
+
     /// The secret: `secret`, else the variable `secret_env` names. `field` is the config
     /// path of this table (`providers.support.webhook`), for the error.
     pub fn resolve_secret(&self, field: &str) -> Result<Option<SecretString>> {
@@ -135,6 +159,38 @@ impl WebhookConfig {
                 format!("{field}.secret_env"),
                 format!("environment variable {variable} is not set"),
             )),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(toml_text: &str) -> WebhookConfig {
+        toml::from_str(toml_text).expect("a webhook table")
+    }
+
+    #[test]
+    fn a_reply_timeout_is_read_in_seconds() {
+        let config = table("reply_timeout_secs = 7.5");
+        let timeout = config.reply_timeout("providers.support.webhook");
+        assert_eq!(timeout.ok(), Some(Some(Duration::from_millis(7_500))));
+        assert!(matches!(table("").reply_timeout("w"), Ok(None)));
+    }
+
+    #[test]
+    fn a_reply_timeout_that_is_no_duration_names_its_field() {
+        for bad in ["0", "-1", "inf"] {
+            let config = table(&format!("reply_timeout_secs = {bad}"));
+            let error = config
+                .reply_timeout("providers.support.webhook")
+                .expect_err(bad)
+                .to_string();
+            assert!(
+                error.contains("providers.support.webhook.reply_timeout_secs"),
+                "{bad}: {error}"
+            );
         }
     }
 }
