@@ -53,8 +53,18 @@ impl Registry {
         Ok(Registry::from_file(ProvidersFile::from_path(path)?))
     }
 
-    /// Wraps an already parsed file.
-    pub fn from_file(file: ProvidersFile) -> Self {
+    /// Wraps an already parsed file (or one built in code: its providers are then named
+    /// in errors as a parsed file's are, `providers.NAME.api_key`).
+    pub fn from_file(mut file: ProvidersFile) -> Self {
+        file.providers = (file.providers.into_iter())
+            .map(|(name, config)| match config.field("").is_empty() {
+                true => {
+                    let path = format!("providers.{name}.");
+                    (name, config.at_path(path))
+                }
+                false => (name, config),
+            })
+            .collect();
         Registry {
             file,
             connected: Default::default(),
@@ -74,7 +84,10 @@ impl Registry {
     /// The provider named `name` (or the default), connected once and shared after.
     pub fn connect(&self, name: Option<&str>) -> Result<Arc<dyn VoiceProvider>> {
         let config = self.file.get(name)?;
-        let key = config.field("");
+        let key = match name {
+            Some(name) => name.to_owned(),
+            None => self.default_name()?,
+        };
         let mut connected = self
             .connected
             .lock()
@@ -121,10 +134,13 @@ impl Registry {
         resume: Option<MergedCursor>,
         options: MergeOptions,
     ) -> Result<MergedCalls> {
-        let names: Vec<String> = match selection {
+        let mut names: Vec<String> = match selection {
             Selection::All => self.names().map(str::to_owned).collect(),
             Selection::Named(names) => names.clone(),
         };
+        // A provider named twice is walked once: its calls would come twice otherwise.
+        let mut named = std::collections::BTreeSet::new();
+        names.retain(|name| named.insert(name.clone()));
         if names.is_empty() {
             return Err(Error::config("providers", "no provider selected"));
         }

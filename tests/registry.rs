@@ -137,6 +137,97 @@ async fn the_merged_stream_yields_every_call_once_newest_first() {
         some.iter()
             .all(|m| m.provider == "studio" || m.provider == "hr2")
     );
+
+    // A provider named twice is walked once.
+    let twice = Selection::parse("hr2, hr2");
+    let once: Vec<_> = registry
+        .calls(&twice, query(), None, MergeOptions::default())
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(once.len(), 11, "hr2's calls, each once");
+}
+
+/// A walk resumed with another page size reads the pages it was started with: a page
+/// number (Rounded's page mode) means other calls at another size.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_resumed_with_another_page_size_keeps_its_own() {
+    let accounts = start_accounts().await;
+    let mut support = config(&accounts.main, ProviderKind::Rounded, "support");
+    support.options.insert("paging".into(), "page".into());
+    let providers = BTreeMap::from([
+        ("support".to_owned(), support),
+        (
+            "hr".to_owned(),
+            config(&accounts.main, ProviderKind::HappyRobot, "hr"),
+        ),
+    ]);
+    let registry = Registry::from_file(ProvidersFile {
+        default: Some("hr".into()),
+        providers,
+        routes: BTreeMap::new(),
+    });
+    let all = Selection::All;
+    let expected = expected(&registry).await;
+    assert_eq!(expected.len(), 19 + 23);
+    for stop in [3, 7, 12, 20, 31] {
+        let mut walk = registry
+            .calls(&all, query(), None, MergeOptions::default())
+            .unwrap();
+        let mut seen = Vec::new();
+        for _ in 0..stop {
+            seen.push(walk.try_next().await.unwrap().unwrap().qualified_id());
+        }
+        let token = walk.cursor().to_token();
+        let bigger = CallQuery {
+            page_size: Some(PAGE * 4),
+            ..CallQuery::default()
+        };
+        let cursor = MergedCursor::from_token(&token).unwrap();
+        let rest: Vec<_> = registry
+            .calls(&all, bigger, Some(cursor), MergeOptions::default())
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        seen.extend(rest.iter().map(|m| m.qualified_id()));
+        assert_eq!(seen.len(), expected.len(), "stop {stop}: {token}");
+        assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), expected);
+    }
+}
+
+/// A registry built in code, its providers never placed at a config path, still keeps
+/// one connection per provider.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_registry_built_in_code_connects_each_provider_apart() {
+    let accounts = start_accounts().await;
+    let providers = BTreeMap::from([
+        (
+            "a".to_owned(),
+            accounts.main.provider_config(ProviderKind::Rounded),
+        ),
+        (
+            "b".to_owned(),
+            accounts.main.provider_config(ProviderKind::Voicebot),
+        ),
+    ]);
+    let registry = Registry::from_file(ProvidersFile {
+        default: Some("b".into()),
+        providers,
+        routes: BTreeMap::new(),
+    });
+    let a = registry.connect(Some("a")).unwrap();
+    let b = registry.connect(Some("b")).unwrap();
+    assert_eq!(a.kind(), ProviderKind::Rounded);
+    assert_eq!(b.kind(), ProviderKind::Voicebot);
+    assert_eq!(
+        registry.connect(None).unwrap().kind(),
+        ProviderKind::Voicebot
+    );
+    // Errors name the provider's place in the configuration, as a parsed file's do.
+    let config = registry.file().get(Some("a")).unwrap();
+    assert_eq!(config.field("api_key"), "providers.a.api_key");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -287,6 +378,27 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         23 + 17 + 19 + PAGE as usize,
         "the others in full, hr2's first page"
     );
+    // The cursor resumes the failed provider at the page that failed, once it answers.
+    let cursor = walk.cursor();
+    assert!(!cursor.is_done(), "{cursor}");
+    accounts.second.faults().clear();
+    let rest: Vec<_> = registry
+        .calls(
+            &Selection::All,
+            query(),
+            Some(cursor),
+            MergeOptions::default(),
+        )
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.len(),
+        11 - PAGE as usize,
+        "hr2's calls after its first page"
+    );
+    assert!(rest.iter().all(|m| m.provider == "hr2"));
 }
 
 fn route(
@@ -492,4 +604,67 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("routes.nowhere"), "{err}");
+}
+
+/// A vendor whose page cursors go round (A → B → A) ends its part of a merged walk with an
+/// error after its pages were yielded once; it is not paged forever.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    // One call a page, each page naming the next cursor; the third comes back to A.
+    let pages = [
+        (None, "A", "c339f184-2c0c-4d58-a928-bccda6079bf4"),
+        (Some("A"), "B", "5cc2aaac-3c19-46af-a20d-d9299758ee3a"),
+        (Some("B"), "A", "0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"),
+    ];
+    for (cursor, next, id) in pages {
+        let call = serde_json::json!({
+            "id": id, "type": "phone_call", "status": "completed",
+            "start_time": "2026-03-23T17:58:40Z", "end_time": "2026-03-23T17:59:24Z",
+            "from_number": "+16175550142", "to_number": "+16175550120",
+        });
+        let page = serde_json::json!({"message": "Calls retrieved successfully",
+            "data": [call], "error": null, "status": 200, "next_cursor": next});
+        let mock = Mock::given(method("GET"));
+        let mock = match cursor {
+            None => mock.and(query_param_is_missing("cursor")),
+            Some(cursor) => mock.and(query_param("cursor", cursor)),
+        };
+        (mock.respond_with(ResponseTemplate::new(200).set_body_json(page)))
+            .mount(&server)
+            .await;
+    }
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.looping]\nkind = \"rounded\"\napi_key = \"rd-key\"\nbase_url = \"{}\"\n\
+         [providers.looping.retry]\nmax_attempts = 1\n",
+        server.uri()
+    ))
+    .unwrap();
+    let mut walk = registry
+        .calls(
+            &Selection::All,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap();
+    let mut yielded = 0;
+    let failure = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match walk.try_next().await {
+                Ok(Some(_)) => yielded += 1,
+                Ok(None) => panic!("the walk ended without noticing the cycle"),
+                Err(failure) => break failure,
+            }
+        }
+    })
+    .await
+    .expect("the walk loops");
+    assert_eq!(failure.provider, "looping");
+    let text = failure.to_string();
+    assert!(text.contains("already given in this walk"), "{text}");
+    assert_eq!(yielded, 2, "the pages before the one that names A again");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }

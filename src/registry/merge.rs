@@ -1,7 +1,7 @@
 //! One call stream across several providers, merged in time order, resumable from one
 //! cursor.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -101,10 +101,15 @@ pub struct ProviderError {
 /// Resuming re-reads each provider's current page and skips what was yielded, so it
 /// assumes the vendor answers a page cursor with the same calls it did before (true of
 /// offset, token and time-window cursors over an account that only grows at the newest
-/// end).
+/// end). The walk's page size goes with it: a resumed walk reads pages of the size it was
+/// started with, whatever the query says (a page number means other calls at another
+/// size). A provider that failed resumes at the page that failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
+    /// The page size the walk asked for (`None`: each vendor's default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    page_size: Option<u32>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +167,7 @@ impl fmt::Display for MergedCursor {
 /// whatever the number of calls. Needs a tokio runtime (the fetches ahead are tasks).
 pub struct MergedCalls {
     lanes: Vec<Lane>,
+    page_size: Option<u32>,
     descending: bool,
     keep_going: bool,
     left_out: Vec<ProviderError>,
@@ -196,6 +202,10 @@ struct Lane {
     /// The creation time of the last call yielded that had one: a call without a time
     /// keeps its place in its vendor's order by borrowing it.
     last_time: Option<DateTime<Utc>>,
+    /// Every page cursor this lane was given, to stop a vendor whose cursors go round.
+    seen: HashSet<PageCursor>,
+    /// Where a lane whose fetch failed resumes: the page that failed.
+    failed_at: Option<Position>,
 }
 
 struct Fetch {
@@ -242,18 +252,28 @@ impl Lane {
             let Some(fetch) = self.ahead.take() else {
                 continue;
             };
-            let page = page.inspect_err(|_| self.done = true)?;
+            let page = match page {
+                Ok(page) => page,
+                Err(error) => {
+                    // None of that page's calls was yielded: a resumed walk asks again.
+                    self.done = true;
+                    self.failed_at = Some(Position {
+                        page: fetch.cursor,
+                        skip: fetch.skip,
+                        done: false,
+                    });
+                    return Poll::Ready(Err(error));
+                }
+            };
             self.page = fetch.cursor;
             self.taken = fetch.skip.min(page.calls.len());
             self.buffer = page.calls.into_iter().skip(fetch.skip).collect();
             match page.next {
-                // A vendor that hands back the cursor it was given would loop forever.
-                Some(next) if Some(&next) == self.page.as_ref() => {
+                // A vendor whose cursors go round would be paged forever: this page's
+                // calls are still yielded, and the lane ends there.
+                Some(next) if !self.seen.insert(next.clone()) => {
                     self.done = true;
-                    return Poll::Ready(Err(Error::config(
-                        "merged walk",
-                        "the vendor returned the same page cursor again",
-                    )));
+                    return Poll::Ready(Err(cursor_cycle(self.provider.as_ref(), &next)));
                 }
                 Some(next) => self.fetch(Some(next), 0),
                 None if self.buffer.is_empty() => self.done = true,
@@ -264,6 +284,9 @@ impl Lane {
     }
 
     fn position(&self) -> Position {
+        if let Some(failed_at) = &self.failed_at {
+            return failed_at.clone();
+        }
         if self.done && self.buffer.is_empty() {
             return Position {
                 done: true,
@@ -294,6 +317,10 @@ impl MergedCalls {
         resume: Option<MergedCursor>,
         options: MergeOptions,
     ) -> Result<Self> {
+        let mut query = query;
+        if let Some(resume) = &resume {
+            query.page_size = resume.page_size;
+        }
         let resume = resume.unwrap_or_default();
         let filters = query.filters_used();
         let mut lanes = Vec::new();
@@ -325,6 +352,8 @@ impl MergedCalls {
                 ahead: None,
                 done: position.done,
                 last_time: None,
+                seen: position.page.iter().cloned().collect(),
+                failed_at: None,
             };
             if !lane.done {
                 lane.fetch(position.page, position.skip);
@@ -334,6 +363,7 @@ impl MergedCalls {
         lanes.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(MergedCalls {
             lanes,
+            page_size: query.page_size,
             descending: query.sort != Some(SortOrder::Ascending),
             keep_going: options.keep_going,
             left_out,
@@ -350,6 +380,7 @@ impl MergedCalls {
                 .iter()
                 .map(|lane| (lane.name.clone(), lane.position()))
                 .collect(),
+            page_size: self.page_size,
         }
     }
 
@@ -387,6 +418,18 @@ impl MergedCalls {
             }
         }
         best.map(|(index, _)| index)
+    }
+}
+
+fn cursor_cycle(provider: &dyn VoiceProvider, next: &PageCursor) -> Error {
+    Error::Decode {
+        provider: provider.kind(),
+        operation: Operation::ListCalls,
+        path: "next cursor".into(),
+        message: format!(
+            "the vendor returned a cursor it had already given in this walk ({next}): paging would never end"
+        ),
+        excerpt: String::new(),
     }
 }
 
