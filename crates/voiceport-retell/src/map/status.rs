@@ -99,7 +99,6 @@ pub(crate) fn family(reason: &str) -> (CallStatus, EndReasonCategory) {
         "max_duration_reached" => (St::Completed, Cat::MaxDuration),
         // Stopped through the API (`stop-call`) or the dashboard.
         "manual_stopped" => (St::Completed, Cat::Canceled),
-        "scam_detected" => (St::Completed, Cat::Other),
         "dial_busy" => (St::Busy, Cat::Busy),
         "dial_no_answer" | "user_declined" | "registered_call_timeout" => {
             (St::NoAnswer, Cat::NoAnswer)
@@ -113,7 +112,10 @@ pub(crate) fn family(reason: &str) -> (CallStatus, EndReasonCategory) {
         | "marked_as_spam"
         | "concurrency_limit_reached"
         | "no_concurrency_fallback"
-        | "no_valid_payment" => (St::Failed, Cat::Error),
+        | "no_valid_payment"
+        // Retell's disconnection table files it with the account's limits: "Error, scam
+        // detected for that particular agent".
+        | "scam_detected" => (St::Failed, Cat::Error),
         r if r.starts_with("error_") => (St::Failed, Cat::Error),
         _ => (St::Completed, Cat::Other),
     }
@@ -157,7 +159,7 @@ mod tests {
             ("inactivity", St::Completed, Cat::Silence),
             ("max_duration_reached", St::Completed, Cat::MaxDuration),
             ("manual_stopped", St::Completed, Cat::Canceled),
-            ("scam_detected", St::Completed, Cat::Other),
+            ("scam_detected", St::Failed, Cat::Error),
             ("dial_busy", St::Busy, Cat::Busy),
             ("dial_no_answer", St::NoAnswer, Cat::NoAnswer),
             ("user_declined", St::NoAnswer, Cat::NoAnswer),
