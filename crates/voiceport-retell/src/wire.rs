@@ -86,6 +86,8 @@ pub(crate) struct Call<'a> {
     pub(crate) scrubbed_recording_url: Option<String>,
     pub(crate) scrubbed_recording_multi_channel_url: Option<String>,
     pub(crate) call_analysis: Option<CallAnalysis>,
+    /// The dynamic variables the call collected (a map of strings), once it ended.
+    pub(crate) collected_dynamic_variables: Option<Value>,
     pub(crate) call_cost: Option<CallCost>,
     /// Any JSON, stored as given at creation or update (an object read straight into the
     /// map the normalized call keeps).

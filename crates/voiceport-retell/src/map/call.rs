@@ -90,7 +90,11 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
 
     call.analysis.summary = text(analysis.call_summary);
     call.analysis.success_evaluation = analysis.call_successful.map(|ok| ok.to_string());
-    call.analysis.extracted = extracted(analysis.custom_analysis_data, analysis.user_sentiment);
+    call.analysis.extracted = extracted(
+        analysis.custom_analysis_data,
+        wire.collected_dynamic_variables,
+        analysis.user_sentiment,
+    );
     // Any JSON is allowed; anything but an object is kept under one key.
     call.metadata = wire
         .metadata
@@ -252,13 +256,27 @@ fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
 }
 
 /// `custom_analysis_data` (an object's keys; anything else under `custom_analysis_data`),
-/// plus `user_sentiment` unless the custom data has a key of that name.
-fn extracted(custom: Option<Value>, sentiment: Option<String>) -> BTreeMap<String, Value> {
-    let mut extracted = match custom {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(map)) => map.into_iter().collect(),
-        Some(other) => BTreeMap::from([("custom_analysis_data".to_owned(), other)]),
-    };
+/// then the `collected_dynamic_variables` it has no key for (likewise), then
+/// `user_sentiment` unless either has a key of that name.
+fn extracted(
+    custom: Option<Value>,
+    collected: Option<Value>,
+    sentiment: Option<String>,
+) -> BTreeMap<String, Value> {
+    let mut extracted = BTreeMap::new();
+    for (name, value) in [
+        ("custom_analysis_data", custom),
+        ("collected_dynamic_variables", collected),
+    ] {
+        let entries = match value {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Object(map)) => map.into_iter().collect(),
+            Some(other) => vec![(name.to_owned(), other)],
+        };
+        for (key, value) in entries {
+            extracted.entry(key).or_insert(value);
+        }
+    }
     if let Some(sentiment) = text(sentiment) {
         extracted
             .entry("user_sentiment".to_owned())
@@ -300,7 +318,8 @@ mod tests {
                 "in_voicemail": false,
                 "user_sentiment": "Positive",
                 "custom_analysis_data": {"slot": "Tue 10:00"}
-            }
+            },
+            "collected_dynamic_variables": {"slot": "Tue 09:00", "patient_dob": "1984-07-12"}
         })));
         assert_eq!(call.provider, KIND);
         assert_eq!(call.status, CallStatus::Completed);
@@ -324,9 +343,14 @@ mod tests {
         assert_eq!(call.duration_secs, Some(62.5));
         assert_eq!(call.analysis.summary.as_deref(), Some("Booked."));
         assert_eq!(call.analysis.success_evaluation.as_deref(), Some("true"));
+        // The analysis has the last word over a variable of the same name.
         assert_eq!(
             call.analysis.extracted.get("slot"),
             Some(&json!("Tue 10:00"))
+        );
+        assert_eq!(
+            call.analysis.extracted.get("patient_dob"),
+            Some(&json!("1984-07-12"))
         );
         assert_eq!(
             call.analysis.extracted.get("user_sentiment"),
