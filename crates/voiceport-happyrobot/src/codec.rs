@@ -3,8 +3,8 @@
 use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
-    Result, Transcript, json_shape,
+    Call, CallEvent, CallPage, CallQuery, Codec, DialOutcome, Direction, EachCall, Operation,
+    PayloadKind, ProviderKind, Result, Transcript, json_shape,
 };
 
 use crate::config::KIND;
@@ -38,6 +38,17 @@ impl Codec for HappyRobotCodec {
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
         let raw: &RawValue = decode_json(KIND, operation, body)?;
         call::decode_call(operation, raw, "")
+    }
+
+    /// The answer to `POST /dial/outbound`: a Call, which does not say it is outbound (it
+    /// has no `type`); the endpoint places nothing else.
+    fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
+        let mut call = self.decode_call_as(Operation::Dial, body)?;
+        call.direction.get_or_insert(Direction::Outbound);
+        Ok(DialOutcome {
+            call_id: call.id.clone(),
+            call: Some(call),
+        })
     }
 
     fn decode_page_each(

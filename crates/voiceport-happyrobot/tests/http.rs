@@ -423,7 +423,8 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
     assert_eq!(outcome.call_id.as_str(), "69b3169d7a81a64cbcab5997");
     let call = outcome.call.unwrap();
     assert_eq!(call.status, CallStatus::Queued);
-    assert_eq!(call.direction, None);
+    // The answer has no `type`; the endpoint places outbound calls only.
+    assert_eq!(call.direction, Some(Direction::Outbound));
     // The dial answer embeds the use case: it is the agent.
     assert_eq!(
         call.agent.as_ref().and_then(|a| a.name.as_deref()),

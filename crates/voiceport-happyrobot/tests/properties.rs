@@ -34,14 +34,22 @@ fn queries() -> Vec<CallQuery> {
 fn feed_with(check: DecoderCheck, body: &[u8], what: &str) {
     check.call(body, CODEC.decode_call(body), what);
     for query in queries() {
-        // HappyRobot searches server-side; every other filter is re-checked locally.
+        // HappyRobot searches server-side; every other filter is re-checked locally, the
+        // time range as `in_time_range` holds it (a call without a time is kept).
         let local = CallQuery {
             search: None,
+            since: None,
+            until: None,
             ..query.clone()
         };
         let Some(page) = check.page(body, CODEC.decode_page(body, &query), &local, what) else {
             continue;
         };
+        for call in &page.calls {
+            let created = call.created_at.or(call.started_at);
+            let in_range = query.in_time_range(created, call.ended_at);
+            assert!(in_range, "{what}: {:?} is outside the time range", call.id);
+        }
         let skip = match query.cursor {
             Some(PageCursor::Offset { skip }) => skip,
             _ => 0,

@@ -149,8 +149,10 @@ pub(crate) struct TranscriptEntry<'a> {
     /// Wall clock.
     #[serde(borrow)]
     pub(crate) start_time: Option<Text<'a>>,
-    /// What was said (or the tool call / result text).
-    pub(crate) content: Option<String>,
+    /// What was said, or the tool call or result: text, or any JSON (a tool's entry may
+    /// carry an object; it is kept as its JSON text rather than failing the call).
+    #[serde(borrow)]
+    pub(crate) content: Option<AnyJson<'a>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -165,14 +165,17 @@ pub(crate) fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<Date
 ///
 /// Each candidate comes with the path of its id; only the one chosen is copied.
 fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef<'_>>); 3]) -> Option<AgentRef> {
-    let (id_field, found) = candidates
-        .into_iter()
-        .filter_map(|(field, candidate)| Some((field, candidate?)))
-        .find(|(_, c)| c.id.is_some() || c.name.is_some())?;
-    let id = found.id.map(Text::into_owned);
-    let id = read_id(call, id_field, id).map(AgentId::new);
-    let name = found.name.map(Text::into_owned);
-    (id.is_some() || name.is_some()).then_some(AgentRef { id, name })
+    for (id_field, found) in candidates {
+        let Some(found) = found else { continue };
+        // A candidate whose only id is blank (warned of) gives way to the next one.
+        let id = found.id.map(Text::into_owned);
+        let id = read_id(call, id_field, id).map(AgentId::new);
+        let name = found.name.map(Text::into_owned);
+        if id.is_some() || name.is_some() {
+            return Some(AgentRef { id, name });
+        }
+    }
+    None
 }
 
 /// `extraction` and the older `questions` both land in `extracted`.
@@ -571,6 +574,11 @@ mod tests {
             agent(json!({"id": "a", "agent": persona})),
             (Some("persona".into()), Some("Kate".into()))
         );
+        // A use case named only by a blank id gives way (with a warning) to the persona.
+        let blank = call(json!({"id": "a", "agent": persona, "use_case": {"id": " "}}));
+        let chosen = blank.agent.as_ref().and_then(|a| a.id.as_ref());
+        assert_eq!(chosen.map(|id| id.as_str()), Some("persona"));
+        assert!(blank.warnings.iter().any(|w| w.field == "use_case.id"));
         assert!(
             call(json!({"id": "a", "use_case": {}, "agent": null}))
                 .agent

@@ -12,8 +12,9 @@ use crate::wire;
 /// `{calls, count, currentPage}`) for `query`.
 ///
 /// The filters HappyRobot cannot apply (kind, numbers) are applied here; so are the
-/// server-side ones, where the normalized meaning is stricter (every tag, not any).
-/// `search` and the agent (sent as `use_cases`) are left to the vendor. The next cursor
+/// server-side ones, where the normalized meaning is stricter (every tag, not any; the
+/// time range exactly). `search`, the campaign and the agent (sent as `use_cases`) are
+/// left to the vendor. The next cursor
 /// skips every call the vendor returned, filtered out or not; `total` is the vendor's
 /// `count`. Each call is handed to `each` as it is decoded.
 pub(crate) fn decode_page_each(
@@ -30,14 +31,21 @@ pub(crate) fn decode_page_each(
     // The codec may be handed a query the guard never saw: fall back to the default size.
     let limit = u64::from(CAPABILITIES.page_size(query));
     let returned = list.calls.len() as u64;
+    // The campaign is matched by the vendor alone: a call it returns need not name it. The
+    // time range is held exactly, and a call without a time kept (`in_time_range`).
     let local = CallQuery {
         search: None,
         agent_id: None,
+        campaign_id: None,
+        since: None,
+        until: None,
         ..query.clone()
     };
     for (i, raw) in list.calls.iter().enumerate() {
         let call = decode_list_item(KIND, op, raw, "calls", i, map_call)?;
-        if local.matches(&call) && each(call).is_break() {
+        let created = call.created_at.or(call.started_at);
+        let in_range = query.in_time_range(created, call.ended_at);
+        if local.matches(&call) && in_range && each(call).is_break() {
             break;
         }
     }
@@ -138,5 +146,26 @@ mod tests {
         let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["b"]);
         assert_eq!(page.next, Some(PageCursor::Offset { skip: 2 }));
+    }
+
+    #[test]
+    fn what_the_vendor_filtered_is_not_dropped_for_a_field_it_left_out() {
+        // Both calls came back for the campaign and the time range: one names no campaign,
+        // one has no creation time (it never started).
+        let body = json!({"calls": [
+            {"id": "a", "created": "2026-03-02T10:00:00Z"},
+            {"id": "b", "campaign_id": "c-1"},
+            {"id": "c", "created": "2026-02-27T10:00:00Z"}
+        ], "count": 3})
+        .to_string();
+        let query = CallQuery {
+            campaign_id: Some("c-1".into()),
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+            ..CallQuery::default()
+        };
+        let page = decode_page(body.as_bytes(), &query).unwrap();
+        let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
+        // `c` was created before `since`: the range is held exactly.
+        assert_eq!(ids, ["a", "b"]);
     }
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, parse_time, read_amount, read_id, read_time, recording_at,
+    AnyJson, check_call, parse_time, read_amount, read_id, read_time, recording_at,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Speaker,
@@ -116,7 +116,7 @@ pub(crate) fn map_utterance(
         .role
         .as_ref()
         .map_or_else(|| Speaker::Other(String::new()), map_role);
-    let mut utterance = Utterance::new(speaker, entry.content);
+    let mut utterance = Utterance::new(speaker, entry.content.and_then(AnyJson::into_text));
     utterance.at = at;
     utterance.start_secs = at
         .zip(call_start)
@@ -485,5 +485,18 @@ mod tests {
         ] {
             assert_eq!(presigned_expiry(url), None, "{url}");
         }
+    }
+
+    #[test]
+    fn a_tool_entry_with_structured_content_keeps_it_as_json_text() {
+        let call = map_json(json!({"id": "a", "transcript": [
+            {"role": "tool_call", "content": {"name": "lookup_order", "arguments": {"order": "A-17"}}},
+            {"role": "user", "content": null}
+        ]}));
+        let utterances = call.transcript.map(|t| t.utterances).unwrap_or_default();
+        assert_eq!(
+            utterances.first().and_then(|u| u.text.as_deref()),
+            Some(r#"{"arguments":{"order":"A-17"},"name":"lookup_order"}"#)
+        );
     }
 }

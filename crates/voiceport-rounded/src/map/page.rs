@@ -149,9 +149,9 @@ mod tests {
         assert_eq!(path, "data[1].start_time");
         let (path, _) = list_error(json!({"data": [
             {"id": "a", "transcript": [{"role": "user", "start_time": "2026-03-23T18:04:11Z"}]},
-            {"id": "b", "transcript": [{"role": "user"}, {"content": ["not", "text"]}]}
+            {"id": "b", "transcript": [{"role": "user"}, {"role": ["not", "a role"]}]}
         ]}));
-        assert_eq!(path, "data[1].transcript[1].content");
+        assert_eq!(path, "data[1].transcript[1].role");
         // The raw call is kept whatever its shape.
         let body = json!({"data": [{"id": "a", "unknown": {"deep": [1, 2]}}]}).to_string();
         let page = decode_page(body.as_bytes(), &CallQuery::default(), None).unwrap();
