@@ -38,6 +38,24 @@ pub(crate) async fn run(
             "no provider has a [providers.NAME.webhook] table: nothing to listen for".into(),
         ));
     }
+    let forward = match args.forward {
+        Some(url) => {
+            // A URL that cannot be posted to would fail every delivery, each retried.
+            let parsed = reqwest::Url::parse(&url)
+                .map_err(|e| Failure::Usage(format!("--forward {url:?}: {e}")))?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(Failure::Usage(format!(
+                    "--forward {url:?}: expected an http or https URL with a host"
+                )));
+            }
+            // Each forward sets its own timeout (a request the vendor waits on gets longer).
+            let client = reqwest::Client::builder()
+                .build()
+                .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
+            Some(Arc::new((client, url)))
+        }
+        None => None,
+    };
     // Bound, and said on standard error, before the receiver is built: its warnings (a
     // provider not verified) come after the address a script reads from the first line.
     let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port))
@@ -50,16 +68,6 @@ pub(crate) async fn run(
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
     );
-    let forward = match args.forward {
-        Some(url) => {
-            // Each forward sets its own timeout (a request the vendor waits on gets longer).
-            let client = reqwest::Client::builder()
-                .build()
-                .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
-            Some(Arc::new((client, url)))
-        }
-        None => None,
-    };
     // Each event is forwarded, then printed, before the vendor gets its answer: when the
     // local app does not take it, the vendor is answered 500 and sends it again (printed
     // once, when it is taken). Deliveries are handled as they come, several at a time, so

@@ -762,6 +762,26 @@ async fn sandbox_refuses_a_webhooks_url_it_cannot_extend() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn listen_refuses_a_forward_url_it_cannot_post_to() {
+    let config = vendor_config(
+        "voicebot",
+        "http://127.0.0.1:9",
+        "[providers.x.webhook]\nsecret = \"s\"\n",
+    );
+    for url in ["localhost:3000/events", "ftp://127.0.0.1/events", "events"] {
+        let out = run_with(&config, &["listen", "--port", "0", "--forward", url]).await;
+        assert_eq!(out.status.code(), Some(2), "{url}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--forward"),
+            "{url}: {}",
+            stderr(&out)
+        );
+        // Refused before anything listens.
+        assert!(!stderr(&out).contains("listening on"), "{}", stderr(&out));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
     let env = env().await;
     for vendor in VENDORS {
