@@ -202,6 +202,11 @@ fn main() -> ExitCode {
 fn finish(outcome: Outcome, verbose: u8) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
+        // Standard output closed by its reader (`| head`): the reader has what it wanted,
+        // whichever command was writing (an export writes on a thread of its own).
+        Err(Failure::Io(_, error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            ExitCode::SUCCESS
+        }
         Err(failure) => {
             failure.report(verbose > 0);
             ExitCode::from(failure.exit_code())

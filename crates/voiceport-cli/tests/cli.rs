@@ -761,6 +761,54 @@ async fn sandbox_refuses_a_webhooks_url_it_cannot_extend() {
     }
 }
 
+/// `export | head -1`: the reader closes the pipe long before the export is written; the
+/// export ends quietly with 0, as every other command does.
+#[tokio::test(flavor = "multi_thread")]
+async fn export_into_a_closed_pipe_ends_quietly() {
+    use std::io::{BufRead, BufReader};
+    let kind = voiceport::ProviderKind::HappyRobot;
+    // Far more than a pipe holds (each line is a whole normalized call).
+    let sandbox = Sandbox::builder().calls(kind, 400).start().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("voiceport-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("voiceport.toml");
+    let mut toml = format!(
+        "[providers.hr]\nkind = \"happyrobot\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.hr.options]\n",
+        sandbox.api_key(kind),
+        sandbox.base_url(kind)
+    );
+    for (key, value) in &sandbox.provider_config(kind).options {
+        toml.push_str(&format!("{key} = {value}\n"));
+    }
+    std::fs::write(&config, toml).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+        .arg("--config")
+        .arg(&config)
+        .args(["export", "--page-size", "50"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let status = tokio::task::spawn_blocking(move || {
+        let mut first = String::new();
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        lines.read_line(&mut first).unwrap();
+        assert!(first.starts_with('{'), "{first}");
+        drop(lines);
+        let output = child.wait_with_output().unwrap();
+        (
+            output.status,
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(status.0.code(), Some(0), "{}", status.1);
+    assert!(!status.1.contains("error"), "{}", status.1);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_refuses_a_forward_url_it_cannot_post_to() {
     let config = vendor_config(
