@@ -65,7 +65,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
                 Some(provider) => provider,
                 None => connect()?,
             };
-            calls(provider, command, json).await
+            calls(provider, command, cli.provider.as_deref(), json).await
         }
         Command::Notes(command) => notes(connect()?, command, json).await,
         Command::Export(args) => export(connect()?, args).await,
@@ -102,7 +102,13 @@ fn command_has_colon_id(command: &CallsCommand) -> bool {
     }
 }
 
-async fn calls(provider: Arc<dyn VoiceProvider>, command: CallsCommand, json: bool) -> Outcome {
+/// A `calls` command through `provider` (`-p named`, when given).
+async fn calls(
+    provider: Arc<dyn VoiceProvider>,
+    command: CallsCommand,
+    named: Option<&str>,
+    json: bool,
+) -> Outcome {
     let id = |text: &str| CallId::new(text);
     match command {
         CallsCommand::List(args) => list(provider.as_ref(), args, json).await,
@@ -127,7 +133,7 @@ async fn calls(provider: Arc<dyn VoiceProvider>, command: CallsCommand, json: bo
                 None => output::line("(no recording)"),
             }
         }
-        CallsCommand::Dial(args) => dial(provider.as_ref(), args, json).await,
+        CallsCommand::Dial(args) => dial(provider.as_ref(), named, args, json).await,
         CallsCommand::Update(args) => update(provider.as_ref(), args, json).await,
         CallsCommand::End { id: call } => {
             provider.end_call(&id(&call)).await?;
@@ -272,7 +278,12 @@ pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
     })
 }
 
-async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outcome {
+async fn dial(
+    provider: &dyn VoiceProvider,
+    named: Option<&str>,
+    args: DialArgs,
+    json: bool,
+) -> Outcome {
     let request = dial_request(args)?;
     let dialing = provider.dial(&request);
     tokio::pin!(dialing);
@@ -296,8 +307,13 @@ async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outco
         _ = tokio::signal::ctrl_c() => None,
         answer = tokio::time::timeout(DIAL_GRACE, &mut dialing) => answer.ok(),
     };
-    let to = &request.to;
-    let look = format!("look for it (voiceport calls list --to {to}) before dialing again");
+    // The same provider is searched, with the number as the shell reads it.
+    let provider_flag = named.map_or_else(String::new, |name| {
+        format!("-p {} ", output::shell_quote(name))
+    });
+    let to = output::shell_quote(&request.to);
+    let look =
+        format!("look for it (voiceport {provider_flag}calls list --to {to}) before dialing again");
     let message = match answer {
         Some(Ok(outcome)) => format!(
             "the call was placed before the interruption: call id {}",
@@ -317,10 +333,14 @@ async fn dial(provider: &dyn VoiceProvider, args: DialArgs, json: bool) -> Outco
     Err(Failure::Interrupted(message))
 }
 
+/// A dial's outcome. As JSON, one shape whatever the vendor answers: `call_id`, and `call`
+/// (null when the vendor answers with the id only, as Rounded does).
 fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome {
     match (&outcome.call, json) {
-        (Some(call), true) => output::json(call),
-        (None, true) => output::json(&serde_json::json!({ "call_id": outcome.call_id })),
+        (call, true) => output::json(&serde_json::json!({
+            "call_id": outcome.call_id,
+            "call": call,
+        })),
         (Some(call), false) => output::call(call, false),
         (None, false) => output::line(&format!(
             "dialed {}",

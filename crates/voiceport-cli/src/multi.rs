@@ -207,6 +207,13 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
     };
     match result {
         Ok(dialed) => {
+            // On standard error, with --json too: the JSON says what was placed.
+            for (name, error) in &dialed.refused {
+                eprintln!(
+                    "{}",
+                    output::clean(&format!("`{name}` refused (no call placed): {error}"))
+                );
+            }
             if json {
                 return output::json(&serde_json::json!({
                     "provider_name": dialed.provider,
@@ -214,12 +221,6 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
                     "qualified_id": dialed.qualified_id(),
                     "call": dialed.outcome.call,
                 }));
-            }
-            for (name, error) in &dialed.refused {
-                eprintln!(
-                    "{}",
-                    output::clean(&format!("`{name}` refused (no call placed): {error}"))
-                );
             }
             output::line(&format!(
                 "dialed through `{}`: {}",

@@ -202,6 +202,8 @@ async fn dial_update_end_cancel_delete_and_notes() {
         .await,
     );
     let id = dialed["call_id"].as_str().unwrap().to_owned();
+    // Rounded answers a dial with the id only.
+    assert!(dialed["call"].is_null(), "{dialed}");
     let updated = json(
         &run(
             Some(&env),
@@ -282,8 +284,10 @@ async fn dial_update_end_cancel_delete_and_notes() {
         )
         .await,
     );
-    let hid = scheduled["id"].as_str().unwrap().to_owned();
-    assert_eq!(scheduled["status"], "scheduled");
+    // One shape whatever the vendor answers: the id, and the call when it came back.
+    let hid = scheduled["call_id"].as_str().unwrap().to_owned();
+    assert_eq!(scheduled["call"]["id"], hid.as_str());
+    assert_eq!(scheduled["call"]["status"], "scheduled");
     json(&run(Some(&env), &["calls", "cancel", &hid, "--json"]).await);
     let canceled = json(&run(Some(&env), &["calls", "get", &hid, "--json"]).await);
     assert_eq!(canceled["status"], "canceled");
@@ -1745,6 +1749,11 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     let text = stderr(&out);
     assert!(text.contains("the call may have been placed"), "{text}");
     assert!(text.contains("id is not known"), "{text}");
+    // The search to run, pasteable as it is.
+    assert!(
+        text.contains("voiceport calls list --to '+16175550120'"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
