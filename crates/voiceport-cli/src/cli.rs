@@ -309,8 +309,10 @@ pub(crate) struct ExportArgs {
     /// Write here instead of standard output.
     #[arg(long, short = 'o')]
     pub(crate) output: Option<PathBuf>,
-    /// Add to the --output file instead of replacing it (no CSV header): for resuming.
-    #[arg(long, requires = "output")]
+    /// Add to the --output file instead of replacing it, without a CSV header: for
+    /// resuming. Without --output, the rows go to standard output without a header (for
+    /// `>> calls.csv`).
+    #[arg(long)]
     pub(crate) append: bool,
     /// Export several providers at once, merged newest first: `all`, or names separated by
     /// commas; each call gains `provider_name` (a first CSV column).

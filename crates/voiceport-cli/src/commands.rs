@@ -446,6 +446,18 @@ pub(crate) fn export_sink(args: &ExportArgs) -> Result<(Box<dyn Write + Send>, S
     })
 }
 
+/// What the resume advice of a failed export adds to `--cursor …`: `--append` (once), so
+/// that the rest joins what was written without a second CSV header, and `>>` when the rows
+/// went to standard output.
+pub(crate) fn resume_extra(args: &ExportArgs) -> &'static str {
+    match (args.output.is_some(), args.append) {
+        (true, false) => " --append",
+        (true, true) => "",
+        (false, false) => " --append (and >> to add to the same file)",
+        (false, true) => " (and >> to add to the same file)",
+    }
+}
+
 async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     let mut query: CallQuery = values::query(&args.filters)?;
     query.page_size = args.page_size;
@@ -474,11 +486,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
                 // What was fetched stays written: every page handed over, whole.
                 writer.finish().await?;
                 progress.finish();
-                let extra = if args.output.is_some() {
-                    " --append"
-                } else {
-                    " (and >> to add to the same file)"
-                };
+                let extra = resume_extra(&args);
                 return Err(walk_failure(error, count, resume.as_ref(), extra));
             }
         };

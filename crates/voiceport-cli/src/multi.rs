@@ -161,11 +161,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             Ok(None) => break,
             Err(failure) => {
                 sink.flush().map_err(io)?;
-                let extra = if args.output.is_some() {
-                    " --append"
-                } else {
-                    ""
-                };
+                let extra = crate::commands::resume_extra(&args);
                 return Err(walk_failure(failure, count, &walk.cursor(), extra));
             }
         };

@@ -1521,6 +1521,15 @@ async fn a_walk_that_fails_keeps_what_it_printed_and_says_where_to_resume() {
     assert_eq!(out.status.code(), Some(3));
     assert_eq!(std::fs::read_to_string(&path).unwrap().lines().count(), 2);
     assert!(stderr(&out).contains("--append"), "{}", stderr(&out));
+    // To standard output as CSV: the advice keeps the rest from repeating the header.
+    let out = run_with(&config, &["export", "--format", "csv"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(stdout(&out).lines().count(), 1 + 2, "a header, two rows");
+    assert!(
+        stderr(&out).contains(" --append (and >> to add to the same file)"),
+        "{}",
+        stderr(&out)
+    );
 
     // The vendor recovers: resuming fetches the rest, nothing twice.
     drop(failing);
@@ -1562,6 +1571,23 @@ async fn a_walk_that_fails_keeps_what_it_printed_and_says_where_to_resume() {
         })
         .collect();
     assert_eq!(ids, [first[0], first[1], last]);
+    let csv_rest = run_with(
+        &config,
+        &[
+            "export",
+            "--format",
+            "csv",
+            "--append",
+            "--cursor",
+            &resume_token,
+        ],
+    )
+    .await;
+    assert!(csv_rest.status.success(), "{}", stderr(&csv_rest));
+    let text = stdout(&csv_rest);
+    let rows: Vec<&str> = text.lines().collect();
+    assert_eq!(rows.len(), 1, "the row alone, no header: {rows:?}");
+    assert!(rows[0].starts_with(last), "{rows:?}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
