@@ -108,6 +108,9 @@ pub(crate) async fn list(
         (false, None) => 50,
     };
     let mut table = output::Table::new(&headers());
+    // One page (without --all) is one JSON object, as for a single provider; every call
+    // (--all) is a JSON line as it comes.
+    let mut page = Vec::new();
     let mut count = 0;
     while count < limit {
         let merged = match walk.try_next().await {
@@ -118,18 +121,26 @@ pub(crate) async fn list(
                 return Err(walk_failure(failure, count, &cursor, ""));
             }
         };
-        if json {
-            output::json_line(&record(&merged)?)?;
-        } else {
-            table.rows(&[row(&merged)])?;
+        match (json, args.all) {
+            (true, true) => output::json_line(&record(&merged)?)?,
+            (true, false) => page.push(record(&merged)?),
+            (false, _) => table.rows(&[row(&merged)])?,
         }
         count += 1;
+    }
+    let cursor = walk.cursor();
+    let more = !cursor.is_done() && count == limit;
+    if json && !args.all {
+        let next_cursor = more.then(|| cursor.to_token());
+        return output::json(&serde_json::json!({
+            "calls": page,
+            "next_cursor": next_cursor,
+        }));
     }
     if !json {
         table.finish()?;
     }
-    let cursor = walk.cursor();
-    if !cursor.is_done() && count == limit {
+    if more {
         eprintln!(
             "{}",
             output::clean(&format!(

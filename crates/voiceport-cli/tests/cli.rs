@@ -1814,15 +1814,11 @@ async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     };
-    let page = lines(&first);
+    // One page is one object, as for a single provider: the calls and the cursor.
+    let first = json(&first);
+    let page = first["calls"].as_array().unwrap().clone();
     assert_eq!(page.len(), 7);
-    let stderr = String::from_utf8_lossy(&first.stderr).into_owned();
-    let cursor = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("more: --cursor "))
-        .unwrap_or_else(|| panic!("{stderr}"))
-        .trim_matches('\'')
-        .to_owned();
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
     let rest = run(
         Some(&env),
         &[
