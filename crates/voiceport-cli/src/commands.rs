@@ -37,6 +37,15 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
     let connect = || config::provider(cli.config.as_deref(), cli.provider.as_deref());
     let json = cli.json;
     let registry = || config::registry(cli.config.as_deref());
+    let merged_walk = match &cli.command {
+        Command::Calls(CallsCommand::List(args)) => args.providers.is_some(),
+        Command::Export(args) => args.providers.is_some(),
+        _ => false,
+    };
+    if merged_walk && cli.provider.is_some() {
+        let message = "-p names one provider and --providers several: give one of them";
+        return Err(Failure::Usage(message.into()));
+    }
     match cli.command {
         Command::Calls(CallsCommand::List(args)) if args.providers.is_some() => {
             let providers = args.providers.clone().unwrap_or_default();

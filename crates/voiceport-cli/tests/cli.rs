@@ -1814,6 +1814,9 @@ async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     };
+    // -p and --providers contradict each other.
+    let both = ["-p", "rounded", "calls", "list", "--providers", "voicebot"];
+    assert_eq!(run(Some(&env), &both).await.status.code(), Some(2));
     // One page is one object, as for a single provider: the calls and the cursor.
     let first = json(&first);
     let page = first["calls"].as_array().unwrap().clone();
