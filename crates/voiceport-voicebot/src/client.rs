@@ -176,14 +176,17 @@ impl Adapter for Vapi {
             operation: op,
             message: Some(message),
         };
+        // Nothing is sent to the control URL unless the call reads well: a failure to read
+        // it says so, and counts as not applied (a decode error alone would say applied).
+        let unread = |error: Error| conflict(format!("{error}; the end-call was not sent"));
         let request = Request::get(op, self.call_path(id)).call_id(id.as_str());
         let response = self.http.send(request).await?;
-        let call = self.codec().decode_call_as(op, &response.body)?;
+        let call = (self.codec().decode_call_as(op, &response.body)).map_err(unread)?;
         if call.status.is_terminal() {
             let status = call.vendor_status.unwrap_or_default();
             return Err(conflict(format!("the call is over (status `{status}`)")));
         }
-        let control: wire::CallControl = decode_json(kind, op, &response.body)?;
+        let control: wire::CallControl = decode_json(kind, op, &response.body).map_err(unread)?;
         let Some(raw) = control
             .monitor
             .and_then(|m| m.control_url)
@@ -194,7 +197,15 @@ impl Adapter for Vapi {
             ));
         };
         let base = trusted_control_url(self.http.base_url(), &raw, self.allow_insecure_http)
-            .map_err(|why| Error::decode(kind, op, "monitor.controlUrl", why, &response.body))?;
+            .map_err(|why| {
+                unread(Error::decode(
+                    kind,
+                    op,
+                    "monitor.controlUrl",
+                    why,
+                    &response.body,
+                ))
+            })?;
         // The status code and body of the answer are not documented: any 2xx will do.
         let end = wire::ControlMessage {
             message_type: "end-call",

@@ -15,8 +15,8 @@ use voiceport_core::testing::http::{
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
     Direction, EndReasonCategory, Error, EventKind, Filter, MetadataMode, NoteId, NoteInput,
-    Operation, PageCursor, ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
-    VoiceProviderExt,
+    Operation, PageCursor, ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker,
+    VoiceProvider, VoiceProviderExt,
 };
 use voiceport_voicebot::{Flavor, VAPI_BASE_URL, VOICEBOT_BASE_URL, Vapi, Voicebot};
 use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
@@ -1136,13 +1136,12 @@ async fn vapi_end_call_refusals() {
         assert_eq!(err.operation(), Some(Operation::EndCall), "{err:?}");
         assert_eq!(err.provider(), Some(ProviderKind::Vapi));
         assert!(
-            matches!(
-                err,
-                Error::Conflict { .. } | Error::Decode { .. } | Error::NotFound { .. }
-            ),
+            matches!(err, Error::Conflict { .. } | Error::NotFound { .. }),
             "{err:?}"
         );
         assert!(err.to_string().contains(needle), "{needle}: {err}");
+        // Nothing was ended, and the error says so to a caller that checks.
+        assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
         // Only the GET went out.
         assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
     }

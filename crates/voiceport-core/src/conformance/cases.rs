@@ -227,9 +227,11 @@ impl<'a> Suite<'a> {
             }),
             Filter::TimeRange => find(&|c| {
                 let at = c.created_at?;
+                // An hour either side, when the vendor's time leaves room for one.
+                let hour = TimeDelta::hours(1);
                 Some(CallQuery {
-                    since: Some(at - TimeDelta::hours(1)),
-                    until: Some(at + TimeDelta::hours(1)),
+                    since: Some(at.checked_sub_signed(hour)?),
+                    until: Some(at.checked_add_signed(hour)?),
                     ..Default::default()
                 })
             }),

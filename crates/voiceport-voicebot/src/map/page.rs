@@ -300,7 +300,9 @@ fn for_each_call(
 fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let millisecond = Duration::milliseconds(1);
     let start = at.duration_trunc(millisecond).unwrap_or(at);
-    (start, start + millisecond)
+    // The last millisecond chrono can hold (a vendor's year 262142) has no next one.
+    let next = start.checked_add_signed(millisecond).unwrap_or(start);
+    (start, next)
 }
 
 #[cfg(test)]
@@ -575,6 +577,17 @@ mod tests {
             matches!(&err, Error::Decode { path, .. } if path != "[0].id"),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn the_last_time_chrono_holds_pages_without_a_panic() {
+        // chrono reads a signed long year; its last millisecond has no next one.
+        let body = br#"[{"id": "a", "createdAt": "+262142-12-31T23:59:59.999"}]"#;
+        let page = decode_page(body, &CallQuery::default()).unwrap();
+        assert_eq!(page.calls.len(), 1);
+        let last = DateTime::<Utc>::MAX_UTC;
+        let (start, next) = millisecond_of(last);
+        assert!(start <= last && next >= start);
     }
 
     #[test]
