@@ -24,7 +24,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -194,10 +194,12 @@ impl ProviderConfig {
         self
     }
 
-    /// The API key: `api_key`, else the variable `api_key_env` names.
+    /// The API key: `api_key`, else the variable `api_key_env` names; without the spaces
+    /// around it (servers ignore them in a header, so a key pasted with a trailing space
+    /// works, and must be masked in what the vendor echoes of it as the key it is).
     pub fn resolve_api_key(&self) -> Result<SecretString> {
         if let Some(key) = &self.api_key {
-            return Ok(key.clone());
+            return Ok(trimmed(key.expose_secret()));
         }
         let Some(variable) = &self.api_key_env else {
             return Err(Error::config(
@@ -206,7 +208,7 @@ impl ProviderConfig {
             ));
         };
         match std::env::var(variable) {
-            Ok(key) if !key.trim().is_empty() => Ok(SecretString::from(key)),
+            Ok(key) if !key.trim().is_empty() => Ok(trimmed(&key)),
             Ok(_) => Err(Error::config(
                 self.field("api_key_env"),
                 format!("environment variable {variable} is empty"),
@@ -550,6 +552,11 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         Some(table) => format!("{table}.{key}"),
         None => key.to_owned(),
     })
+}
+
+/// `key` without the whitespace around it.
+fn trimmed(key: &str) -> SecretString {
+    SecretString::from(key.trim().to_owned())
 }
 
 #[cfg(test)]

@@ -314,3 +314,17 @@ fn a_retell_webhook_keyed_with_an_unreadable_api_key_says_why() {
     let (field, _) = config_error(file.get(Some("h")).unwrap().webhook_verifier());
     assert_eq!(field, "providers.h.webhook.secret");
 }
+
+#[test]
+fn an_api_key_pasted_with_spaces_is_used_and_masked_without_them() {
+    let file = ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \" sk-live-4f9a8b7c6d5e\\t\"\n",
+    )
+    .unwrap();
+    let key = file.get(None).unwrap().resolve_api_key().unwrap();
+    assert_eq!(key.expose_secret(), "sk-live-4f9a8b7c6d5e");
+    // What the vendor echoes of it is masked as the key it is.
+    let mask = crate::SecretMask::new(key.expose_secret());
+    let echoed = mask.mask_str("Invalid API key: sk-live-4f9a8b7c6d5e");
+    assert_eq!(echoed, "Invalid API key: [REDACTED]");
+}

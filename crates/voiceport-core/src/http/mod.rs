@@ -85,13 +85,19 @@ impl HttpClient {
     ) -> Result<Self> {
         let base_url =
             endpoint::parse_base_url(base_url, settings.allow_insecure_http, base_url_field)?;
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.timeout)
             // Never follow redirects: a redirect to another host would carry the API-key
             // header along (reqwest only strips `Authorization`).
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("voiceport/", env!("CARGO_PKG_VERSION")))
+            .user_agent(concat!("voiceport/", env!("CARGO_PKG_VERSION")));
+        // A plain-http base (loopback, or allowed explicitly) is reached directly: a proxy
+        // from the environment (`HTTP_PROXY`) would read the API key in the clear.
+        if base_url.scheme() == "http" {
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .build()
             .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))?;
         Ok(HttpClient {

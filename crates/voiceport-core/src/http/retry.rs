@@ -84,8 +84,10 @@ pub(crate) fn next_delay(
     if !retry_allowed {
         return None;
     }
-    let delay = error
-        .retry_after()
+    // `Retry-After: 0` (or a date past) would send every attempt left at once: the usual
+    // backoff applies instead.
+    let delay = (error.retry_after())
+        .filter(|after| !after.is_zero())
         .unwrap_or_else(|| policy.backoff(attempts_made));
     (started.elapsed() + delay <= policy.max_elapsed).then_some(delay)
 }
@@ -98,7 +100,8 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Opti
             .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
     }
     let date = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
-    Some((date - now).to_std().unwrap_or(Duration::ZERO))
+    let wait = (date - now).to_std().unwrap_or(Duration::ZERO);
+    Some(wait.min(Duration::from_secs(86_400)))
 }
 
 /// A number in [0, 1), from the standard library's randomly keyed hasher (no RNG crate
@@ -223,6 +226,15 @@ mod tests {
             ),
             Some(asked)
         );
+        // `Retry-After: 0` does not send every attempt left at once: the backoff applies.
+        let now = next_delay(
+            &policy,
+            RetryMode::Idempotent,
+            1,
+            start,
+            &server_error(Some(Duration::ZERO)),
+        );
+        assert!(now.is_some_and(|delay| !delay.is_zero()), "{now:?}");
         let too_long = Duration::from_secs(30);
         assert_eq!(
             next_delay(
@@ -263,6 +275,13 @@ mod tests {
             HeaderValue::from_static("Sun, 22 Nov 2026 09:00:00 GMT"),
         );
         assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
+        // A date years ahead waits no longer than a day, as seconds do.
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sat, 22 Nov 2036 10:00:00 GMT"),
+        );
+        let day = Duration::from_secs(86_400);
+        assert_eq!(parse_retry_after(&headers, now), Some(day));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&headers, now), None);
         headers.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
