@@ -497,6 +497,7 @@ fn lay_over<'a>(
         let customer = call.customer.get_or_insert_default();
         fresher(&mut customer.number, fresh.number);
         fresher(&mut customer.sip_uri, fresh.sip_uri);
+        fresher(&mut customer.name, fresh.name);
     }
     fresher(&mut call.phone_number, report.phone_number.take());
 
@@ -801,7 +802,7 @@ mod tests {
             "durationSeconds": 12.5,
             "durationMs": 12500,
             "phoneNumber": {"number": "+15125550100"},
-            "customer": {"number": "+15125550173"},
+            "customer": {"number": "+15125550173", "name": "Dana Whitfield"},
             "call": {"id": "c1", "type": "outboundPhoneCall", "status": "queued",
                      "createdAt": "2026-03-19T17:20:00Z"}
         }}))
@@ -831,6 +832,7 @@ mod tests {
             "the assistant's number"
         );
         assert_eq!(call.to.as_deref(), Some("+15125550173"));
+        assert_eq!(call.customer_name.as_deref(), Some("Dana Whitfield"));
         assert!(
             call.vendor_payload()
                 .unwrap()

@@ -334,6 +334,8 @@ pub(crate) struct Analysis<'a> {
     /// Data extracted per the assistant's schema (usually an object).
     #[serde(borrow)]
     pub(crate) structured_data: Option<AnyJson<'a>>,
+    /// The same from several schemas (a list of objects).
+    pub(crate) structured_data_multi: Option<Value>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -371,6 +373,7 @@ pub(crate) struct CostBreakdown {
     pub(crate) llm: Option<f64>,
     pub(crate) tts: Option<f64>,
     pub(crate) vapi: Option<f64>,
+    pub(crate) chat: Option<f64>,
     pub(crate) total: Option<f64>,
 }
 

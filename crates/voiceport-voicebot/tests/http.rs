@@ -205,7 +205,10 @@ async fn the_seed_calls_map_in_detail() {
             .ends_with("-stereo.wav")
     );
     let cost = call.cost.as_ref().unwrap();
-    assert_eq!((cost.total, cost.breakdown.len()), (Some(0.0823), 5));
+    // The five parts of `costBreakdown`, and the analysis item of `costs[]`: the total.
+    assert_eq!((cost.total, cost.breakdown.len()), (Some(0.0823), 6));
+    let sum: f64 = cost.breakdown.iter().map(|item| item.amount).sum();
+    assert!((sum - 0.0823).abs() < 1e-9, "{:?}", cost.breakdown);
     assert_eq!(
         call.analysis.extracted.get("outcome"),
         Some(&json!("rescheduled"))

@@ -139,6 +139,16 @@ pub(crate) fn map_call_at(
     if let Some(data) = analysis.structured_data.take() {
         call.analysis.extracted = data.into_entries("structuredData");
     }
+    // Several schemas' results, kept whole beside (or instead of) the single one.
+    if let Some(multi) = analysis
+        .structured_data_multi
+        .take()
+        .filter(|m| !m.is_null())
+    {
+        (call.analysis.extracted)
+            .entry("structuredDataMulti".to_owned())
+            .or_insert(multi);
+    }
     let overrides = wire.assistant_overrides.take();
     if let Some(metadata) = overrides.and_then(|o| o.metadata) {
         call.metadata = metadata.into_entries("metadata");
@@ -418,9 +428,11 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
-/// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`). Every amount is
-/// checked, used or not: a negative or non-finite one is left out with a warning. `None`
-/// when no amount is left.
+/// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`), with the
+/// `costs[]` items it has no part for (`analysis`, `voicemail-detection`,
+/// `knowledge-base` …) beside its parts, so that the breakdown adds up to the total. Every
+/// amount is checked, used or not: a negative or non-finite one is left out with a warning.
+/// `None` when no amount is left.
 fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     let total = amount_at(call, wire.cost, || field_path(at, "cost"));
     let mut from_breakdown = Vec::new();
@@ -432,6 +444,8 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
             ("llm", b.llm),
             ("tts", b.tts),
             ("vapi", b.vapi),
+            // Only a chat costs anything here; a voice call says 0.
+            ("chat", b.chat.filter(|amount| *amount != 0.0)),
         ];
         for (component, amount) in parts {
             let field = || field_path(at, &format!("costBreakdown.{component}"));
@@ -468,6 +482,11 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     let breakdown = if from_breakdown.is_empty() {
         from_items
     } else {
+        // The `costs[]` types `costBreakdown` has a part for.
+        const IN_PARTS: [&str; 5] = ["transport", "transcriber", "model", "voice", "vapi"];
+        let others = from_items.into_iter();
+        let others = others.filter(|item| !IN_PARTS.contains(&item.component.as_str()));
+        from_breakdown.extend(others);
         from_breakdown
     };
     let total = total.or(breakdown_total);
@@ -641,6 +660,22 @@ mod tests {
         assert!(
             matches!(&err, Error::Decode { path, .. } if path == "[4].messagesOpenAIFormatted"),
             "{err:?}"
+        );
+    }
+
+    #[test]
+    fn several_schemas_results_are_kept_beside_the_single_ones() {
+        let call = map_call(wire_call(json!({"id": "c", "analysis": {
+            "structuredData": {"outcome": "booked"},
+            "structuredDataMulti": [{"slot": "Tue 10:00"}, {"insurer": "Aetna"}]
+        }})));
+        assert_eq!(
+            call.analysis.extracted.get("outcome"),
+            Some(&json!("booked"))
+        );
+        assert_eq!(
+            call.analysis.extracted.get("structuredDataMulti"),
+            Some(&json!([{"slot": "Tue 10:00"}, {"insurer": "Aetna"}]))
         );
     }
 
