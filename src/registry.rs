@@ -101,12 +101,20 @@ impl Registry {
     }
 
     /// The provider and call id a possibly qualified id names: `sales:abc` is call `abc`
-    /// of provider `sales`; an id without a known provider prefix belongs to the default
-    /// provider.
+    /// of provider `sales`; an id without a `:` belongs to the default provider. An id
+    /// whose part before the first `:` is no configured provider is refused (a misspelt
+    /// name would otherwise ask another account): qualify a call id that holds a `:`
+    /// itself (`sales:abc:1`).
     pub fn resolve(&self, id: &str) -> Result<(String, Arc<dyn VoiceProvider>, CallId)> {
-        if let Some((name, call)) = id.split_once(':')
-            && self.file.providers.contains_key(name)
-        {
+        if let Some((name, call)) = id.split_once(':') {
+            if !self.file.providers.contains_key(name) {
+                return Err(Error::config(
+                    format!("providers.{name}"),
+                    format!(
+                        "no such provider: `{id}` names provider `{name}` (qualify a call id that holds a `:`, as NAME:{id})"
+                    ),
+                ));
+            }
             return Ok((
                 name.to_owned(),
                 self.connect(Some(name))?,

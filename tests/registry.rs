@@ -462,6 +462,13 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         );
         let call = registry.get_call(&dialed.qualified_id()).await.unwrap();
         assert_eq!(call.id, dialed.outcome.call_id, "{name}");
+        // A misspelt provider is refused, not asked of the default provider's account.
+        let misspelt = format!("studoi:{}", dialed.outcome.call_id);
+        let err = registry.get_call(&misspelt).await.unwrap_err();
+        assert!(
+            matches!(&err, Error::Config { field, .. } if field == "providers.studoi"),
+            "{err}"
+        );
     }
     // Faults after the dial may have arrived: stop, say where the call may exist.
     let maybe_placed = [

@@ -72,6 +72,11 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             };
             let provider = match named {
                 Some(provider) => provider,
+                // `sale:abc` without -p: a misspelt provider, never the default's call.
+                None if command_has_colon_id(&command) && cli.provider.is_none() => {
+                    let message = "the id's part before `:` is no configured provider: give -p NAME for a call id that holds a `:`";
+                    return Err(Failure::Usage(message.into()));
+                }
                 None => connect()?,
             };
             calls(provider, command, cli.provider.as_deref(), json).await

@@ -1814,6 +1814,9 @@ async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect()
     };
+    // A misspelt provider in an id is refused, not asked of the default provider.
+    let misspelt = run(Some(&env), &["calls", "get", "voicebto:abc"]).await;
+    assert_eq!(misspelt.status.code(), Some(2), "{}", stderr(&misspelt));
     // -p and --providers contradict each other.
     let both = ["-p", "rounded", "calls", "list", "--providers", "voicebot"];
     assert_eq!(run(Some(&env), &both).await.status.code(), Some(2));
