@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use voiceport::{
-    CallQuery, DialRequest, Error, MergeOptions, MergedCursor, ProviderConfig, ProviderKind,
-    ProvidersFile, Registry, RouteConfig, RoutePolicy, Selection, VoiceProviderExt,
+    CallQuery, DialRequest, Error, MergeOptions, MergedCall, MergedCursor, ProviderConfig,
+    ProviderKind, ProvidersFile, Registry, RouteConfig, RoutePolicy, Selection, VoiceProviderExt,
 };
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
@@ -85,6 +85,17 @@ fn query() -> CallQuery {
     }
 }
 
+/// Every call of a merged walk of `selection` for `query` (from `resume`, if given).
+async fn walk_all(
+    registry: &Registry,
+    selection: &Selection,
+    query: CallQuery,
+    resume: Option<MergedCursor>,
+) -> Vec<MergedCall> {
+    let walk = registry.calls(selection, query, resume, MergeOptions::default());
+    walk.unwrap().try_collect().await.unwrap()
+}
+
 /// Every call of every provider, walked one provider at a time: `name:id`.
 async fn expected(registry: &Registry) -> BTreeSet<String> {
     let mut all = BTreeSet::new();
@@ -103,12 +114,7 @@ async fn the_merged_stream_yields_every_call_once_newest_first() {
     let registry = registry_of(&accounts, BTreeMap::new());
     let expected = expected(&registry).await;
     assert_eq!(expected.len(), 23 + 11 + 17 + 19);
-    let merged: Vec<_> = registry
-        .calls(&Selection::All, query(), None, MergeOptions::default())
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let merged = walk_all(&registry, &Selection::All, query(), None).await;
     let ids: Vec<String> = merged.iter().map(|m| m.qualified_id()).collect();
     assert_eq!(
         ids.len(),
@@ -126,12 +132,7 @@ async fn the_merged_stream_yields_every_call_once_newest_first() {
     assert!(switches > 4, "{switches} switches");
 
     let named = Selection::parse("studio,hr2");
-    let some: Vec<_> = registry
-        .calls(&named, query(), None, MergeOptions::default())
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let some = walk_all(&registry, &named, query(), None).await;
     assert_eq!(some.len(), 17 + 11);
     assert!(
         some.iter()
@@ -140,12 +141,7 @@ async fn the_merged_stream_yields_every_call_once_newest_first() {
 
     // A provider named twice is walked once.
     let twice = Selection::parse("hr2, hr2");
-    let once: Vec<_> = registry
-        .calls(&twice, query(), None, MergeOptions::default())
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let once = walk_all(&registry, &twice, query(), None).await;
     assert_eq!(once.len(), 11, "hr2's calls, each once");
 }
 
@@ -185,12 +181,7 @@ async fn a_walk_resumed_with_another_page_size_keeps_its_own() {
             ..CallQuery::default()
         };
         let cursor = MergedCursor::from_token(&token).unwrap();
-        let rest: Vec<_> = registry
-            .calls(&all, bigger, Some(cursor), MergeOptions::default())
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
+        let rest = walk_all(&registry, &all, bigger, Some(cursor)).await;
         seen.extend(rest.iter().map(|m| m.qualified_id()));
         assert_eq!(seen.len(), expected.len(), "stop {stop}: {token}");
         assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), expected);
@@ -268,17 +259,7 @@ async fn a_walk_stopped_anywhere_resumes_with_the_rest_exactly_once() {
         let token = walk.cursor().to_token();
         drop(walk);
         let cursor = MergedCursor::from_token(&token).unwrap();
-        let rest: Vec<_> = registry
-            .calls(
-                &Selection::All,
-                query(),
-                Some(cursor),
-                MergeOptions::default(),
-            )
-            .unwrap()
-            .try_collect()
-            .await
-            .unwrap();
+        let rest = walk_all(&registry, &Selection::All, query(), Some(cursor)).await;
         seen.extend(rest.iter().map(|m| m.qualified_id()));
         assert_eq!(
             seen.len(),
@@ -382,17 +363,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     let cursor = walk.cursor();
     assert!(!cursor.is_done(), "{cursor}");
     accounts.second.faults().clear();
-    let rest: Vec<_> = registry
-        .calls(
-            &Selection::All,
-            query(),
-            Some(cursor),
-            MergeOptions::default(),
-        )
-        .unwrap()
-        .try_collect()
-        .await
-        .unwrap();
+    let rest = walk_all(&registry, &Selection::All, query(), Some(cursor)).await;
     assert_eq!(
         rest.len(),
         11 - PAGE as usize,

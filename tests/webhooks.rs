@@ -15,15 +15,17 @@ const VAPI_SECRET: &str = "vapi-shared-7d41c0e2";
 const HMAC_SECRET: &str = "hmac-key-52ab9e10f3";
 const HOOK_SECRET: &str = "hook-token-0c9a77d1";
 
+/// `support`, a Voicebot Studio provider whose deliveries carry `VAPI_SECRET`.
+fn support_toml() -> String {
+    format!(
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
+         [providers.support.webhook]\nsecret = \"{VAPI_SECRET}\"\n"
+    )
+}
+
 fn registry() -> Registry {
     Registry::from_toml_str(&format!(
-        r#"
-        [providers.support]
-        kind = "voicebot"
-        api_key = "vb-key"
-        [providers.support.webhook]
-        secret = "{VAPI_SECRET}"
-
+        r#"{}
         [providers.signed]
         kind = "voicebot"
         api_key = "vb-key-2"
@@ -41,7 +43,8 @@ fn registry() -> Registry {
         [providers.quiet]
         kind = "rounded"
         api_key = "rd-key"
-        "#
+        "#,
+        support_toml()
     ))
     .unwrap()
 }
@@ -616,13 +619,7 @@ async fn a_request_left_unanswered_gets_204_when_dropped_and_504_when_kept() {
 async fn a_request_waits_as_long_as_its_vendor_does() {
     const RETELL_KEY: &str = "key_retell_8c2d4e6f";
     let registry = Registry::from_toml_str(&format!(
-        r#"
-        [providers.support]
-        kind = "voicebot"
-        api_key = "vb-key"
-        [providers.support.webhook]
-        secret = "{VAPI_SECRET}"
-
+        r#"{}
         [providers.brief]
         kind = "vapi"
         api_key = "vapi-key"
@@ -634,7 +631,8 @@ async fn a_request_waits_as_long_as_its_vendor_does() {
         kind = "retell"
         api_key = "{RETELL_KEY}"
         [providers.voice.webhook]
-        "#
+        "#,
+        support_toml()
     ))
     .unwrap();
     // Every request is kept unanswered, with the moment it arrived and its deadline.
