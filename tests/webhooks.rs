@@ -714,6 +714,27 @@ async fn a_request_waits_as_long_as_its_vendor_does() {
     assert!(between(9_000, 10_000, waited("call_inbound")));
 }
 
+/// A reply timeout too long to count (`Duration::MAX`, "no limit") is a long wait, not a
+/// panic on the first request.
+#[tokio::test]
+async fn an_endless_reply_timeout_still_answers() {
+    let router = Receiver::builder(&registry())
+        .reply_timeout(Duration::MAX)
+        .handler(|delivery: Delivery| {
+            delivery.reply(serde_json::json!({"results": []}));
+            async { Ok(()) }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let body = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let (status, text) = post(&url, &headers, body).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::OK, r#"{"results":[]}"#)
+    );
+}
+
 #[tokio::test]
 async fn news_takes_no_reply() {
     let (router, mut events) = Receiver::builder(&registry()).channel(8).unwrap();

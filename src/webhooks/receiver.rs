@@ -363,16 +363,17 @@ async fn receive(
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
     // which would copy them; the body is read as the `Bytes` extractor reads it (the body
     // limit and its 413 included).
+    let Some(endpoint) = shared.endpoints.get(&provider) else {
+        // Most often a webhook URL set at the vendor with another provider's name. Refused
+        // before its body is read; the name is logged escaped (it comes from the URL).
+        tracing::warn!(provider = ?provider, "delivery for a provider this receiver does not serve");
+        return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
+    };
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
     let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
-    };
-    let Some(endpoint) = shared.endpoints.get(&provider) else {
-        // Most often a webhook URL set at the vendor with another provider's name.
-        tracing::warn!(provider = %provider, "delivery for a provider this receiver does not serve");
-        return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
     };
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
     let _entered = span.enter();
@@ -452,7 +453,9 @@ async fn answer_request(
         Some(limit) => limit.min(endpoint.reply_timeout),
         None => endpoint.reply_timeout,
     };
-    let deadline = Instant::now() + wait;
+    // A wait too long to count (`Duration::MAX` for "no limit") waits as long as it can.
+    let now = Instant::now();
+    let deadline = now.checked_add(wait).unwrap_or(now + FAR_FUTURE);
     let (reply, answer) = ReplySlot::new(deadline);
     let vendor_event = event.vendor_event.clone();
     tracing::debug!(%provider, %vendor_event, call_id = ?event.call_id(), "webhook request");
@@ -479,6 +482,9 @@ async fn answer_request(
         }
     }
 }
+
+/// A wait of about thirty years: what a reply timeout too long to count stands for.
+const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
 
 /// The answer to a delivery the application could not take: 503 when it stopped
 /// receiving, else 500; either way the vendor retries.

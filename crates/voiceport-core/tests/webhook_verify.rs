@@ -481,6 +481,31 @@ fn none_is_explicit_and_a_missing_secret_is_a_config_error() {
     assert!(toml::from_str::<WebhookConfig>("verify = \"md5\"").is_err());
 }
 
+/// The framework-free check with an empty secret (an unset variable read as `""`) refuses
+/// every delivery: it never lets one through unchecked.
+#[test]
+fn an_empty_secret_refuses_everything() {
+    for kind in ProviderKind::ALL {
+        for empty in ["", "  "] {
+            let secret = SecretString::from(empty);
+            let forged = headers(&[("x-vapi-secret", empty), ("x-webhook-secret", empty)]);
+            for delivery in [HeaderMap::new(), forged] {
+                let checked = verify(kind, &delivery, b"{}", &secret);
+                assert_eq!(checked, Err(VerifyError::Mismatch), "{kind} {empty:?}");
+            }
+        }
+    }
+}
+
+/// A secret configured with spaces around it (a file's trailing newline) is the secret
+/// without them, as the header's value is read.
+#[test]
+fn a_configured_secret_is_read_without_the_spaces_around_it() {
+    let padded = verifier(ProviderKind::Voicebot, &format!("secret = \"{SECRET}\\n\""));
+    let delivery = headers(&[("x-vapi-secret", SECRET)]);
+    assert_eq!(padded.verify(&delivery, b"{}"), Ok(()));
+}
+
 #[test]
 fn secrets_never_show() {
     for scheme in ["header", "bearer", "hmac", "retell"] {

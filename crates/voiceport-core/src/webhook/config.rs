@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::{Error, ProviderKind, Result};
@@ -143,14 +143,17 @@ impl WebhookConfig {
     /// The secret: `secret`, else the variable `secret_env` names. `field` is the config
     /// path of this table (`providers.support.webhook`), for the error.
     pub fn resolve_secret(&self, field: &str) -> Result<Option<SecretString>> {
+        // Without the spaces around it (a variable read from a file ends in a newline): a
+        // header's value is compared trimmed.
+        let trimmed = |secret: &str| SecretString::from(secret.trim().to_owned());
         if let Some(secret) = &self.secret {
-            return Ok(Some(secret.clone()));
+            return Ok(Some(trimmed(secret.expose_secret())));
         }
         let Some(variable) = &self.secret_env else {
             return Ok(None);
         };
         match std::env::var(variable) {
-            Ok(value) if !value.trim().is_empty() => Ok(Some(SecretString::from(value))),
+            Ok(value) if !value.trim().is_empty() => Ok(Some(trimmed(&value))),
             Ok(_) => Err(Error::config(
                 format!("{field}.secret_env"),
                 format!("environment variable {variable} is empty"),

@@ -8,7 +8,7 @@ use crate::{CallEvent, EventKind};
 
 /// What identifies one delivery, whatever the number of times it is sent: the vendor's
 /// delivery id where there is one; for a call's start, status change or end, the provider,
-/// event type, call, status and [`CallEvent::distinct_by`] (vendors send each at most once
+/// event type, call, status (the vendor's and the normalized) and [`CallEvent::distinct_by`] (vendors send each at most once
 /// per call, or once per what `distinct_by` names, and redeliver it on a timeout, possibly
 /// re-serialized); otherwise a digest of the exact body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -36,11 +36,18 @@ impl EventKey {
                 part(b"lifecycle");
                 part(event.vendor_event.as_bytes());
                 part(call_id.as_str().as_bytes());
-                let status = match &event.kind {
-                    EventKind::StatusChanged { vendor_status, .. } => vendor_status.as_deref(),
-                    _ => None,
+                // The vendor's status and the normalized one: a status a vendor leaves
+                // out, or that other fields decide, still tells two changes apart.
+                let (status, normalized) = match &event.kind {
+                    EventKind::StatusChanged {
+                        status,
+                        vendor_status,
+                        ..
+                    } => (vendor_status.as_deref(), status.as_str()),
+                    _ => (None, ""),
                 };
                 part(status.unwrap_or_default().as_bytes());
+                part(normalized.as_bytes());
                 part(event.distinct_by.as_deref().unwrap_or_default().as_bytes());
             }
             _ => {
@@ -180,20 +187,26 @@ mod tests {
         assert_eq!(a, b);
         assert_ne!(a, EventKey::of("support", &ended("c1"), br#"{"a":1}"#));
         assert_ne!(a, EventKey::of("sales", &ended("c2"), br#"{"a":1}"#));
-        let status = |s: &str| {
+        let change = |normalized: CallStatus, vendor: Option<&str>| {
             let mut e = CallEvent::new(
                 "status-update",
                 EventKind::StatusChanged {
-                    status: CallStatus::Ringing,
-                    vendor_status: Some(s.into()),
+                    status: normalized,
+                    vendor_status: vendor.map(String::from),
                     call: None,
                 },
             );
             e.call_id = Some(CallId::new("c1"));
             EventKey::of("sales", &e, b"{}")
         };
+        let status = |s: &str| change(CallStatus::Ringing, Some(s));
         assert_eq!(status("ringing"), status("ringing"));
         assert_ne!(status("ringing"), status("in-progress"));
+        // Without the vendor's status (or with the same text), the normalized one counts.
+        let ringing = change(CallStatus::Ringing, None);
+        assert_ne!(ringing, change(CallStatus::Completed, None));
+        let answered = change(CallStatus::Completed, Some("completed"));
+        assert_ne!(answered, change(CallStatus::Voicemail, Some("completed")));
     }
 
     #[test]

@@ -85,6 +85,8 @@ enum Rule {
         key: SecretString,
         tolerance_secs: u64,
     },
+    /// No secret to check with (an empty one given): every delivery is refused.
+    Refuse(Scheme),
     None,
 }
 
@@ -239,7 +241,8 @@ impl Verifier {
         Ok(Verifier { rule })
     }
 
-    /// The vendor's usual check with `secret` (see [`Scheme::default_for`]).
+    /// The vendor's usual check with `secret` (see [`Scheme::default_for`]). An empty
+    /// secret (an unset variable read as `""`) checks nothing: every delivery is refused.
     pub fn with_secret(kind: ProviderKind, secret: SecretString) -> Self {
         let config = WebhookConfig {
             secret: Some(secret),
@@ -247,8 +250,10 @@ impl Verifier {
         };
         match Verifier::from_config(kind, &config, "webhook", None) {
             Ok(verifier) => verifier,
-            // The default schemes need nothing but the secret, which is given.
-            Err(_) => Verifier { rule: Rule::None },
+            // The default schemes need nothing but the secret: it was empty.
+            Err(_) => Verifier {
+                rule: Rule::Refuse(Scheme::default_for(kind)),
+            },
         }
     }
 
@@ -259,6 +264,7 @@ impl Verifier {
             Rule::Header { .. } => Scheme::Bearer,
             Rule::Hmac { .. } => Scheme::Hmac,
             Rule::Retell { .. } => Scheme::Retell,
+            Rule::Refuse(scheme) => *scheme,
             Rule::None => Scheme::None,
         }
     }
@@ -277,6 +283,7 @@ impl Verifier {
     ) -> std::result::Result<(), VerifyError> {
         match &self.rule {
             Rule::None => Ok(()),
+            Rule::Refuse(_) => Err(VerifyError::Mismatch),
             Rule::Header {
                 name,
                 prefix,
@@ -382,7 +389,7 @@ impl Verifier {
             }
         };
         match &self.rule {
-            Rule::None => {}
+            Rule::None | Rule::Refuse(_) => {}
             Rule::Header {
                 name,
                 prefix,
