@@ -39,7 +39,7 @@ use crate::{Error, ProviderKind, Result};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
-    /// Which vendor: `happyrobot`, `voicebot` or `rounded`.
+    /// Which vendor: `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
     pub kind: ProviderKind,
     /// The API key itself. Prefer `api_key_env` outside tests.
     #[serde(default)]
