@@ -22,8 +22,9 @@
 //! (`call.duration_ms` …), a malformed call in an event that reads it (the call of an
 //! `Other` event is not decoded: only its `call_id` is read). Deliveries carry no time of their
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
-//! event's destination is its [`CallEvent::distinct_by`], so that a receiver tells two
-//! transfers of one call apart, as Retell advises.
+//! event's destination (an ended leg's end time, as it names no destination) is its
+//! [`CallEvent::distinct_by`], so that a receiver tells two transfers of one call apart, as
+//! Retell advises.
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
 //! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
@@ -137,17 +138,16 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         Reads::Analyzed => CallEvent::new(event, EventKind::Ended { call: call.into() }),
         Reads::Transcript => transcript_updated(event, call, body),
         Reads::Transfer => {
-            if event == "transfer_ended" {
-                occurred_at = peek
-                    .transfer_end_timestamp
-                    .as_ref()
-                    .and_then(Value::as_f64)
-                    .and_then(epoch_millis);
-            }
+            let leg_end = (event == "transfer_ended")
+                .then_some(peek.transfer_end_timestamp.as_ref())
+                .flatten();
+            occurred_at = leg_end.and_then(Value::as_f64).and_then(epoch_millis);
             let mut parsed = transfer(event, call);
             // Retell's advice: a transfer event is identified by the call and where it
-            // transfers to (a call can be transferred more than once).
-            parsed.distinct_by = delivery.transfer_destination.as_ref().map(Value::to_string);
+            // transfers to (a call can be transferred more than once); an ended leg, which
+            // names no destination, by when it ended.
+            let destination = delivery.transfer_destination.as_ref();
+            parsed.distinct_by = leg_end.or(destination).map(Value::to_string);
             parsed
         }
     };
@@ -327,6 +327,12 @@ mod tests {
                            "transfer_end_timestamp": 1773157389818_i64});
         let parsed = status("transfer_ended", &ended);
         assert_eq!(parsed.status(), Some(CallStatus::Transferred));
+        // Two legs of one call ended at different times are two events.
+        assert_eq!(parsed.distinct_by.as_deref(), Some("1773157389818"));
+        let mut later = ended.clone();
+        later["transfer_end_timestamp"] = json!(1773157489818_i64);
+        let second = status("transfer_ended", &later);
+        assert_ne!(second.distinct_by, parsed.distinct_by);
         assert_eq!(
             parsed.occurred_at,
             Some("2026-03-10T15:43:09.818Z".parse().unwrap())
