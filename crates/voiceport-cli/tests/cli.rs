@@ -864,6 +864,12 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
             .find(|c| c["case"] == "dial, then wait for the end")
             .unwrap();
         assert_eq!(dial["outcome"], "passed", "{report}");
+        // One real call: the scheduled dial (a second call) is left to runs that may write.
+        let scheduled = cases
+            .iter()
+            .find(|c| c["case"] == "dial scheduled")
+            .unwrap();
+        assert_ne!(scheduled["outcome"], "passed", "{report}");
         assert!(cases.iter().all(|c| c["outcome"] != "failed"), "{report}");
     }
 }

@@ -21,6 +21,8 @@ use crate::{Call, CallPage, EachCall, Operation, ProviderKind, Result, VendorPay
 /// assert_eq!(at("2026-03-10T15:42:07.318Z").as_deref(), Some("2026-03-10T15:42:07.318+00:00"));
 /// assert_eq!(at("2026-03-10 17:42:07+02:00").as_deref(), Some("2026-03-10T15:42:07+00:00"));
 /// assert_eq!(at("2026-03-10 15:42:07").as_deref(), Some("2026-03-10T15:42:07+00:00"));
+/// assert_eq!(at("2026-03-10T17:42:07+0200").as_deref(), Some("2026-03-10T15:42:07+00:00"));
+/// assert_eq!(at("2026-03-10 15:42:07.5+00").as_deref(), Some("2026-03-10T15:42:07.500+00:00"));
 /// assert_eq!(at("2026-02-30T10:00:00Z"), None);
 /// assert_eq!(at("not a date"), None);
 /// ```
@@ -37,9 +39,13 @@ pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
         return Some(at.with_timezone(&Utc));
     }
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
+    if let Ok(naive) = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f") {
+        return Some(naive.and_utc());
+    }
+    // ISO 8601's other offsets: `+0000`, `+00` (PostgreSQL writes those).
+    DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%#z")
         .ok()
-        .map(|naive| naive.and_utc())
+        .map(|at| at.with_timezone(&Utc))
 }
 
 /// Reads the vendor timestamp `text` found at `field` of `call` with [`parse_time`]. A
@@ -69,10 +75,11 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
     at
 }
 
-/// A time given as ISO 8601 text (read with [`parse_time`]) or as an epoch number:
-/// milliseconds when its magnitude is 10^11 or more (10^11 seconds is the year 5138,
-/// 10^11 milliseconds 1973), seconds otherwise. Anything else is `None`. For the times of
-/// webhook deliveries, which vendors write every way.
+/// A time given as ISO 8601 text (read with [`parse_time`]) or as an epoch number (or
+/// its digits as text): seconds below 10^11, milliseconds from 10^11 (10^11 seconds is the
+/// year 5138, 10^11 milliseconds 1973), microseconds from 10^14 and nanoseconds from 10^17
+/// (each 1973 in its unit). Anything else is `None`. For the times of webhook deliveries,
+/// which vendors write every way.
 ///
 /// ```
 /// use voiceport_core::adapter::time_from_json;
@@ -83,20 +90,29 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
 /// assert_eq!(at(json!(1773157327000u64)), expected);
 /// assert_eq!(at(json!(1.773157327E12)), expected);
 /// assert_eq!(at(json!("2026-03-10T15:42:07Z")), expected);
+/// assert_eq!(at(json!(1773157327000000u64)), expected); // microseconds
+/// assert_eq!(at(json!(1773157327000000000u64)), expected); // nanoseconds
+/// assert_eq!(at(json!("1773157327")), expected);
 /// assert_eq!(at(json!(true)), None);
 /// ```
 pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
     match value {
-        Value::String(text) => parse_time(text),
-        Value::Number(number) => {
-            let number = number.as_f64()?;
-            if number.abs() >= 1e11 {
-                epoch_millis(number)
-            } else {
-                epoch_secs(number)
-            }
-        }
+        Value::String(text) => match text.trim().parse::<f64>() {
+            Ok(number) => epoch_any(number),
+            Err(_) => parse_time(text),
+        },
+        Value::Number(number) => epoch_any(number.as_f64()?),
         _ => None,
+    }
+}
+
+/// An epoch number in the unit its size says (see [`time_from_json`]).
+fn epoch_any(number: f64) -> Option<DateTime<Utc>> {
+    match number.abs() {
+        n if n >= 1e17 => epoch_millis(number / 1e6),
+        n if n >= 1e14 => epoch_millis(number / 1e3),
+        n if n >= 1e11 => epoch_millis(number),
+        _ => epoch_secs(number),
     }
 }
 

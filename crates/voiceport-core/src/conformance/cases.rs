@@ -91,11 +91,12 @@ impl<'a> Suite<'a> {
         self.report.record(case, outcome);
     }
 
-    /// Any call id of this provider's shape (for cases the guard must refuse).
+    /// A call id of this provider's shape that no call has, for the cases the guard must
+    /// refuse: a provider without the guard (a user's own) then writes to no real call.
     fn some_id(&self) -> CallId {
         self.sample
             .first()
-            .map(|c| c.id.clone())
+            .map(|c| missing_id(&c.id))
             .unwrap_or_else(|| CallId::new("00000000-0000-0000-0000-000000000000"))
     }
 
@@ -436,6 +437,10 @@ impl<'a> Suite<'a> {
         let Some(number) = self.env.dial_number() else {
             return not_run("no number to dial");
         };
+        // A second call, on top of the one dial a live run allows, even if canceled.
+        if !self.env.allow_writes() {
+            return not_run("a scheduled dial is a second call: it runs where writes are allowed");
+        }
         if !self.caps.cancel_call && !self.env.may_leave_scheduled_calls() {
             return not_run("a scheduled call could not be canceled afterwards");
         }
@@ -448,12 +453,13 @@ impl<'a> Suite<'a> {
             .dial(&request)
             .await
             .map_err(|e| failed("dial", e))?;
+        // Canceled later whatever the checks below say.
+        self.scheduled = Some(outcome.call_id.clone());
         let call = self
             .provider
             .get_call(&outcome.call_id)
             .await
             .map_err(|e| failed("get_call", e))?;
-        self.scheduled = Some(outcome.call_id);
         ensure!(
             call.status == CallStatus::Scheduled,
             "the call is {}",
@@ -487,6 +493,9 @@ impl<'a> Suite<'a> {
             !self.dialed_here || !transcript.utterances.is_empty(),
             "the call dialed here has an empty transcript"
         );
+        if transcript.utterances.is_empty() {
+            return not_run("the completed call read has an empty transcript (dial to tell)");
+        }
         let offsets: Vec<f64> = transcript
             .utterances
             .iter()
@@ -509,6 +518,9 @@ impl<'a> Suite<'a> {
                 inline || !self.dialed_here,
                 "get_call carries no transcript"
             );
+            if !inline {
+                return not_run("the completed call read carries no transcript (dial to tell)");
+            }
             Ok(Outcome::Passed)
         } else {
             ensure!(
@@ -540,6 +552,9 @@ impl<'a> Suite<'a> {
             url.is_some() || !self.dialed_here,
             "the call dialed here has no recording"
         );
+        if url.is_none() {
+            return not_run("the completed call read has no recording (dial to tell)");
+        }
         Ok(Outcome::Passed)
     }
 
