@@ -39,7 +39,8 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         Some(wire::CallProvider::Twilio) | None => CallKind::Phone,
         Some(wire::CallProvider::Web) => CallKind::Web,
         Some(wire::CallProvider::Chat) => CallKind::Chat,
-        Some(wire::CallProvider::Other(raw)) => CallKind::Other(raw),
+        // Through `parse`: a provider spelled as a unified kind (`phone`) is that kind.
+        Some(wire::CallProvider::Other(raw)) => CallKind::parse(&raw),
     };
     call.direction = match wire.call_type {
         Some(wire::CallType::Inbound) => Some(Direction::Inbound),
@@ -322,7 +323,7 @@ fn speaker(role: Option<wire::Role>) -> Speaker {
         Some(wire::Role::User) => Speaker::Customer,
         Some(wire::Role::System) => Speaker::System,
         Some(wire::Role::Tool) => Speaker::Tool,
-        Some(wire::Role::Other(raw)) => Speaker::Other(raw),
+        Some(wire::Role::Other(raw)) => Speaker::parse(&raw),
         None => Speaker::Other(String::new()),
     }
 }
@@ -584,6 +585,20 @@ mod tests {
                 .agent
                 .is_none()
         );
+    }
+
+    #[test]
+    fn a_value_spelled_as_a_unified_one_is_that_one() {
+        // Not HappyRobot roles or providers, but the unified spellings: read back as such.
+        assert_eq!(speaker(Some(wire::Role::parse("agent"))), Speaker::Agent);
+        assert_eq!(
+            speaker(Some(wire::Role::parse("narrator"))),
+            Speaker::Other("narrator".into())
+        );
+        let web = call(json!({"id": "a", "provider": "phone"}));
+        assert_eq!(web.kind, CallKind::Phone);
+        let round_trip: CallKind = serde_json::from_value(json!(web.kind)).unwrap();
+        assert_eq!(round_trip, web.kind);
     }
 
     #[test]

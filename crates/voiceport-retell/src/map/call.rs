@@ -173,7 +173,9 @@ fn utterance(entry: &wire::Utterance, names: &HashMap<&str, &str>) -> Utterance 
         .as_ref()
         .and_then(value_text)
         .filter(|t| !t.is_empty());
-    let other = |role: &str| Speaker::Other(role.to_owned());
+    // Through `parse`, so that a role spelled as a unified speaker (`system`) is that
+    // speaker, as it reads back.
+    let other = Speaker::parse;
     let (speaker, text) = match &entry.role {
         Some(Role::Agent) => (Speaker::Agent, said),
         Some(Role::User) => (Speaker::Customer, said),

@@ -318,7 +318,8 @@ pub(crate) fn speaker(role: Option<&Role>) -> Speaker {
             | Role::FunctionCall
             | Role::FunctionResult,
         ) => Speaker::Tool,
-        Some(Role::Other(raw)) => Speaker::Other(raw.clone()),
+        // Through `parse`: a role spelled as a unified speaker (`agent`) is that speaker.
+        Some(Role::Other(raw)) => Speaker::parse(raw),
         None => Speaker::Other(String::new()),
     }
 }
