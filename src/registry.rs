@@ -56,15 +56,7 @@ impl Registry {
     /// Wraps an already parsed file (or one built in code: its providers are then named
     /// in errors as a parsed file's are, `providers.NAME.api_key`).
     pub fn from_file(mut file: ProvidersFile) -> Self {
-        file.providers = (file.providers.into_iter())
-            .map(|(name, config)| match config.field("").is_empty() {
-                true => {
-                    let path = format!("providers.{name}.");
-                    (name, config.at_path(path))
-                }
-                false => (name, config),
-            })
-            .collect();
+        file.place_providers();
         Registry {
             file,
             connected: Default::default(),
@@ -83,11 +75,12 @@ impl Registry {
 
     /// The provider named `name` (or the default), connected once and shared after.
     pub fn connect(&self, name: Option<&str>) -> Result<Arc<dyn VoiceProvider>> {
-        let config = self.file.get(name)?;
+        // Kept by name: one connection per provider.
         let key = match name {
             Some(name) => name.to_owned(),
             None => self.default_name()?,
         };
+        let config = self.file.get(Some(&key))?;
         let mut connected = self
             .connected
             .lock()

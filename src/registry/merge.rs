@@ -422,15 +422,16 @@ impl MergedCalls {
 }
 
 fn cursor_cycle(provider: &dyn VoiceProvider, next: &PageCursor) -> Error {
-    Error::Decode {
-        provider: provider.kind(),
-        operation: Operation::ListCalls,
-        path: "next cursor".into(),
-        message: format!(
-            "the vendor returned a cursor it had already given in this walk ({next}): paging would never end"
-        ),
-        excerpt: String::new(),
-    }
+    let message = format!(
+        "the vendor returned a cursor it had already given in this walk ({next}): paging would never end"
+    );
+    Error::decode(
+        provider.kind(),
+        Operation::ListCalls,
+        "next cursor",
+        message,
+        b"",
+    )
 }
 
 fn unsupported_filter(provider: &dyn VoiceProvider, filter: Filter) -> Error {

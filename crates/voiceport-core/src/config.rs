@@ -239,14 +239,7 @@ impl ProviderConfig {
         let defaults = HttpSettings::default();
         let retry_defaults = RetryPolicy::default();
         let seconds = |value: Option<f64>, name: &str, default: Duration| -> Result<Duration> {
-            match value {
-                None => Ok(default),
-                Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Duration::from_secs_f64(s)),
-                Some(s) => Err(Error::config(
-                    self.field(name),
-                    format!("{s} is not a positive number of seconds"),
-                )),
-            }
+            Ok(positive_seconds(value, || self.field(name))?.unwrap_or(default))
         };
         let max_attempts = self
             .retry
@@ -366,12 +359,19 @@ pub struct ProvidersFile {
 }
 
 impl ProvidersFile {
+    /// Places every provider at `providers.NAME.`, the path its errors name (a file read
+    /// from TOML is placed so already; one built in code is placed by
+    /// `Registry::from_file`).
+    pub fn place_providers(&mut self) {
+        for (name, config) in &mut self.providers {
+            config.path = format!("providers.{name}.");
+        }
+    }
+
     /// Reads TOML text.
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let mut file: ProvidersFile = parse_toml(text)?;
-        for (name, config) in &mut file.providers {
-            config.path = format!("providers.{name}.");
-        }
+        file.place_providers();
         if let Some(default) = &file.default
             && !file.providers.contains_key(default)
         {
@@ -554,9 +554,26 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     })
 }
 
-/// `key` without the whitespace around it.
-fn trimmed(key: &str) -> SecretString {
-    SecretString::from(key.trim().to_owned())
+/// A secret (an API key, a webhook secret) without the whitespace around it: servers
+/// ignore it in a header, and what a vendor echoes of the secret is masked as it is used.
+pub(crate) fn trimmed(secret: &str) -> SecretString {
+    SecretString::from(secret.trim().to_owned())
+}
+
+/// A configured number of seconds, checked: positive, finite and below 10^9; `field` names
+/// the option in the error.
+pub(crate) fn positive_seconds(
+    value: Option<f64>,
+    field: impl FnOnce() -> String,
+) -> Result<Option<Duration>> {
+    match value {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) => Err(Error::config(
+            field(),
+            format!("{s} is not a positive number of seconds"),
+        )),
+    }
 }
 
 #[cfg(test)]

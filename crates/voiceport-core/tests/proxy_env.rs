@@ -29,15 +29,14 @@ fn a_plain_http_base_is_reached_without_the_environment_proxy() {
         }
     }
     runtime.block_on(async {
-        // The proxy would answer anything, and so be told the key.
-        Mock::given(any())
-            .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id": "proxied"}"#))
-            .mount(&proxy)
-            .await;
-        Mock::given(any())
-            .respond_with(ResponseTemplate::new(200).set_body_string(r#"{"id": "direct"}"#))
-            .mount(&api)
-            .await;
+        // Each answers anything, with its own name: the proxy would be told the key.
+        for (server, id) in [(&proxy, "proxied"), (&api, "direct")] {
+            let body = format!(r#"{{"id": "{id}"}}"#);
+            Mock::given(any())
+                .respond_with(ResponseTemplate::new(200).set_body_string(body))
+                .mount(server)
+                .await;
+        }
         let client = client_for(&api, "", AuthStyle::Bearer, |_| {});
         let response = client
             .send(Request::get(Operation::GetCall, ["calls", "c-1"]))

@@ -97,12 +97,18 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
 /// ```
 pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
     match value {
-        Value::String(text) => match text.trim().parse::<f64>() {
-            Ok(number) => epoch_any(number),
-            Err(_) => parse_time(text),
-        },
+        Value::String(text) => time_from_text(text),
         Value::Number(number) => epoch_any(number.as_f64()?),
         _ => None,
+    }
+}
+
+/// A time given as text, as [`time_from_json`] reads it: an epoch number's digits, else
+/// ISO 8601.
+pub(crate) fn time_from_text(text: &str) -> Option<DateTime<Utc>> {
+    match text.trim().parse::<f64>() {
+        Ok(number) => epoch_any(number),
+        Err(_) => parse_time(text),
     }
 }
 

@@ -130,14 +130,9 @@ impl WebhookConfig {
     /// `reply_timeout_secs`, checked. `field` is the config path of this table
     /// (`providers.support.webhook`), for the error.
     pub fn reply_timeout(&self, field: &str) -> Result<Option<Duration>> {
-        match self.reply_timeout_secs {
-            None => Ok(None),
-            Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
-            Some(s) => Err(Error::config(
-                format!("{field}.reply_timeout_secs"),
-                format!("{s} is not a positive number of seconds"),
-            )),
-        }
+        crate::config::positive_seconds(self.reply_timeout_secs, || {
+            format!("{field}.reply_timeout_secs")
+        })
     }
 
     /// The secret: `secret`, else the variable `secret_env` names. `field` is the config
@@ -145,7 +140,7 @@ impl WebhookConfig {
     pub fn resolve_secret(&self, field: &str) -> Result<Option<SecretString>> {
         // Without the spaces around it (a variable read from a file ends in a newline): a
         // header's value is compared trimmed.
-        let trimmed = |secret: &str| SecretString::from(secret.trim().to_owned());
+        use crate::config::trimmed;
         if let Some(secret) = &self.secret {
             return Ok(Some(trimmed(secret.expose_secret())));
         }

@@ -8,9 +8,10 @@ use crate::{CallEvent, EventKind};
 
 /// What identifies one delivery, whatever the number of times it is sent: the vendor's
 /// delivery id where there is one; for a call's start, status change or end, the provider,
-/// event type, call, status (the vendor's and the normalized) and [`CallEvent::distinct_by`] (vendors send each at most once
-/// per call, or once per what `distinct_by` names, and redeliver it on a timeout, possibly
-/// re-serialized); otherwise a digest of the exact body.
+/// event type, call, status (the vendor's and the normalized) and
+/// [`CallEvent::distinct_by`] (vendors send each at most once per call, or once per what
+/// `distinct_by` names, and redeliver it on a timeout, possibly re-serialized); otherwise
+/// a digest of the exact body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventKey([u8; 32]);
 
