@@ -56,8 +56,8 @@ const INBOUND_LIMIT: Duration = Duration::from_secs(10);
 ///
 /// [`Codec::reply_limit`]: voiceport_core::Codec::reply_limit
 pub(crate) fn reply_limit(event: &CallEvent) -> Option<Duration> {
-    let request = event.expects_reply && REQUEST_EVENTS.contains(&event.vendor_event.as_str());
-    request.then_some(INBOUND_LIMIT)
+    // Every request Retell sends is the inbound webhook's ([`REQUEST_EVENTS`]).
+    event.expects_reply.then_some(INBOUND_LIMIT)
 }
 
 /// The outer shape of a delivery. The name is read as any JSON (text borrowed from the

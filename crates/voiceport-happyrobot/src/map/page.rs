@@ -2,7 +2,7 @@
 
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
+use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
 
 use super::call::map_call;
 use crate::config::{CAPABILITIES, KIND};
@@ -13,10 +13,10 @@ use crate::wire;
 ///
 /// The filters HappyRobot cannot apply (kind, numbers) are applied here; so are the
 /// server-side ones, where the normalized meaning is stricter (every tag, not any; the
-/// time range exactly). `search`, the campaign and the agent (sent as `use_cases`) are
-/// left to the vendor. The next cursor
-/// skips every call the vendor returned, filtered out or not; `total` is the vendor's
-/// `count`. Each call is handed to `each` as it is decoded.
+/// time range as [`in_time_range`] says). `search`, the campaign and the agent (sent as
+/// `use_cases`) are left to the vendor: a call it returns need not name them. The next
+/// cursor skips every call the vendor returned, filtered out or not; `total` is the
+/// vendor's `count`. Each call is handed to `each` as it is decoded.
 pub(crate) fn decode_page_each(
     body: &[u8],
     query: &CallQuery,
@@ -31,9 +31,7 @@ pub(crate) fn decode_page_each(
     // The codec may be handed a query the guard never saw: fall back to the default size.
     let limit = u64::from(CAPABILITIES.page_size(query));
     let returned = list.calls.len() as u64;
-    // The campaign is matched by the vendor alone: a call it returns need not name it. The
-    // time range is held exactly, and a call without a time kept (`in_time_range`).
-    let local = CallQuery {
+    let filter = CallQuery {
         search: None,
         agent_id: None,
         campaign_id: None,
@@ -43,9 +41,7 @@ pub(crate) fn decode_page_each(
     };
     for (i, raw) in list.calls.iter().enumerate() {
         let call = decode_list_item(KIND, op, raw, "calls", i, map_call)?;
-        let created = call.created_at.or(call.started_at);
-        let in_range = query.in_time_range(created, call.ended_at);
-        if local.matches(&call) && in_range && each(call).is_break() {
+        if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
             break;
         }
     }
@@ -60,6 +56,14 @@ pub(crate) fn decode_page_each(
         next: more.then_some(PageCursor::Offset { skip: seen }),
         total: list.count,
     })
+}
+
+/// The time range, checked again on what HappyRobot returned for it (`from`/`to`, whose
+/// bounds it does not document): a call with a creation time (else a start) is held to
+/// `since <= created < until` exactly; one with neither is kept, unless its end proves it
+/// began before `since`.
+fn in_time_range(query: &CallQuery, call: &Call) -> bool {
+    query.in_time_range(call.created_at.or(call.started_at), call.ended_at)
 }
 
 #[cfg(test)]

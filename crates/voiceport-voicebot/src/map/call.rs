@@ -140,11 +140,7 @@ pub(crate) fn map_call_at(
         call.analysis.extracted = data.into_entries("structuredData");
     }
     // Several schemas' results, kept whole beside (or instead of) the single one.
-    if let Some(multi) = analysis
-        .structured_data_multi
-        .take()
-        .filter(|m| !m.is_null())
-    {
+    if let Some(multi) = analysis.structured_data_multi.take() {
         (call.analysis.extracted)
             .entry("structuredDataMulti".to_owned())
             .or_insert(multi);
