@@ -60,24 +60,21 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             crate::multi::export(&registry()?, &providers, args).await
         }
         Command::Calls(mut command) => {
-            // `provider:call_id` names its provider; any other id is the -p provider's.
-            let named = match command_has_colon_id(&command) {
-                true => {
-                    let registry = registry()?;
-                    crate::multi::qualified(&registry, &mut command)
-                        .map(|name| registry.connect(Some(&name)))
-                        .transpose()?
+            // `provider:call_id` names its provider; any other id is the -p provider's. An
+            // id whose prefix names no provider (`sale:abc`) is refused without -p: a
+            // misspelt provider, never the default's call.
+            let provider = if command_has_colon_id(&command) {
+                let registry = registry()?;
+                match crate::multi::qualified(&registry, &mut command) {
+                    Some(name) => registry.connect(Some(&name))?,
+                    None if cli.provider.is_none() => {
+                        let message = "the id's part before `:` is no configured provider: give -p NAME for a call id that holds a `:`";
+                        return Err(Failure::Usage(message.into()));
+                    }
+                    None => connect()?,
                 }
-                false => None,
-            };
-            let provider = match named {
-                Some(provider) => provider,
-                // `sale:abc` without -p: a misspelt provider, never the default's call.
-                None if command_has_colon_id(&command) && cli.provider.is_none() => {
-                    let message = "the id's part before `:` is no configured provider: give -p NAME for a call id that holds a `:`";
-                    return Err(Failure::Usage(message.into()));
-                }
-                None => connect()?,
+            } else {
+                connect()?
             };
             calls(provider, command, cli.provider.as_deref(), json).await
         }
@@ -634,15 +631,22 @@ fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome
     output::table(&headers, &rows)
 }
 
+/// The value of `flag`, an http or https URL (one that parses has a host); a usage error
+/// naming the flag otherwise.
+pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> {
+    let refuse = |why: &str| Failure::Usage(format!("{flag} {text:?}: {why}"));
+    let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(refuse("expected an http or https URL with a host"));
+    }
+    Ok(url)
+}
+
 /// The base URL of `--webhooks`, without a trailing `/`: http or https, and nothing after
 /// the path (each vendor's path is added to it).
 fn receiver_base(text: &str) -> Result<String, Failure> {
     let refuse = |why: &str| Failure::Usage(format!("--webhooks {text:?}: {why}"));
-    let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
-    // (An http or https URL that parses has a host.)
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(refuse("expected an http or https URL with a host"));
-    }
+    let url = http_url("--webhooks", text)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(refuse(
             "a query or fragment would swallow the path added to it",

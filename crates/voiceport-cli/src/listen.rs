@@ -41,13 +41,7 @@ pub(crate) async fn run(
     let forward = match args.forward {
         Some(url) => {
             // A URL that cannot be posted to would fail every delivery, each retried.
-            let parsed = reqwest::Url::parse(&url)
-                .map_err(|e| Failure::Usage(format!("--forward {url:?}: {e}")))?;
-            if !matches!(parsed.scheme(), "http" | "https") {
-                return Err(Failure::Usage(format!(
-                    "--forward {url:?}: expected an http or https URL with a host"
-                )));
-            }
+            crate::commands::http_url("--forward", &url)?;
             // Each forward sets its own timeout (a request the vendor waits on gets longer).
             let client = reqwest::Client::builder()
                 .build()

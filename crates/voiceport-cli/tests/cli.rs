@@ -27,15 +27,7 @@ async fn env() -> Env {
         .unwrap();
     let mut toml = String::from("default = \"happyrobot\"\n");
     for kind in voiceport_sandbox::EMULATED {
-        let config = sandbox.provider_config(kind);
-        toml.push_str(&format!(
-            "[providers.{kind}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{kind}.options]\n",
-            sandbox.api_key(kind),
-            sandbox.base_url(kind)
-        ));
-        for (key, value) in &config.options {
-            toml.push_str(&format!("{key} = {value}\n"));
-        }
+        toml.push_str(&sandbox_provider(&sandbox, kind, &kind.to_string()));
     }
     let dir = std::env::temp_dir().join(format!(
         "voiceport-cli-{}-{}",
@@ -49,6 +41,33 @@ async fn env() -> Env {
         _sandbox: sandbox,
         config,
     }
+}
+
+/// The `[providers.NAME]` table of `sandbox`'s emulator of `kind`, with its options.
+fn sandbox_provider(sandbox: &Sandbox, kind: voiceport::ProviderKind, name: &str) -> String {
+    let mut toml = format!(
+        "[providers.{name}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{name}.options]\n",
+        sandbox.api_key(kind),
+        sandbox.base_url(kind)
+    );
+    for (key, value) in &sandbox.provider_config(kind).options {
+        toml.push_str(&format!("{key} = {value}\n"));
+    }
+    toml
+}
+
+/// `toml` written as a config file that only its owner may read (else the first line of
+/// what the binary says is a warning), in a directory of its own named after `tag`.
+fn private_config(tag: &str, toml: &str) -> PathBuf {
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("voiceport-{tag}-{}-{n}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("voiceport.toml");
+    std::fs::write(&path, toml).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    path
 }
 
 async fn run(env: Option<&Env>, args: &[&str]) -> Output {
@@ -773,20 +792,7 @@ async fn export_into_a_closed_pipe_ends_quietly() {
     let kind = voiceport::ProviderKind::HappyRobot;
     // Far more than a pipe holds (each line is a whole normalized call).
     let sandbox = Sandbox::builder().calls(kind, 400).start().await.unwrap();
-    let dir = std::env::temp_dir().join(format!("voiceport-pipe-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("voiceport.toml");
-    let mut toml = format!(
-        "[providers.hr]\nkind = \"happyrobot\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.hr.options]\n",
-        sandbox.api_key(kind),
-        sandbox.base_url(kind)
-    );
-    for (key, value) in &sandbox.provider_config(kind).options {
-        toml.push_str(&format!("{key} = {value}\n"));
-    }
-    std::fs::write(&config, toml).unwrap();
-    #[cfg(unix)]
-    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let config = private_config("pipe", &sandbox_provider(&sandbox, kind, "hr"));
     let mut child = Command::new(env!("CARGO_BIN_EXE_voiceport"))
         .arg("--config")
         .arg(&config)
@@ -902,19 +908,12 @@ async fn listen_prints_verified_events_and_forwards_them() {
         .respond_with(wiremock::ResponseTemplate::new(204))
         .mount(&app)
         .await;
-    let dir = std::env::temp_dir().join(format!("voiceport-listen-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("voiceport.toml");
-    std::fs::write(
-        &config,
+    let config = private_config(
+        "listen",
         "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
          [providers.support.webhook]\nsecret = \"listen-secret-31\"\n\
          [providers.other]\nkind = \"rounded\"\napi_key = \"k\"\n",
-    )
-    .unwrap();
-    // Only its owner may read a file holding keys (else the first line is a warning).
-    #[cfg(unix)]
-    std::fs::set_permissions(&config, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    );
     let mut child = KilledOnDrop(
         Command::new(env!("CARGO_BIN_EXE_voiceport"))
             .arg("--config")
@@ -1106,27 +1105,18 @@ const HAPPYROBOT_CALL: &str = "65a1f0c2b3d4e5f601234567";
 /// A config file (readable by its owner only) with one provider of `kind` at `base_url`,
 /// without retries; `extra` is appended (more tables).
 fn vendor_config(kind: &str, base_url: &str, extra: &str) -> PathBuf {
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!("voiceport-hostile-{}-{n}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("voiceport.toml");
     let options = if kind == "rounded" {
         "[providers.x.options]\nfrom_number = \"+16175550142\"\nagent_id = \"3407d20e-0e63-4a9f-9837-dd4df2fa2aee\"\n"
     } else {
         ""
     };
-    std::fs::write(
-        &path,
-        format!(
+    private_config(
+        "hostile",
+        &format!(
             "[providers.x]\nkind = \"{kind}\"\napi_key = \"{HOSTILE_KEY}\"\nbase_url = \"{base_url}\"\n\
              [providers.x.retry]\nmax_attempts = 1\n{options}{extra}"
         ),
     )
-    .unwrap();
-    #[cfg(unix)]
-    std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-    path
 }
 
 async fn run_with(config: &std::path::Path, args: &[&str]) -> Output {
