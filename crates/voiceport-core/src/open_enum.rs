@@ -3,6 +3,7 @@
 //! Vendors add enum values without notice. Every enum that comes from a vendor is declared
 //! with this macro: the known values become variants, anything else lands in `Other(String)`
 //! with the text kept verbatim, and serialization writes the exact vendor spelling back.
+//! A number or a boolean where the vendor usually sends text is kept as its JSON text.
 
 /// Declares a string-backed enum with an `Other(String)` fallback.
 ///
@@ -96,9 +97,46 @@ macro_rules! open_enum {
                     fn visit_str<E>(self, text: &str) -> ::std::result::Result<$name, E> {
                         Ok($name::parse(text))
                     }
+                    // A vendor that sends a number or a boolean where a string was
+                    // expected still gives a value: its JSON text, kept in `Other`.
+                    fn visit_i64<E>(self, n: i64) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(&n.to_string()))
+                    }
+                    fn visit_u64<E>(self, n: u64) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(&n.to_string()))
+                    }
+                    fn visit_f64<E>(self, n: f64) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(&n.to_string()))
+                    }
+                    fn visit_bool<E>(self, b: bool) -> ::std::result::Result<$name, E> {
+                        Ok($name::parse(if b { "true" } else { "false" }))
+                    }
                 }
-                deserializer.deserialize_str(Visitor)
+                deserializer.deserialize_any(Visitor)
             }
         }
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::CallKind;
+
+    #[test]
+    fn numbers_and_booleans_are_kept_as_their_json_text() {
+        let read = |json: &str| serde_json::from_str::<CallKind>(json);
+        assert_eq!(read(r#""web""#).unwrap(), CallKind::Web);
+        assert_eq!(read("3").unwrap(), CallKind::Other("3".into()));
+        assert_eq!(read("-1").unwrap(), CallKind::Other("-1".into()));
+        assert_eq!(read("2.5").unwrap(), CallKind::Other("2.5".into()));
+        assert_eq!(read("true").unwrap(), CallKind::Other("true".into()));
+        // Optional: null is absent; an object or a list is still the wrong type.
+        assert_eq!(
+            serde_json::from_str::<Option<CallKind>>("null").unwrap(),
+            None
+        );
+        assert!(read("{}").is_err());
+        assert!(read("[]").is_err());
+        assert!(read("null").is_err());
+    }
 }

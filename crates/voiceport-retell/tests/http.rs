@@ -117,7 +117,7 @@ async fn get_call_sends_the_key_and_maps_the_call() {
 #[tokio::test]
 async fn a_broken_call_names_the_json_path() {
     let api = api().await;
-    let body = json!({"call_id": CALL_ID, "transcript_object": [{"role": 5}]});
+    let body = json!({"call_id": CALL_ID, "transcript_object": [{"role": {"name": "agent"}}]});
     api.respond_json("GET", &get_path(CALL_ID), 200, &body.to_string())
         .await;
     let err = client(&api)
@@ -226,6 +226,24 @@ async fn list_without_a_query_sends_the_page_size_only() {
     assert_eq!(page.calls.len(), 2);
     assert_eq!(page.next, None);
     assert_eq!(page.total, Some(5));
+}
+
+#[tokio::test]
+async fn a_status_of_another_json_type_does_not_fail_the_page() {
+    let api = api().await;
+    let mut page: Value = serde_json::from_str(&fixture("list_last_page.json")).unwrap();
+    let calls = page["items"].as_array_mut().unwrap();
+    calls[0]["call_status"] = json!(4);
+    calls[1]["call_type"] = json!(false);
+    api.respond_json("POST", "/v3/list-calls", 200, &page.to_string())
+        .await;
+    let page = client(&api)
+        .list_calls(&CallQuery::default())
+        .await
+        .unwrap();
+    assert_eq!(page.calls.len(), 2);
+    assert_eq!(page.calls[0].status, CallStatus::Unknown);
+    assert_eq!(page.calls[0].vendor_status.as_deref(), Some("4"));
 }
 
 #[tokio::test]

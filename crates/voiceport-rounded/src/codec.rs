@@ -189,7 +189,7 @@ mod tests {
         assert_eq!(RoundedCodec.decode_call(payload).unwrap(), call);
         // Its decode errors name paths in it; the envelope's errors stay the envelope's.
         let err = RoundedCodec
-            .decode_call(br#"{"id": "c1", "status": 5}"#)
+            .decode_call(br#"{"id": "c1", "status": {"code": 5}}"#)
             .unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, .. } if path == "status"),

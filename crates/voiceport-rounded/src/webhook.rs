@@ -530,7 +530,7 @@ mod tests {
         assert_eq!(parsed.call_id(), None);
         assert_eq!(parsed.status(), Some(CallStatus::Busy));
         // A status of the wrong type is an error at its path.
-        let err = parse(json!({"event": "event_call_status_updated", "data": {"status": 3}}))
+        let err = parse(json!({"event": "event_call_status_updated", "data": {"status": [3]}}))
             .unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, .. } if path.starts_with("data")),

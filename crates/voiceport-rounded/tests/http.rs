@@ -199,7 +199,7 @@ async fn a_2xx_with_null_data_and_no_error_is_a_decode_error() {
 #[tokio::test]
 async fn a_broken_call_names_the_json_path() {
     let api = api().await;
-    let body = json!({"data": {"id": CALL_ID, "transcript": [{"role": 5}]}});
+    let body = json!({"data": {"id": CALL_ID, "transcript": [{"role": ["agent"]}]}});
     api.respond_json("GET", &call_path(CALL_ID), 200, &body.to_string())
         .await;
     let err = client(&api)

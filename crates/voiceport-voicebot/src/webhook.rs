@@ -1205,7 +1205,7 @@ mod tests {
                 "TranscriptUpdate",
             ),
             (
-                json!({"type": "tool-calls", "status": 7, "toolCallList": [{"id": "t1"}]}),
+                json!({"type": "tool-calls", "status": {"code": 7}, "toolCallList": [{"id": "t1"}]}),
                 "TranscriptUpdate",
             ),
             (
@@ -1228,6 +1228,43 @@ mod tests {
         assert!(decode_webhook(&body).is_ok());
     }
 
+    #[test]
+    fn a_status_or_role_sent_as_a_number_is_kept_not_refused() {
+        // A vendor value of an unexpected JSON type is an unknown value, in the one pass
+        // and part by part alike; it does not fail the delivery.
+        for (message, vendor_status) in [
+            (
+                json!({"type": "status-update", "status": 3, "call": {"id": "c1"}}),
+                "3",
+            ),
+            (
+                json!({"type": "status-update", "status": true, "call": {"id": "c1"}}),
+                "true",
+            ),
+        ] {
+            let body = serde_json::to_vec(&json!({ "message": message })).unwrap();
+            assert!(in_one_pass(std::str::from_utf8(&body).unwrap()).is_some());
+            let event = decode_webhook(&body).unwrap();
+            assert_eq!(event.status(), Some(CallStatus::Unknown), "{event:?}");
+            let EventKind::StatusChanged {
+                vendor_status: Some(text),
+                ..
+            } = &event.kind
+            else {
+                panic!("{event:?}")
+            };
+            assert_eq!(text, vendor_status);
+            assert_eq!(event, part_by_part_event(&body).unwrap());
+        }
+        let event =
+            parse(json!({"message": {"type": "transcript", "role": 1, "transcript": "Hi"}}))
+                .unwrap();
+        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+            panic!("{event:?}")
+        };
+        assert_eq!(utterance.speaker, Speaker::Other("1".into()));
+    }
+
     /// An end-of-call report of call `c1` with `extra`'s fields in its message.
     fn report(extra: serde_json::Value) -> Result<CallEvent> {
         let mut message = json!({"type": "end-of-call-report", "call": {"id": "c1"}});
@@ -1240,7 +1277,7 @@ mod tests {
     #[test]
     fn a_report_reads_its_openai_copy_only_when_it_has_no_other_conversation() {
         let openai = json!([{"role": "assistant", "content": "Hello"}]);
-        let broken = json!([{"role": 5}]);
+        let broken = json!([{"role": {}}]);
         let texts = |event: CallEvent| -> Vec<Option<String>> {
             let call = event.call().unwrap();
             let utterances = &call.transcript.as_ref().unwrap().utterances;
@@ -1289,7 +1326,7 @@ mod tests {
     #[test]
     fn a_report_reads_its_artifact_first_and_its_top_level_copies_only_when_needed() {
         let hello = json!([{"role": "bot", "message": "Hello"}]);
-        let broken = json!([{"role": 5}]);
+        let broken = json!([{"role": {}}]);
         // Where both say it, the artifact wins (the top level holds older senders' copies).
         let event = report(json!({
             "artifact": {"messages": hello, "transcript": "AI: Hello",
@@ -1359,7 +1396,7 @@ mod tests {
             )
         };
         // The earlier messages were reported by the earlier updates: not decoded again.
-        let event = update(json!([{"role": 5}, {"role": "bot", "message": 7},
+        let event = update(json!([{"role": {}}, {"role": "bot", "message": 7},
                                   {"role": "user", "message": "Newest", "secondsFromStart": 3.5}]))
         .unwrap();
         let EventKind::TranscriptUpdate { utterance } = &event.kind else {
@@ -1390,7 +1427,7 @@ mod tests {
         let event = parse(
             json!({"message": {"type": "conversation-update", "messages": [],
             "conversation": [{"role": "user", "content": "Old form"}],
-            "messagesOpenAIFormatted": [{"role": 5}]}}),
+            "messagesOpenAIFormatted": [{"role": {}}]}}),
         )
         .unwrap();
         let EventKind::TranscriptUpdate { utterance } = &event.kind else {
@@ -1398,7 +1435,7 @@ mod tests {
         };
         assert_eq!(utterance.text.as_deref(), Some("Old form"));
         let err = parse(json!({"message": {"type": "conversation-update",
-            "conversation": [], "messagesOpenAIFormatted": [{"role": 5}]}}))
+            "conversation": [], "messagesOpenAIFormatted": [{"role": {}}]}}))
         .unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, .. } if path == "message.messagesOpenAIFormatted[0].role"),
