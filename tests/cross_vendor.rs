@@ -392,3 +392,48 @@ fn a_kept_vendor_payload_normalizes_to_the_same_call() {
     }
     coverage.assert_complete();
 }
+
+/// JSON is UTF-8 (RFC 8259): a payload with a byte that is not, even in a string no
+/// decoder reads, is refused as not JSON, whatever the vendor and the kind of payload;
+/// decoded, its kept vendor payload would be no JSON at all.
+#[test]
+fn a_payload_that_is_not_utf8_is_a_decode_error() {
+    let mut coverage = Coverage::default();
+    for (kind, codec, file) in every_fixture() {
+        let Ok(mut json) =
+            serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap())
+        else {
+            continue;
+        };
+        let sound = serde_json::to_vec(&json).unwrap();
+        let what = codec.detect(&sound);
+        if codec.decode(what, &sound).is_err() {
+            continue;
+        }
+        // A field nobody reads, in the object (or a list's first object).
+        let object = match &mut json {
+            serde_json::Value::Array(items) => items.first_mut(),
+            object => Some(object),
+        };
+        let Some(serde_json::Value::Object(object)) = object else {
+            continue;
+        };
+        object.insert("voiceport_marker".into(), "\u{1}".into());
+        let marked = serde_json::to_vec(&json).unwrap();
+        let escape = b"\\u0001";
+        let at = (marked.windows(escape.len()))
+            .position(|w| w == escape)
+            .unwrap();
+        let mut broken = marked[..at].to_vec();
+        broken.push(0xff);
+        broken.extend_from_slice(&marked[at + escape.len()..]);
+        let result = codec.decode(what, &broken);
+        assert!(
+            matches!(result, Err(Error::Decode { .. })),
+            "{}: a body that is not UTF-8 decoded: {result:?}",
+            file.display()
+        );
+        coverage.note(kind, what, &file);
+    }
+    coverage.assert_complete();
+}

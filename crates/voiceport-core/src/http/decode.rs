@@ -14,12 +14,21 @@ pub fn decode_json<'de, T: Deserialize<'de>>(
     operation: Operation,
     body: &'de [u8],
 ) -> Result<T, Error> {
+    // JSON is UTF-8 (RFC 8259). Checked for the whole body first: a typed pass checks only
+    // the strings it reads, and a payload kept from the body must be text.
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => text,
+        Err(error) => {
+            let message = format!("the body is not UTF-8 (byte {})", error.valid_up_to());
+            return Err(Error::decode(provider, operation, ".", message, body));
+        }
+    };
     // Fast path: no path tracking. Only a failure pays for a second, tracked pass, which
     // fails the same way and says where.
-    if let Ok(value) = serde_json::from_slice(body) {
+    if let Ok(value) = serde_json::from_str(text) {
         return Ok(value);
     }
-    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let mut deserializer = serde_json::Deserializer::from_str(text);
     let tracked: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
     let error = match tracked {
         Err(e) => {
