@@ -97,3 +97,56 @@ async fn vapi_conforms() {
 async fn retell_conforms() {
     run(ProviderKind::Retell).await;
 }
+
+/// A live run with one dial (`voiceport check --dial`), on an account whose calls outlast
+/// the wait: the dialed call is ended, not left running at the account's cost.
+#[tokio::test]
+async fn a_dialed_call_that_outlasts_the_wait_is_ended() {
+    use futures::TryStreamExt;
+    use voiceport::VoiceProviderExt;
+    use voiceport::conformance::Environment;
+
+    /// A read-only run that may dial once, and waits 0.2 s for the call to end.
+    struct Impatient(String);
+    impl Environment for Impatient {
+        fn dial_number(&self) -> Option<String> {
+            Some(self.0.clone())
+        }
+        fn call_deadline(&self) -> (Duration, Duration) {
+            (Duration::from_millis(200), Duration::from_millis(20))
+        }
+    }
+
+    let kind = ProviderKind::HappyRobot;
+    let sandbox = Sandbox::builder()
+        .seed(7)
+        .calls(kind, 5)
+        .timing(Timing {
+            queued: Duration::from_millis(10),
+            ringing: Duration::from_millis(10),
+            talk: Duration::from_secs(600),
+        })
+        .start()
+        .await
+        .unwrap();
+    let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
+    let number = SandboxEnv::new(&sandbox).dial_number().unwrap();
+    let report = conformance::run(provider.as_ref(), &Impatient(number.clone())).await;
+    let dial = (report.cases.iter())
+        .find(|c| c.case == "dial, then wait for the end")
+        .expect("a dial case");
+    let Outcome::Failed(why) = &dial.outcome else {
+        panic!("{report}")
+    };
+    assert!(why.contains("the call was ended"), "{why}");
+    let calls: Vec<_> = provider
+        .calls(Default::default())
+        .try_collect()
+        .await
+        .unwrap();
+    let dialed: Vec<_> = (calls.iter())
+        .filter(|c| c.to.as_deref() == Some(number.as_str()))
+        .collect();
+    assert_eq!(dialed.len(), 1, "{calls:?}");
+    assert!(dialed[0].status.is_terminal(), "{:?}", dialed[0]);
+}
