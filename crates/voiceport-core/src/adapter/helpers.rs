@@ -140,9 +140,16 @@ pub fn presigned_expiry(url: &str) -> Option<DateTime<Utc>> {
     let (date, expires) = amz_params(query);
     let signed = amz_date(date?)?;
     let seconds: u32 = expires?.parse().ok()?;
+    // Beyond SigV4's range S3 refuses the URL: its expiry says nothing.
+    if !(1..=MAX_PRESIGNED_SECS).contains(&seconds) {
+        return None;
+    }
     let delta = chrono::TimeDelta::try_seconds(i64::from(seconds))?;
     signed.and_utc().checked_add_signed(delta)
 }
+
+/// The longest a SigV4 pre-signed URL can be valid: seven days.
+const MAX_PRESIGNED_SECS: u32 = 604_800;
 
 /// The first `X-Amz-Date` and `X-Amz-Expires` values of `query`, read pair by pair up to
 /// the fragment; the walk stops once both are found (S3 puts them before the long
@@ -570,6 +577,9 @@ mod tests {
             let signed =
                 NaiveDateTime::parse_from_str(param("X-Amz-Date")?, "%Y%m%dT%H%M%SZ").ok()?;
             let seconds: u32 = param("X-Amz-Expires")?.parse().ok()?;
+            if !(1..=604_800).contains(&seconds) {
+                return None;
+            }
             signed
                 .and_utc()
                 .checked_add_signed(chrono::TimeDelta::try_seconds(i64::from(seconds))?)
@@ -606,6 +616,20 @@ mod tests {
             assert_eq!(presigned_expiry(&url), reference(&url), "{url}");
         }
         assert!(presigned_expiry(&url("20260317T191257Z", "60")).is_some());
+        // SigV4's range: one second to seven days.
+        for (expires, read) in [
+            ("0", false),
+            ("1", true),
+            ("604800", true),
+            ("604801", false),
+        ] {
+            let expiry = presigned_expiry(&url("20260317T191257Z", expires));
+            assert_eq!(expiry.is_some(), read, "X-Amz-Expires={expires}");
+        }
+        assert_eq!(
+            presigned_expiry(&url("20260317T191257Z", "4294967295")),
+            None
+        );
     }
 
     #[test]
