@@ -346,6 +346,15 @@ fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
         err.to_string().contains("VOICEPORT_TEST_NO_SUCH_SECRET"),
         "{err}"
     );
+    // A provider left out (`listen -p b`) is not looked at: its unset secret does not
+    // keep the others from being served.
+    let two = Registry::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.a.webhook]\nsecret_env = \"VOICEPORT_TEST_NO_SUCH_SECRET\"\n\
+         [providers.b]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.b.webhook]\nsecret = \"s3cret-b\"\n",
+    )
+    .unwrap();
+    let served = Receiver::builder(&two).providers(["b"]).served().unwrap();
+    assert_eq!(served, ["b"]);
 }
 
 /// Retell transfer events are told apart by destination: two transfers of one call both

@@ -284,16 +284,20 @@ impl ReceiverBuilder<'_> {
     fn endpoints(&self) -> Result<BTreeMap<String, Endpoint>> {
         let mut endpoints = BTreeMap::new();
         for (name, config) in &self.registry.file().providers {
-            let wanted = self.only.as_ref().is_none_or(|only| only.contains(name));
+            let named = self.only.as_ref().map(|only| only.contains(name));
+            // A provider left out is not looked at: its secret need not be set.
+            if named == Some(false) {
+                continue;
+            }
             let verifier = match config.webhook_verifier()? {
-                Some(verifier) if wanted => verifier,
-                None if self.only.as_ref().is_some_and(|only| only.contains(name)) => {
+                Some(verifier) => verifier,
+                None if named == Some(true) => {
                     return Err(voiceport_core::Error::config(
                         config.field("webhook"),
                         "no webhook table: add [providers.NAME.webhook] to receive its deliveries",
                     ));
                 }
-                _ => continue,
+                None => continue,
             };
             let codec = crate::codec(config.kind)?;
             let reply_timeout = match &config.webhook {
