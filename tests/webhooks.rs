@@ -723,6 +723,56 @@ async fn a_request_waits_as_long_as_its_vendor_does() {
     assert!(between(9_000, 10_000, waited("call_inbound")));
 }
 
+/// The vendor is answered as soon as the application replies: a handler that goes on
+/// working (printing, storing) past the vendor's deadline, or fails after replying, does
+/// not turn the reply into a 504 or a 500; it finishes on its own.
+#[tokio::test]
+async fn a_reply_is_sent_at_once_whatever_the_handler_does_next() {
+    let finished = Arc::new(Mutex::new(Vec::new()));
+    let finishing = finished.clone();
+    let router = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_millis(300))
+        .handler(move |delivery: Delivery| {
+            let finishing = finishing.clone();
+            async move {
+                let event = delivery.event.vendor_event.clone();
+                delivery.reply(serde_json::json!({ "for": event }));
+                drop(delivery);
+                if event == "tool-calls" {
+                    tokio::time::sleep(Duration::from_millis(600)).await;
+                    finishing.lock().unwrap().push(event);
+                    Ok(())
+                } else {
+                    Err(HandlerError::new("could not store the request"))
+                }
+            }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let tool_calls = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let (status, text) = post(&url, &headers, tool_calls).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::OK, r#"{"for":"tool-calls"}"#)
+    );
+    let assistant_request = fixture("voicebot/webhook_assistant_request.json");
+    let (status, text) = post(&url, &headers, assistant_request).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::OK, r#"{"for":"assistant-request"}"#)
+    );
+    // The handler that went on working was not dropped with the request.
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while finished.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+    .await
+    .expect("the handler finished its work");
+    assert_eq!(*finished.lock().unwrap(), ["tool-calls"]);
+}
+
 /// A reply timeout too long to count (`Duration::MAX`, "no limit") is a long wait, not a
 /// panic on the first request.
 #[tokio::test]

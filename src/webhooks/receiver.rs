@@ -44,9 +44,11 @@ impl Delivery {
     ///
     /// The reply goes through the delivery the receiver handed over: its clones carry the
     /// event only, so that a copy kept for later does not keep the vendor waiting. The
-    /// vendor is answered once the handler has returned: 204 when the delivery was dropped
-    /// without a reply, 504 when the handler and the reply took longer than the receiver's
-    /// [`reply_timeout`](ReceiverBuilder::reply_timeout), 500 when the handler failed.
+    /// vendor is answered as soon as the reply is given, even while the handler is still
+    /// working (it then finishes on its own task; a failure after the reply is logged).
+    /// Without a reply: 204 once the handler has returned and the delivery is dropped, 500
+    /// when the handler failed, 504 when the vendor's deadline
+    /// ([`reply_deadline`](Self::reply_deadline)) came first.
     ///
     /// ```no_run
     /// use serde_json::json;
@@ -446,7 +448,9 @@ async fn receive(
 
 /// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry
 /// asks again (answering it 204 as a duplicate would lose the answer), and answered with
-/// the application's reply. The vendor waits for the handler and the reply together.
+/// the application's reply as soon as it is given; a handler still working then finishes
+/// on its own task. Without a reply, the handler's result decides (204, or 500 when it
+/// failed), and the vendor's deadline bounds the whole wait (504).
 async fn answer_request(
     shared: &Shared,
     provider: String,
@@ -460,7 +464,7 @@ async fn answer_request(
     // A wait too long to count (`Duration::MAX` for "no limit") waits as long as it can.
     let now = Instant::now();
     let deadline = now.checked_add(wait).unwrap_or(now + FAR_FUTURE);
-    let (reply, answer) = ReplySlot::new(deadline);
+    let (reply, mut answer) = ReplySlot::new(deadline);
     let vendor_event = event.vendor_event.clone();
     tracing::debug!(%provider, %vendor_event, call_id = ?event.call_id(), "webhook request");
     let delivery = Delivery {
@@ -469,22 +473,66 @@ async fn answer_request(
         event,
         reply: Some(reply),
     };
-    let answered = tokio::time::timeout_at(deadline, async {
-        (shared.handler)(delivery).await?;
-        // An error: the delivery was dropped without a reply.
-        Ok::<_, HandlerError>(answer.await.ok())
-    })
-    .await;
-    match answered {
-        Ok(Ok(Some(body))) => axum::Json(body).into_response(),
-        Ok(Ok(None)) => StatusCode::NO_CONTENT.into_response(),
-        Ok(Err(error)) => handler_failed(error),
-        Err(_) => {
+    let mut handling = (shared.handler)(delivery);
+    let (mut handled, mut unanswerable) = (false, false);
+    let timeout = tokio::time::sleep_until(deadline);
+    tokio::pin!(timeout);
+    let outcome = loop {
+        tokio::select! {
+            // A reply given counts, whatever the handler does next.
+            biased;
+            reply = &mut answer, if !unanswerable => match reply {
+                Ok(body) => break Answer::Reply(body),
+                // Every copy that could reply is gone.
+                Err(_) if handled => break Answer::None,
+                Err(_) => unanswerable = true,
+            },
+            result = &mut handling, if !handled => {
+                handled = true;
+                match result {
+                    // It may have replied before failing, in the same poll.
+                    Err(error) => match answer.try_recv() {
+                        Ok(body) => break Answer::Reply(body),
+                        Err(_) => break Answer::Failed(error),
+                    },
+                    Ok(()) if unanswerable => break Answer::None,
+                    Ok(()) => {}
+                }
+            }
+            () = &mut timeout => break Answer::TimedOut,
+        }
+    };
+    if let (Answer::Reply(_), false) = (&outcome, handled) {
+        let (provider, vendor_event) = (provider.clone(), vendor_event.clone());
+        tokio::spawn(async move {
+            if let Err(error) = handling.await {
+                tracing::warn!(%provider, %vendor_event, %error, "the handler failed after its reply was sent");
+            }
+        });
+    }
+    match outcome {
+        Answer::Reply(body) => axum::Json(body).into_response(),
+        Answer::None => StatusCode::NO_CONTENT.into_response(),
+        Answer::Failed(error) => handler_failed(error),
+        Answer::TimedOut => {
+            // The handler, if still running, is dropped with the request.
             tracing::warn!(%provider, %vendor_event, "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
         }
     }
+}
+
+/// How a request the vendor waits on ended.
+enum Answer {
+    /// The application's reply: sent with 200.
+    Reply(serde_json::Value),
+    /// The handler succeeded and no copy of the delivery can reply any more: 204.
+    None,
+    /// The handler failed before any reply: 500 (503 for a closed channel).
+    Failed(HandlerError),
+    /// The vendor's deadline passed first: 504.
+    TimedOut,
 }
 
 /// A wait of about thirty years: what a reply timeout too long to count stands for.
