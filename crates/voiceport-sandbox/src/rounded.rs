@@ -295,7 +295,8 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         let pages = total.div_ceil(limit).max(1);
         let slice: Vec<(&SimCall, View)> = matching
             .into_iter()
-            .skip((page - 1) * limit)
+            // A page far past the end is empty (its offset may not fit a usize).
+            .skip((page - 1).saturating_mul(limit))
             .take(limit)
             .collect();
         json_response(

@@ -1,7 +1,7 @@
 //! In-memory state: one store of simulated calls per vendor, seeded deterministically.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::Instant;
 
@@ -66,6 +66,8 @@ pub(crate) struct State {
     pub(crate) hooks: Hooks,
     seed: u64,
     next_id: AtomicU64,
+    /// The creation time of the last call dialed, in epoch milliseconds.
+    last_dialed_ms: AtomicI64,
     /// `http://{address}` of the server, set once it listens: Vapi's calls carry URLs of
     /// their own (`monitor.controlUrl`) that point back at it.
     origin: OnceLock<String>,
@@ -88,6 +90,7 @@ impl State {
             hooks: Hooks::default(),
             seed,
             next_id: AtomicU64::new(1),
+            last_dialed_ms: AtomicI64::new(i64::MIN),
             origin: OnceLock::new(),
         }
     }
@@ -119,6 +122,21 @@ impl State {
         vendor_id(vendor, &mut rng)
     }
 
+    /// Now, to the millisecond as the vendors write their times, and later than every call
+    /// dialed before: a time-keyed cursor (Rounded's, written to the millisecond) then
+    /// never falls between two calls, or between two halves of one millisecond.
+    fn dial_time(&self) -> DateTime<Utc> {
+        let now = Utc::now().timestamp_millis();
+        let previous = self
+            .last_dialed_ms
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |last| {
+                Some(now.max(last.saturating_add(1)))
+            })
+            .unwrap_or(now);
+        let at = now.max(previous.saturating_add(1));
+        DateTime::from_timestamp_millis(at).unwrap_or_else(Utc::now)
+    }
+
     /// Stores a call just placed through a dial endpoint (and counts the dial).
     pub(crate) fn insert_dialed(&self, vendor: Vendor, call: SimCall) {
         let mut store = self.calls_mut(vendor);
@@ -130,7 +148,7 @@ impl State {
     pub(crate) fn dialed_call(&self, vendor: Vendor, request: DialSpec) -> SimCall {
         let id = self.new_id(vendor);
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let now = Utc::now();
+        let now = self.dial_time();
         SimCall {
             content_seed: Rng::for_item(self.seed, 0xC0DE, n).next_u64(),
             id,

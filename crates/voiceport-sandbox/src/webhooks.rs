@@ -179,7 +179,11 @@ impl WebhookTarget {
         wrong.secret = Some(SecretString::from("sandbox-wrong-signature"));
         wrong.secret_env = None;
         wrong.secret_is_base64 = false;
-        let forger = Verifier::from_config(kind, &wrong, &field, Some(&key)).ok();
+        // No scheme, nothing to forge: the wrong-signature fault then sends as usual, and
+        // is not recorded as forged.
+        let forger = Verifier::from_config(kind, &wrong, &field, Some(&key))
+            .ok()
+            .filter(|forger| forger.scheme() != Scheme::None);
         Ok(Target {
             url: self.url,
             scheme: signer.scheme(),
@@ -524,8 +528,9 @@ impl Follow {
             let now = Instant::now();
             let (outgoing, over, next) = {
                 let store = self.state.calls(self.vendor);
-                // Deleted: nothing more to say about it.
+                // Deleted: nothing more to say about it, held deliveries included.
                 let Some(call) = store.get(&self.call_id) else {
+                    held.clear();
                     break;
                 };
                 let view = call.view(now, &self.state.timing);
@@ -560,7 +565,10 @@ impl Follow {
             let wake = tokio::time::Instant::from_std(now + nap);
             tokio::select! {
                 () = tokio::time::sleep_until(wake) => {}
-                _ = stopping.wait_for(|stop| *stop) => break,
+                _ = stopping.wait_for(|stop| *stop) => {
+                    held.clear();
+                    break;
+                }
             }
         }
         for delivery in held.into_iter().rev() {
@@ -577,9 +585,11 @@ impl Follow {
         let kind = self.vendor.kind();
         let faults = &self.state.faults;
         let event = Some(delivery.event.as_str());
-        let forged = faults
-            .take_delivery(kind, event, |k| k == DeliveryFaultKind::WrongSignature)
-            .is_some();
+        // Without a scheme there is no signature to get wrong: the fault stays unused.
+        let forged = target.forger.is_some()
+            && faults
+                .take_delivery(kind, event, |k| k == DeliveryFaultKind::WrongSignature)
+                .is_some();
         let twice = faults
             .take_delivery(kind, event, |k| k == DeliveryFaultKind::Duplicate)
             .is_some();

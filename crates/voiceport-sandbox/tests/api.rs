@@ -415,6 +415,59 @@ async fn rounded_cursor_and_page_modes_walk_every_call_once() {
     assert_eq!(page3["total_pages"], 5);
     assert_eq!(page3["total_items"], 30);
     assert_eq!(page3["data"].as_array().unwrap().len(), 2);
+    // A page far past the end is empty, not a panic on its offset.
+    let (status, far) = json_of(
+        request(
+            &sandbox,
+            Rounded,
+            reqwest::Method::GET,
+            &format!("/calls?use_cursor=false&limit=7&page={}", usize::MAX),
+        )
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{far}");
+    assert_eq!(far["data"].as_array().unwrap().len(), 0);
+}
+
+/// Calls dialed back to back, several in one millisecond, are each walked once by
+/// Rounded's time cursor (written to the millisecond).
+#[tokio::test]
+async fn rounded_calls_dialed_in_one_burst_are_each_walked_once() {
+    let sandbox = sandbox().await;
+    let dials = (0..12).map(|_| {
+        request(&sandbox, Rounded, reqwest::Method::POST, "/calls/phone")
+            .json(&json!({"from_number": "+16285550142", "to_number": "+14155550177", "agent_id": "123e4567-e89b-12d3-a456-426614174002"}))
+            .send()
+    });
+    for response in futures::future::join_all(dials).await {
+        assert_eq!(response.unwrap().status(), 201);
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..100 {
+        let path = match &cursor {
+            Some(c) => format!("/calls?use_cursor=true&limit=1&cursor={}", urlencode(c)),
+            None => "/calls?use_cursor=true&limit=1".to_owned(),
+        };
+        let (_, page) = json_of(
+            request(&sandbox, Rounded, reqwest::Method::GET, &path)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        for call in page["data"].as_array().unwrap() {
+            assert!(seen.insert(call["id"].to_string()), "{call} twice");
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 30 + 12);
 }
 
 fn urlencode(text: &str) -> String {

@@ -402,6 +402,40 @@ async fn out_of_order_posts_the_end_before_the_in_progress() {
     );
 }
 
+/// A call deleted while its deliveries are held back (out of order) posts nothing more.
+#[tokio::test]
+async fn a_call_deleted_mid_call_posts_none_of_its_held_deliveries() {
+    let (url, seen) = receiver().await;
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .calls(Vapi, 5)
+        .timing(Timing {
+            queued: Duration::from_millis(20),
+            ringing: Duration::from_millis(20),
+            talk: Duration::from_secs(600),
+        })
+        .webhook_target(Vapi, WebhookTarget::new(&url, config(&[])))
+        .start()
+        .await
+        .unwrap();
+    sandbox
+        .faults()
+        .inject_delivery(DeliveryFault::new(DeliveryFaultKind::OutOfOrder));
+    let id = dial(&sandbox, Vapi, "+14155550199").await;
+    // Well into the conversation: its status updates so far are held back.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let deleted = reqwest::Client::new()
+        .delete(format!("{}/call/{id}", sandbox.base_url(Vapi)))
+        .bearer_auth(sandbox.api_key(Vapi))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    let attempts = settled(&sandbox, Vapi, &id).await;
+    assert!(attempts.is_empty(), "{attempts:?}");
+    assert!(seen.received.lock().unwrap().is_empty());
+}
+
 #[tokio::test]
 async fn a_wrong_signature_does_not_verify() {
     let (url, seen) = receiver().await;
@@ -425,6 +459,24 @@ async fn a_wrong_signature_does_not_verify() {
             "{attempt:?}"
         );
     }
+}
+
+/// A target that verifies nothing has no signature to get wrong: the fault is not used
+/// up, and no attempt is recorded as forged.
+#[tokio::test]
+async fn a_wrong_signature_fault_waits_for_a_target_that_signs() {
+    let (url, seen) = receiver().await;
+    let unsigned: WebhookConfig = serde_json::from_value(json!({"verify": "none"})).unwrap();
+    let sandbox = sandbox_to(Rounded, WebhookTarget::new(&url, unsigned)).await;
+    sandbox
+        .faults()
+        .inject_delivery(DeliveryFault::new(DeliveryFaultKind::WrongSignature));
+    let id = dial(&sandbox, Rounded, "+14155550199").await;
+    let attempts = settled(&sandbox, Rounded, &id).await;
+    assert_eq!(seen.received.lock().unwrap().len(), attempts.len());
+    assert!(!attempts.is_empty());
+    assert!(attempts.iter().all(|a| !a.wrong_signature), "{attempts:?}");
+    assert!(!sandbox.faults().is_empty(), "the fault is still waiting");
 }
 
 #[tokio::test]
