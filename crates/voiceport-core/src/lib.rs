@@ -1,8 +1,10 @@
 //! The port of [voiceport](https://docs.rs/voiceport): one call model, one trait, one error
 //! type and one HTTP stack for every voice-AI vendor.
 //!
-//! Applications normally use the `voiceport` facade crate, which re-exports everything here
-//! and adds `connect`. Adapter crates build on this crate alone.
+//! Applications normally use the `voiceport` facade crate, which re-exports what they use
+//! from here (the model, the trait, the error, the codec, the configuration) and adds
+//! `connect`, the registry and the webhook receiver. Adapter crates build on this crate
+//! alone: the HTTP toolkit (`http`) and the adapter helpers (`adapter`) are here only.
 //!
 //! ```
 //! use voiceport_core::{Call, CallId, CallQuery, CallStatus, Direction, ProviderKind};
