@@ -130,6 +130,7 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
+    let flat = without_url_secrets(&flat, start > 0);
     let mut out = String::new();
     if start > 0 {
         out.push('…');
@@ -138,6 +139,40 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
     if end < body.len() {
         out.push('…');
     }
+    out
+}
+
+/// `text` with each URL cut to its scheme and host: a path or a query can be a
+/// capability (a pre-signed recording URL, a live call's control URL), and an excerpt ends
+/// up in logs. `cut_at_start`: the text starts inside the body, maybe inside a URL, so
+/// its first piece (up to a quote or a space) is hidden too.
+fn without_url_secrets(text: &str, cut_at_start: bool) -> String {
+    let ends_url = |c: char| c == '"' || c == '\'' || c == '<' || c == '>' || c.is_whitespace();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    if cut_at_start {
+        rest = &rest[rest.find(ends_url).unwrap_or(rest.len())..];
+    }
+    // `://`, or `:\/\/` from a sender that escapes slashes.
+    let separator = |text: &str| {
+        let plain = text.find("://").map(|at| (at, 3));
+        let escaped = text.find(":\\/\\/").map(|at| (at, 5));
+        plain.into_iter().chain(escaped).min()
+    };
+    while let Some((at, len)) = separator(rest) {
+        let after = &rest[at + len..];
+        let host = after
+            .find(|c: char| ends_url(c) || matches!(c, '/' | '\\' | '?' | '#'))
+            .unwrap_or(after.len());
+        let tail = &after[host..];
+        let hidden = tail.find(ends_url).unwrap_or(tail.len());
+        out.push_str(&rest[..at + len + host]);
+        if hidden > 0 {
+            out.push_str("/…");
+        }
+        rest = &tail[hidden..];
+    }
+    out.push_str(rest);
     out
 }
 
@@ -232,5 +267,33 @@ mod tests {
         // Multi-byte characters cut in the middle do not panic.
         let body = "é".repeat(100);
         let _ = excerpt_at(body.as_bytes(), 1, 61);
+    }
+
+    #[test]
+    fn urls_in_an_excerpt_keep_only_their_host() {
+        let body = br#"{"recordingUrl": "https://bucket.s3.amazonaws.com/rec/c1.wav?X-Amz-Signature=0a1b2c", "controlUrl": "wss:\/\/phone.vapi.ai\/0194-c1\/control", "n": x}"#;
+        let text = excerpt_at(body, 1, 60);
+        for secret in [
+            "X-Amz-Signature",
+            "0a1b2c",
+            "c1.wav",
+            "0194-c1",
+            "control\"",
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        assert!(text.contains("https://bucket.s3.amazonaws.com/…"), "{text}");
+        // A URL cut by the start of the window hides its visible piece too.
+        let text = excerpt_at(body, 1, 130);
+        assert!(text.starts_with('…'), "{text}");
+        assert!(text.contains("wss:\\/\\/phone.vapi.ai/…"), "{text}");
+        for secret in ["X-Amz-Signature", "0a1b2c", "0194-c1"] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+        // Text without URLs is as it was.
+        assert_eq!(
+            without_url_secrets(r#"{"a": "b/c?d"}"#, false),
+            r#"{"a": "b/c?d"}"#
+        );
     }
 }
