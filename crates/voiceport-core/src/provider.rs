@@ -287,7 +287,9 @@ pub trait VoiceProviderExt: VoiceProvider {
     }
 
     /// Polls a call every `poll` until it reaches a terminal status, and returns it.
-    /// Gives up with [`Error::WaitTimedOut`] after `timeout`.
+    /// Gives up with [`Error::WaitTimedOut`] after `timeout`, once a last look at the
+    /// deadline finds the call still live (`Duration::MAX`: no limit). Needs a Tokio
+    /// runtime (it sleeps with `tokio::time`).
     async fn wait_until_ended(
         &self,
         id: &CallId,
@@ -295,13 +297,15 @@ pub trait VoiceProviderExt: VoiceProvider {
         timeout: Duration,
     ) -> Result<Call> {
         let started = tokio::time::Instant::now();
-        let deadline = started + timeout;
+        // `None`: a limit too far to count, which is none.
+        let deadline = started.checked_add(timeout);
         loop {
             let call = self.get_call(id).await?;
             if call.status.is_terminal() {
                 return Ok(call);
             }
-            if tokio::time::Instant::now() + poll > deadline {
+            let now = tokio::time::Instant::now();
+            if deadline.is_some_and(|deadline| now >= deadline) {
                 return Err(Error::WaitTimedOut {
                     provider: self.kind(),
                     call_id: id.clone(),
@@ -309,7 +313,13 @@ pub trait VoiceProviderExt: VoiceProvider {
                     waited: started.elapsed(),
                 });
             }
-            tokio::time::sleep(poll).await;
+            // The next look, or the last one at the deadline.
+            let next = now.checked_add(poll);
+            match (next, deadline) {
+                (Some(next), Some(deadline)) => tokio::time::sleep_until(next.min(deadline)).await,
+                (Some(at), None) | (None, Some(at)) => tokio::time::sleep_until(at).await,
+                (None, None) => tokio::time::sleep(Duration::from_secs(86_400)).await,
+            }
         }
     }
 }

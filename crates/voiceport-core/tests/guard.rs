@@ -308,3 +308,25 @@ async fn extension_reaches_the_concrete_type_and_waiting_gives_up_with_its_own_e
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("still in_progress"), "{err}");
 }
+
+/// A poll longer than the time left does not end the wait early: the last look is at the
+/// deadline. A limit too long to count is no limit, not a panic.
+#[tokio::test]
+async fn waiting_looks_a_last_time_at_the_deadline() {
+    let counting = std::sync::Arc::new(Counting::new(everything()));
+    let provider: std::sync::Arc<dyn VoiceProvider> = counting.clone();
+    let timeout = Duration::from_millis(80);
+    let err = provider
+        .wait_until_ended(&CallId::new(ID), Duration::from_secs(10), timeout)
+        .await
+        .unwrap_err();
+    let Error::WaitTimedOut { waited, .. } = err else {
+        panic!("{err:?}")
+    };
+    assert!(waited >= timeout, "gave up after {waited:?}");
+    assert_eq!(counting.ran(), 2, "a first look and a last one");
+    let id = CallId::new(ID);
+    let endless = provider.wait_until_ended(&id, Duration::from_millis(5), Duration::MAX);
+    let still_waiting = tokio::time::timeout(Duration::from_millis(50), endless).await;
+    assert!(still_waiting.is_err());
+}
