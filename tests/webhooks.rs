@@ -281,6 +281,36 @@ async fn bad_bodies_unknown_providers_and_oversize_get_their_statuses() {
     sentinel(&base, &mut events).await;
 }
 
+/// `verify = "query"`: the secret comes in the URL the vendor posts to (a vendor with a
+/// webhook URL and no header, as Rounded's agents have).
+#[tokio::test]
+async fn a_secret_in_the_url_is_checked_by_the_receiver() {
+    const TOKEN: &str = "rd-url-token-5e1f90";
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.support]\nkind = \"rounded\"\napi_key = \"rd-key\"\n\
+         [providers.support.webhook]\nverify = \"query\"\nsecret = \"{TOKEN}\"\n"
+    ))
+    .unwrap();
+    let (router, mut events) = Receiver::builder(&registry).channel(8).unwrap();
+    let base = serve(router).await;
+    let body = fixture("rounded/webhook_phone_call_ended.json");
+    for (query, expected) in [
+        ("", StatusCode::UNAUTHORIZED),
+        ("?token=rd-url-token-guess", StatusCode::UNAUTHORIZED),
+        (
+            &format!("?source=rounded&token={TOKEN}")[..],
+            StatusCode::NO_CONTENT,
+        ),
+    ] {
+        let (status, text) = post(&format!("{base}/support{query}"), &[], body.clone()).await;
+        assert_eq!(status, expected, "{query}: {text}");
+        assert!(!text.contains(TOKEN), "{text}");
+    }
+    let delivery = next(&mut events).await;
+    assert_eq!(delivery.provider, "support");
+    assert!(events.try_recv().is_err(), "one delivery passed");
+}
+
 #[tokio::test]
 async fn a_failing_handler_gets_the_retry_and_a_closed_channel_is_503() {
     let attempts = Arc::new(Mutex::new(0));

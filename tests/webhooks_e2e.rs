@@ -226,6 +226,14 @@ async fn rounded_phone_call_ended_agrees_with_get_call() {
     );
 }
 
+/// The secret in the webhook URL (`?token=…`), for an account that can set a URL but no
+/// header: the sandbox posts to the URL with it, the receiver checks it there.
+#[tokio::test]
+async fn rounded_with_the_secret_in_its_url_agrees_with_get_call() {
+    let before = end_to_end(ProviderKind::Rounded, "verify = \"query\"").await;
+    assert_eq!(before.len(), 3, "{before:?}");
+}
+
 #[tokio::test]
 async fn an_unanswered_call_ends_as_get_call_says() {
     let mut setup = setup(ProviderKind::Rounded, "").await;

@@ -377,13 +377,18 @@ async fn receive(
     };
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
+    // For the `query` scheme; a `Uri` clone shares its text.
+    let uri = parts.uri.clone();
     let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
     };
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
     let _entered = span.enter();
-    if let Err(refused) = endpoint.verifier.verify(&headers, &body) {
+    if let Err(refused) = endpoint
+        .verifier
+        .verify_request(uri.query(), &headers, &body)
+    {
         // The provider is named in the event too: a listener logs warnings only, without
         // the (info) span.
         tracing::warn!(provider = %provider, %refused, "webhook delivery refused");

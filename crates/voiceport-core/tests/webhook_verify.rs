@@ -481,6 +481,69 @@ fn none_is_explicit_and_a_missing_secret_is_a_config_error() {
     assert!(toml::from_str::<WebhookConfig>("verify = \"md5\"").is_err());
 }
 
+/// A vendor that takes a URL but no header: the secret in a query parameter, compared in
+/// constant time; a check without the query refuses.
+#[test]
+fn query_scheme_reads_the_secret_from_the_url() {
+    let v = verifier(
+        ProviderKind::Rounded,
+        &format!("verify = \"query\"\nsecret = \"{SECRET}\""),
+    );
+    let none = HeaderMap::new();
+    let ok = format!("a=1&token={SECRET}");
+    assert_eq!(v.verify_request(Some(&ok), &none, b"{}"), Ok(()));
+    assert_eq!(
+        v.verify_request(Some("token=whsec-guess"), &none, b"{}"),
+        Err(VerifyError::Mismatch)
+    );
+    let missing = Err(VerifyError::MissingParameter {
+        param: "token".into(),
+    });
+    assert_eq!(v.verify_request(Some("tokens=x"), &none, b"{}"), missing);
+    assert_eq!(v.verify_request(None, &none, b"{}"), missing);
+    // Without the query (the header-only check), nothing passes.
+    assert_eq!(v.verify(&none, b"{}"), missing);
+    // The URL to give the vendor, with its own query and fragment kept.
+    assert_eq!(
+        v.signed_url("https://app.example/webhooks/support"),
+        format!("https://app.example/webhooks/support?token={SECRET}")
+    );
+    assert_eq!(
+        v.signed_url("https://app.example/h?x=1#f"),
+        format!("https://app.example/h?x=1&token={SECRET}#f")
+    );
+    let other = verifier(
+        ProviderKind::Rounded,
+        "verify = \"query\"\nparam = \"key\"\nsecret = \"abc\"",
+    );
+    assert_eq!(other.verify_request(Some("key=abc"), &none, b"{}"), Ok(()));
+    assert!(
+        other
+            .verify_request(Some("token=abc"), &none, b"{}")
+            .is_err()
+    );
+    // A secret or a name that would need percent-encoding cannot be compared as sent.
+    for (table, field) in [
+        ("verify = \"query\"\nsecret = \"a b\"", "w.secret"),
+        ("verify = \"query\"\nsecret = \"a&b=c\"", "w.secret"),
+        (
+            "verify = \"query\"\nparam = \"a b\"\nsecret = \"ab\"",
+            "w.param",
+        ),
+        (
+            "verify = \"query\"\nparam = \"\"\nsecret = \"ab\"",
+            "w.param",
+        ),
+        ("verify = \"query\"", "w.secret"),
+    ] {
+        assert_eq!(
+            refused_field(ProviderKind::Rounded, table),
+            field,
+            "{table}"
+        );
+    }
+}
+
 /// The framework-free check with an empty secret (an unset variable read as `""`) refuses
 /// every delivery: it never lets one through unchecked.
 #[test]
@@ -508,7 +571,7 @@ fn a_configured_secret_is_read_without_the_spaces_around_it() {
 
 #[test]
 fn secrets_never_show() {
-    for scheme in ["header", "bearer", "hmac", "retell"] {
+    for scheme in ["header", "bearer", "hmac", "retell", "query"] {
         let v = verifier(
             ProviderKind::Voicebot,
             &format!("verify = \"{scheme}\"\nsecret = \"{SECRET}\""),

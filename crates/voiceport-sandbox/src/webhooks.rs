@@ -621,7 +621,7 @@ impl Follow {
                 _ => &target.signer,
             };
             let sent = client
-                .post(&target.url)
+                .post(signer.signed_url(&target.url))
                 .timeout(target.timeout)
                 .header("content-type", "application/json")
                 .headers(signer.sign(&body, at))
@@ -682,6 +682,7 @@ pub(crate) fn describe_target(target: &Target) -> Value {
         Scheme::Bearer => "bearer",
         Scheme::Hmac => "hmac",
         Scheme::Retell => "retell",
+        Scheme::Query => "query",
         Scheme::None => "none",
     };
     serde_json::json!({

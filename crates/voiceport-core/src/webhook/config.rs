@@ -11,7 +11,7 @@ use crate::{Error, ProviderKind, Result};
 ///
 /// ```toml
 /// [providers.support.webhook]
-/// verify = "header"                    # header | bearer | hmac | retell | none
+/// verify = "header"                    # header | bearer | hmac | retell | query | none
 /// secret_env = "SUPPORT_WEBHOOK_SECRET" # or secret = "…"
 /// header = "x-vapi-secret"             # the vendor's usual header by default
 /// reply_timeout_secs = 20               # how long the vendor waits for a request's answer
@@ -30,6 +30,8 @@ pub struct WebhookConfig {
     pub secret_env: Option<String>,
     /// The header carrying the secret or the signature.
     pub header: Option<String>,
+    /// `query`: the URL query parameter carrying the secret (`token` by default).
+    pub param: Option<String>,
     /// `hmac`: the header carrying the signing time (`x-timestamp` by default; empty
     /// when the vendor signs the body alone).
     pub timestamp_header: Option<String>,
@@ -81,6 +83,13 @@ pub enum Scheme {
     /// Retell's `X-Retell-Signature: v=<ms>,d=<hex HMAC-SHA256 of body + ms>`, keyed with
     /// the API key.
     Retell,
+    /// The secret in a query parameter of the URL the vendor posts to
+    /// (`https://app.example/webhooks/support?token=<secret>`), for a vendor that lets you
+    /// set the URL but no header (Rounded's agents have a webhook URL only). Weaker than a
+    /// header: URLs are written to access logs. Needs the request's query, so only
+    /// [`Verifier::verify_request`](super::Verifier::verify_request) (the receiver uses it)
+    /// can pass such a delivery.
+    Query,
     /// No verification. Only when set explicitly; the receiver warns each time it starts.
     None,
 }

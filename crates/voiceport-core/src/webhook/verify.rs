@@ -42,6 +42,13 @@ pub enum VerifyError {
     /// secret or the wrong scheme).
     #[error("the secret or signature does not match")]
     Mismatch,
+    /// The query parameter that must carry the secret is absent (or the query was not
+    /// given to the check).
+    #[error("no `{param}` query parameter")]
+    MissingParameter {
+        /// The parameter's name.
+        param: String,
+    },
     /// The signature is good but was made too long ago (or in the future): a replay.
     #[error("signed {age_secs} s from now, beyond the {tolerance_secs} s tolerance")]
     Stale {
@@ -84,6 +91,10 @@ enum Rule {
     Retell {
         key: SecretString,
         tolerance_secs: u64,
+    },
+    Query {
+        param: String,
+        secret: SecretString,
     },
     /// No secret to check with (an empty one given): every delivery is refused.
     Refuse(Scheme),
@@ -236,6 +247,23 @@ impl Verifier {
                 },
                 tolerance_secs,
             },
+            Scheme::Query => {
+                let param = config.param.as_deref().unwrap_or("token").trim();
+                if param.is_empty() || !param.bytes().all(is_url_safe) {
+                    let message = "a query parameter name of letters, digits and -._~";
+                    return Err(Error::config(format!("{field}.param"), message));
+                }
+                let secret = required()?;
+                // Compared as sent: a secret that needs no percent-encoding is sent as it is.
+                if !secret.expose_secret().bytes().all(is_url_safe) {
+                    let message = "a secret sent in a URL must be letters, digits and -._~ only";
+                    return Err(Error::config(format!("{field}.secret"), message));
+                }
+                Rule::Query {
+                    param: param.to_owned(),
+                    secret,
+                }
+            }
             Scheme::None => Rule::None,
         };
         Ok(Verifier { rule })
@@ -264,12 +292,14 @@ impl Verifier {
             Rule::Header { .. } => Scheme::Bearer,
             Rule::Hmac { .. } => Scheme::Hmac,
             Rule::Retell { .. } => Scheme::Retell,
+            Rule::Query { .. } => Scheme::Query,
             Rule::Refuse(scheme) => *scheme,
             Rule::None => Scheme::None,
         }
     }
 
-    /// Checks a delivery's headers and raw body, now.
+    /// Checks a delivery's headers and raw body, now. The `query` scheme needs the URL's
+    /// query too: see [`verify_request`](Self::verify_request).
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> std::result::Result<(), VerifyError> {
         self.verify_at(headers, body, Utc::now())
     }
@@ -281,9 +311,48 @@ impl Verifier {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> std::result::Result<(), VerifyError> {
+        self.check(None, headers, body, now)
+    }
+
+    /// Checks a delivery with the query of the URL it was posted to (`token=…`, without
+    /// the `?`), for every scheme, now.
+    ///
+    /// ```
+    /// use voiceport_core::ProviderKind;
+    /// use voiceport_core::webhook::{Verifier, WebhookConfig};
+    /// let config: WebhookConfig = toml::from_str("verify = \"query\"\nsecret = \"a1b2c3\"").unwrap();
+    /// let verifier = Verifier::from_config(ProviderKind::Rounded, &config, "webhook", None).unwrap();
+    /// let headers = http::HeaderMap::new();
+    /// assert!(verifier.verify_request(Some("token=a1b2c3"), &headers, b"{}").is_ok());
+    /// assert!(verifier.verify_request(Some("token=guess"), &headers, b"{}").is_err());
+    /// assert!(verifier.verify_request(None, &headers, b"{}").is_err());
+    /// ```
+    pub fn verify_request(
+        &self,
+        query: Option<&str>,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> std::result::Result<(), VerifyError> {
+        self.check(query, headers, body, Utc::now())
+    }
+
+    fn check(
+        &self,
+        query: Option<&str>,
+        headers: &HeaderMap,
+        body: &[u8],
+        now: DateTime<Utc>,
+    ) -> std::result::Result<(), VerifyError> {
         match &self.rule {
             Rule::None => Ok(()),
             Rule::Refuse(_) => Err(VerifyError::Mismatch),
+            Rule::Query { param, secret } => {
+                let missing = || VerifyError::MissingParameter {
+                    param: param.clone(),
+                };
+                let given = query_value(query.ok_or_else(missing)?, param).ok_or_else(missing)?;
+                same_secret(given, secret)
+            }
             Rule::Header {
                 name,
                 prefix,
@@ -292,12 +361,7 @@ impl Verifier {
                 let value = header_text(headers, name)?;
                 let given = strip_prefix_ignoring_case(value.trim(), prefix)
                     .ok_or(VerifyError::Mismatch)?;
-                // Digests first, so that the comparison time says nothing about the length.
-                let given = Sha256::digest(given.as_bytes());
-                let expected = Sha256::digest(secret.expose_secret().as_bytes());
-                bool::from(given.ct_eq(&expected))
-                    .then_some(())
-                    .ok_or(VerifyError::Mismatch)
+                same_secret(given, secret)
             }
             Rule::Hmac {
                 signature,
@@ -389,7 +453,8 @@ impl Verifier {
             }
         };
         match &self.rule {
-            Rule::None | Rule::Refuse(_) => {}
+            // The secret goes in the URL: see `signed_url`.
+            Rule::None | Rule::Refuse(_) | Rule::Query { .. } => {}
             Rule::Header {
                 name,
                 prefix,
@@ -441,6 +506,49 @@ impl Verifier {
         }
         headers
     }
+
+    /// The URL to give the vendor: `url` with the secret in its query under the `query`
+    /// scheme, `url` itself under any other.
+    pub fn signed_url(&self, url: &str) -> String {
+        match &self.rule {
+            Rule::Query { param, secret } => {
+                let (base, fragment) = url
+                    .split_once('#')
+                    .map_or((url, None), |(b, f)| (b, Some(f)));
+                let joint = if base.contains('?') { '&' } else { '?' };
+                let mut signed = format!("{base}{joint}{param}={}", secret.expose_secret());
+                if let Some(fragment) = fragment {
+                    signed.push('#');
+                    signed.push_str(fragment);
+                }
+                signed
+            }
+            _ => url.to_owned(),
+        }
+    }
+}
+
+/// Whether `given` is the secret, in constant time. Digests first, so that the comparison
+/// time says nothing about the length.
+fn same_secret(given: &str, secret: &SecretString) -> std::result::Result<(), VerifyError> {
+    let given = Sha256::digest(given.as_bytes());
+    let expected = Sha256::digest(secret.expose_secret().as_bytes());
+    bool::from(given.ct_eq(&expected))
+        .then_some(())
+        .ok_or(VerifyError::Mismatch)
+}
+
+/// RFC 3986's unreserved characters: sent in a URL as they are.
+fn is_url_safe(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
+
+/// The value of the first `param=` pair of `query`.
+fn query_value<'a>(query: &'a str, param: &str) -> Option<&'a str> {
+    query.split('&').find_map(|pair| {
+        let (name, value) = pair.split_once('=')?;
+        (name == param).then_some(value)
+    })
 }
 
 /// Checks a delivery against the vendor's usual scheme with `secret` (a shared-secret
