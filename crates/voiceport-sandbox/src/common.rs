@@ -137,7 +137,9 @@ pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: 
 /// Serves `request`, spoiled by the fault armed for it, if any.
 async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
-    let path = request.uri().path().to_owned();
+    // The whole path, as the client sent it: here, inside the vendor's nested router,
+    // the URI has lost the vendor's prefix (`/api/v1` of HappyRobot's).
+    let path = format!("{}{}", ctx.vendor.prefix(), request.uri().path());
     match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
         None => next.run(request).await,
         Some((kind, false)) => match kind {

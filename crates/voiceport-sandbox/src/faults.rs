@@ -72,7 +72,9 @@ impl Fault {
         self
     }
 
-    /// Only requests whose path contains this text (`/dial`, `/calls/` …).
+    /// Only requests whose path contains this text (`/dial`, `/calls/`, or the vendor's
+    /// path as documented, `/api/v1/calls` …). The path is the whole one the client
+    /// sent, the sandbox's prefix for the vendor included (`/happyrobot/api/v1/calls`).
     pub fn path(mut self, fragment: &str) -> Self {
         self.path_contains = Some(fragment.to_owned());
         self

@@ -502,6 +502,29 @@ async fn voicebot_lists_a_bare_array_and_pages_by_time() {
     assert_eq!(next.as_array().unwrap().len(), 20);
 }
 
+/// A fault's path is matched against the whole path the client sent: the vendor's
+/// documented path (`/api/v1/calls`) works as well as a piece of it (`/calls`).
+#[tokio::test]
+async fn a_fault_path_may_be_the_vendors_documented_path() {
+    let sandbox = sandbox().await;
+    let get = || request(&sandbox, HappyRobot, reqwest::Method::GET, "/calls?limit=5").send();
+    for path in ["/api/v1/calls", "/calls", "/happyrobot/api/v1/calls"] {
+        sandbox.faults().inject(
+            Fault::new(FaultKind::Status(503))
+                .vendor(HappyRobot)
+                .path(path),
+        );
+        assert_eq!(get().await.unwrap().status(), 503, "{path}");
+        assert_eq!(get().await.unwrap().status(), 200, "{path}: once");
+    }
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Status(503))
+            .vendor(HappyRobot)
+            .path("/api/v1/dial"),
+    );
+    assert_eq!(get().await.unwrap().status(), 200);
+}
+
 #[tokio::test]
 async fn every_fault_kind_is_served() {
     let sandbox = sandbox().await;
