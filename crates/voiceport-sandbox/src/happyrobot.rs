@@ -260,8 +260,17 @@ async fn list(
     let tags = split(params.get("tags"));
     let campaigns = split(params.get("campaigns"));
     let use_cases = split(params.get("use_cases"));
-    let from = params.get("from").and_then(|t| parse_time(t));
-    let to = params.get("to").and_then(|t| parse_time(t));
+    // A time that does not read is refused, as the API refuses it, not taken for no filter.
+    let time = |key: &str| match params.get(key) {
+        None => Ok(None),
+        Some(text) => parse_time(text)
+            .map(Some)
+            .ok_or_else(|| bad_request(&ctx, &format!("{key} must be an ISO 8601 date"))),
+    };
+    let (from, to) = match (time("from"), time("to")) {
+        (Ok(from), Ok(to)) => (from, to),
+        (Err(response), _) | (_, Err(response)) => return response,
+    };
     let search = params.get("search").map(|s| s.to_lowercase());
     let ascending = params.get("sort").map(String::as_str) == Some("asc");
 

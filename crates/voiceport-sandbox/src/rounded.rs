@@ -247,8 +247,17 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     let agent = params.get("agent_id");
     let from = params.get("from_number");
     let to = params.get("to_number");
-    let after = params.get("start_time_gt").and_then(|t| parse_time(t));
-    let before = params.get("start_time_lt").and_then(|t| parse_time(t));
+    // A time that does not read is refused, as the API refuses it, not taken for no filter.
+    let time = |key: &str| match params.get(key) {
+        None => Ok(None),
+        Some(text) => parse_time(text)
+            .map(Some)
+            .ok_or_else(|| invalid_query(&ctx, key, "must be an ISO-8601 datetime")),
+    };
+    let (after, before) = match (time("start_time_gt"), time("start_time_lt")) {
+        (Ok(after), Ok(before)) => (after, before),
+        (Err(response), _) | (_, Err(response)) => return response,
+    };
     let (with_transcript, with_variables) = (
         flag("include_transcript", false),
         flag("include_variable_values", false),

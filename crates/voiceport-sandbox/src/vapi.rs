@@ -599,6 +599,18 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
             );
         }
     };
+    // A time that does not read is refused, as the API refuses it, not taken for no filter.
+    let keys = ["createdAtLt", "createdAtGt", "createdAtLe", "createdAtGe"];
+    if let Some(key) = keys
+        .into_iter()
+        .find(|key| params.get(*key).is_some_and(|t| parse_time(t).is_none()))
+    {
+        return api.fail(
+            api.flavor.invalid(),
+            "invalid date",
+            &[(key, "must be an ISO 8601 date string")],
+        );
+    }
     let time = |key: &str| params.get(key).and_then(|t| parse_time(t));
     let (before, after) = (time("createdAtLt"), time("createdAtGt"));
     let (at_or_before, at_or_after) = (time("createdAtLe"), time("createdAtGe"));

@@ -502,6 +502,37 @@ async fn voicebot_lists_a_bare_array_and_pages_by_time() {
     assert_eq!(next.as_array().unwrap().len(), 20);
 }
 
+/// A time filter that does not read is refused, as the vendors refuse it: taken for no
+/// filter, it would let an adapter that writes times wrongly pass its filter tests.
+#[tokio::test]
+async fn an_unreadable_time_filter_is_refused() {
+    let sandbox = sandbox().await;
+    for (kind, path) in [
+        (HappyRobot, "/calls?from=yesterday"),
+        (HappyRobot, "/calls?to=2026-13-01T00:00:00Z"),
+        (Vapi, "/call?createdAtGt=soon"),
+        (Voicebot, "/calls?createdAtLe=1773940807"),
+        (Rounded, "/calls?start_time_gt=monday"),
+    ] {
+        let response = request(&sandbox, kind, reqwest::Method::GET, path)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status().as_u16();
+        assert!(matches!(status, 400 | 422), "{kind} {path}: {status}");
+    }
+    let fine = request(
+        &sandbox,
+        HappyRobot,
+        reqwest::Method::GET,
+        "/calls?from=2026-01-01T00:00:00Z",
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(fine.status(), 200);
+}
+
 /// A fault's path is matched against the whole path the client sent: the vendor's
 /// documented path (`/api/v1/calls`) works as well as a piece of it (`/calls`).
 #[tokio::test]
