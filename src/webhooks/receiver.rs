@@ -33,6 +33,8 @@ pub struct Delivery {
     pub event: CallEvent,
     /// Where the application's answer goes, when the vendor waits for one.
     reply: Option<ReplySlot>,
+    /// What identifies the event in the de-duplication window (news only).
+    key: Option<EventKey>,
 }
 
 impl Delivery {
@@ -100,6 +102,15 @@ impl Delivery {
     pub fn reply_deadline(&self) -> Option<Instant> {
         self.reply.as_ref().map(|slot| slot.deadline)
     }
+
+    /// What identifies this event however often the vendor delivers it, for news (`None`
+    /// for a request, which is handed over each time). The receiver passes an event on
+    /// once per key while it is in its window; an application that stores events can
+    /// still see one again (delivered, then the vendor's retry after a failure or after the
+    /// window moved on) and tell it by this key. Its text is 64 hexadecimal digits.
+    pub fn key(&self) -> Option<EventKey> {
+        self.key
+    }
 }
 
 impl Clone for Delivery {
@@ -110,6 +121,7 @@ impl Clone for Delivery {
             kind: self.kind,
             event: self.event.clone(),
             reply: None,
+            key: self.key,
         }
     }
 }
@@ -440,6 +452,7 @@ async fn receive(
         kind: endpoint.kind,
         event,
         reply: None,
+        key: Some(key),
     };
     drop(_entered);
     match (shared.handler)(delivery).await {
@@ -477,6 +490,7 @@ async fn answer_request(
         kind: endpoint.kind,
         event,
         reply: Some(reply),
+        key: None,
     };
     let mut handling = (shared.handler)(delivery);
     let (mut handled, mut unanswerable) = (false, false);

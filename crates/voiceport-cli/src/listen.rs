@@ -116,13 +116,16 @@ async fn forward_to(
         }
         None => FORWARD_TIMEOUT,
     };
-    let sent = client
+    let mut post = client
         .post(url)
         .header("content-type", "application/json")
-        .timeout(timeout)
-        .body(body)
-        .send()
-        .await;
+        .timeout(timeout);
+    // The same for every redelivery of the event: the vendor sends it again when the local
+    // app failed or was too slow, and the app may have taken it meanwhile.
+    if let Some(key) = delivery.key() {
+        post = post.header("idempotency-key", key.to_string());
+    }
+    let sent = post.body(body).send().await;
     let failure = match sent {
         Ok(response) if response.status().is_success() => {
             // A request the vendor waits on (Vapi's tool calls) is answered with the local

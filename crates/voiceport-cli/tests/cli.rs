@@ -1036,6 +1036,18 @@ async fn listen_prints_verified_events_and_forwards_them() {
         assert_eq!(tool_calls["event"]["expects_reply"], true);
     }
     assert_eq!(sent[2]["event"].get("expects_reply"), None);
+    // The report's two attempts carry one idempotency key, the status update another; a
+    // request, handed over each time, has none.
+    let key = |i: usize| {
+        let value = forwarded[i].headers.get("idempotency-key");
+        value.map(|v| v.to_str().unwrap().to_owned())
+    };
+    let report_key = key(0).expect("an idempotency key");
+    assert_eq!(report_key.len(), 64);
+    assert!(report_key.bytes().all(|b| b.is_ascii_hexdigit()));
+    assert_eq!(key(1), Some(report_key.clone()));
+    assert!(key(2).is_some_and(|other| other != report_key));
+    assert_eq!((key(3), key(4)), (None, None));
 }
 
 #[tokio::test(flavor = "multi_thread")]

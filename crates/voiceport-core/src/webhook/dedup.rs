@@ -12,8 +12,18 @@ use crate::{CallEvent, EventKind};
 /// [`CallEvent::distinct_by`] (vendors send each at most once per call, or once per what
 /// `distinct_by` names, and redeliver it on a timeout, possibly re-serialized); otherwise
 /// a digest of the exact body.
+///
+/// `Display` writes it as 64 hexadecimal digits: an idempotency key for an application
+/// that must recognize a redelivery of its own (`voiceport listen --forward` sends it as
+/// `Idempotency-Key`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct EventKey([u8; 32]);
+
+impl std::fmt::Display for EventKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+    }
+}
 
 impl EventKey {
     /// The key of `event`, parsed from `body`, received for the provider named `provider`.
