@@ -24,7 +24,8 @@
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
 //! event's destination (an ended leg's end time, as it names no destination) is its
 //! [`CallEvent::distinct_by`], so that a receiver tells two transfers of one call apart, as
-//! Retell advises.
+//! Retell advises; a `call_analyzed`'s is a digest of its analysis, so that a re-run
+//! analysis is not taken for a redelivery of the first.
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
 //! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
@@ -81,6 +82,9 @@ struct Peek<'a> {
     #[serde(borrow)]
     call_id: Option<AnyJson<'a>>,
     transfer_end_timestamp: Option<Value>,
+    /// A `call_analyzed`'s analysis, which tells a re-run's event from a redelivery.
+    #[serde(borrow)]
+    call_analysis: Option<&'a RawValue>,
 }
 
 /// An event that reads its call (any other is `Other`, its call not decoded).
@@ -135,7 +139,17 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             occurred_at = call.ended_at;
             CallEvent::new(event, EventKind::Ended { call: call.into() })
         }
-        Reads::Analyzed => CallEvent::new(event, EventKind::Ended { call: call.into() }),
+        Reads::Analyzed => {
+            let mut parsed = CallEvent::new(event, EventKind::Ended { call: call.into() });
+            // Analysis can be run again (`rerun-call-analysis`): an event with another
+            // analysis is another event, not a redelivery of the first.
+            parsed.distinct_by = peek.call_analysis.map(|raw| {
+                let mut digest = std::hash::DefaultHasher::new();
+                std::hash::Hash::hash(raw.get(), &mut digest);
+                format!("analysis {:016x}", std::hash::Hasher::finish(&digest))
+            });
+            parsed
+        }
         Reads::Transcript => transcript_updated(event, call, body),
         Reads::Transfer => {
             let leg_end = (event == "transfer_ended")
@@ -337,6 +351,19 @@ mod tests {
             parsed.occurred_at,
             Some("2026-03-10T15:43:09.818Z".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn a_rerun_analysis_is_another_event_and_a_redelivery_is_not() {
+        let analyzed = |summary: &str| {
+            let body = json!({"event": "call_analyzed", "call": {"call_id": ID,
+                "call_status": "ended", "call_analysis": {"call_summary": summary}}});
+            parse(body).unwrap().distinct_by
+        };
+        let first = analyzed("Booked a cleaning for Tuesday.");
+        assert!(first.is_some());
+        assert_eq!(first, analyzed("Booked a cleaning for Tuesday."));
+        assert_ne!(first, analyzed("Booked a cleaning for Wednesday."));
     }
 
     #[test]
