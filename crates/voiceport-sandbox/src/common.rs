@@ -140,10 +140,16 @@ async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
     // The whole path, as the client sent it: here, inside the vendor's nested router,
     // the URI has lost the vendor's prefix (`/api/v1` of HappyRobot's).
     let path = format!("{}{}", ctx.vendor.prefix(), request.uri().path());
+    // A read changes nothing: the real body can be cut even before the handler.
+    let read = method == "GET";
     match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
         None => next.run(request).await,
         Some((kind, false)) => match kind {
             crate::FaultKind::Delay(_) => {
+                let response = next.run(request).await;
+                faulty_response(kind, Some(response)).await
+            }
+            crate::FaultKind::Truncated | crate::FaultKind::DropConnection if read => {
                 let response = next.run(request).await;
                 faulty_response(kind, Some(response)).await
             }

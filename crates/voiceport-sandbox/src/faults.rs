@@ -25,11 +25,15 @@ pub enum FaultKind {
     },
     /// Answer normally, but only after this delay.
     Delay(Duration),
-    /// Send the headers and part of the body, then drop the connection.
+    /// Send the headers and the first half of the body, then drop the connection. The body
+    /// is the real one for a `GET`, or after the handler ([`Fault::after_handler`]); a
+    /// request that would change something without it is not handled, and a stand-in
+    /// body is cut instead.
     DropConnection,
     /// Answer 200 with a body that is not JSON.
     Malformed,
-    /// Answer 200 with the first half of the real body (valid HTTP, broken JSON).
+    /// Answer 200 with the first half of the body (valid HTTP, broken JSON): the real one
+    /// for a `GET` or after the handler, else a stand-in, as for `DropConnection`.
     Truncated,
 }
 

@@ -589,6 +589,13 @@ async fn every_fault_kind_is_served() {
         .inject(Fault::new(FaultKind::Truncated).vendor(Voicebot));
     let text = get().await.unwrap().text().await.unwrap();
     assert!(!text.is_empty() && serde_json::from_str::<Value>(&text).is_err());
+    // A read's real body, cut: Voicebot Studio's list is a bare array.
+    let whole = get().await.unwrap().text().await.unwrap();
+    assert!(whole.starts_with('['), "{whole}");
+    assert!(
+        whole.starts_with(&text),
+        "{text} is not the start of {whole}"
+    );
 
     sandbox
         .faults()
