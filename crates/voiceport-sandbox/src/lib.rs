@@ -64,7 +64,8 @@
 //!
 //! Retries follow each vendor ([`WebhookTarget::for_vendor`], what
 //! [`SandboxBuilder::webhook`] and the control API start from): Retell retries a delivery
-//! not answered 2xx within 10 seconds up to three times; Vapi retries only when its server
+//! not answered 2xx within 10 seconds up to three times, while the call's later deliveries
+//! go out (ordered per call, not blocking, as Retell documents); Vapi retries only when its server
 //! has a `backoffPlan` (none by default), and HappyRobot and Rounded document no retry
 //! policy, so those make one attempt (a non-2xx answer or a 20-second timeout loses it).
 //! A target's `.retries(n)` and `.timeout(…)` change that ([`WebhookTarget::new`] starts

@@ -87,6 +87,14 @@ impl Vendor {
         }
     }
 
+    /// Whether a delivery's retries go on beside the call's later deliveries rather than
+    /// before them: Retell's deliveries are "ordered per call but not blocking" (a failing
+    /// `call_started` does not hold back `call_ended`). The others document no retries of
+    /// their own (Vapi's, when configured, say nothing of order).
+    pub(crate) fn retries_in_background(self) -> bool {
+        self == Vendor::Retell
+    }
+
     /// The API key the vendor's emulated API accepts.
     pub(crate) fn api_key(self) -> &'static str {
         match self {

@@ -27,7 +27,7 @@
 //! and [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
 //! failure path.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -299,7 +299,9 @@ impl Outgoing {
 pub(crate) struct Hooks {
     targets: PerVendor<RwLock<Option<Arc<Target>>>>,
     attempts: Mutex<Vec<(Vendor, DeliveryAttempt)>>,
-    following: Mutex<HashSet<(Vendor, String)>>,
+    /// Per call followed: how many tasks still deliver about it (its follower, and its
+    /// retries running on their own).
+    following: Mutex<HashMap<(Vendor, String), usize>>,
     /// Bumped at every attempt and every call followed to its end.
     changes: watch::Sender<u64>,
     /// Set when the sandbox stops: the following tasks end.
@@ -313,7 +315,7 @@ impl Default for Hooks {
         Hooks {
             targets: PerVendor::from_fn(|_| RwLock::new(None)),
             attempts: Mutex::new(Vec::new()),
-            following: Mutex::new(HashSet::new()),
+            following: Mutex::new(HashMap::new()),
             changes: watch::channel(0).0,
             stopping: watch::channel(false).0,
             client: OnceLock::new(),
@@ -365,8 +367,24 @@ impl Hooks {
         self.changes.send_modify(|n| *n += 1);
     }
 
+    /// One more task delivers about the call.
+    fn hold(&self, vendor: Vendor, call_id: &str) {
+        *lock(&self.following)
+            .entry((vendor, call_id.to_owned()))
+            .or_default() += 1;
+    }
+
+    /// A task delivering about the call is over; the call is settled when none is left.
     fn done(&self, vendor: Vendor, call_id: &str) {
-        lock(&self.following).remove(&(vendor, call_id.to_owned()));
+        let key = (vendor, call_id.to_owned());
+        let mut following = lock(&self.following);
+        if let Some(holders) = following.get_mut(&key) {
+            *holders = holders.saturating_sub(1);
+            if *holders == 0 {
+                following.remove(&key);
+            }
+        }
+        drop(following);
         self.changes.send_modify(|n| *n += 1);
     }
 
@@ -383,7 +401,7 @@ impl Hooks {
         let wait = async {
             loop {
                 let _ = changes.borrow_and_update();
-                if !lock(&self.following).contains(&key) {
+                if !lock(&self.following).contains_key(&key) {
                     return;
                 }
                 if changes.changed().await.is_err() {
@@ -407,7 +425,7 @@ pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
     if state.hooks.target(vendor).is_none() || state.hooks.client().is_none() {
         return;
     }
-    lock(&state.hooks.following).insert((vendor, call_id.to_owned()));
+    state.hooks.hold(vendor, call_id);
     // Decided at the dial, so that a fault armed before it is the one that applies.
     let reversed = state.faults.take_delivery(vendor.kind(), None, |kind| {
         kind == DeliveryFaultKind::OutOfOrder
@@ -602,65 +620,120 @@ impl Follow {
 
     async fn post(
         &self,
-        target: &Target,
+        target: &Arc<Target>,
         delivery: &Outgoing,
         body: Bytes,
         forged: bool,
         duplicate: bool,
     ) {
-        let Some(client) = self.state.hooks.client() else {
-            return;
+        let attempts = Attempts {
+            state: self.state.clone(),
+            vendor: self.vendor,
+            call_id: self.call_id.clone(),
+            target: target.clone(),
+            event: delivery.event.clone(),
+            vendor_status: delivery.vendor_status.clone(),
+            body,
+            forged,
+            duplicate,
         };
-        for attempt in 1..=target.retries.saturating_add(1) {
-            if attempt > 1 {
-                tokio::time::sleep(target.retry_delay).await;
-            }
-            let at = Utc::now();
-            let signer = match (&target.forger, forged) {
-                (Some(forger), true) => forger,
-                _ => &target.signer,
-            };
-            let sent = client
-                .post(signer.signed_url(&target.url))
-                .timeout(target.timeout)
-                .header("content-type", "application/json")
-                .headers(signer.sign(&body, at))
-                .body(body.clone())
-                .send()
-                .await;
-            let (status_code, reply, error) = match sent {
-                Ok(response) => {
-                    let status = response.status().as_u16();
-                    match response.bytes().await {
-                        Ok(body) => (Some(status), Some(body).filter(|b| !b.is_empty()), None),
-                        Err(error) => {
-                            let error = format!("reading the answer: {}", describe(&error));
-                            (Some(status), None, Some(error))
-                        }
-                    }
-                }
-                Err(error) => (None, None, Some(describe(&error))),
-            };
-            let record = DeliveryAttempt {
-                url: target.url.clone(),
-                call_id: self.call_id.clone(),
-                event: delivery.event.clone(),
-                vendor_status: delivery.vendor_status.clone(),
-                attempt,
-                status_code,
-                reply,
-                error,
-                wrong_signature: forged,
-                duplicate,
-                body: body.clone(),
-                at,
-            };
-            let accepted = record.accepted();
-            self.state.hooks.record(self.vendor, record);
-            if accepted {
+        if attempts.make(1).await {
+            return;
+        }
+        let retries = 2..=target.retries.saturating_add(1);
+        if retries.is_empty() {
+            return;
+        }
+        if self.vendor.retries_in_background() {
+            // The call's later deliveries go out meanwhile; the call stays pending (for
+            // `wait_for_deliveries`) until its retries are over.
+            self.state.hooks.hold(self.vendor, &self.call_id);
+            tokio::spawn(async move {
+                attempts.retry(retries).await;
+                attempts
+                    .state
+                    .hooks
+                    .done(attempts.vendor, &attempts.call_id);
+            });
+        } else {
+            attempts.retry(retries).await;
+        }
+    }
+}
+
+/// One delivery's attempts, owned, so that its retries can go on on their own task.
+struct Attempts {
+    state: Arc<State>,
+    vendor: Vendor,
+    call_id: String,
+    target: Arc<Target>,
+    event: String,
+    vendor_status: Option<String>,
+    body: Bytes,
+    forged: bool,
+    duplicate: bool,
+}
+
+impl Attempts {
+    /// The retries numbered `numbers`, each after the target's delay, until one is taken.
+    async fn retry(&self, numbers: std::ops::RangeInclusive<u32>) {
+        for attempt in numbers {
+            tokio::time::sleep(self.target.retry_delay).await;
+            if self.make(attempt).await {
                 return;
             }
         }
+    }
+
+    /// Posts attempt number `attempt` and records it; whether the receiver took it.
+    async fn make(&self, attempt: u32) -> bool {
+        let Some(client) = self.state.hooks.client() else {
+            return true;
+        };
+        let target = &self.target;
+        let at = Utc::now();
+        let signer = match (&target.forger, self.forged) {
+            (Some(forger), true) => forger,
+            _ => &target.signer,
+        };
+        let sent = client
+            .post(signer.signed_url(&target.url))
+            .timeout(target.timeout)
+            .header("content-type", "application/json")
+            .headers(signer.sign(&self.body, at))
+            .body(self.body.clone())
+            .send()
+            .await;
+        let (status_code, reply, error) = match sent {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                match response.bytes().await {
+                    Ok(body) => (Some(status), Some(body).filter(|b| !b.is_empty()), None),
+                    Err(error) => {
+                        let error = format!("reading the answer: {}", describe(&error));
+                        (Some(status), None, Some(error))
+                    }
+                }
+            }
+            Err(error) => (None, None, Some(describe(&error))),
+        };
+        let record = DeliveryAttempt {
+            url: target.url.clone(),
+            call_id: self.call_id.clone(),
+            event: self.event.clone(),
+            vendor_status: self.vendor_status.clone(),
+            attempt,
+            status_code,
+            reply,
+            error,
+            wrong_signature: self.forged,
+            duplicate: self.duplicate,
+            body: self.body.clone(),
+            at,
+        };
+        let accepted = record.accepted();
+        self.state.hooks.record(self.vendor, record);
+        accepted
     }
 }
 

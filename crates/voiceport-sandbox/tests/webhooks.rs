@@ -539,7 +539,19 @@ async fn retell_retries_as_retell_does_and_the_others_do_not() {
     let target = WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default())
         .retry_delay(Duration::from_millis(10));
     assert_eq!(target.retry_count(), 3);
-    let sandbox = sandbox_to(Retell, target).await;
+    // Talk long enough that the call's end comes after these retries (they do not hold
+    // it back: see the next test).
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .calls(Retell, 5)
+        .timing(Timing {
+            talk: Duration::from_millis(600),
+            ..fast()
+        })
+        .webhook_target(Retell, target)
+        .start()
+        .await
+        .unwrap();
     let id = dial(&sandbox, Retell, "+14155550199").await;
     let attempts = settled(&sandbox, Retell, &id).await;
     let started: Vec<(u32, Option<u16>)> = attempts
@@ -564,6 +576,32 @@ async fn retell_retries_as_retell_does_and_the_others_do_not() {
             "{kind}"
         );
     }
+}
+
+/// Retell's deliveries are ordered per call but not blocking: a `call_started` being
+/// retried does not hold back the `call_ended` after it.
+#[tokio::test]
+async fn retell_retries_do_not_hold_back_the_calls_later_events() {
+    let (url, seen) = receiver().await;
+    seen.script.lock().unwrap().push_back((500, Duration::ZERO));
+    let target = WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default())
+        .retry_delay(Duration::from_millis(800));
+    let sandbox = sandbox_to(Retell, target).await;
+    let id = dial(&sandbox, Retell, "+14155550199").await;
+    let attempts = settled(&sandbox, Retell, &id).await;
+    let order: Vec<(&str, u32, Option<u16>)> = (attempts.iter())
+        .map(|a| (a.event.as_str(), a.attempt, a.status_code))
+        .collect();
+    assert_eq!(order[0], ("call_started", 1, Some(500)), "{order:?}");
+    let retried = (order.iter())
+        .position(|a| *a == ("call_started", 2, Some(204)))
+        .expect("the retry");
+    let ended = (order.iter())
+        .position(|a| a.0 == "call_ended")
+        .expect("the end");
+    assert!(ended < retried, "the end waited for the retry: {order:?}");
+    // Waiting for the call's deliveries waits for its retries too.
+    assert_eq!(order.last().map(|a| a.0), Some("call_started"), "{order:?}");
 }
 
 #[tokio::test]
