@@ -35,7 +35,9 @@ pub enum RequestOutcome {
 
 /// Everything that can go wrong talking to a voice vendor.
 ///
-/// Each variant names the provider and the operation; secrets never appear in any of them.
+/// Each variant that comes of a request names the provider and the operation (a
+/// [`Config`](Error::Config) error names the configuration field instead, and
+/// [`WaitTimedOut`](Error::WaitTimedOut) the call); secrets never appear in any of them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {

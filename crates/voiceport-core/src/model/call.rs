@@ -17,6 +17,11 @@ use crate::{AgentId, CallId, CampaignId, NoteId, OrganizationId, ProviderKind};
 ///
 /// The struct is `#[non_exhaustive]` so that fields can be added without breaking users:
 /// build one with [`Call::new`] and assign fields.
+///
+/// Two calls are equal when their vendor payloads are equal too: a call decoded from a
+/// vendor's JSON is not equal to the same call built by hand or read back from its
+/// normalized JSON (which has no payload). Compare the serialized forms to compare the
+/// normalized calls alone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Call {
