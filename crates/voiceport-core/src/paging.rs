@@ -1,6 +1,7 @@
 //! One resumable cursor over every vendor's paging scheme, and lazy streams over pages.
 
 use std::collections::HashSet;
+use std::ops::Deref;
 
 use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
@@ -80,31 +81,43 @@ pub struct CallPage {
 /// cursors come round again (the cursor it was given, or any earlier one of the walk, such
 /// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor` instead of looping
 /// forever. The walk remembers every cursor it has followed (a few bytes per page).
-pub fn page_stream<'a, P>(provider: &'a P, query: CallQuery) -> BoxStream<'a, Result<CallPage>>
+///
+/// `provider` is a reference (the stream borrows it) or an owning handle such as the
+/// `Arc<dyn VoiceProvider>` that `connect` returns (the stream is then `'static`, to keep
+/// in a struct or hand to a response body).
+pub fn page_stream<'a, H, P>(provider: H, query: CallQuery) -> BoxStream<'a, Result<CallPage>>
 where
+    H: Deref<Target = P> + Send + 'a,
     P: VoiceProvider + ?Sized,
 {
     let seen: HashSet<PageCursor> = query.cursor.iter().cloned().collect();
-    stream::try_unfold(Some((query, seen, 0_u64)), move |state| async move {
-        let Some((mut query, mut seen, pages)) = state else {
+    let start = Walk {
+        provider,
+        query,
+        seen,
+        pages: 0,
+    };
+    stream::try_unfold(Some(start), |state| async move {
+        let Some(mut walk) = state else {
             return Ok(None);
         };
-        let page = provider.list_calls(&query).await?;
-        let pages = pages + 1;
+        let page = walk.provider.list_calls(&walk.query).await?;
+        walk.pages += 1;
         let next_state = match &page.next {
             None => None,
-            Some(next) if !seen.insert(next.clone()) => {
-                let message = if query.cursor.as_ref() == Some(next) {
+            Some(next) if !walk.seen.insert(next.clone()) => {
+                let message = if walk.query.cursor.as_ref() == Some(next) {
                     format!(
                         "the vendor returned the cursor it was given ({next}); paging would never end"
                     )
                 } else {
                     format!(
-                        "the vendor returned a cursor it had already given in this walk ({next}) after {pages} pages: its cursors go round in a cycle, so paging would never end"
+                        "the vendor returned a cursor it had already given in this walk ({next}) after {} pages: its cursors go round in a cycle, so paging would never end",
+                        walk.pages
                     )
                 };
                 return Err(Error::Decode {
-                    provider: provider.kind(),
+                    provider: walk.provider.kind(),
                     operation: Operation::ListCalls,
                     path: "next cursor".into(),
                     message,
@@ -112,8 +125,8 @@ where
                 });
             }
             Some(next) => {
-                query.cursor = Some(next.clone());
-                Some((query, seen, pages))
+                walk.query.cursor = Some(next.clone());
+                Some(walk)
             }
         };
         Ok(Some((page, next_state)))
@@ -121,9 +134,31 @@ where
     .boxed()
 }
 
-/// A lazy stream of calls across all pages. Memory is bounded by one page.
-pub fn call_stream<'a, P>(provider: &'a P, query: CallQuery) -> BoxStream<'a, Result<Call>>
+/// Where a walk over pages is: the provider it asks, the query of the next page, the
+/// cursors followed so far and how many pages it has read.
+struct Walk<H> {
+    provider: H,
+    query: CallQuery,
+    seen: HashSet<PageCursor>,
+    pages: u64,
+}
+
+/// A lazy stream of calls across all pages. Memory is bounded by one page. `provider` is
+/// a reference or an owning handle, as for [`page_stream`]:
+///
+/// ```
+/// use std::sync::Arc;
+/// use voiceport_core::{Call, CallQuery, Result, VoiceProvider, call_stream};
+/// use futures::stream::BoxStream;
+///
+/// /// Every call of the account, as a stream that owns its provider.
+/// fn every_call(provider: Arc<dyn VoiceProvider>) -> BoxStream<'static, Result<Call>> {
+///     call_stream(provider, CallQuery::default())
+/// }
+/// ```
+pub fn call_stream<'a, H, P>(provider: H, query: CallQuery) -> BoxStream<'a, Result<Call>>
 where
+    H: Deref<Target = P> + Send + 'a,
     P: VoiceProvider + ?Sized,
 {
     page_stream(provider, query)

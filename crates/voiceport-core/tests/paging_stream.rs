@@ -118,6 +118,17 @@ async fn walks_every_page_once_in_order() {
     );
 }
 
+/// A stream that owns its provider (the `Arc` that `connect` returns) outlives the scope
+/// that made it: it can be spawned, or kept in a struct.
+#[tokio::test]
+async fn a_stream_can_own_its_provider() {
+    let provider: std::sync::Arc<dyn VoiceProvider> = std::sync::Arc::new(Pages::new(10, 3));
+    let calls = voiceport_core::call_stream(provider.clone(), CallQuery::default());
+    let pages = voiceport_core::page_stream(provider, CallQuery::default());
+    let counted = tokio::spawn(async move { (calls.count().await, pages.count().await) });
+    assert_eq!(counted.await.unwrap(), (10, 4));
+}
+
 #[tokio::test]
 async fn is_lazy() {
     let provider = Pages::new(100, 10);
