@@ -370,35 +370,37 @@ async fn rounded_metadata_merges_or_replaces() {
     assert_eq!(invalid["error"]["details"].as_array().unwrap().len(), 3);
 }
 
-#[tokio::test]
-async fn rounded_cursor_and_page_modes_walk_every_call_once() {
-    let sandbox = sandbox().await;
+/// The ids of Rounded's calls, walked by its time cursor `limit` at a time (at most 100
+/// pages).
+async fn rounded_cursor_walk(sandbox: &Sandbox, limit: usize) -> Vec<Value> {
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;
-    loop {
-        let path = match &cursor {
-            Some(c) => format!("/calls?use_cursor=true&limit=7&cursor={}", urlencode(c)),
-            None => "/calls?use_cursor=true&limit=7".to_owned(),
-        };
+    for _ in 0..100 {
+        let mut path = format!("/calls?use_cursor=true&limit={limit}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={}", urlencode(c)));
+        }
         let (_, page) = json_of(
-            request(&sandbox, Rounded, reqwest::Method::GET, &path)
+            request(sandbox, Rounded, reqwest::Method::GET, &path)
                 .send()
                 .await
                 .unwrap(),
         )
         .await;
-        seen.extend(
-            page["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|c| c["id"].clone()),
-        );
+        let calls = page["data"].as_array().unwrap();
+        seen.extend(calls.iter().map(|c| c["id"].clone()));
         match page["next_cursor"].as_str() {
             Some(next) => cursor = Some(next.to_owned()),
             None => break,
         }
     }
+    seen
+}
+
+#[tokio::test]
+async fn rounded_cursor_and_page_modes_walk_every_call_once() {
+    let sandbox = sandbox().await;
+    let seen = rounded_cursor_walk(&sandbox, 7).await;
     assert_eq!(seen.len(), 30);
     let (_, page3) = json_of(
         request(
@@ -445,28 +447,9 @@ async fn rounded_calls_dialed_in_one_burst_are_each_walked_once() {
     for response in futures::future::join_all(dials).await {
         assert_eq!(response.unwrap().status(), 201);
     }
-    let mut seen = std::collections::BTreeSet::new();
-    let mut cursor: Option<String> = None;
-    for _ in 0..100 {
-        let path = match &cursor {
-            Some(c) => format!("/calls?use_cursor=true&limit=1&cursor={}", urlencode(c)),
-            None => "/calls?use_cursor=true&limit=1".to_owned(),
-        };
-        let (_, page) = json_of(
-            request(&sandbox, Rounded, reqwest::Method::GET, &path)
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await;
-        for call in page["data"].as_array().unwrap() {
-            assert!(seen.insert(call["id"].to_string()), "{call} twice");
-        }
-        match page["next_cursor"].as_str() {
-            Some(next) => cursor = Some(next.to_owned()),
-            None => break,
-        }
-    }
+    let walked = rounded_cursor_walk(&sandbox, 1).await;
+    let seen: std::collections::BTreeSet<String> = walked.iter().map(Value::to_string).collect();
+    assert_eq!(seen.len(), walked.len(), "a call twice: {walked:?}");
     assert_eq!(seen.len(), 30 + 12);
 }
 
