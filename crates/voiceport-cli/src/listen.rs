@@ -62,7 +62,8 @@ pub(crate) async fn run(
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
     );
-    // Each event is forwarded, then printed, before the vendor gets its answer: when the
+    // Each event is forwarded, then printed, before the vendor gets its answer (a request
+    // is answered as soon as the local app's reply is in: its printing follows): when the
     // local app does not take it, the vendor is answered 500 and sends it again (printed
     // once, when it is taken). Deliveries are handled as they come, several at a time, so
     // the local app may receive a call's events in another order than the vendor sent them.

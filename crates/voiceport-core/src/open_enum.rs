@@ -3,7 +3,8 @@
 //! Vendors add enum values without notice. Every enum that comes from a vendor is declared
 //! with this macro: the known values become variants, anything else lands in `Other(String)`
 //! with the text kept verbatim, and serialization writes the exact vendor spelling back.
-//! A number or a boolean where the vendor usually sends text is kept as its JSON text.
+//! A number or a boolean where the vendor usually sends text is kept as text (`3`, `2.5`,
+//! `true`; a float as Rust writes it, so `1.0` is `1`), and serialized as a string.
 
 /// Declares a string-backed enum with an `Other(String)` fallback.
 ///

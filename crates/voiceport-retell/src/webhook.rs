@@ -24,8 +24,8 @@
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
 //! event's destination (an ended leg's end time, as it names no destination) is its
 //! [`CallEvent::distinct_by`], so that a receiver tells two transfers of one call apart, as
-//! Retell advises; a `call_analyzed`'s is a digest of its analysis, so that a re-run
-//! analysis is not taken for a redelivery of the first.
+//! Retell advises; a `call_analyzed`'s is its analysis (in a canonical form), so that a
+//! re-run analysis is not taken for a redelivery of the first.
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
 //! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
@@ -142,11 +142,12 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         Reads::Analyzed => {
             let mut parsed = CallEvent::new(event, EventKind::Ended { call: call.into() });
             // Analysis can be run again (`rerun-call-analysis`): an event with another
-            // analysis is another event, not a redelivery of the first.
+            // analysis is another event, not a redelivery of the first. Compared in a
+            // canonical form (keys sorted, no spaces), so that a redelivery serialized
+            // afresh is still the same event.
             parsed.distinct_by = peek.call_analysis.map(|raw| {
-                let mut digest = std::hash::DefaultHasher::new();
-                std::hash::Hash::hash(raw.get(), &mut digest);
-                format!("analysis {:016x}", std::hash::Hasher::finish(&digest))
+                serde_json::from_str::<Value>(raw.get())
+                    .map_or_else(|_| raw.get().to_owned(), |analysis| analysis.to_string())
             });
             parsed
         }
@@ -364,6 +365,14 @@ mod tests {
         assert!(first.is_some());
         assert_eq!(first, analyzed("Booked a cleaning for Tuesday."));
         assert_ne!(first, analyzed("Booked a cleaning for Wednesday."));
+        // The same analysis serialized afresh (spaces, key order) is the same event.
+        let spaced = br#"{"event": "call_analyzed", "call": {"call_id": "call_8d1e6f3a92c04b7e5a1f0c9d2b47",
+            "call_status": "ended", "call_analysis": { "user_sentiment" : "Positive", "call_summary" : "Booked a cleaning for Tuesday." }}}"#;
+        let compact = br#"{"event":"call_analyzed","call":{"call_id":"call_8d1e6f3a92c04b7e5a1f0c9d2b47","call_status":"ended","call_analysis":{"call_summary":"Booked a cleaning for Tuesday.","user_sentiment":"Positive"}}}"#;
+        assert_eq!(
+            decode_webhook(spaced).unwrap().distinct_by,
+            decode_webhook(compact).unwrap().distinct_by
+        );
     }
 
     #[test]

@@ -166,7 +166,15 @@ fn without_url_secrets(text: &str, cut_at_start: bool) -> String {
             .unwrap_or(after.len());
         let tail = &after[host..];
         let hidden = tail.find(ends_url).unwrap_or(tail.len());
-        out.push_str(&rest[..at + len + host]);
+        out.push_str(&rest[..at + len]);
+        // A user and password before the host (`user:p4ss@host`) are hidden too.
+        match after[..host].rfind('@') {
+            Some(at_sign) => {
+                out.push_str("…@");
+                out.push_str(&after[at_sign + 1..host]);
+            }
+            None => out.push_str(&after[..host]),
+        }
         if hidden > 0 {
             out.push_str("/…");
         }
@@ -290,6 +298,11 @@ mod tests {
         for secret in ["X-Amz-Signature", "0a1b2c", "0194-c1"] {
             assert!(!text.contains(secret), "{secret} in {text}");
         }
+        // A user and password before the host are hidden.
+        assert_eq!(
+            without_url_secrets(r#"{"u": "https://ops:p4ss@api.example.com/x"}"#, false),
+            r#"{"u": "https://…@api.example.com/…"}"#
+        );
         // Text without URLs is as it was.
         assert_eq!(
             without_url_secrets(r#"{"a": "b/c?d"}"#, false),
