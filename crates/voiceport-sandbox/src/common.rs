@@ -230,6 +230,22 @@ pub(crate) fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
+/// The query's times under `keys` (RFC 3339), each `None` when absent; `Err` names the
+/// first that does not read, which the vendors refuse rather than take for no filter.
+pub(crate) fn time_params<const N: usize>(
+    params: &std::collections::HashMap<String, String>,
+    keys: [&'static str; N],
+) -> Result<[Option<DateTime<Utc>>; N], &'static str> {
+    let read = keys.map(|key| match params.get(key) {
+        None => Ok(None),
+        Some(text) => parse_time(text).map(Some).ok_or(key),
+    });
+    if let Some(Err(key)) = read.iter().find(|time| time.is_err()) {
+        return Err(key);
+    }
+    Ok(read.map(|time| time.unwrap_or(None)))
+}
+
 /// A string field of a JSON object.
 pub(crate) fn text(map: &serde_json::Map<String, Value>, key: &str) -> Option<String> {
     map.get(key).and_then(Value::as_str).map(str::to_owned)

@@ -77,8 +77,8 @@ impl Fault {
     }
 
     /// Only requests whose path contains this text (`/dial`, `/calls/`, or the vendor's
-    /// path as documented, `/api/v1/calls` …). The path is the whole one the client
-    /// sent, the sandbox's prefix for the vendor included (`/happyrobot/api/v1/calls`).
+    /// path as documented …). The path is the whole one the client sent, the sandbox's
+    /// prefix for the vendor included.
     pub fn path(mut self, fragment: &str) -> Self {
         self.path_contains = Some(fragment.to_owned());
         self

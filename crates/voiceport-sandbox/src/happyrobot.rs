@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, body_object, error, iso, json_response, object, parse_time, plus_number, text,
+    Ctx, body_object, error, iso, json_response, object, parse_time, plus_number, text, time_params,
 };
 use crate::content::{Who, conversation, cost, recording_url};
 use crate::sim::{Outcome, Phase, SimCall, SimNote, SimRating, View};
@@ -260,16 +260,9 @@ async fn list(
     let tags = split(params.get("tags"));
     let campaigns = split(params.get("campaigns"));
     let use_cases = split(params.get("use_cases"));
-    // A time that does not read is refused, as the API refuses it, not taken for no filter.
-    let time = |key: &str| match params.get(key) {
-        None => Ok(None),
-        Some(text) => parse_time(text)
-            .map(Some)
-            .ok_or_else(|| bad_request(&ctx, &format!("{key} must be an ISO 8601 date"))),
-    };
-    let (from, to) = match (time("from"), time("to")) {
-        (Ok(from), Ok(to)) => (from, to),
-        (Err(response), _) | (_, Err(response)) => return response,
+    let [from, to] = match time_params(&params, ["from", "to"]) {
+        Ok(times) => times,
+        Err(key) => return bad_request(&ctx, &format!("{key} must be an ISO 8601 date")),
     };
     let search = params.get("search").map(|s| s.to_lowercase());
     let ascending = params.get("sort").map(String::as_str) == Some("asc");

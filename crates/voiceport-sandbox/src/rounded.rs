@@ -15,7 +15,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, body_object, error, iso, json_response, parse_time, plus_number, text};
+use crate::common::{
+    Ctx, body_object, error, iso, json_response, parse_time, plus_number, text, time_params,
+};
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
@@ -247,16 +249,9 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     let agent = params.get("agent_id");
     let from = params.get("from_number");
     let to = params.get("to_number");
-    // A time that does not read is refused, as the API refuses it, not taken for no filter.
-    let time = |key: &str| match params.get(key) {
-        None => Ok(None),
-        Some(text) => parse_time(text)
-            .map(Some)
-            .ok_or_else(|| invalid_query(&ctx, key, "must be an ISO-8601 datetime")),
-    };
-    let (after, before) = match (time("start_time_gt"), time("start_time_lt")) {
-        (Ok(after), Ok(before)) => (after, before),
-        (Err(response), _) | (_, Err(response)) => return response,
+    let [after, before] = match time_params(&params, ["start_time_gt", "start_time_lt"]) {
+        Ok(times) => times,
+        Err(key) => return invalid_query(&ctx, key, "must be an ISO-8601 datetime"),
     };
     let (with_transcript, with_variables) = (
         flag("include_transcript", false),

@@ -39,7 +39,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, body_object, error, iso, json_response, object, parse_time, text};
+use crate::common::{
+    Ctx, body_object, error, iso, json_response, object, parse_time, text, time_params,
+};
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
@@ -599,21 +601,14 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
             );
         }
     };
-    // A time that does not read is refused, as the API refuses it, not taken for no filter.
     let keys = ["createdAtLt", "createdAtGt", "createdAtLe", "createdAtGe"];
-    if let Some(key) = keys
-        .into_iter()
-        .find(|key| params.get(*key).is_some_and(|t| parse_time(t).is_none()))
-    {
-        return api.fail(
-            api.flavor.invalid(),
-            "invalid date",
-            &[(key, "must be an ISO 8601 date string")],
-        );
-    }
-    let time = |key: &str| params.get(key).and_then(|t| parse_time(t));
-    let (before, after) = (time("createdAtLt"), time("createdAtGt"));
-    let (at_or_before, at_or_after) = (time("createdAtLe"), time("createdAtGe"));
+    let [before, after, at_or_before, at_or_after] = match time_params(&params, keys) {
+        Ok(times) => times,
+        Err(key) => {
+            let problem = [(key, "must be an ISO 8601 date string")];
+            return api.fail(api.flavor.invalid(), "invalid date", &problem);
+        }
+    };
     let assistant = params.get("assistantId");
     let number = params.get("phoneNumberId").map(String::as_str);
     let id = params.get("id");
