@@ -1036,6 +1036,23 @@ async fn listen_prints_verified_events_and_forwards_them() {
         assert_eq!(tool_calls["event"]["expects_reply"], true);
     }
     assert_eq!(sent[2]["event"].get("expects_reply"), None);
+    // An app written in Rust reads each body back with voiceport's own type.
+    for attempt in &forwarded {
+        let read: voiceport::webhooks::Forwarded = serde_json::from_slice(&attempt.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&attempt.body)));
+        assert_eq!(read.provider, "support");
+        assert_eq!(read.kind, voiceport::ProviderKind::Voicebot);
+    }
+    let report: voiceport::webhooks::Forwarded =
+        serde_json::from_slice(&forwarded[0].body).unwrap();
+    assert!(matches!(
+        report.event.kind,
+        voiceport::EventKind::Ended { .. }
+    ));
+    assert_eq!(
+        report.event.call().map(|call| call.status),
+        Some(voiceport::CallStatus::Completed)
+    );
     // The report's two attempts carry one idempotency key, the status update another; a
     // request, handed over each time, has none.
     let key = |i: usize| {

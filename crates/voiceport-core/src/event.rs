@@ -1,7 +1,7 @@
 //! Webhook deliveries, normalized.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Call, CallId, CallStatus, Utterance, VendorPayload};
 
@@ -20,7 +20,12 @@ use crate::{Call, CallId, CallStatus, Utterance, VendorPayload};
 /// assert_eq!(event.vendor_event, "status-update");
 /// assert_eq!(event.status(), Some(CallStatus::Ringing));
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize)]
+///
+/// Its JSON (`voiceport listen --json`, the body `--forward` posts) reads back into a
+/// `CallEvent`, without [`distinct_by`](Self::distinct_by), which is not written, and with
+/// payloads as serde_json writes them rather than byte for byte; see
+/// [`Forwarded`](crate::webhook::Forwarded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallEvent {
     /// The vendor's event type, verbatim (`end-of-call-report`, `session.status_changed`,
@@ -48,7 +53,7 @@ pub struct CallEvent {
     /// the agent and variables of a call still ringing). Such a delivery is a request
     /// rather than news: a receiver hands every one of them to the application, retries
     /// included, and answers with its reply. Serialized only when true.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub expects_reply: bool,
     /// What happened.
     #[serde(flatten)]
@@ -56,7 +61,7 @@ pub struct CallEvent {
 }
 
 /// What a webhook delivery says happened.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum EventKind {

@@ -172,6 +172,19 @@ impl serde::Serialize for VendorPayload {
     }
 }
 
+/// Reads any JSON value: a normalized event written out (`voiceport listen --json`, or the
+/// body `--forward` posts) reads back with its payload. The text is the value as
+/// serde_json writes it (compact), not the vendor's bytes, which were not kept.
+impl<'de> serde::Deserialize<'de> for VendorPayload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Through a `Value`, not a `RawValue`: the payload of an event sits under the
+        // event's flattened kind, where serde buffers the fields and a `RawValue` cannot
+        // be read.
+        let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(VendorPayload::from_value(&value))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,9 +36,11 @@
 
 mod config;
 mod dedup;
+mod forwarded;
 mod payload;
 mod verify;
 
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
 pub use dedup::{Admission, Deduplicator, EventKey};
+pub use forwarded::Forwarded;
 pub use verify::{DEFAULT_TOLERANCE_SECS, Verifier, VerifyError, verify};
