@@ -512,6 +512,20 @@ fn query_scheme_reads_the_secret_from_the_url() {
         v.signed_url("https://app.example/h?x=1#f"),
         format!("https://app.example/h?x=1&token={SECRET}#f")
     );
+    // A URL that holds the parameter already (an old secret) gets the new one in its
+    // place: the first value is the one read, so an old one left in front would refuse
+    // every delivery. Empty pairs go; other pairs stay, in order.
+    let rotated = v.signed_url("https://app.example/h?token=old&x=1&&tokens=2&token");
+    assert_eq!(
+        rotated,
+        format!("https://app.example/h?x=1&tokens=2&token={SECRET}")
+    );
+    let (_, query) = rotated.split_once('?').unwrap();
+    assert_eq!(v.verify_request(Some(query), &none, b"{}"), Ok(()));
+    assert_eq!(
+        v.signed_url("https://app.example/h?"),
+        format!("https://app.example/h?token={SECRET}")
+    );
     let other = verifier(
         ProviderKind::Rounded,
         "verify = \"query\"\nparam = \"key\"\nsecret = \"abc\"",

@@ -508,15 +508,29 @@ impl Verifier {
     }
 
     /// The URL to give the vendor: `url` with the secret in its query under the `query`
-    /// scheme, `url` itself under any other.
+    /// scheme (in place of any value the parameter has there already, which would be read
+    /// first), `url` itself under any other.
     pub fn signed_url(&self, url: &str) -> String {
         match &self.rule {
             Rule::Query { param, secret } => {
                 let (base, fragment) = url
                     .split_once('#')
                     .map_or((url, None), |(b, f)| (b, Some(f)));
-                let joint = if base.contains('?') { '&' } else { '?' };
-                let mut signed = format!("{base}{joint}{param}={}", secret.expose_secret());
+                let (path, query) = base.split_once('?').unwrap_or((base, ""));
+                let mut signed = path.to_owned();
+                let others = query.split('&').filter(|pair| {
+                    let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+                    !pair.is_empty() && name != param.as_str()
+                });
+                for pair in others {
+                    signed.push(if signed.len() == path.len() { '?' } else { '&' });
+                    signed.push_str(pair);
+                }
+                let joint = if signed.len() == path.len() { '?' } else { '&' };
+                signed.push(joint);
+                signed.push_str(param);
+                signed.push('=');
+                signed.push_str(secret.expose_secret());
                 if let Some(fragment) = fragment {
                     signed.push('#');
                     signed.push_str(fragment);
