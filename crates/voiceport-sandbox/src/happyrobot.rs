@@ -155,7 +155,7 @@ fn render(call: &SimCall, view: &View) -> Value {
         "status": status(view.phase),
         "provider": if call.web { "Web" } else { "Twilio" },
         "metadata": metadata,
-        "use_case": { "id": use_case(call), "organization_id": ORGANIZATION, "name": "Sandbox outreach", "language": "en-US", "model": "gpt-4o" },
+        "use_case": { "id": use_case(call), "organization_id": ORGANIZATION, "name": "Sandbox outreach", "language": "en-US", "model": MODEL },
         "agent": { "id": call.agent_id, "name": call.agent_name },
         "language": "en-US",
         "params": call.variables,
@@ -173,6 +173,9 @@ fn render(call: &SimCall, view: &View) -> Value {
         "costs": costs,
     })
 }
+
+/// The model every sandbox use case runs (the list's `models` filter).
+const MODEL: &str = "gpt-4o";
 
 /// The call's `type` (the list's `type` filter).
 fn call_type(call: &SimCall) -> &'static str {
@@ -260,6 +263,9 @@ async fn list(
     let tags = split(params.get("tags"));
     let campaigns = split(params.get("campaigns"));
     let use_cases = split(params.get("use_cases"));
+    let models = split(params.get("models"));
+    let ratings = split(params.get("ratings"));
+    let transfer_contact = params.get("transfer_contact_email");
     let [from, to] = match time_params(&params, ["from", "to"]) {
         Ok(times) => times,
         Err(key) => return bad_request(&ctx, &format!("{key} must be an ISO 8601 date")),
@@ -276,6 +282,10 @@ async fn list(
             && (statuses.is_empty() || statuses.contains(&status(view.phase)))
             && (tags.is_empty() || call.tags.iter().any(|t| tags.contains(&t.as_str())))
             && (use_cases.is_empty() || use_cases.contains(&use_case(call)))
+            && (models.is_empty() || models.contains(&MODEL))
+            && (ratings.is_empty() || call.ratings.iter().any(|r| ratings.contains(&r.emoji.as_str())))
+            // No sandbox call is handed to a transfer contact.
+            && transfer_contact.is_none()
             && (campaigns.is_empty()
                 || call
                     .campaign_id
