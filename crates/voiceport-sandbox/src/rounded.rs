@@ -269,10 +269,15 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
             from.is_none_or(|n| c.from.as_ref() == Some(n))
                 && to.is_none_or(|n| c.to.as_ref() == Some(n))
         })
-        .filter(|c| {
-            after.is_none_or(|t| c.created_at > t) && before.is_none_or(|t| c.created_at < t)
-        })
         .map(|c| (c, c.view(now, &timing)))
+        // The documented filters name the call's `start_time`. A call that has none (not
+        // answered yet, or never) is left out by either bound, as a database comparison
+        // with a null leaves it out (inferred: the docs do not say).
+        .filter(|(_, view)| {
+            let started = view.started_at;
+            after.is_none_or(|t| started.is_some_and(|s| s > t))
+                && before.is_none_or(|t| started.is_some_and(|s| s < t))
+        })
         .collect();
     let render_all = |calls: &[(&SimCall, View)]| -> Vec<Value> {
         calls

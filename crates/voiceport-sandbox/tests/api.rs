@@ -485,6 +485,47 @@ async fn voicebot_lists_a_bare_array_and_pages_by_time() {
     assert_eq!(next.as_array().unwrap().len(), 20);
 }
 
+/// Rounded's `start_time_gt` / `start_time_lt` filter on the call's `start_time`, as
+/// documented (not on when the call was created): a call that never started is left out
+/// by either bound.
+#[tokio::test]
+async fn rounded_time_filters_apply_to_the_start_time() {
+    let sandbox = sandbox().await;
+    let list = async |query: &str| {
+        let path = format!("/calls?use_cursor=false&limit=1000{query}");
+        let (status, page) = json_of(
+            request(&sandbox, Rounded, reqwest::Method::GET, &path)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 200, "{query}: {page}");
+        page["data"].as_array().unwrap().clone()
+    };
+    let all = list("").await;
+    assert_eq!(all.len(), 30);
+    let start = |call: &Value| call["start_time"].as_str().map(str::to_owned);
+    let mut starts: Vec<String> = all.iter().filter_map(start).collect();
+    starts.sort();
+    let never_started = all.iter().filter(|c| start(c).is_none()).count();
+    assert!(
+        never_started > 0,
+        "the seeded calls include unanswered ones"
+    );
+    // The middle start time: calls after it, calls before it, none of the unanswered.
+    let middle = &starts[starts.len() / 2];
+    let after = list(&format!("&start_time_gt={}", urlencode(middle))).await;
+    let before = list(&format!("&start_time_lt={}", urlencode(middle))).await;
+    let later = starts.iter().filter(|s| *s > middle).count();
+    let earlier = starts.iter().filter(|s| *s < middle).count();
+    assert_eq!(after.len(), later);
+    assert_eq!(before.len(), earlier);
+    for call in after.iter().chain(&before) {
+        assert!(start(call).is_some(), "{call}");
+    }
+}
+
 /// A time filter that does not read is refused, as the vendors refuse it: taken for no
 /// filter, it would let an adapter that writes times wrongly pass its filter tests.
 #[tokio::test]
