@@ -675,10 +675,15 @@ struct Attempts {
 }
 
 impl Attempts {
-    /// The retries numbered `numbers`, each after the target's delay, until one is taken.
+    /// The retries numbered `numbers`, each after the target's delay, until one is taken
+    /// or the sandbox stops.
     async fn retry(&self, numbers: std::ops::RangeInclusive<u32>) {
+        let mut stopping = self.state.hooks.stopping.subscribe();
         for attempt in numbers {
-            tokio::time::sleep(self.target.retry_delay).await;
+            tokio::select! {
+                () = tokio::time::sleep(self.target.retry_delay) => {}
+                _ = stopping.wait_for(|stop| *stop) => return,
+            }
             if self.make(attempt).await {
                 return;
             }
