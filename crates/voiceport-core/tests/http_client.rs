@@ -234,8 +234,10 @@ async fn a_refused_connection_is_retried_even_for_a_dial() {
     };
     let client = loopback_client(port, fast_retries(3));
     let started = Instant::now();
+    // A path that holds a secret, as a Vapi control URL does.
+    let secret_path = ["calls", "ctl-7f3b9d2e-s3cr3t", "control"];
     let err = client
-        .send(Request::post(Operation::Dial, ["dial"]).not_retried_after_send())
+        .send(Request::post(Operation::Dial, secret_path).not_retried_after_send())
         .await
         .unwrap_err();
     assert!(
@@ -243,6 +245,16 @@ async fn a_refused_connection_is_retried_even_for_a_dial() {
         "{err:?}"
     );
     assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+    // Nothing of the URL is in the error's text, its `Debug` or its causes.
+    let mut texts = vec![err.to_string(), format!("{err:?}")];
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        texts.push(format!("{cause} {cause:?}"));
+        source = cause.source();
+    }
+    for text in texts {
+        assert!(!text.contains("s3cr3t"), "{text}");
+    }
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 

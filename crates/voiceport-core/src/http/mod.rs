@@ -352,11 +352,13 @@ fn transport_error(provider: ProviderKind, operation: Operation, error: reqwest:
             sent,
         }
     } else {
+        // Without its URL: a Vapi control URL carries a secret in its path, and the
+        // error's text reaches logs and `-v` output.
         Error::Transport {
             provider,
             operation,
             sent,
-            source: Box::new(error),
+            source: Box::new(error.without_url()),
         }
     }
 }
