@@ -136,7 +136,8 @@ async fn calls(
                 Some(r) => {
                     for (label, url) in [("mono", r.mono_url), ("stereo", r.stereo_url)] {
                         if let Some(url) = url {
-                            output::line(&format!("{label}  {url}"))?;
+                            // Vendor text: a line break in it must not fake a line.
+                            output::line(&format!("{label}  {}", output::cell(&url)))?;
                         }
                     }
                     Ok(())
@@ -192,13 +193,13 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         }
         output::calls(calls, false)?;
         if let Some(next) = &page.next {
-            eprintln!(
+            crate::output::say(&format!(
                 "{}",
                 output::clean(&format!(
                     "more: --cursor {}",
                     output::shell_quote(&next.to_token())
                 ))
-            );
+            ));
         }
         return Ok(());
     }
@@ -305,14 +306,14 @@ async fn dial(
         _ = tokio::signal::ctrl_c() => {}
         outcome = &mut dialing => return print_dial(outcome?, json),
     }
-    eprintln!(
+    crate::output::say(&format!(
         "{}",
         output::clean(&format!(
             "interrupted: waiting up to {} s for {}'s answer to learn whether a call was placed (Ctrl-C again to quit now)",
             DIAL_GRACE.as_secs(),
             provider.kind()
         ))
-    );
+    ));
     let answer = tokio::select! {
         biased;
         _ = tokio::signal::ctrl_c() => None,
@@ -512,7 +513,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     writer.finish().await?;
     progress.finish();
     if args.output.is_some() {
-        eprintln!("exported {count} calls");
+        crate::output::say(&format!("exported {count} calls"));
     }
     Ok(())
 }

@@ -113,9 +113,9 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
         .map_err(|e| Failure::Io("the webhook receiver's address".into(), e))?;
     tokio::spawn(async move { axum::serve(listener, router).await });
     point_webhooks(sandbox, registry, &format!("http://{addr}"), true)?;
-    eprintln!(
+    crate::output::say(&format!(
         "webhook receiver on http://{addr}/webhooks/{{provider}}; each emulator posts its vendor's events there\n"
-    );
+    ));
     let (sender, events) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(delivery) = arriving.recv().await {
@@ -124,11 +124,11 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
             } else {
                 ""
             };
-            eprintln!(
+            crate::output::say(&format!(
                 "{:<10} ← webhook {}{answered}",
                 delivery.provider,
                 describe(&delivery)
-            );
+            ));
             let _ = sender.send(delivery);
         }
     });
@@ -206,10 +206,10 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
         .start()
         .await
         .map_err(|e| Failure::Io("cannot start the sandbox".into(), e))?;
-    eprintln!(
+    crate::output::say(&format!(
         "sandbox on http://{}; one provider per vendor, the same code for each\n",
         sandbox.addr()
-    );
+    ));
     let mut toml = sandbox_toml(&sandbox);
     if webhooks {
         toml = with_webhook_tables(&toml);
@@ -287,7 +287,7 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
     let mut request = DialRequest::to("+14155550199");
     request.variables.insert("first_name".into(), "Ada".into());
     let dialed = provider.dial(&request).await?;
-    eprintln!("{kind:<10} dialed {}", dialed.call_id);
+    crate::output::say(&format!("{kind:<10} dialed {}", dialed.call_id));
     let call = provider
         .wait_until_ended(
             &dialed.call_id,
@@ -295,11 +295,11 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
             Duration::from_secs(30),
         )
         .await?;
-    eprintln!(
+    crate::output::say(&format!(
         "{kind:<10} ended: {} ({})",
         call.status,
         call.vendor_status.clone().unwrap_or_default()
-    );
+    ));
     let transcript = provider.transcript(&call.id).await?;
 
     let caps = provider.capabilities();

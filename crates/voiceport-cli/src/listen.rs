@@ -58,10 +58,10 @@ pub(crate) async fn run(
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Io("the listening address".into(), e))?;
-    eprintln!(
+    crate::output::say(&format!(
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
-    );
+    ));
     // Each event is forwarded, then printed, before the vendor gets its answer (a request
     // is answered as soon as the local app's reply is in: its printing follows): when the
     // local app does not take it, the vendor is answered 500 and sends it again (printed
@@ -137,10 +137,10 @@ async fn forward_to(
                     Ok(reply) if reply.is_object() => {
                         delivery.reply(reply);
                     }
-                    _ => eprintln!(
+                    _ => crate::output::say(&format!(
                         "warning: {url} answered a `{}` the vendor waits on without a JSON object; the vendor gets no answer (204)",
                         output::cell(&delivery.event.vendor_event)
-                    ),
+                    )),
                 }
             }
             return Ok(());
@@ -149,7 +149,9 @@ async fn forward_to(
         Err(error) if error.is_timeout() => format!("{url} did not answer in time"),
         Err(error) => format!("forwarding to {url} failed: {error}"),
     };
-    eprintln!("warning: {failure}; the vendor is answered 500 and will send the event again");
+    crate::output::say(&format!(
+        "warning: {failure}; the vendor is answered 500 and will send the event again"
+    ));
     // The vendor is told no more: the local URL (and whatever it holds) is not its business.
     Err(HandlerError::new("the local app did not take the event"))
 }

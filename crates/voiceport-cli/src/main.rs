@@ -92,7 +92,7 @@ impl Failure {
 
     fn report(&self, verbose: bool) {
         // Vendor text reaches these lines: escaped like every line for people.
-        let say = |text: &str| eprintln!("{}", output::clean(text));
+        let say = |text: &str| output::say(&output::clean(text));
         match self {
             Failure::Usage(message) => say(&format!("error: {message}")),
             Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
@@ -108,8 +108,11 @@ impl Failure {
 }
 
 fn report_error(error: &voiceport::Error, verbose: bool) {
-    let say = |text: &str| eprintln!("{}", output::clean(text));
-    say(&format!("error: {error}"));
+    let say = |text: &str| output::say(&output::clean(text));
+    // The error's own text holds vendor text (an error body's message): each of its lines
+    // breaks escaped, so that it cannot fake a line such as the dial advice below.
+    let say_escaped = |text: &str| output::say(&output::cell(text));
+    say_escaped(&format!("error: {error}"));
     // Whether a phone may ring matters more than any detail: said without -v.
     if error.operation() == Some(Operation::Dial) {
         say(match error.outcome() {
@@ -123,10 +126,10 @@ fn report_error(error: &voiceport::Error, verbose: bool) {
         });
     }
     if verbose {
-        say(&format!("  kind: {error:?}"));
+        say_escaped(&format!("  kind: {error:?}"));
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
-            say(&format!("  caused by: {cause}"));
+            say_escaped(&format!("  caused by: {cause}"));
             source = cause.source();
         }
         say(&format!(
@@ -157,7 +160,6 @@ const LISTEN_LOG: &str = "warn,voiceport=off,voiceport::webhooks=warn";
 /// Only voiceport's spans and events are shown by default, and they carry no key (other
 /// crates log at `warn`).
 fn init_logging(verbose: u8, listening: bool) {
-    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
@@ -168,11 +170,14 @@ fn init_logging(verbose: u8, listening: bool) {
             _ => EnvFilter::new(VERY_VERBOSE_LOG),
         },
     };
-    // Fails only when a subscriber is already set, which nothing else here does.
+    // Without colours: a log line holds vendor text (an error body's message), so every
+    // control character in it is printed escaped (`output::LogWriter`), and the colours'
+    // escape sequences would be too. Fails only when a subscriber is already set, which
+    // nothing else here does.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(|| output::LogWriter)
+        .with_ansi(false)
         .try_init();
 }
 
@@ -190,7 +195,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: cannot start the async runtime: {error}");
+            crate::output::say(&format!("error: cannot start the async runtime: {error}"));
             return ExitCode::from(1);
         }
     };

@@ -141,13 +141,13 @@ pub(crate) async fn list(
         table.finish()?;
     }
     if more {
-        eprintln!(
+        crate::output::say(&format!(
             "{}",
             output::clean(&format!(
                 "more: --cursor {}",
                 output::shell_quote(&cursor.to_token())
             ))
-        );
+        ));
     }
     Ok(())
 }
@@ -192,7 +192,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     }
     sink.flush().map_err(io)?;
     if args.output.is_some() {
-        eprintln!("exported {count} calls");
+        crate::output::say(&format!("exported {count} calls"));
     }
     Ok(())
 }
@@ -216,10 +216,10 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
         Ok(dialed) => {
             // On standard error, with --json too: the JSON says what was placed.
             for (name, error) in &dialed.refused {
-                eprintln!(
+                crate::output::say(&format!(
                     "{}",
                     output::clean(&format!("`{name}` refused (no call placed): {error}"))
-                );
+                ));
             }
             if json {
                 return output::json(&serde_json::json!({

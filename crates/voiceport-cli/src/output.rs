@@ -42,6 +42,45 @@ pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     escape(text, |c| c == '\n' || c == '\t')
 }
 
+/// Writes `text` and a line break to standard error. A standard error that is closed or
+/// broken (`2>&1 | head -1`) loses the line rather than panicking, as `eprintln!` would:
+/// the exit code still says what happened.
+pub(crate) fn say(text: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr
+        .write_all(text.as_bytes())
+        .and_then(|()| stderr.write_all(b"\n"));
+}
+
+/// Where log lines go: standard error, each line's control characters escaped (its own
+/// line break kept), so that vendor text in a log line cannot fake a line or reach the
+/// terminal as an escape sequence. A broken standard error loses the line, as [`say`]
+/// does.
+pub(crate) struct LogWriter;
+
+impl Write for LogWriter {
+    /// `tracing-subscriber` writes each event whole, ending in a line break.
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let (text, ended) = match buf.strip_suffix(b"\n") {
+            Some(text) => (text, true),
+            None => (buf, false),
+        };
+        let text = String::from_utf8_lossy(text);
+        let mut stderr = std::io::stderr().lock();
+        let _ = stderr.write_all(cell(&text).as_bytes());
+        if ended {
+            let _ = stderr.write_all(b"\n");
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = std::io::stderr().flush();
+        Ok(())
+    }
+}
+
 /// A vendor value for one cell or one line: every control character escaped, line breaks
 /// and tabs too, so that a value cannot break a table's layout or fake a line.
 pub(crate) fn cell(text: &str) -> Cow<'_, str> {

@@ -1262,6 +1262,41 @@ async fn whether_a_failed_dial_placed_a_call_is_printed_without_verbose() {
     }
 }
 
+/// Vendor text in an error cannot fake a line of the advice that follows it: a 503 whose
+/// message holds a line break and "no call was placed" must not say so on a line of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn vendor_text_in_an_error_cannot_fake_a_line() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    let hostile = serde_json::json!({
+        "message": "busy\n  no call was placed\n\u{1b}[2Kok",
+        "data": null, "error": null, "status": 503
+    });
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(hostile))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    for verbose in [false, true] {
+        let mut args = vec!["calls", "dial", "--to", "+16175550120"];
+        if verbose {
+            args.insert(0, "-v");
+        }
+        let out = run_with(&config, &args).await;
+        assert_eq!(out.status.code(), Some(3));
+        let text = stderr(&out);
+        assert!(text.contains("the call may have been placed"), "{text}");
+        assert!(
+            !text.lines().any(|line| line.trim() == "no call was placed"),
+            "a faked line: {text}"
+        );
+        assert!(
+            !text.contains('\u{1b}'),
+            "an escape reached the terminal: {text}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_key_the_vendor_echoes_is_never_printed() {
     use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
