@@ -180,26 +180,36 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         .transpose()?;
     if !args.all {
         let page = provider.list_calls(&query).await?;
-        let calls = match args.limit {
-            Some(limit) => &page.calls[..page.calls.len().min(limit as usize)],
-            None => &page.calls[..],
+        let shown = args.limit.map_or(page.calls.len(), |limit| {
+            page.calls.len().min(limit as usize)
+        });
+        let calls = &page.calls[..shown];
+        // A vendor that ignores the page size sends more than --limit: the page's cursor
+        // goes on after all of them, so it would skip the calls not shown.
+        let next = match page.calls.len() - shown {
+            0 => page.next.as_ref(),
+            cut => {
+                output::say(&format!(
+                    "note: {} sent {} calls for --limit {shown}; no cursor is given, as it would skip the {cut} not shown (use --all, or a larger --limit)",
+                    provider.kind(),
+                    page.calls.len()
+                ));
+                None
+            }
         };
         if json {
             return output::json(&serde_json::json!({
                 "calls": calls,
-                "next_cursor": page.next.as_ref().map(PageCursor::to_token),
+                "next_cursor": next.map(PageCursor::to_token),
                 "total": page.total,
             }));
         }
         output::calls(calls, false)?;
-        if let Some(next) = &page.next {
-            crate::output::say(&format!(
-                "{}",
-                output::clean(&format!(
-                    "more: --cursor {}",
-                    output::shell_quote(&next.to_token())
-                ))
-            ));
+        if let Some(next) = next {
+            output::say(&output::clean(&format!(
+                "more: --cursor {}",
+                output::shell_quote(&next.to_token())
+            )));
         }
         return Ok(());
     }
@@ -306,14 +316,11 @@ async fn dial(
         _ = tokio::signal::ctrl_c() => {}
         outcome = &mut dialing => return print_dial(outcome?, json),
     }
-    crate::output::say(&format!(
-        "{}",
-        output::clean(&format!(
-            "interrupted: waiting up to {} s for {}'s answer to learn whether a call was placed (Ctrl-C again to quit now)",
-            DIAL_GRACE.as_secs(),
-            provider.kind()
-        ))
-    ));
+    output::say(&output::clean(&format!(
+        "interrupted: waiting up to {} s for {}'s answer to learn whether a call was placed (Ctrl-C again to quit now)",
+        DIAL_GRACE.as_secs(),
+        provider.kind()
+    )));
     let answer = tokio::select! {
         biased;
         _ = tokio::signal::ctrl_c() => None,

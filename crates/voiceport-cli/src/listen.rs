@@ -41,12 +41,22 @@ pub(crate) async fn run(
     let forward = match args.forward {
         Some(url) => {
             // A URL that cannot be posted to would fail every delivery, each retried.
-            crate::commands::http_url("--forward", &url)?;
+            let parsed = crate::commands::http_url("--forward", &url)?;
             // Each forward sets its own timeout (a request the vendor waits on gets longer).
-            let client = reqwest::Client::builder()
+            let mut client = reqwest::Client::builder();
+            // The local app is reached directly, never through the environment's proxy
+            // (which would see every event, and often cannot reach this machine's loopback).
+            if is_loopback(&parsed) {
+                client = client.no_proxy();
+            }
+            let client = client
                 .build()
                 .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
-            Some(Arc::new((client, url)))
+            Some(Arc::new(Forward {
+                client,
+                shown: shown_url(&parsed),
+                url,
+            }))
         }
         None => None,
     };
@@ -73,8 +83,8 @@ pub(crate) async fn run(
     let router = builder.handler(move |delivery| {
         let (forward, printing) = (forward.clone(), printing.clone());
         async move {
-            if let Some((client, url)) = forward.as_deref() {
-                forward_to(client, url, &delivery).await?;
+            if let Some(forward) = forward.as_deref() {
+                forward_to(forward, &delivery).await?;
             }
             let turn = printing.acquire_owned().await;
             // Standard output may be a slow pipe: written from the blocking pool, not from
@@ -101,11 +111,39 @@ pub(crate) async fn run(
 
 /// Posts the event to the local app; anything but a 2xx in time is a failure the vendor
 /// hears of (and retries), said on standard error too.
-async fn forward_to(
-    client: &reqwest::Client,
-    url: &str,
-    delivery: &Delivery,
-) -> Result<(), HandlerError> {
+/// Where `--forward` posts, and how the URL is said in warnings.
+struct Forward {
+    client: reqwest::Client,
+    url: String,
+    /// The URL without its user, password and query, which may hold credentials.
+    shown: String,
+}
+
+/// Whether `url` names this machine: `localhost` or a loopback address.
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    match host.parse::<std::net::IpAddr>() {
+        Ok(ip) => ip.is_loopback(),
+        Err(_) => {
+            let host = host.to_ascii_lowercase();
+            host == "localhost" || host.ends_with(".localhost")
+        }
+    }
+}
+
+/// `scheme://host[:port]/path` of `url`.
+fn shown_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), HandlerError> {
+    let (client, url, shown) = (&forward.client, forward.url.as_str(), &forward.shown);
     let body = serde_json::to_vec(&record(delivery))
         .map_err(|_| HandlerError::new("the event could not be written as JSON"))?;
     let request = delivery.event.expects_reply;
@@ -138,16 +176,16 @@ async fn forward_to(
                         delivery.reply(reply);
                     }
                     _ => crate::output::say(&format!(
-                        "warning: {url} answered a `{}` the vendor waits on without a JSON object; the vendor gets no answer (204)",
+                        "warning: {shown} answered a `{}` the vendor waits on without a JSON object; the vendor gets no answer (204)",
                         output::cell(&delivery.event.vendor_event)
                     )),
                 }
             }
             return Ok(());
         }
-        Ok(response) => format!("{url} answered {}", response.status()),
-        Err(error) if error.is_timeout() => format!("{url} did not answer in time"),
-        Err(error) => format!("forwarding to {url} failed: {error}"),
+        Ok(response) => format!("{shown} answered {}", response.status()),
+        Err(error) if error.is_timeout() => format!("{shown} did not answer in time"),
+        Err(error) => format!("forwarding to {shown} failed: {}", error.without_url()),
     };
     crate::output::say(&format!(
         "warning: {failure}; the vendor is answered 500 and will send the event again"
@@ -195,4 +233,42 @@ fn print(delivery: &Delivery, json: bool) -> Outcome {
         output::cell(call),
         output::cell(&status),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(text: &str) -> reqwest::Url {
+        reqwest::Url::parse(text).unwrap()
+    }
+
+    #[test]
+    fn loopback_hosts_are_reached_without_a_proxy() {
+        for local in [
+            "http://127.0.0.1:3000/events",
+            "http://127.8.0.1/e",
+            "http://[::1]:3000/e",
+            "http://localhost:3000/e",
+            "http://LocalHost/e",
+            "http://app.localhost/e",
+        ] {
+            assert!(is_loopback(&url(local)), "{local}");
+        }
+        for remote in [
+            "http://10.0.0.5/e",
+            "https://hooks.example.com/e",
+            "http://localhost.example.com/e",
+        ] {
+            assert!(!is_loopback(&url(remote)), "{remote}");
+        }
+    }
+
+    #[test]
+    fn the_shown_url_keeps_no_credentials() {
+        let shown = shown_url(&url(
+            "https://ops:p4ss@hooks.example.com:8443/in?token=s3cr3t#x",
+        ));
+        assert_eq!(shown, "https://hooks.example.com:8443/in");
+    }
 }

@@ -118,6 +118,14 @@ pub(crate) async fn list(
             Ok(None) => break,
             Err(failure) => {
                 let cursor = walk.cursor();
+                // The page gathered so far is printed, with the cursor after it: the hint
+                // says those calls were printed, and resuming skips them.
+                if json && !args.all {
+                    output::json(&serde_json::json!({
+                        "calls": page,
+                        "next_cursor": cursor.to_token(),
+                    }))?;
+                }
                 return Err(walk_failure(failure, count, &cursor, ""));
             }
         };
@@ -141,13 +149,10 @@ pub(crate) async fn list(
         table.finish()?;
     }
     if more {
-        crate::output::say(&format!(
-            "{}",
-            output::clean(&format!(
-                "more: --cursor {}",
-                output::shell_quote(&cursor.to_token())
-            ))
-        ));
+        output::say(&output::clean(&format!(
+            "more: --cursor {}",
+            output::shell_quote(&cursor.to_token())
+        )));
     }
     Ok(())
 }

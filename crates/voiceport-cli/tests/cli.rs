@@ -920,6 +920,11 @@ async fn listen_prints_verified_events_and_forwards_them() {
             .arg(&config)
             .args(["listen", "--port", "0", "--json", "--forward"])
             .arg(format!("{}/events", app.uri()))
+            // A proxy that answers nothing: the local app is reached without it.
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("http_proxy", "http://127.0.0.1:9")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -1260,6 +1265,120 @@ async fn whether_a_failed_dial_placed_a_call_is_printed_without_verbose() {
         assert_eq!(out.status.code(), Some(3));
         assert!(stderr(&out).contains(said), "{status}: {}", stderr(&out));
     }
+}
+
+/// A vendor that sends more calls than `--limit` (Voicebot Studio may ignore the page
+/// size): the first `--limit` are printed, and no cursor, which would skip the others.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_cut_to_the_limit_gives_no_cursor_that_would_skip_calls() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    let four_calls = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/voicebot/list.json"
+    ))
+    .unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(four_calls))
+        .mount(&server)
+        .await;
+    let config = vendor_config("voicebot", &server.uri(), "");
+    let table = run_with(&config, &["calls", "list", "--limit", "2"]).await;
+    assert!(table.status.success(), "{}", stderr(&table));
+    assert_eq!(stdout(&table).lines().count(), 3, "a header and two calls");
+    assert!(!stderr(&table).contains("--cursor"), "{}", stderr(&table));
+    assert!(
+        stderr(&table).contains("sent 4 calls for --limit 2"),
+        "{}",
+        stderr(&table)
+    );
+    let json = run_with(&config, &["--json", "calls", "list", "--limit", "2"]).await;
+    let page: Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(page["calls"].as_array().unwrap().len(), 2);
+    assert_eq!(page["next_cursor"], Value::Null);
+    // Without a cut, the vendor's cursor is given.
+    let whole = run_with(&config, &["--json", "calls", "list", "--limit", "4"]).await;
+    let page: Value = serde_json::from_str(&stdout(&whole)).unwrap();
+    assert_eq!(page["calls"].as_array().unwrap().len(), 4);
+    assert!(page["next_cursor"].is_string(), "{page}");
+}
+
+/// A merged page (`--providers`, `--json`, no `--all`) that fails part way is printed as
+/// far as it got, with the cursor after it: resuming from the hint skips nothing.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_page_that_fails_prints_what_it_got_and_where_to_resume() {
+    use wiremock::matchers::{method, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let voicebot = MockServer::start().await;
+    let four_calls = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/voicebot/list.json"
+    ))
+    .unwrap();
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(four_calls))
+        .mount(&voicebot)
+        .await;
+    // Rounded: one call newer than all of Voicebot's, then a failing second page.
+    let rounded = MockServer::start().await;
+    let next = "2026-03-17T08:00:00Z";
+    Mock::given(method("GET"))
+        .and(query_param("cursor", next))
+        .respond_with(ResponseTemplate::new(500))
+        .with_priority(1)
+        .mount(&rounded)
+        .await;
+    let first_page = serde_json::json!({
+        "message": "Calls retrieved successfully", "status": 200, "error": null,
+        "data": [{"id": "b48d0eec-c2e3-4b12-85c6-2aa47f65badb", "status": "completed",
+                  "start_time": next, "end_time": "2026-03-17T08:02:00Z"}],
+        "next_cursor": next
+    });
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(first_page))
+        .with_priority(2)
+        .mount(&rounded)
+        .await;
+    let config = private_config(
+        "merged-failure",
+        &format!(
+            "[providers.vb]\nkind = \"voicebot\"\napi_key = \"k\"\nbase_url = \"{}\"\n\
+             [providers.vb.retry]\nmax_attempts = 1\n\
+             [providers.rd]\nkind = \"rounded\"\napi_key = \"k\"\nbase_url = \"{}\"\n\
+             [providers.rd.retry]\nmax_attempts = 1\n",
+            voicebot.uri(),
+            rounded.uri()
+        ),
+    );
+    let args = [
+        "--json",
+        "calls",
+        "list",
+        "--providers",
+        "vb,rd",
+        "--limit",
+        "4",
+    ];
+    let out = run_with(&config, &args).await;
+    assert_ne!(out.status.code(), Some(0), "{}", stderr(&out));
+    let page: Value =
+        serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let printed = page["calls"].as_array().unwrap();
+    let hint = stderr(&out);
+    assert!(
+        hint.contains(&format!("{} calls were printed", printed.len())),
+        "{hint}"
+    );
+    assert!(
+        !printed.is_empty(),
+        "the newest call came before the failure"
+    );
+    assert_eq!(printed[0]["id"], "b48d0eec-c2e3-4b12-85c6-2aa47f65badb");
+    assert!(page["next_cursor"].is_string(), "{page}");
+    assert!(
+        hint.contains("--cursor"),
+        "the hint says where to resume: {hint}"
+    );
 }
 
 /// Vendor text in an error cannot fake a line of the advice that follows it: a 503 whose
