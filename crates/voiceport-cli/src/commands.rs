@@ -46,6 +46,15 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         let message = "-p names one provider and --providers several: give one of them";
         return Err(Failure::Usage(message.into()));
     }
+    if let Command::Calls(CallsCommand::List(args)) = &cli.command
+        && args.all
+        && json
+        && cli.pretty
+    {
+        let message =
+            "`calls list --all --json` prints JSON Lines, one call a line: --pretty does not apply";
+        return Err(Failure::Usage(message.into()));
+    }
     match cli.command {
         Command::Calls(CallsCommand::List(args)) if args.providers.is_some() => {
             let providers = args.providers.clone().unwrap_or_default();

@@ -10,7 +10,8 @@ use crate::Failure;
 use crate::cli::FilterArgs;
 
 /// `key=value` pairs; a value that is valid JSON (`3`, `true`, `{"a":1}`) is kept as JSON,
-/// anything else as a string.
+/// anything else as a string, and so is a whole number too large for 64 bits
+/// (`123456789012345678901`, a CRM id), which JSON would round.
 pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Value>, Failure> {
     items
         .iter()
@@ -19,11 +20,22 @@ pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Val
                 .split_once('=')
                 .filter(|(key, _)| !key.is_empty())
                 .ok_or_else(|| Failure::Usage(format!("{flag} {item:?}: expected KEY=VALUE")))?;
-            let value =
-                serde_json::from_str(value).unwrap_or_else(|_| Value::String(value.to_owned()));
+            let value = match serde_json::from_str::<Value>(value) {
+                Ok(Value::Number(n)) if n.is_f64() && is_whole_number(value) => {
+                    Value::String(value.to_owned())
+                }
+                Ok(json) => json,
+                Err(_) => Value::String(value.to_owned()),
+            };
             Ok((key.to_owned(), value))
         })
         .collect()
+}
+
+/// `-?digits`: a number written without a fraction or an exponent.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// RFC 3339, or a date (midnight UTC).
@@ -90,4 +102,34 @@ pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
         to_number: filters.to_number.clone(),
         ..CallQuery::default()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairs_keep_json_and_never_round_a_number() {
+        let items = [
+            "n=3",
+            "big=123456789012345678901",
+            "negative=-123456789012345678901",
+            "max=18446744073709551615",
+            "ratio=0.25",
+            "flag=true",
+            "name=Dana",
+            "nested={\"a\":1}",
+        ]
+        .map(String::from);
+        let read = pairs(&items, "--metadata").unwrap();
+        assert_eq!(read["n"], Value::from(3));
+        assert_eq!(read["big"], Value::from("123456789012345678901"));
+        assert_eq!(read["negative"], Value::from("-123456789012345678901"));
+        assert_eq!(read["max"], Value::from(u64::MAX));
+        assert_eq!(read["ratio"], Value::from(0.25));
+        assert_eq!(read["flag"], Value::from(true));
+        assert_eq!(read["name"], Value::from("Dana"));
+        assert_eq!(read["nested"]["a"], Value::from(1));
+        assert!(pairs(&["=x".to_owned()], "--var").is_err());
+    }
 }

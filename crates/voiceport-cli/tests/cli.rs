@@ -1381,6 +1381,29 @@ async fn a_merged_page_that_fails_prints_what_it_got_and_where_to_resume() {
     );
 }
 
+/// `--pretty` cannot apply to output that is one JSON value a line: it is refused there
+/// rather than ignored.
+#[tokio::test(flavor = "multi_thread")]
+async fn pretty_is_refused_where_json_lines_are_printed() {
+    let config = private_config(
+        "pretty",
+        "[providers.x]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.x.webhook]\nsecret = \"s\"\n",
+    );
+    for args in [
+        &["calls", "list", "--all", "--json", "--pretty"][..],
+        &["listen", "--json", "--pretty", "--port", "0"][..],
+    ] {
+        let out = run_with(&config, args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("--pretty does not apply"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
 /// Vendor text in an error cannot fake a line of the advice that follows it: a 503 whose
 /// message holds a line break and "no call was placed" must not say so on a line of its own.
 #[tokio::test(flavor = "multi_thread")]
