@@ -150,3 +150,43 @@ async fn a_dialed_call_that_outlasts_the_wait_is_ended() {
     assert_eq!(dialed.len(), 1, "{calls:?}");
     assert!(dialed[0].status.is_terminal(), "{:?}", dialed[0]);
 }
+
+/// A live run whose dial fails after it may have reached the vendor says so: run again,
+/// the check could place a second call.
+#[tokio::test]
+async fn a_dial_that_may_have_placed_a_call_says_so() {
+    use voiceport::conformance::Environment;
+    use voiceport_sandbox::{Fault, FaultKind};
+
+    /// A read-only run that dials once.
+    struct DialsOnce(String);
+    impl Environment for DialsOnce {
+        fn dial_number(&self) -> Option<String> {
+            Some(self.0.clone())
+        }
+    }
+
+    let kind = ProviderKind::Rounded;
+    let sandbox = Sandbox::builder()
+        .seed(7)
+        .calls(kind, 5)
+        .start()
+        .await
+        .unwrap();
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Status(503))
+            .vendor(kind)
+            .method("POST")
+            .times(u32::MAX),
+    );
+    let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
+    let number = SandboxEnv::new(&sandbox).dial_number().unwrap();
+    let report = conformance::run(provider.as_ref(), &DialsOnce(number)).await;
+    let dial = (report.cases.iter())
+        .find(|c| c.case == "dial, then wait for the end")
+        .expect("a dial case");
+    let Outcome::Failed(why) = &dial.outcome else {
+        panic!("{report}")
+    };
+    assert!(why.contains("the call may have been placed"), "{why}");
+}

@@ -42,6 +42,21 @@ fn failed(operation: &str, error: Error) -> String {
     format!("{operation}: {error}")
 }
 
+/// A dial that failed, and whether a call may exist all the same: on a live account,
+/// running the check again could otherwise place a second call.
+fn dial_failed(error: Error) -> String {
+    let placed = match error.outcome() {
+        crate::RequestOutcome::NotApplied => "",
+        crate::RequestOutcome::Unknown => {
+            "; the call may have been placed: look for it before dialing again"
+        }
+        crate::RequestOutcome::Applied => {
+            "; the call was placed, but the answer could not be read: look for it before dialing again"
+        }
+    };
+    failed("dial", error) + placed
+}
+
 /// A query with `filter` alone, on a made-up value: what a provider that cannot filter so
 /// must refuse whatever the value.
 fn any_value_query(filter: Filter) -> Option<CallQuery> {
@@ -390,7 +405,7 @@ impl<'a> Suite<'a> {
             .provider
             .dial(&self.dial_request(to))
             .await
-            .map_err(|e| failed("dial", e))?;
+            .map_err(dial_failed)?;
         if let (Some(before), Some(after)) = (before, self.env.dials_received(self.kind)) {
             ensure!(
                 after == before + 1,
