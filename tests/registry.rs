@@ -646,3 +646,27 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
     assert_eq!(yielded, 2, "the pages before the one that names A again");
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
+
+/// A merged walk started outside a Tokio runtime is a configuration error, not a panic.
+#[test]
+fn a_merged_walk_outside_a_runtime_is_refused() {
+    let registry = voiceport::Registry::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n\
+         [providers.b]\nkind = \"voicebot\"\napi_key = \"k\"\n",
+    )
+    .unwrap();
+    let started = registry.calls(
+        &voiceport::Selection::All,
+        voiceport::CallQuery::default(),
+        None,
+        voiceport::MergeOptions::default(),
+    );
+    let Err(error) = started else {
+        panic!("a walk started without a runtime")
+    };
+    assert!(
+        matches!(error, voiceport::Error::Config { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("Tokio runtime"), "{error}");
+}

@@ -164,7 +164,8 @@ impl fmt::Display for MergedCursor {
 ///
 /// Pages are fetched lazily and concurrently: each provider holds the page being merged
 /// and fetches its next page ahead, so memory is bounded by two pages per provider
-/// whatever the number of calls. Needs a tokio runtime (the fetches ahead are tasks).
+/// whatever the number of calls. Needs a Tokio runtime (the fetches ahead are tasks): started outside one,
+/// [`Registry::calls`](crate::Registry::calls) fails with [`Error::Config`].
 pub struct MergedCalls {
     lanes: Vec<Lane>,
     page_size: Option<u32>,
@@ -325,10 +326,24 @@ impl MergedCalls {
         let filters = query.filters_used();
         let mut lanes = Vec::new();
         let mut left_out = Vec::new();
+        // Each lane fetches on its own task: without a runtime that would panic.
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(Error::config(
+                "runtime",
+                "a merged walk runs on the Tokio runtime: call it from inside one (#[tokio::main])",
+            ));
+        }
         for (name, provider) in providers {
             let caps = provider.capabilities();
-            if let Some(filter) = filters.iter().find(|f| !caps.supports_filter(**f)) {
-                let error = unsupported_filter(provider.as_ref(), *filter);
+            // A provider that cannot list at all is refused here, as one that cannot apply
+            // a filter is, rather than mid-walk after other providers' calls.
+            let unsupported = if !caps.list_calls {
+                Some(Error::unsupported(provider.kind(), Operation::ListCalls))
+            } else {
+                (filters.iter().find(|f| !caps.supports_filter(**f)))
+                    .map(|filter| unsupported_filter(provider.as_ref(), *filter))
+            };
+            if let Some(error) = unsupported {
                 if !options.skip_unsupported {
                     return Err(error);
                 }

@@ -553,8 +553,21 @@ impl Error {
     }
 
     /// Whether the failed request may have taken effect at the vendor.
+    ///
+    /// A refusal that names a server error (`InvalidRequest` carrying a 5xx status, as
+    /// Rounded's envelope does on an HTTP 200) and a dial refused as a conflict (a
+    /// duplicate of a call placed before) are [`Unknown`](RequestOutcome::Unknown): a
+    /// failover route must not place a second call after them.
     pub fn outcome(&self) -> RequestOutcome {
         match self {
+            Error::InvalidRequest {
+                status: Some(status),
+                ..
+            } if *status >= 500 => RequestOutcome::Unknown,
+            Error::Conflict {
+                operation: Operation::Dial,
+                ..
+            } => RequestOutcome::Unknown,
             Error::Unauthorized { .. }
             | Error::NotFound { .. }
             | Error::RateLimited { .. }
@@ -747,6 +760,29 @@ mod tests {
         };
         assert_eq!(sent.outcome(), RequestOutcome::Unknown);
         assert!(sent.to_string().contains("may have reached the vendor"));
+
+        // A refusal is not applied, unless it names a server error (Rounded's envelope on
+        // an HTTP 200) or is a dial refused as a conflict (a duplicate).
+        let refused = |status: Option<u16>| Error::InvalidRequest {
+            provider: ProviderKind::Rounded,
+            operation: Operation::Dial,
+            status,
+            message: "no".into(),
+            details: Vec::new(),
+        };
+        assert_eq!(refused(Some(400)).outcome(), RequestOutcome::NotApplied);
+        assert_eq!(refused(None).outcome(), RequestOutcome::NotApplied);
+        assert_eq!(refused(Some(500)).outcome(), RequestOutcome::Unknown);
+        let conflict = |operation| Error::Conflict {
+            provider: ProviderKind::Vapi,
+            operation,
+            message: None,
+        };
+        assert_eq!(conflict(Operation::Dial).outcome(), RequestOutcome::Unknown);
+        assert_eq!(
+            conflict(Operation::EndCall).outcome(),
+            RequestOutcome::NotApplied
+        );
 
         let unsupported = Error::unsupported(ProviderKind::Voicebot, Operation::AddNote);
         assert_eq!(
