@@ -191,3 +191,47 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
         assert_eq!(err.outcome(), RequestOutcome::Unknown, "{kind}: {err:?}");
     }
 }
+
+/// `wait_until_ended` keeps to its timeout when the vendor is slow: a look still running
+/// one poll interval after the deadline is given up, with the status seen last.
+#[tokio::test]
+async fn waiting_for_the_end_keeps_to_its_timeout_when_the_vendor_is_slow() {
+    use voiceport::VoiceProviderExt;
+    let kind = ProviderKind::HappyRobot;
+    let sandbox = Sandbox::builder()
+        .calls(kind, 3)
+        .timing(voiceport_sandbox::Timing {
+            queued: Duration::from_millis(10),
+            ringing: Duration::from_millis(10),
+            talk: Duration::from_secs(600),
+        })
+        .start()
+        .await
+        .unwrap();
+    let mut config = sandbox.provider_config(kind);
+    config.retry.max_attempts = Some(4);
+    config.timeout_secs = Some(5.0);
+    let provider = voiceport::connect(&config).unwrap();
+    let mut request = dial();
+    request.phone_number_id = Some("num_sandbox".into());
+    let dialed = provider.dial(&request).await.unwrap();
+    // Every later look takes 3 seconds, well past the 0.3-second wait.
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Delay(Duration::from_secs(3)))
+            .vendor(kind)
+            .method("GET")
+            .times(u32::MAX),
+    );
+    let started = std::time::Instant::now();
+    let err = provider
+        .wait_until_ended(
+            &dialed.call_id,
+            Duration::from_millis(100),
+            Duration::from_millis(300),
+        )
+        .await
+        .unwrap_err();
+    let took = started.elapsed();
+    assert!(matches!(err, Error::WaitTimedOut { .. }), "{err:?}");
+    assert!(took < Duration::from_secs(2), "gave up after {took:?}");
+}

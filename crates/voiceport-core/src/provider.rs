@@ -286,32 +286,47 @@ pub trait VoiceProviderExt: VoiceProvider {
         crate::paging::page_stream(self, query)
     }
 
-    /// Polls a call every `poll` until it reaches a terminal status, and returns it.
-    /// Gives up with [`Error::WaitTimedOut`] after `timeout`, once a last look at the
-    /// deadline finds the call still live (`Duration::MAX`: no limit). Needs a Tokio
-    /// runtime (it sleeps with `tokio::time`).
+    /// Polls a call every `poll` (at least every 50 ms) until it reaches a terminal
+    /// status, and returns it. Gives up with [`Error::WaitTimedOut`] after `timeout`, once
+    /// a last look at the deadline finds the call still live (`Duration::MAX`: no limit).
+    /// A look still running one poll interval after the deadline (a vendor slow to answer,
+    /// its retries) is given up too: the wait never outlasts `timeout` by more than that.
+    /// Needs a Tokio runtime (it sleeps with `tokio::time`).
     async fn wait_until_ended(
         &self,
         id: &CallId,
         poll: Duration,
         timeout: Duration,
     ) -> Result<Call> {
+        // A zero poll would ask the vendor as fast as it answers.
+        let poll = poll.max(MIN_POLL);
         let started = tokio::time::Instant::now();
         // `None`: a limit too far to count, which is none.
         let deadline = started.checked_add(timeout);
+        let cutoff = deadline.and_then(|deadline| deadline.checked_add(poll));
+        let mut last_status = crate::CallStatus::Unknown;
+        let gave_up = |last_status| Error::WaitTimedOut {
+            provider: self.kind(),
+            call_id: id.clone(),
+            last_status,
+            waited: started.elapsed(),
+        };
         loop {
-            let call = self.get_call(id).await?;
+            let look = self.get_call(id);
+            let call = match cutoff {
+                Some(cutoff) => match tokio::time::timeout_at(cutoff, look).await {
+                    Ok(call) => call?,
+                    Err(_) => return Err(gave_up(last_status)),
+                },
+                None => look.await?,
+            };
             if call.status.is_terminal() {
                 return Ok(call);
             }
+            last_status = call.status;
             let now = tokio::time::Instant::now();
             if deadline.is_some_and(|deadline| now >= deadline) {
-                return Err(Error::WaitTimedOut {
-                    provider: self.kind(),
-                    call_id: id.clone(),
-                    last_status: call.status,
-                    waited: started.elapsed(),
-                });
+                return Err(gave_up(last_status));
             }
             // The next look, or the last one at the deadline.
             let next = now.checked_add(poll);
@@ -323,5 +338,9 @@ pub trait VoiceProviderExt: VoiceProvider {
         }
     }
 }
+
+/// The shortest interval [`VoiceProviderExt::wait_until_ended`] polls at: a shorter `poll`
+/// is taken as this one.
+const MIN_POLL: Duration = Duration::from_millis(50);
 
 impl<P: VoiceProvider + ?Sized> VoiceProviderExt for P {}
