@@ -99,9 +99,24 @@ pub(crate) fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Opti
         return (seconds.is_finite() && seconds >= 0.0)
             .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
     }
-    let date = DateTime::parse_from_rfc2822(text).ok()?.with_timezone(&Utc);
+    let date = http_date(text)?;
     let wait = (date - now).to_std().unwrap_or(Duration::ZERO);
     Some(wait.min(Duration::from_secs(86_400)))
+}
+
+/// An HTTP date in any of the three forms RFC 9110 (§5.6.7) has recipients accept: the
+/// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), and the obsolete RFC 850
+/// (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime (`Sun Nov  6 08:49:37 1994`) forms.
+fn http_date(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(date) = DateTime::parse_from_rfc2822(text) {
+        return Some(date.with_timezone(&Utc));
+    }
+    let obsolete = ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"];
+    obsolete.iter().find_map(|format| {
+        chrono::NaiveDateTime::parse_from_str(text, format)
+            .ok()
+            .map(|date| date.and_utc())
+    })
 }
 
 /// A number in [0, 1), from the standard library's randomly keyed hasher (no RNG crate
@@ -282,6 +297,20 @@ mod tests {
         );
         let day = Duration::from_secs(86_400);
         assert_eq!(parse_retry_after(&headers, now), Some(day));
+        // The two obsolete forms recipients must accept as well.
+        for obsolete in ["Sunday, 22-Nov-26 10:00:12 GMT", "Sun Nov 22 10:00:12 2026"] {
+            headers.insert(RETRY_AFTER, HeaderValue::from_static(obsolete));
+            assert_eq!(
+                parse_retry_after(&headers, now),
+                Some(Duration::from_secs(12)),
+                "{obsolete}"
+            );
+        }
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun Nov  1 10:00:00 2026"),
+        );
+        assert_eq!(parse_retry_after(&headers, now), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(parse_retry_after(&headers, now), None);
         headers.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
