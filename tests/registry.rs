@@ -585,7 +585,8 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
 }
 
 /// A vendor whose page cursors go round (A → B → A) ends its part of a merged walk with an
-/// error after its pages were yielded once; it is not paged forever.
+/// error after its pages were yielded once (the last one too); it is not paged forever,
+/// and a walk resumed afterwards does not go round again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
     use wiremock::matchers::{method, query_param, query_param_is_missing};
@@ -643,7 +644,22 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
     assert_eq!(failure.provider, "looping");
     let text = failure.to_string();
     assert!(text.contains("already given in this walk"), "{text}");
-    assert_eq!(yielded, 2, "the pages before the one that names A again");
+    assert_eq!(
+        yielded, 3,
+        "every page fetched, the one that names A again too"
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    // Resumed from where it stopped, the walk does not go round again.
+    let resumed = registry
+        .calls(
+            &Selection::All,
+            CallQuery::default(),
+            Some(walk.cursor()),
+            MergeOptions::default(),
+        )
+        .unwrap();
+    let rest: Vec<MergedCall> = resumed.try_collect().await.unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 

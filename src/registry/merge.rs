@@ -207,6 +207,8 @@ struct Lane {
     seen: HashSet<PageCursor>,
     /// Where a lane whose fetch failed resumes: the page that failed.
     failed_at: Option<Position>,
+    /// The vendor's cursors went round: reported once the last page's calls are yielded.
+    cycle: Option<Error>,
 }
 
 struct Fetch {
@@ -237,6 +239,11 @@ impl Lane {
     /// Moves a finished fetch into the buffer and starts the next one. `Pending` while the
     /// lane has nothing to offer yet.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<std::result::Result<(), Error>> {
+        if self.buffer.is_empty()
+            && let Some(cycle) = self.cycle.take()
+        {
+            return Poll::Ready(Err(cycle));
+        }
         while self.buffer.is_empty() && !self.done {
             let Some(fetch) = self.ahead.as_mut() else {
                 self.done = true;
@@ -270,11 +277,16 @@ impl Lane {
             self.taken = fetch.skip.min(page.calls.len());
             self.buffer = page.calls.into_iter().skip(fetch.skip).collect();
             match page.next {
-                // A vendor whose cursors go round would be paged forever: this page's
-                // calls are still yielded, and the lane ends there.
+                // A vendor whose cursors go round would be paged forever: the lane ends
+                // with this page, whose calls are yielded before the error (and a walk
+                // resumed afterwards finds the lane done, not the cycle again).
                 Some(next) if !self.seen.insert(next.clone()) => {
                     self.done = true;
-                    return Poll::Ready(Err(cursor_cycle(self.provider.as_ref(), &next)));
+                    let cycle = cursor_cycle(self.provider.as_ref(), &next);
+                    if self.buffer.is_empty() {
+                        return Poll::Ready(Err(cycle));
+                    }
+                    self.cycle = Some(cycle);
                 }
                 Some(next) => self.fetch(Some(next), 0),
                 None if self.buffer.is_empty() => self.done = true,
@@ -369,6 +381,7 @@ impl MergedCalls {
                 last_time: None,
                 seen: position.page.iter().cloned().collect(),
                 failed_at: None,
+                cycle: None,
             };
             if !lane.done {
                 lane.fetch(position.page, position.skip);

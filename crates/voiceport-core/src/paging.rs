@@ -79,8 +79,8 @@ pub struct CallPage {
 ///
 /// Stops after the last page, or after the first error (which it yields). A vendor whose
 /// cursors come round again (the cursor it was given, or any earlier one of the walk, such
-/// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor` instead of looping
-/// forever. The walk remembers every cursor it has followed (a few bytes per page).
+/// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor`, after the page
+/// that named it, instead of looping forever. The walk remembers every cursor it has followed (a few bytes per page).
 ///
 /// `provider` is a reference (the stream borrows it) or an owning handle such as the
 /// `Arc<dyn VoiceProvider>` that `connect` returns (the stream is then `'static`, to keep
@@ -97,14 +97,17 @@ where
         seen,
         pages: 0,
     };
-    stream::try_unfold(Some(start), |state| async move {
-        let Some(mut walk) = state else {
-            return Ok(None);
+    stream::try_unfold(Step::Next(start), |step| async move {
+        let mut walk = match step {
+            Step::Next(walk) => walk,
+            Step::Fail(error) => return Err(*error),
+            Step::Done => return Ok(None),
         };
         let page = walk.provider.list_calls(&walk.query).await?;
         walk.pages += 1;
-        let next_state = match &page.next {
-            None => None,
+        let next_step = match &page.next {
+            None => Step::Done,
+            // The page is yielded, then the error: its calls are the vendor's answer.
             Some(next) if !walk.seen.insert(next.clone()) => {
                 let message = if walk.query.cursor.as_ref() == Some(next) {
                     format!(
@@ -116,22 +119,33 @@ where
                         walk.pages
                     )
                 };
-                return Err(Error::Decode {
+                Step::Fail(Box::new(Error::Decode {
                     provider: walk.provider.kind(),
                     operation: Operation::ListCalls,
                     path: "next cursor".into(),
                     message,
                     excerpt: String::new(),
-                });
+                }))
             }
             Some(next) => {
                 walk.query.cursor = Some(next.clone());
-                Some(walk)
+                Step::Next(walk)
             }
         };
-        Ok(Some((page, next_state)))
+        Ok(Some((page, next_step)))
     })
     .boxed()
+}
+
+/// What a page walk does next. One per walk, moved once a page: its size is the walk's.
+#[allow(clippy::large_enum_variant)]
+enum Step<H> {
+    /// Asks for the next page.
+    Next(Walk<H>),
+    /// Reports the cursor cycle found on the page just yielded.
+    Fail(Box<Error>),
+    /// The last page was yielded.
+    Done,
 }
 
 /// Where a walk over pages is: the provider it asks, the query of the next page, the
