@@ -99,9 +99,13 @@ pub struct ProviderError {
 /// any point resumes after the last call it yielded.
 ///
 /// Resuming re-reads each provider's current page and skips what was yielded, so it
-/// assumes the vendor answers a page cursor with the same calls it did before (true of
-/// offset, token and time-window cursors over an account that only grows at the newest
-/// end). The walk's page size goes with it: a resumed walk reads pages of the size it was
+/// assumes the vendor answers a page cursor with the same calls it did before. That holds
+/// for token and time-window cursors over an account that only grows at the newest end.
+/// It does not hold for offset and page-number cursors (HappyRobot's) listed newest first:
+/// each call placed since shifts the calls by one, so the first calls of the resumed page
+/// come again; and a call that leaves the listing (deleted, or no longer matching a status
+/// filter) shifts them the other way, so one is skipped. Give such a walk an `until` (the
+/// time it started) to keep new calls out of it. The walk's page size goes with it: a resumed walk reads pages of the size it was
 /// started with, whatever the query says (a page number means other calls at another
 /// size). A provider that failed resumes at the page that failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
