@@ -286,7 +286,7 @@ fn walk_failure(
 
 /// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
 /// call's id.
-const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+pub(crate) const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The dial request the arguments describe.
 pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {

@@ -210,21 +210,58 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
     tokio::pin!(dialing);
     let result = tokio::select! {
         biased;
-        _ = tokio::signal::ctrl_c() => {
-            return Err(Failure::Interrupted(format!(
-                "the dial through route `{route}` may have reached a provider, so a call may have been placed: look for it before dialing again"
-            )));
-        }
-        result = &mut dialing => result,
+        _ = tokio::signal::ctrl_c() => None,
+        result = &mut dialing => Some(result),
+    };
+    // Interrupted: the answer is waited for a few seconds, as for a plain dial, to learn
+    // whether (and through which provider) a call was placed.
+    let Some(result) = result else {
+        let grace = crate::commands::DIAL_GRACE;
+        output::say(&output::clean(&format!(
+            "interrupted: waiting up to {} s for route `{route}`'s answer to learn whether a call was placed (Ctrl-C again to quit now)",
+            grace.as_secs()
+        )));
+        let answer = tokio::select! {
+            biased;
+            _ = tokio::signal::ctrl_c() => None,
+            answer = tokio::time::timeout(grace, &mut dialing) => answer.ok(),
+        };
+        let to = output::shell_quote(&request.to);
+        let look = |providers: &str| {
+            format!(
+                "look for it (voiceport calls list --providers {} --to {to}) before dialing again",
+                output::shell_quote(providers)
+            )
+        };
+        return Err(Failure::Interrupted(match answer {
+            Some(Ok(dialed)) => format!(
+                "the call was placed through `{}` before the interruption: call id {}",
+                dialed.provider,
+                dialed.qualified_id()
+            ),
+            Some(Err(failure)) if !failure.call_may_exist() => {
+                format!("no call was placed ({failure})")
+            }
+            Some(Err(failure)) => {
+                let providers = failure.provider.clone().unwrap_or_else(|| "all".into());
+                format!(
+                    "the call may have been placed ({failure}); {}",
+                    look(&providers)
+                )
+            }
+            None => format!(
+                "the dial through route `{route}` may have reached a provider, so a call may have been placed; its id is not known: {}",
+                look("all")
+            ),
+        }));
     };
     match result {
         Ok(dialed) => {
             // On standard error, with --json too: the JSON says what was placed.
             for (name, error) in &dialed.refused {
-                crate::output::say(&format!(
-                    "{}",
-                    output::clean(&format!("`{name}` refused (no call placed): {error}"))
-                ));
+                output::say(&output::clean(&format!(
+                    "`{name}` refused (no call placed): {error}"
+                )));
             }
             if json {
                 return output::json(&serde_json::json!({

@@ -1921,6 +1921,13 @@ async fn configuration_mistakes_are_reported_with_their_place_and_never_the_key(
 /// Runs the CLI until the server has its dial request, then sends it SIGINT.
 #[cfg(unix)]
 async fn interrupt_a_dial(delay: std::time::Duration) -> Output {
+    interrupt_a_dial_with(delay, &[], "").await
+}
+
+/// [`interrupt_a_dial`], with more arguments after `calls dial --to …` and more
+/// configuration after the provider `x`.
+#[cfg(unix)]
+async fn interrupt_a_dial_with(delay: std::time::Duration, more: &[&str], config: &str) -> Output {
     use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
     let server = MockServer::start().await;
     let answer = serde_json::json!({"message": "Phone call started successfully",
@@ -1934,11 +1941,12 @@ async fn interrupt_a_dial(delay: std::time::Duration) -> Output {
         .expect(1)
         .mount(&server)
         .await;
-    let config = vendor_config("rounded", &server.uri(), "");
+    let config = vendor_config("rounded", &server.uri(), config);
     let child = Command::new(env!("CARGO_BIN_EXE_voiceport"))
         .arg("--config")
         .arg(&config)
         .args(["calls", "dial", "--to", "+16175550120"])
+        .args(more)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1982,6 +1990,40 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     // The search to run, pasteable as it is.
     assert!(
         text.contains("voiceport calls list --to '+16175550120'"),
+        "{text}"
+    );
+}
+
+/// The same through a route: the answer is waited for, and the provider named.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_routed_dial_waits_for_the_answer_and_names_the_provider() {
+    let route = "[routes.out]\nproviders = [\"x\"]\npolicy = \"failover\"\n";
+    let out = interrupt_a_dial_with(
+        std::time::Duration::from_millis(800),
+        &["--route", "out"],
+        route,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("waiting up to"), "{text}");
+    assert!(text.contains("placed through `x`"), "{text}");
+    assert!(
+        text.contains("x:b48d0eec-c2e3-4b12-85c6-2aa47f65badb"),
+        "{text}"
+    );
+    let out = interrupt_a_dial_with(
+        std::time::Duration::from_secs(30),
+        &["--route", "out"],
+        route,
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("id is not known"), "{text}");
+    assert!(
+        text.contains("voiceport calls list --providers 'all' --to '+16175550120'"),
         "{text}"
     );
 }
