@@ -31,12 +31,28 @@ pub(crate) async fn run(
     args: CheckArgs,
     json: bool,
 ) -> crate::Outcome {
-    let env = LiveAccount { dial: args.dial };
+    let env = LiveAccount {
+        dial: args.dial.clone(),
+    };
     // The suite reports only at its end, which a dial can put minutes away: a spinner
     // says it is running. The results are printed after it, so they never mix.
     let progress = Progress::for_rows(false);
     progress.working("running the conformance cases");
-    let report = conformance::run(provider.as_ref(), &env).await;
+    let report = tokio::select! {
+        report = conformance::run(provider.as_ref(), &env) => report,
+        // Stopped mid-run, a dialed call may still be live at the account's cost.
+        _ = tokio::signal::ctrl_c() => {
+            progress.finish();
+            let message = match &args.dial {
+                Some(number) => format!(
+                    "the check was stopped; the call it may have dialed to {number} could still be live: look for it (voiceport calls list --to {}) and end it (voiceport calls end ID)",
+                    output::shell_quote(number)
+                ),
+                None => "the check was stopped before it ended; it changed nothing".to_owned(),
+            };
+            return Err(Failure::Interrupted(message));
+        }
+    };
     progress.finish();
     if json {
         output::json(&report)?;

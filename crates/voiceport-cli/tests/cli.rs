@@ -1928,6 +1928,15 @@ async fn interrupt_a_dial(delay: std::time::Duration) -> Output {
 /// configuration after the provider `x`.
 #[cfg(unix)]
 async fn interrupt_a_dial_with(delay: std::time::Duration, more: &[&str], config: &str) -> Output {
+    let mut args = vec!["calls", "dial", "--to", "+16175550120"];
+    args.extend_from_slice(more);
+    interrupt_when_dialing(delay, &args, config).await
+}
+
+/// Runs the CLI with `args` until the server has a dial request (answered after `delay`),
+/// then sends it SIGINT.
+#[cfg(unix)]
+async fn interrupt_when_dialing(delay: std::time::Duration, args: &[&str], config: &str) -> Output {
     use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
     let server = MockServer::start().await;
     let answer = serde_json::json!({"message": "Phone call started successfully",
@@ -1945,8 +1954,7 @@ async fn interrupt_a_dial_with(delay: std::time::Duration, more: &[&str], config
     let child = Command::new(env!("CARGO_BIN_EXE_voiceport"))
         .arg("--config")
         .arg(&config)
-        .args(["calls", "dial", "--to", "+16175550120"])
-        .args(more)
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -1988,6 +1996,21 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     assert!(text.contains("the call may have been placed"), "{text}");
     assert!(text.contains("id is not known"), "{text}");
     // The search to run, pasteable as it is.
+    assert!(
+        text.contains("voiceport calls list --to '+16175550120'"),
+        "{text}"
+    );
+}
+
+/// `voiceport check --dial` stopped while its call may be live says how to find and end it.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_check_dial_says_the_call_may_be_live() {
+    let args = ["check", "--dial", "+16175550120"];
+    let out = interrupt_when_dialing(std::time::Duration::from_secs(30), &args, "").await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("could still be live"), "{text}");
     assert!(
         text.contains("voiceport calls list --to '+16175550120'"),
         "{text}"
