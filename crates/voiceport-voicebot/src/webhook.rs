@@ -552,8 +552,13 @@ fn lay_over<'a>(
         call.messages_openai = None;
     }
     // The report's artifact (its parts now read) replaces the call's: the call's own
-    // copies are never read.
-    call.artifact = None;
+    // copies are never read, but for what the mapping takes from an artifact whole.
+    let own = call.artifact.take().unwrap_or_default();
+    call.artifact = Some(wire::Artifact {
+        structured_outputs: artifact.structured_outputs.or(own.structured_outputs),
+        variable_values: artifact.variable_values.or(own.variable_values),
+        ..wire::Artifact::default()
+    });
     Ok(())
 }
 

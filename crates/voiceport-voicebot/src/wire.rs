@@ -148,6 +148,9 @@ pub(crate) struct Call<'a> {
     /// Where the `metadata` the call was created with lives.
     #[serde(borrow)]
     pub(crate) assistant_overrides: Option<AssistantOverrides<'a>>,
+    /// An assistant given inline rather than by `assistantId`: its id and name.
+    #[serde(borrow)]
+    pub(crate) assistant: Option<InlineAssistant<'a>>,
     /// Seconds. Only end-of-call reports send it; read when `startedAt`/`endedAt` are not.
     pub(crate) duration_seconds: Option<f64>,
     /// Milliseconds, the same (reports send both).
@@ -406,6 +409,24 @@ pub(crate) struct Artifact<'a> {
     pub(crate) recording: Option<ArtifactRecording<'a>>,
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
+    /// The results of the call's structured outputs (Vapi's successor to the analysis
+    /// plan's `structuredData`), kept whole in the analysis.
+    #[serde(borrow)]
+    pub(crate) structured_outputs: Option<&'a RawValue>,
+    /// The final values of the call's variables, kept whole in the analysis.
+    #[serde(borrow)]
+    pub(crate) variable_values: Option<&'a RawValue>,
+}
+
+/// `assistant`, an assistant given inline: only what names it is read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct InlineAssistant<'a> {
+    /// Set when the assistant is a saved one.
+    #[serde(borrow)]
+    pub(crate) id: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) name: Option<Text<'a>>,
 }
 
 /// `artifact.recording`.
@@ -576,6 +597,13 @@ pub(crate) struct ReportArtifact<'a> {
     pub(crate) recording: Option<ArtifactRecording<'a>>,
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
+    /// The results of the call's structured outputs (Vapi's successor to the analysis
+    /// plan's `structuredData`), kept whole in the analysis.
+    #[serde(borrow)]
+    pub(crate) structured_outputs: Option<&'a RawValue>,
+    /// The final values of the call's variables, kept whole in the analysis.
+    #[serde(borrow)]
+    pub(crate) variable_values: Option<&'a RawValue>,
 }
 
 /// A delivery read in one pass: `{"message": {...}}` (with some senders' `type`, `call` or

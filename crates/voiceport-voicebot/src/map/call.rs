@@ -6,6 +6,7 @@
 //! place, never moved. JSON paths for warnings are only written when there is a warning.
 
 use chrono::{DateTime, Utc};
+use serde_json::Value;
 use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
@@ -104,11 +105,16 @@ pub(crate) fn map_call_at(
         _ => (own_number, customer),
     };
     call.customer_name = wire.customer.as_mut().and_then(|c| owned(c.name.take()));
-    let assistant = checked_id(&mut call, at, "assistantId", wire.assistant_id.take());
-    call.agent = assistant.map(|id| AgentRef {
-        id: Some(AgentId::new(id.into_owned())),
-        name: None,
-    });
+    let inline = wire.assistant.take().unwrap_or_default();
+    let assistant = checked_id(&mut call, at, "assistantId", wire.assistant_id.take())
+        .or_else(|| checked_id(&mut call, at, "assistant.id", inline.id));
+    let assistant_name = owned(inline.name);
+    if assistant.is_some() || assistant_name.is_some() {
+        call.agent = Some(AgentRef {
+            id: assistant.map(|id| AgentId::new(id.into_owned())),
+            name: assistant_name,
+        });
+    }
 
     call.created_at = time_at(&mut call, at, "createdAt", wire.created_at.as_ref());
     call.started_at = time_at(&mut call, at, "startedAt", wire.started_at.as_ref());
@@ -144,6 +150,26 @@ pub(crate) fn map_call_at(
         (call.analysis.extracted)
             .entry("structuredDataMulti".to_owned())
             .or_insert(multi);
+    }
+    // What the artifact collected (structured outputs replace the analysis plan), kept
+    // whole under its name when it holds anything.
+    let collected = [
+        ("structuredOutputs", artifact.structured_outputs),
+        ("variableValues", artifact.variable_values),
+    ];
+    for (name, raw) in collected {
+        let value = raw.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
+        let empty = |value: &Value| match value {
+            Value::Null => true,
+            Value::Object(map) => map.is_empty(),
+            Value::Array(items) => items.is_empty(),
+            _ => false,
+        };
+        if let Some(value) = value.filter(|value| !empty(value)) {
+            (call.analysis.extracted)
+                .entry(name.to_owned())
+                .or_insert(value);
+        }
     }
     let overrides = wire.assistant_overrides.take();
     if let Some(metadata) = overrides.and_then(|o| o.metadata) {
@@ -674,6 +700,52 @@ mod tests {
             call.analysis.extracted.get("structuredDataMulti"),
             Some(&json!([{"slot": "Tue 10:00"}, {"insurer": "Aetna"}]))
         );
+    }
+
+    /// Structured outputs (which replace the analysis plan) and the final variable values
+    /// are kept whole under their names; the shape of `structuredOutputs` is inferred
+    /// (Vapi's schema names the field, the example here is made up), so it is not read
+    /// into. Empty ones, as Vapi sends `variableValues` when nothing was collected, add
+    /// nothing.
+    #[test]
+    fn what_the_artifact_collected_is_kept_under_its_name() {
+        let outputs = json!({"5f0b1c9e-7a31-4d2a-9c11-0d6e3b2a8f41": {"name": "appointment", "result": {"slot": "Tue 10:00"}}});
+        let call = map_call(wire_call(json!({"id": "c",
+            "analysis": {"structuredData": {"outcome": "booked"}},
+            "artifact": {"structuredOutputs": outputs, "variableValues": {"insurer": "Aetna"}}
+        })));
+        let extracted = &call.analysis.extracted;
+        assert_eq!(extracted.get("outcome"), Some(&json!("booked")));
+        assert_eq!(extracted.get("structuredOutputs"), Some(&outputs));
+        assert_eq!(
+            extracted.get("variableValues"),
+            Some(&json!({"insurer": "Aetna"}))
+        );
+        let empty = map_call(wire_call(json!({"id": "c",
+            "artifact": {"structuredOutputs": null, "variableValues": {}}
+        })));
+        assert!(empty.analysis.extracted.is_empty(), "{:?}", empty.analysis);
+    }
+
+    /// An assistant given inline names the agent (and gives its id when it is a saved one).
+    #[test]
+    fn an_inline_assistant_names_the_agent() {
+        let inline = map_call(wire_call(json!({"id": "c",
+            "assistant": {"name": "Riley", "model": {"provider": "openai"}}
+        })));
+        let agent = inline.agent.expect("an agent");
+        assert_eq!((agent.id, agent.name.as_deref()), (None, Some("Riley")));
+        let saved = map_call(wire_call(json!({"id": "c",
+            "assistantId": "83e6398d-2080-44a1-8c0e-12bedcc33d1e",
+            "assistant": {"id": "ignored-when-assistantId-is-set", "name": "Riley"}
+        })));
+        let agent = saved.agent.expect("an agent");
+        assert_eq!(
+            agent.id.as_ref().map(|id| id.as_str()),
+            Some("83e6398d-2080-44a1-8c0e-12bedcc33d1e")
+        );
+        assert_eq!(agent.name.as_deref(), Some("Riley"));
+        assert!(map_call(wire_call(json!({"id": "c"}))).agent.is_none());
     }
 
     #[test]
