@@ -22,9 +22,8 @@ pub(crate) fn required<T>(
 /// The envelope's `data`, which may be null (terminate's is documented as `any`).
 ///
 /// An `error` object next to `data` (the generated doc examples show one on every 200) is
-/// ignored, and logged; so is one without `data` when the envelope's `status` is a 2xx.
-/// Otherwise, without `data`, an `error` is an [`Error::InvalidRequest`] with the status
-/// from `error.status` (else the envelope's), the vendor's message and every
+/// ignored, and logged. Without `data`, an `error` is an [`Error::InvalidRequest`] with
+/// the status from `error.status` (else the envelope's), the vendor's message and every
 /// `{field, message}` detail.
 pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Result<Option<T>> {
     let wire::Envelope {
@@ -44,18 +43,6 @@ pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Resu
                 );
             }
             Ok(Some(data))
-        }
-        // The envelope's own status says success: the error object is the kind the
-        // generated doc examples show on every 200 (Rounded's advice is to key success on
-        // the status); terminate, whose `data` may be null, succeeded.
-        (None, Some(error)) if status.is_some_and(|status| (200..300).contains(&status)) => {
-            tracing::debug!(
-                provider = %KIND,
-                operation = %operation,
-                vendor_error = error.message.as_deref().unwrap_or(""),
-                "ignoring the `error` object of a response whose status is a success"
-            );
-            Ok(None)
         }
         (None, Some(error)) => Err(vendor_error(operation, error, message, status)),
         (None, None) => Ok(None),
