@@ -99,9 +99,12 @@ pub enum EventKind {
 
 impl CallEvent {
     /// An event of type `vendor_event`; its call id is the id of the call `kind` carries,
-    /// if any (set [`CallEvent::call_id`] where the delivery names the call otherwise).
+    /// if any and not blank (set [`CallEvent::call_id`] where the delivery names the call
+    /// otherwise).
     pub fn new(vendor_event: impl Into<String>, kind: EventKind) -> Self {
-        let call_id = kind.call().map(|call| call.id.clone());
+        let call_id = (kind.call())
+            .map(|call| call.id.clone())
+            .filter(|id| !id.as_str().trim().is_empty());
         CallEvent {
             vendor_event: vendor_event.into(),
             call_id,
@@ -183,6 +186,15 @@ mod tests {
         assert_eq!(json["vendor_event"], "end-of-call-report");
         assert_eq!(json["call_id"], "c-9");
         assert!(json.get("event_id").is_none());
+    }
+
+    #[test]
+    fn a_blank_call_id_names_no_call() {
+        for blank in ["", " \t"] {
+            let call = Call::new(CallId::new(blank), ProviderKind::HappyRobot);
+            let event = CallEvent::new("start", EventKind::Started { call: call.into() });
+            assert_eq!(event.call_id(), None, "{blank:?}");
+        }
     }
 
     #[test]

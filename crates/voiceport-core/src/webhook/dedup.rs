@@ -38,7 +38,9 @@ impl EventKey {
             event.kind,
             EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
         );
-        match (&event.event_id, event.call_id(), lifecycle) {
+        // A blank id names no call: two calls without one must not share a key.
+        let call_id = event.call_id().filter(|id| !id.as_str().trim().is_empty());
+        match (&event.event_id, call_id, lifecycle) {
             (Some(id), _, _) => {
                 part(b"id");
                 part(id.as_bytes());
@@ -218,6 +220,19 @@ mod tests {
         assert_ne!(ringing, change(CallStatus::Completed, None));
         let answered = change(CallStatus::Completed, Some("completed"));
         assert_ne!(answered, change(CallStatus::Voicemail, Some("completed")));
+    }
+
+    /// Calls without an id (a HappyRobot hook sent `"id": ""`) are told apart by their
+    /// bodies: a blank id keys nothing.
+    #[test]
+    fn a_blank_call_id_keys_on_the_body() {
+        let blank = |id: &str, body: &[u8]| {
+            let mut e = ended("placeholder");
+            e.call_id = Some(CallId::new(id));
+            EventKey::of("sales", &e, body)
+        };
+        assert_ne!(blank("", br#"{"n":1}"#), blank(" ", br#"{"n":2}"#));
+        assert_eq!(blank("", br#"{"n":1}"#), blank("", br#"{"n":1}"#));
     }
 
     #[test]
