@@ -319,7 +319,8 @@ impl Error {
             provider,
             operation,
             path: path.into(),
-            message: message.into(),
+            // An adapter's message may quote a vendor value: a URL there keeps its host only.
+            message: crate::http::decode::without_url_secrets(&message.into(), false),
             excerpt: crate::http::excerpt(body),
         }
     }

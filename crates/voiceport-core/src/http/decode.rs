@@ -95,7 +95,8 @@ fn decode_error(
             path.to_owned()
         },
         excerpt: excerpt_at(body, source.line(), source.column()),
-        message: source.to_string(),
+        // serde_json quotes the value it could not read: a URL there is cut as in excerpts.
+        message: without_url_secrets(&source.to_string(), false),
     }
 }
 
@@ -146,7 +147,7 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
 /// capability (a pre-signed recording URL, a live call's control URL), and an excerpt ends
 /// up in logs. `cut_at_start`: the text starts inside the body, maybe inside a URL, so
 /// its first piece (up to a quote or a space) is hidden too.
-fn without_url_secrets(text: &str, cut_at_start: bool) -> String {
+pub(crate) fn without_url_secrets(text: &str, cut_at_start: bool) -> String {
     let ends_url = |c: char| c == '"' || c == '\'' || c == '<' || c == '>' || c.is_whitespace();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -200,6 +201,29 @@ mod tests {
     struct Item {
         id: String,
         metadata: BTreeMap<String, Vec<String>>,
+    }
+
+    /// A value serde_json quotes in its message (a string where an object was expected)
+    /// keeps only its scheme and host when it is a URL, as in the excerpt.
+    #[test]
+    fn a_url_quoted_in_the_message_keeps_no_secret() {
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Recording {
+            url: String,
+        }
+        #[derive(Debug, Deserialize)]
+        #[allow(dead_code)]
+        struct Artifact {
+            recording: Recording,
+        }
+        let body =
+            br#"{"recording": "https://bucket.s3.amazonaws.com/r.wav?X-Amz-Signature=8f2c1e"}"#;
+        let err =
+            decode_json::<Artifact>(ProviderKind::Vapi, Operation::GetCall, body).unwrap_err();
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains("X-Amz-Signature"), "{text}");
+        assert!(text.contains("bucket.s3.amazonaws.com"), "{text}");
     }
 
     #[test]
