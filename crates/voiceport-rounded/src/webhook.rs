@@ -191,7 +191,9 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             .map(CallId::new)
             .or_else(|| delivery.call_id.and_then(text).map(CallId::new));
     }
-    parsed.occurred_at = (delivery.timestamp.or(delivery.time)).and_then(AnyJson::into_time);
+    // `time` stands in for a `timestamp` that is absent or unreadable.
+    parsed.occurred_at = (delivery.timestamp.and_then(AnyJson::into_time))
+        .or_else(|| delivery.time.and_then(AnyJson::into_time));
     Ok(parsed)
 }
 
@@ -431,6 +433,11 @@ mod tests {
         assert_eq!(at(json!({"type": "x", "timestamp": "soon"})), None);
         assert_eq!(at(json!({"type": "x", "timestamp": [1]})), None);
         assert_eq!(at(json!({"type": "x"})), None);
+        // An unreadable `timestamp` leaves `time` to say it.
+        assert_eq!(
+            at(json!({"type": "x", "timestamp": "", "time": "2026-03-24T10:03:06Z"})),
+            expected
+        );
     }
 
     #[test]
