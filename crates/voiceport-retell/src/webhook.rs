@@ -35,7 +35,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, decode_call_with, epoch_millis, is_object, non_blank};
+use voiceport_core::adapter::{
+    AnyJson, canonical_json, decode_call_with, epoch_millis, is_object, non_blank,
+};
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result};
 
@@ -146,8 +148,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // canonical form (keys sorted, no spaces), so that a redelivery serialized
             // afresh is still the same event.
             parsed.distinct_by = peek.call_analysis.map(|raw| {
-                serde_json::from_str::<Value>(raw.get())
-                    .map_or_else(|_| raw.get().to_owned(), |analysis| analysis.to_string())
+                serde_json::from_str::<Value>(raw.get()).map_or_else(
+                    |_| raw.get().to_owned(),
+                    |analysis| canonical_json(&analysis),
+                )
             });
             parsed
         }
@@ -162,7 +166,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // transfers to (a call can be transferred more than once); an ended leg, which
             // names no destination, by when it ended.
             let destination = delivery.transfer_destination.as_ref();
-            parsed.distinct_by = leg_end.or(destination).map(Value::to_string);
+            parsed.distinct_by = leg_end.or(destination).map(canonical_json);
             parsed
         }
     };

@@ -399,6 +399,53 @@ pub fn value_text(value: &Value) -> Option<String> {
     }
 }
 
+/// A JSON value written the same way whatever order its keys came in: object keys sorted
+/// at every depth, no spaces. What tells two deliveries apart by their content (a
+/// de-duplication key) must not depend on how the vendor, or serde_json's
+/// `preserve_order` feature that any crate of an application may turn on, orders keys.
+///
+/// ```
+/// use serde_json::json;
+/// use voiceport_core::adapter::canonical_json;
+///
+/// let a = canonical_json(&json!({"b": [1, {"y": 2, "x": 1}], "a": "s"}));
+/// assert_eq!(a, r#"{"a":"s","b":[1,{"x":1,"y":2}]}"#);
+/// ```
+pub fn canonical_json(value: &Value) -> String {
+    fn write(value: &Value, out: &mut String) {
+        match value {
+            Value::Object(map) => {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+                out.push('{');
+                for (i, (key, value)) in entries.into_iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    out.push_str(&Value::String(key.clone()).to_string());
+                    out.push(':');
+                    write(value, out);
+                }
+                out.push('}');
+            }
+            Value::Array(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(',');
+                    }
+                    write(item, out);
+                }
+                out.push(']');
+            }
+            scalar => out.push_str(&scalar.to_string()),
+        }
+    }
+    let mut out = String::new();
+    write(value, &mut out);
+    out
+}
+
 /// Whether a raw JSON value is an object (a delivery's `call` or `data` that something else
 /// stands in for is no call).
 ///
