@@ -31,6 +31,8 @@
 //!   `status`, `answer_type` and `redirect_duration_seconds`, as for a call; the call too
 //!   when the subject has an `id`); without any call id it is still a status change, with
 //!   no call id;
+//! * `event_call_answer_type_updated` → the same, when the status it gives is known (an
+//!   `answer_type` of a machine: voicemail); else [`EventKind::Other`];
 //! * `event_transcript` → [`EventKind::TranscriptUpdate`] when the subject has `role` and
 //!   `content`;
 //! * `event_phone_call_connected`, `event_web_call_connected` → [`EventKind::Started`];
@@ -173,6 +175,18 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         },
         "call_status_updated" => match subject {
             Some(subject) => status_changed(event, subject)?,
+            None => other(event, body),
+        },
+        // How the call was answered decides part of its status (a machine: voicemail). A
+        // change that says no status is kept whole instead.
+        "call_answer_type_updated" => match subject {
+            Some(subject) => {
+                let changed = status_changed(event.clone(), subject)?;
+                match changed.status() {
+                    Some(CallStatus::Unknown) | None => other(event, body),
+                    Some(_) => changed,
+                }
+            }
             None => other(event, body),
         },
         "transcript" => match subject {
@@ -468,6 +482,23 @@ mod tests {
         assert_eq!(status("failed"), Some(CallStatus::Failed));
         assert_eq!(status("completed"), Some(CallStatus::NoAnswer));
         assert_eq!(status("in_progress"), Some(CallStatus::NoAnswer));
+    }
+
+    /// `event_call_answer_type_updated` (its payload is undocumented; this shape is the
+    /// status update's, inferred) is a status change when it says a status, else kept whole.
+    #[test]
+    fn an_answer_type_update_is_a_status_change_when_it_says_a_status() {
+        let parsed = parse(json!({"event": "event_call_answer_type_updated",
+            "data": {"id": ID, "status": "completed", "answer_type": "voicemail"}}))
+        .unwrap();
+        assert_eq!(parsed.status(), Some(CallStatus::Voicemail), "{parsed:?}");
+        assert!(matches!(parsed.kind, EventKind::StatusChanged { .. }));
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        let bare = parse(json!({"event": "event_call_answer_type_updated",
+            "data": {"call_id": ID, "answer_type": "human"}}))
+        .unwrap();
+        assert!(matches!(bare.kind, EventKind::Other { .. }), "{bare:?}");
+        assert_eq!(bare.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]
