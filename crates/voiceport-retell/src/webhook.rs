@@ -22,9 +22,10 @@
 //! (`call.duration_ms` …), a malformed call in an event that reads it (the call of an
 //! `Other` event is not decoded: only its `call_id` is read). Deliveries carry no time of their
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
-//! event's destination (an ended leg's end time, as it names no destination) is its
-//! [`CallEvent::distinct_by`], so that a receiver tells two transfers of one call apart, as
-//! Retell advises; a `call_analyzed`'s is its analysis (in a canonical form), so that a
+//! event's destination, with how many turns the transcript had reached (an ended leg's end
+//! time, as it names no destination), is its [`CallEvent::distinct_by`], so that a receiver
+//! tells two transfers of one call apart, as Retell advises, a second attempt to the same
+//! number too; a `call_analyzed`'s is its analysis (in a canonical form), so that a
 //! re-run analysis is not taken for a redelivery of the first.
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
@@ -161,12 +162,21 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
                 .then_some(peek.transfer_end_timestamp.as_ref())
                 .flatten();
             occurred_at = leg_end.and_then(Value::as_f64).and_then(epoch_millis);
+            // How far the conversation had got: a second attempt to the same destination
+            // (after a cancelled one) comes later in the call, a redelivery does not.
+            let turns = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
             let mut parsed = transfer(event, call);
             // Retell's advice: a transfer event is identified by the call and where it
             // transfers to (a call can be transferred more than once); an ended leg, which
             // names no destination, by when it ended.
             let destination = delivery.transfer_destination.as_ref();
-            parsed.distinct_by = leg_end.or(destination).map(canonical_json);
+            parsed.distinct_by = leg_end.or(destination).map(|identity| {
+                let identity = canonical_json(identity);
+                match (leg_end, turns) {
+                    (None, 1..) => format!("{identity} after {turns} turns"),
+                    _ => identity,
+                }
+            });
             parsed
         }
     };
@@ -340,6 +350,23 @@ mod tests {
         assert_eq!(
             to("+16175550199").as_deref(),
             Some(r#"{"number":"+16175550199"}"#)
+        );
+        // A second attempt to the same destination, later in the conversation (after a
+        // cancelled one), is another event; a redelivery of either is not.
+        let attempt = |turns: usize| {
+            let mut call = ongoing.clone();
+            call["transcript_object"] = (0..turns)
+                .map(|i| json!({"role": if i % 2 == 0 { "agent" } else { "user" }, "content": format!("turn {i}"), "words": []}))
+                .collect();
+            let body = json!({"event": "transfer_started", "call": call,
+                              "transfer_destination": {"number": "+16175550199"}});
+            parse(body).unwrap().distinct_by
+        };
+        assert_eq!(attempt(4), attempt(4));
+        assert_ne!(attempt(4), attempt(9));
+        assert_eq!(
+            attempt(4).as_deref(),
+            Some(r#"{"number":"+16175550199"} after 4 turns"#)
         );
         let ended = json!({"call_id": ID, "call_status": "ended",
                            "disconnection_reason": "call_transfer",
