@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, Text, call_id_field, non_blank};
+use voiceport_core::adapter::{AnyJson, Text, call_id_field, canonical_json, non_blank};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -232,9 +232,17 @@ impl Whole<'_> {
 /// The event a decoded delivery makes.
 fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<CallEvent> {
     let call_id = |call: Option<&RawValue>| call.and_then(|raw| call_id_field(raw, "id"));
+    // A status update's destination tells one forwarding of a call from another.
+    let mut distinct_by = None;
     let (event, call_id) = match parsed.body {
         Body::Report { mut report, ended } => {
             let found = (parsed.call, parsed.call_at, parsed.at);
+            if !ended {
+                distinct_by = (report.destination)
+                    .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
+                    .filter(|destination| !destination.is_null())
+                    .map(|destination| canonical_json(&destination));
+            }
             report_event(kind, &mut report, found, whole, ended)?
         }
         Body::Transcript(message) => (transcript(message), call_id(parsed.call)),
@@ -256,6 +264,7 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
     event.expects_reply = expects_reply;
     event.call_id = call_id;
     event.occurred_at = parsed.timestamp.and_then(AnyJson::into_time);
+    event.distinct_by = distinct_by;
     Ok(event)
 }
 
@@ -753,6 +762,41 @@ mod tests {
             ),
             "{event:?}"
         );
+    }
+
+    /// Two forwardings of one call (to A, then to B) are two events for the receiver's
+    /// de-duplication: a status update's destination is its `distinct_by`, in a canonical
+    /// form; a redelivery has the same.
+    #[test]
+    fn a_forwarding_status_update_is_told_apart_by_its_destination() {
+        let forwarding = |destination: serde_json::Value| {
+            let message = json!({"message": {"type": "status-update", "status": "forwarding",
+                "destination": destination, "call": {"id": "c1"}}});
+            parse(message).unwrap().distinct_by
+        };
+        let to_a = forwarding(json!({"type": "number", "number": "+16175550199"}));
+        let reordered = forwarding(json!({"number": "+16175550199", "type": "number"}));
+        let to_b = forwarding(json!({"type": "sip", "sipUri": "sip:desk@example.com"}));
+        assert_eq!(to_a, reordered);
+        assert_ne!(to_a, to_b);
+        assert_eq!(
+            to_a.as_deref(),
+            Some(r#"{"number":"+16175550199","type":"number"}"#)
+        );
+        // Read part by part (a sender that puts `call` beside the message) it is the same.
+        let beside = parse(
+            json!({"message": {"type": "status-update", "status": "forwarding",
+            "destination": {"type": "number", "number": "+16175550199"}}, "call": {"id": "c1"}}),
+        )
+        .unwrap();
+        assert_eq!(beside.distinct_by, to_a);
+        // Without a destination, and for a report, there is none.
+        assert_eq!(forwarding(serde_json::Value::Null), None);
+        let report = parse(json!({"message": {"type": "end-of-call-report",
+            "endedReason": "assistant-forwarded-call", "destination": {"number": "+16175550199"},
+            "call": {"id": "c1"}}}))
+        .unwrap();
+        assert_eq!(report.distinct_by, None);
     }
 
     #[test]

@@ -575,6 +575,10 @@ pub(crate) struct CallReport<'a> {
     pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) summary: Option<Text<'a>>,
+    /// Where a `forwarding` call goes (a status update's; a report's too), kept raw: it
+    /// tells one forwarding of a call from another.
+    #[serde(borrow)]
+    pub(crate) destination: Option<&'a RawValue>,
     /// The call as it was when the report was sent (often stale), when it is inside the
     /// report. Boxed: the report is large without it.
     #[serde(borrow)]
@@ -679,6 +683,8 @@ pub(crate) struct AnyMessage<'a> {
     pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) summary: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) destination: Option<&'a RawValue>,
     // `TranscriptMessage`'s.
     pub(crate) role: Option<Role>,
     #[serde(borrow)]
@@ -717,6 +723,7 @@ impl<'a> AnyMessage<'a> {
             recording_url: self.recording_url,
             stereo_recording_url: self.stereo_recording_url,
             summary: self.summary,
+            destination: self.destination,
             call: None,
         }
     }
