@@ -43,6 +43,9 @@
 //! application every time, retries included, and answered 200 with what the application
 //! passes to `Delivery::reply` (204 when it drops the delivery unanswered, 500 when its
 //! handler fails, 504 when the handler and the reply outlast the receiver's reply timeout).
+//!
+#![cfg_attr(feature = "axum", doc = "[`Receiver`]: Receiver")]
+#![cfg_attr(not(feature = "axum"), doc = "[`Receiver`]: self")]
 
 pub use voiceport_core::webhook::*;
 
