@@ -147,17 +147,17 @@ async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
         Some((kind, false)) => match kind {
             crate::FaultKind::Delay(_) => {
                 let response = next.run(request).await;
-                faulty_response(kind, Some(response)).await
+                faulty_response(ctx.vendor, kind, Some(response)).await
             }
             crate::FaultKind::Truncated | crate::FaultKind::DropConnection if read => {
                 let response = next.run(request).await;
-                faulty_response(kind, Some(response)).await
+                faulty_response(ctx.vendor, kind, Some(response)).await
             }
-            _ => faulty_response(kind, None).await,
+            _ => faulty_response(ctx.vendor, kind, None).await,
         },
         Some((kind, true)) => {
             let response = next.run(request).await;
-            faulty_response(kind, Some(response)).await
+            faulty_response(ctx.vendor, kind, Some(response)).await
         }
     }
 }

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use voiceport_core::ProviderKind;
 
 use crate::common::lock;
+use crate::vendor::Vendor;
 
 /// How a request fails.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -303,23 +304,24 @@ fn take_turn<F: Armed, T>(armed: &mut Vec<(F, u32)>, hit: impl Fn(&F) -> Option<
     taken
 }
 
-/// The response a fault produces; `real` is the handler's response when the fault fires
-/// after the handler.
-pub(crate) async fn faulty_response(kind: FaultKind, real: Option<Response>) -> Response {
+/// The response a fault produces, an error in `vendor`'s own shape; `real` is the
+/// handler's response when the fault fires after the handler.
+pub(crate) async fn faulty_response(
+    vendor: Vendor,
+    kind: FaultKind,
+    real: Option<Response>,
+) -> Response {
+    let error = |status: u16, message: &str, retry_after: Option<f64>| {
+        json_error(vendor, status, message, retry_after)
+    };
     match kind {
-        FaultKind::Status(status) => {
-            json_error(status, format!("sandbox fault: HTTP {status}"), None)
+        FaultKind::Status(status) => error(status, &format!("sandbox fault: HTTP {status}"), None),
+        FaultKind::RateLimited { retry_after_secs } => {
+            error(429, "sandbox fault: rate limited", Some(retry_after_secs))
         }
-        FaultKind::RateLimited { retry_after_secs } => json_error(
-            429,
-            "sandbox fault: rate limited".into(),
-            Some(retry_after_secs),
-        ),
         FaultKind::Delay(delay) => {
             tokio::time::sleep(delay).await;
-            real.unwrap_or_else(|| {
-                json_error(500, "sandbox fault: delay without a response".into(), None)
-            })
+            real.unwrap_or_else(|| error(500, "sandbox fault: delay without a response", None))
         }
         FaultKind::Malformed => raw(
             StatusCode::OK,
@@ -370,12 +372,10 @@ fn raw(status: StatusCode, body: Bytes) -> Response {
     response
 }
 
-fn json_error(status: u16, message: String, retry_after: Option<f64>) -> Response {
-    let body = serde_json::json!({ "message": message });
-    let mut response = raw(
-        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-        Bytes::from(body.to_string()),
-    );
+/// An error as `vendor` answers one (`common::error`), with `Retry-After` when given.
+fn json_error(vendor: Vendor, status: u16, message: &str, retry_after: Option<f64>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = crate::common::error(vendor, status, message, &[]);
     if let Some(seconds) = retry_after
         && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
     {

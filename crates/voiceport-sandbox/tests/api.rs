@@ -641,6 +641,30 @@ async fn every_fault_kind_is_served() {
     assert_eq!(get().await.unwrap().status(), 200);
 }
 
+/// An injected error answers in the vendor's own shape, as its real errors do: an adapter
+/// that reads error bodies wrongly does not pass the retry tests on a generic body.
+#[tokio::test]
+async fn an_injected_error_has_the_vendors_body() {
+    let sandbox = sandbox().await;
+    let rate_limited = FaultKind::RateLimited {
+        retry_after_secs: 1.0,
+    };
+    for (kind, field, value) in [
+        (Retell, "/status", json!("error")),
+        (Rounded, "/error/status", json!(429)),
+        (Vapi, "/statusCode", json!(429)),
+        (Voicebot, "/detail", json!("sandbox fault: rate limited")),
+        (HappyRobot, "/message", json!("sandbox fault: rate limited")),
+    ] {
+        sandbox
+            .faults()
+            .inject(Fault::new(rate_limited).vendor(kind));
+        let (status, body) = json_of(list_with_key(&sandbox, kind).send().await.unwrap()).await;
+        assert_eq!(status, 429, "{kind}");
+        assert_eq!(body.pointer(field), Some(&value), "{kind}: {body}");
+    }
+}
+
 #[tokio::test]
 async fn a_fault_after_the_handler_leaves_the_call_created() {
     let sandbox = sandbox().await;
