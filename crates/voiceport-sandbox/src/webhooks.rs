@@ -569,12 +569,20 @@ impl Follow {
                 (outgoing, reached == 3, next)
             };
             for delivery in outgoing {
+                // Stopped while sending: nothing more goes out.
+                if *stopping.borrow() {
+                    held.clear();
+                    break;
+                }
                 // A request waits for its answer mid-call: it is never held back.
                 if self.reversed && !delivery.request {
                     held.push(delivery);
                 } else {
                     self.send(delivery).await;
                 }
+            }
+            if *stopping.borrow() {
+                break;
             }
             if over {
                 break;
@@ -590,6 +598,9 @@ impl Follow {
             }
         }
         for delivery in held.into_iter().rev() {
+            if *stopping.borrow() {
+                break;
+            }
             self.send(delivery).await;
         }
         self.state.hooks.done(self.vendor, &self.call_id);
