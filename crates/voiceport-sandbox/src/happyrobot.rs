@@ -51,8 +51,10 @@ pub(crate) fn platform_router(ctx: Ctx) -> Router {
     Router::new().route("/usage", get(usage)).with_state(ctx)
 }
 
-fn status(phase: Phase) -> &'static str {
-    match phase {
+/// The call's `status`. A call stopped before anyone answered is `Canceled` (inferred).
+fn status(view: &View) -> &'static str {
+    match view.phase {
+        Phase::Ended(Outcome::EndedByApi) if view.started_at.is_none() => "Canceled",
         Phase::Scheduled => "Scheduled",
         Phase::Queued => "Queued",
         Phase::Ringing => "Ringing",
@@ -106,7 +108,7 @@ pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
 /// and failure hooks, but only the `start` and `end` types). The hooks carry no time of
 /// their own.
 pub(crate) fn stage_deliveries(call: &SimCall, view: &View, stage: Stage) -> Vec<Outgoing> {
-    let status = Some(status(view.phase));
+    let status = Some(status(view));
     match stage {
         Stage::Ringing => Vec::new(),
         Stage::InProgress => vec![Outgoing::new(
@@ -152,7 +154,7 @@ fn render(call: &SimCall, view: &View) -> Value {
         "id": call.id,
         "organization_id": ORGANIZATION,
         "type": call_type(call),
-        "status": status(view.phase),
+        "status": status(view),
         "provider": if call.web { "Web" } else { "Twilio" },
         "metadata": metadata,
         "use_case": { "id": use_case(call), "organization_id": ORGANIZATION, "name": "Sandbox outreach", "language": "en-US", "model": MODEL },
@@ -279,7 +281,7 @@ async fn list(
     let keep = |call: &&SimCall| {
         let view = call.view(now, &timing);
         direction.is_none_or(|d| d == call_type(call))
-            && (statuses.is_empty() || statuses.contains(&status(view.phase)))
+            && (statuses.is_empty() || statuses.contains(&status(&view)))
             && (tags.is_empty() || call.tags.iter().any(|t| tags.contains(&t.as_str())))
             && (use_cases.is_empty() || use_cases.contains(&use_case(call)))
             && (models.is_empty() || models.contains(&MODEL))
@@ -411,7 +413,7 @@ async fn logs(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
             logs.push(json!({ "time": iso(started), "level": "info", "message": "call answered" }));
         }
         if let Some(ended) = view.ended_at {
-            logs.push(json!({ "time": iso(ended), "level": "info", "message": format!("call ended: {}", status(view.phase)) }));
+            logs.push(json!({ "time": iso(ended), "level": "info", "message": format!("call ended: {}", status(view)) }));
         }
         json_response(StatusCode::OK, Value::Array(logs))
     })

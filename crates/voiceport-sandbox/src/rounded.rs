@@ -41,8 +41,11 @@ fn envelope(status: StatusCode, message: &str, data: Value) -> Response {
     )
 }
 
-fn status(phase: Phase) -> (&'static str, Option<&'static str>) {
-    match phase {
+/// The call's `status` and `answer_type`. A call terminated before anyone answered is
+/// `canceled` (inferred: Rounded documents the value, not when it is used).
+fn status(view: &View) -> (&'static str, Option<&'static str>) {
+    match view.phase {
+        Phase::Ended(Outcome::EndedByApi) if view.started_at.is_none() => ("canceled", None),
         Phase::Scheduled | Phase::Queued => ("created", None),
         Phase::Ringing => ("ringing", None),
         Phase::InProgress => ("in_progress", Some("human")),
@@ -75,7 +78,7 @@ pub(crate) fn stage_deliveries(
     stage: Stage,
     at: DateTime<Utc>,
 ) -> Vec<Outgoing> {
-    let (status, _) = status(view.phase);
+    let (status, _) = status(view);
     let mut deliveries = vec![Outgoing::new(
         "event_call_status_updated",
         Some(status),
@@ -102,7 +105,7 @@ pub(crate) fn stage_deliveries(
 }
 
 fn render(call: &SimCall, view: &View, include_transcript: bool, include_variables: bool) -> Value {
-    let (status, answer_type) = status(view.phase);
+    let (status, answer_type) = status(view);
     let mut body = json!({
         "id": call.id,
         "organization_id": ORGANIZATION,

@@ -312,6 +312,86 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
     assert_eq!(sandbox.call_count(HappyRobot), 31);
 }
 
+/// A call ended through the API before anyone answered did not complete: Rounded and
+/// HappyRobot show it canceled (the value each documents; when it is used is inferred),
+/// with no answer type.
+#[tokio::test]
+async fn a_call_stopped_before_it_is_answered_is_canceled() {
+    let sandbox = Sandbox::builder()
+        .seed(1)
+        .timing(Timing {
+            queued: Duration::from_secs(60),
+            ringing: Duration::from_secs(60),
+            talk: Duration::from_secs(60),
+        })
+        .start()
+        .await
+        .unwrap();
+    let (_, started) = json_of(
+        request(&sandbox, Rounded, reqwest::Method::POST, "/calls/phone")
+            .json(&json!({"from_number": "+16285550142", "to_number": "+14155550177", "agent_id": "123e4567-e89b-12d3-a456-426614174002"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let id = started["data"]["call_id"].as_str().unwrap().to_owned();
+    let path = format!("/calls/{id}");
+    let terminate = format!("/calls/{id}/terminate");
+    let (status, _) = json_of(
+        (request(&sandbox, Rounded, reqwest::Method::POST, &terminate).send())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let (_, call) = json_of(
+        (request(&sandbox, Rounded, reqwest::Method::GET, &path).send())
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(call["data"]["status"], "canceled", "{call}");
+    assert_eq!(call["data"]["answer_type"], Value::Null, "{call}");
+
+    let (_, dialed) = json_of(
+        request(
+            &sandbox,
+            HappyRobot,
+            reqwest::Method::POST,
+            "/dial/outbound",
+        )
+        .json(&json!({"phone_number": "+14155550177", "number_id": "num_sandbox"}))
+        .send()
+        .await
+        .unwrap(),
+    )
+    .await;
+    let id = dialed["id"]
+        .as_str()
+        .or(dialed["call_id"].as_str())
+        .unwrap()
+        .to_owned();
+    let stop = format!("/calls/{id}/stop");
+    let stopped = (request(&sandbox, HappyRobot, reqwest::Method::POST, &stop).send())
+        .await
+        .unwrap();
+    assert!(stopped.status().is_success(), "{}", stopped.status());
+    let (_, call) = json_of(
+        (request(
+            &sandbox,
+            HappyRobot,
+            reqwest::Method::GET,
+            &format!("/calls/{id}"),
+        )
+        .send())
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(call["status"], "Canceled", "{call}");
+}
+
 #[tokio::test]
 async fn rounded_metadata_merges_or_replaces() {
     let sandbox = sandbox().await;
