@@ -1267,10 +1267,8 @@ async fn whether_a_failed_dial_placed_a_call_is_printed_without_verbose() {
     }
 }
 
-/// A vendor that sends more calls than `--limit` (Voicebot Studio may ignore the page
-/// size): the first `--limit` are printed, and no cursor, which would skip the others.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_page_cut_to_the_limit_gives_no_cursor_that_would_skip_calls() {
+/// A Voicebot Studio API whose every list answers the four calls of its list fixture.
+async fn voicebot_listing_four_calls() -> wiremock::MockServer {
     use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
     let server = MockServer::start().await;
     let four_calls = std::fs::read_to_string(concat!(
@@ -1282,6 +1280,14 @@ async fn a_page_cut_to_the_limit_gives_no_cursor_that_would_skip_calls() {
         .respond_with(ResponseTemplate::new(200).set_body_string(four_calls))
         .mount(&server)
         .await;
+    server
+}
+
+/// A vendor that sends more calls than `--limit` (Voicebot Studio may ignore the page
+/// size): the first `--limit` are printed, and no cursor, which would skip the others.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_cut_to_the_limit_gives_no_cursor_that_would_skip_calls() {
+    let server = voicebot_listing_four_calls().await;
     let config = vendor_config("voicebot", &server.uri(), "");
     let table = run_with(&config, &["calls", "list", "--limit", "2"]).await;
     assert!(table.status.success(), "{}", stderr(&table));
@@ -1309,16 +1315,7 @@ async fn a_page_cut_to_the_limit_gives_no_cursor_that_would_skip_calls() {
 async fn a_merged_page_that_fails_prints_what_it_got_and_where_to_resume() {
     use wiremock::matchers::{method, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
-    let voicebot = MockServer::start().await;
-    let four_calls = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/voicebot/list.json"
-    ))
-    .unwrap();
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(four_calls))
-        .mount(&voicebot)
-        .await;
+    let voicebot = voicebot_listing_four_calls().await;
     // Rounded: one call newer than all of Voicebot's, then a failing second page.
     let rounded = MockServer::start().await;
     let next = "2026-03-17T08:00:00Z";
