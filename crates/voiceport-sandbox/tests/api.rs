@@ -70,6 +70,15 @@ fn list_with_key(sandbox: &Sandbox, kind: ProviderKind) -> reqwest::RequestBuild
     }
 }
 
+/// A Rounded start-call request, to be sent: a valid dial from the sandbox's number.
+fn rounded_dial(sandbox: &Sandbox) -> reqwest::RequestBuilder {
+    request(sandbox, Rounded, reqwest::Method::POST, "/calls/phone").json(&json!({
+        "from_number": "+16285550142",
+        "to_number": "+14155550177",
+        "agent_id": "123e4567-e89b-12d3-a456-426614174002"
+    }))
+}
+
 async fn json_of(response: reqwest::Response) -> (u16, Value) {
     let status = response.status().as_u16();
     (status, response.json().await.unwrap_or(Value::Null))
@@ -327,14 +336,8 @@ async fn a_call_stopped_before_it_is_answered_is_canceled() {
         .start()
         .await
         .unwrap();
-    let (_, started) = json_of(
-        request(&sandbox, Rounded, reqwest::Method::POST, "/calls/phone")
-            .json(&json!({"from_number": "+16285550142", "to_number": "+14155550177", "agent_id": "123e4567-e89b-12d3-a456-426614174002"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let started = rounded_dial(&sandbox).send().await.unwrap();
+    let (_, started) = json_of(started).await;
     let id = started["data"]["call_id"].as_str().unwrap().to_owned();
     let path = format!("/calls/{id}");
     let terminate = format!("/calls/{id}/terminate");
@@ -395,14 +398,8 @@ async fn a_call_stopped_before_it_is_answered_is_canceled() {
 #[tokio::test]
 async fn rounded_metadata_merges_or_replaces() {
     let sandbox = sandbox().await;
-    let (_, started) = json_of(
-        request(&sandbox, Rounded, reqwest::Method::POST, "/calls/phone")
-            .json(&json!({"from_number": "+16285550142", "to_number": "+14155550177", "agent_id": "123e4567-e89b-12d3-a456-426614174002"}))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let started = rounded_dial(&sandbox).send().await.unwrap();
+    let (_, started) = json_of(started).await;
     assert_eq!(started["status"], 201);
     let id = started["data"]["call_id"].as_str().unwrap().to_owned();
     let patch = |body: Value| {
@@ -519,11 +516,7 @@ async fn rounded_cursor_and_page_modes_walk_every_call_once() {
 #[tokio::test]
 async fn rounded_calls_dialed_in_one_burst_are_each_walked_once() {
     let sandbox = sandbox().await;
-    let dials = (0..12).map(|_| {
-        request(&sandbox, Rounded, reqwest::Method::POST, "/calls/phone")
-            .json(&json!({"from_number": "+16285550142", "to_number": "+14155550177", "agent_id": "123e4567-e89b-12d3-a456-426614174002"}))
-            .send()
-    });
+    let dials = (0..12).map(|_| rounded_dial(&sandbox).send());
     for response in futures::future::join_all(dials).await {
         assert_eq!(response.unwrap().status(), 201);
     }
