@@ -170,3 +170,10 @@ pub fn connect(config: &ProviderConfig) -> Result<Arc<dyn VoiceProvider>> {
         )),
     }
 }
+
+/// The README's Rust examples, compiled with the doctests (each is `no_run`: they talk to
+/// vendor accounts), so that they cannot drift from the API. Its webhook receiver needs
+/// the `axum` feature, which the workspace's tests turn on (the CLI asks for it).
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
