@@ -182,6 +182,26 @@ mod tests {
         );
     }
 
+    /// A conversation of more messages than any call has is refused at its path rather
+    /// than read into memory (each message a few hundred bytes once read).
+    #[test]
+    fn an_endless_conversation_is_refused() {
+        let call = |messages: usize| {
+            let list = vec!["{}"; messages].join(",");
+            format!(r#"{{"id": "c1", "messages": [{list}]}}"#)
+        };
+        let long = VoicebotCodec.decode_call(call(100_000).as_bytes()).unwrap();
+        assert_eq!(long.transcript.map(|t| t.utterances.len()), Some(100_000));
+        let err = VoicebotCodec
+            .decode_call(call(100_001).as_bytes())
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, message, .. }
+                if path == "messages" && message.contains("more than 100000 messages")),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn decode_errors_name_the_operation() {
         let err = VoicebotCodec

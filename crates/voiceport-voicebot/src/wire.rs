@@ -193,6 +193,9 @@ const SCRATCH_KEPT: usize = 1024;
 #[derive(Debug, Default)]
 pub(crate) struct Utterances(pub(crate) Vec<Utterance>);
 
+/// The most messages one conversation is read with: a day-long call has a few thousand.
+const MAX_MESSAGES: usize = 100_000;
+
 impl<'de> Deserialize<'de> for Utterances {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -208,6 +211,13 @@ impl<'de> Deserialize<'de> for Utterances {
                 let mut scratch = SCRATCH.take();
                 scratch.clear();
                 while let Some(message) = seq.next_element::<Message<'de>>()? {
+                    // An utterance takes fifty times the bytes of an empty message (`{},`):
+                    // a hostile list is refused before it fills memory.
+                    if scratch.len() == MAX_MESSAGES {
+                        return Err(de::Error::custom(format_args!(
+                            "more than {MAX_MESSAGES} messages in one conversation"
+                        )));
+                    }
                     scratch.push(crate::map::call::utterance(message));
                 }
                 let mut utterances = Vec::with_capacity(scratch.len());
