@@ -633,12 +633,13 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
     json_response(StatusCode::OK, Value::Array(calls))
 }
 
-/// A name Vapi's validator refuses (over 40 UTF-16 code units), as its 400.
+/// A name Vapi's validator refuses (over 40 UTF-16 code units), as its 400 (Voicebot
+/// Studio's validator: 422).
 fn long_name(api: &Api, name: Option<&str>) -> Option<Response> {
     let too_long = name.is_some_and(|n| n.encode_utf16().count() > MAX_NAME);
     too_long.then(|| {
         api.fail(
-            StatusCode::BAD_REQUEST,
+            api.flavor.invalid(),
             "name must be at most 40 characters",
             &[("name", "must be shorter than or equal to 40 characters")],
         )
@@ -656,14 +657,14 @@ async fn dial(State(api): State<Api>, body: Bytes) -> Response {
     let customer = object(&map, "customer");
     let Some(to) = text(&customer, "number") else {
         return api.fail(
-            StatusCode::BAD_REQUEST,
+            api.flavor.invalid(),
             "customer.number is required",
             &[("customer.number", "field required")],
         );
     };
     let Some(assistant) = text(&map, "assistantId") else {
         return api.fail(
-            StatusCode::BAD_REQUEST,
+            api.flavor.invalid(),
             "assistantId is required",
             &[("assistantId", "field required")],
         );

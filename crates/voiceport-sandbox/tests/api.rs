@@ -599,6 +599,27 @@ async fn rounded_time_filters_apply_to_the_start_time() {
     }
 }
 
+/// Voicebot Studio's validator (FastAPI's) answers a body it refuses with 422 and
+/// `{detail: [...]}`, whatever is wrong with it; Vapi's with 400.
+#[tokio::test]
+async fn validation_errors_have_each_flavors_status() {
+    let sandbox = sandbox().await;
+    for (kind, path, expected) in [(Voicebot, "/calls", 422), (Vapi, "/call", 400)] {
+        for body in [
+            json!({}),
+            json!({"customer": {"number": "+14155550177"}}),
+            json!([1]),
+        ] {
+            let response = request(&sandbox, kind, reqwest::Method::POST, path)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status().as_u16(), expected, "{kind} {body}");
+        }
+    }
+}
+
 /// A time filter that does not read is refused, as the vendors refuse it: taken for no
 /// filter, it would let an adapter that writes times wrongly pass its filter tests.
 #[tokio::test]
