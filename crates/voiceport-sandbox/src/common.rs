@@ -137,11 +137,17 @@ pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: 
 /// Serves `request`, spoiled by the fault armed for it, if any.
 async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
-    // The whole path, as the client sent it: here, inside the vendor's nested router,
-    // the URI has lost the vendor's prefix (`/api/v1` of HappyRobot's).
-    let path = format!("{}{}", ctx.vendor.prefix(), request.uri().path());
-    // A read changes nothing: the real body can be cut even before the handler.
-    let read = method == "GET";
+    // The whole path, as the client sent it: inside the vendor's nested router the URI has
+    // lost its prefix (`/happyrobot/api/v1`, or `/vapi-live` of the control URLs), which
+    // axum keeps in `OriginalUri`.
+    let path = match request.extensions().get::<axum::extract::OriginalUri>() {
+        Some(original) => original.path().to_owned(),
+        None => format!("{}{}", ctx.vendor.prefix(), request.uri().path()),
+    };
+    // A read changes nothing: the real body can be cut even before the handler. Retell
+    // lists calls with a `POST`.
+    let read =
+        method == "GET" || (ctx.vendor == Vendor::Retell && path.ends_with("/v3/list-calls"));
     match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
         None => next.run(request).await,
         Some((kind, false)) => match kind {

@@ -672,6 +672,47 @@ async fn a_fault_path_may_be_the_vendors_documented_path() {
             .path("/api/v1/dial"),
     );
     assert_eq!(get().await.unwrap().status(), 200);
+    // The second mounts are matched by their own path too: HappyRobot's platform API.
+    let usage = || {
+        reqwest::Client::new()
+            .get(format!("{}/usage", sandbox.happyrobot_platform_url()))
+            .header(
+                "authorization",
+                format!("Bearer {}", sandbox.api_key(HappyRobot)),
+            )
+            .send()
+    };
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Status(503))
+            .vendor(HappyRobot)
+            .path("/happyrobot-platform/"),
+    );
+    assert_eq!(usage().await.unwrap().status(), 503);
+    assert_eq!(
+        get().await.unwrap().status(),
+        200,
+        "the fault was the platform's"
+    );
+}
+
+/// Retell lists calls with a `POST`: a cut or dropped list still carries the real list,
+/// as for every other vendor's `GET`.
+#[tokio::test]
+async fn a_truncated_retell_list_is_the_real_list_cut() {
+    let sandbox = sandbox().await;
+    let whole = list_with_key(&sandbox, Retell).send().await.unwrap();
+    let whole = whole.text().await.unwrap();
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Truncated)
+            .vendor(Retell)
+            .path("/v3/list-calls"),
+    );
+    let cut = list_with_key(&sandbox, Retell).send().await.unwrap();
+    let cut = cut.text().await.unwrap();
+    assert!(
+        !cut.is_empty() && whole.starts_with(&cut),
+        "{cut} is not the start of {whole}"
+    );
 }
 
 #[tokio::test]
