@@ -60,10 +60,17 @@ fn status(view: &View) -> (&'static str, Option<&'static str>) {
     }
 }
 
-/// The agent webhook Rounded posts when a phone call ends (shape inferred).
+/// The agent webhook Rounded posts when a phone call ends (shapes inferred):
+/// `event_phone_call_ended` for a call that was answered, else
+/// `event_phone_call_did_not_connect`.
 pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
+    let event = if view.has_conversation() {
+        "event_phone_call_ended"
+    } else {
+        "event_phone_call_did_not_connect"
+    };
     json!({
-        "event": "event_phone_call_ended",
+        "event": event,
         "timestamp": view.ended_at.map(iso),
         "data": render(call, view, true, true),
     })
@@ -89,15 +96,9 @@ pub(crate) fn stage_deliveries(
         }),
     )];
     if stage == Stage::Ended {
-        let ended = if view.has_conversation() {
-            end_delivery(call, view)
-        } else {
-            json!({
-                "event": "event_phone_call_did_not_connect",
-                "timestamp": iso(at),
-                "data": render(call, view, true, true),
-            })
-        };
+        let mut ended = end_delivery(call, view);
+        // The time of the stage, as the status update beside it has.
+        ended["timestamp"] = json!(iso(at));
         let event = ended["event"].as_str().unwrap_or_default().to_owned();
         deliveries.push(Outgoing::new(&event, Some(status), ended));
     }

@@ -472,7 +472,9 @@ fn stages_passed(from: u8, view: &View) -> Vec<Stage> {
     if from < 1 && (to == 1 || (to > 1 && natural)) {
         stages.push(Stage::Ringing);
     }
-    if from < 2 && (to == 2 || (to > 2 && natural && view.has_conversation())) {
+    // A call that connected was in progress, however it ended (a stop through the API
+    // just after it connected included): its start is reported.
+    if from < 2 && (to == 2 || (to > 2 && view.started_at.is_some())) {
         stages.push(Stage::InProgress);
     }
     if from < 3 && to == 3 {
@@ -844,13 +846,18 @@ mod tests {
             stages_passed(0, &view(Phase::Ended(Outcome::Busy), false)),
             [Stage::Ringing, Stage::Ended]
         );
-        // Canceled or stopped through the API: only what was seen.
+        // Canceled or stopped through the API: no ringing that was not seen, but a call that
+        // connected reports its start, as the vendor did when it connected.
         assert_eq!(
             stages_passed(0, &view(Phase::Canceled, false)),
             [Stage::Ended]
         );
         assert_eq!(
             stages_passed(1, &view(Phase::Ended(Outcome::EndedByApi), true)),
+            [Stage::InProgress, Stage::Ended]
+        );
+        assert_eq!(
+            stages_passed(1, &view(Phase::Ended(Outcome::EndedByApi), false)),
             [Stage::Ended]
         );
         assert_eq!(stages_passed(0, &view(Phase::Queued, false)), []);

@@ -620,6 +620,39 @@ async fn validation_errors_have_each_flavors_status() {
     }
 }
 
+/// The end delivery the sandbox builds for a Rounded call says whether the call connected,
+/// as its live deliveries do.
+#[tokio::test]
+async fn rounded_end_deliveries_say_whether_the_call_connected() {
+    let sandbox = sandbox().await;
+    let (_, page) = json_of(
+        (request(
+            &sandbox,
+            Rounded,
+            reqwest::Method::GET,
+            "/calls?use_cursor=false&limit=100",
+        )
+        .send())
+        .await
+        .unwrap(),
+    )
+    .await;
+    let calls = page["data"].as_array().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for call in calls {
+        let id = call["id"].as_str().unwrap();
+        let body = sandbox.webhook_delivery(Rounded, id).expect("a delivery");
+        let delivery: Value = serde_json::from_slice(&body).unwrap();
+        let expected = match call["status"].as_str() {
+            Some("completed") => "event_phone_call_ended",
+            _ => "event_phone_call_did_not_connect",
+        };
+        assert_eq!(delivery["event"], expected, "{call}");
+        seen.insert(expected);
+    }
+    assert_eq!(seen.len(), 2, "the seeded calls have both kinds: {seen:?}");
+}
+
 /// A time filter that does not read is refused, as the vendors refuse it: taken for no
 /// filter, it would let an adapter that writes times wrongly pass its filter tests.
 #[tokio::test]
