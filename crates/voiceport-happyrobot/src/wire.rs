@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, Text};
+use voiceport_core::adapter::{AnyJson, Text, bounded_list};
 
 voiceport_core::open_enum! {
     /// A call's `status`: the current set and the older set (`Completed`, `Failed` are in both).
@@ -229,6 +229,7 @@ pub(crate) struct CallList<'a> {
 pub(crate) struct Transcript {
     /// When the call started (unix seconds).
     pub(crate) start_time: Option<f64>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) messages: Option<Vec<Message>>,
 }
 
@@ -239,6 +240,7 @@ pub(crate) struct Message {
     pub(crate) role: Option<Role>,
     /// What was said (or the tool result).
     pub(crate) content: Option<String>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) tool_calls: Option<Vec<ToolCall>>,
     /// For tool results: the function's name.
     pub(crate) name: Option<String>,
@@ -324,6 +326,7 @@ pub(crate) struct StartContent {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct EndContent {
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) messages: Option<Vec<Message>>,
 }
 

@@ -65,6 +65,26 @@ mod tests {
     use super::*;
     use voiceport_core::{CallStatus, Error};
 
+    /// A transcript of more entries than any call has is refused at its path (core's
+    /// `bounded_list`), as every adapter's conversations and transcripts are.
+    #[test]
+    fn an_endless_transcript_is_refused() {
+        let call = |entries: usize| {
+            let list = vec![r#"{"role":"user","content":"hi"}"#; entries].join(",");
+            format!(r#"{{"call_id": "c1", "call_status": "ended", "transcript_object": [{list}]}}"#)
+        };
+        let long = RetellCodec.decode_call(call(1_000).as_bytes()).unwrap();
+        assert_eq!(long.transcript.map(|t| t.utterances.len()), Some(1_000));
+        let err = RetellCodec
+            .decode_call(call(voiceport_core::adapter::MAX_LIST_ITEMS + 1).as_bytes())
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, message, .. }
+                if path == "transcript_object" && message.contains("more than 100000 entries")),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn detect_by_shape() {
         let detect = |body: &str| RetellCodec.detect(body.as_bytes());

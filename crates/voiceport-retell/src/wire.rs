@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::AnyJson;
+use voiceport_core::adapter::{AnyJson, bounded_list};
 
 voiceport_core::open_enum! {
     /// `call_type`.
@@ -76,9 +76,12 @@ pub(crate) struct Call<'a> {
     pub(crate) disconnection_reason: Option<String>,
     /// `Agent: …\nUser: …\n`.
     pub(crate) transcript: Option<String>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) transcript_object: Option<Vec<Utterance>>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) transcript_with_tool_calls: Option<Vec<Utterance>>,
     /// The same without PII, when the agent scrubs it.
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) scrubbed_transcript_with_tool_calls: Option<Vec<Utterance>>,
     pub(crate) recording_url: Option<String>,
     /// One channel per party.
@@ -105,6 +108,7 @@ pub(crate) struct Utterance {
     /// What was said, a tool's result, an SMS or injected text (normally a string).
     pub(crate) content: Option<Value>,
     /// Word timings, in seconds of call audio.
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) words: Option<Vec<Word>>,
     /// `tool_call_invocation` and `tool_call_result`.
     pub(crate) tool_call_id: Option<String>,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
-use voiceport_core::adapter::{AnyJson, Text};
+use voiceport_core::adapter::{AnyJson, Text, bounded_list};
 
 voiceport_core::open_enum! {
     /// A call's `type` (and the list filter `call_type`).
@@ -128,8 +128,9 @@ pub(crate) struct Call<'a> {
     /// Lines prefixed `Agent:` / `User:`.
     pub(crate) transcript_string: Option<String>,
     /// List items carry it only with `include_transcript`.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) transcript: Option<Vec<TranscriptEntry<'a>>>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) variable_values: Option<Vec<VariableValue>>,
     #[serde(borrow)]
     pub(crate) post_call_answers: Option<Vec<PostCallAnswer<'a>>>,

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::Utterance;
-use voiceport_core::adapter::{AnyJson, Text};
+use voiceport_core::adapter::{AnyJson, MAX_LIST_ITEMS, Text};
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -193,9 +193,6 @@ const SCRATCH_KEPT: usize = 1024;
 #[derive(Debug, Default)]
 pub(crate) struct Utterances(pub(crate) Vec<Utterance>);
 
-/// The most messages one conversation is read with: a day-long call has a few thousand.
-const MAX_MESSAGES: usize = 100_000;
-
 impl<'de> Deserialize<'de> for Utterances {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
@@ -213,9 +210,9 @@ impl<'de> Deserialize<'de> for Utterances {
                 while let Some(message) = seq.next_element::<Message<'de>>()? {
                     // An utterance takes fifty times the bytes of an empty message (`{},`):
                     // a hostile list is refused before it fills memory.
-                    if scratch.len() == MAX_MESSAGES {
+                    if scratch.len() == MAX_LIST_ITEMS {
                         return Err(de::Error::custom(format_args!(
-                            "more than {MAX_MESSAGES} messages in one conversation"
+                            "more than {MAX_LIST_ITEMS} messages in one conversation"
                         )));
                     }
                     scratch.push(crate::map::call::utterance(message));

@@ -12,6 +12,7 @@
 //!
 //! Application code never needs this module: it uses [`VoiceProvider`].
 
+mod bounded;
 mod dial;
 mod field;
 mod guard;
@@ -24,6 +25,7 @@ use std::any::Any;
 use async_trait::async_trait;
 use tracing::Instrument;
 
+pub use bounded::{MAX_LIST_ITEMS, bounded_list};
 pub use dial::{check_extra_keys, check_unsupported, required_setting};
 pub use field::{call_id_field, text_field};
 pub use helpers::{

@@ -1,0 +1,74 @@
+//! [`bounded_list`]: a vendor's list read with a ceiling on its length.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer};
+
+/// The most entries [`bounded_list`] reads from one list: more than any call's
+/// conversation or transcript has (a day-long call has a few thousand turns).
+pub const MAX_LIST_ITEMS: usize = 100_000;
+
+/// `#[serde(default, deserialize_with = "bounded_list")]` for an `Option<Vec<T>>` field
+/// (a conversation, a transcript, its words): `null` is `None`, and a list of more than
+/// [`MAX_LIST_ITEMS`] entries is an error at the field's path. A read entry takes many
+/// times the bytes of an empty one (`{},`), so a hostile list of empty objects in a body
+/// of a few MiB would otherwise take hundreds of MB.
+///
+/// ```
+/// use serde::Deserialize;
+/// use voiceport_core::adapter::{MAX_LIST_ITEMS, bounded_list};
+///
+/// #[derive(Deserialize)]
+/// struct Call {
+///     #[serde(default, deserialize_with = "bounded_list")]
+///     transcript: Option<Vec<serde_json::Value>>,
+/// }
+///
+/// let call: Call = serde_json::from_str(r#"{"transcript": [{}, {}]}"#).unwrap();
+/// assert_eq!(call.transcript.map(|t| t.len()), Some(2));
+/// let endless = format!(r#"{{"transcript": [{}]}}"#, vec!["0"; MAX_LIST_ITEMS + 1].join(","));
+/// assert!(serde_json::from_str::<Call>(&endless).is_err());
+/// ```
+pub fn bounded_list<'de, D, T>(deserializer: D) -> Result<Option<Vec<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Visitor<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> de::Visitor<'de> for Visitor<T> {
+        type Value = Option<Vec<T>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list")
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+
+        fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+            inner.deserialize_seq(self)
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+            while let Some(item) = seq.next_element()? {
+                if items.len() == MAX_LIST_ITEMS {
+                    return Err(de::Error::custom(format_args!(
+                        "more than {MAX_LIST_ITEMS} entries in one list"
+                    )));
+                }
+                items.push(item);
+            }
+            Ok(Some(items))
+        }
+    }
+
+    deserializer.deserialize_option(Visitor(PhantomData))
+}
