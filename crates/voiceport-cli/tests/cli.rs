@@ -1956,8 +1956,15 @@ async fn interrupt_when_dialing(delay: std::time::Duration, args: &[&str], confi
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
+    // The dial itself (a `check` reads the account with GETs first).
     let started = std::time::Instant::now();
-    while server.received_requests().await.unwrap().is_empty() {
+    let dialed = async || {
+        let requests = server.received_requests().await.unwrap_or_default();
+        requests
+            .iter()
+            .any(|r| r.method == wiremock::http::Method::POST)
+    };
+    while !dialed().await {
         assert!(
             started.elapsed() < std::time::Duration::from_secs(20),
             "no dial arrived"
