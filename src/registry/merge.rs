@@ -105,9 +105,9 @@ pub struct ProviderError {
 /// each call placed since shifts the calls by one, so the first calls of the resumed page
 /// come again; and a call that leaves the listing (deleted, or no longer matching a status
 /// filter) shifts them the other way, so one is skipped. Give such a walk an `until` (the
-/// time it started) to keep new calls out of it. The walk's page size goes with it: a resumed walk reads pages of the size it was
-/// started with, whatever the query says (a page number means other calls at another
-/// size). A provider that failed resumes at the page that failed.
+/// time it started) to keep new calls out of it. The walk's page size goes with it: a
+/// resumed walk reads pages of the size it was started with, whatever the query says (a
+/// page number means other calls at another size). A provider that failed resumes at the page that failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
@@ -168,8 +168,9 @@ impl fmt::Display for MergedCursor {
 ///
 /// Pages are fetched lazily and concurrently: each provider holds the page being merged
 /// and fetches its next page ahead, so memory is bounded by two pages per provider
-/// whatever the number of calls. Needs a Tokio runtime (the fetches ahead are tasks): started outside one,
-/// [`Registry::calls`](crate::Registry::calls) fails with [`Error::Config`].
+/// whatever the number of calls. Needs a Tokio runtime (the fetches ahead are tasks):
+/// started outside one, [`Registry::calls`](crate::Registry::calls) fails with
+/// [`Error::Config`].
 pub struct MergedCalls {
     lanes: Vec<Lane>,
     page_size: Option<u32>,

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::adapter::non_blank;
 use crate::{Call, CallId, CallStatus, Utterance, VendorPayload};
 
 /// One webhook delivery, normalized: what happened ([`CallEvent::kind`]) plus what every
@@ -103,8 +104,8 @@ impl CallEvent {
     /// otherwise).
     pub fn new(vendor_event: impl Into<String>, kind: EventKind) -> Self {
         let call_id = (kind.call())
-            .map(|call| call.id.clone())
-            .filter(|id| !id.as_str().trim().is_empty());
+            .filter(|call| non_blank(call.id.as_str()).is_some())
+            .map(|call| call.id.clone());
         CallEvent {
             vendor_event: vendor_event.into(),
             call_id,

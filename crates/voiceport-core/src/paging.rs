@@ -80,7 +80,8 @@ pub struct CallPage {
 /// Stops after the last page, or after the first error (which it yields). A vendor whose
 /// cursors come round again (the cursor it was given, or any earlier one of the walk, such
 /// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor`, after the page
-/// that named it, instead of looping forever. The walk remembers every cursor it has followed (a few bytes per page).
+/// that named it, instead of looping forever. The walk remembers every cursor it has
+/// followed (a few bytes per page).
 ///
 /// `provider` is a reference (the stream borrows it) or an owning handle such as the
 /// `Arc<dyn VoiceProvider>` that `connect` returns (the stream is then `'static`, to keep

@@ -138,8 +138,8 @@ pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: 
 async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     // The whole path, as the client sent it: inside the vendor's nested router the URI has
-    // lost its prefix (`/happyrobot/api/v1`, or `/vapi-live` of the control URLs), which
-    // axum keeps in `OriginalUri`.
+    // lost the prefix the router is mounted at (the vendor's, or that of a second mount
+    // such as the live-call control URLs), which axum keeps in `OriginalUri`.
     let path = match request.extensions().get::<axum::extract::OriginalUri>() {
         Some(original) => original.path().to_owned(),
         None => format!("{}{}", ctx.vendor.prefix(), request.uri().path()),

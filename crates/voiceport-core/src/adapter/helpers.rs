@@ -422,7 +422,8 @@ pub fn canonical_json(value: &Value) -> String {
                     if i > 0 {
                         out.push(',');
                     }
-                    out.push_str(&Value::String(key.clone()).to_string());
+                    // A string always serializes: the fallback is never written.
+                    out.push_str(&serde_json::to_string(key).unwrap_or_default());
                     out.push(':');
                     write(value, out);
                 }

@@ -4,6 +4,7 @@ use std::collections::{HashMap, VecDeque};
 
 use sha2::{Digest, Sha256};
 
+use crate::adapter::non_blank;
 use crate::{CallEvent, EventKind};
 
 /// What identifies one delivery, whatever the number of times it is sent: the vendor's
@@ -39,7 +40,7 @@ impl EventKey {
             EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
         );
         // A blank id names no call: two calls without one must not share a key.
-        let call_id = event.call_id().filter(|id| !id.as_str().trim().is_empty());
+        let call_id = (event.call_id()).filter(|id| non_blank(id.as_str()).is_some());
         match (&event.event_id, call_id, lifecycle) {
             (Some(id), _, _) => {
                 part(b"id");

@@ -517,20 +517,15 @@ impl Verifier {
                     .split_once('#')
                     .map_or((url, None), |(b, f)| (b, Some(f)));
                 let (path, query) = base.split_once('?').unwrap_or((base, ""));
-                let mut signed = path.to_owned();
-                let others = query.split('&').filter(|pair| {
-                    let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
-                    !pair.is_empty() && name != param.as_str()
-                });
-                for pair in others {
-                    signed.push(if signed.len() == path.len() { '?' } else { '&' });
-                    signed.push_str(pair);
-                }
-                let joint = if signed.len() == path.len() { '?' } else { '&' };
-                signed.push(joint);
-                signed.push_str(param);
-                signed.push('=');
-                signed.push_str(secret.expose_secret());
+                let secret_pair = format!("{param}={}", secret.expose_secret());
+                let mut pairs: Vec<&str> = (query.split('&'))
+                    .filter(|pair| {
+                        let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+                        !pair.is_empty() && name != param.as_str()
+                    })
+                    .collect();
+                pairs.push(&secret_pair);
+                let mut signed = format!("{path}?{}", pairs.join("&"));
                 if let Some(fragment) = fragment {
                     signed.push('#');
                     signed.push_str(fragment);

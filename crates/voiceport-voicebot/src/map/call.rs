@@ -159,15 +159,15 @@ pub(crate) fn map_call_at(
         ("structuredOutputs", artifact.structured_outputs),
         ("variableValues", artifact.variable_values),
     ];
+    let holds_something = |value: &Value| match value {
+        Value::Null => false,
+        Value::Object(map) => !map.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        _ => true,
+    };
     for (name, raw) in collected {
         let value = raw.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
-        let empty = |value: &Value| match value {
-            Value::Null => true,
-            Value::Object(map) => map.is_empty(),
-            Value::Array(items) => items.is_empty(),
-            _ => false,
-        };
-        if let Some(value) = value.filter(|value| !empty(value)) {
+        if let Some(value) = value.filter(holds_something) {
             (call.analysis.extracted)
                 .entry(name.to_owned())
                 .or_insert(value);
