@@ -215,10 +215,10 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         }
         output::calls(calls, false)?;
         if let Some(next) = next {
-            output::say(&output::clean(&format!(
+            output::say(&format!(
                 "more: --cursor {}",
                 output::shell_quote(&next.to_token())
-            )));
+            ));
         }
         return Ok(());
     }
@@ -286,7 +286,7 @@ fn walk_failure(
 
 /// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
 /// call's id.
-pub(crate) const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
 /// The dial request the arguments describe.
 pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
@@ -325,23 +325,12 @@ async fn dial(
         _ = tokio::signal::ctrl_c() => {}
         outcome = &mut dialing => return print_dial(outcome?, json),
     }
-    output::say(&output::clean(&format!(
-        "interrupted: waiting up to {} s for {}'s answer to learn whether a call was placed (Ctrl-C again to quit now)",
-        DIAL_GRACE.as_secs(),
-        provider.kind()
-    )));
-    let answer = tokio::select! {
-        biased;
-        _ = tokio::signal::ctrl_c() => None,
-        answer = tokio::time::timeout(DIAL_GRACE, &mut dialing) => answer.ok(),
-    };
-    // The same provider is searched, with the number as the shell reads it.
+    let answer = dial_grace(dialing, &format!("{}'s", provider.kind())).await;
+    // The same provider is searched.
     let provider_flag = named.map_or_else(String::new, |name| {
         format!("-p {} ", output::shell_quote(name))
     });
-    let to = output::shell_quote(&request.to);
-    let look =
-        format!("look for it (voiceport {provider_flag}calls list --to {to}) before dialing again");
+    let look = look_for_call(&format!("voiceport {provider_flag}calls list"), &request.to);
     let message = match answer {
         Some(Ok(outcome)) => format!(
             "the call was placed before the interruption: call id {}",
@@ -359,6 +348,30 @@ async fn dial(
         ),
     };
     Err(Failure::Interrupted(message))
+}
+
+/// After a first Ctrl-C during a dial: says so, and waits up to [`DIAL_GRACE`] for the
+/// answer of `whose` dial (a second Ctrl-C gives up at once). The answer, if it came.
+pub(crate) async fn dial_grace<F: Future>(
+    dialing: std::pin::Pin<&mut F>,
+    whose: &str,
+) -> Option<F::Output> {
+    output::say(&format!(
+        "interrupted: waiting up to {} s for {whose} answer to learn whether a call was placed (Ctrl-C again to quit now)",
+        DIAL_GRACE.as_secs()
+    ));
+    tokio::select! {
+        biased;
+        _ = tokio::signal::ctrl_c() => None,
+        answer = tokio::time::timeout(DIAL_GRACE, dialing) => answer.ok(),
+    }
+}
+
+/// What to run before dialing again, pasteable as it is: `list` (`voiceport calls list`,
+/// with the providers to search) and the number, as the shell reads it.
+pub(crate) fn look_for_call(list: &str, to: &str) -> String {
+    let to = output::shell_quote(to);
+    format!("look for it ({list} --to {to}) before dialing again")
 }
 
 /// A dial's outcome. As JSON, one shape whatever the vendor answers: `call_id`, and `call`
@@ -529,7 +542,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     writer.finish().await?;
     progress.finish();
     if args.output.is_some() {
-        crate::output::say(&format!("exported {count} calls"));
+        output::say(&format!("exported {count} calls"));
     }
     Ok(())
 }

@@ -40,7 +40,7 @@ pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
     let path = locate(explicit)?;
     let registry = Registry::from_path(&path)?;
     if let Some(warning) = registry.file().permission_warning(&path) {
-        crate::output::say(&crate::output::clean(&format!("warning: {warning}")));
+        crate::output::say(&format!("warning: {warning}"));
     }
     Ok(registry)
 }

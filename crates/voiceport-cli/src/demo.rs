@@ -113,7 +113,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
         .map_err(|e| Failure::Io("the webhook receiver's address".into(), e))?;
     tokio::spawn(async move { axum::serve(listener, router).await });
     point_webhooks(sandbox, registry, &format!("http://{addr}"), true)?;
-    crate::output::say(&format!(
+    output::say(&format!(
         "webhook receiver on http://{addr}/webhooks/{{provider}}; each emulator posts its vendor's events there\n"
     ));
     let (sender, events) = mpsc::unbounded_channel();
@@ -124,7 +124,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
             } else {
                 ""
             };
-            crate::output::say(&format!(
+            output::say(&format!(
                 "{:<10} ← webhook {}{answered}",
                 delivery.provider,
                 describe(&delivery)
@@ -206,7 +206,7 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
         .start()
         .await
         .map_err(|e| Failure::Io("cannot start the sandbox".into(), e))?;
-    crate::output::say(&format!(
+    output::say(&format!(
         "sandbox on http://{}; one provider per vendor, the same code for each\n",
         sandbox.addr()
     ));
@@ -287,7 +287,7 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
     let mut request = DialRequest::to("+14155550199");
     request.variables.insert("first_name".into(), "Ada".into());
     let dialed = provider.dial(&request).await?;
-    crate::output::say(&format!("{kind:<10} dialed {}", dialed.call_id));
+    output::say(&format!("{kind:<10} dialed {}", dialed.call_id));
     let call = provider
         .wait_until_ended(
             &dialed.call_id,
@@ -295,7 +295,7 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
             Duration::from_secs(30),
         )
         .await?;
-    crate::output::say(&format!(
+    output::say(&format!(
         "{kind:<10} ended: {} ({})",
         call.status,
         call.vendor_status.clone().unwrap_or_default()

@@ -68,7 +68,7 @@ pub(crate) async fn run(
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Io("the listening address".into(), e))?;
-    crate::output::say(&format!(
+    output::say(&format!(
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
     ));
@@ -109,8 +109,6 @@ pub(crate) async fn run(
         .map_err(|error| Failure::Io("serving webhooks".into(), error))
 }
 
-/// Posts the event to the local app; anything but a 2xx in time is a failure the vendor
-/// hears of (and retries), said on standard error too.
 /// Where `--forward` posts, and how the URL is said in warnings.
 struct Forward {
     client: reqwest::Client,
@@ -142,6 +140,8 @@ fn shown_url(url: &reqwest::Url) -> String {
     shown.to_string()
 }
 
+/// Posts the event to the local app; anything but a 2xx in time is a failure the vendor
+/// hears of (and retries), said on standard error too.
 async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), HandlerError> {
     let (client, url, shown) = (&forward.client, forward.url.as_str(), &forward.shown);
     let body = serde_json::to_vec(&record(delivery))
@@ -175,7 +175,7 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
                     Ok(reply) if reply.is_object() => {
                         delivery.reply(reply);
                     }
-                    _ => crate::output::say(&format!(
+                    _ => output::say(&format!(
                         "warning: {shown} answered a `{}` the vendor waits on without a JSON object; the vendor gets no answer (204)",
                         output::cell(&delivery.event.vendor_event)
                     )),
@@ -187,7 +187,7 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
         Err(error) if error.is_timeout() => format!("{shown} did not answer in time"),
         Err(error) => format!("forwarding to {shown} failed: {}", error.without_url()),
     };
-    crate::output::say(&format!(
+    output::say(&format!(
         "warning: {failure}; the vendor is answered 500 and will send the event again"
     ));
     // The vendor is told no more: the local URL (and whatever it holds) is not its business.

@@ -92,7 +92,7 @@ impl Failure {
 
     fn report(&self, verbose: bool) {
         // Vendor text reaches these lines: escaped like every line for people.
-        let say = |text: &str| output::say(&output::clean(text));
+        let say = |text: &str| output::say(text);
         match self {
             Failure::Usage(message) => say(&format!("error: {message}")),
             Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
@@ -108,7 +108,7 @@ impl Failure {
 }
 
 fn report_error(error: &voiceport::Error, verbose: bool) {
-    let say = |text: &str| output::say(&output::clean(text));
+    let say = |text: &str| output::say(text);
     // The error's own text holds vendor text (an error body's message): each of its lines
     // breaks escaped, so that it cannot fake a line such as the dial advice below.
     let say_escaped = |text: &str| output::say(&output::cell(text));
@@ -195,7 +195,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            crate::output::say(&format!("error: cannot start the async runtime: {error}"));
+            output::say(&format!("error: cannot start the async runtime: {error}"));
             return ExitCode::from(1);
         }
     };

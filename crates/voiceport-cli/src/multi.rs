@@ -9,6 +9,7 @@ use voiceport::{
 };
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
+use crate::commands::{dial_grace, look_for_call};
 use crate::{Failure, Outcome, output, values};
 
 /// The provider an id names as `provider:call_id`, if its prefix is a configured
@@ -149,10 +150,10 @@ pub(crate) async fn list(
         table.finish()?;
     }
     if more {
-        output::say(&output::clean(&format!(
+        output::say(&format!(
             "more: --cursor {}",
             output::shell_quote(&cursor.to_token())
-        )));
+        ));
     }
     Ok(())
 }
@@ -197,7 +198,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     }
     sink.flush().map_err(io)?;
     if args.output.is_some() {
-        crate::output::say(&format!("exported {count} calls"));
+        output::say(&format!("exported {count} calls"));
     }
     Ok(())
 }
@@ -216,22 +217,13 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
     // Interrupted: the answer is waited for a few seconds, as for a plain dial, to learn
     // whether (and through which provider) a call was placed.
     let Some(result) = result else {
-        let grace = crate::commands::DIAL_GRACE;
-        output::say(&output::clean(&format!(
-            "interrupted: waiting up to {} s for route `{route}`'s answer to learn whether a call was placed (Ctrl-C again to quit now)",
-            grace.as_secs()
-        )));
-        let answer = tokio::select! {
-            biased;
-            _ = tokio::signal::ctrl_c() => None,
-            answer = tokio::time::timeout(grace, &mut dialing) => answer.ok(),
-        };
-        let to = output::shell_quote(&request.to);
+        let answer = dial_grace(dialing, &format!("route `{route}`'s")).await;
         let look = |providers: &str| {
-            format!(
-                "look for it (voiceport calls list --providers {} --to {to}) before dialing again",
+            let list = format!(
+                "voiceport calls list --providers {}",
                 output::shell_quote(providers)
-            )
+            );
+            look_for_call(&list, &request.to)
         };
         return Err(Failure::Interrupted(match answer {
             Some(Ok(dialed)) => format!(
@@ -259,9 +251,7 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
         Ok(dialed) => {
             // On standard error, with --json too: the JSON says what was placed.
             for (name, error) in &dialed.refused {
-                output::say(&output::clean(&format!(
-                    "`{name}` refused (no call placed): {error}"
-                )));
+                output::say(&format!("`{name}` refused (no call placed): {error}"));
             }
             if json {
                 return output::json(&serde_json::json!({

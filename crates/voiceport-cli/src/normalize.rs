@@ -165,7 +165,7 @@ fn warn_about(decoded: &Decoded) {
 fn warn_about_call(call: &Call) {
     for warning in &call.warnings {
         let text = format!("warning: call {}: {warning}", call.id);
-        crate::output::say(&crate::output::clean(&text));
+        output::say(&text);
     }
 }
 

@@ -42,14 +42,15 @@ pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     escape(text, |c| c == '\n' || c == '\t')
 }
 
-/// Writes `text` and a line break to standard error. A standard error that is closed or
-/// broken (`2>&1 | head -1`) loses the line rather than panicking, as `eprintln!` would:
-/// the exit code still says what happened.
+/// Writes `text` and a line break to standard error, escaped as [`clean`] escapes every
+/// line for people (its own line breaks kept; use [`cell`] first for vendor text that must
+/// stay on one line). A standard error that is closed or broken (`2>&1 | head -1`) loses
+/// the line rather than panicking, as `eprintln!` would: the exit code still says what
+/// happened.
 pub(crate) fn say(text: &str) {
-    use std::io::Write;
     let mut stderr = std::io::stderr().lock();
     let _ = stderr
-        .write_all(text.as_bytes())
+        .write_all(clean(text).as_bytes())
         .and_then(|()| stderr.write_all(b"\n"));
 }
 
