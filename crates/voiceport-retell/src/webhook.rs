@@ -37,7 +37,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, canonical_json, decode_call_with, epoch_millis, is_object, non_blank,
+    AnyJson, canonical_json, canonical_raw, decode_call_with, epoch_millis, is_object, non_blank,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result};
@@ -148,12 +148,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // analysis is another event, not a redelivery of the first. Compared in a
             // canonical form (keys sorted, no spaces), so that a redelivery serialized
             // afresh is still the same event.
-            parsed.distinct_by = peek.call_analysis.map(|raw| {
-                serde_json::from_str::<Value>(raw.get()).map_or_else(
-                    |_| raw.get().to_owned(),
-                    |analysis| canonical_json(&analysis),
-                )
-            });
+            parsed.distinct_by = peek.call_analysis.map(canonical_raw);
             parsed
         }
         Reads::Transcript => transcript_updated(event, call, body),

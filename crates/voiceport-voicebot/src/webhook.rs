@@ -31,7 +31,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, Text, call_id_field, canonical_json, non_blank};
+use voiceport_core::adapter::{AnyJson, Text, call_id_field, canonical_raw, non_blank};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -239,9 +239,8 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
             let found = (parsed.call, parsed.call_at, parsed.at);
             if !ended {
                 distinct_by = (report.destination)
-                    .and_then(|raw| serde_json::from_str::<serde_json::Value>(raw.get()).ok())
-                    .filter(|destination| !destination.is_null())
-                    .map(|destination| canonical_json(&destination));
+                    .filter(|raw| raw.get() != "null")
+                    .map(canonical_raw);
             }
             report_event(kind, &mut report, found, whole, ended)?
         }

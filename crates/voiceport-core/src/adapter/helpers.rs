@@ -447,6 +447,21 @@ pub fn canonical_json(value: &Value) -> String {
     out
 }
 
+/// [`canonical_json`] of a raw value, as a decoder holds a part it reads only to tell
+/// deliveries apart (a raw value is valid JSON; should it not parse, its text is kept).
+///
+/// ```
+/// use serde_json::value::RawValue;
+/// use voiceport_core::adapter::canonical_raw;
+///
+/// let raw = RawValue::from_string(r#"{ "number": "+1617", "type": "number" }"#.to_owned()).unwrap();
+/// assert_eq!(canonical_raw(&raw), r#"{"number":"+1617","type":"number"}"#);
+/// ```
+pub fn canonical_raw(raw: &RawValue) -> String {
+    serde_json::from_str::<Value>(raw.get())
+        .map_or_else(|_| raw.get().to_owned(), |value| canonical_json(&value))
+}
+
 /// Whether a raw JSON value is an object (a delivery's `call` or `data` that something else
 /// stands in for is no call).
 ///
