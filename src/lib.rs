@@ -66,8 +66,8 @@ pub use voiceport_core::{
     NoteInput, Operation, OrganizationId, PageCursor, PayloadKind, ProviderConfig, ProviderKind,
     ProvidersFile, Rating, Recording, RequestOutcome, Result, RetrySettings, RouteConfig,
     RoutePolicy, SecretMask, SecretString, SortOrder, Speaker, ToolCall, ToolResult, Transcript,
-    Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, async_trait, call_stream,
-    page_stream, sharing_body,
+    UnknownNameError, Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, async_trait,
+    call_stream, page_stream, sharing_body,
 };
 
 /// The conformance suite every provider must pass, against the sandbox or a live account

@@ -153,7 +153,7 @@ impl ProviderConfig {
         let kind = var("KIND")
             .ok_or_else(|| Error::config(&kind_name, "not set"))?
             .parse::<ProviderKind>()
-            .map_err(|message| Error::config(&kind_name, message))?;
+            .map_err(|unknown| Error::config(&kind_name, unknown.to_string()))?;
         let mut config = ProviderConfig::new(kind);
         config.api_key = var("API_KEY").map(SecretString::from);
         config.api_key_env = var("API_KEY_ENV");

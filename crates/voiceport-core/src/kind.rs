@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::UnknownNameError;
+
 /// The vendors voiceport can talk to. The core knows their names only, never their
 /// behaviour: that lives in the adapter crates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -51,13 +53,17 @@ impl fmt::Display for ProviderKind {
 }
 
 impl std::str::FromStr for ProviderKind {
-    type Err = String;
+    type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         ProviderKind::ALL
             .into_iter()
             .find(|kind| kind.as_str() == text)
             .ok_or_else(|| {
-                format!("unknown provider kind {text:?}: expected happyrobot, voicebot, rounded, vapi or retell")
+                UnknownNameError::new(
+                    "provider kind",
+                    text,
+                    ProviderKind::ALL.map(ProviderKind::as_str),
+                )
             })
     }
 }

@@ -51,6 +51,7 @@ pub mod http;
 mod ids;
 mod kind;
 mod model;
+mod name_error;
 mod open_enum;
 mod paging;
 mod provider;
@@ -69,6 +70,7 @@ pub use event::{CallEvent, EventKind};
 pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId, is_path_segment};
 pub use kind::{Filter, Operation, ProviderKind};
 pub use model::*;
+pub use name_error::UnknownNameError;
 pub use paging::{CallPage, PageCursor, call_stream, page_stream};
 pub use provider::{Capabilities, VoiceProvider, VoiceProviderExt};
 pub use request::{

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::UnknownNameError;
+
 /// The normalized status of a call: the same meaning for every vendor.
 ///
 /// The vendor's own string is kept next to it in [`Call::vendor_status`](crate::Call).
@@ -99,13 +101,15 @@ impl std::fmt::Display for CallStatus {
 }
 
 impl std::str::FromStr for CallStatus {
-    type Err = String;
+    type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         CallStatus::ALL
             .into_iter()
             .find(|status| status.as_str() == wanted)
-            .ok_or_else(|| format!("unknown call status {text:?}"))
+            .ok_or_else(|| {
+                UnknownNameError::new("call status", text, CallStatus::ALL.map(CallStatus::as_str))
+            })
     }
 }
 
@@ -148,13 +152,15 @@ impl Direction {
 }
 
 impl std::str::FromStr for Direction {
-    type Err = String;
+    type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         match text.trim().to_ascii_lowercase().as_str() {
             "inbound" | "in" => Ok(Direction::Inbound),
             "outbound" | "out" => Ok(Direction::Outbound),
-            _ => Err(format!(
-                "unknown direction {text:?}: expected inbound or outbound"
+            _ => Err(UnknownNameError::new(
+                "direction",
+                text,
+                [Direction::Inbound, Direction::Outbound].map(Direction::as_str),
             )),
         }
     }
