@@ -15,10 +15,13 @@ async fn run(kind: ProviderKind) {
     let sandbox = Sandbox::builder()
         .seed(2026)
         .calls(kind, 80)
+        // "end a live call" dials, then ends the call: two seconds of talk keep it live
+        // until then on a loaded machine (a call over first is refused by some vendors
+        // and would pass unended with others); the dial case waits them out.
         .timing(Timing {
             queued: Duration::from_millis(30),
             ringing: Duration::from_millis(30),
-            talk: Duration::from_millis(150),
+            talk: Duration::from_secs(2),
         })
         .start()
         .await

@@ -1301,6 +1301,66 @@ async fn retell_filters_on_the_server() {
     assert_eq!(status, 400);
 }
 
+/// Stopped before it connected: not connected, `manual_stopped`, and still so once it
+/// would have ended by itself. The call rings for two seconds, so that the stop surely
+/// comes first on a loaded machine.
+#[tokio::test]
+async fn retell_a_call_stopped_before_it_connects_is_manual_stopped() {
+    let sandbox = Sandbox::builder()
+        .seed(1)
+        .timing(Timing {
+            queued: Duration::from_secs(1),
+            ringing: Duration::from_secs(1),
+            talk: Duration::from_millis(100),
+        })
+        .start()
+        .await
+        .unwrap();
+    let send = |method: reqwest::Method, path: String, body: Option<Value>| {
+        let builder = request(&sandbox, Retell, method, &path);
+        match body {
+            Some(body) => builder.json(&body).send(),
+            None => builder.send(),
+        }
+    };
+    let dial = json!({"from_number": "+16285550143", "to_number": "+14155550198"});
+    let (status, live) = json_of(
+        send(
+            reqwest::Method::POST,
+            "/v2/create-phone-call".into(),
+            Some(dial),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{live}");
+    let live_id = live["call_id"].as_str().unwrap().to_owned();
+    let stopped = send(
+        reqwest::Method::POST,
+        format!("/v2/stop-call/{live_id}"),
+        None,
+    )
+    .await
+    .unwrap();
+    assert_eq!(stopped.status(), 204);
+    assert!(stopped.bytes().await.unwrap().is_empty());
+    let get = || {
+        send(
+            reqwest::Method::GET,
+            format!("/v2/get-call/{live_id}"),
+            None,
+        )
+    };
+    let (_, after) = json_of(get().await.unwrap()).await;
+    assert_eq!(after["call_status"], "not_connected", "{after}");
+    assert_eq!(after["disconnection_reason"], "manual_stopped");
+    tokio::time::sleep(Duration::from_millis(2_300)).await;
+    let (_, later) = json_of(get().await.unwrap()).await;
+    assert_eq!(later["call_status"], "not_connected", "{later}");
+    assert_eq!(later["disconnection_reason"], "manual_stopped");
+}
+
 #[tokio::test]
 async fn retell_calls_are_dialed_updated_stopped_and_deleted() {
     let sandbox = sandbox().await;
@@ -1360,22 +1420,6 @@ async fn retell_calls_are_dialed_updated_stopped_and_deleted() {
     assert_eq!(status, 200);
     assert_eq!(updated["metadata"], json!({"z": true}));
     assert!(updated["transcript"].is_string(), "the full call");
-
-    // Stopped before it connected: not connected, `manual_stopped`.
-    let (_, live) = json_of(dial("+14155550198").await.unwrap()).await;
-    let live_id = live["call_id"].as_str().unwrap().to_owned();
-    let stopped = send(post.clone(), format!("/v2/stop-call/{live_id}"), None)
-        .await
-        .unwrap();
-    assert_eq!(stopped.status(), 204);
-    assert!(stopped.bytes().await.unwrap().is_empty());
-    let (_, after) = json_of(get(&live_id).await.unwrap()).await;
-    assert_eq!(after["call_status"], "not_connected");
-    assert_eq!(after["disconnection_reason"], "manual_stopped");
-    // Still so once it would have ended by itself.
-    tokio::time::sleep(Duration::from_millis(150)).await;
-    let (_, later) = json_of(get(&live_id).await.unwrap()).await;
-    assert_eq!(later["disconnection_reason"], "manual_stopped");
 
     // The busy number: never connected.
     let (_, busy) = json_of(dial("+14155550121").await.unwrap()).await;
