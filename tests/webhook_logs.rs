@@ -1,6 +1,5 @@
 //! No webhook secret reaches a log line, an error or `Debug`. Alone in its binary: it
 //! installs the process-wide `tracing` subscriber.
-#![cfg(feature = "axum")]
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,6 +1,5 @@
 //! The webhook receiver over real HTTP: verified deliveries arrive once, everything else is
 //! refused with the status vendors expect, and no secret reaches a log or an error.
-#![cfg(feature = "axum")]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

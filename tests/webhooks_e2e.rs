@@ -2,7 +2,6 @@
 //! that vendor's deliveries to a `Receiver` served on loopback, and the end-of-call event
 //! the application gets agrees with `get_call` of the same call. Then the delivery faults:
 //! duplicates, forgeries, disorder and a failing application.
-#![cfg(feature = "axum")]
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
