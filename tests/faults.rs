@@ -13,10 +13,15 @@ async fn setup(kind: ProviderKind, max_attempts: u32) -> (Sandbox, Arc<dyn Voice
     config.retry.max_attempts = Some(max_attempts);
     config.retry.initial_backoff_ms = Some(5);
     config.retry.max_backoff_ms = Some(20);
-    config.timeout_secs = Some(0.5);
+    // Every request waits this long, the ones meant to succeed too: room for a loaded
+    // machine, and still well under the slow answers' delay (`SLOW`).
+    config.timeout_secs = Some(1.5);
     let provider = voiceport::connect(&config).unwrap();
     (sandbox, provider)
 }
+
+/// How long a slow answer takes: twice the requests' timeout.
+const SLOW: Duration = Duration::from_secs(3);
 
 /// `fault`, narrowed to `kind`'s list requests: `GET` everywhere but on Retell, whose list
 /// is a read sent as `POST /v3/list-calls`.
@@ -40,7 +45,7 @@ fn transient_faults() -> Vec<(&'static str, FaultKind)> {
         ("502", FaultKind::Status(502)),
         ("503", FaultKind::Status(503)),
         ("dropped connection", FaultKind::DropConnection),
-        ("slow response", FaultKind::Delay(Duration::from_secs(2))),
+        ("slow response", FaultKind::Delay(SLOW)),
     ]
 }
 
@@ -129,7 +134,7 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
         ),
         (
             "answer slower than the timeout",
-            FaultKind::Delay(Duration::from_secs(2)),
+            FaultKind::Delay(SLOW),
             RequestOutcome::Unknown,
         ),
         (
