@@ -70,18 +70,63 @@ fn private_config(tag: &str, toml: &str) -> PathBuf {
     path
 }
 
-async fn run(env: Option<&Env>, args: &[&str]) -> Output {
+/// The binary, in an environment of the test's own: no `RUST_LOG` (which would add log
+/// lines to what a test reads), and an empty directory as home and working directory (no
+/// configuration found by chance).
+fn voiceport_bin() -> Command {
+    static EMPTY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    let empty = EMPTY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("voiceport-home-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    });
     let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    command
+        .env_remove("RUST_LOG")
+        .env_remove("XDG_CONFIG_HOME")
+        .env("HOME", empty)
+        .current_dir(empty);
+    command
+}
+
+/// How long one run may take before it is killed: a regression that makes a command hang
+/// (a server left running) fails the test instead of stalling the suite.
+const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Runs `command` to its end, with its output; killed and failed past [`RUN_LIMIT`].
+async fn output(mut command: Command) -> Output {
+    use std::process::Stdio;
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    tokio::task::spawn_blocking(move || {
+        let child = command.spawn().unwrap();
+        let pid = child.id().to_string();
+        let (done, finished) = std::sync::mpsc::channel::<()>();
+        let watchdog = std::thread::spawn(move || {
+            let over = finished.recv_timeout(RUN_LIMIT).is_err();
+            if over {
+                let _ = Command::new("kill").args(["-9", &pid]).status();
+            }
+            over
+        });
+        let out = child.wait_with_output().unwrap();
+        let _ = done.send(());
+        assert!(
+            !watchdog.join().unwrap(),
+            "{command:?} ran over {RUN_LIMIT:?} and was killed"
+        );
+        out
+    })
+    .await
+    .unwrap()
+}
+
+async fn run(env: Option<&Env>, args: &[&str]) -> Output {
+    let mut command = voiceport_bin();
     if let Some(env) = env {
         command.arg("--config").arg(&env.config);
     }
-    command
-        .args(args)
-        .env_remove("XDG_CONFIG_HOME")
-        .env("HOME", std::env::temp_dir());
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
+    command.args(args);
+    output(command).await
 }
 
 fn json(output: &Output) -> Value {
@@ -487,9 +532,9 @@ async fn bad_config_exits_2_naming_the_field() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("voiceport.toml");
     std::fs::write(&path, "[providers.x]\nkind = \"bland\"\napi_key = \"k\"\n").unwrap();
-    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    let mut command = voiceport_bin();
     command.arg("--config").arg(&path).args(["calls", "list"]);
-    let out = command.output().unwrap();
+    let out = output(command).await;
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("providers.x.kind"), "{stderr}");
@@ -581,7 +626,7 @@ impl Drop for KilledOnDrop {
 /// line (the webhook hint).
 async fn sandbox_process(args: &[String]) -> (KilledOnDrop, Vec<String>) {
     let mut server = KilledOnDrop(
-        std::process::Command::new(env!("CARGO_BIN_EXE_voiceport"))
+        voiceport_bin()
             .arg("sandbox")
             .args(args)
             .stdout(std::process::Stdio::piped())
@@ -651,14 +696,12 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     let list = || {
         let config = config.clone();
         async move {
-            let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+            let mut command = voiceport_bin();
             command
                 .arg("--config")
                 .arg(config)
                 .args(["-p", "rounded", "--json", "calls", "list"]);
-            tokio::task::spawn_blocking(move || command.output().unwrap())
-                .await
-                .unwrap()
+            output(command).await
         }
     };
     let calls = json(&list().await);
@@ -669,14 +712,12 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
             lines.contains(&format!("[providers.{vendor}]")),
             "{vendor}: {lines:?}"
         );
-        let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+        let mut command = voiceport_bin();
         command
             .arg("--config")
             .arg(&config)
             .args(["-p", vendor, "--json", "calls", "list"]);
-        let out = tokio::task::spawn_blocking(move || command.output().unwrap())
-            .await
-            .unwrap();
+        let out = output(command).await;
         let calls = json(&out);
         assert_eq!(
             calls["calls"].as_array().map(Vec::len),
@@ -793,7 +834,7 @@ async fn export_into_a_closed_pipe_ends_quietly() {
     // Far more than a pipe holds (each line is a whole normalized call).
     let sandbox = Sandbox::builder().calls(kind, 400).start().await.unwrap();
     let config = private_config("pipe", &sandbox_provider(&sandbox, kind, "hr"));
-    let mut child = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+    let mut child = voiceport_bin()
         .arg("--config")
         .arg(&config)
         .args(["export", "--page-size", "50"])
@@ -915,7 +956,7 @@ async fn listen_prints_verified_events_and_forwards_them() {
          [providers.other]\nkind = \"rounded\"\napi_key = \"k\"\n",
     );
     let mut child = KilledOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_voiceport"))
+        voiceport_bin()
             .arg("--config")
             .arg(&config)
             .args(["listen", "--port", "0", "--json", "--forward"])
@@ -1154,11 +1195,9 @@ fn vendor_config(kind: &str, base_url: &str, extra: &str) -> PathBuf {
 }
 
 async fn run_with(config: &std::path::Path, args: &[&str]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    let mut command = voiceport_bin();
     command.arg("--config").arg(config).args(args);
-    tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap()
+    output(command).await
 }
 
 fn stderr(output: &Output) -> String {
@@ -1384,7 +1423,8 @@ async fn a_merged_page_that_fails_prints_what_it_got_and_where_to_resume() {
 async fn pretty_is_refused_where_json_lines_are_printed() {
     let config = private_config(
         "pretty",
-        "[providers.x]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+        // Nothing listens at the base URL: a regression that sent the list reaches no vendor.
+        "[providers.x]\nkind = \"voicebot\"\napi_key = \"k\"\nbase_url = \"http://127.0.0.1:9\"\n\
          [providers.x.webhook]\nsecret = \"s\"\n",
     );
     for args in [
@@ -1508,15 +1548,13 @@ async fn verbose_logs_the_library_spans_on_stderr_and_never_the_key() {
     assert_eq!(got.matches("holds an API key").count(), 1, "{got}");
 
     // RUST_LOG chooses the logging without -v; without either, nothing is logged.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    let mut command = voiceport_bin();
     command
         .arg("--config")
         .arg(&env.config)
         .args(["calls", "get", &id])
         .env("RUST_LOG", "voiceport=debug");
-    let out = tokio::task::spawn_blocking(move || command.output().unwrap())
-        .await
-        .unwrap();
+    let out = output(command).await;
     assert!(
         stderr(&out).contains("voiceport.request{"),
         "{}",
@@ -1948,7 +1986,7 @@ async fn interrupt_when_dialing(delay: std::time::Duration, args: &[&str], confi
         .mount(&server)
         .await;
     let config = vendor_config("rounded", &server.uri(), config);
-    let child = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+    let child = voiceport_bin()
         .arg("--config")
         .arg(&config)
         .args(args)
