@@ -1232,28 +1232,61 @@ async fn ids_and_values_refused_locally_exit_2_and_send_nothing() {
         .await;
     let rounded = vendor_config("rounded", &server.uri(), "");
     let happyrobot = vendor_config("happyrobot", &server.uri(), "");
-    let cases: Vec<(&PathBuf, Vec<&str>)> = vec![
-        (&rounded, vec!["calls", "end", ".."]),
-        (&rounded, vec!["calls", "get", "."]),
-        (&rounded, vec!["calls", "get", ""]),
-        (&happyrobot, vec!["calls", "delete", ".."]),
-        (&happyrobot, vec!["notes", "delete", HAPPYROBOT_CALL, ".."]),
+    // Each with what names its refusal: exit 2 alone is also any usage error.
+    let cases: Vec<(&PathBuf, Vec<&str>, &str)> = vec![
+        (
+            &rounded,
+            vec!["calls", "end", ".."],
+            "call id \"..\" is malformed",
+        ),
+        (
+            &rounded,
+            vec!["calls", "get", "."],
+            "call id \".\" is malformed",
+        ),
+        (
+            &rounded,
+            vec!["calls", "get", ""],
+            "call id \"\" is malformed",
+        ),
+        (
+            &happyrobot,
+            vec!["calls", "delete", ".."],
+            "call id \"..\" is malformed",
+        ),
+        (
+            &happyrobot,
+            vec!["notes", "delete", HAPPYROBOT_CALL, ".."],
+            "note id \"..\" is malformed",
+        ),
         (
             &happyrobot,
             vec!["notes", "update", HAPPYROBOT_CALL, "a\u{1b}b", "text"],
+            "note id \"a\\u{1b}b\" is malformed",
         ),
-        (&rounded, vec!["calls", "dial", "--to", " "]),
-        (&rounded, vec!["calls", "list", "--limit", "0"]),
-        (&rounded, vec!["export", "--page-size", "0"]),
+        (
+            &rounded,
+            vec!["calls", "dial", "--to", " "],
+            "`to` (the number to call) is empty",
+        ),
+        // `--limit 0` would fetch one call, print none, and skip it: refused by name.
+        (
+            &rounded,
+            vec!["calls", "list", "--limit", "0"],
+            "'--limit <LIMIT>'",
+        ),
+        (
+            &rounded,
+            vec!["export", "--page-size", "0"],
+            "'--page-size <PAGE_SIZE>'",
+        ),
     ];
-    for (config, args) in cases {
+    for (config, args, names) in cases {
         let out = run_with(config, &args).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(names), "{args:?}: {}", stderr(&out));
         assert!(!stderr(&out).contains('\u{1b}'), "{args:?}");
     }
-    // `--limit 0` would fetch one call, print none, and skip it: refused by name.
-    let out = run_with(&rounded, &["calls", "list", "--limit", "0"]).await;
-    assert!(stderr(&out).contains("--limit"), "{}", stderr(&out));
 }
 
 #[tokio::test(flavor = "multi_thread")]
