@@ -11,7 +11,13 @@ struct Env {
     config: PathBuf,
 }
 
+/// Every vendor with 30 calls, whose dialed calls end by themselves after 100 ms.
 async fn env() -> Env {
+    env_talking(std::time::Duration::from_millis(60)).await
+}
+
+/// The same, with dialed calls that talk for `talk` once answered (40 ms after the dial).
+async fn env_talking(talk: std::time::Duration) -> Env {
     let mut builder = Sandbox::builder();
     for kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, 30);
@@ -20,7 +26,7 @@ async fn env() -> Env {
         .timing(voiceport_sandbox::Timing {
             queued: std::time::Duration::from_millis(20),
             ringing: std::time::Duration::from_millis(20),
-            talk: std::time::Duration::from_millis(60),
+            talk,
         })
         .start()
         .await
@@ -247,7 +253,8 @@ async fn calls_list_get_transcript_recording() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn dial_update_end_cancel_delete_and_notes() {
-    let env = env().await;
+    // The dialed call talks for ten minutes: `calls end` must be what ends it.
+    let env = env_talking(std::time::Duration::from_secs(600)).await;
     let dialed = json(
         &run(
             Some(&env),
@@ -311,6 +318,19 @@ async fn dial_update_end_cancel_delete_and_notes() {
         .await,
     );
     assert_eq!(ended["result"], "ended");
+    let after = json(
+        &run(
+            Some(&env),
+            &["-p", "rounded", "calls", "get", &id, "--json"],
+        )
+        .await,
+    );
+    // Canceled when it was still ringing, completed when it was answered: either way over
+    // long before its ten minutes.
+    assert!(
+        ["canceled", "completed"].contains(&after["status"].as_str().unwrap_or_default()),
+        "ended by `calls end`: {after}"
+    );
 
     let list = json(
         &run(
