@@ -2075,8 +2075,9 @@ async fn interrupt_when_dialing(delay: std::time::Duration, args: &[&str], confi
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
-    // The answer comes within the grace period: its id is printed.
-    let out = interrupt_a_dial(std::time::Duration::from_millis(800)).await;
+    // The answer comes within the grace period (3 s), late enough that the interrupt
+    // comes first on a loaded machine: its id is printed.
+    let out = interrupt_a_dial(std::time::Duration::from_millis(1_500)).await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let text = stderr(&out);
     assert!(text.contains("the call was placed"), "{text}");
@@ -2118,7 +2119,7 @@ async fn ctrl_c_during_check_dial_says_the_call_may_be_live() {
 async fn ctrl_c_during_a_routed_dial_waits_for_the_answer_and_names_the_provider() {
     let route = "[routes.out]\nproviders = [\"x\"]\npolicy = \"failover\"\n";
     let out = interrupt_a_dial_with(
-        std::time::Duration::from_millis(800),
+        std::time::Duration::from_millis(1_500),
         &["--route", "out"],
         route,
     )
