@@ -315,7 +315,8 @@ async fn extension_reaches_the_concrete_type_and_waiting_gives_up_with_its_own_e
 async fn waiting_looks_a_last_time_at_the_deadline() {
     let counting = std::sync::Arc::new(Counting::new(everything()));
     let provider: std::sync::Arc<dyn VoiceProvider> = counting.clone();
-    let timeout = Duration::from_millis(80);
+    // Long enough that a stalled first look still ends before it, on a loaded machine.
+    let timeout = Duration::from_millis(600);
     let err = provider
         .wait_until_ended(&CallId::new(ID), Duration::from_secs(10), timeout)
         .await

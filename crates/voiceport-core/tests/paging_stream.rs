@@ -180,7 +180,12 @@ async fn a_cursor_that_does_not_advance_is_an_error_not_a_loop() {
         stuck_at: Some(2),
         ..Pages::new(10, 2)
     };
-    let items: Vec<Result<Call>> = provider.calls(CallQuery::default()).collect().await;
+    // Bounded, so that a regression fails instead of looping for ever.
+    let items: Vec<Result<Call>> = provider
+        .calls(CallQuery::default())
+        .take(100)
+        .collect()
+        .await;
     let err = items.into_iter().find_map(Result::err).expect("an error");
     assert!(err.to_string().contains("cursor"), "{err}");
 }
@@ -197,13 +202,30 @@ async fn unsupported_defaults_name_provider_and_operation() {
             operation: voiceport_core::Operation::EndCall
         }
     ));
+    let dial = provider
+        .dial(&voiceport_core::DialRequest::to("+14155550123"))
+        .await;
     assert!(
-        provider
-            .dial(&voiceport_core::DialRequest::to("+14155550123"))
-            .await
-            .is_err()
+        matches!(
+            dial,
+            Err(Error::Unsupported {
+                provider: ProviderKind::HappyRobot,
+                operation: voiceport_core::Operation::Dial
+            })
+        ),
+        "{dial:?}"
     );
-    assert!(provider.parse_webhook(b"{}").is_err());
+    let parsed = provider.parse_webhook(b"{}");
+    assert!(
+        matches!(
+            parsed,
+            Err(Error::Unsupported {
+                provider: ProviderKind::HappyRobot,
+                operation: voiceport_core::Operation::ParseWebhook
+            })
+        ),
+        "{parsed:?}"
+    );
     // The default transcript comes from the call.
     assert!(provider.transcript(&id).await.unwrap().is_empty());
 }
