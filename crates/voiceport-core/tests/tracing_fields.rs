@@ -208,6 +208,15 @@ async fn a_request_that_never_got_an_answer_has_no_status_and_one_without_a_call
     assert!(!span.contains_key("call_id"), "{span:?}");
     assert_eq!(span["attempt"], "3", "{span:?}");
     assert!(span.contains_key("duration_ms"), "{span:?}");
+
+    // A dial is retried too while nothing was sent: every attempt was refused at connect.
+    let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
+    let (result, spans, _) = traced(client.send(dial)).await;
+    assert!(
+        matches!(result, Err(voiceport_core::Error::Transport { sent: false, .. })),
+        "{result:?}"
+    );
+    assert_eq!(spans.only("voiceport.request")["attempt"], "3");
 }
 
 #[tokio::test]
