@@ -213,7 +213,10 @@ async fn a_request_that_never_got_an_answer_has_no_status_and_one_without_a_call
     let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
     let (result, spans, _) = traced(client.send(dial)).await;
     assert!(
-        matches!(result, Err(voiceport_core::Error::Transport { sent: false, .. })),
+        matches!(
+            result,
+            Err(voiceport_core::Error::Transport { sent: false, .. })
+        ),
         "{result:?}"
     );
     assert_eq!(spans.only("voiceport.request")["attempt"], "3");
