@@ -577,6 +577,12 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
         *by_provider.entry(first.provider).or_insert(0) += 1;
     }
     assert_eq!(by_provider.len(), 2, "{by_provider:?}");
+    // Forty dials, forty calls: none was sent twice.
+    let dialed = |kind| accounts.main.dialed_count(kind);
+    assert_eq!(
+        dialed(ProviderKind::HappyRobot) + dialed(ProviderKind::Voicebot),
+        40
+    );
     let err = registry
         .dial("nowhere", &DialRequest::to(TO), None)
         .await
