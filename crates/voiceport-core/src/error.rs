@@ -555,16 +555,17 @@ impl Error {
 
     /// Whether the failed request may have taken effect at the vendor.
     ///
-    /// A refusal that names a server error (`InvalidRequest` carrying a 5xx status, as
-    /// Rounded's envelope does on an HTTP 200) and a dial refused as a conflict (a
-    /// duplicate of a call placed before) are [`Unknown`](RequestOutcome::Unknown): a
-    /// failover route must not place a second call after them.
+    /// A refusal whose status is not a 4xx (an error inside a success answer, or naming a
+    /// server error, as Rounded's envelope can on an HTTP 200) and a dial refused as a
+    /// conflict (a duplicate of a call placed before) are
+    /// [`Unknown`](RequestOutcome::Unknown): a failover route must not place a second
+    /// call after them.
     pub fn outcome(&self) -> RequestOutcome {
         match self {
             Error::InvalidRequest {
                 status: Some(status),
                 ..
-            } if *status >= 500 => RequestOutcome::Unknown,
+            } if !(400..500).contains(status) => RequestOutcome::Unknown,
             Error::Conflict {
                 operation: Operation::Dial,
                 ..

@@ -23,8 +23,11 @@ pub(crate) fn required<T>(
 ///
 /// An `error` object next to `data` (the generated doc examples show one on every 200) is
 /// ignored, and logged. Without `data`, an `error` is an [`Error::InvalidRequest`] with
-/// the status from `error.status` (else the envelope's), the vendor's message and every
-/// `{field, message}` detail.
+/// the status from `error.status` (else the envelope's, else 200: the answer was a
+/// success, and a status-less `InvalidRequest` is voiceport's own refusal), the vendor's
+/// message and every `{field, message}` detail; or an [`Error::Conflict`] when that
+/// status is 409, as an HTTP 409 is. Only a 4xx there is a refusal for sure: with a 2xx or
+/// 5xx, [`Error::outcome`] leaves unknown whether a write took effect.
 pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Result<Option<T>> {
     let wire::Envelope {
         message,
@@ -72,12 +75,19 @@ fn vendor_error(
         .filter(|m| !m.trim().is_empty())
         .or(envelope_message.filter(|m| !m.trim().is_empty()))
         .unwrap_or_else(|| "Rounded answered with an error and no data".to_owned());
-    Error::InvalidRequest {
-        provider: KIND,
-        operation,
-        status: error.status.or(envelope_status),
-        message,
-        details,
+    match error.status.or(envelope_status).unwrap_or(200) {
+        409 => Error::Conflict {
+            provider: KIND,
+            operation,
+            message: Some(message),
+        },
+        status => Error::InvalidRequest {
+            provider: KIND,
+            operation,
+            status: Some(status),
+            message,
+            details,
+        },
     }
 }
 
@@ -125,6 +135,31 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+
+        // Without any status: still the vendor's error, never voiceport's own refusal.
+        let bare: wire::Envelope<i32> =
+            serde_json::from_value(json!({"data": null, "error": {"message": "No"}})).unwrap();
+        let error = open(Operation::Dial, bare).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::InvalidRequest {
+                    status: Some(200),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(!error.is_refused_locally());
+        assert_eq!(error.outcome(), voiceport_core::RequestOutcome::Unknown);
+        // A 409 there is a conflict, as over HTTP: a dial's outcome is unknown.
+        let conflict: wire::Envelope<i32> = serde_json::from_value(json!({
+            "data": null, "status": 200, "error": {"message": "Already calling", "status": 409}
+        }))
+        .unwrap();
+        let error = open(Operation::Dial, conflict).unwrap_err();
+        assert!(matches!(error, Error::Conflict { .. }), "{error:?}");
+        assert_eq!(error.outcome(), voiceport_core::RequestOutcome::Unknown);
 
         let empty: wire::Envelope<i32> = serde_json::from_value(json!({"data": null})).unwrap();
         assert!(matches!(
