@@ -62,12 +62,12 @@ pub use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallEvent, CallId, CallKind, CallPage, CallQuery,
     CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
     Decoded, DialOutcome, DialRequest, Direction, EachCall, EndReason, EndReasonCategory, Error,
-    EventKind, ExposeSecret, FieldError, Filter, MetadataMode, NormalizationWarning, Note, NoteId,
-    NoteInput, Operation, OrganizationId, PageCursor, PayloadKind, ProviderConfig, ProviderKind,
-    ProvidersFile, Rating, Recording, RequestOutcome, Result, RetrySettings, RouteConfig,
-    RoutePolicy, SecretMask, SecretString, SortOrder, Speaker, ToolCall, ToolResult, Transcript,
-    UnknownNameError, Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, async_trait,
-    call_stream, page_stream, sharing_body,
+    EventKind, ExposeSecret, FieldError, Filter, Interrupt, MetadataMode, NormalizationWarning,
+    Note, NoteId, NoteInput, Operation, OrganizationId, PageCursor, PayloadKind, ProviderConfig,
+    ProviderKind, ProvidersFile, Rating, Recording, RequestOutcome, Result, RetrySettings,
+    RouteConfig, RoutePolicy, SecretMask, SecretString, SortOrder, Speaker, ToolCall, ToolResult,
+    Transcript, UnknownNameError, Utterance, VendorPayload, VoiceProvider, VoiceProviderExt,
+    async_trait, call_stream, page_stream, sharing_body,
 };
 
 /// The conformance suite every provider must pass, against the sandbox or a live account

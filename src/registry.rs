@@ -197,7 +197,12 @@ impl Registry {
                         refused,
                     });
                 }
-                Err(error) if error.outcome() == RequestOutcome::NotApplied && index < last => {
+                // An interrupted dial stops the route: its next provider would not dial either.
+                Err(error)
+                    if error.outcome() == RequestOutcome::NotApplied
+                        && index < last
+                        && !matches!(error, Error::Interrupted { .. }) =>
+                {
                     tracing_note(route, name, &error);
                     refused.push((name.to_owned(), error));
                 }

@@ -692,3 +692,69 @@ fn a_merged_walk_outside_a_runtime_is_refused() {
     );
     assert!(error.to_string().contains("Tokio runtime"), "{error}");
 }
+
+/// Once interrupted (Ctrl-C), a failover route waits for the dial in flight and places
+/// no other: the first provider's refusal, arriving after the interrupt, does not move
+/// the dial on to the next one.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_route_places_no_further_dial() {
+    use voiceport::{Interrupt, RequestOutcome};
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let accounts = start_accounts().await;
+    // The first provider refuses (429), slowly.
+    let slow = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .set_body_json(serde_json::json!({"message": "Too many requests"}))
+                .set_delay(Duration::from_millis(800)),
+        )
+        .expect(1)
+        .mount(&slow)
+        .await;
+    let mut first = ProviderConfig::new(ProviderKind::Rounded)
+        .with_api_key("k")
+        .with_base_url(slow.uri())
+        .with_option("from_number", "+16175550142")
+        .with_option("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee")
+        .at_path("providers.first.");
+    first.retry.max_attempts = Some(1);
+    let providers = BTreeMap::from([
+        ("first".to_owned(), first),
+        (
+            "hr".to_owned(),
+            config(&accounts.main, ProviderKind::HappyRobot, "hr"),
+        ),
+    ]);
+    let registry = Registry::from_file(ProvidersFile {
+        default: Some("first".into()),
+        providers,
+        routes: route(RoutePolicy::Failover, &["first", "hr"], vec![]),
+    });
+
+    let interrupt = Interrupt::new();
+    let request = DialRequest::to(TO);
+    let dialing = interrupt.run(registry.dial("out", &request, None));
+    tokio::pin!(dialing);
+    let early = tokio::time::timeout(Duration::from_millis(200), &mut dialing).await;
+    assert!(early.is_err(), "the first dial is still in flight");
+    interrupt.interrupt();
+    let err = dialing.await.unwrap_err();
+    assert_eq!(err.provider.as_deref(), Some("hr"), "{err}");
+    assert!(
+        matches!(err.error, Error::Interrupted { .. }),
+        "{:?}",
+        err.error
+    );
+    assert_eq!(err.error.outcome(), RequestOutcome::NotApplied);
+    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
+
+    // Interrupted before it starts: no provider dials, and the route stops at the first.
+    let err = interrupt
+        .run(registry.dial("out", &request, None))
+        .await
+        .unwrap_err();
+    assert_eq!(err.provider.as_deref(), Some("first"), "{err}");
+    assert!(err.refused.is_empty(), "{err}");
+    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
+}

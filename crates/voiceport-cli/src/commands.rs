@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use futures::TryStreamExt;
 use voiceport::{
-    CallId, CallQuery, CallUpdate, DialRequest, MetadataMode, NoteId, NoteInput, PageCursor,
-    RequestOutcome, VoiceProvider, VoiceProviderExt,
+    CallId, CallQuery, CallUpdate, DialRequest, Interrupt, MetadataMode, NoteId, NoteInput,
+    PageCursor, RequestOutcome, VoiceProvider, VoiceProviderExt,
 };
 
 use crate::cli::{
@@ -316,7 +316,8 @@ async fn dial(
     json: bool,
 ) -> Outcome {
     let request = dial_request(args)?;
-    let dialing = provider.dial(&request);
+    let interrupt = Interrupt::new();
+    let dialing = interrupt.run(provider.dial(&request));
     tokio::pin!(dialing);
     // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
     // the user not knowing whether a phone rings.
@@ -325,7 +326,7 @@ async fn dial(
         _ = tokio::signal::ctrl_c() => {}
         outcome = &mut dialing => return print_dial(outcome?, json),
     }
-    let answer = dial_grace(dialing, &format!("{}'s", provider.kind())).await;
+    let answer = dial_grace(dialing, &interrupt, &format!("{}'s", provider.kind())).await;
     // The same provider is searched.
     let provider_flag = named.map_or_else(String::new, |name| {
         format!("-p {} ", output::shell_quote(name))
@@ -350,12 +351,16 @@ async fn dial(
     Err(Failure::Interrupted(message))
 }
 
-/// After a first Ctrl-C during a dial: says so, and waits up to [`DIAL_GRACE`] for the
-/// answer of `whose` dial (a second Ctrl-C gives up at once). The answer, if it came.
+/// After a first Ctrl-C during a dial run under `interrupt`: throws it, so that no dial
+/// not sent yet is sent (a retry, a route's next provider), says so, and waits up to
+/// [`DIAL_GRACE`] for the answer of `whose` dial (a second Ctrl-C gives up at once). The
+/// answer, if it came.
 pub(crate) async fn dial_grace<F: Future>(
     dialing: std::pin::Pin<&mut F>,
+    interrupt: &Interrupt,
     whose: &str,
 ) -> Option<F::Output> {
+    interrupt.interrupt();
     output::say(&format!(
         "interrupted: waiting up to {} s for {whose} answer to learn whether a call was placed (Ctrl-C again to quit now)",
         DIAL_GRACE.as_secs()

@@ -5,7 +5,8 @@ use std::io::Write;
 
 use futures::TryStreamExt;
 use voiceport::{
-    CallQuery, MergeOptions, MergedCall, MergedCursor, ProviderError, Registry, Selection,
+    CallQuery, Interrupt, MergeOptions, MergedCall, MergedCursor, ProviderError, Registry,
+    Selection,
 };
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
@@ -207,7 +208,8 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
 /// call, or where a call may exist when the dial failed after it may have arrived.
 pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json: bool) -> Outcome {
     let request = crate::commands::dial_request(args)?;
-    let dialing = registry.dial(route, &request, None);
+    let interrupt = Interrupt::new();
+    let dialing = interrupt.run(registry.dial(route, &request, None));
     tokio::pin!(dialing);
     let result = tokio::select! {
         biased;
@@ -217,7 +219,7 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
     // Interrupted: the answer is waited for a few seconds, as for a plain dial, to learn
     // whether (and through which provider) a call was placed.
     let Some(result) = result else {
-        let answer = dial_grace(dialing, &format!("route `{route}`'s")).await;
+        let answer = dial_grace(dialing, &interrupt, &format!("route `{route}`'s")).await;
         let look = |providers: &str| {
             let list = format!(
                 "voiceport calls list --providers {}",

@@ -2025,16 +2025,25 @@ async fn interrupt_a_dial_with(delay: std::time::Duration, more: &[&str], config
 /// then sends it SIGINT.
 #[cfg(unix)]
 async fn interrupt_when_dialing(delay: std::time::Duration, args: &[&str], config: &str) -> Output {
-    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
-    let server = MockServer::start().await;
     let answer = serde_json::json!({"message": "Phone call started successfully",
         "data": {"call_id": "b48d0eec-c2e3-4b12-85c6-2aa47f65badb"}, "error": null, "status": 201});
+    let answer = wiremock::ResponseTemplate::new(201)
+        .set_body_json(answer)
+        .set_delay(delay);
+    interrupt_when_answered(answer, args, config).await
+}
+
+/// [`interrupt_when_dialing`], the dial answered with `answer`.
+#[cfg(unix)]
+async fn interrupt_when_answered(
+    answer: wiremock::ResponseTemplate,
+    args: &[&str],
+    config: &str,
+) -> Output {
+    use wiremock::{Mock, MockServer, matchers::method};
+    let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(201)
-                .set_body_json(answer)
-                .set_delay(delay),
-        )
+        .respond_with(answer)
         .expect(1)
         .mount(&server)
         .await;
@@ -2301,5 +2310,38 @@ async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
         Some(2),
         "{}",
         String::from_utf8_lossy(&unknown.stderr)
+    );
+}
+
+/// A route interrupted while its first provider's dial is in flight places no other call:
+/// that provider's refusal, after the Ctrl-C, does not move the dial on to the next one.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_routed_dial_dials_no_other_provider() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    let next = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&next)
+        .await;
+    let config = format!(
+        "[providers.y]\nkind = \"rounded\"\napi_key = \"k\"\nbase_url = \"{}\"\n\
+         [providers.y.options]\nfrom_number = \"+16175550142\"\n\
+         agent_id = \"3407d20e-0e63-4a9f-9837-dd4df2fa2aee\"\n\
+         [routes.out]\nproviders = [\"x\", \"y\"]\npolicy = \"failover\"\n",
+        next.uri()
+    );
+    let refused = ResponseTemplate::new(429)
+        .set_body_json(serde_json::json!({"message": "Too many requests"}))
+        .set_delay(std::time::Duration::from_millis(1_500));
+    let args = ["calls", "dial", "--to", "+16175550120", "--route", "out"];
+    let out = interrupt_when_answered(refused, &args, &config).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(text.contains("no call was placed"), "{text}");
+    assert!(
+        text.contains("interrupted before the request was sent"),
+        "{text}"
     );
 }

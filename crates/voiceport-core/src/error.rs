@@ -219,6 +219,16 @@ pub enum Error {
         excerpt: String,
     },
 
+    /// The request was not sent: the [`Interrupt`](crate::Interrupt) it ran under was
+    /// thrown first (a dial after Ctrl-C). Nothing happened at the vendor.
+    #[error("{provider} {operation}: interrupted before the request was sent")]
+    Interrupted {
+        /// Which vendor.
+        provider: ProviderKind,
+        /// Which operation.
+        operation: Operation,
+    },
+
     /// The vendor (or this adapter) does not offer this operation.
     #[error("{provider} does not support {operation}")]
     Unsupported {
@@ -364,6 +374,7 @@ impl Error {
             | Error::BodyTooLarge { provider, .. }
             | Error::Decode { provider, .. }
             | Error::Unsupported { provider, .. }
+            | Error::Interrupted { provider, .. }
             | Error::WaitTimedOut { provider, .. } => Some(*provider),
             Error::Config { .. } => None,
         }
@@ -384,7 +395,8 @@ impl Error {
             | Error::Transport { operation, .. }
             | Error::BodyTooLarge { operation, .. }
             | Error::Decode { operation, .. }
-            | Error::Unsupported { operation, .. } => Some(*operation),
+            | Error::Unsupported { operation, .. }
+            | Error::Interrupted { operation, .. } => Some(*operation),
             Error::WaitTimedOut { .. } => Some(Operation::Extension("wait_until_ended")),
             Error::Config { .. } => None,
         }
@@ -549,6 +561,7 @@ impl Error {
             | Error::Transport { .. }
             | Error::BodyTooLarge { .. }
             | Error::Unsupported { .. }
+            | Error::Interrupted { .. }
             | Error::WaitTimedOut { .. }) => other,
         }
     }
@@ -576,6 +589,7 @@ impl Error {
             | Error::InvalidRequest { .. }
             | Error::Conflict { .. }
             | Error::Unsupported { .. }
+            | Error::Interrupted { .. }
             | Error::WaitTimedOut { .. }
             | Error::Config { .. } => RequestOutcome::NotApplied,
             Error::UnexpectedStatus { status, .. } if (400..500).contains(status) => {

@@ -258,6 +258,63 @@ async fn a_refused_connection_is_retried_even_for_a_dial() {
     assert!(started.elapsed() < Duration::from_secs(5));
 }
 
+/// A thrown [`Interrupt`] stops a dial not sent yet: its first attempt, and the retry
+/// after a refused connection. Other requests go on.
+#[tokio::test]
+async fn an_interrupt_stops_a_dial_not_sent_yet() {
+    use voiceport_core::Interrupt;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(serde_json::json!({"id": "c1"})))
+        .expect(0)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "c1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, |_| {});
+    let interrupt = Interrupt::new();
+    interrupt.interrupt();
+    let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
+    let err = interrupt.run(client.send(dial)).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Interrupted {
+                operation: Operation::Dial,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+    assert!(!err.is_retryable());
+    let read = Request::get(Operation::GetCall, ["calls", "c1"]);
+    assert!(interrupt.run(client.send(read)).await.is_ok());
+
+    // Refused at connect, then thrown during the wait before the retry: no second try.
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let client = loopback_client(port, |config| {
+        config.retry.max_attempts = Some(3);
+        config.retry.initial_backoff_ms = Some(2_000);
+        config.retry.max_backoff_ms = Some(2_000);
+    });
+    let interrupt = Interrupt::new();
+    let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
+    let dialing = interrupt.run(client.send(dial));
+    tokio::pin!(dialing);
+    let early = tokio::time::timeout(Duration::from_millis(300), &mut dialing).await;
+    assert!(early.is_err(), "still waiting to retry: {early:?}");
+    interrupt.interrupt();
+    let err = dialing.await.unwrap_err();
+    assert!(matches!(err, Error::Interrupted { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn a_connection_dropped_mid_body_is_a_transport_error_and_retried_for_reads() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

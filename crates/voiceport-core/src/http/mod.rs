@@ -26,7 +26,7 @@ pub use decode::{decode_json, decode_raw, excerpt};
 pub(crate) use endpoint::parse_base_url;
 pub use retry::{RetryMode, RetryPolicy};
 
-use crate::{Error, Operation, ProviderKind, Result, is_path_segment};
+use crate::{Error, Interrupt, Operation, ProviderKind, Result, is_path_segment};
 
 /// Transport settings of one provider connection.
 #[derive(Debug, Clone)]
@@ -197,6 +197,16 @@ impl HttpClient {
         let started = Instant::now();
         let mut attempts = 0;
         loop {
+            // A dial not sent yet is not sent after an interrupt (its first attempt, or a
+            // retry after a refused connection).
+            if request.operation == Operation::Dial && Interrupt::current_is_thrown() {
+                tracing::debug!(attempt = attempts, "interrupted: the dial is not sent");
+                let operation = request.operation;
+                return Err(Error::Interrupted {
+                    provider,
+                    operation,
+                });
+            }
             attempts += 1;
             span.record("attempt", attempts);
             let result = self.attempt(&request, &url, body.as_deref(), span).await;

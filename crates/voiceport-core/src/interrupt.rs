@@ -1,0 +1,107 @@
+//! [`Interrupt`]: stop placing calls without abandoning a dial already sent.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+tokio::task_local! {
+    /// The interrupt of the future being polled, when it runs under one.
+    static IN_SCOPE: Interrupt;
+}
+
+/// A switch that stops the futures run under it from *sending* dial requests, while a
+/// dial already sent is still waited for: what a program needs on Ctrl-C, since dropping
+/// a dial in flight leaves it not knowing whether a phone rings, and waiting for it may
+/// let it start another (a retry after a refused connection, the next provider of a
+/// failover route).
+///
+/// Once [`interrupt`](Interrupt::interrupt)ed, a dial about to be sent fails with
+/// [`Error::Interrupted`](crate::Error::Interrupted) instead (its outcome:
+/// [`NotApplied`](crate::RequestOutcome::NotApplied)), and a route stops failing over.
+/// Other requests go on: a dial's answer is still read.
+///
+/// ```
+/// use voiceport_core::{DialRequest, Interrupt, VoiceProvider};
+///
+/// async fn dial_until_ctrl_c(provider: &dyn VoiceProvider) -> voiceport_core::Result<()> {
+///     let interrupt = Interrupt::new();
+///     let request = DialRequest::to("+14155550123");
+///     let dialing = interrupt.run(provider.dial(&request));
+///     tokio::pin!(dialing);
+///     tokio::select! {
+///         outcome = &mut dialing => { outcome?; }
+///         () = wait_for_ctrl_c() => {
+///             // Nothing new is sent; what was sent is answered.
+///             interrupt.interrupt();
+///             let outcome = dialing.await;
+///             println!("{:?}", outcome.map(|dialed| dialed.call_id));
+///         }
+///     }
+///     Ok(())
+/// }
+/// # async fn wait_for_ctrl_c() {}
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Interrupt(Arc<AtomicBool>);
+
+impl Interrupt {
+    /// A switch not yet thrown.
+    pub fn new() -> Self {
+        Interrupt::default()
+    }
+
+    /// From now on, the futures run under this interrupt send no dial request.
+    pub fn interrupt(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`interrupt`](Interrupt::interrupt) was called.
+    pub fn is_interrupted(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// Runs `future` under this interrupt (tasks it spawns are not).
+    pub async fn run<F: Future>(&self, future: F) -> F::Output {
+        IN_SCOPE.scope(self.clone(), future).await
+    }
+
+    /// Whether the future being polled runs under an interrupt that was thrown.
+    pub(crate) fn current_is_thrown() -> bool {
+        IN_SCOPE
+            .try_with(Interrupt::is_interrupted)
+            .unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn only_the_futures_run_under_it_see_it() {
+        let interrupt = Interrupt::new();
+        assert!(!Interrupt::current_is_thrown());
+        let seen = interrupt
+            .run(async {
+                let before = Interrupt::current_is_thrown();
+                tokio::task::yield_now().await;
+                (before, Interrupt::current_is_thrown())
+            })
+            .await;
+        assert_eq!(seen, (false, false));
+        interrupt.interrupt();
+        assert!(interrupt.is_interrupted());
+        assert!(
+            interrupt
+                .clone()
+                .run(async { Interrupt::current_is_thrown() })
+                .await
+        );
+        assert!(!Interrupt::current_is_thrown());
+        assert!(
+            !Interrupt::new()
+                .run(async { Interrupt::current_is_thrown() })
+                .await
+        );
+    }
+}
