@@ -101,13 +101,34 @@ pub(crate) async fn run(
             }
         }
     })?;
-    axum::serve(listener, router)
+    let serving = axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
         })
-        .await
-        .map_err(|error| Failure::Io("serving webhooks".into(), error))
+        .into_future();
+    tokio::pin!(serving);
+    // On Ctrl-C the server stops taking connections and finishes the deliveries it holds,
+    // for a while: one whose sender never finishes its body, or whose printing is stuck,
+    // would hold it for ever. A second Ctrl-C ends it at once.
+    let drained = async {
+        let _ = tokio::signal::ctrl_c().await;
+        output::say(&format!(
+            "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C again to quit now)",
+            DRAIN.as_secs()
+        ));
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = tokio::time::sleep(DRAIN) => {}
+        }
+    };
+    tokio::select! {
+        served = &mut serving => served.map_err(|error| Failure::Io("serving webhooks".into(), error)),
+        () = drained => Ok(()),
+    }
 }
+
+/// How long `listen` finishes the deliveries in progress after Ctrl-C.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Where `--forward` posts, and how the URL is said in warnings.
 struct Forward {

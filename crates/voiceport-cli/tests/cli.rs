@@ -2345,3 +2345,82 @@ async fn ctrl_c_during_a_routed_dial_dials_no_other_provider() {
         "{text}"
     );
 }
+
+/// `listen` stopped by Ctrl-C while a sender never finishes its body: it says it is
+/// finishing what is in progress, and a second Ctrl-C ends it at once (it waited for ever).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
+    use std::io::{BufRead, Write};
+    let config = private_config(
+        "listen-stop",
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nsecret = \"listen-secret-31\"\n",
+    );
+    let mut child = KilledOnDrop(
+        voiceport_bin()
+            .arg("--config")
+            .arg(&config)
+            .args(["listen", "--port", "0"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let (lines, mut line) = tokio::sync::mpsc::unbounded_channel();
+    let stderr = child.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for text in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(text);
+        }
+    });
+    let next_line = async |line: &mut tokio::sync::mpsc::UnboundedReceiver<String>| {
+        tokio::time::timeout(std::time::Duration::from_secs(30), line.recv())
+            .await
+            .expect("a line in time")
+            .expect("a line")
+    };
+    let listening = next_line(&mut line).await;
+    let addr = listening
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("{listening}"))
+        .to_owned();
+    // A delivery whose body never comes whole.
+    let mut slow = std::net::TcpStream::connect(&addr).unwrap();
+    write!(
+        slow,
+        "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"message\""
+    )
+    .unwrap();
+    slow.flush().unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let interrupt = || {
+        let sent = Command::new("kill")
+            .args(["-INT", &child.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    interrupt();
+    let stopping = next_line(&mut line).await;
+    assert!(stopping.contains("Ctrl-C again to quit now"), "{stopping}");
+    let started = std::time::Instant::now();
+    interrupt();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "still running after the second Ctrl-C"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}");
+    drop(slow);
+}
