@@ -2424,3 +2424,42 @@ async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
     assert!(status.success(), "{status:?}");
     drop(slow);
 }
+
+/// A walk whose vendor hands back a cursor it gave before prints what it got and offers no
+/// resume: resuming at that cursor would go round again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_whose_cursors_come_round_offers_no_resume() {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    const NEXT: &str = "2026-03-23T17:51:03Z";
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
+            &["0e1d9985-2d47-435c-857f-86f21a87a093"],
+            Some(NEXT),
+        )))
+        .mount(&server)
+        .await;
+    // The second page names itself as the next.
+    Mock::given(method("GET"))
+        .and(query_param("cursor", NEXT))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
+            &["8560ad9d-f4de-4f2d-8053-1369bba94bd0"],
+            Some(NEXT),
+        )))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    for args in [
+        &["calls", "list", "--all", "--json"][..],
+        &["export", "--format", "jsonl"][..],
+    ] {
+        let out = run_with(&config, args).await;
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {}", stderr(&out));
+        assert_eq!(stdout(&out).lines().count(), 2, "{args:?}: both pages");
+        let text = stderr(&out);
+        assert!(text.contains("came round again"), "{args:?}: {text}");
+        assert!(!text.contains("--cursor"), "{args:?}: {text}");
+    }
+}
