@@ -50,7 +50,9 @@ impl RetryPolicy {
             .initial_backoff
             .saturating_mul(1u32 << exponent)
             .min(self.max_backoff);
-        full.mul_f64(0.5 + 0.5 * unit_random())
+        // Not `mul_f64`, which panics where the product rounds past `Duration::MAX`.
+        Duration::try_from_secs_f64(full.as_secs_f64() * (0.5 + 0.5 * unit_random()))
+            .unwrap_or(full)
     }
 }
 
@@ -89,7 +91,9 @@ pub(crate) fn next_delay(
     let delay = (error.retry_after())
         .filter(|after| !after.is_zero())
         .unwrap_or_else(|| policy.backoff(attempts_made));
-    (started.elapsed() + delay <= policy.max_elapsed).then_some(delay)
+    // Checked: a policy built by hand may hold durations too long to add.
+    let ends = started.elapsed().checked_add(delay)?;
+    (ends <= policy.max_elapsed).then_some(delay)
 }
 
 /// Reads `Retry-After`: delay-seconds (integer or decimal) or an HTTP date.
@@ -140,6 +144,29 @@ mod tests {
             retry_after,
             message: None,
         }
+    }
+
+    /// A policy built by hand with durations too long to count does not panic: a wait
+    /// within its (endless) budget is kept, one past any budget gives up.
+    #[test]
+    fn endless_durations_give_up_without_a_panic() {
+        let endless = RetryPolicy {
+            max_attempts: 5,
+            initial_backoff: Duration::MAX,
+            max_backoff: Duration::MAX,
+            max_elapsed: Duration::MAX,
+        };
+        assert!(endless.backoff(3) >= Duration::MAX / 2);
+        let error = server_error(None);
+        let mode = RetryMode::Idempotent;
+        let delay = next_delay(&endless, mode, 1, Instant::now(), &error);
+        assert!(delay >= Some(Duration::MAX / 2), "{delay:?}");
+        let asked = server_error(Some(Duration::MAX));
+        let policy = RetryPolicy {
+            max_elapsed: Duration::MAX,
+            ..RetryPolicy::default()
+        };
+        assert_eq!(next_delay(&policy, mode, 1, Instant::now(), &asked), None);
     }
 
     #[test]
