@@ -878,3 +878,55 @@ async fn requests_are_handed_over_each_time_and_a_kept_copy_does_not_hold_the_ve
     assert_eq!(failed.0, StatusCode::INTERNAL_SERVER_ERROR, "{failed:?}");
     assert_eq!(again.0, StatusCode::INTERNAL_SERVER_ERROR, "{again:?}");
 }
+
+/// A request the vendor waits on is timed from its arrival: a body that comes slowly uses
+/// up the vendor's wait, and the application's deadline says so.
+#[tokio::test]
+async fn the_reply_deadline_counts_from_the_request_s_arrival() {
+    use tokio::io::AsyncWriteExt;
+    let (deadlines, seen) = tokio::sync::mpsc::unbounded_channel();
+    let timeout = Duration::from_secs(3);
+    let router = Receiver::builder(&registry())
+        .reply_timeout(timeout)
+        .handler(move |delivery: Delivery| {
+            let deadlines = deadlines.clone();
+            async move {
+                let _ = deadlines.send(delivery.reply_deadline());
+                delivery.reply(serde_json::json!({"results": []}));
+                Ok(())
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let addr = base
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhooks")
+        .to_owned();
+    let body = fixture("voicebot/webhook_tool_calls_string_arguments.json");
+    let (head, tail) = body.split_at(body.len() / 2);
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let started = tokio::time::Instant::now();
+    let request = format!(
+        "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         x-vapi-secret: {VAPI_SECRET}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    stream.write_all(head).await.unwrap();
+    // The second half comes a second later.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stream.write_all(tail).await.unwrap();
+    let deadline = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut seen = seen;
+        seen.recv().await
+    })
+    .await
+    .expect("the delivery is handed over")
+    .flatten()
+    .expect("a request the vendor waits on has a deadline");
+    // From the arrival (give or take the connection's set-up), not from when the body
+    // was read: that would be a second later.
+    let after = deadline.saturating_duration_since(started);
+    assert!(after <= timeout + Duration::from_millis(500), "{after:?}");
+    assert!(after >= timeout - Duration::from_millis(500), "{after:?}");
+}

@@ -381,6 +381,9 @@ async fn receive(
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
     // which would copy them; the body is read as the `Bytes` extractor reads it (the body
     // limit and its 413 included).
+    // A vendor's wait for its answer starts when it sent the request, not once the body
+    // is read and checked.
+    let arrived = Instant::now();
     let Some(endpoint) = shared.endpoints.get(&provider) else {
         // Most often a webhook URL set at the vendor with another provider's name. Refused
         // before its body is read; the name is logged escaped (it comes from the URL).
@@ -418,7 +421,7 @@ async fn receive(
     };
     if event.expects_reply {
         drop(_entered);
-        return answer_request(&shared, provider, endpoint, event).await;
+        return answer_request(&shared, provider, endpoint, event, arrived).await;
     }
     let key = EventKey::of(&provider, &event, &body);
     match lock(&shared.window).begin(key) {
@@ -474,14 +477,14 @@ async fn answer_request(
     provider: String,
     endpoint: &Endpoint,
     event: CallEvent,
+    arrived: Instant,
 ) -> Response {
     let wait = match endpoint.codec.reply_limit(&event) {
         Some(limit) => limit.min(endpoint.reply_timeout),
         None => endpoint.reply_timeout,
     };
     // A wait too long to count (`Duration::MAX` for "no limit") waits as long as it can.
-    let now = Instant::now();
-    let deadline = now.checked_add(wait).unwrap_or(now + FAR_FUTURE);
+    let deadline = arrived.checked_add(wait).unwrap_or(arrived + FAR_FUTURE);
     let (reply, mut answer) = ReplySlot::new(deadline);
     let vendor_event = event.vendor_event.clone();
     tracing::debug!(%provider, %vendor_event, call_id = ?event.call_id(), "webhook request");
