@@ -73,18 +73,21 @@ impl EventKey {
     }
 }
 
-/// The last `capacity` keys seen; the oldest delivered is forgotten first (keys in flight
-/// are kept until settled, beyond the capacity if need be).
+/// The last `capacity` keys delivered, the oldest forgotten first, and the keys being
+/// delivered (kept until settled, beyond the capacity if need be: there are only as many
+/// as handlers running).
 ///
 /// A key is either being delivered (admitted by [`begin`](Self::begin), not yet settled)
 /// or delivered: a redelivery that arrives while the first is still being handled is told
 /// apart from one that arrives after it succeeded, so that it is not acknowledged as done
-/// while the first may still fail.
+/// while the first may still fail. Every operation takes constant time, however many
+/// deliveries are in flight.
 #[derive(Debug)]
 pub struct Deduplicator {
     capacity: usize,
     /// Each key in the window, and whether its delivery succeeded.
     seen: HashMap<EventKey, bool>,
+    /// The delivered keys, oldest first (keys in flight are in `seen` only).
     order: VecDeque<EventKey>,
 }
 
@@ -124,58 +127,47 @@ impl Deduplicator {
     /// how far its first delivery got.
     pub fn begin(&mut self, key: EventKey) -> Admission {
         match self.seen.get(&key) {
-            Some(true) => return Admission::Delivered,
-            Some(false) => return Admission::InFlight,
-            None => {}
+            Some(true) => Admission::Delivered,
+            Some(false) => Admission::InFlight,
+            None => {
+                self.seen.insert(key, false);
+                Admission::First
+            }
         }
-        self.seen.insert(key, false);
-        self.order.push_back(key);
-        self.evict();
-        Admission::First
     }
 
-    /// Forgets the oldest delivered keys beyond the capacity. A key still in flight stays
-    /// (there are only as many as handlers running): forgotten, its redelivery would run
-    /// beside it, and settling the first would settle the second.
-    fn evict(&mut self) {
-        let mut in_flight = Vec::new();
+    /// Settles an admitted `key`: its delivery succeeded. The oldest delivered key goes
+    /// once the window holds more than its capacity.
+    pub fn delivered(&mut self, key: &EventKey) {
+        let Some(done @ false) = self.seen.get_mut(key) else {
+            return;
+        };
+        *done = true;
+        self.order.push_back(*key);
         while self.order.len() > self.capacity {
-            let Some(oldest) = self.order.pop_front() else {
-                break;
-            };
-            if self.seen.get(&oldest) == Some(&false) {
-                in_flight.push(oldest);
-            } else {
+            if let Some(oldest) = self.order.pop_front() {
                 self.seen.remove(&oldest);
             }
         }
-        for key in in_flight.into_iter().rev() {
-            self.order.push_front(key);
-        }
     }
 
-    /// Settles an admitted `key`: its delivery succeeded.
-    pub fn delivered(&mut self, key: &EventKey) {
-        if let Some(done) = self.seen.get_mut(key) {
-            *done = true;
-        }
-    }
-
-    /// Forgets `key` (its delivery failed, so the vendor's retry must go through).
+    /// Forgets `key` (its delivery failed, so the vendor's retry must go through). A key
+    /// in flight goes at once; a delivered one (taken with [`first_time`](Self::first_time)
+    /// before the work that failed) is looked for in the window.
     pub fn forget(&mut self, key: &EventKey) {
-        if self.seen.remove(key).is_some() {
+        if self.seen.remove(key) == Some(true) {
             self.order.retain(|k| k != key);
         }
     }
 
-    /// How many keys the window holds.
+    /// How many keys the window holds, in flight or delivered.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.seen.len()
     }
 
     /// Whether the window is empty.
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.seen.is_empty()
     }
 }
 
@@ -315,12 +307,36 @@ mod tests {
             window.first_time(key(2)),
             "the oldest delivered key was forgotten"
         );
+        // Delivered now: the newest, forgotten after two more.
         window.delivered(&key(1));
+        assert_eq!(window.begin(key(1)), Admission::Delivered);
         assert!(window.first_time(key(6)));
+        assert!(window.first_time(key(7)));
         assert_eq!(
             window.begin(key(1)),
             Admission::First,
             "settled, then forgotten"
         );
+    }
+
+    /// Many deliveries in flight at once cost each new one nothing more: the window's
+    /// order holds delivered keys only.
+    #[test]
+    fn keys_in_flight_stay_out_of_the_order() {
+        let key = |n: u32| {
+            let mut bytes = [0; 32];
+            bytes[..4].copy_from_slice(&n.to_le_bytes());
+            EventKey(bytes)
+        };
+        let mut window = Deduplicator::new(4);
+        for n in 0..1_000 {
+            assert_eq!(window.begin(key(n)), Admission::First);
+        }
+        assert_eq!(window.order.len(), 0);
+        assert_eq!(window.len(), 1_000);
+        for n in 0..1_000 {
+            window.forget(&key(n));
+        }
+        assert!(window.is_empty());
     }
 }
