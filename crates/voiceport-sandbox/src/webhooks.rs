@@ -367,11 +367,17 @@ impl Hooks {
         self.changes.send_modify(|n| *n += 1);
     }
 
-    /// One more task delivers about the call.
-    fn hold(&self, vendor: Vendor, call_id: &str) {
-        *lock(&self.following)
+    /// One more task delivers about the call, until the guard is dropped (however the
+    /// task ends: done, aborted or panicked).
+    fn hold(state: &Arc<State>, vendor: Vendor, call_id: &str) -> Pending {
+        *lock(&state.hooks.following)
             .entry((vendor, call_id.to_owned()))
             .or_default() += 1;
+        Pending {
+            state: state.clone(),
+            vendor,
+            call_id: call_id.to_owned(),
+        }
     }
 
     /// A task delivering about the call is over; the call is settled when none is left.
@@ -425,7 +431,7 @@ pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
     if state.hooks.target(vendor).is_none() || state.hooks.client().is_none() {
         return;
     }
-    state.hooks.hold(vendor, call_id);
+    let pending = Hooks::hold(state, vendor, call_id);
     // Decided at the dial, so that a fault armed before it is the one that applies.
     let reversed = state.faults.take_delivery(vendor.kind(), None, |kind| {
         kind == DeliveryFaultKind::OutOfOrder
@@ -436,7 +442,24 @@ pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
         call_id: call_id.to_owned(),
         reversed: reversed.is_some(),
     };
-    tokio::spawn(task.run());
+    tokio::spawn(async move {
+        let _pending = pending;
+        task.run().await;
+    });
+}
+
+/// A task delivering about a call ([`Hooks::hold`]); the call is settled once none is
+/// left.
+struct Pending {
+    state: Arc<State>,
+    vendor: Vendor,
+    call_id: String,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.state.hooks.done(self.vendor, &self.call_id);
+    }
 }
 
 /// The task that follows one dialed call.
@@ -605,7 +628,6 @@ impl Follow {
             }
             self.send(delivery).await;
         }
-        self.state.hooks.done(self.vendor, &self.call_id);
     }
 
     /// Posts one delivery (twice under the duplicate fault), with the target's retries.
@@ -660,13 +682,10 @@ impl Follow {
         if self.vendor.retries_in_background() {
             // The call's later deliveries go out meanwhile; the call stays pending (for
             // `wait_for_deliveries`) until its retries are over.
-            self.state.hooks.hold(self.vendor, &self.call_id);
+            let pending = Hooks::hold(&self.state, self.vendor, &self.call_id);
             tokio::spawn(async move {
+                let _pending = pending;
                 attempts.retry(retries).await;
-                attempts
-                    .state
-                    .hooks
-                    .done(attempts.vendor, &attempts.call_id);
             });
         } else {
             attempts.retry(retries).await;
@@ -714,14 +733,20 @@ impl Attempts {
             (Some(forger), true) => forger,
             _ => &target.signer,
         };
-        let sent = client
+        let sending = client
             .post(signer.signed_url(&target.url))
             .timeout(target.timeout)
             .header("content-type", "application/json")
             .headers(signer.sign(&self.body, at))
             .body(self.body.clone())
-            .send()
-            .await;
+            .send();
+        // The sandbox stopping ends an attempt still waiting (its timeout may be long):
+        // nothing is recorded, nothing retried.
+        let mut stopping = self.state.hooks.stopping.subscribe();
+        let sent = tokio::select! {
+            sent = sending => sent,
+            _ = stopping.wait_for(|stop| *stop) => return true,
+        };
         let (status_code, reply, error) = match sent {
             Ok(response) => {
                 let status = response.status().as_u16();

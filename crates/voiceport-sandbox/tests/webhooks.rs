@@ -976,3 +976,34 @@ async fn retell_and_vapi_targets_are_set_over_the_control_api() {
     assert_eq!(summary["deliveries"]["retell"], 3);
     assert_eq!(summary["calls"]["retell"], 3);
 }
+
+/// Stopping the sandbox ends a delivery still waiting for a slow receiver: the call
+/// settles at once, with nothing recorded for the attempt cut short.
+#[tokio::test]
+async fn stopping_ends_a_delivery_in_flight() {
+    let (url, seen) = receiver().await;
+    seen.script
+        .lock()
+        .unwrap()
+        .push_back((204, Duration::from_secs(60)));
+    let mut sandbox = sandbox_to(
+        Voicebot,
+        WebhookTarget::new(&url, config(&[])).timeout(Duration::from_secs(120)),
+    )
+    .await;
+    let id = dial(&sandbox, Voicebot, "+14155550199").await;
+    let arrived = async {
+        while seen.received.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), arrived)
+        .await
+        .expect("the first delivery arrives");
+    sandbox.stop();
+    let attempts = sandbox
+        .wait_for_deliveries(Voicebot, &id, Duration::from_secs(5))
+        .await
+        .expect("settled without waiting for the receiver");
+    assert!(attempts.is_empty(), "{attempts:?}");
+}
