@@ -208,7 +208,8 @@ fn finish(outcome: Outcome, verbose: u8) -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // Standard output closed by its reader (`| head`): the reader has what it wanted,
-        // whichever command was writing (an export writes on a thread of its own).
+        // whichever command was writing (a single provider's export writes on a thread of its
+        // own, a merged one on the runtime).
         Err(Failure::Io(_, error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
             ExitCode::SUCCESS
         }
