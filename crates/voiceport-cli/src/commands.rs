@@ -13,6 +13,7 @@ use crate::cli::{
     CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
     SandboxArgs, Shell, UpdateArgs,
 };
+use crate::interrupts::CtrlC;
 use crate::page_writer::PageWriter;
 use crate::progress::Progress;
 use crate::{Failure, Outcome, config, output, values};
@@ -347,12 +348,14 @@ async fn dial(
     tokio::pin!(dialing);
     // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
     // the user not knowing whether a phone rings.
+    let mut ctrl_c = CtrlC::listen()?;
     tokio::select! {
         biased;
-        _ = tokio::signal::ctrl_c() => {}
+        () = ctrl_c.pressed() => {}
         outcome = &mut dialing => return print_dial(outcome?, json),
     }
-    let answer = dial_grace(dialing, &interrupt, &format!("{}'s", provider.kind())).await;
+    let whose = format!("{}'s", provider.kind());
+    let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
     // The same provider is searched.
     let provider_flag = named.map_or_else(String::new, |name| {
         format!("-p {} ", output::shell_quote(name))
@@ -384,6 +387,7 @@ async fn dial(
 pub(crate) async fn dial_grace<F: Future>(
     dialing: std::pin::Pin<&mut F>,
     interrupt: &Interrupt,
+    ctrl_c: &mut CtrlC,
     whose: &str,
 ) -> Option<F::Output> {
     interrupt.interrupt();
@@ -393,7 +397,7 @@ pub(crate) async fn dial_grace<F: Future>(
     ));
     tokio::select! {
         biased;
-        _ = tokio::signal::ctrl_c() => None,
+        () = ctrl_c.pressed() => None,
         answer = tokio::time::timeout(DIAL_GRACE, dialing) => answer.ok(),
     }
 }

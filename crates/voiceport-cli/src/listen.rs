@@ -9,6 +9,7 @@ use voiceport::webhooks::{Delivery, HandlerError, Receiver};
 use voiceport::{CallEvent, ProviderKind, Registry};
 
 use crate::cli::ListenArgs;
+use crate::interrupts::CtrlC;
 use crate::{Failure, Outcome, output};
 
 /// How long the local app of `--forward` has to answer: well within the time vendors give
@@ -101,23 +102,26 @@ pub(crate) async fn run(
             }
         }
     })?;
-    let serving = axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .into_future();
-    tokio::pin!(serving);
     // On Ctrl-C the server stops taking connections and finishes the deliveries it holds,
     // for a while: one whose sender never finishes its body, or whose printing is stuck,
     // would hold it for ever. A second Ctrl-C ends it at once.
+    let mut ctrl_c = CtrlC::listen()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let serving = axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .into_future();
+    tokio::pin!(serving);
     let drained = async {
-        let _ = tokio::signal::ctrl_c().await;
+        ctrl_c.pressed().await;
+        let _ = stop.send(());
         output::say(&format!(
             "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C again to quit now)",
             DRAIN.as_secs()
         ));
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
+            () = ctrl_c.pressed() => {}
             () = tokio::time::sleep(DRAIN) => {}
         }
     };

@@ -17,6 +17,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod interrupts;
 mod listen;
 mod multi;
 mod normalize;
@@ -200,7 +201,11 @@ fn main() -> ExitCode {
         }
     };
     let verbose = cli.verbose;
-    finish(runtime.block_on(commands::run(cli)), verbose)
+    let outcome = runtime.block_on(commands::run(cli));
+    // Dropping the runtime would wait for its blocking threads, and one may never end (a
+    // print stuck on a full pipe when `listen` is stopped): what matters is done.
+    runtime.shutdown_background();
+    finish(outcome, verbose)
 }
 
 /// The exit code of `outcome`, its failure reported on standard error.

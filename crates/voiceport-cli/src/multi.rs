@@ -11,6 +11,7 @@ use voiceport::{
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
 use crate::commands::{dial_grace, look_for_call};
+use crate::interrupts::CtrlC;
 use crate::{Failure, Outcome, output, values};
 
 /// The provider an id names as `provider:call_id`, if its prefix is a configured
@@ -211,15 +212,17 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
     let interrupt = Interrupt::new();
     let dialing = interrupt.run(registry.dial(route, &request, None));
     tokio::pin!(dialing);
+    let mut ctrl_c = CtrlC::listen()?;
     let result = tokio::select! {
         biased;
-        _ = tokio::signal::ctrl_c() => None,
+        () = ctrl_c.pressed() => None,
         result = &mut dialing => Some(result),
     };
     // Interrupted: the answer is waited for a few seconds, as for a plain dial, to learn
     // whether (and through which provider) a call was placed.
     let Some(result) = result else {
-        let answer = dial_grace(dialing, &interrupt, &format!("route `{route}`'s")).await;
+        let whose = format!("route `{route}`'s");
+        let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
         let look = |providers: &str| {
             let list = format!(
                 "voiceport calls list --providers {}",

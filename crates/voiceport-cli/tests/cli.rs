@@ -2399,16 +2399,17 @@ async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
     .unwrap();
     slow.flush().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let pid = child.0.id().to_string();
     let interrupt = || {
-        let sent = Command::new("kill")
-            .args(["-INT", &child.0.id().to_string()])
-            .status()
-            .unwrap();
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
         assert!(sent.success());
     };
     interrupt();
     let stopping = next_line(&mut line).await;
     assert!(stopping.contains("Ctrl-C again to quit now"), "{stopping}");
+    // Held by the unfinished delivery.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    assert!(child.0.try_wait().unwrap().is_none(), "it ended at once");
     let started = std::time::Instant::now();
     interrupt();
     let status = loop {
@@ -2462,4 +2463,108 @@ async fn a_walk_whose_cursors_come_round_offers_no_resume() {
         assert!(text.contains("came round again"), "{args:?}: {text}");
         assert!(!text.contains("--cursor"), "{args:?}: {text}");
     }
+}
+
+/// `listen` whose standard output nobody reads (a print stuck on a full pipe) still ends
+/// on a second Ctrl-C: the stuck print does not hold the process.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_stops_on_a_second_ctrl_c_with_a_print_stuck() {
+    use std::io::BufRead;
+    let config = private_config(
+        "listen-stuck",
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nsecret = \"listen-secret-31\"\n",
+    );
+    // Standard output is a pipe this test never reads.
+    let mut child = KilledOnDrop(
+        voiceport_bin()
+            .arg("--config")
+            .arg(&config)
+            .args(["listen", "--port", "0", "--json"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let (lines, mut line) = tokio::sync::mpsc::unbounded_channel();
+    let stderr = child.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for text in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(text);
+        }
+    });
+    let next_line = async |line: &mut tokio::sync::mpsc::UnboundedReceiver<String>| {
+        tokio::time::timeout(std::time::Duration::from_secs(30), line.recv())
+            .await
+            .expect("a line in time")
+            .expect("a line")
+    };
+    let listening = next_line(&mut line).await;
+    let url = listening
+        .split_whitespace()
+        .find(|word| word.starts_with("http://"))
+        .unwrap_or_else(|| panic!("{listening}"))
+        .replace("{provider}", "support");
+    // Distinct reports until one is not answered: its print is stuck on the full pipe.
+    let report = std::fs::read_to_string(format!(
+        "{}/../../fixtures/voicebot/webhook_end_of_call_report.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let mut stuck = false;
+    for n in 0..2_000 {
+        let body = report.replace(
+            "019d071c-9a80-7ccf-8496-59b559123fd3",
+            &format!("019d071c-9a80-7ccf-8496-{n:012}"),
+        );
+        let sent = client
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-31")
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await;
+        match sent {
+            Ok(response) => assert!(response.status().is_success(), "{response:?}"),
+            Err(error) if error.is_timeout() => {
+                stuck = true;
+                break;
+            }
+            Err(error) => panic!("{error}"),
+        }
+    }
+    assert!(stuck, "no print got stuck");
+    let pid = child.0.id().to_string();
+    let interrupt = || {
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(sent.success());
+    };
+    interrupt();
+    loop {
+        let text = next_line(&mut line).await;
+        if text.contains("Ctrl-C again to quit now") {
+            break;
+        }
+    }
+    interrupt();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "still running after the second Ctrl-C"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status:?}");
 }
