@@ -12,8 +12,8 @@ use std::sync::Arc;
 pub use merge::{MergeOptions, MergedCall, MergedCalls, MergedCursor, ProviderError, Selection};
 pub use route::{RouteError, RoutedDial};
 use voiceport_core::{
-    Call, CallId, CallQuery, DialRequest, Error, ProvidersFile, RequestOutcome, Result,
-    VoiceProvider,
+    Call, CallId, CallQuery, DialRequest, Error, Interrupt, Operation, ProvidersFile,
+    RequestOutcome, Result, VoiceProvider,
 };
 
 use crate::connect;
@@ -163,7 +163,8 @@ impl Registry {
     /// `weighted` route (the destination number when `None`): the same key always takes
     /// the same provider. A `failover` route moves to the next provider only when the
     /// failure proves no call was placed ([`RequestOutcome::NotApplied`]); a dial is never
-    /// sent twice.
+    /// sent twice. Run under a thrown [`Interrupt`], it dials no further provider (the
+    /// route ends with [`Error::Interrupted`]) and still waits for the dial in flight.
     pub async fn dial(
         &self,
         route: &str,
@@ -185,6 +186,20 @@ impl Registry {
         let mut refused: Vec<(String, Error)> = Vec::new();
         let last = candidates.len().saturating_sub(1);
         for (index, name) in candidates.into_iter().enumerate() {
+            // Interrupted after a refusal: the next provider is not dialed (whatever its
+            // adapter checks).
+            if let (1.., true, Some(config)) = (
+                index,
+                Interrupt::current_is_thrown(),
+                self.file.providers.get(name),
+            ) {
+                let operation = Operation::Dial;
+                let error = Error::Interrupted {
+                    provider: config.kind,
+                    operation,
+                };
+                return Err(fail(Some(name.to_owned()), error, refused));
+            }
             let attempt = match self.connect(Some(name)) {
                 Ok(provider) => provider.dial(request).await,
                 Err(error) => Err(error),

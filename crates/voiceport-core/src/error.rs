@@ -27,7 +27,8 @@ pub struct FieldError {
 pub enum RequestOutcome {
     /// The request never reached the vendor, or the vendor refused it (4xx): nothing happened.
     NotApplied,
-    /// The request may or may not have taken effect (sent, then timeout, reset or 5xx).
+    /// The request may or may not have taken effect (sent, then timeout, reset or 5xx; a
+    /// refusal inside a success answer; a dial refused as a conflict).
     Unknown,
     /// The vendor accepted the request (2xx) but its answer could not be read.
     Applied,
@@ -85,8 +86,9 @@ pub enum Error {
         message: Option<String>,
     },
 
-    /// The request was rejected as invalid: by the vendor (HTTP 400/422), or by voiceport
-    /// before sending it (`status` is `None`).
+    /// The request was rejected as invalid: by the vendor (HTTP 400/422, or the status an
+    /// error inside a 2xx answer names, as Rounded's envelope can), or by voiceport before
+    /// sending it (`status` is `None`).
     #[error(
         "{provider} {operation}: invalid request{}: {message}{}",
         status_suffix(status),
@@ -777,8 +779,9 @@ mod tests {
         assert_eq!(sent.outcome(), RequestOutcome::Unknown);
         assert!(sent.to_string().contains("may have reached the vendor"));
 
-        // A refusal is not applied, unless it names a server error (Rounded's envelope on
-        // an HTTP 200) or is a dial refused as a conflict (a duplicate).
+        // A refusal is not applied, unless its status is not a 4xx (an error inside a
+        // success answer, or naming a server error, as Rounded's envelope can) or it is a
+        // dial refused as a conflict (a duplicate).
         let refused = |status: Option<u16>| Error::InvalidRequest {
             provider: ProviderKind::Rounded,
             operation: Operation::Dial,
@@ -789,6 +792,9 @@ mod tests {
         assert_eq!(refused(Some(400)).outcome(), RequestOutcome::NotApplied);
         assert_eq!(refused(None).outcome(), RequestOutcome::NotApplied);
         assert_eq!(refused(Some(500)).outcome(), RequestOutcome::Unknown);
+        assert_eq!(refused(Some(200)).outcome(), RequestOutcome::Unknown);
+        assert_eq!(refused(Some(302)).outcome(), RequestOutcome::Unknown);
+        assert_eq!(refused(Some(422)).outcome(), RequestOutcome::NotApplied);
         let conflict = |operation| Error::Conflict {
             provider: ProviderKind::Vapi,
             operation,

@@ -2,7 +2,8 @@
 
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+
+use tokio::sync::watch;
 
 tokio::task_local! {
     /// The interrupt of the future being polled, when it runs under one.
@@ -41,8 +42,14 @@ tokio::task_local! {
 /// }
 /// # async fn wait_for_ctrl_c() {}
 /// ```
-#[derive(Debug, Clone, Default)]
-pub struct Interrupt(Arc<AtomicBool>);
+#[derive(Debug, Clone)]
+pub struct Interrupt(Arc<watch::Sender<bool>>);
+
+impl Default for Interrupt {
+    fn default() -> Self {
+        Interrupt(Arc::new(watch::Sender::new(false)))
+    }
+}
 
 impl Interrupt {
     /// A switch not yet thrown.
@@ -50,26 +57,43 @@ impl Interrupt {
         Interrupt::default()
     }
 
-    /// From now on, the futures run under this interrupt send no dial request.
+    /// From now on, the futures run under this interrupt send no dial request; one
+    /// waiting to retry stops waiting.
     pub fn interrupt(&self) {
-        self.0.store(true, Ordering::SeqCst);
+        self.0.send_replace(true);
     }
 
     /// Whether [`interrupt`](Interrupt::interrupt) was called.
     pub fn is_interrupted(&self) -> bool {
-        self.0.load(Ordering::SeqCst)
+        *self.0.borrow()
     }
 
-    /// Runs `future` under this interrupt (tasks it spawns are not).
-    pub async fn run<F: Future>(&self, future: F) -> F::Output {
-        IN_SCOPE.scope(self.clone(), future).await
+    /// `future`, run under this interrupt (the innermost one counts where runs nest;
+    /// tasks it spawns are not under it). The future is `'static` when `future` is.
+    pub fn run<F: Future>(&self, future: F) -> impl Future<Output = F::Output> + use<F> {
+        IN_SCOPE.scope(self.clone(), future)
     }
 
-    /// Whether the future being polled runs under an interrupt that was thrown.
-    pub(crate) fn current_is_thrown() -> bool {
+    /// Whether the future being polled runs under an interrupt that was thrown: what an
+    /// adapter that sends its dials with an HTTP stack of its own checks before sending
+    /// one (returning [`Error::Interrupted`](crate::Error::Interrupted)). Core's HTTP
+    /// client and the registry's routes check it themselves.
+    pub fn current_is_thrown() -> bool {
         IN_SCOPE
             .try_with(Interrupt::is_interrupted)
             .unwrap_or(false)
+    }
+
+    /// Waits until the interrupt the future being polled runs under is thrown; never
+    /// outside one.
+    pub(crate) async fn current_thrown() {
+        match IN_SCOPE.try_with(|interrupt| interrupt.0.subscribe()) {
+            Ok(mut thrown) => {
+                // `Err` only if the switch is gone, which its holder rules out.
+                let _ = thrown.wait_for(|thrown| *thrown).await;
+            }
+            Err(_) => std::future::pending().await,
+        }
     }
 }
 
@@ -103,5 +127,25 @@ mod tests {
                 .run(async { Interrupt::current_is_thrown() })
                 .await
         );
+    }
+
+    #[tokio::test]
+    async fn a_wait_under_it_ends_when_it_is_thrown() {
+        let interrupt = Interrupt::new();
+        // `run` of a `'static` future is `'static`: it can be spawned.
+        let waiting = tokio::spawn(interrupt.run(Interrupt::current_thrown()));
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished());
+        interrupt.interrupt();
+        tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+            .await
+            .expect("the wait ended")
+            .unwrap();
+        // Outside any interrupt, it never ends.
+        let outside = tokio::time::timeout(
+            std::time::Duration::from_millis(20),
+            Interrupt::current_thrown(),
+        );
+        assert!(outside.await.is_err());
     }
 }

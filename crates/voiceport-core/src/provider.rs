@@ -188,7 +188,9 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
     /// up (list by number, or by a metadata value you set on the dial) before dialing
     /// again. To bound a dial's time without losing its outcome, set the provider's
     /// `timeout_secs` instead: a timeout then comes back as [`Error::Timeout`], whose
-    /// outcome says whether the request was sent.
+    /// outcome says whether the request was sent. To stop on a signal (Ctrl-C), run the
+    /// dial under an [`Interrupt`](crate::Interrupt) and throw it instead of dropping the
+    /// future: a dial not sent yet is not sent, and the one in flight still answers.
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let _ = request;
         Err(Error::unsupported(self.kind(), Operation::Dial))

@@ -294,25 +294,35 @@ async fn an_interrupt_stops_a_dial_not_sent_yet() {
     let read = Request::get(Operation::GetCall, ["calls", "c1"]);
     assert!(interrupt.run(client.send(read)).await.is_ok());
 
-    // Refused at connect, then thrown during the wait before the retry: no second try.
+    // Refused at connect, then thrown during the wait before the retry (5 s or more): the
+    // wait ends, and no second try is made.
     let port = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
     let client = loopback_client(port, |config| {
         config.retry.max_attempts = Some(3);
-        config.retry.initial_backoff_ms = Some(2_000);
-        config.retry.max_backoff_ms = Some(2_000);
+        config.retry.initial_backoff_ms = Some(10_000);
+        config.retry.max_backoff_ms = Some(10_000);
     });
     let interrupt = Interrupt::new();
-    let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
-    let dialing = interrupt.run(client.send(dial));
-    tokio::pin!(dialing);
-    let early = tokio::time::timeout(Duration::from_millis(300), &mut dialing).await;
-    assert!(early.is_err(), "still waiting to retry: {early:?}");
-    interrupt.interrupt();
-    let err = dialing.await.unwrap_err();
+    let (err, logs) = capture_logs(|| async {
+        let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
+        let dialing = interrupt.run(client.send(dial));
+        tokio::pin!(dialing);
+        let early = tokio::time::timeout(Duration::from_millis(300), &mut dialing).await;
+        assert!(early.is_err(), "still waiting to retry: {early:?}");
+        interrupt.interrupt();
+        let thrown = Instant::now();
+        let err = dialing.await.unwrap_err();
+        assert!(thrown.elapsed() < Duration::from_secs(4), "waited on");
+        err
+    })
+    .await;
     assert!(matches!(err, Error::Interrupted { .. }), "{err:?}");
+    let log = logs.join("\n");
+    assert_eq!(log.matches("retrying").count(), 1, "{log}");
+    assert!(log.contains("interrupted: the dial is not sent"), "{log}");
 }
 
 #[tokio::test]

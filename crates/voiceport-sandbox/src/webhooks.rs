@@ -733,32 +733,33 @@ impl Attempts {
             (Some(forger), true) => forger,
             _ => &target.signer,
         };
-        let sending = client
+        let request = client
             .post(signer.signed_url(&target.url))
             .timeout(target.timeout)
             .header("content-type", "application/json")
             .headers(signer.sign(&self.body, at))
-            .body(self.body.clone())
-            .send();
+            .body(self.body.clone());
+        let exchange = async {
+            match request.send().await {
+                Ok(response) => {
+                    let status = response.status().as_u16();
+                    match response.bytes().await {
+                        Ok(body) => (Some(status), Some(body).filter(|b| !b.is_empty()), None),
+                        Err(error) => {
+                            let error = format!("reading the answer: {}", describe(&error));
+                            (Some(status), None, Some(error))
+                        }
+                    }
+                }
+                Err(error) => (None, None, Some(describe(&error))),
+            }
+        };
         // The sandbox stopping ends an attempt still waiting (its timeout may be long):
         // nothing is recorded, nothing retried.
         let mut stopping = self.state.hooks.stopping.subscribe();
-        let sent = tokio::select! {
-            sent = sending => sent,
+        let (status_code, reply, error) = tokio::select! {
+            answered = exchange => answered,
             _ = stopping.wait_for(|stop| *stop) => return true,
-        };
-        let (status_code, reply, error) = match sent {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                match response.bytes().await {
-                    Ok(body) => (Some(status), Some(body).filter(|b| !b.is_empty()), None),
-                    Err(error) => {
-                        let error = format!("reading the answer: {}", describe(&error));
-                        (Some(status), None, Some(error))
-                    }
-                }
-            }
-            Err(error) => (None, None, Some(describe(&error))),
         };
         let record = DeliveryAttempt {
             url: target.url.clone(),

@@ -220,7 +220,12 @@ impl HttpClient {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
                     tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, "retrying");
-                    tokio::time::sleep(delay).await;
+                    // A dial's wait ends with an interrupt, which the loop then reports.
+                    let dial = request.operation == Operation::Dial;
+                    tokio::select! {
+                        () = tokio::time::sleep(delay) => {}
+                        () = Interrupt::current_thrown(), if dial => {}
+                    }
                 }
                 None => {
                     tracing::debug!(attempt = attempts, error = %error, "giving up");

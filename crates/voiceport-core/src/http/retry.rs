@@ -166,7 +166,11 @@ mod tests {
             max_elapsed: Duration::MAX,
             ..RetryPolicy::default()
         };
-        assert_eq!(next_delay(&policy, mode, 1, Instant::now(), &asked), None);
+        // Started a moment ago: the wait would end past `Duration::MAX`.
+        let started = Instant::now()
+            .checked_sub(Duration::from_millis(1))
+            .unwrap_or_else(Instant::now);
+        assert_eq!(next_delay(&policy, mode, 1, started, &asked), None);
     }
 
     #[test]
