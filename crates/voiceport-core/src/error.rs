@@ -337,6 +337,80 @@ impl Error {
         }
     }
 
+    /// The error an HTTP `status` (of a vendor's answer, or named inside one) stands for,
+    /// with the vendor's `message` and field `details`: 400/422 invalid request, 401/403
+    /// unauthorized, 404/410 not found, 409 conflict, 429 rate limited, 5xx server error,
+    /// any other unexpected (details are kept by an invalid request only). A
+    /// `Retry-After` is added with [`with_retry_after`](Self::with_retry_after).
+    pub fn from_status(
+        provider: ProviderKind,
+        operation: Operation,
+        status: u16,
+        message: Option<String>,
+        details: Vec<FieldError>,
+    ) -> Self {
+        match status {
+            400 | 422 => Error::InvalidRequest {
+                provider,
+                operation,
+                status: Some(status),
+                message: message.unwrap_or_else(|| {
+                    let reason = http::StatusCode::from_u16(status)
+                        .ok()
+                        .and_then(|status| status.canonical_reason());
+                    reason.unwrap_or("rejected").to_owned()
+                }),
+                details,
+            },
+            401 | 403 => Error::Unauthorized {
+                provider,
+                operation,
+                status,
+                message,
+            },
+            404 | 410 => Error::NotFound {
+                provider,
+                operation,
+                message,
+            },
+            409 => Error::Conflict {
+                provider,
+                operation,
+                message,
+            },
+            429 => Error::RateLimited {
+                provider,
+                operation,
+                retry_after: None,
+                message,
+            },
+            500..=599 => Error::Server {
+                provider,
+                operation,
+                status,
+                retry_after: None,
+                message,
+            },
+            _ => Error::UnexpectedStatus {
+                provider,
+                operation,
+                status,
+                message,
+            },
+        }
+    }
+
+    /// The same error with the wait the vendor asked for, where its kind carries one
+    /// (rate limited, server error).
+    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+        if let Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } =
+            &mut self
+        {
+            *retry_after = wait;
+        }
+        self
+    }
+
     /// Shorthand for [`Error::Config`].
     pub fn config(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config {

@@ -197,7 +197,7 @@ mod tests {
         );
         let refused = br#"{"data": null, "error": {"message": "Call not found"}, "status": 404}"#;
         let err = RoundedCodec.decode_call(refused).unwrap_err();
-        assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+        assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
         let err = RoundedCodec
             .decode_call(br#"{"message": "ok"}"#)
             .unwrap_err();

@@ -386,53 +386,10 @@ fn status_error(
     body: &[u8],
 ) -> Error {
     let vendor = error_body::parse_error_body(body);
-    let message = vendor.message;
+    let retry_after = retry::parse_retry_after(headers, chrono::Utc::now());
     let code = status.as_u16();
-    match code {
-        400 | 422 => Error::InvalidRequest {
-            provider,
-            operation,
-            status: Some(code),
-            message: message
-                .unwrap_or_else(|| status.canonical_reason().unwrap_or("rejected").to_owned()),
-            details: vendor.details,
-        },
-        401 | 403 => Error::Unauthorized {
-            provider,
-            operation,
-            status: code,
-            message,
-        },
-        404 | 410 => Error::NotFound {
-            provider,
-            operation,
-            message,
-        },
-        409 => Error::Conflict {
-            provider,
-            operation,
-            message,
-        },
-        429 => Error::RateLimited {
-            provider,
-            operation,
-            retry_after: retry::parse_retry_after(headers, chrono::Utc::now()),
-            message,
-        },
-        500..=599 => Error::Server {
-            provider,
-            operation,
-            status: code,
-            retry_after: retry::parse_retry_after(headers, chrono::Utc::now()),
-            message,
-        },
-        _ => Error::UnexpectedStatus {
-            provider,
-            operation,
-            status: code,
-            message,
-        },
-    }
+    Error::from_status(provider, operation, code, vendor.message, vendor.details)
+        .with_retry_after(retry_after)
 }
 
 /// One request to a vendor, described before it is sent.

@@ -22,12 +22,13 @@ pub(crate) fn required<T>(
 /// The envelope's `data`, which may be null (terminate's is documented as `any`).
 ///
 /// An `error` object next to `data` (the generated doc examples show one on every 200) is
-/// ignored, and logged. Without `data`, an `error` is an [`Error::InvalidRequest`] with
-/// the status from `error.status` (else the envelope's, else 200: the answer was a
-/// success, and a status-less `InvalidRequest` is voiceport's own refusal), the vendor's
-/// message and every `{field, message}` detail; or an [`Error::Conflict`] when that
-/// status is 409, as an HTTP 409 is. Only a 4xx there is a refusal for sure: with a 2xx or
-/// 5xx, [`Error::outcome`] leaves unknown whether a write took effect.
+/// ignored, and logged. Without `data`, an `error` is the error its status stands for
+/// over HTTP ([`Error::from_status`]: 404 not found, 409 conflict, 5xx server error …),
+/// the status taken from `error.status`, else the envelope's; with the vendor's message
+/// and every `{field, message}` detail. A status below 400 (or none: 200, the answer was a
+/// success, and a status-less `InvalidRequest` is voiceport's own refusal) gives an
+/// [`Error::InvalidRequest`] whose [`Error::outcome`] leaves unknown whether a write took
+/// effect.
 pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Result<Option<T>> {
     let wire::Envelope {
         message,
@@ -76,18 +77,16 @@ fn vendor_error(
         .or(envelope_message.filter(|m| !m.trim().is_empty()))
         .unwrap_or_else(|| "Rounded answered with an error and no data".to_owned());
     match error.status.or(envelope_status).unwrap_or(200) {
-        409 => Error::Conflict {
-            provider: KIND,
-            operation,
-            message: Some(message),
-        },
-        status => Error::InvalidRequest {
+        // An error inside a success: whether a write took effect is not known.
+        status @ 100..=399 => Error::InvalidRequest {
             provider: KIND,
             operation,
             status: Some(status),
             message,
             details,
         },
+        // As over HTTP.
+        status => Error::from_status(KIND, operation, status, Some(message), details),
     }
 }
 
@@ -159,6 +158,18 @@ mod tests {
         .unwrap();
         let error = open(Operation::Dial, conflict).unwrap_err();
         assert!(matches!(error, Error::Conflict { .. }), "{error:?}");
+        assert_eq!(error.outcome(), voiceport_core::RequestOutcome::Unknown);
+        // Any other status too: a 404 is not found, a 503 a server error.
+        let named = |status: u16| -> wire::Envelope<i32> {
+            serde_json::from_value(json!({
+                "data": null, "status": 200, "error": {"message": "No", "status": status}
+            }))
+            .unwrap()
+        };
+        let error = open(Operation::GetCall, named(404)).unwrap_err();
+        assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+        let error = open(Operation::Dial, named(503)).unwrap_err();
+        assert!(matches!(error, Error::Server { status: 503, .. }), "{error:?}");
         assert_eq!(error.outcome(), voiceport_core::RequestOutcome::Unknown);
 
         let empty: wire::Envelope<i32> = serde_json::from_value(json!({"data": null})).unwrap();
