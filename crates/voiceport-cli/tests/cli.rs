@@ -103,14 +103,19 @@ const RUN_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 async fn output(mut command: Command) -> Output {
     use std::process::Stdio;
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    wait_output(command.spawn().unwrap()).await
+}
+
+/// Waits for `child` to end, with its output; killed and failed past [`RUN_LIMIT`].
+async fn wait_output(child: std::process::Child) -> Output {
     tokio::task::spawn_blocking(move || {
-        let child = command.spawn().unwrap();
         let pid = child.id().to_string();
         let (done, finished) = std::sync::mpsc::channel::<()>();
+        let watched = pid.clone();
         let watchdog = std::thread::spawn(move || {
             let over = finished.recv_timeout(RUN_LIMIT).is_err();
             if over {
-                let _ = Command::new("kill").args(["-9", &pid]).status();
+                let _ = Command::new("kill").args(["-9", &watched]).status();
             }
             over
         });
@@ -118,7 +123,7 @@ async fn output(mut command: Command) -> Output {
         let _ = done.send(());
         assert!(
             !watchdog.join().unwrap(),
-            "{command:?} ran over {RUN_LIMIT:?} and was killed"
+            "voiceport (pid {pid}) ran over {RUN_LIMIT:?} and was killed"
         );
         out
     })
@@ -862,22 +867,20 @@ async fn export_into_a_closed_pipe_ends_quietly() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let status = tokio::task::spawn_blocking(move || {
+    let stdout = child.stdout.take().unwrap();
+    let first = tokio::task::spawn_blocking(move || {
         let mut first = String::new();
-        let mut lines = BufReader::new(child.stdout.take().unwrap());
-        lines.read_line(&mut first).unwrap();
-        assert!(first.starts_with('{'), "{first}");
-        drop(lines);
-        let output = child.wait_with_output().unwrap();
-        (
-            output.status,
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        )
+        BufReader::new(stdout).read_line(&mut first).unwrap();
+        first
     })
     .await
     .unwrap();
-    assert_eq!(status.0.code(), Some(0), "{}", status.1);
-    assert!(!status.1.contains("error"), "{}", status.1);
+    assert!(first.starts_with('{'), "{first}");
+    // The pipe is closed now: the export ends, quietly.
+    let output = wait_output(child).await;
+    let errors = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{errors}");
+    assert!(!errors.contains("error"), "{errors}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -2076,9 +2079,7 @@ async fn interrupt_when_answered(
         .status()
         .unwrap();
     assert!(kill.success());
-    tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
-        .await
-        .unwrap()
+    wait_output(child).await
 }
 
 #[cfg(unix)]

@@ -10,8 +10,16 @@ const FIXTURE: &str = concat!(
     "/../../fixtures/rounded/get_call_transcript_variables.json"
 );
 
+/// The binary, without the `RUST_LOG` of the environment (its log lines would join the
+/// output a test reads).
+fn voiceport() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_voiceport"));
+    command.env_remove("RUST_LOG");
+    command
+}
+
 fn normalize(flags: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_voiceport"))
+    voiceport()
         .args(flags)
         .args(["normalize", "--vendor", "rounded", FIXTURE])
         .output()
@@ -78,7 +86,7 @@ fn a_streamed_page_is_printed_as_the_gathered_page() {
         ("--compact", serde_json::to_string(&page.calls)),
         ("--pretty", serde_json::to_string_pretty(&page.calls)),
     ] {
-        let output = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+        let output = voiceport()
             .args([
                 flag,
                 "normalize",
@@ -104,7 +112,7 @@ fn a_call_that_does_not_decode_ends_a_streamed_page() {
     let file = dir.join("page.json");
     let page = r#"{"calls": [{"id": "a1", "status": "completed"}, {"id": 7}], "count": 2}"#;
     std::fs::write(&file, page).expect("written");
-    let output = Command::new(env!("CARGO_BIN_EXE_voiceport"))
+    let output = voiceport()
         .args(["normalize", "--vendor", "happyrobot", "--what", "list"])
         .arg(&file)
         .output()

@@ -169,7 +169,10 @@ mod tests {
         let error = open(Operation::GetCall, named(404)).unwrap_err();
         assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
         let error = open(Operation::Dial, named(503)).unwrap_err();
-        assert!(matches!(error, Error::Server { status: 503, .. }), "{error:?}");
+        assert!(
+            matches!(error, Error::Server { status: 503, .. }),
+            "{error:?}"
+        );
         assert_eq!(error.outcome(), voiceport_core::RequestOutcome::Unknown);
 
         let empty: wire::Envelope<i32> = serde_json::from_value(json!({"data": null})).unwrap();
