@@ -2347,50 +2347,109 @@ async fn ctrl_c_during_a_routed_dial_dials_no_other_provider() {
     );
 }
 
+/// A `voiceport listen` process for one Voicebot Studio provider (`support`, header secret
+/// `listen-secret-31`), its standard output as `stdout` gives it, and its standard error
+/// line by line.
+#[cfg(unix)]
+struct Listener {
+    child: KilledOnDrop,
+    errors: tokio::sync::mpsc::UnboundedReceiver<String>,
+}
+
+#[cfg(unix)]
+impl Listener {
+    async fn start(tag: &str, args: &[&str], stdout: std::process::Stdio) -> Listener {
+        use std::io::BufRead;
+        let config = private_config(
+            tag,
+            "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+             [providers.support.webhook]\nsecret = \"listen-secret-31\"\n",
+        );
+        let mut child = KilledOnDrop(
+            voiceport_bin()
+                .arg("--config")
+                .arg(&config)
+                .args(["listen", "--port", "0"])
+                .args(args)
+                .stdout(stdout)
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap(),
+        );
+        let (lines, errors) = tokio::sync::mpsc::unbounded_channel();
+        let stderr = child.0.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for text in std::io::BufReader::new(stderr)
+                .lines()
+                .map_while(Result::ok)
+            {
+                let _ = lines.send(text);
+            }
+        });
+        Listener { child, errors }
+    }
+
+    /// The next line on standard error.
+    async fn next_line(&mut self) -> String {
+        tokio::time::timeout(std::time::Duration::from_secs(30), self.errors.recv())
+            .await
+            .expect("a line in time")
+            .expect("a line")
+    }
+
+    /// The address it listens on, from its first line.
+    async fn address(&mut self) -> String {
+        let listening = self.next_line().await;
+        listening
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .unwrap_or_else(|| panic!("{listening}"))
+            .to_owned()
+    }
+
+    fn interrupt(&self) {
+        let pid = self.child.0.id().to_string();
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(sent.success());
+    }
+
+    /// Ctrl-C, then the line that says it is finishing what is in progress.
+    async fn stop(&mut self) {
+        self.interrupt();
+        loop {
+            if self.next_line().await.contains("Ctrl-C again to quit now") {
+                return;
+            }
+        }
+    }
+
+    /// Ctrl-C again: it ends, successfully, within five seconds.
+    async fn quit(&mut self) {
+        self.interrupt();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.0.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "still running after the second Ctrl-C"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        };
+        assert!(status.success(), "{status:?}");
+    }
+}
+
 /// `listen` stopped by Ctrl-C while a sender never finishes its body: it says it is
 /// finishing what is in progress, and a second Ctrl-C ends it at once (it waited for ever).
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
-    use std::io::{BufRead, Write};
-    let config = private_config(
-        "listen-stop",
-        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
-         [providers.support.webhook]\nsecret = \"listen-secret-31\"\n",
-    );
-    let mut child = KilledOnDrop(
-        voiceport_bin()
-            .arg("--config")
-            .arg(&config)
-            .args(["listen", "--port", "0"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let (lines, mut line) = tokio::sync::mpsc::unbounded_channel();
-    let stderr = child.0.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for text in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = lines.send(text);
-        }
-    });
-    let next_line = async |line: &mut tokio::sync::mpsc::UnboundedReceiver<String>| {
-        tokio::time::timeout(std::time::Duration::from_secs(30), line.recv())
-            .await
-            .expect("a line in time")
-            .expect("a line")
-    };
-    let listening = next_line(&mut line).await;
-    let addr = listening
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("{listening}"))
-        .to_owned();
+    use std::io::Write;
+    let mut listener = Listener::start("listen-stop", &[], std::process::Stdio::null()).await;
+    let addr = listener.address().await;
     // A delivery whose body never comes whole.
     let mut slow = std::net::TcpStream::connect(&addr).unwrap();
     write!(
@@ -2400,30 +2459,14 @@ async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
     .unwrap();
     slow.flush().unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    let pid = child.0.id().to_string();
-    let interrupt = || {
-        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(sent.success());
-    };
-    interrupt();
-    let stopping = next_line(&mut line).await;
-    assert!(stopping.contains("Ctrl-C again to quit now"), "{stopping}");
+    listener.stop().await;
     // Held by the unfinished delivery.
     tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    assert!(child.0.try_wait().unwrap().is_none(), "it ended at once");
-    let started = std::time::Instant::now();
-    interrupt();
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
-            "still running after the second Ctrl-C"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
-    assert!(status.success(), "{status:?}");
+    assert!(
+        listener.child.0.try_wait().unwrap().is_none(),
+        "it ended at once"
+    );
+    listener.quit().await;
     drop(slow);
 }
 
@@ -2471,45 +2514,10 @@ async fn a_walk_whose_cursors_come_round_offers_no_resume() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_stops_on_a_second_ctrl_c_with_a_print_stuck() {
-    use std::io::BufRead;
-    let config = private_config(
-        "listen-stuck",
-        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
-         [providers.support.webhook]\nsecret = \"listen-secret-31\"\n",
-    );
     // Standard output is a pipe this test never reads.
-    let mut child = KilledOnDrop(
-        voiceport_bin()
-            .arg("--config")
-            .arg(&config)
-            .args(["listen", "--port", "0", "--json"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let (lines, mut line) = tokio::sync::mpsc::unbounded_channel();
-    let stderr = child.0.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for text in std::io::BufReader::new(stderr)
-            .lines()
-            .map_while(Result::ok)
-        {
-            let _ = lines.send(text);
-        }
-    });
-    let next_line = async |line: &mut tokio::sync::mpsc::UnboundedReceiver<String>| {
-        tokio::time::timeout(std::time::Duration::from_secs(30), line.recv())
-            .await
-            .expect("a line in time")
-            .expect("a line")
-    };
-    let listening = next_line(&mut line).await;
-    let url = listening
-        .split_whitespace()
-        .find(|word| word.starts_with("http://"))
-        .unwrap_or_else(|| panic!("{listening}"))
-        .replace("{provider}", "support");
+    let stdout = std::process::Stdio::piped();
+    let mut listener = Listener::start("listen-stuck", &["--json"], stdout).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
     // Distinct reports until one is not answered: its print is stuck on the full pipe.
     let report = std::fs::read_to_string(format!(
         "{}/../../fixtures/voicebot/webhook_end_of_call_report.json",
@@ -2543,29 +2551,6 @@ async fn listen_stops_on_a_second_ctrl_c_with_a_print_stuck() {
         }
     }
     assert!(stuck, "no print got stuck");
-    let pid = child.0.id().to_string();
-    let interrupt = || {
-        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-        assert!(sent.success());
-    };
-    interrupt();
-    loop {
-        let text = next_line(&mut line).await;
-        if text.contains("Ctrl-C again to quit now") {
-            break;
-        }
-    }
-    interrupt();
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(5),
-            "still running after the second Ctrl-C"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    };
-    assert!(status.success(), "{status:?}");
+    listener.stop().await;
+    listener.quit().await;
 }

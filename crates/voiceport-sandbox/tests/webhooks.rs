@@ -154,6 +154,18 @@ async fn get(sandbox: &Sandbox, kind: ProviderKind, id: &str) -> Value {
     }
 }
 
+/// Waits until the receiver has the first delivery (held or not).
+async fn first_delivery(seen: &Seen) {
+    let arrived = async {
+        while seen.received.lock().unwrap().is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), arrived)
+        .await
+        .expect("the first delivery arrives");
+}
+
 async fn settled(sandbox: &Sandbox, kind: ProviderKind, id: &str) -> Vec<DeliveryAttempt> {
     sandbox
         .wait_for_deliveries(kind, id, Duration::from_secs(10))
@@ -618,14 +630,7 @@ async fn a_slow_receiver_never_slows_the_api() {
     .await;
     let id = dial(&sandbox, Voicebot, "+14155550199").await;
     // The receiver holds the first delivery (3 s); the API answers regardless.
-    let arrived = async {
-        while seen.received.lock().unwrap().is_empty() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), arrived)
-        .await
-        .expect("the first delivery arrives");
+    first_delivery(&seen).await;
     let started = std::time::Instant::now();
     let call = get(&sandbox, Voicebot, &id).await;
     dial(&sandbox, Voicebot, "+14155550198").await;
@@ -992,14 +997,7 @@ async fn stopping_ends_a_delivery_in_flight() {
     )
     .await;
     let id = dial(&sandbox, Voicebot, "+14155550199").await;
-    let arrived = async {
-        while seen.received.lock().unwrap().is_empty() {
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(30), arrived)
-        .await
-        .expect("the first delivery arrives");
+    first_delivery(&seen).await;
     sandbox.stop();
     let attempts = sandbox
         .wait_for_deliveries(Voicebot, &id, Duration::from_secs(5))
