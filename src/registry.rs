@@ -186,10 +186,9 @@ impl Registry {
         let mut refused: Vec<(String, Error)> = Vec::new();
         let last = candidates.len().saturating_sub(1);
         for (index, name) in candidates.into_iter().enumerate() {
-            // Interrupted after a refusal: the next provider is not dialed (whatever its
-            // adapter checks).
-            if let (1.., true, Some(config)) = (
-                index,
+            // Interrupted (before the route started, or after a refusal): no provider is
+            // dialed any more, whatever its adapter checks.
+            if let (true, Some(config)) = (
                 Interrupt::current_is_thrown(),
                 self.file.providers.get(name),
             ) {

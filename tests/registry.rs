@@ -700,7 +700,6 @@ fn a_merged_walk_outside_a_runtime_is_refused() {
 async fn an_interrupted_route_places_no_further_dial() {
     use voiceport::{Interrupt, RequestOutcome};
     use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
-    let accounts = start_accounts().await;
     // The first provider refuses (429), slowly.
     let slow = MockServer::start().await;
     Mock::given(method("POST"))
@@ -712,24 +711,33 @@ async fn an_interrupted_route_places_no_further_dial() {
         .expect(1)
         .mount(&slow)
         .await;
-    let mut first = ProviderConfig::new(ProviderKind::Rounded)
-        .with_api_key("k")
-        .with_base_url(slow.uri())
+    let rounded = |name: &str, server: &MockServer| {
+        let mut config = ProviderConfig::new(ProviderKind::Rounded)
+            .with_api_key("k")
+            .with_base_url(server.uri())
+            .at_path(format!("providers.{name}."));
+        config.retry.max_attempts = Some(1);
+        config
+    };
+    let first = rounded("first", &slow)
         .with_option("from_number", "+16175550142")
-        .with_option("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee")
-        .at_path("providers.first.");
-    first.retry.max_attempts = Some(1);
+        .with_option("agent_id", "3407d20e-0e63-4a9f-9837-dd4df2fa2aee");
+    // The next one would refuse the dial itself (no number to call from), before any
+    // request: only the route's own check can say it was interrupted.
+    let next = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(0)
+        .mount(&next)
+        .await;
     let providers = BTreeMap::from([
         ("first".to_owned(), first),
-        (
-            "hr".to_owned(),
-            config(&accounts.main, ProviderKind::HappyRobot, "hr"),
-        ),
+        ("next".to_owned(), rounded("next", &next)),
     ]);
     let registry = Registry::from_file(ProvidersFile {
         default: Some("first".into()),
         providers,
-        routes: route(RoutePolicy::Failover, &["first", "hr"], vec![]),
+        routes: route(RoutePolicy::Failover, &["first", "next"], vec![]),
     });
 
     let interrupt = Interrupt::new();
@@ -753,14 +761,14 @@ async fn an_interrupted_route_places_no_further_dial() {
     }
     interrupt.interrupt();
     let err = dialing.await.unwrap_err();
-    assert_eq!(err.provider.as_deref(), Some("hr"), "{err}");
+    assert_eq!(err.provider.as_deref(), Some("next"), "{err}");
     assert!(
         matches!(err.error, Error::Interrupted { .. }),
         "{:?}",
         err.error
     );
     assert_eq!(err.error.outcome(), RequestOutcome::NotApplied);
-    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
+    assert_eq!(err.refused.len(), 1, "{err}");
 
     // Interrupted before it starts: no provider dials, and the route stops at the first.
     let err = interrupt
@@ -768,6 +776,10 @@ async fn an_interrupted_route_places_no_further_dial() {
         .await
         .unwrap_err();
     assert_eq!(err.provider.as_deref(), Some("first"), "{err}");
+    assert!(
+        matches!(err.error, Error::Interrupted { .. }),
+        "{:?}",
+        err.error
+    );
     assert!(err.refused.is_empty(), "{err}");
-    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
 }

@@ -391,7 +391,7 @@ pub(crate) async fn dial_grace<F: Future>(
     whose: &str,
 ) -> Option<F::Output> {
     interrupt.interrupt();
-    output::say(&format!(
+    output::say_detached(format!(
         "interrupted: waiting up to {} s for {whose} answer to learn whether a call was placed (Ctrl-C again to quit now)",
         DIAL_GRACE.as_secs()
     ));

@@ -1,6 +1,7 @@
 //! Ctrl-C, heard from the moment a command starts listening: a second press is not lost
 //! while the first is being handled (a fresh `tokio::signal::ctrl_c()` hears only presses
-//! after its first poll).
+//! after its first poll). Presses that come before the first is taken count as one, so a
+//! quick double press is one: the second must follow the first's notice.
 
 use crate::Failure;
 

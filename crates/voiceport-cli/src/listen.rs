@@ -27,6 +27,8 @@ pub(crate) async fn run(
     provider: Option<String>,
     json: bool,
 ) -> Outcome {
+    // Heard from the start: a Ctrl-C sent once the address is printed drains, as any.
+    let mut ctrl_c = CtrlC::listen()?;
     let mut builder = Receiver::builder(&registry);
     // `-p NAME` serves that provider, as `--only NAME` does.
     let only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
@@ -105,7 +107,6 @@ pub(crate) async fn run(
     // On Ctrl-C the server stops taking connections and finishes the deliveries it holds,
     // for a while: one whose sender never finishes its body, or whose printing is stuck,
     // would hold it for ever. A second Ctrl-C ends it at once.
-    let mut ctrl_c = CtrlC::listen()?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = axum::serve(listener, router)
         .with_graceful_shutdown(async {
@@ -116,7 +117,7 @@ pub(crate) async fn run(
     let drained = async {
         ctrl_c.pressed().await;
         let _ = stop.send(());
-        output::say(&format!(
+        output::say_detached(format!(
             "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C again to quit now)",
             DRAIN.as_secs()
         ));

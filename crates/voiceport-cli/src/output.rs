@@ -54,6 +54,13 @@ pub(crate) fn say(text: &str) {
         .and_then(|()| stderr.write_all(b"\n"));
 }
 
+/// [`say`] from the blocking pool, not waited for: a notice after Ctrl-C, which must not
+/// hold what follows it (the second Ctrl-C, a deadline) should standard error be a pipe
+/// nobody drains.
+pub(crate) fn say_detached(text: String) {
+    drop(tokio::task::spawn_blocking(move || say(&text)));
+}
+
 /// Where log lines go: standard error, each line's control characters escaped (its own
 /// line break kept), so that vendor text in a log line cannot fake a line or reach the
 /// terminal as an escape sequence. A broken standard error loses the line, as [`say`]

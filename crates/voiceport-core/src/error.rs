@@ -86,9 +86,10 @@ pub enum Error {
         message: Option<String>,
     },
 
-    /// The request was rejected as invalid: by the vendor (HTTP 400/422, or the status an
-    /// error inside a 2xx answer names, as Rounded's envelope can), or by voiceport before
-    /// sending it (`status` is `None`).
+    /// The request was rejected as invalid: by the vendor (HTTP 400/422; or an error inside
+    /// a 2xx answer that names no error status, as Rounded's envelope can, carrying the
+    /// status below 400 it names, else 200), or by voiceport before sending it (`status` is
+    /// `None`).
     #[error(
         "{provider} {operation}: invalid request{}: {message}{}",
         status_suffix(status),
@@ -644,8 +645,8 @@ impl Error {
 
     /// Whether the failed request may have taken effect at the vendor.
     ///
-    /// A refusal whose status is not a 4xx (an error inside a success answer, or naming a
-    /// server error, as Rounded's envelope can on an HTTP 200) and a dial refused as a
+    /// A refusal whose status is not a 4xx (an error inside a success answer, as Rounded's
+    /// envelope can be on an HTTP 200) and a dial refused as a
     /// conflict (a duplicate of a call placed before) are
     /// [`Unknown`](RequestOutcome::Unknown): a failover route must not place a second
     /// call after them.
@@ -854,8 +855,8 @@ mod tests {
         assert!(sent.to_string().contains("may have reached the vendor"));
 
         // A refusal is not applied, unless its status is not a 4xx (an error inside a
-        // success answer, or naming a server error, as Rounded's envelope can) or it is a
-        // dial refused as a conflict (a duplicate).
+        // success answer, as Rounded's envelope can be) or it is a dial refused as a
+        // conflict (a duplicate).
         let refused = |status: Option<u16>| Error::InvalidRequest {
             provider: ProviderKind::Rounded,
             operation: Operation::Dial,

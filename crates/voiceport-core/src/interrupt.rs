@@ -85,8 +85,9 @@ impl Interrupt {
     }
 
     /// Waits until the interrupt the future being polled runs under is thrown; never
-    /// outside one.
-    pub(crate) async fn current_thrown() {
+    /// outside one. What an adapter with an HTTP stack of its own races a wait before a
+    /// dial's retry against, as core's client does.
+    pub async fn current_thrown() {
         match IN_SCOPE.try_with(|interrupt| interrupt.0.subscribe()) {
             Ok(mut thrown) => {
                 // `Err` only if the switch is gone, which its holder rules out.

@@ -726,3 +726,24 @@ fn fast_retries(attempts: u32) -> impl Fn(&mut ProviderConfig) {
         config.retry.max_elapsed_secs = Some(10.0);
     }
 }
+
+/// A dial is never sent twice once it may have arrived, even when its adapter forgot to
+/// say so (`not_retried_after_send`): a 503 is not retried for it, as it is for a read.
+#[tokio::test]
+async fn a_dial_is_not_retried_after_send_by_default() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+    let dial = Request::post(Operation::Dial, ["calls"]);
+    assert_eq!(
+        dial.retry_mode(),
+        voiceport_core::http::RetryMode::NotAfterSend
+    );
+    let err = client.send(dial).await.unwrap_err();
+    assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
+    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+}

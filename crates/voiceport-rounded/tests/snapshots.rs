@@ -20,6 +20,13 @@ fn error_json(error: &Error) -> Value {
             "message": message,
             "details": details,
         }),
+        Error::NotFound {
+            operation, message, ..
+        } => json!({
+            "kind": "not_found",
+            "operation": operation.name(),
+            "message": message,
+        }),
         other => json!({ "kind": "other", "display": other.to_string() }),
     }
 }

@@ -410,7 +410,8 @@ impl Request {
     /// A request for `operation` to the base URL plus `segments`, each percent-encoded as
     /// one path segment (an id containing `/` cannot reach another path). A segment that
     /// is empty, `.`, `..` or holds a control character is refused when the request is
-    /// sent, before anything leaves the machine.
+    /// sent, before anything leaves the machine. A dial is never retried once it may have
+    /// been sent, whatever the request says later ([`RetryMode::NotAfterSend`]).
     pub fn new<I, S>(method: Method, operation: Operation, segments: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -423,7 +424,10 @@ impl Request {
             query: Vec::new(),
             body: None,
             headers: Vec::new(),
-            retry: RetryMode::Idempotent,
+            retry: match operation {
+                Operation::Dial => RetryMode::NotAfterSend,
+                _ => RetryMode::Idempotent,
+            },
             call_id: None,
             base: None,
         }

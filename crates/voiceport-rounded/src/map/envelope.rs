@@ -78,7 +78,7 @@ fn vendor_error(
         .unwrap_or_else(|| "Rounded answered with an error and no data".to_owned());
     match error.status.or(envelope_status).unwrap_or(200) {
         // An error inside a success: whether a write took effect is not known.
-        status @ 100..=399 => Error::InvalidRequest {
+        status @ ..=399 => Error::InvalidRequest {
             provider: KIND,
             operation,
             status: Some(status),
