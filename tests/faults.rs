@@ -240,3 +240,27 @@ async fn waiting_for_the_end_keeps_to_its_timeout_when_the_vendor_is_slow() {
     assert!(matches!(err, Error::WaitTimedOut { .. }), "{err:?}");
     assert!(took < Duration::from_secs(2), "gave up after {took:?}");
 }
+
+/// A delete whose answer is lost after the vendor did it (a 503 after the handler) is
+/// retried, finds the call gone, and succeeded: it does not report "not found" for work
+/// it did. The adapters whose delete answer is not read (HappyRobot, Voicebot Studio).
+#[tokio::test]
+async fn a_delete_whose_answer_was_lost_succeeds_on_its_retry() {
+    for kind in [ProviderKind::HappyRobot, ProviderKind::Voicebot] {
+        let (sandbox, provider) = setup(kind, 3).await;
+        let page = provider.list_calls(&CallQuery::default()).await.unwrap();
+        let id = page.calls.first().expect("a seeded call").id.clone();
+        sandbox.faults().inject(
+            Fault::new(FaultKind::Status(503))
+                .vendor(kind)
+                .method("DELETE")
+                .after_handler(),
+        );
+        provider.delete_call(&id).await.unwrap();
+        let gone = provider.get_call(&id).await.unwrap_err();
+        assert!(matches!(gone, Error::NotFound { .. }), "{kind}: {gone:?}");
+        // Deleted already: a delete now is not found, as it should be.
+        let again = provider.delete_call(&id).await.unwrap_err();
+        assert!(matches!(again, Error::NotFound { .. }), "{kind}: {again:?}");
+    }
+}

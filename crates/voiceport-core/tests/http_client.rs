@@ -747,3 +747,30 @@ async fn a_dial_is_not_retried_after_send_by_default() {
     assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
     assert_eq!(err.outcome(), RequestOutcome::Unknown);
 }
+
+/// A delete retried after an attempt that may have done it (a 503 after sending) and then
+/// answered not-found succeeded; a delete answered not-found at once stays not found.
+#[tokio::test]
+async fn a_delete_that_finds_its_work_done_on_a_retry_succeeded() {
+    let server = MockServer::start().await;
+    Mock::given(method("DELETE"))
+        .and(path("/calls/gone"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(404))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+    let delete = |id: &str| Request::delete(Operation::DeleteCall, ["calls", id]).done_if_gone();
+    let done = client.send(delete("gone")).await.unwrap();
+    assert_eq!(done.status, 204);
+    assert!(done.body.is_empty());
+    let err = client.send(delete("never")).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}

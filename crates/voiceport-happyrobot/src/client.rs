@@ -318,8 +318,11 @@ impl Adapter for HappyRobot {
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         // Path inferred: the docs' sidebar lists "Delete a call" without a path
         // (docs/vendors/happyrobot.md).
-        let request =
-            Request::delete(Operation::DeleteCall, ["calls", id.as_str()]).call_id(id.as_str());
+        // Its answer is not read: a retry that finds the call gone is the first attempt's
+        // work, done.
+        let request = Request::delete(Operation::DeleteCall, ["calls", id.as_str()])
+            .done_if_gone()
+            .call_id(id.as_str());
         self.send_only(request).await
     }
 

@@ -159,9 +159,11 @@ impl Adapter for Vapi {
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
-        // Documented for both; it answers with the deleted call, unused.
-        let request =
-            Request::delete(Operation::DeleteCall, self.call_path(id)).call_id(id.as_str());
+        // Documented for both; it answers with the deleted call, unused, so a retry that
+        // finds the call gone is the first attempt's work, done.
+        let request = Request::delete(Operation::DeleteCall, self.call_path(id))
+            .done_if_gone()
+            .call_id(id.as_str());
         self.http.send(request).await?;
         Ok(())
     }

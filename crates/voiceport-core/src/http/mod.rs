@@ -26,7 +26,7 @@ pub use decode::{decode_json, decode_raw, excerpt};
 pub(crate) use endpoint::parse_base_url;
 pub use retry::{RetryMode, RetryPolicy};
 
-use crate::{Error, Interrupt, Operation, ProviderKind, Result, is_path_segment};
+use crate::{Error, Interrupt, Operation, ProviderKind, RequestOutcome, Result, is_path_segment};
 
 /// Transport settings of one provider connection.
 #[derive(Debug, Clone)]
@@ -196,6 +196,8 @@ impl HttpClient {
         let url = endpoint::join(base, &request.segments, &request.query);
         let started = Instant::now();
         let mut attempts = 0;
+        // Whether an attempt so far may have taken effect at the vendor.
+        let mut may_have_applied = false;
         loop {
             // A dial not sent yet is not sent after an interrupt (its first attempt, or a
             // retry after a refused connection).
@@ -215,6 +217,20 @@ impl HttpClient {
                 Ok(response) => return Ok(response),
                 Err(error) => mask(error),
             };
+            if may_have_applied && request.done_if_gone && matches!(error, Error::NotFound { .. }) {
+                tracing::debug!(
+                    attempt = attempts,
+                    "gone after an attempt that may have done it: done"
+                );
+                return Ok(Response {
+                    provider,
+                    operation: request.operation,
+                    status: 204,
+                    headers: HeaderMap::new(),
+                    body: Vec::new(),
+                });
+            }
+            may_have_applied |= error.outcome() != RequestOutcome::NotApplied;
             let settings = &self.inner.settings;
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
@@ -402,6 +418,9 @@ pub struct Request {
     body: Option<std::result::Result<Vec<u8>, String>>,
     headers: Vec<(HeaderName, HeaderValue)>,
     retry: RetryMode,
+    /// A not-found answer to a retry, after an attempt that may have taken effect, is
+    /// that attempt's success ([`Request::done_if_gone`]).
+    done_if_gone: bool,
     call_id: Option<String>,
     base: Option<Url>,
 }
@@ -428,6 +447,7 @@ impl Request {
                 Operation::Dial => RetryMode::NotAfterSend,
                 _ => RetryMode::Idempotent,
             },
+            done_if_gone: false,
             call_id: None,
             base: None,
         }
@@ -508,6 +528,15 @@ impl Request {
     /// not sent (a connection refused), never after it may have reached the vendor.
     pub fn not_retried_after_send(mut self) -> Self {
         self.retry = RetryMode::NotAfterSend;
+        self
+    }
+
+    /// For a delete whose answer is not read: when an attempt may have taken effect (a
+    /// timeout, a broken connection or a 5xx after sending) and the retry finds the thing
+    /// gone (404/410), the delete succeeded, and the answer is an empty 204 instead of
+    /// [`Error::NotFound`]. A first attempt answered not-found stays an error.
+    pub fn done_if_gone(mut self) -> Self {
+        self.done_if_gone = true;
         self
     }
 
