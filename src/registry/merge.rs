@@ -107,7 +107,8 @@ pub struct ProviderError {
 /// filter) shifts them the other way, so one is skipped. Give such a walk an `until` (the
 /// time it started) to keep new calls out of it. The walk's page size goes with it: a
 /// resumed walk reads pages of the size it was started with, whatever the query says (a
-/// page number means other calls at another size). A provider that failed resumes at the page that failed.
+/// page number means other calls at another size). A provider that failed resumes at the
+/// page that failed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,

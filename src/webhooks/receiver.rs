@@ -378,9 +378,6 @@ async fn receive(
     Path(provider): Path<String>,
     request: Request,
 ) -> Response {
-    // The headers are taken out of the request rather than extracted as a `HeaderMap`,
-    // which would copy them; the body is read as the `Bytes` extractor reads it (the body
-    // limit and its 413 included).
     // A vendor's wait for its answer starts when it sent the request, not once the body
     // is read and checked.
     let arrived = Instant::now();
@@ -390,6 +387,9 @@ async fn receive(
         tracing::warn!(provider = ?provider, "delivery for a provider this receiver does not serve");
         return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
     };
+    // The headers are taken out of the request rather than extracted as a `HeaderMap`,
+    // which would copy them; the body is read as the `Bytes` extractor reads it (the body
+    // limit and its 413 included).
     let (mut parts, body) = request.into_parts();
     let headers = std::mem::take(&mut parts.headers);
     // For the `query` scheme; a `Uri` clone shares its text.

@@ -92,8 +92,8 @@ impl Failure {
     }
 
     fn report(&self, verbose: bool) {
-        // Vendor text reaches these lines: escaped like every line for people.
-        let say = |text: &str| output::say(text);
+        // Vendor text reaches these lines: `say` escapes every line for people.
+        use output::say;
         match self {
             Failure::Usage(message) => say(&format!("error: {message}")),
             Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
@@ -109,7 +109,7 @@ impl Failure {
 }
 
 fn report_error(error: &voiceport::Error, verbose: bool) {
-    let say = |text: &str| output::say(text);
+    use output::say;
     // The error's own text holds vendor text (an error body's message): each of its lines
     // breaks escaped, so that it cannot fake a line such as the dial advice below.
     let say_escaped = |text: &str| output::say(&output::cell(text));

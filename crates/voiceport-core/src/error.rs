@@ -341,8 +341,8 @@ impl Error {
     /// The error an HTTP `status` (of a vendor's answer, or named inside one) stands for,
     /// with the vendor's `message` and field `details`: 400/422 invalid request, 401/403
     /// unauthorized, 404/410 not found, 409 conflict, 429 rate limited, 5xx server error,
-    /// any other unexpected (details are kept by an invalid request only). A
-    /// `Retry-After` is added with [`with_retry_after`](Self::with_retry_after).
+    /// any other unexpected (details are kept by an invalid request only; no wait to
+    /// retry after).
     pub fn from_status(
         provider: ProviderKind,
         operation: Operation,
@@ -403,7 +403,7 @@ impl Error {
 
     /// The same error with the wait the vendor asked for, where its kind carries one
     /// (rate limited, server error).
-    pub fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
+    pub(crate) fn with_retry_after(mut self, wait: Option<Duration>) -> Self {
         if let Error::RateLimited { retry_after, .. } | Error::Server { retry_after, .. } =
             &mut self
         {

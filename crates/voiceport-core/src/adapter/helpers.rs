@@ -412,39 +412,9 @@ pub fn value_text(value: &Value) -> Option<String> {
 /// assert_eq!(a, r#"{"a":"s","b":[1,{"x":1,"y":2}]}"#);
 /// ```
 pub fn canonical_json(value: &Value) -> String {
-    fn write(value: &Value, out: &mut String) {
-        match value {
-            Value::Object(map) => {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
-                out.push('{');
-                for (i, (key, value)) in entries.into_iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    // A string always serializes: the fallback is never written.
-                    out.push_str(&serde_json::to_string(key).unwrap_or_default());
-                    out.push(':');
-                    write(value, out);
-                }
-                out.push('}');
-            }
-            Value::Array(items) => {
-                out.push('[');
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write(item, out);
-                }
-                out.push(']');
-            }
-            scalar => out.push_str(&scalar.to_string()),
-        }
-    }
-    let mut out = String::new();
-    write(value, &mut out);
-    out
+    let mut sorted = value.clone();
+    sorted.sort_all_objects();
+    sorted.to_string()
 }
 
 /// [`canonical_json`] of a raw value, as a decoder holds a part it reads only to tell
@@ -458,8 +428,13 @@ pub fn canonical_json(value: &Value) -> String {
 /// assert_eq!(canonical_raw(&raw), r#"{"number":"+1617","type":"number"}"#);
 /// ```
 pub fn canonical_raw(raw: &RawValue) -> String {
-    serde_json::from_str::<Value>(raw.get())
-        .map_or_else(|_| raw.get().to_owned(), |value| canonical_json(&value))
+    match serde_json::from_str::<Value>(raw.get()) {
+        Ok(mut value) => {
+            value.sort_all_objects();
+            value.to_string()
+        }
+        Err(_) => raw.get().to_owned(),
+    }
 }
 
 /// Whether a raw JSON value is an object (a delivery's `call` or `data` that something else

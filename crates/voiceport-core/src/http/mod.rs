@@ -198,10 +198,11 @@ impl HttpClient {
         let mut attempts = 0;
         // Whether an attempt so far may have taken effect at the vendor.
         let mut may_have_applied = false;
+        let dial = request.operation == Operation::Dial;
         loop {
             // A dial not sent yet is not sent after an interrupt (its first attempt, or a
             // retry after a refused connection).
-            if request.operation == Operation::Dial && Interrupt::current_is_thrown() {
+            if dial && Interrupt::current_is_thrown() {
                 tracing::debug!(attempt = attempts, "interrupted: the dial is not sent");
                 let operation = request.operation;
                 return Err(Error::Interrupted {
@@ -222,13 +223,7 @@ impl HttpClient {
                     attempt = attempts,
                     "gone after an attempt that may have done it: done"
                 );
-                return Ok(Response {
-                    provider,
-                    operation: request.operation,
-                    status: 204,
-                    headers: HeaderMap::new(),
-                    body: Vec::new(),
-                });
+                return Ok(Response::no_content(provider, request.operation));
             }
             may_have_applied |= error.outcome() != RequestOutcome::NotApplied;
             let settings = &self.inner.settings;
@@ -237,7 +232,6 @@ impl HttpClient {
                     span.record("retry_delay_ms", millis(delay));
                     tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, "retrying");
                     // A dial's wait ends with an interrupt, which the loop then reports.
-                    let dial = request.operation == Operation::Dial;
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         () = Interrupt::current_thrown(), if dial => {}
@@ -573,6 +567,18 @@ pub struct Response {
 }
 
 impl Response {
+    /// An empty 204: what a request marked [`Request::done_if_gone`] answers when its
+    /// retry finds the work done.
+    fn no_content(provider: ProviderKind, operation: Operation) -> Self {
+        Response {
+            provider,
+            operation,
+            status: 204,
+            headers: HeaderMap::new(),
+            body: Vec::new(),
+        }
+    }
+
     /// Decodes the body as JSON into `T` (borrowing from the body where `T` borrows).
     pub fn json<'de, T: Deserialize<'de>>(&'de self) -> Result<T> {
         decode_json(self.provider, self.operation, &self.body)

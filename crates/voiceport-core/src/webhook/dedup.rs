@@ -80,8 +80,9 @@ impl EventKey {
 /// A key is either being delivered (admitted by [`begin`](Self::begin), not yet settled)
 /// or delivered: a redelivery that arrives while the first is still being handled is told
 /// apart from one that arrives after it succeeded, so that it is not acknowledged as done
-/// while the first may still fail. Every operation takes constant time, however many
-/// deliveries are in flight.
+/// while the first may still fail. Admitting, settling and forgetting a delivery in
+/// flight take constant time, however many are in flight (forgetting a delivered key
+/// looks for it in the window).
 #[derive(Debug)]
 pub struct Deduplicator {
     capacity: usize,
@@ -144,10 +145,11 @@ impl Deduplicator {
         };
         *done = true;
         self.order.push_back(*key);
-        while self.order.len() > self.capacity {
-            if let Some(oldest) = self.order.pop_front() {
-                self.seen.remove(&oldest);
-            }
+        // One key in, at most one out: the window never holds more than its capacity.
+        if self.order.len() > self.capacity
+            && let Some(oldest) = self.order.pop_front()
+        {
+            self.seen.remove(&oldest);
         }
     }
 
