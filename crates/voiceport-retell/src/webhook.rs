@@ -164,14 +164,16 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // Retell's advice: a transfer event is identified by the call and where it
             // transfers to (a call can be transferred more than once); an ended leg, which
             // names no destination, by when it ended.
-            let destination = delivery.transfer_destination.as_ref();
-            parsed.distinct_by = leg_end.or(destination).map(|identity| {
-                let identity = canonical_json(identity);
-                match (leg_end, turns) {
-                    (None, 1..) => format!("{identity} after {turns} turns"),
-                    _ => identity,
-                }
-            });
+            parsed.distinct_by = match leg_end {
+                Some(end) => Some(canonical_json(end)),
+                None => delivery.transfer_destination.as_ref().map(|destination| {
+                    let destination = canonical_json(destination);
+                    match turns {
+                        0 => destination,
+                        _ => format!("{destination} after {turns} turns"),
+                    }
+                }),
+            };
             parsed
         }
     };

@@ -139,15 +139,15 @@ async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     // The whole path, as the client sent it: inside the vendor's nested router the URI has
     // lost the prefix the router is mounted at (the vendor's, or that of a second mount
-    // such as the live-call control URLs), which axum keeps in `OriginalUri`.
-    let path = match request.extensions().get::<axum::extract::OriginalUri>() {
-        Some(original) => original.path().to_owned(),
-        None => format!("{}{}", ctx.vendor.prefix(), request.uri().path()),
-    };
-    // A read changes nothing: the real body can be cut even before the handler. Retell
-    // lists calls with a `POST`.
-    let read =
-        method == "GET" || (ctx.vendor == Vendor::Retell && path.ends_with("/v3/list-calls"));
+    // such as the live-call control URLs), which axum keeps in `OriginalUri` (always, with
+    // its `original-uri` feature, which the sandbox turns on).
+    let path = request
+        .extensions()
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| request.uri().path(), |original| original.path())
+        .to_owned();
+    // A read changes nothing: the real body can be cut even before the handler.
+    let read = ctx.vendor.is_read(&method, &path);
     match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
         None => next.run(request).await,
         Some((kind, false)) => match kind {

@@ -73,6 +73,11 @@ impl Vendor {
         }
     }
 
+    /// Whether a request reads only: a `GET`, or Retell's list of calls (a `POST`).
+    pub(crate) fn is_read(self, method: &str, path: &str) -> bool {
+        method == "GET" || (self == Vendor::Retell && path.ends_with("/v3/list-calls"))
+    }
+
     /// How the vendor delivers a webhook, as it documents it: (retries, time allowed per
     /// attempt). Retell waits 10 seconds for a 2xx and retries up to three times; Vapi (and
     /// Voicebot Studio, its platform) waits 20 seconds and retries only when a

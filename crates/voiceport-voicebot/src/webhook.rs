@@ -238,9 +238,7 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
         Body::Report { mut report, ended } => {
             let found = (parsed.call, parsed.call_at, parsed.at);
             if !ended {
-                distinct_by = (report.destination)
-                    .filter(|raw| raw.get() != "null")
-                    .map(canonical_raw);
+                distinct_by = report.destination.map(canonical_raw);
             }
             report_event(kind, &mut report, found, whole, ended)?
         }
