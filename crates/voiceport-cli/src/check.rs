@@ -7,6 +7,7 @@ use voiceport::VoiceProvider;
 use voiceport::conformance::{self, Environment, Outcome};
 
 use crate::cli::CheckArgs;
+use crate::commands::{look_for_call, voiceport_on};
 use crate::progress::Progress;
 use crate::{Failure, output};
 
@@ -26,8 +27,10 @@ impl Environment for LiveAccount {
     }
 }
 
+/// Runs the suite against `provider` (`-p named`, when given).
 pub(crate) async fn run(
     provider: Arc<dyn VoiceProvider>,
+    named: Option<&str>,
     args: CheckArgs,
     json: bool,
 ) -> crate::Outcome {
@@ -45,8 +48,9 @@ pub(crate) async fn run(
             progress.finish();
             let message = match &args.dial {
                 Some(number) => format!(
-                    "the check was stopped; the call it may have dialed to {number} could still be live: look for it (voiceport calls list --to {}) and end it (voiceport calls end ID)",
-                    output::shell_quote(number)
+                    "the check was stopped; the call it may have dialed to {number} could still be live: {}, and end it ({} ID)",
+                    look_for_call(&voiceport_on(named, "calls list"), number),
+                    voiceport_on(named, "calls end"),
                 ),
                 None => "the check was stopped before it ended; it changed nothing".to_owned(),
             };

@@ -93,7 +93,9 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         // Run by `main` before a runtime starts; here for completeness of the match.
         Command::Normalize(args) => crate::normalize::run(&args, cli.verbose > 0),
         Command::Capabilities => capabilities(&cli.config, json),
-        Command::Check(args) => crate::check::run(connect()?, args, json).await,
+        Command::Check(args) => {
+            crate::check::run(connect()?, cli.provider.as_deref(), args, json).await
+        }
         Command::Listen(args) => {
             if cli.pretty {
                 let message =
@@ -357,10 +359,7 @@ async fn dial(
     let whose = format!("{}'s", provider.kind());
     let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
     // The same provider is searched.
-    let provider_flag = named.map_or_else(String::new, |name| {
-        format!("-p {} ", output::shell_quote(name))
-    });
-    let look = look_for_call(&format!("voiceport {provider_flag}calls list"), &request.to);
+    let look = look_for_call(&voiceport_on(named, "calls list"), &request.to);
     let message = match answer {
         Some(Ok(outcome)) => format!(
             "the call was placed before the interruption: call id {}",
@@ -399,6 +398,15 @@ pub(crate) async fn dial_grace<F: Future>(
         biased;
         () = ctrl_c.pressed() => None,
         answer = tokio::time::timeout(DIAL_GRACE, dialing) => answer.ok(),
+    }
+}
+
+/// `voiceport SUBCOMMAND` for the provider `-p named` (the default one without it),
+/// pasteable as it is.
+pub(crate) fn voiceport_on(named: Option<&str>, subcommand: &str) -> String {
+    match named {
+        Some(name) => format!("voiceport -p {} {subcommand}", output::shell_quote(name)),
+        None => format!("voiceport {subcommand}"),
     }
 }
 
