@@ -459,13 +459,7 @@ fn cursor_cycle(provider: &dyn VoiceProvider, next: &PageCursor) -> Error {
     let message = format!(
         "the vendor returned a cursor it had already given in this walk ({next}): paging would never end"
     );
-    Error::decode(
-        provider.kind(),
-        Operation::ListCalls,
-        "next cursor",
-        message,
-        b"",
-    )
+    Error::cursor_cycle(provider.kind(), message)
 }
 
 fn unsupported_filter(provider: &dyn VoiceProvider, filter: Filter) -> Error {

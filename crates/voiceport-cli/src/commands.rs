@@ -227,7 +227,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     }
     // Every page is printed as it arrives (JSON Lines with --json): a failure on page N
     // loses nothing already fetched, and says where to resume.
-    let mut resume = Resume::new(query.cursor.clone());
+    let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);
     let mut table = output::Table::new(&output::CALL_HEADERS);
     let progress = Progress::for_rows(true);
@@ -238,7 +238,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             Ok(None) => break,
             Err(error) => {
                 progress.finish();
-                return Err(walk_failure(error, count, &resume, ""));
+                return Err(walk_failure(error, count, resume.as_ref(), ""));
             }
         };
         if json {
@@ -250,7 +250,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             table.rows(&rows)?;
         }
         count += page.calls.len();
-        resume.after(page.next.as_ref());
+        resume = page.next.clone();
         progress.show(count, page.total);
     }
     progress.finish();
@@ -260,43 +260,21 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     Ok(())
 }
 
-/// Where a walk that printed some pages can resume: the cursor of the first page not
-/// printed, unless the vendor's cursors came round again (resuming would go round too).
-struct Resume {
-    cursor: Option<PageCursor>,
-    seen: std::collections::HashSet<PageCursor>,
-    cycled: bool,
-}
-
-impl Resume {
-    /// A walk starting at `cursor` (the first page without one).
-    fn new(cursor: Option<PageCursor>) -> Self {
-        let seen = cursor.iter().cloned().collect();
-        Resume {
-            cursor,
-            seen,
-            cycled: false,
-        }
-    }
-
-    /// A page was printed; `next` is the cursor after it.
-    fn after(&mut self, next: Option<&PageCursor>) {
-        if let Some(next) = next {
-            self.cycled |= !self.seen.insert(next.clone());
-        }
-        self.cursor = next.cloned();
-    }
-}
-
-/// The failure of a walk that printed `count` calls before `error`, resumable at
-/// `resume`. `extra` is added to the suggested command.
-fn walk_failure(error: voiceport::Error, count: usize, resume: &Resume, extra: &str) -> Failure {
-    if count == 0 && resume.cursor.is_none() {
+/// The failure of a walk that printed `count` calls before `error`; `resume` is the
+/// cursor of the page that failed. `extra` is added to the suggested command.
+fn walk_failure(
+    error: voiceport::Error,
+    count: usize,
+    resume: Option<&PageCursor>,
+    extra: &str,
+) -> Failure {
+    if count == 0 && resume.is_none() {
         // Nothing was printed: the plain error says it all.
         return Failure::Voice(error);
     }
-    let hint = match &resume.cursor {
-        _ if resume.cycled => format!(
+    let hint = match resume {
+        // The vendor's cursors came round again: resuming would go round too.
+        _ if error.is_cursor_cycle() => format!(
             "{count} calls were printed before the failure; the vendor's cursors came round again, so the walk cannot go further"
         ),
         Some(cursor) => format!(
@@ -560,7 +538,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     let writer = PageWriter::start(sink, sink_name, args.format);
     let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
-    let mut resume = Resume::new(query.cursor.clone());
+    let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);
     loop {
         let page = match pages.try_next().await {
@@ -571,11 +549,11 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
                 writer.finish().await?;
                 progress.finish();
                 let extra = resume_extra(&args);
-                return Err(walk_failure(error, count, &resume, extra));
+                return Err(walk_failure(error, count, resume.as_ref(), extra));
             }
         };
         count += page.calls.len();
-        resume.after(page.next.as_ref());
+        resume = page.next.clone();
         progress.show(count, page.total);
         if !writer.write(page).await {
             // The writer failed; `finish` says how.

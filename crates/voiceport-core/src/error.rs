@@ -268,6 +268,9 @@ pub enum Error {
     },
 }
 
+/// Where an [`Error::cursor_cycle`] is: no other error names this path.
+const CURSOR_CYCLE_PATH: &str = "next cursor";
+
 fn suffix(message: &Option<String>) -> String {
     message
         .as_deref()
@@ -410,6 +413,25 @@ impl Error {
             *retry_after = wait;
         }
         self
+    }
+
+    /// The vendor handed back a page cursor it had already given in the same walk
+    /// (`message` says which): an [`Error::Decode`] at `next cursor`. Paging would never
+    /// end, and resuming at that cursor would go round again.
+    pub fn cursor_cycle(provider: ProviderKind, message: impl Into<String>) -> Self {
+        Error::Decode {
+            provider,
+            operation: Operation::ListCalls,
+            path: CURSOR_CYCLE_PATH.into(),
+            message: message.into(),
+            excerpt: String::new(),
+        }
+    }
+
+    /// Whether this is an [`Error::cursor_cycle`]: a walk that cannot go further, and
+    /// that no cursor resumes.
+    pub fn is_cursor_cycle(&self) -> bool {
+        matches!(self, Error::Decode { operation: Operation::ListCalls, path, .. } if path == CURSOR_CYCLE_PATH)
     }
 
     /// Shorthand for [`Error::Config`].

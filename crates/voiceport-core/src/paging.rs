@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, CallQuery, Error, Operation, Result, VoiceProvider};
+use crate::{Call, CallQuery, Error, Result, VoiceProvider};
 
 /// Where the next page starts. Serializable, so a long walk can be resumed later.
 ///
@@ -120,13 +120,7 @@ where
                         walk.pages
                     )
                 };
-                Step::Fail(Box::new(Error::Decode {
-                    provider: walk.provider.kind(),
-                    operation: Operation::ListCalls,
-                    path: "next cursor".into(),
-                    message,
-                    excerpt: String::new(),
-                }))
+                Step::Fail(Box::new(Error::cursor_cycle(walk.provider.kind(), message)))
             }
             Some(next) => {
                 walk.query.cursor = Some(next.clone());

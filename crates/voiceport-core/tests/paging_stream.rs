@@ -188,6 +188,7 @@ async fn a_cursor_that_does_not_advance_is_an_error_not_a_loop() {
         .await;
     let err = items.into_iter().find_map(Result::err).expect("an error");
     assert!(err.to_string().contains("cursor"), "{err}");
+    assert!(err.is_cursor_cycle(), "{err:?}");
 }
 
 #[tokio::test]

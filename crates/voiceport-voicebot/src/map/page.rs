@@ -212,7 +212,7 @@ impl Edge {
         }
         let resume = Resume { before: end, seen };
         let token = serde_json::to_string(&resume)
-            .map_err(|e| Error::decode(kind, op, "next cursor", e.to_string(), body))?;
+            .map_err(|e| Error::decode(kind, op, "cursor token", e.to_string(), body))?;
         Ok(Some(PageCursor::Token { token }))
     }
 }
