@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::Utterance;
-use voiceport_core::adapter::{AnyJson, MAX_LIST_ITEMS, Text};
+use voiceport_core::adapter::{AnyJson, Text, list_has_room};
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -210,11 +210,7 @@ impl<'de> Deserialize<'de> for Utterances {
                 while let Some(message) = seq.next_element::<Message<'de>>()? {
                     // An utterance takes fifty times the bytes of an empty message (`{},`):
                     // a hostile list is refused before it fills memory.
-                    if scratch.len() == MAX_LIST_ITEMS {
-                        return Err(de::Error::custom(format_args!(
-                            "more than {MAX_LIST_ITEMS} messages in one conversation"
-                        )));
-                    }
+                    list_has_room(scratch.len(), "messages in one conversation")?;
                     scratch.push(crate::map::call::utterance(message));
                 }
                 let mut utterances = Vec::with_capacity(scratch.len());

@@ -59,11 +59,7 @@ where
         fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
             let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
             while let Some(item) = seq.next_element()? {
-                if items.len() == MAX_LIST_ITEMS {
-                    return Err(de::Error::custom(format_args!(
-                        "more than {MAX_LIST_ITEMS} entries in one list"
-                    )));
-                }
+                list_has_room(items.len(), "entries in one list")?;
                 items.push(item);
             }
             Ok(Some(items))
@@ -71,4 +67,17 @@ where
     }
 
     deserializer.deserialize_option(Visitor(PhantomData))
+}
+
+/// The ceiling of [`bounded_list`], for a visitor that reads a list its own way: `Ok` while
+/// fewer than [`MAX_LIST_ITEMS`] entries are held, else the error, which names what the
+/// list holds (`entries`: "messages in one conversation").
+pub fn list_has_room<E: de::Error>(held: usize, entries: &str) -> Result<(), E> {
+    if held < MAX_LIST_ITEMS {
+        Ok(())
+    } else {
+        Err(E::custom(format_args!(
+            "more than {MAX_LIST_ITEMS} {entries}"
+        )))
+    }
 }
