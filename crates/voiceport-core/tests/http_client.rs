@@ -774,3 +774,50 @@ async fn a_delete_that_finds_its_work_done_on_a_retry_succeeded() {
     let err = client.send(delete("never")).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
+
+/// A vendor whose not-found is another status (Retell's 422) declares it per request: that
+/// status is then `NotFound` with the vendor's message; a request without it keeps the
+/// usual mapping, and a 404 is not found either way.
+#[tokio::test]
+async fn a_request_names_its_vendors_not_found_status() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/calls/missing"))
+        .respond_with(
+            ResponseTemplate::new(422)
+                .set_body_string(r#"{"message": "Cannot find requested asset"}"#),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/calls/gone"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+    let get = |id: &str| Request::get(Operation::GetCall, ["calls", id]);
+    let err = client
+        .send(get("missing").not_found_status(422))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { message: Some(m), .. } if m == "Cannot find requested asset"),
+        "{err:?}"
+    );
+    let err = client.send(get("missing")).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::InvalidRequest {
+                status: Some(422),
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let err = client
+        .send(get("gone").not_found_status(422))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+}

@@ -1,7 +1,7 @@
 //! The Retell client: the [`Adapter`] over `https://api.retellai.com`.
 
 use voiceport_core::adapter::Adapter;
-use voiceport_core::http::{AuthStyle, HttpClient, Request, Response};
+use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
     Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
@@ -49,37 +49,15 @@ impl Retell {
     pub fn options(&self) -> &RetellOptions {
         &self.options
     }
-
-    /// Sends `request`; a 422 on a per-call endpoint becomes [`Error::NotFound`].
-    async fn send(&self, request: Request) -> Result<Response> {
-        self.http.send(request).await.map_err(not_found_from_422)
-    }
 }
 
-/// Retell's not-found: `422 {"status": "error", "message": "Cannot find requested asset
-/// under given api key."}` on the endpoints that name a call. The core maps 422 to
-/// [`Error::InvalidRequest`], right for every other vendor; here, on those endpoints, it
-/// is [`Error::NotFound`] with Retell's message. A 422 on create-phone-call (an unknown
-/// agent or number) stays an invalid request: the call it would name does not exist yet.
-fn not_found_from_422(error: Error) -> Error {
-    match error {
-        Error::InvalidRequest {
-            provider,
-            operation:
-                operation @ (Operation::GetCall
-                | Operation::UpdateCall
-                | Operation::EndCall
-                | Operation::DeleteCall),
-            status: Some(422),
-            message,
-            ..
-        } => Error::NotFound {
-            provider,
-            operation,
-            message: Some(message),
-        },
-        other => other,
-    }
+/// A request about the call `id`. Retell answers an unknown call id with
+/// `422 {"status": "error", "message": "Cannot find requested asset under given api key."}`:
+/// on these endpoints a 422 is [`Error::NotFound`] with Retell's message (the core maps a 422
+/// elsewhere to [`Error::InvalidRequest`]; a 422 on create-phone-call, an unknown agent or
+/// number, stays one: the call it would name does not exist yet).
+fn about_call(request: Request, id: &CallId) -> Request {
+    request.call_id(id.as_str()).not_found_status(422)
 }
 
 #[async_trait]
@@ -102,7 +80,7 @@ impl Adapter for Retell {
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let request = Request::get(Operation::GetCall, ["v2", "get-call", id.as_str()]);
-        let response = self.send(request.call_id(id.as_str())).await?;
+        let response = self.http.send(about_call(request, id)).await?;
         RetellCodec.decode_call(&response.body)
     }
 
@@ -110,7 +88,7 @@ impl Adapter for Retell {
         // A read sent as a POST: retried like any read.
         let request =
             Request::post(Operation::ListCalls, ["v3", "list-calls"]).json(&list_params(query)?);
-        let response = self.send(request).await?;
+        let response = self.http.send(request).await?;
         RetellCodec.decode_page(&response.body, query)
     }
 
@@ -120,80 +98,29 @@ impl Adapter for Retell {
         let request = Request::post(Operation::Dial, ["v2", "create-phone-call"])
             .json(&body)
             .not_retried_after_send();
-        let response = self.send(request).await?;
+        let response = self.http.send(request).await?;
         RetellCodec.decode_dial(&response.body)
     }
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let operation = Operation::UpdateCall;
         let request = Request::patch(operation, ["v2", "update-call", id.as_str()])
-            .json(&update_body(update))
-            .call_id(id.as_str());
-        let response = self.send(request).await?;
+            .json(&update_body(update));
+        let response = self.http.send(about_call(request, id)).await?;
         RetellCodec.decode_call_as(operation, &response.body)
     }
 
     /// `stop-call` answers 204 without a body.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["v2", "stop-call", id.as_str()]);
-        self.send(request.call_id(id.as_str())).await.map(drop)
+        self.http.send(about_call(request, id)).await.map(drop)
     }
 
     /// `delete-call` answers 204 without a body; the call's recording and transcript go
-    /// with it.
+    /// with it. A retry that finds the call gone is the first attempt's work, done.
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let request = Request::delete(Operation::DeleteCall, ["v2", "delete-call", id.as_str()]);
-        self.send(request.call_id(id.as_str())).await.map(drop)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn invalid(operation: Operation, status: u16) -> Error {
-        Error::InvalidRequest {
-            provider: KIND,
-            operation,
-            status: Some(status),
-            message: "Cannot find requested asset under given api key.".into(),
-            details: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn a_422_on_a_call_is_not_found() {
-        for operation in [
-            Operation::GetCall,
-            Operation::UpdateCall,
-            Operation::EndCall,
-            Operation::DeleteCall,
-        ] {
-            match not_found_from_422(invalid(operation, 422)) {
-                Error::NotFound {
-                    provider,
-                    operation: op,
-                    message,
-                } => {
-                    assert_eq!((provider, op), (KIND, operation));
-                    assert_eq!(
-                        message.as_deref(),
-                        Some("Cannot find requested asset under given api key.")
-                    );
-                }
-                other => panic!("{operation}: {other:?}"),
-            }
-        }
-        // Not on a dial or a listing, and never for another status.
-        for (operation, status) in [
-            (Operation::Dial, 422),
-            (Operation::ListCalls, 422),
-            (Operation::GetCall, 400),
-        ] {
-            assert!(matches!(
-                not_found_from_422(invalid(operation, status)),
-                Error::InvalidRequest { .. }
-            ));
-        }
+        let request = about_call(request, id).done_if_gone();
+        self.http.send(request).await.map(drop)
     }
 }

@@ -650,6 +650,35 @@ async fn reads_are_retried() {
     assert_eq!(page.calls.len(), 3);
 }
 
+/// A delete whose first answer is lost (a 503 after sending) and whose retry finds the call
+/// gone (Retell's 422) succeeded; a delete answered 422 at once is not found.
+#[tokio::test]
+async fn a_delete_that_finds_the_call_gone_on_a_retry_succeeded() {
+    let api = api().await;
+    let tail = format!("/v2/delete-call/{CALL_ID}");
+    api.on("DELETE", &tail)
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .with_priority(1)
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    api.on("DELETE", &tail)
+        .respond_with(json_response(422, &retell_error(422)))
+        .expect(2)
+        .mount(&api.server)
+        .await;
+    let retell = retrying(&api);
+    let id = CallId::new(CALL_ID);
+    retell.delete_call(&id).await.unwrap();
+    let err = retell.delete_call(&id).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::NotFound { operation: Operation::DeleteCall, message: Some(m), .. }
+            if m == "Cannot find requested asset under given api key."),
+        "{err:?}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Secrets, configuration, capabilities, webhooks
 

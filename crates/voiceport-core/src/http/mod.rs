@@ -307,6 +307,10 @@ impl HttpClient {
         }
         // An error body that is too large or broken still leaves the status to act on.
         let body = body.unwrap_or_default();
+        let status = match request.not_found_status {
+            Some(not_found) if not_found == status.as_u16() => StatusCode::NOT_FOUND,
+            _ => status,
+        };
         Err(status_error(provider, operation, status, &headers, &body))
     }
 }
@@ -415,6 +419,9 @@ pub struct Request {
     /// A not-found answer to a retry, after an attempt that may have taken effect, is
     /// that attempt's success ([`Request::done_if_gone`]).
     done_if_gone: bool,
+    /// The status that means not found on this endpoint, where it is not 404
+    /// ([`Request::not_found_status`]).
+    not_found_status: Option<u16>,
     call_id: Option<String>,
     base: Option<Url>,
 }
@@ -442,6 +449,7 @@ impl Request {
                 _ => RetryMode::Idempotent,
             },
             done_if_gone: false,
+            not_found_status: None,
             call_id: None,
             base: None,
         }
@@ -531,6 +539,14 @@ impl Request {
     /// [`Error::NotFound`]. A first attempt answered not-found stays an error.
     pub fn done_if_gone(mut self) -> Self {
         self.done_if_gone = true;
+        self
+    }
+
+    /// For a vendor that answers an unknown id with another status than 404 (Retell: 422):
+    /// on this request, `status` is [`Error::NotFound`], with the vendor's message. Mapped
+    /// as the answer is read, so retries and [`Request::done_if_gone`] see a not-found.
+    pub fn not_found_status(mut self, status: u16) -> Self {
+        self.not_found_status = Some(status);
         self
     }
 
