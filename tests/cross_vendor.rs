@@ -477,3 +477,114 @@ fn forwarded_events_read_back() {
     }
     assert_eq!(vendors.len(), ProviderKind::ALL.len(), "{vendors:?}");
 }
+
+/// Every list of a vendor's call that a hostile body could make endless (the short ones as
+/// well as conversations and transcripts) is refused past core's ceiling, at its JSON
+/// path, rather than read into memory: each entry read takes many times the bytes of the
+/// `{}` or `""` it came from.
+#[test]
+fn every_list_of_a_call_has_a_ceiling() {
+    let ceiling = voiceport_core::adapter::MAX_LIST_ITEMS;
+    // (vendor, call fixture, where the call is in it, the list's path in the call, an entry)
+    let lists = [
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/call_seed.json",
+            "",
+            "notes",
+            "{}",
+        ),
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/call_seed.json",
+            "",
+            "ratings",
+            "{}",
+        ),
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/call_seed.json",
+            "",
+            "questions",
+            "{}",
+        ),
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/call_seed.json",
+            "",
+            "metadata.tags",
+            r#""x""#,
+        ),
+        (
+            ProviderKind::Vapi,
+            "vapi/call_ended.json",
+            "",
+            "costs",
+            "{}",
+        ),
+        (
+            ProviderKind::Vapi,
+            "vapi/call_ended.json",
+            "",
+            "messages",
+            "{}",
+        ),
+        (
+            ProviderKind::Rounded,
+            "rounded/get_call.json",
+            "data",
+            "post_call_answers",
+            "{}",
+        ),
+        (
+            ProviderKind::Retell,
+            "retell/call_error.json",
+            "",
+            "call_cost.product_costs",
+            "{}",
+        ),
+        (
+            ProviderKind::Retell,
+            "retell/call_error.json",
+            "",
+            "transcript_object",
+            "{}",
+        ),
+    ];
+    for (kind, file, call_at, list, entry) in lists {
+        let codec = voiceport::codec(kind).unwrap();
+        let with_list = |entries: usize| {
+            let mut json: serde_json::Value = serde_json::from_str(&fixture(file)).unwrap();
+            let mut object = &mut json;
+            for key in call_at
+                .split('.')
+                .chain(list.split('.'))
+                .filter(|k| !k.is_empty())
+            {
+                object = object
+                    .as_object_mut()
+                    .unwrap()
+                    .entry(key)
+                    .or_insert(serde_json::json!({}));
+            }
+            *object = serde_json::Value::Null;
+            let text = serde_json::to_string(&json).unwrap();
+            let endless = format!("[{}]", vec![entry; entries].join(","));
+            // The list written in place of the `null` it was set to (the only one in the
+            // body that is the list's value: its key precedes it).
+            let key = format!("\"{}\":null", list.rsplit('.').next().unwrap());
+            assert!(text.contains(&key), "{file}: {key}");
+            text.replacen(&key, &key.replace("null", &endless), 1)
+        };
+        let within = codec.decode_call(with_list(ceiling).as_bytes());
+        assert!(within.is_ok(), "{kind} {list}: {within:?}");
+        let over = codec.decode_call(with_list(ceiling + 1).as_bytes());
+        let path = [call_at, list].join(".");
+        let path = path.trim_start_matches('.');
+        assert!(
+            matches!(&over, Err(Error::Decode { path: at, message, .. })
+                if at == path && message.contains(&format!("more than {ceiling}"))),
+            "{kind} {list}: {over:?}"
+        );
+    }
+}

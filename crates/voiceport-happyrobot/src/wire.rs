@@ -112,9 +112,9 @@ pub(crate) struct Call<'a> {
     pub(crate) duration: Option<f64>,
     /// The call this one repeats.
     pub(crate) parent_call_id: Option<String>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) notes: Option<Vec<Note<'a>>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) ratings: Option<Vec<Rating<'a>>>,
     /// ISO 8601, UTC.
     #[serde(borrow)]
@@ -128,6 +128,7 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) assistant: Option<AgentRef<'a>>,
     /// Older.
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) questions: Option<Vec<Question>>,
     /// Older: when the call connected (ISO 8601).
     #[serde(borrow)]
@@ -139,6 +140,7 @@ pub(crate) struct Call<'a> {
 pub(crate) struct CallMetadata<'a> {
     pub(crate) from: Option<String>,
     pub(crate) to: Option<String>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) tags: Option<Vec<String>>,
     /// The caller's own key/value data.
     #[serde(borrow)]

@@ -151,6 +151,7 @@ pub(crate) struct CallAnalysis {
 #[serde(default)]
 pub(crate) struct CallCost {
     pub(crate) combined_cost: Option<f64>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) product_costs: Option<Vec<ProductCost>>,
 }
 

@@ -81,6 +81,7 @@ pub(crate) struct Envelope<T> {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub(crate) struct ApiError {
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) details: Option<Vec<ErrorDetail>>,
     pub(crate) message: Option<String>,
     pub(crate) status: Option<u16>,
@@ -132,7 +133,7 @@ pub(crate) struct Call<'a> {
     pub(crate) transcript: Option<Vec<TranscriptEntry<'a>>>,
     #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) variable_values: Option<Vec<VariableValue>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) post_call_answers: Option<Vec<PostCallAnswer<'a>>>,
     pub(crate) answer_type: Option<AnswerType>,
     pub(crate) from_number: Option<String>,
@@ -172,6 +173,7 @@ pub(crate) struct PostCallAnswer<'a> {
     pub(crate) answer_text: Option<String>,
     pub(crate) answer_number: Option<Number>,
     pub(crate) answer_boolean: Option<bool>,
+    #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) selected_options: Option<Vec<SelectedOption>>,
 }
 
@@ -204,7 +206,7 @@ pub(crate) struct QuestionOption {
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListBody<'a> {
     message: Option<String>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     data: Option<Vec<&'a RawValue>>,
     error: Option<ApiError>,
     status: Option<u16>,

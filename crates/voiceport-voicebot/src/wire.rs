@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::Utterance;
-use voiceport_core::adapter::{AnyJson, Text, list_has_room};
+use voiceport_core::adapter::{AnyJson, Text, bounded_list, list_has_room};
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -137,7 +137,7 @@ pub(crate) struct Call<'a> {
     /// USD.
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) costs: Option<Vec<CostEntry<'a>>>,
     #[serde(borrow)]
     pub(crate) artifact: Option<Artifact<'a>>,
@@ -292,7 +292,12 @@ pub(crate) struct Message<'a> {
     pub(crate) end_time: Option<f64>,
     pub(crate) seconds_from_start: Option<f64>,
     /// Vapi `toolCalls`, OpenAI `tool_calls`.
-    #[serde(borrow, alias = "tool_calls")]
+    #[serde(
+        borrow,
+        default,
+        deserialize_with = "bounded_list",
+        alias = "tool_calls"
+    )]
     pub(crate) tool_calls: Option<Vec<ToolCall<'a>>>,
     /// Which invocation a `tool_call_result` (OpenAI: `tool`) answers.
     #[serde(borrow, alias = "tool_call_id")]
@@ -548,7 +553,7 @@ pub(crate) struct CallReport<'a> {
     pub(crate) ended_reason: Option<Text<'a>>,
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) costs: Option<Vec<CostEntry<'a>>>,
     #[serde(borrow)]
     pub(crate) started_at: Option<Text<'a>>,
@@ -654,7 +659,7 @@ pub(crate) struct AnyMessage<'a> {
     pub(crate) ended_reason: Option<Text<'a>>,
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<Box<CostBreakdown>>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) costs: Option<Vec<CostEntry<'a>>>,
     #[serde(borrow)]
     pub(crate) started_at: Option<Text<'a>>,
@@ -696,7 +701,7 @@ pub(crate) struct AnyMessage<'a> {
     #[serde(borrow)]
     pub(crate) conversation: Option<RawMessages<'a>>,
     // `ToolCallsMessage`'s.
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) tool_call_list: Option<Vec<ToolCall<'a>>>,
     // `FunctionCallMessage`'s.
     #[serde(borrow)]
@@ -763,7 +768,7 @@ pub(crate) struct ConversationUpdate<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct ToolCallsMessage<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) tool_call_list: Option<Vec<ToolCall<'a>>>,
 }
 
