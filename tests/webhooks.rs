@@ -930,3 +930,69 @@ async fn the_reply_deadline_counts_from_the_request_s_arrival() {
     assert!(after <= timeout + Duration::from_millis(500), "{after:?}");
     assert!(after >= timeout - Duration::from_millis(500), "{after:?}");
 }
+
+/// A body that stops arriving is answered 408 once the body timeout (counted from the
+/// request's start) has passed, and delivers nothing; a body that comes in time, slowly,
+/// is delivered.
+#[tokio::test]
+async fn a_body_that_never_finishes_is_refused_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let router = Receiver::builder(&registry())
+        .body_timeout(Duration::from_secs(2))
+        .handler(move |delivery: Delivery| {
+            let events = events.clone();
+            async move {
+                let _ = events.send(delivery.event.vendor_event.clone());
+                Ok(())
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let addr = base
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhooks")
+        .to_owned();
+    let body = fixture("voicebot/webhook_status_update.json");
+    let (head, tail) = body.split_at(body.len() / 2);
+    let post = |addr: &str| {
+        format!(
+            "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+             x-vapi-secret: {VAPI_SECRET}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+    };
+    // Half a body, then nothing.
+    let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let started = tokio::time::Instant::now();
+    stalled.write_all(post(&addr).as_bytes()).await.unwrap();
+    stalled.write_all(head).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(30), stalled.read_to_string(&mut answer))
+        .await
+        .expect("the receiver answers a stalled body")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(
+        seen.try_recv().is_err(),
+        "a stalled body delivered an event"
+    );
+    // The same body in two halves half a second apart, well within the timeout.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(post(&addr).as_bytes()).await.unwrap();
+    slow.write_all(head).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    slow.write_all(tail).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(30), slow.read_to_string(&mut answer))
+        .await
+        .expect("the receiver answers")
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
+    assert_eq!(seen.recv().await.as_deref(), Some("status-update"));
+}

@@ -201,6 +201,7 @@ impl Receiver {
             body_limit: DEFAULT_BODY_LIMIT,
             window: DEFAULT_WINDOW,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
         }
     }
 }
@@ -208,6 +209,12 @@ impl Receiver {
 /// The largest delivery accepted by default: 4 MiB (an end-of-call report with a long
 /// transcript and every message is a few hundred KiB).
 pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// How long a delivery's body may take to arrive by default, from the request's start:
+/// 15 seconds. A vendor posts a few KiB at once; a body that trickles in longer is
+/// answered 408 and delivers nothing, so that a sender that never finishes does not hold
+/// its connection and buffer for good.
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// How many deliveries the de-duplication window remembers by default.
 pub const DEFAULT_WINDOW: usize = 10_000;
@@ -226,6 +233,7 @@ pub struct ReceiverBuilder<'a> {
     body_limit: usize,
     window: usize,
     reply_timeout: Duration,
+    body_timeout: Duration,
 }
 
 impl ReceiverBuilder<'_> {
@@ -242,6 +250,13 @@ impl ReceiverBuilder<'_> {
     /// The largest body accepted (413 beyond it); [`DEFAULT_BODY_LIMIT`] by default.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
+        self
+    }
+
+    /// How long a body may take to arrive, from the request's start (408 beyond it, nothing
+    /// delivered); [`DEFAULT_BODY_TIMEOUT`] by default.
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.body_timeout = timeout;
         self
     }
 
@@ -350,6 +365,7 @@ impl ReceiverBuilder<'_> {
             endpoints,
             window: Mutex::new(Deduplicator::new(self.window)),
             handler,
+            body_timeout: self.body_timeout,
         });
         Ok(Router::new()
             .route("/webhooks/{provider}", post(receive))
@@ -371,6 +387,7 @@ struct Shared {
     endpoints: BTreeMap<String, Endpoint>,
     window: Mutex<Deduplicator>,
     handler: Handler,
+    body_timeout: Duration,
 }
 
 async fn receive(
@@ -394,9 +411,23 @@ async fn receive(
     let headers = std::mem::take(&mut parts.headers);
     // For the `query` scheme; a `Uri` clone shares its text.
     let uri = parts.uri.clone();
-    let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
-        Ok(body) => body,
-        Err(rejection) => return rejection.into_response(),
+    let reading = Bytes::from_request(Request::from_parts(parts, body), &());
+    // A body already in (most are) is read without setting a timer.
+    let read = match arrived.checked_add(shared.body_timeout) {
+        Some(deadline) => tokio::time::timeout_at(deadline, reading).await,
+        None => Ok(reading.await),
+    };
+    let body = match read {
+        Ok(Ok(body)) => body,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => {
+            tracing::warn!(provider = %provider, "webhook body still arriving at the body timeout: refused");
+            return (
+                StatusCode::REQUEST_TIMEOUT,
+                "the body took too long to arrive",
+            )
+                .into_response();
+        }
     };
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
     let _entered = span.enter();
