@@ -588,3 +588,41 @@ fn every_list_of_a_call_has_a_ceiling() {
         );
     }
 }
+
+/// A page of more calls than core's list ceiling is refused, whatever the vendor, rather
+/// than normalized into memory (a normalized call takes fifty times the bytes of the
+/// smallest vendor call).
+#[test]
+fn a_page_has_a_ceiling() {
+    let over = voiceport_core::adapter::MAX_LIST_ITEMS + 1;
+    let calls = |call: &str| vec![call; over].join(",");
+    let pages = [
+        (
+            ProviderKind::HappyRobot,
+            format!(r#"{{"calls": [{}], "count": {over}}}"#, calls("0")),
+        ),
+        (
+            ProviderKind::Voicebot,
+            format!("[{}]", calls(r#"{"id": "c"}"#)),
+        ),
+        (ProviderKind::Vapi, format!("[{}]", calls(r#"{"id": "c"}"#))),
+        (
+            ProviderKind::Rounded,
+            format!(r#"{{"data": [{}]}}"#, calls("0")),
+        ),
+        (
+            ProviderKind::Retell,
+            format!(r#"{{"items": [{}], "has_more": false}}"#, calls("0")),
+        ),
+    ];
+    for (kind, page) in pages {
+        let codec = voiceport::codec(kind).unwrap();
+        let result = codec.decode_page(page.as_bytes(), &voiceport::CallQuery::default());
+        assert!(
+            matches!(&result, Err(Error::Decode { message, .. })
+                if message.contains(&format!("more than {}", over - 1))),
+            "{kind}: {:?}",
+            result.map(|page| page.calls.len())
+        );
+    }
+}

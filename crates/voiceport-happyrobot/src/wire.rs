@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, Text, bounded_list};
+use voiceport_core::adapter::{AnyJson, Text, bounded_items, bounded_list};
 
 voiceport_core::open_enum! {
     /// A call's `status`: the current set and the older set (`Completed`, `Failed` are in both).
@@ -219,7 +219,7 @@ pub(crate) struct SectionCost {
 /// each keeps its exact JSON.
 #[derive(Debug, Deserialize)]
 pub(crate) struct CallList<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "bounded_items")]
     pub(crate) calls: Vec<&'a RawValue>,
     /// Matching calls in all.
     pub(crate) count: Option<u64>,

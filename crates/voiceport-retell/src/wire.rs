@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, bounded_list};
+use voiceport_core::adapter::{AnyJson, bounded_items, bounded_list};
 
 voiceport_core::open_enum! {
     /// `call_type`.
@@ -168,7 +168,7 @@ pub(crate) struct ProductCost {
 /// The body of `POST /v3/list-calls`: `{items, has_more, pagination_key, total?}`.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListPage<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "bounded_items")]
     pub(crate) items: Vec<&'a RawValue>,
     pub(crate) has_more: Option<bool>,
     /// Opaque: send it back as is for the next page.

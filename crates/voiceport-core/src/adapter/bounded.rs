@@ -53,7 +53,44 @@ where
         }
 
         fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
-            inner.deserialize_seq(self)
+            bounded_items(inner).map(Some)
+        }
+    }
+
+    deserializer.deserialize_option(Visitor(PhantomData))
+}
+
+/// `#[serde(deserialize_with = "bounded_items")]` for a `Vec<T>` field that must be a list
+/// (a page's calls): [`bounded_list`]'s ceiling, without its `null`.
+///
+/// ```
+/// use serde::Deserialize;
+/// use voiceport_core::adapter::{MAX_LIST_ITEMS, bounded_items};
+///
+/// #[derive(Deserialize)]
+/// struct Page {
+///     #[serde(deserialize_with = "bounded_items")]
+///     calls: Vec<serde_json::Value>,
+/// }
+///
+/// let page: Page = serde_json::from_str(r#"{"calls": [{}, {}]}"#).unwrap();
+/// assert_eq!(page.calls.len(), 2);
+/// assert!(serde_json::from_str::<Page>(r#"{"calls": null}"#).is_err());
+/// let endless = format!(r#"{{"calls": [{}]}}"#, vec!["0"; MAX_LIST_ITEMS + 1].join(","));
+/// assert!(serde_json::from_str::<Page>(&endless).is_err());
+/// ```
+pub fn bounded_items<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Visitor<T>(PhantomData<T>);
+
+    impl<'de, T: Deserialize<'de>> de::Visitor<'de> for Visitor<T> {
+        type Value = Vec<T>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a list")
         }
 
         fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
@@ -62,11 +99,11 @@ where
                 list_has_room(items.len(), "entries in one list")?;
                 items.push(item);
             }
-            Ok(Some(items))
+            Ok(items)
         }
     }
 
-    deserializer.deserialize_option(Visitor(PhantomData))
+    deserializer.deserialize_seq(Visitor(PhantomData))
 }
 
 /// The ceiling of [`bounded_list`], for a visitor that reads a list its own way: `Ok` while

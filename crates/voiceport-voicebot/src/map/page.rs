@@ -9,6 +9,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use voiceport_core::adapter::list_has_room;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, ProviderKind, Result,
@@ -252,6 +253,8 @@ fn for_each_call(
         fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> StdResult<bool, A::Error> {
             let mut index = 0;
             while let Some(raw) = items.next_element::<&'de RawValue>()? {
+                // A normalized call takes fifty times the bytes of the smallest vendor call.
+                list_has_room(index, "calls in one page")?;
                 // The item is the call's vendor payload, and its warnings name paths in
                 // it; a failing item is decoded again with its place in the list (`[3]`)
                 // to say where it fails, a path not written for every item.
