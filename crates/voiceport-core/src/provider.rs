@@ -213,13 +213,16 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
         Ok(self.get_call(id).await?.recording)
     }
 
-    /// Hangs up a live call.
+    /// Hangs up a live call. A call that is over already (ended by this request or by
+    /// anything else) needs no ending: `Ok`, whatever the vendor answers, as voiceport reads
+    /// the call back when the vendor refuses.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::EndCall))
     }
 
-    /// Cancels a scheduled or queued call.
+    /// Cancels a scheduled or queued call. A call canceled already is `Ok` (read back
+    /// when the vendor refuses); one that has started keeps the vendor's refusal.
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::CancelCall))

@@ -4,7 +4,7 @@
 
 mod support;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{CALL_ID, api, client, config, fixture, retrying_client};
 use voiceport_core::testing::http::{
     KEY, assert_key_hidden, assert_refused_locally, assert_unsupported, json_response,
@@ -17,8 +17,8 @@ use voiceport_core::{
 use voiceport_happyrobot::{
     CallFilters, HappyRobot, NoteEdit, RatingOperation, transfer_contact_email,
 };
-use wiremock::Mock;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
+use wiremock::{Mock, ResponseTemplate};
 
 fn call_tail(suffix: &str) -> String {
     format!("/calls/{CALL_ID}{suffix}")
@@ -587,6 +587,82 @@ async fn end_cancel_and_delete_hit_their_paths() {
     hr.end_call(&id()).await.unwrap();
     hr.cancel_call(&id()).await.unwrap();
     hr.delete_call(&id()).await.unwrap();
+}
+
+/// The seed call with another status (its id is `CALL_ID`).
+fn call_with_status(status: &str) -> String {
+    let mut call: Value = serde_json::from_str(&fixture("call_seed.json")).unwrap();
+    call["status"] = json!(status);
+    call.to_string()
+}
+
+/// HappyRobot refuses to stop a call that is not in progress (400): a call over already
+/// needs no ending, and a stop whose first answer was lost (a 503 after sending) and whose
+/// retry is refused so has ended the call. Both succeed once the call reads as over.
+#[tokio::test]
+async fn ending_a_call_that_is_over_succeeds() {
+    let refused = r#"{"message": "Call is not in progress"}"#;
+    for lost_answer in [false, true] {
+        let api = api().await;
+        if lost_answer {
+            api.on("POST", &call_tail("/stop"))
+                .respond_with(ResponseTemplate::new(503))
+                .up_to_n_times(1)
+                .with_priority(1)
+                .expect(1)
+                .mount(&api.server)
+                .await;
+        }
+        api.respond_json("POST", &call_tail("/stop"), 400, refused)
+            .await;
+        api.respond_json("GET", &call_tail(""), 200, &call_with_status("Completed"))
+            .await;
+        let hr = if lost_answer {
+            retrying_client(&api)
+        } else {
+            client(&api)
+        };
+        hr.end_call(&id()).await.unwrap();
+    }
+}
+
+/// A refusal stands when the call read back is not where the request would put it: a
+/// cancel refused for a call in progress, a stop refused for a call still scheduled; and
+/// when the call cannot be read back.
+#[tokio::test]
+async fn a_refusal_stands_when_the_call_is_not_there_yet() {
+    let cases = [
+        (
+            "/cancel",
+            "Only scheduled or queued calls can be canceled",
+            Some("In progress"),
+        ),
+        ("/stop", "Call is not in progress", Some("Scheduled")),
+        ("/stop", "Call is not in progress", None),
+    ];
+    for (action, message, status) in cases {
+        let api = api().await;
+        let refused = json!({ "message": message }).to_string();
+        api.respond_json("POST", &call_tail(action), 400, &refused)
+            .await;
+        match status {
+            Some(status) => {
+                api.respond_json("GET", &call_tail(""), 200, &call_with_status(status))
+                    .await
+            }
+            None => api.respond_json("GET", &call_tail(""), 503, "").await,
+        }
+        let hr = client(&api);
+        let err = if action == "/cancel" {
+            hr.cancel_call(&id()).await.unwrap_err()
+        } else {
+            hr.end_call(&id()).await.unwrap_err()
+        };
+        assert!(
+            matches!(&err, Error::InvalidRequest { status: Some(400), message: m, .. } if m == message),
+            "{action} {status:?}: {err:?}"
+        );
+    }
 }
 
 #[tokio::test]

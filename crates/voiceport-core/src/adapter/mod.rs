@@ -38,9 +38,9 @@ pub use json_map::AnyJson;
 pub use text::Text;
 
 use crate::{
-    Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome,
-    DialRequest, Error, IdFormat, NoteId, NoteInput, Operation, ProviderKind, Recording, Result,
-    Transcript, VoiceProvider,
+    Call, CallEvent, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec,
+    DialOutcome, DialRequest, Error, IdFormat, NoteId, NoteInput, Operation, ProviderKind,
+    Recording, Result, Transcript, VoiceProvider,
 };
 
 /// One vendor's requests. Implement this, not [`VoiceProvider`]: the core derives
@@ -212,17 +212,17 @@ impl<A: Adapter> VoiceProvider for A {
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::EndCall;
         guard::call(self, op, id, |c| c.end_call)?;
-        Adapter::end_call(self, id)
-            .instrument(span(self.kind(), op, Some(id)))
-            .await
+        let ended = Adapter::end_call(self, id);
+        let ended = unless_already(self, id, ended, CallStatus::is_terminal);
+        ended.instrument(span(self.kind(), op, Some(id))).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::CancelCall;
         guard::call(self, op, id, |c| c.cancel_call)?;
-        Adapter::cancel_call(self, id)
-            .instrument(span(self.kind(), op, Some(id)))
-            .await
+        let canceled = Adapter::cancel_call(self, id);
+        let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled);
+        canceled.instrument(span(self.kind(), op, Some(id))).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
@@ -260,5 +260,36 @@ impl<A: Adapter> VoiceProvider for A {
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
         guard::flag(self, Operation::ParseWebhook, |c| c.webhooks)?;
         Adapter::codec(self).decode_webhook(body)
+    }
+}
+
+/// The result of a request that moves a call to a state (`reached`: over, canceled), where
+/// the vendor's refusal (a conflict, or a 4xx it gives as an invalid request) is read again
+/// against the call: already in that state, the request has nothing left to do and
+/// succeeds. Vendors differ on ending a call that is over (Retell and Rounded answer 2xx,
+/// HappyRobot refuses it), and the call may be over because of this very request, whose
+/// first answer was lost before a retry was refused. Any other error, or a call not in that
+/// state (or not readable), keeps the vendor's refusal.
+async fn unless_already<A: Adapter + ?Sized>(
+    adapter: &A,
+    id: &CallId,
+    request: impl std::future::Future<Output = Result<()>>,
+    reached: impl Fn(CallStatus) -> bool,
+) -> Result<()> {
+    let refusal = match request.await {
+        Err(
+            refusal @ (Error::Conflict { .. }
+            | Error::InvalidRequest {
+                status: Some(_), ..
+            }),
+        ) => refusal,
+        other => return other,
+    };
+    match adapter.get_call(id).await {
+        Ok(call) if reached(call.status) => {
+            tracing::debug!(status = %call.status, "refused, but the call is there already: done");
+            Ok(())
+        }
+        _ => Err(refusal),
     }
 }
