@@ -140,8 +140,11 @@ impl ProviderConfig {
     /// Reads one provider from JSON text.
     pub fn from_json_str(text: &str) -> Result<Self> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
-        serde_path_to_error::deserialize(&mut deserializer)
-            .map_err(|e| Error::config(e.path().to_string(), e.into_inner().to_string()))
+        serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
+            let field = e.path().to_string();
+            let message = unless_secret(&field, e.into_inner().to_string());
+            Error::config(field, message)
+        })
     }
 
     /// Reads one provider from environment variables named `<prefix>KIND`, `<prefix>API_KEY`,
@@ -496,21 +499,26 @@ fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    // serde quotes a value of the wrong type (`invalid type: integer 4096…`): never a secret.
-    let secret = ["api_key", "secret"]
-        .iter()
-        .any(|name| field.ends_with(name));
-    let message = if secret {
-        "not a string (the value is not shown: it is a secret)".to_owned()
-    } else {
-        message
-    };
+    let message = unless_secret(field, message);
     match error.span() {
         Some(span) => {
             let (line, column) = line_column(text, span.start);
             Error::config(field, format!("{message}, at line {line}, column {column}"))
         }
         None => Error::config(field, message),
+    }
+}
+
+/// A parser's `message` about `field`, unless the field holds a secret: serde quotes a
+/// value of the wrong type (`invalid type: integer 4096…`), and a secret is never shown.
+fn unless_secret(field: &str, message: String) -> String {
+    let secret = ["api_key", "secret"]
+        .iter()
+        .any(|name| field.ends_with(name));
+    if secret {
+        "not a string (the value is not shown: it is a secret)".to_owned()
+    } else {
+        message
     }
 }
 

@@ -206,6 +206,20 @@ fn json_and_env_sources() {
         r#"{"kind": "voicebot", "timeout_secs": "x"}"#,
     ));
     assert_eq!(field, "timeout_secs");
+    // A secret of the wrong type is never quoted, in JSON as in TOML.
+    for (json, at) in [
+        (r#"{"kind": "voicebot", "api_key": 73914025518}"#, "api_key"),
+        (
+            r#"{"kind": "voicebot", "api_key": "k", "webhook": {"verify": "hmac", "secret": 73914025518}}"#,
+            "webhook.secret",
+        ),
+    ] {
+        let (field, message) = config_error(ProviderConfig::from_json_str(json));
+        assert_eq!(field, at);
+        assert!(!message.contains("73914025518"), "{message}");
+        let shown = ProviderConfig::from_json_str(json).unwrap_err().to_string();
+        assert!(!shown.contains("73914025518"), "{shown}");
+    }
 
     // Variables unique to this test, so parallel tests do not race on them.
     let (field, _) = config_error(ProviderConfig::from_env("VOICEPORT_CFGTEST_NONE_"));
