@@ -821,3 +821,71 @@ async fn a_request_names_its_vendors_not_found_status() {
         .unwrap_err();
     assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
 }
+
+/// A connection that is never made ends as a connect error, known not sent, even when the
+/// attempt's timeout is shorter than the connect timeout: a dial can then go elsewhere.
+/// (A listening socket whose accept queue is full drops new connections' SYNs, so they
+/// hang as to an unreachable host.)
+#[tokio::test]
+async fn a_connection_never_made_is_not_sent_whatever_the_timeouts() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    // Fill the accept queue (never accepted), until a connection hangs.
+    let mut held = Vec::new();
+    loop {
+        let connect = tokio::net::TcpStream::connect(addr);
+        match tokio::time::timeout(Duration::from_millis(300), connect).await {
+            Ok(stream) => held.push(stream.unwrap()),
+            Err(_) => break,
+        }
+        assert!(held.len() < 64, "the accept queue never filled");
+    }
+    let client = loopback_client(addr.port(), |config| {
+        config.timeout_secs = Some(1.0);
+        config.connect_timeout_secs = Some(10.0);
+        // One attempt: a connection refused or never made is retried otherwise.
+        config.retry.max_attempts = Some(1);
+    });
+    let started = Instant::now();
+    let err = client
+        .send(Request::post(Operation::Dial, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Timeout { sent: false, .. } | Error::Transport { sent: false, .. }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    drop((held, listener));
+}
+
+/// A request sent to another base of the same vendor over plain http, from a client of an
+/// https API (which may use a proxy from the environment), is refused before sending.
+#[tokio::test]
+async fn a_plain_http_base_is_refused_on_a_client_of_an_https_api() {
+    let client = config_for("https://api.example.invalid", |config| {
+        config.allow_insecure_http = true;
+    })
+    .http_client("https://unused.example", AuthStyle::Bearer)
+    .unwrap();
+    let control = url::Url::parse("http://control.example.invalid/x/control").unwrap();
+    let err = client
+        .send(Request::post(Operation::EndCall, [""; 0]).with_base(control))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { status: None, message, .. } if message.contains("plain-http")),
+        "{err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+}

@@ -33,7 +33,8 @@ use crate::{Error, Interrupt, Operation, ProviderKind, RequestOutcome, Result, i
 pub struct HttpSettings {
     /// The longest one attempt may take, body included.
     pub timeout: Duration,
-    /// The longest connecting may take.
+    /// The longest connecting may take; at most nine tenths of `timeout` is used, so that
+    /// a connection never made ends as a connect error (known not sent).
     pub connect_timeout: Duration,
     /// The largest response body accepted, in bytes. A body announced (`Content-Length`)
     /// over it is refused before a byte is read; memory is reserved as bytes arrive, never
@@ -85,8 +86,13 @@ impl HttpClient {
     ) -> Result<Self> {
         let base_url =
             endpoint::parse_base_url(base_url, settings.allow_insecure_http, base_url_field)?;
+        // Connecting gets at most nine tenths of the attempt's time: a request whose
+        // connection is never made must end as a connect error (known not sent, so a dial
+        // can go to the next provider), not as the attempt's timeout, which says nothing
+        // of whether it was sent.
+        let connect_timeout = settings.connect_timeout.min(settings.timeout / 10 * 9);
         let mut builder = reqwest::Client::builder()
-            .connect_timeout(settings.connect_timeout)
+            .connect_timeout(connect_timeout)
             .timeout(settings.timeout)
             // Never follow redirects: a redirect to another host would carry the API-key
             // header along (reqwest only strips `Authorization`).
@@ -193,6 +199,15 @@ impl HttpClient {
             None => None,
         };
         let base = request.base.as_ref().unwrap_or(&self.inner.base_url);
+        // A client built for an https base may go through a proxy from the environment,
+        // which would read the key sent over plain http.
+        if base.scheme() == "http" && self.inner.base_url.scheme() != "http" {
+            return Err(mask(Error::invalid_input(
+                provider,
+                request.operation,
+                "a plain-http URL cannot be reached from a client of an https API (a proxy would read the key); nothing was sent",
+            )));
+        }
         let url = endpoint::join(base, &request.segments, &request.query);
         let started = Instant::now();
         let mut attempts = 0;
@@ -556,7 +571,9 @@ impl Request {
         self
     }
 
-    /// Sends this request to another base URL of the same vendor (a second host).
+    /// Sends this request to another base URL of the same vendor (a second host). A
+    /// plain-http URL is refused (before sending) by a client of an https API, which may
+    /// reach it through a proxy from the environment.
     pub fn with_base(mut self, base: Url) -> Self {
         self.base = Some(base);
         self
