@@ -54,7 +54,9 @@ impl Registry {
     }
 
     /// Wraps an already parsed file (or one built in code: its providers are then named
-    /// in errors as a parsed file's are, `providers.NAME.api_key`).
+    /// in errors as a parsed file's are, `providers.NAME.api_key`). A file built in code is
+    /// not checked as a parsed one is: give its providers names without `:` or `,`, which
+    /// qualified call ids (`NAME:ID`) and selections (`a,b`) could not address.
     pub fn from_file(mut file: ProvidersFile) -> Self {
         file.place_providers();
         Registry {

@@ -375,6 +375,18 @@ impl ProvidersFile {
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let mut file: ProvidersFile = parse_toml(text)?;
         file.place_providers();
+        // A qualified call id is `NAME:ID`, split at its first `:`, and a selection of
+        // providers is `a,b`: a name holding either would address another provider.
+        if let Some(name) = (file.providers.keys()).find(|name| {
+            name.trim().is_empty()
+                || name.contains([':', ','])
+                || name.chars().any(char::is_control)
+        }) {
+            return Err(Error::config(
+                format!("providers.{}", name.escape_debug()),
+                "a provider's name is not empty and holds no `:`, `,` or control character (call ids are qualified as NAME:ID, and `-p` takes names separated by commas)",
+            ));
+        }
         if let Some(default) = &file.default
             && !file.providers.contains_key(default)
         {

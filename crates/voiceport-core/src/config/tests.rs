@@ -47,6 +47,25 @@ fn parses_named_providers() {
     assert_eq!(support.field("base_url"), "providers.support.base_url");
 }
 
+/// A provider's name that a qualified call id (`NAME:ID`) or a selection (`a,b`) could
+/// not address is refused when the file is read.
+#[test]
+fn provider_names_that_ids_cannot_address_are_refused() {
+    for (name, field) in [
+        ("acme:eu", "providers.acme:eu"),
+        ("acme,eu", "providers.acme,eu"),
+        (" ", "providers. "),
+        ("acme\teu", r"providers.acme\teu"),
+    ] {
+        let text = format!("[providers.\"{name}\"]\nkind = \"rounded\"\napi_key = \"k\"\n");
+        let (at, message) = config_error(ProvidersFile::from_toml_str(&text));
+        assert_eq!(at, field, "{name:?}");
+        assert!(message.contains("`:`"), "{message}");
+    }
+    let fine = "[providers.acme-eu_2]\nkind = \"rounded\"\napi_key = \"k\"\n";
+    assert!(ProvidersFile::from_toml_str(fine).is_ok());
+}
+
 #[test]
 fn debug_never_shows_the_key() {
     let file = ProvidersFile::from_toml_str(FILE).unwrap();
