@@ -84,7 +84,7 @@ async fn application(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let sandbox = Sandbox::builder().start().await?;
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         if !sandbox.emulates(kind) {
             continue;
         }

@@ -123,7 +123,8 @@ async fn one_code_path_serves_every_vendor() {
     }
     // Every vendor with an adapter in this build.
     let built: Vec<ProviderKind> = ProviderKind::ALL
-        .into_iter()
+        .iter()
+        .copied()
         .filter(|k| voiceport::codec(*k).is_ok())
         .collect();
     assert_eq!(seen, built);
@@ -241,7 +242,7 @@ fn every_fixture() -> Vec<(
     std::path::PathBuf,
 )> {
     let mut found = Vec::new();
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let codec = voiceport::codec(kind).unwrap();
         let folder = format!("{}/fixtures/{kind}", env!("CARGO_MANIFEST_DIR"));
         for file in std::fs::read_dir(&folder).unwrap() {
@@ -274,7 +275,7 @@ impl Coverage {
     /// Every vendor's calls, pages and webhooks were reached, and the fixtures of every
     /// shape of vendor payload.
     fn assert_complete(&self) {
-        for kind in ProviderKind::ALL {
+        for &kind in ProviderKind::ALL {
             for what in [PayloadKind::Call, PayloadKind::Page, PayloadKind::Webhook] {
                 let reached = self.kinds.contains(&(kind, what.as_str()));
                 assert!(reached, "{kind} {what}: nothing checked; {:?}", self.kinds);

@@ -51,7 +51,7 @@ fn transient_faults() -> Vec<(&'static str, FaultKind)> {
 
 #[tokio::test]
 async fn reads_survive_transient_faults_within_the_retry_budget() {
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         for (name, fault) in transient_faults() {
             let (sandbox, provider) = setup(kind, 4).await;
             sandbox.faults().inject(on_list(fault, kind).times(2));
@@ -63,7 +63,7 @@ async fn reads_survive_transient_faults_within_the_retry_budget() {
 
 #[tokio::test]
 async fn reads_report_a_clear_error_past_the_budget() {
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         for (name, fault) in transient_faults() {
             let (sandbox, provider) = setup(kind, 2).await;
             sandbox
@@ -88,7 +88,7 @@ async fn reads_report_a_clear_error_past_the_budget() {
 
 #[tokio::test]
 async fn broken_bodies_are_decode_errors() {
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         for fault in [FaultKind::Malformed, FaultKind::Truncated] {
             let (sandbox, provider) = setup(kind, 4).await;
             sandbox.faults().inject(on_list(fault, kind));
@@ -148,7 +148,7 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
             RequestOutcome::Applied,
         ),
     ];
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         for (name, fault, outcome) in &after_handler {
             let (sandbox, provider) = setup(kind, 5).await;
             sandbox.faults().inject(

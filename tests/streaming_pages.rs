@@ -42,7 +42,7 @@ fn streamed(codec: &dyn Codec, body: &[u8]) -> voiceport::Result<(CallPage, Vec<
 
 #[test]
 fn streamed_pages_are_the_gathered_pages() {
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         // Each vendor's fixtures are in the folder of its configuration name.
         let (codec, dir) = (voiceport::codec(kind).expect("a codec"), kind.as_str());
         let pages = pages(codec, dir);
@@ -89,7 +89,7 @@ fn streamed_benchmark_pages_are_the_gathered_pages() {
 
 #[test]
 fn a_break_stops_the_decoding() {
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         let (codec, dir) = (voiceport::codec(kind).expect("a codec"), kind.as_str());
         let busiest = pages(codec, dir)
             .into_iter()

@@ -710,7 +710,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     let mut builder = voiceport_sandbox::Sandbox::builder()
         .seed(args.seed)
         .addr(([127, 0, 0, 1], args.port).into());
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, args.calls);
     }
     let receiver = args.webhooks.as_deref().map(receiver_base).transpose()?;

@@ -22,7 +22,7 @@ use crate::{Failure, Outcome, output};
 /// A `voiceport.toml` that points one provider per vendor at `sandbox`.
 pub(crate) fn sandbox_toml(sandbox: &Sandbox) -> String {
     let mut text = String::new();
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         let config = sandbox.provider_config(kind);
         text.push_str(&format!(
             "[providers.{kind}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{kind}.options]\n",
@@ -66,7 +66,7 @@ fn webhook_secret(kind: ProviderKind) -> String {
 /// vendor: its [`webhook_secret`], checked as that vendor's deliveries carry it by default.
 pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
     let mut text = String::from(registry_toml);
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         let secret = webhook_secret(kind);
         text.push_str(&format!(
             "[providers.{kind}.webhook]\nsecret = \"{secret}\"\n\n"
@@ -194,7 +194,7 @@ impl Listening {
 
 pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
     let mut builder = Sandbox::builder();
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, 25);
     }
     let sandbox = builder

@@ -19,7 +19,7 @@ async fn env() -> Env {
 /// The same, with dialed calls that talk for `talk` once answered (40 ms after the dial).
 async fn env_talking(talk: std::time::Duration) -> Env {
     let mut builder = Sandbox::builder();
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, 30);
     }
     let sandbox = builder
@@ -32,7 +32,7 @@ async fn env_talking(talk: std::time::Duration) -> Env {
         .await
         .unwrap();
     let mut toml = String::from("default = \"happyrobot\"\n");
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         toml.push_str(&sandbox_provider(&sandbox, kind, &kind.to_string()));
     }
     let dir = std::env::temp_dir().join(format!(

@@ -38,7 +38,7 @@ pub enum PayloadKind {
 
 impl PayloadKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [PayloadKind; 6] = [
+    pub const ALL: &'static [PayloadKind] = &[
         PayloadKind::Call,
         PayloadKind::Page,
         PayloadKind::Transcript,

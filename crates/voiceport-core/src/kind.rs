@@ -26,7 +26,7 @@ pub enum ProviderKind {
 
 impl ProviderKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [ProviderKind; 5] = [
+    pub const ALL: &'static [ProviderKind] = &[
         ProviderKind::HappyRobot,
         ProviderKind::Voicebot,
         ProviderKind::Rounded,
@@ -56,13 +56,14 @@ impl std::str::FromStr for ProviderKind {
     type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         ProviderKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|kind| kind.as_str() == text)
             .ok_or_else(|| {
                 UnknownNameError::new(
                     "provider kind",
                     text,
-                    ProviderKind::ALL.map(ProviderKind::as_str),
+                    ProviderKind::ALL.iter().map(|x| x.as_str()),
                 )
             })
     }
@@ -177,7 +178,7 @@ pub enum Filter {
 
 impl Filter {
     /// Every filter, in a fixed order.
-    pub const ALL: [Filter; 11] = [
+    pub const ALL: &'static [Filter] = &[
         Filter::Direction,
         Filter::Kind,
         Filter::Statuses,

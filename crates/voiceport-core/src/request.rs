@@ -75,7 +75,8 @@ impl CallQuery {
             self.sort.is_some(),
         ];
         Filter::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .zip(set)
             .filter_map(|(filter, used)| used.then_some(filter))
             .collect()

@@ -562,7 +562,7 @@ fn query_scheme_reads_the_secret_from_the_url() {
 /// every delivery: it never lets one through unchecked.
 #[test]
 fn an_empty_secret_refuses_everything() {
-    for kind in ProviderKind::ALL {
+    for &kind in ProviderKind::ALL {
         for empty in ["", "  "] {
             let secret = SecretString::from(empty);
             let forged = headers(&[("x-vapi-secret", empty), ("x-webhook-secret", empty)]);

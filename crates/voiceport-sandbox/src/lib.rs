@@ -174,7 +174,7 @@ use store::State;
 use vendor::{PerVendor, Vendor};
 
 /// The vendors whose APIs the sandbox emulates, in [`ProviderKind::ALL`]'s order.
-pub const EMULATED: [ProviderKind; 5] = [
+pub const EMULATED: &[ProviderKind] = &[
     ProviderKind::HappyRobot,
     ProviderKind::Voicebot,
     ProviderKind::Rounded,

@@ -145,12 +145,13 @@ mod tests {
 
     #[test]
     fn every_kind_round_trips_through_its_vendor() {
-        for kind in crate::EMULATED {
+        for &kind in crate::EMULATED {
             let vendor = Vendor::of(kind).unwrap_or_else(|| panic!("{kind} is not emulated"));
             assert_eq!(vendor.kind(), kind);
         }
         let others = ProviderKind::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|k| !crate::EMULATED.contains(k));
         for kind in others {
             assert_eq!(Vendor::of(kind), None, "{kind}");

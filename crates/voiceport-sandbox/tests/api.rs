@@ -88,7 +88,7 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
 async fn wrong_or_missing_keys_get_the_vendors_401() {
     let sandbox = sandbox().await;
     let client = reqwest::Client::new();
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         let (status, body) = json_of(list_request(&sandbox, kind).send().await.unwrap()).await;
         assert_eq!(status, 401, "{kind}");
         match kind {
@@ -133,7 +133,7 @@ async fn every_kind_is_emulated_at_its_own_address_with_its_own_key() {
     let sandbox = sandbox().await;
     let mut urls = std::collections::HashSet::new();
     let mut keys = std::collections::HashSet::new();
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         assert!(sandbox.emulates(kind), "{kind}");
         assert!(
             urls.insert(sandbox.base_url(kind)),
@@ -176,7 +176,7 @@ async fn a_kind_that_is_not_emulated_gets_404_everywhere() {
         assert_eq!(body["not_emulated"], "bland");
     }
     // No emulator accepts the not-emulated key.
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         let response = list_request(&sandbox, kind)
             .header(
                 "authorization",
@@ -262,7 +262,7 @@ async fn the_same_seed_gives_the_same_calls() {
         }
         page
     };
-    for kind in voiceport_sandbox::EMULATED {
+    for &kind in voiceport_sandbox::EMULATED {
         let (_, x) = json_of(list_with_key(&a, kind).send().await.unwrap()).await;
         let (_, y) = json_of(list_with_key(&b, kind).send().await.unwrap()).await;
         assert!(x.is_array() || x.is_object(), "{kind}");

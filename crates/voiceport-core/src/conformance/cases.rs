@@ -156,7 +156,7 @@ impl<'a> Suite<'a> {
         self.record("get_call", check);
         let check = self.missing_call().await;
         self.record("get_call of a missing id is NotFound", check);
-        for filter in Filter::ALL {
+        for &filter in Filter::ALL {
             let check = self.filter(filter).await;
             self.record(&format!("list_calls filter {filter}"), check);
         }

@@ -40,7 +40,7 @@ pub enum CallStatus {
 
 impl CallStatus {
     /// Every status, in lifecycle order.
-    pub const ALL: [CallStatus; 12] = [
+    pub const ALL: &'static [CallStatus] = &[
         CallStatus::Scheduled,
         CallStatus::Queued,
         CallStatus::Ringing,
@@ -105,10 +105,15 @@ impl std::str::FromStr for CallStatus {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
         CallStatus::ALL
-            .into_iter()
+            .iter()
+            .copied()
             .find(|status| status.as_str() == wanted)
             .ok_or_else(|| {
-                UnknownNameError::new("call status", text, CallStatus::ALL.map(CallStatus::as_str))
+                UnknownNameError::new(
+                    "call status",
+                    text,
+                    CallStatus::ALL.iter().map(|x| x.as_str()),
+                )
             })
     }
 }

@@ -195,7 +195,7 @@ mod tests {
 
     #[test]
     fn every_normalized_status_but_unknown_has_vendor_values_that_map_back() {
-        for status in CallStatus::ALL {
+        for &status in CallStatus::ALL {
             let values = vendor_statuses(status);
             assert_eq!(values.is_empty(), status == CallStatus::Unknown, "{status}");
             for value in values {
