@@ -84,6 +84,7 @@ pub use route::{RouteConfig, RoutePolicy};
 pub use async_trait::async_trait;
 pub use bytes::Bytes;
 pub use secrecy::{ExposeSecret, SecretString};
+pub use url;
 
 #[doc(hidden)]
 pub mod __private {

@@ -794,17 +794,9 @@ fn describe(error: &reqwest::Error) -> String {
 
 /// The target as JSON for the control API, without its secret.
 pub(crate) fn describe_target(target: &Target) -> Value {
-    let scheme = match target.scheme {
-        Scheme::Header => "header",
-        Scheme::Bearer => "bearer",
-        Scheme::Hmac => "hmac",
-        Scheme::Retell => "retell",
-        Scheme::Query => "query",
-        Scheme::None => "none",
-    };
     serde_json::json!({
         "url": target.url,
-        "verify": scheme,
+        "verify": target.scheme.as_str(),
         "header": target.header,
         "retries": target.retries,
         "timeout_ms": target.timeout.as_millis() as u64,

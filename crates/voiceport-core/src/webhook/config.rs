@@ -66,9 +66,11 @@ pub struct WebhookConfig {
     pub reply_timeout_secs: Option<f64>,
 }
 
-/// How deliveries prove they come from the vendor.
+/// How deliveries prove they come from the vendor. More schemes may come (a vendor that
+/// signs another way): match with a wildcard arm.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Scheme {
     /// A header carries the shared secret verbatim: Vapi's and Voicebot Studio's
     /// `X-Vapi-Secret` (the default for them), or the static header configured on a
@@ -120,6 +122,18 @@ pub enum SignatureEncoding {
 }
 
 impl Scheme {
+    /// Its name in a configuration's `verify` key (`"hmac"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Header => "header",
+            Scheme::Bearer => "bearer",
+            Scheme::Hmac => "hmac",
+            Scheme::Retell => "retell",
+            Scheme::Query => "query",
+            Scheme::None => "none",
+        }
+    }
+
     /// The scheme a vendor uses when the configuration does not say.
     pub fn default_for(kind: ProviderKind) -> Scheme {
         match kind {
@@ -176,6 +190,23 @@ mod tests {
 
     fn table(toml_text: &str) -> WebhookConfig {
         toml::from_str(toml_text).expect("a webhook table")
+    }
+
+    /// A scheme's name is what the `verify` key takes for it.
+    #[test]
+    fn a_scheme_reads_back_from_its_name() {
+        let all = [
+            Scheme::Header,
+            Scheme::Bearer,
+            Scheme::Hmac,
+            Scheme::Retell,
+            Scheme::Query,
+            Scheme::None,
+        ];
+        for scheme in all {
+            let config = table(&format!("verify = \"{}\"", scheme.as_str()));
+            assert_eq!(config.verify, Some(scheme));
+        }
     }
 
     #[test]

@@ -44,3 +44,7 @@ pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
 pub use dedup::{Admission, Deduplicator, EventKey};
 pub use forwarded::Forwarded;
 pub use verify::{DEFAULT_TOLERANCE_SECS, Verifier, VerifyError, verify};
+
+/// The headers [`verify`] and [`Verifier`] read (the `http` crate's, as axum, hyper and
+/// most Rust web frameworks hand them over), with what builds one.
+pub use http::{HeaderMap, HeaderName, HeaderValue};

@@ -566,10 +566,10 @@ fn query_value<'a>(query: &'a str, param: &str) -> Option<&'a str> {
 /// [`Verifier`] from a [`WebhookConfig`].
 ///
 /// ```
-/// use voiceport_core::webhook::{verify, VerifyError};
+/// use voiceport_core::webhook::{HeaderMap, HeaderValue, VerifyError, verify};
 /// use voiceport_core::{ProviderKind, SecretString};
-/// let mut headers = http::HeaderMap::new();
-/// headers.insert("x-vapi-secret", "s3cret".parse().unwrap());
+/// let mut headers = HeaderMap::new();
+/// headers.insert("x-vapi-secret", HeaderValue::from_static("s3cret"));
 /// let secret = SecretString::from("s3cret");
 /// assert!(verify(ProviderKind::Voicebot, &headers, b"{}", &secret).is_ok());
 /// let wrong = SecretString::from("other");
