@@ -775,6 +775,22 @@ async fn end_call_refused_in_a_2xx_envelope_is_invalid_request() {
     );
 }
 
+/// Rounded's generated examples show an `error` object in success answers too: a terminate
+/// answered 200 with no data and an error object whose status says success is read
+/// against the call, and succeeds when the call is over.
+#[tokio::test]
+async fn end_call_with_an_error_object_in_a_success_succeeds_once_the_call_is_over() {
+    let api = api().await;
+    let body = json!({"message": "Call terminated successfully", "data": null, "status": 200,
+        "error": {"details": [], "message": "string", "status": 200, "type": "generic_error"}});
+    let tail = format!("/calls/{CALL_ID}/terminate");
+    api.respond_json("POST", &tail, 200, &body.to_string())
+        .await;
+    api.respond_json("GET", &call_path(CALL_ID), 200, &fixture("get_call.json"))
+        .await;
+    client(&api).end_call(&CallId::new(CALL_ID)).await.unwrap();
+}
+
 // ---------------------------------------------------------------------------------------
 // Error statuses (mapped by the core from Rounded's error envelope), retries
 
