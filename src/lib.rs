@@ -38,7 +38,7 @@
 //! # fn run(registry: voiceport::Registry) -> voiceport::Result<()> {
 //! let provider = registry.connect(Some("sales"))?;
 //! if let Some(happyrobot) = provider.extension::<voiceport::happyrobot::HappyRobot>() {
-//!     // HappyRobot-only: ratings, viewed-by, logs, tags, CSV export, usage.
+//!     // HappyRobot-only: ratings, viewed-by, logs, tags, CSV export by email, usage.
 //!     let _ = happyrobot.options();
 //! }
 //! # Ok(()) }

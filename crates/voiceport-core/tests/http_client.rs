@@ -889,3 +889,59 @@ async fn a_plain_http_base_is_refused_on_a_client_of_an_https_api() {
     );
     assert_eq!(err.outcome(), RequestOutcome::NotApplied);
 }
+
+/// A dial whose interrupt is thrown while its connection is being made is not sent on
+/// that connection: the connection is dropped before a byte of the request is written,
+/// and the dial fails as interrupted. (The connection hangs on a full accept queue, whose
+/// place is freed after the throw, so that it is made then.)
+#[tokio::test]
+async fn a_dial_interrupted_while_connecting_is_not_sent() {
+    use tokio::io::AsyncReadExt;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    loop {
+        let connect = tokio::net::TcpStream::connect(addr);
+        match tokio::time::timeout(Duration::from_millis(300), connect).await {
+            Ok(stream) => held.push(stream.unwrap()),
+            Err(_) => break,
+        }
+        assert!(held.len() < 64, "the accept queue never filled");
+    }
+    let client = loopback_client(addr.port(), |config| {
+        config.timeout_secs = Some(20.0);
+        config.connect_timeout_secs = Some(15.0);
+    });
+    let interrupt = voiceport_core::Interrupt::new();
+    let dial = tokio::spawn(interrupt.run(async move {
+        client
+            .send(Request::post(Operation::Dial, ["calls"]).json(&serde_json::json!({})))
+            .await
+    }));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    interrupt.interrupt();
+    // Free the queue: the dial's connection is made at its next attempt to connect.
+    for _ in 0..held.len() {
+        let _ = listener.accept().await.unwrap();
+    }
+    let (mut connection, _) = tokio::time::timeout(Duration::from_secs(15), listener.accept())
+        .await
+        .expect("the dial's connection is made once there is room")
+        .unwrap();
+    let mut first = [0u8; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), connection.read(&mut first)).await;
+    assert!(
+        matches!(read, Ok(Ok(0)) | Ok(Err(_))),
+        "the dial was written on a connection made after the interrupt: {read:?}"
+    );
+    let result = tokio::time::timeout(Duration::from_secs(15), dial)
+        .await
+        .expect("the dial ends")
+        .unwrap();
+    let err = result.unwrap_err();
+    assert!(matches!(err, Error::Interrupted { .. }), "{err:?}");
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+    drop(held);
+}

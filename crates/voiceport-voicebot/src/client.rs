@@ -45,7 +45,9 @@ pub struct Vapi {
 }
 
 /// A Voicebot Studio account: the Vapi client, configured by `kind = "voicebot"`
-/// ([`Flavor::Voicebot`]).
+/// ([`Flavor::Voicebot`]). The same type as [`Vapi`]: `provider.extension::<Voicebot>()`
+/// finds a Vapi provider too; tell the two apart with [`Vapi::flavor`] (or the provider's
+/// `kind()`).
 pub type Voicebot = Vapi;
 
 impl Vapi {

@@ -7,6 +7,7 @@
 
 mod auth;
 pub(crate) mod decode;
+mod dial_gate;
 mod endpoint;
 mod error_body;
 mod retry;
@@ -97,6 +98,8 @@ impl HttpClient {
             // Never follow redirects: a redirect to another host would carry the API-key
             // header along (reqwest only strips `Authorization`).
             .redirect(reqwest::redirect::Policy::none())
+            // A dial interrupted while its connection was being made is not sent on it.
+            .connector_layer(dial_gate::DialGate)
             .user_agent(concat!("voiceport/", env!("CARGO_PKG_VERSION")));
         // A plain-http base (loopback, or allowed explicitly) is reached directly: a proxy
         // from the environment (`HTTP_PROXY`) would read the API key in the clear.
@@ -227,12 +230,34 @@ impl HttpClient {
             }
             attempts += 1;
             span.record("attempt", attempts);
-            let result = self.attempt(&request, &url, body.as_deref(), span).await;
+            let attempt = self.attempt(&request, &url, body.as_deref(), span);
+            let result = if dial {
+                dial_gate::dialing(attempt).await
+            } else {
+                attempt.await
+            };
             // Masked before anything logs it: a vendor may echo the key in any text.
             let error = match result {
                 Ok(response) => return Ok(response),
                 Err(error) => mask(error),
             };
+            // Never sent (the gate dropped its connection, made after the interrupt; or it
+            // failed to connect meanwhile): the interrupt is what stops it.
+            let unsent = matches!(
+                error,
+                Error::Transport { sent: false, .. } | Error::Timeout { sent: false, .. }
+            );
+            if dial && unsent && Interrupt::current_is_thrown() {
+                tracing::debug!(
+                    attempt = attempts,
+                    "interrupted while connecting: the dial is not sent"
+                );
+                let operation = request.operation;
+                return Err(Error::Interrupted {
+                    provider,
+                    operation,
+                });
+            }
             if may_have_applied && request.done_if_gone && matches!(error, Error::NotFound { .. }) {
                 tracing::debug!(
                     attempt = attempts,
