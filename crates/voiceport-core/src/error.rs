@@ -502,8 +502,8 @@ impl Error {
     }
 
     /// Whether trying the same request again later may succeed (rate limits, vendor
-    /// failures, timeouts, broken connections). Say nothing about *safety*: for a dial, see
-    /// [`Error::outcome`] first.
+    /// failures, timeouts, broken connections, a vendor that timed out waiting for the
+    /// request: 408). Say nothing about *safety*: for a dial, see [`Error::outcome`] first.
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -511,6 +511,7 @@ impl Error {
                 | Error::Server { .. }
                 | Error::Timeout { .. }
                 | Error::Transport { .. }
+                | Error::UnexpectedStatus { status: 408, .. }
         )
     }
 

@@ -100,6 +100,44 @@ async fn server_errors_are_retried_until_success() {
     assert_eq!(response.json::<Thing>().unwrap().id, "ok");
 }
 
+/// A 408 (the vendor stopped waiting for the request) is retried for a read, as RFC 9110
+/// allows, and never for a dial.
+#[tokio::test]
+async fn a_408_is_retried_for_reads_only() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(408))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "ok"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(408))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+    let response = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap();
+    assert_eq!(response.json::<Thing>().unwrap().id, "ok");
+    let err = client
+        .send(Request::post(Operation::Dial, ["calls"]))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, Error::UnexpectedStatus { status: 408, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retryable());
+}
+
 #[tokio::test]
 async fn attempts_are_bounded() {
     let server = MockServer::start().await;

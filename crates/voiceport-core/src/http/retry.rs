@@ -80,7 +80,11 @@ pub(crate) fn next_delay(
         Error::Timeout { sent, .. } | Error::Transport { sent, .. } => {
             !*sent || mode == RetryMode::Idempotent
         }
-        Error::RateLimited { .. } | Error::Server { .. } => mode == RetryMode::Idempotent,
+        // 408: the vendor stopped waiting for the request (RFC 9110 lets a client repeat
+        // it); a dial is not repeated, whatever the vendor says it read.
+        Error::RateLimited { .. }
+        | Error::Server { .. }
+        | Error::UnexpectedStatus { status: 408, .. } => mode == RetryMode::Idempotent,
         _ => false,
     };
     if !retry_allowed {
