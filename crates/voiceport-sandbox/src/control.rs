@@ -203,9 +203,11 @@ impl TryFrom<FaultSpec> for Fault {
 /// ([`WebhookTarget::tool_calls`]); every other key
 /// is one of the receiving provider's `[providers.NAME.webhook]` table
 /// ([`WebhookConfig`]: `verify`, `secret`, `secret_env`, `header`, `timestamp_header`,
-/// `payload_format`, `url`, `message_id_header`, `algorithm`, `encoding`,
-/// `signature_prefix`, `secret_is_base64`), which the emulator signs with.
+/// `payload_format`, `message_id_header`, `algorithm`, `encoding`,
+/// `signature_prefix`, `secret_is_base64`), which the emulator signs with; its `url` (the
+/// URL a `{url}` format signs) is this `url`, where the deliveries are posted.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct WebhookSpec {
     /// Where to post.
     pub url: String,
@@ -254,8 +256,13 @@ impl WebhookSpec {
             Some(Value::Bool(on)) => on,
             Some(_) => return Err("`tool_calls` must be true or false".into()),
         };
-        let config: WebhookConfig = serde_json::from_value(Value::Object(map))
+        let mut config: WebhookConfig = serde_json::from_value(Value::Object(map))
             .map_err(|e| format!("the signing configuration: {e}"))?;
+        // A format that signs `{url}` signs the URL the delivery is posted to: this one.
+        let signs_url = (config.payload_format.as_deref()).is_some_and(|f| f.contains("{url}"));
+        if signs_url && config.url.is_none() {
+            config.url = Some(url.clone());
+        }
         Ok(WebhookSpec {
             url,
             retries,
@@ -489,6 +496,21 @@ mod tests {
             3
         );
         assert_eq!(bare.into_target(ProviderKind::Vapi).retry_count(), 0);
+        // A format that signs the URL signs the one posted to.
+        let signs_url = WebhookSpec::from_json(
+            br#"{"url": "http://127.0.0.1:9/w", "verify": "hmac", "secret": "k",
+                 "payload_format": "{url}.{timestamp}.{body}"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            signs_url.config.url.as_deref(),
+            Some("http://127.0.0.1:9/w")
+        );
+        assert!(
+            (signs_url.into_target(ProviderKind::Vapi))
+                .resolve(ProviderKind::Vapi)
+                .is_ok()
+        );
         for (body, says) in [
             (&br#"{"secret": "k"}"#[..], "`url` is required"),
             (br#"{"url": 5}"#, "`url` must be a string"),

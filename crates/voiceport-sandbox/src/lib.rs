@@ -75,13 +75,10 @@
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use voiceport_core::webhook::WebhookConfig;
-//! use voiceport_core::{ProviderKind, SecretString};
+//! use voiceport_core::ProviderKind;
 //! use voiceport_sandbox::{DeliveryFault, DeliveryFaultKind, Sandbox, WebhookTarget};
 //!
-//! let config = WebhookConfig {
-//!     secret: Some(SecretString::from("s3cret")),
-//!     ..WebhookConfig::default()
-//! };
+//! let config = WebhookConfig::with_secret("s3cret");
 //! let sandbox = Sandbox::builder()
 //!     .webhook(ProviderKind::Voicebot, "http://127.0.0.1:3000/webhooks/support", config)
 //!     .start()

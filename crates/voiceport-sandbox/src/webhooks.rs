@@ -65,14 +65,10 @@ const MAX_NAP: Duration = Duration::from_millis(250);
 ///
 /// ```
 /// use std::time::Duration;
-/// use voiceport_core::SecretString;
 /// use voiceport_core::webhook::WebhookConfig;
 /// use voiceport_sandbox::WebhookTarget;
 ///
-/// let config = WebhookConfig {
-///     secret: Some(SecretString::from("s3cret")),
-///     ..WebhookConfig::default()
-/// };
+/// let config = WebhookConfig::with_secret("s3cret");
 /// let target = WebhookTarget::new("http://127.0.0.1:3000/webhooks/support", config)
 ///     .retries(2)
 ///     .timeout(Duration::from_secs(2));
@@ -832,10 +828,7 @@ mod tests {
     use super::*;
 
     fn secret(secret: &str) -> WebhookConfig {
-        WebhookConfig {
-            secret: Some(SecretString::from(secret)),
-            ..WebhookConfig::default()
-        }
+        WebhookConfig::with_secret(secret)
     }
 
     fn view(phase: Phase, answered: bool) -> View {

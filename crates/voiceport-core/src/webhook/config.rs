@@ -18,9 +18,18 @@ use crate::{Error, ProviderKind, Result};
 /// ```
 ///
 /// Every field is optional: by default the vendor's usual scheme applies (see
-/// [`Scheme`]). `Debug` never shows the secret.
+/// [`Scheme`]). `Debug` never shows the secret. More keys may come: in code, start from
+/// [`WebhookConfig::with_secret`] (or `default()`) and set the fields you need.
+///
+/// ```
+/// use voiceport_core::webhook::{Scheme, WebhookConfig};
+///
+/// let mut config = WebhookConfig::with_secret("s3cret");
+/// config.verify = Some(Scheme::Hmac);
+/// ```
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct WebhookConfig {
     /// The scheme; the vendor's usual one by default.
     pub verify: Option<Scheme>,
@@ -150,6 +159,14 @@ impl Scheme {
 }
 
 impl WebhookConfig {
+    /// A table with this secret and everything else left to the vendor's usual scheme.
+    pub fn with_secret(secret: impl Into<String>) -> Self {
+        WebhookConfig {
+            secret: Some(SecretString::from(secret.into())),
+            ..WebhookConfig::default()
+        }
+    }
+
     /// `reply_timeout_secs`, checked. `field` is the config path of this table
     /// (`providers.support.webhook`), for the error.
     pub fn reply_timeout(&self, field: &str) -> Result<Option<Duration>> {
