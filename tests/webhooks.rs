@@ -898,19 +898,12 @@ async fn the_reply_deadline_counts_from_the_request_s_arrival() {
         })
         .unwrap();
     let base = serve(router).await;
-    let addr = base
-        .trim_start_matches("http://")
-        .trim_end_matches("/webhooks")
-        .to_owned();
+    let addr = host_of(&base);
     let body = fixture("voicebot/webhook_tool_calls_string_arguments.json");
     let (head, tail) = body.split_at(body.len() / 2);
     let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let started = tokio::time::Instant::now();
-    let request = format!(
-        "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         x-vapi-secret: {VAPI_SECRET}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+    let request = request_head(&addr, body.len());
     stream.write_all(request.as_bytes()).await.unwrap();
     stream.write_all(head).await.unwrap();
     // The second half comes a second later.
@@ -949,19 +942,10 @@ async fn a_body_that_never_finishes_is_refused_with_408() {
         })
         .unwrap();
     let base = serve(router).await;
-    let addr = base
-        .trim_start_matches("http://")
-        .trim_end_matches("/webhooks")
-        .to_owned();
+    let addr = host_of(&base);
     let body = fixture("voicebot/webhook_status_update.json");
     let (head, tail) = body.split_at(body.len() / 2);
-    let post = |addr: &str| {
-        format!(
-            "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-             x-vapi-secret: {VAPI_SECRET}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
-        )
-    };
+    let post = |addr: &str| request_head(addr, body.len());
     // Half a body, then nothing.
     let mut stalled = tokio::net::TcpStream::connect(&addr).await.unwrap();
     let started = tokio::time::Instant::now();
@@ -995,4 +979,20 @@ async fn a_body_that_never_finishes_is_refused_with_408() {
         .unwrap();
     assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
     assert_eq!(seen.recv().await.as_deref(), Some("status-update"));
+}
+
+/// `host:port` of a receiver served at `base` (`http://host:port/webhooks`).
+fn host_of(base: &str) -> String {
+    base.trim_start_matches("http://")
+        .trim_end_matches("/webhooks")
+        .to_owned()
+}
+
+/// The head of a Vapi delivery to provider `support` at `addr` (correctly authenticated),
+/// for a body of `length` bytes written by hand after it.
+fn request_head(addr: &str, length: usize) -> String {
+    format!(
+        "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         x-vapi-secret: {VAPI_SECRET}\r\nContent-Length: {length}\r\nConnection: close\r\n\r\n"
+    )
 }

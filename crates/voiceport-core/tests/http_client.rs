@@ -866,20 +866,8 @@ async fn a_request_names_its_vendors_not_found_status() {
 /// hang as to an unreachable host.)
 #[tokio::test]
 async fn a_connection_never_made_is_not_sent_whatever_the_timeouts() {
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let listener = socket.listen(1).unwrap();
+    let (listener, held) = full_accept_queue().await;
     let addr = listener.local_addr().unwrap();
-    // Fill the accept queue (never accepted), until a connection hangs.
-    let mut held = Vec::new();
-    loop {
-        let connect = tokio::net::TcpStream::connect(addr);
-        match tokio::time::timeout(Duration::from_millis(300), connect).await {
-            Ok(stream) => held.push(stream.unwrap()),
-            Err(_) => break,
-        }
-        assert!(held.len() < 64, "the accept queue never filled");
-    }
     let client = loopback_client(addr.port(), |config| {
         config.timeout_secs = Some(1.0);
         config.connect_timeout_secs = Some(10.0);
@@ -935,19 +923,8 @@ async fn a_plain_http_base_is_refused_on_a_client_of_an_https_api() {
 #[tokio::test]
 async fn a_dial_interrupted_while_connecting_is_not_sent() {
     use tokio::io::AsyncReadExt;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
-    let listener = socket.listen(1).unwrap();
+    let (listener, held) = full_accept_queue().await;
     let addr = listener.local_addr().unwrap();
-    let mut held = Vec::new();
-    loop {
-        let connect = tokio::net::TcpStream::connect(addr);
-        match tokio::time::timeout(Duration::from_millis(300), connect).await {
-            Ok(stream) => held.push(stream.unwrap()),
-            Err(_) => break,
-        }
-        assert!(held.len() < 64, "the accept queue never filled");
-    }
     let client = loopback_client(addr.port(), |config| {
         config.timeout_secs = Some(20.0);
         config.connect_timeout_secs = Some(15.0);
@@ -982,4 +959,24 @@ async fn a_dial_interrupted_while_connecting_is_not_sent() {
     assert!(matches!(err, Error::Interrupted { .. }), "{err:?}");
     assert_eq!(err.outcome(), RequestOutcome::NotApplied);
     drop(held);
+}
+
+/// A listener on the loopback whose accept queue is full (the connections filling it held,
+/// never accepted): a new connection to it hangs, its SYNs dropped, as to an unreachable
+/// host, until a place is freed by accepting one.
+async fn full_accept_queue() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStream>) {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let listener = socket.listen(1).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut held = Vec::new();
+    loop {
+        let connect = tokio::net::TcpStream::connect(addr);
+        match tokio::time::timeout(Duration::from_millis(300), connect).await {
+            Ok(stream) => held.push(stream.unwrap()),
+            Err(_) => break,
+        }
+        assert!(held.len() < 64, "the accept queue never filled");
+    }
+    (listener, held)
 }

@@ -17,8 +17,8 @@ use voiceport_core::{
 use voiceport_happyrobot::{
     CallFilters, HappyRobot, NoteEdit, RatingOperation, transfer_contact_email,
 };
+use wiremock::Mock;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
-use wiremock::{Mock, ResponseTemplate};
 
 fn call_tail(suffix: &str) -> String {
     format!("/calls/{CALL_ID}{suffix}")
@@ -605,13 +605,7 @@ async fn ending_a_call_that_is_over_succeeds() {
     for lost_answer in [false, true] {
         let api = api().await;
         if lost_answer {
-            api.on("POST", &call_tail("/stop"))
-                .respond_with(ResponseTemplate::new(503))
-                .up_to_n_times(1)
-                .with_priority(1)
-                .expect(1)
-                .mount(&api.server)
-                .await;
+            api.lose_first_answer("POST", &call_tail("/stop")).await;
         }
         api.respond_json("POST", &call_tail("/stop"), 400, refused)
             .await;

@@ -656,13 +656,7 @@ async fn reads_are_retried() {
 async fn a_delete_that_finds_the_call_gone_on_a_retry_succeeded() {
     let api = api().await;
     let tail = format!("/v2/delete-call/{CALL_ID}");
-    api.on("DELETE", &tail)
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .expect(1)
-        .mount(&api.server)
-        .await;
+    api.lose_first_answer("DELETE", &tail).await;
     api.on("DELETE", &tail)
         .respond_with(json_response(422, &retell_error(422)))
         .expect(2)

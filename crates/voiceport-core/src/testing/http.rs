@@ -114,6 +114,18 @@ impl VendorApi {
             .await;
     }
 
+    /// The first `method` `tail` is answered 503 (an answer lost after the request may
+    /// have been applied), before any other mock on it; the next go to the other mocks.
+    pub async fn lose_first_answer(&self, verb: &str, tail: &str) {
+        self.on(verb, tail)
+            .respond_with(ResponseTemplate::new(503))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .expect(1)
+            .mount(&self.server)
+            .await;
+    }
+
     /// The only request the server has received.
     ///
     /// # Panics
