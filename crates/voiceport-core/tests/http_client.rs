@@ -81,18 +81,28 @@ async fn path_segments_are_percent_encoded() {
 #[tokio::test]
 async fn server_errors_are_retried_until_success() {
     let server = MockServer::start().await;
+    get_fails_then_succeeds(&server, 503, 2).await;
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
+    reads_the_ok_call(&client).await;
+}
+
+/// GETs answered `status` `times` times, then once 200 with the call `ok`.
+async fn get_fails_then_succeeds(server: &MockServer, status: u16, times: u64) {
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(2)
-        .expect(2)
-        .mount(&server)
+        .respond_with(ResponseTemplate::new(status))
+        .up_to_n_times(times)
+        .expect(times)
+        .mount(server)
         .await;
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "ok"})))
         .expect(1)
-        .mount(&server)
+        .mount(server)
         .await;
-    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(4));
+}
+
+/// Reads call 1, which is the call `ok`.
+async fn reads_the_ok_call(client: &voiceport_core::http::HttpClient) {
     let response = client
         .send(Request::get(Operation::GetCall, ["calls", "1"]))
         .await
@@ -105,28 +115,14 @@ async fn server_errors_are_retried_until_success() {
 #[tokio::test]
 async fn a_408_is_retried_for_reads_only() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(408))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": "ok"})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    get_fails_then_succeeds(&server, 408, 1).await;
     Mock::given(method("POST"))
         .respond_with(ResponseTemplate::new(408))
         .expect(1)
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
-    let response = client
-        .send(Request::get(Operation::GetCall, ["calls", "1"]))
-        .await
-        .unwrap();
-    assert_eq!(response.json::<Thing>().unwrap().id, "ok");
+    reads_the_ok_call(&client).await;
     let err = client
         .send(Request::post(Operation::Dial, ["calls"]))
         .await
