@@ -195,7 +195,10 @@ pub struct AgentRef {
 }
 
 /// Where to download a call's recording.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// A pre-signed URL's query is a credential: `Debug` (what a `{:?}` in a log line writes)
+/// shows each URL without it; the fields and the serialized form keep it whole.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recording {
     /// The mono (mixed) recording.
     pub mono_url: Option<String>,
@@ -204,6 +207,31 @@ pub struct Recording {
     /// When pre-signed URLs stop working, where known.
     #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub expires_at: Option<DateTime<Utc>>,
+}
+
+impl std::fmt::Debug for Recording {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// The URL up to its query, which is marked as left out.
+        struct Unsigned<'a>(Option<&'a str>);
+        impl std::fmt::Debug for Unsigned<'_> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                match self.0 {
+                    None => f.write_str("None"),
+                    Some(url) => match url.split_once('?') {
+                        Some((before, _)) => {
+                            write!(f, "Some(\"{}?[query hidden]\")", before.escape_debug())
+                        }
+                        None => write!(f, "Some({url:?})"),
+                    },
+                }
+            }
+        }
+        f.debug_struct("Recording")
+            .field("mono_url", &Unsigned(self.mono_url.as_deref()))
+            .field("stereo_url", &Unsigned(self.stereo_url.as_deref()))
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
 }
 
 /// What the vendor's analysis made of the call.
@@ -274,4 +302,31 @@ pub struct CostItem {
     pub component: String,
     /// Its cost.
     pub amount: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A pre-signed URL's query never reaches a `{:?}`; the URL itself is kept whole.
+    #[test]
+    fn a_recording_s_debug_hides_the_signed_query() {
+        let signed =
+            "https://media.example.com/rec/c1.wav?X-Amz-Signature=5f1c9e&X-Amz-Expires=3600";
+        let recording = Recording {
+            mono_url: Some(signed.into()),
+            stereo_url: Some("https://media.example.com/rec/c1-stereo.wav".into()),
+            expires_at: None,
+        };
+        let shown = format!("{recording:?}");
+        assert!(!shown.contains("5f1c9e"), "{shown}");
+        assert!(
+            shown.contains(r#"Some("https://media.example.com/rec/c1.wav?[query hidden]")"#),
+            "{shown}"
+        );
+        assert!(shown.contains(r#"Some("https://media.example.com/rec/c1-stereo.wav")"#));
+        assert_eq!(recording.mono_url.as_deref(), Some(signed));
+        let json = serde_json::to_string(&recording).unwrap();
+        assert!(json.contains("5f1c9e"));
+    }
 }
