@@ -595,38 +595,13 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
 /// and a walk resumed afterwards does not go round again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
-    use wiremock::matchers::{method, query_param, query_param_is_missing};
-    use wiremock::{Mock, MockServer, ResponseTemplate};
-    let server = MockServer::start().await;
     // One call a page, each page naming the next cursor; the third comes back to A.
-    let pages = [
-        (None, "A", "c339f184-2c0c-4d58-a928-bccda6079bf4"),
-        (Some("A"), "B", "5cc2aaac-3c19-46af-a20d-d9299758ee3a"),
-        (Some("B"), "A", "0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"),
-    ];
-    for (cursor, next, id) in pages {
-        let call = serde_json::json!({
-            "id": id, "type": "phone_call", "status": "completed",
-            "start_time": "2026-03-23T17:58:40Z", "end_time": "2026-03-23T17:59:24Z",
-            "from_number": "+16175550142", "to_number": "+16175550120",
-        });
-        let page = serde_json::json!({"message": "Calls retrieved successfully",
-            "data": [call], "error": null, "status": 200, "next_cursor": next});
-        let mock = Mock::given(method("GET"));
-        let mock = match cursor {
-            None => mock.and(query_param_is_missing("cursor")),
-            Some(cursor) => mock.and(query_param("cursor", cursor)),
-        };
-        (mock.respond_with(ResponseTemplate::new(200).set_body_json(page)))
-            .mount(&server)
-            .await;
-    }
-    let registry = Registry::from_toml_str(&format!(
-        "[providers.looping]\nkind = \"rounded\"\napi_key = \"rd-key\"\nbase_url = \"{}\"\n\
-         [providers.looping.retry]\nmax_attempts = 1\n",
-        server.uri()
-    ))
-    .unwrap();
+    let (server, registry) = looping_vendor(&[
+        (None, "A", &["c339f184-2c0c-4d58-a928-bccda6079bf4"]),
+        (Some("A"), "B", &["5cc2aaac-3c19-46af-a20d-d9299758ee3a"]),
+        (Some("B"), "A", &["0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"]),
+    ])
+    .await;
     let mut walk = registry
         .calls(
             &Selection::All,
@@ -667,6 +642,93 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
     let rest: Vec<MergedCall> = resumed.try_collect().await.unwrap();
     assert!(rest.is_empty(), "{rest:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
+/// Stopped in the middle of the last page of a vendor whose cursors go round, a walk
+/// resumes with the rest of that page and ends there: the cursor that came round is not
+/// followed (it would fetch and yield an earlier page again).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_only() {
+    let last = [
+        "0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10",
+        "7d2a4b6c-1e3f-4a5b-8c9d-0e1f2a3b4c5d",
+    ];
+    let (server, registry) = looping_vendor(&[
+        (None, "A", &["c339f184-2c0c-4d58-a928-bccda6079bf4"]),
+        (Some("A"), "B", &["5cc2aaac-3c19-46af-a20d-d9299758ee3a"]),
+        (Some("B"), "A", &last),
+    ])
+    .await;
+    let mut walk = registry
+        .calls(
+            &Selection::All,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap();
+    // Stopped after the first call of the last page.
+    for _ in 0..3 {
+        walk.try_next().await.unwrap().expect("a call");
+    }
+    let fetched = server.received_requests().await.unwrap().len();
+    let cursor = walk.cursor();
+    drop(walk);
+    let resumed = registry
+        .calls(
+            &Selection::All,
+            CallQuery::default(),
+            Some(cursor),
+            MergeOptions::default(),
+        )
+        .unwrap();
+    let rest: Vec<MergedCall> =
+        tokio::time::timeout(Duration::from_secs(30), resumed.try_collect())
+            .await
+            .expect("the resumed walk ends")
+            .unwrap();
+    let ids: Vec<&str> = rest.iter().map(|c| c.call.id.as_str()).collect();
+    assert_eq!(ids, [last[1]]);
+    // The last page again, for the rest of its calls, and nothing else.
+    assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
+}
+
+/// A Rounded account on a wiremock server whose pages are `pages`: each the cursor that
+/// asks for it (`None`: the first page), the cursor it names as the next, its call ids.
+async fn looping_vendor(
+    pages: &[(Option<&str>, &str, &[&str])],
+) -> (wiremock::MockServer, Registry) {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    for (cursor, next, ids) in pages {
+        let calls: Vec<_> = (ids.iter())
+            .map(|id| {
+                serde_json::json!({
+                    "id": id, "type": "phone_call", "status": "completed",
+                    "start_time": "2026-03-23T17:58:40Z", "end_time": "2026-03-23T17:59:24Z",
+                    "from_number": "+16175550142", "to_number": "+16175550120",
+                })
+            })
+            .collect();
+        let page = serde_json::json!({"message": "Calls retrieved successfully",
+            "data": calls, "error": null, "status": 200, "next_cursor": next});
+        let mock = Mock::given(method("GET"));
+        let mock = match cursor {
+            None => mock.and(query_param_is_missing("cursor")),
+            Some(cursor) => mock.and(query_param("cursor", *cursor)),
+        };
+        (mock.respond_with(ResponseTemplate::new(200).set_body_json(page)))
+            .mount(&server)
+            .await;
+    }
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.looping]\nkind = \"rounded\"\napi_key = \"rd-key\"\nbase_url = \"{}\"\n\
+         [providers.looping.retry]\nmax_attempts = 1\n",
+        server.uri()
+    ))
+    .unwrap();
+    (server, registry)
 }
 
 /// A merged walk started outside a Tokio runtime is a configuration error, not a panic.

@@ -128,6 +128,10 @@ struct Position {
     /// Every call of this provider was yielded.
     #[serde(default, skip_serializing_if = "is_false")]
     done: bool,
+    /// `page` is the provider's last: its vendor's next cursor came round again, and is
+    /// not followed when the walk resumes.
+    #[serde(default, skip_serializing_if = "is_false")]
+    last: bool,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -215,6 +219,9 @@ struct Lane {
     failed_at: Option<Position>,
     /// The vendor's cursors went round: reported once the last page's calls are yielded.
     cycle: Option<Error>,
+    /// The page being fetched or merged is the lane's last (its cursors went round): its
+    /// next cursor is not followed.
+    last_page: bool,
 }
 
 struct Fetch {
@@ -275,6 +282,7 @@ impl Lane {
                         page: fetch.cursor,
                         skip: fetch.skip,
                         done: false,
+                        last: self.last_page,
                     });
                     return Poll::Ready(Err(error));
                 }
@@ -282,12 +290,15 @@ impl Lane {
             self.page = fetch.cursor;
             self.taken = fetch.skip.min(page.calls.len());
             self.buffer = page.calls.into_iter().skip(fetch.skip).collect();
-            match page.next {
+            // A resumed lane's last page: the cycle was reported before the walk stopped.
+            let next = if self.last_page { None } else { page.next };
+            match next {
                 // A vendor whose cursors go round would be paged forever: the lane ends
                 // with this page, whose calls are yielded before the error (and a walk
                 // resumed afterwards finds the lane done, not the cycle again).
                 Some(next) if !self.seen.insert(next.clone()) => {
                     self.done = true;
+                    self.last_page = true;
                     let cycle = cursor_cycle(self.provider.as_ref(), &next);
                     if self.buffer.is_empty() {
                         return Poll::Ready(Err(cycle));
@@ -319,12 +330,14 @@ impl Lane {
                 page: fetch.cursor.clone(),
                 skip: fetch.skip,
                 done: false,
+                last: self.last_page,
             };
         }
         Position {
             page: self.page.clone(),
             skip: self.taken,
             done: false,
+            last: self.last_page,
         }
     }
 }
@@ -388,6 +401,7 @@ impl MergedCalls {
                 seen: position.page.iter().cloned().collect(),
                 failed_at: None,
                 cycle: None,
+                last_page: position.last,
             };
             if !lane.done {
                 lane.fetch(position.page, position.skip);
