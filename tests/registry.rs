@@ -645,10 +645,11 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
 }
 
 /// Stopped in the middle of the last page of a vendor whose cursors go round, a walk
-/// resumes with the rest of that page and ends there: the cursor that came round is not
-/// followed (it would fetch and yield an earlier page again).
+/// resumes with the rest of that page, then reports the cycle: the cursor that came round
+/// is not followed (it would fetch and yield an earlier page again). Resumed after that,
+/// the walk finds the vendor done.
 #[tokio::test(flavor = "multi_thread")]
-async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_only() {
+async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_then_the_cycle() {
     let last = [
         "0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10",
         "7d2a4b6c-1e3f-4a5b-8c9d-0e1f2a3b4c5d",
@@ -674,7 +675,7 @@ async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_only() 
     let fetched = server.received_requests().await.unwrap().len();
     let cursor = walk.cursor();
     drop(walk);
-    let resumed = registry
+    let mut resumed = registry
         .calls(
             &Selection::All,
             CallQuery::default(),
@@ -682,14 +683,33 @@ async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_only() 
             MergeOptions::default(),
         )
         .unwrap();
-    let rest: Vec<MergedCall> =
-        tokio::time::timeout(Duration::from_secs(30), resumed.try_collect())
-            .await
-            .expect("the resumed walk ends")
-            .unwrap();
-    let ids: Vec<&str> = rest.iter().map(|c| c.call.id.as_str()).collect();
+    let mut ids = Vec::new();
+    let failure = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match resumed.try_next().await {
+                Ok(Some(call)) => ids.push(call.call.id.as_str().to_owned()),
+                Ok(None) => panic!("the resumed walk ended without the cycle"),
+                Err(failure) => break failure,
+            }
+        }
+    })
+    .await
+    .expect("the resumed walk ends");
     assert_eq!(ids, [last[1]]);
+    assert!(failure.error.is_cursor_cycle(), "{failure}");
     // The last page again, for the rest of its calls, and nothing else.
+    assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
+    // Resumed after the error, the vendor is done.
+    let again = registry
+        .calls(
+            &Selection::All,
+            CallQuery::default(),
+            Some(resumed.cursor()),
+            MergeOptions::default(),
+        )
+        .unwrap();
+    let rest: Vec<MergedCall> = again.try_collect().await.unwrap();
+    assert!(rest.is_empty(), "{rest:?}");
     assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
 }
 

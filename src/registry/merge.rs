@@ -290,13 +290,12 @@ impl Lane {
             self.page = fetch.cursor;
             self.taken = fetch.skip.min(page.calls.len());
             self.buffer = page.calls.into_iter().skip(fetch.skip).collect();
-            // A resumed lane's last page: the cycle was reported before the walk stopped.
-            let next = if self.last_page { None } else { page.next };
-            match next {
+            match page.next {
                 // A vendor whose cursors go round would be paged forever: the lane ends
-                // with this page, whose calls are yielded before the error (and a walk
-                // resumed afterwards finds the lane done, not the cycle again).
-                Some(next) if !self.seen.insert(next.clone()) => {
+                // with this page, whose calls are yielded before the error (a walk resumed
+                // in the middle of it yields the rest, then the error; one resumed after
+                // it finds the lane done). A resumed lane knows the page is its last.
+                Some(next) if self.last_page || !self.seen.insert(next.clone()) => {
                     self.done = true;
                     self.last_page = true;
                     let cycle = cursor_cycle(self.provider.as_ref(), &next);
