@@ -620,6 +620,19 @@ async fn ending_a_call_that_is_over_succeeds() {
     }
 }
 
+/// A cancel refused for a call that reads back as canceled already has nothing left to
+/// do: it succeeds.
+#[tokio::test]
+async fn canceling_a_call_canceled_already_succeeds() {
+    let api = api().await;
+    let refused = r#"{"message": "Only scheduled or queued calls can be canceled"}"#;
+    api.respond_json("POST", &call_tail("/cancel"), 400, refused)
+        .await;
+    api.respond_json("GET", &call_tail(""), 200, &call_with_status("Canceled"))
+        .await;
+    client(&api).cancel_call(&id()).await.unwrap();
+}
+
 /// A refusal stands when the call read back is not where the request would put it: a
 /// cancel refused for a call in progress, a stop refused for a call still scheduled; and
 /// when the call cannot be read back.

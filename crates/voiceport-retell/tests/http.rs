@@ -530,6 +530,40 @@ async fn end_call_posts_stop_call_and_delete_deletes() {
     }
 }
 
+/// Retell answers a stop it cannot apply with its catch-all 422: for a call that reads
+/// back as over, the stop has nothing left to do and succeeds; a call still live (or
+/// missing) keeps the not-found.
+#[tokio::test]
+async fn stopping_a_call_that_is_over_succeeds() {
+    for (call, ends) in [
+        ("call_phone_outbound_completed.json", true),
+        ("call_ongoing.json", false),
+    ] {
+        let api = api().await;
+        api.respond_json(
+            "POST",
+            &format!("/v2/stop-call/{CALL_ID}"),
+            422,
+            &retell_error(422),
+        )
+        .await;
+        api.respond_json("GET", &get_path(CALL_ID), 200, &fixture(call))
+            .await;
+        let result = client(&api).end_call(&CallId::new(CALL_ID)).await;
+        match (ends, result) {
+            (true, Ok(())) => {}
+            (
+                false,
+                Err(Error::NotFound {
+                    operation: Operation::EndCall,
+                    ..
+                }),
+            ) => {}
+            (_, other) => panic!("{call}: {other:?}"),
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // Error statuses, retries
 

@@ -1066,7 +1066,12 @@ async fn serve_live_call(api: &VendorApi, status: u16, body: &str) -> CallId {
     let id = live["id"].as_str().unwrap().to_owned();
     let control = format!("/{id}/control");
     live["monitor"]["controlUrl"] = json!(format!("{}{control}", api.server.uri()));
-    api.respond_json("GET", &VP.call_path(&id), 200, &live.to_string())
+    // A refused end reads the call again (still live, so the refusal stands).
+    let reads = if (200..300).contains(&status) { 1 } else { 2 };
+    api.on("GET", &VP.call_path(&id))
+        .respond_with(json_response(200, &live.to_string()))
+        .expect(reads)
+        .mount(&api.server)
         .await;
     api.on("POST", &control)
         .and(header("content-type", "application/json"))
@@ -1145,9 +1150,8 @@ async fn vapi_end_call_refusals() {
         let api = VP.api().await;
         let id: Value = serde_json::from_str(&body).unwrap();
         let id = CallId::new(id["id"].as_str().unwrap_or(MISSING));
-        // A refusal reads the call again (still live, so the refusal stands); a missing
-        // call is not read again.
-        let reads: u64 = if status == 404 { 1 } else { 2 };
+        // A refusal, a missing call's too, reads the call again (the refusal stands).
+        let reads: u64 = 2;
         api.on("GET", &VP.call_path(id.as_str()))
             .respond_with(json_response(status, &body))
             .expect(reads)

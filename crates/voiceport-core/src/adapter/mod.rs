@@ -264,12 +264,12 @@ impl<A: Adapter> VoiceProvider for A {
 }
 
 /// The result of a request that moves a call to a state (`reached`: over, canceled), where
-/// the vendor's refusal (a conflict, or a 4xx it gives as an invalid request) is read again
-/// against the call: already in that state, the request has nothing left to do and
-/// succeeds. Vendors differ on ending a call that is over (Retell and Rounded answer 2xx,
-/// HappyRobot refuses it), and the call may be over because of this very request, whose
-/// first answer was lost before a retry was refused. Any other error, or a call not in that
-/// state (or not readable), keeps the vendor's refusal.
+/// the vendor's refusal (a conflict, a 4xx it gives as an invalid request, or a not-found:
+/// Retell's catch-all 422 reads as one) is read again against the call: already in that
+/// state, the request has nothing left to do and succeeds. Vendors differ on ending a call
+/// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
+/// because of this very request, whose first answer was lost before a retry was refused.
+/// Any other error, or a call not in that state (or not readable), keeps the refusal.
 async fn unless_already<A: Adapter + ?Sized>(
     adapter: &A,
     id: &CallId,
@@ -279,6 +279,7 @@ async fn unless_already<A: Adapter + ?Sized>(
     let refusal = match request.await {
         Err(
             refusal @ (Error::Conflict { .. }
+            | Error::NotFound { .. }
             | Error::InvalidRequest {
                 status: Some(_), ..
             }),
