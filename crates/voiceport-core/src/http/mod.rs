@@ -34,7 +34,7 @@ use crate::{Error, Interrupt, Operation, ProviderKind, RequestOutcome, Result, i
 pub struct HttpSettings {
     /// The longest one attempt may take, body included.
     pub timeout: Duration,
-    /// The longest connecting may take; at most nine tenths of `timeout` is used, so that
+    /// The longest connecting may take; at most four fifths of `timeout` is used, so that
     /// a connection never made ends as a connect error (known not sent).
     pub connect_timeout: Duration,
     /// The largest response body accepted, in bytes. A body announced (`Content-Length`)
@@ -87,11 +87,11 @@ impl HttpClient {
     ) -> Result<Self> {
         let base_url =
             endpoint::parse_base_url(base_url, settings.allow_insecure_http, base_url_field)?;
-        // Connecting gets at most nine tenths of the attempt's time: a request whose
+        // Connecting gets at most four fifths of the attempt's time: a request whose
         // connection is never made must end as a connect error (known not sent, so a dial
         // can go to the next provider), not as the attempt's timeout, which says nothing
         // of whether it was sent.
-        let connect_timeout = settings.connect_timeout.min(settings.timeout / 10 * 9);
+        let connect_timeout = settings.connect_timeout.min(settings.timeout / 5 * 4);
         let mut builder = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
             .timeout(settings.timeout)
