@@ -979,3 +979,74 @@ async fn full_accept_queue() -> (tokio::net::TcpListener, Vec<tokio::net::TcpStr
     }
     (listener, held)
 }
+
+/// Every dial makes a connection of its own (kept by nobody after): one taken from a pool
+/// could carry a dial interrupted while it waited for it. Reads share theirs.
+#[tokio::test]
+async fn each_dial_makes_its_own_connection() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counted = connections.clone();
+    // Answers every request on a connection with a small JSON body, keeping it open.
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            counted.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buffer = vec![0u8; 8192];
+                let mut held = Vec::new();
+                loop {
+                    let Ok(read) = stream.read(&mut buffer).await else {
+                        return;
+                    };
+                    if read == 0 {
+                        return;
+                    }
+                    held.extend_from_slice(&buffer[..read]);
+                    // A request without a body, or with `{}`: answered once its head is in.
+                    while let Some(end) = held.windows(4).position(|w| w == b"\r\n\r\n") {
+                        let head = String::from_utf8_lossy(&held[..end]).to_ascii_lowercase();
+                        let body = if head.contains("content-length: 2") {
+                            2
+                        } else {
+                            0
+                        };
+                        if held.len() < end + 4 + body {
+                            break;
+                        }
+                        held.drain(..end + 4 + body);
+                        let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{\"id\":\"c\"}\n";
+                        if stream.write_all(answer.as_bytes()).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let client = loopback_client(port, |_| {});
+    for _ in 0..2 {
+        client
+            .send(Request::get(Operation::GetCall, ["calls", "c"]))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        1,
+        "reads share a connection"
+    );
+    for _ in 0..2 {
+        client
+            .send(Request::post(Operation::Dial, ["calls"]).json(&serde_json::json!({})))
+            .await
+            .unwrap();
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 3, "each dial connects");
+}

@@ -1,11 +1,14 @@
 //! The last check before a dial is sent: a connection made for a dial whose interrupt was
 //! thrown while it was being made is dropped before a byte of the request is written.
 //!
-//! The request loop checks the interrupt before each attempt, but an attempt that needs a
-//! new connection spends its first part (DNS, TCP, TLS) not sending anything: a Ctrl-C in
-//! that time would otherwise still let the dial go out once the connection is up. The
-//! gate is a layer over reqwest's connector; the connection's future is polled inside
-//! the request's task, so the task-local state of the request is visible there.
+//! The request loop checks the interrupt before each attempt, but an attempt spends its
+//! first part (DNS, TCP, TLS) connecting, not sending anything: a Ctrl-C in that time
+//! would otherwise still let the dial go out once the connection is up. The gate is a
+//! layer over the connector of the client dials are sent with; the connection's future is
+//! polled inside the request's task, so the task-local state of the request is visible
+//! there. That client keeps no idle connection and speaks HTTP/1 only, so every dial makes
+//! its own connection through the gate (one taken from a pool, or an HTTP/2 connection
+//! shared with another request, would not pass it).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -13,18 +16,7 @@ use std::task::{Context, Poll};
 
 use crate::Interrupt;
 
-tokio::task_local! {
-    /// Set while an attempt of a dial is being made.
-    static DIALING: ();
-}
-
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
-
-/// Runs `attempt` (one attempt of a dial) so that the gate knows its connection is for a
-/// dial.
-pub(super) fn dialing<F: Future>(attempt: F) -> impl Future<Output = F::Output> {
-    DIALING.scope((), attempt)
-}
 
 /// What the gate answers a dial's connection made after its interrupt was thrown: a
 /// connect error, so the request is known not sent (the loop then reports the interrupt).
@@ -73,10 +65,7 @@ where
         let connecting = self.0.call(target);
         Box::pin(async move {
             let connection = connecting.await?;
-            // Outside a dial's attempt (a read; a connection finished in the background
-            // for the pool) the gate is open.
-            let for_a_dial = DIALING.try_with(|()| ()).is_ok();
-            if for_a_dial && Interrupt::current_is_thrown() {
+            if Interrupt::current_is_thrown() {
                 return Err(Box::new(InterruptedWhileConnecting) as BoxError);
             }
             Ok(connection)

@@ -72,6 +72,8 @@ struct Inner {
     base_url: Url,
     auth: Auth,
     client: reqwest::Client,
+    /// The client dials are sent with (no pooling: see [`dial_gate`]).
+    dial_client: reqwest::Client,
     settings: HttpSettings,
 }
 
@@ -92,29 +94,43 @@ impl HttpClient {
         // can go to the next provider), not as the attempt's timeout, which says nothing
         // of whether it was sent.
         let connect_timeout = settings.connect_timeout.min(settings.timeout / 5 * 4);
-        let mut builder = reqwest::Client::builder()
-            .connect_timeout(connect_timeout)
-            .timeout(settings.timeout)
-            // Never follow redirects: a redirect to another host would carry the API-key
-            // header along (reqwest only strips `Authorization`).
-            .redirect(reqwest::redirect::Policy::none())
-            // A dial interrupted while its connection was being made is not sent on it.
-            .connector_layer(dial_gate::DialGate)
-            .user_agent(concat!("voiceport/", env!("CARGO_PKG_VERSION")));
-        // A plain-http base (loopback, or allowed explicitly) is reached directly: a proxy
-        // from the environment (`HTTP_PROXY`) would read the API key in the clear.
-        if base_url.scheme() == "http" {
-            builder = builder.no_proxy();
-        }
-        let client = builder
-            .build()
-            .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))?;
+        let builder = || {
+            let builder = reqwest::Client::builder()
+                .connect_timeout(connect_timeout)
+                .timeout(settings.timeout)
+                // Never follow redirects: a redirect to another host would carry the
+                // API-key header along (reqwest only strips `Authorization`).
+                .redirect(reqwest::redirect::Policy::none())
+                .user_agent(concat!("voiceport/", env!("CARGO_PKG_VERSION")));
+            // A plain-http base (loopback, or allowed explicitly) is reached directly: a
+            // proxy from the environment (`HTTP_PROXY`) would read the key in the clear.
+            if base_url.scheme() == "http" {
+                builder.no_proxy()
+            } else {
+                builder
+            }
+        };
+        let built = |builder: reqwest::ClientBuilder| {
+            (builder.build())
+                .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))
+        };
+        let client = built(builder())?;
+        // Dials go on a connection of their own, made for them and closed after: one taken
+        // from a pool (or shared over HTTP/2) would carry a dial interrupted while it was
+        // being connected, which the gate drops before a byte is written.
+        let dial_client = built(
+            builder()
+                .pool_max_idle_per_host(0)
+                .http1_only()
+                .connector_layer(dial_gate::DialGate),
+        )?;
         Ok(HttpClient {
             inner: Arc::new(Inner {
                 provider,
                 base_url,
                 auth,
                 client,
+                dial_client,
                 settings,
             }),
         })
@@ -230,12 +246,7 @@ impl HttpClient {
             }
             attempts += 1;
             span.record("attempt", attempts);
-            let attempt = self.attempt(&request, &url, body.as_deref(), span);
-            let result = if dial {
-                dial_gate::dialing(attempt).await
-            } else {
-                attempt.await
-            };
+            let result = self.attempt(&request, &url, body.as_deref(), span).await;
             // Masked before anything logs it: a vendor may echo the key in any text.
             let error = match result {
                 Ok(response) => return Ok(response),
@@ -295,8 +306,11 @@ impl HttpClient {
         let inner = &*self.inner;
         let (provider, operation) = (inner.provider, request.operation);
         let (auth_name, auth_value) = inner.auth.header();
-        let mut builder = inner
-            .client
+        let client = match operation {
+            Operation::Dial => &inner.dial_client,
+            _ => &inner.client,
+        };
+        let mut builder = client
             .request(request.method.clone(), url.clone())
             .header(auth_name, auth_value.clone())
             .header(ACCEPT, "application/json");
