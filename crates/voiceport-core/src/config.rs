@@ -378,13 +378,15 @@ impl ProvidersFile {
         // A qualified call id is `NAME:ID`, split at its first `:`, and a selection of
         // providers is `a,b`: a name holding either would address another provider.
         if let Some(name) = (file.providers.keys()).find(|name| {
-            name.trim().is_empty()
+            name.trim() != name.as_str()
+                || name.is_empty()
+                || name.as_str() == "all"
                 || name.contains([':', ','])
                 || name.chars().any(char::is_control)
         }) {
             return Err(Error::config(
                 format!("providers.{}", name.escape_debug()),
-                "a provider's name is not empty and holds no `:`, `,` or control character (call ids are qualified as NAME:ID, and `-p` takes names separated by commas)",
+                "a provider's name is not empty nor `all`, has no space around it and holds no `:`, `,` or control character (call ids are qualified as NAME:ID, and `-p` takes names separated by commas, or `all`)",
             ));
         }
         if let Some(default) = &file.default

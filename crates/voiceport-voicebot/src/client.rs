@@ -40,7 +40,8 @@ pub struct Vapi {
     flavor: Flavor,
     http: HttpClient,
     options: VapiOptions,
-    /// The configuration's `allow_insecure_http`, which a control URL is held to as well.
+    /// The configuration's `allow_insecure_http`, which a control URL is held to as well
+    /// (a plain-http control URL only for a plain-http API).
     allow_insecure_http: bool,
 }
 
@@ -241,7 +242,9 @@ fn trusted_control_url(
     };
     match url.scheme() {
         "https" => {}
-        "http" if loopback || allow_insecure_http => {}
+        // Plain http as the API itself: a client of an https API may go through a proxy.
+        "http" if api.scheme() == "http" && (loopback || allow_insecure_http) => {}
+        "http" => return Err("scheme `http` is not https, as the API is".into()),
         other => return Err(format!("scheme `{other}` is not https")),
     }
     if !url.username().is_empty() || url.password().is_some() {
@@ -304,6 +307,10 @@ mod tests {
             let err = ok(raw).unwrap_err();
             assert!(err.contains(why), "{raw}: {err}");
         }
+        // Never plain http from an https API, insecure http allowed or not: the client may
+        // reach it through a proxy.
+        let plain = trusted_control_url(&vapi, "http://phone.vapi.ai/x/control", true);
+        assert!(plain.is_err_and(|err| err.contains("not https")));
         // A loopback API (a sandbox): the same host only, plain http allowed.
         let local = Url::parse("http://127.0.0.1:8080/vapi").unwrap();
         assert!(trusted_control_url(&local, "http://127.0.0.1:9000/c/control", false).is_ok());

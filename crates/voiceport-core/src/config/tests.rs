@@ -55,6 +55,8 @@ fn provider_names_that_ids_cannot_address_are_refused() {
         ("acme:eu", "providers.acme:eu"),
         ("acme,eu", "providers.acme,eu"),
         (" ", "providers. "),
+        (" acme", "providers. acme"),
+        ("all", "providers.all"),
         ("acme\teu", r"providers.acme\teu"),
     ] {
         let text = format!("[providers.\"{name}\"]\nkind = \"rounded\"\napi_key = \"k\"\n");

@@ -80,8 +80,9 @@ pub(crate) fn next_delay(
         Error::Timeout { sent, .. } | Error::Transport { sent, .. } => {
             !*sent || mode == RetryMode::Idempotent
         }
-        // 408: the vendor stopped waiting for the request (RFC 9110 lets a client repeat
-        // it); a dial is not repeated, whatever the vendor says it read.
+        // 408: the vendor stopped waiting for the request before it was all in, so it was
+        // not applied (RFC 9110 lets a client repeat it). Only an idempotent request is
+        // repeated here; for a dial the caller decides (its outcome says not placed).
         Error::RateLimited { .. }
         | Error::Server { .. }
         | Error::UnexpectedStatus { status: 408, .. } => mode == RetryMode::Idempotent,
