@@ -253,21 +253,10 @@ impl HttpClient {
                 Err(error) => mask(error),
             };
             // Never sent (the gate dropped its connection, made after the interrupt; or it
-            // failed to connect meanwhile): the interrupt is what stops it.
-            let unsent = matches!(
-                error,
-                Error::Transport { sent: false, .. } | Error::Timeout { sent: false, .. }
-            );
-            if dial && unsent && Interrupt::current_is_thrown() {
-                tracing::debug!(
-                    attempt = attempts,
-                    "interrupted while connecting: the dial is not sent"
-                );
-                let operation = request.operation;
-                return Err(Error::Interrupted {
-                    provider,
-                    operation,
-                });
+            // failed to connect meanwhile): the interrupt is what stops it, as the loop's
+            // first check says.
+            if dial && retry::never_sent(&error) && Interrupt::current_is_thrown() {
+                continue;
             }
             if may_have_applied && request.done_if_gone && matches!(error, Error::NotFound { .. }) {
                 tracing::debug!(

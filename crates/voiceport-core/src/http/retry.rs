@@ -65,6 +65,15 @@ pub enum RetryMode {
     NotAfterSend,
 }
 
+/// Whether `error` ended an attempt before any byte of its request left this machine (a
+/// connection refused or never made).
+pub(crate) fn never_sent(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Timeout { sent: false, .. } | Error::Transport { sent: false, .. }
+    )
+}
+
 /// The wait before the next attempt, or `None` to give up and return `error`.
 pub(crate) fn next_delay(
     policy: &RetryPolicy,
@@ -76,18 +85,10 @@ pub(crate) fn next_delay(
     if attempts_made >= policy.max_attempts {
         return None;
     }
-    let retry_allowed = match error {
-        Error::Timeout { sent, .. } | Error::Transport { sent, .. } => {
-            !*sent || mode == RetryMode::Idempotent
-        }
-        // 408: the vendor stopped waiting for the request before it was all in, so it was
-        // not applied (RFC 9110 lets a client repeat it). Only an idempotent request is
-        // repeated here; for a dial the caller decides (its outcome says not placed).
-        Error::RateLimited { .. }
-        | Error::Server { .. }
-        | Error::UnexpectedStatus { status: 408, .. } => mode == RetryMode::Idempotent,
-        _ => false,
-    };
+    // What may succeed later (`Error::is_retryable`) is tried again when repeating it is
+    // safe: always for an idempotent request, and for a dial when it was certainly not sent.
+    let retry_allowed =
+        error.is_retryable() && (mode == RetryMode::Idempotent || never_sent(error));
     if !retry_allowed {
         return None;
     }
