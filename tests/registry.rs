@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use voiceport::{
-    CallQuery, DialRequest, Error, MergeOptions, MergedCall, MergedCursor, ProviderConfig,
-    ProviderKind, ProvidersFile, Registry, RouteConfig, RoutePolicy, Selection, VoiceProviderExt,
+    CallQuery, DialRequest, Error, MergeOptions, MergedCall, MergedCalls, MergedCursor,
+    ProviderConfig, ProviderError, ProviderKind, ProvidersFile, Registry, RouteConfig, RoutePolicy,
+    Selection, VoiceProviderExt,
 };
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
@@ -602,26 +603,9 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
         (Some("B"), "A", &["0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"]),
     ])
     .await;
-    let mut walk = registry
-        .calls(
-            &Selection::All,
-            CallQuery::default(),
-            None,
-            MergeOptions::default(),
-        )
-        .unwrap();
-    let mut yielded = 0;
-    let failure = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match walk.try_next().await {
-                Ok(Some(_)) => yielded += 1,
-                Ok(None) => panic!("the walk ended without noticing the cycle"),
-                Err(failure) => break failure,
-            }
-        }
-    })
-    .await
-    .expect("the walk loops");
+    let mut walk = walk_from(&registry, None);
+    let (ids, failure) = walk_to_failure(&mut walk).await;
+    let yielded = ids.len();
     assert_eq!(failure.provider, "looping");
     let text = failure.to_string();
     assert!(text.contains("already given in this walk"), "{text}");
@@ -631,16 +615,7 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
     );
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
     // Resumed from where it stopped, the walk does not go round again.
-    let resumed = registry
-        .calls(
-            &Selection::All,
-            CallQuery::default(),
-            Some(walk.cursor()),
-            MergeOptions::default(),
-        )
-        .unwrap();
-    let rest: Vec<MergedCall> = resumed.try_collect().await.unwrap();
-    assert!(rest.is_empty(), "{rest:?}");
+    resumes_with_nothing_left(&registry, walk.cursor()).await;
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
@@ -660,14 +635,7 @@ async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_then_th
         (Some("B"), "A", &last),
     ])
     .await;
-    let mut walk = registry
-        .calls(
-            &Selection::All,
-            CallQuery::default(),
-            None,
-            MergeOptions::default(),
-        )
-        .unwrap();
+    let mut walk = walk_from(&registry, None);
     // Stopped after the first call of the last page.
     for _ in 0..3 {
         walk.try_next().await.unwrap().expect("a call");
@@ -675,42 +643,53 @@ async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_then_th
     let fetched = server.received_requests().await.unwrap().len();
     let cursor = walk.cursor();
     drop(walk);
-    let mut resumed = registry
-        .calls(
-            &Selection::All,
-            CallQuery::default(),
-            Some(cursor),
-            MergeOptions::default(),
-        )
-        .unwrap();
-    let mut ids = Vec::new();
-    let failure = tokio::time::timeout(Duration::from_secs(30), async {
-        loop {
-            match resumed.try_next().await {
-                Ok(Some(call)) => ids.push(call.call.id.as_str().to_owned()),
-                Ok(None) => panic!("the resumed walk ended without the cycle"),
-                Err(failure) => break failure,
-            }
-        }
-    })
-    .await
-    .expect("the resumed walk ends");
+    let mut resumed = walk_from(&registry, Some(cursor));
+    let (ids, failure) = walk_to_failure(&mut resumed).await;
     assert_eq!(ids, [last[1]]);
     assert!(failure.error.is_cursor_cycle(), "{failure}");
     // The last page again, for the rest of its calls, and nothing else.
     assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
     // Resumed after the error, the vendor is done.
-    let again = registry
+    resumes_with_nothing_left(&registry, resumed.cursor()).await;
+    assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
+}
+
+/// A merged walk over every provider, from the start or from `cursor`.
+fn walk_from(registry: &Registry, cursor: Option<MergedCursor>) -> MergedCalls {
+    registry
         .calls(
             &Selection::All,
             CallQuery::default(),
-            Some(resumed.cursor()),
+            cursor,
             MergeOptions::default(),
         )
+        .unwrap()
+}
+
+/// The ids `walk` yields until it fails, and the failure (it must fail within 30 s).
+async fn walk_to_failure(walk: &mut MergedCalls) -> (Vec<String>, ProviderError) {
+    let mut ids = Vec::new();
+    let failure = tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            match walk.try_next().await {
+                Ok(Some(call)) => ids.push(call.call.id.as_str().to_owned()),
+                Ok(None) => panic!("the walk ended without failing"),
+                Err(failure) => break failure,
+            }
+        }
+    })
+    .await
+    .expect("the walk ends");
+    (ids, failure)
+}
+
+/// A walk resumed at `cursor` yields nothing.
+async fn resumes_with_nothing_left(registry: &Registry, cursor: MergedCursor) {
+    let rest: Vec<MergedCall> = walk_from(registry, Some(cursor))
+        .try_collect()
+        .await
         .unwrap();
-    let rest: Vec<MergedCall> = again.try_collect().await.unwrap();
     assert!(rest.is_empty(), "{rest:?}");
-    assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
 }
 
 /// A Rounded account on a wiremock server whose pages are `pages`: each the cursor that
