@@ -413,11 +413,8 @@ async fn receive(
     let uri = parts.uri.clone();
     let reading = Bytes::from_request(Request::from_parts(parts, body), &());
     // A body already in (most are) is read without setting a timer.
-    let read = match arrived.checked_add(shared.body_timeout) {
-        Some(deadline) => tokio::time::timeout_at(deadline, reading).await,
-        None => Ok(reading.await),
-    };
-    let body = match read {
+    let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
+    let body = match read.await {
         Ok(Ok(body)) => body,
         Ok(Err(rejection)) => return rejection.into_response(),
         Err(_) => {
@@ -514,8 +511,7 @@ async fn answer_request(
         Some(limit) => limit.min(endpoint.reply_timeout),
         None => endpoint.reply_timeout,
     };
-    // A wait too long to count (`Duration::MAX` for "no limit") waits as long as it can.
-    let deadline = arrived.checked_add(wait).unwrap_or(arrived + FAR_FUTURE);
+    let deadline = deadline_after(arrived, wait);
     let (reply, mut answer) = ReplySlot::new(deadline);
     let vendor_event = event.vendor_event.clone();
     tracing::debug!(%provider, %vendor_event, call_id = ?event.call_id(), "webhook request");
@@ -588,8 +584,12 @@ enum Answer {
     TimedOut,
 }
 
-/// A wait of about thirty years: what a reply timeout too long to count stands for.
-const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+/// `wait` after `start`; a wait too long to count (`Duration::MAX` for "no limit") waits
+/// about thirty years.
+fn deadline_after(start: Instant, wait: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+    start.checked_add(wait).unwrap_or(start + FAR_FUTURE)
+}
 
 /// The answer to a delivery the application could not take: 503 when it stopped
 /// receiving, else 500; either way the vendor retries.
