@@ -10,6 +10,7 @@ use voiceport::{CallEvent, ProviderKind, Registry};
 
 use crate::cli::ListenArgs;
 use crate::interrupts::CtrlC;
+use crate::serve::Limits;
 use crate::{Failure, Outcome, output};
 
 /// How long the local app of `--forward` has to answer: well within the time vendors give
@@ -46,7 +47,9 @@ pub(crate) async fn run(
             // A URL that cannot be posted to would fail every delivery, each retried.
             let parsed = crate::commands::http_url("--forward", &url)?;
             // Each forward sets its own timeout (a request the vendor waits on gets longer).
-            let mut client = reqwest::Client::builder();
+            // A redirect is not followed: reqwest would turn the POST into a bodiless GET
+            // (301-303), whose 2xx would count as taken, or re-post the event elsewhere.
+            let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
             // The local app is reached directly, never through the environment's proxy
             // (which would see every event, and often cannot reach this machine's loopback).
             if is_loopback(&parsed) {
@@ -108,11 +111,9 @@ pub(crate) async fn run(
     // for a while: one whose sender never finishes its body, or whose printing is stuck,
     // would hold it for ever. A second Ctrl-C ends it at once.
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let serving = axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            let _ = stopped.await;
-        })
-        .into_future();
+    let serving = crate::serve::serve(listener, router, Limits::default(), async {
+        let _ = stopped.await;
+    });
     tokio::pin!(serving);
     let drained = async {
         ctrl_c.pressed().await;
@@ -209,6 +210,10 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
             }
             return Ok(());
         }
+        Ok(response) if response.status().is_redirection() => format!(
+            "{shown} answered {} (redirects are not followed: forward to the final URL)",
+            response.status()
+        ),
         Ok(response) => format!("{shown} answered {}", response.status()),
         Err(error) if error.is_timeout() => format!("{shown} did not answer in time"),
         Err(error) => format!("forwarding to {shown} failed: {}", error.without_url()),

@@ -24,6 +24,7 @@ mod normalize;
 mod output;
 mod page_writer;
 mod progress;
+mod serve;
 mod values;
 
 use std::process::ExitCode;

@@ -945,6 +945,73 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn listen_does_not_follow_a_redirect_of_the_forward_url() {
+    use std::io::BufRead;
+    // Where the redirect points: it must see nothing.
+    let elsewhere = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::any())
+        .respond_with(wiremock::ResponseTemplate::new(204))
+        .expect(0)
+        .mount(&elsewhere)
+        .await;
+    let app = wiremock::MockServer::start().await;
+    for status in [302, 307] {
+        wiremock::Mock::given(wiremock::matchers::method("POST"))
+            .respond_with(
+                wiremock::ResponseTemplate::new(status)
+                    .insert_header("location", format!("{}/events", elsewhere.uri())),
+            )
+            .up_to_n_times(1)
+            .mount(&app)
+            .await;
+    }
+    let config = private_config(
+        "listen-redirect",
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nsecret = \"listen-secret-32\"\n",
+    );
+    let mut child = KilledOnDrop(
+        voiceport_bin()
+            .arg("--config")
+            .arg(&config)
+            .args(["listen", "--port", "0", "--forward"])
+            .arg(format!("{}/events", app.uri()))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
+    let mut banner = String::new();
+    stderr.read_line(&mut banner).unwrap();
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .replace("{provider}", "support");
+    let body = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/voicebot/webhook_end_of_call_report.json"
+    ))
+    .unwrap();
+    for _ in 0..2 {
+        let answer = reqwest::Client::new()
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-32")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        // The event did not reach the app: the vendor is asked to send it again.
+        assert_eq!(answer.status(), 500);
+        let mut warning = String::new();
+        stderr.read_line(&mut warning).unwrap();
+        assert!(warning.contains("redirects are not followed"), "{warning}");
+    }
+    elsewhere.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn listen_prints_verified_events_and_forwards_them() {
     use std::io::BufRead;
     // The local app `--forward` posts to: down for the first event, then up.
