@@ -27,10 +27,11 @@ impl Environment for LiveAccount {
     }
 }
 
-/// Runs the suite against `provider` (`-p named`, when given).
+/// Runs the suite against `provider` (`-p named` in the configuration file `--config`,
+/// when given).
 pub(crate) async fn run(
     provider: Arc<dyn VoiceProvider>,
-    named: Option<&str>,
+    (config_path, named): (Option<&std::path::Path>, Option<&str>),
     args: CheckArgs,
     json: bool,
 ) -> crate::Outcome {
@@ -49,8 +50,8 @@ pub(crate) async fn run(
             let message = match &args.dial {
                 Some(number) => format!(
                     "the check was stopped; the call it may have dialed to {number} could still be live: {}, and end it ({} ID)",
-                    look_for_call(&voiceport_on(named, "calls list"), number),
-                    voiceport_on(named, "calls end"),
+                    look_for_call(&voiceport_on(config_path, named, "calls list"), number),
+                    voiceport_on(config_path, named, "calls end"),
                 ),
                 None => "the check was stopped before it ended; it changed nothing".to_owned(),
             };
@@ -58,6 +59,11 @@ pub(crate) async fn run(
         }
     };
     progress.finish();
+    // A reader that stops early (`check | head -3`) must not turn failures into success.
+    let failed = Failure::Check(report.failures().len());
+    if !report.failures().is_empty() {
+        output::exit_on_closed_output(failed.exit_code());
+    }
     if json {
         output::json(&report)?;
     } else {
@@ -84,6 +90,6 @@ pub(crate) async fn run(
     }
     match report.failures().len() {
         0 => Ok(()),
-        failed => Err(Failure::Check(failed)),
+        _ => Err(failed),
     }
 }

@@ -1,6 +1,7 @@
 //! One function per command.
 
 use std::io::Write;
+use std::path::Path;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
@@ -47,6 +48,14 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         let message = "-p names one provider and --providers several: give one of them";
         return Err(Failure::Usage(message.into()));
     }
+    if let Command::Calls(CallsCommand::Dial(args)) = &cli.command
+        && args.route.is_some()
+        && cli.provider.is_some()
+    {
+        let message = "-p names one provider and --route picks one: give one of them";
+        return Err(Failure::Usage(message.into()));
+    }
+    let config_path = cli.config.as_deref();
     if let Command::Calls(CallsCommand::List(args)) = &cli.command
         && args.all
         && json
@@ -63,7 +72,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         }
         Command::Calls(CallsCommand::Dial(mut args)) if args.route.is_some() => {
             let route = args.route.take().unwrap_or_default();
-            crate::multi::dial(&registry()?, &route, args, json).await
+            crate::multi::dial(&registry()?, config_path, &route, args, json).await
         }
         Command::Export(args) if args.providers.is_some() => {
             let providers = args.providers.clone().unwrap_or_default();
@@ -76,6 +85,13 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             let provider = if command_has_colon_id(&command) {
                 let registry = registry()?;
                 match crate::multi::qualified(&registry, &mut command) {
+                    // `-p sales calls get support:abc`: which one was meant cannot be told.
+                    Some(name) if cli.provider.as_deref().is_some_and(|p| p != name) => {
+                        let message = format!(
+                            "the id names provider `{name}` and -p another: give one of them (an id that holds a `:` of the -p provider is given as `NAME:ID`)"
+                        );
+                        return Err(Failure::Usage(message));
+                    }
                     Some(name) => registry.connect(Some(&name))?,
                     None if cli.provider.is_none() => {
                         let message = "the id's part before `:` is no configured provider: give -p NAME for a call id that holds a `:`";
@@ -86,7 +102,8 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             } else {
                 connect()?
             };
-            calls(provider, command, cli.provider.as_deref(), json).await
+            let named = (config_path, cli.provider.as_deref());
+            calls(provider, command, named, json).await
         }
         Command::Notes(command) => notes(connect()?, command, json).await,
         Command::Export(args) => export(connect()?, args).await,
@@ -94,7 +111,13 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         Command::Normalize(args) => crate::normalize::run(&args, cli.verbose > 0),
         Command::Capabilities => capabilities(&cli.config, json),
         Command::Check(args) => {
-            crate::check::run(connect()?, cli.provider.as_deref(), args, json).await
+            crate::check::run(
+                connect()?,
+                (config_path, cli.provider.as_deref()),
+                args,
+                json,
+            )
+            .await
         }
         Command::Listen(args) => {
             if cli.pretty {
@@ -126,10 +149,11 @@ fn command_has_colon_id(command: &CallsCommand) -> bool {
 }
 
 /// A `calls` command through `provider` (`-p named`, when given).
+/// `named`: the configuration file and the provider the command line named, if any.
 async fn calls(
     provider: Arc<dyn VoiceProvider>,
     command: CallsCommand,
-    named: Option<&str>,
+    named: (Option<&Path>, Option<&str>),
     json: bool,
 ) -> Outcome {
     let id = |text: &str| CallId::new(text);
@@ -318,11 +342,13 @@ pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
 
 async fn dial(
     provider: &dyn VoiceProvider,
-    named: Option<&str>,
+    (config_path, named): (Option<&Path>, Option<&str>),
     args: DialArgs,
     json: bool,
 ) -> Outcome {
     let request = dial_request(args)?;
+    // The same provider is searched.
+    let look = look_for_call(&voiceport_on(config_path, named, "calls list"), &request.to);
     let interrupt = Interrupt::new();
     let dialing = interrupt.run(provider.dial(&request));
     tokio::pin!(dialing);
@@ -332,20 +358,29 @@ async fn dial(
     tokio::select! {
         biased;
         () = ctrl_c.pressed() => {}
-        outcome = &mut dialing => return print_dial(outcome?, json),
+        outcome = &mut dialing => return match outcome {
+            Ok(outcome) => print_dial(outcome, json),
+            Err(error) => Err(Failure::Dial {
+                said: error.to_string(),
+                error: Box::new(error),
+                look,
+            }),
+        },
     }
     let whose = format!("{}'s", provider.kind());
     let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
-    // The same provider is searched.
-    let look = look_for_call(&voiceport_on(named, "calls list"), &request.to);
+    // Vendor text: a line break in an error must not fake a line.
     let message = match answer {
         Some(Ok(outcome)) => format!(
             "the call was placed before the interruption: call id {}",
             outcome.call_id
         ),
         Some(Err(error)) => match error.outcome() {
-            RequestOutcome::NotApplied => format!("no call was placed ({error})"),
+            RequestOutcome::NotApplied => {
+                format!("no call was placed ({})", output::cell(&error.to_string()))
+            }
             RequestOutcome::Unknown | RequestOutcome::Applied => {
+                let error = output::cell(&error.to_string()).into_owned();
                 format!("the call may have been placed ({error}); {look}")
             }
         },
@@ -379,13 +414,22 @@ pub(crate) async fn dial_grace<F: Future>(
     }
 }
 
-/// `voiceport SUBCOMMAND` for the provider `-p named` (the default one without it),
-/// pasteable as it is.
-pub(crate) fn voiceport_on(named: Option<&str>, subcommand: &str) -> String {
-    match named {
-        Some(name) => format!("voiceport -p {} {subcommand}", output::shell_quote(name)),
-        None => format!("voiceport {subcommand}"),
+/// `voiceport SUBCOMMAND` with the configuration file `--config` named (the default one
+/// without it) and the provider `-p named` (the default one without it), pasteable as it
+/// is.
+pub(crate) fn voiceport_on(
+    config_path: Option<&Path>,
+    named: Option<&str>,
+    subcommand: &str,
+) -> String {
+    let mut command = String::from("voiceport");
+    if let Some(path) = config_path {
+        command += &format!(" --config {}", output::shell_quote(&path.to_string_lossy()));
     }
+    if let Some(name) = named {
+        command += &format!(" -p {}", output::shell_quote(name));
+    }
+    format!("{command} {subcommand}")
 }
 
 /// What to run before dialing again, pasteable as it is: `list` (`voiceport calls list`,

@@ -55,6 +55,13 @@ pub(crate) enum Failure {
         error: Box<voiceport::Error>,
         hint: String,
     },
+    /// A dial failed: the error, its text as said (a route's names the provider it
+    /// reached), and what to run to look for a call it may have placed.
+    Dial {
+        error: Box<voiceport::Error>,
+        said: String,
+        look: String,
+    },
     /// Reading or writing local files.
     Io(String, std::io::Error),
     /// Conformance cases failed (`voiceport check`); the table says which.
@@ -81,13 +88,13 @@ fn voice_exit_code(error: &voiceport::Error) -> u8 {
 }
 
 impl Failure {
-    fn exit_code(&self) -> u8 {
+    pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
             Failure::Io(..) => 1,
             Failure::Check(_) => 3,
             Failure::Voice(error) => voice_exit_code(error),
-            Failure::Walk { error, .. } => voice_exit_code(error),
+            Failure::Walk { error, .. } | Failure::Dial { error, .. } => voice_exit_code(error),
             Failure::Interrupted(_) => 130,
         }
     }
@@ -100,30 +107,33 @@ impl Failure {
             Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
             Failure::Check(failed) => say(&format!("error: {failed} conformance case(s) failed")),
             Failure::Interrupted(message) => say(&format!("interrupted: {message}")),
-            Failure::Voice(error) => report_error(error, verbose),
+            Failure::Voice(error) => report_error(error, &error.to_string(), None, verbose),
             Failure::Walk { error, hint } => {
-                report_error(error, verbose);
+                report_error(error, &error.to_string(), None, verbose);
                 say(hint);
             }
+            Failure::Dial { error, said, look } => report_error(error, said, Some(look), verbose),
         }
     }
 }
 
-fn report_error(error: &voiceport::Error, verbose: bool) {
+/// Says `error` (as `said`: its text, or a fuller one naming where it happened) and, for a
+/// dial, whether a phone may ring and how to `look` for the call (the command to run).
+fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbose: bool) {
     use output::say;
     // The error's own text holds vendor text (an error body's message): each of its lines
     // breaks escaped, so that it cannot fake a line such as the dial advice below.
     let say_escaped = |text: &str| output::say(&output::cell(text));
-    say_escaped(&format!("error: {error}"));
+    say_escaped(&format!("error: {said}"));
     // Whether a phone may ring matters more than any detail: said without -v.
     if error.operation() == Some(Operation::Dial) {
-        say(match error.outcome() {
-            RequestOutcome::NotApplied => "  no call was placed",
-            RequestOutcome::Unknown => {
-                "  the call may have been placed: look for it (voiceport calls list --to NUMBER) before dialing again"
-            }
+        let look =
+            look.unwrap_or("look for it (voiceport calls list --to NUMBER) before dialing again");
+        say(&match error.outcome() {
+            RequestOutcome::NotApplied => "  no call was placed".to_owned(),
+            RequestOutcome::Unknown => format!("  the call may have been placed: {look}"),
             RequestOutcome::Applied => {
-                "  the call was placed, but the answer could not be read: look for it (voiceport calls list --to NUMBER) before dialing again"
+                format!("  the call was placed, but the answer could not be read: {look}")
             }
         });
     }

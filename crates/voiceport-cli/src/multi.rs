@@ -2,6 +2,7 @@
 //! resumable walk), `--route` on `calls dial`, and `provider:call_id` ids.
 
 use std::io::Write;
+use std::path::Path;
 
 use futures::TryStreamExt;
 use voiceport::{
@@ -10,7 +11,7 @@ use voiceport::{
 };
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
-use crate::commands::{dial_grace, look_for_call};
+use crate::commands::{dial_grace, look_for_call, voiceport_on};
 use crate::interrupts::CtrlC;
 use crate::{Failure, Outcome, output, values};
 
@@ -207,8 +208,18 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
 
 /// `calls dial --route NAME`: the route picks the provider; it says which one placed the
 /// call, or where a call may exist when the dial failed after it may have arrived.
-pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json: bool) -> Outcome {
+pub(crate) async fn dial(
+    registry: &Registry,
+    config_path: Option<&Path>,
+    route: &str,
+    args: DialArgs,
+    json: bool,
+) -> Outcome {
     let request = crate::commands::dial_request(args)?;
+    let look = |providers: &str| {
+        let list = format!("calls list --providers {}", output::shell_quote(providers));
+        look_for_call(&voiceport_on(config_path, None, &list), &request.to)
+    };
     let interrupt = Interrupt::new();
     let dialing = interrupt.run(registry.dial(route, &request, None));
     tokio::pin!(dialing);
@@ -223,13 +234,7 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
     let Some(result) = result else {
         let whose = format!("route `{route}`'s");
         let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
-        let look = |providers: &str| {
-            let list = format!(
-                "voiceport calls list --providers {}",
-                output::shell_quote(providers)
-            );
-            look_for_call(&list, &request.to)
-        };
+        // Vendor text: a line break in an error must not fake a line.
         return Err(Failure::Interrupted(match answer {
             Some(Ok(dialed)) => format!(
                 "the call was placed through `{}` before the interruption: call id {}",
@@ -237,12 +242,16 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
                 dialed.qualified_id()
             ),
             Some(Err(failure)) if !failure.call_may_exist() => {
-                format!("no call was placed ({failure})")
+                format!(
+                    "no call was placed ({})",
+                    output::cell(&failure.to_string())
+                )
             }
             Some(Err(failure)) => {
                 let providers = failure.provider.clone().unwrap_or_else(|| "all".into());
                 format!(
-                    "the call may have been placed ({failure}); {}",
+                    "the call may have been placed ({}); {}",
+                    output::cell(&failure.to_string()),
                     look(&providers)
                 )
             }
@@ -256,6 +265,7 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
         Ok(dialed) => {
             // On standard error, with --json too: the JSON says what was placed.
             for (name, error) in &dialed.refused {
+                let error = output::cell(&error.to_string()).into_owned();
                 output::say(&format!("`{name}` refused (no call placed): {error}"));
             }
             if json {
@@ -272,9 +282,11 @@ pub(crate) async fn dial(registry: &Registry, route: &str, args: DialArgs, json:
                 output::cell(&dialed.qualified_id())
             ))
         }
-        Err(error) => Err(Failure::Walk {
-            hint: error.to_string(),
-            error: Box::new(error.error),
+        // The route's error says which provider failed; the advice searches that one.
+        Err(failure) => Err(Failure::Dial {
+            said: failure.to_string(),
+            look: look(failure.provider.as_deref().unwrap_or("all")),
+            error: Box::new(failure.error),
         }),
     }
 }

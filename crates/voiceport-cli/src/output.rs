@@ -8,6 +8,7 @@
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 use serde::Serialize;
 use voiceport::{Call, Transcript};
@@ -156,11 +157,24 @@ pub(crate) fn raw_line(text: &str) -> Outcome {
     ended(writeln!(out, "{text}").and_then(|()| out.flush()))
 }
 
+/// The exit code of a program whose standard output closed: 0, as a reader that has read
+/// enough (`| head`) is no failure, unless a verdict was already reached.
+static EXIT_ON_CLOSED_OUTPUT: AtomicU8 = AtomicU8::new(0);
+
+/// Sets the exit code for a closed standard output from here on: a verdict already
+/// reached (`check`'s failed cases) is kept however much of it is read.
+pub(crate) fn exit_on_closed_output(code: u8) {
+    EXIT_ON_CLOSED_OUTPUT.store(code, Ordering::Relaxed);
+}
+
 /// The outcome of a write to standard output: a closed pipe (`| head`) ends the program
-/// quietly, any other error is reported.
+/// quietly (with the [verdict](exit_on_closed_output) reached, if any), any other error is
+/// reported.
 fn ended(written: std::io::Result<()>) -> Outcome {
     match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            std::process::exit(EXIT_ON_CLOSED_OUTPUT.load(Ordering::Relaxed).into())
+        }
         result => result.map_err(|e| Failure::Io("standard output".into(), e)),
     }
 }

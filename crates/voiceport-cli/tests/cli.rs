@@ -1419,13 +1419,102 @@ async fn whether_a_failed_dial_placed_a_call_is_printed_without_verbose() {
         let server = MockServer::start().await;
         Mock::given(method("POST"))
             .respond_with(ResponseTemplate::new(status))
-            .expect(1)
+            // Never retried: one request for each dial below.
+            .expect(if status == 503 { 3 } else { 1 })
             .mount(&server)
             .await;
-        let config = vendor_config("rounded", &server.uri(), "");
+        let route = "[routes.out]\nproviders = [\"x\"]\npolicy = \"failover\"\n";
+        let config = vendor_config("rounded", &server.uri(), route);
         let out = run_with(&config, &["calls", "dial", "--to", "+16175550120"]).await;
         assert_eq!(out.status.code(), Some(3));
         assert!(stderr(&out).contains(said), "{status}: {}", stderr(&out));
+        if status != 503 {
+            continue;
+        }
+        // The search to run looks where the dial went: this configuration file, and the
+        // provider -p named, or the one the route reached.
+        let config_arg = format!("--config '{}'", config.display());
+        let look = |on: &str| {
+            format!(
+                "voiceport {config_arg}{on} calls list{{}} --to '+16175550120') before dialing again"
+            )
+        };
+        assert!(
+            stderr(&out).contains(&look("").replace("{}", "")),
+            "{}",
+            stderr(&out)
+        );
+        let args = ["-p", "x", "calls", "dial", "--to", "+16175550120"];
+        let named = run_with(&config, &args).await;
+        assert!(
+            stderr(&named).contains(&look(" -p 'x'").replace("{}", "")),
+            "{}",
+            stderr(&named)
+        );
+        let args = ["calls", "dial", "--to", "+16175550120", "--route", "out"];
+        let routed = run_with(&config, &args).await;
+        assert_eq!(routed.status.code(), Some(3));
+        let text = stderr(&routed);
+        assert!(
+            text.contains(&look("").replace("{}", " --providers 'x'")),
+            "{text}"
+        );
+        // Said once: the route's error names the provider it reached.
+        assert_eq!(text.matches("route `out`").count(), 1, "{text}");
+    }
+}
+
+/// `check | head -3` in a script: failed cases fail the run however little of the table
+/// is read.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_keeps_its_verdict_when_its_output_is_closed() {
+    // Answers 404 to everything: the listing cases fail.
+    let server = wiremock::MockServer::start().await;
+    let config = vendor_config("retell", &server.uri(), "");
+    let mut child = voiceport_bin()
+        .arg("--config")
+        .arg(&config)
+        .arg("check")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Closed before anything is written.
+    drop(child.stdout.take());
+    let out = wait_output(child).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+}
+
+/// `-p` that another part of the command line contradicts is refused, not ignored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_named_twice_differently_is_refused() {
+    let config = vendor_config(
+        "rounded",
+        "http://127.0.0.1:9",
+        "[providers.y]\nkind = \"retell\"\napi_key = \"k\"\n\
+         [routes.out]\nproviders = [\"x\"]\npolicy = \"failover\"\n",
+    );
+    for args in [
+        &["-p", "y", "calls", "get", "x:abc"][..],
+        &["-p", "y", "calls", "delete", "x:abc"][..],
+        &[
+            "-p",
+            "y",
+            "calls",
+            "dial",
+            "--to",
+            "+16175550120",
+            "--route",
+            "out",
+        ][..],
+    ] {
+        let out = run_with(&config, args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("give one of them"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
     }
 }
 
@@ -1578,11 +1667,15 @@ async fn vendor_text_in_an_error_cannot_fake_a_line() {
         .respond_with(ResponseTemplate::new(503).set_body_json(hostile))
         .mount(&server)
         .await;
-    let config = vendor_config("rounded", &server.uri(), "");
-    for verbose in [false, true] {
+    let route = "[routes.out]\nproviders = [\"x\"]\npolicy = \"failover\"\n";
+    let config = vendor_config("rounded", &server.uri(), route);
+    for (verbose, routed) in [(false, false), (true, false), (false, true)] {
         let mut args = vec!["calls", "dial", "--to", "+16175550120"];
         if verbose {
             args.insert(0, "-v");
+        }
+        if routed {
+            args.extend(["--route", "out"]);
         }
         let out = run_with(&config, &args).await;
         assert_eq!(out.status.code(), Some(3));
@@ -2170,7 +2263,7 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     assert!(text.contains("id is not known"), "{text}");
     // The search to run, pasteable as it is.
     assert!(
-        text.contains("voiceport calls list --to '+16175550120'"),
+        text.contains("--config") && text.contains(" calls list --to '+16175550120'"),
         "{text}"
     );
 }
@@ -2185,7 +2278,7 @@ async fn ctrl_c_during_check_dial_says_the_call_may_be_live() {
     let text = stderr(&out);
     assert!(text.contains("could still be live"), "{text}");
     assert!(
-        text.contains("voiceport calls list --to '+16175550120'"),
+        text.contains("--config") && text.contains(" calls list --to '+16175550120'"),
         "{text}"
     );
 }
@@ -2219,7 +2312,7 @@ async fn ctrl_c_during_a_routed_dial_waits_for_the_answer_and_names_the_provider
     let text = stderr(&out);
     assert!(text.contains("id is not known"), "{text}");
     assert!(
-        text.contains("voiceport calls list --providers 'all' --to '+16175550120'"),
+        text.contains(" calls list --providers 'all' --to '+16175550120'"),
         "{text}"
     );
 }
