@@ -41,19 +41,17 @@ impl Ctx {
         call.view(Instant::now(), &self.state.timing)
     }
 
-    /// Places the call a dial asked for: `answer` makes the dial's response of the new call
-    /// as it stands, then the call is stored (and counted as dialed) and followed for
+    /// Places the call a dial asked for: the call is stored (and counted as dialed),
+    /// `answer` makes the dial's response of it as it stands, then it is followed for
     /// webhook deliveries.
     pub(crate) fn place(
         &self,
         spec: DialSpec,
         answer: impl FnOnce(&SimCall, &View) -> Response,
     ) -> Response {
-        let call = self.state.dialed_call(self.vendor, spec);
+        let call = self.state.place_dialed(self.vendor, spec);
         let response = answer(&call, &self.view(&call));
-        let id = call.id.clone();
-        self.state.insert_dialed(self.vendor, call);
-        crate::webhooks::follow(&self.state, self.vendor, &id);
+        crate::webhooks::follow(&self.state, self.vendor, &call.id);
         response
     }
 }

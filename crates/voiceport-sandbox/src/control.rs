@@ -4,12 +4,15 @@
 //!
 //! | request | effect |
 //! | --- | --- |
-//! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor |
+//! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor (`deliveries`: the attempts made, those no longer recorded included) |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | removes every fault, answers 204 |
-//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]), answers 200 with it (no secret) |
-//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...]}`: every attempt, oldest first |
-//! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | removes the target, answers 204 |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]) for calls dialed from now on, answers 200 with it (no secret) |
+//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...]}`: the attempts, oldest first, the newest [`MAX_RECORDED_ATTEMPTS`](crate::MAX_RECORDED_ATTEMPTS) kept |
+//! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | removes the target for calls dialed from now on, answers 204 |
+//!
+//! A call keeps the target it was dialed with for all its deliveries, retries included:
+//! a `PUT` or `DELETE` meanwhile changes nothing for it.
 //!
 //! It needs no key: the sandbox only listens where it is told (loopback by default).
 

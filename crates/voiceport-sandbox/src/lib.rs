@@ -60,7 +60,9 @@
 //! status, end reason, conversation). Each call is followed by its own task, which posts
 //! after the API has answered: deliveries never slow a request down. Only calls dialed
 //! while the vendor has a target are followed (seeded history posts nothing), and a call
-//! deleted meanwhile posts nothing more.
+//! deleted meanwhile posts nothing more, retries included. A call keeps the target it was
+//! dialed with for all its deliveries: setting or removing a target applies to calls
+//! dialed from then on.
 //!
 //! Retries follow each vendor ([`WebhookTarget::for_vendor`], what
 //! [`SandboxBuilder::webhook`] and the control API start from): Retell retries a delivery
@@ -69,8 +71,9 @@
 //! has a `backoffPlan` (none by default), and HappyRobot and Rounded document no retry
 //! policy, so those make one attempt (a non-2xx answer or a 20-second timeout loses it).
 //! A target's `.retries(n)` and `.timeout(…)` change that ([`WebhookTarget::new`] starts
-//! from one attempt for any vendor). Every attempt is recorded: [`Sandbox::deliveries`],
-//! [`Sandbox::wait_for_deliveries`].
+//! from one attempt for any vendor). Every attempt is recorded, the newest
+//! [`MAX_RECORDED_ATTEMPTS`] (10,000) per vendor kept, the oldest dropped first:
+//! [`Sandbox::deliveries`], [`Sandbox::wait_for_deliveries`].
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -103,12 +106,12 @@
 //!
 //! | request | effect |
 //! | --- | --- |
-//! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor, and the number of faults armed |
+//! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor (`deliveries`: every attempt made, those no longer recorded included), and the number of faults armed |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
-//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target: `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100, "tool_calls": false}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
-//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | the target (never its secret) and every delivery attempt (`event`, `call_id`, `attempt`, `status_code`, `body` …) |
-//! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no more deliveries for calls dialed from now on |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100, "tool_calls": false}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
+//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
+//! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
 //!
 //! `{vendor}` is `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
 //!
@@ -162,8 +165,8 @@ pub use control::{FaultSpec, WebhookSpec};
 pub use faults::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind, Faults};
 pub use sim::Timing;
 pub use webhooks::{
-    DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, RETELL_DELIVERY_TIMEOUT,
-    WebhookTarget,
+    DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, MAX_RECORDED_ATTEMPTS,
+    RETELL_DELIVERY_TIMEOUT, WebhookTarget,
 };
 
 use common::Ctx;
@@ -494,7 +497,8 @@ impl Sandbox {
     }
 
     /// Posts `kind`'s webhook deliveries for calls dialed from now on to `target`
-    /// (replacing any target it had). Refused when the target cannot be used (its URL, a
+    /// (replacing any target it had; a call already dialed keeps posting to the target it
+    /// was dialed with, retries included). Refused when the target cannot be used (its URL, a
     /// configuration that cannot sign) or the sandbox does not emulate `kind`.
     pub fn set_webhook(
         &self,
@@ -504,22 +508,25 @@ impl Sandbox {
         set_target(&self.state, kind, target)
     }
 
-    /// No webhook deliveries for `kind` any more (calls already being followed stop
-    /// posting too).
+    /// No webhook deliveries for `kind`'s calls dialed from now on. A call already dialed
+    /// keeps posting to the target it was dialed with until it ends (deleting the call, or
+    /// stopping the sandbox, ends its deliveries).
     pub fn clear_webhook(&self, kind: ProviderKind) {
         if let Some(vendor) = Vendor::of(kind) {
             self.state.hooks.set(vendor, None);
         }
     }
 
-    /// Every webhook delivery attempt `kind`'s emulator has made, oldest first (retries
-    /// and duplicates included, each a separate attempt).
+    /// The webhook delivery attempts `kind`'s emulator has made, oldest first (retries and
+    /// duplicates included, each a separate attempt): the newest [`MAX_RECORDED_ATTEMPTS`],
+    /// older ones dropped.
     pub fn deliveries(&self, kind: ProviderKind) -> Vec<DeliveryAttempt> {
         Vendor::of(kind).map_or_else(Vec::new, |vendor| self.state.hooks.attempts(vendor))
     }
 
     /// Waits until the emulator is done with the call `call_id` — it ended, and each of its
-    /// deliveries was attempted as often as it will be — then gives its attempts. `None`
+    /// deliveries was attempted as often as it will be — then gives its attempts (those
+    /// still among the newest [`MAX_RECORDED_ATTEMPTS`] of the vendor's). `None`
     /// when `timeout` passes first (or the sandbox does not emulate `kind`). A call dialed
     /// while `kind` had no target, or not dialed at all, is done at once, with no attempt.
     ///

@@ -124,7 +124,9 @@ impl State {
 
     /// Now, to the millisecond as the vendors write their times, and later than every call
     /// dialed before: a time-keyed cursor (Rounded's, written to the millisecond) then
-    /// never falls between two calls, or between two halves of one millisecond.
+    /// never falls between two calls, or between two halves of one millisecond. Taken under
+    /// the vendor's write lock ([`place_dialed`](Self::place_dialed)), so that the calls are
+    /// stored in the order of their times.
     fn dial_time(&self) -> DateTime<Utc> {
         let now = Utc::now().timestamp_millis();
         let previous = self
@@ -137,15 +139,21 @@ impl State {
         DateTime::from_timestamp_millis(at).unwrap_or_else(Utc::now)
     }
 
-    /// Stores a call just placed through a dial endpoint (and counts the dial).
-    pub(crate) fn insert_dialed(&self, vendor: Vendor, call: SimCall) {
+    /// Places a call through a dial endpoint: makes it, stores it (and counts the dial), and
+    /// gives a copy of it as stored.
+    pub(crate) fn place_dialed(&self, vendor: Vendor, request: DialSpec) -> SimCall {
         let mut store = self.calls_mut(vendor);
-        store.insert(call);
+        // Made (its creation time taken) under the lock it is stored under: two dials at
+        // once are then stored in the order of their times, and newest first by storage is
+        // newest first by time, which the vendors' time-keyed paging relies on.
+        let call = self.dialed_call(vendor, request);
+        store.insert(call.clone());
         store.dialed += 1;
+        call
     }
 
     /// A call placed through a dial endpoint, starting its life now.
-    pub(crate) fn dialed_call(&self, vendor: Vendor, request: DialSpec) -> SimCall {
+    fn dialed_call(&self, vendor: Vendor, request: DialSpec) -> SimCall {
         let id = self.new_id(vendor);
         let n = self.next_id.fetch_add(1, Ordering::Relaxed);
         let now = self.dial_time();
@@ -406,6 +414,50 @@ mod tests {
             r.iter()
                 .all(|c| RETELL_AGENTS.contains(&c.agent_id.as_str()))
         );
+    }
+
+    /// Dials from many threads at once, then a walk of the list by creation time, a few
+    /// calls a page, as Vapi's `createdAtLt` paging walks it: every call once, newest
+    /// first. A dial that took its time outside the store's lock could be stored after a
+    /// later one, and a page boundary between the two would skip it.
+    #[test]
+    fn concurrent_dials_are_walked_by_time_each_once_newest_first() {
+        const THREADS: usize = 4;
+        const DIALS: usize = 300;
+        // No seeded history: its times are fixed, whatever the clock says.
+        let state = State::new(5, PerVendor::from_fn(|_| 0), Timing::default());
+        std::thread::scope(|scope| {
+            for _ in 0..THREADS {
+                scope.spawn(|| {
+                    for _ in 0..DIALS {
+                        let spec = DialSpec {
+                            to: "+14155550199".into(),
+                            ..DialSpec::default()
+                        };
+                        state.place_dialed(Vendor::Vapi, spec);
+                    }
+                });
+            }
+        });
+        let store = state.calls(Vendor::Vapi);
+        let mut walked: Vec<(String, DateTime<Utc>)> = Vec::new();
+        let mut before: Option<DateTime<Utc>> = None;
+        loop {
+            let page: Vec<(String, DateTime<Utc>)> = store
+                .newest_first()
+                .filter(|c| before.is_none_or(|t| c.created_at < t))
+                .take(3)
+                .map(|c| (c.id.clone(), c.created_at))
+                .collect();
+            let Some(last) = page.last() else { break };
+            before = Some(last.1);
+            walked.extend(page);
+        }
+        assert_eq!(walked.len(), THREADS * DIALS);
+        assert!(walked.windows(2).all(|w| w[0].1 > w[1].1), "out of order");
+        let ids: std::collections::HashSet<&String> = walked.iter().map(|(id, _)| id).collect();
+        assert_eq!(ids.len(), walked.len());
+        assert_eq!(store.dialed, THREADS * DIALS);
     }
 
     /// One call of each of the first three vendors' seeded histories (seed 42), as the

@@ -1,7 +1,9 @@
 //! Webhook deliveries: each emulator posts the events its vendor sends as a dialed call
 //! moves through its statuses, signed as configured, to the target it was given.
 //!
-//! One tokio task follows each call dialed while its vendor has a target: it sleeps until
+//! One tokio task follows each call dialed while its vendor has a target, and posts to that
+//! target for the whole call, retries included (a target set or removed later applies to
+//! calls dialed after it; deleting the call ends its deliveries): it sleeps until
 //! the call's next phase (see [`Timing`](crate::Timing)), builds that vendor's deliveries
 //! for the phases passed, and posts them in order with reqwest, never holding a lock while
 //! it waits. Nothing of this runs on the request path: a dial answers as soon as the call
@@ -27,7 +29,7 @@
 //! and [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
 //! failure path.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 
@@ -56,6 +58,10 @@ pub const RETELL_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The pause before a retry, by default.
 pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(100);
+
+/// The most delivery attempts the sandbox keeps per vendor: past it, the oldest are dropped
+/// first, so that a long-running sandbox's record (every attempt's body) stays bounded.
+pub const MAX_RECORDED_ATTEMPTS: usize = 10_000;
 
 /// The longest a following task sleeps between two looks at its call, so that a call ended
 /// through the API is reported promptly.
@@ -294,7 +300,8 @@ impl Outgoing {
 #[derive(Debug)]
 pub(crate) struct Hooks {
     targets: PerVendor<RwLock<Option<Arc<Target>>>>,
-    attempts: Mutex<Vec<(Vendor, DeliveryAttempt)>>,
+    /// Per vendor, so that reading one vendor's record never goes through the others'.
+    attempts: PerVendor<Mutex<Record>>,
     /// Per call followed: how many tasks still deliver about it (its follower, and its
     /// retries running on their own).
     following: Mutex<HashMap<(Vendor, String), usize>>,
@@ -306,11 +313,20 @@ pub(crate) struct Hooks {
     client: OnceLock<Option<reqwest::Client>>,
 }
 
+/// One vendor's record of delivery attempts.
+#[derive(Debug, Default)]
+struct Record {
+    /// The newest attempts (at most [`MAX_RECORDED_ATTEMPTS`]), oldest first.
+    kept: VecDeque<DeliveryAttempt>,
+    /// Every attempt made, those dropped from `kept` included.
+    made: u64,
+}
+
 impl Default for Hooks {
     fn default() -> Self {
         Hooks {
             targets: PerVendor::from_fn(|_| RwLock::new(None)),
-            attempts: Mutex::new(Vec::new()),
+            attempts: PerVendor::from_fn(|_| Mutex::new(Record::default())),
             following: Mutex::new(HashMap::new()),
             changes: watch::channel(0).0,
             stopping: watch::channel(false).0,
@@ -328,19 +344,22 @@ impl Hooks {
         read(&self.targets[vendor]).clone()
     }
 
+    /// The vendor's recorded attempts (the newest [`MAX_RECORDED_ATTEMPTS`]), oldest first.
     pub(crate) fn attempts(&self, vendor: Vendor) -> Vec<DeliveryAttempt> {
-        lock(&self.attempts)
-            .iter()
-            .filter(|(v, _)| *v == vendor)
-            .map(|(_, attempt)| attempt.clone())
+        lock(&self.attempts[vendor]).kept.iter().cloned().collect()
+    }
+
+    /// The recorded attempts about one call, oldest first.
+    fn call_attempts(&self, vendor: Vendor, call_id: &str) -> Vec<DeliveryAttempt> {
+        (lock(&self.attempts[vendor]).kept.iter())
+            .filter(|a| a.call_id == call_id)
+            .cloned()
             .collect()
     }
 
-    pub(crate) fn count(&self, vendor: Vendor) -> usize {
-        lock(&self.attempts)
-            .iter()
-            .filter(|(v, _)| *v == vendor)
-            .count()
+    /// How many attempts the vendor's emulator has made, those no longer recorded included.
+    pub(crate) fn count(&self, vendor: Vendor) -> u64 {
+        lock(&self.attempts[vendor]).made
     }
 
     /// The HTTP client deliveries go out with; `None` if none can be built.
@@ -359,7 +378,14 @@ impl Hooks {
     }
 
     fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
-        lock(&self.attempts).push((vendor, attempt));
+        {
+            let mut record = lock(&self.attempts[vendor]);
+            if record.kept.len() >= MAX_RECORDED_ATTEMPTS {
+                record.kept.pop_front();
+            }
+            record.kept.push_back(attempt);
+            record.made = record.made.saturating_add(1);
+        }
         self.changes.send_modify(|n| *n += 1);
     }
 
@@ -412,19 +438,18 @@ impl Hooks {
             }
         };
         tokio::time::timeout(timeout, wait).await.ok()?;
-        Some(
-            self.attempts(vendor)
-                .into_iter()
-                .filter(|a| a.call_id == call_id)
-                .collect(),
-        )
+        Some(self.call_attempts(vendor, call_id))
     }
 }
 
-/// Starts following a call just dialed, if its vendor has a webhook target. Call it after
-/// the call is in the store and its lock released.
+/// Starts following a call just dialed, if its vendor has a webhook target: the call's
+/// deliveries all go to that target. Call it after the call is in the store and its lock
+/// released.
 pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
-    if state.hooks.target(vendor).is_none() || state.hooks.client().is_none() {
+    let Some(target) = state.hooks.target(vendor) else {
+        return;
+    };
+    if state.hooks.client().is_none() {
         return;
     }
     let pending = Hooks::hold(state, vendor, call_id);
@@ -436,6 +461,7 @@ pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
         state: state.clone(),
         vendor,
         call_id: call_id.to_owned(),
+        target,
         reversed: reversed.is_some(),
     };
     tokio::spawn(async move {
@@ -463,6 +489,9 @@ struct Follow {
     state: Arc<State>,
     vendor: Vendor,
     call_id: String,
+    /// The vendor's target when the call was dialed: every delivery about the call goes
+    /// there, whatever target the vendor is given (or loses) meanwhile.
+    target: Arc<Target>,
     /// The out-of-order fault: hold every delivery until the call ends, then post them
     /// newest first (the end before the in-progress); a request is posted when it arises.
     reversed: bool,
@@ -521,10 +550,11 @@ fn view_at(stage: Stage, now: &View) -> View {
     }
 }
 
-/// What `vendor` posts when `call` reaches `stage`.
+/// What `vendor` posts to `target` when `call` reaches `stage`.
 fn deliveries(
     state: &State,
     vendor: Vendor,
+    target: &Target,
     call: &SimCall,
     view: &View,
     stage: Stage,
@@ -534,11 +564,7 @@ fn deliveries(
         flavor,
         origin: state.origin(),
     };
-    let tool_calls = stage == Stage::InProgress
-        && state
-            .hooks
-            .target(vendor)
-            .is_some_and(|target| target.tool_calls);
+    let tool_calls = stage == Stage::InProgress && target.tool_calls;
     let vapi_family = |flavor| {
         let family = family(flavor);
         let mut outgoing = family.stage_deliveries(call, view, stage, at);
@@ -559,6 +585,11 @@ fn deliveries(
 }
 
 impl Follow {
+    /// Whether the call was deleted.
+    fn gone(&self) -> bool {
+        self.state.calls(self.vendor).get(&self.call_id).is_none()
+    }
+
     async fn run(self) {
         let mut stopping = self.state.hooks.stopping.subscribe();
         let mut reached = 0;
@@ -579,6 +610,7 @@ impl Follow {
                         deliveries(
                             &self.state,
                             self.vendor,
+                            &self.target,
                             call,
                             &view_at(stage, &view),
                             stage,
@@ -628,9 +660,12 @@ impl Follow {
 
     /// Posts one delivery (twice under the duplicate fault), with the target's retries.
     async fn send(&self, delivery: Outgoing) {
-        let Some(target) = self.state.hooks.target(self.vendor) else {
+        // Deleted since the last look (while an earlier delivery was being posted): nothing
+        // more goes out about it.
+        if self.gone() {
             return;
-        };
+        }
+        let target = &self.target;
         let kind = self.vendor.kind();
         let faults = &self.state.faults;
         let event = Some(delivery.event.as_str());
@@ -644,7 +679,7 @@ impl Follow {
             .is_some();
         let body = Bytes::from(serde_json::to_vec(&delivery.body).unwrap_or_default());
         for duplicate in [false, true].into_iter().take(if twice { 2 } else { 1 }) {
-            self.post(&target, &delivery, body.clone(), forged, duplicate)
+            self.post(target, &delivery, body.clone(), forged, duplicate)
                 .await;
         }
     }
@@ -703,14 +738,19 @@ struct Attempts {
 }
 
 impl Attempts {
-    /// The retries numbered `numbers`, each after the target's delay, until one is taken
-    /// or the sandbox stops.
+    /// The retries numbered `numbers`, each after the target's delay, until one is taken,
+    /// the call is deleted or the sandbox stops.
     async fn retry(&self, numbers: std::ops::RangeInclusive<u32>) {
         let mut stopping = self.state.hooks.stopping.subscribe();
         for attempt in numbers {
             tokio::select! {
                 () = tokio::time::sleep(self.target.retry_delay) => {}
                 _ = stopping.wait_for(|stop| *stop) => return,
+            }
+            // A call deleted meanwhile posts nothing more (its follower stops too; Retell's
+            // retries run on their own task and must see it themselves).
+            if self.state.calls(self.vendor).get(&self.call_id).is_none() {
+                return;
             }
             if self.make(attempt).await {
                 return;
@@ -877,6 +917,51 @@ mod tests {
             [Stage::Ringing]
         );
         assert_eq!(stages_passed(3, &view(ended, true)), []);
+    }
+
+    fn attempt(n: usize) -> DeliveryAttempt {
+        DeliveryAttempt {
+            url: "http://127.0.0.1:9/hook".into(),
+            call_id: format!("call-{n}"),
+            event: "call_ended".into(),
+            vendor_status: None,
+            attempt: 1,
+            status_code: Some(204),
+            reply: None,
+            error: None,
+            wrong_signature: false,
+            duplicate: false,
+            body: Bytes::from_static(b"{}"),
+            at: Utc::now(),
+        }
+    }
+
+    /// The record keeps the newest attempts, per vendor, up to its cap; the count says
+    /// how many were made.
+    #[test]
+    fn the_record_keeps_the_newest_attempts_up_to_its_cap() {
+        let hooks = Hooks::default();
+        let over = 7;
+        for n in 0..MAX_RECORDED_ATTEMPTS + over {
+            hooks.record(Vendor::Retell, attempt(n));
+        }
+        hooks.record(Vendor::Vapi, attempt(0));
+        let kept = hooks.attempts(Vendor::Retell);
+        assert_eq!(kept.len(), MAX_RECORDED_ATTEMPTS);
+        assert_eq!(kept[0].call_id, format!("call-{over}"));
+        let newest = MAX_RECORDED_ATTEMPTS + over - 1;
+        assert_eq!(kept[kept.len() - 1].call_id, format!("call-{newest}"));
+        assert_eq!(
+            hooks.count(Vendor::Retell),
+            (MAX_RECORDED_ATTEMPTS + over) as u64
+        );
+        // Another vendor's record is its own.
+        assert_eq!(hooks.attempts(Vendor::Vapi).len(), 1);
+        assert_eq!(hooks.count(Vendor::Vapi), 1);
+        // A call's attempts come from what is kept.
+        assert!(hooks.call_attempts(Vendor::Retell, "call-0").is_empty());
+        let last = hooks.call_attempts(Vendor::Retell, &format!("call-{newest}"));
+        assert_eq!(last.len(), 1);
     }
 
     #[test]

@@ -616,6 +616,92 @@ async fn retell_retries_do_not_hold_back_the_calls_later_events() {
     assert_eq!(order.last().map(|a| a.0), Some("call_started"), "{order:?}");
 }
 
+/// A Retell delivery being retried stops when its call is deleted: a call deleted
+/// meanwhile posts nothing more, retries (on their own task) included.
+#[tokio::test]
+async fn retell_retries_stop_when_the_call_is_deleted() {
+    let (url, seen) = receiver().await;
+    seen.script.lock().unwrap().push_back((500, Duration::ZERO));
+    let target = WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default())
+        .retry_delay(Duration::from_secs(1));
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .calls(Retell, 5)
+        .timing(Timing {
+            talk: Duration::from_secs(600),
+            ..fast()
+        })
+        .webhook_target(Retell, target)
+        .start()
+        .await
+        .unwrap();
+    let id = dial(&sandbox, Retell, "+14155550199").await;
+    // `call_started` has arrived (and is refused): its retry waits a second.
+    first_delivery(&seen).await;
+    let deleted = reqwest::Client::new()
+        .delete(format!("{}/v2/delete-call/{id}", sandbox.base_url(Retell)))
+        .bearer_auth(sandbox.api_key(Retell))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.status(), 204);
+    let attempts = settled(&sandbox, Retell, &id).await;
+    let tries: Vec<(&str, u32, Option<u16>)> = (attempts.iter())
+        .map(|a| (a.event.as_str(), a.attempt, a.status_code))
+        .collect();
+    assert_eq!(tries, [("call_started", 1, Some(500))]);
+    assert_eq!(seen.received.lock().unwrap().len(), 1);
+}
+
+/// A call keeps the target it was dialed with for all its deliveries: a target set, or
+/// removed, while it is under way applies to the calls dialed after.
+#[tokio::test]
+async fn a_call_keeps_the_target_it_was_dialed_with() {
+    let (first, first_seen) = receiver().await;
+    let (second, second_seen) = receiver().await;
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .calls(Voicebot, 5)
+        .timing(Timing {
+            talk: Duration::from_millis(500),
+            ..fast()
+        })
+        .webhook_target(Voicebot, WebhookTarget::new(&first, config(&[])))
+        .start()
+        .await
+        .unwrap();
+    let early = dial(&sandbox, Voicebot, "+14155550199").await;
+    first_delivery(&first_seen).await;
+    (sandbox.set_webhook(Voicebot, WebhookTarget::new(&second, config(&[])))).unwrap();
+    let late = dial(&sandbox, Voicebot, "+14155550198").await;
+    first_delivery(&second_seen).await;
+    sandbox.clear_webhook(Voicebot);
+    let whole = [
+        pair("status-update", "ringing"),
+        pair("status-update", "in-progress"),
+        pair("status-update", "ended"),
+        pair("end-of-call-report", "ended"),
+    ];
+    for (id, url, seen) in [
+        (&early, &first, &first_seen),
+        (&late, &second, &second_seen),
+    ] {
+        let attempts = settled(&sandbox, Voicebot, id).await;
+        assert_eq!(events(&attempts), whole, "{id}");
+        assert!(attempts.iter().all(|a| &a.url == url && a.accepted()));
+        let bodies = seen.bodies();
+        assert_eq!(bodies.len(), 4, "{id}");
+        assert!(
+            bodies
+                .iter()
+                .all(|body| body["message"]["call"]["id"] == id.as_str())
+        );
+    }
+    // Calls dialed with no target post nothing.
+    let quiet = dial(&sandbox, Voicebot, "+14155550197").await;
+    assert!(settled(&sandbox, Voicebot, &quiet).await.is_empty());
+}
+
 #[tokio::test]
 async fn a_slow_receiver_never_slows_the_api() {
     let (url, seen) = receiver().await;
