@@ -72,9 +72,13 @@ pub struct ProviderConfig {
     /// `None`: the webhook receiver does not serve this provider.
     #[serde(default)]
     pub webhook: Option<WebhookConfig>,
-    /// Where this config sits in its file (`providers.sales.`), for error messages.
+    /// Where this config sits in its file (`providers.sales.`), for error messages; for a
+    /// config read by [`from_env`](Self::from_env), the variables' prefix.
     #[serde(skip)]
     path: String,
+    /// Read from environment variables: its fields are named as the variables are.
+    #[serde(skip)]
+    from_env: bool,
 }
 
 /// Retry bounds, as configured.
@@ -107,6 +111,7 @@ impl ProviderConfig {
             retry: RetrySettings::default(),
             options: serde_json::Map::new(),
             path: String::new(),
+            from_env: false,
         }
     }
 
@@ -149,19 +154,32 @@ impl ProviderConfig {
 
     /// Reads one provider from environment variables named `<prefix>KIND`, `<prefix>API_KEY`,
     /// `<prefix>API_KEY_ENV`, `<prefix>BASE_URL`, `<prefix>TIMEOUT_SECS`, for example
-    /// `VOICEPORT_KIND=rounded VOICEPORT_API_KEY_ENV=ROUNDED_API_KEY`.
+    /// `VOICEPORT_KIND=rounded VOICEPORT_API_KEY_ENV=ROUNDED_API_KEY`. A variable set to
+    /// nothing (or spaces) counts as unset, as a template's `VOICEPORT_API_KEY=` means; its
+    /// errors name the variables.
     pub fn from_env(prefix: &str) -> Result<Self> {
-        let var = |name: &str| std::env::var(format!("{prefix}{name}")).ok();
+        let var = |name: &str| -> Result<Option<String>> {
+            let variable = format!("{prefix}{name}");
+            match std::env::var(&variable) {
+                Ok(value) if value.trim().is_empty() => Ok(None),
+                Ok(value) => Ok(Some(value)),
+                Err(std::env::VarError::NotPresent) => Ok(None),
+                // Its value is not quoted: it may be the key.
+                Err(std::env::VarError::NotUnicode(_)) => {
+                    Err(Error::config(variable, "is not valid UTF-8"))
+                }
+            }
+        };
         let kind_name = format!("{prefix}KIND");
-        let kind = var("KIND")
+        let kind = var("KIND")?
             .ok_or_else(|| Error::config(&kind_name, "not set"))?
             .parse::<ProviderKind>()
             .map_err(|unknown| Error::config(&kind_name, unknown.to_string()))?;
         let mut config = ProviderConfig::new(kind);
-        config.api_key = var("API_KEY").map(SecretString::from);
-        config.api_key_env = var("API_KEY_ENV");
-        config.base_url = var("BASE_URL");
-        if let Some(text) = var("TIMEOUT_SECS") {
+        config.api_key = var("API_KEY")?.map(SecretString::from);
+        config.api_key_env = var("API_KEY_ENV")?;
+        config.base_url = var("BASE_URL")?;
+        if let Some(text) = var("TIMEOUT_SECS")? {
             let field = format!("{prefix}TIMEOUT_SECS");
             config.timeout_secs = Some(
                 text.parse()
@@ -169,6 +187,7 @@ impl ProviderConfig {
             );
         }
         config.path = prefix.to_owned();
+        config.from_env = true;
         Ok(config)
     }
 
@@ -186,9 +205,20 @@ impl ProviderConfig {
         ))
     }
 
-    /// The full name of one of this config's fields, for messages (`providers.sales.base_url`).
+    /// The full name of one of this config's fields, for messages (`providers.sales.base_url`;
+    /// `VOICEPORT_BASE_URL` for a config read from the environment).
     pub fn field(&self, name: &str) -> String {
-        format!("{}{name}", self.path)
+        format!("{}{}", self.path, self.setting(name))
+    }
+
+    /// A field as the user sets it: its name in a file (`api_key`), or its variable
+    /// without the prefix (`API_KEY`) for a config read from the environment.
+    fn setting(&self, name: &str) -> String {
+        if self.from_env {
+            name.to_ascii_uppercase().replace('.', "_")
+        } else {
+            name.to_owned()
+        }
     }
 
     /// Places this config at `path` (such as `providers.sales.`) for error messages.
@@ -205,9 +235,13 @@ impl ProviderConfig {
             return Ok(trimmed(key.expose_secret()));
         }
         let Some(variable) = &self.api_key_env else {
+            let (key, key_env) = match self.from_env {
+                true => (self.field("api_key"), self.field("api_key_env")),
+                false => (self.setting("api_key"), self.setting("api_key_env")),
+            };
             return Err(Error::config(
                 self.field("api_key"),
-                "no API key: set api_key or api_key_env",
+                format!("no API key: set {key} or {key_env}"),
             ));
         };
         match std::env::var(variable) {
@@ -216,7 +250,11 @@ impl ProviderConfig {
                 self.field("api_key_env"),
                 format!("environment variable {variable} is empty"),
             )),
-            Err(_) => Err(Error::config(
+            Err(std::env::VarError::NotUnicode(_)) => Err(Error::config(
+                self.field("api_key_env"),
+                format!("environment variable {variable} is not valid UTF-8"),
+            )),
+            Err(std::env::VarError::NotPresent) => Err(Error::config(
                 self.field("api_key_env"),
                 format!("environment variable {variable} is not set"),
             )),

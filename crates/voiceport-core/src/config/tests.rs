@@ -259,6 +259,34 @@ fn json_and_env_sources() {
         Duration::from_secs(3)
     );
     assert!(!format!("{config:?}").contains("env-key"));
+
+    // A template's empty variables count as unset, and errors name the variables.
+    // SAFETY: only this test reads or writes these variables.
+    unsafe {
+        std::env::set_var("VOICEPORT_CFGTEST_B_KIND", "retell");
+        std::env::set_var("VOICEPORT_CFGTEST_B_API_KEY", "");
+        std::env::set_var("VOICEPORT_CFGTEST_B_API_KEY_ENV", "VOICEPORT_CFGTEST_B_REAL_KEY");
+        std::env::set_var("VOICEPORT_CFGTEST_B_REAL_KEY", "real-key");
+        std::env::set_var("VOICEPORT_CFGTEST_B_BASE_URL", " ");
+        std::env::set_var("VOICEPORT_CFGTEST_B_TIMEOUT_SECS", "soon");
+    }
+    let (field, _) = config_error(ProviderConfig::from_env("VOICEPORT_CFGTEST_B_"));
+    assert_eq!(field, "VOICEPORT_CFGTEST_B_TIMEOUT_SECS");
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("VOICEPORT_CFGTEST_B_TIMEOUT_SECS") };
+    let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_B_").unwrap();
+    assert_eq!(config.resolve_api_key().unwrap().expose_secret(), "real-key");
+    assert_eq!(config.base_url, None);
+    assert_eq!(config.field("kind"), "VOICEPORT_CFGTEST_B_KIND");
+    // SAFETY: as above.
+    unsafe { std::env::remove_var("VOICEPORT_CFGTEST_B_API_KEY_ENV") };
+    let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_B_").unwrap();
+    let (field, message) = config_error(config.resolve_api_key());
+    assert_eq!(field, "VOICEPORT_CFGTEST_B_API_KEY");
+    assert!(
+        message.contains("set VOICEPORT_CFGTEST_B_API_KEY or VOICEPORT_CFGTEST_B_API_KEY_ENV"),
+        "{message}"
+    );
 }
 
 #[test]
