@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt::Debug;
+use std::time::Duration;
 
 use chrono::{TimeDelta, Utc};
 use futures::{StreamExt, TryStreamExt};
@@ -9,12 +10,19 @@ use serde_json::json;
 
 use super::{Environment, Outcome, Report};
 use crate::{
-    Analysis, Call, CallId, CallKind, CallQuery, CallStatus, CallUpdate, Capabilities, DialRequest,
-    Direction, Error, Filter, MetadataMode, NoteInput, ProviderKind, Result, SortOrder,
-    VoiceProvider, VoiceProviderExt,
+    Analysis, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
+    DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, ProviderKind, Result,
+    SortOrder, VoiceProvider, VoiceProviderExt,
 };
 
 type Check = std::result::Result<Outcome, String>;
+
+/// How long `end_call` may take to show: some vendors end a call a moment later.
+const END_WAIT: Duration = Duration::from_secs(30);
+
+/// How many pages a filter case reads looking for a match: a vendor filtering a page
+/// after fetching it may serve empty pages before the one holding the call.
+const FILTER_PAGES: usize = 5;
 
 /// Fails the case with a message unless `cond` holds.
 macro_rules! ensure {
@@ -102,6 +110,11 @@ pub(super) struct Suite<'a> {
     ended: Option<Call>,
     /// Whether `ended` was dialed here (so it is known to hold a conversation).
     dialed_here: bool,
+    /// Why the first listing failed, for the cases left without a listed call.
+    listing_error: Option<String>,
+    /// Calls dialed here that have ended and that no later case reads: what the delete
+    /// case may delete (on a live account, any other call is a customer's).
+    spare: Vec<CallId>,
     /// A scheduled call dialed here, for the cancel case.
     scheduled: Option<CallId>,
 }
@@ -120,6 +133,8 @@ impl<'a> Suite<'a> {
             sample: Vec::new(),
             ended: None,
             dialed_here: false,
+            listing_error: None,
+            spare: Vec::new(),
             scheduled: None,
         }
     }
@@ -142,14 +157,44 @@ impl<'a> Suite<'a> {
         self.env.expected_calls(self.kind).is_some()
     }
 
+    /// `why` a case has no call to use, with the first listing's error when it failed.
+    fn no_call(&self, why: &str) -> String {
+        match &self.listing_error {
+            Some(error) => format!("{why} (the first listing failed: {error})"),
+            None => why.to_owned(),
+        }
+    }
+
+    /// A case left without a listed call: not run, but failed where the environment says
+    /// the account holds calls (the listing should have returned some).
+    fn without_sample(&self, why: &str) -> Check {
+        let why = self.no_call(why);
+        if self.env.expected_calls(self.kind).is_some_and(|n| n > 0) {
+            Err(why)
+        } else {
+            Ok(Outcome::NotRun(why))
+        }
+    }
+
+    /// A case with no completed call to read: from the listing's fault when it gave none.
+    fn no_completed_call(&self, why: &str) -> Check {
+        if self.sample.is_empty() {
+            self.without_sample(why)
+        } else {
+            not_run(why)
+        }
+    }
+
     pub(super) async fn run(mut self) -> Report {
         if self.caps.list_calls {
             let query = CallQuery {
                 page_size: Some(100),
                 ..CallQuery::default()
             };
-            if let Ok(page) = self.provider.list_calls(&query).await {
-                self.sample = page.calls;
+            match self.provider.list_calls(&query).await {
+                Ok(page) => self.sample = page.calls,
+                // Kept: the cases left without a call say why, instead of blaming the data.
+                Err(error) => self.listing_error = Some(failed("list_calls", error)),
             }
         }
         let check = self.get_call().await;
@@ -205,7 +250,7 @@ impl<'a> Suite<'a> {
             return unsupported(self.provider.get_call(&self.some_id()).await);
         }
         let Some(first) = self.sample.first() else {
-            return not_run("the listing returned no call to fetch");
+            return self.without_sample("the listing returned no call to fetch");
         };
         let fetched = self
             .provider
@@ -235,7 +280,7 @@ impl<'a> Suite<'a> {
             return unsupported(self.provider.get_call(&self.some_id()).await);
         }
         let Some(first) = self.sample.first() else {
-            return not_run("no call id to derive a missing one from");
+            return self.without_sample("no call id to derive a missing one from");
         };
         match self.provider.get_call(&missing_id(&first.id)).await {
             Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
@@ -243,17 +288,20 @@ impl<'a> Suite<'a> {
         }
     }
 
-    /// A query using `filter` with a value taken from the sample (`None`: nothing to use).
-    fn filter_query(&self, filter: Filter) -> Option<CallQuery> {
+    /// A query using `filter` with a value taken from the sample (`None`: nothing to use),
+    /// and whether that value came from a listed call (so at least that call matches).
+    fn filter_query(&self, filter: Filter) -> Option<(CallQuery, bool)> {
         let find = |pick: &dyn Fn(&Call) -> Option<CallQuery>| self.sample.iter().find_map(pick);
+        let listed_direction = self.sample.iter().find_map(|c| c.direction);
+        let from_sample = match filter {
+            Filter::Direction => listed_direction.is_some(),
+            Filter::Kind | Filter::Statuses | Filter::Sort => false,
+            // Every other value is read off a listed call.
+            _ => true,
+        };
         let mut query = match filter {
             Filter::Direction => Some(CallQuery {
-                direction: Some(
-                    self.sample
-                        .iter()
-                        .find_map(|c| c.direction)
-                        .unwrap_or(Direction::Outbound),
-                ),
+                direction: Some(listed_direction.unwrap_or(Direction::Outbound)),
                 ..Default::default()
             }),
             Filter::Kind => Some(CallQuery {
@@ -320,11 +368,11 @@ impl<'a> Suite<'a> {
             _ => None,
         }?;
         query.page_size = Some(100);
-        Some(query)
+        Some((query, from_sample))
     }
 
     async fn filter(&self, filter: Filter) -> Check {
-        let Some(query) = self.filter_query(filter) else {
+        let Some((query, from_sample)) = self.filter_query(filter) else {
             if !self.caps.supports_filter(filter) {
                 // Any value: the guard refuses the filter before it is sent. This filter
                 // alone, so that the refusal is of this one.
@@ -334,28 +382,41 @@ impl<'a> Suite<'a> {
                 return unsupported(self.provider.list_calls(&query).await);
             }
             return if self.seeded() {
-                Err(format!("no call in the seeded sample has a {filter} value"))
+                Err(self.no_call(&format!(
+                    "no call in the seeded sample has a {filter} value"
+                )))
             } else {
-                not_run("no listed call has a value to filter on")
+                not_run(&self.no_call("no listed call has a value to filter on"))
             };
         };
         if !self.caps.supports_filter(filter) {
             return unsupported(self.provider.list_calls(&query).await);
         }
-        let page = self
-            .provider
-            .list_calls(&query)
-            .await
-            .map_err(|e| failed("list_calls", e))?;
-        for call in &page.calls {
+        // The first page holding calls; an empty page followed by more is read past, as
+        // a vendor filtering each page after fetching it may serve one.
+        let mut pages = self.provider.pages(query.clone()).take(FILTER_PAGES);
+        let mut calls = Vec::new();
+        while let Some(page) = pages.next().await {
+            calls = page.map_err(|e| failed("list_calls", e))?.calls;
+            if !calls.is_empty() {
+                break;
+            }
+        }
+        for call in &calls {
             ensure!(query.matches(call), "{} does not match the filter", call.id);
         }
+        // A value read off a listed call matches that call at least, seeded data or not.
         ensure!(
-            !self.seeded() || !page.calls.is_empty(),
-            "no call matched, though the seeded data holds some"
+            !calls.is_empty() || !(from_sample || self.seeded()),
+            "no call matched, though {}",
+            if from_sample {
+                "the value was taken from a listed call"
+            } else {
+                "the seeded data holds some"
+            }
         );
         if filter == Filter::Sort {
-            let times: Vec<_> = page.calls.iter().filter_map(|c| c.created_at).collect();
+            let times: Vec<_> = calls.iter().filter_map(|c| c.created_at).collect();
             ensure!(times.windows(2).all(|w| w[0] <= w[1]), "not oldest first");
         }
         Ok(Outcome::Passed)
@@ -365,22 +426,34 @@ impl<'a> Suite<'a> {
         if !self.caps.list_calls {
             return unsupported(self.provider.list_calls(&CallQuery::default()).await);
         }
+        let size = self.caps.max_page_size.clamp(1, 37);
         let query = CallQuery {
-            page_size: Some(self.caps.max_page_size.clamp(1, 37)),
+            page_size: Some(size),
             ..CallQuery::default()
         };
         let expected = self.env.expected_calls(self.kind);
-        // On an account of unknown size, a few pages prove the cursor works.
-        let pages = expected.map_or(5, |n| n / 37 + 2);
-        let calls: Vec<Call> = self
+        // The pages `expected` calls fill at `size` a page, plus a last empty one some
+        // vendors serve; on an account of unknown size, a few pages prove the cursor works.
+        let budget = expected.map_or(5, |n| (n / size as usize).saturating_add(2));
+        // One page past the budget, when there is one: a walk that reaches it never ends.
+        let read = if expected.is_some() {
+            budget.saturating_add(1)
+        } else {
+            budget
+        };
+        let pages: Vec<CallPage> = self
             .provider
             .pages(query)
-            .take(pages)
-            .map_ok(|page| futures::stream::iter(page.calls.into_iter().map(Ok)))
-            .try_flatten()
+            .take(read)
             .try_collect()
             .await
             .map_err(|e| failed("list_calls", e))?;
+        ensure!(
+            pages.len() <= budget,
+            "the walk did not end within {budget} pages of {size} calls ({} calls expected)",
+            expected.unwrap_or_default()
+        );
+        let calls: Vec<Call> = pages.into_iter().flat_map(|page| page.calls).collect();
         let ids: HashSet<&CallId> = calls.iter().map(|c| &c.id).collect();
         ensure!(ids.len() == calls.len(), "a call came twice");
         if let Some(expected) = expected {
@@ -407,10 +480,10 @@ impl<'a> Suite<'a> {
             .await
             .map_err(dial_failed)?;
         if let (Some(before), Some(after)) = (before, self.env.dials_received(self.kind)) {
+            // Both counts, not their difference: a count that went down must not underflow.
             ensure!(
-                after == before + 1,
-                "one dial made {} calls",
-                after - before
+                after == before.saturating_add(1),
+                "one dial took the vendor's dial count from {before} to {after}"
             );
         }
         let (deadline, poll) = self.env.call_deadline();
@@ -452,7 +525,7 @@ impl<'a> Suite<'a> {
         Ok(Outcome::Passed)
     }
 
-    async fn dial_busy(&self) -> Check {
+    async fn dial_busy(&mut self) -> Check {
         if !self.caps.dial {
             return unsupported(self.provider.dial(&DialRequest::to("+14155550100")).await);
         }
@@ -460,6 +533,8 @@ impl<'a> Suite<'a> {
             return not_run("no number known to be busy");
         };
         let call = self.dial_and_wait(number).await?;
+        // Dialed here and ended: the delete case may have it.
+        self.spare.push(call.id.clone());
         ensure!(
             call.status == CallStatus::Busy,
             "ended {} ({:?})",
@@ -526,7 +601,7 @@ impl<'a> Suite<'a> {
             return unsupported(self.provider.transcript(&self.some_id()).await);
         }
         let Some(call) = &self.ended else {
-            return not_run("no completed call to read");
+            return self.no_completed_call("no completed call to read");
         };
         let transcript = self
             .provider
@@ -554,7 +629,7 @@ impl<'a> Suite<'a> {
 
     async fn inline_transcript(&self) -> Check {
         let Some(call) = &self.ended else {
-            return not_run("no completed call to read");
+            return self.no_completed_call("no completed call to read");
         };
         let inline = call.transcript.as_ref().is_some_and(|t| !t.is_empty());
         if self.caps.inline_transcript {
@@ -580,7 +655,7 @@ impl<'a> Suite<'a> {
             return unsupported(self.provider.recording(&self.some_id()).await);
         }
         let Some(call) = &self.ended else {
-            return not_run("no completed call to read");
+            return self.no_completed_call("no completed call to read");
         };
         let recording = self
             .provider
@@ -613,7 +688,11 @@ impl<'a> Suite<'a> {
                 "the call dialed here carries no {what}"
             );
             if ended.is_none() && !read.any(&has) {
-                return not_run(&format!("no call read carries {what}"));
+                let why = format!("no call read carries {what}");
+                return match &self.ended {
+                    Some(_) => not_run(&why),
+                    None => self.no_completed_call(&why),
+                };
             }
             Ok(Outcome::Passed)
         } else {
@@ -631,16 +710,17 @@ impl<'a> Suite<'a> {
         self.carried(self.caps.analysis, has, "analysis")
     }
 
-    /// The call the write cases change.
+    /// The call the write cases change: only the one dialed here, as on a live account
+    /// any other (a listed one, a completed one read) is a customer's.
     fn writable(&self) -> std::result::Result<CallId, Check> {
         if !self.env.allow_writes() {
             return Err(not_run("read-only run"));
         }
         self.ended
             .as_ref()
-            .or(self.sample.first())
+            .filter(|_| self.dialed_here)
             .map(|c| c.id.clone())
-            .ok_or_else(|| not_run("no call to change"))
+            .ok_or_else(|| not_run("writes change only a call this run dialed, and none ended"))
     }
 
     async fn update_name(&self) -> Check {
@@ -776,7 +856,7 @@ impl<'a> Suite<'a> {
         Ok(Outcome::Passed)
     }
 
-    async fn end_call(&self) -> Check {
+    async fn end_call(&mut self) -> Check {
         if !self.caps.end_call {
             return unsupported(self.provider.end_call(&self.some_id()).await);
         }
@@ -786,26 +866,32 @@ impl<'a> Suite<'a> {
         let Some(number) = self.env.dial_number().filter(|_| self.caps.dial) else {
             return not_run("no live call to end (nothing dialed)");
         };
-        let fail = |e| failed("end_call", e);
-        let dialed = self
+        let id = self
             .provider
             .dial(&self.dial_request(number))
             .await
-            .map_err(fail)?;
-        self.provider
-            .end_call(&dialed.call_id)
-            .await
-            .map_err(fail)?;
+            .map_err(dial_failed)?
+            .call_id;
+        if let Err(error) = self.provider.end_call(&id).await {
+            // A live call left running costs the account: one more try, and the report
+            // says whether the call is still live.
+            let again = match self.provider.end_call(&id).await {
+                Ok(()) => "; a second end_call ended it".to_owned(),
+                Err(e) => {
+                    format!("; a second end_call failed too ({e}): call {id} may still be live")
+                }
+            };
+            return Err(failed("end_call", error) + &again);
+        }
+        // A vendor may end the call a moment after answering: a short wait, not one look.
+        let (deadline, poll) = self.env.call_deadline();
         let call = self
             .provider
-            .get_call(&dialed.call_id)
+            .wait_until_ended(&id, poll, deadline.min(END_WAIT))
             .await
-            .map_err(fail)?;
-        ensure!(
-            call.status.is_terminal(),
-            "still {} after end_call",
-            call.status
-        );
+            .map_err(|e| failed("after end_call, wait_until_ended", e))?;
+        // Dialed here and ended: the delete case may have it.
+        self.spare.push(call.id);
         Ok(Outcome::Passed)
     }
 
@@ -834,14 +920,21 @@ impl<'a> Suite<'a> {
         if !self.env.allow_writes() {
             return not_run("read-only run");
         }
-        let Some(victim) = self.sample.first() else {
-            return not_run("no call to delete");
+        // Only a call dialed here (any other is a customer's on a live account): one no
+        // later case reads first, else the one the dial case ended.
+        let victim = self.spare.last().or(self
+            .ended
+            .as_ref()
+            .filter(|_| self.dialed_here)
+            .map(|c| &c.id));
+        let Some(victim) = victim else {
+            return not_run("deletes only a call this run dialed, and none ended");
         };
         self.provider
-            .delete_call(&victim.id)
+            .delete_call(victim)
             .await
             .map_err(|e| failed("delete_call", e))?;
-        match self.provider.get_call(&victim.id).await {
+        match self.provider.get_call(victim).await {
             Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
             other => Err(format!(
                 "after delete, get_call gave {:?}",
@@ -855,7 +948,7 @@ impl<'a> Suite<'a> {
             return unsupported(self.provider.parse_webhook(b"{}"));
         }
         let Some(call) = &self.ended else {
-            return not_run("no completed call to build a delivery about");
+            return self.no_completed_call("no completed call to build a delivery about");
         };
         let Some(body) = self.env.webhook_delivery(self.kind, call.id.as_str()) else {
             return not_run("no sample delivery for this account");

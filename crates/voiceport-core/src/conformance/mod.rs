@@ -21,6 +21,8 @@
 
 mod cases;
 mod report;
+#[cfg(test)]
+mod tests;
 
 use std::time::Duration;
 
@@ -44,7 +46,8 @@ pub trait Environment: Send + Sync {
         None
     }
 
-    /// Whether the suite may change calls (update, notes, end, cancel, delete).
+    /// Whether the suite may change calls (update, notes, end, cancel, delete). It only
+    /// ever changes calls it dialed in the same run: without a dial, those cases do not run.
     fn allow_writes(&self) -> bool {
         false
     }

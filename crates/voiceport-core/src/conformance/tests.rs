@@ -1,0 +1,644 @@
+//! The suite against an in-memory provider whose faults each test picks: what the suite
+//! must say about a provider (or an account) that misbehaves in one way.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, TimeDelta, Utc};
+
+use super::{Environment, Outcome, Report, run};
+use crate::{
+    AgentRef, Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, DialOutcome,
+    DialRequest, Direction, Error, MetadataMode, Note, NoteId, NoteInput, Operation, PageCursor,
+    ProviderKind, Recording, Result, Transcript, VendorPayload, VoiceProvider,
+};
+
+const KIND: ProviderKind = ProviderKind::HappyRobot;
+/// Every case the suite has.
+const CASES: usize = 30;
+/// A number the fake answers with a conversation, and one it answers busy.
+const ANSWERS: &str = "+14155550199";
+const BUSY: &str = "+14155550121";
+
+fn server_error(operation: Operation) -> Error {
+    Error::Server {
+        provider: KIND,
+        operation,
+        status: 503,
+        retry_after: None,
+        message: None,
+    }
+}
+
+/// A call the account held before the run: a customer's.
+fn listed_call(i: usize, at: DateTime<Utc>) -> Call {
+    let mut call = Call::new(CallId::new(format!("listed-{i}")), KIND);
+    call.status = CallStatus::Completed;
+    call.direction = Some(Direction::Outbound);
+    call.created_at = Some(at + TimeDelta::minutes(i64::try_from(i).unwrap()));
+    call.to = Some(format!("+1415555{i:04}"));
+    call.from = Some("+14155550000".into());
+    call.agent = Some(AgentRef {
+        id: Some("agent-1".into()),
+        name: None,
+    });
+    call.campaign_id = Some("campaign-1".into());
+    call.tags = vec!["renewal".into()];
+    call.duration_secs = Some(30.0);
+    call.set_vendor_payload(VendorPayload::from_value(&serde_json::json!({"id": i})));
+    call
+}
+
+/// An account in memory. Dialed calls are live until looked at (`get_call`) once, or
+/// until ended; the faults are off unless a test sets them.
+#[derive(Debug)]
+struct Fake {
+    max_page_size: u32,
+    calls: Mutex<Vec<Call>>,
+    /// Dialed calls still live: how many more looks until each shows as ended.
+    live: Mutex<BTreeMap<CallId, usize>>,
+    /// Every listing fails.
+    list_fails: bool,
+    /// After the last call, empty pages with ever new cursors.
+    endless: bool,
+    /// A filtered listing finds nothing, whatever the value.
+    filters_find_nothing: bool,
+    /// A filtered listing starts with an empty page (a vendor filtering each page after
+    /// fetching it), then serves the calls.
+    filters_start_empty: bool,
+    /// How many `end_call`s fail before one works, and how many were made.
+    end_failures: AtomicUsize,
+    end_calls: AtomicUsize,
+    /// Looks an ended call stays live for (a vendor ending it a moment later).
+    ends_after_looks: usize,
+    dialed: AtomicUsize,
+    notes: AtomicUsize,
+    /// Every call updated, noted or deleted.
+    changed: Mutex<Vec<CallId>>,
+}
+
+impl Fake {
+    fn with_calls(n: usize) -> Self {
+        let at = Utc::now() - TimeDelta::days(1);
+        Fake {
+            max_page_size: 100,
+            calls: Mutex::new((0..n).map(|i| listed_call(i, at)).collect()),
+            live: Mutex::new(BTreeMap::new()),
+            list_fails: false,
+            endless: false,
+            filters_find_nothing: false,
+            filters_start_empty: false,
+            end_failures: AtomicUsize::new(0),
+            end_calls: AtomicUsize::new(0),
+            ends_after_looks: 0,
+            dialed: AtomicUsize::new(0),
+            notes: AtomicUsize::new(0),
+            changed: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn changed(&self) -> Vec<CallId> {
+        self.changed.lock().unwrap().clone()
+    }
+
+    fn ids(&self) -> Vec<CallId> {
+        let calls = self.calls.lock().unwrap();
+        calls.iter().map(|c| c.id.clone()).collect()
+    }
+
+    /// Applies `change` to the call `id` and returns it.
+    fn change(&self, id: &CallId, change: impl FnOnce(&mut Call)) -> Result<Call> {
+        self.changed.lock().unwrap().push(id.clone());
+        let mut calls = self.calls.lock().unwrap();
+        let call = calls
+            .iter_mut()
+            .find(|c| &c.id == id)
+            .ok_or_else(|| not_found(Operation::UpdateCall))?;
+        change(call);
+        Ok(call.clone())
+    }
+}
+
+fn not_found(operation: Operation) -> Error {
+    Error::NotFound {
+        provider: KIND,
+        operation,
+        message: None,
+    }
+}
+
+#[async_trait]
+impl VoiceProvider for Fake {
+    fn kind(&self) -> ProviderKind {
+        KIND
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        Capabilities {
+            get_call: true,
+            list_calls: true,
+            dial: true,
+            update_name: true,
+            update_metadata_merge: true,
+            update_metadata_replace: true,
+            end_call: true,
+            delete_call: true,
+            notes: true,
+            filter_direction: true,
+            filter_kind: true,
+            filter_statuses: true,
+            filter_time_range: true,
+            filter_agent: true,
+            filter_campaign: true,
+            filter_tags: true,
+            filter_search: true,
+            filter_from_number: true,
+            filter_to_number: true,
+            sort: true,
+            server_paging: true,
+            max_page_size: self.max_page_size,
+            default_page_size: self.max_page_size,
+            ..Capabilities::NONE
+        }
+    }
+
+    async fn get_call(&self, id: &CallId) -> Result<Call> {
+        let mut live = self.live.lock().unwrap();
+        let mut calls = self.calls.lock().unwrap();
+        let call = calls
+            .iter_mut()
+            .find(|c| &c.id == id)
+            .ok_or_else(|| not_found(Operation::GetCall))?;
+        if let Some(looks) = live.get_mut(id) {
+            *looks = looks.saturating_sub(1);
+            if *looks == 0 {
+                live.remove(id);
+                call.status = CallStatus::Completed;
+                call.duration_secs = Some(30.0);
+            }
+        }
+        Ok(call.clone())
+    }
+
+    async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+        if self.list_fails {
+            return Err(server_error(Operation::ListCalls));
+        }
+        let bare = CallQuery {
+            page_size: None,
+            cursor: None,
+            ..query.clone()
+        };
+        let filtered = bare != CallQuery::default();
+        if filtered && self.filters_start_empty && query.cursor.is_none() {
+            return Ok(CallPage {
+                calls: Vec::new(),
+                next: Some(PageCursor::Offset { skip: 0 }),
+                total: None,
+            });
+        }
+        let matching: Vec<Call> = if filtered && self.filters_find_nothing {
+            Vec::new()
+        } else {
+            let calls = self.calls.lock().unwrap();
+            calls.iter().filter(|c| query.matches(c)).cloned().collect()
+        };
+        let size = self.capabilities().page_size(query) as usize;
+        let skip = match &query.cursor {
+            Some(PageCursor::Offset { skip }) => usize::try_from(*skip).unwrap(),
+            _ => 0,
+        };
+        let end = (skip + size).min(matching.len());
+        let calls = matching
+            .get(skip.min(end)..end)
+            .unwrap_or_default()
+            .to_vec();
+        let more = end < matching.len() || self.endless;
+        let next = more.then(|| PageCursor::Offset {
+            skip: u64::try_from(skip + size).unwrap(),
+        });
+        Ok(CallPage {
+            calls,
+            next,
+            total: None,
+        })
+    }
+
+    async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+        if request.scheduled_for.is_some() {
+            return Err(Error::unsupported(KIND, Operation::Dial));
+        }
+        let n = self.dialed.fetch_add(1, Ordering::SeqCst);
+        let id = CallId::new(format!("dialed-{n}"));
+        let mut call = Call::new(id.clone(), KIND);
+        call.to = Some(request.to.clone());
+        call.created_at = Some(Utc::now());
+        call.set_vendor_payload(VendorPayload::from_value(&serde_json::json!({})));
+        if request.to == BUSY {
+            call.status = CallStatus::Busy;
+        } else {
+            call.status = CallStatus::InProgress;
+            self.live.lock().unwrap().insert(id.clone(), 1);
+        }
+        self.calls.lock().unwrap().push(call);
+        Ok(DialOutcome {
+            call_id: id,
+            call: None,
+        })
+    }
+
+    async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+        self.change(id, |call| {
+            if let Some(name) = &update.name {
+                call.name = Some(name.clone());
+            }
+            if let Some(metadata) = &update.metadata {
+                if update.metadata_mode == MetadataMode::Replace {
+                    call.metadata.clear();
+                }
+                call.metadata.extend(metadata.clone());
+            }
+        })
+    }
+
+    async fn transcript(&self, _id: &CallId) -> Result<Transcript> {
+        Err(Error::unsupported(KIND, Operation::GetTranscript))
+    }
+
+    async fn recording(&self, _id: &CallId) -> Result<Option<Recording>> {
+        Err(Error::unsupported(KIND, Operation::GetRecording))
+    }
+
+    async fn end_call(&self, id: &CallId) -> Result<()> {
+        self.end_calls.fetch_add(1, Ordering::SeqCst);
+        let failing = self.end_failures.load(Ordering::SeqCst);
+        if failing > 0 {
+            self.end_failures.store(failing - 1, Ordering::SeqCst);
+            return Err(server_error(Operation::EndCall));
+        }
+        let mut live = self.live.lock().unwrap();
+        if live.contains_key(id) {
+            if self.ends_after_looks == 0 {
+                live.remove(id);
+                let mut calls = self.calls.lock().unwrap();
+                if let Some(call) = calls.iter_mut().find(|c| &c.id == id) {
+                    call.status = CallStatus::Completed;
+                }
+            } else {
+                live.insert(id.clone(), self.ends_after_looks);
+            }
+        }
+        Ok(())
+    }
+
+    async fn delete_call(&self, id: &CallId) -> Result<()> {
+        self.changed.lock().unwrap().push(id.clone());
+        self.calls.lock().unwrap().retain(|c| &c.id != id);
+        Ok(())
+    }
+
+    async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
+        let n = self.notes.fetch_add(1, Ordering::SeqCst);
+        self.change(id, |call| {
+            call.notes.push(Note {
+                id: NoteId::new(format!("note-{n}")),
+                content: note.content.clone(),
+                author: None,
+                flagged: note.flagged,
+                created_at: None,
+            });
+        })
+    }
+
+    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
+        self.change(id, |call| {
+            for n in call.notes.iter_mut().filter(|n| &n.id == note_id) {
+                n.content = note.content.clone();
+                n.flagged = note.flagged;
+            }
+        })
+    }
+
+    async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
+        self.change(id, |call| call.notes.retain(|n| &n.id != note_id))
+    }
+}
+
+/// What the run may do: by default, a live account's read-only run.
+#[derive(Default)]
+struct Env {
+    expected: Option<usize>,
+    writes: bool,
+    dial: bool,
+    /// What `dials_received` answers, one value a question.
+    dial_counts: Mutex<Vec<usize>>,
+}
+
+impl Environment for Env {
+    fn dial_number(&self) -> Option<String> {
+        self.dial.then(|| ANSWERS.to_owned())
+    }
+
+    fn busy_number(&self) -> Option<String> {
+        self.dial.then(|| BUSY.to_owned())
+    }
+
+    fn allow_writes(&self) -> bool {
+        self.writes
+    }
+
+    fn expected_calls(&self, _kind: ProviderKind) -> Option<usize> {
+        self.expected
+    }
+
+    fn dials_received(&self, _kind: ProviderKind) -> Option<usize> {
+        let mut counts = self.dial_counts.lock().unwrap();
+        (!counts.is_empty()).then(|| counts.remove(0))
+    }
+
+    fn call_deadline(&self) -> (Duration, Duration) {
+        (Duration::from_secs(5), Duration::from_millis(10))
+    }
+}
+
+async fn check(provider: &Fake, env: &Env) -> Report {
+    let report = run(provider, env).await;
+    assert_eq!(report.cases.len(), CASES, "{report}");
+    report
+}
+
+fn outcome(report: &Report, case: &str) -> Outcome {
+    let found = report.cases.iter().find(|c| c.case == case);
+    found
+        .map(|c| c.outcome.clone())
+        .unwrap_or_else(|| panic!("no case {case}\n{report}"))
+}
+
+fn failure(report: &Report, case: &str) -> String {
+    match outcome(report, case) {
+        Outcome::Failed(why) => why,
+        other => panic!("{case}: {other:?}\n{report}"),
+    }
+}
+
+fn not_run(report: &Report, case: &str) -> String {
+    match outcome(report, case) {
+        Outcome::NotRun(why) => why,
+        other => panic!("{case}: {other:?}\n{report}"),
+    }
+}
+
+/// The fake behaving, every case allowed: all pass or are unsupported, and only calls
+/// the run dialed were changed.
+#[tokio::test]
+async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
+    let provider = Fake::with_calls(80);
+    let listed = provider.ids();
+    let env = Env {
+        expected: Some(80),
+        writes: true,
+        dial: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    assert!(report.failures().is_empty(), "{report}");
+    assert!(report.not_run().is_empty(), "{report}");
+    assert_eq!(report.passed(), 22, "{report}");
+    assert_eq!(report.unsupported(), 8, "{report}");
+    let changed = provider.changed();
+    // Name, merge (2), replace, notes (3) on the dialed call; one delete.
+    assert_eq!(changed.len(), 8, "{changed:?}");
+    assert!(changed.iter().all(|id| !listed.contains(id)), "{changed:?}");
+    // Every call the account held before is still there.
+    let ids = provider.ids();
+    assert!(listed.iter().all(|id| ids.contains(id)), "{ids:?}");
+}
+
+/// A run allowed to write but that dialed nothing changes nothing: the listed calls are
+/// a customer's. The write cases say why they did not run.
+#[tokio::test]
+async fn write_cases_leave_the_listed_calls_alone() {
+    let provider = Fake::with_calls(5);
+    let env = Env {
+        writes: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    assert!(report.failures().is_empty(), "{report}");
+    for case in [
+        "update name",
+        "update metadata (merge)",
+        "update metadata (replace)",
+        "notes: add, update, delete",
+        "delete a call",
+    ] {
+        let why = not_run(&report, case);
+        assert!(why.contains("only a call this run dialed"), "{case}: {why}");
+    }
+    assert_eq!(provider.changed(), Vec::<CallId>::new());
+    assert_eq!(provider.ids().len(), 5);
+}
+
+/// On a live account (nothing seeded), a filter value read off a listed call must find
+/// that call: an empty answer is a failure, not a pass.
+#[tokio::test]
+async fn a_filter_on_a_listed_calls_value_that_finds_nothing_fails() {
+    let provider = Fake {
+        filters_find_nothing: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    // The values read off a listed call; the others (kind, statuses, sort) may be empty.
+    let from_sample = [
+        "direction",
+        "time_range",
+        "agent_id",
+        "campaign_id",
+        "tags",
+        "search",
+        "from_number",
+        "to_number",
+    ];
+    for filter in from_sample {
+        let why = failure(&report, &format!("list_calls filter {filter}"));
+        assert!(why.contains("taken from a listed call"), "{filter}: {why}");
+    }
+    for filter in ["kind", "statuses", "sort"] {
+        let case = format!("list_calls filter {filter}");
+        assert_eq!(outcome(&report, &case), Outcome::Passed, "{report}");
+    }
+    assert_eq!(report.failures().len(), from_sample.len(), "{report}");
+}
+
+/// A filtered listing whose first page is empty but says more follow is read on: the
+/// match on the next page passes.
+#[tokio::test]
+async fn a_filter_reads_past_an_empty_first_page() {
+    let provider = Fake {
+        filters_start_empty: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let filters = report
+        .cases
+        .iter()
+        .filter(|c| c.case.starts_with("list_calls filter"));
+    assert!(
+        filters.clone().all(|c| c.outcome == Outcome::Passed),
+        "{report}"
+    );
+    assert_eq!(filters.count(), 11, "{report}");
+    assert!(report.failures().is_empty(), "{report}");
+}
+
+/// Pages of 10 over 100 calls take 10 pages (11 with a last empty one): the walk's budget
+/// follows the page size it asked for.
+#[tokio::test]
+async fn the_walk_budgets_the_page_size_it_asked_for() {
+    let provider = Fake {
+        max_page_size: 10,
+        ..Fake::with_calls(100)
+    };
+    let env = Env {
+        expected: Some(100),
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    assert_eq!(
+        outcome(&report, "stream every page"),
+        Outcome::Passed,
+        "{report}"
+    );
+    assert!(report.failures().is_empty(), "{report}");
+}
+
+/// A walk that serves every call, then empty pages forever, fails: the budget is not what
+/// stops it.
+#[tokio::test]
+async fn a_walk_that_never_ends_fails() {
+    let provider = Fake {
+        max_page_size: 37,
+        endless: true,
+        ..Fake::with_calls(100)
+    };
+    let env = Env {
+        expected: Some(100),
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "stream every page");
+    assert!(why.contains("did not end within 4 pages"), "{why}");
+}
+
+/// An `end_call` that fails is tried once more, and the failure says how that went.
+#[tokio::test]
+async fn an_end_call_that_fails_is_tried_again() {
+    let provider = Fake {
+        end_failures: AtomicUsize::new(1),
+        ..Fake::with_calls(5)
+    };
+    let env = Env {
+        writes: true,
+        dial: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "end a live call");
+    assert!(why.contains("a second end_call ended it"), "{why}");
+    assert_eq!(provider.end_calls.load(Ordering::SeqCst), 2);
+    // The call is over, not left running.
+    assert!(provider.live.lock().unwrap().is_empty());
+    assert_eq!(report.failures().len(), 1, "{report}");
+
+    // Both tries fail: the call may still be live, and the report says which one.
+    let provider = Fake {
+        end_failures: AtomicUsize::new(2),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "end a live call");
+    assert!(
+        why.contains("a second end_call failed too") && why.contains("may still be live"),
+        "{why}"
+    );
+    assert_eq!(provider.end_calls.load(Ordering::SeqCst), 2);
+}
+
+/// A vendor that ends the call a moment after `end_call` answers passes: the case waits
+/// for the end instead of reading the call once.
+#[tokio::test]
+async fn an_end_that_shows_a_moment_later_passes() {
+    let provider = Fake {
+        ends_after_looks: 3,
+        ..Fake::with_calls(5)
+    };
+    let env = Env {
+        writes: true,
+        dial: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    assert_eq!(
+        outcome(&report, "end a live call"),
+        Outcome::Passed,
+        "{report}"
+    );
+    assert!(report.failures().is_empty(), "{report}");
+}
+
+/// The first listing's error is in the reason of every case it left without a call, and
+/// those cases fail where the environment says the account holds calls.
+#[tokio::test]
+async fn a_failed_first_listing_is_named_where_it_left_cases_without_a_call() {
+    let provider = Fake {
+        list_fails: true,
+        ..Fake::with_calls(5)
+    };
+    let cases = [
+        "get_call",
+        "get_call of a missing id is NotFound",
+        "inline transcript",
+    ];
+    let report = check(&provider, &Env::default()).await;
+    for case in cases {
+        let why = not_run(&report, case);
+        assert!(
+            why.contains("the first listing failed: list_calls"),
+            "{case}: {why}"
+        );
+    }
+    let env = Env {
+        expected: Some(5),
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    for case in cases {
+        let why = failure(&report, case);
+        assert!(
+            why.contains("the first listing failed: list_calls"),
+            "{case}: {why}"
+        );
+    }
+}
+
+/// A dial counter that goes down is reported with both counts, not subtracted (which
+/// would underflow).
+#[tokio::test]
+async fn a_dial_count_that_goes_down_is_reported() {
+    let provider = Fake::with_calls(5);
+    let env = Env {
+        dial: true,
+        dial_counts: Mutex::new(vec![5, 4]),
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "dial, then wait for the end");
+    assert!(why.contains("from 5 to 4"), "{why}");
+}
