@@ -265,7 +265,10 @@ fn json_and_env_sources() {
     unsafe {
         std::env::set_var("VOICEPORT_CFGTEST_B_KIND", "retell");
         std::env::set_var("VOICEPORT_CFGTEST_B_API_KEY", "");
-        std::env::set_var("VOICEPORT_CFGTEST_B_API_KEY_ENV", "VOICEPORT_CFGTEST_B_REAL_KEY");
+        std::env::set_var(
+            "VOICEPORT_CFGTEST_B_API_KEY_ENV",
+            "VOICEPORT_CFGTEST_B_REAL_KEY",
+        );
         std::env::set_var("VOICEPORT_CFGTEST_B_REAL_KEY", "real-key");
         std::env::set_var("VOICEPORT_CFGTEST_B_BASE_URL", " ");
         std::env::set_var("VOICEPORT_CFGTEST_B_TIMEOUT_SECS", "soon");
@@ -275,7 +278,10 @@ fn json_and_env_sources() {
     // SAFETY: as above.
     unsafe { std::env::remove_var("VOICEPORT_CFGTEST_B_TIMEOUT_SECS") };
     let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_B_").unwrap();
-    assert_eq!(config.resolve_api_key().unwrap().expose_secret(), "real-key");
+    assert_eq!(
+        config.resolve_api_key().unwrap().expose_secret(),
+        "real-key"
+    );
     assert_eq!(config.base_url, None);
     assert_eq!(config.field("kind"), "VOICEPORT_CFGTEST_B_KIND");
     // SAFETY: as above.
