@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use voiceport::{
-    CallQuery, DialRequest, Error, MergeOptions, MergedCall, MergedCalls, MergedCursor,
+    CallQuery, CallStatus, DialRequest, Error, MergeOptions, MergedCall, MergedCalls, MergedCursor,
     ProviderConfig, ProviderError, ProviderKind, ProvidersFile, Registry, RouteConfig, RoutePolicy,
-    Selection, VoiceProviderExt,
+    Selection, SortOrder, VoiceProviderExt,
 };
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
@@ -187,6 +187,49 @@ async fn a_walk_resumed_with_another_page_size_keeps_its_own() {
         assert_eq!(seen.len(), expected.len(), "stop {stop}: {token}");
         assert_eq!(seen.into_iter().collect::<BTreeSet<_>>(), expected);
     }
+}
+
+/// A cursor resumes only the walk it was taken from: another sort order or other filters
+/// would read its positions in another listing, skipping and repeating calls.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(&accounts, BTreeMap::new());
+    // The two HappyRobot accounts, which sort either way.
+    let both = Selection::parse("hr,hr2");
+    let oldest_first = CallQuery {
+        sort: Some(SortOrder::Ascending),
+        ..query()
+    };
+    let mut walk = registry
+        .calls(&both, oldest_first.clone(), None, MergeOptions::default())
+        .unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        seen.push(walk.try_next().await.unwrap().unwrap().qualified_id());
+    }
+    let token = walk.cursor().to_token();
+    let cursor = || MergedCursor::from_token(&token).unwrap();
+    let answered = CallQuery {
+        statuses: vec![CallStatus::Completed],
+        ..oldest_first.clone()
+    };
+    for other in [query(), answered] {
+        let refused = registry
+            .calls(&both, other, Some(cursor()), MergeOptions::default())
+            .err()
+            .expect("a cursor resumed with another query");
+        assert!(
+            matches!(&refused, Error::Config { field, .. } if field == "cursor"),
+            "{refused}"
+        );
+    }
+    // With its own query (another page size is the cursor's business), the rest comes.
+    let rest = walk_all(&registry, &both, oldest_first.clone(), Some(cursor())).await;
+    seen.extend(rest.iter().map(|m| m.qualified_id()));
+    let all = walk_all(&registry, &both, oldest_first, None).await;
+    let all: Vec<String> = all.iter().map(|m| m.qualified_id()).collect();
+    assert_eq!(seen, all);
 }
 
 /// A registry built in code, its providers never placed at a config path, still keeps

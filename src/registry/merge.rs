@@ -108,13 +108,33 @@ pub struct ProviderError {
 /// time it started) to keep new calls out of it. The walk's page size goes with it: a
 /// resumed walk reads pages of the size it was started with, whatever the query says (a
 /// page number means other calls at another size). A provider that failed resumes at the
-/// page that failed.
+/// page that failed. Its filters and sort go with it too, as a digest: a walk resumed with
+/// others is refused ([`Error::Config`] at `cursor`), as its positions would skip and
+/// repeat calls of another listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
     /// The page size the walk asked for (`None`: each vendor's default).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     page_size: Option<u32>,
+    /// The [digest](query_digest) of the walk's filters and sort (`None`: not checked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    query: Option<String>,
+}
+
+/// A short digest of what a query selects and in which order (its filters and sort; not
+/// its page size, which the cursor keeps, nor its own cursor): two queries with the same
+/// digest list the same calls in the same order.
+fn query_digest(query: &CallQuery) -> String {
+    use sha2::{Digest, Sha256};
+    let selecting = CallQuery {
+        page_size: None,
+        cursor: None,
+        ..query.clone()
+    };
+    let text = serde_json::to_vec(&selecting).unwrap_or_default();
+    let digest = Sha256::digest(&text);
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,6 +199,8 @@ impl fmt::Display for MergedCursor {
 pub struct MergedCalls {
     lanes: Vec<Lane>,
     page_size: Option<u32>,
+    /// The [digest](query_digest) of the query's filters and sort, for its cursors.
+    query: String,
     descending: bool,
     keep_going: bool,
     left_out: Vec<ProviderError>,
@@ -265,10 +287,17 @@ impl Lane {
             let page = match Pin::new(&mut fetch.task).poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(result)) => result,
-                Poll::Ready(Err(join)) => Err(Error::config(
-                    "merged walk",
-                    format!("a page fetch stopped: {join}"),
-                )),
+                Poll::Ready(Err(join)) => match join.try_into_panic() {
+                    // A panic in the provider's listing is a bug: it reaches the walk's
+                    // reader as it reaches a caller of `list_calls`, not as an error to
+                    // handle (it was reported as a configuration error).
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    // Only a runtime shutting down cancels a fetch: nothing was read.
+                    Err(_) => Err(Error::Interrupted {
+                        provider: self.provider.kind(),
+                        operation: Operation::ListCalls,
+                    }),
+                },
             };
             let Some(fetch) = self.ahead.take() else {
                 continue;
@@ -352,6 +381,15 @@ impl MergedCalls {
         if let Some(resume) = &resume {
             query.page_size = resume.page_size;
         }
+        let digest = query_digest(&query);
+        if let Some(resumed) = resume.as_ref().and_then(|r| r.query.as_ref())
+            && *resumed != digest
+        {
+            return Err(Error::config(
+                "cursor",
+                "the cursor is of a walk with other filters or another sort order: resume it with the query it was started with",
+            ));
+        }
         let resume = resume.unwrap_or_default();
         let filters = query.filters_used();
         let mut lanes = Vec::new();
@@ -411,6 +449,7 @@ impl MergedCalls {
         Ok(MergedCalls {
             lanes,
             page_size: query.page_size,
+            query: digest,
             descending: query.sort != Some(SortOrder::Ascending),
             keep_going: options.keep_going,
             left_out,
@@ -428,6 +467,7 @@ impl MergedCalls {
                 .map(|lane| (lane.name.clone(), lane.position()))
                 .collect(),
             page_size: self.page_size,
+            query: Some(self.query.clone()),
         }
     }
 
@@ -525,5 +565,58 @@ impl Stream for MergedCalls {
             provider: lane.name.clone(),
             call,
         })))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures::TryStreamExt;
+    use voiceport_core::{Call, CallId, Capabilities, ProviderKind};
+
+    /// A provider whose listing panics (a bug in it).
+    #[derive(Debug)]
+    struct Panicking;
+
+    #[async_trait::async_trait]
+    impl VoiceProvider for Panicking {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Retell
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities {
+                list_calls: true,
+                ..Capabilities::default()
+            }
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        async fn get_call(&self, _id: &CallId) -> Result<Call> {
+            Err(Error::unsupported(self.kind(), Operation::GetCall))
+        }
+        async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
+            panic!("the listing's own bug");
+        }
+    }
+
+    /// A panic in a provider's page fetch reaches the walk's reader as a panic, as it does
+    /// a caller of `list_calls`: not an error that says the configuration is wrong.
+    #[tokio::test]
+    async fn a_panicking_page_fetch_panics_the_reader() {
+        let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
+            vec![("broken".into(), Arc::new(Panicking))];
+        let mut walk = MergedCalls::new(
+            providers,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap();
+        let reader = tokio::spawn(async move { walk.try_next().await.map(|_| ()) });
+        let stopped = reader.await.expect_err("the reader did not panic");
+        let panic = stopped.into_panic();
+        let message = panic.downcast_ref::<&str>().copied().unwrap_or_default();
+        assert_eq!(message, "the listing's own bug");
     }
 }
