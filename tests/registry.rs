@@ -217,8 +217,7 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
     for other in [query(), answered] {
         let refused = registry
             .calls(&both, other, Some(cursor()), MergeOptions::default())
-            .err()
-            .expect("a cursor resumed with another query");
+            .expect_err("a cursor resumed with another query");
         assert!(
             matches!(&refused, Error::Config { field, .. } if field == "cursor"),
             "{refused}"
