@@ -41,7 +41,8 @@ Exit codes:
        anything, a local file that is not the vendor JSON it should be
   3    the vendor or the network failed (or conformance cases failed)
   4    the vendor does not support the operation
-  130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed";
+  130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed
+       (`listen` and `sandbox`, which run until Ctrl-C, end with 0)";
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]
