@@ -112,6 +112,8 @@ pub(super) struct Suite<'a> {
     dialed_here: bool,
     /// Why the first listing failed, for the cases left without a listed call.
     listing_error: Option<String>,
+    /// Why reading the completed call listed failed, for the cases left without a call.
+    completed_error: Option<String>,
     /// Calls dialed here that have ended and that no later case reads: what the delete
     /// case may delete (on a live account, any other call is a customer's).
     spare: Vec<CallId>,
@@ -134,6 +136,7 @@ impl<'a> Suite<'a> {
             ended: None,
             dialed_here: false,
             listing_error: None,
+            completed_error: None,
             spare: Vec::new(),
             scheduled: None,
         }
@@ -165,10 +168,9 @@ impl<'a> Suite<'a> {
         }
     }
 
-    /// A case left without a listed call: not run, but failed where the environment says
-    /// the account holds calls (the listing should have returned some).
-    fn without_sample(&self, why: &str) -> Check {
-        let why = self.no_call(why);
+    /// A case left without a call by a failure: not run, but failed where the environment
+    /// says the account holds calls (the failing read should have given one).
+    fn call_missing(&self, why: String) -> Check {
         if self.env.expected_calls(self.kind).is_some_and(|n| n > 0) {
             Err(why)
         } else {
@@ -176,8 +178,21 @@ impl<'a> Suite<'a> {
         }
     }
 
-    /// A case with no completed call to read: from the listing's fault when it gave none.
+    /// A case left without a listed call: not run, but failed where the environment says
+    /// the account holds calls (the listing should have returned some).
+    fn without_sample(&self, why: &str) -> Check {
+        self.call_missing(self.no_call(why))
+    }
+
+    /// A case with no completed call to read: from the listing's fault when it gave none,
+    /// from `get_call`'s when reading the completed call listed failed.
     fn no_completed_call(&self, why: &str) -> Check {
+        if let Some(error) = &self.completed_error {
+            // Said, or the case would blame the account's data for the provider's error.
+            return self.call_missing(format!(
+                "{why} (reading the completed call listed failed: {error})"
+            ));
+        }
         if self.sample.is_empty() {
             self.without_sample(why)
         } else {
@@ -214,7 +229,11 @@ impl<'a> Suite<'a> {
         let check = self.dial_scheduled().await;
         self.record("dial scheduled", check);
         if self.ended.is_none() {
-            self.ended = self.completed_from_sample().await;
+            match self.completed_from_sample().await {
+                Ok(call) => self.ended = call,
+                // Kept, as the listing's is: the cases left without a call say why.
+                Err(error) => self.completed_error = Some(error),
+            }
         }
         let check = self.transcript().await;
         self.record("transcript", check);
@@ -481,10 +500,14 @@ impl<'a> Suite<'a> {
             .map_err(dial_failed)?;
         if let (Some(before), Some(after)) = (before, self.env.dials_received(self.kind)) {
             // Both counts, not their difference: a count that went down must not underflow.
-            ensure!(
-                after == before.saturating_add(1),
-                "one dial took the vendor's dial count from {before} to {after}"
-            );
+            if after != before.saturating_add(1) {
+                // The call dialed may be live all the same: ended before failing, or it
+                // runs on at the account's cost.
+                let ended = self.end_dialed(&outcome.call_id).await;
+                return Err(format!(
+                    "one dial took the vendor's dial count from {before} to {after}{ended}"
+                ));
+            }
         }
         let (deadline, poll) = self.env.call_deadline();
         let waited = self
@@ -495,13 +518,22 @@ impl<'a> Suite<'a> {
             Ok(call) => Ok(call),
             // A live call left running costs the account: it is ended, where it can be.
             Err(gave_up @ Error::WaitTimedOut { .. }) if self.caps.end_call => {
-                let ended = match self.provider.end_call(&outcome.call_id).await {
-                    Ok(_) => "; the call was ended".to_owned(),
-                    Err(e) => format!("; ending the call failed too: {e}"),
-                };
+                let ended = self.end_dialed(&outcome.call_id).await;
                 Err(failed("wait_until_ended", gave_up) + &ended)
             }
             Err(e) => Err(failed("wait_until_ended", e)),
+        }
+    }
+
+    /// Ends a call dialed here that a case gives up on, and says (for its failure) whether
+    /// that worked: a call left live runs at the account's cost.
+    async fn end_dialed(&self, id: &CallId) -> String {
+        if !self.caps.end_call {
+            return format!("; the provider cannot end a call: call {id} may still be live");
+        }
+        match self.provider.end_call(id).await {
+            Ok(()) => "; the call was ended".to_owned(),
+            Err(e) => format!("; ending the call failed too ({e}): call {id} may still be live"),
         }
     }
 
@@ -587,13 +619,24 @@ impl<'a> Suite<'a> {
         Ok(Outcome::Passed)
     }
 
-    /// A completed call from the sample, fetched in full.
-    async fn completed_from_sample(&self) -> Option<Call> {
-        let listed = self
+    /// A completed call from the sample, fetched in full; `None` when none is listed (or
+    /// the provider cannot fetch one), the error when fetching it failed.
+    async fn completed_from_sample(&self) -> std::result::Result<Option<Call>, String> {
+        if !self.caps.get_call {
+            return Ok(None);
+        }
+        let Some(listed) = self
             .sample
             .iter()
-            .find(|c| c.status == CallStatus::Completed)?;
-        self.provider.get_call(&listed.id).await.ok()
+            .find(|c| c.status == CallStatus::Completed)
+        else {
+            return Ok(None);
+        };
+        self.provider
+            .get_call(&listed.id)
+            .await
+            .map(Some)
+            .map_err(|e| failed("get_call", e))
     }
 
     async fn transcript(&self) -> Check {

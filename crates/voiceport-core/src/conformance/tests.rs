@@ -62,6 +62,8 @@ struct Fake {
     live: Mutex<BTreeMap<CallId, usize>>,
     /// Every listing fails.
     list_fails: bool,
+    /// Every `get_call` fails.
+    get_fails: bool,
     /// After the last call, empty pages with ever new cursors.
     endless: bool,
     /// A filtered listing finds nothing, whatever the value.
@@ -88,6 +90,7 @@ impl Fake {
             calls: Mutex::new((0..n).map(|i| listed_call(i, at)).collect()),
             live: Mutex::new(BTreeMap::new()),
             list_fails: false,
+            get_fails: false,
             endless: false,
             filters_find_nothing: false,
             filters_start_empty: false,
@@ -170,6 +173,9 @@ impl VoiceProvider for Fake {
     }
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
+        if self.get_fails {
+            return Err(server_error(Operation::GetCall));
+        }
         let mut live = self.live.lock().unwrap();
         let mut calls = self.calls.lock().unwrap();
         let call = calls
@@ -641,4 +647,70 @@ async fn a_dial_count_that_goes_down_is_reported() {
     let report = check(&provider, &env).await;
     let why = failure(&report, "dial, then wait for the end");
     assert!(why.contains("from 5 to 4"), "{why}");
+}
+
+/// A `get_call` of the completed call listed that fails is named where it left cases
+/// without a call, and those cases fail where the environment says the account holds calls.
+#[tokio::test]
+async fn a_failed_get_call_of_a_listed_call_is_named_where_it_left_cases_without_one() {
+    let provider = Fake {
+        get_fails: true,
+        ..Fake::with_calls(5)
+    };
+    let case = "inline transcript";
+    let report = check(&provider, &Env::default()).await;
+    let why = not_run(&report, case);
+    assert!(
+        why.contains("reading the completed call listed failed: get_call"),
+        "{why}"
+    );
+    let env = Env {
+        expected: Some(5),
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, case);
+    assert!(
+        why.contains("reading the completed call listed failed: get_call"),
+        "{why}"
+    );
+}
+
+/// A wrong dial count fails the dial case, but the call it dialed is ended first, and the
+/// failure says whether that worked.
+#[tokio::test]
+async fn a_wrong_dial_count_ends_the_call_it_dialed() {
+    let provider = Fake::with_calls(5);
+    let env = Env {
+        dial: true,
+        dial_counts: Mutex::new(vec![5, 7]),
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "dial, then wait for the end");
+    assert!(
+        why.contains("from 5 to 7") && why.contains("the call was ended"),
+        "{why}"
+    );
+    assert_eq!(provider.end_calls.load(Ordering::SeqCst), 1);
+    // The call is over, not left running.
+    assert!(provider.live.lock().unwrap().is_empty());
+
+    // Ending it fails: the call may still be live, and the report says which one.
+    let provider = Fake {
+        end_failures: AtomicUsize::new(1),
+        ..Fake::with_calls(5)
+    };
+    let env = Env {
+        dial: true,
+        dial_counts: Mutex::new(vec![5, 7]),
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "dial, then wait for the end");
+    assert!(
+        why.contains("ending the call failed too")
+            && why.contains("call dialed-0 may still be live"),
+        "{why}"
+    );
 }
