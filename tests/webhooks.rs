@@ -981,6 +981,38 @@ async fn a_body_that_never_finishes_is_refused_with_408() {
     assert_eq!(seen.recv().await.as_deref(), Some("status-update"));
 }
 
+/// A delivery whose headers fail verification is refused before its body is read: a
+/// stranger cannot make the receiver wait for (and hold) a large body.
+#[tokio::test]
+async fn a_delivery_without_its_secret_is_refused_before_its_body_is_read() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let router = Receiver::builder(&registry())
+        // Far longer than the wait below: a refusal comes from the headers, not the timer.
+        .body_timeout(Duration::from_secs(120))
+        .handler(|_delivery: Delivery| async { Ok(()) })
+        .unwrap();
+    let base = serve(router).await;
+    let addr = host_of(&base);
+    for secret in ["", "x-vapi-secret: guess\r\n"] {
+        let mut stranger = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\n{secret}\
+             Content-Length: 4000000\r\nConnection: close\r\n\r\n"
+        );
+        stranger.write_all(head.as_bytes()).await.unwrap();
+        // The body never comes.
+        let mut answer = String::new();
+        tokio::time::timeout(
+            Duration::from_secs(20),
+            stranger.read_to_string(&mut answer),
+        )
+        .await
+        .expect("refused before the body")
+        .unwrap();
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+}
+
 /// `host:port` of a receiver served at `base` (`http://host:port/webhooks`).
 fn host_of(base: &str) -> String {
     base.trim_start_matches("http://")

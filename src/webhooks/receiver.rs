@@ -14,7 +14,7 @@ use axum::routing::post;
 use futures::future::BoxFuture;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
-use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Scheme, Verifier};
+use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Scheme, Verifier, VerifyError};
 use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
 
 use crate::Registry;
@@ -411,6 +411,12 @@ async fn receive(
     let headers = std::mem::take(&mut parts.headers);
     // For the `query` scheme; a `Uri` clone shares its text.
     let uri = parts.uri.clone();
+    // What the URL and headers prove is checked before the body is read: a stranger's
+    // delivery (no secret, no signature, a stale one) is refused without holding its body.
+    let head = match endpoint.verifier.check_head(uri.query(), &headers) {
+        Ok(head) => head,
+        Err(refused) => return refuse(&provider, endpoint, &refused),
+    };
     let reading = Bytes::from_request(Request::from_parts(parts, body), &());
     // A body already in (most are) is read without setting a timer.
     let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
@@ -428,14 +434,9 @@ async fn receive(
     };
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
     let _entered = span.enter();
-    if let Err(refused) = endpoint
-        .verifier
-        .verify_request(uri.query(), &headers, &body)
-    {
-        // The provider is named in the event too: a listener logs warnings only, without
-        // the (info) span.
-        tracing::warn!(provider = %provider, %refused, "webhook delivery refused");
-        return (StatusCode::UNAUTHORIZED, refused.to_string()).into_response();
+    if let Err(refused) = head.verify_body(&body) {
+        drop(_entered);
+        return refuse(&provider, endpoint, &refused);
     }
     // The event's payloads are slices of the body rather than copies: the event and its
     // body live and go together.
@@ -493,6 +494,15 @@ async fn receive(
         }
         Err(error) => handler_failed(error),
     }
+}
+
+/// A delivery that failed verification: 401, and a warning naming the provider (a
+/// listener logs warnings only, without the span that names it too).
+fn refuse(provider: &str, endpoint: &Endpoint, refused: &VerifyError) -> Response {
+    let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
+    let _entered = span.enter();
+    tracing::warn!(provider = %provider, %refused, "webhook delivery refused");
+    (StatusCode::UNAUTHORIZED, refused.to_string()).into_response()
 }
 
 /// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry

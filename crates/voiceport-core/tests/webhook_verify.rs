@@ -392,6 +392,70 @@ fn webhook_tables_that_would_weaken_the_check_are_config_errors() {
     );
 }
 
+/// A header secret the check could never match (outside printable ASCII, which a header
+/// value read as text is) is refused when the table is read, not at every delivery.
+#[test]
+fn a_header_secret_a_header_cannot_carry_is_a_config_error() {
+    for scheme in ["header", "bearer"] {
+        assert_eq!(
+            refused_field(
+                ProviderKind::Voicebot,
+                &format!("verify = \"{scheme}\"\nsecret = \"pa\u{2019}ss\"")
+            ),
+            "w.secret",
+            "{scheme}"
+        );
+    }
+}
+
+/// What the headers alone can prove is checked before the body: a delivery without its
+/// signature, or signed too long ago, is refused without reading its body; a good head
+/// leaves only the body to check.
+#[test]
+fn the_head_is_checked_before_the_body() {
+    let body = br#"{"message":{"type":"status-update"}}"#;
+    let hmac = verifier(
+        ProviderKind::Voicebot,
+        &format!("verify = \"hmac\"\nsecret = \"{SECRET}\""),
+    );
+    assert_eq!(
+        hmac.check_head(None, &HeaderMap::new()).err(),
+        Some(VerifyError::Missing {
+            header: "x-signature".into()
+        })
+    );
+    let stale = hmac.sign(body, Utc::now() - TimeDelta::minutes(10));
+    assert!(matches!(
+        hmac.check_head(None, &stale),
+        Err(VerifyError::Stale { .. })
+    ));
+    let signed = hmac.sign(body, Utc::now());
+    let head = hmac.check_head(None, &signed).unwrap();
+    assert_eq!(head.verify_body(body), Ok(()));
+    assert_eq!(head.verify_body(b"{}"), Err(VerifyError::Mismatch));
+    // Retell signs the body with the time: the same split.
+    let retell = verifier(ProviderKind::Retell, &format!("secret = \"{SECRET}\""));
+    let stale = retell.sign(body, Utc::now() - TimeDelta::minutes(10));
+    assert!(matches!(
+        retell.check_head(None, &stale),
+        Err(VerifyError::Stale { .. })
+    ));
+    let signed = retell.sign(body, Utc::now());
+    let head = retell.check_head(None, &signed).unwrap();
+    assert_eq!(head.verify_body(body), Ok(()));
+    assert_eq!(head.verify_body(b"{}"), Err(VerifyError::Mismatch));
+    // A shared secret needs no body: the head is the whole check.
+    let header = verifier(ProviderKind::Voicebot, &format!("secret = \"{SECRET}\""));
+    let wrong = headers(&[("x-vapi-secret", "guess")]);
+    assert_eq!(
+        header.check_head(None, &wrong).err(),
+        Some(VerifyError::Mismatch)
+    );
+    let right = headers(&[("x-vapi-secret", SECRET)]);
+    let head = header.check_head(None, &right).unwrap();
+    assert_eq!(head.verify_body(b"anything"), Ok(()));
+}
+
 #[test]
 fn retell_scheme_matches_the_published_test_vector() {
     // Retell's Python SDK test: key `test-api-key`, body `{"event":"call_ended"}`, time

@@ -43,7 +43,7 @@ mod verify;
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
 pub use dedup::{Admission, Deduplicator, EventKey};
 pub use forwarded::Forwarded;
-pub use verify::{DEFAULT_TOLERANCE_SECS, Verifier, VerifyError, verify};
+pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, verify};
 
 /// The headers [`verify`] and [`Verifier`] read (the `http` crate's, as axum, hyper and
 /// most Rust web frameworks hand them over), with what builds one.

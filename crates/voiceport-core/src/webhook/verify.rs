@@ -145,17 +145,29 @@ impl Verifier {
                 .map_err(|_| Error::config(format!("{field}.{key}"), "not a header name"))
         };
         let header = |default: &str| named("header", config.header.as_deref(), default);
+        // What a header can carry, as the check reads it (trimmed): any other secret would
+        // refuse every delivery.
+        let header_secret = || {
+            let secret = required()?;
+            let text = secret.expose_secret();
+            if !text.bytes().all(|b| (b' '..=b'~').contains(&b)) || text.trim() != text {
+                let message =
+                    "a secret sent in a header must be printable ASCII, without spaces around it";
+                return Err(Error::config(format!("{field}.secret"), message));
+            }
+            Ok(secret)
+        };
         let tolerance_secs = config.tolerance_secs.unwrap_or(DEFAULT_TOLERANCE_SECS);
         let rule = match scheme {
             Scheme::Header => Rule::Header {
                 name: header(default_header(kind))?,
                 prefix: "",
-                secret: required()?,
+                secret: header_secret()?,
             },
             Scheme::Bearer => Rule::Header {
                 name: header("authorization")?,
                 prefix: "Bearer ",
-                secret: required()?,
+                secret: header_secret()?,
             },
             Scheme::Hmac => {
                 let secret = required()?;
@@ -343,15 +355,53 @@ impl Verifier {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> std::result::Result<(), VerifyError> {
-        match &self.rule {
-            Rule::None => Ok(()),
-            Rule::Refuse(_) => Err(VerifyError::Mismatch),
+        self.check_head_at(query, headers, now)?.verify_body(body)
+    }
+
+    /// Checks what a delivery's URL query and headers prove before its body is read: the
+    /// whole check for the schemes that do not sign the body (`header`, `bearer`, `query`,
+    /// `none`); for those that do, that the signature is there and readable and that its
+    /// signing time is within the tolerance. A receiver that checks this first refuses a
+    /// stranger's delivery without reading (and holding) its body. The body is then
+    /// checked with [`HeadChecked::verify_body`].
+    ///
+    /// ```
+    /// use voiceport_core::ProviderKind;
+    /// use voiceport_core::webhook::{Verifier, WebhookConfig};
+    /// let config: WebhookConfig = toml::from_str("verify = \"hmac\"\nsecret = \"a1b2c3\"").unwrap();
+    /// let verifier = Verifier::from_config(ProviderKind::Voicebot, &config, "webhook", None).unwrap();
+    /// // No signature: refused before any body is read.
+    /// assert!(verifier.check_head(None, &http::HeaderMap::new()).is_err());
+    /// let body = br#"{"message":{"type":"status-update"}}"#;
+    /// let headers = verifier.sign(body, chrono::Utc::now());
+    /// let head = verifier.check_head(None, &headers).unwrap();
+    /// assert!(head.verify_body(body).is_ok());
+    /// assert!(head.verify_body(b"{}").is_err());
+    /// ```
+    pub fn check_head<'a>(
+        &'a self,
+        query: Option<&'a str>,
+        headers: &'a HeaderMap,
+    ) -> std::result::Result<HeadChecked<'a>, VerifyError> {
+        self.check_head_at(query, headers, Utc::now())
+    }
+
+    fn check_head_at<'a>(
+        &'a self,
+        query: Option<&'a str>,
+        headers: &'a HeaderMap,
+        now: DateTime<Utc>,
+    ) -> std::result::Result<HeadChecked<'a>, VerifyError> {
+        let body_to_check = match &self.rule {
+            Rule::None => BodyCheck::Nothing,
+            Rule::Refuse(_) => return Err(VerifyError::Mismatch),
             Rule::Query { param, secret } => {
                 let missing = || VerifyError::MissingParameter {
                     param: param.clone(),
                 };
                 let given = query_value(query.ok_or_else(missing)?, param).ok_or_else(missing)?;
-                same_secret(given, secret)
+                same_secret(given, secret)?;
+                BodyCheck::Nothing
             }
             Rule::Header {
                 name,
@@ -361,19 +411,17 @@ impl Verifier {
                 let value = header_text(headers, name)?;
                 let given = strip_prefix_ignoring_case(value.trim(), prefix)
                     .ok_or(VerifyError::Mismatch)?;
-                same_secret(given, secret)
+                same_secret(given, secret)?;
+                BodyCheck::Nothing
             }
             Rule::Hmac {
                 signature,
                 timestamp,
                 message_id,
-                url,
-                payload,
-                algorithm,
-                encoding,
                 prefix,
-                key,
+                encoding,
                 tolerance_secs,
+                ..
             } => {
                 let value = header_text(headers, signature)?;
                 let value = strip_prefix_ignoring_case(value.trim(), prefix).ok_or(
@@ -391,35 +439,27 @@ impl Verifier {
                     reason: "the signature is not encoded as configured",
                 })?;
                 // A time is only checked when it is signed: else anyone could change it.
+                // A stale one is refused here, before the body: signed or forged, it is
+                // refused either way.
                 let signed_at = match timestamp {
-                    Some(name) => Some(read_timestamp(headers, name)?),
-                    None => None,
+                    Some(name) => {
+                        let (text, at) = read_timestamp(headers, name)?;
+                        fresh(at, now, *tolerance_secs)?;
+                        text
+                    }
+                    None => "",
                 };
                 let message_id = match message_id {
                     Some(name) => header_text(headers, name)?.trim(),
                     None => "",
                 };
-                let values = payload::Values {
-                    body,
-                    timestamp: signed_at
-                        .as_ref()
-                        .map_or(&[][..], |(text, _)| text.as_bytes()),
-                    url: url.as_bytes(),
-                    message_id: message_id.as_bytes(),
-                };
-                let parts = payload::pieces(payload, &values);
-                if !mac_matches(*algorithm, key.expose_secret(), &parts, &given) {
-                    return Err(VerifyError::Mismatch);
-                }
-                match signed_at {
-                    Some((_, at)) => fresh(at, now, *tolerance_secs),
-                    None => Ok(()),
+                BodyCheck::Hmac {
+                    given,
+                    signed_at,
+                    message_id,
                 }
             }
-            Rule::Retell {
-                key,
-                tolerance_secs,
-            } => {
+            Rule::Retell { tolerance_secs, .. } => {
                 let value = header_text(headers, &RETELL_HEADER)?;
                 let malformed = |reason| VerifyError::Malformed {
                     header: RETELL_HEADER.to_string(),
@@ -428,19 +468,19 @@ impl Verifier {
                 let (millis, digest) = parse_retell(value.trim())
                     .ok_or_else(|| malformed("expected v=<milliseconds>,d=<64 hex digits>"))?;
                 let given = hex_decode(digest).ok_or_else(|| malformed("the digest is not hex"))?;
-                let key = key.expose_secret().as_bytes();
-                let parts = [body, millis.as_bytes()];
-                if !mac_matches(HmacAlgorithm::Sha256, key, &parts, &given) {
-                    return Err(VerifyError::Mismatch);
-                }
                 let at = millis
                     .parse::<i64>()
                     .ok()
                     .and_then(DateTime::from_timestamp_millis)
                     .ok_or_else(|| malformed("the time is out of range"))?;
-                fresh(at, now, *tolerance_secs)
+                fresh(at, now, *tolerance_secs)?;
+                BodyCheck::Retell { millis, given }
             }
-        }
+        };
+        Ok(HeadChecked {
+            rule: &self.rule,
+            body_to_check,
+        })
     }
 
     /// The headers a vendor using this scheme would send with `body` signed at `at`: what
@@ -534,6 +574,75 @@ impl Verifier {
             }
             _ => url.to_owned(),
         }
+    }
+}
+
+/// A delivery whose URL and headers passed [`Verifier::check_head`]; its body is still to
+/// be checked. Holds the signature read from the headers (the vendor's, never the
+/// secret).
+#[derive(Debug)]
+pub struct HeadChecked<'a> {
+    rule: &'a Rule,
+    body_to_check: BodyCheck<'a>,
+}
+
+/// What is left to check once the headers passed.
+#[derive(Debug)]
+enum BodyCheck<'a> {
+    /// Nothing: the scheme does not sign the body.
+    Nothing,
+    /// The signature over the body (and the signed time and message id, as read).
+    Hmac {
+        given: Vec<u8>,
+        signed_at: &'a str,
+        message_id: &'a str,
+    },
+    /// Retell's signature over the body and the time.
+    Retell { millis: &'a str, given: Vec<u8> },
+}
+
+impl HeadChecked<'_> {
+    /// Checks the delivery's raw body against the signature its headers carry: the rest of
+    /// [`Verifier::verify_request`].
+    pub fn verify_body(&self, body: &[u8]) -> std::result::Result<(), VerifyError> {
+        let matches = match (&self.body_to_check, self.rule) {
+            (BodyCheck::Nothing, _) => return Ok(()),
+            (
+                BodyCheck::Hmac {
+                    given,
+                    signed_at,
+                    message_id,
+                },
+                Rule::Hmac {
+                    url,
+                    payload,
+                    algorithm,
+                    key,
+                    ..
+                },
+            ) => {
+                let values = payload::Values {
+                    body,
+                    timestamp: signed_at.as_bytes(),
+                    url: url.as_bytes(),
+                    message_id: message_id.as_bytes(),
+                };
+                let parts = payload::pieces(payload, &values);
+                mac_matches(*algorithm, key.expose_secret(), &parts, given)
+            }
+            (BodyCheck::Retell { millis, given }, Rule::Retell { key, .. }) => {
+                let key = key.expose_secret().as_bytes();
+                mac_matches(
+                    HmacAlgorithm::Sha256,
+                    key,
+                    &[body, millis.as_bytes()],
+                    given,
+                )
+            }
+            // A check is made from the rule it is for.
+            _ => false,
+        };
+        matches.then_some(()).ok_or(VerifyError::Mismatch)
     }
 }
 
