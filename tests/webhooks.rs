@@ -981,6 +981,52 @@ async fn a_body_that_never_finishes_is_refused_with_408() {
     assert_eq!(seen.recv().await.as_deref(), Some("status-update"));
 }
 
+/// Each provider has its own de-duplication window: deliveries to one (a busy one, or one
+/// anyone can post to) never push another's out of its window, so that its vendor's
+/// redelivery still reaches the application once.
+#[tokio::test]
+async fn each_provider_has_its_own_dedup_window() {
+    let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let router = Receiver::builder(&registry())
+        .dedup_window(2)
+        .handler(move |delivery: Delivery| {
+            let events = events.clone();
+            async move {
+                let _ = events.send(delivery.provider.clone());
+                Ok(())
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let support = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let sales = [("x-hook-token", HOOK_SECRET.to_owned())];
+    let speech = fixture("voicebot/webhook_other.json");
+    let first = post(&format!("{base}/support"), &support, speech.clone()).await;
+    assert_eq!(first.0, StatusCode::NO_CONTENT, "{}", first.1);
+    // Three distinct messages to another provider: more than the window holds.
+    let message: serde_json::Value =
+        serde_json::from_slice(&fixture("happyrobot/webhook_unknown.json")).unwrap();
+    for n in 0..3 {
+        let mut body = message.clone();
+        body["content"]["content"] = serde_json::Value::from(format!("message {n}"));
+        let answer = post(
+            &format!("{base}/sales"),
+            &sales,
+            serde_json::to_vec(&body).unwrap(),
+        )
+        .await;
+        assert_eq!(answer.0, StatusCode::NO_CONTENT, "{}", answer.1);
+    }
+    // The first provider's redelivery is still a duplicate.
+    let again = post(&format!("{base}/support"), &support, speech).await;
+    assert_eq!(again.0, StatusCode::NO_CONTENT, "{}", again.1);
+    let mut delivered = Vec::new();
+    while let Ok(provider) = seen.try_recv() {
+        delivered.push(provider);
+    }
+    assert_eq!(delivered, ["support", "sales", "sales", "sales"]);
+}
+
 /// A delivery whose headers fail verification is refused before its body is read: a
 /// stranger cannot make the receiver wait for (and hold) a large body.
 #[tokio::test]

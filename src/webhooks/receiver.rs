@@ -260,8 +260,9 @@ impl ReceiverBuilder<'_> {
         self
     }
 
-    /// How many deliveries the de-duplication window remembers; [`DEFAULT_WINDOW`] by
-    /// default.
+    /// How many deliveries the de-duplication window of each provider remembers;
+    /// [`DEFAULT_WINDOW`] by default. Each provider has its own, so that a busy one (or one
+    /// posted to without verification) cannot push another's deliveries out of it.
     pub fn dedup_window(mut self, deliveries: usize) -> Self {
         self.window = deliveries;
         self
@@ -340,6 +341,7 @@ impl ReceiverBuilder<'_> {
                     codec,
                     verifier,
                     reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
+                    window: Mutex::new(Deduplicator::new(self.window)),
                 },
             );
         }
@@ -363,7 +365,6 @@ impl ReceiverBuilder<'_> {
         }
         let shared = Arc::new(Shared {
             endpoints,
-            window: Mutex::new(Deduplicator::new(self.window)),
             handler,
             body_timeout: self.body_timeout,
         });
@@ -381,11 +382,12 @@ struct Endpoint {
     /// How long its requests wait for the application's answer, short of the vendor's
     /// fixed limits.
     reply_timeout: Duration,
+    /// Its de-duplication window.
+    window: Mutex<Deduplicator>,
 }
 
 struct Shared {
     endpoints: BTreeMap<String, Endpoint>,
-    window: Mutex<Deduplicator>,
     handler: Handler,
     body_timeout: Duration,
 }
@@ -453,7 +455,7 @@ async fn receive(
         return answer_request(&shared, provider, endpoint, event, arrived).await;
     }
     let key = EventKey::of(&provider, &event, &body);
-    match lock(&shared.window).begin(key) {
+    match lock(&endpoint.window).begin(key) {
         Admission::First => {}
         Admission::Delivered => {
             tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
@@ -474,7 +476,7 @@ async fn receive(
     // Until the handler succeeds the key is only admitted: it is forgotten when the handler
     // fails, and when this future is dropped first (the vendor hung up).
     let mut admitted = Admitted {
-        window: &shared.window,
+        window: &endpoint.window,
         key,
         delivered: false,
     };
