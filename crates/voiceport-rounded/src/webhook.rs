@@ -18,7 +18,8 @@
 //!   object; it is decoded as a call when it has a string `id`;
 //! * the event time is `timestamp`, else `time` (ISO 8601, or epoch seconds or
 //!   milliseconds);
-//! * the call id is the subject's `id`, else its `call_id`, else a top-level `call_id`.
+//! * the call id is the subject's `id`, else its `call_id` (for a transcript, whose
+//!   subject is an utterance, its `call_id` first), else a top-level `call_id`.
 //!
 //! What each event becomes:
 //!
@@ -159,6 +160,8 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let subject = subject(&delivery);
     let subject = subject.as_ref();
     let name = event.strip_prefix("event_").unwrap_or(&event);
+    // A transcript's subject is an utterance: an `id` of its own is not the call's.
+    let utterance = name == "transcript";
     let mut parsed = match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
             Some(call) => CallEvent::new(event, EventKind::Ended { call }),
@@ -201,7 +204,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     };
     if parsed.call_id.is_none() {
         parsed.call_id = subject
-            .and_then(|s| s.id.as_deref().or(s.call_id.as_deref()))
+            .and_then(|s| match utterance {
+                true => s.call_id.as_deref().or(s.id.as_deref()),
+                false => s.id.as_deref().or(s.call_id.as_deref()),
+            })
             .map(CallId::new)
             .or_else(|| delivery.call_id.and_then(text).map(CallId::new));
     }
@@ -425,6 +431,16 @@ mod tests {
         let body = r#"{"event": "event_transcript", "data": {"call_id": "a", "call_id": "b"}}"#;
         let parsed = decode_webhook(body.as_bytes()).unwrap();
         assert_eq!(parsed.call_id().map(CallId::as_str), Some("b"));
+    }
+
+    /// A transcript's subject is an utterance: its own `id` (inferred: the payloads are
+    /// undocumented) does not name the call, its `call_id` does.
+    #[test]
+    fn a_transcript_names_its_call_by_call_id_not_its_own_id() {
+        let parsed = parse(json!({"event": "event_transcript",
+            "data": {"id": "utt_9", "call_id": ID, "role": "agent", "content": "Hello"}}))
+        .unwrap();
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]
