@@ -2619,11 +2619,12 @@ async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
     use std::io::Write;
     let mut listener = Listener::start("listen-stop", &[], std::process::Stdio::null()).await;
     let addr = listener.address().await;
-    // A delivery whose body never comes whole.
+    // A delivery whose body never comes whole (its secret right: one without it is
+    // refused before its body is read).
     let mut slow = std::net::TcpStream::connect(&addr).unwrap();
     write!(
         slow,
-        "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"message\""
+        "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nx-vapi-secret: listen-secret-31\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"message\""
     )
     .unwrap();
     slow.flush().unwrap();
