@@ -223,6 +223,42 @@ async fn a_cursor_is_refused_for_a_walk_with_other_filters_or_order() {
             "{refused}"
         );
     }
+    // The same selection asked another way is the same walk: the digest sees through it.
+    let mut walk = registry
+        .calls(&both, query(), None, MergeOptions::default())
+        .unwrap();
+    walk.try_next().await.unwrap().unwrap();
+    let newest_first = MergedCursor::from_token(&walk.cursor().to_token()).unwrap();
+    let spelled_out = CallQuery {
+        sort: Some(SortOrder::Descending),
+        ..query()
+    };
+    let resumed = registry.calls(
+        &both,
+        spelled_out,
+        Some(newest_first),
+        MergeOptions::default(),
+    );
+    assert!(resumed.is_ok(), "{:?}", resumed.err());
+    let two = |statuses: Vec<CallStatus>| CallQuery {
+        statuses,
+        ..query()
+    };
+    let walk = registry
+        .calls(
+            &both,
+            two(vec![CallStatus::Completed, CallStatus::Failed]),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap();
+    let resumed = registry.calls(
+        &both,
+        two(vec![CallStatus::Failed, CallStatus::Completed]),
+        Some(walk.cursor()),
+        MergeOptions::default(),
+    );
+    assert!(resumed.is_ok(), "{:?}", resumed.err());
     // With its own query (another page size is the cursor's business), the rest comes.
     let rest = walk_all(&registry, &both, oldest_first.clone(), Some(cursor())).await;
     seen.extend(rest.iter().map(|m| m.qualified_id()));

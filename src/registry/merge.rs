@@ -127,12 +127,22 @@ pub struct MergedCursor {
 /// digest list the same calls in the same order.
 fn query_digest(query: &CallQuery) -> String {
     use sha2::{Digest, Sha256};
+    // Written the same way however it was asked: no sort is newest first, and a list of
+    // statuses or tags is a set.
     let selecting = CallQuery {
         page_size: None,
         cursor: None,
+        sort: Some(query.sort.unwrap_or(SortOrder::Descending)),
         ..query.clone()
     };
-    let text = serde_json::to_vec(&selecting).unwrap_or_default();
+    let mut value = serde_json::to_value(&selecting).unwrap_or_default();
+    for set in ["statuses", "tags"] {
+        if let Some(serde_json::Value::Array(items)) = value.get_mut(set) {
+            items.sort_by_key(|item| item.to_string());
+            items.dedup();
+        }
+    }
+    let text = serde_json::to_vec(&value).unwrap_or_default();
     let digest = Sha256::digest(&text);
     digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }

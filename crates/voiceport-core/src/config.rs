@@ -214,8 +214,11 @@ impl ProviderConfig {
     /// A field as the user sets it: its name in a file (`api_key`), or its variable
     /// without the prefix (`API_KEY`) for a config read from the environment.
     fn setting(&self, name: &str) -> String {
-        if self.from_env {
-            name.to_ascii_uppercase().replace('.', "_")
+        // Only the fields `from_env` reads have a variable; any other (set in code) keeps
+        // its name.
+        const FROM_ENV: [&str; 5] = ["kind", "api_key", "api_key_env", "base_url", "timeout_secs"];
+        if self.from_env && FROM_ENV.contains(&name) {
+            name.to_ascii_uppercase()
         } else {
             name.to_owned()
         }
@@ -224,6 +227,8 @@ impl ProviderConfig {
     /// Places this config at `path` (such as `providers.sales.`) for error messages.
     pub fn at_path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
+        // Placed in a file: its fields are named as a file names them.
+        self.from_env = false;
         self
     }
 
@@ -406,6 +411,7 @@ impl ProvidersFile {
     pub fn place_providers(&mut self) {
         for (name, config) in &mut self.providers {
             config.path = format!("providers.{name}.");
+            config.from_env = false;
         }
     }
 

@@ -18,8 +18,9 @@
 //!   object; it is decoded as a call when it has a string `id`;
 //! * the event time is `timestamp`, else `time` (ISO 8601, or epoch seconds or
 //!   milliseconds);
-//! * the call id is the subject's `id`, else its `call_id` (for a transcript, whose
-//!   subject is an utterance, its `call_id` first), else a top-level `call_id`.
+//! * the call id is the subject's `id`, else its `call_id`, else a top-level `call_id`
+//!   (for a transcript, whose subject is an utterance: its `call_id`, else the top-level
+//!   one, else its `id`).
 //!
 //! What each event becomes:
 //!
@@ -203,13 +204,16 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         _ => other(event, body),
     };
     if parsed.call_id.is_none() {
-        parsed.call_id = subject
-            .and_then(|s| match utterance {
-                true => s.call_id.as_deref().or(s.id.as_deref()),
-                false => s.id.as_deref().or(s.call_id.as_deref()),
-            })
-            .map(CallId::new)
-            .or_else(|| delivery.call_id.and_then(text).map(CallId::new));
+        let top = || delivery.call_id.and_then(text).map(CallId::new);
+        let named = |id: Option<&str>| id.map(CallId::new);
+        parsed.call_id = match (subject, utterance) {
+            // An utterance's own id comes last: any call id names the call better.
+            (Some(s), true) => named(s.call_id.as_deref())
+                .or_else(top)
+                .or_else(|| named(s.id.as_deref())),
+            (Some(s), false) => named(s.id.as_deref().or(s.call_id.as_deref())).or_else(top),
+            (None, _) => top(),
+        };
     }
     // `time` stands in for a `timestamp` that is absent or unreadable.
     parsed.occurred_at = (delivery.timestamp.and_then(AnyJson::into_time))
@@ -441,6 +445,10 @@ mod tests {
             "data": {"id": "utt_9", "call_id": ID, "role": "agent", "content": "Hello"}}))
         .unwrap();
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        let beside = parse(json!({"event": "event_transcript", "call_id": ID,
+            "data": {"id": "utt_9", "role": "agent", "content": "Hello"}}))
+        .unwrap();
+        assert_eq!(beside.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]

@@ -284,6 +284,14 @@ fn json_and_env_sources() {
     );
     assert_eq!(config.base_url, None);
     assert_eq!(config.field("kind"), "VOICEPORT_CFGTEST_B_KIND");
+    // A field no variable sets keeps its name; placed in a file, the config names its
+    // fields as the file does.
+    assert_eq!(
+        config.field("options.organization_id"),
+        "VOICEPORT_CFGTEST_B_options.organization_id"
+    );
+    let placed = config.clone().at_path("providers.sales.");
+    assert_eq!(placed.field("api_key"), "providers.sales.api_key");
     // SAFETY: as above.
     unsafe { std::env::remove_var("VOICEPORT_CFGTEST_B_API_KEY_ENV") };
     let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_B_").unwrap();

@@ -355,7 +355,10 @@ impl Verifier {
         body: &[u8],
         now: DateTime<Utc>,
     ) -> std::result::Result<(), VerifyError> {
-        self.check_head_at(query, headers, now)?.verify_body(body)
+        let mut head = self.check_head_at(query, headers, now)?;
+        // The body is checked as of the same time.
+        head.now = Some(now);
+        head.verify_body(body)
     }
 
     /// Checks what a delivery's URL query and headers prove before its body is read: the
@@ -441,13 +444,13 @@ impl Verifier {
                 // A time is only checked when it is signed: else anyone could change it.
                 // A stale one is refused here, before the body: signed or forged, it is
                 // refused either way.
-                let signed_at = match timestamp {
+                let (signed_at, at) = match timestamp {
                     Some(name) => {
                         let (text, at) = read_timestamp(headers, name)?;
                         fresh(at, now, *tolerance_secs)?;
-                        text
+                        (text, Some(at))
                     }
-                    None => "",
+                    None => ("", None),
                 };
                 let message_id = match message_id {
                     Some(name) => header_text(headers, name)?.trim(),
@@ -456,6 +459,7 @@ impl Verifier {
                 BodyCheck::Hmac {
                     given,
                     signed_at,
+                    at,
                     message_id,
                 }
             }
@@ -474,12 +478,13 @@ impl Verifier {
                     .and_then(DateTime::from_timestamp_millis)
                     .ok_or_else(|| malformed("the time is out of range"))?;
                 fresh(at, now, *tolerance_secs)?;
-                BodyCheck::Retell { millis, given }
+                BodyCheck::Retell { millis, at, given }
             }
         };
         Ok(HeadChecked {
             rule: &self.rule,
             body_to_check,
+            now: None,
         })
     }
 
@@ -584,6 +589,8 @@ impl Verifier {
 pub struct HeadChecked<'a> {
     rule: &'a Rule,
     body_to_check: BodyCheck<'a>,
+    /// The time the body is checked as of (`None`: the clock's, when it is checked).
+    now: Option<DateTime<Utc>>,
 }
 
 /// What is left to check once the headers passed.
@@ -595,22 +602,30 @@ enum BodyCheck<'a> {
     Hmac {
         given: Vec<u8>,
         signed_at: &'a str,
+        /// The signing time, when signed: still within the tolerance once the body is in.
+        at: Option<DateTime<Utc>>,
         message_id: &'a str,
     },
     /// Retell's signature over the body and the time.
-    Retell { millis: &'a str, given: Vec<u8> },
+    Retell {
+        millis: &'a str,
+        at: DateTime<Utc>,
+        given: Vec<u8>,
+    },
 }
 
 impl HeadChecked<'_> {
-    /// Checks the delivery's raw body against the signature its headers carry: the rest of
-    /// [`Verifier::verify_request`].
+    /// Checks the delivery's raw body against the signature its headers carry, and that
+    /// the signing time is still within the tolerance (a body that took its time to come
+    /// counts): the rest of [`Verifier::verify_request`].
     pub fn verify_body(&self, body: &[u8]) -> std::result::Result<(), VerifyError> {
-        let matches = match (&self.body_to_check, self.rule) {
+        let (matches, signed) = match (&self.body_to_check, self.rule) {
             (BodyCheck::Nothing, _) => return Ok(()),
             (
                 BodyCheck::Hmac {
                     given,
                     signed_at,
+                    at,
                     message_id,
                 },
                 Rule::Hmac {
@@ -618,6 +633,7 @@ impl HeadChecked<'_> {
                     payload,
                     algorithm,
                     key,
+                    tolerance_secs,
                     ..
                 },
             ) => {
@@ -628,21 +644,33 @@ impl HeadChecked<'_> {
                     message_id: message_id.as_bytes(),
                 };
                 let parts = payload::pieces(payload, &values);
-                mac_matches(*algorithm, key.expose_secret(), &parts, given)
+                let matches = mac_matches(*algorithm, key.expose_secret(), &parts, given);
+                (matches, at.map(|at| (at, *tolerance_secs)))
             }
-            (BodyCheck::Retell { millis, given }, Rule::Retell { key, .. }) => {
-                let key = key.expose_secret().as_bytes();
-                mac_matches(
-                    HmacAlgorithm::Sha256,
+            (
+                BodyCheck::Retell { millis, at, given },
+                Rule::Retell {
                     key,
-                    &[body, millis.as_bytes()],
-                    given,
-                )
+                    tolerance_secs,
+                },
+            ) => {
+                let key = key.expose_secret().as_bytes();
+                let parts = [body, millis.as_bytes()];
+                let matches = mac_matches(HmacAlgorithm::Sha256, key, &parts, given);
+                (matches, Some((*at, *tolerance_secs)))
             }
             // A check is made from the rule it is for.
-            _ => false,
+            _ => (false, None),
         };
-        matches.then_some(()).ok_or(VerifyError::Mismatch)
+        if !matches {
+            return Err(VerifyError::Mismatch);
+        }
+        match signed {
+            Some((at, tolerance_secs)) => {
+                fresh(at, self.now.unwrap_or_else(Utc::now), tolerance_secs)
+            }
+            None => Ok(()),
+        }
     }
 }
 
