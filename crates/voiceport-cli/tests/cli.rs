@@ -944,6 +944,13 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
     }
 }
 
+/// The URL of provider `support` in the banner `listen` starts with.
+fn support_url(banner: &str) -> String {
+    let url = banner.split_whitespace().find(|w| w.starts_with("http://"));
+    url.unwrap_or_else(|| panic!("no URL in {banner:?}"))
+        .replace("{provider}", "support")
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_does_not_follow_a_redirect_of_the_forward_url() {
     use std::io::BufRead;
@@ -984,16 +991,8 @@ async fn listen_does_not_follow_a_redirect_of_the_forward_url() {
     let mut stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
     let mut banner = String::new();
     stderr.read_line(&mut banner).unwrap();
-    let url = banner
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .replace("{provider}", "support");
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/voicebot/webhook_end_of_call_report.json"
-    ))
-    .unwrap();
+    let url = support_url(&banner);
+    let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
     for _ in 0..2 {
         let answer = reqwest::Client::new()
             .post(&url)
@@ -1081,16 +1080,8 @@ async fn listen_prints_verified_events_and_forwards_them() {
     };
     let banner = next_error_line().await;
     assert!(banner.contains("for: support"), "{banner}");
-    let url = banner
-        .split_whitespace()
-        .find(|w| w.starts_with("http://"))
-        .unwrap()
-        .replace("{provider}", "support");
-    let body = std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/voicebot/webhook_end_of_call_report.json"
-    ))
-    .unwrap();
+    let url = support_url(&banner);
+    let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
     let post = |secret: &'static str| {
         reqwest::Client::new()
             .post(&url)

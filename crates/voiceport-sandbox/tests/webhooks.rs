@@ -553,17 +553,7 @@ async fn retell_retries_as_retell_does_and_the_others_do_not() {
     assert_eq!(target.retry_count(), 3);
     // Talk long enough that the call's end comes after these retries (they do not hold
     // it back: see the next test).
-    let sandbox = Sandbox::builder()
-        .seed(3)
-        .calls(Retell, 5)
-        .timing(Timing {
-            talk: Duration::from_millis(600),
-            ..fast()
-        })
-        .webhook_target(Retell, target)
-        .start()
-        .await
-        .unwrap();
+    let sandbox = retell_talking(Duration::from_millis(600), target).await;
     let id = dial(&sandbox, Retell, "+14155550199").await;
     let attempts = settled(&sandbox, Retell, &id).await;
     let started: Vec<(u32, Option<u16>)> = attempts
@@ -616,6 +606,18 @@ async fn retell_retries_do_not_hold_back_the_calls_later_events() {
     assert_eq!(order.last().map(|a| a.0), Some("call_started"), "{order:?}");
 }
 
+/// A Retell sandbox posting to `target`, whose calls talk for `talk`.
+async fn retell_talking(talk: Duration, target: WebhookTarget) -> Sandbox {
+    Sandbox::builder()
+        .seed(3)
+        .calls(Retell, 5)
+        .timing(Timing { talk, ..fast() })
+        .webhook_target(Retell, target)
+        .start()
+        .await
+        .unwrap()
+}
+
 /// A Retell delivery being retried stops when its call is deleted: a call deleted
 /// meanwhile posts nothing more, retries (on their own task) included.
 #[tokio::test]
@@ -624,17 +626,7 @@ async fn retell_retries_stop_when_the_call_is_deleted() {
     seen.script.lock().unwrap().push_back((500, Duration::ZERO));
     let target = WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default())
         .retry_delay(Duration::from_secs(1));
-    let sandbox = Sandbox::builder()
-        .seed(3)
-        .calls(Retell, 5)
-        .timing(Timing {
-            talk: Duration::from_secs(600),
-            ..fast()
-        })
-        .webhook_target(Retell, target)
-        .start()
-        .await
-        .unwrap();
+    let sandbox = retell_talking(Duration::from_secs(600), target).await;
     let id = dial(&sandbox, Retell, "+14155550199").await;
     // `call_started` has arrived (and is refused): its retry waits a second.
     first_delivery(&seen).await;
