@@ -1,6 +1,8 @@
 //! Checking that a delivery comes from the vendor, and signing one the way a vendor does
 //! (for the sandbox and for tests).
 
+use std::fmt;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, Utc};
@@ -102,6 +104,9 @@ enum Rule {
 }
 
 const RETELL_HEADER: HeaderName = HeaderName::from_static("x-retell-signature");
+
+/// What Retell signs: the body, then the signing time in milliseconds as sent.
+const RETELL_PAYLOAD: &[Part] = &[Part::Body, Part::Timestamp];
 
 impl Verifier {
     /// The check `config` describes for a provider of `kind`. `field` is the table's config
@@ -395,8 +400,8 @@ impl Verifier {
         headers: &'a HeaderMap,
         now: DateTime<Utc>,
     ) -> std::result::Result<HeadChecked<'a>, VerifyError> {
-        let body_to_check = match &self.rule {
-            Rule::None => BodyCheck::Nothing,
+        let signed_body = match &self.rule {
+            Rule::None => None,
             Rule::Refuse(_) => return Err(VerifyError::Mismatch),
             Rule::Query { param, secret } => {
                 let missing = || VerifyError::MissingParameter {
@@ -404,7 +409,7 @@ impl Verifier {
                 };
                 let given = query_value(query.ok_or_else(missing)?, param).ok_or_else(missing)?;
                 same_secret(given, secret)?;
-                BodyCheck::Nothing
+                None
             }
             Rule::Header {
                 name,
@@ -415,16 +420,19 @@ impl Verifier {
                 let given = strip_prefix_ignoring_case(value.trim(), prefix)
                     .ok_or(VerifyError::Mismatch)?;
                 same_secret(given, secret)?;
-                BodyCheck::Nothing
+                None
             }
             Rule::Hmac {
                 signature,
                 timestamp,
                 message_id,
-                prefix,
+                url,
+                payload,
+                algorithm,
                 encoding,
+                prefix,
+                key,
                 tolerance_secs,
-                ..
             } => {
                 let value = header_text(headers, signature)?;
                 let value = strip_prefix_ignoring_case(value.trim(), prefix).ok_or(
@@ -444,26 +452,32 @@ impl Verifier {
                 // A time is only checked when it is signed: else anyone could change it.
                 // A stale one is refused here, before the body: signed or forged, it is
                 // refused either way.
-                let (signed_at, at) = match timestamp {
+                let signed_at = match timestamp {
                     Some(name) => {
                         let (text, at) = read_timestamp(headers, name)?;
                         fresh(at, now, *tolerance_secs)?;
-                        (text, Some(at))
+                        Some((text, at, *tolerance_secs))
                     }
-                    None => ("", None),
+                    None => None,
                 };
                 let message_id = match message_id {
                     Some(name) => header_text(headers, name)?.trim(),
                     None => "",
                 };
-                BodyCheck::Hmac {
-                    given,
-                    signed_at,
-                    at,
+                Some(SignedBody {
+                    algorithm: *algorithm,
+                    key: key.expose_secret(),
+                    payload,
+                    url,
                     message_id,
-                }
+                    signed_at,
+                    given,
+                })
             }
-            Rule::Retell { tolerance_secs, .. } => {
+            Rule::Retell {
+                key,
+                tolerance_secs,
+            } => {
                 let value = header_text(headers, &RETELL_HEADER)?;
                 let malformed = |reason| VerifyError::Malformed {
                     header: RETELL_HEADER.to_string(),
@@ -478,12 +492,19 @@ impl Verifier {
                     .and_then(DateTime::from_timestamp_millis)
                     .ok_or_else(|| malformed("the time is out of range"))?;
                 fresh(at, now, *tolerance_secs)?;
-                BodyCheck::Retell { millis, at, given }
+                Some(SignedBody {
+                    algorithm: HmacAlgorithm::Sha256,
+                    key: key.expose_secret().as_bytes(),
+                    payload: RETELL_PAYLOAD,
+                    url: "",
+                    message_id: "",
+                    signed_at: Some((millis, at, *tolerance_secs)),
+                    given,
+                })
             }
         };
         Ok(HeadChecked {
-            rule: &self.rule,
-            body_to_check,
+            signed_body,
             now: None,
         })
     }
@@ -543,7 +564,13 @@ impl Verifier {
             }
             Rule::Retell { key, .. } => {
                 let millis = at.timestamp_millis().to_string();
-                let parts = [body, millis.as_bytes()];
+                let values = payload::Values {
+                    body,
+                    timestamp: millis.as_bytes(),
+                    url: b"",
+                    message_id: b"",
+                };
+                let parts = payload::pieces(RETELL_PAYLOAD, &values);
                 let key = key.expose_secret().as_bytes();
                 let mac = compute_mac(HmacAlgorithm::Sha256, key, &parts);
                 put(&RETELL_HEADER, format!("v={millis},d={}", hex_encode(&mac)));
@@ -583,35 +610,34 @@ impl Verifier {
 }
 
 /// A delivery whose URL and headers passed [`Verifier::check_head`]; its body is still to
-/// be checked. Holds the signature read from the headers (the vendor's, never the
-/// secret).
-#[derive(Debug)]
+/// be checked. `Debug` shows neither the key nor the signature.
 pub struct HeadChecked<'a> {
-    rule: &'a Rule,
-    body_to_check: BodyCheck<'a>,
+    /// The signature over the body to check, when the scheme signs it.
+    signed_body: Option<SignedBody<'a>>,
     /// The time the body is checked as of (`None`: the clock's, when it is checked).
     now: Option<DateTime<Utc>>,
 }
 
-/// What is left to check once the headers passed.
-#[derive(Debug)]
-enum BodyCheck<'a> {
-    /// Nothing: the scheme does not sign the body.
-    Nothing,
-    /// The signature over the body (and the signed time and message id, as read).
-    Hmac {
-        given: Vec<u8>,
-        signed_at: &'a str,
-        /// The signing time, when signed: still within the tolerance once the body is in.
-        at: Option<DateTime<Utc>>,
-        message_id: &'a str,
-    },
-    /// Retell's signature over the body and the time.
-    Retell {
-        millis: &'a str,
-        at: DateTime<Utc>,
-        given: Vec<u8>,
-    },
+/// A signature read from the headers, and what it must be the MAC of: the pieces
+/// `payload` names, the body among them (Retell's too: body, then time).
+struct SignedBody<'a> {
+    algorithm: HmacAlgorithm,
+    key: &'a [u8],
+    payload: &'a [Part],
+    url: &'a str,
+    message_id: &'a str,
+    /// The signing time as sent, as read, and its tolerance: still checked once the body
+    /// is in.
+    signed_at: Option<(&'a str, DateTime<Utc>, u64)>,
+    given: Vec<u8>,
+}
+
+impl fmt::Debug for HeadChecked<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeadChecked")
+            .field("signs_body", &self.signed_body.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl HeadChecked<'_> {
@@ -619,54 +645,21 @@ impl HeadChecked<'_> {
     /// the signing time is still within the tolerance (a body that took its time to come
     /// counts): the rest of [`Verifier::verify_request`].
     pub fn verify_body(&self, body: &[u8]) -> std::result::Result<(), VerifyError> {
-        let (matches, signed) = match (&self.body_to_check, self.rule) {
-            (BodyCheck::Nothing, _) => return Ok(()),
-            (
-                BodyCheck::Hmac {
-                    given,
-                    signed_at,
-                    at,
-                    message_id,
-                },
-                Rule::Hmac {
-                    url,
-                    payload,
-                    algorithm,
-                    key,
-                    tolerance_secs,
-                    ..
-                },
-            ) => {
-                let values = payload::Values {
-                    body,
-                    timestamp: signed_at.as_bytes(),
-                    url: url.as_bytes(),
-                    message_id: message_id.as_bytes(),
-                };
-                let parts = payload::pieces(payload, &values);
-                let matches = mac_matches(*algorithm, key.expose_secret(), &parts, given);
-                (matches, at.map(|at| (at, *tolerance_secs)))
-            }
-            (
-                BodyCheck::Retell { millis, at, given },
-                Rule::Retell {
-                    key,
-                    tolerance_secs,
-                },
-            ) => {
-                let key = key.expose_secret().as_bytes();
-                let parts = [body, millis.as_bytes()];
-                let matches = mac_matches(HmacAlgorithm::Sha256, key, &parts, given);
-                (matches, Some((*at, *tolerance_secs)))
-            }
-            // A check is made from the rule it is for.
-            _ => (false, None),
+        let Some(signed) = &self.signed_body else {
+            return Ok(());
         };
-        if !matches {
+        let values = payload::Values {
+            body,
+            timestamp: signed.signed_at.map_or("", |(text, ..)| text).as_bytes(),
+            url: signed.url.as_bytes(),
+            message_id: signed.message_id.as_bytes(),
+        };
+        let parts = payload::pieces(signed.payload, &values);
+        if !mac_matches(signed.algorithm, signed.key, &parts, &signed.given) {
             return Err(VerifyError::Mismatch);
         }
-        match signed {
-            Some((at, tolerance_secs)) => {
+        match signed.signed_at {
+            Some((_, at, tolerance_secs)) => {
                 fresh(at, self.now.unwrap_or_else(Utc::now), tolerance_secs)
             }
             None => Ok(()),
