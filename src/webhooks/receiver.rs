@@ -415,9 +415,10 @@ async fn receive(
     let uri = parts.uri.clone();
     // What the URL and headers prove is checked before the body is read: a stranger's
     // delivery (no secret, no signature, a stale one) is refused without holding its body.
+    let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
     let head = match endpoint.verifier.check_head(uri.query(), &headers) {
         Ok(head) => head,
-        Err(refused) => return refuse(&provider, endpoint, &refused),
+        Err(refused) => return span.in_scope(|| refuse(&provider, &refused)),
     };
     let reading = Bytes::from_request(Request::from_parts(parts, body), &());
     // A body already in (most are) is read without setting a timer.
@@ -434,11 +435,9 @@ async fn receive(
                 .into_response();
         }
     };
-    let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
     let _entered = span.enter();
     if let Err(refused) = head.verify_body(&body) {
-        drop(_entered);
-        return refuse(&provider, endpoint, &refused);
+        return refuse(&provider, &refused);
     }
     // The event's payloads are slices of the body rather than copies: the event and its
     // body live and go together.
@@ -500,9 +499,7 @@ async fn receive(
 
 /// A delivery that failed verification: 401, and a warning naming the provider (a
 /// listener logs warnings only, without the span that names it too).
-fn refuse(provider: &str, endpoint: &Endpoint, refused: &VerifyError) -> Response {
-    let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
-    let _entered = span.enter();
+fn refuse(provider: &str, refused: &VerifyError) -> Response {
     tracing::warn!(provider = %provider, %refused, "webhook delivery refused");
     (StatusCode::UNAUTHORIZED, refused.to_string()).into_response()
 }
