@@ -60,9 +60,9 @@ pub(crate) async fn run(
     };
     progress.finish();
     // A reader that stops early (`check | head -3`) must not turn failures into success.
-    let failed = Failure::Check(report.failures().len());
-    if !report.failures().is_empty() {
-        output::exit_on_closed_output(failed.exit_code());
+    let failed = report.failures().len();
+    if failed > 0 {
+        output::exit_on_closed_output(Failure::Check(failed).exit_code());
     }
     if json {
         output::json(&report)?;
@@ -84,12 +84,12 @@ pub(crate) async fn run(
             report.provider,
             report.passed(),
             report.unsupported(),
-            report.failures().len(),
+            failed,
             report.not_run().len()
         ))?;
     }
-    match report.failures().len() {
+    match failed {
         0 => Ok(()),
-        _ => Err(failed),
+        failed => Err(Failure::Check(failed)),
     }
 }

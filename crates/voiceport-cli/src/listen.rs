@@ -128,7 +128,7 @@ pub(crate) async fn run(
         }
     };
     tokio::select! {
-        served = &mut serving => served.map_err(|error| Failure::Io("serving webhooks".into(), error)),
+        () = &mut serving => Ok(()),
         () = drained => Ok(()),
     }
 }

@@ -27,7 +27,7 @@ pub(crate) struct Limits {
     /// idle connection.
     pub(crate) header_timeout: Duration,
     /// Connections served at once.
-    pub(crate) connections: usize,
+    pub(crate) connections: u32,
 }
 
 impl Default for Limits {
@@ -50,16 +50,16 @@ pub(crate) async fn serve(
     router: Router,
     limits: Limits,
     stop: impl Future<Output = ()>,
-) -> io::Result<()> {
-    let open = Arc::new(Semaphore::new(limits.connections));
+) {
+    let open = Arc::new(Semaphore::new(limits.connections as usize));
     let (stopping, stop_seen) = watch::channel(false);
     tokio::pin!(stop);
     loop {
         let permit = tokio::select! {
             () = &mut stop => break,
+            // Never closed: an error cannot come.
             permit = open.clone().acquire_owned() => match permit {
                 Ok(permit) => permit,
-                // Never closed.
                 Err(_) => break,
             },
         };
@@ -93,12 +93,11 @@ pub(crate) async fn serve(
             loop {
                 tokio::select! {
                     _ = connection.as_mut() => break,
-                    // Finishes the request in progress, then closes.
-                    changed = stop_seen.changed(), if !closing => {
+                    // Finishes the request in progress, then closes. (The sender lives
+                    // until every connection is closed.)
+                    _ = stop_seen.changed(), if !closing => {
                         closing = true;
-                        if changed.is_ok() {
-                            connection.as_mut().graceful_shutdown();
-                        }
+                        connection.as_mut().graceful_shutdown();
                     }
                 }
             }
@@ -107,9 +106,7 @@ pub(crate) async fn serve(
     let _ = stopping.send(true);
     drop(listener);
     // Every permit back: every connection closed.
-    let all = u32::try_from(limits.connections).unwrap_or(u32::MAX);
-    let _ = open.acquire_many(all).await;
-    Ok(())
+    let _ = open.acquire_many(limits.connections).await;
 }
 
 /// An accept error that concerns only the connection being accepted (the client gave up
@@ -237,7 +234,7 @@ mod tests {
         let answer = read_to_close(&mut busy).await;
         assert!(answer.ends_with("done"), "{answer}");
         let served = tokio::time::timeout(Duration::from_secs(10), server).await;
-        served.expect("the server never ended").unwrap().unwrap();
+        served.expect("the server never ended").unwrap();
         assert!(TcpStream::connect(addr).await.is_err(), "still listening");
     }
 }
