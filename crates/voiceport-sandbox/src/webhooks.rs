@@ -584,12 +584,12 @@ fn deliveries(
     }
 }
 
-impl Follow {
-    /// Whether the call was deleted.
-    fn gone(&self) -> bool {
-        self.state.calls(self.vendor).get(&self.call_id).is_none()
-    }
+/// Whether the call was deleted: nothing more is posted about it.
+fn deleted(state: &State, vendor: Vendor, call_id: &str) -> bool {
+    state.calls(vendor).get(call_id).is_none()
+}
 
+impl Follow {
     async fn run(self) {
         let mut stopping = self.state.hooks.stopping.subscribe();
         let mut reached = 0;
@@ -662,7 +662,7 @@ impl Follow {
     async fn send(&self, delivery: Outgoing) {
         // Deleted since the last look (while an earlier delivery was being posted): nothing
         // more goes out about it.
-        if self.gone() {
+        if deleted(&self.state, self.vendor, &self.call_id) {
             return;
         }
         let target = &self.target;
@@ -749,7 +749,7 @@ impl Attempts {
             }
             // A call deleted meanwhile posts nothing more (its follower stops too; Retell's
             // retries run on their own task and must see it themselves).
-            if self.state.calls(self.vendor).get(&self.call_id).is_none() {
+            if deleted(&self.state, self.vendor, &self.call_id) {
                 return;
             }
             if self.make(attempt).await {
