@@ -944,16 +944,9 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
     }
 }
 
-/// The URL of provider `support` in the banner `listen` starts with.
-fn support_url(banner: &str) -> String {
-    let url = banner.split_whitespace().find(|w| w.starts_with("http://"));
-    url.unwrap_or_else(|| panic!("no URL in {banner:?}"))
-        .replace("{provider}", "support")
-}
-
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_does_not_follow_a_redirect_of_the_forward_url() {
-    use std::io::BufRead;
     // Where the redirect points: it must see nothing.
     let elsewhere = wiremock::MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::any())
@@ -972,39 +965,22 @@ async fn listen_does_not_follow_a_redirect_of_the_forward_url() {
             .mount(&app)
             .await;
     }
-    let config = private_config(
-        "listen-redirect",
-        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
-         [providers.support.webhook]\nsecret = \"listen-secret-32\"\n",
-    );
-    let mut child = KilledOnDrop(
-        voiceport_bin()
-            .arg("--config")
-            .arg(&config)
-            .args(["listen", "--port", "0", "--forward"])
-            .arg(format!("{}/events", app.uri()))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let mut stderr = std::io::BufReader::new(child.0.stderr.take().unwrap());
-    let mut banner = String::new();
-    stderr.read_line(&mut banner).unwrap();
-    let url = support_url(&banner);
+    let forward = format!("{}/events", app.uri());
+    let args = ["--forward", forward.as_str()];
+    let mut listener = Listener::start("listen-redirect", &args, std::process::Stdio::null()).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
     let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
     for _ in 0..2 {
         let answer = reqwest::Client::new()
             .post(&url)
-            .header("x-vapi-secret", "listen-secret-32")
+            .header("x-vapi-secret", "listen-secret-31")
             .body(body.clone())
             .send()
             .await
             .unwrap();
         // The event did not reach the app: the vendor is asked to send it again.
         assert_eq!(answer.status(), 500);
-        let mut warning = String::new();
-        stderr.read_line(&mut warning).unwrap();
+        let warning = listener.next_line().await;
         assert!(warning.contains("redirects are not followed"), "{warning}");
     }
     elsewhere.verify().await;
@@ -1080,7 +1056,11 @@ async fn listen_prints_verified_events_and_forwards_them() {
     };
     let banner = next_error_line().await;
     assert!(banner.contains("for: support"), "{banner}");
-    let url = support_url(&banner);
+    let url = banner
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .replace("{provider}", "support");
     let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
     let post = |secret: &'static str| {
         reqwest::Client::new()

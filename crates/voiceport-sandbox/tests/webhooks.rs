@@ -584,10 +584,7 @@ async fn retell_retries_as_retell_does_and_the_others_do_not() {
 /// retried does not hold back the `call_ended` after it.
 #[tokio::test]
 async fn retell_retries_do_not_hold_back_the_calls_later_events() {
-    let (url, seen) = receiver().await;
-    seen.script.lock().unwrap().push_back((500, Duration::ZERO));
-    let target = WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default())
-        .retry_delay(Duration::from_millis(800));
+    let (_seen, target) = retell_refused_once(Duration::from_millis(800)).await;
     let sandbox = sandbox_to(Retell, target).await;
     let id = dial(&sandbox, Retell, "+14155550199").await;
     let attempts = settled(&sandbox, Retell, &id).await;
@@ -606,6 +603,16 @@ async fn retell_retries_do_not_hold_back_the_calls_later_events() {
     assert_eq!(order.last().map(|a| a.0), Some("call_started"), "{order:?}");
 }
 
+/// A receiver that refuses its first delivery (500), and Retell's target for it,
+/// retrying after `retry_delay`.
+async fn retell_refused_once(retry_delay: Duration) -> (Arc<Seen>, WebhookTarget) {
+    let (url, seen) = receiver().await;
+    seen.script.lock().unwrap().push_back((500, Duration::ZERO));
+    let target =
+        WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default()).retry_delay(retry_delay);
+    (seen, target)
+}
+
 /// A Retell sandbox posting to `target`, whose calls talk for `talk`.
 async fn retell_talking(talk: Duration, target: WebhookTarget) -> Sandbox {
     Sandbox::builder()
@@ -622,10 +629,7 @@ async fn retell_talking(talk: Duration, target: WebhookTarget) -> Sandbox {
 /// meanwhile posts nothing more, retries (on their own task) included.
 #[tokio::test]
 async fn retell_retries_stop_when_the_call_is_deleted() {
-    let (url, seen) = receiver().await;
-    seen.script.lock().unwrap().push_back((500, Duration::ZERO));
-    let target = WebhookTarget::for_vendor(Retell, &url, WebhookConfig::default())
-        .retry_delay(Duration::from_secs(1));
+    let (seen, target) = retell_refused_once(Duration::from_secs(1)).await;
     let sandbox = retell_talking(Duration::from_secs(600), target).await;
     let id = dial(&sandbox, Retell, "+14155550199").await;
     // `call_started` has arrived (and is refused): its retry waits a second.

@@ -347,6 +347,25 @@ struct Env {
     dial_counts: Mutex<Vec<usize>>,
 }
 
+impl Env {
+    /// An account said to hold `calls` calls.
+    fn expecting(calls: usize) -> Env {
+        Env {
+            expected: Some(calls),
+            ..Env::default()
+        }
+    }
+
+    /// A run that may dial and write.
+    fn dialing_and_writing() -> Env {
+        Env {
+            writes: true,
+            dial: true,
+            ..Env::default()
+        }
+    }
+}
+
 impl Environment for Env {
     fn dial_number(&self) -> Option<String> {
         self.dial.then(|| ANSWERS.to_owned())
@@ -512,10 +531,7 @@ async fn the_walk_budgets_the_page_size_it_asked_for() {
         max_page_size: 10,
         ..Fake::with_calls(100)
     };
-    let env = Env {
-        expected: Some(100),
-        ..Env::default()
-    };
+    let env = Env::expecting(100);
     let report = check(&provider, &env).await;
     assert_eq!(
         outcome(&report, "stream every page"),
@@ -534,10 +550,7 @@ async fn a_walk_that_never_ends_fails() {
         endless: true,
         ..Fake::with_calls(100)
     };
-    let env = Env {
-        expected: Some(100),
-        ..Env::default()
-    };
+    let env = Env::expecting(100);
     let report = check(&provider, &env).await;
     let why = failure(&report, "stream every page");
     assert!(why.contains("did not end within 4 pages"), "{why}");
@@ -550,11 +563,7 @@ async fn an_end_call_that_fails_is_tried_again() {
         end_failures: AtomicUsize::new(1),
         ..Fake::with_calls(5)
     };
-    let env = Env {
-        writes: true,
-        dial: true,
-        ..Env::default()
-    };
+    let env = Env::dialing_and_writing();
     let report = check(&provider, &env).await;
     let why = failure(&report, "end a live call");
     assert!(why.contains("a second end_call ended it"), "{why}");
@@ -585,11 +594,7 @@ async fn an_end_that_shows_a_moment_later_passes() {
         ends_after_looks: 3,
         ..Fake::with_calls(5)
     };
-    let env = Env {
-        writes: true,
-        dial: true,
-        ..Env::default()
-    };
+    let env = Env::dialing_and_writing();
     let report = check(&provider, &env).await;
     assert_eq!(
         outcome(&report, "end a live call"),
@@ -623,10 +628,7 @@ async fn left_without_a_call(provider: &Fake, cases: &[&str], reason: &str) {
         let why = not_run(&report, case);
         assert!(why.contains(reason), "{case}: {why}");
     }
-    let env = Env {
-        expected: Some(5),
-        ..Env::default()
-    };
+    let env = Env::expecting(5);
     let report = check(provider, &env).await;
     for case in cases {
         let why = failure(&report, case);
