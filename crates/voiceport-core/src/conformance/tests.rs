@@ -523,6 +523,12 @@ async fn a_filter_reads_past_an_empty_first_page() {
     assert!(report.failures().is_empty(), "{report}");
 }
 
+/// `case` passed, and nothing else in the report failed.
+fn passes_alone(report: &Report, case: &str) {
+    assert_eq!(outcome(report, case), Outcome::Passed, "{report}");
+    assert!(report.failures().is_empty(), "{report}");
+}
+
 /// Pages of 10 over 100 calls take 10 pages (11 with a last empty one): the walk's budget
 /// follows the page size it asked for.
 #[tokio::test]
@@ -533,12 +539,7 @@ async fn the_walk_budgets_the_page_size_it_asked_for() {
     };
     let env = Env::expecting(100);
     let report = check(&provider, &env).await;
-    assert_eq!(
-        outcome(&report, "stream every page"),
-        Outcome::Passed,
-        "{report}"
-    );
-    assert!(report.failures().is_empty(), "{report}");
+    passes_alone(&report, "stream every page");
 }
 
 /// A walk that serves every call, then empty pages forever, fails: the budget is not what
@@ -596,12 +597,7 @@ async fn an_end_that_shows_a_moment_later_passes() {
     };
     let env = Env::dialing_and_writing();
     let report = check(&provider, &env).await;
-    assert_eq!(
-        outcome(&report, "end a live call"),
-        Outcome::Passed,
-        "{report}"
-    );
-    assert!(report.failures().is_empty(), "{report}");
+    passes_alone(&report, "end a live call");
 }
 
 /// The first listing's error is in the reason of every case it left without a call, and
