@@ -227,6 +227,7 @@ fn main() {
     let receiver = Receiver::builder(&registry)
         // Every delivery is processed in full, however often the batch is replayed.
         .dedup_window(1)
+        .dedup_keep_for(Duration::ZERO)
         .handler(move |_delivery| {
             counter.fetch_add(1, Ordering::Relaxed);
             async { Ok(()) }

@@ -54,6 +54,6 @@ mod receiver;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_REPLY_TIMEOUT, DEFAULT_WINDOW, Delivery,
-    HandlerError, Receiver, ReceiverBuilder,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_KEEP_FOR, DEFAULT_REPLY_TIMEOUT,
+    DEFAULT_WINDOW, Delivery, HandlerError, Receiver, ReceiverBuilder, WINDOW_CEILING,
 };

@@ -989,6 +989,8 @@ async fn each_provider_has_its_own_dedup_window() {
     let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
     let router = Receiver::builder(&registry())
         .dedup_window(2)
+        // The window's size alone: deliveries to another provider could push these out.
+        .dedup_keep_for(Duration::ZERO)
         .handler(move |delivery: Delivery| {
             let events = events.clone();
             async move {
@@ -1025,6 +1027,42 @@ async fn each_provider_has_its_own_dedup_window() {
         delivered.push(provider);
     }
     assert_eq!(delivered, ["support", "sales", "sales", "sales"]);
+}
+
+/// A window keeps each delivery for a least time as well: a vendor's redelivery after a
+/// burst of other deliveries, more than the window's size, is still recognized.
+#[tokio::test]
+async fn a_redelivery_after_a_burst_is_still_recognized() {
+    let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
+    let router = Receiver::builder(&registry())
+        .dedup_window(2)
+        .handler(move |delivery: Delivery| {
+            let events = events.clone();
+            async move {
+                let _ = events.send(delivery.event.vendor_event.clone());
+                Ok(())
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let sales = [("x-hook-token", HOOK_SECRET.to_owned())];
+    let message: serde_json::Value =
+        serde_json::from_slice(&fixture("happyrobot/webhook_unknown.json")).unwrap();
+    let numbered = |n: usize| {
+        let mut body = message.clone();
+        body["content"]["content"] = serde_json::Value::from(format!("message {n}"));
+        serde_json::to_vec(&body).unwrap()
+    };
+    // Five distinct deliveries, then the first again: more than the window's size apart.
+    for n in (0..5).chain([0]) {
+        let answer = post(&format!("{base}/sales"), &sales, numbered(n)).await;
+        assert_eq!(answer.0, StatusCode::NO_CONTENT, "{}", answer.1);
+    }
+    let mut delivered = 0;
+    while seen.try_recv().is_ok() {
+        delivered += 1;
+    }
+    assert_eq!(delivered, 5, "the redelivery reached the application again");
 }
 
 /// A delivery whose headers fail verification is refused before its body is read: a

@@ -200,6 +200,7 @@ impl Receiver {
             only: None,
             body_limit: DEFAULT_BODY_LIMIT,
             window: DEFAULT_WINDOW,
+            keep_for: DEFAULT_KEEP_FOR,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
         }
@@ -219,6 +220,15 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 /// How many deliveries the de-duplication window remembers by default.
 pub const DEFAULT_WINDOW: usize = 10_000;
 
+/// How long the de-duplication window keeps each delivery at least by default, however
+/// many come after it: five minutes, or the provider's signing tolerance where it is
+/// longer. Up to [`WINDOW_CEILING`] times the window's size.
+pub const DEFAULT_KEEP_FOR: Duration = Duration::from_secs(300);
+
+/// How many times its size a de-duplication window may grow to keep its deliveries for
+/// their least age (at about 100 bytes a delivery, 10 MB for the default window).
+pub const WINDOW_CEILING: usize = 10;
+
 /// How long a delivery that expects a reply waits for the handler and the application's
 /// reply by default: 20 seconds, Vapi's default server timeout. A vendor's shorter fixed
 /// limit applies in any case ([`Delivery::reply_deadline`]).
@@ -232,6 +242,7 @@ pub struct ReceiverBuilder<'a> {
     only: Option<Vec<String>>,
     body_limit: usize,
     window: usize,
+    keep_for: Duration,
     reply_timeout: Duration,
     body_timeout: Duration,
 }
@@ -265,6 +276,17 @@ impl ReceiverBuilder<'_> {
     /// posted to without verification) cannot push another's deliveries out of it.
     pub fn dedup_window(mut self, deliveries: usize) -> Self {
         self.window = deliveries;
+        self
+    }
+
+    /// How long each provider's de-duplication window keeps a delivery at least, however
+    /// many come after it (up to [`WINDOW_CEILING`] times the window's size), for the
+    /// providers whose scheme signs no time or signs it with a shorter tolerance;
+    /// [`DEFAULT_KEEP_FOR`] by default. A provider's signing tolerance is the least: a
+    /// replay its signature still accepts is recognized. `Duration::ZERO` leaves the
+    /// window to its size alone.
+    pub fn dedup_keep_for(mut self, least: Duration) -> Self {
+        self.keep_for = least;
         self
     }
 
@@ -334,6 +356,7 @@ impl ReceiverBuilder<'_> {
                 Some(table) => table.reply_timeout(&config.field("webhook"))?,
                 None => None,
             };
+            let window = Mutex::new(self.window_for(&verifier));
             endpoints.insert(
                 name.clone(),
                 Endpoint {
@@ -341,7 +364,7 @@ impl ReceiverBuilder<'_> {
                     codec,
                     verifier,
                     reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
-                    window: Mutex::new(Deduplicator::new(self.window)),
+                    window,
                 },
             );
         }
@@ -354,6 +377,14 @@ impl ReceiverBuilder<'_> {
             ));
         }
         Ok(endpoints)
+    }
+
+    /// A de-duplication window for a provider checked by `verifier`: it keeps what its
+    /// signature still accepts.
+    fn window_for(&self, verifier: &Verifier) -> Deduplicator {
+        let least = verifier.tolerance().unwrap_or_default().max(self.keep_for);
+        Deduplicator::new(self.window)
+            .keeping_for(least, self.window.saturating_mul(WINDOW_CEILING))
     }
 
     fn router(self, handler: Handler) -> Result<Router> {

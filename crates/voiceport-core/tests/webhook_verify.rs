@@ -119,6 +119,7 @@ fn hmac_scheme_signs_timestamp_dot_body() {
     let signed_at = at(1_780_000_000_000);
     let signed = v.sign(body, signed_at);
     assert!(signed.contains_key("x-signature") && signed.contains_key("x-timestamp"));
+    assert_eq!(v.tolerance(), Some(std::time::Duration::from_secs(300)));
     assert_eq!(
         v.verify_at(&signed, body, signed_at + TimeDelta::seconds(30)),
         Ok(())
@@ -190,6 +191,7 @@ fn hmac_variants_prefix_base64_sha512_seconds_and_body_only() {
     );
     // No timestamp: nothing to go stale.
     assert_eq!(v.verify_at(&signed, body, now + TimeDelta::days(3)), Ok(()));
+    assert_eq!(v.tolerance(), None);
     let bare = headers(&[("x-vapi-signature", &value[7..])]);
     assert!(matches!(
         v.verify_at(&bare, body, now),
@@ -426,6 +428,14 @@ fn the_head_is_checked_before_the_body() {
     );
     // Retell signs the body with the time: the same split.
     let retell = verifier(ProviderKind::Retell, &format!("secret = \"{SECRET}\""));
+    // What each signs the time with, and how long a signature is accepted.
+    let minute = verifier(
+        ProviderKind::Retell,
+        &format!("secret = \"{SECRET}\"\ntolerance_secs = 60"),
+    );
+    assert_eq!(minute.tolerance(), Some(std::time::Duration::from_secs(60)));
+    let header = verifier(ProviderKind::Voicebot, &format!("secret = \"{SECRET}\""));
+    assert_eq!(header.tolerance(), None, "{:?}", header.scheme());
     for signer in [&hmac, &retell] {
         let stale = signer.sign(body, Utc::now() - TimeDelta::minutes(10));
         assert!(matches!(

@@ -1,6 +1,7 @@
 //! Redeliveries reach the application once: a bounded window of what was delivered.
 
 use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
@@ -75,7 +76,9 @@ impl EventKey {
 
 /// The last `capacity` keys delivered, the oldest forgotten first, and the keys being
 /// delivered (kept until settled, beyond the capacity if need be: there are only as many
-/// as handlers running).
+/// as handlers running). With [`keeping_for`](Self::keeping_for), a delivered key also
+/// stays for a least age, however many come after it, up to a ceiling: a burst does not
+/// push out the deliveries a vendor may still send again.
 ///
 /// A key is either being delivered (admitted by [`begin`](Self::begin), not yet settled)
 /// or delivered: a redelivery that arrives while the first is still being handled is told
@@ -86,10 +89,15 @@ impl EventKey {
 #[derive(Debug)]
 pub struct Deduplicator {
     capacity: usize,
+    /// How long a delivered key stays at least, beyond the capacity if need be.
+    min_age: Duration,
+    /// The most delivered keys held, whatever their age (at least `capacity`).
+    ceiling: usize,
     /// Each key in the window, and whether its delivery succeeded.
     seen: HashMap<EventKey, bool>,
-    /// The delivered keys, oldest first (keys in flight are in `seen` only).
-    order: VecDeque<EventKey>,
+    /// The delivered keys and when they were delivered, oldest first (keys in flight are
+    /// in `seen` only).
+    order: VecDeque<(EventKey, Instant)>,
 }
 
 /// What the window says of a delivery's key.
@@ -110,9 +118,22 @@ impl Deduplicator {
         let capacity = capacity.max(1);
         Deduplicator {
             capacity,
+            min_age: Duration::ZERO,
+            ceiling: capacity,
             seen: HashMap::with_capacity(capacity.min(65_536)),
             order: VecDeque::with_capacity(capacity.min(65_536)),
         }
+    }
+
+    /// Keeps each delivered key for at least `min_age`, however many deliveries come after
+    /// it, as long as the window holds no more than `ceiling` keys (never fewer than its
+    /// capacity); beyond the ceiling the oldest go whatever their age. Give the signing
+    /// tolerance of a scheme that signs the time, and a redelivery or replay the signature
+    /// still accepts is always recognized below the ceiling.
+    pub fn keeping_for(mut self, min_age: Duration, ceiling: usize) -> Self {
+        self.min_age = min_age;
+        self.ceiling = ceiling.max(self.capacity);
+        self
     }
 
     /// Records `key` as delivered; `true` the first time it is seen within the window.
@@ -137,18 +158,28 @@ impl Deduplicator {
         }
     }
 
-    /// Settles an admitted `key`: its delivery succeeded. The oldest delivered key goes
-    /// once the window holds more than its capacity.
+    /// Settles an admitted `key`: its delivery succeeded. Once the window holds more than
+    /// its capacity, the oldest delivered keys go: those older than the least age, or any
+    /// beyond the ceiling.
     pub fn delivered(&mut self, key: &EventKey) {
+        self.delivered_at(key, Instant::now());
+    }
+
+    fn delivered_at(&mut self, key: &EventKey, now: Instant) {
         let Some(done @ false) = self.seen.get_mut(key) else {
             return;
         };
         *done = true;
-        self.order.push_back(*key);
-        // One key in, at most one out: the window never holds more than its capacity.
-        if self.order.len() > self.capacity
-            && let Some(oldest) = self.order.pop_front()
+        self.order.push_back((*key, now));
+        // Oldest first: once the oldest is young enough to stay, so are all after it.
+        while self.order.len() > self.capacity
+            && let Some(&(oldest, at)) = self.order.front()
         {
+            let young = now.saturating_duration_since(at) < self.min_age;
+            if young && self.order.len() <= self.ceiling {
+                break;
+            }
+            self.order.pop_front();
             self.seen.remove(&oldest);
         }
     }
@@ -158,7 +189,7 @@ impl Deduplicator {
     /// before the work that failed) is looked for in the window.
     pub fn forget(&mut self, key: &EventKey) {
         if self.seen.remove(key) == Some(true) {
-            self.order.retain(|k| k != key);
+            self.order.retain(|(k, _)| k != key);
         }
     }
 
@@ -319,6 +350,48 @@ mod tests {
             Admission::First,
             "settled, then forgotten"
         );
+    }
+
+    #[test]
+    fn young_keys_stay_beyond_the_capacity_up_to_the_ceiling() {
+        let key = |n: u8| EventKey([n; 32]);
+        let start = Instant::now();
+        let at = |secs: u64| start + Duration::from_secs(secs);
+        let mut window = Deduplicator::new(2).keeping_for(Duration::from_secs(300), 4);
+        for n in 1..=4 {
+            assert_eq!(window.begin(key(n)), Admission::First);
+            window.delivered_at(&key(n), at(u64::from(n)));
+        }
+        // Four keys against a capacity of two: none is five minutes old yet.
+        assert_eq!(window.len(), 4);
+        assert_eq!(window.begin(key(1)), Admission::Delivered);
+        // A fifth, young too: over the ceiling, the oldest goes whatever its age.
+        assert_eq!(window.begin(key(5)), Admission::First);
+        window.delivered_at(&key(5), at(5));
+        assert_eq!(window.len(), 4);
+        assert_eq!(window.begin(key(1)), Admission::First, "beyond the ceiling");
+        window.forget(&key(1));
+        // Ten minutes on, the old keys go down to the capacity, the oldest first.
+        assert_eq!(window.begin(key(6)), Admission::First);
+        window.delivered_at(&key(6), at(600));
+        assert_eq!(window.len(), 2);
+        assert_eq!(window.begin(key(5)), Admission::Delivered);
+        assert_eq!(
+            window.begin(key(4)),
+            Admission::First,
+            "old, beyond the capacity"
+        );
+    }
+
+    #[test]
+    fn without_a_least_age_the_capacity_rules() {
+        let key = |n: u8| EventKey([n; 32]);
+        let mut window = Deduplicator::new(2).keeping_for(Duration::ZERO, 100);
+        for n in 1..=3 {
+            assert!(window.first_time(key(n)));
+        }
+        assert_eq!(window.len(), 2);
+        assert!(window.first_time(key(1)), "the oldest was forgotten");
     }
 
     /// Many deliveries in flight at once cost each new one nothing more: the window's

@@ -315,6 +315,23 @@ impl Verifier {
         }
     }
 
+    /// How far from now a signing time is accepted, where the scheme signs one (an HMAC
+    /// over a timestamp, Retell's signature): a delivery replayed later than that is
+    /// refused by its signature alone. `None` for the schemes that sign no time.
+    pub fn tolerance(&self) -> Option<std::time::Duration> {
+        match &self.rule {
+            Rule::Hmac {
+                timestamp: Some(_),
+                tolerance_secs,
+                ..
+            }
+            | Rule::Retell { tolerance_secs, .. } => {
+                Some(std::time::Duration::from_secs(*tolerance_secs))
+            }
+            _ => None,
+        }
+    }
+
     /// Checks a delivery's headers and raw body, now. The `query` scheme needs the URL's
     /// query too: see [`verify_request`](Self::verify_request).
     pub fn verify(&self, headers: &HeaderMap, body: &[u8]) -> std::result::Result<(), VerifyError> {
