@@ -7,7 +7,7 @@ use voiceport::VoiceProvider;
 use voiceport::conformance::{self, Environment, Outcome};
 
 use crate::cli::CheckArgs;
-use crate::commands::{look_for_call, voiceport_on};
+use crate::commands::{Invocation, look_for_call};
 use crate::progress::Progress;
 use crate::{Failure, output};
 
@@ -27,11 +27,10 @@ impl Environment for LiveAccount {
     }
 }
 
-/// Runs the suite against `provider` (`-p named` in the configuration file `--config`,
-/// when given).
+/// Runs the suite against `provider`, the one `named` names.
 pub(crate) async fn run(
     provider: Arc<dyn VoiceProvider>,
-    (config_path, named): (Option<&std::path::Path>, Option<&str>),
+    named: Invocation<'_>,
     args: CheckArgs,
     json: bool,
 ) -> crate::Outcome {
@@ -50,8 +49,8 @@ pub(crate) async fn run(
             let message = match &args.dial {
                 Some(number) => format!(
                     "the check was stopped; the call it may have dialed to {number} could still be live: {}, and end it ({} ID)",
-                    look_for_call(&voiceport_on(config_path, named, "calls list"), number),
-                    voiceport_on(config_path, named, "calls end"),
+                    look_for_call(&named.command("calls list"), number),
+                    named.command("calls end"),
                 ),
                 None => "the check was stopped before it ended; it changed nothing".to_owned(),
             };

@@ -72,7 +72,14 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         }
         Command::Calls(CallsCommand::Dial(mut args)) if args.route.is_some() => {
             let route = args.route.take().unwrap_or_default();
-            crate::multi::dial(&registry()?, config_path, &route, args, json).await
+            crate::multi::dial(
+                &registry()?,
+                Invocation::of(config_path, None),
+                &route,
+                args,
+                json,
+            )
+            .await
         }
         Command::Export(args) if args.providers.is_some() => {
             let providers = args.providers.clone().unwrap_or_default();
@@ -102,7 +109,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             } else {
                 connect()?
             };
-            let named = (config_path, cli.provider.as_deref());
+            let named = Invocation::of(config_path, cli.provider.as_deref());
             calls(provider, command, named, json).await
         }
         Command::Notes(command) => notes(connect()?, command, json).await,
@@ -111,13 +118,8 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         Command::Normalize(args) => crate::normalize::run(&args, cli.verbose > 0),
         Command::Capabilities => capabilities(&cli.config, json),
         Command::Check(args) => {
-            crate::check::run(
-                connect()?,
-                (config_path, cli.provider.as_deref()),
-                args,
-                json,
-            )
-            .await
+            let named = Invocation::of(config_path, cli.provider.as_deref());
+            crate::check::run(connect()?, named, args, json).await
         }
         Command::Listen(args) => {
             if cli.pretty {
@@ -148,12 +150,11 @@ fn command_has_colon_id(command: &CallsCommand) -> bool {
     }
 }
 
-/// A `calls` command through `provider` (`-p named`, when given).
-/// `named`: the configuration file and the provider the command line named, if any.
+/// A `calls` command through `provider`, the one `named` names.
 async fn calls(
     provider: Arc<dyn VoiceProvider>,
     command: CallsCommand,
-    named: (Option<&Path>, Option<&str>),
+    named: Invocation<'_>,
     json: bool,
 ) -> Outcome {
     let id = |text: &str| CallId::new(text);
@@ -342,13 +343,13 @@ pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
 
 async fn dial(
     provider: &dyn VoiceProvider,
-    (config_path, named): (Option<&Path>, Option<&str>),
+    named: Invocation<'_>,
     args: DialArgs,
     json: bool,
 ) -> Outcome {
     let request = dial_request(args)?;
     // The same provider is searched.
-    let look = look_for_call(&voiceport_on(config_path, named, "calls list"), &request.to);
+    let look = look_for_call(&named.command("calls list"), &request.to);
     let interrupt = Interrupt::new();
     let dialing = interrupt.run(provider.dial(&request));
     tokio::pin!(dialing);
@@ -414,22 +415,32 @@ pub(crate) async fn dial_grace<F: Future>(
     }
 }
 
-/// `voiceport SUBCOMMAND` with the configuration file `--config` named (the default one
-/// without it) and the provider `-p named` (the default one without it), pasteable as it
-/// is.
-pub(crate) fn voiceport_on(
-    config_path: Option<&Path>,
-    named: Option<&str>,
-    subcommand: &str,
-) -> String {
-    let mut command = String::from("voiceport");
-    if let Some(path) = config_path {
-        command += &format!(" --config {}", output::shell_quote(&path.to_string_lossy()));
+/// The configuration file (`--config`) and the provider (`-p`) the command line named,
+/// for advice that names them again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Invocation<'a> {
+    config: Option<&'a Path>,
+    provider: Option<&'a str>,
+}
+
+impl<'a> Invocation<'a> {
+    /// `config` and `provider` as given; `None` for the defaults.
+    pub(crate) fn of(config: Option<&'a Path>, provider: Option<&'a str>) -> Self {
+        Invocation { config, provider }
     }
-    if let Some(name) = named {
-        command += &format!(" -p {}", output::shell_quote(name));
+
+    /// `voiceport SUBCOMMAND` on the same configuration file and provider, pasteable as
+    /// it is.
+    pub(crate) fn command(&self, subcommand: &str) -> String {
+        let mut command = String::from("voiceport");
+        if let Some(path) = self.config {
+            command += &format!(" --config {}", output::shell_quote(&path.to_string_lossy()));
+        }
+        if let Some(name) = self.provider {
+            command += &format!(" -p {}", output::shell_quote(name));
+        }
+        format!("{command} {subcommand}")
     }
-    format!("{command} {subcommand}")
 }
 
 /// What to run before dialing again, pasteable as it is: `list` (`voiceport calls list`,

@@ -2,7 +2,6 @@
 //! resumable walk), `--route` on `calls dial`, and `provider:call_id` ids.
 
 use std::io::Write;
-use std::path::Path;
 
 use futures::TryStreamExt;
 use voiceport::{
@@ -11,7 +10,7 @@ use voiceport::{
 };
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
-use crate::commands::{dial_grace, look_for_call, voiceport_on};
+use crate::commands::{Invocation, dial_grace, look_for_call};
 use crate::interrupts::CtrlC;
 use crate::{Failure, Outcome, output, values};
 
@@ -210,7 +209,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
 /// call, or where a call may exist when the dial failed after it may have arrived.
 pub(crate) async fn dial(
     registry: &Registry,
-    config_path: Option<&Path>,
+    named: Invocation<'_>,
     route: &str,
     args: DialArgs,
     json: bool,
@@ -218,7 +217,7 @@ pub(crate) async fn dial(
     let request = crate::commands::dial_request(args)?;
     let look = |providers: &str| {
         let list = format!("calls list --providers {}", output::shell_quote(providers));
-        look_for_call(&voiceport_on(config_path, None, &list), &request.to)
+        look_for_call(&named.command(&list), &request.to)
     };
     let interrupt = Interrupt::new();
     let dialing = interrupt.run(registry.dial(route, &request, None));
