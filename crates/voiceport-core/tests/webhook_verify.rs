@@ -519,6 +519,25 @@ fn retell_scheme_matches_the_published_test_vector() {
         v.verify_at(&signed, body, at(1_700_000_000_000 - 301_000)),
         Err(VerifyError::Stale { .. })
     ));
+    // To the millisecond, as Retell documents: |now − timestamp| ≤ 300,000 ms.
+    assert_eq!(
+        v.verify_at(&signed, body, at(1_700_000_000_000 + 300_000)),
+        Ok(())
+    );
+    assert_eq!(
+        v.verify_at(&signed, body, at(1_700_000_000_000 + 300_001)),
+        Err(VerifyError::Stale {
+            age_secs: 301,
+            tolerance_secs: 300
+        })
+    );
+    assert_eq!(
+        v.verify_at(&signed, body, at(1_700_000_000_000 - 300_500)),
+        Err(VerifyError::Stale {
+            age_secs: -301,
+            tolerance_secs: 300
+        })
+    );
     for bad in [
         "1700000000000,07024c",
         "v=abc,d=07024cabe7dd8f6d1c6e4a8324ca92c812e6ad4a7ee506c04f7e462e3321823e",

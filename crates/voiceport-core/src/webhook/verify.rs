@@ -795,8 +795,12 @@ fn fresh(
     now: DateTime<Utc>,
     tolerance_secs: u64,
 ) -> std::result::Result<(), VerifyError> {
-    let age_secs = (now - at).num_seconds();
-    if age_secs.unsigned_abs() > tolerance_secs {
+    // To the millisecond: 300.5 s is beyond a 300 s tolerance (Retell signs in
+    // milliseconds and says so).
+    let age_ms = (now - at).num_milliseconds();
+    if age_ms.unsigned_abs() > tolerance_secs.saturating_mul(1000) {
+        // Reported away from zero, so that the figure is beyond the tolerance too.
+        let age_secs = age_ms / 1000 + (age_ms % 1000).signum();
         return Err(VerifyError::Stale {
             age_secs,
             tolerance_secs,
