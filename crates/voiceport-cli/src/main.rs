@@ -11,6 +11,8 @@
 //! | 3 | the vendor or the network failed (or conformance cases failed) |
 //! | 4 | the vendor does not support the operation |
 //! | 130 | interrupted (Ctrl-C) |
+//!
+//! `listen` and `sandbox`, which run until Ctrl-C, end with 0.
 
 mod check;
 mod cli;
