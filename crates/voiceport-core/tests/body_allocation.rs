@@ -1,6 +1,7 @@
 //! The body reader reserves memory as bytes arrive, not as `Content-Length` announces:
 //! measured with a counting allocator, over a loopback server that lies about the length.
-//! (Alone in its binary, so that no other test's allocations are counted.)
+//! (Alone in its binary, so that no other test's allocations are counted; its tests take
+//! turns.)
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,6 +40,9 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
+/// Held by each test: one at a time counts.
+static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A server that announces `length` bytes, sends 13 and hangs up.
 async fn liar(length: u64) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -60,6 +64,7 @@ async fn liar(length: u64) -> u16 {
 #[tokio::test]
 async fn an_announced_length_is_not_reserved_up_front() {
     const MIB: usize = 1024 * 1024;
+    let _turn = TURN.lock().await;
     // 50 MiB announced, under the default 64 MiB cap.
     let port = liar(50 * MIB as u64).await;
     let client = loopback_client(port, |c| c.retry.max_attempts = Some(1));
@@ -87,4 +92,47 @@ async fn an_announced_length_is_not_reserved_up_front() {
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(LARGEST.load(Ordering::SeqCst) < 4 * MIB);
+}
+
+/// A server that refuses every request with 400 and `body`.
+async fn refusing(body: Vec<u8>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = socket.read(&mut buf).await;
+            let head = format!(
+                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+                body.len()
+            );
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(&body).await;
+        }
+    });
+    port
+}
+
+/// An error body of 8 MiB of `[0,0,…]` costs about its own size, not a tree of four
+/// million values (128 MiB in one vector), and its error stays short.
+#[tokio::test]
+async fn a_huge_error_body_is_not_read_as_a_tree() {
+    const MIB: usize = 1024 * 1024;
+    let _turn = TURN.lock().await;
+    let mut body = b"[0".to_vec();
+    while body.len() < 8 * MIB {
+        body.extend_from_slice(b",0");
+    }
+    body.push(b']');
+    let port = refusing(body).await;
+    let client = loopback_client(port, |c| c.retry.max_attempts = Some(1));
+    LARGEST.store(0, Ordering::SeqCst);
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    let largest = LARGEST.load(Ordering::SeqCst);
+    assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
+    assert!(largest < 40 * MIB, "{largest} bytes in one allocation");
+    assert!(err.to_string().len() < 1_000, "{err}");
 }

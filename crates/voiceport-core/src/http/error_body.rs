@@ -11,6 +11,14 @@ use crate::FieldError;
 
 const MAX_MESSAGE: usize = 300;
 
+/// The largest error body read as JSON: a refusal says what it has to say in far less, and
+/// a tree of a larger body (a hostile `[0,0,…]` of many MiB) costs 30 bytes an element.
+/// A larger body is read as text, its start only.
+const MAX_PARSED: usize = 64 * 1024;
+
+/// The most per-field details kept: enough to say what to fix, short enough to print.
+const MAX_DETAILS: usize = 20;
+
 /// What a vendor said about its refusal.
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct VendorError {
@@ -19,6 +27,12 @@ pub(crate) struct VendorError {
 }
 
 pub(crate) fn parse_error_body(body: &[u8]) -> VendorError {
+    if body.len() > MAX_PARSED {
+        return VendorError {
+            message: plain_text(body),
+            details: Vec::new(),
+        };
+    }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(object)) => from_object(&object),
         Ok(_) => VendorError::default(),
@@ -42,6 +56,7 @@ fn from_object(object: &serde_json::Map<String, Value>) -> VendorError {
     if let Some(Value::Array(items)) = object.get("detail") {
         out.details.extend(items.iter().filter_map(fastapi_detail));
     }
+    out.details.truncate(MAX_DETAILS);
     let top = text_of(object.get("message")).or_else(|| text_of(object.get("detail")));
     // A specific top-level message beats a generic error name such as "Bad Request".
     if top.is_some() && (out.message.is_none() || object.get("statusCode").is_some()) {
@@ -75,10 +90,11 @@ fn field_details(value: Option<&Value>) -> Vec<FieldError> {
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             Some(FieldError {
-                field: field.to_owned(),
-                message: message.to_owned(),
+                field: truncate(field),
+                message: truncate(message),
             })
         })
+        .take(MAX_DETAILS)
         .collect()
 }
 
@@ -99,13 +115,19 @@ fn fastapi_detail(item: &Value) -> Option<FieldError> {
         })
         .unwrap_or_default();
     Some(FieldError {
-        field,
-        message: message.to_owned(),
+        field: truncate(&field),
+        message: truncate(message),
     })
 }
 
 fn plain_text(body: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(body);
+    // The start is enough for a message cut at `MAX_MESSAGE` characters; the cut goes back
+    // to the start of a character.
+    let mut cut = body.len().min(MAX_MESSAGE * 8);
+    while cut > 0 && body.get(cut).is_some_and(|byte| byte & 0xC0 == 0x80) {
+        cut -= 1;
+    }
+    let text = String::from_utf8_lossy(body.get(..cut).unwrap_or_default());
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     (!flat.is_empty()).then(|| truncate(&flat))
 }
@@ -135,6 +157,34 @@ mod tests {
                 message: "Invalid phone number".into()
             }]
         );
+    }
+
+    /// A hostile error body costs a bounded amount: read as JSON only while small, with a
+    /// bounded number of short details.
+    #[test]
+    fn large_error_bodies_and_many_details_are_bounded() {
+        let big = format!(
+            r#"{{"message":"Validation failed","pad":"{}"}}"#,
+            "x".repeat(MAX_PARSED)
+        );
+        let parsed = parse_error_body(big.as_bytes());
+        assert!(
+            parsed
+                .message
+                .as_deref()
+                .unwrap()
+                .starts_with(r#"{"message""#),
+            "read as text, not parsed: {parsed:?}"
+        );
+        let detail = format!(r#"{{"field":"f","message":"{}"}}"#, "m".repeat(1_000));
+        let many = format!(
+            r#"{{"error":{{"message":"bad","details":[{}]}},"detail":[{}]}}"#,
+            vec![detail.as_str(); 50].join(","),
+            vec![r#"{"loc":["body","to"],"msg":"required"}"#; 50].join(",")
+        );
+        let parsed = parse_error_body(many.as_bytes());
+        assert_eq!(parsed.details.len(), MAX_DETAILS);
+        assert!(parsed.details[0].message.chars().count() <= MAX_MESSAGE + 1);
     }
 
     #[test]
@@ -169,6 +219,10 @@ mod tests {
             Some("<h1>Bad Gateway</h1>")
         );
         assert_eq!(parse_error_body(b""), VendorError::default());
+        // A long text is read from its start, cut between characters.
+        let accents = "é".repeat(5_000);
+        let message = parse_error_body(accents.as_bytes()).message.unwrap();
+        assert!(message.starts_with("éé") && !message.contains('\u{fffd}'));
         let long = "x".repeat(1000);
         assert!(
             parse_error_body(long.as_bytes())
