@@ -739,6 +739,24 @@ const REDACTED: &[u8] = b"[REDACTED]";
 /// Secrets at least this long are hidden wherever they appear.
 const MASK_ANYWHERE_FROM: usize = 8;
 
+/// `form` with the hex digits of its percent escapes in lower case (`%2B` → `%2b`).
+fn lower_hex_escapes(form: &str) -> String {
+    let mut out = String::with_capacity(form.len());
+    let mut after_percent = 0;
+    for c in form.chars() {
+        if after_percent > 0 {
+            out.push(c.to_ascii_lowercase());
+            after_percent -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                after_percent = 2;
+            }
+        }
+    }
+    out
+}
+
 impl SecretMask {
     /// A mask for `secret` (an empty secret hides nothing).
     pub fn new(secret: &str) -> Self {
@@ -752,12 +770,14 @@ impl SecretMask {
             .and_then(|j| j.strip_suffix('"'))
             .unwrap_or_default();
         let encoded: String = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect();
-        for form in [
-            json.to_owned(),
-            json.replace('/', "\\/"),
-            encoded.clone(),
-            encoded.replace('+', "%20"),
-        ] {
+        let spaced = encoded.replace('+', "%20");
+        // As a path or Python's `quote` writes it: `/` left as it is.
+        let path = spaced.replace("%2F", "/");
+        let percent = [encoded, spaced, path];
+        // Percent escapes in lower-case hex too (`%2b`), as some encoders write them.
+        let lower = percent.clone().map(|form| lower_hex_escapes(&form));
+        let forms_of_json = [json.to_owned(), json.replace('/', "\\/")];
+        for form in forms_of_json.into_iter().chain(percent).chain(lower) {
             if !form.is_empty() && !forms.iter().any(|f| f == form.as_bytes()) {
                 forms.push(form.into_bytes());
             }
@@ -976,6 +996,22 @@ mod tests {
         ));
         assert_eq!(format!("{mask:?}"), "SecretMask([REDACTED])");
         assert_eq!(SecretMask::new("").mask_str("anything"), "anything");
+    }
+
+    /// A key with `/`, `+` and `=` (a base64 secret), as encoders other than a form's
+    /// write it: `/` left as it is, escapes in either case.
+    #[test]
+    fn the_mask_hides_percent_encodings_of_every_style() {
+        let mask = SecretMask::new("abc/def+ghi=jkl012");
+        for text in [
+            "k=abc%2Fdef%2Bghi%3Djkl012",
+            "k=abc/def%2Bghi%3Djkl012",
+            "k=abc%2fdef%2bghi%3djkl012",
+            "k=abc/def%2bghi%3djkl012",
+        ] {
+            assert_eq!(mask.mask_str(text), "k=[REDACTED]", "{text}");
+        }
+        assert_eq!(lower_hex_escapes("a%2Fb%3D%"), "a%2fb%3d%");
     }
 
     #[test]
