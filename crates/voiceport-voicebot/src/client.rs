@@ -215,17 +215,19 @@ impl Adapter for Vapi {
         let end = wire::ControlMessage {
             message_type: "end-call",
         };
+        // The URL is the credential (Vapi's own sample sends no key): the key stays home.
         let request = Request::post(op, [""; 0])
             .with_base(base)
             .json(&end)
-            .call_id(id.as_str());
+            .call_id(id.as_str())
+            .without_key();
         self.http.send(request).await?;
         Ok(())
     }
 }
 
-/// The control URL a call gives, if the request may go there: the client sends the API
-/// key with every request, so only to the API's own host or another host of its domain
+/// The control URL a call gives, if the request may go there: vendor data decides where
+/// it goes, so only to the API's own host or another host of its domain
 /// (`*.vapi.ai` for `api.vapi.ai`; the same host for an IP address or `localhost`), over
 /// https (plain http as the API itself: to loopback, or with `allow_insecure_http`).
 fn trusted_control_url(
@@ -253,7 +255,7 @@ fn trusted_control_url(
     if !same_site(api, &url) {
         let host = url.host_str().unwrap_or_default();
         return Err(format!(
-            "host `{host}` is not the API's, nor of its domain: the API key is not sent there"
+            "host `{host}` is not the API's, nor of its domain: nothing is sent there"
         ));
     }
     Ok(url)

@@ -1073,7 +1073,9 @@ async fn serve_live_call(api: &VendorApi, status: u16, body: &str) -> CallId {
         .expect(reads)
         .mount(&api.server)
         .await;
-    api.on("POST", &control)
+    // Not `api.on`: the control URL is its own credential, and the key does not go there.
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path(control.as_str()))
         .and(header("content-type", "application/json"))
         .and(body_json(json!({"type": "end-call"})))
         .respond_with(json_response(status, body))
@@ -1092,6 +1094,13 @@ async fn vapi_ends_a_live_call_through_its_control_url() {
     let client = VP.client(&api);
     assert!(client.capabilities().end_call);
     client.end_call(&id).await.unwrap();
+    let requests = api.server.received_requests().await.unwrap();
+    let posted = requests
+        .iter()
+        .find(|r| r.method.as_str() == "POST")
+        .unwrap();
+    assert!(posted.url.path().ends_with("/control"), "{}", posted.url);
+    assert!(!posted.headers.contains_key("authorization"), "{posted:?}");
 
     let api = VP.api().await;
     let gone = r#"{"message": "Call not found", "statusCode": 404}"#;

@@ -301,8 +301,10 @@ impl HttpClient {
         };
         let mut builder = client
             .request(request.method.clone(), url.clone())
-            .header(auth_name, auth_value.clone())
             .header(ACCEPT, "application/json");
+        if !request.keyless {
+            builder = builder.header(auth_name, auth_value.clone());
+        }
         for (name, value) in &request.headers {
             builder = builder.header(name, value.clone());
         }
@@ -467,6 +469,8 @@ pub struct Request {
     not_found_status: Option<u16>,
     call_id: Option<String>,
     base: Option<Url>,
+    /// Sent without the API key ([`Request::without_key`]).
+    keyless: bool,
 }
 
 impl Request {
@@ -495,6 +499,7 @@ impl Request {
             not_found_status: None,
             call_id: None,
             base: None,
+            keyless: false,
         }
     }
 
@@ -604,6 +609,13 @@ impl Request {
     /// reach it through a proxy from the environment.
     pub fn with_base(mut self, base: Url) -> Self {
         self.base = Some(base);
+        self
+    }
+
+    /// Sends this request without the API key: for a URL that is its own credential
+    /// (Vapi's live-control URL of a call), which the key need not reach.
+    pub fn without_key(mut self) -> Self {
+        self.keyless = true;
         self
     }
 
