@@ -5,7 +5,7 @@ use std::fmt;
 use std::ops::ControlFlow;
 use std::result::Result as StdResult;
 
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
@@ -292,9 +292,41 @@ fn for_each_call(
         Ok(finished) => Ok(finished),
         Err(error) => {
             // The error of a body that is not a JSON list comes first, naming its place.
-            let _: Vec<&RawValue> = decode_json(kind, op, body)?;
+            let AnyList = decode_json(kind, op, body)?;
             Err(failed.unwrap_or_else(|| Error::decode(kind, op, ".", error.to_string(), body)))
         }
+    }
+}
+
+/// `at`, or the next millisecond's start when it falls inside one: the least time sent
+/// with milliseconds that is not before it. An end sent as `createdAtLt` is rounded so
+/// (cut down, it would leave out the calls of its millisecond before it; the page is
+/// filtered by the exact time).
+pub(crate) fn up_to_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
+    match millisecond_of(at) {
+        (start, _) if start == at => at,
+        (_, next) => next,
+    }
+}
+
+/// A JSON list, its items read and dropped: whether a body is one, at no cost per item
+/// (a `Vec` of a million `0`s would hold 16 MiB).
+struct AnyList;
+
+impl<'de> Deserialize<'de> for AnyList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> StdResult<Self, D::Error> {
+        struct Items;
+        impl<'de> Visitor<'de> for Items {
+            type Value = AnyList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a sequence")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut items: A) -> StdResult<AnyList, A::Error> {
+                while items.next_element::<de::IgnoredAny>()?.is_some() {}
+                Ok(AnyList)
+            }
+        }
+        deserializer.deserialize_seq(Items)
     }
 }
 
@@ -302,7 +334,10 @@ fn for_each_call(
 /// have milliseconds (JavaScript dates), and the window's end is sent with milliseconds.
 fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
     let millisecond = Duration::milliseconds(1);
-    let start = at.duration_trunc(millisecond).unwrap_or(at);
+    // Not `duration_trunc`, which fails outside the years 1677–2262.
+    let start = at
+        .with_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(at);
     // The last millisecond chrono can hold (a vendor's year 262142) has no next one.
     let next = start.checked_add_signed(millisecond).unwrap_or(start);
     (start, next)
@@ -591,6 +626,50 @@ mod tests {
         let last = DateTime::<Utc>::MAX_UTC;
         let (start, next) = millisecond_of(last);
         assert!(start <= last && next >= start);
+    }
+
+    /// Two calls in one millisecond of a year `duration_trunc` cannot take are still one
+    /// millisecond: the next page does not return the first again.
+    #[test]
+    fn a_millisecond_far_from_now_is_still_one() {
+        let (start, next) = millisecond_of("3000-01-01T00:00:00.250900Z".parse().unwrap());
+        assert_eq!(
+            start,
+            "3000-01-01T00:00:00.250Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert_eq!(
+            next,
+            "3000-01-01T00:00:00.251Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        let body = br#"[{"id": "a", "createdAt": "3000-01-01T00:00:00.250900Z"},
+                        {"id": "b", "createdAt": "3000-01-01T00:00:00.250100Z"}]"#;
+        let first = CallQuery {
+            page_size: Some(2),
+            ..Default::default()
+        };
+        let page = decode_page(body, &first).unwrap();
+        let second = CallQuery {
+            cursor: page.next,
+            ..first
+        };
+        let again = decode_page(body, &second).unwrap();
+        assert!(again.calls.is_empty(), "{:?}", again.calls);
+    }
+
+    /// A page that fails reads the body once more to name a JSON error first, without
+    /// keeping its items (a body of a million `0`s held 16 MiB).
+    #[test]
+    fn a_failing_page_is_checked_as_a_list_without_keeping_it() {
+        let err = decode_page(b"[0, 0, 0]", &CallQuery::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "[0]"),
+            "{err:?}"
+        );
+        let err = decode_page(br#"{"calls": []}"#, &CallQuery::default()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if message.contains("expected a sequence")),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use voiceport_core::adapter::{check_unsupported, format_time};
 use voiceport_core::{CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, Result};
 
-use super::page::Window;
+use super::page::{Window, up_to_millisecond};
 use crate::config::{Flavor, VapiOptions};
 use crate::wire;
 
@@ -26,7 +26,7 @@ pub(crate) fn list_params(
     let window = Window::of(flavor, query)?;
     let mut params = vec![("limit", window.limit.to_string())];
     if let Some(before) = window.end {
-        params.push(("createdAtLt", format_time(before)));
+        params.push(("createdAtLt", format_time(up_to_millisecond(before))));
     }
     if let Some(since) = query.since {
         params.push(("createdAtGe", format_time(since)));
@@ -382,6 +382,16 @@ mod tests {
                 ("limit", "12".to_owned()),
                 ("createdAtLt", "2026-02-01T00:00:00.251Z".to_owned()),
             ]
+        );
+        // An `until` inside a millisecond: the end sent is the next one, not the one cut
+        // down, which would leave out a call of its millisecond created before it.
+        let query = CallQuery {
+            until: Some(at("2026-03-01T00:00:00.123456Z")),
+            ..Default::default()
+        };
+        assert_eq!(
+            list_params(&query).unwrap()[1],
+            ("createdAtLt", "2026-03-01T00:00:00.124Z".to_owned())
         );
         let foreign = CallQuery {
             cursor: Some(PageCursor::Offset { skip: 5 }),
