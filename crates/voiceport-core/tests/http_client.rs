@@ -259,6 +259,26 @@ async fn reads_that_time_out_are_retried() {
     assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
 }
 
+/// A request's own timeout replaces the connection's, longer or shorter.
+#[tokio::test]
+async fn a_request_s_own_timeout_replaces_the_connection_s() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(600)))
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, |c| {
+        fast_retries(1)(c);
+        c.timeout_secs = Some(0.2);
+    });
+    let slow = Request::get(Operation::ListCalls, ["calls"]).timeout(Duration::from_secs(5));
+    assert_eq!(client.send(slow).await.unwrap().status, 200);
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(1));
+    let short = Request::get(Operation::ListCalls, ["calls"]).timeout(Duration::from_millis(100));
+    let err = client.send(short).await.unwrap_err();
+    assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn a_refused_connection_is_retried_even_for_a_dial() {
     // Bind then drop a listener: the port is closed, connecting is refused.

@@ -305,6 +305,9 @@ impl HttpClient {
         if !request.keyless {
             builder = builder.header(auth_name, auth_value.clone());
         }
+        if let Some(timeout) = request.timeout {
+            builder = builder.timeout(timeout);
+        }
         for (name, value) in &request.headers {
             builder = builder.header(name, value.clone());
         }
@@ -471,6 +474,8 @@ pub struct Request {
     base: Option<Url>,
     /// Sent without the API key ([`Request::without_key`]).
     keyless: bool,
+    /// The longest one attempt may take, where not the connection's ([`Request::timeout`]).
+    timeout: Option<Duration>,
 }
 
 impl Request {
@@ -500,6 +505,7 @@ impl Request {
             call_id: None,
             base: None,
             keyless: false,
+            timeout: None,
         }
     }
 
@@ -616,6 +622,13 @@ impl Request {
     /// (Vapi's live-control URL of a call), which the key need not reach.
     pub fn without_key(mut self) -> Self {
         self.keyless = true;
+        self
+    }
+
+    /// The longest one attempt of this request may take, in place of the connection's
+    /// `timeout` (for an endpoint the vendor says is slow: Retell's list of calls).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
