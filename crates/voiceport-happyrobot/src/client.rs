@@ -172,7 +172,8 @@ impl HappyRobot {
         // Path inferred: the docs' sidebar lists "List Call tags" without a path
         // (docs/vendors/happyrobot.md).
         let request = Request::get(op, ["calls", "tags"]);
-        self.http.send(request).await?.json()
+        let tags: wire::BareList<String> = self.http.send(request).await?.json()?;
+        Ok(tags.0)
     }
 
     /// Changes a note, sending only what [`NoteEdit`] sets (`PATCH /calls/{id}/notes/{noteId}`);
@@ -233,7 +234,8 @@ impl HappyRobot {
             .header(HeaderName::from_static("x-organization-id"), header)
             .query("start", format_time(start))
             .query("end", format_time(end));
-        self.http.send(request).await?.json()
+        let records: wire::BareList<UsageRecord> = self.http.send(request).await?.json()?;
+        Ok(records.0)
     }
 }
 

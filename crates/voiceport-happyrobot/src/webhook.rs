@@ -10,7 +10,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, keep_whole_delivery, non_blank, non_empty, parse_time, read_id, read_time,
+    Text, call_id_field, keep_whole_delivery, non_blank, parse_time, read_id, read_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -52,7 +52,7 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
         "start" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
             if let Some(content) = part::<wire::StartContent>(event.content, "content")? {
-                call.recording = non_empty(&content.recording).map(recording);
+                call.recording = recording(content.recording);
             }
             keep_whole_delivery(&mut call, "call", body);
             // Hooks carry no time of their own: the call's start is when this happened
@@ -442,6 +442,37 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    /// One message whose `content` is an object does not fail the `end` delivery: it is
+    /// kept as its JSON text.
+    #[test]
+    fn an_end_message_with_object_content_keeps_the_transcript() {
+        let end = br#"{"type":"end","call":{"id":"c1"},"content":{"messages":[
+            {"role":"tool","content":{"booked":true}},{"role":"user","content":"Thanks"}]}}"#;
+        let EventKind::Ended { call } = parse_webhook(end).unwrap().kind else {
+            panic!("not an end");
+        };
+        let transcript = call.transcript.unwrap();
+        let texts: Vec<_> = (transcript.utterances.iter())
+            .map(|u| u.text.as_deref())
+            .collect();
+        assert_eq!(texts, [Some(r#"{"booked":true}"#), Some("Thanks")]);
+    }
+
+    /// A `start` delivery's pre-signed `content.recording` carries its expiry.
+    #[test]
+    fn a_start_recording_carries_the_expiry_of_its_presigned_url() {
+        let start = br#"{"type":"start","call":{"id":"c1"},"content":{"recording":
+            "https://r.s3.amazonaws.com/x.mp3?X-Amz-Date=20260217T130009Z&X-Amz-Expires=3600"}}"#;
+        let EventKind::Started { call } = parse_webhook(start).unwrap().kind else {
+            panic!("not a start");
+        };
+        let expiry = call.recording.and_then(|r| r.expires_at);
+        assert_eq!(
+            expiry.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-02-17T14:00:09+00:00")
+        );
     }
 
     #[test]

@@ -123,7 +123,10 @@ pub(crate) struct Call<'a> {
     /// Who the call was handed to (seen in the vendor's example calls; not described further).
     #[serde(borrow)]
     pub(crate) transfer_contact_email: Option<Text<'a>>,
-    pub(crate) costs: Option<Costs>,
+    /// Its shape is undocumented: any JSON is accepted, and `map::call` takes the amounts
+    /// it recognizes, so an odd shape is a warning, not a failed decode.
+    #[serde(borrow)]
+    pub(crate) costs: Option<AnyJson<'a>>,
     /// Older.
     #[serde(borrow)]
     pub(crate) assistant: Option<AgentRef<'a>>,
@@ -196,24 +199,6 @@ pub(crate) struct Question {
     pub(crate) answer: Option<Value>,
 }
 
-/// `call.costs` (keys seen in the vendor's example calls; values and currency undocumented).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct Costs {
-    pub(crate) total_costs: Option<f64>,
-    pub(crate) voip: Option<SectionCost>,
-    pub(crate) transcriber: Option<SectionCost>,
-    pub(crate) llm: Option<SectionCost>,
-    pub(crate) tts: Option<SectionCost>,
-}
-
-/// One section of `call.costs` (its other keys are per-section details).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub(crate) struct SectionCost {
-    pub(crate) total_cost: Option<f64>,
-}
-
 /// `GET /calls`: the current `{calls, count, limit, offset}` or the older
 /// `{calls, count, currentPage}`; only `calls` and `count` are read. The calls stay raw so
 /// each keeps its exact JSON.
@@ -225,23 +210,31 @@ pub(crate) struct CallList<'a> {
     pub(crate) count: Option<u64>,
 }
 
+/// A bare JSON list (`GET /calls/tags`, the usage report), read with core's ceiling on
+/// its length.
+#[derive(Debug, Deserialize)]
+#[serde(transparent, bound(deserialize = "T: Deserialize<'de>"))]
+pub(crate) struct BareList<T>(#[serde(deserialize_with = "bounded_items")] pub(crate) Vec<T>);
+
 /// `GET /calls/{id}/transcript`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct Transcript {
+pub(crate) struct Transcript<'a> {
     /// When the call started (unix seconds).
     pub(crate) start_time: Option<f64>,
-    #[serde(default, deserialize_with = "bounded_list")]
-    pub(crate) messages: Option<Vec<Message>>,
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
+    pub(crate) messages: Option<Vec<Message<'a>>>,
 }
 
 /// A transcript message (also the shape of an `end` webhook's `content.messages[]`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct Message {
+pub(crate) struct Message<'a> {
     pub(crate) role: Option<Role>,
-    /// What was said (or the tool result).
-    pub(crate) content: Option<String>,
+    /// What was said, or the tool result: text, or any JSON (a tool's result may be an
+    /// object; it is kept as its JSON text rather than failing the whole transcript).
+    #[serde(borrow)]
+    pub(crate) content: Option<AnyJson<'a>>,
     #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) tool_calls: Option<Vec<ToolCall>>,
     /// For tool results: the function's name.
@@ -327,9 +320,9 @@ pub(crate) struct StartContent {
 /// `content` of an `end` delivery (its `tools` usage is not read).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-pub(crate) struct EndContent {
-    #[serde(default, deserialize_with = "bounded_list")]
-    pub(crate) messages: Option<Vec<Message>>,
+pub(crate) struct EndContent<'a> {
+    #[serde(borrow, default, deserialize_with = "bounded_list")]
+    pub(crate) messages: Option<Vec<Message<'a>>>,
 }
 
 /// A webhook delivery of either generation, read once with its parts raw until the

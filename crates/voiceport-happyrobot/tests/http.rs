@@ -852,6 +852,35 @@ async fn logs_tags_and_export_extensions() {
     assert_refused_locally(&err, Operation::Extension("export_calls_csv"), "`kind`");
 }
 
+/// A bare list of more entries than core's ceiling (`MAX_LIST_ITEMS`) is refused as it is
+/// read, as every vendor list is: a body of empty entries would otherwise take gigabytes.
+#[tokio::test]
+async fn bare_lists_beyond_the_ceiling_are_decode_errors() {
+    let api = api().await;
+    let endless = |entry: &str| format!("[{}]", vec![entry; 100_001].join(","));
+    api.respond_json("GET", "/calls/tags", 200, &endless(r#""vip""#))
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/platform/api/v1/usage"))
+        .respond_with(json_response(200, &endless("{}")))
+        .mount(&api.server)
+        .await;
+    let hr = client(&api);
+    let refused = |err: Error, operation: &str| match err {
+        Error::Decode {
+            provider: ProviderKind::HappyRobot,
+            operation: Operation::Extension(op),
+            message,
+            ..
+        } if op == operation => assert!(message.contains("more than 100000"), "{message}"),
+        other => panic!("{other:?}"),
+    };
+    refused(hr.call_tags().await.unwrap_err(), "call_tags");
+    let start = "2026-08-01T00:00:00Z".parse().unwrap();
+    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    refused(hr.usage(start, end).await.unwrap_err(), "usage");
+}
+
 #[tokio::test]
 async fn usage_goes_to_the_platform_api_with_the_organization_header() {
     let api = api().await;

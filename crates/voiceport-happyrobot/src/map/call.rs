@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_empty,
-    parse_time, read_amount, read_id, read_time, shorten, value_text,
+    AnyJson, Text, check_call, decode_call_with, epoch_millis, epoch_secs, finite, parse_time,
+    read_amount, read_id, read_time, recording_at, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -206,30 +206,49 @@ fn analysis(
     }
 }
 
-/// The costs; an impossible amount (negative, not finite) is left out with a warning.
-fn cost(call: &mut Call, costs: wire::Costs) -> Option<Cost> {
-    // Each section with the path of its amount, written out: no path is built per call.
-    let sections = [
-        ("voip", "costs.voip.total_cost", costs.voip),
-        (
-            "transcriber",
-            "costs.transcriber.total_cost",
-            costs.transcriber,
-        ),
-        ("llm", "costs.llm.total_cost", costs.llm),
-        ("tts", "costs.tts.total_cost", costs.tts),
-    ];
+/// The sections of `costs` seen in the vendor's example calls: the component, the
+/// section's path and its amount's (written out: no path is built per call).
+const COST_SECTIONS: [(&str, &str, &str); 4] = [
+    ("voip", "costs.voip", "costs.voip.total_cost"),
+    (
+        "transcriber",
+        "costs.transcriber",
+        "costs.transcriber.total_cost",
+    ),
+    ("llm", "costs.llm", "costs.llm.total_cost"),
+    ("tts", "costs.tts", "costs.tts.total_cost"),
+];
+
+/// The costs: `total_costs` and each known section's `total_cost`. Their shape is
+/// undocumented, so what does not have the expected shape or type (and an impossible
+/// amount: negative, not finite) is left out with a warning, never a failed decode.
+fn cost(call: &mut Call, costs: AnyJson<'_>) -> Option<Cost> {
+    let costs = match costs {
+        AnyJson::Object(costs) => costs,
+        AnyJson::Other(Value::Null) => return None,
+        other => {
+            warn_shape(call, "costs", &other.into_value(), "not an object");
+            return None;
+        }
+    };
     let mut breakdown = Vec::new();
-    for (component, field, section) in sections {
-        let amount = section.and_then(|c| c.total_cost);
-        if let Some(amount) = read_amount(call, field, amount) {
+    for (component, section_field, field) in COST_SECTIONS {
+        let section = match costs.get(component) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Object(section)) => section,
+            Some(other) => {
+                warn_shape(call, section_field, other, "not an object");
+                continue;
+            }
+        };
+        if let Some(amount) = amount(call, field, section.get("total_cost")) {
             breakdown.push(CostItem {
                 component: component.to_owned(),
                 amount,
             });
         }
     }
-    let total = read_amount(call, "costs.total_costs", costs.total_costs);
+    let total = amount(call, "costs.total_costs", costs.get("total_costs"));
     (total.is_some() || !breakdown.is_empty()).then_some(Cost {
         total,
         // HappyRobot does not state a currency.
@@ -238,10 +257,28 @@ fn cost(call: &mut Call, costs: wire::Costs) -> Option<Cost> {
     })
 }
 
+/// A cost amount at `field`, read with [`read_amount`]; a value that is not a number is
+/// left out with a warning.
+fn amount(call: &mut Call, field: &str, value: Option<&Value>) -> Option<f64> {
+    match value? {
+        Value::Null => None,
+        Value::Number(number) => read_amount(call, field, number.as_f64()),
+        other => {
+            warn_shape(call, field, other, "not a number");
+            None
+        }
+    }
+}
+
+/// Warns of the value at `field`, whose shape is not the expected one.
+fn warn_shape(call: &mut Call, field: &str, value: &Value, problem: &str) {
+    call.warn(field, shorten(&value.to_string()), problem);
+}
+
 /// A wire transcript → the normalized transcript; `at` is the wall-clock time of each
 /// message, `start_secs` / `end_secs` its offsets from `start_time` (see [`moment`] for how
 /// the two docs generations' units are told apart).
-pub(crate) fn map_transcript(transcript: wire::Transcript) -> Transcript {
+pub(crate) fn map_transcript(transcript: wire::Transcript<'_>) -> Transcript {
     let start = finite(transcript.start_time).and_then(|at| match moment(at) {
         Moment::At(at) => Some(at),
         // A call that started a few seconds after 1970 is no start time.
@@ -253,7 +290,7 @@ pub(crate) fn map_transcript(transcript: wire::Transcript) -> Transcript {
 /// Messages (of a transcript or an `end` delivery) → a transcript; `start` is when the call
 /// started, when known.
 pub(crate) fn map_messages(
-    messages: Vec<wire::Message>,
+    messages: Vec<wire::Message<'_>>,
     start: Option<DateTime<Utc>>,
 ) -> Transcript {
     Transcript {
@@ -328,9 +365,10 @@ fn speaker(role: Option<wire::Role>) -> Speaker {
     }
 }
 
-fn utterance(message: wire::Message, start: Option<DateTime<Utc>>) -> Utterance {
+fn utterance(message: wire::Message<'_>, start: Option<DateTime<Utc>>) -> Utterance {
     let is_tool = matches!(message.role, Some(wire::Role::Tool));
-    let text = non_empty(&message.content).map(str::to_owned);
+    // Non-text content (a tool's object result) is kept as its JSON text.
+    let text = (message.content.and_then(AnyJson::into_text)).filter(|t| !t.is_empty());
     let mut utterance = Utterance::new(speaker(message.role), text);
     (utterance.start_secs, utterance.at) = offset_and_time(message.start, start);
     (utterance.end_secs, _) = offset_and_time(message.end, start);
@@ -368,16 +406,13 @@ enum RecordingBody {
 pub(crate) fn decode_recording(body: &[u8]) -> Result<Option<Recording>> {
     let parsed: RecordingBody = decode_json(KIND, Operation::GetRecording, body)?;
     let (RecordingBody::Url(url) | RecordingBody::Object { url }) = parsed;
-    Ok(non_empty(&url).map(recording))
+    Ok(recording(url))
 }
 
-/// A recording at `url` (HappyRobot serves one mono file, with no stated expiry).
-pub(crate) fn recording(url: &str) -> Recording {
-    Recording {
-        mono_url: Some(url.to_owned()),
-        stereo_url: None,
-        expires_at: None,
-    }
+/// The recording at `url` (HappyRobot serves one mono file; an empty URL is none), its
+/// expiry read from the URL when it is S3 pre-signed, as the vendor's are.
+pub(crate) fn recording(url: Option<String>) -> Option<Recording> {
+    recording_at(url.filter(|url| !url.is_empty()), None)
 }
 
 #[cfg(test)]
@@ -671,9 +706,67 @@ mod tests {
         assert!(call(json!({"id": "a", "costs": {}})).cost.is_none());
     }
 
+    /// `costs` has no documented shape: what is not the expected shape leaves its part
+    /// (or the whole cost) empty with a warning, never a failed call or page.
+    #[test]
+    fn odd_cost_shapes_leave_the_cost_empty_with_warnings() {
+        let odd = call(
+            json!({"id": "a", "costs": {"voip": 0.12, "llm": {"total_cost": "0.3"},
+            "tts": {"total_cost": 0.05}, "total_costs": [1]}}),
+        );
+        let cost = odd.cost.as_ref().unwrap();
+        assert_eq!(cost.total, None);
+        let parts: Vec<(&str, f64)> = (cost.breakdown.iter())
+            .map(|i| (i.component.as_str(), i.amount))
+            .collect();
+        assert_eq!(parts, vec![("tts", 0.05)]);
+        assert_eq!(
+            warned(&odd),
+            ["costs.voip", "costs.llm.total_cost", "costs.total_costs"]
+        );
+        for costs in [json!("0.5"), json!([0.5]), json!(7)] {
+            let odd = call(json!({"id": "a", "costs": costs}));
+            assert!(odd.cost.is_none(), "{costs}");
+            assert_eq!(warned(&odd), ["costs"], "{costs}");
+        }
+        let null = call(json!({"id": "a", "costs": null}));
+        assert!(null.cost.is_none() && null.warnings.is_empty());
+        // The reviewer's page: it decodes, and its call says what was left out.
+        let body = br#"{"calls":[{"id":"a","costs":{"voip":0.12}}]}"#;
+        let page = crate::HappyRobotCodec
+            .decode_page(body, &voiceport_core::CallQuery::default())
+            .unwrap();
+        assert!(page.calls[0].cost.is_none());
+        assert_eq!(warned(&page.calls[0]), ["costs.voip"]);
+    }
+
+    /// A message whose `content` is not text (a tool's object result) is kept as its JSON
+    /// text, as Rounded keeps its entries', rather than failing the whole transcript.
+    #[test]
+    fn message_content_that_is_not_text_is_kept_as_json_text() {
+        let t = transcript(json!({"messages": [
+            {"role": "tool", "content": {"verified": true, "mc": ["123"]}, "tool_call_id": "t1"},
+            {"role": "tool", "content": [1, 2]},
+            {"role": "user", "content": 7},
+            {"role": "user", "content": null},
+            {"role": "user", "content": "Yes."}
+        ]}));
+        let texts: Vec<Option<&str>> = (t.utterances.iter()).map(|u| u.text.as_deref()).collect();
+        assert_eq!(
+            texts,
+            [
+                Some(r#"{"mc":["123"],"verified":true}"#),
+                Some("[1,2]"),
+                Some("7"),
+                None,
+                Some("Yes.")
+            ]
+        );
+    }
+
     #[test]
     fn transcript_speakers_offsets_and_tools() {
-        let t: wire::Transcript = serde_json::from_value(json!({
+        let t = transcript(json!({
             "start_time": 1_773_237_925,
             "messages": [
                 {"role": "assistant", "content": "", "start": 1.5, "end": 2.0,
@@ -682,9 +775,7 @@ mod tests {
                 {"role": "narrator", "content": "x"},
                 {"content": "no role"}
             ]
-        }))
-        .unwrap();
-        let t = map_transcript(t);
+        }));
         let u = &t.utterances;
         assert_eq!(u[0].speaker, Speaker::Agent);
         assert_eq!(u[0].text, None);
@@ -703,8 +794,11 @@ mod tests {
         assert_eq!(u[3].speaker, Speaker::Other(String::new()));
     }
 
+    /// The transcript endpoint's answer `value`, decoded from its text (as the codec does)
+    /// and mapped.
     fn transcript(value: Value) -> Transcript {
-        map_transcript(serde_json::from_value(value).unwrap())
+        let body = value.to_string();
+        map_transcript(serde_json::from_str(&body).unwrap())
     }
 
     #[test]
@@ -781,6 +875,22 @@ mod tests {
         assert_eq!(url(r#"{"url": null}"#), None);
         assert_eq!(url("null"), None);
         assert!(decode_recording(b"[1]").is_err());
+    }
+
+    /// HappyRobot's recording URLs are S3 pre-signed: their expiry is read from them
+    /// (core's `recording_at`), as the other vendors' are.
+    #[test]
+    fn a_presigned_recording_url_carries_its_expiry() {
+        let signed = "https://happyrobot-recordings.s3.amazonaws.com/calls/a.mp3?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Date=20260322T101500Z&X-Amz-Expires=3600&X-Amz-Signature=5d67";
+        let body = json!({ "url": signed }).to_string();
+        let recording = decode_recording(body.as_bytes()).unwrap().unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some(signed));
+        let expiry = recording.expires_at.map(|t| t.to_rfc3339());
+        assert_eq!(expiry.as_deref(), Some("2026-03-22T11:15:00+00:00"));
+        // An unsigned URL states no expiry; an empty one is no recording.
+        let unsigned = decode_recording(br#""https://x/y.mp3""#).unwrap().unwrap();
+        assert_eq!(unsigned.expires_at, None);
+        assert!(decode_recording(br#"{"url": ""}"#).unwrap().is_none());
     }
 
     /// The recording decoder is crate-private, so its no-panic check lives here rather

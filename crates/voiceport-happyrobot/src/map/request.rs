@@ -1,7 +1,7 @@
 //! voiceport requests → HappyRobot query parameters and bodies.
 
 use serde_json::{Map, Value};
-use voiceport_core::adapter::format_time;
+use voiceport_core::adapter::{check_extra_keys, format_time, required_setting};
 use voiceport_core::{
     CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, Operation, PageCursor, Result,
     SortOrder,
@@ -52,14 +52,18 @@ pub(crate) fn filter_params(
         params.push(("statuses", statuses_param(&query.statuses, operation)?));
     }
     if !query.tags.is_empty() {
-        params.push(("tags", query.tags.join(",")));
+        let tags = query.tags.iter().map(String::as_str);
+        params.push(("tags", comma_list(operation, "tags", tags)?));
     }
+    // `campaigns` and `use_cases` are lists too: one id holding a comma would be two.
     if let Some(campaign) = &query.campaign_id {
-        params.push(("campaigns", campaign.as_str().to_owned()));
+        let campaign = [campaign.as_str()];
+        params.push(("campaigns", comma_list(operation, "campaign_id", campaign)?));
     }
     // The normalized agent is the call's use case (`map::call`).
     if let Some(agent) = &query.agent_id {
-        params.push(("use_cases", agent.as_str().to_owned()));
+        let agent = [agent.as_str()];
+        params.push(("use_cases", comma_list(operation, "agent_id", agent)?));
     }
     if let Some(since) = query.since {
         params.push(("from", format_time(since)));
@@ -80,8 +84,29 @@ pub(crate) fn filter_params(
     Ok(params)
 }
 
+/// `values` (of the filter `field`) joined for a comma-separated `GET /calls` parameter.
+/// HappyRobot splits the list at every comma, so a value holding one is refused rather
+/// than read as two.
+fn comma_list<'v>(
+    operation: Operation,
+    field: &str,
+    values: impl IntoIterator<Item = &'v str>,
+) -> Result<String> {
+    let values: Vec<&str> = values.into_iter().collect();
+    if let Some(bad) = values.iter().find(|v| v.contains(',')) {
+        return Err(Error::invalid_input(
+            KIND,
+            operation,
+            format!(
+                "`{field}` value {bad:?} contains a comma; HappyRobot takes `{field}` as a comma-separated list"
+            ),
+        ));
+    }
+    Ok(values.join(","))
+}
+
 /// HappyRobot's own filters ([`CallFilters`]) as `GET /calls` parameters: comma-separated
-/// lists, so a value holding a comma is refused rather than split in two.
+/// lists (see [`comma_list`]), without blank values.
 pub(crate) fn vendor_filter_params(
     filters: &CallFilters,
     operation: Operation,
@@ -92,17 +117,8 @@ pub(crate) fn vendor_filter_params(
             .map(|v| v.trim())
             .filter(|v| !v.is_empty())
             .collect();
-        if let Some(bad) = values.iter().find(|v| v.contains(',')) {
-            return Err(Error::invalid_input(
-                KIND,
-                operation,
-                format!(
-                    "`{name}` value {bad:?} contains a comma; HappyRobot takes `{name}` as a comma-separated list"
-                ),
-            ));
-        }
         if !values.is_empty() {
-            params.push((name, values.join(",")));
+            params.push((name, comma_list(operation, name, values)?));
         }
     }
     let email = filters.transfer_contact_email.as_deref().map(str::trim);
@@ -133,6 +149,9 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String
     Ok(params)
 }
 
+/// Why a dial without a number id is refused.
+const NUMBER_ID_REQUIRED: &str = "`phone_number_id` is required: HappyRobot needs the id of the purchased number that places the call (or set the `number_id` option)";
+
 /// A dial request → the `POST /dial/outbound` body (with `extra` merged at the top level).
 ///
 /// `agent_id` is the use case that runs the call (`use_case_id`, over the `use_case_id`
@@ -140,14 +159,16 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String
 /// (`agent_id` on the wire) goes through `extra`.
 ///
 /// Refused (naming the field): `from_number` (HappyRobot dials from a purchased number
-/// id), `name` (calls have none), no `phone_number_id` and no `number_id` option, and a
-/// `max_duration_secs` that is not a positive whole number of minutes (HappyRobot takes
-/// `max_duration_mins`; rounding would silently change the limit).
+/// id), `name` (calls have none), no (or a blank) `phone_number_id` and `number_id` option,
+/// a `max_duration_secs` that is not a positive whole number of minutes (HappyRobot takes
+/// `max_duration_mins`; rounding would silently change the limit), and an `extra` key
+/// that would overwrite a field set from the request.
 pub(crate) fn dial_body(
     request: &DialRequest,
     options: &HappyRobotOptions,
 ) -> Result<Map<String, Value>> {
-    let refuse = |message: &str| Error::invalid_input(KIND, Operation::Dial, message);
+    let op = Operation::Dial;
+    let refuse = |message: &str| Error::invalid_input(KIND, op, message);
     if request.from_number.is_some() {
         return Err(refuse(
             "`from_number` is not accepted: HappyRobot dials from a purchased number; set `phone_number_id` (or the `number_id` option)",
@@ -158,27 +179,24 @@ pub(crate) fn dial_body(
             "`name` is not accepted: HappyRobot calls have no name",
         ));
     }
-    let number_id = (request.phone_number_id.clone())
-        .or_else(|| options.number_id.clone())
-        .ok_or_else(|| {
-            refuse("`phone_number_id` is required: HappyRobot needs the id of the purchased number that places the call (or set the `number_id` option)")
-        })?;
-    let max_duration_mins = match request.max_duration_secs {
-        None => None,
-        Some(0) => return Err(refuse("`max_duration_secs` must be positive")),
-        Some(secs) if secs % 60 != 0 => {
-            let (down, up) = (secs / 60 * 60, secs.div_ceil(60) * 60);
-            let nearest = if down == 0 {
-                format!("{up}")
-            } else {
-                format!("{down} or {up}")
-            };
-            return Err(refuse(&format!(
-                "`max_duration_secs` must be a whole number of minutes: HappyRobot takes `max_duration_mins`, so {secs} s cannot be sent as it is (use {nearest})"
-            )));
-        }
-        Some(secs) => Some(secs / 60),
-    };
+    // `required_setting` decides (a blank value is none); the message is HappyRobot's
+    // own, as the option is spelled `number_id`, not `phone_number_id`.
+    let (number_id, option) = (request.phone_number_id.as_deref(), &options.number_id);
+    let number_id = required_setting(KIND, op, "phone_number_id", number_id, option.as_deref())
+        .map_err(|_| refuse(NUMBER_ID_REQUIRED))?;
+    let max_duration_mins = max_duration_mins(request.max_duration_secs)?;
+    let ours = [
+        "phone_number",
+        "number_id",
+        "use_case_id",
+        "language",
+        "params",
+        "metadata",
+        "campaign_id",
+        "scheduled_for",
+        "max_duration_mins",
+    ];
+    check_extra_keys(KIND, op, &request.extra, &ours)?;
     let body = wire::DialBody {
         phone_number: request.to.clone(),
         number_id,
@@ -200,6 +218,32 @@ pub(crate) fn dial_body(
     object.retain(|_, value| !value.is_null());
     object.extend(request.extra.clone());
     Ok(object)
+}
+
+/// `max_duration_secs` → `max_duration_mins`: refused unless a positive whole number of
+/// minutes, since rounding would silently change the limit.
+fn max_duration_mins(secs: Option<u32>) -> Result<Option<u32>> {
+    let refuse = |message: String| Error::invalid_input(KIND, Operation::Dial, message);
+    match secs {
+        None => Ok(None),
+        Some(0) => Err(refuse("`max_duration_secs` must be positive".to_owned())),
+        Some(secs) if secs % 60 != 0 => Err(refuse(format!(
+            "`max_duration_secs` must be a whole number of minutes: HappyRobot takes `max_duration_mins`, so {secs} s cannot be sent as it is (use {})",
+            whole_minutes_near(secs)
+        ))),
+        Some(secs) => Ok(Some(secs / 60)),
+    }
+}
+
+/// The whole minutes (in seconds) on either side of `secs`, for a hint: the one below
+/// unless it is zero, the one above unless it overflows a `u32` (near `u32::MAX`).
+fn whole_minutes_near(secs: u32) -> String {
+    let down = secs / 60 * 60;
+    match (down, secs.div_ceil(60).checked_mul(60)) {
+        (0, Some(up)) => format!("{up}"),
+        (down, Some(up)) => format!("{down} or {up}"),
+        (down, None) => format!("{down}"),
+    }
 }
 
 /// A new note → the `POST …/notes` body.
@@ -479,5 +523,100 @@ mod tests {
             );
         }
         // An empty `to` is refused by the core guard before this runs (tests/http.rs).
+    }
+
+    /// The refusal of a dial body, as its message (a local `InvalidRequest`).
+    fn dial_refusal(request: &DialRequest, options: &HappyRobotOptions) -> String {
+        match dial_body(request, options).unwrap_err() {
+            Error::InvalidRequest {
+                status: None,
+                message,
+                ..
+            } => message,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_duration_near_u32_max_is_refused_without_overflowing() {
+        let options = HappyRobotOptions {
+            number_id: Some("num".into()),
+            ..HappyRobotOptions::default()
+        };
+        let request = DialRequest {
+            max_duration_secs: Some(u32::MAX),
+            ..DialRequest::to("+14155550123")
+        };
+        // The minute above does not fit a `u32`: only the one below is offered.
+        let message = dial_refusal(&request, &options);
+        assert!(message.ends_with("(use 4294967280)"), "{message}");
+    }
+
+    #[test]
+    fn extra_keys_overwriting_ours_and_blank_number_ids_are_refused() {
+        let options = HappyRobotOptions {
+            number_id: Some("num".into()),
+            ..HappyRobotOptions::default()
+        };
+        for key in [
+            "phone_number",
+            "number_id",
+            "use_case_id",
+            "max_duration_mins",
+        ] {
+            let mut request = DialRequest::to("+14155550123");
+            request.extra.insert(key.into(), json!("x"));
+            let message = dial_refusal(&request, &options);
+            assert!(
+                message.contains(&format!("`extra` key `{key}`")),
+                "{message}"
+            );
+        }
+        let required = "`phone_number_id` is required";
+        let blank_request = DialRequest {
+            phone_number_id: Some(" ".into()),
+            ..DialRequest::to("+14155550123")
+        };
+        assert!(dial_refusal(&blank_request, &options).contains(required));
+        let blank_option = HappyRobotOptions {
+            number_id: Some(String::new()),
+            ..HappyRobotOptions::default()
+        };
+        let plain = DialRequest::to("+14155550123");
+        let message = dial_refusal(&plain, &blank_option);
+        assert!(message.contains(required) && message.contains("`number_id` option"));
+    }
+
+    #[test]
+    fn every_comma_joined_filter_refuses_a_comma() {
+        let refused = |query: CallQuery, field: &str| {
+            let err = list_params(&query).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidRequest { status: None, .. }),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains(&format!("`{field}`")), "{err}");
+        };
+        let tags = CallQuery {
+            tags: vec!["vip".into(), "dry-van,reefer".into()],
+            ..CallQuery::default()
+        };
+        refused(tags, "tags");
+        let campaign = CallQuery {
+            campaign_id: Some(CampaignId::new("c1,c2")),
+            ..CallQuery::default()
+        };
+        refused(campaign, "campaign_id");
+        let agent = CallQuery {
+            agent_id: Some(AgentId::new("uc1,uc2")),
+            ..CallQuery::default()
+        };
+        refused(agent, "agent_id");
+        let ratings = CallFilters {
+            ratings: vec!["✅,🚨".into()],
+            ..CallFilters::default()
+        };
+        let err = vendor_filter_params(&ratings, Operation::ListCalls).unwrap_err();
+        assert!(err.to_string().contains("`ratings`"), "{err}");
     }
 }
