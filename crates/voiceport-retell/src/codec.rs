@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_call_with;
+use voiceport_core::adapter::{call_id_field, decode_call_with};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
-    Result, json_shape,
+    Call, CallEvent, CallPage, CallQuery, Codec, DialOutcome, EachCall, Operation, PayloadKind,
+    ProviderKind, Result, json_shape,
 };
 
 use crate::config::KIND;
@@ -29,6 +29,30 @@ impl Codec for RetellCodec {
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
         let raw: &RawValue = decode_json(KIND, operation, body)?;
         decode_call_with(KIND, operation, raw, "", map_call)
+    }
+
+    /// The answer to create-phone-call (201) is the new call. The call is placed once it
+    /// is answered: where the body does not decode as a call (a field of another type than
+    /// documented) but its `call_id` reads, the outcome keeps the id, without the call
+    /// (`call: None`; `get_call` fetches it, and fails where it does not decode), rather
+    /// than a decode error that loses the id of a call that rings. A body without a
+    /// readable `call_id` is the decode error, at its path.
+    fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
+        let operation = Operation::Dial;
+        let raw: &RawValue = decode_json(KIND, operation, body)?;
+        match decode_call_with(KIND, operation, raw, "", map_call) {
+            Ok(call) => Ok(DialOutcome {
+                call_id: call.id.clone(),
+                call: Some(call),
+            }),
+            Err(error) => match call_id_field(raw, "call_id") {
+                Some(call_id) => Ok(DialOutcome {
+                    call_id,
+                    call: None,
+                }),
+                None => Err(error),
+            },
+        }
     }
 
     fn decode_page_each(
@@ -83,6 +107,47 @@ mod tests {
                 if path == "transcript_object" && message.contains("more than 100000 entries")),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn a_placed_call_keeps_its_id_when_the_rest_of_the_answer_drifts() {
+        for drift in [
+            r#""call_analysis": "pending""#,
+            r#""duration_ms": "0""#,
+            r#""transcript_object": "n/a""#,
+        ] {
+            let body = format!(
+                r#"{{"call_type": "phone_call", "call_id": "call_1", "call_status": "registered", {drift}}}"#
+            );
+            let outcome = RetellCodec.decode_dial(body.as_bytes()).unwrap();
+            assert_eq!(outcome.call_id.as_str(), "call_1", "{drift}");
+            assert!(outcome.call.is_none(), "{drift}");
+            // The call itself still does not decode, at its path.
+            assert!(
+                matches!(
+                    RetellCodec.decode_call(body.as_bytes()),
+                    Err(Error::Decode { .. })
+                ),
+                "{drift}"
+            );
+        }
+        // Without a readable id, the decode error stands, at its path.
+        for body in [
+            r#"{"call_id": 5, "duration_ms": "0"}"#,
+            r#"{"call_id": " ", "duration_ms": "0"}"#,
+            r#"{"duration_ms": "0"}"#,
+        ] {
+            let err = RetellCodec.decode_dial(body.as_bytes()).unwrap_err();
+            assert!(
+                matches!(&err, Error::Decode { operation: Operation::Dial, path, .. }
+                    if path == "duration_ms" || path == "call_id"),
+                "{body}: {err:?}"
+            );
+        }
+        assert!(matches!(
+            RetellCodec.decode_dial(b"not json"),
+            Err(Error::Decode { .. })
+        ));
     }
 
     #[test]

@@ -57,7 +57,8 @@
 //!   and search are filtered client-side.
 //! * **Errors** are `{"status": "error", "message"}`; an unknown call id is a **422**,
 //!   which this adapter reports as [`Error::NotFound`](voiceport_core::Error::NotFound).
-//! * **Writes:** `dial` needs a caller id (`from_number`) and returns the new call;
+//! * **Writes:** `dial` needs a caller id (`from_number`) and returns the new call (its
+//!   id alone where the answer does not decode as a call);
 //!   metadata updates replace (no merge, no name); `end_call` is stop-call, `delete_call`
 //!   deletes the call and its data. No schedule, cancel or notes.
 //! * **Webhooks** are `{event, call}` (`call_started`, `call_ended`, `call_analyzed`,

@@ -23,10 +23,13 @@
 //! `Other` event is not decoded: only its `call_id` is read). Deliveries carry no time of their
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
 //! event's destination, with how many turns the transcript had reached (an ended leg's end
-//! time, as it names no destination), is its [`CallEvent::distinct_by`], so that a receiver
-//! tells two transfers of one call apart, as Retell advises, a second attempt to the same
-//! number too; a `call_analyzed`'s is its analysis (in a canonical form), so that a
-//! re-run analysis is not taken for a redelivery of the first.
+//! time, as it names no destination; with neither, the whole call in a canonical form), is
+//! its [`CallEvent::distinct_by`], so that a receiver tells two transfers of one call
+//! apart, as Retell advises, a second attempt to the same number too; a `call_analyzed`'s
+//! is its analysis (in a canonical form), so that a re-run analysis is not taken for a
+//! redelivery of the first. A transfer event's call keeps the whole delivery as its vendor
+//! payload (the top-level `transfer_destination` and `transfer_option` are in no call),
+//! its warnings named by their place in it (`call.duration_ms`).
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
 //! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
@@ -37,7 +40,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, canonical_json, canonical_raw, decode_call_with, epoch_millis, is_object, non_blank,
+    AnyJson, canonical_json, canonical_raw, decode_call_with, epoch_millis, is_object,
+    keep_whole_delivery, non_blank,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result};
@@ -160,20 +164,26 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // How far the conversation had got: a second attempt to the same destination
             // (after a cancelled one) comes later in the call, a redelivery does not.
             let turns = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
+            let mut call = call;
+            // The delivery says more than its call (`transfer_destination`,
+            // `transfer_option` at the top): the call keeps all of it.
+            keep_whole_delivery(&mut call, "call", body);
             let mut parsed = transfer(event, call);
             // Retell's advice: a transfer event is identified by the call and where it
             // transfers to (a call can be transferred more than once); an ended leg, which
-            // names no destination, by when it ended.
-            parsed.distinct_by = match leg_end {
-                Some(end) => Some(canonical_json(end)),
-                None => delivery.transfer_destination.as_ref().map(|destination| {
+            // names no destination, by when it ended. With neither, by the whole call (in
+            // a canonical form): two legs of one call differ in it, a redelivery does not.
+            parsed.distinct_by = Some(match (leg_end, &delivery.transfer_destination) {
+                (Some(end), _) => canonical_json(end),
+                (None, Some(destination)) => {
                     let destination = canonical_json(destination);
                     match turns {
                         0 => destination,
                         _ => format!("{destination} after {turns} turns"),
                     }
-                }),
-            };
+                }
+                (None, None) => canonical_raw(raw),
+            });
             parsed
         }
     };
@@ -380,6 +390,58 @@ mod tests {
             parsed.occurred_at,
             Some("2026-03-10T15:43:09.818Z".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn a_transfer_event_keeps_the_whole_delivery() {
+        let body = json!({"event": "transfer_started",
+            "call": {"call_id": ID, "call_status": "ongoing", "duration_ms": -5},
+            "transfer_destination": {"number": "+16175550199", "extension": "12"},
+            "transfer_option": {"type": "warm_transfer"}});
+        for event in [
+            "transfer_started",
+            "transfer_bridged",
+            "transfer_cancelled",
+            "transfer_ended",
+        ] {
+            let mut body = body.clone();
+            body["event"] = json!(event);
+            let parsed = parse(body.clone()).unwrap();
+            let call = parsed.call().unwrap();
+            assert_eq!(call.vendor_payload().unwrap().to_value(), body, "{event}");
+            // Its warnings name their place in the delivery.
+            let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+            assert_eq!(fields, ["call.duration_ms"], "{event}");
+        }
+        // Other events keep their call only.
+        let parsed = parse(json!({"event": "call_ended", "call": {"call_id": ID}})).unwrap();
+        let payload = parsed.call().unwrap().vendor_payload().unwrap().to_value();
+        assert_eq!(payload, json!({"call_id": ID}));
+    }
+
+    #[test]
+    fn two_ended_transfer_legs_without_an_end_time_are_two_events() {
+        use voiceport_core::webhook::EventKey;
+        let key = |body: &[u8]| EventKey::of("retell", &decode_webhook(body).unwrap(), body);
+        // transfer_ended carries no destination; these legs carry no end time either.
+        let leg = |turns: usize| {
+            let transcript: Vec<Value> = (0..turns)
+                .map(|i| json!({"role": "agent", "content": format!("turn {i}"), "words": []}))
+                .collect();
+            json!({"event": "transfer_ended", "call": {"call_id": ID, "call_status": "ongoing",
+                "transcript_object": transcript}})
+        };
+        let first = leg(2).to_string();
+        let second = leg(5).to_string();
+        assert_ne!(key(first.as_bytes()), key(second.as_bytes()));
+        // A redelivery, serialized afresh, is the same event.
+        let spaced = serde_json::to_string_pretty(&leg(2)).unwrap();
+        assert_eq!(key(first.as_bytes()), key(spaced.as_bytes()));
+        // With an end time, that is what tells legs apart, as before.
+        let mut ended = leg(2);
+        ended["call"]["transfer_end_timestamp"] = json!(1773157389818_i64);
+        let parsed = parse(ended).unwrap();
+        assert_eq!(parsed.distinct_by.as_deref(), Some("1773157389818"));
     }
 
     #[test]

@@ -391,6 +391,30 @@ async fn dial_posts_create_phone_call_and_returns_the_new_call() {
     assert_eq!(call.vendor_status.as_deref(), Some("registered"));
 }
 
+/// A 201 whose call drifted from the documented types (`call_analysis` a string) placed a
+/// call all the same: the dial answers with its id, not a decode error.
+#[tokio::test]
+async fn a_dial_answer_that_does_not_decode_as_a_call_keeps_the_call_id() {
+    let api = api().await;
+    let mut body: serde_json::Value = serde_json::from_str(&fixture("dial_response.json")).unwrap();
+    body["call_analysis"] = json!("pending");
+    body["duration_ms"] = json!("0");
+    api.on("POST", "/v2/create-phone-call")
+        .respond_with(json_response(201, &body.to_string()))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    let outcome = client_with_dial_defaults(&api)
+        .dial(&DialRequest::to("+16175550187"))
+        .await
+        .unwrap();
+    assert_eq!(
+        outcome.call_id.as_str(),
+        "call_371ec9a07362c7f5ddbcbac2d6eb"
+    );
+    assert!(outcome.call.is_none());
+}
+
 #[tokio::test]
 async fn dial_is_sent_exactly_once_on_a_500() {
     let api = api().await;

@@ -571,6 +571,36 @@ async fn dial_is_sent_exactly_once_on_a_500() {
         .await;
 }
 
+/// The HTTP status decides success: a dial answered 201 whose envelope names a 400 may
+/// have placed the call, so its outcome is unknown (a failover route must not dial again).
+#[tokio::test]
+async fn dial_refused_inside_a_success_answer_has_an_unknown_outcome() {
+    let api = api().await;
+    api.on("POST", "/calls/phone")
+        .respond_with(json_response(201, &fixture("error_envelope_400.json")))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    let err = client_with_dial_defaults(&api)
+        .dial(&DialRequest::to("+33639981234"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::InvalidRequest {
+            operation: Operation::Dial,
+            status: Some(200),
+            message,
+            details,
+            ..
+        } => {
+            assert_eq!(message, "An error occurred while processing your request");
+            assert_eq!(details.len(), 2);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+}
+
 #[tokio::test]
 async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
     let api = api().await;
@@ -769,10 +799,12 @@ async fn end_call_refused_in_a_2xx_envelope_is_invalid_request() {
         .end_call(&CallId::new(CALL_ID))
         .await
         .unwrap_err();
+    // The answer was a 200: whether the terminate took effect is not known.
     assert!(
-        matches!(&err, Error::InvalidRequest { status: Some(400), message, operation: Operation::EndCall, .. } if message == "Only phone calls can be terminated"),
+        matches!(&err, Error::InvalidRequest { status: Some(200), message, operation: Operation::EndCall, .. } if message == "Only phone calls can be terminated"),
         "{err:?}"
     );
+    assert_eq!(err.outcome(), RequestOutcome::Unknown);
 }
 
 /// Rounded's generated examples show an `error` object in success answers too: a terminate

@@ -595,11 +595,16 @@ async fn list(State(ctx): State<Ctx>, body: Bytes) -> Response {
     ) else {
         return invalid(&ctx, INVALID);
     };
-    let ascending = match request.get("sort_order").map(Value::as_str) {
-        None | Some(Some("descending")) => false,
-        Some(Some("ascending")) => true,
-        Some(_) => return invalid(&ctx, INVALID),
+    // Null is absent, as for every other field (`optional`).
+    let sort = optional(&request, "sort_order", |v| match v.as_str()? {
+        "descending" => Some(false),
+        "ascending" => Some(true),
+        _ => None,
+    });
+    let Ok(sort) = sort else {
+        return invalid(&ctx, INVALID);
     };
+    let ascending = sort.unwrap_or(false);
     if skip.is_some() && after.is_some() {
         // The schema forbids both at once.
         return invalid(&ctx, INVALID);
@@ -995,6 +1000,44 @@ mod tests {
         ] {
             assert!(conditions(Some(&bad)).is_err(), "{bad}");
         }
+    }
+
+    /// `"sort_order": null` is the default order, as a null is absent for every other
+    /// field; a value Retell does not take is still refused.
+    #[tokio::test]
+    async fn a_null_sort_order_is_the_default() {
+        use voiceport_core::ProviderKind::Retell;
+        let sandbox = crate::Sandbox::builder()
+            .seed(1)
+            .calls(Retell, 5)
+            .start()
+            .await
+            .unwrap();
+        let list = |body: Value| {
+            let request = reqwest::Client::new()
+                .post(format!("{}/v3/list-calls", sandbox.base_url(Retell)))
+                .header(
+                    "authorization",
+                    format!("Bearer {}", sandbox.api_key(Retell)),
+                )
+                .header("content-type", "application/json")
+                .body(body.to_string());
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let body: Value = serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+                (status, body)
+            }
+        };
+        let (status, default) = list(json!({})).await;
+        assert_eq!(status, 200, "{default}");
+        let (status, null) = list(json!({"sort_order": null})).await;
+        assert_eq!(status, 200, "{null}");
+        assert_eq!(null["items"], default["items"]);
+        let (status, _) = list(json!({"sort_order": "newest"})).await;
+        assert_eq!(status, 400);
+        let (status, _) = list(json!({"sort_order": 1})).await;
+        assert_eq!(status, 400);
     }
 
     #[test]

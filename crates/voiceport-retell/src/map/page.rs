@@ -32,8 +32,9 @@ pub(crate) fn decode_page_each(
         page_size: None,
         ..query.clone()
     };
-    let key = page.pagination_key.as_deref().map(str::trim);
-    let key = key.filter(|k| !k.is_empty());
+    // An opaque cursor, sent back as it came (never trimmed); a blank one is none.
+    let key = page.pagination_key.as_deref();
+    let key = key.filter(|k| !k.trim().is_empty());
     // `has_more` is always sent; without it, a key on a non-empty page means more.
     let more = page
         .has_more
@@ -108,6 +109,11 @@ mod tests {
         };
         let token = |t: &str| Some(PageCursor::Token { token: t.into() });
         assert_eq!(body(Some(true), Some("k2")).unwrap().next, token("k2"));
+        // Opaque: sent back verbatim, spaces included.
+        assert_eq!(
+            body(Some(true), Some(" k2 \n")).unwrap().next,
+            token(" k2 \n")
+        );
         assert_eq!(body(Some(false), Some("k2")).unwrap().next, None);
         assert_eq!(body(None, Some("k2")).unwrap().next, token("k2"));
         assert_eq!(body(None, None).unwrap().next, None);

@@ -25,7 +25,9 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call.kind = match wire.call_type {
         Some(wire::CallType::PhoneCall) | None => CallKind::Phone,
         Some(wire::CallType::WebCall) => CallKind::Web,
-        Some(wire::CallType::Other(raw)) => CallKind::Other(raw),
+        // Through `parse`, as HappyRobot's: a type spelled as a unified kind (`phone`) is
+        // that kind.
+        Some(wire::CallType::Other(raw)) => CallKind::parse(&raw),
     };
     call.direction = wire.direction.as_deref().and_then(Direction::from_wire);
     let redirect_secs = read_amount(
@@ -371,6 +373,18 @@ mod tests {
         let call = map_json(json!({"id": "x", "metadata": "text", "type": "sip_call"}));
         assert_eq!(call.metadata.get("metadata"), Some(&json!("text")));
         assert_eq!(call.kind, CallKind::Other("sip_call".into()));
+        // A type spelled as a unified kind is that kind.
+        for (raw, kind) in [
+            ("phone", CallKind::Phone),
+            ("web", CallKind::Web),
+            ("chat", CallKind::Chat),
+        ] {
+            assert_eq!(
+                map_json(json!({"id": "x", "type": raw})).kind,
+                kind,
+                "{raw}"
+            );
+        }
         let call = map_json(json!({"id": "x", "metadata": null, "direction": "sideways"}));
         assert!(call.metadata.is_empty());
         assert_eq!(call.kind, CallKind::Phone);

@@ -1,7 +1,7 @@
 //! The one place that judges a 2xx Rounded envelope: a success, a vendor error, or a
 //! broken body. (The core HTTP client maps non-2xx statuses, from the same error object.)
 
-use voiceport_core::{Error, FieldError, Operation, Result};
+use voiceport_core::{Error, FieldError, Operation, RequestOutcome, Result};
 
 use crate::config::KIND;
 use crate::wire;
@@ -29,6 +29,14 @@ pub(crate) fn required<T>(
 /// success, and a status-less `InvalidRequest` is voiceport's own refusal) gives an
 /// [`Error::InvalidRequest`] whose [`Error::outcome`] leaves unknown whether a write took
 /// effect.
+///
+/// The HTTP status decides success, and the body reaches here only in a success answer
+/// (the core maps any other first): a write refused inside one, whatever 4xx the body
+/// names, may still have taken effect. Where the error that status stands for would say
+/// the write was not applied (a 400, 404, 429 …), it is an [`Error::InvalidRequest`]
+/// carrying the success status instead (the envelope's `status` when it is a 2xx, else
+/// 200), with the same message and details, so that its outcome is unknown and a failover
+/// route does not place a second call. A read applies nothing: its errors keep their class.
 pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Result<Option<T>> {
     let wire::Envelope {
         message,
@@ -76,18 +84,48 @@ fn vendor_error(
         .filter(|m| !m.trim().is_empty())
         .or(envelope_message.filter(|m| !m.trim().is_empty()))
         .unwrap_or_else(|| "Rounded answered with an error and no data".to_owned());
-    match error.status.or(envelope_status).unwrap_or(200) {
+    // The answer's own (success) status: what the envelope repeats, when it is one.
+    let answered = envelope_status
+        .filter(|status| (200..300).contains(status))
+        .unwrap_or(200);
+    let invalid = |status: u16, message: String, details: Vec<FieldError>| Error::InvalidRequest {
+        provider: KIND,
+        operation,
+        status: Some(status),
+        message,
+        details,
+    };
+    match error.status.or(envelope_status).unwrap_or(answered) {
         // An error inside a success: whether a write took effect is not known.
-        status @ ..=399 => Error::InvalidRequest {
-            provider: KIND,
-            operation,
-            status: Some(status),
-            message,
-            details,
-        },
-        // As over HTTP.
-        status => Error::from_status(KIND, operation, status, Some(message), details),
+        status @ ..=399 => invalid(status, message, details),
+        // As over HTTP, unless that would say a write was not applied: inside a success
+        // answer, that is not known.
+        status => {
+            let over_http = Error::from_status(
+                KIND,
+                operation,
+                status,
+                Some(message.clone()),
+                details.clone(),
+            );
+            if is_read(operation) || over_http.outcome() != RequestOutcome::NotApplied {
+                over_http
+            } else {
+                invalid(answered, message, details)
+            }
+        }
     }
+}
+
+/// Whether `operation` only reads (nothing it could have applied).
+fn is_read(operation: Operation) -> bool {
+    matches!(
+        operation,
+        Operation::GetCall
+            | Operation::ListCalls
+            | Operation::GetTranscript
+            | Operation::GetRecording
+    )
 }
 
 #[cfg(test)]
@@ -181,5 +219,76 @@ mod tests {
             Err(Error::Decode { ref path, .. }) if path == "data"
         ));
         assert_eq!(open(op, empty).unwrap(), None);
+    }
+
+    #[test]
+    fn a_write_refused_inside_a_success_answer_has_an_unknown_outcome() {
+        let refused = |status: u16, envelope: Option<u16>| -> wire::Envelope<i32> {
+            serde_json::from_value(json!({
+                "message": "Error", "data": null, "status": envelope,
+                "error": {"message": "Invalid number", "status": status,
+                          "details": [{"field": "to_number", "message": "bad"}]}
+            }))
+            .unwrap()
+        };
+        let writes = [Operation::Dial, Operation::UpdateCall, Operation::EndCall];
+        for operation in writes {
+            for status in [400, 401, 403, 404, 410, 418, 422, 429] {
+                let error = open(operation, refused(status, Some(201))).unwrap_err();
+                assert_eq!(
+                    error.outcome(),
+                    RequestOutcome::Unknown,
+                    "{operation} {status}: {error:?}"
+                );
+                // The answer's success status, the vendor's message and details.
+                match error {
+                    Error::InvalidRequest {
+                        status: Some(201),
+                        message,
+                        details,
+                        ..
+                    } => {
+                        assert_eq!(message, "Invalid number");
+                        assert_eq!(details.len(), 1);
+                    }
+                    other => panic!("{operation} {status}: {other:?}"),
+                }
+            }
+            // The envelope's status repeating a refusal, or none: the answer was a 200.
+            for envelope in [Some(400), None] {
+                let error = open(operation, refused(400, envelope)).unwrap_err();
+                assert!(
+                    matches!(
+                        error,
+                        Error::InvalidRequest {
+                            status: Some(200),
+                            ..
+                        }
+                    ),
+                    "{error:?}"
+                );
+            }
+        }
+        // Kept as over HTTP where the outcome is unknown already, and for reads.
+        let error = open(Operation::Dial, refused(409, Some(201))).unwrap_err();
+        assert!(matches!(error, Error::Conflict { .. }), "{error:?}");
+        let error = open(Operation::EndCall, refused(503, Some(200))).unwrap_err();
+        assert!(
+            matches!(error, Error::Server { status: 503, .. }),
+            "{error:?}"
+        );
+        let error = open(Operation::GetCall, refused(404, Some(200))).unwrap_err();
+        assert!(matches!(error, Error::NotFound { .. }), "{error:?}");
+        let error = open(Operation::ListCalls, refused(400, Some(200))).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                Error::InvalidRequest {
+                    status: Some(400),
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
     }
 }

@@ -56,16 +56,19 @@ fn client_side_filter(query: &CallQuery) -> CallQuery {
     }
 }
 
-/// The time range, checked again on what Rounded returned for it.
+/// The time range, checked again on what Rounded returned for it, on the field Rounded
+/// filtered on.
 ///
 /// Rounded applies the range to `start_time` (sent as `start_time_gt` one millisecond
-/// before `since`, see `map::request`); a call with a creation time (its start time, or a
-/// `created_at` Rounded sends) is held to `since <= created < until` exactly. A call with
-/// neither (one that never connected) cannot be placed in the range, and Rounded returned
-/// it for this query: it is kept, not silently dropped. Only an end time before `since`,
-/// which proves it began before `since` too, leaves it out.
+/// before `since`, see `map::request`); a call with a start time is held to
+/// `since <= start < until` exactly. Its creation time (a `created_at` Rounded may send)
+/// is not what the server filtered: a call created just before `since` that started after
+/// it is in the range. A call without a start time (one that never connected) cannot be
+/// placed in the range, and Rounded returned it for this query: it is kept, not silently
+/// dropped. Only an end time before `since`, which proves it began before `since` too,
+/// leaves it out.
 fn in_time_range(query: &CallQuery, call: &Call) -> bool {
-    query.in_time_range(call.created_at, call.ended_at)
+    query.in_time_range(call.started_at, call.ended_at)
 }
 
 fn next_cursor(
@@ -187,13 +190,35 @@ mod tests {
         let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
         // a: inside. b: no time at all, kept. c: before. d: exactly `since`, kept
         // (inclusive). e: inside the extra millisecond sent, left out. f: ended before
-        // `since`. g: no start, ended inside, kept. h: exactly `until` (exclusive). i: a
-        // creation time before `since`.
-        assert_eq!(ids, ["a", "b", "d", "g"]);
+        // `since`. g: no start, ended inside, kept. h: exactly `until` (exclusive). i: no
+        // start (what Rounded filtered on), kept: a creation time before `since` does not
+        // place its start.
+        assert_eq!(ids, ["a", "b", "d", "g", "i"]);
         // Paging is the server's: the cursor survives client-side filtering.
         assert!(page.next.is_some());
         let all = decode_page(body.as_bytes(), &CallQuery::default(), None).unwrap();
         assert_eq!(all.calls.len(), 9);
+    }
+
+    #[test]
+    fn the_range_is_rechecked_on_the_start_time_rounded_filtered_on() {
+        // Created just before `since`, started just after: Rounded returns it for
+        // `start_time_gt`, and so does the page.
+        let body = json!({"data": [
+            {"id": "a", "status": "completed", "created_at": "2026-03-01T09:59:58Z",
+             "start_time": "2026-03-01T10:00:03Z"},
+            {"id": "b", "status": "completed", "created_at": "2026-03-01T10:00:01Z",
+             "start_time": "2026-03-01T09:59:59Z"}
+        ]})
+        .to_string();
+        let query = CallQuery {
+            since: Some("2026-03-01T10:00:00Z".parse().unwrap()),
+            ..CallQuery::default()
+        };
+        let page = decode_page(body.as_bytes(), &query, None).unwrap();
+        let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
+        // b started before `since` (created after it): out, as on the server.
+        assert_eq!(ids, ["a"]);
     }
 
     #[test]
