@@ -41,7 +41,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call.kind = match wire.call_type {
         Some(wire::CallType::PhoneCall) | None => CallKind::Phone,
         Some(wire::CallType::WebCall) => CallKind::Web,
-        Some(wire::CallType::Other(raw)) => CallKind::Other(raw),
+        Some(wire::CallType::Other(raw)) => CallKind::parse(&raw),
     };
     call.direction = wire.direction.as_deref().and_then(Direction::from_wire);
     call.from = text(wire.from_number);
@@ -675,6 +675,9 @@ mod tests {
         })));
         assert_eq!(call.kind, CallKind::Other("sip_call".into()));
         assert_eq!(call.direction, None);
+        // A type spelled as a unified kind is that kind, as for every vendor.
+        let chat = map_call(wire_call(json!({"call_id": "c", "call_type": "chat"})));
+        assert_eq!(chat.kind, CallKind::Chat);
         assert_eq!(
             call.analysis.extracted.get("user_sentiment"),
             Some(&json!("mine"))

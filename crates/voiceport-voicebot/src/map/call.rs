@@ -322,7 +322,7 @@ fn kind_and_direction(call_type: Option<wire::CallType>) -> (CallKind, Option<Di
         Some(T::InboundPhoneCall) => (CallKind::Phone, Some(Direction::Inbound)),
         Some(T::OutboundPhoneCall) => (CallKind::Phone, Some(Direction::Outbound)),
         Some(T::WebCall | T::WebsocketCall) => (CallKind::Web, None),
-        Some(T::Other(raw)) => (CallKind::Other(raw), None),
+        Some(T::Other(raw)) => (CallKind::parse(&raw), None),
         // No type: nothing says otherwise, and most calls are phone calls.
         None => (CallKind::Phone, None),
     }
@@ -854,6 +854,9 @@ mod tests {
 
         let other = map_call(wire_call(json!({"id": "c", "type": "smsChat"})));
         assert_eq!(other.kind, CallKind::Other("smsChat".into()));
+        // A type spelled as a unified kind is that kind, as for every vendor.
+        let chat = map_call(wire_call(json!({"id": "c", "type": "chat"})));
+        assert_eq!(chat.kind, CallKind::Chat);
         let ws = map_call(wire_call(json!({"id": "c", "type": "vapi.websocketCall"})));
         assert_eq!(ws.kind, CallKind::Web);
     }
