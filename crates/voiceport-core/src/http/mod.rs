@@ -632,6 +632,11 @@ impl Request {
         self
     }
 
+    /// Its own attempt timeout, where it has one ([`Request::timeout`]).
+    pub fn own_timeout(&self) -> Option<Duration> {
+        self.timeout
+    }
+
     /// Its retry mode.
     pub fn retry_mode(&self) -> RetryMode {
         self.retry
