@@ -123,15 +123,20 @@ impl CallQuery {
     /// Whether a normalized call passes every filter of this query.
     ///
     /// Adapters whose vendor cannot filter server-side use this to filter client-side, so
-    /// that the same query means the same thing everywhere. `search` matches,
+    /// that the same query means the same thing everywhere. The time range takes a call
+    /// whose creation or start time is in it (vendors filter on one or the other), and,
+    /// as [`in_time_range`](Self::in_time_range), a call with neither unless its end
+    /// proves it began before `since`. `search` matches,
     /// case-insensitively, the numbers, name, summary, tags and extracted values.
     pub fn matches(&self, call: &Call) -> bool {
         let direction_ok = self.direction.is_none_or(|d| call.direction == Some(d));
         let kind_ok = self.kind.as_ref().is_none_or(|k| &call.kind == k);
         let status_ok = self.statuses.is_empty() || self.statuses.contains(&call.status);
-        let created = call.created_at.or(call.started_at);
-        let since_ok = self.since.is_none_or(|t| created.is_some_and(|c| c >= t));
-        let until_ok = self.until.is_none_or(|t| created.is_some_and(|c| c < t));
+        let time_ok = match (call.created_at, call.started_at) {
+            (None, None) => self.in_time_range(None, call.ended_at),
+            (created, started) => (created.into_iter().chain(started))
+                .any(|at| self.in_time_range(Some(at), call.ended_at)),
+        };
         let agent_ok = self
             .agent_id
             .as_ref()
@@ -156,8 +161,7 @@ impl CallQuery {
         direction_ok
             && kind_ok
             && status_ok
-            && since_ok
-            && until_ok
+            && time_ok
             && agent_ok
             && campaign_ok
             && tags_ok
@@ -442,6 +446,53 @@ mod tests {
         ];
         for (query, expected) in cases {
             assert_eq!(query.matches(&c), expected, "{query:?}");
+        }
+    }
+
+    /// The time range as the page decoders judge it: a call created or started in it is
+    /// in it (vendors filter on one or the other), and one with neither time is kept
+    /// unless its end is before `since`.
+    #[test]
+    fn the_time_range_takes_creation_or_start_and_keeps_calls_without_either() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+        let query = CallQuery {
+            since: Some(at("2026-03-01T10:00:00Z")),
+            until: Some(at("2026-03-01T11:00:00Z")),
+            ..Default::default()
+        };
+        let call = |created: Option<&str>, started: Option<&str>, ended: Option<&str>| {
+            let mut c = Call::new(CallId::new("c"), ProviderKind::Rounded);
+            (c.created_at, c.started_at, c.ended_at) =
+                (created.map(at), started.map(at), ended.map(at));
+            c
+        };
+        let cases = [
+            // Created before `since`, started after it (Rounded filters on the start).
+            (
+                call(
+                    Some("2026-03-01T09:59:58Z"),
+                    Some("2026-03-01T10:00:03Z"),
+                    None,
+                ),
+                true,
+            ),
+            (call(Some("2026-03-01T10:30:00Z"), None, None), true),
+            (
+                call(
+                    Some("2026-03-01T09:00:00Z"),
+                    Some("2026-03-01T09:01:00Z"),
+                    None,
+                ),
+                false,
+            ),
+            (call(None, Some("2026-03-01T11:00:00Z"), None), false),
+            // Never connected: kept, unless its end is before `since`.
+            (call(None, None, None), true),
+            (call(None, None, Some("2026-03-01T10:10:00Z")), true),
+            (call(None, None, Some("2026-03-01T09:10:00Z")), false),
+        ];
+        for (c, expected) in cases {
+            assert_eq!(query.matches(&c), expected, "{c:?}");
         }
     }
 

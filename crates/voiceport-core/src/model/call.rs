@@ -307,6 +307,28 @@ pub struct CostItem {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EndReasonCategory;
+
+    /// A call written by a newer release, with a status or end category this one does not
+    /// know, reads back (as `Unknown` / `Other`) rather than failing whole.
+    #[test]
+    fn a_status_or_category_from_a_newer_release_reads_back() {
+        let mut call = Call::new(CallId::new("c1"), ProviderKind::Retell);
+        call.end_reason = Some(EndReason {
+            category: EndReasonCategory::Busy,
+            vendor: Some("line_busy".into()),
+        });
+        let mut json = serde_json::to_value(&call).unwrap();
+        json["status"] = "on_hold".into();
+        json["end_reason"]["category"] = "carrier_dropped".into();
+        let read: Call = serde_json::from_value(json).unwrap();
+        assert_eq!(read.status, CallStatus::Unknown);
+        assert_eq!(read.end_reason.unwrap().category, EndReasonCategory::Other);
+        assert_eq!(
+            serde_json::from_str::<CallStatus>("\"completed\"").unwrap(),
+            CallStatus::Completed
+        );
+    }
 
     /// A pre-signed URL's query never reaches a `{:?}`; the URL itself is kept whole.
     #[test]

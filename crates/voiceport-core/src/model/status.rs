@@ -34,7 +34,9 @@ pub enum CallStatus {
     Canceled,
     /// Failed (an error on the vendor's or carrier's side).
     Failed,
-    /// A vendor status voiceport cannot place; see the vendor string.
+    /// A vendor status voiceport cannot place; see the vendor string. Also what a status
+    /// this release does not know reads back as (a call written by a newer one).
+    #[serde(other)]
     Unknown,
 }
 
@@ -208,7 +210,9 @@ pub enum EndReasonCategory {
     Canceled,
     /// An error ended it.
     Error,
-    /// Anything else; see the vendor string.
+    /// Anything else; see the vendor string. Also what a category this release does not
+    /// know reads back as (a call written by a newer one).
+    #[serde(other)]
     Other,
 }
 
