@@ -211,6 +211,13 @@ async fn request_parts_are_checked_against_their_flags() {
         provider.update_call(&id, &rename).await,
         Operation::UpdateField("name"),
     );
+    // What the vendor cannot do is said before what is wrong with the id.
+    unsupported(
+        provider
+            .update_call(&CallId::new("not-a-uuid"), &rename)
+            .await,
+        Operation::UpdateField("name"),
+    );
     let replace = CallUpdate {
         metadata: Some(Default::default()),
         metadata_mode: MetadataMode::Replace,

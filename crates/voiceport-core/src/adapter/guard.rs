@@ -29,6 +29,11 @@ pub(super) fn call<A: Adapter>(
     supported: impl Fn(&Capabilities) -> bool,
 ) -> Result<()> {
     flag(adapter, operation, supported)?;
+    call_id(adapter, operation, id)
+}
+
+/// The call id's shape.
+fn call_id<A: Adapter>(adapter: &A, operation: Operation, id: &CallId) -> Result<()> {
     adapter
         .call_id_format()
         .check(adapter.kind(), operation, "call id", id.as_str())
@@ -68,11 +73,12 @@ pub(super) fn dial<A: Adapter>(adapter: &A, request: &DialRequest) -> Result<()>
     request.validate(adapter.kind())
 }
 
-/// An update: each part it changes needs its flag, and it must change something.
+/// An update: each part it changes needs its flag, and it must change something; the
+/// call id is checked last, so that what the vendor cannot do is said first.
 pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) -> Result<()> {
     let caps = adapter.capabilities();
     let can_update = caps.update_name || caps.update_metadata_merge || caps.update_metadata_replace;
-    call(adapter, Operation::UpdateCall, id, |_| can_update)?;
+    flag(adapter, Operation::UpdateCall, |_| can_update)?;
     if update.name.is_some() {
         flag(adapter, Operation::UpdateField("name"), |c| c.update_name)?;
     }
@@ -97,5 +103,5 @@ pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) 
             "the update changes nothing: set `name` or `metadata`",
         ));
     }
-    Ok(())
+    call_id(adapter, Operation::UpdateCall, id)
 }
