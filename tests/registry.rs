@@ -334,6 +334,8 @@ async fn a_walk_stopped_anywhere_resumes_with_the_rest_exactly_once() {
         for _ in 0..stop {
             seen.push(walk.try_next().await.unwrap().unwrap().qualified_id());
         }
+        // Right after the last call, the cursor says so: nothing is left to ask for.
+        assert_eq!(walk.cursor().is_done(), stop == total, "stop {stop}");
         // The cursor travels as text, as a CLI or a job queue would keep it.
         let token = walk.cursor().to_token();
         drop(walk);

@@ -344,8 +344,9 @@ impl Lane {
                     self.cycle = Some(cycle);
                 }
                 Some(next) => self.fetch(Some(next), 0),
-                None if self.buffer.is_empty() => self.done = true,
-                None => {}
+                // The last page: its calls, then nothing (a cursor taken after its last
+                // call says the lane is done).
+                None => self.done = true,
             }
         }
         Poll::Ready(Ok(()))
