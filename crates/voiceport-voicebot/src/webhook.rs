@@ -470,7 +470,8 @@ fn first_text<'a, const N: usize>(candidates: [Option<Text<'a>>; N]) -> Option<T
 ///
 /// The report's conversation (the first of `artifact.messages`, `messages`,
 /// `artifact.messagesOpenAIFormatted`, `messagesOpenAIFormatted` that has a message)
-/// replaces the call's. Only the artifact's is decoded with the report: a real report
+/// replaces the call's. What the report does not say, the call's own artifact still
+/// does. Only the artifact's is decoded with the report: a real report
 /// carries the same conversation at the top level as well, which is decoded only when
 /// read, like the OpenAI-formatted copies, its errors naming its place in the report.
 fn lay_over<'a>(
@@ -557,14 +558,13 @@ fn lay_over<'a>(
         call.messages = conversation;
         call.messages_openai = None;
     }
-    // The report's artifact (its parts now read) replaces the call's: the call's own
-    // copies are never read, but for what the mapping takes from an artifact whole.
-    let own = call.artifact.take().unwrap_or_default();
-    call.artifact = Some(wire::Artifact {
-        structured_outputs: artifact.structured_outputs.or(own.structured_outputs),
-        variable_values: artifact.variable_values.or(own.variable_values),
-        ..wire::Artifact::default()
-    });
+    // The report's parts, now read, are the call's own fields, which the mapping reads
+    // before the call's artifact: that artifact stays for what the report leaves out (a
+    // status update's call carries its recording and transcript there). What the mapping
+    // takes from an artifact whole comes from the report's where it has it.
+    let own = call.artifact.get_or_insert_default();
+    fresher(&mut own.structured_outputs, artifact.structured_outputs);
+    fresher(&mut own.variable_values, artifact.variable_values);
     Ok(())
 }
 
@@ -649,6 +649,38 @@ mod tests {
 
     fn parse(value: serde_json::Value) -> Result<CallEvent> {
         decode_webhook(&serde_json::to_vec(&value).unwrap())
+    }
+
+    /// What a message does not say, the call it carries still does: a status update's
+    /// call with its own artifact keeps its recording and transcript.
+    #[test]
+    fn the_carried_call_s_own_artifact_fills_in_what_the_message_leaves_out() {
+        let event = parse(
+            json!({"message": {"type": "status-update", "status": "ended",
+            "endedReason": "customer-ended-call",
+            "call": {"id": "c1", "artifact": {
+                "recording": {"mono": {"combinedUrl": "https://r/m.wav"}},
+                "transcript": "AI: Hi", "structuredOutputs": {"o": 1}}}}}),
+        )
+        .unwrap();
+        let call = event.call().unwrap();
+        let recording = call.recording.as_ref().unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://r/m.wav"));
+        let transcript = call.transcript.as_ref().unwrap();
+        assert_eq!(transcript.text.as_deref(), Some("AI: Hi"));
+        // The message's own artifact still wins where it says something.
+        let event = parse(json!({"message": {"type": "end-of-call-report",
+            "endedReason": "customer-ended-call",
+            "artifact": {"recordingUrl": "https://r/new.wav", "transcript": "AI: Bye"},
+            "call": {"id": "c1", "artifact": {
+                "recording": {"mono": {"combinedUrl": "https://r/old.wav"}},
+                "transcript": "AI: Hi"}}}}))
+        .unwrap();
+        let call = event.call().unwrap();
+        let recording = call.recording.as_ref().unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://r/new.wav"));
+        let transcript = call.transcript.as_ref().unwrap();
+        assert_eq!(transcript.text.as_deref(), Some("AI: Bye"));
     }
 
     #[test]
@@ -1049,6 +1081,19 @@ mod tests {
             .collect();
         assert_eq!(args, [Some("{\"n\":1}"), Some("{\"n\":2}")]);
         assert_eq!(utterance.tool_calls[1].id.as_deref(), Some("call_b"));
+        // The flat shape of Vapi's server-events page: `name` and `parameters`.
+        let event = kind_of(json!({"type": "tool-calls", "toolCallList": [
+            {"id": "abc123", "name": "sendEmail", "parameters": {"emailAddress": "john@example.com"}}
+        ]}));
+        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+            panic!("{event:?}")
+        };
+        let flat = &utterance.tool_calls[0];
+        assert_eq!(flat.name.as_deref(), Some("sendEmail"));
+        assert_eq!(
+            flat.arguments.as_deref(),
+            Some(r#"{"emailAddress":"john@example.com"}"#)
+        );
         // The older function call.
         let event = kind_of(json!({"type": "function-call",
             "functionCall": {"name": "lookup", "parameters": {"order": "442056"}}}));

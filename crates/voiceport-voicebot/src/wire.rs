@@ -322,6 +322,12 @@ pub(crate) struct ToolCall<'a> {
     pub(crate) id: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) function: Option<ToolFunction<'a>>,
+    /// The flat shape of Vapi's server-events page (`{id, name, parameters}`), where
+    /// there is no `function`.
+    #[serde(borrow)]
+    pub(crate) name: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) parameters: Option<AnyJson<'a>>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -399,15 +399,15 @@ pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
     utterance
 }
 
-/// One tool invocation; arguments as JSON text whether sent as text or as an object.
+/// One tool invocation; arguments as JSON text whether sent as text or as an object,
+/// from `function` (the schema's shape) or, without one, from `name` and `parameters`
+/// (the flat shape of Vapi's server-events page).
 pub(crate) fn tool_call(call: wire::ToolCall<'_>) -> ToolCall {
     let (name, arguments) = match call.function {
-        Some(function) => (
-            owned(function.name),
-            function.arguments.and_then(AnyJson::into_text),
-        ),
-        None => (None, None),
+        Some(function) => (function.name, function.arguments),
+        None => (call.name, call.parameters),
     };
+    let (name, arguments) = (owned(name), arguments.and_then(AnyJson::into_text));
     ToolCall {
         id: owned(call.id),
         name,
@@ -433,22 +433,16 @@ fn content_text(content: AnyJson<'_>) -> Option<String> {
 /// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones (`artifact.recording`'s
 /// last); the expiry from S3 pre-signed URLs when they are.
 fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Option<Recording> {
-    let mono = owned(wire.recording_url.take()).or_else(|| {
-        let combined = || {
-            artifact
-                .recording
-                .as_mut()?
-                .mono
-                .as_mut()?
-                .combined_url
-                .take()
-        };
-        owned(artifact.recording_url.take().or_else(combined))
-    });
-    let stereo = owned(wire.stereo_recording_url.take()).or_else(|| {
-        let stereo = || artifact.recording.as_mut()?.stereo_url.take();
-        owned(artifact.stereo_recording_url.take().or_else(stereo))
-    });
+    // The first that is there and not empty: an empty deprecated URL hides nothing.
+    let mono = owned(wire.recording_url.take())
+        .or_else(|| owned(artifact.recording_url.take()))
+        .or_else(|| {
+            let combined = artifact.recording.as_mut()?.mono.as_mut()?;
+            owned(combined.combined_url.take())
+        });
+    let stereo = owned(wire.stereo_recording_url.take())
+        .or_else(|| owned(artifact.stereo_recording_url.take()))
+        .or_else(|| owned(artifact.recording.as_mut()?.stereo_url.take()));
     recording_at(mono, stereo)
 }
 
@@ -1074,6 +1068,16 @@ mod tests {
         let call = map_call(wire_call(json!({
             "id": "c",
             "artifact": {"recording": {"stereoUrl": "https://x/s.wav",
+                                       "mono": {"combinedUrl": "https://x/m.wav"}}}
+        })));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
+        assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
+        // An empty deprecated URL hides nothing.
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "artifact": {"recordingUrl": "", "stereoRecordingUrl": "",
+                         "recording": {"stereoUrl": "https://x/s.wav",
                                        "mono": {"combinedUrl": "https://x/m.wav"}}}
         })));
         let recording = call.recording.unwrap();
