@@ -282,9 +282,10 @@ impl ReceiverBuilder<'_> {
     /// How long each provider's de-duplication window keeps a delivery at least, however
     /// many come after it (up to [`WINDOW_CEILING`] times the window's size), for the
     /// providers whose scheme signs no time or signs it with a shorter tolerance;
-    /// [`DEFAULT_KEEP_FOR`] by default. A provider's signing tolerance is the least: a
-    /// replay its signature still accepts is recognized. `Duration::ZERO` leaves the
-    /// window to its size alone.
+    /// [`DEFAULT_KEEP_FOR`] by default. A provider's signing tolerance is the least,
+    /// whatever is set here: a replay its signature still accepts is recognized. With
+    /// `Duration::ZERO`, the window of a provider whose scheme signs no time is kept to
+    /// its size alone.
     pub fn dedup_keep_for(mut self, least: Duration) -> Self {
         self.keep_for = least;
         self
