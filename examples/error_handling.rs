@@ -74,7 +74,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // 2. Past the budget: a retryable error.
     faults.inject(
         Fault::new(FaultKind::RateLimited {
-            retry_after_secs: 0.2,
+            retry_after_secs: 1.0,
         })
         .vendor(kind)
         .method("GET")

@@ -38,7 +38,7 @@ fn transient_faults() -> Vec<(&'static str, FaultKind)> {
         (
             "429",
             FaultKind::RateLimited {
-                retry_after_secs: 0.05,
+                retry_after_secs: 0.0,
             },
         ),
         ("500", FaultKind::Status(500)),
@@ -170,7 +170,7 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
         let (sandbox, provider) = setup(kind, 5).await;
         sandbox.faults().inject(
             Fault::new(FaultKind::RateLimited {
-                retry_after_secs: 0.01,
+                retry_after_secs: 0.0,
             })
             .vendor(kind)
             .method("POST")

@@ -481,7 +481,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         (
             "429",
             FaultKind::RateLimited {
-                retry_after_secs: 0.01,
+                retry_after_secs: 0.0,
             },
         ),
     ];

@@ -214,12 +214,41 @@ pub(crate) fn error(
     json_response(status, body)
 }
 
-/// Parses a JSON request body; `None` when it is not a JSON object.
-pub(crate) fn body_object(bytes: &Bytes) -> Option<serde_json::Map<String, Value>> {
+/// Parses a JSON request body; `None` when it is not a JSON object, or not sent as JSON
+/// (see [`sent_as_json`]): the vendors' frameworks do not parse a body of another type, so
+/// it reaches their validation as no object, which refuses it.
+pub(crate) fn body_object(
+    vendor: Vendor,
+    headers: &HeaderMap,
+    bytes: &Bytes,
+) -> Option<serde_json::Map<String, Value>> {
+    if !sent_as_json(vendor, headers) {
+        return None;
+    }
     match serde_json::from_slice(bytes) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
     }
+}
+
+/// Whether the `Content-Type` says JSON, as `vendor`'s framework reads it (parameters such
+/// as `; charset=utf-8` allowed). Vapi's (Express's JSON parser, by default) takes only
+/// `application/json`; FastAPI's (Voicebot Studio, Rounded: inferred) also
+/// `application/*+json`, and since 0.132 no body without a type. HappyRobot and Retell do
+/// not say: as FastAPI (inferred).
+pub(crate) fn sent_as_json(vendor: Vendor, headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let media = value.split(';').next().unwrap_or_default().trim();
+    let media = media.to_ascii_lowercase();
+    let suffixed = media
+        .strip_prefix("application/")
+        .is_some_and(|subtype| subtype.ends_with("+json"));
+    media == "application/json" || (suffixed && vendor != Vendor::Vapi)
 }
 
 /// RFC 3339 with milliseconds and `Z`.
@@ -284,6 +313,33 @@ mod tests {
         *lock(&mutex) += 1;
         *write(&rw) += 1;
         assert_eq!((*lock(&mutex), *read(&rw)), (2, 2));
+    }
+
+    #[test]
+    fn only_a_json_content_type_is_read_as_json() {
+        let typed = |vendor, content_type: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            if let Some(value) = content_type {
+                headers.insert("content-type", value.parse().unwrap());
+            }
+            body_object(vendor, &headers, &Bytes::from_static(b"{}")).is_some()
+        };
+        for vendor in Vendor::ALL {
+            assert!(typed(vendor, Some("application/json")), "{vendor:?}");
+            assert!(typed(vendor, Some(" APPLICATION/json ; charset=UTF-8")));
+            for refused in [
+                None,
+                Some("text/plain"),
+                Some("application/jsonx"),
+                Some(""),
+            ] {
+                assert!(!typed(vendor, refused), "{vendor:?} {refused:?}");
+            }
+        }
+        // `application/*+json`: FastAPI's, not Express's.
+        assert!(typed(Vendor::Voicebot, Some("application/vnd.api+json")));
+        assert!(!typed(Vendor::Vapi, Some("application/vnd.api+json")));
+        assert!(!typed(Vendor::Rounded, Some("text/x+json")));
     }
 
     #[test]

@@ -66,7 +66,8 @@ pub struct FaultSpec {
     /// The status of a `status` fault.
     #[serde(default)]
     pub status: Option<u16>,
-    /// The `Retry-After` of a `rate_limited` fault (default 1 second).
+    /// The `Retry-After` of a `rate_limited` fault, in seconds (default 1; sent rounded up
+    /// to whole seconds).
     #[serde(default)]
     pub retry_after_secs: Option<f64>,
     /// The delay of a `delay` fault, in milliseconds.

@@ -19,9 +19,11 @@ use crate::vendor::Vendor;
 pub enum FaultKind {
     /// Answer with this status (500, 502, 503 …) and a small JSON error body.
     Status(u16),
-    /// Answer 429 with `Retry-After` in seconds (decimals allowed).
+    /// Answer 429 with `Retry-After` in whole seconds. (A 429 without the header:
+    /// `Status(429)`.)
     RateLimited {
-        /// The `Retry-After` value, in seconds.
+        /// How long the client is asked to wait, in seconds: sent rounded up to a whole
+        /// number, as HTTP's `Retry-After` has no fractions (0.5 is sent as 1).
         retry_after_secs: f64,
     },
     /// Answer normally, but only after this delay.
@@ -376,12 +378,18 @@ fn raw(status: StatusCode, body: Bytes) -> Response {
 fn json_error(vendor: Vendor, status: u16, message: &str, retry_after: Option<f64>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = crate::common::error(vendor, status, message, &[]);
-    if let Some(seconds) = retry_after
-        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-    {
+    if let Some(seconds) = retry_after {
+        let value = HeaderValue::from(retry_after_value(seconds));
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
     response
+}
+
+/// `Retry-After` as HTTP writes it, whole seconds (RFC 9110 `delay-seconds`): rounded up,
+/// so that a client waiting what it is told never comes back early; never below 0.
+fn retry_after_value(seconds: f64) -> u64 {
+    // `as` saturates: NaN and negatives give 0, a huge value `u64::MAX`.
+    seconds.ceil() as u64
 }
 
 #[cfg(test)]
@@ -409,6 +417,17 @@ mod tests {
             faults
                 .take(ProviderKind::HappyRobot, "GET", "/calls")
                 .is_none()
+        );
+    }
+
+    #[test]
+    fn retry_after_is_whole_seconds_rounded_up() {
+        for (asked, sent) in [(0.5, 1), (0.01, 1), (1.0, 1), (1.2, 2), (0.0, 0)] {
+            assert_eq!(retry_after_value(asked), sent, "{asked}");
+        }
+        assert_eq!(
+            (retry_after_value(-1.0), retry_after_value(f64::NAN)),
+            (0, 0)
         );
     }
 

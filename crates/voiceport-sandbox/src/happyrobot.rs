@@ -6,10 +6,10 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, patch, post};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
@@ -470,16 +470,26 @@ async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response
 }
 
 /// The `content` and `flagged` of a note body, each `None` when the body leaves it out.
-fn note_fields(ctx: &Ctx, body: &Bytes) -> Result<(Option<String>, Option<bool>), Response> {
-    let map = body_object(body).ok_or_else(|| bad_request(ctx, "body must be a JSON object"))?;
+fn note_fields(
+    ctx: &Ctx,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<(Option<String>, Option<bool>), Response> {
+    let map = body_object(ctx.vendor, headers, body)
+        .ok_or_else(|| bad_request(ctx, "body must be a JSON object"))?;
     Ok((
         text(&map, "content"),
         map.get("flagged").and_then(Value::as_bool),
     ))
 }
 
-async fn add_note(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
-    let (content, flagged) = match note_fields(&ctx, &body) {
+async fn add_note(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let (content, flagged) = match note_fields(&ctx, &headers, &body) {
         Ok((Some(content), flagged)) => (content, flagged.unwrap_or(false)),
         Ok((None, _)) => return bad_request(&ctx, "content is required"),
         Err(response) => return response,
@@ -500,11 +510,12 @@ async fn add_note(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -
 async fn update_note(
     State(ctx): State<Ctx>,
     Path((id, note_id)): Path<(String, String)>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     // A PATCH changes what it names: a body without `flagged` leaves the flag as it is
     // (inferred: the docs give the whole note as the body and say nothing of omissions).
-    let (content, flagged) = match note_fields(&ctx, &body) {
+    let (content, flagged) = match note_fields(&ctx, &headers, &body) {
         Ok((None, None)) => return bad_request(&ctx, "give content or flagged"),
         Ok(fields) => fields,
         Err(response) => return response,
@@ -550,8 +561,14 @@ async fn delete_note(
     })
 }
 
-async fn viewed(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
-    let Some(email) = body_object(&body).and_then(|m| text(&m, "email")) else {
+async fn viewed(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(email) = body_object(ctx.vendor, &headers, &body).and_then(|m| text(&m, "email"))
+    else {
         return bad_request(&ctx, "email is required");
     };
     update_call(&ctx, &id, |call, _| {
@@ -562,8 +579,13 @@ async fn viewed(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
     })
 }
 
-async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
-    let map = body_object(&body).unwrap_or_default();
+async fn rating(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let map = body_object(ctx.vendor, &headers, &body).unwrap_or_default();
     let (Some(emoji), Some(email), Some(operation)) = (
         text(&map, "emoji"),
         text(&map, "email"),
@@ -590,8 +612,17 @@ async fn rating(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> 
     Response::new(axum::body::Body::empty())
 }
 
-async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
-    let Some(map) = body_object(&body) else {
+/// A dial's `scheduled_for`: `Ok(None)` when absent or null (dial now); `Err` when it
+/// does not read as an RFC 3339 time, which is refused rather than dialed at once.
+fn scheduled_for(map: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, ()> {
+    match map.get("scheduled_for") {
+        None | Some(Value::Null) => Ok(None),
+        Some(at) => at.as_str().and_then(parse_time).map(Some).ok_or(()),
+    }
+}
+
+async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(map) = body_object(ctx.vendor, &headers, &body) else {
         return bad_request(&ctx, "body must be a JSON object");
     };
     let (Some(to), Some(_number_id)) = (text(&map, "phone_number"), text(&map, "number_id")) else {
@@ -600,6 +631,9 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     if !plus_number(&to) {
         return bad_request(&ctx, "phone_number must be E.164");
     }
+    let Ok(scheduled_for) = scheduled_for(&map) else {
+        return bad_request(&ctx, "scheduled_for must be an ISO 8601 date");
+    };
     let params = match map.get("params") {
         Some(Value::Object(params)) => params.clone(),
         _ => Map::new(),
@@ -607,10 +641,11 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     let spec = DialSpec {
         to,
         from: Some("+16285550100".into()),
+        number_id: None,
         agent_id: text(&map, "agent_id"),
         use_case: text(&map, "use_case_id"),
         campaign_id: text(&map, "campaign_id"),
-        scheduled_for: text(&map, "scheduled_for").and_then(|t| parse_time(&t)),
+        scheduled_for,
         metadata: object(&map, "metadata"),
         variables: params,
         name: None,
@@ -620,7 +655,7 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
     })
 }
 
-async fn usage(State(ctx): State<Ctx>, headers: axum::http::HeaderMap) -> Response {
+async fn usage(State(ctx): State<Ctx>, headers: HeaderMap) -> Response {
     if headers.get("x-organization-id").is_none() {
         return bad_request(&ctx, "x-organization-id header is required");
     }

@@ -45,7 +45,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use chrono::Utc;
@@ -57,6 +57,7 @@ use crate::content::{Line, Who, conversation, cost, recording_url, transcript_te
 use crate::rng::Rng;
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::{DialSpec, RETELL_AGENTS};
+use crate::vendor::Vendor;
 use crate::webhooks::{Outgoing, Stage};
 
 /// Retell's documented error messages.
@@ -360,12 +361,13 @@ fn not_found(ctx: &Ctx) -> Response {
     error(ctx.vendor, StatusCode::UNPROCESSABLE_ENTITY, NOT_FOUND, &[])
 }
 
-/// A JSON object body; an empty body is an empty object.
-fn body_of(bytes: &Bytes) -> Option<Map<String, Value>> {
+/// A JSON object body; an empty body is an empty object (sent without a type: there is
+/// nothing to type).
+fn body_of(headers: &HeaderMap, bytes: &Bytes) -> Option<Map<String, Value>> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Some(Map::new());
     }
-    body_object(bytes)
+    body_object(Vendor::Retell, headers, bytes)
 }
 
 async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
@@ -579,8 +581,8 @@ fn read_pagination_key(token: &str) -> Option<(i64, String)> {
 }
 
 /// `POST /v3/list-calls` (module docs).
-async fn list(State(ctx): State<Ctx>, body: Bytes) -> Response {
-    let Some(request) = body_of(&body) else {
+async fn list(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(request) = body_of(&headers, &body) else {
         return invalid(&ctx, INVALID);
     };
     let (Ok(limit), Ok(skip), Ok(after), Ok(include_total)) = (
@@ -683,8 +685,8 @@ fn e164(number: Option<String>) -> Option<String> {
 }
 
 /// `POST /v2/create-phone-call`.
-async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
-    let Some(map) = body_of(&body) else {
+async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(map) = body_of(&headers, &body) else {
         return invalid(&ctx, INVALID);
     };
     let (Some(from), Some(to)) = (
@@ -724,8 +726,13 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
 
 /// `PATCH /v2/update-call/{call_id}`: `metadata` replaces the call's (null clears it);
 /// `data_storage_setting` and `custom_attributes` are accepted and change nothing here.
-async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
-    let Some(map) = body_of(&body) else {
+async fn update(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let Some(map) = body_of(&headers, &body) else {
         return invalid(&ctx, INVALID);
     };
     let replace = match map.get("metadata") {

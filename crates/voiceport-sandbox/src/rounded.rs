@@ -8,7 +8,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -229,16 +229,57 @@ async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     }
 }
 
+/// A boolean query value as FastAPI (pydantic) reads one, in any case: `true`, `1`, `yes`,
+/// `on`, `t`, `y` are true, `false`, `0`, `no`, `off`, `f`, `n` false, anything else
+/// `None` (refused with a 422, not taken for false).
+fn read_flag(value: &str) -> Option<bool> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" | "t" | "y" => Some(true),
+        "false" | "0" | "no" | "off" | "f" | "n" => Some(false),
+        _ => None,
+    }
+}
+
+/// The query's flags under `keys`, each its default when absent; `Err` answers the first
+/// that does not read.
+fn flags<const N: usize>(
+    ctx: &Ctx,
+    params: &HashMap<String, String>,
+    keys: [(&str, bool); N],
+) -> Result<[bool; N], Response> {
+    let mut read = [false; N];
+    for (slot, (key, default)) in read.iter_mut().zip(keys) {
+        *slot = match params.get(key) {
+            None => default,
+            Some(value) => read_flag(value).ok_or_else(|| {
+                invalid_query(
+                    ctx,
+                    key,
+                    "Input should be a valid boolean, unable to interpret input",
+                )
+            })?,
+        };
+    }
+    Ok(read)
+}
+
 /// Newest first. Cursor mode: `cursor` is the creation time of the last call seen, the next
 /// page holds older calls. Page mode: 1-based `page`.
 async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, String>>) -> Response {
-    let flag = |key: &str, default: bool| params.get(key).map(|v| v == "true").unwrap_or(default);
+    let keys = [
+        ("use_cursor", true),
+        ("include_transcript", false),
+        ("include_variable_values", false),
+    ];
+    let [use_cursor, with_transcript, with_variables] = match flags(&ctx, &params, keys) {
+        Ok(flags) => flags,
+        Err(response) => return response,
+    };
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 50,
         Some(Ok(limit)) if (1..=1000).contains(&limit) => limit,
         Some(_) => return invalid_query(&ctx, "limit", "must be between 1 and 1000"),
     };
-    let use_cursor = flag("use_cursor", true);
     let cursor = match params.get("cursor").map(|c| parse_time(c)) {
         Some(None) => return invalid_query(&ctx, "cursor", "must be an ISO-8601 datetime"),
         Some(Some(at)) => Some(at),
@@ -257,10 +298,6 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
         Ok(times) => times,
         Err(key) => return invalid_query(&ctx, key, "must be an ISO-8601 datetime"),
     };
-    let (with_transcript, with_variables) = (
-        flag("include_transcript", false),
-        flag("include_variable_values", false),
-    );
 
     let store = ctx.calls();
     let now = Instant::now();
@@ -322,8 +359,8 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     }
 }
 
-async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
-    let Some(map) = body_object(&body) else {
+async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(map) = body_object(ctx.vendor, &headers, &body) else {
         return not_an_object(&ctx);
     };
     let mut problems = Vec::new();
@@ -372,11 +409,16 @@ async fn dial(State(ctx): State<Ctx>, body: Bytes) -> Response {
 
 /// `override: true` replaces the metadata (keys sent as null are stored as null);
 /// `false` (the default) merges into it.
-async fn update(State(ctx): State<Ctx>, Path(id): Path<String>, body: Bytes) -> Response {
+async fn update(
+    State(ctx): State<Ctx>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     if let Some(response) = bad_id(&ctx, &id) {
         return response;
     }
-    let Some(map) = body_object(&body) else {
+    let Some(map) = body_object(ctx.vendor, &headers, &body) else {
         return not_an_object(&ctx);
     };
     let replace = map

@@ -92,6 +92,9 @@ pub(crate) struct SimCall {
     pub(crate) direction: Direction,
     pub(crate) web: bool,
     pub(crate) from: Option<String>,
+    /// Vapi: the id of the number the call was dialed from, as the dial named it (`None`:
+    /// the account's number).
+    pub(crate) number_id: Option<String>,
     pub(crate) to: Option<String>,
     pub(crate) agent_id: String,
     pub(crate) agent_name: String,
@@ -289,6 +292,7 @@ impl SimCall {
             direction: Direction::Outbound,
             web: false,
             from: Some("+16285550143".into()),
+            number_id: None,
             to: Some("+14155550199".into()),
             agent_id: "6650c0ffee0123456789ab01".into(),
             agent_name: "Kate".into(),

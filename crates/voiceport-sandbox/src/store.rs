@@ -163,6 +163,7 @@ impl State {
             direction: Direction::Outbound,
             web: false,
             from: request.from,
+            number_id: request.number_id,
             to: Some(request.to.clone()),
             agent_id: request.agent_id.unwrap_or_else(|| AGENTS[0].0.to_owned()),
             agent_name: AGENTS[0].1.to_owned(),
@@ -194,6 +195,8 @@ impl State {
 pub(crate) struct DialSpec {
     pub(crate) to: String,
     pub(crate) from: Option<String>,
+    /// Vapi: the id of the number to call from (`phoneNumberId`), when the dial names one.
+    pub(crate) number_id: Option<String>,
     pub(crate) agent_id: Option<String>,
     /// HappyRobot: the use case asked for.
     pub(crate) use_case: Option<String>,
@@ -327,6 +330,7 @@ fn seed_calls(vendor: Vendor, seed: u64, count: usize, anchor: DateTime<Utc>) ->
                 direction,
                 web,
                 from,
+                number_id: None,
                 to,
                 agent_id: agent_id(vendor, agent_index).to_owned(),
                 agent_name: agent.1.to_owned(),

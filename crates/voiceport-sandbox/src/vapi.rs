@@ -32,7 +32,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -91,6 +91,12 @@ impl Flavor {
             Flavor::Voicebot => "8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
             Flavor::Vapi => "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c",
         }
+    }
+
+    /// The id of the number `call` was placed from: the one its dial named, else the
+    /// account's.
+    fn number_id(self, call: &SimCall) -> &str {
+        call.number_id.as_deref().unwrap_or(self.phone_number_id())
     }
 
     /// The assistant a dial names by default (the option `assistant_id`).
@@ -374,7 +380,7 @@ impl Family<'_> {
         }
         if !call.web {
             message["phoneNumber"] = json!({
-                "id": self.flavor.phone_number_id(),
+                "id": self.flavor.number_id(call),
                 "orgId": self.flavor.organization(),
                 "number": if call.direction == Direction::Inbound { &call.to } else { &call.from },
                 "provider": "twilio",
@@ -416,7 +422,7 @@ impl Family<'_> {
             "startedAt": view.started_at.map(iso),
             "endedAt": view.ended_at.map(iso),
             "assistantId": call.agent_id,
-            "phoneNumberId": (!call.web).then_some(flavor.phone_number_id()),
+            "phoneNumberId": (!call.web).then_some(flavor.number_id(call)),
             "phoneCallProvider": (!call.web).then_some("twilio"),
             "phoneCallTransport": (!call.web).then_some("pstn"),
             "customer": customer(call),
@@ -442,6 +448,8 @@ impl Family<'_> {
                 .map(|line| {
                     let time = talk_ms + line.start * 1000.0;
                     let end = talk_ms + line.end * 1000.0;
+                    // `duration` is `endTime - time` in milliseconds, as live payloads
+                    // since 2025 carry it (Vapi's reference, and 2024's payloads: seconds).
                     match (line.who, &line.tool) {
                         (Who::Agent, _) => json!({ "role": "bot", "message": line.text, "time": time, "endTime": end,
                             "secondsFromStart": line.start, "duration": end - time, "source": "" }),
@@ -625,7 +633,7 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
                 && at_or_after.is_none_or(|t| c.created_at >= t)
         })
         .filter(|c| assistant.is_none_or(|a| &c.agent_id == a))
-        .filter(|c| number.is_none_or(|n| !c.web && n == flavor.phone_number_id()))
+        .filter(|c| number.is_none_or(|n| !c.web && n == flavor.number_id(c)))
         .filter(|c| id.is_none_or(|id| &c.id == id))
         .take(limit)
         .map(|c| api.family().render(c, &c.view(now, &api.ctx.state.timing)))
@@ -646,8 +654,22 @@ fn long_name(api: &Api, name: Option<&str>) -> Option<Response> {
     })
 }
 
-async fn dial(State(api): State<Api>, body: Bytes) -> Response {
-    let Some(map) = body_object(&body) else {
+/// When a dial's `schedulePlan` says to call: `Ok(None)` without a plan (now). A plan
+/// whose `earliestAt` is missing or does not read as an RFC 3339 time is `Err`: Vapi's
+/// validator requires it, in ISO 8601, rather than dial at once. (It may take a time
+/// without a zone as its servers' own: refused here, as no client should rely on that.)
+fn earliest_at(map: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, ()> {
+    match map.get("schedulePlan") {
+        None | Some(Value::Null) => Ok(None),
+        Some(plan) => (plan.get("earliestAt").and_then(Value::as_str))
+            .and_then(parse_time)
+            .map(Some)
+            .ok_or(()),
+    }
+}
+
+async fn dial(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(map) = body_object(api.ctx.vendor, &headers, &body) else {
         return api.fail(
             api.flavor.invalid(),
             "invalid body",
@@ -684,15 +706,25 @@ async fn dial(State(api): State<Api>, body: Bytes) -> Response {
     if let Some(refused) = long_name(&api, name.as_deref()) {
         return refused;
     }
+    let Ok(scheduled_for) = earliest_at(&map) else {
+        return api.fail(
+            api.flavor.invalid(),
+            "schedulePlan.earliestAt must be a valid ISO 8601 date string",
+            &[(
+                "schedulePlan.earliestAt",
+                "must be a valid ISO 8601 date string",
+            )],
+        );
+    };
     let overrides = object(&map, "assistantOverrides");
     let spec = DialSpec {
         to,
         from: Some(api.flavor.own_number().into()),
+        number_id: text(&map, "phoneNumberId"),
         agent_id: Some(assistant),
         use_case: None,
         campaign_id: None,
-        scheduled_for: text(&object(&map, "schedulePlan"), "earliestAt")
-            .and_then(|t| parse_time(&t)),
+        scheduled_for,
         metadata: object(&overrides, "metadata"),
         variables: object(&overrides, "variableValues"),
         name,
@@ -702,8 +734,14 @@ async fn dial(State(api): State<Api>, body: Bytes) -> Response {
     })
 }
 
-async fn update(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> Response {
-    let Some(name) = body_object(&body).and_then(|m| text(&m, "name")) else {
+async fn update(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let body = body_object(api.ctx.vendor, &headers, &body);
+    let Some(name) = body.and_then(|m| text(&m, "name")) else {
         return api.fail(
             api.flavor.invalid(),
             "invalid body",
@@ -735,8 +773,13 @@ async fn delete(State(api): State<Api>, Path(id): Path<String>) -> Response {
 
 /// A live call's control URL: `end-call` ends it; the other documented messages are
 /// accepted (module docs).
-async fn control(State(api): State<Api>, Path(id): Path<String>, body: Bytes) -> Response {
-    let kind = body_object(&body).and_then(|m| text(&m, "type"));
+async fn control(
+    State(api): State<Api>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let kind = body_object(api.ctx.vendor, &headers, &body).and_then(|m| text(&m, "type"));
     let known = ["end-call", "say", "add-message", "transfer", "control"];
     let Some(kind) = kind.filter(|k| known.contains(&k.as_str())) else {
         return api.fail(

@@ -1477,3 +1477,308 @@ async fn retell_calls_are_dialed_updated_stopped_and_deleted() {
     // The completed call and the busy one.
     assert_eq!(sandbox.dialed_count(Retell), 2);
 }
+
+/// A dial each vendor accepts: its path and body.
+fn valid_dial(kind: ProviderKind) -> (&'static str, Value) {
+    match kind {
+        HappyRobot => (
+            "/dial/outbound",
+            json!({"phone_number": "+14155550199", "number_id": "6650cc00cc00cc00cc00cc01"}),
+        ),
+        Voicebot => (
+            "/calls",
+            json!({"assistantId": "5b1a2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+                   "customer": {"number": "+14155550199"}}),
+        ),
+        Rounded => (
+            "/calls/phone",
+            json!({"from_number": "+16285550142", "to_number": "+14155550199",
+                   "agent_id": "123e4567-e89b-12d3-a456-426614174002"}),
+        ),
+        Vapi => (
+            "/call",
+            json!({"assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01",
+                   "phoneNumberId": "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c",
+                   "customer": {"number": "+14155550199"}}),
+        ),
+        Retell => (
+            "/v2/create-phone-call",
+            json!({"from_number": "+16285550143", "to_number": "+14155550199"}),
+        ),
+        other => panic!("the sandbox does not emulate {other}"),
+    }
+}
+
+/// `kind`'s valid dial with its body sent as `content_type` (none: no header).
+async fn dial_typed(sandbox: &Sandbox, kind: ProviderKind, content_type: Option<&str>) -> u16 {
+    let (path, body) = valid_dial(kind);
+    let mut builder = request(sandbox, kind, reqwest::Method::POST, path).body(body.to_string());
+    if let Some(content_type) = content_type {
+        builder = builder.header("content-type", content_type);
+    }
+    builder.send().await.unwrap().status().as_u16()
+}
+
+/// A JSON body sent as another type, or untyped, is not parsed by the vendors' frameworks
+/// (Express's JSON parser for Vapi; FastAPI for Voicebot Studio): it is refused as each
+/// refuses a body that is no object, and nothing is dialed. A charset is fine.
+#[tokio::test]
+async fn a_json_body_needs_a_json_content_type() {
+    let sandbox = sandbox().await;
+    for (kind, refused, accepted) in [
+        (HappyRobot, 400, 200),
+        (Voicebot, 422, 201),
+        (Rounded, 400, 201),
+        (Vapi, 400, 201),
+        (Retell, 400, 201),
+    ] {
+        for content_type in [
+            None,
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+        ] {
+            let status = dial_typed(&sandbox, kind, content_type).await;
+            assert_eq!(status, refused, "{kind} {content_type:?}");
+        }
+        assert_eq!(sandbox.dialed_count(kind), 0, "{kind}");
+        for content_type in ["application/json", "Application/JSON; charset=utf-8"] {
+            let status = dial_typed(&sandbox, kind, Some(content_type)).await;
+            assert_eq!(status, accepted, "{kind} {content_type}");
+        }
+    }
+    // FastAPI takes any `application/*+json`; Express's JSON parser only `application/json`.
+    let suffixed = Some("application/merge-patch+json");
+    assert_eq!(dial_typed(&sandbox, Voicebot, suffixed).await, 201);
+    assert_eq!(dial_typed(&sandbox, Vapi, suffixed).await, 400);
+    // The other JSON bodies too: an update, a note, Retell's list (which takes no body).
+    let (id, note) = ("00000000-0000-0000-0000-000000000000", "/calls/x/notes");
+    for (kind, method, path, body) in [
+        (
+            Vapi,
+            reqwest::Method::PATCH,
+            format!("/call/{id}"),
+            json!({"name": "A"}),
+        ),
+        (
+            Rounded,
+            reqwest::Method::PATCH,
+            format!("/calls/{id}"),
+            json!({"metadata": {}}),
+        ),
+        (
+            HappyRobot,
+            reqwest::Method::POST,
+            note.to_owned(),
+            json!({"content": "hi"}),
+        ),
+        (
+            Retell,
+            reqwest::Method::POST,
+            "/v3/list-calls".into(),
+            json!({"limit": 5}),
+        ),
+    ] {
+        let response = request(&sandbox, kind, method, &path)
+            .header("content-type", "text/plain")
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{kind} {path}");
+    }
+    let empty = request(&sandbox, Retell, reqwest::Method::POST, "/v3/list-calls");
+    assert_eq!(empty.send().await.unwrap().status(), 200);
+}
+
+/// A schedule time that does not read as an RFC 3339 time (no zone, a number, a word) is
+/// refused with the vendor's validation error, not dialed at once; a plan without its
+/// `earliestAt` too (Vapi requires it).
+#[tokio::test]
+async fn a_schedule_time_that_does_not_read_is_refused() {
+    let sandbox = sandbox().await;
+    let dial = |kind: ProviderKind, extra: (&str, Value)| {
+        let (path, mut body) = valid_dial(kind);
+        body[extra.0] = extra.1;
+        request(&sandbox, kind, reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+    };
+    let unreadable = [
+        json!("2026-12-01T10:00:00"),
+        json!(1796119200),
+        json!("tomorrow"),
+        json!("2026-02-30T10:00:00Z"),
+    ];
+    for at in &unreadable {
+        let (status, body) = json_of(
+            dial(HappyRobot, ("scheduled_for", at.clone()))
+                .await
+                .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{at}: {body}");
+        for (kind, expected) in [(Vapi, 400), (Voicebot, 422)] {
+            let plan = ("schedulePlan", json!({"earliestAt": at}));
+            let (status, body) = json_of(dial(kind, plan).await.unwrap()).await;
+            assert_eq!(status, expected, "{kind} {at}: {body}");
+        }
+    }
+    for plan in [
+        json!({}),
+        json!({"latestAt": "2036-12-01T10:00:00Z"}),
+        json!("soon"),
+    ] {
+        let (status, body) =
+            json_of(dial(Vapi, ("schedulePlan", plan.clone())).await.unwrap()).await;
+        assert_eq!(status, 400, "{plan}");
+        assert_eq!(body["statusCode"], 400);
+        assert!(
+            body["message"][0]
+                .as_str()
+                .unwrap()
+                .contains("schedulePlan.earliestAt")
+        );
+    }
+    for kind in [HappyRobot, Vapi, Voicebot] {
+        assert_eq!(sandbox.dialed_count(kind), 0, "{kind}: dialed at once");
+    }
+    // A time that reads schedules the call; none (or null) dials now.
+    let later = json!("2036-12-01T10:00:00+01:00");
+    let (_, call) = json_of(
+        dial(HappyRobot, ("scheduled_for", later.clone()))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(call["status"], "Scheduled");
+    let (_, call) = json_of(
+        dial(HappyRobot, ("scheduled_for", Value::Null))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(call["status"], "Queued");
+    let plan = ("schedulePlan", json!({"earliestAt": later}));
+    let (_, call) = json_of(dial(Vapi, plan).await.unwrap()).await;
+    assert_eq!(call["status"], "scheduled");
+    assert_eq!(
+        call["schedulePlan"]["earliestAt"],
+        "2036-12-01T09:00:00.000Z"
+    );
+}
+
+/// The call a Vapi dial creates names the number and the assistant the dial named, and the
+/// list finds it by that number.
+#[tokio::test]
+async fn vapi_calls_show_the_number_and_assistant_they_were_dialed_with() {
+    let sandbox = sandbox().await;
+    let (number, assistant) = (
+        "0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f",
+        "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e03",
+    );
+    let (status, call) = json_of(
+        request(&sandbox, Vapi, reqwest::Method::POST, "/call")
+            .json(&json!({"assistantId": assistant, "phoneNumberId": number,
+                          "customer": {"number": "+14155550199"}}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{call}");
+    assert_eq!(
+        (call["phoneNumberId"].as_str(), call["assistantId"].as_str()),
+        (Some(number), Some(assistant))
+    );
+    let id = call["id"].as_str().unwrap();
+    let get = |path: String| request(&sandbox, Vapi, reqwest::Method::GET, &path).send();
+    let (_, shown) = json_of(get(format!("/call/{id}")).await.unwrap()).await;
+    assert_eq!(shown["phoneNumberId"], number);
+    let (_, listed) = json_of(get(format!("/call?phoneNumberId={number}")).await.unwrap()).await;
+    let listed: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["id"])
+        .collect();
+    assert_eq!(listed, [&json!(id)]);
+    // The account's number lists the seeded calls, not this one.
+    let (_, ours) = json_of(
+        get("/call?limit=1000&phoneNumberId=4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c".into())
+            .await
+            .unwrap(),
+    )
+    .await;
+    let ours = ours.as_array().unwrap();
+    assert!(!ours.is_empty() && ours.iter().all(|c| c["id"] != id));
+}
+
+/// Rounded's boolean query flags read as FastAPI reads a `bool` (any case; `1`/`0`,
+/// `yes`/`no`, `on`/`off` …), and anything else is refused with a 422 naming the flag
+/// rather than taken for false.
+#[tokio::test]
+async fn rounded_flags_read_as_fastapi_reads_them() {
+    let sandbox = sandbox().await;
+    let list = |query: &str| {
+        request(
+            &sandbox,
+            Rounded,
+            reqwest::Method::GET,
+            &format!("/calls?limit=5&{query}"),
+        )
+        .send()
+    };
+    for off in ["false", "FALSE", "0", "no", "Off", "f", "n"] {
+        let (status, page) = json_of(list(&format!("use_cursor={off}")).await.unwrap()).await;
+        assert_eq!(status, 200, "{off}");
+        assert!(page["current_page"].is_number(), "{off}: page mode");
+    }
+    for on in ["true", "True", "1", "YES", "on", "t", "y"] {
+        let (status, page) =
+            json_of(list(&format!("include_transcript={on}")).await.unwrap()).await;
+        assert_eq!(status, 200, "{on}");
+        assert!(
+            page["next_cursor"].is_string(),
+            "{on}: cursor mode by default"
+        );
+        assert!(
+            page["data"][0]["transcript"].is_array(),
+            "{on}: transcripts included"
+        );
+    }
+    for (key, value) in [
+        ("use_cursor", "maybe"),
+        ("include_transcript", "2"),
+        ("include_variable_values", ""),
+    ] {
+        let (status, body) = json_of(list(&format!("{key}={value}")).await.unwrap()).await;
+        assert_eq!(status, 422, "{key}={value}");
+        assert_eq!(body["error"]["details"][0]["field"], key, "{body}");
+    }
+}
+
+/// `Retry-After` is whole seconds, as HTTP writes it: a fraction asked for is rounded up.
+/// A plain `Status(429)` answers the vendor's 429 without the header.
+#[tokio::test]
+async fn rate_limits_ask_for_whole_seconds_and_a_bare_429_for_none() {
+    let sandbox = sandbox().await;
+    for (asked, sent) in [(0.5, "1"), (0.01, "1"), (1.2, "2"), (3.0, "3"), (0.0, "0")] {
+        sandbox.faults().inject(
+            Fault::new(FaultKind::RateLimited {
+                retry_after_secs: asked,
+            })
+            .vendor(Vapi),
+        );
+        let response = list_with_key(&sandbox, Vapi).send().await.unwrap();
+        assert_eq!(response.status(), 429);
+        assert_eq!(response.headers()["retry-after"], sent, "{asked}");
+    }
+    sandbox
+        .faults()
+        .inject(Fault::new(FaultKind::Status(429)).vendor(Vapi));
+    let response = list_with_key(&sandbox, Vapi).send().await.unwrap();
+    assert!(response.headers().get("retry-after").is_none());
+    let (status, body) = json_of(response).await;
+    assert_eq!((status, &body["statusCode"]), (429, &json!(429)));
+    assert_eq!(body["error"], "Too Many Requests");
+}
