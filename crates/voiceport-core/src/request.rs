@@ -124,9 +124,10 @@ impl CallQuery {
     ///
     /// Adapters whose vendor cannot filter server-side use this to filter client-side, so
     /// that the same query means the same thing everywhere. The time range takes a call
-    /// whose creation or start time is in it (vendors filter on one or the other), and,
-    /// as [`in_time_range`](Self::in_time_range), a call with neither unless its end
-    /// proves it began before `since`. `search` matches,
+    /// whose creation or start time is in it, whichever the vendor filtered on, and, as
+    /// [`in_time_range`](Self::in_time_range), a call with neither unless its end proves
+    /// it began before `since`; a page decoder that knows its vendor's field uses
+    /// `in_time_range` on it. `search` matches,
     /// case-insensitively, the numbers, name, summary, tags and extracted values.
     pub fn matches(&self, call: &Call) -> bool {
         let direction_ok = self.direction.is_none_or(|d| call.direction == Some(d));
