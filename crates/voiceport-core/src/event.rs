@@ -74,6 +74,7 @@ pub enum EventKind {
     /// A call's status changed.
     StatusChanged {
         /// The new normalized status.
+        #[serde(deserialize_with = "crate::model::status_or_unknown")]
         status: CallStatus,
         /// The vendor's status string the status was read from.
         vendor_status: Option<String>,

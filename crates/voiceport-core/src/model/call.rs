@@ -42,6 +42,7 @@ pub struct Call {
     /// Inbound or outbound, where known.
     pub direction: Option<Direction>,
     /// The normalized status.
+    #[serde(deserialize_with = "super::status::status_or_unknown")]
     pub status: CallStatus,
     /// The vendor's status string, verbatim.
     pub vendor_status: Option<String>,
@@ -324,6 +325,30 @@ mod tests {
         let read: Call = serde_json::from_value(json).unwrap();
         assert_eq!(read.status, CallStatus::Unknown);
         assert_eq!(read.end_reason.unwrap().category, EndReasonCategory::Other);
+        // An event too.
+        let event = crate::CallEvent::new(
+            "status-update",
+            crate::EventKind::StatusChanged {
+                status: CallStatus::Ringing,
+                vendor_status: None,
+                call: None,
+            },
+        );
+        let mut json = serde_json::to_value(&event).unwrap();
+        json["status"] = "on_hold".into();
+        let read: crate::CallEvent = serde_json::from_value(json).unwrap();
+        assert!(matches!(
+            read.kind,
+            crate::EventKind::StatusChanged {
+                status: CallStatus::Unknown,
+                ..
+            }
+        ));
+        // A status named on its own, or in a query, is read strictly: a misspelt filter
+        // is an error, not a filter for `Unknown`.
+        assert!(serde_json::from_str::<CallStatus>("\"on_hold\"").is_err());
+        let query = serde_json::json!({"statuses": ["complete"]});
+        assert!(serde_json::from_value::<crate::CallQuery>(query).is_err());
         assert_eq!(
             serde_json::from_str::<CallStatus>("\"completed\"").unwrap(),
             CallStatus::Completed

@@ -1,6 +1,7 @@
 //! What kind of call, which way, how far along, and why it ended.
 
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, IntoDeserializer, value::Error as NameError};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::UnknownNameError;
 
@@ -35,8 +36,8 @@ pub enum CallStatus {
     /// Failed (an error on the vendor's or carrier's side).
     Failed,
     /// A vendor status voiceport cannot place; see the vendor string. Also what a status
-    /// this release does not know reads back as (a call written by a newer one).
-    #[serde(other)]
+    /// this release does not know reads back as, in a call or event written by a newer
+    /// one.
     Unknown,
 }
 
@@ -211,15 +212,43 @@ pub enum EndReasonCategory {
     /// An error ended it.
     Error,
     /// Anything else; see the vendor string. Also what a category this release does not
-    /// know reads back as (a call written by a newer one).
-    #[serde(other)]
+    /// know reads back as, in a call or event written by a newer one.
     Other,
+}
+
+/// A status read back from a call or event a newer release may have written: one this
+/// release does not know is [`CallStatus::Unknown`] rather than an error. (A query's
+/// statuses are read strictly: a misspelt one is an error, not a filter for `Unknown`.)
+pub(crate) fn status_or_unknown<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<CallStatus, D::Error> {
+    Ok(known_or(
+        String::deserialize(deserializer)?,
+        CallStatus::Unknown,
+    ))
+}
+
+/// [`status_or_unknown`] for an end reason's category: [`EndReasonCategory::Other`].
+fn category_or_other<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<EndReasonCategory, D::Error> {
+    Ok(known_or(
+        String::deserialize(deserializer)?,
+        EndReasonCategory::Other,
+    ))
+}
+
+/// The variant named `name`, else `fallback`.
+fn known_or<T: DeserializeOwned>(name: String, fallback: T) -> T {
+    let deserializer: serde::de::value::StringDeserializer<NameError> = name.into_deserializer();
+    T::deserialize(deserializer).unwrap_or(fallback)
 }
 
 /// Why a call ended: a coarse category plus the vendor's own words.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct EndReason {
     /// The normalized category.
+    #[serde(deserialize_with = "category_or_other")]
     pub category: EndReasonCategory,
     /// The vendor's reason string, verbatim, when it gave one.
     pub vendor: Option<String>,
