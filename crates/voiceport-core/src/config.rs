@@ -306,6 +306,7 @@ impl ProviderConfig {
         }
         Ok(HttpSettings {
             timeout: seconds(self.timeout_secs, "timeout_secs", defaults.timeout)?,
+            timeout_configured: self.timeout_secs.is_some(),
             connect_timeout: seconds(
                 self.connect_timeout_secs,
                 "connect_timeout_secs",

@@ -5,8 +5,10 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
-use voiceport_core::http::{AuthStyle, Request};
-use voiceport_core::{Error, FieldError, Operation, ProviderConfig, ProviderKind, RequestOutcome};
+use voiceport_core::http::{Auth, AuthStyle, HttpClient, HttpSettings, Request, RetryPolicy};
+use voiceport_core::{
+    Error, FieldError, Operation, ProviderConfig, ProviderKind, RequestOutcome, SecretString,
+};
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -259,24 +261,50 @@ async fn reads_that_time_out_are_retried() {
     assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
 }
 
-/// A request's own timeout replaces the connection's, longer or shorter.
+/// A vendor's longer wait for a slow endpoint replaces the connection's default timeout,
+/// never a configured one, and never shortens it.
 #[tokio::test]
-async fn a_request_s_own_timeout_replaces_the_connection_s() {
+async fn a_vendor_s_wait_lengthens_the_default_timeout_only() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(600)))
-        .mount(&server)
-        .await;
-    let client = client_for(&server, "", AuthStyle::Bearer, |c| {
-        fast_retries(1)(c);
-        c.timeout_secs = Some(0.2);
-    });
-    let slow = Request::get(Operation::ListCalls, ["calls"]).timeout(Duration::from_secs(5));
-    assert_eq!(client.send(slow).await.unwrap().status, 200);
-    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(1));
-    let short = Request::get(Operation::ListCalls, ["calls"]).timeout(Duration::from_millis(100));
-    let err = client.send(short).await.unwrap_err();
+    for (tail, delay) in [("slow", 600), ("brisk", 100)] {
+        Mock::given(method("GET"))
+            .and(path(format!("/{tail}")))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(delay)))
+            .mount(&server)
+            .await;
+    }
+    let client = |configured: bool| {
+        let settings = HttpSettings {
+            timeout: Duration::from_millis(300),
+            timeout_configured: configured,
+            retry: RetryPolicy {
+                max_attempts: 1,
+                ..RetryPolicy::default()
+            },
+            ..HttpSettings::default()
+        };
+        let auth = Auth::new(AuthStyle::Bearer, SecretString::from("k"), "api_key").unwrap();
+        HttpClient::new(
+            ProviderKind::Retell,
+            &server.uri(),
+            "base_url",
+            auth,
+            settings,
+        )
+        .unwrap()
+    };
+    let waiting = |tail: &str, millis: u64| {
+        Request::get(Operation::ListCalls, [tail]).vendor_timeout(Duration::from_millis(millis))
+    };
+    // 600 ms, within the vendor's 5 s: the default 300 ms is lengthened.
+    let slow = waiting("slow", 5_000);
+    assert_eq!(client(false).send(slow).await.unwrap().status, 200);
+    // A configured timeout holds.
+    let err = client(true).send(waiting("slow", 5_000)).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
+    // 100 ms, past the vendor's 20 ms but within the default: a wait never shortens it.
+    let brisk = waiting("brisk", 20);
+    assert_eq!(client(false).send(brisk).await.unwrap().status, 200);
 }
 
 #[tokio::test]

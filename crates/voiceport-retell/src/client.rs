@@ -36,14 +36,12 @@ use crate::map::request::{dial_body, list_params, update_body};
 pub struct Retell {
     http: HttpClient,
     options: RetellOptions,
-    /// Whether the configuration set `timeout_secs` (which then holds for every request).
-    timeout_set: bool,
 }
 
 /// How long Retell's own SDK waits for list-calls and for create-phone-call, its slow
-/// endpoints (its other requests: 60 s). Used where the configuration sets no
-/// `timeout_secs`: a page of 1,000 calls can take longer than the usual 30 s, and a dial
-/// cut short is a call whose placing is unknown.
+/// endpoints (its other requests: 60 s), and so does this client unless the configuration
+/// sets `timeout_secs`: a page of 1,000 calls can take longer than the usual 30 s, and a
+/// dial cut short is a call whose placing is unknown.
 const LIST_TIMEOUT: Duration = Duration::from_secs(300);
 const DIAL_TIMEOUT: Duration = Duration::from_secs(120);
 
@@ -53,27 +51,14 @@ impl Retell {
         config.ensure_kind(KIND)?;
         let options: RetellOptions = config.options()?;
         let http = config.http_client(DEFAULT_BASE_URL, AuthStyle::Bearer)?;
-        Ok(Retell {
-            http,
-            options,
-            timeout_set: config.timeout_secs.is_some(),
-        })
-    }
-
-    /// `request` to one of Retell's slow endpoints, given as long as Retell's SDK gives
-    /// it, unless the configuration set a timeout.
-    fn patient(&self, request: Request, timeout: Duration) -> Request {
-        match self.timeout_set {
-            true => request,
-            false => request.timeout(timeout),
-        }
+        Ok(Retell { http, options })
     }
 
     fn list_request(&self, query: &CallQuery) -> Result<Request> {
         // A read sent as a POST: retried like any read.
         let request =
             Request::post(Operation::ListCalls, ["v3", "list-calls"]).json(&list_params(query)?);
-        Ok(self.patient(request, LIST_TIMEOUT))
+        Ok(request.vendor_timeout(LIST_TIMEOUT))
     }
 
     fn dial_request(&self, request: &DialRequest) -> Result<Request> {
@@ -81,7 +66,7 @@ impl Retell {
         let request = Request::post(Operation::Dial, ["v2", "create-phone-call"])
             .json(&body)
             .not_retried_after_send();
-        Ok(self.patient(request, DIAL_TIMEOUT))
+        Ok(request.vendor_timeout(DIAL_TIMEOUT))
     }
 
     /// The options in force.
@@ -161,32 +146,19 @@ impl Adapter for Retell {
 mod tests {
     use super::*;
 
-    fn retell(timeout_secs: Option<f64>) -> Retell {
-        let mut config = ProviderConfig::new(KIND).with_api_key("key_test");
-        config.timeout_secs = timeout_secs;
-        Retell::from_config(&config).unwrap()
-    }
-
-    /// List-calls and create-phone-call wait as long as Retell's SDK lets them, unless the
-    /// configuration sets a timeout, which then holds for every request.
+    /// List-calls and create-phone-call wait as long as Retell's SDK lets them (a
+    /// `timeout_secs` in the configuration still holds: see core's `Request::vendor_timeout`).
     #[test]
-    fn the_slow_endpoints_get_the_sdk_s_timeouts_unless_one_is_set() {
+    fn the_slow_endpoints_say_how_long_retell_s_sdk_waits() {
+        let config = ProviderConfig::new(KIND).with_api_key("key_test");
+        let retell = Retell::from_config(&config).unwrap();
+        let list = retell.list_request(&CallQuery::default()).unwrap();
+        assert_eq!(list.vendor_wait(), Some(LIST_TIMEOUT));
         let dial = DialRequest {
             from_number: Some("+14155550100".into()),
             ..DialRequest::to("+14155550123")
         };
-        let default = retell(None);
-        let list = default.list_request(&CallQuery::default()).unwrap();
-        assert_eq!(list.own_timeout(), Some(LIST_TIMEOUT));
-        let placing = default.dial_request(&dial).unwrap();
-        assert_eq!(placing.own_timeout(), Some(DIAL_TIMEOUT));
-        let set = retell(Some(45.0));
-        assert_eq!(
-            set.list_request(&CallQuery::default())
-                .unwrap()
-                .own_timeout(),
-            None
-        );
-        assert_eq!(set.dial_request(&dial).unwrap().own_timeout(), None);
+        let placing = retell.dial_request(&dial).unwrap();
+        assert_eq!(placing.vendor_wait(), Some(DIAL_TIMEOUT));
     }
 }

@@ -34,6 +34,9 @@ use crate::{Error, Interrupt, Operation, ProviderKind, RequestOutcome, Result, i
 pub struct HttpSettings {
     /// The longest one attempt may take, body included.
     pub timeout: Duration,
+    /// Whether `timeout` was configured (`timeout_secs`): it then holds for every request,
+    /// even one the vendor says is slow ([`Request::vendor_timeout`]).
+    pub timeout_configured: bool,
     /// The longest connecting may take; at most four fifths of `timeout` is used, so that
     /// a connection never made ends as a connect error (known not sent).
     pub connect_timeout: Duration,
@@ -51,6 +54,7 @@ impl Default for HttpSettings {
     fn default() -> Self {
         HttpSettings {
             timeout: Duration::from_secs(30),
+            timeout_configured: false,
             connect_timeout: Duration::from_secs(10),
             max_body_bytes: 64 * 1024 * 1024,
             retry: RetryPolicy::default(),
@@ -305,8 +309,12 @@ impl HttpClient {
         if !request.keyless {
             builder = builder.header(auth_name, auth_value.clone());
         }
-        if let Some(timeout) = request.timeout {
-            builder = builder.timeout(timeout);
+        if let Some(wait) = request.vendor_timeout
+            && !inner.settings.timeout_configured
+        {
+            // Longer only: a shorter one would cut connecting short as a timeout, which
+            // says nothing of whether the request was sent.
+            builder = builder.timeout(wait.max(inner.settings.timeout));
         }
         for (name, value) in &request.headers {
             builder = builder.header(name, value.clone());
@@ -474,8 +482,8 @@ pub struct Request {
     base: Option<Url>,
     /// Sent without the API key ([`Request::without_key`]).
     keyless: bool,
-    /// The longest one attempt may take, where not the connection's ([`Request::timeout`]).
-    timeout: Option<Duration>,
+    /// How long the vendor's own client waits for this endpoint ([`Request::vendor_timeout`]).
+    vendor_timeout: Option<Duration>,
 }
 
 impl Request {
@@ -505,7 +513,7 @@ impl Request {
             call_id: None,
             base: None,
             keyless: false,
-            timeout: None,
+            vendor_timeout: None,
         }
     }
 
@@ -625,16 +633,19 @@ impl Request {
         self
     }
 
-    /// The longest one attempt of this request may take, in place of the connection's
-    /// `timeout` (for an endpoint the vendor says is slow: Retell's list of calls).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+    /// How long the vendor's own client waits for this endpoint, which it says is slow
+    /// (Retell's list of calls: 300 s): one attempt waits as long, never less than the
+    /// connection's `timeout`, unless the configuration sets `timeout_secs`, which then
+    /// holds.
+    pub fn vendor_timeout(mut self, wait: Duration) -> Self {
+        self.vendor_timeout = Some(wait);
         self
     }
 
-    /// Its own attempt timeout, where it has one ([`Request::timeout`]).
-    pub fn own_timeout(&self) -> Option<Duration> {
-        self.timeout
+    /// How long the vendor says this endpoint may take, where it says
+    /// ([`Request::vendor_timeout`]).
+    pub fn vendor_wait(&self) -> Option<Duration> {
+        self.vendor_timeout
     }
 
     /// Its retry mode.
