@@ -53,17 +53,23 @@ pub(crate) fn filter_params(
     }
     if !query.tags.is_empty() {
         let tags = query.tags.iter().map(String::as_str);
-        params.push(("tags", comma_list(operation, "tags", tags)?));
+        params.push(("tags", comma_list(operation, ("tags", "tags"), tags)?));
     }
     // `campaigns` and `use_cases` are lists too: one id holding a comma would be two.
     if let Some(campaign) = &query.campaign_id {
         let campaign = [campaign.as_str()];
-        params.push(("campaigns", comma_list(operation, "campaign_id", campaign)?));
+        params.push((
+            "campaigns",
+            comma_list(operation, ("campaign_id", "campaigns"), campaign)?,
+        ));
     }
     // The normalized agent is the call's use case (`map::call`).
     if let Some(agent) = &query.agent_id {
         let agent = [agent.as_str()];
-        params.push(("use_cases", comma_list(operation, "agent_id", agent)?));
+        params.push((
+            "use_cases",
+            comma_list(operation, ("agent_id", "use_cases"), agent)?,
+        ));
     }
     if let Some(since) = query.since {
         params.push(("from", format_time(since)));
@@ -84,12 +90,12 @@ pub(crate) fn filter_params(
     Ok(params)
 }
 
-/// `values` (of the filter `field`) joined for a comma-separated `GET /calls` parameter.
-/// HappyRobot splits the list at every comma, so a value holding one is refused rather
-/// than read as two.
+/// `values` (of the filter `field`, sent as the `GET /calls` parameter `param`) joined with
+/// commas. HappyRobot splits the list at every comma, so a value holding one is refused
+/// rather than read as two.
 fn comma_list<'v>(
     operation: Operation,
-    field: &str,
+    (field, param): (&str, &str),
     values: impl IntoIterator<Item = &'v str>,
 ) -> Result<String> {
     let values: Vec<&str> = values.into_iter().collect();
@@ -98,7 +104,7 @@ fn comma_list<'v>(
             KIND,
             operation,
             format!(
-                "`{field}` value {bad:?} contains a comma; HappyRobot takes `{field}` as a comma-separated list"
+                "`{field}` value {bad:?} contains a comma; HappyRobot takes `{param}` as a comma-separated list"
             ),
         ));
     }
@@ -118,7 +124,7 @@ pub(crate) fn vendor_filter_params(
             .filter(|v| !v.is_empty())
             .collect();
         if !values.is_empty() {
-            params.push((name, comma_list(operation, name, values)?));
+            params.push((name, comma_list(operation, (name, name), values)?));
         }
     }
     let email = filters.transfer_contact_email.as_deref().map(str::trim);
@@ -589,29 +595,32 @@ mod tests {
 
     #[test]
     fn every_comma_joined_filter_refuses_a_comma() {
-        let refused = |query: CallQuery, field: &str| {
+        // The message names the field, and the parameter HappyRobot splits.
+        let refused = |query: CallQuery, field: &str, param: &str| {
             let err = list_params(&query).unwrap_err();
             assert!(
                 matches!(err, Error::InvalidRequest { status: None, .. }),
                 "{err:?}"
             );
-            assert!(err.to_string().contains(&format!("`{field}`")), "{err}");
+            let text = err.to_string();
+            assert!(text.contains(&format!("`{field}` value")), "{err}");
+            assert!(text.contains(&format!("takes `{param}`")), "{err}");
         };
         let tags = CallQuery {
             tags: vec!["vip".into(), "dry-van,reefer".into()],
             ..CallQuery::default()
         };
-        refused(tags, "tags");
+        refused(tags, "tags", "tags");
         let campaign = CallQuery {
             campaign_id: Some(CampaignId::new("c1,c2")),
             ..CallQuery::default()
         };
-        refused(campaign, "campaign_id");
+        refused(campaign, "campaign_id", "campaigns");
         let agent = CallQuery {
             agent_id: Some(AgentId::new("uc1,uc2")),
             ..CallQuery::default()
         };
-        refused(agent, "agent_id");
+        refused(agent, "agent_id", "use_cases");
         let ratings = CallFilters {
             ratings: vec!["✅,🚨".into()],
             ..CallFilters::default()
