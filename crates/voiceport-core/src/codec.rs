@@ -17,6 +17,29 @@ use crate::{
     Transcript,
 };
 
+/// The answer to a dial that is the new call: decoded whole, or, where it does not decode
+/// as a call (a field of another type than documented) but its id reads (at
+/// [`Codec::call_id_key`]), the id alone (`call: None`): the call is placed, and a decode
+/// error would lose the id of a call that rings. Without a readable id, the decode error.
+pub fn dial_outcome<C: Codec + ?Sized>(codec: &C, body: &[u8]) -> Result<DialOutcome> {
+    match codec.decode_call_as(Operation::Dial, body) {
+        Ok(call) => Ok(DialOutcome {
+            call_id: call.id.clone(),
+            call: Some(call),
+        }),
+        Err(error) => {
+            let raw = serde_json::from_slice::<&serde_json::value::RawValue>(body).ok();
+            match raw.and_then(|raw| crate::adapter::call_id_field(raw, codec.call_id_key())) {
+                Some(call_id) => Ok(DialOutcome {
+                    call_id,
+                    call: None,
+                }),
+                None => Err(error),
+            }
+        }
+    }
+}
+
 /// What a vendor payload is: which response or delivery it came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -181,13 +204,15 @@ pub trait Codec: Send + Sync + fmt::Debug {
         None
     }
 
-    /// Decodes the answer to a dial. By default the vendor answers with the new call.
+    /// The key of a call's id in the vendor's JSON (`id`; Retell's `call_id`).
+    fn call_id_key(&self) -> &'static str {
+        "id"
+    }
+
+    /// Decodes the answer to a dial. By default the vendor answers with the new call
+    /// ([`dial_outcome`]).
     fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
-        let call = self.decode_call_as(Operation::Dial, body)?;
-        Ok(DialOutcome {
-            call_id: call.id.clone(),
-            call: Some(call),
-        })
+        dial_outcome(self, body)
     }
 
     /// Checks a bare acknowledgement. By default the vendor sends none.

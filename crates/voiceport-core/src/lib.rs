@@ -64,7 +64,7 @@ pub mod snapshot;
 pub mod testing;
 pub mod webhook;
 
-pub use codec::{Codec, Decoded, EachCall, PayloadKind, json_shape};
+pub use codec::{Codec, Decoded, EachCall, PayloadKind, dial_outcome, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
 pub use error::{Error, FieldError, RequestOutcome, Result, SecretMask};
 pub use event::{CallEvent, EventKind};

@@ -4,7 +4,7 @@ use serde_json::value::RawValue;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, DialOutcome, Direction, EachCall, Operation,
-    PayloadKind, ProviderKind, Result, Transcript, json_shape,
+    PayloadKind, ProviderKind, Result, Transcript, dial_outcome, json_shape,
 };
 
 use crate::config::KIND;
@@ -43,12 +43,11 @@ impl Codec for HappyRobotCodec {
     /// The answer to `POST /dial/outbound`: a Call, which does not say it is outbound (it
     /// has no `type`); the endpoint places nothing else.
     fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
-        let mut call = self.decode_call_as(Operation::Dial, body)?;
-        call.direction.get_or_insert(Direction::Outbound);
-        Ok(DialOutcome {
-            call_id: call.id.clone(),
-            call: Some(call),
-        })
+        let mut outcome = dial_outcome(self, body)?;
+        if let Some(call) = &mut outcome.call {
+            call.direction.get_or_insert(Direction::Outbound);
+        }
+        Ok(outcome)
     }
 
     fn decode_page_each(
@@ -92,6 +91,20 @@ impl Codec for HappyRobotCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A placed call keeps its id when the rest of the answer does not decode (core's
+    /// `dial_outcome`); one that decodes is outbound.
+    #[test]
+    fn a_dial_answer_keeps_the_call_id_and_says_outbound() {
+        let drifted = br#"{"id": "6501f3c2a9d8e4b7c1f00abc", "status": "Queued", "duration": "n/a"}"#;
+        let outcome = HappyRobotCodec.decode_dial(drifted).unwrap();
+        assert_eq!(outcome.call_id.as_str(), "6501f3c2a9d8e4b7c1f00abc");
+        assert!(outcome.call.is_none());
+        assert!(HappyRobotCodec.decode_dial(br#"{"duration": "n/a"}"#).is_err());
+        let fine = br#"{"id": "6501f3c2a9d8e4b7c1f00abc", "status": "Queued"}"#;
+        let call = HappyRobotCodec.decode_dial(fine).unwrap().call.unwrap();
+        assert_eq!(call.direction, Some(Direction::Outbound));
+    }
 
     #[test]
     fn detect_reads_the_top_level_shape() {

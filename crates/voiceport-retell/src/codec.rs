@@ -4,11 +4,11 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{call_id_field, decode_call_with};
+use voiceport_core::adapter::decode_call_with;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallPage, CallQuery, Codec, DialOutcome, EachCall, Operation, PayloadKind,
-    ProviderKind, Result, json_shape,
+    Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
+    Result, json_shape,
 };
 
 use crate::config::KIND;
@@ -31,28 +31,10 @@ impl Codec for RetellCodec {
         decode_call_with(KIND, operation, raw, "", map_call)
     }
 
-    /// The answer to create-phone-call (201) is the new call. The call is placed once it
-    /// is answered: where the body does not decode as a call (a field of another type than
-    /// documented) but its `call_id` reads, the outcome keeps the id, without the call
-    /// (`call: None`; `get_call` fetches it, and fails where it does not decode), rather
-    /// than a decode error that loses the id of a call that rings. A body without a
-    /// readable `call_id` is the decode error, at its path.
-    fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
-        let operation = Operation::Dial;
-        let raw: &RawValue = decode_json(KIND, operation, body)?;
-        match decode_call_with(KIND, operation, raw, "", map_call) {
-            Ok(call) => Ok(DialOutcome {
-                call_id: call.id.clone(),
-                call: Some(call),
-            }),
-            Err(error) => match call_id_field(raw, "call_id") {
-                Some(call_id) => Ok(DialOutcome {
-                    call_id,
-                    call: None,
-                }),
-                None => Err(error),
-            },
-        }
+    /// A Retell call names its id `call_id`: the answer to create-phone-call (201, the new
+    /// call) keeps it where the rest does not decode ([`voiceport_core::dial_outcome`]).
+    fn call_id_key(&self) -> &'static str {
+        "call_id"
     }
 
     fn decode_page_each(

@@ -111,6 +111,23 @@ mod tests {
     use super::*;
     use voiceport_core::Error;
 
+    /// A placed call keeps its id when the rest of the answer does not decode (core's
+    /// `dial_outcome`).
+    #[test]
+    fn a_dial_answer_keeps_the_call_id_when_the_rest_drifts() {
+        let drifted = br#"{"id": "019cf72b-2008-72f2-9228-bc1f965cbb09", "status": "queued", "cost": "free"}"#;
+        let outcome = crate::VapiCodec.decode_dial(drifted).unwrap();
+        assert_eq!(
+            outcome.call_id.as_str(),
+            "019cf72b-2008-72f2-9228-bc1f965cbb09"
+        );
+        assert!(outcome.call.is_none());
+        assert!(matches!(
+            crate::VapiCodec.decode_dial(br#"{"cost": "free"}"#),
+            Err(Error::Decode { .. })
+        ));
+    }
+
     #[test]
     fn each_codec_names_its_kind() {
         for flavor in [Flavor::Voicebot, Flavor::Vapi] {
