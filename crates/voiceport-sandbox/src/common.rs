@@ -5,12 +5,13 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuar
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{Request, State};
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRef, FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use voiceport_core::ProviderKind;
 
 use crate::faults::faulty_response;
@@ -214,17 +215,32 @@ pub(crate) fn error(
     json_response(status, body)
 }
 
-/// Parses a JSON request body; `None` when it is not a JSON object, or not sent as JSON
-/// (see [`sent_as_json`]): the vendors' frameworks do not parse a body of another type, so
-/// it reaches their validation as no object, which refuses it.
-pub(crate) fn body_object(
-    vendor: Vendor,
-    headers: &HeaderMap,
-    bytes: &Bytes,
-) -> Option<serde_json::Map<String, Value>> {
-    if !sent_as_json(vendor, headers) {
-        return None;
+/// A request's body as the vendor reads a JSON object, in place of the body's bytes: `None`
+/// when it is no JSON object, or was not sent as JSON (see [`sent_as_json`]): the vendors'
+/// frameworks do not parse a body of another type, so it reaches their validation as no
+/// object, which refuses it. Retell reads a blank body as an empty object, whatever its type
+/// (there is nothing to type: a list request with no body).
+pub(crate) struct JsonObject(pub(crate) Option<Map<String, Value>>);
+
+impl<S: Send + Sync> FromRequest<S> for JsonObject
+where
+    Ctx: FromRef<S>,
+{
+    type Rejection = BytesRejection;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let vendor = Ctx::from_ref(state).vendor;
+        let typed = sent_as_json(vendor, request.headers());
+        let bytes = Bytes::from_request(request, state).await?;
+        if vendor == Vendor::Retell && bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Self(Some(Map::new())));
+        }
+        Ok(Self(typed.then(|| body_object(&bytes)).flatten()))
     }
+}
+
+/// Parses a JSON request body; `None` when it is not a JSON object.
+fn body_object(bytes: &Bytes) -> Option<Map<String, Value>> {
     match serde_json::from_slice(bytes) {
         Ok(Value::Object(map)) => Some(map),
         _ => None,
@@ -236,7 +252,7 @@ pub(crate) fn body_object(
 /// `application/json`; FastAPI's (Voicebot Studio, Rounded: inferred) also
 /// `application/*+json`, and since 0.132 no body without a type. HappyRobot and Retell do
 /// not say: as FastAPI (inferred).
-pub(crate) fn sent_as_json(vendor: Vendor, headers: &HeaderMap) -> bool {
+fn sent_as_json(vendor: Vendor, headers: &HeaderMap) -> bool {
     let Some(value) = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -322,7 +338,7 @@ mod tests {
             if let Some(value) = content_type {
                 headers.insert("content-type", value.parse().unwrap());
             }
-            body_object(vendor, &headers, &Bytes::from_static(b"{}")).is_some()
+            sent_as_json(vendor, &headers)
         };
         for vendor in Vendor::ALL {
             assert!(typed(vendor, Some("application/json")), "{vendor:?}");

@@ -4,7 +4,6 @@ use std::collections::BTreeSet;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -14,7 +13,7 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, body_object, error, iso, json_response, object, parse_time, plus_number, text, time_params,
+    Ctx, JsonObject, error, iso, json_response, object, parse_time, plus_number, text, time_params,
 };
 use crate::content::{Who, conversation, cost, recording_url};
 use crate::sim::{Outcome, Phase, SimCall, SimNote, SimRating, View};
@@ -472,11 +471,9 @@ async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response
 /// The `content` and `flagged` of a note body, each `None` when the body leaves it out.
 fn note_fields(
     ctx: &Ctx,
-    headers: &HeaderMap,
-    body: &Bytes,
+    body: Option<Map<String, Value>>,
 ) -> Result<(Option<String>, Option<bool>), Response> {
-    let map = body_object(ctx.vendor, headers, body)
-        .ok_or_else(|| bad_request(ctx, "body must be a JSON object"))?;
+    let map = body.ok_or_else(|| bad_request(ctx, "body must be a JSON object"))?;
     Ok((
         text(&map, "content"),
         map.get("flagged").and_then(Value::as_bool),
@@ -486,10 +483,9 @@ fn note_fields(
 async fn add_note(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let (content, flagged) = match note_fields(&ctx, &headers, &body) {
+    let (content, flagged) = match note_fields(&ctx, body) {
         Ok((Some(content), flagged)) => (content, flagged.unwrap_or(false)),
         Ok((None, _)) => return bad_request(&ctx, "content is required"),
         Err(response) => return response,
@@ -510,12 +506,11 @@ async fn add_note(
 async fn update_note(
     State(ctx): State<Ctx>,
     Path((id, note_id)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
     // A PATCH changes what it names: a body without `flagged` leaves the flag as it is
     // (inferred: the docs give the whole note as the body and say nothing of omissions).
-    let (content, flagged) = match note_fields(&ctx, &headers, &body) {
+    let (content, flagged) = match note_fields(&ctx, body) {
         Ok((None, None)) => return bad_request(&ctx, "give content or flagged"),
         Ok(fields) => fields,
         Err(response) => return response,
@@ -564,11 +559,9 @@ async fn delete_note(
 async fn viewed(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let Some(email) = body_object(ctx.vendor, &headers, &body).and_then(|m| text(&m, "email"))
-    else {
+    let Some(email) = body.and_then(|m| text(&m, "email")) else {
         return bad_request(&ctx, "email is required");
     };
     update_call(&ctx, &id, |call, _| {
@@ -582,10 +575,9 @@ async fn viewed(
 async fn rating(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let map = body_object(ctx.vendor, &headers, &body).unwrap_or_default();
+    let map = body.unwrap_or_default();
     let (Some(emoji), Some(email), Some(operation)) = (
         text(&map, "emoji"),
         text(&map, "email"),
@@ -621,8 +613,8 @@ fn scheduled_for(map: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, ()> 
     }
 }
 
-async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(map) = body_object(ctx.vendor, &headers, &body) else {
+async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response {
+    let Some(map) = body else {
         return bad_request(&ctx, "body must be a JSON object");
     };
     let (Some(to), Some(_number_id)) = (text(&map, "phone_number"), text(&map, "number_id")) else {

@@ -43,21 +43,19 @@ use std::cmp::Ordering;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, body_object, error, json_response, plus_number, text};
+use crate::common::{Ctx, JsonObject, error, json_response, plus_number, text};
 use crate::content::{Line, Who, conversation, cost, recording_url, transcript_text};
 use crate::rng::Rng;
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::{DialSpec, RETELL_AGENTS};
-use crate::vendor::Vendor;
 use crate::webhooks::{Outgoing, Stage};
 
 /// Retell's documented error messages.
@@ -361,15 +359,6 @@ fn not_found(ctx: &Ctx) -> Response {
     error(ctx.vendor, StatusCode::UNPROCESSABLE_ENTITY, NOT_FOUND, &[])
 }
 
-/// A JSON object body; an empty body is an empty object (sent without a type: there is
-/// nothing to type).
-fn body_of(headers: &HeaderMap, bytes: &Bytes) -> Option<Map<String, Value>> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Some(Map::new());
-    }
-    body_object(Vendor::Retell, headers, bytes)
-}
-
 async fn get_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     match ctx.calls().get(&id) {
         Some(call) => json_response(StatusCode::OK, render(call, &ctx.view(call), Part::Full)),
@@ -581,8 +570,8 @@ fn read_pagination_key(token: &str) -> Option<(i64, String)> {
 }
 
 /// `POST /v3/list-calls` (module docs).
-async fn list(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(request) = body_of(&headers, &body) else {
+async fn list(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response {
+    let Some(request) = body else {
         return invalid(&ctx, INVALID);
     };
     let (Ok(limit), Ok(skip), Ok(after), Ok(include_total)) = (
@@ -685,8 +674,8 @@ fn e164(number: Option<String>) -> Option<String> {
 }
 
 /// `POST /v2/create-phone-call`.
-async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(map) = body_of(&headers, &body) else {
+async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response {
+    let Some(map) = body else {
         return invalid(&ctx, INVALID);
     };
     let (Some(from), Some(to)) = (
@@ -729,10 +718,9 @@ async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Respon
 async fn update(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let Some(map) = body_of(&headers, &body) else {
+    let Some(map) = body else {
         return invalid(&ctx, INVALID);
     };
     let replace = match map.get("metadata") {

@@ -6,9 +6,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -16,7 +15,7 @@ use serde_json::{Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, body_object, error, iso, json_response, parse_time, plus_number, text, time_params,
+    Ctx, JsonObject, error, iso, json_response, parse_time, plus_number, text, time_params,
 };
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
@@ -359,8 +358,8 @@ async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, Strin
     }
 }
 
-async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(map) = body_object(ctx.vendor, &headers, &body) else {
+async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response {
+    let Some(map) = body else {
         return not_an_object(&ctx);
     };
     let mut problems = Vec::new();
@@ -412,13 +411,12 @@ async fn dial(State(ctx): State<Ctx>, headers: HeaderMap, body: Bytes) -> Respon
 async fn update(
     State(ctx): State<Ctx>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
     if let Some(response) = bad_id(&ctx, &id) {
         return response;
     }
-    let Some(map) = body_object(ctx.vendor, &headers, &body) else {
+    let Some(map) = body else {
         return not_an_object(&ctx);
     };
     let replace = map

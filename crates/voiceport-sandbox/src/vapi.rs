@@ -30,9 +30,8 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRef, Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use chrono::{DateTime, Utc};
@@ -40,7 +39,7 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, body_object, error, iso, json_response, object, parse_time, text, time_params,
+    Ctx, JsonObject, error, iso, json_response, object, parse_time, text, time_params,
 };
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
@@ -136,6 +135,13 @@ pub(crate) struct Family<'a> {
 struct Api {
     ctx: Ctx,
     flavor: Flavor,
+}
+
+/// What [`JsonObject`] reads the vendor from.
+impl FromRef<Api> for Ctx {
+    fn from_ref(api: &Api) -> Self {
+        api.ctx.clone()
+    }
 }
 
 impl Api {
@@ -668,8 +674,8 @@ fn earliest_at(map: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, ()> {
     }
 }
 
-async fn dial(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Response {
-    let Some(map) = body_object(api.ctx.vendor, &headers, &body) else {
+async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response {
+    let Some(map) = body else {
         return api.fail(
             api.flavor.invalid(),
             "invalid body",
@@ -737,10 +743,8 @@ async fn dial(State(api): State<Api>, headers: HeaderMap, body: Bytes) -> Respon
 async fn update(
     State(api): State<Api>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let body = body_object(api.ctx.vendor, &headers, &body);
     let Some(name) = body.and_then(|m| text(&m, "name")) else {
         return api.fail(
             api.flavor.invalid(),
@@ -776,10 +780,9 @@ async fn delete(State(api): State<Api>, Path(id): Path<String>) -> Response {
 async fn control(
     State(api): State<Api>,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    JsonObject(body): JsonObject,
 ) -> Response {
-    let kind = body_object(api.ctx.vendor, &headers, &body).and_then(|m| text(&m, "type"));
+    let kind = body.and_then(|m| text(&m, "type"));
     let known = ["end-call", "say", "add-message", "transfer", "control"];
     let Some(kind) = kind.filter(|k| known.contains(&k.as_str())) else {
         return api.fail(
