@@ -1006,17 +1006,8 @@ async fn each_provider_has_its_own_dedup_window() {
     let first = post(&format!("{base}/support"), &support, speech.clone()).await;
     assert_eq!(first.0, StatusCode::NO_CONTENT, "{}", first.1);
     // Three distinct messages to another provider: more than the window holds.
-    let message: serde_json::Value =
-        serde_json::from_slice(&fixture("happyrobot/webhook_unknown.json")).unwrap();
     for n in 0..3 {
-        let mut body = message.clone();
-        body["content"]["content"] = serde_json::Value::from(format!("message {n}"));
-        let answer = post(
-            &format!("{base}/sales"),
-            &sales,
-            serde_json::to_vec(&body).unwrap(),
-        )
-        .await;
+        let answer = post(&format!("{base}/sales"), &sales, numbered_message(n)).await;
         assert_eq!(answer.0, StatusCode::NO_CONTENT, "{}", answer.1);
     }
     // The first provider's redelivery is still a duplicate.
@@ -1029,37 +1020,31 @@ async fn each_provider_has_its_own_dedup_window() {
     assert_eq!(delivered, ["support", "sales", "sales", "sales"]);
 }
 
+/// The `n`th of distinct HappyRobot messages (keyed on their bodies).
+fn numbered_message(n: usize) -> Vec<u8> {
+    let mut body: serde_json::Value =
+        serde_json::from_slice(&fixture("happyrobot/webhook_unknown.json")).unwrap();
+    body["content"]["content"] = serde_json::Value::from(format!("message {n}"));
+    serde_json::to_vec(&body).unwrap()
+}
+
 /// A window keeps each delivery for a least time as well: a vendor's redelivery after a
 /// burst of other deliveries, more than the window's size, is still recognized.
 #[tokio::test]
 async fn a_redelivery_after_a_burst_is_still_recognized() {
-    let (events, mut seen) = tokio::sync::mpsc::unbounded_channel();
-    let router = Receiver::builder(&registry())
+    let (router, mut events) = Receiver::builder(&registry())
         .dedup_window(2)
-        .handler(move |delivery: Delivery| {
-            let events = events.clone();
-            async move {
-                let _ = events.send(delivery.event.vendor_event.clone());
-                Ok(())
-            }
-        })
+        .channel(16)
         .unwrap();
     let base = serve(router).await;
     let sales = [("x-hook-token", HOOK_SECRET.to_owned())];
-    let message: serde_json::Value =
-        serde_json::from_slice(&fixture("happyrobot/webhook_unknown.json")).unwrap();
-    let numbered = |n: usize| {
-        let mut body = message.clone();
-        body["content"]["content"] = serde_json::Value::from(format!("message {n}"));
-        serde_json::to_vec(&body).unwrap()
-    };
     // Five distinct deliveries, then the first again: more than the window's size apart.
     for n in (0..5).chain([0]) {
-        let answer = post(&format!("{base}/sales"), &sales, numbered(n)).await;
+        let answer = post(&format!("{base}/sales"), &sales, numbered_message(n)).await;
         assert_eq!(answer.0, StatusCode::NO_CONTENT, "{}", answer.1);
     }
     let mut delivered = 0;
-    while seen.try_recv().is_ok() {
+    while events.try_recv().is_ok() {
         delivered += 1;
     }
     assert_eq!(delivered, 5, "the redelivery reached the application again");

@@ -96,11 +96,16 @@ mod tests {
     /// `dial_outcome`); one that decodes is outbound.
     #[test]
     fn a_dial_answer_keeps_the_call_id_and_says_outbound() {
-        let drifted = br#"{"id": "6501f3c2a9d8e4b7c1f00abc", "status": "Queued", "duration": "n/a"}"#;
+        let drifted =
+            br#"{"id": "6501f3c2a9d8e4b7c1f00abc", "status": "Queued", "duration": "n/a"}"#;
         let outcome = HappyRobotCodec.decode_dial(drifted).unwrap();
         assert_eq!(outcome.call_id.as_str(), "6501f3c2a9d8e4b7c1f00abc");
         assert!(outcome.call.is_none());
-        assert!(HappyRobotCodec.decode_dial(br#"{"duration": "n/a"}"#).is_err());
+        assert!(
+            HappyRobotCodec
+                .decode_dial(br#"{"duration": "n/a"}"#)
+                .is_err()
+        );
         let fine = br#"{"id": "6501f3c2a9d8e4b7c1f00abc", "status": "Queued"}"#;
         let call = HappyRobotCodec.decode_dial(fine).unwrap().call.unwrap();
         assert_eq!(call.direction, Some(Direction::Outbound));
