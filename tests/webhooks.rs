@@ -445,6 +445,49 @@ async fn two_retell_transfers_of_one_call_are_two_events() {
     assert!(events.try_recv().is_err());
 }
 
+/// A signed replay is recognized while its signature is accepted, however small the
+/// window and whatever it is told to keep: two others between leave it in the window
+/// (its size is at least one, and it keeps what the signature still accepts, up to ten
+/// times that).
+#[tokio::test]
+async fn a_signed_replay_is_recognized_in_the_smallest_window() {
+    const RETELL_KEY: &str = "key_retell_77a0c2e4";
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.voice]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n[providers.voice.webhook]\n"
+    ))
+    .unwrap();
+    let (router, mut events) = Receiver::builder(&registry)
+        .dedup_window(0)
+        .dedup_keep_for(Duration::ZERO)
+        .channel(16)
+        .unwrap();
+    let base = serve(router).await;
+    let ended = |call: &str| {
+        let body = serde_json::json!({"event": "call_ended",
+            "call": {"call_id": call, "call_status": "ended"}});
+        serde_json::to_vec(&body).unwrap()
+    };
+    let deliver = |body: Vec<u8>| {
+        let headers = signed_for(
+            ProviderKind::Retell,
+            "",
+            Some(RETELL_KEY),
+            &body,
+            Utc::now(),
+        );
+        let url = format!("{base}/voice");
+        async move { post(&url, &headers, body).await.0 }
+    };
+    for call in ["call_a", "call_b", "call_c", "call_a"] {
+        assert_eq!(deliver(ended(call)).await, StatusCode::NO_CONTENT, "{call}");
+    }
+    let mut delivered = Vec::new();
+    while let Ok(delivery) = events.try_recv() {
+        delivered.push(delivery.event.call_id().map(|id| id.to_string()));
+    }
+    assert_eq!(delivered.len(), 3, "{delivered:?}");
+}
+
 /// Sends `()` when dropped: tells the test that a handler's future ended or was dropped.
 struct Ended(Option<tokio::sync::oneshot::Sender<()>>);
 

@@ -221,8 +221,9 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_WINDOW: usize = 10_000;
 
 /// How long the de-duplication window keeps each delivery at least by default, however
-/// many come after it: five minutes, or the provider's signing tolerance where it is
-/// longer. Up to [`WINDOW_CEILING`] times the window's size.
+/// many come after it: five minutes, or twice the provider's signing tolerance where that
+/// is longer (a signing time up to the tolerance ahead of this clock is accepted for as
+/// long again). Up to [`WINDOW_CEILING`] times the window's size.
 pub const DEFAULT_KEEP_FOR: Duration = Duration::from_secs(300);
 
 /// How many times its size a de-duplication window may grow to keep its deliveries for
@@ -282,7 +283,7 @@ impl ReceiverBuilder<'_> {
     /// How long each provider's de-duplication window keeps a delivery at least, however
     /// many come after it (up to [`WINDOW_CEILING`] times the window's size), for the
     /// providers whose scheme signs no time or signs it with a shorter tolerance;
-    /// [`DEFAULT_KEEP_FOR`] by default. A provider's signing tolerance is the least,
+    /// [`DEFAULT_KEEP_FOR`] by default. Twice a provider's signing tolerance is the least,
     /// whatever is set here: a replay its signature still accepts is recognized. With
     /// `Duration::ZERO`, the window of a provider whose scheme signs no time is kept to
     /// its size alone.
@@ -381,11 +382,15 @@ impl ReceiverBuilder<'_> {
     }
 
     /// A de-duplication window for a provider checked by `verifier`: it keeps what its
-    /// signature still accepts.
+    /// signature still accepts. A signing time up to the tolerance ahead of this clock is
+    /// accepted, and stays so for as long again: twice the tolerance.
     fn window_for(&self, verifier: &Verifier) -> Deduplicator {
-        let least = verifier.tolerance().unwrap_or_default().max(self.keep_for);
-        Deduplicator::new(self.window)
-            .keeping_for(least, self.window.saturating_mul(WINDOW_CEILING))
+        let signed = verifier.tolerance().unwrap_or_default().saturating_mul(2);
+        let size = self.window.max(1);
+        Deduplicator::new(size).keeping_for(
+            signed.max(self.keep_for),
+            size.saturating_mul(WINDOW_CEILING),
+        )
     }
 
     fn router(self, handler: Handler) -> Result<Router> {

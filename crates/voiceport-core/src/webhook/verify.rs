@@ -628,6 +628,7 @@ impl Verifier {
 
 /// A delivery whose URL and headers passed [`Verifier::check_head`]; its body is still to
 /// be checked. `Debug` shows neither the key nor the signature.
+#[must_use = "the body is not checked yet: call `verify_body` with it"]
 pub struct HeadChecked<'a> {
     /// The signature over the body to check, when the scheme signs it.
     signed_body: Option<SignedBody<'a>>,
