@@ -7,6 +7,7 @@
 //! Deliveries carry no signature; authenticate them with the static headers configured on
 //! the use case's `hooks`.
 
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
@@ -56,8 +57,9 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
             }
             keep_whole_delivery(&mut call, "call", body);
             // Hooks carry no time of their own: the call's start is when this happened
-            // (current calls say only when they were created, which a start follows closely).
-            let occurred_at = call.started_at.or(call.created_at);
+            // (current calls say only when they were created, which a start follows closely,
+            // or, scheduled, when they were to ring).
+            let occurred_at = call.started_at.or_else(|| began(&call));
             let call = Box::new(call);
             let mut started = CallEvent::new(event.event_type, EventKind::Started { call });
             started.occurred_at = occurred_at;
@@ -72,10 +74,11 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
                 call.transcript = Some(map_messages(messages, None));
             }
             keep_whole_delivery(&mut call, "call", body);
-            // The call's end; current calls say only when they were created and for how
-            // long, whose sum is the end for a call answered at once (else a little early).
-            let occurred_at = (call.ended_at)
-                .or_else(|| call.created_at.zip(call.duration_secs).and_then(ended_at));
+            // The call's end; current calls say only when they were created (or scheduled)
+            // and for how long, whose sum is the end for a call answered at once (else a
+            // little early).
+            let occurred_at =
+                (call.ended_at).or_else(|| began(&call).zip(call.duration_secs).and_then(ended_at));
             let call = Box::new(call);
             let mut ended = CallEvent::new(event.event_type, EventKind::Ended { call });
             ended.occurred_at = occurred_at;
@@ -179,6 +182,16 @@ fn part<'a, T: Deserialize<'a>>(raw: Option<&'a RawValue>, path: &str) -> Result
     match raw {
         Some(raw) if raw.get() != "null" => decode_raw(KIND, OP, raw, path).map(Some),
         _ => Ok(None),
+    }
+}
+
+/// When a current-generation call began, as near as it says: its creation, or its
+/// schedule where that is later (a scheduled or batched dial is created long before it
+/// rings).
+fn began(call: &Call) -> Option<DateTime<Utc>> {
+    match (call.created_at, call.scheduled_for) {
+        (Some(created), Some(scheduled)) => Some(created.max(scheduled)),
+        (created, scheduled) => created.or(scheduled),
     }
 }
 
@@ -402,6 +415,13 @@ mod tests {
         let end = br#"{"type":"end","call":{"id":"c1","status":"Completed","created":"2026-03-10T15:42:07Z","duration":164},"content":{"messages":[{"role":"assistant","content":"Hi"}]}}"#;
         let event = parse_webhook(end).unwrap();
         assert_eq!(event.occurred_at, at("2026-03-10T15:44:51Z"));
+        // A scheduled call began no earlier than its schedule, hours after its creation.
+        let scheduled = br#"{"type":"start","call":{"id":"c2","status":"In progress","created":"2026-03-10T09:00:00Z","scheduled_for":"2026-03-10T15:00:00Z"}}"#;
+        let started = parse_webhook(scheduled).unwrap();
+        assert_eq!(started.occurred_at, at("2026-03-10T15:00:00Z"));
+        let scheduled_end = br#"{"type":"end","call":{"id":"c2","status":"Completed","created":"2026-03-10T09:00:00Z","scheduled_for":"2026-03-10T15:00:00Z","duration":64}}"#;
+        let ended = parse_webhook(scheduled_end).unwrap();
+        assert_eq!(ended.occurred_at, at("2026-03-10T15:01:04Z"));
         match event.kind {
             EventKind::Ended { call } => {
                 // The payload is the whole delivery: the transcript came from `content`.

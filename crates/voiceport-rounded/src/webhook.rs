@@ -52,7 +52,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, decode_call_with, finite, is_object, keep_whole_delivery, non_blank, parse_time,
+    AnyJson, Text, decode_call_with, finite, is_object, keep_whole_delivery, non_blank, parse_time,
+    text_field,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -185,10 +186,16 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         // change that says no status is kept whole instead.
         "call_answer_type_updated" => match subject {
             Some(subject) => {
-                let changed = status_changed(event.clone(), subject)?;
+                let mut changed = status_changed(event.clone(), subject)?;
                 match changed.status() {
                     Some(CallStatus::Unknown) | None => other(event, body),
-                    Some(_) => changed,
+                    Some(_) => {
+                        // Two answers of one call with the same status (a human, then a
+                        // machine detected) are two events, not a redelivery.
+                        changed.distinct_by =
+                            text_field(subject.raw, "answer_type").map(Text::into_owned);
+                        changed
+                    }
                 }
             }
             None => other(event, body),
@@ -309,7 +316,7 @@ fn transcript(event: String, subject: &Subject<'_>, body: &[u8]) -> Result<CallE
     if entry.role.is_none() || entry.content.is_none() {
         return Ok(other(event, body));
     }
-    let at = entry.start_time.as_deref().and_then(parse_time);
+    let at = entry.start_text().and_then(|text| parse_time(&text));
     let utterance = map_utterance(entry, at, None);
     Ok(CallEvent::new(
         event,
@@ -523,6 +530,32 @@ mod tests {
         .unwrap();
         assert!(matches!(bare.kind, EventKind::Other { .. }), "{bare:?}");
         assert_eq!(bare.call_id().map(CallId::as_str), Some(ID));
+        // Two answers with the same status (a human, then a machine detected during the
+        // call) are two events for the de-duplication window; a redelivery is one.
+        let answered = |answer: &str| {
+            let body = json!({"event": "event_call_answer_type_updated",
+                "data": {"id": ID, "status": "in_progress", "answer_type": answer}});
+            let bytes = serde_json::to_vec(&body).unwrap();
+            voiceport_core::webhook::EventKey::of("r", &parse(body).unwrap(), &bytes)
+        };
+        assert_ne!(answered("human"), answered("voicemail"));
+        assert_eq!(answered("human"), answered("human"));
+    }
+
+    /// A transcript utterance whose `start_time` is no ISO text (a number of seconds, which
+    /// the vendor does not document) is delivered without a time rather than refused.
+    #[test]
+    fn a_transcript_time_that_is_no_text_is_read_as_no_time() {
+        let parsed = parse(json!({"event": "event_transcript",
+            "data": {"call_id": ID, "role": "user", "content": "Hi", "start_time": 12.5}}))
+        .unwrap();
+        let EventKind::TranscriptUpdate { utterance } = &parsed.kind else {
+            panic!("{parsed:?}")
+        };
+        assert_eq!(
+            (utterance.text.as_deref(), utterance.at),
+            (Some("Hi"), None)
+        );
     }
 
     #[test]

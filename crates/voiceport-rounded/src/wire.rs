@@ -6,6 +6,7 @@
 //! Only the fields voiceport reads are declared. Vendor enums are open: a value this
 //! version does not know lands in `Other(String)`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -148,13 +149,25 @@ pub(crate) struct Call<'a> {
 #[serde(default)]
 pub(crate) struct TranscriptEntry<'a> {
     pub(crate) role: Option<Role>,
-    /// Wall clock.
+    /// Wall clock, as ISO 8601 text (documented); anything else is read as no time.
     #[serde(borrow)]
-    pub(crate) start_time: Option<Text<'a>>,
+    pub(crate) start_time: Option<AnyJson<'a>>,
     /// What was said, or the tool call or result: text, or any JSON (a tool's entry may
     /// carry an object; it is kept as its JSON text rather than failing the call).
     #[serde(borrow)]
     pub(crate) content: Option<AnyJson<'a>>,
+}
+
+impl TranscriptEntry<'_> {
+    /// Its `start_time` as text: a string as sent; anything else (a number, which the
+    /// vendor does not document) as its JSON text, which reads as no time.
+    pub(crate) fn start_text(&self) -> Option<Cow<'_, str>> {
+        match self.start_time.as_ref()? {
+            AnyJson::Text(text) => Some(Cow::Borrowed(text)),
+            AnyJson::Other(Value::Null) => None,
+            other => Some(Cow::Owned(other.clone().into_value().to_string())),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -90,13 +90,18 @@ fn map_transcript(
     let call_start = call.started_at;
     let mut utterances = Vec::with_capacity(entries.len());
     for (i, entry) in entries.into_iter().enumerate() {
-        let text = entry.start_time.as_deref();
-        let at = text.and_then(parse_time);
+        let text = entry.start_text();
+        let at = text.as_deref().and_then(parse_time);
         if at.is_none() && text.is_some() {
             // Only an unreadable time pays for its path (`read_time` warns, or skips a
             // blank one), not every entry.
-            read_time(call, &format!("transcript[{i}].start_time"), text);
+            read_time(
+                call,
+                &format!("transcript[{i}].start_time"),
+                text.as_deref(),
+            );
         }
+        drop(text);
         utterances.push(map_utterance(entry, at, call_start));
     }
     let text = text.filter(|t| !t.trim().is_empty());
@@ -282,7 +287,8 @@ mod tests {
             "transcript_string": "Agent: hi",
             "transcript": [
                 {"role": "agent", "start_time": "2026-03-23T18:04:12.250Z", "content": "hi"},
-                {"role": "user", "start_time": "not a time", "content": "yo"}
+                {"role": "user", "start_time": "not a time", "content": "yo"},
+                {"role": "agent", "start_time": 12.5, "content": "a number is no time"}
             ],
             "variable_values": [{"name": "x", "type": "number", "value": 2}],
             "post_call_answers": [
@@ -311,8 +317,12 @@ mod tests {
         assert_eq!(transcript.utterances[0].start_secs, Some(1.25));
         assert_eq!(transcript.utterances[1].start_secs, None);
         assert_eq!(transcript.utterances[1].at, None);
-        assert_eq!(call.warnings.len(), 1);
+        // A time that is no ISO text leaves the utterance without one, with a warning,
+        // rather than failing the call.
+        assert_eq!(transcript.utterances[2].at, None);
+        assert_eq!(call.warnings.len(), 2);
         assert_eq!(call.warnings[0].field, "transcript[1].start_time");
+        assert_eq!(call.warnings[1].field, "transcript[2].start_time");
         let extracted = &call.analysis.extracted;
         assert_eq!(extracted.get("q1"), Some(&json!(false)));
         assert_eq!(extracted.get("q2-id"), Some(&json!(4.5)));
