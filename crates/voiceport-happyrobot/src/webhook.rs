@@ -114,9 +114,11 @@ fn cloud_event(event: wire::Delivery<'_>, body: &[u8]) -> Result<CallEvent> {
     } else {
         (EventKind::kept_whole(body), None)
     };
-    // The event's time, else (for a status change) the time of the change itself.
-    let occurred_at = (time.as_deref().and_then(parse_time))
-        .or_else(|| updated_at.as_deref().and_then(parse_time));
+    // When it happened: for a status change, the time of the change itself (the vendor's
+    // `updated_at`: what an application ordering a call's states needs), else the time
+    // the event was emitted.
+    let occurred_at = (updated_at.as_deref().and_then(parse_time))
+        .or_else(|| time.as_deref().and_then(parse_time));
     let mut normalized = CallEvent::new(event.event_type, kind);
     normalized.event_id = id.and_then(non_blank);
     normalized.occurred_at = occurred_at;
@@ -253,9 +255,10 @@ mod tests {
                 event.event_id.as_deref(),
                 Some("019ce785-56e1-70aa-94ff-7691c548d68d")
             );
+            // The change's own time, not the (later) emission time.
             assert_eq!(
                 event.occurred_at.map(|t| t.timestamp_millis()),
-                Some(1_773_410_801_377)
+                Some(1_773_410_801_215)
             );
             let EventKind::StatusChanged {
                 vendor_status,
@@ -292,7 +295,7 @@ mod tests {
         let event = parse(&body).unwrap();
         assert_eq!(event.status(), Some(CallStatus::NoAnswer));
         assert!(event.call_id.is_none() && event.call().is_none());
-        // An unreadable event time: the change's own time, and a warning on the call.
+        // An unreadable event time: still the change's own time, and a warning on the call.
         let mut body = status_changed("completed");
         body["time"] = json!("2026-02-30T14:06:41Z");
         let event = parse(&body).unwrap();
