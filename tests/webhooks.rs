@@ -386,16 +386,22 @@ fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
     assert_eq!(served, ["b"]);
 }
 
+/// Retell's API key, which signs its deliveries ([`retell_registry`]).
+const RETELL_KEY: &str = "key_retell_3f9e1b7c";
+
+/// One Retell provider, `voice`, whose deliveries are signed with its API key.
+fn retell_registry() -> Registry {
+    Registry::from_toml_str(&format!(
+        "[providers.voice]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n[providers.voice.webhook]\n"
+    ))
+    .unwrap()
+}
+
 /// Retell transfer events are told apart by destination: two transfers of one call both
 /// arrive, and a redelivery of the first (re-serialized) does not.
 #[tokio::test]
 async fn two_retell_transfers_of_one_call_are_two_events() {
-    const RETELL_KEY: &str = "key_retell_3f9e1b7c";
-    let registry = Registry::from_toml_str(&format!(
-        "[providers.voice]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n[providers.voice.webhook]\n"
-    ))
-    .unwrap();
-    let (router, mut events) = Receiver::builder(&registry).channel(16).unwrap();
+    let (router, mut events) = Receiver::builder(&retell_registry()).channel(16).unwrap();
     let base = serve(router).await;
     let transfer = |number: &str, pretty: bool| {
         let body = serde_json::json!({
@@ -451,12 +457,7 @@ async fn two_retell_transfers_of_one_call_are_two_events() {
 /// times that).
 #[tokio::test]
 async fn a_signed_replay_is_recognized_in_the_smallest_window() {
-    const RETELL_KEY: &str = "key_retell_77a0c2e4";
-    let registry = Registry::from_toml_str(&format!(
-        "[providers.voice]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n[providers.voice.webhook]\n"
-    ))
-    .unwrap();
-    let (router, mut events) = Receiver::builder(&registry)
+    let (router, mut events) = Receiver::builder(&retell_registry())
         .dedup_window(0)
         .dedup_keep_for(Duration::ZERO)
         .channel(16)
