@@ -43,8 +43,9 @@ static ALLOCATOR: Counting = Counting;
 /// Held by each test: one at a time counts.
 static TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
-/// A server that announces `length` bytes, sends 13 and hangs up.
-async fn liar(length: u64) -> u16 {
+/// A server that answers every request with `status`, a `content-length` of `length`, and
+/// `body` (which may be shorter: a server that lies), then hangs up.
+async fn answering(status: &'static str, length: usize, body: Vec<u8>) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -52,13 +53,19 @@ async fn liar(length: u64) -> u16 {
             let mut buf = [0u8; 4096];
             let _ = socket.read(&mut buf).await;
             let head = format!(
-                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n{{\"calls\": []"
+                "HTTP/1.1 {status}\r\ncontent-type: application/json\r\ncontent-length: {length}\r\n\r\n"
             );
             let _ = socket.write_all(head.as_bytes()).await;
-            drop(socket);
+            let _ = socket.write_all(&body).await;
         }
     });
     port
+}
+
+/// A server that announces `length` bytes, sends 13 and hangs up.
+async fn liar(length: u64) -> u16 {
+    let length = usize::try_from(length).unwrap_or(usize::MAX);
+    answering("200 OK", length, br#"{"calls": []"#.to_vec()).await
 }
 
 #[tokio::test]
@@ -96,21 +103,7 @@ async fn an_announced_length_is_not_reserved_up_front() {
 
 /// A server that refuses every request with 400 and `body`.
 async fn refusing(body: Vec<u8>) -> u16 {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let mut buf = [0u8; 4096];
-            let _ = socket.read(&mut buf).await;
-            let head = format!(
-                "HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-                body.len()
-            );
-            let _ = socket.write_all(head.as_bytes()).await;
-            let _ = socket.write_all(&body).await;
-        }
-    });
-    port
+    answering("400 Bad Request", body.len(), body).await
 }
 
 /// An error body of 8 MiB of `[0,0,…]` costs about its own size, not a tree of four
