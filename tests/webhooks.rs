@@ -397,6 +397,20 @@ fn retell_registry() -> Registry {
     .unwrap()
 }
 
+/// Posts `body` to the receiver at `base` for [`retell_registry`]'s provider, signed as
+/// Retell signs (one header, now); the answer's status.
+async fn deliver_to_voice(base: &str, body: Vec<u8>) -> StatusCode {
+    let headers = signed_for(
+        ProviderKind::Retell,
+        "",
+        Some(RETELL_KEY),
+        &body,
+        Utc::now(),
+    );
+    assert_eq!(headers.len(), 1, "Retell signs with one header");
+    post(&format!("{base}/voice"), &headers, body).await.0
+}
+
 /// Retell transfer events are told apart by destination: two transfers of one call both
 /// arrive, and a redelivery of the first (re-serialized) does not.
 #[tokio::test]
@@ -414,18 +428,7 @@ async fn two_retell_transfers_of_one_call_are_two_events() {
             false => serde_json::to_vec(&body).unwrap(),
         }
     };
-    let deliver = |body: Vec<u8>| {
-        let headers = signed_for(
-            ProviderKind::Retell,
-            "",
-            Some(RETELL_KEY),
-            &body,
-            Utc::now(),
-        );
-        assert_eq!(headers.len(), 1, "Retell signs with one header");
-        let url = format!("{base}/voice");
-        async move { post(&url, &headers, body).await.0 }
-    };
+    let deliver = |body: Vec<u8>| deliver_to_voice(&base, body);
     assert_eq!(
         deliver(transfer("+16175550199", false)).await,
         StatusCode::NO_CONTENT
@@ -468,17 +471,7 @@ async fn a_signed_replay_is_recognized_in_the_smallest_window() {
             "call": {"call_id": call, "call_status": "ended"}});
         serde_json::to_vec(&body).unwrap()
     };
-    let deliver = |body: Vec<u8>| {
-        let headers = signed_for(
-            ProviderKind::Retell,
-            "",
-            Some(RETELL_KEY),
-            &body,
-            Utc::now(),
-        );
-        let url = format!("{base}/voice");
-        async move { post(&url, &headers, body).await.0 }
-    };
+    let deliver = |body: Vec<u8>| deliver_to_voice(&base, body);
     for call in ["call_a", "call_b", "call_c", "call_a"] {
         assert_eq!(deliver(ended(call)).await, StatusCode::NO_CONTENT, "{call}");
     }
