@@ -394,6 +394,52 @@ fn a_kept_vendor_payload_normalizes_to_the_same_call() {
     coverage.assert_complete();
 }
 
+/// A vendor's number is read as the nearest `f64` (as Rust's own parser reads it), and a
+/// normalized call written as JSON reads back with the same numbers: Vapi's costs are long
+/// decimals, which a fast but inexact float parser gets one step wrong.
+#[test]
+fn long_decimals_read_exactly_and_round_trip() {
+    let body = br#"{"id": "019d685a-b452-78db-8bcf-cb9e057cdc98", "status": "ended",
+        "cost": 0.0036363636363636364,
+        "costs": [{"type": "model", "cost": 0.0018181818181818182}]}"#;
+    let call = voiceport::codec(ProviderKind::Vapi)
+        .unwrap()
+        .decode_call(body)
+        .unwrap();
+    let cost = call.cost.clone().expect("a cost");
+    assert_eq!(
+        cost.total,
+        Some("0.0036363636363636364".parse::<f64>().unwrap())
+    );
+    let amounts: Vec<f64> = cost.breakdown.iter().map(|item| item.amount).collect();
+    assert_eq!(amounts, ["0.0018181818181818182".parse::<f64>().unwrap()]);
+    let written = serde_json::to_string(&call).unwrap();
+    let read: voiceport::Call = serde_json::from_str(&written).unwrap();
+    assert_eq!(read.cost, call.cost);
+}
+
+/// A payload saved with a UTF-8 byte-order mark (as some editors write files) is detected
+/// and decoded as the same payload without it, whatever the vendor and kind of payload.
+#[test]
+fn a_byte_order_mark_changes_nothing() {
+    let mut coverage = Coverage::default();
+    for (kind, codec, file) in every_fixture() {
+        let body = std::fs::read(&file).unwrap();
+        let what = codec.detect(&body);
+        let Ok(plain) = codec.decode(what, &body) else {
+            continue;
+        };
+        let marked = [b"\xEF\xBB\xBF".as_slice(), &body].concat();
+        assert_eq!(codec.detect(&marked), what, "{}", file.display());
+        let decoded = codec
+            .decode(what, &marked)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(decoded, plain, "{}", file.display());
+        coverage.note(kind, what, &file);
+    }
+    coverage.assert_complete();
+}
+
 /// JSON is UTF-8 (RFC 8259): a payload with a byte that is not, even in a string no
 /// decoder reads, is refused as not JSON, whatever the vendor and the kind of payload;
 /// decoded, its kept vendor payload would be no JSON at all.

@@ -228,8 +228,11 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// decoder then says what is wrong, with its JSON path).
     fn detect(&self, body: &[u8]) -> PayloadKind;
 
-    /// Decodes `body` as `what` (a page as for an empty query).
+    /// Decodes `body` as `what` (a page as for an empty query). A leading UTF-8
+    /// byte-order mark is skipped, as [`detect`](Codec::detect) skips it: a file saved by
+    /// an editor that writes one decodes as it is detected.
     fn decode(&self, what: PayloadKind, body: &[u8]) -> Result<Decoded> {
+        let body = crate::adapter::strip_bom(body);
         Ok(match what {
             PayloadKind::Call => Decoded::Call(Box::new(self.decode_call(body)?)),
             PayloadKind::Page => Decoded::Page(self.decode_page(body, &CallQuery::default())?),

@@ -97,6 +97,11 @@ pub enum EventKind {
         /// The delivery's JSON.
         payload: VendorPayload,
     },
+    /// An event of a kind this release does not know, read from JSON a newer release
+    /// wrote (a forward of `voiceport listen`, say): the event's call id, vendor event and
+    /// time read back, the fields of its kind do not. No codec produces it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl CallEvent {
@@ -134,7 +139,9 @@ impl CallEvent {
         match &self.kind {
             EventKind::StatusChanged { status, .. } => Some(*status),
             EventKind::Started { call } | EventKind::Ended { call } => Some(call.status),
-            EventKind::TranscriptUpdate { .. } | EventKind::Other { .. } => None,
+            EventKind::TranscriptUpdate { .. } | EventKind::Other { .. } | EventKind::Unknown => {
+                None
+            }
         }
     }
 }
@@ -163,7 +170,9 @@ impl EventKind {
         match self {
             EventKind::Started { call } | EventKind::Ended { call } => Some(call),
             EventKind::StatusChanged { call, .. } => call.as_deref(),
-            EventKind::TranscriptUpdate { .. } | EventKind::Other { .. } => None,
+            EventKind::TranscriptUpdate { .. } | EventKind::Other { .. } | EventKind::Unknown => {
+                None
+            }
         }
     }
 }
@@ -197,6 +206,18 @@ mod tests {
             let event = CallEvent::new("start", EventKind::Started { call: call.into() });
             assert_eq!(event.call_id(), None, "{blank:?}");
         }
+    }
+
+    #[test]
+    fn an_event_of_a_newer_kind_reads_back_as_unknown() {
+        let json = r#"{"vendor_event": "transfer-update", "call_id": "c-4",
+            "occurred_at": "2026-03-19T17:20:07.746Z", "event": "transferred",
+            "destination": "+16175550187"}"#;
+        let event: CallEvent = serde_json::from_str(json).unwrap();
+        assert_eq!(event.kind, EventKind::Unknown);
+        assert_eq!(event.call_id().map(CallId::as_str), Some("c-4"));
+        assert_eq!(event.vendor_event, "transfer-update");
+        assert!(event.occurred_at.is_some() && event.status().is_none());
     }
 
     #[test]

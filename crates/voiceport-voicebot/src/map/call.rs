@@ -18,9 +18,9 @@ use voiceport_core::adapter::{
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
-    Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall, ToolResult,
-    Transcript, Utterance,
+    AgentId, AgentRef, Call, CallId, CallKind, CallStatus, CampaignId, Cost, CostItem, Direction,
+    Error, Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall,
+    ToolResult, Transcript, Utterance,
 };
 
 use super::status::status_of;
@@ -121,6 +121,11 @@ pub(crate) fn map_call_at(
     call.created_at = time_at(&mut call, at, "createdAt", wire.created_at.as_ref());
     call.started_at = time_at(&mut call, at, "startedAt", wire.started_at.as_ref());
     call.ended_at = time_at(&mut call, at, "endedAt", wire.ended_at.as_ref());
+    // `manually-canceled` is also what a live call ended through the API says: once the
+    // call had started it took place, so it completed (its end reason stays Canceled).
+    if call.status == CallStatus::Canceled && call.started_at.is_some() {
+        call.status = CallStatus::Completed;
+    }
     let earliest = wire
         .schedule_plan
         .as_ref()
@@ -570,6 +575,28 @@ mod tests {
         let vapi = super::map_call_at(ProviderKind::Vapi, Operation::GetCall, &mut wire(), "");
         assert_eq!(vapi.unwrap().provider, ProviderKind::Vapi);
         assert_eq!(map_call(wire()).provider, ProviderKind::Voicebot);
+    }
+
+    #[test]
+    fn a_call_canceled_once_live_completed() {
+        let canceled = |started: Option<&str>| {
+            let mut json =
+                json!({"id": "c", "status": "ended", "endedReason": "manually-canceled"});
+            if let Some(at) = started {
+                json["startedAt"] = json!(at);
+            }
+            let call = map_call(wire_call(json));
+            (call.status, call.end_reason.map(|r| r.category))
+        };
+        let canceled_category = Some(voiceport_core::EndReasonCategory::Canceled);
+        assert_eq!(
+            canceled(None),
+            (CallStatus::Canceled, canceled_category.clone())
+        );
+        assert_eq!(
+            canceled(Some("2026-03-19T17:20:08.000Z")),
+            (CallStatus::Completed, canceled_category)
+        );
     }
 
     #[test]
