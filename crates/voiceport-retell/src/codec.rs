@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_call_with;
+use voiceport_core::adapter::try_decode_call_with;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
@@ -28,7 +28,9 @@ impl Codec for RetellCodec {
 
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
         let raw: &RawValue = decode_json(KIND, operation, body)?;
-        decode_call_with(KIND, operation, raw, "", map_call)
+        try_decode_call_with(KIND, operation, raw, "", |wire| {
+            map_call(wire, operation, "")
+        })
     }
 
     /// A Retell call names its id `call_id`: the answer to create-phone-call (201, the new
@@ -88,6 +90,69 @@ mod tests {
             matches!(&err, Error::Decode { path, message, .. }
                 if path == "transcript_object" && message.contains("more than 100000 entries")),
             "{err:?}"
+        );
+    }
+
+    /// Only the transcript copy used is decoded: the later ones are not read at all, so a
+    /// call with three copies of the longest transcript takes the memory of one.
+    #[test]
+    fn later_transcript_copies_are_not_decoded() {
+        let max = voiceport_core::adapter::MAX_LIST_ITEMS;
+        let entries = |n: usize| vec![r#"{"role":"user","content":"hi"}"#; n].join(",");
+        // Too long to decode, or not entries at all: never read once an earlier copy has
+        // entries.
+        for later in [
+            entries(max + 1),
+            r#"{"role": {"name": "agent"}}"#.to_owned(),
+        ] {
+            let body = format!(
+                r#"{{"call_id": "c1", "transcript_with_tool_calls": [{{"role": "agent", "content": "Hello"}}],
+                    "transcript_object": [{later}], "scrubbed_transcript_with_tool_calls": [{later}]}}"#
+            );
+            let call = RetellCodec.decode_call(body.as_bytes()).unwrap();
+            let utterances = call.transcript.unwrap().utterances;
+            assert_eq!(utterances.len(), 1);
+            assert_eq!(utterances[0].text.as_deref(), Some("Hello"));
+        }
+        // An empty or null earlier copy passes on to the next, which is decoded, at its path
+        // (in a webhook's call and a list's item too).
+        let body = r#"{"call_id": "c1", "transcript_with_tool_calls": [], "transcript_object": null,
+            "scrubbed_transcript_with_tool_calls": [{"role": "agent", "content": "Hi [NAME]"}]}"#;
+        let call = RetellCodec.decode_call(body.as_bytes()).unwrap();
+        assert_eq!(call.transcript.unwrap().utterances.len(), 1);
+        let bad = r#"{"call_id": "c1", "transcript_with_tool_calls": [], "transcript_object": [{"role": {"name": "agent"}}]}"#;
+        let err = RetellCodec.decode_call(bad.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "transcript_object[0].role"),
+            "{err:?}"
+        );
+        let event = format!(r#"{{"event": "call_ended", "call": {bad}}}"#);
+        let err = RetellCodec.decode_webhook(event.as_bytes()).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, operation: Operation::ParseWebhook, .. }
+                if path == "call.transcript_object[0].role"),
+            "{err:?}"
+        );
+        let page = format!(r#"{{"items": [{{"call_id": "c0"}}, {bad}], "has_more": false}}"#);
+        let err = RetellCodec
+            .decode_page(page.as_bytes(), &CallQuery::default())
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, operation: Operation::ListCalls, .. }
+                if path == "items[1].transcript_object[0].role"),
+            "{err:?}"
+        );
+        let item = r#"{"items": [{"call_id": "c0", "transcript_object": [{"role": "agent", "content": "Hi"}]}]}"#;
+        let page = RetellCodec
+            .decode_page(item.as_bytes(), &CallQuery::default())
+            .unwrap();
+        assert_eq!(
+            page.calls[0].transcript.as_ref().unwrap().utterances.len(),
+            1
+        );
+        assert_eq!(
+            page.calls[0].vendor_payload().unwrap().get(),
+            r#"{"call_id": "c0", "transcript_object": [{"role": "agent", "content": "Hi"}]}"#
         );
     }
 

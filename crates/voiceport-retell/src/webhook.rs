@@ -9,7 +9,7 @@
 //! | `call_started` | `Started`, with the call (basic fields only) | the call's `start_timestamp` |
 //! | `call_ended` | `Ended`, with the call (everything but `call_analysis`) | its `end_timestamp` |
 //! | `call_analyzed` | `Ended`, with the call and its analysis | — |
-//! | `transcript_updated` | `TranscriptUpdate`: the transcript's last entry | — |
+//! | `transcript_updated` | `TranscriptUpdate`: the transcript's last spoken entry (agent, user or transfer target; a tool call or `node_transition` after it is passed over) | — |
 //! | `transfer_bridged` | `StatusChanged` to `Transferred`, with the call | — |
 //! | `transfer_started`, `transfer_cancelled` | `StatusChanged` to the call's status (live: `InProgress`), with the call | — |
 //! | `transfer_ended` | `StatusChanged` to the call's status, with the call | its `transfer_end_timestamp` |
@@ -40,14 +40,16 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, canonical_json, canonical_raw, decode_call_with, epoch_millis, is_object,
-    keep_whole_delivery, non_blank,
+    AnyJson, canonical_json, canonical_raw, is_object, keep_whole_delivery, non_blank,
+    try_decode_call_with,
 };
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result};
+use voiceport_core::{
+    Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, Speaker, Utterance,
+};
 
 use crate::config::KIND;
-use crate::map::call::map_call;
+use crate::map::call::{map_call, read_millis};
 
 const OPERATION: Operation = Operation::ParseWebhook;
 
@@ -135,7 +137,9 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         parsed.call_id = call_id.map(CallId::new);
         return Ok(parsed);
     };
-    let call = decode_call_with(KIND, OPERATION, raw, "call", map_call)?;
+    let call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire| {
+        map_call(wire, OPERATION, "call")
+    })?;
     let mut occurred_at = None;
     let mut parsed = match reads {
         Reads::Started => {
@@ -157,14 +161,25 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         }
         Reads::Transcript => transcript_updated(event, call, body),
         Reads::Transfer => {
-            let leg_end = (event == "transfer_ended")
-                .then_some(peek.transfer_end_timestamp.as_ref())
-                .flatten();
-            occurred_at = leg_end.and_then(Value::as_f64).and_then(epoch_millis);
             // How far the conversation had got: a second attempt to the same destination
             // (after a cancelled one) comes later in the call, a redelivery does not.
             let turns = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
             let mut call = call;
+            // The leg's end, read as every Retell time is (milliseconds as a number or a
+            // string of digits, or ISO 8601; unreadable: a warning on the call).
+            let leg_end = (event == "transfer_ended")
+                .then_some(peek.transfer_end_timestamp.as_ref())
+                .flatten();
+            occurred_at = read_millis(&mut call, "transfer_end_timestamp", leg_end);
+            let leg_end = match (occurred_at, leg_end) {
+                // The millisecond itself, so that `1773157389818` and `"1773157389818"`
+                // are the same event.
+                (Some(at), _) => Some(at.timestamp_millis().to_string()),
+                (None, Some(Value::Null)) => None,
+                (None, Some(Value::String(text))) if text.trim().is_empty() => None,
+                // Unreadable, yet still what tells this leg from another.
+                (None, end) => end.map(canonical_json),
+            };
             // The delivery says more than its call (`transfer_destination`,
             // `transfer_option` at the top): the call keeps all of it.
             keep_whole_delivery(&mut call, "call", body);
@@ -174,7 +189,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // names no destination, by when it ended. With neither, by the whole call (in
             // a canonical form): two legs of one call differ in it, a redelivery does not.
             parsed.distinct_by = Some(match (leg_end, &delivery.transfer_destination) {
-                (Some(end), _) => canonical_json(end),
+                (Some(end), _) => end,
                 (None, Some(destination)) => {
                     let destination = canonical_json(destination);
                     match turns {
@@ -207,18 +222,35 @@ fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
     }
 }
 
-/// The newest entry of the transcript the delivery carries; a delivery with an empty
-/// transcript is kept whole.
+/// The newest spoken entry of the transcript the delivery carries.
+///
+/// Retell sends `transcript_updated` at every turn change (and once more at the end) with
+/// the whole call and its `transcript_with_tool_calls` so far, not the change alone. Its
+/// last entry is often not speech: a tool invocation or result, a `node_transition`, a
+/// `dtmf` key, an `sms`. The event's utterance is the last entry someone said: the agent's,
+/// the user's or the transfer target's (in a warm transfer); the entries after it are in
+/// the whole transcript of the call (`get_call`). A delivery whose transcript has no spoken
+/// entry (or none at all) is kept whole.
 fn transcript_updated(event: String, call: Call, body: &[u8]) -> CallEvent {
     let last = call
         .transcript
-        .and_then(|t| t.utterances.into_iter().last());
+        .and_then(|t| t.utterances.into_iter().rev().find(spoken));
     let mut parsed = match last {
         Some(utterance) => CallEvent::new(event, EventKind::TranscriptUpdate { utterance }),
         None => other(event, body),
     };
     parsed.call_id = Some(call.id);
     parsed
+}
+
+/// Whether an utterance was said by someone on the call: the agent, the user (customer)
+/// or a transfer target (the only `Other` speaker that speaks, see `map::call`).
+fn spoken(utterance: &Utterance) -> bool {
+    match &utterance.speaker {
+        Speaker::Agent | Speaker::Customer => true,
+        Speaker::Other(role) => role == "transfer_target",
+        _ => false,
+    }
 }
 
 /// A transfer's progress. Bridged: the agent has handed the call over, so `Transferred`
@@ -250,7 +282,6 @@ fn other(event: String, body: &[u8]) -> CallEvent {
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::Speaker;
 
     fn parse(value: Value) -> Result<CallEvent> {
         decode_webhook(value.to_string().as_bytes())
@@ -312,6 +343,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // The last entry is often not speech: the last spoken one is the update.
+        let body = json!({"event": "transcript_updated", "call": {"call_id": "c1",
+            "transcript_with_tool_calls": [
+                {"role": "agent", "content": "Hi"},
+                {"role": "node_transition", "new_node_name": "Booking"}]}});
+        match parse(body).unwrap().kind {
+            EventKind::TranscriptUpdate { utterance } => {
+                assert_eq!(utterance.speaker, Speaker::Agent);
+                assert_eq!(utterance.text.as_deref(), Some("Hi"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = json!({"event": "transcript_updated", "call": {"call_id": "c1",
+            "transcript_with_tool_calls": [
+                {"role": "user", "content": "Book me in"},
+                {"role": "transfer_target", "content": "Front desk, hello?"},
+                {"role": "tool_call_invocation", "tool_call_id": "t1", "name": "book"},
+                {"role": "tool_call_result", "tool_call_id": "t1", "content": "ok"},
+                {"role": "dtmf", "digit": "1"}]}});
+        match parse(body).unwrap().kind {
+            EventKind::TranscriptUpdate { utterance } => {
+                assert_eq!(utterance.speaker, Speaker::parse("transfer_target"));
+                assert_eq!(utterance.text.as_deref(), Some("Front desk, hello?"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // Nothing spoken yet: kept whole, as an empty transcript is.
+        let body = json!({"event": "transcript_updated", "call": {"call_id": "c1",
+            "transcript_with_tool_calls": [
+                {"role": "node_transition", "new_node_name": "Booking"}]}});
+        let parsed = parse(body).unwrap();
+        assert!(matches!(parsed.kind, EventKind::Other { .. }), "{parsed:?}");
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some("c1"));
         let empty = json!({"call_id": ID, "transcript_with_tool_calls": []});
         let parsed = parse(json!({"event": "transcript_updated", "call": empty})).unwrap();
         assert!(matches!(parsed.kind, EventKind::Other { .. }));
@@ -389,6 +453,39 @@ mod tests {
         assert_eq!(
             parsed.occurred_at,
             Some("2026-03-10T15:43:09.818Z".parse().unwrap())
+        );
+        // A string of digits is the same time (as every Retell time is read), and the same
+        // event; ISO 8601 too.
+        for end in [json!("1773157389818"), json!("2026-03-10T15:43:09.818Z")] {
+            let mut spelled = ended.clone();
+            spelled["transfer_end_timestamp"] = end.clone();
+            let other = status("transfer_ended", &spelled);
+            assert_eq!(other.occurred_at, parsed.occurred_at, "{end}");
+            assert_eq!(other.distinct_by, parsed.distinct_by, "{end}");
+            assert!(other.call().unwrap().warnings.is_empty(), "{end}");
+        }
+        // An unreadable one is a warning on the call (at its place in the delivery), and
+        // still tells the leg apart; `null` is no end time.
+        let mut odd = ended.clone();
+        odd["transfer_end_timestamp"] = json!("soon");
+        let odd = status("transfer_ended", &odd);
+        assert_eq!(odd.occurred_at, None);
+        assert_eq!(odd.distinct_by.as_deref(), Some(r#""soon""#));
+        let fields: Vec<_> = odd
+            .call()
+            .unwrap()
+            .warnings
+            .iter()
+            .map(|w| w.field.as_str())
+            .collect();
+        assert_eq!(fields, ["call.transfer_end_timestamp"]);
+        let mut none = ended.clone();
+        none["transfer_end_timestamp"] = json!(null);
+        let none = status("transfer_ended", &none);
+        assert_eq!(none.occurred_at, None);
+        assert_eq!(
+            none.distinct_by.as_deref(),
+            Some(r#"{"number":"+16175550199"}"#)
         );
     }
 

@@ -57,7 +57,7 @@ voiceport_core::open_enum! {
 /// warning on the call rather than a failed decode), `duration_ms` milliseconds, costs
 /// **cents**. `disconnection_reason` is kept as text: its ~35 values grow with every
 /// release, and the status table matches them by family.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Call<'a> {
     pub(crate) call_id: String,
     pub(crate) call_type: Option<CallType>,
@@ -70,19 +70,23 @@ pub(crate) struct Call<'a> {
     pub(crate) to_number: Option<String>,
     pub(crate) start_timestamp: Option<Value>,
     pub(crate) end_timestamp: Option<Value>,
-    /// The end of a transfer leg, epoch milliseconds.
-    pub(crate) transfer_end_timestamp: Option<Value>,
+    // `transfer_end_timestamp` (the end of a transfer leg, epoch milliseconds) is read by
+    // the `transfer_ended` webhook alone (`webhook::Peek`).
     pub(crate) duration_ms: Option<f64>,
     pub(crate) disconnection_reason: Option<String>,
     /// `Agent: …\nUser: …\n`.
     pub(crate) transcript: Option<String>,
-    #[serde(default, deserialize_with = "bounded_list")]
-    pub(crate) transcript_object: Option<Vec<Utterance>>,
-    #[serde(default, deserialize_with = "bounded_list")]
-    pub(crate) transcript_with_tool_calls: Option<Vec<Utterance>>,
+    /// The three copies of the transcript are kept as raw JSON, borrowed from the body:
+    /// only the first non-empty one (in the order `map::call::transcript_entries` prefers
+    /// them) is decoded, as [`Entries`], so that a call carrying three copies of 100 000
+    /// entries each does not take three times the memory of one.
+    #[serde(borrow)]
+    pub(crate) transcript_object: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) transcript_with_tool_calls: Option<&'a RawValue>,
     /// The same without PII, when the agent scrubs it.
-    #[serde(default, deserialize_with = "bounded_list")]
-    pub(crate) scrubbed_transcript_with_tool_calls: Option<Vec<Utterance>>,
+    #[serde(borrow)]
+    pub(crate) scrubbed_transcript_with_tool_calls: Option<&'a RawValue>,
     pub(crate) recording_url: Option<String>,
     /// One channel per party.
     pub(crate) recording_multi_channel_url: Option<String>,
@@ -96,6 +100,15 @@ pub(crate) struct Call<'a> {
     /// map the normalized call keeps).
     #[serde(borrow)]
     pub(crate) metadata: Option<AnyJson<'a>>,
+}
+
+/// A copy of the transcript, decoded (`null` is `None`; more than `MAX_LIST_ITEMS` entries
+/// is an error at the field's path).
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct Entries {
+    #[serde(deserialize_with = "bounded_list")]
+    pub(crate) entries: Option<Vec<Utterance>>,
 }
 
 /// One entry of `transcript_object` or `transcript_with_tool_calls`. The latter is a union

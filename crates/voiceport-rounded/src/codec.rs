@@ -85,12 +85,14 @@ impl Codec for RoundedCodec {
         envelope::open(operation, envelope).map(drop)
     }
 
-    /// An `id` at the top without `event`, `call`, `data` or `error`, and with no `type` but
-    /// a call type (`phone_call`, `web_call`), is a call object on its own (a call's vendor
-    /// payload); an `event`, `type` or `call` key at the top a
-    /// webhook delivery (a response envelope has none of them), an array `data` a page, a
-    /// `data.call_id` without `data.id` a start-call answer, a null `data` without an error
-    /// an acknowledgement; anything else a call.
+    /// An `id` at the top without `event`, `call`, `data` or `error` is a call object on its
+    /// own (a call's vendor payload), whatever its `type` (a call's kind, `phone_call`,
+    /// `web_call` or one this version does not know), unless that `type` is an event name
+    /// (`event_…`); an `event` or `call` key at the top is a webhook delivery (a response
+    /// envelope has none of them), and so is a `type` key when it is an event name or there
+    /// is no `id`; an array `data` a page, a `data.call_id` without `data.id` a start-call
+    /// answer; a `data` that is no call (neither `id` nor `call_id`: `null`, `{}`, terminate's
+    /// `any`) without an error an acknowledgement; anything else a call.
     fn detect(&self, body: &[u8]) -> PayloadKind {
         let Some(value) = json_shape(body) else {
             return PayloadKind::Call;
@@ -98,18 +100,20 @@ impl Codec for RoundedCodec {
         let data = value.get("data");
         let has = |key: &str| value.get(key).is_some();
         // A call's `type` is its kind; a delivery's (`event_phone_call_ended`), its event.
-        let call_type = value
-            .get("type")
-            .is_none_or(|t| t.is_null() || matches!(t.as_str(), Some("phone_call" | "web_call")));
-        if has("id") && call_type && !["event", "call", "data", "error"].into_iter().any(has) {
+        let type_is_event = value.get("type").is_some_and(|t| {
+            !has("id") || t.as_str().is_some_and(|name| name.starts_with("event_"))
+        });
+        let names_a_call = |data: &Value| data.get("id").is_some() || data.get("call_id").is_some();
+        if has("id") && !type_is_event && !["event", "call", "data", "error"].into_iter().any(has) {
             PayloadKind::Call
-        } else if ["event", "type", "call"].into_iter().any(has) {
+        } else if has("event") || has("call") || type_is_event {
             PayloadKind::Webhook
         } else if data.is_some_and(Value::is_array) {
             PayloadKind::Page
         } else if value.pointer("/data/call_id").is_some() && value.pointer("/data/id").is_none() {
             PayloadKind::Dial
-        } else if data.is_some_and(Value::is_null) && value.get("error").is_none_or(Value::is_null)
+        } else if data.is_some_and(|data| !names_a_call(data))
+            && value.get("error").is_none_or(Value::is_null)
         {
             PayloadKind::Ack
         } else {
@@ -177,6 +181,44 @@ mod tests {
         assert_eq!(
             detect(r#"{"id": "e1", "type": "event_call_status_updated", "call_id": "c"}"#),
             PayloadKind::Webhook
+        );
+        // A call of a type this version does not know is still a call.
+        for kind in ["sip_call", "", "5"] {
+            let body = format!(r#"{{"id": "c1", "type": "{kind}", "status": "completed"}}"#);
+            assert_eq!(detect(&body), PayloadKind::Call, "{kind}");
+            let call = RoundedCodec.decode_call(body.as_bytes()).unwrap();
+            assert_eq!(call.id.as_str(), "c1");
+        }
+        assert_eq!(
+            detect(r#"{"id": "c1", "type": 5, "status": "completed"}"#),
+            PayloadKind::Call
+        );
+        assert_eq!(
+            detect(r#"{"id": "c1", "type": null, "status": "completed"}"#),
+            PayloadKind::Call
+        );
+        // Without an `id`, any `type` is the delivery's event name.
+        assert_eq!(
+            detect(r#"{"type": "phone_call_ended", "call_id": "c"}"#),
+            PayloadKind::Webhook
+        );
+        // Terminate's `data` is documented as `any`: whatever names no call is an
+        // acknowledgement, and decodes as one.
+        for body in [
+            r#"{"message": "Call terminated successfully", "data": {}, "error": null, "status": 200}"#,
+            r#"{"message": "Call terminated successfully", "data": true, "status": 200}"#,
+            r#"{"message": "Call terminated successfully", "data": {"terminated": true}, "status": 200}"#,
+        ] {
+            assert_eq!(detect(body), PayloadKind::Ack, "{body}");
+            RoundedCodec.decode_ack(body.as_bytes()).unwrap();
+        }
+        assert_eq!(
+            detect(r#"{"data": {}, "error": {"message": "no"}}"#),
+            PayloadKind::Call
+        );
+        assert_eq!(
+            detect(r#"{"data": {"id": "c", "status": "completed"}, "error": null}"#),
+            PayloadKind::Call
         );
     }
 

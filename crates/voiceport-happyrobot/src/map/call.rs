@@ -73,9 +73,10 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call.agent = agent(
         &mut call,
         [
-            ("use_case.id", wire.use_case),
-            ("assistant.id", wire.assistant),
-            ("agent.id", wire.agent),
+            (Some("use_case.id"), wire.use_case),
+            (Some("assistant.id"), wire.assistant),
+            // The persona's id is no use case's: its name alone is taken.
+            (None, wire.agent),
         ],
     );
     call.language = wire.language;
@@ -158,19 +159,32 @@ pub(crate) fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<Date
 }
 
 /// The first of `use_case`, the older `assistant` and `agent` that names something (each
-/// with its field name); a blank id is left out with a warning on the call.
+/// with the path of its id, `None` for `agent`); a blank id is left out with a warning on
+/// the call.
 ///
 /// The use case is what runs the conversation (the older generation called it the
 /// assistant); `agent` is only the voice persona it speaks with. The use case is also what
-/// the `use_cases` list filter (the normalized agent filter) matches.
+/// the `use_cases` list filter (the normalized agent filter) matches, and what a dial's
+/// agent is sent as (`use_case_id`). A persona's id is an id of another resource (`GET
+/// /agents`), which neither takes: a call that names only its persona gets the persona's
+/// name and no agent id (the id stays in the vendor payload, `agent.id`), so that an agent
+/// id read from a call always finds that call again.
 ///
-/// Each candidate comes with the path of its id; only the one chosen is copied.
-fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef<'_>>); 3]) -> Option<AgentRef> {
+/// Only the candidate chosen is copied.
+fn agent(
+    call: &mut Call,
+    candidates: [(Option<&str>, Option<wire::AgentRef<'_>>); 3],
+) -> Option<AgentRef> {
     for (id_field, found) in candidates {
         let Some(found) = found else { continue };
         // A candidate whose only id is blank (warned of) gives way to the next one.
-        let id = found.id.map(Text::into_owned);
-        let id = read_id(call, id_field, id).map(AgentId::new);
+        let id = match id_field {
+            Some(id_field) => {
+                let id = found.id.map(Text::into_owned);
+                read_id(call, id_field, id).map(AgentId::new)
+            }
+            None => None,
+        };
         let name = found.name.map(Text::into_owned);
         if id.is_some() || name.is_some() {
             return Some(AgentRef { id, name });
@@ -606,14 +620,24 @@ mod tests {
             ),
             (Some("as".into()), Some("Dock Reminder".into()))
         );
+        // The persona alone: its name, not its id, which is no use case's (the agent
+        // filter sends `use_cases`, a dial's agent `use_case_id`).
         assert_eq!(
             agent(json!({"id": "a", "agent": persona})),
-            (Some("persona".into()), Some("Kate".into()))
+            (None, Some("Kate".into()))
+        );
+        assert!(
+            call(json!({"id": "a", "agent": {"id": "persona"}}))
+                .agent
+                .is_none()
         );
         // A use case named only by a blank id gives way (with a warning) to the persona.
         let blank = call(json!({"id": "a", "agent": persona, "use_case": {"id": " "}}));
-        let chosen = blank.agent.as_ref().and_then(|a| a.id.as_ref());
-        assert_eq!(chosen.map(|id| id.as_str()), Some("persona"));
+        let chosen = blank
+            .agent
+            .as_ref()
+            .map(|a| (a.id.clone(), a.name.as_deref()));
+        assert_eq!(chosen, Some((None, Some("Kate"))));
         assert!(blank.warnings.iter().any(|w| w.field == "use_case.id"));
         assert!(
             call(json!({"id": "a", "use_case": {}, "agent": null}))

@@ -5,12 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, finite, non_empty, parse_time, read_amount, read_id, recording_at,
-    shorten, value_text,
+    check_call, epoch_millis, field_path, finite, non_empty, parse_time, read_amount, read_id,
+    recording_at, shorten, value_text,
 };
+use voiceport_core::http::decode_raw;
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Direction, Recording, Speaker,
-    ToolCall, ToolResult, Transcript, Utterance,
+    AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Direction, Operation, Recording,
+    Result, Speaker, ToolCall, ToolResult, Transcript, Utterance,
 };
 
 use super::status::{StatusFields, status_of};
@@ -29,7 +30,47 @@ const CURRENCY: &str = "USD";
 /// failed decode: a negative or non-finite duration or cost, a blank `agent_id`, an
 /// `end_timestamp` before `start_timestamp`. A blank `call_id` is kept (the call has no
 /// other), with a warning.
-pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
+///
+/// Of the transcript's copies, the first non-empty one is decoded (at its path under `at`,
+/// the call's place in the body: a malformed one is an [`Error::Decode`] of `operation`
+/// there); the later ones are not read at all.
+pub(crate) fn map_call(wire: wire::Call<'_>, operation: Operation, at: &str) -> Result<Call> {
+    let entries = transcript_entries(&wire, operation, at)?;
+    Ok(map_decoded(wire, entries))
+}
+
+/// The entries of the transcript: `transcript_with_tool_calls` (which has the tool calls),
+/// else `transcript_object`, else `scrubbed_transcript_with_tool_calls`, the first of them
+/// that is neither absent, `null` nor empty. Each is decoded only when the ones before it
+/// were found empty.
+fn transcript_entries(
+    wire: &wire::Call<'_>,
+    operation: Operation,
+    at: &str,
+) -> Result<Vec<wire::Utterance>> {
+    let copies = [
+        (
+            "transcript_with_tool_calls",
+            wire.transcript_with_tool_calls,
+        ),
+        ("transcript_object", wire.transcript_object),
+        (
+            "scrubbed_transcript_with_tool_calls",
+            wire.scrubbed_transcript_with_tool_calls,
+        ),
+    ];
+    for (field, raw) in copies {
+        let Some(raw) = raw else { continue };
+        let copy: wire::Entries = decode_raw(KIND, operation, raw, &field_path(at, field))?;
+        if let Some(entries) = copy.entries.filter(|e| !e.is_empty()) {
+            return Ok(entries);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// [`map_call`] once the transcript's entries are decoded.
+fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     let mut call = Call::new(CallId::new(wire.call_id), KIND);
     let analysis = wire.call_analysis.unwrap_or_default();
     (call.status, call.end_reason) = status_of(StatusFields {
@@ -68,15 +109,6 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
             (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0)
         });
 
-    let entries = [
-        wire.transcript_with_tool_calls,
-        wire.transcript_object,
-        wire.scrubbed_transcript_with_tool_calls,
-    ]
-    .into_iter()
-    .flatten()
-    .find(|entries| !entries.is_empty())
-    .unwrap_or_default();
     let transcript = Transcript {
         utterances: map_utterances(&entries),
         text: text(wire.transcript).filter(|t| !t.trim().is_empty()),
@@ -293,13 +325,18 @@ mod tests {
     use serde_json::json;
     use voiceport_core::{CallStatus, EndReasonCategory};
 
+    /// A call's wire form, borrowed from its text (leaked: tests only).
     fn wire_call(value: Value) -> wire::Call<'static> {
-        serde::Deserialize::deserialize(value).unwrap()
+        serde_json::from_str(String::leak(value.to_string())).unwrap()
+    }
+
+    fn map(wire: wire::Call<'_>) -> Call {
+        map_call(wire, Operation::GetCall, "").unwrap()
     }
 
     #[test]
     fn call_fields_map() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "call_1",
             "call_type": "phone_call",
             "agent_id": "agent_1",
@@ -366,15 +403,15 @@ mod tests {
 
     #[test]
     fn the_duration_falls_back_to_the_timestamps() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c", "start_timestamp": 1773157327000_i64, "end_timestamp": 1773157331500_i64
         })));
         assert_eq!(call.duration_secs, Some(4.5));
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c", "start_timestamp": 1773157331500_i64, "end_timestamp": 1773157327000_i64
         })));
         assert_eq!(call.duration_secs, None);
-        let call = map_call(wire_call(json!({"call_id": "c", "duration_ms": -5})));
+        let call = map(wire_call(json!({"call_id": "c", "duration_ms": -5})));
         assert_eq!(call.duration_secs, None);
     }
 
@@ -385,7 +422,7 @@ mod tests {
 
     #[test]
     fn impossible_values_are_dropped_with_a_warning() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "", "agent_id": " ", "agent_name": "Front desk",
             "start_timestamp": 1773157331500_i64, "end_timestamp": 1773157327000_i64,
             "duration_ms": -4500,
@@ -429,13 +466,13 @@ mod tests {
         // amount is not made infinite by rounding.
         let mut wire = wire_call(json!({"call_id": "c", "call_cost": {"combined_cost": 1e308}}));
         wire.duration_ms = Some(f64::INFINITY);
-        let call = map_call(wire);
+        let call = map(wire);
         assert_eq!(call.duration_secs, None);
         assert_eq!(call.cost.as_ref().unwrap().total, Some(1e306));
         assert_eq!(warned(&call), ["duration_ms"]);
 
         // Possible values pass without a word: zero costs and durations among them.
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c", "agent_id": "agent_1", "duration_ms": 0,
             "start_timestamp": 1773157327000_i64, "end_timestamp": 1773157327000_i64,
             "call_cost": {"combined_cost": 0, "product_costs": [{"product": "twilio", "cost": 0}]}
@@ -445,7 +482,7 @@ mod tests {
         assert_eq!(call.cost.unwrap().total, Some(0.0));
         assert!(call.warnings.is_empty(), "{:?}", call.warnings);
         // Nothing possible left: no cost at all.
-        let call = map_call(wire_call(
+        let call = map(wire_call(
             json!({"call_id": "c", "call_cost": {"combined_cost": -1}}),
         ));
         assert_eq!(call.cost, None);
@@ -453,7 +490,7 @@ mod tests {
 
     #[test]
     fn unreadable_times_are_left_out_with_a_warning() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c",
             "start_timestamp": "2026-03-10T15:42:07Z",
             "end_timestamp": "soon",
@@ -486,7 +523,7 @@ mod tests {
 
     #[test]
     fn transcript_prefers_tool_calls_and_takes_word_timings() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c",
             "transcript": "Agent: Hi\nUser: Book me in\n",
             "transcript_object": [
@@ -568,7 +605,7 @@ mod tests {
 
     #[test]
     fn transcript_falls_back_to_the_object_then_the_scrubbed_copy() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c",
             "transcript_with_tool_calls": [],
             "transcript_object": [{"role": "user", "content": "Hi", "words": []}]
@@ -577,7 +614,7 @@ mod tests {
             call.transcript.unwrap().utterances[0].speaker,
             Speaker::Customer
         );
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c",
             "scrubbed_transcript_with_tool_calls": [{"role": "agent", "content": "Hi [NAME]"}]
         })));
@@ -585,13 +622,13 @@ mod tests {
             call.transcript.unwrap().utterances[0].text.as_deref(),
             Some("Hi [NAME]")
         );
-        let call = map_call(wire_call(json!({"call_id": "c", "transcript": ""})));
+        let call = map(wire_call(json!({"call_id": "c", "transcript": ""})));
         assert_eq!(call.transcript, None);
     }
 
     #[test]
     fn cost_is_converted_from_cents() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c",
             "call_cost": {
                 "combined_cost": 11.7,
@@ -621,14 +658,14 @@ mod tests {
                 ("twilio (transfer leg)", 0.015)
             ]
         );
-        let call = map_call(wire_call(json!({"call_id": "c", "call_cost": {}})));
+        let call = map(wire_call(json!({"call_id": "c", "call_cost": {}})));
         assert_eq!(call.cost, None);
     }
 
     #[test]
     fn recordings_and_their_expiry() {
         let signed = "https://retell-call-recordings.s3.us-west-2.amazonaws.com/c/recording.wav?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20260310%2Fus-west-2%2Fs3%2Faws4_request&X-Amz-Date=20260310T154500Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host&X-Amz-Signature=ab";
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c",
             "recording_url": signed,
             "recording_multi_channel_url": "https://example.com/multi.wav"
@@ -644,7 +681,7 @@ mod tests {
             Some("2026-03-11T15:45:00Z".parse().unwrap())
         );
         // The scrubbed copies stand in when they are all there is.
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c", "recording_url": "", "scrubbed_recording_url": "https://example.com/s.wav"
         })));
         assert_eq!(
@@ -655,7 +692,7 @@ mod tests {
 
     #[test]
     fn kinds_directions_metadata_and_analysis_shapes() {
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c", "call_type": "web_call", "direction": null, "metadata": [1, 2],
             "call_analysis": {"custom_analysis_data": "free text", "user_sentiment": "Neutral",
                               "call_successful": false}
@@ -669,14 +706,14 @@ mod tests {
             Some(&json!("free text"))
         );
         // The custom data's own `user_sentiment` wins.
-        let call = map_call(wire_call(json!({
+        let call = map(wire_call(json!({
             "call_id": "c", "call_type": "sip_call", "direction": "sideways",
             "call_analysis": {"custom_analysis_data": {"user_sentiment": "mine"}, "user_sentiment": "Negative"}
         })));
         assert_eq!(call.kind, CallKind::Other("sip_call".into()));
         assert_eq!(call.direction, None);
         // A type spelled as a unified kind is that kind, as for every vendor.
-        let chat = map_call(wire_call(json!({"call_id": "c", "call_type": "chat"})));
+        let chat = map(wire_call(json!({"call_id": "c", "call_type": "chat"})));
         assert_eq!(chat.kind, CallKind::Chat);
         assert_eq!(
             call.analysis.extracted.get("user_sentiment"),

@@ -1,8 +1,11 @@
 //! A `POST /v3/list-calls` body → a [`CallPage`] and the cursor to the next page.
 
-use voiceport_core::adapter::decode_list_item;
+use serde_json::value::RawValue;
+use voiceport_core::adapter::try_decode_call_with;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, Result};
+use voiceport_core::{
+    Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, Result, VendorPayload,
+};
 
 use crate::config::KIND;
 use crate::map::call::map_call;
@@ -13,7 +16,8 @@ use crate::wire;
 /// Every filter of `query` is applied again on the calls received: the statuses and the
 /// search, which Retell cannot apply, and the rest as a check on what the request asked
 /// (the time range as [`in_time_range`] says). Paging is Retell's: the next cursor is
-/// `pagination_key` while `has_more` is true, however many calls the filters kept.
+/// `pagination_key` while `has_more` is true, however many calls the filters kept, and
+/// the page Retell sent has items: an empty page is the last, whatever `has_more` says.
 ///
 /// List items carry no transcript (Retell leaves it out of list responses): fetch each
 /// call with `get_call` for it. Each call is handed to `each` as it is decoded.
@@ -35,10 +39,10 @@ pub(crate) fn decode_page_each(
     // An opaque cursor, sent back as it came (never trimmed); a blank one is none.
     let key = page.pagination_key.as_deref();
     let key = key.filter(|k| !k.trim().is_empty());
-    // `has_more` is always sent; without it, a key on a non-empty page means more.
-    let more = page
-        .has_more
-        .unwrap_or(key.is_some() && !page.items.is_empty());
+    // `has_more` is always sent; without it, a key means more. Either way an empty page
+    // ends the walk: `has_more` with no items and an ever-new key would page forever (the
+    // page walk only catches a key it has seen before), as Rounded's walk does.
+    let more = page.has_more.unwrap_or(key.is_some()) && !page.items.is_empty();
     let next = match (more, key) {
         (false, _) => None,
         (true, Some(key)) => Some(PageCursor::Token {
@@ -58,7 +62,7 @@ pub(crate) fn decode_page_each(
     // The cursor is read first, so that a page it makes unusable fails before any call
     // is handed over.
     for (i, raw) in page.items.iter().enumerate() {
-        let call = decode_list_item(KIND, operation, raw, "items", i, map_call)?;
+        let call = list_item(operation, raw, i)?;
         if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
             break;
         }
@@ -68,6 +72,23 @@ pub(crate) fn decode_page_each(
         next,
         total: page.total,
     })
+}
+
+/// The call at `items[index]` (core's `decode_list_item`, with a mapping that can fail: a
+/// transcript copy is decoded by the mapping): untracked first, and only a failure decoded
+/// again, tracking the path, to say where.
+fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call> {
+    let at = format!("items[{index}]");
+    match serde_json::from_str::<wire::Call<'_>>(raw.get()) {
+        Ok(wire) => {
+            let mut call = map_call(wire, operation, &at)?;
+            call.set_vendor_payload(VendorPayload::from_raw(raw));
+            Ok(call)
+        }
+        Err(_) => try_decode_call_with(KIND, operation, raw, &at, |wire| {
+            map_call(wire, operation, &at)
+        }),
+    }
 }
 
 /// The time range, checked again on what Retell returned for it.
@@ -130,6 +151,24 @@ mod tests {
             &CallQuery::default(),
         );
         assert_eq!(empty.unwrap().calls.len(), 0);
+        // An empty page ends the walk even with `has_more` and a fresh key (which the page
+        // walk's cycle check would never catch); not one that is empty after filtering.
+        let empty = page(
+            json!({"items": [], "has_more": true, "pagination_key": "k9"}),
+            &CallQuery::default(),
+        );
+        assert_eq!(empty.unwrap().next, None);
+        let filtered = page(
+            json!({"items": [{"call_id": "a", "direction": "inbound"}],
+                   "has_more": true, "pagination_key": "k9"}),
+            &CallQuery {
+                direction: Some(Direction::Outbound),
+                ..CallQuery::default()
+            },
+        )
+        .unwrap();
+        assert!(filtered.calls.is_empty());
+        assert_eq!(filtered.next, token("k9"));
         let total = page(json!({"items": [], "total": 7}), &CallQuery::default());
         assert_eq!(total.unwrap().total, Some(7));
     }

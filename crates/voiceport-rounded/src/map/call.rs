@@ -131,7 +131,9 @@ pub(crate) fn map_utterance(
     utterance
 }
 
-/// Transcript role → speaker (`user` documented, the rest inferred).
+/// Transcript role → speaker (`user` documented, the rest inferred). Any other role goes
+/// through [`Speaker::parse`], so that one spelled as a unified speaker (`customer`) is that
+/// speaker, as it reads back once serialized.
 fn map_role(role: &wire::Role) -> Speaker {
     use wire::Role as R;
     match role {
@@ -139,7 +141,7 @@ fn map_role(role: &wire::Role) -> Speaker {
         R::Agent | R::Assistant | R::Bot => Speaker::Agent,
         R::Tool | R::ToolCall | R::ToolResult | R::Function => Speaker::Tool,
         R::System => Speaker::System,
-        R::Other(raw) => Speaker::Other(raw.clone()),
+        R::Other(raw) => Speaker::parse(raw),
     }
 }
 
@@ -223,9 +225,16 @@ mod tests {
             ("function", Speaker::Tool),
             ("system", Speaker::System),
             ("narrator", Speaker::Other("narrator".into())),
+            // Not a Rounded role, but a unified speaker's name: that speaker, so that it
+            // reads back as it serializes.
+            ("customer", Speaker::Customer),
         ];
         for (role, speaker) in table {
-            assert_eq!(map_role(&wire::Role::parse(role)), speaker, "{role}");
+            let mapped = map_role(&wire::Role::parse(role));
+            assert_eq!(mapped, speaker, "{role}");
+            let back: Speaker =
+                serde_json::from_value(serde_json::to_value(&mapped).unwrap()).unwrap();
+            assert_eq!(back, mapped, "{role}");
         }
     }
 
