@@ -109,7 +109,7 @@ pub fn is_path_segment(segment: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum IdFormat {
-    /// Any non-empty string without control characters.
+    /// Any string without control characters that is not blank (empty or whitespace only).
     NonEmpty,
     /// Exactly this many ASCII alphanumeric characters (HappyRobot: 24).
     Alphanumeric(usize),
@@ -125,7 +125,8 @@ impl IdFormat {
             return false;
         }
         match self {
-            IdFormat::NonEmpty => true,
+            // A blank id names no call: " " would be sent as `/calls/%20`.
+            IdFormat::NonEmpty => !id.trim().is_empty(),
             IdFormat::Alphanumeric(len) => {
                 id.len() == len && id.bytes().all(|b| b.is_ascii_alphanumeric())
             }
@@ -151,7 +152,7 @@ impl IdFormat {
             return Ok(());
         }
         let expected = match self {
-            IdFormat::NonEmpty => "a non-empty id".to_owned(),
+            IdFormat::NonEmpty => "a non-blank id".to_owned(),
             IdFormat::Alphanumeric(len) => format!("{len} alphanumeric characters"),
             IdFormat::Uuid => "a UUID".to_owned(),
         };
@@ -182,6 +183,22 @@ mod tests {
         assert!(!IdFormat::NonEmpty.matches("."));
         assert!(!IdFormat::NonEmpty.matches(".."));
         assert!(IdFormat::NonEmpty.matches("..."));
+        assert!(IdFormat::NonEmpty.matches(" a "));
+    }
+
+    #[test]
+    fn a_blank_id_is_malformed() {
+        for blank in [" ", "   ", "\u{a0}", "\u{2003}"] {
+            assert!(!IdFormat::NonEmpty.matches(blank), "{blank:?}");
+            let err = IdFormat::NonEmpty
+                .check(ProviderKind::Retell, Operation::GetCall, "call id", blank)
+                .unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidRequest { status: None, message, .. }
+                    if message.contains("is malformed")),
+                "{err:?}"
+            );
+        }
     }
 
     #[test]

@@ -147,7 +147,8 @@ impl fmt::Display for Operation {
     }
 }
 
-/// A filter of [`CallQuery`](crate::CallQuery), named as its field.
+/// A filter of [`CallQuery`](crate::CallQuery), named as its field: serde and
+/// [`Filter::name`] spell it the same (`agent_id`, not `agent`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
@@ -161,8 +162,11 @@ pub enum Filter {
     /// `since` / `until`.
     TimeRange,
     /// `agent_id`.
+    // `agent` / `campaign`: what serde wrote before it followed `name()`, still read.
+    #[serde(rename = "agent_id", alias = "agent")]
     Agent,
     /// `campaign_id`.
+    #[serde(rename = "campaign_id", alias = "campaign")]
     Campaign,
     /// `tags`.
     Tags,
@@ -213,5 +217,28 @@ impl Filter {
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// JSON and messages name a filter alike, and the JSON name reads back.
+    #[test]
+    fn every_filter_serializes_as_its_name() {
+        for &filter in Filter::ALL {
+            let json = serde_json::to_value(filter).unwrap();
+            assert_eq!(json, serde_json::Value::from(filter.name()), "{filter:?}");
+            assert_eq!(serde_json::from_value::<Filter>(json).unwrap(), filter);
+        }
+    }
+
+    /// The spellings serde wrote before still read.
+    #[test]
+    fn the_old_filter_spellings_still_read() {
+        let read = |text: &str| serde_json::from_str::<Filter>(text).unwrap();
+        assert_eq!(read("\"agent\""), Filter::Agent);
+        assert_eq!(read("\"campaign\""), Filter::Campaign);
     }
 }

@@ -9,11 +9,13 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeDelta, Utc};
 
+use super::cases::{missing_id, unplaceable_dial};
 use super::{Environment, Outcome, Report, run};
 use crate::{
-    AgentRef, Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, DialOutcome,
-    DialRequest, Direction, Error, MetadataMode, Note, NoteId, NoteInput, Operation, PageCursor,
-    ProviderKind, Recording, Result, Transcript, VendorPayload, VoiceProvider,
+    AgentRef, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
+    DialOutcome, DialRequest, Direction, Error, Filter, IdFormat, MetadataMode, Note, NoteId,
+    NoteInput, Operation, PageCursor, ProviderKind, Recording, Result, Transcript, VendorPayload,
+    VoiceProvider,
 };
 
 const KIND: ProviderKind = ProviderKind::HappyRobot;
@@ -52,6 +54,41 @@ fn listed_call(i: usize, at: DateTime<Utc>) -> Call {
     call
 }
 
+/// Calls a vendor returned for a filter on a field they do not carry: no direction,
+/// number, agent, campaign or tag, a creation time a month old and no start time.
+fn bare_calls() -> Vec<Call> {
+    (0..2)
+        .map(|i| {
+            let mut call = Call::new(CallId::new(format!("bare-{i}")), KIND);
+            call.status = CallStatus::Completed;
+            call.created_at = Some(Utc::now() - TimeDelta::days(30));
+            call.set_vendor_payload(VendorPayload::from_value(&serde_json::json!({})));
+            call
+        })
+        .collect()
+}
+
+/// A call that contradicts every filter value read off a listed call.
+fn other_call() -> Call {
+    let mut call = Call::new(CallId::new("other"), KIND);
+    call.kind = CallKind::Web;
+    call.status = CallStatus::Busy;
+    call.direction = Some(Direction::Inbound);
+    let long_ago = Utc::now() - TimeDelta::days(300);
+    call.created_at = Some(long_ago);
+    call.started_at = Some(long_ago);
+    call.to = Some("+16175550000".into());
+    call.from = Some("+16175550001".into());
+    call.agent = Some(AgentRef {
+        id: Some("agent-2".into()),
+        name: None,
+    });
+    call.campaign_id = Some("campaign-2".into());
+    call.tags = vec!["other".into()];
+    call.set_vendor_payload(VendorPayload::from_value(&serde_json::json!({})));
+    call
+}
+
 /// An account in memory. Dialed calls are live until looked at (`get_call`) once, or
 /// until ended; the faults are off unless a test sets them.
 #[derive(Debug)]
@@ -71,6 +108,15 @@ struct Fake {
     /// A filtered listing starts with an empty page (a vendor filtering each page after
     /// fetching it), then serves the calls.
     filters_start_empty: bool,
+    /// A listing filtered on a field also returns `bare` calls, which lack every field
+    /// (a page decoder keeping what the vendor filtered on a field it does not show).
+    keeps_bare: bool,
+    /// A filtered listing returns every call, the filter ignored.
+    ignores_filters: bool,
+    /// Declares `dial: false`, but places whatever dial it gets (no capability guard).
+    declares_no_dial: bool,
+    /// Every dial request received.
+    dial_requests: Mutex<Vec<DialRequest>>,
     /// How many `end_call`s fail before one works, and how many were made.
     end_failures: AtomicUsize,
     end_calls: AtomicUsize,
@@ -94,6 +140,10 @@ impl Fake {
             endless: false,
             filters_find_nothing: false,
             filters_start_empty: false,
+            keeps_bare: false,
+            ignores_filters: false,
+            declares_no_dial: false,
+            dial_requests: Mutex::new(Vec::new()),
             end_failures: AtomicUsize::new(0),
             end_calls: AtomicUsize::new(0),
             ends_after_looks: 0,
@@ -147,7 +197,7 @@ impl VoiceProvider for Fake {
         Capabilities {
             get_call: true,
             list_calls: true,
-            dial: true,
+            dial: !self.declares_no_dial,
             update_name: true,
             update_metadata_merge: true,
             update_metadata_replace: true,
@@ -212,9 +262,27 @@ impl VoiceProvider for Fake {
         }
         let matching: Vec<Call> = if filtered && self.filters_find_nothing {
             Vec::new()
+        } else if filtered && self.ignores_filters {
+            self.calls.lock().unwrap().clone()
         } else {
+            let field_filters = [
+                Filter::Direction,
+                Filter::TimeRange,
+                Filter::Agent,
+                Filter::Campaign,
+                Filter::Tags,
+                Filter::FromNumber,
+                Filter::ToNumber,
+            ];
+            let on_fields = (query.filters_used().iter()).all(|f| field_filters.contains(f));
+            let mut matching = if filtered && self.keeps_bare && on_fields {
+                bare_calls()
+            } else {
+                Vec::new()
+            };
             let calls = self.calls.lock().unwrap();
-            calls.iter().filter(|c| query.matches(c)).cloned().collect()
+            matching.extend(calls.iter().filter(|c| query.matches(c)).cloned());
+            matching
         };
         let size = self.capabilities().page_size(query) as usize;
         let skip = match &query.cursor {
@@ -238,8 +306,13 @@ impl VoiceProvider for Fake {
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
+        self.dial_requests.lock().unwrap().push(request.clone());
         if request.scheduled_for.is_some() {
             return Err(Error::unsupported(KIND, Operation::Dial));
+        }
+        if request.to.is_empty() {
+            // What a vendor answers a dial without a number.
+            return Err(Error::invalid_input(KIND, Operation::Dial, "no `to`"));
         }
         let n = self.dialed.fetch_add(1, Ordering::SeqCst);
         let id = CallId::new(format!("dialed-{n}"));
@@ -495,11 +568,109 @@ async fn a_filter_on_a_listed_calls_value_that_finds_nothing_fails() {
         let why = failure(&report, &format!("list_calls filter {filter}"));
         assert!(why.contains("taken from a listed call"), "{filter}: {why}");
     }
+    // The others checked nothing: not a pass.
     for filter in ["kind", "statuses", "sort", "search"] {
-        let case = format!("list_calls filter {filter}");
-        assert_eq!(outcome(&report, &case), Outcome::Passed, "{report}");
+        let why = not_run(&report, &format!("list_calls filter {filter}"));
+        assert!(why.contains("nothing was checked"), "{filter}: {why}");
     }
     assert_eq!(report.failures().len(), from_sample.len(), "{report}");
+}
+
+/// On an empty account, no case that compares calls passes: each says it checked nothing
+/// (or had no call), and none fails.
+#[tokio::test]
+async fn an_empty_account_passes_nothing_it_did_not_check() {
+    let provider = Fake::with_calls(0);
+    let report = check(&provider, &Env::default()).await;
+    assert!(report.failures().is_empty(), "{report}");
+    for filter in Filter::ALL {
+        not_run(&report, &format!("list_calls filter {filter}"));
+    }
+    for filter in ["direction", "kind", "statuses", "sort"] {
+        let why = not_run(&report, &format!("list_calls filter {filter}"));
+        assert!(why.contains("nothing was checked"), "{filter}: {why}");
+    }
+    // Declared absent (the fake carries neither), but no call was read to show it.
+    for case in ["cost", "analysis"] {
+        let why = not_run(&report, case);
+        assert!(why.contains("nothing was checked"), "{case}: {why}");
+    }
+    not_run(&report, "inline transcript");
+    // Said where the account should hold calls.
+    let report = check(&provider, &Env::expecting(5)).await;
+    for case in ["cost", "analysis", "inline transcript"] {
+        failure(&report, case);
+    }
+}
+
+/// A direction filter whose calls carry no direction checked nothing.
+#[tokio::test]
+async fn a_direction_filter_over_calls_without_one_checks_nothing() {
+    let provider = Fake::with_calls(3);
+    for call in provider.calls.lock().unwrap().iter_mut() {
+        call.direction = None;
+    }
+    let report = check(&provider, &Env::default()).await;
+    let why = not_run(&report, "list_calls filter direction");
+    assert!(why.contains("nothing was checked"), "{why}");
+    assert!(report.failures().is_empty(), "{report}");
+}
+
+/// Sorting one call shows no order: not a pass.
+#[tokio::test]
+async fn a_sort_over_fewer_than_two_dated_calls_is_not_run() {
+    let provider = Fake::with_calls(1);
+    let report = check(&provider, &Env::default()).await;
+    let why = not_run(&report, "list_calls filter sort");
+    assert!(why.contains("fewer than two"), "{why}");
+    passes_alone(&report, "list_calls filter agent_id");
+}
+
+/// Calls lacking the field filtered on are the vendor's call to keep (HappyRobot without
+/// an agent or campaign, Rounded without a start time): they fail no filter case.
+#[tokio::test]
+async fn a_filter_keeps_calls_lacking_its_field() {
+    let provider = Fake {
+        keeps_bare: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::expecting(5)).await;
+    assert!(report.failures().is_empty(), "{report}");
+    let filters = report
+        .cases
+        .iter()
+        .filter(|c| c.case.starts_with("list_calls filter"));
+    assert!(
+        filters.clone().all(|c| c.outcome == Outcome::Passed),
+        "{report}"
+    );
+    assert_eq!(filters.count(), 11, "{report}");
+}
+
+/// A call whose field contradicts the filter still fails it.
+#[tokio::test]
+async fn a_filter_ignored_by_the_vendor_fails() {
+    let provider = Fake {
+        ignores_filters: true,
+        ..Fake::with_calls(5)
+    };
+    provider.calls.lock().unwrap().push(other_call());
+    let report = check(&provider, &Env::default()).await;
+    for filter in [
+        "direction",
+        "kind",
+        "statuses",
+        "time_range",
+        "agent_id",
+        "campaign_id",
+        "tags",
+        "search",
+        "from_number",
+        "to_number",
+    ] {
+        let why = failure(&report, &format!("list_calls filter {filter}"));
+        assert!(why.contains("does not match the filter"), "{filter}: {why}");
+    }
 }
 
 /// A filtered listing whose first page is empty but says more follow is read on: the
@@ -555,6 +726,95 @@ async fn a_walk_that_never_ends_fails() {
     let report = check(&provider, &env).await;
     let why = failure(&report, "stream every page");
     assert!(why.contains("did not end within 4 pages"), "{why}");
+}
+
+/// On an account of unknown size, a walk serving empty pages with new cursors forever
+/// fails: the few pages read do not make it pass.
+#[tokio::test]
+async fn a_walk_of_unknown_length_serving_empty_pages_forever_fails() {
+    let provider = Fake {
+        endless: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "stream every page");
+    assert!(why.contains("empty, yet each pointed to another"), "{why}");
+}
+
+/// A walk of unknown length cut before its end checked duplicates only: not a pass.
+#[tokio::test]
+async fn a_walk_cut_before_its_end_is_not_run() {
+    let provider = Fake {
+        max_page_size: 10,
+        ..Fake::with_calls(100)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = not_run(&report, "stream every page");
+    assert!(
+        why.contains("walk not finished after 6 pages; duplicates checked only"),
+        "{why}"
+    );
+    // Ended within the pages read: a pass.
+    let provider = Fake {
+        max_page_size: 10,
+        ..Fake::with_calls(45)
+    };
+    let report = check(&provider, &Env::default()).await;
+    passes_alone(&report, "stream every page");
+}
+
+/// A provider declaring no dial but without the guard (a user's own) is sent no dial
+/// with a number, even by a run allowed to dial and write.
+#[tokio::test]
+async fn a_false_dial_flag_is_checked_without_dialing_a_number() {
+    let provider = Fake {
+        declares_no_dial: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::dialing_and_writing()).await;
+    let requests = provider.dial_requests.lock().unwrap().clone();
+    assert!(!requests.is_empty(), "{report}");
+    assert!(requests.iter().all(|r| r.to.is_empty()), "{requests:?}");
+    // The fake refuses it as a vendor would, which is not `Unsupported`: said, not passed.
+    let why = failure(&report, "dial, then wait for the end");
+    assert!(why.contains("declared unsupported, but got"), "{why}");
+}
+
+/// The dial those checks send is one the guard refuses whatever the flags: with `dial`
+/// true it is invalid, so only a `false` flag can make the guard answer first.
+#[test]
+fn the_unplaceable_dial_is_invalid() {
+    assert!(unplaceable_dial().validate(KIND).is_err());
+}
+
+/// An id with nothing to zero still gives another id of its shape.
+#[test]
+fn a_missing_id_differs_from_the_one_it_is_shaped_like() {
+    let shapes = [
+        ("xyz", IdFormat::NonEmpty),
+        ("call_zzz", IdFormat::NonEmpty),
+        ("+-_", IdFormat::NonEmpty),
+        ("0", IdFormat::NonEmpty),
+        ("listed-3", IdFormat::NonEmpty),
+        ("00000000-0000-0000-0000-000000000000", IdFormat::Uuid),
+        ("019d2ad0-6eb1-7aac-9377-0fc25d8bc1ad", IdFormat::Uuid),
+        ("ghijklmnopqrstuvwxyzGHIJ", IdFormat::Alphanumeric(24)),
+        ("000000000000000000000000", IdFormat::Alphanumeric(24)),
+    ];
+    for (id, format) in shapes {
+        let missing = missing_id(&CallId::new(id));
+        assert_ne!(missing.as_str(), id);
+        assert!(format.matches(missing.as_str()), "{id} -> {missing}");
+    }
+}
+
+/// The missing-call case passes on an account whose ids have no hex digit.
+#[tokio::test]
+async fn the_missing_call_case_works_on_ids_without_hex_digits() {
+    let provider = Fake::with_calls(1);
+    provider.calls.lock().unwrap()[0].id = CallId::new("xyz");
+    let report = check(&provider, &Env::default()).await;
+    passes_alone(&report, "get_call of a missing id is NotFound");
 }
 
 /// An `end_call` that fails is tried once more, and the failure says how that went.
