@@ -7,8 +7,8 @@
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor (`deliveries`: the attempts made, those no longer recorded included) |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | removes every fault, answers 204 |
-//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]) for calls dialed from now on, answers 200 with it (no secret) |
-//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...]}`: the attempts, oldest first, the newest [`MAX_RECORDED_ATTEMPTS`](crate::MAX_RECORDED_ATTEMPTS) kept |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]) for calls dialed from now on, answers 200 with it (no secret), or 400 saying what is wrong |
+//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...], "total": n}`: the newest `?limit=` attempts (default [`DEFAULT_LIST_LIMIT`]), oldest first, about `?call_id=` only when given; `total` counts the recorded attempts that match (the newest [`MAX_RECORDED_ATTEMPTS`](crate::MAX_RECORDED_ATTEMPTS) are recorded) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | removes the target for calls dialed from now on, answers 204 |
 //!
 //! A call keeps the target it was dialed with for all its deliveries, retries included:
@@ -20,6 +20,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Bytes;
+use axum::extract::Query;
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -38,6 +40,10 @@ use crate::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind};
 
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/_sandbox";
+
+/// How many delivery attempts `GET /_sandbox/webhooks/{vendor}` lists without `?limit=`:
+/// each is re-parsed to show its body, and the record holds up to 10,000.
+pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 
 /// A fault as JSON, for `POST /_sandbox/faults`:
 ///
@@ -201,7 +207,8 @@ impl TryFrom<FaultSpec> for Fault {
 ///  "retries": 2, "timeout_ms": 2000}
 /// ```
 ///
-/// `url` is required; `retries`, `timeout_ms` and `retry_delay_ms` shape the attempts
+/// `url` is required; `retries` (at most [`MAX_RETRIES`](crate::MAX_RETRIES)),
+/// `timeout_ms` (1 to 300,000) and `retry_delay_ms` (at most 60,000) shape the attempts
 /// (by default the vendor's: [`WebhookTarget::for_vendor`]; a 100 ms pause);
 /// `"tool_calls": true` adds Vapi's and Voicebot Studio's `tool-calls` requests
 /// ([`WebhookTarget::tool_calls`]); every other key
@@ -347,26 +354,45 @@ async fn set_webhook(
     }
 }
 
+/// The query of `GET /_sandbox/webhooks/{vendor}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListQuery {
+    /// Only the attempts about this call.
+    call_id: Option<String>,
+    /// The newest this many (default [`DEFAULT_LIST_LIMIT`]).
+    limit: Option<usize>,
+}
+
 async fn show_webhook(
     State(state): State<Arc<SandboxState>>,
     Path(name): Path<String>,
+    query: Result<Query<ListQuery>, QueryRejection>,
 ) -> Response {
     let vendor = match vendor_of(&name) {
         Ok(vendor) => vendor,
         Err(response) => return response,
     };
+    let Query(query) = match query {
+        Ok(query) => query,
+        Err(rejection) => {
+            let message = format!(
+                "{} (expected `call_id` and `limit`, a whole number)",
+                rejection.body_text()
+            );
+            return json_response(StatusCode::BAD_REQUEST, json!({"message": message}));
+        }
+    };
     let target = state.hooks.target(vendor);
-    let deliveries: Vec<Value> = state
-        .hooks
-        .attempts(vendor)
-        .iter()
-        .map(describe_attempt)
-        .collect();
+    let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
+    let (attempts, total) = state.hooks.recent(vendor, query.call_id.as_deref(), limit);
+    let deliveries: Vec<Value> = attempts.iter().map(describe_attempt).collect();
     json_response(
         StatusCode::OK,
         json!({
             "target": target.as_deref().map(describe_target),
             "deliveries": deliveries,
+            "total": total,
         }),
     )
 }

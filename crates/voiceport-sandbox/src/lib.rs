@@ -71,7 +71,10 @@
 //! has a `backoffPlan` (none by default), and HappyRobot and Rounded document no retry
 //! policy, so those make one attempt (a non-2xx answer or a 20-second timeout loses it).
 //! A target's `.retries(n)` and `.timeout(…)` change that ([`WebhookTarget::new`] starts
-//! from one attempt for any vendor). Every attempt is recorded, the newest
+//! from one attempt for any vendor), within the vendors' bounds: at most [`MAX_RETRIES`]
+//! retries, a timeout of 1 ms to [`MAX_DELIVERY_TIMEOUT`], a pause of at most
+//! [`MAX_RETRY_DELAY`]. A redirect is not followed (it is a failed attempt), and at most
+//! [`MAX_REPLY_BYTES`] of an answer are kept. Every attempt is recorded, the newest
 //! [`MAX_RECORDED_ATTEMPTS`] (10,000) per vendor kept, the oldest dropped first:
 //! [`Sandbox::deliveries`], [`Sandbox::wait_for_deliveries`].
 //!
@@ -109,8 +112,8 @@
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor (`deliveries`: every attempt made, those no longer recorded included), and the number of faults armed |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
-//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100, "tool_calls": false}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …) |
-//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100, "tool_calls": false}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
+//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
 //!
 //! `{vendor}` is `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
@@ -165,8 +168,9 @@ pub use control::{FaultSpec, WebhookSpec};
 pub use faults::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind, Faults};
 pub use sim::Timing;
 pub use webhooks::{
-    DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, MAX_RECORDED_ATTEMPTS,
-    RETELL_DELIVERY_TIMEOUT, WebhookTarget,
+    DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, MAX_DELIVERY_TIMEOUT,
+    MAX_RECORDED_ATTEMPTS, MAX_REPLY_BYTES, MAX_RETRIES, MAX_RETRY_DELAY, RETELL_DELIVERY_TIMEOUT,
+    WebhookTarget,
 };
 
 use common::Ctx;

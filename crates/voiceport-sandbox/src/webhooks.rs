@@ -59,6 +59,20 @@ pub const RETELL_DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// The pause before a retry, by default.
 pub const DEFAULT_RETRY_DELAY: Duration = Duration::from_millis(100);
 
+/// The most retries a target may ask for per delivery: Vapi's `backoffPlan.maxRetries`
+/// allows 0 to 10, and no emulated vendor retries more.
+pub const MAX_RETRIES: u32 = 10;
+
+/// The longest an attempt may take: Vapi's `server.timeoutSeconds` allows 1 to 300.
+pub const MAX_DELIVERY_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The longest pause a target may ask for before a retry.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
+
+/// The most of a receiver's answer an attempt keeps ([`DeliveryAttempt::reply`]); the rest
+/// is not read, so that a receiver answering at length cannot grow the record unbounded.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
 /// The most delivery attempts the sandbox keeps per vendor: past it, the oldest are dropped
 /// first, so that a long-running sandbox's record (every attempt's body) stays bounded.
 pub const MAX_RECORDED_ATTEMPTS: usize = 10_000;
@@ -118,19 +132,22 @@ impl WebhookTarget {
     }
 
     /// Retry a delivery answered with a non-2xx status (or not answered in time) up to
-    /// `n` times (default 0; see [`for_vendor`](Self::for_vendor) for each vendor's).
+    /// `n` times (default 0; see [`for_vendor`](Self::for_vendor) for each vendor's), at
+    /// most [`MAX_RETRIES`]: more is refused when the target is set.
     pub fn retries(mut self, n: u32) -> Self {
         self.retries = n;
         self
     }
 
-    /// How long an attempt may take (default [`DEFAULT_DELIVERY_TIMEOUT`]).
+    /// How long an attempt may take (default [`DEFAULT_DELIVERY_TIMEOUT`]): from 1 ms to
+    /// [`MAX_DELIVERY_TIMEOUT`], else the target is refused when it is set.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// The pause before each retry (default [`DEFAULT_RETRY_DELAY`]).
+    /// The pause before each retry (default [`DEFAULT_RETRY_DELAY`]), at most
+    /// [`MAX_RETRY_DELAY`]: more is refused when the target is set.
     pub fn retry_delay(mut self, delay: Duration) -> Self {
         self.retry_delay = delay;
         self
@@ -158,10 +175,41 @@ impl WebhookTarget {
         self.retries
     }
 
-    /// Checks the URL and the signing configuration for `kind`, ready to post. Errors
-    /// name the field as `webhooks.{kind}.…`.
+    /// Checks the URL, the attempts' limits and the signing configuration for `kind`,
+    /// ready to post. Errors name the field as `webhooks.{kind}.…`.
     pub(crate) fn resolve(self, kind: ProviderKind) -> Result<Target, Error> {
         let field = format!("webhooks.{kind}");
+        // Unbounded retries with no timeout or pause would post in a tight loop for ever,
+        // holding back the call's later deliveries: the vendors' own bounds apply.
+        if self.retries > MAX_RETRIES {
+            return Err(Error::config(
+                format!("{field}.retries"),
+                format!(
+                    "at most {MAX_RETRIES} (as Vapi's maxRetries), not {}",
+                    self.retries
+                ),
+            ));
+        }
+        if self.timeout < Duration::from_millis(1) || self.timeout > MAX_DELIVERY_TIMEOUT {
+            return Err(Error::config(
+                format!("{field}.timeout_ms"),
+                format!(
+                    "must be 1 to {} ms (Vapi's timeoutSeconds is 1 to 300), not {} ms",
+                    MAX_DELIVERY_TIMEOUT.as_millis(),
+                    self.timeout.as_millis()
+                ),
+            ));
+        }
+        if self.retry_delay > MAX_RETRY_DELAY {
+            return Err(Error::config(
+                format!("{field}.retry_delay_ms"),
+                format!(
+                    "at most {} ms, not {} ms",
+                    MAX_RETRY_DELAY.as_millis(),
+                    self.retry_delay.as_millis()
+                ),
+            ));
+        }
         let url = reqwest::Url::parse(&self.url).map_err(|e| {
             Error::config(
                 format!("{field}.url"),
@@ -176,6 +224,16 @@ impl WebhookTarget {
         }
         let key = SecretString::from(crate::api_key(kind));
         let signer = Verifier::from_config(kind, &self.config, &field, Some(&key))?;
+        // A setting a header cannot carry (a prefix or secret with a line break) would be
+        // dropped when signing, and every delivery go out unsigned: sign a sample and check
+        // it as the receiver would.
+        if !signs_verifiably(&signer, &self.url) {
+            return Err(Error::config(
+                field,
+                "a delivery signed with this configuration does not verify: a header name, \
+                 `signature_prefix` or secret holds characters a header (or URL) cannot carry",
+            ));
+        }
         // The same scheme with a secret the receiver does not know.
         let mut wrong = self.config.clone();
         wrong.secret = Some(SecretString::from("sandbox-wrong-signature"));
@@ -198,6 +256,22 @@ impl WebhookTarget {
             tool_calls: self.tool_calls,
         })
     }
+}
+
+/// Whether a sample signed by `signer` for `url` verifies with it, as posted.
+fn signs_verifiably(signer: &Verifier, url: &str) -> bool {
+    let sample = br#"{"message":{"type":"sandbox-self-check"}}"#;
+    let at = Utc::now();
+    let headers = signer.sign(sample, at);
+    if signer.scheme() != Scheme::Query {
+        // Checked as of the signing time: a tolerance of 0 s still passes.
+        return signer.verify_at(&headers, sample, at).is_ok();
+    }
+    // The secret goes in the query, checked as it is sent.
+    let Ok(url) = reqwest::Url::parse(&signer.signed_url(url)) else {
+        return false;
+    };
+    signer.verify_request(url.query(), &headers, sample).is_ok()
 }
 
 /// A target ready to post to.
@@ -236,7 +310,8 @@ pub struct DeliveryAttempt {
     /// The receiver's answer; `None` when there was none (timeout, refused connection).
     pub status_code: Option<u16>,
     /// The body of that answer, when it had one: a request's reply (the results of a
-    /// `tool-calls`), or whatever else the receiver said (a refusal's reason).
+    /// `tool-calls`), or whatever else the receiver said (a refusal's reason). At most its
+    /// first [`MAX_REPLY_BYTES`]: the rest is not read.
     pub reply: Option<Bytes>,
     /// Why there was no answer.
     pub error: Option<String>,
@@ -349,6 +424,24 @@ impl Hooks {
         lock(&self.attempts[vendor]).kept.iter().cloned().collect()
     }
 
+    /// The newest `limit` recorded attempts (about `call_id` only, when given), oldest
+    /// first, and how many recorded attempts match in all.
+    pub(crate) fn recent(
+        &self,
+        vendor: Vendor,
+        call_id: Option<&str>,
+        limit: usize,
+    ) -> (Vec<DeliveryAttempt>, usize) {
+        let record = lock(&self.attempts[vendor]);
+        let matching =
+            || (record.kept.iter().rev()).filter(|a| call_id.is_none_or(|id| a.call_id == id));
+        let mut newest: Vec<DeliveryAttempt> = matching().take(limit).cloned().collect();
+        let total = matching().count();
+        drop(record);
+        newest.reverse();
+        (newest, total)
+    }
+
     /// The recorded attempts about one call, oldest first.
     fn call_attempts(&self, vendor: Vendor, call_id: &str) -> Vec<DeliveryAttempt> {
         (lock(&self.attempts[vendor]).kept.iter())
@@ -367,8 +460,13 @@ impl Hooks {
         self.client
             .get_or_init(|| {
                 // No proxy: the sandbox posts to loopback receivers, which a proxy from the
-                // environment must not intercept.
-                reqwest::Client::builder().no_proxy().build().ok()
+                // environment must not intercept. No redirect: the vendors follow none, and
+                // following one would re-send the secret headers to another host.
+                reqwest::Client::builder()
+                    .no_proxy()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .ok()
             })
             .as_ref()
     }
@@ -377,7 +475,11 @@ impl Hooks {
         self.stopping.send_replace(true);
     }
 
-    fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
+    fn stopped(&self) -> bool {
+        *self.stopping.borrow()
+    }
+
+    pub(crate) fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
         {
             let mut record = lock(&self.attempts[vendor]);
             if record.kept.len() >= MAX_RECORDED_ATTEMPTS {
@@ -643,11 +745,13 @@ impl Follow {
             let nap = next.map_or(MAX_NAP, |at| at.saturating_duration_since(now).min(MAX_NAP));
             let wake = tokio::time::Instant::from_std(now + nap);
             tokio::select! {
-                () = tokio::time::sleep_until(wake) => {}
+                // The stop first, even when the nap is over too.
+                biased;
                 _ = stopping.wait_for(|stop| *stop) => {
                     held.clear();
                     break;
                 }
+                () = tokio::time::sleep_until(wake) => {}
             }
         }
         for delivery in held.into_iter().rev() {
@@ -660,9 +764,9 @@ impl Follow {
 
     /// Posts one delivery (twice under the duplicate fault), with the target's retries.
     async fn send(&self, delivery: Outgoing) {
-        // Deleted since the last look (while an earlier delivery was being posted): nothing
-        // more goes out about it.
-        if deleted(&self.state, self.vendor, &self.call_id) {
+        // Deleted since the last look (while an earlier delivery was being posted), or the
+        // sandbox stopped: nothing more goes out about it (nor are faults used up).
+        if self.state.hooks.stopped() || deleted(&self.state, self.vendor, &self.call_id) {
             return;
         }
         let target = &self.target;
@@ -744,8 +848,10 @@ impl Attempts {
         let mut stopping = self.state.hooks.stopping.subscribe();
         for attempt in numbers {
             tokio::select! {
-                () = tokio::time::sleep(self.target.retry_delay) => {}
+                // The stop first: a zero delay is ready at once too.
+                biased;
                 _ = stopping.wait_for(|stop| *stop) => return,
+                () = tokio::time::sleep(self.target.retry_delay) => {}
             }
             // A call deleted meanwhile posts nothing more (its follower stops too; Retell's
             // retries run on their own task and must see it themselves).
@@ -760,6 +866,11 @@ impl Attempts {
 
     /// Posts attempt number `attempt` and records it; whether the receiver took it.
     async fn make(&self, attempt: u32) -> bool {
+        // Stopped (during the previous attempt, say, before a duplicate): nothing is sent.
+        // Checked before the request exists, as its first poll may already send it.
+        if self.state.hooks.stopped() {
+            return true;
+        }
         let Some(client) = self.state.hooks.client() else {
             return true;
         };
@@ -777,9 +888,9 @@ impl Attempts {
             .body(self.body.clone());
         let exchange = async {
             match request.send().await {
-                Ok(response) => {
+                Ok(mut response) => {
                     let status = response.status().as_u16();
-                    match response.bytes().await {
+                    match read_capped(&mut response).await {
                         Ok(body) => (Some(status), Some(body).filter(|b| !b.is_empty()), None),
                         Err(error) => {
                             let error = format!("reading the answer: {}", describe(&error));
@@ -794,8 +905,10 @@ impl Attempts {
         // nothing is recorded, nothing retried.
         let mut stopping = self.state.hooks.stopping.subscribe();
         let (status_code, reply, error) = tokio::select! {
-            answered = exchange => answered,
+            // The stop first: an exchange polled after it could still send.
+            biased;
             _ = stopping.wait_for(|stop| *stop) => return true,
+            answered = exchange => answered,
         };
         let record = DeliveryAttempt {
             url: target.url.clone(),
@@ -815,6 +928,19 @@ impl Attempts {
         self.state.hooks.record(self.vendor, record);
         accepted
     }
+}
+
+/// The first [`MAX_REPLY_BYTES`] of an answer's body; the rest is left unread.
+async fn read_capped(response: &mut reqwest::Response) -> reqwest::Result<Bytes> {
+    let mut reply = Vec::new();
+    while reply.len() < MAX_REPLY_BYTES {
+        let Some(chunk) = response.chunk().await? else {
+            break;
+        };
+        let room = MAX_REPLY_BYTES - reply.len();
+        reply.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(Bytes::from(reply))
 }
 
 /// Why an attempt got no answer, in a few words (never the URL's credentials).
@@ -988,6 +1114,157 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("secret"), "{err}");
+    }
+
+    /// The vendors' bounds: unbounded retries with no timeout or pause would post in a
+    /// tight loop for ever.
+    #[test]
+    fn a_target_past_the_vendors_bounds_is_refused() {
+        let target = || WebhookTarget::new("http://127.0.0.1:9/hook", secret("s"));
+        let at_the_bounds = target()
+            .retries(MAX_RETRIES)
+            .timeout(MAX_DELIVERY_TIMEOUT)
+            .retry_delay(MAX_RETRY_DELAY);
+        assert!(at_the_bounds.resolve(ProviderKind::Vapi).is_ok());
+        let shortest = target()
+            .timeout(Duration::from_millis(1))
+            .retry_delay(Duration::ZERO);
+        assert!(shortest.resolve(ProviderKind::Vapi).is_ok());
+        for (beyond, says) in [
+            (target().retries(MAX_RETRIES + 1), "webhooks.vapi.retries"),
+            (target().retries(u32::MAX), "at most 10"),
+            (target().timeout(Duration::ZERO), "webhooks.vapi.timeout_ms"),
+            (
+                target().timeout(Duration::from_micros(999)),
+                "1 to 300000 ms",
+            ),
+            (
+                target().timeout(MAX_DELIVERY_TIMEOUT + Duration::from_millis(1)),
+                "timeout_ms",
+            ),
+            (target().timeout(Duration::MAX), "timeout_ms"),
+            (
+                target().retry_delay(MAX_RETRY_DELAY + Duration::from_millis(1)),
+                "retry_delay_ms",
+            ),
+            (target().retry_delay(Duration::MAX), "retry_delay_ms"),
+        ] {
+            let err = beyond.resolve(ProviderKind::Vapi).unwrap_err().to_string();
+            assert!(err.contains(says), "{err}");
+        }
+    }
+
+    /// A setting that a header cannot carry would be dropped when signing: every delivery
+    /// would go out unsigned.
+    #[test]
+    fn a_target_whose_signature_cannot_be_sent_is_refused() {
+        let config = |json: Value| -> WebhookConfig { serde_json::from_value(json).unwrap() };
+        // A prefix is the HMAC scheme's own: nothing else checks it.
+        for prefix in ["sha256=\n", "sha256=\r\nx-injected: 1", "é="] {
+            let unsendable = config(
+                serde_json::json!({"verify": "hmac", "secret": "k", "signature_prefix": prefix}),
+            );
+            let err = WebhookTarget::new("http://127.0.0.1:9/hook", unsendable.clone())
+                .resolve(ProviderKind::Vapi)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("does not verify"), "{unsendable:?}: {err}");
+        }
+        // Every scheme that can sign passes its own check, the URL's secret included.
+        for (kind, json) in [
+            (
+                ProviderKind::Vapi,
+                serde_json::json!({"verify": "hmac", "secret": "k", "signature_prefix": "sha256="}),
+            ),
+            (
+                ProviderKind::Vapi,
+                serde_json::json!({"verify": "bearer", "secret": "k"}),
+            ),
+            (
+                ProviderKind::Rounded,
+                serde_json::json!({"verify": "query", "secret": "k"}),
+            ),
+            (ProviderKind::Retell, serde_json::json!({})),
+            (
+                ProviderKind::HappyRobot,
+                serde_json::json!({"verify": "none"}),
+            ),
+            (
+                ProviderKind::Vapi,
+                serde_json::json!({"verify": "hmac", "secret": "k", "tolerance_secs": 0}),
+            ),
+        ] {
+            let target = WebhookTarget::new("http://127.0.0.1:9/hook?a=1", config(json.clone()));
+            assert!(target.resolve(kind).is_ok(), "{kind}: {json}");
+        }
+    }
+
+    /// Nothing is posted once the sandbox stops, a duplicate due after the first posting
+    /// included.
+    #[tokio::test]
+    async fn an_attempt_after_the_stop_sends_nothing() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let timing = crate::Timing::default();
+        let state = Arc::new(State::new(3, PerVendor::from_fn(|_| 0), timing));
+        let target = WebhookTarget::new(&url, secret("s"))
+            .resolve(ProviderKind::Vapi)
+            .unwrap();
+        let attempts = Attempts {
+            state: state.clone(),
+            vendor: Vendor::Vapi,
+            call_id: "call-1".into(),
+            target: Arc::new(target),
+            event: "end-of-call-report".into(),
+            vendor_status: None,
+            body: Bytes::from_static(b"{}"),
+            forged: false,
+            duplicate: true,
+        };
+        state.hooks.stop();
+        // An unbiased `select!` polls the request first about half the time, which
+        // connects: enough tries that one would.
+        for _ in 0..32 {
+            assert!(attempts.make(1).await, "a stopped attempt is over");
+        }
+        let accepted = listener.accept();
+        assert!(
+            matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+            "a connection was made after the stop: {accepted:?}"
+        );
+        assert!(state.hooks.attempts(Vendor::Vapi).is_empty());
+    }
+
+    #[test]
+    fn recent_attempts_are_the_newest_matching_ones_oldest_first() {
+        let hooks = Hooks::default();
+        for n in 0..10 {
+            let mut made = attempt(n % 2);
+            made.attempt = n as u32;
+            hooks.record(Vendor::Vapi, made);
+        }
+        let numbers = |(attempts, total): (Vec<DeliveryAttempt>, usize)| {
+            let numbers: Vec<u32> = attempts.iter().map(|a| a.attempt).collect();
+            (numbers, total)
+        };
+        assert_eq!(
+            numbers(hooks.recent(Vendor::Vapi, None, 3)),
+            (vec![7, 8, 9], 10)
+        );
+        assert_eq!(
+            numbers(hooks.recent(Vendor::Vapi, Some("call-0"), 2)),
+            (vec![6, 8], 5)
+        );
+        assert_eq!(
+            numbers(hooks.recent(Vendor::Vapi, Some("call-1"), usize::MAX)),
+            (vec![1, 3, 5, 7, 9], 5)
+        );
+        assert_eq!(
+            numbers(hooks.recent(Vendor::Vapi, Some("other"), 5)),
+            (vec![], 0)
+        );
+        assert_eq!(numbers(hooks.recent(Vendor::Vapi, None, 0)), (vec![], 10));
     }
 
     #[test]

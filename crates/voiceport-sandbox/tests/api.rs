@@ -14,6 +14,12 @@ fn fast() -> Timing {
     }
 }
 
+/// An HTTP client for the loopback sandbox and receivers: never through a proxy named in
+/// the environment (`HTTP_PROXY`, `ALL_PROXY`), which reqwest's defaults would use.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
 async fn sandbox() -> Sandbox {
     Sandbox::builder()
         .seed(1)
@@ -34,7 +40,7 @@ fn request(
     method: reqwest::Method,
     path: &str,
 ) -> reqwest::RequestBuilder {
-    let client = reqwest::Client::new();
+    let client = http_client();
     let builder = client.request(method, format!("{}{path}", sandbox.base_url(kind)));
     match kind {
         HappyRobot | Vapi | Retell => {
@@ -48,7 +54,7 @@ fn request(
 /// The request that lists `kind`'s calls (its first page), without a key: Retell's list
 /// is a `POST` with a JSON body.
 fn list_request(sandbox: &Sandbox, kind: ProviderKind) -> reqwest::RequestBuilder {
-    let client = reqwest::Client::new();
+    let client = http_client();
     let base = sandbox.base_url(kind);
     match kind {
         Retell => client
@@ -87,7 +93,7 @@ async fn json_of(response: reqwest::Response) -> (u16, Value) {
 #[tokio::test]
 async fn wrong_or_missing_keys_get_the_vendors_401() {
     let sandbox = sandbox().await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     for &kind in voiceport_sandbox::EMULATED {
         let (status, body) = json_of(list_request(&sandbox, kind).send().await.unwrap()).await;
         assert_eq!(status, 401, "{kind}");
@@ -151,7 +157,7 @@ async fn every_kind_is_emulated_at_its_own_address_with_its_own_key() {
 #[tokio::test]
 async fn a_kind_that_is_not_emulated_gets_404_everywhere() {
     let sandbox = sandbox().await;
-    let client = reqwest::Client::new();
+    let client = http_client();
     let base = format!("http://{}/_not_emulated/bland", sandbox.addr());
     for (method, path) in [
         (reqwest::Method::GET, ""),
@@ -702,7 +708,7 @@ async fn a_fault_path_may_be_the_vendors_documented_path() {
     assert_eq!(get().await.unwrap().status(), 200);
     // The second mounts are matched by their own path too: HappyRobot's platform API.
     let usage = || {
-        reqwest::Client::new()
+        http_client()
             .get(format!("{}/usage", sandbox.happyrobot_platform_url()))
             .header(
                 "authorization",
@@ -867,7 +873,7 @@ async fn seeds_the_twelve_thousand_calls_of_the_docs() {
 async fn faults_are_injected_and_cleared_over_the_control_api() {
     let sandbox = sandbox().await;
     let control = format!("http://{}/_sandbox", sandbox.addr());
-    let client = reqwest::Client::new();
+    let client = http_client();
     let post = |body: Value| client.post(format!("{control}/faults")).json(&body).send();
 
     // Two 503s on HappyRobot's list, then normal service.
@@ -1080,7 +1086,7 @@ async fn vapi_live_calls_end_through_their_control_url() {
             .starts_with("ws://")
     );
     // No key: the URL is the secret. An unknown message type is refused.
-    let http = reqwest::Client::new();
+    let http = http_client();
     let post = |body: Value| http.post(&control).json(&body).send();
     assert_eq!(
         post(json!({"type": "explode"})).await.unwrap().status(),

@@ -33,6 +33,8 @@ struct Seen {
     /// The answers to give, in order (status, after how long); 204 at once when they run
     /// out.
     script: Mutex<VecDeque<(u16, Duration)>>,
+    /// The body of every answer (none by default).
+    reply: Mutex<Bytes>,
 }
 
 impl Seen {
@@ -45,19 +47,25 @@ impl Seen {
     }
 }
 
-async fn record(State(seen): State<Arc<Seen>>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn record(
+    State(seen): State<Arc<Seen>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, Bytes) {
     seen.received.lock().unwrap().push((headers, body));
     let answer = seen.script.lock().unwrap().pop_front();
     let (status, delay) = answer.unwrap_or((204, Duration::ZERO));
     tokio::time::sleep(delay).await;
-    StatusCode::from_u16(status).unwrap()
+    let reply = seen.reply.lock().unwrap().clone();
+    (StatusCode::from_u16(status).unwrap(), reply)
 }
 
-/// A receiver on loopback: its URL and what it sees.
+/// A receiver on loopback: its URL and what it sees (of any method: a redirected
+/// delivery may come as a `GET`).
 async fn receiver() -> (String, Arc<Seen>) {
     let seen = Arc::new(Seen::default());
     let app = axum::Router::new()
-        .route("/hook", axum::routing::post(record))
+        .route("/hook", axum::routing::any(record))
         .with_state(seen.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -74,6 +82,12 @@ fn config(toml_like: &[(&str, &str)]) -> WebhookConfig {
     serde_json::from_value(Value::Object(map)).unwrap()
 }
 
+/// An HTTP client for the loopback sandbox and receivers: never through a proxy named in
+/// the environment (`HTTP_PROXY`, `ALL_PROXY`), which reqwest's defaults would use.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
 async fn sandbox_to(kind: ProviderKind, target: WebhookTarget) -> Sandbox {
     Sandbox::builder()
         .seed(3)
@@ -87,7 +101,7 @@ async fn sandbox_to(kind: ProviderKind, target: WebhookTarget) -> Sandbox {
 
 /// Dials `to` through `kind`'s API as its client would; the new call's id.
 async fn dial(sandbox: &Sandbox, kind: ProviderKind, to: &str) -> String {
-    let client = reqwest::Client::new();
+    let client = http_client();
     let base = sandbox.base_url(kind);
     let key = sandbox.api_key(kind);
     let response = match kind {
@@ -134,7 +148,7 @@ async fn dial(sandbox: &Sandbox, kind: ProviderKind, to: &str) -> String {
 
 /// The call as `GET` shows it now (Rounded's unwrapped from its envelope).
 async fn get(sandbox: &Sandbox, kind: ProviderKind, id: &str) -> Value {
-    let client = reqwest::Client::new();
+    let client = http_client();
     let base = sandbox.base_url(kind);
     let key = sandbox.api_key(kind);
     let request = match kind {
@@ -291,7 +305,7 @@ async fn happyrobot_posts_its_start_and_end_hooks_with_the_configured_header() {
     assert_eq!(end["call"], call);
     assert_eq!(end["call"]["use_case"]["id"], "6650bb00bb00bb00bb00bb77");
     // The conversation is the transcript endpoint's, without ids and times.
-    let transcript: Value = reqwest::Client::new()
+    let transcript: Value = http_client()
         .get(format!(
             "{}/calls/{id}/transcript",
             sandbox.base_url(HappyRobot)
@@ -436,7 +450,7 @@ async fn a_call_deleted_mid_call_posts_none_of_its_held_deliveries() {
     let id = dial(&sandbox, Vapi, "+14155550199").await;
     // Well into the conversation: its status updates so far are held back.
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let deleted = reqwest::Client::new()
+    let deleted = http_client()
         .delete(format!("{}/call/{id}", sandbox.base_url(Vapi)))
         .bearer_auth(sandbox.api_key(Vapi))
         .send()
@@ -634,7 +648,7 @@ async fn retell_retries_stop_when_the_call_is_deleted() {
     let id = dial(&sandbox, Retell, "+14155550199").await;
     // `call_started` has arrived (and is refused): its retry waits a second.
     first_delivery(&seen).await;
-    let deleted = reqwest::Client::new()
+    let deleted = http_client()
         .delete(format!("{}/v2/delete-call/{id}", sandbox.base_url(Retell)))
         .bearer_auth(sandbox.api_key(Retell))
         .send()
@@ -698,27 +712,39 @@ async fn a_call_keeps_the_target_it_was_dialed_with() {
     assert!(settled(&sandbox, Voicebot, &quiet).await.is_empty());
 }
 
-#[tokio::test]
+/// A delivery waiting on a slow receiver never holds up the API. The bounds are far under
+/// the receiver's hold, and the whole test is bounded so that a lock held while posting
+/// fails it instead of hanging it (several threads: one blocked still lets the timer run).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_receiver_never_slows_the_api() {
-    let (url, seen) = receiver().await;
-    seen.script
-        .lock()
-        .unwrap()
-        .push_back((204, Duration::from_secs(3)));
-    let sandbox = sandbox_to(
-        Voicebot,
-        WebhookTarget::new(&url, config(&[])).timeout(Duration::from_secs(5)),
-    )
-    .await;
-    let id = dial(&sandbox, Voicebot, "+14155550199").await;
-    // The receiver holds the first delivery (3 s); the API answers regardless.
-    first_delivery(&seen).await;
-    let started = std::time::Instant::now();
-    let call = get(&sandbox, Voicebot, &id).await;
-    dial(&sandbox, Voicebot, "+14155550198").await;
-    assert_eq!(call["id"], id.as_str());
-    // Well under the hold, with room for a loaded machine.
-    assert!(started.elapsed() < Duration::from_millis(2_500));
+    const HOLD: Duration = Duration::from_secs(20);
+    const QUICK: Duration = Duration::from_secs(5);
+    let test = async {
+        let (url, seen) = receiver().await;
+        seen.script.lock().unwrap().push_back((204, HOLD));
+        let sandbox = sandbox_to(
+            Voicebot,
+            WebhookTarget::new(&url, config(&[])).timeout(HOLD + Duration::from_secs(10)),
+        )
+        .await;
+        let started = std::time::Instant::now();
+        let id = dial(&sandbox, Voicebot, "+14155550199").await;
+        assert!(
+            started.elapsed() < QUICK,
+            "the dial took {:?}",
+            started.elapsed()
+        );
+        // The receiver holds the first delivery; the API answers regardless.
+        first_delivery(&seen).await;
+        let started = std::time::Instant::now();
+        let call = get(&sandbox, Voicebot, &id).await;
+        dial(&sandbox, Voicebot, "+14155550198").await;
+        assert_eq!(call["id"], id.as_str());
+        assert!(started.elapsed() < QUICK, "took {:?}", started.elapsed());
+    };
+    tokio::time::timeout(Duration::from_secs(60), test)
+        .await
+        .expect("the API waited for the receiver");
 }
 
 #[tokio::test]
@@ -730,7 +756,7 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
         .start()
         .await
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let control = format!("http://{}/_sandbox/webhooks", sandbox.addr());
     let put =
         |body: Value, vendor: &str| http.put(format!("{control}/{vendor}")).json(&body).send();
@@ -840,7 +866,7 @@ async fn happyrobot_filters_by_use_case_and_a_note_patch_keeps_the_flag() {
         .await
         .unwrap();
     let id = dial(&sandbox, HappyRobot, "+14155550199").await;
-    let http = reqwest::Client::new();
+    let http = http_client();
     let base = sandbox.base_url(HappyRobot);
     let auth = format!("Bearer {}", sandbox.api_key(HappyRobot));
     let list = |query: &'static str| {
@@ -1014,7 +1040,7 @@ async fn retell_and_vapi_targets_are_set_over_the_control_api() {
         .start()
         .await
         .unwrap();
-    let http = reqwest::Client::new();
+    let http = http_client();
     let control = format!("http://{}/_sandbox/webhooks", sandbox.addr());
     // Retell needs no secret (the API key signs); Vapi's bearer credential needs one.
     let set: Value = http
@@ -1086,4 +1112,214 @@ async fn stopping_ends_a_delivery_in_flight() {
         .await
         .expect("settled without waiting for the receiver");
     assert!(attempts.is_empty(), "{attempts:?}");
+}
+
+/// The control API refuses what would post for ever in a tight loop, past the vendors'
+/// bounds (Vapi: `maxRetries` 0–10, `timeoutSeconds` 1–300), and a signing configuration
+/// whose signature cannot be sent.
+#[tokio::test]
+async fn targets_past_the_bounds_or_unable_to_sign_are_refused_over_the_control_api() {
+    let sandbox = Sandbox::builder().calls(Vapi, 1).start().await.unwrap();
+    let http = http_client();
+    let put = |body: Value| {
+        http.put(format!("http://{}/_sandbox/webhooks/vapi", sandbox.addr()))
+            .json(&body)
+            .send()
+    };
+    let url = "http://127.0.0.1:9/hook";
+    for (body, says) in [
+        (
+            json!({"url": url, "secret": "k", "retries": 4_294_967_295_u64, "retry_delay_ms": 0, "timeout_ms": 0}),
+            "retries",
+        ),
+        (
+            json!({"url": url, "secret": "k", "retries": 11}),
+            "at most 10",
+        ),
+        (
+            json!({"url": url, "secret": "k", "timeout_ms": 0}),
+            "timeout_ms",
+        ),
+        (
+            json!({"url": url, "secret": "k", "timeout_ms": 300_001}),
+            "timeout_ms",
+        ),
+        (
+            json!({"url": url, "secret": "k", "timeout_ms": u64::MAX}),
+            "timeout_ms",
+        ),
+        (
+            json!({"url": url, "secret": "k", "retry_delay_ms": 60_001}),
+            "retry_delay_ms",
+        ),
+        (
+            json!({"url": url, "secret": "k", "retry_delay_ms": u64::MAX}),
+            "retry_delay_ms",
+        ),
+        (
+            json!({"url": url, "secret": "k", "verify": "hmac", "signature_prefix": "sha256=\n"}),
+            "does not verify",
+        ),
+    ] {
+        let response = put(body.clone()).await.unwrap();
+        assert_eq!(response.status(), 400, "{body}");
+        let answer: Value = response.json().await.unwrap();
+        let message = answer["message"].as_str().unwrap();
+        assert!(message.contains(says), "{body}: {message}");
+    }
+    // Nothing was set.
+    assert_eq!(list(&sandbox, "vapi", "").await["target"], Value::Null);
+    // The bounds themselves are taken.
+    let set = put(
+        json!({"url": url, "secret": "k", "retries": 10, "timeout_ms": 300_000,
+        "retry_delay_ms": 60_000}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(set.status(), 200);
+    let shown: Value = set.json().await.unwrap();
+    assert_eq!(
+        (
+            &shown["retries"],
+            &shown["timeout_ms"],
+            &shown["retry_delay_ms"]
+        ),
+        (&json!(10), &json!(300_000), &json!(60_000))
+    );
+    // In process too.
+    let beyond = WebhookTarget::new(url, config(&[])).retries(11);
+    assert!(sandbox.set_webhook(Vapi, beyond).is_err());
+}
+
+/// `GET /_sandbox/webhooks/{vendor}` with its query (`""` or `?…`), as JSON.
+async fn list(sandbox: &Sandbox, vendor: &str, query: &str) -> Value {
+    let response = http_client()
+        .get(format!(
+            "http://{}/_sandbox/webhooks/{vendor}{query}",
+            sandbox.addr()
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{query}");
+    response.json().await.unwrap()
+}
+
+/// A redirect is an answer like any other, not followed: the vendor's secret headers
+/// never go to the host it names, and the attempt is not taken.
+#[tokio::test]
+async fn a_redirect_is_a_failed_attempt_and_is_not_followed() {
+    for status in [302, 307] {
+        let (elsewhere, elsewhere_seen) = receiver().await;
+        let redirect = axum::Router::new().route(
+            "/hook",
+            axum::routing::any(move || {
+                let to = elsewhere.clone();
+                async move {
+                    let status = StatusCode::from_u16(status).unwrap();
+                    (status, [(axum::http::header::LOCATION, to)])
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, redirect).await });
+        let sandbox = sandbox_to(Voicebot, WebhookTarget::new(&url, config(&[]))).await;
+        let id = dial(&sandbox, Voicebot, "+14155550199").await;
+        let attempts = settled(&sandbox, Voicebot, &id).await;
+        assert_eq!(attempts.len(), 4, "{attempts:?}");
+        for attempt in &attempts {
+            assert_eq!(attempt.status_code, Some(status), "{attempt:?}");
+            assert!(!attempt.accepted(), "{attempt:?}");
+        }
+        assert!(
+            elsewhere_seen.received.lock().unwrap().is_empty(),
+            "{status} was followed"
+        );
+    }
+}
+
+/// A receiver answering at length: the attempt keeps the first 64 KiB of the answer.
+#[tokio::test]
+async fn a_long_reply_is_kept_only_in_part() {
+    let (url, seen) = receiver().await;
+    seen.script.lock().unwrap().push_back((200, Duration::ZERO));
+    *seen.reply.lock().unwrap() = Bytes::from(vec![b'x'; 4 * voiceport_sandbox::MAX_REPLY_BYTES]);
+    let sandbox = sandbox_to(Retell, WebhookTarget::new(&url, WebhookConfig::default())).await;
+    let id = dial(&sandbox, Retell, "+14155550199").await;
+    let attempts = settled(&sandbox, Retell, &id).await;
+    let first = &attempts[0];
+    assert_eq!(first.status_code, Some(200), "{first:?}");
+    let reply = first.reply.as_deref().expect("a reply");
+    assert_eq!(reply.len(), 64 * 1024);
+    assert!(reply.iter().all(|&b| b == b'x'));
+}
+
+/// The attempts listed over the control API: the newest 100 by default, `?limit=` and
+/// `?call_id=` narrowing them, `total` counting those recorded that match.
+#[tokio::test]
+async fn the_listed_deliveries_are_the_newest_by_default_and_narrow_by_call() {
+    let (url, seen) = receiver().await;
+    // Every delivery refused, each retried ten times at once: 4 × 11 attempts a call.
+    (seen.script.lock().unwrap()).extend(std::iter::repeat_n((500, Duration::ZERO), 200));
+    let target = WebhookTarget::new(&url, config(&[]))
+        .retries(10)
+        .retry_delay(Duration::ZERO);
+    let sandbox = sandbox_to(Voicebot, target).await;
+    let mut calls = Vec::new();
+    for to in ["+14155550199", "+14155550198", "+14155550197"] {
+        let id = dial(&sandbox, Voicebot, to).await;
+        assert_eq!(settled(&sandbox, Voicebot, &id).await.len(), 44);
+        calls.push(id);
+    }
+    let recorded = sandbox.deliveries(Voicebot);
+    assert_eq!(recorded.len(), 132);
+    // The attempts as listed: (call, event, attempt).
+    let keys = |listed: &Value| -> Vec<(String, String, u64)> {
+        (listed["deliveries"].as_array().unwrap().iter())
+            .map(|d| {
+                let text = |key: &str| d[key].as_str().unwrap().to_owned();
+                (
+                    text("call_id"),
+                    text("event"),
+                    d["attempt"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let newest = |attempts: &[DeliveryAttempt], n: usize| -> Vec<(String, String, u64)> {
+        attempts[attempts.len() - n..]
+            .iter()
+            .map(|a| (a.call_id.clone(), a.event.clone(), u64::from(a.attempt)))
+            .collect()
+    };
+    let listed = list(&sandbox, "voicebot", "").await;
+    assert_eq!(listed["total"], 132);
+    assert_eq!(keys(&listed), newest(&recorded, 100));
+    let listed = list(&sandbox, "voicebot", "?limit=3").await;
+    assert_eq!(keys(&listed), newest(&recorded, 3));
+    let listed = list(&sandbox, "voicebot", "?limit=1000").await;
+    assert_eq!(keys(&listed), newest(&recorded, 132));
+    let first = &calls[0];
+    let only = settled(&sandbox, Voicebot, first).await;
+    let listed = list(&sandbox, "voicebot", &format!("?call_id={first}")).await;
+    assert_eq!(listed["total"], 44);
+    assert_eq!(keys(&listed), newest(&only, 44));
+    let listed = list(&sandbox, "voicebot", &format!("?call_id={first}&limit=2")).await;
+    assert_eq!(keys(&listed), newest(&only, 2));
+    let listed = list(&sandbox, "voicebot", "?call_id=unknown").await;
+    assert_eq!((&listed["total"], keys(&listed).len()), (&json!(0), 0));
+    for query in ["?limit=-1", "?limit=many", "?callid=x"] {
+        let response = http_client()
+            .get(format!(
+                "http://{}/_sandbox/webhooks/voicebot{query}",
+                sandbox.addr()
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 400, "{query}");
+        let answer: Value = response.json().await.unwrap();
+        assert!(answer["message"].is_string(), "{answer}");
+    }
 }
