@@ -193,7 +193,9 @@ pub(crate) struct FilterArgs {
 pub(crate) struct ListArgs {
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// Calls per page (and at most this many without --all); at least 1.
+    /// Calls per page (and at most this many without --all); at least 1. A page a vendor
+    /// sends longer is cut, without a cursor (it would skip the calls not shown): --json
+    /// says `"truncated": N`.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) limit: Option<u32>,
     /// Walk every page, printing each as it arrives (JSON Lines with --json). If a page
@@ -381,7 +383,10 @@ pub(crate) struct ListenArgs {
     #[arg(long, default_value = "127.0.0.1")]
     pub(crate) bind: String,
     /// Re-post each verified, normalized event as JSON to this URL before the vendor is
-    /// answered: unless it answers 2xx within 5 seconds, the vendor gets 500 and retries.
+    /// answered. Unless it answers 2xx within 5 seconds, the event is printed all the same,
+    /// marked as not forwarded (`"forwarded": false` with --json), and the vendor gets 500:
+    /// Retell retries (the event is then forwarded again, not printed twice), Vapi and
+    /// Voicebot Studio do not by default, HappyRobot's and Rounded's policies are unknown.
     /// For an event the vendor waits on (`"expects_reply": true`, Vapi's tool calls) it has
     /// until half a second before the vendor stops waiting (20 seconds by default, the
     /// provider's `reply_timeout_secs`, 7.5 for Vapi's `assistant-request`, 10 for Retell's

@@ -223,7 +223,8 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         let calls = &page.calls[..shown];
         // A vendor that ignores the page size sends more than --limit: the page's cursor
         // goes on after all of them, so it would skip the calls not shown.
-        let next = match page.calls.len() - shown {
+        let cut = page.calls.len() - shown;
+        let next = match cut {
             0 => page.next.as_ref(),
             cut => {
                 output::say(&format!(
@@ -235,11 +236,17 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             }
         };
         if json {
-            return output::json(&serde_json::json!({
+            let mut printed = serde_json::json!({
                 "calls": calls,
                 "next_cursor": next.map(PageCursor::to_token),
                 "total": page.total,
-            }));
+            });
+            // A null cursor alone would read as the last page: how many calls were not
+            // shown says that more exist.
+            if cut > 0 {
+                printed["truncated"] = cut.into();
+            }
+            return output::json(&printed);
         }
         output::calls(calls, false)?;
         if let Some(next) = next {
@@ -257,8 +264,17 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     let mut table = output::Table::new(&output::CALL_HEADERS);
     let progress = Progress::for_rows(true);
     let mut count = 0;
+    let mut ctrl_c = CtrlC::listen()?;
     loop {
-        let page = match pages.try_next().await {
+        let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
+            // Every page printed is whole: the walk resumes after them.
+            progress.finish();
+            if !json {
+                table.finish()?;
+            }
+            return Err(walk_interrupted(count, resume.as_ref(), ""));
+        };
+        let page = match next {
             Ok(Some(page)) => page,
             Ok(None) => break,
             Err(error) => {
@@ -314,6 +330,31 @@ fn walk_failure(
         error: Box::new(error),
         hint,
     }
+}
+
+/// The output of `next`, unless Ctrl-C comes first (`None`).
+pub(crate) async fn unless_interrupted<F: Future>(
+    ctrl_c: &mut CtrlC,
+    next: F,
+) -> Option<F::Output> {
+    tokio::select! {
+        biased;
+        () = ctrl_c.pressed() => None,
+        output = next => Some(output),
+    }
+}
+
+/// A walk stopped by Ctrl-C after `count` calls were printed (or written), each page
+/// whole; `resume` is the cursor after them, `extra` added to the suggested command.
+pub(crate) fn walk_interrupted(count: usize, resume: Option<&PageCursor>, extra: &str) -> Failure {
+    Failure::Interrupted(match resume {
+        Some(cursor) => format!(
+            "{count} calls were printed; to resume after them, run the same command with --cursor {}{extra}",
+            output::shell_quote(&cursor.to_token())
+        ),
+        None if count == 0 => "no call was printed".to_owned(),
+        None => format!("{count} calls were printed; run the same command again to start over"),
+    })
 }
 
 /// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
@@ -372,10 +413,15 @@ async fn dial(
     let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
     // Vendor text: a line break in an error must not fake a line.
     let message = match answer {
-        Some(Ok(outcome)) => format!(
-            "the call was placed before the interruption: call id {}",
-            outcome.call_id
-        ),
+        // On standard output too, as when not interrupted: a script reads the id of the
+        // live call there.
+        Some(Ok(outcome)) => {
+            let id = output::cell(outcome.call_id.as_str()).into_owned();
+            // An output that cannot be written loses it there only: the exit code stays
+            // the interruption's, and the id is said below.
+            let _ = print_dial(outcome, json);
+            format!("the call was placed before the interruption: call id {id}")
+        }
         Some(Err(error)) => match error.outcome() {
             RequestOutcome::NotApplied => {
                 format!("no call was placed ({})", output::cell(&error.to_string()))
@@ -452,7 +498,7 @@ pub(crate) fn look_for_call(list: &str, to: &str) -> String {
 
 /// A dial's outcome. As JSON, one shape whatever the vendor answers: `call_id`, and `call`
 /// (null when the vendor answers with the id only, as Rounded does).
-fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome {
+pub(crate) fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome {
     match (&outcome.call, json) {
         (call, true) => output::json(&serde_json::json!({
             "call_id": outcome.call_id,
@@ -595,8 +641,16 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     let mut count = 0;
     let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);
+    let mut ctrl_c = CtrlC::listen()?;
     loop {
-        let page = match pages.try_next().await {
+        let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
+            // The pages handed over are written whole, and resumed after.
+            writer.finish().await?;
+            progress.finish();
+            let extra = resume_extra(&args);
+            return Err(walk_interrupted(count, resume.as_ref(), extra));
+        };
+        let page = match next {
             Ok(Some(page)) => page,
             Ok(None) => break,
             Err(error) => {
@@ -740,7 +794,8 @@ fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome
 /// The value of `flag`, an http or https URL (one that parses has a host); a usage error
 /// naming the flag otherwise.
 pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> {
-    let refuse = |why: &str| Failure::Usage(format!("{flag} {text:?}: {why}"));
+    // The URL may hold credentials (`https://user:password@host/…?token=…`): said without.
+    let refuse = |why: &str| Failure::Usage(format!("{flag} {:?}: {why}", redacted_url(text)));
     let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(refuse("expected an http or https URL with a host"));
@@ -748,10 +803,28 @@ pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> 
     Ok(url)
 }
 
+/// `text`, a URL that may not parse, as it can be said: without its user and password
+/// (`***@` instead), query and fragment, which may hold credentials.
+pub(crate) fn redacted_url(text: &str) -> String {
+    let text = text.split(['?', '#']).next().unwrap_or_default();
+    let (scheme, rest) = match text.find("://") {
+        Some(at) => text.split_at(at + 3),
+        None => ("", text),
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rfind('@') {
+        Some(at) => format!("{scheme}***@{}{path}", &authority[at + 1..]),
+        // No `://`: an `@` anywhere may end a user and password.
+        None if scheme.is_empty() && path.contains('@') => "***".to_owned(),
+        None => text.to_owned(),
+    }
+}
+
 /// The base URL of `--webhooks`, without a trailing `/`: http or https, and nothing after
 /// the path (each vendor's path is added to it).
 fn receiver_base(text: &str) -> Result<String, Failure> {
-    let refuse = |why: &str| Failure::Usage(format!("--webhooks {text:?}: {why}"));
+    let refuse = |why: &str| Failure::Usage(format!("--webhooks {:?}: {why}", redacted_url(text)));
     let url = http_url("--webhooks", text)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(refuse(

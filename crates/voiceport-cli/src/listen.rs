@@ -1,11 +1,12 @@
 //! `voiceport listen`: the webhook receiver for every configured provider, printing each
 //! verified, normalized event as it arrives (and re-posting it with `--forward`).
 
-use std::sync::Arc;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use serde::Serialize;
-use voiceport::webhooks::{Delivery, HandlerError, Receiver};
+use voiceport::webhooks::{Delivery, EventKey, HandlerError, Receiver};
 use voiceport::{CallEvent, ProviderKind, Registry};
 
 use crate::cli::ListenArgs;
@@ -70,7 +71,7 @@ pub(crate) async fn run(
     // provider not verified) come after the address a script reads from the first line.
     let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port))
         .await
-        .map_err(|e| Failure::Io(format!("listening on {}:{}", args.bind, args.port), e))?;
+        .map_err(|e| Failure::Io(format!("cannot listen on {}:{}", args.bind, args.port), e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Io("the listening address".into(), e))?;
@@ -79,32 +80,70 @@ pub(crate) async fn run(
         served.join(", ")
     ));
     // Each event is forwarded, then printed, before the vendor gets its answer (a request
-    // is answered as soon as the local app's reply is in: its printing follows): when the
-    // local app does not take it, the vendor is answered 500 and sends it again (printed
-    // once, when it is taken). Deliveries are handled as they come, several at a time, so
-    // the local app may receive a call's events in another order than the vendor sent them.
-    // One event is printed at a time: a stalled standard output holds the others back
-    // without a thread each (one whose vendor hangs up meanwhile is never printed).
+    // is answered as soon as the local app's reply is in: its printing follows). An event
+    // the local app does not take is printed all the same, marked as not forwarded, and
+    // the vendor is answered 500: one that retries (Retell) sends it again, forwarded
+    // again then but not printed twice; most do not (see `forward_to`). Deliveries are
+    // handled as they come, several at a time, so the local app may receive a call's
+    // events in another order than the vendor sent them. One event is printed at a time:
+    // a stalled standard output holds the others back without a thread each (one whose
+    // vendor hangs up before its turn is never printed, and comes again if it retries).
     let printing = Arc::new(tokio::sync::Semaphore::new(1));
+    let seen = Arc::new(Mutex::new(Seen::default()));
     let router = builder.handler(move |delivery| {
-        let (forward, printing) = (forward.clone(), printing.clone());
+        let (forward, printing, seen) = (forward.clone(), printing.clone(), seen.clone());
         async move {
-            if let Some(forward) = forward.as_deref() {
-                forward_to(forward, &delivery).await?;
+            let key = delivery.key();
+            let before = key.map(|key| lock(&seen).fate(&key)).unwrap_or_default();
+            let forwarded = match forward.as_deref() {
+                None => None,
+                // Taken by the local app on an attempt whose vendor hung up before its
+                // answer: not posted twice.
+                Some(_) if before.forwarded => Some(Ok(())),
+                Some(forward) => Some(forward_to(forward, &delivery).await),
+            };
+            if let (Some(Ok(())), Some(key)) = (&forwarded, key) {
+                lock(&seen).mark(key, |fate| fate.forwarded = true);
             }
+            let taken = forwarded.as_ref().map(Result::is_ok);
             let turn = printing.acquire_owned().await;
             // Standard output may be a slow pipe: written from the blocking pool, not from
             // the runtime's workers. Only an unwritable output fails here (a closed pipe
-            // ends the program): the vendor is told, and retries.
+            // ends the program): the vendor is told, and may retry. A print, once begun,
+            // goes on when the vendor hangs up (the receiver then lets its retry through):
+            // what was printed is remembered, and looked up with the turn held, so that an
+            // event is printed once however often it comes.
+            let (vendor_event, printed_seen) = (delivery.event.vendor_event.clone(), seen.clone());
             let printed = tokio::task::spawn_blocking(move || {
                 let _turn = turn;
-                print(&delivery, json)
+                if let Some(key) = key
+                    && let Some(earlier) = lock(&printed_seen).fate(&key).printed
+                {
+                    return Ok::<_, Failure>(Some(earlier));
+                }
+                print(&delivery, json, taken)?;
+                if let Some(key) = key {
+                    lock(&printed_seen).mark(key, |fate| fate.printed = Some(taken));
+                }
+                Ok(None)
             })
             .await;
-            match printed {
-                Ok(Ok(())) => Ok(()),
-                _ => Err(HandlerError::new("cannot print the event")),
+            let earlier: Option<Option<bool>> = match printed {
+                Ok(Ok(earlier)) => earlier,
+                _ => return Err(HandlerError::new("cannot print the event")),
+            };
+            // Printed before as not forwarded, taken now: the line printed then is out of
+            // date, and said so.
+            if let (Some(Some(false)), Some(Ok(())), Some(forward)) =
+                (earlier, &forwarded, forward.as_deref())
+            {
+                output::say(&format!(
+                    "note: a `{}` printed earlier as not forwarded reached {} on the vendor's retry",
+                    output::cell(&vendor_event),
+                    forward.shown
+                ));
             }
+            forwarded.unwrap_or(Ok(()))
         }
     })?;
     // On Ctrl-C the server stops taking connections and finishes the deliveries it holds,
@@ -135,6 +174,51 @@ pub(crate) async fn run(
 
 /// How long `listen` finishes the deliveries in progress after Ctrl-C.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// How many events `listen` remembers having forwarded or printed: far more than a vendor
+/// retries within its retry window, at about 100 bytes each.
+const REMEMBERED: usize = 20_000;
+
+/// What became of the newest [`REMEMBERED`] events (by [`Delivery::key`]), so that an
+/// event the vendor sends again after hanging up on an attempt that went on (forwarded,
+/// printed) is neither posted nor printed twice.
+#[derive(Default)]
+struct Seen {
+    fates: HashMap<EventKey, Fate>,
+    /// The keys, oldest first, for forgetting the oldest.
+    order: VecDeque<EventKey>,
+}
+
+#[derive(Debug, Default, Clone, Copy)]
+struct Fate {
+    /// The local app of `--forward` took it.
+    forwarded: bool,
+    /// It was printed: `Some(taken)`, `taken` as the line said (`None` without --forward).
+    printed: Option<Option<bool>>,
+}
+
+impl Seen {
+    fn fate(&self, key: &EventKey) -> Fate {
+        self.fates.get(key).copied().unwrap_or_default()
+    }
+
+    fn mark(&mut self, key: EventKey, change: impl FnOnce(&mut Fate)) {
+        let fate = self.fates.entry(key).or_insert_with(|| {
+            self.order.push_back(key);
+            Fate::default()
+        });
+        change(fate);
+        while self.order.len() > REMEMBERED {
+            if let Some(oldest) = self.order.pop_front() {
+                self.fates.remove(&oldest);
+            }
+        }
+    }
+}
+
+fn lock(seen: &Mutex<Seen>) -> MutexGuard<'_, Seen> {
+    seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// Where `--forward` posts, and how the URL is said in warnings.
 struct Forward {
@@ -168,7 +252,7 @@ fn shown_url(url: &reqwest::Url) -> String {
 }
 
 /// Posts the event to the local app; anything but a 2xx in time is a failure the vendor
-/// hears of (and retries), said on standard error too.
+/// hears of (a 500, which only some vendors retry), said on standard error too.
 async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), HandlerError> {
     let (client, url, shown) = (&forward.client, forward.url.as_str(), &forward.shown);
     let body = serde_json::to_vec(&record(delivery))
@@ -219,10 +303,24 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
         Err(error) => format!("forwarding to {shown} failed: {}", error.without_url()),
     };
     output::say(&format!(
-        "warning: {failure}; the vendor is answered 500 and will send the event again"
+        "warning: {failure}; the event is printed marked not forwarded, and the vendor is answered 500: {}",
+        resend(delivery.kind)
     ));
     // The vendor is told no more: the local URL (and whatever it holds) is not its business.
     Err(HandlerError::new("the local app did not take the event"))
+}
+
+/// Whether a vendor answered 500 sends the event again, as its documentation says.
+fn resend(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::Retell => {
+            "Retell sends it again (up to 3 times), forwarded again then, not printed twice"
+        }
+        ProviderKind::Vapi | ProviderKind::Voicebot => {
+            "it does not send it again unless the server's backoffPlan says so; reconcile with `voiceport calls list`"
+        }
+        _ => "whether it sends it again is not documented; reconcile with `voiceport calls list`",
+    }
 }
 
 /// What `--json` prints and `--forward` posts (and the demo's `--json` lists): the event,
@@ -233,6 +331,9 @@ pub(crate) struct Record<'a> {
     event: &'a CallEvent,
     kind: ProviderKind,
     provider: &'a str,
+    /// With `--forward`, in what `--json` prints: whether the local app took the event.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forwarded: Option<bool>,
 }
 
 pub(crate) fn record(delivery: &Delivery) -> Record<'_> {
@@ -240,12 +341,18 @@ pub(crate) fn record(delivery: &Delivery) -> Record<'_> {
         event: &delivery.event,
         kind: delivery.kind,
         provider: &delivery.provider,
+        forwarded: None,
     }
 }
 
-fn print(delivery: &Delivery, json: bool) -> Outcome {
+/// Prints the event; `forwarded` says whether the local app of `--forward` took it (`None`
+/// without `--forward`).
+fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
     if json {
-        return output::json_line(&record(delivery));
+        return output::json_line(&Record {
+            forwarded,
+            ..record(delivery)
+        });
     }
     let event = &delivery.event;
     let call = event.call_id().map_or("-", |id| id.as_str());
@@ -257,8 +364,12 @@ fn print(delivery: &Delivery, json: bool) -> Outcome {
         .unwrap_or_else(chrono::Utc::now)
         .format("%H:%M:%S");
     // Vendor text, escaped: a line break in an event type must not fake a line.
+    let not_taken = match forwarded {
+        Some(false) => "  (not forwarded: the local app did not take it)",
+        _ => "",
+    };
     output::line(&format!(
-        "{at}  {:<12} {:<28} {:<38} {}",
+        "{at}  {:<12} {:<28} {:<38} {}{not_taken}",
         delivery.provider,
         output::cell(&event.vendor_event),
         output::cell(call),

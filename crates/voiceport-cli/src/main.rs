@@ -6,11 +6,11 @@
 //! | code | meaning |
 //! | --- | --- |
 //! | 0 | success |
-//! | 1 | a local file or standard output could not be read or written |
+//! | 1 | a local file or standard output could not be read or written, or the port to listen on could not be bound (`listen`, `sandbox`: in use, not allowed) |
 //! | 2 | usage: bad arguments, bad configuration, an id or value voiceport refused before sending anything, a local file that is not the vendor JSON it should be |
 //! | 3 | the vendor or the network failed (or conformance cases failed) |
 //! | 4 | the vendor does not support the operation |
-//! | 130 | interrupted (Ctrl-C) |
+//! | 130 | interrupted (Ctrl-C): after a dial, whether the call was placed; after a walk, where to resume |
 //!
 //! `listen` and `sandbox`, which run until Ctrl-C, end with 0.
 
@@ -38,12 +38,14 @@ use voiceport::{Operation, RequestOutcome};
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
   0    success
-  1    a local file or standard output could not be read or written
+  1    a local file or standard output could not be read or written, or the port
+       to listen on could not be bound (`listen`, `sandbox`: in use, not allowed)
   2    usage: bad arguments or configuration, an id or value refused before sending
        anything, a local file that is not the vendor JSON it should be
   3    the vendor or the network failed (or conformance cases failed)
   4    the vendor does not support the operation
-  130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed
+  130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed;
+       after a walk (`calls list --all`, `export`), where to resume
        (`listen` and `sandbox`, which run until Ctrl-C, end with 0)";
 
 /// What went wrong, and which exit code it earns.

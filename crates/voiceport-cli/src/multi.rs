@@ -10,7 +10,7 @@ use voiceport::{
 };
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
-use crate::commands::{Invocation, dial_grace, look_for_call};
+use crate::commands::{Invocation, dial_grace, look_for_call, unless_interrupted};
 use crate::interrupts::CtrlC;
 use crate::{Failure, Outcome, output, values};
 
@@ -61,12 +61,19 @@ fn record(merged: &MergedCall) -> Result<serde_json::Value, Failure> {
     Ok(value)
 }
 
+/// The failure of a merged walk that printed `count` calls; `resumed` says whether it
+/// started from a `--cursor`.
 fn walk_failure(
     failure: ProviderError,
     count: usize,
     cursor: &MergedCursor,
+    resumed: bool,
     extra: &str,
 ) -> Failure {
+    if count == 0 && !resumed {
+        // Nothing was printed: the plain error says it all, as for one provider.
+        return Failure::Voice(failure.error);
+    }
     let hint = format!(
         "{count} calls were printed before `{}` failed; to resume after them, run the same command with --cursor {}{extra}",
         failure.provider,
@@ -76,6 +83,18 @@ fn walk_failure(
         error: Box::new(failure.error),
         hint,
     }
+}
+
+/// A merged walk stopped by Ctrl-C after `count` calls were printed (or written).
+fn interrupted(count: usize, cursor: &MergedCursor, extra: &str) -> Failure {
+    Failure::Interrupted(if cursor.is_done() {
+        format!("{count} calls were printed, the last of them")
+    } else {
+        format!(
+            "{count} calls were printed; to resume after them, run the same command with --cursor {}{extra}",
+            output::shell_quote(&cursor.to_token())
+        )
+    })
 }
 
 fn start(
@@ -115,21 +134,38 @@ pub(crate) async fn list(
     // (--all) is a JSON line as it comes.
     let mut page = Vec::new();
     let mut count = 0;
+    // A page without --all is printed whole or not at all: Ctrl-C ends it as it always has.
+    let mut ctrl_c = if args.all {
+        Some(CtrlC::listen()?)
+    } else {
+        None
+    };
     while count < limit {
-        let merged = match walk.try_next().await {
+        let next = match ctrl_c.as_mut() {
+            Some(ctrl_c) => unless_interrupted(ctrl_c, walk.try_next()).await,
+            None => Some(walk.try_next().await),
+        };
+        let Some(next) = next else {
+            if !json {
+                table.finish()?;
+            }
+            return Err(interrupted(count, &walk.cursor(), ""));
+        };
+        let merged = match next {
             Ok(Some(merged)) => merged,
             Ok(None) => break,
             Err(failure) => {
                 let cursor = walk.cursor();
                 // The page gathered so far is printed, with the cursor after it: the hint
                 // says those calls were printed, and resuming skips them.
-                if json && !args.all {
+                let resumed = args.cursor.is_some();
+                if json && !args.all && (count > 0 || resumed) {
                     output::json(&serde_json::json!({
                         "calls": page,
                         "next_cursor": cursor.to_token(),
                     }))?;
                 }
-                return Err(walk_failure(failure, count, &cursor, ""));
+                return Err(walk_failure(failure, count, &cursor, resumed, ""));
             }
         };
         match (json, args.all) {
@@ -174,14 +210,22 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         writeln!(sink, "provider_name,{columns}").map_err(io)?;
     }
     let mut count = 0;
+    let mut ctrl_c = CtrlC::listen()?;
     loop {
-        let merged = match walk.try_next().await {
+        let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
+            // Every row is written whole.
+            sink.flush().map_err(io)?;
+            let extra = crate::commands::resume_extra(&args);
+            return Err(interrupted(count, &walk.cursor(), extra));
+        };
+        let merged = match next {
             Ok(Some(merged)) => merged,
             Ok(None) => break,
             Err(failure) => {
                 sink.flush().map_err(io)?;
                 let extra = crate::commands::resume_extra(&args);
-                return Err(walk_failure(failure, count, &walk.cursor(), extra));
+                let resumed = args.cursor.is_some();
+                return Err(walk_failure(failure, count, &walk.cursor(), resumed, extra));
             }
         };
         match args.format {
@@ -235,11 +279,16 @@ pub(crate) async fn dial(
         let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
         // Vendor text: a line break in an error must not fake a line.
         return Err(Failure::Interrupted(match answer {
-            Some(Ok(dialed)) => format!(
-                "the call was placed through `{}` before the interruption: call id {}",
-                dialed.provider,
-                dialed.qualified_id()
-            ),
+            // On standard output too, as when not interrupted (an output that cannot be
+            // written loses it there only: the id is said on standard error).
+            Some(Ok(dialed)) => {
+                let _ = print_routed(&dialed, json);
+                format!(
+                    "the call was placed through `{}` before the interruption: call id {}",
+                    output::cell(&dialed.provider),
+                    output::cell(&dialed.qualified_id())
+                )
+            }
             Some(Err(failure)) if !failure.call_may_exist() => {
                 format!(
                     "no call was placed ({})",
@@ -267,19 +316,7 @@ pub(crate) async fn dial(
                 let error = output::cell(&error.to_string()).into_owned();
                 output::say(&format!("`{name}` refused (no call placed): {error}"));
             }
-            if json {
-                return output::json(&serde_json::json!({
-                    "provider_name": dialed.provider,
-                    "call_id": dialed.outcome.call_id,
-                    "qualified_id": dialed.qualified_id(),
-                    "call": dialed.outcome.call,
-                }));
-            }
-            output::line(&format!(
-                "dialed through `{}`: {}",
-                output::cell(&dialed.provider),
-                output::cell(&dialed.qualified_id())
-            ))
+            print_routed(&dialed, json)
         }
         // The route's error says which provider failed; the advice searches that one.
         Err(failure) => Err(Failure::Dial {
@@ -288,4 +325,21 @@ pub(crate) async fn dial(
             error: Box::new(failure.error),
         }),
     }
+}
+
+/// A routed dial's outcome: as JSON, `provider_name`, `call_id`, `qualified_id` and `call`.
+fn print_routed(dialed: &voiceport::RoutedDial, json: bool) -> Outcome {
+    if json {
+        return output::json(&serde_json::json!({
+            "provider_name": dialed.provider,
+            "call_id": dialed.outcome.call_id,
+            "qualified_id": dialed.qualified_id(),
+            "call": dialed.outcome.call,
+        }));
+    }
+    output::line(&format!(
+        "dialed through `{}`: {}",
+        output::cell(&dialed.provider),
+        output::cell(&dialed.qualified_id())
+    ))
 }

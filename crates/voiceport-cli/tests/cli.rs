@@ -92,7 +92,18 @@ fn voiceport_bin() -> Command {
         .env_remove("XDG_CONFIG_HOME")
         .env("HOME", empty)
         .current_dir(empty);
+    // The environment's proxy would sit between the binary and the test's servers.
+    for proxy in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"] {
+        command
+            .env_remove(proxy)
+            .env_remove(proxy.to_ascii_lowercase());
+    }
     command
+}
+
+/// An HTTP client for the test's own requests, never through the environment's proxy.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
 }
 
 /// How long one run may take before it is killed: a regression that makes a command hang
@@ -752,7 +763,7 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     }
 
     // A fault armed over HTTP reaches the next command; clearing it restores service.
-    let http = reqwest::Client::new();
+    let http = http_client();
     let armed = http
         .post(format!("{base}/_sandbox/faults"))
         .json(&serde_json::json!({"fault": "status", "status": 503, "vendor": "rounded", "times": 1000}))
@@ -971,7 +982,7 @@ async fn listen_does_not_follow_a_redirect_of_the_forward_url() {
     let url = format!("http://{}/webhooks/support", listener.address().await);
     let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
     for _ in 0..2 {
-        let answer = reqwest::Client::new()
+        let answer = http_client()
             .post(&url)
             .header("x-vapi-secret", "listen-secret-31")
             .body(body.clone())
@@ -1063,7 +1074,7 @@ async fn listen_prints_verified_events_and_forwards_them() {
         .replace("{provider}", "support");
     let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
     let post = |secret: &'static str| {
-        reqwest::Client::new()
+        http_client()
             .post(&url)
             .header("x-vapi-secret", secret)
             .body(body.clone())
@@ -1085,11 +1096,17 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let warning = next_error_line().await;
     assert!(warning.contains("503"), "{warning}");
     assert_eq!(post("listen-secret-31").await.unwrap().status(), 204);
+    // The event was printed as not forwarded: that the retry was taken is said.
+    let note = next_error_line().await;
+    assert!(
+        note.contains("printed earlier as not forwarded") && note.contains("retry"),
+        "{note}"
+    );
     // A Voicebot Studio fixture, delivered with the right secret.
     let deliver = async |fixture: &str| {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/voicebot");
         let body = std::fs::read(format!("{root}/{fixture}.json")).unwrap();
-        reqwest::Client::new()
+        http_client()
             .post(&url)
             .header("x-vapi-secret", "listen-secret-31")
             .body(body)
@@ -1122,7 +1139,11 @@ async fn listen_prints_verified_events_and_forwards_them() {
     })
     .await
     .unwrap();
-    let [record, next] = lines;
+    let [mut record, mut next] = lines;
+    // Printed once, when the app did not take it; the other, taken at once.
+    let forwarded = |record: &mut Value| record.as_object_mut().unwrap().remove("forwarded");
+    assert_eq!(forwarded(&mut record), Some(Value::Bool(false)), "{record}");
+    assert_eq!(forwarded(&mut next), Some(Value::Bool(true)), "{next}");
     assert_eq!(record["provider"], "support");
     assert_eq!(record["event"]["vendor_event"], "end-of-call-report");
     assert_eq!(record["event"]["event"], "ended");
@@ -1524,11 +1545,14 @@ async fn a_page_cut_to_the_limit_gives_no_cursor_that_would_skip_calls() {
     let page: Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(page["calls"].as_array().unwrap().len(), 2);
     assert_eq!(page["next_cursor"], Value::Null);
+    // Not the last page: how many calls were not shown says so.
+    assert_eq!(page["truncated"], 2, "{page}");
     // Without a cut, the vendor's cursor is given.
     let whole = run_with(&config, &["--json", "calls", "list", "--limit", "4"]).await;
     let page: Value = serde_json::from_str(&stdout(&whole)).unwrap();
     assert_eq!(page["calls"].as_array().unwrap().len(), 4);
     assert!(page["next_cursor"].is_string(), "{page}");
+    assert_eq!(page.get("truncated"), None, "{page}");
 }
 
 /// A merged page (`--providers`, `--json`, no `--all`) that fails part way is printed as
@@ -2213,19 +2237,175 @@ async fn interrupt_when_answered(
     wait_output(child).await
 }
 
+/// A vendor API whose every request is answered `status` with `body` only once the test
+/// says so ([`HeldAnswer::release`]); it records whether a POST came.
+#[cfg(unix)]
+struct HeldAnswer {
+    uri: String,
+    posted: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    released: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+}
+
+#[cfg(unix)]
+impl HeldAnswer {
+    fn start(status: u16, body: &Value) -> HeldAnswer {
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let uri = format!("http://{}", listener.local_addr().unwrap());
+        let held = HeldAnswer {
+            uri,
+            posted: Default::default(),
+            released: Default::default(),
+        };
+        let (posted, released) = (held.posted.clone(), held.released.clone());
+        let body = body.to_string();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().map_while(Result::ok) {
+                let (posted, released, body) = (posted.clone(), released.clone(), body.clone());
+                std::thread::spawn(move || {
+                    // The head, then as much body as it announces.
+                    let mut request = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    let mut read = |request: &mut Vec<u8>| match stream.read(&mut chunk) {
+                        Ok(0) | Err(_) => false,
+                        Ok(n) => {
+                            request.extend_from_slice(&chunk[..n]);
+                            true
+                        }
+                    };
+                    let head_end = loop {
+                        if let Some(at) = request.windows(4).position(|w| w == b"\r\n\r\n") {
+                            break at + 4;
+                        }
+                        if !read(&mut request) {
+                            return;
+                        }
+                    };
+                    let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+                    let length = (head.lines())
+                        .find_map(|line| line.strip_prefix("content-length:"))
+                        .and_then(|value| value.trim().parse::<usize>().ok())
+                        .unwrap_or(0);
+                    while request.len() < head_end + length {
+                        if !read(&mut request) {
+                            return;
+                        }
+                    }
+                    if head.starts_with("post") {
+                        posted.store(true, Ordering::SeqCst);
+                    }
+                    let (lock, turn) = &*released;
+                    let mut open = lock.lock().unwrap();
+                    while !*open {
+                        open = turn.wait(open).unwrap();
+                    }
+                    drop(open);
+                    let answer = format!(
+                        "HTTP/1.1 {status} Answer\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    let _ = stream.write_all(answer.as_bytes());
+                    let _ = stream.flush();
+                });
+            }
+        });
+        held
+    }
+
+    fn posted(&self) -> bool {
+        self.posted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn release(&self) {
+        let (lock, turn) = &*self.released;
+        *lock.lock().unwrap() = true;
+        turn.notify_all();
+    }
+}
+
+/// Runs the CLI with `args` (a dial) until its dial request arrives, sends it SIGINT, and
+/// once it says it waits for the answer lets the answer (`status`, `body`) go: the answer
+/// always comes after the interruption, within its grace period.
+#[cfg(unix)]
+async fn interrupt_then_answer(status: u16, body: Value, args: &[&str], config: &str) -> Output {
+    use std::io::BufRead;
+    let server = HeldAnswer::start(status, &body);
+    let config = vendor_config("rounded", &server.uri, config);
+    let mut child = voiceport_bin()
+        .arg("--config")
+        .arg(&config)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, mut said) = tokio::sync::mpsc::unbounded_channel();
+    let errors = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(errors)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = lines.send(line);
+        }
+    });
+    let started = std::time::Instant::now();
+    while !server.posted() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "no dial arrived"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let mut text = Vec::new();
+    loop {
+        let line = tokio::time::timeout(std::time::Duration::from_secs(60), said.recv())
+            .await
+            .expect("a line in time")
+            .unwrap_or_else(|| panic!("ended without waiting: {}", text.join("\n")));
+        let waiting = line.contains("waiting up to");
+        text.push(line);
+        if waiting {
+            break;
+        }
+    }
+    server.release();
+    let mut out = wait_output(child).await;
+    while let Some(line) = said.recv().await {
+        text.push(line);
+    }
+    out.stderr = (text.join("\n") + "\n").into_bytes();
+    out
+}
+
+/// Rounded's answer to a dial that placed the call `call_id`.
+#[cfg(unix)]
+fn rounded_dialed(call_id: &str) -> Value {
+    serde_json::json!({"message": "Phone call started successfully",
+        "data": {"call_id": call_id}, "error": null, "status": 201})
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
-    // The answer comes within the grace period (3 s), late enough that the interrupt
-    // comes first on a loaded machine: its id is printed.
-    let out = interrupt_a_dial(std::time::Duration::from_millis(1_500)).await;
+    // The answer comes after the interrupt, within the grace period (3 s): its id is
+    // printed, on standard output too (a script reads it there).
+    let id = "b48d0eec-c2e3-4b12-85c6-2aa47f65badb";
+    let args = ["calls", "dial", "--to", "+16175550120", "--json"];
+    let out = interrupt_then_answer(201, rounded_dialed(id), &args, "").await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let text = stderr(&out);
     assert!(text.contains("the call was placed"), "{text}");
-    assert!(
-        text.contains("b48d0eec-c2e3-4b12-85c6-2aa47f65badb"),
-        "{text}"
-    );
+    assert!(text.contains(id), "{text}");
+    let printed: Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{text}", stdout(&out)));
+    assert_eq!(printed["call_id"], id, "{printed}");
     // No answer in time: the call may exist, and its id is unknown.
     let out = interrupt_a_dial(std::time::Duration::from_secs(30)).await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
@@ -2259,20 +2439,26 @@ async fn ctrl_c_during_check_dial_says_the_call_may_be_live() {
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_a_routed_dial_waits_for_the_answer_and_names_the_provider() {
     let route = "[routes.out]\nproviders = [\"x\"]\npolicy = \"failover\"\n";
-    let out = interrupt_a_dial_with(
-        std::time::Duration::from_millis(1_500),
-        &["--route", "out"],
-        route,
-    )
-    .await;
+    let id = "b48d0eec-c2e3-4b12-85c6-2aa47f65badb";
+    let args = [
+        "calls",
+        "dial",
+        "--to",
+        "+16175550120",
+        "--route",
+        "out",
+        "--json",
+    ];
+    let out = interrupt_then_answer(201, rounded_dialed(id), &args, route).await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let text = stderr(&out);
     assert!(text.contains("waiting up to"), "{text}");
     assert!(text.contains("placed through `x`"), "{text}");
-    assert!(
-        text.contains("x:b48d0eec-c2e3-4b12-85c6-2aa47f65badb"),
-        "{text}"
-    );
+    assert!(text.contains(&format!("x:{id}")), "{text}");
+    let printed: Value = serde_json::from_str(&stdout(&out))
+        .unwrap_or_else(|e| panic!("{e}: {}\n{text}", stdout(&out)));
+    assert_eq!(printed["qualified_id"], format!("x:{id}"), "{printed}");
+    assert_eq!(printed["provider_name"], "x", "{printed}");
     let out = interrupt_a_dial_with(
         std::time::Duration::from_secs(30),
         &["--route", "out"],
@@ -2464,11 +2650,9 @@ async fn ctrl_c_during_a_routed_dial_dials_no_other_provider() {
          [routes.out]\nproviders = [\"x\", \"y\"]\npolicy = \"failover\"\n",
         next.uri()
     );
-    let refused = ResponseTemplate::new(429)
-        .set_body_json(serde_json::json!({"message": "Too many requests"}))
-        .set_delay(std::time::Duration::from_millis(1_500));
+    let refused = serde_json::json!({"message": "Too many requests"});
     let args = ["calls", "dial", "--to", "+16175550120", "--route", "out"];
-    let out = interrupt_when_answered(refused, &args, &config).await;
+    let out = interrupt_then_answer(429, refused, &args, &config).await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     let text = stderr(&out);
     assert!(text.contains("no call was placed"), "{text}");
@@ -2600,7 +2784,7 @@ async fn listen_stops_on_a_second_ctrl_c_whatever_it_still_holds() {
     .unwrap();
     slow.flush().unwrap();
     // A whole delivery on a second connection, answered: the first was taken before it.
-    let status = reqwest::Client::new()
+    let status = http_client()
         .post(format!("http://{addr}/webhooks/support"))
         .header("x-vapi-secret", "listen-secret-31")
         .header("content-type", "application/json")
@@ -2662,7 +2846,8 @@ async fn a_walk_whose_cursors_come_round_offers_no_resume() {
 }
 
 /// `listen` whose standard output nobody reads (a print stuck on a full pipe) still ends
-/// on a second Ctrl-C: the stuck print does not hold the process.
+/// on a second Ctrl-C: the stuck print, whose sender still waits, holds the first Ctrl-C's
+/// drain, and does not hold the process.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_stops_on_a_second_ctrl_c_with_a_print_stuck() {
@@ -2670,44 +2855,391 @@ async fn listen_stops_on_a_second_ctrl_c_with_a_print_stuck() {
     let stdout = std::process::Stdio::piped();
     let mut listener = Listener::start("listen-stuck", &["--json"], stdout).await;
     let url = format!("http://{}/webhooks/support", listener.address().await);
-    // Distinct reports until two in a row are not answered: the print is stuck on the full
-    // pipe (one slow answer on a loaded machine is not enough to say so).
     let report =
         std::fs::read_to_string(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(2))
-        .build()
-        .unwrap();
-    let mut unanswered = 0;
+    // Distinct reports, each sender waiting as long as it takes, until two in a row are
+    // still unanswered after 2 s: the print is stuck on the full pipe (one slow answer on
+    // a loaded machine is not enough to say so), and their deliveries are in progress.
+    let client = http_client();
+    let mut waiting = Vec::new();
     for n in 0..2_000 {
         let body = report.replace(
             "019d071c-9a80-7ccf-8496-59b559123fd3",
             &format!("019d071c-9a80-7ccf-8496-{n:012}"),
         );
-        let sent = client
+        let post = client
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-31")
+            .header("content-type", "application/json")
+            .body(body)
+            .send();
+        let mut sent = tokio::spawn(post);
+        match tokio::time::timeout(std::time::Duration::from_secs(2), &mut sent).await {
+            Ok(answer) => {
+                let response = answer.unwrap().unwrap();
+                assert!(response.status().is_success(), "{response:?}");
+                waiting.clear();
+            }
+            Err(_) => {
+                waiting.push(sent);
+                if waiting.len() == 2 {
+                    break;
+                }
+            }
+        }
+    }
+    assert_eq!(waiting.len(), 2, "no print got stuck");
+    // The first Ctrl-C waits for the deliveries in progress, which never finish (for up to
+    // 10 s): it is still running once it says so.
+    listener.stop().await;
+    assert!(
+        listener.child.0.try_wait().unwrap().is_none(),
+        "it ended on the first Ctrl-C"
+    );
+    // The second ends it.
+    listener.quit().await;
+}
+
+/// An event the local app of `--forward` does not take is printed all the same, marked,
+/// and the warning promises no resend a Voicebot Studio (Vapi) vendor does not make.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_prints_an_event_the_forward_target_did_not_take() {
+    use std::io::BufRead;
+    let app = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(503))
+        .mount(&app)
+        .await;
+    let forward = format!("{}/events", app.uri());
+    for json in [true, false] {
+        let mut args = vec!["--forward", forward.as_str()];
+        if json {
+            args.insert(0, "--json");
+        }
+        let stdout = std::process::Stdio::piped();
+        let mut listener = Listener::start("listen-not-taken", &args, stdout).await;
+        let url = format!("http://{}/webhooks/support", listener.address().await);
+        let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
+        let answer = http_client()
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-31")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 500);
+        let warning = listener.next_line().await;
+        assert!(warning.contains("503"), "{warning}");
+        assert!(!warning.contains("will send"), "{warning}");
+        assert!(warning.contains("does not send it again"), "{warning}");
+        assert!(warning.contains("calls list"), "{warning}");
+        let stdout = listener.child.0.stdout.take().unwrap();
+        let line = tokio::task::spawn_blocking(move || {
+            let mut line = String::new();
+            std::io::BufReader::new(stdout)
+                .read_line(&mut line)
+                .unwrap();
+            line
+        })
+        .await
+        .unwrap();
+        if json {
+            let record: Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(record["event"]["vendor_event"], "end-of-call-report");
+            assert_eq!(record["forwarded"], false, "{record}");
+        } else {
+            assert!(line.contains("end-of-call-report"), "{line}");
+            assert!(line.contains("not forwarded"), "{line}");
+        }
+    }
+}
+
+/// An event whose print had begun when its vendor hung up (the receiver then lets the
+/// vendor's retry through) is printed once: the retry is answered, not printed again.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_prints_a_retry_of_an_event_whose_print_went_on_once() {
+    use std::io::Read;
+    let stdout = std::process::Stdio::piped();
+    let mut listener = Listener::start("listen-retry", &["--json"], stdout).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    let report =
+        std::fs::read_to_string(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
+    let body = |n: usize| {
+        report.replace(
+            "019d071c-9a80-7ccf-8496-59b559123fd3",
+            &format!("019d071c-9a80-7ccf-8496-{n:012}"),
+        )
+    };
+    let post = |body: String, timeout: u64| {
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(std::time::Duration::from_secs(timeout))
+            .build()
+            .unwrap();
+        client
             .post(&url)
             .header("x-vapi-secret", "listen-secret-31")
             .header("content-type", "application/json")
             .body(body)
             .send()
-            .await;
-        match sent {
-            Ok(response) => {
-                assert!(response.status().is_success(), "{response:?}");
-                unanswered = 0;
-            }
+    };
+    // Distinct reports until one is not answered in 2 s: its print is stuck on the full
+    // pipe, and its sender hangs up.
+    let mut hung_up = None;
+    for n in 0..2_000 {
+        match post(body(n), 2).await {
+            Ok(response) => assert!(response.status().is_success(), "{response:?}"),
             Err(error) if error.is_timeout() => {
-                unanswered += 1;
-                if unanswered == 2 {
-                    break;
-                }
+                hung_up = Some(n);
+                break;
             }
             Err(error) => panic!("{error}"),
         }
     }
-    assert_eq!(unanswered, 2, "no print got stuck");
-    // Its senders gave up, so it may end on the first Ctrl-C; the second ends it anyway.
+    let hung_up = hung_up.expect("no print got stuck");
+    // Standard output is read from now on: the stuck print goes on.
+    let mut stdout = listener.child.0.stdout.take().unwrap();
+    let reading = std::thread::spawn(move || {
+        let mut text = String::new();
+        stdout.read_to_string(&mut text).unwrap();
+        text
+    });
+    // The vendor's retry of the event, answered as taken.
+    let retried = post(body(hung_up), 60).await.unwrap();
+    assert!(retried.status().is_success(), "{retried:?}");
+    // Nothing in progress: it ends, and standard output with it.
     listener.interrupt();
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    listener.quit().await;
+    let text = tokio::task::spawn_blocking(move || reading.join().unwrap())
+        .await
+        .unwrap();
+    let id = format!("019d071c-9a80-7ccf-8496-{hung_up:012}");
+    let printed = text.lines().filter(|line| line.contains(&id)).count();
+    assert_eq!(printed, 1, "{id} printed {printed} times");
+}
+
+/// A vendor's call id cannot fake a line in what an interrupted dial says, on standard
+/// output or standard error, through one provider or a route.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_interrupted_dial_says_the_vendors_call_id_escaped() {
+    let id = "b48d0eec-c2e3-4b12-85c6-2aa47f65badb\n  no call was placed";
+    let route = "[routes.out]\nproviders = [\"x\"]\npolicy = \"failover\"\n";
+    for (args, config) in [
+        (&["calls", "dial", "--to", "+16175550120"][..], ""),
+        (
+            &["calls", "dial", "--to", "+16175550120", "--route", "out"][..],
+            route,
+        ),
+    ] {
+        let out = interrupt_then_answer(201, rounded_dialed(id), args, config).await;
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {}", stderr(&out));
+        for text in [stderr(&out), stdout(&out)] {
+            assert!(
+                !text.lines().any(|line| line.starts_with("  no call")),
+                "{args:?}: {text}"
+            );
+        }
+        assert!(
+            stderr(&out).contains("badb\\u000a  no call was placed"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).contains("b48d0eec"),
+            "{args:?}: {}",
+            stdout(&out)
+        );
+    }
+}
+
+/// A `--forward` or `--webhooks` URL that is refused is never said with its user,
+/// password or query, whether it parses or not.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_refused_url_is_said_without_its_credentials() {
+    let config = vendor_config(
+        "voicebot",
+        "http://127.0.0.1:9",
+        "[providers.x.webhook]\nsecret = \"s\"\n",
+    );
+    for url in [
+        "https://ops:p4ss@hooks.example.com:99999/in?token=s3cr3t",
+        "ftp://ops:p4ss@hooks.example.com/in?token=s3cr3t",
+        "ops:p4ss@hooks.example.com/in",
+    ] {
+        for args in [
+            &["listen", "--port", "0", "--forward", url][..],
+            &["sandbox", "--port", "0", "--webhooks", url][..],
+        ] {
+            let out = run_with(&config, args).await;
+            let text = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{url}: {text}");
+            assert!(text.contains(args[3]), "{url}: {text}");
+            assert!(!text.contains("p4ss"), "{url}: {text}");
+            assert!(!text.contains("s3cr3t"), "{url}: {text}");
+        }
+    }
+    // What the URL was is still told, credentials aside.
+    let url = "https://ops:p4ss@hooks.example.com:99999/in?token=s3cr3t";
+    let out = run_with(&config, &["listen", "--port", "0", "--forward", url]).await;
+    assert!(
+        stderr(&out).contains("https://***@hooks.example.com:99999/in"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+/// A port already in use ends `listen` with exit code 1, which `--help` documents.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_port_in_use_exits_1_as_documented() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let config = vendor_config(
+        "voicebot",
+        "http://127.0.0.1:9",
+        "[providers.x.webhook]\nsecret = \"s\"\n",
+    );
+    for args in [
+        &["listen", "--port", port.as_str()][..],
+        &["sandbox", "--port", port.as_str()][..],
+    ] {
+        let out = run_with(&config, args).await;
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
+        assert!(text.contains("cannot listen on"), "{args:?}: {text}");
+    }
+    let help = stdout(&run(None, &["--help"]).await);
+    let code_1 = help
+        .split("\n  2 ")
+        .next()
+        .and_then(|text| text.split("\n  1 ").nth(1))
+        .unwrap_or_else(|| panic!("{help}"));
+    let code_1 = code_1.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(code_1.contains("the port to listen on"), "{help}");
+    drop(taken);
+}
+
+/// A merged walk that fails before printing anything gives the plain error, as one
+/// provider's does: no cursor to resume from (nothing to resume after), nothing printed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_walk_that_fails_at_once_offers_no_resume() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let voicebot = voicebot_listing_four_calls().await;
+    let rounded = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&rounded)
+        .await;
+    let config = private_config(
+        "merged-at-once",
+        &format!(
+            "[providers.vb]\nkind = \"voicebot\"\napi_key = \"k\"\nbase_url = \"{}\"\n\
+             [providers.vb.retry]\nmax_attempts = 1\n\
+             [providers.rd]\nkind = \"rounded\"\napi_key = \"k\"\nbase_url = \"{}\"\n\
+             [providers.rd.retry]\nmax_attempts = 1\n",
+            voicebot.uri(),
+            rounded.uri()
+        ),
+    );
+    for args in [
+        &["--json", "calls", "list", "--providers", "vb,rd"][..],
+        &["calls", "list", "--providers", "all", "--all"][..],
+        &["export", "--providers", "all"][..],
+    ] {
+        let out = run_with(&config, args).await;
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{args:?}: {text}");
+        assert!(!text.contains("--cursor"), "{args:?}: {text}");
+        assert!(!text.contains("calls were printed"), "{args:?}: {text}");
+        assert_eq!(stdout(&out).trim(), "", "{args:?}");
+    }
+}
+
+/// Ctrl-C while a walk waits for a page ends it with exit code 130, the rows printed so
+/// far whole, and the cursor to resume after them.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_walk_keeps_whole_rows_and_says_where_to_resume() {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    const NEXT: &str = "2026-03-23T17:51:03Z";
+    let server = MockServer::start().await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    for args in [
+        &["calls", "list", "--all", "--json"][..],
+        &["calls", "list", "--all"][..],
+        &["export", "--format", "jsonl"][..],
+        &["export", "--format", "csv"][..],
+        &["calls", "list", "--all", "--json", "--providers", "x"][..],
+        &["export", "--providers", "x"][..],
+    ] {
+        // The first page at once; the second never comes in the test's time.
+        server.reset().await;
+        Mock::given(method("GET"))
+            .and(query_param_is_missing("cursor"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
+                &[
+                    "0e1d9985-2d47-435c-857f-86f21a87a093",
+                    "8560ad9d-f4de-4f2d-8053-1369bba94bd0",
+                ],
+                Some(NEXT),
+            )))
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(query_param("cursor", NEXT))
+            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(600)))
+            .mount(&server)
+            .await;
+        let child = voiceport_bin()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Interrupted once the second page is asked for.
+        let started = std::time::Instant::now();
+        while server.received_requests().await.unwrap_or_default().len() < 2 {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "{args:?}: no second page asked for"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = wait_output(child).await;
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {text}");
+        assert!(text.contains("--cursor"), "{args:?}: {text}");
+        if args[0] == "export" {
+            assert!(text.contains("--append"), "{args:?}: {text}");
+        }
+        // As many whole rows as it says (a header line, and a table's header, aside).
+        let printed: usize = text
+            .split(" calls were printed")
+            .next()
+            .and_then(|before| before.rsplit(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{args:?}: {text}"));
+        let rows = stdout(&out);
+        let mut lines: Vec<&str> = rows.lines().collect();
+        if args.contains(&"csv") || !args.contains(&"--json") && args[0] == "calls" {
+            lines.remove(0);
+        }
+        if args.contains(&"--providers") && args[0] == "export" {
+            // A merged export's default format is JSON Lines.
+            assert!(lines.iter().all(|l| l.starts_with('{')), "{rows}");
+        }
+        assert_eq!(lines.len(), printed, "{args:?}: {rows}\n{text}");
+        for line in lines.iter().filter(|l| l.starts_with('{')) {
+            serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        }
+    }
 }

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use crate::{CallEvent, ProviderKind};
 
 /// One verified, normalized event as `voiceport listen --forward URL` posts it to a local
-/// app (and as `listen --json` prints it, a line each): the event, its vendor and the name
+/// app (and as `listen --json` prints it, a line each, with `"forwarded": true|false` added
+/// under `--forward`, which reading ignores): the event, its vendor and the name
 /// of the provider it came through. An app written in Rust reads the body back with
 /// serde_json:
 ///
