@@ -10,12 +10,14 @@
 //! `VOICEPORT_FUZZ_SEED` the seed (default 2026), so a failure can be replayed.
 //!
 //! Inputs come from `voiceport_core::testing`: every fixture of the vendor and thousands of
-//! mutants of each (nodes replaced with arbitrary JSON — negative and non-finite numbers,
-//! impossible dates, control characters — removed or emptied, the structure around them
-//! kept so they reach deep into the mappers), arbitrary JSON planted where the vendors'
-//! decoders look, random bytes and near-misses, and truncated bodies. Every input goes to
-//! every decoder: call, page (with and without filters), transcript, webhook, dial, ack,
-//! and whatever `detect` picks.
+//! mutants of each (nodes replaced with arbitrary JSON — numbers of every class: negative,
+//! fractional, epoch seconds and milliseconds, ±1e15 to ±1e307, tiny and subnormal, `-0.0`,
+//! the `i64` and `u64` limits (a JSON value holds no non-finite number); impossible dates,
+//! control characters — removed or emptied, the structure around them kept so they reach
+//! deep into the mappers), arbitrary JSON planted where the vendors' decoders look, random
+//! bytes and near-misses, and truncated bodies. Every input goes to every decoder: call,
+//! page (with and without filters), transcript, webhook, dial, ack, and whatever `detect`
+//! picks.
 //!
 //! What must hold, whatever the input:
 //! - no panic;

@@ -12,7 +12,7 @@ use voiceport_core::{
 use wiremock::matchers::{body_json, header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use support::{SECRET, capture_logs, client_for, config_for, loopback_client};
+use support::{RefusingPort, SECRET, capture_logs, client_for, config_for, loopback_client};
 
 #[derive(Debug, Deserialize, PartialEq)]
 struct Thing {
@@ -266,16 +266,16 @@ async fn reads_that_time_out_are_retried() {
 #[tokio::test]
 async fn a_vendor_s_wait_lengthens_the_default_timeout_only() {
     let server = MockServer::start().await;
-    for (tail, delay) in [("slow", 600), ("brisk", 100)] {
+    for (tail, delay) in [("slow", 1_000), ("brisk", 300)] {
         Mock::given(method("GET"))
             .and(path(format!("/{tail}")))
             .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(delay)))
             .mount(&server)
             .await;
     }
-    let client = |configured: bool| {
+    let client = |millis: u64, configured: bool| {
         let settings = HttpSettings {
-            timeout: Duration::from_millis(300),
+            timeout: Duration::from_millis(millis),
             timeout_configured: configured,
             retry: RetryPolicy {
                 max_attempts: 1,
@@ -296,25 +296,23 @@ async fn a_vendor_s_wait_lengthens_the_default_timeout_only() {
     let waiting = |tail: &str, millis: u64| {
         Request::get(Operation::ListCalls, [tail]).vendor_timeout(Duration::from_millis(millis))
     };
-    // 600 ms, within the vendor's 5 s: the default 300 ms is lengthened.
+    // 1 s, past the default 300 ms but within the vendor's 5 s: the default is lengthened.
     let slow = waiting("slow", 5_000);
-    assert_eq!(client(false).send(slow).await.unwrap().status, 200);
+    assert_eq!(client(300, false).send(slow).await.unwrap().status, 200);
     // A configured timeout holds.
-    let err = client(true).send(waiting("slow", 5_000)).await.unwrap_err();
+    let slow = waiting("slow", 5_000);
+    let err = client(300, true).send(slow).await.unwrap_err();
     assert!(matches!(err, Error::Timeout { sent: true, .. }), "{err:?}");
-    // 100 ms, past the vendor's 20 ms but within the default: a wait never shortens it.
+    // 300 ms, past the vendor's 20 ms but well within the default 2 s: a vendor's wait
+    // never shortens the default (shortened, it would time out at 20 ms).
     let brisk = waiting("brisk", 20);
-    assert_eq!(client(false).send(brisk).await.unwrap().status, 200);
+    assert_eq!(client(2_000, false).send(brisk).await.unwrap().status, 200);
 }
 
 #[tokio::test]
 async fn a_refused_connection_is_retried_even_for_a_dial() {
-    // Bind then drop a listener: the port is closed, connecting is refused.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let client = loopback_client(port, fast_retries(3));
+    let refusing = RefusingPort::new();
+    let client = loopback_client(refusing.port(), fast_retries(3));
     let started = Instant::now();
     // A path that holds a secret, as a Vapi control URL does.
     let secret_path = ["calls", "ctl-7f3b9d2e-s3cr3t", "control"];
@@ -378,11 +376,8 @@ async fn an_interrupt_stops_a_dial_not_sent_yet() {
 
     // Refused at connect, then thrown during the wait before the retry (5 s or more): the
     // wait ends, and no second try is made.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let client = loopback_client(port, |config| {
+    let refusing = RefusingPort::new();
+    let client = loopback_client(refusing.port(), |config| {
         config.retry.max_attempts = Some(3);
         config.retry.initial_backoff_ms = Some(10_000);
         config.retry.max_backoff_ms = Some(10_000);
@@ -964,7 +959,10 @@ async fn a_plain_http_base_is_refused_on_a_client_of_an_https_api() {
 /// A dial whose interrupt is thrown while its connection is being made is not sent on
 /// that connection: the connection is dropped before a byte of the request is written,
 /// and the dial fails as interrupted. (The connection hangs on a full accept queue, whose
-/// place is freed after the throw, so that it is made then.)
+/// place is freed after the throw, so that it is made then.) Linux only: it relies on
+/// Linux dropping the SYNs to a full accept queue, and reads the socket states in
+/// `/proc/net/tcp`.
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_dial_interrupted_while_connecting_is_not_sent() {
     use tokio::io::AsyncReadExt;
@@ -974,14 +972,21 @@ async fn a_dial_interrupted_while_connecting_is_not_sent() {
         config.timeout_secs = Some(20.0);
         config.connect_timeout_secs = Some(15.0);
     });
+    // So that the SYN_SENT seen below is the dial's.
+    assert!(!syn_sent_to(addr.port()), "a connection is already waiting");
     let interrupt = voiceport_core::Interrupt::new();
     let dial = tokio::spawn(interrupt.run(async move {
         client
             .send(Request::post(Operation::Dial, ["calls"]).json(&serde_json::json!({})))
             .await
     }));
-    // Thrown once the dial is surely connecting (its first SYN dropped).
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // Thrown once the dial is connecting: its socket waits in SYN_SENT, its SYN dropped.
+    let mut polls = 0;
+    while !syn_sent_to(addr.port()) {
+        polls += 1;
+        assert!(polls < 1_000, "the dial never started connecting");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     interrupt.interrupt();
     // Free the queue: the dial's connection is made at its next attempt to connect.
     for _ in 0..held.len() {
@@ -1005,6 +1010,18 @@ async fn a_dial_interrupted_while_connecting_is_not_sent() {
     assert!(matches!(err, Error::Interrupted { .. }), "{err:?}");
     assert_eq!(err.outcome(), RequestOutcome::NotApplied);
     drop(held);
+}
+
+/// Whether a socket of this machine is in SYN_SENT towards `port` on 127.0.0.1 (from
+/// `/proc/net/tcp`: addresses in hex, the IPv4 one little-endian; state 02 is SYN_SENT).
+#[cfg(target_os = "linux")]
+fn syn_sent_to(port: u16) -> bool {
+    let remote = format!("0100007F:{port:04X}");
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    table.lines().skip(1).any(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.get(2) == Some(&remote.as_str()) && fields.get(3) == Some(&"02")
+    })
 }
 
 /// A listener on the loopback whose accept queue is full (the connections filling it held,

@@ -1,6 +1,8 @@
 //! What the `voiceport.request` span records, as a `tracing-subscriber` subscriber sees it,
 //! and that no log line carries the key.
 
+mod support;
+
 use std::collections::HashMap;
 use std::fmt;
 use std::io;
@@ -17,6 +19,8 @@ use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{Operation, ProviderConfig, ProviderKind};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use support::RefusingPort;
 
 const KEY: &str = "sk-live-7c1e9a4b2d8f6053";
 const CALL: &str = "9b2f6a51-3c4d-4e8f-a1b2-c3d4e5f60718";
@@ -183,14 +187,10 @@ async fn the_request_span_records_attempts_status_delay_duration_and_call_id() {
 
 #[tokio::test]
 async fn a_request_that_never_got_an_answer_has_no_status_and_one_without_a_call_no_call_id() {
-    // A port nothing listens on (its listener is closed again): the connection is refused,
-    // so no response arrives. (A dropped `MockServer` goes back to wiremock's pool, still
-    // listening, for another test.)
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    // A port nothing listens on: the connection is refused, so no response arrives. (A
+    // dropped `MockServer` goes back to wiremock's pool, still listening, for another test.)
+    let refusing = RefusingPort::new();
+    let port = refusing.port();
     let mut config = ProviderConfig::new(ProviderKind::Rounded)
         .with_api_key(KEY)
         .with_base_url(format!("http://127.0.0.1:{port}/v1"));

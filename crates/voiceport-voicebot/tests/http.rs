@@ -1149,7 +1149,7 @@ async fn vapi_end_call_refusals() {
         (
             "not the API's",
             200,
-            with_control("https://control.example.com/x/control"),
+            with_control("https://control.example.invalid/x/control"),
         ),
         ("not a URL", 200, with_control("control")),
         // A missing call is `NotFound` for `end_call`.

@@ -22,6 +22,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use futures::TryStreamExt;
 
+use crate::http::AuthStyle;
 use crate::{
     Call, CallQuery, Error, Operation, ProviderConfig, ProviderKind, RequestOutcome, Result,
     VoiceProvider,
@@ -198,11 +199,19 @@ impl VendorApi {
 
     /// A request that creates something (`send`) goes exactly once on a 500, retries on,
     /// and its outcome is unknown.
+    ///
+    /// `send` must come from a client of [`VendorApi::config_with_retries`]. A future cannot
+    /// tell which configuration its client has, so the check first shows, with a client of
+    /// its own built from that configuration, that `verb` `tail` not marked as creating
+    /// something is sent again on a 500 ([`VendorApi::assert_retries_on`]): the one send of
+    /// `send` is then the adapter's doing, not retries being off.
     pub async fn check_sent_once_on_500<T, Fut>(&self, verb: &str, tail: &str, send: Fut)
     where
         T: std::fmt::Debug,
         Fut: Future<Output = Result<T>>,
     {
+        self.assert_retries_on(&self.config_with_retries(), verb, tail)
+            .await;
         self.server.reset().await;
         self.respond_json(verb, tail, 500, r#"{"message": "boom"}"#)
             .await;
@@ -210,6 +219,42 @@ impl VendorApi {
         assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
         assert_eq!(err.outcome(), RequestOutcome::Unknown);
         self.server.verify().await;
+        self.server.reset().await;
+    }
+
+    /// A core client built from `config` sends `verb` `tail`, not marked as creating
+    /// something, more than once when it meets a 500: `config` has retries on.
+    ///
+    /// # Panics
+    /// When the request goes only once.
+    pub async fn assert_retries_on(&self, config: &ProviderConfig, verb: &str, tail: &str) {
+        self.server.reset().await;
+        self.on(verb, tail)
+            .respond_with(json_response(500, r#"{"message": "boom"}"#))
+            .mount(&self.server)
+            .await;
+        let style = match self.auth {
+            Auth::Bearer => AuthStyle::Bearer,
+            Auth::Header(name) => AuthStyle::Header(name),
+        };
+        let client = config
+            .http_client("https://unused.example", style)
+            .expect("a client of the kit's configuration");
+        let method = reqwest::Method::from_bytes(verb.as_bytes()).expect("an HTTP method");
+        let segments = tail.split('/').filter(|segment| !segment.is_empty());
+        // Any operation but a dial, which the core never sends again after a 500.
+        let request = crate::http::Request::new(method, Operation::GetCall, segments);
+        let err = client
+            .send(request)
+            .await
+            .expect_err("a 500 must be an error");
+        assert!(matches!(err, Error::Server { status: 500, .. }), "{err:?}");
+        let sent = self.server.received_requests().await.unwrap_or_default();
+        assert!(
+            sent.len() > 1,
+            "{verb} {tail} went {} time(s) on a 500: retries are off",
+            sent.len()
+        );
         self.server.reset().await;
     }
 
@@ -378,6 +423,38 @@ mod tests {
             || client.send(get_call()),
         );
         assert!(AssertUnwindSafe(check).catch_unwind().await.is_err());
+    }
+
+    /// The retry proof fails for a configuration with retries off, and passes for the
+    /// kit's retrying one.
+    #[tokio::test]
+    async fn the_retry_proof_needs_retries_on() {
+        let (api, _) = api_and_client().await;
+        let once = api.config();
+        let off = api.assert_retries_on(&once, "POST", "/calls");
+        assert!(AssertUnwindSafe(off).catch_unwind().await.is_err());
+        api.server.reset().await;
+        api.assert_retries_on(&api.config_with_retries(), "POST", "/calls")
+            .await;
+    }
+
+    /// A dial through a retrying client passes the sent-once check; a write the core
+    /// retries after sending (not a dial) fails it.
+    #[tokio::test]
+    async fn the_sent_once_check_fails_a_write_sent_again() {
+        let (api, _) = api_and_client().await;
+        let retrying = api
+            .config_with_retries()
+            .http_client("https://unused.example", AuthStyle::Header("X-Api-Key"))
+            .unwrap();
+        let dial = Request::post(Operation::Dial, ["calls"]);
+        api.check_sent_once_on_500("POST", "/calls", retrying.send(dial))
+            .await;
+        let note = Request::post(Operation::AddNote, ["calls"]);
+        let check = api.check_sent_once_on_500("POST", "/calls", retrying.send(note));
+        assert!(AssertUnwindSafe(check).catch_unwind().await.is_err());
+        // Its unmet expectation would fail the test again when the server drops.
+        api.server.reset().await;
     }
 
     #[tokio::test]

@@ -38,6 +38,23 @@ pub fn loopback_client(port: u16, tweak: impl Fn(&mut ProviderConfig)) -> HttpCl
         .unwrap()
 }
 
+/// A loopback port that refuses connections while this lives: a socket bound to it but
+/// never listening. A listener closed again would free the port for a test running
+/// alongside; this one keeps it (without `SO_REUSEADDR`, nothing else can bind it).
+pub struct RefusingPort(tokio::net::TcpSocket);
+
+impl RefusingPort {
+    pub fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        RefusingPort(socket)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
+}
+
 /// Runs `body` with a tracing subscriber that records every span and event, fields
 /// included, as text.
 pub async fn capture_logs<F, Fut, T>(body: F) -> (T, Vec<String>)
