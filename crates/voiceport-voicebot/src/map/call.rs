@@ -589,10 +589,7 @@ mod tests {
             (call.status, call.end_reason.map(|r| r.category))
         };
         let canceled_category = Some(voiceport_core::EndReasonCategory::Canceled);
-        assert_eq!(
-            canceled(None),
-            (CallStatus::Canceled, canceled_category.clone())
-        );
+        assert_eq!(canceled(None), (CallStatus::Canceled, canceled_category));
         assert_eq!(
             canceled(Some("2026-03-19T17:20:08.000Z")),
             (CallStatus::Completed, canceled_category)
