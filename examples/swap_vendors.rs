@@ -61,7 +61,7 @@ async fn application(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
         call.status.to_string(),
         call.end_reason
             .as_ref()
-            .map_or("-".to_owned(), |reason| format!("{:?}", reason.category)),
+            .map_or("-", |reason| reason.category.as_str()),
         transcript.utterances.len(),
         recent.calls.len(),
     );

@@ -310,6 +310,17 @@ mod tests {
     use super::*;
     use crate::EndReasonCategory;
 
+    #[test]
+    fn a_category_displays_as_it_serializes() {
+        let mut names = std::collections::BTreeSet::new();
+        for category in EndReasonCategory::ALL {
+            let json = serde_json::to_value(category).unwrap();
+            assert_eq!(json.as_str(), Some(category.as_str()));
+            assert_eq!(category.to_string(), category.as_str());
+            assert!(names.insert(category.as_str()), "{category} twice");
+        }
+    }
+
     /// A call written by a newer release, with a status or end category this one does not
     /// know, reads back (as `Unknown` / `Other`) rather than failing whole.
     #[test]

@@ -216,6 +216,51 @@ pub enum EndReasonCategory {
     Other,
 }
 
+impl EndReasonCategory {
+    /// Every category, in declaration order.
+    pub const ALL: [EndReasonCategory; 11] = [
+        EndReasonCategory::CustomerHungUp,
+        EndReasonCategory::AgentEnded,
+        EndReasonCategory::NoAnswer,
+        EndReasonCategory::Busy,
+        EndReasonCategory::Voicemail,
+        EndReasonCategory::Silence,
+        EndReasonCategory::MaxDuration,
+        EndReasonCategory::Transferred,
+        EndReasonCategory::Canceled,
+        EndReasonCategory::Error,
+        EndReasonCategory::Other,
+    ];
+
+    /// The category's name as it is serialized (`customer_hung_up`).
+    ///
+    /// ```
+    /// use voiceport_core::EndReasonCategory;
+    /// assert_eq!(EndReasonCategory::CustomerHungUp.to_string(), "customer_hung_up");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReasonCategory::CustomerHungUp => "customer_hung_up",
+            EndReasonCategory::AgentEnded => "agent_ended",
+            EndReasonCategory::NoAnswer => "no_answer",
+            EndReasonCategory::Busy => "busy",
+            EndReasonCategory::Voicemail => "voicemail",
+            EndReasonCategory::Silence => "silence",
+            EndReasonCategory::MaxDuration => "max_duration",
+            EndReasonCategory::Transferred => "transferred",
+            EndReasonCategory::Canceled => "canceled",
+            EndReasonCategory::Error => "error",
+            EndReasonCategory::Other => "other",
+        }
+    }
+}
+
+impl std::fmt::Display for EndReasonCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A status read back from a call or event a newer release may have written: one this
 /// release does not know is [`CallStatus::Unknown`] rather than an error. (A query's
 /// statuses are read strictly: a misspelt one is an error, not a filter for `Unknown`.)
