@@ -106,7 +106,8 @@ impl Registry {
                 return Err(Error::config(
                     format!("providers.{name}"),
                     format!(
-                        "no such provider: `{id}` names provider `{name}` (qualify a call id that holds a `:`, as NAME:{id})"
+                        "no such provider: `{id}` names provider `{name}` (qualify a call id that holds a `:`, as NAME:{id}); {}",
+                        self.configured()
                     ),
                 ));
             }
@@ -149,12 +150,8 @@ impl Registry {
         }
         let mut providers = Vec::with_capacity(names.len());
         for name in names {
-            if !self.file.providers.contains_key(&name) {
-                return Err(Error::config(
-                    format!("providers.{name}"),
-                    "no such provider",
-                ));
-            }
+            // An unknown name is refused with the configured ones.
+            self.file.get(Some(&name))?;
             let provider = self.connect(Some(&name))?;
             providers.push((name, provider));
         }
@@ -229,6 +226,17 @@ impl Registry {
         Err(fail(None, error, refused))
     }
 
+    /// Which providers are configured, for an error: their names only, sorted and quoted
+    /// (`the configured ones are "a", "b"`).
+    fn configured(&self) -> String {
+        let quoted: Vec<String> = self.names().map(|name| format!("{name:?}")).collect();
+        if quoted.is_empty() {
+            "no provider is configured".to_owned()
+        } else {
+            format!("the configured ones are {}", quoted.join(", "))
+        }
+    }
+
     fn default_name(&self) -> Result<String> {
         let config = self.file.get(None)?;
         Ok(self
@@ -244,3 +252,6 @@ impl Registry {
 fn tracing_note(route: &str, provider: &str, error: &Error) {
     tracing::warn!(route, provider, %error, "dial refused without placing a call; trying the next provider");
 }
+
+#[cfg(test)]
+mod tests;

@@ -366,6 +366,11 @@ fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
         .served()
         .unwrap_err();
     assert!(err.to_string().contains("ghost"), "{err}");
+    assert!(
+        err.to_string()
+            .contains(r#"configured ones are "quiet", "sales""#),
+        "{err}"
+    );
     let unset = Registry::from_toml_str(
         "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.a.webhook]\nsecret_env = \"VOICEPORT_TEST_NO_SUCH_SECRET\"\n",
     )

@@ -373,9 +373,15 @@ impl ReceiverBuilder<'_> {
         if let Some(only) = &self.only
             && let Some(unknown) = only.iter().find(|name| !endpoints.contains_key(*name))
         {
+            let names: Vec<String> = (self.registry.file().providers.keys())
+                .map(|name| format!("{name:?}"))
+                .collect();
             return Err(voiceport_core::Error::config(
                 format!("providers.{unknown}"),
-                "no such provider",
+                format!(
+                    "no such provider; the configured ones are {}",
+                    names.join(", ")
+                ),
             ));
         }
         Ok(endpoints)

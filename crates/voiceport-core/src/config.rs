@@ -495,24 +495,59 @@ impl ProvidersFile {
 
     /// The provider named `name`, or the default one when `name` is `None` (or the only
     /// one, when there is just one).
+    ///
+    /// Its errors name the configured providers (their names only, sorted) and how to
+    /// choose one; a file without providers is refused with where they go.
     pub fn get(&self, name: Option<&str>) -> Result<&ProviderConfig> {
         let name = match (name, &self.default) {
-            (Some(name), _) => name.to_owned(),
-            (None, Some(default)) => default.clone(),
-            (None, None) if self.providers.len() == 1 => {
-                self.providers.keys().next().cloned().unwrap_or_default()
-            }
-            (None, None) => {
-                return Err(Error::config(
-                    "default",
-                    "several providers and no default: name one",
-                ));
-            }
+            (Some(name), _) => name,
+            (None, Some(default)) => default.as_str(),
+            (None, None) => match self.providers.keys().next() {
+                None => return Err(Error::config("providers", no_providers())),
+                Some(only) if self.providers.len() == 1 => only.as_str(),
+                Some(_) => {
+                    return Err(Error::config(
+                        "default",
+                        format!(
+                            "several providers ({}) and no default: name one (`-p NAME` on the command line, `Registry::connect(Some(\"NAME\"))` in code), or set `default = \"NAME\"` at the top of the file, before any [table]",
+                            self.names_listed()
+                        ),
+                    ));
+                }
+            },
         };
-        self.providers
-            .get(&name)
-            .ok_or_else(|| Error::config(format!("providers.{name}"), "no such provider"))
+        self.providers.get(name).ok_or_else(|| {
+            let message = if self.providers.is_empty() {
+                format!("no such provider: {}", no_providers())
+            } else {
+                format!(
+                    "no such provider; the configured ones are {}",
+                    self.names_listed()
+                )
+            };
+            Error::config(format!("providers.{}", name.escape_debug()), message)
+        })
     }
+
+    /// The configured provider names, sorted, each quoted (`"sales", "support"`): names
+    /// only, on one line (a control character is escaped).
+    fn names_listed(&self) -> String {
+        let quoted: Vec<String> = self
+            .providers
+            .keys()
+            .map(|name| format!("{name:?}"))
+            .collect();
+        quoted.join(", ")
+    }
+}
+
+/// Why a file without providers cannot be used, and where its providers go.
+fn no_providers() -> String {
+    let kinds: Vec<&str> = ProviderKind::ALL.iter().map(|kind| kind.as_str()).collect();
+    format!(
+        "the configuration names no provider: add one as a `[providers.NAME]` table with `kind = \"KIND\"` (KIND one of {}) and `api_key_env = \"VARIABLE\"`",
+        kinds.join(", ")
+    )
 }
 
 /// The file's permission bits when its group or other users may read it.

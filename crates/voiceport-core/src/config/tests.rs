@@ -195,6 +195,64 @@ fn default_must_exist_and_selection_is_clear() {
 }
 
 #[test]
+fn a_file_without_providers_says_where_they_go() {
+    let empty = ProvidersFile::from_toml_str("").unwrap();
+    let (field, message) = config_error(empty.get(None));
+    assert_eq!(field, "providers");
+    assert!(!message.contains("several"), "{message}");
+    assert!(message.contains("names no provider"), "{message}");
+    assert!(message.contains("`[providers.NAME]`"), "{message}");
+    assert!(message.contains("`kind = \"KIND\"`"), "{message}");
+    for kind in ProviderKind::ALL {
+        assert!(message.contains(kind.as_str()), "{message}");
+    }
+    let (field, message) = config_error(empty.get(Some("sales")));
+    assert_eq!(field, "providers.sales");
+    assert!(message.contains("names no provider"), "{message}");
+}
+
+#[test]
+fn several_providers_without_default_are_listed_with_how_to_choose() {
+    // Declared out of order, each with a key: the names come sorted, the keys never.
+    let file = ProvidersFile::from_toml_str(
+        "[providers.support]\nkind = \"rounded\"\napi_key = \"rd-secret-key\"\n\
+         [providers.sales]\nkind = \"happyrobot\"\napi_key = \"hr-secret-key\"\n",
+    )
+    .unwrap();
+    let error = file.get(None).unwrap_err().to_string();
+    assert!(error.contains("(\"sales\", \"support\")"), "{error}");
+    assert!(error.contains("`-p NAME`"), "{error}");
+    assert!(
+        error.contains("Registry::connect(Some(\"NAME\"))"),
+        "{error}"
+    );
+    assert!(error.contains("`default = \"NAME\"`"), "{error}");
+    assert!(
+        !error.contains("secret-key") && !error.contains('\n'),
+        "{error}"
+    );
+
+    let error = file.get(Some("billing")).unwrap_err().to_string();
+    assert!(error.contains("`providers.billing`"), "{error}");
+    assert!(error.contains("no such provider"), "{error}");
+    assert!(error.contains("\"sales\", \"support\""), "{error}");
+    assert!(
+        !error.contains("secret-key") && !error.contains('\n'),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_unknown_name_built_in_code_stays_on_one_line() {
+    let mut file = ProvidersFile::default();
+    file.providers
+        .insert("a\nb".to_owned(), ProviderConfig::new(ProviderKind::Vapi));
+    let error = file.get(Some("x\ny")).unwrap_err().to_string();
+    assert!(!error.contains('\n'), "{error}");
+    assert!(error.contains("\"a\\nb\""), "{error}");
+}
+
+#[test]
 fn vendor_options_errors_name_the_option() {
     #[derive(Debug, serde::Deserialize)]
     #[serde(deny_unknown_fields)]
