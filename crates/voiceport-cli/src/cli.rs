@@ -34,6 +34,37 @@ pub(crate) struct Cli {
     pub(crate) command: Command,
 }
 
+/// The commands on which `-p/--provider` means nothing: hidden from their help and
+/// completions (it is global, so still accepted there, and ignored).
+const WITHOUT_PROVIDER: [&str; 3] = ["normalize", "sandbox", "demo"];
+
+/// The command line as clap reads it, `-p` hidden where it means nothing. clap copies a
+/// global argument into each subcommand that has none of the same id when it builds the
+/// command: those subcommands get their hidden copy first.
+pub(crate) fn command() -> clap::Command {
+    use clap::CommandFactory;
+    let mut command = Cli::command();
+    let provider = command
+        .get_arguments()
+        .find(|arg| arg.get_id() == "provider")
+        .cloned();
+    if let Some(provider) = provider {
+        for sub in command.get_subcommands_mut() {
+            if WITHOUT_PROVIDER.contains(&sub.get_name()) {
+                *sub = std::mem::take(sub).arg(provider.clone().hide(true));
+            }
+        }
+    }
+    command
+}
+
+/// The arguments of this process, or the end of it with clap's message (exit code 2).
+pub(crate) fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// List, fetch, dial, change and end calls.
@@ -369,9 +400,27 @@ pub(crate) struct NormalizeArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Also place one real call to this number (E.164) and watch it end.
-    #[arg(long, value_name = "E164")]
+    /// Also place one real call to this number (E.164: `+`, then 8 to 15 digits) and
+    /// watch it end.
+    #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) dial: Option<String>,
+}
+
+/// An E.164 number: `+`, then 8 to 15 digits, the first not 0. Checked before anything is
+/// sent: a vendor refusing the number would read as a failed conformance case.
+fn e164(text: &str) -> Result<String, String> {
+    let digits = text.strip_prefix('+').unwrap_or_default();
+    let valid = (8..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if valid {
+        Ok(text.to_owned())
+    } else {
+        Err(
+            "expected an E.164 number: `+`, then 8 to 15 digits, the first not 0 (+14155550187)"
+                .into(),
+        )
+    }
 }
 
 #[derive(Debug, Args)]

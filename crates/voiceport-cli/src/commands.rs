@@ -21,7 +21,6 @@ use crate::{Failure, Outcome, config, output, values};
 
 /// Prints the completion script of `shell` for the whole command line.
 fn completions(shell: Shell) -> Outcome {
-    use clap::CommandFactory;
     let shell = match shell {
         Shell::Bash => clap_complete::Shell::Bash,
         Shell::Zsh => clap_complete::Shell::Zsh,
@@ -30,7 +29,7 @@ fn completions(shell: Shell) -> Outcome {
     // Generated into memory first: clap_complete panics when its writer fails, and a closed
     // pipe must end the program quietly, as for every other output.
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "voiceport", &mut script);
+    clap_complete::generate(shell, &mut crate::cli::command(), "voiceport", &mut script);
     let script = String::from_utf8_lossy(&script);
     output::raw_line(script.trim_end_matches('\n'))
 }
@@ -174,7 +173,8 @@ async fn calls(
                     for (label, url) in [("mono", r.mono_url), ("stereo", r.stereo_url)] {
                         if let Some(url) = url {
                             // Vendor text: a line break in it must not fake a line.
-                            output::line(&format!("{label}  {}", output::cell(&url)))?;
+                            // The labels in one column, the URLs after them.
+                            output::line(&format!("{label:<6}  {}", output::cell(&url)))?;
                         }
                     }
                     Ok(())
@@ -858,6 +858,13 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         sandbox.addr()
     ))?;
     output::line("# voiceport.toml for the sandbox")?;
+    if let Some(first) = voiceport_sandbox::EMULATED.first() {
+        // At the top: `default` is a top-level key, so it must come before any [table].
+        output::line(&format!(
+            "# several providers: commands use `default`, unless `-p NAME` names another\n\
+             # default = \"{first}\"\n"
+        ))?;
+    }
     output::line(&toml)?;
     output::line("# dialed calls end by the last digit of the number called:")?;
     for (digits, how) in voiceport_sandbox::DIAL_OUTCOMES {

@@ -31,7 +31,6 @@ mod values;
 
 use std::process::ExitCode;
 
-use clap::Parser;
 use voiceport::{Operation, RequestOutcome};
 
 /// The exit codes, as `--help` prints them.
@@ -199,7 +198,7 @@ fn init_logging(verbose: u8, listening: bool) {
 }
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::parse();
     init_logging(cli.verbose, matches!(cli.command, cli::Command::Listen(_)));
     output::choose_json_layout(cli.compact, cli.pretty);
     // No network, no runtime: starting one would cost more than a small file's whole run.

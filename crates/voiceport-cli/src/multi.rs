@@ -97,6 +97,15 @@ fn interrupted(count: usize, cursor: &MergedCursor, extra: &str) -> Failure {
     })
 }
 
+/// The width of the longest provider name `providers` selects, as printed.
+fn name_width(registry: &Registry, providers: &str) -> usize {
+    let width = |name: &str| output::cell(name).chars().count();
+    match Selection::parse(providers) {
+        Selection::All => registry.names().map(width).max().unwrap_or(0),
+        Selection::Named(names) => names.iter().map(|n| width(n)).max().unwrap_or(0),
+    }
+}
+
 fn start(
     registry: &Registry,
     providers: &str,
@@ -129,7 +138,16 @@ pub(crate) async fn list(
         (false, Some(limit)) => limit as usize,
         (false, None) => 50,
     };
-    let mut table = output::Table::new(&headers());
+    // Without --all, the page is printed whole at its end, its columns as wide as its
+    // widest cells. With --all, rows are printed as they come: the columns whose widths
+    // are known before any row (the provider's name, the status, the direction, the time)
+    // are that wide from the start, so a later row does not shift them.
+    let mut table = output::Table::new(&headers()).at_least(0, name_width(registry, providers));
+    for (column, width) in output::known_call_widths() {
+        // After the PROVIDER column.
+        table = table.at_least(column + 1, width);
+    }
+    let mut rows = Vec::new();
     // One page (without --all) is one JSON object, as for a single provider; every call
     // (--all) is a JSON line as it comes.
     let mut page = Vec::new();
@@ -165,13 +183,17 @@ pub(crate) async fn list(
                         "next_cursor": cursor.to_token(),
                     }))?;
                 }
+                if !json && !args.all && count > 0 {
+                    table.rows(&rows)?;
+                }
                 return Err(walk_failure(failure, count, &cursor, resumed, ""));
             }
         };
         match (json, args.all) {
             (true, true) => output::json_line(&record(&merged)?)?,
             (true, false) => page.push(record(&merged)?),
-            (false, _) => table.rows(&[row(&merged)])?,
+            (false, true) => table.rows(&[row(&merged)])?,
+            (false, false) => rows.push(row(&merged)),
         }
         count += 1;
     }
@@ -185,6 +207,7 @@ pub(crate) async fn list(
         }));
     }
     if !json {
+        table.rows(&rows)?;
         table.finish()?;
     }
     if more {

@@ -58,11 +58,29 @@ fn failure(error: Error, codec: &dyn Codec, what: PayloadKind, file: &Path) -> F
         Error::Unsupported { .. } => {
             Failure::Usage(format!("{} sends no `{what}` payload", codec.kind()))
         }
-        error @ Error::Decode { .. } => Failure::Usage(format!(
-            "{}: not a {} `{what}` payload: {error}",
-            name(file),
-            codec.kind()
-        )),
+        // Said as what it is, a local file that is not the payload, not as the network
+        // error its text reads as (`vapi get_call: cannot decode response at …`). The
+        // file's text (the excerpt, a key in the path) may hold a line break: escaped, so
+        // that it cannot fake a line.
+        Error::Decode {
+            path,
+            message,
+            excerpt,
+            ..
+        } => {
+            let at = match path.as_str() {
+                "" => String::new(),
+                path => format!(" at `{}`", output::cell(path)),
+            };
+            Failure::Usage(format!(
+                "cannot decode {} as a {} {}{at}: {} (body: {})",
+                output::cell(&name(file)),
+                codec.kind(),
+                what_name(what),
+                output::cell(&message),
+                output::cell(&excerpt)
+            ))
+        }
         error => error.into(),
     }
 }
@@ -137,6 +155,14 @@ fn print(decoded: &Decoded, what: PayloadKind) -> Outcome {
         _ => Err(Failure::Usage(format!(
             "this voiceport cannot print a `{what}` payload"
         ))),
+    }
+}
+
+/// What `--what` calls a payload kind.
+fn what_name(what: PayloadKind) -> String {
+    match what {
+        PayloadKind::Page => "list".into(),
+        what => what.to_string(),
     }
 }
 

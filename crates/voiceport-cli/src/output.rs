@@ -204,6 +204,15 @@ impl Table {
         }
     }
 
+    /// Makes `column` at least `width` characters wide: a column whose widest value is
+    /// known before the rows arrive (a streamed table's) is never widened by a later row.
+    pub(crate) fn at_least(mut self, column: usize, width: usize) -> Self {
+        if let Some(current) = self.widths.get_mut(column) {
+            *current = (*current).max(width);
+        }
+        self
+    }
+
     /// Prints `rows` (and the header before the first ones).
     pub(crate) fn rows(&mut self, rows: &[Vec<String>]) -> Outcome {
         let rows: Vec<Vec<Cow<'_, str>>> = rows
@@ -265,6 +274,26 @@ pub(crate) fn call_row(call: &Call) -> Vec<String> {
         ),
         or_dash(call.duration_secs.map(|d| format!("{d:.0}s"))),
     ]
+}
+
+/// The widest value of each column of [`call_row`] whose values are known in advance, as
+/// (column, width): the status (a normalized status), the direction and the creation time.
+pub(crate) fn known_call_widths() -> [(usize, usize); 3] {
+    let status = voiceport::CallStatus::ALL
+        .iter()
+        .map(|s| s.to_string().chars().count())
+        .max()
+        .unwrap_or(0);
+    let direction = [
+        voiceport::Direction::Inbound,
+        voiceport::Direction::Outbound,
+    ]
+    .map(|d| d.as_str().len())
+    .into_iter()
+    .max()
+    .unwrap_or(0);
+    // `%Y-%m-%d %H:%M`.
+    [(1, status), (3, direction), (6, 16)]
 }
 
 pub(crate) const CALL_HEADERS: [&str; 8] = [

@@ -742,6 +742,29 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     };
     let calls = json(&list().await);
     assert_eq!(calls["calls"].as_array().map(Vec::len), Some(5), "{calls}");
+    // Its commented `default`, once uncommented, picks a provider without `-p`.
+    assert!(
+        lines.contains(&"# default = \"happyrobot\"".to_owned()),
+        "{lines:?}"
+    );
+    let defaulted = dir.join("defaulted.toml");
+    let uncommented: String = (lines.iter())
+        .map(|l| {
+            format!(
+                "{}\n",
+                l.strip_prefix("# default = ")
+                    .map_or(l.clone(), |v| format!("default = {v}"))
+            )
+        })
+        .collect();
+    std::fs::write(&defaulted, uncommented).unwrap();
+    let mut command = voiceport_bin();
+    command
+        .arg("--config")
+        .arg(&defaulted)
+        .args(["--json", "calls", "list"]);
+    let calls = json(&output(command).await);
+    assert_eq!(calls["calls"].as_array().map(Vec::len), Some(5), "{calls}");
     // …for every vendor it prints a provider for.
     for vendor in VENDORS {
         assert!(
@@ -3241,5 +3264,274 @@ async fn ctrl_c_during_a_walk_keeps_whole_rows_and_says_where_to_resume() {
         for line in lines.iter().filter(|l| l.starts_with('{')) {
             serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         }
+    }
+}
+
+/// Where each column of a table begins, read off its header: a header cell begins after
+/// two spaces (a header may hold one: `ID (provider:call)`).
+fn column_starts(header: &str) -> Vec<usize> {
+    let chars: Vec<char> = header.chars().collect();
+    (0..chars.len())
+        .filter(|&i| {
+            chars[i] != ' ' && (i == 0 || (i >= 2 && chars[i - 1] == ' ' && chars[i - 2] == ' '))
+        })
+        .collect()
+}
+
+/// Every row of `table` has a cell beginning at each of `starts` (a space before it, none
+/// at it).
+fn assert_columns_begin_at(table: &str, starts: &[usize]) {
+    for line in table.lines().skip(1) {
+        let chars: Vec<char> = line.chars().collect();
+        for &start in starts.iter().filter(|&&s| s > 0) {
+            assert!(
+                chars.get(start - 1) == Some(&' ') && chars.get(start).is_some_and(|c| *c != ' '),
+                "no column begins at {start} in {line:?}:\n{table}"
+            );
+        }
+    }
+}
+
+/// A Rounded list of one page: a call per `(id, start time)`.
+fn rounded_calls_at(calls: &[(&str, &str)]) -> Value {
+    let calls: Vec<Value> = calls
+        .iter()
+        .map(|(id, at)| {
+            serde_json::json!({
+                "id": id, "type": "phone_call", "status": "completed",
+                "start_time": at, "end_time": at, "duration_seconds": 44,
+                "from_number": "+16175550142", "to_number": "+16175550120",
+                "direction": "outbound"
+            })
+        })
+        .collect();
+    serde_json::json!({"message": "Calls retrieved successfully", "data": calls,
+                       "error": null, "status": 200, "next_cursor": null})
+}
+
+/// A merged table lines up every column however long each provider's name: its newest
+/// call from a provider with a short name does not set the widths for the rest.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_listing_lines_up_its_columns() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let short = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(rounded_calls_at(&[("c1", "2026-03-23T17:58:40Z")])),
+        )
+        .mount(&short)
+        .await;
+    let long = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_calls_at(&[
+            (
+                "b48d0eec-c2e3-4b12-85c6-2aa47f65badb",
+                "2026-03-22T10:00:00Z",
+            ),
+            (
+                "a48d0eec-c2e3-4b12-85c6-2aa47f65badb",
+                "2026-03-21T10:00:00Z",
+            ),
+        ])))
+        .mount(&long)
+        .await;
+    let config = private_config(
+        "merged-widths",
+        &format!(
+            "[providers.r]\nkind = \"rounded\"\napi_key = \"k\"\nbase_url = \"{}\"\n\
+             [providers.rounded_second_account]\nkind = \"rounded\"\napi_key = \"k\"\nbase_url = \"{}\"\n",
+            short.uri(),
+            long.uri()
+        ),
+    );
+    // One page: printed whole, every column as wide as its widest cell.
+    let out = run_with(&config, &["calls", "list", "--providers", "all"]).await;
+    let table = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(table.lines().count(), 4, "{table}");
+    assert!(table.lines().nth(1).unwrap().starts_with("r "), "{table}");
+    let starts = column_starts(table.lines().next().unwrap());
+    assert_eq!(starts.len(), 9, "{table}");
+    assert_columns_begin_at(&table, &starts);
+    // Streamed (--all): the provider column is as wide as the longest name from the start.
+    let out = run_with(&config, &["calls", "list", "--providers", "all", "--all"]).await;
+    let table = stdout(&out);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(table.lines().count(), 4, "{table}");
+    let starts = column_starts(table.lines().next().unwrap());
+    assert_columns_begin_at(&table, &starts[..2]);
+}
+
+/// `check --dial` with a number that is not E.164 is refused as a usage error before
+/// anything is sent, rather than reported as a failed case of the account.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_refuses_a_dial_number_that_is_not_e164() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    let server = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(400).set_body_string("{\"message\": \"bad number\"}"))
+        .mount(&server)
+        .await;
+    let config = vendor_config("vapi", &server.uri(), "");
+    for number in [
+        "4155550187",
+        "+04155550187",
+        "+1415555",
+        "+1415555018712345",
+        "+1 415 555 0187",
+        "+",
+    ] {
+        let out = run_with(&config, &["check", "--dial", number]).await;
+        assert_eq!(out.status.code(), Some(2), "{number}: {}", stderr(&out));
+        assert!(stderr(&out).contains("E.164"), "{number}: {}", stderr(&out));
+        assert_eq!(stdout(&out), "", "{number}");
+    }
+    let sent = server.received_requests().await.unwrap();
+    assert!(sent.is_empty(), "{sent:?}");
+}
+
+/// Cases no option of `check` can run say so in the table; the JSON report stays exact.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_marks_the_cases_the_cli_cannot_run() {
+    let env = env().await;
+    let out = run(Some(&env), &["check", "-p", "vapi"]).await;
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    let row = |case: &str| {
+        text.lines()
+            .find(|l| l.starts_with(case))
+            .unwrap_or_else(|| panic!("{case}: {text}"))
+            .to_owned()
+    };
+    for case in ["dial a busy line", "dial scheduled", "webhooks"] {
+        let row = row(case);
+        assert!(row.contains("not run"), "{row}");
+        assert!(row.ends_with("(not available from the CLI)"), "{row}");
+    }
+    // A case the user can run (with --dial) is not marked.
+    let dial = row("dial, then wait for the end");
+    assert!(dial.contains("--dial"), "{dial}");
+    assert!(!dial.contains("not available"), "{dial}");
+    let report = json(&run(Some(&env), &["check", "-p", "vapi", "--json"]).await);
+    assert!(!report.to_string().contains("not available"), "{report}");
+}
+
+/// An account that cannot be reached or refuses the key is said once, with exit code 3
+/// (a vendor or network error), not in every row of a table.
+#[tokio::test(flavor = "multi_thread")]
+async fn check_of_an_unreachable_account_says_the_error_once() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
+    // A port nothing listens on.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let refused = vendor_config("vapi", &format!("http://127.0.0.1:{closed}"), "");
+    let unauthorized = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&unauthorized)
+        .await;
+    let wrong_key = vendor_config("vapi", &unauthorized.uri(), "");
+    for (config, said) in [
+        (&refused, "connection failed"),
+        (&wrong_key, "unauthorized"),
+    ] {
+        for json in [false, true] {
+            let mut args = vec!["check", "--dial", "+14155550187"];
+            if json {
+                args.push("--json");
+            }
+            let out = run_with(config, &args).await;
+            let text = stderr(&out);
+            assert_eq!(out.status.code(), Some(3), "{said}: {text}");
+            assert_eq!(stdout(&out), "", "{said}");
+            let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error:")).collect();
+            assert_eq!(errors.len(), 1, "{text}");
+            assert!(errors[0].contains(said), "{text}");
+        }
+    }
+    // Nothing was dialed on the account that answered.
+    let sent = unauthorized.received_requests().await.unwrap();
+    assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
+}
+
+/// A local file that does not decode is said as that, with the JSON path and the excerpt,
+/// not as a response of the network; a line break in it cannot fake a line.
+#[tokio::test(flavor = "multi_thread")]
+async fn normalize_says_which_file_does_not_decode_as_what() {
+    let dir = std::env::temp_dir().join(format!("voiceport-undecoded-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("call.json");
+    std::fs::write(&file, "{\"id\": 42,\n\"status\": \"ended\"}").unwrap();
+    let path = file.to_str().unwrap();
+    let out = run(
+        None,
+        &["normalize", "--vendor", "vapi", "--what", "call", path],
+    )
+    .await;
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(
+        text.starts_with(&format!(
+            "error: cannot decode {path} as a vapi call at `id`: "
+        )),
+        "{text}"
+    );
+    assert!(text.contains("(body: {\"id\": 42,"), "{text}");
+    assert!(!text.contains("get_call"), "{text}");
+    assert!(!text.contains("response"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
+/// `calls recording` prints its labels in one column, the URLs after them.
+#[tokio::test(flavor = "multi_thread")]
+async fn recording_urls_line_up() {
+    let env = env().await;
+    let list = json(&run(Some(&env), &["-p", "vapi", "calls", "list", "--json"]).await);
+    let mut shown = None;
+    for call in list["calls"].as_array().unwrap() {
+        let id = call["id"].as_str().unwrap();
+        let args = ["-p", "vapi", "calls", "recording", id];
+        let recording = json(&run(Some(&env), &[&args[..], &["--json"]].concat()).await);
+        if recording["mono_url"].is_string() && recording["stereo_url"].is_string() {
+            shown = Some(stdout(&run(Some(&env), &args).await));
+            break;
+        }
+    }
+    let shown = shown.expect("a vapi call with both recordings");
+    let lines: Vec<&str> = shown.lines().collect();
+    assert_eq!(lines.len(), 2, "{shown}");
+    let at: Vec<usize> = lines.iter().map(|l| l.find("http").unwrap()).collect();
+    assert_eq!(at[0], at[1], "{shown}");
+    assert!(
+        lines[0].starts_with("mono ") && lines[1].starts_with("stereo "),
+        "{shown}"
+    );
+}
+
+/// `-p` is not offered where it means nothing (it is still accepted there, as a global
+/// option), and stays where it does.
+#[tokio::test(flavor = "multi_thread")]
+async fn provider_option_is_hidden_where_it_means_nothing() {
+    for command in ["normalize", "sandbox", "demo"] {
+        let help = stdout(&run(None, &[command, "--help"]).await);
+        assert!(!help.contains("--provider"), "{command}: {help}");
+    }
+    for command in [&["check"][..], &["calls", "list"], &["listen"]] {
+        let help = stdout(&run(None, &[command, &["--help"]].concat()).await);
+        assert!(help.contains("-p, --provider"), "{command:?}: {help}");
+    }
+    let fixture = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/rounded/get_call.json"
+    );
+    for args in [
+        &["-p", "x", "normalize", "--vendor", "rounded", fixture][..],
+        &["normalize", "-p", "x", "--vendor", "rounded", fixture],
+    ] {
+        let call = json(&run(None, args).await);
+        assert_eq!(call["provider"], "rounded", "{args:?}");
     }
 }
