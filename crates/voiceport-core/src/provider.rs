@@ -79,7 +79,8 @@ pub struct Capabilities {
     /// The page size used when the query sets none.
     pub default_page_size: u32,
 
-    /// Calls carry the transcript inline.
+    /// Calls carry the transcript inline: those of `get_call` at least (a vendor's listing
+    /// may leave it out, as Retell's does: fetch each call, or its transcript, for it).
     pub inline_transcript: bool,
     /// Calls carry cost figures.
     pub cost: bool,

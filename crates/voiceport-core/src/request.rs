@@ -34,9 +34,12 @@ pub struct CallQuery {
     pub kind: Option<CallKind>,
     /// Only calls whose normalized status is one of these (empty: any).
     pub statuses: Vec<CallStatus>,
-    /// Only calls created at or after this time.
+    /// Only calls created (or, where the vendor filters on it, started) at or after this
+    /// time. Most vendors filter on the creation time; Rounded and Retell filter on the
+    /// start time, so there a call that never started is kept only when the vendor returns
+    /// it (each vendor's page under `docs/vendors` says which).
     pub since: Option<DateTime<Utc>>,
-    /// Only calls created before this time.
+    /// Only calls created (or started, as for [`since`](Self::since)) before this time.
     pub until: Option<DateTime<Utc>>,
     /// Only calls handled by this agent / assistant / use case.
     pub agent_id: Option<AgentId>,
