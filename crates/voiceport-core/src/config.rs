@@ -79,6 +79,10 @@ pub struct ProviderConfig {
     /// Read from environment variables: its fields are named as the variables are.
     #[serde(skip)]
     from_env: bool,
+    /// The text of each option read from a variable as a number or a flag
+    /// (`OPTIONS_FROM_NUMBER=+14155550123`), used where the adapter takes text.
+    #[serde(skip)]
+    option_texts: BTreeMap<String, String>,
 }
 
 /// Retry bounds, as configured.
@@ -112,6 +116,7 @@ impl ProviderConfig {
             options: serde_json::Map::new(),
             path: String::new(),
             from_env: false,
+            option_texts: BTreeMap::new(),
         }
     }
 
@@ -152,45 +157,6 @@ impl ProviderConfig {
         })
     }
 
-    /// Reads one provider from environment variables named `<prefix>KIND`, `<prefix>API_KEY`,
-    /// `<prefix>API_KEY_ENV`, `<prefix>BASE_URL`, `<prefix>TIMEOUT_SECS`, for example
-    /// `VOICEPORT_KIND=rounded VOICEPORT_API_KEY_ENV=ROUNDED_API_KEY`. A variable set to
-    /// nothing (or spaces) counts as unset, as a template's `VOICEPORT_API_KEY=` means; its
-    /// errors name the variables.
-    pub fn from_env(prefix: &str) -> Result<Self> {
-        let var = |name: &str| -> Result<Option<String>> {
-            let variable = format!("{prefix}{name}");
-            match std::env::var(&variable) {
-                Ok(value) if value.trim().is_empty() => Ok(None),
-                Ok(value) => Ok(Some(value)),
-                Err(std::env::VarError::NotPresent) => Ok(None),
-                // Its value is not quoted: it may be the key.
-                Err(std::env::VarError::NotUnicode(_)) => {
-                    Err(Error::config(variable, "is not valid UTF-8"))
-                }
-            }
-        };
-        let kind_name = format!("{prefix}KIND");
-        let kind = var("KIND")?
-            .ok_or_else(|| Error::config(&kind_name, "not set"))?
-            .parse::<ProviderKind>()
-            .map_err(|unknown| Error::config(&kind_name, unknown.to_string()))?;
-        let mut config = ProviderConfig::new(kind);
-        config.api_key = var("API_KEY")?.map(SecretString::from);
-        config.api_key_env = var("API_KEY_ENV")?;
-        config.base_url = var("BASE_URL")?;
-        if let Some(text) = var("TIMEOUT_SECS")? {
-            let field = format!("{prefix}TIMEOUT_SECS");
-            config.timeout_secs = Some(
-                text.parse()
-                    .map_err(|_| Error::config(field, format!("{text:?} is not a number")))?,
-            );
-        }
-        config.path = prefix.to_owned();
-        config.from_env = true;
-        Ok(config)
-    }
-
     /// Refuses a config meant for another vendor (an adapter's first check).
     pub fn ensure_kind(&self, expected: ProviderKind) -> Result<()> {
         if self.kind == expected {
@@ -211,14 +177,12 @@ impl ProviderConfig {
         format!("{}{}", self.path, self.setting(name))
     }
 
-    /// A field as the user sets it: its name in a file (`api_key`), or its variable
-    /// without the prefix (`API_KEY`) for a config read from the environment.
+    /// A field as the user sets it: its name in a file (`retry.max_attempts`), or its
+    /// variable without the prefix (`RETRY_MAX_ATTEMPTS`) for a config read from the
+    /// environment.
     fn setting(&self, name: &str) -> String {
-        // Only the fields `from_env` reads have a variable; any other (set in code) keeps
-        // its name.
-        const FROM_ENV: [&str; 5] = ["kind", "api_key", "api_key_env", "base_url", "timeout_secs"];
-        if self.from_env && FROM_ENV.contains(&name) {
-            name.to_ascii_uppercase()
+        if self.from_env {
+            name.to_ascii_uppercase().replace('.', "_")
         } else {
             name.to_owned()
         }
@@ -277,7 +241,26 @@ impl ProviderConfig {
         // Read only by a scheme that signs with it: an unset `api_key_env` is then the
         // error, and no other scheme minds it.
         let api_key = || self.resolve_api_key().map(Some);
-        Verifier::from_config_keyed(self.kind, config, &field, api_key).map(Some)
+        Verifier::from_config_keyed(self.kind, config, &field, api_key)
+            .map(Some)
+            .map_err(|e| self.named_as_set(e, "webhook"))
+    }
+
+    /// An error about a field of `table` named as the user sets it: the verifier names
+    /// `VOICEPORT_WEBHOOK.secret` by the table's path, a variable is `VOICEPORT_WEBHOOK_SECRET`.
+    fn named_as_set(&self, error: Error, table: &str) -> Error {
+        match error {
+            Error::Config { field, message } if self.from_env => {
+                let inner = field
+                    .strip_prefix(&self.field(table))
+                    .and_then(|rest| rest.strip_prefix('.'));
+                match inner {
+                    Some(inner) => Error::config(self.field(&format!("{table}.{inner}")), message),
+                    None => Error::Config { field, message },
+                }
+            }
+            other => other,
+        }
     }
 
     /// The transport settings, checked.
@@ -375,18 +358,49 @@ impl ProviderConfig {
     }
 
     /// Reads the vendor options into the adapter's own type; errors name the option
-    /// (`providers.sales.options.number_id`).
+    /// (`providers.sales.options.number_id`, or `VOICEPORT_OPTIONS_NUMBER_ID` for a config
+    /// read from the environment).
+    ///
+    /// An option read from a variable as a number or a flag is read as the text written
+    /// where `T` takes text (`from_number = "+14155550123"`).
+    ///
+    /// ```
+    /// use voiceport_core::{ProviderConfig, ProviderKind};
+    ///
+    /// #[derive(serde::Deserialize)]
+    /// struct Options {
+    ///     from_number: Option<String>,
+    /// }
+    /// let config = ProviderConfig::new(ProviderKind::Rounded).with_option("from_number", "+331");
+    /// let options: Options = config.options()?;
+    /// assert_eq!(options.from_number.as_deref(), Some("+331"));
+    /// # Ok::<(), voiceport_core::Error>(())
+    /// ```
     pub fn options<T: DeserializeOwned>(&self) -> Result<T> {
-        let value = serde_json::Value::Object(self.options.clone());
-        serde_path_to_error::deserialize(value).map_err(|e| {
-            let inner = e.path().to_string();
-            let field = if inner == "." {
-                "options".to_owned()
-            } else {
-                format!("options.{inner}")
+        let mut options = self.options.clone();
+        loop {
+            let value = serde_json::Value::Object(options.clone());
+            let e = match serde_path_to_error::deserialize(value) {
+                Ok(options) => return Ok(options),
+                Err(e) => e,
             };
-            Error::config(self.field(&field), e.into_inner().to_string())
-        })
+            let keys = env::segments(e.path());
+            let message = e.into_inner().to_string();
+            // A number or a flag where text is expected: the text as written, when the
+            // value is still the one read from that text.
+            if message.starts_with("invalid type")
+                && let Some(key) = keys.first()
+                && let Some(text) = self.option_texts.get(key)
+                && let Some(current) = options.get_mut(key)
+                && !current.is_string()
+                && *current == env::option_value(text)
+            {
+                *current = serde_json::Value::String(text.clone());
+                continue;
+            }
+            let keys = [vec!["options".to_owned()], keys].concat();
+            return Err(env::locate(&self.path, self.from_env, keys, message));
+        }
     }
 }
 
@@ -677,6 +691,8 @@ pub(crate) fn positive_seconds(
         )),
     }
 }
+
+mod env;
 
 #[cfg(test)]
 mod tests;

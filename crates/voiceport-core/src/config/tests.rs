@@ -299,66 +299,6 @@ fn json_and_env_sources() {
         let shown = ProviderConfig::from_json_str(json).unwrap_err().to_string();
         assert!(!shown.contains("73914025518"), "{shown}");
     }
-
-    // Variables unique to this test, so parallel tests do not race on them.
-    let (field, _) = config_error(ProviderConfig::from_env("VOICEPORT_CFGTEST_NONE_"));
-    assert_eq!(field, "VOICEPORT_CFGTEST_NONE_KIND");
-    // SAFETY: only this test reads or writes these variables.
-    unsafe {
-        std::env::set_var("VOICEPORT_CFGTEST_A_KIND", "rounded");
-        std::env::set_var("VOICEPORT_CFGTEST_A_API_KEY", "env-key");
-        std::env::set_var("VOICEPORT_CFGTEST_A_TIMEOUT_SECS", "3");
-    }
-    let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_A_").unwrap();
-    assert_eq!(config.kind, ProviderKind::Rounded);
-    assert_eq!(config.resolve_api_key().unwrap().expose_secret(), "env-key");
-    assert_eq!(
-        config.http_settings().unwrap().timeout,
-        Duration::from_secs(3)
-    );
-    assert!(!format!("{config:?}").contains("env-key"));
-
-    // A template's empty variables count as unset, and errors name the variables.
-    // SAFETY: only this test reads or writes these variables.
-    unsafe {
-        std::env::set_var("VOICEPORT_CFGTEST_B_KIND", "retell");
-        std::env::set_var("VOICEPORT_CFGTEST_B_API_KEY", "");
-        std::env::set_var(
-            "VOICEPORT_CFGTEST_B_API_KEY_ENV",
-            "VOICEPORT_CFGTEST_B_REAL_KEY",
-        );
-        std::env::set_var("VOICEPORT_CFGTEST_B_REAL_KEY", "real-key");
-        std::env::set_var("VOICEPORT_CFGTEST_B_BASE_URL", " ");
-        std::env::set_var("VOICEPORT_CFGTEST_B_TIMEOUT_SECS", "soon");
-    }
-    let (field, _) = config_error(ProviderConfig::from_env("VOICEPORT_CFGTEST_B_"));
-    assert_eq!(field, "VOICEPORT_CFGTEST_B_TIMEOUT_SECS");
-    // SAFETY: as above.
-    unsafe { std::env::remove_var("VOICEPORT_CFGTEST_B_TIMEOUT_SECS") };
-    let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_B_").unwrap();
-    assert_eq!(
-        config.resolve_api_key().unwrap().expose_secret(),
-        "real-key"
-    );
-    assert_eq!(config.base_url, None);
-    assert_eq!(config.field("kind"), "VOICEPORT_CFGTEST_B_KIND");
-    // A field no variable sets keeps its name; placed in a file, the config names its
-    // fields as the file does.
-    assert_eq!(
-        config.field("options.organization_id"),
-        "VOICEPORT_CFGTEST_B_options.organization_id"
-    );
-    let placed = config.clone().at_path("providers.sales.");
-    assert_eq!(placed.field("api_key"), "providers.sales.api_key");
-    // SAFETY: as above.
-    unsafe { std::env::remove_var("VOICEPORT_CFGTEST_B_API_KEY_ENV") };
-    let config = ProviderConfig::from_env("VOICEPORT_CFGTEST_B_").unwrap();
-    let (field, message) = config_error(config.resolve_api_key());
-    assert_eq!(field, "VOICEPORT_CFGTEST_B_API_KEY");
-    assert!(
-        message.contains("set VOICEPORT_CFGTEST_B_API_KEY or VOICEPORT_CFGTEST_B_API_KEY_ENV"),
-        "{message}"
-    );
 }
 
 #[test]
@@ -462,4 +402,418 @@ fn an_api_key_pasted_with_spaces_is_used_and_masked_without_them() {
     let mask = crate::SecretMask::new(key.expose_secret());
     let echoed = mask.mask_str("Invalid API key: sk-live-4f9a8b7c6d5e");
     assert_eq!(echoed, "Invalid API key: [REDACTED]");
+}
+
+/// `ProviderConfig::from_vars` over `pairs`, with the prefix `P_`.
+fn from_vars(pairs: &[(&str, &str)]) -> Result<ProviderConfig> {
+    ProviderConfig::from_vars("P_", pairs.iter().copied())
+}
+
+#[test]
+fn from_env_reads_the_process_environment() {
+    // No test sets a variable: this prefix is set by no one.
+    let (field, message) = config_error(ProviderConfig::from_env("VOICEPORT_CFGTEST_NONE_"));
+    assert_eq!(field, "VOICEPORT_CFGTEST_NONE_KIND");
+    assert_eq!(message, "not set");
+}
+
+#[test]
+fn the_first_variables_keep_working() {
+    let config = from_vars(&[
+        ("P_KIND", "rounded"),
+        ("P_API_KEY", "env-key"),
+        ("P_TIMEOUT_SECS", "3"),
+    ])
+    .unwrap();
+    assert_eq!(config.kind, ProviderKind::Rounded);
+    assert_eq!(config.resolve_api_key().unwrap().expose_secret(), "env-key");
+    assert_eq!(
+        config.http_settings().unwrap().timeout,
+        Duration::from_secs(3)
+    );
+    assert!(!format!("{config:?}").contains("env-key"));
+
+    // A template's empty variables count as unset, and errors name the variables.
+    let template = [
+        ("P_KIND", "retell"),
+        ("P_API_KEY", ""),
+        ("P_API_KEY_ENV", "VOICEPORT_TEST_ROUNDED_KEY_UNSET"),
+        ("P_BASE_URL", " "),
+        ("P_TIMEOUT_SECS", "soon"),
+    ];
+    let (field, _) = config_error(from_vars(&template));
+    assert_eq!(field, "P_TIMEOUT_SECS");
+    let config = from_vars(&template[..4]).unwrap();
+    assert_eq!(
+        config.api_key_env.as_deref(),
+        Some("VOICEPORT_TEST_ROUNDED_KEY_UNSET")
+    );
+    assert_eq!(config.base_url, None);
+    let (field, message) = config_error(config.resolve_api_key());
+    assert_eq!(field, "P_API_KEY_ENV");
+    assert!(
+        message.contains("VOICEPORT_TEST_ROUNDED_KEY_UNSET"),
+        "{message}"
+    );
+    assert_eq!(config.field("kind"), "P_KIND");
+    // Every field has its variable; placed in a file, the config names its fields as the
+    // file does.
+    assert_eq!(
+        config.field("options.organization_id"),
+        "P_OPTIONS_ORGANIZATION_ID"
+    );
+    assert_eq!(config.field("retry.max_attempts"), "P_RETRY_MAX_ATTEMPTS");
+    let placed = config.clone().at_path("providers.sales.");
+    assert_eq!(placed.field("api_key"), "providers.sales.api_key");
+    let config = from_vars(&template[..2]).unwrap();
+    let (field, message) = config_error(config.resolve_api_key());
+    assert_eq!(field, "P_API_KEY");
+    assert!(
+        message.contains("set P_API_KEY or P_API_KEY_ENV"),
+        "{message}"
+    );
+}
+
+/// Every setting of the TOML form has its variable, and reads to the same config.
+#[test]
+fn the_variables_set_what_a_file_sets() {
+    let file = ProviderConfig::from_toml_str(
+        r#"
+kind = "happyrobot"
+api_key_env = "HAPPYROBOT_API_KEY"
+base_url = "http://proxy.internal/api/v1"
+timeout_secs = 12.5
+connect_timeout_secs = 2
+max_body_bytes = 1048576
+allow_insecure_http = true
+[retry]
+max_attempts = 3
+initial_backoff_ms = 50
+max_backoff_ms = 2000
+max_elapsed_secs = 30
+[options]
+number_id = "65f1c0de9a"
+use_case_id = "uc_7"
+include_transcript = false
+[webhook]
+verify = "hmac"
+secret_env = "HAPPYROBOT_WEBHOOK_SECRET"
+header = "x-signature"
+timestamp_header = ""
+algorithm = "sha512"
+encoding = "base64"
+signature_prefix = "sha512="
+secret_is_base64 = true
+tolerance_secs = 120
+reply_timeout_secs = 7.5
+"#,
+    )
+    .unwrap();
+    let env = from_vars(&[
+        ("P_KIND", "happyrobot"),
+        ("P_API_KEY_ENV", "HAPPYROBOT_API_KEY"),
+        ("P_BASE_URL", "http://proxy.internal/api/v1"),
+        ("P_TIMEOUT_SECS", "12.5"),
+        ("P_CONNECT_TIMEOUT_SECS", "2"),
+        ("P_MAX_BODY_BYTES", "1048576"),
+        ("P_ALLOW_INSECURE_HTTP", "true"),
+        ("P_RETRY_MAX_ATTEMPTS", "3"),
+        ("P_RETRY_INITIAL_BACKOFF_MS", "50"),
+        ("P_RETRY_MAX_BACKOFF_MS", "2000"),
+        ("P_RETRY_MAX_ELAPSED_SECS", "30"),
+        ("P_OPTIONS_NUMBER_ID", "65f1c0de9a"),
+        ("P_OPTIONS_USE_CASE_ID", "\"uc_7\""),
+        ("P_OPTIONS_INCLUDE_TRANSCRIPT", "false"),
+        ("P_WEBHOOK_VERIFY", "hmac"),
+        ("P_WEBHOOK_SECRET_ENV", "HAPPYROBOT_WEBHOOK_SECRET"),
+        ("P_WEBHOOK_HEADER", "x-signature"),
+        ("P_WEBHOOK_TIMESTAMP_HEADER", "\"\""),
+        ("P_WEBHOOK_ALGORITHM", "sha512"),
+        ("P_WEBHOOK_ENCODING", "base64"),
+        ("P_WEBHOOK_SIGNATURE_PREFIX", "sha512="),
+        ("P_WEBHOOK_SECRET_IS_BASE64", "true"),
+        ("P_WEBHOOK_TOLERANCE_SECS", "120"),
+        ("P_WEBHOOK_REPLY_TIMEOUT_SECS", "7.5"),
+    ])
+    .unwrap();
+    assert_eq!(env.kind, file.kind);
+    assert_eq!(env.api_key_env, file.api_key_env);
+    assert_eq!(env.base_url, file.base_url);
+    assert_eq!(env.timeout_secs, file.timeout_secs);
+    assert_eq!(env.connect_timeout_secs, file.connect_timeout_secs);
+    assert_eq!(env.max_body_bytes, file.max_body_bytes);
+    assert_eq!(env.allow_insecure_http, file.allow_insecure_http);
+    assert_eq!(env.retry, file.retry);
+    assert_eq!(env.options, file.options);
+    assert_eq!(format!("{:?}", env.webhook), format!("{:?}", file.webhook));
+    let settings = env.http_settings().unwrap();
+    assert_eq!(settings.connect_timeout, Duration::from_secs(2));
+    assert_eq!(settings.max_body_bytes, 1 << 20);
+    assert!(settings.allow_insecure_http);
+    assert_eq!(settings.retry.max_attempts, 3);
+    assert_eq!(settings.retry.max_backoff, Duration::from_secs(2));
+    // No webhook variable: no webhook table, as in a file without one.
+    let bare = from_vars(&[("P_KIND", "vapi")]).unwrap();
+    assert!(bare.webhook.is_none());
+    assert_eq!(bare.retry, RetrySettings::default());
+}
+
+#[test]
+fn options_are_scalars_or_the_text_written() {
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Options {
+        from_number: Option<String>,
+        agent_id: Option<String>,
+        label: Option<String>,
+        include_transcript: Option<bool>,
+        page_size: Option<u32>,
+        ratio: Option<f64>,
+    }
+    let config = from_vars(&[
+        ("P_KIND", "rounded"),
+        ("P_OPTIONS_FROM_NUMBER", "+14155550123"),
+        ("P_OPTIONS_AGENT_ID", "1_000"),
+        ("P_OPTIONS_LABEL", "\"007\""),
+        ("P_OPTIONS_INCLUDE_TRANSCRIPT", "false"),
+        ("P_OPTIONS_PAGE_SIZE", "50"),
+        ("P_OPTIONS_RATIO", "0.5"),
+    ])
+    .unwrap();
+    // As TOML reads them…
+    assert_eq!(config.options["from_number"], 14155550123_i64);
+    assert_eq!(config.options["include_transcript"], false);
+    // …and as the adapter takes them: the text as written where it takes text.
+    let options: Options = config.options().unwrap();
+    assert_eq!(options.from_number.as_deref(), Some("+14155550123"));
+    assert_eq!(options.agent_id.as_deref(), Some("1_000"));
+    assert_eq!(options.label.as_deref(), Some("007"));
+    assert_eq!(options.include_transcript, Some(false));
+    assert_eq!(options.page_size, Some(50));
+    assert_eq!(options.ratio, Some(0.5));
+
+    // An option replaced in code is not read from the variable's text.
+    let replaced = config.clone().with_option("from_number", 5);
+    let (field, _) = config_error(replaced.options::<Options>());
+    assert_eq!(field, "P_OPTIONS_FROM_NUMBER");
+    // Errors name the variable, and an unknown option the variables expected.
+    let (field, message) = config_error(
+        from_vars(&[
+            ("P_KIND", "rounded"),
+            ("P_OPTIONS_INCLUDE_TRANSCRIPT", "yes"),
+        ])
+        .unwrap()
+        .options::<Options>(),
+    );
+    assert_eq!(field, "P_OPTIONS_INCLUDE_TRANSCRIPT");
+    assert!(message.contains("boolean"), "{message}");
+    let (field, message) = config_error(
+        from_vars(&[("P_KIND", "rounded"), ("P_OPTIONS_FROM_NUMBR", "+1415")])
+            .unwrap()
+            .options::<Options>(),
+    );
+    assert_eq!(field, "P_OPTIONS_FROM_NUMBR");
+    assert!(message.contains("P_OPTIONS_FROM_NUMBER"), "{message}");
+    // In a file, an unknown option is named too.
+    let file = ProviderConfig::from_toml_str("kind = \"rounded\"\n[options]\nnumbr = 1\n")
+        .unwrap()
+        .at_path("providers.r.");
+    let (field, message) = config_error(file.options::<Options>());
+    assert_eq!(field, "providers.r.options.numbr");
+    assert!(message.contains("from_number"), "{message}");
+}
+
+#[test]
+fn every_variable_error_names_the_variable() {
+    let base = [("P_KIND", "rounded")];
+    let with = |extra: (&str, &str)| from_vars(&[base[0], extra]);
+    for (name, value) in [
+        ("P_MAX_BODY_BYTES", "-1"),
+        ("P_MAX_BODY_BYTES", "lots"),
+        ("P_ALLOW_INSECURE_HTTP", "yes"),
+        ("P_CONNECT_TIMEOUT_SECS", "true"),
+        ("P_RETRY_MAX_ATTEMPTS", "4.5"),
+        ("P_RETRY_INITIAL_BACKOFF_MS", "-3"),
+        ("P_WEBHOOK_VERIFY", "hmca"),
+        ("P_WEBHOOK_ALGORITHM", "md5"),
+        ("P_WEBHOOK_TOLERANCE_SECS", "soon"),
+        ("P_WEBHOOK_SECRET_IS_BASE64", "1"),
+    ] {
+        let (field, _) = config_error(with((name, value)));
+        assert_eq!(field, name, "{value}");
+    }
+    let (field, message) = config_error(from_vars(&[("P_KIND", "bland")]));
+    assert_eq!(field, "P_KIND");
+    assert!(message.contains("bland"), "{message}");
+    let (field, message) = config_error(from_vars(&[("P_API_KEY", "k")]));
+    assert_eq!((field.as_str(), message.as_str()), ("P_KIND", "not set"));
+
+    // Checked later, named the same way.
+    let (field, _) = config_error(with(("P_RETRY_MAX_ATTEMPTS", "0")).unwrap().http_settings());
+    assert_eq!(field, "P_RETRY_MAX_ATTEMPTS");
+    let (field, _) = config_error(
+        with(("P_CONNECT_TIMEOUT_SECS", "0"))
+            .unwrap()
+            .http_settings(),
+    );
+    assert_eq!(field, "P_CONNECT_TIMEOUT_SECS");
+    let (field, _) = config_error(
+        with(("P_RETRY_MAX_ELAPSED_SECS", "-1"))
+            .unwrap()
+            .http_settings(),
+    );
+    assert_eq!(field, "P_RETRY_MAX_ELAPSED_SECS");
+    let (field, _) = config_error(
+        from_vars(&[
+            ("P_KIND", "rounded"),
+            ("P_API_KEY", "k"),
+            ("P_BASE_URL", "http://api.example.com/v1"),
+        ])
+        .unwrap()
+        .http_client("https://x", AuthStyle::Bearer),
+    );
+    assert_eq!(field, "P_BASE_URL");
+    // The webhook verifier's errors too.
+    let (field, _) = config_error(
+        with(("P_WEBHOOK_VERIFY", "hmac"))
+            .unwrap()
+            .webhook_verifier(),
+    );
+    assert_eq!(field, "P_WEBHOOK_SECRET");
+    let (field, message) = config_error(
+        with((
+            "P_WEBHOOK_SECRET_ENV",
+            "VOICEPORT_TEST_UNSET_WEBHOOK_SECRET",
+        ))
+        .unwrap()
+        .webhook_verifier(),
+    );
+    assert_eq!(field, "P_WEBHOOK_SECRET_ENV");
+    assert!(
+        message.contains("VOICEPORT_TEST_UNSET_WEBHOOK_SECRET"),
+        "{message}"
+    );
+    let (field, _) = config_error(
+        from_vars(&[
+            ("P_KIND", "happyrobot"),
+            ("P_WEBHOOK_SECRET", "s"),
+            ("P_WEBHOOK_HEADER", "bad header"),
+        ])
+        .unwrap()
+        .webhook_verifier(),
+    );
+    assert_eq!(field, "P_WEBHOOK_HEADER");
+}
+
+#[test]
+fn unknown_variables_that_look_like_settings_are_refused() {
+    for name in [
+        "P_RETRY_MAX_ATTEMPT",
+        "P_WEBHOOK_SECRETENV",
+        "P_TIMEOUT",
+        "P_TIMEOUT_SEC",
+        "P_TIMOUT_SECS",
+        "P_API_TOKEN",
+        "P_MAX_ATTEMPTS",
+        "P_OPTION_NUMBER_ID",
+        "P_RETRY",
+        "P_OPTIONS",
+        "P_KIND_",
+    ] {
+        let (field, message) = config_error(from_vars(&[("P_KIND", "rounded"), (name, "3")]));
+        assert_eq!(field, name);
+        assert!(message.starts_with("not a setting"), "{name}: {message}");
+        assert!(!message.contains('\n'), "{message}");
+    }
+    let (_, message) = config_error(from_vars(&[
+        ("P_KIND", "rounded"),
+        ("P_RETRY_MAX_ATTEMPT", "3"),
+    ]));
+    assert!(message.contains("P_RETRY_MAX_ATTEMPTS"), "{message}");
+    let (_, message) = config_error(from_vars(&[("P_KIND", "rounded"), ("P_TIMEOUT", "3")]));
+    assert!(message.contains("P_TIMEOUT_SECS"), "{message}");
+    assert!(message.contains("P_OPTIONS_<NAME>"), "{message}");
+
+    // Unrelated variables sharing the prefix are left alone: another provider's, one
+    // that `API_KEY_ENV` names, ones no setting starts like.
+    let config = from_vars(&[
+        ("P_KIND", "rounded"),
+        ("P_API_KEY_ENV", "P_API_KEY_SALES"),
+        ("P_API_KEY_SALES", "sk-sales"),
+        ("P_WEBHOOK_SECRET_ENV", "P_WEBHOOK_SALES"),
+        ("P_SALES_KIND", "vapi"),
+        ("P_LOG", "debug"),
+        ("P_", "x"),
+        ("OTHER_TIMEOUT", "x"),
+    ])
+    .unwrap();
+    assert_eq!(config.kind, ProviderKind::Rounded);
+    // Without a prefix, only the settings' own names are read.
+    let config = ProviderConfig::from_vars(
+        "",
+        [("KIND", "vapi"), ("MAX_OPEN_FILES", "4"), ("TIMEOUT", "x")],
+    )
+    .unwrap();
+    assert_eq!(config.kind, ProviderKind::Vapi);
+    // Two spellings of one setting.
+    let (field, message) = config_error(from_vars(&[("P_KIND", "rounded"), ("P_kind", "vapi")]));
+    assert_eq!(field, "P_kind");
+    assert!(message.contains("P_KIND"), "{message}");
+}
+
+#[test]
+fn secrets_from_variables_are_never_shown() {
+    const KEY: &str = "73914025518";
+    const SECRET: &str = "\"wh-secret-9d2f\"";
+    let pairs = [
+        ("P_KIND", "happyrobot"),
+        ("P_API_KEY", KEY),
+        ("P_WEBHOOK_SECRET", SECRET),
+        ("P_WEBHOOK_VERIFY", "hmac"),
+        ("P_WEBHOOK_SECRET_IS_BASE64", "true"),
+    ];
+    // Taken as written: digits stay text, quotes stay.
+    let config = from_vars(&pairs).unwrap();
+    assert_eq!(config.resolve_api_key().unwrap().expose_secret(), KEY);
+    let webhook = config.webhook.as_ref().unwrap();
+    assert_eq!(webhook.secret.as_ref().unwrap().expose_secret(), SECRET);
+    let shown = [
+        format!("{config:?}"),
+        format!("{:?}", config.http_client("https://x", AuthStyle::Bearer)),
+        config.webhook_verifier().unwrap_err().to_string(),
+        from_vars(&[pairs[0], pairs[1], pairs[2], ("P_TIMEOUT_SECS", "x")])
+            .unwrap_err()
+            .to_string(),
+        from_vars(&[pairs[0], pairs[1], ("P_api_key", KEY)])
+            .unwrap_err()
+            .to_string(),
+    ];
+    for text in shown {
+        assert!(!text.contains(KEY), "{text}");
+        assert!(!text.contains("wh-secret"), "{text}");
+    }
+    assert_eq!(
+        config_error(config.webhook_verifier()).0,
+        "P_WEBHOOK_SECRET"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_variable_that_is_not_utf8_is_named_not_shown() {
+    use std::ffi::OsString;
+    use std::os::unix::ffi::OsStringExt;
+    let bad = || OsString::from_vec(vec![b's', b'k', 0xff]);
+    let vars = |name: &str| {
+        [
+            (OsString::from("P_KIND"), OsString::from("rounded")),
+            (OsString::from(name), bad()),
+            (OsString::from_vec(vec![b'P', b'_', 0xff]), bad()),
+        ]
+    };
+    let (field, message) = config_error(ProviderConfig::from_vars("P_", vars("P_API_KEY")));
+    assert_eq!(field, "P_API_KEY");
+    assert_eq!(message, "is not valid UTF-8");
+    // One no setting reads is none of this config's business.
+    assert!(ProviderConfig::from_vars("P_", vars("P_LOG")).is_ok());
 }
