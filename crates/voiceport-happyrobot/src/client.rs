@@ -351,8 +351,16 @@ impl Adapter for HappyRobot {
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
+        // A retry that finds the note gone (after an attempt that may have deleted it: a
+        // 5xx or a lost answer) is the first attempt's work, done; the call it answered
+        // with was lost, so it is read back.
         let request = Request::delete(op, ["calls", id.as_str(), "notes", note_id.as_str()])
+            .done_if_gone()
             .call_id(id.as_str());
-        self.call_request(op, request).await
+        let response = self.http.send(request).await?;
+        if response.is_empty() {
+            return Adapter::get_call(self, id).await;
+        }
+        HappyRobotCodec.decode_call_as(op, &response.body)
     }
 }

@@ -749,6 +749,50 @@ async fn notes_are_added_updated_and_deleted() {
     assert!(call.notes.iter().all(|n| n.id.as_str() != note_id));
 }
 
+/// A note delete whose first answer was lost (a 503 after sending) and whose retry finds
+/// the note gone was done by that first attempt: it succeeds with the call read back. A
+/// first attempt answered not-found stays an error (nothing says the delete was done).
+#[tokio::test]
+async fn a_note_delete_whose_retry_finds_it_gone_succeeds() {
+    let note_id = NoteId::new("69af27497a81a64cbcab564f");
+    let note_tail = call_tail(&format!("/notes/{}", note_id.as_str()));
+    let gone = r#"{"message": "Note not found"}"#;
+    for lost_answer in [true, false] {
+        let api = api().await;
+        if lost_answer {
+            api.lose_first_answer("DELETE", &note_tail).await;
+        }
+        api.on("DELETE", &note_tail)
+            .respond_with(json_response(404, gone))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        api.on("GET", &call_tail(""))
+            .respond_with(json_response(200, &fixture("call_seed.json")))
+            .expect(u64::from(lost_answer))
+            .mount(&api.server)
+            .await;
+        let result = retrying_client(&api).delete_note(&id(), &note_id).await;
+        if lost_answer {
+            let call = result.unwrap();
+            assert_eq!(call.id.as_str(), CALL_ID);
+            assert!(call.notes.iter().all(|n| n.id != note_id));
+        } else {
+            let err = result.unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::NotFound {
+                        operation: Operation::DeleteNote,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            );
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_note_update_that_changes_nothing_is_refused_before_sending() {
     let api = api().await;

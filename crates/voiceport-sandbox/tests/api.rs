@@ -799,12 +799,18 @@ async fn every_fault_kind_is_served() {
     };
     assert!(dropped, "the body should break off");
 
+    // A delay answers with the real response once it has passed …
     sandbox
         .faults()
-        .inject(Fault::new(FaultKind::Delay(Duration::from_millis(200))).vendor(Voicebot));
-    let started = std::time::Instant::now();
+        .inject(Fault::new(FaultKind::Delay(Duration::from_millis(1))).vendor(Voicebot));
     assert_eq!(get().await.unwrap().status(), 200);
-    assert!(started.elapsed() >= Duration::from_millis(200));
+    // … and not before: a ten-minute one is still held when the test stops waiting (an
+    // answer, say one that ignored the delay, fails the test; a slow machine only waits).
+    sandbox
+        .faults()
+        .inject(Fault::new(FaultKind::Delay(Duration::from_secs(600))).vendor(Voicebot));
+    let held = tokio::time::timeout(Duration::from_secs(1), get()).await;
+    assert!(held.is_err(), "answered before its delay: {held:?}");
 
     // Faults expire: the next request is served normally.
     assert_eq!(get().await.unwrap().status(), 200);

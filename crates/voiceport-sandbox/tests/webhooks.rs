@@ -712,13 +712,13 @@ async fn a_call_keeps_the_target_it_was_dialed_with() {
     assert!(settled(&sandbox, Voicebot, &quiet).await.is_empty());
 }
 
-/// A delivery waiting on a slow receiver never holds up the API. The bounds are far under
-/// the receiver's hold, and the whole test is bounded so that a lock held while posting
-/// fails it instead of hanging it (several threads: one blocked still lets the timer run).
+/// A delivery waiting on a slow receiver never holds up the API. The receiver holds the
+/// first delivery for 290 s (a target waits 300 s at most) and the whole test is bounded
+/// far short of that, so an API that waited for it (a lock held while posting) fails the
+/// test instead of hanging it (several threads: one blocked still lets the timer run).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_receiver_never_slows_the_api() {
-    const HOLD: Duration = Duration::from_secs(20);
-    const QUICK: Duration = Duration::from_secs(5);
+    const HOLD: Duration = Duration::from_secs(290);
     let test = async {
         let (url, seen) = receiver().await;
         seen.script.lock().unwrap().push_back((204, HOLD));
@@ -727,20 +727,12 @@ async fn a_slow_receiver_never_slows_the_api() {
             WebhookTarget::new(&url, config(&[])).timeout(HOLD + Duration::from_secs(10)),
         )
         .await;
-        let started = std::time::Instant::now();
         let id = dial(&sandbox, Voicebot, "+14155550199").await;
-        assert!(
-            started.elapsed() < QUICK,
-            "the dial took {:?}",
-            started.elapsed()
-        );
         // The receiver holds the first delivery; the API answers regardless.
         first_delivery(&seen).await;
-        let started = std::time::Instant::now();
         let call = get(&sandbox, Voicebot, &id).await;
         dial(&sandbox, Voicebot, "+14155550198").await;
         assert_eq!(call["id"], id.as_str());
-        assert!(started.elapsed() < QUICK, "took {:?}", started.elapsed());
     };
     tokio::time::timeout(Duration::from_secs(60), test)
         .await

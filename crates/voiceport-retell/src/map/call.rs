@@ -84,7 +84,7 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
         Some(wire::CallType::WebCall) => CallKind::Web,
         Some(wire::CallType::Other(raw)) => CallKind::parse(&raw),
     };
-    call.direction = wire.direction.as_deref().and_then(Direction::from_wire);
+    call.direction = read_direction(&mut call, wire.direction.as_deref());
     call.from = text(wire.from_number);
     call.to = text(wire.to_number);
     let agent_id = read_id(&mut call, "agent_id", wire.agent_id);
@@ -319,11 +319,27 @@ fn extracted(
     extracted
 }
 
+/// The call's direction from the vendor's `direction`: `None`, with a warning on the call,
+/// for a value that is neither `inbound` nor `outbound`, so it is not lost silently. An
+/// absent or blank one gives `None` alone.
+fn read_direction(call: &mut Call, value: Option<&str>) -> Option<Direction> {
+    let value = value.filter(|v| !v.trim().is_empty())?;
+    let direction = Direction::from_wire(value);
+    if direction.is_none() {
+        call.warn(
+            "direction",
+            shorten(value),
+            "not a known direction (inbound or outbound)",
+        );
+    }
+    direction
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::{CallStatus, EndReasonCategory};
+    use voiceport_core::{CallStatus, EndReasonCategory, NormalizationWarning};
 
     /// A call's wire form, borrowed from its text (leaked: tests only).
     fn wire_call(value: Value) -> wire::Call<'static> {
@@ -699,6 +715,7 @@ mod tests {
         })));
         assert_eq!(call.kind, CallKind::Web);
         assert_eq!(call.direction, None);
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
         assert_eq!(call.metadata.get("metadata"), Some(&json!([1, 2])));
         assert_eq!(call.analysis.success_evaluation.as_deref(), Some("false"));
         assert_eq!(
@@ -712,6 +729,13 @@ mod tests {
         })));
         assert_eq!(call.kind, CallKind::Other("sip_call".into()));
         assert_eq!(call.direction, None);
+        // An unknown direction is not lost silently; an absent one (above) says nothing.
+        let warning = NormalizationWarning {
+            field: "direction".into(),
+            value: "sideways".into(),
+            message: "not a known direction (inbound or outbound)".into(),
+        };
+        assert_eq!(call.warnings, [warning]);
         // A type spelled as a unified kind is that kind, as for every vendor.
         let chat = map(wire_call(json!({"call_id": "c", "call_type": "chat"})));
         assert_eq!(chat.kind, CallKind::Chat);

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    AnyJson, check_call, parse_time, read_amount, read_id, read_time, recording_at,
+    AnyJson, check_call, parse_time, read_amount, read_id, read_time, recording_at, shorten,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Speaker,
@@ -29,7 +29,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         // that kind.
         Some(wire::CallType::Other(raw)) => CallKind::parse(&raw),
     };
-    call.direction = wire.direction.as_deref().and_then(Direction::from_wire);
+    call.direction = read_direction(&mut call, wire.direction.as_deref());
     let redirect_secs = read_amount(
         &mut call,
         "redirect_duration_seconds",
@@ -205,12 +205,28 @@ fn answer_value(answer: wire::PostCallAnswer<'_>) -> Option<Value> {
     (!options.is_empty()).then_some(Value::Array(options))
 }
 
+/// The call's direction from the vendor's `direction`: `None`, with a warning on the call,
+/// for a value that is neither `inbound` nor `outbound`, so it is not lost silently. An
+/// absent or blank one gives `None` alone.
+fn read_direction(call: &mut Call, value: Option<&str>) -> Option<Direction> {
+    let value = value.filter(|v| !v.trim().is_empty())?;
+    let direction = Direction::from_wire(value);
+    if direction.is_none() {
+        call.warn(
+            "direction",
+            shorten(value),
+            "not a known direction (inbound or outbound)",
+        );
+    }
+    direction
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::CallStatus;
     use voiceport_core::adapter::presigned_expiry;
+    use voiceport_core::{CallStatus, NormalizationWarning};
 
     #[test]
     fn roles_map_to_speakers() {
@@ -408,6 +424,13 @@ mod tests {
         assert!(call.metadata.is_empty());
         assert_eq!(call.kind, CallKind::Phone);
         assert_eq!(call.direction, None);
+        // An unknown direction is not lost silently.
+        let warning = NormalizationWarning {
+            field: "direction".into(),
+            value: "sideways".into(),
+            message: "not a known direction (inbound or outbound)".into(),
+        };
+        assert_eq!(call.warnings, [warning]);
         assert_eq!(call.transcript, None);
         assert_eq!(call.status, CallStatus::Unknown);
     }
