@@ -2,15 +2,51 @@
 
 use serde_json::Value;
 
+/// When this run started (see [`note_start`]): criterion's files from before it are not
+/// this run's.
+static STARTED: std::sync::OnceLock<std::time::SystemTime> = std::sync::OnceLock::new();
+
+/// Notes that the run starts now; call it first thing in `main`. Until it is called,
+/// [`typical_ns`] reads nothing.
+pub fn note_start() {
+    STARTED.get_or_init(std::time::SystemTime::now);
+}
+
+/// Whether criterion runs in benchmark mode, measuring and writing its estimates: as
+/// `cargo bench` starts it (`--bench`), without `--test`, `--list` or `--profile-time`
+/// (`cargo test --benches` passes no `--bench`: criterion then only tests). The heavy
+/// passes of the benches beside criterion's windows and their summaries run only then.
+pub fn benchmark_mode() -> bool {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let has = |flag: &str| {
+        args.iter()
+            .any(|arg| arg == flag || arg.starts_with(&format!("{flag}=")))
+    };
+    has("--bench") && !has("--test") && !has("--list") && !has("--profile-time")
+}
+
 /// Criterion's typical time for the benchmark stored under `criterion/{dir}` (the slope
 /// estimate where it has one, else the mean, as criterion itself reports), in
-/// nanoseconds; `None` when it was not measured in this run.
+/// nanoseconds; `None` when it was not measured in this run: outside benchmark mode, or
+/// when the file is older than [`note_start`] (left by an earlier run).
 pub fn typical_ns(dir: &str) -> Option<f64> {
+    if !benchmark_mode() {
+        return None;
+    }
+    // To the whole second: a file system that keeps coarse times would date a file
+    // written in the run's first second before its start.
+    let started = STARTED.get()?;
+    let since_epoch = started.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let started = std::time::UNIX_EPOCH + std::time::Duration::from_secs(since_epoch.as_secs());
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(workspace_target);
-    let text =
-        std::fs::read_to_string(target.join(format!("criterion/{dir}/new/estimates.json"))).ok()?;
+    let path = target.join(format!("criterion/{dir}/new/estimates.json"));
+    let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
+    if written < started {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
     let value: Value = serde_json::from_str(&text).ok()?;
     value["slope"]["point_estimate"]
         .as_f64()

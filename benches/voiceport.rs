@@ -167,6 +167,7 @@ async fn walk_reqwest(client: &reqwest::Client, sandbox: &Sandbox, page_size: u3
             .header("authorization", &auth)
             .send()
             .await
+            .and_then(reqwest::Response::error_for_status)
             .unwrap()
             .bytes()
             .await
@@ -251,7 +252,12 @@ fn concurrency(c: &mut Criterion) {
                         .get(format!("{base}/calls/{id}"))
                         .header("authorization", &auth);
                     async move {
-                        let body = request.send().await.unwrap().bytes().await.unwrap();
+                        // A refused request would time an error body: the status is checked,
+                        // as voiceport's `get_call` does.
+                        let response = request.send().await.unwrap();
+                        let status = response.status();
+                        assert!(status.is_success(), "reqwest baseline answered {status}");
+                        let body = response.bytes().await.unwrap();
                         serde_json::from_slice::<Value>(&body).unwrap()
                     }
                 })
@@ -277,12 +283,17 @@ fn walk_peak(calls: usize, page_size: u32) -> usize {
 }
 
 fn main() {
+    estimates::note_start();
     let mut criterion = Criterion::default().configure_from_args();
     normalize(&mut criterion);
     growth(&mut criterion);
     paging(&mut criterion);
     concurrency(&mut criterion);
     criterion.final_summary();
+    // In test, list or profile mode nothing was measured: no summary, no memory walks.
+    if !estimates::benchmark_mode() {
+        return;
+    }
 
     println!("\n== voiceport / baseline (time ratios; lower is better)");
     for vendor in ["happyrobot", "voicebot", "rounded", "retell"] {
@@ -323,17 +334,15 @@ fn main() {
             _ => println!("{n:>6} calls per page: (not measured in this run)"),
         }
     }
-    if std::env::args().any(|a| a == "--bench") {
-        println!("\n== peak memory of the voiceport walk (client and in-process sandbox together)");
-        for (calls, page_size) in [
-            (1_000, 2_000),
-            (4_000, 2_000),
-            (HAPPYROBOT_DOCS_CALL_COUNT, 2_000),
-            (1_000, 500),
-            (HAPPYROBOT_DOCS_CALL_COUNT, 500),
-        ] {
-            let mib = walk_peak(calls, page_size) as f64 / (1024.0 * 1024.0);
-            println!("{calls:>6} calls, page size {page_size:>5}: {mib:>7.1} MiB");
-        }
+    println!("\n== peak memory of the voiceport walk (client and in-process sandbox together)");
+    for (calls, page_size) in [
+        (1_000, 2_000),
+        (4_000, 2_000),
+        (HAPPYROBOT_DOCS_CALL_COUNT, 2_000),
+        (1_000, 500),
+        (HAPPYROBOT_DOCS_CALL_COUNT, 500),
+    ] {
+        let mib = walk_peak(calls, page_size) as f64 / (1024.0 * 1024.0);
+        println!("{calls:>6} calls, page size {page_size:>5}: {mib:>7.1} MiB");
     }
 }

@@ -4,7 +4,8 @@ call uses and a pydantic model for the normalized call.
 
     python3 benches/peers/normalize_pydantic.py {happyrobot|voicebot|rounded} PAGE OUT
 
-Reads a list page, writes the normalized calls as pretty JSON to OUT. Used by
+Reads a list page, writes the normalized calls as compact JSON to OUT (as
+`voiceport normalize` writes to a file). Used by
 `cargo bench -p voiceport-cli --bench process` as the baseline of the CLI's bar; the bench
 skips it, saying why, when Python or pydantic is missing.
 """
@@ -362,7 +363,7 @@ def main() -> None:
     with open(page, "rb") as f:
         calls = normalize(f.read())
     with open(out, "wb") as f:
-        f.write(TypeAdapter(list[Call]).dump_json(calls, indent=2))
+        f.write(TypeAdapter(list[Call]).dump_json(calls))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@
 //! 1. normalize: `voiceport normalize --what list` of each benchmark page (the pages of the
 //!    library's own bench), output to a file, against a Python + pydantic normalizer of the
 //!    same page (`benches/peers/normalize_pydantic.py`; skipped, saying why, when Python or
-//!    pydantic is missing) and against `jq . PAGE`, a plain reformat: the floor.
+//!    pydantic is missing) and against `jq -c . PAGE`, a plain reformat: the floor. All
+//!    three write compact JSON, as `voiceport` does to a file by default.
 //! 2. peak memory: the largest resident set of one `normalize` process per page, against
 //!    the page's size.
 //! 3. export: `voiceport export --format jsonl` of every seeded HappyRobot call from the
@@ -165,10 +166,20 @@ fn pages(dir: &Path) -> Vec<Page> {
     .collect()
 }
 
+/// `voiceport normalize` of `page`, compact: what it writes to a file or a pipe by default
+/// (`voiceport normalize … > out.json`), given explicitly. Every side writes the same
+/// form, one line of JSON: the peer without `indent`, `jq -c`.
 fn normalize_command(page: &Page) -> Command {
     let mut command = Command::new(VOICEPORT);
     command
-        .args(["normalize", "--vendor", page.vendor, "--what", "list"])
+        .args([
+            "--compact",
+            "normalize",
+            "--vendor",
+            page.vendor,
+            "--what",
+            "list",
+        ])
         .arg(&page.path);
     command
 }
@@ -229,7 +240,7 @@ fn normalize(c: &mut Criterion, dir: &Path, pages: &[Page], python: bool) {
         }
         if jq {
             group.bench_function(BenchmarkId::new("jq", page.vendor), |b| {
-                b.iter(|| run(Command::new("jq").arg(".").arg(&page.path), &out))
+                b.iter(|| run(Command::new("jq").arg("-c").arg(".").arg(&page.path), &out))
             });
         }
     }
@@ -258,6 +269,14 @@ fn sandbox(runtime: &tokio::runtime::Runtime, dir: &Path, calls: usize) -> (Sand
         ),
     )
     .expect("a config file");
+    // Readable by its owner alone, as the CLI asks of a file holding a key (it warns on
+    // every run otherwise).
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600))
+            .expect("the config file's permissions");
+    }
     (sandbox, config)
 }
 
@@ -309,7 +328,8 @@ async fn fetch_pages(client: &reqwest::Client, sandbox: &Sandbox, total: usize) 
     bytes
 }
 
-fn export(c: &mut Criterion, dir: &Path) -> Vec<(usize, u64)> {
+/// `benchmark_mode`: whether the peak memory is measured too.
+fn export(c: &mut Criterion, dir: &Path, benchmark_mode: bool) -> Vec<(usize, u64)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -350,6 +370,7 @@ fn export(c: &mut Criterion, dir: &Path) -> Vec<(usize, u64)> {
     // pages, not the account.
     [2 * EXPORT_PAGE_SIZE, HAPPYROBOT_DOCS_CALL_COUNT]
         .into_iter()
+        .filter(|_| benchmark_mode)
         .map(|calls| {
             let (_sandbox, config) = sandbox(&runtime, dir, calls);
             (calls, peak_of(&export_command(&config), &out))
@@ -370,12 +391,16 @@ fn main() {
     {
         return launch(rest);
     }
+    estimates::note_start();
+    // Outside benchmark mode (`--test`, `--list`, `--profile-time`) criterion's windows
+    // run (or not) without measuring: the passes beside them and the summary are skipped.
+    let benchmark_mode = estimates::benchmark_mode();
     let dir = work_dir();
     let pages = pages(&dir);
     let mut c = Criterion::default().configure_from_args();
     let python = available("python3", &["-c", "import pydantic"], "Python + pydantic");
     normalize(&mut c, &dir, &pages, python);
-    let paired: Vec<(&Page, (f64, f64, f64))> = match python {
+    let paired: Vec<(&Page, (f64, f64, f64))> = match python && benchmark_mode {
         true => pages
             .iter()
             .map(|page| (page, in_turns(&dir, page)))
@@ -384,6 +409,7 @@ fn main() {
     };
     let peaks: Vec<(&Page, u64)> = pages
         .iter()
+        .filter(|_| benchmark_mode)
         .map(|page| {
             (
                 page,
@@ -391,8 +417,12 @@ fn main() {
             )
         })
         .collect();
-    let export_peaks = export(&mut c, &dir);
+    let export_peaks = export(&mut c, &dir, benchmark_mode);
     c.final_summary();
+    if !benchmark_mode {
+        let _ = std::fs::remove_dir_all(&dir);
+        return;
+    }
 
     println!("\n== ratios (same run) ==");
     for page in &pages {
