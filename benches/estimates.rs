@@ -38,10 +38,7 @@ pub fn typical_ns(dir: &str) -> Option<f64> {
     let started = STARTED.get()?;
     let since_epoch = started.duration_since(std::time::UNIX_EPOCH).ok()?;
     let started = std::time::UNIX_EPOCH + std::time::Duration::from_secs(since_epoch.as_secs());
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(workspace_target);
-    let path = target.join(format!("criterion/{dir}/new/estimates.json"));
+    let path = criterion_home().join(format!("{dir}/new/estimates.json"));
     let written = std::fs::metadata(&path).and_then(|m| m.modified()).ok()?;
     if written < started {
         return None;
@@ -51,6 +48,23 @@ pub fn typical_ns(dir: &str) -> Option<f64> {
     value["slope"]["point_estimate"]
         .as_f64()
         .or_else(|| value["mean"]["point_estimate"].as_f64())
+}
+
+/// Where criterion writes, found as criterion finds it: `CRITERION_HOME`, else
+/// `CARGO_TARGET_DIR/criterion`, else, under cargo (which sets `CARGO`), the workspace's
+/// target directory, else `target/criterion` below the current directory (a bench binary
+/// run by hand).
+fn criterion_home() -> std::path::PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return home.into();
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return std::path::PathBuf::from(target).join("criterion");
+    }
+    if std::env::var_os("CARGO").is_some() {
+        return workspace_target().join("criterion");
+    }
+    std::path::PathBuf::from("target/criterion")
 }
 
 /// `target/` beside the workspace's `Cargo.lock`, from whichever package's bench includes
