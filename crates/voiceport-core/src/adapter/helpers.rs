@@ -9,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::http::decode_raw;
-use crate::{Call, CallPage, EachCall, Operation, ProviderKind, Result, VendorPayload};
+use crate::{Call, CallPage, Direction, EachCall, Operation, ProviderKind, Result, VendorPayload};
 
 /// Reads a vendor timestamp leniently, as UTC: RFC 3339 with any offset, or an ISO 8601
 /// date-time without one (read as UTC), with `T` or a space between date and time and any
@@ -244,6 +244,33 @@ pub fn recording_at(mono: Option<String>, stereo: Option<String>) -> Option<crat
 /// ```
 pub fn field_path(at: &str, field: &str) -> String {
     crate::http::decode::join_path(at, field)
+}
+
+/// A call's direction from a vendor's `inbound` / `outbound` text at `field`: `None`, with
+/// a warning on the call, for any other value, so that it is not lost silently (the value
+/// stays in the vendor payload). An absent or blank value gives `None` alone.
+///
+/// ```
+/// use voiceport_core::adapter::read_direction;
+/// use voiceport_core::{Call, CallId, Direction, ProviderKind};
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Retell);
+/// assert_eq!(read_direction(&mut call, "direction", Some("inbound")), Some(Direction::Inbound));
+/// assert_eq!(read_direction(&mut call, "direction", Some(" ")), None);
+/// assert_eq!(read_direction(&mut call, "direction", Some("sideways")), None);
+/// assert_eq!(call.warnings.len(), 1);
+/// assert_eq!(call.warnings[0].value, "sideways");
+/// ```
+pub fn read_direction(call: &mut Call, field: &str, value: Option<&str>) -> Option<Direction> {
+    let value = value.filter(|v| !v.trim().is_empty())?;
+    let direction = Direction::from_wire(value);
+    if direction.is_none() {
+        call.warn(
+            field,
+            shorten(value),
+            "not a known direction (inbound or outbound)",
+        );
+    }
+    direction
 }
 
 /// At most 80 characters of a vendor value, for a warning.

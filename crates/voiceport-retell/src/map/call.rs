@@ -5,13 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, field_path, finite, non_empty, parse_time, read_amount, read_id,
-    recording_at, shorten, value_text,
+    check_call, epoch_millis, field_path, finite, non_empty, parse_time, read_amount,
+    read_direction, read_id, recording_at, shorten, value_text,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Direction, Operation, Recording,
-    Result, Speaker, ToolCall, ToolResult, Transcript, Utterance,
+    AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Operation, Recording, Result,
+    Speaker, ToolCall, ToolResult, Transcript, Utterance,
 };
 
 use super::status::{StatusFields, status_of};
@@ -84,7 +84,7 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
         Some(wire::CallType::WebCall) => CallKind::Web,
         Some(wire::CallType::Other(raw)) => CallKind::parse(&raw),
     };
-    call.direction = read_direction(&mut call, wire.direction.as_deref());
+    call.direction = read_direction(&mut call, "direction", wire.direction.as_deref());
     call.from = text(wire.from_number);
     call.to = text(wire.to_number);
     let agent_id = read_id(&mut call, "agent_id", wire.agent_id);
@@ -319,26 +319,11 @@ fn extracted(
     extracted
 }
 
-/// The call's direction from the vendor's `direction`: `None`, with a warning on the call,
-/// for a value that is neither `inbound` nor `outbound`, so it is not lost silently. An
-/// absent or blank one gives `None` alone.
-fn read_direction(call: &mut Call, value: Option<&str>) -> Option<Direction> {
-    let value = value.filter(|v| !v.trim().is_empty())?;
-    let direction = Direction::from_wire(value);
-    if direction.is_none() {
-        call.warn(
-            "direction",
-            shorten(value),
-            "not a known direction (inbound or outbound)",
-        );
-    }
-    direction
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use voiceport_core::Direction;
     use voiceport_core::{CallStatus, EndReasonCategory, NormalizationWarning};
 
     /// A call's wire form, borrowed from its text (leaked: tests only).

@@ -6,11 +6,10 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    AnyJson, check_call, parse_time, read_amount, read_id, read_time, recording_at, shorten,
+    AnyJson, check_call, parse_time, read_amount, read_direction, read_id, read_time, recording_at,
 };
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, Cost, Direction, OrganizationId, Speaker,
-    Transcript, Utterance,
+    AgentId, AgentRef, Call, CallId, CallKind, Cost, OrganizationId, Speaker, Transcript, Utterance,
 };
 
 use crate::config::KIND;
@@ -29,7 +28,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         // that kind.
         Some(wire::CallType::Other(raw)) => CallKind::parse(&raw),
     };
-    call.direction = read_direction(&mut call, wire.direction.as_deref());
+    call.direction = read_direction(&mut call, "direction", wire.direction.as_deref());
     let redirect_secs = read_amount(
         &mut call,
         "redirect_duration_seconds",
@@ -205,26 +204,11 @@ fn answer_value(answer: wire::PostCallAnswer<'_>) -> Option<Value> {
     (!options.is_empty()).then_some(Value::Array(options))
 }
 
-/// The call's direction from the vendor's `direction`: `None`, with a warning on the call,
-/// for a value that is neither `inbound` nor `outbound`, so it is not lost silently. An
-/// absent or blank one gives `None` alone.
-fn read_direction(call: &mut Call, value: Option<&str>) -> Option<Direction> {
-    let value = value.filter(|v| !v.trim().is_empty())?;
-    let direction = Direction::from_wire(value);
-    if direction.is_none() {
-        call.warn(
-            "direction",
-            shorten(value),
-            "not a known direction (inbound or outbound)",
-        );
-    }
-    direction
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+    use voiceport_core::Direction;
     use voiceport_core::adapter::presigned_expiry;
     use voiceport_core::{CallStatus, NormalizationWarning};
 
