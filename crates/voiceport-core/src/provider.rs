@@ -55,6 +55,10 @@ pub struct Capabilities {
     pub filter_statuses: bool,
     /// `CallQuery::since` / `until`.
     pub filter_time_range: bool,
+    /// The time range filters on the start time (`Call::started_at`), not the creation
+    /// time: a call that never started is then out of every range the vendor applies
+    /// (Rounded, Retell).
+    pub time_range_on_start: bool,
     /// `CallQuery::agent_id`.
     pub filter_agent: bool,
     /// `CallQuery::campaign_id`.
@@ -110,6 +114,7 @@ impl Capabilities {
         filter_kind: false,
         filter_statuses: false,
         filter_time_range: false,
+        time_range_on_start: false,
         filter_agent: false,
         filter_campaign: false,
         filter_tags: false,

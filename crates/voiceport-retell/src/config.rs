@@ -30,6 +30,8 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     filter_direction: true,
     filter_kind: true,
     filter_time_range: true,
+    // `start_timestamp` / `start_time`: the server filters on when the call started.
+    time_range_on_start: true,
     filter_agent: true,
     filter_from_number: true,
     filter_to_number: true,

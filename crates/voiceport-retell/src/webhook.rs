@@ -175,7 +175,6 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
                 // The millisecond itself, so that `1773157389818` and `"1773157389818"`
                 // are the same event.
                 (Some(at), _) => Some(at.timestamp_millis().to_string()),
-                (None, Some(Value::Null)) => None,
                 (None, Some(Value::String(text))) if text.trim().is_empty() => None,
                 // Unreadable, yet still what tells this leg from another.
                 (None, end) => end.map(canonical_json),

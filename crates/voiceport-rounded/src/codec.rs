@@ -91,8 +91,8 @@ impl Codec for RoundedCodec {
     /// (`event_…`); an `event` or `call` key at the top is a webhook delivery (a response
     /// envelope has none of them), and so is a `type` key when it is an event name or there
     /// is no `id`; an array `data` a page, a `data.call_id` without `data.id` a start-call
-    /// answer; a `data` that is no call (neither `id` nor `call_id`: `null`, `{}`, terminate's
-    /// `any`) without an error an acknowledgement; anything else a call.
+    /// answer; a `data` that is no call (none of a call's keys: `null`, `{}`, terminate's `any`)
+    /// without an error an acknowledgement; anything else a call.
     fn detect(&self, body: &[u8]) -> PayloadKind {
         let Some(value) = json_shape(body) else {
             return PayloadKind::Call;
@@ -103,7 +103,9 @@ impl Codec for RoundedCodec {
         let type_is_event = value.get("type").is_some_and(|t| {
             !has("id") || t.as_str().is_some_and(|name| name.starts_with("event_"))
         });
-        let names_a_call = |data: &Value| data.get("id").is_some() || data.get("call_id").is_some();
+        // A call's fields: a `data` object with none of them is no call (terminate's `any`),
+        // one with any is a call, though it may have lost its id.
+        let names_a_call = |data: &Value| CALL_KEYS.iter().any(|key| data.get(key).is_some());
         if has("id") && !type_is_event && !["event", "call", "data", "error"].into_iter().any(has) {
             PayloadKind::Call
         } else if has("event") || has("call") || type_is_event {
@@ -121,6 +123,20 @@ impl Codec for RoundedCodec {
         }
     }
 }
+
+/// Keys only a call object has (of Rounded's call): what tells a call inside `data` from an
+/// acknowledgement's.
+const CALL_KEYS: [&str; 9] = [
+    "id",
+    "call_id",
+    "status",
+    "start_time",
+    "end_time",
+    "agent_id",
+    "transcript",
+    "from_number",
+    "to_number",
+];
 
 /// `body` when it is a call object on its own: an object with an `id`, and neither the
 /// envelope's `data` nor its `error`.
@@ -218,6 +234,12 @@ mod tests {
         );
         assert_eq!(
             detect(r#"{"data": {"id": "c", "status": "completed"}, "error": null}"#),
+            PayloadKind::Call
+        );
+        // A call that lost its id is still a call (its decode error says what is missing),
+        // not an acknowledgement that passes quietly.
+        assert_eq!(
+            detect(r#"{"data": {"status": "completed", "agent_id": "a"}, "error": null}"#),
             PayloadKind::Call
         );
     }

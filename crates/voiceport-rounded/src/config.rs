@@ -24,6 +24,8 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     // Server-side filters.
     filter_kind: true,
     filter_time_range: true,
+    // `start_timestamp` / `start_time`: the server filters on when the call started.
+    time_range_on_start: true,
     filter_agent: true,
     filter_from_number: true,
     filter_to_number: true,

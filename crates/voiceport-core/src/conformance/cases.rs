@@ -128,7 +128,7 @@ pub(super) fn missing_id(like: &CallId) -> CallId {
 
 /// How a call the vendor returned for a query on one filter stands against it.
 #[derive(Debug, PartialEq, Eq)]
-enum Verdict {
+pub(super) enum Verdict {
     /// It has the field filtered on, and the value asked for.
     Matches,
     /// It lacks the field (the vendor filtered it, on what the call does not show): some
@@ -139,12 +139,18 @@ enum Verdict {
     Contradicts,
 }
 
-fn verdict(query: &CallQuery, filter: Filter, call: &Call) -> Verdict {
+pub(super) fn verdict(
+    query: &CallQuery,
+    filter: Filter,
+    call: &Call,
+    caps: &Capabilities,
+) -> Verdict {
     let lacks = match filter {
         Filter::Direction => call.direction.is_none(),
-        // The vendor filtered on its creation or its start time: without one of them, a
-        // call the other puts out of range may be in it by the one it lacks.
-        Filter::TimeRange => call.created_at.is_none() || call.started_at.is_none(),
+        // Without the time the vendor filters on, a call the other time puts out of range
+        // may be in it by the one it lacks.
+        Filter::TimeRange if caps.time_range_on_start => call.started_at.is_none(),
+        Filter::TimeRange => call.created_at.is_none(),
         Filter::Agent => call.agent.as_ref().and_then(|a| a.id.as_ref()).is_none(),
         Filter::Campaign => call.campaign_id.is_none(),
         Filter::Tags => call.tags.is_empty(),
@@ -492,7 +498,7 @@ impl<'a> Suite<'a> {
         }
         let mut compared = 0;
         for call in &calls {
-            match verdict(&query, filter, call) {
+            match verdict(&query, filter, call, &self.caps) {
                 Verdict::Matches => compared += 1,
                 Verdict::Lacks => {}
                 Verdict::Contradicts => {

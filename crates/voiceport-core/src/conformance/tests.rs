@@ -208,6 +208,9 @@ impl VoiceProvider for Fake {
             filter_kind: true,
             filter_statuses: true,
             filter_time_range: true,
+            // The calls it keeps bare are Rounded's: created, never started, filtered on
+            // the start time.
+            time_range_on_start: self.keeps_bare,
             filter_agent: true,
             filter_campaign: true,
             filter_tags: true,
@@ -645,6 +648,36 @@ async fn a_filter_keeps_calls_lacking_its_field() {
         "{report}"
     );
     assert_eq!(filters.count(), 11, "{report}");
+}
+
+/// A call without the time its vendor filters on says nothing of the time range; one that
+/// has it out of range contradicts it, whatever other time it lacks.
+#[test]
+fn the_time_range_is_judged_on_the_vendors_own_time() {
+    use super::cases::{Verdict, verdict};
+    let since = chrono::DateTime::parse_from_rfc3339("2026-03-01T00:00:00Z")
+        .unwrap()
+        .to_utc();
+    let query = CallQuery {
+        since: Some(since),
+        ..CallQuery::default()
+    };
+    // Created before the range, never started (a queued call).
+    let mut queued = Call::new(CallId::new("q"), ProviderKind::HappyRobot);
+    queued.created_at = Some(since - chrono::Duration::days(2));
+    let on_creation = Capabilities::NONE;
+    let on_start = Capabilities {
+        time_range_on_start: true,
+        ..Capabilities::NONE
+    };
+    assert_eq!(
+        verdict(&query, Filter::TimeRange, &queued, &on_creation),
+        Verdict::Contradicts
+    );
+    assert_eq!(
+        verdict(&query, Filter::TimeRange, &queued, &on_start),
+        Verdict::Lacks
+    );
 }
 
 /// A call whose field contradicts the filter still fails it.
