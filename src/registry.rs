@@ -104,10 +104,13 @@ impl Registry {
         if let Some((name, call)) = id.split_once(':') {
             if !self.file.providers.contains_key(name) {
                 return Err(Error::config(
-                    format!("providers.{name}"),
+                    format!("providers.{}", name.escape_debug()),
                     format!(
-                        "no such provider: `{id}` names provider `{name}` (qualify a call id that holds a `:`, as NAME:{id}); {}",
-                        self.configured()
+                        "no such provider: `{}` names provider `{}` (qualify a call id that holds a `:`, as NAME:{}); {}",
+                        id.escape_debug(),
+                        name.escape_debug(),
+                        id.escape_debug(),
+                        self.file.names_listed()
                     ),
                 ));
             }
@@ -224,17 +227,6 @@ impl Registry {
         }
         let error = Error::config(format!("routes.{route}"), "the route picked no provider");
         Err(fail(None, error, refused))
-    }
-
-    /// Which providers are configured, for an error: their names only, sorted and quoted
-    /// (`the configured ones are "a", "b"`).
-    fn configured(&self) -> String {
-        let quoted: Vec<String> = self.names().map(|name| format!("{name:?}")).collect();
-        if quoted.is_empty() {
-            "no provider is configured".to_owned()
-        } else {
-            format!("the configured ones are {}", quoted.join(", "))
-        }
     }
 
     fn default_name(&self) -> Result<String> {

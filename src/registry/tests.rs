@@ -63,3 +63,43 @@ fn an_empty_configuration_says_where_providers_go() {
     let error = error_text(registry.resolve("sales:abc"));
     assert!(error.contains("no provider is configured"), "{error}");
 }
+
+#[test]
+fn every_unknown_provider_error_lists_them_in_one_wording() {
+    let registry = Registry::from_toml_str(TWO).unwrap();
+    let listed = registry.file().names_listed();
+    assert_eq!(listed, r#"the configured ones are "sales", "support""#);
+    let selection = Selection::Named(vec!["billing".to_owned()]);
+    let walk = registry.calls(
+        &selection,
+        CallQuery::default(),
+        None,
+        MergeOptions::default(),
+    );
+    for error in [
+        error_text(registry.connect(None)),
+        error_text(registry.connect(Some("billing"))),
+        error_text(registry.resolve("billing:abc")),
+        error_text(walk),
+    ] {
+        assert!(error.ends_with(&listed), "{error}");
+    }
+    let empty = Registry::from_toml_str("").unwrap();
+    let error = error_text(empty.resolve("sales:abc"));
+    assert!(error.ends_with(&empty.file().names_listed()), "{error}");
+}
+
+/// An id typed with a line break (a pasted value) gives a one-line error: the text of an
+/// error never spans lines a log reader would take for separate entries.
+#[test]
+fn an_unknown_prefix_with_a_line_break_stays_on_one_line() {
+    let registry =
+        Registry::from_toml_str("[providers.sales]\nkind = \"rounded\"\napi_key = \"k\"\n")
+            .unwrap();
+    let Err(err) = registry.resolve("sa\nles:abc") else {
+        panic!("a prefix naming no provider resolved");
+    };
+    let text = err.to_string();
+    assert!(!text.contains('\n'), "{text}");
+    assert!(text.contains("sa\\nles"), "{text}");
+}

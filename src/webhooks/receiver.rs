@@ -373,15 +373,9 @@ impl ReceiverBuilder<'_> {
         if let Some(only) = &self.only
             && let Some(unknown) = only.iter().find(|name| !endpoints.contains_key(*name))
         {
-            let names: Vec<String> = (self.registry.file().providers.keys())
-                .map(|name| format!("{name:?}"))
-                .collect();
             return Err(voiceport_core::Error::config(
-                format!("providers.{unknown}"),
-                format!(
-                    "no such provider; the configured ones are {}",
-                    names.join(", ")
-                ),
+                format!("providers.{}", unknown.escape_debug()),
+                format!("no such provider; {}", self.registry.file().names_listed()),
             ));
         }
         Ok(endpoints)
@@ -677,4 +671,36 @@ fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator>
     window
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_provider_is_refused_with_the_configured_ones() {
+        let with = |text: &str| {
+            let registry = Registry::from_toml_str(text).unwrap();
+            let error = Receiver::builder(&registry)
+                .providers(["ghost"])
+                .served()
+                .unwrap_err()
+                .to_string();
+            (error, registry.file().names_listed())
+        };
+        let (error, listed) = with(
+            "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-secret-key\"\n\
+             [providers.sales.webhook]\nsecret = \"wh-secret\"\n",
+        );
+        assert!(error.contains("providers.ghost"), "{error}");
+        assert!(error.ends_with(&listed), "{error}");
+        assert!(listed.contains("\"sales\""), "{listed}");
+        assert!(!error.contains("secret"), "{error}");
+        let (error, listed) = with("");
+        assert!(
+            error.ends_with("no such provider; no provider is configured"),
+            "{error}"
+        );
+        assert_eq!(listed, "no provider is configured");
+    }
 }

@@ -523,7 +523,7 @@ impl ProvidersFile {
                     return Err(Error::config(
                         "default",
                         format!(
-                            "several providers ({}) and no default: name one (`-p NAME` on the command line, `Registry::connect(Some(\"NAME\"))` in code), or set `default = \"NAME\"` at the top of the file, before any [table]",
+                            "several providers and no default: name one (`-p NAME` on the command line, `Registry::connect(Some(\"NAME\"))` in code), or set `default = \"NAME\"` at the top of the file, before any [table]; {}",
                             self.names_listed()
                         ),
                     ));
@@ -534,24 +534,40 @@ impl ProvidersFile {
             let message = if self.providers.is_empty() {
                 format!("no such provider: {}", no_providers())
             } else {
-                format!(
-                    "no such provider; the configured ones are {}",
-                    self.names_listed()
-                )
+                format!("no such provider; {}", self.names_listed())
             };
             Error::config(format!("providers.{}", name.escape_debug()), message)
         })
     }
 
-    /// The configured provider names, sorted, each quoted (`"sales", "support"`): names
-    /// only, on one line (a control character is escaped).
-    fn names_listed(&self) -> String {
+    /// Which providers are configured, as errors say it:
+    /// `the configured ones are "sales", "support"`, or `no provider is configured`.
+    ///
+    /// The names only (never a key or any other setting), sorted, each quoted with a
+    /// control character escaped, so the text is always one line. The messages naming the
+    /// configured providers ([`get`](Self::get)'s, `voiceport::Registry`'s, the webhook
+    /// receiver's) end with it.
+    ///
+    /// ```
+    /// use voiceport_core::ProvidersFile;
+    ///
+    /// let file = ProvidersFile::from_toml_str(
+    ///     "[providers.support]\nkind = \"rounded\"\n[providers.sales]\nkind = \"vapi\"\n",
+    /// )?;
+    /// assert_eq!(file.names_listed(), r#"the configured ones are "sales", "support""#);
+    /// assert_eq!(ProvidersFile::default().names_listed(), "no provider is configured");
+    /// # Ok::<(), voiceport_core::Error>(())
+    /// ```
+    pub fn names_listed(&self) -> String {
+        if self.providers.is_empty() {
+            return "no provider is configured".to_owned();
+        }
         let quoted: Vec<String> = self
             .providers
             .keys()
             .map(|name| format!("{name:?}"))
             .collect();
-        quoted.join(", ")
+        format!("the configured ones are {}", quoted.join(", "))
     }
 }
 

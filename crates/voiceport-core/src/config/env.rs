@@ -81,9 +81,11 @@ impl ProviderConfig {
     /// no field of its table is refused, as is any other `{prefix}…` variable whose name
     /// starts like a setting's (`VOICEPORT_TIMEOUT`, `VOICEPORT_API_TOKEN`,
     /// `VOICEPORT_OPTION_X`); other variables sharing the prefix (`VOICEPORT_LOG`,
-    /// another provider's `VOICEPORT_SALES_KIND`, the variable `API_KEY_ENV` names) are
-    /// ignored. With an empty prefix, only the settings' own names are read and nothing
-    /// is refused.
+    /// another provider's `VOICEPORT_SALES_KIND`) are ignored. The variable `API_KEY_ENV`
+    /// or `WEBHOOK_SECRET_ENV` names holds a secret and is always ignored, whatever its
+    /// name (`VOICEPORT_WEBHOOK_TOKEN`, even `VOICEPORT_OPTIONS_KEY`): it is read only
+    /// when the secret is. With an empty prefix, only the settings' own names are read
+    /// and nothing is refused.
     ///
     /// ```
     /// use voiceport_core::ProviderKind;
@@ -126,7 +128,7 @@ impl ProviderConfig {
             .collect();
         under.sort_by(|a, b| a.0.cmp(&b.0));
         let named: Vec<String> = (under.iter())
-            .filter(|(_, rest, _)| NAMES_A_VARIABLE.contains(&rest.to_ascii_uppercase().as_str()))
+            .filter(|(_, rest, _)| names_a_variable(rest))
             .filter_map(|(_, _, value)| Some(value.to_str()?.trim().to_owned()))
             .collect();
 
@@ -135,8 +137,14 @@ impl ProviderConfig {
         let mut texts: BTreeMap<Vec<String>, String> = BTreeMap::new();
         let mut set_by: BTreeMap<Vec<String>, String> = BTreeMap::new();
         for (name, rest, value) in under {
+            // The variable an `…_ENV` setting names holds a secret: it is no setting, read
+            // for nothing (neither stored, as an option would be, nor quoted by an error),
+            // whatever its name looks like. The `…_ENV` settings themselves are still read.
+            if named.contains(&name) && !names_a_variable(&rest) {
+                continue;
+            }
             let Some(keys) = setting_keys(&rest) else {
-                if !prefix.is_empty() && !named.contains(&name) && looks_like_a_setting(&rest) {
+                if !prefix.is_empty() && looks_like_a_setting(&rest) {
                     return Err(Error::config(name, not_a_setting(prefix)));
                 }
                 continue;
@@ -206,6 +214,12 @@ fn setting_keys(rest: &str) -> Option<Vec<String>> {
         let field = lower.strip_prefix(table)?.strip_prefix('_')?;
         (!field.is_empty()).then(|| vec![(*table).to_owned(), field.to_owned()])
     })
+}
+
+/// Whether a variable (its name without the prefix) sets a setting whose value names
+/// another variable (`API_KEY_ENV`, `WEBHOOK_SECRET_ENV`).
+fn names_a_variable(rest: &str) -> bool {
+    NAMES_A_VARIABLE.contains(&rest.to_ascii_uppercase().as_str())
 }
 
 /// Whether a variable under the prefix that sets nothing looks like a misspelled setting.

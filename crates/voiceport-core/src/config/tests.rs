@@ -220,7 +220,10 @@ fn several_providers_without_default_are_listed_with_how_to_choose() {
     )
     .unwrap();
     let error = file.get(None).unwrap_err().to_string();
-    assert!(error.contains("(\"sales\", \"support\")"), "{error}");
+    assert!(
+        error.contains("; the configured ones are \"sales\", \"support\""),
+        "{error}"
+    );
     assert!(error.contains("`-p NAME`"), "{error}");
     assert!(
         error.contains("Registry::connect(Some(\"NAME\"))"),
@@ -816,4 +819,80 @@ fn a_variable_that_is_not_utf8_is_named_not_shown() {
     assert_eq!(message, "is not valid UTF-8");
     // One no setting reads is none of this config's business.
     assert!(ProviderConfig::from_vars("P_", vars("P_LOG")).is_ok());
+}
+
+#[test]
+fn a_variable_named_by_an_env_setting_is_never_a_setting() {
+    const KEY: &str = "sk-named-7d41c9";
+    // The documented case: the variable holding the webhook secret shares the prefix and
+    // starts like a setting, yet is ignored rather than refused.
+    let config = from_vars(&[
+        ("P_KIND", "rounded"),
+        ("P_WEBHOOK_SECRET_ENV", "P_WEBHOOK_TOKEN"),
+        ("P_WEBHOOK_TOKEN", "wh-secret-3a8e"),
+    ])
+    .unwrap();
+    assert_eq!(config.kind, ProviderKind::Rounded);
+    assert!(!format!("{config:?}").contains("wh-secret"), "{config:?}");
+
+    // The variable holding the API key is no vendor option: nothing of it is kept.
+    let config = from_vars(&[
+        ("P_KIND", "rounded"),
+        ("P_API_KEY_ENV", "P_OPTIONS_KEY"),
+        ("P_OPTIONS_KEY", KEY),
+    ])
+    .unwrap();
+    assert!(config.options.is_empty(), "{:?}", config.options);
+    assert!(config.option_texts.is_empty());
+    assert_eq!(config.api_key_env.as_deref(), Some("P_OPTIONS_KEY"));
+    let debug = format!("{config:?}");
+    assert!(!debug.contains(KEY), "{debug}");
+
+    // Named with spaces around it, or naming a variable that would be refused or read as
+    // a setting: never read, so never quoted by an error.
+    for (setting, named) in [
+        ("P_API_KEY_ENV", " P_TIMEOUT_SECS "),
+        ("P_API_KEY_ENV", "P_RETRY_MAX_ATTEMPTS"),
+        ("P_API_KEY_ENV", "P_API_TOKEN"),
+        ("P_WEBHOOK_SECRET_ENV", "P_WEBHOOK_VERIFY"),
+    ] {
+        let pairs = [("P_KIND", "rounded"), (setting, named), (named.trim(), KEY)];
+        let config = from_vars(&pairs).unwrap();
+        let debug = format!("{config:?}");
+        assert!(!debug.contains(KEY), "{debug}");
+        // Another variable's error still comes, without the key.
+        let error = from_vars(&[pairs[0], pairs[1], pairs[2], ("P_TIMEOUT", "x")])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("P_TIMEOUT"), "{error}");
+        assert!(!error.contains(KEY), "{error}");
+    }
+}
+
+#[test]
+fn the_configured_providers_are_listed_in_one_wording() {
+    let mut file = ProvidersFile::from_toml_str(
+        "[providers.support]\nkind = \"rounded\"\napi_key = \"rd-secret-key\"\n\
+         [providers.sales]\nkind = \"happyrobot\"\napi_key = \"hr-secret-key\"\n",
+    )
+    .unwrap();
+    let listed = file.names_listed();
+    assert_eq!(listed, r#"the configured ones are "sales", "support""#);
+    // Every message naming the providers ends with that very text.
+    for error in [file.get(None), file.get(Some("billing"))] {
+        let error = error.unwrap_err().to_string();
+        assert!(error.ends_with(&listed), "{error}");
+    }
+    // A name built in code stays on one line.
+    file.providers
+        .insert("a\nb".to_owned(), ProviderConfig::new(ProviderKind::Vapi));
+    let listed = file.names_listed();
+    assert!(
+        !listed.contains('\n') && listed.contains(r#""a\nb""#),
+        "{listed}"
+    );
+    assert_eq!(
+        ProvidersFile::default().names_listed(),
+        "no provider is configured"
+    );
 }
