@@ -400,24 +400,24 @@ pub(crate) struct NormalizeArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Also place one real call to this number (E.164: `+`, then 8 to 15 digits) and
+    /// Also place one real call to this number (E.164: `+`, then 7 to 15 digits) and
     /// watch it end.
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) dial: Option<String>,
 }
 
-/// An E.164 number: `+`, then 8 to 15 digits, the first not 0. Checked before anything is
+/// An E.164 number: `+`, then 7 to 15 digits, the first not 0. Checked before anything is
 /// sent: a vendor refusing the number would read as a failed conformance case.
 fn e164(text: &str) -> Result<String, String> {
     let digits = text.strip_prefix('+').unwrap_or_default();
-    let valid = (8..=15).contains(&digits.len())
+    let valid = (7..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
         && !digits.starts_with('0');
     if valid {
         Ok(text.to_owned())
     } else {
         Err(
-            "expected an E.164 number: `+`, then 8 to 15 digits, the first not 0 (+14155550187)"
+            "expected an E.164 number: `+`, then 7 to 15 digits, the first not 0 (+14155550187)"
                 .into(),
         )
     }

@@ -347,10 +347,17 @@ pub(crate) async fn unless_interrupted<F: Future>(
 /// A walk stopped by Ctrl-C after `count` calls were printed (or written), each page
 /// whole; `resume` is the cursor after them, `extra` added to the suggested command.
 pub(crate) fn walk_interrupted(count: usize, resume: Option<&PageCursor>, extra: &str) -> Failure {
+    interrupted_walk(count, resume.map(PageCursor::to_token).as_deref(), extra)
+}
+
+/// What a walk stopped by Ctrl-C says, for one provider or merged: `count` calls were
+/// printed (or written), `resume` the cursor token after them (none before any call unless
+/// the walk began at a `--cursor`), `extra` added to the suggested command.
+pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) -> Failure {
     Failure::Interrupted(match resume {
-        Some(cursor) => format!(
+        Some(token) => format!(
             "{count} calls were printed; to resume after them, run the same command with --cursor {}{extra}",
-            output::shell_quote(&cursor.to_token())
+            output::shell_quote(token)
         ),
         None if count == 0 => "no call was printed".to_owned(),
         None => format!("{count} calls were printed; run the same command again to start over"),
@@ -795,7 +802,7 @@ fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome
 /// naming the flag otherwise.
 pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> {
     // The URL may hold credentials (`https://user:password@host/…?token=…`): said without.
-    let refuse = |why: &str| Failure::Usage(format!("{flag} {:?}: {why}", redacted_url(text)));
+    let refuse = |why: &str| Failure::Usage(format!("{flag} {}: {why}", redacted_url(text)));
     let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(refuse("expected an http or https URL with a host"));
@@ -803,28 +810,57 @@ pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> 
     Ok(url)
 }
 
-/// `text`, a URL that may not parse, as it can be said: without its user and password
-/// (`***@` instead), query and fragment, which may hold credentials.
+/// `text`, a URL that may not parse, as it can be said (quoted), with a note when not all
+/// of it is said. Its user and password (`***@` instead), query and fragment may hold
+/// credentials: only what the URL parses to is said, without them. Where a user and
+/// password end is not known in a URL that does not parse (`https://ops:p4/ss@host`), or
+/// has no host, or an `@` in its path (which may have ended a password): then only its
+/// scheme is said.
 pub(crate) fn redacted_url(text: &str) -> String {
-    let text = text.split(['?', '#']).next().unwrap_or_default();
-    let (scheme, rest) = match text.find("://") {
-        Some(at) => text.split_at(at + 3),
-        None => ("", text),
+    let scheme_only = |why: &str| match scheme_of(text) {
+        Some(scheme) => format!("{:?} (the rest not shown: {why})", format!("{scheme}://…")),
+        None => format!("(not shown: {why})"),
     };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    let (authority, path) = rest.split_at(authority_end);
-    match authority.rfind('@') {
-        Some(at) => format!("{scheme}***@{}{path}", &authority[at + 1..]),
-        // No `://`: an `@` anywhere may end a user and password.
-        None if scheme.is_empty() && path.contains('@') => "***".to_owned(),
-        None => text.to_owned(),
+    let url = match reqwest::Url::parse(text) {
+        Ok(url) => url,
+        Err(_) => return scheme_only("it does not parse"),
+    };
+    let Some(host) = url.host_str() else {
+        return scheme_only("it has no host");
+    };
+    if url.path().contains('@') {
+        return scheme_only("an @ in its path may end a password");
     }
+    let user = if url.username().is_empty() && url.password().is_none() {
+        ""
+    } else {
+        "***@"
+    };
+    let port = url
+        .port()
+        .map(|port| format!(":{port}"))
+        .unwrap_or_default();
+    format!(
+        "{:?}",
+        format!("{}://{user}{host}{port}{}", url.scheme(), url.path())
+    )
+}
+
+/// The scheme `text` begins with, when followed by `://` (before anything that could be a
+/// user or password).
+fn scheme_of(text: &str) -> Option<&str> {
+    let (scheme, rest) = text.split_once(':')?;
+    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (valid && rest.starts_with("//")).then_some(scheme)
 }
 
 /// The base URL of `--webhooks`, without a trailing `/`: http or https, and nothing after
 /// the path (each vendor's path is added to it).
 fn receiver_base(text: &str) -> Result<String, Failure> {
-    let refuse = |why: &str| Failure::Usage(format!("--webhooks {:?}: {why}", redacted_url(text)));
+    let refuse = |why: &str| Failure::Usage(format!("--webhooks {}: {why}", redacted_url(text)));
     let url = http_url("--webhooks", text)?;
     if url.query().is_some() || url.fragment().is_some() {
         return Err(refuse(

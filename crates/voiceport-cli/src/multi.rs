@@ -10,7 +10,9 @@ use voiceport::{
 };
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
-use crate::commands::{Invocation, dial_grace, look_for_call, unless_interrupted};
+use crate::commands::{
+    Invocation, dial_grace, interrupted_walk, look_for_call, unless_interrupted,
+};
 use crate::interrupts::CtrlC;
 use crate::{Failure, Outcome, output, values};
 
@@ -85,16 +87,15 @@ fn walk_failure(
     }
 }
 
-/// A merged walk stopped by Ctrl-C after `count` calls were printed (or written).
-fn interrupted(count: usize, cursor: &MergedCursor, extra: &str) -> Failure {
-    Failure::Interrupted(if cursor.is_done() {
-        format!("{count} calls were printed, the last of them")
-    } else {
-        format!(
-            "{count} calls were printed; to resume after them, run the same command with --cursor {}{extra}",
-            output::shell_quote(&cursor.to_token())
-        )
-    })
+/// A merged walk stopped by Ctrl-C after `count` calls were printed (or written);
+/// `resumed` says whether it started from a `--cursor`. Said as one provider's walk is.
+fn interrupted(count: usize, cursor: &MergedCursor, resumed: bool, extra: &str) -> Failure {
+    if cursor.is_done() && count > 0 {
+        return Failure::Interrupted(format!("{count} calls were printed, the last of them"));
+    }
+    // Before any call (and no --cursor), the cursor is the start: nothing to resume after.
+    let resume = (count > 0 || resumed).then(|| cursor.to_token());
+    interrupted_walk(count, resume.as_deref(), extra)
 }
 
 /// The width of the longest provider name `providers` selects, as printed.
@@ -167,7 +168,12 @@ pub(crate) async fn list(
             if !json {
                 table.finish()?;
             }
-            return Err(interrupted(count, &walk.cursor(), ""));
+            return Err(interrupted(
+                count,
+                &walk.cursor(),
+                args.cursor.is_some(),
+                "",
+            ));
         };
         let merged = match next {
             Ok(Some(merged)) => merged,
@@ -239,7 +245,12 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             // Every row is written whole.
             sink.flush().map_err(io)?;
             let extra = crate::commands::resume_extra(&args);
-            return Err(interrupted(count, &walk.cursor(), extra));
+            return Err(interrupted(
+                count,
+                &walk.cursor(),
+                args.cursor.is_some(),
+                extra,
+            ));
         };
         let merged = match next {
             Ok(Some(merged)) => merged,

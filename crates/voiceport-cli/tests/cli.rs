@@ -3090,6 +3090,13 @@ async fn a_refused_url_is_said_without_its_credentials() {
         "https://ops:p4ss@hooks.example.com:99999/in?token=s3cr3t",
         "ftp://ops:p4ss@hooks.example.com/in?token=s3cr3t",
         "ops:p4ss@hooks.example.com/in",
+        // `p4` would be a port, and the first `/` end the host: it does not parse.
+        "https://ops:p4/ss@hooks.example.com/in",
+        // A `?` or `#` in the password: the password is not a query.
+        "https://ops:p4?ss@hooks.example.com:99999/in",
+        "https://ops:p4#ss@hooks.example.com:99999/in",
+        // It parses (`ops` the host, 1234 the port), `@` in its path: not said.
+        "ftp://ops:1234/p4ss@hooks.example.com/in",
     ] {
         for args in [
             &["listen", "--port", "0", "--forward", url][..],
@@ -3099,18 +3106,31 @@ async fn a_refused_url_is_said_without_its_credentials() {
             let text = stderr(&out);
             assert_eq!(out.status.code(), Some(2), "{url}: {text}");
             assert!(text.contains(args[3]), "{url}: {text}");
-            assert!(!text.contains("p4ss"), "{url}: {text}");
+            assert!(!text.contains("p4"), "{url}: {text}");
+            assert!(!text.contains("ss@"), "{url}: {text}");
+            assert!(!text.contains("1234"), "{url}: {text}");
             assert!(!text.contains("s3cr3t"), "{url}: {text}");
         }
     }
-    // What the URL was is still told, credentials aside.
-    let url = "https://ops:p4ss@hooks.example.com:99999/in?token=s3cr3t";
-    let out = run_with(&config, &["listen", "--port", "0", "--forward", url]).await;
-    assert!(
-        stderr(&out).contains("https://***@hooks.example.com:99999/in"),
-        "{}",
-        stderr(&out)
-    );
+    // What the URL was is still told, credentials aside: all of it when it parses, its
+    // scheme when it does not.
+    for (url, told) in [
+        (
+            "ftp://ops:p4ss@hooks.example.com:99/in?token=s3cr3t#s3cr3t",
+            "\"ftp://***@hooks.example.com:99/in\"",
+        ),
+        (
+            "https://ops:p4ss@hooks.example.com:99999/in?token=s3cr3t",
+            "\"https://…\" (the rest not shown: it does not parse)",
+        ),
+        (
+            "ops:p4ss@hooks.example.com/in",
+            "(not shown: it has no host)",
+        ),
+    ] {
+        let out = run_with(&config, &["listen", "--port", "0", "--forward", url]).await;
+        assert!(stderr(&out).contains(told), "{url}: {}", stderr(&out));
+    }
 }
 
 /// A port already in use ends `listen` with exit code 1, which `--help` documents.
@@ -3267,6 +3287,71 @@ async fn ctrl_c_during_a_walk_keeps_whole_rows_and_says_where_to_resume() {
     }
 }
 
+/// Ctrl-C before the first page of a walk has come says that no call was printed, and no
+/// cursor (the start's would only repeat the command): merged or not, the same words.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_before_any_call_of_a_walk_says_so_alike_merged_or_not() {
+    use wiremock::matchers::method;
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let mut said = Vec::new();
+    for args in [
+        &["calls", "list", "--all"][..],
+        &["export", "--format", "jsonl"][..],
+        &["calls", "list", "--all", "--providers", "x"][..],
+        &["calls", "list", "--all", "--json", "--providers", "all"][..],
+        &["export", "--providers", "x"][..],
+    ] {
+        server.reset().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(600)))
+            .mount(&server)
+            .await;
+        let child = voiceport_bin()
+            .arg("--config")
+            .arg(&config)
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Interrupted once the first page is asked for.
+        let started = std::time::Instant::now();
+        while server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty()
+        {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "{args:?}: no page asked for"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = wait_output(child).await;
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(130), "{args:?}: {text}");
+        let line = text
+            .lines()
+            .find(|l| l.contains("interrupted"))
+            .unwrap_or_else(|| panic!("{args:?}: {text}"));
+        assert!(line.contains("no call was printed"), "{args:?}: {text}");
+        assert!(!text.contains("--cursor"), "{args:?}: {text}");
+        assert!(!text.contains("calls were printed"), "{args:?}: {text}");
+        said.push(line.to_owned());
+    }
+    said.dedup();
+    assert_eq!(said.len(), 1, "{said:#?}");
+}
+
 /// Where each column of a table begins, read off its header: a header cell begins after
 /// two spaces (a header may hold one: `ID (provider:call)`).
 fn column_starts(header: &str) -> Vec<usize> {
@@ -3377,7 +3462,8 @@ async fn check_refuses_a_dial_number_that_is_not_e164() {
     for number in [
         "4155550187",
         "+04155550187",
-        "+1415555",
+        "+290123",
+        "+0290123",
         "+1415555018712345",
         "+1 415 555 0187",
         "+",
@@ -3389,6 +3475,16 @@ async fn check_refuses_a_dial_number_that_is_not_e164() {
     }
     let sent = server.received_requests().await.unwrap();
     assert!(sent.is_empty(), "{sent:?}");
+    // The shortest (7 digits: Saint Helena's +290 numbers) and longest (15) are taken.
+    for number in ["+2904567", "+141555501871234"] {
+        let out = run_with(&config, &["check", "--dial", number]).await;
+        assert_ne!(out.status.code(), Some(2), "{number}: {}", stderr(&out));
+        assert!(
+            !stderr(&out).contains("E.164"),
+            "{number}: {}",
+            stderr(&out)
+        );
+    }
 }
 
 /// Cases no option of `check` can run say so in the table; the JSON report stays exact.
@@ -3422,12 +3518,9 @@ async fn check_marks_the_cases_the_cli_cannot_run() {
 #[tokio::test(flavor = "multi_thread")]
 async fn check_of_an_unreachable_account_says_the_error_once() {
     use wiremock::{Mock, MockServer, ResponseTemplate, matchers::any};
-    // A port nothing listens on.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let refused = vendor_config("vapi", &format!("http://127.0.0.1:{closed}"), "");
+    // A port nothing listens on, held for the test's life (another test cannot take it).
+    let closed = RefusingPort::new();
+    let refused = vendor_config("vapi", &format!("http://127.0.0.1:{}", closed.port()), "");
     let unauthorized = MockServer::start().await;
     Mock::given(any())
         .respond_with(ResponseTemplate::new(401))
@@ -3455,6 +3548,23 @@ async fn check_of_an_unreachable_account_says_the_error_once() {
     // Nothing was dialed on the account that answered.
     let sent = unauthorized.received_requests().await.unwrap();
     assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
+    drop(closed);
+}
+
+/// A port bound and not listening, for as long as it is held: a connection to it is
+/// refused, and no other socket can take it meanwhile (as a port bound and let go can be).
+struct RefusingPort(tokio::net::TcpSocket);
+
+impl RefusingPort {
+    fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+        RefusingPort(socket)
+    }
+
+    fn port(&self) -> u16 {
+        self.0.local_addr().unwrap().port()
+    }
 }
 
 /// A local file that does not decode is said as that, with the JSON path and the excerpt,
