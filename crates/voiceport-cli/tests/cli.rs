@@ -118,6 +118,30 @@ async fn output(mut command: Command) -> Output {
 }
 
 /// Waits for `child` to end, with its output; killed and failed past [`RUN_LIMIT`].
+/// Sends `child` a Ctrl-C (SIGINT) once `server` has received `requests` requests (a
+/// walk's page being asked for, say), and waits for its output; `what` names the case.
+async fn interrupt_once_asked(
+    server: &wiremock::MockServer,
+    child: std::process::Child,
+    requests: usize,
+    what: &str,
+) -> Output {
+    let started = std::time::Instant::now();
+    while server.received_requests().await.unwrap_or_default().len() < requests {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{what}: {requests} request(s) never came"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    wait_output(child).await
+}
+
 async fn wait_output(child: std::process::Child) -> Output {
     tokio::task::spawn_blocking(move || {
         let pid = child.id().to_string();
@@ -3244,20 +3268,7 @@ async fn ctrl_c_during_a_walk_keeps_whole_rows_and_says_where_to_resume() {
             .spawn()
             .unwrap();
         // Interrupted once the second page is asked for.
-        let started = std::time::Instant::now();
-        while server.received_requests().await.unwrap_or_default().len() < 2 {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(30),
-                "{args:?}: no second page asked for"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        let out = wait_output(child).await;
+        let out = interrupt_once_asked(&server, child, 2, &format!("{args:?}")).await;
         let text = stderr(&out);
         assert_eq!(out.status.code(), Some(130), "{args:?}: {text}");
         assert!(text.contains("--cursor"), "{args:?}: {text}");
@@ -3318,25 +3329,7 @@ async fn ctrl_c_before_any_call_of_a_walk_says_so_alike_merged_or_not() {
             .spawn()
             .unwrap();
         // Interrupted once the first page is asked for.
-        let started = std::time::Instant::now();
-        while server
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .is_empty()
-        {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(30),
-                "{args:?}: no page asked for"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        let out = wait_output(child).await;
+        let out = interrupt_once_asked(&server, child, 1, &format!("{args:?}")).await;
         let text = stderr(&out);
         assert_eq!(out.status.code(), Some(130), "{args:?}: {text}");
         let line = text
