@@ -965,8 +965,8 @@ async fn a_plain_http_base_is_refused_on_a_client_of_an_https_api() {
 /// that connection: the connection is dropped before a byte of the request is written,
 /// and the dial fails as interrupted. (The connection hangs on a full accept queue, whose
 /// place is freed after the throw, so that it is made then.) Linux only: it relies on
-/// Linux dropping the SYNs to a full accept queue, and reads the socket states in
-/// `/proc/net/tcp`.
+/// Linux dropping the SYNs to a full accept queue, and reads the socket states from the
+/// kernel's TCP table (procfs `net/tcp`).
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_dial_interrupted_while_connecting_is_not_sent() {
@@ -1018,7 +1018,8 @@ async fn a_dial_interrupted_while_connecting_is_not_sent() {
 }
 
 /// Whether a socket of this machine is in SYN_SENT towards `port` on 127.0.0.1 (from
-/// `/proc/net/tcp`: addresses in hex, the IPv4 one little-endian; state 02 is SYN_SENT).
+/// the kernel's TCP table, procfs `net/tcp`: addresses in hex, the IPv4 one
+/// little-endian; state 02 is SYN_SENT).
 #[cfg(target_os = "linux")]
 fn syn_sent_to(port: u16) -> bool {
     let remote = format!("0100007F:{port:04X}");

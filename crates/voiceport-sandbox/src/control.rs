@@ -41,7 +41,7 @@ use crate::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind};
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/_sandbox";
 
-/// How many delivery attempts `GET /_sandbox/webhooks/{vendor}` lists without `?limit=`:
+/// How many delivery attempts a `GET` of `_sandbox/webhooks/{vendor}` lists without `?limit=`:
 /// each is re-parsed to show its body, and the record holds up to 10,000.
 pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 
@@ -354,7 +354,7 @@ async fn set_webhook(
     }
 }
 
-/// The query of `GET /_sandbox/webhooks/{vendor}`.
+/// The query of a `GET` of `_sandbox/webhooks/{vendor}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ListQuery {
