@@ -11,7 +11,7 @@ mod support;
 use support::loopback_client;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use voiceport_core::http::Request;
-use voiceport_core::{Error, Operation};
+use voiceport_core::{Error, Operation, ProviderConfig};
 
 /// Records the largest single allocation.
 struct Counting;
@@ -68,20 +68,26 @@ async fn liar(length: u64) -> u16 {
     answering("200 OK", length, br#"{"calls": []"#.to_vec()).await
 }
 
+/// A list request to the server on `port`, from a client set by `tweak`, that must fail:
+/// its error, and the largest allocation made while it ran.
+async fn failing_get(port: u16, tweak: impl Fn(&mut ProviderConfig)) -> (Error, usize) {
+    let client = loopback_client(port, tweak);
+    LARGEST.store(0, Ordering::SeqCst);
+    let err = client
+        .send(Request::get(Operation::ListCalls, ["calls"]))
+        .await
+        .unwrap_err();
+    (err, LARGEST.load(Ordering::SeqCst))
+}
+
 #[tokio::test]
 async fn an_announced_length_is_not_reserved_up_front() {
     const MIB: usize = 1024 * 1024;
     let _turn = TURN.lock().await;
     // 50 MiB announced, under the default 64 MiB cap.
     let port = liar(50 * MIB as u64).await;
-    let client = loopback_client(port, |c| c.retry.max_attempts = Some(1));
-    LARGEST.store(0, Ordering::SeqCst);
-    let err = client
-        .send(Request::get(Operation::ListCalls, ["calls"]))
-        .await
-        .unwrap_err();
+    let (err, largest) = failing_get(port, |c| c.retry.max_attempts = Some(1)).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    let largest = LARGEST.load(Ordering::SeqCst);
     assert!(
         largest < 4 * MIB,
         "reserved {largest} bytes for a body of 13"
@@ -89,16 +95,13 @@ async fn an_announced_length_is_not_reserved_up_front() {
 
     // 10^15 bytes announced under a cap that allows it: reserving it would abort.
     let port = liar(1_000_000_000_000_000).await;
-    let client = loopback_client(port, |c| {
+    let (err, largest) = failing_get(port, |c| {
         c.retry.max_attempts = Some(1);
         c.max_body_bytes = Some(usize::MAX);
-    });
-    let err = client
-        .send(Request::get(Operation::ListCalls, ["calls"]))
-        .await
-        .unwrap_err();
+    })
+    .await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
-    assert!(LARGEST.load(Ordering::SeqCst) < 4 * MIB);
+    assert!(largest < 4 * MIB);
 }
 
 /// A server that refuses every request with 400 and `body`.
@@ -118,13 +121,7 @@ async fn a_huge_error_body_is_not_read_as_a_tree() {
     }
     body.push(b']');
     let port = refusing(body).await;
-    let client = loopback_client(port, |c| c.retry.max_attempts = Some(1));
-    LARGEST.store(0, Ordering::SeqCst);
-    let err = client
-        .send(Request::get(Operation::ListCalls, ["calls"]))
-        .await
-        .unwrap_err();
-    let largest = LARGEST.load(Ordering::SeqCst);
+    let (err, largest) = failing_get(port, |c| c.retry.max_attempts = Some(1)).await;
     assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
     assert!(largest < 40 * MIB, "{largest} bytes in one allocation");
     assert!(err.to_string().len() < 1_000, "{err}");
