@@ -373,10 +373,7 @@ impl ReceiverBuilder<'_> {
         if let Some(only) = &self.only
             && let Some(unknown) = only.iter().find(|name| !endpoints.contains_key(*name))
         {
-            return Err(voiceport_core::Error::config(
-                format!("providers.{}", unknown.escape_debug()),
-                format!("no such provider; {}", self.registry.file().names_listed()),
-            ));
+            return Err(self.registry.file().unknown_provider(unknown));
         }
         Ok(endpoints)
     }

@@ -181,11 +181,7 @@ impl ProviderConfig {
     /// variable without the prefix (`RETRY_MAX_ATTEMPTS`) for a config read from the
     /// environment.
     fn setting(&self, name: &str) -> String {
-        if self.from_env {
-            name.to_ascii_uppercase().replace('.', "_")
-        } else {
-            name.to_owned()
-        }
+        setting_name(name.split('.'), self.from_env)
     }
 
     /// Places this config at `path` (such as `providers.sales.`) for error messages.
@@ -531,13 +527,35 @@ impl ProvidersFile {
             },
         };
         self.providers.get(name).ok_or_else(|| {
-            let message = if self.providers.is_empty() {
-                format!("no such provider: {}", no_providers())
+            if self.providers.is_empty() {
+                Error::config(
+                    format!("providers.{}", name.escape_debug()),
+                    format!("no such provider: {}", no_providers()),
+                )
             } else {
-                format!("no such provider; {}", self.names_listed())
-            };
-            Error::config(format!("providers.{}", name.escape_debug()), message)
+                self.unknown_provider(name)
+            }
         })
+    }
+
+    /// The error refusing `name` as no configured provider: at field `providers.NAME`
+    /// (its control characters escaped), `no such provider; ` then
+    /// [`names_listed`](Self::names_listed).
+    ///
+    /// ```
+    /// use voiceport_core::ProvidersFile;
+    ///
+    /// let file = ProvidersFile::from_toml_str("[providers.sales]\nkind = \"vapi\"\n")?;
+    /// let error = file.unknown_provider("sale").to_string();
+    /// assert!(error.contains("providers.sale"), "{error}");
+    /// assert!(error.ends_with(&file.names_listed()), "{error}");
+    /// # Ok::<(), voiceport_core::Error>(())
+    /// ```
+    pub fn unknown_provider(&self, name: &str) -> Error {
+        Error::config(
+            format!("providers.{}", name.escape_debug()),
+            format!("no such provider; {}", self.names_listed()),
+        )
     }
 
     /// Which providers are configured, as errors say it:
@@ -568,6 +586,18 @@ impl ProvidersFile {
             .map(|name| format!("{name:?}"))
             .collect();
         format!("the configured ones are {}", quoted.join(", "))
+    }
+}
+
+/// A setting's name from its `keys` (`["retry", "max_attempts"]`) as the user sets it:
+/// dotted in a file (`retry.max_attempts`), upper-cased and joined by `_` when read from
+/// variables (`RETRY_MAX_ATTEMPTS`, without the prefix).
+fn setting_name<'a>(keys: impl IntoIterator<Item = &'a str>, from_env: bool) -> String {
+    let keys: Vec<&str> = keys.into_iter().collect();
+    if from_env {
+        keys.join("_").to_ascii_uppercase()
+    } else {
+        keys.join(".")
     }
 }
 

@@ -261,7 +261,7 @@ pub fn field_path(at: &str, field: &str) -> String {
 /// assert_eq!(call.warnings[0].value, "sideways");
 /// ```
 pub fn read_direction(call: &mut Call, field: &str, value: Option<&str>) -> Option<Direction> {
-    let value = value.filter(|v| !v.trim().is_empty())?;
+    let value = value.and_then(non_blank)?;
     let direction = Direction::from_wire(value);
     if direction.is_none() {
         call.warn(

@@ -11,7 +11,7 @@ use std::ffi::OsString;
 
 use toml::{Table, Value};
 
-use super::{ProviderConfig, unless_secret};
+use super::{ProviderConfig, setting_name, unless_secret};
 use crate::{Error, Result};
 
 /// The top-level settings, each read from `{prefix}` and its upper-cased name.
@@ -35,13 +35,6 @@ const VERBATIM: [&str; 2] = ["api_key", "webhook.secret"];
 /// The settings whose value names another variable: that variable may share the prefix
 /// without being a setting itself.
 const NAMES_A_VARIABLE: [&str; 2] = ["API_KEY_ENV", "WEBHOOK_SECRET_ENV"];
-
-/// The first words of the settings' names: an unknown `{prefix}…` variable starting with
-/// one of them (or one edit away from one of five letters or more) is taken for a
-/// misspelled setting and refused; any other is left to whoever else reads it.
-const FIRST_WORDS: [&str; 10] = [
-    "KIND", "API", "BASE", "TIMEOUT", "CONNECT", "MAX", "ALLOW", "RETRY", "WEBHOOK", "OPTIONS",
-];
 
 impl ProviderConfig {
     /// Reads one provider from environment variables: [`from_vars`](Self::from_vars) over
@@ -222,13 +215,16 @@ fn names_a_variable(rest: &str) -> bool {
     NAMES_A_VARIABLE.contains(&rest.to_ascii_uppercase().as_str())
 }
 
-/// Whether a variable under the prefix that sets nothing looks like a misspelled setting.
+/// Whether a variable under the prefix that sets nothing looks like a misspelled setting:
+/// its first `_`-word is the first word of a setting's name (of [`SCALARS`] or [`TABLES`]),
+/// or one edit away from one of five letters or more. Any other is left to whoever else
+/// reads it.
 fn looks_like_a_setting(rest: &str) -> bool {
-    let upper = rest.to_ascii_uppercase();
-    let first = upper.split('_').next().unwrap_or_default();
-    FIRST_WORDS
-        .iter()
-        .any(|word| *word == first || (word.len() >= 5 && one_edit_apart(first, word)))
+    let lower = rest.to_ascii_lowercase();
+    let first = lower.split('_').next().unwrap_or_default();
+    (SCALARS.iter().chain(&TABLES))
+        .map(|name| name.split('_').next().unwrap_or_default())
+        .any(|word| word == first || (word.len() >= 5 && one_edit_apart(first, word)))
 }
 
 /// Whether `a` becomes `b` by inserting, deleting or replacing one byte (or none).
@@ -313,14 +309,8 @@ pub(super) fn segments(path: &serde_path_to_error::Path) -> Vec<String> {
 /// variable's message names the variables expected.
 pub(super) fn locate(path: &str, from_env: bool, mut keys: Vec<String>, message: String) -> Error {
     let name = |keys: &[String]| {
-        let separator = if from_env { "_" } else { "." };
-        let joined = keys.join(separator);
-        let joined = if from_env {
-            joined.to_ascii_uppercase()
-        } else {
-            joined
-        };
-        format!("{path}{joined}")
+        let keys = keys.iter().map(String::as_str);
+        format!("{path}{}", setting_name(keys, from_env))
     };
     let message = match field_named(&message) {
         Some((missing, field, expected)) => {

@@ -45,18 +45,24 @@ pub(crate) fn parse_error_body(body: &[u8]) -> VendorError {
 
 fn from_object(object: &serde_json::Map<String, Value>) -> VendorError {
     let mut out = VendorError::default();
+    let mut details = None;
     match object.get("error") {
         Some(Value::Object(error)) => {
             out.message = text_of(error.get("message"));
-            out.details = field_details(error.get("details"));
+            details = error.get("details");
         }
         Some(Value::String(error)) => out.message = Some(error.clone()),
         _ => {}
     }
-    if let Some(Value::Array(items)) = object.get("detail") {
-        out.details.extend(items.iter().filter_map(fastapi_detail));
-    }
-    out.details.truncate(MAX_DETAILS);
+    // Bounded before they are built: the Rounded details, then FastAPI's.
+    out.details = field_details(details)
+        .chain(
+            items(object.get("detail"))
+                .iter()
+                .filter_map(fastapi_detail),
+        )
+        .take(MAX_DETAILS)
+        .collect();
     let top = text_of(object.get("message")).or_else(|| text_of(object.get("detail")));
     // A specific top-level message beats a generic error name such as "Bad Request".
     if top.is_some() && (out.message.is_none() || object.get("statusCode").is_some()) {
@@ -77,25 +83,26 @@ fn text_of(value: Option<&Value>) -> Option<String> {
     }
 }
 
-fn field_details(value: Option<&Value>) -> Vec<FieldError> {
-    let Some(Value::Array(items)) = value else {
-        return Vec::new();
-    };
-    items
-        .iter()
-        .filter_map(|item| {
-            let message = item.get("message").and_then(Value::as_str)?;
-            let field = item
-                .get("field")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            Some(FieldError {
-                field: truncate(field),
-                message: truncate(message),
-            })
+/// The items of `value` when it is an array; none otherwise.
+fn items(value: Option<&Value>) -> &[Value] {
+    match value {
+        Some(Value::Array(items)) => items,
+        _ => &[],
+    }
+}
+
+fn field_details(value: Option<&Value>) -> impl Iterator<Item = FieldError> + '_ {
+    items(value).iter().filter_map(|item| {
+        let message = item.get("message").and_then(Value::as_str)?;
+        let field = item
+            .get("field")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        Some(FieldError {
+            field: truncate(field),
+            message: truncate(message),
         })
-        .take(MAX_DETAILS)
-        .collect()
+    })
 }
 
 fn fastapi_detail(item: &Value) -> Option<FieldError> {
