@@ -134,6 +134,19 @@ impl Operation {
             Operation::Extension(name) => name,
         }
     }
+
+    /// Whether the operation only reads from the vendor (a get, a list, a transcript or a
+    /// recording): a failed one cannot have applied anything.
+    pub fn is_read(self) -> bool {
+        matches!(
+            self,
+            Operation::GetCall
+                | Operation::ListCalls
+                | Operation::ListFilter(_)
+                | Operation::GetTranscript
+                | Operation::GetRecording
+        )
+    }
 }
 
 impl fmt::Display for Operation {

@@ -137,7 +137,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         parsed.call_id = call_id.map(CallId::new);
         return Ok(parsed);
     };
-    let call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire| {
+    let mut call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire| {
         map_call(wire, OPERATION, "call")
     })?;
     let mut occurred_at = None;
@@ -164,7 +164,6 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // How far the conversation had got: a second attempt to the same destination
             // (after a cancelled one) comes later in the call, a redelivery does not.
             let turns = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
-            let mut call = call;
             // The leg's end, read as every Retell time is (milliseconds as a number or a
             // string of digits, or ISO 8601; unreadable: a warning on the call).
             let leg_end = (event == "transfer_ended")

@@ -392,7 +392,7 @@ fn report_event<'a>(
         let (status, vendor_status) = match report.status.take() {
             Some(status) => {
                 let reason = report.ended_reason.as_ref().map(Text::as_str);
-                let (normalized, _) = status_of(Some(&status), reason);
+                let (normalized, _) = status_of(Some(&status), reason, false);
                 (normalized, Some(status.as_str().to_owned()))
             }
             None => (CallStatus::Unknown, None),

@@ -73,10 +73,16 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call.agent = agent(
         &mut call,
         [
-            (Some("use_case.id"), wire.use_case),
-            (Some("assistant.id"), wire.assistant),
+            ("use_case.id", wire.use_case),
+            ("assistant.id", wire.assistant),
             // The persona's id is no use case's: its name alone is taken.
-            (None, wire.agent),
+            (
+                "agent.id",
+                wire.agent.map(|persona| wire::AgentRef {
+                    id: None,
+                    ..persona
+                }),
+            ),
         ],
     );
     call.language = wire.language;
@@ -159,8 +165,8 @@ pub(crate) fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<Date
 }
 
 /// The first of `use_case`, the older `assistant` and `agent` that names something (each
-/// with the path of its id, `None` for `agent`); a blank id is left out with a warning on
-/// the call.
+/// with the path of its id; `agent` comes without its id); a blank id is left out with a
+/// warning on the call.
 ///
 /// The use case is what runs the conversation (the older generation called it the
 /// assistant); `agent` is only the voice persona it speaks with. The use case is also what
@@ -171,20 +177,12 @@ pub(crate) fn ended_at((started, duration): (DateTime<Utc>, f64)) -> Option<Date
 /// id read from a call always finds that call again.
 ///
 /// Only the candidate chosen is copied.
-fn agent(
-    call: &mut Call,
-    candidates: [(Option<&str>, Option<wire::AgentRef<'_>>); 3],
-) -> Option<AgentRef> {
+fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef<'_>>); 3]) -> Option<AgentRef> {
     for (id_field, found) in candidates {
         let Some(found) = found else { continue };
         // A candidate whose only id is blank (warned of) gives way to the next one.
-        let id = match id_field {
-            Some(id_field) => {
-                let id = found.id.map(Text::into_owned);
-                read_id(call, id_field, id).map(AgentId::new)
-            }
-            None => None,
-        };
+        let id = found.id.map(Text::into_owned);
+        let id = read_id(call, id_field, id).map(AgentId::new);
         let name = found.name.map(Text::into_owned);
         if id.is_some() || name.is_some() {
             return Some(AgentRef { id, name });

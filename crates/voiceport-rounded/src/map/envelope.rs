@@ -108,24 +108,13 @@ fn vendor_error(
                 Some(message.clone()),
                 details.clone(),
             );
-            if is_read(operation) || over_http.outcome() != RequestOutcome::NotApplied {
+            if operation.is_read() || over_http.outcome() != RequestOutcome::NotApplied {
                 over_http
             } else {
                 invalid(answered, message, details)
             }
         }
     }
-}
-
-/// Whether `operation` only reads (nothing it could have applied).
-fn is_read(operation: Operation) -> bool {
-    matches!(
-        operation,
-        Operation::GetCall
-            | Operation::ListCalls
-            | Operation::GetTranscript
-            | Operation::GetRecording
-    )
 }
 
 #[cfg(test)]

@@ -18,9 +18,9 @@ use voiceport_core::adapter::{
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, CallStatus, CampaignId, Cost, CostItem, Direction,
-    Error, Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall,
-    ToolResult, Transcript, Utterance,
+    AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
+    Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall, ToolResult,
+    Transcript, Utterance,
 };
 
 use super::status::status_of;
@@ -86,12 +86,6 @@ pub(crate) fn map_call_at(
     call.campaign_id = checked_id(&mut call, at, "campaignId", wire.campaign_id.take())
         .map(|id| CampaignId::new(id.into_owned()));
     call.name = owned(wire.name.take());
-    let reason = wire.ended_reason.as_ref().map(Text::as_str);
-    (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason);
-    call.vendor_status = wire.status.take().map(|status| match status {
-        wire::Status::Other(text) => text,
-        known => known.as_str().to_owned(),
-    });
 
     (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
     let customer = wire
@@ -121,11 +115,13 @@ pub(crate) fn map_call_at(
     call.created_at = time_at(&mut call, at, "createdAt", wire.created_at.as_ref());
     call.started_at = time_at(&mut call, at, "startedAt", wire.started_at.as_ref());
     call.ended_at = time_at(&mut call, at, "endedAt", wire.ended_at.as_ref());
-    // `manually-canceled` is also what a live call ended through the API says: once the
-    // call had started it took place, so it completed (its end reason stays Canceled).
-    if call.status == CallStatus::Canceled && call.started_at.is_some() {
-        call.status = CallStatus::Completed;
-    }
+    let reason = wire.ended_reason.as_ref().map(Text::as_str);
+    let started = call.started_at.is_some();
+    (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason, started);
+    call.vendor_status = wire.status.take().map(|status| match status {
+        wire::Status::Other(text) => text,
+        known => known.as_str().to_owned(),
+    });
     let earliest = wire
         .schedule_plan
         .as_ref()
@@ -552,6 +548,7 @@ mod tests {
 
     use chrono::SecondsFormat;
     use serde_json::json;
+    use voiceport_core::CallStatus;
     use voiceport_core::adapter::presigned_expiry;
 
     /// A wire call read from `value`'s JSON text (leaked: the call borrows from it).

@@ -15,9 +15,14 @@ use crate::wire::Status;
 /// reason, cost and transcript), so it is `InProgress`, not the terminal `Transferred`.
 /// `not-found` (Vapi lost the call) is `Failed` and `deletion-failed` (a delete of a
 /// finished call failed) is classified as `ended`: both are terminal, so a poller stops.
+///
+/// `manually-canceled` is also what a live call ended through the API says: a call that
+/// had `started` took place, so it is `Completed` rather than `Canceled` (its end reason
+/// stays `Canceled`).
 pub(crate) fn status_of(
     status: Option<&Status>,
     ended_reason: Option<&str>,
+    started: bool,
 ) -> (CallStatus, Option<EndReason>) {
     let reason = ended_reason.filter(|r| !r.trim().is_empty());
     let outcome = reason.map(ended);
@@ -33,6 +38,10 @@ pub(crate) fn status_of(
         Some(Status::NotFound) => CallStatus::Failed,
         Some(Status::Other(_)) => CallStatus::Unknown,
         None => outcome.map_or(CallStatus::Unknown, |(status, _)| status),
+    };
+    let status = match status {
+        CallStatus::Canceled if started => CallStatus::Completed,
+        status => status,
     };
     (status, end_reason)
 }
@@ -166,18 +175,24 @@ mod tests {
             ("", St::Unknown),
         ];
         for (vendor, expected) in cases {
-            let (got, reason) = status_of(Some(&status(vendor)), None);
+            let (got, reason) = status_of(Some(&status(vendor)), None, false);
             assert_eq!(got, expected, "{vendor}");
             assert_eq!(reason, None, "{vendor}");
         }
-        assert!(!status_of(Some(&Status::Forwarding), None).0.is_terminal());
+        assert!(
+            !status_of(Some(&Status::Forwarding), None, false)
+                .0
+                .is_terminal()
+        );
         for terminal in ["not-found", "deletion-failed", "ended"] {
             assert!(
-                status_of(Some(&status(terminal)), None).0.is_terminal(),
+                status_of(Some(&status(terminal)), None, false)
+                    .0
+                    .is_terminal(),
                 "{terminal}"
             );
         }
-        assert_eq!(status_of(None, None), (St::Unknown, None));
+        assert_eq!(status_of(None, None, false), (St::Unknown, None));
     }
 
     /// Vapi's documented values (every family, old and new), the corrected ones, and values
@@ -426,7 +441,7 @@ mod tests {
             ("call.", St::Completed, Cat::Other),
         ];
         for (reason, expected_status, expected_category) in cases {
-            let (got, end) = status_of(Some(&Status::Ended), Some(reason));
+            let (got, end) = status_of(Some(&Status::Ended), Some(reason), false);
             assert_eq!(got, *expected_status, "{reason}");
             let end = end.unwrap_or_else(|| panic!("{reason}: no end reason"));
             assert_eq!(end.category, *expected_category, "{reason}");
@@ -441,30 +456,38 @@ mod tests {
     #[test]
     fn reason_with_other_statuses() {
         // A reason without a status: only ended calls have one.
-        let (got, end) = status_of(None, Some("customer-busy"));
+        let (got, end) = status_of(None, Some("customer-busy"), false);
         assert_eq!(got, St::Busy);
         assert_eq!(end.unwrap().category, Cat::Busy);
         // An unknown status stays unknown; the reason is still reported.
-        let (got, end) = status_of(Some(&status("archived")), Some("call.in-progress.error-x"));
+        let (got, end) = status_of(
+            Some(&status("archived")),
+            Some("call.in-progress.error-x"),
+            false,
+        );
         assert_eq!(got, St::Unknown);
         assert_eq!(end.unwrap().category, Cat::Error);
         // A failed delete of an ended call keeps the call's outcome; a lost call has failed.
-        let (got, end) = status_of(Some(&Status::DeletionFailed), Some("voicemail"));
+        let (got, end) = status_of(Some(&Status::DeletionFailed), Some("voicemail"), false);
         assert_eq!(
             (got, end.unwrap().category),
             (St::Voicemail, Cat::Voicemail)
         );
-        let (got, end) = status_of(Some(&Status::NotFound), Some("customer-ended-call"));
+        let (got, end) = status_of(Some(&Status::NotFound), Some("customer-ended-call"), false);
         assert_eq!(
             (got, end.unwrap().category),
             (St::Failed, Cat::CustomerHungUp)
         );
         // A forward in progress stays live even with a reason already set.
-        let (got, _) = status_of(Some(&Status::Forwarding), Some("assistant-forwarded-call"));
+        let (got, _) = status_of(
+            Some(&Status::Forwarding),
+            Some("assistant-forwarded-call"),
+            false,
+        );
         assert_eq!(got, St::InProgress);
         // An empty reason is no reason.
         assert_eq!(
-            status_of(Some(&Status::Ended), Some("")),
+            status_of(Some(&Status::Ended), Some(""), false),
             (St::Completed, None)
         );
     }
