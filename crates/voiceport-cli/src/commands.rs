@@ -272,7 +272,11 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             if !json {
                 table.finish()?;
             }
-            return Err(walk_interrupted(count, resume.as_ref(), ""));
+            return Err(interrupted_walk(
+                count,
+                resume.as_ref().map(PageCursor::to_token).as_deref(),
+                "",
+            ));
         };
         let page = match next {
             Ok(Some(page)) => page,
@@ -319,8 +323,8 @@ fn walk_failure(
             "{count} calls were printed before the failure; the vendor's cursors came round again, so the walk cannot go further"
         ),
         Some(cursor) => format!(
-            "{count} calls were printed before the failure; to resume after them, run the same command with --cursor {}{extra}",
-            output::shell_quote(&cursor.to_token())
+            "{count} calls were printed before the failure; {}",
+            resume_hint(&cursor.to_token(), extra)
         ),
         None => format!(
             "{count} calls were printed before the failure; run the same command again to start over"
@@ -344,24 +348,24 @@ pub(crate) async fn unless_interrupted<F: Future>(
     }
 }
 
-/// A walk stopped by Ctrl-C after `count` calls were printed (or written), each page
-/// whole; `resume` is the cursor after them, `extra` added to the suggested command.
-pub(crate) fn walk_interrupted(count: usize, resume: Option<&PageCursor>, extra: &str) -> Failure {
-    interrupted_walk(count, resume.map(PageCursor::to_token).as_deref(), extra)
-}
-
 /// What a walk stopped by Ctrl-C says, for one provider or merged: `count` calls were
 /// printed (or written), `resume` the cursor token after them (none before any call unless
 /// the walk began at a `--cursor`), `extra` added to the suggested command.
 pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) -> Failure {
     Failure::Interrupted(match resume {
-        Some(token) => format!(
-            "{count} calls were printed; to resume after them, run the same command with --cursor {}{extra}",
-            output::shell_quote(token)
-        ),
+        Some(token) => format!("{count} calls were printed; {}", resume_hint(token, extra)),
         None if count == 0 => "no call was printed".to_owned(),
         None => format!("{count} calls were printed; run the same command again to start over"),
     })
+}
+
+/// How a walk that printed calls says to go on after them: with the cursor `token`,
+/// `extra` added to the suggested command.
+pub(crate) fn resume_hint(token: &str, extra: &str) -> String {
+    format!(
+        "to resume after them, run the same command with --cursor {}{extra}",
+        output::shell_quote(token)
+    )
 }
 
 /// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
@@ -655,7 +659,11 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             writer.finish().await?;
             progress.finish();
             let extra = resume_extra(&args);
-            return Err(walk_interrupted(count, resume.as_ref(), extra));
+            return Err(interrupted_walk(
+                count,
+                resume.as_ref().map(PageCursor::to_token).as_deref(),
+                extra,
+            ));
         };
         let page = match next {
             Ok(Some(page)) => page,
@@ -816,7 +824,7 @@ pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> 
 /// password end is not known in a URL that does not parse (`https://ops:p4/ss@host`), or
 /// has no host, or an `@` in its path (which may have ended a password): then only its
 /// scheme is said.
-pub(crate) fn redacted_url(text: &str) -> String {
+fn redacted_url(text: &str) -> String {
     let scheme_only = |why: &str| match scheme_of(text) {
         Some(scheme) => format!("{:?} (the rest not shown: {why})", format!("{scheme}://…")),
         None => format!("(not shown: {why})"),
@@ -825,25 +833,29 @@ pub(crate) fn redacted_url(text: &str) -> String {
         Ok(url) => url,
         Err(_) => return scheme_only("it does not parse"),
     };
-    let Some(host) = url.host_str() else {
+    if url.host_str().is_none() {
         return scheme_only("it has no host");
-    };
+    }
     if url.path().contains('@') {
         return scheme_only("an @ in its path may end a password");
     }
-    let user = if url.username().is_empty() && url.password().is_none() {
-        ""
+    let shown = shown_url(&url);
+    if url.username().is_empty() && url.password().is_none() {
+        format!("{shown:?}")
     } else {
-        "***@"
-    };
-    let port = url
-        .port()
-        .map(|port| format!(":{port}"))
-        .unwrap_or_default();
-    format!(
-        "{:?}",
-        format!("{}://{user}{host}{port}{}", url.scheme(), url.path())
-    )
+        // After `scheme://`: a scheme holds no `:`.
+        format!("{:?}", shown.replacen("://", "://***@", 1))
+    }
+}
+
+/// `scheme://host[:port]/path` of `url`.
+pub(crate) fn shown_url(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 /// The scheme `text` begins with, when followed by `://` (before anything that could be a

@@ -356,9 +356,7 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
         end_reason: call
             .end_reason
             .as_ref()
-            .and_then(|r| serde_json::to_value(r.category).ok())
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_else(|| "-".into()),
+            .map_or_else(|| "-".into(), |r| r.category.as_str().to_owned()),
         duration_secs: call
             .duration_secs
             .map(|d| format!("{d:.1}s"))

@@ -10,6 +10,7 @@ use voiceport::webhooks::{Delivery, EventKey, HandlerError, Receiver};
 use voiceport::{CallEvent, ProviderKind, Registry};
 
 use crate::cli::ListenArgs;
+use crate::commands::shown_url;
 use crate::interrupts::CtrlC;
 use crate::serve::Limits;
 use crate::{Failure, Outcome, output};
@@ -239,16 +240,6 @@ fn is_loopback(url: &reqwest::Url) -> bool {
             host == "localhost" || host.ends_with(".localhost")
         }
     }
-}
-
-/// `scheme://host[:port]/path` of `url`.
-fn shown_url(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
 }
 
 /// Posts the event to the local app; anything but a 2xx in time is a failure the vendor

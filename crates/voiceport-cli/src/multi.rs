@@ -11,7 +11,7 @@ use voiceport::{
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
 use crate::commands::{
-    Invocation, dial_grace, interrupted_walk, look_for_call, unless_interrupted,
+    Invocation, dial_grace, interrupted_walk, look_for_call, resume_hint, unless_interrupted,
 };
 use crate::interrupts::CtrlC;
 use crate::{Failure, Outcome, output, values};
@@ -77,9 +77,9 @@ fn walk_failure(
         return Failure::Voice(failure.error);
     }
     let hint = format!(
-        "{count} calls were printed before `{}` failed; to resume after them, run the same command with --cursor {}{extra}",
+        "{count} calls were printed before `{}` failed; {}",
         failure.provider,
-        output::shell_quote(&cursor.to_token())
+        resume_hint(&cursor.to_token(), extra)
     );
     Failure::Walk {
         error: Box::new(failure.error),

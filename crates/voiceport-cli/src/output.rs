@@ -324,13 +324,10 @@ pub(crate) fn shell_quote(text: &str) -> String {
 
 /// `customer_hung_up (customer-ended-call)`: the category as in JSON, then the vendor's words.
 fn end_reason(reason: &voiceport::EndReason) -> String {
-    let category = serde_json::to_value(reason.category)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default();
+    let category = reason.category.as_str();
     match &reason.vendor {
         Some(vendor) => format!("{category} ({vendor})"),
-        None => category,
+        None => category.to_owned(),
     }
 }
 

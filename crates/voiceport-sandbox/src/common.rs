@@ -300,6 +300,19 @@ pub(crate) fn text(map: &serde_json::Map<String, Value>, key: &str) -> Option<St
     map.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
+/// An optional field of a request body, as `read` takes it: `Ok(None)` absent or null,
+/// `Err(())` when `read` refuses it.
+pub(crate) fn optional<T>(
+    map: &serde_json::Map<String, Value>,
+    key: &str,
+    read: impl FnOnce(&Value) -> Option<T>,
+) -> Result<Option<T>, ()> {
+    match map.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(value) => read(value).map(Some).ok_or(()),
+    }
+}
+
 /// An object field of a JSON object (empty when absent).
 pub(crate) fn object(
     map: &serde_json::Map<String, Value>,

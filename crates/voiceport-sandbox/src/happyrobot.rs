@@ -13,7 +13,8 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, JsonObject, error, iso, json_response, object, parse_time, plus_number, text, time_params,
+    Ctx, JsonObject, error, iso, json_response, object, optional, parse_time, plus_number, text,
+    time_params,
 };
 use crate::content::{Who, conversation, cost, recording_url};
 use crate::sim::{Outcome, Phase, SimCall, SimNote, SimRating, View};
@@ -607,10 +608,7 @@ async fn rating(
 /// A dial's `scheduled_for`: `Ok(None)` when absent or null (dial now); `Err` when it
 /// does not read as an RFC 3339 time, which is refused rather than dialed at once.
 fn scheduled_for(map: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, ()> {
-    match map.get("scheduled_for") {
-        None | Some(Value::Null) => Ok(None),
-        Some(at) => at.as_str().and_then(parse_time).map(Some).ok_or(()),
-    }
+    optional(map, "scheduled_for", |at| at.as_str().and_then(parse_time))
 }
 
 async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response {

@@ -51,7 +51,7 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, JsonObject, error, json_response, plus_number, text};
+use crate::common::{Ctx, JsonObject, error, json_response, optional, plus_number, text};
 use crate::content::{Line, Who, conversation, cost, recording_url, transcript_text};
 use crate::rng::Rng;
 use crate::sim::{Outcome, Phase, SimCall, View};
@@ -649,19 +649,6 @@ async fn list(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
         answer["total"] = json!(total);
     }
     json_response(StatusCode::OK, answer)
-}
-
-/// An optional field of a request body, as `read` takes it: `Ok(None)` absent or null,
-/// `Err(())` when `read` refuses it.
-fn optional<T>(
-    map: &Map<String, Value>,
-    key: &str,
-    read: impl FnOnce(&Value) -> Option<T>,
-) -> Result<Option<T>, ()> {
-    match map.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => read(value).map(Some).ok_or(()),
-    }
 }
 
 /// An optional field that must be a JSON object (see [`optional`]).

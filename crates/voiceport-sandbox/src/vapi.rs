@@ -39,7 +39,7 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, JsonObject, error, iso, json_response, object, parse_time, text, time_params,
+    Ctx, JsonObject, error, iso, json_response, object, optional, parse_time, text, time_params,
 };
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
@@ -665,13 +665,11 @@ fn long_name(api: &Api, name: Option<&str>) -> Option<Response> {
 /// validator requires it, in ISO 8601, rather than dial at once. (It may take a time
 /// without a zone as its servers' own: refused here, as no client should rely on that.)
 fn earliest_at(map: &Map<String, Value>) -> Result<Option<DateTime<Utc>>, ()> {
-    match map.get("schedulePlan") {
-        None | Some(Value::Null) => Ok(None),
-        Some(plan) => (plan.get("earliestAt").and_then(Value::as_str))
+    optional(map, "schedulePlan", |plan| {
+        plan.get("earliestAt")
+            .and_then(Value::as_str)
             .and_then(parse_time)
-            .map(Some)
-            .ok_or(()),
-    }
+    })
 }
 
 async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response {

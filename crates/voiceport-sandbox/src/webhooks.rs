@@ -444,10 +444,7 @@ impl Hooks {
 
     /// The recorded attempts about one call, oldest first.
     fn call_attempts(&self, vendor: Vendor, call_id: &str) -> Vec<DeliveryAttempt> {
-        (lock(&self.attempts[vendor]).kept.iter())
-            .filter(|a| a.call_id == call_id)
-            .cloned()
-            .collect()
+        self.recent(vendor, Some(call_id), usize::MAX).0
     }
 
     /// How many attempts the vendor's emulator has made, those no longer recorded included.
@@ -479,7 +476,7 @@ impl Hooks {
         *self.stopping.borrow()
     }
 
-    pub(crate) fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
+    fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
         {
             let mut record = lock(&self.attempts[vendor]);
             if record.kept.len() >= MAX_RECORDED_ATTEMPTS {
