@@ -771,7 +771,6 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
         lines.contains(&"# default = \"happyrobot\"".to_owned()),
         "{lines:?}"
     );
-    let defaulted = dir.join("defaulted.toml");
     let uncommented: String = (lines.iter())
         .map(|l| {
             format!(
@@ -781,13 +780,8 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
             )
         })
         .collect();
-    std::fs::write(&defaulted, uncommented).unwrap();
-    let mut command = voiceport_bin();
-    command
-        .arg("--config")
-        .arg(&defaulted)
-        .args(["--json", "calls", "list"]);
-    let calls = json(&output(command).await);
+    let defaulted = private_config("defaulted", &uncommented);
+    let calls = json(&run_with(&defaulted, &["--json", "calls", "list"]).await);
     assert_eq!(calls["calls"].as_array().map(Vec::len), Some(5), "{calls}");
     // …for every vendor it prints a provider for.
     for vendor in VENDORS {

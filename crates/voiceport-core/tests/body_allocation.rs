@@ -68,10 +68,13 @@ async fn liar(length: u64) -> u16 {
     answering("200 OK", length, br#"{"calls": []"#.to_vec()).await
 }
 
-/// A list request to the server on `port`, from a client set by `tweak`, that must fail:
-/// its error, and the largest allocation made while it ran.
+/// A list request to the server on `port`, sent once from a client set by `tweak`, that
+/// must fail: its error, and the largest allocation made while it ran.
 async fn failing_get(port: u16, tweak: impl Fn(&mut ProviderConfig)) -> (Error, usize) {
-    let client = loopback_client(port, tweak);
+    let client = loopback_client(port, |config| {
+        config.retry.max_attempts = Some(1);
+        tweak(config);
+    });
     LARGEST.store(0, Ordering::SeqCst);
     let err = client
         .send(Request::get(Operation::ListCalls, ["calls"]))
@@ -86,7 +89,7 @@ async fn an_announced_length_is_not_reserved_up_front() {
     let _turn = TURN.lock().await;
     // 50 MiB announced, under the default 64 MiB cap.
     let port = liar(50 * MIB as u64).await;
-    let (err, largest) = failing_get(port, |c| c.retry.max_attempts = Some(1)).await;
+    let (err, largest) = failing_get(port, |_| {}).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(
         largest < 4 * MIB,
@@ -95,11 +98,7 @@ async fn an_announced_length_is_not_reserved_up_front() {
 
     // 10^15 bytes announced under a cap that allows it: reserving it would abort.
     let port = liar(1_000_000_000_000_000).await;
-    let (err, largest) = failing_get(port, |c| {
-        c.retry.max_attempts = Some(1);
-        c.max_body_bytes = Some(usize::MAX);
-    })
-    .await;
+    let (err, largest) = failing_get(port, |c| c.max_body_bytes = Some(usize::MAX)).await;
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(largest < 4 * MIB);
 }
@@ -121,7 +120,7 @@ async fn a_huge_error_body_is_not_read_as_a_tree() {
     }
     body.push(b']');
     let port = refusing(body).await;
-    let (err, largest) = failing_get(port, |c| c.retry.max_attempts = Some(1)).await;
+    let (err, largest) = failing_get(port, |_| {}).await;
     assert!(matches!(err, Error::InvalidRequest { .. }), "{err:?}");
     assert!(largest < 40 * MIB, "{largest} bytes in one allocation");
     assert!(err.to_string().len() < 1_000, "{err}");

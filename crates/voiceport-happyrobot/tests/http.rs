@@ -762,11 +762,7 @@ async fn a_note_delete_whose_retry_finds_it_gone_succeeds() {
         if lost_answer {
             api.lose_first_answer("DELETE", &note_tail).await;
         }
-        api.on("DELETE", &note_tail)
-            .respond_with(json_response(404, gone))
-            .expect(1)
-            .mount(&api.server)
-            .await;
+        api.respond_json("DELETE", &note_tail, 404, gone).await;
         api.on("GET", &call_tail(""))
             .respond_with(json_response(200, &fixture("call_seed.json")))
             .expect(u64::from(lost_answer))

@@ -399,10 +399,7 @@ async fn a_dial_answer_that_does_not_decode_as_a_call_keeps_the_call_id() {
     let mut body: serde_json::Value = serde_json::from_str(&fixture("dial_response.json")).unwrap();
     body["call_analysis"] = json!("pending");
     body["duration_ms"] = json!("0");
-    api.on("POST", "/v2/create-phone-call")
-        .respond_with(json_response(201, &body.to_string()))
-        .expect(1)
-        .mount(&api.server)
+    api.respond_json("POST", "/v2/create-phone-call", 201, &body.to_string())
         .await;
     let outcome = client_with_dial_defaults(&api)
         .dial(&DialRequest::to("+16175550187"))

@@ -576,11 +576,13 @@ async fn dial_is_sent_exactly_once_on_a_500() {
 #[tokio::test]
 async fn dial_refused_inside_a_success_answer_has_an_unknown_outcome() {
     let api = api().await;
-    api.on("POST", "/calls/phone")
-        .respond_with(json_response(201, &fixture("error_envelope_400.json")))
-        .expect(1)
-        .mount(&api.server)
-        .await;
+    api.respond_json(
+        "POST",
+        "/calls/phone",
+        201,
+        &fixture("error_envelope_400.json"),
+    )
+    .await;
     let err = client_with_dial_defaults(&api)
         .dial(&DialRequest::to("+33639981234"))
         .await
