@@ -163,7 +163,9 @@ impl Registry {
     /// `weighted` route (the destination number when `None`): the same key always takes
     /// the same provider. A `failover` route moves to the next provider only when the
     /// failure proves no call was placed ([`RequestOutcome::NotApplied`]); a dial is never
-    /// sent twice. Run under a thrown [`Interrupt`], it dials no further provider (the
+    /// sent twice. On a route of several providers, `request` names no resource of one
+    /// account (`agent_id`, `phone_number_id`, `from_number`, `campaign_id`, `extra`):
+    /// each provider dials with the defaults of its `[providers.NAME.options]`. Run under a thrown [`Interrupt`], it dials no further provider (the
     /// route ends with [`Error::Interrupted`]) and still waits for the dial in flight.
     pub async fn dial(
         &self,
@@ -181,6 +183,9 @@ impl Registry {
             let error = Error::config(format!("routes.{route}"), "no such route");
             return Err(fail(None, error, Vec::new()));
         };
+        if let Some(error) = route::account_fields_refused(route, config, request) {
+            return Err(fail(None, error, Vec::new()));
+        }
         let key = key.unwrap_or(&request.to);
         let candidates = route::candidates(config, key);
         let mut refused: Vec<(String, Error)> = Vec::new();

@@ -671,6 +671,41 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
     assert!(err.to_string().contains("routes.nowhere"), "{err}");
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Failover, &["studio", "hr"], vec![]),
+    );
+    // A Vapi-family assistant id would reach HappyRobot on failover, as an id of nothing.
+    let mut request = DialRequest::to(TO);
+    request.agent_id = Some("83e6398d-2080-44a1-8c0e-12bedcc33d1e".into());
+    request.from_number = Some("+14155550100".to_owned());
+    let err = registry.dial("out", &request, None).await.unwrap_err();
+    let text = err.to_string();
+    assert!(text.contains("routes.out"), "{text}");
+    assert!(text.contains("agent_id, from_number"), "{text}");
+    assert!(text.contains("[providers.NAME.options]"), "{text}");
+    assert!(!err.call_may_exist(), "{text}");
+    let dialed = |kind| accounts.main.dialed_count(kind);
+    assert_eq!(
+        dialed(ProviderKind::Voicebot) + dialed(ProviderKind::HappyRobot),
+        0
+    );
+
+    // A route of one provider is that provider's dial: its ids are its own.
+    let registry = registry_of(&accounts, route(RoutePolicy::First, &["hr"], vec![]));
+    let mut request = DialRequest::to(TO);
+    request.phone_number_id = Some("6f1c2d3e4b5a69788796a5b4".to_owned());
+    let dialed_before = dialed(ProviderKind::HappyRobot);
+    match registry.dial("out", &request, None).await {
+        Ok(dialed) => assert_eq!(dialed.provider, "hr"),
+        Err(err) => assert_eq!(err.provider.as_deref(), Some("hr"), "{err}"),
+    }
+    assert_eq!(dialed(ProviderKind::HappyRobot), dialed_before + 1);
+}
+
 /// A vendor whose page cursors go round (A → B → A) ends its part of a merged walk with an
 /// error after its pages were yielded once (the last one too); it is not paged forever,
 /// and a walk resumed afterwards does not go round again.

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use voiceport_core::{DialOutcome, Error, RequestOutcome, RouteConfig, RoutePolicy};
+use voiceport_core::{DialOutcome, DialRequest, Error, RequestOutcome, RouteConfig, RoutePolicy};
 
 /// A dial placed through a route: the outcome, the provider that placed it, and the
 /// providers tried before it (each refused the dial without placing a call).
@@ -71,6 +71,39 @@ impl std::error::Error for RouteError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.error)
     }
+}
+
+/// Refuses, before any provider is dialed, a request that names a resource of one account
+/// on a route of several providers: an agent, a number or a campaign id of one account
+/// means nothing (or another thing) on the next, and `extra` fields are one vendor's API.
+/// Each provider's defaults (`[providers.NAME.options]`) say what it dials with.
+pub(crate) fn account_fields_refused(
+    route: &str,
+    config: &RouteConfig,
+    request: &DialRequest,
+) -> Option<Error> {
+    if config.providers.len() < 2 {
+        return None;
+    }
+    let set = [
+        ("agent_id", request.agent_id.is_some()),
+        ("phone_number_id", request.phone_number_id.is_some()),
+        ("from_number", request.from_number.is_some()),
+        ("campaign_id", request.campaign_id.is_some()),
+        ("extra", !request.extra.is_empty()),
+    ];
+    let named: Vec<&str> = set.iter().filter(|(_, on)| *on).map(|(f, _)| *f).collect();
+    if named.is_empty() {
+        return None;
+    }
+    Some(Error::config(
+        format!("routes.{route}"),
+        format!(
+            "the request sets {}, which belong to one account, but the route has {} providers: leave them unset and give each provider its own in `[providers.NAME.options]`",
+            named.join(", "),
+            config.providers.len()
+        ),
+    ))
 }
 
 /// The providers a dial with `key` tries, in order: all of them for `failover`, one for
