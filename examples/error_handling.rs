@@ -19,8 +19,10 @@
 //! cargo run --example error_handling
 //! ```
 
+use futures::TryStreamExt;
 use voiceport::{
     CallId, CallQuery, DialRequest, Error, NoteInput, ProviderKind, RequestOutcome, VoiceProvider,
+    VoiceProviderExt,
 };
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
@@ -148,19 +150,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// How many calls to `to` were created in the last minute.
+/// How many calls to `to` were created in the last minute, on every page (a filtered page
+/// can be short, or empty, with more after it).
 async fn find_recent_dial(provider: &dyn VoiceProvider, to: &str) -> voiceport::Result<usize> {
     let query = CallQuery {
         to_number: Some(to.into()),
         since: Some(chrono::Utc::now() - chrono::TimeDelta::minutes(1)),
         ..CallQuery::default()
     };
-    Ok(provider.list_calls(&query).await?.calls.len())
+    let calls: Vec<_> = provider.calls(query).try_collect().await?;
+    Ok(calls.len())
 }
 
 async fn dial(provider: &dyn VoiceProvider, to: &str) -> voiceport::Result<()> {
     let mut request = DialRequest::to(to);
-    // Your own id on the call makes it easy to find after an `Unknown` outcome.
+    // No query filters on metadata, but among the calls found by number and time after an
+    // `Unknown` outcome, your own id in `call.metadata` tells yours apart.
     request.metadata.insert("order_id".into(), "A-1042".into());
     provider.dial(&request).await.map(|_| ())
 }
