@@ -1,7 +1,7 @@
 //! One call stream across several providers, merged in time order, resumable from one
 //! cursor.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -12,8 +12,8 @@ use futures::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use voiceport_core::{
-    Call, CallPage, CallQuery, Error, Filter, Operation, PageCursor, Result, SortOrder,
-    VoiceProvider,
+    Call, CallPage, CallQuery, Error, Filter, Operation, PageCursor, Result, SeenCursors,
+    SortOrder, VoiceProvider,
 };
 
 /// Which providers a merged walk covers.
@@ -245,11 +245,13 @@ struct Lane {
     /// The creation time of the last call yielded that had one: a call without a time
     /// keeps its place in its vendor's order by borrowing it.
     last_time: Option<DateTime<Utc>>,
-    /// Every page cursor this lane was given, to stop a vendor whose cursors go round.
-    seen: HashSet<PageCursor>,
+    /// Every page cursor this lane was given, to stop a vendor whose cursors go round
+    /// (as digests: a fixed size each, however long the vendor's cursors).
+    seen: SeenCursors,
     /// Where a lane whose fetch failed resumes: the page that failed.
     failed_at: Option<Position>,
-    /// The vendor's cursors went round: reported once the last page's calls are yielded.
+    /// The vendor's cursors went round, or its next cursor is too long to follow:
+    /// reported once the last page's calls are yielded.
     cycle: Option<Error>,
     /// The page being fetched or merged is the lane's last (its cursors went round): its
     /// next cursor is not followed.
@@ -329,12 +331,26 @@ impl Lane {
             self.page = fetch.cursor;
             self.taken = fetch.skip.min(page.calls.len());
             self.buffer = page.calls.into_iter().skip(fetch.skip).collect();
-            match page.next {
+            // A next cursor too long to follow ends the lane after this page's calls, as a
+            // cycle does (below); the page is not marked the last, so a walk resumed in
+            // the middle of it reads it again and meets the same refusal.
+            let followed = match &page.next {
+                Some(next) if !self.last_page => Some(self.seen.follow(self.provider.kind(), next)),
+                _ => None,
+            };
+            match (page.next, followed) {
+                (Some(_), Some(Err(too_long))) => {
+                    self.done = true;
+                    if self.buffer.is_empty() {
+                        return Poll::Ready(Err(too_long));
+                    }
+                    self.cycle = Some(too_long);
+                }
                 // A vendor whose cursors go round would be paged forever: the lane ends
                 // with this page, whose calls are yielded before the error (a walk resumed
                 // in the middle of it yields the rest, then the error; one resumed after
                 // it finds the lane done). A resumed lane knows the page is its last.
-                Some(next) if self.last_page || !self.seen.insert(next.clone()) => {
+                (Some(next), followed) if self.last_page || matches!(followed, Some(Ok(false))) => {
                     self.done = true;
                     self.last_page = true;
                     let cycle = cursor_cycle(self.provider.as_ref(), &next);
@@ -343,10 +359,10 @@ impl Lane {
                     }
                     self.cycle = Some(cycle);
                 }
-                Some(next) => self.fetch(Some(next), 0),
+                (Some(next), _) => self.fetch(Some(next), 0),
                 // The last page: its calls, then nothing (a cursor taken after its last
                 // call says the lane is done).
-                None => self.done = true,
+                (None, _) => self.done = true,
             }
         }
         Poll::Ready(Ok(()))
@@ -446,7 +462,7 @@ impl MergedCalls {
                 ahead: None,
                 done: position.done,
                 last_time: None,
-                seen: position.page.iter().cloned().collect(),
+                seen: SeenCursors::starting_at(position.page.as_ref()),
                 failed_at: None,
                 cycle: None,
                 last_page: position.last,
@@ -609,6 +625,86 @@ mod tests {
         async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
             panic!("the listing's own bug");
         }
+    }
+
+    /// A provider whose every page names a fresh next cursor `length` bytes long.
+    #[derive(Debug)]
+    struct HugeCursors {
+        length: usize,
+        requests: std::sync::atomic::AtomicUsize,
+    }
+
+    #[async_trait::async_trait]
+    impl VoiceProvider for HugeCursors {
+        fn kind(&self) -> ProviderKind {
+            ProviderKind::Retell
+        }
+        fn capabilities(&self) -> Capabilities {
+            Capabilities {
+                list_calls: true,
+                ..Capabilities::default()
+            }
+        }
+        fn as_any(&self) -> &dyn std::any::Any {
+            self
+        }
+        async fn get_call(&self, _id: &CallId) -> Result<Call> {
+            Err(Error::unsupported(self.kind(), Operation::GetCall))
+        }
+        async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
+            use std::sync::atomic::Ordering;
+            let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
+            let token = format!("{n:08}{}", "k".repeat(self.length - 8));
+            Ok(CallPage {
+                calls: vec![Call::new(CallId::new(format!("c{n}")), self.kind())],
+                next: Some(PageCursor::Token { token }),
+                total: None,
+            })
+        }
+    }
+
+    /// A lane whose vendor sends a next cursor longer than a walk follows yields that
+    /// page's calls, then the provider's error, and never asks for the cursor: memory
+    /// cannot grow page after page with fresh huge cursors. One at the limit is followed.
+    #[tokio::test]
+    async fn a_next_cursor_over_the_limit_ends_the_lane() {
+        use std::sync::atomic::Ordering;
+        let provider = Arc::new(HugeCursors {
+            length: voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1,
+            requests: Default::default(),
+        });
+        let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
+            vec![("huge".into(), provider.clone())];
+        let walk = MergedCalls::new(
+            providers,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap();
+        let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 10)).await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(items[0].is_ok());
+        let failure = items[1].as_ref().unwrap_err();
+        assert_eq!(failure.provider, "huge");
+        assert!(failure.error.is_cursor_too_long(), "{failure}");
+        assert_eq!(provider.requests.load(Ordering::SeqCst), 1);
+
+        let provider = Arc::new(HugeCursors {
+            length: voiceport_core::MAX_CURSOR_TOKEN_BYTES,
+            requests: Default::default(),
+        });
+        let providers: Vec<(String, Arc<dyn VoiceProvider>)> = vec![("ok".into(), provider)];
+        let walk = MergedCalls::new(
+            providers,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap();
+        let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 5)).await;
+        assert!(items.iter().all(Result::is_ok), "{items:?}");
+        assert_eq!(items.len(), 5);
     }
 
     /// A panic in a provider's page fetch reaches the walk's reader as a panic, as it does

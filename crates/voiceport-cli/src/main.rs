@@ -9,7 +9,7 @@
 //! | 1 | a local file or standard output could not be read or written, or the port to listen on could not be bound (`listen`, `sandbox`: in use, not allowed) |
 //! | 2 | usage: bad arguments, bad configuration, an id or value voiceport refused before sending anything, a local file that is not the vendor JSON it should be |
 //! | 3 | the vendor or the network failed (or conformance cases failed) |
-//! | 4 | the vendor does not support the operation |
+//! | 4 | the vendor does not support the operation or one of its fields |
 //! | 130 | interrupted (Ctrl-C): after a dial, whether the call was placed; after a walk, where to resume |
 //!
 //! `listen` and `sandbox`, which run until Ctrl-C, end with 0.
@@ -42,7 +42,7 @@ Exit codes:
   2    usage: bad arguments or configuration, an id or value refused before sending
        anything, a local file that is not the vendor JSON it should be
   3    the vendor or the network failed (or conformance cases failed)
-  4    the vendor does not support the operation
+  4    the vendor does not support the operation or one of its fields
   130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed;
        after a walk (`calls list --all`, `export`), where to resume
        (`listen` and `sandbox`, which run until Ctrl-C, end with 0)";

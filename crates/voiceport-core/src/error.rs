@@ -233,12 +233,15 @@ pub enum Error {
     },
 
     /// The vendor (or this adapter) does not offer this operation.
-    #[error("{provider} does not support {operation}")]
+    #[error("{provider} does not support {operation}{}", reason_suffix(reason.as_deref()))]
     Unsupported {
         /// Which vendor.
         provider: ProviderKind,
         /// Which operation.
         operation: Operation,
+        /// Why, and what to do instead, when the adapter can say (`from_number` refused:
+        /// "HappyRobot dials from a purchased number; set `phone_number_id`").
+        reason: Option<String>,
     },
 
     /// [`wait_until_ended`](crate::VoiceProviderExt::wait_until_ended) gave up: the call had
@@ -270,6 +273,10 @@ pub enum Error {
 
 /// Where an [`Error::cursor_cycle`] is: no other error names this path.
 const CURSOR_CYCLE_PATH: &str = "next cursor";
+
+/// Where an [`Error::cursor_too_long`] is: apart from the cycle's, so that
+/// [`Error::is_cursor_cycle`] does not call it one.
+const CURSOR_LENGTH_PATH: &str = "next cursor (length)";
 
 fn suffix(message: &Option<String>) -> String {
     message
@@ -305,6 +312,14 @@ fn details_suffix(details: &[FieldError]) -> String {
     format!(" [{}]", items.join("; "))
 }
 
+/// Whether `source` is the HTTP client's refusal to build a request (nothing was sent,
+/// and sending it again fails the same way).
+fn is_builder_error(source: &(dyn std::error::Error + 'static)) -> bool {
+    source
+        .downcast_ref::<reqwest::Error>()
+        .is_some_and(reqwest::Error::is_builder)
+}
+
 fn sent_suffix(sent: bool) -> &'static str {
     if sent {
         " (the request may have reached the vendor)"
@@ -313,12 +328,31 @@ fn sent_suffix(sent: bool) -> &'static str {
     }
 }
 
+/// `": {reason}"` after an [`Error::Unsupported`]'s message, when it has one.
+fn reason_suffix(reason: Option<&str>) -> String {
+    reason.map(|r| format!(": {r}")).unwrap_or_default()
+}
+
 impl Error {
     /// Shorthand for [`Error::Unsupported`].
     pub fn unsupported(provider: ProviderKind, operation: Operation) -> Self {
         Error::Unsupported {
             provider,
             operation,
+            reason: None,
+        }
+    }
+
+    /// [`Error::Unsupported`] saying why, and what to do instead.
+    pub fn unsupported_because(
+        provider: ProviderKind,
+        operation: Operation,
+        reason: impl Into<String>,
+    ) -> Self {
+        Error::Unsupported {
+            provider,
+            operation,
+            reason: Some(reason.into()),
         }
     }
 
@@ -334,7 +368,8 @@ impl Error {
         Error::Decode {
             provider,
             operation,
-            path: path.into(),
+            // A path may hold a vendor's map key, of any length and any characters.
+            path: crate::http::decode::bounded_path(&path.into()),
             // An adapter's message may quote a vendor value: a URL there keeps its host only.
             message: crate::http::decode::without_url_secrets(&message.into(), false),
             excerpt: crate::http::excerpt(body),
@@ -434,6 +469,28 @@ impl Error {
         matches!(self, Error::Decode { operation: Operation::ListCalls, path, .. } if path == CURSOR_CYCLE_PATH)
     }
 
+    /// The vendor handed back a page cursor whose token is `length` bytes, longer than
+    /// the [`MAX_CURSOR_TOKEN_BYTES`](crate::MAX_CURSOR_TOKEN_BYTES) a page walk
+    /// follows: an [`Error::Decode`] at `next cursor (length)`. The walk stops there, and
+    /// resuming at the page that named it would meet the same cursor.
+    pub fn cursor_too_long(provider: ProviderKind, length: usize) -> Self {
+        Error::Decode {
+            provider,
+            operation: Operation::ListCalls,
+            path: CURSOR_LENGTH_PATH.into(),
+            message: format!(
+                "the vendor returned a next cursor of {length} bytes, longer than the {} bytes a page walk follows; paging stops here",
+                crate::MAX_CURSOR_TOKEN_BYTES
+            ),
+            excerpt: String::new(),
+        }
+    }
+
+    /// Whether this is an [`Error::cursor_too_long`]: a walk that cannot go further.
+    pub fn is_cursor_too_long(&self) -> bool {
+        matches!(self, Error::Decode { operation: Operation::ListCalls, path, .. } if path == CURSOR_LENGTH_PATH)
+    }
+
     /// Shorthand for [`Error::Config`].
     pub fn config(field: impl Into<String>, message: impl Into<String>) -> Self {
         Error::Config {
@@ -504,15 +561,20 @@ impl Error {
     /// Whether trying the same request again later may succeed (rate limits, vendor
     /// failures, timeouts, broken connections, a vendor that timed out waiting for the
     /// request: 408). Say nothing about *safety*: for a dial, see [`Error::outcome`] first.
+    ///
+    /// A request the HTTP client could not even build (a URL past the URI length limit)
+    /// is not: it would fail the same way each time.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Error::RateLimited { .. }
-                | Error::Server { .. }
-                | Error::Timeout { .. }
-                | Error::Transport { .. }
-                | Error::UnexpectedStatus { status: 408, .. }
-        )
+        match self {
+            Error::Transport { source, .. } => !is_builder_error(source.as_ref()),
+            _ => matches!(
+                self,
+                Error::RateLimited { .. }
+                    | Error::Server { .. }
+                    | Error::Timeout { .. }
+                    | Error::UnexpectedStatus { status: 408, .. }
+            ),
+        }
     }
 
     /// How long the vendor asked to wait before trying again, when it said.
@@ -731,6 +793,9 @@ pub struct SecretMask {
     forms: Vec<Vec<u8>>,
     /// Short secrets are hidden only where they stand alone.
     alone_only: bool,
+    /// The secret has a character JSON can write with a short escape (`\n`, `\/`, …), so
+    /// any escape in a string may spell part of it, not only `\u`.
+    short_escapable: bool,
 }
 
 /// What a hidden secret is replaced with (no character JSON or a URL would escape).
@@ -786,7 +851,21 @@ impl SecretMask {
         SecretMask {
             forms,
             alone_only: secret.chars().count() < MASK_ANYWHERE_FROM,
+            short_escapable: secret.bytes().any(|b| b"\"\\/\x08\x0c\n\r\t".contains(&b)),
         }
+    }
+
+    /// Whether `body` may spell the secret with JSON escapes, so that its strings must be
+    /// decoded to find it: a secret without characters that have a short escape can be
+    /// spelt otherwise only with `\u`, and most bodies have none (transcripts escape line
+    /// breaks and quotes, which such a secret does not hold).
+    pub(crate) fn may_hide_in_escapes(&self, body: &[u8]) -> bool {
+        !self.forms.is_empty()
+            && if self.short_escapable {
+                memchr::memchr(b'\\', body).is_some()
+            } else {
+                memchr::memmem::find(body, b"\\u").is_some()
+            }
     }
 
     /// `text` with the secret hidden (borrowed when it holds none).

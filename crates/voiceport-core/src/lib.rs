@@ -73,7 +73,9 @@ pub use interrupt::Interrupt;
 pub use kind::{Filter, Operation, ProviderKind};
 pub use model::*;
 pub use name_error::UnknownNameError;
-pub use paging::{CallPage, PageCursor, call_stream, page_stream};
+pub use paging::{
+    CallPage, MAX_CURSOR_TOKEN_BYTES, PageCursor, SeenCursors, call_stream, page_stream,
+};
 pub use provider::{Capabilities, VoiceProvider, VoiceProviderExt};
 pub use request::{
     CallQuery, CallUpdate, DialOutcome, DialRequest, MetadataMode, NoteInput, SortOrder,

@@ -7,7 +7,15 @@ use chrono::{DateTime, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, CallQuery, Error, Result, VoiceProvider};
+use crate::{Call, CallQuery, Error, ProviderKind, Result, VoiceProvider};
+
+/// The longest vendor token ([`PageCursor::Token`]) a page walk follows, in bytes. Vendors'
+/// cursors are far shorter; the longest a walk meets is the one the Vapi-family adapters
+/// build, which lists the ids of the calls already returned in one millisecond (under
+/// 40 KB for the most a page can hold). A longer one would go back to the vendor in each
+/// request, or be printed as the cursor to resume from, however large a hostile vendor
+/// made it.
+pub const MAX_CURSOR_TOKEN_BYTES: usize = 64 * 1024;
 
 /// Where the next page starts. Serializable, so a long walk can be resumed later.
 ///
@@ -81,7 +89,9 @@ pub struct CallPage {
 /// cursors come round again (the cursor it was given, or any earlier one of the walk, such
 /// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor`, after the page
 /// that named it, instead of looping forever. The walk remembers every cursor it has
-/// followed (a few bytes per page).
+/// followed as a fixed-size digest ([`SeenCursors`]: 32 bytes per page, whatever the
+/// cursor's length), and refuses a next cursor whose token is longer than
+/// [`MAX_CURSOR_TOKEN_BYTES`] ([`Error::cursor_too_long`], after the page that named it).
 ///
 /// `provider` is a reference (the stream borrows it) or an owning handle such as the
 /// `Arc<dyn VoiceProvider>` that `connect` returns (the stream is then `'static`, to keep
@@ -91,7 +101,7 @@ where
     H: Deref<Target = P> + Send + 'a,
     P: VoiceProvider + ?Sized,
 {
-    let seen: HashSet<PageCursor> = query.cursor.iter().cloned().collect();
+    let seen = SeenCursors::starting_at(query.cursor.as_ref());
     let start = Walk {
         provider,
         query,
@@ -109,23 +119,26 @@ where
         let next_step = match &page.next {
             None => Step::Done,
             // The page is yielded, then the error: its calls are the vendor's answer.
-            Some(next) if !walk.seen.insert(next.clone()) => {
-                let message = if walk.query.cursor.as_ref() == Some(next) {
-                    format!(
-                        "the vendor returned the cursor it was given ({next}); paging would never end"
-                    )
-                } else {
-                    format!(
-                        "the vendor returned a cursor it had already given in this walk ({next}) after {} pages: its cursors go round in a cycle, so paging would never end",
-                        walk.pages
-                    )
-                };
-                Step::Fail(Box::new(Error::cursor_cycle(walk.provider.kind(), message)))
-            }
-            Some(next) => {
-                walk.query.cursor = Some(next.clone());
-                Step::Next(walk)
-            }
+            Some(next) => match walk.seen.follow(walk.provider.kind(), next) {
+                Err(too_long) => Step::Fail(Box::new(too_long)),
+                Ok(false) => {
+                    let message = if walk.query.cursor.as_ref() == Some(next) {
+                        format!(
+                            "the vendor returned the cursor it was given ({next}); paging would never end"
+                        )
+                    } else {
+                        format!(
+                            "the vendor returned a cursor it had already given in this walk ({next}) after {} pages: its cursors go round in a cycle, so paging would never end",
+                            walk.pages
+                        )
+                    };
+                    Step::Fail(Box::new(Error::cursor_cycle(walk.provider.kind(), message)))
+                }
+                Ok(true) => {
+                    walk.query.cursor = Some(next.clone());
+                    Step::Next(walk)
+                }
+            },
         };
         Ok(Some((page, next_step)))
     })
@@ -148,8 +161,58 @@ enum Step<H> {
 struct Walk<H> {
     provider: H,
     query: CallQuery,
-    seen: HashSet<PageCursor>,
+    seen: SeenCursors,
     pages: u64,
+}
+
+/// The cursors a page walk has followed, to stop a vendor whose cursors go round in a
+/// cycle. Each is kept as the SHA-256 digest of its [token](PageCursor::to_token): 32
+/// bytes per cursor, whatever its length, so a vendor's huge cursors cost the walk
+/// nothing they could grow.
+#[derive(Debug, Clone, Default)]
+pub struct SeenCursors {
+    digests: HashSet<[u8; 32]>,
+}
+
+impl SeenCursors {
+    /// An empty trail, or one holding the cursor a walk starts (resumes) at.
+    pub fn starting_at(cursor: Option<&PageCursor>) -> Self {
+        let mut seen = SeenCursors::default();
+        if let Some(cursor) = cursor {
+            seen.insert(cursor);
+        }
+        seen
+    }
+
+    /// Records `cursor`: `false` when it was recorded already.
+    pub fn insert(&mut self, cursor: &PageCursor) -> bool {
+        use sha2::{Digest, Sha256};
+        self.digests
+            .insert(Sha256::digest(cursor.to_token().as_bytes()).into())
+    }
+
+    /// Checks `next`, the cursor a vendor handed back, before the walk follows it, and
+    /// records it: `Ok(true)` when it is new, `Ok(false)` when the walk has followed it
+    /// already (a cycle), and [`Error::cursor_too_long`] when its token is longer than
+    /// [`MAX_CURSOR_TOKEN_BYTES`] (it is then not recorded).
+    pub fn follow(&mut self, provider: ProviderKind, next: &PageCursor) -> Result<bool> {
+        if let PageCursor::Token { token } = next
+            && token.len() > MAX_CURSOR_TOKEN_BYTES
+        {
+            return Err(Error::cursor_too_long(provider, token.len()));
+        }
+        Ok(self.insert(next))
+    }
+
+    /// How many cursors are recorded.
+    pub fn len(&self) -> usize {
+        self.digests.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.digests.is_empty()
+    }
 }
 
 /// A lazy stream of calls across all pages. Memory is bounded by one page. `provider` is

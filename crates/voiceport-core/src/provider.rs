@@ -182,7 +182,10 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>;
 
     /// Places an outbound call. Never retried once the request may have reached the vendor;
-    /// on failure, [`Error::outcome`] tells whether the call may exist.
+    /// on failure, [`Error::outcome`] tells whether the call may exist. A request field the
+    /// vendor cannot take (`scheduled_for`, `language`, `name` …) is [`Error::Unsupported`]
+    /// for [`Operation::DialOption`](crate::Operation::DialOption) naming it, before
+    /// anything is sent.
     ///
     /// # Dropping the future
     ///

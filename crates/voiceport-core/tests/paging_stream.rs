@@ -200,7 +200,8 @@ async fn unsupported_defaults_name_provider_and_operation() {
         err,
         Error::Unsupported {
             provider: ProviderKind::HappyRobot,
-            operation: voiceport_core::Operation::EndCall
+            operation: voiceport_core::Operation::EndCall,
+            ..
         }
     ));
     let dial = provider
@@ -211,7 +212,8 @@ async fn unsupported_defaults_name_provider_and_operation() {
             dial,
             Err(Error::Unsupported {
                 provider: ProviderKind::HappyRobot,
-                operation: voiceport_core::Operation::Dial
+                operation: voiceport_core::Operation::Dial,
+                ..
             })
         ),
         "{dial:?}"
@@ -222,7 +224,8 @@ async fn unsupported_defaults_name_provider_and_operation() {
             parsed,
             Err(Error::Unsupported {
                 provider: ProviderKind::HappyRobot,
-                operation: voiceport_core::Operation::ParseWebhook
+                operation: voiceport_core::Operation::ParseWebhook,
+                ..
             })
         ),
         "{parsed:?}"
@@ -297,4 +300,96 @@ async fn a_walk_resumed_at_a_cursor_that_comes_back_is_an_error_too() {
     let items: Vec<Result<Call>> = provider.calls(query).collect().await;
     assert_eq!(items.len(), 3, "{items:?}");
     assert!(items[0].is_ok() && items[1].is_ok() && items[2].is_err());
+}
+
+/// Fresh token cursors of `length` bytes, page after page (none ever comes again).
+#[derive(Debug)]
+struct HugeCursors {
+    length: usize,
+    requests: Mutex<usize>,
+}
+
+impl HugeCursors {
+    fn serve(&self, _: &CallQuery) -> Result<CallPage> {
+        let mut requests = self.requests.lock().unwrap();
+        *requests += 1;
+        let token = format!("{:08}{}", *requests, "k".repeat(self.length - 8));
+        Ok(CallPage {
+            calls: vec![Call::new(
+                CallId::new(format!("call-{requests}")),
+                self.kind(),
+            )],
+            next: Some(PageCursor::Token { token }),
+            total: None,
+        })
+    }
+}
+
+listing_provider!(HugeCursors, ProviderKind::Retell);
+
+/// A vendor sending fresh cursors longer than the walk follows (8 MiB a page grew memory
+/// without bound) is stopped at the first: its page is yielded, then a decode error that
+/// names the provider and the operation. One at the limit is followed.
+#[tokio::test]
+async fn a_next_cursor_over_the_limit_ends_the_walk() {
+    let over = voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1;
+    let provider = HugeCursors {
+        length: over,
+        requests: Mutex::new(0),
+    };
+    let items: Vec<Result<Call>> = provider
+        .calls(CallQuery::default())
+        .take(10)
+        .collect()
+        .await;
+    assert_eq!(
+        *provider.requests.lock().unwrap(),
+        1,
+        "the cursor was followed"
+    );
+    assert_eq!(items.len(), 2, "{items:?}");
+    assert!(items[0].is_ok());
+    let err = items[1].as_ref().unwrap_err();
+    assert!(err.is_cursor_too_long(), "{err:?}");
+    assert!(!err.is_cursor_cycle(), "{err:?}");
+    assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.starts_with("retell list_calls: cannot decode response at `next cursor (length)`"),
+        "{text}"
+    );
+    assert!(text.contains(&over.to_string()), "{text}");
+    assert!(text.len() < 400, "{text}");
+
+    let provider = HugeCursors {
+        length: voiceport_core::MAX_CURSOR_TOKEN_BYTES,
+        requests: Mutex::new(0),
+    };
+    let calls: Vec<Call> = provider
+        .calls(CallQuery::default())
+        .take(5)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(calls.len(), 5);
+}
+
+/// The walk's record of cursors keeps a digest of each, not the cursor.
+#[test]
+fn seen_cursors_tell_cursors_apart_by_digest() {
+    let token = |t: &str| PageCursor::Token { token: t.into() };
+    let mut seen = voiceport_core::SeenCursors::starting_at(Some(&token("A")));
+    assert!(!seen.insert(&token("A")));
+    assert!(seen.insert(&token("B")));
+    assert!(seen.insert(&PageCursor::Offset { skip: 1 }));
+    assert!(seen.insert(&PageCursor::Page { number: 1 }));
+    assert!(!seen.insert(&PageCursor::Page { number: 1 }));
+    assert_eq!(seen.len(), 4);
+    let long = token(&"x".repeat(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1));
+    assert!(
+        seen.follow(ProviderKind::Rounded, &long)
+            .unwrap_err()
+            .is_cursor_too_long()
+    );
+    assert_eq!(seen.len(), 4, "a refused cursor is not recorded");
 }

@@ -193,7 +193,8 @@ impl HappyRobot {
     /// Asks HappyRobot to email a CSV of the calls matching `query` to the key's user
     /// (`POST /calls/export`). The server-side filters (and those of
     /// [`with_filters`](Self::with_filters)) are sent as for a listing; the filters
-    /// HappyRobot cannot apply (kind, numbers) are refused.
+    /// HappyRobot cannot apply (kind, numbers, the `Unknown` status), which a listing
+    /// applies client-side, are refused.
     pub async fn export_calls_csv(&self, query: &CallQuery) -> Result<()> {
         let op = Operation::Extension("export_calls_csv");
         let local_only = [

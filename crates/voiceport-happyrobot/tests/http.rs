@@ -12,7 +12,7 @@ use voiceport_core::testing::http::{
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
     Direction, EndReason, EndReasonCategory, Error, NoteId, NoteInput, Operation, PageCursor,
-    ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
+    ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
 };
 use voiceport_happyrobot::{
     CallFilters, HappyRobot, NoteEdit, RatingOperation, transfer_contact_email,
@@ -362,17 +362,51 @@ async fn list_calls_reads_the_older_envelope() {
     assert_eq!(page.next, Some(PageCursor::Offset { skip: 4 }));
 }
 
+/// `Unknown` has no HappyRobot status value: the listing sends no `statuses` and keeps
+/// the calls asked for itself, as the other vendors answer the same query (a merged walk
+/// no longer fails on HappyRobot's first page); an export, which has no client side, is
+/// refused.
+#[tokio::test]
+async fn an_unknown_status_is_filtered_client_side() {
+    let api = api().await;
+    let body = json!({"calls": [
+        {"id": "a", "status": "Completed"},
+        {"id": "b", "status": "Voicemail left"},
+        {"id": "c", "status": "Busy"}
+    ], "count": 3});
+    api.on("GET", "/calls")
+        .and(query_param_is_missing("statuses"))
+        .respond_with(json_response(200, &body.to_string()))
+        .expect(2)
+        .mount(&api.server)
+        .await;
+    let hr = client(&api);
+    for (statuses, expected) in [
+        (vec![CallStatus::Unknown], vec!["b"]),
+        (
+            vec![CallStatus::Completed, CallStatus::Unknown],
+            vec!["a", "b"],
+        ),
+    ] {
+        let query = CallQuery {
+            statuses,
+            ..CallQuery::default()
+        };
+        let page = hr.list_calls(&query).await.unwrap();
+        let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, expected);
+        assert_eq!(page.next, None);
+        // Refused before anything is sent: the expectation of two requests holds.
+        let err = hr.export_calls_csv(&query).await.unwrap_err();
+        assert_refused_locally(&err, Operation::Extension("export_calls_csv"), "`unknown`");
+    }
+}
+
 #[tokio::test]
 async fn list_calls_refuses_what_it_cannot_ask_before_sending() {
     let api = api().await;
     api.expect_nothing_sent().await;
     let hr = client(&api);
-    let unknown = CallQuery {
-        statuses: vec![CallStatus::Unknown],
-        ..CallQuery::default()
-    };
-    let err = hr.list_calls(&unknown).await.unwrap_err();
-    assert_refused_locally(&err, Operation::ListCalls, "status");
     let foreign_cursor = CallQuery {
         cursor: Some(PageCursor::Page { number: 2 }),
         ..CallQuery::default()
@@ -465,6 +499,17 @@ async fn get_is_retried_on_a_503_when_retries_are_on() {
     assert_eq!(call.status, CallStatus::Completed);
 }
 
+/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
+/// field as the guard names `scheduled_for`, and nothing was sent.
+fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
+    assert!(
+        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
+            if *provider == kind && *f == field),
+        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+}
+
 #[tokio::test]
 async fn dial_refuses_fields_happyrobot_cannot_take() {
     let api = api().await;
@@ -506,7 +551,11 @@ async fn dial_refuses_fields_happyrobot_cannot_take() {
     ];
     for (request, field) in cases {
         let err = hr.dial(&request).await.unwrap_err();
-        assert_refused_locally(&err, Operation::Dial, field);
+        match ["from_number", "name"].contains(&field) {
+            true => assert_unsupported_field(&err, ProviderKind::HappyRobot, field),
+            // A value HappyRobot cannot take as it is, or none: a local refusal.
+            false => assert_refused_locally(&err, Operation::Dial, field),
+        }
     }
     // No number id anywhere.
     let mut config = config(&api);

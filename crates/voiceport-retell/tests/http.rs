@@ -422,6 +422,17 @@ async fn dial_is_sent_exactly_once_on_a_500() {
         .await;
 }
 
+/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
+/// field as the guard names `scheduled_for`, and nothing was sent.
+fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
+    assert!(
+        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
+            if *provider == kind && *f == field),
+        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+}
+
 #[tokio::test]
 async fn dials_retell_cannot_take_are_refused_before_sending() {
     let api = api().await;
@@ -458,7 +469,7 @@ async fn dials_retell_cannot_take_are_refused_before_sending() {
         ),
     ] {
         let err = retell.dial(&request).await.unwrap_err();
-        assert_refused_locally(&err, Operation::Dial, field);
+        assert_unsupported_field(&err, ProviderKind::Retell, field);
     }
     let scheduled = DialRequest {
         scheduled_for: Some("2026-04-01T09:00:00Z".parse().unwrap()),

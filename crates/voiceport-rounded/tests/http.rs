@@ -603,6 +603,17 @@ async fn dial_refused_inside_a_success_answer_has_an_unknown_outcome() {
     assert_eq!(err.outcome(), RequestOutcome::Unknown);
 }
 
+/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
+/// field as the guard names `scheduled_for`, and nothing was sent.
+fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
+    assert!(
+        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
+            if *provider == kind && *f == field),
+        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+}
+
 #[tokio::test]
 async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
     let api = api().await;
@@ -664,7 +675,11 @@ async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
     ];
     for (field, request) in cases {
         let err = rounded.dial(&request).await.unwrap_err();
-        assert_refused_locally(&err, Operation::Dial, field);
+        match ["agent_id", "`to`"].contains(&field) {
+            // An `extra` key colliding with ours, no destination: local refusals.
+            true => assert_refused_locally(&err, Operation::Dial, field),
+            false => assert_unsupported_field(&err, ProviderKind::Rounded, field),
+        }
     }
     // `dial_scheduled` is false: the guard answers Unsupported, naming the option.
     let scheduled = DialRequest {

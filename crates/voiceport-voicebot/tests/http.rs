@@ -408,6 +408,59 @@ async fn calls_at_equal_timestamps_are_walked_once() {
     }
 }
 
+/// A server that ignores `createdAtLt` and answers each page with full pages of ever newer
+/// calls: every call falls outside the window and no cursor repeats, so only the adapter's
+/// check that the window's end moves back ends the walk (it went on for ever before).
+#[tokio::test]
+async fn a_window_that_does_not_move_back_ends_the_walk() {
+    use futures::StreamExt;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let served = AtomicUsize::new(0);
+        api.on("GET", vendor.calls)
+            .respond_with(move |request: &wiremock::Request| {
+                let page = served.fetch_add(1, Ordering::SeqCst);
+                let limit: usize = (request.url.query_pairs())
+                    .find(|(name, _)| name == "limit")
+                    .and_then(|(_, value)| value.parse().ok())
+                    .unwrap_or(100);
+                // Page `page`, second `page`: later than every call served before.
+                let calls: Vec<Value> = (0..limit)
+                    .map(|k| {
+                        let at = format!("2030-01-01T00:00:{page:02}.{:03}Z", 999 - k);
+                        json!({"id": format!("019d7000-0000-7000-8000-{page:06}{k:06}"),
+                               "createdAt": at, "status": "ended"})
+                    })
+                    .collect();
+                json_response(200, &Value::from(calls).to_string())
+            })
+            .mount(&api.server)
+            .await;
+        let query = CallQuery {
+            page_size: Some(5),
+            ..Default::default()
+        };
+        let client = vendor.client(&api);
+        // Bounded, so that a walk that never ends fails here rather than hangs.
+        let pages: Vec<_> = client.pages(query).take(10).collect::<Vec<_>>().await;
+        let kind = vendor.kind();
+        // The first page (no end to compare with), then the error on the second.
+        assert_eq!(pages.len(), 2, "{kind}: {pages:?}");
+        assert!(pages[0].is_ok(), "{kind}: {:?}", pages[0]);
+        let err = pages[1].as_ref().unwrap_err();
+        assert!(err.is_cursor_cycle(), "{kind}: {err:?}");
+        assert_eq!(err.provider(), Some(kind));
+        let text = err.to_string();
+        assert!(
+            text.contains("ignored `createdAtLt`")
+                && text.contains("before 2030-01-01T00:00:00.996Z"),
+            "{text}"
+        );
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 2);
+    }
+}
+
 #[tokio::test]
 async fn list_sends_time_window_and_agent_and_filters_client_side() {
     // The assistant of most calls of each list; the others must be filtered out here.
@@ -704,6 +757,17 @@ async fn dial_is_sent_once_on_a_500() {
     }
 }
 
+/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
+/// field as the guard names `scheduled_for`, and nothing was sent.
+fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
+    assert!(
+        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
+            if *provider == kind && *f == field),
+        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+}
+
 #[tokio::test]
 async fn dial_refusals_send_nothing() {
     for vendor in BOTH {
@@ -744,7 +808,10 @@ async fn dial_refusals_send_nothing() {
         ];
         for (request, field) in cases {
             let err = client.dial(&request).await.unwrap_err();
-            assert_refused_locally(&err, Operation::Dial, field);
+            match ["from_number", "language", "campaign_id"].contains(&field) {
+                true => assert_unsupported_field(&err, vendor.kind(), field),
+                false => assert_refused_locally(&err, Operation::Dial, field),
+            }
             assert_eq!(err.provider(), Some(vendor.kind()));
         }
         // No assistant anywhere.

@@ -8,37 +8,43 @@ use serde_json::Value;
 
 use crate::{Error, Operation, ProviderKind, Result};
 
-/// Refuses the first of `fields` the request sets. Each is `(set, field, why)`: whether the
-/// request sets the field, its name, and why `by` (the vendor's endpoint, or the vendor)
-/// cannot take it. The message is ``"`{field}` is not supported by {by}: {why}"``: a field
-/// the vendor cannot take is refused, never dropped.
+/// Refuses the first of `fields` the request sets with [`Error::Unsupported`] for
+/// [`Operation::DialOption`] naming the field, as the capability guard refuses
+/// `scheduled_for`: what a vendor cannot do is `Unsupported`, whichever check finds it.
+/// Nothing was sent, so its outcome is `NotApplied`. Each field is `(set, field, why)`:
+/// whether the request sets it, its `DialRequest` name, and why `by` (the vendor's
+/// endpoint, or the vendor) cannot take it, which the error's `reason` says; a field the
+/// vendor cannot take is refused, never dropped.
 ///
 /// ```
 /// use voiceport_core::adapter::check_unsupported;
-/// use voiceport_core::{DialRequest, Operation, ProviderKind};
+/// use voiceport_core::{DialRequest, Error, Operation, ProviderKind};
 ///
 /// let request = DialRequest { name: Some("Reminder".into()), ..DialRequest::to("+1") };
-/// let err = check_unsupported(ProviderKind::Retell, Operation::Dial, "Retell's create-phone-call endpoint", &[
+/// let err = check_unsupported(ProviderKind::Retell, "Retell's create-phone-call endpoint", &[
 ///     (request.language.is_some(), "language", "it is a setting of the agent"),
 ///     (request.name.is_some(), "name", "Retell calls have no name"),
 /// ])
 /// .unwrap_err();
-/// let expected = "`name` is not supported by Retell's create-phone-call endpoint: Retell calls have no name";
-/// assert!(err.to_string().contains(expected), "{err}");
+/// assert!(matches!(err, Error::Unsupported { operation: Operation::DialOption("name"), .. }));
+/// let expected = "retell does not support dial (`name`): not taken by Retell's create-phone-call endpoint: Retell calls have no name";
+/// assert_eq!(err.to_string(), expected);
 /// ```
 pub fn check_unsupported(
     kind: ProviderKind,
-    operation: Operation,
     by: &str,
-    fields: &[(bool, &str, &str)],
+    fields: &[(bool, &'static str, &str)],
 ) -> Result<()> {
     match fields.iter().find(|(set, _, _)| *set) {
         None => Ok(()),
-        Some((_, field, why)) => Err(Error::invalid_input(
-            kind,
-            operation,
-            format!("`{field}` is not supported by {by}: {why}"),
-        )),
+        Some((_, field, why)) => {
+            let reason = format!("not taken by {by}: {why}");
+            Err(Error::unsupported_because(
+                kind,
+                Operation::DialOption(field),
+                reason,
+            ))
+        }
     }
 }
 
@@ -132,20 +138,35 @@ mod tests {
         }
     }
 
+    /// A field the vendor cannot take is `Unsupported`, naming it, as `scheduled_for` is
+    /// in the guard; not an `InvalidRequest` (the request is not wrong, the vendor cannot).
     #[test]
-    fn the_first_unsupported_field_set_is_refused_with_its_reason() {
+    fn the_first_unsupported_field_set_is_refused_as_unsupported() {
         let by = "Rounded's start-call endpoint";
-        assert!(check_unsupported(KIND, OP, by, &[]).is_ok());
-        assert!(check_unsupported(KIND, OP, by, &[(false, "name", "no names")]).is_ok());
+        assert!(check_unsupported(KIND, by, &[]).is_ok());
+        assert!(check_unsupported(KIND, by, &[(false, "name", "no names")]).is_ok());
         let fields = [
             (false, "phone_number_id", "set `from_number`"),
             (true, "metadata", "set it after the dial"),
             (true, "name", "Rounded calls have no name"),
         ];
-        assert_eq!(
-            message(check_unsupported(KIND, OP, by, &fields)),
-            "`metadata` is not supported by Rounded's start-call endpoint: set it after the dial"
+        let err = check_unsupported(KIND, by, &fields).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::Unsupported {
+                    provider: KIND,
+                    operation: Operation::DialOption("metadata"),
+                    ..
+                }
+            ),
+            "{err:?}"
         );
+        assert_eq!(
+            err.to_string(),
+            "rounded does not support dial (`metadata`): not taken by Rounded's start-call endpoint: set it after the dial"
+        );
+        assert_eq!(err.outcome(), crate::RequestOutcome::NotApplied);
     }
 
     #[test]

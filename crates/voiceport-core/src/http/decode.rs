@@ -92,12 +92,62 @@ fn decode_error(
         path: if path.is_empty() {
             ".".to_owned()
         } else {
-            path.to_owned()
+            bounded_path(path)
         },
         excerpt: excerpt_at(body, source.line(), source.column()),
-        // serde_json quotes the value it could not read: a URL there is cut as in excerpts.
-        message: without_url_secrets(&source.to_string(), false),
+        // serde_json quotes the value it could not read: a URL there is cut as in excerpts,
+        // and a huge value is cut in the middle.
+        message: bounded_message(&without_url_secrets(&source.to_string(), false)),
     }
+}
+
+/// The most characters of a JSON path an error keeps: a path holds vendor map keys,
+/// which can be of any length.
+const MAX_PATH_CHARS: usize = 200;
+
+/// The most characters of serde's message a decode error keeps (it quotes the value it
+/// could not read, which can be of any length).
+const MAX_MESSAGE_CHARS: usize = 500;
+
+/// A character that must not reach a terminal or a log line as it is: a control
+/// character (C0, DEL, C1, so ESC and newlines) or a bidi override or isolate, which can
+/// make text read other than it is.
+pub(crate) fn is_unsafe_char(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `path` as an error shows it: unsafe characters escaped (`\n`, `\u{1b}`), at most
+/// [`MAX_PATH_CHARS`] characters (cut between characters, with an ellipsis).
+pub(crate) fn bounded_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len().min(MAX_PATH_CHARS * 4));
+    let mut count = 0;
+    for c in path.chars() {
+        let piece: String = if is_unsafe_char(c) {
+            c.escape_default().collect()
+        } else {
+            c.into()
+        };
+        count += piece.chars().count();
+        if count > MAX_PATH_CHARS {
+            out.push('…');
+            return out;
+        }
+        out.push_str(&piece);
+    }
+    out
+}
+
+/// `message` with at most [`MAX_MESSAGE_CHARS`] characters: its start and its end (which
+/// says what was expected, and where), the middle replaced with an ellipsis.
+fn bounded_message(message: &str) -> String {
+    const TAIL: usize = 150;
+    let count = message.chars().count();
+    if count <= MAX_MESSAGE_CHARS {
+        return message.to_owned();
+    }
+    let head: String = message.chars().take(MAX_MESSAGE_CHARS - TAIL - 1).collect();
+    let tail: String = message.chars().skip(count - TAIL).collect();
+    format!("{head}…{tail}")
 }
 
 pub(crate) fn join_path(prefix: &str, inner: &str) -> String {
@@ -129,7 +179,7 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
     let text = String::from_utf8_lossy(&body[start..end]);
     let flat: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| if is_unsafe_char(c) { ' ' } else { c })
         .collect();
     let flat = without_url_secrets(&flat, start > 0);
     let mut out = String::new();

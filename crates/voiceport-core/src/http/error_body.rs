@@ -7,6 +7,7 @@
 
 use serde_json::Value;
 
+use super::decode::is_unsafe_char;
 use crate::FieldError;
 
 const MAX_MESSAGE: usize = 300;
@@ -14,10 +15,12 @@ const MAX_MESSAGE: usize = 300;
 /// The largest error body read as JSON: a refusal says what it has to say in far less, and
 /// a tree of a larger body (a hostile `[0,0,…]` of many MiB) costs 30 bytes an element.
 /// A larger body is read as text, its start only.
-const MAX_PARSED: usize = 64 * 1024;
+pub(crate) const MAX_PARSED: usize = 64 * 1024;
 
-/// The most per-field details kept: enough to say what to fix, short enough to print.
-const MAX_DETAILS: usize = 20;
+/// The most per-field details kept from a vendor's error: enough to say what to fix,
+/// short enough to print. Exported as [`MAX_VENDOR_DETAILS`](crate::http::MAX_VENDOR_DETAILS)
+/// for adapters that read an error from elsewhere (inside a 2xx answer).
+pub const MAX_DETAILS: usize = 20;
 
 /// What a vendor said about its refusal.
 #[derive(Debug, Default, PartialEq)]
@@ -139,11 +142,22 @@ fn plain_text(body: &[u8]) -> Option<String> {
     (!flat.is_empty()).then(|| truncate(&flat))
 }
 
-fn truncate(text: &str) -> String {
-    match text.char_indices().nth(MAX_MESSAGE) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+/// A vendor's text (a message, a field name) as an error keeps it: at most 300
+/// characters (cut between characters, with an ellipsis), each control character (ESC,
+/// C1, newlines) and bidi override or isolate replaced with a space, since errors are
+/// printed and logged. Exported as [`vendor_text`](crate::http::vendor_text) for adapters
+/// that read an error from elsewhere (inside a 2xx answer).
+pub fn truncate(text: &str) -> String {
+    let cut = text.char_indices().nth(MAX_MESSAGE).map(|(cut, _)| cut);
+    let kept = text.get(..cut.unwrap_or(text.len())).unwrap_or_default();
+    let mut out: String = kept
+        .chars()
+        .map(|c| if is_unsafe_char(c) { ' ' } else { c })
+        .collect();
+    if cut.is_some() {
+        out.push('…');
     }
+    out
 }
 
 #[cfg(test)]
@@ -192,6 +206,26 @@ mod tests {
         let parsed = parse_error_body(many.as_bytes());
         assert_eq!(parsed.details.len(), MAX_DETAILS);
         assert!(parsed.details[0].message.chars().count() <= MAX_MESSAGE + 1);
+    }
+
+    /// A vendor's text is printed and logged: no control character (ESC, C1, newline)
+    /// nor bidi override of it is kept, in a message, a field or a detail's message.
+    #[test]
+    fn control_characters_and_bidi_overrides_are_replaced() {
+        let body = "{\"message\":\"\\u001b]0;pwned\\u0007\\u001b[2Jline1\\nok \\u202eevil\\u2069\",\"error\":{\"details\":[{\"field\":\"\\u001b[31mto\",\"message\":\"x\\u009b1m\"}]}}";
+        let parsed = parse_error_body(body.as_bytes());
+        let message = parsed.message.unwrap();
+        assert_eq!(message, " ]0;pwned  [2Jline1 ok  evil ");
+        let detail = &parsed.details[0];
+        assert_eq!(
+            (detail.field.as_str(), detail.message.as_str()),
+            (" [31mto", "x 1m")
+        );
+        let plain = parse_error_body("\u{1b}[2J plain \u{9b}31m".as_bytes());
+        assert_eq!(plain.message.as_deref(), Some(" [2J plain  31m"));
+        // Cut between characters, after the replacement as before it.
+        let long = format!("{}\u{1b}", "é".repeat(MAX_MESSAGE));
+        assert_eq!(truncate(&long), format!("{}…", "é".repeat(MAX_MESSAGE)));
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub(crate) mod decode;
 mod dial_gate;
 mod endpoint;
 mod error_body;
+mod mask;
 mod retry;
 
 use std::sync::Arc;
@@ -25,6 +26,7 @@ use url::Url;
 pub use auth::{Auth, AuthStyle};
 pub use decode::{decode_json, decode_raw, excerpt};
 pub(crate) use endpoint::parse_base_url;
+pub use error_body::{MAX_DETAILS as MAX_VENDOR_DETAILS, truncate as vendor_text};
 pub use retry::{RetryMode, RetryPolicy};
 
 use crate::{Error, Interrupt, Operation, ProviderKind, RequestOutcome, Result, is_path_segment};
@@ -105,6 +107,14 @@ impl HttpClient {
                 // Never follow redirects: a redirect to another host would carry the
                 // API-key header along (reqwest only strips `Authorization`).
                 .redirect(reqwest::redirect::Policy::none())
+                // Never decompress, even when another crate of the build turns reqwest's
+                // `gzip`/`brotli`/`deflate`/`zstd` features on (features are unified): the
+                // body cap, the key masking and the error-body cap read the bytes as sent,
+                // and a few KiB that inflate to GiB would be a bomb behind them.
+                .no_gzip()
+                .no_brotli()
+                .no_deflate()
+                .no_zstd()
                 .user_agent(concat!("voiceport/", env!("CARGO_PKG_VERSION")));
             // A plain-http base (loopback, or allowed explicitly) is reached directly: a
             // proxy from the environment (`HTTP_PROXY`) would read the key in the clear.
@@ -150,6 +160,12 @@ impl HttpClient {
         &self.inner.base_url
     }
 
+    /// What hides the configured key: for an adapter to mask text that did not come
+    /// through [`HttpClient::send`] (see [`Error::masked`]).
+    pub fn secret_mask(&self) -> &crate::SecretMask {
+        self.inner.auth.mask()
+    }
+
     /// Sends `request`, retrying as its [`RetryMode`] and the policy allow.
     ///
     /// Returns the response for 2xx; every other status becomes the matching [`Error`]
@@ -161,9 +177,20 @@ impl HttpClient {
     /// control character is refused with [`Error::InvalidRequest`] without a status
     /// ([`Error::is_refused_locally`]).
     ///
-    /// The configured key never comes back: every occurrence of it in a response body,
-    /// and so in every error message, excerpt, log event and decoded value, is replaced
-    /// with `[REDACTED]` (see [`SecretMask`](crate::SecretMask)).
+    /// The configured key is hidden (replaced with `[REDACTED]`, see
+    /// [`SecretMask`](crate::SecretMask)) in what this returns:
+    /// - in the response body, before anything reads it: the key as it is and in its
+    ///   JSON-escaped and percent-encoded spellings anywhere in the bytes, and inside any
+    ///   JSON string (value or object key) whose decoded text holds it, however the vendor
+    ///   escaped it (`sk-\u006cive…`). So a decoded value, a [`Response::json`] error and
+    ///   an error an adapter builds from the body after `send` carry no key either;
+    /// - in every error `send` returns, and before it is logged: each text of it.
+    ///
+    /// Not hidden: response headers ([`Response::headers`] are as the vendor sent them);
+    /// the key split over several JSON strings, or written in another encoding (base64,
+    /// percent-encoding of part of it, HTML entities) that an adapter may decode later;
+    /// and anything not read through this client (webhook bodies). A key shorter than 8
+    /// characters is hidden only where it stands alone.
     ///
     /// The request runs in a `voiceport.request` span (debug level) with `provider`,
     /// `operation`, `method` and, for a request about one call, `call_id`; as it goes it
@@ -341,28 +368,22 @@ impl HttpClient {
                 location: redirect_host(url, &headers),
             });
         }
-        let body = read_capped(
-            &mut response,
-            inner.settings.max_body_bytes,
-            provider,
-            operation,
-        )
-        .await
-        .map(|body| match inner.auth.mask().mask_bytes(&body) {
-            std::borrow::Cow::Borrowed(_) => body,
-            std::borrow::Cow::Owned(masked) => masked,
-        });
+        let hide_key = |body: Vec<u8>| hide_key(inner.auth.mask(), body);
         if status.is_success() {
+            let limit = inner.settings.max_body_bytes;
+            let body = read_capped(&mut response, limit, provider, operation).await?;
             return Ok(Response {
                 provider,
                 operation,
                 status: status.as_u16(),
                 headers,
-                body: body?,
+                body: hide_key(body),
             });
         }
-        // An error body that is too large or broken still leaves the status to act on.
-        let body = body.unwrap_or_default();
+        // Only the start of an error body is read (no more is parsed), and one that is
+        // long or broken still leaves the status to act on, with what was read.
+        let limit = inner.settings.max_body_bytes.min(MAX_ERROR_BODY);
+        let body = hide_key(read_prefix(&mut response, limit).await);
         let status = match request.not_found_status {
             Some(not_found) if not_found == status.as_u16() => StatusCode::NOT_FOUND,
             _ => status,
@@ -376,17 +397,46 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// `body` with the key hidden: as it is and in its usual spellings, then inside JSON
+/// strings however escaped.
+fn hide_key(mask: &crate::SecretMask, body: Vec<u8>) -> Vec<u8> {
+    let body = match mask.mask_bytes(&body) {
+        std::borrow::Cow::Borrowed(_) => body,
+        std::borrow::Cow::Owned(masked) => masked,
+    };
+    match mask::mask_escaped_strings(mask, &body) {
+        std::borrow::Cow::Borrowed(_) => body,
+        std::borrow::Cow::Owned(masked) => masked,
+    }
+}
+
+/// The longest host a redirect's error names: a DNS name's limit (RFC 1035). A hostile
+/// `Location` could name a host of any length.
+const MAX_REDIRECT_HOST: usize = 253;
+
 /// The host (and port) a redirect's `Location` points to, resolved against the request's
-/// URL; never its path or query, which may carry signatures.
+/// URL; never its path or query, which may carry signatures. A host longer than
+/// [`MAX_REDIRECT_HOST`] is cut, with an ellipsis.
 fn redirect_host(url: &Url, headers: &HeaderMap) -> Option<String> {
     let location = headers.get(http::header::LOCATION)?.to_str().ok()?;
     let target = url.join(location.trim()).ok()?;
     let host = target.host_str()?;
+    let host = match host.char_indices().nth(MAX_REDIRECT_HOST - 1) {
+        // Over the limit: cut to one character less, and the ellipsis.
+        Some((cut, _)) if host.chars().nth(MAX_REDIRECT_HOST).is_some() => {
+            format!("{}…", host.get(..cut).unwrap_or_default())
+        }
+        _ => host.to_owned(),
+    };
     Some(match target.port() {
         Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
+        None => host,
     })
 }
+
+/// The most of an error body read: one byte more than is parsed as JSON, so that a
+/// longer body is known as one (and read as text); the rest is never read.
+const MAX_ERROR_BODY: usize = error_body::MAX_PARSED + 1;
 
 /// The most a body reader reserves before bytes arrive, whatever `Content-Length` says: a
 /// server announcing a huge body must not make the client reserve it up front.
@@ -427,9 +477,26 @@ async fn read_capped(
     Ok(body)
 }
 
+/// The first `limit` bytes of a body (an error's), or fewer when it ends or breaks
+/// first: the rest is dropped unread, with the connection.
+async fn read_prefix(response: &mut reqwest::Response, limit: usize) -> Vec<u8> {
+    let announced = response.content_length().unwrap_or(0);
+    let reserve = usize::try_from(announced).unwrap_or(usize::MAX).min(limit);
+    let mut body = Vec::with_capacity(reserve);
+    while body.len() < limit {
+        let Ok(Some(chunk)) = response.chunk().await else {
+            break;
+        };
+        let room = limit - body.len();
+        body.extend_from_slice(chunk.get(..room).unwrap_or(&chunk));
+    }
+    body
+}
+
 fn transport_error(provider: ProviderKind, operation: Operation, error: reqwest::Error) -> Error {
-    // A connect error means no byte of the request left this machine.
-    let sent = !error.is_connect();
+    // A connect error means no byte of the request left this machine; nor does a builder
+    // error (a URL past the URI limit), raised before connecting.
+    let sent = !(error.is_connect() || error.is_builder());
     if error.is_timeout() {
         Error::Timeout {
             provider,

@@ -13,7 +13,8 @@ use crate::Error;
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = never retry).
     pub max_attempts: u32,
-    /// The backoff before the first retry (doubled each time, then jittered).
+    /// The backoff before the first retry (doubled each time, then jittered); also the
+    /// shortest wait a vendor's `Retry-After` gets.
     pub initial_backoff: Duration,
     /// The longest computed backoff (a vendor's `Retry-After` may ask for more).
     pub max_backoff: Duration,
@@ -93,9 +94,11 @@ pub(crate) fn next_delay(
         return None;
     }
     // `Retry-After: 0` (or a date past) would send every attempt left at once: the usual
-    // backoff applies instead.
+    // backoff applies instead. A wait the vendor asks for is never shorter than the
+    // policy's first backoff: `0.000001` would send them all at once too.
     let delay = (error.retry_after())
         .filter(|after| !after.is_zero())
+        .map(|after| after.max(policy.initial_backoff))
         .unwrap_or_else(|| policy.backoff(attempts_made));
     // Checked: a policy built by hand may hold durations too long to add.
     let ends = started.elapsed().checked_add(delay)?;
@@ -287,6 +290,15 @@ mod tests {
             &server_error(Some(Duration::ZERO)),
         );
         assert!(now.is_some_and(|delay| !delay.is_zero()), "{now:?}");
+        // Nor does a wait of a microsecond: it waits the first backoff at least.
+        let tiny = next_delay(
+            &policy,
+            RetryMode::Idempotent,
+            1,
+            start,
+            &server_error(Some(Duration::from_micros(1))),
+        );
+        assert_eq!(tiny, Some(policy.initial_backoff));
         let too_long = Duration::from_secs(30);
         assert_eq!(
             next_delay(

@@ -1,7 +1,7 @@
 //! voiceport requests → HappyRobot query parameters and bodies.
 
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{check_extra_keys, format_time, required_setting};
+use voiceport_core::adapter::{check_extra_keys, check_unsupported, format_time, required_setting};
 use voiceport_core::{
     CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, Operation, PageCursor, Result,
     SortOrder,
@@ -12,17 +12,19 @@ use crate::config::{CAPABILITIES, HappyRobotOptions, KIND};
 use crate::{CallFilters, wire};
 
 /// The `statuses` parameter for the normalized statuses asked (current-generation vendor
-/// strings, comma-separated). A status no vendor value means is refused.
-fn statuses_param(statuses: &[CallStatus], operation: Operation) -> Result<String> {
+/// strings, comma-separated), or `None` when one of them has no vendor value (`Unknown`).
+///
+/// `Unknown` is a call whose vendor status is none of those the table knows (one added
+/// later, say): no list of vendor values asks for it, and sending only the statuses that
+/// have one would make the server drop the very calls `Unknown` asks for. So then no
+/// status is sent, and the page decoder keeps the calls whose status was asked
+/// (`CallQuery::matches`, `map::page`), as Rounded answers the same query.
+fn statuses_param(statuses: &[CallStatus]) -> Option<String> {
     let mut values: Vec<&str> = Vec::new();
     for status in statuses {
         let vendor = vendor_statuses(*status);
         if vendor.is_empty() {
-            return Err(Error::invalid_input(
-                KIND,
-                operation,
-                format!("HappyRobot has no call status meaning `{status}`; it cannot be listed"),
-            ));
+            return None;
         }
         let new: Vec<&str> = vendor
             .iter()
@@ -31,7 +33,7 @@ fn statuses_param(statuses: &[CallStatus], operation: Operation) -> Result<Strin
             .collect();
         values.extend(new);
     }
-    Ok(values.join(","))
+    Some(values.join(","))
 }
 
 /// The server-side filters of a query as `GET /calls` parameters (no paging); also what a
@@ -49,7 +51,20 @@ pub(crate) fn filter_params(
         params.push(("type", value.to_owned()));
     }
     if !query.statuses.is_empty() {
-        params.push(("statuses", statuses_param(&query.statuses, operation)?));
+        match statuses_param(&query.statuses) {
+            Some(statuses) => params.push(("statuses", statuses)),
+            // A listing filters the statuses client-side (`statuses_param`).
+            None if operation == Operation::ListCalls => {}
+            // An export has no client side: without the parameter it would mail every
+            // status.
+            None => {
+                return Err(Error::invalid_input(
+                    KIND,
+                    operation,
+                    "HappyRobot has no call status meaning `unknown`: an export cannot be limited to it",
+                ));
+            }
+        }
     }
     if !query.tags.is_empty() {
         let tags = query.tags.iter().map(String::as_str);
@@ -164,8 +179,9 @@ const NUMBER_ID_REQUIRED: &str = "`phone_number_id` is required: HappyRobot need
 /// option), as it is the agent of every mapped call; HappyRobot's voice persona
 /// (`agent_id` on the wire) goes through `extra`.
 ///
-/// Refused (naming the field): `from_number` (HappyRobot dials from a purchased number
-/// id), `name` (calls have none), no (or a blank) `phone_number_id` and `number_id` option,
+/// `Unsupported` (naming the field): `from_number` (HappyRobot dials from a purchased
+/// number id) and `name` (calls have none). Refused (`InvalidRequest`, naming the field):
+/// no (or a blank) `phone_number_id` and `number_id` option,
 /// a `max_duration_secs` that is not a positive whole number of minutes (HappyRobot takes
 /// `max_duration_mins`; rounding would silently change the limit), and an `extra` key
 /// that would overwrite a field set from the request.
@@ -175,16 +191,19 @@ pub(crate) fn dial_body(
 ) -> Result<Map<String, Value>> {
     let op = Operation::Dial;
     let refuse = |message: &str| Error::invalid_input(KIND, op, message);
-    if request.from_number.is_some() {
-        return Err(refuse(
-            "`from_number` is not accepted: HappyRobot dials from a purchased number; set `phone_number_id` (or the `number_id` option)",
-        ));
-    }
-    if request.name.is_some() {
-        return Err(refuse(
-            "`name` is not accepted: HappyRobot calls have no name",
-        ));
-    }
+    let unsupported = [
+        (
+            request.from_number.is_some(),
+            "from_number",
+            "HappyRobot dials from a purchased number; set `phone_number_id` (or the `number_id` option)",
+        ),
+        (
+            request.name.is_some(),
+            "name",
+            "HappyRobot calls have no name",
+        ),
+    ];
+    check_unsupported(KIND, "HappyRobot's outbound-dial endpoint", &unsupported)?;
     // `required_setting` decides (a blank value is none); the message is HappyRobot's
     // own, as the option is spelled `number_id`, not `phone_number_id`.
     let (number_id, option) = (request.phone_number_id.as_deref(), &options.number_id);
@@ -294,22 +313,42 @@ mod tests {
     #[test]
     fn statuses_map_to_current_vendor_values_once() {
         assert_eq!(
-            statuses_param(
-                &[
-                    CallStatus::Ringing,
-                    CallStatus::Voicemail,
-                    CallStatus::Ringing
-                ],
-                Operation::ListCalls
-            )
+            statuses_param(&[
+                CallStatus::Ringing,
+                CallStatus::Voicemail,
+                CallStatus::Ringing
+            ])
             .unwrap(),
             "Initiated,Ringing,AMD Terminated"
         );
-        let err = statuses_param(&[CallStatus::Unknown], Operation::ListCalls).unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidRequest { status: None, .. }),
-            "{err:?}"
-        );
+    }
+
+    /// `Unknown` has no vendor value: a listing sends no `statuses` (the page is filtered
+    /// client-side), alone or with others, where an export, which cannot be filtered
+    /// here, is refused.
+    #[test]
+    fn an_unknown_status_is_left_to_the_client_side_filter() {
+        for statuses in [
+            vec![CallStatus::Unknown],
+            vec![CallStatus::Completed, CallStatus::Unknown],
+        ] {
+            let query = CallQuery {
+                statuses,
+                ..CallQuery::default()
+            };
+            let params = list_params(&query).unwrap();
+            assert!(
+                params.iter().all(|(name, _)| *name != "statuses"),
+                "{params:?}"
+            );
+            let export = Operation::Extension("export_calls_csv");
+            let err = filter_params(&query, export).unwrap_err();
+            assert!(
+                matches!(err, Error::InvalidRequest { status: None, operation, .. } if operation == export),
+                "{err:?}"
+            );
+            assert!(err.to_string().contains("`unknown`"), "{err}");
+        }
     }
 
     #[test]
@@ -489,22 +528,30 @@ mod tests {
         };
         let plain = DialRequest::to("+14155550123");
         refused(&plain, &HappyRobotOptions::default(), "phone_number_id");
-        refused(
-            &DialRequest {
-                from_number: Some("+1".into()),
-                ..plain.clone()
-            },
-            &options,
-            "from_number",
-        );
-        refused(
-            &DialRequest {
-                name: Some("n".into()),
-                ..plain.clone()
-            },
-            &options,
-            "name",
-        );
+        // Fields HappyRobot cannot take are `Unsupported`, naming them, as the guard's
+        // answer for what a vendor cannot do.
+        for (request, field) in [
+            (
+                DialRequest {
+                    from_number: Some("+1".into()),
+                    ..plain.clone()
+                },
+                "from_number",
+            ),
+            (
+                DialRequest {
+                    name: Some("n".into()),
+                    ..plain.clone()
+                },
+                "name",
+            ),
+        ] {
+            let err = dial_body(&request, &options).unwrap_err();
+            assert!(
+                matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
+                "{err:?}"
+            );
+        }
         refused(
             &DialRequest {
                 max_duration_secs: Some(0),

@@ -110,8 +110,8 @@ fn ceil_millis(at: DateTime<Utc>) -> i64 {
 /// has no phone-number id). The agent (`override_agent_id`) comes from the request, else
 /// the options; without one Retell uses the agent bound to the number. Variables become
 /// `retell_llm_dynamic_variables`, which are strings: a number or a boolean is sent as its
-/// JSON text, a `null` is refused. Fields Retell's endpoint cannot take are refused, never
-/// dropped; `extra` is merged into the body (`custom_sip_headers`, `agent_override` …)
+/// JSON text, a `null` is refused. Fields Retell's endpoint cannot take are refused as
+/// `Unsupported`, never dropped; `extra` is merged into the body (`custom_sip_headers`, `agent_override` …)
 /// unless a key collides with a field voiceport sets.
 pub(crate) fn dial_body(
     request: &DialRequest,
@@ -139,7 +139,7 @@ pub(crate) fn dial_body(
         ),
     ];
     let endpoint = "Retell's create-phone-call endpoint";
-    check_unsupported(KIND, op, endpoint, &unsupported)?;
+    check_unsupported(KIND, endpoint, &unsupported)?;
     let from_number = required_setting(
         KIND,
         op,
@@ -393,13 +393,29 @@ mod tests {
                 },
             ),
         ];
+        // A field the endpoint cannot take is `Unsupported` (naming it), as the guard's
+        // `scheduled_for`; a value it cannot take is a local `InvalidRequest`.
+        let unsupported = [
+            "phone_number_id",
+            "max_duration_secs",
+            "language",
+            "name",
+            "campaign_id",
+        ];
         for (field, request) in cases {
             let err = dial_body(&request, &options).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidRequest { status: None, .. }),
-                "{field}: {err:?}"
-            );
-            assert!(err.to_string().contains(field), "{field}: {err}");
+            if unsupported.contains(&field) {
+                assert!(
+                    matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
+                    "{field}: {err:?}"
+                );
+            } else {
+                assert!(
+                    matches!(err, Error::InvalidRequest { status: None, .. }),
+                    "{field}: {err:?}"
+                );
+                assert!(err.to_string().contains(field), "{field}: {err}");
+            }
         }
         let err = dial_body(&base(), &RetellOptions::default()).unwrap_err();
         assert!(err.to_string().contains("from_number"), "{err}");

@@ -1,6 +1,7 @@
 //! The one place that judges a 2xx Rounded envelope: a success, a vendor error, or a
 //! broken body. (The core HTTP client maps non-2xx statuses, from the same error object.)
 
+use voiceport_core::http::{MAX_VENDOR_DETAILS, vendor_text};
 use voiceport_core::{Error, FieldError, Operation, RequestOutcome, Result};
 
 use crate::config::KIND;
@@ -47,10 +48,12 @@ pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Resu
     match (data, error) {
         (Some(data), error) => {
             if let Some(error) = error {
+                // Bounded and flattened as in an error: the vendor's text reaches the log.
+                let vendor_error = vendor_text(error.message.as_deref().unwrap_or(""));
                 tracing::debug!(
                     provider = %KIND,
                     operation = %operation,
-                    vendor_error = error.message.as_deref().unwrap_or(""),
+                    vendor_error = vendor_error.as_str(),
                     "ignoring the `error` object of a successful Rounded response"
                 );
             }
@@ -67,6 +70,8 @@ fn vendor_error(
     envelope_message: Option<String>,
     envelope_status: Option<u16>,
 ) -> Error {
+    // The limits core puts on an error body (over HTTP, the same error object): a few
+    // short details and a short message, without control characters.
     let details = error
         .details
         .unwrap_or_default()
@@ -74,15 +79,17 @@ fn vendor_error(
         .filter_map(|detail| match (detail.field, detail.message) {
             (None, None) => None,
             (field, message) => Some(FieldError {
-                field: field.unwrap_or_default(),
-                message: message.unwrap_or_default(),
+                field: vendor_text(field.as_deref().unwrap_or_default()),
+                message: vendor_text(message.as_deref().unwrap_or_default()),
             }),
         })
+        .take(MAX_VENDOR_DETAILS)
         .collect();
     let message = error
         .message
         .filter(|m| !m.trim().is_empty())
         .or(envelope_message.filter(|m| !m.trim().is_empty()))
+        .map(|m| vendor_text(&m))
         .unwrap_or_else(|| "Rounded answered with an error and no data".to_owned());
     // The answer's own (success) status: what the envelope repeats, when it is one.
     let answered = envelope_status
@@ -208,6 +215,35 @@ mod tests {
             Err(Error::Decode { ref path, .. }) if path == "data"
         ));
         assert_eq!(open(op, empty).unwrap(), None);
+    }
+
+    /// An error inside a 2xx answer gets the limits core puts on an error body: a short
+    /// message and a few short details, without control characters (the reviewer's
+    /// 1 MiB message and 5,000 details made a 2 MiB error).
+    #[test]
+    fn an_error_inside_a_success_answer_is_bounded() {
+        let detail = json!({"field": "f\u{1b}[2J", "message": "m".repeat(200)});
+        let huge: wire::Envelope<i32> = serde_json::from_value(json!({
+            "data": null, "status": 200,
+            "error": {"message": format!("\u{1b}]0;x\n{}", "x".repeat(1 << 20)),
+                      "status": 400, "details": vec![detail; 5_000]}
+        }))
+        .unwrap();
+        let error = open(Operation::Dial, huge).unwrap_err();
+        let text = error.to_string();
+        assert!(text.len() < 10_000, "{} bytes", text.len());
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+        match error {
+            Error::InvalidRequest {
+                message, details, ..
+            } => {
+                assert!(message.chars().count() <= 301, "{message}");
+                assert!(message.starts_with(" ]0;x xxx"), "{message}");
+                assert_eq!(details.len(), voiceport_core::http::MAX_VENDOR_DETAILS);
+                assert_eq!(details[0].field, "f [2J");
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

@@ -89,9 +89,9 @@ fn iso(at: DateTime<Utc>) -> String {
 /// The body of `POST /v1/calls/phone` for `request`.
 ///
 /// `from_number` and `agent_id` come from the request, else from the options; both are
-/// required. Fields Rounded cannot take are refused, never dropped. `extra` is merged into
-/// the body (the SIP-headers object, whose field name Rounded does not document, goes
-/// there), unless a key collides with a field voiceport sets.
+/// required. Fields Rounded cannot take are refused as `Unsupported`, never dropped.
+/// `extra` is merged into the body (the SIP-headers object, whose field name Rounded does
+/// not document, goes there), unless a key collides with a field voiceport sets.
 pub(crate) fn dial_body(
     request: &DialRequest,
     options: &RoundedOptions,
@@ -122,7 +122,7 @@ pub(crate) fn dial_body(
             "Rounded calls have no campaign",
         ),
     ];
-    check_unsupported(KIND, op, "Rounded's start-call endpoint", &unsupported)?;
+    check_unsupported(KIND, "Rounded's start-call endpoint", &unsupported)?;
     let required = |name, request: Option<&str>, option: &Option<String>| {
         required_setting(KIND, op, name, request, option.as_deref())
     };
@@ -314,13 +314,30 @@ mod tests {
                 },
             ),
         ];
+        // A field the endpoint cannot take is `Unsupported` (naming it), as the guard's
+        // `scheduled_for`; a value it cannot take is a local `InvalidRequest`.
+        let unsupported = [
+            "phone_number_id",
+            "metadata",
+            "max_duration_secs",
+            "language",
+            "name",
+            "campaign_id",
+        ];
         for (field, request) in cases {
             let err = dial_body(&request, &options).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidRequest { status: None, .. }),
-                "{field}: {err:?}"
-            );
-            assert!(err.to_string().contains(field), "{field}: {err}");
+            if unsupported.contains(&field) {
+                assert!(
+                    matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
+                    "{field}: {err:?}"
+                );
+            } else {
+                assert!(
+                    matches!(err, Error::InvalidRequest { status: None, .. }),
+                    "{field}: {err:?}"
+                );
+                assert!(err.to_string().contains(field), "{field}: {err}");
+            }
         }
     }
 

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Timelike, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use voiceport_core::adapter::list_has_room;
+use voiceport_core::adapter::{format_time, list_has_room};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, ProviderKind, Result,
@@ -99,7 +99,8 @@ impl Window {
 /// oldest, the list being newest first) has no readable `createdAt` (there is no window
 /// to continue from), and one millisecond holding more calls than the vendor's largest
 /// page (no `limit` gets past them); both are known only once every call was read, so
-/// they come after the calls were handed over.
+/// they come after the calls were handed over. A full page that does not take the window's
+/// end back (the vendor ignored `createdAtLt`) is an [`Error::cursor_cycle`].
 ///
 /// Every filter of `query` is applied here, client-side: Vapi filters by time and
 /// assistant only, and Voicebot Studio may ignore even those (it documents no parameter).
@@ -214,6 +215,31 @@ impl Edge {
         for id in self.oldest_ids {
             if !seen.contains(&id) {
                 seen.push(id);
+            }
+        }
+        // The end sent as `createdAtLt`: a page within it moves the next end earlier, or
+        // keeps it and sees more calls of its last millisecond. Anything else is a vendor
+        // that ignored the bound (a new call a page, say), whose walk would go on for ever
+        // without repeating a cursor (core's cycle check would never fire).
+        if let Some(sent) = window.end.map(up_to_millisecond) {
+            let sent_text = format_time(sent);
+            let stalled = match end.cmp(&sent) {
+                std::cmp::Ordering::Greater => Some(format!(
+                    "its oldest call was created at {}, not before that",
+                    format_time(oldest)
+                )),
+                std::cmp::Ordering::Equal if seen.iter().all(|id| window.seen.contains(id)) => {
+                    Some("it holds only calls already returned".to_owned())
+                }
+                _ => None,
+            };
+            if let Some(why) = stalled {
+                return Err(Error::cursor_cycle(
+                    kind,
+                    format!(
+                        "the vendor ignored `createdAtLt`: asked for calls created before {sent_text}, it returned a full page, but {why}; the next page would not be earlier, so paging would never end"
+                    ),
+                ));
             }
         }
         let max = flavor.capabilities().max_page_size as usize;
@@ -536,6 +562,53 @@ mod tests {
         assert_eq!(page.calls[1].warnings[0].field, "createdAt");
         let payload = page.calls[1].vendor_payload().unwrap().to_value();
         assert_eq!(payload["createdAt"], "not a date");
+    }
+
+    /// A full page that does not take the window's end back (calls at or after the
+    /// `createdAtLt` sent, or only calls already seen at its last millisecond) means the
+    /// vendor ignored the bound: an error, not a walk that never ends.
+    #[test]
+    fn a_page_not_earlier_than_its_window_is_an_error() {
+        let cycle = |body: &[u8], query: &CallQuery| {
+            let err = decode_page(body, query).unwrap_err();
+            assert!(err.is_cursor_cycle(), "{err:?}");
+            assert!(err.to_string().contains("ignored `createdAtLt`"), "{err}");
+            err.to_string()
+        };
+        let window = CallQuery {
+            cursor: resume("2026-03-02T00:00:00.251Z", &["c1"]),
+            ..sized(2)
+        };
+        // Newer than the end sent: the window would move forward.
+        let newer = page_body(&[
+            Some("2026-03-05T00:00:00Z"),
+            Some("2026-03-04T00:00:00Z"),
+            Some("2026-03-03T00:00:00Z"),
+        ]);
+        let text = cycle(&newer, &window);
+        assert!(text.contains("before 2026-03-02T00:00:00.251Z"), "{text}");
+        // The same millisecond, and only the call seen: the window would stay.
+        let tie = "2026-03-02T00:00:00.250Z";
+        let same = json!([{"id": "c0", "createdAt": "2026-03-05T00:00:00Z"},
+                          {"id": "c1", "createdAt": tie}, {"id": "c1", "createdAt": tie}]);
+        let text = cycle(&serde_json::to_vec(&same).unwrap(), &window);
+        assert!(text.contains("already returned"), "{text}");
+        // A query's `until` bounds the first page too.
+        let until = CallQuery {
+            until: Some(at("2026-03-01T00:00:00Z")),
+            ..sized(3)
+        };
+        cycle(&newer, &until);
+        // An `until` inside a millisecond is sent as that millisecond's end: a page whose
+        // oldest call is in that millisecond is within the bound sent.
+        let until = CallQuery {
+            until: Some(at("2026-03-02T00:00:00.250500Z")),
+            ..sized(2)
+        };
+        let body = page_body(&[Some("2026-03-02T00:00:00.250900Z"), Some(tie)]);
+        let page = decode_page(&body, &until).unwrap();
+        assert_eq!(ids(&page), ["c1"]);
+        assert_eq!(page.next, resume("2026-03-02T00:00:00.251Z", &["c0", "c1"]));
     }
 
     #[test]

@@ -42,8 +42,8 @@ pub(crate) fn list_params(
 ///
 /// `assistantId` is the request's `agent_id`, else `options.assistant_id` (required);
 /// `phoneNumberId` the request's, else `options.phone_number_id`. `from_number`,
-/// `language` and `campaign_id` are refused (Vapi dials from a phone-number id; the other
-/// two cannot be set on a Vapi call). `extra` is merged at the top level last, so its
+/// `language` and `campaign_id` are `Unsupported` (Vapi dials from a phone-number id; the
+/// other two cannot be set on a Vapi call). `extra` is merged at the top level last, so its
 /// keys win.
 pub(crate) fn dial_body<'a>(
     flavor: Flavor,
@@ -69,7 +69,7 @@ pub(crate) fn dial_body<'a>(
             "campaigns cannot be set when dialing",
         ),
     ];
-    check_unsupported(kind, Operation::Dial, flavor.name(), &unsupported)?;
+    check_unsupported(kind, flavor.name(), &unsupported)?;
     let agent_id = request.agent_id.as_ref().map(|a| a.as_str());
     let Some(assistant_id) = agent_id
         .or(options.assistant_id.as_deref())
@@ -233,47 +233,51 @@ mod tests {
             })
         );
 
-        let refused = |request: DialRequest, options: &VapiOptions, needle: &str| {
-            let err = dial_body(&request, options).unwrap_err();
+        // A field Vapi cannot take is `Unsupported`, naming it (as the guard's
+        // `scheduled_for`).
+        let unsupported = |request: DialRequest, field: &str| {
+            let err = dial_body(&request, &options).unwrap_err();
             assert!(
-                matches!(
-                    err,
-                    Error::InvalidRequest {
-                        status: None,
-                        operation: Operation::Dial,
-                        ..
-                    }
-                ),
+                matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
                 "{err:?}"
             );
-            assert!(err.to_string().contains(needle), "{err}");
         };
         let base = DialRequest::to("+14155550123");
-        refused(
+        unsupported(
             DialRequest {
                 from_number: Some("+1".into()),
                 ..base.clone()
             },
-            &options,
             "from_number",
         );
-        refused(
+        unsupported(
             DialRequest {
                 language: Some("en".into()),
                 ..base.clone()
             },
-            &options,
             "language",
         );
-        refused(
+        unsupported(
             DialRequest {
                 campaign_id: Some(CampaignId::new("k")),
                 ..base.clone()
             },
-            &options,
             "campaign_id",
         );
-        refused(base.clone(), &VapiOptions::default(), "agent_id");
+        // No assistant: a request to complete, a local `InvalidRequest`.
+        let err = dial_body(&base, &VapiOptions::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                Error::InvalidRequest {
+                    status: None,
+                    operation: Operation::Dial,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("agent_id"), "{err}");
         // An empty `to` is the guard's refusal (tests/http.rs).
     }
 

@@ -1,0 +1,207 @@
+//! Hiding the API key in a JSON string however the vendor escaped it.
+//!
+//! [`SecretMask`] finds the key as it is and in a few fixed spellings (JSON-escaped,
+//! percent-encoded), but JSON lets any character be written `\uXXXX`: a vendor that
+//! echoes `sk-live-\u0068…` has the key reach decoded values, and every error that quotes
+//! one. Here each JSON string that holds an escape is decoded, and one whose text holds
+//! the key is written again with the key hidden.
+
+use std::borrow::Cow;
+
+use crate::SecretMask;
+
+/// `body` with every JSON string (value or object key) whose decoded text holds the
+/// secret written again, decoded, masked and re-escaped; borrowed when there is none.
+///
+/// Only strings with a `\` are decoded (the others were masked as they are). The scan
+/// goes from quote to quote, so a body that is not JSON is read as if it were: its
+/// quoted pieces are checked the same way. An escape JSON does not know is kept as it is
+/// (the body will not decode anyway).
+pub(crate) fn mask_escaped_strings<'a>(mask: &SecretMask, body: &'a [u8]) -> Cow<'a, [u8]> {
+    if !mask.may_hide_in_escapes(body) {
+        return Cow::Borrowed(body);
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut copied = 0;
+    let mut at = 0;
+    let mut decoded = Vec::new();
+    while let Some(open) = memchr::memchr(b'"', body.get(at..).unwrap_or_default()) {
+        let open = at + open;
+        let (close, escaped) = string_end(body, open + 1);
+        at = close.saturating_add(1);
+        if !escaped {
+            continue;
+        }
+        let raw = body.get(open + 1..close).unwrap_or_default();
+        decoded.clear();
+        unescape(raw, &mut decoded);
+        let text = String::from_utf8_lossy(&decoded);
+        let Cow::Owned(masked) = mask.mask_str(&text) else {
+            continue;
+        };
+        let Ok(mut quoted) = serde_json::to_vec(&masked) else {
+            continue;
+        };
+        // A string the body never closed stays unclosed.
+        if close >= body.len() {
+            quoted.pop();
+        }
+        let buffer = out.get_or_insert_with(|| Vec::with_capacity(body.len()));
+        buffer.extend_from_slice(body.get(copied..open).unwrap_or_default());
+        buffer.extend_from_slice(&quoted);
+        copied = at.min(body.len());
+    }
+    match out {
+        Some(mut buffer) => {
+            buffer.extend_from_slice(body.get(copied..).unwrap_or_default());
+            Cow::Owned(buffer)
+        }
+        None => Cow::Borrowed(body),
+    }
+}
+
+/// Where the string whose text starts at `start` ends (the index of its closing quote, or
+/// the body's length when it is never closed), and whether it holds an escape.
+fn string_end(body: &[u8], start: usize) -> (usize, bool) {
+    let mut escaped = false;
+    let mut at = start;
+    loop {
+        let rest = body.get(at..).unwrap_or_default();
+        match memchr::memchr2(b'"', b'\\', rest) {
+            None => return (body.len(), escaped),
+            Some(offset) if rest.get(offset) == Some(&b'"') => return (at + offset, escaped),
+            Some(offset) => {
+                escaped = true;
+                // The escaped character is skipped, whatever it is (`\"` does not close).
+                at = at + offset + 2;
+            }
+        }
+    }
+}
+
+/// Appends the text of a JSON string's inside (`raw`, between its quotes) to `out`:
+/// every escape JSON has decoded (a lone surrogate as U+FFFD), any other kept as it is.
+fn unescape(raw: &[u8], out: &mut Vec<u8>) {
+    let mut at = 0;
+    while at < raw.len() {
+        let Some(offset) = memchr::memchr(b'\\', raw.get(at..).unwrap_or_default()) else {
+            out.extend_from_slice(raw.get(at..).unwrap_or_default());
+            return;
+        };
+        out.extend_from_slice(raw.get(at..at + offset).unwrap_or_default());
+        at += offset;
+        let simple = match raw.get(at + 1) {
+            Some(b'"') => Some(b'"'),
+            Some(b'\\') => Some(b'\\'),
+            Some(b'/') => Some(b'/'),
+            Some(b'b') => Some(0x08),
+            Some(b'f') => Some(0x0c),
+            Some(b'n') => Some(b'\n'),
+            Some(b'r') => Some(b'\r'),
+            Some(b't') => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(byte) = simple {
+            out.push(byte);
+            at += 2;
+            continue;
+        }
+        match hex4(raw, at + 2) {
+            Some(unit) if raw.get(at + 1) == Some(&b'u') => {
+                let mut taken = 6;
+                let c = match unit {
+                    0xD800..=0xDBFF => match (raw.get(at + 6..at + 8), hex4(raw, at + 8)) {
+                        (Some(b"\\u"), Some(low @ 0xDC00..=0xDFFF)) => {
+                            taken = 12;
+                            let code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                            char::from_u32(code)
+                        }
+                        _ => None,
+                    },
+                    unit => char::from_u32(unit),
+                };
+                let c = c.unwrap_or(char::REPLACEMENT_CHARACTER);
+                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                at += taken;
+            }
+            // Not an escape JSON knows: kept as it is.
+            _ => {
+                out.push(b'\\');
+                at += 1;
+            }
+        }
+    }
+}
+
+/// The four hex digits at `at`, as a number.
+fn hex4(raw: &[u8], at: usize) -> Option<u32> {
+    let digits = std::str::from_utf8(raw.get(at..at + 4)?).ok()?;
+    if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u32::from_str_radix(digits, 16).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const KEY: &str = "sk-live-hostiletestkey123";
+
+    fn masked(body: &str) -> String {
+        let mask = SecretMask::new(KEY);
+        String::from_utf8(mask_escaped_strings(&mask, body.as_bytes()).into_owned()).unwrap()
+    }
+
+    #[test]
+    fn a_key_spelled_with_escapes_is_hidden_in_values_and_keys() {
+        let body = r#"{"a":"sk-live-\u0068ostiletestkey123","sk-\u006cive-hostiletestkey123":1,"b":"x\n"}"#;
+        let out = masked(body);
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value["a"], "[REDACTED]");
+        assert_eq!(value["[REDACTED]"], 1);
+        // Strings without the key are as they were, byte for byte.
+        assert!(out.ends_with(r#""b":"x\n"}"#), "{out}");
+        assert!(!value.to_string().contains(KEY));
+    }
+
+    #[test]
+    fn every_escape_form_decodes() {
+        // `\/`, a surrogate pair, and text around the key.
+        let body =
+            r#"["a\/b sk\u002dlive\u002d\u0068ostiletestkey123 \ud83d\ude00 after", "\"q\""]"#;
+        let out = masked(body);
+        let value: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(value[0], "a/b [REDACTED] \u{1f600} after");
+        assert_eq!(value[1], "\"q\"");
+    }
+
+    #[test]
+    fn bodies_without_escapes_or_the_key_are_borrowed_and_odd_ones_do_not_panic() {
+        let mask = SecretMask::new(KEY);
+        for body in [
+            &br#"{"a":"b"}"#[..],
+            br#"{"a":"b\n"}"#,
+            b"\"unclosed \\",
+            b"\\u12",
+            b"\"\\ud800\\u",
+            b"\"\\ud800\\udc",
+            b"\xff\"\\u00\xff",
+        ] {
+            assert!(
+                matches!(mask_escaped_strings(&mask, body), Cow::Borrowed(_)),
+                "{body:?}"
+            );
+        }
+        // A `\/` cannot spell this key (it has no `/`): the body is not even scanned. A
+        // key with a `/` is found spelled with one.
+        let body = r#"{"a":"sk-live-hostiletestkey123\/"}"#;
+        assert!(!mask.may_hide_in_escapes(body.as_bytes()));
+        let slashed = SecretMask::new("sk/live/hostiletestkey123");
+        let out = mask_escaped_strings(&slashed, br#"{"a":"sk\/live\/hostiletestkey123"}"#);
+        assert_eq!(&*out, br#"{"a":"[REDACTED]"}"#);
+        // An unclosed string holding the key stays unclosed, and hides the key.
+        let out = masked(r#"{"a":"sk-live-\u0068ostiletestkey123"#);
+        assert_eq!(out, r#"{"a":"[REDACTED]"#);
+    }
+}
