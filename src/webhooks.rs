@@ -29,13 +29,17 @@
 //! ```
 //!
 //! Replies: 204 once the event is accepted (or recognised as a duplicate of one already
-//! accepted), 401 when the delivery fails verification, 400 when its body does not parse,
-//! 404 for a provider that is not served, 413 over the body cap, 500 or 503 when the
-//! application could not take the event (so that the vendor retries, and the retry goes
-//! through). A duplicate that arrives while the first delivery is still being handled gets
-//! 503 with `Retry-After: 1`: acknowledging it could lose the event, should the first still
-//! fail or the vendor hang up on it (the event is then forgotten, so its retry goes
-//! through).
+//! accepted), 401 when the delivery fails verification (with a fixed body: the reason is
+//! logged), 400 when its body does not parse, 404 for a provider that is not served, 413
+//! over the body cap (at once when `Content-Length` says so), 415 for a body with a
+//! `Content-Encoding` other than `identity` (none is decoded), 503 with `Retry-After` when
+//! the bodies not yet verified are at their budget (the builder's
+//! `unverified_body_budget`), 500 or 503 when the application could not take the event (so
+//! that the vendor retries, and the retry goes through; the application's message is
+//! logged, not sent). A duplicate that arrives while the first delivery is still being
+//! handled gets 503 with `Retry-After: 1`: acknowledging it could lose the event, should
+//! the first still fail or the vendor hang up on it (the event is then forgotten, so its
+//! retry goes through).
 //!
 //! A delivery the vendor waits on for an answer in the body (Vapi's `tool-calls` and
 //! `assistant-request`, Retell's inbound webhook:
@@ -55,5 +59,6 @@ mod receiver;
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_KEEP_FOR, DEFAULT_REPLY_TIMEOUT,
-    DEFAULT_WINDOW, Delivery, HandlerError, Receiver, ReceiverBuilder, WINDOW_CEILING,
+    DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Delivery, HandlerError, Receiver,
+    ReceiverBuilder, WINDOW_CEILING,
 };

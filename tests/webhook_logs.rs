@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use reqwest::header::HeaderMap;
-use voiceport::webhooks::{Receiver, Verifier, WebhookConfig};
+use voiceport::webhooks::{HandlerError, Receiver, Verifier, WebhookConfig};
 use voiceport::{ProviderKind, Registry, SecretString};
 
 /// A `tracing` writer into a shared buffer.
@@ -140,11 +140,41 @@ async fn secrets_never_reach_logs_or_debug() {
         debug_texts.push(format!("{delivery:?}"));
         debug_texts.push(format!("{verifier:?}"));
     }
+    // An application that fails: its message goes to the log, not to the vendor.
+    let failing = Receiver::builder(&registry)
+        .providers(["shared"])
+        .handler(|_delivery| async { Err(HandlerError::new("orders db unreachable")) })
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let failing_url = format!("http://{}/webhooks/shared", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, failing).await });
+    let (_, _, table, _, fixture) = PROVIDERS[0];
+    let verifier = Verifier::from_config(
+        ProviderKind::Voicebot,
+        &toml::from_str(table).unwrap(),
+        "shared",
+        None,
+    )
+    .unwrap();
+    let body = std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    let answer = reqwest::Client::new()
+        .post(&failing_url)
+        .headers(verifier.sign(&body, Utc::now()))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 500);
+    let told = answer.text().await.unwrap();
+    assert!(!told.contains("orders db"), "{told}");
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("webhook delivery refused"),
         "the refusal is logged: {logs}"
     );
+    // With its reason, which the caller is not told.
+    assert!(logs.contains("does not match"), "{logs}");
+    assert!(logs.contains("orders db unreachable"), "{logs}");
     assert!(logs.contains("webhook body does not parse"), "{logs}");
     for (name, _, _, secret, _) in PROVIDERS {
         assert!(

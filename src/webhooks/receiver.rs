@@ -6,13 +6,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::{StatusCode, header};
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use futures::StreamExt;
 use futures::future::BoxFuture;
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Scheme, Verifier, VerifyError};
 use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
@@ -203,6 +204,7 @@ impl Receiver {
             keep_for: DEFAULT_KEEP_FOR,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
+            unverified_budget: DEFAULT_UNVERIFIED_BODY_BUDGET,
         }
     }
 }
@@ -217,6 +219,15 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// its connection and buffer for good.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// How many bytes of bodies not yet verified all deliveries together may hold by default:
+/// 64 MiB. Where a provider's scheme signs the body (Retell's signature, an HMAC), the
+/// headers prove only that a signature is well formed and fresh, which anyone can forge:
+/// its body must be read to be checked. Such bodies share this budget while they arrive;
+/// a delivery whose body would go over it is answered 503 with `Retry-After` at once,
+/// without reading more of it, and a body's share is released as soon as it is verified
+/// or refused. A vendor's deliveries take a few KiB each.
+pub const DEFAULT_UNVERIFIED_BODY_BUDGET: usize = 64 * 1024 * 1024;
+
 /// How many deliveries the de-duplication window remembers by default.
 pub const DEFAULT_WINDOW: usize = 10_000;
 
@@ -227,7 +238,9 @@ pub const DEFAULT_WINDOW: usize = 10_000;
 pub const DEFAULT_KEEP_FOR: Duration = Duration::from_secs(300);
 
 /// How many times its size a de-duplication window may grow to keep its deliveries for
-/// their least age (at about 100 bytes a delivery, 10 MB for the default window).
+/// their least age (at about 100 bytes a delivery, 10 MB for the default window). A call's
+/// start, status changes and end are kept apart from other events, with a size and ceiling
+/// of their own, so that a flood of messages cannot push them out: twice that at most.
 pub const WINDOW_CEILING: usize = 10;
 
 /// How long a delivery that expects a reply waits for the handler and the application's
@@ -246,6 +259,7 @@ pub struct ReceiverBuilder<'a> {
     keep_for: Duration,
     reply_timeout: Duration,
     body_timeout: Duration,
+    unverified_budget: usize,
 }
 
 impl ReceiverBuilder<'_> {
@@ -259,7 +273,8 @@ impl ReceiverBuilder<'_> {
         self
     }
 
-    /// The largest body accepted (413 beyond it); [`DEFAULT_BODY_LIMIT`] by default.
+    /// The largest body accepted (413 beyond it, at once when its `Content-Length` says
+    /// so); [`DEFAULT_BODY_LIMIT`] by default.
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
@@ -272,9 +287,22 @@ impl ReceiverBuilder<'_> {
         self
     }
 
+    /// How many bytes the bodies not yet verified may hold together, for all providers
+    /// (503 with `Retry-After` for a delivery that would go over it; see
+    /// [`DEFAULT_UNVERIFIED_BODY_BUDGET`], the default). Never less than the body limit,
+    /// so that one body of any size accepted fits; counted in KiB. It covers the bodies of
+    /// providers whose scheme signs the body, and of those not verified (`verify =
+    /// "none"`) while they arrive.
+    pub fn unverified_body_budget(mut self, bytes: usize) -> Self {
+        self.unverified_budget = bytes;
+        self
+    }
+
     /// How many deliveries the de-duplication window of each provider remembers;
     /// [`DEFAULT_WINDOW`] by default. Each provider has its own, so that a busy one (or one
-    /// posted to without verification) cannot push another's deliveries out of it.
+    /// posted to without verification) cannot push another's deliveries out of it, and in
+    /// each a call's start, status changes and end are kept apart from other events (as
+    /// many again), so that a flood of transcript messages cannot push them out.
     pub fn dedup_window(mut self, deliveries: usize) -> Self {
         self.window = deliveries;
         self
@@ -397,14 +425,18 @@ impl ReceiverBuilder<'_> {
                 tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
             }
         }
+        // In KiB, as many as a semaphore holds; never less than one body of the largest size.
+        let kib = |bytes: usize| bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS);
+        let budget = kib(self.unverified_budget).max(kib(self.body_limit));
         let shared = Arc::new(Shared {
             endpoints,
             handler,
             body_timeout: self.body_timeout,
+            body_limit: self.body_limit,
+            unverified: Semaphore::new(budget),
         });
         Ok(Router::new()
             .route("/webhooks/{provider}", post(receive))
-            .layer(DefaultBodyLimit::max(self.body_limit))
             .with_state(shared))
     }
 }
@@ -424,6 +456,9 @@ struct Shared {
     endpoints: BTreeMap<String, Endpoint>,
     handler: Handler,
     body_timeout: Duration,
+    body_limit: usize,
+    /// The KiB that bodies not yet verified may still take, for all providers.
+    unverified: Semaphore,
 }
 
 async fn receive(
@@ -441,25 +476,32 @@ async fn receive(
         return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
     };
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
-    // which would copy them; the body is read as the `Bytes` extractor reads it (the body
-    // limit and its 413 included).
-    let (mut parts, body) = request.into_parts();
-    let headers = std::mem::take(&mut parts.headers);
-    // For the `query` scheme; a `Uri` clone shares its text.
-    let uri = parts.uri.clone();
+    // which would copy them.
+    let (parts, body) = request.into_parts();
+    let (headers, uri) = (&parts.headers, &parts.uri);
     // What the URL and headers prove is checked before the body is read: a stranger's
     // delivery (no secret, no signature, a stale one) is refused without holding its body.
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
-    let head = match endpoint.verifier.check_head(uri.query(), &headers) {
+    let head = match endpoint.verifier.check_head(uri.query(), headers) {
         Ok(head) => head,
         Err(refused) => return span.in_scope(|| refuse(&provider, &refused)),
     };
-    let reading = Bytes::from_request(Request::from_parts(parts, body), &());
+    // What the headers say of the body is checked before it is read, too.
+    if let Some(refused) = span.in_scope(|| refuse_body(&provider, headers, shared.body_limit)) {
+        return refused;
+    }
+    // A signature can only be checked against the body, and anyone can send one well
+    // formed and fresh: until it is checked, the body takes its share of a budget that all
+    // such bodies share, so that forgeries cannot make the receiver hold more. (Under
+    // `none` nothing is ever checked: its bodies count while they arrive.)
+    let unchecked = head.signs_body() || endpoint.verifier.scheme() == Scheme::None;
+    let budget = unchecked.then_some(&shared.unverified);
+    let reading = read_body(body, declared_length(headers), shared.body_limit, budget);
     // A body already in (most are) is read without setting a timer.
     let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
-    let body = match read.await {
-        Ok(Ok(body)) => body,
-        Ok(Err(rejection)) => return rejection.into_response(),
+    let (body, held) = match read.await {
+        Ok(Ok(read)) => read,
+        Ok(Err(unread)) => return span.in_scope(|| unread.answer(&provider)),
         Err(_) => {
             tracing::warn!(provider = %provider, "webhook body still arriving at the body timeout: refused");
             return (
@@ -470,7 +512,10 @@ async fn receive(
         }
     };
     let _entered = span.enter();
-    if let Err(refused) = head.verify_body(&body) {
+    let verified = head.verify_body(&body);
+    // Verified or refused: its share of the budget goes back either way.
+    drop(held);
+    if let Err(refused) = verified {
         return refuse(&provider, &refused);
     }
     // The event's payloads are slices of the body rather than copies: the event and its
@@ -514,8 +559,10 @@ async fn receive(
         delivered: false,
     };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
+    // For the warning, should the application not take it.
+    let vendor_event = event.vendor_event.clone();
     let delivery = Delivery {
-        provider,
+        provider: provider.clone(),
         kind: endpoint.kind,
         event,
         reply: None,
@@ -527,15 +574,172 @@ async fn receive(
             admitted.delivered = true;
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(error) => handler_failed(error),
+        Err(error) => handler_failed(&provider, &vendor_event, error),
     }
 }
 
 /// A delivery that failed verification: 401, and a warning naming the provider (a
-/// listener logs warnings only, without the span that names it too).
+/// listener logs warnings only, without the span that names it too). The reason is for
+/// the log only: a caller not yet known to be the vendor learns nothing of the headers
+/// expected or of this clock.
 fn refuse(provider: &str, refused: &VerifyError) -> Response {
     tracing::warn!(provider = %provider, %refused, "webhook delivery refused");
-    (StatusCode::UNAUTHORIZED, refused.to_string()).into_response()
+    (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+}
+
+/// The answer to a delivery whose headers say its body cannot be taken, before it is read:
+/// 415 for a body encoded (compressed) other than as sent, which would be checked and
+/// parsed as its encoded bytes; 413 for a `Content-Length` over the cap.
+fn refuse_body(provider: &str, headers: &HeaderMap, limit: usize) -> Option<Response> {
+    let identity = (headers.get_all(header::CONTENT_ENCODING).iter()).all(|value| {
+        let codings = value.to_str().map(|text| text.split(',').map(str::trim));
+        codings.is_ok_and(|mut codings| {
+            codings.all(|coding| coding.is_empty() || coding.eq_ignore_ascii_case("identity"))
+        })
+    });
+    if !identity {
+        tracing::warn!(provider = %provider, "webhook body with a Content-Encoding: refused");
+        let message = "a Content-Encoding other than identity is not accepted";
+        return Some(
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                [(header::ACCEPT_ENCODING, "identity")],
+                message,
+            )
+                .into_response(),
+        );
+    }
+    match declared_length(headers) {
+        Some(length) if length > limit as u64 => {
+            tracing::warn!(provider = %provider, length, "webhook body announced over the size limit: refused");
+            Some(Unread::TooLarge.answer(provider))
+        }
+        _ => None,
+    }
+}
+
+/// The body's length as its `Content-Length` says (hyper refuses a request whose
+/// `Content-Length` is not a number, or whose body does not match it).
+fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(header::CONTENT_LENGTH)?;
+    value.to_str().ok()?.trim().parse().ok()
+}
+
+/// Why a body was not read whole.
+enum Unread {
+    /// Over the size limit: 413.
+    TooLarge,
+    /// Over what the budget of bodies not yet verified has left: 503.
+    OverBudget,
+    /// The connection failed while it arrived: 400.
+    Broken,
+}
+
+impl Unread {
+    fn answer(self, provider: &str) -> Response {
+        match self {
+            Unread::TooLarge => {
+                let message = "the body is over the size limit";
+                (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+            }
+            Unread::OverBudget => {
+                tracing::warn!(provider = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
+                let message = "too many deliveries are being received: send it again later";
+                let retry = [(header::RETRY_AFTER, "5")];
+                (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response()
+            }
+            Unread::Broken => {
+                (StatusCode::BAD_REQUEST, "the body could not be read").into_response()
+            }
+        }
+    }
+}
+
+/// The share of the budget of bodies not yet verified that one body holds, in KiB:
+/// released when dropped.
+struct Held<'a> {
+    budget: Option<&'a Semaphore>,
+    permit: Option<SemaphorePermit<'a>>,
+    kib: usize,
+}
+
+impl Held<'_> {
+    /// Takes what `bytes` need beyond what is held already; `false` when the budget has not
+    /// that much left (nothing is waited for). Always `true` without a budget.
+    fn cover(&mut self, bytes: u64) -> bool {
+        let Some(budget) = self.budget else {
+            return true;
+        };
+        let kib = usize::try_from(bytes.div_ceil(1024)).unwrap_or(usize::MAX);
+        let Some(more) = kib.checked_sub(self.kib).filter(|&more| more > 0) else {
+            return true;
+        };
+        let Ok(more_permits) = u32::try_from(more) else {
+            return false;
+        };
+        let Ok(taken) = budget.try_acquire_many(more_permits) else {
+            return false;
+        };
+        match &mut self.permit {
+            Some(permit) => permit.merge(taken),
+            None => self.permit = Some(taken),
+        }
+        self.kib = kib;
+        true
+    }
+}
+
+/// Reads `body` up to `limit` bytes. With a `budget`, each KiB is taken from it as it
+/// arrives (what a sender announces but does not send takes nothing), and a body the
+/// budget cannot cover is not read further: one whose `declared` length is over what the
+/// budget has left is refused before any of it is read.
+async fn read_body<'a>(
+    body: Body,
+    declared: Option<u64>,
+    limit: usize,
+    budget: Option<&'a Semaphore>,
+) -> std::result::Result<(Bytes, Held<'a>), Unread> {
+    if let (Some(budget), Some(declared)) = (budget, declared)
+        && declared.div_ceil(1024) > budget.available_permits() as u64
+    {
+        return Err(Unread::OverBudget);
+    }
+    let mut held = Held {
+        budget,
+        permit: None,
+        kib: 0,
+    };
+    let mut stream = body.into_data_stream();
+    // Kept as they came, and joined once all are in: no buffer is allocated ahead of the
+    // bytes (a size announced is not trusted), nor regrown as they arrive.
+    let mut chunks: Vec<Bytes> = Vec::new();
+    let mut received = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| Unread::Broken)?;
+        received = received.saturating_add(chunk.len());
+        if received > limit {
+            return Err(Unread::TooLarge);
+        }
+        if !held.cover(received as u64) {
+            return Err(Unread::OverBudget);
+        }
+        if !chunk.is_empty() {
+            chunks.push(chunk);
+        }
+    }
+    // One chunk (most bodies) as it came; several copied into one buffer.
+    let body = match chunks.len() {
+        0 => Bytes::new(),
+        1 => chunks.swap_remove(0),
+        _ => {
+            let mut joined = Vec::with_capacity(received);
+            chunks
+                .iter()
+                .for_each(|chunk| joined.extend_from_slice(chunk));
+            Bytes::from(joined)
+        }
+    };
+    Ok((body, held))
 }
 
 /// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry
@@ -605,7 +809,7 @@ async fn answer_request(
     match outcome {
         Answer::Reply(body) => axum::Json(body).into_response(),
         Answer::None => StatusCode::NO_CONTENT.into_response(),
-        Answer::Failed(error) => handler_failed(error),
+        Answer::Failed(error) => handler_failed(&provider, &vendor_event, error),
         Answer::TimedOut => {
             // The handler, if still running, is dropped with the request.
             tracing::warn!(%provider, %vendor_event, "no reply within the reply timeout to a delivery the vendor waits on");
@@ -635,14 +839,23 @@ fn deadline_after(start: Instant, wait: Duration) -> Instant {
 }
 
 /// The answer to a delivery the application could not take: 503 when it stopped
-/// receiving, else 500; either way the vendor retries.
-fn handler_failed(error: HandlerError) -> Response {
-    let status = if error.closed {
-        StatusCode::SERVICE_UNAVAILABLE
+/// receiving, else 500; either way the vendor retries. The application's message is
+/// logged, not sent: it is the application's, not the vendor's business (a database's
+/// address, a query). A closed channel is a warning; a handler's own failure is logged at
+/// `info`, as the handler that returned it may have said it already (`voiceport listen`
+/// does, and shows the receiver's warnings).
+fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
+    let HandlerError { message, closed } = error;
+    let (status, answer) = if closed {
+        tracing::warn!(%provider, %vendor_event, error = %message, "the application stopped receiving webhook events");
+        let answer = "the application is not receiving events: send it again later";
+        (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        StatusCode::INTERNAL_SERVER_ERROR
+        tracing::info!(%provider, %vendor_event, error = %message, "the application did not take a webhook event");
+        let answer = "the application could not take the event: send it again";
+        (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
-    (status, error.message).into_response()
+    (status, answer).into_response()
 }
 
 /// A key admitted to the de-duplication window, settled when this is dropped: delivered,

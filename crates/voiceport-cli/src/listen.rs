@@ -24,6 +24,11 @@ const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
 /// rest, so that the vendor hears of its failure as a 500 rather than a timeout.
 const REQUEST_FORWARD_MARGIN: Duration = Duration::from_millis(500);
 
+/// The largest reply of the local app passed on to the vendor: a tool call's results or
+/// an assistant's id take a few KiB. More is not read (nor held), and the vendor gets no
+/// answer.
+const FORWARD_REPLY_LIMIT: usize = 64 * 1024;
+
 pub(crate) async fn run(
     registry: Registry,
     args: ListenArgs,
@@ -272,14 +277,20 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
             // A request the vendor waits on (Vapi's tool calls) is answered with the local
             // app's JSON object; without one it is answered 204, and said.
             if request {
-                let body = response.bytes().await.unwrap_or_default();
+                let event = output::cell(&delivery.event.vendor_event);
+                let Some(body) = reply_body(response).await else {
+                    output::say(&format!(
+                        "warning: {shown} answered a `{event}` the vendor waits on with more than {} KiB; the vendor gets no answer (204)",
+                        FORWARD_REPLY_LIMIT / 1024
+                    ));
+                    return Ok(());
+                };
                 match serde_json::from_slice::<serde_json::Value>(&body) {
                     Ok(reply) if reply.is_object() => {
                         delivery.reply(reply);
                     }
                     _ => output::say(&format!(
-                        "warning: {shown} answered a `{}` the vendor waits on without a JSON object; the vendor gets no answer (204)",
-                        output::cell(&delivery.event.vendor_event)
+                        "warning: {shown} answered a `{event}` the vendor waits on without a JSON object; the vendor gets no answer (204)"
                     )),
                 }
             }
@@ -299,6 +310,26 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
     ));
     // The vendor is told no more: the local URL (and whatever it holds) is not its business.
     Err(HandlerError::new("the local app did not take the event"))
+}
+
+/// The local app's reply, read a chunk at a time up to [`FORWARD_REPLY_LIMIT`]: `None` when
+/// it is longer (the rest is not read). A reply cut short by a failure is what came of it,
+/// which then does not parse.
+async fn reply_body(mut response: reqwest::Response) -> Option<Vec<u8>> {
+    if response
+        .content_length()
+        .is_some_and(|length| length > FORWARD_REPLY_LIMIT as u64)
+    {
+        return None;
+    }
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        if body.len() + chunk.len() > FORWARD_REPLY_LIMIT {
+            return None;
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Some(body)
 }
 
 /// Whether a vendor answered 500 sends the event again, as its documentation says.

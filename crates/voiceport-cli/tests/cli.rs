@@ -2941,6 +2941,36 @@ async fn listen_stops_on_a_second_ctrl_c_with_a_print_stuck() {
     listener.quit().await;
 }
 
+/// The local app's answer to a request the vendor waits on is read up to 64 KiB: a longer
+/// one is neither held nor passed on, the vendor gets 204, and that is said.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_reads_at_most_64_kib_of_the_local_app_s_reply() {
+    let app = wiremock::MockServer::start().await;
+    let result = "x".repeat(100 * 1024);
+    let huge = serde_json::json!({"results": [{"toolCallId": "call_1", "result": result}]});
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(&huge))
+        .mount(&app)
+        .await;
+    let forward = format!("{}/events", app.uri());
+    let stdout = std::process::Stdio::null();
+    let mut listener = Listener::start("listen-reply-cap", &["--forward", &forward], stdout).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    let body = std::fs::read(voicebot_fixture("webhook_tool_calls_string_arguments.json")).unwrap();
+    let answer = http_client()
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+    let warning = listener.next_line().await;
+    assert!(warning.contains("more than 64 KiB"), "{warning}");
+    assert_eq!(app.received_requests().await.unwrap().len(), 1);
+}
+
 /// An event the local app of `--forward` does not take is printed all the same, marked,
 /// and the warning promises no resend a Voicebot Studio (Vapi) vendor does not make.
 #[cfg(unix)]

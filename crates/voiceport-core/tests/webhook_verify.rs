@@ -724,3 +724,172 @@ fn secrets_never_show() {
     let config = config(&format!("secret = \"{SECRET}\""));
     assert!(!format!("{config:?}").contains(SECRET));
 }
+
+/// While a vendor rotates its signing key it sends a signature with each key: in one
+/// header, separated by commas or spaces (Svix's `v1,<a> v1,<b>`), or in several headers.
+/// The delivery passes when any of them matches, and only then.
+#[test]
+fn any_of_several_signatures_may_match() {
+    let body = br#"{"message":{"type":"status-update"}}"#;
+    let now = at(1_780_000_000_000);
+    let table = |prefix: &str, encoding: &str| {
+        format!(
+            "verify = \"hmac\"\nsecret = \"{SECRET}\"\nsignature_prefix = \"{prefix}\"\n\
+             encoding = \"{encoding}\"\ntimestamp_header = \"\""
+        )
+    };
+    // The same table with another key: a signature from before the rotation.
+    let old_key =
+        |prefix: &str, encoding: &str| table(prefix, encoding).replace(SECRET, "whsec-old-key-13");
+    for (prefix, encoding, separator) in [
+        ("", "hex", ","),
+        ("", "hex", ", "),
+        ("sha256=", "hex", ","),
+        ("sha256=", "hex", " "),
+        ("v1,", "base64", " "),
+    ] {
+        let v = verifier(ProviderKind::Voicebot, &table(prefix, encoding));
+        let signature = |toml_text: &str| {
+            let signed = verifier(ProviderKind::Voicebot, toml_text).sign(body, now);
+            signed["x-signature"].to_str().unwrap().to_owned()
+        };
+        let (good, old) = (
+            signature(&table(prefix, encoding)),
+            signature(&old_key(prefix, encoding)),
+        );
+        let case = format!("{prefix:?} {encoding} {separator:?}");
+        for value in [
+            format!("{old}{separator}{good}"),
+            format!("{good}{separator}{old}"),
+        ] {
+            let delivery = headers(&[("x-signature", &value)]);
+            assert_eq!(v.verify_at(&delivery, body, now), Ok(()), "{case}: {value}");
+        }
+        // Two headers, the good one second.
+        let mut two = headers(&[("x-signature", &old)]);
+        two.append("x-signature", HeaderValue::from_str(&good).unwrap());
+        assert_eq!(v.verify_at(&two, body, now), Ok(()), "{case}");
+        // None matching is refused.
+        let stale = format!("{old}{separator}{old}");
+        let delivery = headers(&[("x-signature", &stale)]);
+        assert_eq!(
+            v.verify_at(&delivery, body, now),
+            Err(VerifyError::Mismatch),
+            "{case}"
+        );
+    }
+    // A bounded number is tried: nine are refused, whatever they hold.
+    let v = verifier(ProviderKind::Voicebot, &table("", "hex"));
+    let good = v.sign(body, now)["x-signature"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut many = vec!["00".repeat(32); 8];
+    many.push(good.clone());
+    let delivery = headers(&[("x-signature", &many.join(","))]);
+    assert!(matches!(
+        v.verify_at(&delivery, body, now),
+        Err(VerifyError::Malformed { .. })
+    ));
+    many.remove(0);
+    let delivery = headers(&[("x-signature", &many.join(","))]);
+    assert_eq!(v.verify_at(&delivery, body, now), Ok(()));
+    // Pieces that cannot be a signature are passed over, and alone are malformed.
+    let delivery = headers(&[("x-signature", &format!("***,{good}"))]);
+    assert_eq!(v.verify_at(&delivery, body, now), Ok(()));
+    let delivery = headers(&[("x-signature", "***, ")]);
+    assert!(matches!(
+        v.verify_at(&delivery, body, now),
+        Err(VerifyError::Malformed { .. })
+    ));
+}
+
+/// A secret in the URL is compared percent-decoded: `%31` is `1` (RFC 3986), as a proxy or
+/// the vendor may re-encode the URL.
+#[test]
+fn a_query_secret_is_compared_percent_decoded() {
+    let v = verifier(
+        ProviderKind::Rounded,
+        "verify = \"query\"\nsecret = \"tok123\"",
+    );
+    let none = HeaderMap::new();
+    for query in ["token=tok%31%32%33", "token=%74%6F%6b123", "%74oken=tok123"] {
+        assert_eq!(
+            v.verify_request(Some(query), &none, b"{}"),
+            Ok(()),
+            "{query}"
+        );
+    }
+    for query in [
+        "token=tok%3223",
+        "token=tok12%",
+        "token=tok%3",
+        "token=tok+123",
+    ] {
+        assert_eq!(
+            v.verify_request(Some(query), &none, b"{}"),
+            Err(VerifyError::Mismatch),
+            "{query}"
+        );
+    }
+}
+
+/// A tolerance of 0 would refuse every delivery (no signing time is exactly now): it is a
+/// configuration error, naming its field and the least it takes.
+#[test]
+fn a_zero_tolerance_is_a_config_error() {
+    for (kind, table) in [
+        (
+            ProviderKind::Voicebot,
+            format!("verify = \"hmac\"\nsecret = \"{SECRET}\"\ntolerance_secs = 0"),
+        ),
+        (
+            ProviderKind::Retell,
+            format!("secret = \"{SECRET}\"\ntolerance_secs = 0"),
+        ),
+    ] {
+        let error = Verifier::from_config(kind, &config(&table), "w", None).unwrap_err();
+        assert!(
+            matches!(&error, Error::Config { field, .. } if field == "w.tolerance_secs"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("at least 1"), "{error}");
+    }
+    let one = verifier(
+        ProviderKind::Retell,
+        &format!("secret = \"{SECRET}\"\ntolerance_secs = 1"),
+    );
+    assert_eq!(one.tolerance(), Some(std::time::Duration::from_secs(1)));
+}
+
+/// A stale signature says which way it is off: in the past, or in the future.
+#[test]
+fn a_stale_signature_says_how_long_ago_it_was_signed() {
+    let past = VerifyError::Stale {
+        age_secs: 310,
+        tolerance_secs: 300,
+    };
+    assert_eq!(
+        past.to_string(),
+        "signed 310 s ago, beyond the 300 s tolerance"
+    );
+    let future = VerifyError::Stale {
+        age_secs: -310,
+        tolerance_secs: 300,
+    };
+    assert_eq!(
+        future.to_string(),
+        "signed 310 s in the future, beyond the 300 s tolerance"
+    );
+    // A signature made 310 s ago reads so.
+    let v = verifier(ProviderKind::Retell, &format!("secret = \"{SECRET}\""));
+    let body = b"{}";
+    let signed = v.sign(body, at(1_700_000_000_000));
+    let refused = v
+        .verify_at(&signed, body, at(1_700_000_310_000))
+        .unwrap_err();
+    assert!(
+        refused.to_string().starts_with("signed 310 s ago"),
+        "{refused}"
+    );
+}

@@ -1167,6 +1167,14 @@ mod tests {
                 .to_string();
             assert!(err.contains("does not verify"), "{unsendable:?}: {err}");
         }
+        // A tolerance no delivery could meet: the receiver would refuse every one.
+        let refusing =
+            config(serde_json::json!({"verify": "hmac", "secret": "k", "tolerance_secs": 0}));
+        let err = WebhookTarget::new("http://127.0.0.1:9/hook", refusing)
+            .resolve(ProviderKind::Vapi)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("tolerance_secs"), "{err}");
         // Every scheme that can sign passes its own check, the URL's secret included.
         for (kind, json) in [
             (
@@ -1188,7 +1196,7 @@ mod tests {
             ),
             (
                 ProviderKind::Vapi,
-                serde_json::json!({"verify": "hmac", "secret": "k", "tolerance_secs": 0}),
+                serde_json::json!({"verify": "hmac", "secret": "k", "tolerance_secs": 1}),
             ),
         ] {
             let target = WebhookTarget::new("http://127.0.0.1:9/hook?a=1", config(json.clone()));

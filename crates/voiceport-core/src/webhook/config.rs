@@ -63,7 +63,8 @@ pub struct WebhookConfig {
     /// `hmac`: the secret is base64 (decode it before use); false by default.
     #[serde(default)]
     pub secret_is_base64: bool,
-    /// `hmac`, `retell`: how far the signing time may be from now, in seconds (default 300).
+    /// `hmac`, `retell`: how far the signing time may be from now, in seconds (default 300;
+    /// at least 1, since 0 would refuse every delivery).
     pub tolerance_secs: Option<u64>,
     /// For a request the vendor waits on ([`CallEvent::expects_reply`]): how long it waits
     /// for the answer, as configured there (Vapi's `server.timeoutSeconds`), in seconds. A

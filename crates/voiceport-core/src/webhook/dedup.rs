@@ -19,11 +19,18 @@ use crate::{CallEvent, EventKind};
 /// that must recognize a redelivery of its own (`voiceport listen --forward` sends it as
 /// `Idempotency-Key`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct EventKey([u8; 32]);
+pub struct EventKey {
+    digest: [u8; 32],
+    /// A call's start, status change or end: kept apart from other events in a
+    /// [`Deduplicator`], so that a flood of messages cannot push it out.
+    lifecycle: bool,
+}
 
 impl std::fmt::Display for EventKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.iter().try_for_each(|byte| write!(f, "{byte:02x}"))
+        self.digest
+            .iter()
+            .try_for_each(|byte| write!(f, "{byte:02x}"))
     }
 }
 
@@ -70,7 +77,10 @@ impl EventKey {
                 part(body);
             }
         }
-        EventKey(hash.finalize().into())
+        EventKey {
+            digest: hash.finalize().into(),
+            lifecycle,
+        }
     }
 }
 
@@ -79,6 +89,12 @@ impl EventKey {
 /// as handlers running). With [`keeping_for`](Self::keeping_for), a delivered key also
 /// stays for a least age, however many come after it, up to a ceiling: a burst does not
 /// push out the deliveries a vendor may still send again.
+///
+/// The keys of a call's start, status changes and end (the events vendors retry, a few per
+/// call) are kept apart from those of other events (speech updates, partial transcripts:
+/// dozens per call), each kind with its own capacity and ceiling: a flood of messages
+/// never pushes a call's end out of the window. The window holds up to twice the ceiling
+/// in all.
 ///
 /// A key is either being delivered (admitted by [`begin`](Self::begin), not yet settled)
 /// or delivered: a redelivery that arrives while the first is still being handled is told
@@ -96,8 +112,8 @@ pub struct Deduplicator {
     /// Each key in the window, and whether its delivery succeeded.
     seen: HashMap<EventKey, bool>,
     /// The delivered keys and when they were delivered, oldest first (keys in flight are
-    /// in `seen` only).
-    order: VecDeque<(EventKey, Instant)>,
+    /// in `seen` only): other events' keys, then lifecycle keys (`order[1]`).
+    order: [VecDeque<(EventKey, Instant)>; 2],
 }
 
 /// What the window says of a delivery's key.
@@ -121,7 +137,11 @@ impl Deduplicator {
             min_age: Duration::ZERO,
             ceiling: capacity,
             seen: HashMap::with_capacity(capacity.min(65_536)),
-            order: VecDeque::with_capacity(capacity.min(65_536)),
+            // Lifecycle keys are few: their queue grows as they come.
+            order: [
+                VecDeque::with_capacity(capacity.min(65_536)),
+                VecDeque::new(),
+            ],
         }
     }
 
@@ -159,8 +179,8 @@ impl Deduplicator {
     }
 
     /// Settles an admitted `key`: its delivery succeeded. Once the window holds more than
-    /// its capacity, the oldest delivered keys go: those older than the least age, or any
-    /// beyond the ceiling.
+    /// its capacity of keys of its kind (lifecycle or not), the oldest delivered keys of
+    /// that kind go: those older than the least age, or any beyond the ceiling.
     pub fn delivered(&mut self, key: &EventKey) {
         self.delivered_at(key, Instant::now());
     }
@@ -170,16 +190,17 @@ impl Deduplicator {
             return;
         };
         *done = true;
-        self.order.push_back((*key, now));
+        let order = &mut self.order[usize::from(key.lifecycle)];
+        order.push_back((*key, now));
         // Oldest first: once the oldest is young enough to stay, so are all after it.
-        while self.order.len() > self.capacity
-            && let Some(&(oldest, at)) = self.order.front()
+        while order.len() > self.capacity
+            && let Some(&(oldest, at)) = order.front()
         {
             let young = now.saturating_duration_since(at) < self.min_age;
-            if young && self.order.len() <= self.ceiling {
+            if young && order.len() <= self.ceiling {
                 break;
             }
-            self.order.pop_front();
+            order.pop_front();
             self.seen.remove(&oldest);
         }
     }
@@ -189,7 +210,7 @@ impl Deduplicator {
     /// before the work that failed) is looked for in the window.
     pub fn forget(&mut self, key: &EventKey) {
         if self.seen.remove(key) == Some(true) {
-            self.order.retain(|(k, _)| k != key);
+            self.order[usize::from(key.lifecycle)].retain(|(k, _)| k != key);
         }
     }
 
@@ -208,6 +229,14 @@ impl Deduplicator {
 mod tests {
     use super::*;
     use crate::{Call, CallId, CallStatus, ProviderKind, VendorPayload};
+
+    /// The key of an event other than a call's start, status change or end.
+    fn message_key(digest: [u8; 32]) -> EventKey {
+        EventKey {
+            digest,
+            lifecycle: false,
+        }
+    }
 
     fn ended(id: &str) -> CallEvent {
         let call = Call::new(CallId::new(id), ProviderKind::Voicebot);
@@ -294,7 +323,7 @@ mod tests {
 
     #[test]
     fn the_window_is_bounded_and_forgets_failures() {
-        let key = |n: u8| EventKey([n; 32]);
+        let key = |n: u8| message_key([n; 32]);
         let mut window = Deduplicator::new(2);
         assert!(window.first_time(key(1)));
         assert!(!window.first_time(key(1)));
@@ -308,7 +337,7 @@ mod tests {
 
     #[test]
     fn a_key_is_in_flight_until_settled() {
-        let key = |n: u8| EventKey([n; 32]);
+        let key = |n: u8| message_key([n; 32]);
         let mut window = Deduplicator::new(8);
         assert_eq!(window.begin(key(1)), Admission::First);
         assert_eq!(window.begin(key(1)), Admission::InFlight);
@@ -327,7 +356,7 @@ mod tests {
 
     #[test]
     fn a_key_in_flight_outlives_the_capacity_until_settled() {
-        let key = |n: u8| EventKey([n; 32]);
+        let key = |n: u8| message_key([n; 32]);
         let mut window = Deduplicator::new(2);
         assert_eq!(window.begin(key(1)), Admission::First);
         for n in 2..=5 {
@@ -354,7 +383,7 @@ mod tests {
 
     #[test]
     fn young_keys_stay_beyond_the_capacity_up_to_the_ceiling() {
-        let key = |n: u8| EventKey([n; 32]);
+        let key = |n: u8| message_key([n; 32]);
         let start = Instant::now();
         let at = |secs: u64| start + Duration::from_secs(secs);
         let mut window = Deduplicator::new(2).keeping_for(Duration::from_secs(300), 4);
@@ -385,13 +414,44 @@ mod tests {
 
     #[test]
     fn without_a_least_age_the_capacity_rules() {
-        let key = |n: u8| EventKey([n; 32]);
+        let key = |n: u8| message_key([n; 32]);
         let mut window = Deduplicator::new(2).keeping_for(Duration::ZERO, 100);
         for n in 1..=3 {
             assert!(window.first_time(key(n)));
         }
         assert_eq!(window.len(), 2);
         assert!(window.first_time(key(1)), "the oldest was forgotten");
+    }
+
+    /// Message events past the ceiling (speech updates, partial transcripts) never push a
+    /// call's end out of the window: lifecycle keys have their own share, bounded too.
+    #[test]
+    fn a_flood_of_messages_does_not_push_out_a_call_s_end() {
+        let start = Instant::now();
+        let later = start + Duration::from_secs(1);
+        let mut window = Deduplicator::new(2).keeping_for(Duration::from_secs(300), 4);
+        let end = EventKey::of("sales", &ended("c1"), b"{}");
+        assert_eq!(window.begin(end), Admission::First);
+        window.delivered_at(&end, start);
+        for n in 0..100 {
+            let key = message_key([n; 32]);
+            assert_eq!(window.begin(key), Admission::First);
+            window.delivered_at(&key, later);
+        }
+        assert_eq!(window.begin(end), Admission::Delivered);
+        assert_eq!(window.len(), 5, "the messages' ceiling, and the end");
+        // Lifecycle keys are held to the same ceiling, apart.
+        for n in 2..12 {
+            let key = EventKey::of("sales", &ended(&format!("c{n}")), b"{}");
+            assert_eq!(window.begin(key), Admission::First);
+            window.delivered_at(&key, later);
+        }
+        assert_eq!(window.len(), 8);
+        assert_eq!(
+            window.begin(end),
+            Admission::First,
+            "beyond its own ceiling"
+        );
     }
 
     /// Many deliveries in flight at once cost each new one nothing more: the window's
@@ -401,13 +461,13 @@ mod tests {
         let key = |n: u32| {
             let mut bytes = [0; 32];
             bytes[..4].copy_from_slice(&n.to_le_bytes());
-            EventKey(bytes)
+            message_key(bytes)
         };
         let mut window = Deduplicator::new(4);
         for n in 0..1_000 {
             assert_eq!(window.begin(key(n)), Admission::First);
         }
-        assert_eq!(window.order.len(), 0);
+        assert!(window.order.iter().all(VecDeque::is_empty));
         assert_eq!(window.len(), 1_000);
         for n in 0..1_000 {
             window.forget(&key(n));

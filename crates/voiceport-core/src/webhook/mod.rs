@@ -6,9 +6,16 @@
 //! [`CallEvent`](crate::CallEvent); a [`Deduplicator`] keyed on [`EventKey`] lets each event
 //! through once. The `voiceport` crate's `axum` feature puts the three behind one router.
 //!
+//! A key is settled only once the work is done: [`begin`](Deduplicator::begin) admits it,
+//! [`delivered`](Deduplicator::delivered) records it when the work succeeded, and
+//! [`forget`](Deduplicator::forget) lets the vendor's retry through when it failed
+//! ([`first_time`](Deduplicator::first_time) records it at once: only for work that cannot
+//! fail). A window shared behind a mutex is locked to begin and again to settle, not across
+//! the work.
+//!
 //! ```
-//! use voiceport_core::webhook::{Deduplicator, EventKey, Verifier, WebhookConfig};
-//! use voiceport_core::{Codec, ProviderKind};
+//! use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Verifier};
+//! use voiceport_core::{CallEvent, Codec};
 //!
 //! fn on_delivery(
 //!     codec: &dyn Codec,
@@ -16,15 +23,30 @@
 //!     window: &mut Deduplicator,
 //!     headers: &http::HeaderMap,
 //!     body: &[u8],
+//!     work: impl FnOnce(&CallEvent) -> Result<(), String>,
 //! ) -> u16 {
 //!     if verifier.verify(headers, body).is_err() {
 //!         return 401;
 //!     }
 //!     let Ok(event) = codec.decode_webhook(body) else { return 400 };
-//!     if window.first_time(EventKey::of("support", &event, body)) {
-//!         println!("{:?} {}", event.call_id(), event.vendor_event);
+//!     let key = EventKey::of("support", &event, body);
+//!     match window.begin(key) {
+//!         Admission::First => {}
+//!         Admission::Delivered => return 204,
+//!         // Still being handled: acknowledging it would lose the event should that fail.
+//!         Admission::InFlight => return 503,
 //!     }
-//!     204
+//!     match work(&event) {
+//!         Ok(()) => {
+//!             window.delivered(&key);
+//!             204
+//!         }
+//!         Err(_) => {
+//!             // Not recorded: the vendor's retry goes through.
+//!             window.forget(&key);
+//!             500
+//!         }
+//!     }
 //! }
 //! ```
 //!

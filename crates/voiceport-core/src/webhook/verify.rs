@@ -21,6 +21,9 @@ use crate::{Error, ProviderKind, Result};
 /// The tolerance for signing times when the configuration does not say: five minutes.
 pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
 
+/// The least tolerance for signing times a configuration may set.
+const MIN_TOLERANCE_SECS: u64 = 1;
+
 /// Why a delivery was refused. Never names the secret, nor echoes what the sender put in
 /// the header.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -52,14 +55,30 @@ pub enum VerifyError {
         param: String,
     },
     /// The signature is good but was made too long ago (or in the future): a replay.
-    #[error("signed {age_secs} s from now, beyond the {tolerance_secs} s tolerance")]
+    #[error("signed {}, beyond the {tolerance_secs} s tolerance", when(*.age_secs))]
     Stale {
-        /// How far the signing time is from now, in seconds.
+        /// How long ago the signing time is, in seconds: negative for a time in the
+        /// future.
         age_secs: i64,
         /// The tolerance in force, in seconds.
         tolerance_secs: u64,
     },
 }
+
+/// `age_secs` of [`VerifyError::Stale`] in words: how long ago, or how far ahead.
+fn when(age_secs: i64) -> String {
+    if age_secs < 0 {
+        format!("{} s in the future", age_secs.unsigned_abs())
+    } else {
+        format!("{age_secs} s ago")
+    }
+}
+
+/// The most signatures read from a delivery's signature headers (a vendor rotating its
+/// key sends two): more is refused rather than tried.
+const MAX_SIGNATURES: usize = 8;
+// The refusal says the number in words of its own (a `&'static str`).
+const _: () = assert!(MAX_SIGNATURES == 8);
 
 /// One provider's delivery check, built from its [`WebhookConfig`]. `Debug` never shows
 /// the secret.
@@ -163,6 +182,11 @@ impl Verifier {
             Ok(secret)
         };
         let tolerance_secs = config.tolerance_secs.unwrap_or(DEFAULT_TOLERANCE_SECS);
+        // No signing time is ever exactly now: a zero tolerance would refuse every delivery.
+        if tolerance_secs < MIN_TOLERANCE_SECS && matches!(scheme, Scheme::Hmac | Scheme::Retell) {
+            let message = "at least 1 second: a tolerance of 0 would refuse every delivery";
+            return Err(Error::config(format!("{field}.tolerance_secs"), message));
+        }
         let rule = match scheme {
             Scheme::Header => Rule::Header {
                 name: header(default_header(kind))?,
@@ -271,7 +295,8 @@ impl Verifier {
                     return Err(Error::config(format!("{field}.param"), message));
                 }
                 let secret = required()?;
-                // Compared as sent: a secret that needs no percent-encoding is sent as it is.
+                // A secret that needs no percent-encoding is sent as it is (and compared
+                // percent-decoded, as a URL may be re-encoded on its way).
                 if !secret.expose_secret().bytes().all(is_url_safe) {
                     let message = "a secret sent in a URL must be letters, digits and -._~ only";
                     return Err(Error::config(format!("{field}.secret"), message));
@@ -387,7 +412,10 @@ impl Verifier {
     /// whole check for the schemes that do not sign the body (`header`, `bearer`, `query`,
     /// `none`); for those that do, that the signature is there and readable and that its
     /// signing time is within the tolerance. A receiver that checks this first refuses a
-    /// stranger's delivery without reading (and holding) its body. The body is then
+    /// stranger's delivery without reading (and holding) its body where the scheme does not
+    /// sign the body; where it does, anyone can send a well-formed signature of a fresh
+    /// time, so the check says nothing of the sender yet
+    /// ([`HeadChecked::signs_body`]): bound what such bodies may hold before they are
     /// checked with [`HeadChecked::verify_body`].
     ///
     /// ```
@@ -425,7 +453,9 @@ impl Verifier {
                     param: param.clone(),
                 };
                 let given = query_value(query.ok_or_else(missing)?, param).ok_or_else(missing)?;
-                same_secret(given, secret)?;
+                // Percent-decoded: `tok%31` is `tok1` (RFC 3986), as a URL may be re-encoded
+                // on its way.
+                same_secret(&percent_decode(given), secret)?;
                 None
             }
             Rule::Header {
@@ -436,7 +466,7 @@ impl Verifier {
                 let value = header_text(headers, name)?;
                 let given = strip_prefix_ignoring_case(value.trim(), prefix)
                     .ok_or(VerifyError::Mismatch)?;
-                same_secret(given, secret)?;
+                same_secret(given.as_bytes(), secret)?;
                 None
             }
             Rule::Hmac {
@@ -451,21 +481,7 @@ impl Verifier {
                 key,
                 tolerance_secs,
             } => {
-                let value = header_text(headers, signature)?;
-                let value = strip_prefix_ignoring_case(value.trim(), prefix).ok_or(
-                    VerifyError::Malformed {
-                        header: signature.to_string(),
-                        reason: "the signature lacks its configured prefix",
-                    },
-                )?;
-                let given = match encoding {
-                    SignatureEncoding::Hex => hex_decode(value),
-                    SignatureEncoding::Base64 => BASE64.decode(value).ok(),
-                }
-                .ok_or(VerifyError::Malformed {
-                    header: signature.to_string(),
-                    reason: "the signature is not encoded as configured",
-                })?;
+                let given = signatures(headers, signature, prefix, *encoding)?;
                 // A time is only checked when it is signed: else anyone could change it.
                 // A stale one is refused here, before the body: signed or forged, it is
                 // refused either way.
@@ -502,7 +518,8 @@ impl Verifier {
                 };
                 let (millis, digest) = parse_retell(value.trim())
                     .ok_or_else(|| malformed("expected v=<milliseconds>,d=<64 hex digits>"))?;
-                let given = hex_decode(digest).ok_or_else(|| malformed("the digest is not hex"))?;
+                let given =
+                    vec![hex_decode(digest).ok_or_else(|| malformed("the digest is not hex"))?];
                 let at = millis
                     .parse::<i64>()
                     .ok()
@@ -647,7 +664,8 @@ struct SignedBody<'a> {
     /// The signing time as sent, as read, and its tolerance: still checked once the body
     /// is in.
     signed_at: Option<(&'a str, DateTime<Utc>, u64)>,
-    given: Vec<u8>,
+    /// The signatures sent (several while the vendor rotates its key): one must match.
+    given: Vec<Vec<u8>>,
 }
 
 impl fmt::Debug for HeadChecked<'_> {
@@ -659,6 +677,13 @@ impl fmt::Debug for HeadChecked<'_> {
 }
 
 impl HeadChecked<'_> {
+    /// Whether the body is still to be checked against a signature: the headers proved
+    /// only that it is well formed and (where a time is signed) fresh, not who sent it.
+    /// `false` once the head check was the whole check (a shared secret, `none`).
+    pub fn signs_body(&self) -> bool {
+        self.signed_body.is_some()
+    }
+
     /// Checks the delivery's raw body against the signature its headers carry, and that
     /// the signing time is still within the tolerance (a body that took its time to come
     /// counts): the rest of [`Verifier::verify_request`].
@@ -687,8 +712,8 @@ impl HeadChecked<'_> {
 
 /// Whether `given` is the secret, in constant time. Digests first, so that the comparison
 /// time says nothing about the length.
-fn same_secret(given: &str, secret: &SecretString) -> std::result::Result<(), VerifyError> {
-    let given = Sha256::digest(given.as_bytes());
+fn same_secret(given: &[u8], secret: &SecretString) -> std::result::Result<(), VerifyError> {
+    let given = Sha256::digest(given);
     let expected = Sha256::digest(secret.expose_secret().as_bytes());
     bool::from(given.ct_eq(&expected))
         .then_some(())
@@ -700,12 +725,45 @@ fn is_url_safe(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
 }
 
-/// The value of the first `param=` pair of `query`.
+/// The value of the first `param=` pair of `query` (the name compared percent-decoded),
+/// as sent.
 fn query_value<'a>(query: &'a str, param: &str) -> Option<&'a str> {
     query.split('&').find_map(|pair| {
         let (name, value) = pair.split_once('=')?;
-        (name == param).then_some(value)
+        (percent_decode(name) == param.as_bytes()).then_some(value)
     })
+}
+
+/// `text` with its `%XX` escapes decoded (RFC 3986: `%31` is `1`); a `%` without two
+/// hexadecimal digits after it stays as it is, and so does `+` (a space only in forms).
+fn percent_decode(text: &str) -> Vec<u8> {
+    let bytes = text.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&byte) = bytes.get(i) {
+        let escaped = match bytes.get(i + 1..i + 3) {
+            Some(&[high, low]) if byte == b'%' => nibble(high).zip(nibble(low)),
+            _ => None,
+        };
+        match escaped {
+            Some((high, low)) => {
+                decoded.push(high << 4 | low);
+                i += 3;
+            }
+            None => {
+                decoded.push(byte);
+                i += 1;
+            }
+        }
+    }
+    decoded
+}
+
+/// The value of one hexadecimal digit, in either case.
+fn nibble(digit: u8) -> Option<u8> {
+    (digit as char)
+        .to_digit(16)
+        .and_then(|n| u8::try_from(n).ok())
 }
 
 /// Checks a delivery against the vendor's usual scheme with `secret` (a shared-secret
@@ -827,11 +885,91 @@ fn compute_mac(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]]) -> Vec<u8>
     }
 }
 
-/// Whether `given` is the MAC of `parts`, compared in constant time (`subtle`; a length
-/// that differs is no match).
-fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]], given: &[u8]) -> bool {
+/// Whether one of `given` is the MAC of `parts`, each compared in constant time
+/// (`subtle`; a length that differs is no match), all of them whichever matches.
+fn mac_matches(algorithm: HmacAlgorithm, key: &[u8], parts: &[&[u8]], given: &[Vec<u8>]) -> bool {
     let expected = compute_mac(algorithm, key, parts);
-    !expected.is_empty() && bool::from(expected.ct_eq(given))
+    let matched = (given.iter()).fold(subtle::Choice::from(0), |matched, signature| {
+        matched | expected.as_slice().ct_eq(signature.as_slice())
+    });
+    !expected.is_empty() && bool::from(matched)
+}
+
+/// Every signature the `name` headers carry, without `prefix`, decoded: a vendor rotating
+/// its key signs with both keys (Svix's `v1,<a> v1,<b>`, or `sha256=<a>,sha256=<b>`), in
+/// one header or in several. Signatures are separated by commas and spaces, which no hex
+/// or base64 signature holds (a prefix may hold them: it is read as a whole). Pieces
+/// without the prefix, or not encoded as configured, are passed over; refused when none
+/// is left, or when there are more than [`MAX_SIGNATURES`] pieces.
+fn signatures(
+    headers: &HeaderMap,
+    name: &HeaderName,
+    prefix: &str,
+    encoding: SignatureEncoding,
+) -> std::result::Result<Vec<Vec<u8>>, VerifyError> {
+    let malformed = |reason| VerifyError::Malformed {
+        header: name.to_string(),
+        reason,
+    };
+    let mut values = headers.get_all(name).iter().peekable();
+    if values.peek().is_none() {
+        return Err(VerifyError::Missing {
+            header: name.to_string(),
+        });
+    }
+    let mut pieces = Vec::new();
+    for value in values {
+        let text = value.to_str().map_err(|_| malformed("not visible ASCII"))?;
+        if !split_signatures(text, prefix, &mut pieces) {
+            return Err(malformed("more than 8 signatures"));
+        }
+    }
+    let (mut unprefixed, mut undecoded) = (false, false);
+    let mut found = Vec::new();
+    for (prefixed, piece) in pieces {
+        if !prefixed {
+            unprefixed = true;
+            continue;
+        }
+        let decoded = match encoding {
+            SignatureEncoding::Hex => hex_decode(piece),
+            SignatureEncoding::Base64 => BASE64.decode(piece).ok(),
+        };
+        match decoded {
+            Some(signature) => found.push(signature),
+            None => undecoded = true,
+        }
+    }
+    match (found.is_empty(), undecoded, unprefixed) {
+        (false, ..) => Ok(found),
+        (true, true, _) => Err(malformed("the signature is not encoded as configured")),
+        (true, false, true) => Err(malformed("the signature lacks its configured prefix")),
+        (true, false, false) => Err(malformed("no signature")),
+    }
+}
+
+/// Adds the signatures of one header `value` to `pieces`, each with whether it carried
+/// `prefix` (taken off); `false` once there would be more than [`MAX_SIGNATURES`].
+fn split_signatures<'a>(value: &'a str, prefix: &str, pieces: &mut Vec<(bool, &'a str)>) -> bool {
+    let separator = |c: char| c == ',' || c.is_ascii_whitespace();
+    let mut rest = value;
+    while let Some(first) = rest.chars().next() {
+        let (prefixed, piece) = match strip_prefix_ignoring_case(rest, prefix) {
+            Some(after) if !prefix.is_empty() => (true, after),
+            _ if separator(first) => {
+                rest = &rest[first.len_utf8()..];
+                continue;
+            }
+            _ => (prefix.is_empty(), rest),
+        };
+        let end = piece.find(separator).unwrap_or(piece.len());
+        if pieces.len() == MAX_SIGNATURES {
+            return false;
+        }
+        pieces.push((prefixed, &piece[..end]));
+        rest = &piece[end..];
+    }
+    true
 }
 
 /// `v=<digits>,d=<hex>` → (digits, hex), as Retell's SDKs read it.
@@ -844,11 +982,6 @@ fn parse_retell(value: &str) -> Option<(&str, &str)> {
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    fn nibble(digit: u8) -> Option<u8> {
-        (digit as char)
-            .to_digit(16)
-            .and_then(|n| u8::try_from(n).ok())
-    }
     let pairs = text.as_bytes().chunks(2);
     pairs
         .map(|pair| match *pair {
