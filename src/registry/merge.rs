@@ -27,6 +27,7 @@ pub enum Selection {
 
 impl Selection {
     /// `all`, or a comma-separated list of names (`sales,support`).
+    #[must_use]
     pub fn parse(text: &str) -> Selection {
         match text.trim() {
             "all" | "" => Selection::All,
@@ -54,12 +55,14 @@ pub struct MergeOptions {
 
 impl MergeOptions {
     /// Leave out providers that cannot apply the filters.
+    #[must_use]
     pub fn skip_unsupported(mut self, yes: bool) -> Self {
         self.skip_unsupported = yes;
         self
     }
 
     /// Keep going when a provider fails.
+    #[must_use]
     pub fn keep_going(mut self, yes: bool) -> Self {
         self.keep_going = yes;
         self
@@ -78,6 +81,7 @@ pub struct MergedCall {
 impl MergedCall {
     /// `provider:call_id`, the form [`Registry::get_call`](crate::Registry::get_call) and
     /// the CLI take.
+    #[must_use]
     pub fn qualified_id(&self) -> String {
         format!("{}:{}", self.provider, self.call.id)
     }

@@ -20,6 +20,7 @@ pub struct RoutedDial {
 impl RoutedDial {
     /// `provider:call_id`, the form [`Registry::get_call`](crate::Registry::get_call) and
     /// the CLI take.
+    #[must_use]
     pub fn qualified_id(&self) -> String {
         format!("{}:{}", self.provider, self.outcome.call_id)
     }

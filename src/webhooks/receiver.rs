@@ -264,6 +264,7 @@ pub struct ReceiverBuilder<'a> {
 
 impl ReceiverBuilder<'_> {
     /// Serves only these providers (each must have a webhook table).
+    #[must_use]
     pub fn providers<I, S>(mut self, names: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -275,6 +276,7 @@ impl ReceiverBuilder<'_> {
 
     /// The largest body accepted (413 beyond it, at once when its `Content-Length` says
     /// so); [`DEFAULT_BODY_LIMIT`] by default.
+    #[must_use]
     pub fn body_limit(mut self, bytes: usize) -> Self {
         self.body_limit = bytes;
         self
@@ -282,6 +284,7 @@ impl ReceiverBuilder<'_> {
 
     /// How long a body may take to arrive, from the request's start (408 beyond it, nothing
     /// delivered); [`DEFAULT_BODY_TIMEOUT`] by default.
+    #[must_use]
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
         self.body_timeout = timeout;
         self
@@ -293,6 +296,7 @@ impl ReceiverBuilder<'_> {
     /// so that one body of any size accepted fits; counted in KiB. It covers the bodies of
     /// providers whose scheme signs the body, and of those not verified (`verify =
     /// "none"`) while they arrive.
+    #[must_use]
     pub fn unverified_body_budget(mut self, bytes: usize) -> Self {
         self.unverified_budget = bytes;
         self
@@ -303,6 +307,7 @@ impl ReceiverBuilder<'_> {
     /// posted to without verification) cannot push another's deliveries out of it, and in
     /// each a call's start, status changes and end are kept apart from other events (as
     /// many again), so that a flood of transcript messages cannot push them out.
+    #[must_use]
     pub fn dedup_window(mut self, deliveries: usize) -> Self {
         self.window = deliveries;
         self
@@ -315,6 +320,7 @@ impl ReceiverBuilder<'_> {
     /// whatever is set here: a replay its signature still accepts is recognized. With
     /// `Duration::ZERO`, the window of a provider whose scheme signs no time is kept to
     /// its size alone.
+    #[must_use]
     pub fn dedup_keep_for(mut self, least: Duration) -> Self {
         self.keep_for = least;
         self
@@ -326,6 +332,7 @@ impl ReceiverBuilder<'_> {
     /// [`DEFAULT_REPLY_TIMEOUT`] by default. Keep it within the vendor's own timeout
     /// (Vapi's `server.timeoutSeconds`); a vendor's shorter fixed limit (Vapi's
     /// `assistant-request`, Retell's inbound webhook) applies in any case.
+    #[must_use]
     pub fn reply_timeout(mut self, timeout: Duration) -> Self {
         self.reply_timeout = timeout;
         self

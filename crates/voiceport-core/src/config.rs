@@ -121,18 +121,21 @@ impl ProviderConfig {
     }
 
     /// Sets the API key.
+    #[must_use]
     pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
         self
     }
 
     /// Sets the base URL.
+    #[must_use]
     pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// Sets one vendor option.
+    #[must_use]
     pub fn with_option(
         mut self,
         key: impl Into<String>,
@@ -185,6 +188,7 @@ impl ProviderConfig {
     }
 
     /// Places this config at `path` (such as `providers.sales.`) for error messages.
+    #[must_use]
     pub fn at_path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
         // Placed in a file: its fields are named as a file names them.

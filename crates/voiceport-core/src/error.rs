@@ -602,6 +602,7 @@ impl Error {
     /// text the vendor may have written (messages, field details, body excerpts, JSON
     /// paths). The HTTP client applies this with the configured API key to every error it
     /// returns; use it for a secret of your own.
+    #[must_use]
     pub fn masked(self, mask: &SecretMask) -> Error {
         let text = |value: String| mask.mask_str(&value).into_owned();
         let opt = |value: Option<String>| value.map(text);

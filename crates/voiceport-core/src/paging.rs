@@ -96,6 +96,7 @@ pub struct CallPage {
 /// `provider` is a reference (the stream borrows it) or an owning handle such as the
 /// `Arc<dyn VoiceProvider>` that `connect` returns (the stream is then `'static`, to keep
 /// in a struct or hand to a response body).
+#[must_use = "a stream does nothing unless polled"]
 pub fn page_stream<'a, H, P>(provider: H, query: CallQuery) -> BoxStream<'a, Result<CallPage>>
 where
     H: Deref<Target = P> + Send + 'a,
@@ -228,6 +229,7 @@ impl SeenCursors {
 ///     call_stream(provider, CallQuery::default())
 /// }
 /// ```
+#[must_use = "a stream does nothing unless polled"]
 pub fn call_stream<'a, H, P>(provider: H, query: CallQuery) -> BoxStream<'a, Result<Call>>
 where
     H: Deref<Target = P> + Send + 'a,

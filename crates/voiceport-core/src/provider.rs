@@ -291,11 +291,13 @@ impl dyn VoiceProvider {
 #[async_trait]
 pub trait VoiceProviderExt: VoiceProvider {
     /// Every call matching `query`, across pages, fetched lazily page by page.
+    #[must_use = "a stream does nothing unless polled"]
     fn calls(&self, query: CallQuery) -> BoxStream<'_, Result<Call>> {
         crate::paging::call_stream(self, query)
     }
 
     /// Every page matching `query`, fetched lazily (each carries the cursor to resume from).
+    #[must_use = "a stream does nothing unless polled"]
     fn pages(&self, query: CallQuery) -> BoxStream<'_, Result<CallPage>> {
         crate::paging::page_stream(self, query)
     }

@@ -68,12 +68,14 @@ impl Fault {
     }
 
     /// Only requests to this vendor's API.
+    #[must_use]
     pub fn vendor(mut self, vendor: ProviderKind) -> Self {
         self.vendor = Some(vendor);
         self
     }
 
     /// Only requests with this method (`GET`, `POST` …).
+    #[must_use]
     pub fn method(mut self, method: &str) -> Self {
         self.method = Some(method.to_ascii_uppercase());
         self
@@ -82,18 +84,21 @@ impl Fault {
     /// Only requests whose path contains this text (`/dial`, `/calls/`, or the vendor's
     /// path as documented …). The path is the whole one the client sent, the sandbox's
     /// prefix for the vendor included.
+    #[must_use]
     pub fn path(mut self, fragment: &str) -> Self {
         self.path_contains = Some(fragment.to_owned());
         self
     }
 
     /// Let the first `n` matching requests through untouched.
+    #[must_use]
     pub fn skip(mut self, n: u32) -> Self {
         self.skip = n;
         self
     }
 
     /// Fire on this many matching requests (`u32::MAX`: always).
+    #[must_use]
     pub fn times(mut self, n: u32) -> Self {
         self.times = n;
         self
@@ -101,6 +106,7 @@ impl Fault {
 
     /// Let the request take effect first, then spoil the response: the dangerous case for
     /// requests that create something (the call exists, the client cannot know).
+    #[must_use]
     pub fn after_handler(mut self) -> Self {
         self.after_handler = true;
         self
@@ -167,6 +173,7 @@ impl DeliveryFault {
     }
 
     /// Only deliveries of this vendor.
+    #[must_use]
     pub fn vendor(mut self, vendor: ProviderKind) -> Self {
         self.vendor = Some(vendor);
         self
@@ -174,18 +181,21 @@ impl DeliveryFault {
 
     /// Only deliveries of this event type, exactly as the vendor names it
     /// (`end-of-call-report`, `end`, `event_phone_call_ended` …).
+    #[must_use]
     pub fn event(mut self, event: &str) -> Self {
         self.event = Some(event.to_owned());
         self
     }
 
     /// Let the first `n` matching deliveries through untouched.
+    #[must_use]
     pub fn skip(mut self, n: u32) -> Self {
         self.skip = n;
         self
     }
 
     /// Fire on this many matching deliveries (`u32::MAX`: always).
+    #[must_use]
     pub fn times(mut self, n: u32) -> Self {
         self.times = n;
         self

@@ -233,6 +233,7 @@ impl Default for SandboxBuilder {
 
 impl SandboxBuilder {
     /// The seed of the generated history (default 42): the same seed, the same calls.
+    #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
         self
@@ -240,6 +241,7 @@ impl SandboxBuilder {
 
     /// How many seeded calls `kind` holds (default 200 each). Ignored for a kind the
     /// sandbox does not emulate.
+    #[must_use]
     pub fn calls(mut self, kind: ProviderKind, count: usize) -> Self {
         if let Some(vendor) = Vendor::of(kind) {
             self.counts[vendor] = count;
@@ -248,12 +250,14 @@ impl SandboxBuilder {
     }
 
     /// How long the phases of a dialed call last.
+    #[must_use]
     pub fn timing(mut self, timing: Timing) -> Self {
         self.timing = timing;
         self
     }
 
     /// Listen on this address (default `127.0.0.1:0`, an ephemeral port).
+    #[must_use]
     pub fn addr(mut self, addr: SocketAddr) -> Self {
         self.addr = addr;
         self
@@ -264,6 +268,7 @@ impl SandboxBuilder {
     /// [`SandboxBuilder::webhook_target`]).
     /// A configuration that cannot sign (no secret for the `header` scheme …) makes
     /// [`start`](Self::start) fail.
+    #[must_use]
     pub fn webhook(
         self,
         kind: ProviderKind,
@@ -274,6 +279,7 @@ impl SandboxBuilder {
     }
 
     /// Posts `kind`'s webhook deliveries to `target`.
+    #[must_use]
     pub fn webhook_target(mut self, kind: ProviderKind, target: WebhookTarget) -> Self {
         self.webhooks.push((kind, target));
         self

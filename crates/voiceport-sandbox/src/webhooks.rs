@@ -134,6 +134,7 @@ impl WebhookTarget {
     /// Retry a delivery answered with a non-2xx status (or not answered in time) up to
     /// `n` times (default 0; see [`for_vendor`](Self::for_vendor) for each vendor's), at
     /// most [`MAX_RETRIES`]: more is refused when the target is set.
+    #[must_use]
     pub fn retries(mut self, n: u32) -> Self {
         self.retries = n;
         self
@@ -141,6 +142,7 @@ impl WebhookTarget {
 
     /// How long an attempt may take (default [`DEFAULT_DELIVERY_TIMEOUT`]): from 1 ms to
     /// [`MAX_DELIVERY_TIMEOUT`], else the target is refused when it is set.
+    #[must_use]
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -148,6 +150,7 @@ impl WebhookTarget {
 
     /// The pause before each retry (default [`DEFAULT_RETRY_DELAY`]), at most
     /// [`MAX_RETRY_DELAY`]: more is refused when the target is set.
+    #[must_use]
     pub fn retry_delay(mut self, delay: Duration) -> Self {
         self.retry_delay = delay;
         self
@@ -160,6 +163,7 @@ impl WebhookTarget {
     /// in turn with the call's other deliveries, so a slow answer delays those after it
     /// (up to the target's timeout); the out-of-order fault never holds it back. Other
     /// vendors send no such request: for them this is ignored.
+    #[must_use]
     pub fn tool_calls(mut self, on: bool) -> Self {
         self.tool_calls = on;
         self

@@ -617,12 +617,14 @@ impl Request {
     }
 
     /// Adds a query parameter.
+    #[must_use]
     pub fn query(mut self, key: impl Into<String>, value: impl ToString) -> Self {
         self.query.push((key.into(), value.to_string()));
         self
     }
 
     /// Adds every `(key, value)` pair as a query parameter, in order.
+    #[must_use]
     pub fn query_pairs<K, V>(mut self, pairs: impl IntoIterator<Item = (K, V)>) -> Self
     where
         K: Into<String>,
@@ -634,6 +636,7 @@ impl Request {
     }
 
     /// Adds a query parameter when `value` is `Some`.
+    #[must_use]
     pub fn query_opt<V: ToString>(self, key: impl Into<String>, value: Option<V>) -> Self {
         match value {
             Some(value) => self.query(key, value),
@@ -642,6 +645,7 @@ impl Request {
     }
 
     /// Sets a JSON body.
+    #[must_use]
     pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
         self.body = Some(
             serde_json::to_vec(body).map_err(|e| format!("cannot encode the request body: {e}")),
@@ -650,6 +654,7 @@ impl Request {
     }
 
     /// Adds a header (not for secrets: the API key is added by the client).
+    #[must_use]
     pub fn header(mut self, name: HeaderName, value: HeaderValue) -> Self {
         self.headers.push((name, value));
         self
@@ -657,6 +662,7 @@ impl Request {
 
     /// Marks the request as creating something: it is retried only when it certainly was
     /// not sent (a connection refused), never after it may have reached the vendor.
+    #[must_use]
     pub fn not_retried_after_send(mut self) -> Self {
         self.retry = RetryMode::NotAfterSend;
         self
@@ -666,6 +672,7 @@ impl Request {
     /// timeout, a broken connection or a 5xx after sending) and the retry finds the thing
     /// gone (404/410), the delete succeeded, and the answer is an empty 204 instead of
     /// [`Error::NotFound`]. A first attempt answered not-found stays an error.
+    #[must_use]
     pub fn done_if_gone(mut self) -> Self {
         self.done_if_gone = true;
         self
@@ -674,12 +681,14 @@ impl Request {
     /// For a vendor that answers an unknown id with another status than 404 (Retell: 422):
     /// on this request, `status` is [`Error::NotFound`], with the vendor's message. Mapped
     /// as the answer is read, so retries and [`Request::done_if_gone`] see a not-found.
+    #[must_use]
     pub fn not_found_status(mut self, status: u16) -> Self {
         self.not_found_status = Some(status);
         self
     }
 
     /// Names the call the request is about (for tracing).
+    #[must_use]
     pub fn call_id(mut self, id: impl Into<String>) -> Self {
         self.call_id = Some(id.into());
         self
@@ -688,6 +697,7 @@ impl Request {
     /// Sends this request to another base URL of the same vendor (a second host). A
     /// plain-http URL is refused (before sending) by a client of an https API, which may
     /// reach it through a proxy from the environment.
+    #[must_use]
     pub fn with_base(mut self, base: Url) -> Self {
         self.base = Some(base);
         self
@@ -695,6 +705,7 @@ impl Request {
 
     /// Sends this request without the API key: for a URL that is its own credential
     /// (Vapi's live-control URL of a call), which the key need not reach.
+    #[must_use]
     pub fn without_key(mut self) -> Self {
         self.keyless = true;
         self
@@ -704,6 +715,7 @@ impl Request {
     /// (Retell's list of calls: 300 s): one attempt waits as long, never less than the
     /// connection's `timeout`, unless the configuration sets `timeout_secs`, which then
     /// holds.
+    #[must_use]
     pub fn vendor_timeout(mut self, wait: Duration) -> Self {
         self.vendor_timeout = Some(wait);
         self

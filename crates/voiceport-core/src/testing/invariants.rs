@@ -25,6 +25,7 @@ impl DecoderCheck {
     }
 
     /// Calls need not carry a vendor payload (for decoders that build calls by hand).
+    #[must_use]
     pub const fn without_payload(self) -> Self {
         DecoderCheck {
             payload_required: false,
@@ -34,6 +35,7 @@ impl DecoderCheck {
 
     /// Bodies for which `is_vendor_error` is true report an error of the vendor's own (an
     /// error envelope); for them any error kind of this vendor is the right answer.
+    #[must_use]
     pub const fn with_vendor_errors(self, is_vendor_error: fn(&[u8]) -> bool) -> Self {
         DecoderCheck {
             vendor_error: Some(is_vendor_error),
@@ -43,6 +45,7 @@ impl DecoderCheck {
 
     /// The same checks, and every result must be an error: for inputs no decoder may
     /// accept, such as a body cut off mid-transfer.
+    #[must_use]
     pub const fn refusing(self) -> Self {
         DecoderCheck {
             refusing: true,

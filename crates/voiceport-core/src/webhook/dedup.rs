@@ -150,6 +150,7 @@ impl Deduplicator {
     /// capacity); beyond the ceiling the oldest go whatever their age. Give the signing
     /// tolerance of a scheme that signs the time, and a redelivery or replay the signature
     /// still accepts is always recognized below the ceiling.
+    #[must_use]
     pub fn keeping_for(mut self, min_age: Duration, ceiling: usize) -> Self {
         self.min_age = min_age;
         self.ceiling = ceiling.max(self.capacity);
