@@ -163,10 +163,14 @@ impl Registry {
     /// `weighted` route (the destination number when `None`): the same key always takes
     /// the same provider. A `failover` route moves to the next provider only when the
     /// failure proves no call was placed ([`RequestOutcome::NotApplied`]); a dial is never
-    /// sent twice. On a route of several providers, `request` names no resource of one
-    /// account (`agent_id`, `phone_number_id`, `from_number`, `campaign_id`, `extra`):
-    /// each provider dials with the defaults of its `[providers.NAME.options]`. Run under a thrown [`Interrupt`], it dials no further provider (the
+    /// sent twice. Run under a thrown [`Interrupt`], it dials no further provider (the
     /// route ends with [`Error::Interrupted`]) and still waits for the dial in flight.
+    ///
+    /// On a route that can reach several providers (failover, or weighted between more
+    /// than one), `request` names no resource of one account (`agent_id`,
+    /// `phone_number_id`, `from_number`, `campaign_id`, `extra`): each provider dials with
+    /// the defaults of its `[providers.NAME.options]`, and such a request is refused
+    /// before any is dialed.
     pub async fn dial(
         &self,
         route: &str,

@@ -694,8 +694,21 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
         0
     );
 
-    // A route of one provider is that provider's dial: its ids are its own.
-    let registry = registry_of(&accounts, route(RoutePolicy::First, &["hr"], vec![]));
+    // A weighted route that gives all its weight to one provider reaches that one only.
+    let only_hr = route(RoutePolicy::Weighted, &["hr", "studio"], vec![1, 0]);
+    let registry = registry_of(&accounts, only_hr);
+    let mut request = DialRequest::to(TO);
+    request.phone_number_id = Some("6f1c2d3e4b5a69788796a5b4".to_owned());
+    let dialed_before = dialed(ProviderKind::HappyRobot);
+    let placed = registry.dial("out", &request, None).await;
+    assert_eq!(placed.map(|d| d.provider).ok().as_deref(), Some("hr"));
+    assert_eq!(dialed(ProviderKind::HappyRobot), dialed_before + 1);
+
+    // A `first` route (the default policy) dials its first provider only: its ids are its own.
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::First, &["hr", "studio"], vec![]),
+    );
     let mut request = DialRequest::to(TO);
     request.phone_number_id = Some("6f1c2d3e4b5a69788796a5b4".to_owned());
     let dialed_before = dialed(ProviderKind::HappyRobot);

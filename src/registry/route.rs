@@ -75,15 +75,18 @@ impl std::error::Error for RouteError {
 }
 
 /// Refuses, before any provider is dialed, a request that names a resource of one account
-/// on a route of several providers: an agent, a number or a campaign id of one account
-/// means nothing (or another thing) on the next, and `extra` fields are one vendor's API.
-/// Each provider's defaults (`[providers.NAME.options]`) say what it dials with.
+/// on a route that can reach several providers (failover, or weighted between more than
+/// one): an agent, a number or a campaign id of one account means nothing (or another
+/// thing) on the next, and `extra` fields are one vendor's API. Each provider's defaults
+/// (`[providers.NAME.options]`) say what it dials with. A `first` route dials one
+/// provider, whose ids they are.
 pub(crate) fn account_fields_refused(
     route: &str,
     config: &RouteConfig,
     request: &DialRequest,
 ) -> Option<Error> {
-    if config.providers.len() < 2 {
+    let reachable = reachable(config);
+    if reachable < 2 {
         return None;
     }
     let set = [
@@ -100,11 +103,23 @@ pub(crate) fn account_fields_refused(
     Some(Error::config(
         format!("routes.{route}"),
         format!(
-            "the request sets {}, which belong to one account, but the route has {} providers: leave them unset and give each provider its own in `[providers.NAME.options]`",
+            "the request sets {}, which belong to one account, but the route can dial {reachable} providers: leave them unset and give each provider its own in `[providers.NAME.options]`",
             named.join(", "),
-            config.providers.len()
         ),
     ))
+}
+
+/// How many providers a dial through `route` may reach, whatever its key.
+fn reachable(route: &RouteConfig) -> usize {
+    let names: std::collections::BTreeSet<&str> = match route.policy {
+        RoutePolicy::First => route.providers.iter().take(1).map(String::as_str).collect(),
+        RoutePolicy::Failover => route.providers.iter().map(String::as_str).collect(),
+        RoutePolicy::Weighted => (route.providers.iter().zip(&route.weights))
+            .filter(|(_, weight)| **weight > 0)
+            .map(|(name, _)| name.as_str())
+            .collect(),
+    };
+    names.len()
 }
 
 /// The providers a dial with `key` tries, in order: all of them for `failover`, one for
