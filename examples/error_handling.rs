@@ -6,8 +6,9 @@
 //! - `is_retryable()`: rate limits, vendor failures (5xx), timeouts, broken connections.
 //!   Reads are already retried within the configured budget; past it, try again later
 //!   (`retry_after()` says when, if the vendor did).
-//! - `Error::Unsupported`: the vendor has no such operation; `capabilities()` says so up
-//!   front. Nothing was sent.
+//! - `Error::Unsupported`: the vendor has no such operation (`capabilities()` says so up
+//!   front), or cannot take a field of it (a dial's `name`, say: the error's `reason`
+//!   says what to do instead). Nothing was sent.
 //! - `outcome()` for a dial: a phone must not ring twice, so a dial is never retried once it
 //!   may have reached the vendor. `NotApplied`: nothing happened, dialing again is safe.
 //!   `Unknown`: the call may exist, look it up before dialing again. `Applied`: the vendor
@@ -30,7 +31,9 @@ use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 /// keep a last arm for kinds added later.
 fn advice(err: &Error) -> &'static str {
     match err {
-        Error::Unsupported { .. } => "the vendor has no such operation: check capabilities()",
+        Error::Unsupported { .. } => {
+            "the vendor has no such operation or field: check capabilities() and the reason"
+        }
         Error::Unauthorized { .. } => "the key was refused: fix the configuration",
         Error::NotFound { .. } => "no such call: drop it from your records",
         Error::InvalidRequest { .. } => "the vendor refused the request: fix the input",
