@@ -7,7 +7,8 @@ mod support;
 use serde_json::{Value, json};
 use support::{CALL_ID, api, client, config, fixture, retrying_client};
 use voiceport_core::testing::http::{
-    KEY, assert_key_hidden, assert_refused_locally, assert_unsupported, json_response,
+    KEY, assert_key_hidden, assert_refused_locally, assert_unsupported, assert_unsupported_field,
+    json_response,
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
@@ -497,17 +498,6 @@ async fn get_is_retried_on_a_503_when_retries_are_on() {
         )
         .await;
     assert_eq!(call.status, CallStatus::Completed);
-}
-
-/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
-/// field as the guard names `scheduled_for`, and nothing was sent.
-fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
-    assert!(
-        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
-            if *provider == kind && *f == field),
-        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
-    );
-    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use support::{CALL_ID, fixture};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
-    collect_calls, json_response, maps_as_documented,
+    assert_unsupported_field, collect_calls, json_response, maps_as_documented,
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
@@ -420,17 +420,6 @@ async fn dial_is_sent_exactly_once_on_a_500() {
     let request = DialRequest::to("+16175550187");
     api.check_sent_once_on_500("POST", "/v2/create-phone-call", retell.dial(&request))
         .await;
-}
-
-/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
-/// field as the guard names `scheduled_for`, and nothing was sent.
-fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
-    assert!(
-        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
-            if *provider == kind && *f == field),
-        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
-    );
-    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
 }
 
 #[tokio::test]

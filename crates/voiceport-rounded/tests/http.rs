@@ -10,7 +10,7 @@ use serde_json::json;
 use support::{CALL_ID, fixture};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
-    collect_calls, json_response,
+    assert_unsupported_field, collect_calls, json_response,
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
@@ -601,17 +601,6 @@ async fn dial_refused_inside_a_success_answer_has_an_unknown_outcome() {
         other => panic!("{other:?}"),
     }
     assert_eq!(err.outcome(), RequestOutcome::Unknown);
-}
-
-/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
-/// field as the guard names `scheduled_for`, and nothing was sent.
-fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
-    assert!(
-        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
-            if *provider == kind && *f == field),
-        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
-    );
-    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
 }
 
 #[tokio::test]

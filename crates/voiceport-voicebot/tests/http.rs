@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use support::{Family, VAPI, VOICEBOT};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
-    json_response,
+    assert_unsupported_field, json_response,
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
@@ -755,17 +755,6 @@ async fn dial_is_sent_once_on_a_500() {
         api.check_sent_once_on_500("POST", vendor.calls, dial.dial(&request))
             .await;
     }
-}
-
-/// `err` is the refusal of a dial field the vendor cannot take: `Unsupported`, naming the
-/// field as the guard names `scheduled_for`, and nothing was sent.
-fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
-    assert!(
-        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
-            if *provider == kind && *f == field),
-        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
-    );
-    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
 }
 
 #[tokio::test]

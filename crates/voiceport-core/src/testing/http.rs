@@ -338,6 +338,17 @@ pub fn assert_unsupported<T: std::fmt::Debug>(result: &Result<T>, provider: Prov
     );
 }
 
+/// `err` is [`Error::Unsupported`] from `kind` for the dial field `field`
+/// ([`Operation::DialOption`]), nothing sent.
+pub fn assert_unsupported_field(err: &Error, kind: ProviderKind, field: &str) {
+    assert!(
+        matches!(err, Error::Unsupported { provider, operation: Operation::DialOption(f), .. }
+            if *provider == kind && *f == field),
+        "expected {kind} to refuse `{field}` as Unsupported: {err:?}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied);
+}
+
 /// The kit's key does not appear in `text` (a `Debug` or `Display` rendering).
 pub fn assert_key_hidden(text: &str) {
     assert!(!text.contains(KEY), "the API key leaked: {text}");
