@@ -13,7 +13,7 @@ use voiceport_core::testing::http::{
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
     Direction, EndReason, EndReasonCategory, Error, NoteId, NoteInput, Operation, PageCursor,
-    ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
+    ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
 };
 use voiceport_happyrobot::{
     CallFilters, HappyRobot, NoteEdit, RatingOperation, transfer_contact_email,
