@@ -33,10 +33,10 @@
 //! logged), 400 when its body does not parse, 404 for a provider that is not served, 413
 //! over the body cap (at once when `Content-Length` says so), 415 for a body with a
 //! `Content-Encoding` other than `identity` (none is decoded), 503 with `Retry-After` when
-//! the bodies not yet verified are at their budget (the builder's
-//! `unverified_body_budget`), 500 or 503 when the application could not take the event (so
-//! that the vendor retries, and the retry goes through; the application's message is
-//! logged, not sent). A duplicate that arrives while the first delivery is still being
+//! the provider's bodies not yet verified are at its budget (the builder's
+//! `unverified_body_budget`, one for each provider), 500 or 503 when the application could
+//! not take the event (so that the vendor retries, and the retry goes through; the
+//! application's message is logged, not sent). A duplicate that arrives while the first delivery is still being
 //! handled gets 503 with `Retry-After: 1`: acknowledging it could lose the event, should
 //! the first still fail or the vendor hang up on it (the event is then forgotten, so its
 //! retry goes through).

@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 use reqwest::header::HeaderMap;
-use voiceport::webhooks::{HandlerError, Receiver, Verifier, WebhookConfig};
+use voiceport::webhooks::{Delivery, HandlerError, Receiver, Verifier, WebhookConfig};
 use voiceport::{ProviderKind, Registry, SecretString};
 
 /// A `tracing` writer into a shared buffer.
@@ -77,6 +77,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let writer = captured.clone();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
+        .with_ansi(false)
         .with_writer(move || writer.clone())
         .finish();
     tracing::subscriber::set_global_default(subscriber).unwrap();
@@ -140,10 +141,21 @@ async fn secrets_never_reach_logs_or_debug() {
         debug_texts.push(format!("{delivery:?}"));
         debug_texts.push(format!("{verifier:?}"));
     }
-    // An application that fails: its message goes to the log, not to the vendor.
+    // An application that fails: its message goes to the log, not to the vendor. A tool
+    // call is answered first, and its handler fails after.
     let failing = Receiver::builder(&registry)
         .providers(["shared"])
-        .handler(|_delivery| async { Err(HandlerError::new("orders db unreachable")) })
+        .handler(|delivery: Delivery| async move {
+            match delivery.event.vendor_event.as_str() {
+                "tool-calls" => {
+                    assert!(delivery.reply(serde_json::json!({"results": []})));
+                    tokio::task::yield_now().await;
+                    Err(HandlerError::new("tool audit unreachable"))
+                }
+                "assistant-request" => Err(HandlerError::new("no assistant on duty")),
+                _ => Err(HandlerError::new("orders db unreachable")),
+            }
+        })
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let failing_url = format!("http://{}/webhooks/shared", listener.local_addr().unwrap());
@@ -167,6 +179,55 @@ async fn secrets_never_reach_logs_or_debug() {
     assert_eq!(answer.status(), 500);
     let told = answer.text().await.unwrap();
     assert!(!told.contains("orders db"), "{told}");
+    for (fixture, status) in [
+        ("voicebot/webhook_assistant_request.json", 500),
+        ("voicebot/webhook_tool_calls_object_arguments.json", 200),
+    ] {
+        let body =
+            std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let answer = reqwest::Client::new()
+            .post(&failing_url)
+            .headers(verifier.sign(&body, Utc::now()))
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), status, "{fixture}");
+    }
+    // A failure's log names the provider and the event (a listener logs without spans).
+    let line_of = |text: &str| {
+        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        logs.lines()
+            .find(|line| line.contains(text))
+            .map(str::to_owned)
+    };
+    for (error, event, message) in [
+        (
+            "orders db unreachable",
+            "end-of-call-report",
+            "did not take",
+        ),
+        ("no assistant on duty", "assistant-request", "did not take"),
+        (
+            "tool audit unreachable",
+            "tool-calls",
+            "failed after its reply",
+        ),
+    ] {
+        // The failure after a reply is logged by a task of its own.
+        let mut attempts = 0;
+        let line = loop {
+            if let Some(line) = line_of(error) {
+                break line;
+            }
+            attempts += 1;
+            assert!(attempts < 600, "the failure {error:?} was never logged");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        };
+        assert!(line.contains(message), "{line}");
+        assert!(line.contains("provider=shared"), "{line}");
+        assert!(line.contains(&format!("vendor_event={event}")), "{line}");
+    }
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert!(
         logs.contains("webhook delivery refused"),

@@ -1209,8 +1209,8 @@ async fn an_encoded_body_is_refused_with_415() {
 
 /// For a scheme that signs the body (Retell's), the headers prove only that a signature
 /// is well formed and fresh, which anyone can forge: the bodies still to be checked share
-/// a budget, and a delivery whose body would go over it is answered 503 with
-/// `Retry-After` at once, without being read further. The budget comes back once the
+/// their provider's budget, and a delivery whose body would go over it is answered 503
+/// with `Retry-After` at once, without being read further. The budget comes back once the
 /// bodies are verified or refused (here: their senders gave up).
 #[tokio::test]
 async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() {
@@ -1282,6 +1282,70 @@ async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() 
         assert!(attempts < 600, "the budget never came back");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Each provider has a budget of its own for bodies not yet verified: slow bodies posted
+/// to one (here without credentials, to a provider not verified) spend its budget, and
+/// another provider's signed deliveries still go through.
+#[tokio::test]
+async fn a_flood_at_one_provider_does_not_spend_another_s_budget() {
+    use tokio::io::AsyncWriteExt;
+    const LIMIT: usize = 16 * 1024;
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.voice]\nkind = \"retell\"\napi_key = \"{RETELL_KEY}\"\n\
+         [providers.voice.webhook]\n\
+         [providers.open]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
+         [providers.open.webhook]\nverify = \"none\"\n"
+    ))
+    .unwrap();
+    let router = Receiver::builder(&registry)
+        .body_limit(LIMIT)
+        .unverified_body_budget(LIMIT)
+        // Far longer than the test: the slow body is held throughout.
+        .body_timeout(Duration::from_secs(600))
+        .handler(|_delivery: Delivery| async { Ok(()) })
+        .unwrap();
+    let base = serve(router).await;
+    let addr = host_of(&base);
+    // A body of the limit announced to `open`, all but its last KiB sent, never finished.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let mut request = format!(
+        "POST /webhooks/open HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {LIMIT}\r\n\
+         Connection: close\r\n\r\n"
+    )
+    .into_bytes();
+    request.extend(std::iter::repeat_n(b' ', LIMIT - 1024));
+    slow.write_all(&request).await.unwrap();
+    // Bodies of half the budget (JSON padded with spaces), more than the slow body leaves.
+    let padded = |mut body: Vec<u8>| {
+        body.resize(LIMIT / 2, b' ');
+        body
+    };
+    // Once `open` refuses one with 503, its budget has less than that left, and stays so
+    // while the slow body is held.
+    let probe = padded(br#"{"message":{"type":"hang","call":{"id":"c-probe"}}}"#.to_vec());
+    let mut attempts = 0;
+    loop {
+        let (status, text) = post(&format!("{base}/open"), &[], probe.clone()).await;
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            break;
+        }
+        assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
+        // The slow body takes its share as its bytes are read.
+        attempts += 1;
+        assert!(
+            attempts < 600,
+            "the slow body never took its share of the budget"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Retell's budget is its own: its delivery of the same size goes through.
+    let body = padded(fixture("retell/webhook_call_started.json"));
+    assert_eq!(deliver_to_voice(&base, body).await, StatusCode::NO_CONTENT);
+    // The slow body is still held: `open`'s budget is still spent.
+    let (status, _) = post(&format!("{base}/open"), &[], probe).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    drop(slow);
 }
 
 /// A call's end is recognized when the vendor redelivers it after a flood of message

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
@@ -15,7 +16,9 @@ use futures::StreamExt;
 use futures::future::BoxFuture;
 use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
-use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Scheme, Verifier, VerifyError};
+use voiceport_core::webhook::{
+    Admission, Deduplicator, EventKey, HeadChecked, Scheme, Verifier, VerifyError,
+};
 use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
 
 use crate::Registry;
@@ -219,13 +222,15 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// its connection and buffer for good.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// How many bytes of bodies not yet verified all deliveries together may hold by default:
-/// 64 MiB. Where a provider's scheme signs the body (Retell's signature, an HMAC), the
-/// headers prove only that a signature is well formed and fresh, which anyone can forge:
-/// its body must be read to be checked. Such bodies share this budget while they arrive;
-/// a delivery whose body would go over it is answered 503 with `Retry-After` at once,
-/// without reading more of it, and a body's share is released as soon as it is verified
-/// or refused. A vendor's deliveries take a few KiB each.
+/// How many bytes of bodies not yet verified the deliveries to one provider may hold
+/// together by default: 64 MiB. Where a provider's scheme signs the body (Retell's
+/// signature, an HMAC), the headers prove only that a signature is well formed and fresh,
+/// which anyone can forge: its body must be read to be checked. Such bodies share their
+/// provider's budget while they arrive; a delivery whose body would go over it is answered
+/// 503 with `Retry-After` at once, without reading more of it, and a body's share is
+/// released as soon as it is verified or refused. Each provider has a budget of its own,
+/// so that forgeries posted to one cannot refuse another's deliveries. A vendor's
+/// deliveries take a few KiB each.
 pub const DEFAULT_UNVERIFIED_BODY_BUDGET: usize = 64 * 1024 * 1024;
 
 /// How many deliveries the de-duplication window remembers by default.
@@ -290,12 +295,15 @@ impl ReceiverBuilder<'_> {
         self
     }
 
-    /// How many bytes the bodies not yet verified may hold together, for all providers
-    /// (503 with `Retry-After` for a delivery that would go over it; see
+    /// How many bytes the bodies not yet verified may hold together, for each provider
+    /// (503 with `Retry-After` for a delivery that would go over its provider's; see
     /// [`DEFAULT_UNVERIFIED_BODY_BUDGET`], the default). Never less than the body limit,
     /// so that one body of any size accepted fits; counted in KiB. It covers the bodies of
     /// providers whose scheme signs the body, and of those not verified (`verify =
-    /// "none"`) while they arrive.
+    /// "none"`) while they arrive. Each provider has a budget of this size, so that a
+    /// flood of forgeries (or of bodies to a provider not verified) at one endpoint cannot
+    /// refuse the deliveries of the others: such bodies may hold up to this many bytes
+    /// times the number of providers served.
     #[must_use]
     pub fn unverified_body_budget(mut self, bytes: usize) -> Self {
         self.unverified_budget = bytes;
@@ -397,11 +405,13 @@ impl ReceiverBuilder<'_> {
             endpoints.insert(
                 name.clone(),
                 Endpoint {
+                    name: Arc::from(name.as_str()),
                     kind: config.kind,
                     codec,
                     verifier,
                     reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
                     window,
+                    unverified: Semaphore::new(self.unverified_kib()),
                 },
             );
         }
@@ -425,6 +435,13 @@ impl ReceiverBuilder<'_> {
         )
     }
 
+    /// The KiB of each provider's budget of bodies not yet verified: as many as a semaphore
+    /// holds, and never less than one body of the largest size.
+    fn unverified_kib(&self) -> usize {
+        let kib = |bytes: usize| bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS);
+        kib(self.unverified_budget).max(kib(self.body_limit))
+    }
+
     fn router(self, handler: Handler) -> Result<Router> {
         let endpoints = self.endpoints()?;
         for (name, endpoint) in &endpoints {
@@ -432,15 +449,11 @@ impl ReceiverBuilder<'_> {
                 tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
             }
         }
-        // In KiB, as many as a semaphore holds; never less than one body of the largest size.
-        let kib = |bytes: usize| bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS);
-        let budget = kib(self.unverified_budget).max(kib(self.body_limit));
         let shared = Arc::new(Shared {
             endpoints,
             handler,
             body_timeout: self.body_timeout,
             body_limit: self.body_limit,
-            unverified: Semaphore::new(budget),
         });
         Ok(Router::new()
             .route("/webhooks/{provider}", post(receive))
@@ -449,6 +462,8 @@ impl ReceiverBuilder<'_> {
 }
 
 struct Endpoint {
+    /// Its name in the configuration, for the logs of work that outlives the request.
+    name: Arc<str>,
     kind: ProviderKind,
     codec: &'static dyn Codec,
     verifier: Verifier,
@@ -457,6 +472,8 @@ struct Endpoint {
     reply_timeout: Duration,
     /// Its de-duplication window.
     window: Mutex<Deduplicator>,
+    /// The KiB that its bodies not yet verified may still take.
+    unverified: Semaphore,
 }
 
 struct Shared {
@@ -464,8 +481,6 @@ struct Shared {
     handler: Handler,
     body_timeout: Duration,
     body_limit: usize,
-    /// The KiB that bodies not yet verified may still take, for all providers.
-    unverified: Semaphore,
 }
 
 async fn receive(
@@ -485,61 +500,115 @@ async fn receive(
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
     // which would copy them.
     let (parts, body) = request.into_parts();
-    let (headers, uri) = (&parts.headers, &parts.uri);
-    // What the URL and headers prove is checked before the body is read: a stranger's
-    // delivery (no secret, no signature, a stale one) is refused without holding its body.
     let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
-    let head = match endpoint.verifier.check_head(uri.query(), headers) {
+    let read = read_checked(&shared, endpoint, &parts, body, arrived, &span).await;
+    let (head, body, held) = match read {
+        Ok(read) => read,
+        Err(answer) => return answer,
+    };
+    let entered = span.enter();
+    let event = match verify_and_decode(endpoint, &head, &body, held) {
+        Ok(event) => event,
+        Err(unaccepted) => return unaccepted.answer(&endpoint.name),
+    };
+    if event.expects_reply {
+        drop(entered);
+        return answer_request(&shared, provider, endpoint, event, body, arrived).await;
+    }
+    admit_and_dispatch(&shared, provider, endpoint, event, &body, entered).await
+}
+
+/// What the URL and headers prove, checked before the body is read (a stranger's delivery,
+/// with no secret, no signature or a stale one, is refused without holding its body), then
+/// the body, read within the size limit, the body timeout and, until it is verified, the
+/// provider's budget of bodies not yet verified. Refusals are answered here.
+async fn read_checked<'a>(
+    shared: &Shared,
+    endpoint: &'a Endpoint,
+    parts: &'a Parts,
+    body: Body,
+    arrived: Instant,
+    span: &tracing::Span,
+) -> std::result::Result<(HeadChecked<'a>, Bytes, Held<'a>), Response> {
+    let (provider, headers) = (&*endpoint.name, &parts.headers);
+    let head = match endpoint.verifier.check_head(parts.uri.query(), headers) {
         Ok(head) => head,
-        Err(refused) => return span.in_scope(|| refuse(&provider, &refused)),
+        Err(refused) => return Err(span.in_scope(|| refuse(provider, &refused))),
     };
     // What the headers say of the body is checked before it is read, too.
-    if let Some(refused) = span.in_scope(|| refuse_body(&provider, headers, shared.body_limit)) {
-        return refused;
+    if let Some(refused) = span.in_scope(|| refuse_body(provider, headers, shared.body_limit)) {
+        return Err(refused);
     }
     // A signature can only be checked against the body, and anyone can send one well
     // formed and fresh: until it is checked, the body takes its share of a budget that all
-    // such bodies share, so that forgeries cannot make the receiver hold more. (Under
-    // `none` nothing is ever checked: its bodies count while they arrive.)
+    // such bodies to this provider share, so that forgeries cannot make the receiver hold
+    // more (nor refuse the other providers' deliveries). (Under `none` nothing is ever
+    // checked: its bodies count while they arrive.)
     let unchecked = head.signs_body() || endpoint.verifier.scheme() == Scheme::None;
-    let budget = unchecked.then_some(&shared.unverified);
+    let budget = unchecked.then_some(&endpoint.unverified);
     let reading = read_body(body, declared_length(headers), shared.body_limit, budget);
     // A body already in (most are) is read without setting a timer.
     let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
-    let (body, held) = match read.await {
-        Ok(Ok(read)) => read,
-        Ok(Err(unread)) => return span.in_scope(|| unread.answer(&provider)),
+    match read.await {
+        Ok(Ok((body, held))) => Ok((head, body, held)),
+        Ok(Err(unread)) => Err(span.in_scope(|| unread.answer(provider))),
         Err(_) => {
             tracing::warn!(provider = %provider, "webhook body still arriving at the body timeout: refused");
-            return (
-                StatusCode::REQUEST_TIMEOUT,
-                "the body took too long to arrive",
-            )
-                .into_response();
+            let message = "the body took too long to arrive";
+            Err((StatusCode::REQUEST_TIMEOUT, message).into_response())
         }
-    };
-    let _entered = span.enter();
-    let verified = head.verify_body(&body);
-    // Verified or refused: its share of the budget goes back either way.
-    drop(held);
-    if let Err(refused) = verified {
-        return refuse(&provider, &refused);
     }
+}
+
+/// The event of a `body` verified against its `head`. The body's share of the budget
+/// (`held`) goes back once it is verified or refused.
+fn verify_and_decode(
+    endpoint: &Endpoint,
+    head: &HeadChecked<'_>,
+    body: &Bytes,
+    held: Held<'_>,
+) -> std::result::Result<CallEvent, Unaccepted> {
+    let verified = head.verify_body(body);
+    drop(held);
+    verified.map_err(Unaccepted::Refused)?;
     // The event's payloads are slices of the body rather than copies: the event and its
     // body live and go together.
-    let decoded = voiceport_core::sharing_body(&body, || endpoint.codec.decode_webhook(&body));
-    let event = match decoded {
-        Ok(event) => event,
-        Err(error) => {
-            tracing::warn!(provider = %provider, %error, "webhook body does not parse");
-            return (StatusCode::BAD_REQUEST, error.to_string()).into_response();
+    voiceport_core::sharing_body(body, || endpoint.codec.decode_webhook(body))
+        .map_err(Unaccepted::Unparsable)
+}
+
+/// Why a body read whole was not taken.
+enum Unaccepted {
+    /// It failed verification: 401.
+    Refused(VerifyError),
+    /// It does not parse: 400.
+    Unparsable(voiceport_core::Error),
+}
+
+impl Unaccepted {
+    fn answer(self, provider: &str) -> Response {
+        match self {
+            Unaccepted::Refused(refused) => refuse(provider, &refused),
+            Unaccepted::Unparsable(error) => {
+                tracing::warn!(provider = %provider, %error, "webhook body does not parse");
+                (StatusCode::BAD_REQUEST, error.to_string()).into_response()
+            }
         }
-    };
-    if event.expects_reply {
-        drop(_entered);
-        return answer_request(&shared, provider, endpoint, event, arrived).await;
     }
-    let key = EventKey::of(&provider, &event, &body);
+}
+
+/// News (not a request): passed on once per key in the provider's de-duplication window,
+/// acknowledged 204 when it is a redelivery of one delivered, 503 while the first delivery
+/// is still being handled. `entered` (the delivery's span) is left before the handler runs.
+async fn admit_and_dispatch(
+    shared: &Shared,
+    provider: String,
+    endpoint: &Endpoint,
+    event: CallEvent,
+    body: &Bytes,
+    entered: tracing::span::Entered<'_>,
+) -> Response {
+    let key = EventKey::of(&provider, &event, body);
     match lock(&endpoint.window).begin(key) {
         Admission::First => {}
         Admission::Delivered => {
@@ -566,23 +635,33 @@ async fn receive(
         delivered: false,
     };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
-    // For the warning, should the application not take it.
-    let vendor_event = event.vendor_event.clone();
     let delivery = Delivery {
-        provider: provider.clone(),
+        provider,
         kind: endpoint.kind,
         event,
         reply: None,
         key: Some(key),
     };
-    drop(_entered);
+    drop(entered);
     match (shared.handler)(delivery).await {
         Ok(()) => {
             admitted.delivered = true;
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(error) => handler_failed(&provider, &vendor_event, error),
+        Err(error) => handler_failed(
+            &endpoint.name,
+            &vendor_event_of(endpoint.codec, body),
+            error,
+        ),
     }
+}
+
+/// The vendor's type of the event in `body`, for the log of a failure to handle it: the
+/// event went to the handler, and is decoded again rather than copied aside for every
+/// delivery.
+fn vendor_event_of(codec: &dyn Codec, body: &Bytes) -> String {
+    let decoded = voiceport_core::sharing_body(body, || codec.decode_webhook(body));
+    decoded.map(|event| event.vendor_event).unwrap_or_default()
 }
 
 /// A delivery that failed verification: 401, and a warning naming the provider (a
@@ -759,6 +838,7 @@ async fn answer_request(
     provider: String,
     endpoint: &Endpoint,
     event: CallEvent,
+    body: Bytes,
     arrived: Instant,
 ) -> Response {
     let wait = match endpoint.codec.reply_limit(&event) {
@@ -767,10 +847,9 @@ async fn answer_request(
     };
     let deadline = deadline_after(arrived, wait);
     let (reply, mut answer) = ReplySlot::new(deadline);
-    let vendor_event = event.vendor_event.clone();
-    tracing::debug!(%provider, %vendor_event, call_id = ?event.call_id(), "webhook request");
+    tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook request");
     let delivery = Delivery {
-        provider: provider.clone(),
+        provider,
         kind: endpoint.kind,
         event,
         reply: Some(reply),
@@ -805,20 +884,28 @@ async fn answer_request(
             () = &mut timeout => break Answer::TimedOut,
         }
     };
-    if let (Answer::Reply(_), false) = (&outcome, handled) {
-        let (provider, vendor_event) = (provider.clone(), vendor_event.clone());
-        tokio::spawn(async move {
-            if let Err(error) = handling.await {
-                tracing::warn!(%provider, %vendor_event, %error, "the handler failed after its reply was sent");
-            }
-        });
-    }
+    let provider = &endpoint.name;
     match outcome {
-        Answer::Reply(body) => axum::Json(body).into_response(),
+        Answer::Reply(reply) => {
+            if !handled {
+                // What the log of a failure needs is worked out only should the handler fail.
+                let (provider, codec) = (Arc::clone(provider), endpoint.codec);
+                tokio::spawn(async move {
+                    if let Err(error) = handling.await {
+                        let vendor_event = vendor_event_of(codec, &body);
+                        tracing::warn!(%provider, %vendor_event, %error, "the handler failed after its reply was sent");
+                    }
+                });
+            }
+            axum::Json(reply).into_response()
+        }
         Answer::None => StatusCode::NO_CONTENT.into_response(),
-        Answer::Failed(error) => handler_failed(&provider, &vendor_event, error),
+        Answer::Failed(error) => {
+            handler_failed(provider, &vendor_event_of(endpoint.codec, &body), error)
+        }
         Answer::TimedOut => {
             // The handler, if still running, is dropped with the request.
+            let vendor_event = vendor_event_of(endpoint.codec, &body);
             tracing::warn!(%provider, %vendor_event, "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()

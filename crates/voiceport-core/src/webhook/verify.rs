@@ -77,8 +77,11 @@ fn when(age_secs: i64) -> String {
 /// The most signatures read from a delivery's signature headers (a vendor rotating its
 /// key sends two): more is refused rather than tried.
 const MAX_SIGNATURES: usize = 8;
-// The refusal says the number in words of its own (a `&'static str`).
-const _: () = assert!(MAX_SIGNATURES == 8);
+
+/// The refusal of more than [`MAX_SIGNATURES`] (a [`VerifyError::Malformed`] reason is a
+/// `&'static str`, so the number is written out; the assertion keeps the two together).
+const TOO_MANY_SIGNATURES: &str = "more than 8 signatures";
+const _: () = assert!(MAX_SIGNATURES == 8, "reword TOO_MANY_SIGNATURES");
 
 /// One provider's delivery check, built from its [`WebhookConfig`]. `Debug` never shows
 /// the secret.
@@ -921,7 +924,7 @@ fn signatures(
     for value in values {
         let text = value.to_str().map_err(|_| malformed("not visible ASCII"))?;
         if !split_signatures(text, prefix, &mut pieces) {
-            return Err(malformed("more than 8 signatures"));
+            return Err(malformed(TOO_MANY_SIGNATURES));
         }
     }
     let (mut unprefixed, mut undecoded) = (false, false);
