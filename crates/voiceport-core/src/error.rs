@@ -370,8 +370,9 @@ impl Error {
             operation,
             // A path may hold a vendor's map key, of any length and any characters.
             path: crate::http::decode::bounded_path(&path.into()),
-            // An adapter's message may quote a vendor value: a URL there keeps its host only.
-            message: crate::http::decode::without_url_secrets(&message.into(), false),
+            // An adapter's message may quote a vendor value, of any length: it is cut in
+            // the middle as serde's are, and a URL there keeps its host only.
+            message: crate::http::decode::bounded_message(&message.into()),
             excerpt: crate::http::excerpt(body),
         }
     }
@@ -790,13 +791,18 @@ impl Error {
 /// ```
 #[derive(Clone, Default)]
 pub struct SecretMask {
-    /// The secret as it is, then its other spellings, longest first.
-    forms: Vec<Vec<u8>>,
+    /// A searcher for the secret as it is, then for each of its other spellings, longest
+    /// first: built once, used for every text masked.
+    forms: Vec<memchr::memmem::Finder<'static>>,
     /// Short secrets are hidden only where they stand alone.
     alone_only: bool,
-    /// The secret has a character JSON can write with a short escape (`\n`, `\/`, …), so
-    /// any escape in a string may spell part of it, not only `\u`.
-    short_escapable: bool,
+    /// The letters after a `\` in JSON that can spell a character of the secret: `u`,
+    /// and the short escape of each character of the secret that has one (`n` for a line
+    /// feed, `/` for a slash, …). A string with no other escape holds the secret only as
+    /// it is (or in a fixed spelling), which `forms` finds without decoding it.
+    escape_letters: Vec<u8>,
+    /// The longest any spelling of the secret can be, in bytes.
+    longest_spelling: usize,
 }
 
 /// What a hidden secret is replaced with (no character JSON or a URL would escape).
@@ -849,24 +855,54 @@ impl SecretMask {
             }
         }
         forms.sort_by_key(|f| std::cmp::Reverse(f.len()));
+        let mut escape_letters = vec![b'u'];
+        for (byte, letter) in SHORT_ESCAPES {
+            if secret.as_bytes().contains(&byte) {
+                escape_letters.push(letter);
+            }
+        }
+        // Each byte of the secret is at most six in a JSON string (`\u002f`; a character
+        // of four bytes, a surrogate pair of twelve), and three percent-encoded.
+        let longest_spelling = forms
+            .iter()
+            .map(Vec::len)
+            .chain([secret.len().saturating_mul(6)])
+            .max()
+            .unwrap_or_default();
         SecretMask {
-            forms,
+            forms: forms.iter().map(|form| finder(form)).collect(),
             alone_only: secret.chars().count() < MASK_ANYWHERE_FROM,
-            short_escapable: secret.bytes().any(|b| b"\"\\/\x08\x0c\n\r\t".contains(&b)),
+            escape_letters,
+            longest_spelling,
         }
     }
 
     /// Whether `body` may spell the secret with JSON escapes, so that its strings must be
-    /// decoded to find it: a secret without characters that have a short escape can be
-    /// spelt otherwise only with `\u`, and most bodies have none (transcripts escape line
-    /// breaks and quotes, which such a secret does not hold).
+    /// scanned for escapes that could ([`may_spell`](Self::may_spell)): most bodies have
+    /// no `\u`, and a secret without characters that have a short escape can be spelt
+    /// otherwise only with one.
     pub(crate) fn may_hide_in_escapes(&self, body: &[u8]) -> bool {
         !self.forms.is_empty()
-            && if self.short_escapable {
+            && if self.escape_letters.len() > 1 {
                 memchr::memchr(b'\\', body).is_some()
             } else {
                 memchr::memmem::find(body, b"\\u").is_some()
             }
+    }
+
+    /// Whether the escape `\{letter}` in a JSON string may spell (part of) the secret:
+    /// `\u`, or the short escape of a character the secret holds. A string with no such
+    /// escape need not be decoded (transcripts escape line breaks and quotes, which a key
+    /// does not hold).
+    pub(crate) fn may_spell(&self, letter: u8) -> bool {
+        self.escape_letters.contains(&letter)
+    }
+
+    /// The most bytes the secret takes in any spelling (as it is, JSON-escaped with `\u`
+    /// for every character, percent-encoded): a text cut at least this far past a point
+    /// holds whole every occurrence that starts before it. Zero for an empty secret.
+    pub(crate) fn longest_spelling(&self) -> usize {
+        self.longest_spelling
     }
 
     /// `text` with the secret hidden (borrowed when it holds none).
@@ -893,12 +929,12 @@ impl SecretMask {
     }
 
     /// `haystack` with each hidden occurrence of `form` replaced, or `None` if it has none.
-    fn replace(&self, haystack: &[u8], form: &[u8]) -> Option<Vec<u8>> {
+    fn replace(&self, haystack: &[u8], form: &memchr::memmem::Finder<'_>) -> Option<Vec<u8>> {
         let word = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
         let mut out: Option<Vec<u8>> = None;
         let mut copied = 0;
-        for start in memchr::memmem::find_iter(haystack, form) {
-            let end = start + form.len();
+        for start in form.find_iter(haystack) {
+            let end = start + form.needle().len();
             if start < copied {
                 continue; // overlaps the occurrence just replaced
             }
@@ -918,6 +954,25 @@ impl SecretMask {
         buffer.extend_from_slice(haystack.get(copied..).unwrap_or_default());
         Some(buffer)
     }
+}
+
+/// The characters JSON can write with a short escape, and the letter after its `\`.
+const SHORT_ESCAPES: [(u8, u8); 8] = [
+    (b'"', b'"'),
+    (b'\\', b'\\'),
+    (b'/', b'/'),
+    (0x08, b'b'),
+    (0x0c, b'f'),
+    (b'\n', b'n'),
+    (b'\r', b'r'),
+    (b'\t', b't'),
+];
+
+/// A searcher for `form`, owning it.
+fn finder(form: &[u8]) -> memchr::memmem::Finder<'static> {
+    #[cfg(test)]
+    tests::FINDERS_BUILT.with(|built| built.set(built.get() + 1));
+    memchr::memmem::Finder::new(form).into_owned()
 }
 
 impl std::fmt::Debug for SecretMask {
@@ -1051,6 +1106,42 @@ mod tests {
     }
 
     const KEY: &str = "sk-live/4f9a+8b7c\"6d5e";
+
+    thread_local! {
+        /// How many searchers this thread built for masks.
+        pub(super) static FINDERS_BUILT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// A mask builds a searcher per spelling of the key once; masking texts builds none
+    /// (a page's escaped strings are masked one by one, tens of thousands of them).
+    #[test]
+    fn masking_builds_no_searcher() {
+        let built = || FINDERS_BUILT.with(std::cell::Cell::get);
+        let before = built();
+        let mask = SecretMask::new(KEY);
+        let forms = built() - before;
+        assert!((2..=8).contains(&forms), "{forms}");
+        for _ in 0..100 {
+            assert_eq!(mask.mask_str(&format!("a {KEY} b")), "a [REDACTED] b");
+            assert_eq!(mask.mask_str("clean"), "clean");
+        }
+        assert_eq!(built() - before, forms);
+    }
+
+    /// The longest spelling is the key with every character a `\u` escape; the escape
+    /// letters are `u` and those of the key's characters with a short escape.
+    #[test]
+    fn the_mask_knows_its_longest_spelling_and_escape_letters() {
+        let mask = SecretMask::new(KEY);
+        assert_eq!(mask.longest_spelling(), KEY.len() * 6);
+        for letter in [b'u', b'/', b'"'] {
+            assert!(mask.may_spell(letter), "{}", letter as char);
+        }
+        for letter in [b'n', b't', b'\\', b'b', b'x'] {
+            assert!(!mask.may_spell(letter), "{}", letter as char);
+        }
+        assert_eq!(SecretMask::new("").longest_spelling(), 0);
+    }
 
     #[test]
     fn the_mask_hides_every_spelling_of_the_key() {

@@ -314,3 +314,89 @@ async fn a_decode_error_under_a_huge_key_is_short() {
     );
     assert!(built.to_string().len() < 1_000);
 }
+
+/// Runs `work` on a thread, failing if it takes longer than [`HANG_GUARD`]: linear work
+/// takes far less on any machine, quadratic work many minutes.
+fn within_hang_guard<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (send, receive) = std::sync::mpsc::channel();
+    std::thread::spawn(move || send.send(work()));
+    receive
+        .recv_timeout(HANG_GUARD)
+        .expect("hung: the work is not linear in the input")
+}
+
+/// serde quotes the whole value it could not read, and an adapter may quote one in its
+/// own error: a value of 8 MiB of `a:// a:// …` gives a short message, at once (a
+/// search of the whole rest for each URL would take many minutes).
+#[test]
+fn a_huge_value_full_of_urls_gives_a_short_decode_error_at_once() {
+    let value = "a:// ".repeat((8 << 20) / 5);
+    let body = format!(r#"{{"call_id":"c1","duration_ms":"{value}"}}"#);
+    let (decoded, built) = within_hang_guard(move || {
+        let decoded = voiceport_core::http::decode_json::<Call>(
+            voiceport_core::ProviderKind::Retell,
+            Operation::GetCall,
+            body.as_bytes(),
+        )
+        .unwrap_err();
+        let built = Error::decode(
+            voiceport_core::ProviderKind::Retell,
+            Operation::GetCall,
+            "duration_ms",
+            format!("not a duration: {value}"),
+            b"{}",
+        );
+        (decoded, built)
+    });
+    for err in [decoded, built] {
+        let Error::Decode { message, .. } = &err else {
+            panic!("{err:?}");
+        };
+        assert!(message.chars().count() <= 500, "{} chars", message.len());
+        assert!(message.contains("a:// a://"), "{message}");
+    }
+}
+
+/// A key the error-body limit cuts leaves no prefix of itself: the read goes past the
+/// limit until the key is whole, is masked, and only then cut.
+#[tokio::test]
+async fn a_key_cut_by_the_error_body_limit_leaves_no_prefix() {
+    // The key as a JSON string with every character a `\u` escape (six times its length).
+    let spelled: String = SECRET
+        .chars()
+        .map(|c| format!("\\u{:04x}", c as u32))
+        .collect();
+    let cases = [
+        // The limit (1,000 bytes) cuts the key after `sk-test-`.
+        format!("{}invalid key {SECRET}", " ".repeat(980)),
+        // Two spelled keys, masked, shorten the body by 220 bytes: a key cut by the read
+        // (past the limit) would come before the limit.
+        format!(
+            "\"{spelled}\" \"{spelled}\" {}invalid key {SECRET} more",
+            " ".repeat(1_120 - 12 - 12 - 2 * (spelled.len() + 3))
+        ),
+    ];
+    for body in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("GET"))
+            .respond_with(ResponseTemplate::new(401).set_body_string(body.clone()))
+            .mount(&server)
+            .await;
+        let client = client_for(&server, "", AuthStyle::Bearer, |c| {
+            fast_retries(1)(c);
+            c.max_body_bytes = Some(1_000);
+        });
+        let err = client
+            .send(Request::get(Operation::GetCall, ["calls", "x"]))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+        for text in [err.to_string(), format!("{err:?}")] {
+            assert!(!text.contains("sk-test"), "a prefix of the key: {text}");
+            assert!(
+                !text.contains("\\u0073\\u006b"),
+                "a prefix of the key: {text}"
+            );
+        }
+    }
+}

@@ -95,9 +95,9 @@ fn decode_error(
             bounded_path(path)
         },
         excerpt: excerpt_at(body, source.line(), source.column()),
-        // serde_json quotes the value it could not read: a URL there is cut as in excerpts,
-        // and a huge value is cut in the middle.
-        message: bounded_message(&without_url_secrets(&source.to_string(), false)),
+        // serde_json quotes the value it could not read: a huge value is cut in the
+        // middle, and a URL there is cut as in excerpts.
+        message: bounded_message(&source.to_string()),
     }
 }
 
@@ -137,17 +137,41 @@ pub(crate) fn bounded_path(path: &str) -> String {
     out
 }
 
-/// `message` with at most [`MAX_MESSAGE_CHARS`] characters: its start and its end (which
-/// says what was expected, and where), the middle replaced with an ellipsis.
-fn bounded_message(message: &str) -> String {
+/// `message` as an error keeps it: each URL cut to its scheme and host
+/// ([`without_url_secrets`]), and at most [`MAX_MESSAGE_CHARS`] characters: its start and
+/// its end (which says what was expected, and where), the middle replaced with an
+/// ellipsis.
+///
+/// Cut first, so that a message of any length costs little more than counting its
+/// characters. The piece each cut goes through (up to a space or a quote) is dropped: it
+/// may be a URL cut before its host ends (`https://user:p4`), whose password would
+/// then read as a host.
+pub(crate) fn bounded_message(message: &str) -> String {
     const TAIL: usize = 150;
-    let count = message.chars().count();
-    if count <= MAX_MESSAGE_CHARS {
-        return message.to_owned();
-    }
-    let head: String = message.chars().take(MAX_MESSAGE_CHARS - TAIL - 1).collect();
-    let tail: String = message.chars().skip(count - TAIL).collect();
-    format!("{head}…{tail}")
+    const HEAD: usize = MAX_MESSAGE_CHARS - TAIL - 1;
+    let mut from_start = message.char_indices();
+    let mut from_end = message.char_indices();
+    let (Some((head_end, _)), Some((tail_start, _)), Some(_)) = (
+        from_start.nth(HEAD),
+        from_end.nth_back(TAIL - 1),
+        from_start.nth(MAX_MESSAGE_CHARS - HEAD - 1),
+    ) else {
+        return without_url_secrets(message, false);
+    };
+    let head = message.get(..head_end).unwrap_or_default();
+    // Up to the head's last space or quote: the piece after it is cut by the ellipsis.
+    let head_kept = head
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| ends_url(c))
+        .map_or(0, |(at, c)| at + c.len_utf8());
+    let head = head.get(..head_kept).unwrap_or_default();
+    let tail = message.get(tail_start..).unwrap_or_default();
+    format!(
+        "{}…{}",
+        without_url_secrets(head, false),
+        without_url_secrets(tail, true)
+    )
 }
 
 pub(crate) fn join_path(prefix: &str, inner: &str) -> String {
@@ -198,19 +222,14 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
 /// up in logs. `cut_at_start`: the text starts inside the body, maybe inside a URL, so
 /// its first piece (up to a quote or a space) is hidden too.
 pub(crate) fn without_url_secrets(text: &str, cut_at_start: bool) -> String {
-    let ends_url = |c: char| c == '"' || c == '\'' || c == '<' || c == '>' || c.is_whitespace();
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     if cut_at_start {
         rest = &rest[rest.find(ends_url).unwrap_or(rest.len())..];
     }
-    // `://`, or `:\/\/` from a sender that escapes slashes.
-    let separator = |text: &str| {
-        let plain = text.find("://").map(|at| (at, 3));
-        let escaped = text.find(":\\/\\/").map(|at| (at, 5));
-        plain.into_iter().chain(escaped).min()
-    };
-    while let Some((at, len)) = separator(rest) {
+    // Each piece of `text` is read once: the search for the next URL starts after the
+    // previous one.
+    while let Some((at, len)) = url_separator(rest) {
         let after = &rest[at + len..];
         let host = after
             .find(|c: char| ends_url(c) || matches!(c, '/' | '\\' | '?' | '#'))
@@ -233,6 +252,31 @@ pub(crate) fn without_url_secrets(text: &str, cut_at_start: bool) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A character that ends a URL in text: a quote, an angle bracket or a space.
+fn ends_url(c: char) -> bool {
+    c == '"' || c == '\'' || c == '<' || c == '>' || c.is_whitespace()
+}
+
+/// Where the first `://` of `text` is, or `:\/\/` from a sender that escapes slashes,
+/// and its length: one pass, whichever comes first (two searches of the whole rest for
+/// each URL would cost the square of a text of many URLs).
+fn url_separator(text: &str) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr(b':', bytes.get(from..).unwrap_or_default()) {
+        let at = from + offset;
+        let after = bytes.get(at + 1..).unwrap_or_default();
+        if after.starts_with(b"//") {
+            return Some((at, 3));
+        }
+        if after.starts_with(b"\\/\\/") {
+            return Some((at, 5));
+        }
+        from = at + 1;
+    }
+    None
 }
 
 #[cfg(test)]
@@ -349,6 +393,63 @@ mod tests {
         // Multi-byte characters cut in the middle do not panic.
         let body = "é".repeat(100);
         let _ = excerpt_at(body.as_bytes(), 1, 61);
+    }
+
+    /// Runs `work` on a thread, failing if it takes longer than any loaded machine would
+    /// for linear work, far shorter than the minutes quadratic work takes.
+    fn within_hang_guard<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+        const HANG_GUARD: std::time::Duration = std::time::Duration::from_secs(120);
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || send.send(work()));
+        receive
+            .recv_timeout(HANG_GUARD)
+            .expect("hung: the work is not linear")
+    }
+
+    /// 8 MiB of `a:// ` (and one `:\/\/` at the very end): a search of the whole rest
+    /// for each spelling of `://` at each URL would take many minutes.
+    #[test]
+    fn hiding_urls_costs_one_pass() {
+        let text = format!("{}x:\\/\\/h\\/s", "a:// ".repeat((8 << 20) / 5));
+        let len = text.len();
+        let out = within_hang_guard(move || without_url_secrets(&text, false));
+        // Each `a://` is as it was (nothing follows its host); the last URL's path is hidden.
+        assert_eq!(out.len(), len + 1);
+        assert!(
+            out.ends_with("a:// x:\\/\\/h/…"),
+            "{}",
+            &out[out.len() - 20..]
+        );
+    }
+
+    /// A message is cut before URLs are hidden in it: a URL the cut goes through keeps
+    /// nothing of its user and password, and the message stays short.
+    #[test]
+    fn a_message_cut_in_a_url_keeps_none_of_its_secret() {
+        // The head is cut 14 characters into the URL, in its password.
+        let message = format!(
+            "{} https://ops:p4ssw0rd@api.example.com/x {}end",
+            "m".repeat(334),
+            "y ".repeat(500)
+        );
+        let out = bounded_message(&message);
+        assert!(!out.contains("ops") && !out.contains("p4"), "{out}");
+        assert!(out.starts_with("mmm") && out.ends_with("y y end"), "{out}");
+        assert!(out.chars().count() <= MAX_MESSAGE_CHARS, "{out}");
+        // And the tail cut in a URL's path keeps nothing of it.
+        let message = format!(
+            "{} https://bucket.example.com/{}?X-Amz-Signature=8f2c1e end",
+            "m".repeat(1_000),
+            "p".repeat(120)
+        );
+        let out = bounded_message(&message);
+        assert!(!out.contains("8f2c1e") && !out.contains("pp"), "{out}");
+        assert!(out.ends_with(" end"), "{out}");
+        // Short messages are only cleaned.
+        assert_eq!(
+            bounded_message("expected u64, got \"https://h.example/secret\""),
+            "expected u64, got \"https://h.example/…\""
+        );
     }
 
     #[test]

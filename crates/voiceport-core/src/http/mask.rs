@@ -3,8 +3,8 @@
 //! [`SecretMask`] finds the key as it is and in a few fixed spellings (JSON-escaped,
 //! percent-encoded), but JSON lets any character be written `\uXXXX`: a vendor that
 //! echoes `sk-live-\u0068…` has the key reach decoded values, and every error that quotes
-//! one. Here each JSON string that holds an escape is decoded, and one whose text holds
-//! the key is written again with the key hidden.
+//! one. Here each JSON string that holds an escape able to spell part of the key is
+//! decoded, and one whose text holds the key is written again with the key hidden.
 
 use std::borrow::Cow;
 
@@ -13,9 +13,11 @@ use crate::SecretMask;
 /// `body` with every JSON string (value or object key) whose decoded text holds the
 /// secret written again, decoded, masked and re-escaped; borrowed when there is none.
 ///
-/// Only strings with a `\` are decoded (the others were masked as they are). The scan
-/// goes from quote to quote, so a body that is not JSON is read as if it were: its
-/// quoted pieces are checked the same way. An escape JSON does not know is kept as it is
+/// Only strings with an escape that may spell part of the secret are decoded (`\u`, or
+/// the short escape of a character the secret holds: a transcript's `\n` does not make
+/// its string decoded for a key without a line feed); the others were masked as they
+/// are. The scan goes from quote to quote, so a body that is not JSON is read as if it
+/// were: its quoted pieces are checked the same way. An escape JSON does not know is kept as it is
 /// (the body will not decode anyway).
 pub(crate) fn mask_escaped_strings<'a>(mask: &SecretMask, body: &'a [u8]) -> Cow<'a, [u8]> {
     if !mask.may_hide_in_escapes(body) {
@@ -27,12 +29,14 @@ pub(crate) fn mask_escaped_strings<'a>(mask: &SecretMask, body: &'a [u8]) -> Cow
     let mut decoded = Vec::new();
     while let Some(open) = memchr::memchr(b'"', body.get(at..).unwrap_or_default()) {
         let open = at + open;
-        let (close, escaped) = string_end(body, open + 1);
+        let (close, may_spell) = string_end(mask, body, open + 1);
         at = close.saturating_add(1);
-        if !escaped {
+        if !may_spell {
             continue;
         }
         let raw = body.get(open + 1..close).unwrap_or_default();
+        #[cfg(test)]
+        tests::STRINGS_DECODED.with(|decoded| decoded.set(decoded.get() + 1));
         decoded.clear();
         unescape(raw, &mut decoded);
         let text = String::from_utf8_lossy(&decoded);
@@ -61,17 +65,20 @@ pub(crate) fn mask_escaped_strings<'a>(mask: &SecretMask, body: &'a [u8]) -> Cow
 }
 
 /// Where the string whose text starts at `start` ends (the index of its closing quote, or
-/// the body's length when it is never closed), and whether it holds an escape.
-fn string_end(body: &[u8], start: usize) -> (usize, bool) {
-    let mut escaped = false;
+/// the body's length when it is never closed), and whether it holds an escape that may
+/// spell part of the secret ([`SecretMask::may_spell`]).
+fn string_end(mask: &SecretMask, body: &[u8], start: usize) -> (usize, bool) {
+    let mut may_spell = false;
     let mut at = start;
     loop {
         let rest = body.get(at..).unwrap_or_default();
         match memchr::memchr2(b'"', b'\\', rest) {
-            None => return (body.len(), escaped),
-            Some(offset) if rest.get(offset) == Some(&b'"') => return (at + offset, escaped),
+            None => return (body.len(), may_spell),
+            Some(offset) if rest.get(offset) == Some(&b'"') => return (at + offset, may_spell),
             Some(offset) => {
-                escaped = true;
+                may_spell |= rest
+                    .get(offset + 1)
+                    .is_some_and(|&letter| mask.may_spell(letter));
                 // The escaped character is skipped, whatever it is (`\"` does not close).
                 at = at + offset + 2;
             }
@@ -145,6 +152,46 @@ fn hex4(raw: &[u8], at: usize) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    thread_local! {
+        /// How many strings this thread's masking decoded.
+        pub(super) static STRINGS_DECODED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
+    /// How many strings `mask_escaped_strings(mask, body)` decodes.
+    fn strings_decoded(mask: &SecretMask, body: &[u8]) -> (usize, Vec<u8>) {
+        let before = STRINGS_DECODED.with(std::cell::Cell::get);
+        let out = mask_escaped_strings(mask, body).into_owned();
+        (STRINGS_DECODED.with(std::cell::Cell::get) - before, out)
+    }
+
+    /// A transcript escapes line breaks and quotes in every line: those strings are not
+    /// decoded, only one with an escape that can spell part of the key (`\u`, or the
+    /// short escape of a character the key holds).
+    #[test]
+    fn only_strings_with_an_escape_the_key_could_use_are_decoded() {
+        let lines = r#"{"text":"he said \"hi\"\nthen left\t."},"#.repeat(1_000);
+        // A key with a `/`: only `\/` and `\u` may spell it.
+        let slashed = SecretMask::new("sk/live/hostiletestkey123");
+        let body = format!(r#"[{lines}"a\/b","sk\/live\/hostiletestkey123"]"#);
+        let (decoded, out) = strings_decoded(&slashed, body.as_bytes());
+        assert_eq!(decoded, 2);
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value[1_001], "[REDACTED]");
+        assert_eq!(value[1_000], "a/b");
+        // An ordinary key and one `\u` in the body: only its string is decoded.
+        let mask = SecretMask::new(KEY);
+        let body = format!(r#"[{lines}"sk-live-\u0068ostiletestkey123"]"#);
+        let (decoded, out) = strings_decoded(&mask, body.as_bytes());
+        assert_eq!(decoded, 1);
+        assert!(out.ends_with(br#","[REDACTED]"]"#));
+        // A key with a line feed: `\n` may spell it.
+        let broken = SecretMask::new("sk-live\nhostiletestkey123");
+        let body = format!(r#"[{lines}"sk-live\nhostiletestkey123"]"#);
+        let (decoded, out) = strings_decoded(&broken, body.as_bytes());
+        assert_eq!(decoded, 1_001);
+        assert!(out.ends_with(br#","[REDACTED]"]"#));
+    }
 
     const KEY: &str = "sk-live-hostiletestkey123";
 

@@ -368,7 +368,7 @@ impl HttpClient {
                 location: redirect_host(url, &headers),
             });
         }
-        let hide_key = |body: Vec<u8>| hide_key(inner.auth.mask(), body);
+        let mask = inner.auth.mask();
         if status.is_success() {
             let limit = inner.settings.max_body_bytes;
             let body = read_capped(&mut response, limit, provider, operation).await?;
@@ -377,13 +377,13 @@ impl HttpClient {
                 operation,
                 status: status.as_u16(),
                 headers,
-                body: hide_key(body),
+                body: hide_key(mask, body),
             });
         }
         // Only the start of an error body is read (no more is parsed), and one that is
         // long or broken still leaves the status to act on, with what was read.
         let limit = inner.settings.max_body_bytes.min(MAX_ERROR_BODY);
-        let body = hide_key(read_prefix(&mut response, limit).await);
+        let body = read_error_body(&mut response, limit, mask).await;
         let status = match request.not_found_status {
             Some(not_found) if not_found == status.as_u16() => StatusCode::NOT_FOUND,
             _ => status,
@@ -410,6 +410,34 @@ fn hide_key(mask: &crate::SecretMask, body: Vec<u8>) -> Vec<u8> {
     }
 }
 
+/// The first `limit` bytes of an error body, or fewer, with the key hidden; no prefix of
+/// a key is left where the body is cut.
+///
+/// A key the limit cuts would keep its start unmasked: so the read goes on for the
+/// longest spelling of the key (`margin`), which holds whole every key that starts before
+/// the limit, and the body is masked before it is cut. Masking can shorten it (a
+/// spelling of the key longer than `[REDACTED]`) and so bring bytes from past the limit
+/// before it: when the body went on past what was read, the masked body's last `margin`
+/// bytes, where a key the read cut may start, are dropped too.
+async fn read_error_body(
+    response: &mut reqwest::Response,
+    limit: usize,
+    mask: &crate::SecretMask,
+) -> Vec<u8> {
+    let margin = mask.longest_spelling();
+    let read = limit.saturating_add(margin);
+    let body = read_prefix(response, read).await;
+    let cut = body.len() >= read;
+    let mut body = hide_key(mask, body);
+    let keep = if cut {
+        body.len().saturating_sub(margin).min(limit)
+    } else {
+        limit
+    };
+    body.truncate(keep);
+    body
+}
+
 /// The longest host a redirect's error names: a DNS name's limit (RFC 1035). A hostile
 /// `Location` could name a host of any length.
 const MAX_REDIRECT_HOST: usize = 253;
@@ -420,13 +448,18 @@ const MAX_REDIRECT_HOST: usize = 253;
 fn redirect_host(url: &Url, headers: &HeaderMap) -> Option<String> {
     let location = headers.get(http::header::LOCATION)?.to_str().ok()?;
     let target = url.join(location.trim()).ok()?;
+    // ASCII (a domain is written in punycode, any other host percent-encoded), so bytes
+    // are characters.
     let host = target.host_str()?;
-    let host = match host.char_indices().nth(MAX_REDIRECT_HOST - 1) {
-        // Over the limit: cut to one character less, and the ellipsis.
-        Some((cut, _)) if host.chars().nth(MAX_REDIRECT_HOST).is_some() => {
-            format!("{}…", host.get(..cut).unwrap_or_default())
+    let host = if host.len() > MAX_REDIRECT_HOST {
+        // Cut to one character less, and the ellipsis.
+        let mut cut = MAX_REDIRECT_HOST - 1;
+        while !host.is_char_boundary(cut) {
+            cut -= 1;
         }
-        _ => host.to_owned(),
+        format!("{}…", host.get(..cut).unwrap_or_default())
+    } else {
+        host.to_owned()
     };
     Some(match target.port() {
         Some(port) => format!("{host}:{port}"),
@@ -774,5 +807,38 @@ impl Response {
     /// redirect never reaches a `Response`: it is [`Error::Redirected`]).
     pub fn location(&self) -> Option<&str> {
         self.headers.get(http::header::LOCATION)?.to_str().ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A redirect's host is kept whole up to the limit, and cut one character short of it
+    /// (with an ellipsis) past it; an IDN (percent-encoded: a header is ASCII) is named in
+    /// punycode.
+    #[test]
+    fn a_redirect_host_is_cut_at_the_limit() {
+        let url = Url::parse("https://api.example.com/v1/calls").unwrap();
+        let host_of = |location: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                http::header::LOCATION,
+                HeaderValue::from_str(location).unwrap(),
+            );
+            redirect_host(&url, &headers)
+        };
+        let label = "a".repeat(63);
+        let exact = format!("{label}.{label}.{label}.{}.com", "b".repeat(57));
+        assert_eq!(exact.len(), MAX_REDIRECT_HOST);
+        assert_eq!(host_of(&format!("https://{exact}/x")), Some(exact.clone()));
+        let over = format!("c.{exact}");
+        let cut = host_of(&format!("https://{over}:8443/x?sig=1")).unwrap();
+        assert_eq!(cut, format!("{}…:8443", &over[..MAX_REDIRECT_HOST - 1]));
+        assert_eq!(
+            host_of("https://b%C3%BCcher.example/x").as_deref(),
+            Some("xn--bcher-kva.example")
+        );
+        assert_eq!(host_of("/elsewhere").as_deref(), Some("api.example.com"));
     }
 }
