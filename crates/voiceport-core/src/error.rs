@@ -232,7 +232,11 @@ pub enum Error {
         operation: Operation,
     },
 
-    /// The vendor (or this adapter) does not offer this operation.
+    /// The vendor (or this adapter) does not offer this operation, or cannot take a field
+    /// of it ([`Operation::DialOption`], [`Operation::UpdateField`],
+    /// [`Operation::ListFilter`]). Operations, filters and scheduled dials have a flag in
+    /// [`Capabilities`](crate::Capabilities); other dial fields do not, and `reason` says
+    /// why. Nothing was sent.
     #[error("{provider} does not support {operation}{}", reason_suffix(reason.as_deref()))]
     Unsupported {
         /// Which vendor.
