@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use voiceport_core::http::{AuthStyle, HttpClient};
 use voiceport_core::{ProviderConfig, ProviderKind};
@@ -36,6 +38,28 @@ pub fn loopback_client(port: u16, tweak: impl Fn(&mut ProviderConfig)) -> HttpCl
     config_for(&format!("http://127.0.0.1:{port}"), tweak)
         .http_client("https://unused.example", AuthStyle::Bearer)
         .unwrap()
+}
+
+/// Serves `response` raw to each loopback connection, hanging up `hold` later: (port, accepts).
+pub async fn raw_server(response: Vec<u8>, hold: Duration) -> (u16, Arc<AtomicUsize>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counted = accepted.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let response = response.clone();
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let _ = socket.write_all(&response).await;
+                tokio::time::sleep(hold).await;
+            });
+        }
+    });
+    (port, accepted)
 }
 
 /// A loopback port that refuses connections while this lives: a socket bound to it but
