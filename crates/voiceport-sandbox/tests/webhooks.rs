@@ -1183,7 +1183,8 @@ async fn targets_past_the_bounds_or_unable_to_sign_are_refused_over_the_control_
     assert!(sandbox.set_webhook(Vapi, beyond).is_err());
 }
 
-/// `GET /_sandbox/webhooks/{vendor}` with its query (`""` or `?…`), as JSON.
+/// A GET of the control API's `_sandbox/webhooks/{vendor}` with its query (`""` or `?…`),
+/// as JSON.
 async fn list(sandbox: &Sandbox, vendor: &str, query: &str) -> Value {
     let response = http_client()
         .get(format!(
