@@ -961,7 +961,7 @@ impl SecretMask {
 }
 
 /// The characters JSON can write with a short escape, and the letter after its `\`.
-const SHORT_ESCAPES: [(u8, u8); 8] = [
+pub(crate) const SHORT_ESCAPES: [(u8, u8); 8] = [
     (b'"', b'"'),
     (b'\\', b'\\'),
     (b'/', b'/'),

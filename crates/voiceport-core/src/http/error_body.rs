@@ -18,9 +18,9 @@ const MAX_MESSAGE: usize = 300;
 pub(crate) const MAX_PARSED: usize = 64 * 1024;
 
 /// The most per-field details kept from a vendor's error: enough to say what to fix,
-/// short enough to print. Exported as [`MAX_VENDOR_DETAILS`](crate::http::MAX_VENDOR_DETAILS)
-/// for adapters that read an error from elsewhere (inside a 2xx answer).
-pub const MAX_DETAILS: usize = 20;
+/// short enough to print; for adapters too, that read an error from elsewhere (inside a 2xx
+/// answer).
+pub const MAX_VENDOR_DETAILS: usize = 20;
 
 /// What a vendor said about its refusal.
 #[derive(Debug, Default, PartialEq)]
@@ -64,14 +64,14 @@ fn from_object(object: &serde_json::Map<String, Value>) -> VendorError {
                 .iter()
                 .filter_map(fastapi_detail),
         )
-        .take(MAX_DETAILS)
+        .take(MAX_VENDOR_DETAILS)
         .collect();
     let top = text_of(object.get("message")).or_else(|| text_of(object.get("detail")));
     // A specific top-level message beats a generic error name such as "Bad Request".
     if top.is_some() && (out.message.is_none() || object.get("statusCode").is_some()) {
         out.message = top;
     }
-    out.message = out.message.map(|m| truncate(&m));
+    out.message = out.message.map(|m| vendor_text(&m));
     out
 }
 
@@ -102,8 +102,8 @@ fn field_details(value: Option<&Value>) -> impl Iterator<Item = FieldError> + '_
             .and_then(Value::as_str)
             .unwrap_or_default();
         Some(FieldError {
-            field: truncate(field),
-            message: truncate(message),
+            field: vendor_text(field),
+            message: vendor_text(message),
         })
     })
 }
@@ -125,8 +125,8 @@ fn fastapi_detail(item: &Value) -> Option<FieldError> {
         })
         .unwrap_or_default();
     Some(FieldError {
-        field: truncate(&field),
-        message: truncate(message),
+        field: vendor_text(&field),
+        message: vendor_text(message),
     })
 }
 
@@ -139,15 +139,15 @@ fn plain_text(body: &[u8]) -> Option<String> {
     }
     let text = String::from_utf8_lossy(body.get(..cut).unwrap_or_default());
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    (!flat.is_empty()).then(|| truncate(&flat))
+    (!flat.is_empty()).then(|| vendor_text(&flat))
 }
 
 /// A vendor's text (a message, a field name) as an error keeps it: at most 300
 /// characters (cut between characters, with an ellipsis), each control character (ESC,
 /// C1, newlines) and bidi override or isolate replaced with a space, since errors are
-/// printed and logged. Exported as [`vendor_text`](crate::http::vendor_text) for adapters
-/// that read an error from elsewhere (inside a 2xx answer).
-pub fn truncate(text: &str) -> String {
+/// printed and logged; for adapters too, that read an error from elsewhere (inside a 2xx
+/// answer).
+pub fn vendor_text(text: &str) -> String {
     let cut = text.char_indices().nth(MAX_MESSAGE).map(|(cut, _)| cut);
     let kept = text.get(..cut.unwrap_or(text.len())).unwrap_or_default();
     let mut out: String = kept
@@ -204,7 +204,7 @@ mod tests {
             vec![r#"{"loc":["body","to"],"msg":"required"}"#; 50].join(",")
         );
         let parsed = parse_error_body(many.as_bytes());
-        assert_eq!(parsed.details.len(), MAX_DETAILS);
+        assert_eq!(parsed.details.len(), MAX_VENDOR_DETAILS);
         assert!(parsed.details[0].message.chars().count() <= MAX_MESSAGE + 1);
     }
 
@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(plain.message.as_deref(), Some(" [2J plain  31m"));
         // Cut between characters, after the replacement as before it.
         let long = format!("{}\u{1b}", "é".repeat(MAX_MESSAGE));
-        assert_eq!(truncate(&long), format!("{}…", "é".repeat(MAX_MESSAGE)));
+        assert_eq!(vendor_text(&long), format!("{}…", "é".repeat(MAX_MESSAGE)));
     }
 
     #[test]

@@ -17,8 +17,8 @@ use crate::SecretMask;
 /// the short escape of a character the secret holds: a transcript's `\n` does not make
 /// its string decoded for a key without a line feed); the others were masked as they
 /// are. The scan goes from quote to quote, so a body that is not JSON is read as if it
-/// were: its quoted pieces are checked the same way. An escape JSON does not know is kept as it is
-/// (the body will not decode anyway).
+/// were: its quoted pieces are checked the same way. An escape JSON does not know is kept
+/// as it is (the body will not decode anyway).
 pub(crate) fn mask_escaped_strings<'a>(mask: &SecretMask, body: &'a [u8]) -> Cow<'a, [u8]> {
     if !mask.may_hide_in_escapes(body) {
         return Cow::Borrowed(body);
@@ -97,17 +97,9 @@ fn unescape(raw: &[u8], out: &mut Vec<u8>) {
         };
         out.extend_from_slice(raw.get(at..at + offset).unwrap_or_default());
         at += offset;
-        let simple = match raw.get(at + 1) {
-            Some(b'"') => Some(b'"'),
-            Some(b'\\') => Some(b'\\'),
-            Some(b'/') => Some(b'/'),
-            Some(b'b') => Some(0x08),
-            Some(b'f') => Some(0x0c),
-            Some(b'n') => Some(b'\n'),
-            Some(b'r') => Some(b'\r'),
-            Some(b't') => Some(b'\t'),
-            _ => None,
-        };
+        let simple = (crate::error::SHORT_ESCAPES.iter())
+            .find(|(_, letter)| raw.get(at + 1) == Some(letter))
+            .map(|(byte, _)| *byte);
         if let Some(byte) = simple {
             out.push(byte);
             at += 2;

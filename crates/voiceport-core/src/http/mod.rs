@@ -26,7 +26,7 @@ use url::Url;
 pub use auth::{Auth, AuthStyle};
 pub use decode::{decode_json, decode_raw, excerpt};
 pub(crate) use endpoint::parse_base_url;
-pub use error_body::{MAX_DETAILS as MAX_VENDOR_DETAILS, truncate as vendor_text};
+pub use error_body::{MAX_VENDOR_DETAILS, vendor_text};
 pub use retry::{RetryMode, RetryPolicy};
 
 use crate::{Error, Interrupt, Operation, ProviderKind, RequestOutcome, Result, is_path_segment};
