@@ -9,7 +9,7 @@ use voiceport_sandbox::conformance::SandboxEnv;
 use voiceport_sandbox::{Sandbox, Timing};
 
 /// Every case the suite has: the same list for every provider.
-const CASES: usize = 30;
+const CASES: usize = 31;
 
 async fn run(kind: ProviderKind) {
     let sandbox = Sandbox::builder()
@@ -71,6 +71,10 @@ async fn run(kind: ProviderKind) {
         ("list_calls filter tags", caps.filter_tags),
         ("list_calls filter campaign_id", caps.filter_campaign),
         ("list_calls filter sort", caps.sort),
+        (
+            "list_calls sort newest first",
+            caps.supports_sort(voiceport::SortOrder::Descending),
+        ),
     ] {
         assert_eq!(outcome(case), expect(flag), "{case}\n{report}");
     }

@@ -397,6 +397,24 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         "only HappyRobot filters by tag"
     );
 
+    // Newest first spelled out: Voicebot Studio lists so anyway and stays in; Rounded,
+    // which documents no order and cannot sort, is left out.
+    let newest_first = CallQuery {
+        sort: Some(SortOrder::Descending),
+        ..query()
+    };
+    let options = MergeOptions::default().skip_unsupported(true);
+    let mut walk = (registry.calls(&Selection::All, newest_first, None, options)).unwrap();
+    let left_out: Vec<&str> = (walk.left_out().iter())
+        .map(|e| e.provider.as_str())
+        .collect();
+    assert_eq!(left_out, ["support"]);
+    let mut from_studio = 0;
+    while let Some(merged) = walk.try_next().await.unwrap() {
+        from_studio += usize::from(merged.provider == "studio");
+    }
+    assert_eq!(from_studio, 17);
+
     // A provider failing mid-walk ends the stream with its name, or is reported at the end.
     accounts.second.faults().inject(
         Fault::new(FaultKind::Status(500))

@@ -422,7 +422,6 @@ impl MergedCalls {
             ));
         }
         let resume = resume.unwrap_or_default();
-        let filters = query.filters_used();
         let mut lanes = Vec::new();
         let mut left_out = Vec::new();
         // Each lane fetches on its own task: without a runtime that would panic.
@@ -439,8 +438,8 @@ impl MergedCalls {
             let unsupported = if !caps.list_calls {
                 Some(Error::unsupported(provider.kind(), Operation::ListCalls))
             } else {
-                (filters.iter().find(|f| !caps.supports_filter(**f)))
-                    .map(|filter| unsupported_filter(provider.as_ref(), *filter))
+                (query.unsupported_filter(&caps))
+                    .map(|filter| unsupported_filter(provider.as_ref(), filter))
             };
             if let Some(error) = unsupported {
                 if !options.skip_unsupported {

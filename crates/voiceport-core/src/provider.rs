@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, DialOutcome, DialRequest, Error,
-    Filter, NoteId, NoteInput, Operation, ProviderKind, Recording, Result, Transcript,
+    Filter, NoteId, NoteInput, Operation, ProviderKind, Recording, Result, SortOrder, Transcript,
 };
 
 /// What a provider supports: operations, list filters and artifacts, as flat flags.
@@ -71,8 +71,12 @@ pub struct Capabilities {
     pub filter_from_number: bool,
     /// `CallQuery::to_number`.
     pub filter_to_number: bool,
-    /// `CallQuery::sort`.
+    /// `CallQuery::sort`, either order.
     pub sort: bool,
+    /// The order the vendor lists calls in when asked for none, where voiceport relies on
+    /// it: a query asking for this order is taken even when `sort` is `false` (nothing is
+    /// sent; the listing comes so already). The other order is then refused.
+    pub listing_order: Option<SortOrder>,
     /// Some supported filters are applied by voiceport after fetching, not by the vendor
     /// (pages may then hold fewer calls than `page_size`).
     pub client_side_filtering: bool,
@@ -122,6 +126,7 @@ impl Capabilities {
         filter_from_number: false,
         filter_to_number: false,
         sort: false,
+        listing_order: None,
         client_side_filtering: false,
         server_paging: false,
         max_page_size: 0,
@@ -146,6 +151,11 @@ impl Capabilities {
             Filter::ToNumber => self.filter_to_number,
             Filter::Sort => self.sort,
         }
+    }
+
+    /// Whether a listing can come in `order`: the vendor sorts, or lists so anyway.
+    pub fn supports_sort(&self, order: SortOrder) -> bool {
+        self.sort || self.listing_order == Some(order)
     }
 
     /// The page size to ask the vendor for: the query's, else the vendor's default, within

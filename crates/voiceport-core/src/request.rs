@@ -91,14 +91,22 @@ impl CallQuery {
         provider: ProviderKind,
         caps: &Capabilities,
     ) -> Result<(), Error> {
-        match self
-            .filters_used()
-            .into_iter()
-            .find(|f| !caps.supports_filter(*f))
-        {
+        match self.unsupported_filter(caps) {
             Some(filter) => Err(Error::unsupported(provider, Operation::ListFilter(filter))),
             None => Ok(()),
         }
+    }
+
+    /// The first filter of this query that `caps` cannot apply, if any. A sort counts as
+    /// applied when the provider sorts, or when it asks for the order the vendor lists in
+    /// anyway ([`Capabilities::listing_order`]).
+    pub fn unsupported_filter(&self, caps: &Capabilities) -> Option<Filter> {
+        self.filters_used()
+            .into_iter()
+            .find(|&filter| match filter {
+                Filter::Sort => self.sort.is_some_and(|order| !caps.supports_sort(order)),
+                other => !caps.supports_filter(other),
+            })
     }
 
     /// Whether a call the vendor returned for this query's time range is in it, judged by

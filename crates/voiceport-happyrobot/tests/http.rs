@@ -1174,7 +1174,7 @@ fn capabilities_are_exactly_what_works() {
             "filter_time_range": true, "time_range_on_start": false,
             "filter_agent": true, "filter_campaign": true,
             "filter_tags": true, "filter_search": true, "filter_from_number": true,
-            "filter_to_number": true, "sort": true, "client_side_filtering": true,
+            "filter_to_number": true, "sort": true, "listing_order": null, "client_side_filtering": true,
             "server_paging": true, "max_page_size": 2000, "default_page_size": 100,
             "inline_transcript": false, "cost": true, "analysis": true
         })

@@ -3,7 +3,7 @@
 
 use serde::Deserialize;
 use voiceport_core::http::AuthStyle;
-use voiceport_core::{Capabilities, IdFormat, ProviderKind};
+use voiceport_core::{Capabilities, IdFormat, ProviderKind, SortOrder};
 
 /// Voicebot Studio's production API.
 pub const VOICEBOT_BASE_URL: &str = "https://api.voicebot.studio/api/v1";
@@ -63,6 +63,9 @@ const FAMILY: Capabilities = Capabilities {
     filter_search: true,
     filter_from_number: true,
     filter_to_number: true,
+    // No sort parameter; a page is the newest calls before the window's end, and the walk
+    // takes the window back page by page (inferred: Vapi does not document its order).
+    listing_order: Some(SortOrder::Descending),
     client_side_filtering: true,
     server_paging: true,
     // Vapi's `limit`: 100 by default, at most 1000.

@@ -625,6 +625,29 @@ async fn unsupported_filters_and_foreign_cursors_are_refused_without_a_request()
     }
 }
 
+/// Newest first is the order the family lists in (inferred; the window walk relies on it):
+/// asked for, it is taken and the request is the one an unsorted listing sends.
+#[tokio::test]
+async fn newest_first_is_taken_as_the_listing_order() {
+    for vendor in BOTH {
+        let caps = vendor.silent().await.1.capabilities();
+        assert!(caps.supports_sort(SortOrder::Descending) && !caps.sort);
+        let mut sent = Vec::new();
+        for sort in [None, Some(SortOrder::Descending)] {
+            let api = vendor.api().await;
+            api.respond_json("GET", vendor.calls, 200, "[]").await;
+            let query = CallQuery {
+                sort,
+                ..Default::default()
+            };
+            let page = vendor.client(&api).list_calls(&query).await.unwrap();
+            assert!(page.calls.is_empty() && page.next.is_none());
+            sent.push(api.only_request().await.url.query().map(str::to_owned));
+        }
+        assert_eq!(sent[0], sent[1], "{}", vendor.kind());
+    }
+}
+
 #[tokio::test]
 async fn list_decode_error_names_the_item() {
     for vendor in BOTH {

@@ -46,6 +46,20 @@ fn not_run(why: &str) -> Check {
     Ok(Outcome::NotRun(why.to_owned()))
 }
 
+/// Whether `calls` come in `order` by creation time: not run with fewer than two dated.
+fn in_order(calls: &[Call], order: SortOrder) -> Check {
+    let times: Vec<_> = calls.iter().filter_map(|c| c.created_at).collect();
+    let (sorted, name) = match order {
+        SortOrder::Ascending => (times.is_sorted(), "oldest first"),
+        SortOrder::Descending => (times.iter().rev().is_sorted(), "newest first"),
+    };
+    ensure!(sorted, "not {name}");
+    if times.len() < 2 {
+        return not_run("fewer than two calls with a creation time: the order was not checked");
+    }
+    Ok(Outcome::Passed)
+}
+
 fn failed(operation: &str, error: Error) -> String {
     format!("{operation}: {error}")
 }
@@ -293,6 +307,8 @@ impl<'a> Suite<'a> {
             let check = self.filter(filter).await;
             self.record(&format!("list_calls filter {filter}"), check);
         }
+        let check = self.newest_first().await;
+        self.record("list_calls sort newest first", check);
         let check = self.walk().await;
         self.record("stream every page", check);
         let check = self.dial().await;
@@ -526,15 +542,25 @@ impl<'a> Suite<'a> {
             return Ok(Outcome::NotRun(why));
         }
         if filter == Filter::Sort {
-            let times: Vec<_> = calls.iter().filter_map(|c| c.created_at).collect();
-            ensure!(times.windows(2).all(|w| w[0] <= w[1]), "not oldest first");
-            if times.len() < 2 {
-                return not_run(
-                    "fewer than two calls with a creation time: the order was not checked",
-                );
-            }
+            return in_order(&calls, SortOrder::Ascending);
         }
         Ok(Outcome::Passed)
+    }
+
+    /// The listing asked for newest first: a provider that sorts, or one whose vendor
+    /// lists so anyway ([`Capabilities::listing_order`]), must give it; any other must
+    /// refuse it. (`list_calls filter sort` checks the other order.)
+    async fn newest_first(&self) -> Check {
+        let query = CallQuery {
+            sort: Some(SortOrder::Descending),
+            page_size: Some(100),
+            ..CallQuery::default()
+        };
+        if !self.caps.supports_sort(SortOrder::Descending) {
+            return unsupported(self.provider.list_calls(&query).await);
+        }
+        let page = (self.provider.list_calls(&query).await).map_err(|e| failed("list_calls", e))?;
+        in_order(&page.calls, SortOrder::Descending)
     }
 
     async fn walk(&self) -> Check {

@@ -14,13 +14,13 @@ use super::{Environment, Outcome, Report, run};
 use crate::{
     AgentRef, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
     DialOutcome, DialRequest, Direction, Error, Filter, IdFormat, MetadataMode, Note, NoteId,
-    NoteInput, Operation, PageCursor, ProviderKind, Recording, Result, Transcript, VendorPayload,
-    VoiceProvider,
+    NoteInput, Operation, PageCursor, ProviderKind, Recording, Result, SortOrder, Transcript,
+    VendorPayload, VoiceProvider,
 };
 
 const KIND: ProviderKind = ProviderKind::HappyRobot;
 /// Every case the suite has.
-const CASES: usize = 30;
+const CASES: usize = 31;
 /// A number the fake answers with a conversation, and one it answers busy.
 const ANSWERS: &str = "+14155550199";
 const BUSY: &str = "+14155550121";
@@ -115,6 +115,10 @@ struct Fake {
     ignores_filters: bool,
     /// Declares `dial: false`, but places whatever dial it gets (no capability guard).
     declares_no_dial: bool,
+    /// Declares `sort: false` and this listing order (and refuses the other order); lists
+    /// in `lists_in` whatever the query asks.
+    listing_order: Option<SortOrder>,
+    lists_in: Option<SortOrder>,
     /// Every dial request received.
     dial_requests: Mutex<Vec<DialRequest>>,
     /// How many `end_call`s fail before one works, and how many were made.
@@ -143,6 +147,8 @@ impl Fake {
             keeps_bare: false,
             ignores_filters: false,
             declares_no_dial: false,
+            listing_order: None,
+            lists_in: None,
             dial_requests: Mutex::new(Vec::new()),
             end_failures: AtomicUsize::new(0),
             end_calls: AtomicUsize::new(0),
@@ -217,7 +223,8 @@ impl VoiceProvider for Fake {
             filter_search: true,
             filter_from_number: true,
             filter_to_number: true,
-            sort: true,
+            sort: self.listing_order.is_none(),
+            listing_order: self.listing_order,
             server_paging: true,
             max_page_size: self.max_page_size,
             default_page_size: self.max_page_size,
@@ -249,6 +256,11 @@ impl VoiceProvider for Fake {
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         if self.list_fails {
             return Err(server_error(Operation::ListCalls));
+        }
+        if self.listing_order.is_some() {
+            // Only this knob's cases rely on the guard; the others check what a provider
+            // without one does.
+            query.ensure_supported(KIND, &self.capabilities())?;
         }
         let bare = CallQuery {
             page_size: None,
@@ -285,6 +297,10 @@ impl VoiceProvider for Fake {
             };
             let calls = self.calls.lock().unwrap();
             matching.extend(calls.iter().filter(|c| query.matches(c)).cloned());
+            // Kept oldest first.
+            if self.lists_in.or(query.sort) == Some(SortOrder::Descending) {
+                matching.reverse();
+            }
             matching
         };
         let size = self.capabilities().page_size(query) as usize;
@@ -511,7 +527,7 @@ async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
     let report = check(&provider, &env).await;
     assert!(report.failures().is_empty(), "{report}");
     assert!(report.not_run().is_empty(), "{report}");
-    assert_eq!(report.passed(), 22, "{report}");
+    assert_eq!(report.passed(), 23, "{report}");
     assert_eq!(report.unsupported(), 8, "{report}");
     let changed = provider.changed();
     // Name, merge (2), replace, notes (3) on the dialed call; one delete.
@@ -627,6 +643,37 @@ async fn a_sort_over_fewer_than_two_dated_calls_is_not_run() {
     let why = not_run(&report, "list_calls filter sort");
     assert!(why.contains("fewer than two"), "{why}");
     passes_alone(&report, "list_calls filter agent_id");
+}
+
+/// A vendor that lists newest first and cannot sort passes the newest-first case and
+/// refuses the other order; one that declares so but lists oldest first fails it.
+#[tokio::test]
+async fn a_listing_order_is_checked_both_ways() {
+    let newest_first = Fake {
+        listing_order: Some(SortOrder::Descending),
+        lists_in: Some(SortOrder::Descending),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&newest_first, &Env::expecting(5)).await;
+    assert_eq!(
+        outcome(&report, "list_calls sort newest first"),
+        Outcome::Passed
+    );
+    assert_eq!(
+        outcome(&report, "list_calls filter sort"),
+        Outcome::Unsupported,
+        "{report}"
+    );
+    assert!(report.failures().is_empty(), "{report}");
+
+    let oldest_first = Fake {
+        listing_order: Some(SortOrder::Descending),
+        lists_in: Some(SortOrder::Ascending),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&oldest_first, &Env::expecting(5)).await;
+    let why = failure(&report, "list_calls sort newest first");
+    assert!(why.contains("not newest first"), "{why}");
 }
 
 /// Calls lacking the field filtered on are the vendor's call to keep (HappyRobot without
