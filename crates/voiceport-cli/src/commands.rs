@@ -794,7 +794,8 @@ fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome
             for (_, flags) in &columns {
                 row.push(match &flags[flag] {
                     serde_json::Value::Bool(true) => "yes".into(),
-                    serde_json::Value::Bool(false) => "-".into(),
+                    serde_json::Value::Bool(false) | serde_json::Value::Null => "-".into(),
+                    serde_json::Value::String(text) => text.clone(),
                     other => other.to_string(),
                 });
             }

@@ -556,9 +556,20 @@ async fn capabilities_table_and_json() {
         table.contains("notes") && table.contains("happyrobot (happyrobot)"),
         "{table}"
     );
+    // A listing order is said as a word, its absence as a dash (not `null`).
+    let row = (table.lines())
+        .find(|line| line.starts_with("listing_order"))
+        .unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("descending") && row.contains('-'), "{row}");
+    assert!(!row.contains("null") && !row.contains('"'), "{row}");
     let caps = json(&run(Some(&env), &["capabilities", "--json"]).await);
     assert_eq!(caps["happyrobot (happyrobot)"]["notes"], true);
     assert_eq!(caps["voicebot (voicebot)"]["notes"], false);
+    assert_eq!(caps["voicebot (voicebot)"]["listing_order"], "descending");
+    assert_eq!(
+        caps["happyrobot (happyrobot)"]["listing_order"],
+        Value::Null
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
