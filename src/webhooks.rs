@@ -36,10 +36,10 @@
 //! the provider's bodies not yet verified are at its budget (the builder's
 //! `unverified_body_budget`, one for each provider), 500 or 503 when the application could
 //! not take the event (so that the vendor retries, and the retry goes through; the
-//! application's message is logged, not sent). A duplicate that arrives while the first delivery is still being
-//! handled gets 503 with `Retry-After: 1`: acknowledging it could lose the event, should
-//! the first still fail or the vendor hang up on it (the event is then forgotten, so its
-//! retry goes through).
+//! application's message is logged, not sent). A duplicate that arrives while the first
+//! delivery is still being handled gets 503 with `Retry-After: 1`: acknowledging it could
+//! lose the event, should the first still fail or the vendor hang up on it (the event is
+//! then forgotten, so its retry goes through).
 //!
 //! A delivery the vendor waits on for an answer in the body (Vapi's `tool-calls` and
 //! `assistant-request`, Retell's inbound webhook:

@@ -1,9 +1,10 @@
 //! `voiceport demo`: the same code path against all five vendors (HappyRobot, Voicebot
-//! Studio, Rounded, Vapi, Retell AI), on the built-in sandbox, printed side by side. With `--webhooks`, the other direction too: a receiver
-//! on loopback, each emulator posting its vendor's webhooks to it, and the verified,
-//! normalized events printed as they arrive (on standard error) and after the table. The
-//! Vapi-family emulators also post the tool calls their assistants make, which the demo's
-//! receiver answers (the vendor waits for the results).
+//! Studio, Rounded, Vapi, Retell AI), on the built-in sandbox, printed side by side. With
+//! `--webhooks`, the other direction too: a receiver on loopback, each emulator posting its
+//! vendor's webhooks to it, and the verified, normalized events printed as they arrive (on
+//! standard error) and after the table. The Vapi-family emulators also post the tool calls
+//! their assistants make, which the demo's receiver answers (the vendor waits for the
+//! results).
 
 use std::sync::Arc;
 use std::time::Duration;

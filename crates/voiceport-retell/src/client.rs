@@ -29,9 +29,9 @@ use crate::map::request::{dial_body, list_params, update_body};
 /// | `transcript`, `recording` | from the call (`get_call`) |
 ///
 /// Retell answers an unknown call id with **422** (`Cannot find requested asset under given
-/// api key.`), not 404: on the per-call endpoints a 422 is [`Error::NotFound`](voiceport_core::Error::NotFound). `dial` is
-/// sent once and never retried after it may have reached Retell. `Debug` never shows the
-/// API key.
+/// api key.`), not 404: on the per-call endpoints a 422 is
+/// [`Error::NotFound`](voiceport_core::Error::NotFound). `dial` is sent once and never
+/// retried after it may have reached Retell. `Debug` never shows the API key.
 #[derive(Debug, Clone)]
 pub struct Retell {
     http: HttpClient,
@@ -77,9 +77,11 @@ impl Retell {
 
 /// A request about the call `id`. Retell answers an unknown call id with
 /// `422 {"status": "error", "message": "Cannot find requested asset under given api key."}`:
-/// on these endpoints a 422 is [`Error::NotFound`](voiceport_core::Error::NotFound) with Retell's message (the core maps a 422
-/// elsewhere to [`Error::InvalidRequest`](voiceport_core::Error::InvalidRequest); a 422 on create-phone-call, an unknown agent or
-/// number, stays one: the call it would name does not exist yet).
+/// on these endpoints a 422 is [`Error::NotFound`](voiceport_core::Error::NotFound) with
+/// Retell's message (the core maps a 422 elsewhere to
+/// [`Error::InvalidRequest`](voiceport_core::Error::InvalidRequest); a 422 on
+/// create-phone-call, an unknown agent or number, stays one: the call it would name does
+/// not exist yet).
 fn about_call(request: Request, id: &CallId) -> Request {
     request.call_id(id.as_str()).not_found_status(422)
 }

@@ -2,10 +2,11 @@
 //!
 //! Vapi posts its server messages as `{"message": {"type": …, "call": {…}, "timestamp": …,
 //! …}}`; Voicebot Studio documents no webhooks and is inferred to relay Vapi's as they are,
-//! so one parser serves both (the events name the flavor's kind). Accepted as well, because senders do it: the `call` (or the `type`)
-//! beside `message` instead of inside it, the message itself as the body (a top-level
-//! `type`), a call without an `id` (an event without a call id; the call, which no request
-//! can name, carries a warning saying so) or no call at all.
+//! so one parser serves both (the events name the flavor's kind). Accepted as well, because
+//! senders do it: the `call` (or the `type`) beside `message` instead of inside it, the
+//! message itself as the body (a top-level `type`), a call without an `id` (an event
+//! without a call id; the call, which no request can name, carries a warning saying so) or
+//! no call at all.
 //!
 //! Every event keeps `message.type` verbatim as [`CallEvent::vendor_event`], the id of the
 //! call when it has one, and `message.timestamp` (epoch milliseconds) as its time.

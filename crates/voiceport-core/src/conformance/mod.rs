@@ -1,10 +1,11 @@
 //! One conformance suite for every provider, against the sandbox or a live account.
 //!
 //! The suite takes a `&dyn VoiceProvider` and an [`Environment`] (how to find calls,
-//! whether it may dial or write) and checks every capability flag both ways: a flag that
-//! is `true` must work, a flag that is `false` must answer [`Error::Unsupported`](crate::Error::Unsupported). Every
-//! case ends in the [`Report`], passed, unsupported, failed or not run (with the reason):
-//! nothing is skipped silently, and the list of cases is the same for every provider.
+//! whether it may dial or write) and checks every capability flag both ways: a flag that is
+//! `true` must work, a flag that is `false` must answer
+//! [`Error::Unsupported`](crate::Error::Unsupported). Every case ends in the [`Report`],
+//! passed, unsupported, failed or not run (with the reason): nothing is skipped silently,
+//! and the list of cases is the same for every provider.
 //!
 //! ```no_run
 //! use voiceport_core::conformance::{self, Environment};

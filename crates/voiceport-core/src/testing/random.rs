@@ -137,8 +137,8 @@ fn epoch_seconds(rng: &mut Rng) -> u64 {
     1_500_000_000 + rng.below(600_000_000) as u64
 }
 
-/// ±m × 10^e, e in `exponents`, m in [1, 10), parsed from its text so that extreme exponents neither
-/// overflow nor flush to zero on the way.
+/// ±m × 10^e, e in `exponents`, m in [1, 10), parsed from its text so that extreme
+/// exponents neither overflow nor flush to zero on the way.
 fn scientific(rng: &mut Rng, exponents: std::ops::RangeInclusive<i32>) -> f64 {
     let span = (exponents.end() - exponents.start()) as usize + 1;
     let exponent = exponents.start() + rng.below(span) as i32;
@@ -166,8 +166,9 @@ fn arbitrary_string(rng: &mut Rng) -> String {
 }
 
 /// `count` mutants of `value`: in each, a few nodes are replaced with arbitrary JSON (a
-/// number, half the time, with another number), removed, or emptied. The structure around them is kept, so the mutants reach deep
-/// into the mapper rather than failing at the first field.
+/// number, half the time, with another number), removed, or emptied. The structure around
+/// them is kept, so the mutants reach deep into the mapper rather than failing at the first
+/// field.
 pub fn mutations(value: &Value, seed: u64, count: usize) -> Vec<Value> {
     let mut rng = Rng::new(seed);
     (0..count)

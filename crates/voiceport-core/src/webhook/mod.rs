@@ -51,10 +51,11 @@
 //! ```
 //!
 //! Events for one call may arrive out of order (an end before an in-progress, a retried
-//! status after the end). Each event names its call ([`CallEvent::call_id`](crate::CallEvent::call_id))
-//! and, where the vendor says, when it happened ([`CallEvent::occurred_at`](crate::CallEvent::occurred_at));
-//! keep per call the latest state, and never let a non-terminal status replace a terminal
-//! one ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)).
+//! status after the end). Each event names its call
+//! ([`CallEvent::call_id`](crate::CallEvent::call_id)) and, where the vendor says, when it
+//! happened ([`CallEvent::occurred_at`](crate::CallEvent::occurred_at)); keep per call the
+//! latest state, and never let a non-terminal status replace a terminal one
+//! ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)).
 
 mod config;
 mod dedup;

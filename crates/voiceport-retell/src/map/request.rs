@@ -106,13 +106,13 @@ fn ceil_millis(at: DateTime<Utc>) -> i64 {
 
 /// The body of `POST /v2/create-phone-call` for `request`.
 ///
-/// `from_number` comes from the request, else from the options, and is required (Retell
-/// has no phone-number id). The agent (`override_agent_id`) comes from the request, else
-/// the options; without one Retell uses the agent bound to the number. Variables become
+/// `from_number` comes from the request, else from the options, and is required (Retell has
+/// no phone-number id). The agent (`override_agent_id`) comes from the request, else the
+/// options; without one Retell uses the agent bound to the number. Variables become
 /// `retell_llm_dynamic_variables`, which are strings: a number or a boolean is sent as its
 /// JSON text, a `null` is refused. Fields Retell's endpoint cannot take are refused as
-/// `Unsupported`, never dropped; `extra` is merged into the body (`custom_sip_headers`, `agent_override` …)
-/// unless a key collides with a field voiceport sets.
+/// `Unsupported`, never dropped; `extra` is merged into the body (`custom_sip_headers`,
+/// `agent_override` …) unless a key collides with a field voiceport sets.
 pub(crate) fn dial_body(
     request: &DialRequest,
     options: &RetellOptions,
