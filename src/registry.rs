@@ -49,6 +49,11 @@ impl Registry {
     }
 
     /// Reads providers from a TOML file.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`]: at the file's path when it cannot be read, at the offending
+    /// field when it does not parse or names something unknown.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         Ok(Registry::from_file(ProvidersFile::from_path(path)?))
     }
@@ -76,6 +81,12 @@ impl Registry {
     }
 
     /// The provider named `name` (or the default), connected once and shared after.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for an unknown name, no default where several providers are
+    /// configured, a key that cannot be read (its environment variable unset), or options
+    /// the vendor's adapter refuses. Nothing is sent: connecting makes no request.
     pub fn connect(&self, name: Option<&str>) -> Result<Arc<dyn VoiceProvider>> {
         // Kept by name: one connection per provider.
         let key = match name {
@@ -134,6 +145,15 @@ impl Registry {
     /// (see [`MergedCalls`]), from the start or from `resume`. A filter a provider cannot
     /// apply refuses the walk with [`Error::Unsupported`], unless
     /// [`MergeOptions::skip_unsupported`] leaves that provider out.
+    ///
+    /// # Errors
+    ///
+    /// Before anything is fetched: [`Error::Unsupported`] as above; [`Error::Config`] for
+    /// an unknown provider or an empty selection, at `cursor` for a `resume` taken from a
+    /// walk with other filters or another order, and at `runtime` when called outside a
+    /// Tokio runtime (each provider fetches on a task of its own). A provider failing
+    /// during the walk is a [`ProviderError`] item of the stream, which converts into
+    /// [`Error`].
     pub fn calls(
         &self,
         selection: &Selection,

@@ -431,6 +431,27 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         .unwrap_err();
     assert_eq!(failed.provider, "hr2");
     assert!(failed.to_string().contains("hr2"), "{failed}");
+    // `?` in a function returning `voiceport::Result` keeps the vendor's error.
+    async fn count_all(registry: &Registry) -> voiceport::Result<usize> {
+        let mut walk = registry.calls(&Selection::All, query(), None, MergeOptions::default())?;
+        let mut count = 0;
+        while walk.try_next().await?.is_some() {
+            count += 1;
+        }
+        Ok(count)
+    }
+    let error = count_all(&registry).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Server {
+                provider: ProviderKind::HappyRobot,
+                status: 500,
+                ..
+            }
+        ),
+        "{error}"
+    );
     accounts.second.faults().clear();
     accounts.second.faults().inject(
         Fault::new(FaultKind::Status(500))

@@ -88,6 +88,10 @@ impl MergedCall {
 }
 
 /// A provider's failure during a merged walk, with its name.
+///
+/// It converts into [`Error`] (so `?` works in a function returning
+/// [`voiceport::Result`](crate::Result)) by keeping the error and dropping the name; the
+/// error still names the vendor. Match on it to keep the name.
 #[derive(Debug, thiserror::Error)]
 #[error("provider `{provider}`: {error}")]
 pub struct ProviderError {
@@ -96,6 +100,12 @@ pub struct ProviderError {
     /// What went wrong.
     #[source]
     pub error: Error,
+}
+
+impl From<ProviderError> for Error {
+    fn from(failure: ProviderError) -> Error {
+        failure.error
+    }
 }
 
 /// Where a merged walk stands: each provider's page and how many of its calls were

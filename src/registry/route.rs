@@ -27,6 +27,11 @@ impl RoutedDial {
 }
 
 /// A dial through a route that placed no call it could confirm.
+///
+/// Unlike [`ProviderError`](crate::ProviderError), it does not convert into
+/// [`Error`]: that would drop [`provider`](Self::provider), the account on which a call
+/// may exist ([`call_may_exist`](Self::call_may_exist)), which is what to check before
+/// dialing again.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct RouteError {

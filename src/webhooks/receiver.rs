@@ -42,6 +42,34 @@ pub struct Delivery {
 }
 
 impl Delivery {
+    /// A delivery of `event` through the provider named `provider`, as the receiver hands
+    /// one over: for testing an application's handler without HTTP. It has no means to
+    /// [reply](Self::reply) (which returns `false`) and no [key](Self::key).
+    ///
+    /// ```
+    /// use voiceport::ProviderKind;
+    /// use voiceport::webhooks::Delivery;
+    ///
+    /// # fn main() -> voiceport::Result<()> {
+    /// let body = br#"{"message": {"type": "status-update", "status": "in-progress",
+    ///     "call": {"id": "c-1"}, "timestamp": 1764400000000}}"#;
+    /// let event = voiceport::codec(ProviderKind::Vapi)?.decode_webhook(body)?;
+    /// let delivery = Delivery::new("support", ProviderKind::Vapi, event);
+    /// assert_eq!(delivery.event.call_id().map(|id| id.as_str()), Some("c-1"));
+    /// assert!(!delivery.reply(serde_json::json!({})));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn new(provider: impl Into<String>, kind: ProviderKind, event: CallEvent) -> Self {
+        Delivery {
+            provider: provider.into(),
+            kind,
+            event,
+            reply: None,
+            key: None,
+        }
+    }
+
     /// Answers the vendor's request with `body`, sent as JSON with 200, for an event that
     /// expects a reply ([`CallEvent::expects_reply`]): Vapi's `tool-calls` take
     /// `{"results": [{"toolCallId": "…", "result": "…"}]}`, its `assistant-request`

@@ -171,6 +171,19 @@ impl Capabilities {
 /// Object-safe: use it as `Arc<dyn VoiceProvider>` (what [`voiceport::connect`] returns).
 /// Operations a vendor lacks return [`Error::Unsupported`]; see [`capabilities`].
 ///
+/// # Errors
+///
+/// Every operation may fail with what the vendor answered ([`Error::Unauthorized`],
+/// [`Error::NotFound`] for an unknown call or note, [`Error::RateLimited`] and
+/// [`Error::Server`] once retries are spent, [`Error::InvalidRequest`],
+/// [`Error::Conflict`]), with what the network did ([`Error::Timeout`],
+/// [`Error::Transport`]), or with an answer it could not read ([`Error::Decode`],
+/// [`Error::BodyTooLarge`]). Refused before anything is sent: an operation, filter or
+/// field the provider does not support ([`Error::Unsupported`]), and an id malformed for
+/// the vendor, such as a call id that is not a UUID where the vendor's are
+/// ([`Error::InvalidRequest`] with no `status`). [`Error::outcome`] says, for a write,
+/// whether the vendor may have acted. No operation panics on anything a vendor sends.
+///
 /// [`voiceport::connect`]: https://docs.rs/voiceport
 /// [`capabilities`]: VoiceProvider::capabilities
 #[async_trait]
@@ -216,6 +229,11 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
     }
 
     /// Changes a call's name or metadata.
+    ///
+    /// An update that changes nothing is [`Error::InvalidRequest`]; a part the vendor
+    /// cannot change is [`Error::Unsupported`] for
+    /// [`Operation::UpdateField`](crate::Operation::UpdateField) naming it. Both are
+    /// refused before anything is sent.
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let _ = (id, update);
         Err(Error::unsupported(self.kind(), Operation::UpdateCall))
@@ -247,7 +265,9 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
         Err(Error::unsupported(self.kind(), Operation::CancelCall))
     }
 
-    /// Deletes a call.
+    /// Deletes a call. Unlike [`end_call`](Self::end_call) and
+    /// [`cancel_call`](Self::cancel_call), a repeat is not read back: a second delete gets
+    /// the vendor's answer for an unknown call ([`Error::NotFound`] where it answers 404).
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::DeleteCall))
@@ -272,6 +292,10 @@ pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
     }
 
     /// Turns the body of a webhook delivery from this vendor into an event.
+    ///
+    /// This reads the body; it does not check who sent it. Verify the delivery first
+    /// (`voiceport::webhooks::verify`, or the receiver, which does both), or a forged
+    /// body is taken as the vendor's word.
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
         let _ = body;
         Err(Error::unsupported(self.kind(), Operation::ParseWebhook))
