@@ -412,6 +412,10 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     let mut from_studio = 0;
     while let Some(merged) = walk.try_next().await.unwrap() {
         from_studio += usize::from(merged.provider == "studio");
+        // As an application logs it: the provider's name beside the call.
+        let logged = serde_json::to_value(&merged).unwrap();
+        assert_eq!(logged["provider"], merged.provider.as_str());
+        assert_eq!(logged["call"]["id"], merged.call.id.as_str());
     }
     assert_eq!(from_studio, 17);
 

@@ -70,7 +70,7 @@ impl MergeOptions {
 }
 
 /// A call of a merged walk, with the name of the provider it came from.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MergedCall {
     /// The provider's name in the configuration.
     pub provider: String,

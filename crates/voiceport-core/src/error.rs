@@ -23,7 +23,8 @@ pub struct FieldError {
 /// This matters for requests that are not idempotent, above all `dial`: a phone must not ring
 /// twice, so a caller that sees [`RequestOutcome::Unknown`] should look the call up (list by
 /// number or metadata) before dialing again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum RequestOutcome {
     /// The request never reached the vendor, or the vendor refused it (4xx): nothing happened.
     NotApplied,

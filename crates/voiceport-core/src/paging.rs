@@ -73,7 +73,7 @@ impl std::str::FromStr for PageCursor {
 }
 
 /// One page of calls.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct CallPage {
     /// The calls on this page (already filtered client-side where the vendor cannot).
     pub calls: Vec<Call>,

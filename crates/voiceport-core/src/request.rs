@@ -259,7 +259,7 @@ impl DialRequest {
 /// not (Rounded answers with the id only), `call` is `None`: fetch it with
 /// [`VoiceProvider::get_call`](crate::VoiceProvider::get_call) when you need it. voiceport
 /// does not fetch it for you, because a dial must stay a single request.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DialOutcome {
     /// The new call's id.
     pub call_id: CallId,
@@ -313,7 +313,33 @@ impl NoteInput {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AgentRef, CallKind};
+    use crate::{AgentRef, CallKind, CallPage, RequestOutcome};
+
+    /// What an application logs or snapshots: a dial's outcome, a page with its cursor,
+    /// and the outcome of a failed write, as JSON.
+    #[test]
+    fn outcomes_and_pages_serialize() {
+        let dialed = DialOutcome {
+            call_id: CallId::new("c1"),
+            call: None,
+        };
+        let value = serde_json::to_value(&dialed).unwrap();
+        assert_eq!(value, serde_json::json!({"call_id": "c1", "call": null}));
+        let page = CallPage {
+            calls: vec![call()],
+            next: Some(PageCursor::Offset { skip: 100 }),
+            total: Some(250),
+        };
+        let value = serde_json::to_value(&page).unwrap();
+        assert_eq!(value["calls"][0]["id"], "c1");
+        assert_eq!(
+            value["next"],
+            serde_json::json!({"mode": "offset", "skip": 100})
+        );
+        assert_eq!(value["total"], 250);
+        let outcome = serde_json::to_value(RequestOutcome::NotApplied).unwrap();
+        assert_eq!(outcome, "not_applied");
+    }
 
     fn call() -> Call {
         let mut call = Call::new(CallId::new("c1"), ProviderKind::HappyRobot);
