@@ -752,6 +752,11 @@ impl Error {
                 operation: Operation::Dial,
                 ..
             } => RequestOutcome::Unknown,
+            // A webhook body was read, not a request sent: nothing happened at the vendor.
+            Error::Decode {
+                operation: Operation::ParseWebhook,
+                ..
+            } => RequestOutcome::NotApplied,
             Error::Unauthorized { .. }
             | Error::NotFound { .. }
             | Error::RateLimited { .. }
@@ -1061,6 +1066,19 @@ mod tests {
         assert_eq!(conflict(Operation::Dial).outcome(), RequestOutcome::Unknown);
         assert_eq!(
             conflict(Operation::EndCall).outcome(),
+            RequestOutcome::NotApplied
+        );
+
+        // An answer that could not be read came after the vendor acted; a webhook body
+        // that could not be read came of no request.
+        let undecodable =
+            |operation| Error::decode(ProviderKind::Vapi, operation, "id", "x", b"{}");
+        assert_eq!(
+            undecodable(Operation::Dial).outcome(),
+            RequestOutcome::Applied
+        );
+        assert_eq!(
+            undecodable(Operation::ParseWebhook).outcome(),
             RequestOutcome::NotApplied
         );
 

@@ -127,7 +127,9 @@ impl VendorPayload {
         }
     }
 
-    /// Parses the payload into a generic JSON tree.
+    /// Parses the payload into a generic JSON tree. The payload was checked to be one JSON
+    /// value when it was kept, so this can fail only past serde_json's nesting limit (128
+    /// levels), where it gives `Null`; `deserialize::<Value>()` returns that error instead.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::from_str(self.get()).unwrap_or(serde_json::Value::Null)
     }
