@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! use futures::TryStreamExt;
-//! use voiceport::{CallQuery, CallStatus, DialRequest, VoiceProviderExt};
+//! use voiceport::{CallQuery, CallStatus, DialRequest, RequestOutcome, VoiceProviderExt};
 //!
 //! # async fn run() -> voiceport::Result<()> {
 //! // Named providers from a TOML file; change `kind` to change vendor.
@@ -17,9 +17,14 @@
 //! "#)?;
 //! let provider = registry.connect(Some("sales"))?;
 //!
-//! // Place a call, then read every completed call, page by page.
-//! let dialed = provider.dial(&DialRequest::to("+14155550187")).await?;
-//! println!("dialed {}", dialed.call_id);
+//! // Place a call. A dial that failed may still have placed it: `outcome` says.
+//! match provider.dial(&DialRequest::to("+14155550187")).await {
+//!     Ok(dialed) => println!("dialed {}", dialed.call_id),
+//!     Err(error) if error.outcome() == RequestOutcome::NotApplied => println!("{error}"),
+//!     Err(error) => println!("{error}: look the call up before dialing again"),
+//! }
+//!
+//! // Read every completed call, page by page.
 //! let query = CallQuery { statuses: vec![CallStatus::Completed], ..Default::default() };
 //! let mut calls = provider.calls(query);
 //! while let Some(call) = calls.try_next().await? {
@@ -43,6 +48,12 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Several accounts at once: a [`Registry`] holds named providers, merges their calls into
+//! one stream ([`Registry::calls`]) and dials through routes that fail over or split
+//! traffic ([`Registry::dial`]). [`webhooks`] verifies and parses what vendors post; with
+//! the `axum` feature its `Receiver` serves every provider's deliveries, verified and
+//! de-duplicated. An [`Interrupt`] stops work on a signal without losing a dial's outcome.
 //!
 //! [`codec`] decodes any vendor's JSON without a key or a network. The `insta` feature
 //! adds `snapshot::insta_settings()` for your own snapshot tests; the `conformance` feature
