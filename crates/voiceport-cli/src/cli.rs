@@ -248,8 +248,8 @@ pub(crate) struct DialArgs {
     /// instead of one provider.
     #[arg(long, value_name = "NAME")]
     pub(crate) route: Option<String>,
-    /// The number to call (E.164).
-    #[arg(long)]
+    /// The number to call (E.164: `+`, then 7 to 15 digits).
+    #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) to: String,
     /// The caller id to call from (vendors that take a number).
     #[arg(long = "from")]
@@ -407,7 +407,8 @@ pub(crate) struct CheckArgs {
 }
 
 /// An E.164 number: `+`, then 7 to 15 digits, the first not 0. Checked before anything is
-/// sent: a vendor refusing the number would read as a failed conformance case.
+/// sent: a vendor may dial what it makes of another form (`12345`), and a vendor refusing
+/// the number would read as a failed conformance case.
 fn e164(text: &str) -> Result<String, String> {
     let digits = text.strip_prefix('+').unwrap_or_default();
     let valid = (7..=15).contains(&digits.len())

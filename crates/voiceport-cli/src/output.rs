@@ -338,6 +338,7 @@ pub(crate) fn call(call: &Call, as_json: bool) -> Outcome {
     }
     let fields: Vec<(&str, String)> = vec![
         ("id", call.id.to_string()),
+        ("name", or_dash(call.name.clone())),
         ("provider", call.provider.to_string()),
         (
             "status",

@@ -390,6 +390,11 @@ async fn dial_update_end_cancel_delete_and_notes() {
         .await,
     );
     assert_eq!(renamed["name"], "Renewal");
+    // The table shows the name it changed.
+    let table = stdout(&run(Some(&env), &["-p", "voicebot", "calls", "get", &vid]).await);
+    let row =
+        (table.lines().find(|line| line.starts_with("name"))).unwrap_or_else(|| panic!("{table}"));
+    assert!(row.contains("Renewal"), "{row}");
     let nothing = run(Some(&env), &["-p", "voicebot", "calls", "update", &vid]).await;
     assert_eq!(nothing.status.code(), Some(2));
 
@@ -1401,7 +1406,13 @@ async fn ids_and_values_refused_locally_exit_2_and_send_nothing() {
         (
             &rounded,
             vec!["calls", "dial", "--to", " "],
-            "`to` (the number to call) is empty",
+            "expected an E.164 number",
+        ),
+        // Not E.164: a vendor may dial what it makes of it.
+        (
+            &rounded,
+            vec!["calls", "dial", "--to", "12345"],
+            "expected an E.164 number",
         ),
         // `--limit 0` would fetch one call, print none, and skip it: refused by name.
         (
