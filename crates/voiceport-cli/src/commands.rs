@@ -214,7 +214,8 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         .cursor
         .as_deref()
         .map(PageCursor::from_token)
-        .transpose()?;
+        .transpose()
+        .map_err(values::cursor_refused)?;
     if !args.all {
         let page = provider.list_calls(&query).await?;
         let shown = args.limit.map_or(page.calls.len(), |limit| {
@@ -250,6 +251,12 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         }
         output::calls(calls, false)?;
         if let Some(next) = next {
+            // A vendor filtering on voiceport's side serves pages that may match nothing.
+            if calls.is_empty() {
+                output::say(
+                    "note: no call on this page matched, but more pages follow (some filters are applied to each page after it is fetched); --all reads them all",
+                );
+            }
             output::say(&format!(
                 "more: --cursor {}",
                 output::shell_quote(&next.to_token())
@@ -639,7 +646,8 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
         .cursor
         .as_deref()
         .map(PageCursor::from_token)
-        .transpose()?;
+        .transpose()
+        .map_err(values::cursor_refused)?;
     let (mut sink, sink_name) = export_sink(&args)?;
     if let ExportFormat::Csv = args.format
         && !args.append

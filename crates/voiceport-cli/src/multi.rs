@@ -113,14 +113,16 @@ fn start(
     query: CallQuery,
     cursor: Option<&str>,
 ) -> Result<voiceport::MergedCalls, Failure> {
-    let resume = cursor.map(MergedCursor::from_token).transpose()?;
+    let resume =
+        (cursor.map(MergedCursor::from_token).transpose()).map_err(values::cursor_refused)?;
+    // A cursor of a walk with other filters is refused here too, as a `--cursor` error.
     let walk = registry.calls(
         &Selection::parse(providers),
         query,
         resume,
         MergeOptions::default(),
-    )?;
-    Ok(walk)
+    );
+    walk.map_err(values::cursor_refused)
 }
 
 /// `calls list --providers …`: one merged listing, newest first; `--limit` calls (or all

@@ -1618,6 +1618,90 @@ async fn a_page_cut_to_the_limit_gives_no_cursor_that_would_skip_calls() {
     assert_eq!(page.get("truncated"), None, "{page}");
 }
 
+/// A page whose calls a client-side filter removed, with more pages to come, is said to be
+/// so: an empty table alone would read as "no such call".
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_filtered_page_with_more_to_come_says_so() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    // Rounded filters statuses client-side; the page's one call is completed.
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
+            &["14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3"],
+            Some("2026-03-23T17:58:40Z"),
+        )))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let busy = run_with(
+        &config,
+        &["calls", "list", "--status", "busy", "--limit", "1"],
+    )
+    .await;
+    assert!(busy.status.success(), "{}", stderr(&busy));
+    assert_eq!(stdout(&busy).lines().count(), 1, "a header alone");
+    let said = stderr(&busy);
+    assert!(
+        said.contains("no call on this page matched") && said.contains("--cursor"),
+        "{said}"
+    );
+    let completed = run_with(&config, &["calls", "list", "--status", "completed"]).await;
+    assert!(
+        !stderr(&completed).contains("no call on this page"),
+        "{}",
+        stderr(&completed)
+    );
+}
+
+/// A cursor that is no cursor, or is another walk's, is a mistake in `--cursor`: said so,
+/// exit 2 (it was a configuration error, exit 2 without naming the flag).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_cursor_names_the_flag() {
+    let env = env().await;
+    let merged = json(
+        &run(
+            Some(&env),
+            &[
+                "--json",
+                "calls",
+                "list",
+                "--providers",
+                "all",
+                "--limit",
+                "1",
+            ],
+        )
+        .await,
+    );
+    let token = merged["next_cursor"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{merged}"));
+    for args in [
+        vec!["-p", "voicebot", "calls", "list", "--cursor", "garbage"],
+        vec!["-p", "voicebot", "export", "--cursor", "garbage"],
+        vec!["calls", "list", "--providers", "all", "--cursor", "garbage"],
+        // Another walk's: the same providers, another filter.
+        vec![
+            "calls",
+            "list",
+            "--providers",
+            "all",
+            "--status",
+            "busy",
+            "--cursor",
+            token,
+        ],
+    ] {
+        let out = run(Some(&env), &args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("error: --cursor: "),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+}
+
 /// A merged page (`--providers`, `--json`, no `--all`) that fails part way is printed as
 /// far as it got, with the cursor after it: resuming from the hint skips nothing.
 #[tokio::test(flavor = "multi_thread")]
