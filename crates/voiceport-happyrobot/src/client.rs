@@ -114,7 +114,11 @@ impl HappyRobot {
     }
 
     /// Where to download the call's recording: `GET /calls/{id}/recording`, answering
-    /// `{url}` (a bare JSON string is accepted too). `None`: the vendor gave no URL.
+    /// `{url}` (a bare JSON string is accepted too). `None`: the call has no recording,
+    /// or the vendor gave no URL. HappyRobot does not say what it answers for a call
+    /// without a recording; a 404 may mean that as well as an unknown call (*inferred*),
+    /// so on a 404 the call is read back: there, `None`; gone too, the recording's
+    /// [`Error::NotFound`]; any other error of the read-back is returned as is.
     pub async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
         VoiceProvider::recording(self, id).await
     }
@@ -299,7 +303,16 @@ impl Adapter for HappyRobot {
         // recording" without a path (docs/vendors/happyrobot.md).
         let request = Request::get(Operation::GetRecording, ["calls", id.as_str(), "recording"])
             .call_id(id.as_str());
-        decode_recording(&self.http.send(request).await?.body)
+        match self.http.send(request).await {
+            Ok(response) => decode_recording(&response.body),
+            // A 404 also answers a call that has no recording (yet): read the call back.
+            Err(missing @ Error::NotFound { .. }) => match Adapter::get_call(self, id).await {
+                Ok(_) => Ok(None),
+                Err(Error::NotFound { .. }) => Err(missing),
+                Err(other) => Err(other),
+            },
+            Err(other) => Err(other),
+        }
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {

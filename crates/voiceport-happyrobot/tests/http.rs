@@ -615,6 +615,73 @@ async fn recording_reads_an_object_or_a_bare_string() {
     );
 }
 
+/// HappyRobot answers 404 for a call that has no recording (yet): the call read back is
+/// there, so there is no recording (`None`), as with the vendors that read it off the call.
+#[tokio::test]
+async fn a_recording_404_for_a_call_that_exists_is_no_recording() {
+    let api = api().await;
+    let missing = r#"{"message": "Recording not found"}"#;
+    api.on("GET", &call_tail("/recording"))
+        .respond_with(json_response(404, missing))
+        .expect(2)
+        .mount(&api.server)
+        .await;
+    api.on("GET", &call_tail(""))
+        .respond_with(json_response(200, &fixture("call_seed.json")))
+        .expect(2)
+        .mount(&api.server)
+        .await;
+    let hr = client(&api);
+    // Through the trait…
+    assert_eq!(VoiceProvider::recording(&hr, &id()).await.unwrap(), None);
+    // …and the inherent method.
+    assert_eq!(hr.recording(&id()).await.unwrap(), None);
+}
+
+/// A recording 404 stands when the call read back is not found either; any other error of
+/// the read-back is returned as is.
+#[tokio::test]
+async fn a_recording_404_stands_when_the_call_is_not_found() {
+    let missing = r#"{"message": "Recording not found"}"#;
+    let gone = api().await;
+    gone.respond_json("GET", &call_tail("/recording"), 404, missing)
+        .await;
+    gone.on("GET", &call_tail(""))
+        .respond_with(json_response(404, r#"{"message": "Call not found"}"#))
+        .expect(1)
+        .mount(&gone.server)
+        .await;
+    let err = client(&gone).recording(&id()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::NotFound {
+                operation: Operation::GetRecording,
+                message: Some(m),
+                ..
+            } if m == "Recording not found"
+        ),
+        "{err:?}"
+    );
+
+    let api = api().await;
+    api.respond_json("GET", &call_tail("/recording"), 404, missing)
+        .await;
+    api.respond_json("GET", &call_tail(""), 401, r#"{"message": "bad key"}"#)
+        .await;
+    let err = client(&api).recording(&id()).await.unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            Error::Unauthorized {
+                operation: Operation::GetCall,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
 #[tokio::test]
 async fn end_cancel_and_delete_hit_their_paths() {
     let api = api().await;
