@@ -429,9 +429,10 @@ pub(crate) struct ListenArgs {
     /// The port to listen on (0: any free port; the address is printed on standard error).
     #[arg(long, default_value_t = 8787)]
     pub(crate) port: u16,
-    /// The address to bind (0.0.0.0 to accept deliveries from other hosts).
-    #[arg(long, default_value = "127.0.0.1")]
-    pub(crate) bind: String,
+    /// The IP address to bind (0.0.0.0 to accept deliveries from other hosts; `::` for
+    /// IPv6 too).
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub(crate) bind: std::net::IpAddr,
     /// Re-post each verified, normalized event as JSON to this URL before the vendor is
     /// answered. Unless it answers 2xx within 5 seconds, the event is printed all the same,
     /// marked as not forwarded (`"forwarded": false` with --json), and the vendor gets 500:
@@ -457,9 +458,9 @@ pub(crate) struct SandboxArgs {
     /// The seed of the generated calls.
     #[arg(long, default_value_t = 42)]
     pub(crate) seed: u64,
-    /// Seeded calls per vendor.
-    #[arg(long, default_value_t = 200)]
-    pub(crate) calls: usize,
+    /// Seeded calls per vendor, at most 100,000 (the sandbox keeps them in memory).
+    #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub(crate) calls: u32,
     /// Post each vendor's webhook deliveries to URL/webhooks/VENDOR, signed with the
     /// secrets of the printed configuration (so that `voiceport listen` with it, at URL,
     /// verifies them), retried as each vendor retries.

@@ -896,7 +896,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         .seed(args.seed)
         .addr(([127, 0, 0, 1], args.port).into());
     for &kind in voiceport_sandbox::EMULATED {
-        builder = builder.calls(kind, args.calls);
+        builder = builder.calls(kind, args.calls as usize);
     }
     let receiver = args.webhooks.as_deref().map(receiver_base).transpose()?;
     let sandbox = builder

@@ -75,9 +75,10 @@ pub(crate) async fn run(
     };
     // Bound, and said on standard error, before the receiver is built: its warnings (a
     // provider not verified) come after the address a script reads from the first line.
-    let listener = tokio::net::TcpListener::bind((args.bind.as_str(), args.port))
+    let address = std::net::SocketAddr::new(args.bind, args.port);
+    let listener = tokio::net::TcpListener::bind(address)
         .await
-        .map_err(|e| Failure::Io(format!("cannot listen on {}:{}", args.bind, args.port), e))?;
+        .map_err(|e| Failure::Io(format!("cannot listen on {address}"), e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Io("the listening address".into(), e))?;

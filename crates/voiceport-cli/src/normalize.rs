@@ -50,9 +50,10 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
     printed
 }
 
-/// What a decoding error means here: a payload kind the vendor never sends, or a file that
-/// is not the payload it should be, is a usage error naming the file; a vendor error body
-/// (Rounded's error envelope) is the error it stands for.
+/// What a decoding error means here: a payload kind the vendor never sends, a file that is
+/// not the payload it should be, or one that holds the vendor's error answer (Rounded's
+/// error envelope) is a usage error naming the file. Nothing was asked of the vendor, so
+/// none of them is a vendor's failure (exit 3).
 fn failure(error: Error, codec: &dyn Codec, what: PayloadKind, file: &Path) -> Failure {
     match error {
         Error::Unsupported { .. } => {
@@ -81,7 +82,15 @@ fn failure(error: Error, codec: &dyn Codec, what: PayloadKind, file: &Path) -> F
                 output::cell(&excerpt)
             ))
         }
-        error => error.into(),
+        // Its text reads as a request's failure (`rounded get_call: not found: …`): said
+        // as what the file holds.
+        error => Failure::Usage(format!(
+            "{} holds a {} error answer, not a {}: {}",
+            output::cell(&name(file)),
+            codec.kind(),
+            what_name(what),
+            output::cell(&error.to_string())
+        )),
     }
 }
 
@@ -213,5 +222,12 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
             .map_err(|e| Failure::Io("standard input".into(), e))?;
         return Ok(bytes);
     }
-    std::fs::read(path).map_err(|e| Failure::Io(path.display().to_string(), e))
+    // A file that is not there is a mistake in the arguments, as a missing config file is.
+    std::fs::read(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => Failure::Usage(format!(
+            "no such file: {}",
+            output::cell(&path.display().to_string())
+        )),
+        _ => Failure::Io(path.display().to_string(), e),
+    })
 }

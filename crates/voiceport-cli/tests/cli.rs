@@ -645,11 +645,13 @@ async fn normalize_every_fixture() {
             )
             .await;
             if name.starts_with("error_envelope") {
-                // A vendor error body normalizes to the error it stands for.
-                assert_eq!(out.status.code(), Some(3), "{vendor}/{name}");
+                // A vendor's error answer in a file: the input's fault (nothing was asked
+                // of the vendor), said with the error it stands for.
+                assert_eq!(out.status.code(), Some(2), "{vendor}/{name}");
+                let said = String::from_utf8_lossy(&out.stderr);
                 assert!(
-                    String::from_utf8_lossy(&out.stderr).contains("rounded"),
-                    "{vendor}/{name}"
+                    said.contains("holds a rounded error answer"),
+                    "{vendor}/{name}: {said}"
                 );
                 continue;
             }
@@ -1651,6 +1653,25 @@ async fn an_empty_filtered_page_with_more_to_come_says_so() {
         "{}",
         stderr(&completed)
     );
+}
+
+/// Arguments that cannot be right exit 2, naming what is wrong, before anything starts: a
+/// missing input file (as a missing config file), an address that is no IP address, more
+/// seeded calls than memory holds.
+#[tokio::test(flavor = "multi_thread")]
+async fn impossible_arguments_exit_2() {
+    for (args, says) in [
+        (
+            vec!["normalize", "--vendor", "vapi", "/nonexistent/call.json"],
+            "no such file: /nonexistent/call.json",
+        ),
+        (vec!["listen", "--bind", "notanip"], "'--bind <IP>'"),
+        (vec!["sandbox", "--calls", "100000000"], "'--calls <CALLS>'"),
+    ] {
+        let out = run(None, &args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(says), "{args:?}: {}", stderr(&out));
+    }
 }
 
 /// A cursor that is no cursor, or is another walk's, is a mistake in `--cursor`: said so,
