@@ -8,6 +8,7 @@ use voiceport::{CallQuery, VoiceProvider};
 
 use crate::cli::CheckArgs;
 use crate::commands::{Invocation, look_for_call};
+use crate::interrupts::StopSignal;
 use crate::progress::Progress;
 use crate::{Failure, output};
 
@@ -66,6 +67,7 @@ pub(crate) async fn run(
     };
     // The suite reports only at its end, which a dial can put minutes away: a spinner
     // says it is running. The results are printed after it, so they never mix.
+    let mut stop = StopSignal::listen()?;
     let progress = Progress::for_rows(false);
     progress.working("running the conformance cases");
     let checked = async {
@@ -81,7 +83,7 @@ pub(crate) async fn run(
             }
         },
         // Stopped mid-run, a dialed call may still be live at the account's cost.
-        _ = tokio::signal::ctrl_c() => {
+        () = stop.received() => {
             progress.finish();
             let message = match &args.dial {
                 Some(number) => format!(

@@ -14,7 +14,7 @@ use crate::cli::{
     CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
     SandboxArgs, Shell, UpdateArgs,
 };
-use crate::interrupts::CtrlC;
+use crate::interrupts::StopSignal;
 use crate::page_writer::PageWriter;
 use crate::progress::Progress;
 use crate::{Failure, Outcome, config, output, values};
@@ -271,7 +271,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     let mut table = output::Table::new(&output::CALL_HEADERS);
     let progress = Progress::for_rows(true);
     let mut count = 0;
-    let mut ctrl_c = CtrlC::listen()?;
+    let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
             // Every page printed is whole: the walk resumes after them.
@@ -345,12 +345,12 @@ fn walk_failure(
 
 /// The output of `next`, unless Ctrl-C comes first (`None`).
 pub(crate) async fn unless_interrupted<F: Future>(
-    ctrl_c: &mut CtrlC,
+    ctrl_c: &mut StopSignal,
     next: F,
 ) -> Option<F::Output> {
     tokio::select! {
         biased;
-        () = ctrl_c.pressed() => None,
+        () = ctrl_c.received() => None,
         output = next => Some(output),
     }
 }
@@ -414,10 +414,10 @@ async fn dial(
     tokio::pin!(dialing);
     // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
     // the user not knowing whether a phone rings.
-    let mut ctrl_c = CtrlC::listen()?;
+    let mut ctrl_c = StopSignal::listen()?;
     tokio::select! {
         biased;
-        () = ctrl_c.pressed() => {}
+        () = ctrl_c.received() => {}
         outcome = &mut dialing => return match outcome {
             Ok(outcome) => print_dial(outcome, json),
             Err(error) => Err(Failure::Dial {
@@ -464,7 +464,7 @@ async fn dial(
 pub(crate) async fn dial_grace<F: Future>(
     dialing: std::pin::Pin<&mut F>,
     interrupt: &Interrupt,
-    ctrl_c: &mut CtrlC,
+    ctrl_c: &mut StopSignal,
     whose: &str,
 ) -> Option<F::Output> {
     interrupt.interrupt();
@@ -474,7 +474,7 @@ pub(crate) async fn dial_grace<F: Future>(
     ));
     tokio::select! {
         biased;
-        () = ctrl_c.pressed() => None,
+        () = ctrl_c.received() => None,
         answer = tokio::time::timeout(DIAL_GRACE, dialing) => answer.ok(),
     }
 }
@@ -660,7 +660,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     let mut count = 0;
     let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);
-    let mut ctrl_c = CtrlC::listen()?;
+    let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
             // The pages handed over are written whole, and resumed after.

@@ -1,34 +1,52 @@
-//! Ctrl-C, heard from the moment a command starts listening: a second press is not lost
-//! while the first is being handled (a fresh `tokio::signal::ctrl_c()` hears only presses
-//! after its first poll). Presses that come before the first is taken count as one, so a
-//! quick double press is one: the second must follow the first's notice.
+//! Stop requests: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what a service manager, a CI
+//! runner or `timeout` sends), heard from the moment a command starts listening, so that
+//! a dial or a walk stopped either way still says what it left behind. A second request is
+//! not lost while the first is being handled (a fresh `tokio::signal::ctrl_c()` hears only
+//! presses after its first poll). Requests that come before the first is taken count as
+//! one, so a quick double press is one: the second must follow the first's notice.
 
 use crate::Failure;
 
-/// The presses of Ctrl-C from now on.
-pub(crate) struct CtrlC {
+/// The stop requests from now on.
+pub(crate) struct StopSignal {
     #[cfg(unix)]
-    presses: tokio::signal::unix::Signal,
+    interrupts: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminates: tokio::signal::unix::Signal,
     #[cfg(windows)]
-    presses: tokio::signal::windows::CtrlC,
+    interrupts: tokio::signal::windows::CtrlC,
 }
 
-impl CtrlC {
+impl StopSignal {
     /// Starts listening (on a Tokio runtime).
-    pub(crate) fn listen() -> Result<CtrlC, Failure> {
+    pub(crate) fn listen() -> Result<StopSignal, Failure> {
         let io = |e| Failure::Io("listening for Ctrl-C".into(), e);
         #[cfg(unix)]
-        let presses = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt())
-            .map_err(io)?;
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(StopSignal {
+                interrupts: signal(SignalKind::interrupt()).map_err(io)?,
+                terminates: signal(SignalKind::terminate()).map_err(io)?,
+            })
+        }
         #[cfg(windows)]
-        let presses = tokio::signal::windows::ctrl_c().map_err(io)?;
-        Ok(CtrlC { presses })
+        {
+            let interrupts = tokio::signal::windows::ctrl_c().map_err(io)?;
+            Ok(StopSignal { interrupts })
+        }
     }
 
-    /// The next press.
-    pub(crate) async fn pressed(&mut self) {
+    /// The next stop request.
+    pub(crate) async fn received(&mut self) {
         // `None` only once the runtime stops listening: nothing more will come.
-        if self.presses.recv().await.is_none() {
+        #[cfg(unix)]
+        let heard = tokio::select! {
+            heard = self.interrupts.recv() => heard,
+            heard = self.terminates.recv() => heard,
+        };
+        #[cfg(windows)]
+        let heard = self.interrupts.recv().await;
+        if heard.is_none() {
             std::future::pending::<()>().await;
         }
     }

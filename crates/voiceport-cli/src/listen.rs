@@ -11,7 +11,7 @@ use voiceport::{CallEvent, ProviderKind, Registry};
 
 use crate::cli::ListenArgs;
 use crate::commands::shown_url;
-use crate::interrupts::CtrlC;
+use crate::interrupts::StopSignal;
 use crate::serve::Limits;
 use crate::{Failure, Outcome, output};
 
@@ -36,7 +36,7 @@ pub(crate) async fn run(
     json: bool,
 ) -> Outcome {
     // Heard from the start: a Ctrl-C sent once the address is printed drains, as any.
-    let mut ctrl_c = CtrlC::listen()?;
+    let mut ctrl_c = StopSignal::listen()?;
     let mut builder = Receiver::builder(&registry);
     // `-p NAME` serves that provider, as `--only NAME` does.
     let only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
@@ -162,14 +162,14 @@ pub(crate) async fn run(
     });
     tokio::pin!(serving);
     let drained = async {
-        ctrl_c.pressed().await;
+        ctrl_c.received().await;
         let _ = stop.send(());
         output::say_detached(format!(
             "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C again to quit now)",
             DRAIN.as_secs()
         ));
         tokio::select! {
-            () = ctrl_c.pressed() => {}
+            () = ctrl_c.received() => {}
             () = tokio::time::sleep(DRAIN) => {}
         }
     };

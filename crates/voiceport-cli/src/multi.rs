@@ -13,7 +13,7 @@ use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
 use crate::commands::{
     Invocation, dial_grace, interrupted_walk, look_for_call, resume_hint, unless_interrupted,
 };
-use crate::interrupts::CtrlC;
+use crate::interrupts::StopSignal;
 use crate::{Failure, Outcome, output, values};
 
 /// The provider an id names as `provider:call_id`, if its prefix is a configured
@@ -157,7 +157,7 @@ pub(crate) async fn list(
     let mut count = 0;
     // A page without --all is printed whole or not at all: Ctrl-C ends it as it always has.
     let mut ctrl_c = if args.all {
-        Some(CtrlC::listen()?)
+        Some(StopSignal::listen()?)
     } else {
         None
     };
@@ -241,7 +241,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         writeln!(sink, "provider_name,{columns}").map_err(io)?;
     }
     let mut count = 0;
-    let mut ctrl_c = CtrlC::listen()?;
+    let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
             // Every row is written whole.
@@ -302,10 +302,10 @@ pub(crate) async fn dial(
     let interrupt = Interrupt::new();
     let dialing = interrupt.run(registry.dial(route, &request, None));
     tokio::pin!(dialing);
-    let mut ctrl_c = CtrlC::listen()?;
+    let mut ctrl_c = StopSignal::listen()?;
     let result = tokio::select! {
         biased;
-        () = ctrl_c.pressed() => None,
+        () = ctrl_c.received() => None,
         result = &mut dialing => Some(result),
     };
     // Interrupted: the answer is waited for a few seconds, as for a plain dial, to learn

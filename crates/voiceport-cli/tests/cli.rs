@@ -2366,6 +2366,17 @@ async fn interrupt_when_answered(
     args: &[&str],
     config: &str,
 ) -> Output {
+    signal_when_answered(answer, args, config, "-INT").await
+}
+
+/// [`interrupt_when_answered`], stopped with `signal` (`-INT`, `-TERM`).
+#[cfg(unix)]
+async fn signal_when_answered(
+    answer: wiremock::ResponseTemplate,
+    args: &[&str],
+    config: &str,
+    signal: &str,
+) -> Output {
     use wiremock::{Mock, MockServer, matchers::method};
     let server = MockServer::start().await;
     Mock::given(method("POST"))
@@ -2398,7 +2409,7 @@ async fn interrupt_when_answered(
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
@@ -2584,6 +2595,36 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     assert!(
         text.contains("--config") && text.contains(" calls list --to '+16175550120'"),
         "{text}"
+    );
+}
+
+/// SIGTERM (a service manager, a CI runner, `timeout`) stops a dial or a check as Ctrl-C
+/// does: what it may have left behind is said, not lost with the process.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_during_a_dial_or_a_check_says_what_it_left() {
+    let answer = serde_json::json!({"message": "Phone call started successfully",
+        "data": {"call_id": "b48d0eec-c2e3-4b12-85c6-2aa47f65badb"}, "error": null, "status": 201});
+    let late = || {
+        wiremock::ResponseTemplate::new(201)
+            .set_body_json(answer.clone())
+            .set_delay(std::time::Duration::from_secs(30))
+    };
+    let dial = ["calls", "dial", "--to", "+16175550120"];
+    let out = signal_when_answered(late(), &dial, "", "-TERM").await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the call may have been placed"),
+        "{}",
+        stderr(&out)
+    );
+    let check = ["check", "--dial", "+16175550120"];
+    let out = signal_when_answered(late(), &check, "", "-TERM").await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("could still be live"),
+        "{}",
+        stderr(&out)
     );
 }
 
