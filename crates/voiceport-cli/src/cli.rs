@@ -289,7 +289,7 @@ pub(crate) struct UpdateArgs {
     /// Metadata, `key=value`; repeatable.
     #[arg(long = "metadata", value_name = "KEY=VALUE")]
     pub(crate) metadata: Vec<String>,
-    /// Replace the metadata instead of merging into it.
+    /// Replace the metadata instead of merging into it: with no --metadata, remove it all.
     #[arg(long)]
     pub(crate) replace: bool,
 }

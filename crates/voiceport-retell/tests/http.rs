@@ -517,6 +517,9 @@ async fn updates_retell_cannot_make_are_refused_before_sending() {
         ),
         "{result:?}"
     );
+    // Retell replaces metadata whole: the refusal says to.
+    let said = result.unwrap_err().to_string();
+    assert!(said.contains("with `MetadataMode::Replace`"), "{said}");
     let name = CallUpdate {
         name: Some("Renewal".into()),
         ..CallUpdate::default()

@@ -83,17 +83,27 @@ pub(super) fn update<A: Adapter>(adapter: &A, id: &CallId, update: &CallUpdate) 
         flag(adapter, Operation::UpdateField("name"), |c| c.update_name)?;
     }
     if update.metadata.is_some() {
-        match update.metadata_mode {
-            MetadataMode::Merge => {
-                flag(adapter, Operation::UpdateField("metadata (merge)"), |c| {
-                    c.update_metadata_merge
-                })?
-            }
-            MetadataMode::Replace => {
-                flag(adapter, Operation::UpdateField("metadata (replace)"), |c| {
-                    c.update_metadata_replace
-                })?
-            }
+        // Where the vendor takes the other mode, the refusal says so.
+        let (field, supported, other, instead) = match update.metadata_mode {
+            MetadataMode::Merge => (
+                "metadata (merge)",
+                caps.update_metadata_merge,
+                caps.update_metadata_replace,
+                "only replacing the metadata whole is: send all of it with `MetadataMode::Replace`",
+            ),
+            MetadataMode::Replace => (
+                "metadata (replace)",
+                caps.update_metadata_replace,
+                caps.update_metadata_merge,
+                "only merging into the metadata is: `MetadataMode::Merge`",
+            ),
+        };
+        if !supported {
+            let operation = Operation::UpdateField(field);
+            return Err(match other {
+                true => Error::unsupported_because(adapter.kind(), operation, instead),
+                false => Error::unsupported(adapter.kind(), operation),
+            });
         }
     }
     if update.name.is_none() && update.metadata.is_none() {
