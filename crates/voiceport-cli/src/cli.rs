@@ -266,11 +266,11 @@ pub(crate) struct DialArgs {
     /// Metadata, `key=value`; repeatable.
     #[arg(long = "metadata", value_name = "KEY=VALUE")]
     pub(crate) metadata: Vec<String>,
-    /// Place the call at this time (RFC 3339).
+    /// Place the call at this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
     #[arg(long)]
     pub(crate) at: Option<String>,
-    /// Hang up after this many seconds.
-    #[arg(long)]
+    /// Hang up after this many seconds (at least 1).
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) max_duration: Option<u32>,
     /// The conversation language.
     #[arg(long)]

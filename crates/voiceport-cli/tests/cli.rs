@@ -1410,6 +1410,19 @@ async fn ids_and_values_refused_locally_exit_2_and_send_nothing() {
             vec!["calls", "dial", "--to", " "],
             "expected an E.164 number",
         ),
+        // Said by its flag, not by the library's field (`max_duration_secs`).
+        (
+            &rounded,
+            vec![
+                "calls",
+                "dial",
+                "--to",
+                "+16175550120",
+                "--max-duration",
+                "0",
+            ],
+            "'--max-duration <SECONDS>'",
+        ),
         // Not E.164: a vendor may dial what it makes of it.
         (
             &rounded,
