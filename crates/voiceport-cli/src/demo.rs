@@ -47,14 +47,21 @@ struct Seen {
     vendor: String,
     call_id: String,
     status: String,
-    vendor_status: String,
-    end_reason: String,
-    duration_secs: String,
+    vendor_status: Option<String>,
+    end_reason: Option<String>,
+    duration_secs: Option<f64>,
     utterances: usize,
-    first_words: String,
+    first_words: Option<String>,
     annotation: String,
-    listed: String,
+    /// The calls on the first page listed, and how many the vendor says there are.
+    listed: usize,
+    listed_of: Option<u64>,
     payload_bytes: usize,
+}
+
+/// `text`, or a dash in the table for none.
+fn or_dash(text: &Option<String>) -> String {
+    text.clone().unwrap_or_else(|| "-".into())
 }
 
 /// The made-up webhook secret of `kind`'s emulator in the demo and `voiceport sandbox
@@ -243,13 +250,19 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
         ("vendor", |s| s.vendor.clone()),
         ("dialed call", |s| s.call_id.clone()),
         ("status", |s| s.status.clone()),
-        ("vendor status", |s| s.vendor_status.clone()),
-        ("end reason", |s| s.end_reason.clone()),
-        ("duration", |s| s.duration_secs.clone()),
+        ("vendor status", |s| or_dash(&s.vendor_status)),
+        ("end reason", |s| or_dash(&s.end_reason)),
+        ("duration", |s| {
+            s.duration_secs
+                .map_or_else(|| "-".into(), |d| format!("{d:.1}s"))
+        }),
         ("utterances", |s| s.utterances.to_string()),
-        ("first words", |s| s.first_words.clone()),
+        ("first words", |s| or_dash(&s.first_words)),
         ("annotated by", |s| s.annotation.clone()),
-        ("listed", |s| s.listed.clone()),
+        ("listed", |s| {
+            let of = s.listed_of.map(|t| format!(" of {t}")).unwrap_or_default();
+            format!("{} calls{of}", s.listed)
+        }),
         ("vendor JSON", |s| format!("{} bytes", s.payload_bytes)),
     ];
     let rows: Vec<Vec<String>> = fields
@@ -347,33 +360,23 @@ async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
             ..CallQuery::default()
         })
         .await?;
-    let total = page.total.map(|t| format!(" of {t}")).unwrap_or_default();
     let fetched = provider.get_call(&call.id).await?;
     Ok(Seen {
         vendor: kind.to_string(),
         call_id: call.id.to_string(),
         status: call.status.to_string(),
-        vendor_status: call.vendor_status.clone().unwrap_or_else(|| "-".into()),
-        end_reason: call
-            .end_reason
-            .as_ref()
-            .map_or_else(|| "-".into(), |r| r.category.as_str().to_owned()),
-        duration_secs: call
-            .duration_secs
-            .map(|d| format!("{d:.1}s"))
-            .unwrap_or_else(|| "-".into()),
+        vendor_status: call.vendor_status.clone(),
+        end_reason: (call.end_reason.as_ref()).map(|r| r.category.as_str().to_owned()),
+        duration_secs: call.duration_secs,
         utterances: transcript.utterances.len(),
-        first_words: transcript
-            .utterances
-            .iter()
-            .find_map(|u| {
-                u.text
-                    .clone()
-                    .filter(|t| !t.is_empty() && u.speaker == voiceport::Speaker::Agent)
-            })
-            .unwrap_or_else(|| "-".into()),
+        first_words: transcript.utterances.iter().find_map(|u| {
+            u.text
+                .clone()
+                .filter(|t| !t.is_empty() && u.speaker == voiceport::Speaker::Agent)
+        }),
         annotation: annotation.to_owned(),
-        listed: format!("{} calls{total}", page.calls.len()),
+        listed: page.calls.len(),
+        listed_of: page.total,
         payload_bytes: fetched.vendor_payload().map_or(0, |p| p.get().len()),
     })
 }

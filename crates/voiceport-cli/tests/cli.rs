@@ -688,6 +688,16 @@ async fn demo_shows_all_five_vendors() {
             .iter()
             .all(|s| s["status"] == "completed" && s["utterances"].as_u64() > Some(3))
     );
+    // Data, not the table's text: numbers as numbers, nothing as null (not "-" or "0.7s").
+    for s in seen.as_array().unwrap() {
+        assert!(s["duration_secs"].is_f64() && s["listed"].is_u64(), "{s}");
+        assert!(
+            s["end_reason"].is_string() || s["end_reason"].is_null(),
+            "{s}"
+        );
+        let texts = ["vendor_status", "end_reason", "first_words"].map(|key| &s[key]);
+        assert!(texts.iter().all(|text| *text != "-"), "{s}");
+    }
 }
 
 /// A `voiceport` process (a sandbox, a listener), killed however the test ends.
