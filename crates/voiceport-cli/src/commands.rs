@@ -115,7 +115,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         Command::Export(args) => export(connect()?, args).await,
         // Run by `main` before a runtime starts; here for completeness of the match.
         Command::Normalize(args) => crate::normalize::run(&args, cli.verbose > 0),
-        Command::Capabilities => capabilities(&cli.config, json),
+        Command::Capabilities => capabilities(&cli.config, cli.provider.as_deref(), json),
         Command::Check(args) => {
             let named = Invocation::of(config_path, cli.provider.as_deref());
             crate::check::run(connect()?, named, args, json).await
@@ -775,18 +775,35 @@ fn is_plain_number(text: &str) -> bool {
     parts.next().is_none() && all_digits(whole) && fraction.is_none_or(all_digits)
 }
 
-fn capabilities(config_path: &Option<std::path::PathBuf>, json: bool) -> Outcome {
+/// Every configured provider's capabilities, or with `-p NAME` that provider's. In JSON,
+/// keyed by provider name, each with its `kind` beside the flags.
+fn capabilities(
+    config_path: &Option<std::path::PathBuf>,
+    only: Option<&str>,
+    json: bool,
+) -> Outcome {
     let registry = config::registry(config_path.as_deref())?;
+    let names: Vec<&str> = match only {
+        Some(name) => vec![name],
+        None => registry.names().collect(),
+    };
     let mut columns = Vec::new();
-    for name in registry.names() {
+    let mut by_name = serde_json::Map::new();
+    for name in names {
         let provider = registry.connect(Some(name))?;
         let flags = serde_json::to_value(provider.capabilities())
             .map_err(|e| Failure::Usage(e.to_string()))?;
+        if json {
+            let mut entry = serde_json::json!({ "kind": provider.kind() });
+            if let (Some(entry), Some(flags)) = (entry.as_object_mut(), flags.as_object()) {
+                entry.extend(flags.clone());
+            }
+            by_name.insert(name.to_owned(), entry);
+        }
         columns.push((format!("{name} ({})", provider.kind()), flags));
     }
     if json {
-        let map: serde_json::Map<String, serde_json::Value> = columns.into_iter().collect();
-        return output::json(&map);
+        return output::json(&by_name);
     }
     let Some((_, first)) = columns.first() else {
         return output::line("(no providers configured)");

@@ -567,13 +567,22 @@ async fn capabilities_table_and_json() {
         .unwrap_or_else(|| panic!("{table}"));
     assert!(row.contains("descending") && row.contains('-'), "{row}");
     assert!(!row.contains("null") && !row.contains('"'), "{row}");
+    // In JSON, keyed by provider name, each with its kind.
     let caps = json(&run(Some(&env), &["capabilities", "--json"]).await);
-    assert_eq!(caps["happyrobot (happyrobot)"]["notes"], true);
-    assert_eq!(caps["voicebot (voicebot)"]["notes"], false);
-    assert_eq!(caps["voicebot (voicebot)"]["listing_order"], "descending");
-    assert_eq!(
-        caps["happyrobot (happyrobot)"]["listing_order"],
-        Value::Null
+    assert_eq!(caps["happyrobot"]["notes"], true);
+    assert_eq!(caps["voicebot"]["notes"], false);
+    assert_eq!(caps["voicebot"]["kind"], "voicebot");
+    assert_eq!(caps["voicebot"]["listing_order"], "descending");
+    assert_eq!(caps["happyrobot"]["listing_order"], Value::Null);
+    // `-p NAME`: that provider alone.
+    let one = json(&run(Some(&env), &["-p", "vapi", "capabilities", "--json"]).await);
+    let names: Vec<&String> = one.as_object().unwrap().keys().collect();
+    assert_eq!(names, ["vapi"], "{one}");
+    let table = stdout(&run(Some(&env), &["-p", "vapi", "capabilities"]).await);
+    let header = table.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("vapi (vapi)") && !header.contains("retell"),
+        "{table}"
     );
 }
 
