@@ -394,6 +394,15 @@ fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
     .unwrap();
     let served = Receiver::builder(&two).providers(["b"]).served().unwrap();
     assert_eq!(served, ["b"]);
+    // No provider to serve: refused, not a router answering every delivery 404.
+    let none =
+        Registry::from_toml_str("[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n").unwrap();
+    assert_eq!(
+        Receiver::builder(&none).served().unwrap(),
+        Vec::<String>::new()
+    );
+    let err = Receiver::builder(&none).channel(8).unwrap_err();
+    assert!(err.to_string().contains("would serve nothing"), "{err}");
 }
 
 /// Retell's API key, which signs its deliveries ([`retell_registry`]).

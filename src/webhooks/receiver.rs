@@ -381,6 +381,13 @@ impl ReceiverBuilder<'_> {
 
     /// The router, and the channel each event arrives on. A full channel holds the
     /// vendor's request until there is room; a dropped receiving end answers 503.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`](crate::Error::Config): a provider named in
+    /// [`providers`](Self::providers) that is unknown or has no webhook table, a secret
+    /// that cannot be read (its environment variable unset), a webhook table that does not
+    /// make a verifier, or no provider to serve at all.
     pub fn channel(self, capacity: usize) -> Result<(Router, mpsc::Receiver<Delivery>)> {
         let (sender, events) = mpsc::channel(capacity.max(1));
         let handler: Handler = Arc::new(move |delivery| {
@@ -397,6 +404,10 @@ impl ReceiverBuilder<'_> {
 
     /// The router, handing each event to `handler`; an `Err` answers 500 so that the
     /// vendor retries.
+    ///
+    /// # Errors
+    ///
+    /// As [`channel`](Self::channel).
     pub fn handler<F, Fut>(self, handler: F) -> Result<Router>
     where
         F: Fn(Delivery) -> Fut + Send + Sync + 'static,
@@ -472,6 +483,14 @@ impl ReceiverBuilder<'_> {
 
     fn router(self, handler: Handler) -> Result<Router> {
         let endpoints = self.endpoints()?;
+        // A router serving nothing would answer every delivery 404: a configuration that
+        // forgot its webhook tables, said now rather than by the vendor's failures.
+        if endpoints.is_empty() {
+            return Err(voiceport_core::Error::config(
+                "providers",
+                "no provider has a [providers.NAME.webhook] table: the receiver would serve nothing",
+            ));
+        }
         for (name, endpoint) in &endpoints {
             if endpoint.verifier.scheme() == Scheme::None {
                 tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
