@@ -406,6 +406,17 @@ pub(crate) struct CheckArgs {
     pub(crate) dial: Option<String>,
 }
 
+/// An IP address, or `localhost` (the IPv4 loopback). Other host names are not looked up:
+/// which address a name resolves to is the resolver's, and a listener should say where it
+/// listens.
+fn bind_address(text: &str) -> Result<std::net::IpAddr, String> {
+    if text.eq_ignore_ascii_case("localhost") {
+        return Ok(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    text.parse()
+        .map_err(|_| "expected an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost".into())
+}
+
 /// An E.164 number: `+`, then 7 to 15 digits, the first not 0. Checked before anything is
 /// sent: a vendor may dial what it makes of another form (`12345`), and a vendor refusing
 /// the number would read as a failed conformance case.
@@ -429,9 +440,9 @@ pub(crate) struct ListenArgs {
     /// The port to listen on (0: any free port; the address is printed on standard error).
     #[arg(long, default_value_t = 8787)]
     pub(crate) port: u16,
-    /// The IP address to bind (0.0.0.0 to accept deliveries from other hosts; `::` for
-    /// IPv6 too).
-    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    /// The IP address to bind, or `localhost` (0.0.0.0 to accept deliveries from other
+    /// hosts; `::` for IPv6 too).
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1", value_parser = bind_address)]
     pub(crate) bind: std::net::IpAddr,
     /// Re-post each verified, normalized event as JSON to this URL before the vendor is
     /// answered. Unless it answers 2xx within 5 seconds, the event is printed all the same,

@@ -909,6 +909,8 @@ fn receiver_base(text: &str) -> Result<String, Failure> {
 }
 
 async fn sandbox(args: SandboxArgs) -> Outcome {
+    // Heard from the start: a stop sent once the address is printed ends it with 0.
+    let mut stop = StopSignal::listen()?;
     let mut builder = voiceport_sandbox::Sandbox::builder()
         .seed(args.seed)
         .addr(([127, 0, 0, 1], args.port).into());
@@ -964,7 +966,8 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
             sandbox.addr()
         ))?,
     }
-    let _ = tokio::signal::ctrl_c().await;
+    // Ctrl-C or SIGTERM ends it, with 0.
+    stop.received().await;
     Ok(())
 }
 

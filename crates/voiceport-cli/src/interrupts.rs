@@ -2,10 +2,26 @@
 //! runner or `timeout` sends), heard from the moment a command starts listening, so that
 //! a dial or a walk stopped either way still says what it left behind. A second request is
 //! not lost while the first is being handled (a fresh `tokio::signal::ctrl_c()` hears only
-//! presses after its first poll). Requests that come before the first is taken count as
-//! one, so a quick double press is one: the second must follow the first's notice.
+//! presses after its first poll). Requests of one kind that come before the first is taken
+//! count as one, so a quick double press is one: the second must follow the first's notice
+//! (a Ctrl-C and a SIGTERM together are two). A process stopped by SIGTERM exits 143, as
+//! one killed by it would (128 + 15), so that a service manager counts it as stopped.
+
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::Failure;
+
+/// Whether a SIGTERM was heard: the exit code of an interrupted command follows the signal.
+static TERMINATED: AtomicBool = AtomicBool::new(false);
+
+/// The exit code of a command a stop request ended: 143 after SIGTERM, else 130 (Ctrl-C).
+pub(crate) fn interrupted_exit_code() -> u8 {
+    if TERMINATED.load(Ordering::Relaxed) {
+        143
+    } else {
+        130
+    }
+}
 
 /// The stop requests from now on.
 pub(crate) struct StopSignal {
@@ -42,7 +58,10 @@ impl StopSignal {
         #[cfg(unix)]
         let heard = tokio::select! {
             heard = self.interrupts.recv() => heard,
-            heard = self.terminates.recv() => heard,
+            heard = self.terminates.recv() => {
+                TERMINATED.store(true, Ordering::Relaxed);
+                heard
+            }
         };
         #[cfg(windows)]
         let heard = self.interrupts.recv().await;

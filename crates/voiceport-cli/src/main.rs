@@ -11,6 +11,7 @@
 //! | 3 | the vendor or the network failed (or conformance cases failed) |
 //! | 4 | the vendor does not support the operation or one of its fields |
 //! | 130 | interrupted (Ctrl-C): after a dial, whether the call was placed; after a walk, where to resume |
+//! | 143 | the same, stopped by SIGTERM |
 //!
 //! `listen` and `sandbox`, which run until Ctrl-C, end with 0.
 
@@ -45,6 +46,7 @@ Exit codes:
   4    the vendor does not support the operation or one of its fields
   130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed;
        after a walk (`calls list --all`, `export`), where to resume
+  143  the same, stopped by SIGTERM
        (`listen` and `sandbox`, which run until Ctrl-C, end with 0)";
 
 /// What went wrong, and which exit code it earns.
@@ -99,7 +101,7 @@ impl Failure {
             Failure::Check(_) => 3,
             Failure::Voice(error) => voice_exit_code(error),
             Failure::Walk { error, .. } | Failure::Dial { error, .. } => voice_exit_code(error),
-            Failure::Interrupted(_) => 130,
+            Failure::Interrupted(_) => interrupts::interrupted_exit_code(),
         }
     }
 

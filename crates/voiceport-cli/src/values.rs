@@ -9,9 +9,6 @@ use voiceport::{CallKind, CallQuery, CallStatus, Direction};
 use crate::Failure;
 use crate::cli::FilterArgs;
 
-/// `key=value` pairs; a value that is valid JSON (`3`, `true`, `{"a":1}`) is kept as JSON,
-/// anything else as a string, and so is a whole number too large for 64 bits
-/// (`123456789012345678901`, a CRM id), which JSON would round.
 /// `error` as the command line says it: a refusal of the cursor given (`Error::Config` at
 /// `cursor`, from a token that is no cursor or a cursor of another walk) names the flag
 /// `--cursor`, a usage error; any other error is the library's.
@@ -24,6 +21,9 @@ pub(crate) fn cursor_refused(error: voiceport::Error) -> Failure {
     }
 }
 
+/// `key=value` pairs; a value that is valid JSON (`3`, `true`, `{"a":1}`) is kept as JSON,
+/// anything else as a string, and so is a whole number too large for 64 bits
+/// (`123456789012345678901`, a CRM id), which JSON would round.
 pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Value>, Failure> {
     items
         .iter()

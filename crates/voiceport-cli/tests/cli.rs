@@ -752,7 +752,7 @@ async fn sandbox_process(args: &[String]) -> (KilledOnDrop, Vec<String>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     let args = ["--port", "0", "--calls", "5"].map(String::from);
-    let (_server, lines) = sandbox_process(&args).await;
+    let (mut server, lines) = sandbox_process(&args).await;
     assert!(
         lines[0].starts_with("# voiceport sandbox on http://127.0.0.1:"),
         "{lines:?}"
@@ -865,6 +865,23 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     assert_eq!(cleared.status().as_u16(), 204);
     assert!(list().await.status.success());
     let _ = std::fs::remove_dir_all(dir);
+
+    #[cfg(unix)]
+    {
+        // A service manager's SIGTERM stops it as Ctrl-C does, with 0.
+        let pid = server.0.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let status = tokio::task::spawn_blocking(move || server.0.wait().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(status.code(), Some(0), "{status:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -1113,7 +1130,16 @@ async fn listen_prints_verified_events_and_forwards_them() {
         voiceport_bin()
             .arg("--config")
             .arg(&config)
-            .args(["listen", "--port", "0", "--json", "--forward"])
+            // `localhost` is taken as the loopback address (no name is looked up).
+            .args([
+                "listen",
+                "--bind",
+                "localhost",
+                "--port",
+                "0",
+                "--json",
+                "--forward",
+            ])
             .arg(format!("{}/events", app.uri()))
             // A proxy that answers nothing: the local app is reached without it.
             .env("HTTP_PROXY", "http://127.0.0.1:9")
@@ -1697,7 +1723,10 @@ async fn impossible_arguments_exit_2() {
             vec!["normalize", "--vendor", "vapi", "/nonexistent/call.json"],
             "no such file: /nonexistent/call.json",
         ),
-        (vec!["listen", "--bind", "notanip"], "'--bind <IP>'"),
+        (
+            vec!["listen", "--bind", "notanip"],
+            "expected an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost",
+        ),
         (vec!["sandbox", "--calls", "100000000"], "'--calls <CALLS>'"),
     ] {
         let out = run(None, &args).await;
@@ -2644,7 +2673,7 @@ async fn sigterm_during_a_dial_or_a_check_says_what_it_left() {
     };
     let dial = ["calls", "dial", "--to", "+16175550120"];
     let out = signal_when_answered(late(), &dial, "", "-TERM").await;
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("the call may have been placed"),
         "{}",
@@ -2652,7 +2681,7 @@ async fn sigterm_during_a_dial_or_a_check_says_what_it_left() {
     );
     let check = ["check", "--dial", "+16175550120"];
     let out = signal_when_answered(late(), &check, "", "-TERM").await;
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("could still be live"),
         "{}",
