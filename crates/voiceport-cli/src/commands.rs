@@ -546,10 +546,34 @@ async fn update(provider: &dyn VoiceProvider, args: UpdateArgs, json: bool) -> O
             "nothing to update: pass --name and/or --metadata".into(),
         ));
     }
-    output::call(
-        &provider.update_call(&CallId::new(args.id), &update).await?,
-        json,
-    )
+    let updated = provider.update_call(&CallId::new(args.id), &update).await;
+    output::call(&updated.map_err(metadata_mode_hint)?, json)
+}
+
+/// A refused metadata mode, where the vendor takes the other (the library's refusal then
+/// has a reason), said with the flag that asks for the other rather than the library's
+/// name for it (`MetadataMode::Replace`).
+fn metadata_mode_hint(error: voiceport::Error) -> Failure {
+    use voiceport::{Error::Unsupported, Operation};
+    let hint = match &error {
+        Unsupported {
+            operation: Operation::UpdateField("metadata (merge)"),
+            reason: Some(_),
+            ..
+        } => "it only replaces the metadata whole: pass all of it with --replace",
+        Unsupported {
+            operation: Operation::UpdateField("metadata (replace)"),
+            reason: Some(_),
+            ..
+        } => "it only merges into the metadata: leave out --replace",
+        _ => return error.into(),
+    };
+    match (error.provider(), error.operation()) {
+        (Some(kind), Some(operation)) => {
+            voiceport::Error::unsupported_because(kind, operation, hint).into()
+        }
+        _ => error.into(),
+    }
 }
 
 async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bool) -> Outcome {

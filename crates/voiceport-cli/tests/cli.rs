@@ -609,6 +609,24 @@ async fn unsupported_operations_exit_4() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not support add_note"));
+    // A metadata mode the vendor lacks names the flag for the other (Retell replaces
+    // metadata whole), not the library's `MetadataMode`.
+    let listed = json(
+        &run(
+            Some(&env),
+            &["-p", "retell", "--json", "calls", "list", "--limit", "1"],
+        )
+        .await,
+    );
+    let id = listed["calls"][0]["id"].as_str().unwrap().to_owned();
+    let merge = ["-p", "retell", "calls", "update", &id, "--metadata", "a=1"];
+    let out = run(Some(&env), &merge).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(
+        said.contains("pass all of it with --replace") && !said.contains("MetadataMode"),
+        "{said}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
