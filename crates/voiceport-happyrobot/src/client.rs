@@ -306,8 +306,13 @@ impl Adapter for HappyRobot {
         match self.http.send(request).await {
             Ok(response) => decode_recording(&response.body),
             // A 404 also answers a call that has no recording (yet): read the call back.
+            // Were the inferred path wrong, every call would read so: `voiceport check
+            // --dial` fails its recording case then, and the log says each read-back.
             Err(missing @ Error::NotFound { .. }) => match Adapter::get_call(self, id).await {
-                Ok(_) => Ok(None),
+                Ok(call) => {
+                    tracing::debug!(call_id = %id, "recording endpoint answered 404 for a call that exists: no recording");
+                    Ok(call.recording)
+                }
                 Err(Error::NotFound { .. }) => Err(missing),
                 Err(other) => Err(other),
             },
