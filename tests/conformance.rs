@@ -70,7 +70,10 @@ async fn run(kind: ProviderKind) {
         ("webhooks", caps.webhooks),
         ("list_calls filter tags", caps.filter_tags),
         ("list_calls filter campaign_id", caps.filter_campaign),
-        ("list_calls filter sort", caps.sort),
+        (
+            "list_calls filter sort",
+            caps.supports_sort(voiceport::SortOrder::Ascending),
+        ),
         (
             "list_calls sort newest first",
             caps.supports_sort(voiceport::SortOrder::Descending),

@@ -419,6 +419,28 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     }
     assert_eq!(from_studio, 17);
 
+    // A walk begun without a sort and resumed spelling out newest first would leave
+    // Rounded out, and its place in the cursor with it: refused, not repeated later.
+    let pair = Selection::parse("studio,support");
+    let mut walk = (registry.calls(&pair, query(), None, MergeOptions::default())).unwrap();
+    while walk.try_next().await.unwrap().unwrap().provider != "support" {}
+    let cursor = walk.cursor();
+    let spelled = CallQuery {
+        sort: Some(SortOrder::Descending),
+        ..query()
+    };
+    let options = MergeOptions::default().skip_unsupported(true);
+    let refused = (registry.calls(&pair, spelled, Some(cursor.clone()), options)).unwrap_err();
+    assert!(
+        matches!(&refused, Error::Config { field, message } if field == "cursor" && message.contains("`support`")),
+        "{refused}"
+    );
+    assert!(
+        registry
+            .calls(&pair, query(), Some(cursor), MergeOptions::default())
+            .is_ok()
+    );
+
     // A provider failing mid-walk ends the stream with its name, or is reported at the end.
     accounts.second.faults().inject(
         Fault::new(FaultKind::Status(500))

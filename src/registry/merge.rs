@@ -441,19 +441,35 @@ impl MergedCalls {
                 "a merged walk runs on the Tokio runtime: call it from inside one (#[tokio::main])",
             ));
         }
+        let mut walked = Vec::new();
         for (name, provider) in providers {
             let caps = provider.capabilities();
             // A provider that cannot list at all is refused here, as one that cannot apply
-            // a filter is, rather than mid-walk after other providers' calls.
+            // a filter is, rather than mid-walk after other providers' calls. One that
+            // lists oldest first and cannot sort cannot be merged newest first.
+            let oldest_first_only = caps.listing_order == Some(SortOrder::Ascending) && !caps.sort;
             let unsupported = if !caps.list_calls {
                 Some(Error::unsupported(provider.kind(), Operation::ListCalls))
+            } else if query.sort.is_none() && oldest_first_only {
+                Some(unsupported_filter(provider.as_ref(), Filter::Sort))
             } else {
                 (query.unsupported_filter(&caps))
                     .map(|filter| unsupported_filter(provider.as_ref(), filter))
             };
+            let position = resume.positions.get(&name).cloned().unwrap_or_default();
             if let Some(error) = unsupported {
                 if !options.skip_unsupported {
                     return Err(error);
+                }
+                // Its place in the cursor would be lost with it, and a later resume that
+                // walks it again would start it over: refused rather than repeated.
+                if position != Position::default() && !position.done {
+                    return Err(Error::config(
+                        "cursor",
+                        format!(
+                            "the cursor holds a place in provider `{name}`, which this query leaves out (it cannot apply it); resume with the query the walk was started with"
+                        ),
+                    ));
                 }
                 left_out.push(ProviderError {
                     provider: name,
@@ -461,7 +477,9 @@ impl MergedCalls {
                 });
                 continue;
             }
-            let position = resume.positions.get(&name).cloned().unwrap_or_default();
+            walked.push((name, provider, position));
+        }
+        for (name, provider, position) in walked {
             let mut lane = Lane {
                 name,
                 provider,

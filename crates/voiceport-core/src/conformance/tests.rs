@@ -674,6 +674,21 @@ async fn a_listing_order_is_checked_both_ways() {
     let report = check(&oldest_first, &Env::expecting(5)).await;
     let why = failure(&report, "list_calls sort newest first");
     assert!(why.contains("not newest first"), "{why}");
+
+    // A vendor listing oldest first: the sort case (oldest first) passes, newest first is
+    // refused.
+    let ascending = Fake {
+        listing_order: Some(SortOrder::Ascending),
+        lists_in: Some(SortOrder::Ascending),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&ascending, &Env::expecting(5)).await;
+    assert_eq!(outcome(&report, "list_calls filter sort"), Outcome::Passed);
+    assert_eq!(
+        outcome(&report, "list_calls sort newest first"),
+        Outcome::Unsupported
+    );
+    assert!(report.failures().is_empty(), "{report}");
 }
 
 /// Calls lacking the field filtered on are the vendor's call to keep (HappyRobot without
