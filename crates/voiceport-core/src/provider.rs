@@ -341,7 +341,11 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// a last look at the deadline finds the call still live (`Duration::MAX`: no limit).
     /// A look still running one poll interval after the deadline (a vendor slow to answer,
     /// its retries) is given up too: the wait never outlasts `timeout` by more than that.
-    /// Needs a Tokio runtime (it sleeps with `tokio::time`).
+    ///
+    /// # Panics
+    ///
+    /// Outside a Tokio runtime with its time driver enabled (`#[tokio::main]` has it; a
+    /// runtime built by hand needs `enable_time`): it sleeps with `tokio::time`.
     async fn wait_until_ended(
         &self,
         id: &CallId,
