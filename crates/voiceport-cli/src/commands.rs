@@ -237,17 +237,23 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             }
         };
         if json {
-            let mut printed = serde_json::json!({
-                "calls": calls,
-                "next_cursor": next.map(PageCursor::to_token),
-                "total": page.total,
-            });
-            // A null cursor alone would read as the last page: how many calls were not
-            // shown says that more exist.
-            if cut > 0 {
-                printed["truncated"] = cut.into();
+            /// A page as printed, its calls in their own field order.
+            #[derive(serde::Serialize)]
+            struct Listed<'a> {
+                calls: &'a [voiceport::Call],
+                next_cursor: Option<String>,
+                total: Option<u64>,
+                /// A null cursor alone would read as the last page: how many calls were
+                /// not shown says that more exist.
+                #[serde(skip_serializing_if = "Option::is_none")]
+                truncated: Option<usize>,
             }
-            return output::json(&printed);
+            return output::json(&Listed {
+                calls,
+                next_cursor: next.map(PageCursor::to_token),
+                total: page.total,
+                truncated: (cut > 0).then_some(cut),
+            });
         }
         output::calls(calls, false)?;
         if let Some(next) = next {
@@ -518,10 +524,8 @@ pub(crate) fn look_for_call(list: &str, to: &str) -> String {
 /// (null when the vendor answers with the id only, as Rounded does).
 pub(crate) fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome {
     match (&outcome.call, json) {
-        (call, true) => output::json(&serde_json::json!({
-            "call_id": outcome.call_id,
-            "call": call,
-        })),
+        // `call_id`, then `call`, as `DialOutcome` writes them.
+        (_, true) => output::json(&outcome),
         (Some(call), false) => output::call(call, false),
         (None, false) => output::line(&format!(
             "dialed {}",

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use futures::TryStreamExt;
+use serde::Serialize;
 use voiceport::{
     CallQuery, Interrupt, MergeOptions, MergedCall, MergedCursor, ProviderError, Registry,
     Selection,
@@ -53,14 +54,38 @@ fn headers() -> Vec<&'static str> {
     headers
 }
 
-/// The normalized call with the provider's name added (`provider_name`).
-fn record(merged: &MergedCall) -> Result<serde_json::Value, Failure> {
-    let mut value =
-        serde_json::to_value(&merged.call).map_err(|e| Failure::Usage(e.to_string()))?;
-    if let Some(object) = value.as_object_mut() {
-        object.insert("provider_name".into(), merged.provider.clone().into());
+/// A merged call as printed: the normalized call in its own field order (as `calls get`
+/// prints it), then the provider's name (`provider_name`).
+#[derive(Serialize)]
+struct Record<'a> {
+    #[serde(flatten)]
+    call: &'a voiceport::Call,
+    provider_name: &'a str,
+}
+
+impl<'a> Record<'a> {
+    fn of(merged: &'a MergedCall) -> Self {
+        Record {
+            call: &merged.call,
+            provider_name: &merged.provider,
+        }
     }
-    Ok(value)
+}
+
+/// A merged page as printed: its calls, and the cursor to go on from.
+#[derive(Serialize)]
+struct MergedPage<'a> {
+    calls: Vec<Record<'a>>,
+    next_cursor: Option<String>,
+}
+
+impl<'a> MergedPage<'a> {
+    fn of(calls: &'a [MergedCall], next_cursor: Option<String>) -> Self {
+        MergedPage {
+            calls: calls.iter().map(Record::of).collect(),
+            next_cursor,
+        }
+    }
 }
 
 /// The failure of a merged walk that printed `count` calls; `resumed` says whether it
@@ -186,10 +211,7 @@ pub(crate) async fn list(
                 // says those calls were printed, and resuming skips them.
                 let resumed = args.cursor.is_some();
                 if json && !args.all && (count > 0 || resumed) {
-                    output::json(&serde_json::json!({
-                        "calls": page,
-                        "next_cursor": cursor.to_token(),
-                    }))?;
+                    output::json(&MergedPage::of(&page, Some(cursor.to_token())))?;
                 }
                 if !json && !args.all && count > 0 {
                     table.rows(&rows)?;
@@ -198,8 +220,8 @@ pub(crate) async fn list(
             }
         };
         match (json, args.all) {
-            (true, true) => output::json_line(&record(&merged)?)?,
-            (true, false) => page.push(record(&merged)?),
+            (true, true) => output::json_line(&Record::of(&merged))?,
+            (true, false) => page.push(merged),
             (false, true) => table.rows(&[row(&merged)])?,
             (false, false) => rows.push(row(&merged)),
         }
@@ -209,10 +231,7 @@ pub(crate) async fn list(
     let more = !cursor.is_done() && count == limit;
     if json && !args.all {
         let next_cursor = more.then(|| cursor.to_token());
-        return output::json(&serde_json::json!({
-            "calls": page,
-            "next_cursor": next_cursor,
-        }));
+        return output::json(&MergedPage::of(&page, next_cursor));
     }
     if !json {
         table.rows(&rows)?;
@@ -266,7 +285,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         };
         match args.format {
             ExportFormat::Jsonl => {
-                let text = serde_json::to_string(&record(&merged)?)
+                let text = serde_json::to_string(&Record::of(&merged))
                     .map_err(|e| Failure::Usage(e.to_string()))?;
                 writeln!(sink, "{text}").map_err(io)?;
             }
@@ -365,13 +384,21 @@ pub(crate) async fn dial(
 
 /// A routed dial's outcome: as JSON, `provider_name`, `call_id`, `qualified_id` and `call`.
 fn print_routed(dialed: &voiceport::RoutedDial, json: bool) -> Outcome {
+    /// In this order, as written.
+    #[derive(Serialize)]
+    struct Routed<'a> {
+        provider_name: &'a str,
+        call_id: &'a voiceport::CallId,
+        qualified_id: String,
+        call: Option<&'a voiceport::Call>,
+    }
     if json {
-        return output::json(&serde_json::json!({
-            "provider_name": dialed.provider,
-            "call_id": dialed.outcome.call_id,
-            "qualified_id": dialed.qualified_id(),
-            "call": dialed.outcome.call,
-        }));
+        return output::json(&Routed {
+            provider_name: &dialed.provider,
+            call_id: &dialed.outcome.call_id,
+            qualified_id: dialed.qualified_id(),
+            call: dialed.outcome.call.as_ref(),
+        });
     }
     output::line(&format!(
         "dialed through `{}`: {}",

@@ -586,6 +586,56 @@ async fn capabilities_table_and_json() {
     );
 }
 
+/// A call reads the same in every command's JSON: its own field order (`id` first), never
+/// sorted by key as a generic JSON tree would be.
+#[tokio::test(flavor = "multi_thread")]
+async fn calls_keep_one_field_order_in_every_json_output() {
+    let env = env().await;
+    let got = stdout(
+        &run(
+            Some(&env),
+            &["-p", "vapi", "--json", "calls", "list", "--limit", "1"],
+        )
+        .await,
+    );
+    assert!(got.starts_with(r#"{"calls":[{"id":"#), "{got}");
+    let id = serde_json::from_str::<Value>(&got).unwrap()["calls"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let one = stdout(&run(Some(&env), &["-p", "vapi", "--json", "calls", "get", &id]).await);
+    assert!(one.starts_with(r#"{"id":"#), "{one}");
+    let merged = [
+        "--json",
+        "calls",
+        "list",
+        "--providers",
+        "vapi,retell",
+        "--limit",
+        "2",
+    ];
+    let merged = stdout(&run(Some(&env), &merged).await);
+    assert!(merged.starts_with(r#"{"calls":[{"id":"#), "{merged}");
+    // The provider's name after the call's own fields.
+    let name_at = merged.find(r#""provider_name":"#).unwrap_or(0);
+    let status_at = merged.find(r#""vendor_status":"#).unwrap_or(usize::MAX);
+    assert!(status_at < name_at, "{merged}");
+    let dial = [
+        "-p",
+        "vapi",
+        "--json",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+    ];
+    let dialed = stdout(&run(Some(&env), &dial).await);
+    assert!(
+        dialed.starts_with(r#"{"call_id":"#) && dialed.contains(r#""call":{"id":"#),
+        "{dialed}"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn unsupported_operations_exit_4() {
     let env = env().await;
