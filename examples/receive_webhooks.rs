@@ -100,13 +100,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let said = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
                 println!(
                     "{:<8} {:<26} call {} ended: {}, {said} utterances",
-                    delivery.provider, event.vendor_event, call.id, call.status
+                    delivery.provider_name, event.vendor_event, call.id, call.status
                 );
-                waiting.remove(&(delivery.provider.clone(), call.id.clone()));
+                waiting.remove(&(delivery.provider_name.clone(), call.id.clone()));
             }
             _ => println!(
                 "{:<8} {:<26} call {} {}",
-                delivery.provider,
+                delivery.provider_name,
                 event.vendor_event,
                 event.call_id().map_or("-", |id| id.as_str()),
                 event

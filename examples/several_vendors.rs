@@ -109,7 +109,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!(
         "placed by `{}` as {}",
-        dialed.provider,
+        dialed.provider_name,
         dialed.qualified_id()
     );
     // A provider-qualified id reaches the call whichever provider holds it.
@@ -124,11 +124,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             .after_handler(),
     );
     match registry.dial("outbound", &DialRequest::to(TO), None).await {
-        Ok(dialed) => println!("placed by `{}`", dialed.provider),
+        Ok(dialed) => println!("placed by `{}`", dialed.provider_name),
         Err(err) if err.call_may_exist() => {
             println!(
                 "not retried elsewhere; look on {:?} first:\n  {err}",
-                err.provider
+                err.provider_name
             )
         }
         Err(err) => println!("no provider placed the call: {err}"),

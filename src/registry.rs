@@ -197,9 +197,9 @@ impl Registry {
         request: &DialRequest,
         key: Option<&str>,
     ) -> std::result::Result<RoutedDial, RouteError> {
-        let fail = |provider: Option<String>, error, refused| RouteError {
+        let fail = |provider_name: Option<String>, error, refused| RouteError {
             route: route.to_owned(),
-            provider,
+            provider_name,
             error,
             refused,
         };
@@ -235,7 +235,7 @@ impl Registry {
             match attempt {
                 Ok(outcome) => {
                     return Ok(RoutedDial {
-                        provider: name.to_owned(),
+                        provider_name: name.to_owned(),
                         outcome,
                         refused,
                     });

@@ -20,7 +20,7 @@
 //! let (router, mut events) = voiceport::webhooks::Receiver::builder(&registry).channel(256)?;
 //! tokio::spawn(async move {
 //!     while let Some(delivery) = events.recv().await {
-//!         println!("{} {} {:?}", delivery.provider, delivery.event.vendor_event, delivery.event.call_id());
+//!         println!("{} {} {:?}", delivery.provider_name, delivery.event.vendor_event, delivery.event.call_id());
 //!     }
 //! });
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;

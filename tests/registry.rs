@@ -128,7 +128,7 @@ async fn the_merged_stream_yields_every_call_once_newest_first() {
     // Providers really interleave (the walk is a merge, not a concatenation).
     let switches = merged
         .windows(2)
-        .filter(|w| w[0].provider != w[1].provider)
+        .filter(|w| w[0].provider_name != w[1].provider_name)
         .count();
     assert!(switches > 4, "{switches} switches");
 
@@ -137,7 +137,7 @@ async fn the_merged_stream_yields_every_call_once_newest_first() {
     assert_eq!(some.len(), 17 + 11);
     assert!(
         some.iter()
-            .all(|m| m.provider == "studio" || m.provider == "hr2")
+            .all(|m| m.provider_name == "studio" || m.provider_name == "hr2")
     );
 
     // A provider named twice is walked once.
@@ -389,7 +389,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     let left_out: Vec<&str> = walk
         .left_out()
         .iter()
-        .map(|e| e.provider.as_str())
+        .map(|e| e.provider_name.as_str())
         .collect();
     assert_eq!(
         left_out,
@@ -406,15 +406,15 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     let options = MergeOptions::default().skip_unsupported(true);
     let mut walk = (registry.calls(&Selection::All, newest_first, None, options)).unwrap();
     let left_out: Vec<&str> = (walk.left_out().iter())
-        .map(|e| e.provider.as_str())
+        .map(|e| e.provider_name.as_str())
         .collect();
     assert_eq!(left_out, ["support"]);
     let mut from_studio = 0;
     while let Some(merged) = walk.try_next().await.unwrap() {
-        from_studio += usize::from(merged.provider == "studio");
+        from_studio += usize::from(merged.provider_name == "studio");
         // As an application logs it: the provider's name beside the call.
         let logged = serde_json::to_value(&merged).unwrap();
-        assert_eq!(logged["provider"], merged.provider.as_str());
+        assert_eq!(logged["provider_name"], merged.provider_name.as_str());
         assert_eq!(logged["call"]["id"], merged.call.id.as_str());
     }
     assert_eq!(from_studio, 17);
@@ -423,7 +423,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     // Rounded out, and its place in the cursor with it: refused, not repeated later.
     let pair = Selection::parse("studio,support");
     let mut walk = (registry.calls(&pair, query(), None, MergeOptions::default())).unwrap();
-    while walk.try_next().await.unwrap().unwrap().provider != "support" {}
+    while walk.try_next().await.unwrap().unwrap().provider_name != "support" {}
     let cursor = walk.cursor();
     let spelled = CallQuery {
         sort: Some(SortOrder::Descending),
@@ -455,7 +455,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         .try_collect::<Vec<_>>()
         .await
         .unwrap_err();
-    assert_eq!(failed.provider, "hr2");
+    assert_eq!(failed.provider_name, "hr2");
     assert!(failed.to_string().contains("hr2"), "{failed}");
     // `?` in a function returning `voiceport::Result` keeps the vendor's error.
     async fn count_all(registry: &Registry) -> voiceport::Result<usize> {
@@ -499,7 +499,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         count += 1;
     }
     assert_eq!(walk.failures().len(), 1);
-    assert_eq!(walk.failures()[0].provider, "hr2");
+    assert_eq!(walk.failures()[0].provider_name, "hr2");
     assert_eq!(
         count,
         23 + 17 + 19 + PAGE as usize,
@@ -515,7 +515,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         11 - PAGE as usize,
         "hr2's calls after its first page"
     );
-    assert!(rest.iter().all(|m| m.provider == "hr2"));
+    assert!(rest.iter().all(|m| m.provider_name == "hr2"));
 }
 
 fn route(
@@ -565,7 +565,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
             .dial("out", &DialRequest::to(TO), None)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
-        assert_eq!(dialed.provider, "studio", "{name}");
+        assert_eq!(dialed.provider_name, "studio", "{name}");
         assert_eq!(dialed.refused.len(), 1, "{name}");
         assert_eq!(
             accounts.main.dialed_count(ProviderKind::HappyRobot),
@@ -619,7 +619,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
             .await
             .unwrap_err();
         assert!(err.call_may_exist(), "{name}: {err}");
-        assert_eq!(err.provider.as_deref(), Some("hr"), "{name}");
+        assert_eq!(err.provider_name.as_deref(), Some("hr"), "{name}");
         assert!(
             err.to_string().contains("`hr` may have placed a call"),
             "{name}: {err}"
@@ -653,7 +653,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         .dial("out", &DialRequest::to(TO), None)
         .await
         .unwrap();
-    assert_eq!(dialed.provider, "studio");
+    assert_eq!(dialed.provider_name, "studio");
     // Everything refused: the error lists each refusal and says no call was placed.
     let accounts = start_accounts().await;
     let registry = registry_of(
@@ -695,7 +695,7 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
         .await
         .unwrap_err();
     assert_eq!(
-        err.provider.as_deref(),
+        err.provider_name.as_deref(),
         Some("support"),
         "`first` never fails over"
     );
@@ -717,10 +717,10 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
             .await
             .unwrap();
         assert_eq!(
-            first.provider, again.provider,
+            first.provider_name, again.provider_name,
             "the same number, the same provider"
         );
-        *by_provider.entry(first.provider).or_insert(0) += 1;
+        *by_provider.entry(first.provider_name).or_insert(0) += 1;
     }
     assert_eq!(by_provider.len(), 2, "{by_provider:?}");
     // Forty dials, forty calls: none was sent twice.
@@ -766,7 +766,7 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
     request.phone_number_id = Some("6f1c2d3e4b5a69788796a5b4".to_owned());
     let dialed_before = dialed(ProviderKind::HappyRobot);
     let placed = registry.dial("out", &request, None).await;
-    assert_eq!(placed.map(|d| d.provider).ok().as_deref(), Some("hr"));
+    assert_eq!(placed.map(|d| d.provider_name).ok().as_deref(), Some("hr"));
     assert_eq!(dialed(ProviderKind::HappyRobot), dialed_before + 1);
 
     // A `first` route (the default policy) dials its first provider only: its ids are its own.
@@ -778,8 +778,8 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
     request.phone_number_id = Some("6f1c2d3e4b5a69788796a5b4".to_owned());
     let dialed_before = dialed(ProviderKind::HappyRobot);
     match registry.dial("out", &request, None).await {
-        Ok(dialed) => assert_eq!(dialed.provider, "hr"),
-        Err(err) => assert_eq!(err.provider.as_deref(), Some("hr"), "{err}"),
+        Ok(dialed) => assert_eq!(dialed.provider_name, "hr"),
+        Err(err) => assert_eq!(err.provider_name.as_deref(), Some("hr"), "{err}"),
     }
     assert_eq!(dialed(ProviderKind::HappyRobot), dialed_before + 1);
 }
@@ -799,7 +799,7 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
     let mut walk = walk_from(&registry, None);
     let (ids, failure) = walk_to_failure(&mut walk).await;
     let yielded = ids.len();
-    assert_eq!(failure.provider, "looping");
+    assert_eq!(failure.provider_name, "looping");
     let text = failure.to_string();
     assert!(text.contains("already given in this walk"), "{text}");
     assert_eq!(
@@ -1015,7 +1015,7 @@ async fn an_interrupted_route_places_no_further_dial() {
     }
     interrupt.interrupt();
     let err = dialing.await.unwrap_err();
-    assert_eq!(err.provider.as_deref(), Some("next"), "{err}");
+    assert_eq!(err.provider_name.as_deref(), Some("next"), "{err}");
     assert!(
         matches!(err.error, Error::Interrupted { .. }),
         "{:?}",
@@ -1029,7 +1029,7 @@ async fn an_interrupted_route_places_no_further_dial() {
         .run(registry.dial("out", &request, None))
         .await
         .unwrap_err();
-    assert_eq!(err.provider.as_deref(), Some("first"), "{err}");
+    assert_eq!(err.provider_name.as_deref(), Some("first"), "{err}");
     assert!(
         matches!(err.error, Error::Interrupted { .. }),
         "{:?}",

@@ -137,7 +137,7 @@ async fn secrets_never_reach_logs_or_debug() {
         let signed_broken = verifier.sign(&broken, Utc::now());
         assert_eq!(post(name, signed_broken, broken).await, 400, "{name}");
         let delivery = events.recv().await.unwrap();
-        assert_eq!(delivery.provider, name);
+        assert_eq!(delivery.provider_name, name);
         debug_texts.push(format!("{delivery:?}"));
         debug_texts.push(format!("{verifier:?}"));
     }

@@ -144,7 +144,7 @@ async fn verified_deliveries_arrive_once_with_their_provider() {
     let (status, _) = post(&format!("{base}/support"), &secret, body.clone()).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let delivery = next(&mut events).await;
-    assert_eq!(delivery.provider, "support");
+    assert_eq!(delivery.provider_name, "support");
     assert_eq!(delivery.kind, ProviderKind::Voicebot);
     assert_eq!(delivery.event.vendor_event, "end-of-call-report");
     assert!(matches!(delivery.event.kind, EventKind::Ended { .. }));
@@ -165,7 +165,7 @@ async fn verified_deliveries_arrive_once_with_their_provider() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let delivery = next(&mut events).await;
     assert_eq!(
-        (delivery.provider.as_str(), delivery.kind),
+        (delivery.provider_name.as_str(), delivery.kind),
         ("sales", ProviderKind::HappyRobot)
     );
 
@@ -178,7 +178,7 @@ async fn verified_deliveries_arrive_once_with_their_provider() {
     );
     let (status, _) = post(&format!("{base}/signed"), &headers, body).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(next(&mut events).await.provider, "signed");
+    assert_eq!(next(&mut events).await.provider_name, "signed");
 }
 
 #[tokio::test]
@@ -308,7 +308,7 @@ async fn a_secret_in_the_url_is_checked_by_the_receiver() {
         assert!(!text.contains(TOKEN), "{text}");
     }
     let delivery = next(&mut events).await;
-    assert_eq!(delivery.provider, "support");
+    assert_eq!(delivery.provider_name, "support");
     assert!(events.try_recv().is_err(), "one delivery passed");
 }
 
@@ -1050,7 +1050,7 @@ async fn each_provider_has_its_own_dedup_window() {
         .handler(move |delivery: Delivery| {
             let events = events.clone();
             async move {
-                let _ = events.send(delivery.provider.clone());
+                let _ = events.send(delivery.provider_name.clone());
                 Ok(())
             }
         })

@@ -138,7 +138,7 @@ async fn until_ended(events: &mut mpsc::Receiver<Delivery>, id: &CallId) -> (Vec
     let mut before = Vec::new();
     loop {
         let delivery = next(events).await;
-        assert_eq!(delivery.provider, NAME);
+        assert_eq!(delivery.provider_name, NAME);
         assert_eq!(delivery.event.call_id(), Some(id), "{delivery:?}");
         if let EventKind::Ended { call } = &delivery.event.kind {
             return (before, (**call).clone());

@@ -73,7 +73,7 @@ impl MergeOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MergedCall {
     /// The provider's name in the configuration.
-    pub provider: String,
+    pub provider_name: String,
     /// The call.
     pub call: Call,
 }
@@ -83,7 +83,7 @@ impl MergedCall {
     /// the CLI take.
     #[must_use]
     pub fn qualified_id(&self) -> String {
-        format!("{}:{}", self.provider, self.call.id)
+        format!("{}:{}", self.provider_name, self.call.id)
     }
 }
 
@@ -93,10 +93,10 @@ impl MergedCall {
 /// [`voiceport::Result`](crate::Result)) by keeping the error and dropping the name; the
 /// error still names the vendor. Match on it to keep the name.
 #[derive(Debug, thiserror::Error)]
-#[error("provider `{provider}`: {error}")]
+#[error("provider `{provider_name}`: {error}")]
 pub struct ProviderError {
     /// The provider's name in the configuration.
-    pub provider: String,
+    pub provider_name: String,
     /// What went wrong.
     #[source]
     pub error: Error,
@@ -472,7 +472,7 @@ impl MergedCalls {
                     ));
                 }
                 left_out.push(ProviderError {
-                    provider: name,
+                    provider_name: name,
                     error,
                 });
                 continue;
@@ -593,7 +593,7 @@ impl Stream for MergedCalls {
                 Poll::Ready(Ok(())) => {}
                 Poll::Ready(Err(error)) => {
                     let failure = ProviderError {
-                        provider: this.lanes[index].name.clone(),
+                        provider_name: this.lanes[index].name.clone(),
                         error,
                     };
                     if !this.keep_going {
@@ -620,7 +620,7 @@ impl Stream for MergedCalls {
             lane.last_time = call.created_at;
         }
         Poll::Ready(Some(Ok(MergedCall {
-            provider: lane.name.clone(),
+            provider_name: lane.name.clone(),
             call,
         })))
     }
@@ -717,7 +717,7 @@ mod tests {
         assert_eq!(items.len(), 2, "{items:?}");
         assert!(items[0].is_ok());
         let failure = items[1].as_ref().unwrap_err();
-        assert_eq!(failure.provider, "huge");
+        assert_eq!(failure.provider_name, "huge");
         assert!(failure.error.is_cursor_too_long(), "{failure}");
         assert_eq!(provider.requests.load(Ordering::SeqCst), 1);
 

@@ -9,8 +9,8 @@ use voiceport_core::{DialOutcome, DialRequest, Error, RequestOutcome, RouteConfi
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct RoutedDial {
-    /// The provider that placed the call.
-    pub provider: String,
+    /// The name of the provider that placed the call.
+    pub provider_name: String,
     /// What the vendor answered.
     pub outcome: DialOutcome,
     /// Providers that refused first, with why (failover only).
@@ -22,14 +22,14 @@ impl RoutedDial {
     /// the CLI take.
     #[must_use]
     pub fn qualified_id(&self) -> String {
-        format!("{}:{}", self.provider, self.outcome.call_id)
+        format!("{}:{}", self.provider_name, self.outcome.call_id)
     }
 }
 
 /// A dial through a route that placed no call it could confirm.
 ///
 /// Unlike [`ProviderError`](crate::ProviderError), it does not convert into
-/// [`Error`]: that would drop [`provider`](Self::provider), the account on which a call
+/// [`Error`]: that would drop [`provider_name`](Self::provider_name), the account on which a call
 /// may exist ([`call_may_exist`](Self::call_may_exist)), which is what to check before
 /// dialing again.
 #[derive(Debug)]
@@ -37,8 +37,9 @@ impl RoutedDial {
 pub struct RouteError {
     /// The route's name.
     pub route: String,
-    /// The provider whose failure ended the route (`None`: the route itself is unknown).
-    pub provider: Option<String>,
+    /// The name of the provider whose failure ended the route (`None`: the route itself is
+    /// unknown, or refused the request before dialing).
+    pub provider_name: Option<String>,
     /// That failure.
     pub error: Error,
     /// Providers that refused before it, with why.
@@ -46,16 +47,16 @@ pub struct RouteError {
 }
 
 impl RouteError {
-    /// Whether a call may exist on [`RouteError::provider`] (the dial may have reached it):
+    /// Whether a call may exist on [`RouteError::provider_name`] (the dial may have reached it):
     /// check that account before dialing again.
     pub fn call_may_exist(&self) -> bool {
-        self.provider.is_some() && self.error.outcome() != RequestOutcome::NotApplied
+        self.provider_name.is_some() && self.error.outcome() != RequestOutcome::NotApplied
     }
 }
 
 impl fmt::Display for RouteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match &self.provider {
+        match &self.provider_name {
             None => write!(f, "route `{}`: {}", self.route, self.error),
             Some(provider) if self.call_may_exist() => write!(
                 f,

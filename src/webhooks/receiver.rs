@@ -30,7 +30,7 @@ use crate::Registry;
 #[non_exhaustive]
 pub struct Delivery {
     /// The provider's name in the configuration (`support`).
-    pub provider: String,
+    pub provider_name: String,
     /// Its vendor.
     pub kind: ProviderKind,
     /// What happened.
@@ -42,7 +42,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// A delivery of `event` through the provider named `provider`, as the receiver hands
+    /// A delivery of `event` through the provider named `provider_name`, as the receiver hands
     /// one over: for testing an application's handler without HTTP. It has no means to
     /// [reply](Self::reply) (which returns `false`) and no [key](Self::key).
     ///
@@ -60,9 +60,9 @@ impl Delivery {
     /// # Ok(()) }
     /// ```
     #[must_use]
-    pub fn new(provider: impl Into<String>, kind: ProviderKind, event: CallEvent) -> Self {
+    pub fn new(provider_name: impl Into<String>, kind: ProviderKind, event: CallEvent) -> Self {
         Delivery {
-            provider: provider.into(),
+            provider_name: provider_name.into(),
             kind,
             event,
             reply: None,
@@ -149,7 +149,7 @@ impl Clone for Delivery {
     /// The event and where it came from, without the means to reply.
     fn clone(&self) -> Self {
         Delivery {
-            provider: self.provider.clone(),
+            provider_name: self.provider_name.clone(),
             kind: self.kind,
             event: self.event.clone(),
             reply: None,
@@ -683,7 +683,7 @@ async fn admit_and_dispatch(
     };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
     let delivery = Delivery {
-        provider,
+        provider_name: provider,
         kind: endpoint.kind,
         event,
         reply: None,
@@ -896,7 +896,7 @@ async fn answer_request(
     let (reply, mut answer) = ReplySlot::new(deadline);
     tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook request");
     let delivery = Delivery {
-        provider,
+        provider_name: provider,
         kind: endpoint.kind,
         event,
         reply: Some(reply),

@@ -134,7 +134,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
             };
             output::say(&format!(
                 "{:<10} ← webhook {}{answered}",
-                delivery.provider,
+                delivery.provider_name,
                 describe(&delivery)
             ));
             let _ = sender.send(delivery);
@@ -289,7 +289,11 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
             received.len()
         ))?;
         for delivery in &received {
-            output::line(&format!("{:<10} {}", delivery.provider, describe(delivery)))?;
+            output::line(&format!(
+                "{:<10} {}",
+                delivery.provider_name,
+                describe(delivery)
+            ))?;
         }
     }
     Ok(())

@@ -363,7 +363,7 @@ pub(crate) fn record(delivery: &Delivery) -> Record<'_> {
     Record {
         event: &delivery.event,
         kind: delivery.kind,
-        provider: &delivery.provider,
+        provider: &delivery.provider_name,
         forwarded: None,
     }
 }
@@ -393,7 +393,7 @@ fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
     };
     output::line(&format!(
         "{at}  {:<12} {:<28} {:<38} {}{not_taken}",
-        delivery.provider,
+        delivery.provider_name,
         output::cell(&event.vendor_event),
         output::cell(call),
         output::cell(&status),

@@ -43,7 +43,7 @@ pub(crate) fn qualified(registry: &Registry, command: &mut CallsCommand) -> Opti
 fn row(merged: &MergedCall) -> Vec<String> {
     let mut row = output::call_row(&merged.call);
     row[0] = merged.qualified_id();
-    row.insert(0, merged.provider.clone());
+    row.insert(0, merged.provider_name.clone());
     row
 }
 
@@ -67,7 +67,7 @@ impl<'a> Record<'a> {
     fn of(merged: &'a MergedCall) -> Self {
         Record {
             call: &merged.call,
-            provider_name: &merged.provider,
+            provider_name: &merged.provider_name,
         }
     }
 }
@@ -103,7 +103,7 @@ fn walk_failure(
     }
     let hint = format!(
         "{count} calls were printed before `{}` failed; {}",
-        failure.provider,
+        failure.provider_name,
         resume_hint(&cursor.to_token(), extra)
     );
     Failure::Walk {
@@ -290,7 +290,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                 writeln!(sink, "{text}").map_err(io)?;
             }
             ExportFormat::Csv => {
-                let name = crate::commands::csv_field(&merged.provider);
+                let name = crate::commands::csv_field(&merged.provider_name);
                 let row = crate::commands::csv_row(&merged.call);
                 writeln!(sink, "{name},{row}").map_err(io)?;
             }
@@ -340,7 +340,7 @@ pub(crate) async fn dial(
                 let _ = print_routed(&dialed, json);
                 format!(
                     "the call was placed through `{}` before the interruption: call id {}",
-                    output::cell(&dialed.provider),
+                    output::cell(&dialed.provider_name),
                     output::cell(&dialed.qualified_id())
                 )
             }
@@ -351,7 +351,10 @@ pub(crate) async fn dial(
                 )
             }
             Some(Err(failure)) => {
-                let providers = failure.provider.clone().unwrap_or_else(|| "all".into());
+                let providers = failure
+                    .provider_name
+                    .clone()
+                    .unwrap_or_else(|| "all".into());
                 format!(
                     "the call may have been placed ({}); {}",
                     output::cell(&failure.to_string()),
@@ -376,7 +379,7 @@ pub(crate) async fn dial(
         // The route's error says which provider failed; the advice searches that one.
         Err(failure) => Err(Failure::Dial {
             said: failure.to_string(),
-            look: look(failure.provider.as_deref().unwrap_or("all")),
+            look: look(failure.provider_name.as_deref().unwrap_or("all")),
             error: Box::new(failure.error),
         }),
     }
@@ -394,7 +397,7 @@ fn print_routed(dialed: &voiceport::RoutedDial, json: bool) -> Outcome {
     }
     if json {
         return output::json(&Routed {
-            provider_name: &dialed.provider,
+            provider_name: &dialed.provider_name,
             call_id: &dialed.outcome.call_id,
             qualified_id: dialed.qualified_id(),
             call: dialed.outcome.call.as_ref(),
@@ -402,7 +405,7 @@ fn print_routed(dialed: &voiceport::RoutedDial, json: bool) -> Outcome {
     }
     output::line(&format!(
         "dialed through `{}`: {}",
-        output::cell(&dialed.provider),
+        output::cell(&dialed.provider_name),
         output::cell(&dialed.qualified_id())
     ))
 }
