@@ -64,6 +64,12 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             "`calls list --all --json` prints JSON Lines, one call a line: --pretty does not apply";
         return Err(Failure::Usage(message.into()));
     }
+    if let Command::Export(_) = &cli.command
+        && cli.pretty
+    {
+        let message = "`export` writes JSON Lines or CSV, one call a line: --pretty does not apply";
+        return Err(Failure::Usage(message.into()));
+    }
     match cli.command {
         Command::Calls(CallsCommand::List(args)) if args.providers.is_some() => {
             let providers = args.providers.clone().unwrap_or_default();

@@ -1934,6 +1934,7 @@ async fn pretty_is_refused_where_json_lines_are_printed() {
     for args in [
         &["calls", "list", "--all", "--json", "--pretty"][..],
         &["listen", "--json", "--pretty", "--port", "0"][..],
+        &["export", "--pretty"][..],
     ] {
         let out = run_with(&config, args).await;
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
