@@ -506,7 +506,7 @@ fn forwarded_events_read_back() {
         let value = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap();
         let again = serde_json::to_string(&read).unwrap();
         assert_eq!(value(&again), value(&json), "{}", file.display());
-        assert_eq!((read.kind, read.provider.as_str()), (kind, "support"));
+        assert_eq!((read.kind, read.provider_name.as_str()), (kind, "support"));
         let (before, after) = (&event, &read.event);
         assert_eq!(after.call_id, before.call_id, "{}", file.display());
         assert_eq!(after.status(), before.status(), "{}", file.display());

@@ -353,7 +353,7 @@ fn resend(kind: ProviderKind) -> &'static str {
 pub(crate) struct Record<'a> {
     event: &'a CallEvent,
     kind: ProviderKind,
-    provider: &'a str,
+    provider_name: &'a str,
     /// With `--forward`, in what `--json` prints: whether the local app took the event.
     #[serde(skip_serializing_if = "Option::is_none")]
     forwarded: Option<bool>,
@@ -363,7 +363,7 @@ pub(crate) fn record(delivery: &Delivery) -> Record<'_> {
     Record {
         event: &delivery.event,
         kind: delivery.kind,
-        provider: &delivery.provider_name,
+        provider_name: &delivery.provider_name,
         forwarded: None,
     }
 }

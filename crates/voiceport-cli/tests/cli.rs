@@ -1316,7 +1316,7 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let forwarded = |record: &mut Value| record.as_object_mut().unwrap().remove("forwarded");
     assert_eq!(forwarded(&mut record), Some(Value::Bool(false)), "{record}");
     assert_eq!(forwarded(&mut next), Some(Value::Bool(true)), "{next}");
-    assert_eq!(record["provider"], "support");
+    assert_eq!(record["provider_name"], "support");
     assert_eq!(record["event"]["vendor_event"], "end-of-call-report");
     assert_eq!(record["event"]["event"], "ended");
     assert_eq!(
@@ -1340,7 +1340,7 @@ async fn listen_prints_verified_events_and_forwards_them() {
     for attempt in &forwarded {
         let read: voiceport::webhooks::Forwarded = serde_json::from_slice(&attempt.body)
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&attempt.body)));
-        assert_eq!(read.provider, "support");
+        assert_eq!(read.provider_name, "support");
         assert_eq!(read.kind, voiceport::ProviderKind::Voicebot);
     }
     let report: voiceport::webhooks::Forwarded =

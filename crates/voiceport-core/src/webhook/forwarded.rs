@@ -18,9 +18,10 @@ use crate::{CallEvent, ProviderKind};
 /// let body = br#"{"event": {"vendor_event": "status-update", "call_id": "c-1",
 ///     "occurred_at": "2026-03-19T17:20:07.746Z", "event": "status_changed",
 ///     "status": "in_progress", "vendor_status": "in-progress", "call": null},
-///     "kind": "vapi", "provider": "support"}"#;
+///     "kind": "vapi", "provider_name": "support"}"#;
 /// let forwarded: Forwarded = serde_json::from_slice(body)?;
 /// assert_eq!(forwarded.kind, ProviderKind::Vapi);
+/// assert_eq!(forwarded.provider_name, "support");
 /// assert_eq!(forwarded.event.status(), Some(CallStatus::InProgress));
 /// assert!(matches!(forwarded.event.kind, EventKind::StatusChanged { .. }));
 /// # Ok::<(), serde_json::Error>(())
@@ -36,17 +37,38 @@ pub struct Forwarded {
     pub event: CallEvent,
     /// The vendor that sent it.
     pub kind: ProviderKind,
-    /// The provider's name in the configuration (`support`).
-    pub provider: String,
+    /// The provider's name in the configuration (`support`). Read from `provider` too, the
+    /// key `listen` wrote before it said `provider_name`.
+    #[serde(alias = "provider")]
+    pub provider_name: String,
 }
 
 impl Forwarded {
-    /// `event`, received from `kind` through the provider named `provider`.
-    pub fn new(event: CallEvent, kind: ProviderKind, provider: impl Into<String>) -> Self {
+    /// `event`, received from `kind` through the provider named `provider_name`.
+    pub fn new(event: CallEvent, kind: ProviderKind, provider_name: impl Into<String>) -> Self {
         Forwarded {
             event,
             kind,
-            provider: provider.into(),
+            provider_name: provider_name.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An app built against an older `listen`, which wrote the name as `provider`, still
+    /// reads its body; what is written is `provider_name`.
+    #[test]
+    fn the_name_is_read_under_its_old_key_too() {
+        let event = r#"{"vendor_event": "hang", "call_id": null, "occurred_at": null,
+            "event": "other", "payload": {}}"#;
+        let old = format!(r#"{{"event": {event}, "kind": "vapi", "provider": "support"}}"#);
+        let read: Forwarded = serde_json::from_str(&old).unwrap();
+        assert_eq!(read.provider_name, "support");
+        let written = serde_json::to_value(&read).unwrap();
+        assert_eq!(written["provider_name"], "support");
+        assert!(written.get("provider").is_none(), "{written}");
     }
 }
