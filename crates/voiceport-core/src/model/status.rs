@@ -175,7 +175,9 @@ impl std::str::FromStr for Direction {
 }
 
 crate::open_enum! {
-    /// The medium of the call.
+    /// The medium of the call. Non-exhaustive, as `CallStatus` is: a medium named later is
+    /// a variant more.
+    #[non_exhaustive]
     pub enum CallKind {
         /// A telephone call (PSTN or SIP).
         Phone => "phone",

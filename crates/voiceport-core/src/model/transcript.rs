@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 
 crate::open_enum! {
     /// Who spoke an utterance. Unknown vendor roles keep their raw string in `Other`.
+    /// Non-exhaustive, as `CallStatus` is: a role named later is a variant more.
+    #[non_exhaustive]
     pub enum Speaker {
         /// The AI agent / assistant / bot.
         Agent => "agent",
