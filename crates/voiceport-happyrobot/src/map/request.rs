@@ -308,6 +308,7 @@ pub(crate) fn update_note_body(note: &NoteInput) -> Result<wire::NoteBody<'_>> {
 mod tests {
     use super::*;
     use serde_json::json;
+    use voiceport_core::testing::http::{assert_refused_locally, assert_unsupported_field};
     use voiceport_core::{AgentId, CampaignId};
 
     #[test]
@@ -343,11 +344,7 @@ mod tests {
             );
             let export = Operation::Extension("export_calls_csv");
             let err = filter_params(&query, export).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidRequest { status: None, operation, .. } if operation == export),
-                "{err:?}"
-            );
-            assert!(err.to_string().contains("`unknown`"), "{err}");
+            assert_refused_locally(&err, export, "`unknown`");
         }
     }
 
@@ -428,11 +425,7 @@ mod tests {
             ..CallFilters::default()
         };
         let err = vendor_filter_params(&comma, Operation::ListCalls).unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidRequest { status: None, .. }),
-            "{err:?}"
-        );
-        assert!(err.to_string().contains("`models`"), "{err}");
+        assert_refused_locally(&err, Operation::ListCalls, "`models`");
     }
 
     #[test]
@@ -519,12 +512,7 @@ mod tests {
         );
 
         let refused = |r: &DialRequest, o: &HappyRobotOptions, needle: &str| {
-            let err = dial_body(r, o).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidRequest { status: None, .. }),
-                "{err:?}"
-            );
-            assert!(err.to_string().contains(needle), "{err}");
+            assert_refused_locally(&dial_body(r, o).unwrap_err(), Operation::Dial, needle);
         };
         let plain = DialRequest::to("+14155550123");
         refused(&plain, &HappyRobotOptions::default(), "phone_number_id");
@@ -546,11 +534,7 @@ mod tests {
                 "name",
             ),
         ] {
-            let err = dial_body(&request, &options).unwrap_err();
-            assert!(
-                matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
-                "{err:?}"
-            );
+            assert_unsupported_field(&dial_body(&request, &options).unwrap_err(), KIND, field);
         }
         refused(
             &DialRequest {

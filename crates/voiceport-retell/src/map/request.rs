@@ -191,6 +191,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use voiceport_core::testing::http::{assert_refused_locally, assert_unsupported_field};
     use voiceport_core::{AgentId, Direction, MetadataMode};
 
     fn body(query: &CallQuery) -> Value {
@@ -405,16 +406,9 @@ mod tests {
         for (field, request) in cases {
             let err = dial_body(&request, &options).unwrap_err();
             if unsupported.contains(&field) {
-                assert!(
-                    matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
-                    "{field}: {err:?}"
-                );
+                assert_unsupported_field(&err, KIND, field);
             } else {
-                assert!(
-                    matches!(err, Error::InvalidRequest { status: None, .. }),
-                    "{field}: {err:?}"
-                );
-                assert!(err.to_string().contains(field), "{field}: {err}");
+                assert_refused_locally(&err, Operation::Dial, field);
             }
         }
         let err = dial_body(&base(), &RetellOptions::default()).unwrap_err();

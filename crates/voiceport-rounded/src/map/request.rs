@@ -167,6 +167,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use voiceport_core::AgentId;
+    use voiceport_core::testing::http::{assert_refused_locally, assert_unsupported_field};
 
     #[test]
     fn list_params_cursor_and_page_modes() {
@@ -327,16 +328,9 @@ mod tests {
         for (field, request) in cases {
             let err = dial_body(&request, &options).unwrap_err();
             if unsupported.contains(&field) {
-                assert!(
-                    matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
-                    "{field}: {err:?}"
-                );
+                assert_unsupported_field(&err, KIND, field);
             } else {
-                assert!(
-                    matches!(err, Error::InvalidRequest { status: None, .. }),
-                    "{field}: {err:?}"
-                );
-                assert!(err.to_string().contains(field), "{field}: {err}");
+                assert_refused_locally(&err, Operation::Dial, field);
             }
         }
     }

@@ -156,6 +156,7 @@ mod tests {
     use super::*;
     use chrono::{DateTime, Utc};
     use serde_json::json;
+    use voiceport_core::testing::http::assert_unsupported_field;
     use voiceport_core::{AgentId, CampaignId, PageCursor, ProviderKind};
 
     // Both flavors build the same requests; tested as Voicebot Studio's, and the kind in
@@ -237,10 +238,7 @@ mod tests {
         // `scheduled_for`).
         let unsupported = |request: DialRequest, field: &str| {
             let err = dial_body(&request, &options).unwrap_err();
-            assert!(
-                matches!(err, Error::Unsupported { operation: Operation::DialOption(f), .. } if f == field),
-                "{err:?}"
-            );
+            assert_unsupported_field(&err, VS.kind(), field);
         };
         let base = DialRequest::to("+14155550123");
         unsupported(
