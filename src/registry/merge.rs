@@ -632,41 +632,43 @@ mod tests {
     use futures::TryStreamExt;
     use voiceport_core::{Call, CallId, Capabilities, ProviderKind};
 
-    /// A provider whose listing panics (a bug in it).
-    #[derive(Debug)]
-    struct Panicking;
-
-    #[async_trait::async_trait]
-    impl VoiceProvider for Panicking {
-        fn kind(&self) -> ProviderKind {
-            ProviderKind::Retell
-        }
-        fn capabilities(&self) -> Capabilities {
-            Capabilities {
-                list_calls: true,
-                ..Capabilities::default()
-            }
-        }
-        fn as_any(&self) -> &dyn std::any::Any {
-            self
-        }
-        async fn get_call(&self, _id: &CallId) -> Result<Call> {
-            Err(Error::unsupported(self.kind(), Operation::GetCall))
-        }
-        async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
-            panic!("the listing's own bug");
-        }
-    }
-
-    /// A provider whose every page names a fresh next cursor `length` bytes long.
-    #[derive(Debug)]
-    struct HugeCursors {
-        length: usize,
+    /// A provider whose listing answers its n-th request (from 1) with `page(n)`.
+    struct Listing {
+        page: Box<dyn Fn(usize) -> CallPage + Send + Sync>,
         requests: std::sync::atomic::AtomicUsize,
     }
 
+    impl Listing {
+        fn new(page: impl Fn(usize) -> CallPage + Send + Sync + 'static) -> Arc<Self> {
+            Arc::new(Listing {
+                page: Box::new(page),
+                requests: Default::default(),
+            })
+        }
+
+        /// Every page names a fresh next cursor `length` bytes long.
+        fn huge_cursors(length: usize) -> Arc<Self> {
+            Listing::new(move |n| CallPage {
+                calls: vec![Call::new(
+                    CallId::new(format!("c{n}")),
+                    ProviderKind::Retell,
+                )],
+                next: Some(PageCursor::Token {
+                    token: format!("{n:08}{}", "k".repeat(length - 8)),
+                }),
+                total: None,
+            })
+        }
+    }
+
+    impl std::fmt::Debug for Listing {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.debug_struct("Listing").finish_non_exhaustive()
+        }
+    }
+
     #[async_trait::async_trait]
-    impl VoiceProvider for HugeCursors {
+    impl VoiceProvider for Listing {
         fn kind(&self) -> ProviderKind {
             ProviderKind::Retell
         }
@@ -685,12 +687,7 @@ mod tests {
         async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
             use std::sync::atomic::Ordering;
             let n = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
-            let token = format!("{n:08}{}", "k".repeat(self.length - 8));
-            Ok(CallPage {
-                calls: vec![Call::new(CallId::new(format!("c{n}")), self.kind())],
-                next: Some(PageCursor::Token { token }),
-                total: None,
-            })
+            Ok((self.page)(n))
         }
     }
 
@@ -700,10 +697,7 @@ mod tests {
     #[tokio::test]
     async fn a_next_cursor_over_the_limit_ends_the_lane() {
         use std::sync::atomic::Ordering;
-        let provider = Arc::new(HugeCursors {
-            length: voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1,
-            requests: Default::default(),
-        });
+        let provider = Listing::huge_cursors(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1);
         let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
             vec![("huge".into(), provider.clone())];
         let walk = MergedCalls::new(
@@ -721,10 +715,7 @@ mod tests {
         assert!(failure.error.is_cursor_too_long(), "{failure}");
         assert_eq!(provider.requests.load(Ordering::SeqCst), 1);
 
-        let provider = Arc::new(HugeCursors {
-            length: voiceport_core::MAX_CURSOR_TOKEN_BYTES,
-            requests: Default::default(),
-        });
+        let provider = Listing::huge_cursors(voiceport_core::MAX_CURSOR_TOKEN_BYTES);
         let providers: Vec<(String, Arc<dyn VoiceProvider>)> = vec![("ok".into(), provider)];
         let walk = MergedCalls::new(
             providers,
@@ -742,8 +733,10 @@ mod tests {
     /// a caller of `list_calls`: not an error that says the configuration is wrong.
     #[tokio::test]
     async fn a_panicking_page_fetch_panics_the_reader() {
-        let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
-            vec![("broken".into(), Arc::new(Panicking))];
+        let providers: Vec<(String, Arc<dyn VoiceProvider>)> = vec![(
+            "broken".into(),
+            Listing::new(|_| panic!("the listing's own bug")),
+        )];
         let mut walk = MergedCalls::new(
             providers,
             CallQuery::default(),
