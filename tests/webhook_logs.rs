@@ -168,14 +168,19 @@ async fn secrets_never_reach_logs_or_debug() {
         None,
     )
     .unwrap();
-    let body = std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-    let answer = reqwest::Client::new()
-        .post(&failing_url)
-        .headers(verifier.sign(&body, Utc::now()))
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    // One signed delivery of a fixture to the failing receiver.
+    let post = async |fixture: &str| {
+        let body =
+            std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        reqwest::Client::new()
+            .post(&failing_url)
+            .headers(verifier.sign(&body, Utc::now()))
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    };
+    let answer = post(fixture).await;
     assert_eq!(answer.status(), 500);
     let told = answer.text().await.unwrap();
     assert!(!told.contains("orders db"), "{told}");
@@ -183,16 +188,7 @@ async fn secrets_never_reach_logs_or_debug() {
         ("voicebot/webhook_assistant_request.json", 500),
         ("voicebot/webhook_tool_calls_object_arguments.json", 200),
     ] {
-        let body =
-            std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        let answer = reqwest::Client::new()
-            .post(&failing_url)
-            .headers(verifier.sign(&body, Utc::now()))
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), status, "{fixture}");
+        assert_eq!(post(fixture).await.status(), status, "{fixture}");
     }
     // A failure's log names the provider and the event (a listener logs without spans).
     let line_of = |text: &str| {
