@@ -563,27 +563,25 @@ async fn update(provider: &dyn VoiceProvider, args: UpdateArgs, json: bool) -> O
 /// A refused metadata mode, where the vendor takes the other (the library's refusal then
 /// has a reason), said with the flag that asks for the other rather than the library's
 /// name for it (`MetadataMode::Replace`).
-fn metadata_mode_hint(error: voiceport::Error) -> Failure {
-    use voiceport::{Error::Unsupported, Operation};
-    let hint = match &error {
-        Unsupported {
-            operation: Operation::UpdateField("metadata (merge)"),
-            reason: Some(_),
-            ..
-        } => "it only replaces the metadata whole: pass all of it with --replace",
-        Unsupported {
-            operation: Operation::UpdateField("metadata (replace)"),
-            reason: Some(_),
-            ..
-        } => "it only merges into the metadata: leave out --replace",
-        _ => return error.into(),
-    };
-    match (error.provider(), error.operation()) {
-        (Some(kind), Some(operation)) => {
-            voiceport::Error::unsupported_because(kind, operation, hint).into()
+fn metadata_mode_hint(mut error: voiceport::Error) -> Failure {
+    if let voiceport::Error::Unsupported {
+        operation: voiceport::Operation::UpdateField(field),
+        reason: Some(reason),
+        ..
+    } = &mut error
+    {
+        match *field {
+            "metadata (merge)" => {
+                *reason =
+                    "it only replaces the metadata whole: pass all of it with --replace".into()
+            }
+            "metadata (replace)" => {
+                *reason = "it only merges into the metadata: leave out --replace".into()
+            }
+            _ => {}
         }
-        _ => error.into(),
     }
+    error.into()
 }
 
 async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bool) -> Outcome {

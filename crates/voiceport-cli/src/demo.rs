@@ -59,11 +59,6 @@ struct Seen {
     payload_bytes: usize,
 }
 
-/// `text`, or a dash in the table for none.
-fn or_dash(text: &Option<String>) -> String {
-    text.clone().unwrap_or_else(|| "-".into())
-}
-
 /// The made-up webhook secret of `kind`'s emulator in the demo and `voiceport sandbox
 /// --webhooks`.
 fn webhook_secret(kind: ProviderKind) -> String {
@@ -250,14 +245,16 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
         ("vendor", |s| s.vendor.clone()),
         ("dialed call", |s| s.call_id.clone()),
         ("status", |s| s.status.clone()),
-        ("vendor status", |s| or_dash(&s.vendor_status)),
-        ("end reason", |s| or_dash(&s.end_reason)),
+        ("vendor status", |s| {
+            output::or_dash(s.vendor_status.clone())
+        }),
+        ("end reason", |s| output::or_dash(s.end_reason.clone())),
         ("duration", |s| {
             s.duration_secs
                 .map_or_else(|| "-".into(), |d| format!("{d:.1}s"))
         }),
         ("utterances", |s| s.utterances.to_string()),
-        ("first words", |s| or_dash(&s.first_words)),
+        ("first words", |s| output::or_dash(s.first_words.clone())),
         ("annotated by", |s| s.annotation.clone()),
         ("listed", |s| {
             let of = s.listed_of.map(|t| format!(" of {t}")).unwrap_or_default();

@@ -253,7 +253,7 @@ impl Table {
     }
 }
 
-fn or_dash(value: Option<String>) -> String {
+pub(crate) fn or_dash(value: Option<String>) -> String {
     value
         .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "-".into())
