@@ -88,6 +88,8 @@ fn string_end(mask: &SecretMask, body: &[u8], start: usize) -> (usize, bool) {
 
 /// Appends the text of a JSON string's inside (`raw`, between its quotes) to `out`:
 /// every escape JSON has decoded (a lone surrogate as U+FFFD), any other kept as it is.
+/// Not serde_json's: it refuses both, and a body it refuses still has its excerpt quoted
+/// in the decode error, where a key spelled in escapes must be hidden too.
 fn unescape(raw: &[u8], out: &mut Vec<u8>) {
     let mut at = 0;
     while at < raw.len() {
