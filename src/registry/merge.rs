@@ -691,6 +691,18 @@ mod tests {
         }
     }
 
+    /// A merged walk over `provider` alone, named `name`, with no filter.
+    fn walk_of(name: &str, provider: Arc<dyn VoiceProvider>) -> MergedCalls {
+        let providers = vec![(name.to_owned(), provider)];
+        MergedCalls::new(
+            providers,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap()
+    }
+
     /// A lane whose vendor sends a next cursor longer than a walk follows yields that
     /// page's calls, then the provider's error, and never asks for the cursor: memory
     /// cannot grow page after page with fresh huge cursors. One at the limit is followed.
@@ -698,15 +710,7 @@ mod tests {
     async fn a_next_cursor_over_the_limit_ends_the_lane() {
         use std::sync::atomic::Ordering;
         let provider = Listing::huge_cursors(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1);
-        let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
-            vec![("huge".into(), provider.clone())];
-        let walk = MergedCalls::new(
-            providers,
-            CallQuery::default(),
-            None,
-            MergeOptions::default(),
-        )
-        .unwrap();
+        let walk = walk_of("huge", provider.clone());
         let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 10)).await;
         assert_eq!(items.len(), 2, "{items:?}");
         assert!(items[0].is_ok());
@@ -716,14 +720,7 @@ mod tests {
         assert_eq!(provider.requests.load(Ordering::SeqCst), 1);
 
         let provider = Listing::huge_cursors(voiceport_core::MAX_CURSOR_TOKEN_BYTES);
-        let providers: Vec<(String, Arc<dyn VoiceProvider>)> = vec![("ok".into(), provider)];
-        let walk = MergedCalls::new(
-            providers,
-            CallQuery::default(),
-            None,
-            MergeOptions::default(),
-        )
-        .unwrap();
+        let walk = walk_of("ok", provider);
         let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 5)).await;
         assert!(items.iter().all(Result::is_ok), "{items:?}");
         assert_eq!(items.len(), 5);
@@ -733,17 +730,7 @@ mod tests {
     /// a caller of `list_calls`: not an error that says the configuration is wrong.
     #[tokio::test]
     async fn a_panicking_page_fetch_panics_the_reader() {
-        let providers: Vec<(String, Arc<dyn VoiceProvider>)> = vec![(
-            "broken".into(),
-            Listing::new(|_| panic!("the listing's own bug")),
-        )];
-        let mut walk = MergedCalls::new(
-            providers,
-            CallQuery::default(),
-            None,
-            MergeOptions::default(),
-        )
-        .unwrap();
+        let mut walk = walk_of("broken", Listing::new(|_| panic!("the listing's own bug")));
         let reader = tokio::spawn(async move { walk.try_next().await.map(|_| ()) });
         let stopped = reader.await.expect_err("the reader did not panic");
         let panic = stopped.into_panic();
