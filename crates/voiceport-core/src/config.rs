@@ -24,11 +24,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::http::{Auth, AuthStyle, HttpClient, HttpSettings, RetryPolicy};
 use crate::route::RouteConfig;
 use crate::webhook::{Verifier, WebhookConfig};
 use crate::{Error, ProviderKind, Result};
@@ -160,20 +159,6 @@ impl ProviderConfig {
         })
     }
 
-    /// Refuses a config meant for another vendor (an adapter's first check).
-    pub fn ensure_kind(&self, expected: ProviderKind) -> Result<()> {
-        if self.kind == expected {
-            return Ok(());
-        }
-        Err(Error::config(
-            self.field("kind"),
-            format!(
-                "the {expected} adapter cannot serve a `{}` provider",
-                self.kind
-            ),
-        ))
-    }
-
     /// The full name of one of this config's fields, for messages (`providers.sales.base_url`;
     /// `VOICEPORT_BASE_URL` for a config read from the environment).
     pub fn field(&self, name: &str) -> String {
@@ -194,40 +179,6 @@ impl ProviderConfig {
         // Placed in a file: its fields are named as a file names them.
         self.from_env = false;
         self
-    }
-
-    /// The API key: `api_key`, else the variable `api_key_env` names; without the spaces
-    /// around it (servers ignore them in a header, so a key pasted with a trailing space
-    /// works, and must be masked in what the vendor echoes of it as the key it is).
-    pub fn resolve_api_key(&self) -> Result<SecretString> {
-        if let Some(key) = &self.api_key {
-            return Ok(trimmed(key.expose_secret()));
-        }
-        let Some(variable) = &self.api_key_env else {
-            let (key, key_env) = match self.from_env {
-                true => (self.field("api_key"), self.field("api_key_env")),
-                false => (self.setting("api_key"), self.setting("api_key_env")),
-            };
-            return Err(Error::config(
-                self.field("api_key"),
-                format!("no API key: set {key} or {key_env}"),
-            ));
-        };
-        match std::env::var(variable) {
-            Ok(key) if !key.trim().is_empty() => Ok(trimmed(&key)),
-            Ok(_) => Err(Error::config(
-                self.field("api_key_env"),
-                format!("environment variable {variable} is empty"),
-            )),
-            Err(std::env::VarError::NotUnicode(_)) => Err(Error::config(
-                self.field("api_key_env"),
-                format!("environment variable {variable} is not valid UTF-8"),
-            )),
-            Err(std::env::VarError::NotPresent) => Err(Error::config(
-                self.field("api_key_env"),
-                format!("environment variable {variable} is not set"),
-            )),
-        }
     }
 
     /// The verifier of this provider's webhook deliveries, when a `webhook` table is
@@ -260,146 +211,6 @@ impl ProviderConfig {
                 }
             }
             other => other,
-        }
-    }
-
-    /// The transport settings, checked.
-    pub fn http_settings(&self) -> Result<HttpSettings> {
-        let defaults = HttpSettings::default();
-        let retry_defaults = RetryPolicy::default();
-        let seconds = |value: Option<f64>, name: &str, default: Duration| -> Result<Duration> {
-            Ok(positive_seconds(value, || self.field(name))?.unwrap_or(default))
-        };
-        let max_attempts = self
-            .retry
-            .max_attempts
-            .unwrap_or(retry_defaults.max_attempts);
-        if max_attempts == 0 {
-            return Err(Error::config(
-                self.field("retry.max_attempts"),
-                "must be at least 1",
-            ));
-        }
-        let max_body_bytes = self.max_body_bytes.unwrap_or(defaults.max_body_bytes);
-        if max_body_bytes == 0 {
-            return Err(Error::config(
-                self.field("max_body_bytes"),
-                "must be at least 1",
-            ));
-        }
-        Ok(HttpSettings {
-            timeout: seconds(self.timeout_secs, "timeout_secs", defaults.timeout)?,
-            timeout_configured: self.timeout_secs.is_some(),
-            connect_timeout: seconds(
-                self.connect_timeout_secs,
-                "connect_timeout_secs",
-                defaults.connect_timeout,
-            )?,
-            max_body_bytes,
-            retry: RetryPolicy {
-                max_attempts,
-                initial_backoff: self
-                    .retry
-                    .initial_backoff_ms
-                    .map(Duration::from_millis)
-                    .unwrap_or(retry_defaults.initial_backoff),
-                max_backoff: self
-                    .retry
-                    .max_backoff_ms
-                    .map(Duration::from_millis)
-                    .unwrap_or(retry_defaults.max_backoff),
-                max_elapsed: seconds(
-                    self.retry.max_elapsed_secs,
-                    "retry.max_elapsed_secs",
-                    retry_defaults.max_elapsed,
-                )?,
-            },
-            allow_insecure_http: self.allow_insecure_http,
-        })
-    }
-
-    /// Builds the HTTP client an adapter uses: key resolved, base URL checked, settings
-    /// applied. `default_base_url` is the vendor's production URL.
-    pub fn http_client(&self, default_base_url: &str, auth_style: AuthStyle) -> Result<HttpClient> {
-        let base_url = self.base_url.as_deref().unwrap_or(default_base_url);
-        self.http_client_at(base_url, "base_url", auth_style)
-    }
-
-    /// Like [`ProviderConfig::http_client`], for a second host of the same vendor (same key
-    /// and settings) at `base_url`; `field` names where that URL came from, for messages.
-    pub fn http_client_at(
-        &self,
-        base_url: &str,
-        field: &str,
-        auth_style: AuthStyle,
-    ) -> Result<HttpClient> {
-        let key = self.resolve_api_key()?;
-        let key_field = if self.api_key.is_some() {
-            "api_key"
-        } else {
-            "api_key_env"
-        };
-        let auth = Auth::new(auth_style, key, &self.field(key_field))?;
-        HttpClient::new(
-            self.kind,
-            base_url,
-            &self.field(field),
-            auth,
-            self.http_settings()?,
-        )
-    }
-
-    /// Checks a second base URL of the same vendor (https, or http to loopback unless
-    /// insecure HTTP is allowed), for requests sent with
-    /// [`Request::with_base`](crate::http::Request::with_base) over the one connection
-    /// pool. `field` names the option it came from, in errors.
-    pub fn second_base_url(&self, raw: &str, field: &str) -> Result<url::Url> {
-        crate::http::parse_base_url(raw, self.allow_insecure_http, &self.field(field))
-    }
-
-    /// Reads the vendor options into the adapter's own type; errors name the option
-    /// (`providers.sales.options.number_id`, or `VOICEPORT_OPTIONS_NUMBER_ID` for a config
-    /// read from the environment).
-    ///
-    /// An option read from a variable as a number or a flag is read as the text written
-    /// where `T` takes text (`from_number = "+14155550123"`).
-    ///
-    /// ```
-    /// use voiceport_core::{ProviderConfig, ProviderKind};
-    ///
-    /// #[derive(serde::Deserialize)]
-    /// struct Options {
-    ///     from_number: Option<String>,
-    /// }
-    /// let config = ProviderConfig::new(ProviderKind::Rounded).with_option("from_number", "+331");
-    /// let options: Options = config.options()?;
-    /// assert_eq!(options.from_number.as_deref(), Some("+331"));
-    /// # Ok::<(), voiceport_core::Error>(())
-    /// ```
-    pub fn options<T: DeserializeOwned>(&self) -> Result<T> {
-        let mut options = self.options.clone();
-        loop {
-            let value = serde_json::Value::Object(options.clone());
-            let e = match serde_path_to_error::deserialize(value) {
-                Ok(options) => return Ok(options),
-                Err(e) => e,
-            };
-            let keys = env::segments(e.path());
-            let message = e.into_inner().to_string();
-            // A number or a flag where text is expected: the text as written, when the
-            // value is still the one read from that text.
-            if message.starts_with("invalid type")
-                && let Some(key) = keys.first()
-                && let Some(text) = self.option_texts.get(key)
-                && let Some(current) = options.get_mut(key)
-                && !current.is_string()
-                && *current == env::option_value(text)
-            {
-                *current = serde_json::Value::String(text.clone());
-                continue;
-            }
-            let keys = [vec!["options".to_owned()], keys].concat();
-            return Err(env::locate(&self.path, self.from_env, keys, message));
         }
     }
 }
@@ -743,6 +554,8 @@ pub(crate) fn positive_seconds(
 }
 
 mod env;
+mod for_adapters;
+pub use for_adapters::AdapterConfig;
 
 #[cfg(test)]
 mod tests;

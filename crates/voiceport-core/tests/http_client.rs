@@ -7,6 +7,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use voiceport_core::adapter::AdapterConfig;
 use voiceport_core::http::{Auth, AuthStyle, HttpClient, HttpSettings, Request, RetryPolicy};
 use voiceport_core::{
     Error, FieldError, Operation, ProviderConfig, ProviderKind, RequestOutcome, SecretString,

@@ -15,6 +15,7 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::fmt::format::FmtSpan;
 use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
+use voiceport_core::adapter::AdapterConfig;
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{Operation, ProviderConfig, ProviderKind};
 use wiremock::matchers::method;

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use url::Url;
-use voiceport_core::adapter::{Adapter, format_time};
+use voiceport_core::adapter::{Adapter, AdapterConfig, format_time};
 use voiceport_core::http::{AuthStyle, HeaderName, HeaderValue, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, Capabilities, Codec, DialOutcome, DialRequest, Error,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use voiceport_core::adapter::Adapter;
+use voiceport_core::adapter::{Adapter, AdapterConfig};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,

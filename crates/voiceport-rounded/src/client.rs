@@ -1,6 +1,6 @@
 //! The Rounded client: the [`Adapter`] over `https://api.callrounded.com/v1`.
 
-use voiceport_core::adapter::{Adapter, collect_page};
+use voiceport_core::adapter::{Adapter, AdapterConfig, collect_page};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,

@@ -2,7 +2,7 @@
 //! Studio (`https://api.voicebot.studio/api/v1`), as its [`Flavor`] says.
 
 use url::{Host, Url};
-use voiceport_core::adapter::Adapter;
+use voiceport_core::adapter::{Adapter, AdapterConfig};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,

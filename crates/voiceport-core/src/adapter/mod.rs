@@ -25,6 +25,7 @@ use std::any::Any;
 use async_trait::async_trait;
 use tracing::Instrument;
 
+pub use crate::config::AdapterConfig;
 pub use bounded::{MAX_LIST_ITEMS, bounded_items, bounded_list, list_has_room};
 pub use dial::{check_extra_keys, check_unsupported, required_setting};
 pub use field::{call_id_field, text_field};

@@ -22,6 +22,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use futures::TryStreamExt;
 
+use crate::adapter::AdapterConfig;
 use crate::http::AuthStyle;
 use crate::{
     Call, CallQuery, Error, Operation, ProviderConfig, ProviderKind, RequestOutcome, Result,

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use voiceport_core::adapter::AdapterConfig;
 use voiceport_core::http::{AuthStyle, HttpClient};
 use voiceport_core::{ProviderConfig, ProviderKind};
 use wiremock::MockServer;
