@@ -18,6 +18,25 @@ pub struct RoutedDial {
 }
 
 impl RoutedDial {
+    /// A dial `provider_name` placed with `outcome`, no provider refusing first: what an
+    /// application's test double of a dialing service returns.
+    ///
+    /// ```
+    /// use voiceport::{CallId, DialOutcome, RoutedDial};
+    ///
+    /// let outcome = DialOutcome { call_id: CallId::new("c-1"), call: None };
+    /// let dial = RoutedDial::new("sales", outcome);
+    /// assert_eq!(dial.qualified_id(), "sales:c-1");
+    /// assert!(dial.refused.is_empty());
+    /// ```
+    pub fn new(provider_name: impl Into<String>, outcome: DialOutcome) -> Self {
+        RoutedDial {
+            provider_name: provider_name.into(),
+            outcome,
+            refused: Vec::new(),
+        }
+    }
+
     /// `provider:call_id`, the form [`Registry::get_call`](crate::Registry::get_call) and
     /// the CLI take.
     #[must_use]
@@ -47,6 +66,45 @@ pub struct RouteError {
 }
 
 impl RouteError {
+    /// Route `route` failed before any provider was dialed (unknown, or the request
+    /// refused): no call exists.
+    pub fn before_dialing(route: impl Into<String>, error: Error) -> Self {
+        RouteError {
+            route: route.into(),
+            provider_name: None,
+            error,
+            refused: Vec::new(),
+        }
+    }
+
+    /// Route `route` ended at `provider_name` with `error`; whether a call may exist there
+    /// is [`error`'s outcome](Error::outcome) ([`call_may_exist`](Self::call_may_exist)).
+    /// Providers that refused before it go in [`refused`](Self::refused).
+    ///
+    /// ```
+    /// use voiceport::{Error, Operation, ProviderKind, RouteError};
+    ///
+    /// let timeout = Error::Timeout {
+    ///     provider: ProviderKind::Vapi,
+    ///     operation: Operation::Dial,
+    ///     sent: true,
+    /// };
+    /// let failure = RouteError::at_provider("outbound", "vapi-eu", timeout);
+    /// assert!(failure.call_may_exist());
+    /// let unknown = RouteError::before_dialing("outbound", Error::config("routes", "unknown"));
+    /// assert!(!unknown.call_may_exist());
+    /// ```
+    pub fn at_provider(
+        route: impl Into<String>,
+        provider_name: impl Into<String>,
+        error: Error,
+    ) -> Self {
+        RouteError {
+            provider_name: Some(provider_name.into()),
+            ..RouteError::before_dialing(route, error)
+        }
+    }
+
     /// Whether a call may exist on [`RouteError::provider_name`] (the dial may have reached it):
     /// check that account before dialing again.
     pub fn call_may_exist(&self) -> bool {
