@@ -4,54 +4,68 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+/// The heading of the options every command takes, below each command's own.
+const GLOBAL: &str = "Global options";
+
 /// One command line over HappyRobot, Voicebot Studio, Rounded, Vapi and Retell AI.
 #[derive(Debug, Parser)]
 #[command(name = "voiceport", version, about, long_about = None, after_help = crate::EXIT_CODES)]
 pub(crate) struct Cli {
     /// The configuration file (default: ./voiceport.toml, then the user's config folder).
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub(crate) config: Option<PathBuf>,
     /// Which configured provider to use (default: the file's `default`, or its only one).
-    #[arg(long, short = 'p', global = true, value_name = "NAME")]
+    #[arg(long, short = 'p', global = true, value_name = "NAME", help_heading = GLOBAL)]
     pub(crate) provider: Option<String>,
     /// Print JSON instead of tables.
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) json: bool,
     /// Print JSON on one line, even on a terminal (the layout when standard output is a
     /// file or a pipe).
-    #[arg(long, global = true, conflicts_with = "pretty")]
+    #[arg(long, global = true, conflicts_with = "pretty", help_heading = GLOBAL)]
     pub(crate) compact: bool,
     /// Print JSON indented, even into a file or a pipe (the layout on a terminal).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, help_heading = GLOBAL)]
     pub(crate) pretty: bool,
     /// Print the detail of errors, and log on standard error what voiceport does: each
     /// operation and request with its provider, operation and call id (`-vv`: more).
     /// `RUST_LOG` (for example `RUST_LOG=voiceport=debug`) chooses the logging instead.
     /// Keys are never logged.
-    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count, help_heading = GLOBAL)]
     pub(crate) verbose: u8,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
 
-/// The commands on which `-p/--provider` means nothing: hidden from their help and
-/// completions (it is global, so still accepted there, and ignored).
-const WITHOUT_PROVIDER: [&str; 3] = ["normalize", "sandbox", "demo"];
+/// The global options that mean nothing to some commands, and those commands: hidden
+/// from their help and completions (being global, still accepted there, and ignored).
+/// `normalize` prints JSON whatever is asked and reads no configuration; the sandbox and
+/// the demo build their own; the sandbox prints its configuration as TOML.
+const IGNORED_BY: [(&str, &[&str]); 5] = [
+    ("config", &["normalize", "sandbox", "demo", "completions"]),
+    ("provider", &["normalize", "sandbox", "demo", "completions"]),
+    ("json", &["normalize", "sandbox", "completions"]),
+    ("compact", &["sandbox", "completions"]),
+    ("pretty", &["sandbox", "completions"]),
+];
 
-/// The command line as clap reads it, `-p` hidden where it means nothing. clap copies a
-/// global argument into each subcommand that has none of the same id when it builds the
-/// command: those subcommands get their hidden copy first.
+/// The command line as clap reads it, each global option hidden where it means nothing
+/// ([`IGNORED_BY`]). clap copies a global argument into each subcommand that has none of
+/// the same id when it builds the command: those subcommands get their hidden copy first.
 pub(crate) fn command() -> clap::Command {
     use clap::CommandFactory;
     let mut command = Cli::command();
-    let provider = command
-        .get_arguments()
-        .find(|arg| arg.get_id() == "provider")
-        .cloned();
-    if let Some(provider) = provider {
+    for (id, commands) in IGNORED_BY {
+        let Some(global) = command
+            .get_arguments()
+            .find(|arg| arg.get_id() == id)
+            .cloned()
+        else {
+            continue;
+        };
         for sub in command.get_subcommands_mut() {
-            if WITHOUT_PROVIDER.contains(&sub.get_name()) {
-                *sub = std::mem::take(sub).arg(provider.clone().hide(true));
+            if commands.contains(&sub.get_name()) {
+                *sub = std::mem::take(sub).arg(global.clone().hide(true));
             }
         }
     }

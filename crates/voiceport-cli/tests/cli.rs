@@ -3936,18 +3936,38 @@ async fn recording_urls_line_up() {
     );
 }
 
-/// `-p` is not offered where it means nothing (it is still accepted there, as a global
-/// option), and stays where it does.
+/// A global option is not offered where it means nothing (it is still accepted there),
+/// and stays where it does, below the command's own options.
 #[tokio::test(flavor = "multi_thread")]
-async fn provider_option_is_hidden_where_it_means_nothing() {
-    for command in ["normalize", "sandbox", "demo"] {
+async fn global_options_are_hidden_where_they_mean_nothing() {
+    let hidden: [(&str, &[&str]); 4] = [
+        ("normalize", &["--provider", "--config", "--json"]),
+        (
+            "sandbox",
+            &["--provider", "--config", "--json", "--compact", "--pretty"],
+        ),
+        ("demo", &["--provider", "--config"]),
+        (
+            "completions",
+            &["--provider", "--config", "--json", "--pretty"],
+        ),
+    ];
+    for (command, options) in hidden {
         let help = stdout(&run(None, &[command, "--help"]).await);
-        assert!(!help.contains("--provider"), "{command}: {help}");
+        for option in options {
+            assert!(!help.contains(option), "{command} {option}: {help}");
+        }
+        assert!(help.contains("--verbose"), "{command}: {help}");
     }
     for command in [&["check"][..], &["calls", "list"], &["listen"]] {
         let help = stdout(&run(None, &[command, &["--help"]].concat()).await);
-        assert!(help.contains("-p, --provider"), "{command:?}: {help}");
+        let (own, global) = help.split_once("Global options:").expect(&help);
+        assert!(global.contains("-p, --provider"), "{command:?}: {help}");
+        assert!(global.contains("--config <FILE>"), "{command:?}: {help}");
+        assert!(!own.contains("--verbose"), "{command:?}: {help}");
     }
+    let help = stdout(&run(None, &["normalize", "--help"]).await);
+    assert!(help.contains("--compact"), "{help}");
     let fixture = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../fixtures/rounded/get_call.json"
@@ -3955,6 +3975,15 @@ async fn provider_option_is_hidden_where_it_means_nothing() {
     for args in [
         &["-p", "x", "normalize", "--vendor", "rounded", fixture][..],
         &["normalize", "-p", "x", "--vendor", "rounded", fixture],
+        &[
+            "normalize",
+            "--json",
+            "--config",
+            "nowhere.toml",
+            "--vendor",
+            "rounded",
+            fixture,
+        ],
     ] {
         let call = json(&run(None, args).await);
         assert_eq!(call["provider"], "rounded", "{args:?}");
