@@ -115,18 +115,24 @@ pub type EachCall<'a> = &'a mut dyn FnMut(Call) -> ControlFlow<()>;
 /// value, shared by every connection to that vendor.
 ///
 /// ```
+/// # use voiceport_core as voiceport;
 /// # #[derive(Debug)] struct Example;
-/// # impl voiceport_core::Codec for Example {
-/// #   fn kind(&self) -> voiceport_core::ProviderKind { voiceport_core::ProviderKind::Rounded }
-/// #   fn decode_call_as(&self, op: voiceport_core::Operation, body: &[u8]) -> voiceport_core::Result<voiceport_core::Call> {
-/// #       Err(voiceport_core::Error::decode(self.kind(), op, ".", "example", body)) }
-/// #   fn decode_page_each(&self, _: &[u8], _: &voiceport_core::CallQuery, _: voiceport_core::EachCall<'_>) -> voiceport_core::Result<voiceport_core::CallPage> { unreachable!() }
-/// #   fn decode_webhook(&self, _: &[u8]) -> voiceport_core::Result<voiceport_core::CallEvent> { unreachable!() }
-/// #   fn detect(&self, _: &[u8]) -> voiceport_core::PayloadKind { voiceport_core::PayloadKind::Call }
+/// # impl voiceport::Codec for Example {
+/// #   fn kind(&self) -> voiceport::ProviderKind { voiceport::ProviderKind::Rounded }
+/// #   fn decode_call_as(
+/// #       &self, op: voiceport::Operation, body: &[u8],
+/// #   ) -> voiceport::Result<voiceport::Call> {
+/// #       Err(voiceport::Error::decode(self.kind(), op, ".", "example", body)) }
+/// #   fn decode_page_each(
+/// #       &self, _: &[u8], _: &voiceport::CallQuery, _: voiceport::EachCall<'_>,
+/// #   ) -> voiceport::Result<voiceport::CallPage> { unreachable!() }
+/// #   fn decode_webhook(&self, _: &[u8]) -> voiceport::Result<voiceport::CallEvent> {
+/// #       unreachable!() }
+/// #   fn detect(&self, _: &[u8]) -> voiceport::PayloadKind { voiceport::PayloadKind::Call }
 /// # }
-/// use voiceport_core::{Codec, PayloadKind};
+/// use voiceport::{Codec, PayloadKind};
 ///
-/// fn normalize(codec: &dyn Codec, body: &[u8]) -> voiceport_core::Result<()> {
+/// fn normalize(codec: &dyn Codec, body: &[u8]) -> voiceport::Result<()> {
 ///     let what = codec.detect(body);
 ///     let decoded = codec.decode(what, body)?;
 ///     println!("{what}: {decoded:?}");
@@ -159,10 +165,11 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// that does not decode is an error after the calls before it were handed over.
     ///
     /// ```
+    /// # use voiceport_core as voiceport;
     /// use std::ops::ControlFlow;
-    /// use voiceport_core::{CallQuery, Codec};
+    /// use voiceport::{CallQuery, Codec};
     ///
-    /// fn ids(codec: &dyn Codec, page: &[u8]) -> voiceport_core::Result<Vec<String>> {
+    /// fn ids(codec: &dyn Codec, page: &[u8]) -> voiceport::Result<Vec<String>> {
     ///     let mut ids = Vec::new();
     ///     codec.decode_page_each(page, &CallQuery::default(), &mut |call| {
     ///         ids.push(call.id.to_string());
@@ -252,9 +259,10 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// lives differs (see [`sharing_body`](crate::sharing_body)).
     ///
     /// ```
-    /// use voiceport_core::{Bytes, Codec, Decoded, PayloadKind};
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Bytes, Codec, Decoded, PayloadKind};
     ///
-    /// fn count_calls(codec: &dyn Codec, page: Vec<u8>) -> voiceport_core::Result<usize> {
+    /// fn count_calls(codec: &dyn Codec, page: Vec<u8>) -> voiceport::Result<usize> {
     ///     let body = Bytes::from(page); // takes the vector over, no copy
     ///     Ok(match codec.decode_shared(PayloadKind::Page, &body)? {
     ///         Decoded::Page(page) => page.calls.len(),

@@ -358,13 +358,14 @@ impl ProvidersFile {
     /// [`names_listed`](Self::names_listed).
     ///
     /// ```
-    /// use voiceport_core::ProvidersFile;
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::ProvidersFile;
     ///
     /// let file = ProvidersFile::from_toml_str("[providers.sales]\nkind = \"vapi\"\n")?;
     /// let error = file.unknown_provider("sale").to_string();
     /// assert!(error.contains("providers.sale"), "{error}");
     /// assert!(error.ends_with(&file.names_listed()), "{error}");
-    /// # Ok::<(), voiceport_core::Error>(())
+    /// # Ok::<(), voiceport::Error>(())
     /// ```
     pub fn unknown_provider(&self, name: &str) -> Error {
         Error::config(
@@ -382,14 +383,15 @@ impl ProvidersFile {
     /// receiver's) end with it.
     ///
     /// ```
-    /// use voiceport_core::ProvidersFile;
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::ProvidersFile;
     ///
     /// let file = ProvidersFile::from_toml_str(
     ///     "[providers.support]\nkind = \"rounded\"\n[providers.sales]\nkind = \"vapi\"\n",
     /// )?;
     /// assert_eq!(file.names_listed(), r#"the configured ones are "sales", "support""#);
     /// assert_eq!(ProvidersFile::default().names_listed(), "no provider is configured");
-    /// # Ok::<(), voiceport_core::Error>(())
+    /// # Ok::<(), voiceport::Error>(())
     /// ```
     pub fn names_listed(&self) -> String {
         if self.providers.is_empty() {

@@ -793,7 +793,8 @@ impl Error {
 /// or `_`); real API keys are far longer.
 ///
 /// ```
-/// use voiceport_core::SecretMask;
+/// # use voiceport_core as voiceport;
+/// use voiceport::SecretMask;
 /// let mask = SecretMask::new("sk-live-4f9a8b7c6d5e");
 /// assert_eq!(mask.mask_str("Invalid API key: sk-live-4f9a8b7c6d5e"), "Invalid API key: [REDACTED]");
 /// assert_eq!(mask.mask_str("key=sk-live-4f9a8b7c6d5e&x=1"), "key=[REDACTED]&x=1");

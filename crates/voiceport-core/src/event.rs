@@ -12,7 +12,8 @@ use crate::{Call, CallId, CallStatus, Utterance, VendorPayload};
 /// gives them (a receiver de-duplicates redeliveries on those).
 ///
 /// ```
-/// use voiceport_core::{CallEvent, CallId, CallStatus, EventKind};
+/// # use voiceport_core as voiceport;
+/// use voiceport::{CallEvent, CallId, CallStatus, EventKind};
 /// let mut event = CallEvent::new(
 ///     "status-update",
 ///     EventKind::StatusChanged { status: CallStatus::Ringing, vendor_status: Some("ringing".into()), call: None },
@@ -153,7 +154,8 @@ impl EventKind {
     /// ([`VendorPayload::from_decoded_body`]).
     ///
     /// ```
-    /// use voiceport_core::EventKind;
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::EventKind;
     /// let EventKind::Other { payload } = EventKind::kept_whole(br#" {"type": "hang"} "#) else {
     ///     unreachable!()
     /// };

@@ -22,9 +22,10 @@ tokio::task_local! {
 /// Other requests go on: a dial's answer is still read.
 ///
 /// ```
-/// use voiceport_core::{DialRequest, Interrupt, VoiceProvider};
+/// # use voiceport_core as voiceport;
+/// use voiceport::{DialRequest, Interrupt, VoiceProvider};
 ///
-/// async fn dial_until_ctrl_c(provider: &dyn VoiceProvider) -> voiceport_core::Result<()> {
+/// async fn dial_until_ctrl_c(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
 ///     let interrupt = Interrupt::new();
 ///     let request = DialRequest::to("+14155550123");
 ///     let dialing = interrupt.run(provider.dial(&request));

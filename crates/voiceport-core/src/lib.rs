@@ -25,6 +25,10 @@
 //! assert_eq!(json["vendor_status"], "Completed");
 //! ```
 //!
+//! The examples on the items the `voiceport` facade re-exports use the facade's paths
+//! (`voiceport::Call`, `voiceport::webhooks::Verifier`); the same items sit at this crate's
+//! root (`voiceport::webhooks` is `voiceport_core::webhook`).
+//!
 //! What lives here:
 //! - the model: [`Call`], [`Transcript`], [`CallStatus`], [`EndReason`], [`CallEvent`] …;
 //! - the port: [`VoiceProvider`], [`Capabilities`], [`VoiceProviderExt`] (streams, waiting);

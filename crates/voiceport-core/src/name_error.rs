@@ -6,7 +6,8 @@
 /// `anyhow`, `Box<dyn Error>` or an application's own error type.
 ///
 /// ```
-/// use voiceport_core::ProviderKind;
+/// # use voiceport_core as voiceport;
+/// use voiceport::ProviderKind;
 ///
 /// let error = "twilio".parse::<ProviderKind>().unwrap_err();
 /// assert_eq!(error.text(), "twilio");

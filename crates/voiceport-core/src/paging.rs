@@ -220,8 +220,9 @@ impl SeenCursors {
 /// a reference or an owning handle, as for [`page_stream`]:
 ///
 /// ```
+/// # use voiceport_core as voiceport;
 /// use std::sync::Arc;
-/// use voiceport_core::{Call, CallQuery, Result, VoiceProvider, call_stream};
+/// use voiceport::{Call, CallQuery, Result, VoiceProvider, call_stream};
 /// use futures::stream::BoxStream;
 ///
 /// /// Every call of the account, as a stream that owns its provider.

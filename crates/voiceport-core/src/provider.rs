@@ -307,7 +307,8 @@ impl dyn VoiceProvider {
     /// the provider is another type.
     ///
     /// ```no_run
-    /// # fn run(provider: std::sync::Arc<dyn voiceport_core::VoiceProvider>) {
+    /// # use voiceport_core as voiceport;
+    /// # fn run(provider: std::sync::Arc<dyn voiceport::VoiceProvider>) {
     /// # #[derive(Debug)] struct HappyRobot;
     /// # impl HappyRobot { fn options(&self) {} }
     /// // With `provider` from `voiceport::connect`:

@@ -4,14 +4,15 @@
 //! their stable part and replace the query string, so snapshots stay deterministic.
 //!
 //! ```
-//! # use voiceport_core::{Call, CallId, ProviderKind, Recording};
+//! # use voiceport_core as voiceport;
+//! # use voiceport::{Call, CallId, ProviderKind, Recording};
 //! let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
 //! call.recording = Some(Recording {
 //!     mono_url: Some("https://bucket.s3.amazonaws.com/rec.wav?X-Amz-Signature=abc".into()),
 //!     stereo_url: None,
 //!     expires_at: None,
 //! });
-//! voiceport_core::snapshot::insta_settings().bind(|| {
+//! voiceport::snapshot::insta_settings().bind(|| {
 //!     insta::assert_json_snapshot!(call.recording, @r#"
 //!     {
 //!       "mono_url": "https://bucket.s3.amazonaws.com/rec.wav?[signed]",

@@ -41,12 +41,13 @@ impl ProviderConfig {
     /// the process environment.
     ///
     /// ```no_run
-    /// use voiceport_core::ProviderConfig;
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::ProviderConfig;
     ///
     /// // VOICEPORT_KIND=happyrobot VOICEPORT_API_KEY_ENV=HAPPYROBOT_API_KEY
     /// // VOICEPORT_OPTIONS_NUMBER_ID=65f1c0de VOICEPORT_RETRY_MAX_ATTEMPTS=3
     /// let config = ProviderConfig::from_env("VOICEPORT_")?;
-    /// # Ok::<(), voiceport_core::Error>(())
+    /// # Ok::<(), voiceport::Error>(())
     /// ```
     pub fn from_env(prefix: &str) -> Result<Self> {
         Self::from_vars(prefix, std::env::vars_os())
@@ -81,8 +82,9 @@ impl ProviderConfig {
     /// and nothing is refused.
     ///
     /// ```
-    /// use voiceport_core::ProviderKind;
-    /// use voiceport_core::ProviderConfig;
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::ProviderKind;
+    /// use voiceport::ProviderConfig;
     ///
     /// let config = ProviderConfig::from_vars("VOICEPORT_", [
     ///     ("VOICEPORT_KIND", "rounded"),
@@ -101,7 +103,7 @@ impl ProviderConfig {
     ///     ("VOICEPORT_TIMEOUT_SECS", "soon"),
     /// ]).unwrap_err();
     /// assert!(error.to_string().contains("VOICEPORT_TIMEOUT_SECS"));
-    /// # Ok::<(), voiceport_core::Error>(())
+    /// # Ok::<(), voiceport::Error>(())
     /// ```
     pub fn from_vars<I, K, V>(prefix: &str, vars: I) -> Result<Self>
     where

@@ -8,12 +8,13 @@
 //! and the list of cases is the same for every provider.
 //!
 //! ```no_run
-//! use voiceport_core::conformance::{self, Environment};
+//! # use voiceport_core as voiceport;
+//! use voiceport::conformance::{self, Environment};
 //!
 //! struct ReadOnly;
 //! impl Environment for ReadOnly {}
 //!
-//! # async fn run(provider: &dyn voiceport_core::VoiceProvider) {
+//! # async fn run(provider: &dyn voiceport::VoiceProvider) {
 //! let report = conformance::run(provider, &ReadOnly).await;
 //! println!("{report}");
 //! assert!(report.failures().is_empty());

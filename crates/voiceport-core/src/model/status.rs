@@ -145,7 +145,8 @@ impl Direction {
     /// (`str::parse`, for what a person types, also takes `in`, `out` and any case.)
     ///
     /// ```
-    /// use voiceport_core::Direction;
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::Direction;
     ///
     /// assert_eq!(Direction::from_wire("outbound"), Some(Direction::Outbound));
     /// assert_eq!(Direction::from_wire("sideways"), None);
@@ -237,7 +238,8 @@ impl EndReasonCategory {
     /// The category's name as it is serialized (`customer_hung_up`).
     ///
     /// ```
-    /// use voiceport_core::EndReasonCategory;
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::EndReasonCategory;
     /// assert_eq!(EndReasonCategory::CustomerHungUp.to_string(), "customer_hung_up");
     /// ```
     pub fn as_str(self) -> &'static str {

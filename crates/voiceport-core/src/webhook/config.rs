@@ -22,7 +22,8 @@ use crate::{Error, ProviderKind, Result};
 /// [`WebhookConfig::with_secret`] (or `default()`) and set the fields you need.
 ///
 /// ```
-/// use voiceport_core::webhook::{Scheme, WebhookConfig};
+/// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+/// use voiceport::webhooks::{Scheme, WebhookConfig};
 ///
 /// let mut config = WebhookConfig::with_secret("s3cret");
 /// config.verify = Some(Scheme::Hmac);

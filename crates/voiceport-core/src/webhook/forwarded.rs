@@ -11,8 +11,9 @@ use crate::{CallEvent, ProviderKind};
 /// serde_json:
 ///
 /// ```
-/// use voiceport_core::webhook::Forwarded;
-/// use voiceport_core::{CallStatus, EventKind, ProviderKind};
+/// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+/// use voiceport::webhooks::Forwarded;
+/// use voiceport::{CallStatus, EventKind, ProviderKind};
 ///
 /// // The body of one forward (its `Idempotency-Key` header tells redeliveries apart).
 /// let body = br#"{"event": {"vendor_event": "status-update", "call_id": "c-1",

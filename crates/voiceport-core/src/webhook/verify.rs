@@ -380,11 +380,12 @@ impl Verifier {
     /// the `?`), for every scheme, now.
     ///
     /// ```
-    /// use voiceport_core::ProviderKind;
-    /// use voiceport_core::webhook::{Verifier, WebhookConfig};
+    /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+    /// use voiceport::ProviderKind;
+    /// use voiceport::webhooks::{HeaderMap, Verifier, WebhookConfig};
     /// let config: WebhookConfig = toml::from_str("verify = \"query\"\nsecret = \"a1b2c3\"").unwrap();
     /// let verifier = Verifier::from_config(ProviderKind::Rounded, &config, "webhook", None).unwrap();
-    /// let headers = http::HeaderMap::new();
+    /// let headers = HeaderMap::new();
     /// assert!(verifier.verify_request(Some("token=a1b2c3"), &headers, b"{}").is_ok());
     /// assert!(verifier.verify_request(Some("token=guess"), &headers, b"{}").is_err());
     /// assert!(verifier.verify_request(None, &headers, b"{}").is_err());
@@ -422,12 +423,13 @@ impl Verifier {
     /// checked with [`HeadChecked::verify_body`].
     ///
     /// ```
-    /// use voiceport_core::ProviderKind;
-    /// use voiceport_core::webhook::{Verifier, WebhookConfig};
+    /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+    /// use voiceport::ProviderKind;
+    /// use voiceport::webhooks::{HeaderMap, Verifier, WebhookConfig};
     /// let config: WebhookConfig = toml::from_str("verify = \"hmac\"\nsecret = \"a1b2c3\"").unwrap();
     /// let verifier = Verifier::from_config(ProviderKind::Voicebot, &config, "webhook", None).unwrap();
     /// // No signature: refused before any body is read.
-    /// assert!(verifier.check_head(None, &http::HeaderMap::new()).is_err());
+    /// assert!(verifier.check_head(None, &HeaderMap::new()).is_err());
     /// let body = br#"{"message":{"type":"status-update"}}"#;
     /// let headers = verifier.sign(body, chrono::Utc::now());
     /// let head = verifier.check_head(None, &headers).unwrap();
@@ -775,8 +777,9 @@ fn nibble(digit: u8) -> Option<u8> {
 /// [`Verifier`] from a [`WebhookConfig`].
 ///
 /// ```
-/// use voiceport_core::webhook::{HeaderMap, HeaderValue, VerifyError, verify};
-/// use voiceport_core::{ProviderKind, SecretString};
+/// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+/// use voiceport::webhooks::{HeaderMap, HeaderValue, VerifyError, verify};
+/// use voiceport::{ProviderKind, SecretString};
 /// let mut headers = HeaderMap::new();
 /// headers.insert("x-vapi-secret", HeaderValue::from_static("s3cret"));
 /// let secret = SecretString::from("s3cret");
