@@ -4,12 +4,13 @@
 
 mod support;
 
+use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 use support::{CALL_ID, fixture};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, collect_calls, json_response,
 };
-use voiceport_core::{CallId, CallQuery, Error, ProviderKind, VoiceProvider};
+use voiceport_core::{CallId, CallQuery, Error, ProviderKind, VoiceProvider, VoiceProviderExt};
 use voiceport_rounded::Rounded;
 
 async fn api() -> VendorApi {
@@ -98,4 +99,31 @@ async fn a_walk_stops_at_a_cursor_too_long_to_follow() {
     assert!(err.is_cursor_too_long(), "{err:?}");
     assert!(err.to_string().starts_with("rounded list_calls:"), "{err}");
     api.server.verify().await;
+}
+
+/// In page mode, a server sending no calls while claiming four billion pages ends the
+/// walk at its first empty page: one page, no cursor to follow. (Before, each page
+/// named the next; the walk is cut at three pages here so that a regression fails.)
+#[tokio::test]
+async fn an_empty_page_ends_a_page_number_walk() {
+    let mut page: serde_json::Value =
+        serde_json::from_str(&fixture("list_page_mode.json")).unwrap();
+    page["data"] = json!([]);
+    page["current_page"] = serde_json::Value::Null;
+    page["total_pages"] = json!(4_000_000_000u64);
+    let api = api().await;
+    api.on("GET", "/calls")
+        .respond_with(json_response(200, &page.to_string()))
+        .mount(&api.server)
+        .await;
+    let config = api.config().with_option("paging", "page");
+    let rounded = Rounded::from_config(&config).unwrap();
+    let pages: Vec<_> = rounded
+        .pages(CallQuery::default())
+        .take(3)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 1, "{pages:?}");
+    assert_eq!(pages[0].next, None);
 }

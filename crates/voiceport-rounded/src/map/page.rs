@@ -87,10 +87,12 @@ fn next_cursor(
                 token: t.to_owned(),
             })
     };
+    // An empty page ends the walk in either mode: a vendor claiming ever more pages while
+    // sending no calls would otherwise be followed page by page, each a new cursor.
     let page = || {
         let current = paging.current_page.or(requested_page).unwrap_or(1);
         let total = paging.total_pages?;
-        if current >= total {
+        if empty_page || current >= total {
             return None;
         }
         let number = u32::try_from(current.checked_add(1)?).ok()?;
@@ -240,6 +242,8 @@ mod tests {
             next_cursor(Some(Paging::Page), &paging, false, None),
             Some(PageCursor::Page { number: 3 })
         );
+        assert_eq!(next_cursor(Some(Paging::Page), &paging, true, None), None);
+        assert_eq!(next_cursor(None, &paging, true, None), None);
         let last = wire::ListPaging {
             current_page: Some(5),
             ..paging.clone()
