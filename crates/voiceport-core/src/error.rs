@@ -208,7 +208,8 @@ pub enum Error {
 
     /// The vendor's JSON did not have the expected shape.
     #[error(
-        "{provider} {operation}: cannot decode response at `{path}`: {message} (body: {excerpt})"
+        "{provider} {operation}: cannot decode response at `{path}`: {message}{}",
+        body_suffix(excerpt)
     )]
     Decode {
         /// Which vendor.
@@ -330,6 +331,15 @@ fn sent_suffix(sent: bool) -> &'static str {
         " (the request may have reached the vendor)"
     } else {
         " (the request was not sent)"
+    }
+}
+
+/// `" (body: {excerpt})"` after an [`Error::Decode`]'s message, when there is an excerpt
+/// (a walk's cursor errors have none: no body is wrong, the walk is).
+fn body_suffix(excerpt: &str) -> String {
+    match excerpt {
+        "" => String::new(),
+        excerpt => format!(" (body: {excerpt})"),
     }
 }
 
@@ -459,12 +469,16 @@ impl Error {
     /// The vendor handed back a page cursor it had already given in the same walk
     /// (`message` says which): an [`Error::Decode`] at `next cursor`. Paging would never
     /// end, and resuming at that cursor would go round again.
+    ///
+    /// The message is bounded as every decode error's is: a cursor quoted in it may be
+    /// a token of up to [`MAX_CURSOR_TOKEN_BYTES`](crate::MAX_CURSOR_TOKEN_BYTES), even
+    /// a URL with a signed query.
     pub fn cursor_cycle(provider: ProviderKind, message: impl Into<String>) -> Self {
         Error::Decode {
             provider,
             operation: Operation::ListCalls,
             path: CURSOR_CYCLE_PATH.into(),
-            message: message.into(),
+            message: crate::http::decode::bounded_message(&message.into()),
             excerpt: String::new(),
         }
     }
@@ -820,7 +834,7 @@ pub struct SecretMask {
 const REDACTED: &[u8] = b"[REDACTED]";
 
 /// Secrets at least this long are hidden wherever they appear.
-const MASK_ANYWHERE_FROM: usize = 8;
+pub(crate) const MASK_ANYWHERE_FROM: usize = 8;
 
 /// `form` with the hex digits of its percent escapes in lower case (`%2B` → `%2b`).
 fn lower_hex_escapes(form: &str) -> String {
@@ -995,6 +1009,22 @@ impl std::fmt::Debug for SecretMask {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cycle's message quotes the cursor, which may be 64 KiB of vendor text holding a
+    /// signed URL: it is bounded, and the URL cut to its host.
+    #[test]
+    fn a_cursor_cycle_quoting_a_huge_token_is_short() {
+        let token = format!("https://files.example.com/page?sig={}", "7".repeat(60_000));
+        let message = format!(
+            "the vendor returned the cursor it was given ({token}); paging would never end"
+        );
+        let err = Error::cursor_cycle(ProviderKind::Rounded, message);
+        assert!(err.is_cursor_cycle());
+        let text = err.to_string();
+        assert!(text.chars().count() < 700, "{} chars", text.chars().count());
+        assert!(!text.contains("sig="), "{text}");
+        assert!(text.ends_with("paging would never end"), "{text}");
+    }
 
     #[test]
     fn display_names_provider_operation_and_details() {

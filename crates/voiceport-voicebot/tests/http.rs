@@ -1141,9 +1141,20 @@ async fn webhooks_parse_through_the_client() {
 /// Serves a live Vapi call whose control URL is on the mock server, and answers a POST
 /// there with `status` and `body` (any request body). Returns the call's id.
 async fn serve_live_call(api: &VendorApi, status: u16, body: &str) -> CallId {
+    serve_live_call_at(api, None, status, body).await
+}
+
+/// [`serve_live_call`] with the control URL's path `/{token}/control` (the call's id
+/// when `token` is `None`).
+async fn serve_live_call_at(
+    api: &VendorApi,
+    token: Option<&str>,
+    status: u16,
+    body: &str,
+) -> CallId {
     let mut live = VP.json("call_in_progress.json");
     let id = live["id"].as_str().unwrap().to_owned();
-    let control = format!("/{id}/control");
+    let control = format!("/{}/control", token.unwrap_or(&id));
     live["monitor"]["controlUrl"] = json!(format!("{}{control}", api.server.uri()));
     // A refused end reads the call again (still live, so the refusal stands).
     let reads = if (200..300).contains(&status) { 1 } else { 2 };
@@ -1190,6 +1201,36 @@ async fn vapi_ends_a_live_call_through_its_control_url() {
             if message.as_deref() == Some("Call not found")),
         "{err:?}"
     );
+}
+
+/// The control URL is a credential: a control server that echoes its path (an Express
+/// 404 page) or the whole URL (a JSON message) in a refusal leaves no trace of its token
+/// in the error, shown or debugged.
+#[tokio::test]
+async fn a_control_url_echoed_in_a_refusal_is_hidden() {
+    let token = "c7e2a91f4b6d4f0e8a35d2b9e1f07c64";
+    let express =
+        format!("<!DOCTYPE html><html><body><pre>Cannot POST /{token}/control</pre></body></html>");
+    for (status, body) in [
+        (404, express),
+        (
+            400,
+            json!({"message": format!("no session for https://phone.vapi.ai/{token}/control")})
+                .to_string(),
+        ),
+    ] {
+        let api = VP.api().await;
+        let id = serve_live_call_at(&api, Some(token), status, &body).await;
+        let err = VP.client(&api).end_call(&id).await.unwrap_err();
+        let (shown, debugged) = (err.to_string(), format!("{err:?}"));
+        for text in [&shown, &debugged] {
+            assert!(!text.contains(token), "{text}");
+            assert!(!text.contains(&token[..16]), "{text}");
+        }
+        assert!(shown.contains("[REDACTED]"), "{shown}");
+        // The request's route is not a secret, and still shows.
+        assert!(shown.contains("/control"), "{shown}");
+    }
 }
 
 /// A call that is over already needs no ending: `end_call` succeeds after reading it,

@@ -227,7 +227,17 @@ impl HttpClient {
         span: &tracing::Span,
     ) -> Result<Response> {
         let provider = self.inner.provider;
-        let mask = |error: Error| error.masked(self.inner.auth.mask());
+        let base = request.base.as_ref().unwrap_or(&self.inner.base_url);
+        // A keyless request's URL is its own credential (Vapi's live-control URL): what a
+        // server echoes of it (`Cannot POST /<token>/control`) is hidden as the key is.
+        let url_masks = match request.keyless {
+            true => credential_masks(base),
+            false => Vec::new(),
+        };
+        let masks: Vec<&crate::SecretMask> = std::iter::once(self.inner.auth.mask())
+            .chain(&url_masks)
+            .collect();
+        let mask = |error: Error| masks.iter().fold(error, |error, mask| error.masked(mask));
         if let Some(segment) = request.segments.iter().find(|s| !is_path_segment(s)) {
             return Err(mask(Error::invalid_input(
                 provider,
@@ -248,7 +258,6 @@ impl HttpClient {
             }
             None => None,
         };
-        let base = request.base.as_ref().unwrap_or(&self.inner.base_url);
         // A client built for an https base may go through a proxy from the environment,
         // which would read the key sent over plain http.
         if base.scheme() == "http" && self.inner.base_url.scheme() != "http" {
@@ -277,7 +286,7 @@ impl HttpClient {
             }
             attempts += 1;
             span.record("attempt", attempts);
-            let result = self.attempt(&request, &url, body.as_deref(), span).await;
+            let result = (self.attempt(&request, &url, body.as_deref(), span, &masks)).await;
             // Masked before anything logs it: a vendor may echo the key in any text.
             let error = match result {
                 Ok(response) => return Ok(response),
@@ -322,6 +331,7 @@ impl HttpClient {
         url: &Url,
         body: Option<&[u8]>,
         span: &tracing::Span,
+        masks: &[&crate::SecretMask],
     ) -> Result<Response> {
         let inner = &*self.inner;
         let (provider, operation) = (inner.provider, request.operation);
@@ -368,7 +378,6 @@ impl HttpClient {
                 location: redirect_host(url, &headers),
             });
         }
-        let mask = inner.auth.mask();
         if status.is_success() {
             let limit = inner.settings.max_body_bytes;
             let body = read_capped(&mut response, limit, provider, operation).await?;
@@ -377,13 +386,13 @@ impl HttpClient {
                 operation,
                 status: status.as_u16(),
                 headers,
-                body: hide_key(mask, body),
+                body: hide_secrets(masks, body),
             });
         }
         // Only the start of an error body is read (no more is parsed), and one that is
         // long or broken still leaves the status to act on, with what was read.
         let limit = inner.settings.max_body_bytes.min(MAX_ERROR_BODY);
-        let body = read_error_body(&mut response, limit, mask).await;
+        let body = read_error_body(&mut response, limit, masks).await;
         let status = match request.not_found_status {
             Some(not_found) if not_found == status.as_u16() => StatusCode::NOT_FOUND,
             _ => status,
@@ -397,21 +406,36 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// `body` with the key hidden: as it is and in its usual spellings, then inside JSON
+/// `body` with each secret hidden: as it is and in its usual spellings, then inside JSON
 /// strings however escaped.
-fn hide_key(mask: &crate::SecretMask, body: Vec<u8>) -> Vec<u8> {
-    let body = match mask.mask_bytes(&body) {
-        std::borrow::Cow::Borrowed(_) => body,
-        std::borrow::Cow::Owned(masked) => masked,
-    };
-    match mask::mask_escaped_strings(mask, &body) {
-        std::borrow::Cow::Borrowed(_) => body,
-        std::borrow::Cow::Owned(masked) => masked,
+fn hide_secrets(masks: &[&crate::SecretMask], mut body: Vec<u8>) -> Vec<u8> {
+    for mask in masks {
+        if let std::borrow::Cow::Owned(masked) = mask.mask_bytes(&body) {
+            body = masked;
+        }
+        if let std::borrow::Cow::Owned(masked) = mask::mask_escaped_strings(mask, &body) {
+            body = masked;
+        }
     }
+    body
 }
 
-/// The first `limit` bytes of an error body, or fewer, with the key hidden; no prefix of
-/// a key is left where the body is cut.
+/// Masks for the parts of a URL that is its own credential: each path segment and query
+/// value long enough to be a token (a short one such as `control` is a route, and hiding
+/// it would hide that word everywhere).
+fn credential_masks(url: &Url) -> Vec<crate::SecretMask> {
+    // As the URL spells them; the mask finds their other spellings too.
+    let segments = url.path_segments().into_iter().flatten().map(str::to_owned);
+    let values = url.query_pairs().map(|(_, value)| value.into_owned());
+    segments
+        .chain(values)
+        .filter(|part| part.chars().count() >= crate::error::MASK_ANYWHERE_FROM)
+        .map(|part| crate::SecretMask::new(&part))
+        .collect()
+}
+
+/// The first `limit` bytes of an error body, or fewer, with each secret of `masks` hidden
+/// (the key; a keyless URL's token); no prefix of one is left where the body is cut.
 ///
 /// A key the limit cuts would keep its start unmasked: so the read goes on for the
 /// longest spelling of the key (`margin`), which holds whole every key that starts before
@@ -422,13 +446,17 @@ fn hide_key(mask: &crate::SecretMask, body: Vec<u8>) -> Vec<u8> {
 async fn read_error_body(
     response: &mut reqwest::Response,
     limit: usize,
-    mask: &crate::SecretMask,
+    masks: &[&crate::SecretMask],
 ) -> Vec<u8> {
-    let margin = mask.longest_spelling();
+    let margin = masks
+        .iter()
+        .map(|mask| mask.longest_spelling())
+        .max()
+        .unwrap_or(0);
     let read = limit.saturating_add(margin);
     let body = read_prefix(response, read).await;
     let cut = body.len() >= read;
-    let mut body = hide_key(mask, body);
+    let mut body = hide_secrets(masks, body);
     let keep = if cut {
         body.len().saturating_sub(margin).min(limit)
     } else {
@@ -563,7 +591,9 @@ fn status_error(
 }
 
 /// One request to a vendor, described before it is sent.
-#[derive(Debug)]
+///
+/// `Debug` shows where it goes and how, not what it carries: a second base URL by its
+/// host alone (a keyless one is a credential), headers by name, the body by its length.
 pub struct Request {
     method: Method,
     operation: Operation,
@@ -584,6 +614,31 @@ pub struct Request {
     keyless: bool,
     /// How long the vendor's own client waits for this endpoint ([`Request::vendor_timeout`]).
     vendor_timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for Request {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        let body = self.body.as_ref().map(|body| match body {
+            Ok(bytes) => format!("{} bytes", bytes.len()),
+            Err(_) => "not encodable".to_owned(),
+        });
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("operation", &self.operation)
+            .field("segments", &self.segments)
+            .field("query", &self.query)
+            .field("body", &body)
+            .field("headers", &header_names)
+            .field("retry", &self.retry)
+            .field("done_if_gone", &self.done_if_gone)
+            .field("not_found_status", &self.not_found_status)
+            .field("call_id", &self.call_id)
+            .field("base_host", &self.base.as_ref().and_then(Url::host_str))
+            .field("keyless", &self.keyless)
+            .field("vendor_timeout", &self.vendor_timeout)
+            .finish()
+    }
 }
 
 impl Request {
@@ -813,6 +868,44 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request's `Debug` (an application may log one) names its host, not a keyless
+    /// URL's token, and its headers and body by name and length, not their values.
+    #[test]
+    fn a_request_debug_keeps_no_credential_or_content() {
+        let token = "c7e2a91f4b6d4f0e8a35d2b9e1f07c64";
+        let control = Url::parse(&format!("https://phone.vapi.ai/{token}/control")).unwrap();
+        let request = Request::post(Operation::EndCall, [""; 0])
+            .with_base(control)
+            .without_key()
+            .header(
+                HeaderName::from_static("x-organization-id"),
+                HeaderValue::from_static("org-secretish"),
+            )
+            .json(&serde_json::json!({"type": "end-call", "note": "private words"}));
+        let shown = format!("{request:?}");
+        for hidden in [token, "org-secretish", "private words"] {
+            assert!(!shown.contains(hidden), "{shown}");
+        }
+        for kept in ["phone.vapi.ai", "x-organization-id", "bytes", "EndCall"] {
+            assert!(shown.contains(kept), "{kept}: {shown}");
+        }
+    }
+
+    /// The parts of a keyless URL long enough to be a token are masked; a route word is
+    /// not.
+    #[test]
+    fn a_credential_url_masks_its_tokens_only() {
+        let url =
+            Url::parse("https://phone.vapi.ai/c7e2a91f4b6d/control?sig=9f8e7d6c5b4a3&v=2").unwrap();
+        let masks = credential_masks(&url);
+        assert_eq!(masks.len(), 2);
+        let text = "Cannot POST /c7e2a91f4b6d/control?sig=9f8e7d6c5b4a3&v=2";
+        let masked = masks.iter().fold(text.to_owned(), |text, mask| {
+            mask.mask_str(&text).into_owned()
+        });
+        assert_eq!(masked, "Cannot POST /[REDACTED]/control?sig=[REDACTED]&v=2");
+    }
 
     /// A redirect's host is kept whole up to the limit, and cut one character short of it
     /// (with an ellipsis) past it; an IDN (percent-encoded: a header is ASCII) is named in
