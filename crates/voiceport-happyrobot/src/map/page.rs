@@ -13,10 +13,11 @@ use crate::wire;
 ///
 /// The filters HappyRobot cannot apply (kind, numbers) are applied here; so are the
 /// server-side ones, where the normalized meaning is stricter (every tag, not any; the
-/// time range as [`in_time_range`] says). `search`, the campaign and the agent (sent as
-/// `use_cases`) are left to the vendor: a call it returns need not name them. The next
-/// cursor skips every call the vendor returned, filtered out or not; `total` is the
-/// vendor's `count`. Each call is handed to `each` as it is decoded.
+/// time range as [`in_time_range`] says). `search` is left to the vendor; the campaign
+/// and the agent (sent as `use_cases`) too, but for a call naming another
+/// ([`names_no_other`]). The next cursor skips every call the vendor returned, filtered
+/// out or not; `total` is the vendor's `count`. Each call is handed to `each` as it is
+/// decoded.
 pub(crate) fn decode_page_each(
     body: &[u8],
     query: &CallQuery,
@@ -41,7 +42,8 @@ pub(crate) fn decode_page_each(
     };
     for (i, raw) in list.calls.iter().enumerate() {
         let call = decode_list_item(KIND, op, raw, "calls", i, map_call)?;
-        if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
+        let kept = filter.matches(&call) && in_time_range(query, &call);
+        if kept && names_no_other(query, &call) && each(call).is_break() {
             break;
         }
     }
@@ -56,6 +58,24 @@ pub(crate) fn decode_page_each(
         next: more.then_some(PageCursor::Offset { skip: seen }),
         total: list.count,
     })
+}
+
+/// Whether `call` names no agent or campaign other than the query's. The list filters'
+/// parameter names (`use_cases`, `campaigns`) come from a third-party client, not
+/// HappyRobot's docs: were one ignored, every call would come back, and the ones naming
+/// another agent or campaign are dropped here. A call naming none is kept, on the
+/// server's word: a call need not carry its campaign or its use case.
+fn names_no_other(query: &CallQuery, call: &Call) -> bool {
+    let agent = call.agent.as_ref().and_then(|agent| agent.id.as_ref());
+    let agent_ok = match (&query.agent_id, agent) {
+        (Some(wanted), Some(id)) => id == wanted,
+        _ => true,
+    };
+    let campaign_ok = match (&query.campaign_id, &call.campaign_id) {
+        (Some(wanted), Some(id)) => id == wanted,
+        _ => true,
+    };
+    agent_ok && campaign_ok
 }
 
 /// The time range, checked again on what HappyRobot returned for it (`from`/`to`, whose
@@ -101,6 +121,42 @@ mod tests {
             page.calls[0].vendor_payload().map(|p| p.get()),
             Some(r#"{"id": "a", "use_case": {"hooks": 5}, "viewed_by": {}}"#)
         );
+    }
+
+    /// A server that ignored `use_cases` or `campaigns` (their names are inferred) returns
+    /// other agents' and campaigns' calls: those are dropped; a call naming none is kept.
+    #[test]
+    fn calls_naming_another_agent_or_campaign_are_dropped() {
+        let body = json!({"calls": [
+            {"id": "a", "use_case": {"id": "uc1"}, "campaign_id": "cmp1"},
+            {"id": "b", "use_case": {"id": "uc2"}, "campaign_id": "cmp1"},
+            {"id": "c"},
+            {"id": "d", "use_case": {"id": "uc1"}, "campaign_id": "cmp2"},
+        ], "count": 4})
+        .to_string();
+        let ids = |query: CallQuery| -> Vec<String> {
+            let page = decode_page(body.as_bytes(), &query).unwrap();
+            page.calls
+                .iter()
+                .map(|c| c.id.as_str().to_owned())
+                .collect()
+        };
+        let agent = CallQuery {
+            agent_id: Some(voiceport_core::AgentId::new("uc1")),
+            ..CallQuery::default()
+        };
+        assert_eq!(ids(agent.clone()), ["a", "c", "d"]);
+        let campaign = CallQuery {
+            campaign_id: Some(voiceport_core::CampaignId::new("cmp1")),
+            ..CallQuery::default()
+        };
+        assert_eq!(ids(campaign.clone()), ["a", "b", "c"]);
+        let both = CallQuery {
+            campaign_id: campaign.campaign_id,
+            ..agent
+        };
+        assert_eq!(ids(both), ["a", "c"]);
+        assert_eq!(ids(CallQuery::default()), ["a", "b", "c", "d"]);
     }
 
     #[test]
