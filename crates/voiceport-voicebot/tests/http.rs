@@ -408,6 +408,47 @@ async fn calls_at_equal_timestamps_are_walked_once() {
     }
 }
 
+/// A server that ignores every list parameter (none is documented for Voicebot Studio)
+/// and answers all its calls each time: the walk yields each call once, then stops with
+/// the error that says why (`docs/vendors/voicebot.md` tells users so).
+#[tokio::test]
+async fn a_server_ignoring_every_list_parameter_yields_each_call_once() {
+    use futures::StreamExt;
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let calls: Vec<Value> = (0..12)
+            .map(|k| {
+                json!({"id": format!("019d7000-0000-7000-8000-{k:012}"),
+                       "createdAt": format!("2030-01-01T00:00:{:02}.000Z", 59 - k),
+                       "status": "ended"})
+            })
+            .collect();
+        api.on("GET", vendor.calls)
+            .respond_with(json_response(200, &Value::from(calls).to_string()))
+            .mount(&api.server)
+            .await;
+        let query = CallQuery {
+            page_size: Some(5),
+            ..Default::default()
+        };
+        let client = vendor.client(&api);
+        let items: Vec<_> = client.calls(query).take(40).collect::<Vec<_>>().await;
+        let kind = vendor.kind();
+        let (calls, errors): (Vec<_>, Vec<_>) = items.into_iter().partition(Result::is_ok);
+        let mut ids: Vec<String> = calls
+            .into_iter()
+            .map(|call| call.unwrap().id.as_str().to_owned())
+            .collect();
+        assert_eq!(ids.len(), 12, "{kind}: {ids:?}");
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 12, "{kind}: {ids:?}");
+        assert_eq!(errors.len(), 1, "{kind}: {errors:?}");
+        let err = errors.into_iter().next().unwrap().unwrap_err();
+        assert!(err.is_cursor_cycle(), "{kind}: {err:?}");
+    }
+}
+
 /// A server that ignores `createdAtLt` and answers each page with full pages of ever newer
 /// calls: every call falls outside the window and no cursor repeats, so only the adapter's
 /// check that the window's end moves back ends the walk (it went on for ever before).
