@@ -54,10 +54,10 @@
 //! * **Listing** pages by cursor (default) or page number ([`Paging`]). `direction`,
 //!   `statuses` and `search` are filtered client-side. The time range is sent on
 //!   `start_time` (`since` as `start_time_gt` one millisecond earlier, since Rounded's
-//!   filter is exclusive and `since` is not) and checked again on each call's creation
-//!   time. Rounded documents no creation time for calls: `created_at` is a `created_at`
-//!   Rounded sends, else `start_time`. A call with neither (one that never connected) is
-//!   kept by the time filter, not dropped.
+//!   filter is exclusive and `since` is not) and checked again on each call's start time,
+//!   the field Rounded filters on. A call without one (it never connected) is kept, not
+//!   dropped, unless its end proves it began before `since`. Rounded documents no creation
+//!   time for calls: `created_at` is a `created_at` Rounded sends, else `start_time`.
 //! * **Recordings** are pre-signed S3 URLs; their expiry (`X-Amz-Date` + `X-Amz-Expires`)
 //!   fills `Recording::expires_at`. Fetch the call again for a fresh URL.
 //! * **Webhook payloads are undocumented**: [`RoundedCodec`] accepts the likely shapes (the
