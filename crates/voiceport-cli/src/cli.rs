@@ -38,24 +38,25 @@ pub(crate) struct Cli {
 }
 
 /// The global options that mean nothing to some commands, and those commands: hidden
-/// from their help and completions (being global, still accepted there, and ignored).
-/// `normalize` prints JSON whatever is asked and reads no configuration; the sandbox and
-/// the demo build their own; the sandbox prints its configuration as TOML.
-const IGNORED_BY: [(&str, &[&str]); 5] = [
+/// from their help and completions (being global, still parsed there). `normalize`
+/// prints JSON whatever is asked and reads no configuration; the sandbox and the demo
+/// build their own; the sandbox prints its configuration as TOML. `listen` and `export`
+/// write one JSON value a line, and refuse `--pretty` (exit 2).
+const HIDDEN_ON: [(&str, &[&str]); 5] = [
     ("config", &["normalize", "sandbox", "demo", "completions"]),
     ("provider", &["normalize", "sandbox", "demo", "completions"]),
     ("json", &["normalize", "sandbox", "completions"]),
     ("compact", &["sandbox", "completions"]),
-    ("pretty", &["sandbox", "completions"]),
+    ("pretty", &["sandbox", "completions", "listen", "export"]),
 ];
 
 /// The command line as clap reads it, each global option hidden where it means nothing
-/// ([`IGNORED_BY`]). clap copies a global argument into each subcommand that has none of
+/// ([`HIDDEN_ON`]). clap copies a global argument into each subcommand that has none of
 /// the same id when it builds the command: those subcommands get their hidden copy first.
 pub(crate) fn command() -> clap::Command {
     use clap::CommandFactory;
     let mut command = Cli::command();
-    for (id, commands) in IGNORED_BY {
+    for (id, commands) in HIDDEN_ON {
         let Some(global) = command
             .get_arguments()
             .find(|arg| arg.get_id() == id)

@@ -3940,7 +3940,7 @@ async fn recording_urls_line_up() {
 /// and stays where it does, below the command's own options.
 #[tokio::test(flavor = "multi_thread")]
 async fn global_options_are_hidden_where_they_mean_nothing() {
-    let hidden: [(&str, &[&str]); 4] = [
+    let hidden: [(&str, &[&str]); 6] = [
         ("normalize", &["--provider", "--config", "--json"]),
         (
             "sandbox",
@@ -3951,6 +3951,9 @@ async fn global_options_are_hidden_where_they_mean_nothing() {
             "completions",
             &["--provider", "--config", "--json", "--pretty"],
         ),
+        // Refused there (exit 2): JSON Lines only.
+        ("listen", &["--pretty"]),
+        ("export", &["--pretty"]),
     ];
     for (command, options) in hidden {
         let help = stdout(&run(None, &[command, "--help"]).await);
