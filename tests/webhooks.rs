@@ -941,7 +941,7 @@ async fn requests_are_handed_over_each_time_and_a_kept_copy_does_not_hold_the_ve
 async fn the_reply_deadline_counts_from_the_request_s_arrival() {
     use tokio::io::AsyncWriteExt;
     let (deadlines, seen) = tokio::sync::mpsc::unbounded_channel();
-    let timeout = Duration::from_secs(3);
+    let timeout = Duration::from_secs(6);
     let router = Receiver::builder(&registry())
         .reply_timeout(timeout)
         .handler(move |delivery: Delivery| {
@@ -962,8 +962,8 @@ async fn the_reply_deadline_counts_from_the_request_s_arrival() {
     let request = request_head(&addr, body.len());
     stream.write_all(request.as_bytes()).await.unwrap();
     stream.write_all(head).await.unwrap();
-    // The second half comes a second later.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // The second half comes three seconds later.
+    tokio::time::sleep(Duration::from_secs(3)).await;
     stream.write_all(tail).await.unwrap();
     let deadline = tokio::time::timeout(Duration::from_secs(10), async {
         let mut seen = seen;
@@ -973,11 +973,11 @@ async fn the_reply_deadline_counts_from_the_request_s_arrival() {
     .expect("the delivery is handed over")
     .flatten()
     .expect("a request the vendor waits on has a deadline");
-    // From the arrival (give or take the connection's set-up), not from when the body
-    // was read: that would be a second later.
+    // From the arrival (give or take the connection's set-up and a loaded machine's
+    // scheduling), not from when the body was read: that would be three seconds later.
     let after = deadline.saturating_duration_since(started);
-    assert!(after <= timeout + Duration::from_millis(500), "{after:?}");
-    assert!(after >= timeout - Duration::from_millis(500), "{after:?}");
+    assert!(after <= timeout + Duration::from_millis(1500), "{after:?}");
+    assert!(after >= timeout - Duration::from_millis(1500), "{after:?}");
 }
 
 /// A body that stops arriving is answered 408 once the body timeout (counted from the

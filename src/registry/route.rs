@@ -259,6 +259,34 @@ mod tests {
         assert!((0..100).all(|n| weighted_pick(&zero, &n.to_string()) == Some("b")));
     }
 
+    /// The same key lands on the same provider on every machine and in every version: the
+    /// picks of fixed keys are pinned (worked out apart, from the hash's definition), so a
+    /// change to the hash, its seed or its scaling fails here, not in production, where it
+    /// would move customers to another vendor.
+    #[test]
+    fn weighted_picks_of_fixed_keys_never_change() {
+        let split = route(RoutePolicy::Weighted, vec![70, 20, 10]);
+        let even = route(RoutePolicy::Weighted, vec![1, 1, 1]);
+        let pinned = [
+            ("+14155557000", "a", "a"),
+            ("+14155557001", "b", "c"),
+            ("+14155557002", "a", "a"),
+            ("+33612345678", "a", "a"),
+            ("+442071838750", "a", "b"),
+            ("cust-4711", "a", "c"),
+            ("order-2026-0042", "b", "c"),
+            ("", "c", "c"),
+        ];
+        for (key, on_split, on_even) in pinned {
+            assert_eq!(
+                weighted_pick(&split, key),
+                Some(on_split),
+                "{key:?} on 70/20/10"
+            );
+            assert_eq!(weighted_pick(&even, key), Some(on_even), "{key:?} on 1/1/1");
+        }
+    }
+
     #[test]
     fn policies_give_their_candidates() {
         assert_eq!(candidates(&route(RoutePolicy::First, vec![]), "k"), ["a"]);

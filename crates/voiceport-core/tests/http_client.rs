@@ -198,9 +198,11 @@ async fn retry_after_beyond_the_budget_gives_up_at_once() {
         .mount(&server)
         .await;
     let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(5));
-    let err = client
-        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+    // At once: a client that waited out the hour first would fail here, not hang CI.
+    let send = client.send(Request::get(Operation::GetCall, ["calls", "1"]));
+    let err = tokio::time::timeout(Duration::from_secs(10), send)
         .await
+        .expect("gives up without waiting")
         .unwrap_err();
     assert_eq!(err.retry_after(), Some(Duration::from_secs(3600)));
     assert!(matches!(err, Error::RateLimited { .. }));
@@ -511,6 +513,31 @@ async fn redirects_are_not_followed_and_are_errors_naming_the_host() {
         !text.contains("sig=1") && !text.contains("rec.wav"),
         "{text}"
     );
+}
+
+/// Every error the client returns is masked, not only the bodies it reads: a redirect
+/// whose target host spells the key (no body is read from a redirect) names that host
+/// with the key hidden.
+#[tokio::test]
+async fn an_error_built_from_headers_is_masked_too() {
+    let server = MockServer::start().await;
+    let target = format!("https://{}.files.example/x", SECRET.to_ascii_lowercase());
+    Mock::given(method("GET"))
+        .and(path("/calls/1"))
+        .respond_with(ResponseTemplate::new(302).insert_header("location", target.as_str()))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Header("X-API-Key"), |_| {});
+    let err = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::Redirected { .. }), "{err:?}");
+    for text in [err.to_string(), format!("{err:?}")] {
+        assert!(!text.contains(&SECRET.to_ascii_lowercase()), "{text}");
+        assert!(text.contains("[REDACTED].files.example"), "{text}");
+    }
 }
 
 #[tokio::test]

@@ -676,6 +676,64 @@ fn query_scheme_reads_the_secret_from_the_url() {
 
 /// The framework-free check with an empty secret (an unset variable read as `""`) refuses
 /// every delivery: it never lets one through unchecked.
+/// A shared secret must match whole: the secret with more after it, a part of it, or an
+/// empty value is refused, in a header, as a bearer token and in the URL.
+#[test]
+fn a_near_miss_of_the_secret_is_refused_in_every_shared_secret_scheme() {
+    let near_misses = [
+        format!("{SECRET}-wrong"),
+        format!("{SECRET}0"),
+        SECRET[..SECRET.len() - 1].to_owned(),
+        SECRET[1..].to_owned(),
+        String::new(),
+    ];
+    let header = verifier(ProviderKind::Voicebot, &format!("secret = \"{SECRET}\""));
+    let bearer = verifier(
+        ProviderKind::Voicebot,
+        &format!("verify = \"bearer\"\nsecret = \"{SECRET}\""),
+    );
+    let query = verifier(
+        ProviderKind::Rounded,
+        &format!("verify = \"query\"\nsecret = \"{SECRET}\""),
+    );
+    let secret = SecretString::from(SECRET);
+    let body = b"{}";
+    for guess in &near_misses {
+        let in_header = headers(&[("x-vapi-secret", guess)]);
+        assert_eq!(
+            header.verify(&in_header, body),
+            Err(VerifyError::Mismatch),
+            "{guess:?}"
+        );
+        assert_eq!(
+            verify(ProviderKind::Voicebot, &in_header, body, &secret),
+            Err(VerifyError::Mismatch),
+            "{guess:?}"
+        );
+        let as_bearer = headers(&[("authorization", &format!("Bearer {guess}"))]);
+        assert!(bearer.verify(&as_bearer, body).is_err(), "{guess:?}");
+        let in_url = format!("token={guess}");
+        assert!(
+            query
+                .verify_request(Some(&in_url), &HeaderMap::new(), body)
+                .is_err(),
+            "{guess:?}"
+        );
+    }
+    // The secret itself passes each of them.
+    assert_eq!(
+        header.verify(&headers(&[("x-vapi-secret", SECRET)]), body),
+        Ok(())
+    );
+    let as_bearer = headers(&[("authorization", &format!("Bearer {SECRET}"))]);
+    assert_eq!(bearer.verify(&as_bearer, body), Ok(()));
+    let in_url = format!("token={SECRET}");
+    assert_eq!(
+        query.verify_request(Some(&in_url), &HeaderMap::new(), body),
+        Ok(())
+    );
+}
+
 #[test]
 fn an_empty_secret_refuses_everything() {
     for &kind in ProviderKind::ALL {
