@@ -447,10 +447,14 @@ async fn dial(
         // live call there.
         Some(Ok(outcome)) => {
             let id = output::cell(outcome.call_id.as_str()).into_owned();
+            let message = format!("the call was placed before the interruption: call id {id}");
             // An output that cannot be written loses it there only: the exit code stays
-            // the interruption's, and the id is said below.
+            // the interruption's, and the id is said on standard error, whether the write
+            // fails or a closed pipe (its reader got the same Ctrl-C) ends the program.
+            let code = crate::interrupts::interrupted_exit_code();
+            output::exit_on_closed_output_saying(code, format!("interrupted: {message}"));
             let _ = print_dial(outcome, json);
-            format!("the call was placed before the interruption: call id {id}")
+            message
         }
         Some(Err(error)) => match error.outcome() {
             RequestOutcome::NotApplied => {

@@ -335,14 +335,18 @@ pub(crate) async fn dial(
         // Vendor text: a line break in an error must not fake a line.
         return Err(Failure::Interrupted(match answer {
             // On standard output too, as when not interrupted (an output that cannot be
-            // written loses it there only: the id is said on standard error).
+            // written loses it there only: the id is said on standard error, also when a
+            // closed pipe ends the program at the write).
             Some(Ok(dialed)) => {
-                let _ = print_routed(&dialed, json);
-                format!(
+                let message = format!(
                     "the call was placed through `{}` before the interruption: call id {}",
                     output::cell(&dialed.provider_name),
                     output::cell(&dialed.qualified_id())
-                )
+                );
+                let code = crate::interrupts::interrupted_exit_code();
+                output::exit_on_closed_output_saying(code, format!("interrupted: {message}"));
+                let _ = print_routed(&dialed, json);
+                message
             }
             Some(Err(failure)) if !failure.call_may_exist() => {
                 format!(

@@ -7,8 +7,8 @@
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
 use voiceport::{Call, Transcript};
@@ -161,10 +161,23 @@ pub(crate) fn raw_line(text: &str) -> Outcome {
 /// enough (`| head`) is no failure, unless a verdict was already reached.
 static EXIT_ON_CLOSED_OUTPUT: AtomicU8 = AtomicU8::new(0);
 
+/// What a program whose standard output closed says on standard error before it ends.
+static SAID_ON_CLOSED_OUTPUT: Mutex<Option<String>> = Mutex::new(None);
+
 /// Sets the exit code for a closed standard output from here on: a verdict already
 /// reached (`check`'s failed cases) is kept however much of it is read.
 pub(crate) fn exit_on_closed_output(code: u8) {
     EXIT_ON_CLOSED_OUTPUT.store(code, Ordering::Relaxed);
+}
+
+/// As [`exit_on_closed_output`], and `note` is said on standard error should standard
+/// output be closed: an interrupted dial's call id, whose reader got the same Ctrl-C and
+/// closed the pipe before the id could reach it.
+pub(crate) fn exit_on_closed_output_saying(code: u8, note: String) {
+    exit_on_closed_output(code);
+    *SAID_ON_CLOSED_OUTPUT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(note);
 }
 
 /// The outcome of a write to standard output: a closed pipe (`| head`) ends the program
@@ -173,6 +186,13 @@ pub(crate) fn exit_on_closed_output(code: u8) {
 fn ended(written: std::io::Result<()>) -> Outcome {
     match written {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+            let note = SAID_ON_CLOSED_OUTPUT
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            if let Some(note) = note {
+                say(&note);
+            }
             std::process::exit(EXIT_ON_CLOSED_OUTPUT.load(Ordering::Relaxed).into())
         }
         result => result.map_err(|e| Failure::Io("standard output".into(), e)),

@@ -2638,6 +2638,28 @@ impl HeldAnswer {
 /// always comes after the interruption, within its grace period.
 #[cfg(unix)]
 async fn interrupt_then_answer(status: u16, body: Value, args: &[&str], config: &str) -> Output {
+    interrupt_then_answer_to(status, body, args, config, Reader::Stays).await
+}
+
+/// What reads the CLI's standard output when Ctrl-C comes.
+#[cfg(unix)]
+#[derive(PartialEq)]
+enum Reader {
+    /// It reads on.
+    Stays,
+    /// It got the same Ctrl-C (a pipe's reader at a terminal) and closed the pipe.
+    Quits,
+}
+
+/// [`interrupt_then_answer`], standard output read by `reader`.
+#[cfg(unix)]
+async fn interrupt_then_answer_to(
+    status: u16,
+    body: Value,
+    args: &[&str],
+    config: &str,
+    reader: Reader,
+) -> Output {
     use std::io::BufRead;
     let server = HeldAnswer::start(status, &body);
     let config = vendor_config("rounded", &server.uri, config);
@@ -2666,6 +2688,9 @@ async fn interrupt_then_answer(status: u16, body: Value, args: &[&str], config: 
             "no dial arrived"
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    if reader == Reader::Quits {
+        drop(child.stdout.take());
     }
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
@@ -2715,6 +2740,17 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     let printed: Value = serde_json::from_str(&stdout(&out))
         .unwrap_or_else(|e| panic!("{e}: {}\n{text}", stdout(&out)));
     assert_eq!(printed["call_id"], id, "{printed}");
+    // The pipe's reader got the same Ctrl-C and is gone: the id cannot reach standard
+    // output, so standard error has it, and the exit code stays the interruption's.
+    let quits = Reader::Quits;
+    let out = interrupt_then_answer_to(201, rounded_dialed(id), &args, "", quits).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains("the call was placed before the interruption"),
+        "{text}"
+    );
+    assert!(text.contains(id), "{text}");
     // No answer in time: the call may exist, and its id is unknown.
     let out = interrupt_a_dial(std::time::Duration::from_secs(30)).await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
