@@ -6,10 +6,27 @@
 //! count as one, so a quick double press is one: the second must follow the first's notice
 //! (a Ctrl-C and a SIGTERM together are two). A process stopped by SIGTERM exits 143, as
 //! one killed by it would (128 + 15), so that a service manager counts it as stopped.
+//!
+//! A command stuck where it cannot hear a stop request (a write to an output nobody reads,
+//! a pipe's reader paused) is ended for it: [`STOP_GRACE`] after the first request, or
+//! [`SECOND_STOP_GRACE`] after a second, with the interruption's exit code.
 
+use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
-use crate::Failure;
+use crate::{Failure, output};
+
+/// How long a command may take to end after a stop request before it is ended for it:
+/// longer than any command takes to wind down (a dial's 3 s for its answer, `listen`'s
+/// 10 s drain).
+const STOP_GRACE: Duration = Duration::from_secs(15);
+
+/// The same after a second request, which every command that hears it answers at once.
+const SECOND_STOP_GRACE: Duration = Duration::from_secs(2);
+
+/// The watchdog is started once, by the first command that listens.
+static WATCHDOG: Once = Once::new();
 
 /// Whether a SIGTERM was heard: the exit code of an interrupted command follows the signal.
 static TERMINATED: AtomicBool = AtomicBool::new(false);
@@ -34,8 +51,19 @@ pub(crate) struct StopSignal {
 }
 
 impl StopSignal {
-    /// Starts listening (on a Tokio runtime).
+    /// Starts listening (on a Tokio runtime), and from the first call on, watching for a
+    /// command that does not end after a stop request.
     pub(crate) fn listen() -> Result<StopSignal, Failure> {
+        let stops = StopSignal::open()?;
+        WATCHDOG.call_once(|| {
+            if let Ok(watched) = StopSignal::open() {
+                tokio::spawn(end_a_stuck_stop(watched));
+            }
+        });
+        Ok(stops)
+    }
+
+    fn open() -> Result<StopSignal, Failure> {
         let io = |e| Failure::Io("listening for Ctrl-C".into(), e);
         #[cfg(unix)]
         {
@@ -69,4 +97,28 @@ impl StopSignal {
             std::future::pending::<()>().await;
         }
     }
+}
+
+/// Ends the program once a stop request has gone unanswered for [`STOP_GRACE`] (or a
+/// second one for [`SECOND_STOP_GRACE`]): the command is stuck where it cannot hear it,
+/// most often a write to an output nobody reads.
+async fn end_a_stuck_stop(mut stops: StopSignal) {
+    stops.received().await;
+    tokio::select! {
+        () = tokio::time::sleep(STOP_GRACE) => {}
+        () = async {
+            stops.received().await;
+            tokio::time::sleep(SECOND_STOP_GRACE).await;
+        } => {}
+    }
+    // Said from a thread of its own, waited for briefly: standard error may be stuck too.
+    let (said, done) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        output::say(
+            "interrupted: quitting now: the command did not end after the stop request (is its output being read?); what it wrote may end mid-line",
+        );
+        let _ = said.send(());
+    });
+    let _ = done.recv_timeout(Duration::from_millis(500));
+    std::process::exit(interrupted_exit_code().into());
 }

@@ -1057,6 +1057,56 @@ async fn export_into_a_closed_pipe_ends_quietly() {
     assert!(!errors.contains("error"), "{errors}");
 }
 
+/// A walk stuck writing to an output nobody reads cannot hear a stop request: it is ended
+/// for it, 2 s after a second Ctrl-C, or 15 s after a lone SIGTERM (a service manager
+/// sends one), with the interruption's exit code, saying why.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_stuck_on_an_unread_output_is_ended_after_a_stop_request() {
+    use std::io::{BufRead, BufReader};
+    let kind = voiceport::ProviderKind::HappyRobot;
+    let sandbox = Sandbox::builder().calls(kind, 3_000).start().await.unwrap();
+    let config = private_config("stuck", &sandbox_provider(&sandbox, kind, "hr"));
+    let signal = |child: &std::process::Child, name: &str| {
+        let sent = Command::new("kill")
+            .args([name, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    };
+    for signals in [&["-INT", "-INT"][..], &["-TERM"]] {
+        let mut child = voiceport_bin()
+            .arg("--config")
+            .arg(&config)
+            .args(["calls", "list", "--all", "--json", "--limit", "1000"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // One line read, then nothing: the pipe fills and the walk blocks writing.
+        let mut reader = BufReader::new(child.stdout.take().unwrap());
+        let (reader, first) = tokio::task::spawn_blocking(move || {
+            let mut first = String::new();
+            reader.read_line(&mut first).unwrap();
+            (reader, first)
+        })
+        .await
+        .unwrap();
+        assert!(first.starts_with('{'), "{first}");
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        for name in signals {
+            signal(&child, name);
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        }
+        let out = wait_output(child).await;
+        drop(reader);
+        let expected = if signals == ["-TERM"] { 143 } else { 130 };
+        let errors = stderr(&out);
+        assert_eq!(out.status.code(), Some(expected), "{signals:?}: {errors}");
+        assert!(errors.contains("quitting now"), "{signals:?}: {errors}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_refuses_a_forward_url_it_cannot_post_to() {
     let config = vendor_config(
