@@ -102,6 +102,11 @@ impl EventKey {
 /// while the first may still fail. Admitting, settling and forgetting a delivery in
 /// flight take constant time, however many are in flight (forgetting a delivered key
 /// looks for it in the window).
+///
+/// A delivery whose work was dropped (its future cancelled by a timeout or a `select!`,
+/// its task panicked) is never settled. Past [`in_flight_for`](Self::in_flight_for) it is
+/// taken for abandoned: a redelivery of it is admitted again, rather than refused until
+/// the process restarts, and keys so abandoned are swept as the window grows.
 #[derive(Debug)]
 pub struct Deduplicator {
     capacity: usize,
@@ -109,12 +114,29 @@ pub struct Deduplicator {
     min_age: Duration,
     /// The most delivered keys held, whatever their age (at least `capacity`).
     ceiling: usize,
-    /// Each key in the window, and whether its delivery succeeded.
-    seen: HashMap<EventKey, bool>,
+    /// Each key in the window, in flight or delivered.
+    seen: HashMap<EventKey, State>,
+    /// How long a delivery may stay in flight before it is taken for abandoned.
+    in_flight_limit: Duration,
+    /// The size of `seen` at which abandoned deliveries are next swept out.
+    next_sweep: usize,
     /// The delivered keys and when they were delivered, oldest first (keys in flight are
     /// in `seen` only): other events' keys, then lifecycle keys (`order[1]`).
     order: [VecDeque<(EventKey, Instant)>; 2],
 }
+
+/// Where a key in the window stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Admitted at `since`, not settled yet.
+    InFlight { since: Instant },
+    /// Its delivery succeeded.
+    Delivered,
+}
+
+/// How long a delivery may stay in flight by default before it is taken for abandoned:
+/// far longer than any vendor waits for an answer.
+pub const DEFAULT_IN_FLIGHT_LIMIT: Duration = Duration::from_secs(300);
 
 /// What the window says of a delivery's key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,7 +144,8 @@ pub enum Admission {
     /// Not in the window: now recorded as being delivered. Settle it with
     /// [`Deduplicator::delivered`] or [`Deduplicator::forget`].
     First,
-    /// Admitted earlier and not settled yet: its first delivery is still being handled.
+    /// Admitted earlier and not settled yet: its first delivery is still being handled
+    /// (for less than the window's [in-flight limit](Deduplicator::in_flight_for)).
     InFlight,
     /// Delivered already.
     Delivered,
@@ -137,6 +160,8 @@ impl Deduplicator {
             min_age: Duration::ZERO,
             ceiling: capacity,
             seen: HashMap::with_capacity(capacity.min(65_536)),
+            in_flight_limit: DEFAULT_IN_FLIGHT_LIMIT,
+            next_sweep: sweep_threshold(capacity, 0),
             // Lifecycle keys are few: their queue grows as they come.
             order: [
                 VecDeque::with_capacity(capacity.min(65_536)),
@@ -154,6 +179,17 @@ impl Deduplicator {
     pub fn keeping_for(mut self, min_age: Duration, ceiling: usize) -> Self {
         self.min_age = min_age;
         self.ceiling = ceiling.max(self.capacity);
+        self.next_sweep = sweep_threshold(self.ceiling, self.seen.len());
+        self
+    }
+
+    /// Takes a delivery that stays in flight longer than `limit` (default
+    /// [`DEFAULT_IN_FLIGHT_LIMIT`], 5 minutes) for abandoned: its work was dropped
+    /// without settling it. A redelivery of it is then admitted as [`Admission::First`].
+    /// Work that may take longer needs a longer limit, or a redelivery runs it twice.
+    #[must_use]
+    pub fn in_flight_for(mut self, limit: Duration) -> Self {
+        self.in_flight_limit = limit;
         self
     }
 
@@ -169,14 +205,41 @@ impl Deduplicator {
     /// Admits `key` if it is not in the window (it is then being delivered), else says
     /// how far its first delivery got.
     pub fn begin(&mut self, key: EventKey) -> Admission {
-        match self.seen.get(&key) {
-            Some(true) => Admission::Delivered,
-            Some(false) => Admission::InFlight,
+        self.begin_at(key, Instant::now())
+    }
+
+    fn begin_at(&mut self, key: EventKey, now: Instant) -> Admission {
+        let limit = self.in_flight_limit;
+        match self.seen.get_mut(&key) {
+            Some(State::Delivered) => Admission::Delivered,
+            Some(State::InFlight { since }) if now.saturating_duration_since(*since) < limit => {
+                Admission::InFlight
+            }
+            // Abandoned: admitted again, as if first.
+            Some(State::InFlight { since }) => {
+                *since = now;
+                Admission::First
+            }
             None => {
-                self.seen.insert(key, false);
+                if self.seen.len() >= self.next_sweep {
+                    self.sweep_abandoned(now);
+                }
+                self.seen.insert(key, State::InFlight { since: now });
                 Admission::First
             }
         }
+    }
+
+    /// Drops the deliveries in flight past the limit (their work was dropped unsettled),
+    /// and sets when to look again: the delivered keys are bounded by the ceilings, so
+    /// only abandoned ones can grow the window past them.
+    fn sweep_abandoned(&mut self, now: Instant) {
+        let limit = self.in_flight_limit;
+        self.seen.retain(|_, state| match state {
+            State::InFlight { since } => now.saturating_duration_since(*since) < limit,
+            State::Delivered => true,
+        });
+        self.next_sweep = sweep_threshold(self.ceiling, self.seen.len());
     }
 
     /// Settles an admitted `key`: its delivery succeeded. Once the window holds more than
@@ -187,10 +250,10 @@ impl Deduplicator {
     }
 
     fn delivered_at(&mut self, key: &EventKey, now: Instant) {
-        let Some(done @ false) = self.seen.get_mut(key) else {
+        let Some(state @ State::InFlight { .. }) = self.seen.get_mut(key) else {
             return;
         };
-        *done = true;
+        *state = State::Delivered;
         let order = &mut self.order[usize::from(key.lifecycle)];
         order.push_back((*key, now));
         // Oldest first: once the oldest is young enough to stay, so are all after it.
@@ -210,7 +273,7 @@ impl Deduplicator {
     /// in flight goes at once; a delivered one (taken with [`first_time`](Self::first_time)
     /// before the work that failed) is looked for in the window.
     pub fn forget(&mut self, key: &EventKey) {
-        if self.seen.remove(key) == Some(true) {
+        if self.seen.remove(key) == Some(State::Delivered) {
             self.order[usize::from(key.lifecycle)].retain(|(k, _)| k != key);
         }
     }
@@ -224,6 +287,16 @@ impl Deduplicator {
     pub fn is_empty(&self) -> bool {
         self.seen.is_empty()
     }
+}
+
+/// The size of the window at which abandoned deliveries are swept: past what delivered
+/// keys can fill (twice the ceiling, one per kind), and twice what is left after a sweep,
+/// so that sweeping costs constant time per delivery however many are genuinely in flight.
+fn sweep_threshold(ceiling: usize, left: usize) -> usize {
+    ceiling
+        .saturating_mul(2)
+        .saturating_add(1_024)
+        .max(left.saturating_mul(2))
 }
 
 #[cfg(test)]
@@ -247,6 +320,52 @@ mod tests {
                 call: Box::new(call),
             },
         )
+    }
+
+    /// A delivery whose work was dropped unsettled is in flight until the limit, then
+    /// admitted again; it is not refused for ever.
+    #[test]
+    fn an_abandoned_delivery_is_admitted_again_after_the_in_flight_limit() {
+        let limit = Duration::from_secs(60);
+        let mut window = Deduplicator::new(8).in_flight_for(limit);
+        let key = message_key([7; 32]);
+        let t0 = Instant::now();
+        assert_eq!(window.begin_at(key, t0), Admission::First);
+        let just_before = t0 + limit - Duration::from_millis(1);
+        assert_eq!(window.begin_at(key, just_before), Admission::InFlight);
+        assert_eq!(window.begin_at(key, t0 + limit), Admission::First);
+        // Admitted again from then: in flight anew, and settled as usual.
+        assert_eq!(window.begin_at(key, t0 + limit), Admission::InFlight);
+        window.delivered(&key);
+        assert_eq!(window.begin_at(key, t0 + limit * 5), Admission::Delivered);
+    }
+
+    /// Abandoned deliveries do not pile up: once the window outgrows what delivered keys
+    /// can fill, those in flight past the limit are swept out; delivered ones stay.
+    #[test]
+    fn abandoned_deliveries_are_swept_as_the_window_grows() {
+        let limit = Duration::from_secs(60);
+        let mut window = Deduplicator::new(4).in_flight_for(limit);
+        let t0 = Instant::now();
+        let delivered = message_key([1; 32]);
+        assert_eq!(window.begin_at(delivered, t0), Admission::First);
+        window.delivered(&delivered);
+        // Enough to fill the window to its sweep threshold with the delivered key.
+        let abandoned = sweep_threshold(4, 0) - 1;
+        for n in 0..abandoned {
+            let mut digest = [0; 32];
+            digest[..8].copy_from_slice(&(n as u64).to_le_bytes());
+            digest[31] = 2;
+            assert_eq!(window.begin_at(message_key(digest), t0), Admission::First);
+        }
+        assert_eq!(window.len(), abandoned + 1);
+        let later = t0 + limit;
+        assert_eq!(
+            window.begin_at(message_key([3; 32]), later),
+            Admission::First
+        );
+        assert_eq!(window.len(), 2);
+        assert_eq!(window.begin_at(delivered, later), Admission::Delivered);
     }
 
     #[test]

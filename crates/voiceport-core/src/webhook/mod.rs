@@ -11,7 +11,9 @@
 //! [`forget`](Deduplicator::forget) lets the vendor's retry through when it failed
 //! ([`first_time`](Deduplicator::first_time) records it at once: only for work that cannot
 //! fail). A window shared behind a mutex is locked to begin and again to settle, not across
-//! the work.
+//! the work. Work dropped before it settles its key (a timeout around it, a panic) leaves
+//! the key in flight: its redeliveries are answered as in flight until the window's
+//! [in-flight limit](Deduplicator::in_flight_for) passes, then admitted again.
 //!
 //! ```
 //! use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Verifier};
@@ -64,7 +66,7 @@ mod payload;
 mod verify;
 
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
-pub use dedup::{Admission, Deduplicator, EventKey};
+pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey};
 pub use forwarded::Forwarded;
 pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, verify};
 
