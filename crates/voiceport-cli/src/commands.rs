@@ -355,6 +355,21 @@ fn walk_failure(
     }
 }
 
+/// `message` (a call placed before an interruption, and its id), once `print` has printed
+/// the call on standard output too, as when not interrupted: a script reads the id there.
+/// An output that cannot be written loses it there only: the exit code stays the
+/// interruption's, and `message` says the id on standard error, also when a closed pipe
+/// (its reader got the same Ctrl-C) ends the program at the write.
+pub(crate) fn placed_despite_interruption(
+    message: String,
+    print: impl FnOnce() -> Outcome,
+) -> String {
+    let code = crate::interrupts::interrupted_exit_code();
+    output::exit_on_closed_output_saying(code, crate::interrupts::said(&message));
+    let _ = print();
+    message
+}
+
 /// The output of `next`, unless Ctrl-C comes first (`None`).
 pub(crate) async fn unless_interrupted<F: Future>(
     ctrl_c: &mut StopSignal,
@@ -443,18 +458,10 @@ async fn dial(
     let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
     // Vendor text: a line break in an error must not fake a line.
     let message = match answer {
-        // On standard output too, as when not interrupted: a script reads the id of the
-        // live call there.
         Some(Ok(outcome)) => {
             let id = output::cell(outcome.call_id.as_str()).into_owned();
             let message = format!("the call was placed before the interruption: call id {id}");
-            // An output that cannot be written loses it there only: the exit code stays
-            // the interruption's, and the id is said on standard error, whether the write
-            // fails or a closed pipe (its reader got the same Ctrl-C) ends the program.
-            let code = crate::interrupts::interrupted_exit_code();
-            output::exit_on_closed_output_saying(code, format!("interrupted: {message}"));
-            let _ = print_dial(outcome, json);
-            message
+            placed_despite_interruption(message, || print_dial(outcome, json))
         }
         Some(Err(error)) => match error.outcome() {
             RequestOutcome::NotApplied => {

@@ -31,6 +31,11 @@ static WATCHDOG: Once = Once::new();
 /// Whether a SIGTERM was heard: the exit code of an interrupted command follows the signal.
 static TERMINATED: AtomicBool = AtomicBool::new(false);
 
+/// How an interruption's `message` is said on standard error.
+pub(crate) fn said(message: &str) -> String {
+    format!("interrupted: {message}")
+}
+
 /// The exit code of a command a stop request ended: 143 after SIGTERM, else 130 (Ctrl-C).
 pub(crate) fn interrupted_exit_code() -> u8 {
     if TERMINATED.load(Ordering::Relaxed) {
@@ -112,12 +117,12 @@ async fn end_a_stuck_stop(mut stops: StopSignal) {
         } => {}
     }
     // Said from a thread of its own, waited for briefly: standard error may be stuck too.
-    let (said, done) = std::sync::mpsc::channel();
+    let (spoken, done) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        output::say(
-            "interrupted: quitting now: the command did not end after the stop request (is its output being read?); what it wrote may end mid-line",
-        );
-        let _ = said.send(());
+        output::say(&said(
+            "quitting now: the command did not end after the stop request (is its output being read?); what it wrote may end mid-line",
+        ));
+        let _ = spoken.send(());
     });
     let _ = done.recv_timeout(Duration::from_millis(500));
     std::process::exit(interrupted_exit_code().into());

@@ -112,7 +112,7 @@ impl Failure {
             Failure::Usage(message) => say(&format!("error: {message}")),
             Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
             Failure::Check(failed) => say(&format!("error: {failed} conformance case(s) failed")),
-            Failure::Interrupted(message) => say(&format!("interrupted: {message}")),
+            Failure::Interrupted(message) => say(&interrupts::said(message)),
             Failure::Voice(error) => report_error(error, &error.to_string(), None, verbose),
             Failure::Walk { error, hint } => {
                 report_error(error, &error.to_string(), None, verbose);

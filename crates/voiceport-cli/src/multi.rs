@@ -12,7 +12,8 @@ use voiceport::{
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
 use crate::commands::{
-    Invocation, dial_grace, interrupted_walk, look_for_call, resume_hint, unless_interrupted,
+    Invocation, dial_grace, interrupted_walk, look_for_call, placed_despite_interruption,
+    resume_hint, unless_interrupted,
 };
 use crate::interrupts::StopSignal;
 use crate::{Failure, Outcome, output, values};
@@ -334,19 +335,13 @@ pub(crate) async fn dial(
         let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
         // Vendor text: a line break in an error must not fake a line.
         return Err(Failure::Interrupted(match answer {
-            // On standard output too, as when not interrupted (an output that cannot be
-            // written loses it there only: the id is said on standard error, also when a
-            // closed pipe ends the program at the write).
             Some(Ok(dialed)) => {
                 let message = format!(
                     "the call was placed through `{}` before the interruption: call id {}",
                     output::cell(&dialed.provider_name),
                     output::cell(&dialed.qualified_id())
                 );
-                let code = crate::interrupts::interrupted_exit_code();
-                output::exit_on_closed_output_saying(code, format!("interrupted: {message}"));
-                let _ = print_routed(&dialed, json);
-                message
+                placed_despite_interruption(message, || print_routed(&dialed, json))
             }
             Some(Err(failure)) if !failure.call_may_exist() => {
                 format!(
