@@ -482,10 +482,11 @@ impl<'a> Suite<'a> {
     }
 
     async fn filter(&self, filter: Filter) -> Check {
-        // The sort case asks for oldest first: taken where the vendor sorts, or lists so.
-        let supported = match filter {
-            Filter::Sort => self.caps.supports_sort(SortOrder::Ascending),
-            other => self.caps.supports_filter(other),
+        // Judged as the guard judges it, on a query of this filter alone (the sort case
+        // asks for oldest first: taken where the vendor sorts, or lists so).
+        let supported = match any_value_query(filter) {
+            Some(query) => query.unsupported_filter(&self.caps).is_none(),
+            None => self.caps.supports_filter(filter),
         };
         let Some((query, from_sample)) = self.filter_query(filter) else {
             if !supported {
