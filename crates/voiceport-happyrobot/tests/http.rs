@@ -638,20 +638,26 @@ async fn a_recording_404_for_a_call_that_exists_is_no_recording() {
     assert_eq!(hr.recording(&id()).await.unwrap(), None);
 }
 
+/// The error of `recording` when the recording endpoint answers 404 and the call, read
+/// back once, answers `status` with `body`.
+async fn recording_error_when_the_call_answers(status: u16, body: &str) -> Error {
+    let api = api().await;
+    let missing = r#"{"message": "Recording not found"}"#;
+    api.respond_json("GET", &call_tail("/recording"), 404, missing)
+        .await;
+    api.on("GET", &call_tail(""))
+        .respond_with(json_response(status, body))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    client(&api).recording(&id()).await.unwrap_err()
+}
+
 /// A recording 404 stands when the call read back is not found either; any other error of
 /// the read-back is returned as is.
 #[tokio::test]
 async fn a_recording_404_stands_when_the_call_is_not_found() {
-    let missing = r#"{"message": "Recording not found"}"#;
-    let gone = api().await;
-    gone.respond_json("GET", &call_tail("/recording"), 404, missing)
-        .await;
-    gone.on("GET", &call_tail(""))
-        .respond_with(json_response(404, r#"{"message": "Call not found"}"#))
-        .expect(1)
-        .mount(&gone.server)
-        .await;
-    let err = client(&gone).recording(&id()).await.unwrap_err();
+    let err = recording_error_when_the_call_answers(404, r#"{"message": "Call not found"}"#).await;
     assert!(
         matches!(
             &err,
@@ -663,13 +669,7 @@ async fn a_recording_404_stands_when_the_call_is_not_found() {
         ),
         "{err:?}"
     );
-
-    let api = api().await;
-    api.respond_json("GET", &call_tail("/recording"), 404, missing)
-        .await;
-    api.respond_json("GET", &call_tail(""), 401, r#"{"message": "bad key"}"#)
-        .await;
-    let err = client(&api).recording(&id()).await.unwrap_err();
+    let err = recording_error_when_the_call_answers(401, r#"{"message": "bad key"}"#).await;
     assert!(
         matches!(
             &err,
