@@ -81,6 +81,13 @@ pub use voiceport_core::{
     async_trait, call_stream, page_stream, sharing_body,
 };
 
+// The crates whose types voiceport's signatures use, at the versions it uses, so that an
+// application can name them without pinning its own copy: `voiceport::chrono::Utc`,
+// `voiceport::serde_json::Value`, `voiceport::futures::StreamExt`.
+pub use chrono;
+pub use futures;
+pub use serde_json;
+
 /// The conformance suite every provider must pass, against the sandbox or a live account
 /// (`voiceport check` runs it).
 #[cfg(feature = "conformance")]

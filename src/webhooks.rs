@@ -56,6 +56,11 @@ pub use voiceport_core::webhook::*;
 
 #[cfg(feature = "axum")]
 mod receiver;
+/// The axum that [`Receiver`]'s router is built with: serve the router with this one's
+/// `axum::serve` (or a server of the same axum major version).
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use axum;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{

@@ -41,6 +41,15 @@ impl Selection {
     }
 }
 
+impl std::str::FromStr for Selection {
+    type Err = std::convert::Infallible;
+
+    /// [`Selection::parse`]: every text is a selection.
+    fn from_str(text: &str) -> std::result::Result<Self, Self::Err> {
+        Ok(Selection::parse(text))
+    }
+}
+
 /// How a merged walk treats providers that cannot take part.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -92,14 +101,28 @@ impl MergedCall {
 /// It converts into [`Error`] (so `?` works in a function returning
 /// [`voiceport::Result`](crate::Result)) by keeping the error and dropping the name; the
 /// error still names the vendor. Match on it to keep the name.
-#[derive(Debug, thiserror::Error)]
-#[error("provider `{provider_name}`: {error}")]
+///
+/// Its message is the provider's name and the error's message; its
+/// [`source`](std::error::Error::source) is the error's own source, so that a report
+/// walking the chain says each message once.
+#[derive(Debug)]
 pub struct ProviderError {
     /// The provider's name in the configuration.
     pub provider_name: String,
     /// What went wrong.
-    #[source]
     pub error: Error,
+}
+
+impl fmt::Display for ProviderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "provider `{}`: {}", self.provider_name, self.error)
+    }
+}
+
+impl std::error::Error for ProviderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        std::error::Error::source(&self.error)
+    }
 }
 
 impl From<ProviderError> for Error {
@@ -627,10 +650,51 @@ impl Stream for MergedCalls {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use futures::TryStreamExt;
     use voiceport_core::{Call, CallId, Capabilities, ProviderKind};
+
+    /// Each message of `error`'s chain, outermost first.
+    pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> Vec<String> {
+        std::iter::successors(Some(error), |error| error.source())
+            .map(ToString::to_string)
+            .collect()
+    }
+
+    /// A connection failure caused by `cause`.
+    pub(crate) fn broken(cause: &str) -> Error {
+        Error::Transport {
+            provider: ProviderKind::Rounded,
+            operation: Operation::ListCalls,
+            sent: true,
+            source: cause.into(),
+        }
+    }
+
+    #[test]
+    fn a_provider_error_says_each_message_of_its_chain_once() {
+        let failure = ProviderError {
+            provider_name: "sales".into(),
+            error: broken("connection reset by peer"),
+        };
+        assert_eq!(
+            chain(&failure),
+            [
+                "provider `sales`: rounded list_calls: connection failed (the request may have reached the vendor)",
+                "connection reset by peer",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_selection_parses_as_text_does() {
+        assert_eq!("all".parse::<Selection>(), Ok(Selection::All));
+        assert_eq!(
+            " sales, ,support ".parse::<Selection>(),
+            Ok(Selection::Named(vec!["sales".into(), "support".into()]))
+        );
+    }
 
     /// A provider whose listing answers its n-th request (from 1) with `page(n)`.
     struct Listing {

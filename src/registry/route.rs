@@ -132,9 +132,11 @@ impl fmt::Display for RouteError {
     }
 }
 
+// The message already says `error`'s: the chain goes on from its source, so that a report
+// walking it says each message once.
 impl std::error::Error for RouteError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
+        std::error::Error::source(&self.error)
     }
 }
 
@@ -228,6 +230,17 @@ pub(crate) fn weighted_pick<'a>(route: &'a RouteConfig, key: &str) -> Option<&'a
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registry::merge::tests::{broken, chain};
+
+    #[test]
+    fn a_route_error_says_each_message_of_its_chain_once() {
+        let failure = RouteError::at_provider("outbound", "sales", broken("connection reset"));
+        let messages = chain(&failure);
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert!(messages[0].starts_with("route `outbound`: the dial through `sales`"));
+        assert!(!messages[0].contains("connection reset"), "{messages:?}");
+        assert_eq!(messages[1], "connection reset");
+    }
 
     fn route(policy: RoutePolicy, weights: Vec<u32>) -> RouteConfig {
         RouteConfig {

@@ -204,6 +204,30 @@ impl HandlerError {
             closed: false,
         }
     }
+
+    /// A failure carrying `error`'s message and those of its sources, each once
+    /// (`saving the booking: connection refused`), for a handler's `map_err`.
+    ///
+    /// ```
+    /// use voiceport::webhooks::HandlerError;
+    ///
+    /// let io = std::io::Error::other("connection refused");
+    /// let failure = HandlerError::from_error(&io);
+    /// assert_eq!(failure.to_string(), "connection refused");
+    /// ```
+    pub fn from_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(cause) = source {
+            let said = cause.to_string();
+            // A message that quotes its source's already says it.
+            if !message.ends_with(&said) {
+                message = format!("{message}: {said}");
+            }
+            source = cause.source();
+        }
+        HandlerError::new(message)
+    }
 }
 
 impl fmt::Display for HandlerError {
@@ -1027,6 +1051,33 @@ fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_handler_error_from_an_error_says_its_chain_once() {
+        #[derive(Debug)]
+        struct Saving(std::io::Error, bool);
+        impl fmt::Display for Saving {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.1 {
+                    true => write!(f, "saving the booking: {}", self.0),
+                    false => f.write_str("saving the booking"),
+                }
+            }
+        }
+        impl std::error::Error for Saving {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let refused = || std::io::Error::other("connection refused");
+        for quoting in [false, true] {
+            let failure = HandlerError::from_error(&Saving(refused(), quoting));
+            assert_eq!(
+                failure.to_string(),
+                "saving the booking: connection refused"
+            );
+        }
+    }
 
     #[test]
     fn an_unknown_provider_is_refused_with_the_configured_ones() {
