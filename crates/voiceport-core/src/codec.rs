@@ -146,9 +146,22 @@ pub trait Codec: Send + Sync + fmt::Debug {
 
     /// Decodes a body that holds one call, naming `operation` in errors (a dial or an update
     /// answers with a call too). The call keeps its exact vendor JSON.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] when `body` is not the vendor's call: it names the provider,
+    /// `operation` and the JSON path of the offending value (`data.status`), with an
+    /// excerpt of the body. An error the vendor reports inside a success answer (Rounded's
+    /// envelope) is the error its status stands for ([`Error::from_status`]:
+    /// [`Error::NotFound`], [`Error::InvalidRequest`] …).
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call>;
 
     /// Decodes the body of the vendor's get-call endpoint.
+    ///
+    /// # Errors
+    ///
+    /// As [`decode_call_as`](Codec::decode_call_as), naming [`Operation::GetCall`]:
+    /// [`Error::Decode`] with the provider and the JSON path.
     fn decode_call(&self, body: &[u8]) -> Result<Call> {
         self.decode_call_as(Operation::GetCall, body)
     }
@@ -178,6 +191,15 @@ pub trait Codec: Send + Sync + fmt::Debug {
     ///     Ok(ids)
     /// }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] naming the provider, [`Operation::ListCalls`] and the JSON path of
+    /// the offending value (`calls[3].status`), for the page's envelope or a call in it; a
+    /// page the walk cannot go on from is one too, at `next cursor`
+    /// ([`Error::cursor_cycle`]). A vendor error inside a success answer is as in
+    /// [`decode_call_as`](Codec::decode_call_as); a `query` whose cursor is not this
+    /// vendor's may be refused as [`Error::InvalidRequest`] without a status.
     fn decode_page_each(
         &self,
         body: &[u8],
@@ -188,17 +210,34 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// Decodes one page of a listing made for `query`, its calls gathered:
     /// [`decode_page_each`](Codec::decode_page_each) through
     /// [`collect_page`](crate::adapter::collect_page).
+    ///
+    /// # Errors
+    ///
+    /// [`decode_page_each`](Codec::decode_page_each)'s: [`Error::Decode`] naming the
+    /// provider, [`Operation::ListCalls`] and the JSON path.
     fn decode_page(&self, body: &[u8], query: &CallQuery) -> Result<CallPage> {
         crate::adapter::collect_page(|each| self.decode_page_each(body, query, each))
     }
 
     /// Decodes a transcript. By default the vendor serves it inside the call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] naming the provider, [`Operation::GetTranscript`] and the JSON
+    /// path of the offending value (by default, as [`decode_call_as`](Codec::decode_call_as)
+    /// reports it).
     fn decode_transcript(&self, body: &[u8]) -> Result<Transcript> {
         let call = self.decode_call_as(Operation::GetTranscript, body)?;
         Ok(call.transcript.unwrap_or_default())
     }
 
     /// Decodes a webhook delivery into an event.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] naming the provider, [`Operation::ParseWebhook`] and the JSON path
+    /// of the offending value, with an excerpt of the body. Its [`outcome`](Error::outcome)
+    /// is [`NotApplied`](crate::RequestOutcome::NotApplied): no request was sent.
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent>;
 
     /// How long the vendor waits for the answer to `event`, a request
@@ -218,11 +257,25 @@ pub trait Codec: Send + Sync + fmt::Debug {
 
     /// Decodes the answer to a dial. By default the vendor answers with the new call
     /// ([`dial_outcome`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Decode`] naming the provider, [`Operation::Dial`] and the JSON path, when
+    /// not even the new call's id reads (a call that does not decode whole but whose id
+    /// reads is an outcome without the call). A vendor error inside a success answer is as
+    /// in [`decode_call_as`](Codec::decode_call_as).
     fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
         dial_outcome(self, body)
     }
 
     /// Checks a bare acknowledgement. By default the vendor sends none.
+    ///
+    /// # Errors
+    ///
+    /// By default [`Error::Unsupported`], for `Operation::Extension("decode_ack")`. A vendor
+    /// that acknowledges: [`Error::Decode`] naming the provider, the operation acknowledged
+    /// (Rounded's [`Operation::EndCall`]) and the JSON path, or the vendor error the
+    /// acknowledgement carries, as in [`decode_call_as`](Codec::decode_call_as).
     fn decode_ack(&self, body: &[u8]) -> Result<()> {
         let _ = body;
         Err(Error::unsupported(
@@ -238,6 +291,12 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// Decodes `body` as `what` (a page as for an empty query). A leading UTF-8
     /// byte-order mark is skipped, as [`detect`](Codec::detect) skips it: a file saved by
     /// an editor that writes one decodes as it is detected.
+    ///
+    /// # Errors
+    ///
+    /// Those of the `decode_*` method for `what` ([`decode_call`](Codec::decode_call),
+    /// [`decode_page`](Codec::decode_page) …): [`Error::Decode`] naming the provider, the
+    /// operation and the JSON path.
     fn decode(&self, what: PayloadKind, body: &[u8]) -> Result<Decoded> {
         let body = crate::adapter::strip_bom(body);
         Ok(match what {
@@ -270,6 +329,11 @@ pub trait Codec: Send + Sync + fmt::Debug {
     ///     })
     /// }
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`decode`](Codec::decode)'s: [`Error::Decode`] naming the provider, the operation
+    /// and the JSON path.
     fn decode_shared(&self, what: PayloadKind, body: &Bytes) -> Result<Decoded> {
         crate::sharing_body(body, || self.decode(what, body))
     }

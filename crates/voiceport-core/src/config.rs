@@ -145,11 +145,28 @@ impl ProviderConfig {
     }
 
     /// Reads one provider from TOML text.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the text is no provider table (a syntax error, an unknown
+    /// key, a missing or unknown `kind`, a value of the wrong type): at the path of the key
+    /// at fault (`retry.max_attempts`), else at the key on the line the error points to,
+    /// else `.`. The message gives the line and column, and never quotes a secret's value.
+    /// Values are only read here: whether they are usable (a timeout above zero, a key
+    /// that is set) is checked when the provider is built.
     pub fn from_toml_str(text: &str) -> Result<Self> {
         parse_toml(text)
     }
 
     /// Reads one provider from JSON text.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when the text is no provider object, at the path where reading
+    /// stopped (`timeout_secs`, `retry.max_attempts`; `.` for the object itself, as when
+    /// `kind` is missing; ending in `?` for a syntax error). The message gives the line and
+    /// column; as in [`from_toml_str`](Self::from_toml_str), a secret's value is never
+    /// quoted.
     pub fn from_json_str(text: &str) -> Result<Self> {
         let mut deserializer = serde_json::Deserializer::from_str(text);
         serde_path_to_error::deserialize(&mut deserializer).map_err(|e| {
@@ -242,6 +259,18 @@ impl ProvidersFile {
     }
 
     /// Reads TOML text.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] in each case, naming the field:
+    /// - the text does not read as a providers file, as in
+    ///   [`ProviderConfig::from_toml_str`] (at the key's path, `providers.sales.kind`);
+    /// - a provider's name is empty or `all`, has spaces around it, or holds a `:`, a `,`
+    ///   or a control character (at `providers.NAME`);
+    /// - `default` names no provider of `[providers]` (at `default`);
+    /// - a route names no provider, or one not in `[providers]` (at
+    ///   `routes.NAME.providers`), or has weights its policy does not take (at
+    ///   `routes.NAME.weights`).
     pub fn from_toml_str(text: &str) -> Result<Self> {
         let mut file: ProvidersFile = parse_toml(text)?;
         file.place_providers();
@@ -279,6 +308,12 @@ impl ProvidersFile {
     /// users can read is still read, with a warning logged (`tracing`, target
     /// `voiceport::config`); [`ProvidersFile::permission_warning`] gives its text, for a
     /// program to print (the `voiceport` command line does).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`]: at the file's path when it cannot be read (missing, a directory,
+    /// not UTF-8, not permitted); otherwise [`from_toml_str`](Self::from_toml_str)'s
+    /// errors, their message ending with `(in PATH)`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path)

@@ -23,6 +23,14 @@ pub struct FieldError {
 /// This matters for requests that are not idempotent, above all `dial`: a phone must not ring
 /// twice, so a caller that sees [`RequestOutcome::Unknown`] should look the call up (list by
 /// number or metadata) before dialing again.
+///
+/// `Display` writes it for a log line or a message: `not applied`, `unknown` or `applied`.
+///
+/// ```
+/// # use voiceport_core as voiceport;
+/// use voiceport::RequestOutcome;
+/// assert_eq!(format!("outcome: {}", RequestOutcome::NotApplied), "outcome: not applied");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestOutcome {
@@ -33,6 +41,16 @@ pub enum RequestOutcome {
     Unknown,
     /// The vendor accepted the request (2xx) but its answer could not be read.
     Applied,
+}
+
+impl std::fmt::Display for RequestOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RequestOutcome::NotApplied => "not applied",
+            RequestOutcome::Unknown => "unknown",
+            RequestOutcome::Applied => "applied",
+        })
+    }
 }
 
 /// Everything that can go wrong talking to a voice vendor.
@@ -1009,6 +1027,20 @@ impl std::fmt::Debug for SecretMask {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Each outcome displays as its serialized name, in words.
+    #[test]
+    fn an_outcome_displays_in_lowercase_words() {
+        for (outcome, words) in [
+            (RequestOutcome::NotApplied, "not applied"),
+            (RequestOutcome::Unknown, "unknown"),
+            (RequestOutcome::Applied, "applied"),
+        ] {
+            assert_eq!(outcome.to_string(), words);
+            let serialized = serde_json::to_value(outcome).unwrap();
+            assert_eq!(serialized, words.replace(' ', "_").as_str());
+        }
+    }
 
     /// A cycle's message quotes the cursor, which may be 64 KiB of vendor text holding a
     /// signed URL: it is bounded, and the URL cut to its host.

@@ -57,6 +57,14 @@ macro_rules! id_newtype {
                 &self.0
             }
         }
+
+        // A map or set keyed on ids is looked up by `&str`. Sound: `Hash`, `Eq` and `Ord`
+        // are derived over the one `String` field, so they agree with `str`'s.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 
@@ -209,6 +217,18 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("\"nope\""), "{text}");
         assert!(text.contains("rounded"), "{text}");
+    }
+
+    #[test]
+    fn a_map_keyed_on_ids_is_looked_up_by_str() {
+        use std::collections::{BTreeSet, HashMap};
+        let mut calls: HashMap<CallId, u32> = HashMap::new();
+        calls.insert(CallId::new("c1"), 1);
+        calls.insert(CallId::new("c2"), 2);
+        assert_eq!(calls.get("c2"), Some(&2));
+        assert_eq!(calls.get("c3"), None);
+        let notes: BTreeSet<NoteId> = [NoteId::new("n1")].into_iter().collect();
+        assert!(notes.contains("n1"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The error of reading a name voiceport knows: a call status, a direction, a provider kind.
 
 /// A text that names none of the values of the type it was parsed as, from `str::parse`
-/// of [`CallStatus`](crate::CallStatus), [`Direction`](crate::Direction) or
+/// of [`CallStatus`](crate::CallStatus), [`Direction`](crate::Direction),
+/// [`EndReasonCategory`](crate::EndReasonCategory) or
 /// [`ProviderKind`](crate::ProviderKind). It is a standard error, so `?` takes it into
 /// `anyhow`, `Box<dyn Error>` or an application's own error type.
 ///
@@ -46,7 +47,8 @@ impl UnknownNameError {
         &self.text
     }
 
-    /// What it was read as: `call status`, `direction` or `provider kind`.
+    /// What it was read as: `call status`, `direction`, `end reason category` or
+    /// `provider kind`.
     pub fn what(&self) -> &'static str {
         self.what
     }

@@ -8,6 +8,10 @@
 
 /// Declares a string-backed enum with an `Other(String)` fallback.
 ///
+/// Reading never fails: `parse` and `From<&str>` copy an unknown text into `Other`,
+/// `From<String>` keeps it without copying, and `FromStr` (for `str::parse`) has
+/// [`Infallible`](std::convert::Infallible) for its error.
+///
 /// ```
 /// voiceport_core::open_enum! {
 ///     /// How a call ended, as the vendor spells it.
@@ -21,6 +25,9 @@
 ///
 /// assert_eq!(Outcome::parse("No answer"), Outcome::NoAnswer);
 /// assert_eq!(Outcome::parse("Voicemail").as_str(), "Voicemail");
+/// // `str::parse` never fails either, and an owned `String` is kept as it is.
+/// assert_eq!("Completed".parse::<Outcome>(), Ok(Outcome::Completed));
+/// assert_eq!(Outcome::from(String::from("Busy")), Outcome::Other("Busy".into()));
 /// let json = serde_json::to_string(&Outcome::NoAnswer).unwrap();
 /// assert_eq!(json, "\"No answer\"");
 /// ```
@@ -75,6 +82,24 @@ macro_rules! open_enum {
             }
         }
 
+        // An owned text: an unknown value keeps it, without copying it.
+        impl ::std::convert::From<::std::string::String> for $name {
+            fn from(text: ::std::string::String) -> Self {
+                match text.as_str() {
+                    $( $text => Self::$variant, )+
+                    _ => Self::Other(text),
+                }
+            }
+        }
+
+        // Never fails: `str::parse` reads as `parse` does.
+        impl ::std::str::FromStr for $name {
+            type Err = ::std::convert::Infallible;
+            fn from_str(text: &str) -> ::std::result::Result<Self, Self::Err> {
+                ::std::result::Result::Ok(Self::parse(text))
+            }
+        }
+
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S>(&self, serializer: S) -> ::std::result::Result<S::Ok, S::Error>
             where
@@ -122,6 +147,27 @@ macro_rules! open_enum {
 #[cfg(test)]
 mod tests {
     use crate::CallKind;
+
+    #[test]
+    fn str_parse_reads_as_parse_does() {
+        assert_eq!("web".parse::<CallKind>(), Ok(CallKind::Web));
+        let parsed: Result<CallKind, std::convert::Infallible> = "fax".parse();
+        assert_eq!(parsed, Ok(CallKind::Other("fax".into())));
+    }
+
+    #[test]
+    fn an_owned_text_is_matched_first_and_else_kept_as_it_is() {
+        assert_eq!(CallKind::from(String::from("chat")), CallKind::Chat);
+        let text = String::from("carrier pigeon");
+        let buffer = text.as_ptr();
+        match CallKind::from(text) {
+            CallKind::Other(kept) => {
+                assert_eq!(kept, "carrier pigeon");
+                assert_eq!(kept.as_ptr(), buffer, "the string was copied");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
     fn numbers_and_booleans_are_kept_as_their_json_text() {

@@ -53,6 +53,11 @@ impl PageCursor {
     }
 
     /// Reads a cursor written by [`PageCursor::to_token`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the field `cursor` when `token` is malformed: not JSON, or
+    /// not a cursor (an unknown `mode`, a field missing or of the wrong type).
     pub fn from_token(token: &str) -> Result<Self> {
         serde_json::from_str(token)
             .map_err(|e| Error::config("cursor", format!("not a voiceport page cursor: {e}")))
@@ -269,6 +274,12 @@ mod tests {
             PageCursor::Offset { skip: 5 }.to_token(),
             r#"{"mode":"offset","skip":5}"#
         );
-        assert!(PageCursor::from_token("garbage").is_err());
+        for malformed in ["garbage", r#"{"mode":"sideways"}"#, r#"{"mode":"offset"}"#] {
+            let error = PageCursor::from_token(malformed).unwrap_err();
+            assert!(
+                matches!(&error, Error::Config { field, .. } if field == "cursor"),
+                "{malformed}: {error:?}"
+            );
+        }
     }
 }

@@ -49,6 +49,13 @@ impl ProviderConfig {
     /// let config = ProviderConfig::from_env("VOICEPORT_")?;
     /// # Ok::<(), voiceport::Error>(())
     /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] naming the variable at fault (`VOICEPORT_TIMEOUT_SECS`), as
+    /// [`from_vars`](Self::from_vars) says: `{prefix}KIND` not set (or set to nothing), a
+    /// value that is not UTF-8 or that its setting does not take, two variables setting the
+    /// same setting, or a `{prefix}…` variable that looks like a setting and is none.
     pub fn from_env(prefix: &str) -> Result<Self> {
         Self::from_vars(prefix, std::env::vars_os())
     }

@@ -896,3 +896,29 @@ fn the_configured_providers_are_listed_in_one_wording() {
         "no provider is configured"
     );
 }
+
+/// `from_path`'s errors: at the path when the file cannot be read, else the text's own,
+/// saying which file.
+#[test]
+fn a_file_s_errors_name_the_file() {
+    let dir = std::env::temp_dir().join(format!("voiceport-from-path-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let missing = dir.join("missing.toml");
+    let (field, message) = config_error(ProvidersFile::from_path(&missing));
+    assert_eq!(field, missing.display().to_string());
+    assert!(message.starts_with("cannot read: "), "{message}");
+
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "default = \"nobody\"\n[providers.a]\nkind = \"vapi\"\n",
+    )
+    .unwrap();
+    let (field, message) = config_error(ProvidersFile::from_path(&bad));
+    assert_eq!(field, "default");
+    assert!(
+        message.ends_with(&format!("(in {})", bad.display())),
+        "{message}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -150,6 +150,25 @@ impl Call {
         });
     }
 
+    /// How long the call lasted ([`duration_secs`](Self::duration_secs)) as a
+    /// [`Duration`](std::time::Duration), for timers and arithmetic; `None` when it is
+    /// missing, negative, NaN, infinite or too large for a `Duration`.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use std::time::Duration;
+    /// use voiceport::{Call, CallId, ProviderKind};
+    ///
+    /// let mut call = Call::new(CallId::new("c1"), ProviderKind::Vapi);
+    /// call.duration_secs = Some(92.5);
+    /// assert_eq!(call.duration(), Some(Duration::from_millis(92_500)));
+    /// call.duration_secs = Some(-1.0);
+    /// assert_eq!(call.duration(), None);
+    /// ```
+    pub fn duration(&self) -> Option<std::time::Duration> {
+        std::time::Duration::try_from_secs_f64(self.duration_secs?).ok()
+    }
+
     /// The exact vendor JSON this call was normalized from, when it came from a vendor.
     pub fn vendor_payload(&self) -> Option<&VendorPayload> {
         self.vendor_payload.as_ref()
@@ -309,6 +328,30 @@ pub struct CostItem {
 mod tests {
     use super::*;
     use crate::EndReasonCategory;
+
+    #[test]
+    fn a_duration_is_read_only_when_it_is_one() {
+        use std::time::Duration;
+        let duration = |secs: Option<f64>| {
+            let mut call = Call::new(CallId::new("c1"), ProviderKind::Retell);
+            call.duration_secs = secs;
+            call.duration()
+        };
+        assert_eq!(duration(Some(0.0)), Some(Duration::ZERO));
+        assert_eq!(duration(Some(61.25)), Some(Duration::from_millis(61_250)));
+        assert_eq!(duration(None), None);
+        for bad in [
+            -1.0,
+            -1e-9,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1e20,
+        ] {
+            assert_eq!(duration(Some(bad)), None, "{bad}");
+        }
+        assert_eq!(duration(Some(u64::MAX as f64)), None, "too large");
+    }
 
     #[test]
     fn a_category_displays_as_it_serializes() {

@@ -132,7 +132,13 @@ pub enum Direction {
 }
 
 impl Direction {
-    /// `inbound` or `outbound`.
+    /// `inbound` or `outbound`, as serialized; `Display` writes the same.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::Direction;
+    /// assert_eq!(Direction::Outbound.to_string(), "outbound");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Direction::Inbound => "inbound",
@@ -157,6 +163,12 @@ impl Direction {
             "outbound" => Some(Direction::Outbound),
             _ => None,
         }
+    }
+}
+
+impl std::fmt::Display for Direction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -235,12 +247,15 @@ impl EndReasonCategory {
         EndReasonCategory::Other,
     ];
 
-    /// The category's name as it is serialized (`customer_hung_up`).
+    /// The category's name as it is serialized (`customer_hung_up`); `str::parse` reads it
+    /// back, as it reads a [`CallStatus`] (any case, `-` or a space for `_`).
     ///
     /// ```
     /// # use voiceport_core as voiceport;
     /// use voiceport::EndReasonCategory;
     /// assert_eq!(EndReasonCategory::CustomerHungUp.to_string(), "customer_hung_up");
+    /// assert_eq!("no-answer".parse(), Ok(EndReasonCategory::NoAnswer));
+    /// assert!("hung_up".parse::<EndReasonCategory>().is_err());
     /// ```
     pub fn as_str(self) -> &'static str {
         match self {
@@ -262,6 +277,23 @@ impl EndReasonCategory {
 impl std::fmt::Display for EndReasonCategory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for EndReasonCategory {
+    type Err = UnknownNameError;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        EndReasonCategory::ALL
+            .into_iter()
+            .find(|category| category.as_str() == wanted)
+            .ok_or_else(|| {
+                UnknownNameError::new(
+                    "end reason category",
+                    text,
+                    EndReasonCategory::ALL.map(EndReasonCategory::as_str),
+                )
+            })
     }
 }
 
@@ -309,6 +341,49 @@ impl EndReason {
         EndReason {
             category,
             vendor: vendor.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_direction_displays_as_it_is_serialized_and_parses_back() {
+        for direction in [Direction::Inbound, Direction::Outbound] {
+            let shown = direction.to_string();
+            assert_eq!(shown, direction.as_str());
+            assert_eq!(
+                serde_json::to_value(direction).unwrap(),
+                serde_json::Value::String(shown.clone())
+            );
+            assert_eq!(shown.parse::<Direction>(), Ok(direction));
+        }
+    }
+
+    #[test]
+    fn every_end_reason_category_parses_back_from_its_name() {
+        for category in EndReasonCategory::ALL {
+            let name = category.to_string();
+            assert_eq!(name.parse::<EndReasonCategory>(), Ok(category), "{name}");
+            assert_eq!(
+                serde_json::to_value(category).unwrap(),
+                serde_json::Value::String(name.clone())
+            );
+            let loose = format!(" {} ", name.to_ascii_uppercase().replace('_', "-"));
+            assert_eq!(loose.parse::<EndReasonCategory>(), Ok(category), "{loose}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_end_reason_category_names_every_category() {
+        let error = "hung up".parse::<EndReasonCategory>().unwrap_err();
+        assert_eq!(error.what(), "end reason category");
+        assert_eq!(error.text(), "hung up");
+        let message = error.to_string();
+        for category in EndReasonCategory::ALL {
+            assert!(message.contains(category.as_str()), "{message}");
         }
     }
 }

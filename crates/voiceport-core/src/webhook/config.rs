@@ -133,7 +133,13 @@ pub enum SignatureEncoding {
 }
 
 impl Scheme {
-    /// Its name in a configuration's `verify` key (`"hmac"`).
+    /// Its name in a configuration's `verify` key (`"hmac"`); `Display` writes the same.
+    ///
+    /// ```
+    /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+    /// use voiceport::webhooks::Scheme;
+    /// assert_eq!(Scheme::Hmac.to_string(), "hmac");
+    /// ```
     pub fn as_str(self) -> &'static str {
         match self {
             Scheme::Header => "header",
@@ -157,6 +163,12 @@ impl Scheme {
             | ProviderKind::Rounded
             | ProviderKind::Vapi => Scheme::Header,
         }
+    }
+}
+
+impl std::fmt::Display for Scheme {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -211,20 +223,50 @@ mod tests {
         toml::from_str(toml_text).expect("a webhook table")
     }
 
-    /// A scheme's name is what the `verify` key takes for it.
-    #[test]
-    fn a_scheme_reads_back_from_its_name() {
-        let all = [
+    /// Every scheme: `listed` stops building when a scheme is added, until it is listed.
+    const ALL_SCHEMES: [Scheme; 6] = {
+        const fn listed(scheme: Scheme) {
+            match scheme {
+                Scheme::Header
+                | Scheme::Bearer
+                | Scheme::Hmac
+                | Scheme::Retell
+                | Scheme::Query
+                | Scheme::None => {}
+            }
+        }
+        listed(Scheme::None);
+        [
             Scheme::Header,
             Scheme::Bearer,
             Scheme::Hmac,
             Scheme::Retell,
             Scheme::Query,
             Scheme::None,
-        ];
-        for scheme in all {
+        ]
+    };
+
+    /// A scheme's name is what the `verify` key takes for it.
+    #[test]
+    fn a_scheme_reads_back_from_its_name() {
+        for scheme in ALL_SCHEMES {
             let config = table(&format!("verify = \"{}\"", scheme.as_str()));
             assert_eq!(config.verify, Some(scheme));
+        }
+    }
+
+    /// `Display` writes the name serde reads, and no other scheme's.
+    #[test]
+    fn a_scheme_displays_as_the_verify_key_spells_it() {
+        use serde::de::IntoDeserializer;
+        use serde::de::value::{Error as ValueError, StrDeserializer};
+        for scheme in ALL_SCHEMES {
+            let shown = scheme.to_string();
+            assert_eq!(shown, scheme.as_str());
+            let name: StrDeserializer<'_, ValueError> = shown.as_str().into_deserializer();
+            assert_eq!(Scheme::deserialize(name), Ok(scheme), "{shown}");
+            let config = table(&format!("verify = \"{shown}\""));
+            assert_eq!(config.verify, Some(scheme), "{shown}");
         }
     }
 

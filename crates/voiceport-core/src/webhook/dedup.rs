@@ -194,6 +194,7 @@ impl Deduplicator {
     }
 
     /// Records `key` as delivered; `true` the first time it is seen within the window.
+    #[must_use = "the answer is the point: `false` is a redelivery, whose work must not run again"]
     pub fn first_time(&mut self, key: EventKey) -> bool {
         let first = self.begin(key) == Admission::First;
         if first {
@@ -204,6 +205,10 @@ impl Deduplicator {
 
     /// Admits `key` if it is not in the window (it is then being delivered), else says
     /// how far its first delivery got.
+    ///
+    /// Only [`Admission::First`] lets the work run, and its key must then be settled
+    /// ([`delivered`](Self::delivered) or [`forget`](Self::forget)).
+    #[must_use = "an admission ignored runs a redelivery's work again, or leaves a first delivery unsettled: only `First` runs the work, then `delivered` or `forget` settles it"]
     pub fn begin(&mut self, key: EventKey) -> Admission {
         self.begin_at(key, Instant::now())
     }
@@ -288,6 +293,51 @@ impl Deduplicator {
         self.seen.is_empty()
     }
 }
+
+/// Doctests only: ignoring what [`Deduplicator::begin`] or [`Deduplicator::first_time`]
+/// answers does not build under `deny(unused_must_use)`, and using it does.
+///
+/// ```
+/// #![deny(unused_must_use)]
+/// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+/// use voiceport::webhooks::{Admission, Deduplicator, EventKey};
+/// use voiceport::{CallEvent, EventKind, VendorPayload};
+///
+/// let payload = VendorPayload::from_value(&serde_json::json!({}));
+/// let event = CallEvent::new("transcript", EventKind::Other { payload });
+/// let key = EventKey::of("support", &event, b"{}");
+/// let mut window = Deduplicator::new(16);
+/// assert_eq!(window.begin(key), Admission::First);
+/// assert!(!window.first_time(key));
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+/// use voiceport::webhooks::{Deduplicator, EventKey};
+/// use voiceport::{CallEvent, EventKind, VendorPayload};
+///
+/// let payload = VendorPayload::from_value(&serde_json::json!({}));
+/// let event = CallEvent::new("transcript", EventKind::Other { payload });
+/// let key = EventKey::of("support", &event, b"{}");
+/// let mut window = Deduplicator::new(16);
+/// window.begin(key);
+/// ```
+///
+/// ```compile_fail
+/// #![deny(unused_must_use)]
+/// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+/// use voiceport::webhooks::{Deduplicator, EventKey};
+/// use voiceport::{CallEvent, EventKind, VendorPayload};
+///
+/// let payload = VendorPayload::from_value(&serde_json::json!({}));
+/// let event = CallEvent::new("transcript", EventKind::Other { payload });
+/// let key = EventKey::of("support", &event, b"{}");
+/// let mut window = Deduplicator::new(16);
+/// window.first_time(key);
+/// ```
+#[cfg(doctest)]
+struct MustUseChecks;
 
 /// The size of the window at which abandoned deliveries are swept: past what delivered
 /// keys can fill (twice the ceiling, one per kind), and twice what is left after a sweep,
