@@ -106,19 +106,23 @@ impl std::fmt::Display for CallStatus {
 impl std::str::FromStr for CallStatus {
     type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        CallStatus::ALL
-            .iter()
-            .copied()
-            .find(|status| status.as_str() == wanted)
-            .ok_or_else(|| {
-                UnknownNameError::new(
-                    "call status",
-                    text,
-                    CallStatus::ALL.iter().map(|x| x.as_str()),
-                )
-            })
+        named_loosely("call status", text, CallStatus::ALL, CallStatus::as_str)
     }
+}
+
+/// The value of `all` whose name (`as_str`) `text` is, read as a person types it: any case,
+/// spaces around, `-` or a space for `_`. Refused, the error lists every name.
+fn named_loosely<T: Copy>(
+    what: &'static str,
+    text: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, UnknownNameError> {
+    let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+    all.iter()
+        .copied()
+        .find(|value| name(*value) == wanted)
+        .ok_or_else(|| UnknownNameError::new(what, text, all.iter().map(|value| name(*value))))
 }
 
 /// Which way the call went.
@@ -283,17 +287,8 @@ impl std::fmt::Display for EndReasonCategory {
 impl std::str::FromStr for EndReasonCategory {
     type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let wanted = text.trim().to_ascii_lowercase().replace(['-', ' '], "_");
-        EndReasonCategory::ALL
-            .into_iter()
-            .find(|category| category.as_str() == wanted)
-            .ok_or_else(|| {
-                UnknownNameError::new(
-                    "end reason category",
-                    text,
-                    EndReasonCategory::ALL.map(EndReasonCategory::as_str),
-                )
-            })
+        let all = &EndReasonCategory::ALL;
+        named_loosely("end reason category", text, all, EndReasonCategory::as_str)
     }
 }
 
