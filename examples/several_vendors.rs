@@ -126,10 +126,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match registry.dial("outbound", &DialRequest::to(TO), None).await {
         Ok(dialed) => println!("placed by `{}`", dialed.provider_name),
         Err(err) if err.call_may_exist() => {
-            println!(
-                "not retried elsewhere; look on {:?} first:\n  {err}",
-                err.provider_name
-            )
+            // The provider that may have placed it: the one whose answer was unclear.
+            let suspect = err
+                .provider_name
+                .as_deref()
+                .unwrap_or("the route's providers");
+            println!("not retried elsewhere; look on `{suspect}` first:\n  {err}")
         }
         Err(err) => println!("no provider placed the call: {err}"),
     }

@@ -263,7 +263,7 @@ pub(crate) struct DialArgs {
     /// instead of one provider.
     #[arg(long, value_name = "NAME")]
     pub(crate) route: Option<String>,
-    /// The number to call (E.164: `+`, then 7 to 15 digits).
+    /// The number to call (E.164: `+`, then 7 to 15 digits, the first not 0).
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) to: String,
     /// The caller id to call from (vendors that take a number).
@@ -293,6 +293,11 @@ pub(crate) struct DialArgs {
     /// A display name.
     #[arg(long)]
     pub(crate) name: Option<String>,
+    /// A field of the vendor's own dial body, `key=value` (value parsed as JSON when it is
+    /// JSON), sent as given: what voiceport has no option for (Retell's `agent_override`,
+    /// Vapi's `assistantOverrides`); repeatable. A key voiceport sets itself is refused.
+    #[arg(long = "extra", value_name = "KEY=VALUE")]
+    pub(crate) extra: Vec<String>,
 }
 
 #[derive(Debug, Args)]
@@ -415,7 +420,7 @@ pub(crate) struct NormalizeArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Also place one real call to this number (E.164: `+`, then 7 to 15 digits) and
+    /// Also place one real call to this number (E.164: `+`, then 7 to 15 digits, the first not 0) and
     /// watch it end.
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) dial: Option<String>,

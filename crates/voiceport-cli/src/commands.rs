@@ -423,6 +423,7 @@ pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
         max_duration_secs: args.max_duration,
         language: args.language,
         name: args.name,
+        extra: values::pairs(&args.extra, "--extra")?,
         ..DialRequest::default()
     })
 }

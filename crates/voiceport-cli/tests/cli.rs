@@ -679,6 +679,66 @@ async fn unsupported_operations_exit_4() {
     );
 }
 
+/// `--extra` reaches the vendor's dial body: Retell's advice for a setting of the agent
+/// (an `agent_override` in `extra`) can be followed from the CLI, and a key voiceport
+/// sets itself is refused before anything is sent.
+#[tokio::test(flavor = "multi_thread")]
+async fn dial_extra_fields_reach_the_vendor_body() {
+    let env = env().await;
+    let language = [
+        "-p",
+        "retell",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550199",
+        "--language",
+        "de-DE",
+    ];
+    let out = run(Some(&env), &language).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    assert!(stderr(&out).contains("`agent_override` in `extra`"));
+
+    let colliding = [
+        "-p",
+        "retell",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550199",
+        "--extra",
+        "to_number=+14155550100",
+    ];
+    let out = run(Some(&env), &colliding).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("`extra` key `to_number` collides"), "{said}");
+
+    let overridden = [
+        "-p",
+        "retell",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550199",
+        "--extra",
+        r#"agent_override={"language":"de-DE"}"#,
+        "--json",
+    ];
+    let out = run(Some(&env), &overridden).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(json(&out)["call_id"].is_string());
+
+    let malformed = ["-p", "retell", "calls", "dial", "--to", "+14155550199"];
+    let out = run(
+        Some(&env),
+        &[&malformed[..], &["--extra", "no-equals"]].concat(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--extra \"no-equals\": expected KEY=VALUE"));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_config_exits_2_naming_the_field() {
     let dir = std::env::temp_dir().join(format!("voiceport-cli-bad-{}", std::process::id()));

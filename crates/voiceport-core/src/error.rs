@@ -226,7 +226,8 @@ pub enum Error {
 
     /// The vendor's JSON did not have the expected shape.
     #[error(
-        "{provider} {operation}: cannot decode response at `{path}`: {message}{}",
+        "{provider} {operation}: cannot decode {} at `{path}`: {message}{}",
+        decoded_body(*operation),
         body_suffix(excerpt)
     )]
     Decode {
@@ -358,6 +359,15 @@ fn body_suffix(excerpt: &str) -> String {
     match excerpt {
         "" => String::new(),
         excerpt => format!(" (body: {excerpt})"),
+    }
+}
+
+/// What an [`Error::Decode`] could not decode: a webhook is a request the vendor sent, not
+/// a response to one of ours.
+fn decoded_body(operation: Operation) -> &'static str {
+    match operation {
+        Operation::ParseWebhook => "the webhook body",
+        _ => "response",
     }
 }
 
@@ -1143,6 +1153,18 @@ mod tests {
         assert_eq!(
             undecodable(Operation::ParseWebhook).outcome(),
             RequestOutcome::NotApplied
+        );
+
+        // And each says which body it could not read.
+        assert!(
+            undecodable(Operation::GetCall)
+                .to_string()
+                .starts_with("vapi get_call: cannot decode response at `id`")
+        );
+        assert!(
+            undecodable(Operation::ParseWebhook)
+                .to_string()
+                .starts_with("vapi parse_webhook: cannot decode the webhook body at `id`")
         );
 
         let unsupported = Error::unsupported(ProviderKind::Voicebot, Operation::AddNote);

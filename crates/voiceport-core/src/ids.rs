@@ -160,6 +160,13 @@ impl IdFormat {
             return Ok(());
         }
         let expected = match self {
+            // Say which of the rules the id broke: "non-blank" for `..` misleads.
+            IdFormat::NonEmpty if id == "." || id == ".." => {
+                "an id other than `.` and `..` (a URL path would drop or resolve it)".to_owned()
+            }
+            IdFormat::NonEmpty if id.chars().any(char::is_control) => {
+                "an id without control characters".to_owned()
+            }
             IdFormat::NonEmpty => "a non-blank id".to_owned(),
             IdFormat::Alphanumeric(len) => format!("{len} alphanumeric characters"),
             IdFormat::Uuid => "a UUID".to_owned(),
@@ -206,6 +213,25 @@ mod tests {
                     if message.contains("is malformed")),
                 "{err:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_refused_id_is_told_the_rule_it_broke() {
+        let cases = [
+            ("", "a non-blank id"),
+            (" ", "a non-blank id"),
+            ("..", "other than `.` and `..`"),
+            (".", "other than `.` and `..`"),
+            ("a\tb", "without control characters"),
+            ("\u{1b}[2J", "without control characters"),
+        ];
+        for (id, rule) in cases {
+            let err = IdFormat::NonEmpty
+                .check(ProviderKind::Vapi, Operation::EndCall, "call id", id)
+                .unwrap_err();
+            let text = err.to_string();
+            assert!(text.contains(rule), "{id:?}: {text}");
         }
     }
 

@@ -392,7 +392,8 @@ impl<'a> Suite<'a> {
         };
         match self.provider.get_call(&missing_id(&first.id)).await {
             Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
-            other => Err(format!("expected NotFound, got {:?}", other.map(|c| c.id))),
+            Ok(call) => Err(format!("expected NotFound, got call {}", call.id)),
+            Err(other) => Err(format!("expected NotFound, got: {other}")),
         }
     }
 

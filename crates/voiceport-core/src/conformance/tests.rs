@@ -912,6 +912,23 @@ async fn the_missing_call_case_works_on_ids_without_hex_digits() {
     passes_alone(&report, "get_call of a missing id is NotFound");
 }
 
+/// A missing-call case that gets another error names it as the error says it, not as
+/// its `Debug` form.
+#[tokio::test]
+async fn the_missing_call_case_names_the_error_it_got() {
+    let provider = Fake {
+        get_fails: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "get_call of a missing id is NotFound");
+    let expected = format!(
+        "expected NotFound, got: {}",
+        server_error(Operation::GetCall)
+    );
+    assert_eq!(why, expected);
+}
+
 /// An `end_call` that fails is tried once more, and the failure says how that went.
 #[tokio::test]
 async fn an_end_call_that_fails_is_tried_again() {

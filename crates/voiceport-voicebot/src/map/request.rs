@@ -143,7 +143,8 @@ fn check_name(flavor: Flavor, operation: Operation, name: Option<&str>) -> Resul
         provider: flavor.kind(),
         operation,
         status: None,
-        message: format!("`name` {problem}"),
+        // The detail says by how much; the message does not repeat it.
+        message: "`name` is too long".to_owned(),
         details: vec![FieldError {
             field: "name".to_owned(),
             message: problem,
@@ -314,7 +315,11 @@ mod tests {
             };
             assert_eq!(details.len(), 1);
             assert_eq!(details[0].field, "name");
-            assert!(message.contains(&format!("it has {length}")), "{message}");
+            assert_eq!(message, "`name` is too long");
+            assert!(details[0].message.contains(&format!("it has {length})")));
+            // Said once: the message and its detail do not repeat each other.
+            let text = err.to_string();
+            assert_eq!(text.matches("at most 40").count(), 1, "{text}");
         }
 
         let options = VapiOptions {
