@@ -98,6 +98,48 @@ pub struct RetrySettings {
     pub max_elapsed_secs: Option<f64>,
 }
 
+impl RetrySettings {
+    /// No retries: every request is tried once (`max_attempts = 1`).
+    pub fn none() -> Self {
+        RetrySettings::default().with_max_attempts(1)
+    }
+
+    /// Sets the attempts in all, the first included (at least 1, checked when the
+    /// provider is built).
+    #[must_use]
+    pub fn with_max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// Sets the first backoff, in whole milliseconds (a part below one is dropped).
+    #[must_use]
+    pub fn with_initial_backoff(mut self, backoff: Duration) -> Self {
+        self.initial_backoff_ms = Some(whole_millis(backoff));
+        self
+    }
+
+    /// Sets the largest computed backoff, in whole milliseconds.
+    #[must_use]
+    pub fn with_max_backoff(mut self, backoff: Duration) -> Self {
+        self.max_backoff_ms = Some(whole_millis(backoff));
+        self
+    }
+
+    /// Sets the total retry budget (above zero and under about 31 years, checked when the
+    /// provider is built).
+    #[must_use]
+    pub fn with_max_elapsed(mut self, budget: Duration) -> Self {
+        self.max_elapsed_secs = Some(budget.as_secs_f64());
+        self
+    }
+}
+
+/// `duration` in whole milliseconds, the longest beyond `u64` held at `u64::MAX`.
+fn whole_millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
 impl ProviderConfig {
     /// A config for `kind` with everything else default (set a key before connecting).
     pub fn new(kind: ProviderKind) -> Self {
@@ -130,6 +172,42 @@ impl ProviderConfig {
     #[must_use]
     pub fn with_base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
+        self
+    }
+
+    /// Sets the longest one attempt may take (`timeout_secs`; it then holds for every
+    /// request, even where the vendor's own wait is longer). Checked when the provider is
+    /// built: above zero and under about 31 years.
+    #[must_use]
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout_secs = Some(timeout.as_secs_f64());
+        self
+    }
+
+    /// Sets the longest connecting may take (`connect_timeout_secs`), checked as
+    /// [`with_timeout`](Self::with_timeout)'s.
+    #[must_use]
+    pub fn with_connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout_secs = Some(timeout.as_secs_f64());
+        self
+    }
+
+    /// Sets the retry bounds.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use voiceport_core::{ProviderConfig, ProviderKind, RetrySettings};
+    ///
+    /// let config = ProviderConfig::new(ProviderKind::Vapi)
+    ///     .with_api_key("test-key")
+    ///     .with_timeout(Duration::from_secs(10))
+    ///     .with_retry(RetrySettings::default().with_max_elapsed(Duration::from_secs(20)));
+    /// assert_eq!(config.timeout_secs, Some(10.0));
+    /// assert_eq!(config.retry.max_elapsed_secs, Some(20.0));
+    /// ```
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetrySettings) -> Self {
+        self.retry = retry;
         self
     }
 

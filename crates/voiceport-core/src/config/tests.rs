@@ -165,6 +165,53 @@ fn bad_base_urls_name_the_field() {
     );
 }
 
+/// The `Duration` builders set what the file's numbers set, and are checked as those are.
+#[test]
+fn duration_builders_reach_the_transport_settings() {
+    use std::time::Duration;
+    let config = ProviderConfig::new(ProviderKind::Retell)
+        .with_api_key("k")
+        .with_timeout(Duration::from_millis(250))
+        .with_connect_timeout(Duration::from_secs(3))
+        .with_retry(
+            RetrySettings::default()
+                .with_max_attempts(6)
+                .with_initial_backoff(Duration::from_micros(50_900))
+                .with_max_backoff(Duration::from_secs(4))
+                .with_max_elapsed(Duration::from_secs(90)),
+        );
+    let settings = config.http_settings().unwrap();
+    assert_eq!(settings.timeout, Duration::from_millis(250));
+    assert!(settings.timeout_configured);
+    assert_eq!(settings.connect_timeout, Duration::from_secs(3));
+    assert_eq!(settings.retry.max_attempts, 6);
+    // Whole milliseconds, as `initial_backoff_ms` holds them.
+    assert_eq!(settings.retry.initial_backoff, Duration::from_millis(50));
+    assert_eq!(settings.retry.max_backoff, Duration::from_secs(4));
+    assert_eq!(settings.retry.max_elapsed, Duration::from_secs(90));
+
+    let once = ProviderConfig::new(ProviderKind::Retell)
+        .with_api_key("k")
+        .with_retry(RetrySettings::none());
+    assert_eq!(once.http_settings().unwrap().retry.max_attempts, 1);
+
+    // Out of range, each is refused where the file's number would be.
+    let built = |config: ProviderConfig| config_error(config.with_api_key("k").http_settings()).0;
+    let vapi = || ProviderConfig::new(ProviderKind::Vapi);
+    assert_eq!(built(vapi().with_timeout(Duration::ZERO)), "timeout_secs");
+    assert_eq!(
+        built(vapi().with_connect_timeout(Duration::MAX)),
+        "connect_timeout_secs"
+    );
+    let forever = RetrySettings::default().with_max_elapsed(Duration::MAX);
+    assert_eq!(built(vapi().with_retry(forever)), "retry.max_elapsed_secs");
+    let never = RetrySettings::default().with_max_attempts(0);
+    assert_eq!(built(vapi().with_retry(never)), "retry.max_attempts");
+    // A backoff too long for `u64` milliseconds is held at the largest.
+    let longest = RetrySettings::default().with_max_backoff(Duration::MAX);
+    assert_eq!(longest.max_backoff_ms, Some(u64::MAX));
+}
+
 #[test]
 fn bad_numbers_name_the_field() {
     let mut config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("k");
