@@ -60,6 +60,11 @@ fn in_order(calls: &[Call], order: SortOrder) -> Check {
     Ok(Outcome::Passed)
 }
 
+/// A vendor's text in a failure's reason: quoted, its control characters escaped.
+fn quoted(text: Option<&str>) -> String {
+    text.map_or_else(|| "none".to_owned(), |text| format!("{text:?}"))
+}
+
 fn failed(operation: &str, error: Error) -> String {
     format!("{operation}: {error}")
 }
@@ -692,9 +697,9 @@ impl<'a> Suite<'a> {
         let call = self.dial_and_wait(number).await?;
         ensure!(
             call.status == CallStatus::Completed,
-            "ended {} ({:?})",
+            "ended {} (vendor status: {})",
             call.status,
-            call.vendor_status
+            quoted(call.vendor_status.as_deref())
         );
         ensure!(call.duration_secs.is_some_and(|d| d > 0.0), "no duration");
         self.ended = Some(call);
@@ -714,9 +719,9 @@ impl<'a> Suite<'a> {
         self.spare.push(call.id.clone());
         ensure!(
             call.status == CallStatus::Busy,
-            "ended {} ({:?})",
+            "ended {} (vendor status: {})",
             call.status,
-            call.vendor_status
+            quoted(call.vendor_status.as_deref())
         );
         Ok(Outcome::Passed)
     }
@@ -853,7 +858,8 @@ impl<'a> Suite<'a> {
         let url = recording.and_then(|r| r.mono_url.or(r.stereo_url));
         ensure!(
             url.as_deref().is_none_or(|u| u.starts_with("https://")),
-            "the recording URL is not https: {url:?}"
+            "the recording URL is not https: {}",
+            quoted(url.as_deref())
         );
         ensure!(
             url.is_some() || !self.dialed_here,
@@ -935,8 +941,8 @@ impl<'a> Suite<'a> {
             .map_err(|e| failed("update_call", e))?;
         ensure!(
             call.name.as_deref() == Some("Renewal follow-up"),
-            "name is {:?}",
-            call.name
+            "name is {}",
+            quoted(call.name.as_deref())
         );
         Ok(Outcome::Passed)
     }
@@ -978,16 +984,16 @@ impl<'a> Suite<'a> {
                 ensure!(
                     call.metadata.get("a") == Some(&json!(1))
                         && call.metadata.get("b") == Some(&json!(3)),
-                    "merged metadata is {:?}",
-                    call.metadata
+                    "merged metadata is {}",
+                    json!(call.metadata)
                 );
             }
             MetadataMode::Replace => {
                 let call = send(update(&[("z", json!(true))])).await.map_err(fail)?;
                 ensure!(
                     call.metadata.len() == 1 && call.metadata.get("z") == Some(&json!(true)),
-                    "replaced metadata is {:?}",
-                    call.metadata
+                    "replaced metadata is {}",
+                    json!(call.metadata)
                 );
             }
         }
@@ -1129,10 +1135,8 @@ impl<'a> Suite<'a> {
             .map_err(|e| failed("delete_call", e))?;
         match self.provider.get_call(victim).await {
             Err(Error::NotFound { .. }) => Ok(Outcome::Passed),
-            other => Err(format!(
-                "after delete, get_call gave {:?}",
-                other.map(|c| c.id)
-            )),
+            Ok(call) => Err(format!("after delete, get_call still found {}", call.id)),
+            Err(other) => Err(format!("after delete, get_call gave: {other}")),
         }
     }
 
@@ -1152,8 +1156,8 @@ impl<'a> Suite<'a> {
             .map_err(|e| failed("parse_webhook", e))?;
         ensure!(
             event.call_id() == Some(&call.id),
-            "the event is about {:?}, not {}",
-            event.call_id(),
+            "the event is about {}, not {}",
+            event.call_id().map_or("no call", CallId::as_str),
             call.id
         );
         Ok(Outcome::Passed)

@@ -437,6 +437,8 @@ struct Env {
     dial: bool,
     /// What `dials_received` answers, one value a question.
     dial_counts: Mutex<Vec<usize>>,
+    /// The number said to answer is busy (a live account's wrong `--dial` number).
+    answering_is_busy: bool,
 }
 
 impl Env {
@@ -460,7 +462,12 @@ impl Env {
 
 impl Environment for Env {
     fn dial_number(&self) -> Option<String> {
-        self.dial.then(|| ANSWERS.to_owned())
+        let number = if self.answering_is_busy {
+            BUSY
+        } else {
+            ANSWERS
+        };
+        self.dial.then(|| number.to_owned())
     }
 
     fn busy_number(&self) -> Option<String> {
@@ -927,6 +934,20 @@ async fn the_missing_call_case_names_the_error_it_got() {
         server_error(Operation::GetCall)
     );
     assert_eq!(why, expected);
+}
+
+/// A dialed call that ends otherwise than expected is named by its status and the
+/// vendor's, quoted, not by an `Option`'s `Debug` form.
+#[tokio::test]
+async fn a_dial_that_ends_otherwise_says_how() {
+    let provider = Fake::with_calls(5);
+    let env = Env {
+        answering_is_busy: true,
+        ..Env::dialing_and_writing()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "dial, then wait for the end");
+    assert_eq!(why, "ended busy (vendor status: none)");
 }
 
 /// An `end_call` that fails is tried once more, and the failure says how that went.
