@@ -34,10 +34,11 @@ fn provider_toml(sandbox: &Sandbox, name: &str, kind: ProviderKind) -> String {
     for (key, value) in &sandbox.provider_config(kind).options {
         toml.push_str(&format!("{key} = {value}\n"));
     }
-    // How deliveries prove they come from the vendor, as its dashboard is configured:
-    // Voicebot Studio and Vapi send the secret in X-Vapi-Secret, HappyRobot and Rounded in
-    // X-Webhook-Secret (or the `header` you name), Retell signs each body with it
-    // (X-Retell-Signature; with the API key when the table sets no secret).
+    // How the sandbox's deliveries prove they come from the vendor: Voicebot Studio and
+    // Vapi send the secret in X-Vapi-Secret, HappyRobot and Rounded in X-Webhook-Secret
+    // (or the `header` you name), Retell signs each body with it (X-Retell-Signature; with
+    // the API key when the table sets no secret). A real Rounded agent sends no headers:
+    // give it `verify = "query"` and the secret in the URL (see the README).
     toml.push_str(&format!(
         "[providers.{name}.webhook]\nsecret = \"{SECRET}\"\n"
     ));
