@@ -104,6 +104,15 @@ pub(crate) fn stage_deliveries(
     deliveries
 }
 
+/// How long a transferred call talked after its handover (`redirect_duration_seconds`): the
+/// last third of it, at least a second. Rounded shows a transfer only so, its status being
+/// `completed` (inferred: the field is documented, not when it is set); `None` otherwise.
+fn redirect_secs(view: &View) -> Option<i64> {
+    let transferred = view.phase == Phase::Ended(Outcome::Transferred);
+    let talked = view.duration_secs.filter(|_| transferred)?;
+    Some(((talked / 3.0).ceil() as i64).max(1))
+}
+
 fn render(call: &SimCall, view: &View, include_transcript: bool, include_variables: bool) -> Value {
     let (status, answer_type) = status(view);
     let mut body = json!({
@@ -116,7 +125,7 @@ fn render(call: &SimCall, view: &View, include_transcript: bool, include_variabl
         "start_time": view.started_at.map(iso),
         "end_time": view.ended_at.map(iso),
         "duration_seconds": view.duration_secs.map(|d| d.ceil() as i64),
-        "redirect_duration_seconds": null,
+        "redirect_duration_seconds": redirect_secs(view),
         "cost": null,
         "transcript_string": null,
         "from_number": call.from,

@@ -1,0 +1,60 @@
+//! The sandbox ends a dialed call by the last digit of the number called (README, and
+//! `voiceport_sandbox::DIAL_OUTCOMES`); every vendor's emulator shows each ending in that
+//! vendor's own words, and every adapter normalizes it to the same status.
+
+use std::time::Duration;
+
+use futures::future::try_join_all;
+use voiceport::{CallStatus, DialRequest, EndReasonCategory as Reason, VoiceProviderExt};
+use voiceport_sandbox::Sandbox;
+
+/// What a dial to a number ending in each digit ends as, for every vendor: the status, and
+/// the end reason when every vendor states one (else the one a vendor may state).
+const ENDINGS: [(CallStatus, Option<Reason>); 10] = [
+    (CallStatus::NoAnswer, Some(Reason::NoAnswer)),
+    (CallStatus::Busy, Some(Reason::Busy)),
+    (CallStatus::Voicemail, Some(Reason::Voicemail)),
+    (CallStatus::Failed, Some(Reason::Error)),
+    (CallStatus::Completed, Some(Reason::AgentEnded)),
+    (CallStatus::Transferred, Some(Reason::Transferred)),
+    (CallStatus::Completed, Some(Reason::CustomerHungUp)),
+    (CallStatus::Completed, Some(Reason::CustomerHungUp)),
+    (CallStatus::Completed, Some(Reason::CustomerHungUp)),
+    (CallStatus::Completed, Some(Reason::CustomerHungUp)),
+];
+
+/// Where a completed call's reason may be missing: HappyRobot and Rounded say only that it
+/// completed, not who hung up.
+fn reason_may_be_missing(status: CallStatus) -> bool {
+    status == CallStatus::Completed
+}
+
+#[tokio::test]
+async fn every_vendor_ends_a_dial_as_its_last_digit_says() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    for &kind in voiceport_sandbox::EMULATED {
+        let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
+        let ended = try_join_all((0..10).map(|digit| {
+            let provider = provider.clone();
+            async move {
+                let to = format!("+1415555018{digit}");
+                let dialed = provider.dial(&DialRequest::to(to)).await?;
+                let (poll, limit) = (Duration::from_millis(50), Duration::from_secs(30));
+                let call = (provider.wait_until_ended(&dialed.call_id, poll, limit)).await?;
+                Ok::<_, voiceport::Error>((digit, call))
+            }
+        }))
+        .await
+        .unwrap();
+        for (digit, call) in ended {
+            let (status, reason) = ENDINGS[digit];
+            let said = call.end_reason.as_ref().map(|r| r.category);
+            let vendor_status = call.vendor_status.as_deref();
+            assert_eq!(call.status, status, "{kind} {digit}: {vendor_status:?}");
+            assert!(
+                said == reason || (said.is_none() && reason_may_be_missing(status)),
+                "{kind} {digit}: {said:?} ({vendor_status:?})"
+            );
+        }
+    }
+}
