@@ -41,12 +41,13 @@ pub(crate) struct Cli {
 /// from their help and completions (being global, still parsed there). `normalize`
 /// prints JSON whatever is asked and reads no configuration; the sandbox and the demo
 /// build their own; the sandbox prints its configuration as TOML. `listen` and `export`
-/// write one JSON value a line, and refuse `--pretty` (exit 2).
+/// write one JSON value a line, and refuse `--pretty` (exit 2); `export` chooses JSON or
+/// CSV with `--format`, and refuses `--json` with `--format csv`.
 const HIDDEN_ON: [(&str, &[&str]); 5] = [
     ("config", &["normalize", "sandbox", "demo", "completions"]),
     ("provider", &["normalize", "sandbox", "demo", "completions"]),
-    ("json", &["normalize", "sandbox", "completions"]),
-    ("compact", &["sandbox", "completions"]),
+    ("json", &["normalize", "sandbox", "completions", "export"]),
+    ("compact", &["sandbox", "completions", "listen", "export"]),
     ("pretty", &["sandbox", "completions", "listen", "export"]),
 ];
 
@@ -241,7 +242,8 @@ pub(crate) struct ListArgs {
     pub(crate) filters: FilterArgs,
     /// Calls per page (and at most this many without --all); at least 1. A page a vendor
     /// sends longer is cut, without a cursor (it would skip the calls not shown): --json
-    /// says `"truncated": N`.
+    /// says `"truncated": N`. With --providers: at most this many calls (50 by default),
+    /// with a cursor to go on.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) limit: Option<u32>,
     /// Walk every page, printing each as it arrives (JSON Lines with --json). If a page
@@ -252,7 +254,8 @@ pub(crate) struct ListArgs {
     #[arg(long)]
     pub(crate) cursor: Option<String>,
     /// List several providers at once, merged newest first: `all`, or names separated by
-    /// commas. Ids are printed as `provider:call_id`.
+    /// commas (not with -p). Tables print ids as `provider:call_id`; JSON gives each call
+    /// its `provider_name` beside the vendor's `id`.
     #[arg(long, value_name = "all|NAME,…")]
     pub(crate) providers: Option<String>,
 }
@@ -260,7 +263,8 @@ pub(crate) struct ListArgs {
 #[derive(Debug, Args)]
 pub(crate) struct DialArgs {
     /// Dial through a `[routes.NAME]` of the configuration (first, failover or weighted)
-    /// instead of one provider.
+    /// instead of one provider (not with -p). --json prints `provider_name`, `call_id`,
+    /// `qualified_id` and `call`.
     #[arg(long, value_name = "NAME")]
     pub(crate) route: Option<String>,
     /// The number to call (E.164: `+`, then 7 to 15 digits, the first not 0).
@@ -333,7 +337,8 @@ pub(crate) enum NotesCommand {
         call: String,
         note: String,
         text: String,
-        /// Flag it for attention.
+        /// Flag it for attention (left out, the flag stays as it is: the command line
+        /// cannot remove one).
         #[arg(long)]
         flag: bool,
     },
@@ -368,13 +373,13 @@ pub(crate) struct ExportArgs {
     #[arg(long)]
     pub(crate) append: bool,
     /// Export several providers at once, merged newest first: `all`, or names separated by
-    /// commas; each call gains `provider_name` (a first CSV column).
+    /// commas (not with -p); each call gains `provider_name` (a first CSV column).
     #[arg(long, value_name = "all|NAME,…")]
     pub(crate) providers: Option<String>,
     /// Calls per page; at least 1.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) page_size: Option<u32>,
-    /// Resume from a cursor printed by an export that failed.
+    /// Resume from a cursor printed by an export that failed or was interrupted.
     #[arg(long)]
     pub(crate) cursor: Option<String>,
 }

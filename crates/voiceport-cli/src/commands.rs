@@ -70,6 +70,13 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         let message = "`export` writes JSON Lines or CSV, one call a line: --pretty does not apply";
         return Err(Failure::Usage(message.into()));
     }
+    if let Command::Export(args) = &cli.command
+        && json
+        && matches!(args.format, ExportFormat::Csv)
+    {
+        let message = "--json asks for JSON and --format csv for CSV: give one of them (--format jsonl writes JSON Lines)";
+        return Err(Failure::Usage(message.into()));
+    }
     match cli.command {
         Command::Calls(CallsCommand::List(args)) if args.providers.is_some() => {
             let providers = args.providers.clone().unwrap_or_default();

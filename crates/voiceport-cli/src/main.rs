@@ -40,14 +40,16 @@ Exit codes:
   0    success
   1    a local file or standard output could not be read or written, or the port
        to listen on could not be bound (`listen`, `sandbox`: in use, not allowed)
-  2    usage: bad arguments or configuration, an id or value refused before sending
-       anything, a local file that is not the vendor JSON it should be
+  2    usage: bad arguments or configuration (a configuration file that cannot be
+       read too), an id or value refused before sending anything, a local file that
+       is not the vendor JSON it should be
   3    the vendor or the network failed (or conformance cases failed)
   4    the vendor does not support the operation or one of its fields
   130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed;
        after a walk (`calls list --all`, `export`), where to resume
   143  the same, stopped by SIGTERM
-       (`listen` and `sandbox`, which run until Ctrl-C, end with 0)";
+       (`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop
+       in time)";
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]

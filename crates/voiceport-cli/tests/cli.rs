@@ -2056,6 +2056,25 @@ async fn pretty_is_refused_where_json_lines_are_printed() {
     }
 }
 
+/// `export --json --format csv` asks for two formats: refused (exit 2) rather than writing
+/// CSV with `--json` silently ignored.
+#[tokio::test(flavor = "multi_thread")]
+async fn export_refuses_json_with_csv() {
+    let config = private_config(
+        "json-csv",
+        // Nothing listens at the base URL: a regression that exported reaches no vendor.
+        "[providers.x]\nkind = \"voicebot\"\napi_key = \"k\"\nbase_url = \"http://127.0.0.1:9\"\n",
+    );
+    let out = run_with(&config, &["--json", "export", "--format", "csv"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("give one of them"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
+}
+
 /// Vendor text in an error cannot fake a line of the advice that follows it: a 503 whose
 /// message holds a line break and "no call was placed" must not say so on a line of its own.
 #[tokio::test(flavor = "multi_thread")]
