@@ -5,7 +5,7 @@
 //! configuration.
 //!
 //! ```no_run
-//! use futures::TryStreamExt;
+//! use voiceport::futures::TryStreamExt;
 //! use voiceport::{CallQuery, CallStatus, DialRequest, RequestOutcome, VoiceProviderExt};
 //!
 //! # async fn run() -> voiceport::Result<()> {
@@ -49,15 +49,21 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Several accounts at once: a [`Registry`] holds named providers, merges their calls into
-//! one stream ([`Registry::calls`]) and dials through routes that fail over or split
-//! traffic ([`Registry::dial`]). [`webhooks`] verifies and parses what vendors post; with
-//! the `axum` feature its `Receiver` serves every provider's deliveries, verified and
-//! de-duplicated. An [`Interrupt`] stops work on a signal without losing a dial's outcome.
+//! One provider without a file: [`connect`] takes a [`ProviderConfig`] built in code
+//! (`ProviderConfig::new(kind).with_api_key(…)`). Several accounts at once: a [`Registry`]
+//! holds named providers, merges their calls into one stream ([`Registry::calls`]) and
+//! dials through routes that fail over or split traffic ([`Registry::dial`]).
+//! [`webhooks`] verifies and parses what vendors post; with the `axum` feature its
+//! `Receiver` serves the deliveries of every provider that has a `[providers.NAME.webhook]`
+//! table, verified and de-duplicated. An [`Interrupt`], thrown by your code (on Ctrl-C,
+//! say), stops dials not yet sent while one already sent is still answered.
 //!
 //! [`codec`] decodes any vendor's JSON without a key or a network. The `insta` feature
 //! adds `snapshot::insta_settings()` for your own snapshot tests; the `conformance` feature
-//! (on by default) the suite every provider must pass.
+//! (on by default) the suite every provider must pass. `axum` and `insta` are off by
+//! default. Everything runs on a Tokio runtime. To try it all without an account, the
+//! `voiceport-sandbox` crate (and `voiceport sandbox` on the command line) serves local
+//! emulators of every vendor's API.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 // docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.

@@ -24,7 +24,7 @@
 //!     }
 //! });
 //! let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
-//! axum::serve(listener, router).await?;
+//! voiceport::webhooks::axum::serve(listener, router).await?;
 //! # Ok(()) }
 //! ```
 //!
@@ -36,8 +36,8 @@
 //! `Content-Encoding` other than `identity` (none is decoded), 503 with `Retry-After` when
 //! the provider's bodies not yet verified are at its budget (the builder's
 //! `unverified_body_budget`, one for each provider), 500 or 503 when the application could
-//! not take the event (so that the vendor retries, and the retry goes through; the
-//! application's message is logged, not sent). A duplicate that arrives while the first
+//! not take the event (so that a vendor that retries sends it again, and the retry goes
+//! through; the application's message is logged, not sent). A duplicate that arrives while the first
 //! delivery is still being handled gets 503 with `Retry-After: 1`: acknowledging it could
 //! lose the event, should the first still fail or the vendor hang up on it (the event is
 //! then forgotten, so its retry goes through).

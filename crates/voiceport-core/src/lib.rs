@@ -3,7 +3,7 @@
 //!
 //! Applications normally use the `voiceport` facade crate, which re-exports what they use
 //! from here (the model, the trait, the error, the codec, the configuration) and adds
-//! `connect`, the registry and the webhook receiver. Adapter crates build on this crate
+//! `connect`, `codec`, the registry and the webhook receiver. Adapter crates build on this crate
 //! alone: the HTTP toolkit (`http`) and the adapter helpers (`adapter`) are here only.
 //!
 //! ```
@@ -27,7 +27,8 @@
 //!
 //! The examples on the items the `voiceport` facade re-exports use the facade's paths
 //! (`voiceport::Call`, `voiceport::webhooks::Verifier`); the same items sit at this crate's
-//! root (`voiceport::webhooks` is `voiceport_core::webhook`).
+//! root, except the webhook items: `voiceport::webhooks` re-exports [`webhook`] and adds
+//! the `axum` receiver.
 //!
 //! What lives here:
 //! - the model: [`Call`], [`Transcript`], [`CallStatus`], [`EndReason`], [`CallEvent`] …;
@@ -37,6 +38,11 @@
 //! - errors: [`Error`], with [`Error::is_retryable`] and [`Error::outcome`];
 //! - configuration: [`ProviderConfig`], [`ProvidersFile`];
 //! - decoding without a network: [`Codec`], [`PayloadKind`];
+//! - webhooks: [`webhook`] (the [`webhook::Verifier`], the [`webhook::Deduplicator`], the
+//!   [`webhook::WebhookConfig`]);
+//! - stopping dials on a signal: [`Interrupt`];
+//! - behind features, all off by default: `conformance` (the suite every provider must
+//!   pass), `insta` (`snapshot`'s redactions), `testing` (what adapters' tests share);
 //! - for adapter authors: [`adapter`] (the [`adapter::Adapter`] trait behind the capability
 //!   guard, and mapping helpers) and [`http`] (auth, retries, timeouts, body cap, decoding).
 

@@ -33,8 +33,15 @@
 //! ```
 //!
 //! Connect with a [`ProviderConfig`](voiceport_core::ProviderConfig) of kind `happyrobot`
-//! ([`HappyRobot::from_config`]); its `options` are [`HappyRobotOptions`] (the `number_id`
-//! dial needs, the `use_case_id`, and the `organization_id` of the usage report).
+//! ([`HappyRobot::from_config`]); its `options` are [`HappyRobotOptions`] (`number_id`, the
+//! number a dial without `phone_number_id` calls from; `use_case_id`; `organization_id` and
+//! `usage_base_url` for the usage report).
+//!
+//! Beyond the `VoiceProvider` trait, [`HappyRobot`] has HappyRobot's own operations:
+//! `set_viewed`, `set_rating`, `call_logs`, `call_tags`, `edit_note` (a note's flag
+//! cleared too), `export_calls_csv` (by email), `usage`, and `with_filters` for the
+//! list filters only HappyRobot has. From the `Arc<dyn VoiceProvider>` the `voiceport`
+//! crate connects, reach them with `provider.extension::<HappyRobot>()`.
 //!
 //! What maps where:
 //! - both generations of the Call (current `use_case`, `agent`, `costs`,

@@ -19,12 +19,31 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 //! ```
 //!
+//! `voiceport::connect(&sandbox.provider_config(kind))` gives the real adapter, pointed at
+//! the emulator with its key and dial options. By default the sandbox seeds 200 calls a
+//! vendor from seed 42, on a free loopback port ([`Sandbox::addr`]); [`Sandbox::builder`]
+//! starts it inside a Tokio runtime, and dropping the [`Sandbox`] stops it. The
+//! [`conformance::SandboxEnv`] runs voiceport's conformance suite against it.
+//!
 //! Calls dialed through the API move through their statuses in real time (see
-//! [`Timing`]); how they end depends on the last digit of the number called: `0` no
-//! answer, `1` busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred,
-//! anything else a conversation the customer ends. [`Faults`] make chosen requests fail;
-//! a standalone sandbox takes them over HTTP too (`POST /_sandbox/faults`, see
-//! [`FaultSpec`]). HappyRobot's list honours `use_cases` (the use case that ran the call,
+//! [`Timing`]: 100 ms queued, 200 ms ringing, 500 ms talking by default); how they end
+//! depends on the last digit of the number called ([`DIAL_OUTCOMES`]): `0` no answer, `1`
+//! busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred, anything else
+//! a conversation the customer ends. A [`Fault`] (see [`FaultKind`]), added with
+//! `sandbox.faults().inject(…)`, makes chosen requests fail:
+//!
+//! ```no_run
+//! # fn run(sandbox: &voiceport_sandbox::Sandbox) {
+//! use voiceport_core::ProviderKind;
+//! use voiceport_sandbox::{Fault, FaultKind};
+//!
+//! // The next two Rounded requests answer 503; the adapter's retries see them.
+//! sandbox.faults().inject(Fault::new(FaultKind::Status(503)).vendor(ProviderKind::Rounded).times(2));
+//! # }
+//! ```
+//!
+//! Every sandbox takes faults over HTTP too, at `sandbox.addr()` (`POST /_sandbox/faults`,
+//! see [`FaultSpec`]). HappyRobot's list honours `use_cases` (the use case that ran the call,
 //! which a dial sets with `use_case_id`).
 //!
 //! Vapi and Voicebot Studio (a white-label of Vapi) are one emulator in two flavours,
@@ -40,7 +59,7 @@
 //!
 //! Give an emulator a webhook target — a URL and the [`WebhookConfig`] it signs with, the
 //! same table as the receiving provider's `[providers.NAME.webhook]` — and every call
-//! dialed through it afterwards posts the events that vendor sends as it moves through
+//! dialed through it afterwards (nothing is posted before a dial) posts the events that vendor sends as it moves through
 //! its statuses, in that vendor's shape, signed with [`Verifier::sign`]
 //! (`X-Vapi-Secret` for Vapi and Voicebot Studio by default, `X-Retell-Signature` keyed
 //! with the API key for Retell, the configured header for HappyRobot and Rounded):
@@ -104,15 +123,15 @@
 //!
 //! # Control API
 //!
-//! A standalone sandbox (`voiceport sandbox`) takes all of this over HTTP, under
-//! `/_sandbox` (no key: it listens on loopback):
+//! Every sandbox takes all of this over HTTP, under `/_sandbox` at its address (no key: it
+//! listens on loopback); the table shows `voiceport sandbox`'s default port, 8700:
 //!
 //! | request | effect |
 //! | --- | --- |
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor (`deliveries`: every attempt made, those no longer recorded included), and the number of faults armed |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
-//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": 0, "timeout_ms": 20000, "retry_delay_ms": 100, "tool_calls": false}` plus any key of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false}` (a key left out takes the vendor's policy: Retell 3 retries and 10,000 ms, the others 0 and 20,000; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
 //!
