@@ -302,6 +302,14 @@ pub(crate) struct DialArgs {
     /// Vapi's `assistantOverrides`); repeatable. A key voiceport sets itself is refused.
     #[arg(long = "extra", value_name = "KEY=VALUE")]
     pub(crate) extra: Vec<String>,
+    /// Then wait for the call to end, looking at it every 2 seconds, and print it as it
+    /// ended (--json: `call` is the ended call). Ctrl-C stops the wait, not the call.
+    #[arg(long)]
+    pub(crate) wait: bool,
+    /// With --wait: give up after this many seconds (default 3600), exit 3; the call goes
+    /// on.
+    #[arg(long, value_name = "SECONDS", requires = "wait", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) wait_timeout: Option<u64>,
 }
 
 #[derive(Debug, Args)]

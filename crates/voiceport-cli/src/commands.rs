@@ -356,7 +356,7 @@ fn walk_failure(
             "{count} calls were printed before the failure; run the same command again to start over"
         ),
     };
-    Failure::Walk {
+    Failure::Hinted {
         error: Box::new(error),
         hint,
     }
@@ -413,6 +413,50 @@ pub(crate) fn resume_hint(token: &str, extra: &str) -> String {
 /// call's id.
 const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
 
+/// How often `calls dial --wait` looks at the call.
+const WAIT_POLL: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// How long `calls dial --wait` waits unless `--wait-timeout` says: an hour.
+const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// How long `calls dial --wait` is to wait for the end, or `None` without `--wait`.
+pub(crate) fn wait_limit(args: &DialArgs) -> Option<std::time::Duration> {
+    args.wait.then(|| {
+        args.wait_timeout
+            .map_or(DEFAULT_WAIT, std::time::Duration::from_secs)
+    })
+}
+
+/// `calls dial --wait`: waits (at most `limit`) for the call `id` to end, and returns it as
+/// it ended. Ctrl-C stops the wait, not the call, and says how to look at it (`get`: the
+/// command that shows it).
+pub(crate) async fn wait_for_end(
+    provider: &dyn VoiceProvider,
+    id: &CallId,
+    limit: std::time::Duration,
+    ctrl_c: &mut StopSignal,
+    get: &str,
+) -> Result<voiceport::Call, Failure> {
+    let shown = output::cell(id.as_str());
+    output::say(&format!(
+        "waiting for call {shown} to end (Ctrl-C stops waiting, not the call)"
+    ));
+    tokio::select! {
+        biased;
+        () = ctrl_c.received() => Err(Failure::Interrupted(format!(
+            "stopped waiting: call {shown} goes on; to see it, run: {get}"
+        ))),
+        ended = provider.wait_until_ended(id, WAIT_POLL, limit) => ended.map_err(|error| match error {
+            // Nothing failed: the call is still live, and goes on.
+            voiceport::Error::WaitTimedOut { .. } => Failure::Hinted {
+                error: Box::new(error),
+                hint: format!("the call goes on; to see it, run: {get}"),
+            },
+            error => Failure::Voice(error),
+        }),
+    }
+}
+
 /// The dial request the arguments describe.
 pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
     Ok(DialRequest {
@@ -441,6 +485,7 @@ async fn dial(
     args: DialArgs,
     json: bool,
 ) -> Outcome {
+    let wait = wait_limit(&args);
     let request = dial_request(args)?;
     // The same provider is searched.
     let look = look_for_call(&named.command("calls list"), &request.to);
@@ -450,17 +495,34 @@ async fn dial(
     // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
     // the user not knowing whether a phone rings.
     let mut ctrl_c = StopSignal::listen()?;
-    tokio::select! {
+    let answered = tokio::select! {
         biased;
-        () = ctrl_c.received() => {}
-        outcome = &mut dialing => return match outcome {
-            Ok(outcome) => print_dial(outcome, json),
-            Err(error) => Err(Failure::Dial {
+        () = ctrl_c.received() => None,
+        outcome = &mut dialing => Some(outcome),
+    };
+    match (answered, wait) {
+        (Some(Ok(outcome)), None) => return print_dial(outcome, json),
+        (Some(Ok(outcome)), Some(limit)) => {
+            let id = outcome.call_id;
+            if !json {
+                output::line(&format!("dialed {}", output::cell(id.as_str())))?;
+            }
+            let get = named.command(&format!("calls get {}", output::shell_quote(id.as_str())));
+            let ended = wait_for_end(provider, &id, limit, &mut ctrl_c, &get).await?;
+            let outcome = voiceport::DialOutcome {
+                call_id: id,
+                call: Some(ended),
+            };
+            return print_dial(outcome, json);
+        }
+        (Some(Err(error)), _) => {
+            return Err(Failure::Dial {
                 said: error.to_string(),
                 error: Box::new(error),
                 look,
-            }),
-        },
+            });
+        }
+        (None, _) => {}
     }
     let whose = format!("{}'s", provider.kind());
     let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;

@@ -58,8 +58,9 @@ pub(crate) enum Failure {
     Usage(String),
     /// From voiceport.
     Voice(voiceport::Error),
-    /// A walk over pages failed after some were printed: the error, and how to resume.
-    Walk {
+    /// A vendor error and what to do next: how to resume a walk that failed after some
+    /// pages were printed, how to look at a call a wait gave up on.
+    Hinted {
         error: Box<voiceport::Error>,
         hint: String,
     },
@@ -102,7 +103,7 @@ impl Failure {
             Failure::Io(..) => 1,
             Failure::Check(_) => 3,
             Failure::Voice(error) => voice_exit_code(error),
-            Failure::Walk { error, .. } | Failure::Dial { error, .. } => voice_exit_code(error),
+            Failure::Hinted { error, .. } | Failure::Dial { error, .. } => voice_exit_code(error),
             Failure::Interrupted(_) => interrupts::interrupted_exit_code(),
         }
     }
@@ -116,7 +117,7 @@ impl Failure {
             Failure::Check(failed) => say(&format!("error: {failed} conformance case(s) failed")),
             Failure::Interrupted(message) => say(&interrupts::said(message)),
             Failure::Voice(error) => report_error(error, &error.to_string(), None, verbose),
-            Failure::Walk { error, hint } => {
+            Failure::Hinted { error, hint } => {
                 report_error(error, &error.to_string(), None, verbose);
                 say(hint);
             }

@@ -13,7 +13,7 @@ use voiceport::{
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
 use crate::commands::{
     Invocation, dial_grace, interrupted_walk, look_for_call, placed_despite_interruption,
-    resume_hint, unless_interrupted,
+    resume_hint, unless_interrupted, wait_for_end,
 };
 use crate::interrupts::StopSignal;
 use crate::{Failure, Outcome, output, values};
@@ -107,7 +107,7 @@ fn walk_failure(
         failure.provider_name,
         resume_hint(&cursor.to_token(), extra)
     );
-    Failure::Walk {
+    Failure::Hinted {
         error: Box::new(failure.error),
         hint,
     }
@@ -314,6 +314,7 @@ pub(crate) async fn dial(
     args: DialArgs,
     json: bool,
 ) -> Outcome {
+    let wait = crate::commands::wait_limit(&args);
     let request = crate::commands::dial_request(args)?;
     let look = |providers: &str| {
         let list = format!("calls list --providers {}", output::shell_quote(providers));
@@ -373,7 +374,26 @@ pub(crate) async fn dial(
                 let error = output::cell(&error.to_string()).into_owned();
                 output::say(&format!("`{name}` refused (no call placed): {error}"));
             }
-            print_routed(&dialed, json)
+            let Some(limit) = wait else {
+                return print_routed(&dialed, json);
+            };
+            if !json {
+                print_routed(&dialed, false)?;
+            }
+            // The provider that placed it: a qualified id's get reaches it.
+            let get = named.command(&format!(
+                "calls get {}",
+                output::shell_quote(&dialed.qualified_id())
+            ));
+            let provider = registry.connect(Some(&dialed.provider_name))?;
+            let id = dialed.outcome.call_id.clone();
+            let ended = wait_for_end(&*provider, &id, limit, &mut ctrl_c, &get).await?;
+            if !json {
+                return output::call(&ended, false);
+            }
+            let mut dialed = dialed;
+            dialed.outcome.call = Some(ended);
+            print_routed(&dialed, true)
         }
         // The route's error says which provider failed; the advice searches that one.
         Err(failure) => Err(Failure::Dial {

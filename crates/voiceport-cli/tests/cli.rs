@@ -2978,6 +2978,185 @@ async fn ctrl_c_during_a_routed_dial_waits_for_the_answer_and_names_the_provider
     );
 }
 
+/// `calls dial --wait` prints the call as it ended: one JSON value with `--json`, the dial
+/// line then the call's table without; through a route too.
+#[tokio::test(flavor = "multi_thread")]
+async fn dial_wait_prints_the_call_as_it_ended() {
+    let env = env().await;
+    let dial = |to: &'static str| ["-p", "rounded", "calls", "dial", "--to", to, "--wait"];
+    let out = run(
+        Some(&env),
+        &[&dial("+14155550187")[..], &["--json"]].concat(),
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = json(&out);
+    assert_eq!(printed["call"]["status"], "completed", "{printed}");
+    assert_eq!(printed["call"]["id"], printed["call_id"]);
+    assert!(
+        stderr(&out).contains("waiting for call"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A busy line ends busy; the table follows the dial line.
+    let out = run(Some(&env), &dial("+14155550181")).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("dialed "), "{text}");
+    assert!(text.contains("busy"), "{text}");
+
+    // Through a route: the provider that placed it is waited on.
+    let mut config = std::fs::read_to_string(&env.config).unwrap();
+    config.push_str("[routes.out]\nproviders = [\"voicebot\"]\npolicy = \"failover\"\n");
+    std::fs::write(&env.config, config).unwrap();
+    let routed = [
+        "calls",
+        "dial",
+        "--route",
+        "out",
+        "--to",
+        "+14155550185",
+        "--wait",
+        "--json",
+    ];
+    let out = run(Some(&env), &routed).await;
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let printed = json(&out);
+    assert_eq!(printed["provider_name"], "voicebot", "{printed}");
+    assert_eq!(printed["call"]["status"], "transferred", "{printed}");
+
+    // --wait-timeout needs --wait.
+    let out = run(
+        Some(&env),
+        &[
+            "calls",
+            "dial",
+            "--to",
+            "+14155550187",
+            "--wait-timeout",
+            "5",
+        ],
+    )
+    .await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}
+
+/// A call still live when `--wait-timeout` runs out: exit 3, and the call goes on.
+#[tokio::test(flavor = "multi_thread")]
+async fn dial_wait_gives_up_after_its_timeout() {
+    let env = env_talking(std::time::Duration::from_secs(600)).await;
+    let args = [
+        "-p",
+        "retell",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+        "--wait",
+        "--wait-timeout",
+        "1",
+        "--json",
+    ];
+    let out = run(Some(&env), &args).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    let said = stderr(&out);
+    assert!(said.contains("waiting for call"), "{said}");
+    assert!(said.contains("is still in_progress after"), "{said}");
+    assert!(
+        said.contains("the call goes on; to see it, run: voiceport"),
+        "{said}"
+    );
+    assert!(said.contains("-p 'retell' calls get 'call_"), "{said}");
+    let live = json(
+        &run(
+            Some(&env),
+            &[
+                "-p",
+                "retell",
+                "calls",
+                "list",
+                "--status",
+                "in_progress",
+                "--json",
+            ],
+        )
+        .await,
+    );
+    assert!(!live["calls"].as_array().unwrap().is_empty(), "{live}");
+}
+
+/// Ctrl-C while `calls dial --wait` waits stops the wait, not the call: exit 130, saying
+/// the call goes on and how to look at it.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_dial_wait_stops_the_wait_not_the_call() {
+    use std::io::{BufRead, BufReader, Read};
+    let env = env_talking(std::time::Duration::from_secs(600)).await;
+    let mut child = voiceport_bin()
+        .arg("--config")
+        .arg(&env.config)
+        .args([
+            "-p",
+            "rounded",
+            "calls",
+            "dial",
+            "--to",
+            "+14155550187",
+            "--wait",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Standard error line by line, until the wait says it began; the rest kept.
+    let mut said = BufReader::new(child.stderr.take().unwrap());
+    let waiting = tokio::task::spawn_blocking(move || {
+        let mut lines = String::new();
+        loop {
+            let mut line = String::new();
+            if said.read_line(&mut line).unwrap() == 0 {
+                return (lines, said);
+            }
+            lines.push_str(&line);
+            if line.starts_with("waiting for call") {
+                return (lines, said);
+            }
+        }
+    });
+    let (mut text, mut said) = tokio::time::timeout(std::time::Duration::from_secs(30), waiting)
+        .await
+        .expect("the wait never began")
+        .unwrap();
+    assert!(text.contains("waiting for call"), "{text}");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    said.read_to_string(&mut text).unwrap();
+    let out = wait_output(child).await;
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    let printed = stdout(&out);
+    let id = printed
+        .trim()
+        .strip_prefix("dialed ")
+        .expect(&printed)
+        .to_owned();
+    assert!(text.contains("stopped waiting: call"), "{text}");
+    assert!(
+        text.contains("goes on; to see it, run: voiceport"),
+        "{text}"
+    );
+    // The call is still live (maybe still ringing: it rings for 20 ms after its dial).
+    let get = ["-p", "rounded", "calls", "get", &id, "--json"];
+    let call = json(&run(Some(&env), &get).await);
+    let live = ["queued", "ringing", "in_progress"];
+    assert!(live.contains(&call["status"].as_str().unwrap()), "{call}");
+    assert!(call["ended_at"].is_null(), "{call}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
     let env = env().await;
