@@ -12,7 +12,7 @@ use futures::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
 use voiceport_core::{
-    Call, CallPage, CallQuery, Error, Filter, Operation, PageCursor, Result, SeenCursors,
+    Call, CallId, CallPage, CallQuery, Error, Filter, Operation, PageCursor, Result, SeenCursors,
     SortOrder, VoiceProvider,
 };
 
@@ -138,6 +138,10 @@ impl From<ProviderError> for Error {
 /// Resuming re-reads each provider's current page and skips what was yielded, so it
 /// assumes the vendor answers a page cursor with the same calls it did before. That holds
 /// for token and time-window cursors over an account that only grows at the newest end.
+/// A provider's first page has no cursor and starts at its newest call, so calls placed
+/// since would shift it: there the cursor keeps the id of the last call yielded, and the
+/// resumed walk goes on after that call wherever it now stands (by count only when the
+/// call is no longer on the page).
 /// It does not hold for offset and page-number cursors (HappyRobot's) listed newest first:
 /// each call placed since shifts the calls by one, so the first calls of the resumed page
 /// come again; and a call that leaves the listing (deleted, or no longer matching a status
@@ -192,6 +196,10 @@ struct Position {
     /// How many of its calls were yielded.
     #[serde(default, skip_serializing_if = "is_zero")]
     skip: usize,
+    /// On the first page, the id of the last call yielded: what the resumed walk goes on
+    /// after, as new calls shift the first page (see [`MergedCursor`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    after: Option<CallId>,
     /// Every call of this provider was yielded.
     #[serde(default, skip_serializing_if = "is_false")]
     done: bool,
@@ -271,9 +279,11 @@ struct Lane {
     name: String,
     provider: Arc<dyn VoiceProvider>,
     query: CallQuery,
-    /// The page being merged: its cursor, and how many of its calls were yielded.
+    /// The page being merged: its cursor, and how many of its calls were yielded (and the
+    /// last one's id).
     page: Option<PageCursor>,
     taken: usize,
+    last_taken: Option<CallId>,
     buffer: VecDeque<Call>,
     /// The fetch of the next page, and the cursor it asked for (`None`: the first page);
     /// `skip` calls of it are dropped on arrival (a resumed walk).
@@ -298,6 +308,8 @@ struct Lane {
 struct Fetch {
     cursor: Option<PageCursor>,
     skip: usize,
+    /// The call to go on after, when the page still holds it (a resumed first page).
+    after: Option<CallId>,
     task: JoinHandle<Result<CallPage>>,
 }
 
@@ -310,14 +322,19 @@ impl Drop for Lane {
 }
 
 impl Lane {
-    fn fetch(&mut self, cursor: Option<PageCursor>, skip: usize) {
+    fn fetch(&mut self, cursor: Option<PageCursor>, skip: usize, after: Option<CallId>) {
         let provider = self.provider.clone();
         let query = CallQuery {
             cursor: cursor.clone(),
             ..self.query.clone()
         };
         let task = tokio::spawn(async move { provider.list_calls(&query).await });
-        self.ahead = Some(Fetch { cursor, skip, task });
+        self.ahead = Some(Fetch {
+            cursor,
+            skip,
+            after,
+            task,
+        });
     }
 
     /// Moves a finished fetch into the buffer and starts the next one. `Pending` while the
@@ -359,15 +376,24 @@ impl Lane {
                     self.failed_at = Some(Position {
                         page: fetch.cursor,
                         skip: fetch.skip,
+                        after: fetch.after,
                         done: false,
                         last: self.last_page,
                     });
                     return Poll::Ready(Err(error));
                 }
             };
+            // Past the call the walk stopped after, where the page still holds it; else
+            // past as many calls as were yielded.
+            let skip = (fetch.after.as_ref())
+                .and_then(|after| page.calls.iter().position(|call| &call.id == after))
+                .map_or(fetch.skip, |index| index + 1);
             self.page = fetch.cursor;
-            self.taken = fetch.skip.min(page.calls.len());
-            self.buffer = page.calls.into_iter().skip(fetch.skip).collect();
+            self.taken = skip.min(page.calls.len());
+            self.last_taken = (self.taken.checked_sub(1))
+                .and_then(|last| page.calls.get(last))
+                .map(|call| call.id.clone());
+            self.buffer = page.calls.into_iter().skip(skip).collect();
             // A next cursor too long to follow ends the lane after this page's calls, as a
             // cycle does (below); the page is not marked the last, so a walk resumed in
             // the middle of it reads it again and meets the same refusal.
@@ -396,7 +422,7 @@ impl Lane {
                     }
                     self.cycle = Some(cycle);
                 }
-                (Some(next), _) => self.fetch(Some(next), 0),
+                (Some(next), _) => self.fetch(Some(next), 0, None),
                 // The last page: its calls, then nothing (a cursor taken after its last
                 // call says the lane is done).
                 (None, _) => self.done = true,
@@ -421,6 +447,7 @@ impl Lane {
             return Position {
                 page: fetch.cursor.clone(),
                 skip: fetch.skip,
+                after: fetch.after.clone(),
                 done: false,
                 last: self.last_page,
             };
@@ -428,6 +455,8 @@ impl Lane {
         Position {
             page: self.page.clone(),
             skip: self.taken,
+            // Only the first page moves as calls are placed (see `MergedCursor`).
+            after: self.last_taken.clone().filter(|_| self.page.is_none()),
             done: false,
             last: self.last_page,
         }
@@ -462,6 +491,24 @@ impl MergedCalls {
             return Err(Error::config(
                 "runtime",
                 "a merged walk runs on the Tokio runtime: call it from inside one (#[tokio::main])",
+            ));
+        }
+        // A place the cursor holds in a provider this walk does not select would be lost,
+        // and a later resume that selects it again would start it over: refused, as a
+        // provider the query leaves out is (below).
+        let unselected = (resume.positions.iter())
+            .find(|(name, position)| {
+                !position.done
+                    && **position != Position::default()
+                    && !providers.iter().any(|(selected, _)| selected == *name)
+            })
+            .map(|(name, _)| name);
+        if let Some(name) = unselected {
+            return Err(Error::config(
+                "cursor",
+                format!(
+                    "the cursor holds a place in provider `{name}`, which this walk does not select; resume with the providers the walk was started with"
+                ),
             ));
         }
         let mut walked = Vec::new();
@@ -500,18 +547,26 @@ impl MergedCalls {
                 });
                 continue;
             }
-            walked.push((name, provider, position));
+            // No sort is newest first (the merge's order): asked of every provider that can
+            // sort, rather than left to a vendor default voiceport may not know.
+            let sort = match query.sort {
+                None if caps.supports_sort(SortOrder::Descending) => Some(SortOrder::Descending),
+                sort => sort,
+            };
+            walked.push((name, provider, position, sort));
         }
-        for (name, provider, position) in walked {
+        for (name, provider, position, sort) in walked {
             let mut lane = Lane {
                 name,
                 provider,
                 query: CallQuery {
                     cursor: None,
+                    sort,
                     ..query.clone()
                 },
                 page: position.page.clone(),
                 taken: position.skip,
+                last_taken: position.after.clone(),
                 buffer: VecDeque::new(),
                 ahead: None,
                 done: position.done,
@@ -522,7 +577,7 @@ impl MergedCalls {
                 last_page: position.last,
             };
             if !lane.done {
-                lane.fetch(position.page, position.skip);
+                lane.fetch(position.page, position.skip, position.after);
             }
             lanes.push(lane);
         }
@@ -639,6 +694,7 @@ impl Stream for MergedCalls {
             return Poll::Ready(None);
         };
         lane.taken += 1;
+        lane.last_taken = Some(call.id.clone());
         if call.created_at.is_some() {
             lane.last_time = call.created_at;
         }

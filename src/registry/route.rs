@@ -200,8 +200,11 @@ pub(crate) fn candidates<'a>(route: &'a RouteConfig, key: &str) -> Vec<&'a str> 
 
 /// The provider `key` lands on: the key's stable hash, scaled into the sum of the weights.
 /// The same key always lands on the same provider, on every machine and version.
+/// Only the weights of listed providers count: a route built in code with more weights
+/// than providers (`RouteConfig::check` refuses it in a file) never lands past them.
 pub(crate) fn weighted_pick<'a>(route: &'a RouteConfig, key: &str) -> Option<&'a str> {
-    let total: u64 = route.weights.iter().map(|w| u64::from(*w)).sum();
+    let weighted = || route.providers.iter().zip(&route.weights);
+    let total: u64 = weighted().map(|(_, w)| u64::from(*w)).sum();
     if total == 0 {
         return None;
     }
@@ -218,13 +221,13 @@ pub(crate) fn weighted_pick<'a>(route: &'a RouteConfig, key: &str) -> Option<&'a
     hash ^= hash >> 33;
     let point = ((u128::from(hash) * u128::from(total)) >> 64) as u64;
     let mut upper = 0;
-    for (provider, weight) in route.providers.iter().zip(&route.weights) {
+    for (provider, weight) in weighted() {
         upper += u64::from(*weight);
         if point < upper {
             return Some(provider);
         }
     }
-    route.providers.last().map(String::as_str)
+    None
 }
 
 #[cfg(test)]
@@ -270,6 +273,10 @@ mod tests {
         }
         let zero = route(RoutePolicy::Weighted, vec![0, 5, 0]);
         assert!((0..100).all(|n| weighted_pick(&zero, &n.to_string()) == Some("b")));
+        // A weight past the providers (a route built in code, unchecked) counts for none:
+        // it used to send most keys to the last provider, whose own weight is 0.
+        let extra = route(RoutePolicy::Weighted, vec![1, 0, 0, 5]);
+        assert!((0..100).all(|n| weighted_pick(&extra, &n.to_string()) == Some("a")));
     }
 
     /// The same key lands on the same provider on every machine and in every version: the
