@@ -978,12 +978,17 @@ fn split_signatures<'a>(value: &'a str, prefix: &str, pieces: &mut Vec<(bool, &'
     true
 }
 
-/// `v=<digits>,d=<hex>` → (digits, hex), as Retell's SDKs read it.
+/// `v=<digits>,d=<hex>` → (digits, hex), as Retell's SDKs read it. The digits as a clock
+/// writes them (no leading zero), as for every signed time: Retell signs the body and the
+/// time with nothing between, so a signature must not fit the same bytes split another
+/// way.
 fn parse_retell(value: &str) -> Option<(&str, &str)> {
     let (version, digest) = value.split_once(',')?;
     let millis = version.strip_prefix("v=")?;
     let digest = digest.strip_prefix("d=")?;
-    let digits = !millis.is_empty() && millis.bytes().all(|b| b.is_ascii_digit());
+    let digits = !millis.is_empty()
+        && millis.bytes().all(|b| b.is_ascii_digit())
+        && (millis == "0" || !millis.starts_with('0'));
     (digits && digest.len() == 64).then_some((millis, digest))
 }
 
