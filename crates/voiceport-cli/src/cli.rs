@@ -98,8 +98,9 @@ pub(crate) enum Command {
     /// CSV is spreadsheet-safe: a field that begins with `=`, `+`, `-`, `@`, a tab or a
     /// carriage return is written with a `'` in front, so that a spreadsheet shows it as
     /// text instead of running it as a formula (plain numbers such as `+14155550123` or
-    /// `-0.5` are left as they are). If a page fails, the rows written so far stay and the
-    /// command to resume with is printed.
+    /// `-0.5` are left as they are), and a field holding a `;` or a tab is quoted, so that
+    /// a spreadsheet splitting on those starts no cell inside it. If a page fails, the rows
+    /// written so far stay and the command to resume with is printed.
     ///
     /// Example: `voiceport export --format csv --since 2026-01-01 -o calls.csv`
     Export(ExportArgs),
@@ -368,8 +369,9 @@ pub(crate) enum ExportFormat {
 pub(crate) struct ExportArgs {
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// jsonl, or csv (spreadsheet-safe: fields that begin with = + - @ are written with a
-    /// leading ', plain numbers excepted).
+    /// jsonl, or csv (spreadsheet-safe: fields that begin with = + - @, a tab or a carriage
+    /// return are written with a leading ', plain numbers excepted; fields holding ; or a
+    /// tab are quoted).
     #[arg(long, value_enum, default_value = "jsonl")]
     pub(crate) format: ExportFormat,
     /// Write here instead of standard output.

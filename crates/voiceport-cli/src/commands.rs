@@ -400,6 +400,20 @@ pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) 
     })
 }
 
+/// After a walk's Ctrl-C, the failure of flushing its output: as it is, unless the
+/// output's reader is gone (a pipe whose reader got the same Ctrl-C), which would
+/// otherwise end the command as a quiet success; then the interruption is said (exit 130).
+pub(crate) fn output_closed_on_interrupt(failure: Failure) -> Failure {
+    match failure {
+        Failure::Io(_, error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            Failure::Interrupted(
+                "interrupted; the output's reader had closed too, so the last rows may not have reached it".into(),
+            )
+        }
+        failure => failure,
+    }
+}
+
 /// How a walk that printed calls says to go on after them: with the cursor `token`,
 /// `extra` added to the suggested command.
 pub(crate) fn resume_hint(token: &str, extra: &str) -> String {
@@ -777,7 +791,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
             // The pages handed over are written whole, and resumed after.
-            writer.finish().await?;
+            writer.finish().await.map_err(output_closed_on_interrupt)?;
             progress.finish();
             let extra = resume_extra(&args);
             return Err(interrupted_walk(
@@ -863,7 +877,9 @@ pub(crate) fn csv_row(call: &voiceport::Call) -> String {
 /// A field a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab
 /// or a carriage return: `=HYPERLINK(…)`, `@SUM(…)`) gets a `'` in front, which
 /// spreadsheets read as "this is text" (OWASP's advice for CSV injection). A plain number
-/// (`+14155550123`, `-0.5`) is no formula and is left as it is.
+/// (`+14155550123`, `-0.5`) is no formula and is left as it is. A field holding a `;` or a
+/// tab is quoted too: a spreadsheet set to split on those (Excel in many European
+/// locales) would otherwise start a cell inside it, unguarded (`ok;=HYPERLINK(…)`).
 pub(crate) fn csv_field(text: &str) -> String {
     let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text);
     let text = if risky {
@@ -871,7 +887,7 @@ pub(crate) fn csv_field(text: &str) -> String {
     } else {
         text.to_owned()
     };
-    if text.contains([',', '"', '\n', '\r']) {
+    if text.contains([',', '"', '\n', '\r', ';', '\t']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
         text
@@ -1098,7 +1114,13 @@ mod tests {
             ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
             ("-2+3", "'-2+3"),
             ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
-            ("\t=1", "'\t=1"),
+            ("\t=1", "\"'\t=1\""),
+            (
+                "ok;=HYPERLINK(\"http://x\")",
+                "\"ok;=HYPERLINK(\"\"http://x\"\")\"",
+            ),
+            ("a;=1+1", "\"a;=1+1\""),
+            ("a\t=1", "\"a\t=1\""),
             ("\r=1", "\"'\r=1\""),
             ("+14155550123", "+14155550123"),
             ("-0.5", "-0.5"),

@@ -235,14 +235,16 @@ struct Forward {
     shown: String,
 }
 
-/// Whether `url` names this machine: `localhost` or a loopback address.
+/// Whether `url` names this machine: `localhost` (a final dot or not), a loopback
+/// address (IPv4-mapped too), or the unspecified address a dev server prints
+/// (`0.0.0.0`, `::`), which a connection reaches this machine at.
 fn is_loopback(url: &reqwest::Url) -> bool {
     let host = url.host_str().unwrap_or_default();
     let host = host.trim_start_matches('[').trim_end_matches(']');
     match host.parse::<std::net::IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
+        Ok(ip) => ip.to_canonical().is_loopback() || ip.is_unspecified(),
         Err(_) => {
-            let host = host.to_ascii_lowercase();
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
             host == "localhost" || host.ends_with(".localhost")
         }
     }
@@ -417,6 +419,10 @@ mod tests {
             "http://localhost:3000/e",
             "http://LocalHost/e",
             "http://app.localhost/e",
+            "http://localhost.:3000/e",
+            "http://0.0.0.0:3000/e",
+            "http://[::ffff:127.0.0.1]:3000/e",
+            "http://[::]:3000/e",
         ] {
             assert!(is_loopback(&url(local)), "{local}");
         }
@@ -424,6 +430,7 @@ mod tests {
             "http://10.0.0.5/e",
             "https://hooks.example.com/e",
             "http://localhost.example.com/e",
+            "http://[::ffff:10.0.0.5]/e",
         ] {
             assert!(!is_loopback(&url(remote)), "{remote}");
         }

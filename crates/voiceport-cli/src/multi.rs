@@ -265,7 +265,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
             // Every row is written whole.
-            sink.flush().map_err(io)?;
+            (sink.flush().map_err(io)).map_err(crate::commands::output_closed_on_interrupt)?;
             let extra = crate::commands::resume_extra(&args);
             return Err(interrupted(
                 count,

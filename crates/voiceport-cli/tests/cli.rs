@@ -3157,6 +3157,54 @@ async fn ctrl_c_during_a_dial_wait_stops_the_wait_not_the_call() {
     assert!(call["ended_at"].is_null(), "{call}");
 }
 
+/// Ctrl-C during a merged export into a pipe whose reader is gone too (it got the same
+/// Ctrl-C) ends as an interruption (exit 130), not as a quiet success: the rows still
+/// buffered could not be written.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
+    use voiceport_sandbox::{Fault, FaultKind};
+    let env = env().await;
+    // Each vendor's first page comes at once; the next ones hang, so the walk is midway.
+    for kind in [
+        voiceport::ProviderKind::Rounded,
+        voiceport::ProviderKind::Voicebot,
+    ] {
+        env._sandbox.faults().inject(
+            Fault::new(FaultKind::Delay(std::time::Duration::from_secs(60)))
+                .vendor(kind)
+                .method("GET")
+                .skip(1)
+                .times(u32::MAX),
+        );
+    }
+    let mut child = voiceport_bin()
+        .arg("--config")
+        .arg(&env.config)
+        .args([
+            "export",
+            "--providers",
+            "rounded,voicebot",
+            "--page-size",
+            "5",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    // The reader goes, then the Ctrl-C comes.
+    drop(child.stdout.take());
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = wait_output(child).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
     let env = env().await;
