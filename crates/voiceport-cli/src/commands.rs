@@ -293,6 +293,10 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
+            // The last page was printed (it named no next): the walk is complete.
+            if walk_complete(count, resume.as_ref()) {
+                break;
+            }
             // Every page printed is whole: the walk resumes after them.
             progress.finish();
             if !json {
@@ -398,6 +402,13 @@ pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) 
         None if count == 0 => "no call was printed".to_owned(),
         None => format!("{count} calls were printed; run the same command again to start over"),
     })
+}
+
+/// Whether a walk over one provider's pages that printed `count` calls, the last page
+/// naming `next` as its next, has nothing left: a Ctrl-C then comes after its end, and
+/// telling the user to start over would print (or `--append`) every call again.
+fn walk_complete(count: usize, next: Option<&PageCursor>) -> bool {
+    count > 0 && next.is_none()
 }
 
 /// After a walk's Ctrl-C, the failure of flushing its output: as it is, unless the
@@ -790,6 +801,10 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
+            // The last page was handed over (it named no next): the export is complete.
+            if walk_complete(count, resume.as_ref()) {
+                break;
+            }
             // The pages handed over are written whole, and resumed after.
             writer.finish().await.map_err(output_closed_on_interrupt)?;
             progress.finish();
@@ -1103,6 +1118,18 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A Ctrl-C after the last page (it named no next) ends a walk that printed calls as
+    /// complete; before any call, or with a next page, it is an interruption.
+    #[test]
+    fn a_walk_is_complete_once_its_last_page_was_printed() {
+        let next = PageCursor::Offset { skip: 10 };
+        assert!(walk_complete(3, None));
+        assert!(!walk_complete(3, Some(&next)));
+        // Nothing printed yet (or a walk resumed at a cursor, before its first page).
+        assert!(!walk_complete(0, None));
+        assert!(!walk_complete(0, Some(&next)));
+    }
 
     #[test]
     fn csv_fields_a_spreadsheet_would_run_get_a_quote() {
