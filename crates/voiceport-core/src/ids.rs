@@ -90,7 +90,8 @@ id_newtype!(
 );
 
 /// Whether `segment` can be sent as one URL path segment as it is: not empty, not `.` or
-/// `..`, and without control characters.
+/// `..` (nor either followed by `;`, which servers that read path parameters strip back
+/// to it: `..;`), and without control characters.
 ///
 /// URL builders drop `.` and resolve `..` (so `DELETE /calls/{id}` with the id `..` would
 /// become `DELETE /`), and an empty segment addresses the collection instead of one of its
@@ -102,15 +103,14 @@ id_newtype!(
 /// assert!(is_path_segment("019d2ad0-6eb1-7aac-9377-0fc25d8bc1ad"));
 /// assert!(is_path_segment("a/b")); // percent-encoded: still one segment
 /// assert!(is_path_segment("..."));
-/// for bad in ["", ".", "..", "a\nb", "\u{1b}[2J"] {
+/// for bad in ["", ".", "..", "..;", "..;x", ".;", "a\nb", "\u{1b}[2J"] {
 ///     assert!(!is_path_segment(bad), "{bad:?}");
 /// }
 /// ```
 pub fn is_path_segment(segment: &str) -> bool {
-    !(segment.is_empty()
-        || segment == "."
-        || segment == ".."
-        || segment.chars().any(char::is_control))
+    // What a server reading path parameters (`name;param`) takes the segment for.
+    let name = segment.split(';').next().unwrap_or(segment);
+    !(segment.is_empty() || name == "." || name == ".." || segment.chars().any(char::is_control))
 }
 
 /// The shape a vendor's path ids must have; checked before any request is sent.
@@ -161,7 +161,9 @@ impl IdFormat {
         }
         let expected = match self {
             // Say which of the rules the id broke: "non-blank" for `..` misleads.
-            IdFormat::NonEmpty if id == "." || id == ".." => {
+            IdFormat::NonEmpty
+                if !id.is_empty() && matches!(id.split(';').next(), Some("." | "..")) =>
+            {
                 "an id other than `.` and `..` (a URL path would drop or resolve it)".to_owned()
             }
             IdFormat::NonEmpty if id.chars().any(char::is_control) => {
@@ -222,6 +224,7 @@ mod tests {
             ("", "a non-blank id"),
             (" ", "a non-blank id"),
             ("..", "other than `.` and `..`"),
+            ("..;", "other than `.` and `..`"),
             (".", "other than `.` and `..`"),
             ("a\tb", "without control characters"),
             ("\u{1b}[2J", "without control characters"),

@@ -28,7 +28,16 @@ pub struct Auth {
 impl Auth {
     /// Prepares the header once. Fails (without echoing the key) if the key has characters
     /// an HTTP header cannot carry. `field` names the config field in that error.
+    ///
+    /// The key is used without the spaces around it: servers drop them from a header's
+    /// value, so the key they read (and may echo back) is the trimmed one, and it is that
+    /// one which must be masked.
     pub fn new(style: AuthStyle, key: SecretString, field: &str) -> Result<Self, Error> {
+        let trimmed = key.expose_secret().trim();
+        let key = match trimmed.len() == key.expose_secret().len() {
+            true => key,
+            false => SecretString::from(trimmed.to_owned()),
+        };
         let (header_name, text) = match style {
             AuthStyle::Bearer => (AUTHORIZATION, format!("Bearer {}", key.expose_secret())),
             AuthStyle::Header(name) => (
@@ -99,6 +108,24 @@ mod tests {
         assert_eq!(name, AUTHORIZATION);
         assert!(value.is_sensitive());
         assert!(!format!("{value:?}").contains("sk-secret"));
+    }
+
+    /// A key given with spaces around it is sent and masked without them: the vendor reads
+    /// (and echoes) the trimmed key.
+    #[test]
+    fn a_key_with_spaces_around_it_is_sent_and_masked_trimmed() {
+        let auth = Auth::new(
+            AuthStyle::Header("X-Api-Key"),
+            SecretString::from(" sk-live-abcdef123456 "),
+            "api_key",
+        )
+        .unwrap();
+        assert_eq!(
+            auth.mask()
+                .mask_str("Invalid API key: sk-live-abcdef123456"),
+            "Invalid API key: [REDACTED]"
+        );
+        assert_eq!(auth.header().1.as_bytes(), b"sk-live-abcdef123456");
     }
 
     #[test]

@@ -201,10 +201,19 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
     let start = at.saturating_sub(SIDE);
     let end = (at + SIDE).min(body.len());
     let text = String::from_utf8_lossy(&body[start..end]);
-    let flat: String = text
+    let mut flat: String = text
         .chars()
         .map(|c| if is_unsafe_char(c) { ' ' } else { c })
         .collect();
+    // Cut before the body's end, the last piece (after a space or a quote) may be a URL
+    // cut before its host ends (`https://user:p4`), whose password would read as a host:
+    // dropped, as `bounded_message` drops the piece its cut goes through.
+    if end < body.len() {
+        let kept = (flat.char_indices().rev())
+            .find(|&(_, c)| ends_url(c))
+            .map_or(0, |(at, c)| at + c.len_utf8());
+        flat.truncate(kept);
+    }
     let flat = without_url_secrets(&flat, start > 0);
     let mut out = String::new();
     if start > 0 {
@@ -483,5 +492,11 @@ mod tests {
             without_url_secrets(r#"{"a": "b/c?d"}"#, false),
             r#"{"a": "b/c?d"}"#
         );
+        // A window that ends inside a URL's password (before its `@`) shows none of it.
+        let password = "p4ssw0rd".repeat(5);
+        let body = format!(r#"{{"recording":"https://ops:{password}@rec.example.com/a.wav"}}"#);
+        let text = excerpt(body.as_bytes());
+        assert!(!text.contains("p4ssw0rd"), "{text}");
+        assert!(text.starts_with(r#"{"recording":""#), "{text}");
     }
 }
