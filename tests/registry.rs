@@ -955,6 +955,16 @@ async fn resumes_with_nothing_left(registry: &Registry, cursor: MergedCursor) {
     assert!(rest.is_empty(), "{rest:?}");
 }
 
+/// A registry of one provider, `name` of `kind`, at `base_url` (a wiremock server), tried
+/// once per request.
+fn one_provider_at(name: &str, kind: &str, base_url: &str) -> Registry {
+    Registry::from_toml_str(&format!(
+        "[providers.{name}]\nkind = \"{kind}\"\napi_key = \"test-key\"\nbase_url = \"{base_url}\"\n\
+         [providers.{name}.retry]\nmax_attempts = 1\n"
+    ))
+    .unwrap()
+}
+
 /// A Rounded account on a wiremock server whose pages are `pages`: each the cursor that
 /// asks for it (`None`: the first page), the cursor it names as the next, its call ids.
 async fn looping_vendor(
@@ -984,12 +994,7 @@ async fn looping_vendor(
             .mount(&server)
             .await;
     }
-    let registry = Registry::from_toml_str(&format!(
-        "[providers.looping]\nkind = \"rounded\"\napi_key = \"rd-key\"\nbase_url = \"{}\"\n\
-         [providers.looping.retry]\nmax_attempts = 1\n",
-        server.uri()
-    ))
-    .unwrap();
+    let registry = one_provider_at("looping", "rounded", &server.uri());
     (server, registry)
 }
 
@@ -1018,12 +1023,7 @@ async fn a_merged_walk_without_a_sort_asks_for_newest_first() {
         .expect(1..)
         .mount(&server)
         .await;
-    let registry = Registry::from_toml_str(&format!(
-        "[providers.hr]\nkind = \"happyrobot\"\napi_key = \"hr-key\"\nbase_url = \"{}\"\n\
-         [providers.hr.retry]\nmax_attempts = 1\n",
-        server.uri()
-    ))
-    .unwrap();
+    let registry = one_provider_at("hr", "happyrobot", &server.uri());
     let walk = registry.calls(
         &Selection::All,
         CallQuery::default(),

@@ -685,56 +685,27 @@ async fn unsupported_operations_exit_4() {
 #[tokio::test(flavor = "multi_thread")]
 async fn dial_extra_fields_reach_the_vendor_body() {
     let env = env().await;
-    let language = [
-        "-p",
-        "retell",
-        "calls",
-        "dial",
-        "--to",
-        "+14155550199",
-        "--language",
-        "de-DE",
-    ];
-    let out = run(Some(&env), &language).await;
+    let dial = ["-p", "retell", "calls", "dial", "--to", "+14155550199"];
+    let with = |more: &[&'static str]| [&dial[..], more].concat();
+    let out = run(Some(&env), &with(&["--language", "de-DE"])).await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("`agent_override` in `extra`"));
 
-    let colliding = [
-        "-p",
-        "retell",
-        "calls",
-        "dial",
-        "--to",
-        "+14155550199",
-        "--extra",
-        "to_number=+14155550100",
-    ];
-    let out = run(Some(&env), &colliding).await;
+    let out = run(Some(&env), &with(&["--extra", "to_number=+14155550100"])).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let said = stderr(&out);
     assert!(said.contains("`extra` key `to_number` collides"), "{said}");
 
     let overridden = [
-        "-p",
-        "retell",
-        "calls",
-        "dial",
-        "--to",
-        "+14155550199",
         "--extra",
         r#"agent_override={"language":"de-DE"}"#,
         "--json",
     ];
-    let out = run(Some(&env), &overridden).await;
+    let out = run(Some(&env), &with(&overridden)).await;
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     assert!(json(&out)["call_id"].is_string());
 
-    let malformed = ["-p", "retell", "calls", "dial", "--to", "+14155550199"];
-    let out = run(
-        Some(&env),
-        &[&malformed[..], &["--extra", "no-equals"]].concat(),
-    )
-    .await;
+    let out = run(Some(&env), &with(&["--extra", "no-equals"])).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("--extra \"no-equals\": expected KEY=VALUE"));
 }
