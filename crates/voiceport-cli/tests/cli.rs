@@ -3058,6 +3058,20 @@ async fn dial_wait_gives_up_after_its_timeout() {
     assert!(!live["calls"].as_array().unwrap().is_empty(), "{live}");
 }
 
+/// The command line with the configuration `config` and `args`, started with its
+/// standard output and error piped, for a test to signal while it runs.
+#[cfg(unix)]
+fn spawn_piped(config: &std::path::Path, args: &[&str]) -> std::process::Child {
+    voiceport_bin()
+        .arg("--config")
+        .arg(config)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 /// Ctrl-C while `calls dial --wait` waits stops the wait, not the call: exit 130, saying
 /// the call goes on and how to look at it.
 #[cfg(unix)]
@@ -3065,22 +3079,16 @@ async fn dial_wait_gives_up_after_its_timeout() {
 async fn ctrl_c_during_a_dial_wait_stops_the_wait_not_the_call() {
     use std::io::{BufRead, BufReader, Read};
     let env = env_talking(std::time::Duration::from_secs(600)).await;
-    let mut child = voiceport_bin()
-        .arg("--config")
-        .arg(&env.config)
-        .args([
-            "-p",
-            "rounded",
-            "calls",
-            "dial",
-            "--to",
-            "+14155550187",
-            "--wait",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let dial = [
+        "-p",
+        "rounded",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+        "--wait",
+    ];
+    let mut child = spawn_piped(&env.config, &dial);
     // Standard error line by line, until the wait says it began; the rest kept.
     let mut said = BufReader::new(child.stderr.take().unwrap());
     let waiting = tokio::task::spawn_blocking(move || {
@@ -3149,20 +3157,14 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
                 .times(u32::MAX),
         );
     }
-    let mut child = voiceport_bin()
-        .arg("--config")
-        .arg(&env.config)
-        .args([
-            "export",
-            "--providers",
-            "rounded,voicebot",
-            "--page-size",
-            "5",
-        ])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let export = [
+        "export",
+        "--providers",
+        "rounded,voicebot",
+        "--page-size",
+        "5",
+    ];
+    let mut child = spawn_piped(&env.config, &export);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     // The reader goes, then the Ctrl-C comes.
     drop(child.stdout.take());
