@@ -375,7 +375,7 @@ impl HttpClient {
                 provider,
                 operation,
                 status: status.as_u16(),
-                location: redirect_host(url, &headers),
+                location: redirect_host(url, &headers, masks),
             });
         }
         if status.is_success() {
@@ -473,12 +473,30 @@ const MAX_REDIRECT_HOST: usize = 253;
 /// The host (and port) a redirect's `Location` points to, resolved against the request's
 /// URL; never its path or query, which may carry signatures. A host longer than
 /// [`MAX_REDIRECT_HOST`] is cut, with an ellipsis.
-fn redirect_host(url: &Url, headers: &HeaderMap) -> Option<String> {
+///
+/// A secret of `masks` in the host is hidden before the cut (which could leave a prefix
+/// of it); a host that held one the parsed host no longer spells (a domain is
+/// lower-cased) is not shown at all.
+fn redirect_host(url: &Url, headers: &HeaderMap, masks: &[&crate::SecretMask]) -> Option<String> {
     let location = headers.get(http::header::LOCATION)?.to_str().ok()?;
     let target = url.join(location.trim()).ok()?;
     // ASCII (a domain is written in punycode, any other host percent-encoded), so bytes
     // are characters.
-    let host = target.host_str()?;
+    let parsed = target.host_str()?;
+    let masked = |text: &str| {
+        (masks.iter()).fold(text.to_owned(), |text, mask| {
+            mask.mask_str(&text).into_owned()
+        })
+    };
+    let host = masked(parsed);
+    // The host as the header wrote it (an absolute `Location`; a relative one keeps the
+    // request's host).
+    let written = (location.trim().split_once("://"))
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    if host == parsed && written.is_some_and(|written| masked(written) != written) {
+        return Some("[REDACTED]".to_owned());
+    }
+    let host = host.as_str();
     let host = if host.len() > MAX_REDIRECT_HOST {
         // Cut to one character less, and the ellipsis.
         let mut cut = MAX_REDIRECT_HOST - 1;
@@ -919,12 +937,39 @@ mod tests {
                 http::header::LOCATION,
                 HeaderValue::from_str(location).unwrap(),
             );
-            redirect_host(&url, &headers)
+            redirect_host(&url, &headers, &[])
         };
         let label = "a".repeat(63);
         let exact = format!("{label}.{label}.{label}.{}.com", "b".repeat(57));
         assert_eq!(exact.len(), MAX_REDIRECT_HOST);
         assert_eq!(host_of(&format!("https://{exact}/x")), Some(exact.clone()));
+        // A host holding the key is not shown at all, however long or however cased.
+        let key = crate::SecretMask::new("sk-LIVE-0123456789abcdef");
+        let mut headers = HeaderMap::new();
+        let location = format!(
+            "https://{}.sk-LIVE-0123456789abcdef.evil.example/x",
+            "x".repeat(250)
+        );
+        headers.insert(
+            http::header::LOCATION,
+            HeaderValue::from_str(&location).unwrap(),
+        );
+        assert_eq!(
+            redirect_host(&url, &headers, &[&key]),
+            Some("[REDACTED]".into())
+        );
+        // A key the cut would go through is hidden before the cut: no prefix of it stays.
+        let key = crate::SecretMask::new("sk-live-0123456789abcdef");
+        let long = format!("{}.sk-live-0123456789abcdef.evil.example", "y".repeat(240));
+        let mut headers = HeaderMap::new();
+        let location = format!("https://{long}/x");
+        headers.insert(
+            http::header::LOCATION,
+            HeaderValue::from_str(&location).unwrap(),
+        );
+        let shown = redirect_host(&url, &headers, &[&key]).unwrap();
+        assert!(!shown.contains("sk-live-01"), "{shown}");
+        assert!(shown.contains("[REDACTED]"), "{shown}");
         let over = format!("c.{exact}");
         let cut = host_of(&format!("https://{over}:8443/x?sig=1")).unwrap();
         assert_eq!(cut, format!("{}…:8443", &over[..MAX_REDIRECT_HOST - 1]));
