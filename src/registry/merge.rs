@@ -209,6 +209,20 @@ struct Position {
     last: bool,
 }
 
+impl Position {
+    /// Whether a resumed walk must go on from here: the provider was begun, not finished.
+    fn holds_a_place(&self) -> bool {
+        !self.done && *self != Position::default()
+    }
+}
+
+/// The refusal of a resume that would lose the cursor's place in provider `name` (a later
+/// resume walking it again would start it over), `why` it would.
+fn place_lost(name: &str, why: &str) -> Error {
+    let message = format!("the cursor holds a place in provider `{name}`, {why}");
+    Error::config("cursor", message)
+}
+
 fn is_zero(n: &usize) -> bool {
     *n == 0
 }
@@ -496,20 +510,12 @@ impl MergedCalls {
         // A place the cursor holds in a provider this walk does not select would be lost,
         // and a later resume that selects it again would start it over: refused, as a
         // provider the query leaves out is (below).
-        let unselected = (resume.positions.iter())
-            .find(|(name, position)| {
-                !position.done
-                    && **position != Position::default()
-                    && !providers.iter().any(|(selected, _)| selected == *name)
-            })
-            .map(|(name, _)| name);
-        if let Some(name) = unselected {
-            return Err(Error::config(
-                "cursor",
-                format!(
-                    "the cursor holds a place in provider `{name}`, which this walk does not select; resume with the providers the walk was started with"
-                ),
-            ));
+        let unselected = (resume.positions.iter()).find(|(name, position)| {
+            position.holds_a_place() && !providers.iter().any(|(selected, _)| selected == *name)
+        });
+        if let Some((name, _)) = unselected {
+            let why = "which this walk does not select; resume with the providers the walk was started with";
+            return Err(place_lost(name, why));
         }
         let mut walked = Vec::new();
         for (name, provider) in providers {
@@ -533,13 +539,9 @@ impl MergedCalls {
                 }
                 // Its place in the cursor would be lost with it, and a later resume that
                 // walks it again would start it over: refused rather than repeated.
-                if position != Position::default() && !position.done {
-                    return Err(Error::config(
-                        "cursor",
-                        format!(
-                            "the cursor holds a place in provider `{name}`, which this query leaves out (it cannot apply it); resume with the query the walk was started with"
-                        ),
-                    ));
+                if position.holds_a_place() {
+                    let why = "which this query leaves out (it cannot apply it); resume with the query the walk was started with";
+                    return Err(place_lost(&name, why));
                 }
                 left_out.push(ProviderError {
                     provider_name: name,

@@ -530,7 +530,7 @@ async fn dial(
         (Some(Ok(outcome)), Some(limit)) => {
             let id = outcome.call_id;
             if !json {
-                output::line(&format!("dialed {}", output::cell(id.as_str())))?;
+                print_dialed_id(&id)?;
             }
             let get = named.command(&format!("calls get {}", output::shell_quote(id.as_str())));
             let ended = wait_for_end(provider, &id, limit, &mut ctrl_c, &get).await?;
@@ -639,11 +639,13 @@ pub(crate) fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome
         // `call_id`, then `call`, as `DialOutcome` writes them.
         (_, true) => output::json(&outcome),
         (Some(call), false) => output::call(call, false),
-        (None, false) => output::line(&format!(
-            "dialed {}",
-            output::cell(outcome.call_id.as_str())
-        )),
+        (None, false) => print_dialed_id(&outcome.call_id),
     }
+}
+
+/// The line that says a dial was placed when there is no call to show (yet).
+fn print_dialed_id(id: &CallId) -> Outcome {
+    output::line(&format!("dialed {}", output::cell(id.as_str())))
 }
 
 async fn update(provider: &dyn VoiceProvider, args: UpdateArgs, json: bool) -> Outcome {

@@ -108,9 +108,13 @@ id_newtype!(
 /// }
 /// ```
 pub fn is_path_segment(segment: &str) -> bool {
-    // What a server reading path parameters (`name;param`) takes the segment for.
-    let name = segment.split(';').next().unwrap_or(segment);
-    !(segment.is_empty() || name == "." || name == ".." || segment.chars().any(char::is_control))
+    !(segment.is_empty() || is_dot_segment(segment) || segment.chars().any(char::is_control))
+}
+
+/// Whether `segment` is `.` or `..` to a URL builder or to a server reading path
+/// parameters (`name;param`), which takes `..;x` for `..`.
+fn is_dot_segment(segment: &str) -> bool {
+    matches!(segment.split(';').next(), Some("." | ".."))
 }
 
 /// The shape a vendor's path ids must have; checked before any request is sent.
@@ -161,9 +165,7 @@ impl IdFormat {
         }
         let expected = match self {
             // Say which of the rules the id broke: "non-blank" for `..` misleads.
-            IdFormat::NonEmpty
-                if !id.is_empty() && matches!(id.split(';').next(), Some("." | "..")) =>
-            {
+            IdFormat::NonEmpty if is_dot_segment(id) => {
                 "an id other than `.` and `..` (a URL path would drop or resolve it)".to_owned()
             }
             IdFormat::NonEmpty if id.chars().any(char::is_control) => {

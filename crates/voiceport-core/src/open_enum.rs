@@ -58,9 +58,15 @@ macro_rules! open_enum {
 
             /// Reads a value; unknown text becomes `Other`.
             pub fn parse(text: &str) -> Self {
+                Self::known(text).unwrap_or_else(|| Self::Other(text.to_owned()))
+            }
+
+            /// The known variant `text` spells, if any: what `parse` and `From<String>`
+            /// share (the latter keeps an unknown text without copying it).
+            fn known(text: &str) -> ::std::option::Option<Self> {
                 match text {
-                    $( $text => Self::$variant, )+
-                    other => Self::Other(other.to_owned()),
+                    $( $text => ::std::option::Option::Some(Self::$variant), )+
+                    _ => ::std::option::Option::None,
                 }
             }
 
@@ -85,10 +91,7 @@ macro_rules! open_enum {
         // An owned text: an unknown value keeps it, without copying it.
         impl ::std::convert::From<::std::string::String> for $name {
             fn from(text: ::std::string::String) -> Self {
-                match text.as_str() {
-                    $( $text => Self::$variant, )+
-                    _ => Self::Other(text),
-                }
+                Self::known(&text).unwrap_or(Self::Other(text))
             }
         }
 

@@ -158,20 +158,24 @@ pub(crate) fn bounded_message(message: &str) -> String {
     ) else {
         return without_url_secrets(message, false);
     };
-    let head = message.get(..head_end).unwrap_or_default();
     // Up to the head's last space or quote: the piece after it is cut by the ellipsis.
-    let head_kept = head
-        .char_indices()
-        .rev()
-        .find(|&(_, c)| ends_url(c))
-        .map_or(0, |(at, c)| at + c.len_utf8());
-    let head = head.get(..head_kept).unwrap_or_default();
+    let head = message.get(..head_end).unwrap_or_default();
+    let head = head.get(..whole_pieces(head)).unwrap_or_default();
     let tail = message.get(tail_start..).unwrap_or_default();
     format!(
         "{}…{}",
         without_url_secrets(head, false),
         without_url_secrets(tail, true)
     )
+}
+
+/// How much of `text`, cut at its end, is whole pieces: up to its last space or quote
+/// (the piece after it, which the cut went through, may be a URL cut before its host
+/// ends).
+fn whole_pieces(text: &str) -> usize {
+    (text.char_indices().rev())
+        .find(|&(_, c)| ends_url(c))
+        .map_or(0, |(at, c)| at + c.len_utf8())
 }
 
 pub(crate) fn join_path(prefix: &str, inner: &str) -> String {
@@ -209,10 +213,7 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
     // cut before its host ends (`https://user:p4`), whose password would read as a host:
     // dropped, as `bounded_message` drops the piece its cut goes through.
     if end < body.len() {
-        let kept = (flat.char_indices().rev())
-            .find(|&(_, c)| ends_url(c))
-            .map_or(0, |(at, c)| at + c.len_utf8());
-        flat.truncate(kept);
+        flat.truncate(whole_pieces(&flat));
     }
     let flat = without_url_secrets(&flat, start > 0);
     let mut out = String::new();

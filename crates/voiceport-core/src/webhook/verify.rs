@@ -838,12 +838,7 @@ fn read_timestamp<'a>(
         header: name.to_string(),
         reason: "not a time in seconds or milliseconds",
     };
-    // Digits as a clock writes them (no sign, no leading zero): a signature must not fit
-    // the same bytes split another way.
-    let canonical = !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'));
-    if !canonical {
+    if !canonical_digits(text) {
         return Err(malformed());
     }
     let number: i64 = text.parse().map_err(|_| malformed())?;
@@ -986,10 +981,15 @@ fn parse_retell(value: &str) -> Option<(&str, &str)> {
     let (version, digest) = value.split_once(',')?;
     let millis = version.strip_prefix("v=")?;
     let digest = digest.strip_prefix("d=")?;
-    let digits = !millis.is_empty()
-        && millis.bytes().all(|b| b.is_ascii_digit())
-        && (millis == "0" || !millis.starts_with('0'));
-    (digits && digest.len() == 64).then_some((millis, digest))
+    (canonical_digits(millis) && digest.len() == 64).then_some((millis, digest))
+}
+
+/// Digits as a clock writes a time: some, and no leading zero (but `0` itself). A signed
+/// time must not fit the same signed bytes split another way.
+fn canonical_digits(text: &str) -> bool {
+    !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'))
 }
 
 fn hex_decode(text: &str) -> Option<Vec<u8>> {
