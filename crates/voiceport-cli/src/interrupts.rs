@@ -60,11 +60,7 @@ impl StopSignal {
     /// command that does not end after a stop request.
     pub(crate) fn listen() -> Result<StopSignal, Failure> {
         let stops = StopSignal::open()?;
-        WATCHDOG.call_once(|| {
-            if let Ok(watched) = StopSignal::open() {
-                tokio::spawn(end_a_stuck_stop(watched));
-            }
-        });
+        WATCHDOG.call_once(start_watchdog);
         Ok(stops)
     }
 
@@ -101,6 +97,34 @@ impl StopSignal {
         if heard.is_none() {
             std::future::pending::<()>().await;
         }
+    }
+}
+
+/// Starts [`end_a_stuck_stop`] on a thread and a runtime of its own, and returns once it
+/// hears stop requests. Not on the command's runtime: that may be what is stuck (its
+/// workers blocked writing log lines to a standard error nobody reads), and a watchdog
+/// there would be stuck with it. Its runtime also hears the signals for the command's,
+/// should no worker there be free to.
+fn start_watchdog() {
+    let (ready, listening) = std::sync::mpsc::channel();
+    let started = std::thread::Builder::new()
+        .name("voiceport-watchdog".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            let Ok(runtime) = runtime else { return };
+            runtime.block_on(async {
+                let watched = StopSignal::open();
+                let _ = ready.send(());
+                if let Ok(watched) = watched {
+                    end_a_stuck_stop(watched).await;
+                }
+            });
+        });
+    // Dropped unsent when the thread could not start its runtime: nothing to wait for.
+    if started.is_ok() {
+        let _ = listening.recv();
     }
 }
 

@@ -1138,6 +1138,77 @@ async fn a_walk_stuck_on_an_unread_output_is_ended_after_a_stop_request() {
     }
 }
 
+/// `listen` whose standard error nobody reads: once the pipe is full, every worker of its
+/// runtime blocks writing a refused delivery's warning, and no worker is left to hear
+/// Ctrl-C. The watchdog's runtime, on a thread of its own, still does (and passes it on):
+/// the second Ctrl-C ends it, as `listen` (0) or, were that stuck too, as the watchdog
+/// (130).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_stuck_on_an_unread_standard_error_is_ended_after_ctrl_c() {
+    use std::io::{BufRead, BufReader};
+    use std::time::Duration;
+    let config = private_config(
+        "stuck-listen",
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nsecret = \"listen-secret-47\"\n",
+    );
+    let mut child = KilledOnDrop(spawn_piped(&config, &["listen", "--port", "0"]));
+    // The first line says the address; then standard error is never read again.
+    let mut said = BufReader::new(child.0.stderr.take().unwrap());
+    let (said, first) = tokio::task::spawn_blocking(move || {
+        let mut first = String::new();
+        said.read_line(&mut first).unwrap();
+        (said, first)
+    })
+    .await
+    .unwrap();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    // Forged deliveries (no secret), each refused with a warning, until they go unanswered.
+    let url = format!("http://{address}/webhooks/support");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let mut stalled = false;
+    for _ in 0..200 {
+        let posts = (0..16).map(|_| client.post(&url).body("{}").send());
+        let answers = futures::future::join_all(posts).await;
+        if answers.iter().any(Result::is_err) {
+            stalled = true;
+            break;
+        }
+    }
+    assert!(
+        stalled,
+        "the deliveries were all answered: standard error never filled"
+    );
+    let pid = child.0.id().to_string();
+    for _ in 0..2 {
+        let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+        assert!(sent.success());
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "still running after the second Ctrl-C"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    drop(said);
+    assert!(matches!(status.code(), Some(0 | 130)), "{status:?}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_refuses_a_forward_url_it_cannot_post_to() {
     let config = vendor_config(
