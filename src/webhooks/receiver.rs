@@ -406,6 +406,12 @@ impl ReceiverBuilder<'_> {
     /// The router, and the channel each event arrives on. A full channel holds the
     /// vendor's request until there is room; a dropped receiving end answers 503.
     ///
+    /// The vendor is answered 204 once the event is in the channel, before the application
+    /// takes it: events still in the channel when the receiving end is dropped (or the
+    /// process ends) are lost, and the vendor does not send them again. Where an event
+    /// must be handled before it is acknowledged, use [`handler`](Self::handler), whose
+    /// `Err` the vendor is told of.
+    ///
     /// # Errors
     ///
     /// [`Error::Config`](crate::Error::Config): a provider named in
