@@ -50,6 +50,7 @@ use voiceport_core::{
 
 use crate::config::KIND;
 use crate::map::call::{map_call, read_millis};
+use crate::wire;
 
 const OPERATION: Operation = Operation::ParseWebhook;
 
@@ -96,6 +97,24 @@ struct Peek<'a> {
     call_analysis: Option<&'a RawValue>,
 }
 
+/// The call of a `call_ended` or `call_analyzed` event: over, whatever its `call_status`
+/// says. Retell's own sample `call_ended` says `registered` beside an end time and a
+/// `disconnection_reason`; read as `registered` it would be an end event of a call still
+/// `queued`, its reason dropped. A live status (`registered`, `ongoing`) is read as
+/// `ended`, and `vendor_status` still says what Retell sent.
+fn map_ended_call(mut wire: wire::Call<'_>) -> Result<Call> {
+    let said = wire.call_status.take();
+    wire.call_status = match said {
+        Some(wire::CallStatus::Registered | wire::CallStatus::Ongoing) => {
+            Some(wire::CallStatus::Ended)
+        }
+        ref other => other.clone(),
+    };
+    let mut call = map_call(wire, OPERATION, "call")?;
+    call.vendor_status = said.map(|status| status.as_str().to_owned());
+    Ok(call)
+}
+
 /// An event that reads its call (any other is `Other`, its call not decoded).
 enum Reads {
     Started,
@@ -137,8 +156,13 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         parsed.call_id = call_id.map(CallId::new);
         return Ok(parsed);
     };
+    let ends = matches!(reads, Reads::Ended | Reads::Analyzed);
     let mut call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire| {
-        map_call(wire, OPERATION, "call")
+        if ends {
+            map_ended_call(wire)
+        } else {
+            map_call(wire, OPERATION, "call")
+        }
     })?;
     let mut occurred_at = None;
     let mut parsed = match reads {
@@ -286,6 +310,35 @@ mod tests {
     }
 
     const ID: &str = "call_8d1e6f3a92c04b7e5a1f0c9d2b47";
+
+    /// Retell's sample `call_ended` says `registered` (the sample's shape is in
+    /// `fixtures/retell/webhook_call_ended_registered.json`): an end event's call is over,
+    /// whatever live status it carries, and keeps its reason; the status Retell sent stays
+    /// in `vendor_status`. Other events read the status as it is.
+    #[test]
+    fn an_end_event_whose_call_says_a_live_status_is_read_as_ended() {
+        for (status, event) in [("registered", "call_ended"), ("ongoing", "call_analyzed")] {
+            let call = json!({"call_id": ID, "call_status": status,
+                              "start_timestamp": 1714608475945_i64,
+                              "end_timestamp": 1714608491736_i64,
+                              "disconnection_reason": "user_hangup"});
+            let parsed = parse(json!({"event": event, "call": call})).unwrap();
+            let call = parsed.call().unwrap();
+            assert_eq!(call.status, CallStatus::Completed, "{status} in {event}");
+            let reason = call.end_reason.as_ref().expect("the reason is kept");
+            assert_eq!(reason.vendor.as_deref(), Some("user_hangup"));
+            assert_eq!(call.vendor_status.as_deref(), Some(status));
+        }
+        // Not an end event: `registered` is still queued.
+        let call = json!({"call_id": ID, "call_status": "registered"});
+        let parsed = parse(json!({"event": "call_started", "call": call})).unwrap();
+        assert_eq!(parsed.status(), Some(CallStatus::Queued));
+        // An end event's own end statuses are read as they are.
+        let call = json!({"call_id": ID, "call_status": "not_connected",
+                          "disconnection_reason": "dial_busy"});
+        let parsed = parse(json!({"event": "call_ended", "call": call})).unwrap();
+        assert_eq!(parsed.status(), Some(CallStatus::Busy));
+    }
 
     #[test]
     fn lifecycle_events_carry_the_call_and_its_time() {

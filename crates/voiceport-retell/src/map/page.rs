@@ -93,8 +93,8 @@ fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call>
 
 /// The time range, checked again on what Retell returned for it.
 ///
-/// Retell filters `start_timestamp` (sent one millisecond wider on each side, see
-/// `map::request`); a call with a start time is held to `since <= start < until` exactly.
+/// Retell filters `start_timestamp` (a range's bounds may let through a millisecond on
+/// either side, see `map::request`); a call with a start time is held to `since <= start < until` exactly.
 /// A call with none (one that never connected) cannot be placed in the range, and Retell
 /// returned it: it is kept, unless its end time proves it began before `since`.
 fn in_time_range(query: &CallQuery, call: &Call) -> bool {

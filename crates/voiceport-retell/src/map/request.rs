@@ -77,9 +77,10 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<wire::ListRequest> {
 ///
 /// One side alone is exact: `ge` the first millisecond at or after `since`, `lt` the first
 /// at or after `until`. Both make a `range` (`bt`), whose bounds Retell does not say are
-/// inclusive or not: it is sent one millisecond wider on each side, so that either reading
-/// returns every call in the range, and `map::page` drops the calls of the extra
-/// milliseconds.
+/// inclusive or not: its lower bound is sent one millisecond before `since`, so that either
+/// reading returns every call from `since` on. The upper bound is `until` itself: an
+/// exclusive reading is exact, an inclusive one adds `until`'s millisecond. `map::page`
+/// drops the calls of the extra milliseconds.
 fn time_filter(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Option<Filter> {
     let number = |op, value: i64| Filter {
         kind: "number",
@@ -235,8 +236,8 @@ mod tests {
                     "direction": {"type": "enum", "op": "in", "value": ["inbound"]},
                     "from_number": {"type": "string", "op": "eq", "value": "+14155550142"},
                     "to_number": {"type": "string", "op": "eq", "value": "+16175550187"},
-                    // 2026-03-01T00:00:00Z is 1772323200000 ms; one millisecond wider on
-                    // each side, and `until`'s half millisecond rounds up.
+                    // 2026-03-01T00:00:00Z is 1772323200000 ms: the lower bound one
+                    // millisecond before it; `until`'s half millisecond rounds up.
                     "start_timestamp": {"type": "range", "op": "bt",
                                         "value": [1772323199999_i64, 1772409600001_i64]}
                 },
