@@ -101,18 +101,26 @@ struct Peek<'a> {
 /// says. Retell's own sample `call_ended` says `registered` beside an end time and a
 /// `disconnection_reason`; read as `registered` it would be an end event of a call still
 /// `queued`, its reason dropped. A live status (`registered`, `ongoing`) is read as
-/// `ended`, and `vendor_status` still says what Retell sent.
+/// `ended`, and `vendor_status` still says what Retell sent; the call keeps the whole
+/// delivery as its vendor payload, since its own object would read as live again.
 fn map_ended_call(mut wire: wire::Call<'_>) -> Result<Call> {
     let said = wire.call_status.take();
-    wire.call_status = match said {
-        Some(wire::CallStatus::Registered | wire::CallStatus::Ongoing) => {
-            Some(wire::CallStatus::Ended)
-        }
-        ref other => other.clone(),
+    wire.call_status = if is_live(said.as_ref()) {
+        Some(wire::CallStatus::Ended)
+    } else {
+        said.clone()
     };
     let mut call = map_call(wire, OPERATION, "call")?;
     call.vendor_status = said.map(|status| status.as_str().to_owned());
     Ok(call)
+}
+
+/// Whether `call_status` is one of a call not over yet.
+fn is_live(status: Option<&wire::CallStatus>) -> bool {
+    matches!(
+        status,
+        Some(wire::CallStatus::Registered | wire::CallStatus::Ongoing)
+    )
 }
 
 /// An event that reads its call (any other is `Other`, its call not decoded).
@@ -157,13 +165,19 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         return Ok(parsed);
     };
     let ends = matches!(reads, Reads::Ended | Reads::Analyzed);
-    let mut call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire| {
+    let mut said_live = false;
+    let mut call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire: wire::Call<'_>| {
         if ends {
+            said_live = is_live(wire.call_status.as_ref());
             map_ended_call(wire)
         } else {
             map_call(wire, OPERATION, "call")
         }
     })?;
+    // Its call alone would read as live again: the delivery says it is over.
+    if said_live {
+        keep_whole_delivery(&mut call, "call", body);
+    }
     let mut occurred_at = None;
     let mut parsed = match reads {
         Reads::Started => {

@@ -35,8 +35,11 @@ fn normalize(name: &str, body: &[u8]) -> Value {
             if let Some(call) = event.call() {
                 let payload = call.vendor_payload().expect("payload kept");
                 // A transfer event's call keeps the whole delivery (its destination and
-                // option are beside the call); any other event's, the call.
-                let kept = if name.starts_with("webhook_transfer_") {
+                // option are beside the call), as does an end event's whose call says it
+                // is live (read alone, it would be); any other event's, the call.
+                let kept = if name.starts_with("webhook_transfer_")
+                    || name == "webhook_call_ended_registered.json"
+                {
                     &whole
                 } else {
                     &whole["call"]
