@@ -80,8 +80,15 @@ pub(crate) fn map_call_at(
     let mut call = Call::new(CallId::new(id), kind);
     let org = checked_id(&mut call, at, "orgId", wire.org_id.take());
     let organization = checked_id(&mut call, at, "organizationId", wire.organization_id.take());
-    call.organization_id = org
-        .or(organization)
+    // Voicebot Studio's own objects name its tenant `organizationId`; the `orgId` it passes
+    // through from Vapi is the platform's organization, likely one for every tenant. Vapi
+    // sends `orgId` only.
+    let (first, second) = match kind {
+        ProviderKind::Voicebot => (organization, org),
+        _ => (org, organization),
+    };
+    call.organization_id = first
+        .or(second)
         .map(|id| OrganizationId::new(id.into_owned()));
     call.campaign_id = checked_id(&mut call, at, "campaignId", wire.campaign_id.take())
         .map(|id| CampaignId::new(id.into_owned()));
@@ -823,6 +830,32 @@ mod tests {
         }
     }
 
+    /// Which of `orgId` and `organizationId` is the organization: Voicebot Studio's tenant
+    /// (`organizationId`) on Voicebot Studio, Vapi's `orgId` on Vapi; either alone is read
+    /// on both.
+    #[test]
+    fn the_organization_is_each_flavor_s_own() {
+        let both = json!({"id": "c", "orgId": "vapi-org", "organizationId": "vs-tenant"});
+        let organization = |kind, value: &serde_json::Value| {
+            let mut wire = wire_call(value.clone());
+            let call = super::map_call_at(kind, Operation::GetCall, &mut wire, "").unwrap();
+            call.organization_id.map(|id| id.as_str().to_owned())
+        };
+        let (voicebot, vapi) = (ProviderKind::Voicebot, ProviderKind::Vapi);
+        assert_eq!(organization(voicebot, &both).as_deref(), Some("vs-tenant"));
+        assert_eq!(organization(vapi, &both).as_deref(), Some("vapi-org"));
+        let org_only = json!({"id": "c", "orgId": "vapi-org"});
+        assert_eq!(
+            organization(voicebot, &org_only).as_deref(),
+            Some("vapi-org")
+        );
+        let tenant_only = json!({"id": "c", "organizationId": "vs-tenant"});
+        assert_eq!(
+            organization(vapi, &tenant_only).as_deref(),
+            Some("vs-tenant")
+        );
+    }
+
     #[test]
     fn numbers_direction_agent_and_times() {
         let out = map_call(wire_call(json!({
@@ -836,7 +869,8 @@ mod tests {
         assert_eq!(out.from, None);
         assert_eq!(out.direction, Some(Direction::Outbound));
         assert_eq!(out.agent.unwrap().id.unwrap().as_str(), "a1");
-        assert_eq!(out.organization_id.unwrap().as_str(), "o1");
+        // Voicebot Studio's tenant, not the Vapi organization it passes through.
+        assert_eq!(out.organization_id.unwrap().as_str(), "o2");
         assert_eq!(out.campaign_id.unwrap().as_str(), "k");
         assert!((out.duration_secs.unwrap() - 38.71).abs() < 1e-9);
         assert!(out.scheduled_for.is_some());

@@ -87,7 +87,9 @@ fn ended(reason: &str) -> (CallStatus, EndReasonCategory) {
         }
         (_, r) if r.starts_with("customer-ended-call") => (St::Completed, Cat::CustomerHungUp),
         (_, r)
-            if r.starts_with("assistant-ended-call") || r == "assistant-said-end-call-phrase" =>
+            if r.starts_with("assistant-ended-call")
+                || r == "assistant-said-end-call-phrase"
+                || r == "assistant-said-message-with-end-call-enabled" =>
         {
             (St::Completed, Cat::AgentEnded)
         }
@@ -100,12 +102,29 @@ fn ended(reason: &str) -> (CallStatus, EndReasonCategory) {
         {
             (St::Failed, Cat::Error)
         }
-        // Older plain values (2024 SDKs) for a failure on Vapi's side.
-        (_, "assistant-error" | "db-error" | "no-server-available" | "license-check-failed") => {
+        // Older plain values (2024 SDKs) for a failure on Vapi's side: a few by name, the
+        // `vapifault-…` family (before faults moved under a phase) and the pipeline's
+        // missing model.
+        (
+            _,
+            "assistant-error"
+            | "db-error"
+            | "no-server-available"
+            | "license-check-failed"
+            | "unknown-error",
+        ) => (St::Failed, Cat::Error),
+        (_, r) if r.starts_with("vapifault-") || r.starts_with("pipeline-no-available-") => {
             (St::Failed, Cat::Error)
         }
-        // The line dropped under the call (Vapi's worker or the carrier's socket went away).
-        (_, "worker-shutdown" | "phone-call-provider-closed-websocket") => (St::Failed, Cat::Error),
+        // The line dropped under the call (Vapi's worker or the carrier's socket went away;
+        // `server-shutdown` and `twilio-closed-websocket` are their 2024 names).
+        (
+            _,
+            "worker-shutdown"
+            | "phone-call-provider-closed-websocket"
+            | "server-shutdown"
+            | "twilio-closed-websocket",
+        ) => (St::Failed, Cat::Error),
         // The carrier could not place the call.
         (_, r)
             if r.ends_with("-failed-to-connect-call")
@@ -377,6 +396,25 @@ mod tests {
             ("no-server-available", St::Failed, Cat::Error),
             ("license-check-failed", St::Failed, Cat::Error),
             ("worker-shutdown", St::Failed, Cat::Error),
+            ("unknown-error", St::Failed, Cat::Error),
+            ("pipeline-no-available-model", St::Failed, Cat::Error),
+            (
+                "vapifault-transport-never-connected",
+                St::Failed,
+                Cat::Error,
+            ),
+            (
+                "vapifault-phone-call-worker-could-not-find-call",
+                St::Failed,
+                Cat::Error,
+            ),
+            ("server-shutdown", St::Failed, Cat::Error),
+            ("twilio-closed-websocket", St::Failed, Cat::Error),
+            (
+                "assistant-said-message-with-end-call-enabled",
+                St::Completed,
+                Cat::AgentEnded,
+            ),
             // An abrupt drop, like `worker-shutdown`: not a normal completion.
             (
                 "phone-call-provider-closed-websocket",
