@@ -59,8 +59,9 @@ pub struct NoteEdit {
 }
 
 /// The email of the contact a HappyRobot call was handed to (its `transfer_contact_email`),
-/// read from the call's vendor payload: the unified [`Call`] has no place for a transfer
-/// destination. `None` for other vendors' calls, and for calls without one.
+/// read from the call's vendor payload (the call, or the webhook delivery holding it as
+/// `call`): the unified [`Call`] has no place for a transfer destination. `None` for other
+/// vendors' calls, and for calls without one.
 ///
 /// ```
 /// use voiceport_core::{Codec, EndReasonCategory};
@@ -79,7 +80,11 @@ pub fn transfer_contact_email(call: &Call) -> Option<String> {
         return None;
     }
     let payload = call.vendor_payload()?.to_value();
-    let email = payload.get("transfer_contact_email")?.as_str()?.trim();
+    // A webhook's call keeps the whole delivery, `{type, call, content}`.
+    let email = ["/transfer_contact_email", "/call/transfer_contact_email"]
+        .into_iter()
+        .find_map(|pointer| payload.pointer(pointer)?.as_str())?
+        .trim();
     (!email.is_empty()).then(|| email.to_owned())
 }
 

@@ -336,6 +336,38 @@ async fn calls_handed_to_a_contact_end_in_a_transfer() {
     );
 }
 
+/// A webhook's call keeps the whole delivery (`{type, call, content}`) as its payload: the
+/// contact is read from its `call` all the same. A blank email is no transfer, and no
+/// contact.
+#[test]
+fn the_contact_of_a_webhook_s_call_is_read_from_the_delivery() {
+    use voiceport_core::Codec;
+    let mut delivery: Value = serde_json::from_str(&fixture("webhook_end.json")).unwrap();
+    delivery["call"]["status"] = json!("Completed");
+    delivery["call"]["transfer_contact_email"] = json!("dispatch@ridgelinefreight.com");
+    let body = delivery.to_string();
+    let event = voiceport_happyrobot::HappyRobotCodec
+        .decode_webhook(body.as_bytes())
+        .unwrap();
+    let call = event.call().expect("an end hook carries its call");
+    let reason = call.end_reason.as_ref().map(|r| r.category);
+    assert_eq!(reason, Some(EndReasonCategory::Transferred));
+    assert_eq!(
+        transfer_contact_email(call).as_deref(),
+        Some("dispatch@ridgelinefreight.com")
+    );
+
+    delivery["call"]["transfer_contact_email"] = json!("  ");
+    let body = delivery.to_string();
+    let event = voiceport_happyrobot::HappyRobotCodec
+        .decode_webhook(body.as_bytes())
+        .unwrap();
+    let call = event.call().unwrap();
+    let reason = call.end_reason.as_ref().map(|r| r.category);
+    assert_ne!(reason, Some(EndReasonCategory::Transferred));
+    assert_eq!(transfer_contact_email(call), None);
+}
+
 #[tokio::test]
 async fn list_calls_reads_the_older_envelope() {
     let api = api().await;

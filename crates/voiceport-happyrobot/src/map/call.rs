@@ -57,7 +57,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         // transfer. The vendor gave no reason string for it, so none is kept.
         let ended_normally = matches!(status, wire::Status::Completed | wire::Status::Ended);
         let transfer_email = wire.transfer_contact_email.as_deref();
-        if ended_normally && transfer_email.is_some_and(|email| !email.is_empty()) {
+        if ended_normally && transfer_email.is_some_and(|email| !email.trim().is_empty()) {
             call.end_reason = Some(EndReason::new(EndReasonCategory::Transferred, None));
         }
     }
