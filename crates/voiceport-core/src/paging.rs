@@ -84,7 +84,9 @@ pub struct CallPage {
     pub calls: Vec<Call>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<PageCursor>,
-    /// The total number of matching calls, when the vendor says.
+    /// The total number of matching calls, when the vendor says; `None` too when a filter
+    /// of the query is applied client-side, since the vendor's count then includes the calls
+    /// it drops.
     pub total: Option<u64>,
 }
 

@@ -127,7 +127,9 @@ async fn list_calls_sends_every_server_side_filter() {
     let page = client(&api).list_calls(&query).await.unwrap();
     assert!(page.calls.is_empty());
     assert_eq!(page.next, None);
-    assert_eq!(page.total, Some(10));
+    // The kind, and every tag rather than any, are checked here: HappyRobot's `count` is
+    // not the number of matching calls.
+    assert_eq!(page.total, None);
 }
 
 #[tokio::test]

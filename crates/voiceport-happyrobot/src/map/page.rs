@@ -2,7 +2,9 @@
 
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
+use voiceport_core::{
+    Call, CallPage, CallQuery, CallStatus, EachCall, Operation, PageCursor, Result,
+};
 
 use super::call::map_call;
 use crate::config::{CAPABILITIES, KIND};
@@ -56,8 +58,19 @@ pub(crate) fn decode_page_each(
     Ok(CallPage {
         calls: Vec::new(),
         next: more.then_some(PageCursor::Offset { skip: seen }),
-        total: list.count,
+        total: list.count.filter(|_| !filtered_here(query)),
     })
+}
+
+/// Whether `query` holds a filter HappyRobot does not apply (kind, the numbers, the
+/// `unknown` status) or applies more loosely (any of several tags, not every one): its
+/// `count` then counts calls dropped here, and is no total of the matching calls.
+fn filtered_here(query: &CallQuery) -> bool {
+    query.kind.is_some()
+        || query.from_number.is_some()
+        || query.to_number.is_some()
+        || query.statuses.contains(&CallStatus::Unknown)
+        || query.tags.len() > 1
 }
 
 /// Whether `call` names no agent or campaign other than the query's. The list filters'
@@ -95,6 +108,43 @@ mod tests {
     /// A whole page, as the codec gathers it.
     fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {
         crate::HappyRobotCodec.decode_page(body, query)
+    }
+
+    /// `count` counts HappyRobot's own filters only: with a filter it does not apply, or
+    /// applies more loosely than asked, no total is said.
+    #[test]
+    fn the_total_is_said_only_when_happyrobot_applied_every_filter() {
+        let body = br#"{"calls": [{"id": "a"}, {"id": "b"}], "count": 13}"#;
+        let total = |query: CallQuery| decode_page(body, &query).unwrap().total;
+        assert_eq!(total(CallQuery::default()), Some(13));
+        let server_side = CallQuery {
+            statuses: vec![CallStatus::Completed],
+            tags: vec!["vip".into()],
+            search: Some("invoice".into()),
+            ..CallQuery::default()
+        };
+        assert_eq!(total(server_side), Some(13));
+        let client_side = [
+            CallQuery {
+                kind: Some(CallKind::Phone),
+                ..CallQuery::default()
+            },
+            CallQuery {
+                to_number: Some("+16305550152".into()),
+                ..CallQuery::default()
+            },
+            CallQuery {
+                statuses: vec![CallStatus::Completed, CallStatus::Unknown],
+                ..CallQuery::default()
+            },
+            CallQuery {
+                tags: vec!["vip".into(), "reefer".into()],
+                ..CallQuery::default()
+            },
+        ];
+        for query in client_side {
+            assert_eq!(total(query.clone()), None, "{query:?}");
+        }
     }
 
     #[test]

@@ -38,10 +38,12 @@ pub(crate) fn decode_page_each(
         _ => (mode, None),
     };
     let next = next_cursor(mode, &paging, items.is_empty(), requested_page);
+    // Rounded counts the calls of its own filters: with one applied here, fewer match.
+    let filtered_here = filter != CallQuery::default();
     Ok(CallPage {
         calls: Vec::new(),
         next,
-        total: paging.total_items,
+        total: paging.total_items.filter(|_| !filtered_here),
     })
 }
 
@@ -124,6 +126,38 @@ mod tests {
             Err(Error::Decode { path, message, .. }) => (path, message),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// `total_items` counts Rounded's own filters only: with one applied here (direction,
+    /// statuses, search) fewer calls match, and no total is said.
+    #[test]
+    fn the_total_is_said_only_when_rounded_applied_every_filter() {
+        let body = json!({
+            "data": [{"id": "a", "status": "completed"}, {"id": "b", "status": "failed"}],
+            "current_page": 1, "total_pages": 7, "total_items": 13
+        })
+        .to_string();
+        let total = |query: CallQuery| {
+            decode_page(body.as_bytes(), &query, Some(Paging::Page))
+                .unwrap()
+                .total
+        };
+        assert_eq!(total(CallQuery::default()), Some(13));
+        let agent = CallQuery {
+            agent_id: Some(voiceport_core::AgentId::new("agent_1")),
+            ..CallQuery::default()
+        };
+        assert_eq!(total(agent), Some(13), "a filter Rounded applies");
+        let statuses = CallQuery {
+            statuses: vec![voiceport_core::CallStatus::Completed],
+            ..CallQuery::default()
+        };
+        assert_eq!(total(statuses), None);
+        let search = CallQuery {
+            search: Some("invoice".into()),
+            ..CallQuery::default()
+        };
+        assert_eq!(total(search), None);
     }
 
     #[test]
