@@ -18,9 +18,10 @@
 //!   object; it is decoded as a call when it has a string `id`;
 //! * the event time is `timestamp`, else `time` (ISO 8601, or epoch seconds or
 //!   milliseconds);
-//! * the call id is the subject's `id`, else its `call_id`, else a top-level `call_id`
-//!   (for a transcript, whose subject is an utterance: its `call_id`, else the top-level
-//!   one, else its `id`).
+//! * the call id, for the events whose subject is the call (listed below, but the
+//!   transcript), is the subject's `id`, else its `call_id`, else a top-level `call_id`;
+//!   for any other event (a transcript's utterance, a variable's value, an event not
+//!   modelled), the subject's `call_id`, else the top-level one, else its own `id`.
 //!
 //! What each event becomes:
 //!
@@ -162,8 +163,18 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let subject = subject(&delivery);
     let subject = subject.as_ref();
     let name = event.strip_prefix("event_").unwrap_or(&event);
-    // A transcript's subject is an utterance: an `id` of its own is not the call's.
-    let utterance = name == "transcript";
+    // The subject of these events is the call; of any other (a transcript's utterance, a
+    // variable's value, a recording), an `id` of its own is not the call's.
+    let of_a_call = matches!(
+        name,
+        "phone_call_ended"
+            | "web_call_ended"
+            | "phone_call_did_not_connect"
+            | "call_status_updated"
+            | "call_answer_type_updated"
+            | "phone_call_connected"
+            | "web_call_connected"
+    );
     let mut parsed = match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
             Some(call) => CallEvent::new(event, EventKind::Ended { call }),
@@ -213,12 +224,12 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     if parsed.call_id.is_none() {
         let top = || delivery.call_id.and_then(text).map(CallId::new);
         let named = |id: Option<&str>| id.map(CallId::new);
-        parsed.call_id = match (subject, utterance) {
-            // An utterance's own id comes last: any call id names the call better.
-            (Some(s), true) => named(s.call_id.as_deref())
+        parsed.call_id = match (subject, of_a_call) {
+            (Some(s), true) => named(s.id.as_deref().or(s.call_id.as_deref())).or_else(top),
+            // Another subject's own id comes last: any call id names the call better.
+            (Some(s), false) => named(s.call_id.as_deref())
                 .or_else(top)
                 .or_else(|| named(s.id.as_deref())),
-            (Some(s), false) => named(s.id.as_deref().or(s.call_id.as_deref())).or_else(top),
             (None, _) => top(),
         };
     }
@@ -456,6 +467,26 @@ mod tests {
             "data": {"id": "utt_9", "role": "agent", "content": "Hello"}}))
         .unwrap();
         assert_eq!(beside.call_id().map(CallId::as_str), Some(ID));
+    }
+
+    /// Nor does the own `id` of the subject of an event not modelled (a variable's value,
+    /// inferred shape) name the call when it carries a `call_id`; a call event's subject is
+    /// the call, whose `id` does.
+    #[test]
+    fn another_subject_names_its_call_by_call_id_not_its_own_id() {
+        let parsed = parse(json!({"event": "event_variable_value_updated",
+            "data": {"id": "5e0c2a1b-8f3d-4b7e-9a61-2c4d8e0f1a3b", "call_id": ID,
+                     "name": "wants_delivery", "value": true}}))
+        .unwrap();
+        assert!(matches!(parsed.kind, EventKind::Other { .. }));
+        assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
+        // Without a call id, its own id is all there is.
+        let alone = parse(json!({"event": "event_recording_ready", "data": {"id": ID}})).unwrap();
+        assert_eq!(alone.call_id().map(CallId::as_str), Some(ID));
+        let status = parse(json!({"event": "event_call_status_updated",
+            "data": {"id": ID, "call_id": "some-other-id", "status": "ongoing"}}))
+        .unwrap();
+        assert_eq!(status.call_id().map(CallId::as_str), Some(ID));
     }
 
     #[test]
