@@ -652,6 +652,39 @@ pub(crate) fn trimmed(secret: &str) -> SecretString {
     SecretString::from(secret.trim().to_owned())
 }
 
+/// The secret in the environment variable `name` (an `api_key_env`, a `secret_env`),
+/// trimmed; `field` names the setting in the error. The name is trimmed too. It is shown
+/// in an error only when it looks like a variable's name (capitals, digits, `_`): a key
+/// pasted there by mistake is never echoed.
+pub(crate) fn secret_from_env(name: &str, field: impl FnOnce() -> String) -> Result<SecretString> {
+    let name = name.trim();
+    let shown = if looks_like_a_variable(name) {
+        format!("environment variable {name}")
+    } else {
+        "the environment variable it names (the name is not shown: it does not look like a \
+         variable's, and may be a secret itself)"
+            .to_owned()
+    };
+    let problem = match std::env::var(name) {
+        Ok(value) if !value.trim().is_empty() => return Ok(trimmed(&value)),
+        Ok(_) => "is empty",
+        Err(std::env::VarError::NotUnicode(_)) => "is not valid UTF-8",
+        Err(std::env::VarError::NotPresent) => "is not set",
+    };
+    Err(Error::config(field(), format!("{shown} {problem}")))
+}
+
+/// Whether `name` is written as environment variables' names conventionally are:
+/// `[A-Z_][A-Z0-9_]*`, at most 128 characters.
+fn looks_like_a_variable(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_uppercase() || first == '_')
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        && name.len() <= 128
+}
+
 /// A configured number of seconds, checked: positive, finite and below 10^9; `field` names
 /// the option in the error.
 pub(crate) fn positive_seconds(

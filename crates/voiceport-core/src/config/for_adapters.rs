@@ -7,7 +7,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-use super::{ProviderConfig, env, positive_seconds, trimmed};
+use super::{ProviderConfig, env, positive_seconds, secret_from_env, trimmed};
 use crate::http::{Auth, AuthStyle, HttpClient, HttpSettings, RetryPolicy};
 use crate::{Error, ProviderKind, Result};
 
@@ -101,21 +101,7 @@ impl AdapterConfig for ProviderConfig {
                 format!("no API key: set {key} or {key_env}"),
             ));
         };
-        match std::env::var(variable) {
-            Ok(key) if !key.trim().is_empty() => Ok(trimmed(&key)),
-            Ok(_) => Err(Error::config(
-                self.field("api_key_env"),
-                format!("environment variable {variable} is empty"),
-            )),
-            Err(std::env::VarError::NotUnicode(_)) => Err(Error::config(
-                self.field("api_key_env"),
-                format!("environment variable {variable} is not valid UTF-8"),
-            )),
-            Err(std::env::VarError::NotPresent) => Err(Error::config(
-                self.field("api_key_env"),
-                format!("environment variable {variable} is not set"),
-            )),
-        }
+        secret_from_env(variable, || self.field("api_key_env"))
     }
 
     fn http_settings(&self) -> Result<HttpSettings> {

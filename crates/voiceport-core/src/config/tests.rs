@@ -122,6 +122,35 @@ fn toml_syntax_error_is_a_config_error() {
     config_error(ProvidersFile::from_toml_str("[providers.a\nkind = "));
 }
 
+/// A key pasted into `api_key_env` (or a webhook's `secret_env`) instead of a variable's
+/// name is not echoed in the error; a name with spaces around it is read trimmed.
+#[test]
+fn a_key_written_as_a_variable_name_is_not_echoed() {
+    let pasted = "sk-live-4f9a0c1e8b7d6a5f";
+    let toml = format!(
+        "[providers.a]\nkind = \"rounded\"\napi_key_env = \"{pasted}\"\n\
+         [providers.b]\nkind = \"rounded\"\napi_key_env = \"key_4f9a0c1e8b7d6a5f\"\n\
+         [providers.c]\nkind = \"rounded\"\napi_key_env = \" VOICEPORT_TEST_KEY_UNSET_71 \"\n"
+    );
+    let file = ProvidersFile::from_toml_str(&toml).unwrap();
+    for name in ["a", "b"] {
+        let (field, message) = config_error(file.get(Some(name)).unwrap().resolve_api_key());
+        assert_eq!(field, format!("providers.{name}.api_key_env"));
+        assert!(!message.contains("4f9a0c1e8b7d6a5f"), "{message}");
+        assert!(message.contains("is not set"), "{message}");
+    }
+    let (_, message) = config_error(file.get(Some("c")).unwrap().resolve_api_key());
+    assert_eq!(
+        message,
+        "environment variable VOICEPORT_TEST_KEY_UNSET_71 is not set"
+    );
+
+    let webhook: crate::webhook::WebhookConfig =
+        toml::from_str(&format!("secret_env = \"{pasted}\"")).unwrap();
+    let error = webhook.resolve_secret("providers.a.webhook").unwrap_err();
+    assert!(!error.to_string().contains(pasted), "{error}");
+}
+
 #[test]
 fn missing_key_and_unset_env_name_their_fields() {
     let file = ProvidersFile::from_toml_str("[providers.a]\nkind = \"rounded\"\n").unwrap();

@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::{Error, ProviderKind, Result};
+use crate::{ProviderKind, Result};
 
 /// How a provider's webhook deliveries are authenticated, as configured:
 ///
@@ -201,17 +201,7 @@ impl WebhookConfig {
         let Some(variable) = &self.secret_env else {
             return Ok(None);
         };
-        match std::env::var(variable) {
-            Ok(value) if !value.trim().is_empty() => Ok(Some(trimmed(&value))),
-            Ok(_) => Err(Error::config(
-                format!("{field}.secret_env"),
-                format!("environment variable {variable} is empty"),
-            )),
-            Err(_) => Err(Error::config(
-                format!("{field}.secret_env"),
-                format!("environment variable {variable} is not set"),
-            )),
-        }
+        crate::config::secret_from_env(variable, || format!("{field}.secret_env")).map(Some)
     }
 }
 
