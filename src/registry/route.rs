@@ -189,11 +189,20 @@ fn reachable(route: &RouteConfig) -> usize {
 }
 
 /// The providers a dial with `key` tries, in order: all of them for `failover`, one for
-/// `first` and `weighted`.
+/// `first` and `weighted`. A provider listed twice (a route built in code: a file's is
+/// refused) is tried once.
 pub(crate) fn candidates<'a>(route: &'a RouteConfig, key: &str) -> Vec<&'a str> {
     match route.policy {
         RoutePolicy::First => route.providers.iter().take(1).map(String::as_str).collect(),
-        RoutePolicy::Failover => route.providers.iter().map(String::as_str).collect(),
+        RoutePolicy::Failover => {
+            let mut names: Vec<&str> = Vec::with_capacity(route.providers.len());
+            for name in &route.providers {
+                if !names.contains(&name.as_str()) {
+                    names.push(name);
+                }
+            }
+            names
+        }
         RoutePolicy::Weighted => weighted_pick(route, key).into_iter().collect(),
     }
 }
@@ -318,5 +327,9 @@ mod tests {
             candidates(&route(RoutePolicy::Weighted, vec![1, 1, 1]), "k").len(),
             1
         );
+        // Built in code with a provider twice: each is tried once.
+        let mut twice = route(RoutePolicy::Failover, vec![]);
+        twice.providers = ["a", "b", "a", "c", "b"].map(String::from).to_vec();
+        assert_eq!(candidates(&twice, "k"), ["a", "b", "c"]);
     }
 }

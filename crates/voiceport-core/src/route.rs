@@ -56,6 +56,15 @@ impl RouteConfig {
                 format!("no provider named {unknown:?} in [providers]"),
             ));
         }
+        // Twice in a failover route, one account would be dialed again after refusing.
+        let twice = (self.providers.iter().enumerate())
+            .find(|(i, name)| self.providers[..*i].contains(name));
+        if let Some((_, name)) = twice {
+            return Err(Error::config(
+                field("providers"),
+                format!("{name:?} is listed twice: name each provider once"),
+            ));
+        }
         match self.policy {
             RoutePolicy::Weighted if self.weights.len() != self.providers.len() => {
                 Err(Error::config(
@@ -131,6 +140,11 @@ mod tests {
             (
                 "[routes.r]\nproviders = [\"a\"]\npolicy = \"failover\"\nweights = [3]\n",
                 "routes.r.weights",
+            ),
+            // Twice: a failover would dial one account again.
+            (
+                "[routes.r]\nproviders = [\"a\", \"b\", \"a\"]\npolicy = \"failover\"\n",
+                "routes.r.providers",
             ),
         ];
         for (routes, field) in cases {
