@@ -638,7 +638,9 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         .rev()
         .map(str::trim)
         .find(|l| l.starts_with('['))
-        .map(|header| header.trim_matches(|c| c == '[' || c == ']').trim())
+        // Without a comment after it (`[providers.a.retry]  # optional`).
+        .map(|header| header.split_once('#').map_or(header, |(header, _)| header))
+        .map(|header| header.trim().trim_matches(|c| c == '[' || c == ']').trim())
         .filter(|header| plain(header));
     Some(match table {
         Some(table) => format!("{table}.{key}"),

@@ -388,6 +388,12 @@ fn toml_syntax_errors_keep_the_line_column_and_key_but_never_the_value() {
     assert_eq!(field, "providers.a.api_key");
     assert!(message.contains("line 5, column 11"), "{message}");
     assert!(!message.contains("4f9a"), "{message}");
+    // A comment after the table's header, as the README writes them.
+    let (field, _) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n\
+         [providers.a.retry]              # all optional\nmax_attempts = 4x\n",
+    ));
+    assert_eq!(field, "providers.a.retry.max_attempts");
 }
 
 #[test]
