@@ -465,7 +465,13 @@ impl ReceiverBuilder<'_> {
                 }
                 None => continue,
             };
-            let codec = crate::codec(config.kind)?;
+            // Its error names `kind`; here, the provider's.
+            let codec = crate::codec(config.kind).map_err(|error| match error {
+                voiceport_core::Error::Config { message, .. } => {
+                    voiceport_core::Error::config(config.field("kind"), message)
+                }
+                other => other,
+            })?;
             let reply_timeout = match &config.webhook {
                 Some(table) => table.reply_timeout(&config.field("webhook"))?,
                 None => None,

@@ -153,6 +153,7 @@ impl Verifier {
         api_key: impl FnOnce() -> Result<Option<SecretString>>,
     ) -> Result<Self> {
         let scheme = config.verify.unwrap_or(Scheme::default_for(kind));
+        refuse_keys_of_other_schemes(scheme, config, field)?;
         let secret = config.resolve_secret(field)?;
         let required = || match &secret {
             // An empty secret would make an empty header, or an HMAC anyone can compute.
@@ -1006,6 +1007,65 @@ fn hex_encode(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Refuses a key of the webhook table that `scheme` does not read: it would be ignored
+/// without a word, and what it asks for not done (a `tolerance_secs` under a shared-secret
+/// header checks no time; a `param` without `verify = "query"` reads no URL).
+fn refuse_keys_of_other_schemes(scheme: Scheme, config: &WebhookConfig, field: &str) -> Result<()> {
+    // Each key, whether it is set, and the schemes that read it.
+    let keys: [(&str, bool, &[Scheme]); 11] = [
+        (
+            "header",
+            config.header.is_some(),
+            &[Scheme::Header, Scheme::Hmac],
+        ),
+        ("param", config.param.is_some(), &[Scheme::Query]),
+        (
+            "timestamp_header",
+            config.timestamp_header.is_some(),
+            &[Scheme::Hmac],
+        ),
+        (
+            "payload_format",
+            config.payload_format.is_some(),
+            &[Scheme::Hmac],
+        ),
+        ("url", config.url.is_some(), &[Scheme::Hmac]),
+        (
+            "message_id_header",
+            config.message_id_header.is_some(),
+            &[Scheme::Hmac],
+        ),
+        ("algorithm", config.algorithm.is_some(), &[Scheme::Hmac]),
+        ("encoding", config.encoding.is_some(), &[Scheme::Hmac]),
+        (
+            "signature_prefix",
+            config.signature_prefix.is_some(),
+            &[Scheme::Hmac],
+        ),
+        ("secret_is_base64", config.secret_is_base64, &[Scheme::Hmac]),
+        (
+            "tolerance_secs",
+            config.tolerance_secs.is_some(),
+            &[Scheme::Hmac, Scheme::Retell],
+        ),
+    ];
+    let ignored = keys
+        .into_iter()
+        .find(|(_, set, read_by)| *set && !read_by.contains(&scheme));
+    match ignored {
+        Some((key, _, read_by)) => {
+            let schemes: Vec<&str> = read_by.iter().map(|s| s.as_str()).collect();
+            let message = format!(
+                "not read with verify = \"{scheme}\" (only with {}): remove it, or set the \
+                 scheme it belongs to",
+                schemes.join(" or ")
+            );
+            Err(Error::config(format!("{field}.{key}"), message))
+        }
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1020,5 +1080,80 @@ mod tests {
         }
         let bytes: Vec<u8> = (0..=255).collect();
         assert_eq!(hex_decode(&hex_encode(&bytes)), Some(bytes));
+    }
+
+    /// A key of another scheme is refused at its name, not ignored: a tolerance under a
+    /// shared-secret header would check no time.
+    #[test]
+    fn keys_another_scheme_reads_are_refused() {
+        let refused = |kind, table: &str| {
+            let config: WebhookConfig = toml::from_str(table).unwrap();
+            match Verifier::from_config(kind, &config, "providers.a.webhook", None) {
+                Err(Error::Config { field, message }) => (field, message),
+                other => panic!("{table}: {other:?}"),
+            }
+        };
+        let cases = [
+            (
+                ProviderKind::Voicebot,
+                "secret = \"s\"\ntolerance_secs = 60",
+                "tolerance_secs",
+            ),
+            (
+                ProviderKind::Rounded,
+                "secret = \"s\"\nparam = \"token\"",
+                "param",
+            ),
+            (
+                ProviderKind::Vapi,
+                "verify = \"bearer\"\nsecret = \"s\"\nheader = \"x-key\"",
+                "header",
+            ),
+            (
+                ProviderKind::Vapi,
+                "verify = \"query\"\nsecret = \"s\"\nalgorithm = \"sha512\"",
+                "algorithm",
+            ),
+            (
+                ProviderKind::Retell,
+                "secret = \"s\"\nsecret_is_base64 = true",
+                "secret_is_base64",
+            ),
+            (
+                ProviderKind::Retell,
+                "secret = \"s\"\nheader = \"x-sig\"",
+                "header",
+            ),
+            (
+                ProviderKind::HappyRobot,
+                "verify = \"none\"\ntimestamp_header = \"x-t\"",
+                "timestamp_header",
+            ),
+        ];
+        for (kind, table, key) in cases {
+            let (field, message) = refused(kind, table);
+            assert_eq!(field, format!("providers.a.webhook.{key}"), "{table}");
+            assert!(message.contains("not read with verify"), "{message}");
+        }
+        // Each where it is read.
+        for (kind, table) in [
+            (
+                ProviderKind::Voicebot,
+                "verify = \"hmac\"\nsecret = \"s\"\ntolerance_secs = 60\nalgorithm = \"sha512\"",
+            ),
+            (ProviderKind::Retell, "secret = \"s\"\ntolerance_secs = 60"),
+            (
+                ProviderKind::Rounded,
+                "verify = \"query\"\nsecret = \"s\"\nparam = \"key\"",
+            ),
+            (
+                ProviderKind::HappyRobot,
+                "secret = \"s\"\nheader = \"x-hook-secret\"",
+            ),
+        ] {
+            let config: WebhookConfig = toml::from_str(table).unwrap();
+            let verifier = Verifier::from_config(kind, &config, "providers.a.webhook", None);
+            assert!(verifier.is_ok(), "{table}: {verifier:?}");
+        }
     }
 }
