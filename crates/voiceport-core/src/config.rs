@@ -687,18 +687,21 @@ fn looks_like_a_variable(name: &str) -> bool {
         && name.len() <= 128
 }
 
-/// A configured number of seconds, checked: positive, finite and below 10^9; `field` names
-/// the option in the error.
+/// A configured number of seconds, checked: finite, from a millisecond (a smaller one, say
+/// `1e-20`, would be a zero timeout that fails every request) and below 10^9; `field`
+/// names the option in the error.
 pub(crate) fn positive_seconds(
     value: Option<f64>,
     field: impl FnOnce() -> String,
 ) -> Result<Option<Duration>> {
     match value {
         None => Ok(None),
-        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => Ok(Some(Duration::from_secs_f64(s))),
+        Some(s) if s.is_finite() && (0.001..1e9).contains(&s) => {
+            Ok(Some(Duration::from_secs_f64(s)))
+        }
         Some(s) => Err(Error::config(
             field(),
-            format!("{s} is not a positive number of seconds"),
+            format!("{s} is not a number of seconds from 0.001 up"),
         )),
     }
 }

@@ -66,18 +66,8 @@ impl Vapi {
                 ),
             ));
         };
+        // Blank options are refused by `options`.
         let options: VapiOptions = config.options()?;
-        for (name, value) in [
-            ("assistant_id", &options.assistant_id),
-            ("phone_number_id", &options.phone_number_id),
-        ] {
-            if value.as_deref().is_some_and(|v| v.trim().is_empty()) {
-                return Err(Error::config(
-                    config.field(&format!("options.{name}")),
-                    "is empty",
-                ));
-            }
-        }
         let http = config.http_client(flavor.default_base_url(), flavor.auth())?;
         Ok(Vapi {
             flavor,

@@ -50,7 +50,8 @@ pub trait AdapterConfig: sealed::Sealed {
     /// read from the environment).
     ///
     /// An option read from a variable as a number or a flag is read as the text written
-    /// where `T` takes text (`from_number = "+14155550123"`).
+    /// where `T` takes text (`from_number = "+14155550123"`). A blank text option
+    /// (`agent_id = ""`) is an error, whatever `T`.
     ///
     /// ```
     /// use voiceport_core::adapter::AdapterConfig;
@@ -190,6 +191,19 @@ impl AdapterConfig for ProviderConfig {
     }
 
     fn options<T: DeserializeOwned>(&self) -> Result<T> {
+        // A blank id or number would be sent to the vendor as it is (`agent_id = ""`): an
+        // option left blank is a mistake, said where it is.
+        let blank = (self.options.iter())
+            .find(|(_, value)| value.as_str().is_some_and(|text| text.trim().is_empty()));
+        if let Some((key, _)) = blank {
+            let keys = vec!["options".to_owned(), key.clone()];
+            return Err(env::locate(
+                &self.path,
+                self.from_env,
+                keys,
+                "is empty".into(),
+            ));
+        }
         let mut options = self.options.clone();
         loop {
             let value = serde_json::Value::Object(options.clone());

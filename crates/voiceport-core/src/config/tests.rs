@@ -246,6 +246,14 @@ fn bad_numbers_name_the_field() {
     let mut config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("k");
     config.timeout_secs = Some(-1.0);
     assert_eq!(config_error(config.http_settings()).0, "timeout_secs");
+    // Positive, but a zero `Duration`: every request would time out at once.
+    let mut config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("k");
+    config.connect_timeout_secs = Some(1e-20);
+    let (field, message) = config_error(config.http_settings());
+    assert_eq!(field, "connect_timeout_secs");
+    assert!(message.contains("from 0.001 up"), "{message}");
+    config.connect_timeout_secs = Some(0.001);
+    assert!(config.http_settings().is_ok());
     let mut config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("k");
     config.retry.max_attempts = Some(0);
     assert_eq!(config_error(config.http_settings()).0, "retry.max_attempts");
@@ -329,6 +337,34 @@ fn an_unknown_name_built_in_code_stays_on_one_line() {
     let error = file.get(Some("x\ny")).unwrap_err().to_string();
     assert!(!error.contains('\n'), "{error}");
     assert!(error.contains("\"a\\nb\""), "{error}");
+}
+
+/// A blank option would be sent to the vendor as it is (`override_agent_id: ""`): refused
+/// where it is written, in a file as in code.
+#[test]
+fn a_blank_option_is_refused_at_its_name() {
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Options {
+        agent_id: Option<String>,
+    }
+    let file = ProvidersFile::from_toml_str(
+        "[providers.r]\nkind = \"retell\"\n[providers.r.options]\nagent_id = \"  \"\n",
+    )
+    .unwrap();
+    let (field, message) = config_error(file.get(None).unwrap().options::<Options>());
+    assert_eq!(
+        (field.as_str(), message.as_str()),
+        ("providers.r.options.agent_id", "is empty")
+    );
+    let built = ProviderConfig::new(ProviderKind::Retell).with_option("agent_id", "");
+    let (field, _) = config_error(built.options::<Options>());
+    assert_eq!(field, "options.agent_id");
+    let set = ProviderConfig::new(ProviderKind::Retell).with_option("agent_id", "agent_1");
+    assert_eq!(
+        set.options::<Options>().unwrap().agent_id.as_deref(),
+        Some("agent_1")
+    );
 }
 
 #[test]
