@@ -1331,10 +1331,23 @@ fn debug_never_shows_the_key_and_config_is_checked() {
         "{err:?}"
     );
 
-    let insecure = config.with_option("usage_base_url", "http://platform.example.com/api/v1");
+    let insecure =
+        (config.clone()).with_option("usage_base_url", "http://platform.example.com/api/v1");
     let err = HappyRobot::from_config(&insecure).unwrap_err();
     assert!(
         matches!(&err, Error::Config { field, .. } if field == "options.usage_base_url"),
         "{err:?}"
     );
+    // Plain http to loopback is allowed, but not beside the https API: one client serves
+    // both, and would refuse every usage report.
+    let mut halfway = config.with_option("usage_base_url", "http://127.0.0.1:9/api/v2");
+    halfway.base_url = None;
+    let err = HappyRobot::from_config(&halfway).unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { field, message } if field == "options.usage_base_url"
+            && message.contains("beside an https base_url")),
+        "{err:?}"
+    );
+    halfway.base_url = Some("http://127.0.0.1:9/api/v1".into());
+    assert!(HappyRobot::from_config(&halfway).is_ok());
 }

@@ -187,7 +187,20 @@ impl AdapterConfig for ProviderConfig {
     }
 
     fn second_base_url(&self, raw: &str, field: &str) -> Result<url::Url> {
-        crate::http::parse_base_url(raw, self.allow_insecure_http, &self.field(field))
+        let url = crate::http::parse_base_url(raw, self.allow_insecure_http, &self.field(field))?;
+        // Both go through one client, which refuses plain http beside an https API (a proxy
+        // would read the key): said now rather than at every request. The API's base is the
+        // vendor's (https) unless `base_url` says otherwise.
+        let api_is_http = (self.base_url.as_deref())
+            .and_then(|base| url::Url::parse(base.trim()).ok())
+            .is_some_and(|base| base.scheme() == "http");
+        if url.scheme() == "http" && !api_is_http {
+            return Err(Error::config(
+                self.field(field),
+                "plain http beside an https base_url: use https, or set base_url to http too",
+            ));
+        }
+        Ok(url)
     }
 
     fn options<T: DeserializeOwned>(&self) -> Result<T> {
