@@ -66,14 +66,23 @@ fn webhook_secret(kind: ProviderKind) -> String {
 }
 
 /// `registry_toml` (from [`sandbox_toml`]) with a `[providers.NAME.webhook]` table per
-/// vendor: its [`webhook_secret`], checked as that vendor's deliveries carry it by default.
+/// vendor, written as that vendor can deliver (the tables are printed for users to copy):
+/// Retell signs with the API key, so its table names no secret; Rounded's agents take a
+/// URL and no headers, so its secret travels in the URL (`verify = "query"`); the others
+/// send the [`webhook_secret`] in their default header.
 pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
     let mut text = String::from(registry_toml);
     for &kind in voiceport_sandbox::EMULATED {
         let secret = webhook_secret(kind);
-        text.push_str(&format!(
-            "[providers.{kind}.webhook]\nsecret = \"{secret}\"\n\n"
-        ));
+        let table = match kind {
+            ProviderKind::Retell => "# signed with the API key\n".to_owned(),
+            ProviderKind::Rounded => format!(
+                "# Rounded sends no headers: the secret is in the URL (?token=…)\n\
+                 verify = \"query\"\nsecret = \"{secret}\"\n"
+            ),
+            _ => format!("secret = \"{secret}\"\n"),
+        };
+        text.push_str(&format!("[providers.{kind}.webhook]\n{table}\n"));
     }
     text
 }

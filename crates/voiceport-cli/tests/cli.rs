@@ -1037,6 +1037,40 @@ async fn sandbox_with_webhooks_posts_signed_deliveries_its_printed_config_verifi
     let report = report.expect("no end-of-call report was delivered");
     assert_eq!(report.url.path(), "/webhooks/voicebot");
     assert_eq!(verifier.verify(&report.headers, &report.body), Ok(()));
+
+    // The printed tables are what each vendor can deliver: Rounded's agents send no
+    // headers (the secret is in the URL), Retell signs with the API key.
+    for (vendor, proof) in [("rounded", "token="), ("retell", "x-retell-signature")] {
+        let dial = ["-p", vendor, "calls", "dial", "--to", "+14155550187"];
+        let dialed = run_with(&config, &dial).await;
+        assert!(dialed.status.success(), "{vendor}: {}", stderr(&dialed));
+        let table = registry.file().get(Some(vendor)).unwrap();
+        let verifier = table.webhook_verifier().unwrap().unwrap();
+        let path = format!("/webhooks/{vendor}");
+        let mut delivery = None;
+        for _ in 0..200 {
+            let received = receiver.received_requests().await.unwrap_or_default();
+            delivery = received.into_iter().find(|r| r.url.path() == path);
+            if delivery.is_some() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        let delivery = delivery.unwrap_or_else(|| panic!("nothing was delivered for {vendor}"));
+        let query = delivery.url.query();
+        let carried =
+            query.is_some_and(|q| q.contains(proof)) || delivery.headers.contains_key(proof);
+        assert!(carried, "{vendor}: {:?} {:?}", query, delivery.headers);
+        assert!(
+            !delivery.headers.contains_key("x-webhook-secret"),
+            "{vendor}"
+        );
+        let verified = verifier.verify_request(query, &delivery.headers, &delivery.body);
+        assert_eq!(verified, Ok(()), "{vendor}");
+    }
+    let retell = registry.file().get(Some("retell")).unwrap();
+    let table = retell.webhook.as_ref().expect("a webhook table");
+    assert!(table.secret.is_none(), "Retell signs with the API key");
     let _ = std::fs::remove_dir_all(dir);
 }
 
