@@ -227,7 +227,9 @@ pub struct DialRequest {
     pub name: Option<String>,
     /// The campaign to attach the call to.
     pub campaign_id: Option<CampaignId>,
-    /// Vendor-specific body fields, merged into the request body as given.
+    /// Vendor-specific body fields, added to the request body as given. A field voiceport
+    /// sets from the request is refused, not replaced (each vendor's page says which
+    /// object it merges instead, such as Vapi's `assistantOverrides`).
     pub extra: BTreeMap<String, Value>,
 }
 

@@ -107,14 +107,21 @@ pub fn check_extra_keys(
 ) -> Result<()> {
     match extra.keys().find(|key| ours.contains(&key.as_str())) {
         None => Ok(()),
-        Some(key) => Err(Error::invalid_input(
-            kind,
-            operation,
-            format!(
-                "`extra` key `{key}` collides with a field voiceport sets from the request; use the request field"
-            ),
-        )),
+        Some(key) => Err(extra_key_collides(kind, operation, key)),
     }
+}
+
+/// The error of an `extra` field `key` (a path such as `assistantOverrides.metadata` where
+/// an adapter merges one level down) that the request sets already: refused rather than
+/// replaced, as [`check_extra_keys`] refuses it.
+pub fn extra_key_collides(kind: ProviderKind, operation: Operation, key: &str) -> Error {
+    Error::invalid_input(
+        kind,
+        operation,
+        format!(
+            "`extra` key `{key}` collides with a field voiceport sets from the request; use the request field"
+        ),
+    )
 }
 
 #[cfg(test)]

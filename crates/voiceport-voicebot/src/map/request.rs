@@ -6,8 +6,10 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{check_unsupported, format_time};
-use voiceport_core::{CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, Result};
+use voiceport_core::adapter::{check_unsupported, extra_key_collides, format_time};
+use voiceport_core::{
+    CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, ProviderKind, Result,
+};
 
 use super::page::{Window, up_to_millisecond};
 use crate::config::{Flavor, VapiOptions};
@@ -43,8 +45,10 @@ pub(crate) fn list_params(
 /// `assistantId` is the request's `agent_id`, else `options.assistant_id` (required);
 /// `phoneNumberId` the request's, else `options.phone_number_id`. `from_number`,
 /// `language` and `campaign_id` are `Unsupported` (Vapi dials from a phone-number id; the
-/// other two cannot be set on a Vapi call). `extra` is merged at the top level last, so its
-/// keys win.
+/// other two cannot be set on a Vapi call). `extra` adds top-level fields; one voiceport
+/// sets from the request is refused, except `assistantOverrides`, whose fields are merged
+/// into the request's (`firstMessage` beside `variableValues`), again refusing one the
+/// request sets.
 pub(crate) fn dial_body<'a>(
     flavor: Flavor,
     request: &'a DialRequest,
@@ -106,7 +110,7 @@ pub(crate) fn dial_body<'a>(
     let Ok(Value::Object(mut map)) = serde_json::to_value(&body) else {
         return refuse("cannot encode the request body".into());
     };
-    map.extend(request.extra.clone());
+    merge_extra(kind, &mut map, &request.extra)?;
     // Checked on the final body, so that a `name` from `extra` is held to it too.
     check_name(
         flavor,
@@ -114,6 +118,33 @@ pub(crate) fn dial_body<'a>(
         map.get("name").and_then(Value::as_str),
     )?;
     Ok(map)
+}
+
+/// Adds `extra` to the dial body `map` (see [`dial_body`]): a field the request set is
+/// refused rather than replaced (an `extra` `customer` would dial another number than the
+/// request's `to`), and `assistantOverrides` is merged one level down.
+fn merge_extra(
+    kind: ProviderKind,
+    map: &mut Map<String, Value>,
+    extra: &BTreeMap<String, Value>,
+) -> Result<()> {
+    const OVERRIDES: &str = "assistantOverrides";
+    let collides = |key: &str| Err(extra_key_collides(kind, Operation::Dial, key));
+    for (key, value) in extra {
+        match (map.get_mut(key), value) {
+            (None, _) => {
+                map.insert(key.clone(), value.clone());
+            }
+            (Some(Value::Object(ours)), Value::Object(theirs)) if key == OVERRIDES => {
+                if let Some(set) = theirs.keys().find(|inner| ours.contains_key(*inner)) {
+                    return collides(&format!("{OVERRIDES}.{set}"));
+                }
+                ours.extend(theirs.clone());
+            }
+            (Some(_), _) => return collides(key),
+        }
+    }
+    Ok(())
 }
 
 /// The body of an update: `{name}`. Vapi (and Voicebot Studio) update only the name; the
@@ -340,6 +371,57 @@ mod tests {
         assert!(dial_body(&request, &options).is_err());
         request.extra.insert("name".into(), json!("Reminder"));
         assert!(dial_body(&request, &options).is_ok());
+    }
+
+    /// `extra` adds fields; one the request sets is refused, not replaced (an `extra`
+    /// `customer` would dial another number), and `assistantOverrides` is merged.
+    #[test]
+    fn extra_adds_fields_and_never_replaces_the_request_s() {
+        let options = VapiOptions {
+            assistant_id: Some("a".into()),
+            phone_number_id: None,
+        };
+        let mut request = DialRequest::to("+14155550123");
+        request.variables.insert("first_name".into(), json!("Ada"));
+        request.extra.insert(
+            "assistantOverrides".into(),
+            json!({"firstMessage": "Hi Ada", "backgroundSound": "off"}),
+        );
+        let body = Value::Object(dial_body(&request, &options).unwrap());
+        assert_eq!(
+            body["assistantOverrides"],
+            json!({"variableValues": {"first_name": "Ada"}, "firstMessage": "Hi Ada",
+                   "backgroundSound": "off"})
+        );
+        let refused = |key: &str, value: Value, path: &str| {
+            let mut request = request.clone();
+            request.extra.insert(key.into(), value);
+            let err = dial_body(&request, &options).unwrap_err();
+            let text = err.to_string();
+            assert!(
+                text.contains(&format!("`extra` key `{path}` collides")),
+                "{text}"
+            );
+        };
+        refused("customer", json!({"number": "+19995550100"}), "customer");
+        refused("assistantId", json!("b"), "assistantId");
+        refused(
+            "assistantOverrides",
+            json!({"variableValues": {"first_name": "Bo"}}),
+            "assistantOverrides.variableValues",
+        );
+        refused(
+            "assistantOverrides",
+            json!("not an object"),
+            "assistantOverrides",
+        );
+        // Without request overrides, `extra`'s are the body's.
+        let mut plain = DialRequest::to("+14155550123");
+        plain
+            .extra
+            .insert("assistantOverrides".into(), json!({"firstMessage": "Hi"}));
+        let body = Value::Object(dial_body(&plain, &options).unwrap());
+        assert_eq!(body["assistantOverrides"], json!({"firstMessage": "Hi"}));
     }
 
     #[test]
