@@ -453,8 +453,9 @@ pub(crate) fn wait_limit(args: &DialArgs) -> Option<std::time::Duration> {
 }
 
 /// `calls dial --wait`: waits (at most `limit`) for the call `id` to end, and returns it as
-/// it ended. Ctrl-C stops the wait, not the call, and says how to look at it (`get`: the
-/// command that shows it).
+/// it ended. Ctrl-C stops the wait, not the call; a timeout or a failure to look at the
+/// call (the call was placed all the same) says how to look at it (`get`: the command that
+/// shows it).
 pub(crate) async fn wait_for_end(
     provider: &dyn VoiceProvider,
     id: &CallId,
@@ -477,7 +478,10 @@ pub(crate) async fn wait_for_end(
                 error: Box::new(error),
                 hint: format!("the call goes on; to see it, run: {get}"),
             },
-            error => Failure::Voice(error),
+            error => Failure::Hinted {
+                error: Box::new(error),
+                hint: format!("call {shown} was placed; to see it, run: {get}"),
+            },
         }),
     }
 }
@@ -528,12 +532,21 @@ async fn dial(
     match (answered, wait) {
         (Some(Ok(outcome)), None) => return print_dial(outcome, json),
         (Some(Ok(outcome)), Some(limit)) => {
-            let id = outcome.call_id;
+            let id = outcome.call_id.clone();
             if !json {
                 print_dialed_id(&id)?;
             }
             let get = named.command(&format!("calls get {}", output::shell_quote(id.as_str())));
-            let ended = wait_for_end(provider, &id, limit, &mut ctrl_c, &get).await?;
+            let ended = match wait_for_end(provider, &id, limit, &mut ctrl_c, &get).await {
+                Ok(ended) => ended,
+                // The call was placed: a script reading the JSON learns it, as after an
+                // interrupted dial.
+                Err(failure) if json => {
+                    print_dial(outcome, true)?;
+                    return Err(failure);
+                }
+                Err(failure) => return Err(failure),
+            };
             let outcome = voiceport::DialOutcome {
                 call_id: id,
                 call: Some(ended),

@@ -387,7 +387,15 @@ pub(crate) async fn dial(
             ));
             let provider = registry.connect(Some(&dialed.provider_name))?;
             let id = dialed.outcome.call_id.clone();
-            let ended = wait_for_end(&*provider, &id, limit, &mut ctrl_c, &get).await?;
+            let ended = match wait_for_end(&*provider, &id, limit, &mut ctrl_c, &get).await {
+                Ok(ended) => ended,
+                // The call was placed: a script reading the JSON learns it.
+                Err(failure) if json => {
+                    print_routed(&dialed, true)?;
+                    return Err(failure);
+                }
+                Err(failure) => return Err(failure),
+            };
             if !json {
                 return output::call(&ended, false);
             }

@@ -3118,7 +3118,54 @@ async fn dial_wait_prints_the_call_as_it_ended() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
 
-/// A call still live when `--wait-timeout` runs out: exit 3, and the call goes on.
+/// The call was placed, then looking at it failed (the vendor answered 500): exit 3, saying
+/// the call was placed and how to look at it, and with `--json` the dial's JSON on standard
+/// output, so that a script does not dial again.
+#[tokio::test(flavor = "multi_thread")]
+async fn dial_wait_that_cannot_look_at_the_call_says_it_was_placed() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let server = MockServer::start().await;
+    let id = "97adfced-7c9c-4776-8915-cda3cd23b993";
+    let placed = serde_json::json!({"message": "Call started", "data": {"call_id": id},
+                                    "error": null, "status": 201});
+    Mock::given(method("POST"))
+        .and(path("/v1/calls/phone"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(placed))
+        // One dial per run: never sent again.
+        .expect(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/v1/calls/{id}")))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &format!("{}/v1", server.uri()), "");
+    for json_too in [false, true] {
+        let mut args = vec!["calls", "dial", "--to", "+14155550187", "--wait"];
+        if json_too {
+            args.push("--json");
+        }
+        let out = run_with(&config, &args).await;
+        assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+        let said = stderr(&out);
+        assert!(
+            said.contains(&format!("call {id} was placed; to see it, run: voiceport")),
+            "{said}"
+        );
+        let printed = stdout(&out);
+        if json_too {
+            let dialed: Value = serde_json::from_slice(&out.stdout).unwrap();
+            assert_eq!(dialed["call_id"], id, "{printed}");
+        } else {
+            assert_eq!(printed.trim(), format!("dialed {id}"));
+        }
+    }
+}
+
+/// A call still live when `--wait-timeout` runs out: exit 3, and the call goes on; with
+/// `--json` the dial's JSON is printed all the same, so that a script learns its id.
 #[tokio::test(flavor = "multi_thread")]
 async fn dial_wait_gives_up_after_its_timeout() {
     let env = env_talking(std::time::Duration::from_secs(600)).await;
@@ -3136,8 +3183,11 @@ async fn dial_wait_gives_up_after_its_timeout() {
     ];
     let out = run(Some(&env), &args).await;
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(out.stdout.is_empty(), "{}", stdout(&out));
+    let dialed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let id = dialed["call_id"].as_str().unwrap_or_default().to_owned();
+    assert!(id.starts_with("call_"), "{dialed}");
     let said = stderr(&out);
+    assert!(said.contains(&format!("calls get '{id}'")), "{said}");
     assert!(said.contains("waiting for call"), "{said}");
     assert!(said.contains("is still in_progress after"), "{said}");
     assert!(
