@@ -934,6 +934,28 @@ fn is_plain_number(text: &str) -> bool {
     parts.next().is_none() && all_digits(whole) && fraction.is_none_or(all_digits)
 }
 
+/// The provider `name`, connected with a stand-in key when its own cannot be read (its
+/// `api_key_env` unset here): what it supports does not depend on the key, which is never
+/// used. Any other error in its table is said.
+fn without_key_if_need_be(
+    registry: &voiceport::Registry,
+    name: &str,
+) -> Result<std::sync::Arc<dyn VoiceProvider>, Failure> {
+    let error = match registry.connect(Some(name)) {
+        Ok(provider) => return Ok(provider),
+        Err(error) => error,
+    };
+    let config = registry.file().get(Some(name))?;
+    let key_fields = [config.field("api_key"), config.field("api_key_env")];
+    match &error {
+        voiceport::Error::Config { field, .. } if key_fields.contains(field) => {
+            let keyless = config.clone().with_api_key("capabilities-need-no-key");
+            Ok(voiceport::connect(&keyless)?)
+        }
+        _ => Err(error.into()),
+    }
+}
+
 /// Every configured provider's capabilities, or with `-p NAME` that provider's. In JSON,
 /// keyed by provider name, each with its `kind` beside the flags.
 fn capabilities(
@@ -949,7 +971,7 @@ fn capabilities(
     let mut columns = Vec::new();
     let mut by_name = serde_json::Map::new();
     for name in names {
-        let provider = registry.connect(Some(name))?;
+        let provider = without_key_if_need_be(&registry, name)?;
         let flags = serde_json::to_value(provider.capabilities())
             .map_err(|e| Failure::Usage(e.to_string()))?;
         if json {

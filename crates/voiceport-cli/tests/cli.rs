@@ -586,6 +586,27 @@ async fn capabilities_table_and_json() {
     );
 }
 
+/// What a provider supports needs no key: a provider whose key variable is not set here
+/// is listed all the same; a table with another error is not.
+#[tokio::test(flavor = "multi_thread")]
+async fn capabilities_need_no_key() {
+    let config = private_config(
+        "caps-keyless",
+        "[providers.live]\nkind = \"retell\"\napi_key_env = \"VOICEPORT_TEST_CAPS_KEY_UNSET_83\"\n\
+         [providers.other]\nkind = \"rounded\"\napi_key = \"k\"\n",
+    );
+    let caps = json(&run_with(&config, &["capabilities", "--json"]).await);
+    assert_eq!(caps["live"]["kind"], "retell", "{caps}");
+    assert_eq!(caps["other"]["kind"], "rounded", "{caps}");
+    let broken = private_config(
+        "caps-broken",
+        "[providers.live]\nkind = \"retell\"\napi_key = \"k\"\nbase_url = \"ftp://example.com\"\n",
+    );
+    let out = run_with(&broken, &["capabilities"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("base_url"), "{}", stderr(&out));
+}
+
 /// A call reads the same in every command's JSON: its own field order (`id` first), never
 /// sorted by key as a generic JSON tree would be.
 #[tokio::test(flavor = "multi_thread")]
