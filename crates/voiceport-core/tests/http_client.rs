@@ -141,6 +141,33 @@ async fn a_408_is_retried_for_reads_only() {
     assert!(err.is_retryable());
 }
 
+/// A write whose first attempt may have taken effect (a 502), then refused outright on
+/// every retry (429): the error is the attempt that may have taken effect, whose outcome
+/// is unknown, not the last refusal's "not applied". A read reports its last error.
+#[tokio::test]
+async fn a_write_refused_after_an_attempt_that_may_have_applied_is_not_said_unapplied() {
+    let server = MockServer::start().await;
+    for verb in ["PATCH", "GET"] {
+        Mock::given(method(verb))
+            .respond_with(ResponseTemplate::new(502))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method(verb))
+            .respond_with(ResponseTemplate::new(429))
+            .mount(&server)
+            .await;
+    }
+    let client = client_for(&server, "", AuthStyle::Bearer, fast_retries(3));
+    let update = Request::patch(Operation::UpdateCall, ["calls", "c1"]);
+    let err = client.send(update).await.unwrap_err();
+    assert!(matches!(err, Error::Server { status: 502, .. }), "{err:?}");
+    assert_eq!(err.outcome(), voiceport_core::RequestOutcome::Unknown);
+    let read = client.send(Request::get(Operation::GetCall, ["calls", "c1"]));
+    let err = read.await.unwrap_err();
+    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+}
+
 #[tokio::test]
 async fn attempts_are_bounded() {
     let server = MockServer::start().await;

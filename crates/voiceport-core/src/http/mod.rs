@@ -272,6 +272,10 @@ impl HttpClient {
         let mut attempts = 0;
         // Whether an attempt so far may have taken effect at the vendor.
         let mut may_have_applied = false;
+        // The first write attempt that may have taken effect, kept: should the last be
+        // refused outright (a 429, a refused connection), the request may still have
+        // taken effect, and the error says so.
+        let mut uncertain: Option<Error> = None;
         let dial = request.operation == Operation::Dial;
         loop {
             // A dial not sent yet is not sent after an interrupt (its first attempt, or a
@@ -305,12 +309,16 @@ impl HttpClient {
                 );
                 return Ok(Response::no_content(provider, request.operation));
             }
-            may_have_applied |= error.outcome() != RequestOutcome::NotApplied;
+            let applied_maybe = error.outcome() != RequestOutcome::NotApplied;
+            may_have_applied |= applied_maybe;
             let settings = &self.inner.settings;
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
                     tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, "retrying");
+                    if applied_maybe && uncertain.is_none() && !request.operation.is_read() {
+                        uncertain = Some(error);
+                    }
                     // A dial's wait ends with an interrupt, which the loop then reports.
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
@@ -319,7 +327,10 @@ impl HttpClient {
                 }
                 None => {
                     tracing::debug!(attempt = attempts, error = %error, "giving up");
-                    return Err(error);
+                    return Err(match uncertain {
+                        Some(earlier) if !applied_maybe => earlier,
+                        _ => error,
+                    });
                 }
             }
         }
