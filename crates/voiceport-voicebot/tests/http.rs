@@ -1288,6 +1288,26 @@ async fn vapi_end_call_of_a_call_that_is_over_succeeds() {
     assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
 }
 
+/// A call that cannot be read (a 503 on every attempt) is not ended: the error says the
+/// end-call was not sent, and its outcome is "not applied", not a server error's "unknown".
+#[tokio::test]
+async fn vapi_end_call_of_a_call_that_cannot_be_read_sends_nothing() {
+    let api = VP.api().await;
+    let id = CallId::new("0c6b8e0e-6d1f-4a51-9b7e-2f9d3c4a5b6e");
+    api.on("GET", &VP.call_path(id.as_str()))
+        .respond_with(json_response(503, &VP.error_body(503)))
+        .mount(&api.server)
+        .await;
+    let err = VP.client(&api).end_call(&id).await.unwrap_err();
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
+    assert!(
+        err.to_string().contains("the end-call was not sent"),
+        "{err}"
+    );
+    let sent = api.server.received_requests().await.unwrap();
+    assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
+}
+
 /// What `end_call` refuses after reading the call, without posting anywhere; and the
 /// call's own errors, named for `end_call`.
 #[tokio::test]
