@@ -299,14 +299,12 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             }
             // Every page printed is whole: the walk resumes after them.
             progress.finish();
+            let token = resume.as_ref().map(PageCursor::to_token);
+            let interrupted = interrupted_walk(count, token.as_deref(), "");
             if !json {
-                table.finish()?;
+                return finish_interrupted_table(&mut table, interrupted);
             }
-            return Err(interrupted_walk(
-                count,
-                resume.as_ref().map(PageCursor::to_token).as_deref(),
-                "",
-            ));
+            return Err(interrupted);
         };
         let page = match next {
             Ok(Some(page)) => page,
@@ -409,6 +407,20 @@ pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) 
 /// telling the user to start over would print (or `--append`) every call again.
 fn walk_complete(count: usize, next: Option<&PageCursor>) -> bool {
     count > 0 && next.is_none()
+}
+
+/// After a walk's Ctrl-C, ends its table (the header when no row came yet) and returns
+/// `interrupted`. Should the output's reader be gone (a pipe whose reader got the same
+/// Ctrl-C), the interruption is still said and is the exit code, not a quiet success.
+pub(crate) fn finish_interrupted_table(table: &mut output::Table, interrupted: Failure) -> Outcome {
+    if let Failure::Interrupted(message) = &interrupted {
+        output::exit_on_closed_output_saying(
+            crate::interrupts::interrupted_exit_code(),
+            crate::interrupts::said(message),
+        );
+    }
+    table.finish()?;
+    Err(interrupted)
 }
 
 /// After a walk's Ctrl-C, the failure of flushing its output: as it is, unless the

@@ -193,15 +193,11 @@ pub(crate) async fn list(
             None => Some(walk.try_next().await),
         };
         let Some(next) = next else {
+            let stopped = interrupted(count, &walk.cursor(), args.cursor.is_some(), "");
             if !json {
-                table.finish()?;
+                return crate::commands::finish_interrupted_table(&mut table, stopped);
             }
-            return Err(interrupted(
-                count,
-                &walk.cursor(),
-                args.cursor.is_some(),
-                "",
-            ));
+            return Err(stopped);
         };
         let merged = match next {
             Ok(Some(merged)) => merged,

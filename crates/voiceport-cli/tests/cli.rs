@@ -3354,6 +3354,49 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
     assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
 }
 
+/// The same for `calls list --all` as a table, one provider or several, stopped before
+/// its first page came: the header alone is left to write, into a pipe whose reader is
+/// gone, and that is still an interruption (exit 130), not a quiet success.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_before_a_listing_s_first_page_into_a_closed_pipe_is_an_interruption() {
+    use voiceport_sandbox::{Fault, FaultKind};
+    let env = env().await;
+    for kind in [
+        voiceport::ProviderKind::Rounded,
+        voiceport::ProviderKind::Voicebot,
+    ] {
+        env._sandbox.faults().inject(
+            Fault::new(FaultKind::Delay(std::time::Duration::from_secs(60)))
+                .vendor(kind)
+                .method("GET")
+                .times(u32::MAX),
+        );
+    }
+    let listings: [&[&str]; 2] = [
+        &["-p", "rounded", "calls", "list", "--all"],
+        &["calls", "list", "--all", "--providers", "rounded,voicebot"],
+    ];
+    for listing in listings {
+        let mut child = spawn_piped(&env.config, listing);
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        drop(child.stdout.take());
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = wait_output(child).await;
+        assert_eq!(
+            out.status.code(),
+            Some(130),
+            "{listing:?}: {}",
+            stderr(&out)
+        );
+        assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
     let env = env().await;
