@@ -199,7 +199,8 @@ fn warn_about(decoded: &Decoded) {
 
 fn warn_about_call(call: &Call) {
     for warning in &call.warnings {
-        let text = format!("warning: call {}: {warning}", call.id);
+        // Vendor text (the id, the value in the warning) stays on its line.
+        let text = output::cell(&format!("warning: call {}: {warning}", call.id)).into_owned();
         output::say(&text);
     }
 }

@@ -753,6 +753,33 @@ async fn bad_config_exits_2_naming_the_field() {
     assert_eq!(usage.status.code(), Some(2));
 }
 
+/// `normalize -v` says each call's warnings; vendor text in them (a call id with a line
+/// break) cannot fake a line of its own.
+#[tokio::test(flavor = "multi_thread")]
+async fn normalize_warnings_keep_vendor_text_on_their_line() {
+    let dir = std::env::temp_dir().join(format!("voiceport-norm-warn-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("call.json");
+    let call = serde_json::json!({"id": "c1\nerror: forged line", "status": "completed",
+                                  "start_time": "not a time"});
+    std::fs::write(&file, call.to_string()).unwrap();
+    let args = [
+        "-v",
+        "normalize",
+        "--vendor",
+        "rounded",
+        file.to_str().unwrap(),
+    ];
+    let out = run(None, &args).await;
+    let said = stderr(&out);
+    assert!(said.contains("warning: call c1"), "{said}");
+    assert!(
+        !said.lines().any(|line| line.starts_with("error: forged")),
+        "{said}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn normalize_every_fixture() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
