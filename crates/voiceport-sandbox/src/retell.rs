@@ -5,7 +5,7 @@
 //! | `GET /v2/get-call/{call_id}` | the call, bare |
 //! | `POST /v3/list-calls` | `{items, has_more, pagination_key}` (`total` with `include_total`); items without the transcript fields |
 //! | `POST /v2/create-phone-call` | 201, the new call (`registered`) |
-//! | `PATCH /v2/update-call/{call_id}` | the call, its `metadata` replaced |
+//! | `PATCH /v2/update-call/{call_id}` | the call, its `metadata` replaced (inferred: see below) |
 //! | `POST /v2/stop-call/{call_id}` | 204; the call ends `manual_stopped` |
 //! | `DELETE /v2/delete-call/{call_id}` | 204; the call is gone |
 //!
@@ -32,7 +32,9 @@
 //! custom fields …) are not emulated: they answer 400 naming the filter, rather than being
 //! ignored.
 //!
-//! Inferred, as Retell does not say: a stop of a call already over answers 204 and changes
+//! Inferred, as Retell does not say: an update replaces `metadata` rather than merging into
+//! it (the adapter says the same, `update_metadata_replace`); a stop of a call already over
+//! answers 204 and changes
 //! nothing; a `not_connected` call carries no `start_timestamp`/`end_timestamp`; analysis
 //! is done when the call ends (so `get-call` shows it at once, and the `call_analyzed`
 //! delivery follows `call_ended` at once), and only for calls that connected; the last

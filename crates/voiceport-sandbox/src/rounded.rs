@@ -41,7 +41,7 @@ fn envelope(status: StatusCode, message: &str, data: Value) -> Response {
 }
 
 /// The call's `status` and `answer_type`. A call terminated before anyone answered is
-/// `canceled` (inferred: Rounded documents the value, not when it is used).
+/// `canceled` (inferred: Rounded documents only `created` and `completed`).
 fn status(view: &View) -> (&'static str, Option<&'static str>) {
     match view.phase {
         Phase::Ended(Outcome::EndedByApi) if view.started_at.is_none() => ("canceled", None),

@@ -242,8 +242,9 @@ impl Family<'_> {
     /// The server messages posted when a dialed call reaches `stage`: a `status-update`
     /// per status, and after `ended` the `end-of-call-report`.
     ///
-    /// As Vapi sends them, the `call` inside a message is a stale snapshot (the call as it
-    /// stood before the status it reports); what is new is at the message level.
+    /// The `call` inside the `ended` status update and the report is a stale snapshot (the
+    /// call as it stood before it ended), as Vapi's are; what is new is at the message
+    /// level. The earlier updates carry the call as it is.
     pub(crate) fn stage_deliveries(
         self,
         call: &SimCall,
