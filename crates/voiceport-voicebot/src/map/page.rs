@@ -94,7 +94,8 @@ impl Window {
 /// decoded.
 ///
 /// A page is full when it has as many calls as the `limit` sent (a shorter page is the
-/// last); the next one is then the window of [`Window`]. Errors ([`Error::Decode`] naming
+/// last, and so is a longer one: the vendor ignored `limit` and sent every call); the next
+/// one is then the window of [`Window`]. Errors ([`Error::Decode`] naming
 /// the place), rather than a silent end of the listing: a full page whose last call (the
 /// oldest, the list being newest first) has no readable `createdAt` (there is no window
 /// to continue from), and one millisecond holding more calls than the vendor's largest
@@ -196,7 +197,10 @@ impl Edge {
                 body,
             ))
         };
-        if self.count < window.limit as usize {
+        // A shorter page is the last. A longer one comes of a vendor that ignored `limit`
+        // (Voicebot Studio documents no parameter), which sent every call it would: the
+        // last too, rather than a next window it would answer the same way.
+        if self.count != window.limit as usize {
             return Ok(None);
         }
         if self.count > 0 && !self.last_has_time {
@@ -408,6 +412,26 @@ mod tests {
             cursor: page.next.clone(),
             ..sized(page_size)
         }
+    }
+
+    /// A vendor that ignores `limit` (Voicebot Studio documents no list parameter) sends
+    /// every call at once: that page is the last, not the start of a walk that would ask
+    /// again and fail as a cycle.
+    #[test]
+    fn a_page_longer_than_its_limit_is_the_last() {
+        let times = [
+            Some("2026-03-16T15:02:05.000Z"),
+            Some("2026-03-16T15:02:04.000Z"),
+            Some("2026-03-16T15:02:03.000Z"),
+            Some("2026-03-16T15:02:02.000Z"),
+            Some("2026-03-16T15:02:01.000Z"),
+        ];
+        let page = decode_page(&page_body(&times), &sized(3)).unwrap();
+        assert_eq!(ids(&page), ["c0", "c1", "c2", "c3", "c4"]);
+        assert_eq!(page.next, None);
+        // As many as the limit: a full page, with a next window.
+        let page = decode_page(&page_body(&times[..3]), &sized(3)).unwrap();
+        assert!(page.next.is_some());
     }
 
     #[test]
