@@ -3367,7 +3367,16 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
         "--page-size",
         "5",
     ];
-    let mut child = spawn_piped(&env.config, &export);
+    let out = interrupted_with_its_reader_gone(&env.config, &export).await;
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+}
+
+/// Runs the command `args` for 1.5 s with standard output piped, then closes the pipe's
+/// reading end and sends Ctrl-C, as a shell does to `voiceport … | head` on Ctrl-C.
+#[cfg(unix)]
+async fn interrupted_with_its_reader_gone(config: &std::path::Path, args: &[&str]) -> Output {
+    let mut child = spawn_piped(config, args);
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     // The reader goes, then the Ctrl-C comes.
     drop(child.stdout.take());
@@ -3376,9 +3385,7 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
         .status()
         .unwrap();
     assert!(kill.success());
-    let out = wait_output(child).await;
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+    wait_output(child).await
 }
 
 /// The same for `calls list --all` as a table, one provider or several, stopped before
@@ -3405,15 +3412,7 @@ async fn ctrl_c_before_a_listing_s_first_page_into_a_closed_pipe_is_an_interrupt
         &["calls", "list", "--all", "--providers", "rounded,voicebot"],
     ];
     for listing in listings {
-        let mut child = spawn_piped(&env.config, listing);
-        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-        drop(child.stdout.take());
-        let kill = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .status()
-            .unwrap();
-        assert!(kill.success());
-        let out = wait_output(child).await;
+        let out = interrupted_with_its_reader_gone(&env.config, listing).await;
         assert_eq!(
             out.status.code(),
             Some(130),
