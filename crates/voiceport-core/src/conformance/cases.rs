@@ -666,12 +666,12 @@ impl<'a> Suite<'a> {
             .await;
         match waited {
             Ok(call) => Ok(call),
-            // A live call left running costs the account: it is ended, where it can be.
-            Err(gave_up @ Error::WaitTimedOut { .. }) if self.caps.end_call => {
+            // Given up on (the wait ran out, or reading the call failed): a live call left
+            // running costs the account, so it is ended where it can be, or named.
+            Err(gave_up) => {
                 let ended = self.end_dialed(&outcome.call_id).await;
                 Err(failed("wait_until_ended", gave_up) + &ended)
             }
-            Err(e) => Err(failed("wait_until_ended", e)),
         }
     }
 

@@ -1052,6 +1052,29 @@ async fn a_failed_get_call_of_a_listed_call_is_named_where_it_left_cases_without
     left_without_a_call(&provider, &["inline transcript"], reason).await;
 }
 
+/// A wait that fails reading the dialed call (not only one that runs out) ends the call,
+/// rather than leaving it live at the account's cost.
+#[tokio::test]
+async fn a_wait_that_cannot_read_the_dialed_call_ends_it() {
+    let provider = Fake {
+        get_fails: true,
+        ..Fake::with_calls(5)
+    };
+    let env = Env {
+        dial: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "dial, then wait for the end");
+    assert!(
+        why.contains("wait_until_ended") && why.contains("the call was ended"),
+        "{why}"
+    );
+    // Every call dialed (by this case and the others that dial) is over.
+    assert!(provider.end_calls.load(Ordering::SeqCst) >= 1);
+    assert!(provider.live.lock().unwrap().is_empty());
+}
+
 /// A wrong dial count fails the dial case, but the call it dialed is ended first, and the
 /// failure says whether that worked.
 #[tokio::test]
