@@ -989,6 +989,8 @@ impl<'a> Suite<'a> {
                 );
             }
             MetadataMode::Replace => {
+                // Something to replace first (a merge of `z` into it would keep `a`).
+                send(update(&[("a", json!(1))])).await.map_err(fail)?;
                 let call = send(update(&[("z", json!(true))])).await.map_err(fail)?;
                 ensure!(
                     call.metadata.len() == 1 && call.metadata.get("z") == Some(&json!(true)),

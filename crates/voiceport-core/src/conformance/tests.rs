@@ -130,6 +130,8 @@ struct Fake {
     notes: AtomicUsize,
     /// Every call updated, noted or deleted.
     changed: Mutex<Vec<CallId>>,
+    /// Declares replacing metadata only (no merge), and merges it.
+    merges_on_replace: bool,
 }
 
 impl Fake {
@@ -156,6 +158,7 @@ impl Fake {
             dialed: AtomicUsize::new(0),
             notes: AtomicUsize::new(0),
             changed: Mutex::new(Vec::new()),
+            merges_on_replace: false,
         }
     }
 
@@ -205,7 +208,8 @@ impl VoiceProvider for Fake {
             list_calls: true,
             dial: !self.declares_no_dial,
             update_name: true,
-            update_metadata_merge: true,
+            // A replace-only vendor (as Retell) when it merges in secret.
+            update_metadata_merge: !self.merges_on_replace,
             update_metadata_replace: true,
             end_call: true,
             delete_call: true,
@@ -353,12 +357,16 @@ impl VoiceProvider for Fake {
     }
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
+        let merge = update.metadata.is_some() && update.metadata_mode == MetadataMode::Merge;
+        if merge && self.merges_on_replace {
+            return Err(Error::unsupported(KIND, Operation::UpdateCall));
+        }
         self.change(id, |call| {
             if let Some(name) = &update.name {
                 call.name = Some(name.clone());
             }
             if let Some(metadata) = &update.metadata {
-                if update.metadata_mode == MetadataMode::Replace {
+                if update.metadata_mode == MetadataMode::Replace && !self.merges_on_replace {
                     call.metadata.clear();
                 }
                 call.metadata.extend(metadata.clone());
@@ -537,8 +545,8 @@ async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
     assert_eq!(report.passed(), 23, "{report}");
     assert_eq!(report.unsupported(), 8, "{report}");
     let changed = provider.changed();
-    // Name, merge (2), replace, notes (3) on the dialed call; one delete.
-    assert_eq!(changed.len(), 8, "{changed:?}");
+    // Name, merge (2), replace (2), notes (3) on the dialed call; one delete.
+    assert_eq!(changed.len(), 9, "{changed:?}");
     assert!(changed.iter().all(|id| !listed.contains(id)), "{changed:?}");
     // Every call the account held before is still there.
     let ids = provider.ids();
@@ -1073,6 +1081,23 @@ async fn a_wait_that_cannot_read_the_dialed_call_ends_it() {
     // Every call dialed (by this case and the others that dial) is over.
     assert!(provider.end_calls.load(Ordering::SeqCst) >= 1);
     assert!(provider.live.lock().unwrap().is_empty());
+}
+
+/// A vendor said to replace metadata that merges it fails the replace case: the case
+/// writes something first, which a merge would keep.
+#[tokio::test]
+async fn a_replace_that_merges_fails() {
+    let provider = Fake {
+        merges_on_replace: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::dialing_and_writing()).await;
+    let why = failure(&report, "update metadata (replace)");
+    assert!(why.contains("replaced metadata is"), "{why}");
+    assert_eq!(
+        outcome(&report, "update metadata (merge)"),
+        Outcome::Unsupported
+    );
 }
 
 /// A wrong dial count fails the dial case, but the call it dialed is ended first, and the
