@@ -277,11 +277,13 @@ impl<'a> Suite<'a> {
     }
 
     /// A case with no completed call to read: from the listing's fault when it gave none,
-    /// from `get_call`'s when reading the completed call listed failed.
+    /// from `get_call`'s when reading the completed call listed failed. That call was
+    /// just listed, so failing to read it fails the case on any account (a decode error
+    /// in what only ended calls carry would otherwise pass as "not run").
     fn no_completed_call(&self, why: &str) -> Check {
         if let Some(error) = &self.completed_error {
             // Said, or the case would blame the account's data for the provider's error.
-            return self.call_missing(format!(
+            return Err(format!(
                 "{why} (reading the completed call listed failed: {error})"
             ));
         }
