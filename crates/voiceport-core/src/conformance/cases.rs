@@ -324,6 +324,7 @@ impl<'a> Suite<'a> {
         self.record("dial a busy line", check);
         let check = self.dial_scheduled().await;
         self.record("dial scheduled", check);
+        self.settle_dialed().await;
         if self.ended.is_none() {
             match self.completed_from_sample().await {
                 Ok(call) => self.ended = call,
@@ -899,6 +900,36 @@ impl<'a> Suite<'a> {
             }
             ensure!(!read.any(has), "declared absent, but a call carries {what}");
             Ok(Outcome::Unsupported)
+        }
+    }
+
+    /// Re-reads the call dialed here until it carries what ended calls come to carry
+    /// (analysis, cost) where the provider says they do, for as long as the environment
+    /// gives a call to end: some vendors add them after the end (Retell's analysis comes
+    /// with `call_analyzed`), and the cases judge the call as it settled, not as it first
+    /// read ended. A read that fails leaves the call as it was.
+    async fn settle_dialed(&mut self) {
+        let caps = self.caps;
+        let settled = |call: &Call| {
+            (!caps.analysis || call.analysis != Analysis::default())
+                && (!caps.cost || call.cost.is_some())
+        };
+        let id = match &self.ended {
+            Some(call) if self.dialed_here && !settled(call) => call.id.clone(),
+            _ => return,
+        };
+        let (deadline, poll) = self.env.call_deadline();
+        let started = std::time::Instant::now();
+        while started.elapsed() < deadline {
+            tokio::time::sleep(poll).await;
+            let Ok(call) = self.provider.get_call(&id).await else {
+                return;
+            };
+            let done = settled(&call);
+            self.ended = Some(call);
+            if done {
+                return;
+            }
         }
     }
 

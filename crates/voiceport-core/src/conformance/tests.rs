@@ -132,6 +132,9 @@ struct Fake {
     changed: Mutex<Vec<CallId>>,
     /// Declares replacing metadata only (no merge), and merges it.
     merges_on_replace: bool,
+    /// Declares analysis, which a dialed call gains only this many reads after it ended
+    /// (as Retell's comes with `call_analyzed`, after `call_ended`).
+    analysis_after_looks: Option<AtomicUsize>,
 }
 
 impl Fake {
@@ -159,6 +162,7 @@ impl Fake {
             notes: AtomicUsize::new(0),
             changed: Mutex::new(Vec::new()),
             merges_on_replace: false,
+            analysis_after_looks: None,
         }
     }
 
@@ -229,6 +233,7 @@ impl VoiceProvider for Fake {
             filter_to_number: true,
             sort: self.listing_order.is_none(),
             listing_order: self.listing_order,
+            analysis: self.analysis_after_looks.is_some(),
             server_paging: true,
             max_page_size: self.max_page_size,
             default_page_size: self.max_page_size,
@@ -253,6 +258,13 @@ impl VoiceProvider for Fake {
                 call.status = CallStatus::Completed;
                 call.duration_secs = Some(30.0);
             }
+        } else if let Some(late) = &self.analysis_after_looks
+            && call.status == CallStatus::Completed
+            && call.id.as_str().starts_with("dialed-")
+            && late.fetch_sub(1, Ordering::SeqCst) <= 1
+        {
+            late.store(0, Ordering::SeqCst);
+            call.analysis.summary = Some("The caller booked a visit.".into());
         }
         Ok(call.clone())
     }
@@ -1085,6 +1097,22 @@ async fn a_wait_that_cannot_read_the_dialed_call_ends_it() {
     // Every call dialed (by this case and the others that dial) is over.
     assert!(provider.end_calls.load(Ordering::SeqCst) >= 1);
     assert!(provider.live.lock().unwrap().is_empty());
+}
+
+/// A dialed call whose analysis comes a few reads after its end (Retell's `call_analyzed`
+/// follows `call_ended`) is judged as it settled: the analysis case passes.
+#[tokio::test]
+async fn a_dialed_call_s_late_analysis_is_waited_for() {
+    let provider = Fake {
+        analysis_after_looks: Some(AtomicUsize::new(3)),
+        ..Fake::with_calls(5)
+    };
+    let env = Env {
+        dial: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    assert_eq!(outcome(&report, "analysis"), Outcome::Passed, "{report}");
 }
 
 /// A vendor said to replace metadata that merges it fails the replace case: the case
