@@ -432,7 +432,12 @@ impl<'a> Suite<'a> {
                 ..Default::default()
             }),
             Filter::TimeRange => find(&|c| {
-                let at = c.created_at?;
+                // The time the vendor filters on: a call that never started is out of a
+                // range applied to the start.
+                let at = match self.caps.time_range_on_start {
+                    true => c.started_at?,
+                    false => c.created_at?,
+                };
                 // An hour either side, when the vendor's time leaves room for one.
                 let hour = TimeDelta::hours(1);
                 Some(CallQuery {
@@ -454,8 +459,11 @@ impl<'a> Suite<'a> {
                 })
             }),
             Filter::Tags => find(&|c| {
+                // Vendors send tags as a comma-separated list: one holding a comma cannot
+                // be asked for (HappyRobot's adapter refuses it).
+                let tag = c.tags.iter().find(|tag| !tag.contains(','))?;
                 Some(CallQuery {
-                    tags: vec![c.tags.first()?.clone()],
+                    tags: vec![tag.clone()],
                     ..Default::default()
                 })
             }),

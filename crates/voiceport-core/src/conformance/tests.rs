@@ -41,6 +41,10 @@ fn listed_call(i: usize, at: DateTime<Utc>) -> Call {
     call.status = CallStatus::Completed;
     call.direction = Some(Direction::Outbound);
     call.created_at = Some(at + TimeDelta::minutes(i64::try_from(i).unwrap()));
+    // A completed call started a moment after it was created.
+    call.started_at = call
+        .created_at
+        .map(|created| created + TimeDelta::seconds(5));
     call.to = Some(format!("+1415555{i:04}"));
     call.from = Some("+14155550000".into());
     call.agent = Some(AgentRef {
@@ -277,6 +281,14 @@ impl VoiceProvider for Fake {
             // Only this knob's cases rely on the guard; the others check what a provider
             // without one does.
             query.ensure_supported(KIND, &self.capabilities())?;
+        }
+        // Tags go as a comma-separated list, as HappyRobot's do: one holding a comma cannot.
+        if query.tags.iter().any(|tag| tag.contains(',')) {
+            return Err(Error::invalid_input(
+                KIND,
+                Operation::ListCalls,
+                "a tag holds a comma",
+            ));
         }
         let bare = CallQuery {
             page_size: None,
@@ -1097,6 +1109,22 @@ async fn a_wait_that_cannot_read_the_dialed_call_ends_it() {
     // Every call dialed (by this case and the others that dial) is over.
     assert!(provider.end_calls.load(Ordering::SeqCst) >= 1);
     assert!(provider.live.lock().unwrap().is_empty());
+}
+
+/// The tag asked for is one the vendor can be asked for: the first tagged call's first tag
+/// holds a comma (a comma-separated list cannot carry it), so another is taken.
+#[tokio::test]
+async fn the_tag_filtered_on_is_one_a_comma_list_can_carry() {
+    let provider = Fake::with_calls(5);
+    if let Some(first) = provider.calls.lock().unwrap().first_mut() {
+        first.tags = vec!["callback, urgent".into(), "renewal".into()];
+    }
+    let report = check(&provider, &Env::expecting(5)).await;
+    assert_eq!(
+        outcome(&report, "list_calls filter tags"),
+        Outcome::Passed,
+        "{report}"
+    );
 }
 
 /// A dialed call whose analysis comes a few reads after its end (Retell's `call_analyzed`
