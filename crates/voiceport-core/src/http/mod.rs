@@ -272,9 +272,10 @@ impl HttpClient {
         let mut attempts = 0;
         // Whether an attempt so far may have taken effect at the vendor.
         let mut may_have_applied = false;
-        // The first write attempt that may have taken effect, kept: should the last be
-        // refused outright (a 429, a refused connection), the request may still have
-        // taken effect, and the error says so.
+        // The first write attempt that may have taken effect, kept: should the last never
+        // reach the vendor's handling (a refused connection, a 429), the request may still
+        // have taken effect, and the error says so. A refusal of the request itself (a
+        // 400 "not in progress") is the vendor's word on it, and stays: adapters read it.
         let mut uncertain: Option<Error> = None;
         let dial = request.operation == Operation::Dial;
         loop {
@@ -327,8 +328,10 @@ impl HttpClient {
                 }
                 None => {
                     tracing::debug!(attempt = attempts, error = %error, "giving up");
+                    let unheard =
+                        retry::never_sent(&error) || matches!(error, Error::RateLimited { .. });
                     return Err(match uncertain {
-                        Some(earlier) if !applied_maybe => earlier,
+                        Some(earlier) if unheard => earlier,
                         _ => error,
                     });
                 }
