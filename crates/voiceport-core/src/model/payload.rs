@@ -161,16 +161,17 @@ impl PartialEq for VendorPayload {
     }
 }
 
+/// Writes the payload as the JSON value it is, not as the vendor's text: every serializer
+/// then sees a value (insta's and YAML's would see serde_json's private raw-text wrapper,
+/// and snapshots would hold one escaped string), and serde_json writes it compact, on one
+/// line whatever the vendor's layout (a JSON Lines stream stays one line an event). Only
+/// an [`EventKind::Other`](crate::EventKind::Other) payload is written (a call's is not),
+/// so the parse this costs is rare.
 impl serde::Serialize for VendorPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match &self.0 {
-            Text::Owned(raw) => raw.serialize(serializer),
-            // Borrowed, not copied: a page's payloads can be written without a copy each.
-            Text::Shared(_) => match serde_json::from_str::<&RawValue>(self.get()) {
-                Ok(raw) => raw.serialize(serializer),
-                Err(e) => Err(serde::ser::Error::custom(e)),
-            },
-        }
+        let value: serde_json::Value =
+            serde_json::from_str(self.get()).map_err(serde::ser::Error::custom)?;
+        value.serialize(serializer)
     }
 }
 
@@ -195,6 +196,27 @@ mod tests {
         serde_json::from_slice(body).expect("an array")
     }
 
+    /// Written, a payload is its JSON value: compact and on one line with serde_json
+    /// whatever the vendor's layout, and a plain value to any other serializer.
+    #[test]
+    fn a_payload_is_written_as_its_value() {
+        let pretty = b"{\n  \"type\": \"hang\",\n  \"call\": {\"id\": \"c1\"}\n}";
+        let payload = VendorPayload::from_decoded_body(pretty);
+        let written = serde_json::to_string(&payload).unwrap();
+        assert_eq!(written, r#"{"call":{"id":"c1"},"type":"hang"}"#);
+        // What a serializer other than serde_json's sees: the object, not serde_json's
+        // private wrapper around one escaped string.
+        #[cfg(feature = "insta")]
+        insta::assert_json_snapshot!(payload, @r#"
+        {
+          "call": {
+            "id": "c1"
+          },
+          "type": "hang"
+        }
+        "#);
+    }
+
     #[test]
     fn payloads_inside_the_shared_body_are_slices_of_it() {
         let body = Bytes::from_static(br#"[{"id": "a", "n": 1}, {"id": "b\u0021"}]"#);
@@ -213,9 +235,9 @@ mod tests {
             let offset = bytes.as_ptr() as usize - body.as_ptr() as usize;
             assert!(offset + bytes.len() <= body.len());
         }
-        // Serialized exactly as an owned one is.
+        // Written as an owned one is: the values, compact.
         let json = serde_json::to_string(&payloads).expect("serializes");
-        assert_eq!(json, r#"[{"id": "a", "n": 1},{"id": "b\u0021"}]"#);
+        assert_eq!(json, r#"[{"id":"a","n":1},{"id":"b!"}]"#);
         assert_eq!(payloads[1].to_value()["id"], "b!");
     }
 
@@ -228,7 +250,7 @@ mod tests {
         for payload in [&shared, &copied] {
             assert_eq!(payload.get(), r#"{"message": {"type": "hang"}}"#);
             let json = serde_json::to_string(payload).expect("serializes");
-            assert_eq!(json, r#"{"message": {"type": "hang"}}"#);
+            assert_eq!(json, r#"{"message":{"type":"hang"}}"#);
         }
         let Text::Shared(bytes) = &shared.0 else {
             panic!("not a slice: {shared:?}");
