@@ -276,28 +276,38 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
     }
     let sent = post.body(body).send().await;
     let failure = match sent {
+        Ok(response) if response.status().is_success() && !request => return Ok(()),
+        // A request the vendor waits on (Vapi's tool calls) is answered with the local app's
+        // JSON object; without one it is answered 204, and said. An answer that broke off
+        // (or did not finish in time) is no answer: a failure, as one that never came.
         Ok(response) if response.status().is_success() => {
-            // A request the vendor waits on (Vapi's tool calls) is answered with the local
-            // app's JSON object; without one it is answered 204, and said.
-            if request {
-                let event = output::cell(&delivery.event.vendor_event);
-                let Some(body) = reply_body(response).await else {
+            let event = output::cell(&delivery.event.vendor_event);
+            match reply_body(response).await {
+                Ok(body) => {
+                    match serde_json::from_slice::<serde_json::Value>(&body) {
+                        Ok(reply) if reply.is_object() => {
+                            delivery.reply(reply);
+                        }
+                        _ => output::say(&format!(
+                            "warning: {shown} answered a `{event}` the vendor waits on without a JSON object; the vendor gets no answer (204)"
+                        )),
+                    }
+                    return Ok(());
+                }
+                Err(Unread::TooLong) => {
                     output::say(&format!(
                         "warning: {shown} answered a `{event}` the vendor waits on with more than {} KiB; the vendor gets no answer (204)",
                         FORWARD_REPLY_LIMIT / 1024
                     ));
                     return Ok(());
-                };
-                match serde_json::from_slice::<serde_json::Value>(&body) {
-                    Ok(reply) if reply.is_object() => {
-                        delivery.reply(reply);
-                    }
-                    _ => output::say(&format!(
-                        "warning: {shown} answered a `{event}` the vendor waits on without a JSON object; the vendor gets no answer (204)"
-                    )),
+                }
+                Err(Unread::Broken(error)) if error.is_timeout() => {
+                    format!("{shown} did not finish its answer in time")
+                }
+                Err(Unread::Broken(error)) => {
+                    format!("{shown}'s answer broke off: {}", error.without_url())
                 }
             }
-            return Ok(());
         }
         Ok(response) if response.status().is_redirection() => format!(
             "{shown} answered {} (redirects are not followed: forward to the final URL)",
@@ -315,24 +325,30 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
     Err(HandlerError::new("the local app did not take the event"))
 }
 
-/// The local app's reply, read a chunk at a time up to [`FORWARD_REPLY_LIMIT`]: `None` when
-/// it is longer (the rest is not read). A reply cut short by a failure is what came of it,
-/// which then does not parse.
-async fn reply_body(mut response: reqwest::Response) -> Option<Vec<u8>> {
+/// Why the local app's reply was not read whole.
+enum Unread {
+    /// Longer than [`FORWARD_REPLY_LIMIT`] (the rest is not read).
+    TooLong,
+    /// It broke off, or did not finish within the forward's timeout.
+    Broken(reqwest::Error),
+}
+
+/// The local app's reply, read a chunk at a time up to [`FORWARD_REPLY_LIMIT`].
+async fn reply_body(mut response: reqwest::Response) -> Result<Vec<u8>, Unread> {
     if response
         .content_length()
         .is_some_and(|length| length > FORWARD_REPLY_LIMIT as u64)
     {
-        return None;
+        return Err(Unread::TooLong);
     }
     let mut body = Vec::new();
-    while let Ok(Some(chunk)) = response.chunk().await {
+    while let Some(chunk) = response.chunk().await.map_err(Unread::Broken)? {
         if body.len() + chunk.len() > FORWARD_REPLY_LIMIT {
-            return None;
+            return Err(Unread::TooLong);
         }
         body.extend_from_slice(&chunk);
     }
-    Some(body)
+    Ok(body)
 }
 
 /// Whether a vendor answered 500 sends the event again, as its documentation says.

@@ -3879,6 +3879,44 @@ async fn listen_reads_at_most_64_kib_of_the_local_app_s_reply() {
     assert_eq!(app.received_requests().await.unwrap().len(), 1);
 }
 
+/// A local app whose answer to a request breaks off (its body cut short, the connection
+/// closed) gave no answer: the vendor hears of a failure (500), not a 204 it would take for
+/// success.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_fails_a_request_whose_local_answer_breaks_off() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let forward = format!("http://{}/events", app.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = app.accept().await {
+            let mut request = vec![0; 64 * 1024];
+            let _ = socket.read(&mut request).await;
+            // Headers announcing 200 bytes, then a third of them, then the end.
+            let head =
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 200\r\n\r\n";
+            let _ = socket.write_all(head.as_bytes()).await;
+            let _ = socket.write_all(br#"{"results": [{"toolCallId": "#).await;
+            let _ = socket.shutdown().await;
+        }
+    });
+    let stdout = std::process::Stdio::null();
+    let mut listener =
+        Listener::start("listen-reply-broken", &["--forward", &forward], stdout).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    let body = std::fs::read(voicebot_fixture("webhook_tool_calls_string_arguments.json")).unwrap();
+    let answer = http_client()
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 500);
+    let warning = listener.next_line().await;
+    assert!(warning.contains("answer broke off"), "{warning}");
+}
+
 /// An event the local app of `--forward` does not take is printed all the same, marked,
 /// and the warning promises no resend a Voicebot Studio (Vapi) vendor does not make.
 #[cfg(unix)]
