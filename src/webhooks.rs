@@ -47,7 +47,8 @@
 //! [`CallEvent::expects_reply`](crate::CallEvent::expects_reply)) is handed to the
 //! application every time, retries included, and answered 200 with what the application
 //! passes to `Delivery::reply` (204 when it drops the delivery unanswered, 500 when its
-//! handler fails, 504 when the handler and the reply outlast the receiver's reply timeout).
+//! handler fails (503 when the event channel is closed), 504 when the handler and the
+//! reply outlast the receiver's reply timeout, or the body arrived after it).
 //!
 #![cfg_attr(feature = "axum", doc = "[`Receiver`]: Receiver")]
 #![cfg_attr(not(feature = "axum"), doc = "[`Receiver`]: self")]

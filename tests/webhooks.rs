@@ -707,6 +707,46 @@ async fn a_request_left_unanswered_gets_204_when_dropped_and_504_when_kept() {
     assert!(!kept[0].reply(serde_json::json!({"assistantId": "a-1"})));
 }
 
+/// A request whose body arrives after its reply deadline (a slow sender) is answered 504
+/// and never handed over: the vendor has hung up, and a tool run for it would be for
+/// nobody.
+#[tokio::test]
+async fn a_request_whose_body_comes_after_its_deadline_is_not_handed_over() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let handed = Arc::new(Mutex::new(0));
+    let counter = handed.clone();
+    let router = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_millis(200))
+        .handler(move |_delivery: Delivery| {
+            *counter.lock().unwrap() += 1;
+            async { Ok(()) }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let address = base
+        .strip_prefix("http://")
+        .and_then(|rest| rest.split('/').next())
+        .unwrap()
+        .to_owned();
+    let path = base.splitn(4, '/').nth(3).unwrap_or_default().to_owned();
+    let body = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let mut socket = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /{path}/support HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\n\
+         x-vapi-secret: {VAPI_SECRET}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    let (first, rest) = body.split_at(body.len() / 2);
+    socket.write_all(first).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    socket.write_all(rest).await.unwrap();
+    let mut answer = String::new();
+    socket.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 504"), "{answer}");
+    assert_eq!(*handed.lock().unwrap(), 0);
+}
+
 /// A request waits as long as its vendor does: the provider's configured wait, the
 /// receiver's otherwise, never past the vendor's fixed limit (Vapi's 7.5 seconds for an
 /// `assistant-request`, Retell's 10 seconds for its inbound webhook).

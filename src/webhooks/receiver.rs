@@ -406,11 +406,12 @@ impl ReceiverBuilder<'_> {
     /// The router, and the channel each event arrives on. A full channel holds the
     /// vendor's request until there is room; a dropped receiving end answers 503.
     ///
-    /// The vendor is answered 204 once the event is in the channel, before the application
-    /// takes it: events still in the channel when the receiving end is dropped (or the
-    /// process ends) are lost, and the vendor does not send them again. Where an event
-    /// must be handled before it is acknowledged, use [`handler`](Self::handler), whose
-    /// `Err` the vendor is told of.
+    /// News is answered 204 once it is in the channel, before the application takes it:
+    /// events still in the channel when the receiving end is dropped (or the process ends)
+    /// are lost, and the vendor does not send them again. Where an event must be handled
+    /// before it is acknowledged, use [`handler`](Self::handler), whose `Err` the vendor is
+    /// told of. A request the vendor waits on ([`Delivery::reply`]) is answered with the
+    /// reply, or 204 once every copy of it is dropped unanswered (a closed channel's too).
     ///
     /// # Errors
     ///
@@ -929,6 +930,13 @@ async fn answer_request(
         None => endpoint.reply_timeout,
     };
     let deadline = deadline_after(arrived, wait);
+    // The body took all the time the vendor gives (a slow sender): it has hung up, and the
+    // work a reply would report (a tool run) is not started for nobody.
+    if Instant::now() >= deadline {
+        tracing::warn!(provider = %endpoint.name, vendor_event = %event.vendor_event, "a delivery the vendor waits on arrived after its reply deadline: not handed over");
+        let message = "the delivery arrived after the time the vendor waits for a reply";
+        return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
+    }
     let (reply, mut answer) = ReplySlot::new(deadline);
     tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook request");
     let delivery = Delivery {
@@ -967,6 +975,9 @@ async fn answer_request(
             () = &mut timeout => break Answer::TimedOut,
         }
     };
+    // Settled: a reply given from now on (a task the handler started) is told it came too
+    // late, rather than taken for one the vendor got.
+    drop(answer);
     let provider = &endpoint.name;
     match outcome {
         Answer::Reply(reply) => {
