@@ -199,9 +199,22 @@ pub struct NormalizationWarning {
     pub message: String,
 }
 
+/// Vendor text reaches the field (a key of the vendor's) and the message (a value named in
+/// it), as it does the value: their control characters are written escaped too, so that a
+/// warning printed to a terminal cannot carry an escape sequence or fake a line.
 impl std::fmt::Display for NormalizationWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} ({:?})", self.field, self.message, self.value)
+        use std::fmt::Write;
+        let clean = |f: &mut std::fmt::Formatter<'_>, text: &str| {
+            text.chars().try_for_each(|c| match c.is_control() {
+                true => write!(f, "{}", c.escape_unicode()),
+                false => f.write_char(c),
+            })
+        };
+        clean(f, &self.field)?;
+        f.write_str(": ")?;
+        clean(f, &self.message)?;
+        write!(f, " ({:?})", self.value)
     }
 }
 
@@ -326,6 +339,28 @@ pub struct CostItem {
 
 #[cfg(test)]
 mod tests {
+
+    /// A warning's text holds vendor text: printed, its control characters are escaped,
+    /// the value's as the field's and the message's.
+    #[test]
+    fn a_warning_prints_vendor_text_without_its_control_characters() {
+        let mut call = Call::new(CallId::new("c1"), ProviderKind::Vapi);
+        call.warn(
+            "costs[1].amount",
+            "1e308",
+            "too large to add to the other `\u{1b}]0;pwn\u{7}` costs",
+        );
+        call.warn("metadata.a\nb", "x\u{1b}", "not a date");
+        for warning in &call.warnings {
+            let shown = warning.to_string();
+            assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        }
+        assert_eq!(
+            call.warnings[0].to_string(),
+            "costs[1].amount: too large to add to the other `\\u{1b}]0;pwn\\u{7}` costs (\"1e308\")"
+        );
+    }
+
     use super::*;
     use crate::EndReasonCategory;
 
