@@ -184,6 +184,10 @@ impl CallQuery {
 }
 
 fn search_matches(call: &Call, needle: &str) -> bool {
+    // Nothing to look for is found in every call, one without any text too.
+    if needle.is_empty() {
+        return true;
+    }
     let needle = needle.to_lowercase();
     let hit = |text: &str| text.to_lowercase().contains(&needle);
     call.from.as_deref().is_some_and(hit)
@@ -487,6 +491,13 @@ mod tests {
         for (query, expected) in cases {
             assert_eq!(query.matches(&c), expected, "{query:?}");
         }
+        // An empty search finds every call, one without any text too.
+        let empty = CallQuery {
+            search: Some(String::new()),
+            ..Default::default()
+        };
+        assert!(empty.matches(&c));
+        assert!(empty.matches(&Call::new(CallId::new("web"), ProviderKind::Vapi)));
     }
 
     /// The time range as the page decoders judge it: a call created or started in it is
