@@ -3345,21 +3345,9 @@ async fn ctrl_c_during_a_dial_wait_stops_the_wait_not_the_call() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
-    use voiceport_sandbox::{Fault, FaultKind};
     let env = env().await;
     // Each vendor's first page comes at once; the next ones hang, so the walk is midway.
-    for kind in [
-        voiceport::ProviderKind::Rounded,
-        voiceport::ProviderKind::Voicebot,
-    ] {
-        env._sandbox.faults().inject(
-            Fault::new(FaultKind::Delay(std::time::Duration::from_secs(60)))
-                .vendor(kind)
-                .method("GET")
-                .skip(1)
-                .times(u32::MAX),
-        );
-    }
+    hang_reads_of_rounded_and_voicebot(&env, 1);
     let export = [
         "export",
         "--providers",
@@ -3370,6 +3358,24 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
     let out = interrupted_with_its_reader_gone(&env.config, &export).await;
     assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
     assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
+}
+
+/// Makes every read of the sandbox's Rounded and Voicebot Studio after the first `skip`
+/// of each hang for a minute.
+fn hang_reads_of_rounded_and_voicebot(env: &Env, skip: u32) {
+    use voiceport_sandbox::{Fault, FaultKind};
+    for kind in [
+        voiceport::ProviderKind::Rounded,
+        voiceport::ProviderKind::Voicebot,
+    ] {
+        env._sandbox.faults().inject(
+            Fault::new(FaultKind::Delay(std::time::Duration::from_secs(60)))
+                .vendor(kind)
+                .method("GET")
+                .skip(skip)
+                .times(u32::MAX),
+        );
+    }
 }
 
 /// Runs the command `args` for 1.5 s with standard output piped, then closes the pipe's
@@ -3394,19 +3400,8 @@ async fn interrupted_with_its_reader_gone(config: &std::path::Path, args: &[&str
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_before_a_listing_s_first_page_into_a_closed_pipe_is_an_interruption() {
-    use voiceport_sandbox::{Fault, FaultKind};
     let env = env().await;
-    for kind in [
-        voiceport::ProviderKind::Rounded,
-        voiceport::ProviderKind::Voicebot,
-    ] {
-        env._sandbox.faults().inject(
-            Fault::new(FaultKind::Delay(std::time::Duration::from_secs(60)))
-                .vendor(kind)
-                .method("GET")
-                .times(u32::MAX),
-        );
-    }
+    hang_reads_of_rounded_and_voicebot(&env, 0);
     let listings: [&[&str]; 2] = [
         &["-p", "rounded", "calls", "list", "--all"],
         &["calls", "list", "--all", "--providers", "rounded,voicebot"],
