@@ -3857,17 +3857,7 @@ async fn listen_reads_at_most_64_kib_of_the_local_app_s_reply() {
         .mount(&app)
         .await;
     let forward = format!("{}/events", app.uri());
-    let stdout = std::process::Stdio::null();
-    let mut listener = Listener::start("listen-reply-cap", &["--forward", &forward], stdout).await;
-    let url = format!("http://{}/webhooks/support", listener.address().await);
-    let body = std::fs::read(voicebot_fixture("webhook_tool_calls_string_arguments.json")).unwrap();
-    let answer = http_client()
-        .post(&url)
-        .header("x-vapi-secret", "listen-secret-31")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let (mut listener, answer) = tool_call_forwarded("listen-reply-cap", &forward).await;
     assert_eq!(answer.status(), 204);
     let warning = listener.next_line().await;
     assert!(warning.contains("more than 64 KiB"), "{warning}");
@@ -3895,9 +3885,18 @@ async fn listen_fails_a_request_whose_local_answer_breaks_off() {
             let _ = socket.shutdown().await;
         }
     });
+    let (mut listener, answer) = tool_call_forwarded("listen-reply-broken", &forward).await;
+    assert_eq!(answer.status(), 500);
+    let warning = listener.next_line().await;
+    assert!(warning.contains("answer broke off"), "{warning}");
+}
+
+/// Starts `listen --forward FORWARD` and posts it a Vapi `tool-calls` request: the
+/// listener, and the answer the vendor got.
+#[cfg(unix)]
+async fn tool_call_forwarded(tag: &str, forward: &str) -> (Listener, reqwest::Response) {
     let stdout = std::process::Stdio::null();
-    let mut listener =
-        Listener::start("listen-reply-broken", &["--forward", &forward], stdout).await;
+    let mut listener = Listener::start(tag, &["--forward", forward], stdout).await;
     let url = format!("http://{}/webhooks/support", listener.address().await);
     let body = std::fs::read(voicebot_fixture("webhook_tool_calls_string_arguments.json")).unwrap();
     let answer = http_client()
@@ -3907,9 +3906,7 @@ async fn listen_fails_a_request_whose_local_answer_breaks_off() {
         .send()
         .await
         .unwrap();
-    assert_eq!(answer.status(), 500);
-    let warning = listener.next_line().await;
-    assert!(warning.contains("answer broke off"), "{warning}");
+    (listener, answer)
 }
 
 /// An event the local app of `--forward` does not take is printed all the same, marked,
