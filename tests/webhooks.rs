@@ -707,6 +707,27 @@ async fn a_request_left_unanswered_gets_204_when_dropped_and_504_when_kept() {
     assert!(!kept[0].reply(serde_json::json!({"assistantId": "a-1"})));
 }
 
+/// A request queued on the channel, then dropped with it when the application stops
+/// listening, was never taken: the vendor hears 503 (as for news on a closed channel), not
+/// a 204 it would take for an answer.
+#[tokio::test]
+async fn a_request_dropped_with_its_closed_channel_gets_503() {
+    let (router, events) = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_secs(10))
+        .channel(4)
+        .unwrap();
+    let base = serve(router).await;
+    let url = format!("{base}/support");
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let body = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let asking = tokio::spawn(async move { post(&url, &headers, body).await });
+    // Queued, not taken: then the application stops listening.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    drop(events);
+    let (status, text) = asking.await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+}
+
 /// A request whose body arrives after its reply deadline (a slow sender) is answered 504
 /// and never handed over: the vendor has hung up, and a tool run for it would be for
 /// nobody.

@@ -411,7 +411,8 @@ impl ReceiverBuilder<'_> {
     /// are lost, and the vendor does not send them again. Where an event must be handled
     /// before it is acknowledged, use [`handler`](Self::handler), whose `Err` the vendor is
     /// told of. A request the vendor waits on ([`Delivery::reply`]) is answered with the
-    /// reply, or 204 once every copy of it is dropped unanswered (a closed channel's too).
+    /// reply, 204 once every copy of it is dropped unanswered, or 503 when it is dropped
+    /// with the closed channel, untaken.
     ///
     /// # Errors
     ///
@@ -421,6 +422,8 @@ impl ReceiverBuilder<'_> {
     /// make a verifier, or no provider to serve at all.
     pub fn channel(self, capacity: usize) -> Result<(Router, mpsc::Receiver<Delivery>)> {
         let (sender, events) = mpsc::channel(capacity.max(1));
+        let probe = sender.clone();
+        let closed: Box<dyn Fn() -> bool + Send + Sync> = Box::new(move || probe.is_closed());
         let handler: Handler = Arc::new(move |delivery| {
             let sender = sender.clone();
             Box::pin(async move {
@@ -430,7 +433,7 @@ impl ReceiverBuilder<'_> {
                 })
             })
         });
-        Ok((self.router(handler)?, events))
+        Ok((self.router(handler, Some(closed))?, events))
     }
 
     /// The router, handing each event to `handler`; an `Err` answers 500 so that the
@@ -445,7 +448,7 @@ impl ReceiverBuilder<'_> {
         Fut: Future<Output = std::result::Result<(), HandlerError>> + Send + 'static,
     {
         let handler: Handler = Arc::new(move |delivery| Box::pin(handler(delivery)));
-        self.router(handler)
+        self.router(handler, None)
     }
 
     fn endpoints(&self) -> Result<BTreeMap<String, Endpoint>> {
@@ -518,7 +521,11 @@ impl ReceiverBuilder<'_> {
         kib(self.unverified_budget).max(kib(self.body_limit))
     }
 
-    fn router(self, handler: Handler) -> Result<Router> {
+    fn router(
+        self,
+        handler: Handler,
+        channel_closed: Option<Box<dyn Fn() -> bool + Send + Sync>>,
+    ) -> Result<Router> {
         let endpoints = self.endpoints()?;
         // A router serving nothing would answer every delivery 404: a configuration that
         // forgot its webhook tables, said now rather than by the vendor's failures.
@@ -536,6 +543,7 @@ impl ReceiverBuilder<'_> {
         let shared = Arc::new(Shared {
             endpoints,
             handler,
+            channel_closed,
             body_timeout: self.body_timeout,
             body_limit: self.body_limit,
         });
@@ -563,6 +571,9 @@ struct Endpoint {
 struct Shared {
     endpoints: BTreeMap<String, Endpoint>,
     handler: Handler,
+    /// In channel mode, whether the application dropped its receiving end: a request
+    /// dropped unanswered then was never taken, and the vendor hears so (503).
+    channel_closed: Option<Box<dyn Fn() -> bool + Send + Sync>>,
     body_timeout: Duration,
     body_limit: usize,
 }
@@ -956,7 +967,14 @@ async fn answer_request(
             biased;
             reply = &mut answer, if !unanswerable => match reply {
                 Ok(body) => break Answer::Reply(body),
-                // Every copy that could reply is gone.
+                // Every copy that could reply is gone: with the channel it was queued on,
+                // untaken (the application stopped listening).
+                Err(_) if handled && shared.channel_closed.as_ref().is_some_and(|closed| closed()) => {
+                    break Answer::Failed(HandlerError {
+                        message: "the application stopped receiving events".into(),
+                        closed: true,
+                    });
+                }
                 Err(_) if handled => break Answer::None,
                 Err(_) => unanswerable = true,
             },
