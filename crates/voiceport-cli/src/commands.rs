@@ -302,7 +302,8 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             let token = resume.as_ref().map(PageCursor::to_token);
             let interrupted = interrupted_walk(count, token.as_deref(), "");
             if !json {
-                return finish_interrupted_table(&mut table, interrupted);
+                // The header at least, when no row came yet.
+                return Err(printed_despite(interrupted, || table.finish()));
             }
             return Err(interrupted);
         };
@@ -364,19 +365,21 @@ fn walk_failure(
     }
 }
 
-/// `message` (a call placed before an interruption, and its id), once `print` has printed
-/// the call on standard output too, as when not interrupted: a script reads the id there.
-/// An output that cannot be written loses it there only: the exit code stays the
-/// interruption's, and `message` says the id on standard error, also when a closed pipe
-/// (its reader got the same Ctrl-C) ends the program at the write.
-pub(crate) fn placed_despite_interruption(
-    message: String,
-    print: impl FnOnce() -> Outcome,
-) -> String {
-    let code = crate::interrupts::interrupted_exit_code();
-    output::exit_on_closed_output_saying(code, crate::interrupts::said(&message));
+/// `failure`, once `print` has printed on standard output what a script reads there (a
+/// placed call's id or JSON, the rows of a walk so far), as when nothing failed. An output
+/// that cannot be written loses it there only: the exit code stays the failure's (not a
+/// closed pipe's quiet success), and an interruption's message is said on standard error
+/// also when a closed pipe (its reader got the same Ctrl-C) ends the program at the write.
+pub(crate) fn printed_despite(failure: Failure, print: impl FnOnce() -> Outcome) -> Failure {
+    match &failure {
+        Failure::Interrupted(message) => output::exit_on_closed_output_saying(
+            failure.exit_code(),
+            crate::interrupts::said(message),
+        ),
+        _ => output::exit_on_closed_output(failure.exit_code()),
+    }
     let _ = print();
-    message
+    failure
 }
 
 /// The output of `next`, unless Ctrl-C comes first (`None`).
@@ -407,20 +410,6 @@ pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) 
 /// telling the user to start over would print (or `--append`) every call again.
 fn walk_complete(count: usize, next: Option<&PageCursor>) -> bool {
     count > 0 && next.is_none()
-}
-
-/// After a walk's Ctrl-C, ends its table (the header when no row came yet) and returns
-/// `interrupted`. Should the output's reader be gone (a pipe whose reader got the same
-/// Ctrl-C), the interruption is still said and is the exit code, not a quiet success.
-pub(crate) fn finish_interrupted_table(table: &mut output::Table, interrupted: Failure) -> Outcome {
-    if let Failure::Interrupted(message) = &interrupted {
-        output::exit_on_closed_output_saying(
-            crate::interrupts::interrupted_exit_code(),
-            crate::interrupts::said(message),
-        );
-    }
-    table.finish()?;
-    Err(interrupted)
 }
 
 /// After a walk's Ctrl-C, the failure of flushing its output: as it is, unless the
@@ -554,8 +543,7 @@ async fn dial(
                 // The call was placed: a script reading the JSON learns it, as after an
                 // interrupted dial.
                 Err(failure) if json => {
-                    print_dial(outcome, true)?;
-                    return Err(failure);
+                    return Err(printed_despite(failure, || print_dial(outcome, true)));
                 }
                 Err(failure) => return Err(failure),
             };
@@ -581,7 +569,8 @@ async fn dial(
         Some(Ok(outcome)) => {
             let id = output::cell(outcome.call_id.as_str()).into_owned();
             let message = format!("the call was placed before the interruption: call id {id}");
-            placed_despite_interruption(message, || print_dial(outcome, json))
+            let interrupted = Failure::Interrupted(message);
+            return Err(printed_despite(interrupted, || print_dial(outcome, json)));
         }
         Some(Err(error)) => match error.outcome() {
             RequestOutcome::NotApplied => {

@@ -12,8 +12,8 @@ use voiceport::{
 
 use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
 use crate::commands::{
-    Invocation, dial_grace, interrupted_walk, look_for_call, placed_despite_interruption,
-    resume_hint, unless_interrupted, wait_for_end,
+    Invocation, dial_grace, interrupted_walk, look_for_call, printed_despite, resume_hint,
+    unless_interrupted, wait_for_end,
 };
 use crate::interrupts::StopSignal;
 use crate::{Failure, Outcome, output, values};
@@ -195,7 +195,8 @@ pub(crate) async fn list(
         let Some(next) = next else {
             let stopped = interrupted(count, &walk.cursor(), args.cursor.is_some(), "");
             if !json {
-                return crate::commands::finish_interrupted_table(&mut table, stopped);
+                // The header at least, when no row came yet.
+                return Err(printed_despite(stopped, || table.finish()));
             }
             return Err(stopped);
         };
@@ -338,7 +339,8 @@ pub(crate) async fn dial(
                     output::cell(&dialed.provider_name),
                     output::cell(&dialed.qualified_id())
                 );
-                placed_despite_interruption(message, || print_routed(&dialed, json))
+                let interrupted = Failure::Interrupted(message);
+                return Err(printed_despite(interrupted, || print_routed(&dialed, json)));
             }
             Some(Err(failure)) if !failure.call_may_exist() => {
                 format!(
@@ -387,8 +389,7 @@ pub(crate) async fn dial(
                 Ok(ended) => ended,
                 // The call was placed: a script reading the JSON learns it.
                 Err(failure) if json => {
-                    print_routed(&dialed, true)?;
-                    return Err(failure);
+                    return Err(printed_despite(failure, || print_routed(&dialed, true)));
                 }
                 Err(failure) => return Err(failure),
             };
