@@ -270,12 +270,11 @@ impl HttpClient {
         let url = endpoint::join(base, &request.segments, &request.query);
         let started = Instant::now();
         let mut attempts = 0;
-        // Whether an attempt so far may have taken effect at the vendor.
-        let mut may_have_applied = false;
-        // The first write attempt that may have taken effect, kept: should the last never
-        // reach the vendor's handling (a refused connection, a 429), the request may still
-        // have taken effect, and the error says so. A refusal of the request itself (a
-        // 400 "not in progress") is the vendor's word on it, and stays: adapters read it.
+        // The first attempt that may have taken effect at the vendor, kept: a delete that
+        // then finds the call gone is done, and should a write's last attempt never reach
+        // the vendor's handling (a refused connection, a 429), the request may still have
+        // taken effect, and the error says so. A refusal of the request itself (a 400 "not
+        // in progress") is the vendor's word on it, and stays: adapters read it.
         let mut uncertain: Option<Error> = None;
         let dial = request.operation == Operation::Dial;
         loop {
@@ -303,21 +302,20 @@ impl HttpClient {
             if dial && retry::never_sent(&error) && Interrupt::current_is_thrown() {
                 continue;
             }
-            if may_have_applied && request.done_if_gone && matches!(error, Error::NotFound { .. }) {
+            let gone = matches!(error, Error::NotFound { .. });
+            if uncertain.is_some() && request.done_if_gone && gone {
                 tracing::debug!(
                     attempt = attempts,
                     "gone after an attempt that may have done it: done"
                 );
                 return Ok(Response::no_content(provider, request.operation));
             }
-            let applied_maybe = error.outcome() != RequestOutcome::NotApplied;
-            may_have_applied |= applied_maybe;
             let settings = &self.inner.settings;
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
                     tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, "retrying");
-                    if applied_maybe && uncertain.is_none() && !request.operation.is_read() {
+                    if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
                         uncertain = Some(error);
                     }
                     // A dial's wait ends with an interrupt, which the loop then reports.
@@ -328,10 +326,11 @@ impl HttpClient {
                 }
                 None => {
                     tracing::debug!(attempt = attempts, error = %error, "giving up");
+                    // A read applies nothing: its last error says what went wrong.
                     let unheard =
                         retry::never_sent(&error) || matches!(error, Error::RateLimited { .. });
                     return Err(match uncertain {
-                        Some(earlier) if unheard => earlier,
+                        Some(earlier) if unheard && !request.operation.is_read() => earlier,
                         _ => error,
                     });
                 }
