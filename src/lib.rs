@@ -150,6 +150,15 @@ pub use voiceport_voicebot as voicebot;
 ///
 /// Fails with [`Error::Config`] when this build lacks the vendor's cargo feature.
 pub fn codec(kind: ProviderKind) -> Result<&'static dyn Codec> {
+    codec_named(kind, || "kind".into())
+}
+
+/// [`codec`], its error naming the configuration `field` that chose `kind` (a provider's
+/// `providers.NAME.kind`).
+pub(crate) fn codec_named(
+    kind: ProviderKind,
+    field: impl FnOnce() -> String,
+) -> Result<&'static dyn Codec> {
     match kind {
         #[cfg(feature = "happyrobot")]
         ProviderKind::HappyRobot => Ok(&voiceport_happyrobot::HappyRobotCodec),
@@ -163,7 +172,7 @@ pub fn codec(kind: ProviderKind) -> Result<&'static dyn Codec> {
         ProviderKind::Retell => Ok(&voiceport_retell::RetellCodec),
         #[allow(unreachable_patterns)]
         other => Err(Error::config(
-            "kind",
+            field(),
             format!("this build of voiceport lacks the `{other}` feature"),
         )),
     }

@@ -205,6 +205,15 @@ impl HandlerError {
         }
     }
 
+    /// The application dropped the event channel's receiving end: 503, so that the vendor
+    /// sends it again.
+    fn channel_closed() -> Self {
+        HandlerError {
+            message: "the application stopped receiving events".into(),
+            closed: true,
+        }
+    }
+
     /// A failure carrying `error`'s message and those of its sources, each once
     /// (`saving the booking: connection refused`), for a handler's `map_err`.
     ///
@@ -427,10 +436,10 @@ impl ReceiverBuilder<'_> {
         let handler: Handler = Arc::new(move |delivery| {
             let sender = sender.clone();
             Box::pin(async move {
-                sender.send(delivery).await.map_err(|_| HandlerError {
-                    message: "the application stopped receiving events".into(),
-                    closed: true,
-                })
+                sender
+                    .send(delivery)
+                    .await
+                    .map_err(|_| HandlerError::channel_closed())
             })
         });
         Ok((self.router(handler, Some(closed))?, events))
@@ -469,13 +478,7 @@ impl ReceiverBuilder<'_> {
                 }
                 None => continue,
             };
-            // Its error names `kind`; here, the provider's.
-            let codec = crate::codec(config.kind).map_err(|error| match error {
-                voiceport_core::Error::Config { message, .. } => {
-                    voiceport_core::Error::config(config.field("kind"), message)
-                }
-                other => other,
-            })?;
+            let codec = crate::codec_named(config.kind, || config.field("kind"))?;
             let reply_timeout = match &config.webhook {
                 Some(table) => table.reply_timeout(&config.field("webhook"))?,
                 None => None,
@@ -970,10 +973,7 @@ async fn answer_request(
                 // Every copy that could reply is gone: with the channel it was queued on,
                 // untaken (the application stopped listening).
                 Err(_) if handled && shared.channel_closed.as_ref().is_some_and(|closed| closed()) => {
-                    break Answer::Failed(HandlerError {
-                        message: "the application stopped receiving events".into(),
-                        closed: true,
-                    });
+                    break Answer::Failed(HandlerError::channel_closed());
                 }
                 Err(_) if handled => break Answer::None,
                 Err(_) => unanswerable = true,
