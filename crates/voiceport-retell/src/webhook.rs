@@ -97,19 +97,14 @@ struct Peek<'a> {
     call_analysis: Option<&'a RawValue>,
 }
 
-/// The call of a `call_ended` or `call_analyzed` event: over, whatever its `call_status`
-/// says. Retell's own sample `call_ended` says `registered` beside an end time and a
-/// `disconnection_reason`; read as `registered` it would be an end event of a call still
-/// `queued`, its reason dropped. A live status (`registered`, `ongoing`) is read as
+/// The call of a `call_ended` or `call_analyzed` event whose `call_status` says it is live
+/// (`registered`, `ongoing`): over all the same. Retell's own sample `call_ended` says
+/// `registered` beside an end time and a `disconnection_reason`; read as `registered` it
+/// would be an end event of a call still `queued`, its reason dropped. It is read as
 /// `ended`, and `vendor_status` still says what Retell sent; the call keeps the whole
 /// delivery as its vendor payload, since its own object would read as live again.
-fn map_ended_call(mut wire: wire::Call<'_>) -> Result<Call> {
-    let said = wire.call_status.take();
-    wire.call_status = if is_live(said.as_ref()) {
-        Some(wire::CallStatus::Ended)
-    } else {
-        said.clone()
-    };
+fn map_live_as_ended(mut wire: wire::Call<'_>) -> Result<Call> {
+    let said = wire.call_status.replace(wire::CallStatus::Ended);
     let mut call = map_call(wire, OPERATION, "call")?;
     call.vendor_status = said.map(|status| status.as_str().to_owned());
     Ok(call)
@@ -167,11 +162,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let ends = matches!(reads, Reads::Ended | Reads::Analyzed);
     let mut said_live = false;
     let mut call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire: wire::Call<'_>| {
-        if ends {
-            said_live = is_live(wire.call_status.as_ref());
-            map_ended_call(wire)
-        } else {
-            map_call(wire, OPERATION, "call")
+        said_live = ends && is_live(wire.call_status.as_ref());
+        match said_live {
+            true => map_live_as_ended(wire),
+            false => map_call(wire, OPERATION, "call"),
         }
     })?;
     // Its call alone would read as live again: the delivery says it is over.
