@@ -18,9 +18,9 @@
 //!   object; it is decoded as a call when it has a string `id`;
 //! * the event time is `timestamp`, else `time` (ISO 8601, or epoch seconds or
 //!   milliseconds);
-//! * the call id, for the events whose subject is the call (listed below, but the
-//!   transcript), is the subject's `id`, else its `call_id`, else a top-level `call_id`;
-//!   for any other event (a transcript's utterance, a variable's value, an event not
+//! * the call id, for an event read as the call's start, change or end (its subject is
+//!   the call), is the subject's `id`, else its `call_id`, else a top-level `call_id`; for
+//!   any other event (a transcript's utterance, a variable's value, an event not
 //!   modelled), the subject's `call_id`, else the top-level one, else its own `id`.
 //!
 //! What each event becomes:
@@ -163,18 +163,6 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let subject = subject(&delivery);
     let subject = subject.as_ref();
     let name = event.strip_prefix("event_").unwrap_or(&event);
-    // The subject of these events is the call; of any other (a transcript's utterance, a
-    // variable's value, a recording), an `id` of its own is not the call's.
-    let of_a_call = matches!(
-        name,
-        "phone_call_ended"
-            | "web_call_ended"
-            | "phone_call_did_not_connect"
-            | "call_status_updated"
-            | "call_answer_type_updated"
-            | "phone_call_connected"
-            | "web_call_connected"
-    );
     let mut parsed = match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
             Some(call) => CallEvent::new(event, EventKind::Ended { call }),
@@ -221,6 +209,13 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         },
         _ => other(event, body),
     };
+    // The subject of an event read as the call's start, change or end is the call; of any
+    // other (a transcript's utterance, a variable's value, a recording), an `id` of its
+    // own is not the call's.
+    let of_a_call = matches!(
+        parsed.kind,
+        EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
+    );
     if parsed.call_id.is_none() {
         let top = || delivery.call_id.and_then(text).map(CallId::new);
         let named = |id: Option<&str>| id.map(CallId::new);
