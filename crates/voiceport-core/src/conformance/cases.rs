@@ -931,8 +931,7 @@ impl<'a> Suite<'a> {
     async fn settle_dialed(&mut self) {
         let caps = self.caps;
         let settled = |call: &Call| {
-            (!caps.analysis || call.analysis != Analysis::default())
-                && (!caps.cost || call.cost.is_some())
+            (!caps.analysis || has_analysis(call)) && (!caps.cost || call.cost.is_some())
         };
         let id = match &self.ended {
             Some(call) if self.dialed_here && !settled(call) => call.id.clone(),
@@ -958,8 +957,7 @@ impl<'a> Suite<'a> {
     }
 
     fn analysis(&self) -> Check {
-        let has = |c: &Call| c.analysis != Analysis::default();
-        self.carried(self.caps.analysis, has, "analysis")
+        self.carried(self.caps.analysis, has_analysis, "analysis")
     }
 
     /// The call the write cases change: only the one dialed here, as on a live account
@@ -1217,6 +1215,11 @@ impl<'a> Suite<'a> {
         );
         Ok(Outcome::Passed)
     }
+}
+
+/// Whether `call` carries any analysis (a summary, an evaluation, extracted values …).
+fn has_analysis(call: &Call) -> bool {
+    call.analysis != Analysis::default()
 }
 
 /// Whether every call that came twice in `pages` came again at the start of a page, as the

@@ -169,8 +169,7 @@ impl PartialEq for VendorPayload {
 /// so the parse this costs is rare.
 impl serde::Serialize for VendorPayload {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let value: serde_json::Value =
-            serde_json::from_str(self.get()).map_err(serde::ser::Error::custom)?;
+        let value: serde_json::Value = self.deserialize().map_err(serde::ser::Error::custom)?;
         value.serialize(serializer)
     }
 }
