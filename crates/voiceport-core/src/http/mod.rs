@@ -326,9 +326,11 @@ impl HttpClient {
                 }
                 None => {
                     tracing::debug!(attempt = attempts, error = %error, "giving up");
-                    // A read applies nothing: its last error says what went wrong.
-                    let unheard =
-                        retry::never_sent(&error) || matches!(error, Error::RateLimited { .. });
+                    // A read applies nothing: its last error says what went wrong. An
+                    // answer that may come again and says nothing was applied (a 429, a
+                    // 408) is no word on the request: an earlier attempt may have applied it.
+                    let unheard = retry::never_sent(&error)
+                        || (error.is_retryable() && error.outcome() == RequestOutcome::NotApplied);
                     return Err(match uncertain {
                         Some(earlier) if unheard && !request.operation.is_read() => earlier,
                         _ => error,
