@@ -882,6 +882,29 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 
+/// A vendor that answers the same page whatever cursor it is given, handing back a new
+/// cursor each time, ends its part of a merged walk on the third such page, which is not
+/// yielded.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vendor_answering_one_page_under_new_cursors_ends_the_walk_with_an_error() {
+    let id: &[&str] = &["c339f184-2c0c-4d58-a928-bccda6079bf4"];
+    let (server, registry) = looping_vendor(&[
+        (None, "A", id),
+        (Some("A"), "B", id),
+        (Some("B"), "C", id),
+        (Some("C"), "D", id),
+    ])
+    .await;
+    let mut walk = walk_from(&registry, None);
+    let (ids, failure) = walk_to_failure(&mut walk).await;
+    assert_eq!(ids.len(), 2);
+    assert_eq!(failure.provider_name, "looping");
+    assert!(failure.error.is_cursor_cycle(), "{failure}");
+    let text = failure.to_string();
+    assert!(text.contains("the same call on 3 pages"), "{text}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+}
+
 /// Stopped in the middle of the last page of a vendor whose cursors go round, a walk
 /// resumes with the rest of that page, then reports the cycle: the cursor that came round
 /// is not followed (it would fetch and yield an earlier page again). Resumed after that,

@@ -382,6 +382,10 @@ impl Lane {
             let Some(fetch) = self.ahead.take() else {
                 continue;
             };
+            // The same calls page after page under new cursors end the lane as a failed
+            // page does.
+            let kind = self.provider.kind();
+            let page = page.and_then(|page| self.seen.read_page(kind, &page.calls).map(|()| page));
             let page = match page {
                 Ok(page) => page,
                 Err(error) => {

@@ -95,7 +95,9 @@ pub struct CallPage {
 /// Stops after the last page, or after the first error (which it yields). A vendor whose
 /// cursors come round again (the cursor it was given, or any earlier one of the walk, such
 /// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor`, after the page
-/// that named it, instead of looping forever. The walk remembers every cursor it has
+/// that named it, instead of looping forever; so is one that answers the same calls under
+/// ever new cursors (an offset it does not read), on the third such page in a row, which
+/// is not yielded ([`SeenCursors::read_page`]). The walk remembers every cursor it has
 /// followed as a fixed-size digest ([`SeenCursors`]: 32 bytes per page, whatever the
 /// cursor's length), and refuses a next cursor whose token is longer than
 /// [`MAX_CURSOR_TOKEN_BYTES`] ([`Error::cursor_too_long`], after the page that named it).
@@ -123,6 +125,7 @@ where
             Step::Done => return Ok(None),
         };
         let page = walk.provider.list_calls(&walk.query).await?;
+        walk.seen.read_page(walk.provider.kind(), &page.calls)?;
         walk.pages += 1;
         let next_step = match &page.next {
             None => Step::Done,
@@ -176,11 +179,22 @@ struct Walk<H> {
 /// The cursors a page walk has followed, to stop a vendor whose cursors go round in a
 /// cycle. Each is kept as the SHA-256 digest of its [token](PageCursor::to_token): 32
 /// bytes per cursor, whatever its length, so a vendor's huge cursors cost the walk
-/// nothing they could grow.
+/// nothing they could grow. It also knows the calls of the last page read, to stop a
+/// vendor that answers the same page under cursors that are each new
+/// ([`read_page`](Self::read_page)).
 #[derive(Debug, Clone, Default)]
 pub struct SeenCursors {
     digests: HashSet<[u8; 32]>,
+    /// A hash of the ids of the last non-empty page read, in order.
+    last_page: Option<u64>,
+    /// How many pages in a row held the calls of the page before them.
+    repeats: u32,
 }
+
+/// How many pages in a row may hold the very calls of the page before them. Once is an
+/// offset-paged account that gained a page of new calls between two requests; a vendor
+/// that does not read where a page starts repeats it for ever.
+const REPEATED_PAGES_TOLERATED: u32 = 1;
 
 impl SeenCursors {
     /// An empty trail, or one holding the cursor a walk starts (resumes) at.
@@ -210,6 +224,41 @@ impl SeenCursors {
             return Err(Error::cursor_too_long(provider, token.len()));
         }
         Ok(self.insert(next))
+    }
+
+    /// Records the calls of a page just read. [`Error::cursor_cycle`] when they are the
+    /// calls of the two pages before it, the same ids in the same order: the vendor
+    /// answers one page whatever cursor it is given (a `skip` or page number it does not
+    /// read, a fresh token over the same calls), and the cursors it hands back, each new
+    /// (an offset the walk counts up), would never end the walk. An empty page is not
+    /// compared (a filter applied client-side may empty any page).
+    pub fn read_page(&mut self, provider: ProviderKind, calls: &[Call]) -> Result<()> {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        if calls.is_empty() {
+            return Ok(());
+        }
+        let mut hasher = DefaultHasher::new();
+        calls
+            .iter()
+            .for_each(|call| call.id.as_str().hash(&mut hasher));
+        let page = Some(hasher.finish());
+        self.repeats = match self.last_page == page {
+            true => self.repeats.saturating_add(1),
+            false => 0,
+        };
+        self.last_page = page;
+        if self.repeats <= REPEATED_PAGES_TOLERATED {
+            return Ok(());
+        }
+        let what = match calls.len() {
+            1 => "call".to_owned(),
+            n => format!("{n} calls"),
+        };
+        let message = format!(
+            "the vendor answered the same {what} on {} pages in a row, each asked for with a new cursor: it does not read where a page starts, so paging would never end",
+            self.repeats + 1
+        );
+        Err(Error::cursor_cycle(provider, message))
     }
 
     /// How many cursors are recorded.

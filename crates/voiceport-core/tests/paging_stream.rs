@@ -44,6 +44,11 @@ struct Pages {
     page_size: u64,
     stuck_at: Option<u64>,
     fail_at: Option<u64>,
+    /// Pages whose calls are those of the page before (`skip` served as `skip - size`),
+    /// as an account that gained a page of calls between two requests answers.
+    shifted_at: Vec<u64>,
+    /// Serves the first page whatever the `skip`, as a vendor that does not read it.
+    ignores_skip: bool,
     requests: Mutex<Vec<Option<PageCursor>>>,
 }
 
@@ -54,6 +59,8 @@ impl Pages {
             page_size,
             stuck_at: None,
             fail_at: None,
+            shifted_at: Vec::new(),
+            ignores_skip: false,
             requests: Mutex::new(Vec::new()),
         }
     }
@@ -74,8 +81,14 @@ impl Pages {
                 message: None,
             });
         }
+        let served = match (self.ignores_skip, self.shifted_at.contains(&skip)) {
+            (true, _) => 0,
+            (false, true) => skip - self.page_size,
+            (false, false) => skip,
+        };
         let end = (skip + self.page_size).min(self.total);
-        let calls = (skip..end)
+        let served_end = (served + self.page_size).min(self.total);
+        let calls = (served..served_end)
             .map(|i| Call::new(CallId::new(format!("call-{i}")), self.kind()))
             .collect();
         let next = if self.stuck_at == Some(skip) {
@@ -189,6 +202,45 @@ async fn a_cursor_that_does_not_advance_is_an_error_not_a_loop() {
     let err = items.into_iter().find_map(Result::err).expect("an error");
     assert!(err.to_string().contains("cursor"), "{err}");
     assert!(err.is_cursor_cycle(), "{err:?}");
+}
+
+/// A vendor that does not read `skip` answers its first page for ever, under offsets
+/// each new: the walk stops on the third such page, which it does not yield.
+#[tokio::test]
+async fn the_same_page_under_new_cursors_is_an_error_not_a_loop() {
+    let provider = Pages {
+        ignores_skip: true,
+        ..Pages::new(1_000_000, 2)
+    };
+    let items: Vec<Result<Call>> = provider
+        .calls(CallQuery::default())
+        .take(100)
+        .collect()
+        .await;
+    assert_eq!(items.len(), 5, "two pages, then the error: {items:?}");
+    let err = items.into_iter().find_map(Result::err).expect("an error");
+    assert!(err.is_cursor_cycle(), "{err:?}");
+    assert!(err.to_string().contains("same 2 calls on 3 pages"), "{err}");
+    assert_eq!(provider.requests.lock().unwrap().len(), 3);
+}
+
+/// One page holding the calls of the page before (new calls pushed the list on by a
+/// page between two requests) is an answer, not a stuck vendor: the walk goes on. So
+/// do two such pages apart.
+#[tokio::test]
+async fn a_page_repeated_once_does_not_end_the_walk() {
+    let provider = Pages {
+        shifted_at: vec![2, 6],
+        ..Pages::new(8, 2)
+    };
+    let ids: Vec<String> = provider
+        .calls(CallQuery::default())
+        .map_ok(|call| call.id.into_inner())
+        .try_collect()
+        .await
+        .unwrap();
+    let expected = ["0", "1", "0", "1", "4", "5", "4", "5"].map(|i| format!("call-{i}"));
+    assert_eq!(ids, expected);
 }
 
 #[tokio::test]
