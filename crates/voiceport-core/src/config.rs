@@ -90,9 +90,9 @@ pub struct ProviderConfig {
 pub struct RetrySettings {
     /// Attempts in all, the first included (default 4; 1 disables retries).
     pub max_attempts: Option<u32>,
-    /// First backoff in milliseconds (default 200).
+    /// First backoff in milliseconds (default 200; at least 1).
     pub initial_backoff_ms: Option<u64>,
-    /// Largest computed backoff in milliseconds (default 10 000).
+    /// Largest computed backoff in milliseconds (default 10 000; at least the first).
     pub max_backoff_ms: Option<u64>,
     /// Total retry budget in seconds (default 60).
     pub max_elapsed_secs: Option<f64>,

@@ -128,6 +128,42 @@ impl AdapterConfig for ProviderConfig {
                 "must be at least 1",
             ));
         }
+        // A zero backoff would send every attempt left at once to a vendor answering 503,
+        // and a ceiling under the first wait would make the first wait a fiction.
+        let initial_backoff_ms = self.retry.initial_backoff_ms;
+        let max_backoff_ms = self.retry.max_backoff_ms;
+        if initial_backoff_ms == Some(0) {
+            return Err(Error::config(
+                self.field("retry.initial_backoff_ms"),
+                "must be at least 1",
+            ));
+        }
+        let initial_backoff = initial_backoff_ms
+            .map(Duration::from_millis)
+            .unwrap_or(retry_defaults.initial_backoff);
+        let max_backoff = max_backoff_ms
+            .map(Duration::from_millis)
+            .unwrap_or(retry_defaults.max_backoff);
+        if max_backoff < initial_backoff {
+            // The field the user set, of the two (the other is its default).
+            let (field, message) = match max_backoff_ms {
+                Some(_) => (
+                    "retry.max_backoff_ms",
+                    format!(
+                        "must be at least the first backoff ({} ms)",
+                        initial_backoff.as_millis()
+                    ),
+                ),
+                None => (
+                    "retry.initial_backoff_ms",
+                    format!(
+                        "must be at most the longest backoff ({} ms)",
+                        max_backoff.as_millis()
+                    ),
+                ),
+            };
+            return Err(Error::config(self.field(field), message));
+        }
         Ok(HttpSettings {
             timeout: seconds(self.timeout_secs, "timeout_secs", defaults.timeout)?,
             timeout_configured: self.timeout_secs.is_some(),
@@ -139,16 +175,8 @@ impl AdapterConfig for ProviderConfig {
             max_body_bytes,
             retry: RetryPolicy {
                 max_attempts,
-                initial_backoff: self
-                    .retry
-                    .initial_backoff_ms
-                    .map(Duration::from_millis)
-                    .unwrap_or(retry_defaults.initial_backoff),
-                max_backoff: self
-                    .retry
-                    .max_backoff_ms
-                    .map(Duration::from_millis)
-                    .unwrap_or(retry_defaults.max_backoff),
+                initial_backoff,
+                max_backoff,
                 max_elapsed: seconds(
                     self.retry.max_elapsed_secs,
                     "retry.max_elapsed_secs",

@@ -260,6 +260,27 @@ fn bad_numbers_name_the_field() {
     let mut config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("k");
     config.max_body_bytes = Some(0);
     assert_eq!(config_error(config.http_settings()).0, "max_body_bytes");
+    // A zero backoff would send every attempt at once; a ceiling under the first wait
+    // names the one of the two that was set.
+    let mut config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("k");
+    config.retry.initial_backoff_ms = Some(0);
+    assert_eq!(
+        config_error(config.http_settings()).0,
+        "retry.initial_backoff_ms"
+    );
+    config.retry.initial_backoff_ms = Some(1);
+    config.retry.max_backoff_ms = Some(0);
+    let (field, message) = config_error(config.http_settings());
+    assert_eq!(field, "retry.max_backoff_ms");
+    assert!(message.contains("(1 ms)"), "{message}");
+    config.retry.max_backoff_ms = Some(1);
+    assert!(config.http_settings().is_ok());
+    let mut config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("k");
+    config.retry.initial_backoff_ms = Some(3_600_000);
+    assert_eq!(
+        config_error(config.http_settings()).0,
+        "retry.initial_backoff_ms"
+    );
 }
 
 #[test]
