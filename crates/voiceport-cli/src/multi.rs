@@ -99,8 +99,13 @@ fn walk_failure(
     extra: &str,
 ) -> Failure {
     if count == 0 && !resumed {
-        // Nothing was printed: the plain error says it all, as for one provider.
-        return Failure::Voice(failure.error);
+        // Nothing was printed, so there is nothing to resume after; the error names the
+        // vendor, not which of the configured providers it was.
+        let hint = format!("provider `{}` failed", failure.provider_name);
+        return Failure::Hinted {
+            error: Box::new(failure.error),
+            hint,
+        };
     }
     let hint = format!(
         "{count} calls were printed before `{}` failed; {}",

@@ -4181,6 +4181,8 @@ async fn a_merged_walk_that_fails_at_once_offers_no_resume() {
         assert_eq!(out.status.code(), Some(3), "{args:?}: {text}");
         assert!(!text.contains("--cursor"), "{args:?}: {text}");
         assert!(!text.contains("calls were printed"), "{args:?}: {text}");
+        // The error names the vendor (`rounded`); the hint, which provider that was.
+        assert!(text.contains("provider `rd` failed"), "{args:?}: {text}");
         assert_eq!(stdout(&out).trim(), "", "{args:?}");
     }
 }

@@ -75,7 +75,9 @@ impl Adapter for Rounded {
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
-        let (params, mode) = list_params(query, &self.options)?;
+        let Some((params, mode)) = list_params(query, &self.options)? else {
+            return Ok(CallPage::default());
+        };
         let request = Request::get(Operation::ListCalls, ["calls"]).query_pairs(params);
         let response = self.http.send(request).await?;
         // The mode the request asked for decides the next cursor, not the body's shape.

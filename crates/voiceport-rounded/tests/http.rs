@@ -467,8 +467,10 @@ async fn unsupported_filters_are_refused_before_sending() {
         kind: Some(CallKind::Chat),
         ..CallQuery::default()
     };
-    let err = rounded.list_calls(&chat).await.unwrap_err();
-    assert_refused_locally(&err, Operation::ListCalls, "phone and web calls");
+    // No call of the vendor is a chat: none listed, nothing asked (a merged walk over
+    // several vendors lists the others' chats).
+    let page = rounded.list_calls(&chat).await.unwrap();
+    assert!(page.calls.is_empty() && page.next.is_none(), "{page:?}");
     let foreign = CallQuery {
         cursor: Some(PageCursor::Offset { skip: 10 }),
         ..CallQuery::default()

@@ -13,23 +13,21 @@ use voiceport_core::{
 use crate::config::{CAPABILITIES, KIND, RetellOptions};
 use crate::wire::{self, AgentFilter, Filter, FilterCriteria};
 
-/// The body of `POST /v3/list-calls` for `query`.
+/// The body of `POST /v3/list-calls` for `query`; `None` when no Retell call can match
+/// (chats: Retell's calls are phone and web calls), and nothing need be asked.
 ///
 /// Server-side: the agent, call type, direction, numbers, time range (on
 /// `start_timestamp`), sort order, page size and cursor. The statuses and the search are
 /// `map::page`'s, which also checks every other filter again on the calls received.
-pub(crate) fn list_params(query: &CallQuery) -> Result<wire::ListRequest> {
+pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>> {
     let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::ListCalls, message));
     let call_type = match &query.kind {
         None => None,
         Some(CallKind::Phone) => Some("phone_call"),
         Some(CallKind::Web) => Some("web_call"),
-        Some(other) => {
-            let kind = other.as_str();
-            return refuse(format!(
-                "`kind` {kind:?} cannot be listed: Retell has only phone and web calls"
-            ));
-        }
+        Some(CallKind::Chat) => return Ok(None),
+        // A type Retell named itself (a call read with it has this kind): sent back.
+        Some(other) => Some(other.as_str()),
     };
     let pagination_key = match &query.cursor {
         None => None,
@@ -62,7 +60,7 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<wire::ListRequest> {
         to_number: query.to_number.as_ref().map(equal),
         start_timestamp: time_filter(query.since, query.until),
     };
-    Ok(wire::ListRequest {
+    Ok(Some(wire::ListRequest {
         filter_criteria,
         sort_order: query.sort.map(|order| match order {
             SortOrder::Ascending => "ascending",
@@ -70,7 +68,7 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<wire::ListRequest> {
         }),
         limit: CAPABILITIES.page_size(query),
         pagination_key,
-    })
+    }))
 }
 
 /// The `start_timestamp` filter (epoch milliseconds) for `since <= start < until`.
@@ -196,7 +194,7 @@ mod tests {
     use voiceport_core::{AgentId, Direction, MetadataMode};
 
     fn body(query: &CallQuery) -> Value {
-        serde_json::to_value(list_params(query).unwrap()).unwrap()
+        serde_json::to_value(list_params(query).unwrap().unwrap()).unwrap()
     }
 
     #[test]
@@ -272,22 +270,30 @@ mod tests {
     }
 
     #[test]
-    fn chats_and_foreign_cursors_are_refused() {
-        for query in [
-            CallQuery {
-                kind: Some(CallKind::Chat),
-                ..CallQuery::default()
-            },
-            CallQuery {
-                cursor: Some(PageCursor::Offset { skip: 5 }),
-                ..CallQuery::default()
-            },
-        ] {
-            assert!(matches!(
-                list_params(&query),
-                Err(Error::InvalidRequest { status: None, .. })
-            ));
-        }
+    fn chats_ask_nothing_and_foreign_cursors_are_refused() {
+        // No Retell call is a chat: nothing to ask.
+        let chat = CallQuery {
+            kind: Some(CallKind::Chat),
+            ..CallQuery::default()
+        };
+        assert!(matches!(list_params(&chat), Ok(None)));
+        // A type Retell named itself is asked for as named.
+        let sip = CallQuery {
+            kind: Some(CallKind::Other("sip_call".into())),
+            ..CallQuery::default()
+        };
+        assert_eq!(
+            body(&sip)["filter_criteria"]["call_type"],
+            json!({"type": "enum", "op": "in", "value": ["sip_call"]})
+        );
+        let foreign = CallQuery {
+            cursor: Some(PageCursor::Offset { skip: 5 }),
+            ..CallQuery::default()
+        };
+        assert!(matches!(
+            list_params(&foreign),
+            Err(Error::InvalidRequest { status: None, .. })
+        ));
     }
 
     #[test]

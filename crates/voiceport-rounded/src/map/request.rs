@@ -13,7 +13,9 @@ use voiceport_core::{
 use crate::config::{CAPABILITIES, KIND, Paging, RoundedOptions};
 use crate::wire;
 
-/// The query parameters of `GET /v1/calls` for `query`, and the paging mode they ask for.
+/// The query parameters of `GET /v1/calls` for `query`, and the paging mode they ask for;
+/// `None` when no Rounded call can match (chats: Rounded has phone and web calls), and
+/// nothing need be asked.
 ///
 /// `use_cursor` and both include flags are always sent explicitly. The paging mode
 /// follows the cursor given (`Token` → cursor, `Page` → page), else `options.paging`. The
@@ -21,18 +23,15 @@ use crate::wire;
 pub(crate) fn list_params(
     query: &CallQuery,
     options: &RoundedOptions,
-) -> Result<(Vec<(&'static str, String)>, Paging)> {
+) -> Result<Option<(Vec<(&'static str, String)>, Paging)>> {
     let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::ListCalls, message));
     let call_type = match &query.kind {
         None => None,
-        Some(CallKind::Phone) => Some(wire::CallType::PhoneCall),
-        Some(CallKind::Web) => Some(wire::CallType::WebCall),
-        Some(other) => {
-            let kind = other.as_str();
-            return refuse(format!(
-                "`kind` {kind:?} cannot be listed: Rounded has only phone and web calls"
-            ));
-        }
+        Some(CallKind::Phone) => Some(wire::CallType::PhoneCall.as_str().to_owned()),
+        Some(CallKind::Web) => Some(wire::CallType::WebCall.as_str().to_owned()),
+        Some(CallKind::Chat) => return Ok(None),
+        // A type Rounded named itself (a call read with it has this kind): sent back.
+        Some(other) => Some(other.as_str().to_owned()),
     };
     let (cursor, mode) = match &query.cursor {
         None => (None, options.paging),
@@ -49,7 +48,7 @@ pub(crate) fn list_params(
             "agent_id",
             query.agent_id.as_ref().map(|a| a.as_str().to_owned()),
         ),
-        ("call_type", call_type.map(|t| t.as_str().to_owned())),
+        ("call_type", call_type),
         ("from_number", query.from_number.clone()),
         ("to_number", query.to_number.clone()),
         ("start_time_gt", query.since.map(inclusive_since)),
@@ -67,7 +66,7 @@ pub(crate) fn list_params(
     params.push(("include_transcript", options.include_transcript.to_string()));
     let variables = options.include_variable_values.to_string();
     params.push(("include_variable_values", variables));
-    Ok((params, mode))
+    Ok(Some((params, mode)))
 }
 
 /// `since` for `start_time_gt`. Rounded documents only a strict "greater than" filter
@@ -183,7 +182,7 @@ mod tests {
             cursor: Some(PageCursor::Page { number: 3 }),
             ..CallQuery::default()
         };
-        let (params, mode) = list_params(&query, &options).unwrap();
+        let (params, mode) = list_params(&query, &options).unwrap().unwrap();
         assert_eq!(mode, Paging::Page);
         let get = |k: &str| {
             params
@@ -201,7 +200,9 @@ mod tests {
         assert_eq!(get("include_transcript"), Some("true"));
         assert_eq!(get("include_variable_values"), Some("true"));
 
-        let (params, mode) = list_params(&CallQuery::default(), &options).unwrap();
+        let (params, mode) = list_params(&CallQuery::default(), &options)
+            .unwrap()
+            .unwrap();
         assert_eq!(mode, Paging::Cursor);
         assert!(params.contains(&("use_cursor", "true".into())));
         assert!(params.contains(&("limit", "50".into())));
@@ -210,10 +211,15 @@ mod tests {
             kind: Some(CallKind::Chat),
             ..CallQuery::default()
         };
-        assert!(matches!(
-            list_params(&chat, &options),
-            Err(Error::InvalidRequest { .. })
-        ));
+        // No Rounded call is a chat: nothing to ask.
+        assert!(matches!(list_params(&chat, &options), Ok(None)));
+        // A type Rounded named itself is asked for as named.
+        let sip = CallQuery {
+            kind: Some(CallKind::Other("sip_call".into())),
+            ..CallQuery::default()
+        };
+        let (params, _) = list_params(&sip, &options).unwrap().unwrap();
+        assert!(params.contains(&("call_type", "sip_call".into())));
         let offset = CallQuery {
             cursor: Some(PageCursor::Offset { skip: 5 }),
             ..CallQuery::default()
