@@ -1,7 +1,7 @@
 //! What Rounded is: its base URL, what it supports, its id shape and its options.
 
 use serde::{Deserialize, Serialize};
-use voiceport_core::{Capabilities, IdFormat, ProviderKind};
+use voiceport_core::{Capabilities, IdFormat, ProviderKind, SortOrder};
 
 /// Rounded's production API.
 pub const DEFAULT_BASE_URL: &str = "https://api.callrounded.com/v1";
@@ -34,6 +34,10 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
     filter_statuses: true,
     filter_search: true,
     client_side_filtering: true,
+    // No sort parameter. Newest first, *inferred*: the cursor is the start time of the
+    // last call seen, and the docs do not say which way the list runs. Declared so that a
+    // merged walk may rely on it and `voiceport check` tests it on a real account.
+    listing_order: Some(SortOrder::Descending),
     server_paging: true,
     // The list endpoint's `limit`: 50 by default, at most 1000.
     max_page_size: 1000,
