@@ -59,7 +59,9 @@ pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 ///
 /// Faults on webhook deliveries ([`DeliveryFault`]) are `duplicate_delivery`,
 /// `out_of_order_delivery` and `wrong_signature`, narrowed by `vendor`, `event` (the
-/// vendor's event type: `end-of-call-report`, `end` …), `skip` and `times`:
+/// vendor's event type: `end-of-call-report`, `end` …), `skip` and `times`.
+/// `out_of_order_delivery` is decided when a call is dialed, for all its deliveries: it
+/// takes no `event` (refused), and its `skip` and `times` count dialed calls.
 ///
 /// ```json
 /// {"fault": "duplicate_delivery", "vendor": "voicebot", "event": "end-of-call-report"}
@@ -127,6 +129,9 @@ impl TryFrom<FaultSpec> for DeliveryFault {
             || spec.after_handler
         {
             return Err("a delivery fault takes only `vendor`, `event`, `skip` and `times`".into());
+        }
+        if kind == DeliveryFaultKind::OutOfOrder && spec.event.is_some() {
+            return Err("`out_of_order_delivery` holds back all the deliveries of a dialed call: it takes no `event` (its `skip` and `times` count calls)".into());
         }
         let mut fault = DeliveryFault::new(kind)
             .skip(spec.skip.unwrap_or(0))
@@ -213,10 +218,13 @@ impl TryFrom<FaultSpec> for Fault {
 /// `"tool_calls": true` adds Vapi's and Voicebot Studio's `tool-calls` requests
 /// ([`WebhookTarget::tool_calls`]); every other key
 /// is one of the receiving provider's `[providers.NAME.webhook]` table
-/// ([`WebhookConfig`]: `verify`, `secret`, `secret_env`, `header`, `timestamp_header`,
+/// ([`WebhookConfig`]: `verify`, `secret`, `header`, `timestamp_header`,
 /// `payload_format`, `message_id_header`, `algorithm`, `encoding`,
 /// `signature_prefix`, `secret_is_base64`), which the emulator signs with; its `url` (the
-/// URL a `{url}` format signs) is this `url`, where the deliveries are posted.
+/// URL a `{url}` format signs) is this `url`, where the deliveries are posted. Not
+/// `secret_env`: the control API takes no key, and the variable's value would be sent to
+/// whatever URL the caller gave ([`Sandbox::set_webhook`](crate::Sandbox::set_webhook),
+/// in-process, resolves it).
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct WebhookSpec {
@@ -267,6 +275,13 @@ impl WebhookSpec {
             Some(Value::Bool(on)) => on,
             Some(_) => return Err("`tool_calls` must be true or false".into()),
         };
+        // The control API takes no key: a variable named here would be read from the
+        // sandbox's environment and sent, in a header, to any URL the caller gives.
+        if map.contains_key("secret_env") {
+            return Err(
+                "`secret_env` is not taken over the control API (it would send a variable of the sandbox's environment to the given URL): give the `secret` itself".into(),
+            );
+        }
         let mut config: WebhookConfig = serde_json::from_value(Value::Object(map))
             .map_err(|e| format!("the signing configuration: {e}"))?;
         // A format that signs `{url}` signs the URL the delivery is posted to: this one.
@@ -493,6 +508,9 @@ mod tests {
             let err = spec(body.clone()).unwrap_err();
             assert!(err.contains("on deliveries"), "{body}: {err}");
         }
+        let out_of_order = json!({"fault": "out_of_order_delivery", "event": "end-of-call-report"});
+        let err = delivery(out_of_order).unwrap_err();
+        assert!(err.contains("takes no `event`"), "{err}");
         let err = delivery(json!({"fault": "wrong_signature", "path": "/calls"})).unwrap_err();
         assert!(err.contains("only `vendor`, `event`"), "{err}");
         let err = spec(json!({"fault": "status", "status": 503, "event": "end"})).unwrap_err();
@@ -554,6 +572,10 @@ mod tests {
                 "signing configuration",
             ),
             (br#"{"url": "http://x", "sekret": "k"}"#, "unknown field"),
+            (
+                br#"{"url": "http://x", "secret_env": "HOME"}"#,
+                "`secret_env` is not taken",
+            ),
             (br#"[1]"#, "JSON object"),
         ] {
             let err = WebhookSpec::from_json(body).unwrap_err();

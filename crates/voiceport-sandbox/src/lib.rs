@@ -76,8 +76,11 @@
 //! the receiver's answer.
 //!
 //! The end-of-call delivery describes the call as `GET` of it does at that moment (id,
-//! status, end reason, conversation). Each call is followed by its own task, which posts
-//! after the API has answered: deliveries never slow a request down. Only calls dialed
+//! status, end reason, conversation). Each call is followed by its own task, apart from
+//! the request that dialed it: deliveries never slow a request down, and (as with real
+//! vendors) one may arrive before the dial's answer does, for a call placed at once or
+//! a dial held up by a `delay` fault; the call can be read from the moment it is
+//! dialed. Only calls dialed
 //! while the vendor has a target are followed (seeded history posts nothing), and a call
 //! deleted meanwhile posts nothing more, retries included. A call keeps the target it was
 //! dialed with for all its deliveries: setting or removing a target applies to calls

@@ -255,10 +255,17 @@ impl SimCall {
         };
         // A call ended before it was answered never starts, however long ago that was.
         let started_at = started_at.filter(|start| forced_at.is_none_or(|end| *start <= end));
+        // Unanswered, a dialed call ends when its ringing does, after any wait for its
+        // schedule and its time queued; a seeded one rang for its own `ring_secs`.
+        let rang_until = match &self.lifecycle {
+            Lifecycle::Live { .. } => natural_end,
+            Lifecycle::Fixed(_) => None,
+        };
         let ended_at = match phase {
             Phase::Ended(_) | Phase::Canceled => Some(
                 forced_at
                     .or_else(|| started_at.map(|s| s + delta(talk_secs)))
+                    .or(rang_until)
                     .unwrap_or(self.created_at + delta(self.ring_secs)),
             ),
             _ => None,
@@ -351,5 +358,26 @@ mod tests {
         let view = call.view(now, &timing);
         assert!(view.started_at.is_some() && view.has_conversation());
         assert_eq!(view.duration_secs, Some(0.1));
+    }
+
+    /// A dialed call nobody answered ends when its ringing does: after the wait for its
+    /// schedule, its time queued and its time ringing, not before it rang.
+    #[test]
+    fn an_unanswered_dialed_call_ends_when_its_ringing_does() {
+        let timing = Timing::default();
+        let now = Instant::now();
+        let mut call = SimCall::sample("c", Phase::Queued);
+        let ago = Duration::from_secs(3_700);
+        call.lifecycle = Lifecycle::Live {
+            dialed: now.checked_sub(ago).unwrap_or(now),
+            outcome: Outcome::NoAnswer,
+        };
+        call.created_at = Utc::now() - TimeDelta::seconds(3_700);
+        call.scheduled_for = Some(call.created_at + TimeDelta::hours(1));
+        let view = call.view(now, &timing);
+        assert_eq!(view.phase, Phase::Ended(Outcome::NoAnswer));
+        let rang = TimeDelta::hours(1) + TimeDelta::milliseconds(100 + 200);
+        assert_eq!(view.ended_at, Some(call.created_at + rang));
+        assert_eq!(view.started_at, None);
     }
 }

@@ -330,10 +330,11 @@ pub struct DeliveryAttempt {
 }
 
 impl DeliveryAttempt {
-    /// Whether the receiver answered 2xx.
+    /// Whether the receiver answered 2xx, and its answer arrived whole: a 200 whose body
+    /// broke off or timed out is a failed attempt (a request's reply is in that body), and
+    /// is retried as one.
     pub fn accepted(&self) -> bool {
-        self.status_code
-            .is_some_and(|code| (200..300).contains(&code))
+        self.error.is_none() && (self.status_code).is_some_and(|code| (200..300).contains(&code))
     }
 }
 
@@ -1061,6 +1062,18 @@ mod tests {
             body: Bytes::from_static(b"{}"),
             at: Utc::now(),
         }
+    }
+
+    /// A 2xx is an accepted attempt only when its answer arrived whole.
+    #[test]
+    fn a_2xx_whose_answer_broke_off_is_not_accepted() {
+        let mut answered = attempt(0);
+        assert!(answered.accepted());
+        answered.error = Some("reading the answer: timed out".into());
+        assert!(!answered.accepted());
+        answered.error = None;
+        answered.status_code = Some(503);
+        assert!(!answered.accepted());
     }
 
     /// The record keeps the newest attempts, per vendor, up to its cap; the count says
