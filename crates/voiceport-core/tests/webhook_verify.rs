@@ -293,6 +293,15 @@ fn hmac_payload_formats_sign_what_they_name() {
         Err(VerifyError::Stale { .. })
     ));
     assert_eq!(v.verify_at(&v.sign(body, now), body, now), Ok(()));
+    // The id it signs with stays the same for a redelivery of the body (as a Svix-style
+    // sender's does, so a receiver may de-duplicate on it), and differs for another body
+    // signed in the same millisecond.
+    let id = |body: &[u8], when| v.sign(body, when)["webhook-id"].clone();
+    assert_eq!(id(body, now), id(body, now + TimeDelta::seconds(30)));
+    assert_ne!(
+        id(body, now),
+        id(br#"{"message":{"type":"end-of-call-report"}}"#, now)
+    );
 
     // A format without {timestamp}: the time is not signed, so not checked either.
     let v = verifier(

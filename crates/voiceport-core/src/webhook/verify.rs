@@ -550,7 +550,9 @@ impl Verifier {
     }
 
     /// The headers a vendor using this scheme would send with `body` signed at `at`: what
-    /// the sandbox sends, and what tests forge deliveries with. Empty for `none`.
+    /// the sandbox sends, and what tests forge deliveries with. Empty for `none`. A
+    /// message id header, where the scheme has one, is derived from the body: the same
+    /// for a redelivery of it, another for another body.
     pub fn sign(&self, body: &[u8], at: DateTime<Utc>) -> HeaderMap {
         let mut headers = HeaderMap::new();
         let mut put = |name: &HeaderName, value: String| {
@@ -581,7 +583,9 @@ impl Verifier {
                 // Vapi does not say whether its timestamp is in seconds or milliseconds;
                 // the verifier takes both, the sandbox sends milliseconds.
                 let millis = at.timestamp_millis().to_string();
-                let id = format!("msg_{millis}");
+                // As a Svix-style sender's: the same for every posting of one message
+                // (retries, duplicates), and another for another message.
+                let id = message_id_of(body);
                 let values = payload::Values {
                     body,
                     timestamp: millis.as_bytes(),
@@ -1001,6 +1005,13 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
             _ => None,
         })
         .collect()
+}
+
+/// The message id [`Verifier::sign`] gives `body`: `msg_` and 24 hex digits of its SHA-256.
+fn message_id_of(body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(body);
+    format!("msg_{}", hex_encode(digest.get(..12).unwrap_or(&digest)))
 }
 
 fn hex_encode(bytes: &[u8]) -> String {
