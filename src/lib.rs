@@ -64,7 +64,18 @@
 //! default. Everything runs on a Tokio runtime. To try it all without an account, the
 //! `voiceport-sandbox` crate (and `voiceport sandbox` on the command line) serves local
 //! emulators of every vendor's API.
-
+//!
+// A vendor's link leads to its module when its feature is on, else to the crate's page.
+#![cfg_attr(feature = "happyrobot", doc = "[`happyrobot`]: crate::happyrobot")]
+#![cfg_attr(not(feature = "happyrobot"), doc = "[`happyrobot`]: self")]
+#![cfg_attr(feature = "voicebot", doc = "[`voicebot`]: crate::voicebot")]
+#![cfg_attr(not(feature = "voicebot"), doc = "[`voicebot`]: self")]
+#![cfg_attr(feature = "rounded", doc = "[`rounded`]: crate::rounded")]
+#![cfg_attr(not(feature = "rounded"), doc = "[`rounded`]: self")]
+#![cfg_attr(feature = "vapi", doc = "[`vapi`]: crate::vapi")]
+#![cfg_attr(not(feature = "vapi"), doc = "[`vapi`]: self")]
+#![cfg_attr(feature = "retell", doc = "[`retell`]: crate::retell")]
+#![cfg_attr(not(feature = "retell"), doc = "[`retell`]: self")]
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 // docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.
 #![cfg_attr(docsrs, feature(doc_cfg))]

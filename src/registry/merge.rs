@@ -804,9 +804,6 @@ pub(crate) mod tests {
                 ..Capabilities::default()
             }
         }
-        fn as_any(&self) -> &dyn std::any::Any {
-            self
-        }
         async fn get_call(&self, _id: &CallId) -> Result<Call> {
             Err(Error::unsupported(self.kind(), Operation::GetCall))
         }

@@ -187,16 +187,12 @@ impl Capabilities {
 /// [`voiceport::connect`]: https://docs.rs/voiceport
 /// [`capabilities`]: VoiceProvider::capabilities
 #[async_trait]
-pub trait VoiceProvider: Send + Sync + std::fmt::Debug {
+pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// Which vendor this is.
     fn kind(&self) -> ProviderKind;
 
     /// What this provider supports.
     fn capabilities(&self) -> Capabilities;
-
-    /// The provider as [`Any`], to reach its concrete type; see
-    /// [`extension`](trait.VoiceProvider.html#method.extension).
-    fn as_any(&self) -> &dyn Any;
 
     /// Fetches one call.
     async fn get_call(&self, id: &CallId) -> Result<Call>;
@@ -318,7 +314,9 @@ impl dyn VoiceProvider {
     /// # }
     /// ```
     pub fn extension<T: Any>(&self) -> Option<&T> {
-        self.as_any().downcast_ref::<T>()
+        // `Any` is a supertrait: the trait object upcasts to it.
+        let any: &dyn Any = self;
+        any.downcast_ref::<T>()
     }
 }
 

@@ -18,9 +18,6 @@ macro_rules! listing_provider {
             fn kind(&self) -> ProviderKind {
                 $kind
             }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
             fn capabilities(&self) -> Capabilities {
                 Capabilities {
                     list_calls: true,

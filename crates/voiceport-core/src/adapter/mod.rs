@@ -20,8 +20,6 @@ mod helpers;
 mod json_map;
 mod text;
 
-use std::any::Any;
-
 use async_trait::async_trait;
 use tracing::Instrument;
 
@@ -156,10 +154,6 @@ impl<A: Adapter> VoiceProvider for A {
 
     fn capabilities(&self) -> Capabilities {
         Adapter::capabilities(self)
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {

@@ -210,10 +210,6 @@ impl VoiceProvider for Fake {
         KIND
     }
 
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
-
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             get_call: true,

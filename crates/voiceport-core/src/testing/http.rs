@@ -497,9 +497,6 @@ mod tests {
         fn capabilities(&self) -> Capabilities {
             Capabilities::default()
         }
-        fn as_any(&self) -> &dyn std::any::Any {
-            self
-        }
         async fn get_call(&self, id: &CallId) -> Result<Call> {
             Ok(Call::new(id.clone(), self.kind()))
         }

@@ -13,6 +13,9 @@ use voiceport_core::{
 use crate::config::{CAPABILITIES, KIND, Paging, RoundedOptions};
 use crate::wire;
 
+/// Query parameters, in the order they are sent.
+type QueryPairs = Vec<(&'static str, String)>;
+
 /// The query parameters of `GET /v1/calls` for `query`, and the paging mode they ask for;
 /// `None` when no Rounded call can match (chats: Rounded has phone and web calls), and
 /// nothing need be asked.
@@ -23,7 +26,7 @@ use crate::wire;
 pub(crate) fn list_params(
     query: &CallQuery,
     options: &RoundedOptions,
-) -> Result<Option<(Vec<(&'static str, String)>, Paging)>> {
+) -> Result<Option<(QueryPairs, Paging)>> {
     let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::ListCalls, message));
     let call_type = match &query.kind {
         None => None,
