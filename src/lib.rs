@@ -221,3 +221,39 @@ pub fn connect(config: &ProviderConfig) -> Result<Arc<dyn VoiceProvider>> {
 #[cfg(all(doctest, feature = "axum"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What an application keeps in shared state, moves into tasks or returns from them
+    /// crosses threads: each of these must stay `Send + Sync + 'static` (a field added
+    /// without it fails this build), and a merged walk `Send + 'static`, to be spawned.
+    #[test]
+    fn what_applications_share_crosses_threads() {
+        fn shareable<T: Send + Sync + 'static>() {}
+        fn sendable<T: Send + 'static>() {}
+        shareable::<Error>();
+        shareable::<ProviderError>();
+        shareable::<RouteError>();
+        shareable::<UnknownNameError>();
+        shareable::<Registry>();
+        shareable::<ProviderConfig>();
+        shareable::<Arc<dyn VoiceProvider>>();
+        shareable::<&'static dyn Codec>();
+        shareable::<Call>();
+        shareable::<CallEvent>();
+        shareable::<CallPage>();
+        shareable::<MergedCursor>();
+        shareable::<RoutedDial>();
+        shareable::<webhooks::Verifier>();
+        shareable::<webhooks::VerifyError>();
+        shareable::<Interrupt>();
+        sendable::<MergedCalls>();
+        #[cfg(feature = "axum")]
+        {
+            shareable::<webhooks::Delivery>();
+            shareable::<webhooks::HandlerError>();
+        }
+    }
+}

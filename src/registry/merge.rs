@@ -106,6 +106,7 @@ impl MergedCall {
 /// [`source`](std::error::Error::source) is the error's own source, so that a report
 /// walking the chain says each message once.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct ProviderError {
     /// The provider's name in the configuration.
     pub provider_name: String,

@@ -259,6 +259,7 @@ pub struct Receiver;
 impl Receiver {
     /// A receiver for the providers of `registry` that have a `[providers.NAME.webhook]`
     /// table.
+    #[must_use]
     pub fn builder(registry: &Registry) -> ReceiverBuilder<'_> {
         ReceiverBuilder {
             registry,

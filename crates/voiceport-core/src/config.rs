@@ -100,6 +100,7 @@ pub struct RetrySettings {
 
 impl RetrySettings {
     /// No retries: every request is tried once (`max_attempts = 1`).
+    #[must_use]
     pub fn none() -> Self {
         RetrySettings::default().with_max_attempts(1)
     }
@@ -142,6 +143,7 @@ fn whole_millis(duration: Duration) -> u64 {
 
 impl ProviderConfig {
     /// A config for `kind` with everything else default (set a key before connecting).
+    #[must_use]
     pub fn new(kind: ProviderKind) -> Self {
         ProviderConfig {
             kind,

@@ -45,7 +45,7 @@
 //!   and `error` are read together with `disconnection_reason` (~35 values, matched by
 //!   family: hang-ups, transfers, voicemail, dial failures, limits, `error_…`). A completed
 //!   call whose analysis says `in_voicemail` is a voicemail. The full table is in
-//!   `docs/vendors/retell.md`.
+//!   [docs/vendors/retell.md](https://github.com/voiceport/voiceport/blob/main/docs/vendors/retell.md).
 //! * **Times and money:** times are epoch milliseconds, durations milliseconds, costs cents:
 //!   `Cost::total` is in dollars (`currency` `USD`, which Retell does not write on the
 //!   call). Retell has no creation time; `created_at` is the start time.

@@ -52,6 +52,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 /// How `list_calls` pages through Rounded's list endpoint.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Paging {
     /// `use_cursor=true`: each page carries `next_cursor` (an ISO timestamp). No total.
     #[default]

@@ -50,7 +50,8 @@
 //!   completed call answered by a machine (`answer_type` `voicemail`, `machine_…`,
 //!   inferred) is `Voicemail`; one with `redirect_duration_seconds > 0` was handed over
 //!   and is `Transferred`; any other answer type but `human` (`fax` …) is kept as an
-//!   `Other` end reason. The full table is in `docs/vendors/rounded.md`.
+//!   `Other` end reason. The full table is in
+//!   [docs/vendors/rounded.md](https://github.com/voiceport/voiceport/blob/main/docs/vendors/rounded.md).
 //! * **Listing** pages by cursor (default) or page number ([`Paging`]). `direction`,
 //!   `statuses` and `search` are filtered client-side. The time range is sent on
 //!   `start_time` (`since` as `start_time_gt` one millisecond earlier, since Rounded's

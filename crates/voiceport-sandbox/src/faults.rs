@@ -55,6 +55,7 @@ pub struct Fault {
 impl Fault {
     /// A fault of `kind` on every request (narrow it with the builder methods); it fires
     /// once unless [`Fault::times`] says otherwise.
+    #[must_use]
     pub fn new(kind: FaultKind) -> Self {
         Fault {
             vendor: None,
@@ -162,6 +163,7 @@ impl DeliveryFault {
     /// A fault of `kind` on every delivery (narrow it with the builder methods); it fires
     /// once unless [`DeliveryFault::times`] says otherwise. For
     /// [`DeliveryFaultKind::OutOfOrder`] "once" is one dialed call.
+    #[must_use]
     pub fn new(kind: DeliveryFaultKind) -> Self {
         DeliveryFault {
             vendor: None,

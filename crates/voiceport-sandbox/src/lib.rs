@@ -427,6 +427,7 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// A builder with the defaults (seed 42, 200 calls per vendor, an ephemeral port).
+    #[must_use]
     pub fn builder() -> SandboxBuilder {
         SandboxBuilder::default()
     }

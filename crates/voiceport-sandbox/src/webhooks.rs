@@ -108,6 +108,7 @@ impl WebhookTarget {
     /// Deliveries to `url`, signed as `config` describes (the same table as the
     /// receiving provider's `[providers.NAME.webhook]`: a vendor signs with what the
     /// receiver checks). No retry, a 20 second timeout.
+    #[must_use]
     pub fn new(url: impl Into<String>, config: WebhookConfig) -> Self {
         WebhookTarget {
             url: url.into(),
@@ -123,6 +124,7 @@ impl WebhookTarget {
     /// the crate's `Vendor::delivery_policy`: Retell retries three times within 10 seconds
     /// each, the others make one attempt). A kind the sandbox does not emulate gets
     /// [`new`](Self::new)'s defaults.
+    #[must_use]
     pub fn for_vendor(kind: ProviderKind, url: impl Into<String>, config: WebhookConfig) -> Self {
         let target = WebhookTarget::new(url, config);
         match Vendor::of(kind).map(Vendor::delivery_policy) {

@@ -35,6 +35,7 @@ pub const VAPI_BASE_URL: &str = "https://api.vapi.ai";
 /// assert_eq!(Flavor::of(ProviderKind::Rounded), None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Flavor {
     /// Voicebot Studio (`kind = "voicebot"`).
     Voicebot,

@@ -51,7 +51,8 @@
 //! The client is [`Vapi`] ([`Voicebot`] is the same type; options: [`VapiOptions`]);
 //! [`VapiCodec`] and [`VoicebotCodec`] normalize vendor JSON without a key or a network.
 //! How every status and end reason is normalized, and what each webhook message becomes, is
-//! in `docs/vendors/voicebot.md` and `docs/vendors/vapi.md` in the repository.
+//! in [docs/vendors/voicebot.md](https://github.com/voiceport/voiceport/blob/main/docs/vendors/voicebot.md) and
+//! [docs/vendors/vapi.md](https://github.com/voiceport/voiceport/blob/main/docs/vendors/vapi.md) in the repository.
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 // docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.

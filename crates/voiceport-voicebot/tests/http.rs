@@ -115,6 +115,7 @@ impl Vendor {
                 "error": "Bad Request", "statusCode": 400}),
             (Flavor::Vapi, _) => json!({"message": format!("HTTP {status}"),
                 "error": "Error", "statusCode": status}),
+            (flavor, _) => panic!("no error body written for {flavor:?}"),
         }
         .to_string()
     }
@@ -1122,6 +1123,7 @@ async fn error_statuses_map_to_error_kinds() {
         let expected = match vendor.family.flavor {
             Flavor::Voicebot => "bad request",
             Flavor::Vapi => "limit must not be greater than 1000",
+            flavor => panic!("no error body written for {flavor:?}"),
         };
         match client.get_call(&id).await.unwrap_err() {
             Error::InvalidRequest { message, .. } => assert_eq!(message, expected),

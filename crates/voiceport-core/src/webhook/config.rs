@@ -110,6 +110,7 @@ pub enum Scheme {
 /// The HMAC hash function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum HmacAlgorithm {
     /// HMAC-SHA256.
     #[default]
@@ -124,6 +125,7 @@ pub enum HmacAlgorithm {
 /// How a signature is written in its header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum SignatureEncoding {
     /// Lower- or upper-case hexadecimal.
     #[default]
