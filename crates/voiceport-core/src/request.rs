@@ -139,7 +139,8 @@ impl CallQuery {
     /// [`in_time_range`](Self::in_time_range), a call with neither unless its end proves
     /// it began before `since`; a page decoder that knows its vendor's field uses
     /// `in_time_range` on it. `search` matches,
-    /// case-insensitively, the numbers, name, summary, tags and extracted values.
+    /// case-insensitively, the numbers, the call's and the customer's names, summary, tags
+    /// and extracted values.
     pub fn matches(&self, call: &Call) -> bool {
         let direction_ok = self.direction.is_none_or(|d| call.direction == Some(d));
         let kind_ok = self.kind.as_ref().is_none_or(|k| &call.kind == k);
@@ -193,6 +194,7 @@ fn search_matches(call: &Call, needle: &str) -> bool {
     call.from.as_deref().is_some_and(hit)
         || call.to.as_deref().is_some_and(hit)
         || call.name.as_deref().is_some_and(hit)
+        || call.customer_name.as_deref().is_some_and(hit)
         || call.analysis.summary.as_deref().is_some_and(hit)
         || call.tags.iter().any(|t| hit(t))
         || call.analysis.extracted.values().any(|v| match v {
@@ -498,6 +500,15 @@ mod tests {
         };
         assert!(empty.matches(&c));
         assert!(empty.matches(&Call::new(CallId::new("web"), ProviderKind::Vapi)));
+        // The customer's name is searched too (Vapi's `customer.name`).
+        let mut named = Call::new(CallId::new("named"), ProviderKind::Vapi);
+        named.customer_name = Some("Ada Lovelace".into());
+        let search = |text: &str| CallQuery {
+            search: Some(text.into()),
+            ..Default::default()
+        };
+        assert!(search("lovelace").matches(&named));
+        assert!(!search("babbage").matches(&named));
     }
 
     /// The time range as the page decoders judge it: a call created or started in it is
