@@ -195,11 +195,16 @@ fn init_logging(verbose: u8, listening: bool) {
     // control character in it is printed escaped (`output::LogWriter`), and the colours'
     // escape sequences would be too. Fails only when a subscriber is already set, which
     // nothing else here does.
-    let _ = tracing_subscriber::fmt()
+    let set = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(|| output::LogWriter)
         .with_ansi(false)
         .try_init();
+    // `listen` logs a warning per refused delivery: written on a thread of their own, a
+    // standard error nobody reads cannot stop it answering deliveries.
+    if set.is_ok() && listening {
+        output::queue_log_lines();
+    }
 }
 
 fn main() -> ExitCode {
@@ -225,6 +230,7 @@ fn main() -> ExitCode {
     // Dropping the runtime would wait for its blocking threads, and one may never end (a
     // print stuck on a full pipe when `listen` is stopped): what matters is done.
     runtime.shutdown_background();
+    output::drain_log_lines(std::time::Duration::from_secs(1));
     finish(outcome, verbose)
 }
 

@@ -65,7 +65,7 @@ pub(crate) fn say_detached(text: String) {
 /// Where log lines go: standard error, each line's control characters escaped (its own
 /// line break kept), so that vendor text in a log line cannot fake a line or reach the
 /// terminal as an escape sequence. A broken standard error loses the line, as [`say`]
-/// does.
+/// does. Once [`queue_log_lines`] has run, lines go through its queue instead.
 pub(crate) struct LogWriter;
 
 impl Write for LogWriter {
@@ -76,17 +76,125 @@ impl Write for LogWriter {
             None => (buf, false),
         };
         let text = String::from_utf8_lossy(text);
-        let mut stderr = std::io::stderr().lock();
-        let _ = stderr.write_all(cell(&text).as_bytes());
+        let mut line = cell(&text).into_owned();
         if ended {
-            let _ = stderr.write_all(b"\n");
+            line.push('\n');
+        }
+        match lock(&LOG_QUEUE).as_ref() {
+            Some(queue) => queue.push(line),
+            None => {
+                let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            }
         }
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        let _ = std::io::stderr().flush();
+        if lock(&LOG_QUEUE).is_none() {
+            let _ = std::io::stderr().flush();
+        }
         Ok(())
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Log lines waiting for the thread that writes them (`listen`), when one runs.
+static LOG_QUEUE: Mutex<Option<LogQueue>> = Mutex::new(None);
+
+/// How many log lines may wait: a burst of refused deliveries is written whole.
+const QUEUED_LOG_LINES: usize = 4096;
+
+/// Log lines handed to a thread of their own, so that a standard error nobody reads (a
+/// paused terminal, a full pipe) never holds up the runtime's workers: `listen` keeps
+/// answering deliveries. Past [`QUEUED_LOG_LINES`] waiting, lines are dropped and counted,
+/// and the count is written once standard error takes lines again.
+///
+/// By hand rather than `tracing-appender`'s non-blocking writer, which does the same and
+/// would bring the `time` crate and crossbeam's channels for it.
+struct LogQueue {
+    lines: std::sync::mpsc::SyncSender<String>,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicU64>,
+    /// Told when the writer has written every line it was given.
+    drained: std::sync::mpsc::Receiver<()>,
+}
+
+impl LogQueue {
+    fn push(&self, line: String) {
+        use std::sync::mpsc::TrySendError;
+        match self.lines.try_send(line) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            // The writer is gone (it cannot be, short of a panic): written here.
+            Err(TrySendError::Disconnected(line)) => {
+                let _ = std::io::stderr().lock().write_all(line.as_bytes());
+            }
+        }
+    }
+}
+
+/// From now on, log lines are written by a thread of their own ([`LogQueue`]). Lines
+/// written with [`say`] are not: they are few, and some must be out before what follows.
+pub(crate) fn queue_log_lines() {
+    use std::sync::atomic::AtomicU64;
+    let (lines, queued) = std::sync::mpsc::sync_channel::<String>(QUEUED_LOG_LINES);
+    let (done, drained) = std::sync::mpsc::channel();
+    let dropped = std::sync::Arc::new(AtomicU64::new(0));
+    let counted = dropped.clone();
+    let writer = std::thread::Builder::new()
+        .name("voiceport-log".into())
+        .spawn(move || {
+            for line in queued {
+                let mut stderr = std::io::stderr().lock();
+                let lost = counted.swap(0, Ordering::Relaxed);
+                if lost > 0 {
+                    let _ = writeln!(
+                        stderr,
+                        "voiceport: {lost} log lines were dropped while standard error was not being read"
+                    );
+                }
+                let _ = stderr.write_all(line.as_bytes());
+            }
+            let _ = done.send(());
+        });
+    // Without the thread, lines are written where they are logged, as before.
+    if writer.is_ok() {
+        *lock(&LOG_QUEUE) = Some(LogQueue {
+            lines,
+            dropped,
+            drained,
+        });
+    }
+}
+
+/// Writes the log lines still queued, waiting at most `patience` for a standard error
+/// that takes them (one nobody reads keeps them); then lines are written where they are
+/// logged again.
+pub(crate) fn drain_log_lines(patience: std::time::Duration) {
+    let Some(queue) = lock(&LOG_QUEUE).take() else {
+        return;
+    };
+    let LogQueue {
+        lines,
+        dropped,
+        drained,
+    } = queue;
+    drop(lines);
+    // Still stuck: the writer holds standard error, and so much as a line would wait.
+    if drained.recv_timeout(patience).is_err() {
+        return;
+    }
+    let lost = dropped.load(Ordering::Relaxed);
+    if lost > 0 {
+        say(&format!(
+            "voiceport: {lost} log lines were dropped while standard error was not being read"
+        ));
     }
 }
 
