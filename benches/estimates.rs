@@ -110,11 +110,17 @@ pub fn in_turns<const N: usize>(turns: usize, mut time: impl FnMut(usize) -> f64
 }
 
 /// The median over `turns` (from [`in_turns`]) of what `of` reads from each turn (a side's
-/// time, or a ratio of two), the upper one of an even count; NaN for no turns. The benches
-/// that time sides in turns report the median of their per-turn ratios.
+/// time, or a ratio of two): of an even count, the mean of the middle two, favouring
+/// neither side of a ratio; NaN for no turns. The benches that time sides in turns report
+/// the median of their per-turn ratios.
 #[allow(dead_code)] // Each bench file that includes this module uses what it needs.
 pub fn median_of<const N: usize>(turns: &[[f64; N]], of: impl Fn(&[f64; N]) -> f64) -> f64 {
     let mut values: Vec<f64> = turns.iter().map(of).collect();
     values.sort_by(f64::total_cmp);
-    values.get(values.len() / 2).copied().unwrap_or(f64::NAN)
+    let upper = values.len() / 2;
+    match (values.len() % 2, values.get(upper)) {
+        (_, None) => f64::NAN,
+        (1, Some(middle)) => *middle,
+        (_, Some(upper_middle)) => (values[upper - 1] + upper_middle) / 2.0,
+    }
 }

@@ -117,7 +117,7 @@ fn main() {
         .into_iter()
         .filter(|_| benchmark_mode)
     {
-        let before = ALLOC.reset_peak();
+        ALLOC.start();
         let seen = runtime.block_on(async {
             if merge {
                 merged(&registry).await
@@ -125,8 +125,9 @@ fn main() {
                 sequential(&registry).await
             }
         });
+        let peak = ALLOC.stop();
         assert_eq!(seen, total);
-        peaks.push((label, ALLOC.peak().saturating_sub(before)));
+        peaks.push((label, peak));
     }
 
     let mut criterion = Criterion::default()

@@ -274,12 +274,13 @@ fn concurrency(c: &mut Criterion) {
 /// process, is included).
 fn walk_peak(calls: usize, page_size: u32) -> usize {
     let live = live(calls);
-    let before = ALLOC.reset_peak();
+    ALLOC.start();
     let seen = live
         .runtime
         .block_on(walk_pages(live.provider.as_ref(), page_size));
+    let peak = ALLOC.stop();
     assert_eq!(seen, calls);
-    ALLOC.peak() - before
+    peak
 }
 
 fn main() {
