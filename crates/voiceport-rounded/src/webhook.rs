@@ -19,9 +19,11 @@
 //! * the event time is `timestamp`, else `time` (ISO 8601, or epoch seconds or
 //!   milliseconds);
 //! * the call id, for an event read as the call's start, change or end (its subject is
-//!   the call), is the subject's `id`, else its `call_id`, else a top-level `call_id`; for
-//!   any other event (a transcript's utterance, a variable's value, an event not
-//!   modelled), the subject's `call_id`, else the top-level one, else its own `id`.
+//!   the call), named for it (`call_…`, `phone_call_…`, `web_call_…`) or whose subject is
+//!   sent as `call` or `data.call`, is the subject's
+//!   `id`, else its `call_id`, else a top-level `call_id`; for any other event (a
+//!   transcript's utterance, a variable's value, a recording), the subject's `call_id`,
+//!   else the top-level one, else none: the subject's own `id` is not the call's.
 //!
 //! What each event becomes:
 //!
@@ -163,6 +165,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let subject = subject(&delivery);
     let subject = subject.as_ref();
     let name = event.strip_prefix("event_").unwrap_or(&event);
+    // Decided before the name's event moves into what it is read as.
+    let named_for_the_call = ["call_", "phone_call_", "web_call_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix));
     let mut parsed = match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
             Some(call) => CallEvent::new(event, EventKind::Ended { call }),
@@ -209,22 +215,21 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         },
         _ => other(event, body),
     };
-    // The subject of an event read as the call's start, change or end is the call; of any
-    // other (a transcript's utterance, a variable's value, a recording), an `id` of its
-    // own is not the call's.
+    // The subject of an event read as the call's start, change or end is the call, and so
+    // is that of an event named for the call (`call_…`, `phone_call_…`, `web_call_…`) not
+    // read as one, and a subject sent as `call` or `data.call`; of any other (a transcript's utterance, a variable's value, a
+    // recording), an `id` of its own is not the call's, and names nothing.
     let of_a_call = matches!(
         parsed.kind,
         EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
-    );
+    ) || named_for_the_call
+        || subject.is_some_and(|s| s.path != "data");
     if parsed.call_id.is_none() {
         let top = || delivery.call_id.and_then(text).map(CallId::new);
         let named = |id: Option<&str>| id.map(CallId::new);
         parsed.call_id = match (subject, of_a_call) {
             (Some(s), true) => named(s.id.as_deref().or(s.call_id.as_deref())).or_else(top),
-            // Another subject's own id comes last: any call id names the call better.
-            (Some(s), false) => named(s.call_id.as_deref())
-                .or_else(top)
-                .or_else(|| named(s.id.as_deref())),
+            (Some(s), false) => named(s.call_id.as_deref()).or_else(top),
             (None, _) => top(),
         };
     }
@@ -475,9 +480,20 @@ mod tests {
         .unwrap();
         assert!(matches!(parsed.kind, EventKind::Other { .. }));
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
-        // Without a call id, its own id is all there is.
+        // Without a call id, its own id names no call: an utterance's or a recording's id
+        // taken for one would make a call of every line of a transcript.
         let alone = parse(json!({"event": "event_recording_ready", "data": {"id": ID}})).unwrap();
-        assert_eq!(alone.call_id().map(CallId::as_str), Some(ID));
+        assert_eq!(alone.call_id(), None);
+        let line = parse(json!({"event": "event_transcript",
+            "data": {"id": "utt_9", "role": "agent", "content": "Hello"}}))
+        .unwrap();
+        assert!(matches!(line.kind, EventKind::TranscriptUpdate { .. }));
+        assert_eq!(line.call_id(), None);
+        // An event named for the call, not modelled, names it by its subject's id.
+        let answered = parse(json!({"event": "event_call_answer_type_updated",
+            "data": {"id": ID, "answer_type": "human"}}))
+        .unwrap();
+        assert_eq!(answered.call_id().map(CallId::as_str), Some(ID));
         let status = parse(json!({"event": "event_call_status_updated",
             "data": {"id": ID, "call_id": "some-other-id", "status": "ongoing"}}))
         .unwrap();
@@ -680,6 +696,11 @@ mod tests {
             parse(json!({"event": "event_transcript", "data": {"id": ID, "lines": []}})).unwrap();
         assert_eq!(parsed.vendor_event, "event_transcript");
         assert!(matches!(parsed.kind, EventKind::Other { .. }));
+        // Its own id is not taken for the call's; a `call_id`, or a `call` it names, is.
+        assert_eq!(parsed.call_id(), None);
+        let parsed = parse(json!({"event": "event_transcript",
+            "data": {"call": {"id": ID}, "lines": []}}))
+        .unwrap();
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
     }
 
