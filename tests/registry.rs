@@ -251,7 +251,7 @@ async fn a_cursor_is_refused_for_a_walk_that_leaves_out_a_provider_it_holds_a_pl
     ))
     .expect_err("a cursor resumed without one of its providers");
     assert!(
-        matches!(&refused, Error::Config { field, message } if field == "cursor" && message.contains("other filters")),
+        matches!(&refused, Error::Config { field, .. } if field == "cursor"),
         "{refused}"
     );
     assert!(refused.to_string().contains("provider `hr`"), "{refused}");
