@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     Text, call_id_field, keep_whole_delivery, non_blank, parse_time, read_id, read_time,
+    settle_ended,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -67,6 +68,8 @@ pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
         }
         "end" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
+            // A call snapshot taken before the end may still say `In progress`.
+            settle_ended(&mut call);
             if let Some(content) = part::<wire::EndContent>(event.content, "content")?
                 && let Some(messages) = content.messages
                 && call.transcript.is_none()
@@ -511,5 +514,25 @@ mod tests {
             let err = parse_webhook(body).unwrap_err();
             assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         }
+    }
+
+    /// An end hook whose call was read just before it ended (still `In progress`) is the
+    /// end of a call that is over: completed, `vendor_status` saying what was sent.
+    #[test]
+    fn an_end_hook_of_a_call_still_in_progress_ends_it() {
+        let body = json!({"type": "end", "call": {"id": "65f2a1b3c4d5e6f708192a3b",
+            "status": "In progress", "created": "2026-02-17T13:00:04.215Z", "duration": 64}});
+        let event = parse(&body).unwrap();
+        match &event.kind {
+            EventKind::Ended { call } => {
+                assert_eq!(call.status, CallStatus::Completed);
+                assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
+            }
+            other => panic!("{other:?}"),
+        }
+        // A terminal status is the vendor's word, kept.
+        let mut failed = body.clone();
+        failed["call"]["status"] = json!("Failed");
+        assert_eq!(parse(&failed).unwrap().status(), Some(CallStatus::Failed));
     }
 }

@@ -56,7 +56,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, Text, decode_call_with, finite, is_object, keep_whole_delivery, non_blank, parse_time,
-    text_field,
+    settle_ended, text_field,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -171,7 +171,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         .any(|prefix| name.starts_with(prefix));
     let mut parsed = match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
-            Some(call) => CallEvent::new(event, EventKind::Ended { call }),
+            Some(mut call) => {
+                // A call snapshot taken before the end may still say `in_progress`.
+                settle_ended(&mut call);
+                CallEvent::new(event, EventKind::Ended { call })
+            }
             None => other(event, body),
         },
         "phone_call_did_not_connect" => match (call_of(subject)?, subject) {
@@ -757,5 +761,21 @@ mod tests {
             );
         }
         assert!(matches!(decode_webhook(b"[]"), Err(Error::Decode { .. })));
+    }
+
+    /// A call-ended event whose call still says `in_progress` (read just before the end)
+    /// is the end of a call that is over: completed, `vendor_status` saying what was sent.
+    #[test]
+    fn an_ended_event_of_a_call_still_in_progress_ends_it() {
+        let parsed = parse(json!({"event": "event_phone_call_ended",
+            "data": {"id": ID, "status": "in_progress"}}))
+        .unwrap();
+        match &parsed.kind {
+            EventKind::Ended { call } => {
+                assert_eq!(call.status, CallStatus::Completed);
+                assert_eq!(call.vendor_status.as_deref(), Some("in_progress"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -417,6 +417,34 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
     }
 }
 
+/// The call an end event carries, as ended. A vendor may snapshot the call just before it
+/// ends (its status still `in progress`, `queued` …): the event says the call is over, and
+/// an application keeping the latest state per call must not store a live status from it.
+/// A status of a call not over yet (scheduled, queued, ringing, in progress) becomes
+/// `Completed`, `vendor_status` still saying what the vendor sent; a terminal status, or
+/// one voiceport does not know, stays.
+///
+/// ```
+/// # use voiceport_core as voiceport;
+/// use voiceport::adapter::settle_ended;
+/// use voiceport::{Call, CallId, CallStatus, ProviderKind};
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::HappyRobot);
+/// call.status = CallStatus::InProgress;
+/// call.vendor_status = Some("In progress".into());
+/// settle_ended(&mut call);
+/// assert_eq!(call.status, CallStatus::Completed);
+/// assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
+/// ```
+pub fn settle_ended(call: &mut Call) {
+    use crate::CallStatus as S;
+    if matches!(
+        call.status,
+        S::Scheduled | S::Queued | S::Ringing | S::InProgress
+    ) {
+        call.status = S::Completed;
+    }
+}
+
 /// A JSON value as text: strings verbatim, `null` as `None`, anything else as JSON.
 pub fn value_text(value: &Value) -> Option<String> {
     match value {

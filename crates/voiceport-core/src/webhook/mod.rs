@@ -57,7 +57,10 @@
 //! ([`CallEvent::call_id`](crate::CallEvent::call_id)) and, where the vendor says, when it
 //! happened ([`CallEvent::occurred_at`](crate::CallEvent::occurred_at)); keep per call the
 //! latest state, and never let a non-terminal status replace a terminal one
-//! ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)).
+//! ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)). An event without a time
+//! never moves a call back from a terminal state, and on equal times a terminal status
+//! wins. An end event's call never has a live status; a second end event of one call
+//! (Retell's `call_analyzed` after `call_ended`) adds to the first: keep what either says.
 
 mod config;
 mod dedup;
