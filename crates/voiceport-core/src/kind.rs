@@ -237,6 +237,18 @@ impl fmt::Display for Filter {
 mod tests {
     use super::*;
 
+    /// A configuration file (serde) and messages (`as_str`, `FromStr`) name a kind alike:
+    /// a variant whose lowercased name is not its `as_str` would not load from a file.
+    #[test]
+    fn every_kind_is_read_and_written_by_its_name() {
+        for &kind in ProviderKind::ALL {
+            let json = serde_json::to_value(kind).unwrap();
+            assert_eq!(json, serde_json::Value::from(kind.as_str()), "{kind:?}");
+            assert_eq!(serde_json::from_value::<ProviderKind>(json).unwrap(), kind);
+            assert_eq!(kind.as_str().parse::<ProviderKind>().unwrap(), kind);
+        }
+    }
+
     /// JSON and messages name a filter alike, and the JSON name reads back.
     #[test]
     fn every_filter_serializes_as_its_name() {

@@ -66,7 +66,7 @@ impl Codec for HappyRobotCodec {
     }
 
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        webhook::parse_webhook(body)
+        webhook::decode_webhook(body)
     }
 
     /// `calls` → a page; `specversion` (a CloudEvent), or `call` and `type` → a webhook;

@@ -43,7 +43,7 @@ const SESSION_STATUS_CHANGED: &str = "session.status_changed";
 /// The call of a `start` or `end` is assembled from `call` and `content`: it keeps the
 /// whole delivery as its vendor payload, and its warnings name their place in it
 /// (`call.created`).
-pub(crate) fn parse_webhook(body: &[u8]) -> Result<CallEvent> {
+pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     // One pass over the whole body, which proves it is one JSON value: the events that
     // keep the delivery keep the body as it is.
     let event: wire::Delivery<'_> = decode_json(KIND, OP, body)?;
@@ -232,7 +232,7 @@ mod tests {
     }
 
     fn parse(value: &Value) -> Result<CallEvent> {
-        parse_webhook(value.to_string().as_bytes())
+        decode_webhook(value.to_string().as_bytes())
     }
 
     #[test]
@@ -404,7 +404,7 @@ mod tests {
     #[test]
     fn start_end_and_other() {
         let start = br#"{"type":"start","call":{"id":"c1","status":"Connected","created":"2026-03-10T15:42:07Z"},"content":{"recording":"https://r/x.mp3"}}"#;
-        let event = parse_webhook(start).unwrap();
+        let event = decode_webhook(start).unwrap();
         let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().ok();
         assert_eq!(event.occurred_at, at("2026-03-10T15:42:07Z"));
         match event.kind {
@@ -419,14 +419,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let end = br#"{"type":"end","call":{"id":"c1","status":"Completed","created":"2026-03-10T15:42:07Z","duration":164},"content":{"messages":[{"role":"assistant","content":"Hi"}]}}"#;
-        let event = parse_webhook(end).unwrap();
+        let event = decode_webhook(end).unwrap();
         assert_eq!(event.occurred_at, at("2026-03-10T15:44:51Z"));
         // A scheduled call began no earlier than its schedule, hours after its creation.
         let scheduled = br#"{"type":"start","call":{"id":"c2","status":"In progress","created":"2026-03-10T09:00:00Z","scheduled_for":"2026-03-10T15:00:00Z"}}"#;
-        let started = parse_webhook(scheduled).unwrap();
+        let started = decode_webhook(scheduled).unwrap();
         assert_eq!(started.occurred_at, at("2026-03-10T15:00:00Z"));
         let scheduled_end = br#"{"type":"end","call":{"id":"c2","status":"Completed","created":"2026-03-10T09:00:00Z","scheduled_for":"2026-03-10T15:00:00Z","duration":64}}"#;
-        let ended = parse_webhook(scheduled_end).unwrap();
+        let ended = decode_webhook(scheduled_end).unwrap();
         assert_eq!(ended.occurred_at, at("2026-03-10T15:01:04Z"));
         match event.kind {
             EventKind::Ended { call } => {
@@ -440,7 +440,7 @@ mod tests {
         }
         // The call's warnings name their place in the delivery.
         let unreadable = br#"{"type":"end","call":{"id":"c1","created":"2026-02-30T10:00:00Z"}}"#;
-        match parse_webhook(unreadable).unwrap().kind {
+        match decode_webhook(unreadable).unwrap().kind {
             EventKind::Ended { call } => {
                 let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
                 assert_eq!(fields, ["call.created"]);
@@ -450,16 +450,16 @@ mod tests {
         // A hook's fields that only a CloudEvent reads are not read for a hook.
         let end_with_odd_extras = br#"{"type":"end","call":{"id":"c1"},"id":5,"time":false}"#;
         assert!(matches!(
-            parse_webhook(end_with_odd_extras).unwrap().kind,
+            decode_webhook(end_with_odd_extras).unwrap().kind,
             EventKind::Ended { call } if call.id == CallId::new("c1")
         ));
         let end_without_content = br#"{"type":"end","call":{"id":"c1"}}"#;
         assert!(matches!(
-            parse_webhook(end_without_content).unwrap().kind,
+            decode_webhook(end_without_content).unwrap().kind,
             EventKind::Ended { call } if call.transcript.is_none()
         ));
         let other = br#"{"type":"message","call":{"id":"c1"},"content":{"role":"user"}}"#;
-        let event = parse_webhook(other).unwrap();
+        let event = decode_webhook(other).unwrap();
         assert_eq!(event.vendor_event, "message");
         assert_eq!(event.call_id, Some(CallId::new("c1")));
         match event.kind {
@@ -476,7 +476,7 @@ mod tests {
     fn an_end_message_with_object_content_keeps_the_transcript() {
         let end = br#"{"type":"end","call":{"id":"c1"},"content":{"messages":[
             {"role":"tool","content":{"booked":true}},{"role":"user","content":"Thanks"}]}}"#;
-        let EventKind::Ended { call } = parse_webhook(end).unwrap().kind else {
+        let EventKind::Ended { call } = decode_webhook(end).unwrap().kind else {
             panic!("not an end");
         };
         let transcript = call.transcript.unwrap();
@@ -491,7 +491,7 @@ mod tests {
     fn a_start_recording_carries_the_expiry_of_its_presigned_url() {
         let start = br#"{"type":"start","call":{"id":"c1"},"content":{"recording":
             "https://r.s3.amazonaws.com/x.mp3?X-Amz-Date=20260217T130009Z&X-Amz-Expires=3600"}}"#;
-        let EventKind::Started { call } = parse_webhook(start).unwrap().kind else {
+        let EventKind::Started { call } = decode_webhook(start).unwrap().kind else {
             panic!("not a start");
         };
         let expiry = call.recording.and_then(|r| r.expires_at);
@@ -511,7 +511,7 @@ mod tests {
             b"[]",
             b"",
         ] {
-            let err = parse_webhook(body).unwrap_err();
+            let err = decode_webhook(body).unwrap_err();
             assert!(matches!(err, Error::Decode { .. }), "{err:?}");
         }
     }

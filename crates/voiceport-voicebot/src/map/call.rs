@@ -24,6 +24,7 @@ use voiceport_core::{
 };
 
 use super::status::status_of;
+use crate::config::Flavor;
 use crate::wire::{self, Messages, RawMessages, Role, Utterances};
 
 /// Decodes the call object `raw`, found at the JSON path `at` of a body from the API, maps
@@ -83,9 +84,11 @@ pub(crate) fn map_call_at(
     // Voicebot Studio's own objects name its tenant `organizationId`; the `orgId` it passes
     // through from Vapi is the platform's organization, likely one for every tenant. Vapi
     // sends `orgId` only.
-    let (first, second) = match kind {
-        ProviderKind::Voicebot => (organization, org),
-        _ => (org, organization),
+    // By flavor, so that a new member of the family is a compile error here, not Vapi's
+    // order by default.
+    let (first, second) = match Flavor::of(kind) {
+        Some(Flavor::Voicebot) => (organization, org),
+        Some(Flavor::Vapi) | None => (org, organization),
     };
     call.organization_id = first
         .or(second)
