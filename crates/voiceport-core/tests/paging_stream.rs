@@ -184,18 +184,23 @@ async fn an_error_is_yielded_and_ends_the_stream() {
     assert!(matches!(items[4], Err(Error::Server { .. })));
 }
 
+/// The first hundred items of a walk over every page: bounded, so that a regression that
+/// pages for ever fails instead of hanging.
+async fn first_hundred(provider: &Pages) -> Vec<Result<Call>> {
+    provider
+        .calls(CallQuery::default())
+        .take(100)
+        .collect()
+        .await
+}
+
 #[tokio::test]
 async fn a_cursor_that_does_not_advance_is_an_error_not_a_loop() {
     let provider = Pages {
         stuck_at: Some(2),
         ..Pages::new(10, 2)
     };
-    // Bounded, so that a regression fails instead of looping for ever.
-    let items: Vec<Result<Call>> = provider
-        .calls(CallQuery::default())
-        .take(100)
-        .collect()
-        .await;
+    let items = first_hundred(&provider).await;
     let err = items.into_iter().find_map(Result::err).expect("an error");
     assert!(err.to_string().contains("cursor"), "{err}");
     assert!(err.is_cursor_cycle(), "{err:?}");
@@ -209,11 +214,7 @@ async fn the_same_page_under_new_cursors_is_an_error_not_a_loop() {
         ignores_skip: true,
         ..Pages::new(1_000_000, 2)
     };
-    let items: Vec<Result<Call>> = provider
-        .calls(CallQuery::default())
-        .take(100)
-        .collect()
-        .await;
+    let items = first_hundred(&provider).await;
     assert_eq!(items.len(), 5, "two pages, then the error: {items:?}");
     let err = items.into_iter().find_map(Result::err).expect("an error");
     assert!(err.is_cursor_cycle(), "{err:?}");
