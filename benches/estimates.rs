@@ -93,20 +93,45 @@ pub fn print_ratio(label: &str, ours: &str, baseline: &str, bar: &str) {
 }
 
 /// Times each of `N` sides once per turn (`time(side)`, in seconds), `turns` times, the
-/// order rotating so that each side goes first equally often: whatever else runs on the
-/// machine weighs on all alike, which windows one after another do not ensure. Each turn's
-/// `N` times.
+/// order going through every permutation of the sides in turn, so that each side goes
+/// first, and follows each other side, equally often (for three sides, a rotation alone
+/// would put one side right before another in two turns of three): whatever else runs on
+/// the machine weighs on all alike, which windows one after another do not ensure. Each
+/// turn's `N` times.
 #[allow(dead_code)] // Each bench file that includes this module uses what it needs.
 pub fn in_turns<const N: usize>(turns: usize, mut time: impl FnMut(usize) -> f64) -> Vec<[f64; N]> {
+    let orders = permutations::<N>();
     (0..turns)
         .map(|turn| {
             let mut took = [0.0; N];
-            for side in (0..N).map(|i| (i + turn) % N) {
+            for &side in &orders[turn % orders.len()] {
                 took[side] = time(side);
             }
             took
         })
         .collect()
+}
+
+/// Every order of `0..N`, lexicographically.
+fn permutations<const N: usize>() -> Vec<[usize; N]> {
+    let mut order: [usize; N] = std::array::from_fn(|i| i);
+    let mut all = vec![order];
+    // The next permutation: the longest non-increasing suffix is reversed after swapping
+    // the element before it with the smallest larger one in it.
+    while let Some(pivot) = (1..N)
+        .rev()
+        .find(|&i| order[i - 1] < order[i])
+        .map(|i| i - 1)
+    {
+        let successor = (pivot + 1..N)
+            .rev()
+            .find(|&j| order[j] > order[pivot])
+            .unwrap_or(pivot);
+        order.swap(pivot, successor);
+        order[pivot + 1..].reverse();
+        all.push(order);
+    }
+    all
 }
 
 /// The median over `turns` (from [`in_turns`]) of what `of` reads from each turn (a side's
