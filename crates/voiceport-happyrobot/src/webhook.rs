@@ -68,7 +68,8 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         }
         "end" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
-            // A call snapshot taken before the end may still say `In progress`.
+            // A call snapshot taken before the end may still say `In progress` (the call
+            // keeps the whole delivery below, which reads back as this end event).
             settle_ended(&mut call);
             if let Some(content) = part::<wire::EndContent>(event.content, "content")?
                 && let Some(messages) = content.messages

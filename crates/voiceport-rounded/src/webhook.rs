@@ -172,8 +172,13 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let mut parsed = match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
             Some(mut call) => {
-                // A call snapshot taken before the end may still say `in_progress`.
-                settle_ended(&mut call);
+                // A call snapshot taken before the end may still say `in_progress`; its own
+                // object would read as live again, so it keeps the whole delivery.
+                if settle_ended(&mut call)
+                    && let Some(subject) = subject
+                {
+                    keep_whole_delivery(&mut call, subject.path, body);
+                }
                 CallEvent::new(event, EventKind::Ended { call })
             }
             None => other(event, body),

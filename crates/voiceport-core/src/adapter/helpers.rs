@@ -422,7 +422,9 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
 /// an application keeping the latest state per call must not store a live status from it.
 /// A status of a call not over yet (scheduled, queued, ringing, in progress) becomes
 /// `Completed`, `vendor_status` still saying what the vendor sent; a terminal status, or
-/// one voiceport does not know, stays.
+/// one voiceport does not know, stays. Says whether it changed the status: the call's
+/// own object then reads as live again, and the call should keep the whole delivery as
+/// its vendor payload (`keep_whole_delivery`), which reads back as this end event.
 ///
 /// ```
 /// # use voiceport_core as voiceport;
@@ -431,18 +433,20 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
 /// let mut call = Call::new(CallId::new("c1"), ProviderKind::HappyRobot);
 /// call.status = CallStatus::InProgress;
 /// call.vendor_status = Some("In progress".into());
-/// settle_ended(&mut call);
+/// assert!(settle_ended(&mut call));
 /// assert_eq!(call.status, CallStatus::Completed);
 /// assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
 /// ```
-pub fn settle_ended(call: &mut Call) {
+pub fn settle_ended(call: &mut Call) -> bool {
     use crate::CallStatus as S;
-    if matches!(
+    let live = matches!(
         call.status,
         S::Scheduled | S::Queued | S::Ringing | S::InProgress
-    ) {
+    );
+    if live {
         call.status = S::Completed;
     }
+    live
 }
 
 /// A JSON value as text: strings verbatim, `null` as `None`, anything else as JSON.
