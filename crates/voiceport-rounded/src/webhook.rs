@@ -20,10 +20,10 @@
 //!   milliseconds);
 //! * the call id, for an event read as the call's start, change or end (its subject is
 //!   the call), named for it (`call_…`, `phone_call_…`, `web_call_…`) or whose subject is
-//!   sent as `call` or `data.call`, is the subject's
-//!   `id`, else its `call_id`, else a top-level `call_id`; for any other event (a
-//!   transcript's utterance, a variable's value, a recording), the subject's `call_id`,
-//!   else the top-level one, else none: the subject's own `id` is not the call's.
+//!   sent as `call` or `data.call`, is the subject's `id`, else its `call_id`, else a
+//!   top-level `call_id`; for any other event (a transcript's utterance, a variable's
+//!   value, a recording), the subject's `call_id`, else the top-level one, else none: the
+//!   subject's own `id` is not the call's.
 //!
 //! What each event becomes:
 //!
@@ -226,8 +226,9 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     };
     // The subject of an event read as the call's start, change or end is the call, and so
     // is that of an event named for the call (`call_…`, `phone_call_…`, `web_call_…`) not
-    // read as one, and a subject sent as `call` or `data.call`; of any other (a transcript's utterance, a variable's value, a
-    // recording), an `id` of its own is not the call's, and names nothing.
+    // read as one, and a subject sent as `call` or `data.call`. Of any other (a
+    // transcript's utterance, a variable's value, a recording), an `id` of its own is not
+    // the call's, and names nothing.
     let of_a_call = matches!(
         parsed.kind,
         EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }

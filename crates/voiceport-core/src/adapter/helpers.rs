@@ -438,15 +438,12 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
 /// assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
 /// ```
 pub fn settle_ended(call: &mut Call) -> bool {
-    use crate::CallStatus as S;
-    let live = matches!(
-        call.status,
-        S::Scheduled | S::Queued | S::Ringing | S::InProgress
-    );
-    if live {
-        call.status = S::Completed;
+    use crate::CallStatus;
+    let not_over = !call.status.is_terminal() && call.status != CallStatus::Unknown;
+    if not_over {
+        call.status = CallStatus::Completed;
     }
-    live
+    not_over
 }
 
 /// A JSON value as text: strings verbatim, `null` as `None`, anything else as JSON.
