@@ -142,10 +142,10 @@ fn permutations<const N: usize>() -> Vec<[usize; N]> {
 pub fn median_of<const N: usize>(turns: &[[f64; N]], of: impl Fn(&[f64; N]) -> f64) -> f64 {
     let mut values: Vec<f64> = turns.iter().map(of).collect();
     values.sort_by(f64::total_cmp);
-    let upper = values.len() / 2;
-    match (values.len() % 2, values.get(upper)) {
-        (_, None) => f64::NAN,
-        (1, Some(middle)) => *middle,
-        (_, Some(upper_middle)) => (values[upper - 1] + upper_middle) / 2.0,
+    let middle = values.len() / 2;
+    match values.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => values[middle],
+        _ => (values[middle - 1] + values[middle]) / 2.0,
     }
 }

@@ -154,10 +154,7 @@ pub(crate) fn queue_log_lines() {
                 let mut stderr = std::io::stderr().lock();
                 let lost = counted.swap(0, Ordering::Relaxed);
                 if lost > 0 {
-                    let _ = writeln!(
-                        stderr,
-                        "voiceport: {lost} log lines were dropped while standard error was not being read"
-                    );
+                    let _ = writeln!(stderr, "{}", dropped_lines(lost));
                 }
                 let _ = stderr.write_all(line.as_bytes());
             }
@@ -192,10 +189,13 @@ pub(crate) fn drain_log_lines(patience: std::time::Duration) {
     }
     let lost = dropped.load(Ordering::Relaxed);
     if lost > 0 {
-        say(&format!(
-            "voiceport: {lost} log lines were dropped while standard error was not being read"
-        ));
+        say(&dropped_lines(lost));
     }
+}
+
+/// What is said of `lost` log lines the queue dropped.
+fn dropped_lines(lost: u64) -> String {
+    format!("voiceport: {lost} log lines were dropped while standard error was not being read")
 }
 
 /// A vendor value for one cell or one line: every control character escaped, line breaks

@@ -106,12 +106,7 @@ listing_provider!(Pages, ProviderKind::HappyRobot);
 #[tokio::test]
 async fn walks_every_page_once_in_order() {
     let provider = Pages::new(10, 3);
-    let ids: Vec<String> = provider
-        .calls(CallQuery::default())
-        .map_ok(|call| call.id.into_inner())
-        .try_collect()
-        .await
-        .unwrap();
+    let ids = every_id(&provider).await;
     assert_eq!(
         ids,
         (0..10).map(|i| format!("call-{i}")).collect::<Vec<_>>()
@@ -184,6 +179,16 @@ async fn an_error_is_yielded_and_ends_the_stream() {
     assert!(matches!(items[4], Err(Error::Server { .. })));
 }
 
+/// The ids of every call of a walk over every page, in order.
+async fn every_id(provider: &Pages) -> Vec<String> {
+    provider
+        .calls(CallQuery::default())
+        .map_ok(|call| call.id.into_inner())
+        .try_collect()
+        .await
+        .unwrap()
+}
+
 /// The first hundred items of a walk over every page: bounded, so that a regression that
 /// pages for ever fails instead of hanging.
 async fn first_hundred(provider: &Pages) -> Vec<Result<Call>> {
@@ -231,12 +236,7 @@ async fn a_page_repeated_once_does_not_end_the_walk() {
         shifted_at: vec![2, 6],
         ..Pages::new(8, 2)
     };
-    let ids: Vec<String> = provider
-        .calls(CallQuery::default())
-        .map_ok(|call| call.id.into_inner())
-        .try_collect()
-        .await
-        .unwrap();
+    let ids = every_id(&provider).await;
     let expected = ["0", "1", "0", "1", "4", "5", "4", "5"].map(|i| format!("call-{i}"));
     assert_eq!(ids, expected);
 }
