@@ -100,7 +100,9 @@ pub(crate) enum Command {
     /// text instead of running it as a formula (plain numbers such as `+14155550123` or
     /// `-0.5` are left as they are), and a field holding a `;` or a tab is quoted, so that
     /// a spreadsheet splitting on those starts no cell inside it. If a page fails, the rows
-    /// written so far stay and the command to resume with is printed.
+    /// written so far stay and the command to resume with is printed; if the output cannot
+    /// be written (a full disk), an `-o` file is cut back to its last whole page and the
+    /// command to resume after it is printed.
     ///
     /// Example: `voiceport export --format csv --since 2026-01-01 -o calls.csv`
     Export(ExportArgs),

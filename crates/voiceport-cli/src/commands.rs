@@ -14,6 +14,7 @@ use crate::cli::{
     CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
     SandboxArgs, Shell, UpdateArgs,
 };
+use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
 use crate::page_writer::PageWriter;
 use crate::progress::Progress;
@@ -759,28 +760,6 @@ async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bo
     output::table(&["NOTE", "FLAGGED", "TEXT"], &rows)
 }
 
-/// Where an export writes: the `--output` file (appended to with `--append`), buffered, or
-/// standard output; and its name for error messages.
-pub(crate) fn export_sink(args: &ExportArgs) -> Result<(Box<dyn Write + Send>, String), Failure> {
-    Ok(match &args.output {
-        Some(path) => {
-            let name = path.display().to_string();
-            let file = std::fs::OpenOptions::new()
-                .write(true)
-                .create(true)
-                .append(args.append)
-                .truncate(!args.append)
-                .open(path)
-                .map_err(|e| Failure::Io(name.clone(), e))?;
-            (Box::new(std::io::BufWriter::new(file)), name)
-        }
-        None => (
-            Box::new(std::io::BufWriter::new(std::io::stdout())),
-            "standard output".into(),
-        ),
-    })
-}
-
 /// What the resume advice of a failed export adds to `--cursor …`: `--append` (once), so
 /// that the rest joins what was written without a second CSV header, and `>>` when the rows
 /// went to standard output.
@@ -802,14 +781,14 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
         .map(PageCursor::from_token)
         .transpose()
         .map_err(values::cursor_refused)?;
-    let (mut sink, sink_name) = export_sink(&args)?;
+    let mut sink = Sink::open(&args)?;
     if let ExportFormat::Csv = args.format
         && !args.append
     {
         writeln!(sink, "{}", CSV_COLUMNS.join(","))
-            .map_err(|e| Failure::Io(sink_name.clone(), e))?;
+            .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
     }
-    let writer = PageWriter::start(sink, sink_name, args.format);
+    let writer = PageWriter::start(sink, args.format, resume_extra(&args))?;
     let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
     let mut resume = query.cursor.clone();
@@ -843,9 +822,11 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             }
         };
         count += page.calls.len();
+        // Should writing it fail, the export resumes where this page began.
+        let fetched_with = resume.as_ref().map(PageCursor::to_token);
         resume = page.next.clone();
         progress.show(count, page.total);
-        if !writer.write(page).await {
+        if !writer.write(page, fetched_with).await {
             // The writer failed; `finish` says how.
             break;
         }

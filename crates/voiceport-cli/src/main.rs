@@ -20,6 +20,7 @@ mod cli;
 mod commands;
 mod config;
 mod demo;
+mod export_sink;
 mod interrupts;
 mod listen;
 mod multi;
@@ -73,6 +74,13 @@ pub(crate) enum Failure {
     },
     /// Reading or writing local files.
     Io(String, std::io::Error),
+    /// An export's output that could not be written, and how to go on from the rows it
+    /// holds whole.
+    Unwritten {
+        target: String,
+        error: std::io::Error,
+        hint: String,
+    },
     /// Conformance cases failed (`voiceport check`); the table says which.
     Check(usize),
     /// Ctrl-C: what it interrupted, and what is known about it.
@@ -100,7 +108,7 @@ impl Failure {
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
-            Failure::Io(..) => 1,
+            Failure::Io(..) | Failure::Unwritten { .. } => 1,
             Failure::Check(_) => 3,
             Failure::Voice(error) => voice_exit_code(error),
             Failure::Hinted { error, .. } | Failure::Dial { error, .. } => voice_exit_code(error),
@@ -114,6 +122,14 @@ impl Failure {
         match self {
             Failure::Usage(message) => say(&format!("error: {message}")),
             Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
+            Failure::Unwritten {
+                target,
+                error,
+                hint,
+            } => {
+                say(&format!("error: {target}: {error}"));
+                say(hint);
+            }
             Failure::Check(failed) => say(&format!("error: {failed} conformance case(s) failed")),
             Failure::Interrupted(message) => say(&interrupts::said(message)),
             Failure::Voice(error) => report_error(error, &error.to_string(), None, verbose),

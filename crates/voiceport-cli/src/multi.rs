@@ -15,6 +15,7 @@ use crate::commands::{
     Invocation, dial_grace, interrupted_walk, look_for_call, printed_despite, resume_hint,
     unless_interrupted, wait_for_end,
 };
+use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
 use crate::{Failure, Outcome, output, values};
 
@@ -249,26 +250,41 @@ pub(crate) async fn list(
     Ok(())
 }
 
+/// How many rows of a merged export are written between two marks of the output as whole
+/// (a flush), what a failed write takes back at most, without `--page-size` (with it, a
+/// page's worth).
+const ROWS_PER_MARK: usize = 100;
+
 /// `export --providers …`: every matching call of the selected providers, merged.
 pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArgs) -> Outcome {
     let mut query = values::query(&args.filters)?;
     query.page_size = args.page_size;
     let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
-    let (mut sink, target) = crate::commands::export_sink(&args)?;
-    let io = |e| Failure::Io(target.clone(), e);
+    let mut sink = Sink::open(&args)?;
+    let extra = crate::commands::resume_extra(&args);
     if let ExportFormat::Csv = args.format
         && !args.append
     {
         let columns = crate::commands::CSV_COLUMNS.join(",");
-        writeln!(sink, "provider_name,{columns}").map_err(io)?;
+        writeln!(sink, "provider_name,{columns}")
+            .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
     }
+    // What the output holds whole: rows up to the last mark, and the cursor after them.
+    let mut whole = sink
+        .mark()
+        .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
+    let mut whole_count = 0;
+    let mut whole_cursor = args.cursor.is_some().then(|| walk.cursor().to_token());
+    let rows_per_mark = args.page_size.map_or(ROWS_PER_MARK, |size| size as usize);
     let mut count = 0;
     let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
             // Every row is written whole.
-            (sink.flush().map_err(io)).map_err(crate::commands::output_closed_on_interrupt)?;
-            let extra = crate::commands::resume_extra(&args);
+            if let Err(e) = sink.flush() {
+                let failed = sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra);
+                return Err(crate::commands::output_closed_on_interrupt(failed));
+            }
             return Err(interrupted(
                 count,
                 &walk.cursor(),
@@ -280,27 +296,42 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             Ok(Some(merged)) => merged,
             Ok(None) => break,
             Err(failure) => {
-                sink.flush().map_err(io)?;
-                let extra = crate::commands::resume_extra(&args);
+                if let Err(e) = sink.flush() {
+                    return Err(sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra));
+                }
                 let resumed = args.cursor.is_some();
                 return Err(walk_failure(failure, count, &walk.cursor(), resumed, extra));
             }
         };
-        match args.format {
-            ExportFormat::Jsonl => {
-                let text = serde_json::to_string(&Record::of(&merged))
-                    .map_err(|e| Failure::Usage(e.to_string()))?;
-                writeln!(sink, "{text}").map_err(io)?;
-            }
+        let written = match args.format {
+            ExportFormat::Jsonl => serde_json::to_writer(&mut sink, &Record::of(&merged))
+                .map_err(std::io::Error::from)
+                .and_then(|()| sink.write_all(b"\n")),
             ExportFormat::Csv => {
                 let name = crate::commands::csv_field(&merged.provider_name);
                 let row = crate::commands::csv_row(&merged.call);
-                writeln!(sink, "{name},{row}").map_err(io)?;
+                writeln!(sink, "{name},{row}")
+            }
+        };
+        count += 1;
+        let marked = match written {
+            Ok(()) if count % rows_per_mark != 0 => continue,
+            Ok(()) => sink.mark(),
+            Err(e) => Err(e),
+        };
+        match marked {
+            Ok(mark) => {
+                (whole, whole_count) = (mark, count);
+                whole_cursor = Some(walk.cursor().to_token());
+            }
+            Err(e) => {
+                return Err(sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra));
             }
         }
-        count += 1;
     }
-    sink.flush().map_err(io)?;
+    if let Err(e) = sink.flush() {
+        return Err(sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra));
+    }
     if args.output.is_some() {
         output::say(&format!("exported {count} calls"));
     }

@@ -1170,6 +1170,94 @@ async fn export_into_a_closed_pipe_ends_quietly() {
     assert!(!errors.contains("error"), "{errors}");
 }
 
+/// An export whose output file cannot grow (a full disk; here, a limit on the size of the
+/// files the process writes) stops, cuts the file back to its last whole page, and prints
+/// the cursor after it: resumed with `--append`, the file is what an export that never
+/// failed writes. For one provider and for several merged.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_that_cannot_write_keeps_whole_pages_and_resumes_after_them() {
+    let env = env().await;
+    let dir = env.config.parent().unwrap().to_owned();
+    let cases: [(&str, &[&str]); 2] = [
+        ("one", &["-p", "voicebot", "export"]),
+        ("merged", &["export", "--providers", "voicebot,rounded"]),
+    ];
+    for (case, command) in cases {
+        let args = |path: &std::path::Path| -> Vec<String> {
+            let mut args: Vec<String> = command.iter().map(|a| a.to_string()).collect();
+            args.extend(["--page-size", "7", "-o"].map(String::from));
+            args.push(path.display().to_string());
+            args
+        };
+        let run_with = |args: Vec<String>, limit: Option<u64>| {
+            let mut command = voiceport_bin();
+            command.arg("--config").arg(&env.config).args(args);
+            if let Some(bytes) = limit {
+                limit_file_size(&mut command, bytes);
+            }
+            output(command)
+        };
+        let full_path = dir.join(format!("full-{case}.jsonl"));
+        let out = run_with(args(&full_path), None).await;
+        assert!(out.status.success(), "{case}: {}", stderr(&out));
+        let full = std::fs::read_to_string(&full_path).unwrap();
+        let rows: Vec<&str> = full.split_inclusive('\n').collect();
+        assert!(rows.len() > 20, "{case}: {} rows", rows.len());
+        // The limit falls inside the third page: its first two rows and half the third
+        // fit, and two pages (14 calls) are whole.
+        let limit = rows[..16].concat().len() + rows[16].len() / 2;
+        let cut_path = dir.join(format!("cut-{case}.jsonl"));
+        let out = run_with(args(&cut_path), Some(limit as u64)).await;
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{case}: {err}");
+        assert!(
+            err.contains("the rows after the last whole page were removed; 14 calls are in it"),
+            "{case}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&cut_path).unwrap(),
+            rows[..14].concat(),
+            "{case}"
+        );
+        let advice = err
+            .split("run the same command with --cursor ")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{case}: no cursor in {err}"));
+        let cursor = advice.split_whitespace().next().unwrap().trim_matches('\'');
+        assert!(advice.contains("--append"), "{case}: {err}");
+        let mut resume = args(&cut_path);
+        resume.extend(["--cursor", cursor, "--append"].map(String::from));
+        let out = run_with(resume, None).await;
+        assert!(out.status.success(), "{case}: {}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(&cut_path).unwrap(), full, "{case}");
+    }
+}
+
+/// Limits the size of the files `command`'s process writes to `bytes`: a write past it
+/// fails (`EFBIG`), as on a full disk, rather than ending the process (`SIGXFSZ`, ignored).
+#[cfg(target_os = "linux")]
+fn limit_file_size(command: &mut Command, bytes: u64) {
+    use std::os::unix::process::CommandExt;
+    // SAFETY: between fork and exec only async-signal-safe calls are made (`signal`,
+    // `setrlimit`), on values copied in, with no allocation.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::signal(libc::SIGXFSZ, libc::SIG_IGN) == libc::SIG_ERR {
+                return Err(std::io::Error::last_os_error());
+            }
+            let limit = libc::rlimit {
+                rlim_cur: bytes,
+                rlim_max: bytes,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+}
+
 /// A walk stuck writing to an output nobody reads cannot hear a stop request: it is ended
 /// for it, 2 s after a second Ctrl-C, or 15 s after a lone SIGTERM (a service manager
 /// sends one), with the interruption's exit code, saying why.
