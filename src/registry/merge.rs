@@ -79,7 +79,7 @@ impl MergeOptions {
 }
 
 /// A call of a merged walk, with the name of the provider it came from.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MergedCall {
     /// The provider's name in the configuration.
     pub provider_name: String,
@@ -112,6 +112,17 @@ pub struct ProviderError {
     pub provider_name: String,
     /// What went wrong.
     pub error: Error,
+}
+
+impl ProviderError {
+    /// `error`, met by the provider named `provider_name` in the configuration: for a
+    /// test double of a merged walk, or a walk of an application's own.
+    pub fn new(provider_name: impl Into<String>, error: Error) -> Self {
+        ProviderError {
+            provider_name: provider_name.into(),
+            error,
+        }
+    }
 }
 
 impl fmt::Display for ProviderError {
@@ -239,6 +250,10 @@ impl MergedCursor {
     }
 
     /// Reads a cursor written by [`MergedCursor::to_token`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] at `cursor` when `token` is not one.
     pub fn from_token(token: &str) -> Result<Self> {
         serde_json::from_str(token)
             .map_err(|e| Error::config("cursor", format!("not a voiceport merged cursor: {e}")))
@@ -247,6 +262,14 @@ impl MergedCursor {
     /// Whether every provider of the walk is exhausted.
     pub fn is_done(&self) -> bool {
         self.positions.values().all(|p| p.done)
+    }
+}
+
+impl std::str::FromStr for MergedCursor {
+    type Err = Error;
+
+    fn from_str(token: &str) -> Result<Self> {
+        MergedCursor::from_token(token)
     }
 }
 
@@ -262,8 +285,9 @@ impl fmt::Display for MergedCursor {
 /// without a creation time stays where its vendor listed it.
 ///
 /// Pages are fetched lazily and concurrently: each provider holds the page being merged
-/// and fetches its next page ahead, so memory is bounded by two pages per provider
-/// whatever the number of calls. Needs a Tokio runtime (the fetches ahead are tasks):
+/// and fetches its next page ahead once half of it is yielded (a walk that stops within
+/// its first page, one page of merged calls, asks each vendor once), so memory is bounded
+/// by two pages per provider whatever the number of calls. Needs a Tokio runtime (the fetches ahead are tasks):
 /// started outside one, [`Registry::calls`](crate::Registry::calls) fails with
 /// [`Error::Config`].
 pub struct MergedCalls {
@@ -300,6 +324,10 @@ struct Lane {
     taken: usize,
     last_taken: Option<CallId>,
     buffer: VecDeque<Call>,
+    /// How many calls the page being merged held.
+    page_len: usize,
+    /// The next page's cursor, not yet asked for: it is once half of this page is yielded.
+    next: Option<PageCursor>,
     /// The fetch of the next page, and the cursor it asked for (`None`: the first page);
     /// `skip` calls of it are dropped on arrival (a resumed walk).
     ahead: Option<Fetch>,
@@ -361,6 +389,11 @@ impl Lane {
             return Poll::Ready(Err(cycle));
         }
         while self.buffer.is_empty() && !self.done {
+            if self.ahead.is_none()
+                && let Some(next) = self.next.take()
+            {
+                self.fetch(Some(next), 0, None);
+            }
             let Some(fetch) = self.ahead.as_mut() else {
                 self.done = true;
                 break;
@@ -412,6 +445,7 @@ impl Lane {
             self.last_taken = (self.taken.checked_sub(1))
                 .and_then(|last| page.calls.get(last))
                 .map(|call| call.id.clone());
+            self.page_len = page.calls.len();
             self.buffer = page.calls.into_iter().skip(skip).collect();
             // A next cursor too long to follow ends the lane after this page's calls, as a
             // cycle does (below); the page is not marked the last, so a walk resumed in
@@ -441,13 +475,27 @@ impl Lane {
                     }
                     self.cycle = Some(cycle);
                 }
-                (Some(next), _) => self.fetch(Some(next), 0, None),
+                (Some(next), _) => {
+                    self.next = Some(next);
+                    self.fetch_ahead_past_half();
+                }
                 // The last page: its calls, then nothing (a cursor taken after its last
                 // call says the lane is done).
                 (None, _) => self.done = true,
             }
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// Asks for the next page once half of this one is yielded: early enough that it is
+    /// most often in by the time this one runs out, late enough that a walk stopping
+    /// within its first page does not ask for the second.
+    fn fetch_ahead_past_half(&mut self) {
+        if self.ahead.is_none() && self.buffer.len() * 2 <= self.page_len {
+            if let Some(next) = self.next.take() {
+                self.fetch(Some(next), 0, None);
+            }
+        }
     }
 
     fn position(&self) -> Position {
@@ -469,6 +517,17 @@ impl Lane {
                 after: fetch.after.clone(),
                 done: false,
                 last: self.last_page,
+            };
+        }
+        // This page yielded whole, the next not yet asked for: resumed at its start.
+        if self.buffer.is_empty()
+            && let Some(next) = &self.next
+        {
+            return Position {
+                page: Some(next.clone()),
+                done: false,
+                last: self.last_page,
+                ..Position::default()
             };
         }
         Position {
@@ -575,6 +634,8 @@ impl MergedCalls {
                 taken: position.skip,
                 last_taken: position.after.clone(),
                 buffer: VecDeque::new(),
+                page_len: 0,
+                next: None,
                 ahead: None,
                 done: position.done,
                 last_time: None,
@@ -702,6 +763,7 @@ impl Stream for MergedCalls {
         };
         lane.taken += 1;
         lane.last_taken = Some(call.id.clone());
+        lane.fetch_ahead_past_half();
         if call.created_at.is_some() {
             lane.last_time = call.created_at;
         }
@@ -848,6 +910,81 @@ pub(crate) mod tests {
         let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 5)).await;
         assert!(items.iter().all(Result::is_ok), "{items:?}");
         assert_eq!(items.len(), 5);
+    }
+
+    /// A merged walk asks a vendor for its next page once half of the page being merged is
+    /// yielded, not as soon as it arrives: one page of merged calls (the CLI's `calls list
+    /// --providers`) asks each vendor once. The page after comes in before it is needed.
+    #[tokio::test]
+    async fn the_next_page_is_asked_for_once_half_of_this_one_is_yielded() {
+        use std::sync::atomic::Ordering;
+        // Ten calls a page, a minute apart, newest first; the two vendors' interleaved.
+        let listing = |offset: i64| {
+            Listing::new(move |n| CallPage {
+                calls: (0..10)
+                    .map(|i| {
+                        let at = 1_000_000 - 2 * (10 * (n as i64 - 1) + i) * 60 - offset;
+                        let mut call = Call::new(
+                            CallId::new(format!("c{offset}-{n}-{i}")),
+                            ProviderKind::Retell,
+                        );
+                        call.created_at = DateTime::from_timestamp(at * 60, 0);
+                        call
+                    })
+                    .collect(),
+                next: Some(PageCursor::Token {
+                    token: format!("page-{}", n + 1),
+                }),
+                total: None,
+            })
+        };
+        let (a, b) = (listing(0), listing(60));
+        let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
+            vec![("a".into(), a.clone()), ("b".into(), b.clone())];
+        let mut walk = MergedCalls::new(
+            providers,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap();
+        // The fetches are tasks: each gets to run before the count is read.
+        let requests = || async {
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+            let count = |listing: &Listing| listing.requests.load(Ordering::SeqCst);
+            (count(&a), count(&b))
+        };
+        let mut ids = Vec::new();
+        let mut take = async |n: usize| {
+            for _ in 0..n {
+                let next = walk.try_next().await.unwrap().unwrap();
+                ids.push(next.call.id.to_string());
+            }
+        };
+        // a0 b0 a1 b1 …: four of each, under half of either page.
+        take(8).await;
+        assert_eq!(requests().await, (1, 1), "asked ahead before half a page");
+        // a's fifth: half its page; then b's.
+        take(1).await;
+        assert_eq!(
+            requests().await,
+            (2, 1),
+            "a's next page not asked for at its half"
+        );
+        take(1).await;
+        assert_eq!(
+            requests().await,
+            (2, 2),
+            "b's next page not asked for at its half"
+        );
+        // The rest of both first pages, and all of both second ones: their thirds asked
+        // for at their halves, once each.
+        take(30).await;
+        assert_eq!(requests().await, (3, 3));
+        let second_pages = ids.iter().filter(|id| id.contains("-2-")).count();
+        assert_eq!((ids.len(), second_pages), (40, 20));
     }
 
     /// A panic in a provider's page fetch reaches the walk's reader as a panic, as it does
