@@ -287,8 +287,8 @@ impl fmt::Display for MergedCursor {
 /// Pages are fetched lazily and concurrently: each provider holds the page being merged
 /// and fetches its next page ahead once half of it is yielded (a walk that stops within
 /// its first page, one page of merged calls, asks each vendor once), so memory is bounded
-/// by two pages per provider whatever the number of calls. Needs a Tokio runtime (the fetches ahead are tasks):
-/// started outside one, [`Registry::calls`](crate::Registry::calls) fails with
+/// by two pages per provider whatever the number of calls. Needs a Tokio runtime (the
+/// fetches ahead are tasks): started outside one, [`Registry::calls`](crate::Registry::calls) fails with
 /// [`Error::Config`].
 pub struct MergedCalls {
     lanes: Vec<Lane>,
@@ -491,10 +491,11 @@ impl Lane {
     /// most often in by the time this one runs out, late enough that a walk stopping
     /// within its first page does not ask for the second.
     fn fetch_ahead_past_half(&mut self) {
-        if self.ahead.is_none() && self.buffer.len() * 2 <= self.page_len {
-            if let Some(next) = self.next.take() {
-                self.fetch(Some(next), 0, None);
-            }
+        if self.ahead.is_none()
+            && self.buffer.len() * 2 <= self.page_len
+            && let Some(next) = self.next.take()
+        {
+            self.fetch(Some(next), 0, None);
         }
     }
 
