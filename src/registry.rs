@@ -150,7 +150,8 @@ impl Registry {
     ///
     /// Before anything is fetched: [`Error::Unsupported`] as above; [`Error::Config`] for
     /// an unknown provider or an empty selection, at `cursor` for a `resume` taken from a
-    /// walk with other filters or another order, and at `runtime` when called outside a
+    /// walk with other filters or another order or a `query` that sets a page cursor (a
+    /// merged walk resumes from `resume` only), and at `runtime` when called outside a
     /// Tokio runtime (each provider fetches on a task of its own). A provider failing
     /// during the walk is a [`ProviderError`] item of the stream, which converts into
     /// [`Error`].
@@ -161,6 +162,14 @@ impl Registry {
         resume: Option<MergedCursor>,
         options: MergeOptions,
     ) -> Result<MergedCalls> {
+        // One provider's page cursor names no place in a merged walk: it would be dropped
+        // and the walk started over, the filters' promise (never silently ignored) broken.
+        if query.cursor.is_some() {
+            return Err(Error::config(
+                "cursor",
+                "a merged walk resumes from a MergedCursor (the `resume` argument), not from a page cursor in the query",
+            ));
+        }
         let mut names: Vec<String> = match selection {
             Selection::All => self.names().map(str::to_owned).collect(),
             Selection::Named(names) => names.clone(),

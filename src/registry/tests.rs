@@ -103,3 +103,37 @@ fn an_unknown_prefix_with_a_line_break_stays_on_one_line() {
     assert!(!text.contains('\n'), "{text}");
     assert!(text.contains("sa\\nles"), "{text}");
 }
+
+/// A page cursor in the query of a merged walk is refused, not dropped: the walk would
+/// start over where the caller meant to resume.
+#[tokio::test]
+async fn a_merged_walk_refuses_a_page_cursor_in_its_query() {
+    let registry = Registry::from_toml_str(TWO).unwrap();
+    let query = CallQuery {
+        cursor: Some(voiceport_core::PageCursor::Token {
+            token: "page-2".into(),
+        }),
+        ..CallQuery::default()
+    };
+    let walk = registry.calls(&Selection::All, query, None, MergeOptions::default());
+    let error = error_text(walk);
+    assert!(error.contains("MergedCursor"), "{error}");
+    assert!(error.contains("`cursor`"), "{error}");
+}
+
+/// A merged cursor parses back from its token (`str::parse`), and anything else is a
+/// configuration error at `cursor`; a merged walk's failure can be built, for a test
+/// double of one.
+#[test]
+fn a_merged_cursor_parses_and_a_provider_error_builds() {
+    let cursor = MergedCursor::default();
+    assert_eq!(
+        cursor.to_string().parse::<MergedCursor>().ok(),
+        Some(cursor)
+    );
+    let refused = "page-2".parse::<MergedCursor>().map(|_| ());
+    assert!(error_text(refused).contains("`cursor`"));
+    let failure = ProviderError::new("sales", Error::config("x", "y"));
+    assert_eq!(failure.provider_name, "sales");
+    assert!(failure.to_string().starts_with("provider `sales`: "));
+}

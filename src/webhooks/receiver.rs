@@ -239,6 +239,25 @@ impl HandlerError {
     }
 }
 
+// A handler's `?` on voiceport's own errors and on a message.
+impl From<crate::Error> for HandlerError {
+    fn from(error: crate::Error) -> Self {
+        HandlerError::from_error(&error)
+    }
+}
+
+impl From<String> for HandlerError {
+    fn from(message: String) -> Self {
+        HandlerError::new(message)
+    }
+}
+
+impl From<&str> for HandlerError {
+    fn from(message: &str) -> Self {
+        HandlerError::new(message)
+    }
+}
+
 impl fmt::Display for HandlerError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
@@ -1093,6 +1112,24 @@ fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A handler's `?` takes voiceport's errors (their chain said once) and messages.
+    #[test]
+    fn a_handler_error_comes_from_an_error_or_a_message() {
+        let error = voiceport_core::Error::config("providers.sales.api_key", "empty");
+        assert_eq!(
+            HandlerError::from(error).to_string(),
+            "configuration error at `providers.sales.api_key`: empty"
+        );
+        assert_eq!(
+            HandlerError::from("booking full"),
+            HandlerError::new("booking full")
+        );
+        assert_eq!(
+            HandlerError::from(String::from("x")),
+            HandlerError::new("x")
+        );
+    }
 
     #[test]
     fn a_handler_error_from_an_error_says_its_chain_once() {

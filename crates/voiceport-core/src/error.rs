@@ -31,7 +31,7 @@ pub struct FieldError {
 /// use voiceport::RequestOutcome;
 /// assert_eq!(format!("outcome: {}", RequestOutcome::NotApplied), "outcome: not applied");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestOutcome {
     /// The request never reached the vendor, or the vendor refused it (4xx): nothing happened.

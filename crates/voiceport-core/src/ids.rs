@@ -52,6 +52,15 @@ macro_rules! id_newtype {
             }
         }
 
+        // `"id".parse::<CallId>()`, and clap's `value_parser!`: any string is an id.
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(id: &str) -> Result<Self, Self::Err> {
+                Ok(Self(id.to_owned()))
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
@@ -188,6 +197,13 @@ impl IdFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Any string parses as an id, as `From<&str>` takes it.
+    #[test]
+    fn ids_parse_from_any_string() {
+        assert_eq!("c-1".parse::<CallId>(), Ok(CallId::new("c-1")));
+        assert_eq!("".parse::<NoteId>(), Ok(NoteId::new("")));
+    }
 
     #[test]
     fn formats_accept_and_reject() {

@@ -78,7 +78,7 @@ impl std::str::FromStr for PageCursor {
 }
 
 /// One page of calls.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct CallPage {
     /// The calls on this page (already filtered client-side where the vendor cannot).
     pub calls: Vec<Call>,

@@ -267,7 +267,7 @@ impl DialRequest {
 /// not (Rounded answers with the id only), `call` is `None`: fetch it with
 /// [`VoiceProvider::get_call`](crate::VoiceProvider::get_call) when you need it. voiceport
 /// does not fetch it for you, because a dial must stay a single request.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DialOutcome {
     /// The new call's id.
     pub call_id: CallId,

@@ -77,14 +77,19 @@ pub struct Call {
     /// Where to download the recording.
     pub recording: Option<Recording>,
     /// Summary, evaluation, classification and extracted data.
+    #[serde(default)]
     pub analysis: Analysis,
     /// Notes people added to the call (HappyRobot).
+    #[serde(default)]
     pub notes: Vec<Note>,
     /// Ratings people gave the call (HappyRobot).
+    #[serde(default)]
     pub ratings: Vec<Rating>,
     /// Tags on the call.
+    #[serde(default)]
     pub tags: Vec<String>,
     /// The caller's own key/value data attached to the call.
+    #[serde(default)]
     pub metadata: BTreeMap<String, Value>,
     /// What the call cost.
     pub cost: Option<Cost>,
@@ -277,6 +282,7 @@ pub struct Analysis {
     /// The outcome class the vendor assigned.
     pub classification: Option<Classification>,
     /// Structured data extracted from the conversation.
+    #[serde(default)]
     pub extracted: BTreeMap<String, Value>,
 }
 
@@ -325,6 +331,7 @@ pub struct Cost {
     /// ISO 4217 currency code, where the vendor states it.
     pub currency: Option<String>,
     /// Per-component costs (telephony, transcription, LLM, voice …).
+    #[serde(default)]
     pub breakdown: Vec<CostItem>,
 }
 
@@ -339,6 +346,38 @@ pub struct CostItem {
 
 #[cfg(test)]
 mod tests {
+
+    /// A call written by an earlier release (an export archive, a cache) reads back
+    /// without the fields it did not have: every list, map and analysis defaults to empty.
+    #[test]
+    fn a_call_with_only_its_required_fields_reads_back() {
+        let json = r#"{"id":"c1","provider":"retell","kind":"phone","status":"completed"}"#;
+        let call: Call = serde_json::from_str(json).expect("read back");
+        let mut expected = Call::new(CallId::new("c1"), ProviderKind::Retell);
+        expected.status = CallStatus::Completed;
+        assert_eq!(call, expected);
+        let page = crate::CallPage {
+            calls: vec![expected.clone()],
+            next: Some(crate::PageCursor::Token { token: "p2".into() }),
+            total: Some(31),
+        };
+        let json = serde_json::to_string(&page).expect("written");
+        assert_eq!(
+            serde_json::from_str::<crate::CallPage>(&json).ok(),
+            Some(page)
+        );
+        let dialed = crate::DialOutcome {
+            call_id: CallId::new("c1"),
+            call: Some(expected),
+        };
+        let json = serde_json::to_string(&dialed).expect("written");
+        assert_eq!(
+            serde_json::from_str::<crate::DialOutcome>(&json).ok(),
+            Some(dialed)
+        );
+        let outcome: crate::RequestOutcome = serde_json::from_str("\"not_applied\"").unwrap();
+        assert_eq!(outcome, crate::RequestOutcome::NotApplied);
+    }
 
     /// A warning's text holds vendor text: printed, its control characters are escaped,
     /// the value's as the field's and the message's.

@@ -23,6 +23,7 @@ crate::open_enum! {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Transcript {
     /// The utterances, in the order they were spoken.
+    #[serde(default)]
     pub utterances: Vec<Utterance>,
     /// The whole transcript as one text, when the vendor provides one.
     pub text: Option<String>,
