@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::decode_call_with;
+use voiceport_core::adapter::{call_id_field, decode_call_with};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallId, CallPage, CallQuery, Codec, DialOutcome, EachCall, Error, Operation,
@@ -54,10 +54,26 @@ impl Codec for RoundedCodec {
         webhook::decode_webhook(body)
     }
 
-    /// `{data: {call_id}}`: the id only, so `call` is `None`.
+    /// `{data: {call_id}}`: the id only, so `call` is `None`. Where the answer does not
+    /// decode but its `data.call_id` reads, that id: the call is placed, and a decode error
+    /// would lose the id of a call that rings.
     fn decode_dial(&self, body: &[u8]) -> Result<DialOutcome> {
         let operation = Operation::Dial;
-        let envelope: wire::Envelope<wire::StartCallData> = decode_json(KIND, operation, body)?;
+        let envelope: wire::Envelope<wire::StartCallData> = match decode_json(KIND, operation, body)
+        {
+            Ok(envelope) => envelope,
+            Err(error) => {
+                let started = serde_json::from_slice::<wire::DataOnly<'_>>(body).ok();
+                let data = started.and_then(|started| started.data);
+                return match data.and_then(|data| call_id_field(data, "call_id")) {
+                    Some(call_id) => Ok(DialOutcome {
+                        call_id,
+                        call: None,
+                    }),
+                    None => Err(error),
+                };
+            }
+        };
         let call_id = envelope::required(operation, envelope, body)?.call_id;
         if call_id.trim().is_empty() {
             let message = "the new call's id is empty";
@@ -269,6 +285,36 @@ mod tests {
             matches!(&err, Error::Decode { path, .. } if path == "data"),
             "{err:?}"
         );
+    }
+
+    /// A started call's answer whose envelope is odd around `data` (a status as text or a
+    /// float, an error that is no object, a message that is no text, a key twice) still
+    /// gives the new call's id: a decode error would lose the id of a call that rings.
+    #[test]
+    fn a_start_call_answer_odd_around_its_data_keeps_the_call_id() {
+        let id = "b48d0eec-c2e3-4b12-85c6-2aa47f65badb";
+        for around in [
+            r#""status":"201""#,
+            r#""status":201.0"#,
+            r#""status":-1"#,
+            r#""error":"none""#,
+            r#""error":{"status":"400","message":["a"]}"#,
+            r#""message":{"en":"ok"}"#,
+            r#""message":"a","message":"b""#,
+        ] {
+            let body = format!(r#"{{"data":{{"call_id":"{id}"}},{around}}}"#);
+            let outcome = RoundedCodec.decode_dial(body.as_bytes());
+            assert_eq!(
+                outcome.map(|o| o.call_id.into_inner()).ok().as_deref(),
+                Some(id),
+                "{body}"
+            );
+        }
+        // The status as text still names the error of an answer without data.
+        let err = RoundedCodec
+            .decode_call(br#"{"data":null,"error":{"message":"gone","status":"404"}}"#)
+            .unwrap_err();
+        assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
     }
 
     #[test]

@@ -67,9 +67,12 @@ voiceport_core::open_enum! {
 /// The wrapper around every v1 response: `{message, data, error, status}`.
 ///
 /// `error` may be present on a successful response (the generated doc examples show one);
-/// success is keyed on the HTTP status and on `data`. Not `#[serde(default)]`, which would
-/// need `T: Default`; a missing `Option` reads as `None` anyway.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+/// success is keyed on the HTTP status and on `data`. What surrounds `data` is read
+/// leniently: a `message`, `error` or `status` of another type than documented (a status
+/// `"201"` or `201.0`, an error `"none"`) is left out rather than failing the response,
+/// since a failed decode of a started call's answer would lose its id. Only an object is
+/// an envelope (serde's derive would take an array too, its items in field order).
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Envelope<T> {
     /// Human-readable (`"Call retrieved successfully"` …). Don't match on it.
     pub(crate) message: Option<String>,
@@ -79,13 +82,82 @@ pub(crate) struct Envelope<T> {
     pub(crate) status: Option<u16>,
 }
 
+/// [`Envelope`]'s fields as read from its object. Not `#[serde(default)]` as a whole,
+/// which would need `T: Default`; a missing `data` reads as `None` anyway.
+#[derive(Deserialize)]
+struct EnvelopeFields<T> {
+    #[serde(default, deserialize_with = "or_none")]
+    message: Option<String>,
+    data: Option<T>,
+    #[serde(default, deserialize_with = "or_none")]
+    error: Option<ApiError>,
+    #[serde(default, deserialize_with = "status_or_none")]
+    status: Option<u16>,
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectOnly<T>(std::marker::PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> serde::de::Visitor<'de> for ObjectOnly<T> {
+            type Value = Envelope<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a response envelope (an object)")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let fields = EnvelopeFields::<T>::deserialize(
+                    serde::de::value::MapAccessDeserializer::new(map),
+                )?;
+                Ok(Envelope {
+                    message: fields.message,
+                    data: fields.data,
+                    error: fields.error,
+                    status: fields.status,
+                })
+            }
+        }
+        deserializer.deserialize_map(ObjectOnly(std::marker::PhantomData))
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub(crate) struct ApiError {
     #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) details: Option<Vec<ErrorDetail>>,
+    #[serde(deserialize_with = "or_none")]
     pub(crate) message: Option<String>,
+    #[serde(deserialize_with = "status_or_none")]
     pub(crate) status: Option<u16>,
+}
+
+/// The value, when it has type `T`; `None` when it has another.
+fn or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(T::deserialize(Value::deserialize(deserializer)?).ok())
+}
+
+/// An HTTP status as a number (`201`, `201.0`) or a string of digits (`"201"`); `None`
+/// for anything else.
+fn status_or_none<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<u16>, D::Error> {
+    let status = match Value::deserialize(deserializer)? {
+        Value::Number(number) => number.as_u64().or_else(|| {
+            number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        Value::String(text) => text.trim().parse().ok(),
+        _ => None,
+    };
+    Ok(status.and_then(|status| u16::try_from(status).ok()))
 }
 
 /// One problem with one field.
@@ -279,6 +351,14 @@ pub(crate) struct StartCallBody {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub(crate) struct StartCallData {
     pub(crate) call_id: String,
+}
+
+/// Any answer's `data`, unread: where a started call's answer does not decode, its
+/// `call_id` is still looked for there.
+#[derive(Debug, Deserialize)]
+pub(crate) struct DataOnly<'a> {
+    #[serde(borrow)]
+    pub(crate) data: Option<&'a RawValue>,
 }
 
 /// The body of `PATCH /v1/calls/{call_id}`.

@@ -215,8 +215,11 @@ fn amz_date(text: &str) -> Option<NaiveDateTime> {
 /// let recording = recording_at(Some(signed.into()), None).unwrap();
 /// assert!(recording.expires_at.is_some());
 /// assert!(recording_at(None, None).is_none());
+/// assert!(recording_at(Some(String::new()), Some(" ".into())).is_none());
 /// ```
 pub fn recording_at(mono: Option<String>, stereo: Option<String>) -> Option<crate::Recording> {
+    // A blank URL (`"recording_url": ""`) is no recording.
+    let (mono, stereo) = (mono.and_then(non_blank), stereo.and_then(non_blank));
     if mono.is_none() && stereo.is_none() {
         return None;
     }

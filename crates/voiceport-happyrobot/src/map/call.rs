@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, decode_call_with, epoch_millis, epoch_secs, finite, parse_time,
-    read_amount, read_id, read_time, recording_at, shorten, value_text,
+    AnyJson, Text, check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_blank,
+    parse_time, read_amount, read_id, read_time, recording_at, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -62,8 +62,8 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         }
     }
     if let Some(metadata) = wire.metadata {
-        call.from = metadata.from;
-        call.to = metadata.to;
+        call.from = metadata.from.and_then(non_blank);
+        call.to = metadata.to.and_then(non_blank);
         call.tags = metadata.tags.unwrap_or_default();
         call.metadata = metadata
             .custom
@@ -85,7 +85,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
             ),
         ],
     );
-    call.language = wire.language;
+    call.language = wire.language.and_then(non_blank);
     call.created_at = time(&mut call, || "created".into(), wire.created);
     call.scheduled_for = time(&mut call, || "scheduled_for".into(), wire.scheduled_for);
     call.started_at = time(&mut call, || "started".into(), wire.started);
@@ -421,10 +421,10 @@ pub(crate) fn decode_recording(body: &[u8]) -> Result<Option<Recording>> {
     Ok(recording(url))
 }
 
-/// The recording at `url` (HappyRobot serves one mono file; an empty URL is none), its
+/// The recording at `url` (HappyRobot serves one mono file; a blank URL is none), its
 /// expiry read from the URL when it is S3 pre-signed, as the vendor's are.
 pub(crate) fn recording(url: Option<String>) -> Option<Recording> {
-    recording_at(url.filter(|url| !url.is_empty()), None)
+    recording_at(url, None)
 }
 
 #[cfg(test)]
@@ -480,6 +480,19 @@ mod tests {
         let c = call(json!({"id": "a", "duration": 0, "costs": {"total_costs": 0}}));
         assert_eq!(c.duration_secs, Some(0.0));
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+    }
+
+    /// An empty text is no value: no number, no language, no recording.
+    #[test]
+    fn blank_texts_are_left_out() {
+        let c = call(json!({
+            "id": "a", "language": "",
+            "metadata": {"from": "", "to": " "}
+        }));
+        assert_eq!((c.from, c.to, c.language), (None, None, None));
+        for body in [&br#"{"url":" "}"#[..], br#""""#] {
+            assert_eq!(decode_recording(body).ok(), Some(None));
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    AnyJson, check_call, parse_time, read_amount, read_direction, read_id, read_time, recording_at,
+    AnyJson, check_call, non_blank, parse_time, read_amount, read_direction, read_id, read_time,
+    recording_at,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, OrganizationId, Speaker, Transcript, Utterance,
@@ -40,8 +41,8 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         redirect_secs,
     });
     call.vendor_status = wire.status.map(|s| s.as_str().to_owned());
-    call.from = wire.from_number;
-    call.to = wire.to_number;
+    call.from = wire.from_number.and_then(non_blank);
+    call.to = wire.to_number.and_then(non_blank);
     call.agent = read_id(&mut call, "agent_id", wire.agent_id).map(|id| AgentRef {
         id: Some(AgentId::new(id)),
         name: None,
@@ -242,6 +243,16 @@ mod tests {
     fn map_json(value: Value) -> Call {
         let text = value.to_string();
         map_call(serde_json::from_str(&text).unwrap())
+    }
+
+    /// An empty text is no value: no number, no recording.
+    #[test]
+    fn blank_texts_are_left_out() {
+        let call = map_json(json!({
+            "id": "c1", "recording_url": "", "from_number": "", "to_number": " "
+        }));
+        assert_eq!((call.from, call.to), (None, None));
+        assert_eq!(call.recording, None);
     }
 
     #[test]
