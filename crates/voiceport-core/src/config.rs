@@ -163,10 +163,12 @@ impl ProviderConfig {
         }
     }
 
-    /// Sets the API key.
+    /// Sets the API key, in place of any `api_key_env` (a configuration naming both is
+    /// refused).
     #[must_use]
     pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
         self.api_key = Some(SecretString::from(key.into()));
+        self.api_key_env = None;
         self
     }
 

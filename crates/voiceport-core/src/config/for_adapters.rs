@@ -18,7 +18,9 @@ pub trait AdapterConfig: sealed::Sealed {
     /// Refuses a config meant for another vendor (an adapter's first check).
     fn ensure_kind(&self, expected: ProviderKind) -> Result<()>;
 
-    /// The API key: `api_key`, else the variable `api_key_env` names; without the spaces
+    /// The API key: `api_key`, or the variable `api_key_env` names (both set is a
+    /// configuration error: a sandbox's `api_key` left beside a real account's variable
+    /// would send the sandbox's key to the vendor); without the spaces
     /// around it (servers ignore them in a header, so a key pasted with a trailing space
     /// works, and must be masked in what the vendor echoes of it as the key it is).
     fn resolve_api_key(&self) -> Result<SecretString>;
@@ -89,6 +91,16 @@ impl AdapterConfig for ProviderConfig {
     }
 
     fn resolve_api_key(&self) -> Result<SecretString> {
+        if self.api_key.is_some() && self.api_key_env.is_some() {
+            return Err(Error::config(
+                self.field("api_key_env"),
+                format!(
+                    "both {} and {} are set: keep one (which key is meant cannot be told)",
+                    self.setting("api_key"),
+                    self.setting("api_key_env")
+                ),
+            ));
+        }
         if let Some(key) = &self.api_key {
             return Ok(trimmed(key.expose_secret()));
         }

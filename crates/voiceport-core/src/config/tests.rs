@@ -151,6 +151,24 @@ fn a_key_written_as_a_variable_name_is_not_echoed() {
     assert!(!error.to_string().contains(pasted), "{error}");
 }
 
+/// A provider naming both a key and a variable is refused, not read with the key: the
+/// sandbox's printed `api_key` left beside a real account's `api_key_env` would send the
+/// sandbox's key to the vendor. A key set in code replaces the variable.
+#[test]
+fn a_key_and_a_key_variable_together_are_refused() {
+    let file = ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"sandbox-key-41\"\napi_key_env = \"PATH\"\n",
+    )
+    .unwrap();
+    let config = file.get(Some("a")).unwrap();
+    let (field, message) = config_error(config.resolve_api_key());
+    assert_eq!(field, "providers.a.api_key_env");
+    assert!(message.contains("both api_key and api_key_env"), "{message}");
+    assert!(!message.contains("sandbox-key-41"), "{message}");
+    let in_code = config.clone().with_api_key("from-code");
+    assert_eq!(in_code.resolve_api_key().unwrap().expose_secret(), "from-code");
+}
+
 #[test]
 fn missing_key_and_unset_env_name_their_fields() {
     let file = ProvidersFile::from_toml_str("[providers.a]\nkind = \"rounded\"\n").unwrap();
