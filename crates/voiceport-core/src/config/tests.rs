@@ -163,10 +163,16 @@ fn a_key_and_a_key_variable_together_are_refused() {
     let config = file.get(Some("a")).unwrap();
     let (field, message) = config_error(config.resolve_api_key());
     assert_eq!(field, "providers.a.api_key_env");
-    assert!(message.contains("both api_key and api_key_env"), "{message}");
+    assert!(
+        message.contains("both api_key and api_key_env"),
+        "{message}"
+    );
     assert!(!message.contains("sandbox-key-41"), "{message}");
     let in_code = config.clone().with_api_key("from-code");
-    assert_eq!(in_code.resolve_api_key().unwrap().expose_secret(), "from-code");
+    assert_eq!(
+        in_code.resolve_api_key().unwrap().expose_secret(),
+        "from-code"
+    );
 }
 
 #[test]
