@@ -63,7 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
           "to": "+14155552607",
           "customer_name": null,
           "agent": {
-            "id": "6650c0ffee0123456789ab03",
+            "id": "123e4567-e89b-12d3-a456-426614174004",
             "name": null
           },
           "language": null,

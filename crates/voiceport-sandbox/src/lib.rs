@@ -484,7 +484,7 @@ impl Sandbox {
             Vendor::Vapi => vapi_options(config, vapi::Flavor::Vapi),
             Vendor::Rounded => config
                 .with_option("from_number", "+16285550142")
-                .with_option("agent_id", "123e4567-e89b-12d3-a456-426614174002"),
+                .with_option("agent_id", store::ROUNDED_AGENTS[0]),
             Vendor::Retell => config
                 .with_option("from_number", "+16285550143")
                 .with_option("agent_id", store::RETELL_AGENTS[0]),

@@ -165,7 +165,7 @@ impl State {
             from: request.from,
             number_id: request.number_id,
             to: Some(request.to.clone()),
-            agent_id: request.agent_id.unwrap_or_else(|| AGENTS[0].0.to_owned()),
+            agent_id: (request.agent_id).unwrap_or_else(|| agent_id(vendor, 0).to_owned()),
             agent_name: AGENTS[0].1.to_owned(),
             use_case: request.use_case,
             campaign_id: request.campaign_id,
@@ -246,13 +246,22 @@ pub(crate) const RETELL_AGENTS: [&str; 3] = [
     "agent_e2a85c3f0b719d46a85f2c1e37",
 ];
 
-/// The id of agent `index` (of [`AGENTS`]) as `vendor` spells agent ids. The first three
-/// vendors share HappyRobot-style ids, as their seeded histories always have.
-fn agent_id(vendor: Vendor, index: usize) -> &'static str {
+/// The same three agents as Rounded agents (UUIDs, as Rounded's ids are); the first is
+/// the one the sandbox's configuration dials with.
+pub(crate) const ROUNDED_AGENTS: [&str; 3] = [
+    "123e4567-e89b-12d3-a456-426614174002",
+    "123e4567-e89b-12d3-a456-426614174003",
+    "123e4567-e89b-12d3-a456-426614174004",
+];
+
+/// The id of agent `index` (of [`AGENTS`]) as `vendor` spells agent ids: a call listed by
+/// an emulator names an agent its dial takes again.
+pub(crate) fn agent_id(vendor: Vendor, index: usize) -> &'static str {
     let index = index % AGENTS.len();
     match vendor {
-        Vendor::HappyRobot | Vendor::Voicebot | Vendor::Rounded => AGENTS[index].0,
-        Vendor::Vapi => VAPI_ASSISTANTS[index],
+        Vendor::HappyRobot => AGENTS[index].0,
+        Vendor::Voicebot | Vendor::Vapi => VAPI_ASSISTANTS[index],
+        Vendor::Rounded => ROUNDED_AGENTS[index],
         Vendor::Retell => RETELL_AGENTS[index],
     }
 }
@@ -465,11 +474,12 @@ mod tests {
     }
 
     /// One call of each of the first three vendors' seeded histories (seed 42), as the
-    /// sandbox generated them before Vapi and Retell were added.
+    /// sandbox generated them before Vapi and Retell were added (the agent ids since
+    /// spelt as each vendor spells them: Voicebot Studio's and Rounded's are UUIDs).
     const PINNED: [&str; 3] = [
         "50ce6d95bea8a37cfc82819b 6650c0ffee0123456789ab01 2026-08-11T01:05:35.913Z",
-        "54e1ec2a-ebd8-45b4-a5ef-16384b48d0a7 6650c0ffee0123456789ab02 2026-08-10T23:12:38.580Z",
-        "b05e5c9d-bad5-4e9e-abc8-b384e585b28f 6650c0ffee0123456789ab01 2026-08-11T00:56:46.630Z",
+        "54e1ec2a-ebd8-45b4-a5ef-16384b48d0a7 7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e02 2026-08-10T23:12:38.580Z",
+        "b05e5c9d-bad5-4e9e-abc8-b384e585b28f 123e4567-e89b-12d3-a456-426614174002 2026-08-11T00:56:46.630Z",
     ];
 
     /// The first three vendors' histories, pinned: a vendor added later must not move them

@@ -18,7 +18,9 @@
 //! `phoneNumberId`, `id`; newest first; a bare array, no cursor.
 //!
 //! Live control: each live Vapi call (queued, ringing or in progress) has a
-//! `monitor.controlUrl`, `{sandbox}/vapi-live/{id}/control`, served without a key (in
+//! `monitor.controlUrl` (as if every assistant set `monitorPlan.controlEnabled: true`: a
+//! real Vapi assistant without it gives its calls none, and `end_call` on them is a
+//! conflict), `{sandbox}/vapi-live/{id}/control`, served without a key (in
 //! production the URL is on another host and its path is the secret; Vapi's own example
 //! sends no key). `end-call` ends the call (`endedReason` `manually-canceled`, inferred:
 //! Vapi does not say which reason a control end gets); the other documented control
@@ -456,13 +458,13 @@ impl Family<'_> {
                 .map(|line| {
                     let time = talk_ms + line.start * 1000.0;
                     let end = talk_ms + line.end * 1000.0;
-                    // `duration` is `endTime - time` in milliseconds, as live payloads
-                    // since 2025 carry it (Vapi's reference, and 2024's payloads: seconds).
+                    // `duration` in seconds, as Vapi's API reference describes it (the
+                    // adapter reads `endTime - time` instead).
                     match (line.who, &line.tool) {
                         (Who::Agent, _) => json!({ "role": "bot", "message": line.text, "time": time, "endTime": end,
-                            "secondsFromStart": line.start, "duration": end - time, "source": "" }),
+                            "secondsFromStart": line.start, "duration": line.end - line.start, "source": "" }),
                         (Who::Customer, _) => json!({ "role": "user", "message": line.text, "time": time, "endTime": end,
-                            "secondsFromStart": line.start, "duration": end - time }),
+                            "secondsFromStart": line.start, "duration": line.end - line.start }),
                         (Who::ToolCall, Some((name, id))) => json!({ "role": "tool_calls", "time": time, "secondsFromStart": line.start,
                             "toolCalls": [tool_invocation(id, name, json!(line.text))] }),
                         (_, tool) => json!({ "role": "tool_call_result", "time": time, "secondsFromStart": line.start,

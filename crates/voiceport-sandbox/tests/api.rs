@@ -1797,3 +1797,73 @@ async fn rate_limits_ask_for_whole_seconds_and_a_bare_429_for_none() {
     assert_eq!((status, &body["statusCode"]), (429, &json!(429)));
     assert_eq!(body["error"], "Too Many Requests");
 }
+
+/// The agents of a listed history are agents the emulator's dial takes: a Rounded call's
+/// agent is a UUID (Rounded's dial refuses any other id), as is a Voicebot Studio call's
+/// assistant (Vapi's `assistantId`), and the configuration's agent is among them.
+#[tokio::test]
+async fn listed_agents_are_agents_the_dial_takes() {
+    let sandbox = sandbox().await;
+    let (status, page) = json_of(list_with_key(&sandbox, Rounded).send().await.unwrap()).await;
+    assert_eq!(status, 200, "{page}");
+    let agents: std::collections::BTreeSet<String> = (page["data"].as_array().unwrap().iter())
+        .filter_map(|call| call["agent_id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(agents.len() > 1, "{agents:?}");
+    let configured = sandbox.provider_config(Rounded).options["agent_id"].clone();
+    assert!(agents.contains(configured.as_str().unwrap()), "{agents:?}");
+    for agent in &agents {
+        let dial = request(&sandbox, Rounded, reqwest::Method::POST, "/calls/phone").json(&json!({
+            "from_number": "+16285550142",
+            "to_number": "+14155550177",
+            "agent_id": agent
+        }));
+        let (status, body) = json_of(dial.send().await.unwrap()).await;
+        assert_eq!(status, 201, "{agent}: {body}");
+    }
+    let (_, calls) = json_of(list_with_key(&sandbox, Voicebot).send().await.unwrap()).await;
+    for call in calls.as_array().unwrap() {
+        let assistant = call["assistantId"].as_str().unwrap_or_default();
+        assert!(voiceport_core::IdFormat::Uuid.matches(assistant), "{call}");
+    }
+}
+
+/// HappyRobot's usage report counts the calls of the window asked for (`start`, `end`),
+/// every call without one; a window that is no date-time is refused.
+#[tokio::test]
+async fn happyrobot_usage_counts_the_calls_of_its_window() {
+    let sandbox = sandbox().await;
+    let usage = |query: &str| {
+        http_client()
+            .get(format!(
+                "{}/usage{query}",
+                sandbox.happyrobot_platform_url()
+            ))
+            .header(
+                "authorization",
+                format!("Bearer {}", sandbox.api_key(HappyRobot)),
+            )
+            .header("x-organization-id", "0196f0a2-0000-7000-8000-000000000001")
+            .send()
+    };
+    let calls = |body: &Value| body[0]["calls"].as_u64().unwrap();
+    let (status, all) = json_of(usage("").await.unwrap()).await;
+    assert_eq!((status, calls(&all)), (200, 30), "{all}");
+    let (_, none) = json_of(
+        usage("?start=2020-01-01T00:00:00Z&end=2020-02-01T00:00:00Z")
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(calls(&none), 0, "{none}");
+    assert_eq!(none[0]["start"], "2020-01-01T00:00:00.000Z", "{none}");
+    // The history's calls split at a time between them: the two sides add up.
+    let (_, list) = json_of(list_with_key(&sandbox, HappyRobot).send().await.unwrap()).await;
+    let created = list["calls"][10]["created"].as_str().unwrap().to_owned();
+    let (_, before) = json_of(usage(&format!("?end={created}")).await.unwrap()).await;
+    let (_, after) = json_of(usage(&format!("?start={created}")).await.unwrap()).await;
+    assert!(calls(&before) > 0 && calls(&after) > 0, "{before} {after}");
+    assert_eq!(calls(&before) + calls(&after), 30);
+    let (status, _) = json_of(usage("?start=yesterday").await.unwrap()).await;
+    assert_eq!(status, 400);
+}
