@@ -200,6 +200,21 @@ impl Registry {
     /// `phone_number_id`, `from_number`, `campaign_id`, `extra`): each provider dials with
     /// the defaults of its `[providers.NAME.options]`, and such a request is refused
     /// before any is dialed.
+    ///
+    /// # Errors
+    ///
+    /// A [`RouteError`] naming the route, the provider whose failure ended it (none when
+    /// the route failed before dialing: [`Error::Config`] for an unknown route or provider,
+    /// a refused request) and those that refused before it; [`RouteError::call_may_exist`]
+    /// says whether a call may have been placed, and where to look for it.
+    ///
+    /// # Dropping the future
+    ///
+    /// As for [`VoiceProvider::dial`]: a route future dropped before it completes (a
+    /// `tokio::time::timeout`, the losing branch of a `select!`) returns nothing, not even
+    /// which provider it was dialing, and **a call may have been placed**. Bound its time
+    /// with the providers' `timeout_secs`, and stop it with a thrown [`Interrupt`] rather
+    /// than by dropping it: the route then ends with an answer that says what happened.
     pub async fn dial(
         &self,
         route: &str,
