@@ -92,6 +92,23 @@ impl Codec for HappyRobotCodec {
 mod tests {
     use super::*;
 
+    /// A count or an amount written as text is read as the number; a count that cannot be
+    /// one (`-1`) is no total, not a failed page.
+    #[test]
+    fn numbers_written_as_text_are_read() {
+        let page = |count: &str| {
+            let body = format!(r#"{{"calls":[{{"id":"a","duration":"38"}}],"count":{count}}}"#);
+            HappyRobotCodec.decode_page(body.as_bytes(), &CallQuery::default())
+        };
+        let read = page(r#""13""#).expect("decoded");
+        assert_eq!(
+            (read.total, read.calls[0].duration_secs),
+            (Some(13), Some(38.0))
+        );
+        assert_eq!(page("-1").expect("decoded").total, None);
+        assert_eq!(page("13.0").expect("decoded").total, Some(13));
+    }
+
     /// A placed call keeps its id when the rest of the answer does not decode (core's
     /// `dial_outcome`); one that decodes is outbound.
     #[test]

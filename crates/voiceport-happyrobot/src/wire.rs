@@ -10,7 +10,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, Text, bounded_items, bounded_list};
+use voiceport_core::adapter::{AnyJson, Text, amount, bounded_items, bounded_list, count};
 
 voiceport_core::open_enum! {
     /// A call's `status`: the current set and the older set (`Completed`, `Failed` are in both).
@@ -109,6 +109,7 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) created: Option<AnyJson<'a>>,
     /// Seconds.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration: Option<f64>,
     /// The call this one repeats.
     pub(crate) parent_call_id: Option<String>,
@@ -207,6 +208,7 @@ pub(crate) struct CallList<'a> {
     #[serde(borrow, deserialize_with = "bounded_items")]
     pub(crate) calls: Vec<&'a RawValue>,
     /// Matching calls in all.
+    #[serde(default, deserialize_with = "count")]
     pub(crate) count: Option<u64>,
 }
 

@@ -71,6 +71,18 @@ impl Codec for RetellCodec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An amount written as text is read as the number.
+    #[test]
+    fn amounts_written_as_text_are_read() {
+        let call = RetellCodec
+            .decode_call(
+                br#"{"call_id":"c1","duration_ms":"62500","call_cost":{"combined_cost":"12.5"}}"#,
+            )
+            .expect("decoded");
+        assert_eq!(call.duration_secs, Some(62.5));
+        assert_eq!(call.cost.as_ref().and_then(|c| c.total), Some(0.125));
+    }
     use voiceport_core::{CallStatus, Error};
 
     /// A transcript of more entries than any call has is refused at its path (core's
@@ -160,7 +172,7 @@ mod tests {
     fn a_placed_call_keeps_its_id_when_the_rest_of_the_answer_drifts() {
         for drift in [
             r#""call_analysis": "pending""#,
-            r#""duration_ms": "0""#,
+            r#""duration_ms": "none yet""#,
             r#""transcript_object": "n/a""#,
         ] {
             let body = format!(
@@ -180,9 +192,9 @@ mod tests {
         }
         // Without a readable id, the decode error stands, at its path.
         for body in [
-            r#"{"call_id": 5, "duration_ms": "0"}"#,
-            r#"{"call_id": " ", "duration_ms": "0"}"#,
-            r#"{"duration_ms": "0"}"#,
+            r#"{"call_id": 5, "duration_ms": "none yet"}"#,
+            r#"{"call_id": " ", "duration_ms": "none yet"}"#,
+            r#"{"duration_ms": "none yet"}"#,
         ] {
             let err = RetellCodec.decode_dial(body.as_bytes()).unwrap_err();
             assert!(

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, bounded_items, bounded_list};
+use voiceport_core::adapter::{AnyJson, amount, bounded_items, bounded_list, count};
 
 voiceport_core::open_enum! {
     /// `call_type`.
@@ -72,6 +72,7 @@ pub(crate) struct Call<'a> {
     pub(crate) end_timestamp: Option<Value>,
     // `transfer_end_timestamp` (the end of a transfer leg, epoch milliseconds) is read by
     // the `transfer_ended` webhook alone (`webhook::Peek`).
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_ms: Option<f64>,
     pub(crate) disconnection_reason: Option<String>,
     /// `Agent: …\nUser: …\n`.
@@ -163,6 +164,7 @@ pub(crate) struct CallAnalysis {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub(crate) struct CallCost {
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) combined_cost: Option<f64>,
     #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) product_costs: Option<Vec<ProductCost>>,
@@ -173,6 +175,7 @@ pub(crate) struct CallCost {
 pub(crate) struct ProductCost {
     pub(crate) product: Option<String>,
     /// Cents.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) cost: Option<f64>,
     /// The cost of a transfer leg (the call to the transfer target).
     pub(crate) is_transfer_leg_cost: Option<bool>,
@@ -187,6 +190,7 @@ pub(crate) struct ListPage<'a> {
     /// Opaque: send it back as is for the next page.
     pub(crate) pagination_key: Option<String>,
     /// Only with `include_total`, which voiceport does not send (it costs Retell a query).
+    #[serde(default, deserialize_with = "count")]
     pub(crate) total: Option<u64>,
 }
 

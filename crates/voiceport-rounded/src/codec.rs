@@ -172,6 +172,16 @@ fn call_object(body: &[u8]) -> Option<&RawValue> {
 mod tests {
     use super::*;
 
+    /// An amount written as text is read as the number.
+    #[test]
+    fn amounts_written_as_text_are_read() {
+        let call = RoundedCodec
+            .decode_call(br#"{"data":{"id":"c1","duration_seconds":"38","cost":"0.019"}}"#)
+            .expect("decoded");
+        assert_eq!(call.duration_secs, Some(38.0));
+        assert_eq!(call.cost.as_ref().and_then(|c| c.total), Some(0.019));
+    }
+
     #[test]
     fn detect_by_shape() {
         let detect = |body: &str| RoundedCodec.detect(body.as_bytes());

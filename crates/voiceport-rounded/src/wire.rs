@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
-use voiceport_core::adapter::{AnyJson, Text, bounded_list};
+use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, count};
 
 voiceport_core::open_enum! {
     /// A call's `type` (and the list filter `call_type`).
@@ -194,10 +194,13 @@ pub(crate) struct Call<'a> {
     pub(crate) start_time: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) end_time: Option<Text<'a>>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_seconds: Option<f64>,
     /// Seconds the call spent redirected (transferred) to another party; `0` without a
     /// redirect. The meaning is inferred from the name (docs/vendors/rounded.md).
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) redirect_duration_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) cost: Option<f64>,
     /// Lines prefixed `Agent:` / `User:`.
     pub(crate) transcript_string: Option<String>,
@@ -290,14 +293,21 @@ pub(crate) struct QuestionOption {
 /// them. [`ListBody::split`] hands out the two halves.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ListBody<'a> {
+    // Read as leniently as [`Envelope`]'s.
+    #[serde(default, deserialize_with = "or_none")]
     message: Option<String>,
     #[serde(borrow, default, deserialize_with = "bounded_list")]
     data: Option<Vec<&'a RawValue>>,
+    #[serde(default, deserialize_with = "or_none")]
     error: Option<ApiError>,
+    #[serde(default, deserialize_with = "status_or_none")]
     status: Option<u16>,
     next_cursor: Option<String>,
+    #[serde(default, deserialize_with = "count")]
     current_page: Option<u64>,
+    #[serde(default, deserialize_with = "count")]
     total_pages: Option<u64>,
+    #[serde(default, deserialize_with = "count")]
     total_items: Option<u64>,
 }
 

@@ -111,6 +111,27 @@ mod tests {
     use super::*;
     use voiceport_core::Error;
 
+    /// An amount written as text (`"cost": "0.05"`) is read as the number: an end-of-call
+    /// report refused for it would be refused again on every retry, and the end lost.
+    #[test]
+    fn amounts_written_as_text_are_read() {
+        let report =
+            br#"{"message":{"type":"end-of-call-report","endedReason":"customer-ended-call",
+            "cost":"0.05","durationSeconds":" 62.5 ","call":{"id":"c1","cost":"0.05"}}}"#;
+        let event = VoicebotCodec.decode_webhook(report).expect("decoded");
+        let call = event.call().expect("the report's call");
+        assert_eq!(call.cost.as_ref().and_then(|c| c.total), Some(0.05));
+        assert_eq!(call.duration_secs, Some(62.5));
+        // Text that holds no number stays an error, at its path.
+        let err = VoicebotCodec
+            .decode_call(br#"{"id":"c1","cost":"free"}"#)
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, .. } if path == "cost"),
+            "{err:?}"
+        );
+    }
+
     /// A placed call keeps its id when the rest of the answer does not decode (core's
     /// `dial_outcome`).
     #[test]

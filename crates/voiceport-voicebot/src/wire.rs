@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::Utterance;
-use voiceport_core::adapter::{AnyJson, Text, bounded_list, list_has_room};
+use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, list_has_room};
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -135,6 +135,7 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) name: Option<Text<'a>>,
     /// USD.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
     #[serde(borrow, default, deserialize_with = "bounded_list")]
@@ -152,8 +153,10 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) assistant: Option<InlineAssistant<'a>>,
     /// Seconds. Only end-of-call reports send it; read when `startedAt`/`endedAt` are not.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_seconds: Option<f64>,
     /// Milliseconds, the same (reports send both).
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_ms: Option<f64>,
 }
 
@@ -385,12 +388,19 @@ pub(crate) struct PhoneNumber<'a> {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub(crate) struct CostBreakdown {
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) transport: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) stt: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) llm: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) tts: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) vapi: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) chat: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) total: Option<f64>,
 }
 
@@ -401,6 +411,7 @@ pub(crate) struct CostBreakdown {
 pub(crate) struct CostEntry<'a> {
     #[serde(borrow, rename = "type")]
     pub(crate) cost_type: Option<Text<'a>>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) cost: Option<f64>,
 }
 
@@ -557,6 +568,7 @@ pub(crate) struct CallReport<'a> {
     pub(crate) status: Option<Status>,
     #[serde(borrow)]
     pub(crate) ended_reason: Option<Text<'a>>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<CostBreakdown>,
     #[serde(borrow, default, deserialize_with = "bounded_list")]
@@ -565,7 +577,9 @@ pub(crate) struct CallReport<'a> {
     pub(crate) started_at: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) ended_at: Option<Text<'a>>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_ms: Option<f64>,
     #[serde(borrow)]
     pub(crate) analysis: Option<Analysis<'a>>,
@@ -663,6 +677,7 @@ pub(crate) struct AnyMessage<'a> {
     pub(crate) status: Option<Status>,
     #[serde(borrow)]
     pub(crate) ended_reason: Option<Text<'a>>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) cost: Option<f64>,
     pub(crate) cost_breakdown: Option<Box<CostBreakdown>>,
     #[serde(borrow, default, deserialize_with = "bounded_list")]
@@ -671,7 +686,9 @@ pub(crate) struct AnyMessage<'a> {
     pub(crate) started_at: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) ended_at: Option<Text<'a>>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_seconds: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_ms: Option<f64>,
     #[serde(borrow)]
     pub(crate) analysis: Option<Box<Analysis<'a>>>,

@@ -18,6 +18,7 @@ mod field;
 mod guard;
 mod helpers;
 mod json_map;
+mod number;
 mod text;
 
 use async_trait::async_trait;
@@ -35,6 +36,7 @@ pub use helpers::{
     try_decode_call_with, value_text,
 };
 pub use json_map::AnyJson;
+pub use number::{amount, count};
 pub use text::Text;
 
 use crate::{

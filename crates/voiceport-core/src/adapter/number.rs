@@ -1,0 +1,99 @@
+//! Numbers as vendors send them: a JSON number, or the same number written as a string
+//! (`"0.05"`, `"13"`), which backends that serialize decimals as text do. Without this, one
+//! cost sent as text fails the whole call, page or webhook (an end-of-call event refused
+//! with 400, and refused again on every retry).
+
+use std::fmt;
+
+use serde::Deserializer;
+use serde::de::{self, Visitor};
+
+/// An optional amount (a cost, a duration): a number, or a string holding one; `null` or
+/// absent is `None`. Any other value is an error, as for an `Option<f64>`. Use with
+/// `#[serde(default, deserialize_with = "amount")]`; whether the value is possible
+/// (finite, not negative) is [`read_amount`](super::read_amount)'s to say.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Wire {
+///     #[serde(default, deserialize_with = "voiceport_core::adapter::amount")]
+///     cost: Option<f64>,
+/// }
+/// let cost = |json: &str| serde_json::from_str::<Wire>(json).map(|w| w.cost).ok();
+/// assert_eq!(cost(r#"{"cost": 0.05}"#), Some(Some(0.05)));
+/// assert_eq!(cost(r#"{"cost": " 0.05 "}"#), Some(Some(0.05)));
+/// assert_eq!(cost(r#"{"cost": null}"#), Some(None));
+/// assert_eq!(cost("{}"), Some(None));
+/// assert_eq!(cost(r#"{"cost": "free"}"#), None);
+/// ```
+pub fn amount<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
+    deserializer.deserialize_option(OptionalNumber)
+}
+
+/// An optional count (a page's total, a page number): a whole number, or a string holding
+/// one; `null`, absent, or a number that cannot be a count (negative, fractional, `-1` for
+/// "unknown") is `None`, since a count only informs. Any other value is an error. Use with
+/// `#[serde(default, deserialize_with = "count")]`.
+///
+/// ```
+/// #[derive(serde::Deserialize)]
+/// struct Wire {
+///     #[serde(default, deserialize_with = "voiceport_core::adapter::count")]
+///     total: Option<u64>,
+/// }
+/// let total = |json: &str| serde_json::from_str::<Wire>(json).map(|w| w.total).ok();
+/// assert_eq!(total(r#"{"total": 13}"#), Some(Some(13)));
+/// assert_eq!(total(r#"{"total": "13"}"#), Some(Some(13)));
+/// assert_eq!(total(r#"{"total": 13.0}"#), Some(Some(13)));
+/// assert_eq!(total(r#"{"total": -1}"#), Some(None));
+/// assert_eq!(total(r#"{"total": [13]}"#), None);
+/// ```
+pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    let number = deserializer.deserialize_option(OptionalNumber)?;
+    // Exact: every whole f64 up to 2^53 is a u64 as written.
+    Ok(number
+        .filter(|n| n.fract() == 0.0 && (0.0..=9_007_199_254_740_992.0).contains(n))
+        .map(|n| n as u64))
+}
+
+/// A number, or a string holding one; `None` for `null`.
+struct OptionalNumber;
+
+impl<'de> Visitor<'de> for OptionalNumber {
+    type Value = Option<f64>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a number, or a string holding one")
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Self::Value, E> {
+        Ok(Some(n as f64))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Self::Value, E> {
+        Ok(Some(n as f64))
+    }
+
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
+        Ok(Some(n))
+    }
+
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        match text.trim().parse::<f64>() {
+            Ok(n) if n.is_finite() => Ok(Some(n)),
+            _ => Err(E::invalid_value(de::Unexpected::Str(text), &self)),
+        }
+    }
+}
