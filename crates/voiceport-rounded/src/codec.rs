@@ -63,7 +63,10 @@ impl Codec for RoundedCodec {
         {
             Ok(envelope) => envelope,
             Err(error) => {
-                let started = serde_json::from_slice::<wire::DataOnly<'_>>(body).ok();
+                // JSON is UTF-8: a body that is not stays the decode error.
+                let text = std::str::from_utf8(body).ok();
+                let started =
+                    text.and_then(|text| serde_json::from_str::<wire::DataOnly<'_>>(text).ok());
                 let data = started.and_then(|started| started.data);
                 return match data.and_then(|data| call_id_field(data, "call_id")) {
                     Some(call_id) => Ok(DialOutcome {
