@@ -476,7 +476,7 @@ impl Sandbox {
         };
         match vendor {
             Vendor::HappyRobot => config
-                .with_option("number_id", "6650cc00cc00cc00cc00cc01")
+                .with_option("number_id", happyrobot::NUMBER_ID)
                 .with_option("use_case_id", "6650bb00bb00bb00bb00bb00")
                 .with_option("organization_id", "0196f0a2-0000-7000-8000-000000000001")
                 .with_option("usage_base_url", self.happyrobot_platform_url()),

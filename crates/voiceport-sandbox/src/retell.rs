@@ -678,6 +678,14 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     }) else {
         return invalid(&ctx, INVALID);
     };
+    // An agent of another account is refused as Retell refuses any asset it cannot find
+    // under the key (422, its documented message).
+    if agent
+        .as_deref()
+        .is_some_and(|agent| !RETELL_AGENTS.contains(&agent))
+    {
+        return not_found(&ctx);
+    }
     let Ok(metadata) = object_field(&map, "metadata") else {
         return invalid(&ctx, METADATA_OBJECT);
     };

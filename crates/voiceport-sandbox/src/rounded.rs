@@ -19,7 +19,7 @@ use crate::common::{
 };
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
-use crate::store::DialSpec;
+use crate::store::{DialSpec, ROUNDED_AGENTS};
 use crate::webhooks::{Outgoing, Stage};
 
 const ORGANIZATION: &str = "123e4567-e89b-12d3-a456-426614174001";
@@ -387,7 +387,16 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     if agent.is_none() {
         problems.push(("agent_id", "must be a valid agent UUID"));
     }
-    let (Some(from), Some(to), Some(agent)) = (from, to, agent) else {
+    // An agent of another organization (or a typo) is refused, as a well-formed id of
+    // nothing; Rounded documents only 400 for a refused request.
+    if agent
+        .as_deref()
+        .is_some_and(|agent| !ROUNDED_AGENTS.contains(&agent))
+    {
+        problems.push(("agent_id", "no agent with this id in your organization"));
+    }
+    let (Some(from), Some(to), Some(agent)) = (from, to, agent.filter(|_| problems.is_empty()))
+    else {
         return error(
             ctx.vendor,
             StatusCode::BAD_REQUEST,

@@ -109,6 +109,12 @@ impl Flavor {
         }
     }
 
+    /// Whether the account has the assistant `id`: the seeded history's (the same three
+    /// for both flavors) and the one a dial names by default.
+    fn has_assistant(self, id: &str) -> bool {
+        id == self.assistant_id() || crate::store::VAPI_ASSISTANTS.contains(&id)
+    }
+
     /// The number a dialed call is placed from.
     fn own_number(self) -> &'static str {
         match self {
@@ -699,6 +705,15 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
             &[("assistantId", "field required")],
         );
     };
+    // An assistant of another account (or a typo) is refused, as Vapi refuses a dial that
+    // names a missing resource (400); the message is inferred.
+    if !api.flavor.has_assistant(&assistant) {
+        return api.fail(
+            api.flavor.invalid(),
+            "Couldn't Get Assistant. `assistantId` Does Not Exist.",
+            &[("assistantId", "no assistant with this id in the account")],
+        );
+    }
     // Vapi places a phone call from one of the account's numbers: an id, or a transient
     // `phoneNumber`.
     let has_number = text(&map, "phoneNumberId").is_some()

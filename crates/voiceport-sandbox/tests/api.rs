@@ -365,7 +365,7 @@ async fn a_call_stopped_before_it_is_answered_is_canceled() {
             reqwest::Method::POST,
             "/dial/outbound",
         )
-        .json(&json!({"phone_number": "+14155550177", "number_id": "num_sandbox"}))
+        .json(&json!({"phone_number": "+14155550177", "number_id": "6650cc00cc00cc00cc00cc01"}))
         .send()
         .await
         .unwrap(),
@@ -1866,4 +1866,61 @@ async fn happyrobot_usage_counts_the_calls_of_its_window() {
     assert_eq!(calls(&before) + calls(&after), 30);
     let (status, _) = json_of(usage("?start=yesterday").await.unwrap()).await;
     assert_eq!(status, 400);
+}
+
+/// A dial naming an agent, assistant or number the account does not have is refused, as
+/// the vendors refuse a dial of a missing resource, and places no call: code passing the
+/// sandbox with a wrong id in its configuration would fail on its first real call.
+#[tokio::test]
+async fn a_dial_naming_what_the_account_lacks_is_refused() {
+    let sandbox = sandbox().await;
+    let post = |kind, path: &str, body: Value| {
+        request(&sandbox, kind, reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+    };
+    let stranger = "9f0e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f";
+    let cases = [
+        (
+            Rounded,
+            "/calls/phone",
+            json!({"from_number": "+16285550142", "to_number": "+14155550177", "agent_id": stranger}),
+            400,
+        ),
+        (
+            Retell,
+            "/v2/create-phone-call",
+            json!({"from_number": "+16285550143", "to_number": "+14155550177",
+                   "override_agent_id": "agent_00000000000000000000000000"}),
+            422,
+        ),
+        (
+            Vapi,
+            "/call",
+            json!({"assistantId": stranger, "phoneNumberId": "pn", "customer": {"number": "+14155550177"}}),
+            400,
+        ),
+        (
+            Voicebot,
+            "/calls",
+            json!({"assistantId": stranger, "customer": {"number": "+14155550177"}}),
+            422,
+        ),
+        (
+            HappyRobot,
+            "/dial/outbound",
+            json!({"phone_number": "+14155550177", "number_id": "6650cc00cc00cc00cc00cc99"}),
+            400,
+        ),
+    ];
+    for (kind, path, body, status) in cases {
+        let before = sandbox.dialed_count(kind);
+        let (got, answer) = json_of(post(kind, path, body).await.unwrap()).await;
+        assert_eq!(got, status, "{kind}: {answer}");
+        assert_eq!(
+            sandbox.dialed_count(kind),
+            before,
+            "{kind}: a call was placed"
+        );
+    }
 }

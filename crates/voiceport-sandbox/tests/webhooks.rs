@@ -108,11 +108,11 @@ async fn dial(sandbox: &Sandbox, kind: ProviderKind, to: &str) -> String {
         HappyRobot => client
             .post(format!("{base}/dial/outbound"))
             .header("authorization", format!("Bearer {key}"))
-            .json(&json!({"phone_number": to, "number_id": "n1", "use_case_id": "6650bb00bb00bb00bb00bb77"})),
+            .json(&json!({"phone_number": to, "number_id": "6650cc00cc00cc00cc00cc01", "use_case_id": "6650bb00bb00bb00bb00bb77"})),
         Voicebot => client
             .post(format!("{base}/calls"))
             .header("x-api-key", key)
-            .json(&json!({"customer": {"number": to}, "assistantId": "a1"})),
+            .json(&json!({"customer": {"number": to}, "assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01"})),
         Rounded => client
             .post(format!("{base}/calls/phone"))
             .header("x-api-key", key)
@@ -121,7 +121,7 @@ async fn dial(sandbox: &Sandbox, kind: ProviderKind, to: &str) -> String {
         Vapi => client
             .post(format!("{base}/call"))
             .bearer_auth(key)
-            .json(&json!({"customer": {"number": to}, "assistantId": "a1",
+            .json(&json!({"customer": {"number": to}, "assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01",
                 "phoneNumberId": "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c"})),
         Retell => client
             .post(format!("{base}/v2/create-phone-call"))
