@@ -221,7 +221,7 @@ async fn waiting_for_the_end_keeps_to_its_timeout_when_the_vendor_is_slow() {
     config.timeout_secs = Some(SLOW.as_secs_f64());
     let provider = voiceport::connect(&config).unwrap();
     let mut request = dial();
-    request.phone_number_id = Some("num_sandbox".into());
+    request.phone_number_id = Some("6650cc00cc00cc00cc00cc01".into());
     let dialed = provider.dial(&request).await.unwrap();
     // Every later look takes ten minutes, far past the 0.3-second wait.
     sandbox.faults().inject(

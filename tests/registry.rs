@@ -834,7 +834,7 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
     let only_hr = route(RoutePolicy::Weighted, &["hr", "studio"], vec![1, 0]);
     let registry = registry_of(&accounts, only_hr);
     let mut request = DialRequest::to(TO);
-    request.phone_number_id = Some("6f1c2d3e4b5a69788796a5b4".to_owned());
+    request.phone_number_id = Some("6650cc00cc00cc00cc00cc01".to_owned());
     let dialed_before = dialed(ProviderKind::HappyRobot);
     let placed = registry.dial("out", &request, None).await;
     assert_eq!(placed.map(|d| d.provider_name).ok().as_deref(), Some("hr"));
@@ -846,7 +846,7 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
         route(RoutePolicy::First, &["hr", "studio"], vec![]),
     );
     let mut request = DialRequest::to(TO);
-    request.phone_number_id = Some("6f1c2d3e4b5a69788796a5b4".to_owned());
+    request.phone_number_id = Some("6650cc00cc00cc00cc00cc01".to_owned());
     let dialed_before = dialed(ProviderKind::HappyRobot);
     let dialed_through = registry.dial("out", &request, None).await.unwrap();
     assert_eq!(dialed_through.provider_name, "hr");
