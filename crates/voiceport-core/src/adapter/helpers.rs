@@ -293,6 +293,20 @@ pub fn epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros as i64)
 }
 
+/// Epoch milliseconds → UTC as [`epoch_millis`], but `None` before 1973-03-03 (10^11 ms):
+/// for a field documented in milliseconds, such a value is seconds (read as milliseconds, a
+/// call of 2026 would have started in January 1970) or a `0`/`-1` meaning "not yet".
+///
+/// ```
+/// use voiceport_core::adapter::recent_epoch_millis;
+/// assert!(recent_epoch_millis(1_773_157_327_318.0).is_some());
+/// assert_eq!(recent_epoch_millis(1_773_157_327.0), None);
+/// assert_eq!(recent_epoch_millis(0.0), None);
+/// ```
+pub fn recent_epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
+    (millis >= 1e11).then_some(millis).and_then(epoch_millis)
+}
+
 /// Epoch seconds (possibly fractional) → UTC, when finite and in range.
 pub fn epoch_secs(seconds: f64) -> Option<DateTime<Utc>> {
     epoch_millis(seconds * 1000.0)

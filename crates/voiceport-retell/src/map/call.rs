@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, epoch_millis, field_path, finite, non_empty, parse_time, read_amount,
-    read_direction, read_id, recording_at, shorten, value_text,
+    check_call, field_path, finite, non_empty, parse_time, read_amount, read_direction, read_id,
+    recent_epoch_millis, recording_at, shorten, value_text,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -154,8 +154,9 @@ fn round(value: f64, scale: f64) -> f64 {
 
 /// An epoch-milliseconds time at `field` of `call`. A number (or a string of digits) is
 /// milliseconds; an ISO 8601 string is read too. A value that is present but unreadable
-/// (text, a number out of range) gives `None` and a warning on the call, so that it never
-/// vanishes silently; `null` gives `None` alone.
+/// (text, a number out of range, one before 1973: seconds, or `0` for "not yet") gives
+/// `None` and a warning on the call, so that it never vanishes silently; `null` gives
+/// `None` alone.
 ///
 /// (The millisecond twin of core's `read_time`; it belongs in core.)
 pub(crate) fn read_millis(
@@ -166,11 +167,11 @@ pub(crate) fn read_millis(
     let at = match value? {
         Value::Null => return None,
         Value::String(text) if text.trim().is_empty() => return None,
-        Value::Number(number) => number.as_f64().and_then(epoch_millis),
+        Value::Number(number) => number.as_f64().and_then(recent_epoch_millis),
         Value::String(text) => {
             let text = text.trim();
             match text.bytes().all(|b| b.is_ascii_digit()) {
-                true => text.parse::<f64>().ok().and_then(epoch_millis),
+                true => text.parse::<f64>().ok().and_then(recent_epoch_millis),
                 false => parse_time(text),
             }
         }
@@ -518,8 +519,15 @@ mod tests {
         assert_eq!(read(&mut call, json!(1e300)), None);
         assert_eq!(read(&mut call, json!({"ms": 1})), None);
         assert_eq!(read(&mut call, json!(true)), None);
+        // Seconds where milliseconds are documented, and "not yet": not January 1970.
+        assert_eq!(read(&mut call, json!(1773157327)), None);
+        assert_eq!(read(&mut call, json!("0")), None);
+        assert_eq!(read(&mut call, json!(-1)), None);
         let values: Vec<&str> = call.warnings.iter().map(|w| w.value.as_str()).collect();
-        assert_eq!(values, ["1e+300", "{\"ms\":1}", "true"]);
+        assert_eq!(
+            values,
+            ["1e+300", "{\"ms\":1}", "true", "1773157327", "0", "-1"]
+        );
     }
 
     #[test]

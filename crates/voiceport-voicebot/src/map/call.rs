@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, epoch_millis, finite, parse_time, read_amount, read_id, read_time,
-    recording_at, try_decode_call_with,
+    AnyJson, Text, check_call, finite, parse_time, read_amount, read_id, read_time,
+    recent_epoch_millis, recording_at, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -393,7 +393,8 @@ pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
         }
         _ => None,
     };
-    utterance.at = time.and_then(epoch_millis);
+    // A `time` in seconds (or 0) is no time: not January 1970.
+    utterance.at = time.and_then(recent_epoch_millis);
     utterance.tool_calls = tool_calls.into_iter().flatten().map(tool_call).collect();
     if matches!(role, Some(Role::FunctionCall)) {
         // 2024: `{role: "function_call", name, args}`, one invocation without an id.
@@ -565,6 +566,26 @@ mod tests {
     fn wire_call(value: serde_json::Value) -> wire::Call<'static> {
         let text: &'static str = Box::leak(value.to_string().into_boxed_str());
         serde_json::from_str(text).unwrap()
+    }
+
+    /// A message `time` is epoch milliseconds; one in seconds (or 0) is no time rather
+    /// than a moment of January 1970.
+    #[test]
+    fn a_message_time_in_seconds_is_no_time() {
+        let call = map_call(wire_call(json!({"id": "c", "messages": [
+            {"role": "bot", "message": "Hi", "time": 1773869872318.0_f64, "secondsFromStart": 0},
+            {"role": "user", "message": "Hello", "time": 1773869873.3_f64, "secondsFromStart": 1},
+            {"role": "bot", "message": "Bye", "time": 0, "secondsFromStart": 2}
+        ]})));
+        let at: Vec<Option<String>> = (call.transcript.unwrap().utterances.iter())
+            .map(|u| {
+                u.at.map(|at| at.to_rfc3339_opts(SecondsFormat::Millis, true))
+            })
+            .collect();
+        assert_eq!(
+            at,
+            [Some("2026-03-18T21:37:52.318Z".to_owned()), None, None]
+        );
     }
 
     /// The mapping is the same for both flavors: tested once, as Voicebot Studio's.
