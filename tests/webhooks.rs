@@ -1453,3 +1453,22 @@ async fn a_flood_of_messages_does_not_push_a_call_s_end_out_of_the_window() {
     sentinel(&base, &mut events).await;
     assert_eq!(ends, 1, "the end was passed on again");
 }
+
+/// A delivery whose JSON follows a UTF-8 byte-order mark is accepted: the signature is
+/// checked over the body as sent, the event decoded from the JSON after the mark.
+#[tokio::test]
+async fn a_byte_order_mark_before_a_signed_delivery_is_left_out() {
+    let (router, mut events) = Receiver::builder(&registry()).channel(16).unwrap();
+    let base = serve(router).await;
+    let mut body = b"\xEF\xBB\xBF".to_vec();
+    body.extend_from_slice(br#"{"message":{"type":"hang","call":{"id":"bom-call"}}}"#);
+    let webhook = format!("verify = \"hmac\"\nsecret = \"{HMAC_SECRET}\"\n");
+    let headers = signed_headers(&webhook, &body, Utc::now());
+    let (status, answer) = post(&format!("{base}/signed"), &headers, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{answer}");
+    let delivery = next(&mut events).await;
+    assert_eq!(
+        delivery.event.call_id().map(|id| id.as_str()),
+        Some("bom-call")
+    );
+}

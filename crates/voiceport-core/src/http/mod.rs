@@ -568,8 +568,16 @@ async fn read_capped(
         }
         body.extend_from_slice(&chunk);
     }
+    // A UTF-8 byte-order mark (which some servers put before JSON) is no part of the JSON:
+    // every decoder would refuse the body, as `voiceport normalize` does not.
+    if body.starts_with(UTF8_BOM) {
+        body.drain(..UTF8_BOM.len());
+    }
     Ok(body)
 }
+
+/// The UTF-8 byte-order mark.
+const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The first `limit` bytes of a body (an error's), or fewer when it ends or breaks
 /// first: the rest is dropped unread, with the connection.
