@@ -692,10 +692,7 @@ fn verify_and_decode(
     // The event's payloads are slices of the body rather than copies: the event and its
     // body live and go together. A byte-order mark before the JSON (signed with it) is
     // left out of what is decoded.
-    let json = match body.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) => body.slice_ref(rest),
-        None => body.clone(),
-    };
+    let json = body.slice_ref(voiceport_core::adapter::strip_bom(body));
     voiceport_core::sharing_body(&json, || endpoint.codec.decode_webhook(&json))
         .map_err(Unaccepted::Unparsable)
 }

@@ -1520,19 +1520,10 @@ async fn a_key_cut_by_the_error_body_limit_leaves_no_prefix() {
 async fn a_byte_order_mark_before_the_json_is_left_out() {
     let server = MockServer::start().await;
     let mut body = b"\xEF\xBB\xBF".to_vec();
-    body.extend_from_slice(br#"{"id": "abc"}"#);
+    body.extend_from_slice(br#"{"id": "ok"}"#);
     Mock::given(method("GET"))
-        .and(path("/api/v1/calls/abc"))
         .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
         .mount(&server)
         .await;
-    let client = client_for(&server, "/api/v1", AuthStyle::Bearer, |_| {});
-    let response = client
-        .send(Request::get(Operation::GetCall, ["calls", "abc"]))
-        .await
-        .unwrap();
-    assert_eq!(
-        response.json::<Thing>().unwrap(),
-        Thing { id: "abc".into() }
-    );
+    reads_the_ok_call(&client_for(&server, "/api/v1", AuthStyle::Bearer, |_| {})).await;
 }

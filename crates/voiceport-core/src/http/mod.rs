@@ -570,14 +570,10 @@ async fn read_capped(
     }
     // A UTF-8 byte-order mark (which some servers put before JSON) is no part of the JSON:
     // every decoder would refuse the body, as `voiceport normalize` does not.
-    if body.starts_with(UTF8_BOM) {
-        body.drain(..UTF8_BOM.len());
-    }
+    let mark = body.len() - crate::adapter::strip_bom(&body).len();
+    body.drain(..mark);
     Ok(body)
 }
-
-/// The UTF-8 byte-order mark.
-const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
 /// The first `limit` bytes of a body (an error's), or fewer when it ends or breaks
 /// first: the rest is dropped unread, with the connection.
