@@ -288,8 +288,8 @@ impl fmt::Display for MergedCursor {
 /// and fetches its next page ahead once half of it is yielded (a walk that stops within
 /// its first page, one page of merged calls, asks each vendor once), so memory is bounded
 /// by two pages per provider whatever the number of calls. Needs a Tokio runtime (the
-/// fetches ahead are tasks): started outside one, [`Registry::calls`](crate::Registry::calls) fails with
-/// [`Error::Config`].
+/// fetches ahead are tasks): started outside one,
+/// [`Registry::calls`](crate::Registry::calls) fails with [`Error::Config`].
 pub struct MergedCalls {
     lanes: Vec<Lane>,
     page_size: Option<u32>,
@@ -389,11 +389,8 @@ impl Lane {
             return Poll::Ready(Err(cycle));
         }
         while self.buffer.is_empty() && !self.done {
-            if self.ahead.is_none()
-                && let Some(next) = self.next.take()
-            {
-                self.fetch(Some(next), 0, None);
-            }
+            // An empty buffer is past any half: the next page, if not asked for yet, is.
+            self.fetch_ahead_past_half();
             let Some(fetch) = self.ahead.as_mut() else {
                 self.done = true;
                 break;
