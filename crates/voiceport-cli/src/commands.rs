@@ -788,7 +788,8 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
         writeln!(sink, "{}", CSV_COLUMNS.join(","))
             .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
     }
-    let writer = PageWriter::start(sink, args.format, resume_extra(&args))?;
+    let start = query.cursor.as_ref().map(PageCursor::to_token);
+    let writer = PageWriter::start(sink, args.format, start)?;
     let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
     let mut resume = query.cursor.clone();
@@ -822,11 +823,9 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             }
         };
         count += page.calls.len();
-        // Should writing it fail, the export resumes where this page began.
-        let fetched_with = resume.as_ref().map(PageCursor::to_token);
         resume = page.next.clone();
         progress.show(count, page.total);
-        if !writer.write(page, fetched_with).await {
+        if !writer.write(page).await {
             // The writer failed; `finish` says how.
             break;
         }

@@ -7,10 +7,10 @@ use std::io::{self, BufWriter, Write};
 
 use crate::Failure;
 use crate::cli::ExportArgs;
-use crate::commands::resume_hint;
+use crate::commands::{resume_extra, resume_hint};
 
 /// An export's output: the `--output` file (appended to with `--append`) or standard
-/// output, buffered.
+/// output, buffered; and what of it is whole, as of its last [mark](Sink::mark).
 pub(crate) struct Sink {
     out: BufWriter<Box<dyn Write + Send>>,
     /// A second handle on the output file, to read its length and cut it back; standard
@@ -18,17 +18,27 @@ pub(crate) struct Sink {
     file: Option<File>,
     /// Its name in messages.
     name: String,
+    /// What the resume advice of a failed write adds to `--cursor …` ([`resume_extra`]).
+    extra: &'static str,
+    /// The output's length at the last mark (a file's only).
+    whole_length: Option<u64>,
+    /// The calls written whole at the last mark, and the cursor the walk resumes after
+    /// them from (`None`: from the start).
+    whole_calls: usize,
+    resume: Option<String>,
 }
-
-/// How much of the output is whole: its length when it is a file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Mark(Option<u64>);
 
 impl Sink {
     /// Opens the output `args` name.
     pub(crate) fn open(args: &ExportArgs) -> Result<Sink, Failure> {
+        let extra = resume_extra(args);
         let Some(path) = &args.output else {
-            return Ok(Sink::new(Box::new(io::stdout()), None, "standard output"));
+            return Ok(Sink::new(
+                Box::new(io::stdout()),
+                None,
+                "standard output",
+                extra,
+            ));
         };
         let name = path.display().to_string();
         let opened = std::fs::OpenOptions::new()
@@ -39,16 +49,25 @@ impl Sink {
             .open(path)
             .and_then(|file| Ok((file.try_clone()?, file)));
         let (file, handle) = opened.map_err(|e| Failure::Io(name.clone(), e))?;
-        Ok(Sink::new(Box::new(file), Some(handle), &name))
+        Ok(Sink::new(Box::new(file), Some(handle), &name, extra))
     }
 
     /// Writes to `out`, named `name`; `file`, a handle on the same file, lets a failed
-    /// write be taken back.
-    pub(crate) fn new(out: Box<dyn Write + Send>, file: Option<File>, name: &str) -> Sink {
+    /// write be taken back; `extra` is added to the resume advice of a failed write.
+    pub(crate) fn new(
+        out: Box<dyn Write + Send>,
+        file: Option<File>,
+        name: &str,
+        extra: &'static str,
+    ) -> Sink {
         Sink {
             out: BufWriter::new(out),
             file,
             name: name.to_owned(),
+            extra,
+            whole_length: None,
+            whole_calls: 0,
+            resume: None,
         }
     }
 
@@ -57,37 +76,40 @@ impl Sink {
         &self.name
     }
 
-    /// Flushes what was written, and marks it whole.
-    pub(crate) fn mark(&mut self) -> io::Result<Mark> {
+    /// Flushes what was written, and marks it whole: `calls` calls in all, after which the
+    /// walk resumes from `resume` (`None`: from the start).
+    pub(crate) fn mark(&mut self, calls: usize, resume: Option<String>) -> io::Result<()> {
         self.out.flush()?;
-        match &self.file {
-            Some(file) => Ok(Mark(Some(file.metadata()?.len()))),
-            None => Ok(Mark(None)),
-        }
+        self.whole_length = match &self.file {
+            Some(file) => Some(file.metadata()?.len()),
+            None => None,
+        };
+        (self.whole_calls, self.resume) = (calls, resume);
+        Ok(())
     }
 
-    /// The failure of a write (`error`) made after `mark`, `written` calls whole before it:
-    /// what was written since `mark` is taken back (a file's, cut back to it; the rows not
-    /// yet flushed, dropped), and the failure says where to resume (`resume`, the cursor of
-    /// the rows after `mark`; `extra` added to the command).
-    pub(crate) fn failed(
-        self,
-        error: io::Error,
-        mark: Mark,
-        written: usize,
-        resume: Option<&str>,
-        extra: &str,
-    ) -> Failure {
-        let name = self.name;
+    /// The failure of a write (`error`) made after the last mark: what was written since
+    /// is taken back (a file's, cut back to the mark; the rows not yet flushed, dropped),
+    /// and the failure says where to resume.
+    pub(crate) fn failed(self, error: io::Error) -> Failure {
+        let Sink {
+            out,
+            file,
+            name,
+            extra,
+            whole_length,
+            whole_calls: written,
+            resume,
+        } = self;
         // A reader that closed standard output (`| head`) has what it wanted.
-        if self.file.is_none() && error.kind() == io::ErrorKind::BrokenPipe {
+        if file.is_none() && error.kind() == io::ErrorKind::BrokenPipe {
             return Failure::Io(name, error);
         }
         // Not flushed on drop: the rows it holds would land after the cut.
-        let (out, _unflushed) = self.out.into_parts();
+        let (out, _unflushed) = out.into_parts();
         drop(out);
-        let left = match (&self.file, mark) {
-            (Some(file), Mark(Some(length))) => match file.set_len(length) {
+        let left = match (&file, whole_length) {
+            (Some(file), Some(length)) => match file.set_len(length) {
                 Ok(()) => format!(
                     "the rows after the last whole page were removed; {written} calls are in it"
                 ),
@@ -100,7 +122,7 @@ impl Sink {
             ),
         };
         let next = match resume {
-            Some(token) => resume_hint(token, extra),
+            Some(token) => resume_hint(&token, extra),
             None if written == 0 => "run the same command again to start over".to_owned(),
             None => "run the same command again (without --append) to start over".to_owned(),
         };

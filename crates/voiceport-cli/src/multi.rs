@@ -269,12 +269,9 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         writeln!(sink, "provider_name,{columns}")
             .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
     }
-    // What the output holds whole: rows up to the last mark, and the cursor after them.
-    let mut whole = sink
-        .mark()
-        .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
-    let mut whole_count = 0;
-    let mut whole_cursor = args.cursor.is_some().then(|| walk.cursor().to_token());
+    // Before any row, a failed write resumes where the walk began.
+    let start = args.cursor.is_some().then(|| walk.cursor().to_token());
+    (sink.mark(0, start)).map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
     let rows_per_mark = args.page_size.map_or(ROWS_PER_MARK, |size| size as usize);
     let mut count = 0;
     let mut ctrl_c = StopSignal::listen()?;
@@ -282,7 +279,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
             // Every row is written whole.
             if let Err(e) = sink.flush() {
-                let failed = sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra);
+                let failed = sink.failed(e);
                 return Err(crate::commands::output_closed_on_interrupt(failed));
             }
             return Err(interrupted(
@@ -297,7 +294,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             Ok(None) => break,
             Err(failure) => {
                 if let Err(e) = sink.flush() {
-                    return Err(sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra));
+                    return Err(sink.failed(e));
                 }
                 let resumed = args.cursor.is_some();
                 return Err(walk_failure(failure, count, &walk.cursor(), resumed, extra));
@@ -316,21 +313,15 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         count += 1;
         let marked = match written {
             Ok(()) if count % rows_per_mark != 0 => continue,
-            Ok(()) => sink.mark(),
+            Ok(()) => sink.mark(count, Some(walk.cursor().to_token())),
             Err(e) => Err(e),
         };
-        match marked {
-            Ok(mark) => {
-                (whole, whole_count) = (mark, count);
-                whole_cursor = Some(walk.cursor().to_token());
-            }
-            Err(e) => {
-                return Err(sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra));
-            }
+        if let Err(e) = marked {
+            return Err(sink.failed(e));
         }
     }
     if let Err(e) = sink.flush() {
-        return Err(sink.failed(e, whole, whole_count, whole_cursor.as_deref(), extra));
+        return Err(sink.failed(e));
     }
     if args.output.is_some() {
         output::say(&format!("exported {count} calls"));

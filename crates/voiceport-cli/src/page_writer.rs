@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use tokio::sync::mpsc;
-use voiceport::{Call, CallPage};
+use voiceport::{Call, CallPage, PageCursor};
 
 use crate::Failure;
 use crate::cli::ExportFormat;
@@ -19,39 +19,29 @@ const QUEUED_PAGES: usize = 1;
 /// on the sink are always whole pages, which is what a resume cursor counts on. A page
 /// whose writing fails is taken back ([`Sink::failed`]).
 pub(crate) struct PageWriter {
-    pages: mpsc::Sender<Handed>,
+    pages: mpsc::Sender<CallPage>,
     thread: tokio::task::JoinHandle<Result<(), Failure>>,
-}
-
-/// A page handed over, and the cursor it was fetched with: where to resume should its
-/// writing fail.
-struct Handed {
-    page: CallPage,
-    cursor: Option<String>,
 }
 
 impl PageWriter {
     /// Starts writing to `sink` as `format` rows, what was written to it so far flushed
-    /// and kept whatever happens after; `extra` is what the resume advice of a failed
-    /// write adds to `--cursor …`.
+    /// and kept whatever happens after; the walk began at `start` (`None`: the first page).
     pub(crate) fn start(
         mut sink: Sink,
         format: ExportFormat,
-        extra: &'static str,
+        start: Option<String>,
     ) -> Result<Self, Failure> {
-        let mut whole = sink
-            .mark()
-            .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
-        let (pages, mut queued) = mpsc::channel::<Handed>(QUEUED_PAGES);
+        (sink.mark(0, start)).map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
+        let (pages, mut queued) = mpsc::channel::<CallPage>(QUEUED_PAGES);
         let thread = tokio::task::spawn_blocking(move || {
             let mut written = 0;
-            while let Some(Handed { page, cursor }) = queued.blocking_recv() {
-                match write_page(&mut sink, &page.calls, format).and_then(|()| sink.mark()) {
-                    Ok(mark) => {
-                        whole = mark;
-                        written += page.calls.len();
-                    }
-                    Err(e) => return Err(sink.failed(e, whole, written, cursor.as_deref(), extra)),
+            while let Some(page) = queued.blocking_recv() {
+                written += page.calls.len();
+                // Written whole, the page's own next cursor resumes after it.
+                let next = page.next.as_ref().map(PageCursor::to_token);
+                let done = write_page(&mut sink, &page.calls, format);
+                if let Err(e) = done.and_then(|()| sink.mark(written, next)) {
+                    return Err(sink.failed(e));
                 }
             }
             Ok(())
@@ -59,10 +49,10 @@ impl PageWriter {
         Ok(PageWriter { pages, thread })
     }
 
-    /// Hands `page`, fetched with `cursor`, over; `false` when the writer has stopped (on
-    /// a write error, which [`finish`](Self::finish) returns).
-    pub(crate) async fn write(&self, page: CallPage, cursor: Option<String>) -> bool {
-        self.pages.send(Handed { page, cursor }).await.is_ok()
+    /// Hands `page` over; `false` when the writer has stopped (on a write error, which
+    /// [`finish`](Self::finish) returns).
+    pub(crate) async fn write(&self, page: CallPage) -> bool {
+        self.pages.send(page).await.is_ok()
     }
 
     /// Waits until every page handed over is written and flushed.
@@ -116,13 +106,16 @@ mod tests {
         }
     }
 
-    fn page(ids: &[&str]) -> CallPage {
+    /// A page of calls `ids`, naming `next` as the next page's cursor.
+    fn page(ids: &[&str], next: Option<&str>) -> CallPage {
         CallPage {
             calls: ids
                 .iter()
                 .map(|id| Call::new(CallId::new(*id), ProviderKind::Rounded))
                 .collect(),
-            next: None,
+            next: next.map(|token| PageCursor::Token {
+                token: token.to_owned(),
+            }),
             total: None,
         }
     }
@@ -133,10 +126,10 @@ mod tests {
             bytes: Arc::default(),
             fail_after: usize::MAX,
         };
-        let sink_out = Sink::new(Box::new(sink.clone()), None, "out");
-        let writer = PageWriter::start(sink_out, ExportFormat::Jsonl, "").expect("started");
+        let sink_out = Sink::new(Box::new(sink.clone()), None, "out", "");
+        let writer = PageWriter::start(sink_out, ExportFormat::Jsonl, None).expect("started");
         for ids in [&["a", "b"][..], &["c"], &[], &["d"]] {
-            assert!(writer.write(page(ids), None).await);
+            assert!(writer.write(page(ids, None)).await);
         }
         writer.finish().await.expect("written");
         let text = String::from_utf8(sink.bytes.lock().expect("not poisoned").clone()).unwrap();
@@ -154,12 +147,12 @@ mod tests {
             bytes: Arc::default(),
             fail_after: 120,
         };
-        let out = Sink::new(Box::new(sink), None, "standard output");
-        let writer = PageWriter::start(out, ExportFormat::Jsonl, " --append").expect("started");
+        let out = Sink::new(Box::new(sink), None, "standard output", " --append");
+        let writer = PageWriter::start(out, ExportFormat::Jsonl, None).expect("started");
         let mut accepted = 0;
         for n in 0..10 {
-            let cursor = (n > 0).then(|| format!("page-{n}"));
-            if !writer.write(page(&["a"]), cursor).await {
+            let next = format!("page-{}", n + 1);
+            if !writer.write(page(&["a"], Some(&next))).await {
                 break;
             }
             accepted += 1;
@@ -174,12 +167,12 @@ mod tests {
                 assert_eq!(target, "standard output");
                 assert_eq!(error.to_string(), "disk full");
                 // Standard output cannot be cut back: the whole rows are counted, and the
-                // cursor is the failed page's own.
+                // cursor is the failed page's own (the one before it named as next).
                 assert_eq!(
                     hint,
                     "1 calls were written whole, and part of the next page may follow them: \
                      delete it before resuming; to resume after them, run the same command \
-                     with --cursor 'page-1' --append"
+                     with --cursor '{\"mode\":\"token\",\"token\":\"page-1\"}' --append"
                 );
             }
             other => panic!("{:?}", other.err()),
