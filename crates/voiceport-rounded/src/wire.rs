@@ -147,16 +147,8 @@ where
 fn status_or_none<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u16>, D::Error> {
-    let status = match Value::deserialize(deserializer)? {
-        Value::Number(number) => number.as_u64().or_else(|| {
-            number
-                .as_f64()
-                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
-                .map(|f| f as u64)
-        }),
-        Value::String(text) => text.trim().parse().ok(),
-        _ => None,
-    };
+    // Read as any count is (core's `count`), then anything else is left out too.
+    let status = count(Value::deserialize(deserializer)?).ok().flatten();
     Ok(status.and_then(|status| u16::try_from(status).ok()))
 }
 
