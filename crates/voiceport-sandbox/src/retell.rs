@@ -57,7 +57,7 @@ use crate::common::{Ctx, JsonObject, error, json_response, optional, plus_number
 use crate::content::{Line, Who, conversation, cost, recording_url, transcript_text};
 use crate::rng::Rng;
 use crate::sim::{Outcome, Phase, SimCall, View};
-use crate::store::{DialSpec, RETELL_AGENTS};
+use crate::store::{DialSpec, has_agent};
 use crate::webhooks::{Outgoing, Stage};
 
 /// Retell's documented error messages.
@@ -682,7 +682,7 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     // under the key (422, its documented message).
     if agent
         .as_deref()
-        .is_some_and(|agent| !RETELL_AGENTS.contains(&agent))
+        .is_some_and(|agent| !has_agent(ctx.vendor, agent))
     {
         return not_found(&ctx);
     }
@@ -700,7 +700,8 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     let spec = DialSpec {
         to,
         from: Some(from),
-        agent_id: Some(agent.unwrap_or_else(|| RETELL_AGENTS[0].to_owned())),
+        // Without one, the store gives the call the account's first agent.
+        agent_id: agent,
         metadata: metadata.unwrap_or_default(),
         variables,
         ..DialSpec::default()
@@ -763,6 +764,7 @@ async fn delete_call(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::RETELL_AGENTS;
 
     fn call(phase: Phase, web: bool) -> SimCall {
         let mut call = SimCall::sample("call_0b7e3f1a9c2d4e6f8a1b3c5d7e9f", phase);

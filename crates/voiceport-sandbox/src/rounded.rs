@@ -19,7 +19,7 @@ use crate::common::{
 };
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
-use crate::store::{DialSpec, ROUNDED_AGENTS};
+use crate::store::{DialSpec, has_agent};
 use crate::webhooks::{Outgoing, Stage};
 
 const ORGANIZATION: &str = "123e4567-e89b-12d3-a456-426614174001";
@@ -391,7 +391,7 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     // nothing; Rounded documents only 400 for a refused request.
     if agent
         .as_deref()
-        .is_some_and(|agent| !ROUNDED_AGENTS.contains(&agent))
+        .is_some_and(|agent| !has_agent(ctx.vendor, agent))
     {
         problems.push(("agent_id", "no agent with this id in your organization"));
     }

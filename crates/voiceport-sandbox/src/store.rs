@@ -266,6 +266,12 @@ pub(crate) fn agent_id(vendor: Vendor, index: usize) -> &'static str {
     }
 }
 
+/// Whether `id` names one of `vendor`'s agents (as [`agent_id`] spells them): what its
+/// dial takes.
+pub(crate) fn has_agent(vendor: Vendor, id: &str) -> bool {
+    (0..AGENTS.len()).any(|index| agent_id(vendor, index) == id)
+}
+
 const TAGS: [&str; 5] = ["vip", "renewal", "follow-up", "spanish", "escalated"];
 
 fn vendor_id(vendor: Vendor, rng: &mut Rng) -> String {

@@ -47,6 +47,7 @@ use crate::common::{
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
+use crate::vendor::Vendor;
 use crate::webhooks::{Outgoing, Stage};
 
 /// Where Vapi calls' live control is served (outside the API's prefix: no key).
@@ -109,10 +110,10 @@ impl Flavor {
         }
     }
 
-    /// Whether the account has the assistant `id`: the seeded history's (the same three
-    /// for both flavors) and the one a dial names by default.
-    fn has_assistant(self, id: &str) -> bool {
-        id == self.assistant_id() || crate::store::VAPI_ASSISTANTS.contains(&id)
+    /// Whether the account `vendor` has the assistant `id`: the seeded history's and the
+    /// one a dial names by default.
+    fn has_assistant(self, vendor: Vendor, id: &str) -> bool {
+        id == self.assistant_id() || crate::store::has_agent(vendor, id)
     }
 
     /// The number a dialed call is placed from.
@@ -707,7 +708,7 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
     };
     // An assistant of another account (or a typo) is refused, as Vapi refuses a dial that
     // names a missing resource (400); the message is inferred.
-    if !api.flavor.has_assistant(&assistant) {
+    if !api.flavor.has_assistant(api.ctx.vendor, &assistant) {
         return api.fail(
             api.flavor.invalid(),
             "Couldn't Get Assistant. `assistantId` Does Not Exist.",
