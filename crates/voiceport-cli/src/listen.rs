@@ -144,7 +144,7 @@ pub(crate) async fn run(
             if let (Some(Some(false)), Some(Ok(())), Some(forward)) =
                 (earlier, &forwarded, forward.as_deref())
             {
-                output::say(&format!(
+                output::say_queued(&format!(
                     "note: a `{}` printed earlier as not forwarded reached {} on the vendor's retry",
                     output::cell(&vendor_event),
                     forward.shown
@@ -288,14 +288,14 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
                         Ok(reply) if reply.is_object() => {
                             delivery.reply(reply);
                         }
-                        _ => output::say(&format!(
+                        _ => output::say_queued(&format!(
                             "warning: {shown} answered a `{event}` the vendor waits on without a JSON object; the vendor gets no answer (204)"
                         )),
                     }
                     return Ok(());
                 }
                 Err(Unread::TooLong) => {
-                    output::say(&format!(
+                    output::say_queued(&format!(
                         "warning: {shown} answered a `{event}` the vendor waits on with more than {} KiB; the vendor gets no answer (204)",
                         FORWARD_REPLY_LIMIT / 1024
                     ));
@@ -317,7 +317,7 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
         Err(error) if error.is_timeout() => format!("{shown} did not answer in time"),
         Err(error) => format!("forwarding to {shown} failed: {}", error.without_url()),
     };
-    output::say(&format!(
+    output::say_queued(&format!(
         "warning: {failure}; the event is printed marked not forwarded, and the vendor is answered 500: {}",
         resend(delivery.kind)
     ));

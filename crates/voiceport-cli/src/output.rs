@@ -55,6 +55,17 @@ pub(crate) fn say(text: &str) {
         .and_then(|()| stderr.write_all(b"\n"));
 }
 
+/// [`say`] for what a handler of `listen` says while deliveries come in (a forward that
+/// failed): through the log queue when one runs ([`queue_log_lines`]), so that a standard
+/// error nobody reads holds up no worker, and with it every other delivery's answer;
+/// dropped and counted with the log lines when the queue is full.
+pub(crate) fn say_queued(text: &str) {
+    match lock(&LOG_QUEUE).as_ref() {
+        Some(queue) => queue.push(format!("{}\n", clean(text))),
+        None => say(text),
+    }
+}
+
 /// [`say`] from the blocking pool, not waited for: a notice after Ctrl-C, which must not
 /// hold what follows it (the second Ctrl-C, a deadline) should standard error be a pipe
 /// nobody drains.
@@ -139,8 +150,9 @@ impl LogQueue {
     }
 }
 
-/// From now on, log lines are written by a thread of their own ([`LogQueue`]). Lines
-/// written with [`say`] are not: they are few, and some must be out before what follows.
+/// From now on, log lines and [`say_queued`]'s are written by a thread of their own
+/// ([`LogQueue`]). Lines written with [`say`] are not: they are few, and some must be out
+/// before what follows.
 pub(crate) fn queue_log_lines() {
     use std::sync::atomic::AtomicU64;
     let (lines, queued) = std::sync::mpsc::sync_channel::<String>(QUEUED_LOG_LINES);

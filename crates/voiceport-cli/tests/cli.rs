@@ -1383,6 +1383,106 @@ async fn listen_keeps_answering_while_its_standard_error_is_not_read() {
     );
 }
 
+/// The warning for each event the local app of `--forward` did not take goes through the
+/// same queue as the log lines: with standard error not read, verified deliveries whose
+/// forward fails are still answered (500, each), and Ctrl-C still ends `listen` with 0.
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_answers_failed_forwards_while_its_standard_error_is_not_read() {
+    use std::io::{BufRead, BufReader, Read};
+    use std::time::Duration;
+    let config = private_config(
+        "stuck-forward",
+        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+         [providers.support.webhook]\nsecret = \"listen-secret-53\"\n",
+    );
+    // Nothing listens on port 9: every forward fails at once.
+    let args = [
+        "listen",
+        "--port",
+        "0",
+        "--forward",
+        "http://127.0.0.1:9/events",
+    ];
+    let mut child = KilledOnDrop(spawn_piped(&config, &args));
+    // Standard output (the events) is read throughout: only standard error is left alone.
+    let mut printed = child.0.stdout.take().unwrap();
+    let printing = std::thread::spawn(move || {
+        let mut all = String::new();
+        let _ = printed.read_to_string(&mut all);
+        all
+    });
+    let mut said = BufReader::new(child.0.stderr.take().unwrap());
+    let (said, first) = tokio::task::spawn_blocking(move || {
+        let mut first = String::new();
+        said.read_line(&mut first).unwrap();
+        (said, first)
+    })
+    .await
+    .unwrap();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    // Each a status update of a call of its own, so that none is a duplicate of another:
+    // a warning of about 250 bytes each, far more than a pipe (64 KiB) and the queue
+    // (4,096 lines) hold together.
+    let url = format!("http://{address}/webhooks/support");
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for batch in 0..300 {
+        let posts = (0..16).map(|n| {
+            let call = format!("0199e4b2-5c3a-7d11-9e0f-{:012x}", batch * 16 + n);
+            let body = format!(
+                r#"{{"message":{{"type":"status-update","status":"in-progress","timestamp":1764590400000,"call":{{"id":"{call}"}}}}}}"#
+            );
+            client
+                .post(&url)
+                .header("x-vapi-secret", "listen-secret-53")
+                .body(body)
+                .send()
+        });
+        for answer in futures::future::join_all(posts).await {
+            let answer = answer.unwrap_or_else(|e| panic!("batch {batch}: no answer: {e}"));
+            assert_eq!(answer.status(), 500, "batch {batch}");
+        }
+    }
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut rest = String::new();
+        let mut said = said;
+        let _ = said.read_to_string(&mut rest);
+        rest
+    });
+    let pid = child.0.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "still running after Ctrl-C"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let rest = reading.await.unwrap();
+    assert!(rest.contains("the vendor is answered 500"), "{rest:.400}");
+    assert!(
+        rest.contains("log lines were dropped while standard error was not being read"),
+        "{}",
+        &rest[rest.len().saturating_sub(400)..]
+    );
+    // Every event was printed, marked as not forwarded.
+    let events = printing.join().unwrap();
+    assert_eq!(events.lines().count(), 300 * 16, "{events:.400}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_refuses_a_forward_url_it_cannot_post_to() {
     let config = vendor_config(
