@@ -376,7 +376,8 @@ pub(crate) struct ExportArgs {
     /// tab are quoted).
     #[arg(long, value_enum, default_value = "jsonl")]
     pub(crate) format: ExportFormat,
-    /// Write here instead of standard output.
+    /// Write here instead of standard output. An existing file is replaced once the first
+    /// page is in: an export refused before that leaves it as it was.
     #[arg(long, short = 'o')]
     pub(crate) output: Option<PathBuf>,
     /// Add to the --output file instead of replacing it, without a CSV header: for

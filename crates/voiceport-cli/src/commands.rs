@@ -1,6 +1,5 @@
 //! One function per command.
 
-use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -781,13 +780,8 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
         .map(PageCursor::from_token)
         .transpose()
         .map_err(values::cursor_refused)?;
-    let mut sink = Sink::open(&args)?;
-    if let ExportFormat::Csv = args.format
-        && !args.append
-    {
-        writeln!(sink, "{}", CSV_COLUMNS.join(","))
-            .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
-    }
+    let header = matches!(args.format, ExportFormat::Csv).then(|| CSV_COLUMNS.join(","));
+    let sink = Sink::open(&args, header)?;
     let start = query.cursor.as_ref().map(PageCursor::to_token);
     let writer = PageWriter::start(sink, args.format, start)?;
     let progress = Progress::for_rows(args.output.is_none());

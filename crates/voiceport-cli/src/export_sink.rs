@@ -1,6 +1,8 @@
 //! Where an export writes, and how a write that fails part-way (a full disk) is undone: an
 //! output file is cut back to its last whole page, so that the cursor printed resumes
-//! exactly after the rows it holds.
+//! exactly after the rows it holds. An existing file is emptied only once the walk has
+//! something to write (its first page, or its end): an export refused before that (a
+//! filter the vendor lacks, a wrong key, no network) leaves yesterday's file as it was.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -18,6 +20,13 @@ pub(crate) struct Sink {
     file: Option<File>,
     /// Its name in messages.
     name: String,
+    /// Whether the walk has begun writing ([`Sink::begin`]): before, nothing is written,
+    /// and the file is as it was.
+    begun: bool,
+    /// Written first when the walk begins: the CSV header (not with `--append`).
+    header: Option<String>,
+    /// Whether the file is emptied when the walk begins (not with `--append`).
+    truncate: bool,
     /// What the resume advice of a failed write adds to `--cursor …` ([`resume_extra`]).
     extra: &'static str,
     /// The output's length at the last mark (a file's only).
@@ -29,27 +38,56 @@ pub(crate) struct Sink {
 }
 
 impl Sink {
-    /// Opens the output `args` name.
-    pub(crate) fn open(args: &ExportArgs) -> Result<Sink, Failure> {
+    /// Opens the output `args` name (created if missing, not yet emptied), to begin with
+    /// `header` (a CSV header line, without its line break) unless `--append` is given.
+    pub(crate) fn open(args: &ExportArgs, header: Option<String>) -> Result<Sink, Failure> {
         let extra = resume_extra(args);
+        let header = header.filter(|_| !args.append);
         let Some(path) = &args.output else {
-            return Ok(Sink::new(
-                Box::new(io::stdout()),
-                None,
-                "standard output",
-                extra,
-            ));
+            let sink = Sink::new(Box::new(io::stdout()), None, "standard output", extra);
+            return Ok(sink.beginning_with(header, false));
         };
         let name = path.display().to_string();
+        // Opened now, so that a path that cannot be written is said before any request;
+        // emptied when the walk begins.
         let opened = std::fs::OpenOptions::new()
             .write(true)
             .create(true)
             .append(args.append)
-            .truncate(!args.append)
+            .truncate(false)
             .open(path)
             .and_then(|file| Ok((file.try_clone()?, file)));
         let (file, handle) = opened.map_err(|e| Failure::Io(name.clone(), e))?;
-        Ok(Sink::new(Box::new(file), Some(handle), &name, extra))
+        let sink = Sink::new(Box::new(file), Some(handle), &name, extra);
+        Ok(sink.beginning_with(header, !args.append))
+    }
+
+    /// This sink, writing `header` first and emptying its file (`truncate`) when the walk
+    /// begins.
+    fn beginning_with(mut self, header: Option<String>, truncate: bool) -> Sink {
+        self.begun = false;
+        self.header = header.map(|line| line + "\n");
+        self.truncate = truncate;
+        self
+    }
+
+    /// The walk has something to write (a page, or its end): the file is emptied (not
+    /// with `--append`) and the header written. Writing calls it; an export that ends with
+    /// no call written calls it itself. Once only.
+    pub(crate) fn begin(&mut self) -> io::Result<()> {
+        if self.begun {
+            return Ok(());
+        }
+        self.begun = true;
+        if let (true, Some(file)) = (self.truncate, &self.file) {
+            file.set_len(0)?;
+            // A failed write is taken back to the emptied file, not the old length.
+            self.whole_length = Some(0);
+        }
+        match self.header.take() {
+            Some(header) => self.out.write_all(header.as_bytes()),
+            None => Ok(()),
+        }
     }
 
     /// Writes to `out`, named `name`; `file`, a handle on the same file, lets a failed
@@ -64,6 +102,9 @@ impl Sink {
             out: BufWriter::new(out),
             file,
             name: name.to_owned(),
+            begun: true,
+            header: None,
+            truncate: false,
             extra,
             whole_length: None,
             whole_calls: 0,
@@ -79,7 +120,7 @@ impl Sink {
     /// Flushes what was written, and marks it whole: `calls` calls in all, after which the
     /// walk resumes from `resume` (`None`: from the start).
     pub(crate) fn mark(&mut self, calls: usize, resume: Option<String>) -> io::Result<()> {
-        self.out.flush()?;
+        self.flush()?;
         self.whole_length = match &self.file {
             Some(file) => Some(file.metadata()?.len()),
             None => None,
@@ -97,6 +138,9 @@ impl Sink {
             file,
             name,
             extra,
+            begun: _,
+            header: _,
+            truncate: _,
             whole_length,
             whole_calls: written,
             resume,
@@ -136,10 +180,15 @@ impl Sink {
 
 impl Write for Sink {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.begin()?;
         self.out.write(bytes)
     }
 
+    /// Before the walk begins there is nothing to flush (the header waits).
     fn flush(&mut self) -> io::Result<()> {
+        if !self.begun {
+            return Ok(());
+        }
         self.out.flush()
     }
 }

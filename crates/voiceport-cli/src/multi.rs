@@ -260,15 +260,11 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let mut query = values::query(&args.filters)?;
     query.page_size = args.page_size;
     let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
-    let mut sink = Sink::open(&args)?;
+    let columns = crate::commands::CSV_COLUMNS.join(",");
+    let header =
+        matches!(args.format, ExportFormat::Csv).then(|| format!("provider_name,{columns}"));
+    let mut sink = Sink::open(&args, header)?;
     let extra = crate::commands::resume_extra(&args);
-    if let ExportFormat::Csv = args.format
-        && !args.append
-    {
-        let columns = crate::commands::CSV_COLUMNS.join(",");
-        writeln!(sink, "provider_name,{columns}")
-            .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
-    }
     // Before any row, a failed write resumes where the walk began.
     let start = args.cursor.is_some().then(|| walk.cursor().to_token());
     (sink.mark(0, start)).map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
@@ -291,7 +287,12 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         };
         let merged = match next {
             Ok(Some(merged)) => merged,
-            Ok(None) => break,
+            // The walk is complete: an export of no call still empties the file (and
+            // writes the header).
+            Ok(None) => match sink.begin() {
+                Ok(()) => break,
+                Err(e) => return Err(sink.failed(e)),
+            },
             Err(failure) => {
                 if let Err(e) = sink.flush() {
                     return Err(sink.failed(e));

@@ -39,7 +39,10 @@ impl PageWriter {
                 written += page.calls.len();
                 // Written whole, the page's own next cursor resumes after it.
                 let next = page.next.as_ref().map(PageCursor::to_token);
-                let done = write_page(&mut sink, &page.calls, format);
+                // A page is in, empty or not: the walk begins writing.
+                let done = sink
+                    .begin()
+                    .and_then(|()| write_page(&mut sink, &page.calls, format));
                 if let Err(e) = done.and_then(|()| sink.mark(written, next)) {
                     return Err(sink.failed(e));
                 }

@@ -501,6 +501,65 @@ async fn export_jsonl_and_csv() {
     assert_eq!(csv.lines().count(), 31);
 }
 
+/// An export that fails before its first page (a filter the vendor lacks, a refused key)
+/// leaves an existing `-o` file as it was, one provider or merged; one that completes
+/// replaces it, even with no call to write (the CSV header alone).
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
+    let env = env().await;
+    let path = env.config.with_file_name("yesterday.csv");
+    let file = path.to_str().unwrap();
+    let yesterday = "id,provider,status\ncall-1,rounded,completed\n";
+    let refused: [(&[&str], i32); 3] = [
+        // Voicebot Studio cannot filter by tag: refused before any request (exit 4).
+        (&["-p", "voicebot", "export", "--tag", "vip"], 4),
+        (
+            &["export", "--providers", "voicebot,rounded", "--tag", "vip"],
+            4,
+        ),
+        // The vendor refuses the key (exit 3).
+        (&["-p", "refused", "export"], 3),
+    ];
+    let refused_key = format!(
+        "{}\n[providers.refused]\nkind = \"rounded\"\napi_key = \"wrong-key-8\"\nbase_url = \"{}\"\n\
+         [providers.refused.options]\nfrom_number = \"+16175550142\"\nagent_id = \"3407d20e-0e63-4a9f-9837-dd4df2fa2aee\"\n",
+        std::fs::read_to_string(&env.config).unwrap(),
+        env._sandbox.base_url(voiceport::ProviderKind::Rounded),
+    );
+    let config = private_config("refused-export", &refused_key);
+    for (args, code) in refused {
+        std::fs::write(&path, yesterday).unwrap();
+        let args = [args, &["--format", "csv", "-o", file]].concat();
+        let out = run_with(&config, &args).await;
+        assert_eq!(out.status.code(), Some(code), "{args:?}: {}", stderr(&out));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            yesterday,
+            "{args:?}"
+        );
+    }
+    // No call matches: the export is complete, and the file holds the header alone.
+    for (args, header) in [
+        (&["-p", "rounded", "export"][..], "id,provider,status"),
+        (
+            &["export", "--providers", "voicebot,rounded"][..],
+            "provider_name,id,provider,status",
+        ),
+    ] {
+        std::fs::write(&path, yesterday).unwrap();
+        let args = [
+            args,
+            &["--since", "2099-01-01", "--format", "csv", "-o", file],
+        ]
+        .concat();
+        let out = run_with(&config, &args).await;
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let csv = std::fs::read_to_string(&path).unwrap();
+        assert!(csv.starts_with(header), "{args:?}: {csv}");
+        assert_eq!(csv.lines().count(), 1, "{args:?}: {csv}");
+    }
+}
+
 /// Standard error is captured here, so it is no terminal: the progress display of long
 /// commands stays off, and no bar, spinner or carriage return reaches a log file.
 #[tokio::test(flavor = "multi_thread")]
