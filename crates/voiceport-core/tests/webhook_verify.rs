@@ -419,6 +419,47 @@ fn a_header_secret_a_header_cannot_carry_is_a_config_error() {
     }
 }
 
+/// A Vapi bearer credential may name its header (`headerName`): `header` under `bearer`
+/// reads `Bearer <secret>` from it, and `Authorization` no longer counts.
+#[test]
+fn a_bearer_credential_reads_the_header_it_names() {
+    let body = br#"{"message":{"type":"status-update"}}"#;
+    let named = verifier(
+        ProviderKind::Vapi,
+        &format!("verify = \"bearer\"\nsecret = \"{SECRET}\"\nheader = \"x-vapi-auth\""),
+    );
+    let bearer = format!("Bearer {SECRET}");
+    assert_eq!(
+        named.verify(&headers(&[("x-vapi-auth", &bearer)]), body),
+        Ok(())
+    );
+    // The prefix is still required, and the default header is not read.
+    assert!(
+        named
+            .verify(&headers(&[("x-vapi-auth", SECRET)]), body)
+            .is_err()
+    );
+    assert!(
+        named
+            .verify(&headers(&[("authorization", &bearer)]), body)
+            .is_err()
+    );
+    // Without `header`, `Authorization` as before.
+    let plain = verifier(
+        ProviderKind::Vapi,
+        &format!("verify = \"bearer\"\nsecret = \"{SECRET}\""),
+    );
+    assert_eq!(
+        plain.verify(&headers(&[("authorization", &bearer)]), body),
+        Ok(())
+    );
+    assert!(
+        plain
+            .verify(&headers(&[("x-vapi-auth", &bearer)]), body)
+            .is_err()
+    );
+}
+
 /// What the headers alone can prove is checked before the body: a delivery without its
 /// signature, or signed too long ago, is refused without reading its body; a good head
 /// leaves only the body to check.

@@ -1027,7 +1027,7 @@ fn refuse_keys_of_other_schemes(scheme: Scheme, config: &WebhookConfig, field: &
         (
             "header",
             config.header.is_some(),
-            &[Scheme::Header, Scheme::Hmac],
+            &[Scheme::Header, Scheme::Bearer, Scheme::Hmac],
         ),
         ("param", config.param.is_some(), &[Scheme::Query]),
         (
@@ -1114,11 +1114,6 @@ mod tests {
                 ProviderKind::Rounded,
                 "secret = \"s\"\nparam = \"token\"",
                 "param",
-            ),
-            (
-                ProviderKind::Vapi,
-                "verify = \"bearer\"\nsecret = \"s\"\nheader = \"x-key\"",
-                "header",
             ),
             (
                 ProviderKind::Vapi,
