@@ -116,7 +116,8 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
                         let message = "the id's part before `:` is no configured provider: give -p NAME for a call id that holds a `:`";
                         return Err(Failure::Usage(message.into()));
                     }
-                    None => connect()?,
+                    // The registry already read (its warnings already said).
+                    None => registry.connect(cli.provider.as_deref())?,
                 }
             } else {
                 connect()?

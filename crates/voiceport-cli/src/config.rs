@@ -19,9 +19,10 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
     if local.is_file() {
         return Ok(local);
     }
-    let user_dir = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".config")));
+    let user_dir = user_config_dir(
+        std::env::var_os("XDG_CONFIG_HOME"),
+        std::env::var_os("HOME"),
+    );
     if let Some(dir) = user_dir {
         let path = dir.join("voiceport").join(FILE_NAME);
         if path.is_file() {
@@ -32,6 +33,23 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
         "--config",
         "no configuration found: pass --config FILE, or create ./voiceport.toml (see the README's Configuration section)",
     )))
+}
+
+/// The user's configuration directory: `XDG_CONFIG_HOME` when it is an absolute path,
+/// else `$HOME/.config`. An empty or relative `XDG_CONFIG_HOME` is ignored, as the XDG
+/// base directory specification says (a relative one would be read in the working
+/// directory).
+fn user_config_dir(
+    xdg_config_home: Option<std::ffi::OsString>,
+    home: Option<std::ffi::OsString>,
+) -> Option<PathBuf> {
+    let xdg = xdg_config_home.map(PathBuf::from);
+    match xdg.filter(|dir| dir.is_absolute()) {
+        Some(dir) => Some(dir),
+        None => home
+            .filter(|home| !home.is_empty())
+            .map(|home| PathBuf::from(home).join(".config")),
+    }
 }
 
 /// The configured providers. A file that holds a key and that other users can read is
@@ -50,4 +68,27 @@ pub(crate) fn provider(
     name: Option<&str>,
 ) -> Result<Arc<dyn VoiceProvider>, Failure> {
     Ok(registry(explicit)?.connect(name)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_or_relative_xdg_config_home_is_ignored() {
+        let home = || Some("/home/ada".into());
+        let dir = |xdg: Option<&str>, home: Option<std::ffi::OsString>| {
+            user_config_dir(xdg.map(Into::into), home)
+        };
+        let dot_config = Some(PathBuf::from("/home/ada/.config"));
+        assert_eq!(
+            dir(Some("/etc/xdg-ada"), home()),
+            Some("/etc/xdg-ada".into())
+        );
+        assert_eq!(dir(None, home()), dot_config);
+        assert_eq!(dir(Some(""), home()), dot_config);
+        assert_eq!(dir(Some("config"), home()), dot_config);
+        assert_eq!(dir(Some(""), None), None);
+        assert_eq!(dir(None, Some("".into())), None);
+    }
 }

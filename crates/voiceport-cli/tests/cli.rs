@@ -612,6 +612,22 @@ fn without_config_warning(stderr: &str) -> String {
         .collect()
 }
 
+/// A call id holding a `:` that names no provider, with -p: the configuration is read
+/// once, and its permission warning said once.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_colon_id_of_the_p_provider_reads_the_configuration_once() {
+    let env = env().await;
+    std::fs::set_permissions(
+        &env.config,
+        std::os::unix::fs::PermissionsExt::from_mode(0o644),
+    )
+    .unwrap();
+    let out = run(Some(&env), &["-p", "rounded", "calls", "get", "nosuch:abc"]).await;
+    let said = stderr(&out);
+    assert_eq!(said.matches("holds an API key").count(), 1, "{said}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn capabilities_table_and_json() {
     let env = env().await;
