@@ -282,10 +282,12 @@ pub(crate) struct DialArgs {
     /// The agent / assistant.
     #[arg(long)]
     pub(crate) agent: Option<String>,
-    /// A prompt variable, `key=value` (value parsed as JSON when it is JSON); repeatable.
+    /// A prompt variable, `key=value` (value parsed as JSON when it is JSON and reads back
+    /// as written: `n=3` a number, `v=1.10` text); repeatable.
     #[arg(long = "var", value_name = "KEY=VALUE")]
     pub(crate) vars: Vec<String>,
-    /// Metadata, `key=value`; repeatable.
+    /// Metadata, `key=value` (value parsed as JSON when it is JSON and reads back as
+    /// written: `n=3` a number, `v=1.10` text); repeatable.
     #[arg(long = "metadata", value_name = "KEY=VALUE")]
     pub(crate) metadata: Vec<String>,
     /// Place the call at this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
@@ -321,7 +323,8 @@ pub(crate) struct UpdateArgs {
     /// A new display name.
     #[arg(long)]
     pub(crate) name: Option<String>,
-    /// Metadata, `key=value`; repeatable.
+    /// Metadata, `key=value` (value parsed as JSON when it is JSON and reads back as
+    /// written: `n=3` a number, `v=1.10` text); repeatable.
     #[arg(long = "metadata", value_name = "KEY=VALUE")]
     pub(crate) metadata: Vec<String>,
     /// Replace the metadata instead of merging into it: with no --metadata, remove it all.

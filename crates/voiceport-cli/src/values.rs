@@ -22,8 +22,10 @@ pub(crate) fn cursor_refused(error: voiceport::Error) -> Failure {
 }
 
 /// `key=value` pairs; a value that is valid JSON (`3`, `true`, `{"a":1}`) is kept as JSON,
-/// anything else as a string, and so is a whole number too large for 64 bits
-/// (`123456789012345678901`, a CRM id), which JSON would round.
+/// anything else as a string, and so is a number that would not be sent as it was written:
+/// a whole number too large for 64 bits (`123456789012345678901`, a CRM id), which JSON
+/// would round, and one whose spelling a number loses (`1.10`, a version, would be sent as
+/// `1.1`; `1e3` as `1000.0`).
 pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Value>, Failure> {
     items
         .iter()
@@ -33,21 +35,13 @@ pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Val
                 .filter(|(key, _)| !key.is_empty())
                 .ok_or_else(|| Failure::Usage(format!("{flag} {item:?}: expected KEY=VALUE")))?;
             let value = match serde_json::from_str::<Value>(value) {
-                Ok(Value::Number(n)) if n.is_f64() && is_whole_number(value) => {
-                    Value::String(value.to_owned())
-                }
+                Ok(Value::Number(n)) if n.to_string() != value => Value::String(value.to_owned()),
                 Ok(json) => json,
                 Err(_) => Value::String(value.to_owned()),
             };
             Ok((key.to_owned(), value))
         })
         .collect()
-}
-
-/// `-?digits`: a number written without a fraction or an exponent.
-fn is_whole_number(text: &str) -> bool {
-    let digits = text.strip_prefix('-').unwrap_or(text);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// RFC 3339, or a date (midnight UTC).
@@ -131,6 +125,10 @@ mod tests {
             "flag=true",
             "name=Dana",
             "nested={\"a\":1}",
+            "version=1.10",
+            "thousand=1e3",
+            "zero=-0",
+            "spaced= 7",
         ]
         .map(String::from);
         let read = pairs(&items, "--metadata").unwrap();
@@ -142,6 +140,11 @@ mod tests {
         assert_eq!(read["flag"], Value::from(true));
         assert_eq!(read["name"], Value::from("Dana"));
         assert_eq!(read["nested"]["a"], Value::from(1));
+        // Numbers that would be sent spelt otherwise stay as written.
+        assert_eq!(read["version"], Value::from("1.10"));
+        assert_eq!(read["thousand"], Value::from("1e3"));
+        assert_eq!(read["zero"], Value::from("-0"));
+        assert_eq!(read["spaced"], Value::from(" 7"));
         assert!(pairs(&["=x".to_owned()], "--var").is_err());
     }
 }
