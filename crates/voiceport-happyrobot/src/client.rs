@@ -197,8 +197,9 @@ impl HappyRobot {
     /// Asks HappyRobot to email a CSV of the calls matching `query` to the key's user
     /// (`POST /calls/export`). The server-side filters (and those of
     /// [`with_filters`](Self::with_filters)) are sent as for a listing; the filters
-    /// HappyRobot cannot apply (kind, numbers, the `Unknown` status), which a listing
-    /// applies client-side, are refused.
+    /// HappyRobot cannot apply (kind, numbers, the `Unknown` status, more than one tag:
+    /// its `tags` keeps a call carrying any), which a listing applies client-side, are
+    /// refused.
     pub async fn export_calls_csv(&self, query: &CallQuery) -> Result<()> {
         let op = Operation::Extension("export_calls_csv");
         let local_only = [
@@ -208,6 +209,12 @@ impl HappyRobot {
         ];
         if let Some((_, name)) = local_only.iter().find(|(set, _)| *set) {
             let message = format!("the `{name}` filter cannot be applied to a HappyRobot export");
+            return Err(Error::invalid_input(KIND, op, message));
+        }
+        // HappyRobot's `tags` keeps the calls carrying any of them, where a query's tags
+        // mean every one (a listing checks them all client-side).
+        if query.tags.len() > 1 {
+            let message = "a HappyRobot export keeps calls carrying any of the tags, not every tag: give one tag";
             return Err(Error::invalid_input(KIND, op, message));
         }
         // Path inferred: the docs' sidebar lists "Trigger async export of calls CSV to

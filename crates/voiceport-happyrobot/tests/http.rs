@@ -1030,6 +1030,17 @@ async fn logs_tags_and_export_extensions() {
         .await
         .unwrap_err();
     assert_refused_locally(&err, Operation::Extension("export_calls_csv"), "`kind`");
+    // HappyRobot's `tags` keeps a call carrying any of them; a query's tags mean every
+    // one (as a listing applies them): two tags are refused, one is sent.
+    let tags = |tags: &[&str]| CallQuery {
+        tags: tags.iter().map(|tag| tag.to_string()).collect(),
+        ..CallQuery::default()
+    };
+    let err = hr
+        .export_calls_csv(&tags(&["vip", "reefer"]))
+        .await
+        .unwrap_err();
+    assert_refused_locally(&err, Operation::Extension("export_calls_csv"), "every tag");
 }
 
 /// A bare list of more entries than core's ceiling (`MAX_LIST_ITEMS`) is refused as it is

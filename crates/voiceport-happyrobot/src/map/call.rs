@@ -12,8 +12,9 @@ use voiceport_core::adapter::{
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Classification, Cost,
-    CostItem, Direction, EndReason, EndReasonCategory, Note, NoteId, Operation, OrganizationId,
-    Rating, Recording, Result, Speaker, ToolCall, ToolResult, Transcript, Utterance,
+    CostItem, Direction, EndReason, EndReasonCategory, Error, Note, NoteId, Operation,
+    OrganizationId, Rating, Recording, Result, Speaker, ToolCall, ToolResult, Transcript,
+    Utterance,
 };
 
 use super::status::status_of;
@@ -403,21 +404,38 @@ fn utterance(message: wire::Message<'_>, start: Option<DateTime<Utc>>) -> Uttera
     utterance
 }
 
-/// `GET /calls/{id}/recording` answers `{url}` or a bare JSON string.
+/// `GET /calls/{id}/recording` answers `{url}` or a bare JSON string (*inferred*: the
+/// endpoint's shape is not documented).
 #[derive(Deserialize)]
 #[serde(untagged)]
 enum RecordingBody {
     Url(Option<String>),
     Object {
-        #[serde(default)]
-        url: Option<String>,
+        /// `None`: the object has no `url` key at all; `Some(None)`: `"url": null`.
+        #[serde(default, deserialize_with = "present")]
+        url: Option<Option<String>>,
     },
 }
 
-/// Decodes the recording endpoint's answer; a `null` or absent URL is no recording.
+/// A key that is there, `null` or not.
+fn present<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(deserializer).map(Some)
+}
+
+/// Decodes the recording endpoint's answer; a `null` URL is no recording. An object
+/// without `url` is a decode error rather than no recording: the shape is inferred, and
+/// one that differs (`signed_url`, say) must not make every call read as unrecorded.
 pub(crate) fn decode_recording(body: &[u8]) -> Result<Option<Recording>> {
-    let parsed: RecordingBody = decode_json(KIND, Operation::GetRecording, body)?;
-    let (RecordingBody::Url(url) | RecordingBody::Object { url }) = parsed;
+    let op = Operation::GetRecording;
+    let url = match decode_json(KIND, op, body)? {
+        RecordingBody::Url(url) | RecordingBody::Object { url: Some(url) } => url,
+        RecordingBody::Object { url: None } => {
+            let message = "the recording answer is an object without `url`";
+            return Err(Error::decode(KIND, op, "url", message, body));
+        }
+    };
     Ok(recording(url))
 }
 
@@ -910,6 +928,13 @@ mod tests {
         assert_eq!(url(r#"{"url": null}"#), None);
         assert_eq!(url("null"), None);
         assert!(decode_recording(b"[1]").is_err());
+        // Another shape is said, not read as no recording.
+        let other = decode_recording(br#"{"signed_url": "https://x/y.mp3"}"#).unwrap_err();
+        assert!(
+            matches!(&other, Error::Decode { path, .. } if path == "url"),
+            "{other:?}"
+        );
+        assert!(other.to_string().contains("without `url`"), "{other}");
     }
 
     /// HappyRobot's recording URLs are S3 pre-signed: their expiry is read from them
