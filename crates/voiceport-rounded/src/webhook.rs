@@ -55,8 +55,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, decode_call_with, finite, is_object, keep_whole_delivery, non_blank, parse_time,
-    settle_ended, text_field,
+    AnyJson, Text, amount, decode_call_with, finite, is_object, keep_whole_delivery, non_blank,
+    parse_time, settle_ended, text_field,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -133,6 +133,8 @@ impl<'a> SubjectHead<'a> {
 struct StatusData {
     status: Option<wire::CallStatus>,
     answer_type: Option<wire::AnswerType>,
+    /// Read as a call's is: a number, or text holding one.
+    #[serde(deserialize_with = "amount")]
     redirect_duration_seconds: Option<f64>,
 }
 
@@ -641,6 +643,11 @@ mod tests {
         // A redirect on an ended call is a transfer here as on a fetched call.
         let parsed = parse(json!({"event": "event_call_status_updated",
             "data": {"call_id": ID, "status": "completed", "redirect_duration_seconds": 30}}))
+        .unwrap();
+        assert_eq!(parsed.status(), Some(CallStatus::Transferred));
+        // Written as text, as a fetched call's may be.
+        let parsed = parse(json!({"event": "event_call_status_updated",
+            "data": {"call_id": ID, "status": "completed", "redirect_duration_seconds": "30"}}))
         .unwrap();
         assert_eq!(parsed.status(), Some(CallStatus::Transferred));
         match parse(json!({"event": "event_call_status_updated", "data": {"id": ID}}))

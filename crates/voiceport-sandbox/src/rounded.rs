@@ -59,11 +59,14 @@ fn status(view: &View) -> (&'static str, Option<&'static str>) {
     }
 }
 
-/// The agent webhook Rounded posts when a phone call ends (shapes inferred):
-/// `event_phone_call_ended` for a call that was answered, else
-/// `event_phone_call_did_not_connect`.
+/// The agent webhook Rounded posts when a call ends (shapes inferred): for a phone call,
+/// `event_phone_call_ended` when it was answered, else `event_phone_call_did_not_connect`;
+/// for a web call, `event_web_call_ended` (Rounded's list of agent webhooks has no web
+/// call that did not connect).
 pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
-    let event = if view.has_conversation() {
+    let event = if call.web {
+        "event_web_call_ended"
+    } else if view.has_conversation() {
         "event_phone_call_ended"
     } else {
         "event_phone_call_did_not_connect"
@@ -77,7 +80,7 @@ pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
 
 /// The agent webhooks Rounded posts when a dialed call reaches `stage` (shapes inferred,
 /// as [`end_delivery`]'s): `event_call_status_updated` with the call at each status, and
-/// once it is over `event_phone_call_ended` (answered) or `event_phone_call_did_not_connect`.
+/// once it is over its end delivery ([`end_delivery`]).
 pub(crate) fn stage_deliveries(
     call: &SimCall,
     view: &View,

@@ -644,14 +644,15 @@ async fn rounded_end_deliveries_say_whether_the_call_connected() {
         let id = call["id"].as_str().unwrap();
         let body = sandbox.webhook_delivery(Rounded, id).expect("a delivery");
         let delivery: Value = serde_json::from_slice(&body).unwrap();
-        let expected = match call["status"].as_str() {
-            Some("completed") => "event_phone_call_ended",
+        let expected = match (call["type"].as_str(), call["status"].as_str()) {
+            (Some("web_call"), _) => "event_web_call_ended",
+            (_, Some("completed")) => "event_phone_call_ended",
             _ => "event_phone_call_did_not_connect",
         };
         assert_eq!(delivery["event"], expected, "{call}");
         seen.insert(expected);
     }
-    assert_eq!(seen.len(), 2, "the seeded calls have both kinds: {seen:?}");
+    assert_eq!(seen.len(), 3, "the seeded calls have every kind: {seen:?}");
 }
 
 /// A time filter that does not read is refused, as the vendors refuse it: taken for no
