@@ -462,12 +462,17 @@ pub(crate) fn shell_quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', r"'\''"))
 }
 
-/// `customer_hung_up (customer-ended-call)`: the category as in JSON, then the vendor's words.
+/// `customer_hung_up (customer-ended-call)`: the category as in JSON, then the vendor's
+/// reason; its explanation, when it gives one, after a colon.
 fn end_reason(reason: &voiceport::EndReason) -> String {
     let category = reason.category.as_str();
-    match &reason.vendor {
+    let shown = match &reason.vendor {
         Some(vendor) => format!("{category} ({vendor})"),
         None => category.to_owned(),
+    };
+    match &reason.message {
+        Some(message) => format!("{shown}: {message}"),
+        None => shown,
     }
 }
 

@@ -100,6 +100,9 @@ pub(crate) struct Call<'a> {
     /// An open string: Vapi knows ~600 values and adds more with almost every release.
     #[serde(borrow)]
     pub(crate) ended_reason: Option<Text<'a>>,
+    /// Vapi's words on the end (`Concurrency limit of 10 calls reached…`).
+    #[serde(borrow)]
+    pub(crate) ended_message: Option<Text<'a>>,
     /// The Vapi organization.
     #[serde(borrow)]
     pub(crate) org_id: Option<Text<'a>>,

@@ -443,10 +443,10 @@ mod tests {
     #[test]
     fn a_status_or_category_from_a_newer_release_reads_back() {
         let mut call = Call::new(CallId::new("c1"), ProviderKind::Retell);
-        call.end_reason = Some(EndReason {
-            category: EndReasonCategory::Busy,
-            vendor: Some("line_busy".into()),
-        });
+        call.end_reason = Some(EndReason::new(
+            EndReasonCategory::Busy,
+            Some("line_busy".into()),
+        ));
         let mut json = serde_json::to_value(&call).unwrap();
         json["status"] = "on_hold".into();
         json["end_reason"]["category"] = "carrier_dropped".into();

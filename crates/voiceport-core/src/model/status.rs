@@ -328,6 +328,11 @@ pub struct EndReason {
     pub category: EndReasonCategory,
     /// The vendor's reason string, verbatim, when it gave one.
     pub vendor: Option<String>,
+    /// The vendor's explanation in words, where it gives one beside the reason (Vapi's
+    /// `endedMessage`: `Concurrency limit of 10 calls reached…`). Serialized only when
+    /// there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
 }
 
 impl EndReason {
@@ -336,7 +341,15 @@ impl EndReason {
         EndReason {
             category,
             vendor: vendor.into(),
+            message: None,
         }
+    }
+
+    /// This reason with the vendor's explanation in words.
+    #[must_use]
+    pub fn with_message(mut self, message: impl Into<Option<String>>) -> Self {
+        self.message = message.into();
+        self
     }
 }
 

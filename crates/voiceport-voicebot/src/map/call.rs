@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, finite, parse_time, read_amount, read_id, read_time,
+    AnyJson, Text, check_call, finite, non_blank, parse_time, read_amount, read_id, read_time,
     recent_epoch_millis, recording_at, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
@@ -128,6 +128,13 @@ pub(crate) fn map_call_at(
     let reason = wire.ended_reason.as_ref().map(Text::as_str);
     let started = call.started_at.is_some();
     (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason, started);
+    let message = wire
+        .ended_message
+        .as_ref()
+        .and_then(|m| non_blank(m.as_str()));
+    if let (Some(end_reason), Some(message)) = (call.end_reason.as_mut(), message) {
+        end_reason.message = Some(message.to_owned());
+    }
     call.vendor_status = wire.status.take().map(|status| match status {
         wire::Status::Other(text) => text,
         known => known.as_str().to_owned(),
