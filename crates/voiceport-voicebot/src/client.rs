@@ -5,8 +5,9 @@ use url::{Host, Url};
 use voiceport_core::adapter::{Adapter, AdapterConfig};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
-    Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
-    Error, IdFormat, Operation, ProviderConfig, ProviderKind, RequestOutcome, Result, async_trait,
+    Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
+    DialRequest, Error, IdFormat, Operation, ProviderConfig, ProviderKind, RequestOutcome, Result,
+    async_trait,
 };
 
 use crate::config::{Flavor, VapiOptions};
@@ -190,6 +191,12 @@ impl Adapter for Vapi {
         // Over already: nothing to end (as the trait has it for every vendor).
         if call.status.is_terminal() {
             return Ok(());
+        }
+        // Not live yet, so it has no control URL, and its live control is not the reason.
+        if call.status == CallStatus::Scheduled {
+            return Err(conflict(
+                "the call is scheduled, not live: there is nothing to end yet; delete it (`delete_call`) to call it off (Vapi then ends it as `scheduled-call-deleted`)".into(),
+            ));
         }
         let control: wire::CallControl = decode_json(kind, op, &response.body).map_err(unread)?;
         let Some(raw) = control

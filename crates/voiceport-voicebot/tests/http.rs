@@ -1326,9 +1326,18 @@ async fn vapi_end_call_refusals() {
         call.as_object_mut().unwrap().remove("monitor");
         call.to_string()
     };
+    // Scheduled: not live yet, so no control URL; deleting it is what calls it off.
+    let scheduled = {
+        let mut call = live.clone();
+        call.as_object_mut().unwrap().remove("monitor");
+        call["status"] = json!("scheduled");
+        call["schedulePlan"] = json!({"earliestAt": "2026-12-05T09:00:00.000Z"});
+        call.to_string()
+    };
     let cases = [
         // Live control off.
         ("no `monitor.controlUrl`", 200, without_monitor),
+        ("scheduled, not live", 200, scheduled),
         // A control URL off the API's domain is never sent the key.
         (
             "not the API's",
