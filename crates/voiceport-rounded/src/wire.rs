@@ -266,6 +266,10 @@ pub(crate) struct Question<'a> {
     /// The key of the extracted value.
     #[serde(borrow)]
     pub(crate) name: Option<Text<'a>>,
+    /// Which of the answer's fields holds the answer: `boolean` documented, the others
+    /// (`text`, `number` …) inferred.
+    #[serde(borrow)]
+    pub(crate) question_type: Option<Text<'a>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

@@ -166,16 +166,21 @@ fn map_extracted(
         }
     }
     for mut answer in answers {
-        let key = answer.question.take().and_then(|q| {
-            let wire::Question { id, name } = q;
-            let key = name.filter(|n| !n.is_empty());
-            Some(key.or(id.filter(|id| !id.is_empty()))?.0.into_owned())
-        });
-        let Some(key) = key else {
+        let Some(wire::Question {
+            id,
+            name,
+            question_type,
+        }) = answer.question.take()
+        else {
             continue;
         };
+        let key = name.filter(|n| !n.is_empty());
+        let Some(key) = key.or(id.filter(|id| !id.is_empty())) else {
+            continue;
+        };
+        let key = key.0.into_owned();
         let has_answer = answer.has_answer;
-        let value = answer_value(answer);
+        let value = answer_value(answer, question_type.as_ref().map(|t| t.as_str()));
         let answered = has_answer.unwrap_or(value.is_some());
         if let (true, Some(value)) = (answered, value) {
             extracted.insert(key, value);
@@ -184,9 +189,23 @@ fn map_extracted(
     extracted
 }
 
-/// The answer's value, moved out of it: text, else number, else flag, else the selected
-/// options' values.
-fn answer_value(answer: wire::PostCallAnswer<'_>) -> Option<Value> {
+/// The answer's value, moved out of it: the field its question's type names (`boolean`
+/// the flag; `number`, `text` inferred), else text, else number, else flag, else the
+/// selected options' values. The type decides first because a sender may fill the other
+/// fields with their defaults (`"answer_text": ""` beside the flag of a yes/no question).
+fn answer_value(answer: wire::PostCallAnswer<'_>, question_type: Option<&str>) -> Option<Value> {
+    let typed = match question_type
+        .map(|t| t.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        Some("boolean") => answer.answer_boolean.map(Value::Bool),
+        Some("number") => answer.answer_number.clone().map(Value::Number),
+        Some("text") => answer.answer_text.clone().map(Value::String),
+        _ => None,
+    };
+    if typed.is_some() {
+        return typed;
+    }
     if let Some(text) = answer.answer_text {
         return Some(Value::String(text));
     }
@@ -384,6 +403,31 @@ mod tests {
         let call =
             map_call(serde_json::from_str(r#"{"id":"x","metadata":{"k":1,"k":2}}"#).unwrap());
         assert_eq!(call.metadata.get("k"), Some(&json!(2)));
+    }
+
+    /// A question's type picks the field that holds its answer, where the others carry
+    /// defaults; without a type (or one not known), the first field that is set.
+    #[test]
+    fn an_answer_is_read_from_the_field_its_question_type_names() {
+        let text = r#"{"id": "x", "post_call_answers": [
+            {"question": {"name": "booked", "question_type": "boolean"}, "has_answer": true,
+             "answer_text": "", "answer_number": 0, "answer_boolean": true},
+            {"question": {"name": "count", "question_type": "number"}, "has_answer": true,
+             "answer_text": "", "answer_number": 3, "answer_boolean": false},
+            {"question": {"name": "note", "question_type": "text"}, "has_answer": true,
+             "answer_text": "call back", "answer_number": 0},
+            {"question": {"name": "untyped"}, "has_answer": true,
+             "answer_text": "first", "answer_boolean": true},
+            {"question": {"name": "other", "question_type": "rating"}, "has_answer": true,
+             "answer_number": 4}
+        ]}"#;
+        let call = map_call(serde_json::from_str(text).unwrap());
+        let extracted = &call.analysis.extracted;
+        assert_eq!(extracted["booked"], json!(true));
+        assert_eq!(extracted["count"], json!(3));
+        assert_eq!(extracted["note"], json!("call back"));
+        assert_eq!(extracted["untyped"], json!("first"));
+        assert_eq!(extracted["other"], json!(4));
     }
 
     #[test]
