@@ -2,6 +2,7 @@
 //! verified, normalized event as it arrives (and re-posting it with `--forward`).
 
 use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -97,8 +98,14 @@ pub(crate) async fn run(
     // vendor hangs up before its turn is never printed, and comes again if it retries).
     let printing = Arc::new(tokio::sync::Semaphore::new(1));
     let seen = Arc::new(Mutex::new(Seen::default()));
+    // Events printed as not forwarded that the local app never took on a retry: said when
+    // `listen` ends, so that whoever reads only the end of its output learns of them.
+    let missed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let shown_forward = forward.as_ref().map(|forward| forward.shown.clone());
+    let counted = missed.clone();
     let router = builder.handler(move |delivery| {
         let (forward, printing, seen) = (forward.clone(), printing.clone(), seen.clone());
+        let missed = counted.clone();
         async move {
             let key = delivery.key();
             let before = key.map(|key| lock(&seen).fate(&key)).unwrap_or_default();
@@ -121,6 +128,7 @@ pub(crate) async fn run(
             // what was printed is remembered, and looked up with the turn held, so that an
             // event is printed once however often it comes.
             let (vendor_event, printed_seen) = (delivery.event.vendor_event.clone(), seen.clone());
+            let printed_missed = missed.clone();
             let printed = tokio::task::spawn_blocking(move || {
                 let _turn = turn;
                 if let Some(key) = key
@@ -129,6 +137,9 @@ pub(crate) async fn run(
                     return Ok::<_, Failure>(Some(earlier));
                 }
                 print(&delivery, json, taken)?;
+                if taken == Some(false) {
+                    printed_missed.fetch_add(1, Ordering::Relaxed);
+                }
                 if let Some(key) = key {
                     lock(&printed_seen).mark(key, |fate| fate.printed = Some(taken));
                 }
@@ -144,6 +155,7 @@ pub(crate) async fn run(
             if let (Some(Some(false)), Some(Ok(())), Some(forward)) =
                 (earlier, &forwarded, forward.as_deref())
             {
+                missed.fetch_sub(1, Ordering::Relaxed);
                 output::say_queued(&format!(
                     "note: a `{}` printed earlier as not forwarded reached {} on the vendor's retry",
                     output::cell(&vendor_event),
@@ -174,9 +186,17 @@ pub(crate) async fn run(
         }
     };
     tokio::select! {
-        () = &mut serving => Ok(()),
-        () = drained => Ok(()),
+        () = &mut serving => {}
+        () = drained => {}
     }
+    let missed = missed.load(Ordering::Relaxed);
+    if let (Some(shown), 1..) = (shown_forward, missed) {
+        let events = if missed == 1 { "event" } else { "events" };
+        output::say_queued(&format!(
+            "warning: {missed} {events} printed as not forwarded never reached {shown}: reconcile with `voiceport calls list`"
+        ));
+    }
+    Ok(())
 }
 
 /// How long `listen` finishes the deliveries in progress after Ctrl-C.

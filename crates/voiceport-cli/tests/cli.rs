@@ -3977,6 +3977,38 @@ impl Listener {
     }
 }
 
+/// Events the local app of `--forward` never took are counted, and the count said when
+/// `listen` ends (they were each said as they came, long before).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_says_at_the_end_how_many_events_never_reached_the_local_app() {
+    // Nothing listens on port 9: every forward fails.
+    let args = ["--forward", "http://127.0.0.1:9/events"];
+    let mut listener = Listener::start("listen-missed", &args, std::process::Stdio::null()).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    for name in [
+        "webhook_status_update.json",
+        "webhook_end_of_call_report.json",
+    ] {
+        let answer = http_client()
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-31")
+            .body(std::fs::read(voicebot_fixture(name)).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 500, "{name}");
+    }
+    listener.stop().await;
+    loop {
+        let line = listener.next_line().await;
+        if line.contains("never reached") {
+            assert!(line.contains("2 events printed as not forwarded"), "{line}");
+            break;
+        }
+    }
+}
+
 /// `listen` stopped by Ctrl-C while a sender never finishes its body: it says it is
 /// finishing what is in progress, and a second Ctrl-C ends it at once (it waited for ever).
 #[cfg(unix)]
