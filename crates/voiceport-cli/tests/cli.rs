@@ -1383,6 +1383,114 @@ async fn a_walk_stuck_on_an_unread_output_is_ended_after_a_stop_request() {
     }
 }
 
+/// A `listen` process run with `args`, for one Voicebot Studio provider `support` whose
+/// header secret is `secret`, whose standard error is read for its first line only (the
+/// address it listens on, returned) and then left alone; its standard output, when
+/// `printed` is given, read throughout into it.
+#[cfg(unix)]
+async fn listen_unread(
+    secret: &str,
+    args: &[&str],
+    printed: Option<std::sync::mpsc::Sender<String>>,
+) -> (
+    KilledOnDrop,
+    String,
+    std::io::BufReader<std::process::ChildStderr>,
+) {
+    use std::io::{BufRead, Read};
+    let config = private_config(
+        "stuck-listen",
+        &format!(
+            "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
+             [providers.support.webhook]\nsecret = \"{secret}\"\n"
+        ),
+    );
+    let args = [&["listen", "--port", "0"], args].concat();
+    let mut child = KilledOnDrop(spawn_piped(&config, &args));
+    if let (Some(printed), Some(mut out)) = (printed, child.0.stdout.take()) {
+        std::thread::spawn(move || {
+            let mut all = String::new();
+            let _ = out.read_to_string(&mut all);
+            let _ = printed.send(all);
+        });
+    }
+    let mut said = std::io::BufReader::new(child.0.stderr.take().unwrap());
+    let (said, first) = tokio::task::spawn_blocking(move || {
+        let mut first = String::new();
+        said.read_line(&mut first).unwrap();
+        (said, first)
+    })
+    .await
+    .unwrap();
+    let address = first
+        .split("http://")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    (child, address, said)
+}
+
+/// Posts 16 deliveries at a time, `batches` times, each `delivery(n)` (a request builder
+/// for the n-th), and checks each is answered `status`.
+#[cfg(unix)]
+async fn post_in_batches(
+    batches: usize,
+    status: u16,
+    delivery: impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder,
+) {
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .build()
+        .unwrap();
+    for batch in 0..batches {
+        let posts = (0..16).map(|n| delivery(&client, batch * 16 + n).send());
+        for answer in futures::future::join_all(posts).await {
+            let answer = answer.unwrap_or_else(|e| panic!("batch {batch}: no answer: {e}"));
+            assert_eq!(answer.status(), status, "batch {batch}");
+        }
+    }
+}
+
+/// Reads standard error again, sends Ctrl-C, and returns what standard error said once
+/// `listen` has ended, with 0, within 20 seconds: lines said to have been dropped while
+/// it was not read.
+#[cfg(unix)]
+async fn interrupt_and_read(
+    mut child: KilledOnDrop,
+    said: std::io::BufReader<std::process::ChildStderr>,
+) -> String {
+    use std::io::Read;
+    let reading = tokio::task::spawn_blocking(move || {
+        let mut rest = String::new();
+        let mut said = said;
+        let _ = said.read_to_string(&mut rest);
+        rest
+    });
+    let pid = child.0.id().to_string();
+    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "still running after Ctrl-C"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let rest = reading.await.unwrap();
+    assert!(
+        rest.contains("log lines were dropped while standard error was not being read"),
+        "{}",
+        &rest[rest.len().saturating_sub(400)..]
+    );
+    rest
+}
+
 /// `listen` whose standard error nobody reads (a paused terminal, a full pipe) keeps
 /// answering deliveries: its log lines are written by a thread of their own, and past the
 /// queue's bound dropped and counted. Once standard error is read again, the count is said;
@@ -1390,171 +1498,46 @@ async fn a_walk_stuck_on_an_unread_output_is_ended_after_a_stop_request() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_keeps_answering_while_its_standard_error_is_not_read() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::time::Duration;
-    let config = private_config(
-        "stuck-listen",
-        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
-         [providers.support.webhook]\nsecret = \"listen-secret-47\"\n",
-    );
-    let mut child = KilledOnDrop(spawn_piped(&config, &["listen", "--port", "0"]));
-    // The first line says the address; then standard error is not read for a while.
-    let mut said = BufReader::new(child.0.stderr.take().unwrap());
-    let (said, first) = tokio::task::spawn_blocking(move || {
-        let mut first = String::new();
-        said.read_line(&mut first).unwrap();
-        (said, first)
-    })
-    .await
-    .unwrap();
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+    let (child, address, said) = listen_unread("listen-secret-47", &[], None).await;
     // Forged deliveries (no secret), each refused with a warning: far more lines than a
     // pipe holds (64 KiB) and the queue (4,096 lines) together. Every one is answered.
     let url = format!("http://{address}/webhooks/support");
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    for batch in 0..400 {
-        let posts = (0..16).map(|_| client.post(&url).body("{}").send());
-        for answer in futures::future::join_all(posts).await {
-            let answer = answer.unwrap_or_else(|e| panic!("batch {batch}: no answer: {e}"));
-            assert_eq!(answer.status(), 401, "batch {batch}");
-        }
-    }
+    post_in_batches(400, 401, |client, _| client.post(&url).body("{}")).await;
     // Standard error is read again: what was queued comes out, and the count of the rest.
-    let reading = tokio::task::spawn_blocking(move || {
-        let mut rest = String::new();
-        let mut said = said;
-        let _ = said.read_to_string(&mut rest);
-        rest
-    });
-    let pid = child.0.id().to_string();
-    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    assert!(sent.success());
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "still running after Ctrl-C"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(status.code(), Some(0), "{status:?}");
-    let rest = reading.await.unwrap();
+    let rest = interrupt_and_read(child, said).await;
     assert!(rest.contains("webhook delivery refused"), "{rest:.400}");
-    assert!(
-        rest.contains("log lines were dropped while standard error was not being read"),
-        "{}",
-        &rest[rest.len().saturating_sub(400)..]
-    );
 }
 
 /// The warning for each event the local app of `--forward` did not take goes through the
 /// same queue as the log lines: with standard error not read, verified deliveries whose
 /// forward fails are still answered (500, each), and Ctrl-C still ends `listen` with 0.
+#[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_answers_failed_forwards_while_its_standard_error_is_not_read() {
-    use std::io::{BufRead, BufReader, Read};
-    use std::time::Duration;
-    let config = private_config(
-        "stuck-forward",
-        "[providers.support]\nkind = \"voicebot\"\napi_key = \"k\"\n\
-         [providers.support.webhook]\nsecret = \"listen-secret-53\"\n",
-    );
-    // Nothing listens on port 9: every forward fails at once.
-    let args = [
-        "listen",
-        "--port",
-        "0",
-        "--forward",
-        "http://127.0.0.1:9/events",
-    ];
-    let mut child = KilledOnDrop(spawn_piped(&config, &args));
-    // Standard output (the events) is read throughout: only standard error is left alone.
-    let mut printed = child.0.stdout.take().unwrap();
-    let printing = std::thread::spawn(move || {
-        let mut all = String::new();
-        let _ = printed.read_to_string(&mut all);
-        all
-    });
-    let mut said = BufReader::new(child.0.stderr.take().unwrap());
-    let (said, first) = tokio::task::spawn_blocking(move || {
-        let mut first = String::new();
-        said.read_line(&mut first).unwrap();
-        (said, first)
-    })
-    .await
-    .unwrap();
-    let address = first
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split('/').next())
-        .unwrap_or_else(|| panic!("{first}"))
-        .to_owned();
+    // Nothing listens on port 9: every forward fails at once. Standard output (the
+    // events) is read throughout: only standard error is left alone.
+    let (printed, events) = std::sync::mpsc::channel();
+    let args = ["--forward", "http://127.0.0.1:9/events"];
+    let (child, address, said) = listen_unread("listen-secret-53", &args, Some(printed)).await;
     // Each a status update of a call of its own, so that none is a duplicate of another:
     // a warning of about 250 bytes each, far more than a pipe (64 KiB) and the queue
     // (4,096 lines) hold together.
     let url = format!("http://{address}/webhooks/support");
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
-        .unwrap();
-    for batch in 0..300 {
-        let posts = (0..16).map(|n| {
-            let call = format!("0199e4b2-5c3a-7d11-9e0f-{:012x}", batch * 16 + n);
-            let body = format!(
-                r#"{{"message":{{"type":"status-update","status":"in-progress","timestamp":1764590400000,"call":{{"id":"{call}"}}}}}}"#
-            );
-            client
-                .post(&url)
-                .header("x-vapi-secret", "listen-secret-53")
-                .body(body)
-                .send()
-        });
-        for answer in futures::future::join_all(posts).await {
-            let answer = answer.unwrap_or_else(|e| panic!("batch {batch}: no answer: {e}"));
-            assert_eq!(answer.status(), 500, "batch {batch}");
-        }
-    }
-    let reading = tokio::task::spawn_blocking(move || {
-        let mut rest = String::new();
-        let mut said = said;
-        let _ = said.read_to_string(&mut rest);
-        rest
-    });
-    let pid = child.0.id().to_string();
-    let sent = Command::new("kill").args(["-INT", &pid]).status().unwrap();
-    assert!(sent.success());
-    let started = std::time::Instant::now();
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "still running after Ctrl-C"
+    post_in_batches(300, 500, |client, n| {
+        let call = format!("0199e4b2-5c3a-7d11-9e0f-{n:012x}");
+        let body = format!(
+            r#"{{"message":{{"type":"status-update","status":"in-progress","timestamp":1764590400000,"call":{{"id":"{call}"}}}}}}"#
         );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
-    assert_eq!(status.code(), Some(0), "{status:?}");
-    let rest = reading.await.unwrap();
+        client
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-53")
+            .body(body)
+    })
+    .await;
+    let rest = interrupt_and_read(child, said).await;
     assert!(rest.contains("the vendor is answered 500"), "{rest:.400}");
-    assert!(
-        rest.contains("log lines were dropped while standard error was not being read"),
-        "{}",
-        &rest[rest.len().saturating_sub(400)..]
-    );
     // Every event was printed, marked as not forwarded.
-    let events = printing.join().unwrap();
+    let events = events.recv().unwrap();
     assert_eq!(events.lines().count(), 300 * 16, "{events:.400}");
 }
 
