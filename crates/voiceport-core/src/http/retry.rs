@@ -219,7 +219,9 @@ mod tests {
             provider: ProviderKind::Rounded,
             operation: Operation::Dial,
             sent: false,
-            source: "refused".into(),
+            source: std::sync::Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(
+                "refused",
+            )),
         };
         let not_found = Error::NotFound {
             provider: ProviderKind::Rounded,
