@@ -35,7 +35,8 @@
 //! cap (at once when `Content-Length` says so), 415 for a body with a
 //! `Content-Encoding` other than `identity` (none is decoded), 503 with `Retry-After` when
 //! the provider's bodies not yet verified are at its budget (the builder's
-//! `unverified_body_budget`, one for each provider), 500 or 503 when the application could
+//! `unverified_body_budget`, one for each provider) or the deliveries being handled at the
+//! receiver's (`handled_body_budget`), 500 or 503 when the application could
 //! not take the event (so that a vendor that retries sends it again, and the retry goes
 //! through; the application's message is logged, not sent). A duplicate that arrives while the first
 //! delivery is still being handled gets 503 with `Retry-After: 1`: acknowledging it could
@@ -65,7 +66,7 @@ pub use axum;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
-    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_KEEP_FOR, DEFAULT_REPLY_TIMEOUT,
-    DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Delivery, HandlerError, Receiver,
-    ReceiverBuilder, WINDOW_CEILING,
+    DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLED_BODY_BUDGET, DEFAULT_KEEP_FOR,
+    DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Delivery, HandlerError,
+    Receiver, ReceiverBuilder, WINDOW_CEILING,
 };

@@ -1354,6 +1354,69 @@ async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() 
     }
 }
 
+/// Verified deliveries hold their bodies until they are answered: with the application
+/// slow to take them, those being handled share the receiver's budget, and one that would
+/// go over it is answered 503 with `Retry-After`, not handed over. Once the application
+/// has taken the others, it goes through.
+#[tokio::test]
+async fn deliveries_being_handled_hold_no_more_than_their_budget() {
+    const LIMIT: usize = 16 * 1024;
+    // The application says when a delivery reaches it, and takes it when let.
+    let (entered, mut arrivals) = mpsc::unbounded_channel::<()>();
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let router = Receiver::builder(&Registry::from_toml_str(&support_toml()).unwrap())
+        .body_limit(LIMIT)
+        .handled_body_budget(2 * LIMIT)
+        .handler({
+            let release = release.clone();
+            move |_delivery: Delivery| {
+                let (entered, release) = (entered.clone(), release.clone());
+                async move {
+                    let _ = entered.send(());
+                    release.acquire().await.map(|permit| permit.forget()).ok();
+                    Ok(())
+                }
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let url = format!("{base}/support");
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    // Status updates of three calls, each padded to 12 KiB: two fit in the budget, the
+    // third does not while they are held.
+    let delivery = |call: &str| {
+        let mut body = format!(
+            r#"{{"message":{{"type":"status-update","status":"in-progress","call":{{"id":"{call}"}}}}}}"#
+        )
+        .into_bytes();
+        body.resize(12 * 1024, b' ');
+        body
+    };
+    let held = ["c-held-1", "c-held-2"].map(|call| {
+        let (url, secret, body) = (url.clone(), secret.clone(), delivery(call));
+        tokio::spawn(async move { post(&url, &secret, body).await })
+    });
+    for _ in 0..2 {
+        tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+            .await
+            .expect("both held deliveries reach the application");
+    }
+    let over = post(&url, &secret, delivery("c-over"));
+    let (status, text) = tokio::time::timeout(Duration::from_secs(10), over)
+        .await
+        .expect("answered at once, not handed over");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    assert!(text.contains("being handled"), "{text}");
+    assert!(arrivals.try_recv().is_err(), "the third was handed over");
+    // The application takes the two: their shares come back, and the third goes through.
+    release.add_permits(3);
+    for answer in held {
+        assert_eq!(answer.await.unwrap().0, StatusCode::NO_CONTENT);
+    }
+    let (status, text) = post(&url, &secret, delivery("c-over")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
+}
+
 /// Each provider has a budget of its own for bodies not yet verified: slow bodies posted
 /// to one (here without credentials, to a provider not verified) spend its budget, and
 /// another provider's signed deliveries still go through.

@@ -289,6 +289,7 @@ impl Receiver {
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             unverified_budget: DEFAULT_UNVERIFIED_BODY_BUDGET,
+            handled_budget: DEFAULT_HANDLED_BODY_BUDGET,
         }
     }
 }
@@ -313,6 +314,15 @@ pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 /// so that forgeries posted to one cannot refuse another's deliveries. A vendor's
 /// deliveries take a few KiB each.
 pub const DEFAULT_UNVERIFIED_BODY_BUDGET: usize = 64 * 1024 * 1024;
+
+/// How many bytes the bodies of the deliveries being handled may hold together by
+/// default, across the receiver: 256 MiB. A verified delivery holds its body (its event's
+/// payloads are slices of it) until it is answered: while the handler runs, while a full
+/// event channel makes it wait, while a request the vendor waits on waits for its reply. A
+/// slow application, or a sender with the credentials, could otherwise make the receiver
+/// hold any number of them; a delivery that would go over the budget is answered 503 with
+/// `Retry-After` and is not handed over.
+pub const DEFAULT_HANDLED_BODY_BUDGET: usize = 256 * 1024 * 1024;
 
 /// How many deliveries the de-duplication window remembers by default.
 pub const DEFAULT_WINDOW: usize = 10_000;
@@ -346,6 +356,7 @@ pub struct ReceiverBuilder<'a> {
     reply_timeout: Duration,
     body_timeout: Duration,
     unverified_budget: usize,
+    handled_budget: usize,
 }
 
 impl ReceiverBuilder<'_> {
@@ -388,6 +399,19 @@ impl ReceiverBuilder<'_> {
     #[must_use]
     pub fn unverified_body_budget(mut self, bytes: usize) -> Self {
         self.unverified_budget = bytes;
+        self
+    }
+
+    /// How many bytes the bodies of the deliveries being handled may hold together, across
+    /// the receiver (503 with `Retry-After` for a delivery that would go over it; see
+    /// [`DEFAULT_HANDLED_BODY_BUDGET`], the default). Never less than the body limit, so
+    /// that one body of any size accepted fits; counted in KiB. A delivery holds its share
+    /// from when its body is verified until it is answered; in [`channel`](Self::channel)
+    /// mode, the events waiting in the channel hold their bodies besides (the channel's
+    /// capacity bounds them).
+    #[must_use]
+    pub fn handled_body_budget(mut self, bytes: usize) -> Self {
+        self.handled_budget = bytes;
         self
     }
 
@@ -537,11 +561,16 @@ impl ReceiverBuilder<'_> {
         )
     }
 
-    /// The KiB of each provider's budget of bodies not yet verified: as many as a semaphore
-    /// holds, and never less than one body of the largest size.
+    /// The KiB of each provider's budget of bodies not yet verified.
     fn unverified_kib(&self) -> usize {
+        self.budget_kib(self.unverified_budget)
+    }
+
+    /// The KiB of a budget of `bytes`: as many as a semaphore holds, and never less than
+    /// one body of the largest size.
+    fn budget_kib(&self, bytes: usize) -> usize {
         let kib = |bytes: usize| bytes.div_ceil(1024).min(Semaphore::MAX_PERMITS);
-        kib(self.unverified_budget).max(kib(self.body_limit))
+        kib(bytes).max(kib(self.body_limit))
     }
 
     fn router(
@@ -569,6 +598,7 @@ impl ReceiverBuilder<'_> {
             channel_closed,
             body_timeout: self.body_timeout,
             body_limit: self.body_limit,
+            handled: Semaphore::new(self.budget_kib(self.handled_budget)),
         });
         Ok(Router::new()
             .route("/webhooks/{provider}", post(receive))
@@ -599,6 +629,8 @@ struct Shared {
     channel_closed: Option<Box<dyn Fn() -> bool + Send + Sync>>,
     body_timeout: Duration,
     body_limit: usize,
+    /// The KiB that the bodies of the deliveries being handled may still take.
+    handled: Semaphore,
 }
 
 async fn receive(
@@ -629,6 +661,19 @@ async fn receive(
         Ok(event) => event,
         Err(unaccepted) => return unaccepted.answer(&endpoint.name),
     };
+    // Verified, the body is held (its event's payloads are slices of it) until the
+    // delivery is answered: within the receiver's budget.
+    let mut handled = Held {
+        budget: Some(&shared.handled),
+        permit: None,
+        kib: 0,
+    };
+    if !handled.cover(body.len() as u64) {
+        tracing::warn!(provider = %endpoint.name, vendor_event = %event.vendor_event, "webhook deliveries being handled are at their budget: delivery refused for now");
+        let message = "too many deliveries are being handled: send it again later";
+        let retry = [(header::RETRY_AFTER, "5")];
+        return (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response();
+    }
     if event.expects_reply {
         drop(entered);
         return answer_request(&shared, provider, endpoint, event, body, arrived).await;
@@ -861,8 +906,8 @@ impl Unread {
     }
 }
 
-/// The share of the budget of bodies not yet verified that one body holds, in KiB:
-/// released when dropped.
+/// The share of a budget of bodies (not yet verified, or being handled) that one body
+/// holds, in KiB: released when dropped.
 struct Held<'a> {
     budget: Option<&'a Semaphore>,
     permit: Option<SemaphorePermit<'a>>,
