@@ -105,7 +105,7 @@ impl MergedCall {
 /// Its message is the provider's name and the error's message; its
 /// [`source`](std::error::Error::source) is the error's own source, so that a report
 /// walking the chain says each message once.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct ProviderError {
     /// The provider's name in the configuration.
@@ -791,7 +791,7 @@ pub(crate) mod tests {
             provider: ProviderKind::Rounded,
             operation: Operation::ListCalls,
             sent: true,
-            source: std::sync::Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(cause)),
+            source: cause.into(),
         }
     }
 

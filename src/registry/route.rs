@@ -51,7 +51,7 @@ impl RoutedDial {
 /// [`Error`]: that would drop [`provider_name`](Self::provider_name), the account on which a call
 /// may exist ([`call_may_exist`](Self::call_may_exist)), which is what to check before
 /// dialing again.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[non_exhaustive]
 pub struct RouteError {
     /// The route's name.

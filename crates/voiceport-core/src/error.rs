@@ -58,7 +58,7 @@ impl std::fmt::Display for RequestOutcome {
 /// Each variant that comes of a request names the provider and the operation (a
 /// [`Config`](Error::Config) error names the configuration field instead, and
 /// [`WaitTimedOut`](Error::WaitTimedOut) the call); secrets never appear in any of them.
-#[derive(Debug, Clone, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The API key was refused (HTTP 401 or 403).
@@ -208,9 +208,9 @@ pub enum Error {
         operation: Operation,
         /// Whether the request may have reached the vendor.
         sent: bool,
-        /// The underlying error (shared, so that the error can be cloned).
+        /// The underlying error.
         #[source]
-        source: std::sync::Arc<dyn std::error::Error + Send + Sync>,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
 
     /// The response body was larger than the configured cap.
@@ -1037,25 +1037,6 @@ impl std::fmt::Debug for SecretMask {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// An error can be kept and handed on (to every waiter of a shared request, into a
-    /// cache) by cloning it: the clone says the same and keeps its source.
-    #[test]
-    fn an_error_clones_with_its_source() {
-        use std::error::Error as _;
-        let cause: Box<dyn std::error::Error + Send + Sync> = "connection reset by peer".into();
-        let error = Error::Transport {
-            provider: ProviderKind::Retell,
-            operation: Operation::GetCall,
-            sent: true,
-            source: std::sync::Arc::from(cause),
-        };
-        let clone = error.clone();
-        assert_eq!(clone.to_string(), error.to_string());
-        assert_eq!(clone.outcome(), RequestOutcome::Unknown);
-        let source = clone.source().map(ToString::to_string);
-        assert_eq!(source.as_deref(), Some("connection reset by peer"));
-    }
 
     /// Each outcome displays as its serialized name, in words.
     #[test]

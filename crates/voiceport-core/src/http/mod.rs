@@ -608,7 +608,7 @@ fn transport_error(provider: ProviderKind, operation: Operation, error: reqwest:
             provider,
             operation,
             sent,
-            source: std::sync::Arc::new(error.without_url()),
+            source: Box::new(error.without_url()),
         }
     }
 }

@@ -219,9 +219,7 @@ mod tests {
             provider: ProviderKind::Rounded,
             operation: Operation::Dial,
             sent: false,
-            source: std::sync::Arc::from(Box::<dyn std::error::Error + Send + Sync>::from(
-                "refused",
-            )),
+            source: "refused".into(),
         };
         let not_found = Error::NotFound {
             provider: ProviderKind::Rounded,
