@@ -72,22 +72,37 @@ impl Sink {
     }
 
     /// The walk has something to write (a page, or its end): the file is emptied (not
-    /// with `--append`) and the header written. Writing calls it; an export that ends with
-    /// no call written calls it itself. Once only.
+    /// with `--append`; a regular file only, as opening with truncation does: a pipe or
+    /// `/dev/null` has nothing to empty) and the header written and flushed, so that a
+    /// failed write is taken back to just after it. Writing calls it; an export that ends
+    /// with no call written calls it itself. Once only.
     pub(crate) fn begin(&mut self) -> io::Result<()> {
         if self.begun {
             return Ok(());
         }
         self.begun = true;
-        if let (true, Some(file)) = (self.truncate, &self.file) {
+        if let (true, Some(file)) = (self.truncate, &self.file)
+            && file.metadata()?.is_file()
+        {
             file.set_len(0)?;
             // A failed write is taken back to the emptied file, not the old length.
             self.whole_length = Some(0);
         }
-        match self.header.take() {
-            Some(header) => self.out.write_all(header.as_bytes()),
-            None => Ok(()),
+        if let Some(header) = self.header.take() {
+            self.out.write_all(header.as_bytes())?;
         }
+        self.out.flush()?;
+        self.whole_length = match &self.file {
+            Some(file) => Some(file.metadata()?.len()),
+            None => None,
+        };
+        Ok(())
+    }
+
+    /// Whether anything was written (or the file emptied): before, the output is as it
+    /// was, and a failed walk is resumed by the same command, not with `--append`.
+    pub(crate) fn has_begun(&self) -> bool {
+        self.begun
     }
 
     /// Writes to `out`, named `name`; `file`, a handle on the same file, lets a failed

@@ -264,7 +264,6 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let header =
         matches!(args.format, ExportFormat::Csv).then(|| format!("provider_name,{columns}"));
     let mut sink = Sink::open(&args, header)?;
-    let extra = crate::commands::resume_extra(&args);
     // Before any row, a failed write resumes where the walk began.
     let start = args.cursor.is_some().then(|| walk.cursor().to_token());
     (sink.mark(0, start)).map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
@@ -278,6 +277,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                 let failed = sink.failed(e);
                 return Err(crate::commands::output_closed_on_interrupt(failed));
             }
+            let extra = crate::commands::resume_extra_after(&args, sink.has_begun());
             return Err(interrupted(
                 count,
                 &walk.cursor(),
@@ -298,6 +298,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                     return Err(sink.failed(e));
                 }
                 let resumed = args.cursor.is_some();
+                let extra = crate::commands::resume_extra_after(&args, sink.has_begun());
                 return Err(walk_failure(failure, count, &walk.cursor(), resumed, extra));
             }
         };

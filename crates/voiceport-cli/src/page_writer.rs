@@ -20,7 +20,7 @@ const QUEUED_PAGES: usize = 1;
 /// whose writing fails is taken back ([`Sink::failed`]).
 pub(crate) struct PageWriter {
     pages: mpsc::Sender<CallPage>,
-    thread: tokio::task::JoinHandle<Result<(), Failure>>,
+    thread: tokio::task::JoinHandle<Result<bool, Failure>>,
 }
 
 impl PageWriter {
@@ -47,7 +47,7 @@ impl PageWriter {
                     return Err(sink.failed(e));
                 }
             }
-            Ok(())
+            Ok(sink.has_begun())
         });
         Ok(PageWriter { pages, thread })
     }
@@ -58,8 +58,9 @@ impl PageWriter {
         self.pages.send(page).await.is_ok()
     }
 
-    /// Waits until every page handed over is written and flushed.
-    pub(crate) async fn finish(self) -> Result<(), Failure> {
+    /// Waits until every page handed over is written and flushed; whether the sink began
+    /// (anything was written, the file emptied: see [`Sink::has_begun`]).
+    pub(crate) async fn finish(self) -> Result<bool, Failure> {
         drop(self.pages);
         match self.thread.await {
             Ok(written) => written,

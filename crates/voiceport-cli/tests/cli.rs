@@ -538,6 +538,25 @@ async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
             "{args:?}"
         );
     }
+    // A resumed export refused so: nothing was written, so the advice is the same command
+    // (with --append, it would add to yesterday's rows).
+    std::fs::write(&path, yesterday).unwrap();
+    let cursor = r#"{"mode":"token","token":"2026-11-01T00:00:00Z"}"#;
+    let resumed = ["-p", "refused", "export", "--cursor", cursor, "-o", file];
+    let out = run_with(&config, &resumed).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), yesterday);
+    let said = stderr(&out);
+    assert!(
+        said.contains("--cursor") && !said.contains("--append"),
+        "{said}"
+    );
+    // An output that is no regular file has nothing to empty: written as it is.
+    #[cfg(unix)]
+    {
+        let out = run_with(&config, &["-p", "rounded", "export", "-o", "/dev/null"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
     // No call matches: the export is complete, and the file holds the header alone.
     for (args, header) in [
         (&["-p", "rounded", "export"][..], "id,provider,status"),
