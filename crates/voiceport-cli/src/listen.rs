@@ -2,7 +2,6 @@
 //! verified, normalized event as it arrives (and re-posting it with `--forward`).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -98,14 +97,13 @@ pub(crate) async fn run(
     // vendor hangs up before its turn is never printed, and comes again if it retries).
     let printing = Arc::new(tokio::sync::Semaphore::new(1));
     let seen = Arc::new(Mutex::new(Seen::default()));
-    // Events printed as not forwarded that the local app never took on a retry: said when
-    // `listen` ends, so that whoever reads only the end of its output learns of them.
-    let missed = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // What was printed and forwarded, looked at when `listen` ends: the events printed as
+    // not forwarded that no retry brought to the local app are said last, so that whoever
+    // reads only the end of its output learns of them.
+    let remembered = seen.clone();
     let shown_forward = forward.as_ref().map(|forward| forward.shown.clone());
-    let counted = missed.clone();
     let router = builder.handler(move |delivery| {
         let (forward, printing, seen) = (forward.clone(), printing.clone(), seen.clone());
-        let missed = counted.clone();
         async move {
             let key = delivery.key();
             let before = key.map(|key| lock(&seen).fate(&key)).unwrap_or_default();
@@ -128,7 +126,6 @@ pub(crate) async fn run(
             // what was printed is remembered, and looked up with the turn held, so that an
             // event is printed once however often it comes.
             let (vendor_event, printed_seen) = (delivery.event.vendor_event.clone(), seen.clone());
-            let printed_missed = missed.clone();
             let printed = tokio::task::spawn_blocking(move || {
                 let _turn = turn;
                 if let Some(key) = key
@@ -137,9 +134,6 @@ pub(crate) async fn run(
                     return Ok::<_, Failure>(Some(earlier));
                 }
                 print(&delivery, json, taken)?;
-                if taken == Some(false) {
-                    printed_missed.fetch_add(1, Ordering::Relaxed);
-                }
                 if let Some(key) = key {
                     lock(&printed_seen).mark(key, |fate| fate.printed = Some(taken));
                 }
@@ -155,7 +149,6 @@ pub(crate) async fn run(
             if let (Some(Some(false)), Some(Ok(())), Some(forward)) =
                 (earlier, &forwarded, forward.as_deref())
             {
-                missed.fetch_sub(1, Ordering::Relaxed);
                 output::say_queued(&format!(
                     "note: a `{}` printed earlier as not forwarded reached {} on the vendor's retry",
                     output::cell(&vendor_event),
@@ -189,15 +182,26 @@ pub(crate) async fn run(
         () = &mut serving => {}
         () = drained => {}
     }
-    let missed = missed.load(Ordering::Relaxed);
+    let missed = lock(&remembered).missed();
     if let (Some(shown), 1..) = (shown_forward, missed) {
         let events = if missed == 1 { "event" } else { "events" };
-        output::say_queued(&format!(
-            "warning: {missed} {events} printed as not forwarded never reached {shown}: reconcile with `voiceport calls list`"
-        ));
+        // After the lines still queued, and not dropped as they may be: waited for a while
+        // (standard error may be a pipe nobody drains).
+        output::drain_log_lines(LAST_WORD);
+        output::say_within(
+            &format!(
+                "warning: {missed} {events} printed as not forwarded never reached {shown}: reconcile with `voiceport calls list`"
+            ),
+            LAST_WORD,
+        );
     }
     Ok(())
 }
+
+/// How long `listen`'s last warning (and the lines queued before it) waits for standard
+/// error to take it: long enough for a loaded machine to schedule the writer, short
+/// enough that a standard error nobody reads holds the exit only that long.
+const LAST_WORD: Duration = Duration::from_secs(5);
 
 /// How long `listen` finishes the deliveries in progress after Ctrl-C.
 const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
@@ -225,6 +229,13 @@ struct Fate {
 }
 
 impl Seen {
+    /// How many of the events remembered were printed as not forwarded, and never taken
+    /// by the local app on a retry.
+    fn missed(&self) -> usize {
+        let missed = |fate: &&Fate| fate.printed == Some(Some(false)) && !fate.forwarded;
+        self.fates.values().filter(missed).count()
+    }
+
     fn fate(&self, key: &EventKey) -> Fate {
         self.fates.get(key).copied().unwrap_or_default()
     }

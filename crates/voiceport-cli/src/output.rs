@@ -66,6 +66,20 @@ pub(crate) fn say_queued(text: &str) {
     }
 }
 
+/// [`say`], waiting at most `patience` for standard error to take the line: a last word
+/// before the program ends, when standard error may be a pipe nobody drains.
+pub(crate) fn say_within(text: &str, patience: std::time::Duration) {
+    let (done, said) = std::sync::mpsc::channel();
+    let text = text.to_owned();
+    let writer = std::thread::Builder::new().spawn(move || {
+        say(&text);
+        let _ = done.send(());
+    });
+    if writer.is_ok() {
+        let _ = said.recv_timeout(patience);
+    }
+}
+
 /// [`say`] from the blocking pool, not waited for: a notice after Ctrl-C, which must not
 /// hold what follows it (the second Ctrl-C, a deadline) should standard error be a pipe
 /// nobody drains.

@@ -1555,6 +1555,13 @@ async fn listen_answers_failed_forwards_while_its_standard_error_is_not_read() {
     .await;
     let rest = interrupt_and_read(child, said).await;
     assert!(rest.contains("the vendor is answered 500"), "{rest:.400}");
+    // The count of events that never reached the app is said last, not dropped with the
+    // warnings that did not fit in the queue.
+    let last = rest.lines().last().unwrap_or_default();
+    assert!(
+        last.contains("4800 events printed as not forwarded never reached"),
+        "{last}"
+    );
     // Every event was printed, marked as not forwarded.
     let events = events.recv().unwrap();
     assert_eq!(events.lines().count(), 300 * 16, "{events:.400}");
