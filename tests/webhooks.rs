@@ -1356,8 +1356,9 @@ async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() 
 
 /// Verified deliveries hold their bodies until they are answered: with the application
 /// slow to take them, those being handled share the receiver's budget, and one that would
-/// go over it is answered 503 with `Retry-After`, not handed over. Once the application
-/// has taken the others, it goes through.
+/// go over it is answered 503 with `Retry-After`, not handed over, while a redelivery of
+/// an event delivered already is still acknowledged. Once the application has taken the
+/// others, it goes through.
 #[tokio::test]
 async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     const LIMIT: usize = 16 * 1024;
@@ -1392,6 +1393,11 @@ async fn deliveries_being_handled_hold_no_more_than_their_budget() {
         body.resize(12 * 1024, b' ');
         body
     };
+    // One delivered at once (the application lets it through), before the others.
+    release.add_permits(1);
+    let (status, text) = post(&url, &secret, delivery("c-done")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
+    arrivals.recv().await.expect("the first delivery");
     let held = ["c-held-1", "c-held-2"].map(|call| {
         let (url, secret, body) = (url.clone(), secret.clone(), delivery(call));
         tokio::spawn(async move { post(&url, &secret, body).await })
@@ -1408,6 +1414,13 @@ async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
     assert!(text.contains("being handled"), "{text}");
     assert!(arrivals.try_recv().is_err(), "the third was handed over");
+    // A redelivery of the one delivered is acknowledged as such, budget or not.
+    let (status, text) = post(&url, &secret, delivery("c-done")).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
+    assert!(
+        arrivals.try_recv().is_err(),
+        "the redelivery was handed over"
+    );
     // The application takes the two: their shares come back, and the third goes through.
     release.add_permits(3);
     for answer in held {

@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use futures::StreamExt;
 use futures::future::BoxFuture;
-use tokio::sync::{Semaphore, SemaphorePermit, mpsc, oneshot};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 use voiceport_core::webhook::{
     Admission, Deduplicator, EventKey, HeadChecked, Scheme, Verifier, VerifyError,
@@ -598,7 +598,7 @@ impl ReceiverBuilder<'_> {
             channel_closed,
             body_timeout: self.body_timeout,
             body_limit: self.body_limit,
-            handled: Semaphore::new(self.budget_kib(self.handled_budget)),
+            handled: Arc::new(Semaphore::new(self.budget_kib(self.handled_budget))),
         });
         Ok(Router::new()
             .route("/webhooks/{provider}", post(receive))
@@ -630,7 +630,26 @@ struct Shared {
     body_timeout: Duration,
     body_limit: usize,
     /// The KiB that the bodies of the deliveries being handled may still take.
-    handled: Semaphore,
+    handled: Arc<Semaphore>,
+}
+
+impl Shared {
+    /// The share of the budget of bodies being handled that a verified `body` takes until
+    /// its delivery is answered (or, for a request answered while its handler goes on,
+    /// until the handler ends); `None` when the budget has not that much left.
+    fn hold(&self, body: &Bytes) -> Option<OwnedSemaphorePermit> {
+        let kib = u32::try_from(body.len().div_ceil(1024)).ok()?;
+        Arc::clone(&self.handled).try_acquire_many_owned(kib).ok()
+    }
+}
+
+/// The answer to a verified delivery the budget of bodies being handled cannot take: 503
+/// with `Retry-After`, nothing handed over.
+fn over_handled_budget(provider: &str, event: &CallEvent) -> Response {
+    tracing::warn!(provider = %provider, vendor_event = %event.vendor_event, "webhook deliveries being handled are at their budget: delivery refused for now");
+    let message = "too many deliveries are being handled: send it again later";
+    let retry = [(header::RETRY_AFTER, "5")];
+    (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response()
 }
 
 async fn receive(
@@ -661,19 +680,6 @@ async fn receive(
         Ok(event) => event,
         Err(unaccepted) => return unaccepted.answer(&endpoint.name),
     };
-    // Verified, the body is held (its event's payloads are slices of it) until the
-    // delivery is answered: within the receiver's budget.
-    let mut handled = Held {
-        budget: Some(&shared.handled),
-        permit: None,
-        kib: 0,
-    };
-    if !handled.cover(body.len() as u64) {
-        tracing::warn!(provider = %endpoint.name, vendor_event = %event.vendor_event, "webhook deliveries being handled are at their budget: delivery refused for now");
-        let message = "too many deliveries are being handled: send it again later";
-        let retry = [(header::RETRY_AFTER, "5")];
-        return (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response();
-    }
     if event.expects_reply {
         drop(entered);
         return answer_request(&shared, provider, endpoint, event, body, arrived).await;
@@ -799,6 +805,11 @@ async fn admit_and_dispatch(
         key,
         delivered: false,
     };
+    // Its body is held until it is answered, within the receiver's budget (over it, the
+    // key is forgotten with `admitted`, so that the vendor's retry goes through).
+    let Some(_held) = shared.hold(body) else {
+        return over_handled_budget(&endpoint.name, &event);
+    };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
     let delivery = Delivery {
         provider_name: provider,
@@ -906,8 +917,8 @@ impl Unread {
     }
 }
 
-/// The share of a budget of bodies (not yet verified, or being handled) that one body
-/// holds, in KiB: released when dropped.
+/// The share of the budget of bodies not yet verified that one body holds, in KiB:
+/// released when dropped.
 struct Held<'a> {
     budget: Option<&'a Semaphore>,
     permit: Option<SemaphorePermit<'a>>,
@@ -1018,6 +1029,11 @@ async fn answer_request(
         let message = "the delivery arrived after the time the vendor waits for a reply";
         return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
     }
+    // Its body is held until it is answered (and while its handler goes on after a
+    // reply), within the receiver's budget.
+    let Some(held) = shared.hold(&body) else {
+        return over_handled_budget(&endpoint.name, &event);
+    };
     let (reply, mut answer) = ReplySlot::new(deadline);
     tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook request");
     let delivery = Delivery {
@@ -1070,6 +1086,7 @@ async fn answer_request(
                 // What the log of a failure needs is worked out only should the handler fail.
                 let (provider, codec) = (Arc::clone(provider), endpoint.codec);
                 tokio::spawn(async move {
+                    let _held = held;
                     if let Err(error) = handling.await {
                         let vendor_event = vendor_event_of(codec, &body);
                         tracing::warn!(%provider, %vendor_event, %error, "the handler failed after its reply was sent");
