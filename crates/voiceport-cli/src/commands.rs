@@ -495,8 +495,8 @@ pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
         from_number: args.from_number,
         phone_number_id: args.number_id,
         agent_id: args.agent.map(Into::into),
-        variables: values::pairs(&args.vars, "--var")?,
-        metadata: values::pairs(&args.metadata, "--metadata")?,
+        variables: values::pairs(&args.vars, "--var", true)?,
+        metadata: values::pairs(&args.metadata, "--metadata", true)?,
         scheduled_for: args
             .at
             .as_deref()
@@ -505,7 +505,7 @@ pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
         max_duration_secs: args.max_duration,
         language: args.language,
         name: args.name,
-        extra: values::pairs(&args.extra, "--extra")?,
+        extra: values::pairs(&args.extra, "--extra", false)?,
         ..DialRequest::default()
     })
 }
@@ -664,7 +664,7 @@ fn print_dialed_id(id: &CallId) -> Outcome {
 }
 
 async fn update(provider: &dyn VoiceProvider, args: UpdateArgs, json: bool) -> Outcome {
-    let metadata = values::pairs(&args.metadata, "--metadata")?;
+    let metadata = values::pairs(&args.metadata, "--metadata", true)?;
     let update = CallUpdate {
         name: args.name,
         metadata: (!metadata.is_empty() || args.replace).then_some(metadata),

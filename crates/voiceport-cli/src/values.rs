@@ -22,11 +22,16 @@ pub(crate) fn cursor_refused(error: voiceport::Error) -> Failure {
 }
 
 /// `key=value` pairs; a value that is valid JSON (`3`, `true`, `{"a":1}`) is kept as JSON,
-/// anything else as a string, and so is a number that would not be sent as it was written:
-/// a whole number too large for 64 bits (`123456789012345678901`, a CRM id), which JSON
-/// would round, and one whose spelling a number loses (`1.10`, a version, would be sent as
-/// `1.1`; `1e3` as `1000.0`).
-pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Value>, Failure> {
+/// anything else as a string, and so is a whole number too large for 64 bits
+/// (`123456789012345678901`, a CRM id), which JSON would round. With `keep_spelling`
+/// (free-form values: metadata, prompt variables), also a number whose spelling JSON
+/// loses (`1.10`, a version, would be sent as `1.1`; `1e3` as `1000.0`); without it (the
+/// vendor's own typed fields, `--extra`), such a value is the number it spells.
+pub(crate) fn pairs(
+    items: &[String],
+    flag: &str,
+    keep_spelling: bool,
+) -> Result<BTreeMap<String, Value>, Failure> {
     items
         .iter()
         .map(|item| {
@@ -35,13 +40,23 @@ pub(crate) fn pairs(items: &[String], flag: &str) -> Result<BTreeMap<String, Val
                 .filter(|(key, _)| !key.is_empty())
                 .ok_or_else(|| Failure::Usage(format!("{flag} {item:?}: expected KEY=VALUE")))?;
             let value = match serde_json::from_str::<Value>(value) {
-                Ok(Value::Number(n)) if n.to_string() != value => Value::String(value.to_owned()),
+                Ok(Value::Number(n))
+                    if n.to_string() != value && (keep_spelling || is_whole_number(value)) =>
+                {
+                    Value::String(value.to_owned())
+                }
                 Ok(json) => json,
                 Err(_) => Value::String(value.to_owned()),
             };
             Ok((key.to_owned(), value))
         })
         .collect()
+}
+
+/// `-?digits`: a number written without a fraction or an exponent.
+fn is_whole_number(text: &str) -> bool {
+    let digits = text.strip_prefix('-').unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// RFC 3339, or a date (midnight UTC).
@@ -131,7 +146,7 @@ mod tests {
             "spaced= 7",
         ]
         .map(String::from);
-        let read = pairs(&items, "--metadata").unwrap();
+        let read = pairs(&items, "--metadata", true).unwrap();
         assert_eq!(read["n"], Value::from(3));
         assert_eq!(read["big"], Value::from("123456789012345678901"));
         assert_eq!(read["negative"], Value::from("-123456789012345678901"));
@@ -145,6 +160,16 @@ mod tests {
         assert_eq!(read["thousand"], Value::from("1e3"));
         assert_eq!(read["zero"], Value::from("-0"));
         assert_eq!(read["spaced"], Value::from(" 7"));
-        assert!(pairs(&["=x".to_owned()], "--var").is_err());
+        assert!(pairs(&["=x".to_owned()], "--var", true).is_err());
+        // A vendor's own field (`--extra`) gets the number it spells, long integers apart.
+        let typed = [
+            "temperature=0.70",
+            "timeout=1e3",
+            "big=123456789012345678901",
+        ];
+        let read = pairs(&typed.map(String::from), "--extra", false).unwrap();
+        assert_eq!(read["temperature"], Value::from(0.7));
+        assert_eq!(read["timeout"], Value::from(1000.0));
+        assert_eq!(read["big"], Value::from("123456789012345678901"));
     }
 }

@@ -320,8 +320,10 @@ fn known_or<T: DeserializeOwned>(name: String, fallback: T) -> T {
     T::deserialize(deserializer).unwrap_or(fallback)
 }
 
-/// Why a call ended: a coarse category plus the vendor's own words.
+/// Why a call ended: a coarse category plus the vendor's own words. Built with
+/// [`EndReason::new`] (and [`with_message`](EndReason::with_message)): fields may be added.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct EndReason {
     /// The normalized category.
     #[serde(deserialize_with = "category_or_other")]
