@@ -27,16 +27,13 @@ pub fn dial_outcome<C: Codec + ?Sized>(codec: &C, body: &[u8]) -> Result<DialOut
             call_id: call.id.clone(),
             call: Some(call),
         }),
-        Err(error) => {
-            let raw = serde_json::from_slice::<&serde_json::value::RawValue>(body).ok();
-            match raw.and_then(|raw| crate::adapter::call_id_field(raw, codec.call_id_key())) {
-                Some(call_id) => Ok(DialOutcome {
-                    call_id,
-                    call: None,
-                }),
-                None => Err(error),
-            }
-        }
+        Err(error) => match crate::adapter::call_id_at(body, &[codec.call_id_key()]) {
+            Some(call_id) => Ok(DialOutcome {
+                call_id,
+                call: None,
+            }),
+            None => Err(error),
+        },
     }
 }
 

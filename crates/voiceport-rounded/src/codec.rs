@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{call_id_field, decode_call_with};
+use voiceport_core::adapter::{call_id_at, decode_call_with};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallId, CallPage, CallQuery, Codec, DialOutcome, EachCall, Error, Operation,
@@ -63,12 +63,7 @@ impl Codec for RoundedCodec {
         {
             Ok(envelope) => envelope,
             Err(error) => {
-                // JSON is UTF-8: a body that is not stays the decode error.
-                let text = std::str::from_utf8(body).ok();
-                let started =
-                    text.and_then(|text| serde_json::from_str::<wire::DataOnly<'_>>(text).ok());
-                let data = started.and_then(|started| started.data);
-                return match data.and_then(|data| call_id_field(data, "call_id")) {
+                return match call_id_at(body, &["data", "call_id"]) {
                     Some(call_id) => Ok(DialOutcome {
                         call_id,
                         call: None,

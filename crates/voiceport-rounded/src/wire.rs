@@ -359,14 +359,6 @@ pub(crate) struct StartCallData {
     pub(crate) call_id: String,
 }
 
-/// Any answer's `data`, unread: where a started call's answer does not decode, its
-/// `call_id` is still looked for there.
-#[derive(Debug, Deserialize)]
-pub(crate) struct DataOnly<'a> {
-    #[serde(borrow)]
-    pub(crate) data: Option<&'a RawValue>,
-}
-
 /// The body of `PATCH /v1/calls/{call_id}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub(crate) struct UpdateCallBody {

@@ -1,5 +1,6 @@
 //! [`text_field`]: one string field of a raw JSON object, read without reading the rest;
-//! [`call_id_field`], the same read as a call id.
+//! [`call_id_field`], the same read as a call id; [`call_id_at`], a call id at a path of a
+//! whole body.
 
 use std::fmt;
 
@@ -53,6 +54,32 @@ pub fn call_id_field(raw: &RawValue, key: &str) -> Option<CallId> {
     text_field(raw, key)
         .and_then(non_blank)
         .map(|id| CallId::new(id.into_owned()))
+}
+
+/// The call id at `path` (the keys of nested objects, the id's last) of a JSON `body`
+/// that does not otherwise decode: where a dial's answer drifted from its documented
+/// shape, the call it placed is still named (core's [`dial_outcome`](crate::dial_outcome)
+/// reads the vendor's top-level id key; an enveloped answer, a path into it). `None` for a
+/// body that is not UTF-8 JSON, a path that is not there, or a blank id.
+///
+/// ```
+/// use voiceport_core::adapter::call_id_at;
+///
+/// let body = br#"{"data": {"call_id": "c-9", "status": "odd"}, "status": "201"}"#;
+/// assert_eq!(call_id_at(body, &["data", "call_id"]).map(|id| id.to_string()), Some("c-9".into()));
+/// assert!(call_id_at(body, &["call_id"]).is_none());
+/// assert!(call_id_at(b"\xff{}", &["id"]).is_none());
+/// ```
+pub fn call_id_at(body: &[u8], path: &[&str]) -> Option<CallId> {
+    let (key, parents) = path.split_last()?;
+    // JSON is UTF-8: a body that is not names no call.
+    let mut raw: &RawValue = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
+    for parent in parents {
+        let fields: std::collections::HashMap<String, &RawValue> =
+            serde_json::from_str(raw.get()).ok()?;
+        raw = fields.get(*parent).copied()?;
+    }
+    call_id_field(raw, key)
 }
 
 /// The seed behind [`text_field`]: keeps the string at `key`, then stops.
