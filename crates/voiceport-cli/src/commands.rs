@@ -760,12 +760,6 @@ async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bo
     output::table(&["NOTE", "FLAGGED", "TEXT"], &rows)
 }
 
-/// [`resume_extra`] for a walk that failed with its output `begun` or not: before
-/// anything was written (the file as it was), the same command resumes it, as given.
-pub(crate) fn resume_extra_after(args: &ExportArgs, begun: bool) -> &'static str {
-    if begun { resume_extra(args) } else { "" }
-}
-
 /// What the resume advice of a failed export adds to `--cursor …`: `--append` (once), so
 /// that the rest joins what was written without a second CSV header, and `>>` when the rows
 /// went to standard output.
@@ -788,9 +782,8 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
         .transpose()
         .map_err(values::cursor_refused)?;
     let header = matches!(args.format, ExportFormat::Csv).then(|| CSV_COLUMNS.join(","));
-    let sink = Sink::open(&args, header)?;
     let start = query.cursor.as_ref().map(PageCursor::to_token);
-    let writer = PageWriter::start(sink, args.format, start)?;
+    let writer = PageWriter::start(Sink::open(&args, header, start)?, args.format);
     let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
     let mut resume = query.cursor.clone();
@@ -803,9 +796,8 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
                 break;
             }
             // The pages handed over are written whole, and resumed after.
-            let begun = writer.finish().await.map_err(output_closed_on_interrupt)?;
+            let extra = writer.finish().await.map_err(output_closed_on_interrupt)?;
             progress.finish();
-            let extra = resume_extra_after(&args, begun);
             return Err(interrupted_walk(
                 count,
                 resume.as_ref().map(PageCursor::to_token).as_deref(),
@@ -817,9 +809,8 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             Ok(None) => break,
             Err(error) => {
                 // What was fetched stays written: every page handed over, whole.
-                let begun = writer.finish().await?;
+                let extra = writer.finish().await?;
                 progress.finish();
-                let extra = resume_extra_after(&args, begun);
                 return Err(walk_failure(error, count, resume.as_ref(), extra));
             }
         };

@@ -39,8 +39,20 @@ pub(crate) struct Sink {
 
 impl Sink {
     /// Opens the output `args` name (created if missing, not yet emptied), to begin with
-    /// `header` (a CSV header line, without its line break) unless `--append` is given.
-    pub(crate) fn open(args: &ExportArgs, header: Option<String>) -> Result<Sink, Failure> {
+    /// `header` (a CSV header line, without its line break) unless `--append` is given; a
+    /// failed write before any row resumes the walk from `start` (`None`: from the start).
+    pub(crate) fn open(
+        args: &ExportArgs,
+        header: Option<String>,
+        start: Option<String>,
+    ) -> Result<Sink, Failure> {
+        let mut sink = Sink::opened(args, header)?;
+        sink.mark(0, start)
+            .map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
+        Ok(sink)
+    }
+
+    fn opened(args: &ExportArgs, header: Option<String>) -> Result<Sink, Failure> {
         let extra = resume_extra(args);
         let header = header.filter(|_| !args.append);
         let Some(path) = &args.output else {
@@ -99,10 +111,11 @@ impl Sink {
         Ok(())
     }
 
-    /// Whether anything was written (or the file emptied): before, the output is as it
-    /// was, and a failed walk is resumed by the same command, not with `--append`.
-    pub(crate) fn has_begun(&self) -> bool {
-        self.begun
+    /// What the resume advice of a walk stopped now adds to `--cursor …`
+    /// ([`resume_extra`]); nothing before anything was written (or the file emptied): the
+    /// output is then as it was, and the same command resumes the walk.
+    pub(crate) fn resume_extra(&self) -> &'static str {
+        if self.begun { self.extra } else { "" }
     }
 
     /// Writes to `out`, named `name`; `file`, a handle on the same file, lets a failed

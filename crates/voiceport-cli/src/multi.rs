@@ -263,10 +263,9 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let columns = crate::commands::CSV_COLUMNS.join(",");
     let header =
         matches!(args.format, ExportFormat::Csv).then(|| format!("provider_name,{columns}"));
-    let mut sink = Sink::open(&args, header)?;
     // Before any row, a failed write resumes where the walk began.
     let start = args.cursor.is_some().then(|| walk.cursor().to_token());
-    (sink.mark(0, start)).map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
+    let mut sink = Sink::open(&args, header, start)?;
     let rows_per_mark = args.page_size.map_or(ROWS_PER_MARK, |size| size as usize);
     let mut count = 0;
     let mut ctrl_c = StopSignal::listen()?;
@@ -277,7 +276,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                 let failed = sink.failed(e);
                 return Err(crate::commands::output_closed_on_interrupt(failed));
             }
-            let extra = crate::commands::resume_extra_after(&args, sink.has_begun());
+            let extra = sink.resume_extra();
             return Err(interrupted(
                 count,
                 &walk.cursor(),
@@ -298,7 +297,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                     return Err(sink.failed(e));
                 }
                 let resumed = args.cursor.is_some();
-                let extra = crate::commands::resume_extra_after(&args, sink.has_begun());
+                let extra = sink.resume_extra();
                 return Err(walk_failure(failure, count, &walk.cursor(), resumed, extra));
             }
         };

@@ -20,18 +20,13 @@ const QUEUED_PAGES: usize = 1;
 /// whose writing fails is taken back ([`Sink::failed`]).
 pub(crate) struct PageWriter {
     pages: mpsc::Sender<CallPage>,
-    thread: tokio::task::JoinHandle<Result<bool, Failure>>,
+    thread: tokio::task::JoinHandle<Result<&'static str, Failure>>,
 }
 
 impl PageWriter {
     /// Starts writing to `sink` as `format` rows, what was written to it so far flushed
     /// and kept whatever happens after; the walk began at `start` (`None`: the first page).
-    pub(crate) fn start(
-        mut sink: Sink,
-        format: ExportFormat,
-        start: Option<String>,
-    ) -> Result<Self, Failure> {
-        (sink.mark(0, start)).map_err(|e| Failure::Io(sink.name().to_owned(), e))?;
+    pub(crate) fn start(mut sink: Sink, format: ExportFormat) -> Self {
         let (pages, mut queued) = mpsc::channel::<CallPage>(QUEUED_PAGES);
         let thread = tokio::task::spawn_blocking(move || {
             let mut written = 0;
@@ -47,9 +42,9 @@ impl PageWriter {
                     return Err(sink.failed(e));
                 }
             }
-            Ok(sink.has_begun())
+            Ok(sink.resume_extra())
         });
-        Ok(PageWriter { pages, thread })
+        PageWriter { pages, thread }
     }
 
     /// Hands `page` over; `false` when the writer has stopped (on a write error, which
@@ -60,7 +55,7 @@ impl PageWriter {
 
     /// Waits until every page handed over is written and flushed; whether the sink began
     /// (anything was written, the file emptied: see [`Sink::has_begun`]).
-    pub(crate) async fn finish(self) -> Result<bool, Failure> {
+    pub(crate) async fn finish(self) -> Result<&'static str, Failure> {
         drop(self.pages);
         match self.thread.await {
             Ok(written) => written,
@@ -131,7 +126,7 @@ mod tests {
             fail_after: usize::MAX,
         };
         let sink_out = Sink::new(Box::new(sink.clone()), None, "out", "");
-        let writer = PageWriter::start(sink_out, ExportFormat::Jsonl, None).expect("started");
+        let writer = PageWriter::start(sink_out, ExportFormat::Jsonl);
         for ids in [&["a", "b"][..], &["c"], &[], &["d"]] {
             assert!(writer.write(page(ids, None)).await);
         }
@@ -152,7 +147,7 @@ mod tests {
             fail_after: 120,
         };
         let out = Sink::new(Box::new(sink), None, "standard output", " --append");
-        let writer = PageWriter::start(out, ExportFormat::Jsonl, None).expect("started");
+        let writer = PageWriter::start(out, ExportFormat::Jsonl);
         let mut accepted = 0;
         for n in 0..10 {
             let next = format!("page-{}", n + 1);
