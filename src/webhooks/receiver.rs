@@ -537,7 +537,7 @@ impl ReceiverBuilder<'_> {
                     verifier,
                     reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
                     window,
-                    unverified: Semaphore::new(self.unverified_kib()),
+                    unverified: Semaphore::new(self.budget_kib(self.unverified_budget)),
                 },
             );
         }
@@ -559,11 +559,6 @@ impl ReceiverBuilder<'_> {
             signed.max(self.keep_for),
             size.saturating_mul(WINDOW_CEILING),
         )
-    }
-
-    /// The KiB of each provider's budget of bodies not yet verified.
-    fn unverified_kib(&self) -> usize {
-        self.budget_kib(self.unverified_budget)
     }
 
     /// The KiB of a budget of `bytes`: as many as a semaphore holds, and never less than
@@ -647,7 +642,12 @@ impl Shared {
 /// with `Retry-After`, nothing handed over.
 fn over_handled_budget(provider: &str, event: &CallEvent) -> Response {
     tracing::warn!(provider = %provider, vendor_event = %event.vendor_event, "webhook deliveries being handled are at their budget: delivery refused for now");
-    let message = "too many deliveries are being handled: send it again later";
+    busy("too many deliveries are being handled: send it again later")
+}
+
+/// 503 with `Retry-After: 5`: a budget is spent, and the vendor is asked to send the
+/// delivery again later.
+fn busy(message: &'static str) -> Response {
     let retry = [(header::RETRY_AFTER, "5")];
     (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response()
 }
@@ -906,9 +906,7 @@ impl Unread {
             }
             Unread::OverBudget => {
                 tracing::warn!(provider = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
-                let message = "too many deliveries are being received: send it again later";
-                let retry = [(header::RETRY_AFTER, "5")];
-                (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response()
+                busy("too many deliveries are being received: send it again later")
             }
             Unread::Broken => {
                 (StatusCode::BAD_REQUEST, "the body could not be read").into_response()

@@ -132,9 +132,8 @@ pub(crate) fn map_call_at(
         .ended_message
         .as_ref()
         .and_then(|m| non_blank(m.as_str()));
-    if let (Some(end_reason), Some(message)) = (call.end_reason.as_mut(), message) {
-        end_reason.message = Some(message.to_owned());
-    }
+    call.end_reason =
+        (call.end_reason.take()).map(|reason| reason.with_message(message.map(str::to_owned)));
     call.vendor_status = wire.status.take().map(|status| match status {
         wire::Status::Other(text) => text,
         known => known.as_str().to_owned(),
