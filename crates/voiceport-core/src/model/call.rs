@@ -305,6 +305,7 @@ pub struct Note {
     /// Who wrote it (the vendor's user id).
     pub author: Option<String>,
     /// Whether it is flagged for attention.
+    #[serde(default)]
     pub flagged: bool,
     /// When it was written.
     #[serde(serialize_with = "crate::model::time::serialize_opt")]
@@ -377,6 +378,30 @@ mod tests {
         );
         let outcome: crate::RequestOutcome = serde_json::from_str("\"not_applied\"").unwrap();
         assert_eq!(outcome, crate::RequestOutcome::NotApplied);
+    }
+
+    /// The parts of a call read back without their lists and flags too: an utterance
+    /// written without `tool_calls`, a note without `flagged` (by hand, or by a tool that
+    /// drops empty and false values).
+    #[test]
+    fn a_calls_parts_read_back_without_their_empty_lists_and_false_flags() {
+        let json = r#"{"id":"c1","provider":"happyrobot","kind":"phone","status":"completed",
+            "transcript":{"utterances":[{"speaker":"agent","text":"Hello"}]},
+            "notes":[{"id":"n1","content":"Call back"}]}"#;
+        let call: Call = serde_json::from_str(json).expect("read back");
+        let utterance = call.transcript.as_ref().map(|t| &t.utterances[..]);
+        assert_eq!(
+            utterance,
+            Some(
+                &[crate::Utterance::new(
+                    crate::Speaker::Agent,
+                    Some("Hello".to_string())
+                )][..]
+            )
+        );
+        assert_eq!(call.notes.len(), 1);
+        assert!(!call.notes[0].flagged);
+        assert_eq!(call.notes[0].content, "Call back");
     }
 
     /// A warning's text holds vendor text: printed, its control characters are escaped,

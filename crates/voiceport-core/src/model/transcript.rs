@@ -51,6 +51,7 @@ pub struct Utterance {
     #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub at: Option<DateTime<Utc>>,
     /// Tools the agent invoked in this turn.
+    #[serde(default)]
     pub tool_calls: Vec<ToolCall>,
     /// For a tool result: which call it answers.
     pub tool_result: Option<ToolResult>,
