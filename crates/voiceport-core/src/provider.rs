@@ -341,6 +341,12 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// A look still running one poll interval after the deadline (a vendor slow to answer,
     /// its retries) is given up too: the wait never outlasts `timeout` by more than that.
     ///
+    /// A look that fails with an error [worth trying again](Error::is_retryable) (a
+    /// vendor's 5xx or 429, a timeout, a dropped connection, once the HTTP client's own
+    /// retries are spent) does not end the wait: the next poll looks again, no sooner than
+    /// a 429's `Retry-After`. If the last look at the deadline fails so, the wait ends
+    /// with that error. Any other error (the call not found, a wrong key) ends it at once.
+    ///
     /// # Panics
     ///
     /// Outside a Tokio runtime with its time driver enabled (`#[tokio::main]` has it; a
@@ -366,23 +372,28 @@ pub trait VoiceProviderExt: VoiceProvider {
         };
         loop {
             let look = self.get_call(id);
-            let call = match cutoff {
+            let looked = match cutoff {
                 Some(cutoff) => match tokio::time::timeout_at(cutoff, look).await {
-                    Ok(call) => call?,
+                    Ok(looked) => looked,
                     Err(_) => return Err(gave_up(last_status)),
                 },
-                None => look.await?,
+                None => look.await,
             };
-            if call.status.is_terminal() {
-                return Ok(call);
-            }
-            last_status = call.status;
             let now = tokio::time::Instant::now();
-            if deadline.is_some_and(|deadline| now >= deadline) {
-                return Err(gave_up(last_status));
+            let past_deadline = deadline.is_some_and(|deadline| now >= deadline);
+            let mut pause = poll;
+            match looked {
+                Ok(call) if call.status.is_terminal() => return Ok(call),
+                Ok(call) if past_deadline => return Err(gave_up(call.status)),
+                Ok(call) => last_status = call.status,
+                // A passing failure: the call goes on meanwhile, and so does the wait.
+                Err(error) if error.is_retryable() && !past_deadline => {
+                    pause = error.retry_after().map_or(poll, |asked| asked.max(poll));
+                }
+                Err(error) => return Err(error),
             }
             // The next look, or the last one at the deadline.
-            let next = now.checked_add(poll);
+            let next = now.checked_add(pause);
             match (next, deadline) {
                 (Some(next), Some(deadline)) => tokio::time::sleep_until(next.min(deadline)).await,
                 (Some(at), None) | (None, Some(at)) => tokio::time::sleep_until(at).await,

@@ -963,6 +963,93 @@ async fn waiting_goes_through_a_forward_to_the_end() {
     }
 }
 
+/// A vendor's passing failure while waiting (a 503, a 429 asking for a pause) does not
+/// end the wait: the next poll looks again, no sooner than the 429 asked, and the wait
+/// ends with the call. The client here makes one attempt per look, so each failure
+/// reaches the wait.
+#[tokio::test]
+async fn waiting_looks_again_after_a_passing_failure() {
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let (file, id) = vendor.seed;
+        let mut ended = vendor.json(file);
+        ended["status"] = json!("ended");
+        ended["endedReason"] = json!("customer-ended-call");
+        api.on("GET", &vendor.call_path(id))
+            .respond_with(json_response(503, r#"{"message":"Service Unavailable"}"#))
+            .up_to_n_times(1)
+            .with_priority(1)
+            .mount(&api.server)
+            .await;
+        api.on("GET", &vendor.call_path(id))
+            .respond_with(
+                json_response(429, r#"{"message":"Too Many Requests"}"#)
+                    .insert_header("retry-after", "1"),
+            )
+            .up_to_n_times(1)
+            .with_priority(2)
+            .mount(&api.server)
+            .await;
+        api.on("GET", &vendor.call_path(id))
+            .respond_with(json_response(200, &ended.to_string()))
+            .with_priority(3)
+            .mount(&api.server)
+            .await;
+        let poll = std::time::Duration::from_millis(1);
+        let started = std::time::Instant::now();
+        let call = vendor
+            .client(&api)
+            .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+            .await
+            .unwrap();
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(1),
+            "the look after the 429 came {:?} after the first",
+            started.elapsed()
+        );
+    }
+}
+
+/// A passing failure at the deadline ends the wait with that failure (the call's
+/// status is not known); a lasting one (a 401) ends it at the first look.
+#[tokio::test]
+async fn waiting_ends_with_the_failure_of_its_last_look() {
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let (_, id) = vendor.seed;
+        api.on("GET", &vendor.call_path(id))
+            .respond_with(json_response(503, r#"{"message":"Service Unavailable"}"#))
+            .mount(&api.server)
+            .await;
+        let (poll, timeout) = (
+            std::time::Duration::from_millis(50),
+            std::time::Duration::from_millis(200),
+        );
+        let err = vendor
+            .client(&api)
+            .wait_until_ended(&vendor.seed_id(), poll, timeout)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
+        assert!(api.server.received_requests().await.unwrap().len() >= 2);
+
+        let api = vendor.api().await;
+        api.on("GET", &vendor.call_path(id))
+            .respond_with(json_response(401, r#"{"message":"Invalid Key"}"#))
+            .mount(&api.server)
+            .await;
+        let err = vendor
+            .client(&api)
+            .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
+    }
+}
+
 /// `not-found` and `deletion-failed` are final: waiting stops at once.
 #[tokio::test]
 async fn waiting_stops_on_not_found_and_deletion_failed() {
