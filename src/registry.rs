@@ -191,8 +191,11 @@ impl Registry {
     /// Places `request` through the route `route` (`[routes.NAME]`). `key` decides a
     /// `weighted` route (the destination number when `None`): the same key always takes
     /// the same provider. A `failover` route moves to the next provider only when the
-    /// failure proves no call was placed ([`RequestOutcome::NotApplied`]); a dial is never
-    /// sent twice. Run under a thrown [`Interrupt`], it dials no further provider (the
+    /// vendor refused the dial in a way that proves no call was placed
+    /// ([`RequestOutcome::NotApplied`]); a dial is never sent twice. A provider that cannot
+    /// be set up ([`Error::Config`]: an option its adapter refuses, a bad `base_url`, an
+    /// unset `api_key_env` variable, all checked when it is first connected) ends the route
+    /// with that error rather than failing over, which would hide it on every dial. Run under a thrown [`Interrupt`], it dials no further provider (the
     /// route ends with [`Error::Interrupted`]) and still waits for the dial in flight.
     ///
     /// On a route that can reach several providers (failover, or weighted between more
@@ -204,8 +207,8 @@ impl Registry {
     /// # Errors
     ///
     /// A [`RouteError`] naming the route, the provider whose failure ended it (none when
-    /// the route failed before dialing: [`Error::Config`] for an unknown route or provider,
-    /// a refused request) and those that refused before it; [`RouteError::call_may_exist`]
+    /// the route failed before dialing: [`Error::Config`] for an unknown route, a refused
+    /// request) and those that refused before it; [`RouteError::call_may_exist`]
     /// says whether a call may have been placed, and where to look for it.
     ///
     /// # Dropping the future
@@ -264,11 +267,14 @@ impl Registry {
                         refused,
                     });
                 }
-                // An interrupted dial stops the route: its next provider would not dial either.
+                // An interrupted dial stops the route: its next provider would not dial
+                // either. So does a setup error of ours (a misspelt option, an unset key
+                // variable): failing over would hide it behind the next provider, dial
+                // after dial.
                 Err(error)
                     if error.outcome() == RequestOutcome::NotApplied
                         && index < last
-                        && !matches!(error, Error::Interrupted { .. }) =>
+                        && !matches!(error, Error::Interrupted { .. } | Error::Config { .. }) =>
                 {
                     tracing_note(route, name, &error);
                     refused.push((name.to_owned(), error));

@@ -749,6 +749,46 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
     );
 }
 
+/// A failover route whose first provider cannot be set up (a misspelt option, an unset key
+/// variable: checked only when it is connected) ends with that configuration error, naming
+/// it: failing over would place every dial through the next provider and hide the mistake.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_misconfigured_provider_ends_a_failover_route_instead_of_failing_over() {
+    type Misconfigure = fn(&mut ProviderConfig);
+    let misconfigurations: [(&str, Misconfigure); 2] = [
+        ("a misspelt option", |hr| {
+            hr.options
+                .insert("numbr_id".into(), "6650cc00cc00cc00cc00cc01".into());
+        }),
+        ("an unset key variable", |hr| {
+            hr.api_key = None;
+            hr.api_key_env = Some("VOICEPORT_TEST_FAILOVER_KEY_UNSET".into());
+        }),
+    ];
+    for (name, misconfigure) in misconfigurations {
+        let accounts = start_accounts().await;
+        let routes = route(RoutePolicy::Failover, &["hr", "studio"], vec![]);
+        let mut file = registry_of(&accounts, routes).file().clone();
+        misconfigure(file.providers.get_mut("hr").expect("hr"));
+        let registry = Registry::from_file(file);
+        let err = registry
+            .dial("out", &DialRequest::to(TO), None)
+            .await
+            .unwrap_err();
+        assert_eq!(err.provider_name.as_deref(), Some("hr"), "{name}: {err}");
+        assert!(
+            matches!(&err.error, Error::Config { field, .. } if field.starts_with("providers.hr.")),
+            "{name}: {:?}",
+            err.error
+        );
+        assert!(err.refused.is_empty(), "{name}: {err}");
+        assert!(!err.call_may_exist(), "{name}: {err}");
+        let dialed = |kind| accounts.main.dialed_count(kind);
+        assert_eq!(dialed(ProviderKind::Voicebot), 0, "{name}: failed over");
+        assert_eq!(dialed(ProviderKind::HappyRobot), 0, "{name}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn first_and_weighted_routes_dial_once_where_they_say() {
     let accounts = start_accounts().await;

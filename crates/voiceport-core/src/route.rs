@@ -33,7 +33,8 @@ pub enum RoutePolicy {
     #[default]
     First,
     /// The first provider; the next only when a dial failed **and** the failure proves no
-    /// call was placed (`Error::outcome() == NotApplied`).
+    /// call was placed (`Error::outcome() == NotApplied`). A provider that cannot be set up
+    /// (`Error::Config`) ends the route instead: the next would hide the mistake.
     Failover,
     /// One provider chosen by weight; by the dial's key (the destination number unless
     /// another is given), so that the same key always goes the same way.
