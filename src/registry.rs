@@ -195,8 +195,12 @@ impl Registry {
     /// ([`RequestOutcome::NotApplied`]); a dial is never sent twice. A provider that cannot
     /// be set up ([`Error::Config`]: an option its adapter refuses, a bad `base_url`, an
     /// unset `api_key_env` variable, all checked when it is first connected) ends the route
-    /// with that error rather than failing over, which would hide it on every dial. Run under a thrown [`Interrupt`], it dials no further provider (the
-    /// route ends with [`Error::Interrupted`]) and still waits for the dial in flight.
+    /// with that error rather than failing over, which would hide it on every dial.
+    ///
+    /// Run under a thrown [`Interrupt`], it dials no further provider and still waits for
+    /// the dial in flight. The route ends with [`Error::Interrupted`], naming no provider
+    /// when none was dialing (before the route started, or after a refusal) and the one
+    /// dialing when its own dial was interrupted.
     ///
     /// On a route that can reach several providers (failover, or weighted between more
     /// than one), `request` names no resource of one account (`agent_id`,
@@ -208,8 +212,9 @@ impl Registry {
     ///
     /// A [`RouteError`] naming the route, the provider whose failure ended it (none when
     /// the route failed before dialing: [`Error::Config`] for an unknown route, a refused
-    /// request) and those that refused before it; [`RouteError::call_may_exist`]
-    /// says whether a call may have been placed, and where to look for it.
+    /// request; or was interrupted between two dials) and those that refused before it;
+    /// [`RouteError::call_may_exist`] says whether a call may have been placed, and where
+    /// to look for it.
     ///
     /// # Dropping the future
     ///
@@ -243,7 +248,8 @@ impl Registry {
         let last = candidates.len().saturating_sub(1);
         for (index, name) in candidates.into_iter().enumerate() {
             // Interrupted (before the route started, or after a refusal): no provider is
-            // dialed any more, whatever its adapter checks.
+            // dialed any more, whatever its adapter checks. The route names none: `name`
+            // was never dialed, and the CLI would send the user to look for a call there.
             if let (true, Some(config)) = (
                 Interrupt::current_is_thrown(),
                 self.file.providers.get(name),
@@ -253,7 +259,7 @@ impl Registry {
                     provider: config.kind,
                     operation,
                 };
-                return Err(fail(Some(name.to_owned()), error, refused));
+                return Err(fail(None, error, refused));
             }
             let attempt = match self.connect(Some(name)) {
                 Ok(provider) => provider.dial(request).await,

@@ -1188,7 +1188,9 @@ async fn an_interrupted_route_places_no_further_dial() {
     }
     interrupt.interrupt();
     let err = dialing.await.unwrap_err();
-    assert_eq!(err.provider_name.as_deref(), Some("next"), "{err}");
+    // `next` was never dialed: the route names no provider (the CLI would say to look for
+    // a call there), and says the refusal before the interrupt.
+    assert_eq!(err.provider_name, None, "{err}");
     assert!(
         matches!(err.error, Error::Interrupted { .. }),
         "{:?}",
@@ -1196,13 +1198,20 @@ async fn an_interrupted_route_places_no_further_dial() {
     );
     assert_eq!(err.error.outcome(), RequestOutcome::NotApplied);
     assert_eq!(err.refused.len(), 1, "{err}");
+    assert!(!err.call_may_exist(), "{err}");
+    let text = err.to_string();
+    assert!(
+        text.contains("no provider placed the call; `first`: "),
+        "{text}"
+    );
+    assert!(!text.contains("`next`"), "{text}");
 
-    // Interrupted before it starts: no provider dials, and the route stops at the first.
+    // Interrupted before it starts: no provider dials, nor is named.
     let err = interrupt
         .run(registry.dial("out", &request, None))
         .await
         .unwrap_err();
-    assert_eq!(err.provider_name.as_deref(), Some("first"), "{err}");
+    assert_eq!(err.provider_name, None, "{err}");
     assert!(
         matches!(err.error, Error::Interrupted { .. }),
         "{:?}",

@@ -57,7 +57,8 @@ pub struct RouteError {
     /// The route's name.
     pub route: String,
     /// The name of the provider whose failure ended the route (`None`: the route itself is
-    /// unknown, or refused the request before dialing).
+    /// unknown, refused the request before dialing, or was interrupted while no provider
+    /// was dialing).
     pub provider_name: Option<String>,
     /// That failure.
     pub error: Error,
@@ -115,7 +116,15 @@ impl RouteError {
 impl fmt::Display for RouteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.provider_name {
-            None => write!(f, "route `{}`: {}", self.route, self.error),
+            None if self.refused.is_empty() => write!(f, "route `{}`: {}", self.route, self.error),
+            // Interrupted after refusals: they are said as when the last provider refused.
+            None => {
+                write!(f, "route `{}`: no provider placed the call; ", self.route)?;
+                for (name, error) in &self.refused {
+                    write!(f, "`{name}`: {error}; ")?;
+                }
+                write!(f, "{}", self.error)
+            }
             Some(provider) if self.call_may_exist() => write!(
                 f,
                 "route `{}`: the dial through `{provider}` may have placed a call (not retried elsewhere): {}",
