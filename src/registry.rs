@@ -144,7 +144,8 @@ impl Registry {
     /// Every call of the selected providers matching `query`, merged in one time order
     /// (see [`MergedCalls`]), from the start or from `resume`. A filter a provider cannot
     /// apply refuses the walk with [`Error::Unsupported`], unless
-    /// [`MergeOptions::skip_unsupported`] leaves that provider out.
+    /// [`MergeOptions::skip_unsupported`] leaves that provider out (when it would leave
+    /// out every selected provider, the walk is refused with the first one's error).
     ///
     /// # Errors
     ///

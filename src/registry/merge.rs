@@ -55,7 +55,8 @@ impl std::str::FromStr for Selection {
 #[non_exhaustive]
 pub struct MergeOptions {
     /// Leave out a provider that cannot apply the query's filters (see
-    /// [`MergedCalls::left_out`]) instead of refusing the whole walk.
+    /// [`MergedCalls::left_out`]) instead of refusing the whole walk. A walk that would
+    /// leave out every provider is still refused, with the first one's error.
     pub skip_unsupported: bool,
     /// Keep walking the other providers when one fails mid-walk (see
     /// [`MergedCalls::failures`]) instead of ending the stream with its error.
@@ -619,6 +620,13 @@ impl MergedCalls {
             };
             walked.push((name, provider, position, sort));
         }
+        // Every provider left out: an empty walk would say that no call matches, when no
+        // provider could apply the filters at all.
+        if walked.is_empty()
+            && let Some(first) = std::mem::take(&mut left_out).into_iter().next()
+        {
+            return Err(first.error);
+        }
         for (name, provider, position, sort) in walked {
             let mut lane = Lane {
                 name,
@@ -908,6 +916,32 @@ pub(crate) mod tests {
         let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 5)).await;
         assert!(items.iter().all(Result::is_ok), "{items:?}");
         assert_eq!(items.len(), 5);
+    }
+
+    /// Asked to leave out the providers that cannot apply the filters, a walk that would
+    /// leave out every one is refused with the first one's error: an empty walk would
+    /// read as "no call matches".
+    #[tokio::test]
+    async fn a_walk_that_would_leave_out_every_provider_is_refused() {
+        use voiceport_core::Filter;
+        let listing = || -> Arc<dyn VoiceProvider> { Listing::new(|_| CallPage::default()) };
+        let providers = vec![("a".to_owned(), listing()), ("b".to_owned(), listing())];
+        let tagged = CallQuery {
+            tags: vec!["vip".into()],
+            ..CallQuery::default()
+        };
+        let options = MergeOptions::default().skip_unsupported(true);
+        let refused = MergedCalls::new(providers, tagged, None, options).map(|_| ());
+        assert!(
+            matches!(
+                refused,
+                Err(Error::Unsupported {
+                    operation: Operation::ListFilter(Filter::Tags),
+                    ..
+                })
+            ),
+            "{refused:?}"
+        );
     }
 
     /// A merged walk asks a vendor for its next page once half of the page being merged is
