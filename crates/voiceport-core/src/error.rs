@@ -224,6 +224,27 @@ pub enum Error {
         limit: usize,
     },
 
+    /// The vendor accepted the request (a 2xx status) but its answer's body broke off
+    /// before its end (a reset, a timeout): the request took effect
+    /// ([`RequestOutcome::Applied`]), what it answered is lost. A read is worth trying
+    /// again; a write is not sent again, as it was done.
+    #[error(
+        "{provider} {operation}: the vendor answered {status}, then its body broke off after {received} bytes (the request took effect)"
+    )]
+    AnswerCut {
+        /// Which vendor.
+        provider: ProviderKind,
+        /// Which operation.
+        operation: Operation,
+        /// The success status the vendor answered with.
+        status: u16,
+        /// How many bytes of the body arrived.
+        received: usize,
+        /// Why it broke off.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+
     /// The vendor's JSON did not have the expected shape.
     #[error(
         "{provider} {operation}: cannot decode {} at `{path}`: {message}{}",
@@ -576,6 +597,7 @@ impl Error {
             | Error::Timeout { provider, .. }
             | Error::Transport { provider, .. }
             | Error::BodyTooLarge { provider, .. }
+            | Error::AnswerCut { provider, .. }
             | Error::Decode { provider, .. }
             | Error::Unsupported { provider, .. }
             | Error::Interrupted { provider, .. }
@@ -598,6 +620,7 @@ impl Error {
             | Error::Timeout { operation, .. }
             | Error::Transport { operation, .. }
             | Error::BodyTooLarge { operation, .. }
+            | Error::AnswerCut { operation, .. }
             | Error::Decode { operation, .. }
             | Error::Unsupported { operation, .. }
             | Error::Interrupted { operation, .. } => Some(*operation),
@@ -615,6 +638,8 @@ impl Error {
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !is_builder_error(source.as_ref()),
+            // A write was done: sending it again would do it again, or be refused.
+            Error::AnswerCut { operation, .. } => operation.is_read(),
             _ => matches!(
                 self,
                 Error::RateLimited { .. }
@@ -766,10 +791,35 @@ impl Error {
                 field: text(field),
                 message: text(message),
             },
-            // Built by voiceport from no vendor text (a transport error's source names the
-            // URL, which never carries the key).
+            // A transport error's source is mostly the client's own words, but a server
+            // can put bytes of its choosing there (an HTTP/2 GOAWAY's debug data is
+            // printed): one that spells the secret is replaced with its masked text.
+            Error::Transport {
+                provider,
+                operation,
+                sent,
+                source,
+            } => Error::Transport {
+                provider,
+                operation,
+                sent,
+                source: MaskedCause::unless_clean(source, mask),
+            },
+            Error::AnswerCut {
+                provider,
+                operation,
+                status,
+                received,
+                source,
+            } => Error::AnswerCut {
+                provider,
+                operation,
+                status,
+                received,
+                source: MaskedCause::unless_clean(source, mask),
+            },
+            // Built by voiceport from no vendor text.
             other @ (Error::Timeout { .. }
-            | Error::Transport { .. }
             | Error::BodyTooLarge { .. }
             | Error::Unsupported { .. }
             | Error::Interrupted { .. }
@@ -820,10 +870,62 @@ impl Error {
             | Error::Redirected { .. }
             | Error::Timeout { .. }
             | Error::Transport { .. } => RequestOutcome::Unknown,
-            Error::BodyTooLarge { .. } | Error::Decode { .. } => RequestOutcome::Applied,
+            Error::BodyTooLarge { .. } | Error::AnswerCut { .. } | Error::Decode { .. } => {
+                RequestOutcome::Applied
+            }
         }
     }
 }
+
+/// A transport error's cause as text, with a secret hidden: what stands in for a cause
+/// whose words (its `Display` down the chain, or its `Debug`) spelt the secret. The chain
+/// is flattened into one text, so nothing below it can show the secret.
+struct MaskedCause {
+    display: String,
+    debug: String,
+}
+
+impl MaskedCause {
+    /// `source` itself when nothing it prints holds the secret (it can still be
+    /// downcast), else its masked text.
+    fn unless_clean(
+        source: Box<dyn std::error::Error + Send + Sync>,
+        mask: &SecretMask,
+    ) -> Box<dyn std::error::Error + Send + Sync> {
+        let mut display = source.to_string();
+        let mut cause = source.source();
+        while let Some(next) = cause {
+            display.push_str(": ");
+            display.push_str(&next.to_string());
+            cause = next.source();
+        }
+        let debug = format!("{source:?}");
+        let (masked_display, masked_debug) = (mask.mask_str(&display), mask.mask_str(&debug));
+        if matches!(masked_display, std::borrow::Cow::Borrowed(_))
+            && matches!(masked_debug, std::borrow::Cow::Borrowed(_))
+        {
+            return source;
+        }
+        Box::new(MaskedCause {
+            display: masked_display.into_owned(),
+            debug: masked_debug.into_owned(),
+        })
+    }
+}
+
+impl std::fmt::Display for MaskedCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.display)
+    }
+}
+
+impl std::fmt::Debug for MaskedCause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.debug)
+    }
+}
+
+impl std::error::Error for MaskedCause {}
 
 /// Hides one secret (an API key) in text a vendor sent back: `Invalid API key: sk-…` must
 /// not print the key. Every occurrence is replaced with `[REDACTED]`, as it is and in the
@@ -956,6 +1058,17 @@ impl SecretMask {
     /// holds whole every occurrence that starts before it. Zero for an empty secret.
     pub(crate) fn longest_spelling(&self) -> usize {
         self.longest_spelling
+    }
+
+    /// Whether `text` holds the secret in any of its spellings, ASCII letters in either
+    /// case (a URL parser lower-cases a domain).
+    pub(crate) fn found_in_any_case(&self, text: &str) -> bool {
+        let text = text.to_ascii_lowercase();
+        self.forms.iter().any(|form| {
+            let needle = form.needle().to_ascii_lowercase();
+            let finder = memchr::memmem::Finder::new(&needle);
+            self.replace(text.as_bytes(), &finder).is_some()
+        })
     }
 
     /// `text` with the secret hidden (borrowed when it holds none).
@@ -1291,6 +1404,63 @@ mod tests {
             assert_eq!(mask.mask_str(text), "k=[REDACTED]", "{text}");
         }
         assert_eq!(lower_hex_escapes("a%2Fb%3D%"), "a%2fb%3d%");
+    }
+
+    /// A server can choose bytes a transport error prints (an HTTP/2 GOAWAY's debug data,
+    /// which h2 shows as `b"…"`): one that echoes the key loses it, in the cause's
+    /// `Display` down the chain and in its `Debug`. A cause without it stays itself.
+    #[test]
+    fn a_transport_cause_echoing_the_key_is_masked() {
+        use std::fmt;
+        #[derive(Debug)]
+        struct GoAway(String);
+        impl fmt::Display for GoAway {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    "connection error received: protocol error ({:?})",
+                    self.0
+                )
+            }
+        }
+        impl std::error::Error for GoAway {}
+        #[derive(Debug)]
+        struct Client(GoAway);
+        impl fmt::Display for Client {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("error sending request")
+            }
+        }
+        impl std::error::Error for Client {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let transport = |source: Box<dyn std::error::Error + Send + Sync>| Error::Transport {
+            provider: ProviderKind::Vapi,
+            operation: Operation::GetCall,
+            sent: true,
+            source,
+        };
+        let mask = SecretMask::new(KEY);
+        let echoed = transport(Box::new(Client(GoAway(format!("bad key {KEY}")))));
+        let masked = echoed.masked(&mask);
+        let mut shown = format!("{masked} {masked:?}");
+        let mut cause = std::error::Error::source(&masked);
+        while let Some(next) = cause {
+            shown.push_str(&format!(" {next} {next:?}"));
+            cause = next.source();
+        }
+        assert!(!shown.contains("4f9a"), "{shown}");
+        assert!(
+            shown.contains("error sending request: connection error received"),
+            "{shown}"
+        );
+        assert!(shown.contains("[REDACTED]"), "{shown}");
+
+        let clean = transport(Box::new(Client(GoAway("no reason".into())))).masked(&mask);
+        let source = std::error::Error::source(&clean).unwrap();
+        assert!(source.downcast_ref::<Client>().is_some());
     }
 
     #[test]

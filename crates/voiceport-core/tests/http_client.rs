@@ -457,24 +457,65 @@ async fn an_interrupt_stops_a_dial_not_sent_yet() {
     assert!(log.contains("interrupted: the dial is not sent"), "{log}");
 }
 
+/// A 200 whose body breaks off (announces 1000 bytes, sends 11 and hangs up): the vendor
+/// answered, so the request took effect. A read is tried again; a write, even one safe to
+/// repeat, is not (ending a call again would be refused as "not in progress"), nor is a
+/// dial, and either says it was applied.
 #[tokio::test]
-async fn a_connection_dropped_mid_body_is_a_transport_error_and_retried_for_reads() {
-    // Announces 1000 bytes, sends 11 and hangs up.
-    let (port, accepted) = raw_server(
-        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"calls\": [".to_vec(),
-        Duration::ZERO,
-    )
-    .await;
+async fn a_success_whose_body_breaks_off_was_applied_and_only_a_read_is_tried_again() {
+    let cut_answer = || async {
+        raw_server(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"calls\": [".to_vec(),
+            Duration::ZERO,
+        )
+        .await
+    };
+    let (port, accepted) = cut_answer().await;
     let client = loopback_client(port, fast_retries(3));
     let err = client
         .send(Request::get(Operation::ListCalls, ["calls"]))
         .await
         .unwrap_err();
     assert!(
-        matches!(err, Error::Transport { sent: true, .. }),
+        matches!(
+            err,
+            Error::AnswerCut {
+                status: 200,
+                received: 11,
+                ..
+            }
+        ),
         "{err:?}"
     );
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+    assert!(err.to_string().contains("answered 200"), "{err}");
+
+    let writes = [
+        (
+            Operation::EndCall,
+            Request::post(Operation::EndCall, ["calls", "c1", "end"]),
+        ),
+        (
+            Operation::Dial,
+            Request::post(Operation::Dial, ["calls"]).not_retried_after_send(),
+        ),
+    ];
+    for (operation, request) in writes {
+        let (port, accepted) = cut_answer().await;
+        let client = loopback_client(port, fast_retries(3));
+        let err = client.send(request).await.unwrap_err();
+        assert!(
+            matches!(err, Error::AnswerCut { .. }),
+            "{operation}: {err:?}"
+        );
+        assert_eq!(err.outcome(), RequestOutcome::Applied, "{operation}");
+        assert!(!err.is_retryable(), "{operation}");
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "{operation}"
+        );
+    }
 }
 
 #[tokio::test]

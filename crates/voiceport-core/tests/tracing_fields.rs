@@ -202,8 +202,15 @@ async fn a_request_that_never_got_an_answer_has_no_status_and_one_without_a_call
         .http_client("https://unused.example", AuthStyle::Header("X-Api-Key"))
         .unwrap();
     let request = Request::get(Operation::ListCalls, ["calls"]);
-    let (result, spans, _) = traced(client.send(request)).await;
+    let (result, spans, log) = traced(client.send(request)).await;
     assert!(result.is_err());
+    // The log says why the connection failed, not only that it did.
+    let giving_up = (log.lines().find(|line| line.contains("giving up")))
+        .unwrap_or_else(|| panic!("no giving-up line: {log}"));
+    assert!(
+        giving_up.contains("cause=") && giving_up.to_lowercase().contains("refused"),
+        "{giving_up}"
+    );
     let span = spans.only("voiceport.request");
     assert!(!span.contains_key("status"), "{span:?}");
     assert!(!span.contains_key("call_id"), "{span:?}");

@@ -19,8 +19,15 @@ pub fn decode_json<'de, T: Deserialize<'de>>(
     let text = match std::str::from_utf8(body) {
         Ok(text) => text,
         Err(error) => {
-            let message = format!("the body is not UTF-8 (byte {})", error.valid_up_to());
-            return Err(Error::decode(provider, operation, ".", message, body));
+            let at = error.valid_up_to();
+            return Err(Error::Decode {
+                provider,
+                operation,
+                path: ".".to_owned(),
+                message: format!("the body is not UTF-8 (byte {at})"),
+                // Around the first byte that is not (column `at + 1` of the body as one line).
+                excerpt: excerpt_at(body, 1, at.saturating_add(1)),
+            });
         }
     };
     // Fast path: no path tracking. Only a failure pays for a second, tracked pass, which
@@ -140,7 +147,8 @@ pub(crate) fn bounded_path(path: &str) -> String {
 /// `message` as an error keeps it: each URL cut to its scheme and host
 /// ([`without_url_secrets`]), and at most [`MAX_MESSAGE_CHARS`] characters: its start and
 /// its end (which says what was expected, and where), the middle replaced with an
-/// ellipsis.
+/// ellipsis; then unsafe characters escaped, as in a path (serde quotes the vendor's
+/// value as it is: `unknown variant `…``).
 ///
 /// Cut first, so that a message of any length costs little more than counting its
 /// characters. The piece each cut goes through (up to a space or a quote) is dropped: it
@@ -156,17 +164,33 @@ pub(crate) fn bounded_message(message: &str) -> String {
         from_end.nth_back(TAIL - 1),
         from_start.nth(MAX_MESSAGE_CHARS - HEAD - 1),
     ) else {
-        return without_url_secrets(message, false);
+        return escape_unsafe(without_url_secrets(message, false));
     };
     // Up to the head's last space or quote: the piece after it is cut by the ellipsis.
     let head = message.get(..head_end).unwrap_or_default();
     let head = head.get(..whole_pieces(head)).unwrap_or_default();
     let tail = message.get(tail_start..).unwrap_or_default();
-    format!(
+    escape_unsafe(format!(
         "{}…{}",
         without_url_secrets(head, false),
         without_url_secrets(tail, true)
-    )
+    ))
+}
+
+/// `text` with its [unsafe characters](is_unsafe_char) escaped (`\u{1b}`, `\u{202e}`).
+fn escape_unsafe(text: String) -> String {
+    if !text.chars().any(is_unsafe_char) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if is_unsafe_char(c) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// How much of `text`, cut at its end, is whole pieces: up to its last space or quote
@@ -460,6 +484,40 @@ mod tests {
             bounded_message("expected u64, got \"https://h.example/secret\""),
             "expected u64, got \"https://h.example/…\""
         );
+    }
+
+    /// A body that is not UTF-8 is quoted around its first byte that is not, not at its
+    /// start.
+    #[test]
+    fn a_body_that_is_not_utf8_is_quoted_where_it_breaks() {
+        let mut body = format!("{{\"calls\": [{}", "{\"id\": \"c\"}, ".repeat(30)).into_bytes();
+        body.extend_from_slice(b"{\"id\": \"caf\xe9-broken\"}]}");
+        let err = decode_json::<serde_json::Value>(ProviderKind::Vapi, Operation::ListCalls, &body)
+            .unwrap_err();
+        let Error::Decode {
+            excerpt, message, ..
+        } = &err
+        else {
+            panic!("{err:?}")
+        };
+        assert!(message.contains("not UTF-8"), "{message}");
+        assert!(excerpt.contains("caf\u{fffd}-broken"), "{excerpt}");
+        assert!(excerpt.starts_with('…'), "{excerpt}");
+    }
+
+    /// serde quotes the vendor's value in its message as it is: a terminal escape, a line
+    /// break or a bidi override in it is escaped, in a short message and in a cut one.
+    #[test]
+    fn a_message_quoting_vendor_text_escapes_its_control_characters() {
+        let out = bounded_message("unknown variant `\u{1b}]0;pwn\u{7}\u{9b}x\u{202e}y\nz`");
+        assert_eq!(
+            out,
+            "unknown variant `\\u{1b}]0;pwn\\u{7}\\u{9b}x\\u{202e}y\\nz`"
+        );
+        let long = format!("{}\u{1b}[2J{}", "a ".repeat(400), "b ".repeat(20));
+        let out = bounded_message(&long);
+        assert!(!out.chars().any(is_unsafe_char), "{out}");
+        assert!(out.contains("\\u{1b}[2J"), "{out}");
     }
 
     #[test]

@@ -314,7 +314,7 @@ impl HttpClient {
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
-                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, "retrying");
+                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, cause = %causes(&error), "retrying");
                     if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
                         uncertain = Some(error);
                     }
@@ -325,7 +325,7 @@ impl HttpClient {
                     }
                 }
                 None => {
-                    tracing::debug!(attempt = attempts, error = %error, "giving up");
+                    tracing::debug!(attempt = attempts, error = %error, cause = %causes(&error), "giving up");
                     // A read applies nothing: its last error says what went wrong. An
                     // answer that may come again and says nothing was applied (a 429, a
                     // 408) is no word on the request: an earlier attempt may have applied it.
@@ -395,7 +395,7 @@ impl HttpClient {
         }
         if status.is_success() {
             let limit = inner.settings.max_body_bytes;
-            let body = read_capped(&mut response, limit, provider, operation).await?;
+            let body = read_capped(&mut response, limit, provider, operation, status).await?;
             return Ok(Response {
                 provider,
                 operation,
@@ -481,6 +481,22 @@ async fn read_error_body(
     body
 }
 
+/// What lies under `error` (`tcp connect error: Connection refused`, a TLS failure, a
+/// reset), as one text for the request's log lines, whose error's `Display` says only
+/// that the connection failed. Empty for an error with no cause.
+fn causes(error: &Error) -> String {
+    let mut text = String::new();
+    let mut cause = std::error::Error::source(error);
+    while let Some(next) = cause {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
+}
+
 /// The longest host a redirect's error names: a DNS name's limit (RFC 1035). A hostile
 /// `Location` could name a host of any length.
 const MAX_REDIRECT_HOST: usize = 253;
@@ -489,29 +505,22 @@ const MAX_REDIRECT_HOST: usize = 253;
 /// URL; never its path or query, which may carry signatures. A host longer than
 /// [`MAX_REDIRECT_HOST`] is cut, with an ellipsis.
 ///
-/// A secret of `masks` in the host is hidden before the cut (which could leave a prefix
-/// of it); a host that held one the parsed host no longer spells (a domain is
-/// lower-cased) is not shown at all.
+/// A secret of `masks` in the host is hidden (before the cut, which could leave a prefix
+/// of it); a host that still spells one with its letters in another case is not shown at
+/// all: the URL parser lower-cases a domain, drops tabs and line breaks and decodes
+/// percent escapes, so a key the header spelt otherwise may still be spelt by the host.
 fn redirect_host(url: &Url, headers: &HeaderMap, masks: &[&crate::SecretMask]) -> Option<String> {
     let location = headers.get(http::header::LOCATION)?.to_str().ok()?;
     let target = url.join(location.trim()).ok()?;
     // ASCII (a domain is written in punycode, any other host percent-encoded), so bytes
     // are characters.
     let parsed = target.host_str()?;
-    let masked = |text: &str| {
-        (masks.iter()).fold(text.to_owned(), |text, mask| {
-            mask.mask_str(&text).into_owned()
-        })
-    };
-    let host = masked(parsed);
-    // The host as the header wrote it (an absolute `Location`; a relative one keeps the
-    // request's host).
-    let written = (location.trim().split_once("://"))
-        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default());
-    if host == parsed && written.is_some_and(|written| masked(written) != written) {
+    let host = (masks.iter()).fold(parsed.to_owned(), |host, mask| {
+        mask.mask_str(&host).into_owned()
+    });
+    if masks.iter().any(|mask| mask.found_in_any_case(&host)) {
         return Some("[REDACTED]".to_owned());
     }
-    let host = host.as_str();
     let host = if host.len() > MAX_REDIRECT_HOST {
         // Cut to one character less, and the ellipsis.
         let mut cut = MAX_REDIRECT_HOST - 1;
@@ -541,6 +550,7 @@ async fn read_capped(
     limit: usize,
     provider: ProviderKind,
     operation: Operation,
+    status: StatusCode,
 ) -> Result<Vec<u8>> {
     let too_large = || Error::BodyTooLarge {
         provider,
@@ -558,11 +568,16 @@ async fn read_capped(
         .unwrap_or(usize::MAX)
         .min(INITIAL_BODY_CAPACITY);
     let mut body = Vec::with_capacity(reserve);
-    while let Some(chunk) = response
-        .chunk()
-        .await
-        .map_err(|e| transport_error(provider, operation, e))?
-    {
+    // The vendor has answered: a body that breaks off now leaves the request done.
+    let cut = |received: usize, error: reqwest::Error| Error::AnswerCut {
+        provider,
+        operation,
+        status: status.as_u16(),
+        received,
+        // Without its URL, as in `transport_error`.
+        source: Box::new(error.without_url()),
+    };
+    while let Some(chunk) = response.chunk().await.map_err(|e| cut(body.len(), e))? {
         if chunk.len() > limit.saturating_sub(body.len()) {
             return Err(too_large());
         }
@@ -997,5 +1012,41 @@ mod tests {
             Some("xn--bcher-kva.example")
         );
         assert_eq!(host_of("/elsewhere").as_deref(), Some("api.example.com"));
+    }
+
+    /// A key the host spells only once parsed (lower-cased, a tab dropped, a percent
+    /// escape decoded, a scheme-relative or slash-less `Location`) is not shown either.
+    #[test]
+    fn a_redirect_host_spelling_the_key_once_parsed_is_not_shown() {
+        let url = Url::parse("https://api.example.com/v1/calls").unwrap();
+        let key = crate::SecretMask::new("SK-LIVE-Key0123456789");
+        for location in [
+            "https://SK-LIVE-Key0123456789.evil.example/x",
+            "//SK-LIVE-Key0123456789.evil.example/x",
+            "http:SK-LIVE-Key0123456789.evil.example",
+            "https://SK-LI\tVE-Key0123456789.evil.example/",
+            "https://SK%2DLIVE-Key0123456789.evil.example/",
+            "https://sk-live-key0123456789.evil.example/",
+        ] {
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                http::header::LOCATION,
+                HeaderValue::from_str(location).unwrap(),
+            );
+            assert_eq!(
+                redirect_host(&url, &headers, &[&key]).as_deref(),
+                Some("[REDACTED]"),
+                "{location:?}"
+            );
+        }
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            http::header::LOCATION,
+            HeaderValue::from_static("https://EU.Example.com:8443/x"),
+        );
+        assert_eq!(
+            redirect_host(&url, &headers, &[&key]).as_deref(),
+            Some("eu.example.com:8443")
+        );
     }
 }
