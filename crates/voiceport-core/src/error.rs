@@ -88,7 +88,9 @@ pub enum Error {
         message: Option<String>,
     },
 
-    /// Too many requests (HTTP 429), still refused after the retry budget.
+    /// Too many requests (HTTP 429): still refused once the retry budget is spent, or at
+    /// once when a `Retry-After` asks for a wait longer than the budget has left (read as
+    /// at most a day), and for a dial, which a 429 does not retry.
     #[error(
         "{provider} {operation}: rate limited{}{}",
         retry_after_suffix(retry_after),

@@ -272,7 +272,8 @@ impl SeenCursors {
     }
 }
 
-/// A lazy stream of calls across all pages. Memory is bounded by one page. `provider` is
+/// A lazy stream of calls across all pages. Memory is bounded by one page, plus the
+/// 32-byte digest of each cursor followed (to stop a vendor whose cursors go round). `provider` is
 /// a reference or an owning handle, as for [`page_stream`]:
 ///
 /// ```
