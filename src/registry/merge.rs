@@ -26,11 +26,13 @@ pub enum Selection {
 }
 
 impl Selection {
-    /// `all`, or a comma-separated list of names (`sales,support`).
+    /// `all`, or a comma-separated list of names (`sales,support`). Only `all` selects
+    /// every provider: blank text selects none, as `,` does (so `--providers "$UNSET"`
+    /// is refused by the walk, not taken for all of them).
     #[must_use]
     pub fn parse(text: &str) -> Selection {
         match text.trim() {
-            "all" | "" => Selection::All,
+            "all" => Selection::All,
             list => Selection::Named(
                 list.split(',')
                     .map(|name| name.trim().to_owned())
@@ -825,6 +827,15 @@ pub(crate) mod tests {
             " sales, ,support ".parse::<Selection>(),
             Ok(Selection::Named(vec!["sales".into(), "support".into()]))
         );
+        // Blank text (an unset variable) selects none, as a lone comma does: only `all`
+        // means every provider.
+        for blank in ["", "  ", ",", " , "] {
+            assert_eq!(
+                Selection::parse(blank),
+                Selection::Named(vec![]),
+                "{blank:?}"
+            );
+        }
     }
 
     /// A provider whose listing answers its n-th request (from 1) with `page(n)`.

@@ -3732,6 +3732,19 @@ async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
     // -p and --providers contradict each other.
     let both = ["-p", "rounded", "calls", "list", "--providers", "voicebot"];
     assert_eq!(run(Some(&env), &both).await.status.code(), Some(2));
+    // A blank selection (`--providers "$UNSET"`) selects no provider and is refused: only
+    // `all` walks every one.
+    for blank in ["", " ", ","] {
+        for command in ["calls list", "export"] {
+            let mut args: Vec<&str> = command.split(' ').collect();
+            args.extend(["--providers", blank]);
+            let out = run(Some(&env), &args).await;
+            let text = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {text}");
+            assert!(text.contains("no provider selected"), "{args:?}: {text}");
+            assert!(stdout(&out).is_empty(), "{args:?}: {}", stdout(&out));
+        }
+    }
     // One page is one object, as for a single provider: the calls and the cursor.
     let first = json(&first);
     let page = first["calls"].as_array().unwrap().clone();
