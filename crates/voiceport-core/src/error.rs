@@ -652,6 +652,64 @@ impl Error {
         }
     }
 
+    /// The HTTP status of the vendor's answer the error comes of, where it comes of one:
+    /// the status held by [`Unauthorized`](Error::Unauthorized),
+    /// [`InvalidRequest`](Error::InvalidRequest) (none when voiceport refused the request
+    /// itself), [`Server`](Error::Server), [`UnexpectedStatus`](Error::UnexpectedStatus),
+    /// [`Redirected`](Error::Redirected) and [`AnswerCut`](Error::AnswerCut); and the
+    /// status [`NotFound`](Error::NotFound), [`Conflict`](Error::Conflict) and
+    /// [`RateLimited`](Error::RateLimited) stand for (404, of which 410 is one too; 409;
+    /// 429).
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Error, Operation, ProviderKind};
+    /// let error = Error::from_status(ProviderKind::Vapi, Operation::GetCall, 503, None, Vec::new());
+    /// assert_eq!(error.status(), Some(503));
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::Unauthorized { status, .. }
+            | Error::Server { status, .. }
+            | Error::UnexpectedStatus { status, .. }
+            | Error::Redirected { status, .. }
+            | Error::AnswerCut { status, .. } => Some(*status),
+            Error::InvalidRequest { status, .. } => *status,
+            Error::NotFound { .. } => Some(404),
+            Error::Conflict { .. } => Some(409),
+            Error::RateLimited { .. } => Some(429),
+            _ => None,
+        }
+    }
+
+    /// The JSON path of the value a [`Decode`](Error::Decode) error could not read
+    /// (`calls[3].status`; `.` for the body as a whole).
+    pub fn json_path(&self) -> Option<&str> {
+        match self {
+            Error::Decode { path, .. } => Some(path),
+            _ => None,
+        }
+    }
+
+    /// What the vendor said about the error, where it said something (masked like the rest
+    /// of the error: no secret in it).
+    pub fn vendor_message(&self) -> Option<&str> {
+        match self {
+            Error::Unauthorized { message, .. }
+            | Error::NotFound { message, .. }
+            | Error::RateLimited { message, .. }
+            | Error::Conflict { message, .. }
+            | Error::Server { message, .. }
+            | Error::UnexpectedStatus { message, .. } => message.as_deref(),
+            Error::InvalidRequest {
+                status: Some(_),
+                message,
+                ..
+            } => Some(message),
+            _ => None,
+        }
+    }
+
     /// How long the vendor asked to wait before trying again, when it said.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -1406,6 +1464,40 @@ mod tests {
             assert_eq!(mask.mask_str(text), "k=[REDACTED]", "{text}");
         }
         assert_eq!(lower_hex_escapes("a%2Fb%3D%"), "a%2fb%3d%");
+    }
+
+    /// The status, the JSON path and the vendor's words are read without matching on the
+    /// variants.
+    #[test]
+    fn status_path_and_vendor_message_are_read_from_any_error() {
+        let from = |status: u16| {
+            Error::from_status(
+                ProviderKind::Vapi,
+                Operation::GetCall,
+                status,
+                Some(format!("said with {status}")),
+                Vec::new(),
+            )
+        };
+        for status in [400, 401, 403, 404, 409, 422, 429, 500, 503, 418] {
+            let error = from(status);
+            assert_eq!(error.status(), Some(status), "{error:?}");
+            let said = format!("said with {status}");
+            assert_eq!(error.vendor_message(), Some(said.as_str()), "{error:?}");
+            assert_eq!(error.json_path(), None);
+        }
+        assert_eq!(from(410).status(), Some(404));
+        let decode = Error::decode(
+            ProviderKind::Retell,
+            Operation::ListCalls,
+            "calls[3].status",
+            "unknown variant",
+            b"{}",
+        );
+        assert_eq!(decode.json_path(), Some("calls[3].status"));
+        assert_eq!((decode.status(), decode.vendor_message()), (None, None));
+        let local = Error::invalid_input(ProviderKind::Retell, Operation::Dial, "no number");
+        assert_eq!((local.status(), local.vendor_message()), (None, None));
     }
 
     /// A server can choose bytes a transport error prints (an HTTP/2 GOAWAY's debug data,
