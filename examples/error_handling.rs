@@ -45,6 +45,10 @@ fn advice(err: &Error) -> &'static str {
 
 fn show(what: &str, err: &Error) {
     println!("{what}\n  error:   {err}\n  advice:  {}", advice(err));
+    // The vendor's HTTP status, read without matching on the kind.
+    if let Some(status) = err.status() {
+        println!("  status:  {status}");
+    }
     if let Some(wait) = err.retry_after() {
         println!("  vendor asked to wait {wait:?}");
     }
