@@ -288,10 +288,13 @@ impl fmt::Display for MergedCursor {
 /// without a creation time stays where its vendor listed it.
 ///
 /// Pages are fetched lazily and concurrently: each provider holds the page being merged
-/// and fetches its next page ahead once half of it is yielded (a walk that stops within
-/// its first page, one page of merged calls, asks each vendor once), so memory is bounded
-/// by two pages per provider whatever the number of calls. Needs a Tokio runtime (the
-/// fetches ahead are tasks): started outside one,
+/// and fetches its next page ahead once more than half of it is yielded, so memory is
+/// bounded by two pages per provider whatever the number of calls. A walk that stops
+/// before then asks that vendor once: one page of merged calls (the CLI's `--limit N`,
+/// each provider asked for pages of N) asks each vendor once when no provider gave more
+/// than half of it, and a provider that gave more has its second page asked for too.
+///
+/// Needs a Tokio runtime (the fetches ahead are tasks): started outside one,
 /// [`Registry::calls`](crate::Registry::calls) fails with [`Error::Config`].
 pub struct MergedCalls {
     lanes: Vec<Lane>,
@@ -329,7 +332,8 @@ struct Lane {
     buffer: VecDeque<Call>,
     /// How many calls the page being merged held.
     page_len: usize,
-    /// The next page's cursor, not yet asked for: it is once half of this page is yielded.
+    /// The next page's cursor, not yet asked for: it is once more than half of this page
+    /// is yielded.
     next: Option<PageCursor>,
     /// The fetch of the next page, and the cursor it asked for (`None`: the first page);
     /// `skip` calls of it are dropped on arrival (a resumed walk).
@@ -487,12 +491,14 @@ impl Lane {
         Poll::Ready(Ok(()))
     }
 
-    /// Asks for the next page once half of this one is yielded: early enough that it is
-    /// most often in by the time this one runs out, late enough that a walk stopping
-    /// within its first page does not ask for the second.
+    /// Asks for the next page once more than half of this one is yielded: early enough
+    /// that it is most often in by the time this one runs out, late enough that a walk
+    /// stopping at or before the half does not ask for the second (a merged page split
+    /// evenly between two providers yields exactly half of each one's page). An empty
+    /// buffer is always past it, a page of no calls too: its next page is what comes.
     fn fetch_ahead_past_half(&mut self) {
         if self.ahead.is_none()
-            && self.buffer.len() * 2 <= self.page_len
+            && (self.buffer.len() * 2 < self.page_len || self.buffer.is_empty())
             && let Some(next) = self.next.take()
         {
             self.fetch(Some(next), 0, None);
@@ -955,11 +961,12 @@ pub(crate) mod tests {
         );
     }
 
-    /// A merged walk asks a vendor for its next page once half of the page being merged is
-    /// yielded, not as soon as it arrives: one page of merged calls (the CLI's `calls list
-    /// --providers`) asks each vendor once. The page after comes in before it is needed.
+    /// A merged walk asks a vendor for its next page once more than half of the page being
+    /// merged is yielded, not as soon as it arrives: one page of merged calls split evenly
+    /// between two vendors paged at its size (the CLI's `calls list --providers a,b
+    /// --limit N`) asks each vendor once. The page after comes in before it is needed.
     #[tokio::test]
-    async fn the_next_page_is_asked_for_once_half_of_this_one_is_yielded() {
+    async fn the_next_page_is_asked_for_once_more_than_half_of_this_one_is_yielded() {
         use std::sync::atomic::Ordering;
         // Ten calls a page, a minute apart, newest first; the two vendors' interleaved.
         let listing = |offset: i64| {
@@ -1009,25 +1016,52 @@ pub(crate) mod tests {
         // a0 b0 a1 b1 …: four of each, under half of either page.
         take(8).await;
         assert_eq!(requests().await, (1, 1), "asked ahead before half a page");
-        // a's fifth: half its page; then b's.
+        // A merged page of ten, five of each: exactly half of either page, asked once.
+        take(2).await;
+        assert_eq!(
+            requests().await,
+            (1, 1),
+            "asked ahead at exactly half a page"
+        );
+        // a's sixth: past half its page; then b's.
         take(1).await;
         assert_eq!(
             requests().await,
             (2, 1),
-            "a's next page not asked for at its half"
+            "a's next page not asked for past its half"
         );
         take(1).await;
         assert_eq!(
             requests().await,
             (2, 2),
-            "b's next page not asked for at its half"
+            "b's next page not asked for past its half"
         );
         // The rest of both first pages, and all of both second ones: their thirds asked
-        // for at their halves, once each.
-        take(30).await;
+        // for past their halves, once each.
+        take(28).await;
         assert_eq!(requests().await, (3, 3));
         let second_pages = ids.iter().filter(|id| id.contains("-2-")).count();
         assert_eq!((ids.len(), second_pages), (40, 20));
+    }
+
+    /// A page of no calls that names a next cursor is past any half: the next page is asked
+    /// for, and its calls come.
+    #[tokio::test]
+    async fn a_page_of_no_calls_leads_to_the_next() {
+        let provider = Listing::new(|n| CallPage {
+            calls: (n > 1)
+                .then(|| Call::new(CallId::new(format!("c{n}")), ProviderKind::Retell))
+                .into_iter()
+                .collect(),
+            next: (n < 3).then(|| PageCursor::Token {
+                token: format!("page-{}", n + 1),
+            }),
+            total: None,
+        });
+        let walk = walk_of("sparse", provider.clone());
+        let calls: Vec<MergedCall> = walk.try_collect().await.unwrap();
+        let ids: Vec<&str> = calls.iter().map(|c| c.call.id.as_str()).collect();
+        assert_eq!(ids, ["c2", "c3"]);
     }
 
     /// A panic in a provider's page fetch reaches the walk's reader as a panic, as it does
