@@ -979,6 +979,37 @@ async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_then_th
     assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
 }
 
+/// A cursor taken right after the last call of a vendor whose cursors go round, before
+/// the walk reports the cycle, is not done: a walk resumed from it reads that last page
+/// again and reports the cycle, where it used to end without a word (the CLI printed no
+/// cursor and no error).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_taken_before_a_cycle_is_reported_resumes_to_the_cycle() {
+    let (server, registry) = looping_vendor(&[
+        (None, "A", &["c339f184-2c0c-4d58-a928-bccda6079bf4"]),
+        (Some("A"), "B", &["5cc2aaac-3c19-46af-a20d-d9299758ee3a"]),
+        (Some("B"), "A", &["0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"]),
+    ])
+    .await;
+    let mut walk = walk_from(&registry, None);
+    for _ in 0..3 {
+        walk.try_next().await.unwrap().expect("a call");
+    }
+    let cursor = walk.cursor();
+    assert!(!cursor.is_done(), "{cursor}");
+    let fetched = server.received_requests().await.unwrap().len();
+    let mut resumed = walk_from(&registry, Some(cursor));
+    let (ids, failure) = walk_to_failure(&mut resumed).await;
+    assert!(ids.is_empty(), "{ids:?}");
+    assert!(failure.error.is_cursor_cycle(), "{failure}");
+    // The last page once more, and nothing else.
+    assert_eq!(server.received_requests().await.unwrap().len(), fetched + 1);
+    // The first walk reports it too, and a cursor taken after that is done.
+    let failure = walk.try_next().await.unwrap_err();
+    assert!(failure.error.is_cursor_cycle(), "{failure}");
+    assert!(walk.cursor().is_done());
+}
+
 /// A merged walk over every provider, from the start or from `cursor`.
 fn walk_from(registry: &Registry, cursor: Option<MergedCursor>) -> MergedCalls {
     registry

@@ -468,8 +468,9 @@ impl Lane {
                 }
                 // A vendor whose cursors go round would be paged forever: the lane ends
                 // with this page, whose calls are yielded before the error (a walk resumed
-                // in the middle of it yields the rest, then the error; one resumed after
-                // it finds the lane done). A resumed lane knows the page is its last.
+                // in the middle of it, or after its last call, yields the rest, then the
+                // error; one resumed after the error finds the lane done). A resumed lane
+                // knows the page is its last.
                 (Some(next), followed) if self.last_page || matches!(followed, Some(Ok(false))) => {
                     self.done = true;
                     self.last_page = true;
@@ -509,7 +510,10 @@ impl Lane {
         if let Some(failed_at) = &self.failed_at {
             return failed_at.clone();
         }
-        if self.done && self.buffer.is_empty() {
+        // A pending cycle (or a next cursor too long) is not reported yet: the lane is not
+        // done, and its page, every call of it yielded, is where a resumed walk re-reads
+        // it and meets the same error (see `poll_ready`).
+        if self.done && self.buffer.is_empty() && self.cycle.is_none() {
             return Position {
                 done: true,
                 ..Position::default()
@@ -959,6 +963,30 @@ pub(crate) mod tests {
             ),
             "{refused:?}"
         );
+    }
+
+    /// A cursor taken after the last call a lane yields before its pending error (a next
+    /// cursor too long to follow) is not done: resumed, the walk reads that page again,
+    /// yields nothing of it, and reports the error.
+    #[tokio::test]
+    async fn a_cursor_taken_before_a_pending_error_is_reported_resumes_to_it() {
+        use std::sync::atomic::Ordering;
+        let too_long = || Listing::huge_cursors(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1);
+        let mut walk = walk_of("huge", too_long());
+        let first = walk.try_next().await.unwrap().unwrap();
+        assert_eq!(first.call.id.as_str(), "c1");
+        let cursor = walk.cursor();
+        assert!(!cursor.is_done(), "{cursor}");
+        let provider = too_long();
+        let providers: Vec<(String, Arc<dyn VoiceProvider>)> =
+            vec![("huge".into(), provider.clone())];
+        let options = MergeOptions::default();
+        let resumed = MergedCalls::new(providers, CallQuery::default(), Some(cursor), options);
+        let items: Vec<_> = futures::StreamExt::collect(resumed.unwrap()).await;
+        assert_eq!(items.len(), 1, "{items:?}");
+        let failure = items[0].as_ref().unwrap_err();
+        assert!(failure.error.is_cursor_too_long(), "{failure}");
+        assert_eq!(provider.requests.load(Ordering::SeqCst), 1);
     }
 
     /// A merged walk asks a vendor for its next page once more than half of the page being
