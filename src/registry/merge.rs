@@ -295,7 +295,9 @@ impl fmt::Display for MergedCursor {
 /// than half of it, and a provider that gave more has its second page asked for too.
 ///
 /// Needs a Tokio runtime (the fetches ahead are tasks): started outside one,
-/// [`Registry::calls`](crate::Registry::calls) fails with [`Error::Config`].
+/// [`Registry::calls`](crate::Registry::calls) fails with [`Error::Config`]. Its fetches
+/// run on the runtime it was started in, so it can be read from any thread or executor
+/// while that runtime runs.
 pub struct MergedCalls {
     lanes: Vec<Lane>,
     page_size: Option<u32>,
@@ -353,6 +355,8 @@ struct Lane {
     /// The page being fetched or merged is the lane's last (its cursors went round): its
     /// next cursor is not followed.
     last_page: bool,
+    /// The runtime the walk was started in, which its fetches are spawned on.
+    runtime: tokio::runtime::Handle,
 }
 
 struct Fetch {
@@ -378,7 +382,9 @@ impl Lane {
             cursor: cursor.clone(),
             ..self.query.clone()
         };
-        let task = tokio::spawn(async move { provider.list_calls(&query).await });
+        let task = self
+            .runtime
+            .spawn(async move { provider.list_calls(&query).await });
         self.ahead = Some(Fetch {
             cursor,
             skip,
@@ -575,13 +581,14 @@ impl MergedCalls {
         let resume = resume.unwrap_or_default();
         let mut lanes = Vec::new();
         let mut left_out = Vec::new();
-        // Each lane fetches on its own task: without a runtime that would panic.
-        if tokio::runtime::Handle::try_current().is_err() {
+        // Each lane fetches on its own task, spawned on this runtime: the walk may be read
+        // from a thread without one (`tokio::spawn` there would panic).
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return Err(Error::config(
                 "runtime",
                 "a merged walk runs on the Tokio runtime: call it from inside one (#[tokio::main])",
             ));
-        }
+        };
         // A place the cursor holds in a provider this walk does not select would be lost,
         // and a later resume that selects it again would start it over: refused, as a
         // provider the query leaves out is (below).
@@ -661,6 +668,7 @@ impl MergedCalls {
                 failed_at: None,
                 cycle: None,
                 last_page: position.last,
+                runtime: runtime.clone(),
             };
             if !lane.done {
                 lane.fetch(position.page, position.skip, position.after);
@@ -1090,6 +1098,57 @@ pub(crate) mod tests {
         let calls: Vec<MergedCall> = walk.try_collect().await.unwrap();
         let ids: Vec<&str> = calls.iter().map(|c| c.call.id.as_str()).collect();
         assert_eq!(ids, ["c2", "c3"]);
+    }
+
+    /// Polls `future` to its end on this thread, with no Tokio runtime entered.
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        struct Unpark(std::thread::Thread);
+        impl std::task::Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut future = std::pin::pin!(future);
+        loop {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+                return output;
+            }
+            std::thread::park();
+        }
+    }
+
+    /// A walk started in a runtime can be read from a thread without one (another
+    /// executor): its fetches are spawned on the runtime it was started in, not on the
+    /// reader's, which `tokio::spawn` would look for and panic without.
+    #[test]
+    fn a_walk_is_read_from_a_thread_without_a_runtime() {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        // One call a page: each page after the first is asked for by the reader's polls.
+        let provider = Listing::new(|n| CallPage {
+            calls: vec![Call::new(
+                CallId::new(format!("c{n}")),
+                ProviderKind::Retell,
+            )],
+            next: (n < 3).then(|| PageCursor::Token {
+                token: format!("page-{}", n + 1),
+            }),
+            total: None,
+        });
+        let walk = {
+            let _entered = runtime.enter();
+            walk_of("plain", provider)
+        };
+        let reader = std::thread::spawn(move || {
+            let calls: Vec<MergedCall> = block_on(walk.try_collect()).unwrap();
+            Vec::from_iter(calls.into_iter().map(|c| c.call.id.to_string()))
+        });
+        let ids = reader.join().expect("the reader panicked");
+        assert_eq!(ids, ["c1", "c2", "c3"]);
     }
 
     /// A panic in a provider's page fetch reaches the walk's reader as a panic, as it does
