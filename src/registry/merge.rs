@@ -157,10 +157,11 @@ impl From<ProviderError> for Error {
 /// since would shift it: there the cursor keeps the id of the last call yielded, and the
 /// resumed walk goes on after that call wherever it now stands (by count only when the
 /// call is no longer on the page).
-/// It does not hold for offset and page-number cursors (HappyRobot's) listed newest first:
-/// each call placed since shifts the calls by one, so the first calls of the resumed page
-/// come again; and a call that leaves the listing (deleted, or no longer matching a status
-/// filter) shifts them the other way, so one is skipped. Give such a walk an `until` (the
+/// It does not hold for offset and page-number cursors (HappyRobot's, and Rounded's with
+/// `paging = "page"` in its options) listed newest first: each call placed since shifts
+/// the calls by one, so the first calls of the resumed page come again; and a call that
+/// leaves the listing (deleted, or no longer matching a status filter) shifts them the
+/// other way, so one is skipped. Give such a walk an `until` (the
 /// time it started) to keep new calls out of it. The walk's page size goes with it: a
 /// resumed walk reads pages of the size it was started with, whatever the query says (a
 /// page number means other calls at another size). A provider that failed resumes at the
