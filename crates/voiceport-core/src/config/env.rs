@@ -86,7 +86,8 @@ impl ProviderConfig {
     /// or `WEBHOOK_SECRET_ENV` names holds a secret and is always ignored, whatever its
     /// name (`VOICEPORT_WEBHOOK_TOKEN`, even `VOICEPORT_OPTIONS_KEY`): it is read only
     /// when the secret is. With an empty prefix, only the settings' own names are read
-    /// and nothing is refused.
+    /// and nothing is refused. A prefix that does not end with `_` is read as if it did:
+    /// `VOICEPORT` reads `VOICEPORT_KIND`, never `VOICEPORTKIND`.
     ///
     /// ```
     /// # use voiceport_core as voiceport;
@@ -118,6 +119,13 @@ impl ProviderConfig {
         K: Into<OsString>,
         V: Into<OsString>,
     {
+        // `VOICEPORT` for `VOICEPORT_`: read as written, it would match none of the
+        // variables meant and then ask for `VOICEPORTKIND`.
+        let prefix = &match prefix {
+            "" => String::new(),
+            written if written.ends_with('_') => written.to_owned(),
+            written => format!("{written}_"),
+        };
         // The variables under the prefix, in name order (so the first error is always the
         // same one).
         let mut under: Vec<(String, String, OsString)> = vars

@@ -640,6 +640,36 @@ fn the_first_variables_keep_working() {
     );
 }
 
+/// A prefix written without its trailing `_` reads the variables it names, and errors
+/// name them as they are spelt, never `VOICEPORTKIND`.
+#[test]
+fn a_prefix_without_its_underscore_reads_the_same_variables() {
+    let vars = [
+        ("VOICEPORT_KIND", "rounded"),
+        ("VOICEPORT_API_KEY", "env-key"),
+        ("VOICEPORT_RETRY_MAX_ATTEMPTS", "2"),
+    ];
+    let config = ProviderConfig::from_vars("VOICEPORT", vars).unwrap();
+    assert_eq!(config.kind, ProviderKind::Rounded);
+    assert_eq!(config.retry.max_attempts, Some(2));
+    assert_eq!(config.field("timeout_secs"), "VOICEPORT_TIMEOUT_SECS");
+    let (field, message) = config_error(ProviderConfig::from_vars(
+        "VOICEPORT",
+        [("VOICEPORT_API_KEY", "env-key")],
+    ));
+    assert_eq!(
+        (field.as_str(), message.as_str()),
+        ("VOICEPORT_KIND", "not set")
+    );
+    let (field, _) = config_error(ProviderConfig::from_vars(
+        "VOICEPORT",
+        [("VOICEPORT_KIND", "rounded"), ("VOICEPORT_TIMEOUT", "3")],
+    ));
+    assert_eq!(field, "VOICEPORT_TIMEOUT");
+    let (field, _) = config_error(ProviderConfig::from_env("VOICEPORT_CFGTEST_NONE"));
+    assert_eq!(field, "VOICEPORT_CFGTEST_NONE_KIND");
+}
+
 /// Every setting of the TOML form has its variable, and reads to the same config.
 #[test]
 fn the_variables_set_what_a_file_sets() {
