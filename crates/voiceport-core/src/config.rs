@@ -232,10 +232,11 @@ impl ProviderConfig {
     ///
     /// [`Error::Config`] when the text is no provider table (a syntax error, an unknown
     /// key, a missing or unknown `kind`, a value of the wrong type): at the path of the key
-    /// at fault (`retry.max_attempts`), else at the key on the line the error points to,
-    /// else `.`. The message gives the line and column, and never quotes a secret's value.
-    /// Values are only read here: whether they are usable (a timeout above zero, a key
-    /// that is set) is checked when the provider is built.
+    /// at fault (`retry.max_attempts`), else at the key or the table header on the line the
+    /// error points to (a table given twice: `providers.sales`), else `.`. The message
+    /// gives the line and column, and never quotes a secret's value. Values are only read
+    /// here: whether they are usable (a timeout above zero, a key that is set) is checked
+    /// when the provider is built.
     pub fn from_toml_str(text: &str) -> Result<Self> {
         parse_toml(text)
     }
@@ -619,37 +620,76 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// The dotted name of the key on the line holding byte `offset`, under the table header
-/// above it (`providers.sales.api_key`); `None` when that line assigns no plain key.
+/// The dotted name of what the line holding byte `offset` of `text` sets: the key it
+/// assigns, under the table header above it (`providers.sales.api_key`), or the table it
+/// opens (`providers.sales`, as a duplicate table is reported). Quoted parts are named
+/// unquoted (`[providers."eu-sales"]` is `providers.eu-sales`). `None` when the line is
+/// neither.
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let before = text.get(..offset)?;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     let line = text.get(line_start..)?.lines().next()?;
-    let (key, _) = line.split_once('=')?;
-    let plain = |part: &str| {
-        !part.is_empty()
-            && part
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-    };
-    let key = key.trim();
-    if !plain(key) {
+    if line.trim_start().starts_with('[') {
+        return table_header(line);
+    }
+    let (key, rest) = dotted_key(line)?;
+    if !rest.starts_with('=') {
         return None;
     }
     let table = before
         .get(..line_start)?
         .lines()
         .rev()
-        .map(str::trim)
-        .find(|l| l.starts_with('['))
-        // Without a comment after it (`[providers.a.retry]  # optional`).
-        .map(|header| header.split_once('#').map_or(header, |(header, _)| header))
-        .map(|header| header.trim().trim_matches(|c| c == '[' || c == ']').trim())
-        .filter(|header| plain(header));
+        .find(|l| l.trim_start().starts_with('['))
+        .and_then(table_header);
     Some(match table {
         Some(table) => format!("{table}.{key}"),
-        None => key.to_owned(),
+        None => key,
     })
+}
+
+/// The table a header line names (`[providers.a]`, `[[x]]`; a comment may follow), dotted.
+fn table_header(line: &str) -> Option<String> {
+    let line = line.trim_start();
+    let inner = line.strip_prefix("[[").or_else(|| line.strip_prefix('['))?;
+    let (name, rest) = dotted_key(inner)?;
+    let rest = rest.strip_prefix(']')?;
+    let rest = rest.strip_prefix(']').unwrap_or(rest).trim_start();
+    (rest.is_empty() || rest.starts_with('#')).then_some(name)
+}
+
+/// The TOML key at the start of `text` (bare, quoted or dotted, spaces around its parts),
+/// its parts unquoted and joined by `.`, and the text after it, spaces skipped. A basic
+/// string part with an escape is not read (`None`, as for no key).
+fn dotted_key(text: &str) -> Option<(String, &str)> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim_start();
+    loop {
+        let (part, after) = match rest.chars().next()? {
+            quote @ ('"' | '\'') => {
+                let (part, after) = rest.get(1..)?.split_once(quote)?;
+                if quote == '"' && part.contains('\\') {
+                    return None;
+                }
+                (part, after)
+            }
+            _ => {
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+                    .unwrap_or(rest.len());
+                if end == 0 {
+                    return None;
+                }
+                rest.split_at_checked(end)?
+            }
+        };
+        parts.push(part);
+        rest = after.trim_start();
+        match rest.strip_prefix('.') {
+            Some(next) => rest = next.trim_start(),
+            None => return Some((parts.join("."), rest)),
+        }
+    }
 }
 
 /// A secret (an API key, a webhook secret) without the whitespace around it: servers

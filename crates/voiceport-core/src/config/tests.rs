@@ -477,6 +477,34 @@ fn toml_syntax_errors_keep_the_line_column_and_key_but_never_the_value() {
     assert_eq!(field, "providers.a.retry.max_attempts");
 }
 
+/// A table given twice is reported at the table's path, quoted parts unquoted, not at
+/// `.`; a syntax error under a quoted header is named under it.
+#[test]
+fn a_duplicate_table_is_named_by_its_path() {
+    let cases = [
+        (
+            "[providers.sales]\nkind = \"rounded\"\n[providers.sales]\nkind = \"rounded\"\n",
+            "providers.sales",
+        ),
+        (
+            "[providers.\"eu-sales\"]\nkind = \"rounded\"\n\
+             [ providers . 'eu-sales' ]  # again\nkind = \"rounded\"\n",
+            "providers.eu-sales",
+        ),
+        (
+            "[providers.\"eu-sales\"]\nkind = \"rounded\"\ntimeout_secs = 3x\n",
+            "providers.eu-sales.timeout_secs",
+        ),
+    ];
+    for (text, at) in cases {
+        let (field, message) = config_error(ProvidersFile::from_toml_str(text));
+        assert_eq!(field, at, "{text}: {message}");
+        assert!(message.contains(", at line 3, column "), "{message}");
+    }
+    let (_, message) = config_error(ProvidersFile::from_toml_str(cases[0].0));
+    assert!(message.starts_with("duplicate key"), "{message}");
+}
+
 #[test]
 fn toml_type_errors_keep_the_position_too() {
     let (field, message) = config_error(ProvidersFile::from_toml_str(
