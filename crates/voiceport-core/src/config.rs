@@ -579,7 +579,8 @@ fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T> {
 }
 
 /// A TOML error as a config error at `field`, with the line and column it points to. The
-/// offending text is never quoted: it may be a key.
+/// offending text is never quoted: it may be a key (the error's `message()` is the
+/// parser's words alone; its `Display` would quote the line).
 fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
     let message = error
         .message()
@@ -598,17 +599,55 @@ fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
     }
 }
 
-/// A parser's `message` about `field`, unless the field holds a secret: serde quotes a
-/// value of the wrong type (`invalid type: integer 4096…`), and a secret is never shown.
+/// A parser's `message` about `field`, the value it quotes hidden when the field holds a
+/// secret. Only a value of the wrong type is quoted (``invalid type: integer `4096…`,
+/// expected a string``); the parsers' other messages (a duplicate key, a syntax error, a
+/// missing field) quote no value and are kept as they are.
 fn unless_secret(field: &str, message: String) -> String {
-    let secret = ["api_key", "secret"]
-        .iter()
-        .any(|name| field.ends_with(name));
-    if secret {
-        "not a string (the value is not shown: it is a secret)".to_owned()
-    } else {
-        message
+    if !is_secret(field) {
+        return message;
     }
+    let Some((head, rest)) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .find_map(|head| Some((*head, message.strip_prefix(head)?)))
+    else {
+        return message;
+    };
+    // What the value is (`integer`), then the value quoted: `…`, "…" or '…'.
+    let Some(open) = rest.find(['`', '"', '\'']) else {
+        return message;
+    };
+    let (kind, quoted) = rest.split_at(open);
+    let after = quoted_len(quoted).and_then(|end| quoted.get(end..));
+    let hidden = "(the value is not shown: it is a secret)";
+    format!("{head}{kind}{hidden}{}", after.unwrap_or_default())
+}
+
+/// Whether `field` (`providers.sales.api_key`, or a config's own `webhook.secret`) is a
+/// secret setting, by its last parts: a provider named `topsecret` is not one.
+fn is_secret(field: &str) -> bool {
+    let parts: Vec<&str> = field.split('.').collect();
+    matches!(
+        parts.as_slice(),
+        [.., "api_key"] | [.., "webhook", "secret"]
+    ) && !matches!(parts.as_slice(), ["providers", _])
+}
+
+/// The length of the quoted text `text` starts with, its closing quote included; in
+/// `"…"` and `'…'` (Rust's escaping), a quote after a `\` does not close it.
+fn quoted_len(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let (_, quote) = chars.next()?;
+    let mut escaped = false;
+    for (at, c) in chars {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quote != '`' => escaped = true,
+            _ if c == quote => return Some(at + c.len_utf8()),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The 1-based line and column (in characters) of byte `offset` of `text`.

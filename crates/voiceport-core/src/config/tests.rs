@@ -524,6 +524,106 @@ fn a_secret_of_the_wrong_type_is_not_quoted() {
     assert!(message.contains("line 3"), "{message}");
 }
 
+/// A parser's message about a secret field says what is wrong (a duplicate key, a syntax
+/// error, a value of the wrong type) without showing the secret; a provider whose name
+/// ends in `secret` is no secret field, and keeps its message (`kind` missing).
+#[test]
+fn errors_at_secret_fields_say_what_is_wrong_without_the_secret() {
+    const KEY: &str = "sk-live-4f9a8b7c6d5e";
+    let cases = [
+        (
+            format!(
+                "[providers.a]\nkind = \"rounded\"\napi_key = \"{KEY}\"\napi_key = \"{KEY}\"\n"
+            ),
+            "providers.a.api_key",
+            "duplicate key",
+        ),
+        (
+            format!("[providers.a]\nkind = \"rounded\"\napi_key = \"{KEY}\" junk\n"),
+            "providers.a.api_key",
+            "unexpected key or value",
+        ),
+        (
+            format!(
+                "[providers.a]\nkind = \"rounded\"\n[providers.a.webhook]\nverify = \"hmac\"\n\
+                 secret = \"{KEY}\"\nsecret = \"{KEY}\"\n"
+            ),
+            "providers.a.webhook.secret",
+            "duplicate key",
+        ),
+        (
+            format!("[providers.topsecret]\napi_key = \"{KEY}\"\n"),
+            "providers.topsecret",
+            "missing field `kind`",
+        ),
+        (
+            "[providers.a]\nkind = \"rounded\"\n\"api_key\" = 4096123377\n".to_owned(),
+            "providers.a.api_key",
+            "invalid type: integer (the value is not shown: it is a secret), expected a string",
+        ),
+    ];
+    for (text, at, says) in &cases {
+        let (field, message) = config_error(ProvidersFile::from_toml_str(text));
+        assert_eq!(field, *at, "{message}");
+        assert!(message.contains(says), "{message}");
+        for secret in [KEY, "4f9a", "4096123377"] {
+            assert!(!message.contains(secret), "{message}");
+        }
+    }
+    // JSON: a key given twice, a secret of the wrong type.
+    let twice = format!(r#"{{"kind": "voicebot", "api_key": "{KEY}", "api_key": "{KEY}"}}"#);
+    let (_, message) = config_error(ProviderConfig::from_json_str(&twice));
+    assert!(message.contains("duplicate field `api_key`"), "{message}");
+    assert!(!message.contains("4f9a"), "{message}");
+    let flag = r#"{"kind": "voicebot", "webhook": {"secret": true}}"#;
+    let (field, message) = config_error(ProviderConfig::from_json_str(flag));
+    assert_eq!(field, "webhook.secret");
+    assert!(
+        message.starts_with("invalid type: boolean (the value"),
+        "{message}"
+    );
+    assert!(!message.contains("true"), "{message}");
+}
+
+/// The value a type error quotes is cut out with its quotes, escaped quotes within it too;
+/// a message quoting nothing is kept, as is one about no secret field.
+#[test]
+fn a_secret_s_quoted_value_is_cut_out_whole() {
+    let hidden = "(the value is not shown: it is a secret)";
+    let cases = [
+        (
+            "invalid type: integer `4096123377`, expected a string",
+            format!("invalid type: integer {hidden}, expected a string"),
+        ),
+        (
+            r#"invalid value: string "a\"b`c, d", expected x"#,
+            format!("invalid value: string {hidden}, expected x"),
+        ),
+        (
+            "invalid type: character `unclosed",
+            format!("invalid type: character {hidden}"),
+        ),
+        (
+            "invalid type: sequence, expected a string",
+            "invalid type: sequence, expected a string".to_owned(),
+        ),
+    ];
+    for (message, shown) in cases {
+        assert_eq!(
+            unless_secret("providers.a.api_key", message.to_owned()),
+            shown
+        );
+    }
+    let quoting = "invalid type: integer `7`, expected a string".to_owned();
+    for not_secret in [
+        "providers.api_key",
+        "providers.a.secret",
+        "providers.topsecret",
+    ] {
+        assert_eq!(unless_secret(not_secret, quoting.clone()), quoting);
+    }
+}
+
 #[cfg(unix)]
 #[test]
 fn a_key_file_others_can_read_gets_a_warning() {
