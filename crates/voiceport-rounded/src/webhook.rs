@@ -532,11 +532,15 @@ mod tests {
         assert_eq!(at(json!({"type": "x", "timestamp": "soon"})), None);
         assert_eq!(at(json!({"type": "x", "timestamp": [1]})), None);
         assert_eq!(at(json!({"type": "x"})), None);
-        // An unreadable `timestamp` leaves `time` to say it.
-        assert_eq!(
-            at(json!({"type": "x", "timestamp": "", "time": "2026-03-24T10:03:06Z"})),
-            expected
-        );
+        // An unreadable `timestamp` leaves `time` to say it; so does one that would be
+        // 1970 (zero, negative, a date's digits read as seconds).
+        for timestamp in [json!(""), json!(0), json!("-1"), json!("20260324")] {
+            assert_eq!(
+                at(json!({"type": "x", "timestamp": timestamp, "time": "2026-03-24T10:03:06Z"})),
+                expected,
+                "{timestamp}"
+            );
+        }
     }
 
     #[test]

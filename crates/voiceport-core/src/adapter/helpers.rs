@@ -25,9 +25,21 @@ use crate::{Call, CallPage, Direction, EachCall, Operation, ProviderKind, Result
 /// assert_eq!(at("2026-03-10 15:42:07.5+00").as_deref(), Some("2026-03-10T15:42:07.500+00:00"));
 /// assert_eq!(at("2026-02-30T10:00:00Z"), None);
 /// assert_eq!(at("not a date"), None);
+/// assert_eq!(at("+50000-01-01T00:00:00"), None);
+/// assert_eq!(at("26-03-10T15:42:07"), None);
 /// ```
 pub fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     let text = text.trim();
+    // Four digits of a year, unsigned: chrono's `%Y` would read `+50000-…`, `-0001-…` and
+    // `26-03-10…` (the year 26) as dates.
+    let bytes = text.as_bytes();
+    if !(bytes
+        .get(..4)
+        .is_some_and(|year| year.iter().all(u8::is_ascii_digit))
+        && bytes.get(4) == Some(&b'-'))
+    {
+        return None;
+    }
     // `2026-03-10 15:42:07…` → `2026-03-10T15:42:07…`, so one set of formats reads both.
     let owned;
     let text = if text.as_bytes().get(10) == Some(&b' ') {
@@ -76,10 +88,12 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
 }
 
 /// A time given as ISO 8601 text (read with [`parse_time`]) or as an epoch number (or
-/// its digits as text): seconds below 10^11, milliseconds from 10^11 (10^11 seconds is the
-/// year 5138, 10^11 milliseconds 1973), microseconds from 10^14 and nanoseconds from 10^17
-/// (each 1973 in its unit). Anything else is `None`. For the times of webhook deliveries,
-/// which vendors write every way.
+/// its digits as text): seconds from 10^9 (2001) and below 10^11, milliseconds from 10^11
+/// (10^11 seconds is the year 5138, 10^11 milliseconds 1973), microseconds from 10^14 and
+/// nanoseconds from 10^17 (each 1973 in its unit). Anything else is `None`, a smaller
+/// number among them (`0`, `-1`, the digits of a date such as `20260310`): no delivery
+/// happened in 1970, and a `None` lets the reader fall back to another field. For the
+/// times of webhook deliveries, which vendors write every way.
 ///
 /// ```
 /// use voiceport_core::adapter::time_from_json;
@@ -94,6 +108,9 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
 /// assert_eq!(at(json!(1773157327000000000u64)), expected); // nanoseconds
 /// assert_eq!(at(json!("1773157327")), expected);
 /// assert_eq!(at(json!(true)), None);
+/// assert_eq!(at(json!(0)), None);
+/// assert_eq!(at(json!("-1")), None);
+/// assert_eq!(at(json!("20260310")), None);
 /// ```
 pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
     match value {
@@ -114,11 +131,13 @@ pub(crate) fn time_from_text(text: &str) -> Option<DateTime<Utc>> {
 
 /// An epoch number in the unit its size says (see [`time_from_json`]).
 fn epoch_any(number: f64) -> Option<DateTime<Utc>> {
-    match number.abs() {
+    match number {
         n if n >= 1e17 => epoch_millis(number / 1e6),
         n if n >= 1e14 => epoch_millis(number / 1e3),
         n if n >= 1e11 => epoch_millis(number),
-        _ => epoch_secs(number),
+        n if n >= 1e9 => epoch_secs(number),
+        // Zero, negative, too small for any unit, or NaN.
+        _ => None,
     }
 }
 
