@@ -344,8 +344,9 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// A look that fails with an error [worth trying again](Error::is_retryable) (a
     /// vendor's 5xx or 429, a timeout, a dropped connection, once the HTTP client's own
     /// retries are spent) does not end the wait: the next poll looks again, no sooner than
-    /// a 429's `Retry-After`. If the last look at the deadline fails so, the wait ends
-    /// with that error. Any other error (the call not found, a wrong key) ends it at once.
+    /// a 429's `Retry-After`. The third such failure in a row ends it with that error (a
+    /// vendor that keeps failing is said at once, not at the deadline), and so does one at
+    /// the deadline. Any other error (the call not found, a wrong key) ends it at once.
     ///
     /// # Panics
     ///
@@ -364,6 +365,7 @@ pub trait VoiceProviderExt: VoiceProvider {
         let deadline = started.checked_add(timeout);
         let cutoff = deadline.and_then(|deadline| deadline.checked_add(poll));
         let mut last_status = crate::CallStatus::Unknown;
+        let mut failed_in_a_row = 0;
         let gave_up = |last_status| Error::WaitTimedOut {
             provider: self.kind(),
             call_id: id.clone(),
@@ -385,9 +387,17 @@ pub trait VoiceProviderExt: VoiceProvider {
             match looked {
                 Ok(call) if call.status.is_terminal() => return Ok(call),
                 Ok(call) if past_deadline => return Err(gave_up(call.status)),
-                Ok(call) => last_status = call.status,
+                Ok(call) => {
+                    last_status = call.status;
+                    failed_in_a_row = 0;
+                }
                 // A passing failure: the call goes on meanwhile, and so does the wait.
-                Err(error) if error.is_retryable() && !past_deadline => {
+                Err(error)
+                    if error.is_retryable()
+                        && !past_deadline
+                        && failed_in_a_row < FAILED_LOOKS_TOLERATED =>
+                {
+                    failed_in_a_row += 1;
                     pause = error.retry_after().map_or(poll, |asked| asked.max(poll));
                 }
                 Err(error) => return Err(error),
@@ -402,6 +412,10 @@ pub trait VoiceProviderExt: VoiceProvider {
         }
     }
 }
+
+/// How many looks in a row [`VoiceProviderExt::wait_until_ended`] lets fail with an error
+/// worth trying again before it ends with the next one.
+const FAILED_LOOKS_TOLERATED: u32 = 2;
 
 /// The shortest interval [`VoiceProviderExt::wait_until_ended`] polls at: a shorter `poll`
 /// is taken as this one.

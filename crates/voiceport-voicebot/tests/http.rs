@@ -1012,20 +1012,36 @@ async fn waiting_looks_again_after_a_passing_failure() {
     }
 }
 
-/// A passing failure at the deadline ends the wait with that failure (the call's
-/// status is not known); a lasting one (a 401) ends it at the first look.
+/// A vendor that keeps failing ends the wait with its failure at the third look in a row,
+/// not at the deadline; a failure at the deadline ends it too (the call's status is not
+/// known); a lasting refusal (a 401) ends it at the first look.
 #[tokio::test]
-async fn waiting_ends_with_the_failure_of_its_last_look() {
+async fn waiting_ends_with_a_failure_that_lasts() {
     for vendor in BOTH {
-        let api = vendor.api().await;
         let (_, id) = vendor.seed;
-        api.on("GET", &vendor.call_path(id))
-            .respond_with(json_response(503, r#"{"message":"Service Unavailable"}"#))
-            .mount(&api.server)
-            .await;
+        let failing = || async {
+            let api = vendor.api().await;
+            api.on("GET", &vendor.call_path(id))
+                .respond_with(json_response(503, r#"{"message":"Service Unavailable"}"#))
+                .mount(&api.server)
+                .await;
+            api
+        };
+        let poll = std::time::Duration::from_millis(20);
+        let api = failing().await;
+        let err = vendor
+            .client(&api)
+            .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+
+        // The deadline comes first: a look, then the last one at the deadline.
+        let api = failing().await;
         let (poll, timeout) = (
-            std::time::Duration::from_millis(50),
-            std::time::Duration::from_millis(200),
+            std::time::Duration::from_secs(5),
+            std::time::Duration::from_millis(100),
         );
         let err = vendor
             .client(&api)
@@ -1033,7 +1049,7 @@ async fn waiting_ends_with_the_failure_of_its_last_look() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
-        assert!(api.server.received_requests().await.unwrap().len() >= 2);
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 2);
 
         let api = vendor.api().await;
         api.on("GET", &vendor.call_path(id))
