@@ -401,6 +401,48 @@ fn webhook_tables_that_would_weaken_the_check_are_config_errors() {
         ),
         "w.timestamp_header"
     );
+    // A key only a part of the payload reads, for a payload without it: a tolerance with
+    // no signed time would check none, and replays would pass.
+    let hmac = format!("verify = \"hmac\"\nsecret = \"{SECRET}\"\n");
+    for (extra, field) in [
+        (
+            "timestamp_header = \"\"\ntolerance_secs = 60",
+            "w.tolerance_secs",
+        ),
+        (
+            "payload_format = \"{body}\"\ntolerance_secs = 60",
+            "w.tolerance_secs",
+        ),
+        ("url = \"https://app.example/hooks\"", "w.url"),
+        ("message_id_header = \"webhook-id\"", "w.message_id_header"),
+    ] {
+        assert_eq!(
+            refused_field(ProviderKind::Vapi, &format!("{hmac}{extra}")),
+            field,
+            "{extra}"
+        );
+    }
+    // Each is read where the payload signs its part.
+    verifier(ProviderKind::Vapi, &format!("{hmac}tolerance_secs = 60"));
+    verifier(
+        ProviderKind::Vapi,
+        &format!("{hmac}payload_format = \"{{url}}.{{body}}\"\nurl = \"https://app.example/h\""),
+    );
+    // A secret with `none` would be ignored, the deliveries it was for taken unchecked.
+    assert_eq!(
+        refused_field(
+            ProviderKind::Rounded,
+            "verify = \"none\"\nsecret = \"s3cret-value\""
+        ),
+        "w.secret"
+    );
+    assert_eq!(
+        refused_field(
+            ProviderKind::Rounded,
+            "verify = \"none\"\nsecret_env = \"ROUNDED_HOOK\""
+        ),
+        "w.secret_env"
+    );
 }
 
 /// A header secret the check could never match (outside printable ASCII, which a header

@@ -236,6 +236,38 @@ impl Verifier {
                     }
                     _ => {}
                 }
+                // A key only a part of the payload reads, given for a payload without that
+                // part, would be ignored without a word (a tolerance would check no time).
+                let unread = [
+                    (
+                        "tolerance_secs",
+                        config.tolerance_secs.is_some(),
+                        signs_time,
+                        "{timestamp}",
+                    ),
+                    (
+                        "url",
+                        config.url.is_some(),
+                        payload.contains(&Part::Url),
+                        "{url}",
+                    ),
+                    (
+                        "message_id_header",
+                        config.message_id_header.is_some(),
+                        payload.contains(&Part::MessageId),
+                        "{svix-id}",
+                    ),
+                ];
+                if let Some((key, _, _, part)) = unread
+                    .into_iter()
+                    .find(|(_, set, signed, _)| *set && !signed)
+                {
+                    let message = format!(
+                        "the payload format does not sign {part}, so this would not be read: \
+                         leave it out or sign it"
+                    );
+                    return Err(Error::config(format!("{field}.{key}"), message));
+                }
                 let url = match (&config.url, payload.contains(&Part::Url)) {
                     (Some(url), _) => url.clone(),
                     (None, false) => String::new(),
@@ -1023,7 +1055,18 @@ fn hex_encode(bytes: &[u8]) -> String {
 /// header checks no time; a `param` without `verify = "query"` reads no URL).
 fn refuse_keys_of_other_schemes(scheme: Scheme, config: &WebhookConfig, field: &str) -> Result<()> {
     // Each key, whether it is set, and the schemes that read it.
-    let keys: [(&str, bool, &[Scheme]); 11] = [
+    // Every scheme but `none` checks a secret: one given with `none` would be ignored,
+    // and the deliveries it was meant to check taken unchecked.
+    let checking = &[
+        Scheme::Header,
+        Scheme::Bearer,
+        Scheme::Hmac,
+        Scheme::Retell,
+        Scheme::Query,
+    ];
+    let keys: [(&str, bool, &[Scheme]); 13] = [
+        ("secret", config.secret.is_some(), checking),
+        ("secret_env", config.secret_env.is_some(), checking),
         (
             "header",
             config.header.is_some(),
