@@ -20,20 +20,34 @@ use crate::{
 /// The answer to a dial that is the new call: decoded whole, or, where it does not decode
 /// as a call (a field of another type than documented) but its id reads (at
 /// [`Codec::call_id_key`]), the id alone (`call: None`): the call is placed, and a decode
-/// error would lose the id of a call that rings. Without a readable id, the decode error.
+/// error would lose the id of a call that rings. Without a readable id, the decode error;
+/// a call that decodes with a blank id is one too (at [`Codec::call_id_key`]): no call can
+/// be looked up by it. Any other error (a refusal inside the answer) is returned as it is.
 pub fn dial_outcome<C: Codec + ?Sized>(codec: &C, body: &[u8]) -> Result<DialOutcome> {
     match codec.decode_call_as(Operation::Dial, body) {
-        Ok(call) => Ok(DialOutcome {
+        Ok(call) if crate::adapter::non_blank(call.id.as_str()).is_some() => Ok(DialOutcome {
             call_id: call.id.clone(),
             call: Some(call),
         }),
-        Err(error) => match crate::adapter::call_id_at(body, &[codec.call_id_key()]) {
-            Some(call_id) => Ok(DialOutcome {
-                call_id,
-                call: None,
-            }),
-            None => Err(error),
-        },
+        Ok(_) => Err(Error::decode(
+            codec.kind(),
+            Operation::Dial,
+            codec.call_id_key(),
+            "the placed call's id is blank",
+            body,
+        )),
+        // Only a body that does not decode may still name the call: a refusal the answer
+        // carries is no call, whatever `id` it holds (a request's or an error's).
+        Err(error @ Error::Decode { .. }) => {
+            match crate::adapter::call_id_at(body, &[codec.call_id_key()]) {
+                Some(call_id) => Ok(DialOutcome {
+                    call_id,
+                    call: None,
+                }),
+                None => Err(error),
+            }
+        }
+        Err(error) => Err(error),
     }
 }
 

@@ -130,7 +130,10 @@ fn is_dot_segment(segment: &str) -> bool {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum IdFormat {
-    /// Any string without control characters that is not blank (empty or whitespace only).
+    /// Any string without control characters or slashes (`/`, `\`) that is not blank
+    /// (empty or whitespace only). A slash is sent percent-encoded, but a server or a
+    /// proxy that decodes `%2F` before routing would read `../other-endpoint` in it; no
+    /// vendor issues ids with one.
     NonEmpty,
     /// Exactly this many ASCII alphanumeric characters (HappyRobot: 24).
     Alphanumeric(usize),
@@ -147,7 +150,7 @@ impl IdFormat {
         }
         match self {
             // A blank id names no call: " " would be sent as `/calls/%20`.
-            IdFormat::NonEmpty => !id.trim().is_empty(),
+            IdFormat::NonEmpty => !id.trim().is_empty() && !id.contains(['/', '\\']),
             IdFormat::Alphanumeric(len) => {
                 id.len() == len && id.bytes().all(|b| b.is_ascii_alphanumeric())
             }
@@ -179,6 +182,10 @@ impl IdFormat {
             }
             IdFormat::NonEmpty if id.chars().any(char::is_control) => {
                 "an id without control characters".to_owned()
+            }
+            IdFormat::NonEmpty if id.contains(['/', '\\']) => {
+                "an id without `/` or `\\` (a server decoding the path would read a route in it)"
+                    .to_owned()
             }
             IdFormat::NonEmpty => "a non-blank id".to_owned(),
             IdFormat::Alphanumeric(len) => format!("{len} alphanumeric characters"),
@@ -214,7 +221,14 @@ mod tests {
         assert!(!IdFormat::Uuid.matches("019d2ad0x6eb1-7aac-9377-0fc25d8bc1ad"));
         assert!(!IdFormat::NonEmpty.matches(""));
         assert!(!IdFormat::NonEmpty.matches("a\nb"));
-        assert!(IdFormat::NonEmpty.matches("any/thing"));
+        for routed in ["../../v2/delete-call/x", "a/b", "a\\b"] {
+            assert!(!IdFormat::NonEmpty.matches(routed), "{routed}");
+            let err = IdFormat::NonEmpty
+                .check(ProviderKind::Retell, Operation::GetCall, "call id", routed)
+                .unwrap_err();
+            assert!(err.to_string().contains("without `/`"), "{err}");
+        }
+        assert!(IdFormat::NonEmpty.matches("any-thing_1.2~x"));
         assert!(!IdFormat::NonEmpty.matches("."));
         assert!(!IdFormat::NonEmpty.matches(".."));
         assert!(IdFormat::NonEmpty.matches("..."));

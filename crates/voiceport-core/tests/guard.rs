@@ -114,6 +114,14 @@ impl Adapter for Counting {
     async fn update_call(&self, id: &CallId, _: &CallUpdate) -> Result<Call> {
         Ok(self.live_call(id))
     }
+    /// Refused as a vendor refuses ending a call that is not live.
+    async fn end_call(&self, _: &CallId) -> Result<()> {
+        Err(Error::Conflict {
+            provider: ProviderKind::Rounded,
+            operation: Operation::EndCall,
+            message: Some("call is not in progress".into()),
+        })
+    }
 }
 
 const ID: &str = "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3";
@@ -337,4 +345,27 @@ async fn waiting_looks_a_last_time_at_the_deadline() {
     let endless = provider.wait_until_ended(&id, Duration::from_millis(5), Duration::MAX);
     let still_waiting = tokio::time::timeout(Duration::from_millis(50), endless).await;
     assert!(still_waiting.is_err());
+}
+
+/// A refused end is read again against the call (over already: done) only where reading a
+/// call is a capability: the read goes to the adapter past the guard.
+#[tokio::test]
+async fn a_refused_end_is_read_again_only_with_get_call() {
+    for get_call in [false, true] {
+        let counting = Counting::new(Capabilities {
+            end_call: true,
+            get_call,
+            ..everything()
+        });
+        let err = VoiceProvider::end_call(&counting, &CallId::new(ID))
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+        // The call read (with get_call) is live: the refusal stands.
+        assert_eq!(
+            counting.ran(),
+            usize::from(get_call),
+            "get_call: {get_call}"
+        );
+    }
 }

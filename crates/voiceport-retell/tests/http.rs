@@ -414,6 +414,23 @@ async fn a_dial_answer_that_does_not_decode_as_a_call_keeps_the_call_id() {
     assert!(outcome.call.is_none());
 }
 
+/// A 201 whose call has a blank `call_id` placed a call no one can look up: a decode error
+/// at `call_id` whose outcome says the call was placed, not a dial answered with "".
+#[tokio::test]
+async fn a_dial_answer_with_a_blank_call_id_is_a_decode_error() {
+    let api = api().await;
+    let mut body: serde_json::Value = serde_json::from_str(&fixture("dial_response.json")).unwrap();
+    body["call_id"] = json!(" ");
+    api.respond_json("POST", "/v2/create-phone-call", 201, &body.to_string())
+        .await;
+    let err = client_with_dial_defaults(&api)
+        .dial(&DialRequest::to("+16175550187"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.json_path(), Some("call_id"), "{err:?}");
+    assert_eq!(err.outcome(), voiceport_core::RequestOutcome::Applied);
+}
+
 #[tokio::test]
 async fn dial_is_sent_exactly_once_on_a_500() {
     let api = api().await;

@@ -267,7 +267,8 @@ impl<A: Adapter> VoiceProvider for A {
 /// state, the request has nothing left to do and succeeds. Vendors differ on ending a call
 /// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
 /// because of this very request, whose first answer was lost before a retry was refused.
-/// Any other error, or a call not in that state (or not readable), keeps the refusal.
+/// Any other error, or a call not in that state (or not readable, or a vendor without
+/// `get_call`), keeps the refusal.
 async fn unless_already<A: Adapter + ?Sized>(
     adapter: &A,
     id: &CallId,
@@ -284,6 +285,11 @@ async fn unless_already<A: Adapter + ?Sized>(
         ) => refusal,
         other => return other,
     };
+    // Read through the adapter itself, past the guard: only where reading a call is one of
+    // its capabilities.
+    if !adapter.capabilities().get_call {
+        return Err(refusal);
+    }
     match adapter.get_call(id).await {
         Ok(call) if reached(call.status) => {
             tracing::debug!(status = %call.status, "refused, but the call is there already: done");

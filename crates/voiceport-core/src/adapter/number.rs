@@ -8,8 +8,9 @@ use std::fmt;
 use serde::Deserializer;
 use serde::de::{self, Visitor};
 
-/// An optional amount (a cost, a duration): a number, or a string holding one; `null` or
-/// absent is `None`. Any other value is an error, as for an `Option<f64>`. Use with
+/// An optional amount (a cost, a duration): a number, or a string holding one; `null`,
+/// absent or blank text (`""`, which backends write for a value not set) is `None`. Any
+/// other value is an error, as for an `Option<f64>`. Use with
 /// `#[serde(default, deserialize_with = "amount")]`; whether the value is possible
 /// (finite, not negative) is [`read_amount`](super::read_amount)'s to say.
 ///
@@ -24,6 +25,7 @@ use serde::de::{self, Visitor};
 /// assert_eq!(cost(r#"{"cost": " 0.05 "}"#), Some(Some(0.05)));
 /// assert_eq!(cost(r#"{"cost": null}"#), Some(None));
 /// assert_eq!(cost("{}"), Some(None));
+/// assert_eq!(cost(r#"{"cost": " "}"#), Some(None));
 /// assert_eq!(cost(r#"{"cost": "free"}"#), None);
 /// ```
 pub fn amount<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<f64>, D::Error> {
@@ -91,6 +93,9 @@ impl<'de> Visitor<'de> for OptionalNumber {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
         match text.trim().parse::<f64>() {
             Ok(n) if n.is_finite() => Ok(Some(n)),
             _ => Err(E::invalid_value(de::Unexpected::Str(text), &self)),

@@ -49,7 +49,9 @@ impl EventKey {
         );
         // A blank id names no call: two calls without one must not share a key.
         let call_id = (event.call_id()).filter(|id| non_blank(id.as_str()).is_some());
-        match (&event.event_id, call_id, lifecycle) {
+        // Nor does a blank delivery id name a delivery.
+        let event_id = (event.event_id.as_deref()).and_then(non_blank);
+        match (event_id, call_id, lifecycle) {
             (Some(id), _, _) => {
                 part(b"id");
                 part(id.as_bytes());
@@ -458,6 +460,13 @@ mod tests {
         };
         assert_ne!(blank("", br#"{"n":1}"#), blank(" ", br#"{"n":2}"#));
         assert_eq!(blank("", br#"{"n":1}"#), blank("", br#"{"n":1}"#));
+        // A blank delivery id names no delivery either: two events are not one.
+        let blank_event_id = |call: &str, body: &[u8]| {
+            let mut e = ended(call);
+            e.event_id = Some(" ".into());
+            EventKey::of("sales", &e, body)
+        };
+        assert_ne!(blank_event_id("c1", b"1"), blank_event_id("c2", b"2"));
     }
 
     #[test]
