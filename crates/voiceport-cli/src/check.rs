@@ -34,8 +34,8 @@ impl Environment for LiveAccount {
 /// since no option of `check` would run them.
 const NOT_FROM_THE_CLI: [&str; 3] = ["dial a busy line", "dial scheduled", "webhooks"];
 
-/// Whether the account answers at all: a listing that cannot connect, times out or whose
-/// key is refused is returned, as that error, instead of the same error in every case of
+/// Whether the account answers at all: a listing that cannot connect, times out, breaks
+/// off or whose key is refused is returned, as that error, instead of the same error in every case of
 /// the table. Any other answer is left to the cases to judge.
 async fn reachable(provider: &dyn VoiceProvider) -> Result<(), voiceport::Error> {
     if !provider.capabilities().list_calls {
@@ -49,7 +49,8 @@ async fn reachable(provider: &dyn VoiceProvider) -> Result<(), voiceport::Error>
         Err(
             error @ (voiceport::Error::Unauthorized { .. }
             | voiceport::Error::Transport { .. }
-            | voiceport::Error::Timeout { .. }),
+            | voiceport::Error::Timeout { .. }
+            | voiceport::Error::AnswerCut { .. }),
         ) => Err(error),
         _ => Ok(()),
     }

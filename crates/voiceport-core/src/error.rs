@@ -228,8 +228,9 @@ pub enum Error {
 
     /// The vendor accepted the request (a 2xx status) but its answer's body broke off
     /// before its end (a reset, a timeout): the request took effect
-    /// ([`RequestOutcome::Applied`]), what it answered is lost. A read is worth trying
-    /// again; a write is not sent again, as it was done.
+    /// ([`RequestOutcome::Applied`]), what it answered is lost. A read (a `GET`) is worth
+    /// trying again; a write is not sent again, as it was done. (A write whose answer is
+    /// not read succeeds: see [`Request::answer_unused`](crate::http::Request::answer_unused).)
     #[error(
         "{provider} {operation}: the vendor answered {status}, then its body broke off after {received} bytes (the request took effect)"
     )]
@@ -242,6 +243,8 @@ pub enum Error {
         status: u16,
         /// How many bytes of the body arrived.
         received: usize,
+        /// Whether the request only read (a `GET`): trying it again is safe.
+        read: bool,
         /// Why it broke off.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
@@ -641,7 +644,7 @@ impl Error {
         match self {
             Error::Transport { source, .. } => !is_builder_error(source.as_ref()),
             // A write was done: sending it again would do it again, or be refused.
-            Error::AnswerCut { operation, .. } => operation.is_read(),
+            Error::AnswerCut { read, .. } => *read,
             _ => matches!(
                 self,
                 Error::RateLimited { .. }
@@ -659,7 +662,8 @@ impl Error {
     /// [`Redirected`](Error::Redirected) and [`AnswerCut`](Error::AnswerCut); and the
     /// status [`NotFound`](Error::NotFound), [`Conflict`](Error::Conflict) and
     /// [`RateLimited`](Error::RateLimited) stand for (404, of which 410 is one too; 409;
-    /// 429).
+    /// 429), also where an adapter raised one from what it read rather than from the
+    /// status (a Vapi `end_call` of a scheduled call is a conflict, 409).
     ///
     /// ```
     /// # use voiceport_core as voiceport;
@@ -691,9 +695,11 @@ impl Error {
         }
     }
 
-    /// What the vendor said about the error, where it said something (masked like the rest
-    /// of the error: no secret in it).
-    pub fn vendor_message(&self) -> Option<&str> {
+    /// The message the error carries, where it has one: what the vendor said (masked like
+    /// the rest of the error: no secret in it), or, for a refusal an adapter raises from
+    /// what it read (a Vapi `end_call` of a scheduled call, an
+    /// [`Error::Conflict`]), its own words.
+    pub fn message(&self) -> Option<&str> {
         match self {
             Error::Unauthorized { message, .. }
             | Error::NotFound { message, .. }
@@ -870,12 +876,14 @@ impl Error {
                 operation,
                 status,
                 received,
+                read,
                 source,
             } => Error::AnswerCut {
                 provider,
                 operation,
                 status,
                 received,
+                read,
                 source: MaskedCause::unless_clean(source, mask),
             },
             // Built by voiceport from no vendor text.
@@ -1469,7 +1477,7 @@ mod tests {
     /// The status, the JSON path and the vendor's words are read without matching on the
     /// variants.
     #[test]
-    fn status_path_and_vendor_message_are_read_from_any_error() {
+    fn status_path_and_message_are_read_from_any_error() {
         let from = |status: u16| {
             Error::from_status(
                 ProviderKind::Vapi,
@@ -1483,7 +1491,7 @@ mod tests {
             let error = from(status);
             assert_eq!(error.status(), Some(status), "{error:?}");
             let said = format!("said with {status}");
-            assert_eq!(error.vendor_message(), Some(said.as_str()), "{error:?}");
+            assert_eq!(error.message(), Some(said.as_str()), "{error:?}");
             assert_eq!(error.json_path(), None);
         }
         assert_eq!(from(410).status(), Some(404));
@@ -1495,9 +1503,9 @@ mod tests {
             b"{}",
         );
         assert_eq!(decode.json_path(), Some("calls[3].status"));
-        assert_eq!((decode.status(), decode.vendor_message()), (None, None));
+        assert_eq!((decode.status(), decode.message()), (None, None));
         let local = Error::invalid_input(ProviderKind::Retell, Operation::Dial, "no number");
-        assert_eq!((local.status(), local.vendor_message()), (None, None));
+        assert_eq!((local.status(), local.message()), (None, None));
     }
 
     /// A server can choose bytes a transport error prints (an HTTP/2 GOAWAY's debug data,

@@ -178,7 +178,7 @@ impl Capabilities {
 /// [`Error::Server`] once retries are spent, [`Error::InvalidRequest`],
 /// [`Error::Conflict`]), with what the network did ([`Error::Timeout`],
 /// [`Error::Transport`]), or with an answer it could not read ([`Error::Decode`],
-/// [`Error::BodyTooLarge`]). Refused before anything is sent: an operation, filter or
+/// [`Error::BodyTooLarge`], [`Error::AnswerCut`]). Refused before anything is sent: an operation, filter or
 /// field the provider does not support ([`Error::Unsupported`]), and an id malformed for
 /// the vendor, such as a call id that is not a UUID where the vendor's are
 /// ([`Error::InvalidRequest`] with no `status`). [`Error::outcome`] says, for a write,
@@ -344,9 +344,10 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// A look that fails with an error [worth trying again](Error::is_retryable) (a
     /// vendor's 5xx or 429, a timeout, a dropped connection, once the HTTP client's own
     /// retries are spent) does not end the wait: the next poll looks again, no sooner than
-    /// a 429's `Retry-After`. The third such failure in a row ends it with that error (a
-    /// vendor that keeps failing is said at once, not at the deadline), and so does one at
-    /// the deadline. Any other error (the call not found, a wrong key) ends it at once.
+    /// a 429's `Retry-After` (but for the last look, at the deadline). The third such
+    /// failure in a row ends it with that error (a vendor that keeps failing is said at
+    /// once, not at the deadline), and so does one at the deadline. Any other error (the
+    /// call not found, a wrong key) ends it at once.
     ///
     /// # Panics
     ///

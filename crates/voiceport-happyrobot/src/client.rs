@@ -104,7 +104,7 @@ impl HappyRobot {
     }
 
     async fn send_only(&self, request: Request) -> Result<()> {
-        self.http.send(request).await.map(drop)
+        self.http.send(request.answer_unused()).await.map(drop)
     }
 
     /// The extensions run outside the core guard, so they check the call id themselves.

@@ -138,7 +138,8 @@ impl Adapter for Retell {
     /// `stop-call` answers 204 without a body.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["v2", "stop-call", id.as_str()]);
-        self.http.send(about_call(request, id)).await.map(drop)
+        let request = about_call(request, id).answer_unused();
+        self.http.send(request).await.map(drop)
     }
 
     /// `delete-call` answers 204 without a body; the call's recording and transcript go

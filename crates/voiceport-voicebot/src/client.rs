@@ -227,7 +227,8 @@ impl Adapter for Vapi {
             .with_base(base)
             .json(&end)
             .call_id(id.as_str())
-            .without_key();
+            .without_key()
+            .answer_unused();
         self.http.send(request).await?;
         Ok(())
     }

@@ -395,7 +395,14 @@ impl HttpClient {
         }
         if status.is_success() {
             let limit = inner.settings.max_body_bytes;
-            let body = read_capped(&mut response, limit, provider, operation, status).await?;
+            let read = request.method == Method::GET;
+            let body =
+                match read_capped(&mut response, limit, provider, operation, status, read).await {
+                    Ok(body) => body,
+                    // Done, and what the vendor said about it is not read: done it is.
+                    Err(Error::AnswerCut { .. }) if request.answer_unused => Vec::new(),
+                    Err(error) => return Err(error),
+                };
             return Ok(Response {
                 provider,
                 operation,
@@ -551,6 +558,7 @@ async fn read_capped(
     provider: ProviderKind,
     operation: Operation,
     status: StatusCode,
+    read: bool,
 ) -> Result<Vec<u8>> {
     let too_large = || Error::BodyTooLarge {
         provider,
@@ -574,6 +582,7 @@ async fn read_capped(
         operation,
         status: status.as_u16(),
         received,
+        read,
         // Without its URL, as in `transport_error`.
         source: Box::new(error.without_url()),
     };
@@ -657,6 +666,8 @@ pub struct Request {
     /// A not-found answer to a retry, after an attempt that may have taken effect, is
     /// that attempt's success ([`Request::done_if_gone`]).
     done_if_gone: bool,
+    /// A success whose body breaks off is a success ([`Request::answer_unused`]).
+    answer_unused: bool,
     /// The status that means not found on this endpoint, where it is not 404
     /// ([`Request::not_found_status`]).
     not_found_status: Option<u16>,
@@ -684,6 +695,7 @@ impl std::fmt::Debug for Request {
             .field("headers", &header_names)
             .field("retry", &self.retry)
             .field("done_if_gone", &self.done_if_gone)
+            .field("answer_unused", &self.answer_unused)
             .field("not_found_status", &self.not_found_status)
             .field("call_id", &self.call_id)
             .field("base_host", &self.base.as_ref().and_then(Url::host_str))
@@ -716,6 +728,7 @@ impl Request {
                 _ => RetryMode::Idempotent,
             },
             done_if_gone: false,
+            answer_unused: false,
             not_found_status: None,
             call_id: None,
             base: None,
@@ -811,10 +824,21 @@ impl Request {
     /// For a delete whose answer is not read: when an attempt may have taken effect (a
     /// timeout, a broken connection or a 5xx after sending) and the retry finds the thing
     /// gone (404/410), the delete succeeded, and the answer is an empty 204 instead of
-    /// [`Error::NotFound`]. A first attempt answered not-found stays an error.
+    /// [`Error::NotFound`]. A first attempt answered not-found stays an error. Implies
+    /// [`answer_unused`](Self::answer_unused).
     #[must_use]
     pub fn done_if_gone(mut self) -> Self {
         self.done_if_gone = true;
+        self.answer_unused = true;
+        self
+    }
+
+    /// For a request whose answer the caller does not read (an end, a delete, an update
+    /// acknowledged by its status): a success status whose body then breaks off is the
+    /// success it says, with an empty body, not an [`Error::AnswerCut`].
+    #[must_use]
+    pub fn answer_unused(mut self) -> Self {
+        self.answer_unused = true;
         self
     }
 
