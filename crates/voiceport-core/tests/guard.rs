@@ -114,7 +114,8 @@ impl Adapter for Counting {
     async fn update_call(&self, id: &CallId, _: &CallUpdate) -> Result<Call> {
         Ok(self.live_call(id))
     }
-    /// Refused as a vendor refuses ending a call that is not live.
+    /// Refused as a vendor refuses ending a call that is not live (not counted: its test
+    /// counts the reads that follow the refusal).
     async fn end_call(&self, _: &CallId) -> Result<()> {
         Err(Error::Conflict {
             provider: ProviderKind::Rounded,
