@@ -28,10 +28,12 @@ pub enum FaultKind {
     },
     /// Answer normally, but only after this delay.
     Delay(Duration),
-    /// Send the headers and the first half of the body, then drop the connection. The body
-    /// is the real one for a `GET`, or after the handler ([`Fault::after_handler`]); a
-    /// request that would change something without it is not handled, and a stand-in
-    /// body is cut instead.
+    /// Drop the connection mid-answer: the answer's body fails after its first half. The
+    /// emulators' HTTP server (hyper) then sends nothing of it, so the client sees the
+    /// connection reset before any status, as when a vendor's server dies while it
+    /// answers (the tests in `tests/faults.rs` hold it to that). The body is the real one
+    /// for a `GET`, or after the handler ([`Fault::after_handler`]); a request that would
+    /// change something without it is not handled, and a stand-in body is cut instead.
     DropConnection,
     /// Answer 200 with a body that is not JSON.
     Malformed,
