@@ -28,6 +28,8 @@
 /// // `str::parse` never fails either, and an owned `String` is kept as it is.
 /// assert_eq!("Completed".parse::<Outcome>(), Ok(Outcome::Completed));
 /// assert_eq!(Outcome::from(String::from("Busy")), Outcome::Other("Busy".into()));
+/// // Values compare as they are written: an `Other` spelling a known value is that value.
+/// assert_eq!(Outcome::Other("Completed".into()), Outcome::Completed);
 /// let json = serde_json::to_string(&Outcome::NoAnswer).unwrap();
 /// assert_eq!(json, "\"No answer\"");
 /// ```
@@ -40,11 +42,28 @@ macro_rules! open_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(Debug, Clone)]
         $vis enum $name {
             $( $(#[$vmeta])* $variant, )+
             /// A value this version does not know, kept verbatim.
             Other(::std::string::String),
+        }
+
+        // Equal as written: `Other("x")` built by hand is the known variant spelt "x", as
+        // they serialize alike (and a value this version reads into `Other` stays equal
+        // to itself once a later one knows it).
+        impl ::std::cmp::PartialEq for $name {
+            fn eq(&self, other: &Self) -> bool {
+                self.as_str() == other.as_str()
+            }
+        }
+
+        impl ::std::cmp::Eq for $name {}
+
+        impl ::std::hash::Hash for $name {
+            fn hash<H: ::std::hash::Hasher>(&self, state: &mut H) {
+                self.as_str().hash(state);
+            }
         }
 
         impl $name {
