@@ -716,6 +716,12 @@ fn query_scheme_reads_the_secret_from_the_url() {
     );
     let (_, query) = rotated.split_once('?').unwrap();
     assert_eq!(v.verify_request(Some(query), &none, b"{}"), Ok(()));
+    // The old one spelt with escapes (`tok%65n` is `token`) goes too: the check reads
+    // names percent-decoded, and would read it first.
+    let escaped = v.signed_url("https://app.example/h?tok%65n=old&x=1");
+    assert_eq!(escaped, format!("https://app.example/h?x=1&token={SECRET}"));
+    let (_, query) = escaped.split_once('?').unwrap();
+    assert_eq!(v.verify_request(Some(query), &none, b"{}"), Ok(()));
     assert_eq!(
         v.signed_url("https://app.example/h?"),
         format!("https://app.example/h?token={SECRET}")

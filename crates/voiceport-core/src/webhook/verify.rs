@@ -668,8 +668,9 @@ impl Verifier {
                 let secret_pair = format!("{param}={}", secret.expose_secret());
                 let mut pairs: Vec<&str> = (query.split('&'))
                     .filter(|pair| {
+                        // Compared percent-decoded, as the check reads the parameter.
                         let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
-                        !pair.is_empty() && name != param.as_str()
+                        !pair.is_empty() && percent_decode(name) != param.as_bytes()
                     })
                     .collect();
                 pairs.push(&secret_pair);
