@@ -893,18 +893,22 @@ async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() 
     assert_eq!(dialed(ProviderKind::HappyRobot), dialed_before + 1);
 }
 
+/// A vendor of one call a page whose cursors go round: A, then B, then A again.
+async fn round_vendor() -> (wiremock::MockServer, Registry) {
+    looping_vendor(&[
+        (None, "A", &["c339f184-2c0c-4d58-a928-bccda6079bf4"]),
+        (Some("A"), "B", &["5cc2aaac-3c19-46af-a20d-d9299758ee3a"]),
+        (Some("B"), "A", &["0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"]),
+    ])
+    .await
+}
+
 /// A vendor whose page cursors go round (A → B → A) ends its part of a merged walk with an
 /// error after its pages were yielded once (the last one too); it is not paged forever,
 /// and a walk resumed afterwards does not go round again.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
-    // One call a page, each page naming the next cursor; the third comes back to A.
-    let (server, registry) = looping_vendor(&[
-        (None, "A", &["c339f184-2c0c-4d58-a928-bccda6079bf4"]),
-        (Some("A"), "B", &["5cc2aaac-3c19-46af-a20d-d9299758ee3a"]),
-        (Some("B"), "A", &["0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"]),
-    ])
-    .await;
+    let (server, registry) = round_vendor().await;
     let mut walk = walk_from(&registry, None);
     let (ids, failure) = walk_to_failure(&mut walk).await;
     let yielded = ids.len();
@@ -985,12 +989,7 @@ async fn a_walk_stopped_on_the_page_before_a_cycle_resumes_with_its_rest_then_th
 /// cursor and no error).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_cursor_taken_before_a_cycle_is_reported_resumes_to_the_cycle() {
-    let (server, registry) = looping_vendor(&[
-        (None, "A", &["c339f184-2c0c-4d58-a928-bccda6079bf4"]),
-        (Some("A"), "B", &["5cc2aaac-3c19-46af-a20d-d9299758ee3a"]),
-        (Some("B"), "A", &["0f3e1b2a-7c44-4d1e-9a55-2b8f6c3d9e10"]),
-    ])
-    .await;
+    let (server, registry) = round_vendor().await;
     let mut walk = walk_from(&registry, None);
     for _ in 0..3 {
         walk.try_next().await.unwrap().expect("a call");
