@@ -772,11 +772,8 @@ impl<'a> Suite<'a> {
             scheduled_for: Some(later),
             ..self.dial_request(number)
         };
-        let outcome = self
-            .provider
-            .dial(&request)
-            .await
-            .map_err(|e| failed("dial", e))?;
+        // A failure that may have placed the call says so: a phone may ring in two hours.
+        let outcome = self.provider.dial(&request).await.map_err(dial_failed)?;
         // Canceled later whatever the checks below say.
         self.scheduled = Some(outcome.call_id.clone());
         let call = self
@@ -784,6 +781,18 @@ impl<'a> Suite<'a> {
             .get_call(&outcome.call_id)
             .await
             .map_err(|e| failed("get_call", e))?;
+        if call.status != CallStatus::Scheduled && !call.status.is_terminal() {
+            // Placed now rather than later (the schedule ignored): a phone is ringing, and
+            // no cancel stops a call under way. Ended here, where the vendor can.
+            let ended = match self.caps.end_call {
+                true => match self.provider.end_call(&outcome.call_id).await {
+                    Ok(()) => "; ended it".to_owned(),
+                    Err(e) => format!("; {}", failed("end_call", e)),
+                },
+                false => "; it could not be ended (no end_call)".to_owned(),
+            };
+            return Err(format!("the call is {}, not scheduled{ended}", call.status));
+        }
         ensure!(
             call.status == CallStatus::Scheduled,
             "the call is {}",
@@ -973,6 +982,18 @@ impl<'a> Suite<'a> {
             .ok_or_else(|| not_run("writes change only a call this run dialed, and none ended"))
     }
 
+    /// The call as the vendor keeps it, read again where `get_call` is a capability: a
+    /// write is judged on what was stored, not only on the call the adapter returned
+    /// (which an adapter could build without the vendor having stored anything).
+    async fn stored(&self, id: &CallId) -> std::result::Result<Option<Call>, String> {
+        if !self.caps.get_call {
+            return Ok(None);
+        }
+        let call = self.provider.get_call(id).await;
+        call.map(Some)
+            .map_err(|e| failed("get_call after the write", e))
+    }
+
     async fn update_name(&self) -> Check {
         let update = CallUpdate {
             name: Some("Renewal follow-up".into()),
@@ -990,11 +1011,17 @@ impl<'a> Suite<'a> {
             .update_call(&id, &update)
             .await
             .map_err(|e| failed("update_call", e))?;
-        ensure!(
-            call.name.as_deref() == Some("Renewal follow-up"),
-            "name is {}",
-            quoted(call.name.as_deref())
-        );
+        for (whose, call) in [
+            ("returned", Some(call)),
+            ("stored", self.stored(&id).await?),
+        ] {
+            let Some(call) = call else { continue };
+            ensure!(
+                call.name.as_deref() == Some("Renewal follow-up"),
+                "the {whose} call's name is {}",
+                quoted(call.name.as_deref())
+            );
+        }
         Ok(Outcome::Passed)
     }
 
@@ -1032,22 +1059,34 @@ impl<'a> Suite<'a> {
                     .await
                     .map_err(fail)?;
                 let call = send(update(&[("b", json!(3))])).await.map_err(fail)?;
-                ensure!(
-                    call.metadata.get("a") == Some(&json!(1))
-                        && call.metadata.get("b") == Some(&json!(3)),
-                    "merged metadata is {}",
-                    json!(call.metadata)
-                );
+                for (whose, call) in [
+                    ("returned", Some(call)),
+                    ("stored", self.stored(&id).await?),
+                ] {
+                    let Some(call) = call else { continue };
+                    ensure!(
+                        call.metadata.get("a") == Some(&json!(1))
+                            && call.metadata.get("b") == Some(&json!(3)),
+                        "the {whose} call's merged metadata is {}",
+                        json!(call.metadata)
+                    );
+                }
             }
             MetadataMode::Replace => {
                 // Something to replace first (a merge of `z` into it would keep `a`).
                 send(update(&[("a", json!(1))])).await.map_err(fail)?;
                 let call = send(update(&[("z", json!(true))])).await.map_err(fail)?;
-                ensure!(
-                    call.metadata.len() == 1 && call.metadata.get("z") == Some(&json!(true)),
-                    "replaced metadata is {}",
-                    json!(call.metadata)
-                );
+                for (whose, call) in [
+                    ("returned", Some(call)),
+                    ("stored", self.stored(&id).await?),
+                ] {
+                    let Some(call) = call else { continue };
+                    ensure!(
+                        call.metadata.len() == 1 && call.metadata.get("z") == Some(&json!(true)),
+                        "the {whose} call's replaced metadata is {}",
+                        json!(call.metadata)
+                    );
+                }
             }
         }
         Ok(Outcome::Passed)
@@ -1076,6 +1115,15 @@ impl<'a> Suite<'a> {
             return Err("the added note is not on the call".into());
         };
         let note_id = note.id.clone();
+        if let Some(stored) = self.stored(&id).await? {
+            ensure!(
+                stored
+                    .notes
+                    .iter()
+                    .any(|n| n.id == note_id && n.content == "Asked for a callback"),
+                "the added note is not on the stored call"
+            );
+        }
         let edited = NoteInput {
             content: "Callback on Friday".into(),
             flagged: true,
@@ -1085,12 +1133,17 @@ impl<'a> Suite<'a> {
             .update_note(&id, &note_id, &edited)
             .await
             .map_err(fail)?;
-        ensure!(
-            call.notes
-                .iter()
-                .any(|n| n.id == note_id && n.content == "Callback on Friday" && n.flagged),
-            "the note was not updated"
-        );
+        let edited_is_on = |call: &Call| {
+            (call.notes.iter())
+                .any(|n| n.id == note_id && n.content == "Callback on Friday" && n.flagged)
+        };
+        ensure!(edited_is_on(&call), "the note was not updated");
+        if let Some(stored) = self.stored(&id).await? {
+            ensure!(
+                edited_is_on(&stored),
+                "the note was not updated on the stored call"
+            );
+        }
         let call = self
             .provider
             .delete_note(&id, &note_id)

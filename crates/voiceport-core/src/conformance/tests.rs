@@ -136,6 +136,11 @@ struct Fake {
     changed: Mutex<Vec<CallId>>,
     /// Declares replacing metadata only (no merge), and merges it.
     merges_on_replace: bool,
+    /// Declares scheduled dials, but places a scheduled call at once.
+    schedules_now: bool,
+    /// Answers an update or a note with the call as changed, but stores nothing (an
+    /// adapter that builds its answer without the vendor having done anything).
+    forgets_writes: bool,
     /// A call is placed on the account before each page after the first is read (a busy
     /// account during a walk).
     arrivals: bool,
@@ -169,6 +174,8 @@ impl Fake {
             notes: AtomicUsize::new(0),
             changed: Mutex::new(Vec::new()),
             merges_on_replace: false,
+            schedules_now: false,
+            forgets_writes: false,
             analysis_after_looks: None,
             arrivals: false,
         }
@@ -191,6 +198,11 @@ impl Fake {
             .iter_mut()
             .find(|c| &c.id == id)
             .ok_or_else(|| not_found(Operation::UpdateCall))?;
+        if self.forgets_writes {
+            let mut answered = call.clone();
+            change(&mut answered);
+            return Ok(answered);
+        }
         change(call);
         Ok(call.clone())
     }
@@ -215,6 +227,7 @@ impl VoiceProvider for Fake {
             get_call: true,
             list_calls: true,
             dial: !self.declares_no_dial,
+            dial_scheduled: self.schedules_now,
             update_name: true,
             // A replace-only vendor (as Retell) when it merges in secret.
             update_metadata_merge: !self.merges_on_replace,
@@ -359,7 +372,7 @@ impl VoiceProvider for Fake {
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         self.dial_requests.lock().unwrap().push(request.clone());
-        if request.scheduled_for.is_some() {
+        if request.scheduled_for.is_some() && !self.schedules_now {
             return Err(Error::unsupported(KIND, Operation::Dial));
         }
         if request.to.is_empty() {
@@ -376,7 +389,14 @@ impl VoiceProvider for Fake {
             call.status = CallStatus::Busy;
         } else {
             call.status = CallStatus::InProgress;
-            self.live.lock().unwrap().insert(id.clone(), 1);
+            // A call placed now although scheduled stays live a few looks, long enough
+            // to be seen ringing.
+            let looks = if request.scheduled_for.is_some() {
+                3
+            } else {
+                1
+            };
+            self.live.lock().unwrap().insert(id.clone(), looks);
         }
         self.calls.lock().unwrap().push(call);
         Ok(DialOutcome {
@@ -476,6 +496,8 @@ struct Env {
     dial_counts: Mutex<Vec<usize>>,
     /// The number said to answer is busy (a live account's wrong `--dial` number).
     answering_is_busy: bool,
+    /// Scheduled calls may be left behind (the provider cannot cancel them).
+    leave_scheduled: bool,
 }
 
 impl Env {
@@ -526,6 +548,10 @@ impl Environment for Env {
 
     fn call_deadline(&self) -> (Duration, Duration) {
         (Duration::from_secs(5), Duration::from_millis(10))
+    }
+
+    fn may_leave_scheduled_calls(&self) -> bool {
+        self.leave_scheduled
     }
 }
 
@@ -580,6 +606,54 @@ async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
     // Every call the account held before is still there.
     let ids = provider.ids();
     assert!(listed.iter().all(|id| ids.contains(id)), "{ids:?}");
+}
+
+/// Writes are judged on the call as stored, read again: an adapter that answers with the
+/// call as changed but stores nothing fails every update and note case.
+#[tokio::test]
+async fn a_write_answered_but_not_stored_fails() {
+    let provider = Fake {
+        forgets_writes: true,
+        ..Fake::with_calls(80)
+    };
+    let env = Env {
+        expected: Some(80),
+        writes: true,
+        dial: true,
+        ..Env::default()
+    };
+    let report = check(&provider, &env).await;
+    for case in [
+        "update name",
+        "update metadata (merge)",
+        "update metadata (replace)",
+        "notes: add, update, delete",
+    ] {
+        // The second of two writes shows the first missing even on the call returned.
+        let why = failure(&report, case);
+        assert!(
+            why.contains("stored call") || why.contains("returned call"),
+            "{case}: {why}"
+        );
+    }
+    assert!(failure(&report, "update name").contains("stored call"));
+}
+
+/// A scheduled dial the vendor places at once fails, and the ringing call is ended rather
+/// than left to a cancel that cannot stop a call under way.
+#[tokio::test]
+async fn a_scheduled_dial_placed_at_once_is_ended() {
+    let provider = Fake {
+        schedules_now: true,
+        ..Fake::with_calls(80)
+    };
+    let env = Env {
+        leave_scheduled: true,
+        ..Env::dialing_and_writing()
+    };
+    let report = check(&provider, &env).await;
+    let why = failure(&report, "dial scheduled");
+    assert!(why.contains("not scheduled; ended it"), "{why}");
 }
 
 /// A run allowed to write but that dialed nothing changes nothing: the listed calls are
