@@ -228,6 +228,25 @@ impl WebhookTarget {
                 format!("must be http or https, not {}", url.scheme()),
             ));
         }
+        // Only a check the vendor's deliveries can pass: a receiver set up otherwise would
+        // take the emulator's deliveries and refuse the vendor's.
+        let scheme = self.config.verify.unwrap_or(Scheme::default_for(kind));
+        let sent_by_vendor = match kind {
+            // Every Retell delivery is signed, one way (`X-Retell-Signature`).
+            ProviderKind::Retell => scheme == Scheme::Retell,
+            // A HappyRobot hook carries the static headers set on it, never a signature.
+            ProviderKind::HappyRobot => !matches!(scheme, Scheme::Hmac | Scheme::Retell),
+            _ => true,
+        };
+        if !sent_by_vendor {
+            return Err(Error::config(
+                format!("{field}.verify"),
+                format!(
+                    "{kind} does not send deliveries that `verify = \"{scheme}\"` checks, so \
+                     the sandbox does not either"
+                ),
+            ));
+        }
         let key = SecretString::from(crate::api_key(kind));
         let signer = Verifier::from_config(kind, &self.config, &field, Some(&key))?;
         // A setting a header cannot carry (a prefix or secret with a line break) would be
@@ -1220,6 +1239,34 @@ mod tests {
         ] {
             let target = WebhookTarget::new("http://127.0.0.1:9/hook?a=1", config(json.clone()));
             assert!(target.resolve(kind).is_ok(), "{kind}: {json}");
+        }
+        // A check the vendor's own deliveries cannot pass is not emulated: Retell signs
+        // every delivery its one way, HappyRobot's hooks carry headers and no signature.
+        for (kind, json) in [
+            (
+                ProviderKind::Retell,
+                serde_json::json!({"verify": "header", "secret": "k"}),
+            ),
+            (ProviderKind::Retell, serde_json::json!({"verify": "none"})),
+            (
+                ProviderKind::HappyRobot,
+                serde_json::json!({"verify": "hmac", "secret": "k"}),
+            ),
+            (
+                ProviderKind::HappyRobot,
+                serde_json::json!({"verify": "retell", "secret": "k"}),
+            ),
+        ] {
+            let target = WebhookTarget::new("http://127.0.0.1:9/hook", config(json.clone()));
+            let err = target
+                .resolve(kind)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            assert!(
+                err.contains(".verify") && err.contains("does not send"),
+                "{kind}: {json}: {err}"
+            );
         }
     }
 
