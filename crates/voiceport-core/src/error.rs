@@ -230,7 +230,7 @@ pub enum Error {
     /// before its end (a reset, a timeout): the request took effect
     /// ([`RequestOutcome::Applied`]), what it answered is lost. A read (a `GET`) is worth
     /// trying again; a write is not sent again, as it was done. (A write whose answer is
-    /// not read succeeds: see [`Request::answer_unused`](crate::http::Request::answer_unused).)
+    /// not read succeeds: see [`HttpClient::send_only`](crate::http::HttpClient::send_only).)
     #[error(
         "{provider} {operation}: the vendor answered {status}, then its body broke off after {received} bytes (the request took effect)"
     )]

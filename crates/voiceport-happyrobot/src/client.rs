@@ -103,10 +103,6 @@ impl HappyRobot {
         HappyRobotCodec.decode_call_as(operation, &response.body)
     }
 
-    async fn send_only(&self, request: Request) -> Result<()> {
-        self.http.send(request.answer_unused()).await.map(drop)
-    }
-
     /// The extensions run outside the core guard, so they check the call id themselves.
     fn checked(operation: Operation, id: &CallId) -> Result<&str> {
         CALL_ID.check(KIND, operation, "call id", id.as_str())?;
@@ -152,7 +148,7 @@ impl HappyRobot {
             .json(&body)
             .not_retried_after_send()
             .call_id(id.as_str());
-        self.send_only(request).await
+        self.http.send_only(request).await
     }
 
     /// The call's logs (`GET /calls/{id}/logs`), as the vendor's JSON (`null` for an empty
@@ -223,7 +219,7 @@ impl HappyRobot {
             .query_pairs(filter_params(query, op)?)
             .query_pairs(vendor_filter_params(&self.filters, op)?)
             .not_retried_after_send();
-        self.send_only(request).await
+        self.http.send_only(request).await
     }
 
     /// The organization's usage between `start` and `end`, from the platform API
@@ -332,7 +328,7 @@ impl Adapter for HappyRobot {
         // (docs/vendors/happyrobot.md).
         let request =
             Request::post(Operation::EndCall, ["calls", id.as_str(), "stop"]).call_id(id.as_str());
-        self.send_only(request).await
+        self.http.send_only(request).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
@@ -340,7 +336,7 @@ impl Adapter for HappyRobot {
         // (docs/vendors/happyrobot.md).
         let request = Request::post(Operation::CancelCall, ["calls", id.as_str(), "cancel"])
             .call_id(id.as_str());
-        self.send_only(request).await
+        self.http.send_only(request).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
@@ -351,7 +347,7 @@ impl Adapter for HappyRobot {
         let request = Request::delete(Operation::DeleteCall, ["calls", id.as_str()])
             .done_if_gone()
             .call_id(id.as_str());
-        self.send_only(request).await
+        self.http.send_only(request).await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {

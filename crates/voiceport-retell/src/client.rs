@@ -138,8 +138,7 @@ impl Adapter for Retell {
     /// `stop-call` answers 204 without a body.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["v2", "stop-call", id.as_str()]);
-        let request = about_call(request, id).answer_unused();
-        self.http.send(request).await.map(drop)
+        self.http.send_only(about_call(request, id)).await
     }
 
     /// `delete-call` answers 204 without a body; the call's recording and transcript go
@@ -147,7 +146,7 @@ impl Adapter for Retell {
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let request = Request::delete(Operation::DeleteCall, ["v2", "delete-call", id.as_str()]);
         let request = about_call(request, id).done_if_gone();
-        self.http.send(request).await.map(drop)
+        self.http.send_only(request).await
     }
 }
 

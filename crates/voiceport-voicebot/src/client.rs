@@ -158,8 +158,7 @@ impl Adapter for Vapi {
         let request = Request::delete(Operation::DeleteCall, self.call_path(id))
             .done_if_gone()
             .call_id(id.as_str());
-        self.http.send(request).await?;
-        Ok(())
+        self.http.send_only(request).await
     }
 
     /// Vapi's documented way (Live Call Control): `POST {"type": "end-call"}` to the
@@ -227,10 +226,8 @@ impl Adapter for Vapi {
             .with_base(base)
             .json(&end)
             .call_id(id.as_str())
-            .without_key()
-            .answer_unused();
-        self.http.send(request).await?;
-        Ok(())
+            .without_key();
+        self.http.send_only(request).await
     }
 }
 

@@ -340,6 +340,14 @@ impl HttpClient {
         }
     }
 
+    /// Sends `request` whose answer the caller does not read (an end, a delete, an update
+    /// acknowledged by its status), as [`send`](Self::send) does: a success status whose
+    /// body then breaks off is the success it says, not an [`Error::AnswerCut`].
+    pub async fn send_only(&self, mut request: Request) -> Result<()> {
+        request.answer_unused = true;
+        self.send(request).await.map(drop)
+    }
+
     async fn attempt(
         &self,
         request: &Request,
@@ -666,7 +674,8 @@ pub struct Request {
     /// A not-found answer to a retry, after an attempt that may have taken effect, is
     /// that attempt's success ([`Request::done_if_gone`]).
     done_if_gone: bool,
-    /// A success whose body breaks off is a success ([`Request::answer_unused`]).
+    /// A success whose body breaks off is a success ([`HttpClient::send_only`], and
+    /// [`Request::done_if_gone`]).
     answer_unused: bool,
     /// The status that means not found on this endpoint, where it is not 404
     /// ([`Request::not_found_status`]).
@@ -824,20 +833,11 @@ impl Request {
     /// For a delete whose answer is not read: when an attempt may have taken effect (a
     /// timeout, a broken connection or a 5xx after sending) and the retry finds the thing
     /// gone (404/410), the delete succeeded, and the answer is an empty 204 instead of
-    /// [`Error::NotFound`]. A first attempt answered not-found stays an error. Implies
-    /// [`answer_unused`](Self::answer_unused).
+    /// [`Error::NotFound`]. A first attempt answered not-found stays an error. A success
+    /// whose body breaks off is the success it says, as with [`HttpClient::send_only`].
     #[must_use]
     pub fn done_if_gone(mut self) -> Self {
         self.done_if_gone = true;
-        self.answer_unused = true;
-        self
-    }
-
-    /// For a request whose answer the caller does not read (an end, a delete, an update
-    /// acknowledged by its status): a success status whose body then breaks off is the
-    /// success it says, with an empty body, not an [`Error::AnswerCut`].
-    #[must_use]
-    pub fn answer_unused(mut self) -> Self {
         self.answer_unused = true;
         self
     }
