@@ -960,13 +960,7 @@ impl MaskedCause {
         source: Box<dyn std::error::Error + Send + Sync>,
         mask: &SecretMask,
     ) -> Box<dyn std::error::Error + Send + Sync> {
-        let mut display = source.to_string();
-        let mut cause = source.source();
-        while let Some(next) = cause {
-            display.push_str(": ");
-            display.push_str(&next.to_string());
-            cause = next.source();
-        }
+        let display = chain_text(Some(source.as_ref()));
         let debug = format!("{source:?}");
         let (masked_display, masked_debug) = (mask.mask_str(&display), mask.mask_str(&debug));
         if matches!(masked_display, std::borrow::Cow::Borrowed(_))
@@ -979,6 +973,21 @@ impl MaskedCause {
             debug: masked_debug.into_owned(),
         })
     }
+}
+
+/// `first` and every cause under it, as one text (`a: b: c`); empty for `None`. What a
+/// chain of errors says, for a line that shows it whole (a log line, a masked cause).
+pub(crate) fn chain_text(first: Option<&(dyn std::error::Error + 'static)>) -> String {
+    let mut text = String::new();
+    let mut cause = first;
+    while let Some(next) = cause {
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    text
 }
 
 impl std::fmt::Display for MaskedCause {

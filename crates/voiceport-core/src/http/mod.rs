@@ -311,10 +311,13 @@ impl HttpClient {
                 return Ok(Response::no_content(provider, request.operation));
             }
             let settings = &self.inner.settings;
+            // What lies under the error (a refused connection, a TLS failure, a reset),
+            // which its own text does not say: for the log lines below, when they are on.
+            let cause = || crate::error::chain_text(std::error::Error::source(&error));
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
-                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, cause = %causes(&error), "retrying");
+                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, cause = %cause(), "retrying");
                     if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
                         uncertain = Some(error);
                     }
@@ -325,7 +328,7 @@ impl HttpClient {
                     }
                 }
                 None => {
-                    tracing::debug!(attempt = attempts, error = %error, cause = %causes(&error), "giving up");
+                    tracing::debug!(attempt = attempts, error = %error, cause = %cause(), "giving up");
                     // A read applies nothing: its last error says what went wrong. An
                     // answer that may come again and says nothing was applied (a 429, a
                     // 408) is no word on the request: an earlier attempt may have applied it.
@@ -494,22 +497,6 @@ async fn read_error_body(
     };
     body.truncate(keep);
     body
-}
-
-/// What lies under `error` (`tcp connect error: Connection refused`, a TLS failure, a
-/// reset), as one text for the request's log lines, whose error's `Display` says only
-/// that the connection failed. Empty for an error with no cause.
-fn causes(error: &Error) -> String {
-    let mut text = String::new();
-    let mut cause = std::error::Error::source(error);
-    while let Some(next) = cause {
-        if !text.is_empty() {
-            text.push_str(": ");
-        }
-        text.push_str(&next.to_string());
-        cause = next.source();
-    }
-    text
 }
 
 /// The longest host a redirect's error names: a DNS name's limit (RFC 1035). A hostile
