@@ -225,17 +225,7 @@ impl HandlerError {
     /// assert_eq!(failure.to_string(), "connection refused");
     /// ```
     pub fn from_error(error: &(dyn std::error::Error + 'static)) -> Self {
-        let mut message = error.to_string();
-        let mut source = error.source();
-        while let Some(cause) = source {
-            let said = cause.to_string();
-            // A message that quotes its source's already says it.
-            if !message.ends_with(&said) {
-                message = format!("{message}: {said}");
-            }
-            source = cause.source();
-        }
-        HandlerError::new(message)
+        HandlerError::new(voiceport_core::chain_text(error))
     }
 }
 

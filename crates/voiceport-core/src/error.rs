@@ -960,7 +960,7 @@ impl MaskedCause {
         source: Box<dyn std::error::Error + Send + Sync>,
         mask: &SecretMask,
     ) -> Box<dyn std::error::Error + Send + Sync> {
-        let display = chain_text(Some(source.as_ref()));
+        let display = chain_text(source.as_ref());
         let debug = format!("{source:?}");
         let (masked_display, masked_debug) = (mask.mask_str(&display), mask.mask_str(&debug));
         if matches!(masked_display, std::borrow::Cow::Borrowed(_))
@@ -975,16 +975,23 @@ impl MaskedCause {
     }
 }
 
-/// `first` and every cause under it, as one text (`a: b: c`); empty for `None`. What a
-/// chain of errors says, for a line that shows it whole (a log line, a masked cause).
-pub(crate) fn chain_text(first: Option<&(dyn std::error::Error + 'static)>) -> String {
-    let mut text = String::new();
-    let mut cause = first;
+/// `error` and every cause under it, as one line (`a: b: c`), for a message that shows a
+/// chain whole (a log line, a handler's failure, a masked cause). A cause whose text the
+/// line already ends with (an error that quotes its source) is not said twice.
+///
+/// ```
+/// let io = std::io::Error::other("connection refused");
+/// assert_eq!(voiceport_core::chain_text(&io), "connection refused");
+/// ```
+pub fn chain_text(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
     while let Some(next) = cause {
-        if !text.is_empty() {
+        let said = next.to_string();
+        if !text.ends_with(&said) {
             text.push_str(": ");
+            text.push_str(&said);
         }
-        text.push_str(&next.to_string());
         cause = next.source();
     }
     text

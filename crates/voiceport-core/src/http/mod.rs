@@ -313,11 +313,11 @@ impl HttpClient {
             let settings = &self.inner.settings;
             // What lies under the error (a refused connection, a TLS failure, a reset),
             // which its own text does not say: for the log lines below, when they are on.
-            let cause = || crate::error::chain_text(std::error::Error::source(&error));
+            let cause = || std::error::Error::source(&error).map(crate::chain_text);
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
-                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, cause = %cause(), "retrying");
+                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, cause = %cause().unwrap_or_default(), "retrying");
                     if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
                         uncertain = Some(error);
                     }
@@ -328,7 +328,7 @@ impl HttpClient {
                     }
                 }
                 None => {
-                    tracing::debug!(attempt = attempts, error = %error, cause = %cause(), "giving up");
+                    tracing::debug!(attempt = attempts, error = %error, cause = %cause().unwrap_or_default(), "giving up");
                     // A read applies nothing: its last error says what went wrong. An
                     // answer that may come again and says nothing was applied (a 429, a
                     // 408) is no word on the request: an earlier attempt may have applied it.
