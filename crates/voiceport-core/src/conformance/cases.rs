@@ -994,6 +994,19 @@ impl<'a> Suite<'a> {
             .map_err(|e| failed("get_call after the write", e))
     }
 
+    /// The call a write `returned`, and the call as [`stored`](Self::stored) where it can
+    /// be read: each to be judged, by the name given.
+    async fn returned_and_stored(
+        &self,
+        id: &CallId,
+        returned: Call,
+    ) -> std::result::Result<Vec<(&'static str, Call)>, String> {
+        let stored = self.stored(id).await?;
+        Ok(std::iter::once(("returned", returned))
+            .chain(stored.map(|call| ("stored", call)))
+            .collect())
+    }
+
     async fn update_name(&self) -> Check {
         let update = CallUpdate {
             name: Some("Renewal follow-up".into()),
@@ -1011,11 +1024,7 @@ impl<'a> Suite<'a> {
             .update_call(&id, &update)
             .await
             .map_err(|e| failed("update_call", e))?;
-        for (whose, call) in [
-            ("returned", Some(call)),
-            ("stored", self.stored(&id).await?),
-        ] {
-            let Some(call) = call else { continue };
+        for (whose, call) in self.returned_and_stored(&id, call).await? {
             ensure!(
                 call.name.as_deref() == Some("Renewal follow-up"),
                 "the {whose} call's name is {}",
@@ -1059,11 +1068,7 @@ impl<'a> Suite<'a> {
                     .await
                     .map_err(fail)?;
                 let call = send(update(&[("b", json!(3))])).await.map_err(fail)?;
-                for (whose, call) in [
-                    ("returned", Some(call)),
-                    ("stored", self.stored(&id).await?),
-                ] {
-                    let Some(call) = call else { continue };
+                for (whose, call) in self.returned_and_stored(&id, call).await? {
                     ensure!(
                         call.metadata.get("a") == Some(&json!(1))
                             && call.metadata.get("b") == Some(&json!(3)),
@@ -1076,11 +1081,7 @@ impl<'a> Suite<'a> {
                 // Something to replace first (a merge of `z` into it would keep `a`).
                 send(update(&[("a", json!(1))])).await.map_err(fail)?;
                 let call = send(update(&[("z", json!(true))])).await.map_err(fail)?;
-                for (whose, call) in [
-                    ("returned", Some(call)),
-                    ("stored", self.stored(&id).await?),
-                ] {
-                    let Some(call) = call else { continue };
+                for (whose, call) in self.returned_and_stored(&id, call).await? {
                     ensure!(
                         call.metadata.len() == 1 && call.metadata.get("z") == Some(&json!(true)),
                         "the {whose} call's replaced metadata is {}",
