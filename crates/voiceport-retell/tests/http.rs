@@ -393,20 +393,30 @@ async fn dial_posts_create_phone_call_and_returns_the_new_call() {
     assert_eq!(call.vendor_status.as_deref(), Some("registered"));
 }
 
+/// A dial answered 201 with the documented answer as `change` leaves it.
+async fn dial_answered_with(
+    change: impl FnOnce(&mut serde_json::Value),
+) -> voiceport_core::Result<voiceport_core::DialOutcome> {
+    let api = api().await;
+    let mut body: serde_json::Value = serde_json::from_str(&fixture("dial_response.json")).unwrap();
+    change(&mut body);
+    api.respond_json("POST", "/v2/create-phone-call", 201, &body.to_string())
+        .await;
+    client_with_dial_defaults(&api)
+        .dial(&DialRequest::to("+16175550187"))
+        .await
+}
+
 /// A 201 whose call drifted from the documented types (`call_analysis` a string) placed a
 /// call all the same: the dial answers with its id, not a decode error.
 #[tokio::test]
 async fn a_dial_answer_that_does_not_decode_as_a_call_keeps_the_call_id() {
-    let api = api().await;
-    let mut body: serde_json::Value = serde_json::from_str(&fixture("dial_response.json")).unwrap();
-    body["call_analysis"] = json!("pending");
-    body["duration_ms"] = json!("0");
-    api.respond_json("POST", "/v2/create-phone-call", 201, &body.to_string())
-        .await;
-    let outcome = client_with_dial_defaults(&api)
-        .dial(&DialRequest::to("+16175550187"))
-        .await
-        .unwrap();
+    let outcome = dial_answered_with(|body| {
+        body["call_analysis"] = json!("pending");
+        body["duration_ms"] = json!("0");
+    })
+    .await
+    .unwrap();
     assert_eq!(
         outcome.call_id.as_str(),
         "call_371ec9a07362c7f5ddbcbac2d6eb"
@@ -418,13 +428,7 @@ async fn a_dial_answer_that_does_not_decode_as_a_call_keeps_the_call_id() {
 /// at `call_id` whose outcome says the call was placed, not a dial answered with "".
 #[tokio::test]
 async fn a_dial_answer_with_a_blank_call_id_is_a_decode_error() {
-    let api = api().await;
-    let mut body: serde_json::Value = serde_json::from_str(&fixture("dial_response.json")).unwrap();
-    body["call_id"] = json!(" ");
-    api.respond_json("POST", "/v2/create-phone-call", 201, &body.to_string())
-        .await;
-    let err = client_with_dial_defaults(&api)
-        .dial(&DialRequest::to("+16175550187"))
+    let err = dial_answered_with(|body| body["call_id"] = json!(" "))
         .await
         .unwrap_err();
     assert_eq!(err.json_path(), Some("call_id"), "{err:?}");
