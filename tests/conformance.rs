@@ -18,13 +18,12 @@ async fn run(kind: ProviderKind, unsupported: &[&str]) {
     let sandbox = Sandbox::builder()
         .seed(2026)
         .calls(kind, 80)
-        // "end a live call" dials, then ends the call: two seconds of talk keep it live
-        // until then on a loaded machine (a call over first is refused by some vendors
-        // and would pass unended with others); the dial case waits them out.
+        // Short calls: the dial case waits for the end. ("end a live call" dials the
+        // sandbox's number whose call lasts until it is ended.)
         .timing(Timing {
             queued: Duration::from_millis(30),
             ringing: Duration::from_millis(30),
-            talk: Duration::from_secs(2),
+            talk: Duration::from_millis(300),
         })
         .start()
         .await
@@ -249,6 +248,65 @@ async fn a_dial_that_may_have_placed_a_call_says_so() {
         panic!("{report}")
     };
     assert!(why.contains("the call may have been placed"), "{why}");
+}
+
+/// An `end_call` the vendor answers without ending anything fails the end case: the case
+/// dials the sandbox's call that lasts until it is ended, which a call that ends by itself
+/// within the wait would hide.
+#[tokio::test]
+async fn an_end_call_that_ends_nothing_fails() {
+    use voiceport::conformance::Environment;
+    use voiceport_sandbox::{Fault, FaultKind};
+
+    /// The sandbox's environment, with a short wait for the end.
+    struct Quick<'a>(SandboxEnv<'a>);
+    impl Environment for Quick<'_> {
+        fn dial_number(&self) -> Option<String> {
+            self.0.dial_number()
+        }
+        fn lasting_call_number(&self) -> Option<String> {
+            self.0.lasting_call_number()
+        }
+        fn allow_writes(&self) -> bool {
+            true
+        }
+        fn call_deadline(&self) -> (Duration, Duration) {
+            (Duration::from_secs(2), Duration::from_millis(50))
+        }
+    }
+
+    let kind = ProviderKind::Retell;
+    let sandbox = Sandbox::builder()
+        .seed(7)
+        .calls(kind, 5)
+        .timing(Timing {
+            queued: Duration::from_millis(10),
+            ringing: Duration::from_millis(10),
+            talk: Duration::from_millis(100),
+        })
+        .start()
+        .await
+        .unwrap();
+    // Retell's stop-call answers without a body: a 200 reads as done, and nothing stops.
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Status(200))
+            .vendor(kind)
+            .path("stop-call")
+            .times(u32::MAX),
+    );
+    let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
+    let report = conformance::run(provider.as_ref(), &Quick(SandboxEnv::new(&sandbox))).await;
+    let end = (report.cases.iter())
+        .find(|c| c.case == "end a live call")
+        .expect("an end case");
+    let Outcome::Failed(why) = &end.outcome else {
+        panic!("{report}")
+    };
+    assert!(
+        why.contains("end_call answered, but then wait_until_ended")
+            && why.contains("may still be live"),
+        "{why}"
+    );
 }
 
 /// The paging flags, which the suite does not check, against the emulators, on an account

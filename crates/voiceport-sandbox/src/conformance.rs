@@ -16,7 +16,8 @@ use voiceport_core::conformance::Environment;
 
 use crate::Sandbox;
 
-/// Everything the suite may do here: dial (a number that completes, one that is busy),
+/// Everything the suite may do here: dial (a number that completes, one that is busy, one
+/// whose call lasts until it is ended),
 /// write, count calls and dials, and build webhook deliveries.
 #[derive(Debug, Clone, Copy)]
 pub struct SandboxEnv<'a> {
@@ -32,8 +33,13 @@ impl<'a> SandboxEnv<'a> {
 
 impl Environment for SandboxEnv<'_> {
     fn dial_number(&self) -> Option<String> {
-        // The sandbox answers numbers ending in 6–9 with a conversation.
+        // The sandbox answers numbers ending in 7–9 with a conversation.
         Some("+14155550199".into())
+    }
+
+    fn lasting_call_number(&self) -> Option<String> {
+        // …and numbers ending in 6 with one that goes on until it is ended.
+        Some("+14155550196".into())
     }
 
     fn busy_number(&self) -> Option<String> {

@@ -28,8 +28,9 @@
 //! Calls dialed through the API move through their statuses in real time (see
 //! [`Timing`]: 100 ms queued, 200 ms ringing, 500 ms talking by default); how they end
 //! depends on the last digit of the number called ([`DIAL_OUTCOMES`]): `0` no answer, `1`
-//! busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred, anything else
-//! a conversation the customer ends. A [`Fault`] (see [`FaultKind`]), added with
+//! busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred, `6` a
+//! conversation that goes on until it is ended through the API (or, after ten minutes,
+//! by the maximum duration), anything else a conversation the customer ends. A [`Fault`] (see [`FaultKind`]), added with
 //! `sandbox.faults().inject(…)`, makes chosen requests fail:
 //!
 //! ```no_run
@@ -214,14 +215,18 @@ pub const HAPPYROBOT_DOCS_CALL_COUNT: usize = 12_993;
 /// How the sandbox ends a dialed call, by the last digit of the number called (what
 /// `voiceport sandbox` prints beside its configuration). A test keeps it in step with the
 /// emulators.
-pub const DIAL_OUTCOMES: [(&str, &str); 7] = [
+pub const DIAL_OUTCOMES: [(&str, &str); 8] = [
     ("0", "no answer"),
     ("1", "busy"),
     ("2", "voicemail"),
     ("3", "failed"),
     ("4", "completed: the agent ends the conversation"),
     ("5", "transferred"),
-    ("6-9", "completed: the customer ends the conversation"),
+    (
+        "6",
+        "in progress until ended through the API (else 10 minutes, the maximum duration)",
+    ),
+    ("7-9", "completed: the customer ends the conversation"),
 ];
 
 /// Where the base URL of a kind the sandbox does not emulate points: every request under

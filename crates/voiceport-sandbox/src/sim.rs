@@ -160,7 +160,23 @@ struct Marks {
     end_at: Duration,
 }
 
+/// How long a dialed call that lasts until it is ended talks at most: Vapi's default
+/// `maxDurationSeconds`, after which the vendor ends it itself.
+pub(crate) const LASTING_TALK: Duration = Duration::from_secs(600);
+
 impl SimCall {
+    /// How long a dialed call talks: the timing's conversation, or, for a call that lasts
+    /// until it is ended (`Outcome::MaxDuration`), [`LASTING_TALK`].
+    fn talk(&self, timing: &Timing) -> Duration {
+        match self.lifecycle {
+            Lifecycle::Live {
+                outcome: Outcome::MaxDuration,
+                ..
+            } => LASTING_TALK,
+            _ => timing.talk,
+        }
+    }
+
     fn marks(&self, timing: &Timing) -> Marks {
         let wait = self
             .scheduled_for
@@ -172,7 +188,7 @@ impl SimCall {
             wait,
             ring_start,
             answer_at,
-            end_at: answer_at + timing.talk,
+            end_at: answer_at + self.talk(timing),
         }
     }
 
@@ -231,7 +247,7 @@ impl SimCall {
                 (
                     phase,
                     answered.then_some(started),
-                    timing.talk.as_secs_f64(),
+                    self.talk(timing).as_secs_f64(),
                 )
             }
         };

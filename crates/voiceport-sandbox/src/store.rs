@@ -208,8 +208,9 @@ pub(crate) struct DialSpec {
 }
 
 /// How a dialed call ends, by the last digit of the number called: 0 no answer, 1 busy,
-/// 2 voicemail, 3 failed, 4 ended by the agent, 5 transferred, anything else a
-/// conversation the customer ends.
+/// 2 voicemail, 3 failed, 4 ended by the agent, 5 transferred, 6 a conversation that lasts
+/// until it is ended (else the maximum duration ends it), anything else a conversation the
+/// customer ends.
 pub(crate) fn outcome_for_number(number: &str) -> Outcome {
     match number.chars().last() {
         Some('0') => Outcome::NoAnswer,
@@ -218,6 +219,7 @@ pub(crate) fn outcome_for_number(number: &str) -> Outcome {
         Some('3') => Outcome::Failed,
         Some('4') => Outcome::AgentEnded,
         Some('5') => Outcome::Transferred,
+        Some('6') => Outcome::MaxDuration,
         _ => Outcome::CustomerEnded,
     }
 }
@@ -387,12 +389,15 @@ mod tests {
             Outcome::AgentEnded => "completed: the agent ends the conversation",
             Outcome::Transferred => "transferred",
             Outcome::CustomerEnded => "completed: the customer ends the conversation",
+            Outcome::MaxDuration => {
+                "in progress until ended through the API (else 10 minutes, the maximum duration)"
+            }
             other => panic!("no dial ends as {other:?}"),
         };
         for digit in '0'..='9' {
             let printed = crate::DIAL_OUTCOMES
                 .iter()
-                .find(|(digits, _)| digits.contains(digit) || (*digits == "6-9" && digit >= '6'))
+                .find(|(digits, _)| digits.contains(digit) || (*digits == "7-9" && digit >= '7'))
                 .map(|(_, what)| *what);
             let number = format!("+1415555018{digit}");
             assert_eq!(

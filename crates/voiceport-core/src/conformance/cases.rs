@@ -1169,7 +1169,13 @@ impl<'a> Suite<'a> {
         if !self.env.allow_writes() {
             return not_run("read-only run");
         }
-        let Some(number) = self.env.dial_number().filter(|_| self.caps.dial) else {
+        // A call that stays live until ended, where the environment has one: a call that
+        // ends by itself could hide an end_call that sends nothing.
+        let number = self
+            .env
+            .lasting_call_number()
+            .or_else(|| self.env.dial_number());
+        let Some(number) = number.filter(|_| self.caps.dial) else {
             return not_run("no live call to end (nothing dialed)");
         };
         let id = self

@@ -43,6 +43,14 @@ pub trait Environment: Send + Sync {
         None
     }
 
+    /// A number whose call, once answered, stays live until it is ended (the sandbox has
+    /// one): the end case dials it, so that the call ending shows `end_call` ended it.
+    /// `None`: the end case dials [`dial_number`](Self::dial_number), whose call may end by
+    /// itself meanwhile, so an `end_call` that does nothing may pass.
+    fn lasting_call_number(&self) -> Option<String> {
+        None
+    }
+
     /// A number whose call ends busy (the sandbox has one); `None`: that case does not run.
     fn busy_number(&self) -> Option<String> {
         None
