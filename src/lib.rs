@@ -91,11 +91,11 @@ pub use voiceport_core::{
     CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
     Decoded, DialOutcome, DialRequest, Direction, EachCall, EndReason, EndReasonCategory, Error,
     EventKind, ExposeSecret, FieldError, Filter, Interrupt, MetadataMode, NormalizationWarning,
-    Note, NoteId, NoteInput, Operation, OrganizationId, PageCursor, PayloadKind, ProviderConfig,
-    ProviderKind, ProvidersFile, Rating, Recording, RequestOutcome, Result, RetrySettings,
-    RouteConfig, RoutePolicy, SecretMask, SecretString, SortOrder, Speaker, ToolCall, ToolResult,
-    Transcript, UnknownNameError, Utterance, VendorPayload, VoiceProvider, VoiceProviderExt,
-    async_trait, call_stream, page_stream, sharing_body,
+    Note, NoteId, NoteInput, Operation, OrganizationId, PageCursor, PageIds, PayloadKind,
+    ProviderConfig, ProviderKind, ProvidersFile, Rating, Recording, RequestOutcome, Result,
+    RetrySettings, RouteConfig, RoutePolicy, SecretMask, SecretString, SortOrder, Speaker,
+    ToolCall, ToolResult, Transcript, UnknownNameError, Utterance, VendorPayload, VoiceProvider,
+    VoiceProviderExt, async_trait, call_stream, page_stream, sharing_body,
 };
 
 // The crates whose types voiceport's signatures use, at the versions it uses, so that an

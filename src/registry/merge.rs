@@ -430,7 +430,7 @@ impl Lane {
             // The same calls page after page under new cursors end the lane as a failed
             // page does.
             let kind = self.provider.kind();
-            let page = page.and_then(|page| self.seen.read_page(kind, &page.calls).map(|()| page));
+            let page = page.and_then(|page| self.seen.read_page(kind, &page).map(|()| page));
             let page = match page {
                 Ok(page) => page,
                 Err(error) => {
@@ -882,6 +882,7 @@ pub(crate) mod tests {
                     token: format!("{n:08}{}", "k".repeat(length - 8)),
                 }),
                 total: None,
+                vendor_ids: None,
             })
         }
     }
@@ -1023,6 +1024,7 @@ pub(crate) mod tests {
                     token: format!("page-{}", n + 1),
                 }),
                 total: None,
+                vendor_ids: None,
             })
         };
         let (a, b) = (listing(0), listing(60));
@@ -1094,6 +1096,7 @@ pub(crate) mod tests {
                 token: format!("page-{}", n + 1),
             }),
             total: None,
+            vendor_ids: None,
         });
         let walk = walk_of("sparse", provider.clone());
         let calls: Vec<MergedCall> = walk.try_collect().await.unwrap();
@@ -1139,6 +1142,7 @@ pub(crate) mod tests {
                 token: format!("page-{}", n + 1),
             }),
             total: None,
+            vendor_ids: None,
         });
         let walk = {
             let _entered = runtime.enter();

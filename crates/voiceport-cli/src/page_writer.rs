@@ -116,6 +116,7 @@ mod tests {
                 token: token.to_owned(),
             }),
             total: None,
+            vendor_ids: None,
         }
     }
 

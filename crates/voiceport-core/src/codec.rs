@@ -182,7 +182,8 @@ pub trait Codec: Send + Sync + fmt::Debug {
     /// cursor to the next page is derived. A page then costs the memory of one normalized
     /// call at a time, not of all of them (`voiceport normalize` prints a page so). The page
     /// returned has the cursor and total, and no calls; [`decode_page`](Codec::decode_page)
-    /// gathers them.
+    /// gathers them. It has the ids of every call the vendor sent too, the ones filtered
+    /// out included ([`CallPage::vendor_ids`]), which a page walk compares.
     ///
     /// `each` answering [`ControlFlow::Break`] stops the decoding there (the cursor of the
     /// page returned is then not to be followed: it may depend on calls not read). A call

@@ -84,7 +84,7 @@ pub use kind::{Filter, Operation, ProviderKind};
 pub use model::*;
 pub use name_error::UnknownNameError;
 pub use paging::{
-    CallPage, MAX_CURSOR_TOKEN_BYTES, PageCursor, SeenCursors, call_stream, page_stream,
+    CallPage, MAX_CURSOR_TOKEN_BYTES, PageCursor, PageIds, SeenCursors, call_stream, page_stream,
 };
 pub use provider::{Capabilities, VoiceProvider, VoiceProviderExt};
 pub use request::{

@@ -88,6 +88,71 @@ pub struct CallPage {
     /// of the query is applied client-side, since the vendor's count then includes the calls
     /// it drops.
     pub total: Option<u64>,
+    /// The ids of the calls the vendor sent for this page, before any filter applied
+    /// client-side, as a digest ([`PageIds`]), set by the adapter's page decoder. A page
+    /// walk compares it from page to page ([`SeenCursors::read_page`]): a vendor that
+    /// answers the same page under ever new cursors is told apart so even when the filter
+    /// keeps none of its calls. `None` (a page built by hand, a provider that does not say):
+    /// the walk compares [`calls`](Self::calls). Not serialized: it means something only
+    /// to the walk that read the page.
+    #[serde(skip)]
+    pub vendor_ids: Option<PageIds>,
+}
+
+/// The ids of the calls of one page, in order, as a fixed-size digest (16 bytes, however
+/// many calls): what a page walk compares from page to page to stop a vendor that answers
+/// the same page whatever cursor it is given ([`CallPage::vendor_ids`]).
+///
+/// A page decoder pushes the id of every call the vendor sent, the ones its client-side
+/// filter drops too. The digest is for comparing pages within one process: it is not
+/// serialized, and may differ between builds.
+///
+/// ```
+/// use voiceport_core::PageIds;
+///
+/// let mut ids = PageIds::default();
+/// ids.push("c1");
+/// ids.push("c2");
+/// assert_eq!(ids, PageIds::of(["c1", "c2"]));
+/// assert_ne!(ids, PageIds::of(["c2", "c1"]));
+/// assert_eq!(ids.len(), 2);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct PageIds {
+    /// How many ids were pushed.
+    len: u64,
+    /// The hash of the ids pushed, each chained onto the hash of those before it.
+    digest: u64,
+}
+
+impl PageIds {
+    /// The digest of `ids`, in order.
+    pub fn of<'a>(ids: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut page = PageIds::default();
+        ids.into_iter().for_each(|id| page.push(id));
+        page
+    }
+
+    /// Adds the id of the next call of the page.
+    pub fn push(&mut self, id: &str) {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        // Chained, so that a decoder need not hold the page's ids, only this value.
+        let mut hasher = DefaultHasher::new();
+        self.digest.hash(&mut hasher);
+        id.hash(&mut hasher);
+        self.digest = hasher.finish();
+        self.len = self.len.saturating_add(1);
+    }
+
+    /// How many ids were pushed.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether none was.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// A lazy stream of pages: each page is fetched when the previous one has been consumed.
@@ -97,7 +162,8 @@ pub struct CallPage {
 /// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor`, after the page
 /// that named it, instead of looping forever; so is one that answers the same calls under
 /// ever new cursors (an offset it does not read), on the third such page in a row, which
-/// is not yielded ([`SeenCursors::read_page`]). The walk remembers every cursor it has
+/// is not yielded ([`SeenCursors::read_page`]): the calls it sent, compared even when a
+/// filter applied client-side kept none of them ([`CallPage::vendor_ids`]). The walk remembers every cursor it has
 /// followed as a fixed-size digest ([`SeenCursors`]: 32 bytes per page, whatever the
 /// cursor's length), and refuses a next cursor whose token is longer than
 /// [`MAX_CURSOR_TOKEN_BYTES`] ([`Error::cursor_too_long`], after the page that named it).
@@ -125,7 +191,7 @@ where
             Step::Done => return Ok(None),
         };
         let page = walk.provider.list_calls(&walk.query).await?;
-        walk.seen.read_page(walk.provider.kind(), &page.calls)?;
+        walk.seen.read_page(walk.provider.kind(), &page)?;
         walk.pages += 1;
         let next_step = match &page.next {
             None => Step::Done,
@@ -185,8 +251,8 @@ struct Walk<H> {
 #[derive(Debug, Clone, Default)]
 pub struct SeenCursors {
     digests: HashSet<[u8; 32]>,
-    /// A hash of the ids of the last non-empty page read, in order.
-    last_page: Option<u64>,
+    /// The ids of the last page read that the vendor sent calls on.
+    last_page: Option<PageIds>,
     /// How many pages in a row held the calls of the page before them.
     repeats: u32,
 }
@@ -230,32 +296,38 @@ impl SeenCursors {
     /// calls of the two pages before it, the same ids in the same order: the vendor
     /// answers one page whatever cursor it is given (a `skip` or page number it does not
     /// read, a fresh token over the same calls), and the cursors it hands back, each new
-    /// (an offset the walk counts up), would never end the walk. An empty page is not
-    /// compared (a filter applied client-side may empty any page).
-    pub fn read_page(&mut self, provider: ProviderKind, calls: &[Call]) -> Result<()> {
-        use std::hash::{DefaultHasher, Hash, Hasher};
-        if calls.is_empty() {
+    /// (an offset the walk counts up), would never end the walk.
+    ///
+    /// The calls compared are the ones the vendor sent ([`CallPage::vendor_ids`]), where
+    /// the page says them, else the page's own: a filter applied client-side may keep
+    /// none of a page, and a vendor repeating such a page is caught all the same, while
+    /// page after page of other calls that the filter empties is a walk going on. A page
+    /// on which the vendor sent no call is not compared.
+    pub fn read_page(&mut self, provider: ProviderKind, page: &CallPage) -> Result<()> {
+        let ids = page
+            .vendor_ids
+            .unwrap_or_else(|| PageIds::of(page.calls.iter().map(|call| call.id.as_str())));
+        if ids.is_empty() {
             return Ok(());
         }
-        let mut hasher = DefaultHasher::new();
-        calls
-            .iter()
-            .for_each(|call| call.id.as_str().hash(&mut hasher));
-        let page = Some(hasher.finish());
-        self.repeats = match self.last_page == page {
+        self.repeats = match self.last_page == Some(ids) {
             true => self.repeats.saturating_add(1),
             false => 0,
         };
-        self.last_page = page;
+        self.last_page = Some(ids);
         if self.repeats <= REPEATED_PAGES_TOLERATED {
             return Ok(());
         }
-        let what = match calls.len() {
+        let what = match ids.len() {
             1 => "call".to_owned(),
             n => format!("{n} calls"),
         };
+        let kept = match (page.vendor_ids, page.calls.len()) {
+            (Some(_), 0) => ", none of them kept by the query's filters",
+            _ => "",
+        };
         let message = format!(
-            "the vendor answered the same {what} on {} pages in a row, each asked for with a new cursor: it does not read where a page starts, so paging would never end",
+            "the vendor answered the same {what} on {} pages in a row{kept}, each asked for with a new cursor: it does not read where a page starts, so paging would never end",
             self.repeats + 1
         );
         Err(Error::cursor_cycle(provider, message))

@@ -337,6 +337,7 @@ mod tests {
             calls: vec![call()],
             next: Some(PageCursor::Offset { skip: 100 }),
             total: Some(250),
+            vendor_ids: None,
         };
         let value = serde_json::to_value(&page).unwrap();
         assert_eq!(value["calls"][0]["id"], "c1");

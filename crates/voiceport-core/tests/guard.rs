@@ -102,6 +102,7 @@ impl Adapter for Counting {
             calls: Vec::new(),
             next: None,
             total: None,
+            vendor_ids: None,
         })
     }
     async fn dial(&self, _: &DialRequest) -> Result<DialOutcome> {

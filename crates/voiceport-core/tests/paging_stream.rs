@@ -5,8 +5,8 @@ use std::sync::Mutex;
 
 use futures::{StreamExt, TryStreamExt};
 use voiceport_core::{
-    Call, CallId, CallPage, CallQuery, Capabilities, Error, PageCursor, ProviderKind, Result,
-    VoiceProvider, VoiceProviderExt, async_trait,
+    Call, CallId, CallPage, CallQuery, Capabilities, Error, PageCursor, PageIds, ProviderKind,
+    Result, VoiceProvider, VoiceProviderExt, async_trait,
 };
 
 /// Implements `VoiceProvider` for a test pager of `kind` that lists calls (with its own
@@ -97,6 +97,7 @@ impl Pages {
             calls,
             next,
             total: Some(self.total),
+            vendor_ids: None,
         })
     }
 }
@@ -227,6 +228,81 @@ async fn the_same_page_under_new_cursors_is_an_error_not_a_loop() {
     assert_eq!(provider.requests.lock().unwrap().len(), 3);
 }
 
+/// Pages a filter applied client-side emptied: no call kept, the ids of the calls the
+/// vendor sent said in `vendor_ids`, the same on every page or each page its own.
+#[derive(Debug)]
+struct Emptied {
+    pages: u64,
+    same_calls: bool,
+    requests: Mutex<u64>,
+}
+
+impl Emptied {
+    fn serve(&self, query: &CallQuery) -> Result<CallPage> {
+        let mut requests = self.requests.lock().unwrap();
+        *requests += 1;
+        // A pager that loops must fail this test, not hang it.
+        assert!(*requests < 100, "the pager is looping");
+        let skip = match query.cursor {
+            Some(PageCursor::Offset { skip }) => skip,
+            _ => 0,
+        };
+        let first = if self.same_calls { 0 } else { skip };
+        let ids = [format!("call-{first}"), format!("call-{}", first + 1)];
+        Ok(CallPage {
+            calls: Vec::new(),
+            next: (skip + 2 < 2 * self.pages).then_some(PageCursor::Offset { skip: skip + 2 }),
+            total: None,
+            vendor_ids: Some(PageIds::of(ids.iter().map(String::as_str))),
+        })
+    }
+}
+
+listing_provider!(Emptied, ProviderKind::HappyRobot);
+
+/// A vendor that does not read `skip` answers the same calls under offsets each new, and
+/// a filter applied client-side keeps none of them: the walk compares the calls the
+/// vendor sent (`vendor_ids`), not the empty pages, and stops on the third.
+#[tokio::test]
+async fn the_same_calls_filtered_out_under_new_cursors_are_an_error_not_a_loop() {
+    let provider = Emptied {
+        pages: 1_000_000,
+        same_calls: true,
+        requests: Mutex::new(0),
+    };
+    let pages: Vec<Result<CallPage>> = provider
+        .pages(CallQuery::default())
+        .take(100)
+        .collect()
+        .await;
+    assert_eq!(pages.len(), 3, "two pages, then the error: {pages:?}");
+    let err = pages[2].as_ref().unwrap_err();
+    assert!(err.is_cursor_cycle(), "{err:?}");
+    let text = err.to_string();
+    assert!(text.contains("same 2 calls on 3 pages"), "{text}");
+    assert!(text.contains("none of them kept"), "{text}");
+    assert_eq!(*provider.requests.lock().unwrap(), 3);
+}
+
+/// Page after page emptied by the filter, each of other calls (a big account, a filter
+/// that matches little), is a walk going on: it reaches the last page.
+#[tokio::test]
+async fn pages_of_other_calls_filtered_out_are_walked_to_the_end() {
+    let provider = Emptied {
+        pages: 40,
+        same_calls: false,
+        requests: Mutex::new(0),
+    };
+    let pages: Vec<CallPage> = provider
+        .pages(CallQuery::default())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 40);
+    assert!(pages.iter().all(|page| page.calls.is_empty()));
+    assert_eq!(pages.last().and_then(|page| page.next.as_ref()), None);
+}
+
 /// One page holding the calls of the page before (new calls pushed the list on by a
 /// page between two requests) is an answer, not a stuck vendor: the walk goes on. So
 /// do two such pages apart.
@@ -307,6 +383,7 @@ impl Cycle {
                 token: token.into(),
             }),
             total: None,
+            vendor_ids: None,
         })
     }
 }
@@ -371,6 +448,7 @@ impl HugeCursors {
             )],
             next: Some(PageCursor::Token { token }),
             total: None,
+            vendor_ids: None,
         })
     }
 }

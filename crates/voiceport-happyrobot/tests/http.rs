@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use support::{CALL_ID, api, client, config, fixture, retrying_client};
 use voiceport_core::testing::http::{
     KEY, assert_key_hidden, assert_refused_locally, assert_unsupported, assert_unsupported_field,
-    json_response,
+    collect_calls, json_response,
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
@@ -211,6 +211,72 @@ async fn list_calls_applies_client_side_filters() {
         assert!(page.calls.len() < 5, "{query:?}");
         assert!(page.calls.iter().all(|c| query.matches(c)), "{query:?}");
     }
+}
+
+/// A server that ignores `skip` and sends no `count` answers the same full page to every
+/// request. With a filter applied client-side that keeps none of its calls, each page the
+/// walk reads is empty, under a cursor that is each time new: the walk stops on the third
+/// such page, having compared the calls the vendor sent, not the ones kept. (The server
+/// answers a 500 after 50 pages, so that a walk that does not stop fails, not hangs.)
+#[tokio::test]
+async fn a_server_ignoring_skip_ends_a_walk_whose_filter_empties_every_page() {
+    let api = api().await;
+    let page = json!({"calls": [{"id": "a"}, {"id": "b"}]}).to_string();
+    api.on("GET", "/calls")
+        .respond_with(json_response(200, &page))
+        .up_to_n_times(50)
+        .mount(&api.server)
+        .await;
+    api.on("GET", "/calls")
+        .respond_with(json_response(500, "{}"))
+        .mount(&api.server)
+        .await;
+    let query = CallQuery {
+        page_size: Some(2),
+        to_number: Some("+16155550134".into()),
+        ..CallQuery::default()
+    };
+    let err = collect_calls(&client(&api), query).await.unwrap_err();
+    assert!(err.is_cursor_cycle(), "{err:?}");
+    assert!(
+        err.to_string().contains("the same 2 calls on 3 pages"),
+        "{err}"
+    );
+    assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+}
+
+/// A filter applied client-side that keeps nothing of page after page of other calls (a
+/// big account) is no server repeating itself: the walk goes on to the end, to the call
+/// it keeps.
+#[tokio::test]
+async fn a_client_side_filter_walks_past_many_empty_pages_to_the_end() {
+    let api = api().await;
+    let page = |request: &wiremock::Request| {
+        let skip: u64 = (request.url.query_pairs())
+            .find(|(name, _)| name == "skip")
+            .and_then(|(_, skip)| skip.parse().ok())
+            .unwrap_or(0);
+        let calls: Vec<Value> = match skip < 40 {
+            true => (skip..skip + 2)
+                .map(|n| json!({"id": format!("c{n}")}))
+                .collect(),
+            false => vec![json!({"id": "last", "metadata": {"to": "+16155550134"}})],
+        };
+        json_response(200, &json!({ "calls": calls }).to_string())
+    };
+    api.on("GET", "/calls")
+        .respond_with(page)
+        .mount(&api.server)
+        .await;
+    let query = CallQuery {
+        page_size: Some(2),
+        to_number: Some("+16155550134".into()),
+        ..CallQuery::default()
+    };
+    let calls = collect_calls(&client(&api), query).await.unwrap();
+    let ids: Vec<&str> = calls.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["last"]);
+    assert_eq!(api.server.received_requests().await.unwrap().len(), 21);
 }
 
 #[tokio::test]

@@ -268,6 +268,44 @@ async fn list_walks_pages_by_pagination_key() {
     assert_eq!(calls[4].status, CallStatus::Failed);
 }
 
+/// A server that ignores `pagination_key` and hands back a new one each time answers
+/// the same page to every request. With a search (applied client-side) that keeps none
+/// of its calls, each page the walk reads is empty: the walk stops on the third such
+/// page, having compared the calls Retell sent, not the ones kept. (The server answers a
+/// 500 after 50 pages, so that a walk that does not stop fails, not hangs.)
+#[tokio::test]
+async fn a_server_ignoring_the_pagination_key_ends_a_walk_whose_filter_empties_every_page() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let api = api().await;
+    let page: Value = serde_json::from_str(&fixture("list_page.json")).unwrap();
+    let served = AtomicUsize::new(0);
+    let fresh_key = move |_: &wiremock::Request| {
+        let mut page = page.clone();
+        page["pagination_key"] = json!(format!("key-{}", served.fetch_add(1, Ordering::Relaxed)));
+        json_response(200, &page.to_string())
+    };
+    api.on("POST", "/v3/list-calls")
+        .respond_with(fresh_key)
+        .up_to_n_times(50)
+        .mount(&api.server)
+        .await;
+    api.on("POST", "/v3/list-calls")
+        .respond_with(json_response(500, "{}"))
+        .mount(&api.server)
+        .await;
+    let query = CallQuery {
+        search: Some("nothing on the page says this".into()),
+        ..CallQuery::default()
+    };
+    let err = collect_calls(&client(&api), query).await.unwrap_err();
+    assert!(err.is_cursor_cycle(), "{err:?}");
+    assert!(
+        err.to_string().contains("the same 3 calls on 3 pages"),
+        "{err}"
+    );
+    assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+}
+
 #[tokio::test]
 async fn statuses_and_search_are_filtered_client_side() {
     let api = api().await;

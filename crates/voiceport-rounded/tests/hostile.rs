@@ -127,3 +127,40 @@ async fn an_empty_page_ends_a_page_number_walk() {
     assert_eq!(pages.len(), 1, "{pages:?}");
     assert_eq!(pages[0].next, None);
 }
+
+/// In page mode, a server that ignores `page` (and says no `current_page`) answers the
+/// same page to every request while claiming four billion pages. With a filter applied
+/// client-side (the statuses) that keeps none of its calls, each page the walk reads is
+/// empty, under a page number that is each time new: the walk stops on the third such
+/// page, having compared the calls Rounded sent, not the ones kept. (The server answers a
+/// 500 after 50 pages, so that a walk that does not stop fails, not hangs.)
+#[tokio::test]
+async fn a_server_ignoring_the_page_number_ends_a_walk_whose_filter_empties_every_page() {
+    let mut page: serde_json::Value =
+        serde_json::from_str(&fixture("list_page_mode.json")).unwrap();
+    page["current_page"] = serde_json::Value::Null;
+    page["total_pages"] = json!(4_000_000_000u64);
+    let api = api().await;
+    api.on("GET", "/calls")
+        .respond_with(json_response(200, &page.to_string()))
+        .up_to_n_times(50)
+        .mount(&api.server)
+        .await;
+    api.on("GET", "/calls")
+        .respond_with(json_response(500, "{}"))
+        .mount(&api.server)
+        .await;
+    let config = api.config().with_option("paging", "page");
+    let rounded = Rounded::from_config(&config).unwrap();
+    let query = CallQuery {
+        statuses: vec![voiceport_core::CallStatus::Failed],
+        ..CallQuery::default()
+    };
+    let err = collect_calls(&rounded, query).await.unwrap_err();
+    assert!(err.is_cursor_cycle(), "{err:?}");
+    assert!(
+        err.to_string().contains("the same 3 calls on 3 pages"),
+        "{err}"
+    );
+    assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+}

@@ -319,6 +319,7 @@ impl VoiceProvider for Fake {
                 calls: Vec::new(),
                 next: Some(PageCursor::Offset { skip: 0 }),
                 total: None,
+                vendor_ids: None,
             });
         }
         let matching: Vec<Call> = if filtered && self.filters_find_nothing {
@@ -367,6 +368,7 @@ impl VoiceProvider for Fake {
             calls,
             next,
             total: None,
+            vendor_ids: None,
         })
     }
 

@@ -361,6 +361,7 @@ mod tests {
             calls: vec![expected.clone()],
             next: Some(crate::PageCursor::Token { token: "p2".into() }),
             total: Some(31),
+            vendor_ids: None,
         };
         let json = serde_json::to_string(&page).expect("written");
         assert_eq!(

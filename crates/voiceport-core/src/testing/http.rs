@@ -509,6 +509,7 @@ mod tests {
                 calls: vec![Call::new(CallId::new(id), self.kind())],
                 next,
                 total: None,
+                vendor_ids: None,
             })
         }
     }

@@ -193,6 +193,7 @@ mod tests {
             calls: vec![Call::new(CallId::new("c1"), ProviderKind::Rounded)],
             next: None,
             total: None,
+            vendor_ids: None,
         };
         assert!(fails(|| {
             CHECK.page(b"[]", Ok(page), &filtered, "filtered out");

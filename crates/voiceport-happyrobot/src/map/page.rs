@@ -3,7 +3,7 @@
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallPage, CallQuery, CallStatus, EachCall, Operation, PageCursor, Result,
+    Call, CallPage, CallQuery, CallStatus, EachCall, Operation, PageCursor, PageIds, Result,
 };
 
 use super::call::map_call;
@@ -18,8 +18,9 @@ use crate::wire;
 /// time range as [`in_time_range`] says). `search` is left to the vendor; the campaign
 /// and the agent (sent as `use_cases`) too, but for a call naming another
 /// ([`names_no_other`]). The next cursor skips every call the vendor returned, filtered
-/// out or not; `total` is the vendor's `count`. Each call is handed to `each` as it is
-/// decoded.
+/// out or not, and the page's `vendor_ids` are theirs (a server that ignores `skip` is
+/// caught repeating a page the filters empty); `total` is the vendor's `count`. Each call
+/// is handed to `each` as it is decoded.
 pub(crate) fn decode_page_each(
     body: &[u8],
     query: &CallQuery,
@@ -42,8 +43,10 @@ pub(crate) fn decode_page_each(
         until: None,
         ..query.clone()
     };
+    let mut vendor_ids = PageIds::default();
     for (i, raw) in list.calls.iter().enumerate() {
         let call = decode_list_item(KIND, op, raw, "calls", i, map_call)?;
+        vendor_ids.push(call.id.as_str());
         let kept = filter.matches(&call) && in_time_range(query, &call);
         if kept && names_no_other(query, &call) && each(call).is_break() {
             break;
@@ -59,6 +62,7 @@ pub(crate) fn decode_page_each(
         calls: Vec::new(),
         next: more.then_some(PageCursor::Offset { skip: seen }),
         total: list.count.filter(|_| !filtered_here(query)),
+        vendor_ids: Some(vendor_ids),
     })
 }
 
@@ -256,6 +260,8 @@ mod tests {
         let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(ids, ["b"]);
         assert_eq!(page.next, Some(PageCursor::Offset { skip: 2 }));
+        // The walk compares the calls the vendor sent, the ones dropped too.
+        assert_eq!(page.vendor_ids, Some(PageIds::of(["a", "b"])));
     }
 
     #[test]

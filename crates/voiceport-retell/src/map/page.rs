@@ -4,7 +4,8 @@ use serde_json::value::RawValue;
 use voiceport_core::adapter::try_decode_call_with;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, Result, VendorPayload,
+    Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, PageIds, Result,
+    VendorPayload,
 };
 
 use crate::config::KIND;
@@ -18,6 +19,8 @@ use crate::wire;
 /// (the time range as [`in_time_range`] says). Paging is Retell's: the next cursor is
 /// `pagination_key` while `has_more` is true, however many calls the filters kept, and
 /// the page Retell sent has items: an empty page is the last, whatever `has_more` says.
+/// The page's `vendor_ids` are those of every item Retell sent, kept or not (a server that
+/// ignores `pagination_key` is caught repeating a page the filters empty).
 ///
 /// List items carry no transcript (Retell leaves it out of list responses): fetch each
 /// call with `get_call` for it. Each call is handed to `each` as it is decoded.
@@ -61,8 +64,10 @@ pub(crate) fn decode_page_each(
     };
     // The cursor is read first, so that a page it makes unusable fails before any call
     // is handed over.
+    let mut vendor_ids = PageIds::default();
     for (i, raw) in page.items.iter().enumerate() {
         let call = list_item(operation, raw, i)?;
+        vendor_ids.push(call.id.as_str());
         if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
             break;
         }
@@ -71,6 +76,7 @@ pub(crate) fn decode_page_each(
         calls: Vec::new(),
         next,
         total: page.total,
+        vendor_ids: Some(vendor_ids),
     })
 }
 

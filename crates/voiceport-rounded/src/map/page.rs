@@ -2,14 +2,16 @@
 
 use voiceport_core::adapter::decode_list_item;
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
+use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, PageIds, Result};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
 use crate::wire;
 
 /// Decodes a list body, handing each call to `each` as it is decoded. The filters Rounded
-/// cannot apply (`direction`, `statuses`, `search`) are applied here, client-side.
+/// cannot apply (`direction`, `statuses`, `search`) are applied here, client-side; the
+/// page's `vendor_ids` are those of every call Rounded sent, kept or not (a server that
+/// ignores the page or cursor is caught repeating a page the filters empty).
 ///
 /// The next cursor follows `mode`, the paging mode the request used; without one (a body
 /// decoded offline), it follows the mode of `query.cursor`, and on a first page what the
@@ -26,8 +28,10 @@ pub(crate) fn decode_page_each(
     let (list, paging) = list.split();
     let items = envelope::required(operation, list, body)?;
     let filter = client_side_filter(query);
+    let mut vendor_ids = PageIds::default();
     for (i, raw) in items.iter().enumerate() {
         let call = decode_list_item(KIND, operation, raw, "data", i, map_call)?;
+        vendor_ids.push(call.id.as_str());
         if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
             break;
         }
@@ -44,6 +48,7 @@ pub(crate) fn decode_page_each(
         calls: Vec::new(),
         next,
         total: paging.total_items.filter(|_| !filtered_here),
+        vendor_ids: Some(vendor_ids),
     })
 }
 

@@ -12,7 +12,8 @@ use serde_json::value::RawValue;
 use voiceport_core::adapter::{format_time, list_has_room};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, ProviderKind, Result,
+    Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, PageIds, ProviderKind,
+    Result,
 };
 
 use super::call::decode_api_call;
@@ -105,6 +106,7 @@ impl Window {
 ///
 /// Every filter of `query` is applied here, client-side: Vapi filters by time and
 /// assistant only, and Voicebot Studio may ignore even those (it documents no parameter).
+/// The page's `vendor_ids` are those of every call the vendor sent, kept or not.
 pub(crate) fn decode_page_each(
     flavor: Flavor,
     body: &[u8],
@@ -128,8 +130,10 @@ pub(crate) fn decode_page_each(
     let in_range =
         |call: &Call| range.in_time_range(call.created_at.or(call.started_at), call.ended_at);
     let mut edge = Edge::default();
+    let mut vendor_ids = PageIds::default();
     let finished = for_each_call(kind, op, body, &mut |call| {
         edge.note(&call);
+        vendor_ids.push(call.id.as_str());
         // A call the previous page returned already comes again: dropped by id.
         let again = window.seen.iter().any(|s| s == call.id.as_str());
         match !again && filter.matches(&call) && in_range(&call) {
@@ -146,6 +150,7 @@ pub(crate) fn decode_page_each(
         calls: Vec::new(),
         next,
         total: None,
+        vendor_ids: Some(vendor_ids),
     })
 }
 
@@ -461,6 +466,8 @@ mod tests {
         let page = decode_page(&body, &busy).unwrap();
         assert_eq!(ids(&page), ["c0", "c2"]);
         assert!(page.next.is_some());
+        // The walk compares the calls the vendor sent, the ones dropped too.
+        assert_eq!(page.vendor_ids, Some(PageIds::of(["c0", "c1", "c2"])));
 
         // A `created_before` cursor bounds the window client-side too.
         let resumed = CallQuery {
