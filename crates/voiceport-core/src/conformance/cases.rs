@@ -198,6 +198,10 @@ pub(super) struct Suite<'a> {
     report: Report,
     /// The first page of the listing (up to 100 calls).
     sample: Vec<Call>,
+    /// Every call of a seeded account, read before any case dials (`None`: the account's
+    /// size is unknown, or the provider cannot list): what a filter must return all of
+    /// that match. The error when reading them failed.
+    everything: Option<std::result::Result<Vec<Call>, String>>,
     /// A call that ended normally: the one dialed here, else a completed one listed.
     ended: Option<Call>,
     /// Whether `ended` was dialed here (so it is known to hold a conversation).
@@ -225,6 +229,7 @@ impl<'a> Suite<'a> {
                 cases: Vec::new(),
             },
             sample: Vec::new(),
+            everything: None,
             ended: None,
             dialed_here: false,
             listing_error: None,
@@ -304,6 +309,10 @@ impl<'a> Suite<'a> {
                 Ok(page) => self.sample = page.calls,
                 // Kept: the cases left without a call say why, instead of blaming the data.
                 Err(error) => self.listing_error = Some(failed("list_calls", error)),
+            }
+            if let Some(expected) = self.env.expected_calls(self.kind) {
+                let query = CallQuery::default();
+                self.everything = Some(self.read_all(query, expected).await);
             }
         }
         let check = self.get_call().await;
@@ -525,16 +534,18 @@ impl<'a> Suite<'a> {
         if !supported {
             return unsupported(self.provider.list_calls(&query).await);
         }
-        // The first page holding calls; an empty page followed by more is read past, as
-        // a vendor filtering each page after fetching it may serve one.
-        let mut pages = self.provider.pages(query.clone()).take(FILTER_PAGES);
-        let mut calls = Vec::new();
-        while let Some(page) = pages.next().await {
-            calls = page.map_err(|e| failed("list_calls", e))?.calls;
-            if !calls.is_empty() {
-                break;
+        let calls = match &self.everything {
+            // A seeded account: every page, each call checked, none left out.
+            Some(everything) => {
+                let everything = everything.as_ref().map_err(|e| {
+                    format!("reading every call, to check the filter left none out: {e}")
+                })?;
+                let calls = self.read_all(query.clone(), everything.len()).await?;
+                every_match_returned(&query, filter, everything, &calls, &self.caps)?;
+                calls
             }
-        }
+            None => self.first_calls(query.clone()).await?,
+        };
         let mut compared = 0;
         for call in &calls {
             match verdict(&query, filter, call, &self.caps) {
@@ -568,6 +579,45 @@ impl<'a> Suite<'a> {
             return in_order(&calls, SortOrder::Ascending);
         }
         Ok(Outcome::Passed)
+    }
+
+    /// The calls of the first page holding any for `query`; an empty page followed by
+    /// more is read past, as a vendor filtering each page after fetching it may serve one.
+    async fn first_calls(&self, query: CallQuery) -> std::result::Result<Vec<Call>, String> {
+        let mut pages = self.provider.pages(query).take(FILTER_PAGES);
+        while let Some(page) = pages.next().await {
+            let calls = page.map_err(|e| failed("list_calls", e))?.calls;
+            if !calls.is_empty() {
+                return Ok(calls);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Every call `query` lists on an account of `expected` calls, at 100 a page: an
+    /// error when the walk does not end within the pages those calls fill, plus two (a
+    /// last empty page, a page a client-side filter emptied).
+    async fn read_all(
+        &self,
+        query: CallQuery,
+        expected: usize,
+    ) -> std::result::Result<Vec<Call>, String> {
+        let size = self.caps.max_page_size.clamp(1, 100);
+        let budget = (expected / size as usize).saturating_add(2);
+        let query = CallQuery {
+            page_size: Some(size),
+            ..query
+        };
+        let pages: Vec<CallPage> = (self.provider.pages(query))
+            .take(budget.saturating_add(1))
+            .try_collect()
+            .await
+            .map_err(|e| failed("list_calls", e))?;
+        ensure!(
+            pages.len() <= budget,
+            "the listing did not end within {budget} pages of {size} calls ({expected} calls on the account)"
+        );
+        Ok(pages.into_iter().flat_map(|page| page.calls).collect())
     }
 
     /// The listing asked for newest first: a provider that sorts, or one whose vendor
@@ -1201,7 +1251,10 @@ impl<'a> Suite<'a> {
             .provider
             .wait_until_ended(&id, poll, deadline.min(END_WAIT))
             .await
-            .map_err(|e| failed("after end_call, wait_until_ended", e))?;
+            .map_err(|e| {
+                failed("end_call answered, but then wait_until_ended", e)
+                    + &format!("; call {id} may still be live")
+            })?;
         // Dialed here and ended: the delete case may have it.
         self.spare.push(call.id);
         Ok(Outcome::Passed)
@@ -1274,6 +1327,43 @@ impl<'a> Suite<'a> {
             call.id
         );
         Ok(Outcome::Passed)
+    }
+}
+
+/// Whether `returned`, what a listing filtered by `query` gave, holds every call of
+/// `everything` (the whole account) that surely matches: a provider sending only part of
+/// a filter (the first of two statuses) returns nothing wrong, only too little. What a
+/// search matches is the vendor's to say, and a call lacking the field filtered on may go
+/// either way; a time range takes a call only when every time it has is in the range, as
+/// the vendor filters on one of them.
+fn every_match_returned(
+    query: &CallQuery,
+    filter: Filter,
+    everything: &[Call],
+    returned: &[Call],
+    caps: &Capabilities,
+) -> std::result::Result<(), String> {
+    if filter == Filter::Search {
+        return Ok(());
+    }
+    let returned: HashSet<&CallId> = returned.iter().map(|c| &c.id).collect();
+    let in_range = |call: &Call| {
+        (call.created_at.into_iter().chain(call.started_at))
+            .all(|at| query.in_time_range(Some(at), call.ended_at))
+    };
+    let missing: Vec<&CallId> = everything
+        .iter()
+        .filter(|call| verdict(query, filter, call, caps) == Verdict::Matches)
+        .filter(|call| filter != Filter::TimeRange || in_range(call))
+        .map(|call| &call.id)
+        .filter(|id| !returned.contains(id))
+        .collect();
+    match missing.first() {
+        None => Ok(()),
+        Some(first) => Err(format!(
+            "{} matching call(s) missing from the filtered listing, {first} among them",
+            missing.len()
+        )),
     }
 }
 

@@ -117,6 +117,8 @@ struct Fake {
     keeps_bare: bool,
     /// A filtered listing returns every call, the filter ignored.
     ignores_filters: bool,
+    /// A listing filtered on several statuses filters on the first alone.
+    first_status_only: bool,
     /// Declares `dial: false`, but places whatever dial it gets (no capability guard).
     declares_no_dial: bool,
     /// Declares `sort: false` and this listing order (and refuses the other order); lists
@@ -163,6 +165,7 @@ impl Fake {
             filters_start_empty: false,
             keeps_bare: false,
             ignores_filters: false,
+            first_status_only: false,
             declares_no_dial: false,
             listing_order: None,
             lists_in: None,
@@ -343,6 +346,13 @@ impl VoiceProvider for Fake {
                 Vec::new()
             };
             let calls = self.calls.lock().unwrap();
+            let query = match self.first_status_only {
+                true => &CallQuery {
+                    statuses: query.statuses.iter().take(1).copied().collect(),
+                    ..query.clone()
+                },
+                false => query,
+            };
             matching.extend(calls.iter().filter(|c| query.matches(c)).cloned());
             // Kept oldest first.
             if self.lists_in.or(query.sort) == Some(SortOrder::Descending) {
@@ -888,6 +898,32 @@ async fn a_filter_ignored_by_the_vendor_fails() {
     }
 }
 
+/// A provider sending only the first of two statuses returns nothing wrong, only too
+/// little: on an account whose calls are known, the filter case finds the calls left out.
+#[tokio::test]
+async fn a_filter_that_leaves_matching_calls_out_fails_on_a_known_account() {
+    let provider = Fake {
+        first_status_only: true,
+        ..Fake::with_calls(30)
+    };
+    for call in provider.calls.lock().unwrap().iter_mut().skip(20) {
+        call.status = CallStatus::NoAnswer;
+    }
+    let report = check(&provider, &Env::expecting(30)).await;
+    let why = failure(&report, "list_calls filter statuses");
+    assert!(
+        why.contains("10 matching call(s) missing") && why.contains("listed-20"),
+        "{why}"
+    );
+    // Where the account's calls are not known, only what came back can be judged.
+    let report = check(&provider, &Env::default()).await;
+    assert_eq!(
+        outcome(&report, "list_calls filter statuses"),
+        Outcome::Passed,
+        "{report}"
+    );
+}
+
 /// A filtered listing whose first page is empty but says more follow is read on: the
 /// match on the next page passes.
 #[tokio::test]
@@ -1207,9 +1243,15 @@ async fn a_walk_shifted_by_calls_placed_meanwhile_is_not_blamed_on_the_provider(
     let report = check(&busy(), &Env::default()).await;
     let why = not_run(&report, "stream every page");
     assert!(why.contains("calls placed during the walk"), "{why}");
+    // On an account said to hold 40 calls, the walk fails: the calls placed while the
+    // filter cases read the whole account (for the calls a filter must return) have
+    // grown it past the pages 40 fill, else a call comes twice.
     let report = check(&busy(), &Env::expecting(40)).await;
     let why = failure(&report, "stream every page");
-    assert!(why.contains("a call came twice"), "{why}");
+    assert!(
+        why.contains("a call came twice") || why.contains("did not end within 6 pages"),
+        "{why}"
+    );
 }
 
 /// The tag asked for is one the vendor can be asked for: the first tagged call's first tag
