@@ -119,6 +119,8 @@ struct Fake {
     ignores_filters: bool,
     /// A listing filtered on several statuses filters on the first alone.
     first_status_only: bool,
+    /// Every listing counts all its calls (`total`), but says no page follows the first.
+    stops_after_first_page: bool,
     /// Declares `dial: false`, but places whatever dial it gets (no capability guard).
     declares_no_dial: bool,
     /// Declares `sort: false` and this listing order (and refuses the other order); lists
@@ -166,6 +168,7 @@ impl Fake {
             keeps_bare: false,
             ignores_filters: false,
             first_status_only: false,
+            stops_after_first_page: false,
             declares_no_dial: false,
             listing_order: None,
             lists_in: None,
@@ -370,14 +373,17 @@ impl VoiceProvider for Fake {
             .get(skip.min(end)..end)
             .unwrap_or_default()
             .to_vec();
-        let more = end < matching.len() || self.endless;
+        let more = (end < matching.len() && !self.stops_after_first_page) || self.endless;
         let next = more.then(|| PageCursor::Offset {
             skip: u64::try_from(skip + size).unwrap(),
         });
+        let total = self
+            .stops_after_first_page
+            .then(|| u64::try_from(matching.len()).unwrap());
         Ok(CallPage {
             calls,
             next,
-            total: None,
+            total,
             vendor_ids: None,
         })
     }
@@ -990,6 +996,23 @@ async fn a_walk_of_unknown_length_serving_empty_pages_forever_fails() {
     let report = check(&provider, &Env::default()).await;
     let why = failure(&report, "stream every page");
     assert!(why.contains("empty, yet each pointed to another"), "{why}");
+}
+
+/// On an account of unknown size, a walk that ends short of the vendor's own count fails:
+/// it ended, but pages were left out.
+#[tokio::test]
+async fn a_walk_ending_short_of_the_vendors_count_fails() {
+    let provider = Fake {
+        max_page_size: 10,
+        stops_after_first_page: true,
+        ..Fake::with_calls(25)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "stream every page");
+    assert!(
+        why.contains("ended after 10 calls, but the vendor counts 25"),
+        "{why}"
+    );
 }
 
 /// A walk of unknown length cut before its end checked duplicates only: not a pass.
