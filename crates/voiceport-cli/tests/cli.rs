@@ -1612,7 +1612,7 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
             .await,
         );
         let cases = report["cases"].as_array().unwrap();
-        assert_eq!(cases.len(), 31, "{report}");
+        assert_eq!(cases.len(), 33, "{report}");
         let dial = cases
             .iter()
             .find(|c| c["case"] == "dial, then wait for the end")

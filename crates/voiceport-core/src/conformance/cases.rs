@@ -327,6 +327,10 @@ impl<'a> Suite<'a> {
         self.record("list_calls sort newest first", check);
         let check = self.walk().await;
         self.record("stream every page", check);
+        let check = self.page_sizes().await;
+        self.record("pages of the size asked", check);
+        let check = self.filtering_after_the_fetch().await;
+        self.record("filtering after the fetch", check);
         let check = self.dial().await;
         self.record("dial, then wait for the end", check);
         let check = self.dial_busy().await;
@@ -717,6 +721,167 @@ impl<'a> Suite<'a> {
             );
         }
         Ok(Outcome::Passed)
+    }
+
+    /// `server_paging`, `default_page_size` and `max_page_size`: a page asked for 7 calls,
+    /// one asked for no size and one asked for one more than the maximum hold at most that
+    /// many (the guard cuts the last to the maximum), and exactly that many where more
+    /// follow on an account whose calls are known; without server paging, one page holds
+    /// every call. A size is checked only where the account holds more calls than it.
+    async fn page_sizes(&self) -> Check {
+        let sized = |size: Option<u32>| CallQuery {
+            page_size: size,
+            ..CallQuery::default()
+        };
+        if !self.caps.list_calls {
+            return unsupported(self.provider.list_calls(&sized(None)).await);
+        }
+        let list = |query: CallQuery| async move {
+            (self.provider.list_calls(&query).await).map_err(|e| failed("list_calls", e))
+        };
+        let expected = self.env.expected_calls(self.kind);
+        let small = list(sized(Some(7))).await?;
+        if !self.caps.server_paging {
+            ensure!(
+                small.next.is_none(),
+                "declared without server paging, yet a page asked for 7 calls points to another"
+            );
+            if let Some(n) = expected {
+                ensure!(
+                    small.calls.len() == n,
+                    "declared without server paging (one page holds every call), yet the listing holds {} of {n}",
+                    small.calls.len()
+                );
+            }
+            return Ok(Outcome::Unsupported);
+        }
+        let (default, max) = (self.caps.default_page_size, self.caps.max_page_size);
+        let mut unchecked = Vec::new();
+        for (what, asked, holds_at_most) in [
+            ("a page asked for 7 calls", Some(7), 7),
+            ("a page asked for no size", None, default),
+            (
+                "a page asked for more than the maximum",
+                max.checked_add(1),
+                max,
+            ),
+        ] {
+            let page = match asked {
+                Some(7) => small.clone(),
+                _ => list(sized(asked)).await?,
+            };
+            let held = page.calls.len();
+            let at_most = usize::try_from(holds_at_most).unwrap_or(usize::MAX);
+            ensure!(held <= at_most, "{what} holds {held} calls, over {at_most}");
+            if page.next.is_none() {
+                // The account fits in the page: nothing says what a full one holds.
+                ensure!(
+                    expected.is_none_or(|n| n <= at_most),
+                    "{what} holds {held} of the {} calls, yet points to no other",
+                    expected.unwrap_or_default()
+                );
+                unchecked.push(at_most);
+                continue;
+            }
+            ensure!(
+                held == at_most || expected.is_none(),
+                "{what} holds {held} calls, not {at_most}, and points to another"
+            );
+        }
+        if let Some(&smallest) = unchecked.iter().min() {
+            let why = format!(
+                "the account holds no more than {smallest} calls: pages of that size and over were not checked"
+            );
+            return self.call_missing_or(why, expected.is_some_and(|n| n > smallest));
+        }
+        Ok(Outcome::Passed)
+    }
+
+    /// `client_side_filtering`: listings filtered on values the account holds (each
+    /// direction, kind and status the first listing shows), up to 20 pages of 10 each,
+    /// look for a page holding fewer calls than asked that points to another, which only
+    /// filtering after the fetch gives. Declared, one must come (where the account's calls
+    /// are known; else the case is not run without one); not declared, none may.
+    async fn filtering_after_the_fetch(&self) -> Check {
+        let sized = CallQuery {
+            page_size: Some(10),
+            ..CallQuery::default()
+        };
+        if !self.caps.list_calls {
+            return unsupported(self.provider.list_calls(&sized).await);
+        }
+        let mut queries = Vec::new();
+        for call in &self.sample {
+            let candidates = [
+                (
+                    Filter::Direction,
+                    call.direction.map(|d| CallQuery {
+                        direction: Some(d),
+                        ..sized.clone()
+                    }),
+                ),
+                (
+                    Filter::Kind,
+                    Some(CallQuery {
+                        kind: Some(call.kind.clone()),
+                        ..sized.clone()
+                    }),
+                ),
+                (
+                    Filter::Statuses,
+                    Some(CallQuery {
+                        statuses: vec![call.status],
+                        ..sized.clone()
+                    }),
+                ),
+            ];
+            for (filter, query) in candidates {
+                if let Some(query) = query
+                    && self.caps.supports_filter(filter)
+                    && !queries.contains(&query)
+                {
+                    queries.push(query);
+                }
+            }
+        }
+        let mut short = None;
+        'queries: for mut query in queries {
+            for _ in 0..20 {
+                let page = (self.provider.list_calls(&query).await)
+                    .map_err(|e| failed("list_calls", e))?;
+                let Some(next) = page.next else { break };
+                if page.calls.len() < 10 {
+                    short = Some(format!(
+                        "a page of {} calls filtered by {:?} points to another",
+                        page.calls.len(),
+                        query.filters_used()
+                    ));
+                    break 'queries;
+                }
+                query.cursor = Some(next);
+            }
+        }
+        match (self.caps.client_side_filtering, short) {
+            (true, Some(_)) => Ok(Outcome::Passed),
+            (true, None) => self.call_missing_or(
+                "no filtered page came back short: nothing showed filtering after the fetch"
+                    .to_owned(),
+                self.seeded(),
+            ),
+            (false, None) => Ok(Outcome::Unsupported),
+            (false, Some(short)) => Err(format!(
+                "declared filtering on the vendor's side, yet {short}, as filtering after the fetch does"
+            )),
+        }
+    }
+
+    /// `why` as a failure where `should_have` (the account's known calls should have
+    /// allowed the check), else as not run.
+    fn call_missing_or(&self, why: String, should_have: bool) -> Check {
+        match should_have {
+            true => Err(why),
+            false => Ok(Outcome::NotRun(why)),
+        }
     }
 
     fn dial_request(&self, to: String) -> DialRequest {

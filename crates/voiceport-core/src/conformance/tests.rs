@@ -20,7 +20,7 @@ use crate::{
 
 const KIND: ProviderKind = ProviderKind::HappyRobot;
 /// Every case the suite has.
-const CASES: usize = 31;
+const CASES: usize = 33;
 /// A number the fake answers with a conversation, and one it answers busy.
 const ANSWERS: &str = "+14155550199";
 const BUSY: &str = "+14155550121";
@@ -121,6 +121,12 @@ struct Fake {
     first_status_only: bool,
     /// Every listing counts all its calls (`total`), but says no page follows the first.
     stops_after_first_page: bool,
+    /// A page holds at most this many calls, whatever size is asked for.
+    serves_at_most: Option<usize>,
+    /// The `server_paging` and `client_side_filtering` it declares, where they are not
+    /// what it does.
+    declares_server_paging: Option<bool>,
+    declares_client_side_filtering: Option<bool>,
     /// Declares `dial: false`, but places whatever dial it gets (no capability guard).
     declares_no_dial: bool,
     /// Declares `sort: false` and this listing order (and refuses the other order); lists
@@ -169,6 +175,9 @@ impl Fake {
             ignores_filters: false,
             first_status_only: false,
             stops_after_first_page: false,
+            serves_at_most: None,
+            declares_server_paging: None,
+            declares_client_side_filtering: None,
             declares_no_dial: false,
             listing_order: None,
             lists_in: None,
@@ -257,7 +266,10 @@ impl VoiceProvider for Fake {
             sort: self.listing_order.is_none(),
             listing_order: self.listing_order,
             analysis: self.analysis_after_looks.is_some(),
-            server_paging: true,
+            // Its empty first pages are what filtering after the fetch serves.
+            client_side_filtering: (self.declares_client_side_filtering)
+                .unwrap_or(self.filters_start_empty),
+            server_paging: self.declares_server_paging.unwrap_or(true),
             max_page_size: self.max_page_size,
             default_page_size: self.max_page_size,
             ..Capabilities::NONE
@@ -364,6 +376,7 @@ impl VoiceProvider for Fake {
             matching
         };
         let size = self.capabilities().page_size(query) as usize;
+        let size = self.serves_at_most.map_or(size, |most| size.min(most));
         let skip = match &query.cursor {
             Some(PageCursor::Offset { skip }) => usize::try_from(*skip).unwrap(),
             _ => 0,
@@ -604,10 +617,11 @@ fn not_run(report: &Report, case: &str) -> String {
 /// the run dialed were changed.
 #[tokio::test]
 async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
-    let provider = Fake::with_calls(80);
+    // More calls than a page holds, so that the page sizes are checked.
+    let provider = Fake::with_calls(120);
     let listed = provider.ids();
     let env = Env {
-        expected: Some(80),
+        expected: Some(120),
         writes: true,
         dial: true,
         ..Env::default()
@@ -615,8 +629,8 @@ async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
     let report = check(&provider, &env).await;
     assert!(report.failures().is_empty(), "{report}");
     assert!(report.not_run().is_empty(), "{report}");
-    assert_eq!(report.passed(), 23, "{report}");
-    assert_eq!(report.unsupported(), 8, "{report}");
+    assert_eq!(report.passed(), 24, "{report}");
+    assert_eq!(report.unsupported(), 9, "{report}");
     let changed = provider.changed();
     // Name, merge (2), replace (2), notes (3) on the dialed call; one delete.
     assert_eq!(changed.len(), 9, "{changed:?}");
@@ -1013,6 +1027,87 @@ async fn a_walk_ending_short_of_the_vendors_count_fails() {
         why.contains("ended after 10 calls, but the vendor counts 25"),
         "{why}"
     );
+}
+
+/// A provider declaring a default and maximum page larger than it serves fails the page
+/// size case where the account's calls are known, and passes on what it serves elsewhere.
+#[tokio::test]
+async fn page_sizes_larger_than_served_fail_on_a_known_account() {
+    let provider = Fake {
+        serves_at_most: Some(50),
+        ..Fake::with_calls(120)
+    };
+    let report = check(&provider, &Env::expecting(120)).await;
+    let why = failure(&report, "pages of the size asked");
+    assert!(
+        why.contains("a page asked for no size holds 50 calls, not 100"),
+        "{why}"
+    );
+    let report = check(&provider, &Env::default()).await;
+    assert_eq!(
+        outcome(&report, "pages of the size asked"),
+        Outcome::Passed,
+        "{report}"
+    );
+}
+
+/// On an account smaller than a page, the sizes above it are not checked: not a pass.
+#[tokio::test]
+async fn page_sizes_over_the_account_are_not_run() {
+    let provider = Fake::with_calls(30);
+    let why = not_run(
+        &check(&provider, &Env::default()).await,
+        "pages of the size asked",
+    );
+    assert!(why.contains("no more than 100 calls"), "{why}");
+}
+
+/// Declared without server paging, a provider whose listing points to a second page fails.
+#[tokio::test]
+async fn server_paging_declared_false_is_checked() {
+    let provider = Fake {
+        declares_server_paging: Some(false),
+        ..Fake::with_calls(30)
+    };
+    let why = failure(
+        &check(&provider, &Env::default()).await,
+        "pages of the size asked",
+    );
+    assert!(why.contains("declared without server paging"), "{why}");
+}
+
+/// Filtering after the fetch, both ways: a short filtered page that points further fails a
+/// provider declaring the vendor filters, and a provider declaring it filters after the
+/// fetch must show such a page on an account whose calls are known.
+#[tokio::test]
+async fn client_side_filtering_is_checked_both_ways() {
+    let hidden = Fake {
+        filters_start_empty: true,
+        declares_client_side_filtering: Some(false),
+        ..Fake::with_calls(5)
+    };
+    let why = failure(
+        &check(&hidden, &Env::default()).await,
+        "filtering after the fetch",
+    );
+    assert!(
+        why.contains("declared filtering on the vendor's side"),
+        "{why}"
+    );
+    let claimed = Fake {
+        declares_client_side_filtering: Some(true),
+        ..Fake::with_calls(30)
+    };
+    let why = failure(
+        &check(&claimed, &Env::expecting(30)).await,
+        "filtering after the fetch",
+    );
+    assert!(why.contains("no filtered page came back short"), "{why}");
+    let why = not_run(
+        &check(&claimed, &Env::default()).await,
+        "filtering after the fetch",
+    );
+    assert!(why.contains("no filtered page came back short"), "{why}");
 }
 
 /// A walk of unknown length cut before its end checked duplicates only: not a pass.
