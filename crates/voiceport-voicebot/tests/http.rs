@@ -1066,6 +1066,34 @@ async fn waiting_ends_with_a_failure_that_lasts() {
     }
 }
 
+/// A 429 asking for a pause past the wait's deadline ends the wait with it at once: the
+/// vendor is not asked again before the time it gave.
+#[tokio::test]
+async fn waiting_ends_on_a_pause_asked_past_its_deadline() {
+    for vendor in BOTH {
+        let api = vendor.api().await;
+        let (_, id) = vendor.seed;
+        api.on("GET", &vendor.call_path(id))
+            .respond_with(
+                json_response(429, r#"{"message":"Too Many Requests"}"#)
+                    .insert_header("retry-after", "30"),
+            )
+            .mount(&api.server)
+            .await;
+        let (poll, timeout) = (
+            std::time::Duration::from_millis(20),
+            std::time::Duration::from_secs(2),
+        );
+        let err = vendor
+            .client(&api)
+            .wait_until_ended(&vendor.seed_id(), poll, timeout)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+        assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
+    }
+}
+
 /// `not-found` and `deletion-failed` are final: waiting stops at once.
 #[tokio::test]
 async fn waiting_stops_on_not_found_and_deletion_failed() {
