@@ -224,7 +224,28 @@ async fn secrets_never_reach_logs_or_debug() {
         assert!(line.contains("provider=shared"), "{line}");
         assert!(line.contains(&format!("vendor_event={event}")), "{line}");
     }
+    // Two providers sharing a secret are warned of, by name, when a receiver starts.
+    let sharing = Registry::from_toml_str(
+        "[providers.east]\nkind = \"voicebot\"\napi_key = \"k1\"\n\
+         [providers.east.webhook]\nsecret = \"vapi-shared-7d41c0e2\"\n\
+         [providers.west]\nkind = \"vapi\"\napi_key = \"k2\"\n\
+         [providers.west.webhook]\nverify = \"bearer\"\nsecret = \"vapi-shared-7d41c0e2\"\n\
+         [providers.north]\nkind = \"voicebot\"\napi_key = \"k3\"\n\
+         [providers.north.webhook]\nsecret = \"another-secret-1\"\n",
+    )
+    .unwrap();
+    let _ = Receiver::builder(&sharing).channel(1).unwrap();
+    let shared_line = line_of("share a webhook secret").expect("the shared secret is warned of");
+    assert!(
+        shared_line.contains("provider=east") && shared_line.contains("other=west"),
+        "{shared_line}"
+    );
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        logs.matches("share a webhook secret").count(),
+        1,
+        "only east and west share: {logs}"
+    );
     assert!(
         logs.contains("webhook delivery refused"),
         "the refusal is logged: {logs}"

@@ -577,6 +577,18 @@ impl ReceiverBuilder<'_> {
                 tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
             }
         }
+        // Named, never shown: the secret stays out of the line.
+        let served: Vec<_> = endpoints.iter().collect();
+        for (i, (name, endpoint)) in served.iter().enumerate() {
+            for (other, other_endpoint) in served.iter().skip(i + 1) {
+                if endpoint
+                    .verifier
+                    .shares_secret_with(&other_endpoint.verifier)
+                {
+                    tracing::warn!(provider = %name, other = %other, "two providers share a webhook secret: a delivery to either is accepted by both; give each its own");
+                }
+            }
+        }
         let shared = Arc::new(Shared {
             endpoints,
             handler,

@@ -363,6 +363,29 @@ impl Verifier {
         }
     }
 
+    /// Whether `other` checks deliveries with the same secret (compared in constant
+    /// time): a delivery one accepts, the other accepts too, so that one replayed to the
+    /// other provider's endpoint passes, unknown to that provider's de-duplication window.
+    /// The receiver warns of such pairs when it starts. `false` where either has no secret.
+    pub fn shares_secret_with(&self, other: &Verifier) -> bool {
+        match (self.secret_bytes(), other.secret_bytes()) {
+            (Some(mine), Some(theirs)) => bool::from(mine.ct_eq(theirs)),
+            _ => false,
+        }
+    }
+
+    /// The secret compared or signed with, as bytes; `None` without one.
+    fn secret_bytes(&self) -> Option<&[u8]> {
+        match &self.rule {
+            Rule::Header { secret, .. } | Rule::Query { secret, .. } => {
+                Some(secret.expose_secret().as_bytes())
+            }
+            Rule::Hmac { key, .. } => Some(key.expose_secret()),
+            Rule::Retell { key, .. } => Some(key.expose_secret().as_bytes()),
+            Rule::Refuse(_) | Rule::None => None,
+        }
+    }
+
     /// The scheme in force.
     pub fn scheme(&self) -> Scheme {
         match &self.rule {
