@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use futures::future::try_join_all;
-use voiceport::{CallStatus, DialRequest, EndReasonCategory as Reason, VoiceProviderExt};
+use voiceport::{
+    CallStatus, DialRequest, EndReasonCategory as Reason, ProviderKind, VoiceProviderExt,
+};
 use voiceport_sandbox::Sandbox;
 
 /// The digit whose call goes on until it is ended (ten minutes at most).
@@ -59,6 +61,15 @@ async fn every_vendor_ends_a_dial_as_its_last_digit_says() {
                 said == reason || (said.is_none() && reason_may_be_missing(status)),
                 "{kind} {digit}: {said:?} ({vendor_status:?})"
             );
+            // Where a transferred call went, from the vendors that say (the sandbox
+            // transfers to the account's team line).
+            let says_where = matches!(
+                kind,
+                ProviderKind::Vapi | ProviderKind::Voicebot | ProviderKind::Retell
+            );
+            let expected =
+                (status == CallStatus::Transferred && says_where).then_some("+16285550188");
+            assert_eq!(call.transferred_to.as_deref(), expected, "{kind} {digit}");
         }
     }
 }

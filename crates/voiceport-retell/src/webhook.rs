@@ -41,7 +41,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, canonical_json, canonical_raw, is_object, keep_whole_delivery, non_blank,
-    try_decode_call_with,
+    read_destination, try_decode_call_with,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -210,6 +210,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
                 // Unreadable, yet still what tells this leg from another.
                 (None, end) => end.map(canonical_json),
             };
+            // This transfer's destination (an object at the top), over the call's.
+            if let Some(destination) = &delivery.transfer_destination {
+                let to = read_destination(&mut call, "transfer_destination", destination);
+                call.transferred_to = to.or(call.transferred_to.take());
+            }
             // The delivery says more than its call (`transfer_destination`,
             // `transfer_option` at the top): the call keeps all of it.
             keep_whole_delivery(&mut call, "call", body);
@@ -464,7 +469,9 @@ mod tests {
                     ..
                 } => {
                     assert_eq!(vendor_status.as_deref(), Some("ongoing"));
-                    assert!(call.is_some());
+                    // The event's destination (an object at the top) is where it went.
+                    let to = call.as_ref().and_then(|c| c.transferred_to.as_deref());
+                    assert_eq!(to, Some("+16175550199"), "{event}");
                 }
                 other => panic!("{event}: {other:?}"),
             }

@@ -75,6 +75,9 @@ pub(crate) struct Call<'a> {
     #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_ms: Option<f64>,
     pub(crate) disconnection_reason: Option<String>,
+    /// Where a `call_transfer` went: a number or a `sip:` URI (the transfer events'
+    /// top-level copy is an object); read leniently.
+    pub(crate) transfer_destination: Option<Value>,
     /// `Agent: …\nUser: …\n`.
     pub(crate) transcript: Option<String>,
     /// The three copies of the transcript are kept as raw JSON, borrowed from the body:

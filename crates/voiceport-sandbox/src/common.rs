@@ -19,6 +19,9 @@ use crate::sim::{SimCall, View};
 use crate::store::{DialSpec, State as SandboxState, VendorStore};
 use crate::vendor::Vendor;
 
+/// Where a transferred call went (a number of the account's team).
+pub(crate) const TRANSFER_TO: &str = "+16285550188";
+
 /// The state a vendor's handlers see.
 #[derive(Debug, Clone)]
 pub(crate) struct Ctx {

@@ -53,7 +53,9 @@ use chrono::Utc;
 use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
-use crate::common::{Ctx, JsonObject, error, json_response, optional, plus_number, text};
+use crate::common::{
+    Ctx, JsonObject, TRANSFER_TO, error, json_response, optional, plus_number, text,
+};
 use crate::content::{Line, Who, conversation, cost, recording_url, transcript_text};
 use crate::rng::Rng;
 use crate::sim::{Outcome, Phase, SimCall, View};
@@ -69,9 +71,6 @@ const METADATA_OBJECT: &str = "metadata: the sandbox stores a JSON object only";
 
 /// The version every sandbox agent is at.
 const AGENT_VERSION: u32 = 3;
-
-/// Where a transferred call went (a number of the account's team).
-const TRANSFER_TO: &str = "+16285550188";
 
 pub(crate) fn router(ctx: Ctx) -> Router {
     Router::new()

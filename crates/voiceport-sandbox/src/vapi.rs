@@ -42,7 +42,8 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{
-    Ctx, JsonObject, error, iso, json_response, object, optional, parse_time, text, time_params,
+    Ctx, JsonObject, TRANSFER_TO, error, iso, json_response, object, optional, parse_time, text,
+    time_params,
 };
 use crate::content::{Who, conversation, cost, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
@@ -384,6 +385,7 @@ impl Family<'_> {
             "recordingUrl",
             "stereoRecordingUrl",
             "customer",
+            "destination",
         ] {
             let value = field(key);
             if !value.is_null() {
@@ -455,6 +457,9 @@ impl Family<'_> {
             "cost": null,
             "costBreakdown": null,
         });
+        if view.phase == Phase::Ended(Outcome::Transferred) {
+            body["destination"] = json!({ "type": "number", "number": TRANSFER_TO });
+        }
         if view.has_conversation() {
             let talk = view.duration_secs.unwrap_or(0.0);
             let talk_ms = view.started_at.map(|t| t.timestamp_millis()).unwrap_or(0) as f64;

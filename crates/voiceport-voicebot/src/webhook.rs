@@ -413,6 +413,7 @@ fn report_event<'a>(
         ("cost", report.cost.is_some()),
         ("costBreakdown", report.cost_breakdown.is_some()),
         ("costs", report.costs.is_some()),
+        ("destination", report.destination.is_some()),
     ];
     // The call (a kilobyte) is laid over and mapped where it is, never moved.
     let mut merged = stale.unwrap_or_default();
@@ -508,6 +509,8 @@ fn lay_over<'a>(
         fresher(&mut customer.name, fresh.name);
     }
     fresher(&mut call.phone_number, report.phone_number.take());
+    // Where a forwarding (or a forwarded call's report) sends the call.
+    fresher(&mut call.destination, report.destination);
 
     let mut artifact = report.artifact.take().unwrap_or_default();
     let summary = report.analysis.as_ref().and_then(|a| a.summary.clone());
@@ -827,6 +830,33 @@ mod tests {
             "call": {"id": "c1"}}}))
         .unwrap();
         assert_eq!(report.distinct_by, None);
+    }
+
+    /// The call of a forwarding status update, and of a forwarded call's report, says
+    /// where it went: the message's destination, laid over the call's.
+    #[test]
+    fn the_message_s_destination_is_where_the_call_went() {
+        let transferred_to = |message: serde_json::Value| match parse(message).unwrap().kind {
+            EventKind::StatusChanged { call, .. } => call.and_then(|c| c.transferred_to),
+            EventKind::Ended { call } => call.transferred_to,
+            other => panic!("{other:?}"),
+        };
+        let forwarding = json!({"message": {"type": "status-update", "status": "forwarding",
+            "destination": {"type": "number", "number": "+16175550199"},
+            "call": {"id": "c1", "destination": {"type": "number", "number": "+1"}}}});
+        assert_eq!(transferred_to(forwarding).as_deref(), Some("+16175550199"));
+        let report = json!({"message": {"type": "end-of-call-report",
+            "endedReason": "assistant-forwarded-call",
+            "destination": {"type": "sip", "sipUri": "sip:desk@example.com"},
+            "call": {"id": "c1"}}});
+        assert_eq!(
+            transferred_to(report).as_deref(),
+            Some("sip:desk@example.com")
+        );
+        // A report naming none keeps the call's.
+        let kept = json!({"message": {"type": "end-of-call-report", "endedReason": "assistant-forwarded-call",
+            "call": {"id": "c1", "destination": {"type": "number", "number": "+16175550100"}}}});
+        assert_eq!(transferred_to(kept).as_deref(), Some("+16175550100"));
     }
 
     #[test]

@@ -137,6 +137,10 @@ pub(crate) struct Call<'a> {
     pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) name: Option<Text<'a>>,
+    /// Where the call was transferred (`{type: "number", number}`, `{type: "sip",
+    /// sipUri}`), kept raw: a shape the docs do not give fails nothing.
+    #[serde(borrow)]
+    pub(crate) destination: Option<&'a RawValue>,
     /// USD.
     #[serde(default, deserialize_with = "amount")]
     pub(crate) cost: Option<f64>,

@@ -295,6 +295,45 @@ pub fn read_direction(call: &mut Call, field: &str, value: Option<&str>) -> Opti
     direction
 }
 
+/// Where a call was transferred, from a vendor's destination at `field`: a string as it
+/// is (Retell's call field), or an object's `number`, else its `sipUri` / `sip_uri`
+/// (Vapi's `{type: "number", number}` and `{type: "sip", sipUri}`, Retell's transfer
+/// events' `{number, extension}`). `null`, a blank string or an object naming neither is
+/// none; any other value is none with a warning on `call`.
+///
+/// ```
+/// use serde_json::json;
+/// use voiceport_core::adapter::read_destination;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+///
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Vapi);
+/// let sip = json!({"type": "sip", "sipUri": "sip:desk@pbx.example.com"});
+/// assert_eq!(read_destination(&mut call, "destination", &sip).as_deref(), Some("sip:desk@pbx.example.com"));
+/// assert_eq!(read_destination(&mut call, "destination", &json!(12)), None);
+/// assert_eq!(call.warnings.len(), 1);
+/// ```
+pub fn read_destination(call: &mut Call, field: &str, value: &Value) -> Option<String> {
+    let text = |value: Option<&Value>| match value {
+        Some(Value::String(text)) if !text.trim().is_empty() => Some(text.clone()),
+        _ => None,
+    };
+    match value {
+        Value::Null => None,
+        Value::String(_) => text(Some(value)),
+        Value::Object(fields) => text(fields.get("number"))
+            .or_else(|| text(fields.get("sipUri")))
+            .or_else(|| text(fields.get("sip_uri"))),
+        other => {
+            call.warn(
+                field,
+                shorten(&other.to_string()),
+                "not a number or SIP destination",
+            );
+            None
+        }
+    }
+}
+
 /// At most 80 characters of a vendor value, for a warning.
 pub fn shorten(text: &str) -> String {
     match text.char_indices().nth(80) {

@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, field_path, finite, non_empty, parse_time, read_amount, read_direction, read_id,
-    recent_epoch_millis, recording_at, shorten, value_text,
+    check_call, field_path, finite, non_empty, parse_time, read_amount, read_destination,
+    read_direction, read_id, recent_epoch_millis, recording_at, shorten, value_text,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -79,6 +79,9 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
         in_voicemail: analysis.in_voicemail == Some(true),
     });
     call.vendor_status = wire.call_status.map(|s| s.as_str().to_owned());
+    if let Some(destination) = &wire.transfer_destination {
+        call.transferred_to = read_destination(&mut call, "transfer_destination", destination);
+    }
     call.kind = match wire.call_type {
         Some(wire::CallType::PhoneCall) | None => CallKind::Phone,
         Some(wire::CallType::WebCall) => CallKind::Web,
@@ -738,5 +741,28 @@ mod tests {
         );
         assert_eq!(call.status, CallStatus::Unknown);
         assert_eq!(call.agent, None);
+    }
+    #[test]
+    fn a_transferred_call_says_where_it_went() {
+        let mapped = |destination: Value| {
+            let call = map(wire_call(
+                json!({"call_id": "call_1", "call_status": "ended",
+                "disconnection_reason": "call_transfer", "transfer_destination": destination}),
+            ));
+            (call.transferred_to, call.warnings.len())
+        };
+        assert_eq!(
+            mapped(json!("+16175550199")),
+            (Some("+16175550199".into()), 0)
+        );
+        let sip = "sip:desk@pbx.example.com;transport=tls";
+        assert_eq!(mapped(json!(sip)), (Some(sip.into()), 0));
+        assert_eq!(mapped(Value::Null), (None, 0));
+        // The transfer events' object form, should a call carry it.
+        assert_eq!(
+            mapped(json!({"number": "+16175550199", "extension": "12"})),
+            (Some("+16175550199".into()), 0)
+        );
+        assert_eq!(mapped(json!(42)), (None, 1));
     }
 }

@@ -13,8 +13,8 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, finite, non_blank, parse_time, read_amount, read_id, read_time,
-    recent_epoch_millis, recording_at, try_decode_call_with,
+    AnyJson, Text, check_call, finite, non_blank, parse_time, read_amount, read_destination,
+    read_id, read_time, recent_epoch_millis, recording_at, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -134,6 +134,11 @@ pub(crate) fn map_call_at(
         .and_then(|m| non_blank(m.as_str()));
     call.end_reason =
         (call.end_reason.take()).map(|reason| reason.with_message(message.map(str::to_owned)));
+    if let Some(raw) = wire.destination {
+        // Read leniently: a shape the docs do not give is a warning, not a failed call.
+        let value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+        call.transferred_to = read_destination(&mut call, &field_path(at, "destination"), &value);
+    }
     call.vendor_status = wire.status.take().map(|status| match status {
         wire::Status::Other(text) => text,
         known => known.as_str().to_owned(),
@@ -938,6 +943,41 @@ mod tests {
         assert_eq!(chat.kind, CallKind::Chat);
         let ws = map_call(wire_call(json!({"id": "c", "type": "vapi.websocketCall"})));
         assert_eq!(ws.kind, CallKind::Web);
+    }
+
+    #[test]
+    fn the_destination_is_its_number_else_its_sip_uri() {
+        let transferred = |destination: serde_json::Value| {
+            let call = map_call(wire_call(json!({"id": "c", "destination": destination})));
+            (call.transferred_to, call.warnings.len())
+        };
+        assert_eq!(
+            transferred(json!({"type": "number", "number": "+16175550100", "extension": "12"})),
+            (Some("+16175550100".into()), 0)
+        );
+        assert_eq!(
+            transferred(json!({"type": "sip", "sipUri": "sip:desk@pbx.example.com"})),
+            (Some("sip:desk@pbx.example.com".into()), 0)
+        );
+        // Nothing to say, said three ways: no warning.
+        for nothing in [
+            json!(null),
+            json!({}),
+            json!({"type": "number", "number": " "}),
+        ] {
+            assert_eq!(transferred(nothing.clone()), (None, 0), "{nothing}");
+        }
+        // A bare number is taken as it is; a shape naming nothing is dropped, and said.
+        assert_eq!(
+            transferred(json!("+16175550100")),
+            (Some("+16175550100".into()), 0)
+        );
+        let odd = map_call(wire_call(json!({"id": "c", "destination": [1]})));
+        assert_eq!(odd.transferred_to, None);
+        let warned: Vec<_> = (odd.warnings.iter())
+            .map(|w| (w.field.as_str(), w.value.as_str()))
+            .collect();
+        assert_eq!(warned, [("destination", "[1]")]);
     }
 
     #[test]
