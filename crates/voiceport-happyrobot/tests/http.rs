@@ -222,14 +222,7 @@ async fn list_calls_applies_client_side_filters() {
 async fn a_server_ignoring_skip_ends_a_walk_whose_filter_empties_every_page() {
     let api = api().await;
     let page = json!({"calls": [{"id": "a"}, {"id": "b"}]}).to_string();
-    api.on("GET", "/calls")
-        .respond_with(json_response(200, &page))
-        .up_to_n_times(50)
-        .mount(&api.server)
-        .await;
-    api.on("GET", "/calls")
-        .respond_with(json_response(500, "{}"))
-        .mount(&api.server)
+    api.answer_then_fail("GET", "/calls", json_response(200, &page), 50)
         .await;
     let query = CallQuery {
         page_size: Some(2),

@@ -284,14 +284,7 @@ async fn a_server_ignoring_the_pagination_key_ends_a_walk_whose_filter_empties_e
         page["pagination_key"] = json!(format!("key-{}", served.fetch_add(1, Ordering::Relaxed)));
         json_response(200, &page.to_string())
     };
-    api.on("POST", "/v3/list-calls")
-        .respond_with(fresh_key)
-        .up_to_n_times(50)
-        .mount(&api.server)
-        .await;
-    api.on("POST", "/v3/list-calls")
-        .respond_with(json_response(500, "{}"))
-        .mount(&api.server)
+    api.answer_then_fail("POST", "/v3/list-calls", fresh_key, 50)
         .await;
     let query = CallQuery {
         search: Some("nothing on the page says this".into()),

@@ -141,15 +141,8 @@ async fn a_server_ignoring_the_page_number_ends_a_walk_whose_filter_empties_ever
     page["current_page"] = serde_json::Value::Null;
     page["total_pages"] = json!(4_000_000_000u64);
     let api = api().await;
-    api.on("GET", "/calls")
-        .respond_with(json_response(200, &page.to_string()))
-        .up_to_n_times(50)
-        .mount(&api.server)
-        .await;
-    api.on("GET", "/calls")
-        .respond_with(json_response(500, "{}"))
-        .mount(&api.server)
-        .await;
+    let answer = json_response(200, &page.to_string());
+    api.answer_then_fail("GET", "/calls", answer, 50).await;
     let config = api.config().with_option("paging", "page");
     let rounded = Rounded::from_config(&config).unwrap();
     let query = CallQuery {

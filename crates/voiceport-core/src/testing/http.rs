@@ -116,6 +116,26 @@ impl VendorApi {
             .await;
     }
 
+    /// Answers `method` `tail` with `answer` to the first `times` requests, then 500 to
+    /// every other: a walk that never stops fails on the 500 instead of hanging the test.
+    pub async fn answer_then_fail(
+        &self,
+        verb: &str,
+        tail: &str,
+        answer: impl wiremock::Respond + 'static,
+        times: u64,
+    ) {
+        self.on(verb, tail)
+            .respond_with(answer)
+            .up_to_n_times(times)
+            .mount(&self.server)
+            .await;
+        self.on(verb, tail)
+            .respond_with(json_response(500, "{}"))
+            .mount(&self.server)
+            .await;
+    }
+
     /// The first `method` `tail` is answered 503 (an answer lost after the request may
     /// have been applied), before any other mock on it; the next go to the other mocks.
     pub async fn lose_first_answer(&self, verb: &str, tail: &str) {
