@@ -724,10 +724,11 @@ impl<'a> Suite<'a> {
     }
 
     /// `server_paging`, `default_page_size` and `max_page_size`: a page asked for 7 calls,
-    /// one asked for no size and one asked for one more than the maximum hold at most that
-    /// many (the guard cuts the last to the maximum), and exactly that many where more
-    /// follow on an account whose calls are known; without server paging, one page holds
-    /// every call. A size is checked only where the account holds more calls than it.
+    /// one asked for no size and one asked for one more than the maximum hold at most the
+    /// size the guard sends for each (7 within the maximum, the default, the maximum),
+    /// and exactly that many where more follow on an account whose calls are known;
+    /// without server paging, one page holds every call. A size is checked only where
+    /// the account holds more calls than it (else the case is not run).
     async fn page_sizes(&self) -> Check {
         let sized = |size: Option<u32>| CallQuery {
             page_size: size,
@@ -755,53 +756,59 @@ impl<'a> Suite<'a> {
             }
             return Ok(Outcome::Unsupported);
         }
-        let (default, max) = (self.caps.default_page_size, self.caps.max_page_size);
+        let over_max = self.caps.max_page_size.checked_add(1);
         let mut unchecked = Vec::new();
-        for (what, asked, holds_at_most) in [
-            ("a page asked for 7 calls", Some(7), 7),
-            ("a page asked for no size", None, default),
-            (
-                "a page asked for more than the maximum",
-                max.checked_add(1),
-                max,
-            ),
+        for (what, asked) in [
+            ("a page asked for 7 calls", Some(7)),
+            ("a page asked for no size", None),
+            ("a page asked for more than the maximum", over_max),
         ] {
+            let query = sized(asked);
+            // What the guard sends: the size asked, within 1 and the maximum.
+            let sent = usize::try_from(self.caps.page_size(&query)).unwrap_or(usize::MAX);
             let page = match asked {
                 Some(7) => small.clone(),
-                _ => list(sized(asked)).await?,
+                _ => list(query).await?,
             };
             let held = page.calls.len();
-            let at_most = usize::try_from(holds_at_most).unwrap_or(usize::MAX);
-            ensure!(held <= at_most, "{what} holds {held} calls, over {at_most}");
             if page.next.is_none() {
+                ensure!(
+                    held <= sent,
+                    "{what} holds {held} calls, over the {sent} sent, and points to no other: the vendor ignores the size (declared server_paging)"
+                );
                 // The account fits in the page: nothing says what a full one holds.
                 ensure!(
-                    expected.is_none_or(|n| n <= at_most),
+                    expected.is_none_or(|n| n <= sent),
                     "{what} holds {held} of the {} calls, yet points to no other",
                     expected.unwrap_or_default()
                 );
-                unchecked.push(at_most);
+                unchecked.push(sent);
                 continue;
             }
             ensure!(
-                held == at_most || expected.is_none(),
-                "{what} holds {held} calls, not {at_most}, and points to another"
+                held <= sent,
+                "{what} holds {held} calls, over the {sent} sent"
+            );
+            ensure!(
+                held == sent || expected.is_none(),
+                "{what} holds {held} calls, not the {sent} sent, and points to another"
             );
         }
         if let Some(&smallest) = unchecked.iter().min() {
-            let why = format!(
+            return not_run(&format!(
                 "the account holds no more than {smallest} calls: pages of that size and over were not checked"
-            );
-            return self.call_missing_or(why, expected.is_some_and(|n| n > smallest));
+            ));
         }
         Ok(Outcome::Passed)
     }
 
-    /// `client_side_filtering`: listings filtered on values the account holds (each
-    /// direction, kind and status the first listing shows), up to 20 pages of 10 each,
-    /// look for a page holding fewer calls than asked that points to another, which only
-    /// filtering after the fetch gives. Declared, one must come (where the account's calls
-    /// are known; else the case is not run without one); not declared, none may.
+    /// `client_side_filtering`: listings on one filter each, with a value the first
+    /// listing shows (each direction, kind and status, and the value every other filter
+    /// case uses), up to 20 pages each of the size the guard sends for 10, look for a page
+    /// holding fewer calls than that which points to another: only filtering after the
+    /// fetch gives one. Declared, one must come, else the case is not run (the account's
+    /// values may all be filtered by the vendor, or fill every page); not declared, none
+    /// may.
     async fn filtering_after_the_fetch(&self) -> Check {
         let sized = CallQuery {
             page_size: Some(10),
@@ -810,39 +817,42 @@ impl<'a> Suite<'a> {
         if !self.caps.list_calls {
             return unsupported(self.provider.list_calls(&sized).await);
         }
+        let full = usize::try_from(self.caps.page_size(&sized)).unwrap_or(usize::MAX);
         let mut queries = Vec::new();
-        for call in &self.sample {
-            let candidates = [
-                (
-                    Filter::Direction,
-                    call.direction.map(|d| CallQuery {
-                        direction: Some(d),
-                        ..sized.clone()
-                    }),
-                ),
-                (
-                    Filter::Kind,
-                    Some(CallQuery {
-                        kind: Some(call.kind.clone()),
-                        ..sized.clone()
-                    }),
-                ),
-                (
-                    Filter::Statuses,
-                    Some(CallQuery {
-                        statuses: vec![call.status],
-                        ..sized.clone()
-                    }),
-                ),
-            ];
-            for (filter, query) in candidates {
-                if let Some(query) = query
-                    && self.caps.supports_filter(filter)
-                    && !queries.contains(&query)
-                {
-                    queries.push(query);
-                }
+        let mut add = |filter: Filter, query: Option<CallQuery>| {
+            if let Some(query) = query
+                && self.caps.supports_filter(filter)
+                && !queries.contains(&query)
+            {
+                queries.push(query);
             }
+        };
+        for call in &self.sample {
+            let direction = (call.direction).map(|d| CallQuery {
+                direction: Some(d),
+                ..sized.clone()
+            });
+            add(Filter::Direction, direction);
+            let kind = CallQuery {
+                kind: Some(call.kind.clone()),
+                ..sized.clone()
+            };
+            add(Filter::Kind, Some(kind));
+            let status = CallQuery {
+                statuses: vec![call.status],
+                ..sized.clone()
+            };
+            add(Filter::Statuses, Some(status));
+        }
+        for &filter in Filter::ALL {
+            if filter == Filter::Sort {
+                continue;
+            }
+            let query = (self.filter_query(filter)).map(|(query, _)| CallQuery {
+                page_size: sized.page_size,
+                ..query
+            });
+            add(filter, query);
         }
         let mut short = None;
         'queries: for mut query in queries {
@@ -850,7 +860,7 @@ impl<'a> Suite<'a> {
                 let page = (self.provider.list_calls(&query).await)
                     .map_err(|e| failed("list_calls", e))?;
                 let Some(next) = page.next else { break };
-                if page.calls.len() < 10 {
+                if page.calls.len() < full {
                     short = Some(format!(
                         "a page of {} calls filtered by {:?} points to another",
                         page.calls.len(),
@@ -863,24 +873,13 @@ impl<'a> Suite<'a> {
         }
         match (self.caps.client_side_filtering, short) {
             (true, Some(_)) => Ok(Outcome::Passed),
-            (true, None) => self.call_missing_or(
-                "no filtered page came back short: nothing showed filtering after the fetch"
-                    .to_owned(),
-                self.seeded(),
-            ),
+            (true, None) => not_run(&self.no_call(
+                "no filtered page came back short: nothing showed filtering after the fetch",
+            )),
             (false, None) => Ok(Outcome::Unsupported),
             (false, Some(short)) => Err(format!(
                 "declared filtering on the vendor's side, yet {short}, as filtering after the fetch does"
             )),
-        }
-    }
-
-    /// `why` as a failure where `should_have` (the account's known calls should have
-    /// allowed the check), else as not run.
-    fn call_missing_or(&self, why: String, should_have: bool) -> Check {
-        match should_have {
-            true => Err(why),
-            false => Ok(Outcome::NotRun(why)),
         }
     }
 
@@ -1510,8 +1509,8 @@ impl<'a> Suite<'a> {
 /// `everything` (the whole account) that surely matches: a provider sending only part of
 /// a filter (the first of two statuses) returns nothing wrong, only too little. What a
 /// search matches is the vendor's to say, and a call lacking the field filtered on may go
-/// either way; a time range takes a call only when every time it has is in the range, as
-/// the vendor filters on one of them.
+/// either way; a time range takes a call only when it has the time the vendor filters on
+/// ([`Capabilities::time_range_on_start`]) and every time it has is in the range.
 fn every_match_returned(
     query: &CallQuery,
     filter: Filter,
@@ -1523,9 +1522,15 @@ fn every_match_returned(
         return Ok(());
     }
     let returned: HashSet<&CallId> = returned.iter().map(|c| &c.id).collect();
+    // The time the vendor filters on must be there, and every time in range.
     let in_range = |call: &Call| {
-        (call.created_at.into_iter().chain(call.started_at))
-            .all(|at| query.in_time_range(Some(at), call.ended_at))
+        let filtered_on = match caps.time_range_on_start {
+            true => call.started_at,
+            false => call.created_at,
+        };
+        filtered_on.is_some()
+            && (call.created_at.into_iter().chain(call.started_at))
+                .all(|at| query.in_time_range(Some(at), call.ended_at))
     };
     let missing: Vec<&CallId> = everything
         .iter()

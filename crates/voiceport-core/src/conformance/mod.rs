@@ -69,8 +69,12 @@ pub trait Environment: Send + Sync {
         false
     }
 
-    /// How many calls the account holds, when known: a full walk must see exactly these.
-    /// Known data also means every filter case must return calls.
+    /// How many calls the account holds, when known (a seeded account no one else uses,
+    /// like the sandbox's): a full walk must see exactly these. Known data also means the
+    /// suite reads the whole account before any case dials, and then that every filter
+    /// case must return calls, and every call that matches (so the calls must not change
+    /// meanwhile), and that a page that points to another holds exactly the size sent.
+    /// `None` (the default) on a live account.
     fn expected_calls(&self, kind: ProviderKind) -> Option<usize> {
         let _ = kind;
         None
