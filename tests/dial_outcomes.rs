@@ -69,7 +69,11 @@ async fn every_vendor_ends_a_dial_as_its_last_digit_says() {
             );
             let expected =
                 (status == CallStatus::Transferred && says_where).then_some("+16285550188");
-            assert_eq!(call.transferred_to.as_deref(), expected, "{kind} {digit}");
+            assert_eq!(
+                call.transfer_destination.as_deref(),
+                expected,
+                "{kind} {digit}"
+            );
         }
     }
 }

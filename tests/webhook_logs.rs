@@ -235,14 +235,14 @@ async fn secrets_never_reach_logs_or_debug() {
     )
     .unwrap();
     let _ = Receiver::builder(&sharing).channel(1).unwrap();
-    let shared_line = line_of("share a webhook secret").expect("the shared secret is warned of");
+    let shared_line = line_of("with the same secret").expect("the shared secret is warned of");
     assert!(
         shared_line.contains("provider=east") && shared_line.contains("other=west"),
         "{shared_line}"
     );
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     assert_eq!(
-        logs.matches("share a webhook secret").count(),
+        logs.matches("with the same secret").count(),
         1,
         "only east and west share: {logs}"
     );

@@ -585,7 +585,7 @@ impl ReceiverBuilder<'_> {
                     .verifier
                     .shares_secret_with(&other_endpoint.verifier)
                 {
-                    tracing::warn!(provider = %name, other = %other, "two providers share a webhook secret: a delivery to either is accepted by both; give each its own");
+                    tracing::warn!(provider = %name, other = %other, "two providers verify webhooks with the same secret: a delivery made for one can be made to pass the other's check; give each its own where the vendor allows (Retell signs with the account's key)");
                 }
             }
         }

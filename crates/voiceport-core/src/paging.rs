@@ -94,7 +94,8 @@ pub struct CallPage {
     /// answers the same page under ever new cursors is told apart so even when the filter
     /// keeps none of its calls. `None` (a page built by hand, a provider that does not say):
     /// the walk compares [`calls`](Self::calls). Not serialized: it means something only
-    /// to the walk that read the page.
+    /// to the walk that read the page. Compared by `==` (as a call's vendor payload is), so
+    /// that a decoded page is not equal to its JSON read back.
     #[serde(skip)]
     pub vendor_ids: Option<PageIds>,
 }
@@ -165,8 +166,9 @@ impl PageIds {
 /// is not yielded ([`SeenCursors::read_page`]): the calls it sent, compared even when a
 /// filter applied client-side kept none of them ([`CallPage::vendor_ids`]). The walk
 /// remembers every cursor it has followed as a fixed-size digest ([`SeenCursors`]: 32
-/// bytes per page, whatever the cursor's length), and refuses a next cursor whose token is longer than
-/// [`MAX_CURSOR_TOKEN_BYTES`] ([`Error::cursor_too_long`], after the page that named it).
+/// bytes per page, whatever the cursor's length), and refuses a next cursor whose token
+/// is longer than [`MAX_CURSOR_TOKEN_BYTES`] ([`Error::cursor_too_long`], after the page
+/// that named it).
 ///
 /// `provider` is a reference (the stream borrows it) or an owning handle such as the
 /// `Arc<dyn VoiceProvider>` that `connect` returns (the stream is then `'static`, to keep

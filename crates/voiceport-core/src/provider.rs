@@ -344,8 +344,9 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// A look that fails with an error [worth trying again](Error::is_retryable) (a
     /// vendor's 5xx or 429, a timeout, a dropped connection, once the HTTP client's own
     /// retries are spent) does not end the wait: the next poll looks again, no sooner than
-    /// a 429's `Retry-After` (one asking for a pause past the deadline ends the wait with
-    /// that 429 at once, as no look is left that it allows). The third such failure in a
+    /// the failure's `Retry-After` (a 429's or a 503's; one asking for a pause past the
+    /// deadline ends the wait with that failure at once, as no look is left that it
+    /// allows). The third such failure in a
     /// row ends it with that error (a vendor that keeps failing is said at
     /// once, not at the deadline), and so does one at the deadline. Any other error (the
     /// call not found, a wrong key) ends it at once.
@@ -401,8 +402,8 @@ pub trait VoiceProviderExt: VoiceProvider {
                 {
                     failed_in_a_row += 1;
                     pause = error.retry_after().map_or(poll, |asked| asked.max(poll));
-                    // A vendor asking for a pause past the deadline is not asked again
-                    // before it: the wait ends with what it answered.
+                    // A vendor asking for a pause (429, 503) past the deadline is not
+                    // asked again before it: the wait ends with what it answered.
                     let asked_until = error.retry_after().and_then(|asked| now.checked_add(asked));
                     if let (Some(until), Some(deadline)) = (asked_until, deadline)
                         && until > deadline

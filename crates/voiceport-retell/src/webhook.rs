@@ -210,14 +210,15 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
                 // Unreadable, yet still what tells this leg from another.
                 (None, end) => end.map(canonical_json),
             };
-            // This transfer's destination (an object at the top), over the call's.
-            if let Some(destination) = &delivery.transfer_destination {
-                let to = read_destination(&mut call, "transfer_destination", destination);
-                call.transferred_to = to.or(call.transferred_to.take());
-            }
             // The delivery says more than its call (`transfer_destination`,
             // `transfer_option` at the top): the call keeps all of it.
             keep_whole_delivery(&mut call, "call", body);
+            // This transfer's destination (an object at the top), over the call's; read
+            // after the call's warnings moved under `call.`, so that its own is at the top.
+            if let Some(destination) = &delivery.transfer_destination {
+                let to = read_destination(&mut call, "transfer_destination", destination);
+                call.transfer_destination = to.or(call.transfer_destination.take());
+            }
             let mut parsed = transfer(event, call);
             // Retell's advice: a transfer event is identified by the call and where it
             // transfers to (a call can be transferred more than once); an ended leg, which
@@ -447,6 +448,22 @@ mod tests {
     }
 
     #[test]
+    fn a_transfer_event_s_unreadable_destination_is_warned_of_where_it_is() {
+        let body = json!({"event": "transfer_started", "transfer_destination": 5,
+            "call": {"call_id": ID, "call_status": "ongoing", "transfer_destination": "+16175550199"}});
+        let EventKind::StatusChanged {
+            call: Some(call), ..
+        } = parse(body).unwrap().kind
+        else {
+            panic!("not a status change")
+        };
+        // The call's own destination stands; the top-level one is warned of at the top.
+        assert_eq!(call.transfer_destination.as_deref(), Some("+16175550199"));
+        let warned: Vec<&str> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(warned, ["transfer_destination"]);
+    }
+
+    #[test]
     fn transfer_events_are_status_changes() {
         let ongoing = json!({"call_id": ID, "call_status": "ongoing"});
         let status = |event: &str, call: &Value| {
@@ -470,7 +487,9 @@ mod tests {
                 } => {
                     assert_eq!(vendor_status.as_deref(), Some("ongoing"));
                     // The event's destination (an object at the top) is where it went.
-                    let to = call.as_ref().and_then(|c| c.transferred_to.as_deref());
+                    let to = call
+                        .as_ref()
+                        .and_then(|c| c.transfer_destination.as_deref());
                     assert_eq!(to, Some("+16175550199"), "{event}");
                 }
                 other => panic!("{event}: {other:?}"),

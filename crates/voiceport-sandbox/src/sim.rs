@@ -396,4 +396,26 @@ mod tests {
         assert_eq!(view.ended_at, Some(call.created_at + rang));
         assert_eq!(view.started_at, None);
     }
+
+    /// A call that lasts until it is ended talks on long after the timing's talk, and
+    /// ends for its maximum duration ten minutes after it was answered.
+    #[test]
+    fn a_lasting_call_ends_at_its_maximum_duration() {
+        let timing = Timing::default();
+        let now = Instant::now();
+        let mut call = SimCall::sample("c", Phase::Queued);
+        let view_after = |call: &mut SimCall, ago: Duration| {
+            call.lifecycle = Lifecycle::Live {
+                dialed: now.checked_sub(ago).unwrap_or(now),
+                outcome: Outcome::MaxDuration,
+            };
+            call.created_at = Utc::now() - TimeDelta::from_std(ago).unwrap_or_default();
+            call.view(now, &timing)
+        };
+        let talking = view_after(&mut call, Duration::from_secs(300));
+        assert_eq!(talking.phase, Phase::InProgress);
+        let over = view_after(&mut call, Duration::from_secs(601));
+        assert_eq!(over.phase, Phase::Ended(Outcome::MaxDuration));
+        assert_eq!(over.duration_secs, Some(LASTING_TALK.as_secs_f64()));
+    }
 }

@@ -32,7 +32,9 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, Text, call_id_field, canonical_raw, non_blank};
+use voiceport_core::adapter::{
+    AnyJson, Text, call_id_field, canonical_raw, non_blank, read_destination,
+};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -413,7 +415,6 @@ fn report_event<'a>(
         ("cost", report.cost.is_some()),
         ("costBreakdown", report.cost_breakdown.is_some()),
         ("costs", report.costs.is_some()),
-        ("destination", report.destination.is_some()),
     ];
     // The call (a kilobyte) is laid over and mapped where it is, never moved.
     let mut merged = stale.unwrap_or_default();
@@ -433,6 +434,13 @@ fn report_event<'a>(
                 }
             }
         }
+    }
+    // Where a forwarding (or a forwarded call's report) sends the call, when the message
+    // names it: over the call's, which an unreadable one leaves as it was.
+    if let Some(raw) = report.destination {
+        let value = serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
+        let to = read_destination(&mut call, &field_path(at, "destination"), &value);
+        call.transfer_destination = to.or(call.transfer_destination.take());
     }
     call.set_vendor_payload(whole.payload());
     let event = if ended {
@@ -509,8 +517,6 @@ fn lay_over<'a>(
         fresher(&mut customer.name, fresh.name);
     }
     fresher(&mut call.phone_number, report.phone_number.take());
-    // Where a forwarding (or a forwarded call's report) sends the call.
-    fresher(&mut call.destination, report.destination);
 
     let mut artifact = report.artifact.take().unwrap_or_default();
     let summary = report.analysis.as_ref().and_then(|a| a.summary.clone());
@@ -836,27 +842,55 @@ mod tests {
     /// where it went: the message's destination, laid over the call's.
     #[test]
     fn the_message_s_destination_is_where_the_call_went() {
-        let transferred_to = |message: serde_json::Value| match parse(message).unwrap().kind {
-            EventKind::StatusChanged { call, .. } => call.and_then(|c| c.transferred_to),
-            EventKind::Ended { call } => call.transferred_to,
+        let transfer_destination = |message: serde_json::Value| match parse(message).unwrap().kind {
+            EventKind::StatusChanged { call, .. } => call.and_then(|c| c.transfer_destination),
+            EventKind::Ended { call } => call.transfer_destination,
             other => panic!("{other:?}"),
         };
         let forwarding = json!({"message": {"type": "status-update", "status": "forwarding",
             "destination": {"type": "number", "number": "+16175550199"},
             "call": {"id": "c1", "destination": {"type": "number", "number": "+1"}}}});
-        assert_eq!(transferred_to(forwarding).as_deref(), Some("+16175550199"));
+        assert_eq!(
+            transfer_destination(forwarding).as_deref(),
+            Some("+16175550199")
+        );
         let report = json!({"message": {"type": "end-of-call-report",
             "endedReason": "assistant-forwarded-call",
             "destination": {"type": "sip", "sipUri": "sip:desk@example.com"},
             "call": {"id": "c1"}}});
         assert_eq!(
-            transferred_to(report).as_deref(),
+            transfer_destination(report).as_deref(),
             Some("sip:desk@example.com")
         );
-        // A report naming none keeps the call's.
+        // A report naming none, or one it cannot read, keeps the call's; the one it cannot
+        // read is warned of at its own path.
+        let call = json!({"id": "c1", "destination": {"type": "number", "number": "+16175550100"}});
         let kept = json!({"message": {"type": "end-of-call-report", "endedReason": "assistant-forwarded-call",
-            "call": {"id": "c1", "destination": {"type": "number", "number": "+16175550100"}}}});
-        assert_eq!(transferred_to(kept).as_deref(), Some("+16175550100"));
+            "call": call}});
+        assert_eq!(transfer_destination(kept).as_deref(), Some("+16175550100"));
+        for unread in [
+            json!({}),
+            json!({"type": "assistant", "assistantName": "Billing"}),
+            json!(7),
+        ] {
+            let message = json!({"message": {"type": "end-of-call-report", "endedReason": "assistant-forwarded-call",
+                "destination": unread, "call": call}});
+            let EventKind::Ended { call: ended } = parse(message).unwrap().kind else {
+                panic!("not an end")
+            };
+            assert_eq!(
+                ended.transfer_destination.as_deref(),
+                Some("+16175550100"),
+                "{unread}"
+            );
+            let warned: Vec<&str> = ended.warnings.iter().map(|w| w.field.as_str()).collect();
+            let expected: &[&str] = if unread.is_number() {
+                &["message.destination"]
+            } else {
+                &[]
+            };
+            assert_eq!(warned, expected, "{unread}");
+        }
     }
 
     #[test]

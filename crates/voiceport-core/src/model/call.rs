@@ -48,11 +48,13 @@ pub struct Call {
     pub vendor_status: Option<String>,
     /// Why the call ended, where known.
     pub end_reason: Option<EndReason>,
-    /// Where the call was transferred or forwarded (a number as the vendor gives it, or a
-    /// SIP URI), where the vendor says: Vapi's and Voicebot Studio's `destination`,
-    /// Retell's `transfer_destination`. Left out of the normalized JSON when unknown.
+    /// Where the vendor says the call was transferred or forwarded (a number as the
+    /// vendor gives it, or a SIP URI): Vapi's and Voicebot Studio's `destination`, Retell's
+    /// `transfer_destination`. A transfer that was only attempted names it too (an operator
+    /// busy, a transfer cancelled): the status and end reason say how it went. Left out
+    /// of the normalized JSON when unknown.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub transferred_to: Option<String>,
+    pub transfer_destination: Option<String>,
     /// The calling number (E.164 as the vendor gives it).
     pub from: Option<String>,
     /// The called number (E.164 as the vendor gives it).
@@ -122,7 +124,7 @@ impl Call {
             status: CallStatus::Unknown,
             vendor_status: None,
             end_reason: None,
-            transferred_to: None,
+            transfer_destination: None,
             from: None,
             to: None,
             customer_name: None,

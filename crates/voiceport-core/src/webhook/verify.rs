@@ -364,8 +364,9 @@ impl Verifier {
     }
 
     /// Whether `other` checks deliveries with the same secret (compared in constant
-    /// time): a delivery one accepts, the other accepts too, so that one replayed to the
-    /// other provider's endpoint passes, unknown to that provider's de-duplication window.
+    /// time): a delivery made for one can be made to pass the other's check (replayed to
+    /// the other provider's endpoint, in that scheme's form), unknown to that provider's
+    /// de-duplication window.
     /// The receiver warns of such pairs when it starts. `false` where either has no secret.
     pub fn shares_secret_with(&self, other: &Verifier) -> bool {
         match (self.secret_bytes(), other.secret_bytes()) {

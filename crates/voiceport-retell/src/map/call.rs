@@ -80,7 +80,8 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     });
     call.vendor_status = wire.call_status.map(|s| s.as_str().to_owned());
     if let Some(destination) = &wire.transfer_destination {
-        call.transferred_to = read_destination(&mut call, "transfer_destination", destination);
+        call.transfer_destination =
+            read_destination(&mut call, "transfer_destination", destination);
     }
     call.kind = match wire.call_type {
         Some(wire::CallType::PhoneCall) | None => CallKind::Phone,
@@ -749,7 +750,7 @@ mod tests {
                 json!({"call_id": "call_1", "call_status": "ended",
                 "disconnection_reason": "call_transfer", "transfer_destination": destination}),
             ));
-            (call.transferred_to, call.warnings.len())
+            (call.transfer_destination, call.warnings.len())
         };
         assert_eq!(
             mapped(json!("+16175550199")),

@@ -137,7 +137,8 @@ pub(crate) fn map_call_at(
     if let Some(raw) = wire.destination {
         // Read leniently: a shape the docs do not give is a warning, not a failed call.
         let value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-        call.transferred_to = read_destination(&mut call, &field_path(at, "destination"), &value);
+        call.transfer_destination =
+            read_destination(&mut call, &field_path(at, "destination"), &value);
     }
     call.vendor_status = wire.status.take().map(|status| match status {
         wire::Status::Other(text) => text,
@@ -949,7 +950,7 @@ mod tests {
     fn the_destination_is_its_number_else_its_sip_uri() {
         let transferred = |destination: serde_json::Value| {
             let call = map_call(wire_call(json!({"id": "c", "destination": destination})));
-            (call.transferred_to, call.warnings.len())
+            (call.transfer_destination, call.warnings.len())
         };
         assert_eq!(
             transferred(json!({"type": "number", "number": "+16175550100", "extension": "12"})),
@@ -973,7 +974,7 @@ mod tests {
             (Some("+16175550100".into()), 0)
         );
         let odd = map_call(wire_call(json!({"id": "c", "destination": [1]})));
-        assert_eq!(odd.transferred_to, None);
+        assert_eq!(odd.transfer_destination, None);
         let warned: Vec<_> = (odd.warnings.iter())
             .map(|w| (w.field.as_str(), w.value.as_str()))
             .collect();
