@@ -830,7 +830,9 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     Ok(())
 }
 
-pub(crate) const CSV_COLUMNS: [&str; 12] = [
+/// The CSV export's columns; later ones are added at the end, so that a reader by
+/// position keeps working.
+pub(crate) const CSV_COLUMNS: [&str; 14] = [
     "id",
     "provider",
     "status",
@@ -843,6 +845,8 @@ pub(crate) const CSV_COLUMNS: [&str; 12] = [
     "summary",
     "tags",
     "cost",
+    "end_reason",
+    "transfer_destination",
 ];
 
 pub(crate) fn csv_row(call: &voiceport::Call) -> String {
@@ -867,6 +871,11 @@ pub(crate) fn csv_row(call: &voiceport::Call) -> String {
             .and_then(|c| c.total)
             .map(|t| t.to_string())
             .unwrap_or_default(),
+        call.end_reason
+            .as_ref()
+            .map(|r| r.category.as_str().to_owned())
+            .unwrap_or_default(),
+        call.transfer_destination.clone().unwrap_or_default(),
     ];
     fields
         .iter()

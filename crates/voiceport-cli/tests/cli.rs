@@ -499,6 +499,23 @@ async fn export_jsonl_and_csv() {
     let csv = std::fs::read_to_string(&path).unwrap();
     assert!(csv.starts_with("id,provider,status"));
     assert_eq!(csv.lines().count(), 31);
+    // The columns added later come last: the end reason's category, where a transfer went.
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    assert!(
+        header.ends_with(",cost,end_reason,transfer_destination"),
+        "{header}"
+    );
+    let reasons: Vec<&str> = lines
+        .filter_map(|row| row.rsplit(',').nth(1))
+        .filter(|reason| !reason.is_empty())
+        .collect();
+    assert!(
+        reasons.iter().any(|r| voiceport::EndReasonCategory::ALL
+            .iter()
+            .any(|c| c.as_str() == *r)),
+        "{csv}"
+    );
 }
 
 /// An export that fails before its first page (a filter the vendor lacks, a refused key)
