@@ -4795,7 +4795,15 @@ async fn check_marks_the_cases_the_cli_cannot_run() {
             .unwrap_or_else(|| panic!("{case}: {text}"))
             .to_owned()
     };
-    for case in ["dial a busy line", "dial scheduled", "webhooks"] {
+    // Vapi can update a name, end and delete a call: the check never writes.
+    for case in [
+        "dial a busy line",
+        "dial scheduled",
+        "webhooks",
+        "update name",
+        "end a live call",
+        "delete a call",
+    ] {
         let row = row(case);
         assert!(row.contains("not run"), "{row}");
         assert!(row.ends_with("(not available from the CLI)"), "{row}");
