@@ -240,8 +240,8 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
     let (event, call_id) = match parsed.body {
         Body::Report { mut report, ended } => {
             let found = (parsed.call, parsed.call_at, parsed.at);
-            if !ended {
-                distinct_by = report.destination.map(canonical_raw);
+            if !ended && let Some(destination) = report.destination {
+                distinct_by = Some(forwarding_key(destination, &report));
             }
             report_event(kind, &mut report, found, whole, ended)?
         }
@@ -455,6 +455,25 @@ fn report_event<'a>(
         }
     };
     Ok((Some(event), call_id))
+}
+
+/// What tells one forwarding status update of a call from another: its destination (in a
+/// canonical form, so that a redelivery serialized afresh is the same) and how far the
+/// conversation had got (the messages a `forwarding` update carries), so that a second
+/// forward to the same number, later in the call, is not taken for a redelivery of the
+/// first. The count is left out when the update carries no message.
+fn forwarding_key(destination: &RawValue, report: &wire::CallReport<'_>) -> String {
+    let destination = canonical_raw(destination);
+    let count = |messages: RawMessages<'_>| {
+        serde_json::from_str::<Vec<serde::de::IgnoredAny>>(messages.0.get()).map_or(0, |m| m.len())
+    };
+    let messages = (report.messages.map(count))
+        .filter(|n| *n > 0)
+        .or_else(|| report.messages_openai.map(count));
+    match messages.filter(|n| *n > 0) {
+        Some(n) => format!("{destination} after {n} messages"),
+        None => destination,
+    }
 }
 
 /// `fresh` replaces `stale` when it is there.
@@ -829,6 +848,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(beside.distinct_by, to_a);
+        // A second forward to the same number, later in the conversation, is another
+        // event; the same update delivered again is not.
+        let later = |messages: usize| {
+            let messages: Vec<_> = (0..messages)
+                .map(|i| json!({"role": "user", "message": format!("m{i}"), "time": i}))
+                .collect();
+            parse(
+                json!({"message": {"type": "status-update", "status": "forwarding",
+                "destination": {"type": "number", "number": "+16175550199"},
+                "messages": messages, "call": {"id": "c1"}}}),
+            )
+            .unwrap()
+            .distinct_by
+        };
+        assert_ne!(later(3), later(9));
+        assert_eq!(later(3), later(3));
+        assert_eq!(
+            later(3).as_deref(),
+            Some(r#"{"number":"+16175550199","type":"number"} after 3 messages"#)
+        );
         // Without a destination, and for a report, there is none.
         assert_eq!(forwarding(serde_json::Value::Null), None);
         let report = parse(json!({"message": {"type": "end-of-call-report",
