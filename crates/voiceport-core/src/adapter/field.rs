@@ -60,7 +60,8 @@ pub fn call_id_field(raw: &RawValue, key: &str) -> Option<CallId> {
 /// that does not otherwise decode: where a dial's answer drifted from its documented
 /// shape, the call it placed is still named (core's [`dial_outcome`](crate::dial_outcome)
 /// reads the vendor's top-level id key; an enveloped answer, a path into it). `None` for a
-/// body that is not UTF-8 JSON, a path that is not there, or a blank id.
+/// body that is not UTF-8 JSON, a path that is not there, or a blank id. A key given twice
+/// counts the first time, at every level, as [`text_field`] reads it.
 ///
 /// ```
 /// use voiceport_core::adapter::call_id_at;
@@ -75,11 +76,53 @@ pub fn call_id_at(body: &[u8], path: &[&str]) -> Option<CallId> {
     // JSON is UTF-8: a body that is not names no call.
     let mut raw: &RawValue = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
     for parent in parents {
-        let fields: std::collections::HashMap<String, &RawValue> =
-            serde_json::from_str(raw.get()).ok()?;
-        raw = fields.get(*parent).copied()?;
+        raw = raw_field(raw, parent)?;
     }
     call_id_field(raw, key)
+}
+
+/// The value at `key` of the object `raw`, still raw: the first, as [`text_field`] reads
+/// it, when the key comes twice. `None` when absent or `raw` is not an object.
+fn raw_field<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
+    let mut found = None;
+    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
+    // The stop is an error on purpose, as for `text_field`.
+    let _ = RawOnly {
+        key,
+        found: &mut found,
+    }
+    .deserialize(&mut deserializer);
+    found
+}
+
+/// The seed behind [`raw_field`]: keeps the value at `key`, still raw, then stops.
+struct RawOnly<'k, 's, 'a> {
+    key: &'k str,
+    found: &'s mut Option<&'a RawValue>,
+}
+
+impl<'de: 'a, 'a> DeserializeSeed<'de> for RawOnly<'_, '_, 'a> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de: 'a, 'a> Visitor<'de> for RawOnly<'_, '_, 'a> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            if key.as_str() == self.key {
+                *self.found = Some(map.next_value::<&'de RawValue>()?);
+                return Err(de::Error::custom("stopped at the field"));
+            }
+            map.next_value::<IgnoredAny>()?;
+        }
+        Ok(())
+    }
 }
 
 /// The seed behind [`text_field`]: keeps the string at `key`, then stops.
@@ -120,6 +163,21 @@ mod tests {
     fn id_of(object: &str) -> Option<String> {
         let raw: &RawValue = serde_json::from_str(object).unwrap();
         text_field(raw, "id").map(|id| id.as_str().to_owned())
+    }
+
+    /// A key given twice counts the first time at every level of a path, as it does for
+    /// the last key (the parents were read into a map, where the last counted).
+    #[test]
+    fn a_path_through_duplicate_keys_takes_the_first_each_time() {
+        let body = br#"{"data": {"call_id": "first"}, "data": {"call_id": "second"}}"#;
+        let id = call_id_at(body, &["data", "call_id"]).map(|id| id.to_string());
+        assert_eq!(id.as_deref(), Some("first"));
+        let body = br#"{"data": {"call_id": "a", "call_id": "b"}}"#;
+        let id = call_id_at(body, &["data", "call_id"]).map(|id| id.to_string());
+        assert_eq!(id.as_deref(), Some("a"));
+        // A parent that is no object, or absent, names no call.
+        assert!(call_id_at(br#"{"data": [1]}"#, &["data", "call_id"]).is_none());
+        assert!(call_id_at(br#"{"other": {}}"#, &["data", "call_id"]).is_none());
     }
 
     #[test]
