@@ -4,8 +4,8 @@
 
 use std::fmt;
 
-use serde::Deserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
 use crate::CallId;
@@ -27,15 +27,7 @@ use crate::adapter::{Text, non_blank};
 /// assert!(text_field(&raw, "status").is_none());
 /// ```
 pub fn text_field<'a>(raw: &'a RawValue, key: &str) -> Option<Text<'a>> {
-    let mut found = None;
-    let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    // The stop is an error on purpose: what was found is in `found` either way.
-    let _ = FieldOnly {
-        key,
-        found: &mut found,
-    }
-    .deserialize(&mut deserializer);
-    found
+    field_only(raw, key)
 }
 
 /// The call id at `key` of the object `raw`, read as [`text_field`] reads it: `None` when
@@ -75,19 +67,21 @@ pub fn call_id_at(body: &[u8], path: &[&str]) -> Option<CallId> {
     let (key, parents) = path.split_last()?;
     // JSON is UTF-8: a body that is not names no call.
     let mut raw: &RawValue = serde_json::from_str(std::str::from_utf8(body).ok()?).ok()?;
+    // The first of a key given twice, at every level, as for the id itself.
     for parent in parents {
-        raw = raw_field(raw, parent)?;
+        raw = field_only(raw, parent)?;
     }
     call_id_field(raw, key)
 }
 
-/// The value at `key` of the object `raw`, still raw: the first, as [`text_field`] reads
-/// it, when the key comes twice. `None` when absent or `raw` is not an object.
-fn raw_field<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
+/// The value at `key` of the object `raw` read as a `T`, the first when the key comes
+/// twice: `None` when the key is absent, its value `null` or no `T`, or `raw` is not an
+/// object. The reading stops at the key: the rest is neither read nor checked.
+fn field_only<'a, T: Deserialize<'a>>(raw: &'a RawValue, key: &str) -> Option<T> {
     let mut found = None;
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    // The stop is an error on purpose, as for `text_field`.
-    let _ = RawOnly {
+    // The stop is an error on purpose: what was found is in `found` either way.
+    let _ = FieldOnly {
         key,
         found: &mut found,
     }
@@ -95,20 +89,20 @@ fn raw_field<'a>(raw: &'a RawValue, key: &str) -> Option<&'a RawValue> {
     found
 }
 
-/// The seed behind [`raw_field`]: keeps the value at `key`, still raw, then stops.
-struct RawOnly<'k, 's, 'a> {
+/// The seed behind [`field_only`]: keeps the value at `key`, then stops.
+struct FieldOnly<'k, 's, T> {
     key: &'k str,
-    found: &'s mut Option<&'a RawValue>,
+    found: &'s mut Option<T>,
 }
 
-impl<'de: 'a, 'a> DeserializeSeed<'de> for RawOnly<'_, '_, 'a> {
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for FieldOnly<'_, '_, T> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         deserializer.deserialize_map(self)
     }
 }
 
-impl<'de: 'a, 'a> Visitor<'de> for RawOnly<'_, '_, 'a> {
+impl<'de, T: Deserialize<'de>> Visitor<'de> for FieldOnly<'_, '_, T> {
     type Value = ();
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("an object")
@@ -116,38 +110,8 @@ impl<'de: 'a, 'a> Visitor<'de> for RawOnly<'_, '_, 'a> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         while let Some(key) = map.next_key::<Text<'de>>()? {
             if key.as_str() == self.key {
-                *self.found = Some(map.next_value::<&'de RawValue>()?);
-                return Err(de::Error::custom("stopped at the field"));
-            }
-            map.next_value::<IgnoredAny>()?;
-        }
-        Ok(())
-    }
-}
-
-/// The seed behind [`text_field`]: keeps the string at `key`, then stops.
-struct FieldOnly<'k, 's, 'a> {
-    key: &'k str,
-    found: &'s mut Option<Text<'a>>,
-}
-
-impl<'de: 'a, 'a> DeserializeSeed<'de> for FieldOnly<'_, '_, 'a> {
-    type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de: 'a, 'a> Visitor<'de> for FieldOnly<'_, '_, 'a> {
-    type Value = ();
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<Text<'de>>()? {
-            if key.as_str() == self.key {
-                // A value of another type is no string: `None`, and the stop all the same.
-                *self.found = map.next_value::<Option<Text<'de>>>().ok().flatten();
+                // A value of another type is none: `None`, and the stop all the same.
+                *self.found = map.next_value::<Option<T>>().ok().flatten();
                 return Err(de::Error::custom("stopped at the field"));
             }
             map.next_value::<IgnoredAny>()?;
