@@ -1104,25 +1104,6 @@ pub(crate) mod tests {
         assert_eq!(ids, ["c2", "c3"]);
     }
 
-    /// Polls `future` to its end on this thread, with no Tokio runtime entered.
-    fn block_on<F: std::future::Future>(future: F) -> F::Output {
-        struct Unpark(std::thread::Thread);
-        impl std::task::Wake for Unpark {
-            fn wake(self: Arc<Self>) {
-                self.0.unpark();
-            }
-        }
-        let waker = std::task::Waker::from(Arc::new(Unpark(std::thread::current())));
-        let mut cx = Context::from_waker(&waker);
-        let mut future = std::pin::pin!(future);
-        loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
-                return output;
-            }
-            std::thread::park();
-        }
-    }
-
     /// A walk started in a runtime can be read from a thread without one (another
     /// executor): its fetches are spawned on the runtime it was started in, not on the
     /// reader's, which `tokio::spawn` would look for and panic without.
@@ -1149,7 +1130,8 @@ pub(crate) mod tests {
             walk_of("plain", provider)
         };
         let reader = std::thread::spawn(move || {
-            let calls: Vec<MergedCall> = block_on(walk.try_collect()).unwrap();
+            // An executor of its own, on a thread with no Tokio runtime entered.
+            let calls: Vec<MergedCall> = futures::executor::block_on(walk.try_collect()).unwrap();
             Vec::from_iter(calls.into_iter().map(|c| c.call.id.to_string()))
         });
         let ids = reader.join().expect("the reader panicked");
