@@ -158,6 +158,49 @@ async fn retell_conforms() {
     run(ProviderKind::Retell, &unsupported).await;
 }
 
+/// The sandbox seen as a live account is: its numbers to dial, but no count of its calls
+/// or dials, writes only where the test allows them, and the test's wait for a call.
+struct LiveRun<'a> {
+    sandbox: SandboxEnv<'a>,
+    writes: bool,
+    deadline: (Duration, Duration),
+}
+
+impl<'a> LiveRun<'a> {
+    /// A read-only run on `sandbox`, waiting `deadline` (how long, how often) for a call.
+    fn new(sandbox: &'a Sandbox, deadline: (Duration, Duration)) -> Self {
+        LiveRun {
+            sandbox: SandboxEnv::new(sandbox),
+            writes: false,
+            deadline,
+        }
+    }
+}
+
+impl voiceport::conformance::Environment for LiveRun<'_> {
+    fn dial_number(&self) -> Option<String> {
+        self.sandbox.dial_number()
+    }
+    fn lasting_call_number(&self) -> Option<String> {
+        self.sandbox.lasting_call_number()
+    }
+    fn allow_writes(&self) -> bool {
+        self.writes
+    }
+    fn call_deadline(&self) -> (Duration, Duration) {
+        self.deadline
+    }
+}
+
+/// Why `case` failed in `report` (a panic showing the report when it did not fail).
+fn failure(report: &conformance::Report, case: &str) -> String {
+    let found = report.cases.iter().find(|c| c.case == case);
+    match found.map(|c| &c.outcome) {
+        Some(Outcome::Failed(why)) => why.clone(),
+        _ => panic!("{case} did not fail\n{report}"),
+    }
+}
+
 /// A live run with one dial (`voiceport check --dial`), on an account whose calls outlast
 /// the wait: the dialed call is ended, not left running at the account's cost.
 #[tokio::test]
@@ -165,17 +208,6 @@ async fn a_dialed_call_that_outlasts_the_wait_is_ended() {
     use futures::TryStreamExt;
     use voiceport::VoiceProviderExt;
     use voiceport::conformance::Environment;
-
-    /// A read-only run that may dial once, and waits 0.2 s for the call to end.
-    struct Impatient(String);
-    impl Environment for Impatient {
-        fn dial_number(&self) -> Option<String> {
-            Some(self.0.clone())
-        }
-        fn call_deadline(&self) -> (Duration, Duration) {
-            (Duration::from_millis(200), Duration::from_millis(20))
-        }
-    }
 
     let kind = ProviderKind::HappyRobot;
     let sandbox = Sandbox::builder()
@@ -191,13 +223,13 @@ async fn a_dialed_call_that_outlasts_the_wait_is_ended() {
         .unwrap();
     let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
     let number = SandboxEnv::new(&sandbox).dial_number().unwrap();
-    let report = conformance::run(provider.as_ref(), &Impatient(number.clone())).await;
-    let dial = (report.cases.iter())
-        .find(|c| c.case == "dial, then wait for the end")
-        .expect("a dial case");
-    let Outcome::Failed(why) = &dial.outcome else {
-        panic!("{report}")
-    };
+    // Read-only, waiting 0.2 s for the call to end.
+    let env = LiveRun::new(
+        &sandbox,
+        (Duration::from_millis(200), Duration::from_millis(20)),
+    );
+    let report = conformance::run(provider.as_ref(), &env).await;
+    let why = failure(&report, "dial, then wait for the end");
     assert!(why.contains("the call was ended"), "{why}");
     let calls: Vec<_> = provider
         .calls(Default::default())
@@ -215,16 +247,7 @@ async fn a_dialed_call_that_outlasts_the_wait_is_ended() {
 /// the check could place a second call.
 #[tokio::test]
 async fn a_dial_that_may_have_placed_a_call_says_so() {
-    use voiceport::conformance::Environment;
     use voiceport_sandbox::{Fault, FaultKind};
-
-    /// A read-only run that dials once.
-    struct DialsOnce(String);
-    impl Environment for DialsOnce {
-        fn dial_number(&self) -> Option<String> {
-            Some(self.0.clone())
-        }
-    }
 
     let kind = ProviderKind::Rounded;
     let sandbox = Sandbox::builder()
@@ -240,14 +263,10 @@ async fn a_dial_that_may_have_placed_a_call_says_so() {
             .times(u32::MAX),
     );
     let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
-    let number = SandboxEnv::new(&sandbox).dial_number().unwrap();
-    let report = conformance::run(provider.as_ref(), &DialsOnce(number)).await;
-    let dial = (report.cases.iter())
-        .find(|c| c.case == "dial, then wait for the end")
-        .expect("a dial case");
-    let Outcome::Failed(why) = &dial.outcome else {
-        panic!("{report}")
-    };
+    // Read-only: the one dial fails before any wait.
+    let env = LiveRun::new(&sandbox, (Duration::from_secs(300), Duration::from_secs(5)));
+    let report = conformance::run(provider.as_ref(), &env).await;
+    let why = failure(&report, "dial, then wait for the end");
     assert!(why.contains("the call may have been placed"), "{why}");
 }
 
@@ -256,25 +275,7 @@ async fn a_dial_that_may_have_placed_a_call_says_so() {
 /// within the wait would hide.
 #[tokio::test]
 async fn an_end_call_that_ends_nothing_fails() {
-    use voiceport::conformance::Environment;
     use voiceport_sandbox::{Fault, FaultKind};
-
-    /// The sandbox's environment, with a short wait for the end.
-    struct Quick<'a>(SandboxEnv<'a>);
-    impl Environment for Quick<'_> {
-        fn dial_number(&self) -> Option<String> {
-            self.0.dial_number()
-        }
-        fn lasting_call_number(&self) -> Option<String> {
-            self.0.lasting_call_number()
-        }
-        fn allow_writes(&self) -> bool {
-            true
-        }
-        fn call_deadline(&self) -> (Duration, Duration) {
-            (Duration::from_secs(2), Duration::from_millis(50))
-        }
-    }
 
     let kind = ProviderKind::Retell;
     let sandbox = Sandbox::builder()
@@ -296,13 +297,16 @@ async fn an_end_call_that_ends_nothing_fails() {
             .times(u32::MAX),
     );
     let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
-    let report = conformance::run(provider.as_ref(), &Quick(SandboxEnv::new(&sandbox))).await;
-    let end = (report.cases.iter())
-        .find(|c| c.case == "end a live call")
-        .expect("an end case");
-    let Outcome::Failed(why) = &end.outcome else {
-        panic!("{report}")
+    // Writes allowed, with a short wait for the end.
+    let env = LiveRun {
+        writes: true,
+        ..LiveRun::new(
+            &sandbox,
+            (Duration::from_secs(2), Duration::from_millis(50)),
+        )
     };
+    let report = conformance::run(provider.as_ref(), &env).await;
+    let why = failure(&report, "end a live call");
     assert!(
         why.contains("end_call answered, but then wait_until_ended")
             && why.contains("may still be live"),
