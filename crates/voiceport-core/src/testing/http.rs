@@ -136,6 +136,27 @@ impl VendorApi {
             .await;
     }
 
+    /// Walks `query` on `provider` against a server that answers one page of `calls` calls
+    /// again and again ([`answer_then_fail`](Self::answer_then_fail)), and checks that the
+    /// walk ends with a cursor cycle on the third such page, after three requests.
+    ///
+    /// # Panics
+    /// When the walk ends otherwise.
+    pub async fn assert_walk_stops_on_a_repeated_page<P>(
+        &self,
+        provider: &P,
+        query: CallQuery,
+        calls: usize,
+    ) where
+        P: VoiceProvider + ?Sized,
+    {
+        let err = collect_calls(provider, query).await.unwrap_err();
+        assert!(err.is_cursor_cycle(), "{err:?}");
+        let said = format!("the same {calls} calls on 3 pages");
+        assert!(err.to_string().contains(&said), "{err}");
+        assert_eq!(self.server.received_requests().await.unwrap().len(), 3);
+    }
+
     /// The first `method` `tail` is answered 503 (an answer lost after the request may
     /// have been applied), before any other mock on it; the next go to the other mocks.
     pub async fn lose_first_answer(&self, verb: &str, tail: &str) {
