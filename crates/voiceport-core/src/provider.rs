@@ -178,10 +178,10 @@ impl Capabilities {
 /// [`Error::Server`] once retries are spent, [`Error::InvalidRequest`],
 /// [`Error::Conflict`]), with what the network did ([`Error::Timeout`],
 /// [`Error::Transport`]), or with an answer it could not read ([`Error::Decode`],
-/// [`Error::BodyTooLarge`], [`Error::AnswerCut`]). Refused before anything is sent: an operation, filter or
-/// field the provider does not support ([`Error::Unsupported`]), and an id malformed for
-/// the vendor, such as a call id that is not a UUID where the vendor's are
-/// ([`Error::InvalidRequest`] with no `status`). [`Error::outcome`] says, for a write,
+/// [`Error::BodyTooLarge`], [`Error::AnswerCut`]). Refused before anything is sent: an
+/// operation, filter or field the provider does not support ([`Error::Unsupported`]),
+/// and an id malformed for the vendor, such as a call id that is not a UUID where the
+/// vendor's are ([`Error::InvalidRequest`] with no `status`). [`Error::outcome`] says, for a write,
 /// whether the vendor may have acted. No operation panics on anything a vendor sends.
 ///
 /// [`voiceport::connect`]: https://docs.rs/voiceport
@@ -346,10 +346,9 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// retries are spent) does not end the wait: the next poll looks again, no sooner than
     /// the failure's `Retry-After` (a 429's or a 503's; one asking for a pause past the
     /// deadline ends the wait with that failure at once, as no look is left that it
-    /// allows). The third such failure in a
-    /// row ends it with that error (a vendor that keeps failing is said at
-    /// once, not at the deadline), and so does one at the deadline. Any other error (the
-    /// call not found, a wrong key) ends it at once.
+    /// allows). The third such failure in a row ends it with that error (a vendor that
+    /// keeps failing is said at once, not at the deadline), and so does one at the
+    /// deadline. Any other error (the call not found, a wrong key) ends it at once.
     ///
     /// # Panics
     ///
@@ -401,15 +400,16 @@ pub trait VoiceProviderExt: VoiceProvider {
                         && failed_in_a_row < FAILED_LOOKS_TOLERATED =>
                 {
                     failed_in_a_row += 1;
-                    pause = error.retry_after().map_or(poll, |asked| asked.max(poll));
+                    let asked = error.retry_after();
                     // A vendor asking for a pause (429, 503) past the deadline is not
                     // asked again before it: the wait ends with what it answered.
-                    let asked_until = error.retry_after().and_then(|asked| now.checked_add(asked));
+                    let asked_until = asked.and_then(|asked| now.checked_add(asked));
                     if let (Some(until), Some(deadline)) = (asked_until, deadline)
                         && until > deadline
                     {
                         return Err(error);
                     }
+                    pause = asked.map_or(poll, |asked| asked.max(poll));
                 }
                 Err(error) => return Err(error),
             }

@@ -93,10 +93,11 @@ impl<'de> Visitor<'de> for OptionalNumber {
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
-        if text.trim().is_empty() {
+        let trimmed = text.trim();
+        if trimmed.is_empty() {
             return Ok(None);
         }
-        match text.trim().parse::<f64>() {
+        match trimmed.parse::<f64>() {
             Ok(n) if n.is_finite() => Ok(Some(n)),
             _ => Err(E::invalid_value(de::Unexpected::Str(text), &self)),
         }
