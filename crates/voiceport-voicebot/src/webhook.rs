@@ -32,9 +32,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{
-    AnyJson, Text, call_id_field, canonical_raw, non_blank, read_destination,
-};
+use voiceport_core::adapter::{AnyJson, Text, call_id_field, canonical_raw, non_blank};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
     CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
@@ -42,7 +40,7 @@ use voiceport_core::{
 };
 
 use crate::map::call::{
-    field_path, first_conversation, map_call_at, speaker, tool_call, utterance,
+    destination, field_path, first_conversation, map_call_at, speaker, tool_call, utterance,
 };
 use crate::map::status::status_of;
 use crate::wire::{self, Newest, RawMessages};
@@ -438,8 +436,7 @@ fn report_event<'a>(
     // Where a forwarding (or a forwarded call's report) sends the call, when the message
     // names it: over the call's, which an unreadable one leaves as it was.
     if let Some(raw) = report.destination {
-        let value = serde_json::from_str(raw.get()).unwrap_or(serde_json::Value::Null);
-        let to = read_destination(&mut call, &field_path(at, "destination"), &value);
+        let to = destination(&mut call, &field_path(at, "destination"), raw);
         call.transfer_destination = to.or(call.transfer_destination.take());
     }
     call.set_vendor_payload(whole.payload());

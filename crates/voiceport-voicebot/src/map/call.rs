@@ -135,10 +135,7 @@ pub(crate) fn map_call_at(
     call.end_reason =
         (call.end_reason.take()).map(|reason| reason.with_message(message.map(str::to_owned)));
     if let Some(raw) = wire.destination {
-        // Read leniently: a shape the docs do not give is a warning, not a failed call.
-        let value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
-        call.transfer_destination =
-            read_destination(&mut call, &field_path(at, "destination"), &value);
+        call.transfer_destination = destination(&mut call, &field_path(at, "destination"), raw);
     }
     call.vendor_status = wire.status.take().map(|status| match status {
         wire::Status::Other(text) => text,
@@ -255,6 +252,14 @@ where
         }
     }
     Ok(None)
+}
+
+/// A `destination` kept raw (a call's, a message's), read at `field` as
+/// [`read_destination`] reads one: leniently, a shape the docs do not give being a warning
+/// on `call`, not a failed decode.
+pub(crate) fn destination(call: &mut Call, field: &str, raw: &RawValue) -> Option<String> {
+    let value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+    read_destination(call, field, &value)
 }
 
 /// The text when it is present and not empty, owned (copied only when it was borrowed).
