@@ -25,15 +25,7 @@ const TO: &str = "+14155550199";
 
 /// `[providers.NAME]` for `kind` on the sandbox, with a `webhook` table.
 fn provider_toml(sandbox: &Sandbox, name: &str, kind: ProviderKind) -> String {
-    let mut toml = format!(
-        "[providers.{name}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n",
-        sandbox.api_key(kind),
-        sandbox.base_url(kind),
-    );
-    toml.push_str(&format!("[providers.{name}.options]\n"));
-    for (key, value) in &sandbox.provider_config(kind).options {
-        toml.push_str(&format!("{key} = {value}\n"));
-    }
+    let mut toml = sandbox.provider_toml(name, kind);
     // How the sandbox's deliveries prove they come from the vendor: Voicebot Studio and
     // Vapi send the secret in X-Vapi-Secret, HappyRobot and Rounded in X-Webhook-Secret
     // (or the `header` you name), Retell signs each body with it (X-Retell-Signature; with

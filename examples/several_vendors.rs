@@ -21,15 +21,7 @@ const TO: &str = "+14155550188";
 /// `[providers.NAME]` for `kind`, pointing at the sandbox. Against real accounts it is
 /// `kind`, `api_key_env` and the vendor's options.
 fn provider_toml(sandbox: &Sandbox, name: &str, kind: ProviderKind) -> String {
-    let mut toml = format!(
-        "[providers.{name}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n",
-        sandbox.api_key(kind),
-        sandbox.base_url(kind),
-    );
-    toml.push_str(&format!("[providers.{name}.options]\n"));
-    for (key, value) in &sandbox.provider_config(kind).options {
-        toml.push_str(&format!("{key} = {value}\n"));
-    }
+    let mut toml = sandbox.provider_toml(name, kind);
     // One attempt per request, so that the failover below is immediate.
     toml.push_str(&format!("[providers.{name}.retry]\nmax_attempts = 1\n"));
     toml

@@ -20,23 +20,6 @@ use voiceport_sandbox::Sandbox;
 /// call ends by the last digit: 0 no answer, 1 busy, 2 voicemail, 3 failed …).
 const TO: &str = "+14155550199";
 
-/// The provider table for `kind`, as you would write it in `voiceport.toml`. Against a
-/// real account it is `kind` and `api_key_env` (and the vendor's options): no `base_url`.
-fn provider_toml(sandbox: &Sandbox, kind: ProviderKind) -> String {
-    let config = sandbox.provider_config(kind);
-    let mut toml = format!(
-        "[providers.main]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n",
-        sandbox.api_key(kind),
-        sandbox.base_url(kind),
-    );
-    toml.push_str("[providers.main.options]\n");
-    for (key, value) in &config.options {
-        // JSON strings and numbers are TOML literals too.
-        toml.push_str(&format!("{key} = {value}\n"));
-    }
-    toml
-}
-
 /// The application: written once, for any vendor.
 async fn application(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
     let dialed = provider.dial(&DialRequest::to(TO)).await?;
@@ -88,8 +71,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         if !sandbox.emulates(kind) {
             continue;
         }
-        // Only this text differs from one vendor to the next.
-        let toml = provider_toml(&sandbox, kind);
+        // Only this text differs from one vendor to the next: the provider table as you
+        // would write it in `voiceport.toml`. Against a real account it is `kind` and
+        // `api_key_env` (and the vendor's options): no `base_url`.
+        let toml = sandbox.provider_toml("main", kind);
         let registry = Registry::from_toml_str(&toml)?;
         let provider = registry.connect(Some("main"))?;
         application(provider.as_ref()).await?;

@@ -48,15 +48,7 @@ fn registry(sandbox: &Sandbox, kind: ProviderKind, webhook: &str) -> Registry {
 
 /// The same with `table` as the whole `[providers.calls.webhook]` table.
 fn registry_with(sandbox: &Sandbox, kind: ProviderKind, table: &str) -> Registry {
-    let config = sandbox.provider_config(kind);
-    let mut toml = format!(
-        "[providers.{NAME}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{NAME}.options]\n",
-        sandbox.api_key(kind),
-        sandbox.base_url(kind),
-    );
-    for (key, value) in &config.options {
-        toml.push_str(&format!("{key} = {value}\n"));
-    }
+    let mut toml = sandbox.provider_toml(NAME, kind);
     toml.push_str(&format!("[providers.{NAME}.webhook]\n{table}\n"));
     Registry::from_toml_str(&toml).unwrap()
 }

@@ -22,20 +22,10 @@ use crate::{Failure, Outcome, output};
 
 /// A `voiceport.toml` that points one provider per vendor at `sandbox`.
 pub(crate) fn sandbox_toml(sandbox: &Sandbox) -> String {
-    let mut text = String::new();
-    for &kind in voiceport_sandbox::EMULATED {
-        let config = sandbox.provider_config(kind);
-        text.push_str(&format!(
-            "[providers.{kind}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{kind}.options]\n",
-            sandbox.api_key(kind),
-            sandbox.base_url(kind),
-        ));
-        for (key, value) in &config.options {
-            text.push_str(&format!("{key} = {value}\n"));
-        }
-        text.push('\n');
-    }
-    text
+    let tables = voiceport_sandbox::EMULATED
+        .iter()
+        .map(|&kind| sandbox.provider_toml(kind.as_str(), kind));
+    tables.collect::<Vec<_>>().join("\n")
 }
 
 /// How one row of the side-by-side table reads a vendor's result.

@@ -33,7 +33,7 @@ async fn env_talking(talk: std::time::Duration) -> Env {
         .unwrap();
     let mut toml = String::from("default = \"happyrobot\"\n");
     for &kind in voiceport_sandbox::EMULATED {
-        toml.push_str(&sandbox_provider(&sandbox, kind, &kind.to_string()));
+        toml.push_str(&sandbox.provider_toml(kind.as_str(), kind));
     }
     let dir = std::env::temp_dir().join(format!(
         "voiceport-cli-{}-{}",
@@ -47,19 +47,6 @@ async fn env_talking(talk: std::time::Duration) -> Env {
         _sandbox: sandbox,
         config,
     }
-}
-
-/// The `[providers.NAME]` table of `sandbox`'s emulator of `kind`, with its options.
-fn sandbox_provider(sandbox: &Sandbox, kind: voiceport::ProviderKind, name: &str) -> String {
-    let mut toml = format!(
-        "[providers.{name}]\nkind = \"{kind}\"\napi_key = \"{}\"\nbase_url = \"{}\"\n[providers.{name}.options]\n",
-        sandbox.api_key(kind),
-        sandbox.base_url(kind)
-    );
-    for (key, value) in &sandbox.provider_config(kind).options {
-        toml.push_str(&format!("{key} = {value}\n"));
-    }
-    toml
 }
 
 /// `toml` written as a config file that only its owner may read (else the first line of
@@ -1256,7 +1243,7 @@ async fn export_into_a_closed_pipe_ends_quietly() {
     let kind = voiceport::ProviderKind::HappyRobot;
     // Far more than a pipe holds (each line is a whole normalized call).
     let sandbox = Sandbox::builder().calls(kind, 400).start().await.unwrap();
-    let config = private_config("pipe", &sandbox_provider(&sandbox, kind, "hr"));
+    let config = private_config("pipe", &sandbox.provider_toml("hr", kind));
     let mut child = voiceport_bin()
         .arg("--config")
         .arg(&config)
@@ -1378,7 +1365,7 @@ async fn a_walk_stuck_on_an_unread_output_is_ended_after_a_stop_request() {
     use std::io::{BufRead, BufReader};
     let kind = voiceport::ProviderKind::HappyRobot;
     let sandbox = Sandbox::builder().calls(kind, 3_000).start().await.unwrap();
-    let config = private_config("stuck", &sandbox_provider(&sandbox, kind, "hr"));
+    let config = private_config("stuck", &sandbox.provider_toml("hr", kind));
     let signal = |child: &std::process::Child, name: &str| {
         let sent = Command::new("kill")
             .args([name, &child.id().to_string()])

@@ -496,6 +496,43 @@ impl Sandbox {
         }
     }
 
+    /// [`provider_config`](Self::provider_config) as a `voiceport.toml` provider table
+    /// named `name`: `[providers.NAME]` with its `kind`, `api_key` and `base_url`, then
+    /// `[providers.NAME.options]`. Further tables of the provider (`webhook`, `retry`) can
+    /// follow it as text. Against a real account the table holds `kind`, `api_key_env` and
+    /// the vendor's options, and no `base_url`.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use voiceport_core::{ProviderKind, ProvidersFile};
+    /// use voiceport_sandbox::Sandbox;
+    ///
+    /// let sandbox = Sandbox::builder().start().await?;
+    /// let mut toml = sandbox.provider_toml("sales", ProviderKind::HappyRobot);
+    /// toml.push_str("[providers.sales.retry]\nmax_attempts = 1\n");
+    /// // As `voiceport::Registry::from_toml_str` reads it.
+    /// let file = ProvidersFile::from_toml_str(&toml)?;
+    /// assert_eq!(file.providers["sales"].retry.max_attempts, Some(1));
+    /// # Ok(()) }
+    /// ```
+    pub fn provider_toml(&self, name: &str, kind: ProviderKind) -> String {
+        let config = self.provider_config(kind);
+        let mut provider = toml::Table::new();
+        provider.insert("kind".into(), kind.as_str().into());
+        provider.insert("api_key".into(), api_key(kind).into());
+        provider.insert("base_url".into(), self.base_url(kind).into());
+        // Every option the sandbox sets is a string; TOML has no null, so none is dropped.
+        // (The table keeps the order written: `kind` first, as people write it.)
+        let options: toml::Table = (config.options.iter())
+            .filter_map(|(key, value)| Some((key.clone(), toml::Value::try_from(value).ok()?)))
+            .collect();
+        if !options.is_empty() {
+            provider.insert("options".into(), options.into());
+        }
+        let providers = toml::Table::from_iter([(name.to_owned(), provider.into())]);
+        toml::Table::from_iter([("providers".to_owned(), providers.into())]).to_string()
+    }
+
     /// The faults in force; add some with [`Faults::inject`].
     pub fn faults(&self) -> &Faults {
         &self.state.faults

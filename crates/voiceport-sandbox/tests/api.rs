@@ -151,6 +151,30 @@ async fn every_kind_is_emulated_at_its_own_address_with_its_own_key() {
     }
 }
 
+/// The TOML table reads back as the provider's config, whatever the name (quoted where
+/// TOML needs it), and further tables can follow it.
+#[tokio::test]
+async fn each_provider_toml_reads_back_as_its_config() {
+    use voiceport_core::{ExposeSecret, ProvidersFile};
+    let sandbox = sandbox().await;
+    for &kind in voiceport_sandbox::EMULATED {
+        let name = "sales team.eu";
+        let mut toml = sandbox.provider_toml(name, kind);
+        toml.push_str("[providers.\"sales team.eu\".retry]\nmax_attempts = 1\n");
+        let file = ProvidersFile::from_toml_str(&toml).unwrap();
+        let (read, config) = (&file.providers[name], sandbox.provider_config(kind));
+        assert_eq!(read.kind, kind, "{toml}");
+        let key = |c: &voiceport_core::ProviderConfig| {
+            c.api_key.as_ref().map(|k| k.expose_secret().to_owned())
+        };
+        assert_eq!(key(read), key(&config), "{kind}");
+        assert_eq!(read.base_url, config.base_url, "{kind}");
+        assert!(!config.options.is_empty(), "{kind}: the dial's options");
+        assert_eq!(read.options, config.options, "{toml}");
+        assert_eq!(read.retry.max_attempts, Some(1), "{kind}");
+    }
+}
+
 /// Every `ProviderKind` is emulated today, so no kind leads here yet; the address a kind
 /// the sandbox does not emulate gets (`/_not_emulated/{kind}`) is checked by hand, for a
 /// made-up kind.
