@@ -49,7 +49,8 @@ pub struct ProviderConfig {
     /// Another base URL (a sandbox, a proxy); the vendor's own by default.
     #[serde(default)]
     pub base_url: Option<String>,
-    /// The longest one attempt may take, in seconds (default 30).
+    /// The longest one attempt may take, in seconds (default 30; where a vendor's endpoint
+    /// is known to take longer, such as Retell's list and dial, its own longer wait).
     #[serde(default)]
     pub timeout_secs: Option<f64>,
     /// The longest connecting may take, in seconds (default 10).

@@ -212,10 +212,11 @@ fn search_matches(call: &Call, needle: &str) -> bool {
 pub struct DialRequest {
     /// The number to call (E.164).
     pub to: String,
-    /// The caller id to call from (E.164), for vendors that take a number (Rounded).
+    /// The caller id to call from (E.164), for vendors that take a number (Rounded,
+    /// Retell).
     pub from_number: Option<String>,
     /// The vendor's id of the phone number to call from (HappyRobot `number_id`, Voicebot
-    /// Studio `phoneNumberId`).
+    /// Studio's and Vapi's `phoneNumberId`).
     pub phone_number_id: Option<String>,
     /// The agent / assistant / use case that talks.
     pub agent_id: Option<AgentId>,
