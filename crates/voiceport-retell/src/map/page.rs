@@ -75,7 +75,7 @@ pub(crate) fn decode_page_each(
     Ok(CallPage {
         calls: Vec::new(),
         next,
-        total: page.total,
+        total: page.total.filter(|_| !counts_calls_dropped_here(query)),
         vendor_ids: Some(vendor_ids),
     })
 }
@@ -95,6 +95,15 @@ fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call>
             map_call(wire, operation, &at)
         }),
     }
+}
+
+/// Whether Retell's `total` for `query` counts calls this page drops, and so is no count
+/// of the matching calls: the statuses and the search are applied here only, and a time
+/// range with both ends is sent with bounds that may let a millisecond more through at
+/// either end (see `map::request`).
+fn counts_calls_dropped_here(query: &CallQuery) -> bool {
+    let both_ends = query.since.is_some() && query.until.is_some();
+    !query.statuses.is_empty() || query.search.is_some() || both_ends
 }
 
 /// The time range, checked again on what Retell returned for it.
@@ -177,6 +186,45 @@ mod tests {
         assert_eq!(filtered.next, token("k9"));
         let total = page(json!({"items": [], "total": 7}), &CallQuery::default());
         assert_eq!(total.unwrap().total, Some(7));
+    }
+
+    /// A `total` is kept only where Retell's count is of the calls the query matches.
+    #[test]
+    fn the_total_is_dropped_where_filters_apply_here() {
+        let now = chrono::Utc::now();
+        let total = |query: CallQuery| page(json!({"items": [], "total": 7}), &query).unwrap();
+        let kept = [
+            CallQuery {
+                direction: Some(Direction::Inbound),
+                since: Some(now),
+                ..CallQuery::default()
+            },
+            CallQuery {
+                until: Some(now),
+                ..CallQuery::default()
+            },
+        ];
+        for query in kept {
+            assert_eq!(total(query.clone()).total, Some(7), "{query:?}");
+        }
+        let dropped = [
+            CallQuery {
+                statuses: vec![CallStatus::Completed],
+                ..CallQuery::default()
+            },
+            CallQuery {
+                search: Some("refund".into()),
+                ..CallQuery::default()
+            },
+            CallQuery {
+                since: Some(now - chrono::TimeDelta::hours(1)),
+                until: Some(now),
+                ..CallQuery::default()
+            },
+        ];
+        for query in dropped {
+            assert_eq!(total(query.clone()).total, None, "{query:?}");
+        }
     }
 
     #[test]
