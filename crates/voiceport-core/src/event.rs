@@ -9,7 +9,10 @@ use crate::{Call, CallId, CallStatus, Utterance, VendorPayload};
 /// One webhook delivery, normalized: what happened ([`CallEvent::kind`]) plus what every
 /// delivery carries whatever its kind: the vendor's event type verbatim, the call it
 /// concerns when the delivery says, and the delivery's own id and time where the vendor
-/// gives them (a receiver de-duplicates redeliveries on those).
+/// gives them. A receiver de-duplicates redeliveries on the delivery's id, else (for a
+/// start, a status change or an end) on the event type, the call, the status and
+/// [`distinct_by`](Self::distinct_by), else on the body: not on the time, which a vendor
+/// may set anew on each attempt.
 ///
 /// ```
 /// # use voiceport_core as voiceport;

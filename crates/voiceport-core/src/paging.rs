@@ -34,12 +34,14 @@ pub enum PageCursor {
         /// The page.
         number: u32,
     },
-    /// A vendor token (Rounded cursor mode: an ISO timestamp).
+    /// A vendor token, sent back as it came: Rounded's cursor mode (an ISO timestamp),
+    /// Retell's `pagination_key`, and the Vapi family's window (JSON of its own).
     Token {
         /// The token, verbatim.
         token: String,
     },
-    /// Calls created strictly before this time (Vapi-style time-window paging).
+    /// Calls created strictly before this time (time-window paging). The Vapi family takes
+    /// it as a starting point, and writes a [`Token`](Self::Token) for its next pages.
     CreatedBefore {
         /// The window's upper bound.
         before: DateTime<Utc>,

@@ -60,8 +60,9 @@ pub struct NoteEdit {
 
 /// The email of the contact a HappyRobot call was handed to (its `transfer_contact_email`),
 /// read from the call's vendor payload (the call, or the webhook delivery holding it as
-/// `call`): the unified [`Call`] has no place for a transfer destination. `None` for other
-/// vendors' calls, and for calls without one.
+/// `call`). An email is no [`Call::transfer_destination`], which holds the number or SIP
+/// URI a call was put through to. `None` for other vendors' calls, and for calls without
+/// one.
 ///
 /// ```
 /// use voiceport_core::{Codec, EndReasonCategory};

@@ -110,7 +110,8 @@ pub struct Call {
 }
 
 impl Call {
-    /// A call with an id and a provider; every other field empty or unknown.
+    /// A call with an id and a provider; its kind [`CallKind::Phone`], every other field
+    /// empty or unknown.
     pub fn new(id: CallId, provider: ProviderKind) -> Self {
         Call {
             id,

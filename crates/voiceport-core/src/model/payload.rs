@@ -127,9 +127,12 @@ impl VendorPayload {
         }
     }
 
-    /// Parses the payload into a generic JSON tree. The payload was checked to be one JSON
-    /// value when it was kept, so this can fail only past serde_json's nesting limit (128
-    /// levels), where it gives `Null`; `deserialize::<Value>()` returns that error instead.
+    /// Parses the payload into a generic JSON tree. A payload kept from a [`RawValue`] or
+    /// by a codec was checked (or decoded in full) as one JSON value, so this can fail only
+    /// past serde_json's nesting limit (128 levels), where it gives `Null`;
+    /// `deserialize::<Value>()` returns that error instead. Text given to
+    /// [`from_decoded_text`](Self::from_decoded_text) or
+    /// [`from_decoded_body`](Self::from_decoded_body) that was not JSON reads as `Null` too.
     pub fn to_value(&self) -> serde_json::Value {
         serde_json::from_str(self.get()).unwrap_or(serde_json::Value::Null)
     }
