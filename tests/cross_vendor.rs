@@ -418,6 +418,65 @@ fn long_decimals_read_exactly_and_round_trip() {
     assert_eq!(read.cost, call.cost);
 }
 
+/// A field no decoder reads, holding JSON no typed read takes (a number out of range, half
+/// a UTF-16 pair, objects nested past serde_json's limit), changes neither what a payload
+/// is detected as nor what it decodes to: the decoders skip it, and detection too.
+#[test]
+fn an_unread_field_no_typed_read_takes_changes_nothing() {
+    let deep = format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200));
+    let unread = ["1e999", "-1e400", "\"\\ud800\"", deep.as_str()];
+    let mut coverage = Coverage::default();
+    for (kind, codec, file) in every_fixture() {
+        let body = std::fs::read(&file).unwrap();
+        let what = codec.detect(&body);
+        let Ok(plain) = codec.decode(what, &body) else {
+            continue;
+        };
+        // The field goes first in the top-level object, or in a list's first item.
+        let text = std::str::from_utf8(&body).unwrap().trim_start();
+        let (open, rest) = match text.strip_prefix('[') {
+            Some(items) => ("[{", items.trim_start().strip_prefix('{')),
+            None => ("{", text.strip_prefix('{')),
+        };
+        let Some(rest) = rest else {
+            continue;
+        };
+        for value in unread {
+            let odd = format!("{open}\"x_unread\": {value}, {rest}");
+            let shown = || format!("{} with {:.20}", file.display(), value);
+            assert_eq!(codec.detect(odd.as_bytes()), what, "{}", shown());
+            let decoded =
+                (codec.decode(what, odd.as_bytes())).unwrap_or_else(|e| panic!("{}: {e}", shown()));
+            // The vendor payloads hold the field: compared without them.
+            assert_eq!(normalized(&decoded), normalized(&plain), "{}", shown());
+        }
+        coverage.note(kind, what, &file);
+    }
+    coverage.assert_complete();
+}
+
+/// A decoded payload's normalized JSON, without the vendor's (calls serialize without
+/// theirs; of an `Other` event, which is little more than its delivery, what it names).
+fn normalized(decoded: &voiceport::Decoded) -> serde_json::Value {
+    use voiceport::{Decoded, EventKind};
+    let value = match decoded {
+        Decoded::Call(call) => serde_json::to_value(call),
+        Decoded::Page(page) => serde_json::to_value(page),
+        Decoded::Transcript(transcript) => serde_json::to_value(transcript),
+        Decoded::Event(event) if matches!(event.kind, EventKind::Other { .. }) => {
+            Ok(serde_json::json!([
+                event.vendor_event,
+                event.call_id,
+                event.occurred_at
+            ]))
+        }
+        Decoded::Event(event) => serde_json::to_value(event),
+        Decoded::Dial(outcome) => serde_json::to_value(outcome),
+        _ => Ok(serde_json::Value::Null),
+    };
+    value.unwrap()
+}
+
 /// A payload saved with a UTF-8 byte-order mark (as some editors write files) is detected
 /// and decoded as the same payload without it, whatever the vendor and kind of payload.
 #[test]

@@ -11,6 +11,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::{
     Call, CallEvent, CallPage, CallQuery, DialOutcome, Error, Operation, ProviderKind, Result,
@@ -356,25 +357,101 @@ pub trait Codec: Send + Sync + fmt::Debug {
 ///
 /// Detection looks at keys, never at the items of a list, and a list page is almost all
 /// items: they are checked and skipped rather than built, so detecting a large page costs a
-/// scan, not a parse.
+/// scan, not a parse. Detection looks near the top too: a value inside more than 16
+/// nested objects is checked and skipped as well, and is `null` in the shape.
+///
+/// A value that is JSON but that no typed read takes (a number out of range, such as
+/// `1e999`, or an escape of half a UTF-16 pair, such as `"\ud800"`) is `null` in the shape
+/// too: the decoders skip such a value in a field they do not read, so a body holding one
+/// there is still detected as what it is.
 pub fn json_shape(body: &[u8]) -> Option<serde_json::Value> {
-    serde_json::from_slice::<Shape>(crate::adapter::strip_bom(body))
-        .ok()
-        .map(|shape| shape.0)
-}
-
-/// A JSON value with its arrays' items skipped (see [`json_shape`]).
-struct Shape(serde_json::Value);
-
-impl<'de> Deserialize<'de> for Shape {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Shape, D::Error> {
-        deserializer.deserialize_any(ShapeVisitor).map(Shape)
+    use serde::de::DeserializeSeed;
+    let body = crate::adapter::strip_bom(body);
+    let mut reader = serde_json::Deserializer::from_slice(body);
+    let quick = Shape { depth: 0 }
+        .deserialize(&mut reader)
+        .and_then(|shape| reader.end().map(|()| shape));
+    match quick {
+        Ok(shape) => Some(shape),
+        // Rare: read again, value by value, only where the quick read failed.
+        Err(_) => lenient_shape(serde_json::from_slice(body).ok()?, 0),
     }
 }
 
-struct ShapeVisitor;
+/// How many nested objects [`json_shape`] keeps: detectors look two or three deep.
+const SHAPE_DEPTH: usize = 16;
 
-impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
+/// [`json_shape`] of `raw`, `depth` objects down, its objects read key by key and each
+/// value as raw text (each nested object's text is read once more, [`SHAPE_DEPTH`] times
+/// at most): a scalar no typed read takes is `null`. `None` for a key that is not text.
+fn lenient_shape(raw: &RawValue, depth: usize) -> Option<serde_json::Value> {
+    use serde_json::Value;
+    if depth > SHAPE_DEPTH {
+        return Some(Value::Null);
+    }
+    Some(match raw.get().as_bytes().first() {
+        Some(b'{') => {
+            let entries: RawEntries<'_> = serde_json::from_str(raw.get()).ok()?;
+            let object = (entries.0.into_iter())
+                .map(|(key, value)| Some((key, lenient_shape(value, depth + 1)?)))
+                .collect::<Option<serde_json::Map<_, _>>>()?;
+            Value::Object(object)
+        }
+        Some(b'[') => Value::Array(Vec::new()),
+        _ => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
+    })
+}
+
+/// An object's keys, and each value as raw text (for [`lenient_shape`]).
+struct RawEntries<'a>(Vec<(String, &'a RawValue)>);
+
+impl<'de> Deserialize<'de> for RawEntries<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entries;
+        impl<'de> serde::de::Visitor<'de> for Entries {
+            type Value = RawEntries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(RawEntries(entries))
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
+/// Reads a JSON value [`depth`](Shape::depth) objects down as [`json_shape`] keeps it.
+#[derive(Clone, Copy)]
+struct Shape {
+    /// The objects around the value.
+    depth: usize,
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Shape {
+    type Value = serde_json::Value;
+
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        if self.depth > SHAPE_DEPTH {
+            // Skipped, which checks it without nesting deeper (serde_json stops at 128).
+            return serde::de::IgnoredAny::deserialize(deserializer)
+                .map(|_| serde_json::Value::Null);
+        }
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Shape {
     type Value = serde_json::Value;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -414,8 +491,11 @@ impl<'de> serde::de::Visitor<'de> for ShapeVisitor {
     }
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
         let mut object = serde_json::Map::new();
-        while let Some((key, Shape(value))) = map.next_entry::<String, Shape>()? {
-            object.insert(key, value);
+        let inner = Shape {
+            depth: self.depth + 1,
+        };
+        while let Some(key) = map.next_key::<String>()? {
+            object.insert(key, map.next_value_seed(inner)?);
         }
         Ok(serde_json::Value::Object(object))
     }
@@ -440,6 +520,36 @@ mod shape_tests {
             json_shape(b"\xEF\xBB\xBF{\"a\": \"b\"}"),
             Some(json!({"a": "b"}))
         );
+    }
+
+    /// JSON no typed read takes, in a value: `null` in the shape, every other key kept;
+    /// the same in a key: no shape. Values deeper than `SHAPE_DEPTH` objects are skipped,
+    /// however deep they go.
+    #[test]
+    fn a_value_no_typed_read_takes_is_null() {
+        let body = br#"{"type": "end", "big": 1e999, "half": "\ud800",
+            "call": {"id": "c-1", "tiny": -1e400, "tags": [1e999]}}"#;
+        assert_eq!(
+            json_shape(body),
+            Some(json!({"type": "end", "big": null, "half": null,
+                "call": {"id": "c-1", "tiny": null, "tags": []}}))
+        );
+        assert_eq!(json_shape(br#"{"\ud800": 1}"#), None);
+        assert_eq!(json_shape(b"{\"a\": 1e999"), None);
+        let nested = |n: usize, value: &str| {
+            let body = format!("{}{value}{}", "{\"a\":".repeat(n), "}".repeat(n));
+            json_shape(body.as_bytes())
+        };
+        for (value, expected) in [("1", json!(1)), ("1e999", json!(null))] {
+            // The value itself is inside n objects: kept up to the depth, then skipped.
+            let kept = nested(super::SHAPE_DEPTH, value).unwrap();
+            let inner = "/a".repeat(super::SHAPE_DEPTH);
+            assert_eq!(kept.pointer(&inner), Some(&expected), "{value}");
+            let deep = nested(100_000, value).unwrap();
+            let past = "/a".repeat(super::SHAPE_DEPTH + 1);
+            assert_eq!(deep.pointer(&past), Some(&json!(null)), "{value}");
+        }
+        assert_eq!(nested(100_000, "x"), None);
     }
 
     #[test]
