@@ -972,9 +972,8 @@ async fn read_body<'a>(
         kib: 0,
     };
     let mut stream = body.into_data_stream();
-    // Kept as they came, and joined once all are in: no buffer is allocated ahead of the
-    // bytes (a size announced is not trusted), nor regrown as they arrive.
-    let mut chunks: Vec<Bytes> = Vec::new();
+    // No buffer is allocated ahead of the bytes: a size announced is not trusted.
+    let mut joined = Joined::default();
     let mut received = 0usize;
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|_| Unread::Broken)?;
@@ -985,23 +984,46 @@ async fn read_body<'a>(
         if !held.cover(received as u64) {
             return Err(Unread::OverBudget);
         }
-        if !chunk.is_empty() {
-            chunks.push(chunk);
+        joined.push(chunk);
+    }
+    Ok((joined.into_bytes(), held))
+}
+
+/// A body's chunks, joined as they arrive: the first kept as it came (most bodies are one
+/// chunk), the others copied into one buffer with it. A body sent in many small chunks so
+/// holds its bytes and the buffer's spare room (less than as much again), as the budget
+/// counts it; kept apart, each chunk would hold a handle and the connection's read buffer
+/// it was cut from (twelve times the bytes, sent a byte a chunk).
+#[derive(Default)]
+enum Joined {
+    #[default]
+    Empty,
+    One(Bytes),
+    Many(Vec<u8>),
+}
+
+impl Joined {
+    fn push(&mut self, chunk: Bytes) {
+        if chunk.is_empty() {
+            return;
+        }
+        *self = match std::mem::take(self) {
+            Joined::Empty => Joined::One(chunk),
+            Joined::One(first) => Joined::Many([first.as_ref(), chunk.as_ref()].concat()),
+            Joined::Many(mut bytes) => {
+                bytes.extend_from_slice(&chunk);
+                Joined::Many(bytes)
+            }
+        };
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Joined::Empty => Bytes::new(),
+            Joined::One(bytes) => bytes,
+            Joined::Many(bytes) => Bytes::from(bytes),
         }
     }
-    // One chunk (most bodies) as it came; several copied into one buffer.
-    let body = match chunks.len() {
-        0 => Bytes::new(),
-        1 => chunks.swap_remove(0),
-        _ => {
-            let mut joined = Vec::with_capacity(received);
-            chunks
-                .iter()
-                .for_each(|chunk| joined.extend_from_slice(chunk));
-            Bytes::from(joined)
-        }
-    };
-    Ok((body, held))
 }
 
 /// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry
@@ -1176,6 +1198,29 @@ fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One chunk is kept as it came; from the second on, the chunks are copied, and none
+    /// holds on to the buffer it was cut from.
+    #[test]
+    fn chunks_are_joined_as_they_arrive() {
+        let read_buffer = Bytes::from((0..=255).collect::<Vec<u8>>());
+        let mut one = Joined::default();
+        one.push(Bytes::new());
+        one.push(read_buffer.slice(0..3));
+        let kept = one.into_bytes();
+        assert_eq!(kept.as_ptr(), read_buffer.as_ptr(), "copied");
+        drop(kept);
+        let mut many = Joined::default();
+        for at in 0..256 {
+            many.push(read_buffer.slice(at..at + 1));
+        }
+        assert!(
+            read_buffer.is_unique(),
+            "a chunk still holds the read buffer"
+        );
+        assert_eq!(many.into_bytes(), read_buffer);
+        assert!(Joined::default().into_bytes().is_empty());
+    }
 
     /// A handler's `?` takes voiceport's errors (their chain said once) and messages.
     #[test]
