@@ -290,7 +290,8 @@ pub(crate) struct DialArgs {
     /// written: `n=3` a number, `v=1.10` text); repeatable.
     #[arg(long = "metadata", value_name = "KEY=VALUE")]
     pub(crate) metadata: Vec<String>,
-    /// Place the call at this time (RFC 3339, or YYYY-MM-DD for midnight UTC).
+    /// Place the call at this time (RFC 3339, or YYYY-MM-DD for midnight UTC). A time more
+    /// than five minutes past is refused: the call would be placed at once.
     #[arg(long)]
     pub(crate) at: Option<String>,
     /// Hang up after this many seconds (at least 1).

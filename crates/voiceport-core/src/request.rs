@@ -249,13 +249,33 @@ impl DialRequest {
         }
     }
 
-    /// Refuses a request without a destination number.
+    /// How far in the past [`scheduled_for`](Self::scheduled_for) may be: a schedule
+    /// computed a moment ago is still taken (the vendor places the call at once), one
+    /// further back is refused.
+    pub const PAST_SCHEDULE_TOLERANCE: chrono::TimeDelta = chrono::TimeDelta::minutes(5);
+
+    /// Refuses a request without a destination number, and one scheduled further in the
+    /// past than [`PAST_SCHEDULE_TOLERANCE`](Self::PAST_SCHEDULE_TOLERANCE): a vendor
+    /// places such a call at once, and a mistyped date would ring someone now.
     pub fn validate(&self, provider: ProviderKind) -> Result<(), Error> {
         if self.to.trim().is_empty() {
             return Err(Error::invalid_input(
                 provider,
                 Operation::Dial,
                 "`to` (the number to call) is empty",
+            ));
+        }
+        if let Some(at) = self.scheduled_for
+            && at < Utc::now() - Self::PAST_SCHEDULE_TOLERANCE
+        {
+            let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            return Err(Error::invalid_input(
+                provider,
+                Operation::Dial,
+                format!(
+                    "`scheduled_for` ({at}) is in the past: the call would be placed now; \
+                     leave it unset to dial now"
+                ),
             ));
         }
         Ok(())

@@ -245,6 +245,46 @@ async fn request_parts_are_checked_against_their_flags() {
         matches!(nothing, Error::InvalidRequest { status: None, .. }),
         "{nothing:?}"
     );
+    // A schedule in the past would ring now; a moment ago is still taken.
+    let adapter_scheduling = Counting::new(Capabilities {
+        dial_scheduled: true,
+        filter_time_range: true,
+        ..everything()
+    });
+    let scheduling: &dyn VoiceProvider = &adapter_scheduling;
+    let at = |ago: chrono::TimeDelta| DialRequest {
+        scheduled_for: Some(chrono::Utc::now() - ago),
+        ..DialRequest::to("+14155550100")
+    };
+    let past = scheduling.dial(&at(chrono::TimeDelta::days(365))).await;
+    let past = past.unwrap_err();
+    assert!(
+        matches!(past, Error::InvalidRequest { status: None, .. }),
+        "{past:?}"
+    );
+    assert!(past.to_string().contains("in the past"), "{past}");
+    assert_eq!(adapter_scheduling.ran(), 0);
+    scheduling
+        .dial(&at(chrono::TimeDelta::seconds(30)))
+        .await
+        .unwrap();
+    assert_eq!(adapter_scheduling.ran(), 1);
+    // A time range that holds no time.
+    let now = chrono::Utc::now();
+    for until in [now, now - chrono::TimeDelta::days(30)] {
+        let inverted = CallQuery {
+            since: Some(now),
+            until: Some(until),
+            ..Default::default()
+        };
+        let err = scheduling.list_calls(&inverted).await.unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { status: None, .. }),
+            "{err:?}"
+        );
+        assert!(err.to_string().contains("is not after `since`"), "{err}");
+    }
+    assert_eq!(adapter_scheduling.ran(), 1);
     let no_number = provider.dial(&DialRequest::to(" ")).await.unwrap_err();
     assert!(
         matches!(no_number, Error::InvalidRequest { status: None, .. }),

@@ -52,11 +52,27 @@ pub(super) fn note<A: Adapter>(
         .check(adapter.kind(), operation, "note id", note_id.as_str())
 }
 
-/// A listing: the flag, every filter used, and the page size set within the vendor's bounds.
+/// A listing: the flag, every filter used, a time range that holds some time, and the page
+/// size set within the vendor's bounds.
 pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQuery> {
     let caps = adapter.capabilities();
     flag(adapter, Operation::ListCalls, |c| c.list_calls)?;
     query.ensure_supported(adapter.kind(), &caps)?;
+    if let (Some(since), Some(until)) = (query.since, query.until)
+        && until <= since
+    {
+        let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339();
+        let message = format!(
+            "`until` ({}) is not after `since` ({}): no call can be in the range",
+            time(until),
+            time(since)
+        );
+        return Err(Error::invalid_input(
+            adapter.kind(),
+            Operation::ListCalls,
+            message,
+        ));
+    }
     let mut query = query.clone();
     query.page_size = Some(caps.page_size(&query));
     Ok(query)
