@@ -39,8 +39,9 @@ pub(crate) struct Sink {
 
 impl Sink {
     /// Opens the output `args` name (created if missing, not yet emptied), to begin with
-    /// `header` (a CSV header line, without its line break) unless `--append` is given; a
-    /// failed write before any row resumes the walk from `start` (`None`: from the start).
+    /// `header` (a CSV header line, without its line break) unless `--append` is given to a
+    /// file that has something in it already; a failed write before any row resumes the
+    /// walk from `start` (`None`: from the start).
     pub(crate) fn open(
         args: &ExportArgs,
         header: Option<String>,
@@ -54,8 +55,8 @@ impl Sink {
 
     fn opened(args: &ExportArgs, header: Option<String>) -> Result<Sink, Failure> {
         let extra = resume_extra(args);
-        let header = header.filter(|_| !args.append);
         let Some(path) = &args.output else {
+            let header = header.filter(|_| !args.append);
             let sink = Sink::new(Box::new(io::stdout()), None, "standard output", extra);
             return Ok(sink.beginning_with(header, false));
         };
@@ -70,6 +71,9 @@ impl Sink {
             .open(path)
             .and_then(|file| Ok((file.try_clone()?, file)));
         let (file, handle) = opened.map_err(|e| Failure::Io(name.clone(), e))?;
+        // Appended to a file just created (or empty), the rows still need their header.
+        let empty = (handle.metadata()).is_ok_and(|file| file.is_file() && file.len() == 0);
+        let header = header.filter(|_| !args.append || empty);
         let sink = Sink::new(Box::new(file), Some(handle), &name, extra);
         Ok(sink.beginning_with(header, !args.append))
     }

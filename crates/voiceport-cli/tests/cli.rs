@@ -503,6 +503,21 @@ async fn export_jsonl_and_csv() {
             .any(|c| c.as_str() == *r)),
         "{csv}"
     );
+    // Appended to a file that is not there yet, the rows still get their header; to one
+    // that has rows, they do not.
+    let fresh = env.config.with_file_name("fresh.csv");
+    let append = [
+        "-p", "rounded", "export", "--format", "csv", "--append", "-o",
+    ];
+    let fresh_arg = fresh.to_str().unwrap();
+    for (time, rows) in [(1, 31), (2, 61)] {
+        let out = run(Some(&env), &[&append[..], &[fresh_arg]].concat()).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let csv = std::fs::read_to_string(&fresh).unwrap();
+        assert!(csv.starts_with("id,provider,status"), "{time}: {csv}");
+        assert_eq!(csv.lines().count(), rows, "{time}");
+        assert_eq!(csv.matches("id,provider,status").count(), 1, "{time}");
+    }
 }
 
 /// An export that fails before its first page (a filter the vendor lacks, a refused key)
