@@ -516,7 +516,8 @@ pub(crate) struct SandboxArgs {
     pub(crate) calls: u32,
     /// Post each vendor's webhook deliveries to URL/webhooks/VENDOR, signed with the
     /// secrets of the printed configuration (so that `voiceport listen` with it, at URL,
-    /// verifies them), retried as each vendor retries.
+    /// verifies them), retried as each vendor retries. The address `listen` prints
+    /// (`…/webhooks/{provider}`) may be given as it is.
     #[arg(long, value_name = "URL")]
     pub(crate) webhooks: Option<String>,
 }

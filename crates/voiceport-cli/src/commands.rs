@@ -1068,7 +1068,19 @@ fn receiver_base(text: &str) -> Result<String, Failure> {
             "a query or fragment would swallow the path added to it",
         ));
     }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
+    let base = url.as_str().trim_end_matches('/');
+    // `listen` says where it listens as `…/webhooks/{provider}`: a URL copied from that
+    // line, whole or up to `/webhooks/`, is taken for its base (deliveries would otherwise
+    // go to `/webhooks/webhooks/…`, which no receiver serves).
+    let base = [
+        "/webhooks/{provider}",
+        "/webhooks/%7Bprovider%7D",
+        "/webhooks",
+    ]
+    .iter()
+    .find_map(|tail| base.strip_suffix(tail))
+    .unwrap_or(base);
+    Ok(base.to_owned())
 }
 
 async fn sandbox(args: SandboxArgs) -> Outcome {
@@ -1148,6 +1160,24 @@ mod tests {
         // Nothing printed yet (or a walk resumed at a cursor, before its first page).
         assert!(!walk_complete(0, None));
         assert!(!walk_complete(0, Some(&next)));
+    }
+
+    /// The sandbox's `--webhooks`: a base, or the address `listen` prints (whole, or up
+    /// to `/webhooks/`), gives the same base.
+    #[test]
+    fn a_webhooks_url_copied_from_listen_is_taken_for_its_base() {
+        for given in [
+            "http://127.0.0.1:8787",
+            "http://127.0.0.1:8787/",
+            "http://127.0.0.1:8787/webhooks",
+            "http://127.0.0.1:8787/webhooks/",
+            "http://127.0.0.1:8787/webhooks/{provider}",
+        ] {
+            let base = receiver_base(given).map_err(|f| format!("{f:?}"));
+            assert_eq!(base.as_deref(), Ok("http://127.0.0.1:8787"), "{given}");
+        }
+        let base = receiver_base("http://127.0.0.1:8787/app/hooks/").map_err(|f| format!("{f:?}"));
+        assert_eq!(base.as_deref(), Ok("http://127.0.0.1:8787/app/hooks"));
     }
 
     #[test]

@@ -158,6 +158,7 @@ pub(crate) async fn run(
             forwarded.unwrap_or(Ok(()))
         }
     })?;
+    let router = router.fallback(unrouted);
     // On Ctrl-C the server stops taking connections and finishes the deliveries it holds,
     // for a while: one whose sender never finishes its body, or whose printing is stuck,
     // would hold it for ever. A second Ctrl-C ends it at once.
@@ -447,6 +448,20 @@ fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
         output::cell(call),
         output::cell(&status),
     ))
+}
+
+/// A request to a path the receiver does not serve (most often a webhook URL with
+/// `/webhooks` twice, from `/webhooks/` copied as a base): said on standard error as
+/// refused deliveries are, the path escaped (it comes from the request), and answered 404.
+async fn unrouted(method: axum::http::Method, uri: axum::http::Uri) -> axum::http::StatusCode {
+    // Under the receiver's target: `listen` shows its warnings, and no other of voiceport's.
+    tracing::warn!(
+        target: "voiceport::webhooks",
+        method = %method,
+        path = ?uri.path(),
+        "request refused: deliveries go to /webhooks/NAME, NAME a provider served"
+    );
+    axum::http::StatusCode::NOT_FOUND
 }
 
 #[cfg(test)]

@@ -1786,6 +1786,15 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let refused = next_error_line().await;
     assert!(refused.contains("refused"), "{refused}");
     assert!(!refused.contains("listen-secret-31"), "{refused}");
+    // So is a delivery to a path it does not serve (`/webhooks` twice).
+    let doubled = url.replace("/webhooks/", "/webhooks/webhooks/");
+    let wrong_path = http_client().post(&doubled).body(body.clone()).send();
+    assert_eq!(wrong_path.await.unwrap().status(), 404);
+    let said = next_error_line().await;
+    assert!(
+        said.contains("refused") && said.contains("/webhooks/webhooks/support"),
+        "{said}"
+    );
     // The local app is down: the vendor hears of it, and its retry goes through.
     let refused_by_app = post("listen-secret-31").await.unwrap();
     assert_eq!(refused_by_app.status(), 500);
