@@ -2981,6 +2981,24 @@ async fn normalize_refuses_a_file_that_does_not_decode_as_input_and_takes_a_bom(
     assert_eq!(call["provider"], "rounded");
 }
 
+/// A connection that fails says why on its own line without -v (here, refused), and
+/// nothing of the key.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_connection_says_its_cause() {
+    let config = vendor_config("voicebot", "http://127.0.0.1:9", "");
+    let out = run_with(&config, &["calls", "list"]).await;
+    assert!(!out.status.success());
+    let said = stderr(&out);
+    let lines: Vec<&str> = said.lines().collect();
+    assert!(lines[0].contains("connection failed"), "{said}");
+    let cause = lines.iter().find(|line| line.starts_with("  cause: "));
+    assert!(
+        cause.is_some_and(|line| line.to_lowercase().contains("refused")),
+        "{said}"
+    );
+    assert!(!said.contains(HOSTILE_KEY), "{said}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn configuration_mistakes_are_reported_with_their_place_and_never_the_key() {
     let config = vendor_config("rounded", "http://127.0.0.1:9", "");
