@@ -101,7 +101,9 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             // `provider:call_id` names its provider; any other id is the -p provider's. An
             // id whose prefix names no provider (`sale:abc`) is refused without -p: a
             // misspelt provider, never the default's call.
-            let provider = if command_has_colon_id(&command) {
+            let prefix = colon_id(&command).and_then(|id| id.split_once(':'));
+            let prefix = prefix.map(|(name, _)| name.to_owned());
+            let provider = if let Some(prefix) = prefix {
                 let registry = registry()?;
                 match crate::multi::qualified(&registry, &mut command) {
                     // `-p sales calls get support:abc`: which one was meant cannot be told.
@@ -113,8 +115,11 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
                     }
                     Some(name) => registry.connect(Some(&name))?,
                     None if cli.provider.is_none() => {
-                        let message = "the id's part before `:` is no configured provider: give -p NAME for a call id that holds a `:`";
-                        return Err(Failure::Usage(message.into()));
+                        let message = format!(
+                            "the id's part before `:`, `{prefix}`, is no configured provider ({}): give -p NAME for a call id that holds a `:`",
+                            registry.file().names_listed()
+                        );
+                        return Err(Failure::Usage(message));
                     }
                     // The registry already read (its warnings already said).
                     None => registry.connect(cli.provider.as_deref())?,
@@ -150,17 +155,18 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
 }
 
 /// Whether the command's call id has a `:` (it may be `provider:call_id`).
-fn command_has_colon_id(command: &CallsCommand) -> bool {
-    match command {
+fn colon_id(command: &CallsCommand) -> Option<&str> {
+    let id = match command {
         CallsCommand::Get { id }
         | CallsCommand::Transcript { id }
         | CallsCommand::Recording { id }
         | CallsCommand::End { id }
         | CallsCommand::Cancel { id }
-        | CallsCommand::Delete { id } => id.contains(':'),
-        CallsCommand::Update(args) => args.id.contains(':'),
-        CallsCommand::List(_) | CallsCommand::Dial(_) => false,
-    }
+        | CallsCommand::Delete { id } => id,
+        CallsCommand::Update(args) => &args.id,
+        CallsCommand::List(_) | CallsCommand::Dial(_) => return None,
+    };
+    id.contains(':').then_some(id.as_str())
 }
 
 /// A `calls` command through `provider`, the one `named` names.
@@ -1113,7 +1119,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         // At the top: `default` is a top-level key, so it must come before any [table].
         output::line(&format!(
             "# several providers: commands use `default`, unless `-p NAME` names another\n\
-             # default = \"{first}\"\n"
+             default = \"{first}\"\n"
         ))?;
     }
     output::line(&toml)?;

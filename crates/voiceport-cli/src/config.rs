@@ -23,15 +23,22 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
         std::env::var_os("XDG_CONFIG_HOME"),
         std::env::var_os("HOME"),
     );
-    if let Some(dir) = user_dir {
-        let path = dir.join("voiceport").join(FILE_NAME);
-        if path.is_file() {
-            return Ok(path);
-        }
+    let user_file = user_dir.map(|dir| dir.join("voiceport").join(FILE_NAME));
+    if let Some(path) = &user_file
+        && path.is_file()
+    {
+        return Ok(path.clone());
     }
+    // Where it looked, so that a file put elsewhere is told apart from no file at all.
+    let looked = match &user_file {
+        Some(path) => format!("./{FILE_NAME} or {}", path.display()),
+        None => format!("./{FILE_NAME}"),
+    };
     Err(Failure::Voice(Error::config(
         "--config",
-        "no configuration found: pass --config FILE, or create ./voiceport.toml (see the README's Configuration section)",
+        format!(
+            "no configuration found: pass --config FILE, or create {looked} (see the README's Configuration section)"
+        ),
     )))
 }
 

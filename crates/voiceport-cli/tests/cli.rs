@@ -860,7 +860,11 @@ async fn bad_config_exits_2_naming_the_field() {
 
     let out = run(None, &["calls", "list"]).await;
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("no configuration found"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("no configuration found"), "{said}");
+    // It says where it looked: here, and the user's config folder.
+    let user_file = std::path::Path::new(".config/voiceport/voiceport.toml");
+    assert!(said.contains(&user_file.display().to_string()), "{said}");
 
     let usage = run(None, &["calls", "dial"]).await;
     assert_eq!(usage.status.code(), Some(2));
@@ -1063,23 +1067,14 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     };
     let calls = json(&list().await);
     assert_eq!(calls["calls"].as_array().map(Vec::len), Some(5), "{calls}");
-    // Its commented `default`, once uncommented, picks a provider without `-p`.
+    // Its `default` picks a provider without `-p`.
     assert!(
-        lines.contains(&"# default = \"happyrobot\"".to_owned()),
+        lines.contains(&"default = \"happyrobot\"".to_owned()),
         "{lines:?}"
     );
-    let uncommented: String = (lines.iter())
-        .map(|l| {
-            format!(
-                "{}\n",
-                l.strip_prefix("# default = ")
-                    .map_or(l.clone(), |v| format!("default = {v}"))
-            )
-        })
-        .collect();
-    let defaulted = private_config("defaulted", &uncommented);
-    let calls = json(&run_with(&defaulted, &["--json", "calls", "list"]).await);
+    let calls = json(&run_with(&config, &["--json", "calls", "list"]).await);
     assert_eq!(calls["calls"].as_array().map(Vec::len), Some(5), "{calls}");
+    assert_eq!(calls["calls"][0]["provider"], "happyrobot", "{calls}");
     // …for every vendor it prints a provider for.
     for vendor in VENDORS {
         assert!(
@@ -3775,6 +3770,10 @@ async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
     // A misspelt provider in an id is refused, not asked of the default provider.
     let misspelt = run(Some(&env), &["calls", "get", "voicebto:abc"]).await;
     assert_eq!(misspelt.status.code(), Some(2), "{}", stderr(&misspelt));
+    // The refusal names the misspelt part and the providers there are.
+    let said = stderr(&misspelt);
+    assert!(said.contains("`voicebto`"), "{said}");
+    assert!(said.contains("\"voicebot\""), "{said}");
     // -p and --providers contradict each other.
     let both = ["-p", "rounded", "calls", "list", "--providers", "voicebot"];
     assert_eq!(run(Some(&env), &both).await.status.code(), Some(2));
