@@ -228,7 +228,9 @@ pub(crate) struct FilterArgs {
     /// Carrying this tag (repeatable).
     #[arg(long = "tag", value_name = "TAG")]
     pub(crate) tags: Vec<String>,
-    /// Free-text search.
+    /// Free-text search. Where the vendor searches (HappyRobot), what it looks at
+    /// is its own; where voiceport does, the numbers, the call's and the customer's names,
+    /// the summary, the tags and extracted values, not the transcript.
     #[arg(long)]
     pub(crate) search: Option<String>,
     /// From this number.

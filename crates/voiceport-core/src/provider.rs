@@ -269,7 +269,8 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
         Err(Error::unsupported(self.kind(), Operation::DeleteCall))
     }
 
-    /// Adds a note; returns the call with its notes.
+    /// Adds a note; returns the call with its notes. A note whose `content` is blank is
+    /// refused ([`Error::InvalidRequest`]) before anything is sent.
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let _ = (id, note);
         Err(Error::unsupported(self.kind(), Operation::AddNote))

@@ -285,6 +285,22 @@ async fn request_parts_are_checked_against_their_flags() {
         assert!(err.to_string().contains("is not after `since`"), "{err}");
     }
     assert_eq!(adapter_scheduling.ran(), 1);
+    // A note that says nothing.
+    let notes = Counting::new(Capabilities {
+        notes: true,
+        ..everything()
+    });
+    let notes: &dyn VoiceProvider = &notes;
+    for blank in ["", " \n"] {
+        let err = notes
+            .add_note(&id, &NoteInput::new(blank))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidRequest { status: None, .. }),
+            "{blank:?}: {err:?}"
+        );
+    }
     let no_number = provider.dial(&DialRequest::to(" ")).await.unwrap_err();
     assert!(
         matches!(no_number, Error::InvalidRequest { status: None, .. }),

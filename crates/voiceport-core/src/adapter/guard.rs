@@ -3,7 +3,7 @@
 
 use crate::{
     CallId, CallQuery, CallUpdate, Capabilities, DialRequest, Error, MetadataMode, NoteId,
-    Operation, Result,
+    NoteInput, Operation, Result,
 };
 
 use super::Adapter;
@@ -50,6 +50,20 @@ pub(super) fn note<A: Adapter>(
     adapter
         .note_id_format()
         .check(adapter.kind(), operation, "note id", note_id.as_str())
+}
+
+/// A new note's text: a note that says nothing (`notes add ID ""`) is refused, not
+/// stored. (A change to a note may leave its text as it is, and only flag it.)
+pub(super) fn note_text<A: Adapter>(
+    adapter: &A,
+    operation: Operation,
+    note: &NoteInput,
+) -> Result<()> {
+    if note.content.trim().is_empty() {
+        let message = "the note's `content` is empty: give the note's text";
+        return Err(Error::invalid_input(adapter.kind(), operation, message));
+    }
+    Ok(())
 }
 
 /// A listing: the flag, every filter used, a time range that holds some time, and the page

@@ -234,6 +234,7 @@ impl<A: Adapter> VoiceProvider for A {
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
         guard::call(self, op, id, |c| c.notes)?;
+        guard::note_text(self, op, note)?;
         Adapter::add_note(self, id, note)
             .instrument(span(self.kind(), op, Some(id)))
             .await
