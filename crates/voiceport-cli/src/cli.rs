@@ -171,7 +171,13 @@ pub(crate) enum CallsCommand {
     /// Show one call.
     ///
     /// Example: `voiceport calls get CALL_ID --json`
-    Get { id: String },
+    Get {
+        id: String,
+        /// Print the vendor's own JSON of the call, as it came, instead of the normalized
+        /// call.
+        #[arg(long)]
+        vendor_json: bool,
+    },
     /// Show a call's transcript.
     ///
     /// Example: `voiceport calls transcript CALL_ID`
@@ -200,6 +206,36 @@ pub(crate) enum CallsCommand {
     ///
     /// Example: `voiceport calls delete CALL_ID`
     Delete { id: String },
+}
+
+impl CallsCommand {
+    /// The call id the command names (`None` for a listing or a dial).
+    pub(crate) fn call_id(&self) -> Option<&str> {
+        match self {
+            CallsCommand::Get { id, .. }
+            | CallsCommand::Transcript { id }
+            | CallsCommand::Recording { id }
+            | CallsCommand::End { id }
+            | CallsCommand::Cancel { id }
+            | CallsCommand::Delete { id } => Some(id),
+            CallsCommand::Update(args) => Some(&args.id),
+            CallsCommand::List(_) | CallsCommand::Dial(_) => None,
+        }
+    }
+
+    /// [`call_id`](Self::call_id), to rewrite.
+    pub(crate) fn call_id_mut(&mut self) -> Option<&mut String> {
+        match self {
+            CallsCommand::Get { id, .. }
+            | CallsCommand::Transcript { id }
+            | CallsCommand::Recording { id }
+            | CallsCommand::End { id }
+            | CallsCommand::Cancel { id }
+            | CallsCommand::Delete { id } => Some(id),
+            CallsCommand::Update(args) => Some(&mut args.id),
+            CallsCommand::List(_) | CallsCommand::Dial(_) => None,
+        }
+    }
 }
 
 #[derive(Debug, Args, Default)]

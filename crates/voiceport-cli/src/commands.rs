@@ -101,7 +101,8 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             // `provider:call_id` names its provider; any other id is the -p provider's. An
             // id whose prefix names no provider (`sale:abc`) is refused without -p: a
             // misspelt provider, never the default's call.
-            let prefix = colon_id(&command).and_then(|id| id.split_once(':'));
+            // `provider:call_id`, or an id of the vendor's that holds a `:`.
+            let prefix = command.call_id().and_then(|id| id.split_once(':'));
             let prefix = prefix.map(|(name, _)| name.to_owned());
             let provider = if let Some(prefix) = prefix {
                 let registry = registry()?;
@@ -154,21 +155,6 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
     }
 }
 
-/// Whether the command's call id has a `:` (it may be `provider:call_id`).
-fn colon_id(command: &CallsCommand) -> Option<&str> {
-    let id = match command {
-        CallsCommand::Get { id }
-        | CallsCommand::Transcript { id }
-        | CallsCommand::Recording { id }
-        | CallsCommand::End { id }
-        | CallsCommand::Cancel { id }
-        | CallsCommand::Delete { id } => id,
-        CallsCommand::Update(args) => &args.id,
-        CallsCommand::List(_) | CallsCommand::Dial(_) => return None,
-    };
-    id.contains(':').then_some(id.as_str())
-}
-
 /// A `calls` command through `provider`, the one `named` names.
 async fn calls(
     provider: Arc<dyn VoiceProvider>,
@@ -179,7 +165,16 @@ async fn calls(
     let id = |text: &str| CallId::new(text);
     match command {
         CallsCommand::List(args) => list(provider.as_ref(), args, json).await,
-        CallsCommand::Get { id: call } => output::call(&provider.get_call(&id(&call)).await?, json),
+        CallsCommand::Get {
+            id: call,
+            vendor_json,
+        } => {
+            let call = provider.get_call(&id(&call)).await?;
+            match vendor_json {
+                true => output::vendor_json(&call),
+                false => output::call(&call, json),
+            }
+        }
         CallsCommand::Transcript { id: call } => {
             output::transcript(&provider.transcript(&id(&call)).await?, json)
         }

@@ -22,16 +22,7 @@ use crate::{Failure, Outcome, output, values};
 /// The provider an id names as `provider:call_id`, if its prefix is a configured
 /// provider; the command's id is rewritten to the vendor's own.
 pub(crate) fn qualified(registry: &Registry, command: &mut CallsCommand) -> Option<String> {
-    let id = match command {
-        CallsCommand::Get { id }
-        | CallsCommand::Transcript { id }
-        | CallsCommand::Recording { id }
-        | CallsCommand::End { id }
-        | CallsCommand::Cancel { id }
-        | CallsCommand::Delete { id } => id,
-        CallsCommand::Update(args) => &mut args.id,
-        CallsCommand::List(_) | CallsCommand::Dial(_) => return None,
-    };
+    let id = command.call_id_mut()?;
     let (name, call) = id.split_once(':')?;
     if !registry.names().any(|known| known == name) {
         return None;

@@ -491,6 +491,18 @@ fn end_reason(reason: &voiceport::EndReason) -> String {
 }
 
 /// Prints one call as `field: value` lines, or as JSON.
+/// Prints the vendor's own JSON of `call`, as it came (laid out as any JSON output).
+pub(crate) fn vendor_json(call: &Call) -> Outcome {
+    match call.vendor_payload() {
+        Some(payload) => json(payload),
+        None => Err(Failure::Usage(format!(
+            "{} sent no JSON of its own for call {}",
+            call.provider,
+            cell(call.id.as_str())
+        ))),
+    }
+}
+
 pub(crate) fn call(call: &Call, as_json: bool) -> Outcome {
     if as_json {
         return json(call);

@@ -207,6 +207,11 @@ async fn calls_list_get_transcript_recording() {
     let got = json(&run(Some(&env), &["calls", "get", id, "--json"]).await);
     assert_eq!(got["id"], id);
     assert_eq!(got["provider"], "happyrobot");
+    // The vendor's own JSON of the same call: HappyRobot's keys, none of voiceport's.
+    let vendor = json(&run(Some(&env), &["calls", "get", id, "--vendor-json"]).await);
+    assert_eq!(vendor["id"], id, "{vendor}");
+    assert!(vendor["use_case"].is_object(), "{vendor}");
+    assert!(vendor.get("vendor_status").is_none(), "{vendor}");
 
     // `--all --json` streams JSON Lines, one call per line.
     let all = json_lines(
