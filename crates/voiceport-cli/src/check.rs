@@ -18,13 +18,16 @@ struct LiveAccount {
     dial: Option<String>,
 }
 
+/// How long the dial case waits for the call it placed to end.
+const CALL_DEADLINE: Duration = Duration::from_secs(600);
+
 impl Environment for LiveAccount {
     fn dial_number(&self) -> Option<String> {
         self.dial.clone()
     }
 
     fn call_deadline(&self) -> (Duration, Duration) {
-        (Duration::from_secs(600), Duration::from_secs(1))
+        (CALL_DEADLINE, Duration::from_secs(1))
     }
 }
 
@@ -81,6 +84,15 @@ pub(crate) async fn run(
     // The suite reports only at its end, which a dial can put minutes away: a spinner
     // says it is running. The results are printed after it, so they never mix.
     let mut stop = StopSignal::listen()?;
+    // Said first: the run then waits on a person, silently but for the spinner.
+    if let Some(number) = &args.dial {
+        output::say(&format!(
+            "the dial case calls {} and waits up to {} minutes for the call to end: answer it, \
+             say a few words, and hang up",
+            output::cell(number),
+            CALL_DEADLINE.as_secs() / 60
+        ));
+    }
     let progress = Progress::for_rows(false);
     progress.working("running the conformance cases");
     let checked = async {

@@ -1622,14 +1622,19 @@ async fn check_runs_the_read_only_suite_and_one_dial_when_asked() {
         assert!(text.contains("read-only run"), "{text}");
         assert!(text.contains("no number to dial"), "{text}");
         assert!(text.contains(" 0 failed"), "{text}");
-        // With --dial: the dial case runs and passes.
-        let report = json(
-            &run(
-                Some(&env),
-                &["check", "-p", vendor, "--dial", "+14155550199", "--json"],
-            )
-            .await,
+        // With --dial: the dial case runs and passes, the wait for a person said first.
+        let dialed = run(
+            Some(&env),
+            &["check", "-p", vendor, "--dial", "+14155550199", "--json"],
+        )
+        .await;
+        let said = stderr(&dialed);
+        assert!(
+            said.lines().any(|line| line
+                .starts_with("the dial case calls +14155550199 and waits up to 10 minutes")),
+            "{said}"
         );
+        let report = json(&dialed);
         let cases = report["cases"].as_array().unwrap();
         assert_eq!(cases.len(), 33, "{report}");
         let dial = cases

@@ -943,6 +943,23 @@ impl<'a> Suite<'a> {
             return not_run("no number to dial (voiceport check --dial +E164)");
         };
         let call = self.dial_and_wait(number).await?;
+        // Placed and ended by the line (a live number not answered, busy, a voicemail):
+        // the dial worked, but there was no conversation for this case and those reading
+        // it to check. A call that failed is the provider's.
+        let not_answered = [
+            CallStatus::NoAnswer,
+            CallStatus::Busy,
+            CallStatus::Voicemail,
+        ];
+        if not_answered.contains(&call.status) {
+            self.spare.push(call.id.clone());
+            return not_run(&format!(
+                "the call {} ended {} (vendor status: {}): answer it, for a conversation to check",
+                call.id,
+                call.status,
+                quoted(call.vendor_status.as_deref())
+            ));
+        }
         ensure!(
             call.status == CallStatus::Completed,
             "ended {} (vendor status: {})",

@@ -24,6 +24,8 @@ const CASES: usize = 33;
 /// A number the fake answers with a conversation, and one it answers busy.
 const ANSWERS: &str = "+14155550199";
 const BUSY: &str = "+14155550121";
+/// A number whose calls fail (the provider's fault, not the line's).
+const FAILS: &str = "+14155550133";
 
 fn server_error(operation: Operation) -> Error {
     Error::Server {
@@ -418,6 +420,8 @@ impl VoiceProvider for Fake {
         call.set_vendor_payload(VendorPayload::from_value(&serde_json::json!({})));
         if request.to == BUSY {
             call.status = CallStatus::Busy;
+        } else if request.to == FAILS {
+            call.status = CallStatus::Failed;
         } else {
             call.status = CallStatus::InProgress;
             // A call placed now although scheduled stays live a few looks, long enough
@@ -525,8 +529,10 @@ struct Env {
     dial: bool,
     /// What `dials_received` answers, one value a question.
     dial_counts: Mutex<Vec<usize>>,
-    /// The number said to answer is busy (a live account's wrong `--dial` number).
+    /// The number said to answer is busy (a live account's `--dial` number not answered).
     answering_is_busy: bool,
+    /// The number said to answer fails.
+    answering_fails: bool,
     /// Scheduled calls may be left behind (the provider cannot cancel them).
     leave_scheduled: bool,
 }
@@ -552,10 +558,10 @@ impl Env {
 
 impl Environment for Env {
     fn dial_number(&self) -> Option<String> {
-        let number = if self.answering_is_busy {
-            BUSY
-        } else {
-            ANSWERS
+        let number = match (self.answering_is_busy, self.answering_fails) {
+            (true, _) => BUSY,
+            (_, true) => FAILS,
+            _ => ANSWERS,
         };
         self.dial.then(|| number.to_owned())
     }
@@ -1226,7 +1232,8 @@ async fn the_missing_call_case_names_the_error_it_got() {
 }
 
 /// A dialed call that ends otherwise than expected is named by its status and the
-/// vendor's, quoted, not by an `Option`'s `Debug` form.
+/// vendor's, quoted, not by an `Option`'s `Debug` form: a line that did not answer (busy)
+/// leaves the case not run, a call that failed fails it.
 #[tokio::test]
 async fn a_dial_that_ends_otherwise_says_how() {
     let provider = Fake::with_calls(5);
@@ -1235,8 +1242,18 @@ async fn a_dial_that_ends_otherwise_says_how() {
         ..Env::dialing_and_writing()
     };
     let report = check(&provider, &env).await;
+    let why = not_run(&report, "dial, then wait for the end");
+    assert_eq!(
+        why,
+        "the call dialed-0 ended busy (vendor status: none): answer it, for a conversation to check"
+    );
+    let env = Env {
+        answering_fails: true,
+        ..Env::dialing_and_writing()
+    };
+    let report = check(&Fake::with_calls(5), &env).await;
     let why = failure(&report, "dial, then wait for the end");
-    assert_eq!(why, "ended busy (vendor status: none)");
+    assert_eq!(why, "ended failed (vendor status: none)");
 }
 
 /// An `end_call` that fails is tried once more, and the failure says how that went.
