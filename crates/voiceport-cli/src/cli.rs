@@ -269,10 +269,10 @@ pub(crate) struct FilterArgs {
     /// the summary, the tags and extracted values, not the transcript.
     #[arg(long)]
     pub(crate) search: Option<String>,
-    /// From this number.
+    /// From this number (E.164, `+14155550187`, as vendors store it; or a SIP URI).
     #[arg(long = "from")]
     pub(crate) from_number: Option<String>,
-    /// To this number.
+    /// To this number (E.164, or a SIP URI).
     #[arg(long = "to")]
     pub(crate) to_number: Option<String>,
 }

@@ -119,15 +119,58 @@ pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
         campaign_id: filters.campaign.clone().map(Into::into),
         tags: filters.tags.clone(),
         search: filters.search.clone(),
-        from_number: filters.from_number.clone(),
-        to_number: filters.to_number.clone(),
+        from_number: number_filter(filters.from_number.as_deref(), "--from")?,
+        to_number: number_filter(filters.to_number.as_deref(), "--to")?,
         ..CallQuery::default()
     })
+}
+
+/// A number to filter on. Vendors store phone numbers in E.164 and compare them as text: a
+/// phone number written another way (`4155550187`, `+1 (415) 555-0187`) matches nothing,
+/// and is refused rather than answered with an empty page. Anything else (a SIP URI, a
+/// vendor's `anonymous`) is passed on as it is.
+fn number_filter(text: Option<&str>, flag: &str) -> Result<Option<String>, Failure> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    let phone_like = digits.bytes().any(|b| b.is_ascii_digit())
+        && (digits.bytes()).all(|b| b.is_ascii_digit() || b" ()-.".contains(&b));
+    let e164 = text.starts_with('+')
+        && (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0');
+    if phone_like && !e164 {
+        return Err(Failure::Usage(format!(
+            "{flag} {text:?}: vendors store numbers in E.164 and compare them as written: \
+             give `+`, the country code and the number, digits only (+14155550187)"
+        )));
+    }
+    Ok(Some(text.to_owned()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_phone_number_filter_is_e164_or_refused() {
+        for kept in ["+14155550187", "sip:agent@pbx.example.com", "anonymous"] {
+            let read = number_filter(Some(kept), "--to").map_err(|f| format!("{f:?}"));
+            assert_eq!(read, Ok(Some(kept.to_owned())), "{kept}");
+        }
+        for refused in [
+            "4155550187",
+            "+1 (415) 555-0187",
+            "14155550187",
+            "+0155",
+            "415.555.0187",
+        ] {
+            let read = number_filter(Some(refused), "--to").map_err(|f| format!("{f:?}"));
+            assert!(read.is_err_and(|e| e.contains("E.164")), "{refused}");
+        }
+        assert!(matches!(number_filter(None, "--to"), Ok(None)));
+    }
 
     #[test]
     fn pairs_keep_json_and_never_round_a_number() {
