@@ -655,6 +655,32 @@ impl Error {
         }
     }
 
+    /// Whether sending the same request again is both worth it and safe: it
+    /// [`is_retryable`](Self::is_retryable), and, for a request that creates something (a
+    /// dial, a note, a vendor's own operation), only when it certainly was not applied
+    /// ([`outcome`](Self::outcome) is [`RequestOutcome::NotApplied`]). A retry helper of
+    /// your own asks this rather than `is_retryable` alone: a dial that timed out after it
+    /// was sent is retryable, and sending it again could ring the phone twice.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Error, Operation, ProviderKind};
+    ///
+    /// let sent = |operation| Error::Timeout { provider: ProviderKind::Vapi, operation, sent: true };
+    /// assert!(sent(Operation::Dial).is_retryable());
+    /// assert!(!sent(Operation::Dial).is_safe_to_retry());
+    /// assert!(sent(Operation::GetCall).is_safe_to_retry());
+    /// let unsent = Error::Timeout { provider: ProviderKind::Vapi, operation: Operation::Dial, sent: false };
+    /// assert!(unsent.is_safe_to_retry());
+    /// ```
+    pub fn is_safe_to_retry(&self) -> bool {
+        let creates = matches!(
+            self.operation(),
+            Some(Operation::Dial | Operation::AddNote | Operation::Extension(_))
+        );
+        self.is_retryable() && (!creates || self.outcome() == RequestOutcome::NotApplied)
+    }
+
     /// The HTTP status of the vendor's answer the error comes of, where it comes of one:
     /// the status held by [`Unauthorized`](Error::Unauthorized),
     /// [`InvalidRequest`](Error::InvalidRequest) (none when voiceport refused the request

@@ -20,7 +20,10 @@
 //! ```
 //!
 //! `voiceport::connect(&sandbox.provider_config(kind))` gives the real adapter, pointed at
-//! the emulator with its key and dial options. By default the sandbox seeds 200 calls a
+//! the emulator with its key and dial options ([`Sandbox::provider_toml`] writes the same
+//! as a `voiceport.toml` table). The types named `voiceport_core::…` here are the ones
+//! `voiceport` re-exports: an application writes `voiceport::ProviderKind` and
+//! `voiceport::webhooks::WebhookConfig`. By default the sandbox seeds 200 calls a
 //! vendor from seed 42, on a free loopback port ([`Sandbox::addr`]); [`Sandbox::builder`]
 //! starts it inside a Tokio runtime, and dropping the [`Sandbox`] stops it. The
 //! [`conformance::SandboxEnv`] runs voiceport's conformance suite against it.
@@ -259,7 +262,10 @@ impl Default for SandboxBuilder {
 }
 
 impl SandboxBuilder {
-    /// The seed of the generated history (default 42): the same seed, the same calls.
+    /// The seed of the generated history (default 42): the same seed, the same calls. The
+    /// seeded calls were created over the 90 days before 2026-11-01 (whatever today's
+    /// date): a time filter relative to now may find none of them; calls dialed through
+    /// the API are created now.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
