@@ -252,6 +252,35 @@ fn every_fixture() -> Vec<(
     found
 }
 
+/// A fixture that decodes as its codec detects it.
+struct DecodedFixture {
+    kind: ProviderKind,
+    codec: &'static dyn voiceport::Codec,
+    file: std::path::PathBuf,
+    body: Vec<u8>,
+    what: PayloadKind,
+    decoded: voiceport::Decoded,
+}
+
+/// Every fixture that decodes as its codec detects it (the others are error cases, which
+/// the tests of errors take).
+fn every_decoded_fixture() -> Vec<DecodedFixture> {
+    let decodes = |(kind, codec, file): (ProviderKind, &'static dyn voiceport::Codec, _)| {
+        let body = std::fs::read(&file).unwrap();
+        let what = codec.detect(&body);
+        let decoded = codec.decode(what, &body).ok()?;
+        Some(DecodedFixture {
+            kind,
+            codec,
+            file,
+            body,
+            what,
+            decoded,
+        })
+    };
+    every_fixture().into_iter().filter_map(decodes).collect()
+}
+
 /// What a check over every fixture reached, so that nothing is skipped silently.
 #[derive(Default)]
 struct Coverage {
@@ -363,12 +392,15 @@ fn warnings_point_into_the_vendor_payload() {
 #[test]
 fn a_kept_vendor_payload_normalizes_to_the_same_call() {
     let mut coverage = Coverage::default();
-    for (kind, codec, file) in every_fixture() {
-        let body = std::fs::read(&file).unwrap();
-        let what = codec.detect(&body);
-        let Ok(decoded) = codec.decode(what, &body) else {
-            continue;
-        };
+    for DecodedFixture {
+        kind,
+        codec,
+        file,
+        what,
+        decoded,
+        ..
+    } in every_decoded_fixture()
+    {
         for call in calls_in(decoded) {
             let payload = call.vendor_payload().expect("a vendor payload").get();
             let kept = payload.as_bytes();
@@ -426,12 +458,15 @@ fn an_unread_field_no_typed_read_takes_changes_nothing() {
     let deep = format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200));
     let unread = ["1e999", "-1e400", "\"\\ud800\"", deep.as_str()];
     let mut coverage = Coverage::default();
-    for (kind, codec, file) in every_fixture() {
-        let body = std::fs::read(&file).unwrap();
-        let what = codec.detect(&body);
-        let Ok(plain) = codec.decode(what, &body) else {
-            continue;
-        };
+    for DecodedFixture {
+        kind,
+        codec,
+        file,
+        body,
+        what,
+        decoded: plain,
+    } in every_decoded_fixture()
+    {
         // The field goes first in the top-level object, or in a list's first item.
         let text = std::str::from_utf8(&body).unwrap().trim_start();
         let (open, rest) = match text.strip_prefix('[') {
@@ -482,12 +517,15 @@ fn normalized(decoded: &voiceport::Decoded) -> serde_json::Value {
 #[test]
 fn a_byte_order_mark_changes_nothing() {
     let mut coverage = Coverage::default();
-    for (kind, codec, file) in every_fixture() {
-        let body = std::fs::read(&file).unwrap();
-        let what = codec.detect(&body);
-        let Ok(plain) = codec.decode(what, &body) else {
-            continue;
-        };
+    for DecodedFixture {
+        kind,
+        codec,
+        file,
+        body,
+        what,
+        decoded: plain,
+    } in every_decoded_fixture()
+    {
         let marked = [b"\xEF\xBB\xBF".as_slice(), &body].concat();
         assert_eq!(codec.detect(&marked), what, "{}", file.display());
         let decoded = codec
