@@ -14,7 +14,8 @@ use crate::{Error, Operation, ProviderKind, Result};
 /// Nothing was sent, so its outcome is `NotApplied`. Each field is `(set, field, why)`:
 /// whether the request sets it, its `DialRequest` name, and why `by` (the vendor's
 /// endpoint, or the vendor) cannot take it, which the error's `reason` says; a field the
-/// vendor cannot take is refused, never dropped.
+/// vendor cannot take is refused, never dropped. The reason also names every other field
+/// set that the vendor cannot take, so that one refusal says all there is to change.
 ///
 /// ```
 /// use voiceport_core::adapter::check_unsupported;
@@ -29,23 +30,38 @@ use crate::{Error, Operation, ProviderKind, Result};
 /// assert!(matches!(err, Error::Unsupported { operation: Operation::DialOption("name"), .. }));
 /// let expected = "retell does not support dial (`name`): not taken by Retell's create-phone-call endpoint: Retell calls have no name";
 /// assert_eq!(err.to_string(), expected);
+///
+/// // Two fields set: the first is the one refused, and the other is named too.
+/// let both = DialRequest { language: Some("fr".into()), ..request };
+/// let err = check_unsupported(ProviderKind::Retell, "Retell's create-phone-call endpoint", &[
+///     (both.language.is_some(), "language", "it is a setting of the agent"),
+///     (both.name.is_some(), "name", "Retell calls have no name"),
+/// ])
+/// .unwrap_err();
+/// assert!(matches!(err, Error::Unsupported { operation: Operation::DialOption("language"), .. }));
+/// assert!(err.to_string().ends_with("agent; nor `name` (Retell calls have no name)"));
 /// ```
 pub fn check_unsupported(
     kind: ProviderKind,
     by: &str,
     fields: &[(bool, &'static str, &str)],
 ) -> Result<()> {
-    match fields.iter().find(|(set, _, _)| *set) {
-        None => Ok(()),
-        Some((_, field, why)) => {
-            let reason = format!("not taken by {by}: {why}");
-            Err(Error::unsupported_because(
-                kind,
-                Operation::DialOption(field),
-                reason,
-            ))
-        }
+    let mut set = fields.iter().filter(|(set, _, _)| *set);
+    let Some((_, field, why)) = set.next() else {
+        return Ok(());
+    };
+    let mut reason = format!("not taken by {by}: {why}");
+    let others: Vec<String> = set
+        .map(|(_, other, why)| format!("`{other}` ({why})"))
+        .collect();
+    if !others.is_empty() {
+        reason.push_str(&format!("; nor {}", others.join(", ")));
     }
+    Err(Error::unsupported_because(
+        kind,
+        Operation::DialOption(field),
+        reason,
+    ))
 }
 
 /// The setting `name`: the request's value, else the option's, and required. A blank one
