@@ -164,7 +164,7 @@ mod tests {
     /// A field the vendor cannot take is `Unsupported`, naming it, as `scheduled_for` is
     /// in the guard; not an `InvalidRequest` (the request is not wrong, the vendor cannot).
     #[test]
-    fn the_first_unsupported_field_set_is_refused_as_unsupported() {
+    fn the_first_unsupported_field_set_is_refused_and_the_others_named() {
         let by = "Rounded's start-call endpoint";
         assert!(check_unsupported(KIND, by, &[]).is_ok());
         assert!(check_unsupported(KIND, by, &[(false, "name", "no names")]).is_ok());
@@ -187,7 +187,7 @@ mod tests {
         );
         assert_eq!(
             err.to_string(),
-            "rounded does not support dial (`metadata`): not taken by Rounded's start-call endpoint: set it after the dial"
+            "rounded does not support dial (`metadata`): not taken by Rounded's start-call endpoint: set it after the dial; nor `name` (Rounded calls have no name)"
         );
         assert_eq!(err.outcome(), crate::RequestOutcome::NotApplied);
     }
