@@ -1072,7 +1072,7 @@ fn receiver_base(text: &str) -> Result<String, Failure> {
     let base = url.as_str().trim_end_matches('/');
     // `listen` says where it listens as `…/webhooks/{provider}`: a URL copied from that
     // line, whole or up to `/webhooks/`, is taken for its base (deliveries would otherwise
-    // go to `/webhooks/webhooks/…`, which no receiver serves).
+    // go to a path with `webhooks` twice, which no receiver serves).
     let base = [
         "/webhooks/{provider}",
         "/webhooks/%7Bprovider%7D",

@@ -1791,13 +1791,13 @@ async fn listen_prints_verified_events_and_forwards_them() {
     let refused = next_error_line().await;
     assert!(refused.contains("refused"), "{refused}");
     assert!(!refused.contains("listen-secret-31"), "{refused}");
-    // So is a delivery to a path it does not serve (`/webhooks` twice).
-    let doubled = url.replace("/webhooks/", "/webhooks/webhooks/");
+    // So is a delivery to a path it does not serve (a segment too many).
+    let doubled = url.replace("/support", "/hooks/support");
     let wrong_path = http_client().post(&doubled).body(body.clone()).send();
     assert_eq!(wrong_path.await.unwrap().status(), 404);
     let said = next_error_line().await;
     assert!(
-        said.contains("refused") && said.contains("/webhooks/webhooks/support"),
+        said.contains("refused") && said.contains("/hooks/support"),
         "{said}"
     );
     // The local app is down: the vendor hears of it, and its retry goes through.
