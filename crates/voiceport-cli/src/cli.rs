@@ -501,11 +501,7 @@ fn bind_address(text: &str) -> Result<std::net::IpAddr, String> {
 /// sent: a vendor may dial what it makes of another form (`12345`), and a vendor refusing
 /// the number would read as a failed conformance case.
 fn e164(text: &str) -> Result<String, String> {
-    let digits = text.strip_prefix('+').unwrap_or_default();
-    let valid = (7..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if valid {
+    if is_e164(text) {
         Ok(text.to_owned())
     } else {
         Err(
@@ -513,6 +509,14 @@ fn e164(text: &str) -> Result<String, String> {
                 .into(),
         )
     }
+}
+
+/// Whether `text` is an E.164 number: `+`, then 7 to 15 digits, the first not 0.
+pub(crate) fn is_e164(text: &str) -> bool {
+    let digits = text.strip_prefix('+').unwrap_or_default();
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
 }
 
 #[derive(Debug, Args)]

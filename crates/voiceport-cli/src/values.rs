@@ -136,11 +136,7 @@ fn number_filter(text: Option<&str>, flag: &str) -> Result<Option<String>, Failu
     let digits = text.strip_prefix('+').unwrap_or(text);
     let phone_like = digits.bytes().any(|b| b.is_ascii_digit())
         && (digits.bytes()).all(|b| b.is_ascii_digit() || b" ()-.".contains(&b));
-    let e164 = text.starts_with('+')
-        && (7..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0');
-    if phone_like && !e164 {
+    if phone_like && !crate::cli::is_e164(text) {
         return Err(Failure::Usage(format!(
             "{flag} {text:?}: vendors store numbers in E.164 and compare them as written: \
              give `+`, the country code and the number, digits only (+14155550187)"
