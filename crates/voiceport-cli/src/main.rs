@@ -165,13 +165,8 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
     // Why a connection failed (refused, a name not found, a certificate refused) is what
     // to act on: its innermost cause is said without -v.
     if !verbose && let voiceport::Error::Transport { .. } = error {
-        let mut cause: Option<&dyn std::error::Error> = None;
-        let mut next = std::error::Error::source(error);
-        while let Some(inner) = next {
-            cause = Some(inner);
-            next = inner.source();
-        }
-        if let Some(cause) = cause {
+        let causes = std::iter::successors(std::error::Error::source(error), |e| e.source());
+        if let Some(cause) = causes.last() {
             say_escaped(&format!("  cause: {cause}"));
         }
     }
