@@ -268,7 +268,7 @@ impl DialRequest {
         if let Some(at) = self.scheduled_for
             && at < Utc::now() - Self::PAST_SCHEDULE_TOLERANCE
         {
-            let at = at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let at = crate::adapter::format_time(at);
             return Err(Error::invalid_input(
                 provider,
                 Operation::Dial,

@@ -75,11 +75,10 @@ pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQue
     if let (Some(since), Some(until)) = (query.since, query.until)
         && until <= since
     {
-        let time = |at: chrono::DateTime<chrono::Utc>| at.to_rfc3339();
         let message = format!(
             "`until` ({}) is not after `since` ({}): no call can be in the range",
-            time(until),
-            time(since)
+            super::format_time(until),
+            super::format_time(since)
         );
         return Err(Error::invalid_input(
             adapter.kind(),
