@@ -437,7 +437,7 @@ fn report_event<'a>(
     // names it: over the call's, which an unreadable one leaves as it was.
     if let Some(raw) = report.destination {
         let to = destination(&mut call, &field_path(at, "destination"), raw);
-        call.transfer_destination = to.or(call.transfer_destination.take());
+        fresher(&mut call.transfer_destination, to);
     }
     call.set_vendor_payload(whole.payload());
     let event = if ended {
@@ -464,10 +464,8 @@ fn forwarding_key(destination: &RawValue, report: &wire::CallReport<'_>) -> Stri
     let count = |messages: RawMessages<'_>| {
         serde_json::from_str::<Vec<serde::de::IgnoredAny>>(messages.0.get()).map_or(0, |m| m.len())
     };
-    let messages = (report.messages.map(count))
-        .filter(|n| *n > 0)
-        .or_else(|| report.messages_openai.map(count));
-    match messages.filter(|n| *n > 0) {
+    let lists = [report.messages, report.messages_openai];
+    match lists.into_iter().flatten().map(count).find(|n| *n > 0) {
         Some(n) => format!("{destination} after {n} messages"),
         None => destination,
     }
