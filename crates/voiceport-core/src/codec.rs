@@ -4,6 +4,7 @@
 //! `voiceport normalize`, the snapshot and property tests and the webhook receiver use it
 //! directly, without credentials (`voiceport::codec(kind)`).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::ControlFlow;
 use std::time::Duration;
@@ -391,8 +392,9 @@ fn lenient_shape(raw: &RawValue, depth: usize) -> Option<serde_json::Value> {
     }
     Some(match raw.get().as_bytes().first() {
         Some(b'{') => {
-            let entries: RawEntries<'_> = serde_json::from_str(raw.get()).ok()?;
-            let object = (entries.0.into_iter())
+            // The last of a key given twice, as the quick read's map keeps it.
+            let entries: BTreeMap<String, &RawValue> = serde_json::from_str(raw.get()).ok()?;
+            let object = (entries.into_iter())
                 .map(|(key, value)| Some((key, lenient_shape(value, depth + 1)?)))
                 .collect::<Option<serde_json::Map<_, _>>>()?;
             Value::Object(object)
@@ -400,32 +402,6 @@ fn lenient_shape(raw: &RawValue, depth: usize) -> Option<serde_json::Value> {
         Some(b'[') => Value::Array(Vec::new()),
         _ => serde_json::from_str(raw.get()).unwrap_or(Value::Null),
     })
-}
-
-/// An object's keys, and each value as raw text (for [`lenient_shape`]).
-struct RawEntries<'a>(Vec<(String, &'a RawValue)>);
-
-impl<'de> Deserialize<'de> for RawEntries<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Entries;
-        impl<'de> serde::de::Visitor<'de> for Entries {
-            type Value = RawEntries<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
-                let mut entries = Vec::new();
-                while let Some(entry) = map.next_entry()? {
-                    entries.push(entry);
-                }
-                Ok(RawEntries(entries))
-            }
-        }
-        deserializer.deserialize_map(Entries)
-    }
 }
 
 /// Reads a JSON value [`depth`](Shape::depth) objects down as [`json_shape`] keeps it.
