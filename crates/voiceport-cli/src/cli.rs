@@ -209,21 +209,7 @@ pub(crate) enum CallsCommand {
 }
 
 impl CallsCommand {
-    /// The call id the command names (`None` for a listing or a dial).
-    pub(crate) fn call_id(&self) -> Option<&str> {
-        match self {
-            CallsCommand::Get { id, .. }
-            | CallsCommand::Transcript { id }
-            | CallsCommand::Recording { id }
-            | CallsCommand::End { id }
-            | CallsCommand::Cancel { id }
-            | CallsCommand::Delete { id } => Some(id),
-            CallsCommand::Update(args) => Some(&args.id),
-            CallsCommand::List(_) | CallsCommand::Dial(_) => None,
-        }
-    }
-
-    /// [`call_id`](Self::call_id), to rewrite.
+    /// The call id the command names (`None` for a listing or a dial), to read or rewrite.
     pub(crate) fn call_id_mut(&mut self) -> Option<&mut String> {
         match self {
             CallsCommand::Get { id, .. }

@@ -101,7 +101,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             // `provider:call_id` names its provider; any other id is the -p provider's. An
             // id whose prefix names no provider (`sale:abc`) is refused without -p: a
             // misspelt provider, never the default's call.
-            let prefix = command.call_id().and_then(|id| id.split_once(':'));
+            let prefix = command.call_id_mut().and_then(|id| id.split_once(':'));
             let prefix = prefix.map(|(name, _)| name.to_owned());
             let provider = if let Some(prefix) = prefix {
                 let registry = registry()?;

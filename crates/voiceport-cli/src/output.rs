@@ -490,7 +490,6 @@ fn end_reason(reason: &voiceport::EndReason) -> String {
     }
 }
 
-/// Prints one call as `field: value` lines, or as JSON.
 /// Prints the vendor's own JSON of `call`, as it came (laid out as any JSON output).
 pub(crate) fn vendor_json(call: &Call) -> Outcome {
     match call.vendor_payload() {
@@ -503,6 +502,7 @@ pub(crate) fn vendor_json(call: &Call) -> Outcome {
     }
 }
 
+/// Prints one call as `field: value` lines, or as JSON.
 pub(crate) fn call(call: &Call, as_json: bool) -> Outcome {
     if as_json {
         return json(call);
