@@ -608,20 +608,31 @@ impl<'a> Suite<'a> {
     ) -> std::result::Result<Vec<Call>, String> {
         let size = self.caps.max_page_size.clamp(1, 100);
         let budget = (expected / size as usize).saturating_add(2);
-        let query = CallQuery {
-            page_size: Some(size),
-            ..query
-        };
-        let pages: Vec<CallPage> = (self.provider.pages(query))
-            .take(budget.saturating_add(1))
-            .try_collect()
-            .await
-            .map_err(|e| failed("list_calls", e))?;
+        let pages = self.pages_within(query, size, budget).await?;
         ensure!(
             pages.len() <= budget,
             "the listing did not end within {budget} pages of {size} calls ({expected} calls on the account)"
         );
         Ok(pages.into_iter().flat_map(|page| page.calls).collect())
+    }
+
+    /// The pages of `query` at `size` calls a page, read up to one past `budget`: a walk
+    /// that reaches it has not ended within it.
+    async fn pages_within(
+        &self,
+        query: CallQuery,
+        size: u32,
+        budget: usize,
+    ) -> std::result::Result<Vec<CallPage>, String> {
+        let query = CallQuery {
+            page_size: Some(size),
+            ..query
+        };
+        (self.provider.pages(query))
+            .take(budget.saturating_add(1))
+            .try_collect()
+            .await
+            .map_err(|e| failed("list_calls", e))
     }
 
     /// The listing asked for newest first: a provider that sorts, or one whose vendor
@@ -645,22 +656,13 @@ impl<'a> Suite<'a> {
             return unsupported(self.provider.list_calls(&CallQuery::default()).await);
         }
         let size = self.caps.max_page_size.clamp(1, 37);
-        let query = CallQuery {
-            page_size: Some(size),
-            ..CallQuery::default()
-        };
         let expected = self.env.expected_calls(self.kind);
         // The pages `expected` calls fill at `size` a page, plus a last empty one some
         // vendors serve; on an account of unknown size, a few pages prove the cursor works.
         let budget = expected.map_or(5, |n| (n / size as usize).saturating_add(2));
-        // One page past the budget: a walk that reaches it has not ended within it.
-        let pages: Vec<CallPage> = self
-            .provider
-            .pages(query)
-            .take(budget.saturating_add(1))
-            .try_collect()
-            .await
-            .map_err(|e| failed("list_calls", e))?;
+        let pages = self
+            .pages_within(CallQuery::default(), size, budget)
+            .await?;
         // Read to its last page (one without a next cursor), or cut at the read.
         let finished = pages.last().is_none_or(|page| page.next.is_none());
         ensure!(
