@@ -114,8 +114,8 @@ impl Registry {
     pub fn resolve(&self, id: &str) -> Result<(String, Arc<dyn VoiceProvider>, CallId)> {
         if let Some((name, call)) = id.split_once(':') {
             if !self.file.providers.contains_key(name) {
-                return Err(Error::config(
-                    format!("providers.{}", name.escape_debug()),
+                return Err(Error::invalid_argument(
+                    "id",
                     format!(
                         "no such provider: `{}` names provider `{}` (qualify a call id that holds a `:`, as NAME:{}); {}",
                         id.escape_debug(),
@@ -150,10 +150,11 @@ impl Registry {
     /// # Errors
     ///
     /// Before anything is fetched: [`Error::Unsupported`] as above; [`Error::Config`] for
-    /// an unknown provider or an empty selection, at `cursor` for a `resume` taken from a
-    /// walk with other filters or another order or a `query` that sets a page cursor (a
-    /// merged walk resumes from `resume` only), and at `runtime` when called outside a
-    /// Tokio runtime (each provider fetches on a task of its own). A provider failing
+    /// an unknown provider; [`Error::InvalidArgument`] for an empty selection, for the
+    /// `cursor` when `resume` was taken from a walk with other filters or another order or
+    /// `query` sets a page cursor (a merged walk resumes from `resume` only), and for the
+    /// `runtime` when called outside a Tokio runtime (each provider fetches on a task of
+    /// its own). A provider failing
     /// during the walk is a [`ProviderError`] item of the stream, which converts into
     /// [`Error`].
     pub fn calls(
@@ -166,7 +167,7 @@ impl Registry {
         // One provider's page cursor names no place in a merged walk: it would be dropped
         // and the walk started over, the filters' promise (never silently ignored) broken.
         if query.cursor.is_some() {
-            return Err(Error::config(
+            return Err(Error::invalid_argument(
                 "cursor",
                 "a merged walk resumes from a MergedCursor (the `resume` argument), not from a page cursor in the query",
             ));
@@ -179,7 +180,7 @@ impl Registry {
         let mut named = std::collections::BTreeSet::new();
         names.retain(|name| named.insert(name.clone()));
         if names.is_empty() {
-            return Err(Error::config("providers", "no provider selected"));
+            return Err(Error::invalid_argument("selection", "no provider selected"));
         }
         let mut providers = Vec::with_capacity(names.len());
         for name in names {
@@ -212,8 +213,9 @@ impl Registry {
     /// # Errors
     ///
     /// A [`RouteError`] naming the route, the provider whose failure ended it (none when
-    /// the route failed before dialing: [`Error::Config`] for an unknown route, a refused
-    /// request; or was interrupted between two dials) and those that refused before it;
+    /// the route failed before dialing: [`Error::Config`] for an unknown route,
+    /// [`Error::InvalidArgument`] for a request that sets one account's fields; or was
+    /// interrupted between two dials) and those that refused before it;
     /// [`RouteError::call_may_exist`] says whether a call may have been placed, and where
     /// to look for it.
     ///
@@ -281,7 +283,12 @@ impl Registry {
                 Err(error)
                     if error.outcome() == RequestOutcome::NotApplied
                         && index < last
-                        && !matches!(error, Error::Interrupted { .. } | Error::Config { .. }) =>
+                        && !matches!(
+                            error,
+                            Error::Interrupted { .. }
+                                | Error::Config { .. }
+                                | Error::InvalidArgument { .. }
+                        ) =>
                 {
                     tracing_note(route, name, &error);
                     refused.push((name.to_owned(), error));

@@ -236,7 +236,7 @@ impl Position {
 /// resume walking it again would start it over), `why` it would.
 fn place_lost(name: &str, why: &str) -> Error {
     let message = format!("the cursor holds a place in provider `{name}`, {why}");
-    Error::config("cursor", message)
+    Error::invalid_argument("cursor", message)
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -257,10 +257,11 @@ impl MergedCursor {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] at `cursor` when `token` is not one.
+    /// [`Error::InvalidArgument`] naming the `cursor` when `token` is not one.
     pub fn from_token(token: &str) -> Result<Self> {
-        serde_json::from_str(token)
-            .map_err(|e| Error::config("cursor", format!("not a voiceport merged cursor: {e}")))
+        serde_json::from_str(token).map_err(|e| {
+            Error::invalid_argument("cursor", format!("not a voiceport merged cursor: {e}"))
+        })
     }
 
     /// Whether every provider of the walk is exhausted.
@@ -574,7 +575,7 @@ impl MergedCalls {
         if let Some(resumed) = resume.as_ref().and_then(|r| r.query.as_ref())
             && *resumed != digest
         {
-            return Err(Error::config(
+            return Err(Error::invalid_argument(
                 "cursor",
                 "the cursor is of a walk with other filters or another sort order: resume it with the query it was started with",
             ));
@@ -585,7 +586,7 @@ impl MergedCalls {
         // Each lane fetches on its own task, spawned on this runtime: the walk may be read
         // from a thread without one (`tokio::spawn` there would panic).
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            return Err(Error::config(
+            return Err(Error::invalid_argument(
                 "runtime",
                 "a merged walk runs on the Tokio runtime: call it from inside one (#[tokio::main])",
             ));

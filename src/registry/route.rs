@@ -175,10 +175,10 @@ pub(crate) fn account_fields_refused(
     if named.is_empty() {
         return None;
     }
-    Some(Error::config(
-        format!("routes.{route}"),
+    Some(Error::invalid_argument(
+        "request",
         format!(
-            "the request sets {}, which belong to one account, but the route can dial {reachable} providers: leave them unset and give each provider its own in `[providers.NAME.options]`",
+            "the request sets {}, which belong to one account, but route `{route}` can dial {reachable} providers: leave them unset and give each provider its own in `[providers.NAME.options]`",
             named.join(", "),
         ),
     ))

@@ -9,12 +9,13 @@ use voiceport::{CallKind, CallQuery, CallStatus, Direction};
 use crate::Failure;
 use crate::cli::FilterArgs;
 
-/// `error` as the command line says it: a refusal of the cursor given (`Error::Config` at
-/// `cursor`, from a token that is no cursor or a cursor of another walk) names the flag
+/// `error` as the command line says it: a refusal of the cursor given
+/// (`Error::InvalidArgument` of the `cursor`, a token that is no cursor or a cursor of
+/// another walk) names the flag
 /// `--cursor`, a usage error; any other error is the library's.
 pub(crate) fn cursor_refused(error: voiceport::Error) -> Failure {
     match error {
-        voiceport::Error::Config { field, message } if field == "cursor" => {
+        voiceport::Error::InvalidArgument { argument, message } if argument == "cursor" => {
             Failure::Usage(format!("--cursor: {message}"))
         }
         other => Failure::Voice(other),

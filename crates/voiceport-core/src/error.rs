@@ -56,7 +56,8 @@ impl std::fmt::Display for RequestOutcome {
 /// Everything that can go wrong talking to a voice vendor.
 ///
 /// Each variant that comes of a request names the provider and the operation (a
-/// [`Config`](Error::Config) error names the configuration field instead, and
+/// [`Config`](Error::Config) error names the configuration field instead,
+/// [`InvalidArgument`](Error::InvalidArgument) what was refused, and
 /// [`WaitTimedOut`](Error::WaitTimedOut) the call); secrets never appear in any of them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -320,6 +321,20 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+
+    /// voiceport refused how it was called, before asking any provider: a cursor token
+    /// that is not one, or that belongs to another walk; a qualified id whose `NAME:`
+    /// names no configured provider; a merged walk that selects no provider, or runs
+    /// outside a Tokio runtime; a dial through a route that sets one account's fields.
+    /// Nothing was sent. The fix is in the call, not in the configuration (a refusal of
+    /// what one provider can take is [`InvalidRequest`](Error::InvalidRequest), naming it).
+    #[error("invalid {argument}: {message}")]
+    InvalidArgument {
+        /// What was refused: `cursor`, `id`, `selection`, `runtime`, `request`.
+        argument: String,
+        /// What is wrong with it.
+        message: String,
+    },
 }
 
 /// Where an [`Error::cursor_cycle`] is: no other error names this path.
@@ -573,6 +588,14 @@ impl Error {
         }
     }
 
+    /// Shorthand for [`Error::InvalidArgument`].
+    pub fn invalid_argument(argument: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::InvalidArgument {
+            argument: argument.into(),
+            message: message.into(),
+        }
+    }
+
     /// Shorthand for an [`Error::InvalidRequest`] raised before sending anything.
     pub fn invalid_input(
         provider: ProviderKind,
@@ -607,7 +630,7 @@ impl Error {
             | Error::Unsupported { provider, .. }
             | Error::Interrupted { provider, .. }
             | Error::WaitTimedOut { provider, .. } => Some(*provider),
-            Error::Config { .. } => None,
+            Error::Config { .. } | Error::InvalidArgument { .. } => None,
         }
     }
 
@@ -630,7 +653,7 @@ impl Error {
             | Error::Unsupported { operation, .. }
             | Error::Interrupted { operation, .. } => Some(*operation),
             Error::WaitTimedOut { .. } => Some(Operation::Extension("wait_until_ended")),
-            Error::Config { .. } => None,
+            Error::Config { .. } | Error::InvalidArgument { .. } => None,
         }
     }
 
@@ -661,6 +684,10 @@ impl Error {
     /// ([`outcome`](Self::outcome) is [`RequestOutcome::NotApplied`]). A retry helper of
     /// your own asks this rather than `is_retryable` alone: a dial that timed out after it
     /// was sent is retryable, and sending it again could ring the phone twice.
+    ///
+    /// The client's own retries are stricter for a dial: it sends one again only when the
+    /// last attempt certainly never left this machine, so a dial answered 429 comes back to
+    /// you, where this method says it is safe to retry (the vendor refused it unapplied).
     ///
     /// ```
     /// # use voiceport_core as voiceport;
@@ -754,12 +781,15 @@ impl Error {
 
     /// Whether voiceport refused the request itself, before sending anything, because of
     /// what the caller gave it: a malformed id or path segment, a value the vendor cannot
-    /// take ([`Error::InvalidRequest`] without a status), or unusable configuration
+    /// take ([`Error::InvalidRequest`] without a status), an argument refused before any
+    /// provider was asked ([`Error::InvalidArgument`]), or unusable configuration
     /// ([`Error::Config`]). The fix is in the caller's input, not at the vendor.
     pub fn is_refused_locally(&self) -> bool {
         matches!(
             self,
-            Error::InvalidRequest { status: None, .. } | Error::Config { .. }
+            Error::InvalidRequest { status: None, .. }
+                | Error::Config { .. }
+                | Error::InvalidArgument { .. }
         )
     }
 
@@ -883,6 +913,10 @@ impl Error {
                 field: text(field),
                 message: text(message),
             },
+            Error::InvalidArgument { argument, message } => Error::InvalidArgument {
+                argument: text(argument),
+                message: text(message),
+            },
             // A transport error's source is mostly the client's own words, but a server
             // can put bytes of its choosing there (an HTTP/2 GOAWAY's debug data is
             // printed): one that spells the secret is replaced with its masked text.
@@ -951,7 +985,8 @@ impl Error {
             | Error::Unsupported { .. }
             | Error::Interrupted { .. }
             | Error::WaitTimedOut { .. }
-            | Error::Config { .. } => RequestOutcome::NotApplied,
+            | Error::Config { .. }
+            | Error::InvalidArgument { .. } => RequestOutcome::NotApplied,
             Error::UnexpectedStatus { status, .. } if (400..500).contains(status) => {
                 RequestOutcome::NotApplied
             }

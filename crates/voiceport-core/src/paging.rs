@@ -58,11 +58,12 @@ impl PageCursor {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] naming the field `cursor` when `token` is malformed: not JSON, or
+    /// [`Error::InvalidArgument`] naming the `cursor` when `token` is malformed: not JSON, or
     /// not a cursor (an unknown `mode`, a field missing or of the wrong type).
     pub fn from_token(token: &str) -> Result<Self> {
-        serde_json::from_str(token)
-            .map_err(|e| Error::config("cursor", format!("not a voiceport page cursor: {e}")))
+        serde_json::from_str(token).map_err(|e| {
+            Error::invalid_argument("cursor", format!("not a voiceport page cursor: {e}"))
+        })
     }
 }
 
@@ -405,7 +406,7 @@ mod tests {
         for malformed in ["garbage", r#"{"mode":"sideways"}"#, r#"{"mode":"offset"}"#] {
             let error = PageCursor::from_token(malformed).unwrap_err();
             assert!(
-                matches!(&error, Error::Config { field, .. } if field == "cursor"),
+                matches!(&error, Error::InvalidArgument { argument, .. } if argument == "cursor"),
                 "{malformed}: {error:?}"
             );
         }

@@ -465,7 +465,7 @@ mod tests {
     #[test]
     fn a_category_displays_as_it_serializes() {
         let mut names = std::collections::BTreeSet::new();
-        for category in EndReasonCategory::ALL {
+        for &category in EndReasonCategory::ALL {
             let json = serde_json::to_value(category).unwrap();
             assert_eq!(json.as_str(), Some(category.as_str()));
             assert_eq!(category.to_string(), category.as_str());

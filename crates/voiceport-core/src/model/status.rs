@@ -237,7 +237,7 @@ pub enum EndReasonCategory {
 
 impl EndReasonCategory {
     /// Every category, in declaration order.
-    pub const ALL: [EndReasonCategory; 11] = [
+    pub const ALL: &'static [EndReasonCategory] = &[
         EndReasonCategory::CustomerHungUp,
         EndReasonCategory::AgentEnded,
         EndReasonCategory::NoAnswer,
@@ -287,7 +287,7 @@ impl std::fmt::Display for EndReasonCategory {
 impl std::str::FromStr for EndReasonCategory {
     type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let all = &EndReasonCategory::ALL;
+        let all = EndReasonCategory::ALL;
         named_loosely("end reason category", text, all, EndReasonCategory::as_str)
     }
 }
@@ -374,7 +374,7 @@ mod tests {
 
     #[test]
     fn every_end_reason_category_parses_back_from_its_name() {
-        for category in EndReasonCategory::ALL {
+        for &category in EndReasonCategory::ALL {
             let name = category.to_string();
             assert_eq!(name.parse::<EndReasonCategory>(), Ok(category), "{name}");
             assert_eq!(
@@ -392,7 +392,7 @@ mod tests {
         assert_eq!(error.what(), "end reason category");
         assert_eq!(error.text(), "hung up");
         let message = error.to_string();
-        for category in EndReasonCategory::ALL {
+        for &category in EndReasonCategory::ALL {
             assert!(message.contains(category.as_str()), "{message}");
         }
     }
