@@ -207,7 +207,7 @@ async fn secrets_never_reach_logs_or_debug() {
         (
             "tool audit unreachable",
             "tool-calls",
-            "failed after its reply",
+            "failed after its delivery was answered",
         ),
     ] {
         // The failure after a reply is logged by a task of its own.

@@ -501,17 +501,6 @@ async fn a_signed_replay_is_recognized_in_the_smallest_window() {
     assert_eq!(delivered.len(), 3, "{delivered:?}");
 }
 
-/// Sends `()` when dropped: tells the test that a handler's future ended or was dropped.
-struct Ended(Option<tokio::sync::oneshot::Sender<()>>);
-
-impl Drop for Ended {
-    fn drop(&mut self) {
-        if let Some(tx) = self.0.take() {
-            let _ = tx.send(());
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_first_lets_the_retry_through()
  {
@@ -572,53 +561,81 @@ async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_fi
     );
 }
 
+/// A handler whose vendor hangs up (its timeout passed) runs to its end on its own task:
+/// cut at an `.await`, its work would be half done at every attempt, and a slow handler
+/// would never finish. A redelivery meanwhile is 503 (in flight), then 204 (delivered);
+/// when the handler then fails, the next redelivery is handed over again.
 #[tokio::test]
-async fn a_delivery_the_vendor_hangs_up_on_is_forgotten_so_its_retry_goes_through() {
-    use tokio::sync::oneshot;
-    let calls = Arc::new(Mutex::new(0));
-    let (dropped_tx, dropped) = oneshot::channel();
-    let dropped_tx = Arc::new(Mutex::new(Some(dropped_tx)));
-    let seen = calls.clone();
-    let router = Receiver::builder(&registry())
-        .providers(["support"])
-        .handler(move |_delivery| {
-            let (seen, dropped_tx) = (seen.clone(), dropped_tx.clone());
-            async move {
-                let first = {
-                    let mut count = seen.lock().unwrap();
-                    *count += 1;
-                    *count == 1
-                };
-                if first {
-                    // Never finishes: only the vendor hanging up ends it.
-                    let _ended = Ended(dropped_tx.lock().unwrap().take());
-                    std::future::pending::<()>().await;
+async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
+    use tokio::sync::Notify;
+    for fails in [false, true] {
+        let calls = Arc::new(Mutex::new(0));
+        let finished = Arc::new(Mutex::new(0));
+        let release = Arc::new(Notify::new());
+        let (seen, done, gate) = (calls.clone(), finished.clone(), release.clone());
+        let router = Receiver::builder(&registry())
+            .providers(["support"])
+            .handler(move |_delivery| {
+                let (seen, done, gate) = (seen.clone(), done.clone(), gate.clone());
+                async move {
+                    let first = {
+                        let mut count = seen.lock().unwrap();
+                        *count += 1;
+                        *count == 1
+                    };
+                    if first {
+                        // Slower than the vendor waits.
+                        gate.notified().await;
+                        *done.lock().unwrap() += 1;
+                        if fails {
+                            return Err(HandlerError::new("the CRM refused it"));
+                        }
+                    }
+                    Ok(())
                 }
-                Ok(())
-            }
-        })
-        .unwrap();
-    let url = format!("{}/support", serve(router).await);
-    let body = fixture("voicebot/webhook_end_of_call_report.json");
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(300))
-        .build()
-        .unwrap();
-    let gave_up = impatient
-        .post(&url)
-        .header("x-vapi-secret", VAPI_SECRET)
-        .body(body.clone())
-        .send()
-        .await;
-    assert!(gave_up.is_err(), "the first delivery never answers");
-    tokio::time::timeout(Duration::from_secs(10), dropped)
-        .await
-        .expect("the server drops the handler of a delivery the vendor hung up on")
-        .unwrap();
-    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
-    let (status, _) = post(&url, &secret, body).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "the retry goes through");
-    assert_eq!(*calls.lock().unwrap(), 2);
+            })
+            .unwrap();
+        let url = format!("{}/support", serve(router).await);
+        let body = fixture("voicebot/webhook_end_of_call_report.json");
+        let impatient = reqwest::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        let gave_up = impatient
+            .post(&url)
+            .header("x-vapi-secret", VAPI_SECRET)
+            .body(body.clone())
+            .send()
+            .await;
+        assert!(
+            gave_up.is_err(),
+            "the first delivery does not answer in time"
+        );
+        let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+        let (status, _) = post(&url, &secret, body.clone()).await;
+        assert_eq!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the first is still being handled"
+        );
+        release.notify_one();
+        // The first handler, whose request is gone, ends on its own task.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while *finished.lock().unwrap() == 0 {
+            assert!(std::time::Instant::now() < deadline, "the handler was cut");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        // Settled just after it ends: the answer to a redelivery is 204 either way, as a
+        // duplicate or handed over again; the count of calls tells which.
+        let mut status = StatusCode::SERVICE_UNAVAILABLE;
+        while status == StatusCode::SERVICE_UNAVAILABLE {
+            assert!(std::time::Instant::now() < deadline, "never settled");
+            status = post(&url, &secret, body.clone()).await.0;
+        }
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let expected = if fails { 2 } else { 1 };
+        assert_eq!(*calls.lock().unwrap(), expected, "fails: {fails}");
+    }
 }
 
 /// The tool call ids of a Vapi `tool-calls` event.
@@ -705,6 +722,38 @@ async fn a_request_left_unanswered_gets_204_when_dropped_and_504_when_kept() {
     assert_eq!(kept.len(), 1);
     // Too late: the vendor was answered already.
     assert!(!kept[0].reply(serde_json::json!({"assistantId": "a-1"})));
+}
+
+/// A handler still at work when the vendor's deadline passes (504) is not cut: its work
+/// (a tool run) ends on its own task, and a reply it gives then is refused as too late.
+#[tokio::test]
+async fn a_request_handler_past_the_deadline_ends_its_work() {
+    let (finished_tx, finished) = tokio::sync::oneshot::channel();
+    let finished_tx = Arc::new(Mutex::new(Some(finished_tx)));
+    let router = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_millis(200))
+        .handler(move |delivery: Delivery| {
+            let finished_tx = finished_tx.clone();
+            async move {
+                tokio::time::sleep(Duration::from_millis(600)).await;
+                let late = delivery.reply(serde_json::json!({"results": []}));
+                if let Some(tx) = finished_tx.lock().unwrap().take() {
+                    let _ = tx.send(late);
+                }
+                Ok(())
+            }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let tool_calls = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let (status, text) = post(&url, &headers, tool_calls).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT, "{text}");
+    let late = tokio::time::timeout(Duration::from_secs(10), finished)
+        .await
+        .expect("the handler was cut at the deadline")
+        .unwrap();
+    assert!(!late, "a reply after the 504 is not taken");
 }
 
 /// A request queued on the channel, then dropped with it when the application stops

@@ -482,6 +482,15 @@ impl ReceiverBuilder<'_> {
     /// The router, handing each event to `handler`; an `Err` answers 500 so that the
     /// vendor retries.
     ///
+    /// A handler runs to its end, even when the vendor stops waiting first (its timeout
+    /// passed, and it hung up): it goes on on a task of its own rather than being cut at
+    /// an `.await`. A redelivery of the event meanwhile is answered 503 (the same event is
+    /// being delivered); once the handler has succeeded, 204 as a duplicate; once it has
+    /// failed (logged as a warning), it is handed over again. Until it ends, its body
+    /// counts against the budget of bodies being handled: a handler that never returns
+    /// holds that share for good. Work longer than the vendor waits is better taken off
+    /// the request ([`channel`](Self::channel), or a task of the handler's own).
+    ///
     /// # Errors
     ///
     /// As [`channel`](Self::channel).
@@ -517,7 +526,7 @@ impl ReceiverBuilder<'_> {
                 Some(table) => table.reply_timeout(&config.field("webhook"))?,
                 None => None,
             };
-            let window = Mutex::new(self.window_for(&verifier));
+            let window = Arc::new(Mutex::new(self.window_for(&verifier)));
             endpoints.insert(
                 name.clone(),
                 Endpoint {
@@ -612,8 +621,8 @@ struct Endpoint {
     /// How long its requests wait for the application's answer, short of the vendor's
     /// fixed limits.
     reply_timeout: Duration,
-    /// Its de-duplication window.
-    window: Mutex<Deduplicator>,
+    /// Its de-duplication window (shared with the handlers that outlive their request).
+    window: Arc<Mutex<Deduplicator>>,
     /// The KiB that its bodies not yet verified may still take.
     unverified: Semaphore,
 }
@@ -801,15 +810,15 @@ async fn admit_and_dispatch(
         }
     }
     // Until the handler succeeds the key is only admitted: it is forgotten when the handler
-    // fails, and when this future is dropped first (the vendor hung up).
-    let mut admitted = Admitted {
-        window: &endpoint.window,
+    // fails, so that the vendor's retry goes through.
+    let admitted = Admitted {
+        window: Arc::clone(&endpoint.window),
         key,
         delivered: false,
     };
-    // Its body is held until it is answered, within the receiver's budget (over it, the
-    // key is forgotten with `admitted`, so that the vendor's retry goes through).
-    let Some(_held) = shared.hold(body) else {
+    // Its body is held until its handler ends, within the receiver's budget (over it, the
+    // key is forgotten with `admitted`).
+    let Some(held) = shared.hold(body) else {
         return over_handled_budget(&endpoint.name, &event);
     };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
@@ -821,11 +830,16 @@ async fn admit_and_dispatch(
         key: Some(key),
     };
     drop(entered);
-    match (shared.handler)(delivery).await {
-        Ok(()) => {
-            admitted.delivered = true;
-            StatusCode::NO_CONTENT.into_response()
-        }
+    let run = HandlerRun {
+        handling: Some((shared.handler)(delivery)),
+        admitted: Some(admitted),
+        held: Some(held),
+        provider: Arc::clone(&endpoint.name),
+        codec: endpoint.codec,
+        body: body.clone(),
+    };
+    match run.finish().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => handler_failed(
             &endpoint.name,
             &vendor_event_of(endpoint.codec, body),
@@ -1065,7 +1079,14 @@ async fn answer_request(
         reply: Some(reply),
         key: None,
     };
-    let mut handling = (shared.handler)(delivery);
+    let mut run = HandlerRun {
+        handling: Some((shared.handler)(delivery)),
+        admitted: None,
+        held: Some(held),
+        provider: Arc::clone(&endpoint.name),
+        codec: endpoint.codec,
+        body: body.clone(),
+    };
     let (mut handled, mut unanswerable) = (false, false);
     let timeout = tokio::time::sleep_until(deadline);
     tokio::pin!(timeout);
@@ -1083,7 +1104,7 @@ async fn answer_request(
                 Err(_) if handled => break Answer::None,
                 Err(_) => unanswerable = true,
             },
-            result = &mut handling, if !handled => {
+            result = std::future::poll_fn(|cx| run.poll_handler(cx)), if !handled => {
                 handled = true;
                 match result {
                     // It may have replied before failing, in the same poll.
@@ -1099,30 +1120,24 @@ async fn answer_request(
         }
     };
     // Settled: a reply given from now on (a task the handler started) is told it came too
-    // late, rather than taken for one the vendor got.
-    drop(answer);
+    // late, rather than taken for one the vendor got; one given on another thread as the
+    // deadline passed is still taken.
+    answer.close();
+    let outcome = match (outcome, answer.try_recv()) {
+        (Answer::TimedOut, Ok(reply)) => Answer::Reply(reply),
+        (outcome, _) => outcome,
+    };
+    // A handler still at work once the vendor has its answer (a reply, or 504) ends on its
+    // own task (see `HandlerRun`).
+    drop(run);
     let provider = &endpoint.name;
     match outcome {
-        Answer::Reply(reply) => {
-            if !handled {
-                // What the log of a failure needs is worked out only should the handler fail.
-                let (provider, codec) = (Arc::clone(provider), endpoint.codec);
-                tokio::spawn(async move {
-                    let _held = held;
-                    if let Err(error) = handling.await {
-                        let vendor_event = vendor_event_of(codec, &body);
-                        tracing::warn!(%provider, %vendor_event, %error, "the handler failed after its reply was sent");
-                    }
-                });
-            }
-            axum::Json(reply).into_response()
-        }
+        Answer::Reply(reply) => axum::Json(reply).into_response(),
         Answer::None => StatusCode::NO_CONTENT.into_response(),
         Answer::Failed(error) => {
             handler_failed(provider, &vendor_event_of(endpoint.codec, &body), error)
         }
         Answer::TimedOut => {
-            // The handler, if still running, is dropped with the request.
             let vendor_event = vendor_event_of(endpoint.codec, &body);
             tracing::warn!(%provider, %vendor_event, "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
@@ -1172,20 +1187,89 @@ fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Re
 
 /// A key admitted to the de-duplication window, settled when this is dropped: delivered,
 /// or forgotten so that the vendor's next attempt goes through.
-struct Admitted<'a> {
-    window: &'a Mutex<Deduplicator>,
+struct Admitted {
+    window: Arc<Mutex<Deduplicator>>,
     key: EventKey,
     delivered: bool,
 }
 
-impl Drop for Admitted<'_> {
+impl Drop for Admitted {
     fn drop(&mut self) {
-        let mut window = lock(self.window);
+        let mut window = lock(&self.window);
         if self.delivered {
             window.delivered(&self.key);
         } else {
             window.forget(&self.key);
         }
+    }
+}
+
+/// The handler's run for a delivery, which settles its key in the de-duplication window
+/// (news) when it ends. Should it be dropped first (the vendor hung up and hyper dropped
+/// the request's future, or a request was answered while its handler goes on), the handler
+/// goes on on a task of its own rather than being cut at whatever `.await` it was at: its
+/// work is done once, and a redelivery of news meanwhile finds it in flight (503), then
+/// delivered (204). Its body stays held in the budget until then.
+struct HandlerRun {
+    /// `None` once it has ended.
+    handling: Option<BoxFuture<'static, std::result::Result<(), HandlerError>>>,
+    /// News only.
+    admitted: Option<Admitted>,
+    held: Option<OwnedSemaphorePermit>,
+    /// For the log of a failure no request is left to answer.
+    provider: Arc<str>,
+    codec: &'static dyn Codec,
+    body: Bytes,
+}
+
+type HandlerResult = std::result::Result<(), HandlerError>;
+
+impl HandlerRun {
+    /// Polls the handler, which must not have ended; settles its key once it has.
+    fn poll_handler(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<HandlerResult> {
+        let Some(handling) = self.handling.as_mut() else {
+            return std::task::Poll::Ready(Ok(()));
+        };
+        let result = std::task::ready!(handling.as_mut().poll(cx));
+        self.handling = None;
+        if let (Ok(()), Some(admitted)) = (&result, &mut self.admitted) {
+            admitted.delivered = true;
+        }
+        std::task::Poll::Ready(result)
+    }
+
+    async fn finish(mut self) -> HandlerResult {
+        std::future::poll_fn(|cx| self.poll_handler(cx)).await
+    }
+}
+
+impl Drop for HandlerRun {
+    fn drop(&mut self) {
+        let Some(handling) = self.handling.take() else {
+            return;
+        };
+        // Outside a runtime (it is shutting down) the handler is dropped, as its task would be.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (mut admitted, held) = (self.admitted.take(), self.held.take());
+        let (provider, codec) = (Arc::clone(&self.provider), self.codec);
+        let body = std::mem::take(&mut self.body);
+        runtime.spawn(async move {
+            let _held = held;
+            match handling.await {
+                Ok(()) => {
+                    if let Some(admitted) = &mut admitted {
+                        admitted.delivered = true;
+                    }
+                }
+                // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
+                Err(error) => {
+                    let vendor_event = vendor_event_of(codec, &body);
+                    tracing::warn!(%provider, %vendor_event, %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                }
+            }
+        });
     }
 }
 

@@ -94,7 +94,7 @@ pub(crate) async fn run(
     // handled as they come, several at a time, so the local app may receive a call's
     // events in another order than the vendor sent them. One event is printed at a time:
     // a stalled standard output holds the others back without a thread each (one whose
-    // vendor hangs up before its turn is never printed, and comes again if it retries).
+    // vendor hangs up before its turn is printed in its turn all the same).
     let printing = Arc::new(tokio::sync::Semaphore::new(1));
     let seen = Arc::new(Mutex::new(Seen::default()));
     // What was printed and forwarded, looked at when `listen` ends: the events printed as
@@ -109,8 +109,8 @@ pub(crate) async fn run(
             let before = key.map(|key| lock(&seen).fate(&key)).unwrap_or_default();
             let forwarded = match forward.as_deref() {
                 None => None,
-                // Taken by the local app on an attempt whose vendor hung up before its
-                // answer: not posted twice.
+                // Taken by the local app on an earlier attempt that failed after it (its
+                // printing): not posted twice.
                 Some(_) if before.forwarded => Some(Ok(())),
                 Some(forward) => Some(forward_to(forward, &delivery).await),
             };
@@ -121,10 +121,9 @@ pub(crate) async fn run(
             let turn = printing.acquire_owned().await;
             // Standard output may be a slow pipe: written from the blocking pool, not from
             // the runtime's workers. Only an unwritable output fails here (a closed pipe
-            // ends the program): the vendor is told, and may retry. A print, once begun,
-            // goes on when the vendor hangs up (the receiver then lets its retry through):
-            // what was printed is remembered, and looked up with the turn held, so that an
-            // event is printed once however often it comes.
+            // ends the program): the vendor is told, and may retry. What was printed is
+            // remembered, and looked up with the turn held, so that an event is printed
+            // once however often it comes (a request is handed over at each delivery).
             let (vendor_event, printed_seen) = (delivery.event.vendor_event.clone(), seen.clone());
             let printed = tokio::task::spawn_blocking(move || {
                 let _turn = turn;
