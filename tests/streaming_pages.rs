@@ -70,7 +70,14 @@ fn streamed_benchmark_pages_are_the_gathered_pages() {
         (ProviderKind::HappyRobot, payloads::happyrobot_page(200)),
         (ProviderKind::Voicebot, payloads::voicebot_page(100)),
         (ProviderKind::Rounded, payloads::rounded_page(100)),
+        (ProviderKind::Vapi, payloads::voicebot_page(100)),
+        (ProviderKind::Retell, payloads::retell_page(100)),
     ];
+    // Every vendor's benchmark page is checked here.
+    let benched: Vec<ProviderKind> = pages.iter().map(|(kind, _)| *kind).collect();
+    for kind in ProviderKind::ALL {
+        assert!(benched.contains(kind), "no benchmark page of {kind}");
+    }
     for (kind, body) in pages {
         let codec = voiceport::codec(kind).expect("a codec");
         let gathered = codec

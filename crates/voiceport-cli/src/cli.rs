@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use voiceport::ProviderKind;
 
 /// The heading of the options every command takes, below each command's own.
 const GLOBAL: &str = "Global options";
@@ -425,13 +426,12 @@ pub(crate) struct ExportArgs {
     pub(crate) cursor: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub(crate) enum Vendor {
-    Happyrobot,
-    Voicebot,
-    Rounded,
-    Vapi,
-    Retell,
+/// A vendor named as `ProviderKind` spells it, offered from `ProviderKind::ALL`: a vendor
+/// added to core is one here too.
+fn vendor_kind() -> impl clap::builder::TypedValueParser<Value = ProviderKind> {
+    let names = ProviderKind::ALL.iter().map(|kind| kind.as_str());
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(names).try_map(|name| name.parse::<ProviderKind>())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -455,8 +455,8 @@ pub(crate) enum What {
 #[derive(Debug, Args)]
 pub(crate) struct NormalizeArgs {
     /// Whose JSON it is.
-    #[arg(long, value_enum)]
-    pub(crate) vendor: Vendor,
+    #[arg(long, value_parser = vendor_kind())]
+    pub(crate) vendor: ProviderKind,
     /// What the payload is.
     #[arg(long, value_enum, default_value = "auto")]
     pub(crate) what: What,

@@ -7,9 +7,9 @@ use std::ops::ControlFlow;
 use std::path::Path;
 
 use serde::ser::{Serialize, SerializeSeq, Serializer};
-use voiceport::{Bytes, Call, CallQuery, Codec, Decoded, Error, PayloadKind, ProviderKind};
+use voiceport::{Bytes, Call, CallQuery, Codec, Decoded, Error, PayloadKind};
 
-use crate::cli::{NormalizeArgs, Vendor, What};
+use crate::cli::{NormalizeArgs, What};
 use crate::{Failure, Outcome, output};
 
 /// `verbose`: also print, on standard error, every value normalization had to leave out.
@@ -22,7 +22,7 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
     if input.starts_with(b"\xEF\xBB\xBF") {
         input = input.slice(3..);
     }
-    let codec = voiceport::codec(kind(args.vendor))?;
+    let codec = voiceport::codec(args.vendor)?;
     let what = match args.what {
         What::Auto => codec.detect(&input),
         What::Call => PayloadKind::Call,
@@ -202,16 +202,6 @@ fn warn_about_call(call: &Call) {
         // Vendor text (the id, the value in the warning) stays on its line.
         let text = output::cell(&format!("warning: call {}: {warning}", call.id)).into_owned();
         output::say(&text);
-    }
-}
-
-fn kind(vendor: Vendor) -> ProviderKind {
-    match vendor {
-        Vendor::Happyrobot => ProviderKind::HappyRobot,
-        Vendor::Voicebot => ProviderKind::Voicebot,
-        Vendor::Rounded => ProviderKind::Rounded,
-        Vendor::Vapi => ProviderKind::Vapi,
-        Vendor::Retell => ProviderKind::Retell,
     }
 }
 

@@ -338,10 +338,12 @@ fn vendor_of(name: &str) -> Result<Vendor, Response> {
         .ok()
         .and_then(Vendor::of)
         .ok_or_else(|| {
-            json_response(
-                StatusCode::NOT_FOUND,
-                json!({"message": format!("the sandbox does not emulate {name:?}: expected happyrobot, voicebot, rounded, vapi or retell")}),
-            )
+            let emulated: Vec<&str> = crate::EMULATED.iter().map(|kind| kind.as_str()).collect();
+            let message = format!(
+                "the sandbox does not emulate {name:?}: expected one of {}",
+                emulated.join(", ")
+            );
+            json_response(StatusCode::NOT_FOUND, json!({ "message": message }))
         })
 }
 

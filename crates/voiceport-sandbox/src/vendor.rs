@@ -44,8 +44,8 @@ impl Vendor {
             ProviderKind::Rounded => Some(Vendor::Rounded),
             ProviderKind::Vapi => Some(Vendor::Vapi),
             ProviderKind::Retell => Some(Vendor::Retell),
-            // The only wildcard on `ProviderKind` in the sandbox: a kind core added after
-            // this sandbox was written has no emulator, and must not borrow another's.
+            // A kind core added after this sandbox was written has no emulator, and must
+            // not borrow another's: the sandbox matches on `Vendor` elsewhere.
             _ => None,
         }
     }

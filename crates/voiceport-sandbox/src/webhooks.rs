@@ -231,12 +231,15 @@ impl WebhookTarget {
         // Only a check the vendor's deliveries can pass: a receiver set up otherwise would
         // take the emulator's deliveries and refuse the vendor's.
         let scheme = self.config.verify.unwrap_or(Scheme::default_for(kind));
-        let sent_by_vendor = match kind {
+        // By emulator, with no wildcard: a vendor added to the sandbox says what it sends.
+        let sent_by_vendor = match Vendor::of(kind) {
             // Every Retell delivery is signed, one way (`X-Retell-Signature`).
-            ProviderKind::Retell => scheme == Scheme::Retell,
+            Some(Vendor::Retell) => scheme == Scheme::Retell,
             // A HappyRobot hook carries the static headers set on it, never a signature.
-            ProviderKind::HappyRobot => !matches!(scheme, Scheme::Hmac | Scheme::Retell),
-            _ => true,
+            Some(Vendor::HappyRobot) => !matches!(scheme, Scheme::Hmac | Scheme::Retell),
+            // The Vapi family has each scheme; Rounded documents none, so any one is set.
+            Some(Vendor::Voicebot | Vendor::Vapi | Vendor::Rounded) => true,
+            None => false,
         };
         if !sent_by_vendor {
             return Err(Error::config(

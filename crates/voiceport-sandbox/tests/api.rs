@@ -1949,3 +1949,16 @@ async fn a_dial_naming_what_the_account_lacks_is_refused() {
         );
     }
 }
+
+/// Every vendor core knows has an emulator: the conformance suite, the fault tests and the
+/// command line's tests run over `EMULATED`, and a vendor missing from it would be left
+/// out of all of them in silence.
+#[test]
+fn every_provider_kind_is_emulated() {
+    for kind in ProviderKind::ALL {
+        assert!(
+            voiceport_sandbox::EMULATED.contains(kind),
+            "{kind} has no emulator"
+        );
+    }
+}

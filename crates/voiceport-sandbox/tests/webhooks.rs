@@ -771,6 +771,14 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
     ] {
         let response = put(body.clone(), vendor).await.unwrap();
         assert_eq!(response.status(), status, "{body}");
+        if status == 404 {
+            // The vendors it names are those emulated.
+            let refused: Value = response.json().await.unwrap();
+            let message = refused["message"].as_str().unwrap_or_default();
+            for kind in voiceport_sandbox::EMULATED {
+                assert!(message.contains(kind.as_str()), "{message}");
+            }
+        }
     }
     // Delivery faults over HTTP too.
     let armed = http
