@@ -874,16 +874,17 @@ pub(crate) mod tests {
 
         /// Every page names a fresh next cursor `length` bytes long.
         fn huge_cursors(length: usize) -> Arc<Self> {
-            Listing::new(move |n| CallPage {
-                calls: vec![Call::new(
-                    CallId::new(format!("c{n}")),
-                    ProviderKind::Retell,
-                )],
-                next: Some(PageCursor::Token {
-                    token: format!("{n:08}{}", "k".repeat(length - 8)),
-                }),
-                total: None,
-                vendor_ids: None,
+            Listing::new(move |n| {
+                CallPage::new(
+                    vec![Call::new(
+                        CallId::new(format!("c{n}")),
+                        ProviderKind::Retell,
+                    )],
+                    Some(PageCursor::Token {
+                        token: format!("{n:08}{}", "k".repeat(length - 8)),
+                    }),
+                    None,
+                )
             })
         }
     }
@@ -1009,23 +1010,24 @@ pub(crate) mod tests {
         use std::sync::atomic::Ordering;
         // Ten calls a page, a minute apart, newest first; the two vendors' interleaved.
         let listing = |offset: i64| {
-            Listing::new(move |n| CallPage {
-                calls: (0..10)
-                    .map(|i| {
-                        let at = 1_000_000 - 2 * (10 * (n as i64 - 1) + i) * 60 - offset;
-                        let mut call = Call::new(
-                            CallId::new(format!("c{offset}-{n}-{i}")),
-                            ProviderKind::Retell,
-                        );
-                        call.created_at = DateTime::from_timestamp(at * 60, 0);
-                        call
-                    })
-                    .collect(),
-                next: Some(PageCursor::Token {
-                    token: format!("page-{}", n + 1),
-                }),
-                total: None,
-                vendor_ids: None,
+            Listing::new(move |n| {
+                CallPage::new(
+                    (0..10)
+                        .map(|i| {
+                            let at = 1_000_000 - 2 * (10 * (n as i64 - 1) + i) * 60 - offset;
+                            let mut call = Call::new(
+                                CallId::new(format!("c{offset}-{n}-{i}")),
+                                ProviderKind::Retell,
+                            );
+                            call.created_at = DateTime::from_timestamp(at * 60, 0);
+                            call
+                        })
+                        .collect(),
+                    Some(PageCursor::Token {
+                        token: format!("page-{}", n + 1),
+                    }),
+                    None,
+                )
             })
         };
         let (a, b) = (listing(0), listing(60));
@@ -1088,16 +1090,17 @@ pub(crate) mod tests {
     /// for, and its calls come.
     #[tokio::test]
     async fn a_page_of_no_calls_leads_to_the_next() {
-        let provider = Listing::new(|n| CallPage {
-            calls: (n > 1)
-                .then(|| Call::new(CallId::new(format!("c{n}")), ProviderKind::Retell))
-                .into_iter()
-                .collect(),
-            next: (n < 3).then(|| PageCursor::Token {
-                token: format!("page-{}", n + 1),
-            }),
-            total: None,
-            vendor_ids: None,
+        let provider = Listing::new(|n| {
+            CallPage::new(
+                (n > 1)
+                    .then(|| Call::new(CallId::new(format!("c{n}")), ProviderKind::Retell))
+                    .into_iter()
+                    .collect(),
+                (n < 3).then(|| PageCursor::Token {
+                    token: format!("page-{}", n + 1),
+                }),
+                None,
+            )
         });
         let walk = walk_of("sparse", provider.clone());
         let calls: Vec<MergedCall> = walk.try_collect().await.unwrap();
@@ -1115,16 +1118,17 @@ pub(crate) mod tests {
             .build()
             .unwrap();
         // One call a page: each page after the first is asked for by the reader's polls.
-        let provider = Listing::new(|n| CallPage {
-            calls: vec![Call::new(
-                CallId::new(format!("c{n}")),
-                ProviderKind::Retell,
-            )],
-            next: (n < 3).then(|| PageCursor::Token {
-                token: format!("page-{}", n + 1),
-            }),
-            total: None,
-            vendor_ids: None,
+        let provider = Listing::new(|n| {
+            CallPage::new(
+                vec![Call::new(
+                    CallId::new(format!("c{n}")),
+                    ProviderKind::Retell,
+                )],
+                (n < 3).then(|| PageCursor::Token {
+                    token: format!("page-{}", n + 1),
+                }),
+                None,
+            )
         });
         let walk = {
             let _entered = runtime.enter();

@@ -24,7 +24,7 @@ impl RoutedDial {
     /// ```
     /// use voiceport::{CallId, DialOutcome, RoutedDial};
     ///
-    /// let outcome = DialOutcome { call_id: CallId::new("c-1"), call: None };
+    /// let outcome = DialOutcome::new(CallId::new("c-1"), None);
     /// let dial = RoutedDial::new("sales", outcome);
     /// assert_eq!(dial.qualified_id(), "sales:c-1");
     /// assert!(dial.refused.is_empty());

@@ -548,10 +548,7 @@ async fn dial(
                 }
                 Err(failure) => return Err(failure),
             };
-            let outcome = voiceport::DialOutcome {
-                call_id: id,
-                call: Some(ended),
-            };
+            let outcome = voiceport::DialOutcome::new(id, Some(ended));
             return print_dial(outcome, json);
         }
         (Some(Err(error)), _) => {

@@ -107,17 +107,15 @@ mod tests {
 
     /// A page of calls `ids`, naming `next` as the next page's cursor.
     fn page(ids: &[&str], next: Option<&str>) -> CallPage {
-        CallPage {
-            calls: ids
-                .iter()
+        CallPage::new(
+            ids.iter()
                 .map(|id| Call::new(CallId::new(*id), ProviderKind::Rounded))
                 .collect(),
-            next: next.map(|token| PageCursor::Token {
+            next.map(|token| PageCursor::Token {
                 token: token.to_owned(),
             }),
-            total: None,
-            vendor_ids: None,
-        }
+            None,
+        )
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -81,7 +81,10 @@ impl std::str::FromStr for PageCursor {
 }
 
 /// One page of calls.
+///
+/// Build one with `CallPage::default()`, then set its fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallPage {
     /// The calls on this page (already filtered client-side where the vendor cannot).
     pub calls: Vec<Call>,
@@ -101,6 +104,26 @@ pub struct CallPage {
     /// that a decoded page is not equal to its JSON read back.
     #[serde(skip)]
     pub vendor_ids: Option<PageIds>,
+}
+
+impl CallPage {
+    /// A page of `calls`, the next at `next` (`None`: the last page), of `total` matching
+    /// calls where the vendor says.
+    pub fn new(calls: Vec<Call>, next: Option<PageCursor>, total: Option<u64>) -> Self {
+        CallPage {
+            calls,
+            next,
+            total,
+            vendor_ids: None,
+        }
+    }
+
+    /// The same page, with the digest of the ids the vendor sent for it (a page decoder's).
+    #[must_use]
+    pub fn with_vendor_ids(mut self, ids: PageIds) -> Self {
+        self.vendor_ids = Some(ids);
+        self
+    }
 }
 
 /// The ids of the calls of one page, in order, as a fixed-size digest (16 bytes, however

@@ -289,11 +289,19 @@ impl DialRequest {
 /// [`VoiceProvider::get_call`](crate::VoiceProvider::get_call) when you need it. voiceport
 /// does not fetch it for you, because a dial must stay a single request.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct DialOutcome {
     /// The new call's id.
     pub call_id: CallId,
     /// The new call, when the vendor returned it.
     pub call: Option<Call>,
+}
+
+impl DialOutcome {
+    /// The outcome of a dial that placed `call_id`, and the call when the vendor sent it.
+    pub fn new(call_id: CallId, call: Option<Call>) -> Self {
+        DialOutcome { call_id, call }
+    }
 }
 
 /// How [`CallUpdate::metadata`] is applied.

@@ -7,11 +7,9 @@
 //! # use voiceport_core as voiceport;
 //! # use voiceport::{Call, CallId, ProviderKind, Recording};
 //! let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
-//! call.recording = Some(Recording {
-//!     mono_url: Some("https://bucket.s3.amazonaws.com/rec.wav?X-Amz-Signature=abc".into()),
-//!     stereo_url: None,
-//!     expires_at: None,
-//! });
+//! let mut recording = Recording::default();
+//! recording.mono_url = Some("https://bucket.s3.amazonaws.com/rec.wav?X-Amz-Signature=abc".into());
+//! call.recording = Some(recording);
 //! voiceport::snapshot::insta_settings().bind(|| {
 //!     insta::assert_json_snapshot!(call.recording, @r#"
 //!     {

@@ -98,19 +98,11 @@ impl Adapter for Counting {
         self.ran.fetch_add(1, Ordering::SeqCst);
         let size = query.page_size.unwrap_or(0) as usize;
         self.last_page_size.store(size, Ordering::SeqCst);
-        Ok(CallPage {
-            calls: Vec::new(),
-            next: None,
-            total: None,
-            vendor_ids: None,
-        })
+        Ok(CallPage::new(Vec::new(), None, None))
     }
     async fn dial(&self, _: &DialRequest) -> Result<DialOutcome> {
         let call = self.live_call(&CallId::new(ID));
-        Ok(DialOutcome {
-            call_id: call.id.clone(),
-            call: Some(call),
-        })
+        Ok(DialOutcome::new(call.id.clone(), Some(call)))
     }
     async fn update_call(&self, id: &CallId, _: &CallUpdate) -> Result<Call> {
         Ok(self.live_call(id))

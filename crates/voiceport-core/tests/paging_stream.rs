@@ -93,12 +93,7 @@ impl Pages {
         } else {
             (end < self.total).then_some(PageCursor::Offset { skip: end })
         };
-        Ok(CallPage {
-            calls,
-            next,
-            total: Some(self.total),
-            vendor_ids: None,
-        })
+        Ok(CallPage::new(calls, next, Some(self.total)))
     }
 }
 
@@ -249,12 +244,12 @@ impl Emptied {
         };
         let first = if self.same_calls { 0 } else { skip };
         let ids = [format!("call-{first}"), format!("call-{}", first + 1)];
-        Ok(CallPage {
-            calls: Vec::new(),
-            next: (skip + 2 < 2 * self.pages).then_some(PageCursor::Offset { skip: skip + 2 }),
-            total: None,
-            vendor_ids: Some(PageIds::of(ids.iter().map(String::as_str))),
-        })
+        Ok(CallPage::new(
+            Vec::new(),
+            (skip + 2 < 2 * self.pages).then_some(PageCursor::Offset { skip: skip + 2 }),
+            None,
+        )
+        .with_vendor_ids(PageIds::of(ids.iter().map(String::as_str))))
     }
 }
 
@@ -374,17 +369,16 @@ impl Cycle {
         // A pager that loops must fail this test, not hang it.
         assert!(*requests < 50, "the pager is looping");
         let token = self.tokens[(*requests - 1) % self.tokens.len()];
-        Ok(CallPage {
-            calls: vec![Call::new(
+        Ok(CallPage::new(
+            vec![Call::new(
                 CallId::new(format!("call-{requests}")),
                 self.kind(),
             )],
-            next: Some(PageCursor::Token {
+            Some(PageCursor::Token {
                 token: token.into(),
             }),
-            total: None,
-            vendor_ids: None,
-        })
+            None,
+        ))
     }
 }
 
@@ -441,15 +435,14 @@ impl HugeCursors {
         let mut requests = self.requests.lock().unwrap();
         *requests += 1;
         let token = format!("{:08}{}", *requests, "k".repeat(self.length - 8));
-        Ok(CallPage {
-            calls: vec![Call::new(
+        Ok(CallPage::new(
+            vec![Call::new(
                 CallId::new(format!("call-{requests}")),
                 self.kind(),
             )],
-            next: Some(PageCursor::Token { token }),
-            total: None,
-            vendor_ids: None,
-        })
+            Some(PageCursor::Token { token }),
+            None,
+        ))
     }
 }
 

@@ -156,10 +156,7 @@ fn session_status_changed(
         let use_case_name = data.use_case.and_then(|u| u.name).map(Text::into_owned);
         let use_case_id = read_id(&mut call, "data.use_case_id", data.use_case_id);
         if use_case_id.is_some() || use_case_name.is_some() {
-            call.agent = Some(AgentRef {
-                id: use_case_id.map(AgentId::new),
-                name: use_case_name,
-            });
+            call.agent = Some(AgentRef::new(use_case_id.map(AgentId::new), use_case_name));
         }
         // The times are the event's, not the call's; still, an unreadable one must not
         // vanish silently.

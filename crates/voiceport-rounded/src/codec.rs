@@ -64,10 +64,7 @@ impl Codec for RoundedCodec {
             Ok(envelope) => envelope,
             Err(error) => {
                 return match call_id_at(body, &["data", "call_id"]) {
-                    Some(call_id) => Ok(DialOutcome {
-                        call_id,
-                        call: None,
-                    }),
+                    Some(call_id) => Ok(DialOutcome::new(call_id, None)),
                     None => Err(error),
                 };
             }
@@ -83,10 +80,7 @@ impl Codec for RoundedCodec {
                 body,
             ));
         }
-        Ok(DialOutcome {
-            call_id: CallId::new(call_id),
-            call: None,
-        })
+        Ok(DialOutcome::new(CallId::new(call_id), None))
     }
 
     /// The answer to terminate; an empty body is accepted too.

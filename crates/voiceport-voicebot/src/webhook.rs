@@ -640,14 +640,14 @@ fn tool_calls(list: Vec<wire::ToolCall<'_>>) -> Option<EventKind> {
 /// A `function-call` message: Vapi's older single-function invocation.
 fn function_call(function: Option<wire::FunctionCall<'_>>) -> Option<EventKind> {
     function.map(|function| {
-        tool_utterance(vec![ToolCall {
-            id: None,
-            name: function
+        tool_utterance(vec![ToolCall::new(
+            None,
+            function
                 .name
                 .filter(|n| !n.as_str().is_empty())
                 .map(Text::into_owned),
-            arguments: function.parameters.and_then(AnyJson::into_text),
-        }])
+            function.parameters.and_then(AnyJson::into_text),
+        )])
     })
 }
 

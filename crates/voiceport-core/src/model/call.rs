@@ -202,6 +202,7 @@ impl Call {
 /// A vendor value that normalization could not read, kept so that it never vanishes
 /// silently (see [`Call::warnings`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct NormalizationWarning {
     /// Where the value was, as a JSON path into the vendor JSON kept with the call
     /// ([`Call::vendor_payload`]): `started_at` for a call object, `message.call.endedAt`
@@ -232,8 +233,24 @@ impl std::fmt::Display for NormalizationWarning {
     }
 }
 
+impl NormalizationWarning {
+    /// The warning that the vendor's `value` at `field` was left out, and why.
+    pub fn new(
+        field: impl Into<String>,
+        value: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        NormalizationWarning {
+            field: field.into(),
+            value: value.into(),
+            message: message.into(),
+        }
+    }
+}
+
 /// The agent, assistant or use case that handled a call.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct AgentRef {
     /// Its id.
     pub id: Option<AgentId>,
@@ -241,11 +258,21 @@ pub struct AgentRef {
     pub name: Option<String>,
 }
 
+impl AgentRef {
+    /// The agent of this id and name.
+    pub fn new(id: Option<AgentId>, name: Option<String>) -> Self {
+        AgentRef { id, name }
+    }
+}
+
 /// Where to download a call's recording.
 ///
 /// A pre-signed URL's query is a credential: `Debug` (what a `{:?}` in a log line writes)
 /// shows each URL without it; the fields and the serialized form keep it whole.
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Build one with `Recording::default()`, then set its fields.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Recording {
     /// The mono (mixed) recording.
     pub mono_url: Option<String>,
@@ -282,7 +309,10 @@ impl std::fmt::Debug for Recording {
 }
 
 /// What the vendor's analysis made of the call.
+///
+/// Build one with `Analysis::default()`, then set its fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Analysis {
     /// A short summary of the conversation.
     pub summary: Option<String>,
@@ -297,6 +327,7 @@ pub struct Analysis {
 
 /// An outcome class and the model's reasoning for it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Classification {
     /// The class.
     pub tag: String,
@@ -304,8 +335,19 @@ pub struct Classification {
     pub reasoning: Option<String>,
 }
 
+impl Classification {
+    /// The class `tag`, and why.
+    pub fn new(tag: impl Into<String>, reasoning: Option<String>) -> Self {
+        Classification {
+            tag: tag.into(),
+            reasoning,
+        }
+    }
+}
+
 /// A note a person added to a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Note {
     /// The note's id.
     pub id: NoteId,
@@ -321,8 +363,22 @@ pub struct Note {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+impl Note {
+    /// The note `id` reading `content`; no author, not flagged, no time.
+    pub fn new(id: NoteId, content: impl Into<String>) -> Self {
+        Note {
+            id,
+            content: content.into(),
+            author: None,
+            flagged: false,
+            created_at: None,
+        }
+    }
+}
+
 /// A rating a person gave a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Rating {
     /// The rating, as the vendor spells it (HappyRobot: an emoji such as `✅`).
     pub value: String,
@@ -333,8 +389,22 @@ pub struct Rating {
     pub created_at: Option<DateTime<Utc>>,
 }
 
+impl Rating {
+    /// The rating `value`; by no one known, at no known time.
+    pub fn new(value: impl Into<String>) -> Self {
+        Rating {
+            value: value.into(),
+            by: None,
+            created_at: None,
+        }
+    }
+}
+
 /// What a call cost.
+///
+/// Build one with `Cost::default()`, then set its fields.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Cost {
     /// The total.
     pub total: Option<f64>,
@@ -345,13 +415,35 @@ pub struct Cost {
     pub breakdown: Vec<CostItem>,
 }
 
+impl Cost {
+    /// A cost of `total` in `currency`, made of `breakdown`.
+    pub fn new(total: Option<f64>, currency: Option<String>, breakdown: Vec<CostItem>) -> Self {
+        Cost {
+            total,
+            currency,
+            breakdown,
+        }
+    }
+}
+
 /// One component of a call's cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CostItem {
     /// The component, as the vendor names it (`voip`, `transcriber`, `llm`, `tts` …).
     pub component: String,
     /// Its cost.
     pub amount: f64,
+}
+
+impl CostItem {
+    /// The cost `amount` of `component`.
+    pub fn new(component: impl Into<String>, amount: f64) -> Self {
+        CostItem {
+            component: component.into(),
+            amount,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ crate::open_enum! {
 
 /// A call's transcript.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Transcript {
     /// The utterances, in the order they were spoken.
     #[serde(default)]
@@ -30,6 +31,12 @@ pub struct Transcript {
 }
 
 impl Transcript {
+    /// The transcript of these utterances, and of the whole `text` where the vendor gives
+    /// one.
+    pub fn new(utterances: Vec<Utterance>, text: Option<String>) -> Self {
+        Transcript { utterances, text }
+    }
+
     /// Whether there is nothing in it.
     pub fn is_empty(&self) -> bool {
         self.utterances.is_empty() && self.text.as_deref().is_none_or(str::is_empty)
@@ -38,6 +45,7 @@ impl Transcript {
 
 /// One turn of the conversation (or one tool interaction).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Utterance {
     /// Who spoke.
     pub speaker: Speaker,
@@ -73,7 +81,8 @@ impl Utterance {
 }
 
 /// A tool (function) the agent invoked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ToolCall {
     /// The vendor's id for this invocation.
     pub id: Option<String>,
@@ -83,11 +92,30 @@ pub struct ToolCall {
     pub arguments: Option<String>,
 }
 
+impl ToolCall {
+    /// The invocation `id` of the function `name` with `arguments`.
+    pub fn new(id: Option<String>, name: Option<String>, arguments: Option<String>) -> Self {
+        ToolCall {
+            id,
+            name,
+            arguments,
+        }
+    }
+}
+
 /// Which tool invocation a result belongs to.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ToolResult {
     /// The invocation's id.
     pub tool_call_id: Option<String>,
     /// The function's name.
     pub name: Option<String>,
+}
+
+impl ToolResult {
+    /// The result of invocation `tool_call_id` of the function `name`.
+    pub fn new(tool_call_id: Option<String>, name: Option<String>) -> Self {
+        ToolResult { tool_call_id, name }
+    }
 }

@@ -105,24 +105,22 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
             // Kept (a note has no other id), but no request can name it.
             call.warn(format!("notes[{i}].id"), id, "an empty note id");
         }
-        call.notes.push(Note {
-            created_at,
-            id: NoteId::new(note.id.unwrap_or_default()),
-            content: note.content.unwrap_or_default(),
-            author: note.user_id,
-            flagged: note.flagged.unwrap_or(false),
-        });
+        let id = NoteId::new(note.id.unwrap_or_default());
+        let mut kept = Note::new(id, note.content.unwrap_or_default());
+        kept.author = note.user_id;
+        kept.flagged = note.flagged.unwrap_or(false);
+        kept.created_at = created_at;
+        call.notes.push(kept);
     }
     let ratings = wire.ratings.unwrap_or_default().into_iter().enumerate();
     for (i, rating) in ratings {
         let Some(value) = rating.emoji else { continue };
         let field = || format!("ratings[{i}].created");
         let created_at = time(&mut call, field, rating.created);
-        call.ratings.push(Rating {
-            created_at,
-            value,
-            by: rating.email,
-        });
+        let mut kept = Rating::new(value);
+        kept.by = rating.email;
+        kept.created_at = created_at;
+        call.ratings.push(kept);
     }
     call.cost = wire.costs.and_then(|costs| cost(&mut call, costs));
     // The end is derived from the start and a non-negative duration, so only the id can
@@ -186,7 +184,7 @@ fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef<'_>>); 3]) -
         let id = read_id(call, id_field, id).map(AgentId::new);
         let name = found.name.map(Text::into_owned);
         if id.is_some() || name.is_some() {
-            return Some(AgentRef { id, name });
+            return Some(AgentRef::new(id, name));
         }
     }
     None
@@ -206,17 +204,11 @@ fn analysis(
             extracted.insert(text, question.answer.unwrap_or(Value::Null));
         }
     }
-    Analysis {
-        summary: None,
-        success_evaluation: None,
-        classification: classification.and_then(|c| {
-            Some(Classification {
-                tag: c.tag?,
-                reasoning: c.reasoning,
-            })
-        }),
-        extracted,
-    }
+    let mut analysis = Analysis::default();
+    analysis.classification =
+        classification.and_then(|c| Some(Classification::new(c.tag?, c.reasoning)));
+    analysis.extracted = extracted;
+    analysis
 }
 
 /// The sections of `costs` seen in the vendor's example calls: the component, the
@@ -255,19 +247,12 @@ fn cost(call: &mut Call, costs: AnyJson<'_>) -> Option<Cost> {
             }
         };
         if let Some(amount) = amount(call, field, section.get("total_cost")) {
-            breakdown.push(CostItem {
-                component: component.to_owned(),
-                amount,
-            });
+            breakdown.push(CostItem::new(component, amount));
         }
     }
     let total = amount(call, "costs.total_costs", costs.get("total_costs"));
-    (total.is_some() || !breakdown.is_empty()).then_some(Cost {
-        total,
-        // HappyRobot does not state a currency.
-        currency: None,
-        breakdown,
-    })
+    // HappyRobot does not state a currency.
+    (total.is_some() || !breakdown.is_empty()).then_some(Cost::new(total, None, breakdown))
 }
 
 /// A cost amount at `field`, read with [`read_amount`]; a value that is not a number is
@@ -306,12 +291,8 @@ pub(crate) fn map_messages(
     messages: Vec<wire::Message<'_>>,
     start: Option<DateTime<Utc>>,
 ) -> Transcript {
-    Transcript {
-        utterances: (messages.into_iter())
-            .map(|m| utterance(m, start))
-            .collect(),
-        text: None,
-    }
+    let utterances = (messages.into_iter()).map(|m| utterance(m, start));
+    Transcript::new(utterances.collect(), None)
 }
 
 /// Transcript times at or above this are unix seconds (2001-09-09); below, offsets.
@@ -388,18 +369,15 @@ fn utterance(message: wire::Message<'_>, start: Option<DateTime<Utc>>) -> Uttera
     utterance.tool_calls = (message.tool_calls.unwrap_or_default().into_iter())
         .map(|call| {
             let function = call.function.unwrap_or_default();
-            ToolCall {
-                id: call.id,
-                name: function.name,
-                arguments: function.arguments.as_ref().and_then(value_text),
-            }
+            ToolCall::new(
+                call.id,
+                function.name,
+                function.arguments.as_ref().and_then(value_text),
+            )
         })
         .collect();
     if is_tool || message.tool_call_id.is_some() {
-        utterance.tool_result = Some(ToolResult {
-            tool_call_id: message.tool_call_id,
-            name: message.name,
-        });
+        utterance.tool_result = Some(ToolResult::new(message.tool_call_id, message.name));
     }
     utterance
 }
@@ -837,10 +815,7 @@ mod tests {
         assert_eq!(u[0].tool_calls[0].arguments.as_deref(), Some(r#"{"a":1}"#));
         assert_eq!(
             u[1].tool_result,
-            Some(ToolResult {
-                tool_call_id: Some("t1".into()),
-                name: Some("f".into())
-            })
+            Some(ToolResult::new(Some("t1".into()), Some("f".into())))
         );
         assert!(u[1].at.is_none());
         assert_eq!(u[2].speaker, Speaker::Other("narrator".into()));

@@ -58,12 +58,9 @@ pub(crate) fn decode_page_each(
             Some(count) => seen < count,
             None => returned >= limit,
         };
-    Ok(CallPage {
-        calls: Vec::new(),
-        next: more.then_some(PageCursor::Offset { skip: seen }),
-        total: list.count.filter(|_| !filtered_here(query)),
-        vendor_ids: Some(vendor_ids),
-    })
+    let next = more.then_some(PageCursor::Offset { skip: seen });
+    let total = list.count.filter(|_| !filtered_here(query));
+    Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
 
 /// Whether `query` holds a filter HappyRobot does not apply (kind, the numbers, the

@@ -94,10 +94,7 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     let agent_id = read_id(&mut call, "agent_id", wire.agent_id);
     let agent_name = text(wire.agent_name);
     if agent_id.is_some() || agent_name.is_some() {
-        call.agent = Some(AgentRef {
-            id: agent_id.map(AgentId::new),
-            name: agent_name,
-        });
+        call.agent = Some(AgentRef::new(agent_id.map(AgentId::new), agent_name));
     }
 
     let start = wire.start_timestamp.as_ref();
@@ -113,10 +110,8 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
             (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0)
         });
 
-    let transcript = Transcript {
-        utterances: map_utterances(&entries),
-        text: text(wire.transcript).filter(|t| !t.trim().is_empty()),
-    };
+    let whole = text(wire.transcript).filter(|t| !t.trim().is_empty());
+    let transcript = Transcript::new(map_utterances(&entries), whole);
     call.transcript = (!transcript.is_empty()).then_some(transcript);
     call.recording = recording(
         text(wire.recording_url).or(text(wire.scrubbed_recording_url)),
@@ -237,17 +232,15 @@ fn utterance(entry: &wire::Utterance, names: &HashMap<&str, &str>) -> Utterance 
         .or(finite(entry.time_sec));
     utterance.end_secs = words.iter().rev().find_map(|w| finite(w.end));
     match entry.role {
-        Some(Role::ToolCallInvocation) => utterance.tool_calls.push(ToolCall {
-            id: entry.tool_call_id.clone().filter(|id| !id.is_empty()),
-            name: entry.name.clone().filter(|n| !n.is_empty()),
-            arguments: entry.arguments.as_ref().and_then(value_text),
-        }),
+        Some(Role::ToolCallInvocation) => utterance.tool_calls.push(ToolCall::new(
+            entry.tool_call_id.clone().filter(|id| !id.is_empty()),
+            entry.name.clone().filter(|n| !n.is_empty()),
+            entry.arguments.as_ref().and_then(value_text),
+        )),
         Some(Role::ToolCallResult) => {
             let id = entry.tool_call_id.as_deref().filter(|id| !id.is_empty());
-            utterance.tool_result = Some(ToolResult {
-                tool_call_id: id.map(str::to_owned),
-                name: id.and_then(|id| names.get(id)).map(|n| (*n).to_owned()),
-            });
+            let name = id.and_then(|id| names.get(id)).map(|n| (*n).to_owned());
+            utterance.tool_result = Some(ToolResult::new(id.map(str::to_owned), name));
         }
         _ => {}
     }
@@ -278,20 +271,13 @@ fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
             Some(true) => format!("{product} (transfer leg)"),
             _ => product,
         };
-        breakdown.push(CostItem {
-            component,
-            amount: dollars(cents),
-        });
+        breakdown.push(CostItem::new(component, dollars(cents)));
     }
     let total = read_amount(call, "call_cost.combined_cost", cost.combined_cost).map(dollars);
     if total.is_none() && breakdown.is_empty() {
         return None;
     }
-    Some(Cost {
-        total,
-        currency: Some(CURRENCY.to_owned()),
-        breakdown,
-    })
+    Some(Cost::new(total, Some(CURRENCY.to_owned()), breakdown))
 }
 
 /// `custom_analysis_data` (an object's keys; anything else under `custom_analysis_data`),
@@ -584,19 +570,16 @@ mod tests {
         assert_eq!(u[2].text, None);
         assert_eq!(
             u[2].tool_calls,
-            [ToolCall {
-                id: Some("t1".into()),
-                name: Some("book".into()),
-                arguments: Some("{\"day\":\"Tue\"}".into())
-            }]
+            [ToolCall::new(
+                Some("t1".into()),
+                Some("book".into()),
+                Some("{\"day\":\"Tue\"}".into())
+            )]
         );
         assert_eq!(u[3].text.as_deref(), Some("booked"));
         assert_eq!(
             u[3].tool_result,
-            Some(ToolResult {
-                tool_call_id: Some("t1".into()),
-                name: Some("book".into())
-            })
+            Some(ToolResult::new(Some("t1".into()), Some("book".into())))
         );
         assert_eq!(u[4].tool_result.as_ref().unwrap().name, None);
         assert_eq!(u[5].speaker, Speaker::Other("node_transition".into()));
@@ -727,11 +710,11 @@ mod tests {
         assert_eq!(call.kind, CallKind::Other("sip_call".into()));
         assert_eq!(call.direction, None);
         // An unknown direction is not lost silently; an absent one (above) says nothing.
-        let warning = NormalizationWarning {
-            field: "direction".into(),
-            value: "sideways".into(),
-            message: "not a known direction (inbound or outbound)".into(),
-        };
+        let warning = NormalizationWarning::new(
+            "direction",
+            "sideways",
+            "not a known direction (inbound or outbound)",
+        );
         assert_eq!(call.warnings, [warning]);
         // A type spelled as a unified kind is that kind, as for every vendor.
         let chat = map(wire_call(json!({"call_id": "c", "call_type": "chat"})));

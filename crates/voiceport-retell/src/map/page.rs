@@ -72,12 +72,8 @@ pub(crate) fn decode_page_each(
             break;
         }
     }
-    Ok(CallPage {
-        calls: Vec::new(),
-        next,
-        total: page.total.filter(|_| !counts_calls_dropped_here(query)),
-        vendor_ids: Some(vendor_ids),
-    })
+    let total = page.total.filter(|_| !counts_calls_dropped_here(query));
+    Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
 
 /// The call at `items[index]` (core's `decode_list_item`, with a mapping that can fail: a

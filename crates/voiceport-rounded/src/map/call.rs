@@ -43,10 +43,8 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call.vendor_status = wire.status.map(|s| s.as_str().to_owned());
     call.from = wire.from_number.and_then(non_blank);
     call.to = wire.to_number.and_then(non_blank);
-    call.agent = read_id(&mut call, "agent_id", wire.agent_id).map(|id| AgentRef {
-        id: Some(AgentId::new(id)),
-        name: None,
-    });
+    call.agent = read_id(&mut call, "agent_id", wire.agent_id)
+        .map(|id| AgentRef::new(Some(AgentId::new(id)), None));
     let started_at = read_time(&mut call, "start_time", wire.start_time.as_deref());
     call.started_at = started_at;
     // Rounded documents no creation time for calls. One it sends is used; otherwise the
@@ -56,11 +54,8 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call.created_at = created_at.or(started_at);
     call.ended_at = read_time(&mut call, "end_time", wire.end_time.as_deref());
     call.duration_secs = read_amount(&mut call, "duration_seconds", wire.duration_seconds);
-    call.cost = read_amount(&mut call, "cost", wire.cost).map(|total| Cost {
-        total: Some(total),
-        currency: None,
-        breakdown: Vec::new(),
-    });
+    call.cost = read_amount(&mut call, "cost", wire.cost)
+        .map(|total| Cost::new(Some(total), None, Vec::new()));
     call.recording = recording_at(wire.recording_url, None);
     // Documented as an object; anything else is kept under one key.
     call.metadata = wire
@@ -108,7 +103,7 @@ fn map_transcript(
     if utterances.is_empty() && text.is_none() {
         return None;
     }
-    Some(Transcript { utterances, text })
+    Some(Transcript::new(utterances, text))
 }
 
 /// One transcript entry, said at `at` (its `start_time`, read by the caller) → utterance;
@@ -464,11 +459,11 @@ mod tests {
         assert_eq!(call.kind, CallKind::Phone);
         assert_eq!(call.direction, None);
         // An unknown direction is not lost silently.
-        let warning = NormalizationWarning {
-            field: "direction".into(),
-            value: "sideways".into(),
-            message: "not a known direction (inbound or outbound)".into(),
-        };
+        let warning = NormalizationWarning::new(
+            "direction",
+            "sideways",
+            "not a known direction (inbound or outbound)",
+        );
         assert_eq!(call.warnings, [warning]);
         assert_eq!(call.transcript, None);
         assert_eq!(call.status, CallStatus::Unknown);

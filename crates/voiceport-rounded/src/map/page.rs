@@ -44,12 +44,8 @@ pub(crate) fn decode_page_each(
     let next = next_cursor(mode, &paging, items.is_empty(), requested_page);
     // Rounded counts the calls of its own filters: with one applied here, fewer match.
     let filtered_here = filter != CallQuery::default();
-    Ok(CallPage {
-        calls: Vec::new(),
-        next,
-        total: paging.total_items.filter(|_| !filtered_here),
-        vendor_ids: Some(vendor_ids),
-    })
+    let total = paging.total_items.filter(|_| !filtered_here);
+    Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
 
 /// The filters of `query` Rounded cannot apply (`direction`, `statuses`, `search`), as a

@@ -116,10 +116,8 @@ pub(crate) fn map_call_at(
         .or_else(|| checked_id(&mut call, at, "assistant.id", inline.id));
     let assistant_name = owned(inline.name);
     if assistant.is_some() || assistant_name.is_some() {
-        call.agent = Some(AgentRef {
-            id: assistant.map(|id| AgentId::new(id.into_owned())),
-            name: assistant_name,
-        });
+        let id = assistant.map(|id| AgentId::new(id.into_owned()));
+        call.agent = Some(AgentRef::new(id, assistant_name));
     }
 
     call.created_at = time_at(&mut call, at, "createdAt", wire.created_at.as_ref());
@@ -149,10 +147,8 @@ pub(crate) fn map_call_at(
     call.duration_secs = duration(&mut call, wire, at);
 
     let mut artifact = wire.artifact.take().unwrap_or_default();
-    let transcript = Transcript {
-        utterances: messages,
-        text: owned(wire.transcript.take()).or_else(|| owned(artifact.transcript.take())),
-    };
+    let whole = owned(wire.transcript.take()).or_else(|| owned(artifact.transcript.take()));
+    let transcript = Transcript::new(messages, whole);
     call.transcript = (!transcript.is_empty()).then_some(transcript);
     call.recording = recording(wire, &mut artifact);
     call.cost = cost(&mut call, wire, at);
@@ -415,16 +411,10 @@ pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
     utterance.tool_calls = tool_calls.into_iter().flatten().map(tool_call).collect();
     if matches!(role, Some(Role::FunctionCall)) {
         // 2024: `{role: "function_call", name, args}`, one invocation without an id.
-        utterance.tool_calls.push(ToolCall {
-            id: None,
-            name: owned(name.take()),
-            arguments: args.and_then(AnyJson::into_text),
-        });
+        let arguments = args.and_then(AnyJson::into_text);
+        (utterance.tool_calls).push(ToolCall::new(None, owned(name.take()), arguments));
     }
-    utterance.tool_result = is_result.then(|| ToolResult {
-        tool_call_id: owned(tool_call_id),
-        name: owned(name),
-    });
+    utterance.tool_result = is_result.then(|| ToolResult::new(owned(tool_call_id), owned(name)));
     utterance
 }
 
@@ -437,11 +427,7 @@ pub(crate) fn tool_call(call: wire::ToolCall<'_>) -> ToolCall {
         None => (call.name, call.parameters),
     };
     let (name, arguments) = (owned(name), arguments.and_then(AnyJson::into_text));
-    ToolCall {
-        id: owned(call.id),
-        name,
-        arguments,
-    }
+    ToolCall::new(owned(call.id), name, arguments)
 }
 
 /// OpenAI `content`: a string, or the texts of an array of `{type: "text", text}` parts.
@@ -498,10 +484,7 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         for (component, amount) in parts {
             let field = || field_path(at, &format!("costBreakdown.{component}"));
             if let Some(amount) = amount_at(call, amount, field) {
-                from_breakdown.push(CostItem {
-                    component: component.to_owned(),
-                    amount,
-                });
+                from_breakdown.push(CostItem::new(component.to_owned(), amount));
             }
         }
         breakdown_total = amount_at(call, b.total, || field_path(at, "costBreakdown.total"));
@@ -540,11 +523,8 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         from_breakdown
     };
     let total = total.or(breakdown_total);
-    (total.is_some() || !breakdown.is_empty()).then(|| Cost {
-        total,
-        currency: Some("USD".to_owned()),
-        breakdown,
-    })
+    (total.is_some() || !breakdown.is_empty())
+        .then(|| Cost::new(total, Some("USD".to_owned()), breakdown))
 }
 
 /// Adds `amount` to the item of `component` (a new one if need be, its place recorded in
@@ -560,10 +540,7 @@ fn add<'t>(
         Some(_) => return false,
         None => {
             item_of.insert(component, items.len());
-            items.push(CostItem {
-                component: component.to_owned(),
-                amount,
-            });
+            items.push(CostItem::new(component.to_owned(), amount));
         }
     }
     true

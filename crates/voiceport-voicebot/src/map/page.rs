@@ -146,12 +146,7 @@ pub(crate) fn decode_page_each(
         // Stopped early: the page's end, which the cursor depends on, was not read.
         false => None,
     };
-    Ok(CallPage {
-        calls: Vec::new(),
-        next,
-        total: None,
-        vendor_ids: Some(vendor_ids),
-    })
+    Ok(CallPage::new(Vec::new(), next, None).with_vendor_ids(vendor_ids))
 }
 
 /// What the next cursor needs to know of the calls of a page, gathered as they pass: how
