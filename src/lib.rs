@@ -60,7 +60,7 @@
 //!
 //! [`codec`] decodes any vendor's JSON without a key or a network. The `insta` feature
 //! adds `snapshot::insta_settings()` for your own snapshot tests; the `conformance` feature
-//! (on by default) the suite every provider must pass. `axum` and `insta` are off by
+//! the suite every provider must pass. `axum`, `insta` and `conformance` are off by
 //! default. Everything runs on a Tokio runtime. To try it all without an account, the
 //! `voiceport-sandbox` crate (and `voiceport sandbox` on the command line) serves local
 //! emulators of every vendor's API.
