@@ -104,7 +104,8 @@ fn main() {
         default: None,
         providers,
         routes: BTreeMap::new(),
-    });
+    })
+    .expect("the sandbox's providers");
     let total = 4 * CALLS;
     assert_eq!(runtime.block_on(sequential(&registry)), total);
     assert_eq!(runtime.block_on(merged(&registry)), total);

@@ -45,7 +45,7 @@ pub struct Registry {
 impl Registry {
     /// Reads providers (and routes) from TOML text (see [`ProvidersFile`] for the format).
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        Ok(Registry::from_file(ProvidersFile::from_toml_str(text)?))
+        Registry::from_file(ProvidersFile::from_toml_str(text)?)
     }
 
     /// Reads providers from a TOML file.
@@ -55,19 +55,23 @@ impl Registry {
     /// [`Error::Config`]: at the file's path when it cannot be read, at the offending
     /// field when it does not parse or names something unknown.
     pub fn from_path(path: impl AsRef<Path>) -> Result<Self> {
-        Ok(Registry::from_file(ProvidersFile::from_path(path)?))
+        Registry::from_file(ProvidersFile::from_path(path)?)
     }
 
-    /// Wraps an already parsed file (or one built in code: its providers are then named
-    /// in errors as a parsed file's are, `providers.NAME.api_key`). A file built in code is
-    /// not checked as a parsed one is: give its providers names without `:` or `,`, which
-    /// qualified call ids (`NAME:ID`) and selections (`a,b`) could not address.
-    pub fn from_file(mut file: ProvidersFile) -> Self {
-        file.place_providers();
-        Registry {
-            file,
+    /// Wraps an already parsed file, or one built in code: its providers are then named
+    /// in errors as a parsed file's are (`providers.NAME.api_key`), and it is checked as a
+    /// parsed one is ([`ProvidersFile::checked`]).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a provider name that qualified call ids (`NAME:ID`) or
+    /// selections (`a,b`) could not address, a `default` naming no provider, or a route
+    /// naming one that is not there.
+    pub fn from_file(file: ProvidersFile) -> Result<Self> {
+        Ok(Registry {
+            file: file.checked()?,
             connected: Default::default(),
-        }
+        })
     }
 
     /// The configured provider names, sorted.

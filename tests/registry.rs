@@ -77,6 +77,7 @@ fn registry_of(accounts: &Accounts, routes: BTreeMap<String, RouteConfig>) -> Re
         providers,
         routes,
     })
+    .unwrap()
 }
 
 fn query() -> CallQuery {
@@ -161,7 +162,8 @@ async fn a_walk_stopped_in_a_first_page_resumes_after_its_last_call_despite_new_
         default: None,
         providers: BTreeMap::from([("v".to_owned(), config(&sandbox, ProviderKind::Vapi, "v"))]),
         routes: BTreeMap::new(),
-    });
+    })
+    .unwrap();
     let mut walk =
         (registry.calls(&Selection::All, query(), None, MergeOptions::default())).unwrap();
     let mut ids = Vec::new();
@@ -204,7 +206,8 @@ async fn a_walk_resumed_with_another_page_size_keeps_its_own() {
         default: Some("hr".into()),
         providers,
         routes: BTreeMap::new(),
-    });
+    })
+    .unwrap();
     let all = Selection::All;
     let expected = expected(&registry).await;
     assert_eq!(expected.len(), 19 + 23);
@@ -357,7 +360,8 @@ async fn a_registry_built_in_code_connects_each_provider_apart() {
         default: Some("b".into()),
         providers,
         routes: BTreeMap::new(),
-    });
+    })
+    .unwrap();
     let a = registry.connect(Some("a")).unwrap();
     let b = registry.connect(Some("b")).unwrap();
     assert_eq!(a.kind(), ProviderKind::Rounded);
@@ -719,7 +723,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
     let dead = format!("http://{}/api/v1", closed.local_addr().unwrap());
     drop(closed);
     registry_file.providers.get_mut("hr").expect("hr").base_url = Some(dead);
-    let registry = Registry::from_file(registry_file);
+    let registry = Registry::from_file(registry_file).unwrap();
     let dialed = registry
         .dial("out", &DialRequest::to(TO), None)
         .await
@@ -770,7 +774,7 @@ async fn a_misconfigured_provider_ends_a_failover_route_instead_of_failing_over(
         let routes = route(RoutePolicy::Failover, &["hr", "studio"], vec![]);
         let mut file = registry_of(&accounts, routes).file().clone();
         misconfigure(file.providers.get_mut("hr").expect("hr"));
-        let registry = Registry::from_file(file);
+        let registry = Registry::from_file(file).unwrap();
         let err = registry
             .dial("out", &DialRequest::to(TO), None)
             .await
@@ -1199,7 +1203,8 @@ async fn an_interrupted_route_places_no_further_dial() {
         default: Some("first".into()),
         providers,
         routes: route(RoutePolicy::Failover, &["first", "next"], vec![]),
-    });
+    })
+    .unwrap();
 
     let interrupt = Interrupt::new();
     let request = DialRequest::to(TO);

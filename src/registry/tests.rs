@@ -137,3 +137,27 @@ fn a_merged_cursor_parses_and_a_provider_error_builds() {
     assert_eq!(failure.provider_name, "sales");
     assert!(failure.to_string().starts_with("provider `sales`: "));
 }
+
+/// A file built in code is checked as a parsed one is: a provider named `a:b` could not be
+/// reached by a qualified id, a default naming no provider would fail at the first call.
+#[test]
+fn a_file_built_in_code_is_checked_as_a_parsed_one() {
+    let parsed = voiceport_core::ProvidersFile::from_toml_str(TWO).unwrap();
+    let mut colon = parsed.clone();
+    let sales = colon.providers.remove("sales").unwrap();
+    colon.providers.insert("sales:eu".to_owned(), sales);
+    let Err(refused) = Registry::from_file(colon) else {
+        panic!("a provider named sales:eu was taken")
+    };
+    assert!(
+        refused.to_string().contains("providers.sales:eu"),
+        "{refused}"
+    );
+    let mut nowhere = parsed.clone();
+    nowhere.default = Some("billing".to_owned());
+    let Err(refused) = Registry::from_file(nowhere) else {
+        panic!("a default naming no provider was taken")
+    };
+    assert!(refused.to_string().contains("`default`"), "{refused}");
+    assert!(Registry::from_file(parsed).is_ok());
+}

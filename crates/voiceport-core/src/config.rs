@@ -334,7 +334,7 @@ pub struct ProvidersFile {
 impl ProvidersFile {
     /// Places every provider at `providers.NAME.`, the path its errors name (a file read
     /// from TOML is placed so already; one built in code is placed by
-    /// `Registry::from_file`).
+    /// [`checked`](Self::checked), which `Registry::from_file` calls).
     pub fn place_providers(&mut self) {
         for (name, config) in &mut self.providers {
             config.path = format!("providers.{name}.");
@@ -356,8 +356,20 @@ impl ProvidersFile {
     ///   `routes.NAME.providers`), or has weights its policy does not take (at
     ///   `routes.NAME.weights`).
     pub fn from_toml_str(text: &str) -> Result<Self> {
-        let mut file: ProvidersFile = parse_toml(text)?;
-        file.place_providers();
+        parse_toml::<ProvidersFile>(text)?.checked()
+    }
+
+    /// This file, its providers placed at `providers.NAME.` for errors
+    /// ([`place_providers`](Self::place_providers)), once checked as a file read from TOML
+    /// is: for a file built in code.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a provider's name, the `default` or a route, as
+    /// [`from_toml_str`](Self::from_toml_str) says.
+    pub fn checked(mut self) -> Result<Self> {
+        self.place_providers();
+        let file = self;
         // A qualified call id is `NAME:ID`, split at its first `:`, and a selection of
         // providers is `a,b`: a name holding either would address another provider.
         if let Some(name) = (file.providers.keys()).find(|name| {
