@@ -52,20 +52,15 @@ impl fmt::Display for ProviderKind {
     }
 }
 
+/// Reads a kind's name as a person types it, as [`CallStatus`](crate::CallStatus) is read:
+/// any case, spaces around (`HappyRobot` is `happyrobot`). Configuration files take the
+/// name as [`as_str`](ProviderKind::as_str) writes it.
 impl std::str::FromStr for ProviderKind {
     type Err = UnknownNameError;
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        ProviderKind::ALL
-            .iter()
-            .copied()
-            .find(|kind| kind.as_str() == text)
-            .ok_or_else(|| {
-                UnknownNameError::new(
-                    "provider kind",
-                    text,
-                    ProviderKind::ALL.iter().map(|x| x.as_str()),
-                )
-            })
+        crate::model::named_loosely("provider kind", text, ProviderKind::ALL, |kind| {
+            kind.as_str()
+        })
     }
 }
 
@@ -247,6 +242,10 @@ mod tests {
             assert_eq!(serde_json::from_value::<ProviderKind>(json).unwrap(), kind);
             assert_eq!(kind.as_str().parse::<ProviderKind>().unwrap(), kind);
         }
+        // Typed by a person, as a status is.
+        assert_eq!(" HappyRobot ".parse(), Ok(ProviderKind::HappyRobot));
+        assert_eq!("RETELL".parse(), Ok(ProviderKind::Retell));
+        assert!("happy robot".parse::<ProviderKind>().is_err());
     }
 
     /// JSON and messages name a filter alike, and the JSON name reads back.

@@ -112,7 +112,7 @@ impl std::str::FromStr for CallStatus {
 
 /// The value of `all` whose name (`as_str`) `text` is, read as a person types it: any case,
 /// spaces around, `-` or a space for `_`. Refused, the error lists every name.
-fn named_loosely<T: Copy>(
+pub(crate) fn named_loosely<T: Copy>(
     what: &'static str,
     text: &str,
     all: &[T],
