@@ -54,6 +54,19 @@ impl PageCursor {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// The refusal of this cursor by the listing of `kind` (named `vendor` in the message,
+    /// `HappyRobot`), which takes `expected` cursors (`an offset`): an
+    /// [`Error::InvalidRequest`] for [`Operation::ListCalls`](crate::Operation::ListCalls),
+    /// before anything is sent. A cursor of another vendor's, or of a merged walk's,
+    /// would otherwise be read as something it is not.
+    pub fn foreign_to(&self, kind: ProviderKind, vendor: &str, expected: &str) -> Error {
+        Error::invalid_input(
+            kind,
+            crate::Operation::ListCalls,
+            format!("cursor {self} is not a {vendor} cursor (expected {expected})"),
+        )
+    }
+
     /// Reads a cursor written by [`PageCursor::to_token`].
     ///
     /// # Errors

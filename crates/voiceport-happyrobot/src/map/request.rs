@@ -154,13 +154,7 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Vec<(&'static str, String
     let skip = match &query.cursor {
         None => 0,
         Some(PageCursor::Offset { skip }) => *skip,
-        Some(other) => {
-            return Err(Error::invalid_input(
-                KIND,
-                Operation::ListCalls,
-                format!("cursor {other} is not a HappyRobot cursor (expected an offset)"),
-            ));
-        }
+        Some(other) => return Err(other.foreign_to(KIND, "HappyRobot", "an offset")),
     };
     let mut params = vec![
         ("limit", CAPABILITIES.page_size(query).to_string()),

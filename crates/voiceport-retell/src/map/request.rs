@@ -20,7 +20,6 @@ use crate::wire::{self, AgentFilter, Filter, FilterCriteria};
 /// `start_timestamp`), sort order, page size and cursor. The statuses and the search are
 /// `map::page`'s, which also checks every other filter again on the calls received.
 pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>> {
-    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::ListCalls, message));
     let call_type = match &query.kind {
         None => None,
         Some(CallKind::Phone) => Some("phone_call"),
@@ -32,11 +31,7 @@ pub(crate) fn list_params(query: &CallQuery) -> Result<Option<wire::ListRequest>
     let pagination_key = match &query.cursor {
         None => None,
         Some(PageCursor::Token { token }) => Some(token.clone()),
-        Some(other) => {
-            return refuse(format!(
-                "cursor {other} is not a Retell cursor (expected a pagination token)"
-            ));
-        }
+        Some(other) => return Err(other.foreign_to(KIND, "Retell", "a pagination token")),
     };
     let one_of = |value: &str| Filter {
         kind: "enum",

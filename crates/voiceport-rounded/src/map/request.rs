@@ -6,8 +6,7 @@
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use voiceport_core::adapter::{check_extra_keys, check_unsupported, required_setting};
 use voiceport_core::{
-    CallKind, CallQuery, CallUpdate, DialRequest, Error, MetadataMode, Operation, PageCursor,
-    Result,
+    CallKind, CallQuery, CallUpdate, DialRequest, MetadataMode, Operation, PageCursor, Result,
 };
 
 use crate::config::{CAPABILITIES, KIND, Paging, RoundedOptions};
@@ -27,7 +26,6 @@ pub(crate) fn list_params(
     query: &CallQuery,
     options: &RoundedOptions,
 ) -> Result<Option<(QueryPairs, Paging)>> {
-    let refuse = |message: String| Err(Error::invalid_input(KIND, Operation::ListCalls, message));
     let call_type = match &query.kind {
         None => None,
         Some(CallKind::Phone) => Some(wire::CallType::PhoneCall.as_str().to_owned()),
@@ -40,11 +38,7 @@ pub(crate) fn list_params(
         None => (None, options.paging),
         Some(PageCursor::Token { token }) => (Some(("cursor", token.clone())), Paging::Cursor),
         Some(PageCursor::Page { number }) => (Some(("page", number.to_string())), Paging::Page),
-        Some(other) => {
-            return refuse(format!(
-                "cursor {other} is not a Rounded cursor (expected a token or a page)"
-            ));
-        }
+        Some(other) => return Err(other.foreign_to(KIND, "Rounded", "a token or a page")),
     };
     let optional = [
         (
@@ -168,8 +162,8 @@ mod tests {
 
     use super::*;
     use serde_json::json;
-    use voiceport_core::AgentId;
     use voiceport_core::testing::http::{assert_refused_locally, assert_unsupported_field};
+    use voiceport_core::{AgentId, Error};
 
     #[test]
     fn list_params_cursor_and_page_modes() {

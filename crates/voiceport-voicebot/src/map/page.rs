@@ -55,14 +55,8 @@ impl Window {
     /// this adapter wrote it.
     pub(crate) fn of(flavor: Flavor, query: &CallQuery) -> Result<Window> {
         let foreign = |cursor: &PageCursor| {
-            Err(Error::invalid_input(
-                flavor.kind(),
-                Operation::ListCalls,
-                format!(
-                    "cursor {cursor} is not a {} cursor (expected mode `created_before`, or a `token` this adapter wrote)",
-                    flavor.name()
-                ),
-            ))
+            let expected = "mode `created_before`, or a `token` this adapter wrote";
+            Err(cursor.foreign_to(flavor.kind(), flavor.name(), expected))
         };
         let (before, seen) = match &query.cursor {
             None => (None, Vec::new()),
