@@ -60,8 +60,9 @@
 //!
 //! [`codec`] decodes any vendor's JSON without a key or a network. The `insta` feature
 //! adds `snapshot::insta_settings()` for your own snapshot tests; the `conformance` feature
-//! the suite every provider must pass. `axum`, `insta` and `conformance` are off by
-//! default. Everything runs on a Tokio runtime. To try it all without an account, the
+//! the suite every provider must pass; `native-roots` trusts the operating system's
+//! certificate store besides the built-in roots. `axum`, `insta`, `conformance` and
+//! `native-roots` are off by default. Everything runs on a Tokio runtime. To try it all without an account, the
 //! `voiceport-sandbox` crate (and `voiceport sandbox` on the command line) serves local
 //! emulators of every vendor's API.
 //!
