@@ -100,12 +100,8 @@ fn main() {
             main.provider_config(ProviderKind::Rounded),
         ),
     ]);
-    let registry = Registry::from_file(ProvidersFile {
-        default: None,
-        providers,
-        routes: BTreeMap::new(),
-    })
-    .expect("the sandbox's providers");
+    let registry = Registry::from_file(ProvidersFile::new(None, providers, BTreeMap::new()))
+        .expect("the sandbox's providers");
     let total = 4 * CALLS;
     assert_eq!(runtime.block_on(sequential(&registry)), total);
     assert_eq!(runtime.block_on(merged(&registry)), total);

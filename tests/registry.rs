@@ -72,12 +72,7 @@ fn registry_of(accounts: &Accounts, routes: BTreeMap<String, RouteConfig>) -> Re
     for (name, route) in &routes {
         route.check(name, |p| providers.contains_key(p)).unwrap();
     }
-    Registry::from_file(ProvidersFile {
-        default: Some("hr".into()),
-        providers,
-        routes,
-    })
-    .unwrap()
+    Registry::from_file(ProvidersFile::new(Some("hr".into()), providers, routes)).unwrap()
 }
 
 fn query() -> CallQuery {
@@ -158,11 +153,11 @@ async fn a_walk_stopped_in_a_first_page_resumes_after_its_last_call_despite_new_
         .start()
         .await
         .unwrap();
-    let registry = Registry::from_file(ProvidersFile {
-        default: None,
-        providers: BTreeMap::from([("v".to_owned(), config(&sandbox, ProviderKind::Vapi, "v"))]),
-        routes: BTreeMap::new(),
-    })
+    let registry = Registry::from_file(ProvidersFile::new(
+        None,
+        BTreeMap::from([("v".to_owned(), config(&sandbox, ProviderKind::Vapi, "v"))]),
+        BTreeMap::new(),
+    ))
     .unwrap();
     let mut walk =
         (registry.calls(&Selection::All, query(), None, MergeOptions::default())).unwrap();
@@ -202,11 +197,11 @@ async fn a_walk_resumed_with_another_page_size_keeps_its_own() {
             config(&accounts.main, ProviderKind::HappyRobot, "hr"),
         ),
     ]);
-    let registry = Registry::from_file(ProvidersFile {
-        default: Some("hr".into()),
+    let registry = Registry::from_file(ProvidersFile::new(
+        Some("hr".into()),
         providers,
-        routes: BTreeMap::new(),
-    })
+        BTreeMap::new(),
+    ))
     .unwrap();
     let all = Selection::All;
     let expected = expected(&registry).await;
@@ -356,11 +351,11 @@ async fn a_registry_built_in_code_connects_each_provider_apart() {
             accounts.main.provider_config(ProviderKind::Voicebot),
         ),
     ]);
-    let registry = Registry::from_file(ProvidersFile {
-        default: Some("b".into()),
+    let registry = Registry::from_file(ProvidersFile::new(
+        Some("b".into()),
         providers,
-        routes: BTreeMap::new(),
-    })
+        BTreeMap::new(),
+    ))
     .unwrap();
     let a = registry.connect(Some("a")).unwrap();
     let b = registry.connect(Some("b")).unwrap();
@@ -599,11 +594,11 @@ fn route(
 ) -> BTreeMap<String, RouteConfig> {
     BTreeMap::from([(
         "out".to_owned(),
-        RouteConfig {
-            providers: providers.iter().map(|p| p.to_string()).collect(),
+        RouteConfig::new(
+            providers.iter().map(|p| p.to_string()).collect(),
             policy,
             weights,
-        },
+        ),
     )])
 }
 
@@ -1199,11 +1194,11 @@ async fn an_interrupted_route_places_no_further_dial() {
         ("first".to_owned(), first),
         ("next".to_owned(), rounded("next", &next)),
     ]);
-    let registry = Registry::from_file(ProvidersFile {
-        default: Some("first".into()),
+    let registry = Registry::from_file(ProvidersFile::new(
+        Some("first".into()),
         providers,
-        routes: route(RoutePolicy::Failover, &["first", "next"], vec![]),
-    })
+        route(RoutePolicy::Failover, &["first", "next"], vec![]),
+    ))
     .unwrap();
 
     let interrupt = Interrupt::new();

@@ -264,11 +264,7 @@ mod tests {
     }
 
     fn route(policy: RoutePolicy, weights: Vec<u32>) -> RouteConfig {
-        RouteConfig {
-            providers: vec!["a".into(), "b".into(), "c".into()],
-            policy,
-            weights,
-        }
+        RouteConfig::new(vec!["a".into(), "b".into(), "c".into()], policy, weights)
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub struct ProviderConfig {
 /// Retry bounds, as configured.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RetrySettings {
     /// Attempts in all, the first included (default 4; 1 disables retries).
     pub max_attempts: Option<u32>,
@@ -319,6 +320,7 @@ impl ProviderConfig {
 /// A file of named providers.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct ProvidersFile {
     /// The provider to use when none is named.
     #[serde(default)]
@@ -332,6 +334,21 @@ pub struct ProvidersFile {
 }
 
 impl ProvidersFile {
+    /// A file built in code: its `providers` by name, the `default` one, and its `routes`.
+    /// [`checked`](Self::checked) (which `Registry::from_file` calls) checks it as a file
+    /// read from TOML is.
+    pub fn new(
+        default: Option<String>,
+        providers: BTreeMap<String, ProviderConfig>,
+        routes: BTreeMap<String, RouteConfig>,
+    ) -> Self {
+        ProvidersFile {
+            default,
+            providers,
+            routes,
+        }
+    }
+
     /// Places every provider at `providers.NAME.`, the path its errors name (a file read
     /// from TOML is placed so already; one built in code is placed by
     /// [`checked`](Self::checked), which `Registry::from_file` calls).

@@ -14,6 +14,7 @@ use crate::{Error, Result};
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct RouteConfig {
     /// The providers, in order.
     pub providers: Vec<String>,
@@ -42,6 +43,16 @@ pub enum RoutePolicy {
 }
 
 impl RouteConfig {
+    /// A route over `providers` (names of `[providers]`), picking by `policy`, with one
+    /// weight per provider for [`RoutePolicy::Weighted`] (else none).
+    pub fn new(providers: Vec<String>, policy: RoutePolicy, weights: Vec<u32>) -> Self {
+        RouteConfig {
+            providers,
+            policy,
+            weights,
+        }
+    }
+
     /// Checks the route named `name` against the provider names it may use.
     pub fn check(&self, name: &str, known: impl Fn(&str) -> bool) -> Result<()> {
         let field = |key: &str| format!("routes.{name}.{key}");

@@ -71,6 +71,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 /// Unknown keys are refused, so a typo is reported instead of ignored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
 pub struct HappyRobotOptions {
     /// The id of the purchased number outbound calls are placed from (dial `number_id`),
     /// used when a [`DialRequest`](voiceport_core::DialRequest) has no `phone_number_id`.

@@ -76,6 +76,7 @@ pub enum Paging {
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
+#[non_exhaustive]
 pub struct RoundedOptions {
     /// The caller id `dial` uses when the request names none (E.164; it must be a number
     /// of your Rounded organization).
