@@ -101,7 +101,10 @@ pub use voiceport_core::{
 
 // The crates whose types voiceport's signatures use, at the versions it uses, so that an
 // application can name them without pinning its own copy: `voiceport::chrono::Utc`,
-// `voiceport::serde_json::Value`, `voiceport::futures::StreamExt`.
+// `voiceport::serde_json::Value`, `voiceport::futures::StreamExt`. Secrets are `secrecy`'s
+// types (`SecretString`, `ExposeSecret`, re-exported above); the receiver (`axum` feature)
+// returns an `axum::Router` and hands deliveries over a `tokio::sync::mpsc` channel, with
+// `tokio::time::Instant` deadlines, of the axum and tokio an application serving it has.
 pub use chrono;
 pub use futures;
 pub use serde_json;

@@ -45,6 +45,9 @@
 //!   pass), `insta` (`snapshot`'s redactions), `testing` (what adapters' tests share);
 //! - for adapter authors: [`adapter`] (the [`adapter::Adapter`] trait behind the capability
 //!   guard, and mapping helpers) and [`http`] (auth, retries, timeouts, body cap, decoding).
+//!   These two, like `testing`, serve voiceport's own adapter crates, released with core
+//!   at one version: they change in any minor release as the adapters need, and are not
+//!   meant for applications (the facade does not re-export them).
 
 #![warn(missing_docs, unreachable_pub, missing_debug_implementations)]
 // docs.rs builds with `--cfg docsrs`: feature-gated items show which feature they need.
