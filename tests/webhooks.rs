@@ -501,36 +501,50 @@ async fn a_signed_replay_is_recognized_in_the_smallest_window() {
     assert_eq!(delivered.len(), 3, "{delivered:?}");
 }
 
-#[tokio::test]
-async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_first_lets_the_retry_through()
- {
-    use tokio::sync::{Notify, oneshot};
-    let calls = Arc::new(Mutex::new(0));
-    let release = Arc::new(Notify::new());
-    let (started_tx, started) = oneshot::channel();
-    let started_tx = Arc::new(Mutex::new(Some(started_tx)));
+/// A receiver for `support` whose handler counts its calls in `calls`: the first says on
+/// `started` that it runs, waits for `release`, then ends as `first_ends` says; the others
+/// succeed at once.
+fn holding_the_first(
+    calls: &Arc<Mutex<u32>>,
+    release: &Arc<tokio::sync::Notify>,
+    started: tokio::sync::oneshot::Sender<()>,
+    first_ends: impl Fn() -> Result<(), HandlerError> + Clone + Send + Sync + 'static,
+) -> axum::Router {
+    let started = Arc::new(Mutex::new(Some(started)));
     let (seen, gate) = (calls.clone(), release.clone());
-    let router = Receiver::builder(&registry())
+    Receiver::builder(&registry())
         .providers(["support"])
         .handler(move |_delivery| {
-            let (seen, gate, started_tx) = (seen.clone(), gate.clone(), started_tx.clone());
+            let (seen, gate, started) = (seen.clone(), gate.clone(), started.clone());
+            let first_ends = first_ends.clone();
             async move {
                 let first = {
                     let mut count = seen.lock().unwrap();
                     *count += 1;
                     *count == 1
                 };
-                if first {
-                    if let Some(tx) = started_tx.lock().unwrap().take() {
-                        let _ = tx.send(());
-                    }
-                    gate.notified().await;
-                    return Err(HandlerError::new("database down"));
+                if !first {
+                    return Ok(());
                 }
-                Ok(())
+                if let Some(tx) = started.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
+                gate.notified().await;
+                first_ends()
             }
         })
-        .unwrap();
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_first_lets_the_retry_through()
+ {
+    let calls = Arc::new(Mutex::new(0));
+    let release = Arc::new(tokio::sync::Notify::new());
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let router = holding_the_first(&calls, &release, started_tx, || {
+        Err(HandlerError::new("database down"))
+    });
     let url = format!("{}/support", serve(router).await);
     let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
     let body = fixture("voicebot/webhook_end_of_call_report.json");
@@ -567,34 +581,20 @@ async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_fi
 /// when the handler then fails, the next redelivery is handed over again.
 #[tokio::test]
 async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
-    use tokio::sync::Notify;
     for fails in [false, true] {
         let calls = Arc::new(Mutex::new(0));
         let finished = Arc::new(Mutex::new(0));
-        let release = Arc::new(Notify::new());
-        let (seen, done, gate) = (calls.clone(), finished.clone(), release.clone());
-        let router = Receiver::builder(&registry())
-            .providers(["support"])
-            .handler(move |_delivery| {
-                let (seen, done, gate) = (seen.clone(), done.clone(), gate.clone());
-                async move {
-                    let first = {
-                        let mut count = seen.lock().unwrap();
-                        *count += 1;
-                        *count == 1
-                    };
-                    if first {
-                        // Slower than the vendor waits.
-                        gate.notified().await;
-                        *done.lock().unwrap() += 1;
-                        if fails {
-                            return Err(HandlerError::new("the CRM refused it"));
-                        }
-                    }
-                    Ok(())
-                }
-            })
-            .unwrap();
+        let release = Arc::new(tokio::sync::Notify::new());
+        let (started_tx, started) = tokio::sync::oneshot::channel();
+        let done = finished.clone();
+        // Slower than the vendor waits.
+        let router = holding_the_first(&calls, &release, started_tx, move || {
+            *done.lock().unwrap() += 1;
+            match fails {
+                true => Err(HandlerError::new("the CRM refused it")),
+                false => Ok(()),
+            }
+        });
         let url = format!("{}/support", serve(router).await);
         let body = fixture("voicebot/webhook_end_of_call_report.json");
         let impatient = reqwest::Client::builder()
@@ -611,6 +611,7 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
             gave_up.is_err(),
             "the first delivery does not answer in time"
         );
+        started.await.unwrap();
         let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
         let (status, _) = post(&url, &secret, body.clone()).await;
         assert_eq!(
