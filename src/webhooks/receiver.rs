@@ -256,9 +256,10 @@ impl fmt::Display for HandlerError {
 
 impl std::error::Error for HandlerError {}
 
-type Handler = Arc<
-    dyn Fn(Delivery) -> BoxFuture<'static, std::result::Result<(), HandlerError>> + Send + Sync,
->;
+/// What a handler's future ends with.
+type HandlerResult = std::result::Result<(), HandlerError>;
+
+type Handler = Arc<dyn Fn(Delivery) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 
 /// Serves `POST /webhooks/{provider}` for every provider with a webhook table. Build it
 /// with [`Receiver::builder`].
@@ -497,7 +498,7 @@ impl ReceiverBuilder<'_> {
     pub fn handler<F, Fut>(self, handler: F) -> Result<Router>
     where
         F: Fn(Delivery) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = std::result::Result<(), HandlerError>> + Send + 'static,
+        Fut: Future<Output = HandlerResult> + Send + 'static,
     {
         let handler: Handler = Arc::new(move |delivery| Box::pin(handler(delivery)));
         self.router(handler, None)
@@ -1212,7 +1213,7 @@ impl Drop for Admitted {
 /// delivered (204). Its body stays held in the budget until then.
 struct HandlerRun {
     /// `None` once it has ended.
-    handling: Option<BoxFuture<'static, std::result::Result<(), HandlerError>>>,
+    handling: Option<BoxFuture<'static, HandlerResult>>,
     /// News only.
     admitted: Option<Admitted>,
     held: Option<OwnedSemaphorePermit>,
@@ -1221,8 +1222,6 @@ struct HandlerRun {
     codec: &'static dyn Codec,
     body: Bytes,
 }
-
-type HandlerResult = std::result::Result<(), HandlerError>;
 
 impl HandlerRun {
     /// Polls the handler, which must not have ended; settles its key once it has.
