@@ -386,10 +386,9 @@ impl ProvidersFile {
     /// [`from_toml_str`](Self::from_toml_str) says.
     pub fn checked(mut self) -> Result<Self> {
         self.place_providers();
-        let file = self;
         // A qualified call id is `NAME:ID`, split at its first `:`, and a selection of
         // providers is `a,b`: a name holding either would address another provider.
-        if let Some(name) = (file.providers.keys()).find(|name| {
+        if let Some(name) = (self.providers.keys()).find(|name| {
             name.trim() != name.as_str()
                 || name.is_empty()
                 || name.as_str() == "all"
@@ -401,18 +400,18 @@ impl ProvidersFile {
                 "a provider's name is not empty nor `all`, has no space around it and holds no `:`, `,` or control character (call ids are qualified as NAME:ID, and `-p` takes names separated by commas, or `all`)",
             ));
         }
-        if let Some(default) = &file.default
-            && !file.providers.contains_key(default)
+        if let Some(default) = &self.default
+            && !self.providers.contains_key(default)
         {
             return Err(Error::config(
                 "default",
                 format!("no provider named {default:?} in [providers]"),
             ));
         }
-        for (name, route) in &file.routes {
-            route.check(name, |provider| file.providers.contains_key(provider))?;
+        for (name, route) in &self.routes {
+            route.check(name, |provider| self.providers.contains_key(provider))?;
         }
-        Ok(file)
+        Ok(self)
     }
 
     /// Reads a TOML file.

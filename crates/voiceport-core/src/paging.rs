@@ -95,7 +95,7 @@ impl std::str::FromStr for PageCursor {
 
 /// One page of calls.
 ///
-/// Build one with `CallPage::default()`, then set its fields.
+/// Build one with [`CallPage::new`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallPage {

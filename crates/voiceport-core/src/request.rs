@@ -97,6 +97,26 @@ impl CallQuery {
         }
     }
 
+    /// Refuses a time range that holds no time (`until` not after `since`): it would be
+    /// answered with an empty page, as if no call matched.
+    pub fn validate(&self, provider: ProviderKind) -> Result<(), Error> {
+        if let (Some(since), Some(until)) = (self.since, self.until)
+            && until <= since
+        {
+            let message = format!(
+                "`until` ({}) is not after `since` ({}): no call can be in the range",
+                crate::adapter::format_time(until),
+                crate::adapter::format_time(since)
+            );
+            return Err(Error::invalid_input(
+                provider,
+                Operation::ListCalls,
+                message,
+            ));
+        }
+        Ok(())
+    }
+
     /// The first filter of this query that `caps` cannot apply, if any. A sort counts as
     /// applied when the provider sorts, or when it asks for the order the vendor lists in
     /// anyway ([`Capabilities::listing_order`]).

@@ -72,20 +72,7 @@ pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQue
     let caps = adapter.capabilities();
     flag(adapter, Operation::ListCalls, |c| c.list_calls)?;
     query.ensure_supported(adapter.kind(), &caps)?;
-    if let (Some(since), Some(until)) = (query.since, query.until)
-        && until <= since
-    {
-        let message = format!(
-            "`until` ({}) is not after `since` ({}): no call can be in the range",
-            super::format_time(until),
-            super::format_time(since)
-        );
-        return Err(Error::invalid_input(
-            adapter.kind(),
-            Operation::ListCalls,
-            message,
-        ));
-    }
+    query.validate(adapter.kind())?;
     let mut query = query.clone();
     query.page_size = Some(caps.page_size(&query));
     Ok(query)
