@@ -72,7 +72,7 @@ pub(crate) fn decode_page_each(
             break;
         }
     }
-    let total = page.total.filter(|_| !counts_calls_dropped_here(query));
+    let total = page.total.filter(|_| !filtered_here(query));
     Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
 
@@ -97,7 +97,7 @@ fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call>
 /// of the matching calls: the statuses and the search are applied here only, and a time
 /// range with both ends is sent with bounds that may let a millisecond more through at
 /// either end (see `map::request`).
-fn counts_calls_dropped_here(query: &CallQuery) -> bool {
+fn filtered_here(query: &CallQuery) -> bool {
     let both_ends = query.since.is_some() && query.until.is_some();
     !query.statuses.is_empty() || query.search.is_some() || both_ends
 }
