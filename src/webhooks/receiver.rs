@@ -831,14 +831,7 @@ async fn admit_and_dispatch(
         key: Some(key),
     };
     drop(entered);
-    let run = HandlerRun {
-        handling: Some((shared.handler)(delivery)),
-        admitted: Some(admitted),
-        held: Some(held),
-        provider: Arc::clone(&endpoint.name),
-        codec: endpoint.codec,
-        body: body.clone(),
-    };
+    let run = HandlerRun::start(shared, endpoint, delivery, body, held, Some(admitted));
     match run.finish().await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => handler_failed(
@@ -1080,14 +1073,7 @@ async fn answer_request(
         reply: Some(reply),
         key: None,
     };
-    let mut run = HandlerRun {
-        handling: Some((shared.handler)(delivery)),
-        admitted: None,
-        held: Some(held),
-        provider: Arc::clone(&endpoint.name),
-        codec: endpoint.codec,
-        body: body.clone(),
-    };
+    let mut run = HandlerRun::start(shared, endpoint, delivery, &body, held, None);
     let (mut handled, mut unanswerable) = (false, false);
     let timeout = tokio::time::sleep_until(deadline);
     tokio::pin!(timeout);
@@ -1224,6 +1210,26 @@ struct HandlerRun {
 }
 
 impl HandlerRun {
+    /// Hands `delivery` (of `body`, held in the budget by `held`) to the handler; news
+    /// comes `admitted` to the window.
+    fn start(
+        shared: &Shared,
+        endpoint: &Endpoint,
+        delivery: Delivery,
+        body: &Bytes,
+        held: OwnedSemaphorePermit,
+        admitted: Option<Admitted>,
+    ) -> Self {
+        HandlerRun {
+            handling: Some((shared.handler)(delivery)),
+            admitted,
+            held: Some(held),
+            provider: Arc::clone(&endpoint.name),
+            codec: endpoint.codec,
+            body: body.clone(),
+        }
+    }
+
     /// Polls the handler, which must not have ended; settles its key once it has.
     fn poll_handler(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<HandlerResult> {
         let Some(handling) = self.handling.as_mut() else {
