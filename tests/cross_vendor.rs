@@ -262,6 +262,22 @@ struct DecodedFixture {
     decoded: voiceport::Decoded,
 }
 
+impl DecodedFixture {
+    /// Asserts that `variant`, a changed copy of the fixture's body (`shown` in messages),
+    /// is detected as the fixture is and decodes to what it decodes to, as `view` sees them.
+    fn assert_alike<T: PartialEq + std::fmt::Debug>(
+        &self,
+        variant: &[u8],
+        shown: &str,
+        view: impl Fn(&voiceport::Decoded) -> T,
+    ) {
+        assert_eq!(self.codec.detect(variant), self.what, "{shown}");
+        let decoded =
+            (self.codec.decode(self.what, variant)).unwrap_or_else(|e| panic!("{shown}: {e}"));
+        assert_eq!(view(&decoded), view(&self.decoded), "{shown}");
+    }
+}
+
 /// Every fixture that decodes as its codec detects it (the others are error cases, which
 /// the tests of errors take).
 fn every_decoded_fixture() -> Vec<DecodedFixture> {
@@ -458,17 +474,9 @@ fn an_unread_field_no_typed_read_takes_changes_nothing() {
     let deep = format!("{}1{}", "{\"a\":".repeat(200), "}".repeat(200));
     let unread = ["1e999", "-1e400", "\"\\ud800\"", deep.as_str()];
     let mut coverage = Coverage::default();
-    for DecodedFixture {
-        kind,
-        codec,
-        file,
-        body,
-        what,
-        decoded: plain,
-    } in every_decoded_fixture()
-    {
+    for fixture in every_decoded_fixture() {
         // The field goes first in the top-level object, or in a list's first item.
-        let text = std::str::from_utf8(&body).unwrap().trim_start();
+        let text = std::str::from_utf8(&fixture.body).unwrap().trim_start();
         let (open, rest) = match text.strip_prefix('[') {
             Some(items) => ("[{", items.trim_start().strip_prefix('{')),
             None => ("{", text.strip_prefix('{')),
@@ -478,14 +486,11 @@ fn an_unread_field_no_typed_read_takes_changes_nothing() {
         };
         for value in unread {
             let odd = format!("{open}\"x_unread\": {value}, {rest}");
-            let shown = || format!("{} with {:.20}", file.display(), value);
-            assert_eq!(codec.detect(odd.as_bytes()), what, "{}", shown());
-            let decoded =
-                (codec.decode(what, odd.as_bytes())).unwrap_or_else(|e| panic!("{}: {e}", shown()));
+            let shown = format!("{} with {:.20}", fixture.file.display(), value);
             // The vendor payloads hold the field: compared without them.
-            assert_eq!(normalized(&decoded), normalized(&plain), "{}", shown());
+            fixture.assert_alike(odd.as_bytes(), &shown, normalized);
         }
-        coverage.note(kind, what, &file);
+        coverage.note(fixture.kind, fixture.what, &fixture.file);
     }
     coverage.assert_complete();
 }
@@ -517,22 +522,11 @@ fn normalized(decoded: &voiceport::Decoded) -> serde_json::Value {
 #[test]
 fn a_byte_order_mark_changes_nothing() {
     let mut coverage = Coverage::default();
-    for DecodedFixture {
-        kind,
-        codec,
-        file,
-        body,
-        what,
-        decoded: plain,
-    } in every_decoded_fixture()
-    {
-        let marked = [b"\xEF\xBB\xBF".as_slice(), &body].concat();
-        assert_eq!(codec.detect(&marked), what, "{}", file.display());
-        let decoded = codec
-            .decode(what, &marked)
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        assert_eq!(decoded, plain, "{}", file.display());
-        coverage.note(kind, what, &file);
+    for fixture in every_decoded_fixture() {
+        let marked = [b"\xEF\xBB\xBF".as_slice(), &fixture.body].concat();
+        let shown = fixture.file.display().to_string();
+        fixture.assert_alike(&marked, &shown, voiceport::Decoded::clone);
+        coverage.note(fixture.kind, fixture.what, &fixture.file);
     }
     coverage.assert_complete();
 }

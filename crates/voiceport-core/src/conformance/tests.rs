@@ -529,10 +529,9 @@ struct Env {
     dial: bool,
     /// What `dials_received` answers, one value a question.
     dial_counts: Mutex<Vec<usize>>,
-    /// The number said to answer is busy (a live account's `--dial` number not answered).
-    answering_is_busy: bool,
-    /// The number said to answer fails.
-    answering_fails: bool,
+    /// The number said to answer, when it is not [`ANSWERS`]: [`BUSY`] (a live account's
+    /// `--dial` number not answered) or [`FAILS`].
+    dial_to: Option<&'static str>,
     /// Scheduled calls may be left behind (the provider cannot cancel them).
     leave_scheduled: bool,
 }
@@ -558,12 +557,8 @@ impl Env {
 
 impl Environment for Env {
     fn dial_number(&self) -> Option<String> {
-        let number = match (self.answering_is_busy, self.answering_fails) {
-            (true, _) => BUSY,
-            (_, true) => FAILS,
-            _ => ANSWERS,
-        };
-        self.dial.then(|| number.to_owned())
+        self.dial
+            .then(|| self.dial_to.unwrap_or(ANSWERS).to_owned())
     }
 
     fn busy_number(&self) -> Option<String> {
@@ -1238,7 +1233,7 @@ async fn the_missing_call_case_names_the_error_it_got() {
 async fn a_dial_that_ends_otherwise_says_how() {
     let provider = Fake::with_calls(5);
     let env = Env {
-        answering_is_busy: true,
+        dial_to: Some(BUSY),
         ..Env::dialing_and_writing()
     };
     let report = check(&provider, &env).await;
@@ -1248,7 +1243,7 @@ async fn a_dial_that_ends_otherwise_says_how() {
         "the call dialed-0 ended busy (vendor status: none): answer it, for a conversation to check"
     );
     let env = Env {
-        answering_fails: true,
+        dial_to: Some(FAILS),
         ..Env::dialing_and_writing()
     };
     let report = check(&Fake::with_calls(5), &env).await;
