@@ -62,9 +62,9 @@
 //! adds `snapshot::insta_settings()` for your own snapshot tests; the `conformance` feature
 //! the suite every provider must pass; `native-roots` trusts the operating system's
 //! certificate store besides the built-in roots. `axum`, `insta`, `conformance` and
-//! `native-roots` are off by default. Everything runs on a Tokio runtime. To try it all without an account, the
-//! `voiceport-sandbox` crate (and `voiceport sandbox` on the command line) serves local
-//! emulators of every vendor's API.
+//! `native-roots` are off by default. Everything runs on a Tokio runtime. To try it all
+//! without an account, the `voiceport-sandbox` crate (and `voiceport sandbox` on the
+//! command line) serves local emulators of every vendor's API.
 //!
 // A vendor's link leads to its module when its feature is on, else to the crate's page.
 #![cfg_attr(feature = "happyrobot", doc = "[`happyrobot`]: crate::happyrobot")]
