@@ -166,8 +166,8 @@ impl From<ProviderError> for Error {
 /// resumed walk reads pages of the size it was started with, whatever the query says (a
 /// page number means other calls at another size). A provider that failed resumes at the
 /// page that failed. Its filters and sort go with it too, as a digest: a walk resumed with
-/// others is refused ([`Error::Config`] at `cursor`), as its positions would skip and
-/// repeat calls of another listing.
+/// others is refused ([`Error::InvalidArgument`] of the `cursor`), as its positions would
+/// skip and repeat calls of another listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
