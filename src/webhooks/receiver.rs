@@ -17,7 +17,7 @@ use futures::future::BoxFuture;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 use voiceport_core::webhook::{
-    Admission, Deduplicator, EventKey, HeadChecked, Scheme, Verifier, VerifyError,
+    Admission, Deduplicator, EventKey, HeadChecked, Scheme, Ticket, Verifier, VerifyError,
 };
 use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
 
@@ -792,8 +792,8 @@ async fn admit_and_dispatch(
     entered: tracing::span::Entered<'_>,
 ) -> Response {
     let key = EventKey::of(&provider, &event, body);
-    match lock(&endpoint.window).begin(key) {
-        Admission::First => {}
+    let ticket = match lock(&endpoint.window).begin(key) {
+        Admission::First(ticket) => ticket,
         Admission::Delivered => {
             tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
             return StatusCode::NO_CONTENT.into_response();
@@ -809,12 +809,12 @@ async fn admit_and_dispatch(
             )
                 .into_response();
         }
-    }
+    };
     // Until the handler succeeds the key is only admitted: it is forgotten when the handler
     // fails, so that the vendor's retry goes through.
     let admitted = Admitted {
         window: Arc::clone(&endpoint.window),
-        key,
+        ticket: Some(ticket),
         delivered: false,
     };
     // Its body is held until its handler ends, within the receiver's budget (over it, the
@@ -1176,17 +1176,21 @@ fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Re
 /// or forgotten so that the vendor's next attempt goes through.
 struct Admitted {
     window: Arc<Mutex<Deduplicator>>,
-    key: EventKey,
+    /// `None` once settled.
+    ticket: Option<Ticket>,
     delivered: bool,
 }
 
 impl Drop for Admitted {
     fn drop(&mut self) {
+        let Some(ticket) = self.ticket.take() else {
+            return;
+        };
         let mut window = lock(&self.window);
         if self.delivered {
-            window.delivered(&self.key);
+            window.delivered(ticket);
         } else {
-            window.forget(&self.key);
+            window.failed(ticket);
         }
     }
 }

@@ -6,14 +6,15 @@
 //! [`CallEvent`](crate::CallEvent); a [`Deduplicator`] keyed on [`EventKey`] lets each event
 //! through once. The `voiceport` crate's `axum` feature puts the three behind one router.
 //!
-//! A key is settled only once the work is done: [`begin`](Deduplicator::begin) admits it,
-//! [`delivered`](Deduplicator::delivered) records it when the work succeeded, and
-//! [`forget`](Deduplicator::forget) lets the vendor's retry through when it failed
-//! ([`first_time`](Deduplicator::first_time) records it at once: only for work that cannot
-//! fail). A window shared behind a mutex is locked to begin and again to settle, not across
-//! the work. Work dropped before it settles its key (a timeout around it, a panic) leaves
-//! the key in flight: its redeliveries are answered as in flight until the window's
-//! [in-flight limit](Deduplicator::in_flight_for) passes, then admitted again.
+//! A key is settled only once the work is done: [`begin`](Deduplicator::begin) admits it
+//! with a [`Ticket`], which [`delivered`](Deduplicator::delivered) hands back when the
+//! work succeeded and [`failed`](Deduplicator::failed) when it failed, letting the
+//! vendor's retry through ([`first_time`](Deduplicator::first_time) records a key at once:
+//! only for work that cannot fail). A window shared behind a mutex is locked to begin and
+//! again to settle, not across the work. Work dropped before it settles its key (a timeout
+//! around it, a panic) leaves the key in flight: its redeliveries are answered as in
+//! flight until the window's [in-flight limit](Deduplicator::in_flight_for) passes, then
+//! admitted again under a new ticket, which the old one's late settling leaves alone.
 //!
 //! ```
 //! use voiceport_core::webhook::{Admission, Deduplicator, EventKey, Verifier};
@@ -32,20 +33,20 @@
 //!     }
 //!     let Ok(event) = codec.decode_webhook(body) else { return 400 };
 //!     let key = EventKey::of("support", &event, body);
-//!     match window.begin(key) {
-//!         Admission::First => {}
+//!     let ticket = match window.begin(key) {
+//!         Admission::First(ticket) => ticket,
 //!         Admission::Delivered => return 204,
 //!         // Still being handled: acknowledging it would lose the event should that fail.
 //!         Admission::InFlight => return 503,
-//!     }
+//!     };
 //!     match work(&event) {
 //!         Ok(()) => {
-//!             window.delivered(&key);
+//!             window.delivered(ticket);
 //!             204
 //!         }
 //!         Err(_) => {
 //!             // Not recorded: the vendor's retry goes through.
-//!             window.forget(&key);
+//!             window.failed(ticket);
 //!             500
 //!         }
 //!     }
@@ -69,7 +70,7 @@ mod payload;
 mod verify;
 
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
-pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey};
+pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, Ticket};
 pub use forwarded::Forwarded;
 pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, verify};
 
