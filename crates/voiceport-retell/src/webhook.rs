@@ -40,12 +40,12 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, canonical_json, canonical_raw, is_object, keep_whole_delivery, non_blank,
+    AnyJson, canonical_json, canonical_raw, event_name, is_object, keep_whole_delivery, non_blank,
     read_destination, try_decode_call_with,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, Speaker, Utterance,
+    Call, CallEvent, CallId, CallStatus, EventKind, Operation, Result, Speaker, Utterance,
 };
 
 use crate::config::KIND;
@@ -145,7 +145,7 @@ impl Reads {
 /// Turns the body of a Retell webhook delivery into an event (module docs).
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
-    let event = event_name(&delivery, body)?;
+    let event = event_name(KIND, OPERATION, &[("event", delivery.event.as_ref())], body)?;
     let raw = delivery.call.filter(|raw| is_object(raw));
     let peek: Peek<'_> = raw
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
@@ -242,22 +242,6 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     Ok(parsed)
 }
 
-/// The event name at `event`: a non-empty string, else a decode error there.
-fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
-    match &delivery.event {
-        Some(AnyJson::Text(name)) if non_blank(name.as_ref()).is_some() => Ok(name.to_string()),
-        // A `null` name is decoded as no name.
-        None => {
-            let message = "the delivery names no `event`";
-            Err(Error::decode(KIND, OPERATION, "event", message, body))
-        }
-        Some(_) => {
-            let message = "the event name at `event` is not a non-empty string";
-            Err(Error::decode(KIND, OPERATION, "event", message, body))
-        }
-    }
-}
-
 /// The newest spoken entry of the transcript the delivery carries.
 ///
 /// Retell sends `transcript_updated` at every turn change (and once more at the end) with
@@ -318,6 +302,7 @@ fn other(event: String, body: &[u8]) -> CallEvent {
 mod tests {
     use super::*;
     use serde_json::json;
+    use voiceport_core::Error;
 
     fn parse(value: Value) -> Result<CallEvent> {
         decode_webhook(value.to_string().as_bytes())

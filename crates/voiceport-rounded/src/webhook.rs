@@ -55,13 +55,12 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, amount, decode_call_with, finite, is_object, keep_whole_delivery, non_blank,
-    parse_time, settle_ended, text_field,
+    AnyJson, Text, amount, decode_call_with, event_name, finite, is_object, keep_whole_delivery,
+    non_blank, parse_time, settle_ended, text_field,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
-    Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, Error, EventKind, Operation,
-    Result,
+    Call, CallEvent, CallId, CallStatus, EndReason, EndReasonCategory, EventKind, Operation, Result,
 };
 
 use crate::config::KIND;
@@ -163,7 +162,11 @@ impl<'a> Subject<'a> {
 /// Turns the body of a Rounded webhook delivery into an event (inferred shapes: module docs).
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
-    let event = event_name(&delivery, body)?;
+    let names = [
+        ("event", delivery.event.as_ref()),
+        ("type", delivery.event_type.as_ref()),
+    ];
+    let event = event_name(KIND, OPERATION, &names, body)?;
     let subject = subject(&delivery);
     let subject = subject.as_ref();
     let name = event.strip_prefix("event_").unwrap_or(&event);
@@ -249,26 +252,6 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     parsed.occurred_at = (delivery.timestamp.and_then(AnyJson::into_time))
         .or_else(|| delivery.time.and_then(AnyJson::into_time));
     Ok(parsed)
-}
-
-/// The event name: `event`, else `type`. A name that is not a string is an error at its
-/// key; no name at all is an error at `event`.
-fn event_name(delivery: &Delivery<'_>, body: &[u8]) -> Result<String> {
-    for (key, value) in [("event", &delivery.event), ("type", &delivery.event_type)] {
-        match value {
-            // A `null` name is decoded as no name.
-            None => continue,
-            Some(AnyJson::Text(name)) if non_blank(name.as_ref()).is_some() => {
-                return Ok(name.to_string());
-            }
-            Some(_) => {
-                let message = format!("the event name at `{key}` is not a non-empty string");
-                return Err(Error::decode(KIND, OPERATION, key, message, body));
-            }
-        }
-    }
-    let message = "the delivery names no event (neither `event` nor `type`)";
-    Err(Error::decode(KIND, OPERATION, "event", message, body))
 }
 
 /// The object the delivery is about: `call`, else `data.call`, else `data`.
@@ -364,7 +347,7 @@ fn text(value: AnyJson<'_>) -> Option<Cow<'_, str>> {
 mod tests {
     use super::*;
     use serde_json::{Value, json};
-    use voiceport_core::Speaker;
+    use voiceport_core::{Error, Speaker};
 
     fn parse(value: Value) -> Result<CallEvent> {
         decode_webhook(value.to_string().as_bytes())

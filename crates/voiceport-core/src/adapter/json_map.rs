@@ -86,6 +86,47 @@ impl AnyJson<'_> {
     }
 }
 
+/// A webhook delivery's event name: the first of `keys` (each a key and its value, `None`
+/// when absent or `null`) that is there, which must be a non-empty string; a name that is
+/// not one is a decode error at its key, and no name at all an error at the first key.
+///
+/// ```
+/// use voiceport_core::adapter::{AnyJson, event_name};
+/// use voiceport_core::{Operation, ProviderKind};
+///
+/// let [event, kind]: [Option<AnyJson>; 2] =
+///     serde_json::from_str(r#"[null, "call.ended"]"#).unwrap();
+/// let read = |keys: &[(&str, Option<&AnyJson>)]| {
+///     event_name(ProviderKind::Rounded, Operation::ParseWebhook, keys, b"{}")
+/// };
+/// assert_eq!(read(&[("event", event.as_ref()), ("type", kind.as_ref())]).unwrap(), "call.ended");
+/// let error = read(&[("event", event.as_ref())]).unwrap_err();
+/// assert_eq!(error.json_path(), Some("event"));
+/// ```
+pub fn event_name(
+    kind: crate::ProviderKind,
+    operation: crate::Operation,
+    keys: &[(&str, Option<&AnyJson<'_>>)],
+    body: &[u8],
+) -> crate::Result<String> {
+    for &(key, value) in keys {
+        match value {
+            None => continue,
+            Some(AnyJson::Text(name)) if crate::adapter::non_blank(name.as_ref()).is_some() => {
+                return Ok(name.to_string());
+            }
+            Some(_) => {
+                let message = format!("the event name at `{key}` is not a non-empty string");
+                return Err(crate::Error::decode(kind, operation, key, message, body));
+            }
+        }
+    }
+    let names: Vec<String> = keys.iter().map(|(key, _)| format!("`{key}`")).collect();
+    let message = format!("the delivery names no event (at {})", names.join(" or "));
+    let first = keys.first().map_or(".", |(key, _)| key);
+    Err(crate::Error::decode(kind, operation, first, message, body))
+}
+
 impl<'de: 'a, 'a> Deserialize<'de> for AnyJson<'a> {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         deserializer.deserialize_any(AnyVisitor(PhantomData))

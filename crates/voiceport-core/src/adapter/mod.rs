@@ -35,7 +35,7 @@ pub use helpers::{
     read_direction, read_id, read_time, recent_epoch_millis, recording_at, settle_ended, shorten,
     strip_bom, time_from_json, try_decode_call_with, value_text,
 };
-pub use json_map::AnyJson;
+pub use json_map::{AnyJson, event_name};
 pub use number::{amount, count};
 pub use text::Text;
 
