@@ -203,7 +203,7 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// Places an outbound call. Never retried once the request may have reached the vendor;
     /// on failure, [`Error::outcome`] tells whether the call may exist. A request field the
     /// vendor cannot take (`scheduled_for`, `language`, `name` …) is [`Error::Unsupported`]
-    /// for [`Operation::DialOption`](crate::Operation::DialOption) naming it, before
+    /// for [`Operation::DialOption`] naming it, before
     /// anything is sent.
     ///
     /// # Dropping the future
@@ -228,7 +228,7 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     ///
     /// An update that changes nothing is [`Error::InvalidRequest`]; a part the vendor
     /// cannot change is [`Error::Unsupported`] for
-    /// [`Operation::UpdateField`](crate::Operation::UpdateField) naming it. Both are
+    /// [`Operation::UpdateField`] naming it. Both are
     /// refused before anything is sent.
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let _ = (id, update);

@@ -1,4 +1,4 @@
-//! One vendor's decoders, fed every input of the [`corpus`](super::corpus).
+//! One vendor's decoders, fed every input of the [`corpus`].
 
 use serde_json::Value;
 

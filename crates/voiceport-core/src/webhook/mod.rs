@@ -1,6 +1,6 @@
 //! The inbound side: verifying webhook deliveries and keeping redeliveries out.
 //!
-//! Framework-free: [`verify`] (or a [`Verifier`] built from a provider's
+//! Framework-free: [`verify()`] (or a [`Verifier`] built from a provider's
 //! `[providers.NAME.webhook]` table, a [`WebhookConfig`]) checks that a delivery comes from
 //! the vendor; the provider's [`Codec`](crate::Codec) turns the body into a
 //! [`CallEvent`](crate::CallEvent); a [`Deduplicator`] keyed on [`EventKey`] lets each event
@@ -74,6 +74,6 @@ pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, Tick
 pub use forwarded::Forwarded;
 pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, verify};
 
-/// The headers [`verify`] and [`Verifier`] read (the `http` crate's, as axum, hyper and
+/// The headers [`verify()`] and [`Verifier`] read (the `http` crate's, as axum, hyper and
 /// most Rust web frameworks hand them over), with what builds one.
 pub use http::{HeaderMap, HeaderName, HeaderValue};
