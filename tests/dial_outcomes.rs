@@ -54,6 +54,12 @@ async fn every_vendor_ends_a_dial_as_its_last_digit_says() {
         .unwrap();
         for (digit, call) in ended {
             let (status, reason) = ENDINGS[digit];
+            // Rounded shows a transfer only by its redirect time, on a call it says is
+            // completed: the status stays what Rounded says, the reason tells the transfer.
+            let status = match (kind, status) {
+                (ProviderKind::Rounded, CallStatus::Transferred) => CallStatus::Completed,
+                _ => status,
+            };
             let said = call.end_reason.as_ref().map(|r| r.category);
             let vendor_status = call.vendor_status.as_deref();
             assert_eq!(call.status, status, "{kind} {digit}: {vendor_status:?}");

@@ -627,16 +627,22 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        // A redirect on an ended call is a transfer here as on a fetched call.
-        let parsed = parse(json!({"event": "event_call_status_updated",
-            "data": {"call_id": ID, "status": "completed", "redirect_duration_seconds": 30}}))
-        .unwrap();
-        assert_eq!(parsed.status(), Some(CallStatus::Transferred));
+        // A redirect on an ended call ends it in a transfer here as on a fetched call.
+        let transfer = |redirect: Value| {
+            let parsed = parse(json!({"event": "event_call_status_updated",
+                "data": {"id": ID, "status": "completed", "redirect_duration_seconds": redirect}}))
+            .unwrap();
+            assert_eq!(parsed.status(), Some(CallStatus::Completed));
+            match parsed.kind {
+                EventKind::StatusChanged {
+                    call: Some(call), ..
+                } => call.end_reason.map(|r| r.category),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(transfer(json!(30)), Some(EndReasonCategory::Transferred));
         // Written as text, as a fetched call's may be.
-        let parsed = parse(json!({"event": "event_call_status_updated",
-            "data": {"call_id": ID, "status": "completed", "redirect_duration_seconds": "30"}}))
-        .unwrap();
-        assert_eq!(parsed.status(), Some(CallStatus::Transferred));
+        assert_eq!(transfer(json!("30")), Some(EndReasonCategory::Transferred));
         match parse(json!({"event": "event_call_status_updated", "data": {"id": ID}}))
             .unwrap()
             .kind

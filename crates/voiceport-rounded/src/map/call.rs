@@ -534,12 +534,12 @@ mod tests {
     }
 
     #[test]
-    fn a_redirect_makes_a_completed_call_transferred() {
+    fn a_redirect_ends_a_completed_call_in_a_transfer() {
         let call = map_json(json!({
             "id": "x", "status": "completed", "answer_type": "human",
             "redirect_duration_seconds": 41
         }));
-        assert_eq!(call.status, CallStatus::Transferred);
+        assert_eq!(call.status, CallStatus::Completed);
         assert_eq!(call.vendor_status.as_deref(), Some("completed"));
         assert_eq!(
             call.end_reason.map(|r| r.category),
