@@ -65,7 +65,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 /// [providers.sales.options]
 /// number_id = "65f1ce217a81a64cbcab4f10"     # the purchased number that dials out
 /// use_case_id = "690a36427a81a64cbcab4fd5"   # the use case outbound calls run
-/// organization_id = "0196f0a2-…"             # only for `usage`
+/// organization_id = "0196f0a2-…"             # sent by `usage` only
 /// ```
 ///
 /// Unknown keys are refused, so a typo is reported instead of ignored.
@@ -79,8 +79,9 @@ pub struct HappyRobotOptions {
     pub number_id: Option<String>,
     /// The use case outbound calls run (dial `use_case_id`).
     pub use_case_id: Option<String>,
-    /// The organization id sent as `x-organization-id` to the platform API's usage report.
-    /// Required by [`HappyRobot::usage`](crate::HappyRobot::usage) only.
+    /// The organization id sent as `x-organization-id` to the platform API's usage report
+    /// ([`HappyRobot::usage`](crate::HappyRobot::usage), the only request that sends it):
+    /// needed by a user of several organizations, left out of the request when unset.
     pub organization_id: Option<String>,
     /// Another base URL for the platform API (usage); [`DEFAULT_USAGE_BASE_URL`] by default.
     pub usage_base_url: Option<String>,
