@@ -19,7 +19,11 @@ pub(crate) struct StatusFields<'a> {
 /// status and end reason (the vendor string of the reason is `disconnection_reason`).
 ///
 /// * `registered` (id issued, not connected yet) is [`CallStatus::Queued`], `ongoing`
-///   [`CallStatus::InProgress`]; live calls carry no end reason.
+///   [`CallStatus::InProgress`]; live calls carry no end reason. A live status beside a
+///   `disconnection_reason` is read as `ended`: the call is over whatever its status says
+///   (Retell's own sample of an ended call says `registered` with a reason), and reading it
+///   as live would keep a waiter polling a call that has ended. `vendor_status` still says
+///   what Retell sent.
 /// * `ended`: the status and category come from the reason's family ([`family`]);
 ///   without a reason it is [`CallStatus::Completed`]. A completed call whose analysis says
 ///   `in_voicemail` is [`CallStatus::Voicemail`], whatever hung up: the agent talked to a
@@ -40,10 +44,11 @@ pub(crate) fn status_of(fields: StatusFields<'_>) -> (CallStatus, Option<EndReas
     let family = reason.map(family);
     let end_reason = |category| Some(EndReason::new(category, reason.map(str::to_owned)));
     let given = family.and_then(|(_, category)| end_reason(category));
+    let over = reason.is_some();
     match fields.status {
-        Some(S::Registered) => (CallStatus::Queued, None),
-        Some(S::Ongoing) => (CallStatus::InProgress, None),
-        Some(S::Ended) => {
+        Some(S::Registered) if !over => (CallStatus::Queued, None),
+        Some(S::Ongoing) if !over => (CallStatus::InProgress, None),
+        Some(S::Ended | S::Registered | S::Ongoing) => {
             let status = family.map_or(CallStatus::Completed, |(status, _)| status);
             if status == CallStatus::Completed && fields.in_voicemail {
                 return (
@@ -214,11 +219,36 @@ mod tests {
     fn live_statuses_carry_no_reason() {
         assert_eq!(status(Some("registered"), None, false), (St::Queued, None));
         assert_eq!(status(Some("ongoing"), None, false), (St::InProgress, None));
-        // Whatever a live call already says.
         assert_eq!(
-            status(Some("ongoing"), Some("user_hangup"), true),
+            status(Some("ongoing"), Some(" "), false),
             (St::InProgress, None)
         );
+    }
+
+    /// Retell's own sample of an ended call says `registered` beside its reason: a call
+    /// that names why it disconnected is over, and read as `ended`.
+    #[test]
+    fn a_live_status_with_a_disconnection_reason_is_read_as_ended() {
+        for live in ["registered", "ongoing"] {
+            assert_eq!(
+                status(Some(live), Some("user_hangup"), false),
+                (
+                    St::Completed,
+                    reason(Cat::CustomerHungUp, Some("user_hangup"))
+                ),
+                "{live}"
+            );
+            assert_eq!(
+                status(Some(live), Some("dial_busy"), false).0,
+                St::Busy,
+                "{live}"
+            );
+            assert_eq!(
+                status(Some(live), Some("agent_hangup"), true).0,
+                St::Voicemail,
+                "{live}"
+            );
+        }
     }
 
     #[test]
