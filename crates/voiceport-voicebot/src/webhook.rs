@@ -551,6 +551,7 @@ fn lay_over<'a>(
             artifact.recording_url.take(),
             mono,
             report.recording_url.take(),
+            artifact.presigned_mono_url.take(),
         ]),
     );
     fresher(
@@ -559,6 +560,7 @@ fn lay_over<'a>(
             artifact.stereo_recording_url.take(),
             recording.stereo_url,
             report.stereo_recording_url.take(),
+            artifact.presigned_stereo_url.take(),
         ]),
     );
     let conversation = match artifact.messages.filter(|m| !m.0.is_empty()) {

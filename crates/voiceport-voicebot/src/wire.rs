@@ -439,6 +439,12 @@ pub(crate) struct Artifact<'a> {
     pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) recording: Option<ArtifactRecording<'a>>,
+    /// Short-lived pre-signed copies of the recordings, regenerated in each answer: read
+    /// only where the lasting URLs are missing.
+    #[serde(borrow)]
+    pub(crate) presigned_mono_url: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) presigned_stereo_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
     /// The results of the call's structured outputs (Vapi's successor to the analysis
@@ -634,6 +640,12 @@ pub(crate) struct ReportArtifact<'a> {
     pub(crate) stereo_recording_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) recording: Option<ArtifactRecording<'a>>,
+    /// Short-lived pre-signed copies of the recordings, regenerated in each answer: read
+    /// only where the lasting URLs are missing.
+    #[serde(borrow)]
+    pub(crate) presigned_mono_url: Option<Text<'a>>,
+    #[serde(borrow)]
+    pub(crate) presigned_stereo_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
     /// The results of the call's structured outputs (Vapi's successor to the analysis

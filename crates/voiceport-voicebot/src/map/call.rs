@@ -445,8 +445,9 @@ fn content_text(content: AnyJson<'_>) -> Option<String> {
     }
 }
 
-/// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones (`artifact.recording`'s
-/// last); the expiry from S3 pre-signed URLs when they are.
+/// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones (`artifact.recording`'s,
+/// then the short-lived `presigned…Url`s, which Vapi regenerates in each answer); the
+/// expiry from S3 pre-signed URLs when they are.
 fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Option<Recording> {
     // The first that is there and not empty: an empty deprecated URL hides nothing.
     let mono = owned(wire.recording_url.take())
@@ -454,10 +455,12 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
         .or_else(|| {
             let combined = artifact.recording.as_mut()?.mono.as_mut()?;
             owned(combined.combined_url.take())
-        });
+        })
+        .or_else(|| owned(artifact.presigned_mono_url.take()));
     let stereo = owned(wire.stereo_recording_url.take())
         .or_else(|| owned(artifact.stereo_recording_url.take()))
-        .or_else(|| owned(artifact.recording.as_mut()?.stereo_url.take()));
+        .or_else(|| owned(artifact.recording.as_mut()?.stereo_url.take()))
+        .or_else(|| owned(artifact.presigned_stereo_url.take()));
     recording_at(mono, stereo)
 }
 
@@ -1191,6 +1194,40 @@ mod tests {
         let recording = call.recording.unwrap();
         assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
         assert_eq!(recording.stereo_url.as_deref(), Some("https://x/s.wav"));
+    }
+
+    /// The pre-signed copies stand in only for lasting URLs that are missing, and say when
+    /// they expire.
+    #[test]
+    fn presigned_recordings_fill_in_for_missing_urls() {
+        let signed = |name: &str| {
+            format!(
+                "https://vapi-call-recordings-prod.s3.us-west-2.amazonaws.com/c/{name}.wav\
+                 ?X-Amz-Date=20260407T143153Z&X-Amz-Expires=3600&X-Amz-Signature=ab"
+            )
+        };
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "artifact": {"presignedMonoUrl": signed("mono"), "presignedStereoUrl": signed("stereo"),
+                         "presignedUrlsExpiresAt": "2026-04-07T15:31:53.322Z"}
+        })));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url, Some(signed("mono")));
+        assert_eq!(recording.stereo_url, Some(signed("stereo")));
+        assert_eq!(
+            recording.expires_at,
+            Some("2026-04-07T15:31:53Z".parse().unwrap())
+        );
+        // Beside the lasting URLs, they are not used.
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "artifact": {"recording": {"stereoUrl": "https://x/s.wav",
+                                       "mono": {"combinedUrl": "https://x/m.wav"}},
+                         "presignedMonoUrl": signed("mono")}
+        })));
+        let recording = call.recording.unwrap();
+        assert_eq!(recording.mono_url.as_deref(), Some("https://x/m.wav"));
+        assert_eq!(recording.expires_at, None);
     }
 
     /// The fields of the call's warnings, in order.
