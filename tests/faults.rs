@@ -56,7 +56,13 @@ async fn reads_survive_transient_faults_within_the_retry_budget() {
             let (sandbox, provider) = setup(kind, 4).await;
             sandbox.faults().inject(on_list(fault, kind).times(2));
             let page = provider.list_calls(&CallQuery::default()).await;
-            assert!(page.is_ok(), "{kind} list under {name}: {page:?}");
+            let page = page.unwrap_or_else(|e| panic!("{kind} list under {name}: {e:?}"));
+            assert!(!page.calls.is_empty(), "{kind} list under {name}");
+            // Both faults fired: the listing went through the retries, not around them.
+            assert!(
+                sandbox.faults().is_empty(),
+                "{kind} under {name}: faults left"
+            );
         }
     }
 }

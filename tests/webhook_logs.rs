@@ -102,7 +102,10 @@ async fn secrets_never_reach_logs_or_debug() {
     let base = format!("http://{}/webhooks", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
     let post = |name: &str, headers: HeaderMap, body: Vec<u8>| {
-        let request = reqwest::Client::new()
+        let request = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
             .post(format!("{base}/{name}"))
             .headers(headers)
             .body(body);
@@ -172,7 +175,10 @@ async fn secrets_never_reach_logs_or_debug() {
     let post = async |fixture: &str| {
         let body =
             std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        reqwest::Client::new()
+        reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .unwrap()
             .post(&failing_url)
             .headers(verifier.sign(&body, Utc::now()))
             .body(body)

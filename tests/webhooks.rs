@@ -60,7 +60,12 @@ async fn serve(router: axum::Router) -> String {
 }
 
 async fn post(url: &str, headers: &[(&str, String)], body: Vec<u8>) -> (StatusCode, String) {
-    let mut request = reqwest::Client::new().post(url).body(body);
+    let mut request = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .post(url)
+        .body(body);
     for (name, value) in headers {
         request = request.header(*name, value);
     }
@@ -501,6 +506,15 @@ async fn a_signed_replay_is_recognized_in_the_smallest_window() {
     assert_eq!(delivered.len(), 3, "{delivered:?}");
 }
 
+/// Waits for the handler of `holding_the_first` to start, failing the test after ten
+/// seconds rather than hanging it should the delivery never reach the handler.
+async fn until_started(started: tokio::sync::oneshot::Receiver<()>) {
+    tokio::time::timeout(Duration::from_secs(10), started)
+        .await
+        .expect("the delivery did not reach its handler within ten seconds")
+        .expect("the handler went without starting");
+}
+
 /// A receiver for `support` whose handler counts its calls in `calls`: the first says on
 /// `started` that it runs, waits for `release`, then ends as `first_ends` says; the others
 /// succeed at once.
@@ -552,8 +566,11 @@ async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_fi
         let (url, secret, body) = (url.clone(), secret.clone(), body.clone());
         async move { post(&url, &secret, body).await.0 }
     });
-    started.await.unwrap();
-    let response = reqwest::Client::new()
+    until_started(started).await;
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
         .post(&url)
         .header("x-vapi-secret", VAPI_SECRET)
         .body(body.clone())
@@ -597,21 +614,21 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
         });
         let url = format!("{}/support", serve(router).await);
         let body = fixture("voicebot/webhook_end_of_call_report.json");
-        let impatient = reqwest::Client::builder()
-            .timeout(Duration::from_millis(300))
-            .build()
-            .unwrap();
-        let gave_up = impatient
-            .post(&url)
-            .header("x-vapi-secret", VAPI_SECRET)
-            .body(body.clone())
-            .send()
-            .await;
+        // The vendor hangs up once the handler has started: its request is dropped.
+        let hanging = tokio::spawn({
+            let (url, body) = (url.clone(), body.clone());
+            async move {
+                let client = reqwest::Client::builder().no_proxy().build().unwrap();
+                let request = client.post(&url).header("x-vapi-secret", VAPI_SECRET);
+                request.body(body).send().await
+            }
+        });
+        until_started(started).await;
+        hanging.abort();
         assert!(
-            gave_up.is_err(),
-            "the first delivery does not answer in time"
+            hanging.await.is_err_and(|e| e.is_cancelled()),
+            "the first delivery was not answered before the hang-up"
         );
-        started.await.unwrap();
         let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
         let (status, _) = post(&url, &secret, body.clone()).await;
         assert_eq!(
@@ -772,7 +789,14 @@ async fn a_request_dropped_with_its_closed_channel_gets_503() {
     let body = fixture("voicebot/webhook_tool_calls_object_arguments.json");
     let asking = tokio::spawn(async move { post(&url, &headers, body).await });
     // Queued, not taken: then the application stops listening.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let queued = async {
+        while events.is_empty() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), queued)
+        .await
+        .expect("the request was not queued within ten seconds");
     drop(events);
     let (status, text) = asking.await.unwrap();
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
@@ -866,6 +890,7 @@ async fn a_request_waits_as_long_as_its_vendor_does() {
     // The provider's own wait: 0.3 s, not the receiver's 30 (which would outlast the client).
     let tool_calls = fixture("voicebot/webhook_tool_calls_object_arguments.json");
     let brief = reqwest::Client::builder()
+        .no_proxy()
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap();

@@ -296,7 +296,7 @@ async fn the_agent_filter_is_sent_as_use_cases_and_left_to_happyrobot() {
 }
 
 #[tokio::test]
-async fn happyrobot_filters_ride_along_with_every_listing_and_export() {
+async fn happyrobot_filters_ride_along_with_listings_walks_and_export() {
     let api = api().await;
     api.on("GET", "/calls")
         .and(query_param("models", "gpt-4o,gpt-4o-mini"))
@@ -333,10 +333,10 @@ async fn happyrobot_filters_ride_along_with_every_listing_and_export() {
     // Through the trait, one page…
     let page = hr.list_calls(&query).await.unwrap();
     assert_eq!(page.calls[0].status, CallStatus::Transferred);
-    // …and behind `dyn VoiceProvider` (so in every page of `calls()` too).
+    // …and the pages of a walk behind `dyn VoiceProvider`.
     let provider: std::sync::Arc<dyn VoiceProvider> = std::sync::Arc::new(hr.clone());
-    let page = provider.list_calls(&query).await.unwrap();
-    assert_eq!(page.calls.len(), 1);
+    let walked = collect_calls(provider.as_ref(), query).await.unwrap();
+    assert_eq!(walked.len(), 1);
     // The export takes them too, and the agent filter is no longer refused there.
     let export = CallQuery {
         agent_id: Some(AgentId::new("690a36427a81a64cbcab4fd5")),

@@ -1007,7 +1007,10 @@ mod tests {
             .await
             .unwrap();
         let list = |body: Value| {
-            let request = reqwest::Client::new()
+            let request = reqwest::Client::builder()
+                .no_proxy()
+                .build()
+                .unwrap()
                 .post(format!("{}/v3/list-calls", sandbox.base_url(Retell)))
                 .header(
                     "authorization",
