@@ -207,8 +207,9 @@ impl HappyRobot {
             let message = format!("the `{name}` filter cannot be applied to a HappyRobot export");
             return Err(Error::invalid_input(KIND, op, message));
         }
-        // HappyRobot's `tags` keeps the calls carrying any of them, where a query's tags
-        // mean every one (a listing checks them all client-side).
+        // HappyRobot's `tags` is taken to keep the calls carrying any of them (inferred: its
+        // docs say only "comma-separated"), where a query's tags mean every one (a listing
+        // checks them all client-side); an export has no client side to check them.
         if query.tags.len() > 1 {
             let message = "a HappyRobot export keeps calls carrying any of the tags, not every tag: give one tag";
             return Err(Error::invalid_input(KIND, op, message));

@@ -124,8 +124,10 @@ pub(crate) struct Call<'a> {
     /// Who the call was handed to (seen in the vendor's example calls; not described further).
     #[serde(borrow)]
     pub(crate) transfer_contact_email: Option<Text<'a>>,
-    /// Its shape is undocumented: any JSON is accepted, and `map::call` takes the amounts
-    /// it recognizes, so an odd shape is a warning, not a failed decode.
+    /// Shown in the vendor's example calls (`total_costs`, then a section per service with
+    /// its `total_cost` and its own items) but not described: any JSON is accepted, and
+    /// `map::call` takes the amounts it recognizes, so an odd shape is a warning, not a
+    /// failed decode.
     #[serde(borrow)]
     pub(crate) costs: Option<AnyJson<'a>>,
     /// Older.
