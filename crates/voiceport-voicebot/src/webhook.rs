@@ -393,7 +393,10 @@ fn report_event<'a>(
         let (status, vendor_status) = match report.status.take() {
             Some(status) => {
                 let reason = report.ended_reason.as_ref().map(Text::as_str);
-                let (normalized, _) = status_of(Some(&status), reason, false);
+                // Whether the call had started, as far as the message says: a call canceled
+                // after it started ended like any other (as its report will say).
+                let started = report.started_at.is_some();
+                let (normalized, _) = status_of(Some(&status), reason, started);
                 (normalized, Some(status.as_str().to_owned()))
             }
             None => (CallStatus::Unknown, None),
@@ -802,6 +805,20 @@ mod tests {
             call.end_reason.unwrap().category,
             EndReasonCategory::Silence
         );
+
+        // Without its call, the message's own start time says whether a canceled call had
+        // started: ended after it started, it completed, as its report will say.
+        let canceled = |started: Option<&str>| {
+            let mut message = json!({"type": "status-update", "status": "ended",
+                "endedReason": "manually-canceled"});
+            if let Some(at) = started {
+                message["startedAt"] = json!(at);
+            }
+            parse(json!({ "message": message })).unwrap().status()
+        };
+        assert_eq!(canceled(None), Some(CallStatus::Canceled));
+        let started = Some("2026-03-16T15:02:11Z");
+        assert_eq!(canceled(started), Some(CallStatus::Completed));
 
         // Forwarding is live: the call ends later, with its outcome.
         let event = parse(json!({"message": {"type": "status-update", "status": "forwarding", "call": {"id": "c1"}}}))
