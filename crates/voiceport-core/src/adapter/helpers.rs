@@ -297,9 +297,10 @@ pub fn read_direction(call: &mut Call, field: &str, value: Option<&str>) -> Opti
 
 /// Where a call was transferred, from a vendor's destination at `field`: a string as it
 /// is (Retell's call field), or an object's `number`, else its `sipUri` / `sip_uri`
-/// (Vapi's `{type: "number", number}` and `{type: "sip", sipUri}`, Retell's transfer
-/// events' `{number, extension}`). `null`, a blank string or an object naming neither is
-/// none; any other value is none with a warning on `call`.
+/// (Vapi's `{type: "number", number, extension}` and `{type: "sip", sipUri}`, Retell's
+/// transfer events' `{number, extension}`). A number's extension (text or a number) is
+/// added as in a `tel:` URI: `+16175550199;ext=204`. `null`, a blank string or an object
+/// naming neither is none; any other value is none with a warning on `call`.
 ///
 /// ```
 /// use serde_json::json;
@@ -309,6 +310,8 @@ pub fn read_direction(call: &mut Call, field: &str, value: Option<&str>) -> Opti
 /// let mut call = Call::new(CallId::new("c1"), ProviderKind::Vapi);
 /// let sip = json!({"type": "sip", "sipUri": "sip:desk@pbx.example.com"});
 /// assert_eq!(read_destination(&mut call, "destination", &sip).as_deref(), Some("sip:desk@pbx.example.com"));
+/// let desk = json!({"number": "+16175550199", "extension": "204"});
+/// assert_eq!(read_destination(&mut call, "destination", &desk).as_deref(), Some("+16175550199;ext=204"));
 /// assert_eq!(read_destination(&mut call, "destination", &json!(12)), None);
 /// assert_eq!(call.warnings.len(), 1);
 /// ```
@@ -320,9 +323,10 @@ pub fn read_destination(call: &mut Call, field: &str, value: &Value) -> Option<S
     match value {
         Value::Null => None,
         Value::String(_) => text(Some(value)),
-        Value::Object(fields) => text(fields.get("number"))
-            .or_else(|| text(fields.get("sipUri")))
-            .or_else(|| text(fields.get("sip_uri"))),
+        Value::Object(fields) => match text(fields.get("number")) {
+            Some(number) => Some(with_extension(number, fields.get("extension"))),
+            None => text(fields.get("sipUri")).or_else(|| text(fields.get("sip_uri"))),
+        },
         other => {
             call.warn(
                 field,
@@ -331,6 +335,19 @@ pub fn read_destination(call: &mut Call, field: &str, value: &Value) -> Option<S
             );
             None
         }
+    }
+}
+
+/// `number` with `extension` (text or a whole number, not blank) after `;ext=`.
+fn with_extension(number: String, extension: Option<&Value>) -> String {
+    let extension = match extension {
+        Some(Value::String(text)) => non_blank(text.as_str()).map(str::to_owned),
+        Some(Value::Number(digits)) if digits.is_u64() => Some(digits.to_string()),
+        _ => None,
+    };
+    match extension {
+        Some(extension) => format!("{number};ext={extension}"),
+        None => number,
     }
 }
 

@@ -49,7 +49,8 @@ pub struct Call {
     /// Why the call ended, where known.
     pub end_reason: Option<EndReason>,
     /// Where the vendor says the call was transferred or forwarded (a number as the
-    /// vendor gives it, or a SIP URI): Vapi's and Voicebot Studio's `destination`, Retell's
+    /// vendor gives it, with `;ext=` and the extension where it names one, as in a `tel:`
+    /// URI, or a SIP URI): Vapi's and Voicebot Studio's `destination`, Retell's
     /// `transfer_destination`. A transfer that was only attempted names it too (an operator
     /// busy, a transfer cancelled): the status and end reason say how it went. Left out
     /// of the normalized JSON when unknown.

@@ -742,9 +742,17 @@ mod tests {
         let sip = "sip:desk@pbx.example.com;transport=tls";
         assert_eq!(mapped(json!(sip)), (Some(sip.into()), 0));
         assert_eq!(mapped(Value::Null), (None, 0));
-        // The transfer events' object form, should a call carry it.
+        // The transfer events' object form, should a call carry it: its extension too.
         assert_eq!(
             mapped(json!({"number": "+16175550199", "extension": "12"})),
+            (Some("+16175550199;ext=12".into()), 0)
+        );
+        assert_eq!(
+            mapped(json!({"number": "+16175550199", "extension": 12})),
+            (Some("+16175550199;ext=12".into()), 0)
+        );
+        assert_eq!(
+            mapped(json!({"number": "+16175550199", "extension": " "})),
             (Some("+16175550199".into()), 0)
         );
         assert_eq!(mapped(json!(42)), (None, 1));

@@ -939,7 +939,7 @@ mod tests {
         };
         assert_eq!(
             transferred(json!({"type": "number", "number": "+16175550100", "extension": "12"})),
-            (Some("+16175550100".into()), 0)
+            (Some("+16175550100;ext=12".into()), 0)
         );
         assert_eq!(
             transferred(json!({"type": "sip", "sipUri": "sip:desk@pbx.example.com"})),
