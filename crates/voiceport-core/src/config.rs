@@ -34,8 +34,10 @@ use crate::{Error, ProviderKind, Result};
 
 /// How to reach one vendor account.
 ///
-/// `Debug` never shows the API key.
-#[derive(Debug, Clone, Deserialize)]
+/// `Debug` never shows the API key, nor what may be one: an `api_key_env` that does not
+/// look like a variable's name (a key pasted there by mistake), a `base_url`'s user,
+/// password, query and fragment.
+#[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
     /// Which vendor: `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
@@ -83,6 +85,69 @@ pub struct ProviderConfig {
     /// (`OPTIONS_FROM_NUMBER=+14155550123`), used where the adapter takes text.
     #[serde(skip)]
     option_texts: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("kind", &self.kind)
+            .field("api_key", &self.api_key)
+            .field(
+                "api_key_env",
+                &self.api_key_env.as_deref().map(ShownEnvName),
+            )
+            .field("base_url", &self.base_url.as_deref().map(ShownUrl))
+            .field("timeout_secs", &self.timeout_secs)
+            .field("connect_timeout_secs", &self.connect_timeout_secs)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .field("retry", &self.retry)
+            .field("options", &self.options)
+            .field("webhook", &self.webhook)
+            .field("path", &self.path)
+            .field("from_env", &self.from_env)
+            .field("option_texts", &self.option_texts)
+            .finish()
+    }
+}
+
+/// An environment variable's name as `Debug` shows it: as written when it looks like one,
+/// else hidden (it may be the secret itself, pasted in the wrong place).
+pub(crate) struct ShownEnvName<'a>(pub(crate) &'a str);
+
+impl std::fmt::Debug for ShownEnvName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match looks_like_a_variable(self.0.trim()) {
+            true => std::fmt::Debug::fmt(self.0, f),
+            false => f.write_str("[not shown: not a variable's name]"),
+        }
+    }
+}
+
+/// A configured URL as `Debug` shows it: its scheme, host, port and path, without a user,
+/// password, query or fragment (where a token may travel); one that does not parse is not
+/// shown.
+pub(crate) struct ShownUrl<'a>(pub(crate) &'a str);
+
+impl std::fmt::Debug for ShownUrl<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let Ok(mut url) = url::Url::parse(self.0.trim()) else {
+            return f.write_str("[not shown: not a URL]");
+        };
+        let hidden = !url.username().is_empty()
+            || url.password().is_some()
+            || url.query().is_some()
+            || url.fragment().is_some();
+        // Setting these fails only for URLs that cannot have them, which have none.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        url.set_query(None);
+        url.set_fragment(None);
+        match hidden {
+            true => write!(f, "\"{url}\" (parts not shown)"),
+            false => write!(f, "\"{url}\""),
+        }
+    }
 }
 
 /// Retry bounds, as configured.

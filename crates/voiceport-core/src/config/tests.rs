@@ -82,6 +82,52 @@ fn debug_never_shows_the_key() {
     assert!(!text.contains("hr-secret-key"), "{text}");
 }
 
+/// A key pasted where a variable's name belongs, or into a URL, never shows in `Debug`
+/// either; a name that looks like one, and the URL's host and path, do.
+#[test]
+fn debug_never_shows_what_may_be_a_key() {
+    let file = ProvidersFile::from_toml_str(
+        r#"
+[providers.pasted]
+kind = "vapi"
+api_key_env = "sk-live-51f0c2e9a7"
+base_url = "https://ops:hunter2@proxy.example.com/vapi?token=tok-9d1e#frag"
+[providers.pasted.webhook]
+secret_env = "whsec-8c2f44"
+verify = "hmac"
+url = "https://app.example.com/webhooks/pasted?token=tok-77aa"
+[providers.named]
+kind = "vapi"
+api_key_env = "VAPI_API_KEY"
+base_url = "http://127.0.0.1:9/vapi"
+[providers.named.webhook]
+secret_env = "VAPI_WEBHOOK_SECRET"
+"#,
+    )
+    .unwrap();
+    let text = format!("{file:?}");
+    for hidden in [
+        "sk-live-51f0c2e9a7",
+        "hunter2",
+        "ops:",
+        "tok-9d1e",
+        "frag",
+        "whsec-8c2f44",
+        "tok-77aa",
+    ] {
+        assert!(!text.contains(hidden), "{hidden} in {text}");
+    }
+    for shown in [
+        "VAPI_API_KEY",
+        "VAPI_WEBHOOK_SECRET",
+        "\"https://proxy.example.com/vapi\" (parts not shown)",
+        "\"https://app.example.com/webhooks/pasted\" (parts not shown)",
+        "\"http://127.0.0.1:9/vapi\"",
+    ] {
+        assert!(text.contains(shown), "{shown} not in {text}");
+    }
+}
+
 #[test]
 fn unknown_kind_names_the_field() {
     let (field, message) = config_error(ProvidersFile::from_toml_str(

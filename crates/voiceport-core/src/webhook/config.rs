@@ -18,7 +18,9 @@ use crate::{ProviderKind, Result};
 /// ```
 ///
 /// Every field is optional: by default the vendor's usual scheme applies (see
-/// [`Scheme`]). `Debug` never shows the secret. More keys may come: in code, start from
+/// [`Scheme`]). `Debug` never shows the secret, nor a `secret_env` that does not look like a
+/// variable's name (a secret pasted there by mistake), nor a `url`'s user, password, query
+/// and fragment. More keys may come: in code, start from
 /// [`WebhookConfig::with_secret`] (or `default()`) and set the fields you need.
 ///
 /// ```
@@ -28,7 +30,7 @@ use crate::{ProviderKind, Result};
 /// let mut config = WebhookConfig::with_secret("s3cret");
 /// config.verify = Some(Scheme::Hmac);
 /// ```
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub struct WebhookConfig {
@@ -75,6 +77,29 @@ pub struct WebhookConfig {
     /// [`CallEvent::expects_reply`]: crate::CallEvent::expects_reply
     /// [`Codec::reply_limit`]: crate::Codec::reply_limit
     pub reply_timeout_secs: Option<f64>,
+}
+
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use crate::config::{ShownEnvName, ShownUrl};
+        f.debug_struct("WebhookConfig")
+            .field("verify", &self.verify)
+            .field("secret", &self.secret)
+            .field("secret_env", &self.secret_env.as_deref().map(ShownEnvName))
+            .field("header", &self.header)
+            .field("param", &self.param)
+            .field("timestamp_header", &self.timestamp_header)
+            .field("payload_format", &self.payload_format)
+            .field("url", &self.url.as_deref().map(ShownUrl))
+            .field("message_id_header", &self.message_id_header)
+            .field("algorithm", &self.algorithm)
+            .field("encoding", &self.encoding)
+            .field("signature_prefix", &self.signature_prefix)
+            .field("secret_is_base64", &self.secret_is_base64)
+            .field("tolerance_secs", &self.tolerance_secs)
+            .field("reply_timeout_secs", &self.reply_timeout_secs)
+            .finish()
+    }
 }
 
 /// How deliveries prove they come from the vendor. More schemes may come (a vendor that
