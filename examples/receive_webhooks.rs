@@ -27,13 +27,16 @@ const TO: &str = "+14155550199";
 fn provider_toml(sandbox: &Sandbox, name: &str, kind: ProviderKind) -> String {
     let mut toml = sandbox.provider_toml(name, kind);
     // How the sandbox's deliveries prove they come from the vendor: Voicebot Studio and
-    // Vapi send the secret in X-Vapi-Secret, HappyRobot and Rounded in X-Webhook-Secret
-    // (or the `header` you name), Retell signs each body with it (X-Retell-Signature; with
-    // the API key when the table sets no secret). A real Rounded agent sends no headers:
-    // give it `verify = "query"` and the secret in the URL (see the README).
+    // Vapi send the secret in X-Vapi-Secret, HappyRobot in X-Webhook-Secret (or the
+    // `header` you name), Retell signs each body with it (X-Retell-Signature; with the API
+    // key when the table sets no secret). A Rounded agent sends no headers: the secret
+    // travels in the URL it posts to (`?token=…`), as the sandbox does.
     toml.push_str(&format!(
         "[providers.{name}.webhook]\nsecret = \"{SECRET}\"\n"
     ));
+    if kind == ProviderKind::Rounded {
+        toml.push_str("verify = \"query\"\n");
+    }
     toml
 }
 

@@ -246,7 +246,17 @@ async fn secrets_never_reach_logs_or_debug() {
         shared_line.contains("provider=east") && shared_line.contains("other=west"),
         "{shared_line}"
     );
+    // A Rounded provider checking a header Rounded cannot send is warned of, by name.
+    let rounded_line = line_of("Rounded sends webhook deliveries without headers")
+        .expect("a header check for Rounded is warned of");
+    assert!(rounded_line.contains("provider=rounded"), "{rounded_line}");
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert_eq!(
+        logs.matches("Rounded sends webhook deliveries without headers")
+            .count(),
+        1,
+        "only the Rounded provider: {logs}"
+    );
     assert_eq!(
         logs.matches("with the same secret").count(),
         1,

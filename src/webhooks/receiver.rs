@@ -583,8 +583,16 @@ impl ReceiverBuilder<'_> {
             ));
         }
         for (name, endpoint) in &endpoints {
-            if endpoint.verifier.scheme() == Scheme::None {
+            let scheme = endpoint.verifier.scheme();
+            if scheme == Scheme::None {
                 tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
+            }
+            // Rounded's agents take a URL and no headers: a check of a header passes only
+            // what a proxy in front adds, and refuses every delivery that comes straight.
+            if endpoint.kind == ProviderKind::Rounded
+                && !matches!(scheme, Scheme::Query | Scheme::None)
+            {
+                tracing::warn!(provider = %name, verify = %scheme, "Rounded sends webhook deliveries without headers: this check refuses every delivery no proxy in front has added them to; give Rounded the receiver's URL with the secret in it (verify = \"query\")");
             }
         }
         // Named, never shown: the secret stays out of the line.

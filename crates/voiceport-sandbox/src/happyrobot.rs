@@ -586,6 +586,11 @@ async fn rating(
     ) else {
         return bad_request(&ctx, "emoji, email and operation are required");
     };
+    // The three the API reference lists: an adapter sending another (mis-encoded, say)
+    // is refused as the vendor's validation would.
+    if !["✅", "👎", "🚨"].contains(&emoji.as_str()) {
+        return bad_request(&ctx, "emoji must be one of ✅, 👎, 🚨");
+    }
     let mut calls = ctx.calls_mut();
     let Some(call) = calls.get_mut(&id) else {
         return not_found(&ctx);

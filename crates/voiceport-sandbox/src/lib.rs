@@ -299,8 +299,10 @@ impl SandboxBuilder {
     /// Posts `kind`'s webhook deliveries to `url`, signed as `config` says, retried as
     /// `kind` retries them ([`WebhookTarget::for_vendor`]; for other retries and timeouts,
     /// [`SandboxBuilder::webhook_target`]).
-    /// A configuration that cannot sign (no secret for the `header` scheme …) makes
-    /// [`start`](Self::start) fail.
+    /// A configuration that cannot sign (no secret for the `header` scheme …), or that
+    /// checks what the vendor cannot send (a header from Rounded, whose agents take a URL
+    /// only; Retell's signature from any other vendor; a signature from HappyRobot; no
+    /// signature from Retell), makes [`start`](Self::start) fail.
     #[must_use]
     pub fn webhook(
         self,
@@ -494,10 +496,10 @@ impl Sandbox {
             Vendor::Voicebot => vapi_options(config, vapi::Flavor::Voicebot),
             Vendor::Vapi => vapi_options(config, vapi::Flavor::Vapi),
             Vendor::Rounded => config
-                .with_option("from_number", "+16285550142")
+                .with_option("from_number", store::ROUNDED_FROM_NUMBER)
                 .with_option("agent_id", store::ROUNDED_AGENTS[0]),
             Vendor::Retell => config
-                .with_option("from_number", "+16285550143")
+                .with_option("from_number", store::RETELL_FROM_NUMBER)
                 .with_option("agent_id", store::RETELL_AGENTS[0]),
         }
     }
@@ -580,7 +582,8 @@ impl Sandbox {
     /// Posts `kind`'s webhook deliveries for calls dialed from now on to `target`
     /// (replacing any target it had; a call already dialed keeps posting to the target it
     /// was dialed with, retries included). Refused when the target cannot be used (its URL, a
-    /// configuration that cannot sign) or the sandbox does not emulate `kind`.
+    /// configuration that cannot sign or that checks what `kind` cannot send, as for
+    /// [`SandboxBuilder::webhook`]) or the sandbox does not emulate `kind`.
     pub fn set_webhook(
         &self,
         kind: ProviderKind,

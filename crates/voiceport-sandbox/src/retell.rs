@@ -672,6 +672,10 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     ) else {
         return invalid(&ctx, INVALID);
     };
+    // A number the account does not own is an asset Retell cannot find under the key.
+    if from != crate::store::RETELL_FROM_NUMBER {
+        return not_found(&ctx);
+    }
     let Ok(agent) = optional(&map, "override_agent_id", |v| {
         v.as_str().filter(|a| !a.is_empty()).map(str::to_owned)
     }) else {

@@ -248,6 +248,11 @@ pub(crate) const RETELL_AGENTS: [&str; 3] = [
     "agent_e2a85c3f0b719d46a85f2c1e37",
 ];
 
+/// The numbers Rounded's and Retell's accounts own and dial from: a dial from any other
+/// is refused, as both vendors refuse a `from_number` the account does not have.
+pub(crate) const ROUNDED_FROM_NUMBER: &str = "+16285550142";
+pub(crate) const RETELL_FROM_NUMBER: &str = "+16285550143";
+
 /// The same three agents as Rounded agents (UUIDs, as Rounded's ids are); the first is
 /// the one the sandbox's configuration dials with.
 pub(crate) const ROUNDED_AGENTS: [&str; 3] = [

@@ -64,6 +64,9 @@ pub(crate) enum Flavor {
     Vapi,
 }
 
+/// A second number each emulated Vapi-family account owns, beside its default.
+const SECOND_PHONE_NUMBER_ID: &str = "0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f";
+
 impl Flavor {
     /// The calls resource: Voicebot Studio's is plural.
     fn calls(self) -> &'static str {
@@ -95,6 +98,12 @@ impl Flavor {
             Flavor::Voicebot => "8c7d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
             Flavor::Vapi => "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c",
         }
+    }
+
+    /// Whether the account owns the phone number `id`: the one a dial uses by default, or
+    /// the second number every emulated account has (a dial may name either).
+    fn owns_number(self, id: &str) -> bool {
+        id == self.phone_number_id() || id == SECOND_PHONE_NUMBER_ID
     }
 
     /// The id of the number `call` was placed from: the one its dial named, else the
@@ -729,6 +738,18 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
             StatusCode::BAD_REQUEST,
             "phoneNumberId is required to call a customer",
             &[("phoneNumberId", "field required")],
+        );
+    }
+    // A number of another account (or an E.164 number given as its id) is a missing
+    // resource too; the message is inferred.
+    if text(&map, "phoneNumberId").is_some_and(|id| !api.flavor.owns_number(&id)) {
+        return api.fail(
+            api.flavor.invalid(),
+            "Couldn't Get Phone Number. `phoneNumberId` Does Not Exist.",
+            &[(
+                "phoneNumberId",
+                "no phone number with this id in the account",
+            )],
         );
     }
     let name = text(&map, "name");

@@ -237,8 +237,12 @@ impl WebhookTarget {
             Some(Vendor::Retell) => scheme == Scheme::Retell,
             // A HappyRobot hook carries the static headers set on it, never a signature.
             Some(Vendor::HappyRobot) => !matches!(scheme, Scheme::Hmac | Scheme::Retell),
-            // The Vapi family has each scheme; Rounded documents none, so any one is set.
-            Some(Vendor::Voicebot | Vendor::Vapi | Vendor::Rounded) => true,
+            // The Vapi family's credentials: a header, a bearer token or an HMAC; none
+            // writes Retell's signature.
+            Some(Vendor::Voicebot | Vendor::Vapi) => scheme != Scheme::Retell,
+            // A Rounded agent takes a webhook URL and no headers: a token in the URL, or
+            // nothing (a header scheme would pass here and refuse every real delivery).
+            Some(Vendor::Rounded) => matches!(scheme, Scheme::Query | Scheme::None),
             None => false,
         };
         if !sent_by_vendor {
@@ -1148,7 +1152,7 @@ mod tests {
         assert!(err.contains("http"), "{err}");
         // The header scheme without a secret cannot sign.
         let err = WebhookTarget::new("http://127.0.0.1:9/hook", WebhookConfig::default())
-            .resolve(ProviderKind::Rounded)
+            .resolve(ProviderKind::HappyRobot)
             .unwrap_err()
             .to_string();
         assert!(err.contains("secret"), "{err}");
@@ -1244,8 +1248,21 @@ mod tests {
             assert!(target.resolve(kind).is_ok(), "{kind}: {json}");
         }
         // A check the vendor's own deliveries cannot pass is not emulated: Retell signs
-        // every delivery its one way, HappyRobot's hooks carry headers and no signature.
+        // every delivery its one way, HappyRobot's hooks carry headers and no signature,
+        // Rounded's agents take a URL and no headers, and only Retell writes its signature.
         for (kind, json) in [
+            (
+                ProviderKind::Rounded,
+                serde_json::json!({"verify": "header", "secret": "k"}),
+            ),
+            (
+                ProviderKind::Rounded,
+                serde_json::json!({"verify": "hmac", "secret": "k"}),
+            ),
+            (
+                ProviderKind::Vapi,
+                serde_json::json!({"verify": "retell", "secret": "k"}),
+            ),
             (
                 ProviderKind::Retell,
                 serde_json::json!({"verify": "header", "secret": "k"}),

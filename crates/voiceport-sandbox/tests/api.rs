@@ -1707,8 +1707,8 @@ async fn a_schedule_time_that_does_not_read_is_refused() {
     );
 }
 
-/// The call a Vapi dial creates names the number and the assistant the dial named, and the
-/// list finds it by that number.
+/// The call a Vapi dial creates names the number and the assistant the dial named (the
+/// account's second number here), and the list finds it by that number.
 #[tokio::test]
 async fn vapi_calls_show_the_number_and_assistant_they_were_dialed_with() {
     let sandbox = sandbox().await;
@@ -1893,9 +1893,10 @@ async fn happyrobot_usage_counts_the_calls_of_its_window() {
     assert_eq!(status, 400);
 }
 
-/// A dial naming an agent, assistant or number the account does not have is refused, as
-/// the vendors refuse a dial of a missing resource, and places no call: code passing the
-/// sandbox with a wrong id in its configuration would fail on its first real call.
+/// A dial naming an agent, assistant, number or number id the account does not have is
+/// refused, as the vendors refuse a dial of a missing resource, and places no call: code
+/// passing the sandbox with a wrong id in its configuration would fail on its first real
+/// call.
 #[tokio::test]
 async fn a_dial_naming_what_the_account_lacks_is_refused() {
     let sandbox = sandbox().await;
@@ -1905,6 +1906,11 @@ async fn a_dial_naming_what_the_account_lacks_is_refused() {
             .send()
     };
     let stranger = "9f0e8d7c-6b5a-4c3d-8e2f-1a0b9c8d7e6f";
+    let option = |kind, key: &str| {
+        let config = sandbox.provider_config(kind);
+        config.options[key].as_str().unwrap().to_owned()
+    };
+    let vapi_number = option(Vapi, "phone_number_id");
     let cases = [
         (
             Rounded,
@@ -1922,7 +1928,28 @@ async fn a_dial_naming_what_the_account_lacks_is_refused() {
         (
             Vapi,
             "/call",
-            json!({"assistantId": stranger, "phoneNumberId": "pn", "customer": {"number": "+14155550177"}}),
+            json!({"assistantId": stranger, "phoneNumberId": vapi_number, "customer": {"number": "+14155550177"}}),
+            400,
+        ),
+        // Numbers the account does not own: a call is placed from one of its own.
+        (
+            Rounded,
+            "/calls/phone",
+            json!({"from_number": "+16285550100", "to_number": "+14155550177",
+                   "agent_id": option(Rounded, "agent_id")}),
+            400,
+        ),
+        (
+            Retell,
+            "/v2/create-phone-call",
+            json!({"from_number": "+16285550100", "to_number": "+14155550177"}),
+            422,
+        ),
+        (
+            Vapi,
+            "/call",
+            json!({"assistantId": option(Vapi, "assistant_id"), "phoneNumberId": "+16285550100",
+                   "customer": {"number": "+14155550177"}}),
             400,
         ),
         (

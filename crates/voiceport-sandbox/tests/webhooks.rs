@@ -30,6 +30,8 @@ fn fast() -> Timing {
 #[derive(Default)]
 struct Seen {
     received: Mutex<Vec<(HeaderMap, Bytes)>>,
+    /// The query of each delivery's URL, in the same order.
+    queries: Mutex<Vec<Option<String>>>,
     /// The answers to give, in order (status, after how long); 204 at once when they run
     /// out.
     script: Mutex<VecDeque<(u16, Duration)>>,
@@ -49,9 +51,14 @@ impl Seen {
 
 async fn record(
     State(seen): State<Arc<Seen>>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: Bytes,
 ) -> (StatusCode, Bytes) {
+    seen.queries
+        .lock()
+        .unwrap()
+        .push(uri.query().map(str::to_owned));
     seen.received.lock().unwrap().push((headers, body));
     let answer = seen.script.lock().unwrap().pop_front();
     let (status, delay) = answer.unwrap_or((204, Duration::ZERO));
@@ -335,7 +342,9 @@ async fn happyrobot_posts_its_start_and_end_hooks_with_the_configured_header() {
 #[tokio::test]
 async fn rounded_posts_each_status_then_ended_or_did_not_connect() {
     let (url, seen) = receiver().await;
-    let sandbox = sandbox_to(Rounded, WebhookTarget::new(&url, config(&[]))).await;
+    // Rounded's agents take a URL and no headers: the secret travels in it.
+    let query = config(&[("verify", "query")]);
+    let sandbox = sandbox_to(Rounded, WebhookTarget::new(&url, query)).await;
     let answered = dial(&sandbox, Rounded, "+14155550199").await;
     let attempts = settled(&sandbox, Rounded, &answered).await;
     assert_eq!(
@@ -348,7 +357,10 @@ async fn rounded_posts_each_status_then_ended_or_did_not_connect() {
         ]
     );
     for (headers, _) in seen.received.lock().unwrap().iter() {
-        assert_eq!(headers["x-webhook-secret"], SECRET);
+        assert!(headers.get("x-webhook-secret").is_none(), "{headers:?}");
+    }
+    for query in seen.queries.lock().unwrap().iter() {
+        assert_eq!(query.as_deref(), Some(format!("token={SECRET}").as_str()));
     }
     let ended = seen.bodies()[3].clone();
     assert_eq!(ended["data"], get(&sandbox, Rounded, &answered).await);
@@ -465,22 +477,24 @@ async fn a_call_deleted_mid_call_posts_none_of_its_held_deliveries() {
 #[tokio::test]
 async fn a_wrong_signature_does_not_verify() {
     let (url, seen) = receiver().await;
-    let sandbox = sandbox_to(Rounded, WebhookTarget::new(&url, config(&[]))).await;
+    let query = config(&[("verify", "query")]);
+    let sandbox = sandbox_to(Rounded, WebhookTarget::new(&url, query.clone())).await;
     sandbox.faults().inject_delivery(
         DeliveryFault::new(DeliveryFaultKind::WrongSignature).event("event_phone_call_ended"),
     );
     let id = dial(&sandbox, Rounded, "+14155550199").await;
     let attempts = settled(&sandbox, Rounded, &id).await;
-    let verifier = Verifier::with_secret(Rounded, SecretString::from(SECRET));
+    let verifier = Verifier::from_config(Rounded, &query, "webhook", None).unwrap();
     let received = seen.received.lock().unwrap().clone();
+    let queries = seen.queries.lock().unwrap().clone();
     assert_eq!(received.len(), 4);
     assert_eq!(attempts.len(), 4);
     assert_eq!(attempts.iter().filter(|a| a.wrong_signature).count(), 1);
-    for ((headers, body), attempt) in received.iter().zip(&attempts) {
+    for (((headers, body), query), attempt) in received.iter().zip(&queries).zip(&attempts) {
         let forged = attempt.event == "event_phone_call_ended";
         assert_eq!(attempt.wrong_signature, forged);
         assert_eq!(
-            verifier.verify(headers, body).is_err(),
+            (verifier.verify_request(query.as_deref(), headers, body)).is_err(),
             forged,
             "{attempt:?}"
         );
@@ -753,7 +767,7 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
     let put =
         |body: Value, vendor: &str| http.put(format!("{control}/{vendor}")).json(&body).send();
     let set = put(
-        json!({"url": url, "secret": SECRET, "header": "x-token", "retries": 1}),
+        json!({"url": url, "secret": SECRET, "verify": "query", "param": "key", "retries": 1}),
         "rounded",
     )
     .await
@@ -761,11 +775,13 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
     assert_eq!(set.status(), 200);
     let shown: Value = set.json().await.unwrap();
     assert_eq!(shown["url"], url.as_str());
-    assert_eq!(shown["verify"], "header");
+    assert_eq!(shown["verify"], "query");
     assert_eq!(shown["retries"], 1);
     assert!(!shown.to_string().contains(SECRET), "{shown}");
     for (body, vendor, status) in [
         (json!({"url": url}), "rounded", 400),
+        // A header Rounded cannot send: refused, not emulated.
+        (json!({"url": url, "secret": "k"}), "rounded", 400),
         (json!({"url": "nope", "secret": "k"}), "rounded", 400),
         (json!({"url": url, "secret": "k"}), "twilio", 404),
     ] {
@@ -791,8 +807,8 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
 
     let id = dial(&sandbox, Rounded, "+14155550199").await;
     settled(&sandbox, Rounded, &id).await;
-    for (headers, _) in seen.received.lock().unwrap().iter() {
-        assert_eq!(headers["x-token"], SECRET);
+    for query in seen.queries.lock().unwrap().iter() {
+        assert_eq!(query.as_deref(), Some(format!("key={SECRET}").as_str()));
     }
     let listed: Value = http
         .get(format!("{control}/rounded"))
