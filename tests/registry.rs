@@ -791,6 +791,38 @@ async fn a_misconfigured_provider_ends_a_failover_route_instead_of_failing_over(
     }
 }
 
+/// So does a first provider whose options lack what its dial needs (the number to call
+/// from), which a route's request may not carry: its refusal names the setting, and the
+/// next provider is not dialed.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provider_lacking_a_dial_setting_ends_a_failover_route() {
+    let accounts = start_accounts().await;
+    let routes = route(RoutePolicy::Failover, &["hr", "studio"], vec![]);
+    let mut file = registry_of(&accounts, routes).file().clone();
+    let hr = file.providers.get_mut("hr").expect("hr");
+    assert!(hr.options.remove("number_id").is_some());
+    let registry = Registry::from_file(file).unwrap();
+    let err = registry
+        .dial("out", &DialRequest::to(TO), None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.provider_name.as_deref(), Some("hr"), "{err}");
+    assert!(
+        matches!(&err.error, Error::InvalidRequest { status: None, details, .. }
+            if details.iter().any(|d| d.field == "phone_number_id")),
+        "{:?}",
+        err.error
+    );
+    assert!(err.refused.is_empty(), "{err}");
+    assert!(!err.call_may_exist(), "{err}");
+    assert_eq!(
+        accounts.main.dialed_count(ProviderKind::Voicebot),
+        0,
+        "failed over"
+    );
+    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn first_and_weighted_routes_dial_once_where_they_say() {
     let accounts = start_accounts().await;

@@ -155,6 +155,24 @@ impl std::error::Error for RouteError {
 /// thing) on the next, and `extra` fields are one vendor's API. Each provider's defaults
 /// (`[providers.NAME.options]`) say what it dials with. A `first` route dials one
 /// provider, whose ids they are.
+/// The fields of a dial that belong to one account (its agent, its numbers, its campaign):
+/// a route that may reach several providers takes them from each provider's options.
+const ACCOUNT_FIELDS: [&str; 4] = ["agent_id", "phone_number_id", "from_number", "campaign_id"];
+
+/// Whether `error` is a provider's refusal, before sending, of a dial that lacks one of the
+/// [account fields](ACCOUNT_FIELDS): on a route, where the request may not carry them, the
+/// provider's options lack it, a setup error dialing the next provider would hide.
+pub(crate) fn lacks_an_account_setting(error: &Error) -> bool {
+    match error {
+        Error::InvalidRequest {
+            status: None,
+            details,
+            ..
+        } => (details.iter()).any(|detail| ACCOUNT_FIELDS.contains(&detail.field.as_str())),
+        _ => false,
+    }
+}
+
 pub(crate) fn account_fields_refused(
     route: &str,
     config: &RouteConfig,
@@ -164,11 +182,12 @@ pub(crate) fn account_fields_refused(
     if reachable < 2 {
         return None;
     }
+    let [agent, number_id, from, campaign] = ACCOUNT_FIELDS;
     let set = [
-        ("agent_id", request.agent_id.is_some()),
-        ("phone_number_id", request.phone_number_id.is_some()),
-        ("from_number", request.from_number.is_some()),
-        ("campaign_id", request.campaign_id.is_some()),
+        (agent, request.agent_id.is_some()),
+        (number_id, request.phone_number_id.is_some()),
+        (from, request.from_number.is_some()),
+        (campaign, request.campaign_id.is_some()),
         ("extra", !request.extra.is_empty()),
     ];
     let named: Vec<&str> = set.iter().filter(|(_, on)| *on).map(|(f, _)| *f).collect();

@@ -9,7 +9,8 @@ use crate::{CallId, CallStatus, Operation, ProviderKind};
 /// A `Result` with voiceport's [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// One problem with one field of a request, as the vendor reported it.
+/// One problem with one field of a request, as the vendor reported it (or as voiceport did,
+/// refusing a request before sending it: a setting it lacks, say).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The field's name or path, as the vendor gives it (may be empty).

@@ -66,7 +66,7 @@ pub fn check_unsupported(
 
 /// The setting `name`: the request's value, else the option's, and required. A blank one
 /// (from wherever it came) counts as none, and is refused with ``"`{name}` is required: set
-/// it on the request or as the `{name}` option"``.
+/// it on the request or as the `{name}` option"``, a [`missing_setting`] error.
 ///
 /// ```
 /// use voiceport_core::adapter::required_setting;
@@ -90,11 +90,44 @@ pub fn required_setting(
 ) -> Result<String> {
     match request.or(option) {
         Some(value) if !value.trim().is_empty() => Ok(value.to_owned()),
-        _ => Err(Error::invalid_input(
+        _ => Err(missing_setting(
             kind,
             operation,
+            name,
             format!("`{name}` is required: set it on the request or as the `{name}` option"),
         )),
+    }
+}
+
+/// The refusal, before anything is sent, of a request that lacks the setting `field`
+/// (the [`DialRequest`](crate::DialRequest) field, which an option of the provider's may
+/// stand in for): an [`Error::InvalidRequest`] without a status, whose details name the
+/// field. A failover route reads it so: a provider whose options lack what a dial needs is
+/// a setup error, which dialing the next provider would hide.
+///
+/// ```
+/// use voiceport_core::adapter::missing_setting;
+/// use voiceport_core::{Error, Operation, ProviderKind};
+///
+/// let error = missing_setting(ProviderKind::Vapi, Operation::Dial, "agent_id", "no assistant");
+/// assert!(matches!(&error, Error::InvalidRequest { status: None, details, .. }
+///     if details[0].field == "agent_id"));
+/// ```
+pub fn missing_setting(
+    kind: ProviderKind,
+    operation: Operation,
+    field: &str,
+    message: impl Into<String>,
+) -> Error {
+    Error::InvalidRequest {
+        provider: kind,
+        operation,
+        status: None,
+        message: message.into(),
+        details: vec![crate::FieldError {
+            field: field.to_owned(),
+            message: "required".to_owned(),
+        }],
     }
 }
 
@@ -199,10 +232,21 @@ mod tests {
         assert_eq!(setting(None, Some("b")).unwrap(), "b");
         assert_eq!(setting(Some(" a "), None).unwrap(), " a ");
         let refused = "`agent_id` is required: set it on the request or as the `agent_id` option";
-        assert_eq!(message(setting(None, None)), refused);
-        assert_eq!(message(setting(None, Some(" "))), refused);
+        // The details name the setting, which a failover route reads as a setup error.
+        let missing = |result: Result<String>| match result.unwrap_err() {
+            Error::InvalidRequest {
+                provider: KIND,
+                operation: OP,
+                status: None,
+                message,
+                details,
+            } if details.len() == 1 && details[0].field == "agent_id" => message,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(missing(setting(None, None)), refused);
+        assert_eq!(missing(setting(None, Some(" "))), refused);
         // A blank request value is not replaced by the option: it is refused.
-        assert_eq!(message(setting(Some(""), Some("b"))), refused);
+        assert_eq!(missing(setting(Some(""), Some("b"))), refused);
     }
 
     #[test]

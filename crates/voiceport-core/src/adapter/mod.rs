@@ -26,7 +26,9 @@ use tracing::Instrument;
 
 pub use crate::config::AdapterConfig;
 pub use bounded::{MAX_LIST_ITEMS, bounded_items, bounded_list, list_has_room};
-pub use dial::{check_extra_keys, check_unsupported, extra_key_collides, required_setting};
+pub use dial::{
+    check_extra_keys, check_unsupported, extra_key_collides, missing_setting, required_setting,
+};
 pub use field::{call_id_at, call_id_field, text_field};
 pub use helpers::{
     canonical_json, canonical_raw, check_call, collect_page, decode_call_with, decode_list_item,

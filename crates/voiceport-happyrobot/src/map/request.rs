@@ -1,7 +1,9 @@
 //! voiceport requests → HappyRobot query parameters and bodies.
 
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{check_extra_keys, check_unsupported, format_time, required_setting};
+use voiceport_core::adapter::{
+    check_extra_keys, check_unsupported, format_time, missing_setting, required_setting,
+};
 use voiceport_core::{
     CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, Operation, PageCursor, Result,
     SortOrder,
@@ -202,7 +204,7 @@ pub(crate) fn dial_body(
     // own, as the option is spelled `number_id`, not `phone_number_id`.
     let (number_id, option) = (request.phone_number_id.as_deref(), &options.number_id);
     let number_id = required_setting(KIND, op, "phone_number_id", number_id, option.as_deref())
-        .map_err(|_| refuse(NUMBER_ID_REQUIRED))?;
+        .map_err(|_| missing_setting(KIND, op, "phone_number_id", NUMBER_ID_REQUIRED))?;
     let max_duration_mins = max_duration_mins(request.max_duration_secs)?;
     let ours = [
         "phone_number",

@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{check_unsupported, extra_key_collides, format_time};
+use voiceport_core::adapter::{
+    check_unsupported, extra_key_collides, format_time, missing_setting,
+};
 use voiceport_core::{
     CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, ProviderKind, Result,
 };
@@ -79,9 +81,8 @@ pub(crate) fn dial_body<'a>(
         .or(options.assistant_id.as_deref())
         .filter(|a| !a.trim().is_empty())
     else {
-        return refuse(
-            "no assistant: set `agent_id` on the request or `options.assistant_id` (Vapi `assistantId`)".into(),
-        );
+        let message = "no assistant: set `agent_id` on the request or `options.assistant_id` (Vapi `assistantId`)";
+        return Err(missing_setting(kind, Operation::Dial, "agent_id", message));
     };
     let filled = |m: &'a BTreeMap<String, Value>| (!m.is_empty()).then_some(m);
     let has_overrides = !request.variables.is_empty()
