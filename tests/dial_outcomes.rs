@@ -115,3 +115,23 @@ async fn a_lasting_call_talks_until_it_is_ended() {
         );
     }
 }
+
+/// A Vapi call whose assistant has live control off (the sandbox's third assistant, as a
+/// Vapi assistant without `monitorPlan.controlEnabled`) carries no control URL: `end_call`
+/// refuses it as a conflict saying so, and the call talks on.
+#[tokio::test]
+async fn a_vapi_call_without_live_control_cannot_be_ended_through_the_api() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let provider = voiceport::connect(&sandbox.provider_config(ProviderKind::Vapi)).unwrap();
+    let mut request = DialRequest::to(format!("+1415555018{LASTING}"));
+    request.agent_id = Some("7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e03".into());
+    let dialed = provider.dial(&request).await.unwrap();
+    let err = provider.end_call(&dialed.call_id).await.unwrap_err();
+    assert!(
+        matches!(&err, voiceport::Error::Conflict { message, .. }
+            if message.as_deref().is_some_and(|m| m.contains("monitorPlan"))),
+        "{err:?}"
+    );
+    let call = provider.get_call(&dialed.call_id).await.unwrap();
+    assert!(!call.status.is_terminal(), "{call:?}");
+}

@@ -10,7 +10,7 @@
 //! | key | `X-API-Key` | `Authorization: Bearer` |
 //! | errors | FastAPI's (`{detail}`), validation 422 (inferred) | NestJS's (`{message, error, statusCode}`), validation 400 |
 //! | the call | every field present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top | unset fields absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
-//! | live control | none | `monitor.controlUrl` on every live call, which ends it on `POST {"type": "end-call"}` |
+//! | live control | none | `monitor.controlUrl` on every live call (of an assistant with live control: all but the third), which ends it on `POST {"type": "end-call"}` |
 //! | a dial | `customer.number` and `assistantId` | and a `phoneNumberId` (or `phoneNumber`) to call from |
 //!
 //! The list takes Vapi's parameters for both (Voicebot Studio documents none): `limit`
@@ -18,9 +18,10 @@
 //! `phoneNumberId`, `id`; newest first; a bare array, no cursor.
 //!
 //! Live control: each live Vapi call (queued, ringing or in progress) has a
-//! `monitor.controlUrl` (as if every assistant set `monitorPlan.controlEnabled: true`: a
-//! real Vapi assistant without it gives its calls none, and `end_call` on them is a
-//! conflict), `{sandbox}/vapi-live/{id}/control`, served without a key (in
+//! `monitor.controlUrl` but those of the account's third assistant (as if the others set
+//! `monitorPlan.controlEnabled: true` and it did not: its calls have no `monitor`, and
+//! `end_call` on them is a conflict, as on Vapi), `{sandbox}/vapi-live/{id}/control`,
+//! served without a key (in
 //! production the URL is on another host and its path is the secret; Vapi's own example
 //! sends no key). `end-call` ends the call (`endedReason` `manually-canceled`, inferred:
 //! Vapi does not say which reason a control end gets); the other documented control
@@ -242,6 +243,12 @@ fn status_and_reason(phase: Phase) -> (&'static str, Option<&'static str>) {
             }),
         ),
     }
+}
+
+/// Whether calls of the assistant `agent_id` have live control: all but the account's third
+/// assistant, which stands for one without `monitorPlan.controlEnabled` (Vapi's default).
+fn controlled(agent_id: &str) -> bool {
+    agent_id != crate::store::VAPI_ASSISTANTS[2]
 }
 
 /// Whether a call in `phase` is live: placed and not over, so that it has a `monitor`
@@ -549,7 +556,7 @@ impl Family<'_> {
         if !overrides.is_empty() {
             body.insert("assistantOverrides".into(), Value::Object(overrides));
         }
-        if live(view.phase) {
+        if live(view.phase) && controlled(&call.agent_id) {
             let listen = self.origin.replacen("http", "ws", 1);
             body.insert(
                 "monitor".into(),
