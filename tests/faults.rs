@@ -271,3 +271,36 @@ async fn a_delete_whose_answer_was_lost_succeeds_on_its_retry() {
         assert!(matches!(again, Error::NotFound { .. }), "{kind}: {again:?}");
     }
 }
+
+/// Voicebot Studio documents no parameter for its list of calls: should it ignore the
+/// page size and time window voiceport sends, it answers every call at once, and a walk
+/// reads that page as the last, giving every call once, as a walk it honours does.
+#[tokio::test]
+async fn a_voicebot_list_that_ignores_its_parameters_still_walks_every_call_once() {
+    use futures::TryStreamExt;
+    use std::collections::BTreeSet;
+    use voiceport::VoiceProviderExt;
+    let kind = ProviderKind::Voicebot;
+    let (sandbox, provider) = setup(kind, 1).await;
+    let ids = |calls: Vec<voiceport::Call>| {
+        let ids: Vec<String> = calls.into_iter().map(|c| c.id.to_string()).collect();
+        let unique: BTreeSet<&String> = ids.iter().collect();
+        assert_eq!(unique.len(), ids.len(), "a call came twice: {ids:?}");
+        ids
+    };
+    let query = || CallQuery {
+        page_size: Some(7),
+        ..CallQuery::default()
+    };
+    let honoured = ids(provider.calls(query()).try_collect().await.unwrap());
+    assert_eq!(honoured.len(), 20);
+    sandbox
+        .faults()
+        .inject(on_list(FaultKind::IgnoreQuery, kind).times(u32::MAX));
+    // One page of every call, longer than asked for: the last.
+    let page = provider.list_calls(&query()).await.unwrap();
+    assert_eq!((page.calls.len(), page.next.is_none()), (20, true));
+    let ignored = ids(provider.calls(query()).try_collect().await.unwrap());
+    assert_eq!(ignored, honoured);
+    assert!(!sandbox.faults().is_empty(), "the fault stays armed");
+}

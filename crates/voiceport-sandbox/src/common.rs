@@ -137,7 +137,7 @@ pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: 
 }
 
 /// Serves `request`, spoiled by the fault armed for it, if any.
-async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
+async fn with_faults(ctx: &Ctx, mut request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
     // The whole path, as the client sent it: inside the vendor's nested router the URI has
     // lost the prefix the router is mounted at (the vendor's, or that of a second mount
@@ -152,6 +152,13 @@ async fn with_faults(ctx: &Ctx, request: Request, next: Next) -> Response {
     let read = ctx.vendor.is_read(&method, &path);
     match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
         None => next.run(request).await,
+        Some((crate::FaultKind::IgnoreQuery, _)) => {
+            let path = request.uri().path().to_owned();
+            if let Ok(uri) = path.parse() {
+                *request.uri_mut() = uri;
+            }
+            next.run(request).await
+        }
         Some((kind, false)) => match kind {
             crate::FaultKind::Delay(_) => {
                 let response = next.run(request).await;

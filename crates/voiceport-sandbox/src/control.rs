@@ -53,8 +53,8 @@ pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 /// ```
 ///
 /// `fault` is one of `status` (with `status`), `rate_limited` (with `retry_after_secs`),
-/// `delay` (with `delay_ms`), `drop_connection`, `malformed`, `truncated`. The rest narrow
-/// it as [`Fault`]'s builder methods do; `times` defaults to 1, and `after_handler: true`
+/// `delay` (with `delay_ms`), `drop_connection`, `malformed`, `truncated`, `ignore_query`.
+/// The rest narrow it as [`Fault`]'s builder methods do; `times` defaults to 1, and `after_handler: true`
 /// lets the request take effect before its response is spoiled.
 ///
 /// Faults on webhook deliveries ([`DeliveryFault`]) are `duplicate_delivery`,
@@ -170,6 +170,7 @@ impl TryFrom<FaultSpec> for Fault {
             "drop_connection" => FaultKind::DropConnection,
             "malformed" => FaultKind::Malformed,
             "truncated" => FaultKind::Truncated,
+            "ignore_query" => FaultKind::IgnoreQuery,
             other if delivery_kind(other).is_some() => {
                 return Err(format!(
                     "{other:?} is a fault on deliveries, not on requests"
@@ -178,8 +179,8 @@ impl TryFrom<FaultSpec> for Fault {
             other => {
                 return Err(format!(
                     "unknown `fault` {other:?}: expected status, rate_limited, delay, \
-                     drop_connection, malformed, truncated, duplicate_delivery, \
-                     out_of_order_delivery or wrong_signature"
+                     drop_connection, malformed, truncated, ignore_query, \
+                     duplicate_delivery, out_of_order_delivery or wrong_signature"
                 ));
             }
         };
@@ -489,6 +490,7 @@ mod tests {
             json!({"fault": "drop_connection", "vendor": "rounded", "method": "get"}),
             json!({"fault": "malformed", "path": "/calls", "skip": 1, "times": 2}),
             json!({"fault": "truncated", "after_handler": true}),
+            json!({"fault": "ignore_query", "vendor": "voicebot", "method": "get"}),
         ] {
             assert!(spec(body.clone()).is_ok(), "{body}");
         }

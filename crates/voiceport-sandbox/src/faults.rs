@@ -40,6 +40,10 @@ pub enum FaultKind {
     /// Answer 200 with the first half of the body (valid HTTP, broken JSON): the real one
     /// for a `GET` or after the handler, else a stand-in, as for `DropConnection`.
     Truncated,
+    /// Serve the request as if its URL had no query: a vendor that ignores the parameters
+    /// it does not document (Voicebot Studio documents none for its list of calls), so that
+    /// the code reading its answer is tested on both readings.
+    IgnoreQuery,
 }
 
 /// One injected fault: which requests it hits, how, and how often.
@@ -338,6 +342,10 @@ pub(crate) async fn faulty_response(
         FaultKind::Delay(delay) => {
             tokio::time::sleep(delay).await;
             real.unwrap_or_else(|| error(500, "sandbox fault: delay without a response", None))
+        }
+        // Applied to the request before it is served (see `common::with_faults`).
+        FaultKind::IgnoreQuery => {
+            real.unwrap_or_else(|| error(500, "sandbox fault: query ignored, no response", None))
         }
         FaultKind::Malformed => raw(
             StatusCode::OK,
