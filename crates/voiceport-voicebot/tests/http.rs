@@ -815,6 +815,7 @@ async fn dial_is_sent_once_on_a_500() {
         let api = vendor.api().await;
         let mut request = DialRequest::to("+14155550199");
         request.agent_id = Some(AgentId::new("a1"));
+        request.phone_number_id = Some("4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c".into());
         // Retries are on: a dial must still go once.
         let dial = vendor.retrying(&api);
         api.check_sent_once_on_500("POST", vendor.calls, dial.dial(&request))
@@ -871,6 +872,18 @@ async fn dial_refusals_send_nothing() {
         // No assistant anywhere.
         let err = vendor.retrying(&api).dial(&base).await.unwrap_err();
         assert_refused_locally(&err, Operation::Dial, "assistant");
+        // Vapi: no number to call from anywhere (Voicebot Studio documents none).
+        if vendor.kind() == ProviderKind::Vapi {
+            let mut assisted = base.clone();
+            assisted.agent_id = Some(AgentId::new("a1"));
+            let err = vendor.retrying(&api).dial(&assisted).await.unwrap_err();
+            assert_refused_locally(&err, Operation::Dial, "phone_number_id");
+            assert!(
+                matches!(&err, Error::InvalidRequest { details, .. }
+                    if details.iter().any(|d| d.field == "phone_number_id")),
+                "{err:?}"
+            );
+        }
     }
 }
 
