@@ -754,20 +754,43 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
 /// A failover route whose first provider cannot be set up (a misspelt option, an unset key
 /// variable: checked only when it is connected) ends with that configuration error, naming
 /// it: failing over would place every dial through the next provider and hide the mistake.
+/// So does one whose options lack what its dial needs (the number to call from), which a
+/// route's request may not carry: its refusal names the setting.
 #[tokio::test(flavor = "multi_thread")]
 async fn a_misconfigured_provider_ends_a_failover_route_instead_of_failing_over() {
     type Misconfigure = fn(&mut ProviderConfig);
-    let misconfigurations: [(&str, Misconfigure); 2] = [
-        ("a misspelt option", |hr| {
-            hr.options
-                .insert("numbr_id".into(), "6650cc00cc00cc00cc00cc01".into());
-        }),
-        ("an unset key variable", |hr| {
-            hr.api_key = None;
-            hr.api_key_env = Some("VOICEPORT_TEST_FAILOVER_KEY_UNSET".into());
-        }),
+    type Expected<'a> = &'a dyn Fn(&Error) -> bool;
+    let configuration = |error: &Error| matches!(error, Error::Config { field, .. } if field.starts_with("providers.hr."));
+    let lacking_the_number = |error: &Error| {
+        matches!(error, Error::InvalidRequest { status: None, details, .. }
+            if details.iter().any(|d| d.field == "phone_number_id"))
+    };
+    let misconfigurations: [(&str, Misconfigure, Expected); 3] = [
+        (
+            "a misspelt option",
+            |hr| {
+                hr.options
+                    .insert("numbr_id".into(), "6650cc00cc00cc00cc00cc01".into());
+            },
+            &configuration,
+        ),
+        (
+            "an unset key variable",
+            |hr| {
+                hr.api_key = None;
+                hr.api_key_env = Some("VOICEPORT_TEST_FAILOVER_KEY_UNSET".into());
+            },
+            &configuration,
+        ),
+        (
+            "no number to call from",
+            |hr| {
+                assert!(hr.options.remove("number_id").is_some());
+            },
+            &lacking_the_number,
+        ),
     ];
-    for (name, misconfigure) in misconfigurations {
+    for (name, misconfigure, expected) in misconfigurations {
         let accounts = start_accounts().await;
         let routes = route(RoutePolicy::Failover, &["hr", "studio"], vec![]);
         let mut file = registry_of(&accounts, routes).file().clone();
@@ -778,49 +801,13 @@ async fn a_misconfigured_provider_ends_a_failover_route_instead_of_failing_over(
             .await
             .unwrap_err();
         assert_eq!(err.provider_name.as_deref(), Some("hr"), "{name}: {err}");
-        assert!(
-            matches!(&err.error, Error::Config { field, .. } if field.starts_with("providers.hr.")),
-            "{name}: {:?}",
-            err.error
-        );
+        assert!(expected(&err.error), "{name}: {:?}", err.error);
         assert!(err.refused.is_empty(), "{name}: {err}");
         assert!(!err.call_may_exist(), "{name}: {err}");
         let dialed = |kind| accounts.main.dialed_count(kind);
         assert_eq!(dialed(ProviderKind::Voicebot), 0, "{name}: failed over");
         assert_eq!(dialed(ProviderKind::HappyRobot), 0, "{name}");
     }
-}
-
-/// So does a first provider whose options lack what its dial needs (the number to call
-/// from), which a route's request may not carry: its refusal names the setting, and the
-/// next provider is not dialed.
-#[tokio::test(flavor = "multi_thread")]
-async fn a_provider_lacking_a_dial_setting_ends_a_failover_route() {
-    let accounts = start_accounts().await;
-    let routes = route(RoutePolicy::Failover, &["hr", "studio"], vec![]);
-    let mut file = registry_of(&accounts, routes).file().clone();
-    let hr = file.providers.get_mut("hr").expect("hr");
-    assert!(hr.options.remove("number_id").is_some());
-    let registry = Registry::from_file(file).unwrap();
-    let err = registry
-        .dial("out", &DialRequest::to(TO), None)
-        .await
-        .unwrap_err();
-    assert_eq!(err.provider_name.as_deref(), Some("hr"), "{err}");
-    assert!(
-        matches!(&err.error, Error::InvalidRequest { status: None, details, .. }
-            if details.iter().any(|d| d.field == "phone_number_id")),
-        "{:?}",
-        err.error
-    );
-    assert!(err.refused.is_empty(), "{err}");
-    assert!(!err.call_may_exist(), "{err}");
-    assert_eq!(
-        accounts.main.dialed_count(ProviderKind::Voicebot),
-        0,
-        "failed over"
-    );
-    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
 }
 
 #[tokio::test(flavor = "multi_thread")]

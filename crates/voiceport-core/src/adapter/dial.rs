@@ -181,7 +181,8 @@ mod tests {
     const KIND: ProviderKind = ProviderKind::Rounded;
     const OP: Operation = Operation::Dial;
 
-    fn message(result: Result<impl std::fmt::Debug>) -> String {
+    /// The message of a local refusal of the dial, whose details name `fields`.
+    fn refusal(result: Result<impl std::fmt::Debug>, fields: &[&str]) -> String {
         match result.unwrap_err() {
             Error::InvalidRequest {
                 provider: KIND,
@@ -189,9 +190,19 @@ mod tests {
                 status: None,
                 message,
                 details,
-            } if details.is_empty() => message,
+            } if details
+                .iter()
+                .map(|d| d.field.as_str())
+                .eq(fields.iter().copied()) =>
+            {
+                message
+            }
             other => panic!("{other:?}"),
         }
+    }
+
+    fn message(result: Result<impl std::fmt::Debug>) -> String {
+        refusal(result, &[])
     }
 
     /// A field the vendor cannot take is `Unsupported`, naming it, as `scheduled_for` is
@@ -233,16 +244,7 @@ mod tests {
         assert_eq!(setting(Some(" a "), None).unwrap(), " a ");
         let refused = "`agent_id` is required: set it on the request or as the `agent_id` option";
         // The details name the setting, which a failover route reads as a setup error.
-        let missing = |result: Result<String>| match result.unwrap_err() {
-            Error::InvalidRequest {
-                provider: KIND,
-                operation: OP,
-                status: None,
-                message,
-                details,
-            } if details.len() == 1 && details[0].field == "agent_id" => message,
-            other => panic!("{other:?}"),
-        };
+        let missing = |result: Result<String>| refusal(result, &["agent_id"]);
         assert_eq!(missing(setting(None, None)), refused);
         assert_eq!(missing(setting(None, Some(" "))), refused);
         // A blank request value is not replaced by the option: it is refused.
