@@ -18,7 +18,7 @@
 //!
 //! A known event whose `call` is missing, not an object or without a `call_id` (or with a
 //! blank one) is `Other` too (its call id taken from the call when it has one). A body
-//! without an `event` is an [`Error::Decode`](voiceport_core::Error::Decode) at `event`; so is, at its path
+//! without an `event` is an [`Error::Decode`] at `event`; so is, at its path
 //! (`call.duration_ms` …), a malformed call in an event that reads it (the call of an
 //! `Other` event is not decoded: only its `call_id` is read). Deliveries carry no time of their
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
@@ -33,6 +33,8 @@
 //!
 //! Signatures (`X-Retell-Signature`) are checked before this, by
 //! `voiceport_core::webhook` (scheme `retell`, keyed with the API key).
+//!
+//! [`Error::Decode`]: voiceport_core::Error::Decode
 
 use std::time::Duration;
 

@@ -44,10 +44,12 @@
 //! * anything else, and a known event whose subject is not a call with an id →
 //!   [`EventKind::Other`] with the whole body, verbatim.
 //!
-//! A body without an event name is an [`Error::Decode`](voiceport_core::Error::Decode) at `event`; so is a subject that is
+//! A body without an event name is an [`Error::Decode`] at `event`; so is a subject that is
 //! a call but does not decode as one (the error names its JSON path). No signature is
 //! checked: Rounded documents none. Verify the delivery yourself (a secret in the webhook
 //! URL, an allow-list) before trusting it.
+//!
+//! [`Error::Decode`]: voiceport_core::Error::Decode
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;

@@ -54,8 +54,8 @@ pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 ///
 /// `fault` is one of `status` (with `status`), `rate_limited` (with `retry_after_secs`),
 /// `delay` (with `delay_ms`), `drop_connection`, `malformed`, `truncated`, `ignore_query`.
-/// The rest narrow it as [`Fault`]'s builder methods do; `times` defaults to 1, and `after_handler: true`
-/// lets the request take effect before its response is spoiled.
+/// The rest narrow it as [`Fault`]'s builder methods do; `times` defaults to 1, and
+/// `after_handler: true` lets the request take effect before its response is spoiled.
 ///
 /// Faults on webhook deliveries ([`DeliveryFault`]) are `duplicate_delivery`,
 /// `out_of_order_delivery` and `wrong_signature`, narrowed by `vendor`, `event` (the

@@ -311,7 +311,8 @@ pub fn read_direction(call: &mut Call, field: &str, value: Option<&str>) -> Opti
 /// let sip = json!({"type": "sip", "sipUri": "sip:desk@pbx.example.com"});
 /// assert_eq!(read_destination(&mut call, "destination", &sip).as_deref(), Some("sip:desk@pbx.example.com"));
 /// let desk = json!({"number": "+16175550199", "extension": "204"});
-/// assert_eq!(read_destination(&mut call, "destination", &desk).as_deref(), Some("+16175550199;ext=204"));
+/// let read = read_destination(&mut call, "destination", &desk);
+/// assert_eq!(read.as_deref(), Some("+16175550199;ext=204"));
 /// assert_eq!(read_destination(&mut call, "destination", &json!(12)), None);
 /// assert_eq!(call.warnings.len(), 1);
 /// ```

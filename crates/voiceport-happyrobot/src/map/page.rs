@@ -77,8 +77,8 @@ fn filtered_here(query: &CallQuery) -> bool {
 /// Whether `call` names no agent or campaign other than the query's. The list filters'
 /// parameter names (these two, and every other but `type`, `limit` and `skip`) come from a
 /// third-party client, not HappyRobot's docs: were one ignored, every call would come back,
-/// and the ones naming another agent or campaign are dropped here. A call naming none is kept, on the
-/// server's word: a call need not carry its campaign or its use case.
+/// and the ones naming another agent or campaign are dropped here. A call naming none is
+/// kept, on the server's word: a call need not carry its campaign or its use case.
 fn names_no_other(query: &CallQuery, call: &Call) -> bool {
     let agent = call.agent.as_ref().and_then(|agent| agent.id.as_ref());
     let agent_ok = match (&query.agent_id, agent) {

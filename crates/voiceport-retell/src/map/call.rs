@@ -32,8 +32,10 @@ const CURRENCY: &str = "USD";
 /// other), with a warning.
 ///
 /// Of the transcript's copies, the first non-empty one is decoded (at its path under `at`,
-/// the call's place in the body: a malformed one is an [`Error::Decode`](voiceport_core::Error::Decode) of `operation`
+/// the call's place in the body: a malformed one is an [`Error::Decode`] of `operation`
 /// there); the later ones are not read at all.
+///
+/// [`Error::Decode`]: voiceport_core::Error::Decode
 pub(crate) fn map_call(wire: wire::Call<'_>, operation: Operation, at: &str) -> Result<Call> {
     let entries = transcript_entries(&wire, operation, at)?;
     Ok(map_decoded(wire, entries))
