@@ -587,12 +587,13 @@ impl ReceiverBuilder<'_> {
             if scheme == Scheme::None {
                 tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
             }
-            // Rounded's agents take a URL and no headers: a check of a header passes only
-            // what a proxy in front adds, and refuses every delivery that comes straight.
-            if endpoint.kind == ProviderKind::Rounded
-                && !matches!(scheme, Scheme::Query | Scheme::None)
+            // A check the vendor's deliveries never pass refuses every one that comes
+            // straight (no check at all, warned of above, passes them all).
+            if let Some(why) = scheme
+                .never_sent_by(endpoint.kind)
+                .filter(|_| scheme != Scheme::None)
             {
-                tracing::warn!(provider = %name, verify = %scheme, "Rounded sends webhook deliveries without headers: this check refuses every delivery no proxy in front has added them to; give Rounded the receiver's URL with the secret in it (verify = \"query\")");
+                tracing::warn!(provider = %name, verify = %scheme, "{why}; as set, this check refuses every delivery that comes straight from the vendor");
             }
         }
         // Named, never shown: the secret stays out of the line.

@@ -231,26 +231,16 @@ impl WebhookTarget {
         // Only a check the vendor's deliveries can pass: a receiver set up otherwise would
         // take the emulator's deliveries and refuse the vendor's.
         let scheme = self.config.verify.unwrap_or(Scheme::default_for(kind));
-        // By emulator, with no wildcard: a vendor added to the sandbox says what it sends.
-        let sent_by_vendor = match Vendor::of(kind) {
-            // Every Retell delivery is signed, one way (`X-Retell-Signature`).
-            Some(Vendor::Retell) => scheme == Scheme::Retell,
-            // A HappyRobot hook carries the static headers set on it, never a signature.
-            Some(Vendor::HappyRobot) => !matches!(scheme, Scheme::Hmac | Scheme::Retell),
-            // The Vapi family's credentials: a header, a bearer token or an HMAC; none
-            // writes Retell's signature.
-            Some(Vendor::Voicebot | Vendor::Vapi) => scheme != Scheme::Retell,
-            // A Rounded agent takes a webhook URL and no headers: a token in the URL, or
-            // nothing (a header scheme would pass here and refuse every real delivery).
-            Some(Vendor::Rounded) => matches!(scheme, Scheme::Query | Scheme::None),
-            None => false,
+        let never_sent = match Vendor::of(kind) {
+            Some(_) => scheme.never_sent_by(kind),
+            None => Some("the sandbox does not emulate it"),
         };
-        if !sent_by_vendor {
+        if let Some(why) = never_sent {
             return Err(Error::config(
                 format!("{field}.verify"),
                 format!(
-                    "{kind} does not send deliveries that `verify = \"{scheme}\"` checks, so \
-                     the sandbox does not either"
+                    "{kind} does not send deliveries that `verify = \"{scheme}\"` checks ({why}), \
+                     so the sandbox does not either"
                 ),
             ));
         }

@@ -191,6 +191,41 @@ impl Scheme {
             | ProviderKind::Vapi => Scheme::Header,
         }
     }
+
+    /// Why `kind`'s deliveries never come as this scheme checks, whatever is configured at
+    /// the vendor; `None` when they can. `None` (no check) counts as a scheme: Retell signs
+    /// every delivery. A receiver so set refuses every delivery straight from the vendor
+    /// (the webhook receiver warns of it when it starts), and the sandbox, which delivers
+    /// as the vendors do, refuses to sign so.
+    ///
+    /// ```
+    /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+    /// use voiceport::ProviderKind;
+    /// use voiceport::webhooks::Scheme;
+    /// assert!(Scheme::Query.never_sent_by(ProviderKind::Rounded).is_none());
+    /// assert!(Scheme::Header.never_sent_by(ProviderKind::Rounded).is_some());
+    /// assert!(Scheme::Hmac.never_sent_by(ProviderKind::Vapi).is_none());
+    /// ```
+    pub fn never_sent_by(self, kind: ProviderKind) -> Option<&'static str> {
+        // By kind, with no wildcard over kinds: a vendor added to core says what it sends.
+        match (kind, self) {
+            (ProviderKind::Retell, Scheme::Retell) => None,
+            (ProviderKind::Retell, _) => {
+                Some("Retell signs every delivery one way (X-Retell-Signature)")
+            }
+            (_, Scheme::Retell) => Some("only Retell writes Retell's signature"),
+            (ProviderKind::HappyRobot, Scheme::Hmac) => {
+                Some("a HappyRobot hook carries the static headers set on it, never a signature")
+            }
+            (ProviderKind::Rounded, Scheme::Query | Scheme::None) => None,
+            (ProviderKind::Rounded, _) => Some(
+                "Rounded sends webhook deliveries without headers: give Rounded the receiver's \
+                 URL with the secret in it (verify = \"query\")",
+            ),
+            // The Vapi family's credentials: a header, a bearer token or an HMAC.
+            (ProviderKind::HappyRobot | ProviderKind::Voicebot | ProviderKind::Vapi, _) => None,
+        }
+    }
 }
 
 impl std::fmt::Display for Scheme {
