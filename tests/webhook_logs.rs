@@ -71,6 +71,12 @@ const PROVIDERS: [(&str, &str, &str, &str, &str); 6] = [
     ),
 ];
 
+/// An HTTP client for the loopback receivers: never through a proxy named in the
+/// environment (`HTTP_PROXY`, `ALL_PROXY`), which reqwest's defaults would use.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
 #[tokio::test(flavor = "current_thread")]
 async fn secrets_never_reach_logs_or_debug() {
     let captured = Captured::default();
@@ -102,10 +108,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let base = format!("http://{}/webhooks", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
     let post = |name: &str, headers: HeaderMap, body: Vec<u8>| {
-        let request = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap()
+        let request = http_client()
             .post(format!("{base}/{name}"))
             .headers(headers)
             .body(body);
@@ -175,10 +178,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let post = async |fixture: &str| {
         let body =
             std::fs::read(format!("{}/fixtures/{fixture}", env!("CARGO_MANIFEST_DIR"))).unwrap();
-        reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .unwrap()
+        http_client()
             .post(&failing_url)
             .headers(verifier.sign(&body, Utc::now()))
             .body(body)

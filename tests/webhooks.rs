@@ -59,13 +59,14 @@ async fn serve(router: axum::Router) -> String {
     format!("http://{addr}/webhooks")
 }
 
+/// An HTTP client for the loopback receivers: never through a proxy named in the
+/// environment (`HTTP_PROXY`, `ALL_PROXY`), which reqwest's defaults would use.
+fn http_client() -> reqwest::Client {
+    reqwest::Client::builder().no_proxy().build().unwrap()
+}
+
 async fn post(url: &str, headers: &[(&str, String)], body: Vec<u8>) -> (StatusCode, String) {
-    let mut request = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
-        .post(url)
-        .body(body);
+    let mut request = http_client().post(url).body(body);
     for (name, value) in headers {
         request = request.header(*name, value);
     }
@@ -567,10 +568,7 @@ async fn a_duplicate_of_a_delivery_in_flight_is_not_acknowledged_and_a_failed_fi
         async move { post(&url, &secret, body).await.0 }
     });
     until_started(started).await;
-    let response = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .unwrap()
+    let response = http_client()
         .post(&url)
         .header("x-vapi-secret", VAPI_SECRET)
         .body(body.clone())
@@ -618,8 +616,9 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
         let hanging = tokio::spawn({
             let (url, body) = (url.clone(), body.clone());
             async move {
-                let client = reqwest::Client::builder().no_proxy().build().unwrap();
-                let request = client.post(&url).header("x-vapi-secret", VAPI_SECRET);
+                let request = http_client()
+                    .post(&url)
+                    .header("x-vapi-secret", VAPI_SECRET);
                 request.body(body).send().await
             }
         });

@@ -101,10 +101,11 @@ struct Peek<'a> {
 
 /// The call of a `call_ended` or `call_analyzed` event whose `call_status` says it is live
 /// (`registered`, `ongoing`): over all the same. Retell's own sample `call_ended` says
-/// `registered` beside an end time and a `disconnection_reason`; read as `registered` it
-/// would be an end event of a call still `queued`, its reason dropped. It is read as
-/// `ended`, and `vendor_status` still says what Retell sent; the call keeps the whole
-/// delivery as its vendor payload, since its own object would read as live again.
+/// `registered` beside an end time and a `disconnection_reason`, which the status table
+/// reads as ended wherever the call is read (`map::status`); an end event's call is over
+/// even without a reason, so it is read as `ended` here, and `vendor_status` still says
+/// what Retell sent. The call keeps the whole delivery as its vendor payload, since its
+/// own object, without a reason, would read as live again.
 fn map_live_as_ended(mut wire: wire::Call<'_>) -> Result<Call> {
     let said = wire.call_status.replace(wire::CallStatus::Ended);
     let mut call = map_call(wire, OPERATION, "call")?;

@@ -376,8 +376,7 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     };
     let mut problems = Vec::new();
     // Rounded: the number "must belong to your organization".
-    let from = text(&map, "from_number")
-        .filter(|n| plus_number(n) && n == crate::store::ROUNDED_FROM_NUMBER);
+    let from = text(&map, "from_number").filter(|n| n == crate::store::ROUNDED_FROM_NUMBER);
     let to = text(&map, "to_number").filter(|n| plus_number(n));
     let agent = text(&map, "agent_id").filter(|a| bad_id(&ctx, a).is_none());
     if from.is_none() {

@@ -158,11 +158,7 @@ impl Call {
         value: impl Into<String>,
         message: impl Into<String>,
     ) {
-        self.warnings.push(NormalizationWarning {
-            field: field.into(),
-            value: value.into(),
-            message: message.into(),
-        });
+        (self.warnings).push(NormalizationWarning::new(field, value, message));
     }
 
     /// How long the call lasted ([`duration_secs`](Self::duration_secs)) as a
