@@ -200,7 +200,7 @@ pub use webhooks::{
 };
 
 use common::Ctx;
-use store::State;
+use store::{History, State};
 use vendor::{PerVendor, Vendor};
 
 /// The vendors whose APIs the sandbox emulates, in [`ProviderKind::ALL`]'s order.
@@ -243,7 +243,7 @@ const HAPPYROBOT_PLATFORM: &str = "/happyrobot-platform/api/v1";
 #[derive(Debug, Clone)]
 pub struct SandboxBuilder {
     seed: u64,
-    counts: PerVendor<usize>,
+    histories: PerVendor<History>,
     timing: Timing,
     addr: SocketAddr,
     webhooks: Vec<(ProviderKind, WebhookTarget)>,
@@ -253,7 +253,7 @@ impl Default for SandboxBuilder {
     fn default() -> Self {
         SandboxBuilder {
             seed: 42,
-            counts: PerVendor::from_fn(|_| 200),
+            histories: PerVendor::from_fn(|_| History::default()),
             timing: Timing::default(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             webhooks: Vec::new(),
@@ -277,7 +277,24 @@ impl SandboxBuilder {
     #[must_use]
     pub fn calls(mut self, kind: ProviderKind, count: usize) -> Self {
         if let Some(vendor) = Vendor::of(kind) {
-            self.counts[vendor] = count;
+            self.histories[vendor].count = count;
+        }
+        self
+    }
+
+    /// Seeds `kind`'s calls in bursts of `size` created in the same millisecond, as a
+    /// campaign places its calls (default 1: no two seeded calls share one). A page that
+    /// ends inside a burst is where time-keyed paging loses or repeats calls: Vapi's and
+    /// Voicebot Studio's list (`createdAtLt`) and Retell's `pagination_key` walk every call
+    /// once all the same. Rounded's cursor is a creation time and nothing more (as Rounded
+    /// documents it); the emulator's next page starts before it, so in cursor mode the
+    /// rest of a burst cut by a page is not listed (what Rounded does there is not
+    /// documented); page mode lists every call. The ids and everything else seeded stay as
+    /// they are without bursts. Ignored for a kind the sandbox does not emulate.
+    #[must_use]
+    pub fn creation_bursts(mut self, kind: ProviderKind, size: usize) -> Self {
+        if let Some(vendor) = Vendor::of(kind) {
+            self.histories[vendor].burst = size.max(1);
         }
         self
     }
@@ -324,7 +341,7 @@ impl SandboxBuilder {
     /// runtime. Fails when the address cannot be bound, and (`InvalidInput`) when a
     /// webhook target cannot be used (its URL, or a configuration that cannot sign).
     pub async fn start(self) -> std::io::Result<Sandbox> {
-        let state = Arc::new(State::new(self.seed, self.counts, self.timing));
+        let state = Arc::new(State::new(self.seed, self.histories, self.timing));
         for (kind, target) in self.webhooks {
             set_target(&state, kind, target)
                 .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;

@@ -74,11 +74,11 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub(crate) fn new(seed: u64, counts: PerVendor<usize>, timing: Timing) -> Self {
+    pub(crate) fn new(seed: u64, histories: PerVendor<History>, timing: Timing) -> Self {
         let anchor: DateTime<Utc> = ANCHOR.parse().unwrap_or_default();
         let stores = PerVendor::from_fn(|vendor| {
             let mut store = VendorStore::default();
-            for call in seed_calls(vendor, seed, counts[vendor], anchor) {
+            for call in seed_calls(vendor, seed, histories[vendor], anchor) {
                 store.insert(call);
             }
             RwLock::new(store)
@@ -294,16 +294,47 @@ fn phone(rng: &mut Rng) -> String {
     format!("+1415555{:04}", rng.below(10_000))
 }
 
-/// `count` calls spread over the 90 days before `anchor`, oldest first.
-fn seed_calls(vendor: Vendor, seed: u64, count: usize, anchor: DateTime<Utc>) -> Vec<SimCall> {
+/// What a vendor's seeded history holds.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct History {
+    /// How many calls.
+    pub(crate) count: usize,
+    /// How many calls in a row share one creation millisecond (1: none do).
+    pub(crate) burst: usize,
+}
+
+impl Default for History {
+    fn default() -> Self {
+        History {
+            count: 200,
+            burst: 1,
+        }
+    }
+}
+
+/// `history.count` calls spread over the 90 days before `anchor`, oldest first; each run of
+/// `history.burst` calls created in the millisecond of the run's first.
+fn seed_calls(vendor: Vendor, seed: u64, history: History, anchor: DateTime<Utc>) -> Vec<SimCall> {
     let span_ms = 90 * 24 * 3600 * 1000i64;
-    let step = span_ms / (count.max(1) as i64);
-    (0..count)
+    let step = span_ms / (history.count.max(1) as i64);
+    let burst = history.burst.max(1);
+    let item_rng = |i: usize| Rng::for_item(seed, vendor as u64 + 1, i as u64);
+    // The first draw of a call's stream places it.
+    let placed = |i: usize, rng: &mut Rng| {
+        let jitter = rng.below(step.max(1) as u64) as i64;
+        anchor - TimeDelta::milliseconds(span_ms)
+            + TimeDelta::milliseconds(step * i as i64 + jitter)
+    };
+    (0..history.count)
         .map(|i| {
-            let mut rng = Rng::for_item(seed, vendor as u64 + 1, i as u64);
-            let jitter = rng.below(step.max(1) as u64) as i64;
-            let created_at = anchor - TimeDelta::milliseconds(span_ms)
-                + TimeDelta::milliseconds(step * i as i64 + jitter);
+            let mut rng = item_rng(i);
+            // Drawn by every call, so that the rest of its stream is the same in a burst.
+            let own_place = placed(i, &mut rng);
+            let first = i - i % burst;
+            let created_at = match first == i {
+                true => own_place,
+                false => placed(first, &mut item_rng(first)),
+            };
             let roll = rng.below(100);
             let phase = match roll {
                 0..=39 => Phase::Ended(Outcome::CustomerEnded),
@@ -413,11 +444,42 @@ mod tests {
         }
     }
 
+    fn history(count: usize) -> History {
+        History { count, burst: 1 }
+    }
+
+    /// Bursts share their first call's millisecond and change nothing else: the same ids,
+    /// outcomes and numbers, and every other call where it was.
+    #[test]
+    fn a_burst_shares_one_creation_time() {
+        let anchor: DateTime<Utc> = ANCHOR.parse().unwrap();
+        let alone = seed_calls(Vendor::Vapi, 7, history(20), anchor);
+        let bursts = seed_calls(
+            Vendor::Vapi,
+            7,
+            History {
+                count: 20,
+                burst: 6,
+            },
+            anchor,
+        );
+        for (i, (one, other)) in alone.iter().zip(&bursts).enumerate() {
+            let first = i - i % 6;
+            assert_eq!(other.created_at, alone[first].created_at, "call {i}");
+            assert_eq!(
+                (&one.id, &one.to, one.direction),
+                (&other.id, &other.to, other.direction)
+            );
+        }
+        let times: std::collections::BTreeSet<_> = bursts.iter().map(|c| c.created_at).collect();
+        assert_eq!(times.len(), 4);
+    }
+
     #[test]
     fn seeding_is_deterministic_and_ordered() {
         let anchor: DateTime<Utc> = ANCHOR.parse().unwrap();
-        let a = seed_calls(Vendor::HappyRobot, 7, 500, anchor);
-        let b = seed_calls(Vendor::HappyRobot, 7, 500, anchor);
+        let a = seed_calls(Vendor::HappyRobot, 7, history(500), anchor);
+        let b = seed_calls(Vendor::HappyRobot, 7, history(500), anchor);
         assert_eq!(
             a.iter().map(|c| &c.id).collect::<Vec<_>>(),
             b.iter().map(|c| &c.id).collect::<Vec<_>>()
@@ -426,15 +488,15 @@ mod tests {
         let ids: std::collections::HashSet<&String> = a.iter().map(|c| &c.id).collect();
         assert_eq!(ids.len(), 500);
         assert!(a.iter().all(|c| c.id.len() == 24));
-        let c = seed_calls(Vendor::Rounded, 7, 3, anchor);
+        let c = seed_calls(Vendor::Rounded, 7, history(3), anchor);
         assert!(c.iter().all(|c| c.id.len() == 36));
-        let v = seed_calls(Vendor::Vapi, 7, 20, anchor);
+        let v = seed_calls(Vendor::Vapi, 7, history(20), anchor);
         assert!(v.iter().all(|c| c.id.len() == 36));
         assert!(
             v.iter()
                 .all(|c| VAPI_ASSISTANTS.contains(&c.agent_id.as_str()))
         );
-        let r = seed_calls(Vendor::Retell, 7, 20, anchor);
+        let r = seed_calls(Vendor::Retell, 7, history(20), anchor);
         assert!(
             r.iter()
                 .all(|c| c.id.len() == 33 && c.id.starts_with("call_"))
@@ -454,7 +516,11 @@ mod tests {
         const THREADS: usize = 4;
         const DIALS: usize = 300;
         // No seeded history: its times are fixed, whatever the clock says.
-        let state = State::new(5, PerVendor::from_fn(|_| 0), Timing::default());
+        let state = State::new(
+            5,
+            PerVendor::from_fn(|_| History { count: 0, burst: 1 }),
+            Timing::default(),
+        );
         std::thread::scope(|scope| {
             for _ in 0..THREADS {
                 scope.spawn(|| {
@@ -504,7 +570,7 @@ mod tests {
     fn the_first_three_histories_do_not_move() {
         let anchor: DateTime<Utc> = ANCHOR.parse().unwrap();
         let first = |vendor| {
-            let calls = seed_calls(vendor, 42, 200, anchor);
+            let calls = seed_calls(vendor, 42, History::default(), anchor);
             let call = &calls[17];
             format!(
                 "{} {} {}",

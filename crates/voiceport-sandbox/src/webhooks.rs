@@ -1288,7 +1288,11 @@ mod tests {
         listener.set_nonblocking(true).unwrap();
         let url = format!("http://{}/hook", listener.local_addr().unwrap());
         let timing = crate::Timing::default();
-        let state = Arc::new(State::new(3, PerVendor::from_fn(|_| 0), timing));
+        let state = Arc::new(State::new(
+            3,
+            PerVendor::from_fn(|_| crate::store::History { count: 0, burst: 1 }),
+            timing,
+        ));
         let target = WebhookTarget::new(&url, secret("s"))
             .resolve(ProviderKind::Vapi)
             .unwrap();
