@@ -396,6 +396,7 @@ impl Family<'_> {
             "endedAt",
             "cost",
             "costBreakdown",
+            "costs",
             "summary",
             "transcript",
             "recordingUrl",
@@ -472,6 +473,7 @@ impl Family<'_> {
             "analysis": null,
             "cost": null,
             "costBreakdown": null,
+            "costs": null,
         });
         if view.phase == Phase::Ended(Outcome::Transferred) {
             body["destination"] = json!({ "type": "number", "number": TRANSFER_TO });
@@ -514,9 +516,16 @@ impl Family<'_> {
                 "structuredData": conversation.extracted,
             });
             body["cost"] = json!(total);
+            let spoken: usize = (conversation.lines.iter())
+                .filter(|line| line.who == Who::Agent)
+                .map(|line| line.text.chars().count())
+                .sum();
+            let tokens = Tokens::for_minutes(talk / 60.0);
             body["costBreakdown"] = json!({
                 "transport": parts[0].1, "stt": parts[1].1, "llm": parts[2].1, "tts": parts[3].1, "vapi": 0.0, "total": total,
+                "llmPromptTokens": tokens.prompt, "llmCompletionTokens": tokens.completion, "ttsCharacters": spoken,
             });
+            body["costs"] = cost_items(talk, &parts, tokens, spoken);
         }
         body
     }
@@ -568,6 +577,40 @@ impl Family<'_> {
         }
         Value::Object(body)
     }
+}
+
+/// The language model's tokens a call of so many minutes used (about Vapi's ratio in its
+/// examples).
+#[derive(Debug, Clone, Copy)]
+struct Tokens {
+    prompt: u64,
+    completion: u64,
+}
+
+impl Tokens {
+    fn for_minutes(minutes: f64) -> Tokens {
+        Tokens {
+            prompt: (minutes * 6_200.0).round() as u64,
+            completion: (minutes * 190.0).round() as u64,
+        }
+    }
+}
+
+/// `costs[]`, Vapi's items of the cost (`transport`, `transcriber`, `model`, `voice`,
+/// `vapi`), each with what it counts: the same amounts as `costBreakdown`.
+fn cost_items(talk_secs: f64, parts: &[(&str, f64); 4], tokens: Tokens, spoken: usize) -> Value {
+    let minutes = (talk_secs / 60.0 * 10_000.0).round() / 10_000.0;
+    let [transport, transcriber, model, voice] = parts.map(|(_, cost)| cost);
+    json!([
+        {"type": "transport", "provider": "twilio", "minutes": minutes, "cost": transport},
+        {"type": "transcriber", "transcriber": {"provider": "deepgram", "model": "nova-2"},
+         "minutes": minutes, "cost": transcriber},
+        {"type": "model", "model": {"provider": "openai", "model": "gpt-4o"},
+         "promptTokens": tokens.prompt, "completionTokens": tokens.completion, "cost": model},
+        {"type": "voice", "voice": {"provider": "11labs", "voiceId": "burt"},
+         "characters": spoken, "cost": voice},
+        {"type": "vapi", "subType": "normal", "minutes": minutes, "cost": 0.0},
+    ])
 }
 
 /// The `artifact` of a call whose fields (Voicebot Studio's shape) are `full`: its

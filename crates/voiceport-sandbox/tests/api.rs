@@ -1000,6 +1000,32 @@ async fn vapi_serves_the_call_resource_with_nestjs_errors() {
             .unwrap()
             .starts_with("https://")
     );
+    // Its cost three ways, which agree: the total, `costBreakdown` and the items of `costs`.
+    let items = talked["costs"].as_array().expect("costs[]");
+    let of = |kind: &str| {
+        let item = items.iter().find(|item| item["type"] == kind);
+        item.and_then(|item| item["cost"].as_f64()).expect(kind)
+    };
+    let breakdown = &talked["costBreakdown"];
+    for (item, part) in [
+        ("transport", "transport"),
+        ("transcriber", "stt"),
+        ("model", "llm"),
+    ]
+    .into_iter()
+    .chain([("voice", "tts"), ("vapi", "vapi")])
+    {
+        assert_eq!(Some(of(item)), breakdown[part].as_f64(), "{item}");
+    }
+    let sum: f64 = items.iter().filter_map(|item| item["cost"].as_f64()).sum();
+    assert!(
+        (sum - talked["cost"].as_f64().unwrap()).abs() < 1e-9,
+        "{sum}"
+    );
+    assert_eq!(
+        items[2]["promptTokens"], breakdown["llmPromptTokens"],
+        "the model's tokens"
+    );
     let id = talked["id"].as_str().unwrap();
     let (status, one) = json_of(get(&format!("/call/{id}")).await.unwrap()).await;
     assert_eq!((status, &one), (200, talked));
