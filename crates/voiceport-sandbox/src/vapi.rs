@@ -266,7 +266,8 @@ impl Family<'_> {
     }
 
     /// The server messages posted when a dialed call reaches `stage`: a `status-update`
-    /// per status, and after `ended` the `end-of-call-report`.
+    /// per status (a transferred call's `forwarding` before its `ended`), and after `ended`
+    /// the `end-of-call-report`.
     ///
     /// The `call` inside the `ended` status update and the report is a stale snapshot (the
     /// call as it stood before it ended), as Vapi's are; what is new is at the message
@@ -308,16 +309,56 @@ impl Family<'_> {
                     ended_at: None,
                     duration_secs: None,
                 };
-                vec![
-                    update(self.render(call, &before)),
-                    Outgoing::new(
-                        "end-of-call-report",
-                        Some(status),
-                        self.report(call, view, at),
-                    ),
-                ]
+                let handed_over = (view.phase == Phase::Ended(Outcome::Transferred))
+                    .then(|| self.forwarding(call, view, &before, at));
+                let report = Outgoing::new(
+                    "end-of-call-report",
+                    Some(status),
+                    self.report(call, view, at),
+                );
+                handed_over
+                    .into_iter()
+                    .chain([update(self.render(call, &before)), report])
+                    .collect()
             }
         }
+    }
+
+    /// The `status-update` `forwarding` posted as the assistant hands the call over, just
+    /// before it ends: where to (`destination`), the conversation until then (`messages`,
+    /// their OpenAI-format copies, `transcript`: Vapi sends these with `forwarding` only)
+    /// and the call as it stands, in progress.
+    fn forwarding(
+        self,
+        call: &SimCall,
+        view: &View,
+        live: &View,
+        ended: DateTime<Utc>,
+    ) -> Outgoing {
+        let full = self.fields(call, view);
+        let messages = match full.get("messages") {
+            Some(Value::Array(messages)) => messages.clone(),
+            _ => Vec::new(),
+        };
+        let at = (ended - chrono::TimeDelta::seconds(1)).max(view.started_at.unwrap_or(ended));
+        let mut message = json!({
+            "timestamp": at.timestamp_millis(),
+            "type": "status-update",
+            "status": "forwarding",
+            "destination": { "type": "number", "number": TRANSFER_TO },
+            "messagesOpenAIFormatted": messages.iter().filter_map(openai_message).collect::<Vec<_>>(),
+            "messages": messages,
+            "transcript": full.get("transcript").cloned().unwrap_or(Value::Null),
+            "call": self.render(call, live),
+        });
+        if let Some(customer) = customer(call) {
+            message["customer"] = customer;
+        }
+        Outgoing::new(
+            "status-update",
+            Some("forwarding"),
+            json!({ "message": message }),
+        )
     }
 
     /// The `tool-calls` request of a call whose assistant uses its tool (the tool line of

@@ -13,7 +13,7 @@
 //!
 //! | vendor | ringing | in progress | ended |
 //! | --- | --- | --- | --- |
-//! | Vapi, Voicebot Studio | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended` (+ `endedReason`), then `end-of-call-report` |
+//! | Vapi, Voicebot Studio | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended` (+ `endedReason`), then `end-of-call-report`; a transferred call's `status-update` `forwarding` (+ `destination`) first |
 //! | HappyRobot | — | `start` (use-case hook) | `end` (use-case hook, with the conversation) |
 //! | Rounded | `event_call_status_updated` | `event_call_status_updated` | `event_call_status_updated`, then `event_phone_call_ended` (answered) or `event_phone_call_did_not_connect` |
 //! | Retell | — | `call_started` | `call_ended`, then `call_analyzed` (answered) |

@@ -265,6 +265,39 @@ async fn voicebot_posts_status_updates_then_the_report_signed_with_x_vapi_secret
     assert_eq!(built["message"]["messages"], report["messages"]);
 }
 
+/// A call the assistant hands over (a number ending in 5) gets Vapi's `forwarding` update
+/// before it ends: the destination and the conversation so far, the call still in
+/// progress; what it says agrees with the call as `GET` shows it afterwards.
+#[tokio::test]
+async fn a_transferred_vapi_call_is_forwarded_before_it_ends() {
+    let (url, seen) = receiver().await;
+    let sandbox = sandbox_to(Vapi, WebhookTarget::new(&url, config(&[]))).await;
+    let id = dial(&sandbox, Vapi, "+14155550195").await;
+    let attempts = settled(&sandbox, Vapi, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("status-update", "ringing"),
+            pair("status-update", "in-progress"),
+            pair("status-update", "forwarding"),
+            pair("status-update", "ended"),
+            pair("end-of-call-report", "ended"),
+        ]
+    );
+    let bodies = seen.bodies();
+    let (forwarding, ended) = (&bodies[2]["message"], &bodies[3]["message"]);
+    let call = get(&sandbox, Vapi, &id).await;
+    assert_eq!(forwarding["status"], "forwarding");
+    assert_eq!(forwarding["destination"], call["destination"]);
+    assert_eq!(forwarding["destination"]["type"], "number");
+    assert_eq!(forwarding["call"]["status"], "in-progress");
+    assert_eq!(forwarding["messages"], call["artifact"]["messages"]);
+    assert_eq!(forwarding["transcript"], call["artifact"]["transcript"]);
+    assert!(forwarding["endedReason"].is_null());
+    assert!(forwarding["timestamp"].as_i64() < ended["timestamp"].as_i64());
+    assert_eq!(ended["endedReason"], "assistant-forwarded-call");
+}
+
 #[tokio::test]
 async fn an_unanswered_call_reports_no_in_progress_and_an_empty_conversation() {
     let (url, seen) = receiver().await;
