@@ -154,9 +154,11 @@ impl From<ProviderError> for Error {
 /// assumes the vendor answers a page cursor with the same calls it did before. That holds
 /// for token and time-window cursors over an account that only grows at the newest end.
 /// A provider's first page has no cursor and starts at its newest call, so calls placed
-/// since would shift it: there the cursor keeps the id of the last call yielded, and the
-/// resumed walk goes on after that call wherever it now stands (by count only when the
-/// call is no longer on the page).
+/// since would shift it: there the cursor keeps the id and creation time of the last call
+/// yielded, and the resumed walk goes on after that call wherever it now stands. When so
+/// many calls were placed that it is no longer on the first page, the calls created at or
+/// after its time are left out, page after page, until it or an older call comes (by
+/// count only for a call without a creation time, whose place cannot be told).
 /// It does not hold for offset and page-number cursors (HappyRobot's, and Rounded's with
 /// `paging = "page"` in its options) listed newest first: each call placed since shifts
 /// the calls by one, so the first calls of the resumed page come again; and a call that
@@ -216,6 +218,11 @@ struct Position {
     /// after, as new calls shift the first page (see [`MergedCursor`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     after: Option<CallId>,
+    /// The creation time of the last call yielded that had one: where a call without a
+    /// time goes in the merge, and how far the calls placed since reach when `after` is
+    /// no longer on the first page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    time: Option<DateTime<Utc>>,
     /// Every call of this provider was yielded.
     #[serde(default, skip_serializing_if = "is_false")]
     done: bool,
@@ -297,9 +304,9 @@ impl fmt::Display for MergedCursor {
 /// than half of it, and a provider that gave more has its second page asked for too.
 ///
 /// Needs a Tokio runtime (the fetches ahead are tasks): started outside one,
-/// [`Registry::calls`](crate::Registry::calls) fails with [`Error::Config`]. Its fetches
-/// run on the runtime it was started in, so it can be read from any thread or executor
-/// while that runtime runs.
+/// [`Registry::calls`](crate::Registry::calls) fails with [`Error::InvalidArgument`] (of
+/// `runtime`). Its fetches run on the runtime it was started in, so it can be read from any
+/// thread or executor while that runtime runs.
 pub struct MergedCalls {
     lanes: Vec<Lane>,
     page_size: Option<u32>,
@@ -346,6 +353,9 @@ struct Lane {
     /// The creation time of the last call yielded that had one: a call without a time
     /// keeps its place in its vendor's order by borrowing it.
     last_time: Option<DateTime<Utc>>,
+    /// A resumed first page held only calls placed since the walk stopped: the call it
+    /// stopped after is looked for on the next page too.
+    searching: Option<CallId>,
     /// Every page cursor this lane was given, to stop a vendor whose cursors go round
     /// (as digests: a fixed size each, however long the vendor's cursors).
     seen: SeenCursors,
@@ -441,17 +451,14 @@ impl Lane {
                         page: fetch.cursor,
                         skip: fetch.skip,
                         after: fetch.after,
+                        time: self.last_time,
                         done: false,
                         last: self.last_page,
                     });
                     return Poll::Ready(Err(error));
                 }
             };
-            // Past the call the walk stopped after, where the page still holds it; else
-            // past as many calls as were yielded.
-            let skip = (fetch.after.as_ref())
-                .and_then(|after| page.calls.iter().position(|call| &call.id == after))
-                .map_or(fetch.skip, |index| index + 1);
+            let skip = self.resumed_past(&fetch, &page);
             self.page = fetch.cursor;
             self.taken = skip.min(page.calls.len());
             self.last_taken = (self.taken.checked_sub(1))
@@ -510,8 +517,41 @@ impl Lane {
             && (self.buffer.len() * 2 < self.page_len || self.buffer.is_empty())
             && let Some(next) = self.next.take()
         {
-            self.fetch(Some(next), 0, None);
+            let after = self.searching.take();
+            self.fetch(Some(next), 0, after);
         }
+    }
+
+    /// How many calls of a page just read were yielded before (a resumed walk): past the
+    /// call the walk stopped after, where the page still holds it; else, on a first page
+    /// that calls placed since pushed it off, past every call not older than the last time
+    /// yielded, carrying the search to the next page when that is the whole page (a call
+    /// without a time counts as older: its place cannot be told); else past as many calls
+    /// as were yielded.
+    fn resumed_past(&mut self, fetch: &Fetch, page: &CallPage) -> usize {
+        let Some(after) = &fetch.after else {
+            return fetch.skip;
+        };
+        if let Some(index) = page.calls.iter().position(|call| &call.id == after) {
+            return index + 1;
+        }
+        let Some(time) = self.last_time else {
+            return fetch.skip;
+        };
+        let descending = self.query.sort != Some(SortOrder::Ascending);
+        let placed_since = |call: &Call| {
+            call.created_at
+                .is_some_and(|at| if descending { at >= time } else { at <= time })
+        };
+        let newer = page
+            .calls
+            .iter()
+            .take_while(|call| placed_since(call))
+            .count();
+        if newer == page.calls.len() && page.next.is_some() {
+            self.searching = Some(after.clone());
+        }
+        newer
     }
 
     fn position(&self) -> Position {
@@ -534,6 +574,7 @@ impl Lane {
                 page: fetch.cursor.clone(),
                 skip: fetch.skip,
                 after: fetch.after.clone(),
+                time: self.last_time,
                 done: false,
                 last: self.last_page,
             };
@@ -544,6 +585,7 @@ impl Lane {
         {
             return Position {
                 page: Some(next.clone()),
+                time: self.last_time,
                 done: false,
                 last: self.last_page,
                 ..Position::default()
@@ -554,6 +596,7 @@ impl Lane {
             skip: self.taken,
             // Only the first page moves as calls are placed (see `MergedCursor`).
             after: self.last_taken.clone().filter(|_| self.page.is_none()),
+            time: self.last_time,
             done: false,
             last: self.last_page,
         }
@@ -665,7 +708,8 @@ impl MergedCalls {
                 next: None,
                 ahead: None,
                 done: position.done,
-                last_time: None,
+                last_time: position.time,
+                searching: None,
                 seen: SeenCursors::starting_at(position.page.as_ref()),
                 failed_at: None,
                 cycle: None,
