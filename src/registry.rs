@@ -5,6 +5,7 @@
 mod merge;
 mod route;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -195,8 +196,10 @@ impl Registry {
     }
 
     /// Places `request` through the route `route` (`[routes.NAME]`). `key` decides a
-    /// `weighted` route (the destination number when `None`): the same key always takes
-    /// the same provider. A `failover` route moves to the next provider only when the
+    /// `weighted` route (the destination number when `None`, written as its digits: `+1
+    /// 415-555-0187` is `+14155550187`): the same key always takes the same provider among
+    /// those whose [`Capabilities::supports_dial`](voiceport_core::Capabilities::supports_dial)
+    /// the request (all of them when none does). A `failover` route moves to the next provider only when the
     /// vendor refused the dial in a way that proves no call was placed
     /// ([`RequestOutcome::NotApplied`]); a dial is never sent twice. A provider that cannot
     /// be set up ([`Error::Config`]: an option its adapter refuses, a bad `base_url`, an
@@ -249,8 +252,12 @@ impl Registry {
         if let Some(error) = route::account_fields_refused(route, config, request) {
             return Err(fail(None, error, Vec::new()));
         }
-        let key = key.unwrap_or(&request.to);
-        let candidates = route::candidates(config, key);
+        let key = key.map_or_else(|| route::number_key(&request.to), Cow::Borrowed);
+        // A provider that cannot be connected is not left out here: picked, it says why.
+        let can_take = |name: &str| {
+            (self.connect(Some(name))).map_or(true, |p| p.capabilities().supports_dial(request))
+        };
+        let candidates = route::candidates(config, &key, can_take);
         let mut refused: Vec<(String, Error)> = Vec::new();
         let last = candidates.len().saturating_sub(1);
         for (index, name) in candidates.into_iter().enumerate() {

@@ -882,6 +882,53 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
     assert!(err.to_string().contains("routes.nowhere"), "{err}");
 }
 
+/// A weighted route picks among the providers that can take the dial: Rounded schedules
+/// nothing, so a scheduled dial always goes to Voicebot Studio, while the same numbers
+/// dialed now are split between the two. A number however written goes one way.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_weighted_route_sends_a_scheduled_dial_only_where_it_can_be_scheduled() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Weighted, &["support", "studio"], vec![50, 50]),
+    );
+    let numbers: Vec<String> = (0..12)
+        .map(|n| format!("+1415555{:04}", 7100 + n))
+        .collect();
+    let mut now = BTreeSet::new();
+    for to in &numbers {
+        let placed = registry
+            .dial("out", &DialRequest::to(to.clone()), None)
+            .await
+            .unwrap();
+        now.insert(placed.provider_name);
+    }
+    assert_eq!(now.len(), 2, "dialed now, the numbers split: {now:?}");
+    let rounded_dials = accounts.main.dialed_count(ProviderKind::Rounded);
+    for to in &numbers {
+        let mut request = DialRequest::to(to.clone());
+        request.scheduled_for = Some(chrono::Utc::now() + chrono::TimeDelta::hours(1));
+        let placed = registry.dial("out", &request, None).await.unwrap();
+        assert_eq!(placed.provider_name, "studio", "{to}");
+        assert!(placed.refused.is_empty(), "{to}: {:?}", placed.refused);
+    }
+    assert_eq!(
+        accounts.main.dialed_count(ProviderKind::Rounded),
+        rounded_dials
+    );
+    let way = async |to: &str| {
+        let placed = registry
+            .dial("out", &DialRequest::to(to), None)
+            .await
+            .unwrap();
+        placed.provider_name
+    };
+    for (n, number) in numbers.iter().enumerate().take(6) {
+        let typed = format!("+1 (415) 555-{:04}", 7100 + n);
+        assert_eq!(way(&typed).await, way(number).await, "{typed}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() {
     let accounts = start_accounts().await;

@@ -1,5 +1,6 @@
 //! Dial routes: which provider places a call, and when the next one may try.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use voiceport_core::{DialOutcome, DialRequest, Error, RequestOutcome, RouteConfig, RoutePolicy};
@@ -208,18 +209,41 @@ fn reachable(route: &RouteConfig) -> usize {
     let names: std::collections::BTreeSet<&str> = match route.policy {
         RoutePolicy::First => route.providers.iter().take(1).map(String::as_str).collect(),
         RoutePolicy::Failover => route.providers.iter().map(String::as_str).collect(),
-        RoutePolicy::Weighted => (route.providers.iter().zip(&route.weights))
-            .filter(|(_, weight)| **weight > 0)
-            .map(|(name, _)| name.as_str())
+        RoutePolicy::Weighted => weighted(route)
+            .filter(|(_, weight)| *weight > 0)
+            .map(|(name, _)| name)
             .collect(),
     };
     names.len()
 }
 
+/// The key a dial is routed by when none is given: the number called, written as digits
+/// after an optional `+` when it is a phone number (`+1 (415) 555-0187` is
+/// `+14155550187`, so that one customer always goes one way however the number was
+/// typed); anything else (a SIP URI) as it is.
+pub(crate) fn number_key(to: &str) -> Cow<'_, str> {
+    let to = to.trim();
+    let written = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')');
+    let body = to.strip_prefix('+').unwrap_or(to);
+    if body.is_empty() || !body.chars().all(written) || !body.contains(|c: char| c.is_ascii_digit())
+    {
+        return Cow::Borrowed(to);
+    }
+    let digits = body.chars().filter(char::is_ascii_digit);
+    let plus = to.starts_with('+').then_some('+');
+    Cow::Owned(plus.into_iter().chain(digits).collect())
+}
+
 /// The providers a dial with `key` tries, in order: all of them for `failover`, one for
 /// `first` and `weighted`. A provider listed twice (a route built in code: a file's is
-/// refused) is tried once.
-pub(crate) fn candidates<'a>(route: &'a RouteConfig, key: &str) -> Vec<&'a str> {
+/// refused) is tried once. A weighted route picks among the providers `can_take` the dial
+/// (the others' weights count as none), and among all when none can, so that the one
+/// picked says why it cannot.
+pub(crate) fn candidates<'a>(
+    route: &'a RouteConfig,
+    key: &str,
+    can_take: impl Fn(&str) -> bool,
+) -> Vec<&'a str> {
     match route.policy {
         RoutePolicy::First => route.providers.iter().take(1).map(String::as_str).collect(),
         RoutePolicy::Failover => {
@@ -231,17 +255,32 @@ pub(crate) fn candidates<'a>(route: &'a RouteConfig, key: &str) -> Vec<&'a str> 
             }
             names
         }
-        RoutePolicy::Weighted => weighted_pick(route, key).into_iter().collect(),
+        RoutePolicy::Weighted => {
+            let able: Vec<(&str, u32)> = weighted(route)
+                .map(|(name, weight)| (name, if can_take(name) { weight } else { 0 }))
+                .collect();
+            (pick_by_weight(&able, key).or_else(|| weighted_pick(route, key)))
+                .into_iter()
+                .collect()
+        }
     }
+}
+
+/// Each provider of `route` with its weight. Only the weights of listed providers count:
+/// a route built in code with more weights than providers (`RouteConfig::check` refuses
+/// it in a file) never lands past them.
+fn weighted(route: &RouteConfig) -> impl Iterator<Item = (&str, u32)> {
+    (route.providers.iter().map(String::as_str)).zip(route.weights.iter().copied())
 }
 
 /// The provider `key` lands on: the key's stable hash, scaled into the sum of the weights.
 /// The same key always lands on the same provider, on every machine and version.
-/// Only the weights of listed providers count: a route built in code with more weights
-/// than providers (`RouteConfig::check` refuses it in a file) never lands past them.
 pub(crate) fn weighted_pick<'a>(route: &'a RouteConfig, key: &str) -> Option<&'a str> {
-    let weighted = || route.providers.iter().zip(&route.weights);
-    let total: u64 = weighted().map(|(_, w)| u64::from(*w)).sum();
+    pick_by_weight(&weighted(route).collect::<Vec<_>>(), key)
+}
+
+fn pick_by_weight<'a>(weighted: &[(&'a str, u32)], key: &str) -> Option<&'a str> {
+    let total: u64 = weighted.iter().map(|(_, w)| u64::from(*w)).sum();
     if total == 0 {
         return None;
     }
@@ -258,7 +297,7 @@ pub(crate) fn weighted_pick<'a>(route: &'a RouteConfig, key: &str) -> Option<&'a
     hash ^= hash >> 33;
     let point = ((u128::from(hash) * u128::from(total)) >> 64) as u64;
     let mut upper = 0;
-    for (provider, weight) in weighted() {
+    for (provider, weight) in weighted {
         upper += u64::from(*weight);
         if point < upper {
             return Some(provider);
@@ -342,18 +381,69 @@ mod tests {
 
     #[test]
     fn policies_give_their_candidates() {
-        assert_eq!(candidates(&route(RoutePolicy::First, vec![]), "k"), ["a"]);
         assert_eq!(
-            candidates(&route(RoutePolicy::Failover, vec![]), "k"),
+            candidates(&route(RoutePolicy::First, vec![]), "k", |_| true),
+            ["a"]
+        );
+        assert_eq!(
+            candidates(&route(RoutePolicy::Failover, vec![]), "k", |_| true),
             ["a", "b", "c"]
         );
         assert_eq!(
-            candidates(&route(RoutePolicy::Weighted, vec![1, 1, 1]), "k").len(),
+            candidates(&route(RoutePolicy::Weighted, vec![1, 1, 1]), "k", |_| true).len(),
             1
         );
         // Built in code with a provider twice: each is tried once.
         let mut twice = route(RoutePolicy::Failover, vec![]);
         twice.providers = ["a", "b", "a", "c", "b"].map(String::from).to_vec();
-        assert_eq!(candidates(&twice, "k"), ["a", "b", "c"]);
+        assert_eq!(candidates(&twice, "k", |_| true), ["a", "b", "c"]);
+    }
+
+    /// A weighted route picks among the providers that can take the dial, by the same
+    /// hash: a key that lands on one that can keeps it, one that landed on one that cannot
+    /// goes to another; with none able, the pick is the usual one (whose refusal says why).
+    #[test]
+    fn a_weighted_route_picks_among_the_providers_that_can_take_the_dial() {
+        let split = route(RoutePolicy::Weighted, vec![1, 1, 1]);
+        let not_b = |name: &str| name != "b";
+        let mut moved = 0;
+        for n in 0..300 {
+            let key = format!("+1415555{n:04}");
+            let usual = weighted_pick(&split, &key).unwrap();
+            let picked = candidates(&split, &key, not_b);
+            assert_eq!(picked.len(), 1);
+            assert_ne!(picked[0], "b", "{key}");
+            if usual == "b" {
+                moved += 1;
+            } else {
+                assert_eq!(picked[0], usual, "{key}: an able provider keeps its keys");
+            }
+            assert_eq!(candidates(&split, &key, |_| false), [usual]);
+        }
+        assert!(moved > 50, "{moved} keys landed on b");
+    }
+
+    /// The number called is routed by its digits: however it is written, one customer goes
+    /// one way. What is not a phone number is taken as it is.
+    #[test]
+    fn a_number_is_routed_by_its_digits() {
+        for written in [
+            "+14155550187",
+            " +1 415 555 0187",
+            "+1 (415) 555-0187",
+            "+1.415.555.0187",
+        ] {
+            assert_eq!(number_key(written), "+14155550187", "{written:?}");
+        }
+        assert_eq!(number_key("(415) 555-0187"), "4155550187");
+        for other in [
+            "sip:support@example.com",
+            "+",
+            "",
+            "ext-204",
+            "+1 415 555 0187;ext=2",
+        ] {
+            assert_eq!(number_key(other), other.trim(), "{other:?}");
+        }
     }
 }

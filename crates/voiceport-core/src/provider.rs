@@ -158,6 +158,13 @@ impl Capabilities {
         self.sort || self.listing_order == Some(order)
     }
 
+    /// Whether the flags allow `request`: the vendor dials, and schedules a call where the
+    /// request asks for it. (Fields a vendor's dial has no place for, a `language` say,
+    /// are refused by its adapter as it builds the request.)
+    pub fn supports_dial(&self, request: &DialRequest) -> bool {
+        self.dial && (request.scheduled_for.is_none() || self.dial_scheduled)
+    }
+
     /// The page size to ask the vendor for: the query's, else the vendor's default, within
     /// `1..=max_page_size`.
     pub fn page_size(&self, query: &CallQuery) -> u32 {
