@@ -324,8 +324,16 @@ impl Registry {
     }
 }
 
+/// A failover, said once: the refusal's status, not its message (the caller has it in
+/// the route's answer, and a vendor's message about a dial may quote the number called).
 fn tracing_note(route: &str, provider: &str, error: &Error) {
-    tracing::warn!(route, provider, %error, "dial refused without placing a call; trying the next provider");
+    tracing::warn!(
+        route,
+        provider_name = provider,
+        status = error.status(),
+        "dial refused without placing a call; trying the next provider"
+    );
+    tracing::debug!(route, provider_name = provider, %error, "the refusal");
 }
 
 #[cfg(test)]

@@ -147,6 +147,41 @@ async fn secrets_never_reach_logs_or_debug() {
         debug_texts.push(format!("{delivery:?}"));
         debug_texts.push(format!("{verifier:?}"));
     }
+    // A verified body that does not parse is warned of by where it breaks, not by what it
+    // says (a caller's number here): that is at debug level only.
+    let (_, _, table, _, _) = PROVIDERS[0];
+    let shared = Verifier::from_config(
+        ProviderKind::Voicebot,
+        &toml::from_str(table).unwrap(),
+        "shared",
+        None,
+    )
+    .unwrap();
+    let personal =
+        br#"{"message": {"type": "status-update", "customer": {"number": "+14155550187"#.to_vec();
+    let status = post("shared", shared.sign(&personal, Utc::now()), personal).await;
+    assert_eq!(status, 400);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let unparsable: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("does not parse"))
+        .collect();
+    let warned = unparsable.iter().filter(|line| line.contains("WARN"));
+    assert!(warned.clone().count() >= 7, "{unparsable:#?}");
+    assert!(
+        warned.clone().all(|line| !line.contains("14155550187")),
+        "{unparsable:#?}"
+    );
+    assert!(
+        warned.clone().any(|line| line.contains("path=")),
+        "{unparsable:#?}"
+    );
+    let told = unparsable.iter().filter(|line| line.contains("DEBUG"));
+    assert!(
+        told.clone().any(|line| line.contains("14155550187")),
+        "{unparsable:#?}"
+    );
+
     // An application that fails: its message goes to the log, not to the vendor. A tool
     // call is answered first, and its handler fails after.
     let failing = Receiver::builder(&registry)

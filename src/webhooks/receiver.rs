@@ -19,7 +19,7 @@ use tokio::time::Instant;
 use voiceport_core::webhook::{
     Admission, Deduplicator, EventKey, HeadChecked, Scheme, Ticket, Verifier, VerifyError,
 };
-use voiceport_core::{CallEvent, Codec, ProviderKind, Result};
+use voiceport_core::{CallEvent, CallId, Codec, ProviderKind, Result};
 
 use crate::Registry;
 
@@ -690,7 +690,11 @@ async fn receive(
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
     // which would copy them.
     let (parts, body) = request.into_parts();
-    let span = tracing::info_span!("webhook", provider = %provider, kind = %endpoint.kind);
+    let span = tracing::debug_span!(
+        "voiceport.webhook",
+        provider = %endpoint.kind,
+        provider_name = %provider
+    );
     let read = read_checked(&shared, endpoint, &parts, body, arrived, &span).await;
     let (head, body, held) = match read {
         Ok(read) => read,
@@ -782,7 +786,14 @@ impl Unaccepted {
         match self {
             Unaccepted::Refused(refused) => refuse(provider, &refused),
             Unaccepted::Unparsable(error) => {
-                tracing::warn!(provider = %provider, %error, "webhook body does not parse");
+                // Where, not what: the error quotes the body (a transcript, a caller's
+                // number), which a log kept at `warn` should not hold.
+                let path = match &error {
+                    voiceport_core::Error::Decode { path, .. } => path.as_str(),
+                    _ => "",
+                };
+                tracing::warn!(provider = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
+                tracing::debug!(provider = %provider, %error, "webhook body does not parse");
                 (StatusCode::BAD_REQUEST, error.to_string()).into_response()
             }
         }
@@ -831,7 +842,7 @@ async fn admit_and_dispatch(
     let Some(held) = shared.hold(body) else {
         return over_handled_budget(&endpoint.name, &event);
     };
-    tracing::debug!(vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook event");
+    tracing::debug!(vendor_event = %event.vendor_event, call_id = event.call_id().map(CallId::as_str), "webhook event");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,
@@ -1074,7 +1085,7 @@ async fn answer_request(
         return over_handled_budget(&endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
-    tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = ?event.call_id(), "webhook request");
+    tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = event.call_id().map(CallId::as_str), "webhook request");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,

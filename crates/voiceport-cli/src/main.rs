@@ -196,8 +196,9 @@ const VERBOSE_LOG: &str = "warn,voiceport=debug,voiceport::config=off";
 /// The logging of `-vv`: everything voiceport records.
 const VERY_VERBOSE_LOG: &str = "warn,voiceport=trace,voiceport::config=off";
 /// The logging of `voiceport listen` without `-v`: the receiver's warnings (a delivery
-/// refused and why, a provider whose deliveries are not verified), which a listener must
-/// see; they carry no secret.
+/// refused and why, a provider whose deliveries are not verified, connections that cannot
+/// be accepted), which a listener must see; they carry no secret, and no body's content
+/// (that is at debug level).
 const LISTEN_LOG: &str = "warn,voiceport=off,voiceport::webhooks=warn";
 
 /// Logs on standard error through `tracing-subscriber`: as `RUST_LOG` says when it is set,

@@ -71,7 +71,12 @@ pub(crate) async fn serve(
                 // Out of file descriptors or memory: wait for some to be given back
                 // rather than spin.
                 Err(error) => {
-                    tracing::warn!(%error, "cannot accept a connection; trying again in a second");
+                    // Under the receiver's target, which `listen` shows without `-v`.
+                    tracing::warn!(
+                        target: "voiceport::webhooks",
+                        %error,
+                        "cannot accept a connection; trying again in a second"
+                    );
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     continue;
                 }

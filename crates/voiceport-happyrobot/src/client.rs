@@ -316,7 +316,9 @@ impl Adapter for HappyRobot {
             // --dial` fails its recording case then, and the log says each read-back.
             Err(missing @ Error::NotFound { .. }) => match Adapter::get_call(self, id).await {
                 Ok(call) => {
-                    tracing::debug!(call_id = %id, "recording endpoint answered 404 for a call that exists: no recording");
+                    tracing::debug!(
+                        "recording endpoint answered 404 for a call that exists: no recording"
+                    );
                     Ok(call.recording)
                 }
                 Err(Error::NotFound { .. }) => Err(missing),

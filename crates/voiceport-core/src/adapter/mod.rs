@@ -147,7 +147,8 @@ fn span(kind: ProviderKind, operation: Operation, call_id: Option<&CallId>) -> t
         "voiceport.operation",
         provider = %kind,
         operation = %operation,
-        call_id = call_id.map(CallId::as_str).unwrap_or(""),
+        // Left out when the operation is not about one call, as in `voiceport.request`.
+        call_id = call_id.map(CallId::as_str),
     )
 }
 

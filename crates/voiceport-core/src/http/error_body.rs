@@ -144,12 +144,14 @@ fn plain_text(body: &[u8]) -> Option<String> {
 
 /// A vendor's text (a message, a field name) as an error keeps it: at most 300
 /// characters (cut between characters, with an ellipsis), each control character (ESC,
-/// C1, newlines) and bidi override or isolate replaced with a space, since errors are
+/// C1, newlines) and bidi override or isolate replaced with a space, and each URL cut to
+/// its scheme and host (a pre-signed URL's query is a credential), since errors are
 /// printed and logged; for adapters too, that read an error from elsewhere (inside a 2xx
 /// answer).
 pub fn vendor_text(text: &str) -> String {
     let cut = text.char_indices().nth(MAX_MESSAGE).map(|(cut, _)| cut);
     let kept = text.get(..cut.unwrap_or(text.len())).unwrap_or_default();
+    let kept = super::decode::without_url_secrets(kept, false);
     let mut out: String = kept
         .chars()
         .map(|c| if is_unsafe_char(c) { ' ' } else { c })
@@ -163,6 +165,23 @@ pub fn vendor_text(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A vendor message quoting a URL (a proxy's page, a recording it could not fetch)
+    /// keeps its host only: the path and query of a pre-signed URL are a credential.
+    #[test]
+    fn a_vendor_message_keeps_no_url_beyond_its_host() {
+        let body = br#"{"message": "cannot fetch https://recordings.example.com/r/c1.wav?X-Amz-Signature=abc123 (403)"}"#;
+        let message = parse_error_body(body).message.unwrap();
+        assert_eq!(
+            message,
+            "cannot fetch https://recordings.example.com/… (403)"
+        );
+        let plain = parse_error_body(b"502 from http://user:pw@10.0.0.5:8080/upstream?token=t");
+        assert_eq!(
+            plain.message.as_deref(),
+            Some("502 from http://…@10.0.0.5:8080/…")
+        );
+    }
 
     #[test]
     fn rounded_envelope_details() {

@@ -317,7 +317,7 @@ impl HttpClient {
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
-                    tracing::debug!(attempt = attempts, delay_ms = millis(delay), error = %error, cause = %cause().unwrap_or_default(), "retrying");
+                    tracing::debug!(attempt = attempts, retry_delay_ms = millis(delay), error = %error, cause = %cause().unwrap_or_default(), "retrying");
                     if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
                         uncertain = Some(error);
                     }
@@ -649,7 +649,8 @@ fn status_error(
 /// One request to a vendor, described before it is sent.
 ///
 /// `Debug` shows where it goes and how, not what it carries: a second base URL by its
-/// host alone (a keyless one is a credential), headers by name, the body by its length.
+/// host alone (a keyless one is a credential), the query and headers by name (a filter's
+/// value may be a customer's number), the body by its length.
 pub struct Request {
     method: Method,
     operation: Operation,
@@ -678,6 +679,7 @@ pub struct Request {
 impl std::fmt::Debug for Request {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let header_names: Vec<&str> = self.headers.iter().map(|(name, _)| name.as_str()).collect();
+        let query_names: Vec<&str> = self.query.iter().map(|(name, _)| name.as_str()).collect();
         let body = self.body.as_ref().map(|body| match body {
             Ok(bytes) => format!("{} bytes", bytes.len()),
             Err(_) => "not encodable".to_owned(),
@@ -686,7 +688,7 @@ impl std::fmt::Debug for Request {
             .field("method", &self.method)
             .field("operation", &self.operation)
             .field("segments", &self.segments)
-            .field("query", &self.query)
+            .field("query", &query_names)
             .field("body", &body)
             .field("headers", &header_names)
             .field("retry", &self.retry)
@@ -933,7 +935,7 @@ mod tests {
     use super::*;
 
     /// A request's `Debug` (an application may log one) names its host, not a keyless
-    /// URL's token, and its headers and body by name and length, not their values.
+    /// URL's token, and its query, headers and body by name and length, not their values.
     #[test]
     fn a_request_debug_keeps_no_credential_or_content() {
         let token = "c7e2a91f4b6d4f0e8a35d2b9e1f07c64";
@@ -945,12 +947,19 @@ mod tests {
                 HeaderName::from_static("x-organization-id"),
                 HeaderValue::from_static("org-secretish"),
             )
+            .query("to_number", "+14155550187")
             .json(&serde_json::json!({"type": "end-call", "note": "private words"}));
         let shown = format!("{request:?}");
-        for hidden in [token, "org-secretish", "private words"] {
+        for hidden in [token, "org-secretish", "private words", "+14155550187"] {
             assert!(!shown.contains(hidden), "{shown}");
         }
-        for kept in ["phone.vapi.ai", "x-organization-id", "bytes", "EndCall"] {
+        for kept in [
+            "phone.vapi.ai",
+            "x-organization-id",
+            "to_number",
+            "bytes",
+            "EndCall",
+        ] {
             assert!(shown.contains(kept), "{kept}: {shown}");
         }
     }
