@@ -150,6 +150,7 @@ async fn secrets_never_reach_logs_or_debug() {
     // A verified body that does not parse is warned of by where it breaks, not by what it
     // says (a caller's number here): that is at debug level only.
     let (_, _, table, _, _) = PROVIDERS[0];
+    // The first provider's verifier, which signs for the failing receiver below too.
     let shared = Verifier::from_config(
         ProviderKind::Voicebot,
         &toml::from_str(table).unwrap(),
@@ -201,14 +202,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let failing_url = format!("http://{}/webhooks/shared", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, failing).await });
-    let (_, _, table, _, fixture) = PROVIDERS[0];
-    let verifier = Verifier::from_config(
-        ProviderKind::Voicebot,
-        &toml::from_str(table).unwrap(),
-        "shared",
-        None,
-    )
-    .unwrap();
+    let (fixture, verifier) = (PROVIDERS[0].4, &shared);
     // One signed delivery of a fixture to the failing receiver.
     let post = async |fixture: &str| {
         let body =
