@@ -58,6 +58,8 @@ pub use voiceport_core::webhook::*;
 
 #[cfg(feature = "axum")]
 mod receiver;
+#[cfg(feature = "axum")]
+mod refusals;
 /// The axum that [`Receiver`]'s router is built with: serve the router with this one's
 /// `axum::serve` (or a server of the same axum major version).
 #[cfg(feature = "axum")]

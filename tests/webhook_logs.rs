@@ -183,6 +183,29 @@ async fn secrets_never_reach_logs_or_debug() {
         "{unparsable:#?}"
     );
 
+    // A flood of forgeries is warned of ten times a minute per provider, the rest at debug
+    // level: `sales` has refused three deliveries above, and now fifteen more.
+    let stranger = Verifier::with_secret(ProviderKind::HappyRobot, SecretString::from("guess"));
+    for _ in 0..15 {
+        let body = b"{}".to_vec();
+        let forged = stranger.sign(&body, Utc::now());
+        assert_eq!(post("sales", forged, body).await, 401);
+    }
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let refusals_of_sales = |level: &str| {
+        let lines = logs.lines().filter(|line| line.contains(level));
+        let of_sales = lines.filter(|line| line.contains("provider=sales"));
+        of_sales
+            .filter(|line| line.contains("refused") || line.contains("does not parse"))
+            .count()
+    };
+    assert_eq!(refusals_of_sales("WARN"), 10, "{logs}");
+    assert_eq!(
+        refusals_of_sales("DEBUG"),
+        8 + 1,
+        "the quiet ones, and a body's error"
+    );
+
     // An application that fails: its message goes to the log, not to the vendor. A tool
     // call is answered first, and its handler fails after.
     let failing = Receiver::builder(&registry)

@@ -21,6 +21,7 @@ use voiceport_core::webhook::{
 };
 use voiceport_core::{CallEvent, CallId, Codec, ProviderKind, Result};
 
+use super::refusals::{Refusals, refusal};
 use crate::Registry;
 
 /// One verified, normalized event, and which provider it came through: a first-time event,
@@ -608,7 +609,9 @@ impl ReceiverBuilder<'_> {
                 }
             }
         }
+        let refusals = Refusals::new(endpoints.keys().map(String::as_str));
         let shared = Arc::new(Shared {
+            refusals,
             endpoints,
             handler,
             channel_closed,
@@ -639,6 +642,9 @@ struct Endpoint {
 
 struct Shared {
     endpoints: BTreeMap<String, Endpoint>,
+    /// How many deliveries each provider refused lately: past a few a minute, refusals are
+    /// logged at debug level.
+    refusals: Refusals,
     handler: Handler,
     /// In channel mode, whether the application dropped its receiving end: a request
     /// dropped unanswered then was never taken, and the vendor hears so (503).
@@ -661,8 +667,8 @@ impl Shared {
 
 /// The answer to a verified delivery the budget of bodies being handled cannot take: 503
 /// with `Retry-After`, nothing handed over.
-fn over_handled_budget(provider: &str, event: &CallEvent) -> Response {
-    tracing::warn!(provider = %provider, vendor_event = %event.vendor_event, "webhook deliveries being handled are at their budget: delivery refused for now");
+fn over_handled_budget(shared: &Shared, provider: &str, event: &CallEvent) -> Response {
+    refusal!(shared.refusals, provider, provider = %provider, vendor_event = %event.vendor_event, "webhook deliveries being handled are at their budget: delivery refused for now");
     busy("too many deliveries are being handled: send it again later")
 }
 
@@ -684,7 +690,7 @@ async fn receive(
     let Some(endpoint) = shared.endpoints.get(&provider) else {
         // Most often a webhook URL set at the vendor with another provider's name. Refused
         // before its body is read; the name is logged escaped (it comes from the URL).
-        tracing::warn!(provider = ?provider, "delivery for a provider this receiver does not serve");
+        refusal!(shared.refusals, &provider, provider = ?provider, "delivery for a provider this receiver does not serve");
         return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
     };
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
@@ -703,7 +709,7 @@ async fn receive(
     let entered = span.enter();
     let event = match verify_and_decode(endpoint, &head, &body, held) {
         Ok(event) => event,
-        Err(unaccepted) => return unaccepted.answer(&endpoint.name),
+        Err(unaccepted) => return unaccepted.answer(&shared, &endpoint.name),
     };
     if event.expects_reply {
         drop(entered);
@@ -727,10 +733,10 @@ async fn read_checked<'a>(
     let (provider, headers) = (&*endpoint.name, &parts.headers);
     let head = match endpoint.verifier.check_head(parts.uri.query(), headers) {
         Ok(head) => head,
-        Err(refused) => return Err(span.in_scope(|| refuse(provider, &refused))),
+        Err(refused) => return Err(span.in_scope(|| refuse(shared, provider, &refused))),
     };
     // What the headers say of the body is checked before it is read, too.
-    if let Some(refused) = span.in_scope(|| refuse_body(provider, headers, shared.body_limit)) {
+    if let Some(refused) = span.in_scope(|| refuse_body(shared, provider, headers)) {
         return Err(refused);
     }
     // A signature can only be checked against the body, and anyone can send one well
@@ -745,9 +751,9 @@ async fn read_checked<'a>(
     let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
     match read.await {
         Ok(Ok((body, held))) => Ok((head, body, held)),
-        Ok(Err(unread)) => Err(span.in_scope(|| unread.answer(provider))),
+        Ok(Err(unread)) => Err(span.in_scope(|| unread.answer(shared, provider))),
         Err(_) => {
-            tracing::warn!(provider = %provider, "webhook body still arriving at the body timeout: refused");
+            refusal!(shared.refusals, provider, provider = %provider, "webhook body still arriving at the body timeout: refused");
             let message = "the body took too long to arrive";
             Err((StatusCode::REQUEST_TIMEOUT, message).into_response())
         }
@@ -782,9 +788,9 @@ enum Unaccepted {
 }
 
 impl Unaccepted {
-    fn answer(self, provider: &str) -> Response {
+    fn answer(self, shared: &Shared, provider: &str) -> Response {
         match self {
-            Unaccepted::Refused(refused) => refuse(provider, &refused),
+            Unaccepted::Refused(refused) => refuse(shared, provider, &refused),
             Unaccepted::Unparsable(error) => {
                 // Where, not what: the error quotes the body (a transcript, a caller's
                 // number), which a log kept at `warn` should not hold.
@@ -792,7 +798,7 @@ impl Unaccepted {
                     voiceport_core::Error::Decode { path, .. } => path.as_str(),
                     _ => "",
                 };
-                tracing::warn!(provider = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
+                refusal!(shared.refusals, provider, provider = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
                 tracing::debug!(provider = %provider, %error, "webhook body does not parse");
                 (StatusCode::BAD_REQUEST, error.to_string()).into_response()
             }
@@ -840,7 +846,7 @@ async fn admit_and_dispatch(
     // Its body is held until its handler ends, within the receiver's budget (over it, the
     // key is forgotten with `admitted`).
     let Some(held) = shared.hold(body) else {
-        return over_handled_budget(&endpoint.name, &event);
+        return over_handled_budget(shared, &endpoint.name, &event);
     };
     tracing::debug!(vendor_event = %event.vendor_event, call_id = event.call_id().map(CallId::as_str), "webhook event");
     let delivery = Delivery {
@@ -874,15 +880,15 @@ fn vendor_event_of(codec: &dyn Codec, body: &Bytes) -> String {
 /// listener logs warnings only, without the span that names it too). The reason is for
 /// the log only: a caller not yet known to be the vendor learns nothing of the headers
 /// expected or of this clock.
-fn refuse(provider: &str, refused: &VerifyError) -> Response {
-    tracing::warn!(provider = %provider, %refused, "webhook delivery refused");
+fn refuse(shared: &Shared, provider: &str, refused: &VerifyError) -> Response {
+    refusal!(shared.refusals, provider, provider = %provider, %refused, "webhook delivery refused");
     (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
 }
 
 /// The answer to a delivery whose headers say its body cannot be taken, before it is read:
 /// 415 for a body encoded (compressed) other than as sent, which would be checked and
 /// parsed as its encoded bytes; 413 for a `Content-Length` over the cap.
-fn refuse_body(provider: &str, headers: &HeaderMap, limit: usize) -> Option<Response> {
+fn refuse_body(shared: &Shared, provider: &str, headers: &HeaderMap) -> Option<Response> {
     let identity = (headers.get_all(header::CONTENT_ENCODING).iter()).all(|value| {
         let codings = value.to_str().map(|text| text.split(',').map(str::trim));
         codings.is_ok_and(|mut codings| {
@@ -890,7 +896,7 @@ fn refuse_body(provider: &str, headers: &HeaderMap, limit: usize) -> Option<Resp
         })
     });
     if !identity {
-        tracing::warn!(provider = %provider, "webhook body with a Content-Encoding: refused");
+        refusal!(shared.refusals, provider, provider = %provider, "webhook body with a Content-Encoding: refused");
         let message = "a Content-Encoding other than identity is not accepted";
         return Some(
             (
@@ -902,9 +908,9 @@ fn refuse_body(provider: &str, headers: &HeaderMap, limit: usize) -> Option<Resp
         );
     }
     match declared_length(headers) {
-        Some(length) if length > limit as u64 => {
-            tracing::warn!(provider = %provider, length, "webhook body announced over the size limit: refused");
-            Some(Unread::TooLarge.answer(provider))
+        Some(length) if length > shared.body_limit as u64 => {
+            refusal!(shared.refusals, provider, provider = %provider, length, "webhook body announced over the size limit: refused");
+            Some(Unread::TooLarge.answer(shared, provider))
         }
         _ => None,
     }
@@ -928,14 +934,14 @@ enum Unread {
 }
 
 impl Unread {
-    fn answer(self, provider: &str) -> Response {
+    fn answer(self, shared: &Shared, provider: &str) -> Response {
         match self {
             Unread::TooLarge => {
                 let message = "the body is over the size limit";
                 (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
             }
             Unread::OverBudget => {
-                tracing::warn!(provider = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
+                refusal!(shared.refusals, provider, provider = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
                 busy("too many deliveries are being received: send it again later")
             }
             Unread::Broken => {
@@ -1082,7 +1088,7 @@ async fn answer_request(
     // Its body is held until it is answered (and while its handler goes on after a
     // reply), within the receiver's budget.
     let Some(held) = shared.hold(&body) else {
-        return over_handled_budget(&endpoint.name, &event);
+        return over_handled_budget(shared, &endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
     tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = event.call_id().map(CallId::as_str), "webhook request");

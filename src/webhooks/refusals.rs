@@ -1,0 +1,135 @@
+//! How often the receiver warns of the deliveries it refuses: an endpoint open to the
+//! internet is posted junk (scanners, a forger trying secrets) as fast as a client can
+//! send, and one `warn` line each would bury the lines that matter and fill the disk.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How many refusals of one provider are warned of in a window; the rest are logged at
+/// debug level, and counted in the next warning.
+pub(super) const WARNED_PER_WINDOW: u32 = 10;
+
+/// The window.
+pub(super) const WINDOW: Duration = Duration::from_secs(60);
+
+/// The refusals of each provider the receiver serves, and of the names it does not (one
+/// count for all of them: they come from the URL, and a count each would let a sender grow
+/// the map without end).
+#[derive(Debug)]
+pub(super) struct Refusals {
+    by_provider: HashMap<String, Mutex<Window>>,
+    unknown: Mutex<Window>,
+}
+
+#[derive(Debug)]
+struct Window {
+    started: Instant,
+    warned: u32,
+    /// Refusals logged at debug level since the last warning.
+    quieted: u64,
+}
+
+/// What to do with one refusal's log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Say {
+    /// Warn, saying how many refusals were quieted since the last warning.
+    Warn { quieted: u64 },
+    /// Log at debug level: the window's warnings are spent.
+    Quiet,
+}
+
+impl Refusals {
+    /// The counts of `providers`, the names the receiver serves.
+    pub(super) fn new<'a>(providers: impl IntoIterator<Item = &'a str>) -> Self {
+        let now = Instant::now();
+        Refusals {
+            by_provider: providers
+                .into_iter()
+                .map(|name| (name.to_owned(), Mutex::new(Window::starting(now))))
+                .collect(),
+            unknown: Mutex::new(Window::starting(now)),
+        }
+    }
+
+    /// Counts a refusal of a delivery for `provider` at `now`.
+    pub(super) fn note(&self, provider: &str, now: Instant) -> Say {
+        let window = self.by_provider.get(provider).unwrap_or(&self.unknown);
+        // A poisoned count only ever held numbers: it is read as it stands.
+        let mut window = window
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if now.saturating_duration_since(window.started) >= WINDOW {
+            window.started = now;
+            window.warned = 0;
+        }
+        if window.warned < WARNED_PER_WINDOW {
+            window.warned += 1;
+            Say::Warn {
+                quieted: std::mem::take(&mut window.quieted),
+            }
+        } else {
+            window.quieted += 1;
+            Say::Quiet
+        }
+    }
+}
+
+impl Window {
+    fn starting(now: Instant) -> Self {
+        Window {
+            started: now,
+            warned: 0,
+            quieted: 0,
+        }
+    }
+}
+
+/// Logs one refusal of a delivery for `$provider`, counted in `$refusals`: at `warn`
+/// (with `quieted`, the refusals logged at debug level since the last warning) while the
+/// window's warnings last, else at `debug`. The rest is the event's fields and message,
+/// as `tracing::warn!` takes them.
+macro_rules! refusal {
+    ($refusals:expr, $provider:expr, $($event:tt)+) => {
+        match $refusals.note($provider, std::time::Instant::now()) {
+            $crate::webhooks::refusals::Say::Warn { quieted: 0 } => tracing::warn!($($event)+),
+            $crate::webhooks::refusals::Say::Warn { quieted } => {
+                tracing::warn!(quieted, $($event)+)
+            }
+            $crate::webhooks::refusals::Say::Quiet => tracing::debug!($($event)+),
+        }
+    };
+}
+pub(super) use refusal;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Ten warnings a window per provider, the rest quiet and counted in the first
+    /// warning of the next window; names the receiver does not serve share one count.
+    #[test]
+    fn a_window_warns_ten_times_then_counts() {
+        let refusals = Refusals::new(["sales", "support"]);
+        let start = Instant::now();
+        let says = |name: &str, at: Instant| refusals.note(name, at);
+        for _ in 0..WARNED_PER_WINDOW {
+            assert_eq!(says("sales", start), Say::Warn { quieted: 0 });
+        }
+        for _ in 0..25 {
+            assert_eq!(says("sales", start), Say::Quiet);
+        }
+        // Another provider has its own window.
+        assert_eq!(says("support", start), Say::Warn { quieted: 0 });
+        let later = start + WINDOW;
+        assert_eq!(says("sales", later), Say::Warn { quieted: 25 });
+        assert_eq!(says("sales", later), Say::Warn { quieted: 0 });
+        for n in 0..WARNED_PER_WINDOW + 3 {
+            let expected = match n < WARNED_PER_WINDOW {
+                true => Say::Warn { quieted: 0 },
+                false => Say::Quiet,
+            };
+            assert_eq!(says(&format!("scan-{n}"), start), expected, "{n}");
+        }
+    }
+}
