@@ -20,8 +20,10 @@
 //!
 //! ```toml
 //! [dependencies]
-//! voiceport = { version = "0.1", features = ["insta"] }
+//! voiceport = "0.1"
 //! [dev-dependencies]
+//! # The feature for tests only: insta stays out of the application's own build.
+//! voiceport = { version = "0.1", features = ["insta"] }
 //! insta = { version = "1", features = ["json", "redactions"] }
 //! ```
 

@@ -1,7 +1,8 @@
 //! Ready-made [insta](https://insta.rs) settings for snapshot tests of normalized calls.
 //!
 //! Pre-signed recording URLs change on every fetch (signature, expiry); these settings keep
-//! their stable part and replace the query string, so snapshots stay deterministic.
+//! their stable part and replace the query string, so snapshots stay deterministic. Ids
+//! and times of calls placed during a test change too: redact those yourself.
 //!
 //! ```
 //! # use voiceport_core as voiceport;
@@ -23,18 +24,44 @@
 
 use insta::internals::Content;
 
-/// Selectors of the volatile values in a `Call`, a `[Call]`, or a `CallEvent` holding one.
-const SIGNED_URL_FIELDS: [&str; 3] = ["mono_url", "stereo_url", "recording"];
+/// The keys whose string values are pre-signed URLs (their query a credential that changes
+/// on every fetch): the normalized recording's, and each vendor's own where an event keeps
+/// its payload whole (`EventKind::Other`): HappyRobot's `recording`; Vapi's recording URLs
+/// and `artifact.recording`'s; Retell's recording and log URLs; Rounded's `recording_url`.
+const SIGNED_URL_KEYS: [&str; 17] = [
+    "mono_url",
+    "stereo_url",
+    "recording",
+    "recordingUrl",
+    "stereoRecordingUrl",
+    "presignedMonoUrl",
+    "presignedStereoUrl",
+    "combinedUrl",
+    "assistantUrl",
+    "customerUrl",
+    "stereoUrl",
+    "videoUrl",
+    "recording_url",
+    "recording_multi_channel_url",
+    "scrubbed_recording_url",
+    "scrubbed_recording_multi_channel_url",
+    "public_log_url",
+];
 
-/// insta settings that redact volatile values of normalized calls: pre-signed URL query
-/// strings (anywhere in the value) and recording expiry times (when present).
+/// insta settings that redact the volatile values of normalized calls and events: the
+/// query string of a pre-signed URL under any of the keys that carry one (the normalized
+/// recording's `mono_url` and `stereo_url`, and the vendors' own keys in a payload kept
+/// whole), and the recording's `expires_at` (when present; an `expires_at` elsewhere, in
+/// your metadata say, is left as it is). Maps are sorted. Bind them inside `insta::glob!`'s
+/// closure, not around it, so that each snapshot keeps its fixture's name.
 pub fn insta_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
-    for field in SIGNED_URL_FIELDS {
-        settings.add_dynamic_redaction(&format!(".**.{field}"), redact_query);
-        settings.add_dynamic_redaction(&format!(".{field}"), redact_query);
+    for key in SIGNED_URL_KEYS {
+        settings.add_dynamic_redaction(&format!(".**.{key}"), redact_query);
+        settings.add_dynamic_redaction(&format!(".{key}"), redact_query);
     }
-    settings.add_dynamic_redaction(".**.expires_at", redact_present("[expiry]"));
+    settings.add_dynamic_redaction(".**.recording.expires_at", redact_present("[expiry]"));
+    settings.add_dynamic_redaction(".recording.expires_at", redact_present("[expiry]"));
     settings.set_sort_maps(true);
     settings
 }
@@ -60,5 +87,50 @@ fn redact_query(value: Content, _path: insta::internals::ContentPath<'_>) -> Con
     match value.as_str() {
         Some(url) => Content::from(strip_signature(url)),
         None => value,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A payload kept whole (a vendor event voiceport does not model) has its vendors'
+    /// signed URLs redacted by key; an `expires_at` outside a recording is kept.
+    #[test]
+    fn vendor_keys_of_signed_urls_are_redacted_and_other_expiries_kept() {
+        let signed = "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?Expires=1&Signature=s";
+        let payload = json!({
+            "call": {"recording_url": signed, "public_log_url": signed,
+                     "metadata": {"expires_at": "2026-12-31T00:00:00Z"}},
+            "artifact": {"recording": {"mono": {"combinedUrl": signed}}},
+            "recording": {"mono_url": signed, "expires_at": "2026-12-05T10:00:00Z"},
+            "transcript": "see https://example.com/page?q=1",
+        });
+        insta_settings().bind(|| {
+            insta::assert_json_snapshot!(payload, @r#"
+            {
+              "artifact": {
+                "recording": {
+                  "mono": {
+                    "combinedUrl": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
+                  }
+                }
+              },
+              "call": {
+                "metadata": {
+                  "expires_at": "2026-12-31T00:00:00Z"
+                },
+                "public_log_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]",
+                "recording_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
+              },
+              "recording": {
+                "expires_at": "[expiry]",
+                "mono_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
+              },
+              "transcript": "see https://example.com/page?q=1"
+            }
+            "#);
+        });
     }
 }

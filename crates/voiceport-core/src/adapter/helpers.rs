@@ -417,6 +417,25 @@ pub fn finite(value: Option<f64>) -> Option<f64> {
     value.filter(|v| v.is_finite())
 }
 
+/// `value` rounded to `1 / scale`: a sum or a unit change without its float noise
+/// (`0.1 + 0.2` is `0.30000000000000004`, which a snapshot would keep). A value too large
+/// to scale stays as it is rather than becoming infinite.
+///
+/// ```
+/// use voiceport_core::adapter::round_to;
+/// assert_eq!(round_to(0.1 + 0.2, 1e9), 0.3);
+/// assert_eq!(round_to(1234.5678 / 1000.0, 1e6), 1.234568);
+/// assert_eq!(round_to(f64::MAX, 1e9), f64::MAX);
+/// ```
+pub fn round_to(value: f64, scale: f64) -> f64 {
+    let scaled = (value * scale).round();
+    if scaled.is_finite() {
+        scaled / scale
+    } else {
+        value
+    }
+}
+
 /// A duration or an amount of money found at `field` of `call`: `None`, with a warning on
 /// the call, when it is present but impossible (negative, or not a finite number), so that
 /// it never passes silently nor makes the call fail to decode. An absent value gives

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
     check_call, field_path, finite, non_empty, parse_time, read_amount, read_destination,
-    read_direction, read_id, recent_epoch_millis, recording_at, shorten, value_text,
+    read_direction, read_id, recent_epoch_millis, recording_at, round_to, shorten, value_text,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -106,7 +106,7 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     // and pages on it. A call that never connected has neither.
     call.created_at = call.started_at;
     call.duration_secs = read_amount(&mut call, "duration_ms", wire.duration_ms)
-        .map(|ms| round(ms / 1000.0, 1e6))
+        .map(|ms| round_to(ms / 1000.0, 1e6))
         .or_else(|| {
             let (start, end) = (call.started_at?, call.ended_at?);
             (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0)
@@ -140,17 +140,6 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
 /// The text when it is present and not empty, owned.
 fn text(value: Option<String>) -> Option<String> {
     value.filter(|t| !t.is_empty())
-}
-
-/// `value` rounded to `1 / scale` (drops float noise such as 0.30000000000000004). A
-/// number too large to scale stays as it is rather than becoming infinite.
-fn round(value: f64, scale: f64) -> f64 {
-    let scaled = (value * scale).round();
-    if scaled.is_finite() {
-        scaled / scale
-    } else {
-        value
-    }
 }
 
 /// An epoch-milliseconds time at `field` of `call`. A number (or a string of digits) is
@@ -260,7 +249,7 @@ fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> 
 /// `<product> (transfer leg)`, so that it stays apart from the same product's cost on the
 /// agent's leg. A negative or non-finite amount is left out with a warning on `call`.
 fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
-    let dollars = |cents: f64| round(cents / 100.0, 1e9);
+    let dollars = |cents: f64| round_to(cents / 100.0, 1e9);
     let items = cost.product_costs.unwrap_or_default().into_iter();
     let mut breakdown = Vec::new();
     for (i, item) in items.enumerate() {

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
     AnyJson, Text, check_call, finite, non_blank, parse_time, read_amount, read_destination,
-    read_id, read_time, recent_epoch_millis, recording_at, try_decode_call_with,
+    read_id, read_time, recent_epoch_millis, recording_at, round_to, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -539,7 +539,10 @@ fn add<'t>(
     amount: f64,
 ) -> bool {
     match item_of.get(component).and_then(|&at| items.get_mut(at)) {
-        Some(item) if (item.amount + amount).is_finite() => item.amount += amount,
+        // Rounded as Retell's dollars are: a sum keeps no float noise.
+        Some(item) if (item.amount + amount).is_finite() => {
+            item.amount = round_to(item.amount + amount, 1e9);
+        }
         Some(_) => return false,
         None => {
             item_of.insert(component, items.len());
@@ -1381,6 +1384,11 @@ mod tests {
         assert_eq!(items.breakdown.len(), 2);
         assert_eq!(items.breakdown[0].component, "vapi");
         assert_eq!(items.breakdown[0].amount, 0.625);
+        // Two items of one component add up without float noise (0.30000000000000004).
+        let summed = map_call(wire_call(json!({
+            "id": "c", "costs": [{"type": "model", "cost": 0.1}, {"type": "model", "cost": 0.2}]
+        })));
+        assert_eq!(summed.cost.unwrap().breakdown[0].amount, 0.3);
 
         let total_only = map_call(wire_call(json!({
             "id": "c", "costBreakdown": {"total": 2.5}
