@@ -122,9 +122,8 @@ pub use registry::{
     RoutedDial, Selection,
 };
 
-/// insta redactions for snapshot tests of normalized calls (`insta` feature).
-#[cfg(feature = "insta")]
-#[cfg_attr(docsrs, doc(cfg(feature = "insta")))]
+/// Redactions for snapshot tests of normalized calls: insta settings (`insta` feature), and
+/// the same on JSON.
 pub use voiceport_core::snapshot;
 
 /// The HappyRobot adapter: its client, options, codec and vendor-extension types.

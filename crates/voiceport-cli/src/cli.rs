@@ -462,6 +462,10 @@ pub(crate) struct NormalizeArgs {
     pub(crate) what: What,
     /// The file, or `-` for standard input.
     pub(crate) file: PathBuf,
+    /// Redact what changes from one fetch to the next (a signed URL's query, a recording's
+    /// expiry), as the library's snapshot settings do: for golden files.
+    #[arg(long)]
+    pub(crate) redact: bool,
 }
 
 #[derive(Debug, Args)]

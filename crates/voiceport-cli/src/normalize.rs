@@ -13,6 +13,7 @@ use crate::cli::{NormalizeArgs, What};
 use crate::{Failure, Outcome, output};
 
 /// `verbose`: also print, on standard error, every value normalization had to leave out.
+/// `args.redact`: the snapshot redactions first ([`voiceport::snapshot::redact`]).
 ///
 /// A file that is not the vendor JSON it should be is the input's fault: a usage error
 /// (exit 2) naming the file, not a vendor's (exit 3). A UTF-8 byte-order mark, which some
@@ -33,7 +34,7 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
         What::Ack => PayloadKind::Ack,
     };
     if what == PayloadKind::Page {
-        return print_page(codec, &input, &args.file, verbose);
+        return print_page(codec, &input, &args.file, verbose, args.redact);
     }
     // The calls' vendor payloads share the input rather than copying it, call by call.
     let decoded = match codec.decode_shared(what, &input) {
@@ -43,7 +44,7 @@ pub(crate) fn run(args: &NormalizeArgs, verbose: bool) -> Outcome {
     if verbose {
         warn_about(&decoded);
     }
-    let printed = print(&decoded, what);
+    let printed = print(&decoded, what, args.redact);
     // The process ends after this: freeing a page of calls value by value costs about a
     // tenth of the run, and the system takes the memory back at once.
     std::mem::forget(decoded);
@@ -97,11 +98,18 @@ fn failure(error: Error, codec: &dyn Codec, what: PayloadKind, file: &Path) -> F
 /// A page, printed call by call as each is decoded (one normalized call in memory at a
 /// time, not the page's), as one JSON array. A call that does not decode ends the output
 /// there, unfinished, and the error says which.
-fn print_page(codec: &dyn Codec, input: &Bytes, file: &Path, verbose: bool) -> Outcome {
+fn print_page(
+    codec: &dyn Codec,
+    input: &Bytes,
+    file: &Path,
+    verbose: bool,
+    redact: bool,
+) -> Outcome {
     let calls = StreamedCalls {
         codec,
         input,
         verbose,
+        redact,
         failed: RefCell::new(None),
     };
     let printed = output::json(&calls);
@@ -117,6 +125,7 @@ struct StreamedCalls<'a> {
     codec: &'a dyn Codec,
     input: &'a Bytes,
     verbose: bool,
+    redact: bool,
     failed: RefCell<Option<Error>>,
 }
 
@@ -134,7 +143,10 @@ impl Serialize for StreamedCalls<'_> {
                     }
                     // Written, then freed while still in the cache: the memory is reused
                     // by the next call.
-                    written = seq.serialize_element(&call);
+                    written = match self.redact {
+                        true => redacted(&call).and_then(|call| seq.serialize_element(&call)),
+                        false => seq.serialize_element(&call),
+                    };
                     match written {
                         Ok(()) => ControlFlow::Continue(()),
                         Err(_) => ControlFlow::Break(()),
@@ -151,20 +163,41 @@ impl Serialize for StreamedCalls<'_> {
     }
 }
 
-fn print(decoded: &Decoded, what: PayloadKind) -> Outcome {
+fn print(decoded: &Decoded, what: PayloadKind, redact: bool) -> Outcome {
     match decoded {
-        Decoded::Call(call) => output::json(call),
-        Decoded::Transcript(transcript) => output::json(transcript),
-        Decoded::Event(event) => output::json(event),
-        Decoded::Dial(outcome) => output::json(&serde_json::json!({
-            "call_id": outcome.call_id,
-            "call": outcome.call,
-        })),
+        Decoded::Call(call) => emit(call, redact),
+        Decoded::Transcript(transcript) => emit(transcript, redact),
+        Decoded::Event(event) => emit(event, redact),
+        Decoded::Dial(outcome) => emit(
+            &serde_json::json!({
+                "call_id": outcome.call_id,
+                "call": outcome.call,
+            }),
+            redact,
+        ),
         Decoded::Ack => output::json(&serde_json::json!({ "ok": true })),
         _ => Err(Failure::Usage(format!(
             "this voiceport cannot print a `{what}` payload"
         ))),
     }
+}
+
+/// Prints `value`, redacted (its keys then sorted, as a snapshot's are) when asked.
+fn emit<T: Serialize>(value: &T, redact: bool) -> Outcome {
+    match redact {
+        true => output::json(
+            &redacted::<_, serde_json::Error>(value)
+                .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?,
+        ),
+        false => output::json(value),
+    }
+}
+
+/// `value` as JSON with the snapshot redactions ([`voiceport::snapshot::redact`]).
+fn redacted<T: Serialize, E: serde::ser::Error>(value: &T) -> Result<serde_json::Value, E> {
+    let mut value = serde_json::to_value(value).map_err(E::custom)?;
+    voiceport::snapshot::redact(&mut value);
+    Ok(value)
 }
 
 /// What `--what` calls a payload kind.

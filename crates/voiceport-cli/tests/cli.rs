@@ -906,6 +906,7 @@ async fn normalize_warnings_keep_vendor_text_on_their_line() {
 async fn normalize_every_fixture() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures");
     let mut seen = 0;
+    let mut changed = Vec::new();
     for vendor in ["happyrobot", "voicebot", "rounded", "vapi", "retell"] {
         let mut files: Vec<PathBuf> = std::fs::read_dir(format!("{root}/{vendor}"))
             .unwrap()
@@ -935,10 +936,48 @@ async fn normalize_every_fixture() {
             }
             let value = json(&out);
             assert!(value.is_object() || value.is_array(), "{vendor}/{name}");
+            // `--redact` gives what the library's snapshot redactions make of the same.
+            let args = [
+                "normalize",
+                "--redact",
+                "--vendor",
+                vendor,
+                file.to_str().unwrap(),
+            ];
+            let redacted = json(&run(None, &args).await);
+            let mut expected = value.clone();
+            voiceport::snapshot::redact(&mut expected);
+            assert_eq!(redacted, expected, "{vendor}/{name}");
+            if redacted != value {
+                changed.push(format!("{vendor}/{name}"));
+            }
             seen += 1;
         }
     }
     assert!(seen >= 40, "only {seen} fixtures normalized");
+    // The fixtures with a signed recording URL lose its query, and its expiry.
+    assert!(
+        changed.contains(&"rounded/get_call.json".to_owned()),
+        "{changed:?}"
+    );
+    assert!(
+        changed.contains(&"retell/call_signed_urls_scrubbed.json".to_owned()),
+        "{changed:?}"
+    );
+    let args = [
+        "normalize",
+        "--redact",
+        "--vendor",
+        "rounded",
+        &format!("{root}/rounded/get_call.json"),
+    ];
+    let call = json(&run(None, &args).await);
+    let mono = call["recording"]["mono_url"].as_str().unwrap_or_default();
+    assert!(
+        mono.starts_with("https://") && mono.ends_with("?[signed]"),
+        "{call}"
+    );
+    assert_eq!(call["recording"]["expires_at"], "[expiry]", "{call}");
 }
 
 /// Every vendor the sandbox emulates, by its kind's name.

@@ -42,7 +42,7 @@
 //!   [`webhook::WebhookConfig`]);
 //! - stopping dials on a signal: [`Interrupt`];
 //! - behind features, all off by default: `conformance` (the suite every provider must
-//!   pass), `insta` (`snapshot`'s redactions), `testing` (what adapters' tests share);
+//!   pass), `insta` (`snapshot::insta_settings`), `testing` (what adapters' tests share);
 //! - for adapter authors: [`adapter`] (the [`adapter::Adapter`] trait behind the capability
 //!   guard, and mapping helpers) and [`http`] (auth, retries, timeouts, body cap, decoding).
 //!   These two, like `testing`, serve voiceport's own adapter crates, released with core
@@ -71,7 +71,6 @@ mod paging;
 mod provider;
 mod request;
 mod route;
-#[cfg(feature = "insta")]
 pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;

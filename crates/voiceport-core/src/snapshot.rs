@@ -1,28 +1,14 @@
-//! Ready-made [insta](https://insta.rs) settings for snapshot tests of normalized calls.
+//! Snapshot tests of normalized calls: ready-made [insta](https://insta.rs) settings
+//! (feature `insta`), and the same redactions on JSON ([`redact`]) for golden files written
+//! without insta (`voiceport normalize --redact`).
 //!
-//! Pre-signed recording URLs change on every fetch (signature, expiry); these settings keep
-//! their stable part and replace the query string, so snapshots stay deterministic. Ids
-//! and times of calls placed during a test change too: redact those yourself.
-//!
-//! ```
-//! # use voiceport_core as voiceport;
-//! # use voiceport::{Call, CallId, ProviderKind, Recording};
-//! let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
-//! let mut recording = Recording::default();
-//! recording.mono_url = Some("https://bucket.s3.amazonaws.com/rec.wav?X-Amz-Signature=abc".into());
-//! call.recording = Some(recording);
-//! voiceport::snapshot::insta_settings().bind(|| {
-//!     insta::assert_json_snapshot!(call.recording, @r#"
-//!     {
-//!       "mono_url": "https://bucket.s3.amazonaws.com/rec.wav?[signed]",
-//!       "stereo_url": null,
-//!       "expires_at": null
-//!     }
-//!     "#);
-//! });
-//! ```
+//! Pre-signed recording URLs change on every fetch (signature, expiry); these redactions
+//! keep their stable part and replace the query string, so snapshots stay deterministic.
+//! Ids and times of calls placed during a test change too: redact those yourself.
 
+#[cfg(feature = "insta")]
 use insta::internals::Content;
+use serde_json::Value;
 
 /// The keys whose string values are pre-signed URLs (their query a credential that changes
 /// on every fetch): the normalized recording's, and each vendor's own where an event keeps
@@ -54,6 +40,26 @@ const SIGNED_URL_KEYS: [&str; 17] = [
 /// whole), and the recording's `expires_at` (when present; an `expires_at` elsewhere, in
 /// your metadata say, is left as it is). Maps are sorted. Bind them inside `insta::glob!`'s
 /// closure, not around it, so that each snapshot keeps its fixture's name.
+///
+/// ```
+/// # use voiceport_core as voiceport;
+/// # use voiceport::{Call, CallId, ProviderKind, Recording};
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+/// let mut recording = Recording::default();
+/// recording.mono_url = Some("https://bucket.s3.amazonaws.com/rec.wav?X-Amz-Signature=abc".into());
+/// call.recording = Some(recording);
+/// voiceport::snapshot::insta_settings().bind(|| {
+///     insta::assert_json_snapshot!(call.recording, @r#"
+///     {
+///       "mono_url": "https://bucket.s3.amazonaws.com/rec.wav?[signed]",
+///       "stereo_url": null,
+///       "expires_at": null
+///     }
+///     "#);
+/// });
+/// ```
+#[cfg(feature = "insta")]
+#[cfg_attr(docsrs, doc(cfg(feature = "insta")))]
 pub fn insta_settings() -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     for key in SIGNED_URL_KEYS {
@@ -66,6 +72,49 @@ pub fn insta_settings() -> insta::Settings {
     settings
 }
 
+/// The redactions of `insta_settings` (feature `insta`) on JSON (a normalized call or
+/// event as `serde_json::to_value` gives it), for a golden file written without insta:
+/// each signed URL under the keys that carry one (the recording's, and each vendor's own in
+/// a payload kept whole) loses its query ([`strip_signature`]), and a recording's
+/// `expires_at` becomes `"[expiry]"`.
+///
+/// ```
+/// use serde_json::json;
+/// use voiceport_core::snapshot::redact;
+///
+/// let mut call = json!({"recording": {
+///     "mono_url": "https://b.s3.amazonaws.com/rec.wav?X-Amz-Signature=abc",
+///     "expires_at": "2026-12-05T10:00:00Z",
+/// }});
+/// redact(&mut call);
+/// assert_eq!(call, json!({"recording": {
+///     "mono_url": "https://b.s3.amazonaws.com/rec.wav?[signed]",
+///     "expires_at": "[expiry]",
+/// }}));
+/// ```
+pub fn redact(value: &mut Value) {
+    match value {
+        Value::Object(fields) => {
+            for (key, field) in fields.iter_mut() {
+                match field {
+                    Value::String(url) if SIGNED_URL_KEYS.contains(&key.as_str()) => {
+                        *url = strip_signature(url);
+                    }
+                    Value::Object(recording) if key == "recording" => {
+                        if let Some(expiry @ Value::String(_)) = recording.get_mut("expires_at") {
+                            *expiry = Value::from("[expiry]");
+                        }
+                        redact(field);
+                    }
+                    _ => redact(field),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(redact),
+        _ => {}
+    }
+}
+
 /// Replaces the query string of a URL with `[signed]`, keeping the rest.
 pub fn strip_signature(url: &str) -> String {
     match url.split_once('?') {
@@ -74,6 +123,7 @@ pub fn strip_signature(url: &str) -> String {
     }
 }
 
+#[cfg(feature = "insta")]
 fn redact_present(
     replacement: &'static str,
 ) -> impl Fn(Content, insta::internals::ContentPath<'_>) -> Content + Send + Sync + 'static {
@@ -83,6 +133,7 @@ fn redact_present(
     }
 }
 
+#[cfg(feature = "insta")]
 fn redact_query(value: Content, _path: insta::internals::ContentPath<'_>) -> Content {
     match value.as_str() {
         Some(url) => Content::from(strip_signature(url)),
@@ -96,7 +147,9 @@ mod tests {
     use serde_json::json;
 
     /// A payload kept whole (a vendor event voiceport does not model) has its vendors'
-    /// signed URLs redacted by key; an `expires_at` outside a recording is kept.
+    /// signed URLs redacted by key; an `expires_at` outside a recording is kept. The insta
+    /// settings and `redact` agree.
+    #[cfg(feature = "insta")]
     #[test]
     fn vendor_keys_of_signed_urls_are_redacted_and_other_expiries_kept() {
         let signed = "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?Expires=1&Signature=s";
@@ -107,6 +160,31 @@ mod tests {
             "recording": {"mono_url": signed, "expires_at": "2026-12-05T10:00:00Z"},
             "transcript": "see https://example.com/page?q=1",
         });
+        let mut redacted = payload.clone();
+        redact(&mut redacted);
+        insta::assert_json_snapshot!(redacted, @r#"
+            {
+              "artifact": {
+                "recording": {
+                  "mono": {
+                    "combinedUrl": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
+                  }
+                }
+              },
+              "call": {
+                "metadata": {
+                  "expires_at": "2026-12-31T00:00:00Z"
+                },
+                "public_log_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]",
+                "recording_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
+              },
+              "recording": {
+                "expires_at": "[expiry]",
+                "mono_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
+              },
+              "transcript": "see https://example.com/page?q=1"
+            }
+            "#);
         insta_settings().bind(|| {
             insta::assert_json_snapshot!(payload, @r#"
             {
