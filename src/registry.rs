@@ -198,8 +198,9 @@ impl Registry {
     /// Places `request` through the route `route` (`[routes.NAME]`). `key` decides a
     /// `weighted` route (the destination number when `None`, written as its digits: `+1
     /// 415-555-0187` is `+14155550187`): the same key always takes the same provider among
-    /// those whose [`Capabilities::supports_dial`](voiceport_core::Capabilities::supports_dial)
-    /// the request (all of them when none does). A `failover` route moves to the next provider only when the
+    /// those whose capabilities allow the request
+    /// ([`Capabilities::supports_dial`](voiceport_core::Capabilities::supports_dial); among
+    /// all when none do). A `failover` route moves to the next provider only when the
     /// vendor refused the dial in a way that proves no call was placed
     /// ([`RequestOutcome::NotApplied`]); a dial is never sent twice. A provider that cannot
     /// be set up ([`Error::Config`]: an option its adapter refuses, a bad `base_url`, an
