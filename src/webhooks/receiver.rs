@@ -668,7 +668,7 @@ impl Shared {
 /// The answer to a verified delivery the budget of bodies being handled cannot take: 503
 /// with `Retry-After`, nothing handed over.
 fn over_handled_budget(shared: &Shared, provider: &str, event: &CallEvent) -> Response {
-    refusal!(shared.refusals, provider, provider = %provider, vendor_event = %event.vendor_event, "webhook deliveries being handled are at their budget: delivery refused for now");
+    refusal!(shared.refusals, provider, provider = %provider, vendor_event = %Logged(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
     busy("too many deliveries are being handled: send it again later")
 }
 
@@ -779,6 +779,19 @@ fn verify_and_decode(
         .map_err(Unaccepted::Unparsable)
 }
 
+/// A vendor's event name as a log line shows it: at most 80 characters, then `…` (a
+/// verified body, or any under `verify = "none"`, may name its event with megabytes).
+struct Logged<'a>(&'a str);
+
+impl std::fmt::Display for Logged<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0.char_indices().nth(80) {
+            Some((cut, _)) => write!(f, "{}…", self.0.get(..cut).unwrap_or_default()),
+            None => f.write_str(self.0),
+        }
+    }
+}
+
 /// Why a body read whole was not taken.
 enum Unaccepted {
     /// It failed verification: 401.
@@ -821,13 +834,13 @@ async fn admit_and_dispatch(
     let ticket = match lock(&endpoint.window).begin(key) {
         Admission::First(ticket) => ticket,
         Admission::Delivered => {
-            tracing::debug!(vendor_event = %event.vendor_event, "duplicate delivery, not passed on");
+            tracing::debug!(vendor_event = %Logged(&event.vendor_event), "duplicate delivery, not passed on");
             return StatusCode::NO_CONTENT.into_response();
         }
         // Acknowledging it would lose the event should the first delivery still fail:
         // the vendor is asked to send it again, by when the first has settled.
         Admission::InFlight => {
-            tracing::debug!(vendor_event = %event.vendor_event, "duplicate of a delivery still being handled");
+            tracing::debug!(vendor_event = %Logged(&event.vendor_event), "duplicate of a delivery still being handled");
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::RETRY_AFTER, "1")],
@@ -848,7 +861,7 @@ async fn admit_and_dispatch(
     let Some(held) = shared.hold(body) else {
         return over_handled_budget(shared, &endpoint.name, &event);
     };
-    tracing::debug!(vendor_event = %event.vendor_event, call_id = event.call_id().map(CallId::as_str), "webhook event");
+    tracing::debug!(vendor_event = %Logged(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook event");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,
@@ -1081,7 +1094,7 @@ async fn answer_request(
     // The body took all the time the vendor gives (a slow sender): it has hung up, and the
     // work a reply would report (a tool run) is not started for nobody.
     if Instant::now() >= deadline {
-        tracing::warn!(provider = %endpoint.name, vendor_event = %event.vendor_event, "a delivery the vendor waits on arrived after its reply deadline: not handed over");
+        tracing::warn!(provider = %endpoint.name, vendor_event = %Logged(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
         let message = "the delivery arrived after the time the vendor waits for a reply";
         return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
     }
@@ -1091,7 +1104,7 @@ async fn answer_request(
         return over_handled_budget(shared, &endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
-    tracing::debug!(%provider, vendor_event = %event.vendor_event, call_id = event.call_id().map(CallId::as_str), "webhook request");
+    tracing::debug!(%provider, vendor_event = %Logged(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,
@@ -1152,7 +1165,7 @@ async fn answer_request(
         }
         Answer::TimedOut => {
             let vendor_event = vendor_event_of(endpoint.codec, &body);
-            tracing::warn!(%provider, %vendor_event, "no reply within the reply timeout to a delivery the vendor waits on");
+            tracing::warn!(%provider, vendor_event = %Logged(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
         }
@@ -1187,11 +1200,11 @@ fn deadline_after(start: Instant, wait: Duration) -> Instant {
 fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
     let HandlerError { message, closed } = error;
     let (status, answer) = if closed {
-        tracing::warn!(%provider, %vendor_event, error = %message, "the application stopped receiving webhook events");
+        tracing::warn!(%provider, vendor_event = %Logged(vendor_event), error = %message, "the application stopped receiving webhook events");
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        tracing::info!(%provider, %vendor_event, error = %message, "the application did not take a webhook event");
+        tracing::info!(%provider, vendor_event = %Logged(vendor_event), error = %message, "the application did not take a webhook event");
         let answer = "the application could not take the event: send it again";
         (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
@@ -1301,7 +1314,7 @@ impl Drop for HandlerRun {
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
                     let vendor_event = vendor_event_of(codec, &body);
-                    tracing::warn!(%provider, %vendor_event, %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    tracing::warn!(%provider, vendor_event = %Logged(&vendor_event), %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
                 }
             }
         });
@@ -1317,6 +1330,16 @@ fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An event name is logged whole up to 80 characters, cut between characters after.
+    #[test]
+    fn a_long_event_name_is_logged_cut() {
+        assert_eq!(Logged("call_ended").to_string(), "call_ended");
+        let exactly = "é".repeat(80);
+        assert_eq!(Logged(&exactly).to_string(), exactly);
+        let huge = "é".repeat(1_000_000);
+        assert_eq!(Logged(&huge).to_string(), format!("{exactly}…"));
+    }
 
     /// One chunk is kept as it came; from the second on, the chunks are copied, and none
     /// holds on to the buffer it was cut from.
