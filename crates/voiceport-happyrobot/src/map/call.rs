@@ -12,12 +12,11 @@ use voiceport_core::adapter::{
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Classification, Cost,
-    CostItem, Direction, EndReason, EndReasonCategory, Error, Note, NoteId, Operation,
-    OrganizationId, Rating, Recording, Result, Speaker, ToolCall, ToolResult, Transcript,
-    Utterance,
+    CostItem, Direction, Error, Note, NoteId, Operation, OrganizationId, Rating, Recording, Result,
+    Speaker, ToolCall, ToolResult, Transcript, Utterance,
 };
 
-use super::status::status_of;
+use super::status::status_and_reason;
 use crate::config::KIND;
 use crate::wire;
 
@@ -49,18 +48,9 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         _ => None,
     };
     if let Some(status) = &wire.status {
-        let (normalized, reason) = status_of(status);
-        call.status = normalized;
+        let transfer_contact = wire.transfer_contact_email.as_deref();
+        (call.status, call.end_reason) = status_and_reason(status, transfer_contact);
         call.vendor_status = Some(status.as_str().to_owned());
-        call.end_reason =
-            reason.map(|category| EndReason::new(category, Some(status.as_str().to_owned())));
-        // A call that ended normally but names the contact it was handed to ended in a
-        // transfer. The vendor gave no reason string for it, so none is kept.
-        let ended_normally = matches!(status, wire::Status::Completed | wire::Status::Ended);
-        let transfer_email = wire.transfer_contact_email.as_deref();
-        if ended_normally && transfer_email.is_some_and(|email| !email.trim().is_empty()) {
-            call.end_reason = Some(EndReason::new(EndReasonCategory::Transferred, None));
-        }
     }
     if let Some(metadata) = wire.metadata {
         call.from = metadata.from.and_then(non_blank);
@@ -427,8 +417,8 @@ pub(crate) fn recording(url: Option<String>) -> Option<Recording> {
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::Codec;
     use voiceport_core::testing::{DecoderCheck, corpus};
+    use voiceport_core::{Codec, EndReasonCategory};
 
     fn call(value: Value) -> Call {
         crate::HappyRobotCodec

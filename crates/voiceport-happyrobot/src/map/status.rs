@@ -1,6 +1,6 @@
 //! THE status table, both ways.
 
-use voiceport_core::{CallStatus, EndReasonCategory};
+use voiceport_core::{CallStatus, EndReason, EndReasonCategory};
 
 use crate::wire::{SessionStatus, Status};
 
@@ -32,7 +32,7 @@ use crate::wire::{SessionStatus, Status};
 /// connected: nobody answered, and no conversation took place. (It was `canceled` /
 /// `customer_hung_up` before, which no one canceled and which reads as a caller leaving a
 /// conversation.) A `Completed` call with a `transfer_contact_email` gets a `transferred`
-/// end reason in `map::call`.
+/// end reason ([`status_and_reason`]).
 pub(crate) fn status_of(status: &Status) -> (CallStatus, Option<EndReasonCategory>) {
     use EndReasonCategory as R;
     use Status as S;
@@ -50,6 +50,27 @@ pub(crate) fn status_of(status: &Status) -> (CallStatus, Option<EndReasonCategor
         S::Failed => (CallStatus::Failed, Some(R::Error)),
         S::Other(_) => (CallStatus::Unknown, None),
     }
+}
+
+/// A call's status and end reason: [`status_of`]'s, the vendor status kept as the
+/// reason's string; and a call that ended normally but names the contact it was handed to
+/// (`transfer_contact_email`) ended in a transfer, with no reason string (the vendor gave
+/// none).
+pub(crate) fn status_and_reason(
+    status: &Status,
+    transfer_contact: Option<&str>,
+) -> (CallStatus, Option<EndReason>) {
+    let (normalized, reason) = status_of(status);
+    let ended_normally = matches!(status, Status::Completed | Status::Ended);
+    if ended_normally && transfer_contact.is_some_and(|email| !email.trim().is_empty()) {
+        let transferred = EndReason::new(EndReasonCategory::Transferred, None);
+        return (normalized, Some(transferred));
+    }
+    let vendor = || Some(status.as_str().to_owned());
+    (
+        normalized,
+        reason.map(|category| EndReason::new(category, vendor())),
+    )
 }
 
 /// A session status of the current platform's CloudEvents webhooks → the normalized status
