@@ -36,10 +36,8 @@ async fn walk(config: &ProviderConfig, page_size: u32) -> Vec<(String, Option<Cr
         ..CallQuery::default()
     };
     let calls: Vec<voiceport::Call> = provider.calls(query).try_collect().await.expect("a walk");
-    let listed = calls.into_iter();
-    listed
-        .map(|call| (call.id.to_string(), call.created_at))
-        .collect()
+    let listed = |call: voiceport::Call| (call.id.to_string(), call.created_at);
+    calls.into_iter().map(listed).collect()
 }
 
 #[tokio::test]
