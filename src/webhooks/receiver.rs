@@ -19,6 +19,8 @@ use tokio::time::Instant;
 use voiceport_core::webhook::{
     Admission, Deduplicator, EventKey, HeadChecked, Scheme, Ticket, Verifier, VerifyError,
 };
+// Event names are logged through `shorten`: a verified body may name its event with megabytes.
+use voiceport_core::adapter::shorten;
 use voiceport_core::{CallEvent, CallId, Codec, ProviderKind, Result};
 
 use super::refusals::{Refusals, refusal};
@@ -668,7 +670,7 @@ impl Shared {
 /// The answer to a verified delivery the budget of bodies being handled cannot take: 503
 /// with `Retry-After`, nothing handed over.
 fn over_handled_budget(shared: &Shared, provider: &str, event: &CallEvent) -> Response {
-    refusal!(shared.refusals, provider, provider = %provider, vendor_event = %Logged(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
+    refusal!(shared.refusals, provider, provider = %provider, vendor_event = %shorten(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
     busy("too many deliveries are being handled: send it again later")
 }
 
@@ -779,19 +781,6 @@ fn verify_and_decode(
         .map_err(Unaccepted::Unparsable)
 }
 
-/// A vendor's event name as a log line shows it: at most 80 characters, then `…` (a
-/// verified body, or any under `verify = "none"`, may name its event with megabytes).
-struct Logged<'a>(&'a str);
-
-impl std::fmt::Display for Logged<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0.char_indices().nth(80) {
-            Some((cut, _)) => write!(f, "{}…", self.0.get(..cut).unwrap_or_default()),
-            None => f.write_str(self.0),
-        }
-    }
-}
-
 /// Why a body read whole was not taken.
 enum Unaccepted {
     /// It failed verification: 401.
@@ -807,10 +796,7 @@ impl Unaccepted {
             Unaccepted::Unparsable(error) => {
                 // Where, not what: the error quotes the body (a transcript, a caller's
                 // number), which a log kept at `warn` should not hold.
-                let path = match &error {
-                    voiceport_core::Error::Decode { path, .. } => path.as_str(),
-                    _ => "",
-                };
+                let path = error.json_path().unwrap_or_default();
                 refusal!(shared.refusals, provider, provider = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
                 tracing::debug!(provider = %provider, %error, "webhook body does not parse");
                 (StatusCode::BAD_REQUEST, error.to_string()).into_response()
@@ -834,13 +820,13 @@ async fn admit_and_dispatch(
     let ticket = match lock(&endpoint.window).begin(key) {
         Admission::First(ticket) => ticket,
         Admission::Delivered => {
-            tracing::debug!(vendor_event = %Logged(&event.vendor_event), "duplicate delivery, not passed on");
+            tracing::debug!(vendor_event = %shorten(&event.vendor_event), "duplicate delivery, not passed on");
             return StatusCode::NO_CONTENT.into_response();
         }
         // Acknowledging it would lose the event should the first delivery still fail:
         // the vendor is asked to send it again, by when the first has settled.
         Admission::InFlight => {
-            tracing::debug!(vendor_event = %Logged(&event.vendor_event), "duplicate of a delivery still being handled");
+            tracing::debug!(vendor_event = %shorten(&event.vendor_event), "duplicate of a delivery still being handled");
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::RETRY_AFTER, "1")],
@@ -861,7 +847,7 @@ async fn admit_and_dispatch(
     let Some(held) = shared.hold(body) else {
         return over_handled_budget(shared, &endpoint.name, &event);
     };
-    tracing::debug!(vendor_event = %Logged(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook event");
+    tracing::debug!(vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook event");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,
@@ -1094,7 +1080,7 @@ async fn answer_request(
     // The body took all the time the vendor gives (a slow sender): it has hung up, and the
     // work a reply would report (a tool run) is not started for nobody.
     if Instant::now() >= deadline {
-        tracing::warn!(provider = %endpoint.name, vendor_event = %Logged(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
+        tracing::warn!(provider = %endpoint.name, vendor_event = %shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
         let message = "the delivery arrived after the time the vendor waits for a reply";
         return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
     }
@@ -1104,7 +1090,7 @@ async fn answer_request(
         return over_handled_budget(shared, &endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
-    tracing::debug!(%provider, vendor_event = %Logged(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
+    tracing::debug!(%provider, vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,
@@ -1165,7 +1151,7 @@ async fn answer_request(
         }
         Answer::TimedOut => {
             let vendor_event = vendor_event_of(endpoint.codec, &body);
-            tracing::warn!(%provider, vendor_event = %Logged(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
+            tracing::warn!(%provider, vendor_event = %shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
         }
@@ -1200,11 +1186,11 @@ fn deadline_after(start: Instant, wait: Duration) -> Instant {
 fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
     let HandlerError { message, closed } = error;
     let (status, answer) = if closed {
-        tracing::warn!(%provider, vendor_event = %Logged(vendor_event), error = %message, "the application stopped receiving webhook events");
+        tracing::warn!(%provider, vendor_event = %shorten(vendor_event), error = %message, "the application stopped receiving webhook events");
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        tracing::info!(%provider, vendor_event = %Logged(vendor_event), error = %message, "the application did not take a webhook event");
+        tracing::info!(%provider, vendor_event = %shorten(vendor_event), error = %message, "the application did not take a webhook event");
         let answer = "the application could not take the event: send it again";
         (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
@@ -1314,7 +1300,7 @@ impl Drop for HandlerRun {
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
                     let vendor_event = vendor_event_of(codec, &body);
-                    tracing::warn!(%provider, vendor_event = %Logged(&vendor_event), %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    tracing::warn!(%provider, vendor_event = %shorten(&vendor_event), %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
                 }
             }
         });
@@ -1331,14 +1317,15 @@ fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator>
 mod tests {
     use super::*;
 
-    /// An event name is logged whole up to 80 characters, cut between characters after.
+    /// An event name is logged whole up to 80 characters, cut between characters after
+    /// (a verified body, or any under `verify = "none"`, may name its event with megabytes).
     #[test]
     fn a_long_event_name_is_logged_cut() {
-        assert_eq!(Logged("call_ended").to_string(), "call_ended");
+        assert_eq!(shorten("call_ended"), "call_ended");
         let exactly = "é".repeat(80);
-        assert_eq!(Logged(&exactly).to_string(), exactly);
+        assert_eq!(shorten(&exactly), exactly);
         let huge = "é".repeat(1_000_000);
-        assert_eq!(Logged(&huge).to_string(), format!("{exactly}…"));
+        assert_eq!(shorten(&huge), format!("{exactly}…"));
     }
 
     /// One chunk is kept as it came; from the second on, the chunks are copied, and none
