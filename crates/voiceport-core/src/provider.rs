@@ -162,7 +162,20 @@ impl Capabilities {
     /// request asks for it. (Fields a vendor's dial has no place for, a `language` say,
     /// are refused by its adapter as it builds the request.)
     pub fn supports_dial(&self, request: &DialRequest) -> bool {
-        self.dial && (request.scheduled_for.is_none() || self.dial_scheduled)
+        self.unsupported_in_dial(request).is_none()
+    }
+
+    /// What of `request` the flags refuse, as the capability guard reports it: the dial
+    /// itself, else its schedule. One rule for the guard and
+    /// [`supports_dial`](Self::supports_dial).
+    pub(crate) fn unsupported_in_dial(&self, request: &DialRequest) -> Option<Operation> {
+        if !self.dial {
+            Some(Operation::Dial)
+        } else if request.scheduled_for.is_some() && !self.dial_scheduled {
+            Some(Operation::DialOption("scheduled_for"))
+        } else {
+            None
+        }
     }
 
     /// The page size to ask the vendor for: the query's, else the vendor's default, within

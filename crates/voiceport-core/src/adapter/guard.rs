@@ -80,11 +80,8 @@ pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQue
 
 /// A dial: the flag, a destination, and a schedule only where the vendor takes one.
 pub(super) fn dial<A: Adapter>(adapter: &A, request: &DialRequest) -> Result<()> {
-    flag(adapter, Operation::Dial, |c| c.dial)?;
-    if request.scheduled_for.is_some() {
-        flag(adapter, Operation::DialOption("scheduled_for"), |c| {
-            c.dial_scheduled
-        })?;
+    if let Some(operation) = adapter.capabilities().unsupported_in_dial(request) {
+        return Err(Error::unsupported(adapter.kind(), operation));
     }
     request.validate(adapter.kind())
 }
