@@ -81,15 +81,15 @@ pub fn check_unsupported(
 ///     "`from_number` is required: set it on the request or as the `from_number` option"
 /// ));
 /// ```
-pub fn required_setting(
+pub fn required_setting<'a>(
     kind: ProviderKind,
     operation: Operation,
     name: &str,
-    request: Option<&str>,
-    option: Option<&str>,
-) -> Result<String> {
+    request: Option<&'a str>,
+    option: Option<&'a str>,
+) -> Result<&'a str> {
     match request.or(option) {
-        Some(value) if !value.trim().is_empty() => Ok(value.to_owned()),
+        Some(value) if !value.trim().is_empty() => Ok(value),
         _ => Err(missing_setting(
             kind,
             operation,
@@ -244,7 +244,7 @@ mod tests {
         assert_eq!(setting(Some(" a "), None).unwrap(), " a ");
         let refused = "`agent_id` is required: set it on the request or as the `agent_id` option";
         // The details name the setting, which a failover route reads as a setup error.
-        let missing = |result: Result<String>| refusal(result, &["agent_id"]);
+        let missing = |result: Result<&str>| refusal(result, &["agent_id"]);
         assert_eq!(missing(setting(None, None)), refused);
         assert_eq!(missing(setting(None, Some(" "))), refused);
         // A blank request value is not replaced by the option: it is refused.

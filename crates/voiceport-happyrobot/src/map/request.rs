@@ -220,7 +220,7 @@ pub(crate) fn dial_body(
     check_extra_keys(KIND, op, &request.extra, &ours)?;
     let body = wire::DialBody {
         phone_number: request.to.clone(),
-        number_id,
+        number_id: number_id.to_owned(),
         use_case_id: (request.agent_id.as_ref())
             .map(|a| a.as_str().to_owned())
             .or_else(|| options.use_case_id.clone()),

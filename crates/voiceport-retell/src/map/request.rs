@@ -140,7 +140,8 @@ pub(crate) fn dial_body(
         "from_number",
         request.from_number.as_deref(),
         options.from_number.as_deref(),
-    )?;
+    )?
+    .to_owned();
     let agent = request.agent_id.as_ref().map(|a| a.as_str().to_owned());
     let override_agent_id = agent.or(options.agent_id.clone());
     let mut variables = std::collections::BTreeMap::new();

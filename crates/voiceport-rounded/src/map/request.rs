@@ -120,7 +120,7 @@ pub(crate) fn dial_body(
     ];
     check_unsupported(KIND, "Rounded's start-call endpoint", &unsupported)?;
     let required = |name, request: Option<&str>, option: &Option<String>| {
-        required_setting(KIND, op, name, request, option.as_deref())
+        required_setting(KIND, op, name, request, option.as_deref()).map(str::to_owned)
     };
     let from_number = request.from_number.as_deref();
     let from_number = required("from_number", from_number, &options.from_number)?;

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
-    check_unsupported, extra_key_collides, format_time, missing_setting,
+    check_unsupported, extra_key_collides, format_time, missing_setting, required_setting,
 };
 use voiceport_core::{
     CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, ProviderKind, Result,
@@ -76,14 +76,15 @@ pub(crate) fn dial_body<'a>(
         ),
     ];
     check_unsupported(kind, flavor.name(), &unsupported)?;
+    // `required_setting` decides (a blank value is none); the message is the Vapi
+    // family's own, as the option is spelled `assistant_id`, not `agent_id`.
     let agent_id = request.agent_id.as_ref().map(|a| a.as_str());
-    let Some(assistant_id) = agent_id
-        .or(options.assistant_id.as_deref())
-        .filter(|a| !a.trim().is_empty())
-    else {
-        let message = "no assistant: set `agent_id` on the request or `options.assistant_id` (Vapi `assistantId`)";
-        return Err(missing_setting(kind, Operation::Dial, "agent_id", message));
-    };
+    let option = options.assistant_id.as_deref();
+    let assistant_id = required_setting(kind, Operation::Dial, "agent_id", agent_id, option)
+        .map_err(|_| {
+            let message = "no assistant: set `agent_id` on the request or `options.assistant_id` (Vapi `assistantId`)";
+            missing_setting(kind, Operation::Dial, "agent_id", message)
+        })?;
     let filled = |m: &'a BTreeMap<String, Value>| (!m.is_empty()).then_some(m);
     let has_overrides = !request.variables.is_empty()
         || !request.metadata.is_empty()
