@@ -213,15 +213,16 @@ pub(crate) fn recording_url(vendor: &str, id: &str, stereo: bool) -> String {
 pub(crate) fn cost(talk_secs: f64) -> [(&'static str, f64); 4] {
     let minutes = talk_secs / 60.0;
     [
-        ("voip", money(minutes * 0.014)),
-        ("transcriber", money(minutes * 0.01)),
-        ("llm", money(minutes * 0.02)),
-        ("tts", money(minutes * 0.036)),
+        ("voip", four_places(minutes * 0.014)),
+        ("transcriber", four_places(minutes * 0.01)),
+        ("llm", four_places(minutes * 0.02)),
+        ("tts", four_places(minutes * 0.036)),
     ]
 }
 
-fn money(value: f64) -> f64 {
-    (value * 10_000.0).round() / 10_000.0
+/// `value` to four decimal places, as the vendors write amounts and minutes.
+pub(crate) fn four_places(value: f64) -> f64 {
+    voiceport_core::adapter::round_to(value, 1e4)
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use crate::common::{
     Ctx, JsonObject, error, iso, json_response, object, optional, parse_time, plus_number, text,
     time_params,
 };
-use crate::content::{Who, conversation, cost, recording_url};
+use crate::content::{Who, conversation, cost, four_places, recording_url};
 use crate::sim::{Outcome, Phase, SimCall, SimNote, SimRating, View};
 use crate::store::DialSpec;
 use crate::webhooks::{Outgoing, Stage};
@@ -132,9 +132,11 @@ fn render(call: &SimCall, view: &View) -> Value {
     let costs = view.has_conversation().then(|| {
         let parts = cost(talk);
         let total: f64 = parts.iter().map(|(_, c)| c).sum();
-        let mut costs = json!({ "created": view.ended_at.map(iso), "total_costs": (total * 10_000.0).round() / 10_000.0 });
+        let mut costs =
+            json!({ "created": view.ended_at.map(iso), "total_costs": four_places(total) });
         for (name, amount) in parts {
-            costs[name] = json!({ "total_cost": amount, "pricing_id": format!("price_{name}_2026") });
+            costs[name] =
+                json!({ "total_cost": amount, "pricing_id": format!("price_{name}_2026") });
         }
         costs
     });

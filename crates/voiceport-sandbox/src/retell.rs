@@ -56,7 +56,7 @@ use voiceport_core::Direction;
 use crate::common::{
     Ctx, JsonObject, TRANSFER_TO, error, json_response, optional, plus_number, text,
 };
-use crate::content::{Line, Who, conversation, cost, recording_url, transcript_text};
+use crate::content::{Line, Who, conversation, cost, four_places, recording_url, transcript_text};
 use crate::rng::Rng;
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::{DialSpec, has_agent};
@@ -295,7 +295,6 @@ fn words(line: &Line) -> Vec<Value> {
 
 /// `call_cost`, in cents: a product per part of the bill, their sum, the billed seconds.
 fn call_cost(talk_secs: f64) -> Value {
-    let round = |v: f64| (v * 10_000.0).round() / 10_000.0;
     let seconds = talk_secs.max(0.0);
     let products = [
         "twilio",
@@ -306,16 +305,16 @@ fn call_cost(talk_secs: f64) -> Value {
     let parts: Vec<(&str, f64)> = products
         .iter()
         .zip(cost(talk_secs))
-        .map(|(product, (_, usd))| (*product, round(usd * 100.0)))
+        .map(|(product, (_, usd))| (*product, four_places(usd * 100.0)))
         .collect();
     let per_second = |cents: f64| {
         if seconds > 0.0 {
-            round(cents / seconds)
+            four_places(cents / seconds)
         } else {
             0.0
         }
     };
-    let combined = round(parts.iter().map(|(_, c)| c).sum());
+    let combined = four_places(parts.iter().map(|(_, c)| c).sum());
     json!({
         "product_costs": parts.iter().map(|(product, cents)| json!({
             "product": product, "unit_price": per_second(*cents), "cost": cents,

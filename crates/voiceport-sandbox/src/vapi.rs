@@ -46,7 +46,7 @@ use crate::common::{
     Ctx, JsonObject, TRANSFER_TO, error, iso, json_response, object, optional, parse_time, text,
     time_params,
 };
-use crate::content::{Who, conversation, cost, recording_url, transcript_text};
+use crate::content::{Who, conversation, cost, four_places, recording_url, transcript_text};
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
 use crate::vendor::Vendor;
@@ -453,7 +453,7 @@ impl Family<'_> {
         if let Some(seconds) = view.duration_secs {
             message["durationMs"] = json!((seconds * 1000.0).round() as i64);
             message["durationSeconds"] = json!(seconds);
-            message["durationMinutes"] = json!((seconds / 60.0 * 10_000.0).round() / 10_000.0);
+            message["durationMinutes"] = json!(four_places(seconds / 60.0));
         }
         if !call.web {
             message["phoneNumber"] = json!({
@@ -545,7 +545,7 @@ impl Family<'_> {
                 .collect();
             let parts = cost(talk);
             let total: f64 = parts.iter().map(|(_, c)| c).sum();
-            let total = (total * 10_000.0).round() / 10_000.0;
+            let total = four_places(total);
             body["messages"] = json!(messages);
             body["transcript"] = json!(transcript_text(&conversation.lines, "AI", "User"));
             body["recordingUrl"] = json!(recording_url(flavor.recordings(), &call.id, false));
@@ -640,7 +640,7 @@ impl Tokens {
 /// `costs[]`, Vapi's items of the cost (`transport`, `transcriber`, `model`, `voice`,
 /// `vapi`), each with what it counts: the same amounts as `costBreakdown`.
 fn cost_items(talk_secs: f64, parts: &[(&str, f64); 4], tokens: Tokens, spoken: usize) -> Value {
-    let minutes = (talk_secs / 60.0 * 10_000.0).round() / 10_000.0;
+    let minutes = four_places(talk_secs / 60.0);
     let [transport, transcriber, model, voice] = parts.map(|(_, cost)| cost);
     json!([
         {"type": "transport", "provider": "twilio", "minutes": minutes, "cost": transport},
