@@ -78,6 +78,9 @@ pub struct ProviderConfig {
     /// config read by [`from_env`](Self::from_env), the variables' prefix.
     #[serde(skip)]
     path: String,
+    /// The name this provider has in its providers file (`sales`), for logs.
+    #[serde(skip)]
+    name: Option<String>,
     /// Read from environment variables: its fields are named as the variables are.
     #[serde(skip)]
     from_env: bool,
@@ -105,6 +108,7 @@ impl std::fmt::Debug for ProviderConfig {
             .field("options", &self.options)
             .field("webhook", &self.webhook)
             .field("path", &self.path)
+            .field("name", &self.name)
             .field("from_env", &self.from_env)
             .field("option_texts", &self.option_texts)
             .finish()
@@ -225,6 +229,7 @@ impl ProviderConfig {
             retry: RetrySettings::default(),
             options: serde_json::Map::new(),
             path: String::new(),
+            name: None,
             from_env: false,
             option_texts: BTreeMap::new(),
         }
@@ -332,6 +337,14 @@ impl ProviderConfig {
         format!("{}{}", self.path, self.setting(name))
     }
 
+    /// The name this provider has in its providers file (`sales` for `[providers.sales]`),
+    /// which the `voiceport.operation` and `voiceport.request` spans of its connection
+    /// record as `provider_name`; `None` for a config read alone (from TOML, JSON or the
+    /// environment) or built in code.
+    pub fn name(&self) -> Option<&str> {
+        self.name.as_deref()
+    }
+
     /// A field as the user sets it: its name in a file (`retry.max_attempts`), or its
     /// variable without the prefix (`RETRY_MAX_ATTEMPTS`) for a config read from the
     /// environment.
@@ -420,6 +433,7 @@ impl ProvidersFile {
     pub fn place_providers(&mut self) {
         for (name, config) in &mut self.providers {
             config.path = format!("providers.{name}.");
+            config.name = Some(name.clone());
             config.from_env = false;
         }
     }

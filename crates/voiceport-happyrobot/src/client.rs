@@ -264,6 +264,10 @@ impl Adapter for HappyRobot {
         &HappyRobotCodec
     }
 
+    fn provider_name(&self) -> Option<&str> {
+        self.http.provider_name()
+    }
+
     fn call_id_format(&self) -> IdFormat {
         CALL_ID
     }

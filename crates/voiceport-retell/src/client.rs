@@ -103,6 +103,10 @@ impl Adapter for Retell {
         &RetellCodec
     }
 
+    fn provider_name(&self) -> Option<&str> {
+        self.http.provider_name()
+    }
+
     fn call_id_format(&self) -> IdFormat {
         CALL_ID
     }

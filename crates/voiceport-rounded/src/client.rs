@@ -63,6 +63,10 @@ impl Adapter for Rounded {
         &RoundedCodec
     }
 
+    fn provider_name(&self) -> Option<&str> {
+        self.http.provider_name()
+    }
+
     fn call_id_format(&self) -> IdFormat {
         CALL_ID
     }

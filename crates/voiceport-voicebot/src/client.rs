@@ -108,6 +108,10 @@ impl Adapter for Vapi {
         self.flavor.codec()
     }
 
+    fn provider_name(&self) -> Option<&str> {
+        self.http.provider_name()
+    }
+
     fn call_id_format(&self) -> IdFormat {
         self.flavor.call_id()
     }

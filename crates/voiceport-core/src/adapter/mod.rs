@@ -4,7 +4,7 @@
 //! every `Adapter` into a [`VoiceProvider`] that checks each call against
 //! [`Adapter::capabilities`] and the vendor's id formats *before* any adapter code runs
 //! (the capability guard), and that wraps each operation in a tracing span with the
-//! provider, the operation and the call id. A `false` flag is therefore always
+//! provider, its configured name, the operation and the call id. A `false` flag is therefore always
 //! [`Error::Unsupported`], for every adapter, without the adapter writing a check.
 //!
 //! The helpers here ([`parse_time`], [`decode_call_with`], …) are what every vendor's
@@ -65,6 +65,13 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
 
     /// The vendor's stateless codec.
     fn codec(&self) -> &'static dyn Codec;
+
+    /// The name the provider is configured under (`sales`), which the operation's span
+    /// records as `provider_name`: return your [`HttpClient`](crate::http::HttpClient)'s
+    /// [`provider_name`](crate::http::HttpClient::provider_name). `None` by default.
+    fn provider_name(&self) -> Option<&str> {
+        None
+    }
 
     /// The shape of the vendor's call ids (checked before every per-call request).
     fn call_id_format(&self) -> IdFormat {
@@ -142,10 +149,12 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
 }
 
 /// The span every guarded operation runs in.
-fn span(kind: ProviderKind, operation: Operation, call_id: Option<&CallId>) -> tracing::Span {
+fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) -> tracing::Span {
     tracing::debug_span!(
         "voiceport.operation",
-        provider = %kind,
+        provider = %Adapter::kind(adapter),
+        // Left out when the provider was not connected from a providers file.
+        provider_name = Adapter::provider_name(adapter),
         operation = %operation,
         // Left out when the operation is not about one call, as in `voiceport.request`.
         call_id = call_id.map(CallId::as_str),
@@ -166,7 +175,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::GetCall;
         guard::call(self, op, id, |c| c.get_call)?;
         Adapter::get_call(self, id)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 
@@ -174,7 +183,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::ListCalls;
         let query = guard::list(self, query)?;
         Adapter::list_calls(self, &query)
-            .instrument(span(self.kind(), op, None))
+            .instrument(span(self, op, None))
             .await
     }
 
@@ -182,7 +191,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::Dial;
         guard::dial(self, request)?;
         Adapter::dial(self, request)
-            .instrument(span(self.kind(), op, None))
+            .instrument(span(self, op, None))
             .await
     }
 
@@ -190,7 +199,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::UpdateCall;
         guard::update(self, id, update)?;
         Adapter::update_call(self, id, update)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 
@@ -198,7 +207,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::GetTranscript;
         guard::call(self, op, id, |c| c.transcript)?;
         Adapter::transcript(self, id)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 
@@ -206,7 +215,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::GetRecording;
         guard::call(self, op, id, |c| c.recording)?;
         Adapter::recording(self, id)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 
@@ -215,7 +224,7 @@ impl<A: Adapter> VoiceProvider for A {
         guard::call(self, op, id, |c| c.end_call)?;
         let ended = Adapter::end_call(self, id);
         let ended = unless_already(self, id, ended, CallStatus::is_terminal);
-        ended.instrument(span(self.kind(), op, Some(id))).await
+        ended.instrument(span(self, op, Some(id))).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
@@ -223,14 +232,14 @@ impl<A: Adapter> VoiceProvider for A {
         guard::call(self, op, id, |c| c.cancel_call)?;
         let canceled = Adapter::cancel_call(self, id);
         let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled);
-        canceled.instrument(span(self.kind(), op, Some(id))).await
+        canceled.instrument(span(self, op, Some(id))).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::DeleteCall;
         guard::call(self, op, id, |c| c.delete_call)?;
         Adapter::delete_call(self, id)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 
@@ -239,7 +248,7 @@ impl<A: Adapter> VoiceProvider for A {
         guard::call(self, op, id, |c| c.notes)?;
         guard::note_text(self, op, note)?;
         Adapter::add_note(self, id, note)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 
@@ -247,7 +256,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::UpdateNote;
         guard::note(self, op, id, note_id)?;
         Adapter::update_note(self, id, note_id, note)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 
@@ -255,7 +264,7 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::DeleteNote;
         guard::note(self, op, id, note_id)?;
         Adapter::delete_note(self, id, note_id)
-            .instrument(span(self.kind(), op, Some(id)))
+            .instrument(span(self, op, Some(id)))
             .await
     }
 

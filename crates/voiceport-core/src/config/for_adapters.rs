@@ -29,7 +29,8 @@ pub trait AdapterConfig: sealed::Sealed {
     fn http_settings(&self) -> Result<HttpSettings>;
 
     /// Builds the HTTP client an adapter uses: key resolved, base URL checked, settings
-    /// applied. `default_base_url` is the vendor's production URL.
+    /// applied, the provider's [name](ProviderConfig::name) given to its request spans.
+    /// `default_base_url` is the vendor's production URL.
     fn http_client(&self, default_base_url: &str, auth_style: AuthStyle) -> Result<HttpClient>;
 
     /// Like [`AdapterConfig::http_client`], for a second host of the same vendor (same key
@@ -217,13 +218,14 @@ impl AdapterConfig for ProviderConfig {
             "api_key_env"
         };
         let auth = Auth::new(auth_style, key, &self.field(key_field))?;
-        HttpClient::new(
+        let client = HttpClient::new(
             self.kind,
             base_url,
             &self.field(field),
             auth,
             self.http_settings()?,
-        )
+        )?;
+        Ok(client.with_provider_name(self.name()))
     }
 
     fn second_base_url(&self, raw: &str, field: &str) -> Result<url::Url> {

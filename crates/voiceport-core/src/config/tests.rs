@@ -45,6 +45,30 @@ fn parses_named_providers() {
     assert_eq!(support.http_settings().unwrap().retry.max_attempts, 2);
     assert_eq!(support.options["use_cursor"], serde_json::Value::Bool(true));
     assert_eq!(support.field("base_url"), "providers.support.base_url");
+    assert_eq!(
+        (sales.name(), support.name()),
+        (Some("sales"), Some("support"))
+    );
+    // The name reaches the client's request spans.
+    let client = sales
+        .http_client("https://api.example.com", AuthStyle::Bearer)
+        .unwrap();
+    assert_eq!(client.provider_name(), Some("sales"));
+}
+
+/// A provider read alone has no name; one built in code gets its name when its file is
+/// checked.
+#[test]
+fn providers_are_named_by_their_file_only() {
+    let lone = ProviderConfig::from_toml_str("kind = \"rounded\"").unwrap();
+    assert_eq!(lone.name(), None);
+    let client = (lone.clone().with_api_key("rk-test-1"))
+        .http_client("https://api.example.com", AuthStyle::Bearer)
+        .unwrap();
+    assert_eq!(client.provider_name(), None);
+    let providers = BTreeMap::from([("sales".to_owned(), lone)]);
+    let file = ProvidersFile::new(None, providers, BTreeMap::new()).checked();
+    assert_eq!(file.unwrap().get(None).unwrap().name(), Some("sales"));
 }
 
 /// A provider's name that a qualified call id (`NAME:ID`) or a selection (`a,b`) could

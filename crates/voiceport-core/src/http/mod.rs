@@ -70,6 +70,8 @@ impl Default for HttpSettings {
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     inner: Arc<Inner>,
+    /// The name the provider is configured under (`sales`), for the request span.
+    provider_name: Option<Arc<str>>,
 }
 
 #[derive(Debug)]
@@ -147,12 +149,29 @@ impl HttpClient {
                 dial_client,
                 settings,
             }),
+            provider_name: None,
         })
     }
 
     /// Which vendor this client talks to.
     pub fn provider(&self) -> ProviderKind {
         self.inner.provider
+    }
+
+    /// The same client, its requests' spans recording `name` as `provider_name`: the name
+    /// the provider is configured under, which tells two accounts of one vendor apart in
+    /// the log. [`AdapterConfig::http_client`](crate::adapter::AdapterConfig::http_client)
+    /// sets it from [`ProviderConfig::name`](crate::ProviderConfig::name).
+    #[must_use]
+    pub fn with_provider_name(mut self, name: Option<&str>) -> Self {
+        self.provider_name = name.map(Arc::from);
+        self
+    }
+
+    /// The name the provider is configured under, when known (see
+    /// [`with_provider_name`](Self::with_provider_name)).
+    pub fn provider_name(&self) -> Option<&str> {
+        self.provider_name.as_deref()
     }
 
     /// The base URL requests are relative to.
@@ -193,14 +212,18 @@ impl HttpClient {
     /// characters is hidden only where it stands alone.
     ///
     /// The request runs in a `voiceport.request` span (debug level) with `provider`,
-    /// `operation`, `method` and, for a request about one call, `call_id`; as it goes it
-    /// records `attempt` (the number of the current attempt), `status` (of the last
-    /// response, absent until one arrives), `retry_delay_ms` (the wait before the next
-    /// attempt, when one is taken) and, at the end, `duration_ms` (all attempts and waits).
+    /// `operation`, `method`, for a request about one call `call_id`, and, when the client
+    /// has one, `provider_name` (see [`with_provider_name`](Self::with_provider_name)); as
+    /// it goes it records `attempt` (the number of the current attempt), `status` (of the
+    /// last response, absent until one arrives), `retry_delay_ms` (the wait before the
+    /// next attempt, when one is taken) and, at the end, `duration_ms` (all attempts and
+    /// waits).
     pub async fn send(&self, request: Request) -> Result<Response> {
         let span = tracing::debug_span!(
             "voiceport.request",
             provider = %self.inner.provider,
+            // Left out when the client was not built from a providers file.
+            provider_name = self.provider_name.as_deref(),
             operation = %request.operation,
             // Left out when the request is not about one call.
             call_id = request.call_id.as_deref(),

@@ -1,0 +1,102 @@
+//! The operation and request spans name the provider as its providers file does, so that
+//! two accounts of one vendor are told apart in the log; a provider connected from a lone
+//! `ProviderConfig` has no name, and its spans none.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use tracing_subscriber::fmt::format::FmtSpan;
+use voiceport::{CallQuery, ProviderKind, ProvidersFile, Registry};
+use voiceport_sandbox::Sandbox;
+
+/// What the `fmt` subscriber writes: the log a user reads.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Every vendor under a name of its own, and a second Rounded account beside the first.
+const ACCOUNTS: [(&str, ProviderKind); 6] = [
+    ("leads", ProviderKind::HappyRobot),
+    ("studio", ProviderKind::Voicebot),
+    ("sales", ProviderKind::Rounded),
+    ("support", ProviderKind::Rounded),
+    ("outbound", ProviderKind::Vapi),
+    ("renewals", ProviderKind::Retell),
+];
+
+#[tokio::test]
+async fn spans_name_the_configured_provider_and_a_lone_config_names_none() {
+    let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
+    let providers = ACCOUNTS
+        .iter()
+        .map(|(name, kind)| (name.to_string(), sandbox.provider_config(*kind)))
+        .collect();
+    let registry = Registry::from_file(ProvidersFile::new(
+        Some("sales".into()),
+        providers,
+        BTreeMap::new(),
+    ))
+    .unwrap();
+    let query = CallQuery {
+        page_size: Some(1),
+        ..CallQuery::default()
+    };
+
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    for (name, _) in ACCOUNTS {
+        let provider = registry.connect(Some(name)).unwrap();
+        provider.list_calls(&query).await.unwrap();
+    }
+    let lone = voiceport::connect(&sandbox.provider_config(ProviderKind::HappyRobot)).unwrap();
+    lone.list_calls(&query).await.unwrap();
+    drop(guard);
+    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+
+    // Each span's closing line, which shows its fields and those of the spans around it.
+    let closed: Vec<&str> = text
+        .lines()
+        .filter(|line| line.contains(": close "))
+        .collect();
+    let (requests, operations): (Vec<&str>, Vec<&str>) =
+        (closed.iter()).partition(|line| line.contains("voiceport.request{"));
+    for (name, kind) in ACCOUNTS {
+        let named = format!("{{provider={kind} provider_name=\"{name}\" operation=list_calls");
+        let operation = format!("voiceport.operation{named}}}: ");
+        let request = format!("voiceport.request{named} ");
+        let count =
+            |lines: &[&str], wanted: &str| lines.iter().filter(|l| l.contains(wanted)).count();
+        assert_eq!(count(&operations, &operation), 1, "{operation} in:\n{text}");
+        assert_eq!(count(&requests, &request), 1, "{request} in:\n{text}");
+    }
+    // One operation and one request per provider; the lone provider's name neither.
+    assert_eq!(operations.len(), ACCOUNTS.len() + 1, "{text}");
+    assert_eq!(requests.len(), ACCOUNTS.len() + 1, "{text}");
+    let unnamed: Vec<&&str> = (closed.iter())
+        .filter(|line| !line.contains("provider_name="))
+        .collect();
+    assert_eq!(unnamed.len(), 2, "{text}");
+    for line in unnamed {
+        assert!(
+            line.contains("voiceport.operation{provider=happyrobot operation=list_calls}"),
+            "{line}"
+        );
+    }
+}
