@@ -63,7 +63,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
           "end_reason": null,
           "from": "+16285553603",
           "to": "+14155552607",
-          "customer_name": null,
           "agent": {
             "id": "123e4567-e89b-12d3-a456-426614174004",
             "name": null

@@ -15,6 +15,13 @@ use crate::{AgentId, CallId, CampaignId, NoteId, OrganizationId, ProviderKind};
 /// key, the vendor JSON left out. The vendor JSON is kept, byte for byte, behind
 /// [`Call::vendor_payload`].
 ///
+/// The normalized form is meant for snapshots, so it changes between versions only where a
+/// call's content does: the fields of voiceport 0.1 are always written (`null` when
+/// unknown), and every field added since ([`transfer_destination`](Self::transfer_destination),
+/// [`customer_name`](Self::customer_name), [`warnings`](Self::warnings), and those to come)
+/// is left out when it holds nothing. Upgrading changes the snapshots of the calls that
+/// have the new field only.
+///
 /// The struct is `#[non_exhaustive]` so that fields can be added without breaking users:
 /// build one with [`Call::new`] and assign fields.
 ///
@@ -60,7 +67,9 @@ pub struct Call {
     pub from: Option<String>,
     /// The called number (E.164 as the vendor gives it).
     pub to: Option<String>,
-    /// The customer's name (the other party to the agent), where the vendor has one.
+    /// The customer's name (the other party to the agent), where the vendor has one. Left
+    /// out of the normalized JSON when unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub customer_name: Option<String>,
     /// The AI agent / assistant / use case that handled the call.
     pub agent: Option<AgentRef>,
@@ -505,6 +514,62 @@ mod tests {
 
     /// A warning's text holds vendor text: printed, its control characters are escaped,
     /// the value's as the field's and the message's.
+    /// The normalized form's promise to snapshots (see [`Call`]): an empty call writes the
+    /// fields of voiceport 0.1 and no other, so a field added since must be left out when
+    /// it holds nothing; one that holds something is written.
+    #[test]
+    fn only_the_fields_of_0_1_are_written_when_empty() {
+        const FIELDS_OF_0_1: [&str; 28] = [
+            "id",
+            "provider",
+            "organization_id",
+            "parent_call_id",
+            "campaign_id",
+            "name",
+            "kind",
+            "direction",
+            "status",
+            "vendor_status",
+            "end_reason",
+            "from",
+            "to",
+            "agent",
+            "language",
+            "created_at",
+            "scheduled_for",
+            "started_at",
+            "ended_at",
+            "duration_secs",
+            "transcript",
+            "recording",
+            "analysis",
+            "notes",
+            "ratings",
+            "tags",
+            "metadata",
+            "cost",
+        ];
+        let keys = |call: &Call| -> std::collections::BTreeSet<String> {
+            let json = serde_json::to_value(call).unwrap();
+            json.as_object().unwrap().keys().cloned().collect()
+        };
+        let mut call = Call::new(CallId::new("c1"), ProviderKind::Vapi);
+        let fields_of_0_1 = FIELDS_OF_0_1.map(String::from).into();
+        assert_eq!(keys(&call), fields_of_0_1);
+
+        call.transfer_destination = Some("+14155550100".into());
+        call.customer_name = Some("Dana Whitfield".into());
+        call.warn("startedAt", "soon", "not a date and time");
+        let added: std::collections::BTreeSet<String> =
+            (keys(&call).difference(&fields_of_0_1).cloned()).collect();
+        assert_eq!(
+            added,
+            ["customer_name", "transfer_destination", "warnings"]
+                .map(String::from)
+                .into()
+        );
+    }
+
     #[test]
     fn a_warning_prints_vendor_text_without_its_control_characters() {
         let mut call = Call::new(CallId::new("c1"), ProviderKind::Vapi);
