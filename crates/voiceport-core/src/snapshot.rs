@@ -5,6 +5,25 @@
 //! Pre-signed recording URLs change on every fetch (signature, expiry); these redactions
 //! keep their stable part and replace the query string, so snapshots stay deterministic.
 //! Ids and times of calls placed during a test change too: redact those yourself.
+//!
+//! Where serde_json's `arbitrary_precision` feature is on in your build (another crate may
+//! turn it on: features are unified), insta's JSON snapshots write each number held in a
+//! `serde_json::Value` (metadata, extracted data, a payload kept whole) as
+//! `{"$serde_json::private::Number": "…"}`, an insta limitation. Snapshot the text
+//! serde_json writes instead, redacted with [`redact`]:
+//!
+//! ```
+//! # use voiceport_core as voiceport;
+//! # use voiceport::{Call, CallId, ProviderKind};
+//! let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+//! call.metadata.insert("attempt".into(), serde_json::json!(2));
+//! let mut json = serde_json::to_value(&call)?;
+//! voiceport::snapshot::redact(&mut json);
+//! let text = serde_json::to_string_pretty(&json)?;
+//! assert!(text.contains(r#""attempt": 2"#));
+//! // insta::assert_snapshot!(text);
+//! # Ok::<(), serde_json::Error>(())
+//! ```
 
 #[cfg(feature = "insta")]
 use insta::internals::Content;
