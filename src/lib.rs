@@ -96,7 +96,7 @@ pub use voiceport_core::{
     ProviderConfig, ProviderKind, ProvidersFile, Rating, Recording, RequestOutcome, Result,
     RetrySettings, RouteConfig, RoutePolicy, SecretMask, SecretString, SortOrder, Speaker,
     ToolCall, ToolResult, Transcript, UnknownNameError, Utterance, VendorPayload, VoiceProvider,
-    VoiceProviderExt, async_trait, call_stream, page_stream, sharing_body,
+    VoiceProviderExt, WarningKind, async_trait, call_stream, page_stream, sharing_body,
 };
 
 // The crates whose types voiceport's signatures use, at the versions it uses, so that an

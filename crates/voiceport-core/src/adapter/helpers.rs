@@ -9,7 +9,10 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use crate::http::decode_raw;
-use crate::{Call, CallPage, Direction, EachCall, Operation, ProviderKind, Result, VendorPayload};
+use crate::{
+    Call, CallPage, Direction, EachCall, Operation, ProviderKind, Result, VendorPayload,
+    WarningKind,
+};
 
 /// Reads a vendor timestamp leniently, as UTC: RFC 3339 with any offset, or an ISO 8601
 /// date-time without one (read as UTC), with `T` or a space between date and time and any
@@ -82,7 +85,12 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
     }
     let at = parse_time(text);
     if at.is_none() {
-        call.warn(field, shorten(text), "not a date and time");
+        call.warn(
+            WarningKind::NotATime,
+            field,
+            shorten(text),
+            "not a date and time",
+        );
     }
     at
 }
@@ -287,6 +295,7 @@ pub fn read_direction(call: &mut Call, field: &str, value: Option<&str>) -> Opti
     let direction = Direction::from_wire(value);
     if direction.is_none() {
         call.warn(
+            WarningKind::UnknownValue,
             field,
             shorten(value),
             "not a known direction (inbound or outbound)",
@@ -330,6 +339,7 @@ pub fn read_destination(call: &mut Call, field: &str, value: &Value) -> Option<S
         },
         other => {
             call.warn(
+                WarningKind::WrongShape,
                 field,
                 shorten(&other.to_string()),
                 "not a number or SIP destination",
@@ -456,11 +466,16 @@ pub fn round_to(value: f64, scale: f64) -> f64 {
 pub fn read_amount(call: &mut Call, field: &str, value: Option<f64>) -> Option<f64> {
     let value = value?;
     if !value.is_finite() {
-        call.warn(field, value.to_string(), "not a finite number");
+        call.warn(
+            WarningKind::NotANumber,
+            field,
+            value.to_string(),
+            "not a finite number",
+        );
         return None;
     }
     if value < 0.0 {
-        call.warn(field, value.to_string(), "negative");
+        call.warn(WarningKind::Negative, field, value.to_string(), "negative");
         return None;
     }
     // `-0.0` is zero; keep it as `0`.
@@ -483,7 +498,7 @@ pub fn read_amount(call: &mut Call, field: &str, value: Option<f64>) -> Option<f
 pub fn read_id(call: &mut Call, field: &str, value: Option<String>) -> Option<String> {
     let value = value?;
     if value.trim().is_empty() {
-        call.warn(field, value, "an empty id");
+        call.warn(WarningKind::EmptyId, field, value, "an empty id");
         return None;
     }
     Some(value)
@@ -512,6 +527,7 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
     if call.id.as_str().trim().is_empty() {
         let id = call.id.to_string();
         call.warn(
+            WarningKind::EmptyId,
             id_field,
             id,
             "an empty call id: this call cannot be fetched, changed or deleted by id",
@@ -522,6 +538,7 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
     {
         call.ended_at = None;
         call.warn(
+            WarningKind::Contradiction,
             ended_field,
             ended.to_rfc3339(),
             format!("ends before the call started ({})", started.to_rfc3339()),
@@ -634,11 +651,11 @@ pub fn strip_bom(body: &[u8]) -> &[u8] {
 ///
 /// ```
 /// use voiceport_core::adapter::keep_whole_delivery;
-/// use voiceport_core::{Call, CallId, ProviderKind};
+/// use voiceport_core::{Call, CallId, ProviderKind, WarningKind};
 ///
 /// let body = br#"{"type": "end", "call": {"id": "c1", "created": "soon"}, "content": {}}"#;
 /// let mut call = Call::new(CallId::new("c1"), ProviderKind::HappyRobot);
-/// call.warn("created", "soon", "not a date");
+/// call.warn(WarningKind::NotATime, "created", "soon", "not a date");
 /// keep_whole_delivery(&mut call, "call", body);
 /// assert_eq!(call.warnings[0].field, "call.created");
 /// assert_eq!(call.vendor_payload().unwrap().get(), std::str::from_utf8(body).unwrap());

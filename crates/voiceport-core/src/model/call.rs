@@ -160,14 +160,16 @@ impl Call {
     }
 
     /// Records that the vendor's `value` at `field` (a JSON path such as `started_at` or
-    /// `artifact.messages[3].time`) could not be read and was left out.
+    /// `artifact.messages[3].time`) could not be read and was left out: what was wrong
+    /// with it (`kind`), and why in words.
     pub fn warn(
         &mut self,
+        kind: WarningKind,
         field: impl Into<String>,
         value: impl Into<String>,
         message: impl Into<String>,
     ) {
-        (self.warnings).push(NormalizationWarning::new(field, value, message));
+        (self.warnings).push(NormalizationWarning::new(kind, field, value, message));
     }
 
     /// How long the call lasted ([`duration_secs`](Self::duration_secs)) as a
@@ -216,8 +218,35 @@ pub struct NormalizationWarning {
     pub field: String,
     /// The value as the vendor sent it (shortened when long).
     pub value: String,
-    /// Why it was left out (`not a date`).
+    /// What was wrong with it, as a code to match on (`not_a_time`).
+    pub kind: WarningKind,
+    /// Why it was left out, in words (`not a date and time`): wording that may change
+    /// between releases, where [`kind`](Self::kind) does not.
     pub message: String,
+}
+
+crate::open_enum! {
+    /// What was wrong with a vendor value that normalization left out
+    /// ([`NormalizationWarning::kind`]): a code that stays as it is when a message is
+    /// reworded. A code from a newer release reads back as `Other`.
+    pub enum WarningKind {
+        /// Not a date and time (or not one in the unit the vendor uses).
+        NotATime => "not_a_time",
+        /// Not a number, or not a finite one.
+        NotANumber => "not_a_number",
+        /// A negative amount, duration or count.
+        Negative => "negative",
+        /// A number too large to use (a sum that would overflow).
+        TooLarge => "too_large",
+        /// An empty id.
+        EmptyId => "empty_id",
+        /// Text that is none of the values the field takes (a direction `sideways`).
+        UnknownValue => "unknown_value",
+        /// JSON of the wrong shape (an array where an object belongs).
+        WrongShape => "wrong_shape",
+        /// A value that contradicts another (a call that ends before it starts).
+        Contradiction => "contradiction",
+    }
 }
 
 /// Vendor text reaches the field (a key of the vendor's) and the message (a value named in
@@ -240,8 +269,10 @@ impl std::fmt::Display for NormalizationWarning {
 }
 
 impl NormalizationWarning {
-    /// The warning that the vendor's `value` at `field` was left out, and why.
+    /// The warning that the vendor's `value` at `field` was left out, what was wrong
+    /// with it (`kind`), and why in words.
     pub fn new(
+        kind: WarningKind,
         field: impl Into<String>,
         value: impl Into<String>,
         message: impl Into<String>,
@@ -249,6 +280,7 @@ impl NormalizationWarning {
         NormalizationWarning {
             field: field.into(),
             value: value.into(),
+            kind,
             message: message.into(),
         }
     }
@@ -559,7 +591,12 @@ mod tests {
 
         call.transfer_destination = Some("+14155550100".into());
         call.customer_name = Some("Dana Whitfield".into());
-        call.warn("startedAt", "soon", "not a date and time");
+        call.warn(
+            WarningKind::NotATime,
+            "startedAt",
+            "soon",
+            "not a date and time",
+        );
         let added: std::collections::BTreeSet<String> =
             (keys(&call).difference(&fields_of_0_1).cloned()).collect();
         assert_eq!(
@@ -574,11 +611,17 @@ mod tests {
     fn a_warning_prints_vendor_text_without_its_control_characters() {
         let mut call = Call::new(CallId::new("c1"), ProviderKind::Vapi);
         call.warn(
+            WarningKind::TooLarge,
             "costs[1].amount",
             "1e308",
             "too large to add to the other `\u{1b}]0;pwn\u{7}` costs",
         );
-        call.warn("metadata.a\nb", "x\u{1b}", "not a date");
+        call.warn(
+            WarningKind::NotATime,
+            "metadata.a\nb",
+            "x\u{1b}",
+            "not a date",
+        );
         for warning in &call.warnings {
             let shown = warning.to_string();
             assert!(!shown.chars().any(char::is_control), "{shown:?}");
@@ -587,6 +630,23 @@ mod tests {
             call.warnings[0].to_string(),
             "costs[1].amount: too large to add to the other `\\u{1b}]0;pwn\\u{7}` costs (\"1e308\")"
         );
+    }
+
+    /// A warning's kind is a code that reads back, a newer release's one as `Other`.
+    #[test]
+    fn a_warning_s_kind_is_a_code_that_reads_back() {
+        let mut call = Call::new(CallId::new("c1"), ProviderKind::Retell);
+        call.warn(WarningKind::Negative, "duration_ms", "-1200", "negative");
+        let json = serde_json::to_value(&call.warnings[0]).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"field": "duration_ms", "value": "-1200", "kind": "negative", "message": "negative"})
+        );
+        let read: NormalizationWarning = serde_json::from_value(json).unwrap();
+        assert_eq!(read, call.warnings[0]);
+        let newer = r#"{"field": "f", "value": "v", "kind": "not_a_currency", "message": "m"}"#;
+        let read: NormalizationWarning = serde_json::from_str(newer).unwrap();
+        assert_eq!(read.kind, WarningKind::Other("not_a_currency".into()));
     }
 
     use super::*;

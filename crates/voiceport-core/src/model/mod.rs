@@ -9,7 +9,7 @@ mod transcript;
 
 pub use call::{
     AgentRef, Analysis, Call, Classification, Cost, CostItem, NormalizationWarning, Note, Rating,
-    Recording,
+    Recording, WarningKind,
 };
 pub use payload::{VendorPayload, sharing_body};
 pub use status::{CallKind, CallStatus, Direction, EndReason, EndReasonCategory};

@@ -13,7 +13,7 @@ use voiceport_core::http::decode_json;
 use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Classification, Cost,
     CostItem, Direction, Error, Note, NoteId, Operation, OrganizationId, Rating, Recording, Result,
-    Speaker, ToolCall, ToolResult, Transcript, Utterance,
+    Speaker, ToolCall, ToolResult, Transcript, Utterance, WarningKind,
 };
 
 use super::status::status_and_reason;
@@ -93,7 +93,12 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
         let created_at = time(&mut call, field, note.created_at);
         if let Some(id) = note.id.as_deref().filter(|id| id.trim().is_empty()) {
             // Kept (a note has no other id), but no request can name it.
-            call.warn(format!("notes[{i}].id"), id, "an empty note id");
+            call.warn(
+                WarningKind::EmptyId,
+                format!("notes[{i}].id"),
+                id,
+                "an empty note id",
+            );
         }
         let id = NoteId::new(note.id.unwrap_or_default());
         let mut kept = Note::new(id, note.content.unwrap_or_default());
@@ -137,7 +142,7 @@ fn time(
         },
         Some(other) => {
             let text = shorten(&other.into_value().to_string());
-            call.warn(field(), text, "not a date and time");
+            call.warn(WarningKind::NotATime, field(), text, "not a date and time");
             None
         }
     }
@@ -222,7 +227,13 @@ fn cost(call: &mut Call, costs: AnyJson<'_>) -> Option<Cost> {
         AnyJson::Object(costs) => costs,
         AnyJson::Other(Value::Null) => return None,
         other => {
-            warn_shape(call, "costs", &other.into_value(), "not an object");
+            warn_shape(
+                call,
+                "costs",
+                &other.into_value(),
+                WarningKind::WrongShape,
+                "not an object",
+            );
             return None;
         }
     };
@@ -232,7 +243,13 @@ fn cost(call: &mut Call, costs: AnyJson<'_>) -> Option<Cost> {
             None | Some(Value::Null) => continue,
             Some(Value::Object(section)) => section,
             Some(other) => {
-                warn_shape(call, section_field, other, "not an object");
+                warn_shape(
+                    call,
+                    section_field,
+                    other,
+                    WarningKind::WrongShape,
+                    "not an object",
+                );
                 continue;
             }
         };
@@ -252,15 +269,15 @@ fn amount(call: &mut Call, field: &str, value: Option<&Value>) -> Option<f64> {
         Value::Null => None,
         Value::Number(number) => read_amount(call, field, number.as_f64()),
         other => {
-            warn_shape(call, field, other, "not a number");
+            warn_shape(call, field, other, WarningKind::NotANumber, "not a number");
             None
         }
     }
 }
 
 /// Warns of the value at `field`, whose shape is not the expected one.
-fn warn_shape(call: &mut Call, field: &str, value: &Value, problem: &str) {
-    call.warn(field, shorten(&value.to_string()), problem);
+fn warn_shape(call: &mut Call, field: &str, value: &Value, kind: WarningKind, problem: &str) {
+    call.warn(kind, field, shorten(&value.to_string()), problem);
 }
 
 /// A wire transcript → the normalized transcript; `at` is the wall-clock time of each

@@ -11,7 +11,7 @@ use voiceport_core::adapter::{
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Operation, Recording, Result,
-    Speaker, ToolCall, ToolResult, Transcript, Utterance,
+    Speaker, ToolCall, ToolResult, Transcript, Utterance, WarningKind,
 };
 
 use super::status::{StatusFields, status_of};
@@ -169,7 +169,12 @@ pub(crate) fn read_millis(
     };
     if at.is_none() {
         let shown = value.and_then(value_text).unwrap_or_default();
-        call.warn(field, shorten(&shown), "not a time in epoch milliseconds");
+        call.warn(
+            WarningKind::NotATime,
+            field,
+            shorten(&shown),
+            "not a time in epoch milliseconds",
+        );
     }
     at
 }
@@ -306,7 +311,7 @@ mod tests {
     use super::*;
     use serde_json::json;
     use voiceport_core::Direction;
-    use voiceport_core::{CallStatus, EndReasonCategory, NormalizationWarning};
+    use voiceport_core::{CallStatus, EndReasonCategory, NormalizationWarning, WarningKind};
 
     /// A call's wire form, borrowed from its text (leaked: tests only).
     fn wire_call(value: Value) -> wire::Call<'static> {
@@ -702,6 +707,7 @@ mod tests {
         assert_eq!(call.direction, None);
         // An unknown direction is not lost silently; an absent one (above) says nothing.
         let warning = NormalizationWarning::new(
+            WarningKind::UnknownValue,
             "direction",
             "sideways",
             "not a known direction (inbound or outbound)",

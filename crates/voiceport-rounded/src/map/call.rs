@@ -225,7 +225,7 @@ mod tests {
     use serde_json::json;
     use voiceport_core::Direction;
     use voiceport_core::adapter::presigned_expiry;
-    use voiceport_core::{CallStatus, NormalizationWarning};
+    use voiceport_core::{CallStatus, NormalizationWarning, WarningKind};
 
     #[test]
     fn roles_map_to_speakers() {
@@ -460,6 +460,7 @@ mod tests {
         assert_eq!(call.direction, None);
         // An unknown direction is not lost silently.
         let warning = NormalizationWarning::new(
+            WarningKind::UnknownValue,
             "direction",
             "sideways",
             "not a known direction (inbound or outbound)",

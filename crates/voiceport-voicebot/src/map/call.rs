@@ -20,7 +20,7 @@ use voiceport_core::http::decode_raw;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
     Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall, ToolResult,
-    Transcript, Utterance,
+    Transcript, Utterance, WarningKind,
 };
 
 use super::status::status_of;
@@ -509,6 +509,7 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         }
         if !add(&mut from_items, &mut item_of, component, amount) {
             call.warn(
+                WarningKind::TooLarge,
                 field(),
                 amount.to_string(),
                 format!("too large to add to the other `{component}` costs"),
