@@ -196,7 +196,8 @@ async fn request_parts_are_checked_against_their_flags() {
     );
 
     let scheduled = DialRequest {
-        scheduled_for: Some("2026-12-01T10:00:00Z".parse().unwrap()),
+        // A day ahead: refused as unsupported, not as a time gone by.
+        scheduled_for: Some(chrono::Utc::now() + chrono::Duration::days(1)),
         ..DialRequest::to("+14155550100")
     };
     let err = provider.dial(&scheduled).await.unwrap_err();

@@ -109,6 +109,7 @@ impl<'a> MakeWriter<'a> for Log {
 /// Runs `body` under a subscriber with both recorders: the spans' values, and the `fmt`
 /// output at debug level with a line for each span's close (which shows its final fields).
 async fn traced<T>(body: impl Future<Output = T>) -> (T, Spans, String) {
+    support::keep_every_log_line_on();
     let spans = Spans::default();
     let log = Log::default();
     let subscriber = tracing_subscriber::registry().with(spans.clone()).with(

@@ -80,14 +80,55 @@ impl RefusingPort {
     }
 }
 
+/// Keeps every log line a capture waits for from being switched off for the whole
+/// process. `tracing` caches one interest per line of code, process-wide, decided when a
+/// thread first reaches it; with one subscriber registered it asks that thread's own
+/// default, so a test thread without a capture (tests are threads of one process under
+/// `cargo test`) reaching a line first while another test captures would cache `never`,
+/// and the capture would miss the line. A global subscriber that wants every line and
+/// keeps none makes the answer for such a thread `always`.
+pub fn keep_every_log_line_on() {
+    static SET: std::sync::Once = std::sync::Once::new();
+    SET.call_once(|| {
+        // Set already (another helper of this binary did): the same effect.
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry());
+    });
+}
+
+/// The lines a capture has recorded so far.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<String>>>);
+
+impl Captured {
+    /// The lines so far, joined.
+    pub fn text(&self) -> String {
+        self.0.lock().unwrap().join("\n")
+    }
+
+    /// Waits (up to 30 s) for a line holding `wanted`.
+    pub async fn wait_for(&self, wanted: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !self.text().contains(wanted) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "no line holds {wanted:?}: {}",
+                self.text()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
 /// Runs `body` with a tracing subscriber that records every span and event, fields
-/// included, as text.
+/// included, as text; `body` gets the lines recorded so far, to wait for one.
 pub async fn capture_logs<F, Fut, T>(body: F) -> (T, Vec<String>)
 where
-    F: FnOnce() -> Fut,
+    F: FnOnce(Captured) -> Fut,
     Fut: Future<Output = T>,
 {
-    let lines = Arc::new(Mutex::new(Vec::new()));
+    keep_every_log_line_on();
+    let captured = Captured::default();
+    let lines = captured.0.clone();
     let subscriber = Recorder {
         lines: lines.clone(),
         next_id: Default::default(),
@@ -95,7 +136,7 @@ where
     let dispatch = tracing::Dispatch::new(subscriber);
     let result = {
         let _guard = tracing::dispatcher::set_default(&dispatch);
-        body().await
+        body(captured).await
     };
     let lines = lines.lock().unwrap().clone();
     (result, lines)
