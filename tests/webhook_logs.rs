@@ -206,6 +206,25 @@ async fn secrets_never_reach_logs_or_debug() {
         "the quiet ones, and a body's error"
     );
 
+    // A Vapi server set up today sends a Bearer credential, which the default (legacy)
+    // check refuses as missing its header: the warning says which check reads the header
+    // the delivery carries, and never quotes the credential.
+    let mut bearer = HeaderMap::new();
+    bearer.insert("authorization", "Bearer cred-5e1b9a77".parse().unwrap());
+    assert_eq!(post("shared", bearer, b"{}".to_vec()).await, 401);
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let hinted: Vec<&str> = (logs.lines())
+        .filter(|line| line.contains("provider=shared") && line.contains("hint="))
+        .collect();
+    assert_eq!(hinted.len(), 1, "{logs}");
+    assert!(
+        hinted[0].contains("no `x-vapi-secret` header"),
+        "{}",
+        hinted[0]
+    );
+    assert!(hinted[0].contains("verify = bearer"), "{}", hinted[0]);
+    assert!(!logs.contains("cred-5e1b9a77"), "{logs}");
+
     // An application that fails: its message goes to the log, not to the vendor. A tool
     // call is answered first, and its handler fails after.
     let failing = Receiver::builder(&registry)

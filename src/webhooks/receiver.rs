@@ -735,7 +735,10 @@ async fn read_checked<'a>(
     let (provider, headers) = (&*endpoint.name, &parts.headers);
     let head = match endpoint.verifier.check_head(parts.uri.query(), headers) {
         Ok(head) => head,
-        Err(refused) => return Err(span.in_scope(|| refuse(shared, provider, &refused))),
+        Err(refused) => {
+            let hint = scheme_hint(endpoint, &refused, headers);
+            return Err(span.in_scope(|| refuse(shared, provider, &refused, hint)));
+        }
     };
     // What the headers say of the body is checked before it is read, too.
     if let Some(refused) = span.in_scope(|| refuse_body(shared, provider, headers)) {
@@ -792,7 +795,7 @@ enum Unaccepted {
 impl Unaccepted {
     fn answer(self, shared: &Shared, provider: &str) -> Response {
         match self {
-            Unaccepted::Refused(refused) => refuse(shared, provider, &refused),
+            Unaccepted::Refused(refused) => refuse(shared, provider, &refused, None),
             Unaccepted::Unparsable(error) => {
                 // Where, not what: the error quotes the body (a transcript, a caller's
                 // number), which a log kept at `warn` should not hold.
@@ -876,12 +879,59 @@ fn vendor_event_of(codec: &dyn Codec, body: &Bytes) -> String {
 }
 
 /// A delivery that failed verification: 401, and a warning naming the provider (a
-/// listener logs warnings only, without the span that names it too). The reason is for
-/// the log only: a caller not yet known to be the vendor learns nothing of the headers
+/// listener logs warnings only, without the span that names it too) and, where the
+/// headers suggest it, the scheme the vendor may be using instead (`hint`). The reason is
+/// for the log only: a caller not yet known to be the vendor learns nothing of the headers
 /// expected or of this clock.
-fn refuse(shared: &Shared, provider: &str, refused: &VerifyError) -> Response {
-    refusal!(shared.refusals, provider, provider = %provider, %refused, "webhook delivery refused");
+fn refuse(
+    shared: &Shared,
+    provider: &str,
+    refused: &VerifyError,
+    hint: Option<&'static str>,
+) -> Response {
+    refusal!(shared.refusals, provider, provider = %provider, %refused, hint, "webhook delivery refused");
     (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+}
+
+/// For a delivery refused as missing the header its scheme reads: the scheme whose header
+/// it carries instead, when the provider's vendor can send that scheme. A Vapi server set
+/// up today with a credential sends `Authorization: Bearer` or an HMAC signature, which
+/// the default (legacy) scheme refuses as missing `X-Vapi-Secret`. Only header names are
+/// looked at, never their values.
+fn scheme_hint(
+    endpoint: &Endpoint,
+    refused: &VerifyError,
+    headers: &HeaderMap,
+) -> Option<&'static str> {
+    if !matches!(refused, VerifyError::Missing { .. }) {
+        return None;
+    }
+    let bearer = (headers.get(header::AUTHORIZATION))
+        .and_then(|value| value.as_bytes().get(..7))
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"bearer "));
+    let carried = [
+        (
+            Scheme::Header,
+            headers.contains_key("x-vapi-secret"),
+            "the delivery carries X-Vapi-Secret: a server secret is checked with verify = header",
+        ),
+        (
+            Scheme::Bearer,
+            bearer,
+            "the delivery carries Authorization: Bearer: a Bearer credential is checked with verify = bearer",
+        ),
+        (
+            Scheme::Hmac,
+            headers.contains_key("x-signature"),
+            "the delivery carries x-signature: an HMAC credential is checked with verify = hmac",
+        ),
+    ];
+    let configured = endpoint.verifier.scheme();
+    (carried.into_iter())
+        .find(|(scheme, present, _)| {
+            *present && *scheme != configured && scheme.never_sent_by(endpoint.kind).is_none()
+        })
+        .map(|(_, _, hint)| hint)
 }
 
 /// The answer to a delivery whose headers say its body cannot be taken, before it is read:
