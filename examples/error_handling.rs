@@ -136,43 +136,76 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
     ];
     for (what, fault, to) in cases {
-        faults.inject(fault.vendor(kind).method("POST"));
-        let before = sandbox.dialed_count(kind);
-        let err = dial(provider.as_ref(), to).await.unwrap_err();
-        faults.clear();
-        let placed = sandbox.dialed_count(kind) - before;
-        println!("dial, {what}:\n  error:   {err}");
-        match err.outcome() {
-            RequestOutcome::NotApplied => {
-                println!("  NotApplied: nothing happened, dialing again is safe")
-            }
-            // The call may exist (Unknown) or does (Applied): look before dialing again.
-            outcome => {
-                let found = find_recent_dial(provider.as_ref(), to).await?;
-                println!("  {outcome:?}: looked it up before dialing again, found {found}");
-            }
-        }
-        println!("  (calls the vendor really created: {placed})");
+        dial_and_look(&sandbox, provider.as_ref(), what, fault, to).await?;
     }
+    // Retell's time range reads when a call started: the call just dialed, still ringing,
+    // is found by its number and creation time instead.
+    let retell = voiceport::connect(&sandbox.provider_config(ProviderKind::Retell))?;
+    let what = "a 500 after the call was created, on Retell";
+    let fault = Fault::new(FaultKind::Status(500)).after_handler();
+    dial_and_look(&sandbox, retell.as_ref(), what, fault, "+14155550198").await?;
     Ok(())
 }
 
-/// How many calls to `to` were created in the last minute, on every page (a filtered page
-/// can be short, or empty, with more after it).
+/// Dials `to` on `provider` with `fault` in the way, and says what the error's outcome
+/// means; where the call may exist, looks it up before dialing again.
+async fn dial_and_look(
+    sandbox: &Sandbox,
+    provider: &dyn VoiceProvider,
+    what: &str,
+    fault: Fault,
+    to: &str,
+) -> voiceport::Result<()> {
+    let kind = provider.kind();
+    sandbox.faults().inject(fault.vendor(kind).method("POST"));
+    let before = sandbox.dialed_count(kind);
+    let err = dial(provider, to).await.unwrap_err();
+    sandbox.faults().clear();
+    let placed = sandbox.dialed_count(kind) - before;
+    println!("dial, {what}:\n  error:   {err}");
+    match err.outcome() {
+        RequestOutcome::NotApplied => {
+            println!("  NotApplied: nothing happened, dialing again is safe")
+        }
+        // The call may exist (Unknown) or does (Applied): look before dialing again.
+        outcome => {
+            let found = find_recent_dial(provider, to).await?;
+            println!("  {outcome:?}: looked it up before dialing again, found {found}");
+            assert_eq!(
+                found, placed,
+                "the lookup finds the call the vendor created"
+            );
+        }
+    }
+    println!("  (calls the vendor really created: {placed})");
+    Ok(())
+}
+
+/// How many calls to `to` carry this example's `order_id`, on every page (a filtered page
+/// can be short, or empty, with more after it). The last minute's calls only, except
+/// where the vendor applies a time range to the start time (Rounded, Retell): a call
+/// still ringing or never connected is in no range there, so every call to `to` is read.
 async fn find_recent_dial(provider: &dyn VoiceProvider, to: &str) -> voiceport::Result<usize> {
+    let on_start = provider.capabilities().time_range_on_start;
     let query = CallQuery {
         to_number: Some(to.into()),
-        since: Some(chrono::Utc::now() - chrono::TimeDelta::minutes(1)),
+        since: (!on_start).then(|| chrono::Utc::now() - chrono::TimeDelta::minutes(1)),
         ..CallQuery::default()
     };
-    let calls: Vec<_> = provider.calls(query).try_collect().await?;
+    let ours = |call: &voiceport::Call| call.metadata.get("order_id") == Some(&ORDER_ID.into());
+    let calls: Vec<_> = (provider.calls(query))
+        .try_filter(|call| std::future::ready(ours(call)))
+        .try_collect()
+        .await?;
     Ok(calls.len())
 }
 
+/// Your own id for what a dial is for: no vendor filters on metadata, but among the calls
+/// to a number it tells yours apart.
+const ORDER_ID: &str = "A-1042";
+
 async fn dial(provider: &dyn VoiceProvider, to: &str) -> voiceport::Result<()> {
     let mut request = DialRequest::to(to);
-    // No query filters on metadata, but among the calls found by number and time after an
-    // `Unknown` outcome, your own id in `call.metadata` tells yours apart.
-    request.metadata.insert("order_id".into(), "A-1042".into());
+    request.metadata.insert("order_id".into(), ORDER_ID.into());
     provider.dial(&request).await.map(|_| ())
 }

@@ -22,8 +22,11 @@ pub struct FieldError {
 /// Whether a failed request may still have taken effect at the vendor.
 ///
 /// This matters for requests that are not idempotent, above all `dial`: a phone must not ring
-/// twice, so a caller that sees [`RequestOutcome::Unknown`] should look the call up (list by
-/// number or metadata) before dialing again.
+/// twice, so a caller that sees [`RequestOutcome::Unknown`] should look the call up before
+/// dialing again: list by the number called, and tell the call apart by an id of your own
+/// in its metadata. Leave the time range out where
+/// [`Capabilities::time_range_on_start`](crate::Capabilities::time_range_on_start) is set
+/// (Rounded, Retell): a call still ringing has no start, and is in no range there.
 ///
 /// `Display` writes it for a log line or a message: `not applied`, `unknown` or `applied`.
 ///

@@ -357,7 +357,10 @@ pub trait VoiceProviderExt: VoiceProvider {
     }
 
     /// Polls a call every `poll` (at least every 50 ms) until it reaches a terminal
-    /// status, and returns it. Gives up with [`Error::WaitTimedOut`] after `timeout`, once
+    /// status ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)), and returns it.
+    /// `Transferred` is one: the AI's part is over, though the customer may still be on
+    /// the line with whoever took the call. Gives up with [`Error::WaitTimedOut`] after
+    /// `timeout`, once
     /// a last look at the deadline finds the call still live (`Duration::MAX`: no limit).
     /// A look still running one poll interval after the deadline (a vendor slow to answer,
     /// its retries) is given up too: the wait never outlasts `timeout` by more than that.
