@@ -62,16 +62,19 @@
 //! never moves a call back from a terminal state, and on equal times a terminal status
 //! wins. An end event's call never has a live status; a second end event of one call
 //! (Retell's `call_analyzed` after `call_ended`) adds to the first: keep what either says.
+//! [`CallState`] keeps one call by these rules.
 
 mod config;
 mod dedup;
 mod forwarded;
 mod payload;
+mod state;
 mod verify;
 
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
 pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, Ticket};
 pub use forwarded::Forwarded;
+pub use state::CallState;
 pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, verify};
 
 /// The headers [`verify()`] and [`Verifier`] read (the `http` crate's, as axum, hyper and
