@@ -500,7 +500,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
         // As an application logs it: the provider's name beside the call.
         let logged = serde_json::to_value(&merged).unwrap();
         assert_eq!(logged["provider_name"], merged.provider_name.as_str());
-        assert_eq!(logged["call"]["id"], merged.call.id.as_str());
+        assert_eq!(logged["id"], merged.call.id.as_str());
     }
     assert_eq!(from_studio, 17);
     assert!(from_support > 0);

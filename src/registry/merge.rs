@@ -82,12 +82,28 @@ impl MergeOptions {
 }
 
 /// A call of a merged walk, with the name of the provider it came from.
+///
+/// Its JSON is the call's normalized JSON with `provider_name` after its fields, as
+/// `voiceport calls list --providers … --json` and `export` write each call:
+///
+/// ```
+/// use voiceport::{Call, CallId, MergedCall, ProviderKind};
+/// let merged = MergedCall {
+///     call: Call::new(CallId::new("c1"), ProviderKind::Retell),
+///     provider_name: "renewals".into(),
+/// };
+/// let json = serde_json::to_value(&merged)?;
+/// assert_eq!((json["id"].as_str(), json["provider_name"].as_str()), (Some("c1"), Some("renewals")));
+/// assert_eq!(serde_json::from_value::<MergedCall>(json)?, merged);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MergedCall {
+    /// The call.
+    #[serde(flatten)]
+    pub call: Call,
     /// The provider's name in the configuration.
     pub provider_name: String,
-    /// The call.
-    pub call: Call,
 }
 
 impl MergedCall {

@@ -47,37 +47,16 @@ fn headers() -> Vec<&'static str> {
     headers
 }
 
-/// A merged call as printed: the normalized call in its own field order (as `calls get`
-/// prints it), then the provider's name (`provider_name`).
-#[derive(Serialize)]
-struct Record<'a> {
-    #[serde(flatten)]
-    call: &'a voiceport::Call,
-    provider_name: &'a str,
-}
-
-impl<'a> Record<'a> {
-    fn of(merged: &'a MergedCall) -> Self {
-        Record {
-            call: &merged.call,
-            provider_name: &merged.provider_name,
-        }
-    }
-}
-
 /// A merged page as printed: its calls, and the cursor to go on from.
 #[derive(Serialize)]
 struct MergedPage<'a> {
-    calls: Vec<Record<'a>>,
+    calls: &'a [MergedCall],
     next_cursor: Option<String>,
 }
 
 impl<'a> MergedPage<'a> {
     fn of(calls: &'a [MergedCall], next_cursor: Option<String>) -> Self {
-        MergedPage {
-            calls: calls.iter().map(Record::of).collect(),
-            next_cursor,
-        }
+        MergedPage { calls, next_cursor }
     }
 }
 
@@ -215,7 +194,7 @@ pub(crate) async fn list(
             }
         };
         match (json, args.all) {
-            (true, true) => output::json_line(&Record::of(&merged))?,
+            (true, true) => output::json_line(&merged)?,
             (true, false) => page.push(merged),
             (false, true) => table.rows(&[row(&merged)])?,
             (false, false) => rows.push(row(&merged)),
@@ -293,7 +272,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             }
         };
         let written = match args.format {
-            ExportFormat::Jsonl => serde_json::to_writer(&mut sink, &Record::of(&merged))
+            ExportFormat::Jsonl => serde_json::to_writer(&mut sink, &merged)
                 .map_err(std::io::Error::from)
                 .and_then(|()| sink.write_all(b"\n")),
             ExportFormat::Csv => {
