@@ -182,6 +182,8 @@ pub(crate) async fn run(
         () = &mut serving => {}
         () = drained => {}
     }
+    // Said after the notice that it is stopping, which may still be on its way.
+    output::settle_detached(LAST_WORD);
     let missed = lock(&remembered).missed();
     if let (Some(shown), 1..) = (shown_forward, missed) {
         let events = if missed == 1 { "event" } else { "events" };

@@ -255,6 +255,8 @@ fn main() -> ExitCode {
     // Dropping the runtime would wait for its blocking threads, and one may never end (a
     // print stuck on a full pipe when `listen` is stopped): what matters is done.
     runtime.shutdown_background();
+    // A notice said after Ctrl-C comes before the outcome, and is not lost at the exit.
+    output::settle_detached(std::time::Duration::from_secs(1));
     output::drain_log_lines(std::time::Duration::from_secs(1));
     finish(outcome, verbose)
 }

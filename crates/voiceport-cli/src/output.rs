@@ -80,11 +80,31 @@ pub(crate) fn say_within(text: &str, patience: std::time::Duration) {
     }
 }
 
-/// [`say`] from the blocking pool, not waited for: a notice after Ctrl-C, which must not
+/// [`say`] from a thread of its own, not waited for: a notice after Ctrl-C, which must not
 /// hold what follows it (the second Ctrl-C, a deadline) should standard error be a pipe
-/// nobody drains.
+/// nobody drains. [`settle_detached`] waits for it before a later line.
 pub(crate) fn say_detached(text: String) {
-    drop(tokio::task::spawn_blocking(move || say(&text)));
+    let (done, said) = std::sync::mpsc::channel();
+    let writer = std::thread::Builder::new().spawn(move || {
+        say(&text);
+        let _ = done.send(());
+    });
+    if writer.is_ok() {
+        lock(&DETACHED).push(said);
+    }
+}
+
+/// The notices of [`say_detached`] not known to be written yet.
+static DETACHED: Mutex<Vec<std::sync::mpsc::Receiver<()>>> = Mutex::new(Vec::new());
+
+/// Waits, at most `patience` in all, for the notices of [`say_detached`] to be written, so
+/// that a line said next comes after them: the last words of a program, which would
+/// otherwise end before a notice's thread ran (and lose it) or write before it.
+pub(crate) fn settle_detached(patience: std::time::Duration) {
+    let deadline = std::time::Instant::now() + patience;
+    for said in std::mem::take(&mut *lock(&DETACHED)) {
+        let _ = said.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now()));
+    }
 }
 
 /// Where log lines go: standard error, each line's control characters escaped (its own
