@@ -11,7 +11,9 @@
 //! * `mixed`: what one call sends, 100 times over: three `status-update`s, four
 //!   `transcript`s, a `speech-update`, a `conversation-update` and an `end-of-call-report`
 //!   with its message-level artifacts (the traffic of a real assistant);
-//! * `end_of_call`: 1,000 `end-of-call-report`s (5 KiB each), the worst case.
+//! * `end_of_call`: 1,000 `end-of-call-report`s in their artifact-only form (about 4 KiB
+//!   each), every delivery of the costliest kind to decode (the mix's reports are the
+//!   11 KiB form Vapi sends).
 //!
 //! Criterion times each side in its own 15-second window; the ratio is then printed again
 //! from 30 batches of each posted in turns (median of the per-pair ratios), which a busy
