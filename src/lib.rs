@@ -6,7 +6,7 @@
 //!
 //! ```no_run
 //! use voiceport::futures::TryStreamExt;
-//! use voiceport::{CallQuery, CallStatus, DialRequest, RequestOutcome, VoiceProviderExt};
+//! use voiceport::{CallQuery, CallStatus, DialRequest, VoiceProviderExt};
 //!
 //! # async fn run() -> voiceport::Result<()> {
 //! // Named providers from a TOML file; change `kind` to change vendor.
@@ -17,11 +17,13 @@
 //! "#)?;
 //! let provider = registry.connect(Some("sales"))?;
 //!
-//! // Place a call. A dial that failed may still have placed it: `outcome` says.
+//! // Place a call. A dial that failed may still have placed it: `call_may_exist` says.
 //! match provider.dial(&DialRequest::to("+14155550187")).await {
 //!     Ok(dialed) => println!("dialed {}", dialed.call_id),
-//!     Err(error) if error.outcome() == RequestOutcome::NotApplied => println!("{error}"),
-//!     Err(error) => println!("{error}: look the call up before dialing again"),
+//!     Err(error) if error.call_may_exist() => {
+//!         println!("{error}: look the call up before dialing again")
+//!     }
+//!     Err(error) => println!("{error}"),
 //! }
 //!
 //! // Read every completed call, page by page.

@@ -959,6 +959,22 @@ impl Error {
         }
     }
 
+    /// For the error of a dial: whether a call may exist at the vendor, the request having
+    /// possibly reached it ([`outcome`](Self::outcome) is not
+    /// [`NotApplied`](RequestOutcome::NotApplied)). Look the call up before dialing again
+    /// (see [`RequestOutcome`]). A routed dial's error asks the same of its provider
+    /// (`RouteError::call_may_exist`).
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Error, Operation, ProviderKind};
+    /// let refused = Error::unsupported(ProviderKind::Retell, Operation::Dial);
+    /// assert!(!refused.call_may_exist());
+    /// ```
+    pub fn call_may_exist(&self) -> bool {
+        self.outcome() != RequestOutcome::NotApplied
+    }
+
     /// Whether the failed request may have taken effect at the vendor.
     ///
     /// A refusal whose status is not a 4xx (an error inside a success answer, as Rounded's
@@ -1376,6 +1392,9 @@ mod tests {
         };
         assert_eq!(sent.outcome(), RequestOutcome::Unknown);
         assert!(sent.to_string().contains("may have reached the vendor"));
+        // A dial's error says whether to look the call up, as its outcome does.
+        assert!(sent.call_may_exist() && server.call_may_exist());
+        assert!(!not_sent.call_may_exist());
 
         // A refusal is not applied, unless its status is not a 4xx (an error inside a
         // success answer, as Rounded's envelope can be) or it is a dial refused as a
