@@ -2,27 +2,15 @@
 //! two accounts of one vendor are told apart in the log; a provider connected from a lone
 //! `ProviderConfig` has no name, and its spans none.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 
 use tracing_subscriber::fmt::format::FmtSpan;
 use voiceport::{CallQuery, ProviderKind, ProvidersFile, Registry};
 use voiceport_sandbox::Sandbox;
 
-/// What the `fmt` subscriber writes: the log a user reads.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use support::Captured;
 
 /// Every vendor under a name of its own, and a second Rounded account beside the first.
 const ACCOUNTS: [(&str, ProviderKind); 6] = [
@@ -68,7 +56,7 @@ async fn spans_name_the_configured_provider_and_a_lone_config_names_none() {
     let lone = voiceport::connect(&sandbox.provider_config(ProviderKind::HappyRobot)).unwrap();
     lone.list_calls(&query).await.unwrap();
     drop(guard);
-    let text = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let text = log.text();
 
     // Each span's closing line, which shows its fields and those of the spans around it.
     let closed: Vec<&str> = text

@@ -1,27 +1,14 @@
 //! No webhook secret reaches a log line, an error or `Debug`. Alone in its binary: it
 //! installs the process-wide `tracing` subscriber.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+mod support;
 
 use chrono::Utc;
 use reqwest::header::HeaderMap;
 use voiceport::webhooks::{Delivery, HandlerError, Receiver, Verifier, WebhookConfig};
 use voiceport::{ProviderKind, Registry, SecretString};
 
-/// A `tracing` writer into a shared buffer.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use support::Captured;
 
 /// One provider per scheme: its name, kind, `webhook` table, the secret it must never log,
 /// and a delivery it accepts.
@@ -162,7 +149,7 @@ async fn secrets_never_reach_logs_or_debug() {
         br#"{"message": {"type": "status-update", "customer": {"number": "+14155550187"#.to_vec();
     let status = post("shared", shared.sign(&personal, Utc::now()), personal).await;
     assert_eq!(status, 400);
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let unparsable: Vec<&str> = logs
         .lines()
         .filter(|l| l.contains("does not parse"))
@@ -191,7 +178,7 @@ async fn secrets_never_reach_logs_or_debug() {
         let forged = stranger.sign(&body, Utc::now());
         assert_eq!(post("sales", forged, body).await, 401);
     }
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let refusals_of_sales = |level: &str| {
         let lines = logs.lines().filter(|line| line.contains(level));
         let of_sales = lines.filter(|line| line.contains("provider=sales"));
@@ -212,7 +199,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let mut bearer = HeaderMap::new();
     bearer.insert("authorization", "Bearer cred-5e1b9a77".parse().unwrap());
     assert_eq!(post("shared", bearer, b"{}".to_vec()).await, 401);
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let hinted: Vec<&str> = (logs.lines())
         .filter(|line| line.contains("provider=shared") && line.contains("hint="))
         .collect();
@@ -269,7 +256,7 @@ async fn secrets_never_reach_logs_or_debug() {
     }
     // A failure's log names the provider and the event (a listener logs without spans).
     let line_of = |text: &str| {
-        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let logs = captured.text();
         logs.lines()
             .find(|line| line.contains(text))
             .map(str::to_owned)
@@ -321,7 +308,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let rounded_line = line_of("Rounded sends webhook deliveries without headers")
         .expect("a header check for Rounded is warned of");
     assert!(rounded_line.contains("provider=rounded"), "{rounded_line}");
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     assert_eq!(
         logs.matches("Rounded sends webhook deliveries without headers")
             .count(),
