@@ -14,7 +14,7 @@ pub use merge::{MergeOptions, MergedCall, MergedCalls, MergedCursor, ProviderErr
 pub use route::{RouteError, RoutedDial};
 use voiceport_core::{
     Call, CallId, CallQuery, DialRequest, Error, Interrupt, Operation, ProvidersFile,
-    RequestOutcome, Result, VoiceProvider,
+    RequestOutcome, Result, VoiceProvider, VoiceProviderExt,
 };
 
 use crate::connect;
@@ -144,6 +144,20 @@ impl Registry {
     pub async fn get_call(&self, id: &str) -> Result<Call> {
         let (_, provider, call) = self.resolve(id)?;
         provider.get_call(&call).await
+    }
+
+    /// Waits for the call a possibly qualified id names to end (a routed dial's
+    /// [`RoutedDial::qualified_id`], say), as
+    /// [`wait_until_ended`](VoiceProviderExt::wait_until_ended) does on its
+    /// provider, polling every `poll` and giving up after `timeout`.
+    pub async fn wait_until_ended(
+        &self,
+        id: &str,
+        poll: std::time::Duration,
+        timeout: std::time::Duration,
+    ) -> Result<Call> {
+        let (_, provider, call) = self.resolve(id)?;
+        provider.wait_until_ended(&call, poll, timeout).await
     }
 
     /// Every call of the selected providers matching `query`, merged in one time order

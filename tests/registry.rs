@@ -741,6 +741,14 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         .await
         .unwrap();
     assert_eq!(dialed.provider_name, "studio");
+    // The call it placed is waited for by its qualified id.
+    let (poll, limit) = (Duration::from_millis(50), Duration::from_secs(30));
+    let ended = registry
+        .wait_until_ended(&dialed.qualified_id(), poll, limit)
+        .await
+        .unwrap();
+    assert_eq!(ended.id, dialed.outcome.call_id);
+    assert!(ended.status.is_terminal(), "{:?}", ended.status);
     // Everything refused: the error lists each refusal and says no call was placed.
     let accounts = start_accounts().await;
     let registry = registry_of(
