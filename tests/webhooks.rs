@@ -657,12 +657,9 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
 
 /// The tool call ids of a Vapi `tool-calls` event.
 fn tool_call_ids(delivery: &Delivery) -> Vec<String> {
-    match &delivery.event.kind {
-        EventKind::TranscriptUpdate { utterance } => (utterance.tool_calls.iter())
-            .filter_map(|call| call.id.clone())
-            .collect(),
-        other => panic!("not a tool call: {other:?}"),
-    }
+    let calls = delivery.event.tool_calls();
+    assert!(!calls.is_empty(), "not a tool call: {delivery:?}");
+    calls.iter().filter_map(|call| call.id.clone()).collect()
 }
 
 #[tokio::test]

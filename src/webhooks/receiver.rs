@@ -90,17 +90,15 @@ impl Delivery {
     /// ```no_run
     /// use serde_json::json;
     /// use tokio::sync::mpsc;
-    /// use voiceport::EventKind;
     /// use voiceport::webhooks::Delivery;
     ///
     /// /// Answers the tool calls arriving on the channel of `Receiver::builder(…).channel(…)`.
     /// async fn answer_tool_calls(mut events: mpsc::Receiver<Delivery>) {
     ///     while let Some(delivery) = events.recv().await {
-    ///         let EventKind::TranscriptUpdate { utterance } = &delivery.event.kind else {
-    ///             continue;
-    ///         };
-    ///         if delivery.event.expects_reply {
-    ///             let results: Vec<_> = (utterance.tool_calls.iter())
+    ///         // A request (Vapi's `tool-calls`), not news that mentions a tool call.
+    ///         let calls = delivery.event.tool_calls();
+    ///         if delivery.event.expects_reply && !calls.is_empty() {
+    ///             let results: Vec<_> = (calls.iter())
     ///                 .filter_map(|call| call.id.as_deref())
     ///                 .map(|id| json!({"toolCallId": id, "result": "booked for 10:30"}))
     ///                 .collect();

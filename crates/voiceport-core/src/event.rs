@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::adapter::non_blank;
-use crate::{Call, CallId, CallStatus, Utterance, VendorPayload};
+use crate::{Call, CallId, CallStatus, ToolCall, Utterance, VendorPayload};
 
 /// One webhook delivery, normalized: what happened ([`CallEvent::kind`]) plus what every
 /// delivery carries whatever its kind: the vendor's event type verbatim, the call it
@@ -137,6 +137,16 @@ impl CallEvent {
         self.kind.call()
     }
 
+    /// The tool invocations the event carries: those of a piece of transcript, as Vapi's
+    /// `tool-calls` request brings them (with [`expects_reply`](Self::expects_reply) set:
+    /// the results go in the reply); empty for any other event.
+    pub fn tool_calls(&self) -> &[ToolCall] {
+        match &self.kind {
+            EventKind::TranscriptUpdate { utterance } => &utterance.tool_calls,
+            _ => &[],
+        }
+    }
+
     /// The call's normalized status after this event, where the event tells it: the new
     /// status of a status change, the ended call's status, the started call's status.
     pub fn status(&self) -> Option<CallStatus> {
@@ -186,6 +196,29 @@ impl EventKind {
 mod tests {
     use super::*;
     use crate::ProviderKind;
+
+    #[test]
+    fn tool_calls_are_those_of_a_piece_of_transcript_only() {
+        let mut utterance = Utterance::new(crate::Speaker::Agent, None);
+        let call = ToolCall::new(
+            Some("call_8f2e1c".into()),
+            Some("book_appointment".into()),
+            Some(r#"{"day":"Tuesday"}"#.into()),
+        );
+        utterance.tool_calls.push(call.clone());
+        let event = CallEvent::new("tool-calls", EventKind::TranscriptUpdate { utterance });
+        assert_eq!(event.tool_calls(), [call]);
+        let status = EventKind::StatusChanged {
+            status: CallStatus::InProgress,
+            vendor_status: None,
+            call: None,
+        };
+        assert!(
+            CallEvent::new("status-update", status)
+                .tool_calls()
+                .is_empty()
+        );
+    }
 
     #[test]
     fn the_call_id_comes_from_the_call_and_serializes_flat() {
