@@ -770,3 +770,34 @@ fn a_page_has_a_ceiling() {
         );
     }
 }
+
+/// Retell's two end events, `call_ended` (the transcript, the collected variables) and
+/// `call_analyzed` (the summary, no time), kept by `CallState` in either order: the call
+/// has what each says.
+#[test]
+fn retell_s_two_end_events_are_kept_together_in_either_order() {
+    let codec = voiceport::codec(ProviderKind::Retell).unwrap();
+    let decode = |name: &str| {
+        let body = fixture(&format!("retell/{name}.json"));
+        codec.decode_webhook(body.as_bytes()).unwrap()
+    };
+    let (ended, analyzed) = (
+        decode("webhook_call_ended"),
+        decode("webhook_call_analyzed"),
+    );
+    let summary = |event: &voiceport::CallEvent| event.call().unwrap().analysis.summary.clone();
+    let variables = |event: &voiceport::CallEvent| event.call().unwrap().analysis.extracted.len();
+    // What the test needs of the fixtures: each end says what the other does not.
+    assert!(summary(&analyzed).is_some() && summary(&ended).is_none());
+    assert!(variables(&ended) > 0);
+    assert!(ended.call().unwrap().transcript.is_some());
+    for events in [[&ended, &analyzed], [&analyzed, &ended]] {
+        let mut state = voiceport::webhooks::CallState::default();
+        assert!(events.iter().all(|event| state.apply(event)));
+        let call = state.call.as_ref().unwrap();
+        assert_eq!(call.analysis.summary, summary(&analyzed));
+        assert!(call.analysis.extracted.len() >= variables(&ended));
+        assert!(call.transcript.is_some());
+        assert!(state.status.unwrap().is_terminal());
+    }
+}

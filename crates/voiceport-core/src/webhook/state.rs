@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Analysis, Call, CallEvent, CallStatus};
+use crate::{Call, CallEvent, CallStatus};
 
 /// The latest state of one call, kept from its webhook events as they arrive: keep one per
 /// call (by provider name and [`CallEvent::call_id`]) and [`apply`](Self::apply) each event.
@@ -15,11 +15,12 @@ use crate::{Analysis, Call, CallEvent, CallStatus};
 /// - between live statuses, an event older than the one kept (both with a time,
 ///   [`CallEvent::occurred_at`]) is left out; one without a time counts as new;
 /// - a second end event of a call (Retell's `call_analyzed` after `call_ended`, or before
-///   it) adds to the first: the newer by time (the one arriving last, when a time is
-///   missing) is kept, and what it lacks of the other (transcript, recording, cost,
-///   analysis, end reason) is taken from it;
-/// - events that tell no status (a piece of transcript, a delivery kept whole) change
-///   nothing.
+///   it) adds to the first: the newer of the two ends by their own times (the one arriving
+///   last, when either has none) is kept, and what it lacks of the other (transcript,
+///   recording, cost, the parts of the analysis, end reason, times, duration) is taken
+///   from it;
+/// - events that tell no status (a piece of transcript, a delivery kept whole) or an
+///   unknown one ([`CallStatus::Unknown`]) change nothing.
 ///
 /// ```
 /// # use voiceport_core as voiceport;
@@ -51,61 +52,74 @@ pub struct CallState {
     /// call, what its end events said together. Its own `status` is the vendor's in that
     /// event: [`status`](Self::status) may be newer.
     pub call: Option<Call>,
+    /// The time of the end event `call` was taken from, to tell which of two ends is the
+    /// newer (a live status's time, kept in `occurred_at`, says nothing of that).
+    end_at: Option<DateTime<Utc>>,
 }
 
 impl CallState {
-    /// Applies `event` by the rules above. Returns whether it was taken: `false` for an
-    /// event older than the state kept, a live status after a terminal one, or one that
-    /// tells no status.
+    /// Applies `event` by the rules above. Returns whether it was taken: `false` for a
+    /// live status older than the one kept or after a terminal one, and for an event that
+    /// tells no status; a second end is always taken (it adds to the first).
     pub fn apply(&mut self, event: &CallEvent) -> bool {
-        let Some(status) = event.status() else {
+        let Some(status) = event
+            .status()
+            .filter(|status| *status != CallStatus::Unknown)
+        else {
             return false;
         };
+        let kept_terminal = self.status.is_some_and(CallStatus::is_terminal);
+        if kept_terminal && status.is_terminal() {
+            self.add_end(event, status);
+            return true;
+        }
         let older = matches!(
             (event.occurred_at, self.occurred_at),
             (Some(at), Some(kept)) if at < kept
         );
-        match self.status.map(CallStatus::is_terminal) {
-            Some(true) if status.is_terminal() => {
-                self.add_end(event, status, older);
-                return true;
-            }
-            Some(true) => return false,
-            Some(false) if older && !status.is_terminal() => return false,
-            Some(false) | None => {}
+        if kept_terminal || (older && !status.is_terminal()) {
+            return false;
         }
         self.status = Some(status);
         self.occurred_at = event.occurred_at.or(self.occurred_at);
         if let Some(call) = event.call() {
             self.call = Some(call.clone());
         }
+        if status.is_terminal() {
+            self.end_at = event.occurred_at;
+        }
         true
     }
 
     /// A second end event: the newer of the two ends is kept, what it lacks taken from the
-    /// other.
-    fn add_end(&mut self, event: &CallEvent, status: CallStatus, older: bool) {
-        let Some(call) = event.call() else {
-            // An end told by its status alone: nothing to add but, when newer, the status.
-            if !older {
-                self.status = Some(status);
-                self.occurred_at = event.occurred_at.or(self.occurred_at);
-            }
-            return;
-        };
-        let (mut newer, other) = match (older, self.call.take()) {
-            (false, kept) => (call.clone(), kept),
-            (true, Some(kept)) => (kept, Some(call.clone())),
-            (true, None) => (call.clone(), None),
-        };
-        if let Some(other) = other {
-            fill_from(&mut newer, other);
-        }
+    /// other. A call kept from a live event (the first end told its status alone) is no
+    /// end's call: the new end's replaces it.
+    fn add_end(&mut self, event: &CallEvent, status: CallStatus) {
+        let older = matches!(
+            (event.occurred_at, self.end_at),
+            (Some(at), Some(kept)) if at < kept
+        );
         if !older {
             self.status = Some(status);
             self.occurred_at = event.occurred_at.or(self.occurred_at);
+            self.end_at = event.occurred_at.or(self.end_at);
         }
-        self.call = Some(newer);
+        let Some(call) = event.call() else {
+            return;
+        };
+        let kept = (self.call.take()).filter(|kept| kept.status.is_terminal());
+        self.call = Some(match (kept, older) {
+            (None, _) => call.clone(),
+            (Some(mut kept), true) => {
+                fill_from(&mut kept, call.clone());
+                kept
+            }
+            (Some(kept), false) => {
+                let mut newer = call.clone();
+                fill_from(&mut newer, kept);
+                newer
+            }
+        });
     }
 }
 
@@ -115,8 +129,18 @@ fn fill_from(call: &mut Call, other: Call) {
     call.recording = call.recording.take().or(other.recording);
     call.cost = call.cost.take().or(other.cost);
     call.end_reason = call.end_reason.take().or(other.end_reason);
-    if call.analysis == Analysis::default() {
-        call.analysis = other.analysis;
+    call.started_at = call.started_at.or(other.started_at);
+    call.ended_at = call.ended_at.or(other.ended_at);
+    call.duration_secs = call.duration_secs.or(other.duration_secs);
+    let (analysis, other) = (&mut call.analysis, other.analysis);
+    analysis.summary = analysis.summary.take().or(other.summary);
+    analysis.success_evaluation = analysis
+        .success_evaluation
+        .take()
+        .or(other.success_evaluation);
+    analysis.classification = analysis.classification.take().or(other.classification);
+    for (key, value) in other.extracted {
+        analysis.extracted.entry(key).or_insert(value);
     }
 }
 
@@ -202,25 +226,33 @@ mod tests {
     }
 
     /// Retell's `call_analyzed` (no time) after `call_ended`, and in the other order: the
-    /// kept call has the transcript of one and the analysis of the other either way.
+    /// kept call has the transcript and variables of one and the summary of the other
+    /// either way, though both carry part of an analysis.
     #[test]
     fn a_second_end_adds_to_the_first_in_either_order() {
         let transcript = Transcript::default();
         let call_ended = ended("call_ended", Some(60), |call| {
             call.transcript = Some(transcript.clone());
+            call.analysis
+                .extracted
+                .insert("first_name".into(), "Ada".into());
         });
         let call_analyzed = ended("call_analyzed", None, |call| {
             call.analysis.summary = Some("Booked a cleaning for Tuesday.".into());
+            call.analysis.extracted.insert("booked".into(), true.into());
         });
         for events in [[&call_ended, &call_analyzed], [&call_analyzed, &call_ended]] {
             let mut state = CallState::default();
             assert!(events.iter().all(|event| state.apply(event)));
             let call = state.call.as_ref().unwrap();
             assert_eq!(call.transcript, Some(transcript.clone()));
+            let analysis = &call.analysis;
             assert_eq!(
-                call.analysis.summary.as_deref(),
+                analysis.summary.as_deref(),
                 Some("Booked a cleaning for Tuesday.")
             );
+            let keys: Vec<&str> = analysis.extracted.keys().map(String::as_str).collect();
+            assert_eq!(keys, ["booked", "first_name"]);
             assert_eq!(state.occurred_at, Some(at(60)));
         }
 
@@ -231,13 +263,70 @@ mod tests {
         });
         let older = ended("call_analyzed", Some(50), |call| {
             call.analysis.summary = Some("Left a voicemail.".into());
+            call.ended_at = Some(at(50));
         });
         assert!(state.apply(&newer));
         assert!(state.apply(&older));
         let call = state.call.as_ref().unwrap();
         assert_eq!(call.name.as_deref(), Some("newer"));
         assert_eq!(call.analysis.summary.as_deref(), Some("Left a voicemail."));
+        assert_eq!(call.ended_at, Some(at(50)));
         assert_eq!(state.occurred_at, Some(at(60)));
+    }
+
+    /// Two ends are compared by their own times, not by a live status's: an end without a
+    /// time, then an end with one, keeps the one arriving last.
+    #[test]
+    fn ends_are_compared_by_their_own_times() {
+        let mut state = CallState::default();
+        assert!(state.apply(&status(CallStatus::InProgress, Some(9))));
+        let first = ended("end-of-call-report", None, |call| {
+            call.name = Some("first".into())
+        });
+        let second = ended("end-of-call-report", Some(8), |call| {
+            call.name = Some("second".into())
+        });
+        assert!(state.apply(&first));
+        assert!(state.apply(&second));
+        let call = state.call.as_ref().unwrap();
+        assert_eq!(call.name.as_deref(), Some("second"));
+    }
+
+    /// An end told by its status alone keeps the call of a live event; the end event's
+    /// call, arriving after, replaces that call rather than filling it, whatever its time.
+    #[test]
+    fn an_end_s_call_replaces_a_live_snapshot() {
+        let mut started = Call::new(CallId::new("c1"), ProviderKind::Vapi);
+        started.status = CallStatus::InProgress;
+        started.name = Some("live".into());
+        let mut start = CallEvent::new(
+            "status-update",
+            EventKind::Started {
+                call: Box::new(started),
+            },
+        );
+        start.occurred_at = Some(at(1));
+        let mut state = CallState::default();
+        assert!(state.apply(&start));
+        assert!(state.apply(&status(CallStatus::Completed, Some(10))));
+        assert!(state.apply(&ended("end-of-call-report", Some(9), |call| {
+            call.ended_at = Some(at(9));
+        })));
+        let call = state.call.as_ref().unwrap();
+        assert_eq!(
+            (call.status, call.name.as_deref()),
+            (CallStatus::Completed, None)
+        );
+        assert_eq!(call.ended_at, Some(at(9)));
+        assert_eq!(state.status, Some(CallStatus::Completed));
+    }
+
+    #[test]
+    fn an_unknown_status_changes_nothing() {
+        let mut state = CallState::default();
+        assert!(state.apply(&status(CallStatus::InProgress, Some(1))));
+        assert!(!state.apply(&status(CallStatus::Unknown, Some(2))));
+        assert_eq!(state.status, Some(CallStatus::InProgress));
     }
 
     #[test]
