@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use voiceport_core::{DialOutcome, DialRequest, Error, RequestOutcome, RouteConfig, RoutePolicy};
+use voiceport_core::{DialOutcome, DialRequest, Error, RouteConfig, RoutePolicy};
 
 /// A dial placed through a route: the outcome, the provider that placed it, and the
 /// providers tried before it (each refused the dial without placing a call).
@@ -110,7 +110,7 @@ impl RouteError {
     /// Whether a call may exist on [`RouteError::provider_name`] (the dial may have reached it):
     /// check that account before dialing again.
     pub fn call_may_exist(&self) -> bool {
-        self.provider_name.is_some() && self.error.outcome() != RequestOutcome::NotApplied
+        self.provider_name.is_some() && self.error.call_may_exist()
     }
 }
 

@@ -1392,9 +1392,19 @@ mod tests {
         };
         assert_eq!(sent.outcome(), RequestOutcome::Unknown);
         assert!(sent.to_string().contains("may have reached the vendor"));
-        // A dial's error says whether to look the call up, as its outcome does.
+        // A dial's error says whether to look the call up, as its outcome does: Unknown
+        // and Applied (an answer that did not decode) both say so.
         assert!(sent.call_may_exist() && server.call_may_exist());
         assert!(!not_sent.call_may_exist());
+        let undecoded = Error::Decode {
+            provider: ProviderKind::Vapi,
+            operation: Operation::Dial,
+            path: ".".into(),
+            message: "expected value".into(),
+            excerpt: String::new(),
+        };
+        assert_eq!(undecoded.outcome(), RequestOutcome::Applied);
+        assert!(undecoded.call_may_exist());
 
         // A refusal is not applied, unless its status is not a 4xx (an error inside a
         // success answer, as Rounded's envelope can be) or it is a dial refused as a

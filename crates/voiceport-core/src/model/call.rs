@@ -228,7 +228,9 @@ pub struct NormalizationWarning {
 crate::open_enum! {
     /// What was wrong with a vendor value that normalization left out
     /// ([`NormalizationWarning::kind`]): a code that stays as it is when a message is
-    /// reworded. A code from a newer release reads back as `Other`.
+    /// reworded. A code from a newer release reads back as `Other`. Non-exhaustive: a code
+    /// named later is a variant more.
+    #[non_exhaustive]
     pub enum WarningKind {
         /// Not a date and time (or not one in the unit the vendor uses).
         NotATime => "not_a_time",
