@@ -209,7 +209,12 @@ async fn secrets_never_reach_logs_or_debug() {
         "{}",
         hinted[0]
     );
-    assert!(hinted[0].contains("verify = bearer"), "{}", hinted[0]);
+    // Debug-quoted in the line: `verify = "bearer"`, ready to paste into the file.
+    assert!(
+        hinted[0].contains(r#"verify = \"bearer\""#),
+        "{}",
+        hinted[0]
+    );
     assert!(!logs.contains("cred-5e1b9a77"), "{logs}");
 
     // An application that fails: its message goes to the log, not to the vendor. A tool

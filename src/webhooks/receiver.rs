@@ -734,7 +734,7 @@ async fn read_checked<'a>(
     let head = match endpoint.verifier.check_head(parts.uri.query(), headers) {
         Ok(head) => head,
         Err(refused) => {
-            let hint = scheme_hint(endpoint, &refused, headers);
+            let hint = scheme_hint(endpoint.kind, endpoint.verifier.scheme(), &refused, headers);
             return Err(span.in_scope(|| refuse(shared, provider, &refused, hint)));
         }
     };
@@ -892,42 +892,44 @@ fn refuse(
 }
 
 /// For a delivery refused as missing the header its scheme reads: the scheme whose header
-/// it carries instead, when the provider's vendor can send that scheme. A Vapi server set
-/// up today with a credential sends `Authorization: Bearer` or an HMAC signature, which
-/// the default (legacy) scheme refuses as missing `X-Vapi-Secret`. Only header names are
-/// looked at, never their values.
+/// it carries instead, when the provider's vendor sends that scheme with that header. A
+/// Vapi server set up today with a credential sends `Authorization: Bearer` or an HMAC
+/// signature, which the default (legacy) scheme refuses as missing `X-Vapi-Secret`. Only
+/// header names are looked at, never their values.
 fn scheme_hint(
-    endpoint: &Endpoint,
+    kind: ProviderKind,
+    configured: Scheme,
     refused: &VerifyError,
     headers: &HeaderMap,
 ) -> Option<&'static str> {
     if !matches!(refused, VerifyError::Missing { .. }) {
         return None;
     }
+    let vapi_family = matches!(kind, ProviderKind::Voicebot | ProviderKind::Vapi);
     let bearer = (headers.get(header::AUTHORIZATION))
         .and_then(|value| value.as_bytes().get(..7))
         .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"bearer "));
     let carried = [
+        // The header `verify = "header"` reads by default for the Vapi family only.
         (
             Scheme::Header,
-            headers.contains_key("x-vapi-secret"),
-            "the delivery carries X-Vapi-Secret: a server secret is checked with verify = header",
+            vapi_family && headers.contains_key("x-vapi-secret"),
+            r#"the delivery carries X-Vapi-Secret: a server secret is checked with verify = "header""#,
         ),
         (
             Scheme::Bearer,
             bearer,
-            "the delivery carries Authorization: Bearer: a Bearer credential is checked with verify = bearer",
+            r#"the delivery carries Authorization: Bearer: a Bearer credential is checked with verify = "bearer""#,
         ),
         (
             Scheme::Hmac,
             headers.contains_key("x-signature"),
-            "the delivery carries x-signature: an HMAC credential is checked with verify = hmac",
+            r#"the delivery carries x-signature: an HMAC credential is checked with verify = "hmac""#,
         ),
     ];
-    let configured = endpoint.verifier.scheme();
     (carried.into_iter())
         .find(|(scheme, present, _)| {
-            *present && *scheme != configured && scheme.never_sent_by(endpoint.kind).is_none()
+            *present && *scheme != configured && scheme.never_sent_by(kind).is_none()
         })
         .map(|(_, _, hint)| hint)
 }
@@ -1364,6 +1366,65 @@ fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The hint names the check whose header a refused delivery carries, where its vendor
+    /// sends that check so: never for a check configured already, a vendor that cannot
+    /// send it, or a refusal other than a missing header.
+    #[test]
+    fn a_refusal_hints_at_the_check_whose_header_the_delivery_carries() {
+        let missing = VerifyError::Missing {
+            header: "x-vapi-secret".into(),
+        };
+        let carrying = |name: &'static str, value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, axum::http::HeaderValue::from_static(value));
+            headers
+        };
+        let bearer = carrying("authorization", "Bearer cred-5e1b9a77");
+        let signed = carrying("x-signature", "9f2c");
+        let secret = carrying("x-vapi-secret", "s3cr3t");
+        let hint = |kind, configured, headers: &HeaderMap| {
+            scheme_hint(kind, configured, &missing, headers).map(|hint| {
+                let (_, setting) = hint.rsplit_once("verify = ").unwrap();
+                setting.trim_matches('"').to_owned()
+            })
+        };
+        use ProviderKind::{HappyRobot, Retell, Rounded, Vapi, Voicebot};
+        for kind in [Vapi, Voicebot] {
+            assert_eq!(
+                hint(kind, Scheme::Header, &bearer).as_deref(),
+                Some("bearer")
+            );
+            assert_eq!(hint(kind, Scheme::Header, &signed).as_deref(), Some("hmac"));
+            assert_eq!(
+                hint(kind, Scheme::Bearer, &secret).as_deref(),
+                Some("header")
+            );
+            assert_eq!(hint(kind, Scheme::Bearer, &bearer), None);
+        }
+        // HappyRobot sends the headers set on its hook (a Bearer one may be), no
+        // signature, and X-Vapi-Secret is not the header it is checked by.
+        assert_eq!(
+            hint(HappyRobot, Scheme::Header, &bearer).as_deref(),
+            Some("bearer")
+        );
+        assert_eq!(hint(HappyRobot, Scheme::Header, &signed), None);
+        assert_eq!(hint(HappyRobot, Scheme::Bearer, &secret), None);
+        for kind in [Rounded, Retell] {
+            for headers in [&bearer, &signed, &secret] {
+                assert_eq!(hint(kind, Scheme::Header, headers), None, "{kind}");
+            }
+        }
+        let mismatch = VerifyError::Mismatch;
+        assert_eq!(scheme_hint(Vapi, Scheme::Header, &mismatch, &bearer), None);
+        for text in [&bearer, &signed, &secret] {
+            let said = scheme_hint(Vapi, Scheme::Query, &missing, text).unwrap_or_default();
+            assert!(
+                !said.contains("cred-") && !said.contains("s3cr3t"),
+                "{said}"
+            );
+        }
+    }
 
     /// An event name is logged whole up to 80 characters, cut between characters after
     /// (a verified body, or any under `verify = "none"`, may name its event with megabytes).
