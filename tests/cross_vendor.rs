@@ -801,3 +801,53 @@ fn retell_s_two_end_events_are_kept_together_in_either_order() {
         assert!(state.status.unwrap().is_terminal());
     }
 }
+
+/// Every fixture decodes as its codec detects it, the error envelopes aside (they decode
+/// into the vendor's error). CI runs this test again with serde_json's
+/// `arbitrary_precision` on, as a user's build may have it (another crate may turn it on:
+/// features are unified), when numbers reach the decoders in another form.
+#[test]
+fn every_fixture_decodes_whatever_serde_json_s_features() {
+    let mut decoded = 0;
+    for (kind, codec, file) in every_fixture() {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".json") {
+            continue;
+        }
+        let body = std::fs::read(&file).unwrap();
+        let what = codec.detect(&body);
+        let result = codec.decode(what, &body);
+        if name.starts_with("error_envelope") {
+            assert!(result.is_err(), "{kind}/{name}");
+            continue;
+        }
+        result.unwrap_or_else(|e| panic!("{kind}/{name} as {what:?}: {e}"));
+        decoded += 1;
+    }
+    assert!(decoded > 150, "{decoded} fixtures decoded");
+}
+
+/// A merged call's JSON reads back, numbers of every kind included, as
+/// `every_fixture_decodes_whatever_serde_json_s_features` runs in CI with and without
+/// serde_json's `arbitrary_precision`.
+#[test]
+fn merged_calls_read_back_whatever_serde_json_s_features() {
+    let body = fixture("retell/call_phone_outbound_completed.json");
+    let call = voiceport::codec(ProviderKind::Retell)
+        .unwrap()
+        .decode_call(body.as_bytes())
+        .unwrap();
+    assert!(call.duration_secs.is_some_and(|secs| secs.fract() != 0.0));
+    assert!(call.cost.is_some());
+    let merged = voiceport::MergedCall {
+        call,
+        provider_name: "renewals".into(),
+    };
+    let json = serde_json::to_string(&merged).unwrap();
+    let back: voiceport::MergedCall = serde_json::from_str(&json).unwrap();
+    assert_eq!(serde_json::to_string(&back).unwrap(), json);
+    assert_eq!(back.provider_name, "renewals");
+    let unnamed = json.replace(r#","provider_name":"renewals""#, "");
+    let err = serde_json::from_str::<voiceport::MergedCall>(&unnamed).unwrap_err();
+    assert!(err.to_string().contains("provider_name"), "{err}");
+}

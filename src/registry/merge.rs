@@ -97,13 +97,35 @@ impl MergeOptions {
 /// assert_eq!(serde_json::from_value::<MergedCall>(json)?, merged);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MergedCall {
     /// The call.
     #[serde(flatten)]
     pub call: Call,
     /// The provider's name in the configuration.
     pub provider_name: String,
+}
+
+/// Read by hand rather than derived: serde's derived reading of a flattened field goes
+/// through its own buffer, which cannot read a number back where serde_json's
+/// `arbitrary_precision` feature is on in the build (features are unified). The call is
+/// read from the object without `provider_name`, as a `Call` reads its own JSON.
+impl<'de> Deserialize<'de> for MergedCall {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        let mut fields = serde_json::Map::deserialize(deserializer)?;
+        let provider_name = match fields.remove("provider_name") {
+            Some(serde_json::Value::String(name)) => name,
+            Some(_) => return Err(D::Error::custom("`provider_name` is not a string")),
+            None => return Err(D::Error::missing_field("provider_name")),
+        };
+        let call =
+            Call::deserialize(serde_json::Value::Object(fields)).map_err(D::Error::custom)?;
+        Ok(MergedCall {
+            call,
+            provider_name,
+        })
+    }
 }
 
 impl MergedCall {

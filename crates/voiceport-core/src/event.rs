@@ -29,7 +29,10 @@ use crate::{Call, CallId, CallStatus, ToolCall, Utterance, VendorPayload};
 /// Its JSON (`voiceport listen --json`, the body `--forward` posts) reads back into a
 /// `CallEvent`, without [`distinct_by`](Self::distinct_by), which is not written, and with
 /// payloads as serde_json writes them rather than byte for byte; see
-/// [`Forwarded`](crate::webhook::Forwarded).
+/// [`Forwarded`](crate::webhook::Forwarded). Not where serde_json's `arbitrary_precision`
+/// feature is on in the build (another crate may turn it on): serde's reading of the
+/// flattened kind then refuses numbers with a fraction. Decoding a vendor's delivery with
+/// its codec is not affected.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallEvent {

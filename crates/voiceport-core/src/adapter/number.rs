@@ -58,6 +58,10 @@ pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, 
         .map(|n| n as u64))
 }
 
+/// The key of the one-entry map serde_json makes of a number when its
+/// `arbitrary_precision` feature is on (its `serde_json::private::Number` token).
+pub(crate) const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
+
 /// A number, or a string holding one; `None` for `null`.
 struct OptionalNumber;
 
@@ -90,6 +94,19 @@ impl<'de> Visitor<'de> for OptionalNumber {
 
     fn visit_f64<E: de::Error>(self, n: f64) -> Result<Self::Value, E> {
         Ok(Some(n))
+    }
+
+    /// A number as serde_json hands it over when its `arbitrary_precision` feature is on
+    /// anywhere in the build (another crate may turn it on: features are unified): a map
+    /// of one private key to the number's text.
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        match map.next_key::<String>()?.as_deref() {
+            Some(ARBITRARY_PRECISION_NUMBER) => {
+                let text: String = map.next_value()?;
+                self.visit_str(&text)
+            }
+            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
+        }
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
