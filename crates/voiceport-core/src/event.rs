@@ -29,11 +29,8 @@ use crate::{Call, CallId, CallStatus, ToolCall, Utterance, VendorPayload};
 /// Its JSON (`voiceport listen --json`, the body `--forward` posts) reads back into a
 /// `CallEvent`, without [`distinct_by`](Self::distinct_by), which is not written, and with
 /// payloads as serde_json writes them rather than byte for byte; see
-/// [`Forwarded`](crate::webhook::Forwarded). Not where serde_json's `arbitrary_precision`
-/// feature is on in the build (another crate may turn it on): serde's reading of the
-/// flattened kind then refuses numbers with a fraction. Decoding a vendor's delivery with
-/// its codec is not affected.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// [`Forwarded`](crate::webhook::Forwarded).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[non_exhaustive]
 pub struct CallEvent {
     /// The vendor's event type, verbatim (`end-of-call-report`, `session.status_changed`,
@@ -160,6 +157,66 @@ impl CallEvent {
                 None
             }
         }
+    }
+}
+
+/// Read by hand rather than derived: serde's derived reading of a flattened, tagged kind
+/// goes through its own buffer, which cannot read a number back where serde_json's
+/// `arbitrary_precision` feature is on in the build (another crate may turn it on:
+/// features are unified). The fields are read from the object one by one, as the derived
+/// reading would: the kind by its `event` tag, an unknown tag as
+/// [`EventKind::Unknown`], other keys ignored.
+impl<'de> Deserialize<'de> for CallEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        use serde_json::Value;
+        let mut fields = serde_json::Map::deserialize(deserializer)?;
+        // A field read as `T`: absent is `null`, which an `Option` reads as `None`.
+        fn field<T: serde::de::DeserializeOwned, E: serde::de::Error>(
+            fields: &mut serde_json::Map<String, Value>,
+            name: &str,
+        ) -> Result<T, E> {
+            let value = fields.remove(name).unwrap_or(Value::Null);
+            T::deserialize(value).map_err(|e| E::custom(format_args!("`{name}`: {e}")))
+        }
+        let vendor_event: Option<String> = field(&mut fields, "vendor_event")?;
+        let vendor_event = vendor_event.ok_or_else(|| D::Error::missing_field("vendor_event"))?;
+        let tag: Option<String> = field(&mut fields, "event")?;
+        let kind = match tag.as_deref() {
+            Some("started") => EventKind::Started {
+                call: field(&mut fields, "call")?,
+            },
+            Some("status_changed") => EventKind::StatusChanged {
+                status: crate::model::status_or_unknown(
+                    fields.remove("status").unwrap_or(Value::Null),
+                )
+                .map_err(|e| D::Error::custom(format_args!("`status`: {e}")))?,
+                vendor_status: field(&mut fields, "vendor_status")?,
+                call: field(&mut fields, "call")?,
+            },
+            Some("ended") => EventKind::Ended {
+                call: field(&mut fields, "call")?,
+            },
+            Some("transcript_update") => EventKind::TranscriptUpdate {
+                utterance: field(&mut fields, "utterance")?,
+            },
+            Some("other") => EventKind::Other {
+                payload: field(&mut fields, "payload")?,
+            },
+            Some(_) => EventKind::Unknown,
+            None => return Err(D::Error::missing_field("event")),
+        };
+        let occurred_at: Option<DateTime<Utc>> = field(&mut fields, "occurred_at")?;
+        let expects_reply: Option<bool> = field(&mut fields, "expects_reply")?;
+        Ok(CallEvent {
+            vendor_event,
+            call_id: field(&mut fields, "call_id")?,
+            event_id: field(&mut fields, "event_id")?,
+            occurred_at,
+            distinct_by: None,
+            expects_reply: expects_reply.unwrap_or(false),
+            kind,
+        })
     }
 }
 
