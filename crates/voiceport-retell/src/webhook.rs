@@ -23,7 +23,8 @@
 //! `Other` event is not decoded: only its `call_id` is read). Deliveries carry no time of their
 //! own: `occurred_at` is the call's own time of the event, where it has one. A transfer
 //! event's destination, with how many turns the transcript had reached (an ended leg's end
-//! time, as it names no destination; with neither, the whole call in a canonical form), is
+//! time, as it names no destination; where no turn counts, the whole call in a canonical
+//! form), is
 //! its [`CallEvent::distinct_by`], so that a receiver tells two transfers of one call
 //! apart, as Retell advises, a second attempt to the same number too; a `call_analyzed`'s
 //! is its analysis (in a canonical form), so that a re-run analysis is not taken for a
@@ -224,15 +225,18 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             }
             let mut parsed = transfer(event, call);
             // Retell's advice: a transfer event is identified by the call and where it
-            // transfers to (a call can be transferred more than once); an ended leg, which
-            // names no destination, by when it ended. With neither, by the whole call (in
-            // a canonical form): two legs of one call differ in it, a redelivery does not.
+            // transfers to (a call can be transferred more than once), with how far the
+            // transcript had got; an ended leg, which names no destination, by when it
+            // ended. Where no turn counts, by the whole call (in a canonical form): two
+            // legs of one call differ in it, a redelivery does not.
             parsed.distinct_by = Some(match (leg_end, &delivery.transfer_destination) {
                 (Some(end), _) => end,
                 (None, Some(destination)) => {
                     let destination = canonical_json(destination);
                     match turns {
-                        0 => destination,
+                        // No turn to count (a call with only its plain `transcript`, or
+                        // none yet): the whole call, which a later attempt has moved on.
+                        0 => format!("{destination} of {}", canonical_raw(raw)),
                         _ => format!("{destination} after {turns} turns"),
                     }
                 }
@@ -491,10 +495,26 @@ mod tests {
         };
         assert_eq!(to("+16175550199"), to("+16175550199"));
         assert_ne!(to("+16175550199"), to("+16175550100"));
-        assert_eq!(
-            to("+16175550199").as_deref(),
-            Some(r#"{"number":"+16175550199"}"#)
+        assert!(
+            to("+16175550199")
+                .unwrap()
+                .starts_with(r#"{"number":"+16175550199"} of {"#)
         );
+        // With no turn to count (only the plain transcript), a second attempt to the same
+        // number is told apart by the call, which has moved on; a redelivery is not.
+        let plain = |transcript: &str| {
+            let mut call = ongoing.clone();
+            call["transcript"] = json!(transcript);
+            let body = json!({"event": "transfer_started", "call": call,
+                              "transfer_destination": {"number": "+16175550199"}});
+            parse(body).unwrap().distinct_by
+        };
+        let (first, again) = (
+            "Agent: Let me connect you.\n",
+            "Agent: Let me connect you.\nUser: Still there?\nAgent: Trying again.\n",
+        );
+        assert_eq!(plain(first), plain(first));
+        assert_ne!(plain(first), plain(again));
         // A second attempt to the same destination, later in the conversation (after a
         // cancelled one), is another event; a redelivery of either is not.
         let attempt = |turns: usize| {
@@ -556,9 +576,12 @@ mod tests {
         none["transfer_end_timestamp"] = json!(null);
         let none = status("transfer_ended", &none);
         assert_eq!(none.occurred_at, None);
-        assert_eq!(
-            none.distinct_by.as_deref(),
-            Some(r#"{"number":"+16175550199"}"#)
+        assert!(
+            none.distinct_by
+                .as_deref()
+                .is_some_and(|key| key.starts_with(r#"{"number":"+16175550199"} of {"#)),
+            "{:?}",
+            none.distinct_by
         );
     }
 

@@ -238,8 +238,8 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
     let (event, call_id) = match parsed.body {
         Body::Report { mut report, ended } => {
             let found = (parsed.call, parsed.call_at, parsed.at);
-            if !ended && let Some(destination) = report.destination {
-                distinct_by = Some(forwarding_key(destination, &report));
+            if !ended {
+                distinct_by = status_update_key(report.destination, &report);
             }
             report_event(kind, &mut report, found, whole, ended)?
         }
@@ -457,20 +457,26 @@ fn report_event<'a>(
     Ok((Some(event), call_id))
 }
 
-/// What tells one forwarding status update of a call from another: its destination (in a
-/// canonical form, so that a redelivery serialized afresh is the same) and how far the
-/// conversation had got (the messages a `forwarding` update carries), so that a second
-/// forward to the same number, later in the call, is not taken for a redelivery of the
-/// first. The count is left out when the update carries no message.
-fn forwarding_key(destination: &RawValue, report: &wire::CallReport<'_>) -> String {
-    let destination = canonical_raw(destination);
+/// What tells one status update of a call from another with the same status: where it
+/// forwards the call (its destination, in a canonical form, so that a redelivery serialized
+/// afresh is the same) and how far the conversation had got (the messages the update
+/// carries), so that a second forward to the same number (or with no destination named),
+/// or a call back `in-progress` after a forward that failed, is not taken for a redelivery
+/// of the first. `None` when the update names no destination and carries no message.
+fn status_update_key(
+    destination: Option<&RawValue>,
+    report: &wire::CallReport<'_>,
+) -> Option<String> {
     let count = |messages: RawMessages<'_>| {
         serde_json::from_str::<Vec<serde::de::IgnoredAny>>(messages.0.get()).map_or(0, |m| m.len())
     };
     let lists = [report.messages, report.messages_openai];
-    match lists.into_iter().flatten().map(count).find(|n| *n > 0) {
-        Some(n) => format!("{destination} after {n} messages"),
-        None => destination,
+    let messages = lists.into_iter().flatten().map(count).find(|n| *n > 0);
+    match (destination.map(canonical_raw), messages) {
+        (Some(destination), Some(n)) => Some(format!("{destination} after {n} messages")),
+        (Some(destination), None) => Some(destination),
+        (None, Some(n)) => Some(format!("after {n} messages")),
+        (None, None) => None,
     }
 }
 
@@ -838,7 +844,7 @@ mod tests {
 
     /// Two forwardings of one call (to A, then to B) are two events for the receiver's
     /// de-duplication: a status update's destination is its `distinct_by`, in a canonical
-    /// form; a redelivery has the same.
+    /// form, with the count of messages it carries; a redelivery has the same.
     #[test]
     fn a_forwarding_status_update_is_told_apart_by_its_destination() {
         let forwarding = |destination: serde_json::Value| {
@@ -882,8 +888,38 @@ mod tests {
             later(3).as_deref(),
             Some(r#"{"number":"+16175550199","type":"number"} after 3 messages"#)
         );
-        // Without a destination, and for a report, there is none.
+        // Without a destination, how far the conversation had got still tells two
+        // forwardings (or a call back in progress after a failed one) apart.
+        let no_destination = |status: &str, messages: usize| {
+            let messages: Vec<_> = (0..messages)
+                .map(|i| json!({"role": "bot", "message": format!("m{i}"), "time": i}))
+                .collect();
+            parse(
+                json!({"message": {"type": "status-update", "status": status,
+                "messages": messages, "call": {"id": "c1"}}}),
+            )
+            .unwrap()
+            .distinct_by
+        };
+        assert_ne!(
+            no_destination("forwarding", 3),
+            no_destination("forwarding", 9)
+        );
+        assert_eq!(
+            no_destination("forwarding", 3),
+            no_destination("forwarding", 3)
+        );
+        assert_ne!(
+            no_destination("in-progress", 0),
+            no_destination("in-progress", 5)
+        );
+        assert_eq!(
+            no_destination("forwarding", 3).as_deref(),
+            Some("after 3 messages")
+        );
+        // With neither, and for a report, there is none.
         assert_eq!(forwarding(serde_json::Value::Null), None);
+        assert_eq!(no_destination("forwarding", 0), None);
         let report = parse(json!({"message": {"type": "end-of-call-report",
             "endedReason": "assistant-forwarded-call", "destination": {"number": "+16175550199"},
             "call": {"id": "c1"}}}))
