@@ -465,8 +465,8 @@ async fn an_interrupt_stops_a_dial_not_sent_yet() {
 }
 
 /// A 200 whose body breaks off (announces 1000 bytes, sends 11 and hangs up): the vendor
-/// answered, so the request took effect. A read is tried again; a write, even one safe to
-/// repeat, is not (ending a call again would be refused as "not in progress"), nor is a
+/// answered, so the request took effect. A read (a GET, or a read the vendor takes as a
+/// POST) is tried again; a write, even one safe to repeat, is not (ending a call again would be refused as "not in progress"), nor is a
 /// dial, and either says it was applied.
 #[tokio::test]
 async fn a_success_whose_body_breaks_off_was_applied_and_only_a_read_is_tried_again() {
@@ -541,6 +541,20 @@ async fn a_success_whose_body_breaks_off_was_applied_and_only_a_read_is_tried_ag
         matches!(err, Error::AnswerCut { read: true, .. }),
         "{err:?}"
     );
+    assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
+
+    // A read sent as a POST (Retell lists calls with `POST /v3/list-calls`) is a read:
+    // tried again, and not said to have taken effect.
+    let (port, accepted) = cut_answer().await;
+    let client = loopback_client(port, fast_retries(3));
+    let list = Request::post(Operation::ListCalls, ["v3", "list-calls"]);
+    let err = client.send(list).await.unwrap_err();
+    assert!(
+        matches!(err, Error::AnswerCut { read: true, .. }),
+        "{err:?}"
+    );
+    assert!(err.is_retryable(), "{err:?}");
+    assert!(!err.to_string().contains("took effect"), "{err}");
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
 }
 

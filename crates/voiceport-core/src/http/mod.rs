@@ -429,7 +429,8 @@ impl HttpClient {
         }
         if status.is_success() {
             let limit = inner.settings.max_body_bytes;
-            let read = request.method == Method::GET;
+            // A read is a GET, or a read the vendor takes as a POST (Retell's list).
+            let read = request.method == Method::GET || request.operation.is_read();
             let body =
                 match read_capped(&mut response, limit, provider, operation, status, read).await {
                     Ok(body) => body,
