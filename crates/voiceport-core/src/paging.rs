@@ -1,6 +1,6 @@
 //! One resumable cursor over every vendor's paging scheme, and lazy streams over pages.
 
-use std::collections::HashSet;
+use std::collections::{HashSet, VecDeque};
 use std::ops::Deref;
 
 use chrono::{DateTime, Utc};
@@ -201,8 +201,8 @@ impl PageIds {
 /// cursors come round again (the cursor it was given, or any earlier one of the walk, such
 /// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor`, after the page
 /// that named it, instead of looping forever; so is one that answers the same calls under
-/// ever new cursors (an offset it does not read), on the third such page in a row, which
-/// is not yielded ([`SeenCursors::read_page`]): the calls it sent, compared even when a
+/// ever new cursors (an offset it does not read), or goes round a few pages so, on the
+/// second page in a row that holds a recent page's calls, which is not yielded ([`SeenCursors::read_page`]): the calls it sent, compared even when a
 /// filter applied client-side kept none of them ([`CallPage::vendor_ids`]). The walk
 /// remembers every cursor it has followed as a fixed-size digest ([`SeenCursors`]: 32
 /// bytes per page, whatever the cursor's length), and refuses a next cursor whose token
@@ -286,22 +286,29 @@ struct Walk<H> {
 /// The cursors a page walk has followed, to stop a vendor whose cursors go round in a
 /// cycle. Each is kept as the SHA-256 digest of its [token](PageCursor::to_token): 32
 /// bytes per cursor, whatever its length, so a vendor's huge cursors cost the walk
-/// nothing they could grow. It also knows the calls of the last page read, to stop a
-/// vendor that answers the same page under cursors that are each new
-/// ([`read_page`](Self::read_page)).
+/// nothing they could grow. It also knows the calls of the last sixteen pages read (a
+/// 16-byte digest each), to stop a vendor that answers the same page, or goes round a few,
+/// under cursors that are each new ([`read_page`](Self::read_page)).
 #[derive(Debug, Clone, Default)]
 pub struct SeenCursors {
     digests: HashSet<[u8; 32]>,
-    /// The ids of the last page read that the vendor sent calls on.
-    last_page: Option<PageIds>,
-    /// How many pages in a row held the calls of the page before them.
+    /// The ids of the last pages read that the vendor sent calls on, oldest first (at
+    /// most [`RECENT_PAGES_COMPARED`]).
+    recent_pages: VecDeque<PageIds>,
+    /// How many pages in a row held the calls of a recent page.
     repeats: u32,
+    /// Whether each of those pages held the calls of the page just before it.
+    repeats_of_the_last: bool,
 }
 
-/// How many pages in a row may hold the very calls of the page before them. Once is an
-/// offset-paged account that gained a page of new calls between two requests; a vendor
-/// that does not read where a page starts repeats it for ever.
+/// How many pages in a row may hold the very calls of a recent page. Once is an
+/// offset-paged account that gained a page (or two) of new calls between two requests; a
+/// vendor that does not read where a page starts repeats it for ever, or goes round a few.
 const REPEATED_PAGES_TOLERATED: u32 = 1;
+
+/// How many of the last pages a page is compared with: a vendor going round more pages
+/// than this under new cursors is not caught (its cursors, all recorded, are not the same).
+const RECENT_PAGES_COMPARED: usize = 16;
 
 impl SeenCursors {
     /// An empty trail, or one holding the cursor a walk starts (resumes) at.
@@ -333,11 +340,12 @@ impl SeenCursors {
         Ok(self.insert(next))
     }
 
-    /// Records the calls of a page just read. [`Error::cursor_cycle`] when they are the
-    /// calls of the two pages before it, the same ids in the same order: the vendor
-    /// answers one page whatever cursor it is given (a `skip` or page number it does not
-    /// read, a fresh token over the same calls), and the cursors it hands back, each new
-    /// (an offset the walk counts up), would never end the walk.
+    /// Records the calls of a page just read. [`Error::cursor_cycle`] when this page and
+    /// the page before it each hold the calls of a recent page (of the last sixteen), the
+    /// same ids in the same order: the vendor answers one page, or goes round a few,
+    /// whatever cursor it is given (a `skip` or page number it does not read, a fresh token
+    /// over the same calls), and the cursors it hands back, each new (an offset the walk
+    /// counts up), would never end the walk.
     ///
     /// The calls compared are the ones the vendor sent ([`CallPage::vendor_ids`]), where
     /// the page says them, else the page's own: a filter applied client-side may keep
@@ -351,11 +359,20 @@ impl SeenCursors {
         if ids.is_empty() {
             return Ok(());
         }
-        self.repeats = match self.last_page == Some(ids) {
-            true => self.repeats.saturating_add(1),
-            false => 0,
-        };
-        self.last_page = Some(ids);
+        let of_the_last = self.recent_pages.back() == Some(&ids);
+        if self.recent_pages.contains(&ids) {
+            // The first repeat of a run starts it; each one after keeps it "of the last"
+            // only while it is.
+            self.repeats_of_the_last =
+                of_the_last && (self.repeats == 0 || self.repeats_of_the_last);
+            self.repeats = self.repeats.saturating_add(1);
+        } else {
+            self.repeats = 0;
+        }
+        if self.recent_pages.len() == RECENT_PAGES_COMPARED {
+            self.recent_pages.pop_front();
+        }
+        self.recent_pages.push_back(ids);
         if self.repeats <= REPEATED_PAGES_TOLERATED {
             return Ok(());
         }
@@ -367,9 +384,15 @@ impl SeenCursors {
             (Some(_), 0) => ", none of them kept by the query's filters",
             _ => "",
         };
+        let answered = match self.repeats_of_the_last {
+            true => format!("the same {what} on {} pages in a row", self.repeats + 1),
+            false => format!(
+                "{} pages in a row holding the calls of an earlier page (the last: {what})",
+                self.repeats
+            ),
+        };
         let message = format!(
-            "the vendor answered the same {what} on {} pages in a row{kept}, each asked for with a new cursor: it does not read where a page starts, so paging would never end",
-            self.repeats + 1
+            "the vendor answered {answered}{kept}, each asked for with a new cursor: it does not read where a page starts, so paging would never end"
         );
         Err(Error::cursor_cycle(provider, message))
     }

@@ -298,6 +298,65 @@ async fn pages_of_other_calls_filtered_out_are_walked_to_the_end() {
     assert_eq!(pages.last().and_then(|page| page.next.as_ref()), None);
 }
 
+/// A vendor that does not read `skip` and goes round `pages` pages (A, B, A, B … for two)
+/// under offsets each new.
+#[derive(Debug)]
+struct GoesRound {
+    pages: u64,
+    requests: Mutex<u64>,
+}
+
+impl GoesRound {
+    fn serve(&self, query: &CallQuery) -> Result<CallPage> {
+        let mut requests = self.requests.lock().unwrap();
+        *requests += 1;
+        // A pager that loops must fail this test, not hang it.
+        assert!(*requests < 100, "the pager is looping");
+        let skip = match query.cursor {
+            Some(PageCursor::Offset { skip }) => skip,
+            _ => 0,
+        };
+        let first = 2 * ((*requests - 1) % self.pages);
+        let calls = [first, first + 1]
+            .map(|i| Call::new(CallId::new(format!("call-{i}")), self.kind()))
+            .to_vec();
+        Ok(CallPage::new(
+            calls,
+            Some(PageCursor::Offset { skip: skip + 2 }),
+            None,
+        ))
+    }
+}
+
+listing_provider!(GoesRound, ProviderKind::HappyRobot);
+
+/// Going round two pages, or five, is caught as one page repeated is: the walk stops on
+/// the second page in a row that holds an earlier page's calls, which it does not yield.
+#[tokio::test]
+async fn pages_that_go_round_under_new_cursors_are_an_error_not_a_loop() {
+    for pages in [2, 5] {
+        let provider = GoesRound {
+            pages,
+            requests: Mutex::new(0),
+        };
+        let pages_read: Vec<Result<CallPage>> = provider
+            .pages(CallQuery::default())
+            .take(100)
+            .collect()
+            .await;
+        let expected = usize::try_from(pages).unwrap() + 2;
+        assert_eq!(pages_read.len(), expected, "{pages}: {pages_read:?}");
+        let err = pages_read.last().unwrap().as_ref().unwrap_err();
+        assert!(err.is_cursor_cycle(), "{err:?}");
+        let text = err.to_string();
+        assert!(
+            text.contains("2 pages in a row holding the calls of an earlier page"),
+            "{text}"
+        );
+        assert_eq!(*provider.requests.lock().unwrap(), pages + 2);
+    }
+}
+
 /// One page holding the calls of the page before (new calls pushed the list on by a
 /// page between two requests) is an answer, not a stuck vendor: the walk goes on. So
 /// do two such pages apart.
