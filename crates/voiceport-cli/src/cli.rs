@@ -409,8 +409,8 @@ pub(crate) struct ExportArgs {
     /// page is in: an export refused before that leaves it as it was.
     #[arg(long, short = 'o')]
     pub(crate) output: Option<PathBuf>,
-    /// Add to the --output file instead of replacing it, without a CSV header: for
-    /// resuming. Without --output, the rows go to standard output without a header (for
+    /// Add to the --output file instead of replacing it, without a CSV header (a file new
+    /// or empty gets one): for resuming. Without --output, the rows go to standard output without a header (for
     /// `>> calls.csv`).
     #[arg(long)]
     pub(crate) append: bool,

@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use voiceport::webhooks::{Delivery, EventKey, HandlerError, Receiver};
@@ -102,8 +102,13 @@ pub(crate) async fn run(
     // reads only the end of its output learns of them.
     let remembered = seen.clone();
     let shown_forward = forward.as_ref().map(|forward| forward.shown.clone());
+    // Events that could not be written (a full disk): said at the first, counted, and
+    // `listen` then ends with the exit code of a local I/O failure.
+    let unprinted = Arc::new(Mutex::new(Unprinted::default()));
+    let unprinted_at_end = unprinted.clone();
     let router = builder.handler(move |delivery| {
         let (forward, printing, seen) = (forward.clone(), printing.clone(), seen.clone());
+        let unprinted = unprinted.clone();
         async move {
             let key = delivery.key();
             let before = key.map(|key| lock(&seen).fate(&key)).unwrap_or_default();
@@ -141,7 +146,20 @@ pub(crate) async fn run(
             .await;
             let earlier: Option<Option<bool>> = match printed {
                 Ok(Ok(earlier)) => earlier,
-                _ => return Err(HandlerError::new("cannot print the event")),
+                Ok(Err(failure)) => {
+                    let error = match failure {
+                        Failure::Io(_, error) => error,
+                        Failure::Usage(message) => std::io::Error::other(message),
+                        _ => std::io::Error::other("the event could not be printed"),
+                    };
+                    if let Some(first) = lock(&unprinted).count(error) {
+                        output::say_queued(&format!(
+                            "warning: cannot write events to standard output ({first}): each is answered 500 (the vendor may send it again) and `listen` will end with exit code 1"
+                        ));
+                    }
+                    return Err(HandlerError::new("cannot print the event"));
+                }
+                Err(_) => return Err(HandlerError::new("cannot print the event")),
             };
             // Printed before as not forwarded, taken now: the line printed then is out of
             // date, and said so.
@@ -197,7 +215,42 @@ pub(crate) async fn run(
             LAST_WORD,
         );
     }
-    Ok(())
+    let unprinted = std::mem::take(&mut *lock(&unprinted_at_end));
+    match unprinted.first {
+        Some(error) => {
+            let events = if unprinted.events == 1 {
+                "event"
+            } else {
+                "events"
+            };
+            let what = format!(
+                "{} {events} could not be written to standard output",
+                unprinted.events
+            );
+            Err(Failure::Io(what, error))
+        }
+        None => Ok(()),
+    }
+}
+
+/// The events `listen` could not write to standard output: how many, and the first error.
+#[derive(Default)]
+struct Unprinted {
+    events: usize,
+    first: Option<std::io::Error>,
+}
+
+impl Unprinted {
+    /// Counts one more; the error's text when it is the first, to be said then.
+    fn count(&mut self, error: std::io::Error) -> Option<String> {
+        self.events = self.events.saturating_add(1);
+        if self.first.is_some() {
+            return None;
+        }
+        let text = error.to_string();
+        self.first = Some(error);
+        Some(text)
+    }
 }
 
 /// How long `listen`'s last warning (and the lines queued before it) waits for standard
@@ -256,8 +309,10 @@ impl Seen {
     }
 }
 
-fn lock(seen: &Mutex<Seen>) -> MutexGuard<'_, Seen> {
-    seen.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
+    shared
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Where `--forward` posts, and how the URL is said in warnings.
@@ -454,20 +509,85 @@ fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
 /// A request to a path the receiver does not serve (most often a webhook URL with
 /// `/webhooks` twice, from `/webhooks/` copied as a base): said on standard error as
 /// refused deliveries are, the path escaped (it comes from the request), and answered 404.
+/// As the receiver's refusals, at most ten a minute are warned of (scanners post to any
+/// path as fast as they can), the rest logged at debug level and counted in the next.
 async fn unrouted(method: axum::http::Method, uri: axum::http::Uri) -> axum::http::StatusCode {
+    let message = "request refused: deliveries go to /webhooks/NAME, NAME a provider served";
     // Under the receiver's target: `listen` shows its warnings, and no other of voiceport's.
-    tracing::warn!(
-        target: "voiceport::webhooks",
-        method = %method,
-        path = ?uri.path(),
-        "request refused: deliveries go to /webhooks/NAME, NAME a provider served"
-    );
+    match UNROUTED.lock().map(|mut said| said.note(Instant::now())) {
+        Ok(Some(quieted)) => tracing::warn!(
+            target: "voiceport::webhooks",
+            method = %method,
+            path = ?uri.path(),
+            quieted,
+            "{message}"
+        ),
+        _ => tracing::debug!(
+            target: "voiceport::webhooks",
+            method = %method,
+            path = ?uri.path(),
+            "{message}"
+        ),
+    }
     axum::http::StatusCode::NOT_FOUND
+}
+
+/// The warnings of requests to paths `listen` does not serve, this minute.
+static UNROUTED: Mutex<Warnings> = Mutex::new(Warnings {
+    started: None,
+    warned: 0,
+    quieted: 0,
+});
+
+/// How many warnings of one kind were said in the current minute, and how many lines were
+/// quieted since the last.
+struct Warnings {
+    started: Option<Instant>,
+    warned: u32,
+    quieted: u64,
+}
+
+impl Warnings {
+    /// How many a minute are warned of.
+    const PER_MINUTE: u32 = 10;
+
+    /// Counts one at `now`: `Some(quieted since the last warning)` to warn, `None` to
+    /// log it at debug level.
+    fn note(&mut self, now: Instant) -> Option<u64> {
+        let fresh = self.started.is_none_or(|started| {
+            now.saturating_duration_since(started) >= Duration::from_secs(60)
+        });
+        if fresh {
+            (self.started, self.warned) = (Some(now), 0);
+        }
+        if self.warned >= Self::PER_MINUTE {
+            self.quieted = self.quieted.saturating_add(1);
+            return None;
+        }
+        self.warned += 1;
+        Some(std::mem::take(&mut self.quieted))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ten_warnings_a_minute_then_quiet_lines_counted_in_the_next() {
+        let mut warnings = Warnings {
+            started: None,
+            warned: 0,
+            quieted: 0,
+        };
+        let start = Instant::now();
+        let said: Vec<_> = (0..25).map(|_| warnings.note(start)).collect();
+        assert!(said[..10].iter().all(|said| *said == Some(0)), "{said:?}");
+        assert!(said[10..].iter().all(Option::is_none), "{said:?}");
+        let next_minute = start + Duration::from_secs(60);
+        assert_eq!(warnings.note(next_minute), Some(15));
+        assert_eq!(warnings.note(next_minute), Some(0));
+    }
 
     fn url(text: &str) -> reqwest::Url {
         reqwest::Url::parse(text).unwrap()

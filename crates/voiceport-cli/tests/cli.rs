@@ -1564,7 +1564,8 @@ async fn interrupt_and_read(
 
 /// A flood of forged deliveries to `listen`, whose standard error nobody reads, is
 /// answered whole, and warned of ten times (a minute, per provider): a forger cannot
-/// bury the log. Ctrl-C then ends it with 0.
+/// bury the log; nor can requests to other paths (ten warnings a minute too). Ctrl-C then
+/// ends it with 0.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_warns_of_a_flood_of_forgeries_ten_times() {
@@ -1574,9 +1575,17 @@ async fn listen_warns_of_a_flood_of_forgeries_ten_times() {
     // receiver was built: a slow start and flood would see an eleventh warning).
     let url = format!("http://{address}/webhooks/support");
     post_in_batches(50, 401, |client, _| client.post(&url).body("{}")).await;
+    // So are requests to paths it does not serve (a scanner's).
+    let elsewhere = |n: usize| format!("http://{address}/scan/{n}");
+    post_in_batches(4, 404, |client, n| client.get(elsewhere(n))).await;
     let rest = interrupt_and_read(child, said).await;
     assert_eq!(
         rest.matches("webhook delivery refused").count(),
+        10,
+        "{rest:.800}"
+    );
+    assert_eq!(
+        rest.matches("deliveries go to /webhooks/NAME").count(),
         10,
         "{rest:.800}"
     );
@@ -4146,6 +4155,55 @@ async fn listen_says_at_the_end_how_many_events_never_reached_the_local_app() {
             break;
         }
     }
+}
+
+/// An event `listen` cannot write to standard output (a full disk: `/dev/full`) is
+/// answered 500 (the vendor may send it again), said on standard error at the first, and
+/// `listen` ends with exit code 1 (a local I/O failure), saying how many it lost.
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_says_events_it_cannot_write_and_ends_with_1() {
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    let mut listener = Listener::start("listen-full", &["--json"], full.into()).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    for name in [
+        "webhook_status_update.json",
+        "webhook_end_of_call_report.json",
+    ] {
+        let answer = http_client()
+            .post(&url)
+            .header("x-vapi-secret", "listen-secret-31")
+            .body(std::fs::read(voicebot_fixture(name)).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 500, "{name}");
+    }
+    while !listener
+        .next_line()
+        .await
+        .contains("cannot write events to standard output")
+    {}
+    listener.stop().await;
+    let mut rest = Vec::new();
+    while let Some(line) =
+        tokio::time::timeout(std::time::Duration::from_secs(30), listener.errors.recv())
+            .await
+            .expect("standard error closes when listen ends")
+    {
+        rest.push(line);
+    }
+    let rest = rest.join("\n");
+    assert!(
+        rest.contains("error: 2 events could not be written to standard output"),
+        "{rest}"
+    );
+    assert!(!rest.contains("cannot write events"), "said once: {rest}");
+    let status = listener.child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{status:?}");
 }
 
 /// `listen` stopped by Ctrl-C while a sender never finishes its body: it says it is
