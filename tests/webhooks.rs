@@ -655,6 +655,60 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
     }
 }
 
+/// A handler still running past the in-flight limit (`dedup_in_flight_for`) is taken for
+/// one that will never end: a redelivery of its event is handed over again; within the
+/// limit it is 503.
+#[tokio::test]
+async fn a_redelivery_past_the_in_flight_limit_is_handed_over_again() {
+    let calls = Arc::new(Mutex::new(0_u32));
+    let release = Arc::new(tokio::sync::Notify::new());
+    let (seen, gate) = (calls.clone(), release.clone());
+    let router = Receiver::builder(&registry())
+        .providers(["support"])
+        // Long enough for the redelivery within it to come in time on a loaded machine.
+        .dedup_in_flight_for(Duration::from_secs(2))
+        .handler(move |_delivery| {
+            let (seen, gate) = (seen.clone(), gate.clone());
+            async move {
+                let first = {
+                    let mut count = seen.lock().unwrap();
+                    *count += 1;
+                    *count == 1
+                };
+                if first {
+                    gate.notified().await;
+                }
+                Ok(())
+            }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let first = tokio::spawn({
+        let (url, secret, body) = (url.clone(), secret.clone(), body.clone());
+        async move { post(&url, &secret, body).await.0 }
+    });
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while *calls.lock().unwrap() == 0 {
+        assert!(std::time::Instant::now() < deadline, "never handed over");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, _) = post(&url, &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "in flight");
+    assert_eq!(*calls.lock().unwrap(), 1);
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, _) = post(&url, &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        *calls.lock().unwrap(),
+        2,
+        "handed over again past the limit"
+    );
+    release.notify_one();
+    assert_eq!(first.await.unwrap(), StatusCode::NO_CONTENT);
+}
+
 /// The tool call ids of a Vapi `tool-calls` event.
 fn tool_call_ids(delivery: &Delivery) -> Vec<String> {
     let calls = delivery.event.tool_calls();

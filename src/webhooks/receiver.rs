@@ -17,7 +17,8 @@ use futures::future::BoxFuture;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, SemaphorePermit, mpsc, oneshot};
 use tokio::time::Instant;
 use voiceport_core::webhook::{
-    Admission, Deduplicator, EventKey, HeadChecked, Scheme, Ticket, Verifier, VerifyError,
+    Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, HeadChecked, Scheme, Ticket,
+    Verifier, VerifyError,
 };
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
 use voiceport_core::adapter::shorten;
@@ -278,6 +279,7 @@ impl Receiver {
             body_limit: DEFAULT_BODY_LIMIT,
             window: DEFAULT_WINDOW,
             keep_for: DEFAULT_KEEP_FOR,
+            in_flight_limit: DEFAULT_IN_FLIGHT_LIMIT,
             reply_timeout: DEFAULT_REPLY_TIMEOUT,
             body_timeout: DEFAULT_BODY_TIMEOUT,
             unverified_budget: DEFAULT_UNVERIFIED_BODY_BUDGET,
@@ -345,6 +347,7 @@ pub struct ReceiverBuilder<'a> {
     body_limit: usize,
     window: usize,
     keep_for: Duration,
+    in_flight_limit: Duration,
     reply_timeout: Duration,
     body_timeout: Duration,
     unverified_budget: usize,
@@ -428,6 +431,17 @@ impl ReceiverBuilder<'_> {
     #[must_use]
     pub fn dedup_keep_for(mut self, least: Duration) -> Self {
         self.keep_for = least;
+        self
+    }
+
+    /// How long a delivery's handler may run before a redelivery of it is handed over
+    /// again (taken for a handler that will never end); until then a redelivery is
+    /// answered 503 with `Retry-After`. [`DEFAULT_IN_FLIGHT_LIMIT`] (5 minutes) by default:
+    /// a handler that may take longer (a channel the application reads slowly) needs a
+    /// longer limit, or a redelivery is handled twice.
+    #[must_use]
+    pub fn dedup_in_flight_for(mut self, limit: Duration) -> Self {
+        self.in_flight_limit = limit;
         self
     }
 
@@ -556,10 +570,12 @@ impl ReceiverBuilder<'_> {
     fn window_for(&self, verifier: &Verifier) -> Deduplicator {
         let signed = verifier.tolerance().unwrap_or_default().saturating_mul(2);
         let size = self.window.max(1);
-        Deduplicator::new(size).keeping_for(
-            signed.max(self.keep_for),
-            size.saturating_mul(WINDOW_CEILING),
-        )
+        Deduplicator::new(size)
+            .keeping_for(
+                signed.max(self.keep_for),
+                size.saturating_mul(WINDOW_CEILING),
+            )
+            .in_flight_for(self.in_flight_limit)
     }
 
     /// The KiB of a budget of `bytes`: as many as a semaphore holds, and never less than
