@@ -842,7 +842,20 @@ fn dotted_key(text: &str) -> Option<(String, &str)> {
 /// A secret (an API key, a webhook secret) without the whitespace around it: servers
 /// ignore it in a header, and what a vendor echoes of the secret is masked as it is used.
 pub(crate) fn trimmed(secret: &str) -> SecretString {
-    SecretString::from(secret.trim().to_owned())
+    SecretString::from(without_padding(secret).to_owned())
+}
+
+/// `secret` without what may pad it and is never part of one: spaces and line ends, a
+/// byte-order mark (a file saved "with BOM"), zero-width characters (pasted from a web
+/// page). A secret of nothing else is empty, and refused as such.
+pub(crate) fn without_padding(secret: &str) -> &str {
+    secret.trim_matches(|c: char| {
+        c.is_whitespace()
+            || matches!(
+                c,
+                '\u{feff}' | '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{2060}'
+            )
+    })
 }
 
 /// The secret in the environment variable `name` (an `api_key_env`, a `secret_env`),
@@ -859,7 +872,7 @@ pub(crate) fn secret_from_env(name: &str, field: impl FnOnce() -> String) -> Res
             .to_owned()
     };
     let problem = match std::env::var(name) {
-        Ok(value) if !value.trim().is_empty() => return Ok(trimmed(&value)),
+        Ok(value) if !without_padding(&value).is_empty() => return Ok(trimmed(&value)),
         Ok(_) => "is empty",
         Err(std::env::VarError::NotUnicode(_)) => "is not valid UTF-8",
         Err(std::env::VarError::NotPresent) => "is not set",

@@ -1004,6 +1004,90 @@ fn a_zero_tolerance_is_a_config_error() {
     assert_eq!(one.tolerance(), Some(std::time::Duration::from_secs(1)));
 }
 
+/// A tolerance past an hour would accept a captured delivery replayed that long after
+/// (once out of the de-duplication window): a configuration error.
+#[test]
+fn a_tolerance_past_an_hour_is_a_config_error() {
+    for (kind, verify) in [
+        (ProviderKind::Voicebot, "verify = \"hmac\"\n"),
+        (ProviderKind::Retell, ""),
+    ] {
+        let table = |secs: u64| format!("{verify}secret = \"{SECRET}\"\ntolerance_secs = {secs}");
+        let error = Verifier::from_config(kind, &config(&table(3_601)), "w", None).unwrap_err();
+        assert!(
+            matches!(&error, Error::Config { field, .. } if field == "w.tolerance_secs"),
+            "{error}"
+        );
+        assert!(error.to_string().contains("at most 3600"), "{error}");
+        let hour = verifier(kind, &table(3_600));
+        assert_eq!(
+            hour.tolerance(),
+            Some(std::time::Duration::from_secs(3_600))
+        );
+    }
+}
+
+/// `secret` and `secret_env` both set: which is meant cannot be told, and the file's
+/// would win unseen (an old `changeme` left beside the real one).
+#[test]
+fn a_secret_and_a_secret_env_together_are_a_config_error() {
+    let table = format!("secret = \"changeme\"\nsecret_env = \"VOICEPORT_TEST_BOTH_SECRETS\"");
+    let error =
+        Verifier::from_config(ProviderKind::Voicebot, &config(&table), "w", None).unwrap_err();
+    assert!(
+        matches!(&error, Error::Config { field, .. } if field == "w.secret_env"),
+        "{error}"
+    );
+    assert!(error.to_string().contains("keep one"), "{error}");
+}
+
+/// A byte-order mark (a secret file saved "with BOM") or a zero-width character around a
+/// secret is no part of it: the secret is what is left, and a secret of nothing else is
+/// empty, refused, where it was an HMAC key anyone could compute.
+#[test]
+fn a_byte_order_mark_around_a_secret_is_no_part_of_it() {
+    for scheme in ["hmac", "retell", "header"] {
+        for padding in ["\\uFEFF", "\\u200B", "\\uFEFF\\n"] {
+            let empty = format!("verify = \"{scheme}\"\nsecret = \"{padding}\"");
+            let error = Verifier::from_config(ProviderKind::Voicebot, &config(&empty), "w", None)
+                .unwrap_err();
+            assert!(
+                error.to_string().contains("empty"),
+                "{scheme} {padding}: {error}"
+            );
+        }
+    }
+    let padded = verifier(
+        ProviderKind::Voicebot,
+        &format!("verify = \"hmac\"\nsecret = \"\\uFEFF{SECRET}\\n\""),
+    );
+    let plain = verifier(
+        ProviderKind::Voicebot,
+        &format!("verify = \"hmac\"\nsecret = \"{SECRET}\""),
+    );
+    let body = br#"{"message":{"type":"status-update"}}"#;
+    let signed_at = at(1_780_000_000_000);
+    assert_eq!(
+        padded.verify_at(&plain.sign(body, signed_at), body, signed_at),
+        Ok(())
+    );
+}
+
+/// An HMAC payload that signs `{url}` keeps the URL, whose query may hold a token: its
+/// `Debug` shows the URL without it, as the configuration's does.
+#[test]
+fn a_signed_url_s_query_never_shows() {
+    let v = verifier(
+        ProviderKind::Voicebot,
+        &format!(
+            "verify = \"hmac\"\nsecret = \"{SECRET}\"\npayload_format = \"{{url}}.{{timestamp}}.{{body}}\"\nurl = \"https://app.example.com/hooks?token=tok-8c1f\""
+        ),
+    );
+    let shown = format!("{v:?}");
+    assert!(!shown.contains("tok-8c1f"), "{shown}");
+    assert!(shown.contains("app.example.com"), "{shown}");
+}
+
 /// A stale signature says which way it is off: in the past, or in the future.
 #[test]
 fn a_stale_signature_says_how_long_ago_it_was_signed() {

@@ -5,7 +5,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::{ProviderKind, Result};
+use crate::{Error, ProviderKind, Result};
 
 /// How a provider's webhook deliveries are authenticated, as configured:
 ///
@@ -36,9 +36,11 @@ use crate::{ProviderKind, Result};
 pub struct WebhookConfig {
     /// The scheme; the vendor's usual one by default.
     pub verify: Option<Scheme>,
-    /// The shared secret (or signing key) itself. Prefer `secret_env` outside tests.
+    /// The shared secret (or signing key) itself. Prefer `secret_env` outside tests (not
+    /// both). Read without the spaces, line ends, byte-order mark or zero-width characters
+    /// around it.
     pub secret: Option<SecretString>,
-    /// The environment variable holding the secret.
+    /// The environment variable holding the secret (not with `secret`).
     pub secret_env: Option<String>,
     /// The header carrying the secret or the signature.
     pub header: Option<String>,
@@ -67,7 +69,8 @@ pub struct WebhookConfig {
     #[serde(default)]
     pub secret_is_base64: bool,
     /// `hmac`, `retell`: how far the signing time may be from now, in seconds (default 300;
-    /// at least 1, since 0 would refuse every delivery).
+    /// at least 1, since 0 would refuse every delivery; at most 3600, since a captured
+    /// delivery can be replayed for as long).
     pub tolerance_secs: Option<u64>,
     /// For a request the vendor waits on ([`CallEvent::expects_reply`]): how long it waits
     /// for the answer, as configured there (Vapi's `server.timeoutSeconds`), in seconds. A
@@ -251,12 +254,21 @@ impl WebhookConfig {
         })
     }
 
-    /// The secret: `secret`, else the variable `secret_env` names. `field` is the config
-    /// path of this table (`providers.support.webhook`), for the error.
+    /// The secret: `secret`, or the variable `secret_env` names (both set is an error: which
+    /// is meant cannot be told). `field` is the config path of this table
+    /// (`providers.support.webhook`), for the error.
     pub fn resolve_secret(&self, field: &str) -> Result<Option<SecretString>> {
         // Without the spaces around it (a variable read from a file ends in a newline): a
         // header's value is compared trimmed.
         use crate::config::trimmed;
+        if self.secret.is_some() && self.secret_env.is_some() {
+            return Err(Error::config(
+                format!("{field}.secret_env"),
+                format!(
+                    "both {field}.secret and {field}.secret_env are set: keep one (which secret is meant cannot be told)"
+                ),
+            ));
+        }
         if let Some(secret) = &self.secret {
             return Ok(Some(trimmed(secret.expose_secret())));
         }

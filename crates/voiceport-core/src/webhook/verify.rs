@@ -24,6 +24,11 @@ pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
 /// The least tolerance for signing times a configuration may set.
 const MIN_TOLERANCE_SECS: u64 = 1;
 
+/// The most tolerance: a signature accepted for longer lets a captured delivery be
+/// replayed for that long (once out of the de-duplication window); clocks a few minutes
+/// apart need nothing near it.
+const MAX_TOLERANCE_SECS: u64 = 3_600;
+
 /// Why a delivery was refused. Never names the secret, nor echoes what the sender put in
 /// the header.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -103,8 +108,9 @@ enum Rule {
         timestamp: Option<HeaderName>,
         /// When the payload signs `{svix-id}`: the header carrying it.
         message_id: Option<HeaderName>,
-        /// For `{url}`.
-        url: String,
+        /// For `{url}`: shown in `Debug` as the configuration shows it (a query may hold a
+        /// token).
+        url: SigningUrl,
         payload: Vec<Part>,
         algorithm: HmacAlgorithm,
         encoding: SignatureEncoding,
@@ -123,6 +129,17 @@ enum Rule {
     /// No secret to check with (an empty one given): every delivery is refused.
     Refuse(Scheme),
     None,
+}
+
+/// The URL an HMAC payload signs (`{url}`); `Debug` shows it as the configuration does,
+/// without its query (where a token may travel).
+#[derive(Clone)]
+struct SigningUrl(String);
+
+impl fmt::Debug for SigningUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::config::ShownUrl(&self.0).fmt(f)
+    }
 }
 
 const RETELL_HEADER: HeaderName = HeaderName::from_static("x-retell-signature");
@@ -189,6 +206,10 @@ impl Verifier {
         // No signing time is ever exactly now: a zero tolerance would refuse every delivery.
         if tolerance_secs < MIN_TOLERANCE_SECS && matches!(scheme, Scheme::Hmac | Scheme::Retell) {
             let message = "at least 1 second: a tolerance of 0 would refuse every delivery";
+            return Err(Error::config(format!("{field}.tolerance_secs"), message));
+        }
+        if tolerance_secs > MAX_TOLERANCE_SECS {
+            let message = "at most 3600 seconds: a signature accepted for longer lets a captured delivery be replayed for as long";
             return Err(Error::config(format!("{field}.tolerance_secs"), message));
         }
         let rule = match scheme {
@@ -269,8 +290,8 @@ impl Verifier {
                     return Err(Error::config(format!("{field}.{key}"), message));
                 }
                 let url = match (&config.url, payload.contains(&Part::Url)) {
-                    (Some(url), _) => url.clone(),
-                    (None, false) => String::new(),
+                    (Some(url), _) => SigningUrl(url.clone()),
+                    (None, false) => SigningUrl(String::new()),
                     (None, true) => {
                         let message =
                             "the payload format signs {url}: give the URL the vendor posts to";
@@ -563,7 +584,7 @@ impl Verifier {
                     algorithm: *algorithm,
                     key: key.expose_secret(),
                     payload,
-                    url,
+                    url: &url.0,
                     message_id,
                     signed_at,
                     given,
@@ -645,7 +666,7 @@ impl Verifier {
                 let values = payload::Values {
                     body,
                     timestamp: millis.as_bytes(),
-                    url: url.as_bytes(),
+                    url: url.0.as_bytes(),
                     message_id: id.as_bytes(),
                 };
                 let parts = payload::pieces(payload, &values);
