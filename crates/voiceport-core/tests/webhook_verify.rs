@@ -1031,9 +1031,9 @@ fn a_tolerance_past_an_hour_is_a_config_error() {
 /// would win unseen (an old `changeme` left beside the real one).
 #[test]
 fn a_secret_and_a_secret_env_together_are_a_config_error() {
-    let table = format!("secret = \"changeme\"\nsecret_env = \"VOICEPORT_TEST_BOTH_SECRETS\"");
+    let table = "secret = \"changeme\"\nsecret_env = \"VOICEPORT_TEST_BOTH_SECRETS\"";
     let error =
-        Verifier::from_config(ProviderKind::Voicebot, &config(&table), "w", None).unwrap_err();
+        Verifier::from_config(ProviderKind::Voicebot, &config(table), "w", None).unwrap_err();
     assert!(
         matches!(&error, Error::Config { field, .. } if field == "w.secret_env"),
         "{error}"
