@@ -839,10 +839,7 @@ fn merged_calls_read_back_whatever_serde_json_s_features() {
         .unwrap();
     assert!(call.duration_secs.is_some_and(|secs| secs.fract() != 0.0));
     assert!(call.cost.is_some());
-    let merged = voiceport::MergedCall {
-        call,
-        provider_name: "renewals".into(),
-    };
+    let merged = voiceport::MergedCall::new("renewals", call);
     let json = serde_json::to_string(&merged).unwrap();
     let back: voiceport::MergedCall = serde_json::from_str(&json).unwrap();
     assert_eq!(serde_json::to_string(&back).unwrap(), json);

@@ -88,16 +88,14 @@ impl MergeOptions {
 ///
 /// ```
 /// use voiceport::{Call, CallId, MergedCall, ProviderKind};
-/// let merged = MergedCall {
-///     call: Call::new(CallId::new("c1"), ProviderKind::Retell),
-///     provider_name: "renewals".into(),
-/// };
+/// let merged = MergedCall::new("renewals", Call::new(CallId::new("c1"), ProviderKind::Retell));
 /// let json = serde_json::to_value(&merged)?;
 /// assert_eq!((json["id"].as_str(), json["provider_name"].as_str()), (Some("c1"), Some("renewals")));
 /// assert_eq!(serde_json::from_value::<MergedCall>(json)?, merged);
 /// # Ok::<(), serde_json::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct MergedCall {
     /// The call.
     #[serde(flatten)]
@@ -129,6 +127,15 @@ impl<'de> Deserialize<'de> for MergedCall {
 }
 
 impl MergedCall {
+    /// `call`, from the provider configured as `provider_name`.
+    #[must_use]
+    pub fn new(provider_name: impl Into<String>, call: Call) -> Self {
+        MergedCall {
+            call,
+            provider_name: provider_name.into(),
+        }
+    }
+
     /// `provider:call_id`, the form [`Registry::get_call`](crate::Registry::get_call) and
     /// the CLI take.
     #[must_use]

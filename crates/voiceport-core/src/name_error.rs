@@ -54,6 +54,28 @@ impl UnknownNameError {
     }
 }
 
+/// A name read from an application's input (a provider kind in its own settings, a
+/// status in a query string) is an argument: `?` takes the error into voiceport's
+/// [`Error::InvalidArgument`](crate::Error::InvalidArgument), named by what was read.
+///
+/// ```
+/// # use voiceport_core as voiceport;
+/// use voiceport::{Error, ProviderKind};
+///
+/// fn kind_of(setting: &str) -> voiceport::Result<ProviderKind> {
+///     Ok(setting.parse()?)
+/// }
+/// assert_eq!(kind_of("retell")?, ProviderKind::Retell);
+/// let error = kind_of("twilio").unwrap_err();
+/// assert!(matches!(&error, Error::InvalidArgument { argument, .. } if argument == "provider kind"));
+/// # Ok::<(), Error>(())
+/// ```
+impl From<UnknownNameError> for crate::Error {
+    fn from(error: UnknownNameError) -> Self {
+        crate::Error::invalid_argument(error.what, error.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
