@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, keep_whole_delivery, non_blank, parse_time, read_id, read_time,
-    settle_ended,
+    Text, call_id_field, keep_whole_delivery, non_blank, parse_time, read_destination, read_id,
+    read_time, settle_ended,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -71,13 +71,25 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // A call snapshot taken before the end may still say `In progress` (the call
             // keeps the whole delivery below, which reads back as this end event).
             settle_ended(&mut call);
-            if let Some(content) = part::<wire::EndContent>(event.content, "content")?
-                && let Some(messages) = content.messages
+            let mut messages = part::<wire::EndContent>(event.content, "content")?
+                .and_then(|content| content.messages);
+            // Where the call was handed to: the phone of the last message's contact that
+            // names one (read before the messages go into the transcript).
+            let handed_to = messages.as_mut().and_then(|messages| {
+                (messages.iter_mut().enumerate().rev())
+                    .find_map(|(i, m)| Some((i, m.transfer_contact.take()?.phone?)))
+            });
+            if let Some(messages) = messages
                 && call.transcript.is_none()
             {
                 call.transcript = Some(map_messages(messages, None));
             }
             keep_whole_delivery(&mut call, "call", body);
+            if let Some((i, phone)) = handed_to {
+                let field = format!("content.messages[{i}].transfer_contact.phone");
+                let to = read_destination(&mut call, &field, &phone);
+                call.transfer_destination = call.transfer_destination.take().or(to);
+            }
             // The call's end; current calls say only when they were created (or scheduled)
             // and for how long, whose sum is the end for a call answered at once (else a
             // little early).
@@ -482,6 +494,45 @@ mod tests {
             .map(|u| u.text.as_deref())
             .collect();
         assert_eq!(texts, [Some(r#"{"booked":true}"#), Some("Thanks")]);
+    }
+
+    /// An `end` hook whose messages hand the call to a contact (reference: transcript
+    /// messages' `transfer_contact{…, phone{number, extension}}`) says where it went: the
+    /// last contact's phone, its extension as in a `tel:` URI; one that is no phone is a
+    /// warning at its place in the delivery.
+    #[test]
+    fn an_end_hook_names_where_its_messages_handed_the_call() {
+        let end = |contacts: [Value; 2]| {
+            let [first, second] = contacts;
+            let delivery = json!({"type": "end", "call": {"id": "c1", "status": "Completed"},
+                "content": {"messages": [
+                    {"role": "assistant", "content": "One moment.", "transfer_contact": first},
+                    {"role": "assistant", "content": "Connecting you to Maria.", "transfer_contact": second},
+                    {"role": "user", "content": "Thanks"}]}});
+            match parse(&delivery).unwrap().kind {
+                EventKind::Ended { call } => *call,
+                other => panic!("not an end: {other:?}"),
+            }
+        };
+        let maria = json!({"type": "Sales Rep", "name": "Maria Gonzalez",
+            "email": "maria.gonzalez@ridgelinefreight.com",
+            "phone": {"number": "+13125550199", "extension": "214"}});
+        let desk = json!({"type": "Terminal", "phone": {"number": "+13125550100"}});
+        let call = end([desk.clone(), maria]);
+        assert_eq!(
+            call.transfer_destination.as_deref(),
+            Some("+13125550199;ext=214")
+        );
+        assert_eq!(call.transcript.map(|t| t.utterances.len()), Some(3));
+        // The last that names a phone.
+        let no_phone = json!({"type": "Sales Rep", "email": "ops@ridgelinefreight.com"});
+        let call = end([desk, no_phone]);
+        assert_eq!(call.transfer_destination.as_deref(), Some("+13125550100"));
+        // A phone that is none is a warning where it is.
+        let call = end([Value::Null, json!({"phone": 3125550199_i64})]);
+        assert_eq!(call.transfer_destination, None);
+        let fields: Vec<_> = call.warnings.iter().map(|w| w.field.as_str()).collect();
+        assert_eq!(fields, ["content.messages[1].transfer_contact.phone"]);
     }
 
     /// A `start` delivery's pre-signed `content.recording` carries its expiry.

@@ -250,6 +250,16 @@ pub(crate) struct Message<'a> {
     pub(crate) start: Option<f64>,
     /// Same units as `start`.
     pub(crate) end: Option<f64>,
+    /// On the message that hands the call over: the contact it goes to.
+    pub(crate) transfer_contact: Option<TransferContact>,
+}
+
+/// The contact a transcript message hands the call to (`{type, name, email, phone:
+/// {number, extension}, contact_id, slack_channel_id}`); only where it rings is read.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct TransferContact {
+    pub(crate) phone: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
