@@ -125,6 +125,8 @@ struct Fake {
     stops_after_first_page: bool,
     /// A page holds at most this many calls, whatever size is asked for.
     serves_at_most: Option<usize>,
+    /// With `stops_after_first_page`: the page says no count of the calls.
+    counts_nothing: bool,
     /// The `server_paging` and `client_side_filtering` it declares, where they are not
     /// what it does.
     declares_server_paging: Option<bool>,
@@ -178,6 +180,7 @@ impl Fake {
             first_status_only: false,
             stops_after_first_page: false,
             serves_at_most: None,
+            counts_nothing: false,
             declares_server_paging: None,
             declares_client_side_filtering: None,
             declares_no_dial: false,
@@ -392,8 +395,7 @@ impl VoiceProvider for Fake {
         let next = more.then(|| PageCursor::Offset {
             skip: u64::try_from(skip + size).unwrap(),
         });
-        let total = self
-            .stops_after_first_page
+        let total = (self.stops_after_first_page && !self.counts_nothing)
             .then(|| u64::try_from(matching.len()).unwrap());
         Ok(CallPage {
             calls,
@@ -766,6 +768,8 @@ async fn an_empty_account_passes_nothing_it_did_not_check() {
         assert!(why.contains("nothing was checked"), "{case}: {why}");
     }
     not_run(&report, "inline transcript");
+    let why = not_run(&report, "stream every page");
+    assert!(why.contains("nothing to page through"), "{why}");
     // Said where the account should hold calls.
     let report = check(&provider, &Env::expecting(5)).await;
     for case in ["cost", "analysis", "inline transcript"] {
@@ -1026,6 +1030,40 @@ async fn a_walk_ending_short_of_the_vendors_count_fails() {
     let why = failure(&report, "stream every page");
     assert!(
         why.contains("ended after 10 calls, but the vendor counts 25"),
+        "{why}"
+    );
+}
+
+/// A cursor that never points further, from a vendor that counts nothing (Rounded, the
+/// Vapi family): the walk ends after one page, without calls the first listing showed.
+#[tokio::test]
+async fn a_walk_ending_without_calls_the_first_listing_showed_fails() {
+    let provider = Fake {
+        stops_after_first_page: true,
+        counts_nothing: true,
+        ..Fake::with_calls(120)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "stream every page");
+    assert!(
+        why.contains("ended after 37 calls in 1 pages of 37, without 63 of the 100 calls one page of 100 listed"),
+        "{why}"
+    );
+}
+
+/// On a seeded account, the listing every filter's completeness is judged against must
+/// hold every call: short, it would excuse filters short the same way.
+#[tokio::test]
+async fn a_baseline_listing_short_of_the_account_fails_the_filters() {
+    let provider = Fake {
+        stops_after_first_page: true,
+        counts_nothing: true,
+        ..Fake::with_calls(120)
+    };
+    let report = check(&provider, &Env::expecting(120)).await;
+    let why = failure(&report, "list_calls filter direction");
+    assert!(
+        why.contains("the listing at 100 a page holds 100 calls of the 120 on the account"),
         "{why}"
     );
 }
