@@ -854,6 +854,80 @@ async fn a_request_dropped_with_its_closed_channel_gets_503() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
 }
 
+/// In channel mode, a request still waiting for room in a full channel when its deadline
+/// passes is answered 504 and never queued: taken later, its tool would run for nobody.
+#[tokio::test]
+async fn a_request_that_timed_out_waiting_for_room_is_never_queued() {
+    let (router, mut events) = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_millis(300))
+        .channel(1)
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    // News fills the channel; the application does not read it yet.
+    let news = fixture("voicebot/webhook_status_update.json");
+    assert_eq!(post(&url, &headers, news).await.0, StatusCode::NO_CONTENT);
+    let request = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let (status, _) = post(&url, &headers, request).await;
+    assert_eq!(status, StatusCode::GATEWAY_TIMEOUT);
+    // Room is made: the news is there, the request that timed out is not.
+    let first = events.recv().await.unwrap();
+    assert!(!first.event.expects_reply, "{first:?}");
+    let later = tokio::time::timeout(Duration::from_millis(500), events.recv()).await;
+    assert!(later.is_err(), "a stale request was queued: {later:?}");
+}
+
+/// A handler that panics is not polled again (on a task of its own, as one the vendor hung
+/// up on would be): its future is dropped, and a redelivery of its event handed over again.
+#[tokio::test]
+async fn a_handler_that_panics_is_dropped_not_polled_again() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RESUMED: AtomicUsize = AtomicUsize::new(0);
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if info.to_string().contains("resumed after panicking") {
+            RESUMED.fetch_add(1, Ordering::SeqCst);
+        }
+        previous(info);
+    }));
+    let calls = Arc::new(Mutex::new(0));
+    let counter = calls.clone();
+    let router = Receiver::builder(&registry())
+        .handler(move |_delivery: Delivery| {
+            let first = {
+                let mut calls = counter.lock().unwrap();
+                *calls += 1;
+                *calls == 1
+            };
+            async move {
+                if first {
+                    panic!("the handler's bug");
+                }
+                Ok(())
+            }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let body = fixture("voicebot/webhook_status_update.json");
+    // The connection is dropped with the request's task.
+    let _ = http_client()
+        .post(&url)
+        .header("x-vapi-secret", VAPI_SECRET)
+        .body(body.clone())
+        .send()
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        RESUMED.load(Ordering::SeqCst),
+        0,
+        "the panicked handler was polled again"
+    );
+    // Its key was forgotten: the redelivery is handed over.
+    assert_eq!(post(&url, &headers, body).await.0, StatusCode::NO_CONTENT);
+    assert_eq!(*calls.lock().unwrap(), 2);
+}
+
 /// A request whose body arrives after its reply deadline (a slow sender) is answered 504
 /// and never handed over: the vendor has hung up, and a tool run for it would be for
 /// nobody.

@@ -446,8 +446,9 @@ impl ReceiverBuilder<'_> {
     }
 
     /// How long a delivery that expects a reply ([`Delivery::reply`]) waits for the handler
-    /// and the reply before the vendor is answered 504 (the handler is then dropped), for
-    /// the providers whose webhook table sets no `reply_timeout_secs`;
+    /// and the reply before the vendor is answered 504 (a handler still working then goes
+    /// on to its end on a task of its own; in channel mode, a request not yet queued is
+    /// not queued), for the providers whose webhook table sets no `reply_timeout_secs`;
     /// [`DEFAULT_REPLY_TIMEOUT`] by default. Keep it within the vendor's own timeout
     /// (Vapi's `server.timeoutSeconds`); a vendor's shorter fixed limit (Vapi's
     /// `assistant-request`, Retell's inbound webhook) applies in any case.
@@ -1206,8 +1207,13 @@ async fn answer_request(
         (outcome, _) => outcome,
     };
     // A handler still at work once the vendor has its answer (a reply, or 504) ends on its
-    // own task (see `HandlerRun`).
-    drop(run);
+    // own task (see `HandlerRun`); but a request still waiting for room in the channel at
+    // 504 is not queued later, for an application that would run a tool for nobody.
+    if matches!(outcome, Answer::TimedOut) && shared.channel_closed.is_some() {
+        run.cancel();
+    } else {
+        drop(run);
+    }
     let provider = &endpoint.name;
     match outcome {
         Answer::Reply(reply) => axum::Json(reply).into_response(),
@@ -1341,6 +1347,11 @@ impl HandlerRun {
     async fn finish(mut self) -> HandlerResult {
         std::future::poll_fn(|cx| self.poll_handler(cx)).await
     }
+
+    /// Drops the handler where it is, rather than letting it go on on a task of its own.
+    fn cancel(mut self) {
+        self.handling = None;
+    }
 }
 
 impl Drop for HandlerRun {
@@ -1348,6 +1359,11 @@ impl Drop for HandlerRun {
         let Some(handling) = self.handling.take() else {
             return;
         };
+        // Dropped as a panic unwinds (the handler's own, most often): a future that
+        // panicked must not be polled again; it is dropped, and its key (news) forgotten.
+        if std::thread::panicking() {
+            return;
+        }
         // Outside a runtime (it is shutting down) the handler is dropped, as its task would be.
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return;
