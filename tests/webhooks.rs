@@ -468,11 +468,13 @@ async fn two_retell_transfers_of_one_call_are_two_events() {
     );
     let first = next(&mut events).await.event;
     let second = next(&mut events).await.event;
+    // Their calls carry no transcript turns: each is told by its destination and its call.
     for (event, number) in [(&first, "+16175550199"), (&second, "+16175550100")] {
         assert_eq!(event.vendor_event, "transfer_started");
-        assert_eq!(
-            event.distinct_by.as_deref(),
-            Some(format!(r#"{{"number":"{number}"}}"#).as_str())
+        let key = event.distinct_by.as_deref().unwrap_or_default();
+        assert!(
+            key.starts_with(&format!(r#"{{"number":"{number}"}} of {{"call_id""#)),
+            "{key}"
         );
     }
     // Nothing else was queued: the re-serialized redelivery was not passed on.
