@@ -34,8 +34,9 @@ impl Environment for LiveAccount {
 /// The cases (by their names, the same for every provider) that need what the command
 /// line never gives the suite: a number known to be busy, permission for a second call (a
 /// scheduled dial), a sample webhook delivery, and permission to change calls (the check
-/// never writes: not even to the call its `--dial` placed). When not run, their table row
-/// says so, since no option of `check` would run them.
+/// never writes to a call: not even to the one its `--dial` placed, which it only ends, as
+/// a call left running costs the account, when its wait for the end fails). When not run,
+/// their table row says so, since no option of `check` would run them.
 const NOT_FROM_THE_CLI: [&str; 10] = [
     "dial a busy line",
     "dial scheduled",

@@ -60,6 +60,15 @@ fn in_order(calls: &[Call], order: SortOrder) -> Check {
     Ok(Outcome::Passed)
 }
 
+/// The digits of a phone number (`+1 (415) 555-0187` and `+14155550187` are one number);
+/// a SIP URI as written.
+fn digits(number: &str) -> String {
+    match number.starts_with("sip:") {
+        true => number.to_owned(),
+        false => number.chars().filter(char::is_ascii_digit).collect(),
+    }
+}
+
 /// A vendor's text in a failure's reason: quoted, its control characters escaped.
 fn quoted(text: Option<&str>) -> String {
     text.map_or_else(|| "none".to_owned(), |text| format!("{text:?}"))
@@ -919,7 +928,7 @@ impl<'a> Suite<'a> {
         let before = self.env.dials_received(self.kind);
         let outcome = self
             .provider
-            .dial(&self.dial_request(to))
+            .dial(&self.dial_request(to.clone()))
             .await
             .map_err(dial_failed)?;
         if let (Some(before), Some(after)) = (before, self.env.dials_received(self.kind)) {
@@ -939,6 +948,23 @@ impl<'a> Suite<'a> {
             .wait_until_ended(&outcome.call_id, poll, deadline)
             .await;
         match waited {
+            // The call read must be the one dialed, to the number given: the cases after
+            // write to it (and may delete it) by its id.
+            Ok(call) if call.id != outcome.call_id => Err(format!(
+                "the dial answered id {}, but reading it gave call {}: the cases that change the dialed call would change another",
+                outcome.call_id, call.id
+            )),
+            Ok(call)
+                if call
+                    .to
+                    .as_deref()
+                    .is_some_and(|read| digits(read) != digits(&to)) =>
+            {
+                Err(format!(
+                    "dialed {to}, but the call placed says it called {}",
+                    quoted(call.to.as_deref())
+                ))
+            }
             Ok(call) => Ok(call),
             // Given up on (the wait ran out, or reading the call failed): a live call left
             // running costs the account, so it is ended where it can be, or named.
@@ -1473,8 +1499,14 @@ impl<'a> Suite<'a> {
                 failed("end_call answered, but then wait_until_ended", e)
                     + &format!("; call {id} may still be live")
             })?;
-        // Dialed here and ended: the delete case may have it.
-        self.spare.push(call.id);
+        // Dialed here and ended: the delete case may have it, by the id the dial answered
+        // (not the one read, which an adapter could get wrong).
+        ensure!(
+            call.id == id,
+            "ended call {id}, but reading it gave call {}",
+            call.id
+        );
+        self.spare.push(id);
         Ok(Outcome::Passed)
     }
 

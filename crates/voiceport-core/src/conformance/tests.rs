@@ -127,6 +127,8 @@ struct Fake {
     serves_at_most: Option<usize>,
     /// With `stops_after_first_page`: the page says no count of the calls.
     counts_nothing: bool,
+    /// `get_call` of a dialed call answers another id (an adapter reading the wrong id).
+    misreads_dialed: bool,
     /// The `server_paging` and `client_side_filtering` it declares, where they are not
     /// what it does.
     declares_server_paging: Option<bool>,
@@ -181,6 +183,7 @@ impl Fake {
             stops_after_first_page: false,
             serves_at_most: None,
             counts_nothing: false,
+            misreads_dialed: false,
             declares_server_paging: None,
             declares_client_side_filtering: None,
             declares_no_dial: false,
@@ -305,6 +308,11 @@ impl VoiceProvider for Fake {
         {
             late.store(0, Ordering::SeqCst);
             call.analysis.summary = Some("The caller booked a visit.".into());
+        }
+        if self.misreads_dialed && call.id.as_str().starts_with("dialed-") {
+            let mut misread = call.clone();
+            misread.id = CallId::new(format!("misread-{}", call.id));
+            return Ok(misread);
         }
         Ok(call.clone())
     }
@@ -1065,6 +1073,29 @@ async fn a_baseline_listing_short_of_the_account_fails_the_filters() {
     assert!(
         why.contains("the listing at 100 a page holds 100 calls of the 120 on the account"),
         "{why}"
+    );
+}
+
+/// The call read after a dial must be the call dialed: an adapter reading another id
+/// fails the dial, and no case writes to (or deletes) the call it read instead.
+#[tokio::test]
+async fn a_dialed_call_read_under_another_id_fails_and_nothing_is_written() {
+    let provider = Fake {
+        misreads_dialed: true,
+        ..Fake::with_calls(3)
+    };
+    let report = check(&provider, &Env::dialing_and_writing()).await;
+    let why = failure(&report, "dial, then wait for the end");
+    assert!(
+        why.contains("the dial answered id dialed-0, but reading it gave call misread-dialed-0"),
+        "{why}"
+    );
+    let changed = provider.changed();
+    assert!(
+        changed
+            .iter()
+            .all(|id| !id.as_str().starts_with("misread-")),
+        "{changed:?}"
     );
 }
 
