@@ -835,7 +835,9 @@ async fn admit_and_dispatch(
     entered: tracing::span::Entered<'_>,
 ) -> Response {
     let key = EventKey::of(&provider, &event, body);
-    let ticket = match lock(&endpoint.window).begin(key) {
+    // The window's lock is let go before anything is logged (a subscriber may block).
+    let admission = lock(&endpoint.window).begin(key);
+    let ticket = match admission {
         Admission::First(ticket) => ticket,
         Admission::Delivered => {
             tracing::debug!(vendor_event = %shorten(&event.vendor_event), "duplicate delivery, not passed on");

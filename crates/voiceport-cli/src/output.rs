@@ -60,9 +60,17 @@ pub(crate) fn say(text: &str) {
 /// error nobody reads holds up no worker, and with it every other delivery's answer;
 /// dropped and counted with the log lines when the queue is full.
 pub(crate) fn say_queued(text: &str) {
-    match lock(&LOG_QUEUE).as_ref() {
-        Some(queue) => queue.push(format!("{}\n", clean(text))),
-        None => say(text),
+    // The queue's lock is let go before standard error is written: a write that blocks
+    // must not hold up `drain_log_lines`, whose patience would then never apply.
+    let queued = match lock(&LOG_QUEUE).as_ref() {
+        Some(queue) => {
+            queue.push(format!("{}\n", clean(text)));
+            true
+        }
+        None => false,
+    };
+    if !queued {
+        say(text);
     }
 }
 
@@ -125,11 +133,16 @@ impl Write for LogWriter {
         if ended {
             line.push('\n');
         }
-        match lock(&LOG_QUEUE).as_ref() {
-            Some(queue) => queue.push(line),
-            None => {
-                let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        // Written with the queue's lock let go, as in `say_queued`.
+        let unqueued = match lock(&LOG_QUEUE).as_ref() {
+            Some(queue) => {
+                queue.push(line);
+                None
             }
+            None => Some(line),
+        };
+        if let Some(line) = unqueued {
+            let _ = std::io::stderr().lock().write_all(line.as_bytes());
         }
         Ok(buf.len())
     }
