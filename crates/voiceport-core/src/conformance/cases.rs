@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::fmt::Debug;
 use std::time::Duration;
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
@@ -437,6 +437,38 @@ impl<'a> Suite<'a> {
         }
     }
 
+    /// The time the vendor's time range filters on: a call that never started is out of a
+    /// range applied to the start.
+    fn filtered_time(&self, call: &Call) -> Option<DateTime<Utc>> {
+        match self.caps.time_range_on_start {
+            true => call.started_at,
+            false => call.created_at,
+        }
+    }
+
+    /// A time range holding a listed call and leaving out its listed neighbours on both
+    /// sides, its ends half-way between them (a minute or more from each, so that a vendor
+    /// reading whole seconds draws the same line); `None` where no three listed calls are
+    /// so spaced.
+    fn time_window(&self) -> Option<CallQuery> {
+        let mut times: Vec<DateTime<Utc>> = self
+            .sample
+            .iter()
+            .filter_map(|c| self.filtered_time(c))
+            .collect();
+        times.sort_unstable();
+        times.dedup();
+        let gap = TimeDelta::minutes(1);
+        times.windows(3).find_map(|three| match *three {
+            [before, at, after] if at - before >= gap && after - at >= gap => Some(CallQuery {
+                since: Some(before + (at - before) / 2),
+                until: Some(at + (after - at) / 2),
+                ..Default::default()
+            }),
+            _ => None,
+        })
+    }
+
     /// A query using `filter` with a value taken from the sample (`None`: nothing to use),
     /// and whether that value came from a listed call (so at least that call matches).
     fn filter_query(&self, filter: Filter) -> Option<(CallQuery, bool)> {
@@ -463,19 +495,19 @@ impl<'a> Suite<'a> {
                 statuses: vec![CallStatus::Completed, CallStatus::NoAnswer],
                 ..Default::default()
             }),
-            Filter::TimeRange => find(&|c| {
-                // The time the vendor filters on: a call that never started is out of a
-                // range applied to the start.
-                let at = match self.caps.time_range_on_start {
-                    true => c.started_at?,
-                    false => c.created_at?,
-                };
-                // An hour either side, when the vendor's time leaves room for one.
-                let hour = TimeDelta::hours(1);
-                Some(CallQuery {
-                    since: Some(at.checked_sub_signed(hour)?),
-                    until: Some(at.checked_add_signed(hour)?),
-                    ..Default::default()
+            // Around a listed call, with listed calls outside both ends where the sample
+            // has them (so that a provider dropping `since` or `until` returns calls out
+            // of range); else an hour either side of one.
+            Filter::TimeRange => self.time_window().or_else(|| {
+                find(&|c| {
+                    let at = self.filtered_time(c)?;
+                    // An hour either side, when the vendor's time leaves room for one.
+                    let hour = TimeDelta::hours(1);
+                    Some(CallQuery {
+                        since: Some(at.checked_sub_signed(hour)?),
+                        until: Some(at.checked_add_signed(hour)?),
+                        ..Default::default()
+                    })
                 })
             }),
             Filter::Agent => find(&|c| {

@@ -129,6 +129,8 @@ struct Fake {
     counts_nothing: bool,
     /// `get_call` of a dialed call answers another id (an adapter reading the wrong id).
     misreads_dialed: bool,
+    /// A time range is applied without its `until` (an adapter that drops it).
+    ignores_until: bool,
     /// The `server_paging` and `client_side_filtering` it declares, where they are not
     /// what it does.
     declares_server_paging: Option<bool>,
@@ -184,6 +186,7 @@ impl Fake {
             serves_at_most: None,
             counts_nothing: false,
             misreads_dialed: false,
+            ignores_until: false,
             declares_server_paging: None,
             declares_client_side_filtering: None,
             declares_no_dial: false,
@@ -377,6 +380,13 @@ impl VoiceProvider for Fake {
             let query = match self.first_status_only {
                 true => &CallQuery {
                     statuses: query.statuses.iter().take(1).copied().collect(),
+                    ..query.clone()
+                },
+                false => query,
+            };
+            let query = match self.ignores_until {
+                true => &CallQuery {
+                    until: None,
                     ..query.clone()
                 },
                 false => query,
@@ -1096,6 +1106,28 @@ async fn a_dialed_call_read_under_another_id_fails_and_nothing_is_written() {
             .iter()
             .all(|id| !id.as_str().starts_with("misread-")),
         "{changed:?}"
+    );
+}
+
+/// The time range is drawn between listed calls, with calls after its end: a provider
+/// that drops `until` returns them, and fails (with calls a minute apart, on an account
+/// of unknown size as on a known one).
+#[tokio::test]
+async fn a_time_range_without_its_until_fails() {
+    let provider = Fake {
+        ignores_until: true,
+        ..Fake::with_calls(5)
+    };
+    for env in [Env::default(), Env::expecting(5)] {
+        let report = check(&provider, &env).await;
+        let why = failure(&report, "list_calls filter time_range");
+        assert!(why.contains("does not match the filter"), "{why}");
+    }
+    let report = check(&Fake::with_calls(5), &Env::expecting(5)).await;
+    assert_eq!(
+        outcome(&report, "list_calls filter time_range"),
+        Outcome::Passed,
+        "{report}"
     );
 }
 
