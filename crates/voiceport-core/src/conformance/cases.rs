@@ -743,9 +743,22 @@ impl<'a> Suite<'a> {
             )
         });
         let shifted = offset_paged && expected.is_none() && repeats_only_where_pages_meet(&pages);
+        let first_page: Vec<CallId> = (pages.first())
+            .map(|page| page.calls.iter().map(|c| c.id.clone()).collect())
+            .unwrap_or_default();
         let calls: Vec<Call> = pages.into_iter().flat_map(|page| page.calls).collect();
         let ids: HashSet<&CallId> = calls.iter().map(|c| &c.id).collect();
         if ids.len() != calls.len() && shifted {
+            // Calls placed meanwhile change the first page (newest first) or come after
+            // the last (oldest first, where they shift nothing): a first page the same
+            // as before leaves only a cursor that overlaps the pages.
+            let again = self.pages_within(CallQuery::default(), size, 0).await?;
+            let unchanged = (again.first())
+                .is_some_and(|page| page.calls.iter().map(|c| &c.id).eq(first_page.iter()));
+            ensure!(
+                !unchanged,
+                "calls came twice, each where a page repeated the end of the one before, yet the first page is as it was: the cursor overlaps the pages (no call was placed meanwhile to move them on)"
+            );
             return not_run(
                 "calls came twice, each where a page repeated the end of the one before: calls placed during the walk move an offset-paged list on; run again when the account is quiet",
             );

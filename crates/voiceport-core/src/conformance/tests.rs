@@ -131,6 +131,8 @@ struct Fake {
     misreads_dialed: bool,
     /// A time range is applied without its `until` (an adapter that drops it).
     ignores_until: bool,
+    /// The next page starts one call early (an adapter's cursor off by one).
+    overlaps_pages: bool,
     /// The `server_paging` and `client_side_filtering` it declares, where they are not
     /// what it does.
     declares_server_paging: Option<bool>,
@@ -187,6 +189,7 @@ impl Fake {
             counts_nothing: false,
             misreads_dialed: false,
             ignores_until: false,
+            overlaps_pages: false,
             declares_server_paging: None,
             declares_client_side_filtering: None,
             declares_no_dial: false,
@@ -410,8 +413,9 @@ impl VoiceProvider for Fake {
             .unwrap_or_default()
             .to_vec();
         let more = (end < matching.len() && !self.stops_after_first_page) || self.endless;
+        let step = size - usize::from(self.overlaps_pages && size > 1);
         let next = more.then(|| PageCursor::Offset {
-            skip: u64::try_from(skip + size).unwrap(),
+            skip: u64::try_from(skip + step).unwrap(),
         });
         let total = (self.stops_after_first_page && !self.counts_nothing)
             .then(|| u64::try_from(matching.len()).unwrap());
@@ -1129,6 +1133,32 @@ async fn a_time_range_without_its_until_fails() {
         Outcome::Passed,
         "{report}"
     );
+}
+
+/// A cursor off by one (each page starting with the last call of the one before) repeats
+/// calls just where pages meet, as calls placed during the walk would; but the first page,
+/// read again, is as it was: the walk fails rather than asking for a quiet account.
+#[tokio::test]
+async fn a_cursor_overlapping_the_pages_fails_the_walk() {
+    let provider = Fake {
+        max_page_size: 10,
+        overlaps_pages: true,
+        ..Fake::with_calls(30)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "stream every page");
+    assert!(why.contains("the cursor overlaps the pages"), "{why}");
+    // Calls placed during the walk (each read of a next page adds one on top of the
+    // list, newest first) still make it "not run".
+    let provider = Fake {
+        max_page_size: 10,
+        arrivals: true,
+        lists_in: Some(SortOrder::Descending),
+        ..Fake::with_calls(30)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = not_run(&report, "stream every page");
+    assert!(why.contains("run again when the account is quiet"), "{why}");
 }
 
 /// A provider declaring a default and maximum page larger than it serves fails the page
