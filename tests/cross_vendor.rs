@@ -879,3 +879,51 @@ fn events_read_back_whatever_serde_json_s_features() {
     let untagged = r#"{"vendor_event": "call.paused"}"#;
     assert!(serde_json::from_str::<voiceport::CallEvent>(untagged).is_err());
 }
+
+/// Every adapter's options, built with `Default` and their fields set, go into a
+/// `ProviderConfig` with `with_options` and come back as the adapter reads them.
+#[test]
+fn typed_options_go_into_a_config_and_back() {
+    use voiceport::ProviderConfig;
+    fn config(kind: ProviderKind, options: &impl serde::Serialize) -> ProviderConfig {
+        (ProviderConfig::new(kind).with_api_key("test-key"))
+            .with_options(options)
+            .unwrap()
+    }
+
+    let mut hr = voiceport::happyrobot::HappyRobotOptions::default();
+    hr.number_id = Some("65f1ce217a81a64cbcab4f10".into());
+    hr.use_case_id = Some("690a36427a81a64cbcab4fd5".into());
+    let read =
+        voiceport::happyrobot::HappyRobot::from_config(&config(ProviderKind::HappyRobot, &hr))
+            .unwrap();
+    assert_eq!(read.options(), &hr);
+
+    let mut vapi = voiceport::vapi::VapiOptions::default();
+    vapi.assistant_id = Some("83e6398d-2080-44a1-8c0e-12bedcc33d1e".into());
+    let read = voiceport::vapi::Vapi::from_config(&config(ProviderKind::Vapi, &vapi)).unwrap();
+    assert_eq!(read.options(), &vapi);
+
+    let mut rounded = voiceport::rounded::RoundedOptions::default();
+    rounded.from_number = Some("+33199001234".into());
+    rounded.paging = voiceport::rounded::Paging::Page;
+    rounded.include_transcript = false;
+    let read =
+        voiceport::rounded::Rounded::from_config(&config(ProviderKind::Rounded, &rounded)).unwrap();
+    assert_eq!(read.options(), &rounded);
+
+    let mut retell = voiceport::retell::RetellOptions::default();
+    retell.agent_id = Some("agent_5c81e9a04d7f2b36a19e0c4d77".into());
+    let read =
+        voiceport::retell::Retell::from_config(&config(ProviderKind::Retell, &retell)).unwrap();
+    assert_eq!(read.options(), &retell);
+
+    // Not a table: refused, naming the argument.
+    let error = ProviderConfig::new(ProviderKind::Retell)
+        .with_options(&"agent_1")
+        .unwrap_err();
+    assert!(
+        matches!(&error, Error::InvalidArgument { argument, .. } if argument == "options"),
+        "{error}"
+    );
+}

@@ -25,8 +25,8 @@ use std::path::Path;
 use std::time::Duration;
 
 use secrecy::SecretString;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 use crate::route::RouteConfig;
 use crate::webhook::{Verifier, WebhookConfig};
@@ -296,6 +296,44 @@ impl ProviderConfig {
     ) -> Self {
         self.options.insert(key.into(), value.into());
         self
+    }
+
+    /// Sets the vendor options from a typed value, such as an adapter's options struct
+    /// built with `Default` and its fields set, in place of any set before. Fields left
+    /// `None` are left out, as a configuration file leaves them.
+    ///
+    /// ```
+    /// use voiceport_core::{ProviderConfig, ProviderKind};
+    ///
+    /// #[derive(serde::Serialize, Default)]
+    /// struct Options {
+    ///     from_number: Option<String>,
+    ///     agent_id: Option<String>,
+    /// }
+    /// let options = Options { from_number: Some("+33155550142".into()), ..Default::default() };
+    /// let config = ProviderConfig::new(ProviderKind::Rounded).with_options(&options)?;
+    /// assert_eq!(config.options["from_number"], "+33155550142");
+    /// assert!(!config.options.contains_key("agent_id"));
+    /// # Ok::<(), voiceport_core::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidArgument`] when `options` is not a table (a struct or a map).
+    pub fn with_options(mut self, options: &impl Serialize) -> Result<Self> {
+        let refused = |why: String| Error::invalid_argument("options", why);
+        match serde_json::to_value(options) {
+            Ok(serde_json::Value::Object(mut table)) => {
+                table.retain(|_, value| !value.is_null());
+                self.options = table;
+                Ok(self)
+            }
+            Ok(other) => Err(refused(format!(
+                "not a table of options: {}",
+                crate::adapter::shorten(&other.to_string())
+            ))),
+            Err(error) => Err(refused(error.to_string())),
+        }
     }
 
     /// Reads one provider from TOML text.

@@ -1,6 +1,6 @@
 //! Where HappyRobot lives, what it supports, the shape of its ids, and its options.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use voiceport_core::{Capabilities, IdFormat, ProviderKind};
 
 /// The legacy app API's base URL.
@@ -69,7 +69,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 /// ```
 ///
 /// Unknown keys are refused, so a typo is reported instead of ignored.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct HappyRobotOptions {

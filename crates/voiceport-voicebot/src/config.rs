@@ -1,7 +1,7 @@
 //! The two vendors of the Vapi family and what tells them apart: base URL, auth, paths, id
 //! shape, capabilities; and the options they share.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use voiceport_core::http::AuthStyle;
 use voiceport_core::{Capabilities, IdFormat, ProviderKind, SortOrder};
 
@@ -160,7 +160,7 @@ impl Flavor {
 /// assistant_id = "83e6398d-2080-44a1-8c0e-12bedcc33d1e"
 /// phone_number_id = "285409d4-a654-4d79-b6a8-a8ce388b94fe"
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
 pub struct VapiOptions {
