@@ -4125,6 +4125,25 @@ impl Listener {
     }
 }
 
+/// Posts a status update and an end-of-call report, rightly signed, to `listen`'s `url`,
+/// and checks each is answered 500 (not taken).
+#[cfg(unix)]
+async fn post_two_events_failing(url: &str) {
+    for name in [
+        "webhook_status_update.json",
+        "webhook_end_of_call_report.json",
+    ] {
+        let answer = http_client()
+            .post(url)
+            .header("x-vapi-secret", "listen-secret-31")
+            .body(std::fs::read(voicebot_fixture(name)).unwrap())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 500, "{name}");
+    }
+}
+
 /// Events the local app of `--forward` never took are counted, and the count said when
 /// `listen` ends (they were each said as they came, long before).
 #[cfg(unix)]
@@ -4134,19 +4153,7 @@ async fn listen_says_at_the_end_how_many_events_never_reached_the_local_app() {
     let args = ["--forward", "http://127.0.0.1:9/events"];
     let mut listener = Listener::start("listen-missed", &args, std::process::Stdio::null()).await;
     let url = format!("http://{}/webhooks/support", listener.address().await);
-    for name in [
-        "webhook_status_update.json",
-        "webhook_end_of_call_report.json",
-    ] {
-        let answer = http_client()
-            .post(&url)
-            .header("x-vapi-secret", "listen-secret-31")
-            .body(std::fs::read(voicebot_fixture(name)).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 500, "{name}");
-    }
+    post_two_events_failing(&url).await;
     listener.stop().await;
     loop {
         let line = listener.next_line().await;
@@ -4169,19 +4176,7 @@ async fn listen_says_events_it_cannot_write_and_ends_with_1() {
         .unwrap();
     let mut listener = Listener::start("listen-full", &["--json"], full.into()).await;
     let url = format!("http://{}/webhooks/support", listener.address().await);
-    for name in [
-        "webhook_status_update.json",
-        "webhook_end_of_call_report.json",
-    ] {
-        let answer = http_client()
-            .post(&url)
-            .header("x-vapi-secret", "listen-secret-31")
-            .body(std::fs::read(voicebot_fixture(name)).unwrap())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(answer.status(), 500, "{name}");
-    }
+    post_two_events_failing(&url).await;
     while !listener
         .next_line()
         .await

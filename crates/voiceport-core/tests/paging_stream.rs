@@ -223,6 +223,19 @@ async fn the_same_page_under_new_cursors_is_an_error_not_a_loop() {
     assert_eq!(provider.requests.lock().unwrap().len(), 3);
 }
 
+/// Counts one more request in `requests`, and returns the count and the offset `query`
+/// asks for. A pager that loops fails the test here, rather than hanging it.
+fn counted(requests: &Mutex<u64>, query: &CallQuery) -> (u64, u64) {
+    let mut requests = requests.lock().unwrap();
+    *requests += 1;
+    assert!(*requests < 100, "the pager is looping");
+    let skip = match query.cursor {
+        Some(PageCursor::Offset { skip }) => skip,
+        _ => 0,
+    };
+    (*requests, skip)
+}
+
 /// Pages a filter applied client-side emptied: no call kept, the ids of the calls the
 /// vendor sent said in `vendor_ids`, the same on every page or each page its own.
 #[derive(Debug)]
@@ -234,14 +247,7 @@ struct Emptied {
 
 impl Emptied {
     fn serve(&self, query: &CallQuery) -> Result<CallPage> {
-        let mut requests = self.requests.lock().unwrap();
-        *requests += 1;
-        // A pager that loops must fail this test, not hang it.
-        assert!(*requests < 100, "the pager is looping");
-        let skip = match query.cursor {
-            Some(PageCursor::Offset { skip }) => skip,
-            _ => 0,
-        };
+        let (requests, skip) = counted(&self.requests, query);
         let first = if self.same_calls { 0 } else { skip };
         let ids = [format!("call-{first}"), format!("call-{}", first + 1)];
         Ok(CallPage::new(
@@ -308,15 +314,8 @@ struct GoesRound {
 
 impl GoesRound {
     fn serve(&self, query: &CallQuery) -> Result<CallPage> {
-        let mut requests = self.requests.lock().unwrap();
-        *requests += 1;
-        // A pager that loops must fail this test, not hang it.
-        assert!(*requests < 100, "the pager is looping");
-        let skip = match query.cursor {
-            Some(PageCursor::Offset { skip }) => skip,
-            _ => 0,
-        };
-        let first = 2 * ((*requests - 1) % self.pages);
+        let (requests, skip) = counted(&self.requests, query);
+        let first = 2 * ((requests - 1) % self.pages);
         let calls = [first, first + 1]
             .map(|i| Call::new(CallId::new(format!("call-{i}")), self.kind()))
             .to_vec();
