@@ -247,7 +247,7 @@ struct Emptied {
 
 impl Emptied {
     fn serve(&self, query: &CallQuery) -> Result<CallPage> {
-        let (requests, skip) = counted(&self.requests, query);
+        let (_, skip) = counted(&self.requests, query);
         let first = if self.same_calls { 0 } else { skip };
         let ids = [format!("call-{first}"), format!("call-{}", first + 1)];
         Ok(CallPage::new(
