@@ -445,6 +445,9 @@ pub(crate) struct Artifact<'a> {
     pub(crate) presigned_mono_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) presigned_stereo_url: Option<Text<'a>>,
+    /// When the pre-signed URLs stop working (ISO 8601).
+    #[serde(borrow)]
+    pub(crate) presigned_urls_expires_at: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
     /// The results of the call's structured outputs (Vapi's successor to the analysis

@@ -447,21 +447,37 @@ fn content_text(content: AnyJson<'_>) -> Option<String> {
 
 /// `recordingUrl`/`stereoRecordingUrl`, else the `artifact` ones (`artifact.recording`'s,
 /// then the short-lived `presigned…Url`s, which Vapi regenerates in each answer); the
-/// expiry from S3 pre-signed URLs when they are.
+/// expiry Vapi gives the pre-signed ones (`presignedUrlsExpiresAt`) where one is used,
+/// else the expiry from S3 pre-signed URLs when they are.
 fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Option<Recording> {
     // The first that is there and not empty: an empty deprecated URL hides nothing.
-    let mono = owned(wire.recording_url.take())
+    let lasting_mono = owned(wire.recording_url.take())
         .or_else(|| owned(artifact.recording_url.take()))
         .or_else(|| {
             let combined = artifact.recording.as_mut()?.mono.as_mut()?;
             owned(combined.combined_url.take())
-        })
-        .or_else(|| owned(artifact.presigned_mono_url.take()));
-    let stereo = owned(wire.stereo_recording_url.take())
+        });
+    let lasting_stereo = owned(wire.stereo_recording_url.take())
         .or_else(|| owned(artifact.stereo_recording_url.take()))
-        .or_else(|| owned(artifact.recording.as_mut()?.stereo_url.take()))
-        .or_else(|| owned(artifact.presigned_stereo_url.take()));
-    recording_at(mono, stereo)
+        .or_else(|| owned(artifact.recording.as_mut()?.stereo_url.take()));
+    let presigned_used = (lasting_mono.is_none() && owned_ref(&artifact.presigned_mono_url))
+        || (lasting_stereo.is_none() && owned_ref(&artifact.presigned_stereo_url));
+    let mono = lasting_mono.or_else(|| owned(artifact.presigned_mono_url.take()));
+    let stereo = lasting_stereo.or_else(|| owned(artifact.presigned_stereo_url.take()));
+    let mut recording = recording_at(mono, stereo)?;
+    let stated = (artifact.presigned_urls_expires_at.as_ref())
+        .and_then(|at| parse_time(at.as_str()))
+        .filter(|_| presigned_used);
+    if stated.is_some() {
+        recording.expires_at = stated;
+    }
+    Some(recording)
+}
+
+/// Whether a URL is there and not blank (as [`owned`] would take it).
+fn owned_ref(url: &Option<Text<'_>>) -> bool {
+    url.as_ref()
+        .is_some_and(|url| !url.as_str().trim().is_empty())
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
@@ -1218,8 +1234,28 @@ mod tests {
         let recording = call.recording.unwrap();
         assert_eq!(recording.mono_url, Some(signed("mono")));
         assert_eq!(recording.stereo_url, Some(signed("stereo")));
+        // The expiry Vapi states, to the millisecond (the URL's own says whole seconds).
         assert_eq!(
             recording.expires_at,
+            Some("2026-04-07T15:31:53.322Z".parse().unwrap())
+        );
+        // Stated for a link that is no S3 one, it is the only expiry there is.
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "artifact": {"presignedMonoUrl": "https://storage.vapi.ai/m.wav?token=x",
+                         "presignedUrlsExpiresAt": "2026-04-07T15:31:53.322Z"}
+        })));
+        assert_eq!(
+            call.recording.unwrap().expires_at,
+            Some("2026-04-07T15:31:53.322Z".parse().unwrap())
+        );
+        // Without it, the S3 URL's own.
+        let call = map_call(wire_call(json!({
+            "id": "c",
+            "artifact": {"presignedMonoUrl": signed("mono")}
+        })));
+        assert_eq!(
+            call.recording.unwrap().expires_at,
             Some("2026-04-07T15:31:53Z".parse().unwrap())
         );
         // Beside the lasting URLs, they are not used.
