@@ -105,8 +105,16 @@ pub(crate) fn next_delay(
     (ends <= policy.max_elapsed).then_some(delay)
 }
 
-/// Reads `Retry-After`: delay-seconds (integer or decimal) or an HTTP date.
+/// Reads `retry-after-ms` (milliseconds, integer or decimal: what Retell's own SDK reads
+/// first), else `Retry-After`: delay-seconds (integer or decimal) or an HTTP date.
 pub(crate) fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
+    let millis = (headers.get("retry-after-ms"))
+        .and_then(|value| value.to_str().ok())
+        .and_then(|text| text.trim().parse::<f64>().ok())
+        .filter(|millis| millis.is_finite() && *millis >= 0.0);
+    if let Some(millis) = millis {
+        return Some(Duration::from_secs_f64((millis / 1000.0).min(86_400.0)));
+    }
     let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = text.parse::<f64>() {
         return (seconds.is_finite() && seconds >= 0.0)
@@ -364,5 +372,42 @@ mod tests {
         assert_eq!(parse_retry_after(&headers, now), None);
         headers.insert(RETRY_AFTER, HeaderValue::from_static("-3"));
         assert_eq!(parse_retry_after(&headers, now), None);
+    }
+
+    /// `retry-after-ms` (Retell's SDK reads it first) wins over `Retry-After`; one that
+    /// does not read as a wait leaves `Retry-After` to say.
+    #[test]
+    fn retry_after_ms_is_read_first() {
+        let now: DateTime<Utc> = "2026-11-22T10:00:00Z".parse().unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert("retry-after-ms", HeaderValue::from_static("1500"));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_millis(1500))
+        );
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("7"));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_millis(1500))
+        );
+        headers.insert("retry-after-ms", HeaderValue::from_static("12.5"));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_micros(12_500))
+        );
+        for odd in ["-1", "NaN", "soon"] {
+            headers.insert("retry-after-ms", HeaderValue::from_static(odd));
+            assert_eq!(
+                parse_retry_after(&headers, now),
+                Some(Duration::from_secs(7)),
+                "{odd}"
+            );
+        }
+        // A day at most, as seconds are.
+        headers.insert("retry-after-ms", HeaderValue::from_static("1e12"));
+        assert_eq!(
+            parse_retry_after(&headers, now),
+            Some(Duration::from_secs(86_400))
+        );
     }
 }
