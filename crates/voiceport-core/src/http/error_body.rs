@@ -67,8 +67,11 @@ fn from_object(object: &serde_json::Map<String, Value>) -> VendorError {
         .take(MAX_VENDOR_DETAILS)
         .collect();
     let top = text_of(object.get("message")).or_else(|| text_of(object.get("detail")));
-    // A specific top-level message beats a generic error name such as "Bad Request".
-    if top.is_some() && (out.message.is_none() || object.get("statusCode").is_some()) {
+    // A specific top-level message beats a generic error name such as "Bad Request"
+    // (NestJS's `{statusCode, message, error}`, HappyRobot's `{error, message?}`).
+    let named_only = matches!(object.get("error"), Some(Value::String(_)));
+    if top.is_some() && (out.message.is_none() || named_only || object.get("statusCode").is_some())
+    {
         out.message = top;
     }
     out.message = out.message.map(|m| vendor_text(&m));
@@ -254,6 +257,17 @@ mod tests {
         assert_eq!(
             parse_error_body(nest).message.as_deref(),
             Some("name must be shorter")
+        );
+        // HappyRobot's platform API: `{error, message?, statusCode?, details?}`.
+        let named = br#"{"error":"Bad Request","message":"phone_number is invalid"}"#;
+        assert_eq!(
+            parse_error_body(named).message.as_deref(),
+            Some("phone_number is invalid")
+        );
+        let bare = br#"{"error":"Unauthorized"}"#;
+        assert_eq!(
+            parse_error_body(bare).message.as_deref(),
+            Some("Unauthorized")
         );
 
         let fastapi = br#"{"detail":[{"loc":["body","customer","number"],"msg":"field required","type":"value_error.missing"}]}"#;
