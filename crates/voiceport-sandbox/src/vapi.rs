@@ -804,6 +804,14 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
             &[("customer.number", "field required")],
         );
     };
+    // Vapi documents 3 to 40 characters (and checks E.164 unless told not to).
+    if !(3..=40).contains(&to.chars().count()) {
+        return api.fail(
+            api.flavor.invalid(),
+            "customer.number must be longer than or equal to 3 and shorter than or equal to 40 characters",
+            &[("customer.number", "must be 3 to 40 characters")],
+        );
+    }
     let Some(assistant) = text(&map, "assistantId") else {
         return api.fail(
             api.flavor.invalid(),

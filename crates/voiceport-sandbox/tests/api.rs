@@ -1984,6 +1984,14 @@ async fn a_dial_naming_what_the_account_lacks_is_refused() {
             json!({"assistantId": stranger, "customer": {"number": "+14155550177"}}),
             422,
         ),
+        // A customer number Vapi's schema refuses (3 to 40 characters).
+        (
+            Vapi,
+            "/call",
+            json!({"assistantId": option(Vapi, "assistant_id"), "phoneNumberId": vapi_number,
+                   "customer": {"number": "+1"}}),
+            400,
+        ),
         (
             HappyRobot,
             "/dial/outbound",
