@@ -106,10 +106,16 @@ pub(crate) async fn run(
     // `listen` then ends with the exit code of a local I/O failure.
     let unprinted = Arc::new(Mutex::new(Unprinted::default()));
     let unprinted_at_end = unprinted.clone();
+    // How many deliveries are being handled: one whose vendor hung up goes on on a task of
+    // its own, which the server's drain does not wait for.
+    let handling = Arc::new(tokio::sync::watch::Sender::new(0_usize));
+    let handled_all = handling.subscribe();
     let router = builder.handler(move |delivery| {
         let (forward, printing, seen) = (forward.clone(), printing.clone(), seen.clone());
         let unprinted = unprinted.clone();
+        let in_handler = InHandler::enter(&handling);
         async move {
+            let _in_handler = in_handler;
             let key = delivery.key();
             let before = key.map(|key| lock(&seen).fate(&key)).unwrap_or_default();
             let forwarded = match forward.as_deref() {
@@ -196,8 +202,15 @@ pub(crate) async fn run(
             () = tokio::time::sleep(DRAIN) => {}
         }
     };
+    // Done once the server has drained its connections and the handlers that outlived
+    // their request have ended (an event being forwarded or printed), within the drain.
+    let finished = async move {
+        serving.await;
+        let mut handled_all = handled_all;
+        let _ = handled_all.wait_for(|handling| *handling == 0).await;
+    };
     tokio::select! {
-        () = &mut serving => {}
+        () = finished => {}
         () = drained => {}
     }
     // Said after the notice that it is stopping, which may still be on its way.
@@ -230,6 +243,23 @@ pub(crate) async fn run(
             Err(Failure::Io(what, error))
         }
         None => Ok(()),
+    }
+}
+
+/// One delivery being handled, counted in `listen`'s count until it is dropped (its
+/// handler ended, or was dropped unfinished).
+struct InHandler(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl InHandler {
+    fn enter(handling: &Arc<tokio::sync::watch::Sender<usize>>) -> Self {
+        handling.send_modify(|n| *n += 1);
+        InHandler(Arc::clone(handling))
+    }
+}
+
+impl Drop for InHandler {
+    fn drop(&mut self) {
+        self.0.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 

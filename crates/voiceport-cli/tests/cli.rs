@@ -4201,6 +4201,61 @@ async fn listen_says_events_it_cannot_write_and_ends_with_1() {
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
 
+/// A delivery whose vendor hung up while its event was being forwarded goes on on a task
+/// of its own; `listen` stopped by Ctrl-C meanwhile waits for it (within its drain) and
+/// prints the event, rather than ending with it half done.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_stopped_finishes_an_event_whose_vendor_hung_up() {
+    use std::io::Read;
+    let app = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(
+            wiremock::ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(2)),
+        )
+        .mount(&app)
+        .await;
+    let forward = format!("{}/events", app.uri());
+    let args = ["--json", "--forward", forward.as_str()];
+    let stdout = std::process::Stdio::piped();
+    let mut listener = Listener::start("listen-hung-up", &args, stdout).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    // The vendor stops waiting long before the local app answers.
+    let impatient = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(std::time::Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let body = std::fs::read(voicebot_fixture("webhook_end_of_call_report.json")).unwrap();
+    let sent = impatient
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(body)
+        .send()
+        .await;
+    assert!(
+        sent.is_err_and(|e| e.is_timeout()),
+        "the vendor was answered first"
+    );
+    listener.stop().await;
+    let mut stdout = listener.child.0.stdout.take().unwrap();
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut all = String::new();
+        let _ = stdout.read_to_string(&mut all);
+        all
+    });
+    let printed = tokio::time::timeout(std::time::Duration::from_secs(20), printed)
+        .await
+        .expect("listen ended within its drain")
+        .unwrap();
+    let record: Value = serde_json::from_str(printed.lines().next().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}: {printed:?}"));
+    assert_eq!(record["event"]["vendor_event"], "end-of-call-report");
+    assert_eq!(record["forwarded"], true, "{record}");
+    let status = listener.child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
 /// `listen` stopped by Ctrl-C while a sender never finishes its body: it says it is
 /// finishing what is in progress, and a second Ctrl-C ends it at once (it waited for ever).
 #[cfg(unix)]
