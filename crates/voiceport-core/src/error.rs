@@ -234,8 +234,9 @@ pub enum Error {
     /// The vendor accepted the request (a 2xx status) but its answer's body broke off
     /// before its end (a reset, a timeout): the request took effect
     /// ([`RequestOutcome::Applied`]), what it answered is lost. A read (a `GET`, or a read
-    /// the vendor takes as a `POST`, as Retell's list of calls) is worth trying again; a write is not sent again, as it was done. (A write whose answer is
-    /// not read succeeds: see [`HttpClient::send_only`](crate::http::HttpClient::send_only).)
+    /// the vendor takes as a `POST`, as Retell's list of calls) is worth trying again; a
+    /// write is not sent again, as it was done. (A write whose answer is not read
+    /// succeeds: see [`HttpClient::send_only`](crate::http::HttpClient::send_only).)
     #[error(
         "{provider} {operation}: the vendor answered {status}, then its body broke off after {received} bytes{}",
         if *read { "" } else { " (the request took effect)" }

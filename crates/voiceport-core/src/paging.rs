@@ -202,8 +202,9 @@ impl PageIds {
 /// as `A → B → A`) is reported as an [`Error::Decode`] at `next cursor`, after the page
 /// that named it, instead of looping forever; so is one that answers the same calls under
 /// ever new cursors (an offset it does not read), or goes round a few pages so, on the
-/// second page in a row that holds a recent page's calls, which is not yielded ([`SeenCursors::read_page`]): the calls it sent, compared even when a
-/// filter applied client-side kept none of them ([`CallPage::vendor_ids`]). The walk
+/// second page in a row that holds a recent page's calls, which is not yielded
+/// ([`SeenCursors::read_page`]): the calls it sent, compared even when a filter applied
+/// client-side kept none of them ([`CallPage::vendor_ids`]). The walk
 /// remembers every cursor it has followed as a fixed-size digest ([`SeenCursors`]: 32
 /// bytes per page, whatever the cursor's length), and refuses a next cursor whose token
 /// is longer than [`MAX_CURSOR_TOKEN_BYTES`] ([`Error::cursor_too_long`], after the page

@@ -466,8 +466,8 @@ async fn an_interrupt_stops_a_dial_not_sent_yet() {
 
 /// A 200 whose body breaks off (announces 1000 bytes, sends 11 and hangs up): the vendor
 /// answered, so the request took effect. A read (a GET, or a read the vendor takes as a
-/// POST) is tried again; a write, even one safe to repeat, is not (ending a call again would be refused as "not in progress"), nor is a
-/// dial, and either says it was applied.
+/// POST) is tried again; a write, even one safe to repeat, is not (ending a call again
+/// would be refused as "not in progress"), nor is a dial, and either says it was applied.
 #[tokio::test]
 async fn a_success_whose_body_breaks_off_was_applied_and_only_a_read_is_tried_again() {
     let cut_answer = || async {
