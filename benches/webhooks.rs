@@ -308,7 +308,7 @@ fn main() {
     let mixes: [(&'static str, _); 2] = [("mixed", mixed()), ("end_of_call", end_of_call())];
     let mut paired: Vec<Paired> = Vec::new();
     for (mix, bodies) in mixes {
-        // Signed once per run: the signatures stay within the day's tolerance.
+        // Signed once per run: the signatures stay within the hour's tolerance.
         let batch: Vec<(HeaderMap, Vec<u8>)> = bodies
             .into_iter()
             .map(|body| (signer.sign(&body, Utc::now()), body))
