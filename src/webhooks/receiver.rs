@@ -752,7 +752,7 @@ async fn read_checked<'a>(
         Ok(head) => head,
         Err(refused) => {
             let hint = scheme_hint(endpoint.kind, endpoint.verifier.scheme(), &refused, headers);
-            return Err(span.in_scope(|| refuse(shared, provider, &refused, hint)));
+            return Err(span.in_scope(|| refuse(shared, provider, &refused, hint.as_deref())));
         }
     };
     // What the headers say of the body is checked before it is read, too.
@@ -900,57 +900,46 @@ fn vendor_event_of(codec: &dyn Codec, body: &Bytes) -> String {
 /// headers suggest it, the scheme the vendor may be using instead (`hint`). The reason is
 /// for the log only: a caller not yet known to be the vendor learns nothing of the headers
 /// expected or of this clock.
-fn refuse(
-    shared: &Shared,
-    provider: &str,
-    refused: &VerifyError,
-    hint: Option<&'static str>,
-) -> Response {
+fn refuse(shared: &Shared, provider: &str, refused: &VerifyError, hint: Option<&str>) -> Response {
     refusal!(shared.refusals, provider, provider = %provider, %refused, hint, "webhook delivery refused");
     (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
 }
 
 /// For a delivery refused as missing the header its scheme reads: the scheme whose header
-/// it carries instead, when the provider's vendor sends that scheme with that header. A
-/// Vapi server set up today with a credential sends `Authorization: Bearer` or an HMAC
-/// signature, which the default (legacy) scheme refuses as missing `X-Vapi-Secret`. Only
-/// header names are looked at, never their values.
+/// ([`Scheme::default_header`]) it carries instead, when the provider's vendor sends that
+/// scheme. A Vapi server set up today with a credential sends `Authorization: Bearer` or
+/// an HMAC signature, which the default (legacy) scheme refuses as missing
+/// `X-Vapi-Secret`. Only header names are looked at (and a bearer's prefix), never their
+/// values.
 fn scheme_hint(
     kind: ProviderKind,
     configured: Scheme,
     refused: &VerifyError,
     headers: &HeaderMap,
-) -> Option<&'static str> {
+) -> Option<String> {
     if !matches!(refused, VerifyError::Missing { .. }) {
         return None;
     }
-    let vapi_family = matches!(kind, ProviderKind::Voicebot | ProviderKind::Vapi);
-    let bearer = (headers.get(header::AUTHORIZATION))
-        .and_then(|value| value.as_bytes().get(..7))
-        .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"bearer "));
-    let carried = [
-        // The header `verify = "header"` reads by default for the Vapi family only.
-        (
-            Scheme::Header,
-            vapi_family && headers.contains_key("x-vapi-secret"),
-            r#"the delivery carries X-Vapi-Secret: a server secret is checked with verify = "header""#,
-        ),
-        (
-            Scheme::Bearer,
-            bearer,
-            r#"the delivery carries Authorization: Bearer: a Bearer credential is checked with verify = "bearer""#,
-        ),
-        (
-            Scheme::Hmac,
-            headers.contains_key("x-signature"),
-            r#"the delivery carries x-signature: an HMAC credential is checked with verify = "hmac""#,
-        ),
-    ];
-    (carried.into_iter())
-        .find(|(scheme, present, _)| {
-            *present && *scheme != configured && scheme.never_sent_by(kind).is_none()
+    let carries = |scheme: Scheme, name: &str| match scheme {
+        Scheme::Bearer => (headers.get(name))
+            .and_then(|value| value.as_bytes().get(..7))
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"bearer ")),
+        _ => headers.contains_key(name),
+    };
+    [Scheme::Header, Scheme::Bearer, Scheme::Hmac]
+        .into_iter()
+        .filter(|scheme| *scheme != configured && scheme.never_sent_by(kind).is_none())
+        .find_map(|scheme| {
+            let name = scheme.default_header(kind)?;
+            let what = match scheme {
+                Scheme::Header => "a shared secret",
+                Scheme::Bearer => "a Bearer credential",
+                _ => "an HMAC credential",
+            };
+            carries(scheme, name).then(|| {
+                format!("the delivery carries {name}: {what} is checked with verify = \"{scheme}\"")
+            })
         })
-        .map(|(_, _, hint)| hint)
 }
 
 /// The answer to a delivery whose headers say its body cannot be taken, before it is read:
@@ -1444,6 +1433,12 @@ mod tests {
         );
         assert_eq!(hint(HappyRobot, Scheme::Header, &signed), None);
         assert_eq!(hint(HappyRobot, Scheme::Bearer, &secret), None);
+        // Its own header, read by `header`, is (the scheme's header for each vendor).
+        let hook = carrying("x-webhook-secret", "s3cr3t");
+        assert_eq!(
+            hint(HappyRobot, Scheme::Bearer, &hook).as_deref(),
+            Some("header")
+        );
         for kind in [Rounded, Retell] {
             for headers in [&bearer, &signed, &secret] {
                 assert_eq!(hint(kind, Scheme::Header, headers), None, "{kind}");

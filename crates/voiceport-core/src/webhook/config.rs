@@ -231,6 +231,38 @@ impl Scheme {
     }
 }
 
+impl Scheme {
+    /// The header this scheme reads from `kind`'s deliveries when the table's `header`
+    /// names no other: the shared secret's (`x-vapi-secret` for the Vapi family,
+    /// `x-webhook-secret` for the rest), `authorization` for a bearer credential,
+    /// `x-signature` for an HMAC, Retell's signature; `None` for a scheme that reads no
+    /// header (`query`, `none`).
+    ///
+    /// ```
+    /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
+    /// use voiceport::ProviderKind;
+    /// use voiceport::webhooks::Scheme;
+    /// assert_eq!(Scheme::Header.default_header(ProviderKind::Vapi), Some("x-vapi-secret"));
+    /// assert_eq!(Scheme::Query.default_header(ProviderKind::Rounded), None);
+    /// ```
+    pub fn default_header(self, kind: ProviderKind) -> Option<&'static str> {
+        match self {
+            Scheme::Header => Some(match kind {
+                ProviderKind::Voicebot | ProviderKind::Vapi => "x-vapi-secret",
+                // Retell signs (the `retell` scheme); a header, if configured, is the
+                // user's own.
+                ProviderKind::HappyRobot | ProviderKind::Rounded | ProviderKind::Retell => {
+                    "x-webhook-secret"
+                }
+            }),
+            Scheme::Bearer => Some("authorization"),
+            Scheme::Hmac => Some("x-signature"),
+            Scheme::Retell => Some("x-retell-signature"),
+            Scheme::Query | Scheme::None => None,
+        }
+    }
+}
+
 impl std::fmt::Display for Scheme {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())

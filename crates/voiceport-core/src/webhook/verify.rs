@@ -190,6 +190,8 @@ impl Verifier {
                 .map_err(|_| Error::config(format!("{field}.{key}"), "not a header name"))
         };
         let header = |default: &str| named("header", config.header.as_deref(), default);
+        // The header the scheme reads unless the table's `header` names another.
+        let default_header = scheme.default_header(kind).unwrap_or_default();
         // What a header can carry, as the check reads it (trimmed): any other secret would
         // refuse every delivery.
         let header_secret = || {
@@ -214,12 +216,12 @@ impl Verifier {
         }
         let rule = match scheme {
             Scheme::Header => Rule::Header {
-                name: header(default_header(kind))?,
+                name: header(default_header)?,
                 prefix: "",
                 secret: header_secret()?,
             },
             Scheme::Bearer => Rule::Header {
-                name: header("authorization")?,
+                name: header(default_header)?,
                 prefix: "Bearer ",
                 secret: header_secret()?,
             },
@@ -298,7 +300,7 @@ impl Verifier {
                         return Err(Error::config(format!("{field}.url"), message));
                     }
                 };
-                let signature = header("x-signature")?;
+                let signature = header(default_header)?;
                 let timestamp = signs_time
                     .then(|| named("timestamp_header", timestamp_header, "x-timestamp"))
                     .transpose()?;
@@ -877,17 +879,6 @@ pub fn verify(
     secret: &SecretString,
 ) -> std::result::Result<(), VerifyError> {
     Verifier::with_secret(kind, secret.clone()).verify(headers, body)
-}
-
-/// The header a vendor's deliveries carry the shared secret in, by default.
-fn default_header(kind: ProviderKind) -> &'static str {
-    match kind {
-        ProviderKind::Voicebot | ProviderKind::Vapi => "x-vapi-secret",
-        // Retell signs (the `retell` scheme); a header, if configured, is the user's own.
-        ProviderKind::HappyRobot | ProviderKind::Rounded | ProviderKind::Retell => {
-            "x-webhook-secret"
-        }
-    }
 }
 
 fn header_text<'a>(
