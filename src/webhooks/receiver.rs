@@ -284,6 +284,7 @@ impl Receiver {
             body_timeout: DEFAULT_BODY_TIMEOUT,
             unverified_budget: DEFAULT_UNVERIFIED_BODY_BUDGET,
             handled_budget: DEFAULT_HANDLED_BODY_BUDGET,
+            refuse_other_paths: false,
         }
     }
 }
@@ -352,6 +353,7 @@ pub struct ReceiverBuilder<'a> {
     body_timeout: Duration,
     unverified_budget: usize,
     handled_budget: usize,
+    refuse_other_paths: bool,
 }
 
 impl ReceiverBuilder<'_> {
@@ -363,6 +365,17 @@ impl ReceiverBuilder<'_> {
         S: Into<String>,
     {
         self.only = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Also answers requests to the paths it does not serve (404: a webhook URL with
+    /// `/webhooks` twice, a scanner), logged as refused deliveries are: ten warnings a
+    /// minute, counted with the provider names it does not serve. For a router served on
+    /// its own, as `voiceport listen` serves it; leave it off for a router merged into an
+    /// application's, whose other paths it would take.
+    #[must_use]
+    pub fn refuse_other_paths(mut self) -> Self {
+        self.refuse_other_paths = true;
         self
     }
 
@@ -636,9 +649,12 @@ impl ReceiverBuilder<'_> {
             body_limit: self.body_limit,
             handled: Arc::new(Semaphore::new(self.budget_kib(self.handled_budget))),
         });
-        Ok(Router::new()
-            .route("/webhooks/{provider}", post(receive))
-            .with_state(shared))
+        let router = Router::new().route("/webhooks/{provider}", post(receive));
+        let router = match self.refuse_other_paths {
+            true => router.fallback(unrouted),
+            false => router,
+        };
+        Ok(router.with_state(shared))
     }
 }
 
@@ -733,6 +749,19 @@ async fn receive(
         return answer_request(&shared, provider, endpoint, event, body, arrived).await;
     }
     admit_and_dispatch(&shared, provider, endpoint, event, &body, entered).await
+}
+
+/// A request to a path the router does not serve ([`ReceiverBuilder::refuse_other_paths`]):
+/// 404, and a refusal counted with the provider names not served (one count: they come
+/// from the URL), the path escaped.
+async fn unrouted(
+    State(shared): State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> StatusCode {
+    let path = uri.path();
+    refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries go to /webhooks/NAME, NAME a provider served");
+    StatusCode::NOT_FOUND
 }
 
 /// What the URL and headers prove, checked before the body is read (a stranger's delivery,

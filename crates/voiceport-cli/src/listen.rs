@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Serialize;
 use voiceport::webhooks::{Delivery, EventKey, HandlerError, Receiver};
@@ -37,7 +37,8 @@ pub(crate) async fn run(
 ) -> Outcome {
     // Heard from the start: a Ctrl-C sent once the address is printed drains, as any.
     let mut ctrl_c = StopSignal::listen()?;
-    let mut builder = Receiver::builder(&registry);
+    // Served on its own: other paths are refused (and warned of) by the receiver too.
+    let mut builder = Receiver::builder(&registry).refuse_other_paths();
     // `-p NAME` serves that provider, as `--only NAME` does.
     let only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
     if !only.is_empty() {
@@ -181,7 +182,6 @@ pub(crate) async fn run(
             forwarded.unwrap_or(Ok(()))
         }
     })?;
-    let router = router.fallback(unrouted);
     // On Ctrl-C the server stops taking connections and finishes the deliveries it holds,
     // for a while: one whose sender never finishes its body, or whose printing is stuck,
     // would hold it for ever. A second Ctrl-C ends it at once.
@@ -536,88 +536,9 @@ fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
     ))
 }
 
-/// A request to a path the receiver does not serve (most often a webhook URL with
-/// `/webhooks` twice, from `/webhooks/` copied as a base): said on standard error as
-/// refused deliveries are, the path escaped (it comes from the request), and answered 404.
-/// As the receiver's refusals, at most ten a minute are warned of (scanners post to any
-/// path as fast as they can), the rest logged at debug level and counted in the next.
-async fn unrouted(method: axum::http::Method, uri: axum::http::Uri) -> axum::http::StatusCode {
-    let message = "request refused: deliveries go to /webhooks/NAME, NAME a provider served";
-    // Under the receiver's target: `listen` shows its warnings, and no other of voiceport's.
-    match UNROUTED.lock().map(|mut said| said.note(Instant::now())) {
-        Ok(Some(quieted)) => tracing::warn!(
-            target: "voiceport::webhooks",
-            method = %method,
-            path = ?uri.path(),
-            quieted,
-            "{message}"
-        ),
-        _ => tracing::debug!(
-            target: "voiceport::webhooks",
-            method = %method,
-            path = ?uri.path(),
-            "{message}"
-        ),
-    }
-    axum::http::StatusCode::NOT_FOUND
-}
-
-/// The warnings of requests to paths `listen` does not serve, this minute.
-static UNROUTED: Mutex<Warnings> = Mutex::new(Warnings {
-    started: None,
-    warned: 0,
-    quieted: 0,
-});
-
-/// How many warnings of one kind were said in the current minute, and how many lines were
-/// quieted since the last.
-struct Warnings {
-    started: Option<Instant>,
-    warned: u32,
-    quieted: u64,
-}
-
-impl Warnings {
-    /// How many a minute are warned of.
-    const PER_MINUTE: u32 = 10;
-
-    /// Counts one at `now`: `Some(quieted since the last warning)` to warn, `None` to
-    /// log it at debug level.
-    fn note(&mut self, now: Instant) -> Option<u64> {
-        let fresh = self.started.is_none_or(|started| {
-            now.saturating_duration_since(started) >= Duration::from_secs(60)
-        });
-        if fresh {
-            (self.started, self.warned) = (Some(now), 0);
-        }
-        if self.warned >= Self::PER_MINUTE {
-            self.quieted = self.quieted.saturating_add(1);
-            return None;
-        }
-        self.warned += 1;
-        Some(std::mem::take(&mut self.quieted))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ten_warnings_a_minute_then_quiet_lines_counted_in_the_next() {
-        let mut warnings = Warnings {
-            started: None,
-            warned: 0,
-            quieted: 0,
-        };
-        let start = Instant::now();
-        let said: Vec<_> = (0..25).map(|_| warnings.note(start)).collect();
-        assert!(said[..10].iter().all(|said| *said == Some(0)), "{said:?}");
-        assert!(said[10..].iter().all(Option::is_none), "{said:?}");
-        let next_minute = start + Duration::from_secs(60);
-        assert_eq!(warnings.note(next_minute), Some(15));
-        assert_eq!(warnings.note(next_minute), Some(0));
-    }
 
     fn url(text: &str) -> reqwest::Url {
         reqwest::Url::parse(text).unwrap()
