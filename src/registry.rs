@@ -267,7 +267,10 @@ impl Registry {
         if let Some(error) = route::account_fields_refused(route, config, request) {
             return Err(fail(None, error, Vec::new()));
         }
-        let key = key.map_or_else(|| route::number_key(&request.to), Cow::Borrowed);
+        let key = key.map_or_else(
+            || voiceport_core::adapter::number_key(&request.to),
+            Cow::Borrowed,
+        );
         // A provider that cannot be connected is not left out here: picked, it says why.
         let can_take = |name: &str| {
             (self.connect(Some(name))).map_or(true, |p| p.capabilities().supports_dial(request))

@@ -1,6 +1,5 @@
 //! Dial routes: which provider places a call, and when the next one may try.
 
-use std::borrow::Cow;
 use std::fmt;
 
 use voiceport_core::{DialOutcome, DialRequest, Error, RouteConfig, RoutePolicy};
@@ -217,23 +216,6 @@ fn reachable(route: &RouteConfig) -> usize {
     names.len()
 }
 
-/// The key a dial is routed by when none is given: the number called, written as digits
-/// after an optional `+` when it is a phone number (`+1 (415) 555-0187` is
-/// `+14155550187`, so that one customer always goes one way however the number was
-/// typed); anything else (a SIP URI) as it is.
-pub(crate) fn number_key(to: &str) -> Cow<'_, str> {
-    let to = to.trim();
-    let written = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')');
-    let body = to.strip_prefix('+').unwrap_or(to);
-    if body.is_empty() || !body.chars().all(written) || !body.contains(|c: char| c.is_ascii_digit())
-    {
-        return Cow::Borrowed(to);
-    }
-    let digits = body.chars().filter(char::is_ascii_digit);
-    let plus = to.starts_with('+').then_some('+');
-    Cow::Owned(plus.into_iter().chain(digits).collect())
-}
-
 /// The providers a dial with `key` tries, in order: all of them for `failover`, one for
 /// `first` and `weighted`. A provider listed twice (a route built in code: a file's is
 /// refused) is tried once. A weighted route picks among the providers `can_take` the dial
@@ -421,29 +403,5 @@ mod tests {
             assert_eq!(candidates(&split, &key, |_| false), [usual]);
         }
         assert!(moved > 50, "{moved} keys landed on b");
-    }
-
-    /// The number called is routed by its digits: however it is written, one customer goes
-    /// one way. What is not a phone number is taken as it is.
-    #[test]
-    fn a_number_is_routed_by_its_digits() {
-        for written in [
-            "+14155550187",
-            " +1 415 555 0187",
-            "+1 (415) 555-0187",
-            "+1.415.555.0187",
-        ] {
-            assert_eq!(number_key(written), "+14155550187", "{written:?}");
-        }
-        assert_eq!(number_key("(415) 555-0187"), "4155550187");
-        for other in [
-            "sip:support@example.com",
-            "+",
-            "",
-            "ext-204",
-            "+1 415 555 0187;ext=2",
-        ] {
-            assert_eq!(number_key(other), other.trim(), "{other:?}");
-        }
     }
 }

@@ -1,6 +1,7 @@
 //! What every vendor's mapping needs, written once: lenient times, text and number
 //! clean-up, and decoding a call that keeps its vendor JSON.
 
+use std::borrow::Cow;
 use std::ops::ControlFlow;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
@@ -747,6 +748,30 @@ pub fn decode_list_item<'de, W: Deserialize<'de>>(
     }
 }
 
+/// A number called as one key, however it was typed: written as digits after an optional
+/// `+` when it is a phone number (`+1 (415) 555-0187` is `+14155550187`); anything else
+/// (a SIP URI) as it is. A route picks a provider by it, so that one customer always goes
+/// one way; the conformance suite compares the number dialed with the number a call says
+/// it called by it.
+///
+/// ```
+/// use voiceport_core::adapter::number_key;
+/// assert_eq!(number_key("+1 (415) 555-0187"), "+14155550187");
+/// assert_eq!(number_key("sip:desk@example.com"), "sip:desk@example.com");
+/// ```
+pub fn number_key(to: &str) -> Cow<'_, str> {
+    let to = to.trim();
+    let written = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')');
+    let body = to.strip_prefix('+').unwrap_or(to);
+    if body.is_empty() || !body.chars().all(written) || !body.contains(|c: char| c.is_ascii_digit())
+    {
+        return Cow::Borrowed(to);
+    }
+    let digits = body.chars().filter(char::is_ascii_digit);
+    let plus = to.starts_with('+').then_some('+');
+    Cow::Owned(plus.into_iter().chain(digits).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -935,5 +960,29 @@ mod tests {
         );
         assert_eq!(value_text(&Value::Null), None);
         assert_eq!(strip_bom(b"\xEF\xBB\xBF{}"), b"{}");
+    }
+
+    /// The number called is routed by its digits: however it is written, one customer goes
+    /// one way. What is not a phone number is taken as it is.
+    #[test]
+    fn a_number_is_routed_by_its_digits() {
+        for written in [
+            "+14155550187",
+            " +1 415 555 0187",
+            "+1 (415) 555-0187",
+            "+1.415.555.0187",
+        ] {
+            assert_eq!(number_key(written), "+14155550187", "{written:?}");
+        }
+        assert_eq!(number_key("(415) 555-0187"), "4155550187");
+        for other in [
+            "sip:support@example.com",
+            "+",
+            "",
+            "ext-204",
+            "+1 415 555 0187;ext=2",
+        ] {
+            assert_eq!(number_key(other), other.trim(), "{other:?}");
+        }
     }
 }

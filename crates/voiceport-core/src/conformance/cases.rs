@@ -60,13 +60,14 @@ fn in_order(calls: &[Call], order: SortOrder) -> Check {
     Ok(Outcome::Passed)
 }
 
-/// The digits of a phone number (`+1 (415) 555-0187` and `+14155550187` are one number);
-/// a SIP URI as written.
-fn digits(number: &str) -> String {
-    match number.starts_with("sip:") {
-        true => number.to_owned(),
-        false => number.chars().filter(char::is_ascii_digit).collect(),
-    }
+/// Whether two numbers are one, however typed (a vendor may drop the `+`).
+fn same_number(a: &str, b: &str) -> bool {
+    let key = |number| {
+        crate::adapter::number_key(number)
+            .trim_start_matches('+')
+            .to_owned()
+    };
+    key(a) == key(b)
 }
 
 /// A vendor's text in a failure's reason: quoted, its control characters escaped.
@@ -1003,7 +1004,7 @@ impl<'a> Suite<'a> {
                 if call
                     .to
                     .as_deref()
-                    .is_some_and(|read| digits(read) != digits(&to)) =>
+                    .is_some_and(|read| !same_number(read, &to)) =>
             {
                 Err(format!(
                     "dialed {to}, but the call placed says it called {}",
