@@ -60,44 +60,49 @@ pub(crate) fn say(text: &str) {
 /// error nobody reads holds up no worker, and with it every other delivery's answer;
 /// dropped and counted with the log lines when the queue is full.
 pub(crate) fn say_queued(text: &str) {
-    // The queue's lock is let go before standard error is written: a write that blocks
-    // must not hold up `drain_log_lines`, whose patience would then never apply.
-    let queued = match lock(&LOG_QUEUE).as_ref() {
+    queue_or_write(format!("{}\n", clean(text)));
+}
+
+/// `line` (ending in its line break) to the log queue when one runs, else to standard
+/// error; the queue's lock let go before standard error is written, so that a write that
+/// blocks does not hold up [`drain_log_lines`], whose patience would then never apply.
+fn queue_or_write(line: String) {
+    let unqueued = match lock(&LOG_QUEUE).as_ref() {
         Some(queue) => {
-            queue.push(format!("{}\n", clean(text)));
-            true
+            queue.push(line);
+            None
         }
-        None => false,
+        None => Some(line),
     };
-    if !queued {
-        say(text);
+    if let Some(line) = unqueued {
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 }
 
 /// [`say`], waiting at most `patience` for standard error to take the line: a last word
 /// before the program ends, when standard error may be a pipe nobody drains.
 pub(crate) fn say_within(text: &str, patience: std::time::Duration) {
+    if let Some(said) = say_on_a_thread(text.to_owned()) {
+        let _ = said.recv_timeout(patience);
+    }
+}
+
+/// [`say`] on a thread of its own; what it returns hears when the line is written (`None`
+/// when no thread could start).
+fn say_on_a_thread(text: String) -> Option<std::sync::mpsc::Receiver<()>> {
     let (done, said) = std::sync::mpsc::channel();
-    let text = text.to_owned();
     let writer = std::thread::Builder::new().spawn(move || {
         say(&text);
         let _ = done.send(());
     });
-    if writer.is_ok() {
-        let _ = said.recv_timeout(patience);
-    }
+    writer.ok().map(|_| said)
 }
 
 /// [`say`] from a thread of its own, not waited for: a notice after Ctrl-C, which must not
 /// hold what follows it (the second Ctrl-C, a deadline) should standard error be a pipe
 /// nobody drains. [`settle_detached`] waits for it before a later line.
 pub(crate) fn say_detached(text: String) {
-    let (done, said) = std::sync::mpsc::channel();
-    let writer = std::thread::Builder::new().spawn(move || {
-        say(&text);
-        let _ = done.send(());
-    });
-    if writer.is_ok() {
+    if let Some(said) = say_on_a_thread(text) {
         lock(&DETACHED).push(said);
     }
 }
@@ -133,17 +138,7 @@ impl Write for LogWriter {
         if ended {
             line.push('\n');
         }
-        // Written with the queue's lock let go, as in `say_queued`.
-        let unqueued = match lock(&LOG_QUEUE).as_ref() {
-            Some(queue) => {
-                queue.push(line);
-                None
-            }
-            None => Some(line),
-        };
-        if let Some(line) = unqueued {
-            let _ = std::io::stderr().lock().write_all(line.as_bytes());
-        }
+        queue_or_write(line);
         Ok(buf.len())
     }
 
