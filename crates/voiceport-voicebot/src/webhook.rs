@@ -471,12 +471,12 @@ fn status_update_key(
         serde_json::from_str::<Vec<serde::de::IgnoredAny>>(messages.0.get()).map_or(0, |m| m.len())
     };
     let lists = [report.messages, report.messages_openai];
-    let messages = lists.into_iter().flatten().map(count).find(|n| *n > 0);
-    match (destination.map(canonical_raw), messages) {
-        (Some(destination), Some(n)) => Some(format!("{destination} after {n} messages")),
-        (Some(destination), None) => Some(destination),
-        (None, Some(n)) => Some(format!("after {n} messages")),
-        (None, None) => None,
+    let after = (lists.into_iter().flatten().map(count))
+        .find(|n| *n > 0)
+        .map(|n| format!("after {n} messages"));
+    match (destination.map(canonical_raw), after) {
+        (Some(destination), Some(after)) => Some(format!("{destination} {after}")),
+        (destination, after) => destination.or(after),
     }
 }
 

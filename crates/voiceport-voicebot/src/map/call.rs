@@ -460,10 +460,12 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
     let lasting_stereo = owned(wire.stereo_recording_url.take())
         .or_else(|| owned(artifact.stereo_recording_url.take()))
         .or_else(|| owned(artifact.recording.as_mut()?.stereo_url.take()));
-    let presigned_used = (lasting_mono.is_none() && owned_ref(&artifact.presigned_mono_url))
-        || (lasting_stereo.is_none() && owned_ref(&artifact.presigned_stereo_url));
-    let mono = lasting_mono.or_else(|| owned(artifact.presigned_mono_url.take()));
-    let stereo = lasting_stereo.or_else(|| owned(artifact.presigned_stereo_url.take()));
+    let presigned_mono = owned(artifact.presigned_mono_url.take());
+    let presigned_stereo = owned(artifact.presigned_stereo_url.take());
+    let presigned_used = (lasting_mono.is_none() && presigned_mono.is_some())
+        || (lasting_stereo.is_none() && presigned_stereo.is_some());
+    let mono = lasting_mono.or(presigned_mono);
+    let stereo = lasting_stereo.or(presigned_stereo);
     let mut recording = recording_at(mono, stereo)?;
     let stated = (artifact.presigned_urls_expires_at.as_ref())
         .and_then(|at| parse_time(at.as_str()))
@@ -472,12 +474,6 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
         recording.expires_at = stated;
     }
     Some(recording)
-}
-
-/// Whether a URL is there and not blank (as [`owned`] would take it).
-fn owned_ref(url: &Option<Text<'_>>) -> bool {
-    url.as_ref()
-        .is_some_and(|url| !url.as_str().trim().is_empty())
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
