@@ -60,7 +60,7 @@ pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, 
 
 /// The key of the one-entry map serde_json makes of a number when its
 /// `arbitrary_precision` feature is on (its `serde_json::private::Number` token).
-pub(crate) const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
+const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
 
 /// A number, or a string holding one; `None` for `null`.
 struct OptionalNumber;

@@ -73,10 +73,7 @@ impl CallState {
             self.add_end(event, status);
             return true;
         }
-        let older = matches!(
-            (event.occurred_at, self.occurred_at),
-            (Some(at), Some(kept)) if at < kept
-        );
+        let older = before(event.occurred_at, self.occurred_at);
         if kept_terminal || (older && !status.is_terminal()) {
             return false;
         }
@@ -95,10 +92,7 @@ impl CallState {
     /// other. A call kept from a live event (the first end told its status alone) is no
     /// end's call: the new end's replaces it.
     fn add_end(&mut self, event: &CallEvent, status: CallStatus) {
-        let older = matches!(
-            (event.occurred_at, self.end_at),
-            (Some(at), Some(kept)) if at < kept
-        );
+        let older = before(event.occurred_at, self.end_at);
         if !older {
             self.status = Some(status);
             self.occurred_at = event.occurred_at.or(self.occurred_at);
@@ -121,6 +115,11 @@ impl CallState {
             }
         });
     }
+}
+
+/// Whether an event at `at` happened before the one kept at `kept` (both known).
+fn before(at: Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) -> bool {
+    matches!((at, kept), (Some(at), Some(kept)) if at < kept)
 }
 
 /// What `call` lacks of what an end event says, taken from `other`.
