@@ -896,6 +896,35 @@ pub(crate) fn without_padding(secret: &str) -> &str {
     })
 }
 
+/// A secret given in the file (`given`, its setting named `names.0`), or read from the
+/// variable named by `env` (setting `names.1`), without the padding around it; `None` when
+/// neither is set, an error when both are (which is meant cannot be told). `field` gives
+/// a setting's config path, `shown` how a message names it; `what` is the secret
+/// (`key`, `secret`).
+pub(crate) fn secret_given_or_from_env(
+    given: Option<&SecretString>,
+    env: Option<&str>,
+    names: (&str, &str),
+    field: impl Fn(&str) -> String,
+    shown: impl Fn(&str) -> String,
+    what: &str,
+) -> Result<Option<SecretString>> {
+    use secrecy::ExposeSecret;
+    match (given, env) {
+        (Some(_), Some(_)) => Err(Error::config(
+            field(names.1),
+            format!(
+                "both {} and {} are set: keep one (which {what} is meant cannot be told)",
+                shown(names.0),
+                shown(names.1)
+            ),
+        )),
+        (Some(given), None) => Ok(Some(trimmed(given.expose_secret()))),
+        (None, Some(variable)) => secret_from_env(variable, || field(names.1)).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
 /// The secret in the environment variable `name` (an `api_key_env`, a `secret_env`),
 /// trimmed; `field` names the setting in the error. The name is trimmed too. It is shown
 /// in an error only when it looks like a variable's name (capitals, digits, `_`): a key

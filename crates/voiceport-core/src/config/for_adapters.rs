@@ -3,11 +3,11 @@
 //! trait in [`crate::adapter`] so that an application's view of `ProviderConfig` is the
 //! configuration alone.
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-use super::{ProviderConfig, env, positive_seconds, secret_from_env, trimmed};
+use super::{ProviderConfig, env, positive_seconds, secret_given_or_from_env};
 use crate::http::{Auth, AuthStyle, HttpClient, HttpSettings, RetryPolicy};
 use crate::{Error, ProviderKind, Result};
 
@@ -92,30 +92,24 @@ impl AdapterConfig for ProviderConfig {
     }
 
     fn resolve_api_key(&self) -> Result<SecretString> {
-        if self.api_key.is_some() && self.api_key_env.is_some() {
-            return Err(Error::config(
-                self.field("api_key_env"),
-                format!(
-                    "both {} and {} are set: keep one (which key is meant cannot be told)",
-                    self.setting("api_key"),
-                    self.setting("api_key_env")
-                ),
-            ));
-        }
-        if let Some(key) = &self.api_key {
-            return Ok(trimmed(key.expose_secret()));
-        }
-        let Some(variable) = &self.api_key_env else {
+        let key = secret_given_or_from_env(
+            self.api_key.as_ref(),
+            self.api_key_env.as_deref(),
+            ("api_key", "api_key_env"),
+            |name| self.field(name),
+            |name| self.setting(name),
+            "key",
+        )?;
+        key.ok_or_else(|| {
             let (key, key_env) = match self.from_env {
                 true => (self.field("api_key"), self.field("api_key_env")),
                 false => (self.setting("api_key"), self.setting("api_key_env")),
             };
-            return Err(Error::config(
+            Error::config(
                 self.field("api_key"),
                 format!("no API key: set {key} or {key_env}"),
-            ));
-        };
-        secret_from_env(variable, || self.field("api_key_env"))
+            )
+        })
     }
 
     fn http_settings(&self) -> Result<HttpSettings> {

@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 use serde::Deserialize;
 
-use crate::{Error, ProviderKind, Result};
+use crate::{ProviderKind, Result};
 
 /// How a provider's webhook deliveries are authenticated, as configured:
 ///
@@ -292,22 +292,15 @@ impl WebhookConfig {
     pub fn resolve_secret(&self, field: &str) -> Result<Option<SecretString>> {
         // Without the spaces around it (a variable read from a file ends in a newline): a
         // header's value is compared trimmed.
-        use crate::config::trimmed;
-        if self.secret.is_some() && self.secret_env.is_some() {
-            return Err(Error::config(
-                format!("{field}.secret_env"),
-                format!(
-                    "both {field}.secret and {field}.secret_env are set: keep one (which secret is meant cannot be told)"
-                ),
-            ));
-        }
-        if let Some(secret) = &self.secret {
-            return Ok(Some(trimmed(secret.expose_secret())));
-        }
-        let Some(variable) = &self.secret_env else {
-            return Ok(None);
-        };
-        crate::config::secret_from_env(variable, || format!("{field}.secret_env")).map(Some)
+        let path = |name: &str| format!("{field}.{name}");
+        crate::config::secret_given_or_from_env(
+            self.secret.as_ref(),
+            self.secret_env.as_deref(),
+            ("secret", "secret_env"),
+            path,
+            path,
+            "secret",
+        )
     }
 }
 
