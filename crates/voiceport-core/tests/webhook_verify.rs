@@ -17,8 +17,15 @@ fn verifier(kind: ProviderKind, toml_text: &str) -> Verifier {
 
 /// The config field a webhook table for `kind` is refused for (its path is `w`).
 fn refused_field(kind: ProviderKind, toml_text: &str) -> String {
-    match Verifier::from_config(kind, &config(toml_text), "w", None) {
-        Err(Error::Config { field, .. }) => field,
+    refusal(kind, toml_text).0
+}
+
+/// The config field a webhook table for `kind` is refused for (its path is `w`), and the
+/// error's text.
+fn refusal(kind: ProviderKind, toml_text: &str) -> (String, String) {
+    let error = Verifier::from_config(kind, &config(toml_text), "w", None).unwrap_err();
+    match &error {
+        Error::Config { field, .. } => (field.clone(), error.to_string()),
         other => panic!("{toml_text}: {other:?}"),
     }
 }
@@ -990,12 +997,9 @@ fn a_zero_tolerance_is_a_config_error() {
             format!("secret = \"{SECRET}\"\ntolerance_secs = 0"),
         ),
     ] {
-        let error = Verifier::from_config(kind, &config(&table), "w", None).unwrap_err();
-        assert!(
-            matches!(&error, Error::Config { field, .. } if field == "w.tolerance_secs"),
-            "{error}"
-        );
-        assert!(error.to_string().contains("at least 1"), "{error}");
+        let (field, error) = refusal(kind, &table);
+        assert_eq!(field, "w.tolerance_secs", "{error}");
+        assert!(error.contains("at least 1"), "{error}");
     }
     let one = verifier(
         ProviderKind::Retell,
@@ -1013,12 +1017,9 @@ fn a_tolerance_past_an_hour_is_a_config_error() {
         (ProviderKind::Retell, ""),
     ] {
         let table = |secs: u64| format!("{verify}secret = \"{SECRET}\"\ntolerance_secs = {secs}");
-        let error = Verifier::from_config(kind, &config(&table(3_601)), "w", None).unwrap_err();
-        assert!(
-            matches!(&error, Error::Config { field, .. } if field == "w.tolerance_secs"),
-            "{error}"
-        );
-        assert!(error.to_string().contains("at most 3600"), "{error}");
+        let (field, error) = refusal(kind, &table(3_601));
+        assert_eq!(field, "w.tolerance_secs", "{error}");
+        assert!(error.contains("at most 3600"), "{error}");
         let hour = verifier(kind, &table(3_600));
         assert_eq!(
             hour.tolerance(),
@@ -1032,13 +1033,9 @@ fn a_tolerance_past_an_hour_is_a_config_error() {
 #[test]
 fn a_secret_and_a_secret_env_together_are_a_config_error() {
     let table = "secret = \"changeme\"\nsecret_env = \"VOICEPORT_TEST_BOTH_SECRETS\"";
-    let error =
-        Verifier::from_config(ProviderKind::Voicebot, &config(table), "w", None).unwrap_err();
-    assert!(
-        matches!(&error, Error::Config { field, .. } if field == "w.secret_env"),
-        "{error}"
-    );
-    assert!(error.to_string().contains("keep one"), "{error}");
+    let (field, error) = refusal(ProviderKind::Voicebot, table);
+    assert_eq!(field, "w.secret_env", "{error}");
+    assert!(error.contains("keep one"), "{error}");
 }
 
 /// A byte-order mark (a secret file saved "with BOM") or a zero-width character around a
