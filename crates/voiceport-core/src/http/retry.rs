@@ -106,24 +106,29 @@ pub(crate) fn next_delay(
 }
 
 /// Reads `retry-after-ms` (milliseconds, integer or decimal: what Retell's own SDK reads
-/// first), else `Retry-After`: delay-seconds (integer or decimal) or an HTTP date.
+/// first), else `Retry-After`: delay-seconds (integer or decimal) or an HTTP date. A day
+/// at most.
 pub(crate) fn parse_retry_after(headers: &HeaderMap, now: DateTime<Utc>) -> Option<Duration> {
-    let millis = (headers.get("retry-after-ms"))
-        .and_then(|value| value.to_str().ok())
-        .and_then(|text| text.trim().parse::<f64>().ok())
-        .filter(|millis| millis.is_finite() && *millis >= 0.0);
-    if let Some(millis) = millis {
-        return Some(Duration::from_secs_f64((millis / 1000.0).min(86_400.0)));
+    let text = |name| headers.get(name)?.to_str().ok().map(str::trim);
+    // A number of seconds that is a wait: finite, not negative.
+    let wait = |seconds: f64| {
+        (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds.min(DAY)))
+    };
+    let millis = text("retry-after-ms").and_then(|text| text.parse::<f64>().ok());
+    if let Some(wait) = millis.and_then(|millis| wait(millis / 1000.0)) {
+        return Some(wait);
     }
-    let text = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let text = text(RETRY_AFTER.as_str())?;
     if let Ok(seconds) = text.parse::<f64>() {
-        return (seconds.is_finite() && seconds >= 0.0)
-            .then(|| Duration::from_secs_f64(seconds.min(86_400.0)));
+        return wait(seconds);
     }
     let date = http_date(text)?;
     let wait = (date - now).to_std().unwrap_or(Duration::ZERO);
-    Some(wait.min(Duration::from_secs(86_400)))
+    Some(wait.min(Duration::from_secs_f64(DAY)))
 }
+
+/// The longest wait a vendor may ask for, in seconds.
+const DAY: f64 = 86_400.0;
 
 /// An HTTP date in any of the three forms RFC 9110 (§5.6.7) has recipients accept: the
 /// IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), and the obsolete RFC 850
