@@ -229,9 +229,9 @@ fn cost(call: &mut Call, costs: AnyJson<'_>) -> Option<Cost> {
         other => {
             warn_shape(
                 call,
+                WarningKind::WrongShape,
                 "costs",
                 &other.into_value(),
-                WarningKind::WrongShape,
                 "not an object",
             );
             return None;
@@ -245,9 +245,9 @@ fn cost(call: &mut Call, costs: AnyJson<'_>) -> Option<Cost> {
             Some(other) => {
                 warn_shape(
                     call,
+                    WarningKind::WrongShape,
                     section_field,
                     other,
-                    WarningKind::WrongShape,
                     "not an object",
                 );
                 continue;
@@ -269,14 +269,14 @@ fn amount(call: &mut Call, field: &str, value: Option<&Value>) -> Option<f64> {
         Value::Null => None,
         Value::Number(number) => read_amount(call, field, number.as_f64()),
         other => {
-            warn_shape(call, field, other, WarningKind::NotANumber, "not a number");
+            warn_shape(call, WarningKind::NotANumber, field, other, "not a number");
             None
         }
     }
 }
 
 /// Warns of the value at `field`, whose shape is not the expected one.
-fn warn_shape(call: &mut Call, field: &str, value: &Value, kind: WarningKind, problem: &str) {
+fn warn_shape(call: &mut Call, kind: WarningKind, field: &str, value: &Value, problem: &str) {
     call.warn(kind, field, shorten(&value.to_string()), problem);
 }
 
