@@ -175,7 +175,8 @@ impl Registry {
     /// `runtime` when called outside a Tokio runtime (each provider fetches on a task of
     /// its own). A provider failing
     /// during the walk is a [`ProviderError`] item of the stream, which converts into
-    /// [`Error`].
+    /// [`Error`]; with [`MergeOptions::keep_going`] it is not an item: the walk goes on
+    /// without that provider, and [`MergedCalls::failures`] holds what failed.
     pub fn calls(
         &self,
         selection: &Selection,
@@ -211,10 +212,12 @@ impl Registry {
 
     /// Places `request` through the route `route` (`[routes.NAME]`). `key` decides a
     /// `weighted` route (the destination number when `None`, written as its digits: `+1
-    /// 415-555-0187` is `+14155550187`): the same key always takes the same provider among
-    /// those whose capabilities allow the request
-    /// ([`Capabilities::supports_dial`](voiceport_core::Capabilities::supports_dial); among
-    /// all when none do). A `failover` route moves to the next provider only when the
+    /// 415-555-0187` is `+14155550187`): the same key always takes the same provider,
+    /// unless that one's capabilities do not allow the request
+    /// ([`Capabilities::supports_dial`](voiceport_core::Capabilities::supports_dial): a
+    /// dial now or a scheduled one, not each field; a field a vendor takes no value for,
+    /// a call `name` on HappyRobot, is refused by the provider picked), when it takes one
+    /// of those that do (among all when none do). The other keys stay where they are. A `failover` route moves to the next provider only when the
     /// vendor refused the dial in a way that proves no call was placed
     /// ([`RequestOutcome::NotApplied`]); a dial is never sent twice. A provider that cannot
     /// be set up ([`Error::Config`]: an option its adapter refuses, a bad `base_url`, an
@@ -261,7 +264,10 @@ impl Registry {
             refused,
         };
         let Some(config) = self.file.routes.get(route) else {
-            let error = Error::config(format!("routes.{route}"), "no such route");
+            let error = Error::config(
+                format!("routes.{route}"),
+                format!("no such route: {}", self.file.routes_listed()),
+            );
             return Err(fail(None, error, Vec::new()));
         };
         if let Some(error) = route::account_fields_refused(route, config, request) {

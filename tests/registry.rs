@@ -888,6 +888,12 @@ async fn first_and_weighted_routes_dial_once_where_they_say() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("routes.nowhere"), "{err}");
+    // The routes there are, as an unknown provider's error lists the providers.
+    assert!(
+        err.to_string()
+            .contains(r#"no such route: the configured ones are "out""#),
+        "{err}"
+    );
 }
 
 /// A weighted route picks among the providers that can take the dial: Rounded schedules

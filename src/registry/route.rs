@@ -218,9 +218,11 @@ fn reachable(route: &RouteConfig) -> usize {
 
 /// The providers a dial with `key` tries, in order: all of them for `failover`, one for
 /// `first` and `weighted`. A provider listed twice (a route built in code: a file's is
-/// refused) is tried once. A weighted route picks among the providers `can_take` the dial
-/// (the others' weights count as none), and among all when none can, so that the one
-/// picked says why it cannot.
+/// refused) is tried once. A weighted route keeps the provider the key usually lands on
+/// when it `can_take` the dial; else it picks among those that can (the others' weights
+/// counting as none), and when none can, the usual one, whose refusal says why. (Picking
+/// among the able ones first would move keys between able providers too: the sum of the
+/// weights the hash is scaled into changes.)
 pub(crate) fn candidates<'a>(
     route: &'a RouteConfig,
     key: &str,
@@ -238,12 +240,14 @@ pub(crate) fn candidates<'a>(
             names
         }
         RoutePolicy::Weighted => {
+            let usual = weighted_pick(route, key);
+            if usual.is_some_and(&can_take) {
+                return usual.into_iter().collect();
+            }
             let able: Vec<(&str, u32)> = weighted(route)
                 .map(|(name, weight)| (name, if can_take(name) { weight } else { 0 }))
                 .collect();
-            (pick_by_weight(&able, key).or_else(|| weighted_pick(route, key)))
-                .into_iter()
-                .collect()
+            (pick_by_weight(&able, key).or(usual)).into_iter().collect()
         }
     }
 }
@@ -384,24 +388,40 @@ mod tests {
     /// A weighted route picks among the providers that can take the dial, by the same
     /// hash: a key that lands on one that can keeps it, one that landed on one that cannot
     /// goes to another; with none able, the pick is the usual one (whose refusal says why).
+    /// Whichever provider cannot (first, middle, last; weights even or not): the middle
+    /// one of even weights was once the only case tested, the one case where re-scaling
+    /// the hash over the able providers' weights moves no other key.
     #[test]
     fn a_weighted_route_picks_among_the_providers_that_can_take_the_dial() {
-        let split = route(RoutePolicy::Weighted, vec![1, 1, 1]);
-        let not_b = |name: &str| name != "b";
-        let mut moved = 0;
-        for n in 0..300 {
-            let key = format!("+1415555{n:04}");
-            let usual = weighted_pick(&split, &key).unwrap();
-            let picked = candidates(&split, &key, not_b);
-            assert_eq!(picked.len(), 1);
-            assert_ne!(picked[0], "b", "{key}");
-            if usual == "b" {
-                moved += 1;
-            } else {
-                assert_eq!(picked[0], usual, "{key}: an able provider keeps its keys");
+        for weights in [vec![1, 1, 1], vec![70, 20, 10]] {
+            let split = route(RoutePolicy::Weighted, weights.clone());
+            for unable in ["a", "b", "c"] {
+                let can_take = |name: &str| name != unable;
+                let mut moved = 0;
+                for n in 0..600 {
+                    let key = format!("+1415555{n:04}");
+                    let usual = weighted_pick(&split, &key).unwrap();
+                    let picked = candidates(&split, &key, can_take);
+                    assert_eq!(picked.len(), 1);
+                    assert_ne!(picked[0], unable, "{key}");
+                    if usual == unable {
+                        moved += 1;
+                    } else {
+                        assert_eq!(
+                            picked[0], usual,
+                            "{key} on {weights:?} without {unable}: an able provider keeps its keys"
+                        );
+                    }
+                    assert_eq!(candidates(&split, &key, |_| false), [usual]);
+                }
+                assert!(moved > 20, "{moved} keys landed on {unable} of {weights:?}");
             }
-            assert_eq!(candidates(&split, &key, |_| false), [usual]);
         }
-        assert!(moved > 50, "{moved} keys landed on b");
+        // The case found: `+14155550003` lands on b of three even weights, and went to c
+        // when a could not take the dial.
+        let even = route(RoutePolicy::Weighted, vec![1, 1, 1]);
+        let key = "+14155550003";
+        assert_eq!(weighted_pick(&even, key), Some("b"));
+        assert_eq!(candidates(&even, key, |name| name != "a"), ["b"]);
     }
 }

@@ -668,6 +668,15 @@ impl ProvidersFile {
             .collect();
         format!("the configured ones are {}", quoted.join(", "))
     }
+
+    /// The routes of the file, quoted, for an error about a route it does not have.
+    pub fn routes_listed(&self) -> String {
+        if self.routes.is_empty() {
+            return "no route is configured (`[routes.NAME]`)".to_owned();
+        }
+        let quoted: Vec<String> = self.routes.keys().map(|name| format!("{name:?}")).collect();
+        format!("the configured ones are {}", quoted.join(", "))
+    }
 }
 
 /// A setting's name from its `keys` (`["retry", "max_attempts"]`) as the user sets it:
