@@ -827,6 +827,49 @@ fn every_fixture_decodes_whatever_serde_json_s_features() {
     assert!(decoded > 150, "{decoded} fixtures decoded");
 }
 
+/// Numbers in fields read as any JSON (a delivery's time, a score, a `metadata` that is
+/// not an object) or as an open set of names (a kind sent as a number) read as numbers,
+/// whatever serde_json's features (see `every_fixture_decodes_whatever_serde_json_s_features`):
+/// with `arbitrary_precision` on, serde_json hands a number to such a field as a one-entry
+/// map, which was read as an object (a time lost, a score written as that map) or refused.
+#[test]
+fn numbers_in_loosely_typed_fields_read_as_numbers_whatever_serde_json_s_features() {
+    let codec = |kind| voiceport::codec(kind).unwrap();
+    // Vapi's status update: its `timestamp` is epoch milliseconds.
+    let body = fixture("voicebot/webhook_status_update.json");
+    let event = codec(ProviderKind::Voicebot)
+        .decode_webhook(body.as_bytes())
+        .unwrap();
+    let millis = event.occurred_at.map(|time| time.timestamp_millis());
+    assert_eq!(millis, Some(1_773_942_115_058));
+    // A score given as a number where Vapi documents text.
+    let mut call: serde_json::Value =
+        serde_json::from_str(&fixture("voicebot/call_function_call_role.json")).unwrap();
+    call["analysis"]["successEvaluation"] = serde_json::json!(8.5);
+    let call = codec(ProviderKind::Voicebot)
+        .decode_call(&serde_json::to_vec(&call).unwrap())
+        .unwrap();
+    assert_eq!(call.analysis.success_evaluation.as_deref(), Some("8.5"));
+    // Retell's `metadata` as a bare number: kept whole under its name.
+    let mut call: serde_json::Value =
+        serde_json::from_str(&fixture("retell/call_phone_outbound_completed.json")).unwrap();
+    call["metadata"] = serde_json::json!(7);
+    let call = codec(ProviderKind::Retell)
+        .decode_call(&serde_json::to_vec(&call).unwrap())
+        .unwrap();
+    assert_eq!(call.metadata.get("metadata"), Some(&serde_json::json!(7)));
+    // An open set of names given a number keeps its text.
+    let kind: voiceport::CallKind = serde_json::from_str("3").unwrap();
+    assert_eq!(kind, voiceport::CallKind::Other("3".into()));
+    assert!(serde_json::from_str::<voiceport::CallKind>(r#"{"web": 1}"#).is_err());
+    // The shape a payload is detected by keeps its numbers.
+    let shape = voiceport_core::json_shape(br#"{"count": 2, "data": {"n": -1.5}}"#);
+    assert_eq!(
+        shape,
+        Some(serde_json::json!({"count": 2, "data": {"n": -1.5}}))
+    );
+}
+
 /// A merged call's JSON reads back, numbers of every kind included, as
 /// `every_fixture_decodes_whatever_serde_json_s_features` runs in CI with and without
 /// serde_json's `arbitrary_precision`.

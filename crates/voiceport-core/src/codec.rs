@@ -471,6 +471,13 @@ impl<'de> serde::de::Visitor<'de> for Shape {
             depth: self.depth + 1,
         };
         while let Some(key) = map.next_key::<String>()? {
+            // A number, where serde_json's `arbitrary_precision` is on in the build: a
+            // one-entry map holding its text.
+            if object.is_empty() && key == crate::adapter::number::ARBITRARY_PRECISION_NUMBER {
+                let text: String = map.next_value()?;
+                let number = text.parse::<serde_json::Number>();
+                return Ok(number.map_or(serde_json::Value::Null, serde_json::Value::Number));
+            }
             object.insert(key, map.next_value_seed(inner)?);
         }
         Ok(serde_json::Value::Object(object))

@@ -102,5 +102,6 @@ pub use url;
 
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::adapter::number::arbitrary_precision_text;
     pub use serde;
 }

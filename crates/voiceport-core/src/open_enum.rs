@@ -137,7 +137,7 @@ macro_rules! open_enum {
                 D: $crate::__private::serde::Deserializer<'de>,
             {
                 struct Visitor;
-                impl $crate::__private::serde::de::Visitor<'_> for Visitor {
+                impl<'de> $crate::__private::serde::de::Visitor<'de> for Visitor {
                     type Value = $name;
                     fn expecting(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                         f.write_str("a string")
@@ -158,6 +158,15 @@ macro_rules! open_enum {
                     }
                     fn visit_bool<E>(self, b: bool) -> ::std::result::Result<$name, E> {
                         Ok($name::parse(if b { "true" } else { "false" }))
+                    }
+                    // A number, where serde_json's `arbitrary_precision` is on in the
+                    // build: a one-entry map holding its text. Any other map is refused.
+                    fn visit_map<A>(self, map: A) -> ::std::result::Result<$name, A::Error>
+                    where
+                        A: $crate::__private::serde::de::MapAccess<'de>,
+                    {
+                        $crate::__private::arbitrary_precision_text(map, &self)
+                            .map(|text| $name::parse(&text))
                     }
                 }
                 deserializer.deserialize_any(Visitor)

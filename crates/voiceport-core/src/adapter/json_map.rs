@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::value::SeqAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
@@ -150,8 +150,26 @@ impl<'de: 'a, 'a> Visitor<'de> for AnyVisitor<'a> {
     fn visit_string<E: de::Error>(self, text: String) -> Result<AnyJson<'a>, E> {
         Ok(AnyJson::Text(Cow::Owned(text)))
     }
-    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<AnyJson<'a>, A::Error> {
-        BTreeMap::deserialize(MapAccessDeserializer::new(map)).map(AnyJson::Object)
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyJson<'a>, A::Error> {
+        let mut entries = BTreeMap::new();
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(AnyJson::Object(entries));
+        };
+        // A number, where serde_json's `arbitrary_precision` is on in the build (another
+        // crate may turn it on: features are unified): a one-entry map holding its text.
+        if first == crate::adapter::number::ARBITRARY_PRECISION_NUMBER {
+            let text: String = map.next_value()?;
+            let number = text
+                .parse::<serde_json::Number>()
+                .map_err(de::Error::custom)?;
+            return Ok(AnyJson::Other(Value::Number(number)));
+        }
+        // As a map reads: a key given twice keeps its last value.
+        entries.insert(first, map.next_value()?);
+        while let Some((key, value)) = map.next_entry()? {
+            entries.insert(key, value);
+        }
+        Ok(AnyJson::Object(entries))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<AnyJson<'a>, A::Error> {
         Value::deserialize(SeqAccessDeserializer::new(seq)).map(AnyJson::Other)

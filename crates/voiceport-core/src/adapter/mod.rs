@@ -18,7 +18,7 @@ mod field;
 mod guard;
 mod helpers;
 mod json_map;
-mod number;
+pub(crate) mod number;
 mod text;
 
 use async_trait::async_trait;

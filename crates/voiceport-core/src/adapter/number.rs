@@ -60,7 +60,22 @@ pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, 
 
 /// The key of the one-entry map serde_json makes of a number when its
 /// `arbitrary_precision` feature is on (its `serde_json::private::Number` token).
-const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
+pub(crate) const ARBITRARY_PRECISION_NUMBER: &str = "$serde_json::private::Number";
+
+/// The text of a number that serde_json hands a visitor's `visit_map` as a map when its
+/// `arbitrary_precision` feature is on anywhere in the build; any other map is refused as
+/// not what `expected` reads. For a visitor reading numbers through `deserialize_any`
+/// (`open_enum!`'s among them).
+#[doc(hidden)]
+pub fn arbitrary_precision_text<'de, A: de::MapAccess<'de>>(
+    mut map: A,
+    expected: &dyn de::Expected,
+) -> Result<String, A::Error> {
+    match map.next_key::<std::borrow::Cow<'_, str>>()?.as_deref() {
+        Some(ARBITRARY_PRECISION_NUMBER) => map.next_value(),
+        _ => Err(de::Error::invalid_type(de::Unexpected::Map, expected)),
+    }
+}
 
 /// A number, or a string holding one; `None` for `null`.
 struct OptionalNumber;
@@ -99,14 +114,9 @@ impl<'de> Visitor<'de> for OptionalNumber {
     /// A number as serde_json hands it over when its `arbitrary_precision` feature is on
     /// anywhere in the build (another crate may turn it on: features are unified): a map
     /// of one private key to the number's text.
-    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        match map.next_key::<String>()?.as_deref() {
-            Some(ARBITRARY_PRECISION_NUMBER) => {
-                let text: String = map.next_value()?;
-                self.visit_str(&text)
-            }
-            _ => Err(de::Error::invalid_type(de::Unexpected::Map, &self)),
-        }
+    fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        let text = arbitrary_precision_text(map, &self)?;
+        self.visit_str(&text)
     }
 
     fn visit_str<E: de::Error>(self, text: &str) -> Result<Self::Value, E> {
