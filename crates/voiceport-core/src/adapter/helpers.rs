@@ -138,7 +138,23 @@ pub(crate) fn time_from_text(text: &str) -> Option<DateTime<Utc>> {
     }
 }
 
-/// An epoch number in the unit its size says (see [`time_from_json`]).
+/// An epoch number in the unit its size says, as [`time_from_json`] reads it: seconds from
+/// 10^9 (2001), milliseconds from 10^11, microseconds from 10^14, nanoseconds from 10^17;
+/// `None` below (zero, negative, too small for any unit) and for NaN.
+///
+/// ```
+/// use voiceport_core::adapter::epoch_by_size;
+/// let at = |n: f64| epoch_by_size(n).map(|t| t.to_rfc3339());
+/// let expected = Some("2026-03-10T15:42:07+00:00".to_owned());
+/// assert_eq!(at(1_773_157_327.0), expected);
+/// assert_eq!(at(1_773_157_327_000.0), expected);
+/// assert_eq!(at(1_773_157_327_000_000.0), expected);
+/// assert_eq!(at(12.5), None);
+/// ```
+pub fn epoch_by_size(number: f64) -> Option<DateTime<Utc>> {
+    epoch_any(number)
+}
+
 fn epoch_any(number: f64) -> Option<DateTime<Utc>> {
     match number {
         n if n >= 1e17 => epoch_millis(number / 1e6),
@@ -380,18 +396,24 @@ pub fn epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp_micros(micros as i64)
 }
 
-/// Epoch milliseconds → UTC as [`epoch_millis`], but `None` before 1973-03-03 (10^11 ms):
-/// for a field documented in milliseconds, such a value is seconds (read as milliseconds, a
-/// call of 2026 would have started in January 1970) or a `0`/`-1` meaning "not yet".
+/// Epoch milliseconds → UTC as [`epoch_millis`], but `None` before 1973-03-03 (10^11 ms)
+/// and from the year 5138 (10^14 ms): for a field documented in milliseconds, a smaller
+/// value is seconds (read as milliseconds, a call of 2026 would have started in January
+/// 1970) or a `0`/`-1` meaning "not yet", and a larger one microseconds (a call of 2026 in
+/// the year 58,000). Either is no time in milliseconds: the caller says so.
 ///
 /// ```
 /// use voiceport_core::adapter::recent_epoch_millis;
 /// assert!(recent_epoch_millis(1_773_157_327_318.0).is_some());
 /// assert_eq!(recent_epoch_millis(1_773_157_327.0), None);
+/// assert_eq!(recent_epoch_millis(1_773_157_327_318_000.0), None);
 /// assert_eq!(recent_epoch_millis(0.0), None);
 /// ```
 pub fn recent_epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
-    (millis >= 1e11).then_some(millis).and_then(epoch_millis)
+    (1e11..1e14)
+        .contains(&millis)
+        .then_some(millis)
+        .and_then(epoch_millis)
 }
 
 /// Epoch seconds (possibly fractional) → UTC, when finite and in range.

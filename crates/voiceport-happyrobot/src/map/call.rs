@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, decode_call_with, epoch_millis, epoch_secs, finite, non_blank,
-    parse_time, read_amount, read_id, read_time, recording_at, shorten, value_text,
+    AnyJson, Text, check_call, decode_call_with, epoch_by_size, finite, non_blank, parse_time,
+    read_amount, read_id, read_time, recording_at, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -302,10 +302,10 @@ pub(crate) fn map_messages(
     Transcript::new(utterances.collect(), None)
 }
 
-/// Transcript times at or above this are unix seconds (2001-09-09); below, offsets.
+/// Transcript times at or above this are unix times (in seconds, 2001-09-09); below,
+/// offsets. Their unit is read by their size, as core's `epoch_by_size` reads it
+/// (milliseconds from 10^11, microseconds from 10^14).
 const UNIX_SECONDS_FROM: f64 = 1e9;
-/// Transcript times at or above this are unix milliseconds (as seconds, the year 5138).
-const UNIX_MILLIS_FROM: f64 = 1e11;
 
 /// A transcript time, read by its size: one docs generation gives message `start` / `end`
 /// as seconds from the call start, another as unix times (docs/vendors/happyrobot.md). No
@@ -320,12 +320,9 @@ enum Moment {
 }
 
 fn moment(value: f64) -> Moment {
-    if value >= UNIX_MILLIS_FROM {
-        epoch_millis(value).map_or(Moment::Offset(value), Moment::At)
-    } else if value >= UNIX_SECONDS_FROM {
-        epoch_secs(value).map_or(Moment::Offset(value), Moment::At)
-    } else {
-        Moment::Offset(value)
+    match value >= UNIX_SECONDS_FROM {
+        true => epoch_by_size(value).map_or(Moment::Offset(value), Moment::At),
+        false => Moment::Offset(value),
     }
 }
 
@@ -845,7 +842,8 @@ mod tests {
                 {"role": "system", "content": "x", "start": 0.0, "end": 0.0},
                 {"role": "assistant", "content": "Hi", "start": 1_773_237_925.42, "end": 1_773_237_929.87},
                 {"role": "user", "content": "Yes", "start": 1_773_237_930_610_i64, "end": 1_773_237_931_380_i64},
-                {"role": "user", "content": "ok", "start": 6.5, "end": 7.25}
+                {"role": "user", "content": "ok", "start": 6.5, "end": 7.25},
+                {"role": "user", "content": "fine", "start": 1_773_237_932_000_000_i64}
             ]
         }));
         let u = &t.utterances;
@@ -862,6 +860,9 @@ mod tests {
         // Offsets, in the same transcript.
         assert_eq!(at(3), Some(1_773_237_931_500_000));
         assert_eq!((u[3].start_secs, u[3].end_secs), (Some(6.5), Some(7.25)));
+        // Unix microseconds (read as milliseconds they were the year 58,000).
+        assert_eq!(at(4), Some(1_773_237_932_000_000));
+        assert_eq!(u[4].start_secs, Some(7.0));
         for utterance in u {
             let year = utterance.at.unwrap().format("%Y").to_string();
             assert_eq!(year, "2026");

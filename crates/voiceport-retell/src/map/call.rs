@@ -509,10 +509,20 @@ mod tests {
         assert_eq!(read(&mut call, json!(1773157327)), None);
         assert_eq!(read(&mut call, json!("0")), None);
         assert_eq!(read(&mut call, json!(-1)), None);
+        // Microseconds: not the year 58,000.
+        assert_eq!(read(&mut call, json!(1773157327318000_i64)), None);
         let values: Vec<&str> = call.warnings.iter().map(|w| w.value.as_str()).collect();
         assert_eq!(
             values,
-            ["1e+300", "{\"ms\":1}", "true", "1773157327", "0", "-1"]
+            [
+                "1e+300",
+                "{\"ms\":1}",
+                "true",
+                "1773157327",
+                "0",
+                "-1",
+                "1773157327318000"
+            ]
         );
     }
 
