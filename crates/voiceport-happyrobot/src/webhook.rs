@@ -69,8 +69,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         "end" => {
             let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
             // A call snapshot taken before the end may still say `In progress` (the call
-            // keeps the whole delivery below, which reads back as this end event).
-            settle_ended(&mut call);
+            // keeps the whole delivery below, which reads back as this end event). Settled,
+            // it ends where its start and duration say, as an ended call read does.
+            if settle_ended(&mut call) && call.ended_at.is_none() {
+                call.ended_at = call.started_at.zip(call.duration_secs).and_then(ended_at);
+            }
             let mut messages = part::<wire::EndContent>(event.content, "content")?
                 .and_then(|content| content.messages);
             // Where the call was handed to: the phone of the last message's contact that
@@ -82,7 +85,9 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             if let Some(messages) = messages
                 && call.transcript.is_none()
             {
-                call.transcript = Some(map_messages(messages, None));
+                // Offsets count from the call's start, as a transcript's own from its
+                // `start_time`.
+                call.transcript = Some(map_messages(messages, call.started_at));
             }
             keep_whole_delivery(&mut call, "call", body);
             if let Some((i, phone)) = handed_to {
@@ -583,5 +588,25 @@ mod tests {
         let mut failed = body.clone();
         failed["call"]["status"] = json!("Failed");
         assert_eq!(parse(&failed).unwrap().status(), Some(CallStatus::Failed));
+    }
+
+    /// Settled, such a call ends where its start and duration say (as an ended call read
+    /// with `get_call` does), and its messages' offsets count from its start.
+    #[test]
+    fn an_end_hook_of_a_call_still_in_progress_ends_at_its_start_plus_duration() {
+        let body = json!({"type": "end",
+            "call": {"id": "65f2a1b3c4d5e6f708192a3b", "status": "In progress",
+                "started": "2026-02-17T13:00:05Z", "duration": 64.5},
+            "content": {"messages": [{"role": "user", "content": "Hi", "start": 3.25}]}});
+        let event = parse(&body).unwrap();
+        let EventKind::Ended { call } = &event.kind else {
+            panic!("{:?}", event.kind)
+        };
+        let time = |text: &str| Some(text.parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+        assert_eq!(call.ended_at, time("2026-02-17T13:01:09.500Z"));
+        assert_eq!(event.occurred_at, call.ended_at);
+        let utterances = &call.transcript.as_ref().unwrap().utterances;
+        assert_eq!(utterances[0].start_secs, Some(3.25));
+        assert_eq!(utterances[0].at, time("2026-02-17T13:00:08.250Z"));
     }
 }
