@@ -531,10 +531,23 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     let breakdown = if from_breakdown.is_empty() {
         from_items
     } else {
-        // The `costs[]` types `costBreakdown` has a part for.
-        const IN_PARTS: [&str; 5] = ["transport", "transcriber", "model", "voice", "vapi"];
-        let others = from_items.into_iter();
-        let others = others.filter(|item| !IN_PARTS.contains(&item.component.as_str()));
+        // Each `costs[]` type with its part in `costBreakdown`: an item is left out only
+        // when its part is there (a breakdown without `stt` keeps the transcriber's item).
+        const PART_OF: [(&str, &str); 5] = [
+            ("transport", "transport"),
+            ("transcriber", "stt"),
+            ("model", "llm"),
+            ("voice", "tts"),
+            ("vapi", "vapi"),
+        ];
+        let given = |part: &str| from_breakdown.iter().any(|item| item.component == part);
+        let others: Vec<CostItem> = (from_items.into_iter())
+            .filter(|item| {
+                !PART_OF
+                    .iter()
+                    .any(|(kind, part)| item.component == *kind && given(part))
+            })
+            .collect();
         from_breakdown.extend(others);
         from_breakdown
     };
@@ -1430,6 +1443,31 @@ mod tests {
         .unwrap();
         assert_eq!(total_only.total, Some(2.5));
         assert!(map_call(wire_call(json!({"id": "c"}))).cost.is_none());
+
+        // Both: an item stands aside for its part of the breakdown only when that part is
+        // there (the transcriber's and the model's are kept beside a transport-only one).
+        let both = map_call(wire_call(json!({
+            "id": "c",
+            "costBreakdown": {"transport": 0.01, "total": 0.05},
+            "costs": [{"type": "transport", "cost": 0.01},
+                      {"type": "transcriber", "cost": 0.02},
+                      {"type": "model", "cost": 0.02},
+                      {"type": "analysis", "cost": 0.005}]
+        })))
+        .cost
+        .unwrap();
+        let parts: Vec<(&str, f64)> = (both.breakdown.iter())
+            .map(|item| (item.component.as_str(), item.amount))
+            .collect();
+        assert_eq!(
+            parts,
+            [
+                ("transport", 0.01),
+                ("transcriber", 0.02),
+                ("model", 0.02),
+                ("analysis", 0.005)
+            ]
+        );
     }
 
     #[test]
