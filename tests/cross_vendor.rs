@@ -870,6 +870,71 @@ fn numbers_in_loosely_typed_fields_read_as_numbers_whatever_serde_json_s_feature
     );
 }
 
+/// Transcript times written as text (`"start": "1.5"`), as backends that serialize decimals
+/// as text do, read as the numbers they hold, as costs and durations do: in every fixture
+/// with a transcript, the utterances are the same either way. (Such a time was a decode
+/// error of the whole call, page or webhook.)
+#[test]
+fn transcript_times_written_as_text_read_as_numbers() {
+    const TIMES: [&str; 7] = [
+        "start",
+        "end",
+        "time",
+        "endTime",
+        "secondsFromStart",
+        "time_sec",
+        "start_time",
+    ];
+    fn as_text(value: &mut serde_json::Value, under_time: bool) -> usize {
+        match value {
+            serde_json::Value::Number(n) if under_time => {
+                *value = serde_json::Value::String(n.to_string());
+                1
+            }
+            serde_json::Value::Array(items) => items.iter_mut().map(|v| as_text(v, false)).sum(),
+            serde_json::Value::Object(map) => (map.iter_mut())
+                .map(|(key, v)| as_text(v, TIMES.contains(&key.as_str())))
+                .sum(),
+            _ => 0,
+        }
+    }
+    fn utterances(decoded: voiceport::Decoded) -> Vec<voiceport::Utterance> {
+        let transcript = match decoded {
+            voiceport::Decoded::Call(call) => call.transcript,
+            voiceport::Decoded::Transcript(transcript) => Some(transcript),
+            voiceport::Decoded::Event(event) => event.call().and_then(|c| c.transcript.clone()),
+            _ => None,
+        };
+        transcript.map(|t| t.utterances).unwrap_or_default()
+    }
+    let (mut compared, mut kinds) = (0, std::collections::BTreeSet::new());
+    for (kind, codec, file) in every_fixture() {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        let Ok(mut json) = serde_json::from_str::<serde_json::Value>(&text) else {
+            continue;
+        };
+        let what = codec.detect(text.as_bytes());
+        let Ok(plain) = codec.decode(what, text.as_bytes()) else {
+            continue;
+        };
+        let plain = utterances(plain);
+        if plain.is_empty() || as_text(&mut json, false) == 0 {
+            continue;
+        }
+        let body = serde_json::to_vec(&json).unwrap();
+        let written = codec
+            .decode(what, &body)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        assert_eq!(utterances(written), plain, "{}", file.display());
+        compared += 1;
+        kinds.insert(kind);
+    }
+    assert!(compared > 20, "{compared} fixtures compared");
+    assert!(kinds.len() >= 3, "{kinds:?}");
+}
+
 /// A merged call's JSON reads back, numbers of every kind included, as
 /// `every_fixture_decodes_whatever_serde_json_s_features` runs in CI with and without
 /// serde_json's `arbitrary_precision`.

@@ -225,6 +225,7 @@ pub(crate) struct BareList<T>(#[serde(deserialize_with = "bounded_items")] pub(c
 #[serde(default)]
 pub(crate) struct Transcript<'a> {
     /// When the call started (unix seconds).
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) start_time: Option<f64>,
     #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) messages: Option<Vec<Message<'a>>>,
@@ -247,8 +248,10 @@ pub(crate) struct Message<'a> {
     pub(crate) tool_call_id: Option<String>,
     /// Seconds from the call start in one docs generation, a unix time in another
     /// (docs/vendors/happyrobot.md); `map::call` tells them apart by size.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) start: Option<f64>,
     /// Same units as `start`.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) end: Option<f64>,
     /// On the message that hands the call over: the contact it goes to.
     pub(crate) transfer_contact: Option<TransferContact>,

@@ -139,6 +139,7 @@ pub(crate) struct Utterance {
     /// `dtmf`: the key pressed.
     pub(crate) digit: Option<String>,
     /// `sms` and `injected`: seconds from the start of the call.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) time_sec: Option<f64>,
 }
 
@@ -146,7 +147,9 @@ pub(crate) struct Utterance {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
 pub(crate) struct Word {
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) start: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) end: Option<f64>,
 }
 

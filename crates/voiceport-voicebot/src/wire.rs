@@ -297,9 +297,12 @@ pub(crate) struct Message<'a> {
     #[serde(borrow)]
     pub(crate) content: Option<AnyJson<'a>>,
     /// Start, epoch milliseconds (possibly fractional, possibly in exponent notation).
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) time: Option<f64>,
     /// End, epoch milliseconds.
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) end_time: Option<f64>,
+    #[serde(default, deserialize_with = "amount")]
     pub(crate) seconds_from_start: Option<f64>,
     /// Vapi `toolCalls`, OpenAI `tool_calls`.
     #[serde(
