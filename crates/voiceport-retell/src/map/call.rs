@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, field_path, finite, non_empty, parse_time, read_amount, read_destination,
-    read_direction, read_id, recent_epoch_millis, recording_at, round_to, shorten, value_text,
+    check_call, field_path, finite, non_blank, non_empty, parse_time, read_amount,
+    read_destination, read_direction, read_id, recent_epoch_millis, recording_at, round_to,
+    shorten, value_text,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -91,8 +92,9 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
         Some(wire::CallType::Other(raw)) => CallKind::parse(&raw),
     };
     call.direction = read_direction(&mut call, "direction", wire.direction.as_deref());
-    call.from = text(wire.from_number);
-    call.to = text(wire.to_number);
+    // A blank number names no one to call, as every adapter reads numbers.
+    call.from = wire.from_number.filter(|n| non_blank(n.as_str()).is_some());
+    call.to = wire.to_number.filter(|n| non_blank(n.as_str()).is_some());
     let agent_id = read_id(&mut call, "agent_id", wire.agent_id);
     let agent_name = text(wire.agent_name);
     if agent_id.is_some() || agent_name.is_some() {
@@ -320,6 +322,15 @@ mod tests {
 
     fn map(wire: wire::Call<'_>) -> Call {
         map_call(wire, Operation::GetCall, "").unwrap()
+    }
+
+    /// A blank number is no number, as every adapter reads numbers.
+    #[test]
+    fn a_blank_number_is_none() {
+        let call = map(wire_call(json!({
+            "call_id": "c", "from_number": " ", "to_number": "", "direction": "outbound"
+        })));
+        assert_eq!((call.from, call.to), (None, None));
     }
 
     #[test]

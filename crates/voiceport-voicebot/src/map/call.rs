@@ -101,11 +101,11 @@ pub(crate) fn map_call_at(
     let customer = wire
         .customer
         .as_mut()
-        .and_then(|c| owned(c.number.take()).or_else(|| owned(c.sip_uri.take())));
+        .and_then(|c| number(c.number.take()).or_else(|| number(c.sip_uri.take())));
     let own_number = wire
         .phone_number
         .as_mut()
-        .and_then(|p| owned(p.number.take()).or_else(|| owned(p.sip_uri.take())));
+        .and_then(|p| number(p.number.take()).or_else(|| number(p.sip_uri.take())));
     (call.from, call.to) = match call.direction {
         Some(Direction::Inbound) => (customer, own_number),
         _ => (own_number, customer),
@@ -259,6 +259,12 @@ pub(crate) fn destination(call: &mut Call, field: &str, raw: &RawValue) -> Optio
 }
 
 /// The text when it is present and not empty, owned (copied only when it was borrowed).
+/// A number or SIP URI, owned; `None` when blank (a space names no one to call), as
+/// every adapter reads numbers.
+fn number(value: Option<Text<'_>>) -> Option<String> {
+    owned(value.filter(|t| non_blank(t.as_str()).is_some()))
+}
+
 fn owned(value: Option<Text<'_>>) -> Option<String> {
     value
         .filter(|t| !t.as_str().is_empty())
@@ -592,6 +598,17 @@ mod tests {
     fn wire_call(value: serde_json::Value) -> wire::Call<'static> {
         let text: &'static str = Box::leak(value.to_string().into_boxed_str());
         serde_json::from_str(text).unwrap()
+    }
+
+    /// A blank number is no number (the SIP URI is read instead), as every adapter reads
+    /// numbers.
+    #[test]
+    fn a_blank_number_is_none() {
+        let call = map_call(wire_call(json!({"id": "c", "type": "outboundPhoneCall",
+            "customer": {"number": " ", "sipUri": "sip:desk@example.com"},
+            "phoneNumber": {"number": "\t"}})));
+        assert_eq!(call.to.as_deref(), Some("sip:desk@example.com"));
+        assert_eq!(call.from, None);
     }
 
     /// A message `time` is epoch milliseconds; one in seconds (or 0) is no time rather
