@@ -1337,6 +1337,10 @@ async fn an_interrupted_route_places_no_further_dial() {
         "{text}"
     );
     assert!(!text.contains("`next`"), "{text}");
+    assert!(
+        text.ends_with("; interrupted before the next provider was dialed"),
+        "{text}"
+    );
 
     // Interrupted before it starts: no provider dials, nor is named.
     let err = interrupt
@@ -1350,4 +1354,8 @@ async fn an_interrupted_route_places_no_further_dial() {
         err.error
     );
     assert!(err.refused.is_empty(), "{err}");
+    assert_eq!(
+        err.to_string(),
+        "route `out`: interrupted before any provider was dialed"
+    );
 }

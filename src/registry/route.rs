@@ -115,7 +115,17 @@ impl RouteError {
 
 impl fmt::Display for RouteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Interrupted with no provider named: the error's own words would name the vendor
+        // of the provider next in line, which was never dialed.
+        let interrupted = matches!(self.error, Error::Interrupted { .. });
         match &self.provider_name {
+            None if interrupted && self.refused.is_empty() => {
+                write!(
+                    f,
+                    "route `{}`: interrupted before any provider was dialed",
+                    self.route
+                )
+            }
             None if self.refused.is_empty() => write!(f, "route `{}`: {}", self.route, self.error),
             // Interrupted after refusals: they are said as when the last provider refused.
             None => {
@@ -123,7 +133,10 @@ impl fmt::Display for RouteError {
                 for (name, error) in &self.refused {
                     write!(f, "`{name}`: {error}; ")?;
                 }
-                write!(f, "{}", self.error)
+                match interrupted {
+                    true => write!(f, "interrupted before the next provider was dialed"),
+                    false => write!(f, "{}", self.error),
+                }
             }
             Some(provider) if self.call_may_exist() => write!(
                 f,

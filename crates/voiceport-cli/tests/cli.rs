@@ -4016,7 +4016,7 @@ async fn ctrl_c_during_a_routed_dial_dials_no_other_provider() {
     let text = stderr(&out);
     assert!(text.contains("no call was placed"), "{text}");
     assert!(
-        text.contains("interrupted before the request was sent"),
+        text.contains("interrupted before the next provider was dialed"),
         "{text}"
     );
 }
