@@ -624,8 +624,9 @@ fn forwarded_events_read_back() {
 
 /// Every list of a vendor's call that a hostile body could make endless (the short ones as
 /// well as conversations and transcripts) is refused past core's ceiling, at its JSON
-/// path, rather than read into memory: each entry read takes many times the bytes of the
-/// `{}` or `""` it came from.
+/// path, rather than read into memory; and a list of entries that take many times the
+/// bytes of the `{}` or `""` they come from is refused, at its path, once they would take
+/// more than the body's budget (eight times its size), long before the ceiling.
 #[test]
 fn every_list_of_a_call_has_a_ceiling() {
     let ceiling = voiceport_core::adapter::MAX_LIST_ITEMS;
@@ -695,9 +696,16 @@ fn every_list_of_a_call_has_a_ceiling() {
             "{}",
         ),
     ];
-    for (kind, file, call_at, list, entry) in lists {
+    // An entry of the size of a real one (a note, a cost, an utterance, a tag): its unread
+    // `pad` gives the body room for what the entry takes once read.
+    let pad = "p".repeat(56);
+    for (kind, file, call_at, list, empty) in lists {
         let codec = voiceport::codec(kind).unwrap();
-        let with_list = |entries: usize| {
+        let real = match empty {
+            "{}" => format!(r#"{{"pad": "{pad}"}}"#),
+            _ => format!(r#""{pad}""#),
+        };
+        let with_list = |entry: &str, entries: usize| {
             let mut json: serde_json::Value = serde_json::from_str(&fixture(file)).unwrap();
             let mut object = &mut json;
             for key in call_at
@@ -720,16 +728,89 @@ fn every_list_of_a_call_has_a_ceiling() {
             assert!(text.contains(&key), "{file}: {key}");
             text.replacen(&key, &key.replace("null", &endless), 1)
         };
-        let within = codec.decode_call(with_list(ceiling).as_bytes());
-        assert!(within.is_ok(), "{kind} {list}: {within:?}");
-        let over = codec.decode_call(with_list(ceiling + 1).as_bytes());
+        let within = codec.decode_call(with_list(&real, ceiling).as_bytes());
+        assert!(
+            within.is_ok(),
+            "{kind} {list}: {:?}",
+            within.map(|call| call.id)
+        );
+        let over = codec.decode_call(with_list(&real, ceiling + 1).as_bytes());
         let path = [call_at, list].join(".");
         let path = path.trim_start_matches('.');
         assert!(
             matches!(&over, Err(Error::Decode { path: at, message, .. })
                 if at == path && message.contains(&format!("more than {ceiling}"))),
-            "{kind} {list}: {over:?}"
+            "{kind} {list}: {:?}",
+            over.map(|call| call.id)
         );
+        // Empty objects, short of the ceiling: once read they would take more than the
+        // body's budget. (A string takes its text and 24 bytes: a list of them stays
+        // within the least budget.)
+        if empty == "{}" {
+            let hostile = codec.decode_call(with_list(empty, ceiling * 9 / 10).as_bytes());
+            let refused = matches!(&hostile, Err(Error::Decode { path: at, message, .. })
+                if at == path && message.contains("times its size in memory"));
+            // Vapi's cost items are small enough that the ceiling's worth of them stays
+            // within the 4 MiB any body may take.
+            let small = (kind, list) == (ProviderKind::Vapi, "costs");
+            assert!(
+                refused != small,
+                "{kind} {list}: {:?}",
+                hostile.map(|call| call.id)
+            );
+        }
+    }
+}
+
+/// A page whose calls each hold a list well short of the ceiling, of entries that take
+/// many times their text once read, is refused once all of them together would take more
+/// than eight times the body (a 63 MiB page of such calls took 3.7 GB before; 430 MB now),
+/// at the path where the budget ran out.
+#[test]
+fn a_page_of_hostile_lists_is_refused_within_its_budget() {
+    let list = vec!["{}"; 50_000].join(",");
+    let pages = [
+        (
+            ProviderKind::Retell,
+            format!(
+                r#"{{"items": [{}]}}"#,
+                (0..40)
+                    .map(|i| format!(r#"{{"call_id": "c{i}", "transcript_object": [{list}]}}"#))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            "transcript_object",
+        ),
+        (
+            ProviderKind::Vapi,
+            format!(
+                "[{}]",
+                (0..40)
+                    .map(|i| format!(r#"{{"id": "c{i}", "messages": [{list}]}}"#))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            "messages",
+        ),
+    ];
+    for (kind, page, list) in pages {
+        let codec = voiceport::codec(kind).unwrap();
+        let result = codec.decode_page(page.as_bytes(), &voiceport::CallQuery::default());
+        let Err(Error::Decode { path, message, .. }) = &result else {
+            panic!("{kind}: {:?}", result.map(|page| page.calls.len()));
+        };
+        assert!(
+            message.contains("times its size in memory"),
+            "{kind}: {message}"
+        );
+        // Refused part way: the calls before it fit.
+        let call = path
+            .strip_suffix(&format!("].{list}"))
+            .and_then(|at| at.rsplit('[').next());
+        let call: usize = call
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{path}"));
+        assert!((1..39).contains(&call), "{kind}: {path}");
     }
 }
 

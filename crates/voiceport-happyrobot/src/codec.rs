@@ -1,6 +1,7 @@
 //! `HappyRobotCodec`: HappyRobot's JSON in, normalized values out; no key, no network.
 
 use serde_json::value::RawValue;
+use voiceport_core::adapter::within_entry_budget;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, DialOutcome, Direction, EachCall, Operation,
@@ -36,8 +37,10 @@ impl Codec for HappyRobotCodec {
 
     /// A bare Call object: the body of get-call, and of the note, viewed and dial answers.
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-        let raw: &RawValue = decode_json(KIND, operation, body)?;
-        call::decode_call(operation, raw, "")
+        within_entry_budget(body.len(), || {
+            let raw: &RawValue = decode_json(KIND, operation, body)?;
+            call::decode_call(operation, raw, "")
+        })
     }
 
     /// The answer to `POST /dial/outbound`: a Call, which does not say it is outbound (it
@@ -56,17 +59,19 @@ impl Codec for HappyRobotCodec {
         query: &CallQuery,
         each: EachCall<'_>,
     ) -> Result<CallPage> {
-        page::decode_page_each(body, query, each)
+        within_entry_budget(body.len(), || page::decode_page_each(body, query, each))
     }
 
     /// The body of `GET /calls/{id}/transcript`.
     fn decode_transcript(&self, body: &[u8]) -> Result<Transcript> {
-        let wire: wire::Transcript = decode_json(KIND, Operation::GetTranscript, body)?;
-        Ok(call::map_transcript(wire))
+        within_entry_budget(body.len(), || {
+            let wire: wire::Transcript = decode_json(KIND, Operation::GetTranscript, body)?;
+            Ok(call::map_transcript(wire))
+        })
     }
 
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        webhook::decode_webhook(body)
+        within_entry_budget(body.len(), || webhook::decode_webhook(body))
     }
 
     /// `calls` → a page; `specversion` (a CloudEvent), or `call` and `type` → a webhook;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::try_decode_call_with;
+use voiceport_core::adapter::{try_decode_call_with, within_entry_budget};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
@@ -27,9 +27,11 @@ impl Codec for RetellCodec {
     }
 
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-        let raw: &RawValue = decode_json(KIND, operation, body)?;
-        try_decode_call_with(KIND, operation, raw, "", |wire| {
-            map_call(wire, operation, "")
+        within_entry_budget(body.len(), || {
+            let raw: &RawValue = decode_json(KIND, operation, body)?;
+            try_decode_call_with(KIND, operation, raw, "", |wire| {
+                map_call(wire, operation, "")
+            })
         })
     }
 
@@ -45,11 +47,11 @@ impl Codec for RetellCodec {
         query: &CallQuery,
         each: EachCall<'_>,
     ) -> Result<CallPage> {
-        page::decode_page_each(body, query, each)
+        within_entry_budget(body.len(), || page::decode_page_each(body, query, each))
     }
 
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        webhook::decode_webhook(body)
+        within_entry_budget(body.len(), || webhook::decode_webhook(body))
     }
 
     fn reply_limit(&self, event: &CallEvent) -> Option<Duration> {

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{call_id_at, decode_call_with};
+use voiceport_core::adapter::{call_id_at, decode_call_with, within_entry_budget};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallId, CallPage, CallQuery, Codec, DialOutcome, EachCall, Error, Operation,
@@ -29,16 +29,19 @@ impl Codec for RoundedCodec {
     /// The API's envelope (`{"data": {…}}`), or a call object on its own: what a call keeps
     /// as its vendor payload, so that a kept payload normalizes again.
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-        let enveloped = decode_json::<wire::Envelope<&RawValue>>(KIND, operation, body)
-            .and_then(|envelope| envelope::required(operation, envelope, body));
-        match enveloped {
-            Ok(raw) => decode_call_with(KIND, operation, raw, "data", map_call),
-            // Looked for only once the envelope does not fit: the API's answers pay nothing.
-            Err(error) => match call_object(body) {
-                Some(raw) => decode_call_with(KIND, operation, raw, "", map_call),
-                None => Err(error),
-            },
-        }
+        within_entry_budget(body.len(), || {
+            let enveloped = decode_json::<wire::Envelope<&RawValue>>(KIND, operation, body)
+                .and_then(|envelope| envelope::required(operation, envelope, body));
+            match enveloped {
+                Ok(raw) => decode_call_with(KIND, operation, raw, "data", map_call),
+                // Looked for only once the envelope does not fit: the API's answers pay
+                // nothing.
+                Err(error) => match call_object(body) {
+                    Some(raw) => decode_call_with(KIND, operation, raw, "", map_call),
+                    None => Err(error),
+                },
+            }
+        })
     }
 
     fn decode_page_each(
@@ -51,7 +54,7 @@ impl Codec for RoundedCodec {
     }
 
     fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        webhook::decode_webhook(body)
+        within_entry_budget(body.len(), || webhook::decode_webhook(body))
     }
 
     /// `{data: {call_id}}`: the id only, so `call` is `None`. Where the answer does not

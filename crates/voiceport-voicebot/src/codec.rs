@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 use serde_json::value::RawValue;
+use voiceport_core::adapter::within_entry_budget;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
@@ -20,9 +21,11 @@ use crate::webhook;
 /// Decodes a body that holds one call from the API of `flavor`.
 fn decode_call(flavor: Flavor, operation: Operation, body: &[u8]) -> Result<Call> {
     let kind = flavor.kind();
-    let raw: &RawValue = decode_json(kind, operation, body)?;
-    // The API's calls always have an id (webhook calls may not).
-    decode_api_call(kind, operation, raw, "")
+    within_entry_budget(body.len(), || {
+        let raw: &RawValue = decode_json(kind, operation, body)?;
+        // The API's calls always have an id (webhook calls may not).
+        decode_api_call(kind, operation, raw, "")
+    })
 }
 
 /// A top-level array is a page; an object with a `message` or `call` object, or whose
@@ -64,11 +67,15 @@ macro_rules! flavor_codec {
                 query: &CallQuery,
                 each: EachCall<'_>,
             ) -> Result<CallPage> {
-                page::decode_page_each(Self::FLAVOR, body, query, each)
+                within_entry_budget(body.len(), || {
+                    page::decode_page_each(Self::FLAVOR, body, query, each)
+                })
             }
 
             fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-                webhook::decode_webhook(Self::FLAVOR.kind(), body)
+                within_entry_budget(body.len(), || {
+                    webhook::decode_webhook(Self::FLAVOR.kind(), body)
+                })
             }
 
             fn reply_limit(&self, event: &CallEvent) -> Option<Duration> {
@@ -221,21 +228,29 @@ mod tests {
     }
 
     /// A conversation of more messages than any call has is refused at its path rather
-    /// than read into memory (each message a few hundred bytes once read).
+    /// than read into memory (each message a few hundred bytes once read); one of empty
+    /// messages much sooner, once they would take more than the body's budget.
     #[test]
     fn an_endless_conversation_is_refused() {
-        let call = |messages: usize| {
-            let list = vec!["{}"; messages].join(",");
+        let call = |message: &str, messages: usize| {
+            let list = vec![message; messages].join(",");
             format!(r#"{{"id": "c1", "messages": [{list}]}}"#)
         };
-        let long = VoicebotCodec.decode_call(call(100_000).as_bytes()).unwrap();
+        let said = r#"{"role": "bot", "message": "Thanks for calling Ridgeline, how can I help?"}"#;
+        let long = VoicebotCodec
+            .decode_call(call(said, 100_000).as_bytes())
+            .unwrap();
         assert_eq!(long.transcript.map(|t| t.utterances.len()), Some(100_000));
-        let err = VoicebotCodec
-            .decode_call(call(100_001).as_bytes())
-            .unwrap_err();
+        let err = (VoicebotCodec.decode_call(call(said, 100_001).as_bytes())).unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, message, .. }
                 if path == "messages" && message.contains("more than 100000 messages")),
+            "{err:?}"
+        );
+        let err = (VoicebotCodec.decode_call(call("{}", 50_000).as_bytes())).unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { path, message, .. }
+                if path == "messages" && message.contains("times its size in memory")),
             "{err:?}"
         );
     }

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::Utterance;
-use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, list_has_room};
+use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, list_has_room, take_entry};
 
 voiceport_core::open_enum! {
     /// `Call.status` (Vapi's value set; Voicebot Studio types it as a plain string).
@@ -221,6 +221,7 @@ impl<'de> Deserialize<'de> for Utterances {
                     // An utterance takes fifty times the bytes of an empty message (`{},`):
                     // a hostile list is refused before it fills memory.
                     list_has_room(scratch.len(), "messages in one conversation")?;
+                    take_entry::<Utterance, A::Error>()?;
                     scratch.push(crate::map::call::utterance(message));
                 }
                 let mut utterances = Vec::with_capacity(scratch.len());

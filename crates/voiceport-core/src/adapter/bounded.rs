@@ -1,5 +1,7 @@
-//! [`bounded_list`]: a vendor's list read with a ceiling on its length.
+//! [`bounded_list`]: a vendor's list read with a ceiling on its length, and the memory its
+//! entries take within a budget of the body they come in ([`within_entry_budget`]).
 
+use std::cell::Cell;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -8,6 +10,111 @@ use serde::de::{self, Deserialize, Deserializer};
 /// The most entries [`bounded_list`] reads from one list: more than any call's
 /// conversation or transcript has (a day-long call has a few thousand turns).
 pub const MAX_LIST_ITEMS: usize = 100_000;
+
+/// How many bytes the entries of a body's lists may take, per byte of the body, inside
+/// [`within_entry_budget`]. A read entry takes its type's size whatever its text: an empty
+/// object (`{},`, three bytes) read as an utterance takes a hundred or more, so that a
+/// hostile 64 MiB page of them took 3.7 GB. Real entries take one to four times their text
+/// (an utterance's, a word's timings).
+pub const ENTRY_BYTES_PER_BODY_BYTE: usize = 8;
+
+/// What a small body's lists may always take, whatever its size.
+const ENTRY_BUDGET_FLOOR: usize = 4 << 20;
+
+thread_local! {
+    /// The bytes the entries of the body being decoded on this thread may still take;
+    /// `None` outside [`within_entry_budget`].
+    static ENTRY_BUDGET: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Runs `decode` with a budget for the entries its lists read ([`bounded_list`],
+/// [`bounded_items`], [`take_entry`]): [`ENTRY_BYTES_PER_BODY_BYTE`] times `input_len`,
+/// the length of the JSON text decoded (at least 4 MiB). A list entry past it is an error
+/// at its path, so that no body makes a decode take more than a few times its size,
+/// however its lists are built. Core's decoding functions ([`decode_json`],
+/// [`decode_raw`], [`decode_list_item`] …) run within one; an adapter wraps what it
+/// decodes with serde_json itself, and a page decoded part by part (its items apart from
+/// its envelope) in one budget of the whole body. Inside a budget, another is no new one:
+/// its entries are charged to the outer.
+///
+/// [`decode_json`]: crate::http::decode_json
+/// [`decode_raw`]: crate::http::decode_raw
+/// [`decode_list_item`]: crate::adapter::decode_list_item
+///
+/// ```
+/// use serde::Deserialize;
+/// use voiceport_core::adapter::{bounded_list, within_entry_budget};
+///
+/// #[derive(Deserialize)]
+/// struct Utterance {
+///     role: Option<String>,
+///     text: Option<String>,
+///     at: Option<String>,
+/// }
+///
+/// #[derive(Deserialize)]
+/// struct Call {
+///     #[serde(default, deserialize_with = "bounded_list")]
+///     transcript: Option<Vec<Utterance>>,
+/// }
+///
+/// let hostile = format!(r#"{{"transcript": [{}]}}"#, vec!["{}"; 90_000].join(","));
+/// let decode = || serde_json::from_str::<Call>(&hostile);
+/// // 72 bytes an entry, from three bytes of text: past the 4 MiB a 270 KB body may take.
+/// assert!(within_entry_budget(hostile.len(), decode).is_err_and(|e| e.to_string().contains("memory")));
+/// assert!(decode().is_ok()); // outside a budget, the length's ceiling only
+/// ```
+pub fn within_entry_budget<R>(input_len: usize, decode: impl FnOnce() -> R) -> R {
+    if ENTRY_BUDGET.with(Cell::get).is_some() {
+        return decode();
+    }
+    /// Ends the budget, whatever happens (a panic included).
+    struct End;
+    impl Drop for End {
+        fn drop(&mut self) {
+            ENTRY_BUDGET.with(|budget| budget.set(None));
+        }
+    }
+    let bytes = (input_len.saturating_mul(ENTRY_BYTES_PER_BODY_BYTE)).max(ENTRY_BUDGET_FLOOR);
+    ENTRY_BUDGET.with(|budget| budget.set(Some(bytes)));
+    let _end = End;
+    decode()
+}
+
+/// Runs `first`, and when it fails `again` with the budget as it was before `first` (a
+/// failed pass decoded again, tracking the path, to say where: what the first took is
+/// dropped, and the second must fail where the first did, not sooner).
+pub(crate) fn twice_within_entry_budget<T, E, F>(
+    input_len: usize,
+    first: impl FnOnce() -> Result<T, E>,
+    again: impl FnOnce() -> F,
+) -> Result<T, F> {
+    within_entry_budget(input_len, || {
+        let before = ENTRY_BUDGET.with(Cell::get);
+        first().map_err(|_| {
+            ENTRY_BUDGET.with(|budget| budget.set(before));
+            again()
+        })
+    })
+}
+
+/// Charges one entry of type `T` read into a list to the budget of the body being decoded
+/// ([`within_entry_budget`]); the error once it is spent. For a visitor that reads a list
+/// its own way (with [`list_has_room`] for its length); [`bounded_list`] and
+/// [`bounded_items`] charge their entries themselves.
+pub fn take_entry<T, E: de::Error>() -> Result<(), E> {
+    let bytes = std::mem::size_of::<T>().max(1);
+    ENTRY_BUDGET.with(|budget| match budget.get() {
+        None => Ok(()),
+        Some(left) if left >= bytes => {
+            budget.set(Some(left - bytes));
+            Ok(())
+        }
+        Some(_) => Err(E::custom(format_args!(
+            "the lists of this body would take more than {ENTRY_BYTES_PER_BODY_BYTE} times its size in memory: refused as broken or hostile"
+        ))),
+    })
+}
 
 /// `#[serde(default, deserialize_with = "bounded_list")]` for an `Option<Vec<T>>` field
 /// (a conversation, a transcript, its words): `null` is `None`, and a list of more than
@@ -97,6 +204,7 @@ where
             let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
             while let Some(item) = seq.next_element()? {
                 list_has_room(items.len(), "entries in one list")?;
+                take_entry::<T, A::Error>()?;
                 items.push(item);
             }
             Ok(items)

@@ -759,15 +759,19 @@ pub fn decode_list_item<'de, W: Deserialize<'de>>(
     index: usize,
     map: impl FnOnce(W) -> Call,
 ) -> Result<Call> {
-    match serde_json::from_str::<W>(raw.get()) {
-        Ok(wire) => {
-            let mut call = map(wire);
-            call.set_vendor_payload(VendorPayload::from_raw(raw));
-            Ok(call)
-        }
-        // Decoded again, tracking the path, to say where it fails.
-        Err(_) => decode_call_with(provider, operation, raw, &format!("{list}[{index}]"), map),
-    }
+    // Decoded again when it fails, tracking the path, to say where.
+    let wire = super::bounded::twice_within_entry_budget(
+        raw.get().len(),
+        || serde_json::from_str::<W>(raw.get()),
+        || decode_raw::<W>(provider, operation, raw, &format!("{list}[{index}]")),
+    );
+    let wire = match wire {
+        Ok(wire) => wire,
+        Err(tracked) => tracked?,
+    };
+    let mut call = map(wire);
+    call.set_vendor_payload(VendorPayload::from_raw(raw));
+    Ok(call)
 }
 
 /// A number called as one key, however it was typed: written as digits after an optional

@@ -12,7 +12,7 @@
 //!
 //! Application code never needs this module: it uses [`VoiceProvider`].
 
-mod bounded;
+pub(crate) mod bounded;
 mod dial;
 mod field;
 mod guard;
@@ -25,7 +25,10 @@ use async_trait::async_trait;
 use tracing::Instrument;
 
 pub use crate::config::AdapterConfig;
-pub use bounded::{MAX_LIST_ITEMS, bounded_items, bounded_list, list_has_room};
+pub use bounded::{
+    ENTRY_BYTES_PER_BODY_BYTE, MAX_LIST_ITEMS, bounded_items, bounded_list, list_has_room,
+    take_entry, within_entry_budget,
+};
 pub use dial::{
     check_extra_keys, check_unsupported, extra_key_collides, missing_setting, required_setting,
 };

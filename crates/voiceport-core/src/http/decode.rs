@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::adapter::bounded::twice_within_entry_budget;
 use crate::{Error, Operation, ProviderKind};
 
 /// Decodes `body` into `T`, borrowing from it where `T` borrows.
@@ -31,13 +32,19 @@ pub fn decode_json<'de, T: Deserialize<'de>>(
         }
     };
     // Fast path: no path tracking. Only a failure pays for a second, tracked pass, which
-    // fails the same way and says where.
-    if let Ok(value) = serde_json::from_str(text) {
-        return Ok(value);
-    }
+    // fails the same way and says where. Each pass within its own budget for the lists'
+    // entries.
     let mut deserializer = serde_json::Deserializer::from_str(text);
-    let tracked: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let tracked = twice_within_entry_budget(
+        text.len(),
+        || serde_json::from_str(text),
+        || serde_path_to_error::deserialize::<_, T>(&mut deserializer),
+    );
     let error = match tracked {
+        Ok(value) => return Ok(value),
+        Err(tracked) => tracked,
+    };
+    let error = match error {
         Err(e) => {
             let path = e.path().to_string();
             decode_error(provider, operation, body, &path, e.into_inner())
@@ -59,11 +66,16 @@ pub fn decode_raw<'de, T: Deserialize<'de>>(
     raw: &'de RawValue,
     path_prefix: &str,
 ) -> Result<T, Error> {
-    if let Ok(value) = serde_json::from_str(raw.get()) {
-        return Ok(value);
-    }
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
-    let tracked: Result<T, _> = serde_path_to_error::deserialize(&mut deserializer);
+    let tracked = twice_within_entry_budget(
+        raw.get().len(),
+        || serde_json::from_str(raw.get()),
+        || serde_path_to_error::deserialize::<_, T>(&mut deserializer),
+    );
+    let tracked = match tracked {
+        Ok(value) => return Ok(value),
+        Err(tracked) => tracked,
+    };
     let (path, source) = match tracked {
         Err(e) => (
             join_path(path_prefix, &e.path().to_string()),

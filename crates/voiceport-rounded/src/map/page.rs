@@ -1,6 +1,6 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
-use voiceport_core::adapter::decode_list_item;
+use voiceport_core::adapter::{decode_list_item, within_entry_budget};
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, PageIds, Result};
 
@@ -17,6 +17,16 @@ use crate::wire;
 /// decoded offline), it follows the mode of `query.cursor`, and on a first page what the
 /// response carries.
 pub(crate) fn decode_page_each(
+    body: &[u8],
+    query: &CallQuery,
+    mode: Option<Paging>,
+    each: EachCall<'_>,
+) -> Result<CallPage> {
+    // The envelope and each call in one budget of the body (the calls are decoded apart).
+    within_entry_budget(body.len(), || decode_within_budget(body, query, mode, each))
+}
+
+fn decode_within_budget(
     body: &[u8],
     query: &CallQuery,
     mode: Option<Paging>,
