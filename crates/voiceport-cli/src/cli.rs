@@ -174,8 +174,8 @@ pub(crate) enum CallsCommand {
     /// Example: `voiceport calls get CALL_ID --json`
     Get {
         id: String,
-        /// Print the vendor's own JSON of the call, as it came, instead of the normalized
-        /// call.
+        /// Print the vendor's own JSON of the call instead of the normalized call: as it
+        /// came when piped (or with `--compact`), laid out for reading on a terminal.
         #[arg(long)]
         vendor_json: bool,
     },

@@ -63,11 +63,17 @@ impl Sink {
         let name = path.display().to_string();
         // Opened now, so that a path that cannot be written is said before any request;
         // emptied when the walk begins.
-        let opened = std::fs::OpenOptions::new()
+        let mut options = std::fs::OpenOptions::new();
+        options
             .write(true)
             .create(true)
             .append(args.append)
-            .truncate(false)
+            .truncate(false);
+        // Calls hold numbers, names and what was said: a file this creates is its owner's
+        // alone (an existing file keeps its mode).
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let opened = options
             .open(path)
             .and_then(|file| Ok((file.try_clone()?, file)));
         let (file, handle) = opened.map_err(|e| Failure::Io(name.clone(), e))?;

@@ -272,7 +272,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             }
         };
         let written = match args.format {
-            ExportFormat::Jsonl => serde_json::to_writer(&mut sink, &merged)
+            ExportFormat::Jsonl => crate::output::to_writer_safe(&mut sink, &merged, true)
                 .map_err(std::io::Error::from)
                 .and_then(|()| sink.write_all(b"\n")),
             ExportFormat::Csv => {

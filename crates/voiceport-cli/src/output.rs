@@ -3,7 +3,9 @@
 //! Everything printed for people goes through [`clean`] or [`cell`]: vendor strings are
 //! not trusted with the terminal (`\e]0;…\a\e[2J` in a call's status would retitle and
 //! clear it), so control characters are printed escaped, as `\u001b`. JSON output is
-//! never touched: it is exact, and JSON escapes the control characters that matter itself.
+//! exact: the same JSON values, with what JSON leaves raw but a terminal acts on (DEL and
+//! the C1 controls, bidirectional overrides, invisible characters, line separators)
+//! written as `\uXXXX` escapes inside its strings ([`TerminalSafe`]).
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
@@ -35,6 +37,117 @@ fn escape(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// What JSON output escapes beyond what JSON must: characters JSON allows raw in a string
+/// but a terminal acts on or hides (DEL and the C1 controls, `\u{9b}` being a one-character
+/// CSI), the bidirectional marks, overrides and isolates, invisible characters that make
+/// two numbers look alike, and the line and paragraph separators some JSON Lines readers
+/// split on.
+fn escaped_in_json(c: char) -> bool {
+    matches!(c,
+        '\u{7f}'..='\u{9f}'
+        | '\u{61c}'
+        | '\u{200b}'..='\u{200f}'
+        | '\u{2028}'..='\u{202e}'
+        | '\u{2060}'..='\u{2069}'
+        | '\u{feff}')
+}
+
+/// A serde_json formatter (compact or pretty, `F`) that writes [`escaped_in_json`]
+/// characters as `\uXXXX`: the JSON reads back as the same values. Raw fragments (a
+/// vendor's JSON text kept as it came) are escaped the same way: such a character can only
+/// stand inside a string in valid JSON.
+pub(crate) struct TerminalSafe<F>(pub(crate) F);
+
+impl<F: serde_json::ser::Formatter> TerminalSafe<F> {
+    fn escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> std::io::Result<()> {
+        let mut rest = text;
+        while let Some(at) = rest.find(escaped_in_json) {
+            writer.write_all(&rest.as_bytes()[..at])?;
+            let c = rest[at..].chars().next().unwrap_or_default();
+            write!(writer, "\\u{:04x}", u32::from(c))?;
+            rest = &rest[at + c.len_utf8()..];
+        }
+        writer.write_all(rest.as_bytes())
+    }
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalSafe<F> {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        Self::escaped(writer, fragment)
+    }
+    fn write_raw_fragment<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        Self::escaped(writer, fragment)
+    }
+    // The layout is `F`'s.
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_array(w)
+    }
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array(w)
+    }
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_array_value(w, first)
+    }
+    fn end_array_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_array_value(w)
+    }
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object(w)
+    }
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object(w)
+    }
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.0.begin_object_key(w, first)
+    }
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.begin_object_value(w)
+    }
+    fn end_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.0.end_object_value(w)
+    }
+}
+
+/// `value` as JSON into `out`, compact or pretty, through [`TerminalSafe`].
+pub(crate) fn to_writer_safe<W: Write, T: Serialize + ?Sized>(
+    out: W,
+    value: &T,
+    compact: bool,
+) -> serde_json::Result<()> {
+    match compact {
+        true => {
+            let mut json = serde_json::Serializer::with_formatter(
+                out,
+                TerminalSafe(serde_json::ser::CompactFormatter),
+            );
+            value.serialize(&mut json)
+        }
+        false => {
+            let mut json = serde_json::Serializer::with_formatter(
+                out,
+                TerminalSafe(serde_json::ser::PrettyFormatter::new()),
+            );
+            value.serialize(&mut json)
+        }
+    }
 }
 
 /// `text` safe for a terminal, its line breaks and tabs kept: every other control
@@ -283,8 +396,9 @@ pub(crate) fn json<T: Serialize + ?Sized>(value: &T) -> Outcome {
 /// size and written at once (a walk prints one line per call; the 64 KiB writer of
 /// [`json`] would be set up for each).
 pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
-    let mut line =
-        serde_json::to_vec(value).map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
+    let mut line = Vec::with_capacity(512);
+    to_writer_safe(&mut line, value, true)
+        .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
     line.push(b'\n');
     let mut out = std::io::stdout().lock();
     ended(out.write_all(&line).and_then(|()| out.flush()))
@@ -294,10 +408,7 @@ pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
 /// of calls is never held twice, once as values and once as text.
 fn write_json<T: Serialize + ?Sized>(value: &T, compact: bool) -> Outcome {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let written = match compact {
-        true => serde_json::to_writer(&mut out, value),
-        false => serde_json::to_writer_pretty(&mut out, value),
-    };
+    let written = to_writer_safe(&mut out, value, compact);
     match written {
         Ok(()) => ended(writeln!(out).and_then(|()| out.flush())),
         Err(e) => match e.io_error_kind() {
@@ -518,9 +629,17 @@ fn end_reason(reason: &voiceport::EndReason) -> String {
     }
 }
 
-/// Prints the vendor's own JSON of `call`, as it came (laid out as any JSON output).
+/// Prints the vendor's own JSON of `call`: as it came, byte for byte, in the compact
+/// layout (for a program: key order and numbers as the vendor wrote them), laid out for
+/// reading in the pretty one (a terminal); either way with what a terminal would act on
+/// escaped ([`TerminalSafe`]).
 pub(crate) fn vendor_json(call: &Call) -> Outcome {
     match call.vendor_payload() {
+        Some(payload) if compact_json() => {
+            let raw = serde_json::value::RawValue::from_string(payload.get().to_owned())
+                .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
+            json(&raw)
+        }
         Some(payload) => json(payload),
         None => Err(Failure::Usage(format!(
             "{} sent no JSON of its own for call {}",
@@ -678,6 +797,48 @@ mod tests {
         assert!(!cleaned.chars().any(unsafe_char));
         let back: serde_json::Value = serde_json::from_str(&cleaned).unwrap();
         assert_eq!(back, value);
+    }
+
+    /// JSON output, compact and pretty, with a raw vendor fragment too: nothing a terminal
+    /// acts on or hides goes out raw, and the JSON reads back as the same value.
+    #[test]
+    fn json_output_escapes_what_a_terminal_acts_on_and_stays_the_same_json() {
+        let hostile =
+            "\u{7f}\u{9b}2J \u{85} \u{202e}lave \u{2066} +1415\u{200b}555 \u{2028}\u{feff} é 漢";
+        let value = serde_json::json!({"name": hostile, hostile: [hostile]});
+        let raw =
+            serde_json::value::RawValue::from_string(format!(r#"{{"v": "{hostile}"}}"#)).unwrap();
+        for compact in [true, false] {
+            let mut out = Vec::new();
+            to_writer_safe(&mut out, &value, compact).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.chars().any(escaped_in_json), "{text}");
+            assert!(
+                text.contains("\\u009b") && text.contains("\\u202e"),
+                "{text}"
+            );
+            assert!(
+                text.contains("é 漢"),
+                "printable text stays as it is: {text}"
+            );
+            assert_eq!(
+                serde_json::from_str::<serde_json::Value>(&text).unwrap(),
+                value
+            );
+            let mut out = Vec::new();
+            to_writer_safe(&mut out, &*raw, compact).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            assert!(!text.chars().any(escaped_in_json), "{text}");
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(back["v"], hostile);
+        }
+        // The layout is the inner formatter's.
+        let mut pretty = Vec::new();
+        to_writer_safe(&mut pretty, &serde_json::json!({"a": [1]}), false).unwrap();
+        assert_eq!(
+            String::from_utf8(pretty).unwrap(),
+            "{\n  \"a\": [\n    1\n  ]\n}"
+        );
     }
 
     #[test]

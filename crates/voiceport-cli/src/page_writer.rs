@@ -68,7 +68,9 @@ fn write_page(sink: &mut dyn Write, calls: &[Call], format: ExportFormat) -> std
     for call in calls {
         match format {
             ExportFormat::Jsonl => {
-                serde_json::to_writer(&mut *sink, call).map_err(std::io::Error::from)?;
+                // Escaped as all JSON output (a terminal, a reader splitting on U+2028).
+                crate::output::to_writer_safe(&mut *sink, call, true)
+                    .map_err(std::io::Error::from)?;
                 sink.write_all(b"\n")?;
             }
             ExportFormat::Csv => writeln!(sink, "{}", crate::commands::csv_row(call))?,

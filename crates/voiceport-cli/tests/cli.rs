@@ -491,6 +491,13 @@ async fn export_jsonl_and_csv() {
     let csv = std::fs::read_to_string(&path).unwrap();
     assert!(csv.starts_with("id,provider,status"));
     assert_eq!(csv.lines().count(), 31);
+    // Created for its owner alone: it holds numbers, names and what was said.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    }
     // The columns added later come last: the end reason's category, where a transfer went.
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
@@ -2070,6 +2077,35 @@ fn rounded_page(ids: &[&str], next: Option<&str>) -> Value {
         .collect();
     serde_json::json!({"message": "Calls retrieved successfully", "data": calls,
                        "error": null, "status": 200, "next_cursor": next})
+}
+
+/// `--vendor-json` piped is the vendor's JSON as it came (its key order, its numbers), with
+/// only what a terminal would act on escaped (a C1 control, a bidirectional override).
+#[tokio::test(flavor = "multi_thread")]
+async fn vendor_json_is_the_vendor_s_text_as_it_came() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::path};
+    let server = MockServer::start().await;
+    let id = "65f2a1b3c4d5e6f708192a3b";
+    let name = "A\u{9b}2J \u{202e}B";
+    let sent = format!(
+        r#"{{"status":"Completed","id":"{id}","duration":64.10,"big":123456789012345678901,"name":"{name}"}}"#
+    );
+    Mock::given(path(format!("/calls/{id}")))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_raw(sent.clone().into_bytes(), "application/json"),
+        )
+        .mount(&server)
+        .await;
+    let config = vendor_config("happyrobot", &server.uri(), "");
+    let out = run_with(&config, &["calls", "get", id, "--vendor-json"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = sent
+        .replace('\u{9b}', "\\u009b")
+        .replace('\u{202e}', "\\u202e");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{expected}\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
