@@ -17,10 +17,12 @@ use voiceport::{Call, Transcript};
 
 use crate::{Failure, Outcome};
 
-/// Whether `c` could move the cursor, rewrite the screen or reorder what is shown: C0
-/// and C1 controls, DEL, and the bidirectional overrides and isolates.
+/// Whether `c` could move the cursor, rewrite the screen, reorder what is shown or hide in
+/// it: C0 and C1 controls, DEL, and what JSON output escapes too (bidirectional marks,
+/// overrides and isolates, zero-width characters: `+1415\u{200b}5550123` would look like
+/// another number; line and paragraph separators).
 fn unsafe_char(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    c.is_control() || escaped_in_json(c)
 }
 
 fn escape(text: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
@@ -787,6 +789,9 @@ mod tests {
         assert_eq!(cell("a\nb\tc\rd"), "a\\u000ab\\u0009c\\u000dd");
         assert_eq!(clean("a\nb\tc\rd"), "a\nb\tc\\u000dd");
         assert!(matches!(cell("é 🙂 +14155550123"), Cow::Borrowed(_)));
+        // Invisible: two numbers that would look alike.
+        assert_eq!(cell("+1415\u{200b}5550123"), "+1415\\u200b5550123");
+        assert_eq!(clean("a\u{2028}b\u{feff}"), "a\\u2028b\\ufeff");
     }
 
     #[test]

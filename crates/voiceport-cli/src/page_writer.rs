@@ -59,7 +59,11 @@ impl PageWriter {
         drop(self.pages);
         match self.thread.await {
             Ok(written) => written,
-            Err(e) => Err(Failure::Usage(format!("the export writer stopped: {e}"))),
+            // Its thread panicked: a failure to write (exit 1), not of how it was called.
+            Err(e) => Err(Failure::Io(
+                "the export writer".into(),
+                std::io::Error::other(format!("it stopped: {e}")),
+            )),
         }
     }
 }

@@ -167,6 +167,8 @@ struct Fake {
     /// Declares analysis, which a dialed call gains only this many reads after it ended
     /// (as Retell's comes with `call_analyzed`, after `call_ended`).
     analysis_after_looks: Option<AtomicUsize>,
+    /// Declares recordings, each call's at this URL.
+    recording_url: Option<&'static str>,
 }
 
 impl Fake {
@@ -207,6 +209,7 @@ impl Fake {
             forgets_writes: false,
             analysis_after_looks: None,
             arrivals: false,
+            recording_url: None,
         }
     }
 
@@ -280,6 +283,7 @@ impl VoiceProvider for Fake {
             sort: self.listing_order.is_none(),
             listing_order: self.listing_order,
             analysis: self.analysis_after_looks.is_some(),
+            recording: self.recording_url.is_some(),
             // Its empty first pages are what filtering after the fetch serves.
             client_side_filtering: (self.declares_client_side_filtering)
                 .unwrap_or(self.filters_start_empty),
@@ -487,7 +491,13 @@ impl VoiceProvider for Fake {
     }
 
     async fn recording(&self, _id: &CallId) -> Result<Option<Recording>> {
-        Err(Error::unsupported(KIND, Operation::GetRecording))
+        let Some(url) = self.recording_url else {
+            return Err(Error::unsupported(KIND, Operation::GetRecording));
+        };
+        Ok(Some(Recording {
+            mono_url: Some(url.to_owned()),
+            ..Recording::default()
+        }))
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
@@ -1133,6 +1143,29 @@ async fn a_time_range_without_its_until_fails() {
         Outcome::Passed,
         "{report}"
     );
+}
+
+/// A recording URL that is not https fails the case, and the failure shows it without its
+/// query: a pre-signed URL's query is a credential.
+#[tokio::test]
+async fn a_recording_url_not_https_fails_without_showing_its_query() {
+    let provider = Fake {
+        recording_url: Some("http://rec.example.com/r.wav?X-Amz-Signature=0f3c9a"),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    let why = failure(&report, "recording");
+    assert!(why.contains(r#""http://rec.example.com/r.wav""#), "{why}");
+    assert!(
+        !why.contains("Signature") && !why.contains("0f3c9a"),
+        "{why}"
+    );
+    let provider = Fake {
+        recording_url: Some("https://rec.example.com/r.wav?X-Amz-Signature=0f3c9a"),
+        ..Fake::with_calls(5)
+    };
+    let report = check(&provider, &Env::default()).await;
+    assert_eq!(outcome(&report, "recording"), Outcome::Passed, "{report}");
 }
 
 /// A cursor off by one (each page starting with the last call of the one before) repeats
