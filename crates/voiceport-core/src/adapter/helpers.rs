@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::ops::ControlFlow;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, SecondsFormat, TimeDelta, Timelike, Utc};
 use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
@@ -419,6 +419,38 @@ pub fn recent_epoch_millis(millis: f64) -> Option<DateTime<Utc>> {
 /// Epoch seconds (possibly fractional) → UTC, when finite and in range.
 pub fn epoch_secs(seconds: f64) -> Option<DateTime<Utc>> {
     epoch_millis(seconds * 1000.0)
+}
+
+/// `at`, or the next millisecond's start when it falls inside one: the least time written
+/// with milliseconds that is not before it. The end of a time range sent to a vendor that
+/// takes milliseconds is rounded so (cut down, it would leave out the calls of its
+/// millisecond before it; a page is then filtered by the exact time).
+///
+/// ```
+/// use voiceport_core::adapter::up_to_millisecond;
+/// let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// assert_eq!(up_to_millisecond(at("2026-03-10T15:42:07.123456789Z")), at("2026-03-10T15:42:07.124Z"));
+/// assert_eq!(up_to_millisecond(at("2026-03-10T15:42:07.123Z")), at("2026-03-10T15:42:07.123Z"));
+/// ```
+pub fn up_to_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
+    match millisecond_of(at) {
+        (start, _) if start == at => at,
+        (_, next) => next,
+    }
+}
+
+/// The millisecond `at` falls in: its start, and the start of the next one (the same at
+/// the last millisecond chrono holds).
+pub fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    // Not `duration_trunc`, which fails outside the years 1677–2262.
+    let start = at
+        .with_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000)
+        .unwrap_or(at);
+    // The last millisecond chrono can hold (a vendor's year 262142) has no next one.
+    let next = start
+        .checked_add_signed(TimeDelta::milliseconds(1))
+        .unwrap_or(start);
+    (start, next)
 }
 
 /// A time as vendors take it in requests: RFC 3339, UTC, milliseconds, `Z`.

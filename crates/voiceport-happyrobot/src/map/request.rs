@@ -3,6 +3,7 @@
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
     check_extra_keys, check_unsupported, format_time, missing_setting, required_setting,
+    up_to_millisecond,
 };
 use voiceport_core::{
     CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, Operation, PageCursor, Result,
@@ -92,7 +93,10 @@ pub(crate) fn filter_params(
         params.push(("from", format_time(since)));
     }
     if let Some(until) = query.until {
-        params.push(("to", format_time(until)));
+        // Written with milliseconds: rounded up, not cut down, which would leave out the
+        // calls of its last millisecond should `to` be exclusive (the page is filtered by
+        // the exact time).
+        params.push(("to", format_time(up_to_millisecond(until))));
     }
     if let Some(sort) = query.sort {
         let value = match sort {
@@ -378,6 +382,20 @@ mod tests {
         assert_eq!(got, expected);
         let default = list_params(&CallQuery::default()).unwrap();
         assert_eq!(default, vec![("limit", "100".into()), ("skip", "0".into())]);
+        // An end inside a millisecond is rounded up, not cut down: the calls of that
+        // millisecond stay in the range however `to` is taken.
+        let inside = CallQuery {
+            until: Some("2026-03-02T00:00:00.0005Z".parse().unwrap()),
+            ..CallQuery::default()
+        };
+        let to = list_params(&inside)
+            .unwrap()
+            .into_iter()
+            .find(|(k, _)| *k == "to");
+        assert_eq!(
+            to.map(|(_, v)| v).as_deref(),
+            Some("2026-03-02T00:00:00.001Z")
+        );
         let bad = CallQuery {
             cursor: Some(PageCursor::Page { number: 2 }),
             ..CallQuery::default()

@@ -5,7 +5,9 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use voiceport_core::adapter::{check_extra_keys, check_unsupported, required_setting, value_text};
+use voiceport_core::adapter::{
+    check_extra_keys, check_unsupported, required_setting, up_to_millisecond, value_text,
+};
 use voiceport_core::{
     CallKind, CallQuery, CallUpdate, DialRequest, Error, Operation, PageCursor, Result, SortOrder,
 };
@@ -94,8 +96,7 @@ fn time_filter(since: Option<DateTime<Utc>>, until: Option<DateTime<Utc>>) -> Op
 
 /// The first whole millisecond at or after `at`.
 fn ceil_millis(at: DateTime<Utc>) -> i64 {
-    let partial = !at.timestamp_subsec_nanos().is_multiple_of(1_000_000);
-    at.timestamp_millis().saturating_add(i64::from(partial))
+    up_to_millisecond(at).timestamp_millis()
 }
 
 /// The body of `POST /v2/create-phone-call` for `request`.

@@ -4,7 +4,9 @@
 //! page size, a destination, the update flags); what is left is what only Rounded refuses.
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use voiceport_core::adapter::{check_extra_keys, check_unsupported, required_setting};
+use voiceport_core::adapter::{
+    check_extra_keys, check_unsupported, millisecond_of, required_setting, up_to_millisecond,
+};
 use voiceport_core::{
     CallKind, CallQuery, CallUpdate, DialRequest, MetadataMode, Operation, PageCursor, Result,
 };
@@ -49,7 +51,10 @@ pub(crate) fn list_params(
         ("from_number", query.from_number.clone()),
         ("to_number", query.to_number.clone()),
         ("start_time_gt", query.since.map(inclusive_since)),
-        ("start_time_lt", query.until.map(iso)),
+        (
+            "start_time_lt",
+            query.until.map(|until| iso(up_to_millisecond(until))),
+        ),
         ("limit", Some(CAPABILITIES.page_size(query).to_string())),
     ];
     let mut params: Vec<_> = optional
@@ -68,16 +73,19 @@ pub(crate) fn list_params(
 
 /// `since` for `start_time_gt`. Rounded documents only a strict "greater than" filter
 /// (there is no `start_time_gte`), while `CallQuery::since` is inclusive: a call started at
-/// exactly `since` must be listed. One millisecond earlier is sent, and `map::page` checks
-/// `start_time >= since` again, so a call in that extra millisecond is not returned.
+/// exactly `since` must be listed. The millisecond before `since`'s is sent, and `map::page`
+/// checks `start_time >= since` again, so a call in that extra time is not returned.
 fn inclusive_since(since: DateTime<Utc>) -> String {
-    iso(since
+    let (start, _) = millisecond_of(since);
+    iso(start
         .checked_sub_signed(TimeDelta::milliseconds(1))
-        .unwrap_or(since))
+        .unwrap_or(start))
 }
 
 /// RFC 3339 with only the fraction a time has (`…00Z`, `…00.500Z`), the form the list
-/// endpoint was seen to take (core's `format_time` always writes milliseconds).
+/// endpoint was seen to take (core's `format_time` always writes milliseconds), for a time
+/// on a whole millisecond: more digits (`Utc::now()` has nine) are not sent to a backend
+/// that may take no more than six.
 fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
@@ -196,6 +204,23 @@ mod tests {
         assert_eq!(get("use_cursor"), Some("false"));
         assert_eq!(get("include_transcript"), Some("true"));
         assert_eq!(get("include_variable_values"), Some("true"));
+
+        // A time with nanoseconds (as `Utc::now()` has) goes out with milliseconds at most:
+        // `since` down to its millisecond, less one; `until` up to the next.
+        let query = CallQuery {
+            since: Some("2026-03-01T09:12:33.123456789Z".parse().unwrap()),
+            until: Some("2026-03-01T10:12:33.123456789Z".parse().unwrap()),
+            ..CallQuery::default()
+        };
+        let (params, _) = list_params(&query, &options).unwrap().unwrap();
+        let get = |k: &str| {
+            params
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("start_time_gt").unwrap(), "2026-03-01T09:12:33.122Z");
+        assert_eq!(get("start_time_lt").unwrap(), "2026-03-01T10:12:33.124Z");
 
         let (params, mode) = list_params(&CallQuery::default(), &options)
             .unwrap()

@@ -5,11 +5,11 @@ use std::fmt;
 use std::ops::ControlFlow;
 use std::result::Result as StdResult;
 
-use chrono::{DateTime, Duration, Timelike, Utc};
+use chrono::{DateTime, Utc};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{format_time, list_has_room};
+use voiceport_core::adapter::{format_time, list_has_room, millisecond_of, up_to_millisecond};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, PageIds, ProviderKind,
@@ -333,30 +333,6 @@ fn for_each_call(
             Err(failed.unwrap_or_else(|| Error::decode(kind, op, ".", error.to_string(), body)))
         }
     }
-}
-
-/// `at`, or the next millisecond's start when it falls inside one: the least time sent
-/// with milliseconds that is not before it. An end sent as `createdAtLt` is rounded so
-/// (cut down, it would leave out the calls of its millisecond before it; the page is
-/// filtered by the exact time).
-pub(crate) fn up_to_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
-    match millisecond_of(at) {
-        (start, _) if start == at => at,
-        (_, next) => next,
-    }
-}
-
-/// The millisecond `at` falls in: its start, and the start of the next one. Vapi's times
-/// have milliseconds (JavaScript dates), and the window's end is sent with milliseconds.
-fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
-    let millisecond = Duration::milliseconds(1);
-    // Not `duration_trunc`, which fails outside the years 1677–2262.
-    let start = at
-        .with_nanosecond(at.nanosecond() / 1_000_000 * 1_000_000)
-        .unwrap_or(at);
-    // The last millisecond chrono can hold (a vendor's year 262142) has no next one.
-    let next = start.checked_add_signed(millisecond).unwrap_or(start);
-    (start, next)
 }
 
 #[cfg(test)]

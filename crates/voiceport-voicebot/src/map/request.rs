@@ -13,9 +13,10 @@ use voiceport_core::{
     CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, ProviderKind, Result,
 };
 
-use super::page::{Window, up_to_millisecond};
+use super::page::Window;
 use crate::config::{Flavor, VapiOptions};
 use crate::wire;
+use voiceport_core::adapter::up_to_millisecond;
 
 /// The query parameters of the list (`GET /call`; Voicebot Studio: `GET /calls`): Vapi's
 /// `limit` and `createdAtLt` (the [`Window`]: the page size plus the calls to be seen again,
