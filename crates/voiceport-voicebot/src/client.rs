@@ -236,8 +236,9 @@ impl Adapter for Vapi {
 }
 
 /// The control URL a call gives, if the request may go there: vendor data decides where
-/// it goes, so only to the API's own host or another host of its domain
-/// (`*.vapi.ai` for `api.vapi.ai`; the same host for an IP address or `localhost`), over
+/// it goes, so only to the API's own host or one under it, or another host of `vapi.ai`
+/// for an API there (`*.vapi.ai` for `api.vapi.ai`; the same host for an IP address or
+/// `localhost`), over
 /// https (plain http as the API itself: to loopback, or with `allow_insecure_http`).
 fn trusted_control_url(
     api: &Url,
@@ -270,19 +271,21 @@ fn trusted_control_url(
     Ok(url)
 }
 
-/// Whether `url` is on the host of `api`, or (for a named host) under the domain the API
-/// host is in.
+/// The domains whose hosts serve a call's live control beside the API on one of them:
+/// Vapi's control URLs are on hosts of `vapi.ai`, siblings of `api.vapi.ai`.
+const CONTROL_DOMAINS: [&str; 1] = ["vapi.ai"];
+
+/// Whether `url` is on the host of `api` or under it, or (for an API on a host of a
+/// [`CONTROL_DOMAINS`] domain) under that domain. Not under the parent of any API host:
+/// that of `myproxy.herokuapp.com` holds everyone's apps (a public suffix).
 fn same_site(api: &Url, url: &Url) -> bool {
     match (api.host(), url.host()) {
         (Some(Host::Domain(api)), Some(Host::Domain(host))) => {
             let (api, host) = (api.to_ascii_lowercase(), host.to_ascii_lowercase());
             let under = |domain: &str| host == domain || host.ends_with(&format!(".{domain}"));
-            // The parent only when it is still a domain of its own (`vapi.ai`, not `ai`).
-            let parent = api
-                .split_once('.')
-                .map(|(_, p)| p)
-                .filter(|p| p.contains('.'));
-            under(&api) || parent.is_some_and(under)
+            let in_domain = |domain: &str| api == domain || api.ends_with(&format!(".{domain}"));
+            let domain = CONTROL_DOMAINS.into_iter().find(|domain| in_domain(domain));
+            under(&api) || domain.is_some_and(under)
         }
         (Some(api), Some(host)) => api == host,
         _ => false,
@@ -332,12 +335,29 @@ mod tests {
         assert!(trusted_control_url(&localhost, "http://x.localhost/c", false).is_err());
         // Plain http elsewhere only where the configuration allows it.
         let insecure = Url::parse("http://api.example.com").unwrap();
-        let control = "http://phone.example.com/c/control";
+        let control = "http://phone.api.example.com/c/control";
         assert!(trusted_control_url(&insecure, control, false).is_err());
         assert!(trusted_control_url(&insecure, control, true).is_ok());
         // A two-label API host: its own subdomains, not the whole top-level domain.
         let bare = Url::parse("https://vapi.ai").unwrap();
         assert!(trusted_control_url(&bare, "https://phone.vapi.ai/c", false).is_ok());
         assert!(trusted_control_url(&bare, "https://other.ai/c", false).is_err());
+        // Any other API host: itself and its own subdomains, never its siblings (the
+        // parent of a host may be a public suffix, everyone's).
+        for api in [
+            "https://myproxy.herokuapp.com",
+            "https://vapi.example.co.uk",
+        ] {
+            let api = Url::parse(api).unwrap();
+            let host = api.host_str().unwrap();
+            let own = format!("https://{host}/c/control");
+            assert!(trusted_control_url(&api, &own, false).is_ok(), "{own}");
+            let below = format!("https://eu.{host}/c/control");
+            assert!(trusted_control_url(&api, &below, false).is_ok(), "{below}");
+            let (_, parent) = host.split_once('.').unwrap();
+            let sibling = format!("https://evil.{parent}/c/control");
+            let err = trusted_control_url(&api, &sibling, false).unwrap_err();
+            assert!(err.contains("not the API's"), "{sibling}: {err}");
+        }
     }
 }
