@@ -147,7 +147,35 @@ fn merge_extra(
     extra: &BTreeMap<String, Value>,
 ) -> Result<()> {
     const OVERRIDES: &str = "assistantOverrides";
+    // `CreateCallDTO` fields that stand in for one voiceport sets: Vapi takes one of each
+    // pair, and which it would take is not documented.
+    const IN_PLACE_OF: [(&str, &str); 7] = [
+        ("customerId", "customer"),
+        ("assistant", "assistantId"),
+        ("squadId", "assistantId"),
+        ("squad", "assistantId"),
+        ("workflowId", "assistantId"),
+        ("workflow", "assistantId"),
+        ("phoneNumber", "phoneNumberId"),
+    ];
     let collides = |key: &str| Err(extra_key_collides(kind, Operation::Dial, key));
+    let set = |key: &str| map.get(key).is_some_and(|value| !value.is_null());
+    if extra.contains_key("customers") {
+        // A batch: one call per customer, answered with a `CallBatchResponse`. A dial
+        // places one call, and must know its id.
+        let message =
+            "`extra` key `customers` would place a batch of calls: a dial places one, to `to`";
+        return Err(Error::invalid_input(kind, Operation::Dial, message));
+    }
+    if let Some((key, ours)) = IN_PLACE_OF
+        .iter()
+        .find(|(key, ours)| extra.contains_key(*key) && set(ours))
+    {
+        let message = format!(
+            "`extra` key `{key}` stands in for `{ours}`, which voiceport sets from the request or the options; set one of them"
+        );
+        return Err(Error::invalid_input(kind, Operation::Dial, message));
+    }
     for (key, value) in extra {
         match (map.get_mut(key), value) {
             (None, _) => {
@@ -440,6 +468,38 @@ mod tests {
             .insert("assistantOverrides".into(), json!({"firstMessage": "Hi"}));
         let body = Value::Object(dial_body(&plain, &options).unwrap());
         assert_eq!(body["assistantOverrides"], json!({"firstMessage": "Hi"}));
+
+        // A field Vapi takes in place of one voiceport sets: which one Vapi would take is
+        // not documented; and `customers` would place a batch of calls.
+        let with_number = VapiOptions {
+            phone_number_id: Some("pn".into()),
+            ..options.clone()
+        };
+        for (key, value, ours) in [
+            ("customerId", json!("cust-1"), "customer"),
+            ("squadId", json!("sq-1"), "assistantId"),
+            ("workflow", json!({"nodes": []}), "assistantId"),
+            (
+                "phoneNumber",
+                json!({"twilioPhoneNumber": "+1"}),
+                "phoneNumberId",
+            ),
+        ] {
+            let mut request = DialRequest::to("+14155550123");
+            request.extra.insert(key.into(), value);
+            let text = dial_body(&request, &with_number).unwrap_err().to_string();
+            assert!(
+                text.contains(&format!("`extra` key `{key}` stands in for `{ours}`")),
+                "{text}"
+            );
+        }
+        let mut batch = DialRequest::to("+14155550123");
+        batch.extra.insert(
+            "customers".into(),
+            json!([{"number": "+1"}, {"number": "+2"}]),
+        );
+        let text = dial_body(&batch, &with_number).unwrap_err().to_string();
+        assert!(text.contains("a batch of calls"), "{text}");
     }
 
     #[test]
