@@ -98,8 +98,30 @@ impl CallQuery {
     }
 
     /// Refuses a time range that holds no time (`until` not after `since`): it would be
-    /// answered with an empty page, as if no call matched.
+    /// answered with an empty page, as if no call matched; and a blank agent, campaign,
+    /// number or tag to filter on, which a vendor reads as no filter, or as "calls with
+    /// none", never as what was meant.
     pub fn validate(&self, provider: ProviderKind) -> Result<(), Error> {
+        let blank = [
+            ("agent_id", self.agent_id.as_ref().map(AgentId::as_str)),
+            (
+                "campaign_id",
+                self.campaign_id.as_ref().map(CampaignId::as_str),
+            ),
+            ("from_number", self.from_number.as_deref()),
+            ("to_number", self.to_number.as_deref()),
+        ]
+        .into_iter()
+        .chain(self.tags.iter().map(|tag| ("tags", Some(tag.as_str()))))
+        .find(|(_, value)| value.is_some_and(|v| crate::adapter::non_blank(v).is_none()));
+        if let Some((field, _)) = blank {
+            let message = format!("`{field}` is blank: leave it unset to filter on nothing");
+            return Err(Error::invalid_input(
+                provider,
+                Operation::ListCalls,
+                message,
+            ));
+        }
         if let (Some(since), Some(until)) = (self.since, self.until)
             && until <= since
         {

@@ -277,6 +277,44 @@ async fn request_parts_are_checked_against_their_flags() {
         );
         assert!(err.to_string().contains("is not after `since`"), "{err}");
     }
+    // A blank value to filter on: no filter to the vendor, or "calls with none".
+    let blanks = [
+        CallQuery {
+            agent_id: Some(voiceport_core::AgentId::new(" ")),
+            ..Default::default()
+        },
+        CallQuery {
+            campaign_id: Some(voiceport_core::CampaignId::new("")),
+            ..Default::default()
+        },
+        CallQuery {
+            to_number: Some("\t".into()),
+            ..Default::default()
+        },
+        CallQuery {
+            tags: vec!["vip".into(), "".into()],
+            ..Default::default()
+        },
+    ];
+    let filtering = Counting::new(Capabilities {
+        filter_agent: true,
+        filter_campaign: true,
+        filter_to_number: true,
+        filter_tags: true,
+        ..everything()
+    });
+    let filtering_provider: &dyn VoiceProvider = &filtering;
+    for (query, field) in blanks
+        .iter()
+        .zip(["agent_id", "campaign_id", "to_number", "tags"])
+    {
+        let err = filtering_provider.list_calls(query).await.unwrap_err();
+        assert!(
+            err.to_string().contains(&format!("`{field}` is blank")),
+            "{err}"
+        );
+    }
+    assert_eq!(filtering.ran(), 0);
     assert_eq!(adapter_scheduling.ran(), 1);
     // A note that says nothing.
     let notes = Counting::new(Capabilities {
