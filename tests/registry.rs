@@ -268,6 +268,25 @@ async fn a_cursor_is_refused_for_a_walk_that_leaves_out_a_provider_it_holds_a_pl
         "{refused}"
     );
     assert!(refused.to_string().contains("provider `hr`"), "{refused}");
+    // Nor with one it was not started with: its newest calls would come after older ones.
+    let wider = Selection::parse("hr,hr2,support");
+    let refused = (registry.calls(
+        &wider,
+        query(),
+        Some(cursor.clone()),
+        MergeOptions::default(),
+    ))
+    .expect_err("a cursor resumed with a provider it does not know");
+    assert!(
+        matches!(&refused, Error::InvalidArgument { argument, .. } if argument == "cursor"),
+        "{refused}"
+    );
+    assert!(
+        refused
+            .to_string()
+            .contains("a walk without provider `support`"),
+        "{refused}"
+    );
     // With every provider it holds a place in, it resumes where it stopped.
     let mut resumed =
         (registry.calls(&both, query(), Some(cursor), MergeOptions::default())).unwrap();

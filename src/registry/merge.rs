@@ -214,7 +214,8 @@ impl From<ProviderError> for Error {
 /// page number means other calls at another size). A provider that failed resumes at the
 /// page that failed. Its filters and sort go with it too, as a digest: a walk resumed with
 /// others is refused ([`Error::InvalidArgument`] of the `cursor`), as its positions would
-/// skip and repeat calls of another listing.
+/// skip and repeat calls of another listing; so is one resumed with a provider it was not
+/// started with, whose newest calls would come after older ones.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
@@ -694,17 +695,26 @@ impl MergedCalls {
             let caps = provider.capabilities();
             // A provider that cannot list at all is refused here, as one that cannot apply
             // a filter is, rather than mid-walk after other providers' calls. One that
-            // lists oldest first and cannot sort cannot be merged newest first.
-            let oldest_first_only = caps.listing_order == Some(SortOrder::Ascending) && !caps.sort;
+            // cannot list newest first (it lists oldest first, or in an order it does not
+            // declare, and cannot sort) cannot be merged newest first.
             let unsupported = if !caps.list_calls {
                 Some(Error::unsupported(provider.kind(), Operation::ListCalls))
-            } else if query.sort.is_none() && oldest_first_only {
+            } else if query.sort.is_none() && !caps.supports_sort(SortOrder::Descending) {
                 Some(unsupported_filter(provider.as_ref(), Filter::Sort))
             } else {
                 (query.unsupported_filter(&caps))
                     .map(|filter| unsupported_filter(provider.as_ref(), filter))
             };
-            let position = resume.positions.get(&name).cloned().unwrap_or_default();
+            let position = resume.positions.get(&name).cloned();
+            // A provider the resumed walk did not have would start at its newest call, after
+            // older calls of the others were yielded: out of the merged order.
+            if position.is_none() && unsupported.is_none() && !resume.positions.is_empty() {
+                let message = format!(
+                    "the cursor is of a walk without provider `{name}`, whose calls would come out of order; resume with the providers the walk was started with"
+                );
+                return Err(Error::invalid_argument("cursor", message));
+            }
+            let position = position.unwrap_or_default();
             if let Some(error) = unsupported {
                 if !options.skip_unsupported {
                     return Err(error);
@@ -951,13 +961,26 @@ pub(crate) mod tests {
     struct Listing {
         page: Box<dyn Fn(usize) -> CallPage + Send + Sync>,
         requests: std::sync::atomic::AtomicUsize,
+        /// The listing order it declares (it sorts nothing).
+        order: Option<SortOrder>,
     }
 
     impl Listing {
+        /// Declared to list newest first, as its pages do.
         fn new(page: impl Fn(usize) -> CallPage + Send + Sync + 'static) -> Arc<Self> {
             Arc::new(Listing {
                 page: Box::new(page),
                 requests: Default::default(),
+                order: Some(SortOrder::Descending),
+            })
+        }
+
+        /// Declaring `order` (`None`: an order it does not say).
+        fn listing_in(order: Option<SortOrder>) -> Arc<Self> {
+            Arc::new(Listing {
+                page: Box::new(|_| CallPage::default()),
+                requests: Default::default(),
+                order,
             })
         }
 
@@ -992,6 +1015,7 @@ pub(crate) mod tests {
         fn capabilities(&self) -> Capabilities {
             Capabilities {
                 list_calls: true,
+                listing_order: self.order,
                 ..Capabilities::default()
             }
         }
@@ -1038,6 +1062,39 @@ pub(crate) mod tests {
         let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 5)).await;
         assert!(items.iter().all(Result::is_ok), "{items:?}");
         assert_eq!(items.len(), 5);
+    }
+
+    /// A merged walk without a sort is newest first: a provider that cannot list so (it
+    /// lists oldest first, or in an order it does not declare, and cannot sort) is refused
+    /// before anything is fetched, rather than merged out of order.
+    #[tokio::test]
+    async fn a_provider_that_cannot_list_newest_first_is_refused_for_a_merged_walk() {
+        use voiceport_core::Filter;
+        for order in [None, Some(SortOrder::Ascending)] {
+            let provider: Arc<dyn VoiceProvider> = Listing::listing_in(order);
+            let providers = vec![("p".to_owned(), provider)];
+            let options = MergeOptions::default();
+            let refused = MergedCalls::new(providers, CallQuery::default(), None, options);
+            assert!(
+                matches!(
+                    refused.as_ref().map(|_| ()),
+                    Err(Error::Unsupported {
+                        operation: Operation::ListFilter(Filter::Sort),
+                        ..
+                    })
+                ),
+                "{order:?}: {:?}",
+                refused.map(|_| ())
+            );
+        }
+        // Asked oldest first, one that lists so is merged.
+        let provider: Arc<dyn VoiceProvider> = Listing::listing_in(Some(SortOrder::Ascending));
+        let oldest_first = CallQuery {
+            sort: Some(SortOrder::Ascending),
+            ..CallQuery::default()
+        };
+        let providers = vec![("p".to_owned(), provider)];
+        assert!(MergedCalls::new(providers, oldest_first, None, MergeOptions::default()).is_ok());
     }
 
     /// Asked to leave out the providers that cannot apply the filters, a walk that would
