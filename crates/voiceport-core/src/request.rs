@@ -98,9 +98,10 @@ impl CallQuery {
     }
 
     /// Refuses a time range that holds no time (`until` not after `since`): it would be
-    /// answered with an empty page, as if no call matched; and a blank agent, campaign,
+    /// answered with an empty page, as if no call matched; a blank agent, campaign,
     /// number or tag to filter on, which a vendor reads as no filter, or as "calls with
-    /// none", never as what was meant.
+    /// none", never as what was meant; and a cursor no vendor writes (page 0, a blank
+    /// token), which a vendor may read as the first page.
     pub fn validate(&self, provider: ProviderKind) -> Result<(), Error> {
         let blank = [
             ("agent_id", self.agent_id.as_ref().map(AgentId::as_str)),
@@ -116,6 +117,24 @@ impl CallQuery {
         .find(|(_, value)| value.is_some_and(|v| crate::adapter::non_blank(v).is_none()));
         if let Some((field, _)) = blank {
             let message = format!("`{field}` is blank: leave it unset to filter on nothing");
+            return Err(Error::invalid_input(
+                provider,
+                Operation::ListCalls,
+                message,
+            ));
+        }
+        // A cursor no vendor wrote: a vendor may read either as "from the first page".
+        let cursor_message = match &self.cursor {
+            Some(PageCursor::Page { number: 0 }) => Some("page 0: pages are numbered from 1"),
+            Some(PageCursor::Token { token })
+                if crate::adapter::non_blank(token.as_str()).is_none() =>
+            {
+                Some("a blank token: no vendor pages with one")
+            }
+            _ => None,
+        };
+        if let Some(message) = cursor_message {
+            let message = format!("the cursor is {message}");
             return Err(Error::invalid_input(
                 provider,
                 Operation::ListCalls,

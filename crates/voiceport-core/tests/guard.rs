@@ -295,6 +295,14 @@ async fn request_parts_are_checked_against_their_flags() {
             tags: vec!["vip".into(), "".into()],
             ..Default::default()
         },
+        CallQuery {
+            cursor: Some(voiceport_core::PageCursor::Page { number: 0 }),
+            ..Default::default()
+        },
+        CallQuery {
+            cursor: Some(voiceport_core::PageCursor::Token { token: " ".into() }),
+            ..Default::default()
+        },
     ];
     let filtering = Counting::new(Capabilities {
         filter_agent: true,
@@ -304,15 +312,17 @@ async fn request_parts_are_checked_against_their_flags() {
         ..everything()
     });
     let filtering_provider: &dyn VoiceProvider = &filtering;
-    for (query, field) in blanks
-        .iter()
-        .zip(["agent_id", "campaign_id", "to_number", "tags"])
-    {
+    let said = [
+        "`agent_id` is blank",
+        "`campaign_id` is blank",
+        "`to_number` is blank",
+        "`tags` is blank",
+        "the cursor is page 0",
+        "the cursor is a blank token",
+    ];
+    for (query, said) in blanks.iter().zip(said) {
         let err = filtering_provider.list_calls(query).await.unwrap_err();
-        assert!(
-            err.to_string().contains(&format!("`{field}` is blank")),
-            "{err}"
-        );
+        assert!(err.to_string().contains(said), "{err}");
     }
     assert_eq!(filtering.ran(), 0);
     assert_eq!(adapter_scheduling.ran(), 1);
