@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::{Call, CallEvent, CallStatus};
+use crate::{Call, CallEvent, CallStatus, EventKind};
 
 /// The latest state of one call, kept from its webhook events as they arrive: keep one per
 /// call (by provider name and [`CallEvent::call_id`]) and [`apply`](Self::apply) each event.
@@ -11,16 +11,24 @@ use crate::{Call, CallEvent, CallStatus};
 /// Events for one call may come out of order (an end before an in-progress, a retried
 /// status after the end). The rules:
 /// - a terminal status ([`CallStatus::is_terminal`]) is never replaced by a live one, and
-///   a live one never stands in the way of a terminal one, whatever their times;
+///   a live one never stands in the way of a terminal one, whatever their times; an end
+///   event whose status voiceport does not know ([`CallStatus::Unknown`]) still ends the
+///   call, as completed (its call keeps the vendor's status);
 /// - between live statuses, an event older than the one kept (both with a time,
-///   [`CallEvent::occurred_at`]) is left out; one without a time counts as new;
-/// - a second end event of a call (Retell's `call_analyzed` after `call_ended`, or before
-///   it) adds to the first: the newer of the two ends by their own times (the one arriving
-///   last, when either has none) is kept, and what it lacks of the other (transcript,
-///   recording, cost, the parts of the analysis, end reason, times, duration) is taken
-///   from it;
+///   [`CallEvent::occurred_at`]) is left out; one at the same time or without one is
+///   taken, unless its status comes earlier in a call's life (scheduled, queued, ringing,
+///   in progress) than the one kept: a retry of a step already passed;
+/// - a second end (Retell's `call_analyzed` after `call_ended`, or before it; a terminal
+///   status change beside an end event) adds to the first. The newer of the two is kept:
+///   by their own times, where both have one; else an end event without a time is the
+///   later (Retell's only such end, `call_analyzed`, follows `call_ended`), a status
+///   change without a time the earlier, and of two without a time the one arriving last.
+///   What the kept call lacks is taken from the other's (transcript, recording, cost, the
+///   parts of the analysis, end reason, times, duration, numbers, names, agent, ids,
+///   metadata and tags). A status change's call that still says the call is live (a
+///   snapshot taken before the end) is no end's call;
 /// - events that tell no status (a piece of transcript, a delivery kept whole) or an
-///   unknown one ([`CallStatus::Unknown`]) change nothing.
+///   unknown one in a status change change nothing.
 ///
 /// ```
 /// # use voiceport_core as voiceport;
@@ -45,37 +53,55 @@ use crate::{Call, CallEvent, CallStatus};
 pub struct CallState {
     /// The call's latest status, once an event has told one.
     pub status: Option<CallStatus>,
-    /// When the event of that status happened, where its vendor said (else the latest
-    /// time an event taken before it said).
+    /// When the event of that status happened, where its vendor said (else, for an end,
+    /// the time the other end said; else the latest time an event taken before it said).
     pub occurred_at: Option<DateTime<Utc>>,
     /// The call as the latest event taken that carried one described it; for an ended
     /// call, what its end events said together. Its own `status` is the vendor's in that
     /// event: [`status`](Self::status) may be newer.
     pub call: Option<Call>,
-    /// The time of the end event `call` was taken from, to tell which of two ends is the
+    /// The end the status (and call) were taken from, to tell which of two ends is the
     /// newer (a live status's time, kept in `occurred_at`, says nothing of that).
-    end_at: Option<DateTime<Utc>>,
+    end: Option<EndKept>,
+}
+
+/// An end taken: its own time, and whether it came of an end event ([`EventKind::Ended`])
+/// rather than a terminal status change.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct EndKept {
+    at: Option<DateTime<Utc>>,
+    report: bool,
 }
 
 impl CallState {
     /// Applies `event` by the rules above. Returns whether it was taken: `false` for a
-    /// live status older than the one kept or after a terminal one, and for an event that
-    /// tells no status; a second end is always taken (it adds to the first).
+    /// live status older than the one kept, earlier in the call's life at the same time,
+    /// or after a terminal one, and for an event that tells no status; a second end is
+    /// always taken (it adds to the first).
     pub fn apply(&mut self, event: &CallEvent) -> bool {
-        let Some(status) = event
-            .status()
-            .filter(|status| *status != CallStatus::Unknown)
-        else {
-            return false;
+        let report = matches!(event.kind, EventKind::Ended { .. });
+        let status = match event.status() {
+            Some(CallStatus::Unknown) if report => CallStatus::Completed,
+            Some(status) if status != CallStatus::Unknown => status,
+            _ => return false,
         };
         let kept_terminal = self.status.is_some_and(CallStatus::is_terminal);
         if kept_terminal && status.is_terminal() {
-            self.add_end(event, status);
+            self.add_end(event, status, report);
             return true;
         }
-        let older = before(event.occurred_at, self.occurred_at);
-        if kept_terminal || (older && !status.is_terminal()) {
+        if kept_terminal {
             return false;
+        }
+        if !status.is_terminal() {
+            let older = before(event.occurred_at, self.occurred_at);
+            let newer = before(self.occurred_at, event.occurred_at);
+            let step_back = (self.status).is_some_and(
+                |kept| matches!((life(status), life(kept)), (Some(s), Some(k)) if s < k),
+            );
+            if older || (!newer && step_back) {
+                return false;
+            }
         }
         self.status = Some(status);
         self.occurred_at = event.occurred_at.or(self.occurred_at);
@@ -83,25 +109,52 @@ impl CallState {
             self.call = Some(call.clone());
         }
         if status.is_terminal() {
-            self.end_at = event.occurred_at;
+            self.end = Some(EndKept {
+                at: event.occurred_at,
+                report,
+            });
         }
         true
     }
 
-    /// A second end event: the newer of the two ends is kept, what it lacks taken from the
-    /// other. A call kept from a live event (the first end told its status alone) is no
-    /// end's call: the new end's replaces it.
-    fn add_end(&mut self, event: &CallEvent, status: CallStatus) {
-        let older = before(event.occurred_at, self.end_at);
-        if !older {
+    /// A second end: the newer of the two is kept, what it lacks taken from the other. A
+    /// call kept from a live event (the first end told its status alone) is no end's call:
+    /// the new end's replaces it.
+    fn add_end(&mut self, event: &CallEvent, status: CallStatus, report: bool) {
+        let kept = self.end.unwrap_or(EndKept {
+            at: None,
+            report: false,
+        });
+        let older = match (event.occurred_at, kept.at) {
+            (Some(at), Some(kept)) => at < kept,
+            // An end event without a time follows a timed end (Retell's `call_analyzed`);
+            // a status change without one does not stand for the end over a timed one.
+            (None, Some(_)) => !report,
+            (Some(_), None) => kept.report,
+            // The one arriving last.
+            (None, None) => false,
+        };
+        if older {
+            // The kept end said no time: the older end's is the end's best known.
+            if kept.at.is_none() {
+                self.occurred_at = event.occurred_at.or(self.occurred_at);
+            }
+        } else {
             self.status = Some(status);
             self.occurred_at = event.occurred_at.or(self.occurred_at);
-            self.end_at = event.occurred_at.or(self.end_at);
+            self.end = Some(EndKept {
+                at: event.occurred_at,
+                report,
+            });
         }
-        let Some(call) = event.call() else {
+        // A status change's call that still says the call is live was read before the end.
+        let Some(call) = event
+            .call()
+            .filter(|call| report || call.status.is_terminal())
+        else {
             return;
         };
-        let kept = (self.call.take()).filter(|kept| kept.status.is_terminal());
+        let kept = (self.call.take()).filter(|kept| kept.status.is_terminal() || kept_report(kept));
         self.call = Some(match (kept, older) {
             (None, _) => call.clone(),
             (Some(mut kept), true) => {
@@ -117,6 +170,23 @@ impl CallState {
     }
 }
 
+/// Whether a kept call is an end event's whose status voiceport does not know (an end
+/// nonetheless).
+fn kept_report(call: &Call) -> bool {
+    call.status == CallStatus::Unknown
+}
+
+/// Where a live status comes in a call's life; `None` for a terminal one.
+fn life(status: CallStatus) -> Option<u8> {
+    match status {
+        CallStatus::Scheduled => Some(0),
+        CallStatus::Queued => Some(1),
+        CallStatus::Ringing => Some(2),
+        CallStatus::InProgress => Some(3),
+        _ => None,
+    }
+}
+
 /// Whether an event at `at` happened before the one kept at `kept` (both known).
 fn before(at: Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) -> bool {
     matches!((at, kept), (Some(at), Some(kept)) if at < kept)
@@ -124,21 +194,66 @@ fn before(at: Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) -> bool {
 
 /// What `call` lacks of what an end event says, taken from `other`.
 fn fill_from(call: &mut Call, other: Call) {
-    call.transcript = call.transcript.take().or(other.transcript);
-    call.recording = call.recording.take().or(other.recording);
-    call.cost = call.cost.take().or(other.cost);
-    call.end_reason = call.end_reason.take().or(other.end_reason);
-    call.started_at = call.started_at.or(other.started_at);
-    call.ended_at = call.ended_at.or(other.ended_at);
-    call.duration_secs = call.duration_secs.or(other.duration_secs);
-    let (analysis, other) = (&mut call.analysis, other.analysis);
-    analysis.summary = analysis.summary.take().or(other.summary);
-    analysis.success_evaluation = analysis
-        .success_evaluation
-        .take()
-        .or(other.success_evaluation);
-    analysis.classification = analysis.classification.take().or(other.classification);
-    for (key, value) in other.extracted {
+    let Call {
+        organization_id,
+        parent_call_id,
+        campaign_id,
+        name,
+        direction,
+        end_reason,
+        transfer_destination,
+        from,
+        to,
+        customer_name,
+        agent,
+        language,
+        created_at,
+        scheduled_for,
+        started_at,
+        ended_at,
+        duration_secs,
+        transcript,
+        recording,
+        analysis: other_analysis,
+        tags,
+        metadata,
+        cost,
+        ..
+    } = other;
+    call.organization_id = call.organization_id.take().or(organization_id);
+    call.parent_call_id = call.parent_call_id.take().or(parent_call_id);
+    call.campaign_id = call.campaign_id.take().or(campaign_id);
+    call.name = call.name.take().or(name);
+    call.direction = call.direction.or(direction);
+    call.end_reason = call.end_reason.take().or(end_reason);
+    call.transfer_destination = call.transfer_destination.take().or(transfer_destination);
+    call.from = call.from.take().or(from);
+    call.to = call.to.take().or(to);
+    call.customer_name = call.customer_name.take().or(customer_name);
+    call.agent = call.agent.take().or(agent);
+    call.language = call.language.take().or(language);
+    call.created_at = call.created_at.or(created_at);
+    call.scheduled_for = call.scheduled_for.or(scheduled_for);
+    call.started_at = call.started_at.or(started_at);
+    call.ended_at = call.ended_at.or(ended_at);
+    call.duration_secs = call.duration_secs.or(duration_secs);
+    call.transcript = call.transcript.take().or(transcript);
+    call.recording = call.recording.take().or(recording);
+    call.cost = call.cost.take().or(cost);
+    for tag in tags {
+        if !call.tags.contains(&tag) {
+            call.tags.push(tag);
+        }
+    }
+    for (key, value) in metadata {
+        call.metadata.entry(key).or_insert(value);
+    }
+    let analysis = &mut call.analysis;
+    analysis.summary = analysis.summary.take().or(other_analysis.summary);
+    analysis.success_evaluation =
+        (analysis.success_evaluation.take()).or(other_analysis.success_evaluation);
+    analysis.classification = (analysis.classification.take()).or(other_analysis.classification);
+    for (key, value) in other_analysis.extracted {
         analysis.extracted.entry(key).or_insert(value);
     }
 }
@@ -196,12 +311,18 @@ mod tests {
         assert!(state.apply(&status(CallStatus::InProgress, Some(5))));
         assert!(!state.apply(&status(CallStatus::Ringing, Some(4))));
         assert_eq!(state.status, Some(CallStatus::InProgress));
-        // Equal times: the one arriving last.
-        assert!(state.apply(&status(CallStatus::Ringing, Some(5))));
+        // At the same time, or without one, a step back in the call's life is a retry.
+        assert!(!state.apply(&status(CallStatus::Ringing, Some(5))));
+        assert!(!state.apply(&status(CallStatus::Queued, None)));
+        assert_eq!(state.status, Some(CallStatus::InProgress));
+        // Said at a later time, it is what happened (a call ringing again).
+        assert!(state.apply(&status(CallStatus::Ringing, Some(6))));
+        // Forward, it is taken at the same time or without one.
         assert!(state.apply(&status(CallStatus::InProgress, None)));
+        assert!(state.apply(&status(CallStatus::InProgress, Some(6))));
         assert_eq!(
             (state.status, state.occurred_at),
-            (Some(CallStatus::InProgress), Some(at(5)))
+            (Some(CallStatus::InProgress), Some(at(6)))
         );
     }
 
@@ -273,22 +394,112 @@ mod tests {
         assert_eq!(state.occurred_at, Some(at(60)));
     }
 
-    /// Two ends are compared by their own times, not by a live status's: an end without a
-    /// time, then an end with one, keeps the one arriving last.
+    /// Two ends are compared by their own times, not by a live status's; an end event
+    /// without a time is the later of the two, whichever arrives first (Retell's
+    /// `call_analyzed`, whose voicemail verdict must not give way to `call_ended`'s plain
+    /// end).
     #[test]
     fn ends_are_compared_by_their_own_times() {
+        let analyzed = ended("call_analyzed", None, |call| {
+            call.status = CallStatus::Voicemail;
+            call.name = Some("analyzed".into());
+        });
+        let call_ended = ended("call_ended", Some(8), |call| {
+            call.name = Some("ended".into());
+            call.transcript = Some(Transcript::default());
+        });
+        for events in [[&analyzed, &call_ended], [&call_ended, &analyzed]] {
+            let mut state = CallState::default();
+            assert!(state.apply(&status(CallStatus::InProgress, Some(9))));
+            assert!(events.iter().all(|event| state.apply(event)));
+            assert_eq!(state.status, Some(CallStatus::Voicemail));
+            let call = state.call.as_ref().unwrap();
+            assert_eq!(call.name.as_deref(), Some("analyzed"));
+            assert!(call.transcript.is_some(), "filled from the other end");
+            // The end's time, whichever came first (not the live status's, though later).
+            assert_eq!(state.occurred_at, Some(at(8)));
+        }
+    }
+
+    /// A terminal status change without a time (Retell's `transfer_bridged`, retried after
+    /// `call_ended`) neither takes the place of a timed end nor puts its live snapshot of
+    /// the call in place of the ended one.
+    #[test]
+    fn an_untimed_status_change_does_not_stand_for_a_timed_end() {
+        let call_ended = ended("call_ended", Some(60), |call| {
+            call.transcript = Some(Transcript::new(
+                vec![crate::Utterance::new(crate::Speaker::Agent, Some("Bye.".into())); 12],
+                None,
+            ));
+        });
+        let mut live = Call::new(CallId::new("c1"), ProviderKind::Retell);
+        live.status = CallStatus::InProgress;
+        live.transcript = Some(Transcript::new(
+            vec![crate::Utterance::new(crate::Speaker::Agent, Some("Hello.".into())); 5],
+            None,
+        ));
+        let bridged = CallEvent::new(
+            "transfer_bridged",
+            EventKind::StatusChanged {
+                status: CallStatus::Transferred,
+                vendor_status: None,
+                call: Some(Box::new(live)),
+            },
+        );
         let mut state = CallState::default();
-        assert!(state.apply(&status(CallStatus::InProgress, Some(9))));
-        let first = ended("end-of-call-report", None, |call| {
-            call.name = Some("first".into())
-        });
-        let second = ended("end-of-call-report", Some(8), |call| {
-            call.name = Some("second".into())
-        });
-        assert!(state.apply(&first));
-        assert!(state.apply(&second));
+        assert!(state.apply(&call_ended));
+        assert!(state.apply(&bridged));
+        assert_eq!(state.status, Some(CallStatus::Completed));
         let call = state.call.as_ref().unwrap();
-        assert_eq!(call.name.as_deref(), Some("second"));
+        assert_eq!(call.status, CallStatus::Completed);
+        let turns = call.transcript.as_ref().map(|t| t.utterances.len());
+        assert_eq!(turns, Some(12));
+    }
+
+    /// An end event whose status voiceport does not know ends the call all the same
+    /// (HappyRobot's call status is optional; Rounded's statuses are not documented).
+    #[test]
+    fn an_end_with_an_unknown_status_still_ends_the_call() {
+        let mut state = CallState::default();
+        assert!(state.apply(&status(CallStatus::InProgress, Some(1))));
+        let end = ended("end", Some(5), |call| {
+            call.status = CallStatus::Unknown;
+            call.vendor_status = Some("finished".into());
+        });
+        assert!(state.apply(&end));
+        assert_eq!(state.status, Some(CallStatus::Completed));
+        assert_eq!(
+            state.call.as_ref().and_then(|c| c.vendor_status.as_deref()),
+            Some("finished")
+        );
+        assert!(!state.apply(&status(CallStatus::InProgress, Some(9))));
+        // A second end fills it in.
+        let second = ended("end", Some(6), |call| call.duration_secs = Some(42.0));
+        assert!(state.apply(&second));
+        assert_eq!(state.call.as_ref().unwrap().duration_secs, Some(42.0));
+    }
+
+    /// A thin newer end keeps what the older said of the call: numbers, names, metadata,
+    /// tags.
+    #[test]
+    fn a_thin_newer_end_keeps_the_older_s_details() {
+        let full = ended("event_phone_call_ended", Some(1), |call| {
+            call.from = Some("+14155550100".into());
+            call.to = Some("+14155550199".into());
+            call.metadata.insert("crm".into(), "42".into());
+            call.tags = vec!["vip".into()];
+        });
+        let thin = ended("event_call_status_updated", Some(2), |call| {
+            call.tags = vec!["late".into(), "vip".into()];
+        });
+        let mut state = CallState::default();
+        assert!(state.apply(&full));
+        assert!(state.apply(&thin));
+        let call = state.call.as_ref().unwrap();
+        assert_eq!(call.from.as_deref(), Some("+14155550100"));
+        assert_eq!(call.to.as_deref(), Some("+14155550199"));
+        assert_eq!(call.metadata.get("crm"), Some(&serde_json::json!("42")));
+        assert_eq!(call.tags, ["late", "vip"]);
     }
 
     /// An end told by its status alone keeps the call of a live event; the end event's
