@@ -53,6 +53,10 @@ const SIGNED_URL_KEYS: [&str; 17] = [
     "public_log_url",
 ];
 
+/// The keys whose values say when pre-signed URLs stop working, in a payload kept whole:
+/// Vapi's `artifact.presignedUrlsExpiresAt`.
+const EXPIRY_KEYS: [&str; 1] = ["presignedUrlsExpiresAt"];
+
 /// insta settings that redact the volatile values of normalized calls and events: the
 /// query string of a pre-signed URL under any of the keys that carry one (the normalized
 /// recording's `mono_url` and `stereo_url`, and the vendors' own keys in a payload kept
@@ -85,8 +89,19 @@ pub fn insta_settings() -> insta::Settings {
         settings.add_dynamic_redaction(&format!(".**.{key}"), redact_query);
         settings.add_dynamic_redaction(&format!(".{key}"), redact_query);
     }
-    settings.add_dynamic_redaction(".**.recording.expires_at", redact_present("[expiry]"));
-    settings.add_dynamic_redaction(".recording.expires_at", redact_present("[expiry]"));
+    // Every `expires_at`, redacted only under a `recording` (insta matches a selector's
+    // end against a path's, so `.**.recording.expires_at` also caught a top-level one).
+    let expiry = redact_present("[expiry]");
+    settings.add_dynamic_redaction(".**.expires_at", move |value, path| {
+        match path.to_string().ends_with(".recording.expires_at") {
+            true => expiry(value, path),
+            false => value,
+        }
+    });
+    for key in EXPIRY_KEYS {
+        settings.add_dynamic_redaction(&format!(".**.{key}"), redact_present("[expiry]"));
+        settings.add_dynamic_redaction(&format!(".{key}"), redact_present("[expiry]"));
+    }
     settings.set_sort_maps(true);
     settings
 }
@@ -112,6 +127,12 @@ pub fn insta_settings() -> insta::Settings {
 /// }}));
 /// ```
 pub fn redact(value: &mut Value) {
+    redact_in(value);
+    // As insta's settings sort them: the same text with serde_json's `preserve_order` on.
+    value.sort_all_objects();
+}
+
+fn redact_in(value: &mut Value) {
     match value {
         Value::Object(fields) => {
             for (key, field) in fields.iter_mut() {
@@ -119,17 +140,20 @@ pub fn redact(value: &mut Value) {
                     Value::String(url) if SIGNED_URL_KEYS.contains(&key.as_str()) => {
                         *url = strip_signature(url);
                     }
+                    Value::String(_) if EXPIRY_KEYS.contains(&key.as_str()) => {
+                        *field = Value::from("[expiry]");
+                    }
                     Value::Object(recording) if key == "recording" => {
                         if let Some(expiry @ Value::String(_)) = recording.get_mut("expires_at") {
                             *expiry = Value::from("[expiry]");
                         }
-                        redact(field);
+                        redact_in(field);
                     }
-                    _ => redact(field),
+                    _ => redact_in(field),
                 }
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(redact),
+        Value::Array(items) => items.iter_mut().for_each(redact_in),
         _ => {}
     }
 }
@@ -175,9 +199,11 @@ mod tests {
         let payload = json!({
             "call": {"recording_url": signed, "public_log_url": signed,
                      "metadata": {"expires_at": "2026-12-31T00:00:00Z"}},
-            "artifact": {"recording": {"mono": {"combinedUrl": signed}}},
+            "artifact": {"recording": {"mono": {"combinedUrl": signed}},
+                         "presignedUrlsExpiresAt": "2026-12-05T10:00:00Z"},
             "recording": {"mono_url": signed, "expires_at": "2026-12-05T10:00:00Z"},
             "transcript": "see https://example.com/page?q=1",
+            "expires_at": "2027-01-01T00:00:00Z",
         });
         let mut redacted = payload.clone();
         redact(&mut redacted);
@@ -193,6 +219,7 @@ mod tests {
                     insta::assert_json_snapshot!(value, @r#"
             {
               "artifact": {
+                "presignedUrlsExpiresAt": "[expiry]",
                 "recording": {
                   "mono": {
                     "combinedUrl": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
@@ -206,6 +233,7 @@ mod tests {
                 "public_log_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]",
                 "recording_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"
               },
+              "expires_at": "2027-01-01T00:00:00Z",
               "recording": {
                 "expires_at": "[expiry]",
                 "mono_url": "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?[signed]"

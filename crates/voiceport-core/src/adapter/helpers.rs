@@ -630,11 +630,23 @@ pub fn settle_ended(call: &mut Call) -> bool {
     not_over
 }
 
-/// A JSON value as text: strings verbatim, `null` as `None`, anything else as JSON.
+/// A JSON value as text: strings verbatim, `null` as `None`, anything else as JSON, its
+/// objects' keys sorted ([`canonical_json`]): the same text whatever order the vendor, or
+/// serde_json's `preserve_order`, gave them (tool arguments kept as text end up in
+/// snapshots).
+///
+/// ```
+/// use serde_json::json;
+/// use voiceport_core::adapter::value_text;
+/// assert_eq!(value_text(&json!({"b": 1, "a": [true]})).as_deref(), Some(r#"{"a":[true],"b":1}"#));
+/// assert_eq!(value_text(&json!("as is")).as_deref(), Some("as is"));
+/// assert_eq!(value_text(&json!(null)), None);
+/// ```
 pub fn value_text(value: &Value) -> Option<String> {
     match value {
         Value::Null => None,
         Value::String(text) => Some(text.clone()),
+        Value::Object(_) | Value::Array(_) => Some(canonical_json(value)),
         other => Some(other.to_string()),
     }
 }
