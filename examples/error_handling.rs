@@ -139,7 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         dial_and_look(&sandbox, provider.as_ref(), what, fault, to).await?;
     }
     // Retell's time range reads when a call started: the call just dialed, still ringing,
-    // is found by its number and creation time instead.
+    // is found by its number and its `order_id` metadata instead (no time is sent).
     let retell = voiceport::connect(&sandbox.provider_config(ProviderKind::Retell))?;
     let what = "a 500 after the call was created, on Retell";
     let fault = Fault::new(FaultKind::Status(500)).after_handler();

@@ -25,6 +25,7 @@
 //! # The feature for tests only: insta stays out of the application's own build.
 //! voiceport = { version = "0.1", features = ["insta"] }
 //! insta = { version = "1", features = ["json", "redactions"] }
+//! tokio = { version = "1", features = ["macros", "rt"] } # for `#[tokio::test]`
 //! ```
 
 use voiceport::{CallQuery, ProviderKind};

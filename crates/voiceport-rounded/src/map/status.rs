@@ -77,8 +77,11 @@ fn completed(
         let reason = EndReason::new(EndReasonCategory::Transferred, None);
         return (CallStatus::Completed, Some(reason));
     }
+    // Read as machines are: whatever the case, spaces around.
+    let human = |answer: &str| matches!(answer.trim().to_ascii_lowercase().as_str(), "human" | "");
     match answer {
-        None | Some("human") | Some("") => (CallStatus::Completed, None),
+        None => (CallStatus::Completed, None),
+        Some(answer) if human(answer) => (CallStatus::Completed, None),
         Some(_) => {
             let reason = EndReason::new(EndReasonCategory::Other, vendor());
             (CallStatus::Completed, Some(reason))
@@ -169,10 +172,14 @@ mod tests {
             assert_eq!(normalized, CallStatus::Voicemail, "{answer}");
             assert_eq!(got, reason(EndReasonCategory::Voicemail, Some(answer)));
         }
-        assert_eq!(
-            status("completed", Some("human")),
-            (CallStatus::Completed, None)
-        );
+        // A human, however written (as machines are read), is no reason.
+        for human in ["human", "Human", " HUMAN ", "", " "] {
+            assert_eq!(
+                status("completed", Some(human)),
+                (CallStatus::Completed, None),
+                "{human:?}"
+            );
+        }
         // Only an ended call becomes voicemail.
         assert_eq!(
             status("in_progress", Some("voicemail")),
