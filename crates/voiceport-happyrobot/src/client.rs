@@ -35,8 +35,11 @@ pub struct HappyRobot {
     http: HttpClient,
     /// HappyRobot-only list filters sent with every listing and export.
     filters: CallFilters,
-    /// The platform API (usage): another host, same key, same connection pool.
-    usage_base: Url,
+    /// The platform API (usage): another host, same key, same connection pool; `None`
+    /// where `base_url` is set and `usage_base_url` is not.
+    usage_base: Option<Url>,
+    /// `…options.usage_base_url`, for the error when it is missing.
+    usage_field: String,
     options: HappyRobotOptions,
     /// `…options.organization_id`, for the error when it is missing.
     organization_field: String,
@@ -48,11 +51,20 @@ impl HappyRobot {
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
         config.ensure_kind(KIND)?;
         let options: HappyRobotOptions = config.options()?;
-        let usage = (options.usage_base_url.as_deref()).unwrap_or(DEFAULT_USAGE_BASE_URL);
+        // The platform's production host is the default only beside the app API's: a
+        // `base_url` of your own (a gateway, a mock) does not send the key there unasked.
+        let usage = match (options.usage_base_url.as_deref(), config.base_url.is_some()) {
+            (Some(usage), _) => Some(usage),
+            (None, false) => Some(DEFAULT_USAGE_BASE_URL),
+            (None, true) => None,
+        };
+        let usage_field = "options.usage_base_url";
         Ok(HappyRobot {
             http: config.http_client(DEFAULT_BASE_URL, AuthStyle::Bearer)?,
-            usage_base: config.second_base_url(usage, "options.usage_base_url")?,
+            usage_base: (usage.map(|usage| config.second_base_url(usage, usage_field)))
+                .transpose()?,
             organization_field: config.field("options.organization_id"),
+            usage_field: config.field(usage_field),
             options,
             filters: CallFilters::default(),
         })
@@ -234,8 +246,12 @@ impl HappyRobot {
         end: DateTime<Utc>,
     ) -> Result<Vec<UsageRecord>> {
         let op = Operation::Extension("usage");
+        let Some(usage_base) = self.usage_base.clone() else {
+            let message = "`base_url` is set and this is not: set it to the platform API your `base_url` stands in front of (the key is not sent to platform.happyrobot.ai past a `base_url` of your own)";
+            return Err(Error::config(&self.usage_field, message));
+        };
         let mut request = Request::get(op, ["usage"])
-            .with_base(self.usage_base.clone())
+            .with_base(usage_base)
             .query("start", format_time(start))
             .query("end", format_time(end));
         if let Some(organization) = self.options.organization_id.as_deref() {

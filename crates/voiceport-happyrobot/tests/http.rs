@@ -1165,6 +1165,30 @@ async fn usage_goes_to_the_platform_api_with_the_organization_header() {
     assert_eq!(usage[0].end_time(), Some(end));
 }
 
+/// A `base_url` of your own (a gateway, a mock) without a `usage_base_url`: the usage report
+/// is refused before anything is sent, rather than sending the key to the production
+/// platform host past the gateway.
+#[tokio::test]
+async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
+    let api = api().await;
+    Mock::given(method("GET"))
+        .respond_with(json_response(200, "[]"))
+        .expect(0)
+        .mount(&api.server)
+        .await;
+    let mut config = config(&api);
+    config.options.remove("usage_base_url");
+    let hr = HappyRobot::from_config(&config).unwrap();
+    let start = "2026-08-01T00:00:00Z".parse().unwrap();
+    let end = "2026-11-01T00:00:00Z".parse().unwrap();
+    let err = hr.usage(start, end).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Config { field, message }
+            if field == "options.usage_base_url" && message.contains("`base_url` is set")),
+        "{err:?}"
+    );
+}
+
 /// The organization id is needed only by a user of several organizations (the API
 /// reference's description of the header it marks required): without the option the
 /// report is asked for without the header.
