@@ -193,7 +193,7 @@ impl Sink {
         let left = match (&file, whole_length) {
             (Some(file), Some(length)) => match file.set_len(length) {
                 Ok(()) => format!(
-                    "the rows after the last whole page were removed; {written} calls are in it"
+                    "the rows after the last whole page were removed; {written} calls of this export are in it"
                 ),
                 Err(cut) => format!(
                     "the rows after the last {written} calls could not be removed ({cut}): delete them before resuming"

@@ -1371,7 +1371,9 @@ async fn an_export_that_cannot_write_keeps_whole_pages_and_resumes_after_them() 
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{case}: {err}");
         assert!(
-            err.contains("the rows after the last whole page were removed; 14 calls are in it"),
+            err.contains(
+                "the rows after the last whole page were removed; 14 calls of this export are in it"
+            ),
             "{case}: {err}"
         );
         assert_eq!(

@@ -103,6 +103,12 @@ impl CallQuery {
     /// none", never as what was meant; and a cursor no vendor writes (page 0, a blank
     /// token), which a vendor may read as the first page.
     pub fn validate(&self, provider: ProviderKind) -> Result<(), Error> {
+        self.validate_for(provider, Operation::ListCalls)
+    }
+
+    /// [`validate`](Self::validate) for an `operation` other than a listing that takes a
+    /// query (a vendor's export), whose refusal names it.
+    pub fn validate_for(&self, provider: ProviderKind, operation: Operation) -> Result<(), Error> {
         let blank = [
             ("agent_id", self.agent_id.as_ref().map(AgentId::as_str)),
             (
@@ -117,11 +123,7 @@ impl CallQuery {
         .find(|(_, value)| value.is_some_and(|v| crate::adapter::non_blank(v).is_none()));
         if let Some((field, _)) = blank {
             let message = format!("`{field}` is blank: leave it unset to filter on nothing");
-            return Err(Error::invalid_input(
-                provider,
-                Operation::ListCalls,
-                message,
-            ));
+            return Err(Error::invalid_input(provider, operation, message));
         }
         // A cursor no vendor wrote: a vendor may read either as "from the first page".
         let cursor_message = match &self.cursor {
@@ -135,11 +137,7 @@ impl CallQuery {
         };
         if let Some(message) = cursor_message {
             let message = format!("the cursor is {message}");
-            return Err(Error::invalid_input(
-                provider,
-                Operation::ListCalls,
-                message,
-            ));
+            return Err(Error::invalid_input(provider, operation, message));
         }
         if let (Some(since), Some(until)) = (self.since, self.until)
             && until <= since
@@ -149,11 +147,7 @@ impl CallQuery {
                 crate::adapter::format_time(until),
                 crate::adapter::format_time(since)
             );
-            return Err(Error::invalid_input(
-                provider,
-                Operation::ListCalls,
-                message,
-            ));
+            return Err(Error::invalid_input(provider, operation, message));
         }
         Ok(())
     }

@@ -1095,6 +1095,21 @@ async fn logs_tags_and_export_extensions() {
         .await
         .unwrap_err();
     assert_refused_locally(&err, Operation::Extension("export_calls_csv"), "every tag");
+    // What the guard refuses of a listing, an export refuses too.
+    let now = chrono::Utc::now();
+    let empty_range = CallQuery {
+        since: Some(now),
+        until: Some(now),
+        ..CallQuery::default()
+    };
+    let err = hr.export_calls_csv(&empty_range).await.unwrap_err();
+    assert_refused_locally(
+        &err,
+        Operation::Extension("export_calls_csv"),
+        "is not after",
+    );
+    let err = hr.export_calls_csv(&tags(&[" "])).await.unwrap_err();
+    assert_refused_locally(&err, Operation::Extension("export_calls_csv"), "is blank");
 }
 
 /// A bare list of more entries than core's ceiling (`MAX_LIST_ITEMS`) is refused as it is
