@@ -91,14 +91,18 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     for (i, note) in notes {
         let field = || format!("notes[{i}].created_at");
         let created_at = time(&mut call, field, note.created_at);
-        if let Some(id) = note.id.as_deref().filter(|id| id.trim().is_empty()) {
-            // Kept (a note has no other id), but no request can name it.
-            call.warn(
-                WarningKind::EmptyId,
-                format!("notes[{i}].id"),
-                id,
-                "an empty note id",
-            );
+        // Kept (a note has no other id), but no request can name it: said whether the id is
+        // blank or missing.
+        if let Some(id) = note
+            .id
+            .as_deref()
+            .map_or(Some(""), |id| id.trim().is_empty().then_some(id))
+        {
+            let problem = match note.id {
+                Some(_) => "an empty note id",
+                None => "a note without an id",
+            };
+            call.warn(WarningKind::EmptyId, format!("notes[{i}].id"), id, problem);
         }
         let id = NoteId::new(note.id.unwrap_or_default());
         let mut kept = Note::new(id, note.content.unwrap_or_default());
@@ -476,6 +480,11 @@ mod tests {
                 "id",
             ]
         );
+        // A note without an id is kept, and said, as one with a blank id is.
+        let c = call(json!({"id": "a", "notes": [{"content": "no id"}]}));
+        assert_eq!(c.notes[0].id.as_str(), "");
+        assert_eq!(warned(&c), ["notes[0].id"]);
+        assert_eq!(c.warnings[0].message, "a note without an id");
         // Possible values pass without a word.
         let c = call(json!({"id": "a", "duration": 0, "costs": {"total_costs": 0}}));
         assert_eq!(c.duration_secs, Some(0.0));
