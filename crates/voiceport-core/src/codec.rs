@@ -474,9 +474,8 @@ impl<'de> serde::de::Visitor<'de> for Shape {
             // A number, where serde_json's `arbitrary_precision` is on in the build: a
             // one-entry map holding its text.
             if object.is_empty() && key == crate::adapter::number::ARBITRARY_PRECISION_NUMBER {
-                let text: String = map.next_value()?;
-                let number = text.parse::<serde_json::Number>();
-                return Ok(number.map_or(serde_json::Value::Null, serde_json::Value::Number));
+                let number = crate::adapter::number::arbitrary_precision_number(&mut map)?;
+                return Ok(serde_json::Value::Number(number));
             }
             object.insert(key, map.next_value_seed(inner)?);
         }

@@ -658,25 +658,26 @@ impl ProvidersFile {
     /// # Ok::<(), voiceport::Error>(())
     /// ```
     pub fn names_listed(&self) -> String {
-        if self.providers.is_empty() {
-            return "no provider is configured".to_owned();
-        }
-        let quoted: Vec<String> = self
-            .providers
-            .keys()
-            .map(|name| format!("{name:?}"))
-            .collect();
-        format!("the configured ones are {}", quoted.join(", "))
+        listed(self.providers.keys(), "no provider is configured")
     }
 
     /// The routes of the file, quoted, for an error about a route it does not have.
     pub fn routes_listed(&self) -> String {
-        if self.routes.is_empty() {
-            return "no route is configured (`[routes.NAME]`)".to_owned();
-        }
-        let quoted: Vec<String> = self.routes.keys().map(|name| format!("{name:?}")).collect();
-        format!("the configured ones are {}", quoted.join(", "))
+        listed(
+            self.routes.keys(),
+            "no route is configured (`[routes.NAME]`)",
+        )
     }
+}
+
+/// `names` quoted, for an error about a name that is not among them; `none` when there are
+/// none.
+fn listed<'a>(names: impl ExactSizeIterator<Item = &'a String>, none: &str) -> String {
+    if names.len() == 0 {
+        return none.to_owned();
+    }
+    let quoted: Vec<String> = names.map(|name| format!("{name:?}")).collect();
+    format!("the configured ones are {}", quoted.join(", "))
 }
 
 /// A setting's name from its `keys` (`["retry", "max_attempts"]`) as the user sets it:

@@ -124,7 +124,7 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
 pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
     match value {
         Value::String(text) => time_from_text(text),
-        Value::Number(number) => epoch_any(number.as_f64()?),
+        Value::Number(number) => epoch_by_size(number.as_f64()?),
         _ => None,
     }
 }
@@ -133,7 +133,7 @@ pub fn time_from_json(value: &Value) -> Option<DateTime<Utc>> {
 /// ISO 8601.
 pub(crate) fn time_from_text(text: &str) -> Option<DateTime<Utc>> {
     match text.trim().parse::<f64>() {
-        Ok(number) => epoch_any(number),
+        Ok(number) => epoch_by_size(number),
         Err(_) => parse_time(text),
     }
 }
@@ -152,10 +152,6 @@ pub(crate) fn time_from_text(text: &str) -> Option<DateTime<Utc>> {
 /// assert_eq!(at(12.5), None);
 /// ```
 pub fn epoch_by_size(number: f64) -> Option<DateTime<Utc>> {
-    epoch_any(number)
-}
-
-fn epoch_any(number: f64) -> Option<DateTime<Utc>> {
     match number {
         n if n >= 1e17 => epoch_millis(number / 1e6),
         n if n >= 1e14 => epoch_millis(number / 1e3),
@@ -803,16 +799,8 @@ pub fn decode_list_item<'de, W: Deserialize<'de>>(
     index: usize,
     map: impl FnOnce(W) -> Call,
 ) -> Result<Call> {
-    // Decoded again when it fails, tracking the path, to say where.
-    let wire = super::bounded::twice_within_entry_budget(
-        raw.get().len(),
-        || serde_json::from_str::<W>(raw.get()),
-        || decode_raw::<W>(provider, operation, raw, &format!("{list}[{index}]")),
-    );
-    let wire = match wire {
-        Ok(wire) => wire,
-        Err(tracked) => tracked?,
-    };
+    let at = || format!("{list}[{index}]");
+    let wire: W = crate::http::decode::decode_raw_at(provider, operation, raw, at)?;
     let mut call = map(wire);
     call.set_vendor_payload(VendorPayload::from_raw(raw));
     Ok(call)

@@ -158,10 +158,7 @@ impl<'de: 'a, 'a> Visitor<'de> for AnyVisitor<'a> {
         // A number, where serde_json's `arbitrary_precision` is on in the build (another
         // crate may turn it on: features are unified): a one-entry map holding its text.
         if first == crate::adapter::number::ARBITRARY_PRECISION_NUMBER {
-            let text: String = map.next_value()?;
-            let number = text
-                .parse::<serde_json::Number>()
-                .map_err(de::Error::custom)?;
+            let number = crate::adapter::number::arbitrary_precision_number(&mut map)?;
             return Ok(AnyJson::Other(Value::Number(number)));
         }
         // As a map reads: a key given twice keeps its last value.

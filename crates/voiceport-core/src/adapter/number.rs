@@ -77,6 +77,15 @@ pub fn arbitrary_precision_text<'de, A: de::MapAccess<'de>>(
     }
 }
 
+/// The number whose text follows the [`ARBITRARY_PRECISION_NUMBER`] key just read from
+/// `map`, for a visitor that reads any JSON (an object otherwise).
+pub(crate) fn arbitrary_precision_number<'de, A: de::MapAccess<'de>>(
+    map: &mut A,
+) -> Result<serde_json::Number, A::Error> {
+    let text: String = map.next_value()?;
+    text.parse().map_err(de::Error::custom)
+}
+
 /// A number, or a string holding one; `None` for `null`.
 struct OptionalNumber;
 

@@ -40,11 +40,11 @@ pub fn decode_json<'de, T: Deserialize<'de>>(
         || serde_json::from_str(text),
         || serde_path_to_error::deserialize::<_, T>(&mut deserializer),
     );
-    let error = match tracked {
+    let tracked = match tracked {
         Ok(value) => return Ok(value),
         Err(tracked) => tracked,
     };
-    let error = match error {
+    let error = match tracked {
         Err(e) => {
             let path = e.path().to_string();
             decode_error(provider, operation, body, &path, e.into_inner())
@@ -66,6 +66,17 @@ pub fn decode_raw<'de, T: Deserialize<'de>>(
     raw: &'de RawValue,
     path_prefix: &str,
 ) -> Result<T, Error> {
+    decode_raw_at(provider, operation, raw, || path_prefix)
+}
+
+/// [`decode_raw`], its path prefix written only when the value does not decode (a page of
+/// 2,000 calls would otherwise format 2,000 prefixes for nothing).
+pub(crate) fn decode_raw_at<'de, T: Deserialize<'de>, P: AsRef<str>>(
+    provider: ProviderKind,
+    operation: Operation,
+    raw: &'de RawValue,
+    path_prefix: impl FnOnce() -> P,
+) -> Result<T, Error> {
     let mut deserializer = serde_json::Deserializer::from_str(raw.get());
     let tracked = twice_within_entry_budget(
         raw.get().len(),
@@ -76,6 +87,8 @@ pub fn decode_raw<'de, T: Deserialize<'de>>(
         Ok(value) => return Ok(value),
         Err(tracked) => tracked,
     };
+    let path_prefix = path_prefix();
+    let path_prefix = path_prefix.as_ref();
     let (path, source) = match tracked {
         Err(e) => (
             join_path(path_prefix, &e.path().to_string()),
