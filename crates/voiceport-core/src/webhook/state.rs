@@ -154,7 +154,10 @@ impl CallState {
         else {
             return;
         };
-        let kept = (self.call.take()).filter(|kept| kept.status.is_terminal() || kept_report(kept));
+        // The kept call is an end's: terminal, or an end event's whose status voiceport
+        // does not know.
+        let kept = (self.call.take())
+            .filter(|kept| kept.status.is_terminal() || kept.status == CallStatus::Unknown);
         self.call = Some(match (kept, older) {
             (None, _) => call.clone(),
             (Some(mut kept), true) => {
@@ -168,12 +171,6 @@ impl CallState {
             }
         });
     }
-}
-
-/// Whether a kept call is an end event's whose status voiceport does not know (an end
-/// nonetheless).
-fn kept_report(call: &Call) -> bool {
-    call.status == CallStatus::Unknown
 }
 
 /// Where a live status comes in a call's life; `None` for a terminal one.
