@@ -93,8 +93,8 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     };
     call.direction = read_direction(&mut call, "direction", wire.direction.as_deref());
     // A blank number names no one to call, as every adapter reads numbers.
-    call.from = wire.from_number.filter(|n| non_blank(n.as_str()).is_some());
-    call.to = wire.to_number.filter(|n| non_blank(n.as_str()).is_some());
+    call.from = wire.from_number.and_then(non_blank);
+    call.to = wire.to_number.and_then(non_blank);
     let agent_id = read_id(&mut call, "agent_id", wire.agent_id);
     let agent_name = text(wire.agent_name);
     if agent_id.is_some() || agent_name.is_some() {

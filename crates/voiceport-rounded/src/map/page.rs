@@ -22,7 +22,9 @@ pub(crate) fn decode_page_each(
     mode: Option<Paging>,
     each: EachCall<'_>,
 ) -> Result<CallPage> {
-    // The envelope and each call in one budget of the body (the calls are decoded apart).
+    // The envelope and each call (decoded apart) in one budget of the body. Here, not in
+    // the codec as the other adapters have it: the client decodes its pages through this
+    // function, with its paging mode, rather than through the codec.
     within_entry_budget(body.len(), || decode_within_budget(body, query, mode, each))
 }
 

@@ -77,11 +77,12 @@ fn completed(
         let reason = EndReason::new(EndReasonCategory::Transferred, None);
         return (CallStatus::Completed, Some(reason));
     }
-    // Read as machines are: whatever the case, spaces around.
-    let human = |answer: &str| matches!(answer.trim().to_ascii_lowercase().as_str(), "human" | "");
-    match answer {
-        None => (CallStatus::Completed, None),
-        Some(answer) if human(answer) => (CallStatus::Completed, None),
+    // A human read as machines are: whatever the case, spaces around.
+    match answer
+        .map(|answer| answer.trim().to_ascii_lowercase())
+        .as_deref()
+    {
+        None | Some("human" | "") => (CallStatus::Completed, None),
         Some(_) => {
             let reason = EndReason::new(EndReasonCategory::Other, vendor());
             (CallStatus::Completed, Some(reason))

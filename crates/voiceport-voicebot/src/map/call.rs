@@ -258,13 +258,13 @@ pub(crate) fn destination(call: &mut Call, field: &str, raw: &RawValue) -> Optio
     read_destination(call, field, &value)
 }
 
-/// The text when it is present and not empty, owned (copied only when it was borrowed).
 /// A number or SIP URI, owned; `None` when blank (a space names no one to call), as
 /// every adapter reads numbers.
 fn number(value: Option<Text<'_>>) -> Option<String> {
-    owned(value.filter(|t| non_blank(t.as_str()).is_some()))
+    value.and_then(non_blank).map(Text::into_owned)
 }
 
+/// The text when it is present and not empty, owned (copied only when it was borrowed).
 fn owned(value: Option<Text<'_>>) -> Option<String> {
     value
         .filter(|t| !t.as_str().is_empty())

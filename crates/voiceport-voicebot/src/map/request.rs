@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
     check_unsupported, extra_key_collides, format_time, missing_setting, required_setting,
+    up_to_millisecond,
 };
 use voiceport_core::{
     CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, ProviderKind, Result,
@@ -16,7 +17,6 @@ use voiceport_core::{
 use super::page::Window;
 use crate::config::{Flavor, VapiOptions};
 use crate::wire;
-use voiceport_core::adapter::up_to_millisecond;
 
 /// The query parameters of the list (`GET /call`; Voicebot Studio: `GET /calls`): Vapi's
 /// `limit` and `createdAtLt` (the [`Window`]: the page size plus the calls to be seen again,
