@@ -63,15 +63,9 @@ fn escaped_in_json(c: char) -> bool {
 pub(crate) struct TerminalSafe<F>(pub(crate) F);
 
 impl<F: serde_json::ser::Formatter> TerminalSafe<F> {
+    /// `text` with its [`escaped_in_json`] characters escaped, as [`escape`] spells them.
     fn escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> std::io::Result<()> {
-        let mut rest = text;
-        while let Some(at) = rest.find(escaped_in_json) {
-            writer.write_all(&rest.as_bytes()[..at])?;
-            let c = rest[at..].chars().next().unwrap_or_default();
-            write!(writer, "\\u{:04x}", u32::from(c))?;
-            rest = &rest[at + c.len_utf8()..];
-        }
-        writer.write_all(rest.as_bytes())
+        writer.write_all(escape(text, |c| !escaped_in_json(c)).as_bytes())
     }
 }
 
