@@ -968,17 +968,20 @@ pub(crate) mod tests {
     impl Listing {
         /// Declared to list newest first, as its pages do.
         fn new(page: impl Fn(usize) -> CallPage + Send + Sync + 'static) -> Arc<Self> {
-            Arc::new(Listing {
-                page: Box::new(page),
-                requests: Default::default(),
-                order: Some(SortOrder::Descending),
-            })
+            Listing::ordered(page, Some(SortOrder::Descending))
         }
 
-        /// Declaring `order` (`None`: an order it does not say).
+        /// Empty pages, declaring `order` (`None`: an order it does not say).
         fn listing_in(order: Option<SortOrder>) -> Arc<Self> {
+            Listing::ordered(|_| CallPage::default(), order)
+        }
+
+        fn ordered(
+            page: impl Fn(usize) -> CallPage + Send + Sync + 'static,
+            order: Option<SortOrder>,
+        ) -> Arc<Self> {
             Arc::new(Listing {
-                page: Box::new(|_| CallPage::default()),
+                page: Box::new(page),
                 requests: Default::default(),
                 order,
             })
