@@ -3,9 +3,11 @@
 //! Every operation of every vendor fails with one `voiceport::Error`, whose kinds say what
 //! to do next:
 //!
-//! - `is_retryable()`: rate limits, vendor failures (5xx), timeouts, broken connections.
+//! - `is_retryable()`: rate limits, vendor failures (5xx), timeouts, broken connections,
+//!   where sending the request again is safe (for a dial: certainly not applied).
 //!   Reads are already retried within the configured budget; past it, try again later
-//!   (`retry_after()` says when, if the vendor did).
+//!   (`retry_after()` says when, if the vendor did). `is_transient()` is the same without
+//!   the safety: true for a dial that timed out after it was sent.
 //! - `Error::Unsupported`: the vendor has no such operation (`capabilities()` says so up
 //!   front), or cannot take a field of it (a dial's `name`, say: the error's `reason`
 //!   says what to do instead). Nothing was sent.

@@ -178,7 +178,8 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
             source = cause.source();
         }
         say(&format!(
-            "  retryable: {}, outcome: {:?}",
+            "  transient: {}, safe to retry: {}, outcome: {:?}",
+            error.is_transient(),
             error.is_retryable(),
             error.outcome()
         ));

@@ -66,7 +66,9 @@ impl std::fmt::Display for RequestOutcome {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The API key was refused (HTTP 401 or 403).
+    /// The vendor refused the request's credentials (HTTP 401 or 403): usually the API
+    /// key; a 403 may also come of a proxy or firewall in front of the vendor, as its
+    /// message then says.
     #[error(
         "{provider} {operation}: unauthorized (HTTP {status}){}",
         suffix(message)
@@ -664,13 +666,15 @@ impl Error {
         }
     }
 
-    /// Whether trying the same request again later may succeed (rate limits, vendor
-    /// failures, timeouts, broken connections, a vendor that timed out waiting for the
-    /// request: 408). Say nothing about *safety*: for a dial, see [`Error::outcome`] first.
+    /// Whether the failure may pass, so that the same request could succeed later (rate
+    /// limits, vendor failures, timeouts, broken connections, a vendor that timed out
+    /// waiting for the request: 408). Says nothing about *safety*: a dial that timed out
+    /// after it was sent is transient, and sending it again could ring the phone twice.
+    /// Ask [`is_retryable`](Self::is_retryable) before sending anything again.
     ///
     /// A request the HTTP client could not even build (a URL past the URI length limit)
     /// is not: it would fail the same way each time.
-    pub fn is_retryable(&self) -> bool {
+    pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { source, .. } => !is_builder_error(source.as_ref()),
             // A write was done: sending it again would do it again, or be refused.
@@ -685,12 +689,11 @@ impl Error {
         }
     }
 
-    /// Whether sending the same request again is both worth it and safe: it
-    /// [`is_retryable`](Self::is_retryable), and, for a request that creates something (a
-    /// dial, a note, a vendor's own operation), only when it certainly was not applied
-    /// ([`outcome`](Self::outcome) is [`RequestOutcome::NotApplied`]). A retry helper of
-    /// your own asks this rather than `is_retryable` alone: a dial that timed out after it
-    /// was sent is retryable, and sending it again could ring the phone twice.
+    /// Whether sending the same request again is both worth it and safe: the failure
+    /// [`is_transient`](Self::is_transient), and, for a request that creates something (a
+    /// dial, a note, a vendor's own operation), it certainly was not applied
+    /// ([`outcome`](Self::outcome) is [`RequestOutcome::NotApplied`]). A dial that timed
+    /// out after it was sent is not retryable: the vendor may have placed the call.
     ///
     /// The client's own retries are stricter for a dial: it sends one again only when the
     /// last attempt certainly never left this machine, so a dial answered 429 comes back to
@@ -701,18 +704,18 @@ impl Error {
     /// use voiceport::{Error, Operation, ProviderKind};
     ///
     /// let sent = |operation| Error::Timeout { provider: ProviderKind::Vapi, operation, sent: true };
-    /// assert!(sent(Operation::Dial).is_retryable());
-    /// assert!(!sent(Operation::Dial).is_safe_to_retry());
-    /// assert!(sent(Operation::GetCall).is_safe_to_retry());
+    /// assert!(sent(Operation::Dial).is_transient());
+    /// assert!(!sent(Operation::Dial).is_retryable());
+    /// assert!(sent(Operation::GetCall).is_retryable());
     /// let unsent = Error::Timeout { provider: ProviderKind::Vapi, operation: Operation::Dial, sent: false };
-    /// assert!(unsent.is_safe_to_retry());
+    /// assert!(unsent.is_retryable());
     /// ```
-    pub fn is_safe_to_retry(&self) -> bool {
+    pub fn is_retryable(&self) -> bool {
         let creates = matches!(
             self.operation(),
             Some(Operation::Dial | Operation::AddNote | Operation::Extension(_))
         );
-        self.is_retryable() && (!creates || self.outcome() == RequestOutcome::NotApplied)
+        self.is_transient() && (!creates || self.outcome() == RequestOutcome::NotApplied)
     }
 
     /// The HTTP status of the vendor's answer the error comes of, where it comes of one:
@@ -1378,9 +1381,35 @@ mod tests {
             retry_after: Some(Duration::from_secs(2)),
             message: None,
         };
-        assert!(server.is_retryable());
+        // A dial that may have reached the vendor: the failure may pass, but sending the
+        // dial again could ring twice.
+        assert!(server.is_transient() && !server.is_retryable());
         assert_eq!(server.retry_after(), Some(Duration::from_secs(2)));
         assert_eq!(server.outcome(), RequestOutcome::Unknown);
+        // The same answer to a read, or to a request that creates nothing, is retryable;
+        // to a note or a vendor's own operation it is not, as for a dial.
+        let answered = |operation| Error::Server {
+            provider: ProviderKind::HappyRobot,
+            operation,
+            status: 503,
+            retry_after: None,
+            message: None,
+        };
+        for operation in [Operation::GetCall, Operation::ListCalls, Operation::EndCall] {
+            assert!(answered(operation).is_retryable(), "{operation}");
+        }
+        for operation in [Operation::AddNote, Operation::Extension("set_rating")] {
+            let error = answered(operation);
+            assert!(error.is_transient() && !error.is_retryable(), "{operation}");
+        }
+        // Refused unapplied (429): a dial is safe to send again later.
+        let limited = Error::RateLimited {
+            provider: ProviderKind::HappyRobot,
+            operation: Operation::Dial,
+            retry_after: None,
+            message: None,
+        };
+        assert!(limited.is_retryable());
 
         let not_sent = Error::Timeout {
             provider: ProviderKind::HappyRobot,

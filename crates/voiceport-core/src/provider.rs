@@ -365,7 +365,7 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// A look still running one poll interval after the deadline (a vendor slow to answer,
     /// its retries) is given up too: the wait never outlasts `timeout` by more than that.
     ///
-    /// A look that fails with an error [worth trying again](Error::is_retryable) (a
+    /// A look that fails with an error [worth trying again](Error::is_transient) (a
     /// vendor's 5xx or 429, a timeout, a dropped connection, once the HTTP client's own
     /// retries are spent) does not end the wait: the next poll looks again, no sooner than
     /// the failure's `Retry-After` (a 429's or a 503's; one asking for a pause past the
@@ -419,7 +419,7 @@ pub trait VoiceProviderExt: VoiceProvider {
                 }
                 // A passing failure: the call goes on meanwhile, and so does the wait.
                 Err(error)
-                    if error.is_retryable()
+                    if error.is_transient()
                         && !past_deadline
                         && failed_in_a_row < FAILED_LOOKS_TOLERATED =>
                 {

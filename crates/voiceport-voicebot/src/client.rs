@@ -6,8 +6,7 @@ use voiceport_core::adapter::{Adapter, AdapterConfig};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
-    DialRequest, Error, IdFormat, Operation, ProviderConfig, ProviderKind, RequestOutcome, Result,
-    async_trait,
+    DialRequest, Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
 };
 
 use crate::config::{Flavor, VapiOptions};
@@ -175,21 +174,15 @@ impl Adapter for Vapi {
             operation: op,
             message: Some(message),
         };
-        // Nothing is sent to the control URL unless the call reads well: a failure to read
-        // it says so, and counts as not applied (a decode error alone would say applied).
+        // Nothing is sent to the control URL unless the call reads well. A read that fails
+        // on its way (a 5xx, a timeout, a refusal) comes back as it is: still retryable,
+        // its status and `Retry-After` kept; its outcome may say "unknown" where nothing
+        // was ended, which costs nothing for a request as idempotent as ending a call. A
+        // body that does not read is a conflict, not a decode error: that would say the
+        // end-call was applied.
         let unread = |error: Error| conflict(format!("{error}; the end-call was not sent"));
         let request = Request::get(op, self.call_path(id)).call_id(id.as_str());
-        // A read that failed its own way (a 5xx, a timeout) ended nothing: said so, rather
-        // than as an end-call that may have reached Vapi. A refusal (not found, a bad key)
-        // is as it is.
-        let response = self
-            .http
-            .send(request)
-            .await
-            .map_err(|error| match error.outcome() {
-                RequestOutcome::NotApplied => error,
-                _ => unread(error),
-            })?;
+        let response = self.http.send(request).await?;
         let call = (self.codec().decode_call_as(op, &response.body)).map_err(unread)?;
         // Over already: nothing to end (as the trait has it for every vendor).
         if call.status.is_terminal() {

@@ -1440,8 +1440,9 @@ async fn vapi_end_call_of_a_call_that_is_over_succeeds() {
     assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
 }
 
-/// A call that cannot be read (a 503 on every attempt) is not ended: the error says the
-/// end-call was not sent, and its outcome is "not applied", not a server error's "unknown".
+/// A call that cannot be read (a 503 on every attempt) is not ended, and the read's error
+/// comes back as it is: a server error, retryable, named for `end_call`, its status the
+/// vendor's (not a conflict's 409).
 #[tokio::test]
 async fn vapi_end_call_of_a_call_that_cannot_be_read_sends_nothing() {
     let api = VP.api().await;
@@ -1451,11 +1452,11 @@ async fn vapi_end_call_of_a_call_that_cannot_be_read_sends_nothing() {
         .mount(&api.server)
         .await;
     let err = VP.client(&api).end_call(&id).await.unwrap_err();
-    assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
-    assert!(
-        err.to_string().contains("the end-call was not sent"),
-        "{err}"
-    );
+    assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
+    assert!(err.is_retryable(), "{err}");
+    assert_eq!(err.operation(), Some(Operation::EndCall));
+    // The provider and the operation are said once.
+    assert_eq!(err.to_string().matches("end_call").count(), 1, "{err}");
     let sent = api.server.received_requests().await.unwrap();
     assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
 }

@@ -37,13 +37,45 @@ pub(crate) fn parse_error_body(body: &[u8]) -> VendorError {
         };
     }
     match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(object)) => from_object(&object),
+        Ok(Value::Object(object)) => {
+            let mut found = from_object(&object);
+            // An object of no shape known here (`{"Message": …}` from a gateway) still
+            // says something: its text, cut like any message.
+            if found.message.is_none() && found.details.is_empty() {
+                found.message = plain_text(body);
+            }
+            found
+        }
+        // A bare JSON string (`"Invalid API key"`) is the message itself.
+        Ok(Value::String(text)) => VendorError {
+            message: Some(text.trim())
+                .filter(|text| !text.is_empty())
+                .map(vendor_text),
+            details: Vec::new(),
+        },
         Ok(_) => VendorError::default(),
         Err(_) => VendorError {
-            message: plain_text(body),
+            message: html_title(body).or_else(|| plain_text(body)),
             details: Vec::new(),
         },
     }
+}
+
+/// The title of an HTML page (a proxy's or a firewall's error page), which says what
+/// happened where the start of its markup (a doctype, styles) says nothing.
+fn html_title(body: &[u8]) -> Option<String> {
+    let start = body.iter().position(|byte| !byte.is_ascii_whitespace())?;
+    if body.get(start) != Some(&b'<') {
+        return None;
+    }
+    let head = String::from_utf8_lossy(body.get(..body.len().min(MAX_PARSED))?);
+    let lower = head.to_ascii_lowercase();
+    let open = lower.find("<title")?;
+    let text_start = open + lower.get(open..)?.find('>')? + 1;
+    let text_end = text_start + lower.get(text_start..)?.find("</title")?;
+    let title = head.get(text_start..text_end)?;
+    let flat = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!flat.is_empty()).then(|| vendor_text(&flat))
 }
 
 fn from_object(object: &serde_json::Map<String, Value>) -> VendorError {
@@ -184,6 +216,32 @@ mod tests {
             plain.message.as_deref(),
             Some("502 from http://…@10.0.0.5:8080/…")
         );
+    }
+
+    /// Bodies of no shape the reader knows still give the vendor's words: a bare JSON
+    /// string, an object of other keys (a gateway's `Message`), an HTML page's title.
+    #[test]
+    fn unknown_shapes_keep_what_the_vendor_said() {
+        let message = |body: &[u8]| parse_error_body(body).message;
+        assert_eq!(
+            message(br#""Invalid API key""#).as_deref(),
+            Some("Invalid API key")
+        );
+        assert_eq!(
+            message(br#"{"Message":"User is not authorized to access this resource"}"#).as_deref(),
+            Some(r#"{"Message":"User is not authorized to access this resource"}"#)
+        );
+        let page = b"<!DOCTYPE html>\n<!--[if lt IE 7]> <html class=\"no-js\"> <![endif]-->\n<head><TITLE>Attention Required! | Cloudflare</TITLE><style>body{}</style></head><body>...</body>";
+        assert_eq!(
+            message(page).as_deref(),
+            Some("Attention Required! | Cloudflare")
+        );
+        // A page without a title is kept as its start, as before.
+        assert!(message(b"<html><body>Bad gateway</body></html>").is_some());
+        // What says nothing stays nothing.
+        assert_eq!(message(b"\"  \""), None);
+        assert_eq!(message(b"42"), None);
+        assert_eq!(message(b"{}"), Some("{}".into()));
     }
 
     #[test]

@@ -127,8 +127,10 @@ impl HttpClient {
             }
         };
         let built = |builder: reqwest::ClientBuilder| {
-            (builder.build())
-                .map_err(|e| Error::config("http", format!("cannot build the HTTP client: {e}")))
+            (builder.build()).map_err(|e| {
+                let cause = crate::error::chain_text(&e);
+                Error::config("http", format!("cannot build the HTTP client: {cause}"))
+            })
         };
         let client = built(builder())?;
         // Dials go on a connection of their own, made for them and closed after: one taken
@@ -356,7 +358,7 @@ impl HttpClient {
                     // answer that may come again and says nothing was applied (a 429, a
                     // 408) is no word on the request: an earlier attempt may have applied it.
                     let unheard = retry::never_sent(&error)
-                        || (error.is_retryable() && error.outcome() == RequestOutcome::NotApplied);
+                        || (error.is_transient() && error.outcome() == RequestOutcome::NotApplied);
                     return Err(match uncertain {
                         Some(earlier) if unheard && !request.operation.is_read() => earlier,
                         _ => error,

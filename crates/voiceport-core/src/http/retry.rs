@@ -86,10 +86,10 @@ pub(crate) fn next_delay(
     if attempts_made >= policy.max_attempts {
         return None;
     }
-    // What may succeed later (`Error::is_retryable`) is tried again when repeating it is
+    // What may succeed later (`Error::is_transient`) is tried again when repeating it is
     // safe: always for an idempotent request, and for a dial when it was certainly not sent.
     let retry_allowed =
-        error.is_retryable() && (mode == RetryMode::Idempotent || never_sent(error));
+        error.is_transient() && (mode == RetryMode::Idempotent || never_sent(error));
     if !retry_allowed {
         return None;
     }
