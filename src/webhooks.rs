@@ -40,8 +40,11 @@
 //! not take the event (so that a vendor that retries sends it again, and the retry goes
 //! through; the application's message is logged, not sent). A duplicate that arrives while the first
 //! delivery is still being handled gets 503 with `Retry-After: 1`: acknowledging it could
-//! lose the event, should the first still fail or the vendor hang up on it (the event is
-//! then forgotten, so its retry goes through).
+//! lose the event, should the first still fail (the event is then forgotten, so the next
+//! retry goes through). A handler the vendor hung up on runs on to its end, and its retries
+//! meanwhile get 503: a vendor whose retries are few (Retell's three) may spend them all
+//! on a slow handler, and should that handler then fail, the event is not delivered (a
+//! warning naming the provider and the event says so).
 //!
 //! A delivery the vendor waits on for an answer in the body (Vapi's `tool-calls` and
 //! `assistant-request`, Retell's inbound webhook:

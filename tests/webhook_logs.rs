@@ -217,6 +217,62 @@ async fn secrets_never_reach_logs_or_debug() {
     );
     assert!(!logs.contains("cred-5e1b9a77"), "{logs}");
 
+    // A body over the size limit sent in chunks (no `Content-Length` to refuse it by) is
+    // refused as it arrives, and said so, as one announced over the limit is; a request
+    // with another method than POST is refused (405) and said so.
+    let (_, _, table, _, _) = PROVIDERS[1];
+    let bearer_verifier = Verifier::from_config(
+        ProviderKind::Vapi,
+        &toml::from_str(table).unwrap(),
+        "bearer",
+        None,
+    )
+    .unwrap();
+    let address = base
+        .trim_start_matches("http://")
+        .trim_end_matches("/webhooks")
+        .to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let mut head = format!(
+        "POST /webhooks/bearer HTTP/1.1\r\nHost: {address}\r\nTransfer-Encoding: chunked\r\n"
+    );
+    for (name, value) in &bearer_verifier.sign(b"", Utc::now()) {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().unwrap()));
+    }
+    head.push_str("\r\n");
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let chunk = format!("{:x}\r\n{}\r\n", 1 << 20, " ".repeat(1 << 20));
+    // Five chunks of 1 MiB, over the 4 MiB limit; the receiver may answer and close first.
+    for _ in 0..5 {
+        if stream.write_all(chunk.as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    // The answer (413, tested with the receiver's other answers) may be lost to a reset,
+    // as the rest of the body is left unread: the log is what is looked at here.
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let probe = http_client()
+        .get(format!("{base}/bearer"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(probe.status(), 405);
+    assert_eq!(probe.headers()["allow"], "POST");
+    let logs = captured.text();
+    assert!(
+        logs.lines().any(|line| line.contains("WARN")
+            && line.contains("provider=bearer")
+            && line.contains("over the size limit")),
+        "{logs}"
+    );
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("WARN") && line.contains("deliveries are POSTs")),
+        "{logs}"
+    );
+
     // An application that fails: its message goes to the log, not to the vendor. A tool
     // call is answered first, and its handler fails after.
     let failing = Receiver::builder(&registry)

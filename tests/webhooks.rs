@@ -879,55 +879,48 @@ async fn a_request_that_timed_out_waiting_for_room_is_never_queued() {
     assert!(later.is_err(), "a stale request was queued: {later:?}");
 }
 
-/// A handler that panics is not polled again (on a task of its own, as one the vendor hung
-/// up on would be): its future is dropped, and a redelivery of its event handed over again.
+/// A handler that panics is answered 500, as one that fails (a vendor that retries sends
+/// the event again), and its future is never polled again; the redelivery is handed over.
+/// A handler that panics before it returns its future is answered 500 too.
 #[tokio::test]
-async fn a_handler_that_panics_is_dropped_not_polled_again() {
+async fn a_handler_that_panics_is_answered_500_and_dropped() {
+    use futures::FutureExt;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    static RESUMED: AtomicUsize = AtomicUsize::new(0);
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        if info.to_string().contains("resumed after panicking") {
-            RESUMED.fetch_add(1, Ordering::SeqCst);
-        }
-        previous(info);
-    }));
-    let calls = Arc::new(Mutex::new(0));
-    let counter = calls.clone();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let resumed = Arc::new(AtomicUsize::new(0));
+    let (counter, after) = (calls.clone(), resumed.clone());
     let router = Receiver::builder(&registry())
         .handler(move |_delivery: Delivery| {
-            let first = {
-                let mut calls = counter.lock().unwrap();
-                *calls += 1;
-                *calls == 1
-            };
+            let call = counter.fetch_add(1, Ordering::SeqCst) + 1;
+            if call == 2 {
+                panic!("the handler's bug, before its future");
+            }
+            let after = after.clone();
             async move {
-                if first {
+                if call == 1 {
+                    // Yields once, so that the panic comes of a later poll.
+                    tokio::task::yield_now().await;
                     panic!("the handler's bug");
                 }
                 Ok(())
             }
+            .inspect(move |_| {
+                after.fetch_add(1, Ordering::SeqCst);
+            })
         })
         .unwrap();
     let url = format!("{}/support", serve(router).await);
     let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
     let body = fixture("voicebot/webhook_status_update.json");
-    // The connection is dropped with the request's task.
-    let _ = http_client()
-        .post(&url)
-        .header("x-vapi-secret", VAPI_SECRET)
-        .body(body.clone())
-        .send()
-        .await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        RESUMED.load(Ordering::SeqCst),
-        0,
-        "the panicked handler was polled again"
-    );
-    // Its key was forgotten: the redelivery is handed over.
+    let (status, answer) = post(&url, &headers, body.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{answer}");
+    // Its key was forgotten: the redelivery is handed over, and panics before its future.
+    let (status, answer) = post(&url, &headers, body.clone()).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{answer}");
     assert_eq!(post(&url, &headers, body).await.0, StatusCode::NO_CONTENT);
-    assert_eq!(*calls.lock().unwrap(), 2);
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    // Only the third run's future ended: the first was dropped where it panicked.
+    assert_eq!(resumed.load(Ordering::SeqCst), 1);
 }
 
 /// A request whose body arrives after its reply deadline (a slow sender) is answered 504
@@ -1632,6 +1625,49 @@ async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     }
     let (status, text) = post(&url, &secret, delivery("c-over")).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
+}
+
+/// A browser's request (a web page posting to a local `listen`, as a "simple" request no
+/// preflight guards) is refused with 403 by a provider that verifies nothing, and nothing
+/// is handed over; the same body from a vendor's server goes through, and a verified
+/// provider is left to its verification.
+#[tokio::test]
+async fn a_browser_cannot_post_to_a_provider_that_verifies_nothing() {
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.open]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
+         [providers.open.webhook]\nverify = \"none\"\n{}",
+        support_toml()
+    ))
+    .unwrap();
+    let (router, mut events) = Receiver::builder(&registry).channel(8).unwrap();
+    let base = serve(router).await;
+    let body = fixture("voicebot/webhook_status_update.json");
+    for browser in [
+        ("origin", "https://evil.example"),
+        ("sec-fetch-site", "cross-site"),
+    ] {
+        let (status, text) = post(
+            &format!("{base}/open"),
+            &[(browser.0, browser.1.to_owned())],
+            body.clone(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{browser:?}: {text}");
+    }
+    // A verified provider: the secret decides, not the browser's headers.
+    let verified = [
+        ("x-vapi-secret", VAPI_SECRET.to_owned()),
+        ("origin", "https://app.example".to_owned()),
+    ];
+    let (status, text) = post(&format!("{base}/support"), &verified, body.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
+    assert_eq!(events.recv().await.unwrap().provider_name, "support");
+    // Nothing of the browser's was handed over; the vendor's own post is (the windows of
+    // duplicates are per provider).
+    let (status, text) = post(&format!("{base}/open"), &[], body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
+    assert_eq!(events.recv().await.unwrap().provider_name, "open");
+    assert!(events.try_recv().is_err());
 }
 
 /// Each provider has a budget of its own for bodies not yet verified: slow bodies posted

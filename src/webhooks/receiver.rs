@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -205,6 +206,12 @@ impl HandlerError {
             message: message.into(),
             closed: false,
         }
+    }
+
+    /// The handler panicked: 500, as for a failure it returned (the panic's own message
+    /// is the panic hook's to print).
+    fn panicked() -> Self {
+        HandlerError::new("the handler panicked")
     }
 
     /// The application dropped the event channel's receiving end: 503, so that the vendor
@@ -509,8 +516,8 @@ impl ReceiverBuilder<'_> {
         Ok((self.router(handler, Some(closed))?, events))
     }
 
-    /// The router, handing each event to `handler`; an `Err` answers 500 so that the
-    /// vendor retries.
+    /// The router, handing each event to `handler`; an `Err` (or a panic, which the
+    /// receiver catches) answers 500 so that the vendor retries.
     ///
     /// A handler runs to its end, even when the vendor stops waiting first (its timeout
     /// passed, and it hung up): it goes on on a task of its own rather than being cut at
@@ -649,7 +656,8 @@ impl ReceiverBuilder<'_> {
             body_limit: self.body_limit,
             handled: Arc::new(Semaphore::new(self.budget_kib(self.handled_budget))),
         });
-        let router = Router::new().route("/webhooks/{provider}", post(receive));
+        let deliveries = post(receive).fallback(not_a_post);
+        let router = Router::new().route("/webhooks/{provider}", deliveries);
         let router = match self.refuse_other_paths {
             true => router.fallback(unrouted),
             false => router,
@@ -764,6 +772,19 @@ async fn unrouted(
     StatusCode::NOT_FOUND
 }
 
+/// A request to a delivery path with another method than POST (a GET to see whether the
+/// URL is up): 405, and a refusal counted as for a path not served (the name comes from
+/// the URL).
+async fn not_a_post(
+    State(shared): State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path();
+    refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries are POSTs");
+    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")]).into_response()
+}
+
 /// What the URL and headers prove, checked before the body is read (a stranger's delivery,
 /// with no secret, no signature or a stale one, is refused without holding its body), then
 /// the body, read within the size limit, the body timeout and, until it is verified, the
@@ -784,6 +805,15 @@ async fn read_checked<'a>(
             return Err(span.in_scope(|| refuse(shared, provider, &refused, hint.as_deref())));
         }
     };
+    // A page open in a browser can post to a receiver on this machine (`voiceport listen`)
+    // without asking first (a "simple" request: `text/plain`, no preflight); no vendor's
+    // server sends what browsers add. Where nothing is verified, that is the only guard.
+    if endpoint.verifier.scheme() == Scheme::None && from_a_browser(headers) {
+        span.in_scope(|| {
+            refusal!(shared.refusals, provider, provider = %provider, "webhook delivery refused: sent by a browser (`Origin` or `Sec-Fetch-Site`), to a provider that verifies nothing");
+        });
+        return Err((StatusCode::FORBIDDEN, "forbidden").into_response());
+    }
     // What the headers say of the body is checked before it is read, too.
     if let Some(refused) = span.in_scope(|| refuse_body(shared, provider, headers)) {
         return Err(refused);
@@ -929,6 +959,12 @@ fn vendor_event_of(codec: &dyn Codec, body: &Bytes) -> String {
 /// headers suggest it, the scheme the vendor may be using instead (`hint`). The reason is
 /// for the log only: a caller not yet known to be the vendor learns nothing of the headers
 /// expected or of this clock.
+/// Whether a request carries what a browser adds to a page's request, and no vendor's
+/// server sends.
+fn from_a_browser(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site")
+}
+
 fn refuse(shared: &Shared, provider: &str, refused: &VerifyError, hint: Option<&str>) -> Response {
     refusal!(shared.refusals, provider, provider = %provider, %refused, hint, "webhook delivery refused");
     (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
@@ -996,7 +1032,7 @@ fn refuse_body(shared: &Shared, provider: &str, headers: &HeaderMap) -> Option<R
     match declared_length(headers) {
         Some(length) if length > shared.body_limit as u64 => {
             refusal!(shared.refusals, provider, provider = %provider, length, "webhook body announced over the size limit: refused");
-            Some(Unread::TooLarge.answer(shared, provider))
+            Some(too_large())
         }
         _ => None,
     }
@@ -1022,19 +1058,27 @@ enum Unread {
 impl Unread {
     fn answer(self, shared: &Shared, provider: &str) -> Response {
         match self {
+            // Counted as it arrived (a chunked body, without `Content-Length`).
             Unread::TooLarge => {
-                let message = "the body is over the size limit";
-                (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+                refusal!(shared.refusals, provider, provider = %provider, limit = shared.body_limit, "webhook body over the size limit: refused");
+                too_large()
             }
             Unread::OverBudget => {
                 refusal!(shared.refusals, provider, provider = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
                 busy("too many deliveries are being received: send it again later")
             }
             Unread::Broken => {
+                refusal!(shared.refusals, provider, provider = %provider, "webhook body cut off: the connection failed before it was whole");
                 (StatusCode::BAD_REQUEST, "the body could not be read").into_response()
             }
         }
     }
+}
+
+/// 413, for a body over the size limit.
+fn too_large() -> Response {
+    let message = "the body is over the size limit";
+    (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
 }
 
 /// The share of the budget of bodies not yet verified that one body holds, in KiB:
@@ -1341,8 +1385,12 @@ impl HandlerRun {
         held: OwnedSemaphorePermit,
         admitted: Option<Admitted>,
     ) -> Self {
+        // A handler that panics before it returns its future fails like one whose future
+        // panics: the vendor is answered 500, not dropped.
+        let handling = std::panic::catch_unwind(AssertUnwindSafe(|| (shared.handler)(delivery)))
+            .unwrap_or_else(|_| Box::pin(std::future::ready(Err(HandlerError::panicked()))));
         HandlerRun {
-            handling: Some((shared.handler)(delivery)),
+            handling: Some(handling),
             admitted,
             held: Some(held),
             provider: Arc::clone(&endpoint.name),
@@ -1356,7 +1404,7 @@ impl HandlerRun {
         let Some(handling) = self.handling.as_mut() else {
             return std::task::Poll::Ready(Ok(()));
         };
-        let result = std::task::ready!(handling.as_mut().poll(cx));
+        let result = std::task::ready!(poll_caught(handling, cx));
         self.handling = None;
         if let (Ok(()), Some(admitted)) = (&result, &mut self.admitted) {
             admitted.delivered = true;
@@ -1379,8 +1427,8 @@ impl Drop for HandlerRun {
         let Some(handling) = self.handling.take() else {
             return;
         };
-        // Dropped as a panic unwinds (the handler's own, most often): a future that
-        // panicked must not be polled again; it is dropped, and its key (news) forgotten.
+        // Dropped as a panic unwinds (the handler's own are caught, so a bug elsewhere in
+        // the request's task): the handler is dropped with it, and its key (news) forgotten.
         if std::thread::panicking() {
             return;
         }
@@ -1393,7 +1441,8 @@ impl Drop for HandlerRun {
         let body = std::mem::take(&mut self.body);
         runtime.spawn(async move {
             let _held = held;
-            match handling.await {
+            let mut handling = handling;
+            match std::future::poll_fn(|cx| poll_caught(&mut handling, cx)).await {
                 Ok(()) => {
                     if let Some(admitted) = &mut admitted {
                         admitted.delivered = true;
@@ -1407,6 +1456,17 @@ impl Drop for HandlerRun {
             }
         });
     }
+}
+
+/// Polls a handler's future, a panic in it being a failure: the vendor gets a 500 (its
+/// retry is let through) rather than a dropped connection. A future that panicked is never
+/// polled again: its owner drops it on `Ready`.
+fn poll_caught(
+    handling: &mut BoxFuture<'static, HandlerResult>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<HandlerResult> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| handling.as_mut().poll(cx)))
+        .unwrap_or(std::task::Poll::Ready(Err(HandlerError::panicked())))
 }
 
 fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator> {
