@@ -24,6 +24,14 @@ const FORWARD_TIMEOUT: Duration = Duration::from_secs(5);
 /// rest, so that the vendor hears of its failure as a 500 rather than a timeout.
 const REQUEST_FORWARD_MARGIN: Duration = Duration::from_millis(500);
 
+/// The pauses before posting again to a local app that refused the connection (it is
+/// restarting): nothing reached it, so posting again is safe, within the forward's time.
+const FORWARD_RECONNECT_PAUSES: [Duration; 3] = [
+    Duration::from_millis(200),
+    Duration::from_millis(400),
+    Duration::from_millis(800),
+];
+
 /// The largest reply of the local app passed on to the vendor: a tool call's results or
 /// an assistant's id take a few KiB. More is not read (nor held), and the vendor gets no
 /// answer.
@@ -70,6 +78,7 @@ pub(crate) async fn run(
                 client,
                 shown: shown_url(&parsed),
                 url,
+                gave_up_at: std::sync::Mutex::new(None),
             }))
         }
         None => None,
@@ -351,6 +360,25 @@ struct Forward {
     url: String,
     /// The URL without its user, password and query, which may hold credentials.
     shown: String,
+    /// When a post last gave up on an app refusing the connection: for a while after, an
+    /// app that refuses is taken as down, not restarting, and not waited for (a flood of
+    /// events would each wait out every pause).
+    gave_up_at: std::sync::Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Forward {
+    /// Whether a post refused its connection may wait and try again: not within a
+    /// forward's time of one that gave up.
+    fn may_wait_for_the_app(&self) -> bool {
+        let gave_up_at = *self.gave_up_at.lock().unwrap_or_else(|p| p.into_inner());
+        gave_up_at.is_none_or(|at| at.elapsed() >= FORWARD_TIMEOUT)
+    }
+
+    /// Records how a post's connection went: refused after every pause, or made.
+    fn connected(&self, made: bool) {
+        let mut gave_up_at = self.gave_up_at.lock().unwrap_or_else(|p| p.into_inner());
+        *gave_up_at = (!made).then(tokio::time::Instant::now);
+    }
 }
 
 /// Whether `url` names this machine: `localhost` (a final dot or not), a loopback
@@ -383,16 +411,38 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
         }
         None => FORWARD_TIMEOUT,
     };
-    let mut post = client
-        .post(url)
-        .header("content-type", "application/json")
-        .timeout(timeout);
     // The same for every redelivery of the event: the vendor sends it again when the local
     // app failed or was too slow, and the app may have taken it meanwhile.
-    if let Some(key) = delivery.key() {
-        post = post.header("idempotency-key", key.to_string());
+    let key = delivery.key().map(|key| key.to_string());
+    let started = tokio::time::Instant::now();
+    let mut pauses = FORWARD_RECONNECT_PAUSES.iter();
+    if !forward.may_wait_for_the_app() {
+        pauses.by_ref().for_each(drop);
     }
-    let sent = post.body(body).send().await;
+    let sent = loop {
+        let left = timeout.saturating_sub(started.elapsed());
+        let mut post = client
+            .post(url)
+            .header("content-type", "application/json")
+            .timeout(left);
+        if let Some(key) = &key {
+            post = post.header("idempotency-key", key);
+        }
+        let sent = post.body(body.clone()).send().await;
+        match (&sent, pauses.next()) {
+            (Err(error), Some(pause))
+                if error.is_connect() && started.elapsed() + *pause < timeout =>
+            {
+                tokio::time::sleep(*pause).await;
+            }
+            _ => break sent,
+        }
+    };
+    match &sent {
+        Err(error) if error.is_connect() => forward.connected(false),
+        Ok(_) => forward.connected(true),
+        Err(_) => {}
+    }
     let failure = match sent {
         Ok(response) if response.status().is_success() && !request => return Ok(()),
         // A request the vendor waits on (Vapi's tool calls) is answered with the local app's

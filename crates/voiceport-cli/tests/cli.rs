@@ -4182,6 +4182,51 @@ async fn post_two_events_failing(url: &str) {
     }
 }
 
+/// A local app that refuses the connection (it is restarting) is posted to again, after a
+/// pause, within the forward's time: nothing reached it, so posting again is safe. Here
+/// its port is bound but not listening (refusing) when the event comes, and listening a
+/// moment later; the vendor gets 204 and the app the event, once.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_posts_again_to_a_local_app_that_refused_the_connection() {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let app_address = socket.local_addr().unwrap();
+    let forward = format!("http://{app_address}/events");
+    let args = ["--forward", forward.as_str()];
+    let mut listener =
+        Listener::start("listen-reconnect", &args, std::process::Stdio::null()).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    // The app comes up 100 ms after the delivery is posted; the forward's pauses (0.2,
+    // 0.4, 0.8 s) leave it well over a second.
+    let (taken, mut posts) = tokio::sync::mpsc::unbounded_channel();
+    let app = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let listening = socket.listen(16).unwrap();
+        let router = axum::Router::new().route(
+            "/events",
+            axum::routing::post(move |body: String| {
+                let _ = taken.send(body);
+                async { axum::http::StatusCode::NO_CONTENT }
+            }),
+        );
+        axum::serve(listening, router).await
+    });
+    let answer = http_client()
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(std::fs::read(voicebot_fixture("webhook_status_update.json")).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 204);
+    let event = posts.recv().await.unwrap();
+    assert!(event.contains("status-update"), "{event}");
+    assert!(posts.try_recv().is_err(), "the event was posted twice");
+    listener.stop().await;
+    app.abort();
+}
+
 /// Events the local app of `--forward` never took are counted, and the count said when
 /// `listen` ends (they were each said as they came, long before).
 #[cfg(unix)]
