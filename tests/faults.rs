@@ -8,19 +8,36 @@ use voiceport::{CallQuery, DialRequest, Error, ProviderKind, RequestOutcome, Voi
 use voiceport_sandbox::{Fault, FaultKind, Sandbox};
 
 async fn setup(kind: ProviderKind, max_attempts: u32) -> (Sandbox, Arc<dyn VoiceProvider>) {
+    setup_timed(kind, max_attempts, &FaultKind::Malformed).await
+}
+
+/// As [`setup`], with the requests' timeout `fault` calls for (see [`timeout_for`]).
+async fn setup_timed(
+    kind: ProviderKind,
+    max_attempts: u32,
+    fault: &FaultKind,
+) -> (Sandbox, Arc<dyn VoiceProvider>) {
     let sandbox = Sandbox::builder().calls(kind, 20).start().await.unwrap();
     let mut config = sandbox.provider_config(kind);
     config.retry.max_attempts = Some(max_attempts);
     config.retry.initial_backoff_ms = Some(5);
     config.retry.max_backoff_ms = Some(20);
-    // Every request waits this long, the ones meant to succeed too: room for a loaded
-    // machine, and still well under the slow answers' delay (`SLOW`).
-    config.timeout_secs = Some(1.5);
+    config.timeout_secs = Some(timeout_for(fault).as_secs_f64());
     let provider = voiceport::connect(&config).unwrap();
     (sandbox, provider)
 }
 
-/// How long a slow answer takes: twice the requests' timeout.
+/// The requests' timeout under `fault`: under a slow answer, half its delay (`SLOW`), which
+/// every attempt waits out; else ten seconds, which only a request meant to succeed could
+/// wait, and no loaded machine makes it.
+fn timeout_for(fault: &FaultKind) -> Duration {
+    match fault {
+        FaultKind::Delay(_) => SLOW / 2,
+        _ => Duration::from_secs(10),
+    }
+}
+
+/// How long a slow answer takes: twice the requests' timeout under it.
 const SLOW: Duration = Duration::from_secs(3);
 
 /// `fault`, narrowed to `kind`'s list requests: `GET` everywhere but on Retell, whose list
@@ -53,7 +70,7 @@ fn transient_faults() -> Vec<(&'static str, FaultKind)> {
 async fn reads_survive_transient_faults_within_the_retry_budget() {
     for &kind in voiceport_sandbox::EMULATED {
         for (name, fault) in transient_faults() {
-            let (sandbox, provider) = setup(kind, 4).await;
+            let (sandbox, provider) = setup_timed(kind, 4, &fault).await;
             sandbox.faults().inject(on_list(fault, kind).times(2));
             let page = provider.list_calls(&CallQuery::default()).await;
             let page = page.unwrap_or_else(|e| panic!("{kind} list under {name}: {e:?}"));
@@ -71,7 +88,7 @@ async fn reads_survive_transient_faults_within_the_retry_budget() {
 async fn reads_report_a_clear_error_past_the_budget() {
     for &kind in voiceport_sandbox::EMULATED {
         for (name, fault) in transient_faults() {
-            let (sandbox, provider) = setup(kind, 2).await;
+            let (sandbox, provider) = setup_timed(kind, 2, &fault).await;
             sandbox
                 .faults()
                 .inject(on_list(fault, kind).times(u32::MAX));
@@ -156,7 +173,7 @@ async fn a_dial_never_creates_two_calls_and_says_what_is_known() {
     ];
     for &kind in voiceport_sandbox::EMULATED {
         for (name, fault, outcome) in &after_handler {
-            let (sandbox, provider) = setup(kind, 5).await;
+            let (sandbox, provider) = setup_timed(kind, 5, fault).await;
             sandbox.faults().inject(
                 Fault::new(*fault)
                     .vendor(kind)

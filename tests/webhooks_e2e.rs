@@ -158,8 +158,18 @@ async fn agrees(provider: &dyn VoiceProvider, event_call: &Call, id: &CallId) {
     assert_eq!(event_call.status, fetched.status, "status");
     assert!(event_call.status.is_terminal(), "{:?}", event_call.status);
     let category = |call: &Call| call.end_reason.as_ref().map(|r| r.category);
-    // HappyRobot and Rounded give no end reason for a completed call: both say so alike.
+    // HappyRobot and Rounded give no end reason for a completed call: both say so alike;
+    // the other vendors always say why a call ended.
     assert_eq!(category(event_call), category(&fetched), "end reason");
+    let says_why = !matches!(
+        provider.kind(),
+        ProviderKind::HappyRobot | ProviderKind::Rounded
+    );
+    assert!(
+        !says_why || fetched.end_reason.is_some(),
+        "{}: no end reason",
+        provider.kind()
+    );
     let said = event_call
         .transcript
         .as_ref()

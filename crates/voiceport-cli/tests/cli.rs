@@ -856,6 +856,58 @@ async fn dial_extra_fields_reach_the_vendor_body() {
     assert!(stderr(&out).contains("--extra \"no-equals\": expected KEY=VALUE"));
 }
 
+/// Without `--config`, the configuration is `./voiceport.toml`, else the user's:
+/// `$XDG_CONFIG_HOME/voiceport/voiceport.toml` when `XDG_CONFIG_HOME` is absolute (a
+/// relative one is ignored, as the XDG specification says), else
+/// `~/.config/voiceport/voiceport.toml`. Each file here names a provider of its own.
+#[tokio::test]
+async fn the_configuration_is_found_where_the_readme_says() {
+    let root = std::env::temp_dir().join(format!("voiceport-cli-locate-{}", std::process::id()));
+    let file = |dir: &std::path::Path, name: &str, kind: &str| {
+        std::fs::create_dir_all(dir).unwrap();
+        let path = dir.join("voiceport.toml");
+        let toml = format!("[providers.{name}]\nkind = \"{kind}\"\napi_key = \"k\"\n");
+        std::fs::write(&path, toml).unwrap();
+        #[cfg(unix)]
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+    };
+    let (here, home, xdg, elsewhere) = (
+        root.join("project"),
+        root.join("home"),
+        root.join("xdg"),
+        root.join("empty"),
+    );
+    file(&here, "local", "rounded");
+    file(&home.join(".config/voiceport"), "user", "retell");
+    file(&xdg.join("voiceport"), "xdg", "vapi");
+    // What a relative `XDG_CONFIG_HOME` of `xdg` would name, read in the working directory.
+    file(&elsewhere.join("xdg/voiceport"), "relative", "voicebot");
+    let used = async |cwd: &std::path::Path, xdg_config_home: Option<&std::ffi::OsStr>| {
+        let mut command = voiceport_bin();
+        command
+            .current_dir(cwd)
+            .env("HOME", &home)
+            .args(["capabilities", "--json"]);
+        if let Some(dir) = xdg_config_home {
+            command.env("XDG_CONFIG_HOME", dir);
+        }
+        let names: Vec<String> = json(&output(command).await)
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        names.join(",")
+    };
+    // The working directory's file wins over the user's, an XDG one too.
+    assert_eq!(used(&here, Some(xdg.as_os_str())).await, "local");
+    assert_eq!(used(&elsewhere, None).await, "user");
+    assert_eq!(used(&elsewhere, Some(xdg.as_os_str())).await, "xdg");
+    assert_eq!(used(&elsewhere, Some("xdg".as_ref())).await, "user");
+    std::fs::remove_dir_all(&root).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_config_exits_2_naming_the_field() {
     let dir = std::env::temp_dir().join(format!("voiceport-cli-bad-{}", std::process::id()));

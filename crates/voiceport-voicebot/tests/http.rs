@@ -1049,12 +1049,12 @@ async fn waiting_ends_with_a_failure_that_lasts() {
         assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
         assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
 
-        // The deadline comes first: a look, then the last one at the deadline (long
-        // enough that a first look slowed by a loaded machine still ends before it).
+        // The deadline comes first: a look, then the last one at the deadline (two
+        // seconds: a first look slowed by a loaded machine still ends before it).
         let api = failing().await;
         let (poll, timeout) = (
-            std::time::Duration::from_secs(5),
-            std::time::Duration::from_millis(600),
+            std::time::Duration::from_secs(60),
+            std::time::Duration::from_secs(2),
         );
         let err = vendor
             .client(&api)
