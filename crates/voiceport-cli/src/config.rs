@@ -59,12 +59,15 @@ fn user_config_dir(
     }
 }
 
-/// The configured providers. A file that holds a key and that other users can read is
-/// used, with a one-line warning on standard error (as ssh does for a key file).
+/// The configured providers. A file that holds a key and that other users can read, or
+/// that they can change, is used with a one-line warning on standard error (as ssh does
+/// for a key file); so is a provider whose key would travel over plain http.
 pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
     let path = locate(explicit)?;
     let registry = Registry::from_path(&path)?;
-    if let Some(warning) = registry.file().permission_warning(&path) {
+    let file = registry.file();
+    let warnings = file.permission_warning(&path).into_iter();
+    for warning in warnings.chain(file.plain_http_warnings()) {
         crate::output::say(&format!("warning: {warning}"));
     }
     Ok(registry)

@@ -560,26 +560,66 @@ impl ProvidersFile {
     }
 
     /// Whether this file holds a secret itself (an `api_key`, or a webhook `secret`) rather
-    /// than the name of a variable holding it.
+    /// than the name of a variable holding it; an `api_key_env` or `secret_env` that does
+    /// not look like a variable's name counts as one (a key pasted there by mistake).
     pub fn holds_secrets(&self) -> bool {
-        self.providers
-            .values()
-            .any(|p| p.api_key.is_some() || p.webhook.as_ref().is_some_and(|w| w.secret.is_some()))
+        let pasted = |name: &Option<String>| {
+            (name.as_deref()).is_some_and(|n| !n.trim().is_empty() && !looks_like_a_variable(n))
+        };
+        self.providers.values().any(|p| {
+            p.api_key.is_some()
+                || pasted(&p.api_key_env)
+                || (p.webhook.as_ref()).is_some_and(|w| w.secret.is_some() || pasted(&w.secret_env))
+        })
     }
 
-    /// A one-line warning, like ssh's, when this file (read from `path`) holds a secret
-    /// and users other than its owner may read it: group or world read permission, on Unix
-    /// (`None` elsewhere, when the file holds no secret, or when `path` cannot be read).
+    /// A one-line warning, like ssh's, when any user may change this file (read from
+    /// `path`; world write permission: one could point a `base_url` at a host of theirs,
+    /// and receive the key read from your environment), or users other than its owner may
+    /// read it while it holds a secret (group or world read permission); on Unix. (Group
+    /// write alone is left alone: with a group of one's own, as most Linux systems give
+    /// each user, it is the default.)
+    /// `None` elsewhere, when neither is so, or when `path` cannot be read.
     pub fn permission_warning(&self, path: &Path) -> Option<String> {
-        if !self.holds_secrets() {
-            return None;
+        let mode = permissions_of(path)?;
+        let shown = path.display();
+        if mode & 0o002 != 0 {
+            let fix = if self.holds_secrets() {
+                "chmod 600"
+            } else {
+                "chmod go-w"
+            };
+            return Some(format!(
+                "{shown} can be changed by other users (permissions {mode:04o}): one could send your API keys to a host of theirs; run `{fix} {shown}`"
+            ));
         }
-        let mode = readable_by_others(path)?;
-        Some(format!(
-            "{} holds an API key or secret and other users can read it (permissions {mode:04o}); run `chmod 600 {}` or use api_key_env / secret_env",
-            path.display(),
-            path.display()
-        ))
+        if mode & 0o044 != 0 && self.holds_secrets() {
+            return Some(format!(
+                "{shown} holds an API key or secret and other users can read it (permissions {mode:04o}); run `chmod 600 {shown}` or use api_key_env / secret_env"
+            ));
+        }
+        None
+    }
+
+    /// A one-line warning for each provider whose API key would travel unencrypted: a
+    /// plain `http` base URL to a host other than this machine, which
+    /// `allow_insecure_http` lets through (the client logs the same at `warn`, target
+    /// `voiceport::config`, when it is built).
+    pub fn plain_http_warnings(&self) -> Vec<String> {
+        let plain = |raw: &Option<String>| {
+            let url = url::Url::parse(raw.as_deref()?.trim()).ok()?;
+            crate::http::plain_http_to_another_host(&url)
+                .then(|| url.host_str().map(str::to_owned))?
+        };
+        (self.providers.iter())
+            .filter(|(_, config)| config.allow_insecure_http)
+            .filter_map(|(name, config)| {
+                let host = plain(&config.base_url)?;
+                Some(format!(
+                    "providers.{name}.base_url is plain http to {host}: its API key and its calls travel unencrypted (allow_insecure_http)"
+                ))
+            })
+            .collect()
     }
 
     /// The provider named `name`, or the default one when `name` is `None` (or the only
@@ -703,14 +743,13 @@ fn no_providers() -> String {
 
 /// The file's permission bits when its group or other users may read it.
 #[cfg(unix)]
-fn readable_by_others(path: &Path) -> Option<u32> {
+fn permissions_of(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o7777;
-    (mode & 0o044 != 0).then_some(mode)
+    Some(std::fs::metadata(path).ok()?.permissions().mode() & 0o7777)
 }
 
 #[cfg(not(unix))]
-fn readable_by_others(_: &Path) -> Option<u32> {
+fn permissions_of(_: &Path) -> Option<u32> {
     None
 }
 
@@ -941,6 +980,10 @@ pub(crate) fn secret_given_or_from_env(
 /// pasted there by mistake is never echoed.
 pub(crate) fn secret_from_env(name: &str, field: impl FnOnce() -> String) -> Result<SecretString> {
     let name = name.trim();
+    if name.is_empty() {
+        let message = "is empty: set it to the name of the environment variable holding the secret";
+        return Err(Error::config(field(), message));
+    }
     let shown = if looks_like_a_variable(name) {
         format!("environment variable {name}")
     } else {

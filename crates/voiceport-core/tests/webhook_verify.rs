@@ -338,6 +338,16 @@ fn hmac_payload_formats_that_cannot_work_are_config_errors() {
         field(&format!("{base}payload_format = \"{{url}}{{body}}\"")),
         "w.url"
     );
+    // A signed URL that is blank or no URL would refuse every delivery.
+    for url in ["", "  ", "app.example/webhooks/support"] {
+        assert_eq!(
+            field(&format!(
+                "{base}payload_format = \"{{url}}{{body}}\"\nurl = \"{url}\""
+            )),
+            "w.url",
+            "{url:?}"
+        );
+    }
     assert_eq!(
         field(&format!(
             "{base}payload_format = \"{{timestamp}}.{{body}}\"\ntimestamp_header = \"\""

@@ -41,8 +41,8 @@ pub struct HappyRobot {
     /// `…options.usage_base_url`, for the error when it is missing.
     usage_field: String,
     options: HappyRobotOptions,
-    /// `…options.organization_id`, for the error when it is missing.
-    organization_field: String,
+    /// `options.organization_id` as the header `usage` sends, checked when connecting.
+    organization: Option<HeaderValue>,
 }
 
 impl HappyRobot {
@@ -59,11 +59,21 @@ impl HappyRobot {
             (None, true) => None,
         };
         let usage_field = "options.usage_base_url";
+        let organization = (options.organization_id.as_deref())
+            .map(|organization| {
+                (HeaderValue::from_str(organization.trim()).ok())
+                    .filter(|value| !value.is_empty())
+                    .ok_or_else(|| {
+                        let message = "not a valid header value (x-organization-id)";
+                        Error::config(config.field("options.organization_id"), message)
+                    })
+            })
+            .transpose()?;
         Ok(HappyRobot {
             http: config.http_client(DEFAULT_BASE_URL, AuthStyle::Bearer)?,
             usage_base: (usage.map(|usage| config.second_base_url(usage, usage_field)))
                 .transpose()?,
-            organization_field: config.field("options.organization_id"),
+            organization,
             usage_field: config.field(usage_field),
             options,
             filters: CallFilters::default(),
@@ -257,12 +267,9 @@ impl HappyRobot {
             .with_base(usage_base)
             .query("start", format_time(start))
             .query("end", format_time(end));
-        if let Some(organization) = self.options.organization_id.as_deref() {
-            let header = HeaderValue::from_str(organization).map_err(|_| {
-                let message = "not a valid header value (x-organization-id)";
-                Error::config(&self.organization_field, message)
-            })?;
-            request = request.header(HeaderName::from_static("x-organization-id"), header);
+        if let Some(organization) = &self.organization {
+            let name = HeaderName::from_static("x-organization-id");
+            request = request.header(name, organization.clone());
         }
         let records: wire::BareList<UsageRecord> = self.http.send(request).await?.json()?;
         Ok(records.0)

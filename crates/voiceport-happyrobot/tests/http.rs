@@ -1225,19 +1225,18 @@ async fn usage_without_an_organization_id_sends_no_organization_header() {
     let hr = HappyRobot::from_config(&config).unwrap();
     assert!(hr.usage(start, end).await.unwrap().is_empty());
 
-    // An id a header cannot carry is refused before anything is sent, naming the option.
-    config
-        .options
-        .insert("organization_id".into(), "line\nbreak".into());
-    let err = HappyRobot::from_config(&config)
-        .unwrap()
-        .usage(start, end)
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(&err, Error::Config { field, .. } if field == "options.organization_id"),
-        "{err:?}"
-    );
+    // An id a header cannot carry (or a blank one) is refused when connecting, naming
+    // the option, rather than at the first `usage`.
+    for id in ["line\nbreak", "  "] {
+        config.options.insert("organization_id".into(), id.into());
+        let Err(err) = HappyRobot::from_config(&config) else {
+            panic!("{id:?} was taken");
+        };
+        assert!(
+            matches!(&err, Error::Config { field, .. } if field == "options.organization_id"),
+            "{err:?}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -214,6 +214,13 @@ fn a_key_written_as_a_variable_name_is_not_echoed() {
         message,
         "environment variable VOICEPORT_TEST_KEY_UNSET_71 is not set"
     );
+    // An empty name is said to be empty, not a variable "not set".
+    let blank =
+        ProvidersFile::from_toml_str("[providers.d]\nkind = \"rounded\"\napi_key_env = \" \"\n")
+            .unwrap();
+    let (field, message) = config_error(blank.get(Some("d")).unwrap().resolve_api_key());
+    assert_eq!(field, "providers.d.api_key_env");
+    assert!(message.starts_with("is empty"), "{message}");
 
     let webhook: crate::webhook::WebhookConfig =
         toml::from_str(&format!("secret_env = \"{pasted}\"")).unwrap();
@@ -724,7 +731,55 @@ fn a_key_file_others_can_read_gets_a_warning() {
     assert_eq!(file.permission_warning(&with_key), None);
     let file = ProvidersFile::from_path(&without_key).unwrap();
     assert_eq!(file.permission_warning(&without_key), None);
+    // A file others can change is warned of, whatever it holds: its base_url could be
+    // pointed elsewhere, with the key read from the environment.
+    std::fs::set_permissions(&without_key, std::fs::Permissions::from_mode(0o664)).unwrap();
+    assert_eq!(
+        file.permission_warning(&without_key),
+        None,
+        "group write alone"
+    );
+    std::fs::set_permissions(&without_key, std::fs::Permissions::from_mode(0o666)).unwrap();
+    let warning = file.permission_warning(&without_key).expect("a warning");
+    assert!(
+        warning.contains("0666") && warning.contains("chmod go-w"),
+        "{warning}"
+    );
+    // A key pasted into `api_key_env` is a key held in the file.
+    let pasted = dir.join("pasted.toml");
+    std::fs::write(
+        &pasted,
+        "[providers.a]\nkind = \"rounded\"\napi_key_env = \"rk_live_5f2a9c0e7b\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&pasted, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let file = ProvidersFile::from_path(&pasted).unwrap();
+    assert!(file.holds_secrets());
+    let warning = file.permission_warning(&pasted).expect("a warning");
+    assert!(warning.contains("chmod 600"), "{warning}");
+    assert!(!warning.contains("rk_live"), "{warning}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A provider whose key would travel over plain http to another host is warned of, by
+/// name; loopback and https are not.
+#[test]
+fn plain_http_to_another_host_is_warned_of() {
+    let file = ProvidersFile::from_toml_str(
+        "[providers.lab]\nkind = \"rounded\"\napi_key = \"k\"\n\
+         base_url = \"http://api.lab.example:8080\"\nallow_insecure_http = true\n\
+         [providers.local]\nkind = \"rounded\"\napi_key = \"k\"\n\
+         base_url = \"http://127.0.0.1:9000\"\nallow_insecure_http = true\n\
+         [providers.prod]\nkind = \"rounded\"\napi_key = \"k\"\n\
+         base_url = \"https://api.example\"\nallow_insecure_http = true\n",
+    )
+    .unwrap();
+    let warnings = file.plain_http_warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("providers.lab.base_url") && warnings[0].contains("api.lab.example"),
+        "{warnings:?}"
+    );
 }
 
 #[test]

@@ -4,6 +4,12 @@ use url::{Host, Url};
 
 use crate::Error;
 
+/// Whether `url` is plain `http` to a host other than this machine: what only
+/// `allow_insecure_http` lets through.
+pub(crate) fn plain_http_to_another_host(url: &Url) -> bool {
+    url.scheme() == "http" && !is_loopback(url)
+}
+
 /// Parses and checks a base URL: `https`, or plain `http` only to a loopback host or when
 /// `allow_insecure_http` is set. `field` names the config field in errors.
 pub(crate) fn parse_base_url(
@@ -15,7 +21,15 @@ pub(crate) fn parse_base_url(
         Url::parse(raw.trim()).map_err(|e| Error::config(field, format!("not a URL ({e})")))?;
     match url.scheme() {
         "https" => {}
-        "http" if allow_insecure_http || is_loopback(&url) => {}
+        "http" if is_loopback(&url) => {}
+        "http" if allow_insecure_http => {
+            tracing::warn!(
+                target: "voiceport::config",
+                field,
+                host = url.host_str().unwrap_or_default(),
+                "plain http to a host other than this machine (allow_insecure_http): the API key and the calls travel unencrypted"
+            );
+        }
         "http" => {
             return Err(Error::config(
                 field,

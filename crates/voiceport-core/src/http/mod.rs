@@ -25,7 +25,7 @@ use url::Url;
 
 pub use auth::{Auth, AuthStyle};
 pub use decode::{decode_json, decode_raw, excerpt};
-pub(crate) use endpoint::parse_base_url;
+pub(crate) use endpoint::{parse_base_url, plain_http_to_another_host};
 pub use error_body::{MAX_VENDOR_DETAILS, vendor_text};
 pub use retry::{RetryMode, RetryPolicy};
 

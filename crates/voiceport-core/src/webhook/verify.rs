@@ -292,6 +292,12 @@ impl Verifier {
                     return Err(Error::config(format!("{field}.{key}"), message));
                 }
                 let url = match (&config.url, payload.contains(&Part::Url)) {
+                    // Signed, the URL must be the one the vendor posts to: a blank one or
+                    // one that is no URL would refuse every delivery as a mismatch.
+                    (Some(url), true) if url::Url::parse(url.trim()).is_err() => {
+                        let message = "the payload format signs {url}: give the full URL the vendor posts to (https://…)";
+                        return Err(Error::config(format!("{field}.url"), message));
+                    }
                     (Some(url), _) => SigningUrl(url.clone()),
                     (None, false) => SigningUrl(String::new()),
                     (None, true) => {
