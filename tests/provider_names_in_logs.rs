@@ -88,3 +88,40 @@ async fn spans_name_the_configured_provider_and_a_lone_config_names_none() {
         );
     }
 }
+
+/// A dial's operation span records the call it placed (an event of it shows the call id),
+/// and an operation that fails says why at debug level, in its span.
+#[tokio::test]
+async fn a_dial_logs_the_call_it_placed_and_a_failure_says_why() {
+    use voiceport::{CallId, DialRequest};
+    let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
+    let provider = voiceport::connect(&sandbox.provider_config(ProviderKind::Vapi)).unwrap();
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let dialed = provider
+        .dial(&DialRequest::to("+14155550123"))
+        .await
+        .unwrap();
+    let missing = CallId::new("00000000-0000-4000-8000-000000000000");
+    let err = provider.get_call(&missing).await.unwrap_err();
+    drop(guard);
+    let text = log.text();
+    let placed = format!("call_id=\"{}\"", dialed.call_id.as_str());
+    assert!(
+        text.lines()
+            .any(|line| line.contains("call placed") && line.contains(&placed)),
+        "{text}"
+    );
+    let failed: Vec<&str> = (text.lines())
+        .filter(|line| line.contains("operation failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert!(failed[0].contains("operation=get_call"), "{}", failed[0]);
+    assert!(failed[0].contains(&err.to_string()), "{}", failed[0]);
+}

@@ -544,6 +544,42 @@ impl Error {
         self
     }
 
+    /// The same error named for `operation`: for an operation done through another (a
+    /// transcript read from its call, a note read back after it was written), so that the
+    /// error names what the caller asked for. An error that names no operation is as it is.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Error, Operation, ProviderKind};
+    ///
+    /// let read = Error::from_status(ProviderKind::Retell, Operation::GetCall, 404, None, Vec::new());
+    /// let error = read.for_operation(Operation::GetTranscript);
+    /// assert_eq!(error.operation(), Some(Operation::GetTranscript));
+    /// assert!(error.to_string().starts_with("retell get_transcript: not found"));
+    /// ```
+    #[must_use]
+    pub fn for_operation(mut self, operation: Operation) -> Self {
+        match &mut self {
+            Error::Unauthorized { operation: op, .. }
+            | Error::NotFound { operation: op, .. }
+            | Error::RateLimited { operation: op, .. }
+            | Error::InvalidRequest { operation: op, .. }
+            | Error::Conflict { operation: op, .. }
+            | Error::Server { operation: op, .. }
+            | Error::UnexpectedStatus { operation: op, .. }
+            | Error::Redirected { operation: op, .. }
+            | Error::Timeout { operation: op, .. }
+            | Error::Transport { operation: op, .. }
+            | Error::BodyTooLarge { operation: op, .. }
+            | Error::AnswerCut { operation: op, .. }
+            | Error::Decode { operation: op, .. }
+            | Error::Unsupported { operation: op, .. }
+            | Error::Interrupted { operation: op, .. } => *op = operation,
+            Error::WaitTimedOut { .. } | Error::Config { .. } | Error::InvalidArgument { .. } => {}
+        }
+        self
+    }
+
     /// The vendor handed back a page cursor it had already given in the same walk
     /// (`message` says which): an [`Error::Decode`] at `next cursor`. Paging would never
     /// end, and resuming at that cursor would go round again.

@@ -415,8 +415,11 @@ impl Adapter for HappyRobot {
             .done_if_gone()
             .call_id(id.as_str());
         let response = self.http.send(request).await?;
+        // The read back's error is named for the delete (sending it again is safe: a note
+        // gone is a delete done).
         if response.is_empty() {
-            return Adapter::get_call(self, id).await;
+            let read = Adapter::get_call(self, id).await;
+            return read.map_err(|error| error.for_operation(op));
         }
         HappyRobotCodec.decode_call_as(op, &response.body)
     }

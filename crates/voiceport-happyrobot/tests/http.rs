@@ -983,6 +983,45 @@ async fn a_note_delete_whose_retry_finds_it_gone_succeeds() {
     }
 }
 
+/// The delete done, the call it answered with lost, and the call's read back failing: the
+/// error is named for the delete asked for, not for a `get_call` the caller never made,
+/// and stays retryable (a retry finds the note gone: done).
+#[tokio::test]
+async fn a_note_delete_whose_read_back_fails_names_the_delete() {
+    let note_id = NoteId::new("69af27497a81a64cbcab564f");
+    let note_tail = call_tail(&format!("/notes/{}", note_id.as_str()));
+    let api = api().await;
+    api.lose_first_answer("DELETE", &note_tail).await;
+    api.respond_json(
+        "DELETE",
+        &note_tail,
+        404,
+        r#"{"message": "Note not found"}"#,
+    )
+    .await;
+    // Retried by the client, and failing each time.
+    api.on("GET", &call_tail(""))
+        .respond_with(json_response(503, r#"{"message": "unavailable"}"#))
+        .mount(&api.server)
+        .await;
+    let err = retrying_client(&api)
+        .delete_note(&id(), &note_id)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::Server {
+                operation: Operation::DeleteNote,
+                status: 503,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err.is_retryable(), "{err:?}");
+}
+
 #[tokio::test]
 async fn a_note_update_that_changes_nothing_is_refused_before_sending() {
     let api = api().await;

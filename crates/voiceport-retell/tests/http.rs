@@ -673,6 +673,17 @@ async fn every_endpoint_maps_error_statuses() {
         retell.get_call(&id)
     })
     .await;
+    // Read from the call, and named for what was asked.
+    let transcript = Operation::GetTranscript;
+    check_per_call_errors(&api, "GET", &get_path(CALL_ID), transcript, || {
+        retell.transcript(&id)
+    })
+    .await;
+    let recording = Operation::GetRecording;
+    check_per_call_errors(&api, "GET", &get_path(CALL_ID), recording, || {
+        retell.recording(&id)
+    })
+    .await;
     let update = CallUpdate {
         metadata: Some(BTreeMap::new()),
         metadata_mode: MetadataMode::Replace,

@@ -105,14 +105,21 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
         Err(Error::unsupported(self.kind(), Operation::UpdateCall))
     }
 
-    /// Fetches a call's transcript; by default from the call.
+    /// Fetches a call's transcript; by default from the call (its errors named for
+    /// `get_transcript`).
     async fn transcript(&self, id: &CallId) -> Result<Transcript> {
-        Ok(self.get_call(id).await?.transcript.unwrap_or_default())
+        let call = self.get_call(id).await;
+        let call = call.map_err(|e| e.for_operation(Operation::GetTranscript))?;
+        Ok(call.transcript.unwrap_or_default())
     }
 
-    /// Fetches a call's recording; by default from the call.
+    /// Fetches a call's recording; by default from the call (its errors named for
+    /// `get_recording`).
     async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
-        Ok(self.get_call(id).await?.recording)
+        let call = self.get_call(id).await;
+        Ok(call
+            .map_err(|e| e.for_operation(Operation::GetRecording))?
+            .recording)
     }
 
     /// Hangs up a live call.
@@ -154,15 +161,31 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
 
 /// The span every guarded operation runs in.
 fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) -> tracing::Span {
-    tracing::debug_span!(
+    let span = tracing::debug_span!(
         "voiceport.operation",
         provider = %Adapter::kind(adapter),
         // Left out when the provider was not connected from a providers file.
         provider_name = Adapter::provider_name(adapter),
         operation = %operation,
-        // Left out when the operation is not about one call, as in `voiceport.request`.
-        call_id = call_id.map(CallId::as_str),
-    )
+        // Left out when the operation is not about one call (yet: a dial records the call
+        // it placed), as in `voiceport.request`.
+        call_id = tracing::field::Empty,
+    );
+    if let Some(id) = call_id {
+        span.record("call_id", id.as_str());
+    }
+    span
+}
+
+/// Runs an operation in `span`, and logs its failure there at debug level: a response
+/// that came (its status logged by the request) but did not decode says why, as does
+/// any other error.
+async fn run<T>(span: tracing::Span, operation: impl Future<Output = Result<T>>) -> Result<T> {
+    let result = operation.instrument(span.clone()).await;
+    if let Err(error) = &result {
+        span.in_scope(|| tracing::debug!(error = %error, "operation failed"));
+    }
+    result
 }
 
 #[async_trait]
@@ -178,49 +201,47 @@ impl<A: Adapter> VoiceProvider for A {
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
         guard::call(self, op, id, |c| c.get_call)?;
-        Adapter::get_call(self, id)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(span(self, op, Some(id)), Adapter::get_call(self, id)).await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         let op = Operation::ListCalls;
         let query = guard::list(self, query)?;
-        Adapter::list_calls(self, &query)
-            .instrument(span(self, op, None))
-            .await
+        run(span(self, op, None), Adapter::list_calls(self, &query)).await
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let op = Operation::Dial;
         guard::dial(self, request)?;
-        Adapter::dial(self, request)
-            .instrument(span(self, op, None))
-            .await
+        let span = span(self, op, None);
+        let dialed = run(span.clone(), Adapter::dial(self, request)).await?;
+        // The call placed, in the span (for a subscriber that reports spans when they
+        // close) and in an event of it (for one that prints events with their spans).
+        span.record("call_id", dialed.call_id.as_str());
+        span.in_scope(|| tracing::debug!("call placed"));
+        Ok(dialed)
     }
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
         guard::update(self, id, update)?;
-        Adapter::update_call(self, id, update)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(
+            span(self, op, Some(id)),
+            Adapter::update_call(self, id, update),
+        )
+        .await
     }
 
     async fn transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
         guard::call(self, op, id, |c| c.transcript)?;
-        Adapter::transcript(self, id)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(span(self, op, Some(id)), Adapter::transcript(self, id)).await
     }
 
     async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let op = Operation::GetRecording;
         guard::call(self, op, id, |c| c.recording)?;
-        Adapter::recording(self, id)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(span(self, op, Some(id)), Adapter::recording(self, id)).await
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
@@ -228,7 +249,7 @@ impl<A: Adapter> VoiceProvider for A {
         guard::call(self, op, id, |c| c.end_call)?;
         let ended = Adapter::end_call(self, id);
         let ended = unless_already(self, id, ended, CallStatus::is_terminal);
-        ended.instrument(span(self, op, Some(id))).await
+        run(span(self, op, Some(id)), ended).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
@@ -236,40 +257,40 @@ impl<A: Adapter> VoiceProvider for A {
         guard::call(self, op, id, |c| c.cancel_call)?;
         let canceled = Adapter::cancel_call(self, id);
         let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled);
-        canceled.instrument(span(self, op, Some(id))).await
+        run(span(self, op, Some(id)), canceled).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::DeleteCall;
         guard::call(self, op, id, |c| c.delete_call)?;
-        Adapter::delete_call(self, id)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(span(self, op, Some(id)), Adapter::delete_call(self, id)).await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
         guard::call(self, op, id, |c| c.notes)?;
         guard::note_text(self, op, note)?;
-        Adapter::add_note(self, id, note)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(span(self, op, Some(id)), Adapter::add_note(self, id, note)).await
     }
 
     async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
         let op = Operation::UpdateNote;
         guard::note(self, op, id, note_id)?;
-        Adapter::update_note(self, id, note_id, note)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(
+            span(self, op, Some(id)),
+            Adapter::update_note(self, id, note_id, note),
+        )
+        .await
     }
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
         guard::note(self, op, id, note_id)?;
-        Adapter::delete_note(self, id, note_id)
-            .instrument(span(self, op, Some(id)))
-            .await
+        run(
+            span(self, op, Some(id)),
+            Adapter::delete_note(self, id, note_id),
+        )
+        .await
     }
 
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {

@@ -112,7 +112,9 @@ pub struct Call {
     pub cost: Option<Cost>,
     /// Values the vendor sent that could not be read and were left out (a date that does
     /// not exist, a number where text was expected…). Empty for a clean call; left out of
-    /// the normalized JSON when empty.
+    /// the normalized JSON when empty. At most [`MAX_WARNINGS`] of them, then one more of
+    /// kind [`WarningKind::TooMany`] counting those left out (a list of a thousand broken
+    /// entries is not a thousand warnings).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<NormalizationWarning>,
     #[serde(skip)]
@@ -162,6 +164,23 @@ impl Call {
     /// Records that the vendor's `value` at `field` (a JSON path such as `started_at` or
     /// `artifact.messages[3].time`) could not be read and was left out: what was wrong
     /// with it (`kind`), and why in words.
+    ///
+    /// Past [`MAX_WARNINGS`], the warning is counted, not kept: the last one, of kind
+    /// [`WarningKind::TooMany`], says how many were left out (its `value`) and the first
+    /// of them (its `field`).
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Call, CallId, MAX_WARNINGS, ProviderKind, WarningKind};
+    ///
+    /// let mut call = Call::new(CallId::new("c-1"), ProviderKind::Rounded);
+    /// for i in 0..MAX_WARNINGS + 3 {
+    ///     call.warn(WarningKind::NotATime, format!("transcript[{i}].start_time"), "x", "not a time");
+    /// }
+    /// assert_eq!(call.warnings.len(), MAX_WARNINGS + 1);
+    /// let counted = &call.warnings[MAX_WARNINGS];
+    /// assert_eq!((counted.kind.clone(), counted.value.as_str()), (WarningKind::TooMany, "3"));
+    /// ```
     pub fn warn(
         &mut self,
         kind: WarningKind,
@@ -169,7 +188,28 @@ impl Call {
         value: impl Into<String>,
         message: impl Into<String>,
     ) {
-        (self.warnings).push(NormalizationWarning::new(kind, field, value, message));
+        if self.warnings.len() < MAX_WARNINGS {
+            (self.warnings).push(NormalizationWarning::new(kind, field, value, message));
+            return;
+        }
+        let left_out = match self.warnings.get(MAX_WARNINGS) {
+            Some(counted) => counted
+                .value
+                .parse::<usize>()
+                .unwrap_or(0)
+                .saturating_add(1),
+            None => 1,
+        };
+        let message = format!("{left_out} more warnings left out, the first at this field");
+        let counted =
+            NormalizationWarning::new(WarningKind::TooMany, field, left_out.to_string(), message);
+        match self.warnings.get_mut(MAX_WARNINGS) {
+            Some(slot) => {
+                slot.value = counted.value;
+                slot.message = counted.message;
+            }
+            None => self.warnings.push(counted),
+        }
     }
 
     /// How long the call lasted ([`duration_secs`](Self::duration_secs)) as a
@@ -206,6 +246,9 @@ impl Call {
         self.vendor_payload.take()
     }
 }
+
+/// The most warnings a call keeps ([`Call::warnings`]); one more counts those left out.
+pub const MAX_WARNINGS: usize = 50;
 
 /// A vendor value that normalization could not read, kept so that it never vanishes
 /// silently (see [`Call::warnings`]).
@@ -248,6 +291,9 @@ crate::open_enum! {
         WrongShape => "wrong_shape",
         /// A value that contradicts another (a call that ends before it starts).
         Contradiction => "contradiction",
+        /// More warnings than a call keeps ([`MAX_WARNINGS`]): this one counts those left
+        /// out.
+        TooMany => "too_many",
     }
 }
 

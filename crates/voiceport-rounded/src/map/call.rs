@@ -269,6 +269,29 @@ mod tests {
         assert_eq!(call.recording, None);
     }
 
+    /// A thousand unreadable entries are not a thousand warnings: the call keeps the
+    /// first `MAX_WARNINGS` and counts the rest in one more.
+    #[test]
+    fn warnings_are_bounded() {
+        let entries: Vec<_> = (0..1_000)
+            .map(|_| json!({"role": "user", "start_time": "x", "content": "yo"}))
+            .collect();
+        let call = map_json(json!({
+            "id": "c", "status": "completed", "start_time": "2026-03-23T18:04:11Z",
+            "transcript": entries
+        }));
+        let utterances = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
+        assert_eq!(utterances, 1_000);
+        assert_eq!(call.warnings.len(), voiceport_core::MAX_WARNINGS + 1);
+        let counted = call.warnings.last().unwrap();
+        assert_eq!(counted.kind, voiceport_core::WarningKind::TooMany);
+        assert_eq!(
+            counted.value,
+            (1_000 - voiceport_core::MAX_WARNINGS).to_string()
+        );
+        assert_eq!(counted.field, "transcript[50].start_time");
+    }
+
     #[test]
     fn impossible_values_are_dropped_with_a_warning() {
         let call = map_json(json!({
