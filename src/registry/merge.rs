@@ -472,7 +472,7 @@ impl Lane {
                 Poll::Ready(Err(join)) => match join.try_into_panic() {
                     // A panic in the provider's listing is a bug: it reaches the walk's
                     // reader as it reaches a caller of `list_calls`, not as an error to
-                    // handle (it was reported as a configuration error).
+                    // handle.
                     Ok(panic) => std::panic::resume_unwind(panic),
                     // Only a runtime shutting down cancels a fetch: nothing was read.
                     Err(_) => Err(Error::Interrupted {

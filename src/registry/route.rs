@@ -344,8 +344,8 @@ mod tests {
         }
         let zero = route(RoutePolicy::Weighted, vec![0, 5, 0]);
         assert!((0..100).all(|n| weighted_pick(&zero, &n.to_string()) == Some("b")));
-        // A weight past the providers (a route built in code, unchecked) counts for none:
-        // it used to send most keys to the last provider, whose own weight is 0.
+        // A weight past the providers (a route built in code, unchecked) counts for none,
+        // rather than sending most keys to the last provider, whose own weight is 0.
         let extra = route(RoutePolicy::Weighted, vec![1, 0, 0, 5]);
         assert!((0..100).all(|n| weighted_pick(&extra, &n.to_string()) == Some("a")));
     }

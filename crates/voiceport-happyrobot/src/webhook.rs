@@ -46,14 +46,14 @@ const SESSION_STATUS_CHANGED: &str = "session.status_changed";
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     // One pass over the whole body, which proves it is one JSON value: the events that
     // keep the delivery keep the body as it is.
-    let event: wire::Delivery<'_> = decode_json(KIND, OP, body)?;
-    if event.specversion.is_some() {
-        return cloud_event(event, body);
+    let delivery: wire::Delivery<'_> = decode_json(KIND, OP, body)?;
+    if delivery.specversion.is_some() {
+        return cloud_event(delivery, body);
     }
-    match event.event_type.as_str() {
+    match delivery.event_type.as_str() {
         "start" => {
-            let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
-            if let Some(content) = part::<wire::StartContent>(event.content, "content")? {
+            let mut call = decode_call(OP, required_call(&delivery, body)?, "call")?;
+            if let Some(content) = part::<wire::StartContent>(delivery.content, "content")? {
                 call.recording = recording(content.recording);
             }
             keep_whole_delivery(&mut call, "call", body);
@@ -62,19 +62,19 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             // or, scheduled, when they were to ring).
             let occurred_at = call.started_at.or_else(|| began(&call));
             let call = Box::new(call);
-            let mut started = CallEvent::new(event.event_type, EventKind::Started { call });
+            let mut started = CallEvent::new(delivery.event_type, EventKind::Started { call });
             started.occurred_at = occurred_at;
             Ok(started)
         }
         "end" => {
-            let mut call = decode_call(OP, required_call(&event, body)?, "call")?;
+            let mut call = decode_call(OP, required_call(&delivery, body)?, "call")?;
             // A call snapshot taken before the end may still say `In progress` (the call
             // keeps the whole delivery below, which reads back as this end event). Settled,
             // it ends where its start and duration say, as an ended call read does.
             if settle_ended(&mut call) && call.ended_at.is_none() {
                 call.ended_at = call.started_at.zip(call.duration_secs).and_then(ended_at);
             }
-            let mut messages = part::<wire::EndContent>(event.content, "content")?
+            let mut messages = part::<wire::EndContent>(delivery.content, "content")?
                 .and_then(|content| content.messages);
             // Where the call was handed to: the phone of the last message's contact that
             // names one (read before the messages go into the transcript).
@@ -101,13 +101,13 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             let occurred_at =
                 (call.ended_at).or_else(|| began(&call).zip(call.duration_secs).and_then(ended_at));
             let call = Box::new(call);
-            let mut ended = CallEvent::new(event.event_type, EventKind::Ended { call });
+            let mut ended = CallEvent::new(delivery.event_type, EventKind::Ended { call });
             ended.occurred_at = occurred_at;
             Ok(ended)
         }
         _ => {
-            let mut other = CallEvent::new(event.event_type, EventKind::kept_whole(body));
-            other.call_id = event.call.and_then(|call| call_id_field(call, "id"));
+            let mut other = CallEvent::new(delivery.event_type, EventKind::kept_whole(body));
+            other.call_id = delivery.call.and_then(|call| call_id_field(call, "id"));
             Ok(other)
         }
     }
@@ -123,11 +123,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 ///   status and its end reason, the organization, and the use case as the agent (its
 ///   vendor payload is the whole delivery, which warnings' paths point into).
 /// * any other type → [`EventKind::Other`], kept whole.
-fn cloud_event(event: wire::Delivery<'_>, body: &[u8]) -> Result<CallEvent> {
-    let id = part::<String>(event.id, "id")?;
-    let time = part::<String>(event.time, "time")?;
-    let data = event.data.filter(|raw| raw.get() != "null");
-    let (kind, updated_at) = if event.event_type == SESSION_STATUS_CHANGED {
+fn cloud_event(delivery: wire::Delivery<'_>, body: &[u8]) -> Result<CallEvent> {
+    let id = part::<String>(delivery.id, "id")?;
+    let time = part::<String>(delivery.time, "time")?;
+    let data = delivery.data.filter(|raw| raw.get() != "null");
+    let (kind, updated_at) = if delivery.event_type == SESSION_STATUS_CHANGED {
         let message = "a `session.status_changed` event must carry `data`";
         let data = data.ok_or_else(|| Error::decode(KIND, OP, "data", message, body))?;
         let data: wire::SessionStatusChanged<'_> = decode_raw(KIND, OP, data, "data")?;
@@ -140,7 +140,7 @@ fn cloud_event(event: wire::Delivery<'_>, body: &[u8]) -> Result<CallEvent> {
     // the event was emitted.
     let occurred_at = (updated_at.as_deref().and_then(parse_time))
         .or_else(|| time.as_deref().and_then(parse_time));
-    let mut normalized = CallEvent::new(event.event_type, kind);
+    let mut normalized = CallEvent::new(delivery.event_type, kind);
     normalized.event_id = id.and_then(non_blank);
     normalized.occurred_at = occurred_at;
     if normalized.call_id.is_none() {

@@ -52,10 +52,11 @@ use voiceport_core::{
 };
 
 use crate::config::KIND;
-use crate::map::call::{map_call, read_millis};
+use crate::map::call::map_call;
 use crate::wire;
+use voiceport_core::adapter::read_epoch_millis;
 
-const OPERATION: Operation = Operation::ParseWebhook;
+const OP: Operation = Operation::ParseWebhook;
 
 /// The events Retell waits on for a JSON answer in the response's body (the others take
 /// any 2xx): its inbound webhook's, whose answer names the agent, dynamic variables and
@@ -109,7 +110,7 @@ struct Peek<'a> {
 /// own object, without a reason, would read as live again.
 fn map_live_as_ended(mut wire: wire::Call<'_>) -> Result<Call> {
     let said = wire.call_status.replace(wire::CallStatus::Ended);
-    let mut call = map_call(wire, OPERATION, "call")?;
+    let mut call = map_call(wire, OP, "call")?;
     call.vendor_status = said.map(|status| status.as_str().to_owned());
     Ok(call)
 }
@@ -148,8 +149,8 @@ impl Reads {
 
 /// Turns the body of a Retell webhook delivery into an event (module docs).
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
-    let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
-    let event = event_name(KIND, OPERATION, &[("event", delivery.event.as_ref())], body)?;
+    let delivery: Delivery<'_> = decode_json(KIND, OP, body)?;
+    let event = event_name(KIND, OP, &[("event", delivery.event.as_ref())], body)?;
     let raw = delivery.call.filter(|raw| is_object(raw));
     let peek: Peek<'_> = raw
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
@@ -165,11 +166,11 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     };
     let ends = matches!(reads, Reads::Ended | Reads::Analyzed);
     let mut said_live = false;
-    let mut call = try_decode_call_with(KIND, OPERATION, raw, "call", |wire: wire::Call<'_>| {
+    let mut call = try_decode_call_with(KIND, OP, raw, "call", |wire: wire::Call<'_>| {
         said_live = ends && is_live(wire.call_status.as_ref());
         match said_live {
             true => map_live_as_ended(wire),
-            false => map_call(wire, OPERATION, "call"),
+            false => map_call(wire, OP, "call"),
         }
     })?;
     // Its call alone would read as live again: the delivery says it is over.
@@ -205,7 +206,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             let leg_end = (event == "transfer_ended")
                 .then_some(peek.transfer_end_timestamp.as_ref())
                 .flatten();
-            occurred_at = read_millis(&mut call, "transfer_end_timestamp", leg_end);
+            occurred_at = read_epoch_millis(&mut call, "transfer_end_timestamp", leg_end);
             let leg_end = match (occurred_at, leg_end) {
                 // The millisecond itself, so that `1773157389818` and `"1773157389818"`
                 // are the same event.

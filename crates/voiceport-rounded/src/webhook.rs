@@ -70,7 +70,7 @@ use crate::map::call::{map_call, map_utterance};
 use crate::map::status::{StatusFields, status_of};
 use crate::wire;
 
-const OPERATION: Operation = Operation::ParseWebhook;
+const OP: Operation = Operation::ParseWebhook;
 
 /// The (inferred) outer shape of a delivery. Names and times are read as any JSON (text
 /// borrowed from the body), so that a field of an unexpected type is a clear error (names)
@@ -163,12 +163,12 @@ impl<'a> Subject<'a> {
 
 /// Turns the body of a Rounded webhook delivery into an event (inferred shapes: module docs).
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
-    let delivery: Delivery<'_> = decode_json(KIND, OPERATION, body)?;
+    let delivery: Delivery<'_> = decode_json(KIND, OP, body)?;
     let names = [
         ("event", delivery.event.as_ref()),
         ("type", delivery.event_type.as_ref()),
     ];
-    let event = event_name(KIND, OPERATION, &names, body)?;
+    let event = event_name(KIND, OP, &names, body)?;
     let subject = subject(&delivery);
     let subject = subject.as_ref();
     let name = event.strip_prefix("event_").unwrap_or(&event);
@@ -274,8 +274,7 @@ fn call_of(subject: Option<&Subject<'_>>) -> Result<Option<Box<Call>>> {
     let Some(subject) = subject.filter(|s| s.id.is_some()) else {
         return Ok(None);
     };
-    decode_call_with(KIND, OPERATION, subject.raw, subject.path, map_call)
-        .map(|call| Some(Box::new(call)))
+    decode_call_with(KIND, OP, subject.raw, subject.path, map_call).map(|call| Some(Box::new(call)))
 }
 
 /// A call that did not connect has not been answered, whatever its status says so far; a
@@ -301,7 +300,7 @@ fn status_changed(event: String, subject: &Subject<'_>) -> Result<CallEvent> {
     let (status, vendor_status) = match &call {
         Some(call) => (call.status, call.vendor_status.clone()),
         None => {
-            let fields: StatusData = decode_raw(KIND, OPERATION, subject.raw, subject.path)?;
+            let fields: StatusData = decode_raw(KIND, OP, subject.raw, subject.path)?;
             let (status, _) = status_of(StatusFields {
                 status: fields.status.as_ref(),
                 answer_type: fields.answer_type.as_ref(),
@@ -320,7 +319,7 @@ fn status_changed(event: String, subject: &Subject<'_>) -> Result<CallEvent> {
 }
 
 fn transcript(event: String, subject: &Subject<'_>, body: &[u8]) -> Result<CallEvent> {
-    let entry: wire::TranscriptEntry = decode_raw(KIND, OPERATION, subject.raw, subject.path)?;
+    let entry: wire::TranscriptEntry = decode_raw(KIND, OP, subject.raw, subject.path)?;
     if entry.role.is_none() || entry.content.is_none() {
         return Ok(other(event, body));
     }

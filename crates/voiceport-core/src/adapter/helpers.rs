@@ -96,6 +96,42 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
     at
 }
 
+/// An epoch-milliseconds time at `field` of `call`. A number (or a string of digits) is
+/// milliseconds; an ISO 8601 string is read too. A value that is present but unreadable
+/// (text, a number out of range, one before 1973: seconds, or `0` for "not yet") gives
+/// `None` and a warning on the call, so that it never vanishes silently; `null` gives
+/// `None` alone.
+/// The epoch-milliseconds twin of [`read_time`].
+pub fn read_epoch_millis(
+    call: &mut Call,
+    field: &str,
+    value: Option<&Value>,
+) -> Option<DateTime<Utc>> {
+    let at = match value? {
+        Value::Null => return None,
+        Value::String(text) if text.trim().is_empty() => return None,
+        Value::Number(number) => number.as_f64().and_then(recent_epoch_millis),
+        Value::String(text) => {
+            let text = text.trim();
+            match text.bytes().all(|b| b.is_ascii_digit()) {
+                true => text.parse::<f64>().ok().and_then(recent_epoch_millis),
+                false => parse_time(text),
+            }
+        }
+        _ => None,
+    };
+    if at.is_none() {
+        let shown = value.and_then(value_text).unwrap_or_default();
+        call.warn(
+            WarningKind::NotATime,
+            field,
+            shorten(&shown),
+            "not a time in epoch milliseconds",
+        );
+    }
+    at
+}
+
 /// A time given as ISO 8601 text (read with [`parse_time`]) or as an epoch number (or
 /// its digits as text): seconds from 10^9 (2001) and below 10^11, milliseconds from 10^11
 /// (10^11 seconds is the year 5138, 10^11 milliseconds 1973), microseconds from 10^14 and

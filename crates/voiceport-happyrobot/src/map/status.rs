@@ -29,9 +29,9 @@ use crate::wire::{SessionStatus, Status};
 /// | anything else | unknown | – |
 ///
 /// `Abandoned` lands where Voicebot Studio puts a caller who hung up before the call
-/// connected: nobody answered, and no conversation took place. (It was `canceled` /
-/// `customer_hung_up` before, which no one canceled and which reads as a caller leaving a
-/// conversation.) A `Completed` call with a `transfer_contact_email` gets a `transferred`
+/// connected: nobody answered, and no conversation took place (not `canceled`, since no
+/// one canceled it, nor `customer_hung_up`, which reads as a caller leaving a
+/// conversation). A `Completed` call with a `transfer_contact_email` gets a `transferred`
 /// end reason ([`status_and_reason`]).
 pub(crate) fn status_of(status: &Status) -> (CallStatus, Option<EndReasonCategory>) {
     use EndReasonCategory as R;

@@ -2,17 +2,15 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, field_path, finite, non_blank, non_empty, parse_time, read_amount,
-    read_destination, read_direction, read_id, recent_epoch_millis, recording_at, round_to,
-    shorten, value_text,
+    check_call, field_path, finite, non_blank, non_empty, read_amount, read_destination,
+    read_direction, read_epoch_millis, read_id, recording_at, round_to, value_text,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Operation, Recording, Result,
-    Speaker, ToolCall, ToolResult, Transcript, Utterance, WarningKind,
+    Speaker, ToolCall, ToolResult, Transcript, Utterance,
 };
 
 use super::status::{StatusFields, status_of};
@@ -102,8 +100,8 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     }
 
     let start = wire.start_timestamp.as_ref();
-    call.started_at = read_millis(&mut call, "start_timestamp", start);
-    call.ended_at = read_millis(&mut call, "end_timestamp", wire.end_timestamp.as_ref());
+    call.started_at = read_epoch_millis(&mut call, "start_timestamp", start);
+    call.ended_at = read_epoch_millis(&mut call, "end_timestamp", wire.end_timestamp.as_ref());
     // Retell has no creation time: the start stands in, as the list endpoint filters, sorts
     // and pages on it. A call that never connected has neither.
     call.created_at = call.started_at;
@@ -144,46 +142,9 @@ fn text(value: Option<String>) -> Option<String> {
     value.filter(|t| !t.is_empty())
 }
 
-/// An epoch-milliseconds time at `field` of `call`. A number (or a string of digits) is
-/// milliseconds; an ISO 8601 string is read too. A value that is present but unreadable
-/// (text, a number out of range, one before 1973: seconds, or `0` for "not yet") gives
-/// `None` and a warning on the call, so that it never vanishes silently; `null` gives
-/// `None` alone.
-///
-/// (The millisecond twin of core's `read_time`; it belongs in core.)
-pub(crate) fn read_millis(
-    call: &mut Call,
-    field: &str,
-    value: Option<&Value>,
-) -> Option<DateTime<Utc>> {
-    let at = match value? {
-        Value::Null => return None,
-        Value::String(text) if text.trim().is_empty() => return None,
-        Value::Number(number) => number.as_f64().and_then(recent_epoch_millis),
-        Value::String(text) => {
-            let text = text.trim();
-            match text.bytes().all(|b| b.is_ascii_digit()) {
-                true => text.parse::<f64>().ok().and_then(recent_epoch_millis),
-                false => parse_time(text),
-            }
-        }
-        _ => None,
-    };
-    if at.is_none() {
-        let shown = value.and_then(value_text).unwrap_or_default();
-        call.warn(
-            WarningKind::NotATime,
-            field,
-            shorten(&shown),
-            "not a time in epoch milliseconds",
-        );
-    }
-    at
-}
-
 /// Transcript entries → utterances, in order. A tool result is named after the invocation
 /// with its `tool_call_id`.
-pub(crate) fn map_utterances(entries: &[wire::Utterance]) -> Vec<Utterance> {
+fn map_utterances(entries: &[wire::Utterance]) -> Vec<Utterance> {
     let names: HashMap<&str, &str> = entries
         .iter()
         .filter(|e| e.role == Some(Role::ToolCallInvocation))
@@ -311,6 +272,7 @@ fn extracted(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::{DateTime, Utc};
     use serde_json::json;
     use voiceport_core::Direction;
     use voiceport_core::{CallStatus, EndReasonCategory, NormalizationWarning, WarningKind};
@@ -505,7 +467,7 @@ mod tests {
         assert_eq!(call.warnings[0].value, "soon");
 
         let mut call = Call::new(CallId::new("c"), KIND);
-        let read = |call: &mut Call, value: Value| read_millis(call, "t", Some(&value));
+        let read = |call: &mut Call, value: Value| read_epoch_millis(call, "t", Some(&value));
         assert_eq!(
             read(&mut call, json!("1773157327318")),
             Some("2026-03-10T15:42:07.318Z".parse().unwrap())

@@ -93,7 +93,7 @@ fn completed(
 /// Whether an `answer_type` says a machine picked up: `voicemail`, `machine`,
 /// `answering_machine`, and the `machine_…` family of answering-machine detection
 /// (`machine_start`, `machine_end_beep` …). A fax is not one: nothing could be left on it.
-pub(crate) fn is_machine(answer: &str) -> bool {
+fn is_machine(answer: &str) -> bool {
     let answer = answer.trim().to_ascii_lowercase();
     answer.starts_with("machine") || answer.contains("voicemail") || answer == "answering_machine"
 }

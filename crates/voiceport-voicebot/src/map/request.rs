@@ -204,7 +204,7 @@ pub(crate) fn update_body(flavor: Flavor, update: &CallUpdate) -> Result<wire::U
 }
 
 /// Vapi's limit on a call's `name` (`CreateCallDTO`, `UpdateCallDTO`).
-pub(crate) const MAX_NAME_CHARS: usize = 40;
+const MAX_NAME_CHARS: usize = 40;
 
 /// Refuses, before anything is sent, a `name` Vapi would reject with a 400. Its length is
 /// counted as Vapi's validator counts it, in UTF-16 code units (an emoji counts two).
