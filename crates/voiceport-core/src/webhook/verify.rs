@@ -171,206 +171,37 @@ impl Verifier {
     ) -> Result<Self> {
         let scheme = config.verify.unwrap_or(Scheme::default_for(kind));
         refuse_keys_of_other_schemes(scheme, config, field)?;
-        let secret = config.resolve_secret(field)?;
-        let required = || match &secret {
-            // An empty secret would make an empty header, or an HMAC anyone can compute.
-            Some(secret) if secret.expose_secret().trim().is_empty() => Err(Error::config(
-                format!("{field}.secret"),
-                "the webhook secret is empty",
-            )),
-            Some(secret) => Ok(secret.clone()),
-            None => Err(Error::config(
-                format!("{field}.secret"),
-                "no webhook secret: set secret or secret_env (or verify = \"none\")",
-            )),
+        let table = Table {
+            config,
+            field,
+            secret: config.resolve_secret(field)?,
         };
-        // A header the table names under `key` (`value`), else `default`.
-        let named = |key: &str, value: Option<&str>, default: &str| {
-            HeaderName::try_from(value.unwrap_or(default).trim())
-                .map_err(|_| Error::config(format!("{field}.{key}"), "not a header name"))
-        };
-        let header = |default: &str| named("header", config.header.as_deref(), default);
         // The header the scheme reads unless the table's `header` names another.
         let default_header = scheme.default_header(kind).unwrap_or_default();
-        // What a header can carry, as the check reads it (trimmed): any other secret would
-        // refuse every delivery.
-        let header_secret = || {
-            let secret = required()?;
-            let text = secret.expose_secret();
-            if !text.bytes().all(|b| (b' '..=b'~').contains(&b)) || text.trim() != text {
-                let message =
-                    "a secret sent in a header must be printable ASCII, without spaces around it";
-                return Err(Error::config(format!("{field}.secret"), message));
-            }
-            Ok(secret)
-        };
-        let tolerance_secs = config.tolerance_secs.unwrap_or(DEFAULT_TOLERANCE_SECS);
-        // No signing time is ever exactly now: a zero tolerance would refuse every delivery.
-        if tolerance_secs < MIN_TOLERANCE_SECS && matches!(scheme, Scheme::Hmac | Scheme::Retell) {
-            let message = "at least 1 second: a tolerance of 0 would refuse every delivery";
-            return Err(Error::config(format!("{field}.tolerance_secs"), message));
-        }
-        if tolerance_secs > MAX_TOLERANCE_SECS {
-            let message = "at most 3600 seconds: a signature accepted for longer lets a captured delivery be replayed for as long";
-            return Err(Error::config(format!("{field}.tolerance_secs"), message));
-        }
+        let tolerance_secs = table.tolerance_secs(scheme)?;
         let rule = match scheme {
             Scheme::Header => Rule::Header {
-                name: header(default_header)?,
+                name: table.header(default_header)?,
                 prefix: "",
-                secret: header_secret()?,
+                secret: table.header_secret()?,
             },
             Scheme::Bearer => Rule::Header {
-                name: header(default_header)?,
+                name: table.header(default_header)?,
                 prefix: "Bearer ",
-                secret: header_secret()?,
+                secret: table.header_secret()?,
             },
-            Scheme::Hmac => {
-                let secret = required()?;
-                let key = if config.secret_is_base64 {
-                    BASE64
-                        .decode(secret.expose_secret().trim())
-                        .map_err(|_| Error::config(format!("{field}.secret"), "not base64"))?
-                } else {
-                    secret.expose_secret().as_bytes().to_vec()
-                };
-                if key.is_empty() {
-                    return Err(Error::config(format!("{field}.secret"), "the key is empty"));
-                }
-                let timestamp_header = config.timestamp_header.as_deref();
-                let format = match (&config.payload_format, timestamp_header) {
-                    (Some(format), _) => format.as_str(),
-                    (None, Some("")) => "{body}",
-                    (None, _) => "{timestamp}.{body}",
-                };
-                let payload = payload::parse(format, &format!("{field}.payload_format"))?;
-                let signs_time = payload.contains(&Part::Timestamp);
-                match timestamp_header {
-                    Some("") if signs_time => {
-                        let message = "the payload format signs {timestamp}: name its header";
-                        return Err(Error::config(format!("{field}.timestamp_header"), message));
-                    }
-                    // A time that is not signed cannot be trusted, so it would not be
-                    // checked: say so rather than accept replays without a word.
-                    Some(name) if !name.is_empty() && !signs_time => {
-                        let message = "the payload format does not sign {timestamp}, so the \
-                                       time would not be checked: leave this out or sign it";
-                        return Err(Error::config(format!("{field}.timestamp_header"), message));
-                    }
-                    _ => {}
-                }
-                // A key only a part of the payload reads, given for a payload without that
-                // part, would be ignored without a word (a tolerance would check no time).
-                let unread = [
-                    (
-                        "tolerance_secs",
-                        config.tolerance_secs.is_some(),
-                        signs_time,
-                        "{timestamp}",
-                    ),
-                    (
-                        "url",
-                        config.url.is_some(),
-                        payload.contains(&Part::Url),
-                        "{url}",
-                    ),
-                    (
-                        "message_id_header",
-                        config.message_id_header.is_some(),
-                        payload.contains(&Part::MessageId),
-                        "{svix-id}",
-                    ),
-                ];
-                if let Some((key, _, _, part)) = unread
-                    .into_iter()
-                    .find(|(_, set, signed, _)| *set && !signed)
-                {
-                    let message = format!(
-                        "the payload format does not sign {part}, so this would not be read: \
-                         leave it out or sign it"
-                    );
-                    return Err(Error::config(format!("{field}.{key}"), message));
-                }
-                let url = match (&config.url, payload.contains(&Part::Url)) {
-                    // Signed, the URL must be the one the vendor posts to: a blank one or
-                    // one that is no URL would refuse every delivery as a mismatch.
-                    (Some(url), true) if url::Url::parse(url.trim()).is_err() => {
-                        let message = "the payload format signs {url}: give the full URL the vendor posts to (https://…)";
-                        return Err(Error::config(format!("{field}.url"), message));
-                    }
-                    (Some(url), _) => SigningUrl(url.clone()),
-                    (None, false) => SigningUrl(String::new()),
-                    (None, true) => {
-                        let message =
-                            "the payload format signs {url}: give the URL the vendor posts to";
-                        return Err(Error::config(format!("{field}.url"), message));
-                    }
-                };
-                let signature = header(default_header)?;
-                let timestamp = signs_time
-                    .then(|| named("timestamp_header", timestamp_header, "x-timestamp"))
-                    .transpose()?;
-                let message_id = (payload.contains(&Part::MessageId))
-                    .then(|| {
-                        let name = config.message_id_header.as_deref();
-                        named("message_id_header", name, "svix-id")
-                    })
-                    .transpose()?;
-                // Two parts of the delivery in one header cannot both be read from it.
-                let in_use = [
-                    Some(("header", &signature)),
-                    timestamp.as_ref().map(|name| ("timestamp_header", name)),
-                    message_id.as_ref().map(|name| ("message_id_header", name)),
-                ];
-                let in_use: Vec<_> = in_use.into_iter().flatten().collect();
-                for (i, (key, name)) in in_use.iter().enumerate() {
-                    if in_use[..i].iter().any(|(_, earlier)| earlier == name) {
-                        let message =
-                            format!("`{name}` already carries another part of the delivery");
-                        return Err(Error::config(format!("{field}.{key}"), message));
-                    }
-                }
-                Rule::Hmac {
-                    signature,
-                    timestamp,
-                    message_id,
-                    url,
-                    payload,
-                    algorithm: config.algorithm.unwrap_or_default(),
-                    encoding: config.encoding.unwrap_or_default(),
-                    prefix: config.signature_prefix.clone().unwrap_or_default(),
-                    key: key.into(),
-                    tolerance_secs,
-                }
-            }
+            Scheme::Hmac => table.hmac_rule(default_header, tolerance_secs)?,
             Scheme::Retell => Rule::Retell {
-                key: match secret {
-                    Some(_) => required()?,
+                key: match table.secret {
+                    Some(_) => table.required()?,
                     None => match api_key()? {
                         Some(key) if !key.expose_secret().trim().is_empty() => key,
-                        _ => required()?,
+                        _ => table.required()?,
                     },
                 },
                 tolerance_secs,
             },
-            Scheme::Query => {
-                let param = config.param.as_deref().unwrap_or("token").trim();
-                if param.is_empty() || !param.bytes().all(is_url_safe) {
-                    let message = "a query parameter name of letters, digits and -._~";
-                    return Err(Error::config(format!("{field}.param"), message));
-                }
-                let secret = required()?;
-                // A secret that needs no percent-encoding is sent as it is (and compared
-                // percent-decoded, as a URL may be re-encoded on its way).
-                if !secret.expose_secret().bytes().all(is_url_safe) {
-                    let message = "a secret sent in a URL must be letters, digits and -._~ only";
-                    return Err(Error::config(format!("{field}.secret"), message));
-                }
-                Rule::Query {
-                    param: param.to_owned(),
-                    secret,
-                }
-            }
+            Scheme::Query => table.query_rule()?,
             Scheme::None => Rule::None,
         };
         Ok(Verifier { rule })
@@ -814,6 +645,217 @@ fn same_secret(given: &[u8], secret: &SecretString) -> std::result::Result<(), V
     bool::from(given.ct_eq(&expected))
         .then_some(())
         .ok_or(VerifyError::Mismatch)
+}
+
+/// A provider's `webhook` table being read into a [`Rule`]: what each scheme takes from
+/// it, with errors naming the key under `field`.
+struct Table<'a> {
+    config: &'a WebhookConfig,
+    field: &'a str,
+    /// `secret`, or the variable `secret_env` names, read.
+    secret: Option<SecretString>,
+}
+
+impl Table<'_> {
+    /// An error at `key` of the table.
+    fn error(&self, key: &str, message: impl Into<String>) -> Error {
+        Error::config(format!("{}.{key}", self.field), message)
+    }
+
+    /// The secret, which the scheme needs.
+    fn required(&self) -> Result<SecretString> {
+        match &self.secret {
+            // An empty secret would make an empty header, or an HMAC anyone can compute.
+            Some(secret) if secret.expose_secret().trim().is_empty() => {
+                Err(self.error("secret", "the webhook secret is empty"))
+            }
+            Some(secret) => Ok(secret.clone()),
+            None => Err(self.error(
+                "secret",
+                "no webhook secret: set secret or secret_env (or verify = \"none\")",
+            )),
+        }
+    }
+
+    /// The secret as a header carries it, as the check reads it (trimmed): any other
+    /// secret would refuse every delivery.
+    fn header_secret(&self) -> Result<SecretString> {
+        let secret = self.required()?;
+        let text = secret.expose_secret();
+        if !text.bytes().all(|b| (b' '..=b'~').contains(&b)) || text.trim() != text {
+            let message =
+                "a secret sent in a header must be printable ASCII, without spaces around it";
+            return Err(self.error("secret", message));
+        }
+        Ok(secret)
+    }
+
+    /// The header the table names under `key` (`value`), else `default`.
+    fn named(&self, key: &str, value: Option<&str>, default: &str) -> Result<HeaderName> {
+        HeaderName::try_from(value.unwrap_or(default).trim())
+            .map_err(|_| self.error(key, "not a header name"))
+    }
+
+    /// The table's `header`, else `default`.
+    fn header(&self, default: &str) -> Result<HeaderName> {
+        self.named("header", self.config.header.as_deref(), default)
+    }
+
+    /// How old a signing time may be, for a scheme that signs one.
+    fn tolerance_secs(&self, scheme: Scheme) -> Result<u64> {
+        let tolerance_secs = self.config.tolerance_secs.unwrap_or(DEFAULT_TOLERANCE_SECS);
+        // No signing time is ever exactly now: a zero tolerance would refuse every delivery.
+        if tolerance_secs < MIN_TOLERANCE_SECS && matches!(scheme, Scheme::Hmac | Scheme::Retell) {
+            let message = "at least 1 second: a tolerance of 0 would refuse every delivery";
+            return Err(self.error("tolerance_secs", message));
+        }
+        if tolerance_secs > MAX_TOLERANCE_SECS {
+            let message = "at most 3600 seconds: a signature accepted for longer lets a captured delivery be replayed for as long";
+            return Err(self.error("tolerance_secs", message));
+        }
+        Ok(tolerance_secs)
+    }
+
+    /// An HMAC of the parts the payload format names, each read from where the table says.
+    fn hmac_rule(&self, default_header: &str, tolerance_secs: u64) -> Result<Rule> {
+        let config = self.config;
+        let secret = self.required()?;
+        let key = if config.secret_is_base64 {
+            (BASE64.decode(secret.expose_secret().trim()))
+                .map_err(|_| self.error("secret", "not base64"))?
+        } else {
+            secret.expose_secret().as_bytes().to_vec()
+        };
+        if key.is_empty() {
+            return Err(self.error("secret", "the key is empty"));
+        }
+        let timestamp_header = config.timestamp_header.as_deref();
+        let format = match (&config.payload_format, timestamp_header) {
+            (Some(format), _) => format.as_str(),
+            (None, Some("")) => "{body}",
+            (None, _) => "{timestamp}.{body}",
+        };
+        let payload = payload::parse(format, &format!("{}.payload_format", self.field))?;
+        let signs_time = payload.contains(&Part::Timestamp);
+        match timestamp_header {
+            Some("") if signs_time => {
+                let message = "the payload format signs {timestamp}: name its header";
+                return Err(self.error("timestamp_header", message));
+            }
+            // A time that is not signed cannot be trusted, so it would not be checked: say
+            // so rather than accept replays without a word.
+            Some(name) if !name.is_empty() && !signs_time => {
+                let message = "the payload format does not sign {timestamp}, so the time \
+                               would not be checked: leave this out or sign it";
+                return Err(self.error("timestamp_header", message));
+            }
+            _ => {}
+        }
+        self.refuse_keys_not_signed(&payload)?;
+        let url = match (&config.url, payload.contains(&Part::Url)) {
+            // Signed, the URL must be the one the vendor posts to: a blank one or one that
+            // is no URL would refuse every delivery as a mismatch.
+            (Some(url), true) if url::Url::parse(url.trim()).is_err() => {
+                let message = "the payload format signs {url}: give the full URL the vendor posts to (https://…)";
+                return Err(self.error("url", message));
+            }
+            (Some(url), _) => SigningUrl(url.clone()),
+            (None, false) => SigningUrl(String::new()),
+            (None, true) => {
+                let message = "the payload format signs {url}: give the URL the vendor posts to";
+                return Err(self.error("url", message));
+            }
+        };
+        let signature = self.header(default_header)?;
+        let timestamp = signs_time
+            .then(|| self.named("timestamp_header", timestamp_header, "x-timestamp"))
+            .transpose()?;
+        let message_id = (payload.contains(&Part::MessageId))
+            .then(|| {
+                let name = config.message_id_header.as_deref();
+                self.named("message_id_header", name, "svix-id")
+            })
+            .transpose()?;
+        // Two parts of the delivery in one header cannot both be read from it.
+        let in_use = [
+            Some(("header", &signature)),
+            timestamp.as_ref().map(|name| ("timestamp_header", name)),
+            message_id.as_ref().map(|name| ("message_id_header", name)),
+        ];
+        let in_use: Vec<_> = in_use.into_iter().flatten().collect();
+        for (i, (key, name)) in in_use.iter().enumerate() {
+            if in_use[..i].iter().any(|(_, earlier)| earlier == name) {
+                let message = format!("`{name}` already carries another part of the delivery");
+                return Err(self.error(key, message));
+            }
+        }
+        Ok(Rule::Hmac {
+            signature,
+            timestamp,
+            message_id,
+            url,
+            payload,
+            algorithm: config.algorithm.unwrap_or_default(),
+            encoding: config.encoding.unwrap_or_default(),
+            prefix: config.signature_prefix.clone().unwrap_or_default(),
+            key: key.into(),
+            tolerance_secs,
+        })
+    }
+
+    /// A key only a part of the payload reads, given for a payload without that part,
+    /// would be ignored without a word (a tolerance would check no time): refused.
+    fn refuse_keys_not_signed(&self, payload: &[Part]) -> Result<()> {
+        let config = self.config;
+        let unread = [
+            (
+                "tolerance_secs",
+                config.tolerance_secs.is_some(),
+                Part::Timestamp,
+                "{timestamp}",
+            ),
+            ("url", config.url.is_some(), Part::Url, "{url}"),
+            (
+                "message_id_header",
+                config.message_id_header.is_some(),
+                Part::MessageId,
+                "{svix-id}",
+            ),
+        ];
+        match unread
+            .into_iter()
+            .find(|(_, set, part, _)| *set && !payload.contains(part))
+        {
+            Some((key, _, _, part)) => Err(self.error(
+                key,
+                format!(
+                    "the payload format does not sign {part}, so this would not be read: \
+                     leave it out or sign it"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// The secret in a query parameter of the URL.
+    fn query_rule(&self) -> Result<Rule> {
+        let param = self.config.param.as_deref().unwrap_or("token").trim();
+        if param.is_empty() || !param.bytes().all(is_url_safe) {
+            let message = "a query parameter name of letters, digits and -._~";
+            return Err(self.error("param", message));
+        }
+        let secret = self.required()?;
+        // A secret that needs no percent-encoding is sent as it is (and compared
+        // percent-decoded, as a URL may be re-encoded on its way).
+        if !secret.expose_secret().bytes().all(is_url_safe) {
+            let message = "a secret sent in a URL must be letters, digits and -._~ only";
+            return Err(self.error("secret", message));
+        }
+        Ok(Rule::Query {
+            param: param.to_owned(),
+            secret,
+        })
+    }
 }
 
 /// RFC 3986's unreserved characters: sent in a URL as they are.
