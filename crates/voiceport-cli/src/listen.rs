@@ -44,7 +44,7 @@ pub(crate) async fn run(
     json: bool,
 ) -> Outcome {
     // Heard from the start: a Ctrl-C sent once the address is printed drains, as any.
-    let mut ctrl_c = StopSignal::listen()?;
+    let ctrl_c = StopSignal::listen()?;
     // Served on its own: other paths are refused (and warned of) by the receiver too.
     let mut builder = Receiver::builder(&registry).refuse_other_paths();
     // `-p NAME` serves that provider, as `--only NAME` does.
@@ -58,31 +58,7 @@ pub(crate) async fn run(
             "no provider has a [providers.NAME.webhook] table: nothing to listen for".into(),
         ));
     }
-    let forward = match args.forward {
-        Some(url) => {
-            // A URL that cannot be posted to would fail every delivery, each retried.
-            let parsed = crate::commands::http_url("--forward", &url)?;
-            // Each forward sets its own timeout (a request the vendor waits on gets longer).
-            // A redirect is not followed: reqwest would turn the POST into a bodiless GET
-            // (301-303), whose 2xx would count as taken, or re-post the event elsewhere.
-            let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
-            // The local app is reached directly, never through the environment's proxy
-            // (which would see every event, and often cannot reach this machine's loopback).
-            if is_loopback(&parsed) {
-                client = client.no_proxy();
-            }
-            let client = client
-                .build()
-                .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
-            Some(Arc::new(Forward {
-                client,
-                shown: shown_url(&parsed),
-                url,
-                gave_up_at: std::sync::Mutex::new(None),
-            }))
-        }
-        None => None,
-    };
+    let forward = args.forward.map(forward_to_url).transpose()?;
     // Bound, and said on standard error, before the receiver is built: its warnings (a
     // provider not verified) come after the address a script reads from the first line.
     let address = std::net::SocketAddr::new(args.bind, args.port);
@@ -96,109 +72,43 @@ pub(crate) async fn run(
         "listening on http://{addr}/webhooks/{{provider}} for: {}",
         served.join(", ")
     ));
-    // Each event is forwarded, then printed, before the vendor gets its answer (a request
-    // is answered as soon as the local app's reply is in: its printing follows). An event
-    // the local app does not take is printed all the same, marked as not forwarded, and
-    // the vendor is answered 500: one that retries (Retell) sends it again, forwarded
-    // again then but not printed twice; most do not (see `forward_to`). Deliveries are
-    // handled as they come, several at a time, so the local app may receive a call's
-    // events in another order than the vendor sent them. One event is printed at a time:
-    // a stalled standard output holds the others back without a thread each (one whose
-    // vendor hangs up before its turn is printed in its turn all the same).
-    let printing = Arc::new(tokio::sync::Semaphore::new(1));
-    let seen = Arc::new(Mutex::new(Seen::default()));
-    // What was printed and forwarded, looked at when `listen` ends: the events printed as
-    // not forwarded that no retry brought to the local app are said last, so that whoever
-    // reads only the end of its output learns of them.
-    let remembered = seen.clone();
-    let shown_forward = forward.as_ref().map(|forward| forward.shown.clone());
-    // Events that could not be written (a full disk): said at the first, counted, and
-    // `listen` then ends with the exit code of a local I/O failure.
-    let unprinted = Arc::new(Mutex::new(Unprinted::default()));
-    let unprinted_at_end = unprinted.clone();
+    let state = Arc::new(Listening {
+        forward,
+        json,
+        printing: Arc::new(tokio::sync::Semaphore::new(1)),
+        seen: Mutex::new(Seen::default()),
+        unprinted: Mutex::new(Unprinted::default()),
+    });
     // How many deliveries are being handled: one whose vendor hung up goes on on a task of
     // its own, which the server's drain does not wait for.
     let handling = Arc::new(tokio::sync::watch::Sender::new(0_usize));
     let handled_all = handling.subscribe();
+    let handled = state.clone();
     let router = builder.handler(move |delivery| {
-        let (forward, printing, seen) = (forward.clone(), printing.clone(), seen.clone());
-        let unprinted = unprinted.clone();
-        let in_handler = InHandler::enter(&handling);
+        let (state, in_handler) = (handled.clone(), InHandler::enter(&handling));
         async move {
             let _in_handler = in_handler;
-            let key = delivery.key();
-            let before = key.map(|key| lock(&seen).fate(&key)).unwrap_or_default();
-            let forwarded = match forward.as_deref() {
-                None => None,
-                // Taken by the local app on an earlier attempt that failed after it (its
-                // printing): not posted twice.
-                Some(_) if before.forwarded => Some(Ok(())),
-                Some(forward) => Some(forward_to(forward, &delivery).await),
-            };
-            if let (Some(Ok(())), Some(key)) = (&forwarded, key) {
-                lock(&seen).mark(key, |fate| fate.forwarded = true);
-            }
-            let taken = forwarded.as_ref().map(Result::is_ok);
-            let turn = printing.acquire_owned().await;
-            // Standard output may be a slow pipe: written from the blocking pool, not from
-            // the runtime's workers. Only an unwritable output fails here (a closed pipe
-            // ends the program): the vendor is told, and may retry. What was printed is
-            // remembered, and looked up with the turn held, so that an event is printed
-            // once however often it comes (a request is handed over at each delivery).
-            let (vendor_event, printed_seen) = (delivery.event.vendor_event.clone(), seen.clone());
-            let printed = tokio::task::spawn_blocking(move || {
-                let _turn = turn;
-                if let Some(key) = key
-                    && let Some(earlier) = lock(&printed_seen).fate(&key).printed
-                {
-                    return Ok::<_, Failure>(Some(earlier));
-                }
-                print(&delivery, json, taken)?;
-                if let Some(key) = key {
-                    lock(&printed_seen).mark(key, |fate| fate.printed = Some(taken));
-                }
-                Ok(None)
-            })
-            .await;
-            let earlier: Option<Option<bool>> = match printed {
-                Ok(Ok(earlier)) => earlier,
-                Ok(Err(failure)) => {
-                    let error = match failure {
-                        Failure::Io(_, error) => error,
-                        Failure::Usage(message) => std::io::Error::other(message),
-                        _ => std::io::Error::other("the event could not be printed"),
-                    };
-                    if let Some(first) = lock(&unprinted).count(error) {
-                        output::say_queued(&format!(
-                            "warning: cannot write events to standard output ({first}): each is answered 500 (the vendor may send it again) and `listen` will end with exit code 1"
-                        ));
-                    }
-                    return Err(HandlerError::new("cannot print the event"));
-                }
-                Err(_) => return Err(HandlerError::new("cannot print the event")),
-            };
-            // Printed before as not forwarded, taken now: the line printed then is out of
-            // date, and said so.
-            if let (Some(Some(false)), Some(Ok(())), Some(forward)) =
-                (earlier, &forwarded, forward.as_deref())
-            {
-                output::say_queued(&format!(
-                    "note: a `{}` printed earlier as not forwarded reached {} on the vendor's retry",
-                    output::cell(&vendor_event),
-                    forward.shown
-                ));
-            }
-            forwarded.unwrap_or(Ok(()))
+            state.handle(delivery).await
         }
     })?;
-    // On Ctrl-C the server stops taking connections and finishes the deliveries it holds,
-    // for a while: one whose sender never finishes its body, or whose printing is stuck,
-    // would hold it for ever. A second Ctrl-C ends it at once.
+    serve_until_stopped(listener, router, ctrl_c, handled_all).await;
+    state.report_at_end()
+}
+
+/// Serves `router` on `listener` until a Ctrl-C; then, for a while, finishes the
+/// deliveries it holds (one whose sender never finishes its body, or whose printing is
+/// stuck, would hold it for ever) and the handlers that outlived their request. A second
+/// Ctrl-C ends it at once.
+async fn serve_until_stopped(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    mut ctrl_c: StopSignal,
+    mut handled_all: tokio::sync::watch::Receiver<usize>,
+) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = crate::serve::serve(listener, router, Limits::default(), async {
         let _ = stopped.await;
     });
-    tokio::pin!(serving);
     let drained = async {
         ctrl_c.received().await;
         let _ = stop.send(());
@@ -215,7 +125,6 @@ pub(crate) async fn run(
     // their request have ended (an event being forwarded or printed), within the drain.
     let finished = async move {
         serving.await;
-        let mut handled_all = handled_all;
         let _ = handled_all.wait_for(|handling| *handling == 0).await;
     };
     tokio::select! {
@@ -224,34 +133,178 @@ pub(crate) async fn run(
     }
     // Said after the notice that it is stopping, which may still be on its way.
     output::settle_detached(LAST_WORD);
-    let missed = lock(&remembered).missed();
-    if let (Some(shown), 1..) = (shown_forward, missed) {
-        let events = if missed == 1 { "event" } else { "events" };
-        // After the lines still queued, and not dropped as they may be: waited for a while
-        // (standard error may be a pipe nobody drains).
-        output::drain_log_lines(LAST_WORD);
-        output::say_within(
-            &format!(
-                "warning: {missed} {events} printed as not forwarded never reached {shown}: reconcile with `voiceport calls list`"
-            ),
-            LAST_WORD,
-        );
+}
+
+/// The client and URL of `--forward`, checked before anything is served: a URL that
+/// cannot be posted to would fail every delivery, each retried.
+fn forward_to_url(url: String) -> Result<Forward, Failure> {
+    let parsed = crate::commands::http_url("--forward", &url)?;
+    // Each forward sets its own timeout (a request the vendor waits on gets longer). A
+    // redirect is not followed: reqwest would turn the POST into a bodiless GET (301-303),
+    // whose 2xx would count as taken, or re-post the event elsewhere.
+    let mut client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+    // The local app is reached directly, never through the environment's proxy (which
+    // would see every event, and often cannot reach this machine's loopback).
+    if is_loopback(&parsed) {
+        client = client.no_proxy();
     }
-    let unprinted = std::mem::take(&mut *lock(&unprinted_at_end));
-    match unprinted.first {
-        Some(error) => {
-            let events = if unprinted.events == 1 {
-                "event"
-            } else {
-                "events"
-            };
-            let what = format!(
-                "{} {events} could not be written to standard output",
-                unprinted.events
-            );
-            Err(Failure::Io(what, error))
+    let client = client
+        .build()
+        .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
+    Ok(Forward {
+        client,
+        shown: shown_url(&parsed),
+        url,
+        gave_up_at: Mutex::new(None),
+    })
+}
+
+/// What `listen`'s handler shares across deliveries.
+///
+/// Each event is forwarded, then printed, before the vendor gets its answer (a request is
+/// answered as soon as the local app's reply is in: its printing follows). An event the
+/// local app does not take is printed all the same, marked as not forwarded, and the
+/// vendor is answered 500: one that retries (Retell) sends it again, forwarded again then
+/// but not printed twice; most do not (see `forward_to`). Deliveries are handled as they
+/// come, several at a time, so the local app may receive a call's events in another order
+/// than the vendor sent them.
+struct Listening {
+    forward: Option<Forward>,
+    /// JSON Lines rather than readable lines.
+    json: bool,
+    /// One event is printed at a time: a stalled standard output holds the others back
+    /// without a thread each (one whose vendor hangs up before its turn is printed in its
+    /// turn all the same).
+    printing: Arc<tokio::sync::Semaphore>,
+    /// What was printed and forwarded, by event: looked at when `listen` ends too, where
+    /// the events printed as not forwarded that no retry brought to the local app are said
+    /// last, so that whoever reads only the end of its output learns of them.
+    seen: Mutex<Seen>,
+    /// Events that could not be written (a full disk): said at the first, counted, and
+    /// `listen` then ends with the exit code of a local I/O failure.
+    unprinted: Mutex<Unprinted>,
+}
+
+impl Listening {
+    /// Forwards `delivery` (unless an earlier attempt of it was taken), then prints it
+    /// (unless it was printed before).
+    async fn handle(self: Arc<Self>, delivery: Delivery) -> Result<(), HandlerError> {
+        let key = delivery.key();
+        let before = key
+            .map(|key| lock(&self.seen).fate(&key))
+            .unwrap_or_default();
+        let forwarded = match self.forward.as_ref() {
+            None => None,
+            // Taken by the local app on an earlier attempt that failed after it (its
+            // printing): not posted twice.
+            Some(_) if before.forwarded => Some(Ok(())),
+            Some(forward) => Some(forward_to(forward, &delivery).await),
+        };
+        if let (Some(Ok(())), Some(key)) = (&forwarded, key) {
+            lock(&self.seen).mark(key, |fate| fate.forwarded = true);
         }
-        None => Ok(()),
+        let vendor_event = delivery.event.vendor_event.clone();
+        let earlier = self
+            .print_once(delivery, forwarded.as_ref().map(Result::is_ok))
+            .await?;
+        // Printed before as not forwarded, taken now: the line printed then is out of
+        // date, and said so.
+        if let (Some(Some(false)), Some(Ok(())), Some(forward)) =
+            (earlier, &forwarded, self.forward.as_ref())
+        {
+            output::say_queued(&format!(
+                "note: a `{}` printed earlier as not forwarded reached {} on the vendor's retry",
+                output::cell(&vendor_event),
+                forward.shown
+            ));
+        }
+        forwarded.unwrap_or(Ok(()))
+    }
+
+    /// Prints `delivery` (`taken` by the local app or not, when forwarded), unless it was
+    /// printed before: then what was said of its forward then.
+    ///
+    /// Standard output may be a slow pipe: written from the blocking pool, not from the
+    /// runtime's workers. Only an unwritable output fails here (a closed pipe ends the
+    /// program): the vendor is told, and may retry. What was printed is remembered, and
+    /// looked up with the turn held, so that an event is printed once however often it
+    /// comes (a request is handed over at each delivery).
+    async fn print_once(
+        self: &Arc<Self>,
+        delivery: Delivery,
+        taken: Option<bool>,
+    ) -> Result<Option<Option<bool>>, HandlerError> {
+        let unprintable = || HandlerError::new("cannot print the event");
+        let turn = (self.printing.clone().acquire_owned().await).map_err(|_| unprintable())?;
+        let state = self.clone();
+        let printed = tokio::task::spawn_blocking(move || {
+            // Held while the event is written, should this handler be dropped meanwhile.
+            let _turn = turn;
+            let key = delivery.key();
+            if let Some(key) = key
+                && let Some(earlier) = lock(&state.seen).fate(&key).printed
+            {
+                return Ok::<_, Failure>(Some(earlier));
+            }
+            print(&delivery, state.json, taken)?;
+            if let Some(key) = key {
+                lock(&state.seen).mark(key, |fate| fate.printed = Some(taken));
+            }
+            Ok(None)
+        })
+        .await;
+        match printed {
+            Ok(Ok(earlier)) => Ok(earlier),
+            Ok(Err(failure)) => {
+                let error = match failure {
+                    Failure::Io(_, error) => error,
+                    Failure::Usage(message) => std::io::Error::other(message),
+                    _ => std::io::Error::other("the event could not be printed"),
+                };
+                if let Some(first) = lock(&self.unprinted).count(error) {
+                    output::say_queued(&format!(
+                        "warning: cannot write events to standard output ({first}): each is answered 500 (the vendor may send it again) and `listen` will end with exit code 1"
+                    ));
+                }
+                Err(unprintable())
+            }
+            Err(_) => Err(unprintable()),
+        }
+    }
+
+    /// What `listen` says last: the events the local app never took, and the events that
+    /// could not be written (then exit code 1).
+    fn report_at_end(&self) -> Outcome {
+        let missed = lock(&self.seen).missed();
+        if let (Some(forward), 1..) = (&self.forward, missed) {
+            let events = if missed == 1 { "event" } else { "events" };
+            // After the lines still queued, and not dropped as they may be: waited for a
+            // while (standard error may be a pipe nobody drains).
+            output::drain_log_lines(LAST_WORD);
+            output::say_within(
+                &format!(
+                    "warning: {missed} {events} printed as not forwarded never reached {}: reconcile with `voiceport calls list`",
+                    forward.shown
+                ),
+                LAST_WORD,
+            );
+        }
+        let unprinted = std::mem::take(&mut *lock(&self.unprinted));
+        match unprinted.first {
+            Some(error) => {
+                let events = if unprinted.events == 1 {
+                    "event"
+                } else {
+                    "events"
+                };
+                let what = format!(
+                    "{} {events} could not be written to standard output",
+                    unprinted.events
+                );
+                Err(Failure::Io(what, error))
+            }
+            None => Ok(()),
+        }
     }
 }
 
@@ -363,7 +416,7 @@ struct Forward {
     /// When a post last gave up on an app refusing the connection: for a while after, an
     /// app that refuses is taken as down, not restarting, and not waited for (a flood of
     /// events would each wait out every pause).
-    gave_up_at: std::sync::Mutex<Option<tokio::time::Instant>>,
+    gave_up_at: Mutex<Option<tokio::time::Instant>>,
 }
 
 impl Forward {
