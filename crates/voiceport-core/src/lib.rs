@@ -71,6 +71,7 @@ mod paging;
 mod provider;
 mod request;
 mod route;
+mod secret_mask;
 pub mod snapshot;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -78,7 +79,7 @@ pub mod webhook;
 
 pub use codec::{Codec, Decoded, EachCall, PayloadKind, dial_outcome, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
-pub use error::{Error, FieldError, RequestOutcome, Result, SecretMask, chain_text};
+pub use error::{Error, FieldError, RequestOutcome, Result, chain_text};
 pub use event::{CallEvent, EventKind};
 pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId, is_path_segment};
 pub use interrupt::Interrupt;
@@ -93,6 +94,7 @@ pub use request::{
     CallQuery, CallUpdate, DialOutcome, DialRequest, MetadataMode, NoteInput, SortOrder,
 };
 pub use route::{RouteConfig, RoutePolicy};
+pub use secret_mask::SecretMask;
 
 // Re-exported so adapters and users name the same versions.
 pub use async_trait::async_trait;

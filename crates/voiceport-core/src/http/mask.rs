@@ -99,7 +99,7 @@ fn unescape(raw: &[u8], out: &mut Vec<u8>) {
         };
         out.extend_from_slice(raw.get(at..at + offset).unwrap_or_default());
         at += offset;
-        let simple = (crate::error::SHORT_ESCAPES.iter())
+        let simple = (crate::secret_mask::SHORT_ESCAPES.iter())
             .find(|(_, letter)| raw.get(at + 1) == Some(letter))
             .map(|(byte, _)| *byte);
         if let Some(byte) = simple {

@@ -488,7 +488,7 @@ fn credential_masks(url: &Url) -> Vec<crate::SecretMask> {
     let values = url.query_pairs().map(|(_, value)| value.into_owned());
     segments
         .chain(values)
-        .filter(|part| part.chars().count() >= crate::error::MASK_ANYWHERE_FROM)
+        .filter(|part| part.chars().count() >= crate::secret_mask::MASK_ANYWHERE_FROM)
         .map(|part| crate::SecretMask::new(&part))
         .collect()
 }
