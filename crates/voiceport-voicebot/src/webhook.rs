@@ -560,7 +560,6 @@ fn lay_over<'a>(
             artifact.recording_url.take(),
             mono,
             report.recording_url.take(),
-            artifact.presigned_mono_url.take(),
         ]),
     );
     fresher(
@@ -569,9 +568,21 @@ fn lay_over<'a>(
             artifact.stereo_recording_url.take(),
             recording.stereo_url,
             report.stereo_recording_url.take(),
-            artifact.presigned_stereo_url.take(),
         ]),
     );
+    // The short-lived pre-signed copies stay what they are, with the expiry Vapi states
+    // for them: used where no lasting URL is (`map_call`'s `recording`).
+    let presigned_mono = first_text([artifact.presigned_mono_url.take()]);
+    let presigned_stereo = first_text([artifact.presigned_stereo_url.take()]);
+    if presigned_mono.is_some() || presigned_stereo.is_some() {
+        let kept = call.artifact.get_or_insert_with(Default::default);
+        fresher(&mut kept.presigned_mono_url, presigned_mono);
+        fresher(&mut kept.presigned_stereo_url, presigned_stereo);
+        fresher(
+            &mut kept.presigned_urls_expires_at,
+            artifact.presigned_urls_expires_at.take(),
+        );
+    }
     let conversation = match artifact.messages.filter(|m| !m.0.is_empty()) {
         Some(messages) => Some(messages),
         None => first_conversation(
@@ -925,6 +936,36 @@ mod tests {
             "call": {"id": "c1"}}}))
         .unwrap();
         assert_eq!(report.distinct_by, None);
+    }
+
+    /// A report whose recordings are only the pre-signed copies keeps the expiry Vapi
+    /// states for them; a lasting URL, in the report or on the call, is used before them.
+    #[test]
+    fn a_report_s_presigned_recordings_keep_their_stated_expiry() {
+        let recording = |message: serde_json::Value| match parse(message).unwrap().kind {
+            EventKind::Ended { call } => call.recording.expect("a recording"),
+            other => panic!("{other:?}"),
+        };
+        let presigned = json!({"presignedMonoUrl": "https://storage.vapi.ai/c1-mono.wav?token=t",
+            "presignedUrlsExpiresAt": "2026-04-07T15:31:53.322Z"});
+        let only_presigned = recording(json!({"message": {"type": "end-of-call-report",
+            "artifact": presigned.clone(), "call": {"id": "c1"}}}));
+        assert_eq!(
+            only_presigned.mono_url.as_deref(),
+            Some("https://storage.vapi.ai/c1-mono.wav?token=t")
+        );
+        assert_eq!(
+            only_presigned
+                .expires_at
+                .map(|at| at.to_rfc3339())
+                .as_deref(),
+            Some("2026-04-07T15:31:53.322+00:00")
+        );
+        let lasting = "https://storage.vapi.ai/c1-mono-lasting.wav";
+        let on_the_call = recording(json!({"message": {"type": "end-of-call-report",
+            "artifact": presigned, "call": {"id": "c1", "artifact": {"recordingUrl": lasting}}}}));
+        assert_eq!(on_the_call.mono_url.as_deref(), Some(lasting));
+        assert_eq!(on_the_call.expires_at, None);
     }
 
     /// The call of a forwarding status update, and of a forwarded call's report, says

@@ -514,7 +514,9 @@ pub(crate) struct AssistantOverrides<'a> {
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct CreateCall<'a> {
-    pub(crate) assistant_id: &'a str,
+    /// `None` when `extra` names the agent otherwise (a squad, a workflow).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) assistant_id: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) phone_number_id: Option<&'a str>,
     pub(crate) customer: CreateCustomer<'a>,
@@ -527,9 +529,13 @@ pub(crate) struct CreateCall<'a> {
     pub(crate) assistant_overrides: Option<CreateAssistantOverrides<'a>>,
 }
 
+/// Who is called: a phone number, or a SIP URI.
 #[derive(Debug, Serialize)]
-pub(crate) struct CreateCustomer<'a> {
-    pub(crate) number: &'a str,
+pub(crate) enum CreateCustomer<'a> {
+    #[serde(rename = "number")]
+    Number(&'a str),
+    #[serde(rename = "sipUri")]
+    SipUri(&'a str),
 }
 
 #[derive(Debug, Serialize)]
@@ -653,6 +659,9 @@ pub(crate) struct ReportArtifact<'a> {
     pub(crate) presigned_mono_url: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) presigned_stereo_url: Option<Text<'a>>,
+    /// When the pre-signed URLs stop working (ISO 8601).
+    #[serde(borrow)]
+    pub(crate) presigned_urls_expires_at: Option<Text<'a>>,
     #[serde(borrow)]
     pub(crate) transcript: Option<Text<'a>>,
     /// The results of the call's structured outputs (Vapi's successor to the analysis

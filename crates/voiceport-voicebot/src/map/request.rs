@@ -77,15 +77,40 @@ pub(crate) fn dial_body<'a>(
         ),
     ];
     check_unsupported(kind, flavor.name(), &unsupported)?;
-    // `required_setting` decides (a blank value is none); the message is the Vapi
-    // family's own, as the option is spelled `assistant_id`, not `agent_id`.
+    // A squad, a workflow or an inline assistant in `extra` is the call's agent: the
+    // option's default assistant is not sent beside it (Vapi takes one of them), and the
+    // request's own `agent_id` beside it is refused as a collision (`merge_extra`).
+    let in_extra = |key: &str| request.extra.get(key).is_some_and(|value| !value.is_null());
+    let agent_in_extra = AGENT_IN_EXTRA.iter().any(|key| in_extra(key));
     let agent_id = request.agent_id.as_ref().map(|a| a.as_str());
-    let option = options.assistant_id.as_deref();
-    let assistant_id = required_setting(kind, Operation::Dial, "agent_id", agent_id, option)
-        .map_err(|_| {
-            let message = "no assistant: set `agent_id` on the request or `options.assistant_id` (Vapi `assistantId`)";
-            missing_setting(kind, Operation::Dial, "agent_id", message)
-        })?;
+    let assistant_id = match (agent_in_extra, agent_id) {
+        (true, None) => None,
+        // `required_setting` decides (a blank value is none); the message is the Vapi
+        // family's own, as the option is spelled `assistant_id`, not `agent_id`.
+        _ => Some(
+            required_setting(
+                kind,
+                Operation::Dial,
+                "agent_id",
+                agent_id,
+                options.assistant_id.as_deref(),
+            )
+            .map_err(|_| {
+                let message = "no assistant: set `agent_id` on the request or `options.assistant_id` (Vapi `assistantId`), or a squad or workflow in `extra`";
+                missing_setting(kind, Operation::Dial, "agent_id", message)
+            })?,
+        ),
+    };
+    // The same for the number called from: a transient `phoneNumber` in `extra` is sent
+    // instead of the option's default number id.
+    let default_number = (!in_extra("phoneNumber"))
+        .then_some(options.phone_number_id.as_deref())
+        .flatten();
+    // A SIP destination (`sip:…`) is Vapi's `customer.sipUri`; anything else a number.
+    let to = request.to.trim();
+    let is_sip = to
+        .get(..4)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"));
     let filled = |m: &'a BTreeMap<String, Value>| (!m.is_empty()).then_some(m);
     let has_overrides = !request.variables.is_empty()
         || !request.metadata.is_empty()
@@ -97,12 +122,10 @@ pub(crate) fn dial_body<'a>(
     };
     let body = wire::CreateCall {
         assistant_id,
-        phone_number_id: request
-            .phone_number_id
-            .as_deref()
-            .or(options.phone_number_id.as_deref()),
-        customer: wire::CreateCustomer {
-            number: &request.to,
+        phone_number_id: request.phone_number_id.as_deref().or(default_number),
+        customer: match is_sip {
+            true => wire::CreateCustomer::SipUri(to),
+            false => wire::CreateCustomer::Number(&request.to),
         },
         name: request.name.as_deref(),
         schedule_plan: request.scheduled_for.map(|at| wire::CreateSchedulePlan {
@@ -137,6 +160,9 @@ pub(crate) fn dial_body<'a>(
     )?;
     Ok(map)
 }
+
+/// `CreateCallDTO` fields that name the call's agent in place of `assistantId`.
+const AGENT_IN_EXTRA: [&str; 5] = ["assistant", "squadId", "squad", "workflowId", "workflow"];
 
 /// Adds `extra` to the dial body `map` (see [`dial_body`]): a field the request set is
 /// refused rather than replaced (an `extra` `customer` would dial another number than the
@@ -355,6 +381,14 @@ mod tests {
         );
         assert!(err.to_string().contains("agent_id"), "{err}");
         // An empty `to` is the guard's refusal (tests/http.rs).
+
+        // A SIP destination is Vapi's `customer.sipUri`.
+        let sip = DialRequest::to("sip:frontdesk@pbx.example.com");
+        let body = dial_body(&sip, &options).unwrap();
+        assert_eq!(
+            body["customer"],
+            json!({"sipUri": "sip:frontdesk@pbx.example.com"})
+        );
     }
 
     #[test]
@@ -469,12 +503,15 @@ mod tests {
         let body = Value::Object(dial_body(&plain, &options).unwrap());
         assert_eq!(body["assistantOverrides"], json!({"firstMessage": "Hi"}));
 
-        // A field Vapi takes in place of one voiceport sets: which one Vapi would take is
-        // not documented; and `customers` would place a batch of calls.
+        // A field Vapi takes in place of one the request sets: which one Vapi would take
+        // is not documented; and `customers` would place a batch of calls.
         let with_number = VapiOptions {
             phone_number_id: Some("pn".into()),
             ..options.clone()
         };
+        let mut set = DialRequest::to("+14155550123");
+        set.agent_id = Some(AgentId::new("as-1"));
+        set.phone_number_id = Some("pn-1".into());
         for (key, value, ours) in [
             ("customerId", json!("cust-1"), "customer"),
             ("squadId", json!("sq-1"), "assistantId"),
@@ -485,7 +522,7 @@ mod tests {
                 "phoneNumberId",
             ),
         ] {
-            let mut request = DialRequest::to("+14155550123");
+            let mut request = set.clone();
             request.extra.insert(key.into(), value);
             let text = dial_body(&request, &with_number).unwrap_err().to_string();
             assert!(
@@ -493,6 +530,27 @@ mod tests {
                 "{text}"
             );
         }
+        // In place of the options' defaults, it is the call's own: a squad or a workflow
+        // with no assistant configured at all, or beside a default assistant (not sent).
+        for defaults in [&VapiOptions::default(), &with_number] {
+            for (key, value) in [
+                ("squadId", json!("sq-1")),
+                ("workflowId", json!("wf-1")),
+                ("assistant", json!({"firstMessage": "Hi"})),
+            ] {
+                let mut request = DialRequest::to("+14155550123");
+                request.extra.insert(key.into(), value.clone());
+                let body = dial_body(&request, defaults).unwrap();
+                assert_eq!(body.get(key), Some(&value));
+                assert!(!body.contains_key("assistantId"), "{body:?}");
+            }
+        }
+        let mut transient = DialRequest::to("+14155550123");
+        let number = json!({"provider": "twilio", "number": "+14155550100"});
+        transient.extra.insert("phoneNumber".into(), number.clone());
+        let body = dial_body(&transient, &with_number).unwrap();
+        assert_eq!(body.get("phoneNumber"), Some(&number));
+        assert!(!body.contains_key("phoneNumberId"), "{body:?}");
         let mut batch = DialRequest::to("+14155550123");
         batch.extra.insert(
             "customers".into(),
