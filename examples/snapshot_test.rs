@@ -20,10 +20,12 @@
 //!
 //! ```toml
 //! [dependencies]
-//! voiceport = "0.1"
+//! voiceport = { git = "https://github.com/voiceport/voiceport" }   # "0.2" once published
 //! [dev-dependencies]
 //! # The feature for tests only: insta stays out of the application's own build.
-//! voiceport = { version = "0.1", features = ["insta"] }
+//! voiceport = { git = "https://github.com/voiceport/voiceport", features = ["insta"] }
+//! # The sandbox this example runs against (or your own configuration instead).
+//! voiceport-sandbox = { git = "https://github.com/voiceport/voiceport" }
 //! insta = { version = "1", features = ["json", "redactions"] }
 //! tokio = { version = "1", features = ["macros", "rt"] } # for `#[tokio::test]`
 //! ```

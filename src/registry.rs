@@ -222,7 +222,9 @@ impl Registry {
     /// ([`RequestOutcome::NotApplied`]); a dial is never sent twice. A provider that cannot
     /// be set up ([`Error::Config`]: an option its adapter refuses, a bad `base_url`, an
     /// unset `api_key_env` variable, all checked when it is first connected) ends the route
-    /// with that error rather than failing over, which would hide it on every dial.
+    /// with that error rather than failing over, which would hide it on every dial; so do
+    /// a request refused for what it holds ([`Error::InvalidArgument`]), a dial missing a
+    /// setting its account needs (an agent, a number), and an interrupted dial.
     ///
     /// Run under a thrown [`Interrupt`], it dials no further provider and still waits for
     /// the dial in flight. The route ends with [`Error::Interrupted`], naming no provider

@@ -30,7 +30,9 @@
 //!
 //! Replies: 204 once the event is accepted (or recognised as a duplicate of one already
 //! accepted), 401 when the delivery fails verification (with a fixed body: the reason is
-//! logged), 400 when its body does not parse, 404 for a provider that is not served, 408
+//! logged), 400 when its body does not parse, 403 for a browser's request (`Origin` or
+//! `Sec-Fetch-Site`) to a provider that verifies nothing, 404 for a provider that is not
+//! served, 405 for a method other than POST, 408
 //! when the body is still arriving after the builder's `body_timeout`, 413 over the body
 //! cap (at once when `Content-Length` says so), 415 for a body with a
 //! `Content-Encoding` other than `identity` (none is decoded), 503 with `Retry-After` when

@@ -181,7 +181,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let logs = captured.text();
     let refusals_of_sales = |level: &str| {
         let lines = logs.lines().filter(|line| line.contains(level));
-        let of_sales = lines.filter(|line| line.contains("provider=sales"));
+        let of_sales = lines.filter(|line| line.contains("provider_name=sales"));
         of_sales
             .filter(|line| line.contains("refused") || line.contains("does not parse"))
             .count()
@@ -201,7 +201,7 @@ async fn secrets_never_reach_logs_or_debug() {
     assert_eq!(post("shared", bearer, b"{}".to_vec()).await, 401);
     let logs = captured.text();
     let hinted: Vec<&str> = (logs.lines())
-        .filter(|line| line.contains("provider=shared") && line.contains("hint="))
+        .filter(|line| line.contains("provider_name=shared") && line.contains("hint="))
         .collect();
     assert_eq!(hinted.len(), 1, "{logs}");
     assert!(
@@ -263,7 +263,7 @@ async fn secrets_never_reach_logs_or_debug() {
     let logs = captured.text();
     assert!(
         logs.lines().any(|line| line.contains("WARN")
-            && line.contains("provider=bearer")
+            && line.contains("provider_name=bearer")
             && line.contains("over the size limit")),
         "{logs}"
     );
@@ -346,7 +346,7 @@ async fn secrets_never_reach_logs_or_debug() {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         };
         assert!(line.contains(message), "{line}");
-        assert!(line.contains("provider=shared"), "{line}");
+        assert!(line.contains("provider_name=shared"), "{line}");
         assert!(line.contains(&format!("vendor_event={event}")), "{line}");
     }
     // Two providers sharing a secret are warned of, by name, when a receiver starts.
@@ -362,13 +362,16 @@ async fn secrets_never_reach_logs_or_debug() {
     let _ = Receiver::builder(&sharing).channel(1).unwrap();
     let shared_line = line_of("with the same secret").expect("the shared secret is warned of");
     assert!(
-        shared_line.contains("provider=east") && shared_line.contains("other=west"),
+        shared_line.contains("provider_name=east") && shared_line.contains("other=west"),
         "{shared_line}"
     );
     // A Rounded provider checking a header Rounded cannot send is warned of, by name.
     let rounded_line = line_of("Rounded sends webhook deliveries without headers")
         .expect("a header check for Rounded is warned of");
-    assert!(rounded_line.contains("provider=rounded"), "{rounded_line}");
+    assert!(
+        rounded_line.contains("provider_name=rounded"),
+        "{rounded_line}"
+    );
     let logs = captured.text();
     assert_eq!(
         logs.matches("Rounded sends webhook deliveries without headers")

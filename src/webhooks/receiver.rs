@@ -623,7 +623,7 @@ impl ReceiverBuilder<'_> {
         for (name, endpoint) in &endpoints {
             let scheme = endpoint.verifier.scheme();
             if scheme == Scheme::None {
-                tracing::warn!(provider = %name, "webhook deliveries are NOT verified (verify = \"none\")");
+                tracing::warn!(provider_name = %name, "webhook deliveries are NOT verified (verify = \"none\")");
             }
             // A check the vendor's deliveries never pass refuses every one that comes
             // straight (no check at all, warned of above, passes them all).
@@ -631,7 +631,7 @@ impl ReceiverBuilder<'_> {
                 .never_sent_by(endpoint.kind)
                 .filter(|_| scheme != Scheme::None)
             {
-                tracing::warn!(provider = %name, verify = %scheme, "{why}; as set, this check refuses every delivery that comes straight from the vendor");
+                tracing::warn!(provider_name = %name, verify = %scheme, "{why}; as set, this check refuses every delivery that comes straight from the vendor");
             }
         }
         // Named, never shown: the secret stays out of the line.
@@ -642,7 +642,7 @@ impl ReceiverBuilder<'_> {
                     .verifier
                     .shares_secret_with(&other_endpoint.verifier)
                 {
-                    tracing::warn!(provider = %name, other = %other, "two providers verify webhooks with the same secret: a delivery made for one can be made to pass the other's check; give each its own where the vendor allows (Retell signs with the account's key)");
+                    tracing::warn!(provider_name = %name, other = %other, "two providers verify webhooks with the same secret: a delivery made for one can be made to pass the other's check; give each its own where the vendor allows (Retell signs with the account's key)");
                 }
             }
         }
@@ -709,7 +709,7 @@ impl Shared {
 /// The answer to a verified delivery the budget of bodies being handled cannot take: 503
 /// with `Retry-After`, nothing handed over.
 fn over_handled_budget(shared: &Shared, provider: &str, event: &CallEvent) -> Response {
-    refusal!(shared.refusals, provider, provider = %provider, vendor_event = %shorten(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
+    refusal!(shared.refusals, provider, provider_name = %provider, vendor_event = %shorten(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
     busy("too many deliveries are being handled: send it again later")
 }
 
@@ -731,7 +731,7 @@ async fn receive(
     let Some(endpoint) = shared.endpoints.get(&provider) else {
         // Most often a webhook URL set at the vendor with another provider's name. Refused
         // before its body is read; the name is logged escaped (it comes from the URL).
-        refusal!(shared.refusals, &provider, provider = ?provider, "delivery for a provider this receiver does not serve");
+        refusal!(shared.refusals, &provider, provider_name = ?provider, "delivery for a provider this receiver does not serve");
         return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
     };
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
@@ -810,7 +810,7 @@ async fn read_checked<'a>(
     // server sends what browsers add. Where nothing is verified, that is the only guard.
     if endpoint.verifier.scheme() == Scheme::None && from_a_browser(headers) {
         span.in_scope(|| {
-            refusal!(shared.refusals, provider, provider = %provider, "webhook delivery refused: sent by a browser (`Origin` or `Sec-Fetch-Site`), to a provider that verifies nothing");
+            refusal!(shared.refusals, provider, provider_name = %provider, "webhook delivery refused: sent by a browser (`Origin` or `Sec-Fetch-Site`), to a provider that verifies nothing");
         });
         return Err((StatusCode::FORBIDDEN, "forbidden").into_response());
     }
@@ -832,7 +832,7 @@ async fn read_checked<'a>(
         Ok(Ok((body, held))) => Ok((head, body, held)),
         Ok(Err(unread)) => Err(span.in_scope(|| unread.answer(shared, provider))),
         Err(_) => {
-            refusal!(shared.refusals, provider, provider = %provider, "webhook body still arriving at the body timeout: refused");
+            refusal!(shared.refusals, provider, provider_name = %provider, "webhook body still arriving at the body timeout: refused");
             let message = "the body took too long to arrive";
             Err((StatusCode::REQUEST_TIMEOUT, message).into_response())
         }
@@ -874,8 +874,8 @@ impl Unaccepted {
                 // Where, not what: the error quotes the body (a transcript, a caller's
                 // number), which a log kept at `warn` should not hold.
                 let path = error.json_path().unwrap_or_default();
-                refusal!(shared.refusals, provider, provider = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
-                tracing::debug!(provider = %provider, %error, "webhook body does not parse");
+                refusal!(shared.refusals, provider, provider_name = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
+                tracing::debug!(provider_name = %provider, %error, "webhook body does not parse");
                 (StatusCode::BAD_REQUEST, error.to_string()).into_response()
             }
         }
@@ -966,7 +966,7 @@ fn from_a_browser(headers: &HeaderMap) -> bool {
 }
 
 fn refuse(shared: &Shared, provider: &str, refused: &VerifyError, hint: Option<&str>) -> Response {
-    refusal!(shared.refusals, provider, provider = %provider, %refused, hint, "webhook delivery refused");
+    refusal!(shared.refusals, provider, provider_name = %provider, %refused, hint, "webhook delivery refused");
     (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
 }
 
@@ -1018,7 +1018,7 @@ fn refuse_body(shared: &Shared, provider: &str, headers: &HeaderMap) -> Option<R
         })
     });
     if !identity {
-        refusal!(shared.refusals, provider, provider = %provider, "webhook body with a Content-Encoding: refused");
+        refusal!(shared.refusals, provider, provider_name = %provider, "webhook body with a Content-Encoding: refused");
         let message = "a Content-Encoding other than identity is not accepted";
         return Some(
             (
@@ -1031,7 +1031,7 @@ fn refuse_body(shared: &Shared, provider: &str, headers: &HeaderMap) -> Option<R
     }
     match declared_length(headers) {
         Some(length) if length > shared.body_limit as u64 => {
-            refusal!(shared.refusals, provider, provider = %provider, length, "webhook body announced over the size limit: refused");
+            refusal!(shared.refusals, provider, provider_name = %provider, length, "webhook body announced over the size limit: refused");
             Some(too_large())
         }
         _ => None,
@@ -1060,15 +1060,15 @@ impl Unread {
         match self {
             // Counted as it arrived (a chunked body, without `Content-Length`).
             Unread::TooLarge => {
-                refusal!(shared.refusals, provider, provider = %provider, limit = shared.body_limit, "webhook body over the size limit: refused");
+                refusal!(shared.refusals, provider, provider_name = %provider, limit = shared.body_limit, "webhook body over the size limit: refused");
                 too_large()
             }
             Unread::OverBudget => {
-                refusal!(shared.refusals, provider, provider = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
+                refusal!(shared.refusals, provider, provider_name = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
                 busy("too many deliveries are being received: send it again later")
             }
             Unread::Broken => {
-                refusal!(shared.refusals, provider, provider = %provider, "webhook body cut off: the connection failed before it was whole");
+                refusal!(shared.refusals, provider, provider_name = %provider, "webhook body cut off: the connection failed before it was whole");
                 (StatusCode::BAD_REQUEST, "the body could not be read").into_response()
             }
         }
@@ -1211,7 +1211,7 @@ async fn answer_request(
     // The body took all the time the vendor gives (a slow sender): it has hung up, and the
     // work a reply would report (a tool run) is not started for nobody.
     if Instant::now() >= deadline {
-        tracing::warn!(provider = %endpoint.name, vendor_event = %shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
+        tracing::warn!(provider_name = %endpoint.name, vendor_event = %shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
         let message = "the delivery arrived after the time the vendor waits for a reply";
         return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
     }
@@ -1221,7 +1221,7 @@ async fn answer_request(
         return over_handled_budget(shared, &endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
-    tracing::debug!(%provider, vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
+    tracing::debug!(provider_name = %provider, vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,
@@ -1287,7 +1287,7 @@ async fn answer_request(
         }
         Answer::TimedOut => {
             let vendor_event = vendor_event_of(endpoint.codec, &body);
-            tracing::warn!(%provider, vendor_event = %shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
+            tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
         }
@@ -1322,11 +1322,11 @@ fn deadline_after(start: Instant, wait: Duration) -> Instant {
 fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
     let HandlerError { message, closed } = error;
     let (status, answer) = if closed {
-        tracing::warn!(%provider, vendor_event = %shorten(vendor_event), error = %message, "the application stopped receiving webhook events");
+        tracing::warn!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %message, "the application stopped receiving webhook events");
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        tracing::info!(%provider, vendor_event = %shorten(vendor_event), error = %message, "the application did not take a webhook event");
+        tracing::info!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %message, "the application did not take a webhook event");
         let answer = "the application could not take the event: send it again";
         (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
@@ -1451,7 +1451,7 @@ impl Drop for HandlerRun {
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
                     let vendor_event = vendor_event_of(codec, &body);
-                    tracing::warn!(%provider, vendor_event = %shorten(&vendor_event), %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
                 }
             }
         });

@@ -339,7 +339,10 @@ pub enum Error {
     /// what one provider can take is [`InvalidRequest`](Error::InvalidRequest), naming it).
     #[error("invalid {argument}: {message}")]
     InvalidArgument {
-        /// What was refused: `cursor`, `id`, `selection`, `runtime`, `request`.
+        /// What was refused: `cursor`, `id`, `selection`, `runtime`, `request`; or, for a
+        /// name that names nothing ([`UnknownNameError`](crate::UnknownNameError)), what
+        /// it was to name (`call status`, `provider kind`, `direction`, `end reason
+        /// category`).
         argument: String,
         /// What is wrong with it.
         message: String,

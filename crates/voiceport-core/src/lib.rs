@@ -42,7 +42,8 @@
 //!   [`webhook::WebhookConfig`]);
 //! - stopping dials on a signal: [`Interrupt`];
 //! - behind features, all off by default: `conformance` (the suite every provider must
-//!   pass), `insta` (`snapshot::insta_settings`), `testing` (what adapters' tests share);
+//!   pass), `insta` (`snapshot::insta_settings`), `testing` (what adapters' tests share),
+//!   `native-roots` (trust the operating system's certificate store too);
 //! - for adapter authors: [`adapter`] (the [`adapter::Adapter`] trait behind the capability
 //!   guard, and mapping helpers) and [`http`] (auth, retries, timeouts, body cap, decoding).
 //!   These two, like `testing`, serve voiceport's own adapter crates, released with core

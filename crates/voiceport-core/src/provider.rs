@@ -204,7 +204,7 @@ impl Capabilities {
 /// vendor's are ([`Error::InvalidRequest`] with no `status`). [`Error::outcome`] says, for a write,
 /// whether the vendor may have acted. No operation panics on anything a vendor sends.
 ///
-/// [`voiceport::connect`]: https://docs.rs/voiceport
+/// [`voiceport::connect`]: https://docs.rs/voiceport/latest/voiceport/fn.connect.html
 /// [`capabilities`]: VoiceProvider::capabilities
 #[async_trait]
 pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
@@ -233,8 +233,8 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// no [`Error::outcome`] either: the request may already have reached the vendor, and
     /// **the call may have been placed** without its id ever reaching you. Treat a dropped
     /// dial like [`RequestOutcome::Unknown`](crate::RequestOutcome::Unknown): look the call
-    /// up (list by number, or by a metadata value you set on the dial) before dialing
-    /// again. To bound a dial's time without losing its outcome, set the provider's
+    /// up (list by the number called, and tell yours apart by a metadata value you set
+    /// on the dial: listings filter by number, not by metadata) before dialing again. To bound a dial's time without losing its outcome, set the provider's
     /// `timeout_secs` instead: a timeout then comes back as [`Error::Timeout`], whose
     /// outcome says whether the request was sent. To stop on a signal (Ctrl-C), run the
     /// dial under an [`Interrupt`](crate::Interrupt) and throw it instead of dropping the
@@ -267,8 +267,9 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     }
 
     /// Hangs up a live call. A call that is over already (ended by this request or by
-    /// anything else) needs no ending: `Ok`, whatever the vendor answers, as voiceport reads
-    /// the call back when the vendor refuses.
+    /// anything else) needs no ending: `Ok`. When the vendor refuses the end (a conflict,
+    /// not found, another 4xx refusal), voiceport reads the call back, and a call over by
+    /// then is `Ok`; any other failure (a 5xx, a timeout) is the error, as it came.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::EndCall))
@@ -296,7 +297,10 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
         Err(Error::unsupported(self.kind(), Operation::AddNote))
     }
 
-    /// Replaces a note's text; returns the call with its notes.
+    /// Replaces a note's text; returns the call with its notes. An empty `content` leaves
+    /// the text as it is, and `flagged: false` leaves the flag as it is (a [`NoteInput`]
+    /// cannot tell "unflag" from "not mentioned"): on HappyRobot, `HappyRobot::edit_note`
+    /// unflags.
     async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
         let _ = (id, note_id, note);
         Err(Error::unsupported(self.kind(), Operation::UpdateNote))

@@ -386,9 +386,9 @@ pub struct CallUpdate {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NoteInput {
-    /// The text.
+    /// The text (for an update, empty leaves the note's text as it is).
     pub content: String,
-    /// Flag it for attention.
+    /// Flag it for attention (for an update, `false` leaves the flag as it is).
     pub flagged: bool,
 }
 

@@ -35,7 +35,9 @@ pub enum RoutePolicy {
     First,
     /// The first provider; the next only when a dial failed **and** the failure proves no
     /// call was placed (`Error::outcome() == NotApplied`). A provider that cannot be set up
-    /// (`Error::Config`) ends the route instead: the next would hide the mistake.
+    /// (`Error::Config`), a request refused for what it holds (`Error::InvalidArgument`), a
+    /// dial missing a setting its account needs (an agent, a number) and an interrupted
+    /// dial end the route instead: the next would hide the mistake, or not dial either.
     Failover,
     /// One provider chosen by weight; by the dial's key (the destination number unless
     /// another is given), so that the same key always goes the same way.

@@ -253,6 +253,8 @@ impl HappyRobot {
     /// `x-organization-id` when it is set. The API reference marks that header required,
     /// yet describes it as needed only by a user of several organizations: without the
     /// option nothing is refused here, and the vendor's refusal, if any, comes back as is.
+    /// With a `base_url` of your own and no `usage_base_url` option, it is refused
+    /// ([`Error::Config`] at `options.usage_base_url`) before anything is sent.
     pub async fn usage(
         &self,
         start: DateTime<Utc>,

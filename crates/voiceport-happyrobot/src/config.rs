@@ -83,6 +83,9 @@ pub struct HappyRobotOptions {
     /// ([`HappyRobot::usage`](crate::HappyRobot::usage), the only request that sends it):
     /// needed by a user of several organizations, left out of the request when unset.
     pub organization_id: Option<String>,
-    /// Another base URL for the platform API (usage); [`DEFAULT_USAGE_BASE_URL`] by default.
+    /// Another base URL for the platform API (usage); [`DEFAULT_USAGE_BASE_URL`] by default,
+    /// but only beside the default `base_url`: with a `base_url` of your own (a gateway, a
+    /// mock) and no `usage_base_url`, `usage` is refused (`Error::Config` at this option)
+    /// rather than sending the key to the production platform host.
     pub usage_base_url: Option<String>,
 }

@@ -54,7 +54,7 @@
 //! - older calls end at `started + duration`; a `Completed` call with a
 //!   `transfer_contact_email` ended in a transfer ([`transfer_contact_email`] reads the
 //!   email back);
-//! - `metadata.custom` → [`Call::metadata`](voiceport_core::Call), `metadata.tags` → tags,
+//! - `metadata.custom` → [`Call::metadata`](voiceport_core::Call::metadata), `metadata.tags` → tags,
 //!   `extraction` (and older `questions`) → `analysis.extracted`;
 //! - an unreadable timestamp leaves its field empty and a warning on the call;
 //! - transcripts come from their own endpoint, so listed calls carry none. A message's

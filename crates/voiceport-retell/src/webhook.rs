@@ -64,7 +64,8 @@ const OP: Operation = Operation::ParseWebhook;
 const REQUEST_EVENTS: &[&str] = &["call_inbound", "chat_inbound"];
 
 /// How long Retell waits for the inbound webhook's answer before it sends the delivery
-/// again (up to three times).
+/// again (up to three times): *inferred*, from what Retell documents of its other
+/// webhooks' deliveries.
 const INBOUND_LIMIT: Duration = Duration::from_secs(10);
 
 /// The vendor's own limit on the wait for `event`'s answer ([`Codec::reply_limit`]).

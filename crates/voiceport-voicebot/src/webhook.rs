@@ -9,7 +9,8 @@
 //! no call at all.
 //!
 //! Every event keeps `message.type` verbatim as [`CallEvent::vendor_event`], the id of the
-//! call when it has one, and `message.timestamp` (epoch milliseconds) as its time.
+//! call when it has one, and `message.timestamp` (epoch milliseconds: *inferred*, Vapi
+//! does not state the unit) as its time.
 //!
 //! | `message.type` | event |
 //! | --- | --- |

@@ -100,7 +100,7 @@ impl ProviderConfig {
     ///     ("VOICEPORT_RETRY_MAX_ATTEMPTS", "2"),
     ///     ("VOICEPORT_OPTIONS_FROM_NUMBER", "+14155550123"),
     ///     ("VOICEPORT_OPTIONS_INCLUDE_TRANSCRIPT", "false"),
-    ///     ("HOME", "/root"),
+    ///     ("HOME", "/home/ada"),
     /// ])?;
     /// assert_eq!(config.kind, ProviderKind::Rounded);
     /// assert_eq!(config.retry.max_attempts, Some(2));

@@ -75,7 +75,9 @@ pub struct Call {
     pub agent: Option<AgentRef>,
     /// The conversation language (BCP 47 as the vendor gives it).
     pub language: Option<String>,
-    /// When the call record was created (UTC).
+    /// When the call record was created (UTC). A vendor that gives no creation time gives
+    /// the start instead (Retell always; Rounded when its `created_at` is missing): the
+    /// merged walk of several providers orders calls by this.
     #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub created_at: Option<DateTime<Utc>>,
     /// When a scheduled call is due (UTC).
@@ -492,7 +494,8 @@ impl Rating {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Cost {
-    /// The total.
+    /// The total, in the currency's major unit (dollars, not cents: Retell's cents are
+    /// converted), whatever the vendor counts in.
     pub total: Option<f64>,
     /// ISO 4217 currency code, where the vendor states it.
     pub currency: Option<String>,
@@ -518,7 +521,7 @@ impl Cost {
 pub struct CostItem {
     /// The component, as the vendor names it (`voip`, `transcriber`, `llm`, `tts` …).
     pub component: String,
-    /// Its cost.
+    /// Its cost, in the major unit of the call's currency, as [`Cost::total`].
     pub amount: f64,
 }
 

@@ -7,7 +7,7 @@ use crate::UnknownNameError;
 
 /// The normalized status of a call: the same meaning for every vendor.
 ///
-/// The vendor's own string is kept next to it in [`Call::vendor_status`](crate::Call).
+/// The vendor's own string is kept next to it in [`Call::vendor_status`](crate::Call::vendor_status).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]

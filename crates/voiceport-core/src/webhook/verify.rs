@@ -904,10 +904,12 @@ fn nibble(digit: u8) -> Option<u8> {
         .and_then(|n| u8::try_from(n).ok())
 }
 
-/// Checks a delivery against the vendor's usual scheme with `secret` (a shared-secret
-/// header: `X-Vapi-Secret` for Voicebot Studio, `X-Webhook-Secret` for HappyRobot and
-/// Rounded). Usable from any web framework; for another scheme or header build a
-/// [`Verifier`] from a [`WebhookConfig`].
+/// Checks a delivery against the vendor's usual scheme ([`Scheme::default_for`]) with
+/// `secret`: a shared-secret header (`X-Vapi-Secret` for Vapi and Voicebot Studio,
+/// `X-Webhook-Secret` for HappyRobot and Rounded), or for Retell its signature
+/// (`X-Retell-Signature`, an HMAC keyed with `secret`, the account's API key). Usable from
+/// any web framework; for another scheme or header build a [`Verifier`] from a
+/// [`WebhookConfig`].
 ///
 /// ```
 /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
