@@ -64,7 +64,12 @@ pub(crate) struct TerminalSafe<F>(pub(crate) F);
 
 impl<F: serde_json::ser::Formatter> TerminalSafe<F> {
     /// `text` with its [`escaped_in_json`] characters escaped, as [`escape`] spells them.
+    /// Every such character is DEL or not ASCII: ASCII text without DEL (nearly all of a
+    /// call's JSON) is written as it is, checked a byte at a time rather than decoded.
     fn escaped<W: ?Sized + Write>(writer: &mut W, text: &str) -> std::io::Result<()> {
+        if text.bytes().all(|byte| byte.is_ascii() && byte != 0x7f) {
+            return writer.write_all(text.as_bytes());
+        }
         writer.write_all(escape(text, |c| !escaped_in_json(c)).as_bytes())
     }
 }

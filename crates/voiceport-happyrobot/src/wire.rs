@@ -125,11 +125,11 @@ pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) transfer_contact_email: Option<Text<'a>>,
     /// Shown in the vendor's example calls (`total_costs`, then a section per service with
-    /// its `total_cost` and its own items) but not described: any JSON is accepted, and
-    /// `map::call` takes the amounts it recognizes, so an odd shape is a warning, not a
-    /// failed decode.
+    /// its `total_cost` and its own items) but not described: any JSON is accepted (kept
+    /// as its text, [`Costs`] read from it), and `map::call` takes the amounts it
+    /// recognizes, so an odd shape is a warning, not a failed decode.
     #[serde(borrow)]
-    pub(crate) costs: Option<AnyJson<'a>>,
+    pub(crate) costs: Option<&'a RawValue>,
     /// Older.
     #[serde(borrow)]
     pub(crate) assistant: Option<AgentRef<'a>>,
@@ -200,6 +200,31 @@ pub(crate) struct Question {
     pub(crate) question: Option<String>,
     /// `null` while unanswered.
     pub(crate) answer: Option<Value>,
+}
+
+/// What is read of a call's `costs` object: the total and the sections voiceport knows,
+/// each kept as its text until read (a section's own items are never built).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Costs<'a> {
+    #[serde(borrow)]
+    pub(crate) total_costs: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) voip: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) transcriber: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) llm: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) tts: Option<&'a RawValue>,
+}
+
+/// A section of [`Costs`]: its total.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct CostSection<'a> {
+    #[serde(borrow)]
+    pub(crate) total_cost: Option<&'a RawValue>,
 }
 
 /// `GET /calls`: the current `{calls, count, limit, offset}` or the older

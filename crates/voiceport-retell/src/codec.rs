@@ -30,7 +30,7 @@ impl Codec for RetellCodec {
         within_entry_budget(body.len(), || {
             let raw: &RawValue = decode_json(KIND, operation, body)?;
             try_decode_call_with(KIND, operation, raw, "", |wire| {
-                map_call(wire, operation, "")
+                map_call(wire, operation, || "")
             })
         })
     }

@@ -111,7 +111,7 @@ struct Peek<'a> {
 /// own object, without a reason, would read as live again.
 fn map_live_as_ended(mut wire: wire::Call<'_>) -> Result<Call> {
     let said = wire.call_status.replace(wire::CallStatus::Ended);
-    let mut call = map_call(wire, OP, "call")?;
+    let mut call = map_call(wire, OP, || "call")?;
     call.vendor_status = said.map(|status| status.as_str().to_owned());
     Ok(call)
 }
@@ -171,7 +171,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         said_live = ends && is_live(wire.call_status.as_ref());
         match said_live {
             true => map_live_as_ended(wire),
-            false => map_call(wire, OP, "call"),
+            false => map_call(wire, OP, || "call"),
         }
     })?;
     // Its call alone would read as live again: the delivery says it is over.

@@ -569,6 +569,38 @@ pub fn read_amount(call: &mut Call, field: &str, value: Option<f64>) -> Option<f
     Some(value.abs())
 }
 
+/// [`read_amount`], the field's path written only for a warning: for amounts at indexed
+/// paths (`costs[3].cost`), which a page of calls would otherwise format for nothing.
+///
+/// ```
+/// use voiceport_core::adapter::read_amount_at;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+/// let mut call = Call::new(CallId::new("c"), ProviderKind::Retell);
+/// assert_eq!(read_amount_at(&mut call, Some(1.5), || format!("items[{}].cost", 3)), Some(1.5));
+/// assert_eq!(read_amount_at(&mut call, Some(-1.0), || format!("items[{}].cost", 4)), None);
+/// assert_eq!(call.warnings[0].field, "items[4].cost");
+/// ```
+pub fn read_amount_at(
+    call: &mut Call,
+    value: Option<f64>,
+    field: impl FnOnce() -> String,
+) -> Option<f64> {
+    match value? {
+        possible if possible.is_finite() && possible >= 0.0 => Some(possible.abs()),
+        impossible => read_amount(call, &field(), Some(impossible)),
+    }
+}
+
+/// [`read_time`], the field's path written only for a warning (see [`read_amount_at`]).
+pub fn read_time_at(
+    call: &mut Call,
+    text: Option<&str>,
+    field: impl FnOnce() -> String,
+) -> Option<DateTime<Utc>> {
+    let text = text?;
+    parse_time(text).or_else(|| read_time(call, &field(), Some(text)))
+}
+
 /// An id found at `field` of `call` (a parent call's, an agent's, a campaign's …):
 /// `None`, with a warning on the call, when it is present but blank, since no request can
 /// name it. An absent id gives `None` alone.

@@ -37,9 +37,10 @@ pub use helpers::{
     canonical_json, canonical_raw, check_call, collect_page, decode_call_with, decode_list_item,
     epoch_by_size, epoch_millis, epoch_secs, field_path, finite, format_time, is_object,
     keep_whole_delivery, millisecond_of, non_blank, non_empty, number_key, parse_time,
-    presigned_expiry, read_amount, read_destination, read_direction, read_epoch_millis, read_id,
-    read_time, recent_epoch_millis, recording_at, round_to, settle_ended, shorten, strip_bom,
-    time_from_json, try_decode_call_with, up_to_millisecond, value_text,
+    presigned_expiry, read_amount, read_amount_at, read_destination, read_direction,
+    read_epoch_millis, read_id, read_time, read_time_at, recent_epoch_millis, recording_at,
+    round_to, settle_ended, shorten, strip_bom, time_from_json, try_decode_call_with,
+    up_to_millisecond, value_text,
 };
 pub use json_map::{AnyJson, event_name};
 pub use number::{amount, count};

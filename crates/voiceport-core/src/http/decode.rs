@@ -71,7 +71,19 @@ pub fn decode_raw<'de, T: Deserialize<'de>>(
 
 /// [`decode_raw`], its path prefix written only when the value does not decode (a page of
 /// 2,000 calls would otherwise format 2,000 prefixes for nothing).
-pub(crate) fn decode_raw_at<'de, T: Deserialize<'de>, P: AsRef<str>>(
+///
+/// ```
+/// use serde_json::value::RawValue;
+/// use voiceport_core::http::decode_raw_at;
+/// use voiceport_core::{Operation, ProviderKind};
+///
+/// let raw: &RawValue = serde_json::from_str(r#"{"id": 7}"#).unwrap();
+/// let index = 3;
+/// let read: Result<std::collections::BTreeMap<String, String>, _> =
+///     decode_raw_at(ProviderKind::Retell, Operation::ListCalls, raw, || format!("items[{index}]"));
+/// assert_eq!(read.unwrap_err().json_path(), Some("items[3].id"));
+/// ```
+pub fn decode_raw_at<'de, T: Deserialize<'de>, P: AsRef<str>>(
     provider: ProviderKind,
     operation: Operation,
     raw: &'de RawValue,

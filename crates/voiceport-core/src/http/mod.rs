@@ -24,7 +24,7 @@ use tracing::Instrument;
 use url::Url;
 
 pub use auth::{Auth, AuthStyle};
-pub use decode::{decode_json, decode_raw, excerpt};
+pub use decode::{decode_json, decode_raw, decode_raw_at, excerpt};
 pub(crate) use endpoint::{parse_base_url, plain_http_to_another_host};
 pub use error_body::{MAX_VENDOR_DETAILS, vendor_text};
 pub use retry::{RetryMode, RetryPolicy};
@@ -591,8 +591,9 @@ async fn read_capped(
     if announced > limit as u64 {
         return Err(too_large());
     }
-    // Reserve a little, then grow as bytes arrive (the vector doubles, so growing costs
-    // amortized constant time per byte).
+    // Reserve a little, then grow as bytes arrive: doubling, so growing costs amortized
+    // constant time per byte, but never past the announced length while the body keeps
+    // to it (a 9.4 MiB page ends in a buffer of 9.4 MiB, not 16).
     let reserve = usize::try_from(announced)
         .unwrap_or(usize::MAX)
         .min(INITIAL_BODY_CAPACITY);
@@ -610,6 +611,15 @@ async fn read_capped(
     while let Some(chunk) = response.chunk().await.map_err(|e| cut(body.len(), e))? {
         if chunk.len() > limit.saturating_sub(body.len()) {
             return Err(too_large());
+        }
+        let needed = body.len() + chunk.len();
+        if needed > body.capacity() {
+            let doubled = body.capacity().saturating_mul(2).max(needed);
+            let target = match usize::try_from(announced) {
+                Ok(announced) if announced >= needed => doubled.min(announced),
+                _ => doubled,
+            };
+            body.reserve_exact(target - body.len());
         }
         body.extend_from_slice(&chunk);
     }

@@ -210,78 +210,89 @@ fn analysis(
     analysis
 }
 
-/// The sections of `costs` seen in the vendor's example calls: the component, the
-/// section's path and its amount's (written out: no path is built per call).
-const COST_SECTIONS: [(&str, &str, &str); 4] = [
-    ("voip", "costs.voip", "costs.voip.total_cost"),
-    (
-        "transcriber",
-        "costs.transcriber",
-        "costs.transcriber.total_cost",
-    ),
-    ("llm", "costs.llm", "costs.llm.total_cost"),
-    ("tts", "costs.tts", "costs.tts.total_cost"),
-];
-
-/// The costs: `total_costs` and each known section's `total_cost`. Their shape is
-/// undocumented, so what does not have the expected shape or type (and an impossible
-/// amount: negative, not finite) is left out with a warning, never a failed decode.
-fn cost(call: &mut Call, costs: AnyJson<'_>) -> Option<Cost> {
-    let costs = match costs {
-        AnyJson::Object(costs) => costs,
-        AnyJson::Other(Value::Null) => return None,
-        other => {
-            warn_shape(
-                call,
-                WarningKind::WrongShape,
-                "costs",
-                &other.into_value(),
-                "not an object",
-            );
-            return None;
-        }
-    };
-    let mut breakdown = Vec::new();
-    for (component, section_field, field) in COST_SECTIONS {
-        let section = match costs.get(component) {
-            None | Some(Value::Null) => continue,
-            Some(Value::Object(section)) => section,
-            Some(other) => {
-                warn_shape(
-                    call,
-                    WarningKind::WrongShape,
-                    section_field,
-                    other,
-                    "not an object",
-                );
-                continue;
-            }
+/// The costs: `total_costs` and each known section's `total_cost` (the component, the
+/// section's path and its total's path, for warnings). Their shape is undocumented, so
+/// what does not have the expected shape or type (and an impossible amount: negative, not
+/// finite) is left out with a warning, never a failed decode.
+fn cost(call: &mut Call, costs: &RawValue) -> Option<Cost> {
+    // `null` is no cost; another shape is no cost, with a warning.
+    let costs = object::<wire::Costs<'_>>(call, "costs", costs)??;
+    let sections = [
+        ("voip", costs.voip, "costs.voip", "costs.voip.total_cost"),
+        (
+            "transcriber",
+            costs.transcriber,
+            "costs.transcriber",
+            "costs.transcriber.total_cost",
+        ),
+        ("llm", costs.llm, "costs.llm", "costs.llm.total_cost"),
+        ("tts", costs.tts, "costs.tts", "costs.tts.total_cost"),
+    ];
+    let mut breakdown = Vec::with_capacity(sections.len());
+    for (component, section, section_field, field) in sections {
+        let Some(Some(section)) =
+            section.and_then(|raw| object::<wire::CostSection<'_>>(call, section_field, raw))
+        else {
+            continue;
         };
-        if let Some(amount) = amount(call, field, section.get("total_cost")) {
+        if let Some(amount) = amount(call, field, section.total_cost) {
             breakdown.push(CostItem::new(component, amount));
         }
     }
-    let total = amount(call, "costs.total_costs", costs.get("total_costs"));
+    let total = amount(call, "costs.total_costs", costs.total_costs);
     // HappyRobot does not state a currency.
     (total.is_some() || !breakdown.is_empty()).then_some(Cost::new(total, None, breakdown))
 }
 
-/// A cost amount at `field`, read with [`read_amount`]; a value that is not a number is
-/// left out with a warning.
-fn amount(call: &mut Call, field: &str, value: Option<&Value>) -> Option<f64> {
-    match value? {
-        Value::Null => None,
-        Value::Number(number) => read_amount(call, field, number.as_f64()),
-        other => {
-            warn_shape(call, WarningKind::NotANumber, field, other, "not a number");
-            None
+/// The object `raw` at `field` read as `T`: `None` for `null`; `Some(None)` with a warning
+/// when it is not an object.
+fn object<'a, T: Deserialize<'a>>(
+    call: &mut Call,
+    field: &str,
+    raw: &'a RawValue,
+) -> Option<Option<T>> {
+    let text = raw.get();
+    if text == "null" {
+        return None;
+    }
+    // Only an object reads as `T` (a struct of optional fields): anything else is the
+    // wrong shape, whatever `T` would make of it.
+    match text
+        .starts_with('{')
+        .then(|| serde_json::from_str::<T>(text).ok())
+    {
+        Some(Some(read)) => Some(Some(read)),
+        _ => {
+            call.warn(
+                WarningKind::WrongShape,
+                field,
+                shorten(text),
+                "not an object",
+            );
+            Some(None)
         }
     }
 }
 
-/// Warns of the value at `field`, whose shape is not the expected one.
-fn warn_shape(call: &mut Call, kind: WarningKind, field: &str, value: &Value, problem: &str) {
-    call.warn(kind, field, shorten(&value.to_string()), problem);
+/// A cost amount at `field`, read with [`read_amount`]; a value that is not a number is
+/// left out with a warning.
+fn amount(call: &mut Call, field: &str, raw: Option<&RawValue>) -> Option<f64> {
+    let text = raw?.get();
+    if text == "null" {
+        return None;
+    }
+    match serde_json::from_str::<f64>(text) {
+        Ok(number) => read_amount(call, field, Some(number)),
+        Err(_) => {
+            call.warn(
+                WarningKind::NotANumber,
+                field,
+                shorten(text),
+                "not a number",
+            );
+            None
+        }
+    }
 }
 
 /// A wire transcript → the normalized transcript; `at` is the wall-clock time of each

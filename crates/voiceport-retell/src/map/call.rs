@@ -4,10 +4,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, field_path, finite, non_blank, non_empty, read_amount, read_destination,
-    read_direction, read_epoch_millis, read_id, recording_at, round_to, value_text,
+    check_call, field_path, finite, non_blank, non_empty, read_amount, read_amount_at,
+    read_destination, read_direction, read_epoch_millis, read_id, recording_at, round_to,
+    value_text,
 };
-use voiceport_core::http::decode_raw;
+use voiceport_core::http::decode_raw_at;
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Operation, Recording, Result,
     Speaker, ToolCall, ToolResult, Transcript, Utterance,
@@ -31,11 +32,15 @@ const CURRENCY: &str = "USD";
 /// other), with a warning.
 ///
 /// Of the transcript's copies, the first non-empty one is decoded (at its path under `at`,
-/// the call's place in the body: a malformed one is an [`Error::Decode`] of `operation`
-/// there); the later ones are not read at all.
+/// the call's place in the body, written only for a malformed one: an [`Error::Decode`] of
+/// `operation` there); the later ones are not read at all.
 ///
 /// [`Error::Decode`]: voiceport_core::Error::Decode
-pub(crate) fn map_call(wire: wire::Call<'_>, operation: Operation, at: &str) -> Result<Call> {
+pub(crate) fn map_call<P: AsRef<str>>(
+    wire: wire::Call<'_>,
+    operation: Operation,
+    at: impl Fn() -> P,
+) -> Result<Call> {
     let entries = transcript_entries(&wire, operation, at)?;
     Ok(map_decoded(wire, entries))
 }
@@ -44,10 +49,10 @@ pub(crate) fn map_call(wire: wire::Call<'_>, operation: Operation, at: &str) -> 
 /// else `transcript_object`, else `scrubbed_transcript_with_tool_calls`, the first of them
 /// that is neither absent, `null` nor empty. Each is decoded only when the ones before it
 /// were found empty.
-fn transcript_entries(
+fn transcript_entries<P: AsRef<str>>(
     wire: &wire::Call<'_>,
     operation: Operation,
-    at: &str,
+    at: impl Fn() -> P,
 ) -> Result<Vec<wire::Utterance>> {
     let copies = [
         (
@@ -62,7 +67,8 @@ fn transcript_entries(
     ];
     for (field, raw) in copies {
         let Some(raw) = raw else { continue };
-        let copy: wire::Entries = decode_raw(KIND, operation, raw, &field_path(at, field))?;
+        let path = || field_path(at().as_ref(), field);
+        let copy: wire::Entries = decode_raw_at(KIND, operation, raw, path)?;
         if let Some(entries) = copy.entries.filter(|e| !e.is_empty()) {
             return Ok(entries);
         }
@@ -221,8 +227,8 @@ fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
     let items = cost.product_costs.unwrap_or_default().into_iter();
     let mut breakdown = Vec::new();
     for (i, item) in items.enumerate() {
-        let field = format!("call_cost.product_costs[{i}].cost");
-        let Some(cents) = read_amount(call, &field, item.cost) else {
+        let field = || format!("call_cost.product_costs[{i}].cost");
+        let Some(cents) = read_amount_at(call, item.cost, field) else {
             continue;
         };
         let product = item.product.unwrap_or_default();
@@ -283,7 +289,7 @@ mod tests {
     }
 
     fn map(wire: wire::Call<'_>) -> Call {
-        map_call(wire, Operation::GetCall, "").unwrap()
+        map_call(wire, Operation::GetCall, || "").unwrap()
     }
 
     /// A blank number is no number, as every adapter reads numbers.

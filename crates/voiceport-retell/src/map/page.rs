@@ -80,15 +80,16 @@ pub(crate) fn decode_page_each(
 /// transcript copy is decoded by the mapping): untracked first, and only a failure decoded
 /// again, tracking the path, to say where.
 fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call> {
-    let at = format!("items[{index}]");
+    // Written only for an error: a page of calls would format a path each for nothing.
+    let at = || format!("items[{index}]");
     match serde_json::from_str::<wire::Call<'_>>(raw.get()) {
         Ok(wire) => {
-            let mut call = map_call(wire, operation, &at)?;
+            let mut call = map_call(wire, operation, at)?;
             call.set_vendor_payload(VendorPayload::from_raw(raw));
             Ok(call)
         }
-        Err(_) => try_decode_call_with(KIND, operation, raw, &at, |wire| {
-            map_call(wire, operation, &at)
+        Err(_) => try_decode_call_with(KIND, operation, raw, &at(), |wire| {
+            map_call(wire, operation, at)
         }),
     }
 }

@@ -188,15 +188,19 @@ fn map_extracted(
 /// the flag; `number`, `text` inferred), else text, else number, else flag, else the
 /// selected options' values. The type decides first because a sender may fill the other
 /// fields with their defaults (`"answer_text": ""` beside the flag of a yes/no question).
-fn answer_value(answer: wire::PostCallAnswer<'_>, question_type: Option<&str>) -> Option<Value> {
-    let typed = match question_type
-        .map(|t| t.trim().to_ascii_lowercase())
-        .as_deref()
-    {
-        Some("boolean") => answer.answer_boolean.map(Value::Bool),
-        Some("number") => answer.answer_number.clone().map(Value::Number),
-        Some("text") => answer.answer_text.clone().map(Value::String),
-        _ => None,
+fn answer_value(
+    mut answer: wire::PostCallAnswer<'_>,
+    question_type: Option<&str>,
+) -> Option<Value> {
+    let is = |name: &str| question_type.is_some_and(|t| t.trim().eq_ignore_ascii_case(name));
+    let typed = if is("boolean") {
+        answer.answer_boolean.map(Value::Bool)
+    } else if is("number") {
+        answer.answer_number.take().map(Value::Number)
+    } else if is("text") {
+        answer.answer_text.take().map(Value::String)
+    } else {
+        None
     };
     if typed.is_some() {
         return typed;

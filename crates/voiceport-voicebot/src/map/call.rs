@@ -7,14 +7,13 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, finite, non_blank, parse_time, read_amount, read_destination,
-    read_id, read_time, recent_epoch_millis, recording_at, round_to, try_decode_call_with,
+    AnyJson, Text, check_call, finite, non_blank, parse_time, read_amount_at, read_destination,
+    read_id, read_time_at, recent_epoch_millis, recording_at, round_to, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -120,9 +119,19 @@ pub(crate) fn map_call_at(
         call.agent = Some(AgentRef::new(id, assistant_name));
     }
 
-    call.created_at = time_at(&mut call, at, "createdAt", wire.created_at.as_ref());
-    call.started_at = time_at(&mut call, at, "startedAt", wire.started_at.as_ref());
-    call.ended_at = time_at(&mut call, at, "endedAt", wire.ended_at.as_ref());
+    call.created_at = read_time_at(
+        &mut call,
+        wire.created_at.as_ref().map(Text::as_str),
+        || field_path(at, "createdAt"),
+    );
+    call.started_at = read_time_at(
+        &mut call,
+        wire.started_at.as_ref().map(Text::as_str),
+        || field_path(at, "startedAt"),
+    );
+    call.ended_at = read_time_at(&mut call, wire.ended_at.as_ref().map(Text::as_str), || {
+        field_path(at, "endedAt")
+    });
     let reason = wire.ended_reason.as_ref().map(Text::as_str);
     let started = call.started_at.is_some();
     (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason, started);
@@ -143,7 +152,9 @@ pub(crate) fn map_call_at(
         .schedule_plan
         .as_ref()
         .and_then(|p| p.earliest_at.as_ref());
-    call.scheduled_for = time_at(&mut call, at, "schedulePlan.earliestAt", earliest);
+    call.scheduled_for = read_time_at(&mut call, earliest.map(Text::as_str), || {
+        field_path(at, "schedulePlan.earliestAt")
+    });
     call.duration_secs = duration(&mut call, wire, at);
 
     let mut artifact = wire.artifact.take().unwrap_or_default();
@@ -287,27 +298,6 @@ fn checked_id<'a>(
     Some(value)
 }
 
-/// [`read_time`] on a time found at `field` of the call at `at`; the path is written only
-/// for a warning.
-fn time_at(
-    call: &mut Call,
-    at: &str,
-    field: &str,
-    text: Option<&Text<'_>>,
-) -> Option<DateTime<Utc>> {
-    let text = text?.as_str();
-    parse_time(text).or_else(|| read_time(call, &field_path(at, field), Some(text)))
-}
-
-/// [`read_amount`] on an amount found at the path `field` gives; the path is written only
-/// for a warning.
-fn amount_at(call: &mut Call, value: Option<f64>, field: impl FnOnce() -> String) -> Option<f64> {
-    match value? {
-        possible if possible.is_finite() && possible >= 0.0 => Some(possible.abs()),
-        impossible => read_amount(call, &field(), Some(impossible)),
-    }
-}
-
 /// [`check_call`], its paths written only when it has something to say.
 fn check(call: &mut Call, at: &str) {
     let blank_id = call.id.as_str().trim().is_empty();
@@ -322,10 +312,10 @@ fn check(call: &mut Call, at: &str) {
 /// end-of-call report sends. Both reported values are checked, used or not: an impossible
 /// one is a warning.
 fn duration(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<f64> {
-    let seconds = amount_at(call, wire.duration_seconds, || {
+    let seconds = read_amount_at(call, wire.duration_seconds, || {
         field_path(at, "durationSeconds")
     });
-    let millis = amount_at(call, wire.duration_ms, || field_path(at, "durationMs"));
+    let millis = read_amount_at(call, wire.duration_ms, || field_path(at, "durationMs"));
     if let (Some(start), Some(end)) = (call.started_at, call.ended_at)
         && end >= start
     {
@@ -489,7 +479,7 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
 /// amount is checked, used or not: a negative or non-finite one is left out with a warning.
 /// `None` when no amount is left.
 fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
-    let total = amount_at(call, wire.cost, || field_path(at, "cost"));
+    let total = read_amount_at(call, wire.cost, || field_path(at, "cost"));
     let mut from_breakdown = Vec::new();
     let mut breakdown_total = None;
     if let Some(b) = &wire.cost_breakdown {
@@ -504,18 +494,18 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         ];
         for (component, amount) in parts {
             let field = || field_path(at, &format!("costBreakdown.{component}"));
-            if let Some(amount) = amount_at(call, amount, field) {
+            if let Some(amount) = read_amount_at(call, amount, field) {
                 from_breakdown.push(CostItem::new(component.to_owned(), amount));
             }
         }
-        breakdown_total = amount_at(call, b.total, || field_path(at, "costBreakdown.total"));
+        breakdown_total = read_amount_at(call, b.total, || field_path(at, "costBreakdown.total"));
     }
     let mut from_items = Vec::new();
     // Where each component's item is: a list of many entries stays linear.
     let mut item_of = HashMap::new();
     for (i, entry) in wire.costs.iter().flatten().enumerate() {
         let field = || field_path(at, &format!("costs[{i}].cost"));
-        let Some(amount) = amount_at(call, entry.cost, field) else {
+        let Some(amount) = read_amount_at(call, entry.cost, field) else {
             continue;
         };
         // An item without a type names no component.
