@@ -39,12 +39,10 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, canonical_json, canonical_raw, event_name, is_object, keep_whole_delivery, non_blank,
-    read_destination, try_decode_call_with,
+    read_destination, read_epoch_millis, try_decode_call_with,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -54,7 +52,6 @@ use voiceport_core::{
 use crate::config::KIND;
 use crate::map::call::map_call;
 use crate::wire;
-use voiceport_core::adapter::read_epoch_millis;
 
 const OP: Operation = Operation::ParseWebhook;
 
@@ -74,32 +71,6 @@ const INBOUND_LIMIT: Duration = Duration::from_secs(10);
 pub(crate) fn reply_limit(event: &CallEvent) -> Option<Duration> {
     // Every request Retell sends is the inbound webhook's ([`REQUEST_EVENTS`]).
     event.expects_reply.then_some(INBOUND_LIMIT)
-}
-
-/// The outer shape of a delivery. The name is read as any JSON (text borrowed from the
-/// body), so that one of the wrong type is a clear error at `event`.
-#[derive(Debug, Deserialize)]
-struct Delivery<'a> {
-    #[serde(borrow)]
-    event: Option<AnyJson<'a>>,
-    #[serde(borrow)]
-    call: Option<&'a RawValue>,
-    /// A transfer event's destination (`{"number": …}`): what tells two transfers of one
-    /// call apart.
-    transfer_destination: Option<Value>,
-}
-
-/// The fields of the call the envelope needs before (or besides) decoding it, read in one
-/// pass that skips the rest.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct Peek<'a> {
-    #[serde(borrow)]
-    call_id: Option<AnyJson<'a>>,
-    transfer_end_timestamp: Option<Value>,
-    /// A `call_analyzed`'s analysis, which tells a re-run's event from a redelivery.
-    #[serde(borrow)]
-    call_analysis: Option<&'a RawValue>,
 }
 
 /// The call of a `call_ended` or `call_analyzed` event whose `call_status` says it is live
@@ -150,10 +121,10 @@ impl Reads {
 
 /// Turns the body of a Retell webhook delivery into an event (module docs).
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
-    let delivery: Delivery<'_> = decode_json(KIND, OP, body)?;
+    let delivery: wire::Delivery<'_> = decode_json(KIND, OP, body)?;
     let event = event_name(KIND, OP, &[("event", delivery.event.as_ref())], body)?;
     let raw = delivery.call.filter(|raw| is_object(raw));
-    let peek: Peek<'_> = raw
+    let peek: wire::Peek<'_> = raw
         .and_then(|raw| serde_json::from_str(raw.get()).ok())
         .unwrap_or_default();
     let call_id = match &peek.call_id {

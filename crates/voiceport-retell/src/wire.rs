@@ -275,3 +275,31 @@ pub(crate) struct CreatePhoneCall {
 pub(crate) struct UpdateCall {
     pub(crate) metadata: BTreeMap<String, Value>,
 }
+
+// Webhook deliveries (`{event, call}`).
+
+/// The outer shape of a delivery. The name is read as any JSON (text borrowed from the
+/// body), so that one of the wrong type is a clear error at `event`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Delivery<'a> {
+    #[serde(borrow)]
+    pub(crate) event: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    pub(crate) call: Option<&'a RawValue>,
+    /// A transfer event's destination (`{"number": …}`): what tells two transfers of one
+    /// call apart.
+    pub(crate) transfer_destination: Option<Value>,
+}
+
+/// The fields of the call the envelope needs before (or besides) decoding it, read in one
+/// pass that skips the rest.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct Peek<'a> {
+    #[serde(borrow)]
+    pub(crate) call_id: Option<AnyJson<'a>>,
+    pub(crate) transfer_end_timestamp: Option<Value>,
+    /// A `call_analyzed`'s analysis, which tells a re-run's event from a redelivery.
+    #[serde(borrow)]
+    pub(crate) call_analysis: Option<&'a RawValue>,
+}

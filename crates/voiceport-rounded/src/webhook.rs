@@ -52,13 +52,11 @@
 //! [`Error::Decode`]: voiceport_core::Error::Decode
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, amount, decode_call_with, event_name, finite, is_object, keep_whole_delivery,
-    non_blank, parse_time, settle_ended, text_field,
+    AnyJson, Text, decode_call_with, event_name, finite, is_object, keep_whole_delivery, non_blank,
+    parse_time, settle_ended, text_field,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -72,73 +70,6 @@ use crate::wire;
 
 const OP: Operation = Operation::ParseWebhook;
 
-/// The (inferred) outer shape of a delivery. Names and times are read as any JSON (text
-/// borrowed from the body), so that a field of an unexpected type is a clear error (names)
-/// or ignored (times).
-#[derive(Debug, Deserialize)]
-struct Delivery<'a> {
-    #[serde(borrow)]
-    event: Option<AnyJson<'a>>,
-    #[serde(borrow, rename = "type")]
-    event_type: Option<AnyJson<'a>>,
-    #[serde(borrow)]
-    data: Option<&'a RawValue>,
-    #[serde(borrow)]
-    call: Option<&'a RawValue>,
-    #[serde(borrow)]
-    call_id: Option<AnyJson<'a>>,
-    #[serde(borrow)]
-    timestamp: Option<AnyJson<'a>>,
-    #[serde(borrow)]
-    time: Option<AnyJson<'a>>,
-}
-
-/// What the parser reads of an object that may be the subject, in one pass that skips the
-/// rest: its ids, and a call nested in it (`data.call`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SubjectHead<'a> {
-    #[serde(borrow)]
-    id: Option<AnyJson<'a>>,
-    #[serde(borrow)]
-    call_id: Option<AnyJson<'a>>,
-    #[serde(borrow)]
-    call: Option<&'a RawValue>,
-}
-
-impl<'a> SubjectHead<'a> {
-    /// The head of `raw`, an object. A key given twice, which the one pass refuses, is read
-    /// as a JSON tree would keep it: the last one counts.
-    fn of(raw: &'a RawValue) -> SubjectHead<'a> {
-        serde_json::from_str(raw.get()).unwrap_or_else(|_| Self::last_of_each(raw))
-    }
-
-    fn last_of_each(raw: &'a RawValue) -> SubjectHead<'a> {
-        let fields: BTreeMap<String, &'a RawValue> =
-            serde_json::from_str(raw.get()).unwrap_or_default();
-        let any = |key: &str| {
-            let value: &'a RawValue = fields.get(key).copied()?;
-            serde_json::from_str::<AnyJson<'a>>(value.get()).ok()
-        };
-        SubjectHead {
-            id: any("id"),
-            call_id: any("call_id"),
-            call: fields.get("call").copied(),
-        }
-    }
-}
-
-/// The fields of a subject a status update needs.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct StatusData {
-    status: Option<wire::CallStatus>,
-    answer_type: Option<wire::AnswerType>,
-    /// Read as a call's is: a number, or text holding one.
-    #[serde(deserialize_with = "amount")]
-    redirect_duration_seconds: Option<f64>,
-}
-
 /// The object a delivery is about, its JSON path in the body, and its ids.
 #[derive(Debug)]
 struct Subject<'a> {
@@ -151,7 +82,7 @@ struct Subject<'a> {
 }
 
 impl<'a> Subject<'a> {
-    fn new(raw: &'a RawValue, path: &'static str, head: SubjectHead<'a>) -> Subject<'a> {
+    fn new(raw: &'a RawValue, path: &'static str, head: wire::SubjectHead<'a>) -> Subject<'a> {
         Subject {
             raw,
             path,
@@ -163,7 +94,7 @@ impl<'a> Subject<'a> {
 
 /// Turns the body of a Rounded webhook delivery into an event (inferred shapes: module docs).
 pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
-    let delivery: Delivery<'_> = decode_json(KIND, OP, body)?;
+    let delivery: wire::Delivery<'_> = decode_json(KIND, OP, body)?;
     let names = [
         ("event", delivery.event.as_ref()),
         ("type", delivery.event_type.as_ref()),
@@ -257,14 +188,14 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 }
 
 /// The object the delivery is about: `call`, else `data.call`, else `data`.
-fn subject<'a>(delivery: &Delivery<'a>) -> Option<Subject<'a>> {
+fn subject<'a>(delivery: &wire::Delivery<'a>) -> Option<Subject<'a>> {
     if let Some(raw) = delivery.call.filter(|raw| is_object(raw)) {
-        return Some(Subject::new(raw, "call", SubjectHead::of(raw)));
+        return Some(Subject::new(raw, "call", wire::SubjectHead::of(raw)));
     }
     let data = delivery.data.filter(|raw| is_object(raw))?;
-    let head = SubjectHead::of(data);
+    let head = wire::SubjectHead::of(data);
     Some(match head.call.filter(|raw| is_object(raw)) {
-        Some(raw) => Subject::new(raw, "data.call", SubjectHead::of(raw)),
+        Some(raw) => Subject::new(raw, "data.call", wire::SubjectHead::of(raw)),
         None => Subject::new(data, "data", head),
     })
 }
@@ -300,7 +231,7 @@ fn status_changed(event: String, subject: &Subject<'_>) -> Result<CallEvent> {
     let (status, vendor_status) = match &call {
         Some(call) => (call.status, call.vendor_status.clone()),
         None => {
-            let fields: StatusData = decode_raw(KIND, OP, subject.raw, subject.path)?;
+            let fields: wire::StatusData = decode_raw(KIND, OP, subject.raw, subject.path)?;
             let (status, _) = status_of(StatusFields {
                 status: fields.status.as_ref(),
                 answer_type: fields.answer_type.as_ref(),

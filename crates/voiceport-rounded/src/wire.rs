@@ -367,3 +367,72 @@ pub(crate) struct UpdateCallBody {
     #[serde(rename = "override")]
     pub(crate) override_metadata: bool,
 }
+
+// Webhook deliveries: nothing of their shape is documented (see `webhook`).
+
+/// The (inferred) outer shape of a delivery. Names and times are read as any JSON (text
+/// borrowed from the body), so that a field of an unexpected type is a clear error (names)
+/// or ignored (times).
+#[derive(Debug, Deserialize)]
+pub(crate) struct Delivery<'a> {
+    #[serde(borrow)]
+    pub(crate) event: Option<AnyJson<'a>>,
+    #[serde(borrow, rename = "type")]
+    pub(crate) event_type: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    pub(crate) data: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) call: Option<&'a RawValue>,
+    #[serde(borrow)]
+    pub(crate) call_id: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    pub(crate) timestamp: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    pub(crate) time: Option<AnyJson<'a>>,
+}
+
+/// What the parser reads of an object that may be the subject, in one pass that skips the
+/// rest: its ids, and a call nested in it (`data.call`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct SubjectHead<'a> {
+    #[serde(borrow)]
+    pub(crate) id: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    pub(crate) call_id: Option<AnyJson<'a>>,
+    #[serde(borrow)]
+    pub(crate) call: Option<&'a RawValue>,
+}
+
+impl<'a> SubjectHead<'a> {
+    /// The head of `raw`, an object. A key given twice, which the one pass refuses, is read
+    /// as a JSON tree would keep it: the last one counts.
+    pub(crate) fn of(raw: &'a RawValue) -> SubjectHead<'a> {
+        serde_json::from_str(raw.get()).unwrap_or_else(|_| Self::last_of_each(raw))
+    }
+
+    fn last_of_each(raw: &'a RawValue) -> SubjectHead<'a> {
+        let fields: BTreeMap<String, &'a RawValue> =
+            serde_json::from_str(raw.get()).unwrap_or_default();
+        let any = |key: &str| {
+            let value: &'a RawValue = fields.get(key).copied()?;
+            serde_json::from_str::<AnyJson<'a>>(value.get()).ok()
+        };
+        SubjectHead {
+            id: any("id"),
+            call_id: any("call_id"),
+            call: fields.get("call").copied(),
+        }
+    }
+}
+
+/// The fields of a subject a status update needs.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct StatusData {
+    pub(crate) status: Option<CallStatus>,
+    pub(crate) answer_type: Option<AnswerType>,
+    /// Read as a call's is: a number, or text holding one.
+    #[serde(deserialize_with = "amount")]
+    pub(crate) redirect_duration_seconds: Option<f64>,
+}

@@ -41,7 +41,7 @@ pub(crate) struct StatusFields<'a> {
 pub(crate) fn status_of(fields: StatusFields<'_>) -> (CallStatus, Option<EndReason>) {
     use wire::CallStatus as S;
     let reason = fields.reason.filter(|r| !r.trim().is_empty());
-    let family = reason.map(family);
+    let family = reason.map(by_end_reason);
     let end_reason = |category| Some(EndReason::new(category, reason.map(str::to_owned)));
     let given = family.and_then(|(_, category)| end_reason(category));
     let over = reason.is_some();
@@ -84,7 +84,7 @@ pub(crate) fn status_of(fields: StatusFields<'_>) -> (CallStatus, Option<EndReas
 /// Values no longer in Retell's SDK but possibly on old calls are kept: `machine_detected`
 /// (a voicemail), and `error_twilio`, `error_inbound_webhook`,
 /// `error_frontend_corrupted_payload` (the `error_` family).
-pub(crate) fn family(reason: &str) -> (CallStatus, EndReasonCategory) {
+fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
     use CallStatus as St;
     use EndReasonCategory as Cat;
     match reason.trim() {

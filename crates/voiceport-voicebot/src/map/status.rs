@@ -25,7 +25,7 @@ pub(crate) fn status_of(
     started: bool,
 ) -> (CallStatus, Option<EndReason>) {
     let reason = ended_reason.filter(|r| !r.trim().is_empty());
-    let outcome = reason.map(ended);
+    let outcome = reason.map(by_end_reason);
     let end_reason =
         outcome.map(|(_, category)| EndReason::new(category, reason.map(str::to_owned)));
     let by_reason = outcome.map_or(CallStatus::Completed, |(status, _)| status);
@@ -53,7 +53,7 @@ pub(crate) fn status_of(
 /// the plain `customer-…`, `assistant-…`, `twilio-…`, `vonage-…` values), never on the
 /// word "error" alone, so that a value added after this table lands with its family.
 /// First match wins; anything else is `Completed` / `Other`.
-fn ended(reason: &str) -> (CallStatus, EndReasonCategory) {
+fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
     use CallStatus as St;
     use EndReasonCategory as Cat;
     // `call.<phase>.<rest>`: the phase tells when it ended, the rest why.
