@@ -398,6 +398,25 @@ fn is_builder_error(source: &(dyn std::error::Error + 'static)) -> bool {
         .is_some_and(reqwest::Error::is_builder)
 }
 
+/// Whether a transport error comes of a TLS handshake that failed (a certificate refused,
+/// a server that does not speak TLS): it fails the same way every time. The TLS layer's
+/// error reaches here as an I/O error of kind `InvalidData`, possibly wrapped in another
+/// I/O error (whose `source` skips it: its `get_ref` does not).
+fn is_tls_failure(source: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(source);
+    while let Some(error) = next {
+        let mut io = error.downcast_ref::<std::io::Error>();
+        while let Some(layer) = io {
+            if layer.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            io = (layer.get_ref()).and_then(|inner| inner.downcast_ref::<std::io::Error>());
+        }
+        next = error.source();
+    }
+    false
+}
+
 fn sent_suffix(sent: bool) -> &'static str {
     if sent {
         " (the request may have reached the vendor)"
@@ -711,11 +730,14 @@ impl Error {
     /// after it was sent is transient, and sending it again could ring the phone twice.
     /// Ask [`is_retryable`](Self::is_retryable) before sending anything again.
     ///
-    /// A request the HTTP client could not even build (a URL past the URI length limit)
-    /// is not: it would fail the same way each time.
+    /// A request the HTTP client could not even build (a URL past the URI length limit),
+    /// and a TLS handshake that failed (a certificate refused, a server that does not
+    /// speak TLS), are not: they would fail the same way each time.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Transport { source, .. } => !is_builder_error(source.as_ref()),
+            Error::Transport { source, .. } => {
+                !is_builder_error(source.as_ref()) && !is_tls_failure(source.as_ref())
+            }
             // A write was done: sending it again would do it again, or be refused.
             Error::AnswerCut { read, .. } => *read,
             _ => matches!(

@@ -1627,3 +1627,38 @@ async fn a_line_another_thread_reaches_first_is_still_captured() {
     let log = logs.join("\n");
     assert!(log.contains("\"the capture\""), "{log}");
 }
+
+/// A TLS handshake that fails (here a plain-HTTP server behind an `https` base URL, as a
+/// certificate refused or a proxy in the way would) fails the same way every time: not
+/// retried, and not transient.
+#[tokio::test]
+async fn a_failed_tls_handshake_is_not_retried() {
+    let (port, accepted) = raw_server(
+        b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n{}".to_vec(),
+        Duration::from_millis(10),
+    )
+    .await;
+    let client = config_for(&format!("https://127.0.0.1:{port}"), fast_retries(4))
+        .http_client("https://unused.example", AuthStyle::Bearer)
+        .unwrap();
+    let err = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap_err();
+    let mut chain = vec![err.to_string()];
+    let mut source = std::error::Error::source(&err);
+    while let Some(cause) = source {
+        chain.push(format!("{cause} [{cause:?}]"));
+        source = cause.source();
+    }
+    assert!(
+        matches!(err, Error::Transport { sent: false, .. }),
+        "{chain:#?}"
+    );
+    assert!(!err.is_transient(), "{chain:#?}");
+    assert_eq!(
+        accepted.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "{chain:#?}"
+    );
+}
