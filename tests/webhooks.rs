@@ -1656,6 +1656,54 @@ async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
 }
 
+/// A small body counts as 8 KiB in the budget of bodies being handled (what it holds of
+/// the connection's read buffer): with a budget of 16 KiB, two deliveries of a few hundred
+/// bytes are held, and a third is refused, where counted at their length sixteen would be.
+#[tokio::test]
+async fn a_small_body_counts_as_the_buffer_it_holds() {
+    const LIMIT: usize = 16 * 1024;
+    let (entered, mut arrivals) = mpsc::unbounded_channel::<()>();
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let router = Receiver::builder(&Registry::from_toml_str(&support_toml()).unwrap())
+        .body_limit(LIMIT)
+        .handled_body_budget(LIMIT)
+        .handler({
+            let release = release.clone();
+            move |_delivery: Delivery| {
+                let (entered, release) = (entered.clone(), release.clone());
+                async move {
+                    let _ = entered.send(());
+                    release.acquire().await.map(|permit| permit.forget()).ok();
+                    Ok(())
+                }
+            }
+        })
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let delivery = |call: &str| {
+        format!(
+            r#"{{"message":{{"type":"status-update","status":"in-progress","call":{{"id":"{call}"}}}}}}"#
+        )
+        .into_bytes()
+    };
+    let held = ["c-small-1", "c-small-2"].map(|call| {
+        let (url, secret, body) = (url.clone(), secret.clone(), delivery(call));
+        tokio::spawn(async move { post(&url, &secret, body).await })
+    });
+    for _ in 0..2 {
+        tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+            .await
+            .expect("both held deliveries reach the application");
+    }
+    let (status, text) = post(&url, &secret, delivery("c-small-3")).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+    release.add_permits(3);
+    for answer in held {
+        assert_eq!(answer.await.unwrap().0, StatusCode::NO_CONTENT);
+    }
+}
+
 /// A browser's request (a web page posting to a local `listen`, as a "simple" request no
 /// preflight guards) is refused with 403 by a provider that verifies nothing, and nothing
 /// is handed over; the same body from a vendor's server goes through, and a verified

@@ -420,7 +420,8 @@ impl ReceiverBuilder<'_> {
     /// How many bytes the bodies of the deliveries being handled may hold together, across
     /// the receiver (503 with `Retry-After` for a delivery that would go over it; see
     /// [`DEFAULT_HANDLED_BODY_BUDGET`], the default). Never less than the body limit, so
-    /// that one body of any size accepted fits; counted in KiB. A delivery holds its share
+    /// that one body of any size accepted fits; counted in KiB, and a body at least as 8 KiB
+    /// (what it holds of the connection's read buffer, which it shares). A delivery holds its share
     /// from when its body is verified until it is answered; in [`channel`](Self::channel)
     /// mode, the events waiting in the channel hold their bodies besides (the channel's
     /// capacity bounds them).
@@ -696,12 +697,18 @@ struct Shared {
     handled: Arc<Semaphore>,
 }
 
+/// The least a body counts for in the budget of bodies being handled, in KiB: one read
+/// in a single chunk is a slice of the connection's read buffer (at least 8 KiB, hyper's
+/// smallest), which it keeps whole while it is held. Counted at its length alone, a
+/// small delivery would hold eight times what it counts.
+const HELD_BODY_MIN_KIB: usize = 8;
+
 impl Shared {
     /// The share of the budget of bodies being handled that a verified `body` takes until
     /// its delivery is answered (or, for a request answered while its handler goes on,
     /// until the handler ends); `None` when the budget has not that much left.
     fn hold(&self, body: &Bytes) -> Option<OwnedSemaphorePermit> {
-        let kib = u32::try_from(body.len().div_ceil(1024)).ok()?;
+        let kib = u32::try_from(body.len().div_ceil(1024).max(HELD_BODY_MIN_KIB)).ok()?;
         Arc::clone(&self.handled).try_acquire_many_owned(kib).ok()
     }
 }
