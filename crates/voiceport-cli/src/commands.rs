@@ -1,4 +1,5 @@
-//! One function per command.
+//! The commands, each from its parsed arguments to its output (a command of its own
+//! file aside: `check`, `demo`, `listen`, `normalize`, merged walks in `multi`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -13,10 +14,12 @@ use crate::cli::{
     CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
     SandboxArgs, Shell, UpdateArgs,
 };
+use crate::csv::CSV_COLUMNS;
 use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
 use crate::page_writer::PageWriter;
 use crate::progress::Progress;
+use crate::urls::receiver_base;
 use crate::{Failure, Outcome, config, output, values};
 
 /// Prints the completion script of `shell` for the whole command line.
@@ -827,92 +830,6 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     Ok(())
 }
 
-/// The CSV export's columns; later ones are added at the end, so that a reader by
-/// position keeps working.
-pub(crate) const CSV_COLUMNS: [&str; 14] = [
-    "id",
-    "provider",
-    "status",
-    "vendor_status",
-    "direction",
-    "from",
-    "to",
-    "created_at",
-    "duration_secs",
-    "summary",
-    "tags",
-    "cost",
-    "end_reason",
-    "transfer_destination",
-];
-
-pub(crate) fn csv_row(call: &voiceport::Call) -> String {
-    let fields = [
-        call.id.to_string(),
-        call.provider.to_string(),
-        call.status.to_string(),
-        call.vendor_status.clone().unwrap_or_default(),
-        call.direction
-            .map(|d| d.as_str().to_owned())
-            .unwrap_or_default(),
-        call.from.clone().unwrap_or_default(),
-        call.to.clone().unwrap_or_default(),
-        call.created_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
-        call.duration_secs
-            .map(|d| d.to_string())
-            .unwrap_or_default(),
-        call.analysis.summary.clone().unwrap_or_default(),
-        call.tags.join(";"),
-        call.cost
-            .as_ref()
-            .and_then(|c| c.total)
-            .map(|t| t.to_string())
-            .unwrap_or_default(),
-        call.end_reason
-            .as_ref()
-            .map(|r| r.category.as_str().to_owned())
-            .unwrap_or_default(),
-        call.transfer_destination.clone().unwrap_or_default(),
-    ];
-    fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-/// One CSV field: spreadsheet-safe, then RFC 4180 quoting.
-///
-/// A field a spreadsheet would run as a formula (it begins with `=`, `+`, `-`, `@`, a tab
-/// or a carriage return: `=HYPERLINK(…)`, `@SUM(…)`) gets a `'` in front, which
-/// spreadsheets read as "this is text" (OWASP's advice for CSV injection). A plain number
-/// (`+14155550123`, `-0.5`) is no formula and is left as it is. A field holding a `;` or a
-/// tab is quoted too: a spreadsheet set to split on those (Excel in many European
-/// locales) would otherwise start a cell inside it, unguarded (`ok;=HYPERLINK(…)`).
-pub(crate) fn csv_field(text: &str) -> String {
-    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text);
-    let text = if risky {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r', ';', '\t']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
-    }
-}
-
-/// `+14155550123`, `-0.5`, `12`: an optional sign, digits, at most one `.` between digits.
-fn is_plain_number(text: &str) -> bool {
-    let digits = text.strip_prefix(['+', '-']).unwrap_or(text);
-    let mut parts = digits.split('.');
-    let whole = parts.next().unwrap_or_default();
-    let fraction = parts.next();
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    parts.next().is_none() && all_digits(whole) && fraction.is_none_or(all_digits)
-}
-
 /// The provider `name`, connected with a stand-in key when its own cannot be read (its
 /// `api_key_env` unset here): what it supports does not depend on the key, which is never
 /// used. Any other error in its table is said.
@@ -992,94 +909,6 @@ fn capabilities(
     output::table(&headers, &rows)
 }
 
-/// The value of `flag`, an http or https URL (one that parses has a host); a usage error
-/// naming the flag otherwise.
-pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> {
-    // The URL may hold credentials (`https://user:password@host/…?token=…`): said without.
-    let refuse = |why: &str| Failure::Usage(format!("{flag} {}: {why}", redacted_url(text)));
-    let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err(refuse("expected an http or https URL with a host"));
-    }
-    Ok(url)
-}
-
-/// `text`, a URL that may not parse, as it can be said (quoted), with a note when not all
-/// of it is said. Its user and password (`***@` instead), query and fragment may hold
-/// credentials: only what the URL parses to is said, without them. Where a user and
-/// password end is not known in a URL that does not parse (`https://ops:p4/ss@host`), or
-/// has no host, or an `@` in its path (which may have ended a password): then only its
-/// scheme is said.
-fn redacted_url(text: &str) -> String {
-    let scheme_only = |why: &str| match scheme_of(text) {
-        Some(scheme) => format!("{:?} (the rest not shown: {why})", format!("{scheme}://…")),
-        None => format!("(not shown: {why})"),
-    };
-    let url = match reqwest::Url::parse(text) {
-        Ok(url) => url,
-        Err(_) => return scheme_only("it does not parse"),
-    };
-    if url.host_str().is_none() {
-        return scheme_only("it has no host");
-    }
-    if url.path().contains('@') {
-        return scheme_only("an @ in its path may end a password");
-    }
-    let shown = shown_url(&url);
-    if url.username().is_empty() && url.password().is_none() {
-        format!("{shown:?}")
-    } else {
-        // After `scheme://`: a scheme holds no `:`.
-        format!("{:?}", shown.replacen("://", "://***@", 1))
-    }
-}
-
-/// `scheme://host[:port]/path` of `url`.
-pub(crate) fn shown_url(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
-}
-
-/// The scheme `text` begins with, when followed by `://` (before anything that could be a
-/// user or password).
-fn scheme_of(text: &str) -> Option<&str> {
-    let (scheme, rest) = text.split_once(':')?;
-    let valid = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
-        && scheme
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    (valid && rest.starts_with("//")).then_some(scheme)
-}
-
-/// The base URL of `--webhooks`, without a trailing `/`: http or https, and nothing after
-/// the path (each vendor's path is added to it).
-fn receiver_base(text: &str) -> Result<String, Failure> {
-    let refuse = |why: &str| Failure::Usage(format!("--webhooks {}: {why}", redacted_url(text)));
-    let url = http_url("--webhooks", text)?;
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(refuse(
-            "a query or fragment would swallow the path added to it",
-        ));
-    }
-    let base = url.as_str().trim_end_matches('/');
-    // `listen` says where it listens as `…/webhooks/{provider}`: a URL copied from that
-    // line, whole or up to `/webhooks/`, is taken for its base (deliveries would otherwise
-    // go to a path with `webhooks` twice, which no receiver serves).
-    let base = [
-        "/webhooks/{provider}",
-        "/webhooks/%7Bprovider%7D",
-        "/webhooks",
-    ]
-    .iter()
-    .find_map(|tail| base.strip_suffix(tail))
-    .unwrap_or(base);
-    Ok(base.to_owned())
-}
-
 async fn sandbox(args: SandboxArgs) -> Outcome {
     // Heard from the start: a stop sent once the address is printed ends it with 0.
     let mut stop = StopSignal::listen()?;
@@ -1157,53 +986,5 @@ mod tests {
         // Nothing printed yet (or a walk resumed at a cursor, before its first page).
         assert!(!walk_complete(0, None));
         assert!(!walk_complete(0, Some(&next)));
-    }
-
-    /// The sandbox's `--webhooks`: a base, or the address `listen` prints (whole, or up
-    /// to `/webhooks/`), gives the same base.
-    #[test]
-    fn a_webhooks_url_copied_from_listen_is_taken_for_its_base() {
-        for given in [
-            "http://127.0.0.1:8787",
-            "http://127.0.0.1:8787/",
-            "http://127.0.0.1:8787/webhooks",
-            "http://127.0.0.1:8787/webhooks/",
-            "http://127.0.0.1:8787/webhooks/{provider}",
-        ] {
-            let base = receiver_base(given).map_err(|f| format!("{f:?}"));
-            assert_eq!(base.as_deref(), Ok("http://127.0.0.1:8787"), "{given}");
-        }
-        let base = receiver_base("http://127.0.0.1:8787/app/hooks/").map_err(|f| format!("{f:?}"));
-        assert_eq!(base.as_deref(), Ok("http://127.0.0.1:8787/app/hooks"));
-    }
-
-    #[test]
-    fn csv_fields_a_spreadsheet_would_run_get_a_quote() {
-        for (field, written) in [
-            (
-                "=HYPERLINK(\"http://x\",\"y\")",
-                "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\"",
-            ),
-            ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
-            ("-2+3", "'-2+3"),
-            ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
-            ("\t=1", "\"'\t=1\""),
-            (
-                "ok;=HYPERLINK(\"http://x\")",
-                "\"ok;=HYPERLINK(\"\"http://x\"\")\"",
-            ),
-            ("a;=1+1", "\"a;=1+1\""),
-            ("a\t=1", "\"a\t=1\""),
-            ("\r=1", "\"'\r=1\""),
-            ("+14155550123", "+14155550123"),
-            ("-0.5", "-0.5"),
-            ("12", "12"),
-            ("+1.", "'+1."),
-            ("completed", "completed"),
-            ("a,b", "\"a,b\""),
-            ("", ""),
-        ] {
-            assert_eq!(csv_field(field), written, "{field:?}");
-        }
     }
 }

@@ -10,9 +10,9 @@ use voiceport::webhooks::{Delivery, EventKey, HandlerError, Receiver};
 use voiceport::{CallEvent, ProviderKind, Registry};
 
 use crate::cli::ListenArgs;
-use crate::commands::shown_url;
 use crate::interrupts::StopSignal;
 use crate::serve::Limits;
+use crate::urls::shown_url;
 use crate::{Failure, Outcome, output};
 
 /// How long the local app of `--forward` has to answer: well within the time vendors give
@@ -138,7 +138,7 @@ async fn serve_until_stopped(
 /// The client and URL of `--forward`, checked before anything is served: a URL that
 /// cannot be posted to would fail every delivery, each retried.
 fn forward_to_url(url: String) -> Result<Forward, Failure> {
-    let parsed = crate::commands::http_url("--forward", &url)?;
+    let parsed = crate::urls::http_url("--forward", &url)?;
     // Each forward sets its own timeout (a request the vendor waits on gets longer). A
     // redirect is not followed: reqwest would turn the POST into a bodiless GET (301-303),
     // whose 2xx would count as taken, or re-post the event elsewhere.

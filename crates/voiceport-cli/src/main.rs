@@ -19,6 +19,7 @@ mod check;
 mod cli;
 mod commands;
 mod config;
+mod csv;
 mod demo;
 mod export_sink;
 mod interrupts;
@@ -29,6 +30,7 @@ mod output;
 mod page_writer;
 mod progress;
 mod serve;
+mod urls;
 mod values;
 
 use std::process::ExitCode;

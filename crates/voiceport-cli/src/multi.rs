@@ -230,7 +230,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let mut query = values::query(&args.filters)?;
     query.page_size = args.page_size;
     let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
-    let columns = crate::commands::CSV_COLUMNS.join(",");
+    let columns = crate::csv::CSV_COLUMNS.join(",");
     let header =
         matches!(args.format, ExportFormat::Csv).then(|| format!("provider_name,{columns}"));
     // Before any row, a failed write resumes where the walk began.
@@ -276,8 +276,8 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                 .map_err(std::io::Error::from)
                 .and_then(|()| sink.write_all(b"\n")),
             ExportFormat::Csv => {
-                let name = crate::commands::csv_field(&merged.provider_name);
-                let row = crate::commands::csv_row(&merged.call);
+                let name = crate::csv::csv_field(&merged.provider_name);
+                let row = crate::csv::csv_row(&merged.call);
                 writeln!(sink, "{name},{row}")
             }
         };

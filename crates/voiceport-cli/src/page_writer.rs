@@ -77,7 +77,7 @@ fn write_page(sink: &mut dyn Write, calls: &[Call], format: ExportFormat) -> std
                     .map_err(std::io::Error::from)?;
                 sink.write_all(b"\n")?;
             }
-            ExportFormat::Csv => writeln!(sink, "{}", crate::commands::csv_row(call))?,
+            ExportFormat::Csv => writeln!(sink, "{}", crate::csv::csv_row(call))?,
         }
     }
     Ok(())
