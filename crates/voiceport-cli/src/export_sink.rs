@@ -137,7 +137,8 @@ impl Sink {
         extra: &'static str,
     ) -> Sink {
         Sink {
-            out: BufWriter::new(out),
+            // Large writes: an export is many MiB, written a page at a time.
+            out: BufWriter::with_capacity(256 * 1024, out),
             file,
             name: name.to_owned(),
             begun: true,

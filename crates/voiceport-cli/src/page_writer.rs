@@ -69,16 +69,21 @@ impl PageWriter {
 }
 
 fn write_page(sink: &mut dyn Write, calls: &[Call], format: ExportFormat) -> std::io::Result<()> {
+    // Each call is written into `line` first and handed to the sink whole: the JSON
+    // writer's few hundred small writes a call go to a `Vec`, not through the sink.
+    let mut line = Vec::with_capacity(4096);
     for call in calls {
+        line.clear();
         match format {
             ExportFormat::Jsonl => {
                 // Escaped as all JSON output (a terminal, a reader splitting on U+2028).
-                crate::output::to_writer_safe(&mut *sink, call, true)
+                crate::output::to_writer_safe(&mut line, call, true)
                     .map_err(std::io::Error::from)?;
-                sink.write_all(b"\n")?;
+                line.push(b'\n');
             }
-            ExportFormat::Csv => writeln!(sink, "{}", crate::csv::csv_row(call))?,
+            ExportFormat::Csv => writeln!(line, "{}", crate::csv::csv_row(call))?,
         }
+        sink.write_all(&line)?;
     }
     Ok(())
 }
