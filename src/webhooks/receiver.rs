@@ -23,6 +23,7 @@ use voiceport_core::webhook::{
 };
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
 use voiceport_core::adapter::shorten;
+use voiceport_core::http::vendor_text;
 use voiceport_core::{CallEvent, CallId, Codec, ProviderKind, Result};
 
 use super::refusals::{Refusals, refusal};
@@ -1323,17 +1324,19 @@ fn deadline_after(start: Instant, wait: Duration) -> Instant {
 /// The answer to a delivery the application could not take: 503 when it stopped
 /// receiving, else 500; either way the vendor retries. The application's message is
 /// logged, not sent: it is the application's, not the vendor's business (a database's
-/// address, a query). A closed channel is a warning; a handler's own failure is logged at
+/// address, a query); logged as vendor text is (300 characters at most, control
+/// characters and a URL's path and query left out: an address may carry a password). A
+/// closed channel is a warning; a handler's own failure is logged at
 /// `info`, as the handler that returned it may have said it already (`voiceport listen`
 /// does, and shows the receiver's warnings).
 fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
     let HandlerError { message, closed } = error;
     let (status, answer) = if closed {
-        tracing::warn!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %message, "the application stopped receiving webhook events");
+        tracing::warn!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %vendor_text(&message), "the application stopped receiving webhook events");
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        tracing::info!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %message, "the application did not take a webhook event");
+        tracing::info!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %vendor_text(&message), "the application did not take a webhook event");
         let answer = "the application could not take the event: send it again";
         (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
@@ -1458,7 +1461,7 @@ impl Drop for HandlerRun {
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
                     let vendor_event = vendor_event_of(codec, &body);
-                    tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), %error, "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
                 }
             }
         });

@@ -819,10 +819,12 @@ impl Error {
         }
     }
 
-    /// The message the error carries, where it has one: what the vendor said (masked like
-    /// the rest of the error: no secret in it), or, for a refusal an adapter raises from
-    /// what it read (a Vapi `end_call` of a scheduled call, an
-    /// [`Error::Conflict`]), its own words.
+    /// The message of a vendor's answer, where it has one: what the vendor said (masked
+    /// like the rest of the error: no secret in it), or, for a refusal an adapter raises
+    /// from what it read (a Vapi `end_call` of a scheduled call, an [`Error::Conflict`]),
+    /// its own words. `None` for what voiceport says itself: a decode error's message, an
+    /// unsupported operation's reason, a configuration or argument error, a request
+    /// refused before sending (their `Display` says it all).
     pub fn message(&self) -> Option<&str> {
         match self {
             Error::Unauthorized { message, .. }

@@ -1662,3 +1662,32 @@ async fn a_failed_tls_handshake_is_not_retried() {
         "{chain:#?}"
     );
 }
+
+/// A response's `Debug` shows its status, header names and body length, not the body (a
+/// transcript, a phone number) nor header values.
+#[tokio::test]
+async fn a_response_s_debug_keeps_its_contents_out() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("set-cookie", "session=abc123")
+                .set_body_string(r#"{"to": "+14155550187"}"#),
+        )
+        .mount(&server)
+        .await;
+    let client = client_for(&server, "", AuthStyle::Bearer, |_| {});
+    let response = client
+        .send(Request::get(Operation::GetCall, ["calls", "1"]))
+        .await
+        .unwrap();
+    let shown = format!("{response:?}");
+    assert!(
+        shown.contains("200") && shown.contains("set-cookie"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("14155550187") && !shown.contains("abc123"),
+        "{shown}"
+    );
+}

@@ -923,8 +923,9 @@ impl Request {
 }
 
 /// A successful (2xx) response, body read in full (within the cap), with every
-/// occurrence of the configured key replaced by `[REDACTED]`.
-#[derive(Debug)]
+/// occurrence of the configured key replaced by `[REDACTED]`. `Debug` shows its status,
+/// the names of its headers and its body's length, not their contents (a body holds
+/// transcripts and phone numbers; a header may hold a session cookie).
 pub struct Response {
     provider: ProviderKind,
     operation: Operation,
@@ -934,6 +935,19 @@ pub struct Response {
     pub headers: HeaderMap,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl std::fmt::Debug for Response {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self.headers.keys().map(HeaderName::as_str).collect();
+        f.debug_struct("Response")
+            .field("provider", &self.provider)
+            .field("operation", &self.operation)
+            .field("status", &self.status)
+            .field("headers", &names)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl Response {
