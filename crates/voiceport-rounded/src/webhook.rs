@@ -107,7 +107,32 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
     let named_for_the_call = ["call_", "phone_call_", "web_call_"]
         .iter()
         .any(|prefix| name.starts_with(prefix));
-    let mut parsed = match name {
+    let mut parsed = event_for(event, subject, body)?;
+    // The subject of an event read as the call's start, change or end is the call, and so
+    // is that of an event named for the call (`call_…`, `phone_call_…`, `web_call_…`) not
+    // read as one, and a subject sent as `call` or `data.call`. Of any other (a
+    // transcript's utterance, a variable's value, a recording), an `id` of its own is not
+    // the call's, and names nothing.
+    let of_a_call = matches!(
+        parsed.kind,
+        EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
+    ) || named_for_the_call
+        || subject.is_some_and(|s| s.path != "data");
+    if parsed.call_id.is_none() {
+        parsed.call_id = call_id_for(subject, of_a_call, delivery.call_id);
+    }
+    // `time` stands in for a `timestamp` that is absent or unreadable.
+    parsed.occurred_at = (delivery.timestamp.and_then(AnyJson::into_time))
+        .or_else(|| delivery.time.and_then(AnyJson::into_time));
+    Ok(parsed)
+}
+
+/// The event named `event` (its `event_` prefix aside) of a delivery about `subject`,
+/// read as what it is; an event voiceport does not read, or one whose subject is missing,
+/// is kept whole.
+fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Result<CallEvent> {
+    let name = event.strip_prefix("event_").unwrap_or(&event);
+    Ok(match name {
         "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
             Some(mut call) => {
                 // A call snapshot taken before the end may still say `in_progress`; its own
@@ -161,30 +186,24 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             None => other(event, body),
         },
         _ => other(event, body),
-    };
-    // The subject of an event read as the call's start, change or end is the call, and so
-    // is that of an event named for the call (`call_…`, `phone_call_…`, `web_call_…`) not
-    // read as one, and a subject sent as `call` or `data.call`. Of any other (a
-    // transcript's utterance, a variable's value, a recording), an `id` of its own is not
-    // the call's, and names nothing.
-    let of_a_call = matches!(
-        parsed.kind,
-        EventKind::Started { .. } | EventKind::StatusChanged { .. } | EventKind::Ended { .. }
-    ) || named_for_the_call
-        || subject.is_some_and(|s| s.path != "data");
-    if parsed.call_id.is_none() {
-        let top = || delivery.call_id.and_then(text).map(CallId::new);
-        let named = |id: Option<&str>| id.map(CallId::new);
-        parsed.call_id = match (subject, of_a_call) {
-            (Some(s), true) => named(s.id.as_deref().or(s.call_id.as_deref())).or_else(top),
-            (Some(s), false) => named(s.call_id.as_deref()).or_else(top),
-            (None, _) => top(),
-        };
+    })
+}
+
+/// The id of the call a delivery about `subject` concerns: the subject's own `id` when
+/// the subject is the call (`of_a_call`), else its `call_id`; else the delivery's
+/// top-level `call_id`.
+fn call_id_for(
+    subject: Option<&Subject<'_>>,
+    of_a_call: bool,
+    top_level: Option<AnyJson<'_>>,
+) -> Option<CallId> {
+    let top = || top_level.and_then(text).map(CallId::new);
+    let named = |id: Option<&str>| id.map(CallId::new);
+    match (subject, of_a_call) {
+        (Some(s), true) => named(s.id.as_deref().or(s.call_id.as_deref())).or_else(top),
+        (Some(s), false) => named(s.call_id.as_deref()).or_else(top),
+        (None, _) => top(),
     }
-    // `time` stands in for a `timestamp` that is absent or unreadable.
-    parsed.occurred_at = (delivery.timestamp.and_then(AnyJson::into_time))
-        .or_else(|| delivery.time.and_then(AnyJson::into_time));
-    Ok(parsed)
 }
 
 /// The object the delivery is about: `call`, else `data.call`, else `data`.
