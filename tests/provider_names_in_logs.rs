@@ -22,6 +22,20 @@ const ACCOUNTS: [(&str, ProviderKind); 6] = [
     ("renewals", ProviderKind::Retell),
 ];
 
+/// Every debug event of this thread, and a line for each span as it closes (which shows
+/// its fields), captured until the guard is dropped.
+fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    let log = Captured::default();
+    let writer = log.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_span_events(FmtSpan::CLOSE)
+        .finish();
+    (log, tracing::subscriber::set_default(subscriber))
+}
+
 #[tokio::test]
 async fn spans_name_the_configured_provider_and_a_lone_config_names_none() {
     let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
@@ -40,15 +54,7 @@ async fn spans_name_the_configured_provider_and_a_lone_config_names_none() {
         ..CallQuery::default()
     };
 
-    let log = Captured::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_span_events(FmtSpan::CLOSE)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (log, guard) = capture();
     for (name, _) in ACCOUNTS {
         let provider = registry.connect(Some(name)).unwrap();
         provider.list_calls(&query).await.unwrap();
@@ -96,14 +102,7 @@ async fn a_dial_logs_the_call_it_placed_and_a_failure_says_why() {
     use voiceport::{CallId, DialRequest};
     let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
     let provider = voiceport::connect(&sandbox.provider_config(ProviderKind::Vapi)).unwrap();
-    let log = Captured::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .finish();
-    let guard = tracing::subscriber::set_default(subscriber);
+    let (log, guard) = capture();
     let dialed = provider
         .dial(&DialRequest::to("+14155550123"))
         .await

@@ -1588,26 +1588,7 @@ async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() 
 #[tokio::test]
 async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     const LIMIT: usize = 16 * 1024;
-    // The application says when a delivery reaches it, and takes it when let.
-    let (entered, mut arrivals) = mpsc::unbounded_channel::<()>();
-    let release = Arc::new(tokio::sync::Semaphore::new(0));
-    let router = Receiver::builder(&Registry::from_toml_str(&support_toml()).unwrap())
-        .body_limit(LIMIT)
-        .handled_body_budget(2 * LIMIT)
-        .handler({
-            let release = release.clone();
-            move |_delivery: Delivery| {
-                let (entered, release) = (entered.clone(), release.clone());
-                async move {
-                    let _ = entered.send(());
-                    release.acquire().await.map(|permit| permit.forget()).ok();
-                    Ok(())
-                }
-            }
-        })
-        .unwrap();
-    let base = serve(router).await;
-    let url = format!("{base}/support");
+    let (url, mut arrivals, release) = holding_receiver(LIMIT, 2 * LIMIT).await;
     let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
     // Status updates of three calls, each padded to 12 KiB: two fit in the budget, the
     // third does not while they are held.
@@ -1656,17 +1637,22 @@ async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
 }
 
-/// A small body counts as 8 KiB in the budget of bodies being handled (what it holds of
-/// the connection's read buffer): with a budget of 16 KiB, two deliveries of a few hundred
-/// bytes are held, and a third is refused, where counted at their length sixteen would be.
-#[tokio::test]
-async fn a_small_body_counts_as_the_buffer_it_holds() {
-    const LIMIT: usize = 16 * 1024;
-    let (entered, mut arrivals) = mpsc::unbounded_channel::<()>();
+/// A receiver of `support` (bodies up to `limit`, a budget of `budget` for those being
+/// handled) whose application says when a delivery reaches it, on `arrivals`, and takes it
+/// once a permit of `release` lets it: (its URL, arrivals, release).
+async fn holding_receiver(
+    limit: usize,
+    budget: usize,
+) -> (
+    String,
+    mpsc::UnboundedReceiver<()>,
+    Arc<tokio::sync::Semaphore>,
+) {
+    let (entered, arrivals) = mpsc::unbounded_channel::<()>();
     let release = Arc::new(tokio::sync::Semaphore::new(0));
     let router = Receiver::builder(&Registry::from_toml_str(&support_toml()).unwrap())
-        .body_limit(LIMIT)
-        .handled_body_budget(LIMIT)
+        .body_limit(limit)
+        .handled_body_budget(budget)
         .handler({
             let release = release.clone();
             move |_delivery: Delivery| {
@@ -1679,7 +1665,20 @@ async fn a_small_body_counts_as_the_buffer_it_holds() {
             }
         })
         .unwrap();
-    let url = format!("{}/support", serve(router).await);
+    (
+        format!("{}/support", serve(router).await),
+        arrivals,
+        release,
+    )
+}
+
+/// A small body counts as 8 KiB in the budget of bodies being handled (what it holds of
+/// the connection's read buffer): with a budget of 16 KiB, two deliveries of a few hundred
+/// bytes are held, and a third is refused, where counted at their length sixteen would be.
+#[tokio::test]
+async fn a_small_body_counts_as_the_buffer_it_holds() {
+    const LIMIT: usize = 16 * 1024;
+    let (url, mut arrivals, release) = holding_receiver(LIMIT, LIMIT).await;
     let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
     let delivery = |call: &str| {
         format!(
