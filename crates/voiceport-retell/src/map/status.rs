@@ -24,7 +24,7 @@ pub(crate) struct StatusFields<'a> {
 ///   (Retell's own sample of an ended call says `registered` with a reason), and reading it
 ///   as live would keep a waiter polling a call that has ended. `vendor_status` still says
 ///   what Retell sent.
-/// * `ended`: the status and category come from the reason's family ([`family`]);
+/// * `ended`: the status and category come from the reason's family ([`by_end_reason`]);
 ///   without a reason it is [`CallStatus::Completed`]. A completed call whose analysis says
 ///   `in_voicemail` is [`CallStatus::Voicemail`], whatever hung up: the agent talked to a
 ///   machine.
