@@ -867,9 +867,22 @@ pub fn decode_list_item<'de, W: Deserialize<'de>>(
     index: usize,
     map: impl FnOnce(W) -> Call,
 ) -> Result<Call> {
+    try_decode_list_item(provider, operation, raw, list, index, |wire| Ok(map(wire)))
+}
+
+/// [`decode_list_item`] with a mapping that can fail (one that decodes a part of the item
+/// itself, as Retell's transcript copies): the same path, written only for an error.
+pub fn try_decode_list_item<'de, W: Deserialize<'de>>(
+    provider: ProviderKind,
+    operation: Operation,
+    raw: &'de RawValue,
+    list: &str,
+    index: usize,
+    map: impl FnOnce(W) -> Result<Call>,
+) -> Result<Call> {
     let at = || format!("{list}[{index}]");
     let wire: W = crate::http::decode::decode_raw_at(provider, operation, raw, at)?;
-    let mut call = map(wire);
+    let mut call = map(wire)?;
     call.set_vendor_payload(VendorPayload::from_raw(raw));
     Ok(call)
 }

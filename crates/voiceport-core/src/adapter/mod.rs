@@ -40,7 +40,7 @@ pub use helpers::{
     presigned_expiry, read_amount, read_amount_at, read_destination, read_direction,
     read_epoch_millis, read_id, read_time, read_time_at, recent_epoch_millis, recording_at,
     round_to, settle_ended, shorten, strip_bom, time_from_json, try_decode_call_with,
-    up_to_millisecond, value_text,
+    try_decode_list_item, up_to_millisecond, value_text,
 };
 pub use json_map::{AnyJson, event_name};
 pub use number::{amount, count};

@@ -6,8 +6,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, decode_call_with, epoch_by_size, finite, non_blank, parse_time,
-    read_amount, read_id, read_time, recording_at, shorten, value_text,
+    AnyJson, Text, check_call, decode_call_with, epoch_by_size, finite, non_blank, read_amount,
+    read_id, read_time_at, recording_at, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -128,7 +128,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     call
 }
 
-/// A call-level timestamp at `field`, read with [`read_time`]: a value that is not a
+/// A call-level timestamp at `field`, read with [`read_time_at`]: a value that is not a
 /// readable date-time string (a number, an object, `"2026-02-30…"`) leaves the field empty
 /// and a warning on the call, never a failed decode. The field's name is only built for a
 /// warning (most are paths with an index).
@@ -139,11 +139,8 @@ fn time(
 ) -> Option<DateTime<Utc>> {
     match value {
         None | Some(AnyJson::Other(Value::Null)) => None,
-        Some(AnyJson::Text(text)) => match parse_time(&text) {
-            Some(at) => Some(at),
-            // Unreadable (a warning) or blank (none): `read_time` decides.
-            None => read_time(call, &field(), Some(&text)),
-        },
+        // Unreadable (a warning) or blank (none): `read_time_at` decides.
+        Some(AnyJson::Text(text)) => read_time_at(call, Some(&text), field),
         Some(other) => {
             let text = shorten(&other.into_value().to_string());
             call.warn(WarningKind::NotATime, field(), text, "not a date and time");

@@ -1,11 +1,10 @@
 //! A `POST /v3/list-calls` body → a [`CallPage`] and the cursor to the next page.
 
 use serde_json::value::RawValue;
-use voiceport_core::adapter::try_decode_call_with;
+use voiceport_core::adapter::try_decode_list_item;
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, PageIds, Result,
-    VendorPayload,
 };
 
 use crate::config::KIND;
@@ -76,22 +75,17 @@ pub(crate) fn decode_page_each(
     Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
 
-/// The call at `items[index]` (core's `decode_list_item`, with a mapping that can fail: a
-/// transcript copy is decoded by the mapping): untracked first, and only a failure decoded
-/// again, tracking the path, to say where.
+/// The call at `items[index]`: core's `try_decode_list_item`, the mapping failing for a
+/// transcript copy that does not decode (at its path under the item's, written only then).
 fn list_item(operation: Operation, raw: &RawValue, index: usize) -> Result<Call> {
-    // Written only for an error: a page of calls would format a path each for nothing.
-    let at = || format!("items[{index}]");
-    match serde_json::from_str::<wire::Call<'_>>(raw.get()) {
-        Ok(wire) => {
-            let mut call = map_call(wire, operation, at)?;
-            call.set_vendor_payload(VendorPayload::from_raw(raw));
-            Ok(call)
-        }
-        Err(_) => try_decode_call_with(KIND, operation, raw, &at(), |wire| {
-            map_call(wire, operation, at)
-        }),
-    }
+    try_decode_list_item(
+        KIND,
+        operation,
+        raw,
+        "items",
+        index,
+        |wire: wire::Call<'_>| map_call(wire, operation, || format!("items[{index}]")),
+    )
 }
 
 /// Whether Retell's `total` for `query` counts calls this page drops, and so is no count
