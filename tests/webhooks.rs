@@ -1593,10 +1593,7 @@ async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     // Status updates of three calls, each padded to 12 KiB: two fit in the budget, the
     // third does not while they are held.
     let delivery = |call: &str| {
-        let mut body = format!(
-            r#"{{"message":{{"type":"status-update","status":"in-progress","call":{{"id":"{call}"}}}}}}"#
-        )
-        .into_bytes();
+        let mut body = in_progress(call);
         body.resize(12 * 1024, b' ');
         body
     };
@@ -1605,15 +1602,13 @@ async fn deliveries_being_handled_hold_no_more_than_their_budget() {
     let (status, text) = post(&url, &secret, delivery("c-done")).await;
     assert_eq!(status, StatusCode::NO_CONTENT, "{text}");
     arrivals.recv().await.expect("the first delivery");
-    let held = ["c-held-1", "c-held-2"].map(|call| {
-        let (url, secret, body) = (url.clone(), secret.clone(), delivery(call));
-        tokio::spawn(async move { post(&url, &secret, body).await })
-    });
-    for _ in 0..2 {
-        tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
-            .await
-            .expect("both held deliveries reach the application");
-    }
+    let held = hold_two(
+        &url,
+        &secret,
+        ["c-held-1", "c-held-2"].map(delivery),
+        &mut arrivals,
+    )
+    .await;
     let over = post(&url, &secret, delivery("c-over"));
     let (status, text) = tokio::time::timeout(Duration::from_secs(10), over)
         .await
@@ -1672,6 +1667,34 @@ async fn holding_receiver(
     )
 }
 
+/// A Vapi status update of `call`, in progress.
+fn in_progress(call: &str) -> Vec<u8> {
+    format!(
+        r#"{{"message":{{"type":"status-update","status":"in-progress","call":{{"id":"{call}"}}}}}}"#
+    )
+    .into_bytes()
+}
+
+/// Posts `bodies` to `url` at once and waits until both reach the application (held by
+/// [`holding_receiver`]); their answers come when it lets them go.
+async fn hold_two(
+    url: &str,
+    secret: &[(&'static str, String); 1],
+    bodies: [Vec<u8>; 2],
+    arrivals: &mut mpsc::UnboundedReceiver<()>,
+) -> [tokio::task::JoinHandle<(StatusCode, String)>; 2] {
+    let held = bodies.map(|body| {
+        let (url, secret) = (url.to_owned(), secret.clone());
+        tokio::spawn(async move { post(&url, &secret, body).await })
+    });
+    for _ in 0..2 {
+        tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+            .await
+            .expect("both held deliveries reach the application");
+    }
+    held
+}
+
 /// A small body counts as 8 KiB in the budget of bodies being handled (what it holds of
 /// the connection's read buffer): with a budget of 16 KiB, two deliveries of a few hundred
 /// bytes are held, and a third is refused, where counted at their length sixteen would be.
@@ -1680,22 +1703,9 @@ async fn a_small_body_counts_as_the_buffer_it_holds() {
     const LIMIT: usize = 16 * 1024;
     let (url, mut arrivals, release) = holding_receiver(LIMIT, LIMIT).await;
     let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
-    let delivery = |call: &str| {
-        format!(
-            r#"{{"message":{{"type":"status-update","status":"in-progress","call":{{"id":"{call}"}}}}}}"#
-        )
-        .into_bytes()
-    };
-    let held = ["c-small-1", "c-small-2"].map(|call| {
-        let (url, secret, body) = (url.clone(), secret.clone(), delivery(call));
-        tokio::spawn(async move { post(&url, &secret, body).await })
-    });
-    for _ in 0..2 {
-        tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
-            .await
-            .expect("both held deliveries reach the application");
-    }
-    let (status, text) = post(&url, &secret, delivery("c-small-3")).await;
+    let bodies = ["c-small-1", "c-small-2"].map(in_progress);
+    let held = hold_two(&url, &secret, bodies, &mut arrivals).await;
+    let (status, text) = post(&url, &secret, in_progress("c-small-3")).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
     release.add_permits(3);
     for answer in held {
