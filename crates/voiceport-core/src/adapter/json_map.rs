@@ -70,7 +70,7 @@ impl AnyJson<'_> {
     /// ```
     pub fn into_time(self) -> Option<chrono::DateTime<chrono::Utc>> {
         match self {
-            AnyJson::Text(text) => crate::adapter::helpers::time_from_text(&text),
+            AnyJson::Text(text) => crate::adapter::time::time_from_text(&text),
             other => crate::adapter::time_from_json(&other.into_value()),
         }
     }

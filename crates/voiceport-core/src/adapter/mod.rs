@@ -13,13 +13,16 @@
 //! Application code never needs this module: it uses [`VoiceProvider`].
 
 pub(crate) mod bounded;
+mod call_fields;
+mod decode;
 mod dial;
 mod field;
 mod guard;
-mod helpers;
+mod json;
 mod json_map;
 pub(crate) mod number;
 mod text;
+mod time;
 
 use async_trait::async_trait;
 use tracing::Instrument;
@@ -29,22 +32,26 @@ pub use bounded::{
     ENTRY_BYTES_PER_BODY_BYTE, MAX_LIST_ITEMS, bounded_items, bounded_list, list_has_room,
     take_entry, within_entry_budget,
 };
+pub use call_fields::{
+    check_call, field_path, read_destination, read_direction, read_id, recording_at, settle_ended,
+};
+pub use decode::{
+    collect_page, decode_call_with, decode_list_item, keep_whole_delivery, try_decode_call_with,
+    try_decode_list_item,
+};
 pub use dial::{
     check_extra_keys, check_unsupported, extra_key_collides, missing_setting, required_setting,
 };
 pub use field::{call_id_at, call_id_field, text_field};
-pub use helpers::{
-    canonical_json, canonical_raw, check_call, collect_page, decode_call_with, decode_list_item,
-    epoch_by_size, epoch_millis, epoch_secs, field_path, finite, format_time, is_object,
-    keep_whole_delivery, millisecond_of, non_blank, non_empty, number_key, parse_time,
-    presigned_expiry, read_amount, read_amount_at, read_destination, read_direction,
-    read_epoch_millis, read_id, read_time, read_time_at, recent_epoch_millis, recording_at,
-    round_to, settle_ended, shorten, strip_bom, time_from_json, try_decode_call_with,
-    try_decode_list_item, up_to_millisecond, value_text,
-};
+pub use json::{canonical_json, canonical_raw, is_object, strip_bom, value_text};
 pub use json_map::{AnyJson, event_name};
-pub use number::{amount, count};
-pub use text::Text;
+pub use number::{amount, count, finite, read_amount, read_amount_at, round_to};
+pub use text::{Text, non_blank, non_empty, number_key, shorten};
+pub use time::{
+    epoch_by_size, epoch_millis, epoch_secs, format_time, millisecond_of, parse_time,
+    presigned_expiry, read_epoch_millis, read_time, read_time_at, recent_epoch_millis,
+    time_from_json, up_to_millisecond,
+};
 
 use crate::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec,

@@ -1,18 +1,21 @@
 //! Numbers as vendors send them: a JSON number, or the same number written as a string
 //! (`"0.05"`, `"13"`), which backends that serialize decimals as text do. Without this, one
 //! cost sent as text fails the whole call, page or webhook (an end-of-call event refused
-//! with 400, and refused again on every retry).
+//! with 400, and refused again on every retry). And amounts read into a call: a value that
+//! is not finite or is negative is dropped with a warning.
 
 use std::fmt;
 
 use serde::Deserializer;
 use serde::de::{self, Visitor};
 
+use crate::{Call, WarningKind};
+
 /// An optional amount (a cost, a duration): a number, or a string holding one; `null`,
 /// absent or blank text (`""`, which backends write for a value not set) is `None`. Any
 /// other value is an error, as for an `Option<f64>`. Use with
 /// `#[serde(default, deserialize_with = "amount")]`; whether the value is possible
-/// (finite, not negative) is [`read_amount`](super::read_amount)'s to say.
+/// (finite, not negative) is [`read_amount`]'s to say.
 ///
 /// ```
 /// #[derive(serde::Deserialize)]
@@ -137,5 +140,97 @@ impl<'de> Visitor<'de> for OptionalNumber {
             Ok(n) if n.is_finite() => Ok(Some(n)),
             _ => Err(E::invalid_value(de::Unexpected::Str(text), &self)),
         }
+    }
+}
+
+/// The number when it is present and finite.
+pub fn finite(value: Option<f64>) -> Option<f64> {
+    value.filter(|v| v.is_finite())
+}
+
+/// `value` rounded to `1 / scale`: a sum or a unit change without its float noise
+/// (`0.1 + 0.2` is `0.30000000000000004`, which a snapshot would keep). A value too large
+/// to scale stays as it is rather than becoming infinite.
+///
+/// ```
+/// use voiceport_core::adapter::round_to;
+/// assert_eq!(round_to(0.1 + 0.2, 1e9), 0.3);
+/// assert_eq!(round_to(1234.5678 / 1000.0, 1e6), 1.234568);
+/// assert_eq!(round_to(f64::MAX, 1e9), f64::MAX);
+/// ```
+pub fn round_to(value: f64, scale: f64) -> f64 {
+    let scaled = (value * scale).round();
+    if scaled.is_finite() {
+        scaled / scale
+    } else {
+        value
+    }
+}
+
+/// A duration or an amount of money found at `field` of `call`: `None`, with a warning on
+/// the call, when it is present but impossible (negative, or not a finite number), so that
+/// it never passes silently nor makes the call fail to decode. An absent value gives
+/// `None` alone. (A cost of exactly zero is possible, and kept.)
+///
+/// ```
+/// use voiceport_core::adapter::read_amount;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+/// assert_eq!(read_amount(&mut call, "duration_seconds", Some(38.5)), Some(38.5));
+/// assert_eq!(read_amount(&mut call, "cost", Some(0.0)), Some(0.0));
+/// assert_eq!(read_amount(&mut call, "cost", None), None);
+/// assert_eq!(read_amount(&mut call, "duration_seconds", Some(-3.0)), None);
+/// assert_eq!(read_amount(&mut call, "cost", Some(f64::INFINITY)), None);
+/// assert_eq!(call.warnings.len(), 2);
+/// assert_eq!(call.warnings[0].field, "duration_seconds");
+/// ```
+pub fn read_amount(call: &mut Call, field: &str, value: Option<f64>) -> Option<f64> {
+    let value = value?;
+    if !value.is_finite() {
+        call.warn(
+            WarningKind::NotANumber,
+            field,
+            value.to_string(),
+            "not a finite number",
+        );
+        return None;
+    }
+    if value < 0.0 {
+        call.warn(WarningKind::Negative, field, value.to_string(), "negative");
+        return None;
+    }
+    // `-0.0` is zero; keep it as `0`.
+    Some(value.abs())
+}
+
+/// [`read_amount`], the field's path written only for a warning: for amounts at indexed
+/// paths (`costs[3].cost`), which a page of calls would otherwise format for nothing.
+///
+/// ```
+/// use voiceport_core::adapter::read_amount_at;
+/// use voiceport_core::{Call, CallId, ProviderKind};
+/// let mut call = Call::new(CallId::new("c"), ProviderKind::Retell);
+/// assert_eq!(read_amount_at(&mut call, Some(1.5), || format!("items[{}].cost", 3)), Some(1.5));
+/// assert_eq!(read_amount_at(&mut call, Some(-1.0), || format!("items[{}].cost", 4)), None);
+/// assert_eq!(call.warnings[0].field, "items[4].cost");
+/// ```
+pub fn read_amount_at(
+    call: &mut Call,
+    value: Option<f64>,
+    field: impl FnOnce() -> String,
+) -> Option<f64> {
+    match value? {
+        possible if possible.is_finite() && possible >= 0.0 => Some(possible.abs()),
+        impossible => read_amount(call, &field(), Some(impossible)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finite_amounts() {
+        assert_eq!(finite(Some(f64::NAN)), None);
     }
 }

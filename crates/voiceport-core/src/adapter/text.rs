@@ -1,4 +1,6 @@
-//! [`Text`]: a JSON string that borrows from the body when it can.
+//! [`Text`]: a JSON string that borrows from the body when it can; and the small text
+//! helpers vendor values need (blank is absent, a value shortened for a warning, a number
+//! routed by its digits).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -69,6 +71,57 @@ impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
     }
 }
 
+/// At most 80 characters of a vendor value, for a warning.
+pub fn shorten(text: &str) -> String {
+    match text.char_indices().nth(80) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// The text when it is present and not empty.
+pub fn non_empty(text: &Option<String>) -> Option<&str> {
+    text.as_deref().filter(|t| !t.is_empty())
+}
+
+/// `id` when it can name something: `None` when it is empty or only whitespace (what
+/// [`read_id`](super::read_id) and [`check_call`](super::check_call) call blank). For the
+/// ids an event is known by (its call, its delivery), where a blank one is no id at all.
+///
+/// ```
+/// use voiceport_core::adapter::non_blank;
+/// assert_eq!(non_blank("c1"), Some("c1"));
+/// assert_eq!(non_blank(" \t"), None);
+/// assert_eq!(non_blank(String::new()), None);
+/// ```
+pub fn non_blank<S: std::ops::Deref<Target = str>>(id: S) -> Option<S> {
+    (!id.trim().is_empty()).then_some(id)
+}
+
+/// A number called as one key, however it was typed: written as digits after an optional
+/// `+` when it is a phone number (`+1 (415) 555-0187` is `+14155550187`); anything else
+/// (a SIP URI) as it is. A route picks a provider by it, so that one customer always goes
+/// one way; the conformance suite compares the number dialed with the number a call says
+/// it called by it.
+///
+/// ```
+/// use voiceport_core::adapter::number_key;
+/// assert_eq!(number_key("+1 (415) 555-0187"), "+14155550187");
+/// assert_eq!(number_key("sip:desk@example.com"), "sip:desk@example.com");
+/// ```
+pub fn number_key(to: &str) -> Cow<'_, str> {
+    let to = to.trim();
+    let written = |c: char| c.is_ascii_digit() || matches!(c, ' ' | '-' | '.' | '(' | ')');
+    let body = to.strip_prefix('+').unwrap_or(to);
+    if body.is_empty() || !body.chars().all(written) || !body.contains(|c: char| c.is_ascii_digit())
+    {
+        return Cow::Borrowed(to);
+    }
+    let digits = body.chars().filter(char::is_ascii_digit);
+    let plus = to.starts_with('+').then_some('+');
+    Cow::Owned(plus.into_iter().chain(digits).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +148,35 @@ mod tests {
         assert_eq!(wire.c, None);
         let error = serde_json::from_str::<Text>("42").unwrap_err();
         assert!(error.to_string().contains("expected a string"), "{error}");
+    }
+
+    #[test]
+    fn non_empty_text() {
+        assert_eq!(non_empty(&Some(String::new())), None);
+        assert_eq!(non_empty(&Some("a".into())), Some("a"));
+    }
+
+    /// The number called is routed by its digits: however it is written, one customer goes
+    /// one way. What is not a phone number is taken as it is.
+    #[test]
+    fn a_number_is_routed_by_its_digits() {
+        for written in [
+            "+14155550187",
+            " +1 415 555 0187",
+            "+1 (415) 555-0187",
+            "+1.415.555.0187",
+        ] {
+            assert_eq!(number_key(written), "+14155550187", "{written:?}");
+        }
+        assert_eq!(number_key("(415) 555-0187"), "4155550187");
+        for other in [
+            "sip:support@example.com",
+            "+",
+            "",
+            "ext-204",
+            "+1 415 555 0187;ext=2",
+        ] {
+            assert_eq!(number_key(other), other.trim(), "{other:?}");
+        }
     }
 }
