@@ -62,9 +62,17 @@
 pub use voiceport_core::webhook::*;
 
 #[cfg(feature = "axum")]
+mod answer;
+#[cfg(feature = "axum")]
+mod body;
+#[cfg(feature = "axum")]
+mod delivery;
+#[cfg(feature = "axum")]
 mod receiver;
 #[cfg(feature = "axum")]
 mod refusals;
+#[cfg(feature = "axum")]
+mod serve;
 /// The axum that [`Receiver`]'s router is built with: serve the router with this one's
 /// `axum::serve` (or a server of the same axum major version).
 #[cfg(feature = "axum")]
@@ -72,8 +80,11 @@ mod refusals;
 pub use axum;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use delivery::{Delivery, HandlerError};
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLED_BODY_BUDGET, DEFAULT_KEEP_FOR,
-    DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Delivery, HandlerError,
-    Receiver, ReceiverBuilder, WINDOW_CEILING,
+    DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Receiver,
+    ReceiverBuilder, WINDOW_CEILING,
 };

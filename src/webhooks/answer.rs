@@ -1,0 +1,308 @@
+//! The answer to an admitted delivery: the handler run (to its end, even when the vendor
+//! hangs up), its reply or failure, and the vendor's deadline.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use futures::future::BoxFuture;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+use voiceport_core::webhook::{Deduplicator, Ticket};
+// Event names are logged through `shorten`: a verified body may name its event with megabytes.
+use voiceport_core::adapter::shorten;
+use voiceport_core::http::vendor_text;
+use voiceport_core::{CallEvent, CallId, Codec};
+
+use super::delivery::{Delivery, HandlerError, HandlerResult, ReplySlot};
+use super::serve::{Endpoint, Shared, over_handled_budget, vendor_event_of};
+
+/// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry
+/// asks again (answering it 204 as a duplicate would lose the answer), and answered with
+/// the application's reply as soon as it is given; a handler still working then finishes
+/// on its own task. Without a reply, the handler's result decides (204, or 500 when it
+/// failed), and the vendor's deadline bounds the whole wait (504).
+pub(super) async fn answer_request(
+    shared: &Shared,
+    provider: String,
+    endpoint: &Endpoint,
+    event: CallEvent,
+    body: Bytes,
+    arrived: Instant,
+) -> Response {
+    let wait = match endpoint.codec.reply_limit(&event) {
+        Some(limit) => limit.min(endpoint.reply_timeout),
+        None => endpoint.reply_timeout,
+    };
+    let deadline = deadline_after(arrived, wait);
+    // The body took all the time the vendor gives (a slow sender): it has hung up, and the
+    // work a reply would report (a tool run) is not started for nobody.
+    if Instant::now() >= deadline {
+        tracing::warn!(provider_name = %endpoint.name, vendor_event = %shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
+        let message = "the delivery arrived after the time the vendor waits for a reply";
+        return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
+    }
+    // Its body is held until it is answered (and while its handler goes on after a
+    // reply), within the receiver's budget.
+    let Some(held) = shared.hold(&body) else {
+        return over_handled_budget(shared, &endpoint.name, &event);
+    };
+    let (reply, mut answer) = ReplySlot::new(deadline);
+    tracing::debug!(provider_name = %provider, vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
+    let delivery = Delivery {
+        provider_name: provider,
+        kind: endpoint.kind,
+        event,
+        reply: Some(reply),
+        key: None,
+    };
+    let mut run = HandlerRun::start(shared, endpoint, delivery, &body, held, None);
+    let (mut handled, mut unanswerable) = (false, false);
+    let timeout = tokio::time::sleep_until(deadline);
+    tokio::pin!(timeout);
+    let outcome = loop {
+        tokio::select! {
+            // A reply given counts, whatever the handler does next.
+            biased;
+            reply = &mut answer, if !unanswerable => match reply {
+                Ok(body) => break Answer::Reply(body),
+                // Every copy that could reply is gone: with the channel it was queued on,
+                // untaken (the application stopped listening).
+                Err(_) if handled && shared.channel_closed.as_ref().is_some_and(|closed| closed()) => {
+                    break Answer::Failed(HandlerError::channel_closed());
+                }
+                Err(_) if handled => break Answer::None,
+                Err(_) => unanswerable = true,
+            },
+            result = std::future::poll_fn(|cx| run.poll_handler(cx)), if !handled => {
+                handled = true;
+                match result {
+                    // It may have replied before failing, in the same poll.
+                    Err(error) => match answer.try_recv() {
+                        Ok(body) => break Answer::Reply(body),
+                        Err(_) => break Answer::Failed(error),
+                    },
+                    Ok(()) if unanswerable => break Answer::None,
+                    Ok(()) => {}
+                }
+            }
+            () = &mut timeout => break Answer::TimedOut,
+        }
+    };
+    // Settled: a reply given from now on (a task the handler started) is told it came too
+    // late, rather than taken for one the vendor got; one given on another thread as the
+    // deadline passed is still taken.
+    answer.close();
+    let outcome = match (outcome, answer.try_recv()) {
+        (Answer::TimedOut, Ok(reply)) => Answer::Reply(reply),
+        (outcome, _) => outcome,
+    };
+    // A handler still at work once the vendor has its answer (a reply, or 504) ends on its
+    // own task (see `HandlerRun`); but a request still waiting for room in the channel at
+    // 504 is not queued later, for an application that would run a tool for nobody.
+    if matches!(outcome, Answer::TimedOut) && shared.channel_closed.is_some() {
+        run.cancel();
+    } else {
+        drop(run);
+    }
+    let provider = &endpoint.name;
+    match outcome {
+        Answer::Reply(reply) => axum::Json(reply).into_response(),
+        Answer::None => StatusCode::NO_CONTENT.into_response(),
+        Answer::Failed(error) => {
+            handler_failed(provider, &vendor_event_of(endpoint.codec, &body), error)
+        }
+        Answer::TimedOut => {
+            let vendor_event = vendor_event_of(endpoint.codec, &body);
+            tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
+            let message = "the application did not reply in time";
+            (StatusCode::GATEWAY_TIMEOUT, message).into_response()
+        }
+    }
+}
+
+/// How a request the vendor waits on ended.
+enum Answer {
+    /// The application's reply: sent with 200.
+    Reply(serde_json::Value),
+    /// The handler succeeded and no copy of the delivery can reply any more: 204.
+    None,
+    /// The handler failed before any reply: 500 (503 for a closed channel).
+    Failed(HandlerError),
+    /// The vendor's deadline passed first: 504.
+    TimedOut,
+}
+
+/// `wait` after `start`; a wait too long to count (`Duration::MAX` for "no limit") waits
+/// about thirty years.
+pub(super) fn deadline_after(start: Instant, wait: Duration) -> Instant {
+    const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+    start.checked_add(wait).unwrap_or(start + FAR_FUTURE)
+}
+
+/// The answer to a delivery the application could not take: 503 when it stopped
+/// receiving, else 500; either way the vendor retries. The application's message is
+/// logged, not sent: it is the application's, not the vendor's business (a database's
+/// address, a query); logged as vendor text is (300 characters at most, control
+/// characters and a URL's path and query left out: an address may carry a password). A
+/// closed channel is a warning; a handler's own failure is logged at
+/// `info`, as the handler that returned it may have said it already (`voiceport listen`
+/// does, and shows the receiver's warnings).
+pub(super) fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
+    let HandlerError { message, closed } = error;
+    let (status, answer) = if closed {
+        tracing::warn!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %vendor_text(&message), "the application stopped receiving webhook events");
+        let answer = "the application is not receiving events: send it again later";
+        (StatusCode::SERVICE_UNAVAILABLE, answer)
+    } else {
+        tracing::info!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %vendor_text(&message), "the application did not take a webhook event");
+        let answer = "the application could not take the event: send it again";
+        (StatusCode::INTERNAL_SERVER_ERROR, answer)
+    };
+    (status, answer).into_response()
+}
+
+/// A key admitted to the de-duplication window, settled when this is dropped: delivered,
+/// or forgotten so that the vendor's next attempt goes through.
+pub(super) struct Admitted {
+    pub(super) window: Arc<Mutex<Deduplicator>>,
+    /// `None` once settled.
+    pub(super) ticket: Option<Ticket>,
+    pub(super) delivered: bool,
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        let Some(ticket) = self.ticket.take() else {
+            return;
+        };
+        let mut window = lock(&self.window);
+        if self.delivered {
+            window.delivered(ticket);
+        } else {
+            window.failed(ticket);
+        }
+    }
+}
+
+/// The handler's run for a delivery, which settles its key in the de-duplication window
+/// (news) when it ends. Should it be dropped first (the vendor hung up and hyper dropped
+/// the request's future, or a request was answered while its handler goes on), the handler
+/// goes on on a task of its own rather than being cut at whatever `.await` it was at: its
+/// work is done once, and a redelivery of news meanwhile finds it in flight (503), then
+/// delivered (204). Its body stays held in the budget until then.
+pub(super) struct HandlerRun {
+    /// `None` once it has ended.
+    pub(super) handling: Option<BoxFuture<'static, HandlerResult>>,
+    /// News only.
+    pub(super) admitted: Option<Admitted>,
+    pub(super) held: Option<OwnedSemaphorePermit>,
+    /// For the log of a failure no request is left to answer.
+    pub(super) provider: Arc<str>,
+    pub(super) codec: &'static dyn Codec,
+    pub(super) body: Bytes,
+}
+
+impl HandlerRun {
+    /// Hands `delivery` (of `body`, held in the budget by `held`) to the handler; news
+    /// comes `admitted` to the window.
+    pub(super) fn start(
+        shared: &Shared,
+        endpoint: &Endpoint,
+        delivery: Delivery,
+        body: &Bytes,
+        held: OwnedSemaphorePermit,
+        admitted: Option<Admitted>,
+    ) -> Self {
+        // A handler that panics before it returns its future fails like one whose future
+        // panics: the vendor is answered 500, not dropped.
+        let handling = std::panic::catch_unwind(AssertUnwindSafe(|| (shared.handler)(delivery)))
+            .unwrap_or_else(|_| Box::pin(std::future::ready(Err(HandlerError::panicked()))));
+        HandlerRun {
+            handling: Some(handling),
+            admitted,
+            held: Some(held),
+            provider: Arc::clone(&endpoint.name),
+            codec: endpoint.codec,
+            body: body.clone(),
+        }
+    }
+
+    /// Polls the handler, which must not have ended; settles its key once it has.
+    fn poll_handler(&mut self, cx: &mut std::task::Context<'_>) -> std::task::Poll<HandlerResult> {
+        let Some(handling) = self.handling.as_mut() else {
+            return std::task::Poll::Ready(Ok(()));
+        };
+        let result = std::task::ready!(poll_caught(handling, cx));
+        self.handling = None;
+        if let (Ok(()), Some(admitted)) = (&result, &mut self.admitted) {
+            admitted.delivered = true;
+        }
+        std::task::Poll::Ready(result)
+    }
+
+    pub(super) async fn finish(mut self) -> HandlerResult {
+        std::future::poll_fn(|cx| self.poll_handler(cx)).await
+    }
+
+    /// Drops the handler where it is, rather than letting it go on on a task of its own.
+    fn cancel(mut self) {
+        self.handling = None;
+    }
+}
+
+impl Drop for HandlerRun {
+    fn drop(&mut self) {
+        let Some(handling) = self.handling.take() else {
+            return;
+        };
+        // Dropped as a panic unwinds (the handler's own are caught, so a bug elsewhere in
+        // the request's task): the handler is dropped with it, and its key (news) forgotten.
+        if std::thread::panicking() {
+            return;
+        }
+        // Outside a runtime (it is shutting down) the handler is dropped, as its task would be.
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let (mut admitted, held) = (self.admitted.take(), self.held.take());
+        let (provider, codec) = (Arc::clone(&self.provider), self.codec);
+        let body = std::mem::take(&mut self.body);
+        runtime.spawn(async move {
+            let _held = held;
+            let mut handling = handling;
+            match std::future::poll_fn(|cx| poll_caught(&mut handling, cx)).await {
+                Ok(()) => {
+                    if let Some(admitted) = &mut admitted {
+                        admitted.delivered = true;
+                    }
+                }
+                // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
+                Err(error) => {
+                    let vendor_event = vendor_event_of(codec, &body);
+                    tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                }
+            }
+        });
+    }
+}
+
+/// Polls a handler's future, a panic in it being a failure: the vendor gets a 500 (its
+/// retry is let through) rather than a dropped connection. A future that panicked is never
+/// polled again: its owner drops it on `Ready`.
+fn poll_caught(
+    handling: &mut BoxFuture<'static, HandlerResult>,
+    cx: &mut std::task::Context<'_>,
+) -> std::task::Poll<HandlerResult> {
+    std::panic::catch_unwind(AssertUnwindSafe(|| handling.as_mut().poll(cx)))
+        .unwrap_or(std::task::Poll::Ready(Err(HandlerError::panicked())))
+}
+
+pub(super) fn lock(window: &Mutex<Deduplicator>) -> std::sync::MutexGuard<'_, Deduplicator> {
+    window
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

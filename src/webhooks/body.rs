@@ -1,0 +1,227 @@
+//! Reading a delivery's body within its limits: the declared length, the size cap, the
+//! time allowed and the budget of bodies not yet verified.
+
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
+use tokio::sync::{Semaphore, SemaphorePermit};
+// Event names are logged through `shorten`: a verified body may name its event with megabytes.
+
+use super::refusals::refusal;
+use super::serve::{Shared, busy};
+
+/// The answer to a delivery whose headers say its body cannot be taken, before it is read:
+/// 415 for a body encoded (compressed) other than as sent, which would be checked and
+/// parsed as its encoded bytes; 413 for a `Content-Length` over the cap.
+pub(super) fn refuse_body(
+    shared: &Shared,
+    provider: &str,
+    headers: &HeaderMap,
+) -> Option<Response> {
+    let identity = (headers.get_all(header::CONTENT_ENCODING).iter()).all(|value| {
+        let codings = value.to_str().map(|text| text.split(',').map(str::trim));
+        codings.is_ok_and(|mut codings| {
+            codings.all(|coding| coding.is_empty() || coding.eq_ignore_ascii_case("identity"))
+        })
+    });
+    if !identity {
+        refusal!(shared.refusals, provider, provider_name = %provider, "webhook body with a Content-Encoding: refused");
+        let message = "a Content-Encoding other than identity is not accepted";
+        return Some(
+            (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                [(header::ACCEPT_ENCODING, "identity")],
+                message,
+            )
+                .into_response(),
+        );
+    }
+    match declared_length(headers) {
+        Some(length) if length > shared.body_limit as u64 => {
+            refusal!(shared.refusals, provider, provider_name = %provider, length, "webhook body announced over the size limit: refused");
+            Some(too_large())
+        }
+        _ => None,
+    }
+}
+
+/// The body's length as its `Content-Length` says (hyper refuses a request whose
+/// `Content-Length` is not a number, or whose body does not match it).
+pub(super) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    let value = headers.get(header::CONTENT_LENGTH)?;
+    value.to_str().ok()?.trim().parse().ok()
+}
+
+/// Why a body was not read whole.
+pub(super) enum Unread {
+    /// Over the size limit: 413.
+    TooLarge,
+    /// Over what the budget of bodies not yet verified has left: 503.
+    OverBudget,
+    /// The connection failed while it arrived: 400.
+    Broken,
+}
+
+impl Unread {
+    pub(super) fn answer(self, shared: &Shared, provider: &str) -> Response {
+        match self {
+            // Counted as it arrived (a chunked body, without `Content-Length`).
+            Unread::TooLarge => {
+                refusal!(shared.refusals, provider, provider_name = %provider, limit = shared.body_limit, "webhook body over the size limit: refused");
+                too_large()
+            }
+            Unread::OverBudget => {
+                refusal!(shared.refusals, provider, provider_name = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
+                busy("too many deliveries are being received: send it again later")
+            }
+            Unread::Broken => {
+                refusal!(shared.refusals, provider, provider_name = %provider, "webhook body cut off: the connection failed before it was whole");
+                (StatusCode::BAD_REQUEST, "the body could not be read").into_response()
+            }
+        }
+    }
+}
+
+/// 413, for a body over the size limit.
+fn too_large() -> Response {
+    let message = "the body is over the size limit";
+    (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+}
+
+/// The share of the budget of bodies not yet verified that one body holds, in KiB:
+/// released when dropped.
+pub(super) struct Held<'a> {
+    pub(super) budget: Option<&'a Semaphore>,
+    pub(super) permit: Option<SemaphorePermit<'a>>,
+    pub(super) kib: usize,
+}
+
+impl Held<'_> {
+    /// Takes what `bytes` need beyond what is held already; `false` when the budget has not
+    /// that much left (nothing is waited for). Always `true` without a budget.
+    fn cover(&mut self, bytes: u64) -> bool {
+        let Some(budget) = self.budget else {
+            return true;
+        };
+        let kib = usize::try_from(bytes.div_ceil(1024)).unwrap_or(usize::MAX);
+        let Some(more) = kib.checked_sub(self.kib).filter(|&more| more > 0) else {
+            return true;
+        };
+        let Ok(more_permits) = u32::try_from(more) else {
+            return false;
+        };
+        let Ok(taken) = budget.try_acquire_many(more_permits) else {
+            return false;
+        };
+        match &mut self.permit {
+            Some(permit) => permit.merge(taken),
+            None => self.permit = Some(taken),
+        }
+        self.kib = kib;
+        true
+    }
+}
+
+/// Reads `body` up to `limit` bytes. With a `budget`, each KiB is taken from it as it
+/// arrives (what a sender announces but does not send takes nothing), and a body the
+/// budget cannot cover is not read further: one whose `declared` length is over what the
+/// budget has left is refused before any of it is read.
+pub(super) async fn read_body<'a>(
+    body: Body,
+    declared: Option<u64>,
+    limit: usize,
+    budget: Option<&'a Semaphore>,
+) -> std::result::Result<(Bytes, Held<'a>), Unread> {
+    if let (Some(budget), Some(declared)) = (budget, declared)
+        && declared.div_ceil(1024) > budget.available_permits() as u64
+    {
+        return Err(Unread::OverBudget);
+    }
+    let mut held = Held {
+        budget,
+        permit: None,
+        kib: 0,
+    };
+    let mut stream = body.into_data_stream();
+    // No buffer is allocated ahead of the bytes: a size announced is not trusted.
+    let mut joined = Joined::default();
+    let mut received = 0usize;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|_| Unread::Broken)?;
+        received = received.saturating_add(chunk.len());
+        if received > limit {
+            return Err(Unread::TooLarge);
+        }
+        if !held.cover(received as u64) {
+            return Err(Unread::OverBudget);
+        }
+        joined.push(chunk);
+    }
+    Ok((joined.into_bytes(), held))
+}
+
+/// A body's chunks, joined as they arrive: the first kept as it came (most bodies are one
+/// chunk), the others copied into one buffer with it. A body sent in many small chunks so
+/// holds its bytes and the buffer's spare room (less than as much again), as the budget
+/// counts it; kept apart, each chunk would hold a handle and the connection's read buffer
+/// it was cut from (twelve times the bytes, sent a byte a chunk).
+#[derive(Default)]
+enum Joined {
+    #[default]
+    Empty,
+    One(Bytes),
+    Many(Vec<u8>),
+}
+
+impl Joined {
+    fn push(&mut self, chunk: Bytes) {
+        if chunk.is_empty() {
+            return;
+        }
+        *self = match std::mem::take(self) {
+            Joined::Empty => Joined::One(chunk),
+            Joined::One(first) => Joined::Many([first.as_ref(), chunk.as_ref()].concat()),
+            Joined::Many(mut bytes) => {
+                bytes.extend_from_slice(&chunk);
+                Joined::Many(bytes)
+            }
+        };
+    }
+
+    fn into_bytes(self) -> Bytes {
+        match self {
+            Joined::Empty => Bytes::new(),
+            Joined::One(bytes) => bytes,
+            Joined::Many(bytes) => Bytes::from(bytes),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One chunk is kept as it came; from the second on, the chunks are copied, and none
+    /// holds on to the buffer it was cut from.
+    #[test]
+    fn chunks_are_joined_as_they_arrive() {
+        let read_buffer = Bytes::from((0..=255).collect::<Vec<u8>>());
+        let mut one = Joined::default();
+        one.push(Bytes::new());
+        one.push(read_buffer.slice(0..3));
+        let kept = one.into_bytes();
+        assert_eq!(kept.as_ptr(), read_buffer.as_ptr(), "copied");
+        drop(kept);
+        let mut many = Joined::default();
+        for at in 0..256 {
+            many.push(read_buffer.slice(at..at + 1));
+        }
+        assert!(
+            read_buffer.is_unique(),
+            "a chunk still holds the read buffer"
+        );
+        assert_eq!(many.into_bytes(), read_buffer);
+        assert!(Joined::default().into_bytes().is_empty());
+    }
+}

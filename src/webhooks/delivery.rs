@@ -1,0 +1,304 @@
+//! [`Delivery`]: what the application's handler is given, and [`HandlerError`]: what it
+//! answers when it cannot take a delivery.
+
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use futures::future::BoxFuture;
+use tokio::sync::oneshot;
+use tokio::time::Instant;
+use voiceport_core::webhook::EventKey;
+// Event names are logged through `shorten`: a verified body may name its event with megabytes.
+use voiceport_core::{CallEvent, ProviderKind};
+
+/// One verified, normalized event, and which provider it came through: a first-time event,
+/// or a request the vendor waits on ([`CallEvent::expects_reply`]), handed over each time
+/// it is asked.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Delivery {
+    /// The provider's name in the configuration (`support`).
+    pub provider_name: String,
+    /// Its vendor.
+    pub kind: ProviderKind,
+    /// What happened.
+    pub event: CallEvent,
+    /// Where the application's answer goes, when the vendor waits for one.
+    pub(super) reply: Option<ReplySlot>,
+    /// What identifies the event in the de-duplication window (news only).
+    pub(super) key: Option<EventKey>,
+}
+
+impl Delivery {
+    /// A delivery of `event` through the provider named `provider_name`, as the receiver hands
+    /// one over: for testing an application's handler without HTTP. It has no means to
+    /// [reply](Self::reply) (which returns `false`) and no [key](Self::key).
+    ///
+    /// ```
+    /// use voiceport::ProviderKind;
+    /// use voiceport::webhooks::Delivery;
+    ///
+    /// # fn main() -> voiceport::Result<()> {
+    /// let body = br#"{"message": {"type": "status-update", "status": "in-progress",
+    ///     "call": {"id": "c-1"}, "timestamp": 1764400000000}}"#;
+    /// let event = voiceport::codec(ProviderKind::Vapi)?.decode_webhook(body)?;
+    /// let delivery = Delivery::new("support", ProviderKind::Vapi, event);
+    /// assert_eq!(delivery.event.call_id().map(|id| id.as_str()), Some("c-1"));
+    /// assert!(!delivery.reply(serde_json::json!({})));
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn new(provider_name: impl Into<String>, kind: ProviderKind, event: CallEvent) -> Self {
+        Delivery {
+            provider_name: provider_name.into(),
+            kind,
+            event,
+            reply: None,
+            key: None,
+        }
+    }
+
+    /// Answers the vendor's request with `body`, sent as JSON with 200, for an event that
+    /// expects a reply ([`CallEvent::expects_reply`]): Vapi's `tool-calls` take
+    /// `{"results": [{"toolCallId": "…", "result": "…"}]}`, its `assistant-request`
+    /// `{"assistantId": "…"}`. The first reply counts. `false` when the event takes none,
+    /// was answered already, or the vendor stopped waiting.
+    ///
+    /// The reply goes through the delivery the receiver handed over: its clones carry the
+    /// event only, so that a copy kept for later does not keep the vendor waiting. The
+    /// vendor is answered as soon as the reply is given, even while the handler is still
+    /// working (it then finishes on its own task; a failure after the reply is logged).
+    /// Without a reply: 204 once the handler has returned and the delivery is dropped, 500
+    /// when the handler failed, 504 when the vendor's deadline
+    /// ([`reply_deadline`](Self::reply_deadline)) came first.
+    ///
+    /// ```no_run
+    /// use serde_json::json;
+    /// use tokio::sync::mpsc;
+    /// use voiceport::webhooks::Delivery;
+    ///
+    /// /// Answers the tool calls arriving on the channel of `Receiver::builder(…).channel(…)`.
+    /// async fn answer_tool_calls(mut events: mpsc::Receiver<Delivery>) {
+    ///     while let Some(delivery) = events.recv().await {
+    ///         // A request (Vapi's `tool-calls`), not news that mentions a tool call.
+    ///         let calls = delivery.event.tool_calls();
+    ///         if delivery.event.expects_reply && !calls.is_empty() {
+    ///             let results: Vec<_> = (calls.iter())
+    ///                 .filter_map(|call| call.id.as_deref())
+    ///                 .map(|id| json!({"toolCallId": id, "result": "booked for 10:30"}))
+    ///                 .collect();
+    ///             delivery.reply(json!({ "results": results }));
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    pub fn reply(&self, body: serde_json::Value) -> bool {
+        self.reply.as_ref().is_some_and(|slot| slot.send(body))
+    }
+
+    /// When the vendor stops waiting for the [reply](Self::reply), for a delivery that
+    /// can reply: the provider's `reply_timeout_secs` (else the receiver's
+    /// [`reply_timeout`](super::ReceiverBuilder::reply_timeout)) from the delivery's arrival, or
+    /// sooner where the vendor's own limit is shorter (Vapi's 7.5 seconds for an
+    /// `assistant-request`, Retell's 10 seconds for its inbound webhook). Work that cannot
+    /// finish by then can answer something simpler in time:
+    ///
+    /// ```no_run
+    /// # async fn lookup_agent() -> String { String::new() }
+    /// use serde_json::json;
+    /// use voiceport::webhooks::Delivery;
+    ///
+    /// async fn answer_inbound(delivery: Delivery) {
+    ///     let Some(deadline) = delivery.reply_deadline() else { return };
+    ///     // A second kept for the answer's way back to the vendor.
+    ///     let ours = deadline - std::time::Duration::from_secs(1);
+    ///     let agent = tokio::time::timeout_at(ours, lookup_agent()).await;
+    ///     let agent = agent.unwrap_or_else(|_| "agent_default".to_string());
+    ///     delivery.reply(json!({ "call_inbound": { "override_agent_id": agent } }));
+    /// }
+    /// ```
+    pub fn reply_deadline(&self) -> Option<Instant> {
+        self.reply.as_ref().map(|slot| slot.deadline)
+    }
+
+    /// What identifies this event however often the vendor delivers it, for news (`None`
+    /// for a request, which is handed over each time). The receiver passes an event on
+    /// once per key while it is in its window; an application that stores events can
+    /// still see one again (delivered, then the vendor's retry after a failure or after the
+    /// window moved on) and tell it by this key. Its text is 64 hexadecimal digits.
+    pub fn key(&self) -> Option<EventKey> {
+        self.key
+    }
+}
+
+impl Clone for Delivery {
+    /// The event and where it came from, without the means to reply.
+    fn clone(&self) -> Self {
+        Delivery {
+            provider_name: self.provider_name.clone(),
+            kind: self.kind,
+            event: self.event.clone(),
+            reply: None,
+            key: self.key,
+        }
+    }
+}
+
+/// The sending half of a reply, used once, and when the vendor stops waiting for it.
+pub(super) struct ReplySlot {
+    pub(super) sender: Mutex<Option<oneshot::Sender<serde_json::Value>>>,
+    pub(super) deadline: Instant,
+}
+
+impl ReplySlot {
+    pub(super) fn new(deadline: Instant) -> (ReplySlot, oneshot::Receiver<serde_json::Value>) {
+        let (sender, answer) = oneshot::channel();
+        let slot = ReplySlot {
+            sender: Mutex::new(Some(sender)),
+            deadline,
+        };
+        (slot, answer)
+    }
+
+    fn send(&self, body: serde_json::Value) -> bool {
+        let sender = (self.sender.lock())
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take();
+        sender.is_some_and(|sender| sender.send(body).is_ok())
+    }
+}
+
+impl fmt::Debug for ReplySlot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ReplySlot")
+    }
+}
+
+/// The application could not take an event: the receiver answers 500 (503 when the
+/// event channel is closed) and lets the vendor's retry through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HandlerError {
+    pub(super) message: String,
+    pub(super) closed: bool,
+}
+
+impl HandlerError {
+    /// A failure to report to the vendor (as a 500) with `message`.
+    pub fn new(message: impl Into<String>) -> Self {
+        HandlerError {
+            message: message.into(),
+            closed: false,
+        }
+    }
+
+    /// The handler panicked: 500, as for a failure it returned (the panic's own message
+    /// is the panic hook's to print).
+    pub(super) fn panicked() -> Self {
+        HandlerError::new("the handler panicked")
+    }
+
+    /// The application dropped the event channel's receiving end: 503, so that the vendor
+    /// sends it again.
+    pub(super) fn channel_closed() -> Self {
+        HandlerError {
+            message: "the application stopped receiving events".into(),
+            closed: true,
+        }
+    }
+
+    /// A failure carrying `error`'s message and those of its sources, each once
+    /// (`saving the booking: connection refused`), for a handler's `map_err`.
+    ///
+    /// ```
+    /// use voiceport::webhooks::HandlerError;
+    ///
+    /// let io = std::io::Error::other("connection refused");
+    /// let failure = HandlerError::from_error(&io);
+    /// assert_eq!(failure.to_string(), "connection refused");
+    /// ```
+    pub fn from_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        HandlerError::new(voiceport_core::chain_text(error))
+    }
+}
+
+// A handler's `?` on voiceport's own errors and on a message.
+impl From<crate::Error> for HandlerError {
+    fn from(error: crate::Error) -> Self {
+        HandlerError::from_error(&error)
+    }
+}
+
+impl From<String> for HandlerError {
+    fn from(message: String) -> Self {
+        HandlerError::new(message)
+    }
+}
+
+impl From<&str> for HandlerError {
+    fn from(message: &str) -> Self {
+        HandlerError::new(message)
+    }
+}
+
+impl fmt::Display for HandlerError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HandlerError {}
+
+/// What a handler's future ends with.
+pub(super) type HandlerResult = std::result::Result<(), HandlerError>;
+
+pub(super) type Handler = Arc<dyn Fn(Delivery) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A handler's `?` takes voiceport's errors (their chain said once) and messages.
+    #[test]
+    fn a_handler_error_comes_from_an_error_or_a_message() {
+        let error = voiceport_core::Error::config("providers.sales.api_key", "empty");
+        assert_eq!(
+            HandlerError::from(error).to_string(),
+            "configuration error at `providers.sales.api_key`: empty"
+        );
+        assert_eq!(
+            HandlerError::from("booking full"),
+            HandlerError::new("booking full")
+        );
+        assert_eq!(
+            HandlerError::from(String::from("x")),
+            HandlerError::new("x")
+        );
+    }
+
+    #[test]
+    fn a_handler_error_from_an_error_says_its_chain_once() {
+        #[derive(Debug)]
+        struct Saving(std::io::Error, bool);
+        impl fmt::Display for Saving {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self.1 {
+                    true => write!(f, "saving the booking: {}", self.0),
+                    false => f.write_str("saving the booking"),
+                }
+            }
+        }
+        impl std::error::Error for Saving {
+            fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let refused = || std::io::Error::other("connection refused");
+        for quoting in [false, true] {
+            let failure = HandlerError::from_error(&Saving(refused(), quoting));
+            assert_eq!(
+                failure.to_string(),
+                "saving the booking: connection refused"
+            );
+        }
+    }
+}

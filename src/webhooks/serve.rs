@@ -1,0 +1,454 @@
+//! A delivery's way through the receiver: routed to its provider, its head and body
+//! checked, verified, decoded and admitted past the de-duplication window.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
+use voiceport_core::webhook::{
+    Admission, Deduplicator, EventKey, HeadChecked, Scheme, Verifier, VerifyError,
+};
+// Event names are logged through `shorten`: a verified body may name its event with megabytes.
+use voiceport_core::adapter::shorten;
+use voiceport_core::{CallEvent, CallId, Codec, ProviderKind};
+
+use super::answer::{Admitted, HandlerRun, answer_request, deadline_after, handler_failed, lock};
+use super::body::{Held, declared_length, read_body, refuse_body};
+use super::delivery::{Delivery, Handler};
+use super::refusals::{Refusals, refusal};
+
+pub(super) struct Endpoint {
+    /// Its name in the configuration, for the logs of work that outlives the request.
+    pub(super) name: Arc<str>,
+    pub(super) kind: ProviderKind,
+    pub(super) codec: &'static dyn Codec,
+    pub(super) verifier: Verifier,
+    /// How long its requests wait for the application's answer, short of the vendor's
+    /// fixed limits.
+    pub(super) reply_timeout: Duration,
+    /// Its de-duplication window (shared with the handlers that outlive their request).
+    pub(super) window: Arc<Mutex<Deduplicator>>,
+    /// The KiB that its bodies not yet verified may still take.
+    pub(super) unverified: Semaphore,
+}
+
+pub(super) struct Shared {
+    pub(super) endpoints: BTreeMap<String, Endpoint>,
+    /// How many deliveries each provider refused lately: past a few a minute, refusals are
+    /// logged at debug level.
+    pub(super) refusals: Refusals,
+    pub(super) handler: Handler,
+    /// In channel mode, whether the application dropped its receiving end: a request
+    /// dropped unanswered then was never taken, and the vendor hears so (503).
+    pub(super) channel_closed: Option<Box<dyn Fn() -> bool + Send + Sync>>,
+    pub(super) body_timeout: Duration,
+    pub(super) body_limit: usize,
+    /// The KiB that the bodies of the deliveries being handled may still take.
+    pub(super) handled: Arc<Semaphore>,
+}
+
+/// The least a body counts for in the budget of bodies being handled, in KiB: one read
+/// in a single chunk is a slice of the connection's read buffer (at least 8 KiB, hyper's
+/// smallest), which it keeps whole while it is held. Counted at its length alone, a
+/// small delivery would hold eight times what it counts.
+const HELD_BODY_MIN_KIB: usize = 8;
+
+impl Shared {
+    /// The share of the budget of bodies being handled that a verified `body` takes until
+    /// its delivery is answered (or, for a request answered while its handler goes on,
+    /// until the handler ends); `None` when the budget has not that much left.
+    pub(super) fn hold(&self, body: &Bytes) -> Option<OwnedSemaphorePermit> {
+        let kib = u32::try_from(body.len().div_ceil(1024).max(HELD_BODY_MIN_KIB)).ok()?;
+        Arc::clone(&self.handled).try_acquire_many_owned(kib).ok()
+    }
+}
+
+/// The answer to a verified delivery the budget of bodies being handled cannot take: 503
+/// with `Retry-After`, nothing handed over.
+pub(super) fn over_handled_budget(shared: &Shared, provider: &str, event: &CallEvent) -> Response {
+    refusal!(shared.refusals, provider, provider_name = %provider, vendor_event = %shorten(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
+    busy("too many deliveries are being handled: send it again later")
+}
+
+/// 503 with `Retry-After: 5`: a budget is spent, and the vendor is asked to send the
+/// delivery again later.
+pub(super) fn busy(message: &'static str) -> Response {
+    let retry = [(header::RETRY_AFTER, "5")];
+    (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response()
+}
+
+pub(super) async fn receive(
+    State(shared): State<Arc<Shared>>,
+    Path(provider): Path<String>,
+    request: Request,
+) -> Response {
+    // A vendor's wait for its answer starts when it sent the request, not once the body
+    // is read and checked.
+    let arrived = Instant::now();
+    let Some(endpoint) = shared.endpoints.get(&provider) else {
+        // Most often a webhook URL set at the vendor with another provider's name. Refused
+        // before its body is read; the name is logged escaped (it comes from the URL).
+        refusal!(shared.refusals, &provider, provider_name = ?provider, "delivery for a provider this receiver does not serve");
+        return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
+    };
+    // The headers are taken out of the request rather than extracted as a `HeaderMap`,
+    // which would copy them.
+    let (parts, body) = request.into_parts();
+    let span = tracing::debug_span!(
+        "voiceport.webhook",
+        provider = %endpoint.kind,
+        provider_name = %provider
+    );
+    let read = read_checked(&shared, endpoint, &parts, body, arrived, &span).await;
+    let (head, body, held) = match read {
+        Ok(read) => read,
+        Err(answer) => return answer,
+    };
+    let entered = span.enter();
+    let event = match verify_and_decode(endpoint, &head, &body, held) {
+        Ok(event) => event,
+        Err(unaccepted) => return unaccepted.answer(&shared, &endpoint.name),
+    };
+    if event.expects_reply {
+        drop(entered);
+        return answer_request(&shared, provider, endpoint, event, body, arrived).await;
+    }
+    admit_and_dispatch(&shared, provider, endpoint, event, &body, entered).await
+}
+
+/// A request to a path the router does not serve
+/// ([`ReceiverBuilder::refuse_other_paths`](super::ReceiverBuilder::refuse_other_paths)):
+/// 404, and a refusal counted with the provider names not served (one count: they come
+/// from the URL), the path escaped.
+pub(super) async fn unrouted(
+    State(shared): State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> StatusCode {
+    let path = uri.path();
+    refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries go to /webhooks/NAME, NAME a provider served");
+    StatusCode::NOT_FOUND
+}
+
+/// A request to a delivery path with another method than POST (a GET to see whether the
+/// URL is up): 405, and a refusal counted as for a path not served (the name comes from
+/// the URL).
+pub(super) async fn not_a_post(
+    State(shared): State<Arc<Shared>>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+) -> Response {
+    let path = uri.path();
+    refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries are POSTs");
+    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")]).into_response()
+}
+
+/// What the URL and headers prove, checked before the body is read (a stranger's delivery,
+/// with no secret, no signature or a stale one, is refused without holding its body), then
+/// the body, read within the size limit, the body timeout and, until it is verified, the
+/// provider's budget of bodies not yet verified. Refusals are answered here.
+async fn read_checked<'a>(
+    shared: &Shared,
+    endpoint: &'a Endpoint,
+    parts: &'a Parts,
+    body: Body,
+    arrived: Instant,
+    span: &tracing::Span,
+) -> std::result::Result<(HeadChecked<'a>, Bytes, Held<'a>), Response> {
+    let (provider, headers) = (&*endpoint.name, &parts.headers);
+    let head = match endpoint.verifier.check_head(parts.uri.query(), headers) {
+        Ok(head) => head,
+        Err(refused) => {
+            let hint = scheme_hint(endpoint.kind, endpoint.verifier.scheme(), &refused, headers);
+            return Err(span.in_scope(|| refuse(shared, provider, &refused, hint.as_deref())));
+        }
+    };
+    // A page open in a browser can post to a receiver on this machine (`voiceport listen`)
+    // without asking first (a "simple" request: `text/plain`, no preflight); no vendor's
+    // server sends what browsers add. Where nothing is verified, that is the only guard.
+    if endpoint.verifier.scheme() == Scheme::None && from_a_browser(headers) {
+        span.in_scope(|| {
+            refusal!(shared.refusals, provider, provider_name = %provider, "webhook delivery refused: sent by a browser (`Origin` or `Sec-Fetch-Site`), to a provider that verifies nothing");
+        });
+        return Err((StatusCode::FORBIDDEN, "forbidden").into_response());
+    }
+    // What the headers say of the body is checked before it is read, too.
+    if let Some(refused) = span.in_scope(|| refuse_body(shared, provider, headers)) {
+        return Err(refused);
+    }
+    // A signature can only be checked against the body, and anyone can send one well
+    // formed and fresh: until it is checked, the body takes its share of a budget that all
+    // such bodies to this provider share, so that forgeries cannot make the receiver hold
+    // more (nor refuse the other providers' deliveries). (Under `none` nothing is ever
+    // checked: its bodies count while they arrive.)
+    let unchecked = head.signs_body() || endpoint.verifier.scheme() == Scheme::None;
+    let budget = unchecked.then_some(&endpoint.unverified);
+    let reading = read_body(body, declared_length(headers), shared.body_limit, budget);
+    // A body already in (most are) is read without setting a timer.
+    let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
+    match read.await {
+        Ok(Ok((body, held))) => Ok((head, body, held)),
+        Ok(Err(unread)) => Err(span.in_scope(|| unread.answer(shared, provider))),
+        Err(_) => {
+            refusal!(shared.refusals, provider, provider_name = %provider, "webhook body still arriving at the body timeout: refused");
+            let message = "the body took too long to arrive";
+            Err((StatusCode::REQUEST_TIMEOUT, message).into_response())
+        }
+    }
+}
+
+/// The event of a `body` verified against its `head`. The body's share of the budget
+/// (`held`) goes back once it is verified or refused.
+fn verify_and_decode(
+    endpoint: &Endpoint,
+    head: &HeadChecked<'_>,
+    body: &Bytes,
+    held: Held<'_>,
+) -> std::result::Result<CallEvent, Unaccepted> {
+    let verified = head.verify_body(body);
+    drop(held);
+    verified.map_err(Unaccepted::Refused)?;
+    // The event's payloads are slices of the body rather than copies: the event and its
+    // body live and go together. A byte-order mark before the JSON (signed with it) is
+    // left out of what is decoded.
+    let json = body.slice_ref(voiceport_core::adapter::strip_bom(body));
+    voiceport_core::sharing_body(&json, || endpoint.codec.decode_webhook(&json))
+        .map_err(Unaccepted::Unparsable)
+}
+
+/// Why a body read whole was not taken.
+enum Unaccepted {
+    /// It failed verification: 401.
+    Refused(VerifyError),
+    /// It does not parse: 400.
+    Unparsable(voiceport_core::Error),
+}
+
+impl Unaccepted {
+    fn answer(self, shared: &Shared, provider: &str) -> Response {
+        match self {
+            Unaccepted::Refused(refused) => refuse(shared, provider, &refused, None),
+            Unaccepted::Unparsable(error) => {
+                // Where, not what: the error quotes the body (a transcript, a caller's
+                // number), which a log kept at `warn` should not hold.
+                let path = error.json_path().unwrap_or_default();
+                refusal!(shared.refusals, provider, provider_name = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
+                tracing::debug!(provider_name = %provider, %error, "webhook body does not parse");
+                (StatusCode::BAD_REQUEST, error.to_string()).into_response()
+            }
+        }
+    }
+}
+
+/// News (not a request): passed on once per key in the provider's de-duplication window,
+/// acknowledged 204 when it is a redelivery of one delivered, 503 while the first delivery
+/// is still being handled. `entered` (the delivery's span) is left before the handler runs.
+async fn admit_and_dispatch(
+    shared: &Shared,
+    provider: String,
+    endpoint: &Endpoint,
+    event: CallEvent,
+    body: &Bytes,
+    entered: tracing::span::Entered<'_>,
+) -> Response {
+    let key = EventKey::of(&provider, &event, body);
+    // The window's lock is let go before anything is logged (a subscriber may block).
+    let admission = lock(&endpoint.window).begin(key);
+    let ticket = match admission {
+        Admission::First(ticket) => ticket,
+        Admission::Delivered => {
+            tracing::debug!(vendor_event = %shorten(&event.vendor_event), "duplicate delivery, not passed on");
+            return StatusCode::NO_CONTENT.into_response();
+        }
+        // Acknowledging it would lose the event should the first delivery still fail:
+        // the vendor is asked to send it again, by when the first has settled.
+        Admission::InFlight => {
+            tracing::debug!(vendor_event = %shorten(&event.vendor_event), "duplicate of a delivery still being handled");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, "1")],
+                "the same event is being delivered",
+            )
+                .into_response();
+        }
+    };
+    // Until the handler succeeds the key is only admitted: it is forgotten when the handler
+    // fails, so that the vendor's retry goes through.
+    let admitted = Admitted {
+        window: Arc::clone(&endpoint.window),
+        ticket: Some(ticket),
+        delivered: false,
+    };
+    // Its body is held until its handler ends, within the receiver's budget (over it, the
+    // key is forgotten with `admitted`).
+    let Some(held) = shared.hold(body) else {
+        return over_handled_budget(shared, &endpoint.name, &event);
+    };
+    tracing::debug!(vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook event");
+    let delivery = Delivery {
+        provider_name: provider,
+        kind: endpoint.kind,
+        event,
+        reply: None,
+        key: Some(key),
+    };
+    drop(entered);
+    let run = HandlerRun::start(shared, endpoint, delivery, body, held, Some(admitted));
+    match run.finish().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(error) => handler_failed(
+            &endpoint.name,
+            &vendor_event_of(endpoint.codec, body),
+            error,
+        ),
+    }
+}
+
+/// The vendor's type of the event in `body`, for the log of a failure to handle it: the
+/// event went to the handler, and is decoded again rather than copied aside for every
+/// delivery.
+pub(super) fn vendor_event_of(codec: &dyn Codec, body: &Bytes) -> String {
+    let decoded = voiceport_core::sharing_body(body, || codec.decode_webhook(body));
+    decoded.map(|event| event.vendor_event).unwrap_or_default()
+}
+
+/// A delivery that failed verification: 401, and a warning naming the provider (a
+/// listener logs warnings only, without the span that names it too) and, where the
+/// headers suggest it, the scheme the vendor may be using instead (`hint`). The reason is
+/// for the log only: a caller not yet known to be the vendor learns nothing of the headers
+/// expected or of this clock.
+/// Whether a request carries what a browser adds to a page's request, and no vendor's
+/// server sends.
+fn from_a_browser(headers: &HeaderMap) -> bool {
+    headers.contains_key(header::ORIGIN) || headers.contains_key("sec-fetch-site")
+}
+
+fn refuse(shared: &Shared, provider: &str, refused: &VerifyError, hint: Option<&str>) -> Response {
+    refusal!(shared.refusals, provider, provider_name = %provider, %refused, hint, "webhook delivery refused");
+    (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+}
+
+/// For a delivery refused as missing the header its scheme reads: the scheme whose header
+/// ([`Scheme::default_header`]) it carries instead, when the provider's vendor sends that
+/// scheme. A Vapi server set up today with a credential sends `Authorization: Bearer` or
+/// an HMAC signature, which the default (legacy) scheme refuses as missing
+/// `X-Vapi-Secret`. Only header names are looked at (and a bearer's prefix), never their
+/// values.
+fn scheme_hint(
+    kind: ProviderKind,
+    configured: Scheme,
+    refused: &VerifyError,
+    headers: &HeaderMap,
+) -> Option<String> {
+    if !matches!(refused, VerifyError::Missing { .. }) {
+        return None;
+    }
+    let carries = |scheme: Scheme, name: &str| match scheme {
+        Scheme::Bearer => (headers.get(name))
+            .and_then(|value| value.as_bytes().get(..7))
+            .is_some_and(|prefix| prefix.eq_ignore_ascii_case(b"bearer ")),
+        _ => headers.contains_key(name),
+    };
+    [Scheme::Header, Scheme::Bearer, Scheme::Hmac]
+        .into_iter()
+        .filter(|scheme| *scheme != configured && scheme.never_sent_by(kind).is_none())
+        .find_map(|scheme| {
+            let name = scheme.default_header(kind)?;
+            let what = match scheme {
+                Scheme::Header => "a shared secret",
+                Scheme::Bearer => "a Bearer credential",
+                _ => "an HMAC credential",
+            };
+            carries(scheme, name).then(|| {
+                format!("the delivery carries {name}: {what} is checked with verify = \"{scheme}\"")
+            })
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The hint names the check whose header a refused delivery carries, where its vendor
+    /// sends that check so: never for a check configured already, a vendor that cannot
+    /// send it, or a refusal other than a missing header.
+    #[test]
+    fn a_refusal_hints_at_the_check_whose_header_the_delivery_carries() {
+        let missing = VerifyError::Missing {
+            header: "x-vapi-secret".into(),
+        };
+        let carrying = |name: &'static str, value: &'static str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(name, axum::http::HeaderValue::from_static(value));
+            headers
+        };
+        let bearer = carrying("authorization", "Bearer cred-5e1b9a77");
+        let signed = carrying("x-signature", "9f2c");
+        let secret = carrying("x-vapi-secret", "s3cr3t");
+        let hint = |kind, configured, headers: &HeaderMap| {
+            scheme_hint(kind, configured, &missing, headers).map(|hint| {
+                let (_, setting) = hint.rsplit_once("verify = ").unwrap();
+                setting.trim_matches('"').to_owned()
+            })
+        };
+        use ProviderKind::{HappyRobot, Retell, Rounded, Vapi, Voicebot};
+        for kind in [Vapi, Voicebot] {
+            assert_eq!(
+                hint(kind, Scheme::Header, &bearer).as_deref(),
+                Some("bearer")
+            );
+            assert_eq!(hint(kind, Scheme::Header, &signed).as_deref(), Some("hmac"));
+            assert_eq!(
+                hint(kind, Scheme::Bearer, &secret).as_deref(),
+                Some("header")
+            );
+            assert_eq!(hint(kind, Scheme::Bearer, &bearer), None);
+        }
+        // HappyRobot sends the headers set on its hook (a Bearer one may be), no
+        // signature, and X-Vapi-Secret is not the header it is checked by.
+        assert_eq!(
+            hint(HappyRobot, Scheme::Header, &bearer).as_deref(),
+            Some("bearer")
+        );
+        assert_eq!(hint(HappyRobot, Scheme::Header, &signed), None);
+        assert_eq!(hint(HappyRobot, Scheme::Bearer, &secret), None);
+        // Its own header, read by `header`, is (the scheme's header for each vendor).
+        let hook = carrying("x-webhook-secret", "s3cr3t");
+        assert_eq!(
+            hint(HappyRobot, Scheme::Bearer, &hook).as_deref(),
+            Some("header")
+        );
+        for kind in [Rounded, Retell] {
+            for headers in [&bearer, &signed, &secret] {
+                assert_eq!(hint(kind, Scheme::Header, headers), None, "{kind}");
+            }
+        }
+        let mismatch = VerifyError::Mismatch;
+        assert_eq!(scheme_hint(Vapi, Scheme::Header, &mismatch, &bearer), None);
+        for text in [&bearer, &signed, &secret] {
+            let said = scheme_hint(Vapi, Scheme::Query, &missing, text).unwrap_or_default();
+            assert!(
+                !said.contains("cred-") && !said.contains("s3cr3t"),
+                "{said}"
+            );
+        }
+    }
+
+    /// An event name is logged whole up to 80 characters, cut between characters after
+    /// (a verified body, or any under `verify = "none"`, may name its event with megabytes).
+    #[test]
+    fn a_long_event_name_is_logged_cut() {
+        assert_eq!(shorten("call_ended"), "call_ended");
+        let exactly = "é".repeat(80);
+        assert_eq!(shorten(&exactly), exactly);
+        let huge = "é".repeat(1_000_000);
+        assert_eq!(shorten(&huge), format!("{exactly}…"));
+    }
+}
