@@ -535,15 +535,21 @@ impl Table {
         self.rows(&[])
     }
 
+    /// One line: each cell padded to its column's width, two spaces between columns.
+    /// Padded by hand: a width given to `format!` at run time panics past 65,535, and a
+    /// vendor value (an id, a note's text) can be longer than that.
     fn render(&self, cells: &[&str]) -> String {
-        cells
-            .iter()
-            .zip(&self.widths)
-            .map(|(cell, width)| format!("{cell:<width$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
+        let mut line = String::new();
+        for (column, (cell, width)) in cells.iter().zip(&self.widths).enumerate() {
+            if column > 0 {
+                line.push_str("  ");
+            }
+            line.push_str(cell);
+            let padding = width.saturating_sub(cell.chars().count());
+            line.extend(std::iter::repeat_n(' ', padding));
+        }
+        line.truncate(line.trim_end().len());
+        line
     }
 }
 
@@ -776,6 +782,23 @@ pub(crate) fn transcript(transcript: &Transcript, as_json: bool) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A cell of any length is padded and printed: past 65,535 characters, `format!`'s
+    /// run-time width panics ("Formatting argument out of range").
+    #[test]
+    fn a_table_takes_a_cell_longer_than_a_format_width() {
+        let long = "a".repeat(70_000);
+        let mut table = Table::new(&["ID", "STATUS"]);
+        table.widths = vec![long.len(), 6];
+        assert_eq!(table.render(&[&long, "ended"]), format!("{long}  ended"));
+        assert_eq!(
+            table.render(&["c1", "ended"]),
+            format!("c1{}  ended", " ".repeat(69_998))
+        );
+        assert_eq!(table.render(&["c1", ""]), "c1");
+        let table = Table::new(&["ID", "STATUS"]);
+        assert_eq!(table.render(&["é", "x"]), "é   x");
+    }
 
     #[test]
     fn terminal_controls_are_escaped_and_plain_text_is_borrowed() {
