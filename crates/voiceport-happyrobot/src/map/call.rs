@@ -296,7 +296,7 @@ fn amount(call: &mut Call, field: &str, raw: Option<&RawValue>) -> Option<f64> {
 /// message, `start_secs` / `end_secs` its offsets from `start_time` (see [`moment`] for how
 /// the two docs generations' units are told apart).
 pub(crate) fn map_transcript(transcript: wire::Transcript<'_>) -> Transcript {
-    let start = finite(transcript.start_time).and_then(|at| match moment(at) {
+    let start = finite(transcript.start_time).and_then(|at| match moment(at)? {
         Moment::At(at) => Some(at),
         // A call that started a few seconds after 1970 is no start time.
         Moment::Offset(_) => None,
@@ -331,10 +331,11 @@ enum Moment {
     At(DateTime<Utc>),
 }
 
-fn moment(value: f64) -> Moment {
+/// `None` for a value of a unix time's size that is no date (`1e25`): no offset either.
+fn moment(value: f64) -> Option<Moment> {
     match value >= UNIX_SECONDS_FROM {
-        true => epoch_by_size(value).map_or(Moment::Offset(value), Moment::At),
-        false => Moment::Offset(value),
+        true => epoch_by_size(value).map(Moment::At),
+        false => Some(Moment::Offset(value)),
     }
 }
 
@@ -343,7 +344,7 @@ fn offset_and_time(
     value: Option<f64>,
     start: Option<DateTime<Utc>>,
 ) -> (Option<f64>, Option<DateTime<Utc>>) {
-    match finite(value).map(moment) {
+    match finite(value).and_then(moment) {
         None => (None, None),
         Some(Moment::Offset(secs)) => {
             // Within ±10⁹ s, an offset always fits in microseconds.
@@ -884,6 +885,25 @@ mod tests {
             let year = utterance.at.unwrap().format("%Y").to_string();
             assert_eq!(year, "2026");
         }
+    }
+
+    /// A time of a unix time's size that is no date is neither a time nor an offset: it
+    /// was kept as an offset of 10²⁵ seconds.
+    #[test]
+    fn a_time_too_large_for_a_date_is_no_offset_either() {
+        let t = transcript(json!({
+            "start_time": 1_773_237_925_i64,
+            "messages": [{"role": "user", "content": "Yes", "start": 1e25, "end": 3.5}]
+        }));
+        let u = &t.utterances[0];
+        assert_eq!((u.start_secs, u.at), (None, None));
+        assert_eq!(u.end_secs, Some(3.5));
+        let t =
+            transcript(json!({"start_time": 1e25, "messages": [{"role": "user", "start": 2.0}]}));
+        assert_eq!(
+            (t.utterances[0].start_secs, t.utterances[0].at),
+            (Some(2.0), None)
+        );
     }
 
     #[test]
