@@ -122,12 +122,29 @@ const SCRIPTS: [Script; 3] = [
     },
 ];
 
+/// Which of [`SCRIPTS`] a conversation follows, and whether the agent calls its tool;
+/// `rng` left to draw the rest.
+fn script_and_tool(rng: &mut Rng) -> (usize, bool) {
+    let index = rng.below(SCRIPTS.len() as u64) as usize;
+    (index, rng.below(2) == 0)
+}
+
+/// A conversation seed, drawn from `rng`, whose agent calls its tool (`with_tool`) or not:
+/// dialed calls take turns, so that a test (or the demo) that dials once sees a tool call.
+pub(crate) fn seed_with_tool(rng: &mut Rng, with_tool: bool) -> u64 {
+    loop {
+        let seed = rng.next_u64();
+        if script_and_tool(&mut Rng::new(seed)).1 == with_tool {
+            return seed;
+        }
+    }
+}
+
 /// The conversation of a call whose talk lasted `talk_secs`.
 pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
     let mut rng = Rng::new(seed);
-    let index = rng.below(SCRIPTS.len() as u64) as usize;
+    let (index, with_tool) = script_and_tool(&mut rng);
     let script = &SCRIPTS[index];
-    let with_tool = rng.below(2) == 0;
     let turns = script.lines.len() + if with_tool { 2 } else { 0 };
     let slot = talk_secs.max(1.0) / turns as f64;
     let mut lines = Vec::with_capacity(turns);

@@ -311,7 +311,7 @@ fn take_turn<F: Armed, T>(armed: &mut Vec<(F, u32)>, hit: impl Fn(&F) -> Option<
             continue;
         };
         let (skip, times) = fault.turns();
-        *seen += 1;
+        *seen = seen.saturating_add(1);
         if *seen > skip && *seen - skip <= times {
             taken = Some(value);
             break;

@@ -493,7 +493,7 @@ async fn add_note(
         Ok((None, _)) => return bad_request(&ctx, "content is required"),
         Err(response) => return response,
     };
-    let note_id = ctx.state.new_id(ctx.vendor);
+    let note_id = ctx.state.note_id(ctx.vendor);
     update_call(&ctx, &id, |call, _| {
         call.notes.push(SimNote {
             id: note_id,

@@ -63,10 +63,12 @@
 //!
 //! Give an emulator a webhook target — a URL and the [`WebhookConfig`] it signs with, the
 //! same table as the receiving provider's `[providers.NAME.webhook]` — and every call
-//! dialed through it afterwards (nothing is posted before a dial) posts the events that vendor sends as it moves through
-//! its statuses, in that vendor's shape, signed with [`Verifier::sign`]
-//! (`X-Vapi-Secret` for Vapi and Voicebot Studio by default, `X-Retell-Signature` keyed
-//! with the API key for Retell, the configured header for HappyRobot and Rounded):
+//! dialed through it afterwards (nothing is posted before a dial) posts the events that
+//! vendor sends as it moves through its statuses, in that vendor's shape, signed with
+//! [`Verifier::sign`] (`X-Vapi-Secret` for Vapi and Voicebot Studio by default,
+//! `X-Retell-Signature` keyed with the API key for Retell, the configured header for
+//! HappyRobot, the secret in the URL's query for Rounded, which sends no headers:
+//! `verify = "query"`):
 //!
 //! | vendor | ringing | in progress | ended |
 //! | --- | --- | --- | --- |
@@ -265,7 +267,10 @@ impl SandboxBuilder {
     /// The seed of the generated history (default 42): the same seed, the same calls. The
     /// seeded calls were created over the 90 days before 2026-11-01 (whatever today's
     /// date): a time filter relative to now may find none of them; calls dialed through
-    /// the API are created now.
+    /// the API are created now. A dialed call's id and conversation come of the seed, its
+    /// vendor and how many calls were dialed at that vendor before it (nothing else): a
+    /// vendor's first dialed call (and its third, fifth …) talks through a tool call, the
+    /// others not.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;

@@ -10,6 +10,7 @@ use serde_json::{Map, Value, json};
 use voiceport_core::Direction;
 
 use crate::common::{read, write};
+use crate::content::seed_with_tool;
 use crate::faults::Faults;
 use crate::rng::Rng;
 use crate::sim::{Lifecycle, Outcome, Phase, SimCall, Timing};
@@ -65,7 +66,8 @@ pub(crate) struct State {
     /// Webhook targets and the record of deliveries.
     pub(crate) hooks: Hooks,
     seed: u64,
-    next_id: AtomicU64,
+    /// Per vendor, how many notes were added: each note's id is drawn from its number.
+    notes_added: PerVendor<AtomicU64>,
     /// The creation time of the last call dialed, in epoch milliseconds.
     last_dialed_ms: AtomicI64,
     /// `http://{address}` of the server, set once it listens: Vapi's calls carry URLs of
@@ -89,7 +91,7 @@ impl State {
             faults: Faults::default(),
             hooks: Hooks::default(),
             seed,
-            next_id: AtomicU64::new(1),
+            notes_added: PerVendor::from_fn(|_| AtomicU64::new(0)),
             last_dialed_ms: AtomicI64::new(i64::MIN),
             origin: OnceLock::new(),
         }
@@ -115,11 +117,14 @@ impl State {
         write(&self.stores[vendor])
     }
 
-    /// A fresh id in the vendor's format.
-    pub(crate) fn new_id(&self, vendor: Vendor) -> String {
-        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let mut rng = Rng::for_item(self.seed, 0xD1A1, n);
-        vendor_id(vendor, &mut rng)
+    /// A fresh id for a note, in the vendor's format: the seed's, the vendor's and the
+    /// note's number (what the other vendors did does not move it).
+    pub(crate) fn note_id(&self, vendor: Vendor) -> String {
+        let n = self.notes_added[vendor].fetch_add(1, Ordering::Relaxed);
+        vendor_id(
+            vendor,
+            &mut Rng::for_item(self.seed, stream(0x4E07, vendor), n),
+        )
     }
 
     /// Now, to the millisecond as the vendors write their times, and later than every call
@@ -146,19 +151,26 @@ impl State {
         // Made (its creation time taken) under the lock it is stored under: two dials at
         // once are then stored in the order of their times, and newest first by storage is
         // newest first by time, which the vendors' time-keyed paging relies on.
-        let call = self.dialed_call(vendor, request);
+        let call = self.dialed_call(vendor, store.dialed as u64, request);
         store.insert(call.clone());
         store.dialed += 1;
         call
     }
 
-    /// A call placed through a dial endpoint, starting its life now.
-    fn dialed_call(&self, vendor: Vendor, request: DialSpec) -> SimCall {
-        let id = self.new_id(vendor);
-        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+    /// The `n`th call placed through the vendor's dial endpoint, starting its life now. Its
+    /// id and conversation are drawn from the seed, the vendor and `n` alone: the same on
+    /// every run, whatever was dialed or noted at other vendors before or meanwhile (a
+    /// snapshot of a dialed call does not depend on the order tests run in). The first call
+    /// (and every other one after it) talks through a tool call, the others not.
+    fn dialed_call(&self, vendor: Vendor, n: u64, request: DialSpec) -> SimCall {
+        let id = vendor_id(
+            vendor,
+            &mut Rng::for_item(self.seed, stream(0xD1A1, vendor), n),
+        );
+        let mut content = Rng::for_item(self.seed, stream(0xC0DE, vendor), n);
         let now = self.dial_time();
         SimCall {
-            content_seed: Rng::for_item(self.seed, 0xC0DE, n).next_u64(),
+            content_seed: seed_with_tool(&mut content, n % 2 == 0),
             id,
             direction: Direction::Outbound,
             web: false,
@@ -188,6 +200,11 @@ impl State {
             deleted: false,
         }
     }
+}
+
+/// The random stream `base` for `vendor`'s items: each vendor draws from its own.
+fn stream(base: u64, vendor: Vendor) -> u64 {
+    base ^ ((vendor as u64 + 1) << 32)
 }
 
 /// What a dial asked for, in vendor-neutral terms.
@@ -446,6 +463,45 @@ mod tests {
 
     fn history(count: usize) -> History {
         History { count, burst: 1 }
+    }
+
+    /// A dialed call's id and conversation depend on the seed, the vendor and how many
+    /// calls that vendor placed before, not on what happened at the others: a snapshot of
+    /// a Vapi call is the same whether a HappyRobot call was dialed and noted first or not.
+    #[test]
+    fn a_dialed_call_is_drawn_from_its_own_vendor_s_stream() {
+        let state = || State::new(7, PerVendor::from_fn(|_| history(0)), Timing::default());
+        let dial = |state: &State, vendor| {
+            let to = "+14155550187".to_owned();
+            let call = state.place_dialed(
+                vendor,
+                DialSpec {
+                    to,
+                    ..DialSpec::default()
+                },
+            );
+            (call.id, call.content_seed)
+        };
+        let alone = state();
+        let first = dial(&alone, Vendor::Vapi);
+        let second = dial(&alone, Vendor::Vapi);
+        let busy = state();
+        dial(&busy, Vendor::HappyRobot);
+        busy.note_id(Vendor::HappyRobot);
+        dial(&busy, Vendor::Voicebot);
+        assert_eq!(dial(&busy, Vendor::Vapi), first);
+        assert_eq!(dial(&busy, Vendor::Vapi), second);
+        assert_ne!(first, second);
+        // The first talks through a tool call, the second not.
+        let tool = |seed| {
+            crate::content::conversation(seed, 60.0)
+                .lines
+                .iter()
+                .any(|l| l.tool.is_some())
+        };
+        assert_eq!((tool(first.1), tool(second.1)), (true, false));
+        // Each vendor its own stream: Voicebot Studio's first call (a UUID too) is not Vapi's.
+        assert_ne!(dial(&state(), Vendor::Voicebot).0, first.0);
     }
 
     /// Bursts share their first call's millisecond and change nothing else: the same ids,
