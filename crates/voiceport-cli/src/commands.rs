@@ -922,7 +922,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     let sandbox = builder
         .start()
         .await
-        .map_err(|e| Failure::Io(format!("cannot listen on 127.0.0.1:{}", args.port), e))?;
+        .map_err(|e| Failure::cannot_listen("sandbox", ([127, 0, 0, 1], args.port).into(), e))?;
     let mut toml = crate::demo::sandbox_toml(&sandbox);
     if let Some(receiver) = &receiver {
         // The emulators sign with the tables printed below: one text for both.

@@ -209,7 +209,7 @@ impl Sink {
             None if written == 0 => "run the same command again to start over".to_owned(),
             None => "run the same command again (without --append) to start over".to_owned(),
         };
-        Failure::Unwritten {
+        Failure::IoHinted {
             target: name,
             error,
             hint: format!("{left}; {next}"),

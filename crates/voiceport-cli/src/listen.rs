@@ -64,7 +64,7 @@ pub(crate) async fn run(
     let address = std::net::SocketAddr::new(args.bind, args.port);
     let listener = tokio::net::TcpListener::bind(address)
         .await
-        .map_err(|e| Failure::Io(format!("cannot listen on {address}"), e))?;
+        .map_err(|e| Failure::cannot_listen("listen", address, e))?;
     let addr = listener
         .local_addr()
         .map_err(|e| Failure::Io("the listening address".into(), e))?;

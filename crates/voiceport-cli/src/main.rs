@@ -76,9 +76,9 @@ pub(crate) enum Failure {
     },
     /// Reading or writing local files.
     Io(String, std::io::Error),
-    /// An export's output that could not be written, and how to go on from the rows it
-    /// holds whole.
-    Unwritten {
+    /// Local I/O that failed, and what to do next: how to go on from the rows an export's
+    /// unwritten output holds whole; another port for one in use.
+    IoHinted {
         target: String,
         error: std::io::Error,
         hint: String,
@@ -107,10 +107,33 @@ fn voice_exit_code(error: &voiceport::Error) -> u8 {
 }
 
 impl Failure {
+    /// A port `command` could not listen on at `address`; for one in use (a redirect such
+    /// as `sandbox > voiceport.toml` has emptied the file by then), where to look and how
+    /// to take another.
+    pub(crate) fn cannot_listen(
+        command: &str,
+        address: std::net::SocketAddr,
+        error: std::io::Error,
+    ) -> Failure {
+        let target = format!("cannot listen on {address}");
+        if error.kind() != std::io::ErrorKind::AddrInUse {
+            return Failure::Io(target, error);
+        }
+        let hint = format!(
+            "hint: another `voiceport {command}` (or another server) may be listening there; \
+             stop it, or give `--port 0` to take a free port (printed once listening)"
+        );
+        Failure::IoHinted {
+            target,
+            error,
+            hint,
+        }
+    }
+
     pub(crate) fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) => 2,
-            Failure::Io(..) | Failure::Unwritten { .. } => 1,
+            Failure::Io(..) | Failure::IoHinted { .. } => 1,
             Failure::Check(_) => 3,
             Failure::Voice(error) => voice_exit_code(error),
             Failure::Hinted { error, .. } | Failure::Dial { error, .. } => voice_exit_code(error),
@@ -124,7 +147,7 @@ impl Failure {
         match self {
             Failure::Usage(message) => say(&format!("error: {message}")),
             Failure::Io(what, error) => say(&format!("error: {what}: {error}")),
-            Failure::Unwritten {
+            Failure::IoHinted {
                 target,
                 error,
                 hint,

@@ -168,7 +168,7 @@ mod tests {
         }
         assert!(accepted < 10, "the writer kept taking pages after failing");
         match writer.finish().await {
-            Err(Failure::Unwritten {
+            Err(Failure::IoHinted {
                 target,
                 error,
                 hint,

@@ -4818,6 +4818,12 @@ async fn a_port_in_use_exits_1_as_documented() {
         let text = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {text}");
         assert!(text.contains("cannot listen on"), "{args:?}: {text}");
+        // In use: where to look, and how to take another port.
+        let command = format!("another `voiceport {}`", args[0]);
+        assert!(
+            text.contains(&command) && text.contains("--port 0"),
+            "{text}"
+        );
     }
     let help = stdout(&run(None, &["--help"]).await);
     let code_1 = help
