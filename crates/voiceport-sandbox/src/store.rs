@@ -170,7 +170,7 @@ impl State {
         let mut content = Rng::for_item(self.seed, stream(0xC0DE, vendor), n);
         let now = self.dial_time();
         SimCall {
-            content_seed: seed_with_tool(&mut content, n % 2 == 0),
+            content_seed: seed_with_tool(&mut content, n.is_multiple_of(2)),
             id,
             direction: Direction::Outbound,
             web: false,
