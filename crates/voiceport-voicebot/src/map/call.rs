@@ -324,15 +324,9 @@ fn duration(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<f64> {
     seconds.or(millis.map(|ms| ms / 1000.0)).map(micros)
 }
 
-/// Rounded to the microsecond: drops float noise (3.9800000000000004). A number too large
-/// to scale stays as it is rather than becoming infinite.
+/// Seconds rounded to the microsecond: without float noise (3.9800000000000004).
 fn micros(secs: f64) -> f64 {
-    let scaled = (secs * 1e6).round();
-    if scaled.is_finite() {
-        scaled / 1e6
-    } else {
-        secs
-    }
+    round_to(secs, 1e6)
 }
 
 /// `type` → kind and direction.
