@@ -609,39 +609,58 @@ async fn list(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
 
     let store = ctx.calls();
     let now = Instant::now();
-    let mut matching: Vec<(i64, &str, Value)> = store
+    // A call is rendered (its conversation and analysis generated) only to be filtered or
+    // listed: without `filter_criteria`, only the page's calls are, not every call for
+    // every page.
+    let mut matching: Vec<Listed<'_>> = store
         .newest_first()
-        .map(|call| {
+        .filter_map(|call| {
             let view = call.view(now, &ctx.state.timing);
-            (
-                sort_key(call, &view),
-                call.id.as_str(),
-                render(call, &view, Part::Listed),
-            )
+            let item = match conditions.is_empty() {
+                true => None,
+                false => {
+                    let item = render(call, &view, Part::Listed);
+                    if !conditions.iter().all(|c| c.matches(&item)) {
+                        return None;
+                    }
+                    Some(item)
+                }
+            };
+            let key = sort_key(call, &view);
+            Some(Listed {
+                key,
+                call,
+                view,
+                item,
+            })
         })
-        .filter(|(_, _, item)| conditions.iter().all(|c| c.matches(item)))
         .collect();
     let order = |a: (i64, &str), b: (i64, &str)| {
         let by_key = a.cmp(&b);
         if ascending { by_key } else { by_key.reverse() }
     };
-    matching.sort_by(|a, b| order((a.0, a.1), (b.0, b.1)));
+    matching.sort_by(|a, b| order(a.sort(), b.sort()));
     let total = matching.len();
     let start = match (&after, skip) {
         (Some((key, id)), _) => matching
             .iter()
-            .position(|(k, i, _)| order((*k, i), (*key, id.as_str())) == Ordering::Greater)
+            .position(|listed| order(listed.sort(), (*key, id.as_str())) == Ordering::Greater)
             .unwrap_or(total),
         (None, skip) => skip.unwrap_or(0).min(total),
     };
-    let page: Vec<&(i64, &str, Value)> = matching.iter().skip(start).take(limit).collect();
+    let page: Vec<Listed<'_>> = matching.into_iter().skip(start).take(limit).collect();
     let has_more = start + page.len() < total;
     let next = page
         .last()
         .filter(|_| has_more)
-        .map(|(key, id, _)| pagination_key(*key, id));
+        .map(|listed| pagination_key(listed.key, &listed.call.id));
+    let items: Vec<Value> = (page.into_iter())
+        .map(|listed| {
+            (listed.item).unwrap_or_else(|| render(listed.call, &listed.view, Part::Listed))
+        })
+        .collect();
     let mut answer = json!({
-        "items": page.iter().map(|(_, _, item)| item.clone()).collect::<Vec<_>>(),
+        "items": items,
         "has_more": has_more,
         "pagination_key": next,
     });
@@ -649,6 +668,22 @@ async fn list(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
         answer["total"] = json!(total);
     }
     json_response(StatusCode::OK, answer)
+}
+
+/// A call that matches a list request: its sort key, and its item when a filter had to
+/// render it.
+struct Listed<'a> {
+    key: i64,
+    call: &'a SimCall,
+    view: View,
+    item: Option<Value>,
+}
+
+impl Listed<'_> {
+    /// What the list is sorted by: the key, then the id.
+    fn sort(&self) -> (i64, &str) {
+        (self.key, self.call.id.as_str())
+    }
 }
 
 /// An optional field that must be a JSON object (see [`optional`]).
