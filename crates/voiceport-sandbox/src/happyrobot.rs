@@ -1,7 +1,7 @@
 //! HappyRobot's legacy app API (`/api/v1`), as docs/vendors/happyrobot.md describes it.
 
 use std::collections::BTreeSet;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -644,6 +644,15 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
         Some(Value::Object(params)) => params.clone(),
         _ => Map::new(),
     };
+    // The status and message are inferred, as for the number: the adapter sends only
+    // positive whole minutes.
+    let max_talk = match map.get("max_duration_mins") {
+        None | Some(Value::Null) => None,
+        Some(minutes) => match minutes.as_u64().filter(|m| (1..=1440).contains(m)) {
+            Some(minutes) => Some(Duration::from_secs(minutes * 60)),
+            None => return bad_request(&ctx, "max_duration_mins must be 1 to 1440 minutes"),
+        },
+    };
     let spec = DialSpec {
         to,
         from: Some("+16285550100".into()),
@@ -655,6 +664,7 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
         metadata: object(&map, "metadata"),
         variables: params,
         name: None,
+        max_talk,
     };
     ctx.place(spec, |call, view| {
         json_response(StatusCode::OK, render(call, view))

@@ -32,9 +32,12 @@
 //! [`Timing`]: 100 ms queued, 200 ms ringing, 500 ms talking by default); how they end
 //! depends on the last digit of the number called ([`DIAL_OUTCOMES`]): `0` no answer, `1`
 //! busy, `2` voicemail, `3` failed, `4` ended by the agent, `5` transferred, `6` a
-//! conversation that goes on until it is ended through the API (or, after ten minutes,
-//! by the maximum duration), anything else a conversation the customer ends. A [`Fault`] (see [`FaultKind`]), added with
-//! `sandbox.faults().inject(…)`, makes chosen requests fail:
+//! conversation that goes on until it is ended through the API (or by the maximum
+//! duration: the dial's, HappyRobot's `max_duration_mins` or Vapi's
+//! `assistantOverrides.maxDurationSeconds`, else ten minutes), anything else a
+//! conversation the customer ends (or the dial's maximum duration, when it is shorter than
+//! the talk). A [`Fault`] (see [`FaultKind`]), added with `sandbox.faults().inject(…)`,
+//! makes chosen requests fail:
 //!
 //! ```no_run
 //! # fn run(sandbox: &voiceport_sandbox::Sandbox) {
@@ -229,7 +232,7 @@ pub const DIAL_OUTCOMES: [(&str, &str); 8] = [
     ("5", "transferred"),
     (
         "6",
-        "in progress until ended through the API (else 10 minutes, the maximum duration)",
+        "in progress until ended through the API, else by the maximum duration (the dial's, or 10 minutes)",
     ),
     ("7-9", "completed: the customer ends the conversation"),
 ];

@@ -107,6 +107,9 @@ pub(crate) struct SimCall {
     /// Seconds of conversation, for seeded calls (dialed calls use the timing).
     pub(crate) talk_secs: f64,
     pub(crate) ring_secs: f64,
+    /// The longest a dialed call may talk, as its dial asked (HappyRobot's
+    /// `max_duration_mins`, Vapi's `assistantOverrides.maxDurationSeconds`).
+    pub(crate) max_talk: Option<Duration>,
     /// Set by stop / cancel / terminate.
     pub(crate) forced: Option<(Phase, DateTime<Utc>)>,
     pub(crate) metadata: Map<String, Value>,
@@ -166,13 +169,14 @@ pub(crate) const LASTING_TALK: Duration = Duration::from_secs(600);
 
 impl SimCall {
     /// How long a dialed call talks: the timing's conversation, or, for a call that lasts
-    /// until it is ended (`Outcome::MaxDuration`), [`LASTING_TALK`].
+    /// until it is ended (`Outcome::MaxDuration`), its dial's maximum duration, else
+    /// [`LASTING_TALK`].
     fn talk(&self, timing: &Timing) -> Duration {
         match self.lifecycle {
             Lifecycle::Live {
                 outcome: Outcome::MaxDuration,
                 ..
-            } => LASTING_TALK,
+            } => self.max_talk.unwrap_or(LASTING_TALK),
             _ => timing.talk,
         }
     }
@@ -326,6 +330,7 @@ impl SimCall {
             lifecycle: Lifecycle::Fixed(phase),
             talk_secs: 42.5,
             ring_secs: 4.0,
+            max_talk: None,
             forced: None,
             metadata: Map::new(),
             variables: Map::new(),

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use serde_json::{Map, Value, json};
@@ -185,10 +185,15 @@ impl State {
             scheduled_for: request.scheduled_for.filter(|at| *at > now),
             lifecycle: Lifecycle::Live {
                 dialed: Instant::now(),
-                outcome: outcome_for_number(&request.to),
+                outcome: capped(
+                    outcome_for_number(&request.to),
+                    request.max_talk,
+                    &self.timing,
+                ),
             },
             talk_secs: self.timing.talk.as_secs_f64(),
             ring_secs: self.timing.ringing.as_secs_f64(),
+            max_talk: request.max_talk,
             forced: None,
             metadata: request.metadata,
             variables: request.variables,
@@ -222,6 +227,18 @@ pub(crate) struct DialSpec {
     pub(crate) metadata: Map<String, Value>,
     pub(crate) variables: Map<String, Value>,
     pub(crate) name: Option<String>,
+    /// The longest the call may talk, when the dial says.
+    pub(crate) max_talk: Option<Duration>,
+}
+
+/// How a dialed call with a maximum duration of `max_talk` ends: a conversation longer than
+/// that is ended by it, as the vendor ends it.
+fn capped(outcome: Outcome, max_talk: Option<Duration>, timing: &Timing) -> Outcome {
+    let cut = max_talk.is_some_and(|max| max < timing.talk);
+    match outcome.answered() && cut {
+        true => Outcome::MaxDuration,
+        false => outcome,
+    }
 }
 
 /// How a dialed call ends, by the last digit of the number called: 0 no answer, 1 busy,
@@ -412,6 +429,7 @@ fn seed_calls(vendor: Vendor, seed: u64, history: History, anchor: DateTime<Utc>
                 lifecycle: Lifecycle::Fixed(phase),
                 talk_secs: 20.0 + rng.below(400) as f64 + rng.below(100) as f64 / 100.0,
                 ring_secs: 3.0 + rng.below(20) as f64,
+                max_talk: None,
                 forced: None,
                 metadata,
                 variables: Map::new(),
@@ -443,7 +461,7 @@ mod tests {
             Outcome::Transferred => "transferred",
             Outcome::CustomerEnded => "completed: the customer ends the conversation",
             Outcome::MaxDuration => {
-                "in progress until ended through the API (else 10 minutes, the maximum duration)"
+                "in progress until ended through the API, else by the maximum duration (the dial's, or 10 minutes)"
             }
             other => panic!("no dial ends as {other:?}"),
         };
@@ -463,6 +481,41 @@ mod tests {
 
     fn history(count: usize) -> History {
         History { count, burst: 1 }
+    }
+
+    /// A dial's maximum duration ends the call as the vendor would: a call that lasts until
+    /// it is ended talks that long (not the 10 minutes), and a conversation longer than
+    /// the maximum is cut by it, with the maximum duration as its end.
+    #[test]
+    fn a_dial_s_maximum_duration_ends_the_call() {
+        let timing = Timing {
+            talk: Duration::from_secs(120),
+            ..Timing::default()
+        };
+        let state = State::new(7, PerVendor::from_fn(|_| history(0)), timing);
+        let ended = |to: &str, max_talk: Option<Duration>| {
+            let spec = DialSpec {
+                to: to.into(),
+                max_talk,
+                ..DialSpec::default()
+            };
+            let call = state.place_dialed(Vendor::Vapi, spec);
+            let Lifecycle::Live { dialed, .. } = call.lifecycle else {
+                panic!("not live")
+            };
+            let view = call.view(dialed + Duration::from_secs(3_600), &state.timing);
+            (view.phase, view.duration_secs)
+        };
+        let minute = Some(Duration::from_secs(60));
+        let max = Phase::Ended(Outcome::MaxDuration);
+        assert_eq!(ended("+14155550186", minute), (max, Some(60.0)));
+        assert_eq!(ended("+14155550186", None).1, Some(600.0));
+        assert_eq!(ended("+14155550187", minute), (max, Some(60.0)));
+        let longer = Some(Duration::from_secs(300));
+        let customer_ended = Phase::Ended(Outcome::CustomerEnded);
+        assert_eq!(ended("+14155550187", longer), (customer_ended, Some(120.0)));
+        // Nobody answered: nothing to cut.
+        assert_eq!(ended("+14155550181", minute).0, Phase::Ended(Outcome::Busy));
     }
 
     /// A dialed call's id and conversation depend on the seed, the vendor and how many

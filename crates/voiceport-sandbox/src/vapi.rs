@@ -31,7 +31,7 @@
 //! not served.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::extract::{FromRef, Path, Query, State};
@@ -603,6 +603,14 @@ impl Family<'_> {
         if !call.metadata.is_empty() {
             overrides.insert("metadata".into(), json!(call.metadata));
         }
+        if let Some(max) = call.max_talk {
+            // Whole seconds as the integer they were sent as.
+            let seconds = match max.subsec_nanos() {
+                0 => json!(max.as_secs()),
+                _ => json!(max.as_secs_f64()),
+            };
+            overrides.insert("maxDurationSeconds".into(), seconds);
+        }
         if !overrides.is_empty() {
             body.insert("assistantOverrides".into(), Value::Object(overrides));
         }
@@ -866,6 +874,23 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         );
     };
     let overrides = object(&map, "assistantOverrides");
+    // Vapi takes 10 to 43,200 seconds.
+    let max_talk = match overrides.get("maxDurationSeconds") {
+        None | Some(Value::Null) => None,
+        Some(seconds) => match seconds.as_f64().filter(|s| (10.0..=43_200.0).contains(s)) {
+            Some(seconds) => Some(Duration::from_secs_f64(seconds)),
+            None => {
+                return api.fail(
+                    api.flavor.invalid(),
+                    "assistantOverrides.maxDurationSeconds must not be less than 10 or greater than 43200",
+                    &[(
+                        "assistantOverrides.maxDurationSeconds",
+                        "must not be less than 10 or greater than 43200",
+                    )],
+                );
+            }
+        },
+    };
     let spec = DialSpec {
         to,
         from: Some(api.flavor.own_number().into()),
@@ -877,6 +902,7 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         metadata: object(&overrides, "metadata"),
         variables: object(&overrides, "variableValues"),
         name,
+        max_talk,
     };
     api.ctx.place(spec, |call, view| {
         json_response(StatusCode::CREATED, api.family().render(call, view))

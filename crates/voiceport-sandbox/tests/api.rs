@@ -1089,6 +1089,53 @@ async fn vapi_serves_the_call_resource_with_nestjs_errors() {
     assert!(mine.len() < 30);
 }
 
+/// A dial's maximum duration is taken (HappyRobot's `max_duration_mins`, Vapi's
+/// `assistantOverrides.maxDurationSeconds`), within the vendor's range; outside it the dial
+/// is refused. How it ends the call is the store's unit test (it takes a minute at least).
+#[tokio::test]
+async fn a_dial_takes_its_maximum_duration_within_the_vendor_s_range() {
+    let sandbox = sandbox().await;
+    let happyrobot = |minutes: Value| {
+        request(
+            &sandbox,
+            HappyRobot,
+            reqwest::Method::POST,
+            "/dial/outbound",
+        )
+        .json(
+            &json!({"phone_number": "+14155550186", "number_id": "6650cc00cc00cc00cc00cc01",
+                          "max_duration_mins": minutes}),
+        )
+        .send()
+    };
+    for (minutes, status) in [
+        (json!(2), 200),
+        (json!(0), 400),
+        (json!(1.5), 400),
+        (json!("2"), 400),
+    ] {
+        let answer = happyrobot(minutes.clone()).await.unwrap();
+        assert_eq!(answer.status(), status, "{minutes}");
+    }
+    let vapi = |seconds: Value| {
+        request(&sandbox, Vapi, reqwest::Method::POST, "/call")
+            .json(
+                &json!({"assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01",
+                          "phoneNumberId": "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c",
+                          "customer": {"number": "+14155550186"},
+                          "assistantOverrides": {"maxDurationSeconds": seconds}}),
+            )
+            .send()
+    };
+    for (seconds, status) in [(json!(90), 201), (json!(5), 400), (json!(50_000), 400)] {
+        let (got, body) = json_of(vapi(seconds.clone()).await.unwrap()).await;
+        assert_eq!(got, status, "{seconds}: {body}");
+        if status == 201 {
+            assert_eq!(body["assistantOverrides"]["maxDurationSeconds"], seconds);
+        }
+    }
+}
+
 #[tokio::test]
 async fn vapi_live_calls_end_through_their_control_url() {
     let sandbox = Sandbox::builder()
