@@ -7,6 +7,7 @@
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor (`deliveries`: the attempts made, those no longer recorded included) |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | removes every fault, answers 204 |
+//! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to how the sandbox started ([`Sandbox::reset`](crate::Sandbox::reset): the seeded calls as generated, no dial, fault or delivery recorded; the webhook targets stay), answers 204 |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]) for calls dialed from now on, answers 200 with it (no secret), or 400 saying what is wrong |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...], "total": n}`: the newest `?limit=` attempts (default [`DEFAULT_LIST_LIMIT`]), oldest first, about `?call_id=` only when given; `total` counts the recorded attempts that match (the newest [`MAX_RECORDED_ATTEMPTS`](crate::MAX_RECORDED_ATTEMPTS) are recorded) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | removes the target for calls dialed from now on, answers 204 |
@@ -320,6 +321,7 @@ impl WebhookSpec {
 pub(crate) fn router(state: Arc<SandboxState>) -> Router {
     Router::new()
         .route("/", get(summary))
+        .route("/reset", axum::routing::post(reset))
         .route(
             "/faults",
             axum::routing::post(add_fault).delete(clear_faults),
@@ -466,6 +468,11 @@ async fn add_fault(
 
 async fn clear_faults(State(state): State<Arc<SandboxState>>) -> StatusCode {
     state.faults.clear();
+    StatusCode::NO_CONTENT
+}
+
+async fn reset(State(state): State<Arc<SandboxState>>) -> StatusCode {
+    state.reset();
     StatusCode::NO_CONTENT
 }
 

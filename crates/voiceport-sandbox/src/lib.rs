@@ -571,6 +571,16 @@ impl Sandbox {
         &self.state.faults
     }
 
+    /// Puts the sandbox back as it started, for the next test of a suite that shares one:
+    /// every vendor's seeded history as generated (dialed calls, deletions, notes and
+    /// changes gone; the dial counts at zero, so the next dial gets the first dial's id
+    /// again), no fault, no delivery attempt recorded, and nothing more posted about the
+    /// calls dialed before (their deliveries and retries end). The webhook targets stay.
+    /// Over HTTP: `POST /_sandbox/reset`.
+    pub fn reset(&self) {
+        self.state.reset();
+    }
+
     /// How many calls `kind` holds now (deleted ones excluded); 0 for a kind the sandbox
     /// does not emulate.
     pub fn call_count(&self, kind: ProviderKind) -> usize {

@@ -393,6 +393,9 @@ impl Outgoing {
     }
 }
 
+/// The era the sandbox's stop sets: every era is over.
+const STOPPED: u64 = u64::MAX;
+
 /// The webhook side of the sandbox's state: targets, the record of attempts, the calls
 /// still being followed.
 #[derive(Debug)]
@@ -405,8 +408,10 @@ pub(crate) struct Hooks {
     following: Mutex<HashMap<(Vendor, String), usize>>,
     /// Bumped at every attempt and every call followed to its end.
     changes: watch::Sender<u64>,
-    /// Set when the sandbox stops: the following tasks end.
-    stopping: watch::Sender<bool>,
+    /// The era deliveries are made in: a reset begins the next ([`Hooks::reset`]), the
+    /// sandbox's stop ends them all ([`STOPPED`]). A task of an era that is over posts
+    /// nothing more and ends.
+    era: watch::Sender<u64>,
     /// Built when the first call is followed (most sandboxes never post anything).
     client: OnceLock<Option<reqwest::Client>>,
 }
@@ -427,7 +432,7 @@ impl Default for Hooks {
             attempts: PerVendor::from_fn(|_| Mutex::new(Record::default())),
             following: Mutex::new(HashMap::new()),
             changes: watch::channel(0).0,
-            stopping: watch::channel(false).0,
+            era: watch::channel(0).0,
             client: OnceLock::new(),
         }
     }
@@ -492,11 +497,31 @@ impl Hooks {
     }
 
     pub(crate) fn stop(&self) {
-        self.stopping.send_replace(true);
+        self.era.send_replace(STOPPED);
     }
 
-    fn stopped(&self) -> bool {
-        *self.stopping.borrow()
+    /// The era deliveries about calls dialed now belong to.
+    fn era(&self) -> u64 {
+        *self.era.borrow()
+    }
+
+    /// Whether `era` is over (a reset or the stop came since).
+    fn over(&self, era: u64) -> bool {
+        self.era() != era
+    }
+
+    /// Ends the deliveries about the calls dialed so far (their tasks post nothing more)
+    /// and forgets the attempts recorded; the targets stay.
+    pub(crate) fn reset(&self) {
+        self.era.send_modify(|era| {
+            if *era != STOPPED {
+                *era += 1;
+            }
+        });
+        for vendor in Vendor::ALL {
+            *lock(&self.attempts[vendor]) = Record::default();
+        }
+        self.changes.send_modify(|n| *n += 1);
     }
 
     fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
@@ -574,6 +599,10 @@ pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
     if state.hooks.client().is_none() {
         return;
     }
+    let era = state.hooks.era();
+    if era == STOPPED {
+        return;
+    }
     let pending = Hooks::hold(state, vendor, call_id);
     // Decided at the dial, so that a fault armed before it is the one that applies.
     let reversed = state.faults.take_delivery(vendor.kind(), None, |kind| {
@@ -585,6 +614,7 @@ pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
         call_id: call_id.to_owned(),
         target,
         reversed: reversed.is_some(),
+        era,
     };
     tokio::spawn(async move {
         let _pending = pending;
@@ -617,6 +647,8 @@ struct Follow {
     /// The out-of-order fault: hold every delivery until the call ends, then post them
     /// newest first (the end before the in-progress); a request is posted when it arises.
     reversed: bool,
+    /// The era it was dialed in: once over, nothing more is posted about it.
+    era: u64,
 }
 
 /// How far along a call is, as vendors report it.
@@ -713,12 +745,13 @@ fn deleted(state: &State, vendor: Vendor, call_id: &str) -> bool {
 
 impl Follow {
     async fn run(self) {
-        let mut stopping = self.state.hooks.stopping.subscribe();
+        let mut era = self.state.hooks.era.subscribe();
+        let over = |era: &watch::Receiver<u64>| *era.borrow() != self.era;
         let mut reached = 0;
         let mut held = Vec::new();
         loop {
             let now = Instant::now();
-            let (outgoing, over, next) = {
+            let (outgoing, ended, next) = {
                 let store = self.state.calls(self.vendor);
                 // Deleted: nothing more to say about it, held deliveries included.
                 let Some(call) = store.get(&self.call_id) else {
@@ -744,8 +777,8 @@ impl Follow {
                 (outgoing, reached == 3, next)
             };
             for delivery in outgoing {
-                // Stopped while sending: nothing more goes out.
-                if *stopping.borrow() {
+                // Stopped (or reset) while sending: nothing more goes out.
+                if over(&era) {
                     held.clear();
                     break;
                 }
@@ -756,10 +789,7 @@ impl Follow {
                     self.send(delivery).await;
                 }
             }
-            if *stopping.borrow() {
-                break;
-            }
-            if over {
+            if over(&era) || ended {
                 break;
             }
             let nap = next.map_or(MAX_NAP, |at| at.saturating_duration_since(now).min(MAX_NAP));
@@ -767,7 +797,7 @@ impl Follow {
             tokio::select! {
                 // The stop first, even when the nap is over too.
                 biased;
-                _ = stopping.wait_for(|stop| *stop) => {
+                _ = era.wait_for(|now| *now != self.era) => {
                     held.clear();
                     break;
                 }
@@ -775,7 +805,7 @@ impl Follow {
             }
         }
         for delivery in held.into_iter().rev() {
-            if *stopping.borrow() {
+            if over(&era) {
                 break;
             }
             self.send(delivery).await;
@@ -786,7 +816,7 @@ impl Follow {
     async fn send(&self, delivery: Outgoing) {
         // Deleted since the last look (while an earlier delivery was being posted), or the
         // sandbox stopped: nothing more goes out about it (nor are faults used up).
-        if self.state.hooks.stopped() || deleted(&self.state, self.vendor, &self.call_id) {
+        if self.state.hooks.over(self.era) || deleted(&self.state, self.vendor, &self.call_id) {
             return;
         }
         let target = &self.target;
@@ -826,6 +856,7 @@ impl Follow {
             body,
             forged,
             duplicate,
+            era: self.era,
         };
         if attempts.make(1).await {
             return;
@@ -859,18 +890,20 @@ struct Attempts {
     body: Bytes,
     forged: bool,
     duplicate: bool,
+    /// The era of its call ([`Follow::era`]).
+    era: u64,
 }
 
 impl Attempts {
     /// The retries numbered `numbers`, each after the target's delay, until one is taken,
     /// the call is deleted or the sandbox stops.
     async fn retry(&self, numbers: std::ops::RangeInclusive<u32>) {
-        let mut stopping = self.state.hooks.stopping.subscribe();
+        let mut era = self.state.hooks.era.subscribe();
         for attempt in numbers {
             tokio::select! {
-                // The stop first: a zero delay is ready at once too.
+                // The stop (or a reset) first: a zero delay is ready at once too.
                 biased;
-                _ = stopping.wait_for(|stop| *stop) => return,
+                _ = era.wait_for(|now| *now != self.era) => return,
                 () = tokio::time::sleep(self.target.retry_delay) => {}
             }
             // A call deleted meanwhile posts nothing more (its follower stops too; Retell's
@@ -888,7 +921,7 @@ impl Attempts {
     async fn make(&self, attempt: u32) -> bool {
         // Stopped (during the previous attempt, say, before a duplicate): nothing is sent.
         // Checked before the request exists, as its first poll may already send it.
-        if self.state.hooks.stopped() {
+        if self.state.hooks.over(self.era) {
             return true;
         }
         let Some(client) = self.state.hooks.client() else {
@@ -923,11 +956,11 @@ impl Attempts {
         };
         // The sandbox stopping ends an attempt still waiting (its timeout may be long):
         // nothing is recorded, nothing retried.
-        let mut stopping = self.state.hooks.stopping.subscribe();
+        let mut era = self.state.hooks.era.subscribe();
         let (status_code, reply, error) = tokio::select! {
-            // The stop first: an exchange polled after it could still send.
+            // The stop (or a reset) first: an exchange polled after it could still send.
             biased;
-            _ = stopping.wait_for(|stop| *stop) => return true,
+            _ = era.wait_for(|now| *now != self.era) => return true,
             answered = exchange => answered,
         };
         let record = DeliveryAttempt {
@@ -1306,6 +1339,7 @@ mod tests {
             body: Bytes::from_static(b"{}"),
             forged: false,
             duplicate: true,
+            era: state.hooks.era(),
         };
         state.hooks.stop();
         // An unbiased `select!` polls the request first about half the time, which

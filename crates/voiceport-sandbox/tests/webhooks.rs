@@ -1374,3 +1374,78 @@ async fn the_listed_deliveries_are_the_newest_by_default_and_narrow_by_call() {
         assert!(answer["message"].is_string(), "{answer}");
     }
 }
+
+/// A reset puts the sandbox back as it started, between the tests of a suite that shares
+/// one: the seeded calls as generated (a deleted one back), the dial count at zero (the
+/// next dial gets the first dial's id again), no fault and no delivery recorded, and the
+/// calls dialed before post nothing more; the targets stay.
+#[tokio::test]
+async fn a_reset_puts_the_sandbox_back_as_it_started() {
+    let (url, seen) = receiver().await;
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .calls(Vapi, 5)
+        .timing(Timing {
+            talk: Duration::from_millis(600),
+            ..fast()
+        })
+        .webhook_target(Vapi, WebhookTarget::new(&url, config(&[])))
+        .start()
+        .await
+        .unwrap();
+    let calls = || async {
+        let listed = http_client()
+            .get(format!("{}/call", sandbox.base_url(Vapi)))
+            .bearer_auth(sandbox.api_key(Vapi))
+            .send()
+            .await
+            .unwrap();
+        listed.json::<Value>().await.unwrap()
+    };
+    let seeded = calls().await;
+    let seeded_id = seeded[0]["id"].as_str().unwrap().to_owned();
+    let deleted = http_client()
+        .delete(format!("{}/call/{seeded_id}", sandbox.base_url(Vapi)))
+        .bearer_auth(sandbox.api_key(Vapi))
+        .send()
+        .await
+        .unwrap();
+    assert!(deleted.status().is_success(), "{}", deleted.status());
+    let first = dial(&sandbox, Vapi, "+14155550187").await;
+    first_delivery(&seen).await;
+    sandbox
+        .faults()
+        .inject(voiceport_sandbox::Fault::new(voiceport_sandbox::FaultKind::Status(503)).times(9));
+    assert_eq!(
+        (sandbox.call_count(Vapi), sandbox.dialed_count(Vapi)),
+        (5, 1)
+    );
+
+    let control = format!("http://{}/_sandbox/reset", sandbox.addr());
+    let reset = http_client().post(control).send().await.unwrap();
+    assert_eq!(reset.status(), 204);
+    let posted_before = seen.received.lock().unwrap().len();
+    assert_eq!(
+        (sandbox.call_count(Vapi), sandbox.dialed_count(Vapi)),
+        (5, 0)
+    );
+    assert!(sandbox.faults().is_empty());
+    assert!(sandbox.deliveries(Vapi).is_empty());
+    assert_eq!(calls().await, seeded);
+    // The next dial is the first one again (its id too), and the target still takes its
+    // deliveries: those of that call only, once each. The call dialed before the reset
+    // posts nothing more, though its id names the new call.
+    let again = dial(&sandbox, Vapi, "+14155550187").await;
+    assert_eq!(again, first);
+    let attempts = settled(&sandbox, Vapi, &again).await;
+    let ended = pair("status-update", "ended");
+    let events = events(&attempts);
+    assert_eq!(
+        events.iter().filter(|e| **e == ended).count(),
+        1,
+        "{events:?}"
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let posted = seen.received.lock().unwrap().len() - posted_before;
+    assert_eq!(posted, attempts.len(), "{events:?}");
+}
