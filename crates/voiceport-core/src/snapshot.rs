@@ -184,7 +184,7 @@ fn redact_query(value: Content, _path: insta::internals::ContentPath<'_>) -> Con
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "insta"))]
 mod tests {
     use super::*;
     use serde_json::json;
@@ -192,7 +192,6 @@ mod tests {
     /// A payload kept whole (a vendor event voiceport does not model) has its vendors'
     /// signed URLs redacted by key; an `expires_at` outside a recording is kept. The insta
     /// settings and `redact` agree.
-    #[cfg(feature = "insta")]
     #[test]
     fn vendor_keys_of_signed_urls_are_redacted_and_other_expiries_kept() {
         let signed = "https://dxc03zgurdly9.cloudfront.net/c1/recording.wav?Expires=1&Signature=s";

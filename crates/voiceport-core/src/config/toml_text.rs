@@ -1,0 +1,179 @@
+//! Parsing a configuration's TOML, and saying where it went wrong (the line, column and
+//! key) without quoting a value that may be a secret.
+
+use serde::de::DeserializeOwned;
+
+use crate::{Error, Result};
+
+pub(super) fn parse_toml<T: DeserializeOwned>(text: &str) -> Result<T> {
+    let deserializer = toml::Deserializer::parse(text).map_err(|e| {
+        // A syntax error has no serde path: name the key on the offending line.
+        let key = e.span().and_then(|span| key_at(text, span.start));
+        toml_error(text, key.as_deref().unwrap_or("."), &e)
+    })?;
+    serde_path_to_error::deserialize(deserializer).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        let path = match path.as_str() {
+            "." => inner
+                .span()
+                .and_then(|span| key_at(text, span.start))
+                .unwrap_or(path),
+            _ => path,
+        };
+        toml_error(text, &path, &inner)
+    })
+}
+
+/// A TOML error as a config error at `field`, with the line and column it points to. The
+/// offending text is never quoted: it may be a key (the error's `message()` is the
+/// parser's words alone; its `Display` would quote the line).
+fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
+    let message = error
+        .message()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let message = unless_secret(field, message);
+    match error.span() {
+        Some(span) => {
+            let (line, column) = line_column(text, span.start);
+            Error::config(field, format!("{message}, at line {line}, column {column}"))
+        }
+        None => Error::config(field, message),
+    }
+}
+
+/// A parser's `message` about `field`, the value it quotes hidden when the field holds a
+/// secret. Only a value of the wrong type is quoted (``invalid type: integer `4096…`,
+/// expected a string``); the parsers' other messages (a duplicate key, a syntax error, a
+/// missing field) quote no value and are kept as they are.
+pub(super) fn unless_secret(field: &str, message: String) -> String {
+    if !is_secret(field) {
+        return message;
+    }
+    let Some((head, rest)) = ["invalid type: ", "invalid value: "]
+        .iter()
+        .find_map(|head| Some((*head, message.strip_prefix(head)?)))
+    else {
+        return message;
+    };
+    // What the value is (`integer`), then the value quoted: `…`, "…" or '…'.
+    let Some(open) = rest.find(['`', '"', '\'']) else {
+        return message;
+    };
+    let (kind, quoted) = rest.split_at(open);
+    let after = quoted_len(quoted).and_then(|end| quoted.get(end..));
+    let hidden = "(the value is not shown: it is a secret)";
+    format!("{head}{kind}{hidden}{}", after.unwrap_or_default())
+}
+
+/// Whether `field` (`providers.sales.api_key`, or a config's own `webhook.secret`) is a
+/// secret setting, by its last parts: a provider named `topsecret` is not one.
+fn is_secret(field: &str) -> bool {
+    let parts: Vec<&str> = field.split('.').collect();
+    matches!(
+        parts.as_slice(),
+        [.., "api_key"] | [.., "webhook", "secret"]
+    ) && !matches!(parts.as_slice(), ["providers", _])
+}
+
+/// The length of the quoted text `text` starts with, its closing quote included; in
+/// `"…"` and `'…'` (Rust's escaping), a quote after a `\` does not close it.
+fn quoted_len(text: &str) -> Option<usize> {
+    let mut chars = text.char_indices();
+    let (_, quote) = chars.next()?;
+    let mut escaped = false;
+    for (at, c) in chars {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quote != '`' => escaped = true,
+            _ if c == quote => return Some(at + c.len_utf8()),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The 1-based line and column (in characters) of byte `offset` of `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |t| t.chars().count()) + 1;
+    (line, column)
+}
+
+/// The dotted name of what the line holding byte `offset` of `text` sets: the key it
+/// assigns, under the table header above it (`providers.sales.api_key`), or the table it
+/// opens (`providers.sales`, as a duplicate table is reported). Quoted parts are named
+/// unquoted (`[providers."eu-sales"]` is `providers.eu-sales`). `None` when the line is
+/// neither.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let before = text.get(..offset)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line = text.get(line_start..)?.lines().next()?;
+    if line.trim_start().starts_with('[') {
+        return table_header(line);
+    }
+    let (key, rest) = dotted_key(line)?;
+    if !rest.starts_with('=') {
+        return None;
+    }
+    let table = before
+        .get(..line_start)?
+        .lines()
+        .rev()
+        .find(|l| l.trim_start().starts_with('['))
+        .and_then(table_header);
+    Some(match table {
+        Some(table) => format!("{table}.{key}"),
+        None => key,
+    })
+}
+
+/// The table a header line names (`[providers.a]`, `[[x]]`; a comment may follow), dotted.
+fn table_header(line: &str) -> Option<String> {
+    let line = line.trim_start();
+    let inner = line.strip_prefix("[[").or_else(|| line.strip_prefix('['))?;
+    let (name, rest) = dotted_key(inner)?;
+    let rest = rest.strip_prefix(']')?;
+    let rest = rest.strip_prefix(']').unwrap_or(rest).trim_start();
+    (rest.is_empty() || rest.starts_with('#')).then_some(name)
+}
+
+/// The TOML key at the start of `text` (bare, quoted or dotted, spaces around its parts),
+/// its parts unquoted and joined by `.`, and the text after it, spaces skipped. A basic
+/// string part with an escape is not read (`None`, as for no key).
+fn dotted_key(text: &str) -> Option<(String, &str)> {
+    let mut parts = Vec::new();
+    let mut rest = text.trim_start();
+    loop {
+        let (part, after) = match rest.chars().next()? {
+            quote @ ('"' | '\'') => {
+                let (part, after) = rest.get(1..)?.split_once(quote)?;
+                if quote == '"' && part.contains('\\') {
+                    return None;
+                }
+                (part, after)
+            }
+            _ => {
+                let end = rest
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-')))
+                    .unwrap_or(rest.len());
+                if end == 0 {
+                    return None;
+                }
+                rest.split_at_checked(end)?
+            }
+        };
+        parts.push(part);
+        rest = after.trim_start();
+        match rest.strip_prefix('.') {
+            Some(next) => rest = next.trim_start(),
+            None => return Some((parts.join("."), rest)),
+        }
+    }
+}
