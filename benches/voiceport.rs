@@ -104,6 +104,8 @@ fn growth(c: &mut Criterion) {
     group.sampling_mode(criterion::SamplingMode::Flat);
     for n in [100usize, 1_000, 10_000] {
         let bytes = payloads::happyrobot_page(n);
+        // A page that stopped decoding would time the error path (`decode_page` counts 0).
+        assert_eq!(decode_page(ProviderKind::HappyRobot, &bytes, &query), n);
         group.throughput(Throughput::Elements(n as u64));
         if n == 10_000 {
             group.sample_size(10);
@@ -147,7 +149,13 @@ fn live(calls: usize) -> Live {
         runtime,
         sandbox,
         provider,
-        client: reqwest::Client::new(),
+        // No proxy between the baseline and loopback (voiceport's client takes none for
+        // plain http either), and a timeout, so that a stuck sandbox fails the run.
+        client: reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("an HTTP client"),
     }
 }
 
@@ -209,6 +217,8 @@ fn paging(c: &mut Criterion) {
         HAPPYROBOT_DOCS_CALL_COUNT
     );
     let mut group = c.benchmark_group("paging");
+    // One estimator for both sides (see `growth`): a mean, at every speed.
+    group.sampling_mode(criterion::SamplingMode::Flat);
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));
@@ -242,6 +252,8 @@ fn concurrency(c: &mut Criterion) {
     let base = live.sandbox.base_url(ProviderKind::HappyRobot);
     let auth = format!("Bearer {}", live.sandbox.api_key(ProviderKind::HappyRobot));
     let mut group = c.benchmark_group("concurrency");
+    // One estimator for both sides (see `growth`): a mean, at every speed.
+    group.sampling_mode(criterion::SamplingMode::Flat);
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(20));

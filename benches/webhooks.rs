@@ -199,7 +199,7 @@ async fn serve(router: Router) -> String {
 }
 
 /// Posts every delivery, `IN_FLIGHT` at a time; returns how many were answered 2xx.
-async fn post_all(client: &reqwest::Client, url: &str, batch: &[(HeaderMap, Vec<u8>)]) -> usize {
+async fn post_all(client: &reqwest::Client, url: &str, batch: &[(HeaderMap, Bytes)]) -> usize {
     futures::stream::iter(batch)
         .map(|(headers, body)| {
             client
@@ -222,7 +222,7 @@ async fn post_all(client: &reqwest::Client, url: &str, batch: &[(HeaderMap, Vec<
 async fn post_checked(
     client: &reqwest::Client,
     url: &str,
-    batch: &[(HeaderMap, Vec<u8>)],
+    batch: &[(HeaderMap, Bytes)],
     handled: Option<&AtomicUsize>,
 ) {
     let before = handled.map(|count| count.load(Ordering::Relaxed));
@@ -297,21 +297,32 @@ fn main() {
     );
     let (receiver_url, bare_url, floor_url) =
         runtime.block_on(async { (serve(receiver).await, serve(bare).await, serve(floor).await) });
-    let client = reqwest::Client::new();
+    // As voiceport's own client is built: no proxy from the environment between the bench
+    // and loopback, and a timeout, so that a stuck server fails the run instead of hanging it.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client");
     let mut criterion = Criterion::default()
         .configure_from_args()
         .sample_size(20)
         .measurement_time(Duration::from_secs(15));
     let decoded = decode_each(&mut criterion);
     let mut group = criterion.benchmark_group("webhooks");
+    // One estimator for every side: in its automatic mode criterion takes a slope for a
+    // fast batch and a mean for a slow one, and the sides of a ratio could fall either way.
+    group.sampling_mode(criterion::SamplingMode::Flat);
     group.throughput(Throughput::Elements(BATCH as u64));
     let mixes: [(&'static str, _); 2] = [("mixed", mixed()), ("end_of_call", end_of_call())];
     let mut paired: Vec<Paired> = Vec::new();
     for (mix, bodies) in mixes {
         // Signed once per run: the signatures stay within the hour's tolerance.
-        let batch: Vec<(HeaderMap, Vec<u8>)> = bodies
+        // Bodies as `Bytes`: a post clones a handle, not the body (the same for every
+        // server, but a fixed cost on both sides pulls every ratio towards 1).
+        let batch: Vec<(HeaderMap, Bytes)> = bodies
             .into_iter()
-            .map(|body| (signer.sign(&body, Utc::now()), body))
+            .map(|body| (signer.sign(&body, Utc::now()), Bytes::from(body)))
             .collect();
         // Once first, each server: a bench delivery refused would fail here, not mid-run.
         for (url, handled) in [
@@ -370,7 +381,7 @@ fn main() {
     }
 
     // Criterion writes `receiver/mixed` as `receiver_mixed`.
-    let mean = |id: &str| estimates::typical_ns(&format!("webhooks/{}", id.replace('/', "_")));
+    let typical = |id: &str| estimates::typical_ns(&format!("webhooks/{}", id.replace('/', "_")));
     println!(
         "\n== decoding alone: a delivery into a CallEvent vs into a serde_json::Value, {DECODE_TURNS} turns (median of the per-turn ratios)"
     );
@@ -388,8 +399,8 @@ fn main() {
     for mix in ["mixed", "end_of_call"] {
         // Criterion's files outlive a run that a filter left them out of.
         let measured = filter_matches(&mix_ids(mix));
-        let ours = mean(&format!("receiver/{mix}")).filter(|_| measured);
-        let bare = mean(&format!("bare_axum/{mix}")).filter(|_| measured);
+        let ours = typical(&format!("receiver/{mix}")).filter(|_| measured);
+        let bare = typical(&format!("bare_axum/{mix}")).filter(|_| measured);
         match (ours, bare) {
             (Some(ours), Some(bare)) => {
                 let per_sec = |ns: f64| BATCH as f64 / (ns / 1e9);

@@ -336,7 +336,13 @@ fn export(c: &mut Criterion, dir: &Path, benchmark_mode: bool) -> Vec<(usize, u6
         .expect("a runtime");
     let out = dir.join("export.jsonl");
     let (all, config) = sandbox(&runtime, dir, HAPPYROBOT_DOCS_CALL_COUNT);
-    let client = reqwest::Client::new();
+    // No proxy between the baseline and loopback, and a timeout: a stuck sandbox fails
+    // the run.
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("an HTTP client");
     // Once first, to check that the export writes every call.
     run(&mut export_command(&config), &out);
     let exported = std::fs::read_to_string(&out).map_or(0, |text| text.lines().count());
