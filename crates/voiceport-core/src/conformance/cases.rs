@@ -837,6 +837,12 @@ impl<'a> Suite<'a> {
             }
             return Ok(Outcome::Unsupported);
         }
+        // `..Capabilities::NONE` leaves both at 0, which the guard reads as pages of one.
+        let (max, default) = (self.caps.max_page_size, self.caps.default_page_size);
+        ensure!(
+            max >= 1 && (1..=max).contains(&default),
+            "declared server paging with max_page_size {max} and default_page_size {default}: the maximum must be at least 1 and the default within 1 and the maximum"
+        );
         let over_max = self.caps.max_page_size.checked_add(1);
         let mut unchecked = Vec::new();
         for (what, asked) in [

@@ -1021,6 +1021,22 @@ async fn the_walk_budgets_the_page_size_it_asked_for() {
     passes_alone(&report, "stream every page");
 }
 
+/// Server paging declared with no maximum (what `..Capabilities::NONE` leaves), which the
+/// guard reads as pages of one call: the page-size case fails, naming both settings.
+#[tokio::test]
+async fn server_paging_without_a_maximum_page_size_fails() {
+    let provider = Fake {
+        max_page_size: 0,
+        ..Fake::with_calls(20)
+    };
+    let report = check(&provider, &Env::expecting(20)).await;
+    let why = failure(&report, "pages of the size asked");
+    assert!(
+        why.contains("max_page_size 0 and default_page_size 0"),
+        "{why}"
+    );
+}
+
 /// A walk that serves every call, then empty pages forever, fails: the budget is not what
 /// stops it.
 #[tokio::test]
