@@ -267,10 +267,15 @@ async fn waiting_for_the_end_keeps_to_its_timeout_when_the_vendor_is_slow() {
 
 /// A delete whose answer is lost after the vendor did it (a 503 after the handler) is
 /// retried, finds the call gone, and succeeded: it does not report "not found" for work
-/// it did. The adapters whose delete answer is not read (HappyRobot, Voicebot Studio).
+/// it did. Every adapter that deletes calls (Rounded does not).
 #[tokio::test]
 async fn a_delete_whose_answer_was_lost_succeeds_on_its_retry() {
-    for kind in [ProviderKind::HappyRobot, ProviderKind::Voicebot] {
+    for kind in [
+        ProviderKind::HappyRobot,
+        ProviderKind::Voicebot,
+        ProviderKind::Vapi,
+        ProviderKind::Retell,
+    ] {
         let (sandbox, provider) = setup(kind, 3).await;
         let page = provider.list_calls(&CallQuery::default()).await.unwrap();
         let id = page.calls.first().expect("a seeded call").id.clone();
