@@ -124,3 +124,51 @@ async fn a_dial_logs_the_call_it_placed_and_a_failure_says_why() {
     assert!(failed[0].contains("operation=get_call"), "{}", failed[0]);
     assert!(failed[0].contains(&err.to_string()), "{}", failed[0]);
 }
+
+/// A vendor-only operation (reached through `extension`, outside the trait and its guard)
+/// runs in an operation span as the trait's do: named for the account, its operation and
+/// its call, and its failure said there.
+#[tokio::test]
+async fn a_vendor_only_operation_runs_in_its_own_operation_span() {
+    use voiceport::CallId;
+    use voiceport::happyrobot::HappyRobot;
+    let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
+    let providers = [(
+        "leads".to_string(),
+        sandbox.provider_config(ProviderKind::HappyRobot),
+    )];
+    let registry =
+        Registry::from_file(ProvidersFile::new(None, providers.into(), BTreeMap::new())).unwrap();
+    let provider = registry.connect(Some("leads")).unwrap();
+    let happyrobot = provider
+        .extension::<HappyRobot>()
+        .expect("a HappyRobot client");
+    let query = CallQuery::default();
+    let id = provider.list_calls(&query).await.unwrap().calls[0]
+        .id
+        .clone();
+    let missing = CallId::new("6650dd00dd00dd00dd00dd99");
+
+    let (log, guard) = capture();
+    happyrobot.set_viewed(&id, "ops@example.com").await.unwrap();
+    let err = happyrobot.call_logs(&missing).await.unwrap_err();
+    drop(guard);
+    let text = log.text();
+    // The operation span's own closing line (the request's is inside it).
+    let viewed = format!(
+        "voiceport.operation{{provider=happyrobot provider_name=\"leads\" operation=set_viewed call_id=\"{id}\"}}: "
+    );
+    let closed =
+        (text.lines()).filter(|l| l.contains(&viewed) && !l.contains("voiceport.request{"));
+    assert_eq!(
+        closed.filter(|l| l.contains(": close ")).count(),
+        1,
+        "{viewed} in:\n{text}"
+    );
+    let failed: Vec<&str> = (text.lines())
+        .filter(|line| line.contains("operation failed"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{text}");
+    assert!(failed[0].contains("operation=call_logs"), "{}", failed[0]);
+    assert!(failed[0].contains(&err.to_string()), "{}", failed[0]);
+}

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use url::Url;
-use voiceport_core::adapter::{Adapter, AdapterConfig, format_time};
+use voiceport_core::adapter::{Adapter, AdapterConfig, format_time, run_operation};
 use voiceport_core::http::{AuthStyle, HeaderName, HeaderValue, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, Capabilities, Codec, DialOutcome, DialRequest, Error,
@@ -144,10 +144,13 @@ impl HappyRobot {
     /// Marks the call as viewed by `email` (`PATCH /calls/{id}/viewed`); returns the call.
     pub async fn set_viewed(&self, id: &CallId, email: &str) -> Result<Call> {
         let op = Operation::Extension("set_viewed");
-        let request = Request::patch(op, ["calls", Self::checked(op, id)?, "viewed"])
-            .json(&wire::ViewedBody { email })
-            .call_id(id.as_str());
-        self.call_request(op, request).await
+        run_operation(self, op, Some(id), async {
+            let request = Request::patch(op, ["calls", Self::checked(op, id)?, "viewed"])
+                .json(&wire::ViewedBody { email })
+                .call_id(id.as_str());
+            self.call_request(op, request).await
+        })
+        .await
     }
 
     /// Adds or removes `email`'s rating `emoji` (`✅`, `👎`, `🚨`) on the call
@@ -160,42 +163,51 @@ impl HappyRobot {
         operation: RatingOperation,
     ) -> Result<()> {
         let op = Operation::Extension("set_rating");
-        let body = wire::RatingBody {
-            emoji,
-            email,
-            operation,
-        };
-        // Adding is not idempotent: never resent once it may have arrived.
-        let request = Request::patch(op, ["calls", Self::checked(op, id)?, "ratings"])
-            .json(&body)
-            .not_retried_after_send()
-            .call_id(id.as_str());
-        self.http.send_only(request).await
+        run_operation(self, op, Some(id), async {
+            let body = wire::RatingBody {
+                emoji,
+                email,
+                operation,
+            };
+            // Adding is not idempotent: never resent once it may have arrived.
+            let request = Request::patch(op, ["calls", Self::checked(op, id)?, "ratings"])
+                .json(&body)
+                .not_retried_after_send()
+                .call_id(id.as_str());
+            self.http.send_only(request).await
+        })
+        .await
     }
 
     /// The call's logs (`GET /calls/{id}/logs`), as the vendor's JSON (`null` for an empty
     /// body). Their shape is undocumented.
     pub async fn call_logs(&self, id: &CallId) -> Result<serde_json::Value> {
         let op = Operation::Extension("call_logs");
-        // Path inferred: the docs' sidebar lists "Return the logs for a call" without a path
-        // (docs/vendors/happyrobot.md).
-        let request =
-            Request::get(op, ["calls", Self::checked(op, id)?, "logs"]).call_id(id.as_str());
-        let response = self.http.send(request).await?;
-        if response.is_empty() {
-            return Ok(serde_json::Value::Null);
-        }
-        response.json()
+        run_operation(self, op, Some(id), async {
+            // Path inferred: the docs' sidebar lists "Return the logs for a call" without a
+            // path (docs/vendors/happyrobot.md).
+            let request =
+                Request::get(op, ["calls", Self::checked(op, id)?, "logs"]).call_id(id.as_str());
+            let response = self.http.send(request).await?;
+            if response.is_empty() {
+                return Ok(serde_json::Value::Null);
+            }
+            response.json()
+        })
+        .await
     }
 
     /// Every tag used on the account's calls (`GET /calls/tags`).
     pub async fn call_tags(&self) -> Result<Vec<String>> {
         let op = Operation::Extension("call_tags");
-        // Path inferred: the docs' sidebar lists "List Call tags" without a path
-        // (docs/vendors/happyrobot.md).
-        let request = Request::get(op, ["calls", "tags"]);
-        let tags: wire::BareList<String> = self.http.send(request).await?.json()?;
-        Ok(tags.0)
+        run_operation(self, op, None, async {
+            // Path inferred: the docs' sidebar lists "List Call tags" without a path
+            // (docs/vendors/happyrobot.md).
+            let request = Request::get(op, ["calls", "tags"]);
+            let tags: wire::BareList<String> = self.http.send(request).await?.json()?;
+            Ok(tags.0)
+        })
+        .await
     }
 
     /// Changes a note, sending only what [`NoteEdit`] sets (`PATCH /calls/{id}/notes/{noteId}`);
@@ -203,13 +215,16 @@ impl HappyRobot {
     /// note (`flagged: Some(false)`). An edit that sets nothing is refused before sending.
     pub async fn edit_note(&self, id: &CallId, note_id: &NoteId, edit: &NoteEdit) -> Result<Call> {
         let op = Operation::UpdateNote;
-        let id = Self::checked(op, id)?;
-        NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
-        let body = edit_note_body(edit.content.as_deref(), edit.flagged)?;
-        let request = Request::patch(op, ["calls", id, "notes", note_id.as_str()])
-            .json(&body)
-            .call_id(id);
-        self.call_request(op, request).await
+        run_operation(self, op, Some(id), async {
+            let id = Self::checked(op, id)?;
+            NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
+            let body = edit_note_body(edit.content.as_deref(), edit.flagged)?;
+            let request = Request::patch(op, ["calls", id, "notes", note_id.as_str()])
+                .json(&body)
+                .call_id(id);
+            self.call_request(op, request).await
+        })
+        .await
     }
 
     /// Asks HappyRobot to email a CSV of the calls matching `query` to the key's user
@@ -220,6 +235,11 @@ impl HappyRobot {
     /// refused.
     pub async fn export_calls_csv(&self, query: &CallQuery) -> Result<()> {
         let op = Operation::Extension("export_calls_csv");
+        run_operation(self, op, None, self.request_export(op, query)).await
+    }
+
+    /// [`export_calls_csv`](Self::export_calls_csv)'s work, in its operation's span.
+    async fn request_export(&self, op: Operation, query: &CallQuery) -> Result<()> {
         // What the guard checks of a listing (an empty time range, blank filter values):
         // an extension does not go through it.
         query.validate_for(KIND, op)?;
@@ -261,6 +281,16 @@ impl HappyRobot {
         end: DateTime<Utc>,
     ) -> Result<Vec<UsageRecord>> {
         let op = Operation::Extension("usage");
+        run_operation(self, op, None, self.fetch_usage(op, start, end)).await
+    }
+
+    /// [`usage`](Self::usage)'s work, in its operation's span.
+    async fn fetch_usage(
+        &self,
+        op: Operation,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<UsageRecord>> {
         let Some(usage_base) = self.usage_base.clone() else {
             let message = "`base_url` is set and this is not: set it to the platform API your `base_url` stands in front of (the key is not sent to platform.happyrobot.ai past a `base_url` of your own)";
             return Err(Error::config(&self.usage_field, message));

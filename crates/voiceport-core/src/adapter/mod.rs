@@ -185,6 +185,20 @@ fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) 
     span
 }
 
+/// Runs a vendor-only operation (a method of the adapter outside [`VoiceProvider`], which
+/// the capability guard does not see) as the guarded ones run: in a `voiceport.operation`
+/// span naming the provider, its configured name, `operation` and the call it is about,
+/// its failure logged there at debug level (HappyRobot's `set_viewed`, `usage` and the rest
+/// run so). Its checks are its own to make.
+pub async fn run_operation<A: Adapter, T>(
+    adapter: &A,
+    operation: Operation,
+    call_id: Option<&CallId>,
+    work: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    run(span(adapter, operation, call_id), work).await
+}
+
 /// Runs an operation in `span`, and logs its failure there at debug level: a response
 /// that came (its status logged by the request) but did not decode says why, as does
 /// any other error.
