@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!(
                 "  {:<50} {:<12} {created}",
                 merged.qualified_id(),
-                merged.call.status.to_string()
+                merged.call.status
             );
         }
     }

@@ -39,9 +39,9 @@ async fn application(provider: &dyn VoiceProvider) -> voiceport::Result<()> {
         .await?;
     println!(
         "{:<10} {:<38} {:<10} {:<18} {:>2} utterances, {} calls on the first page",
-        provider.kind().as_str(),
-        call.id.as_str(),
-        call.status.to_string(),
+        provider.kind(),
+        call.id,
+        call.status,
         call.end_reason
             .as_ref()
             .map_or("-", |reason| reason.category.as_str()),

@@ -48,7 +48,7 @@ impl ProviderKind {
 
 impl fmt::Display for ProviderKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -150,7 +150,7 @@ impl fmt::Display for Operation {
             Operation::ListFilter(filter) => write!(f, "list_calls (filter `{filter}`)"),
             Operation::DialOption(field) => write!(f, "dial (`{field}`)"),
             Operation::UpdateField(field) => write!(f, "update_call (`{field}`)"),
-            other => f.write_str(other.name()),
+            other => f.pad(other.name()),
         }
     }
 }
@@ -224,7 +224,7 @@ impl Filter {
 
 impl fmt::Display for Filter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
+        f.pad(self.name())
     }
 }
 

@@ -82,7 +82,7 @@ impl PageCursor {
 
 impl std::fmt::Display for PageCursor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.to_token())
+        f.pad(&self.to_token())
     }
 }
 

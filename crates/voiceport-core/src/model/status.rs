@@ -99,7 +99,7 @@ impl CallStatus {
 
 impl std::fmt::Display for CallStatus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -172,7 +172,7 @@ impl Direction {
 
 impl std::fmt::Display for Direction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -280,7 +280,7 @@ impl EndReasonCategory {
 
 impl std::fmt::Display for EndReasonCategory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
+        f.pad(self.as_str())
     }
 }
 
@@ -358,6 +358,18 @@ impl EndReason {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A status, a direction, a kind, an id and an operation take a width and an alignment
+    /// as a `str` does (`{:<12}` in a table), rather than ignoring them.
+    #[test]
+    fn names_and_ids_are_padded_as_text_is() {
+        assert_eq!(format!("{:<11}|", CallStatus::Completed), "completed  |");
+        assert_eq!(format!("{:>9}|", Direction::Inbound), "  inbound|");
+        assert_eq!(format!("{:^8}|", crate::ProviderKind::Vapi), "  vapi  |");
+        assert_eq!(format!("{:<4}|", crate::CallId::new("c1")), "c1  |");
+        assert_eq!(format!("{:<10}|", crate::Operation::GetCall), "get_call  |");
+        assert_eq!(format!("{:.3}", EndReasonCategory::Voicemail), "voi");
+    }
 
     #[test]
     fn a_direction_displays_as_it_is_serialized_and_parses_back() {
