@@ -361,7 +361,9 @@ pub trait VoiceProviderExt: VoiceProvider {
     }
 
     /// Polls a call every `poll` (at least every 50 ms) until it reaches a terminal
-    /// status ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)), and returns it.
+    /// status ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)), or has an end
+    /// time under a status voiceport does not know (`Unknown`: one the vendor added since),
+    /// and returns it.
     /// `Transferred` is one: the AI's part is over, though the customer may still be on
     /// the line with whoever took the call. Gives up with [`Error::WaitTimedOut`] after
     /// `timeout`, once
@@ -415,7 +417,7 @@ pub trait VoiceProviderExt: VoiceProvider {
             let past_deadline = deadline.is_some_and(|deadline| now >= deadline);
             let mut pause = poll;
             match looked {
-                Ok(call) if call.status.is_terminal() => return Ok(call),
+                Ok(call) if has_ended(&call) => return Ok(call),
                 Ok(call) if past_deadline => return Err(gave_up(call.status)),
                 Ok(call) => {
                     last_status = call.status;
@@ -450,6 +452,13 @@ pub trait VoiceProviderExt: VoiceProvider {
             }
         }
     }
+}
+
+/// Whether a call looked at has ended: a terminal status, or one voiceport does not know
+/// (a status the vendor added since) with an end time.
+fn has_ended(call: &crate::Call) -> bool {
+    let unknown_but_over = call.status == crate::CallStatus::Unknown && call.ended_at.is_some();
+    call.status.is_terminal() || unknown_but_over
 }
 
 /// How many looks in a row [`VoiceProviderExt::wait_until_ended`] lets fail with an error

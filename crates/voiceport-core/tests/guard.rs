@@ -56,6 +56,8 @@ struct Counting {
     caps: Capabilities,
     ran: AtomicUsize,
     last_page_size: AtomicUsize,
+    /// From the third look on, the call has ended with a status voiceport does not know.
+    ends_unknown: bool,
 }
 
 impl Counting {
@@ -64,15 +66,21 @@ impl Counting {
             caps,
             ran: AtomicUsize::new(0),
             last_page_size: AtomicUsize::new(0),
+            ends_unknown: false,
         }
     }
     fn ran(&self) -> usize {
         self.ran.load(Ordering::SeqCst)
     }
     fn live_call(&self, id: &CallId) -> Call {
-        self.ran.fetch_add(1, Ordering::SeqCst);
+        let looks = self.ran.fetch_add(1, Ordering::SeqCst) + 1;
         let mut call = Call::new(id.clone(), ProviderKind::Rounded);
         call.status = CallStatus::InProgress;
+        if self.ends_unknown && looks >= 3 {
+            call.status = CallStatus::Unknown;
+            call.vendor_status = Some("archived".into());
+            call.ended_at = "2026-12-05T10:00:00Z".parse().ok();
+        }
         call
     }
 }
@@ -423,6 +431,27 @@ async fn extension_reaches_the_concrete_type_and_waiting_gives_up_with_its_own_e
     }
     assert!(!err.is_retryable());
     assert!(err.to_string().contains("still in_progress"), "{err}");
+}
+
+/// A call that ended with a status voiceport does not know (its end time set) has ended:
+/// the wait returns it at the look that finds it so, rather than at its timeout.
+#[tokio::test(start_paused = true)]
+async fn waiting_ends_on_an_unknown_status_with_an_end_time() {
+    let counting = std::sync::Arc::new(Counting {
+        ends_unknown: true,
+        ..Counting::new(everything())
+    });
+    let provider: std::sync::Arc<dyn VoiceProvider> = counting.clone();
+    let call = provider
+        .wait_until_ended(
+            &CallId::new(ID),
+            Duration::from_millis(5),
+            Duration::from_secs(60),
+        )
+        .await
+        .unwrap();
+    assert_eq!(call.status, CallStatus::Unknown);
+    assert_eq!(counting.ran(), 3);
 }
 
 /// A poll longer than the time left does not end the wait early: the last look is at the
