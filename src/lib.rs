@@ -98,7 +98,7 @@ pub use voiceport_core::{
     PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating, Recording, RequestOutcome,
     Result, RetrySettings, RouteConfig, RoutePolicy, SecretMask, SecretString, SortOrder, Speaker,
     ToolCall, ToolResult, Transcript, UnknownNameError, Utterance, VendorPayload, VoiceProvider,
-    VoiceProviderExt, WarningKind, async_trait, call_stream, page_stream, sharing_body,
+    VoiceProviderExt, WarningKind, async_trait, call_stream, chain_text, page_stream, sharing_body,
 };
 
 // The crates whose types voiceport's signatures use, at the versions it uses, so that an
