@@ -360,6 +360,30 @@ pub trait VoiceProviderExt: VoiceProvider {
         crate::paging::page_stream(self, query)
     }
 
+    /// The transcript of a call already read (from a listing, a webhook, `get_call`): the
+    /// one it carries, else the vendor's ([`transcript`](VoiceProvider::transcript)), one
+    /// request. Whether a listed call carries its transcript depends on the vendor
+    /// (Retell's and HappyRobot's listings carry none): this reads every call's the same
+    /// way, asking only for those that lack it.
+    ///
+    /// ```no_run
+    /// use futures::TryStreamExt;
+    /// use voiceport_core::{CallQuery, VoiceProviderExt};
+    /// # async fn run(provider: &dyn voiceport_core::VoiceProvider) -> voiceport_core::Result<()> {
+    /// let mut calls = provider.calls(CallQuery::default());
+    /// while let Some(call) = calls.try_next().await? {
+    ///     let transcript = provider.transcript_of(&call).await?;
+    ///     println!("{}: {} utterances", call.id, transcript.utterances.len());
+    /// }
+    /// # Ok(()) }
+    /// ```
+    async fn transcript_of(&self, call: &crate::Call) -> Result<Transcript> {
+        match &call.transcript {
+            Some(transcript) => Ok(transcript.clone()),
+            None => self.transcript(&call.id).await,
+        }
+    }
+
     /// Polls a call every `poll` (at least every 50 ms) until it reaches a terminal
     /// status ([`CallStatus::is_terminal`](crate::CallStatus::is_terminal)), or has an end
     /// time under a status voiceport does not know (`Unknown`: one the vendor added since),

@@ -433,6 +433,25 @@ async fn extension_reaches_the_concrete_type_and_waiting_gives_up_with_its_own_e
     assert!(err.to_string().contains("still in_progress"), "{err}");
 }
 
+/// A call's transcript is the one it carries, without a request; a call without one has
+/// it read (here through `get_call`, the default `transcript`).
+#[tokio::test]
+async fn transcript_of_asks_only_for_a_call_without_one() {
+    use voiceport_core::{Transcript, VoiceProviderExt};
+    let counting = Counting::new(Capabilities {
+        transcript: true,
+        ..everything()
+    });
+    let mut call = Call::new(CallId::new(ID), ProviderKind::Rounded);
+    call.transcript = Some(Transcript::new(Vec::new(), Some("Agent: Hello".into())));
+    let carried = counting.transcript_of(&call).await.unwrap();
+    assert_eq!(carried.text.as_deref(), Some("Agent: Hello"));
+    assert_eq!(counting.ran(), 0);
+    call.transcript = None;
+    counting.transcript_of(&call).await.unwrap();
+    assert_eq!(counting.ran(), 1);
+}
+
 /// A call that ended with a status voiceport does not know (its end time set) has ended:
 /// the wait returns it at the look that finds it so, rather than at its timeout.
 #[tokio::test(start_paused = true)]
