@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use tokio::time::Instant;
 use voiceport_core::webhook::EventKey;
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
-use voiceport_core::{CallEvent, ProviderKind};
+use voiceport_core::{CallEvent, ProviderKind, ToolCall};
 
 /// One verified, normalized event, and which provider it came through: a first-time event,
 /// or a request the vendor waits on ([`CallEvent::expects_reply`]), handed over each time
@@ -72,28 +72,72 @@ impl Delivery {
     /// when the handler failed, 504 when the vendor's deadline
     /// ([`reply_deadline`](Self::reply_deadline)) came first.
     ///
+    /// Tool calls have [`reply_to_tool_calls`](Self::reply_to_tool_calls), which writes
+    /// the vendor's shape; other requests are answered so:
+    ///
     /// ```no_run
     /// use serde_json::json;
     /// use tokio::sync::mpsc;
     /// use voiceport::webhooks::Delivery;
     ///
-    /// /// Answers the tool calls arriving on the channel of `Receiver::builder(…).channel(…)`.
-    /// async fn answer_tool_calls(mut events: mpsc::Receiver<Delivery>) {
+    /// /// Picks the assistant of each inbound Vapi call arriving on the channel of
+    /// /// `Receiver::builder(…).channel(…)`.
+    /// async fn answer_assistant_requests(mut events: mpsc::Receiver<Delivery>) {
     ///     while let Some(delivery) = events.recv().await {
-    ///         // A request (Vapi's `tool-calls`), not news that mentions a tool call.
-    ///         let calls = delivery.event.tool_calls();
-    ///         if delivery.event.expects_reply && !calls.is_empty() {
-    ///             let results: Vec<_> = (calls.iter())
-    ///                 .filter_map(|call| call.id.as_deref())
-    ///                 .map(|id| json!({"toolCallId": id, "result": "booked for 10:30"}))
-    ///                 .collect();
-    ///             delivery.reply(json!({ "results": results }));
+    ///         let event = &delivery.event;
+    ///         if event.expects_reply && event.vendor_event == "assistant-request" {
+    ///             delivery.reply(json!({ "assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e01" }));
     ///         }
     ///     }
     /// }
     /// ```
     pub fn reply(&self, body: serde_json::Value) -> bool {
         self.reply.as_ref().is_some_and(|slot| slot.send(body))
+    }
+
+    /// Answers a tool-call request with the result of each tool call, in the shape its
+    /// vendor reads: for Vapi's and Voicebot Studio's `tool-calls`,
+    /// `{"results": [{"toolCallId": …, "name": …, "result": …}]}`, with `error` in place of
+    /// `result` for an `Err`. `answer` gives each of the event's tool calls
+    /// ([`CallEvent::tool_calls`]) its result, in their order; a call without an id gets
+    /// none (the vendor could not match it). `false`, and nothing sent, when the event is
+    /// not a tool-call request of a vendor that takes such answers, or as
+    /// [`reply`](Self::reply) returns it.
+    ///
+    /// ```no_run
+    /// use voiceport::webhooks::Delivery;
+    ///
+    /// fn answer(delivery: &Delivery) -> bool {
+    ///     delivery.reply_to_tool_calls(|call| match call.name.as_deref() {
+    ///         Some("book_appointment") => Ok("booked for Tuesday 10:30".to_string()),
+    ///         other => Err(format!("no tool named {other:?}")),
+    ///     })
+    /// }
+    /// ```
+    pub fn reply_to_tool_calls(
+        &self,
+        mut answer: impl FnMut(&ToolCall) -> std::result::Result<String, String>,
+    ) -> bool {
+        let vapi_family = matches!(self.kind, ProviderKind::Vapi | ProviderKind::Voicebot);
+        if !(vapi_family && self.event.expects_reply && self.event.vendor_event == "tool-calls") {
+            return false;
+        }
+        let results: Vec<serde_json::Value> = (self.event.tool_calls().iter())
+            .filter_map(|call| {
+                let id = call.id.as_deref()?;
+                let mut result = serde_json::Map::new();
+                result.insert("toolCallId".into(), id.into());
+                if let Some(name) = &call.name {
+                    result.insert("name".into(), name.as_str().into());
+                }
+                match answer(call) {
+                    Ok(text) => result.insert("result".into(), text.into()),
+                    Err(text) => result.insert("error".into(), text.into()),
+                };
+                Some(serde_json::Value::Object(result))
+            })
+            .collect();
+        self.reply(serde_json::json!({ "results": results }))
     }
 
     /// When the vendor stops waiting for the [reply](Self::reply), for a delivery that
@@ -256,6 +300,66 @@ pub(super) type Handler = Arc<dyn Fn(Delivery) -> BoxFuture<'static, HandlerResu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A delivery of the fixture `file` of `kind`, able to reply, and where its reply goes.
+    fn replying(
+        kind: ProviderKind,
+        file: &str,
+    ) -> (Delivery, oneshot::Receiver<serde_json::Value>) {
+        let path = format!("{}/fixtures/{file}", env!("CARGO_MANIFEST_DIR"));
+        let body = std::fs::read(&path).unwrap();
+        let event = crate::codec(kind).unwrap().decode_webhook(&body).unwrap();
+        let mut delivery = Delivery::new("support", kind, event);
+        let deadline = Instant::now() + std::time::Duration::from_secs(20);
+        let (slot, answer) = ReplySlot::new(deadline);
+        delivery.reply = Some(slot);
+        (delivery, answer)
+    }
+
+    /// Each tool call gets its result (or its error) under its id and name, in the shape
+    /// Vapi reads; an event that is no tool-call request gets nothing.
+    #[test]
+    fn tool_calls_are_answered_in_the_vendor_s_shape() {
+        let (mut delivery, mut answer) =
+            replying(ProviderKind::Vapi, "vapi/webhook_tool_calls.json");
+        // A second call, and one without an id, which the vendor could not match.
+        let voiceport_core::EventKind::TranscriptUpdate { utterance } = &mut delivery.event.kind
+        else {
+            panic!("not a piece of transcript: {:?}", delivery.event.kind)
+        };
+        let second = ToolCall::new(Some("call_2".into()), Some("transfer".into()), None);
+        utterance.tool_calls.push(second);
+        utterance
+            .tool_calls
+            .push(ToolCall::new(None, Some("lost".into()), None));
+        let calls = delivery.event.tool_calls().to_vec();
+        let mut first = true;
+        assert!(delivery.reply_to_tool_calls(|_| {
+            let result = if first {
+                Ok("booked".to_string())
+            } else {
+                Err("no slot".into())
+            };
+            first = false;
+            result
+        }));
+        let sent = answer.try_recv().unwrap();
+        let results = sent["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2, "{sent}");
+        assert_eq!(results[0]["toolCallId"], calls[0].id.as_deref().unwrap());
+        assert_eq!(results[0]["name"], calls[0].name.as_deref().unwrap());
+        assert_eq!(results[0]["result"], "booked");
+        assert_eq!(results[1]["toolCallId"], "call_2");
+        assert_eq!(results[1]["error"], "no slot");
+        assert!(results[1].get("result").is_none());
+        // Answered already: the first reply counts.
+        assert!(!delivery.reply_to_tool_calls(|_| Ok(String::new())));
+        let (status, _answer) = replying(
+            ProviderKind::Vapi,
+            "vapi/webhook_status_update_in_progress.json",
+        );
+        assert!(!status.reply_to_tool_calls(|_| Ok(String::new())));
+    }
 
     /// A handler's `?` takes voiceport's errors (their chain said once) and messages.
     #[test]

@@ -139,17 +139,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
 
 /// Answers a tool call the vendor waits on with a result per invocation; whether it did.
 fn answer(delivery: &Delivery) -> bool {
-    let voiceport::EventKind::TranscriptUpdate { utterance } = &delivery.event.kind else {
-        return false;
-    };
-    if !delivery.event.expects_reply {
-        return false;
-    }
-    let results: Vec<serde_json::Value> = (utterance.tool_calls.iter())
-        .filter_map(|call| call.id.as_deref())
-        .map(|id| serde_json::json!({"toolCallId": id, "result": "done"}))
-        .collect();
-    delivery.reply(serde_json::json!({ "results": results }))
+    delivery.reply_to_tool_calls(|_| Ok("done".to_string()))
 }
 
 /// An event in a few words: its type, the status it reports, the call.
