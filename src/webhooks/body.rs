@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
-// Event names are logged through `shorten`: a verified body may name its event with megabytes.
 
 use super::refusals::refusal;
 use super::serve::{Shared, busy};

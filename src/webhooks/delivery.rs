@@ -8,7 +8,6 @@ use futures::future::BoxFuture;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 use voiceport_core::webhook::EventKey;
-// Event names are logged through `shorten`: a verified body may name its event with megabytes.
 use voiceport_core::{CallEvent, ProviderKind, ToolCall};
 
 /// One verified, normalized event, and which provider it came through: a first-time event,

@@ -8,9 +8,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::post;
 use tokio::sync::{Semaphore, mpsc};
-use voiceport_core::webhook::{DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, Scheme, Verifier};
-// Event names are logged through `shorten`: a verified body may name its event with megabytes.
 use voiceport_core::Result;
+use voiceport_core::webhook::{DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, Scheme, Verifier};
 
 use super::delivery::{Delivery, Handler, HandlerError, HandlerResult};
 use super::refusals::Refusals;

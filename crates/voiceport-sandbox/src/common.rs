@@ -53,9 +53,9 @@ impl Ctx {
         spec: DialSpec,
         answer: impl FnOnce(&SimCall, &View) -> Response,
     ) -> Response {
-        let call = self.state.place_dialed(self.vendor, spec);
+        let (call, era) = self.state.place_dialed(self.vendor, spec);
         let response = answer(&call, &self.view(&call));
-        crate::webhooks::follow(&self.state, self.vendor, &call.id);
+        crate::webhooks::follow(&self.state, self.vendor, &call.id, era);
         response
     }
 }

@@ -271,9 +271,9 @@ impl SandboxBuilder {
     /// seeded calls were created over the 90 days before 2026-11-01 (whatever today's
     /// date): a time filter relative to now may find none of them; calls dialed through
     /// the API are created now. A dialed call's id and conversation come of the seed, its
-    /// vendor and how many calls were dialed at that vendor before it (nothing else): a
-    /// vendor's first dialed call (and its third, fifth …) talks through a tool call, the
-    /// others not.
+    /// vendor and how many calls were dialed at that vendor before it since the start or
+    /// the last [`reset`](Sandbox::reset) (nothing else): a vendor's first dialed call (and
+    /// its third, fifth …) talks through a tool call, the others not.
     #[must_use]
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
@@ -628,8 +628,8 @@ impl Sandbox {
     }
 
     /// No webhook deliveries for `kind`'s calls dialed from now on. A call already dialed
-    /// keeps posting to the target it was dialed with until it ends (deleting the call, or
-    /// stopping the sandbox, ends its deliveries).
+    /// keeps posting to the target it was dialed with until it ends (deleting the call, a
+    /// [`reset`](Self::reset), or stopping the sandbox, ends its deliveries).
     pub fn clear_webhook(&self, kind: ProviderKind) {
         if let Some(vendor) = Vendor::of(kind) {
             self.state.hooks.set(vendor, None);

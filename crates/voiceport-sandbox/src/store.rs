@@ -98,13 +98,20 @@ impl State {
     /// zero), no fault, no delivery recorded, and nothing more posted about the calls
     /// dialed before. The webhook targets stay: they are configuration.
     pub(crate) fn reset(&self) {
+        // Every store locked (in one order, as nothing else takes two) while the era ends
+        // and the stores are made again: a dial is placed wholly before the reset (its call
+        // dropped, its follower's era over) or wholly after it.
+        let mut stores: Vec<_> = Vendor::ALL
+            .iter()
+            .map(|&v| (v, self.calls_mut(v)))
+            .collect();
         // First, so that no delivery about an earlier call goes out once its id (the same
         // for the same dial count) names a new one.
         self.hooks.reset();
         self.faults.clear();
-        for vendor in Vendor::ALL {
-            *self.calls_mut(vendor) = seeded(vendor, self.seed, self.histories);
-            self.notes_added[vendor].store(0, Ordering::Relaxed);
+        for (vendor, store) in &mut stores {
+            **store = seeded(*vendor, self.seed, self.histories);
+            self.notes_added[*vendor].store(0, Ordering::Relaxed);
         }
     }
 
@@ -156,16 +163,18 @@ impl State {
     }
 
     /// Places a call through a dial endpoint: makes it, stores it (and counts the dial), and
-    /// gives a copy of it as stored.
-    pub(crate) fn place_dialed(&self, vendor: Vendor, request: DialSpec) -> SimCall {
+    /// gives a copy of it as stored, with the delivery era it was placed in (read under
+    /// the store's lock, as a reset changes both under it).
+    pub(crate) fn place_dialed(&self, vendor: Vendor, request: DialSpec) -> (SimCall, u64) {
         let mut store = self.calls_mut(vendor);
+        let era = self.hooks.era();
         // Made (its creation time taken) under the lock it is stored under: two dials at
         // once are then stored in the order of their times, and newest first by storage is
         // newest first by time, which the vendors' time-keyed paging relies on.
         let call = self.dialed_call(vendor, store.dialed as u64, request);
         store.insert(call.clone());
         store.dialed += 1;
-        call
+        (call, era)
     }
 
     /// The `n`th call placed through the vendor's dial endpoint, starting its life now. Its
@@ -520,7 +529,7 @@ mod tests {
                 max_talk,
                 ..DialSpec::default()
             };
-            let call = state.place_dialed(Vendor::Vapi, spec);
+            let (call, _) = state.place_dialed(Vendor::Vapi, spec);
             let Lifecycle::Live { dialed, .. } = call.lifecycle else {
                 panic!("not live")
             };
@@ -547,7 +556,7 @@ mod tests {
         let state = || State::new(7, PerVendor::from_fn(|_| history(0)), Timing::default());
         let dial = |state: &State, vendor| {
             let to = "+14155550187".to_owned();
-            let call = state.place_dialed(
+            let (call, _) = state.place_dialed(
                 vendor,
                 DialSpec {
                     to,

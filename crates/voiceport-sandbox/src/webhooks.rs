@@ -406,7 +406,7 @@ pub(crate) struct Hooks {
     /// Per call followed: how many tasks still deliver about it (its follower, and its
     /// retries running on their own).
     following: Mutex<HashMap<(Vendor, String), usize>>,
-    /// Bumped at every attempt and every call followed to its end.
+    /// Bumped at every attempt, every call followed to its end, and every reset.
     changes: watch::Sender<u64>,
     /// The era deliveries are made in: a reset begins the next ([`Hooks::reset`]), the
     /// sandbox's stop ends them all ([`STOPPED`]). A task of an era that is over posts
@@ -500,8 +500,9 @@ impl Hooks {
         self.era.send_replace(STOPPED);
     }
 
-    /// The era deliveries about calls dialed now belong to.
-    fn era(&self) -> u64 {
+    /// The era deliveries about calls dialed now belong to (read under the store's lock
+    /// the call is placed under: [`State::place_dialed`]).
+    pub(crate) fn era(&self) -> u64 {
         *self.era.borrow()
     }
 
@@ -524,9 +525,15 @@ impl Hooks {
         self.changes.send_modify(|n| *n += 1);
     }
 
-    fn record(&self, vendor: Vendor, attempt: DeliveryAttempt) {
+    /// Records an attempt of `era`; none of an era that is over (checked under the record's
+    /// lock, which a reset clears after it ends the era: an attempt answered as the reset
+    /// came is either cleared with the rest or not recorded).
+    fn record(&self, vendor: Vendor, attempt: DeliveryAttempt, era: u64) {
         {
             let mut record = lock(&self.attempts[vendor]);
+            if self.over(era) {
+                return;
+            }
             if record.kept.len() >= MAX_RECORDED_ATTEMPTS {
                 record.kept.pop_front();
             }
@@ -589,18 +596,18 @@ impl Hooks {
     }
 }
 
-/// Starts following a call just dialed, if its vendor has a webhook target: the call's
-/// deliveries all go to that target. Call it after the call is in the store and its lock
-/// released.
-pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str) {
+/// Starts following a call just dialed in `era`, if its vendor has a webhook target: the
+/// call's deliveries all go to that target. Call it after the call is in the store and its
+/// lock released; a reset since the dial (`era` over) leaves it unfollowed.
+pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str, era: u64) {
     let Some(target) = state.hooks.target(vendor) else {
         return;
     };
     if state.hooks.client().is_none() {
         return;
     }
-    let era = state.hooks.era();
-    if era == STOPPED {
+    // Stopped, or reset since the dial.
+    if era == STOPPED || state.hooks.over(era) {
         return;
     }
     let pending = Hooks::hold(state, vendor, call_id);
@@ -978,7 +985,7 @@ impl Attempts {
             at,
         };
         let accepted = record.accepted();
-        self.state.hooks.record(self.vendor, record);
+        self.state.hooks.record(self.vendor, record, self.era);
         accepted
     }
 }
@@ -1134,9 +1141,9 @@ mod tests {
         let hooks = Hooks::default();
         let over = 7;
         for n in 0..MAX_RECORDED_ATTEMPTS + over {
-            hooks.record(Vendor::Retell, attempt(n));
+            hooks.record(Vendor::Retell, attempt(n), 0);
         }
-        hooks.record(Vendor::Vapi, attempt(0));
+        hooks.record(Vendor::Vapi, attempt(0), 0);
         let kept = hooks.attempts(Vendor::Retell);
         assert_eq!(kept.len(), MAX_RECORDED_ATTEMPTS);
         assert_eq!(kept[0].call_id, format!("call-{over}"));
@@ -1361,7 +1368,7 @@ mod tests {
         for n in 0..10 {
             let mut made = attempt(n % 2);
             made.attempt = n as u32;
-            hooks.record(Vendor::Vapi, made);
+            hooks.record(Vendor::Vapi, made, 0);
         }
         let numbers = |(attempts, total): (Vec<DeliveryAttempt>, usize)| {
             let numbers: Vec<u32> = attempts.iter().map(|a| a.attempt).collect();

@@ -1385,8 +1385,11 @@ async fn a_reset_puts_the_sandbox_back_as_it_started() {
     let sandbox = Sandbox::builder()
         .seed(3)
         .calls(Vapi, 5)
+        // Ringing long: at the reset, just after the first delivery (the ringing), no
+        // other is on its way, whose arrival would be counted after the reset.
         .timing(Timing {
-            talk: Duration::from_millis(600),
+            ringing: Duration::from_millis(800),
+            talk: Duration::from_millis(400),
             ..fast()
         })
         .webhook_target(Vapi, WebhookTarget::new(&url, config(&[])))
