@@ -58,6 +58,8 @@ fn normalize(c: &mut Criterion) {
         (ProviderKind::Retell, 1_000, payloads::retell_page(1_000)),
     ];
     let mut group = c.benchmark_group("normalize");
+    // One estimator for both sides (see `growth`).
+    group.sampling_mode(criterion::SamplingMode::Flat);
     for (kind, calls, bytes) in &pages {
         let vendor = kind.as_str();
         let decode = |bytes: &[u8], query: &CallQuery| decode_page(*kind, bytes, query);

@@ -333,7 +333,7 @@ impl std::str::FromStr for MergedCursor {
 
 impl fmt::Display for MergedCursor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.to_token())
+        f.pad(&self.to_token())
     }
 }
 

@@ -129,7 +129,13 @@ fn a_merged_cursor_parses_and_a_provider_error_builds() {
     let cursor = MergedCursor::default();
     assert_eq!(
         cursor.to_string().parse::<MergedCursor>().ok(),
-        Some(cursor)
+        Some(cursor.clone())
+    );
+    // Padded as text is, in a table.
+    let token = cursor.to_string();
+    assert_eq!(
+        format!("{cursor:<w$}|", w = token.len() + 2),
+        format!("{token}  |")
     );
     let refused = "page-2".parse::<MergedCursor>().map(|_| ());
     assert!(error_text(refused).starts_with("invalid cursor: "));

@@ -147,9 +147,10 @@ impl Operation {
 impl fmt::Display for Operation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Operation::ListFilter(filter) => write!(f, "list_calls (filter `{filter}`)"),
-            Operation::DialOption(field) => write!(f, "dial (`{field}`)"),
-            Operation::UpdateField(field) => write!(f, "update_call (`{field}`)"),
+            // Written whole, then padded as text is (`{:<30}`).
+            Operation::ListFilter(filter) => f.pad(&format!("list_calls (filter `{filter}`)")),
+            Operation::DialOption(field) => f.pad(&format!("dial (`{field}`)")),
+            Operation::UpdateField(field) => f.pad(&format!("update_call (`{field}`)")),
             other => f.pad(other.name()),
         }
     }

@@ -364,7 +364,10 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// one it carries, else the vendor's ([`transcript`](VoiceProvider::transcript)), one
     /// request. Whether a listed call carries its transcript depends on the vendor
     /// (Retell's and HappyRobot's listings carry none): this reads every call's the same
-    /// way, asking only for those that lack it.
+    /// way, asking only for those that lack it. A call that was never answered (no answer,
+    /// busy, canceled) or has not been yet (scheduled, queued, ringing) has nothing said
+    /// in it: its transcript is empty, without a request. A request that fails is the
+    /// error, for that call alone.
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
@@ -378,8 +381,14 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// # Ok(()) }
     /// ```
     async fn transcript_of(&self, call: &crate::Call) -> Result<Transcript> {
+        use crate::CallStatus as S;
+        let unspoken = matches!(
+            call.status,
+            S::NoAnswer | S::Busy | S::Canceled | S::Scheduled | S::Queued | S::Ringing
+        );
         match &call.transcript {
             Some(transcript) => Ok(transcript.clone()),
+            None if unspoken => Ok(Transcript::default()),
             None => self.transcript(&call.id).await,
         }
     }

@@ -450,6 +450,11 @@ async fn transcript_of_asks_only_for_a_call_without_one() {
     call.transcript = None;
     counting.transcript_of(&call).await.unwrap();
     assert_eq!(counting.ran(), 1);
+    // A call nobody answered has nothing said in it: no request.
+    call.status = CallStatus::NoAnswer;
+    let unanswered = counting.transcript_of(&call).await.unwrap();
+    assert!(unanswered.utterances.is_empty());
+    assert_eq!(counting.ran(), 1);
 }
 
 /// A call that ended with a status voiceport does not know (its end time set) has ended:

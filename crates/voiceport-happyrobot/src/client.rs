@@ -144,8 +144,10 @@ impl HappyRobot {
     /// Marks the call as viewed by `email` (`PATCH /calls/{id}/viewed`); returns the call.
     pub async fn set_viewed(&self, id: &CallId, email: &str) -> Result<Call> {
         let op = Operation::Extension("set_viewed");
+        // Checked before the operation's span records it, as the guard checks.
+        let checked = Self::checked(op, id)?;
         run_operation(self, op, Some(id), async {
-            let request = Request::patch(op, ["calls", Self::checked(op, id)?, "viewed"])
+            let request = Request::patch(op, ["calls", checked, "viewed"])
                 .json(&wire::ViewedBody { email })
                 .call_id(id.as_str());
             self.call_request(op, request).await
@@ -163,6 +165,7 @@ impl HappyRobot {
         operation: RatingOperation,
     ) -> Result<()> {
         let op = Operation::Extension("set_rating");
+        let checked = Self::checked(op, id)?;
         run_operation(self, op, Some(id), async {
             let body = wire::RatingBody {
                 emoji,
@@ -170,7 +173,7 @@ impl HappyRobot {
                 operation,
             };
             // Adding is not idempotent: never resent once it may have arrived.
-            let request = Request::patch(op, ["calls", Self::checked(op, id)?, "ratings"])
+            let request = Request::patch(op, ["calls", checked, "ratings"])
                 .json(&body)
                 .not_retried_after_send()
                 .call_id(id.as_str());
@@ -183,11 +186,11 @@ impl HappyRobot {
     /// body). Their shape is undocumented.
     pub async fn call_logs(&self, id: &CallId) -> Result<serde_json::Value> {
         let op = Operation::Extension("call_logs");
+        let checked = Self::checked(op, id)?;
         run_operation(self, op, Some(id), async {
             // Path inferred: the docs' sidebar lists "Return the logs for a call" without a
             // path (docs/vendors/happyrobot.md).
-            let request =
-                Request::get(op, ["calls", Self::checked(op, id)?, "logs"]).call_id(id.as_str());
+            let request = Request::get(op, ["calls", checked, "logs"]).call_id(checked);
             let response = self.http.send(request).await?;
             if response.is_empty() {
                 return Ok(serde_json::Value::Null);
@@ -215,9 +218,10 @@ impl HappyRobot {
     /// note (`flagged: Some(false)`). An edit that sets nothing is refused before sending.
     pub async fn edit_note(&self, id: &CallId, note_id: &NoteId, edit: &NoteEdit) -> Result<Call> {
         let op = Operation::UpdateNote;
+        let checked = Self::checked(op, id)?;
+        NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
         run_operation(self, op, Some(id), async {
-            let id = Self::checked(op, id)?;
-            NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
+            let id = checked;
             let body = edit_note_body(edit.content.as_deref(), edit.flagged)?;
             let request = Request::patch(op, ["calls", id, "notes", note_id.as_str()])
                 .json(&body)

@@ -189,7 +189,8 @@ fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) 
 /// the capability guard does not see) as the guarded ones run: in a `voiceport.operation`
 /// span naming the provider, its configured name, `operation` and the call it is about,
 /// its failure logged there at debug level (HappyRobot's `set_viewed`, `usage` and the rest
-/// run so). Its checks are its own to make.
+/// run so). Its checks are its own to make, before it, as the guard checks before the
+/// trait's: the span records `call_id` as given.
 pub async fn run_operation<A: Adapter, T>(
     adapter: &A,
     operation: Operation,

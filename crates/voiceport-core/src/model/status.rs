@@ -368,6 +368,15 @@ mod tests {
         assert_eq!(format!("{:^8}|", crate::ProviderKind::Vapi), "  vapi  |");
         assert_eq!(format!("{:<4}|", crate::CallId::new("c1")), "c1  |");
         assert_eq!(format!("{:<10}|", crate::Operation::GetCall), "get_call  |");
+        let filter = crate::Operation::DialOption("metadata");
+        assert_eq!(format!("{filter:<18}|"), "dial (`metadata`) |");
+        let key = crate::webhook::EventKey::of(
+            "support",
+            &crate::CallEvent::new("x", crate::EventKind::Unknown),
+            b"{}",
+        );
+        let padded = format!("{key:>66}");
+        assert_eq!((padded.len(), &padded[2..]), (66, key.to_string().as_str()));
         assert_eq!(format!("{:.3}", EndReasonCategory::Voicemail), "voi");
     }
 

@@ -28,9 +28,13 @@ pub struct EventKey {
 
 impl std::fmt::Display for EventKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.digest
-            .iter()
-            .try_for_each(|byte| write!(f, "{byte:02x}"))
+        // Written whole, then padded as text is (`{:<70}`), which byte by byte it would not.
+        let mut hex = String::with_capacity(self.digest.len() * 2);
+        for byte in self.digest {
+            hex.push(char::from_digit(u32::from(byte >> 4), 16).unwrap_or('0'));
+            hex.push(char::from_digit(u32::from(byte & 0xf), 16).unwrap_or('0'));
+        }
+        f.pad(&hex)
     }
 }
 
