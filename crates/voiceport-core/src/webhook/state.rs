@@ -2,6 +2,7 @@
 //! in.
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::{Call, CallEvent, CallStatus, EventKind};
 
@@ -48,7 +49,11 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 /// assert!(!state.apply(&late)); // arrived after the end: left out
 /// assert_eq!(state.status, Some(CallStatus::Completed));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// It serializes (serde) whole, what it keeps of the end included: a state stored between
+/// deliveries (a database row, another instance of the app) reads back and goes on by the
+/// same rules.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallState {
     /// The call's latest status, once an event has told one.
@@ -62,12 +67,13 @@ pub struct CallState {
     pub call: Option<Call>,
     /// The end the status (and call) were taken from, to tell which of two ends is the
     /// newer (a live status's time, kept in `occurred_at`, says nothing of that).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     end: Option<EndKept>,
 }
 
 /// An end taken: its own time, and whether it came of an end event ([`EventKind::Ended`])
 /// rather than a terminal status change.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct EndKept {
     at: Option<DateTime<Utc>>,
     report: bool,
@@ -261,6 +267,45 @@ mod tests {
 
     use super::*;
     use crate::{CallId, EventKind, ProviderKind, Transcript};
+
+    /// A state stored and read back (a database between deliveries) goes on by the same
+    /// rules: what it kept of the end still tells a later end from a late live status.
+    #[test]
+    fn a_stored_state_reads_back_and_goes_on_by_the_same_rules() {
+        let at = |s: &str| s.parse::<DateTime<Utc>>().ok();
+        let mut ended = Call::new(CallId::new("c1"), ProviderKind::Vapi);
+        ended.status = CallStatus::Completed;
+        let mut end = CallEvent::new(
+            "end-of-call-report",
+            EventKind::Ended {
+                call: Box::new(ended),
+            },
+        );
+        end.occurred_at = at("2026-03-10T15:42:07Z");
+        let mut state = CallState::default();
+        assert!(state.apply(&end));
+        let stored = serde_json::to_string(&state).unwrap();
+        assert!(stored.contains("\"end\""), "{stored}");
+        let mut read: CallState = serde_json::from_str(&stored).unwrap();
+        assert_eq!(read, state);
+        // An end that happened before the kept one adds to it and does not replace its
+        // status: which of two ends is the newer is what the state kept of its end.
+        let mut earlier = CallEvent::new(
+            "status-update",
+            EventKind::StatusChanged {
+                status: CallStatus::Failed,
+                vendor_status: None,
+                call: None,
+            },
+        );
+        earlier.occurred_at = at("2026-03-10T15:40:00Z");
+        assert!(read.apply(&earlier));
+        assert_eq!(read.status, Some(CallStatus::Completed));
+        // A state stored before it kept an end (or by an older version) reads too.
+        let fresh: CallState =
+            serde_json::from_str(r#"{"status": null, "occurred_at": null, "call": null}"#).unwrap();
+        assert_eq!(fresh, CallState::default());
+    }
 
     fn at(seconds: i64) -> DateTime<Utc> {
         "2026-12-05T10:00:00Z".parse::<DateTime<Utc>>().unwrap() + TimeDelta::seconds(seconds)
