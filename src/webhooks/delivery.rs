@@ -255,19 +255,21 @@ impl HandlerError {
     /// ```
     /// use voiceport::webhooks::HandlerError;
     ///
-    /// let io = std::io::Error::other("connection refused");
-    /// let failure = HandlerError::from_error(&io);
+    /// fn save() -> std::io::Result<()> {
+    ///     Err(std::io::Error::other("connection refused"))
+    /// }
+    /// let failure = save().map_err(HandlerError::from_error).unwrap_err();
     /// assert_eq!(failure.to_string(), "connection refused");
     /// ```
-    pub fn from_error(error: &(dyn std::error::Error + 'static)) -> Self {
-        HandlerError::new(voiceport_core::chain_text(error))
+    pub fn from_error(error: impl std::error::Error + 'static) -> Self {
+        HandlerError::new(voiceport_core::chain_text(&error))
     }
 }
 
 // A handler's `?` on voiceport's own errors and on a message.
 impl From<crate::Error> for HandlerError {
     fn from(error: crate::Error) -> Self {
-        HandlerError::from_error(&error)
+        HandlerError::from_error(error)
     }
 }
 
@@ -397,7 +399,7 @@ mod tests {
         }
         let refused = || std::io::Error::other("connection refused");
         for quoting in [false, true] {
-            let failure = HandlerError::from_error(&Saving(refused(), quoting));
+            let failure = HandlerError::from_error(Saving(refused(), quoting));
             assert_eq!(
                 failure.to_string(),
                 "saving the booking: connection refused"
