@@ -111,6 +111,35 @@ impl Registry {
         Ok(provider)
     }
 
+    /// Puts `provider` in the place of the configured provider `name`: `connect`, the
+    /// merged walks, the routes and qualified ids reach it from now on, as they would the
+    /// connection the file describes. For a test double of one account (an application's
+    /// tests, without the vendor or the sandbox), or a provider wrapped in middleware of the
+    /// application's own.
+    ///
+    /// ```
+    /// # fn run(fake: std::sync::Arc<dyn voiceport::VoiceProvider>) -> voiceport::Result<()> {
+    /// let registry = voiceport::Registry::from_toml_str(
+    ///     "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n",
+    /// )?;
+    /// registry.replace_provider("sales", fake.clone())?;
+    /// assert!(std::sync::Arc::ptr_eq(&registry.connect(Some("sales"))?, &fake));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] when no provider is configured under `name`.
+    pub fn replace_provider(&self, name: &str, provider: Arc<dyn VoiceProvider>) -> Result<()> {
+        self.file.get(Some(name))?;
+        let mut connected = self
+            .connected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        connected.insert(name.to_owned(), provider);
+        Ok(())
+    }
+
     /// The provider and call id a possibly qualified id names: `sales:abc` is call `abc`
     /// of provider `sales`; an id without a `:` belongs to the default provider. An id
     /// whose part before the first `:` is no configured provider is refused (a misspelt

@@ -1378,3 +1378,45 @@ async fn an_interrupted_route_places_no_further_dial() {
         "route `out`: interrupted before any provider was dialed"
     );
 }
+
+/// A provider put in the place of a configured one (a test double, a wrapped provider) is
+/// what `connect`, qualified ids and merged walks reach; a name the file does not
+/// configure is refused.
+#[tokio::test]
+async fn a_replaced_provider_is_the_one_every_way_in_reaches() {
+    let sandbox = Sandbox::builder()
+        .seed(7)
+        .calls(ProviderKind::Rounded, 6)
+        .start()
+        .await
+        .unwrap();
+    // Configured at an address where nothing listens: only the replacement answers.
+    let registry = Registry::from_toml_str(
+        "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n\
+         base_url = \"http://127.0.0.1:9\"\nallow_insecure_http = true\n",
+    )
+    .unwrap();
+    let replacement = voiceport::connect(&sandbox.provider_config(ProviderKind::Rounded)).unwrap();
+    registry
+        .replace_provider("sales", replacement.clone())
+        .unwrap();
+    let connected = registry.connect(Some("sales")).unwrap();
+    assert!(std::sync::Arc::ptr_eq(&connected, &replacement));
+    let walked: Vec<MergedCall> = registry
+        .calls(
+            &Selection::All,
+            CallQuery::default(),
+            None,
+            MergeOptions::default(),
+        )
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(walked.len(), 6);
+    let (name, _, id) = registry.resolve(&walked[0].qualified_id()).unwrap();
+    assert_eq!(name, "sales");
+    assert_eq!(connected.get_call(&id).await.unwrap().id, id);
+    let refused = registry.replace_provider("ghost", replacement).unwrap_err();
+    assert!(matches!(refused, Error::Config { .. }), "{refused:?}");
+}
