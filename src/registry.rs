@@ -118,12 +118,16 @@ impl Registry {
     /// application's own.
     ///
     /// ```
-    /// # fn run(fake: std::sync::Arc<dyn voiceport::VoiceProvider>) -> voiceport::Result<()> {
-    /// let registry = voiceport::Registry::from_toml_str(
+    /// use voiceport::{ProviderConfig, ProviderKind, Registry};
+    ///
+    /// # fn main() -> voiceport::Result<()> {
+    /// let registry = Registry::from_toml_str(
     ///     "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n",
     /// )?;
-    /// registry.replace_provider("sales", fake.clone())?;
-    /// assert!(std::sync::Arc::ptr_eq(&registry.connect(Some("sales"))?, &fake));
+    /// // In a test: a double of your own, or (here) another account's client.
+    /// let other = voiceport::connect(&ProviderConfig::new(ProviderKind::Rounded).with_api_key("rd-other"))?;
+    /// registry.replace_provider("sales", other.clone())?;
+    /// assert!(std::sync::Arc::ptr_eq(&registry.connect(Some("sales"))?, &other));
     /// # Ok(()) }
     /// ```
     ///
