@@ -125,7 +125,8 @@ impl Registry {
     ///     "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n",
     /// )?;
     /// // In a test: a double of your own, or (here) another account's client.
-    /// let other = voiceport::connect(&ProviderConfig::new(ProviderKind::Rounded).with_api_key("rd-other"))?;
+    /// let config = ProviderConfig::new(ProviderKind::Rounded).with_api_key("rd-other");
+    /// let other = voiceport::connect(&config)?;
     /// registry.replace_provider("sales", other.clone())?;
     /// assert!(std::sync::Arc::ptr_eq(&registry.connect(Some("sales"))?, &other));
     /// # Ok(()) }
