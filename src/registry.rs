@@ -134,9 +134,18 @@ impl Registry {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when no provider is configured under `name`.
+    /// [`Error::Config`] when no provider is configured under `name`, or when `provider`
+    /// is of another kind than the file says (its cursors, routes and messages would
+    /// speak of one vendor and reach another).
     pub fn replace_provider(&self, name: &str, provider: Arc<dyn VoiceProvider>) -> Result<()> {
-        self.file.get(Some(name))?;
+        let configured = self.file.get(Some(name))?.kind;
+        if provider.kind() != configured {
+            let message = format!(
+                "the provider put in its place is {}, where the file says {configured}",
+                provider.kind()
+            );
+            return Err(Error::config(format!("providers.{name}.kind"), message));
+        }
         let mut connected = self
             .connected
             .lock()

@@ -152,8 +152,13 @@ async fn a_vendor_only_operation_runs_in_its_own_operation_span() {
     let (log, guard) = capture();
     happyrobot.set_viewed(&id, "ops@example.com").await.unwrap();
     let err = happyrobot.call_logs(&missing).await.unwrap_err();
+    // An id that cannot be one is refused before any span records it, as the guard does.
+    let junk = CallId::new("j".repeat(300));
+    let refused = happyrobot.set_viewed(&junk, "ops@example.com").await;
+    assert!(refused.is_err());
     drop(guard);
     let text = log.text();
+    assert!(!text.contains(junk.as_str()), "{text}");
     // The operation span's own closing line (the request's is inside it).
     let viewed = format!(
         "voiceport.operation{{provider=happyrobot provider_name=\"leads\" operation=set_viewed call_id=\"{id}\"}}: "

@@ -1414,9 +1414,18 @@ async fn a_replaced_provider_is_the_one_every_way_in_reaches() {
         .await
         .unwrap();
     assert_eq!(walked.len(), 6);
-    let (name, _, id) = registry.resolve(&walked[0].qualified_id()).unwrap();
+    let qualified = walked[0].qualified_id();
+    let (name, resolved, id) = registry.resolve(&qualified).unwrap();
     assert_eq!(name, "sales");
-    assert_eq!(connected.get_call(&id).await.unwrap().id, id);
-    let refused = registry.replace_provider("ghost", replacement).unwrap_err();
+    assert!(std::sync::Arc::ptr_eq(&resolved, &replacement));
+    assert_eq!(registry.get_call(&qualified).await.unwrap().id, id);
+    let refused = (registry.replace_provider("ghost", replacement.clone())).unwrap_err();
     assert!(matches!(refused, Error::Config { .. }), "{refused:?}");
+    // Another vendor in a Rounded account's place: refused.
+    let vapi = voiceport::connect(&sandbox.provider_config(ProviderKind::Vapi)).unwrap();
+    let refused = registry.replace_provider("sales", vapi).unwrap_err();
+    assert!(
+        refused.to_string().contains("providers.sales.kind"),
+        "{refused}"
+    );
 }

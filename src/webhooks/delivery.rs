@@ -100,8 +100,10 @@ impl Delivery {
     /// `result` for an `Err`. `answer` gives each of the event's tool calls
     /// ([`CallEvent::tool_calls`]) its result, in their order; a call without an id gets
     /// none (the vendor could not match it). `false`, and nothing sent, when the event is
-    /// not a tool-call request of a vendor that takes such answers, or as
-    /// [`reply`](Self::reply) returns it.
+    /// not a tool-call request of a vendor that takes such answers (Vapi's older
+    /// `function-call` is news, not a request), when none of its calls has an id (the
+    /// delivery can still be answered with [`reply`](Self::reply)), or as `reply` returns
+    /// it.
     ///
     /// ```no_run
     /// use voiceport::webhooks::Delivery;
@@ -136,7 +138,7 @@ impl Delivery {
                 Some(serde_json::Value::Object(result))
             })
             .collect();
-        self.reply(serde_json::json!({ "results": results }))
+        !results.is_empty() && self.reply(serde_json::json!({ "results": results }))
     }
 
     /// When the vendor stops waiting for the [reply](Self::reply), for a delivery that
@@ -250,7 +252,9 @@ impl HandlerError {
     }
 
     /// A failure carrying `error`'s message and those of its sources, each once
-    /// (`saving the booking: connection refused`), for a handler's `map_err`.
+    /// (`saving the booking: connection refused`), for a handler's `map_err`: any error by
+    /// value, boxed (`Box<dyn Error + Send + Sync>`), or one that converts into a box (as
+    /// `anyhow::Error` does).
     ///
     /// ```
     /// use voiceport::webhooks::HandlerError;
@@ -261,8 +265,9 @@ impl HandlerError {
     /// let failure = save().map_err(HandlerError::from_error).unwrap_err();
     /// assert_eq!(failure.to_string(), "connection refused");
     /// ```
-    pub fn from_error(error: impl std::error::Error + 'static) -> Self {
-        HandlerError::new(voiceport_core::chain_text(&error))
+    pub fn from_error(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        let error: Box<dyn std::error::Error + Send + Sync> = error.into();
+        HandlerError::new(voiceport_core::chain_text(&*error))
     }
 }
 
@@ -355,6 +360,34 @@ mod tests {
         assert!(results[1].get("result").is_none());
         // Answered already: the first reply counts.
         assert!(!delivery.reply_to_tool_calls(|_| Ok(String::new())));
+        // Voicebot Studio's are Vapi's.
+        let (studio, mut answer) = replying(
+            ProviderKind::Voicebot,
+            "voicebot/webhook_tool_calls_string_arguments.json",
+        );
+        assert!(studio.reply_to_tool_calls(|_| Ok("done".to_string())));
+        let sent = answer.try_recv().unwrap();
+        assert_eq!(
+            sent["results"][0]["toolCallId"],
+            "call_7HcUe2pTqM0sVn4YbRk1LwJa"
+        );
+        // No call with an id: nothing to answer with, and the delivery can still reply.
+        let (mut unnamed, mut answer) =
+            replying(ProviderKind::Vapi, "vapi/webhook_tool_calls.json");
+        let voiceport_core::EventKind::TranscriptUpdate { utterance } = &mut unnamed.event.kind
+        else {
+            panic!("not a piece of transcript")
+        };
+        utterance
+            .tool_calls
+            .iter_mut()
+            .for_each(|call| call.id = None);
+        assert!(!unnamed.reply_to_tool_calls(|_| Ok(String::new())));
+        assert!(answer.try_recv().is_err());
+        assert!(unnamed.reply(serde_json::json!({"results": []})));
+        // Another vendor's request (Retell's inbound call) is not a tool call.
+        let (inbound, _answer) = replying(ProviderKind::Retell, "retell/webhook_call_inbound.json");
+        assert!(!inbound.reply_to_tool_calls(|_| Ok(String::new())));
         let (status, _answer) = replying(
             ProviderKind::Vapi,
             "vapi/webhook_status_update_in_progress.json",
@@ -405,5 +438,12 @@ mod tests {
                 "saving the booking: connection refused"
             );
         }
+        // Boxed, as handlers' own errors often are: the chain is read through the box.
+        let boxed: Box<dyn std::error::Error + Send + Sync> = Box::new(Saving(refused(), false));
+        let failure = HandlerError::from_error(boxed);
+        assert_eq!(
+            failure.to_string(),
+            "saving the booking: connection refused"
+        );
     }
 }

@@ -364,10 +364,10 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// one it carries, else the vendor's ([`transcript`](VoiceProvider::transcript)), one
     /// request. Whether a listed call carries its transcript depends on the vendor
     /// (Retell's and HappyRobot's listings carry none): this reads every call's the same
-    /// way, asking only for those that lack it. A call that was never answered (no answer,
-    /// busy, canceled) or has not been yet (scheduled, queued, ringing) has nothing said
-    /// in it: its transcript is empty, without a request. A request that fails is the
-    /// error, for that call alone.
+    /// way, asking only for those that lack it. A call that never started (no answer, busy,
+    /// canceled before it was answered) or has not yet (scheduled, queued, ringing), with
+    /// no start time and no duration, has nothing said in it: its transcript is empty,
+    /// without a request. A request that fails is the error, for that call alone.
     ///
     /// ```no_run
     /// use futures::TryStreamExt;
@@ -382,10 +382,13 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// ```
     async fn transcript_of(&self, call: &crate::Call) -> Result<Transcript> {
         use crate::CallStatus as S;
-        let unspoken = matches!(
+        let unanswered = matches!(
             call.status,
             S::NoAnswer | S::Busy | S::Canceled | S::Scheduled | S::Queued | S::Ringing
         );
+        // A call canceled once answered (where a vendor says so) did talk.
+        let talked = call.started_at.is_some() || call.duration_secs.is_some_and(|d| d > 0.0);
+        let unspoken = unanswered && !talked;
         match &call.transcript {
             Some(transcript) => Ok(transcript.clone()),
             None if unspoken => Ok(Transcript::default()),

@@ -451,10 +451,20 @@ async fn transcript_of_asks_only_for_a_call_without_one() {
     counting.transcript_of(&call).await.unwrap();
     assert_eq!(counting.ran(), 1);
     // A call nobody answered has nothing said in it: no request.
-    call.status = CallStatus::NoAnswer;
-    let unanswered = counting.transcript_of(&call).await.unwrap();
-    assert!(unanswered.utterances.is_empty());
-    assert_eq!(counting.ran(), 1);
+    for status in [
+        CallStatus::NoAnswer,
+        CallStatus::Canceled,
+        CallStatus::Scheduled,
+    ] {
+        call.status = status;
+        let unanswered = counting.transcript_of(&call).await.unwrap();
+        assert!(unanswered.utterances.is_empty());
+        assert_eq!(counting.ran(), 1, "{status}");
+    }
+    // Canceled once answered (a start time): it did talk, and is asked for.
+    call.started_at = "2026-03-10T15:42:07Z".parse().ok();
+    counting.transcript_of(&call).await.unwrap();
+    assert_eq!(counting.ran(), 2);
 }
 
 /// A call that ended with a status voiceport does not know (its end time set) has ended:

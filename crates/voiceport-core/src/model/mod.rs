@@ -3,7 +3,7 @@
 mod call;
 mod payload;
 mod status;
-pub(crate) use status::{named_loosely, status_or_unknown};
+pub(crate) use status::{named_loosely, optional_status_or_unknown, status_or_unknown};
 pub(crate) mod time;
 mod transcript;
 

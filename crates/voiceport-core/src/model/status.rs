@@ -304,6 +304,14 @@ pub(crate) fn status_or_unknown<'de, D: Deserializer<'de>>(
     ))
 }
 
+/// [`status_or_unknown`] for a status that may be absent (`null`).
+pub(crate) fn optional_status_or_unknown<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<CallStatus>, D::Error> {
+    let name = Option::<String>::deserialize(deserializer)?;
+    Ok(name.map(|name| known_or(name, CallStatus::Unknown)))
+}
+
 /// [`status_or_unknown`] for an end reason's category: [`EndReasonCategory::Other`].
 fn category_or_other<'de, D: Deserializer<'de>>(
     deserializer: D,

@@ -50,13 +50,16 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 /// assert_eq!(state.status, Some(CallStatus::Completed));
 /// ```
 ///
-/// It serializes (serde) whole, what it keeps of the end included: a state stored between
+/// It serializes (serde), what it keeps of the end included: a state stored between
 /// deliveries (a database row, another instance of the app) reads back and goes on by the
-/// same rules.
+/// same rules. Its call is kept normalized, without the vendor's JSON
+/// ([`Call::vendor_payload`], which a call never serializes); a status a newer voiceport
+/// wrote and this one does not know reads as `Unknown`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallState {
     /// The call's latest status, once an event has told one.
+    #[serde(default, deserialize_with = "crate::model::optional_status_or_unknown")]
     pub status: Option<CallStatus>,
     /// When the event of that status happened, where its vendor said (else, for an end,
     /// the time the other end said; else the latest time an event taken before it said).
@@ -301,6 +304,35 @@ mod tests {
         earlier.occurred_at = at("2026-03-10T15:40:00Z");
         assert!(read.apply(&earlier));
         assert_eq!(read.status, Some(CallStatus::Completed));
+        // A decoded call is kept normalized: the same once read back, without the vendor's
+        // JSON, which a call never serializes.
+        let mut call = Call::new(CallId::new("c2"), ProviderKind::Vapi);
+        call.status = CallStatus::Completed;
+        call.set_vendor_payload(crate::VendorPayload::from_decoded_text(r#"{"id": "c2"}"#));
+        let decoded = CallEvent::new(
+            "end-of-call-report",
+            EventKind::Ended {
+                call: Box::new(call),
+            },
+        );
+        let mut kept = CallState::default();
+        assert!(kept.apply(&decoded));
+        assert!(
+            kept.call
+                .as_ref()
+                .is_some_and(|c| c.vendor_payload().is_some())
+        );
+        let stored = serde_json::to_value(&kept).unwrap();
+        let read: CallState = serde_json::from_value(stored.clone()).unwrap();
+        assert_eq!(serde_json::to_value(&read).unwrap(), stored);
+        assert!(
+            read.call
+                .as_ref()
+                .is_some_and(|c| c.vendor_payload().is_none())
+        );
+        // A status a newer voiceport wrote reads as unknown rather than failing.
+        let newer: CallState = serde_json::from_str(r#"{"status": "on_hold_forever"}"#).unwrap();
+        assert_eq!(newer.status, Some(CallStatus::Unknown));
         // A state stored before it kept an end (or by an older version) reads too.
         let fresh: CallState =
             serde_json::from_str(r#"{"status": null, "occurred_at": null, "call": null}"#).unwrap();
