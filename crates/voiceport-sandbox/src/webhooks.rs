@@ -511,6 +511,13 @@ impl Hooks {
         self.era() != era
     }
 
+    /// Ready once `era` is over: what a task waiting on something else selects against.
+    async fn ended(&self, era: u64) {
+        let mut eras = self.era.subscribe();
+        // An error is the sender dropped with the state: nothing is left to wait for.
+        let _ = eras.wait_for(|now| *now != era).await;
+    }
+
     /// Ends the deliveries about the calls dialed so far (their tasks post nothing more)
     /// and forgets the attempts recorded; the targets stay.
     pub(crate) fn reset(&self) {
@@ -752,8 +759,7 @@ fn deleted(state: &State, vendor: Vendor, call_id: &str) -> bool {
 
 impl Follow {
     async fn run(self) {
-        let mut era = self.state.hooks.era.subscribe();
-        let over = |era: &watch::Receiver<u64>| *era.borrow() != self.era;
+        let hooks = &self.state.hooks;
         let mut reached = 0;
         let mut held = Vec::new();
         loop {
@@ -785,7 +791,7 @@ impl Follow {
             };
             for delivery in outgoing {
                 // Stopped (or reset) while sending: nothing more goes out.
-                if over(&era) {
+                if hooks.over(self.era) {
                     held.clear();
                     break;
                 }
@@ -796,7 +802,7 @@ impl Follow {
                     self.send(delivery).await;
                 }
             }
-            if over(&era) || ended {
+            if hooks.over(self.era) || ended {
                 break;
             }
             let nap = next.map_or(MAX_NAP, |at| at.saturating_duration_since(now).min(MAX_NAP));
@@ -804,7 +810,7 @@ impl Follow {
             tokio::select! {
                 // The stop first, even when the nap is over too.
                 biased;
-                _ = era.wait_for(|now| *now != self.era) => {
+                () = hooks.ended(self.era) => {
                     held.clear();
                     break;
                 }
@@ -812,7 +818,7 @@ impl Follow {
             }
         }
         for delivery in held.into_iter().rev() {
-            if over(&era) {
+            if hooks.over(self.era) {
                 break;
             }
             self.send(delivery).await;
@@ -905,12 +911,11 @@ impl Attempts {
     /// The retries numbered `numbers`, each after the target's delay, until one is taken,
     /// the call is deleted or the sandbox stops.
     async fn retry(&self, numbers: std::ops::RangeInclusive<u32>) {
-        let mut era = self.state.hooks.era.subscribe();
         for attempt in numbers {
             tokio::select! {
                 // The stop (or a reset) first: a zero delay is ready at once too.
                 biased;
-                _ = era.wait_for(|now| *now != self.era) => return,
+                () = self.state.hooks.ended(self.era) => return,
                 () = tokio::time::sleep(self.target.retry_delay) => {}
             }
             // A call deleted meanwhile posts nothing more (its follower stops too; Retell's
@@ -963,11 +968,10 @@ impl Attempts {
         };
         // The sandbox stopping ends an attempt still waiting (its timeout may be long):
         // nothing is recorded, nothing retried.
-        let mut era = self.state.hooks.era.subscribe();
         let (status_code, reply, error) = tokio::select! {
             // The stop (or a reset) first: an exchange polled after it could still send.
             biased;
-            _ = era.wait_for(|now| *now != self.era) => return true,
+            () = self.state.hooks.ended(self.era) => return true,
             answered = exchange => answered,
         };
         let record = DeliveryAttempt {
