@@ -14,6 +14,7 @@
 //! 4. concurrency: 10,000 `get_call` with 64 in flight, against the same with reqwest.
 
 mod estimates;
+mod loopback;
 mod payloads;
 mod peak_alloc;
 
@@ -151,13 +152,7 @@ fn live(calls: usize) -> Live {
         runtime,
         sandbox,
         provider,
-        // No proxy between the baseline and loopback (voiceport's client takes none for
-        // plain http either), and a timeout, so that a stuck sandbox fails the run.
-        client: reqwest::Client::builder()
-            .no_proxy()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("an HTTP client"),
+        client: loopback::client(),
     }
 }
 

@@ -33,6 +33,7 @@
 //! the least any receiver that verifies and parses must do.
 
 mod estimates;
+mod loopback;
 // The webhook bench reads the fixtures through it, and builds none of its pages.
 #[allow(dead_code)]
 mod payloads;
@@ -297,13 +298,7 @@ fn main() {
     );
     let (receiver_url, bare_url, floor_url) =
         runtime.block_on(async { (serve(receiver).await, serve(bare).await, serve(floor).await) });
-    // As voiceport's own client is built: no proxy from the environment between the bench
-    // and loopback, and a timeout, so that a stuck server fails the run instead of hanging it.
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client");
+    let client = loopback::client();
     let mut criterion = Criterion::default()
         .configure_from_args()
         .sample_size(20)

@@ -21,6 +21,8 @@
 
 #[path = "../../../benches/estimates.rs"]
 mod estimates;
+#[path = "../../../benches/loopback.rs"]
+mod loopback;
 #[path = "../../../benches/payloads.rs"]
 mod payloads;
 
@@ -336,13 +338,7 @@ fn export(c: &mut Criterion, dir: &Path, benchmark_mode: bool) -> Vec<(usize, u6
         .expect("a runtime");
     let out = dir.join("export.jsonl");
     let (all, config) = sandbox(&runtime, dir, HAPPYROBOT_DOCS_CALL_COUNT);
-    // No proxy between the baseline and loopback, and a timeout: a stuck sandbox fails
-    // the run.
-    let client = reqwest::Client::builder()
-        .no_proxy()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client");
+    let client = loopback::client();
     // Once first, to check that the export writes every call.
     run(&mut export_command(&config), &out);
     let exported = std::fs::read_to_string(&out).map_or(0, |text| text.lines().count());

@@ -121,7 +121,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
     let (sender, events) = mpsc::unbounded_channel();
     tokio::spawn(async move {
         while let Some(delivery) = arriving.recv().await {
-            let answered = if answer(&delivery) {
+            let answered = if delivery.reply_to_tool_calls(|_| Ok("done".to_string())) {
                 "  → answered"
             } else {
                 ""
@@ -135,11 +135,6 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
         }
     });
     Ok(Listening { events })
-}
-
-/// Answers a tool call the vendor waits on with a result per invocation; whether it did.
-fn answer(delivery: &Delivery) -> bool {
-    delivery.reply_to_tool_calls(|_| Ok("done".to_string()))
 }
 
 /// An event in a few words: its type, the status it reports, the call.
