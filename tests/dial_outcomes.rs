@@ -136,3 +136,31 @@ async fn a_vapi_call_without_live_control_cannot_be_ended_through_the_api() {
     let call = provider.get_call(&dialed.call_id).await.unwrap();
     assert!(!call.status.is_terminal(), "{call:?}");
 }
+
+/// Vapi's dial needs no number to call from when it calls a SIP address (inferred: its
+/// schema requires no field and calls the number the caller id "for phone calls"), and
+/// takes a squad in place of an assistant: the library sends both, and the emulator takes
+/// them as Vapi's schema does. A phone number without one is still refused before sending.
+#[tokio::test]
+async fn a_vapi_sip_call_needs_no_number_to_call_from() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let mut config = sandbox.provider_config(ProviderKind::Vapi);
+    config.options.remove("phone_number_id");
+    let provider = voiceport::connect(&config).unwrap();
+    let mut request = DialRequest::to("sip:reception@pbx.example.com");
+    request.extra.insert(
+        "squadId".into(),
+        "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d".into(),
+    );
+    let dialed = provider.dial(&request).await.unwrap();
+    let call = provider.get_call(&dialed.call_id).await.unwrap();
+    assert_eq!(call.to.as_deref(), Some("sip:reception@pbx.example.com"));
+    let before = sandbox.dialed_count(ProviderKind::Vapi);
+    let phone = DialRequest {
+        to: "+14155550187".into(),
+        ..request
+    };
+    let err = provider.dial(&phone).await.unwrap_err();
+    assert!(err.to_string().contains("phone_number_id"), "{err}");
+    assert_eq!(sandbox.dialed_count(ProviderKind::Vapi), before);
+}

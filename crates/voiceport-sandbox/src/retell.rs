@@ -700,9 +700,18 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
     let Some(map) = body else {
         return invalid(&ctx, INVALID);
     };
+    // `ignore_e164_validation` (for custom telephony) lets any number through: the number
+    // called need then only be there.
+    let Ok(any_number) = optional(&map, "ignore_e164_validation", Value::as_bool) else {
+        return invalid(&ctx, INVALID);
+    };
+    let checked = |number: Option<String>| match any_number {
+        Some(true) => number.filter(|n| !n.trim().is_empty()),
+        _ => e164(number),
+    };
     let (Some(from), Some(to)) = (
-        e164(text(&map, "from_number")),
-        e164(text(&map, "to_number")),
+        checked(text(&map, "from_number")),
+        checked(text(&map, "to_number")),
     ) else {
         return invalid(&ctx, INVALID);
     };

@@ -11,11 +11,12 @@
 //! | errors | FastAPI's (`{detail}`), validation 422 (inferred) | NestJS's (`{message, error, statusCode}`), validation 400 |
 //! | the call | every field present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top | unset fields absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
 //! | live control | none | `monitor.controlUrl` on every live call (of an assistant with live control: all but the third), which ends it on `POST {"type": "end-call"}` |
-//! | a dial | `customer.number` and `assistantId` | and a `phoneNumberId` (or `phoneNumber`) to call from |
+//! | a dial | a `customer.number` (or `sipUri`) and an `assistantId` (or an inline `assistant`, a squad or a workflow) | and, for a number, a `phoneNumberId` (or `phoneNumber`) to call from |
 //!
 //! The list takes Vapi's parameters for both (Voicebot Studio documents none): `limit`
 //! (default 100, at most 1000), `createdAtLt`/`Le`/`Gt`/`Ge`, `assistantId`,
-//! `phoneNumberId`, `id`; newest first; a bare array, no cursor.
+//! `phoneNumberId`, `id`; newest first; a bare array, no cursor. Vapi's `updatedAt` bounds
+//! are not emulated: they are refused, naming the parameter.
 //!
 //! Live control: each live Vapi call (queued, ringing or in progress) has a
 //! `monitor.controlUrl` but those of the account's third assistant (as if the others set
@@ -403,6 +404,10 @@ impl Family<'_> {
     /// `artifact` (with the OpenAI-formatted messages), while `message.call` is the call as
     /// it was dialed (`queued`, no results). The conversation is the one `GET` of the call
     /// shows, message for message. The same for both flavours but for `message.call`.
+    /// Vapi's schema lists `endedReason`, `artifact`, `analysis`, the costs, `startedAt`,
+    /// `endedAt` and `destination`; the other top-level copies (`messages`, `summary`,
+    /// `transcript`, the recording URLs, `durationMs`/`Seconds`/`Minutes`) are inferred,
+    /// from third-party code that reads reports as Vapi delivers them.
     fn report(self, call: &SimCall, view: &View, at: DateTime<Utc>) -> Value {
         let full = self.fields(call, view);
         let dialed = View {
@@ -693,14 +698,24 @@ fn tool_invocation(id: &str, name: &str, arguments: Value) -> Value {
     json!({ "id": id, "type": "function", "function": { "name": name, "arguments": arguments } })
 }
 
-/// The `customer` of a phone call's messages.
+/// The `customer` of a phone call's messages: its `number`, or the `sipUri` dialed.
 fn customer(call: &SimCall) -> Option<Value> {
     let number = if call.direction == Direction::Inbound {
         &call.from
     } else {
         &call.to
     };
-    number.as_ref().map(|n| json!({ "number": n }))
+    number.as_ref().map(|n| match is_sip_uri(n) {
+        true => json!({ "sipUri": n }),
+        false => json!({ "number": n }),
+    })
+}
+
+/// Whether a dialed party is a SIP address (`sip:…`, any case) rather than a number.
+fn is_sip_uri(party: &str) -> bool {
+    party
+        .get(..4)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"))
 }
 
 /// One of Vapi's messages in the OpenAI format of `messagesOpenAIFormatted`.
@@ -726,7 +741,7 @@ async fn get_call(State(api): State<Api>, Path(id): Path<String>) -> Response {
 
 /// Vapi's list parameters (Voicebot Studio documents none): `limit`, `createdAtLt`,
 /// `createdAtLe`, `createdAtGt`, `createdAtGe`, `assistantId`, `phoneNumberId`, `id`;
-/// newest first.
+/// newest first. The `updatedAt` bounds are refused (400 or 422, naming the parameter).
 async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, String>>) -> Response {
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 100,
@@ -739,6 +754,14 @@ async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, Strin
             );
         }
     };
+    // Vapi's `updatedAt` bounds: the sandbox keeps no update time, and says so rather than
+    // answer as if they were not there.
+    let updated = ["updatedAtLt", "updatedAtGt", "updatedAtLe", "updatedAtGe"];
+    if let Some(key) = updated.into_iter().find(|key| params.contains_key(*key)) {
+        let problem = [(key, "not emulated by the sandbox")];
+        let message = format!("the sandbox does not emulate the `{key}` filter");
+        return api.fail(api.flavor.invalid(), &message, &problem);
+    }
     let keys = ["createdAtLt", "createdAtGt", "createdAtLe", "createdAtGe"];
     let [before, after, at_or_before, at_or_after] = match time_params(&params, keys) {
         Ok(times) => times,
@@ -804,32 +827,50 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
             &[("body", "must be a JSON object")],
         );
     };
+    // The party dialed: a `customer` with a `number` or a `sipUri` (Vapi's `customerId`,
+    // a saved customer, is not emulated: the sandbox keeps none).
     let customer = object(&map, "customer");
-    let Some(to) = text(&customer, "number") else {
-        return api.fail(
-            api.flavor.invalid(),
-            "customer.number is required",
-            &[("customer.number", "field required")],
-        );
+    let sip_uri = text(&customer, "sipUri").filter(|uri| is_sip_uri(uri));
+    let to = match (text(&customer, "number"), sip_uri) {
+        (Some(number), _) => {
+            // Vapi documents 3 to 40 characters (and checks E.164 unless told not to).
+            if !(3..=40).contains(&number.chars().count()) {
+                return api.fail(
+                    api.flavor.invalid(),
+                    "customer.number must be longer than or equal to 3 and shorter than or equal to 40 characters",
+                    &[("customer.number", "must be 3 to 40 characters")],
+                );
+            }
+            number
+        }
+        (None, Some(uri)) => uri,
+        (None, None) => {
+            return api.fail(
+                api.flavor.invalid(),
+                "customer.number or customer.sipUri is required (the sandbox emulates no saved customer: `customerId` is not taken)",
+                &[("customer", "a `number` or a `sip:` `sipUri` is required")],
+            );
+        }
     };
-    // Vapi documents 3 to 40 characters (and checks E.164 unless told not to).
-    if !(3..=40).contains(&to.chars().count()) {
+    // The agent: an assistant by id (checked against the account), or one of the others
+    // Vapi takes instead (an inline assistant, a squad, a workflow), taken as they come:
+    // the sandbox has none of those, and the account's first assistant answers the call.
+    let assistant = text(&map, "assistantId");
+    let other_agent = ["assistant", "squadId", "squad", "workflowId", "workflow"]
+        .iter()
+        .any(|key| map.get(*key).is_some_and(|value| !value.is_null()));
+    if assistant.is_none() && !other_agent {
         return api.fail(
             api.flavor.invalid(),
-            "customer.number must be longer than or equal to 3 and shorter than or equal to 40 characters",
-            &[("customer.number", "must be 3 to 40 characters")],
+            "one of assistantId, assistant, squadId, squad, workflowId or workflow is required",
+            &[("assistantId", "no assistant, squad or workflow")],
         );
     }
-    let Some(assistant) = text(&map, "assistantId") else {
-        return api.fail(
-            api.flavor.invalid(),
-            "assistantId is required",
-            &[("assistantId", "field required")],
-        );
-    };
     // An assistant of another account (or a typo) is refused, as Vapi refuses a dial that
     // names a missing resource (400); the message is inferred.
-    if !api.flavor.has_assistant(api.ctx.vendor, &assistant) {
+    if let Some(assistant) = assistant.as_deref()
+        && !api.flavor.has_assistant(api.ctx.vendor, assistant)
+    {
         return api.fail(
             api.flavor.invalid(),
             "Couldn't Get Assistant. `assistantId` Does Not Exist.",
@@ -837,10 +878,10 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         );
     }
     // Vapi places a phone call from one of the account's numbers: an id, or a transient
-    // `phoneNumber`.
+    // `phoneNumber` (inferred: Vapi's schema requires no field; a SIP call needs none).
     let has_number = text(&map, "phoneNumberId").is_some()
         || map.get("phoneNumber").is_some_and(Value::is_object);
-    if api.flavor == Flavor::Vapi && !has_number {
+    if api.flavor == Flavor::Vapi && !has_number && !is_sip_uri(&to) {
         return api.fail(
             StatusCode::BAD_REQUEST,
             "phoneNumberId is required to call a customer",
@@ -895,7 +936,7 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         to,
         from: Some(api.flavor.own_number().into()),
         number_id: text(&map, "phoneNumberId"),
-        agent_id: Some(assistant),
+        agent_id: assistant,
         use_case: None,
         campaign_id: None,
         scheduled_for,

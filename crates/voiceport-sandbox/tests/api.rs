@@ -1046,6 +1046,11 @@ async fn vapi_serves_the_call_resource_with_nestjs_errors() {
     assert_eq!(status, 400);
     assert_eq!(refused["statusCode"], 400);
     assert!(refused["message"].is_array(), "{refused}");
+    // A documented filter the sandbox cannot apply is refused, not ignored.
+    let (status, refused) =
+        json_of(get("/call?updatedAtGt=2026-01-01T00:00:00Z").await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(refused.to_string().contains("updatedAtGt"), "{refused}");
     // A name is at most 40 UTF-16 units: 39 letters and an emoji are 41.
     let long = format!("{}📞", "x".repeat(39));
     let (status, refused) = json_of(
@@ -1824,6 +1829,88 @@ async fn vapi_calls_show_the_number_and_assistant_they_were_dialed_with() {
     .await;
     let ours = ours.as_array().unwrap();
     assert!(!ours.is_empty() && ours.iter().all(|c| c["id"] != id));
+}
+
+/// Retell checks both numbers as E.164 unless `ignore_e164_validation` (custom telephony)
+/// says not to; a flag that is not a boolean is refused.
+#[tokio::test]
+async fn retell_takes_a_number_that_is_not_e164_when_told_to() {
+    let sandbox = sandbox().await;
+    let dial = |body: Value| {
+        request(
+            &sandbox,
+            Retell,
+            reqwest::Method::POST,
+            "/v2/create-phone-call",
+        )
+        .json(&body)
+        .send()
+    };
+    let local = json!({"from_number": "+16285550143", "to_number": "4155550199"});
+    let (status, answer) = json_of(dial(local.clone()).await.unwrap()).await;
+    assert_eq!(status, 400, "{answer}");
+    let mut told = local.clone();
+    told["ignore_e164_validation"] = json!(true);
+    let (status, created) = json_of(dial(told).await.unwrap()).await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["to_number"], "4155550199");
+    let mut garbled = local;
+    garbled["ignore_e164_validation"] = json!("yes");
+    let (status, answer) = json_of(dial(garbled).await.unwrap()).await;
+    assert_eq!(status, 400, "{answer}");
+}
+
+/// Vapi's dial requires no field by its schema: a SIP party (`customer.sipUri`, with no
+/// number to call from) and a squad, a workflow or an inline assistant in place of an
+/// `assistantId` are taken, as the adapter sends them; a dial naming no party or no agent
+/// is refused (which fields Vapi then names is inferred).
+#[tokio::test]
+async fn vapi_dials_a_sip_party_and_agents_other_than_an_assistant() {
+    let sandbox = sandbox().await;
+    let number = sandbox.provider_config(Vapi).options["phone_number_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dial = |body: Value| {
+        request(&sandbox, Vapi, reqwest::Method::POST, "/call")
+            .json(&body)
+            .send()
+    };
+    let sip = "sip:reception@pbx.example.com";
+    let (status, call) = json_of(
+        dial(
+            json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"sipUri": sip}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201, "{call}");
+    assert_eq!(call["customer"], json!({"sipUri": sip}));
+    let workflow = json!({"workflowId": "8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a",
+                          "phoneNumberId": number, "customer": {"number": "+14155550177"}});
+    let (status, call) = json_of(dial(workflow).await.unwrap()).await;
+    assert_eq!(status, 201, "{call}");
+    assert_eq!(call["customer"], json!({"number": "+14155550177"}));
+    let refused = [
+        // No agent of any kind.
+        json!({"phoneNumberId": number, "customer": {"number": "+14155550177"}}),
+        // No party: a saved customer is not emulated, a `sipUri` must be one.
+        json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customerId": "c-1"}),
+        json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"sipUri": "+14155550177"}}),
+        // A number still needs one to call from.
+        json!({"squadId": "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "customer": {"number": "+14155550177"}}),
+    ];
+    for body in refused {
+        let before = sandbox.dialed_count(Vapi);
+        let (status, answer) = json_of(dial(body.clone()).await.unwrap()).await;
+        assert_eq!(status, 400, "{body}: {answer}");
+        assert_eq!(
+            sandbox.dialed_count(Vapi),
+            before,
+            "{body}: a call was placed"
+        );
+    }
 }
 
 /// Rounded's boolean query flags read as FastAPI reads a `bool` (any case; `1`/`0`,

@@ -191,7 +191,7 @@ impl Adapter for Vapi {
         // Not live yet, so it has no control URL, and its live control is not the reason.
         if call.status == CallStatus::Scheduled {
             return Err(conflict(
-                "the call is scheduled, not live: there is nothing to end yet; delete it (`delete_call`) to call it off (Vapi then ends it as `scheduled-call-deleted`)".into(),
+                "the call is scheduled, not live: there is nothing to end yet; delete it (`delete_call`) to call it off (Vapi's `scheduled-call-deleted` end reason suggests a delete does)".into(),
             ));
         }
         let control: wire::CallControl = decode_json(kind, op, &response.body).map_err(unread)?;

@@ -159,7 +159,8 @@ pub(crate) struct Call<'a> {
     /// An assistant given inline rather than by `assistantId`: its id and name.
     #[serde(borrow)]
     pub(crate) assistant: Option<InlineAssistant<'a>>,
-    /// Seconds. Only end-of-call reports send it; read when `startedAt`/`endedAt` are not.
+    /// Seconds. Only end-of-call reports send it (inferred: Vapi's schema does not list it,
+    /// third-party code reads it); read when `startedAt`/`endedAt` are not.
     #[serde(default, deserialize_with = "amount")]
     pub(crate) duration_seconds: Option<f64>,
     /// Milliseconds, the same (reports send both).

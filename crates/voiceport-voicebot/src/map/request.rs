@@ -139,11 +139,13 @@ pub(crate) fn dial_body<'a>(
     merge_extra(kind, &mut map, &request.extra)?;
     // Vapi places a phone call from one of the account's numbers, by id or given whole
     // (`extra`'s transient `phoneNumber`): without either it refuses the dial, said here
-    // before anything is sent. Voicebot Studio documents no such field.
+    // before anything is sent (inferred: its schema requires no field, and calls the
+    // number the caller id "for phone calls", so a SIP call is sent without one).
+    // Voicebot Studio documents no such field.
     let has_number = ["phoneNumberId", "phoneNumber"]
         .iter()
         .any(|key| map.get(*key).is_some_and(|value| !value.is_null()));
-    if flavor == Flavor::Vapi && !has_number {
+    if flavor == Flavor::Vapi && !has_number && !is_sip {
         let message = "no number to call from: set `phone_number_id` on the request or `options.phone_number_id` (Vapi `phoneNumberId`), or a transient `phoneNumber` in `extra`";
         return Err(missing_setting(
             kind,
