@@ -63,12 +63,18 @@ pub(crate) fn csv_row(call: &voiceport::Call) -> String {
 /// (`+14155550123`, `-0.5`) is no formula and is left as it is. A field holding a `;` or a
 /// tab is quoted too: a spreadsheet set to split on those (Excel in many European
 /// locales) would otherwise start a cell inside it, unguarded (`ok;=HYPERLINK(…)`).
+///
+/// Before either, the characters a terminal acts on are escaped as everything else the
+/// command line prints for people ([`crate::output::clean`]: `\u001b`; tabs and line
+/// breaks kept): the export goes to the terminal unless `-o` says otherwise, and a vendor
+/// string must not retitle or clear it there.
 pub(crate) fn csv_field(text: &str) -> String {
-    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(text);
+    let text = crate::output::clean(text);
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(&text);
     let text = if risky {
         format!("'{text}")
     } else {
-        text.to_owned()
+        text.into_owned()
     };
     if text.contains([',', '"', '\n', '\r', ';', '\t']) {
         format!("\"{}\"", text.replace('"', "\"\""))
@@ -108,7 +114,15 @@ mod tests {
             ),
             ("a;=1+1", "\"a;=1+1\""),
             ("a\t=1", "\"a\t=1\""),
-            ("\r=1", "\"'\r=1\""),
+            // A terminal's controls are escaped first (a carriage return too): a vendor
+            // string must not retitle or clear the terminal the export goes to.
+            ("\r=1", "\\u000d=1"),
+            (
+                "\u{1b}]0;pwned\u{7}\u{1b}[2J",
+                "\"\\u001b]0;pwned\\u0007\\u001b[2J\"",
+            ),
+            ("ok\u{9b}2J", "ok\\u009b2J"),
+            ("line\nbreak", "\"line\nbreak\""),
             ("+14155550123", "+14155550123"),
             ("-0.5", "-0.5"),
             ("12", "12"),
