@@ -878,6 +878,104 @@ async fn a_request_that_timed_out_waiting_for_room_is_never_queued() {
     assert!(later.is_err(), "a stale request was queued: {later:?}");
 }
 
+/// In channel mode, a request still waiting for room when the vendor hangs up (a timeout of
+/// its own shorter than the receiver's, a proxy dropping the connection) is never queued
+/// either: hyper drops the request, and the delivery with it.
+#[tokio::test]
+async fn a_request_the_vendor_hung_up_on_waiting_for_room_is_never_queued() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::{Context, Poll};
+    use tokio::sync::oneshot;
+
+    /// A request's future that says when it first waits and when it is dropped.
+    struct Watched<F: Future> {
+        inner: Pin<Box<F>>,
+        waiting: Option<oneshot::Sender<()>>,
+        dropped: Option<oneshot::Sender<()>>,
+    }
+    impl<F: Future> Future for Watched<F> {
+        type Output = F::Output;
+        fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+            let poll = self.inner.as_mut().poll(cx);
+            if poll.is_pending()
+                && let Some(waiting) = self.waiting.take()
+            {
+                let _ = waiting.send(());
+            }
+            poll
+        }
+    }
+    impl<F: Future> Drop for Watched<F> {
+        fn drop(&mut self) {
+            if let Some(dropped) = self.dropped.take() {
+                let _ = dropped.send(());
+            }
+        }
+    }
+
+    type Signals = (oneshot::Sender<()>, oneshot::Sender<()>);
+    let watch: Arc<Mutex<Option<Signals>>> = Arc::default();
+    let (router, mut events) = Receiver::builder(&registry())
+        .reply_timeout(Duration::from_secs(60))
+        .channel(1)
+        .unwrap();
+    let signals = watch.clone();
+    // The body is read here first, so that the receiver's only wait is for room.
+    let router = router.layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let signals = signals.lock().unwrap().take();
+            async move {
+                let (parts, body) = request.into_parts();
+                let bytes = axum::body::to_bytes(body, usize::MAX).await.unwrap();
+                let request = axum::extract::Request::from_parts(parts, bytes.into());
+                let Some((waiting, dropped)) = signals else {
+                    return next.run(request).await;
+                };
+                let inner = Box::pin(next.run(request));
+                let (waiting, dropped) = (Some(waiting), Some(dropped));
+                Watched {
+                    inner,
+                    waiting,
+                    dropped,
+                }
+                .await
+            }
+        },
+    ));
+    let url = format!("{}/support", serve(router).await);
+    let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    // News fills the channel; the application does not read it yet.
+    let news = fixture("voicebot/webhook_status_update.json");
+    assert_eq!(post(&url, &headers, news).await.0, StatusCode::NO_CONTENT);
+    let (waiting_tx, waiting) = oneshot::channel();
+    let (dropped_tx, dropped) = oneshot::channel();
+    *watch.lock().unwrap() = Some((waiting_tx, dropped_tx));
+    let body = fixture("voicebot/webhook_tool_calls_object_arguments.json");
+    let hanging = tokio::spawn(async move {
+        let request = http_client()
+            .post(&url)
+            .header("x-vapi-secret", VAPI_SECRET);
+        request.body(body).send().await
+    });
+    waiting.await.unwrap();
+    hanging.abort();
+    assert!(hanging.await.is_err_and(|e| e.is_cancelled()));
+    // hyper sees the connection close and drops the request.
+    tokio::time::timeout(Duration::from_secs(30), dropped)
+        .await
+        .expect("the request was not dropped")
+        .unwrap();
+    // Room is made: the news is there, the request the vendor hung up on is not.
+    let first = events.recv().await.unwrap();
+    assert!(!first.event.expects_reply, "{first:?}");
+    let later = tokio::time::timeout(Duration::from_millis(500), events.recv()).await;
+    assert!(
+        later.is_err(),
+        "a request nobody waits for was queued: {later:?}"
+    );
+}
+
 /// A handler that panics is answered 500, as one that fails (a vendor that retries sends
 /// the event again), and its future is never polled again; the redelivery is handed over.
 /// A handler that panics before it returns its future is answered 500 too.

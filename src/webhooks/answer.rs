@@ -60,6 +60,9 @@ pub(super) async fn answer_request(
         key: None,
     };
     let mut run = HandlerRun::start(shared, endpoint, delivery, &body, held, None);
+    if shared.channel_closed.is_some() {
+        run = run.unqueued_if_dropped();
+    }
     let (mut handled, mut unanswerable) = (false, false);
     let timeout = tokio::time::sleep_until(deadline);
     tokio::pin!(timeout);
@@ -102,12 +105,8 @@ pub(super) async fn answer_request(
     };
     // A handler still at work once the vendor has its answer (a reply, or 504) ends on its
     // own task (see `HandlerRun`); but a request still waiting for room in the channel at
-    // 504 is not queued later, for an application that would run a tool for nobody.
-    if matches!(outcome, Answer::TimedOut) && shared.channel_closed.is_some() {
-        run.cancel();
-    } else {
-        drop(run);
-    }
+    // 504 is not queued later (`unqueued_if_dropped`).
+    drop(run);
     let provider = &endpoint.name;
     match outcome {
         Answer::Reply(reply) => axum::Json(reply).into_response(),
@@ -193,7 +192,9 @@ impl Drop for Admitted {
 /// the request's future, or a request was answered while its handler goes on), the handler
 /// goes on on a task of its own rather than being cut at whatever `.await` it was at: its
 /// work is done once, and a redelivery of news meanwhile finds it in flight (503), then
-/// delivered (204). Its body stays held in the budget until then.
+/// delivered (204). Its body stays held in the budget until then. A request the vendor
+/// waits on that is still waiting for room in the application's channel is the exception
+/// ([`HandlerRun::unqueued_if_dropped`]).
 pub(super) struct HandlerRun {
     /// `None` once it has ended.
     pub(super) handling: Option<BoxFuture<'static, HandlerResult>>,
@@ -204,6 +205,8 @@ pub(super) struct HandlerRun {
     pub(super) provider: Arc<str>,
     pub(super) codec: &'static dyn Codec,
     pub(super) body: Bytes,
+    /// Dropped before it ended, the handler is dropped too rather than going on.
+    pub(super) unqueued_if_dropped: bool,
 }
 
 impl HandlerRun {
@@ -228,7 +231,18 @@ impl HandlerRun {
             provider: Arc::clone(&endpoint.name),
             codec: endpoint.codec,
             body: body.clone(),
+            unqueued_if_dropped: false,
         }
+    }
+
+    /// A request the vendor waits on, handed to the application's channel: should the run
+    /// be dropped while the delivery still waits for room (its 504, or the vendor hanging
+    /// up first and hyper dropping the request), it is never queued, so that no tool runs
+    /// for a conversation that has moved on. (A handler function, which has the delivery
+    /// already, goes on as any other.)
+    fn unqueued_if_dropped(mut self) -> Self {
+        self.unqueued_if_dropped = true;
+        self
     }
 
     /// Polls the handler, which must not have ended; settles its key once it has.
@@ -247,11 +261,6 @@ impl HandlerRun {
     pub(super) async fn finish(mut self) -> HandlerResult {
         std::future::poll_fn(|cx| self.poll_handler(cx)).await
     }
-
-    /// Drops the handler where it is, rather than letting it go on on a task of its own.
-    fn cancel(mut self) {
-        self.handling = None;
-    }
 }
 
 impl Drop for HandlerRun {
@@ -259,6 +268,9 @@ impl Drop for HandlerRun {
         let Some(handling) = self.handling.take() else {
             return;
         };
+        if self.unqueued_if_dropped {
+            return;
+        }
         // Dropped as a panic unwinds (the handler's own are caught, so a bug elsewhere in
         // the request's task): the handler is dropped with it, and its key (news) forgotten.
         if std::thread::panicking() {

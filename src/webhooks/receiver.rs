@@ -215,7 +215,7 @@ impl ReceiverBuilder<'_> {
     /// How long a delivery that expects a reply ([`Delivery::reply`]) waits for the handler
     /// and the reply before the vendor is answered 504 (a handler still working then goes
     /// on to its end on a task of its own; in channel mode, a request not yet queued is
-    /// not queued), for the providers whose webhook table sets no `reply_timeout_secs`;
+    /// not queued, nor is one whose vendor hung up first), for the providers whose webhook table sets no `reply_timeout_secs`;
     /// [`DEFAULT_REPLY_TIMEOUT`] by default. Keep it within the vendor's own timeout
     /// (Vapi's `server.timeoutSeconds`); a vendor's shorter fixed limit (Vapi's
     /// `assistant-request`, Retell's inbound webhook) applies in any case.
