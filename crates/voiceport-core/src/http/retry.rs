@@ -96,13 +96,24 @@ pub(crate) fn next_delay(
     // `Retry-After: 0` (or a date past) would send every attempt left at once: the usual
     // backoff applies instead. A wait the vendor asks for is never shorter than the
     // policy's first backoff: `0.000001` would send them all at once too.
-    let delay = (error.retry_after())
+    let asked = (error.retry_after())
         .filter(|after| !after.is_zero())
-        .map(|after| after.max(policy.initial_backoff))
-        .unwrap_or_else(|| policy.backoff(attempts_made));
+        .map(|after| after.max(policy.initial_backoff));
+    let delay = asked.unwrap_or_else(|| policy.backoff(attempts_made));
     // Checked: a policy built by hand may hold durations too long to add.
-    let ends = started.elapsed().checked_add(delay)?;
-    (ends <= policy.max_elapsed).then_some(delay)
+    let elapsed = started.elapsed();
+    if elapsed.checked_add(delay)? > policy.max_elapsed {
+        return None;
+    }
+    // Clients told the same wait (workers sharing a key, all answered 429 at once) would
+    // all come back in the same millisecond: the vendor's wait gets up to half the first
+    // backoff more, where the budget leaves room for it.
+    let jittered = asked.and_then(|after| {
+        let spread = policy.initial_backoff.as_secs_f64() * 0.5 * unit_random();
+        let jittered = after.checked_add(Duration::try_from_secs_f64(spread).ok()?)?;
+        (elapsed.checked_add(jittered)? <= policy.max_elapsed).then_some(jittered)
+    });
+    Some(jittered.unwrap_or(delay))
 }
 
 /// Reads `retry-after-ms` (milliseconds, integer or decimal: what Retell's own SDK reads
@@ -284,15 +295,36 @@ mod tests {
         };
         let start = Instant::now();
         let asked = Duration::from_secs(3);
-        assert_eq!(
-            next_delay(
-                &policy,
-                RetryMode::Idempotent,
-                1,
-                start,
-                &server_error(Some(asked))
-            ),
-            Some(asked)
+        // The wait asked for, and at most half the first backoff more (jitter).
+        let within = |delay: Option<Duration>, at_least: Duration| {
+            delay.is_some_and(|d| d >= at_least && d <= at_least + policy.initial_backoff / 2)
+        };
+        let delay = next_delay(
+            &policy,
+            RetryMode::Idempotent,
+            1,
+            start,
+            &server_error(Some(asked)),
+        );
+        assert!(within(delay, asked), "{delay:?}");
+        // Spread: twenty clients told the same wait do not all come back together.
+        let waits: std::collections::BTreeSet<Duration> = (0..20)
+            .filter_map(|_| {
+                let error = server_error(Some(asked));
+                next_delay(&policy, RetryMode::Idempotent, 1, start, &error)
+            })
+            .collect();
+        assert!(waits.len() > 1, "{waits:?}");
+        // Where the budget has no room for the jitter, the wait asked for is kept.
+        let tight = RetryPolicy {
+            max_elapsed: Duration::from_secs(3) + Duration::from_millis(1),
+            ..policy.clone()
+        };
+        let error = server_error(Some(asked));
+        let delay = next_delay(&tight, RetryMode::Idempotent, 1, start, &error);
+        assert!(
+            delay.is_some_and(|d| d >= asked && d <= tight.max_elapsed),
+            "{delay:?}"
         );
         // `Retry-After: 0` does not send every attempt left at once: the backoff applies.
         let now = next_delay(
@@ -311,7 +343,7 @@ mod tests {
             start,
             &server_error(Some(Duration::from_micros(1))),
         );
-        assert_eq!(tiny, Some(policy.initial_backoff));
+        assert!(within(tiny, policy.initial_backoff), "{tiny:?}");
         let too_long = Duration::from_secs(30);
         assert_eq!(
             next_delay(
