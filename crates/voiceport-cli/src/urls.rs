@@ -76,6 +76,12 @@ pub(crate) fn receiver_base(text: &str) -> Result<String, Failure> {
             "a query or fragment would swallow the path added to it",
         ));
     }
+    // It is printed, and shown by the control API with every delivery.
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(refuse(
+            "a user or password in it would be printed and recorded with every delivery",
+        ));
+    }
     let base = url.as_str().trim_end_matches('/');
     // `listen` says where it listens as `…/webhooks/{provider}`: a URL copied from that
     // line, whole or up to `/webhooks/`, is taken for its base (deliveries would otherwise
@@ -111,5 +117,25 @@ mod tests {
         }
         let base = receiver_base("http://127.0.0.1:8787/app/hooks/").map_err(|f| format!("{f:?}"));
         assert_eq!(base.as_deref(), Ok("http://127.0.0.1:8787/app/hooks"));
+    }
+
+    /// A user or password would be printed with the base and recorded with every
+    /// delivery: refused, and not repeated in the refusal.
+    #[test]
+    fn a_webhooks_url_with_credentials_is_refused_unrepeated() {
+        for given in [
+            "https://ops:hunter2@tunnel.example/",
+            "https://ops@tunnel.example/",
+        ] {
+            let Err(failure) = receiver_base(given) else {
+                panic!("{given} was taken");
+            };
+            let said = format!("{failure:?}");
+            assert!(said.contains("user or password"), "{said}");
+            assert!(
+                !said.contains("hunter2") && !said.contains("ops@"),
+                "{said}"
+            );
+        }
     }
 }

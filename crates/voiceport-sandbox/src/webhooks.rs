@@ -94,7 +94,7 @@ const MAX_NAP: Duration = Duration::from_millis(250);
 ///     .timeout(Duration::from_secs(2));
 /// assert_eq!(target.url(), "http://127.0.0.1:3000/webhooks/support");
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebhookTarget {
     url: String,
     config: WebhookConfig,
@@ -102,6 +102,34 @@ pub struct WebhookTarget {
     timeout: Duration,
     retry_delay: Duration,
     tool_calls: bool,
+}
+
+/// Its URL without a query (where a token may travel), as the control API shows it.
+impl std::fmt::Debug for WebhookTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let url = reqwest::Url::parse(&self.url);
+        f.debug_struct("WebhookTarget")
+            .field("url", &url.as_ref().map_or("[not a URL]".into(), shown))
+            .field("config", &self.config)
+            .field("retries", &self.retries)
+            .field("timeout", &self.timeout)
+            .field("retry_delay", &self.retry_delay)
+            .field("tool_calls", &self.tool_calls)
+            .finish()
+    }
+}
+
+/// `url` as the sandbox shows and records it: scheme, host, port and path, and `?…` in
+/// place of a query (a token may travel there; Rounded's secret does).
+fn shown(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let query = shown.query().is_some();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    match query {
+        true => format!("{shown}?…"),
+        false => shown.to_string(),
+    }
 }
 
 impl WebhookTarget {
@@ -216,12 +244,16 @@ impl WebhookTarget {
                 ),
             ));
         }
-        let url = reqwest::Url::parse(&self.url).map_err(|e| {
-            Error::config(
+        // Not quoted: a URL that does not parse may still hold a password.
+        let url = reqwest::Url::parse(&self.url)
+            .map_err(|e| Error::config(format!("{field}.url"), format!("not a URL: {e}")))?;
+        if !url.username().is_empty() || url.password().is_some() {
+            return Err(Error::config(
                 format!("{field}.url"),
-                format!("{:?} is not a URL: {e}", self.url),
-            )
-        })?;
+                "holds a user or password: the sandbox shows its targets and records where \
+                 each attempt went, so it takes none",
+            ));
+        }
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::config(
                 format!("{field}.url"),
@@ -267,6 +299,7 @@ impl WebhookTarget {
             .ok()
             .filter(|forger| forger.scheme() != Scheme::None);
         Ok(Target {
+            shown: shown(&url),
             url: self.url,
             scheme: signer.scheme(),
             header: self.config.header.clone(),
@@ -297,9 +330,11 @@ fn signs_verifiably(signer: &Verifier, url: &str) -> bool {
 }
 
 /// A target ready to post to.
-#[derive(Debug)]
 pub(crate) struct Target {
+    /// The URL posted to; never shown (its query may hold a token).
     pub(crate) url: String,
+    /// The URL as shown and recorded ([`shown`]).
+    pub(crate) shown: String,
     pub(crate) scheme: Scheme,
     pub(crate) header: Option<String>,
     signer: Verifier,
@@ -313,11 +348,28 @@ pub(crate) struct Target {
     tool_calls: bool,
 }
 
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("url", &self.shown)
+            .field("scheme", &self.scheme)
+            .field("header", &self.header)
+            .field("signer", &self.signer)
+            .field("forger", &self.forger)
+            .field("retries", &self.retries)
+            .field("timeout", &self.timeout)
+            .field("retry_delay", &self.retry_delay)
+            .field("tool_calls", &self.tool_calls)
+            .finish()
+    }
+}
+
 /// One attempt at posting one delivery, as the sandbox recorded it.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct DeliveryAttempt {
-    /// Where it was posted.
+    /// Where it was posted: scheme, host, port and path, with `?…` in place of a query
+    /// (where a token may travel).
     pub url: String,
     /// The call it is about.
     pub call_id: String,
@@ -975,7 +1027,7 @@ impl Attempts {
             answered = exchange => answered,
         };
         let record = DeliveryAttempt {
-            url: target.url.clone(),
+            url: target.shown.clone(),
             call_id: self.call_id.clone(),
             event: self.event.clone(),
             vendor_status: self.vendor_status.clone(),
@@ -1021,7 +1073,7 @@ fn describe(error: &reqwest::Error) -> String {
 /// The target as JSON for the control API, without its secret.
 pub(crate) fn describe_target(target: &Target) -> Value {
     serde_json::json!({
-        "url": target.url,
+        "url": target.shown,
         "verify": target.scheme.as_str(),
         "header": target.header,
         "retries": target.retries,

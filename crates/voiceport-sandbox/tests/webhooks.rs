@@ -800,6 +800,13 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
     let control = format!("http://{}/_sandbox/webhooks", sandbox.addr());
     let put =
         |body: Value, vendor: &str| http.put(format!("{control}/{vendor}")).json(&body).send();
+    // A query of the target's own may hold a token too: shown as `?…`.
+    let with_query =
+        json!({"url": format!("{url}?team=ops-7f3a"), "secret": SECRET, "verify": "query"});
+    let set = put(with_query, "rounded").await.unwrap();
+    assert_eq!(set.status(), 200);
+    let shown: Value = set.json().await.unwrap();
+    assert_eq!(shown["url"], format!("{url}?…"));
     let set = put(
         json!({"url": url, "secret": SECRET, "verify": "query", "param": "key", "retries": 1}),
         "rounded",
@@ -818,12 +825,29 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
         (json!({"url": url, "secret": "k"}), "rounded", 400),
         (json!({"url": "nope", "secret": "k"}), "rounded", 400),
         (json!({"url": url, "secret": "k"}), "twilio", 404),
+        // A password in the URL would be shown and recorded: refused, and not repeated
+        // (nor when the URL does not parse).
+        (
+            json!({"url": "http://ops:hunter2@127.0.0.1:9/hook", "secret": "k", "verify": "query"}),
+            "rounded",
+            400,
+        ),
+        (
+            json!({"url": "http://ops:hun/ter2@127.0.0.1:9/hook", "secret": "k", "verify": "query"}),
+            "rounded",
+            400,
+        ),
     ] {
         let response = put(body.clone(), vendor).await.unwrap();
         assert_eq!(response.status(), status, "{body}");
+        let answer = response.text().await.unwrap();
+        assert!(
+            !answer.contains("hunter2") && !answer.contains("ter2@"),
+            "{answer}"
+        );
         if status == 404 {
             // The vendors it names are those emulated.
-            let refused: Value = response.json().await.unwrap();
+            let refused: Value = serde_json::from_str(&answer).unwrap();
             let message = refused["message"].as_str().unwrap_or_default();
             for kind in voiceport_sandbox::EMULATED {
                 assert!(message.contains(kind.as_str()), "{message}");
@@ -866,6 +890,9 @@ async fn targets_are_set_shown_and_removed_over_the_control_api() {
         .await
         .unwrap();
     assert_eq!(summary["deliveries"]["rounded"], 5);
+    // The secret travels in the query, which is not recorded.
+    assert!(!listed.to_string().contains(SECRET), "{listed}");
+    assert_eq!(deliveries[0]["url"], url.as_str());
 
     let removed = http
         .delete(format!("{control}/rounded"))
