@@ -120,6 +120,9 @@ base_url = "https://ops:hunter2@proxy.example.com/vapi?token=tok-9d1e#frag"
 secret_env = "whsec-8c2f44"
 verify = "hmac"
 url = "https://app.example.com/webhooks/pasted?token=tok-77aa"
+[providers.pasted.options]
+usage_base_url = "https://u:pw-3e1b@platform.example.com/?t=tok-5c0d"
+assistant_id = "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 [providers.named]
 kind = "vapi"
 api_key_env = "VAPI_API_KEY"
@@ -138,10 +141,14 @@ secret_env = "VAPI_WEBHOOK_SECRET"
         "frag",
         "whsec-8c2f44",
         "tok-77aa",
+        "pw-3e1b",
+        "tok-5c0d",
     ] {
         assert!(!text.contains(hidden), "{hidden} in {text}");
     }
     for shown in [
+        "platform.example.com",
+        "5b1f2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
         "VAPI_API_KEY",
         "VAPI_WEBHOOK_SECRET",
         "\"https://proxy.example.com/vapi\" (parts not shown)",
@@ -638,6 +645,17 @@ fn errors_at_secret_fields_say_what_is_wrong_without_the_secret() {
             "providers.a.api_key",
             "invalid type: integer (the value is not shown: it is a secret), expected a string",
         ),
+        // A key where a table belongs: the field is no secret, the string may be one.
+        (
+            format!("[providers.a]\nkind = \"rounded\"\nwebhook = \"{KEY}\"\n"),
+            "providers.a.webhook",
+            "invalid type: string (the value is not shown",
+        ),
+        (
+            format!("[providers]\nsales = \"{KEY}\"\n"),
+            "providers.sales",
+            "invalid type: string (the value is not shown",
+        ),
     ];
     for (text, at, says) in &cases {
         let (field, message) = config_error(ProvidersFile::from_toml_str(text));
@@ -698,6 +716,17 @@ fn a_secret_s_quoted_value_is_cut_out_whole() {
         "providers.topsecret",
     ] {
         assert_eq!(unless_secret(not_secret, quoting.clone()), quoting);
+    }
+    // A string is hidden at any field: it may be a secret written in the wrong place.
+    let string = r#"invalid type: string "whsec-0c9a", expected struct WebhookConfig"#;
+    for field in [
+        "providers.a.webhook",
+        "providers.sales",
+        "providers.a.timeout_secs",
+    ] {
+        let shown = unless_secret(field, string.to_owned());
+        assert!(!shown.contains("whsec"), "{shown}");
+        assert!(shown.ends_with("expected struct WebhookConfig"), "{shown}");
     }
 }
 

@@ -47,18 +47,24 @@ fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
 }
 
 /// A parser's `message` about `field`, the value it quotes hidden when the field holds a
-/// secret. Only a value of the wrong type is quoted (``invalid type: integer `4096…`,
-/// expected a string``); the parsers' other messages (a duplicate key, a syntax error, a
-/// missing field) quote no value and are kept as they are.
+/// secret, and a string hidden wherever it is: a key written in the wrong place
+/// (`webhook = "whsec-…"` for the table, `[providers]` `sales = "sk-…"`) is quoted by a
+/// field that holds no secret. Only a value of the wrong type is quoted (``invalid type:
+/// integer `4096…`, expected a string``); the parsers' other messages (a duplicate key, a
+/// syntax error, a missing field) quote no value and are kept as they are.
 pub(super) fn unless_secret(field: &str, message: String) -> String {
-    if !is_secret(field) {
-        return message;
-    }
     let Some((head, rest)) = ["invalid type: ", "invalid value: "]
         .iter()
         .find_map(|head| Some((*head, message.strip_prefix(head)?)))
     else {
         return message;
+    };
+    let hidden = match is_secret(field) {
+        true => "(the value is not shown: it is a secret)",
+        false if rest.starts_with("string ") => {
+            "(the value is not shown: it may be a secret in the wrong place)"
+        }
+        false => return message,
     };
     // What the value is (`integer`), then the value quoted: `…`, "…" or '…'.
     let Some(open) = rest.find(['`', '"', '\'']) else {
@@ -66,7 +72,6 @@ pub(super) fn unless_secret(field: &str, message: String) -> String {
     };
     let (kind, quoted) = rest.split_at(open);
     let after = quoted_len(quoted).and_then(|end| quoted.get(end..));
-    let hidden = "(the value is not shown: it is a secret)";
     format!("{head}{kind}{hidden}{}", after.unwrap_or_default())
 }
 
