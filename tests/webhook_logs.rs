@@ -352,6 +352,58 @@ async fn secrets_never_reach_logs_or_debug() {
         assert!(line.contains("provider_name=shared"), "{line}");
         assert!(line.contains(&format!("vendor_event={event}")), "{line}");
     }
+    // A secret that travels in the URL (Rounded's `verify = "query"`) reaches no log line
+    // on any path the request takes: accepted, refused for a wrong or missing one, a GET
+    // (405), a provider that is not served (404).
+    let query_secret = "rounded-query-1f7c33";
+    let in_query = Registry::from_toml_str(&format!(
+        "[providers.token]\nkind = \"rounded\"\napi_key = \"api-key\"\n\
+         [providers.token.webhook]\nverify = \"query\"\nsecret = \"{query_secret}\"\n"
+    ))
+    .unwrap();
+    let (router, mut token_events) = Receiver::builder(&in_query).channel(4).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let token_base = format!("http://{}/webhooks", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let token_verifier = Verifier::from_config(
+        ProviderKind::Rounded,
+        &toml::from_str(&format!("verify = \"query\"\nsecret = \"{query_secret}\"")).unwrap(),
+        "token",
+        None,
+    )
+    .unwrap();
+    let body = std::fs::read(format!(
+        "{}/fixtures/rounded/webhook_phone_call_ended.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let signed = token_verifier.signed_url(&format!("{token_base}/token"));
+    assert!(signed.contains(query_secret), "{signed}");
+    let wrong = signed.replace(query_secret, &format!("{query_secret}-wrong"));
+    let unknown = token_verifier.signed_url(&format!("{token_base}/elsewhere"));
+    let client = http_client();
+    for (method, url, status) in [
+        (reqwest::Method::POST, signed.as_str(), 204),
+        (reqwest::Method::POST, wrong.as_str(), 401),
+        (reqwest::Method::POST, &format!("{token_base}/token"), 401),
+        (reqwest::Method::GET, signed.as_str(), 405),
+        (reqwest::Method::POST, unknown.as_str(), 404),
+    ] {
+        let request = client.request(method.clone(), url).body(body.clone());
+        let answer = request.send().await.unwrap();
+        assert_eq!(answer.status(), status, "{method} {url}");
+        assert!(!answer.text().await.unwrap().contains(query_secret));
+    }
+    let delivery = token_events.recv().await.unwrap();
+    assert_eq!(delivery.provider_name, "token");
+    let logs = captured.text();
+    assert!(
+        logs.lines()
+            .any(|line| line.contains("provider_name=token")),
+        "{logs}"
+    );
+    assert!(!logs.contains(query_secret), "{logs}");
+
     // Two providers sharing a secret are warned of, by name, when a receiver starts.
     let sharing = Registry::from_toml_str(
         "[providers.east]\nkind = \"voicebot\"\napi_key = \"k1\"\n\

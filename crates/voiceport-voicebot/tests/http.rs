@@ -1426,6 +1426,49 @@ async fn a_control_url_echoed_in_a_refusal_is_hidden() {
     }
 }
 
+/// Nor does a control URL that cannot be reached, or whose answer breaks off: the
+/// transport's own error (which names the URL it was sending to) reaches the error
+/// without the URL.
+#[tokio::test]
+async fn a_control_url_that_fails_in_transport_is_hidden() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let token = "9b1d0e7c3a5f4e2d8c6b4a29f0e1d3c5";
+    // A port bound and not listening refuses every connection, and nothing else takes it.
+    let refusing = tokio::net::TcpSocket::new_v4().unwrap();
+    refusing.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let refused_at = refusing.local_addr().unwrap();
+    // A server whose answer breaks off in its head (any 2xx would be success, whatever
+    // its body).
+    let cutting = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let cut_at = cutting.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = cutting.accept().await {
+            let mut request = [0u8; 4096];
+            let _ = stream.read(&mut request).await;
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-ty").await;
+        }
+    });
+    for at in [refused_at, cut_at] {
+        let api = VP.api().await;
+        let mut live = VP.json("call_in_progress.json");
+        let id = live["id"].as_str().unwrap().to_owned();
+        live["monitor"]["controlUrl"] = json!(format!("http://{at}/{token}/control"));
+        api.respond_json("GET", &VP.call_path(&id), 200, &live.to_string())
+            .await;
+        let err = VP
+            .client(&api)
+            .end_call(&CallId::new(id))
+            .await
+            .unwrap_err();
+        let (shown, debugged) = (err.to_string(), format!("{err:?}"));
+        for text in [&shown, &debugged] {
+            assert!(!text.contains(&token[..16]), "{at}: {text}");
+        }
+        assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    }
+    drop(refusing);
+}
+
 /// A call that is over already needs no ending: `end_call` succeeds after reading it,
 /// without posting anywhere.
 #[tokio::test]
