@@ -750,9 +750,10 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
     )
     .file()
     .clone();
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    // Bound and not listening: refuses every connection, and no other server takes it.
+    let closed = tokio::net::TcpSocket::new_v4().unwrap();
+    closed.bind("127.0.0.1:0".parse().unwrap()).unwrap();
     let dead = format!("http://{}/api/v1", closed.local_addr().unwrap());
-    drop(closed);
     registry_file.providers.get_mut("hr").expect("hr").base_url = Some(dead);
     let registry = Registry::from_file(registry_file).unwrap();
     let dialed = registry

@@ -116,10 +116,15 @@ async fn serve_until_stopped(
             "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C again to quit now)",
             DRAIN.as_secs()
         ));
-        tokio::select! {
-            () = ctrl_c.received() => {}
-            () = tokio::time::sleep(DRAIN) => {}
-        }
+        // Said when something was cut off: the deliveries still held then get no answer.
+        let cut = tokio::select! {
+            () = ctrl_c.received() => "quitting now (Ctrl-C again): the deliveries still in progress get no answer".to_owned(),
+            () = tokio::time::sleep(DRAIN) => format!(
+                "stopped after {} s: the deliveries still in progress get no answer",
+                DRAIN.as_secs()
+            ),
+        };
+        output::say_detached(cut);
     };
     // Done once the server has drained its connections and the handlers that outlived
     // their request have ended (an event being forwarded or printed), within the drain.
