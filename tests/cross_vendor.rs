@@ -2,6 +2,9 @@
 //!
 //! Each vendor's API is served by wiremock from the vendor fixtures, so the real adapters
 //! run over real HTTP.
+//!
+//! What each fixture infers rather than copies from its vendor's docs is listed, file by
+//! file, in the `README.md` beside it (`fixtures/<vendor>/README.md`).
 
 use std::sync::Arc;
 

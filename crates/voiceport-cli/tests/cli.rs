@@ -2477,10 +2477,16 @@ async fn an_empty_filtered_page_with_more_to_come_says_so() {
 /// seeded calls than memory holds.
 #[tokio::test(flavor = "multi_thread")]
 async fn impossible_arguments_exit_2() {
+    // In a folder of the test's own that is never made.
+    let missing = std::env::temp_dir()
+        .join(format!("voiceport-never-made-{}", std::process::id()))
+        .join("call.json");
+    let missing = missing.to_str().unwrap();
+    let no_such_file = format!("no such file: {missing}");
     for (args, says) in [
         (
-            vec!["normalize", "--vendor", "vapi", "/nonexistent/call.json"],
-            "no such file: /nonexistent/call.json",
+            vec!["normalize", "--vendor", "vapi", missing],
+            no_such_file.as_str(),
         ),
         (
             vec!["listen", "--bind", "notanip"],

@@ -1,5 +1,8 @@
 //! Every HappyRobot fixture, normalized through the codec and snapshotted (insta). Review
 //! changes with `cargo insta review`; CI runs with `CI=true`, which refuses new snapshots.
+//!
+//! What each fixture infers rather than copies from HappyRobot's docs is listed, file by
+//! file, in `fixtures/happyrobot/README.md`.
 
 use serde_json::{Value, json};
 use voiceport_core::{Call, CallQuery, Codec, EventKind, PayloadKind, ProviderKind};

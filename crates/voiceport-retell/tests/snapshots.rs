@@ -1,5 +1,8 @@
 //! Every Retell fixture, normalized and snapshotted (insta). Read the `.snap` files under
 //! `tests/snapshots/` to see what each vendor body becomes.
+//!
+//! What each fixture infers rather than copies from Retell's docs is listed, file by file,
+//! in `fixtures/retell/README.md`.
 
 use serde_json::{Value, json};
 use voiceport_core::{CallQuery, Codec, EventKind, PayloadKind};

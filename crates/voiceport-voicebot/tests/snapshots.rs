@@ -1,4 +1,7 @@
 //! Snapshots of every fixture of both flavors, normalized by the flavor's codec.
+//!
+//! What each fixture infers rather than copies from the vendors' docs is listed, file by
+//! file, in `fixtures/voicebot/README.md` and `fixtures/vapi/README.md`.
 
 mod support;
 
