@@ -42,6 +42,7 @@
 //! vendor extensions, which the trait object reaches too:
 //!
 //! ```no_run
+//! # #[cfg(feature = "happyrobot")]
 //! # fn run(registry: voiceport::Registry) -> voiceport::Result<()> {
 //! let provider = registry.connect(Some("sales"))?;
 //! if let Some(happyrobot) = provider.extension::<voiceport::happyrobot::HappyRobot>() {
@@ -154,6 +155,7 @@ pub use voiceport_voicebot as voicebot;
 /// key or a network.
 ///
 /// ```
+/// # #[cfg(feature = "rounded")] {
 /// use voiceport::{PayloadKind, ProviderKind};
 ///
 /// let codec = voiceport::codec(ProviderKind::Rounded)?;
@@ -161,6 +163,7 @@ pub use voiceport_voicebot as voicebot;
 /// assert_eq!(codec.detect(body), PayloadKind::Call);
 /// let call = codec.decode_call(body)?;
 /// assert_eq!(call.id.as_str(), "14abe6f5-01bd-4eff-a6ed-8eb555b6c5c3");
+/// # }
 /// # Ok::<(), voiceport::Error>(())
 /// ```
 ///

@@ -120,6 +120,7 @@ impl Registry {
     /// ```
     /// use voiceport::{ProviderConfig, ProviderKind, Registry};
     ///
+    /// # #[cfg(feature = "rounded")]
     /// # fn main() -> voiceport::Result<()> {
     /// let registry = Registry::from_toml_str(
     ///     "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n",
@@ -130,6 +131,8 @@ impl Registry {
     /// registry.replace_provider("sales", other.clone())?;
     /// assert!(std::sync::Arc::ptr_eq(&registry.connect(Some("sales"))?, &other));
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "rounded"))]
+    /// # fn main() {}
     /// ```
     ///
     /// # Errors

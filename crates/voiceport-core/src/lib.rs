@@ -58,6 +58,7 @@ pub mod adapter;
 mod codec;
 mod config;
 #[cfg(feature = "conformance")]
+#[cfg_attr(docsrs, doc(cfg(feature = "conformance")))]
 pub mod conformance;
 mod error;
 mod event;
@@ -75,6 +76,7 @@ mod route;
 mod secret_mask;
 pub mod snapshot;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod webhook;
 

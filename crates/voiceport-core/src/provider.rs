@@ -16,6 +16,11 @@ use crate::{
 ///
 /// An operation whose flag is `false` returns [`Error::Unsupported`]; one whose flag is
 /// `true` works. A conformance test checks every flag against the behaviour.
+///
+/// Its fields are public so that an adapter declares its flags as a `const`, starting from
+/// [`Capabilities::NONE`] (`..Capabilities::NONE`, which a new flag then defaults to
+/// `false` in). A struct literal without that base, or a pattern without `..`, breaks when
+/// a flag is added: flags are added in minor releases only, never in a patch.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct Capabilities {
     /// `get_call`.

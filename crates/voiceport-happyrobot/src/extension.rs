@@ -103,6 +103,7 @@ pub enum RatingOperation {
 /// ([`HappyRobot::usage`](crate::HappyRobot::usage)).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
+#[non_exhaustive]
 pub struct UsageRecord {
     /// The organization (UUID).
     pub org_id: Option<String>,

@@ -7,6 +7,7 @@ use serde::Serialize;
 /// How one case ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", content = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Outcome {
     /// The provider supports it and it worked.
     Passed,
@@ -32,6 +33,7 @@ impl Outcome {
 
 /// One case and how it ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct CaseResult {
     /// The case's name (the same for every provider).
     pub case: String,
@@ -42,6 +44,7 @@ pub struct CaseResult {
 
 /// Every case run against one provider, in order.
 #[derive(Debug, Clone, Default, Serialize)]
+#[non_exhaustive]
 pub struct Report {
     /// Which vendor.
     pub provider: String,

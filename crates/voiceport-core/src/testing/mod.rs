@@ -8,8 +8,8 @@
 //! - [`Decoders`]: one vendor's decoders, fed each of those inputs;
 //! - [`http`]: a wiremock server that speaks as one vendor, and the HTTP checks every
 //!   adapter must pass;
-//! - [`snapshot_fixtures!`](crate::snapshot_fixtures) (with the `insta` feature too): every
-//!   fixture of a folder normalized and snapshotted.
+//! - `snapshot_fixtures!` (with the `insta` feature too): every fixture of a folder
+//!   normalized and snapshotted.
 //!
 //! An adapter's `tests/properties.rs` then only says which decoders it has (its `feed`)
 //! and where in its vendor's shapes an arbitrary value should be planted:
