@@ -813,6 +813,12 @@ impl MergedCalls {
         &self.failures
     }
 
+    /// The failures of [`failures`](Self::failures), owned: for reporting them once the
+    /// walk is done with.
+    pub fn into_failures(self) -> Vec<ProviderError> {
+        self.failures
+    }
+
     /// The lane whose head call comes next in the merged order.
     fn next_lane(&self) -> Option<usize> {
         let mut best: Option<(usize, Option<DateTime<Utc>>)> = None;

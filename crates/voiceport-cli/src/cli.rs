@@ -286,6 +286,24 @@ pub(crate) struct ListArgs {
     /// its `provider_name` beside the vendor's `id`.
     #[arg(long, value_name = "all|NAME,…")]
     pub(crate) providers: Option<String>,
+    #[command(flatten)]
+    pub(crate) merge: MergeArgs,
+}
+
+/// How a walk of several providers (`--providers`) takes one that cannot take part.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct MergeArgs {
+    /// With --providers: leave out a provider that cannot apply the filters (a --tag only
+    /// HappyRobot filters on), each named on standard error, rather than refusing the
+    /// walk. A walk that would leave out every provider is still refused.
+    #[arg(long, requires = "providers")]
+    pub(crate) skip_unsupported: bool,
+    /// With --providers: when a provider fails mid-walk (a revoked key, an outage), go on
+    /// with the others. The failures are said at the end on standard error, with a cursor
+    /// that resumes the failed providers where they stopped, and the exit code is the
+    /// first failure's.
+    #[arg(long, requires = "providers")]
+    pub(crate) keep_going: bool,
 }
 
 #[derive(Debug, Args)]
@@ -418,6 +436,8 @@ pub(crate) struct ExportArgs {
     /// commas (not with -p); each call gains `provider_name` (a first CSV column).
     #[arg(long, value_name = "all|NAME,…")]
     pub(crate) providers: Option<String>,
+    #[command(flatten)]
+    pub(crate) merge: MergeArgs,
     /// Calls per page; at least 1.
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) page_size: Option<u32>,

@@ -10,7 +10,7 @@ use voiceport::{
     Selection,
 };
 
-use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs};
+use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs, MergeArgs};
 use crate::commands::{
     Invocation, dial_grace, interrupted_walk, look_for_call, printed_despite, resume_hint,
     unless_interrupted, wait_for_end,
@@ -109,22 +109,57 @@ fn name_width(registry: &Registry, providers: &str) -> usize {
     }
 }
 
+/// The merged walk of `providers`, from `cursor`; the providers `--skip-unsupported` left
+/// out are said on standard error.
 fn start(
     registry: &Registry,
     providers: &str,
     query: CallQuery,
     cursor: Option<&str>,
+    merge: MergeArgs,
 ) -> Result<voiceport::MergedCalls, Failure> {
     let resume =
         (cursor.map(MergedCursor::from_token).transpose()).map_err(values::cursor_refused)?;
+    let options = MergeOptions::default()
+        .skip_unsupported(merge.skip_unsupported)
+        .keep_going(merge.keep_going);
     // A cursor of a walk with other filters is refused here too, as a `--cursor` error.
-    let walk = registry.calls(
-        &Selection::parse(providers),
-        query,
-        resume,
-        MergeOptions::default(),
+    let walk = registry.calls(&Selection::parse(providers), query, resume, options);
+    let walk = walk.map_err(values::cursor_refused)?;
+    for left_out in walk.left_out() {
+        output::say(&format!(
+            "left out `{}`: {}",
+            output::cell(&left_out.provider_name),
+            left_out.error
+        ));
+    }
+    Ok(walk)
+}
+
+/// After a walk that went on past failed providers (`--keep-going`): the failures after
+/// the first said on standard error, the first as the command's error, with the cursor
+/// that resumes the failed providers where they stopped.
+fn failures_kept(walk: voiceport::MergedCalls, count: usize, extra: &str) -> Outcome {
+    let cursor = walk.cursor().to_token();
+    let mut failures = walk.into_failures().into_iter();
+    let Some(first) = failures.next() else {
+        return Ok(());
+    };
+    let mut names = vec![format!("`{}`", output::cell(&first.provider_name))];
+    for failure in failures {
+        let name = format!("`{}`", output::cell(&failure.provider_name));
+        output::say(&format!("{name} failed too: {}", failure.error));
+        names.push(name);
+    }
+    let hint = format!(
+        "{count} calls were printed; {} failed mid-walk and the others went on; {}",
+        names.join(", "),
+        resume_hint(&cursor, extra)
     );
-    walk.map_err(values::cursor_refused)
+    Err(Failure::Hinted {
+        error: Box::new(first.error),
+        hint,
+    })
 }
 
 /// `calls list --providers …`: one merged listing, newest first; `--limit` calls (or all
@@ -137,7 +172,13 @@ pub(crate) async fn list(
 ) -> Outcome {
     let mut query = values::query(&args.filters)?;
     query.page_size = args.limit;
-    let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
+    let mut walk = start(
+        registry,
+        providers,
+        query,
+        args.cursor.as_deref(),
+        args.merge,
+    )?;
     let limit = match (args.all, args.limit) {
         (true, _) => usize::MAX,
         (false, Some(limit)) => limit as usize,
@@ -205,19 +246,21 @@ pub(crate) async fn list(
     let more = !cursor.is_done() && count == limit;
     if json && !args.all {
         let next_cursor = more.then(|| cursor.to_token());
-        return output::json(&MergedPage::of(&page, next_cursor));
+        output::json(&MergedPage::of(&page, next_cursor))?;
+        return failures_kept(walk, count, "");
     }
     if !json {
         table.rows(&rows)?;
         table.finish()?;
     }
-    if more {
+    // The failures' cursor resumes them too: said instead.
+    if more && walk.failures().is_empty() {
         output::say(&format!(
             "more: --cursor {}",
             output::shell_quote(&cursor.to_token())
         ));
     }
-    Ok(())
+    failures_kept(walk, count, "")
 }
 
 /// How many rows of a merged export are written between two marks of the output as whole
@@ -229,7 +272,13 @@ const ROWS_PER_MARK: usize = 100;
 pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArgs) -> Outcome {
     let mut query = values::query(&args.filters)?;
     query.page_size = args.page_size;
-    let mut walk = start(registry, providers, query, args.cursor.as_deref())?;
+    let mut walk = start(
+        registry,
+        providers,
+        query,
+        args.cursor.as_deref(),
+        args.merge,
+    )?;
     let columns = crate::csv::CSV_COLUMNS.join(",");
     let header =
         matches!(args.format, ExportFormat::Csv).then(|| format!("provider_name,{columns}"));
@@ -297,7 +346,8 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     if args.output.is_some() {
         output::say(&format!("exported {count} calls"));
     }
-    Ok(())
+    let extra = sink.resume_extra();
+    failures_kept(walk, count, extra)
 }
 
 /// `calls dial --route NAME`: the route picks the provider; it says which one placed the

@@ -3847,6 +3847,101 @@ async fn ctrl_c_during_an_export_into_a_closed_pipe_is_an_interruption() {
     assert!(stderr(&out).contains("interrupted"), "{}", stderr(&out));
 }
 
+/// A merged walk can leave out a provider that cannot apply its filters
+/// (`--skip-unsupported`, each named on standard error) and go on past one that fails
+/// mid-walk (`--keep-going`: the failure said at the end, exit 3, and a cursor that resumes
+/// the failed provider where it stopped); both need --providers.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_walk_leaves_out_and_goes_on_when_told() {
+    let env = env().await;
+    // Only HappyRobot filters by tag: refused as a whole (4), or walked without the others.
+    let tagged = [
+        "calls",
+        "list",
+        "--providers",
+        "voicebot,happyrobot",
+        "--tag",
+        "vip",
+    ];
+    let out = run(Some(&env), &tagged).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let skipping = [
+        &tagged[..],
+        &["--skip-unsupported", "--json", "--limit", "100"],
+    ]
+    .concat();
+    let out = run(Some(&env), &skipping).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("left out `voicebot`"),
+        "{}",
+        stderr(&out)
+    );
+    let page = json(&out);
+    let calls = page["calls"].as_array().unwrap();
+    assert!(!calls.is_empty(), "{page}");
+    assert!(
+        calls.iter().all(|c| c["provider_name"] == "happyrobot"),
+        "{page}"
+    );
+    // Without --providers there is no walk of several to leave one out of (clap: 2).
+    for flag in ["--skip-unsupported", "--keep-going"] {
+        let out = run(Some(&env), &["-p", "rounded", "calls", "list", flag]).await;
+        assert_eq!(out.status.code(), Some(2), "{flag}: {}", stderr(&out));
+    }
+
+    // Rounded refuses its second page once (a key revoked mid-walk, say).
+    use voiceport_sandbox::{Fault, FaultKind};
+    env._sandbox.faults().inject(
+        Fault::new(FaultKind::Status(401))
+            .vendor(voiceport::ProviderKind::Rounded)
+            .method("GET")
+            .skip(1)
+            .times(1),
+    );
+    let export = [
+        "export",
+        "--providers",
+        "rounded,voicebot",
+        "--page-size",
+        "5",
+        "--keep-going",
+    ];
+    let out = run(Some(&env), &export).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("`rounded` failed mid-walk"), "{said}");
+    let first: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    // Every Voicebot Studio call, and Rounded's first page.
+    let of =
+        |rows: &[Value], name: &str| rows.iter().filter(|c| c["provider_name"] == name).count();
+    assert_eq!(of(&first, "voicebot"), 30, "{said}");
+    assert_eq!(of(&first, "rounded"), 5, "{said}");
+    // The cursor said resumes Rounded where it stopped, and nothing else.
+    let cursor = said
+        .split("--cursor ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|quoted| quoted.trim_matches('\''))
+        .expect("a cursor");
+    let resumed = [&export[..5], &["--cursor", cursor]].concat();
+    let out = run(Some(&env), &resumed).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let rest: Vec<Value> = stdout(&out)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!((of(&rest, "rounded"), of(&rest, "voicebot")), (25, 0));
+    let ids: std::collections::BTreeSet<&str> = (first.iter().chain(&rest))
+        .filter(|c| c["provider_name"] == "rounded")
+        .filter_map(|c| c["id"].as_str())
+        .collect();
+    assert_eq!(ids.len(), 30);
+}
+
 /// Makes the read of the sandbox's Rounded and Voicebot Studio after the first `skip` of
 /// each hang for a minute: a walk's pages come one after another, so that walk of the
 /// vendor stops there. Each fault is disarmed as it fires, which tells the test the walk
