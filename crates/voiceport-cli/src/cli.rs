@@ -12,7 +12,8 @@ const GLOBAL: &str = "Global options";
 #[derive(Debug, Parser)]
 #[command(name = "voiceport", version, about, long_about = None, after_help = crate::EXIT_CODES)]
 pub(crate) struct Cli {
-    /// The configuration file (default: ./voiceport.toml, then the user's config folder).
+    /// The configuration file (default: $VOICEPORT_CONFIG, then ./voiceport.toml, then the
+    /// user's config folder; with none, the provider VOICEPORT_KIND … describe).
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub(crate) config: Option<PathBuf>,
     /// Which configured provider to use (default: the file's `default`, or its only one).

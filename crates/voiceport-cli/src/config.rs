@@ -3,21 +3,32 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use voiceport::{Error, Registry, VoiceProvider};
+use voiceport::{Error, ProviderConfig, ProvidersFile, Registry, VoiceProvider};
 
 use crate::Failure;
 
 const FILE_NAME: &str = "voiceport.toml";
 
-/// `--config`, else `./voiceport.toml`, else `$XDG_CONFIG_HOME/voiceport/voiceport.toml`
-/// (or `~/.config/voiceport/voiceport.toml`).
-pub(crate) fn locate(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
+/// The variable that names the configuration file when `--config` does not.
+const CONFIG_VAR: &str = "VOICEPORT_CONFIG";
+
+/// The prefix of the variables that describe one provider when no file is found
+/// (`VOICEPORT_KIND`, `VOICEPORT_API_KEY_ENV` …: `ProviderConfig::from_env`).
+const ENV_PREFIX: &str = "VOICEPORT_";
+
+/// `--config`, else `$VOICEPORT_CONFIG`, else `./voiceport.toml`, else
+/// `$XDG_CONFIG_HOME/voiceport/voiceport.toml` (or `~/.config/voiceport/voiceport.toml`);
+/// `None` when there is none and `VOICEPORT_KIND` describes a provider instead.
+fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     if let Some(path) = explicit {
-        return Ok(path.to_owned());
+        return Ok(Some(path.to_owned()));
+    }
+    if let Some(path) = std::env::var_os(CONFIG_VAR).filter(|path| !path.is_empty()) {
+        return Ok(Some(PathBuf::from(path)));
     }
     let local = PathBuf::from(FILE_NAME);
     if local.is_file() {
-        return Ok(local);
+        return Ok(Some(local));
     }
     let user_dir = user_config_dir(
         std::env::var_os("XDG_CONFIG_HOME"),
@@ -27,7 +38,10 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
     if let Some(path) = &user_file
         && path.is_file()
     {
-        return Ok(path.clone());
+        return Ok(Some(path.clone()));
+    }
+    if std::env::var_os(format!("{ENV_PREFIX}KIND")).is_some_and(|kind| !kind.is_empty()) {
+        return Ok(None);
     }
     // Where it looked, so that a file put elsewhere is told apart from no file at all.
     let looked = match &user_file {
@@ -37,7 +51,7 @@ pub(crate) fn locate(explicit: Option<&Path>) -> Result<PathBuf, Failure> {
     Err(Failure::Voice(Error::config(
         "--config",
         format!(
-            "no configuration found: pass --config FILE, or create {looked} (see the README's Configuration section)"
+            "no configuration found: pass --config FILE (or set {CONFIG_VAR}), create {looked}, or describe one provider with {ENV_PREFIX}KIND, {ENV_PREFIX}API_KEY_ENV … (see the README's Configuration section)"
         ),
     )))
 }
@@ -62,8 +76,21 @@ fn user_config_dir(
 /// The configured providers. A file that holds a key and that other users can read, or
 /// that they can change, is used with a one-line warning on standard error (as ssh does
 /// for a key file); so is a provider whose key would travel over plain http.
+///
+/// With no file, the one provider the `VOICEPORT_…` variables describe, named as its kind
+/// (`-p vapi`), and the default.
 pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
-    let path = locate(explicit)?;
+    let Some(path) = locate(explicit)? else {
+        let config = ProviderConfig::from_env(ENV_PREFIX)?;
+        let name = config.kind.as_str().to_owned();
+        let providers = [(name.clone(), config)].into_iter().collect();
+        let file = ProvidersFile::new(Some(name), providers, Default::default());
+        let registry = Registry::from_file(file)?;
+        for warning in registry.file().plain_http_warnings() {
+            crate::output::say(&format!("warning: {warning}"));
+        }
+        return Ok(registry);
+    };
     let registry = Registry::from_path(&path)?;
     let file = registry.file();
     let warnings = file.permission_warning(&path).into_iter();

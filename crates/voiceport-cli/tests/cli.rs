@@ -85,6 +85,12 @@ fn voiceport_bin() -> Command {
             .env_remove(proxy)
             .env_remove(proxy.to_ascii_lowercase());
     }
+    // A configuration named by the environment, or described in it, would be found.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("VOICEPORT_") {
+            command.env_remove(name);
+        }
+    }
     command
 }
 
@@ -932,6 +938,58 @@ async fn bad_config_exits_2_naming_the_field() {
 
     let usage = run(None, &["calls", "dial"]).await;
     assert_eq!(usage.status.code(), Some(2));
+}
+
+/// Without `--config`, `VOICEPORT_CONFIG` names the file; with no file anywhere, the
+/// `VOICEPORT_…` variables describe one provider (a container, a CI job), named as its
+/// kind; a misspelt one is refused, naming it.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_configuration_can_come_from_the_environment() {
+    let env = env().await;
+    let listed = |mut command: Command| async move {
+        command.args(["calls", "list", "--limit", "3", "--json"]);
+        output(command).await
+    };
+    let mut named = voiceport_bin();
+    named
+        .env("VOICEPORT_CONFIG", &env.config)
+        .args(["-p", "rounded"]);
+    let out = listed(named).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(json(&out)["calls"].as_array().map(Vec::len), Some(3));
+
+    let sandbox = &env._sandbox;
+    let config = sandbox.provider_config(voiceport::ProviderKind::Retell);
+    let mut described = voiceport_bin();
+    described
+        .env("VOICEPORT_KIND", "retell")
+        .env("VOICEPORT_API_KEY_ENV", "RETELL_KEY_FOR_TEST")
+        .env(
+            "RETELL_KEY_FOR_TEST",
+            sandbox.api_key(voiceport::ProviderKind::Retell),
+        )
+        .env("VOICEPORT_BASE_URL", config.base_url.as_deref().unwrap())
+        .env("VOICEPORT_OPTIONS_FROM_NUMBER", "+16285550143");
+    let out = listed(described).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let calls = json(&out)["calls"].clone();
+    assert_eq!(calls.as_array().map(Vec::len), Some(3), "{calls}");
+    assert!(
+        calls[0]["id"].as_str().unwrap().starts_with("call_"),
+        "{calls}"
+    );
+
+    let mut misspelt = voiceport_bin();
+    misspelt
+        .env("VOICEPORT_KIND", "retell")
+        .env("VOICEPORT_TIMEOUT", "30");
+    let out = listed(misspelt).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("VOICEPORT_TIMEOUT"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `normalize -v` says each call's warnings; vendor text in them (a call id with a line
