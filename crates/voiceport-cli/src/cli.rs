@@ -228,8 +228,9 @@ impl CallsCommand {
 
 #[derive(Debug, Args, Default)]
 pub(crate) struct FilterArgs {
-    /// Only these normalized statuses (repeatable): completed, no_answer, busy …
-    #[arg(long = "status", value_name = "STATUS")]
+    /// Only these normalized statuses (repeatable, or separated by commas): completed,
+    /// no_answer, busy …
+    #[arg(long = "status", value_name = "STATUS", value_delimiter = ',')]
     pub(crate) statuses: Vec<String>,
     /// inbound or outbound.
     #[arg(long)]
@@ -237,10 +238,11 @@ pub(crate) struct FilterArgs {
     /// phone, web or chat.
     #[arg(long)]
     pub(crate) kind: Option<String>,
-    /// Created at or after (RFC 3339 or YYYY-MM-DD).
+    /// Created at or after (RFC 3339, or YYYY-MM-DD: that day's 00:00 UTC).
     #[arg(long)]
     pub(crate) since: Option<String>,
-    /// Created before (RFC 3339 or YYYY-MM-DD).
+    /// Created before (RFC 3339, or YYYY-MM-DD: that day's 00:00 UTC, so the day itself is
+    /// left out: --since 2026-03-01 --until 2026-03-02 is March 1st, UTC).
     #[arg(long)]
     pub(crate) until: Option<String>,
     /// Handled by this agent / assistant.
@@ -317,8 +319,9 @@ pub(crate) struct DialArgs {
     /// The number to call (E.164: `+`, then 7 to 15 digits, the first not 0).
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) to: String,
-    /// The caller id to call from (vendors that take a number).
-    #[arg(long = "from")]
+    /// The caller id to call from (vendors that take a number): E.164 (`+14155550100`), or
+    /// a SIP URI.
+    #[arg(long = "from", value_parser = caller_id)]
     pub(crate) from_number: Option<String>,
     /// The vendor's id of the number to call from.
     #[arg(long)]
@@ -519,6 +522,15 @@ fn e164(text: &str) -> Result<String, String> {
             "expected an E.164 number: `+`, then 7 to 15 digits, the first not 0 (+14155550187)"
                 .into(),
         )
+    }
+}
+
+/// A dial's `--from`: a phone number in E.164 (one written otherwise would reach the vendor
+/// as it is, refused there or taken for another), else passed on (a SIP URI).
+fn caller_id(text: &str) -> Result<String, String> {
+    match crate::values::written_otherwise(text) {
+        true => e164(text),
+        false => Ok(text.to_owned()),
     }
 }
 

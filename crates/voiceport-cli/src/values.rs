@@ -102,20 +102,29 @@ pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
             )));
         }
     };
+    let since = (filters.since.as_deref())
+        .map(|t| time(t, "--since"))
+        .transpose()?;
+    let until = (filters.until.as_deref())
+        .map(|t| time(t, "--until"))
+        .transpose()?;
+    // Said by the flags (the library's own refusal names its fields), with what a date
+    // means: `--since D --until D` is an empty range.
+    if let (Some(since), Some(until)) = (since, until)
+        && until <= since
+    {
+        return Err(Failure::Usage(format!(
+            "--until {} is not after --since {}: no call can be in the range (a date is its 00:00 UTC and --until leaves it out: --since 2026-03-01 --until 2026-03-02 is March 1st)",
+            until.to_rfc3339(),
+            since.to_rfc3339()
+        )));
+    }
     Ok(CallQuery {
         direction,
         kind,
         statuses,
-        since: filters
-            .since
-            .as_deref()
-            .map(|t| time(t, "--since"))
-            .transpose()?,
-        until: filters
-            .until
-            .as_deref()
-            .map(|t| time(t, "--until"))
-            .transpose()?,
+        since,
+        until,
         agent_id: filters.agent.clone().map(Into::into),
         campaign_id: filters.campaign.clone().map(Into::into),
         tags: filters.tags.clone(),
@@ -134,10 +143,7 @@ fn number_filter(text: Option<&str>, flag: &str) -> Result<Option<String>, Failu
     let Some(text) = text else {
         return Ok(None);
     };
-    let digits = text.strip_prefix('+').unwrap_or(text);
-    let phone_like = digits.bytes().any(|b| b.is_ascii_digit())
-        && (digits.bytes()).all(|b| b.is_ascii_digit() || b" ()-.".contains(&b));
-    if phone_like && !crate::cli::is_e164(text) {
+    if written_otherwise(text) {
         return Err(Failure::Usage(format!(
             "{flag} {text:?}: vendors store numbers in E.164 and compare them as written: \
              give `+`, the country code and the number, digits only (+14155550187)"
@@ -146,9 +152,55 @@ fn number_filter(text: Option<&str>, flag: &str) -> Result<Option<String>, Failu
     Ok(Some(text.to_owned()))
 }
 
+/// Whether `text` is a phone number written other than in E.164 (`4155550187`,
+/// `+1 (415) 555-0187`): digits and punctuation, not `+` and digits alone.
+pub(crate) fn written_otherwise(text: &str) -> bool {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    let phone_like = digits.bytes().any(|b| b.is_ascii_digit())
+        && (digits.bytes()).all(|b| b.is_ascii_digit() || b" ()-.".contains(&b));
+    phone_like && !crate::cli::is_e164(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The filters of `calls list ARGS`, as the command line reads them.
+    fn listed(args: &[&str]) -> FilterArgs {
+        use clap::Parser;
+        let argv = [&["voiceport", "calls", "list"][..], args].concat();
+        match crate::cli::Cli::try_parse_from(argv).map(|cli| cli.command) {
+            Ok(crate::cli::Command::Calls(crate::cli::CallsCommand::List(list))) => list.filters,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn statuses_come_repeated_or_separated_by_commas() {
+        for args in [
+            &["--status", "completed,busy"][..],
+            &["--status", "completed", "--status", "busy"],
+        ] {
+            let query = query(&listed(args)).map_err(|f| format!("{f:?}"));
+            let statuses = query.map(|q| q.statuses);
+            assert_eq!(statuses, Ok(vec![CallStatus::Completed, CallStatus::Busy]));
+        }
+    }
+
+    /// A range that holds no time is refused by its flags, saying what a date means.
+    #[test]
+    fn an_empty_time_range_is_said_by_its_flags() {
+        let day = listed(&["--since", "2026-03-01", "--until", "2026-03-01"]);
+        let said = query(&day).map(|_| ()).map_err(|f| format!("{f:?}"));
+        let said = said.expect_err("an empty range was taken");
+        assert!(
+            said.contains("--until") && said.contains("--since"),
+            "{said}"
+        );
+        assert!(said.contains("00:00 UTC"), "{said}");
+        let march_first = listed(&["--since", "2026-03-01", "--until", "2026-03-02"]);
+        assert!(query(&march_first).is_ok());
+    }
 
     #[test]
     fn a_phone_number_filter_is_e164_or_refused() {

@@ -2289,6 +2289,19 @@ async fn ids_and_values_refused_locally_exit_2_and_send_nothing() {
             vec!["calls", "dial", "--to", "12345"],
             "expected an E.164 number",
         ),
+        // The caller id too, when it is a phone number.
+        (
+            &rounded,
+            vec![
+                "calls",
+                "dial",
+                "--to",
+                "+16175550120",
+                "--from",
+                "617-555-0142",
+            ],
+            "expected an E.164 number",
+        ),
         // `--limit 0` would fetch one call, print none, and skip it: refused by name.
         (
             &rounded,
