@@ -291,7 +291,12 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     // loses nothing already fetched, and says where to resume.
     let mut resume = query.cursor.clone();
     let mut pages = provider.pages(query);
+    // The columns whose widths are known before any row are that wide from the start, so
+    // that a later page's rows do not shift them (as in a merged walk).
     let mut table = output::Table::new(&output::CALL_HEADERS);
+    for (column, width) in output::known_call_widths() {
+        table = table.at_least(column, width);
+    }
     let progress = Progress::for_rows(true);
     let mut count = 0;
     let mut ctrl_c = StopSignal::listen()?;

@@ -626,10 +626,7 @@ fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
     let status = event
         .status()
         .map_or_else(|| "-".to_owned(), |s| s.to_string());
-    let at = event
-        .occurred_at
-        .unwrap_or_else(chrono::Utc::now)
-        .format("%H:%M:%S");
+    let at = time_column(event.occurred_at, chrono::Utc::now());
     // Vendor text, escaped: a line break in an event type must not fake a line.
     let not_taken = match forwarded {
         Some(false) => "  (not forwarded: the local app did not take it)",
@@ -644,9 +641,31 @@ fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
     ))
 }
 
+/// A line's time: the vendor's, in UTC (`12:03:04Z`); where it sends none (Retell's
+/// `call_analyzed`), `~` and the time the event arrived (`~12:03:05`), which is not the
+/// same thing. As wide either way.
+fn time_column(
+    occurred_at: Option<chrono::DateTime<chrono::Utc>>,
+    arrived: chrono::DateTime<chrono::Utc>,
+) -> String {
+    match occurred_at {
+        Some(at) => at.format("%H:%M:%SZ").to_string(),
+        None => arrived.format("~%H:%M:%S").to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_line_s_time_is_the_vendor_s_in_utc_or_marked_as_the_arrival() {
+        let at = |text: &str| chrono::DateTime::parse_from_rfc3339(text).unwrap().to_utc();
+        let arrived = at("2026-12-05T12:03:05Z");
+        let vendor = at("2026-12-05T13:03:04+01:00");
+        assert_eq!(time_column(Some(vendor), arrived), "12:03:04Z");
+        assert_eq!(time_column(None, arrived), "~12:03:05");
+    }
 
     fn url(text: &str) -> reqwest::Url {
         reqwest::Url::parse(text).unwrap()

@@ -603,7 +603,7 @@ pub(crate) const CALL_HEADERS: [&str; 8] = [
     "DIR",
     "FROM",
     "TO",
-    "CREATED",
+    "CREATED (UTC)",
     "DURATION",
 ];
 

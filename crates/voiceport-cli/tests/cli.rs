@@ -616,6 +616,45 @@ async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
     }
 }
 
+/// A walk printed page by page keeps its columns where the first page put them: the
+/// status, direction and time columns are as wide as their widest value from the header
+/// on, so a later page's longer status does not shift the rows after it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_printed_page_by_page_keeps_its_columns() {
+    let env = env().await;
+    let out = run(
+        Some(&env),
+        &["-p", "rounded", "calls", "list", "--all", "--limit", "4"],
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    let starts = |line: &str| {
+        let header = table.lines().next().unwrap_or_default();
+        ["VENDOR STATUS", "DIR", "FROM", "DURATION"].map(|column| {
+            let at = header.find(column).expect(column);
+            // Each row's cell starts where its header does.
+            line.get(at..).is_some_and(|rest| !rest.starts_with(' '))
+                && line.get(..at).is_some_and(|before| before.ends_with(' '))
+        })
+    };
+    for line in table.lines() {
+        assert_eq!(starts(line), [true; 4], "{table}");
+    }
+    // The status column is as wide as the widest status, whatever the page holds.
+    let widest = voiceport::CallStatus::ALL
+        .iter()
+        .map(|s| s.to_string().len())
+        .max()
+        .unwrap();
+    let header = table.lines().next().unwrap();
+    let status_at = header.find("STATUS").unwrap();
+    assert!(
+        header.find("VENDOR STATUS").unwrap() > status_at + widest,
+        "{header}"
+    );
+}
+
 /// Standard error is captured here, so it is no terminal: the progress display of long
 /// commands stays off, and no bar, spinner or carriage return reaches a log file.
 #[tokio::test(flavor = "multi_thread")]
@@ -4831,6 +4870,9 @@ async fn listen_prints_an_event_the_forward_target_did_not_take() {
         } else {
             assert!(line.contains("end-of-call-report"), "{line}");
             assert!(line.contains("not forwarded"), "{line}");
+            // The vendor's time, said to be UTC.
+            let time = line.split_whitespace().next().unwrap_or_default();
+            assert!(time.len() == 9 && time.ends_with('Z'), "{line}");
         }
     }
 }
