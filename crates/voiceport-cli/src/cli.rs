@@ -422,9 +422,12 @@ pub(crate) enum ExportFormat {
 pub(crate) struct ExportArgs {
     #[command(flatten)]
     pub(crate) filters: FilterArgs,
-    /// jsonl, or csv (spreadsheet-safe: fields that begin with = + - @, a tab or a carriage
-    /// return are written with a leading ', plain numbers excepted; fields holding ; or a
-    /// tab are quoted).
+    /// jsonl (every field of each call), or csv: id, provider, status, vendor_status,
+    /// direction, from, to, created_at, duration_secs, summary, tags, cost, end_reason,
+    /// transfer_destination (after provider_name with --providers; later columns are added
+    /// at the end). Spreadsheet-safe: fields that begin with = + - @ or a tab are written
+    /// with a leading ', plain numbers excepted; fields holding ; or a tab are quoted;
+    /// control characters are escaped.
     #[arg(long, value_enum, default_value = "jsonl")]
     pub(crate) format: ExportFormat,
     /// Write here instead of standard output. An existing file is replaced once the first

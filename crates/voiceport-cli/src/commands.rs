@@ -858,7 +858,9 @@ fn without_key_if_need_be(
 }
 
 /// Every configured provider's capabilities, or with `-p NAME` that provider's. In JSON,
-/// keyed by provider name, each with its `kind` beside the flags.
+/// keyed by provider name, each with its `kind` beside the flags. A provider that cannot
+/// be built (a `base_url` that is no URL) is said on standard error and left out of the
+/// table; the others are shown, and the command then fails with its error.
 fn capabilities(
     config_path: &Option<std::path::PathBuf>,
     only: Option<&str>,
@@ -871,8 +873,19 @@ fn capabilities(
     };
     let mut columns = Vec::new();
     let mut by_name = serde_json::Map::new();
+    let mut broken = None;
     for name in names {
-        let provider = without_key_if_need_be(&registry, name)?;
+        let provider = match without_key_if_need_be(&registry, name) {
+            Ok(provider) => provider,
+            Err(failure) => {
+                output::say(&format!(
+                    "provider `{}` left out: it cannot be built (said below)",
+                    output::cell(name)
+                ));
+                broken.get_or_insert(failure);
+                continue;
+            }
+        };
         let flags = serde_json::to_value(provider.capabilities())
             .map_err(|e| Failure::Usage(e.to_string()))?;
         if json {
@@ -884,9 +897,20 @@ fn capabilities(
         }
         columns.push((format!("{name} ({})", provider.kind()), flags));
     }
-    if json {
-        return output::json(&by_name);
+    let shown = match (json, &broken) {
+        (true, _) => output::json(&by_name),
+        // Every provider broken: no table of none (each is said above).
+        (false, Some(_)) if columns.is_empty() => Ok(()),
+        (false, _) => capability_table(&columns),
+    };
+    match broken {
+        Some(failure) => shown.and(Err(failure)),
+        None => shown,
     }
+}
+
+/// The capabilities table: a row per flag, a column per provider.
+fn capability_table(columns: &[(String, serde_json::Value)]) -> Outcome {
     let Some((_, first)) = columns.first() else {
         return output::line("(no providers configured)");
     };
@@ -898,7 +922,7 @@ fn capabilities(
         .iter()
         .map(|flag| {
             let mut row = vec![flag.clone()];
-            for (_, flags) in &columns {
+            for (_, flags) in columns {
                 row.push(match &flags[flag] {
                     serde_json::Value::Bool(true) => "yes".into(),
                     serde_json::Value::Bool(false) | serde_json::Value::Null => "-".into(),

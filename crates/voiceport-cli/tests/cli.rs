@@ -775,6 +775,23 @@ async fn capabilities_need_no_key() {
     let out = run_with(&broken, &["capabilities"]).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("base_url"), "{}", stderr(&out));
+    // Beside a sound one: the sound one is shown, the broken one said, and it still fails.
+    let beside = private_config(
+        "caps-beside",
+        "[providers.live]\nkind = \"retell\"\napi_key = \"k\"\nbase_url = \"ftp://example.com\"\n\
+         [providers.other]\nkind = \"rounded\"\napi_key = \"k\"\n",
+    );
+    for args in [&["capabilities"][..], &["capabilities", "--json"]] {
+        let out = run_with(&beside, args).await;
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stdout(&out).contains("other"), "{args:?}: {}", stdout(&out));
+        assert!(!stdout(&out).contains("live"), "{args:?}: {}", stdout(&out));
+        let said = stderr(&out);
+        assert!(
+            said.contains("`live` left out") && said.contains("base_url"),
+            "{said}"
+        );
+    }
 }
 
 /// A call reads the same in every command's JSON: its own field order (`id` first), never
@@ -3050,6 +3067,13 @@ async fn csv_export_neutralises_formulas_and_says_so_in_help() {
     let help = run(None, &["export", "--help"]).await;
     let help = stdout(&help);
     assert!(help.contains("spreadsheet") && help.contains("'"), "{help}");
+    // The help names the columns, in the header's order.
+    let header = csv.lines().next().unwrap();
+    let listed = help.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        listed.contains(&header.replace(',', ", ")),
+        "{header} in {help}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
