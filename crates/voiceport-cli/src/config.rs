@@ -12,6 +12,15 @@ const FILE_NAME: &str = "voiceport.toml";
 /// The variable that names the configuration file when `--config` does not.
 const CONFIG_VAR: &str = "VOICEPORT_CONFIG";
 
+/// Where this run's configuration came from (its file, or the variables), once found: said
+/// beside a configuration error, so that the file read is not guessed at.
+static SOURCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Where the configuration came from, once one was found.
+pub(crate) fn source() -> Option<&'static str> {
+    SOURCE.get().map(String::as_str)
+}
+
 /// The prefix of the variables that describe one provider when no file is found
 /// (`VOICEPORT_KIND`, `VOICEPORT_API_KEY_ENV` …: `ProviderConfig::from_env`).
 const ENV_PREFIX: &str = "VOICEPORT_";
@@ -81,6 +90,7 @@ fn user_config_dir(
 /// (`-p vapi`), and the default.
 pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
     let Some(path) = locate(explicit)? else {
+        let _ = SOURCE.set(format!("the {ENV_PREFIX}… environment variables"));
         let config = ProviderConfig::from_env(ENV_PREFIX)?;
         let name = config.kind.as_str().to_owned();
         let providers = [(name.clone(), config)].into_iter().collect();
@@ -91,6 +101,7 @@ pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
         }
         return Ok(registry);
     };
+    let _ = SOURCE.set(path.display().to_string());
     let registry = Registry::from_path(&path)?;
     let file = registry.file();
     let warnings = file.permission_warning(&path).into_iter();

@@ -175,6 +175,12 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
     // breaks escaped, so that it cannot fake a line such as the dial advice below.
     let say_escaped = |text: &str| output::say(&output::cell(text));
     say_escaped(&format!("error: {said}"));
+    // Which configuration the field is of (a file found in the user's folder, say).
+    if let voiceport::Error::Config { .. } = error
+        && let Some(source) = config::source()
+    {
+        say_escaped(&format!("  configuration: {source}"));
+    }
     // Whether a phone may ring matters more than any detail: said without -v.
     if error.operation() == Some(Operation::Dial) {
         let look =

@@ -983,6 +983,9 @@ async fn bad_config_exits_2_naming_the_field() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("providers.x.kind"), "{stderr}");
     assert!(!stderr.contains("\"k\""));
+    // Which file that field is of.
+    let said_file = format!("configuration: {}", path.display());
+    assert!(stderr.contains(&said_file), "{stderr}");
 
     let out = run(None, &["calls", "list"]).await;
     assert_eq!(out.status.code(), Some(2));
