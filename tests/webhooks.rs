@@ -855,6 +855,55 @@ async fn a_request_dropped_with_its_closed_channel_gets_503() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
 }
 
+/// A refusal closes its connection (`Connection: close`): a stranger cannot keep one open
+/// by sending a refused request every few seconds. A delivery taken leaves it open.
+#[tokio::test]
+async fn a_refusal_closes_its_connection() {
+    let (router, mut events) = Receiver::builder(&registry())
+        .refuse_other_paths()
+        .channel(4)
+        .unwrap();
+    let url = format!("{}/support", serve(router).await);
+    let client = http_client();
+    let body = fixture("voicebot/webhook_status_update.json");
+    let unknown = url.replace("/support", "/nobody");
+    let base = url.trim_end_matches("/webhooks/support").to_owned();
+    let refused = [
+        client.post(&url).body(body.clone()),
+        client
+            .post(&url)
+            .header("x-vapi-secret", "guess")
+            .body(body.clone()),
+        client.get(&url),
+        client.post(&unknown).body(body.clone()),
+        client.post(format!("{base}/elsewhere")).body(body.clone()),
+        client
+            .post(&url)
+            .header("x-vapi-secret", VAPI_SECRET)
+            .body("{not json"),
+    ];
+    for request in refused {
+        let answer = request.send().await.unwrap();
+        assert!(answer.status().is_client_error(), "{}", answer.status());
+        assert_eq!(
+            answer.headers()["connection"],
+            "close",
+            "{}",
+            answer.status()
+        );
+    }
+    let taken = client
+        .post(&url)
+        .header("x-vapi-secret", VAPI_SECRET)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::NO_CONTENT);
+    assert!(taken.headers().get("connection").is_none());
+    assert!(events.recv().await.is_some());
+}
+
 /// In channel mode, a request still waiting for room in a full channel when its deadline
 /// passes is answered 504 and never queued: taken later, its tool would run for nobody.
 #[tokio::test]

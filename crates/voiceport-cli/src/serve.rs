@@ -38,7 +38,8 @@ impl Default for Limits {
         Limits {
             // Vendors send a delivery's headers at once. A third of hyper's 30 s: a
             // stranger holding every connection open without a word must open three times
-            // as many a second to keep the vendors out.
+            // as many a second to keep the vendors out. (One that sends a request now and
+            // then to stay open is refused, and a refusal closes its connection.)
             header_timeout: Duration::from_secs(10),
             // Far above what the vendors' delivery retries open, far below a default
             // open-files limit (1,024 on most Linux systems, the listener included).
