@@ -1657,9 +1657,42 @@ async fn an_encoded_body_is_refused_with_415() {
 /// bodies are verified or refused (here: their senders gave up).
 #[tokio::test]
 async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() {
+    let registry = retell_registry();
+    let forged = format!("v={},d={}", Utc::now().timestamp_millis(), "0".repeat(64));
+    let deliver = async |base: &str| {
+        deliver_to_voice(base, fixture("retell/webhook_call_started.json")).await
+    };
+    bodies_held_are_within_the_budget(&registry, "voice", ("x-retell-signature", &forged), deliver)
+        .await;
+}
+
+/// The same for a scheme that reads only the headers (Vapi's shared secret): its secret
+/// travels in every delivery, and whoever saw one cannot make the receiver hold more
+/// bodies that never finish than the provider's budget.
+#[tokio::test]
+async fn a_secret_seen_cannot_make_the_receiver_hold_more_than_its_budget() {
+    let registry = registry();
+    let deliver = async |base: &str| {
+        let headers = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+        let body = fixture("voicebot/webhook_status_update.json");
+        post(&format!("{base}/support"), &headers, body).await.0
+    };
+    let secret = ("x-vapi-secret", VAPI_SECRET);
+    bodies_held_are_within_the_budget(&registry, "support", secret, deliver).await;
+}
+
+/// Three bodies that never finish, posted to `provider` with the `credential` header,
+/// against a budget of two: one is answered 503 at once; once their senders give up, a
+/// delivery (`deliver`, to the receiver's base URL) goes through.
+async fn bodies_held_are_within_the_budget(
+    registry: &Registry,
+    provider: &str,
+    credential: (&str, &str),
+    deliver: impl AsyncFn(&str) -> StatusCode,
+) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     const LIMIT: usize = 16 * 1024;
-    let router = Receiver::builder(&retell_registry())
+    let router = Receiver::builder(registry)
         .body_limit(LIMIT)
         .unverified_body_budget(2 * LIMIT)
         // Far longer than the test: bodies held are answered by the budget, not the timer.
@@ -1668,10 +1701,10 @@ async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() 
         .unwrap();
     let base = serve(router).await;
     let addr = host_of(&base);
-    let forged = format!("v={},d={}", Utc::now().timestamp_millis(), "0".repeat(64));
+    let (name, value) = credential;
     let head = |framing: &str| {
         format!(
-            "POST /webhooks/voice HTTP/1.1\r\nHost: {addr}\r\nx-retell-signature: {forged}\r\n\
+            "POST /webhooks/{provider} HTTP/1.1\r\nHost: {addr}\r\n{name}: {value}\r\n\
              {framing}\r\nConnection: close\r\n\r\n"
         )
     };
@@ -1705,19 +1738,19 @@ async fn forged_signatures_cannot_make_the_receiver_hold_more_than_its_budget() 
     )
     .await
     .expect("a delivery over the budget is answered at once");
-    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{provider}: {answer}");
     assert!(
         answer.to_ascii_lowercase().contains("\r\nretry-after: "),
         "{answer}"
     );
-    // The senders give up: their shares come back, and Retell's own deliveries go through.
+    // The senders give up: their shares come back, and the vendor's own deliveries go
+    // through.
     drop(senders);
-    let body = fixture("retell/webhook_call_started.json");
     let mut attempts = 0;
     loop {
-        let status = deliver_to_voice(&base, body.clone()).await;
+        let status = deliver(&base).await;
         if status != StatusCode::SERVICE_UNAVAILABLE {
-            assert_eq!(status, StatusCode::NO_CONTENT);
+            assert_eq!(status, StatusCode::NO_CONTENT, "{provider}");
             break;
         }
         // The held bodies are let go as their connections' ends are noticed.

@@ -156,14 +156,18 @@ pub(super) async fn read_body<'a>(
             return Err(Unread::OverBudget);
         }
         joined.push(chunk);
+        // What the joined buffer holds, its spare room included (it grows by doubling).
+        if !held.cover(joined.holds() as u64) {
+            return Err(Unread::OverBudget);
+        }
     }
     Ok((joined.into_bytes(), held))
 }
 
 /// A body's chunks, joined as they arrive: the first kept as it came (most bodies are one
 /// chunk), the others copied into one buffer with it. A body sent in many small chunks so
-/// holds its bytes and the buffer's spare room (less than as much again), as the budget
-/// counts it; kept apart, each chunk would hold a handle and the connection's read buffer
+/// holds its bytes and the buffer's spare room (less than as much again), which the budget
+/// counts ([`Joined::holds`]); kept apart, each chunk would hold a handle and the connection's read buffer
 /// it was cut from (twelve times the bytes, sent a byte a chunk).
 #[derive(Default)]
 enum Joined {
@@ -186,6 +190,15 @@ impl Joined {
                 Joined::Many(bytes)
             }
         };
+    }
+
+    /// The bytes it holds: a buffer's whole capacity.
+    fn holds(&self) -> usize {
+        match self {
+            Joined::Empty => 0,
+            Joined::One(bytes) => bytes.len(),
+            Joined::Many(bytes) => bytes.capacity(),
+        }
     }
 
     fn into_bytes(self) -> Bytes {
@@ -220,6 +233,7 @@ mod tests {
             read_buffer.is_unique(),
             "a chunk still holds the read buffer"
         );
+        assert!(many.holds() >= 256, "{}", many.holds());
         assert_eq!(many.into_bytes(), read_buffer);
         assert!(Joined::default().into_bytes().is_empty());
     }

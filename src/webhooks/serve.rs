@@ -185,11 +185,12 @@ async fn read_checked<'a>(
     }
     // A signature can only be checked against the body, and anyone can send one well
     // formed and fresh: until it is checked, the body takes its share of a budget that all
-    // such bodies to this provider share, so that forgeries cannot make the receiver hold
-    // more (nor refuse the other providers' deliveries). (Under `none` nothing is ever
-    // checked: its bodies count while they arrive.)
-    let unchecked = head.signs_body() || endpoint.verifier.scheme() == Scheme::None;
-    let budget = unchecked.then_some(&endpoint.unverified);
+    // bodies arriving for this provider share, so that forgeries cannot make the receiver
+    // hold more (nor refuse the other providers' deliveries). A scheme that reads only the
+    // headers (a shared secret, a bearer, a token in the URL) proved them already, but its
+    // secret travels in every delivery, and whoever saw one could send bodies that never
+    // finish: those count while they arrive too. (Under `none` nothing is ever checked.)
+    let budget = Some(&endpoint.unverified);
     let reading = read_body(body, declared_length(headers), shared.body_limit, budget);
     // A body already in (most are) is read without setting a timer.
     let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
