@@ -48,22 +48,23 @@ fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
 
 /// A parser's `message` about `field`, the value it quotes hidden when the field holds a
 /// secret, and a string hidden wherever it is: a key written in the wrong place
-/// (`webhook = "whsec-…"` for the table, `[providers]` `sales = "sk-…"`) is quoted by a
-/// field that holds no secret. Only a value of the wrong type is quoted (``invalid type:
-/// integer `4096…`, expected a string``); the parsers' other messages (a duplicate key, a
-/// syntax error, a missing field) quote no value and are kept as they are.
+/// (`webhook = "whsec-…"` for the table, `[providers]` `sales = "sk-…"`, `verify =
+/// "whsec-…"` for `secret`) is quoted by a field that holds no secret. Only a value of the
+/// wrong type or an unknown variant is quoted (``invalid type: integer `4096…`, expected a
+/// string``, ``unknown variant `whsec-…`, expected one of …``); the parsers' other
+/// messages (a duplicate key, a syntax error, a missing field) quote no value and are kept
+/// as they are.
 pub(super) fn unless_secret(field: &str, message: String) -> String {
-    let Some((head, rest)) = ["invalid type: ", "invalid value: "]
+    let Some((head, rest)) = ["invalid type: ", "invalid value: ", "unknown variant "]
         .iter()
         .find_map(|head| Some((*head, message.strip_prefix(head)?)))
     else {
         return message;
     };
+    let text = head == "unknown variant " || rest.starts_with("string ");
     let hidden = match is_secret(field) {
         true => "(the value is not shown: it is a secret)",
-        false if rest.starts_with("string ") => {
-            "(the value is not shown: it may be a secret in the wrong place)"
-        }
+        false if text => "(the value is not shown: it may be a secret in the wrong place)",
         false => return message,
     };
     // What the value is (`integer`), then the value quoted: `…`, "…" or '…'.

@@ -107,11 +107,12 @@ pub(crate) fn next_delay(
     }
     // Clients told the same wait (workers sharing a key, all answered 429 at once) would
     // all come back in the same millisecond: the vendor's wait gets up to half the first
-    // backoff more, where the budget leaves room for it.
+    // backoff more, within what the budget has left (at least the wait, checked above).
     let jittered = asked.and_then(|after| {
+        let room = policy.max_elapsed.checked_sub(elapsed)?;
         let spread = policy.initial_backoff.as_secs_f64() * 0.5 * unit_random();
         let jittered = after.checked_add(Duration::try_from_secs_f64(spread).ok()?)?;
-        (elapsed.checked_add(jittered)? <= policy.max_elapsed).then_some(jittered)
+        Some(jittered.min(room))
     });
     Some(jittered.unwrap_or(delay))
 }
