@@ -859,8 +859,8 @@ fn without_key_if_need_be(
 
 /// Every configured provider's capabilities, or with `-p NAME` that provider's. In JSON,
 /// keyed by provider name, each with its `kind` beside the flags. A provider that cannot
-/// be built (a `base_url` that is no URL) is said on standard error and left out of the
-/// table; the others are shown, and the command then fails with its error.
+/// be built (a `base_url` that is no URL) is said on standard error with its error and left
+/// out of the table; the others are shown, and the command then fails (exit 2).
 fn capabilities(
     config_path: &Option<std::path::PathBuf>,
     only: Option<&str>,
@@ -873,18 +873,20 @@ fn capabilities(
     };
     let mut columns = Vec::new();
     let mut by_name = serde_json::Map::new();
-    let mut broken = None;
+    let mut broken = Vec::new();
     for name in names {
         let provider = match without_key_if_need_be(&registry, name) {
             Ok(provider) => provider,
-            Err(failure) => {
+            Err(Failure::Voice(error)) => {
                 output::say(&format!(
-                    "provider `{}` left out: it cannot be built (said below)",
-                    output::cell(name)
+                    "provider `{}` left out: {}",
+                    output::cell(name),
+                    output::cell(&error.to_string())
                 ));
-                broken.get_or_insert(failure);
+                broken.push(name);
                 continue;
             }
+            Err(failure) => return Err(failure),
         };
         let flags = serde_json::to_value(provider.capabilities())
             .map_err(|e| Failure::Usage(e.to_string()))?;
@@ -897,15 +899,18 @@ fn capabilities(
         }
         columns.push((format!("{name} ({})", provider.kind()), flags));
     }
-    let shown = match (json, &broken) {
-        (true, _) => output::json(&by_name),
+    let shown = match json {
+        true => output::json(&by_name),
         // Every provider broken: no table of none (each is said above).
-        (false, Some(_)) if columns.is_empty() => Ok(()),
-        (false, _) => capability_table(&columns),
+        false if columns.is_empty() && !broken.is_empty() => Ok(()),
+        false => capability_table(&columns),
     };
-    match broken {
-        Some(failure) => shown.and(Err(failure)),
-        None => shown,
+    shown?;
+    match broken.len() {
+        0 => Ok(()),
+        n => Err(Failure::Usage(format!(
+            "{n} of the configured providers cannot be built (said above): fix the configuration"
+        ))),
     }
 }
 

@@ -33,7 +33,15 @@ fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
         return Ok(Some(path.to_owned()));
     }
     if let Some(path) = std::env::var_os(CONFIG_VAR).filter(|path| !path.is_empty()) {
-        return Ok(Some(PathBuf::from(path)));
+        let path = PathBuf::from(path);
+        // A variable left over from elsewhere is named, not only the path it gives.
+        if !path.is_file() {
+            return Err(Failure::Voice(Error::config(
+                CONFIG_VAR,
+                format!("names {}, which is no file", path.display()),
+            )));
+        }
+        return Ok(Some(path));
     }
     let local = PathBuf::from(FILE_NAME);
     if local.is_file() {
@@ -102,6 +110,13 @@ pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
         return Ok(registry);
     };
     let _ = SOURCE.set(path.display().to_string());
+    // Both described: the file wins, which a job setting the variables may not expect.
+    if std::env::var_os(format!("{ENV_PREFIX}KIND")).is_some_and(|kind| !kind.is_empty()) {
+        crate::output::say(&format!(
+            "warning: {ENV_PREFIX}KIND and its fellows are ignored: the configuration is {}",
+            path.display()
+        ));
+    }
     let registry = Registry::from_path(&path)?;
     let file = registry.file();
     let warnings = file.permission_warning(&path).into_iter();

@@ -64,12 +64,14 @@ pub(crate) fn csv_row(call: &voiceport::Call) -> String {
 /// tab is quoted too: a spreadsheet set to split on those (Excel in many European
 /// locales) would otherwise start a cell inside it, unguarded (`ok;=HYPERLINK(…)`).
 ///
-/// Before either, the characters a terminal acts on are escaped as everything else the
-/// command line prints for people ([`crate::output::clean`]: `\u001b`; tabs and line
-/// breaks kept): the export goes to the terminal unless `-o` says otherwise, and a vendor
-/// string must not retitle or clear it there.
+/// Before either, the control characters a terminal acts on (ESC, BEL, the C1 controls:
+/// all of C0 and C1 but tabs and line breaks) are escaped as the command line escapes
+/// them for people (`\u001b`): the export goes to the terminal unless `-o` says otherwise,
+/// and a vendor string must not retitle or clear it there. Nothing else is touched (a
+/// carriage return, a zero-width joiner in an emoji or a right-to-left mark stay as they
+/// are): an export is data.
 pub(crate) fn csv_field(text: &str) -> String {
-    let text = crate::output::clean(text);
+    let text = crate::output::without_controls(text);
     let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_plain_number(&text);
     let text = if risky {
         format!("'{text}")
@@ -114,9 +116,12 @@ mod tests {
             ),
             ("a;=1+1", "\"a;=1+1\""),
             ("a\t=1", "\"a\t=1\""),
-            // A terminal's controls are escaped first (a carriage return too): a vendor
-            // string must not retitle or clear the terminal the export goes to.
-            ("\r=1", "\\u000d=1"),
+            // A terminal's controls are escaped first: a vendor string must not retitle
+            // or clear the terminal the export goes to. Line breaks, carriage returns
+            // and joiners are data.
+            ("\r=1", "\"'\r=1\""),
+            ("a\r\nb", "\"a\r\nb\""),
+            ("👨\u{200d}👩\u{200d}👧", "👨\u{200d}👩\u{200d}👧"),
             (
                 "\u{1b}]0;pwned\u{7}\u{1b}[2J",
                 "\"\\u001b]0;pwned\\u0007\\u001b[2J\"",

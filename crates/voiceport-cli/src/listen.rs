@@ -194,6 +194,9 @@ impl Listening {
     /// Forwards `delivery` (unless an earlier attempt of it was taken), then prints it
     /// (unless it was printed before).
     async fn handle(self: Arc<Self>, delivery: Delivery) -> Result<(), HandlerError> {
+        // Before the forward, which may take seconds: the line's time where the vendor
+        // gives none.
+        let arrived = chrono::Utc::now();
         let key = delivery.key();
         let before = key
             .map(|key| lock(&self.seen).fate(&key))
@@ -210,7 +213,7 @@ impl Listening {
         }
         let vendor_event = delivery.event.vendor_event.clone();
         let earlier = self
-            .print_once(delivery, forwarded.as_ref().map(Result::is_ok))
+            .print_once(delivery, forwarded.as_ref().map(Result::is_ok), arrived)
             .await?;
         // Printed before as not forwarded, taken now: the line printed then is out of
         // date, and said so.
@@ -226,8 +229,8 @@ impl Listening {
         forwarded.unwrap_or(Ok(()))
     }
 
-    /// Prints `delivery` (`taken` by the local app or not, when forwarded), unless it was
-    /// printed before: then what was said of its forward then.
+    /// Prints `delivery` (`taken` by the local app or not, when forwarded; `arrived` then),
+    /// unless it was printed before: then what was said of its forward then.
     ///
     /// Standard output may be a slow pipe: written from the blocking pool, not from the
     /// runtime's workers. Only an unwritable output fails here (a closed pipe ends the
@@ -238,6 +241,7 @@ impl Listening {
         self: &Arc<Self>,
         delivery: Delivery,
         taken: Option<bool>,
+        arrived: chrono::DateTime<chrono::Utc>,
     ) -> Result<Option<Option<bool>>, HandlerError> {
         let unprintable = || HandlerError::new("cannot print the event");
         let turn = (self.printing.clone().acquire_owned().await).map_err(|_| unprintable())?;
@@ -251,7 +255,7 @@ impl Listening {
             {
                 return Ok::<_, Failure>(Some(earlier));
             }
-            print(&delivery, state.json, taken)?;
+            print(&delivery, state.json, taken, arrived)?;
             if let Some(key) = key {
                 lock(&state.seen).mark(key, |fate| fate.printed = Some(taken));
             }
@@ -612,9 +616,14 @@ pub(crate) fn record(delivery: &Delivery) -> Record<'_> {
     }
 }
 
-/// Prints the event; `forwarded` says whether the local app of `--forward` took it (`None`
-/// without `--forward`).
-fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
+/// Prints the event, which `arrived` then; `forwarded` says whether the local app of
+/// `--forward` took it (`None` without `--forward`).
+fn print(
+    delivery: &Delivery,
+    json: bool,
+    forwarded: Option<bool>,
+    arrived: chrono::DateTime<chrono::Utc>,
+) -> Outcome {
     if json {
         return output::json_line(&Record {
             forwarded,
@@ -626,7 +635,7 @@ fn print(delivery: &Delivery, json: bool, forwarded: Option<bool>) -> Outcome {
     let status = event
         .status()
         .map_or_else(|| "-".to_owned(), |s| s.to_string());
-    let at = time_column(event.occurred_at, chrono::Utc::now());
+    let at = time_column(event.occurred_at, arrived);
     // Vendor text, escaped: a line break in an event type must not fake a line.
     let not_taken = match forwarded {
         Some(false) => "  (not forwarded: the local app did not take it)",

@@ -136,11 +136,23 @@ fn start(
     Ok(walk)
 }
 
+/// The providers that failed mid-walk so far (`--keep-going`), said before an interrupted
+/// walk's own message: the cursor it prints resumes them too.
+fn say_failures(walk: &voiceport::MergedCalls) {
+    for failure in walk.failures() {
+        output::say(&format!(
+            "`{}` failed mid-walk: {}",
+            output::cell(&failure.provider_name),
+            failure.error
+        ));
+    }
+}
+
 /// After a walk that went on past failed providers (`--keep-going`): the failures after
 /// the first said on standard error, the first as the command's error, with the cursor
 /// that resumes the failed providers where they stopped.
 fn failures_kept(walk: voiceport::MergedCalls, count: usize, extra: &str) -> Outcome {
-    let cursor = walk.cursor().to_token();
+    let cursor = walk.cursor();
     let mut failures = walk.into_failures().into_iter();
     let Some(first) = failures.next() else {
         return Ok(());
@@ -151,10 +163,14 @@ fn failures_kept(walk: voiceport::MergedCalls, count: usize, extra: &str) -> Out
         output::say(&format!("{name} failed too: {}", failure.error));
         names.push(name);
     }
+    // A provider whose cursor came round again failed where nothing can resume it.
+    let resume = match cursor.is_done() {
+        true => "what they had left cannot be resumed".to_owned(),
+        false => resume_hint(&cursor.to_token(), extra),
+    };
     let hint = format!(
-        "{count} calls were printed; {} failed mid-walk and the others went on; {}",
-        names.join(", "),
-        resume_hint(&cursor, extra)
+        "{count} calls were printed; {} failed mid-walk; {resume}",
+        names.join(", ")
     );
     Err(Failure::Hinted {
         error: Box::new(first.error),
@@ -210,6 +226,7 @@ pub(crate) async fn list(
             None => Some(walk.try_next().await),
         };
         let Some(next) = next else {
+            say_failures(&walk);
             let stopped = interrupted(count, &walk.cursor(), args.cursor.is_some(), "");
             if !json {
                 // The header at least, when no row came yet.
@@ -245,7 +262,10 @@ pub(crate) async fn list(
     let cursor = walk.cursor();
     let more = !cursor.is_done() && count == limit;
     if json && !args.all {
-        let next_cursor = more.then(|| cursor.to_token());
+        // A provider that failed still has calls: the page says where to go on, as the
+        // error does.
+        let resumable = !walk.failures().is_empty() && !cursor.is_done();
+        let next_cursor = (more || resumable).then(|| cursor.to_token());
         output::json(&MergedPage::of(&page, next_cursor))?;
         return failures_kept(walk, count, "");
     }
@@ -290,6 +310,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
+            say_failures(&walk);
             // Every row is written whole.
             if let Err(e) = sink.flush() {
                 let failed = sink.failed(e);

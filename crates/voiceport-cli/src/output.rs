@@ -157,6 +157,13 @@ pub(crate) fn clean(text: &str) -> Cow<'_, str> {
     escape(text, |c| c == '\n' || c == '\t')
 }
 
+/// `text` with its control characters escaped (`\u001b`), tabs and line breaks (`\n`,
+/// `\r`) kept, and nothing else touched: for data written where a terminal may show it (a
+/// CSV export), which must stay the vendor's text otherwise.
+pub(crate) fn without_controls(text: &str) -> Cow<'_, str> {
+    escape(text, |c| matches!(c, '\n' | '\r' | '\t') || !c.is_control())
+}
+
 /// Writes `text` and a line break to standard error, escaped as [`clean`] escapes every
 /// line for people (its own line breaks kept; use [`cell`] first for vendor text that must
 /// stay on one line). A standard error that is closed or broken (`2>&1 | head -1`) loses

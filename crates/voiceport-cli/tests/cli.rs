@@ -1038,6 +1038,28 @@ async fn the_configuration_can_come_from_the_environment() {
         "{calls}"
     );
 
+    // A variable naming no file is named; variables beside a file are said to be ignored.
+    let mut nowhere = voiceport_bin();
+    nowhere.env("VOICEPORT_CONFIG", env.config.with_file_name("gone.toml"));
+    let out = listed(nowhere).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("VOICEPORT_CONFIG"),
+        "{}",
+        stderr(&out)
+    );
+    let mut both = voiceport_bin();
+    both.env("VOICEPORT_CONFIG", &env.config)
+        .env("VOICEPORT_KIND", "retell")
+        .args(["-p", "rounded"]);
+    let out = listed(both).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("VOICEPORT_KIND and its fellows are ignored"),
+        "{}",
+        stderr(&out)
+    );
+
     let mut misspelt = voiceport_bin();
     misspelt
         .env("VOICEPORT_KIND", "retell")
@@ -4077,6 +4099,41 @@ async fn a_merged_walk_leaves_out_and_goes_on_when_told() {
         .filter_map(|c| c["id"].as_str())
         .collect();
     assert_eq!(ids.len(), 30);
+
+    // A page of JSON whose walk left a failed provider behind says where to go on, as the
+    // error does (its other providers ran out before the page was full).
+    env._sandbox.faults().inject(
+        Fault::new(FaultKind::Status(401))
+            .vendor(voiceport::ProviderKind::Rounded)
+            .method("GET")
+            .times(1),
+    );
+    let listing = [
+        "calls",
+        "list",
+        "--providers",
+        "rounded,voicebot",
+        "--json",
+        "--limit",
+        "50",
+    ];
+    let out = run(Some(&env), &[&listing[..], &["--keep-going"]].concat()).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let page: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(page["calls"].as_array().map(Vec::len), Some(30), "{page}");
+    let next = page["next_cursor"]
+        .as_str()
+        .expect("a cursor to go on from");
+    let out = run(Some(&env), &[&listing[..], &["--cursor", next]].concat()).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page = json(&out);
+    let calls = page["calls"].as_array().unwrap();
+    assert_eq!(calls.len(), 30, "{page}");
+    assert!(
+        calls.iter().all(|c| c["provider_name"] == "rounded"),
+        "{page}"
+    );
+    assert!(page["next_cursor"].is_null(), "{page}");
 }
 
 /// Makes the read of the sandbox's Rounded and Voicebot Studio after the first `skip` of
