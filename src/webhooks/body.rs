@@ -8,7 +8,7 @@ use futures::StreamExt;
 use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::refusals::refusal;
-use super::serve::{Shared, busy};
+use super::serve::{Shared, busy, closing};
 
 /// The answer to a delivery whose headers say its body cannot be taken, before it is read:
 /// 415 for a body encoded (compressed) other than as sent, which would be checked and
@@ -27,14 +27,14 @@ pub(super) fn refuse_body(
     if !identity {
         refusal!(shared.refusals, provider, provider_name = %provider, "webhook body with a Content-Encoding: refused");
         let message = "a Content-Encoding other than identity is not accepted";
-        return Some(
+        return Some(closing(
             (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 [(header::ACCEPT_ENCODING, "identity")],
                 message,
             )
                 .into_response(),
-        );
+        ));
     }
     match declared_length(headers) {
         Some(length) if length > shared.body_limit as u64 => {
@@ -76,7 +76,7 @@ impl Unread {
             }
             Unread::Broken => {
                 refusal!(shared.refusals, provider, provider_name = %provider, "webhook body cut off: the connection failed before it was whole");
-                (StatusCode::BAD_REQUEST, "the body could not be read").into_response()
+                closing((StatusCode::BAD_REQUEST, "the body could not be read").into_response())
             }
         }
     }
@@ -85,7 +85,7 @@ impl Unread {
 /// 413, for a body over the size limit.
 fn too_large() -> Response {
     let message = "the body is over the size limit";
-    (StatusCode::PAYLOAD_TOO_LARGE, message).into_response()
+    closing((StatusCode::PAYLOAD_TOO_LARGE, message).into_response())
 }
 
 /// The share of the budget of bodies not yet verified that one body holds, in KiB:

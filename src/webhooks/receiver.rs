@@ -410,24 +410,8 @@ impl ReceiverBuilder<'_> {
             true => router.fallback(unrouted),
             false => router,
         };
-        let router = router.layer(axum::middleware::map_response(close_after_refusal));
         Ok(router.with_state(shared))
     }
-}
-
-/// A refusal (4xx, or 503 at a budget) closes its connection: a stranger whose requests
-/// are refused must not keep a connection open by sending one every few seconds, each
-/// keeping it alive (a server that caps its connections, as `voiceport listen` does, would
-/// have every slot held so, and the vendors' deliveries wait).
-async fn close_after_refusal(mut response: axum::response::Response) -> axum::response::Response {
-    let status = response.status();
-    if status.is_client_error() || status == axum::http::StatusCode::SERVICE_UNAVAILABLE {
-        let close = axum::http::HeaderValue::from_static("close");
-        response
-            .headers_mut()
-            .insert(axum::http::header::CONNECTION, close);
-    }
-    response
 }
 
 #[cfg(test)]

@@ -81,7 +81,17 @@ pub(super) fn over_handled_budget(shared: &Shared, provider: &str, event: &CallE
 /// delivery again later.
 pub(super) fn busy(message: &'static str) -> Response {
     let retry = [(header::RETRY_AFTER, "5")];
-    (StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response()
+    closing((StatusCode::SERVICE_UNAVAILABLE, retry, message).into_response())
+}
+
+/// A refusal, its connection closed after it (`Connection: close`): a stranger whose
+/// requests are refused must not keep a connection open by sending one every few
+/// seconds, each keeping it alive (a server that caps its connections, as `voiceport
+/// listen` does, would have every slot held so, and the vendors' deliveries wait).
+pub(super) fn closing(mut response: Response) -> Response {
+    let close = axum::http::HeaderValue::from_static("close");
+    response.headers_mut().insert(header::CONNECTION, close);
+    response
 }
 
 pub(super) async fn receive(
@@ -96,7 +106,7 @@ pub(super) async fn receive(
         // Most often a webhook URL set at the vendor with another provider's name. Refused
         // before its body is read; the name is logged escaped (it comes from the URL).
         refusal!(shared.refusals, &provider, provider_name = ?provider, "delivery for a provider this receiver does not serve");
-        return (StatusCode::NOT_FOUND, "no such webhook provider").into_response();
+        return closing((StatusCode::NOT_FOUND, "no such webhook provider").into_response());
     };
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
     // which would copy them.
@@ -131,10 +141,10 @@ pub(super) async fn unrouted(
     State(shared): State<Arc<Shared>>,
     method: axum::http::Method,
     uri: axum::http::Uri,
-) -> StatusCode {
+) -> Response {
     let path = uri.path();
     refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries go to /webhooks/NAME, NAME a provider served");
-    StatusCode::NOT_FOUND
+    closing(StatusCode::NOT_FOUND.into_response())
 }
 
 /// A request to a delivery path with another method than POST (a GET to see whether the
@@ -147,7 +157,7 @@ pub(super) async fn not_a_post(
 ) -> Response {
     let path = uri.path();
     refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries are POSTs");
-    (StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")]).into_response()
+    closing((StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")]).into_response())
 }
 
 /// What the URL and headers prove, checked before the body is read (a stranger's delivery,
@@ -177,7 +187,9 @@ async fn read_checked<'a>(
         span.in_scope(|| {
             refusal!(shared.refusals, provider, provider_name = %provider, "webhook delivery refused: sent by a browser (`Origin` or `Sec-Fetch-Site`), to a provider that verifies nothing");
         });
-        return Err((StatusCode::FORBIDDEN, "forbidden").into_response());
+        return Err(closing(
+            (StatusCode::FORBIDDEN, "forbidden").into_response(),
+        ));
     }
     // What the headers say of the body is checked before it is read, too.
     if let Some(refused) = span.in_scope(|| refuse_body(shared, provider, headers)) {
@@ -200,7 +212,9 @@ async fn read_checked<'a>(
         Err(_) => {
             refusal!(shared.refusals, provider, provider_name = %provider, "webhook body still arriving at the body timeout: refused");
             let message = "the body took too long to arrive";
-            Err((StatusCode::REQUEST_TIMEOUT, message).into_response())
+            Err(closing(
+                (StatusCode::REQUEST_TIMEOUT, message).into_response(),
+            ))
         }
     }
 }
@@ -242,7 +256,7 @@ impl Unaccepted {
                 let path = error.json_path().unwrap_or_default();
                 refusal!(shared.refusals, provider, provider_name = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
                 tracing::debug!(provider_name = %provider, %error, "webhook body does not parse");
-                (StatusCode::BAD_REQUEST, error.to_string()).into_response()
+                closing((StatusCode::BAD_REQUEST, error.to_string()).into_response())
             }
         }
     }
@@ -333,7 +347,7 @@ fn from_a_browser(headers: &HeaderMap) -> bool {
 
 fn refuse(shared: &Shared, provider: &str, refused: &VerifyError, hint: Option<&str>) -> Response {
     refusal!(shared.refusals, provider, provider_name = %provider, %refused, hint, "webhook delivery refused");
-    (StatusCode::UNAUTHORIZED, "unauthorized").into_response()
+    closing((StatusCode::UNAUTHORIZED, "unauthorized").into_response())
 }
 
 /// For a delivery refused as missing the header its scheme reads: the scheme whose header
