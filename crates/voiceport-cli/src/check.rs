@@ -51,8 +51,10 @@ const NOT_FROM_THE_CLI: [&str; 10] = [
 ];
 
 /// Whether the account answers at all: a listing that cannot connect, times out, breaks
-/// off or whose key is refused is returned, as that error, instead of the same error in every case of
-/// the table. Any other answer is left to the cases to judge.
+/// off, whose key is refused or that is rate limited is returned, as that error, instead
+/// of the same error in every case of the table (a rate-limited account would have each
+/// case retried against a key production is using, and the adapter blamed). Any other
+/// answer is left to the cases to judge.
 async fn reachable(provider: &dyn VoiceProvider) -> Result<(), voiceport::Error> {
     if !provider.capabilities().list_calls {
         return Ok(());
@@ -66,7 +68,8 @@ async fn reachable(provider: &dyn VoiceProvider) -> Result<(), voiceport::Error>
             error @ (voiceport::Error::Unauthorized { .. }
             | voiceport::Error::Transport { .. }
             | voiceport::Error::Timeout { .. }
-            | voiceport::Error::AnswerCut { .. }),
+            | voiceport::Error::AnswerCut { .. }
+            | voiceport::Error::RateLimited { .. }),
         ) => Err(error),
         _ => Ok(()),
     }
@@ -88,8 +91,8 @@ pub(crate) async fn run(
     // Said first: the run then waits on a person, silently but for the spinner.
     if let Some(number) = &args.dial {
         output::say(&format!(
-            "the dial case calls {} and waits up to {} minutes for the call to end: answer it, \
-             say a few words, and hang up",
+            "the dial case calls {} and waits up to {} minutes for the call to end (and up to \
+             two more for its analysis and cost): answer it, say a few words, and hang up",
             output::cell(number),
             CALL_DEADLINE.as_secs() / 60
         ));

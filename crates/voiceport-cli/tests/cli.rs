@@ -5495,9 +5495,17 @@ async fn check_of_an_unreachable_account_says_the_error_once() {
         .mount(&unauthorized)
         .await;
     let wrong_key = vendor_config("vapi", &unauthorized.uri(), "");
+    // A rate-limited account is not pressed with every case, each failing as the adapter's.
+    let limited = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(429))
+        .mount(&limited)
+        .await;
+    let rate_limited = vendor_config("vapi", &limited.uri(), "");
     for (config, said) in [
         (&refused, "connection failed"),
         (&wrong_key, "unauthorized"),
+        (&rate_limited, "rate limited"),
     ] {
         for json in [false, true] {
             let mut args = vec!["check", "--dial", "+14155550187"];

@@ -169,12 +169,15 @@ struct Fake {
     analysis_after_looks: Option<AtomicUsize>,
     /// Declares recordings, each call's at this URL.
     recording_url: Option<&'static str>,
+    /// The largest page size a listing asked for.
+    largest_page_asked: AtomicUsize,
 }
 
 impl Fake {
     fn with_calls(n: usize) -> Self {
         let at = Utc::now() - TimeDelta::days(1);
         Fake {
+            largest_page_asked: AtomicUsize::new(0),
             max_page_size: 100,
             calls: Mutex::new((0..n).map(|i| listed_call(i, at)).collect()),
             live: Mutex::new(BTreeMap::new()),
@@ -328,6 +331,8 @@ impl VoiceProvider for Fake {
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
+        let asked = query.page_size.unwrap_or_default() as usize;
+        self.largest_page_asked.fetch_max(asked, Ordering::SeqCst);
         if self.list_fails {
             return Err(server_error(Operation::ListCalls));
         }
@@ -746,6 +751,48 @@ async fn write_cases_leave_the_listed_calls_alone() {
     }
     assert_eq!(provider.changed(), Vec::<CallId>::new());
     assert_eq!(provider.ids().len(), 5);
+}
+
+/// A read-only run (what `voiceport check` does without `--dial`) against a provider that
+/// supports every write sends none: no dial of any kind, no end, no update, no note, no
+/// delete; every write case says why it did not run.
+#[tokio::test]
+async fn a_read_only_run_writes_nothing_whatever_the_provider_supports() {
+    let provider = Fake {
+        schedules_now: true,
+        ..Fake::with_calls(12)
+    };
+    let caps = provider.capabilities();
+    assert!(caps.dial && caps.dial_scheduled && caps.end_call && caps.delete_call && caps.notes);
+    let report = check(&provider, &Env::default()).await;
+    assert!(report.failures().is_empty(), "{report}");
+    assert!(provider.dial_requests.lock().unwrap().is_empty());
+    assert_eq!(provider.dialed.load(Ordering::SeqCst), 0);
+    assert_eq!(provider.end_calls.load(Ordering::SeqCst), 0);
+    assert_eq!(provider.notes.load(Ordering::SeqCst), 0);
+    assert_eq!(provider.changed(), Vec::<CallId>::new());
+    assert_eq!(provider.ids().len(), 12);
+    // Nor the vendor's largest answer: no page over the maximum is asked of a live account.
+    let largest = provider.largest_page_asked.load(Ordering::SeqCst);
+    assert!(largest <= 100, "{largest}");
+    let known = Fake::with_calls(12);
+    check(&known, &Env::expecting(12)).await;
+    assert_eq!(known.largest_page_asked.load(Ordering::SeqCst), 101);
+    for case in [
+        "dial, then wait for the end",
+        "dial a busy line",
+        "dial scheduled",
+        "end a live call",
+        "delete a call",
+        "update name",
+        "notes: add, update, delete",
+    ] {
+        let why = not_run(&report, case);
+        assert!(
+            why.contains("read-only") || why.contains("no number"),
+            "{case}: {why}"
+        );
+    }
 }
 
 /// On a live account (nothing seeded), a filter value read off a listed call must find
