@@ -103,8 +103,12 @@ pub enum Operation {
     DeleteNote,
     /// Turn a webhook body into an event.
     ParseWebhook,
-    /// A vendor-specific operation (an inherent method of an adapter's client).
+    /// A vendor-specific operation (an inherent method of an adapter's client) that may
+    /// change something at the vendor: a failure after it was sent may have applied it.
     Extension(&'static str),
+    /// A vendor-specific operation that only reads (HappyRobot's `call_logs`, `usage`): as
+    /// safe to retry as a get.
+    ExtensionRead(&'static str),
 }
 
 impl Operation {
@@ -126,12 +130,12 @@ impl Operation {
             Operation::UpdateNote => "update_note",
             Operation::DeleteNote => "delete_note",
             Operation::ParseWebhook => "parse_webhook",
-            Operation::Extension(name) => name,
+            Operation::Extension(name) | Operation::ExtensionRead(name) => name,
         }
     }
 
-    /// Whether the operation only reads from the vendor (a get, a list, a transcript or a
-    /// recording): a failed one cannot have applied anything.
+    /// Whether the operation only reads from the vendor (a get, a list, a transcript, a
+    /// recording, a vendor's read): a failed one cannot have applied anything.
     pub fn is_read(self) -> bool {
         matches!(
             self,
@@ -140,6 +144,7 @@ impl Operation {
                 | Operation::ListFilter(_)
                 | Operation::GetTranscript
                 | Operation::GetRecording
+                | Operation::ExtensionRead(_)
         )
     }
 }

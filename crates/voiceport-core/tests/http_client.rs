@@ -535,12 +535,17 @@ async fn a_success_whose_body_breaks_off_was_applied_and_only_a_read_is_tried_ag
     // write): tried again.
     let (port, accepted) = cut_answer().await;
     let client = loopback_client(port, fast_retries(3));
-    let logs = Request::get(Operation::Extension("call_logs"), ["calls", "c1", "logs"]);
+    let logs = Request::get(
+        Operation::ExtensionRead("call_logs"),
+        ["calls", "c1", "logs"],
+    );
     let err = client.send(logs).await.unwrap_err();
     assert!(
         matches!(err, Error::AnswerCut { read: true, .. }),
         "{err:?}"
     );
+    // A vendor's read is as safe to try again as a get.
+    assert!(err.is_retryable(), "{err:?}");
     assert_eq!(accepted.load(std::sync::atomic::Ordering::SeqCst), 3);
 
     // A read sent as a POST (Retell lists calls with `POST /v3/list-calls`) is a read:

@@ -185,7 +185,7 @@ impl HappyRobot {
     /// The call's logs (`GET /calls/{id}/logs`), as the vendor's JSON (`null` for an empty
     /// body). Their shape is undocumented.
     pub async fn call_logs(&self, id: &CallId) -> Result<serde_json::Value> {
-        let op = Operation::Extension("call_logs");
+        let op = Operation::ExtensionRead("call_logs");
         let checked = Self::checked(op, id)?;
         run_operation(self, op, Some(id), async {
             // Path inferred: the docs' sidebar lists "Return the logs for a call" without a
@@ -202,7 +202,7 @@ impl HappyRobot {
 
     /// Every tag used on the account's calls (`GET /calls/tags`).
     pub async fn call_tags(&self) -> Result<Vec<String>> {
-        let op = Operation::Extension("call_tags");
+        let op = Operation::ExtensionRead("call_tags");
         run_operation(self, op, None, async {
             // Path inferred: the docs' sidebar lists "List Call tags" without a path
             // (docs/vendors/happyrobot.md).
@@ -284,7 +284,7 @@ impl HappyRobot {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
     ) -> Result<Vec<UsageRecord>> {
-        let op = Operation::Extension("usage");
+        let op = Operation::ExtensionRead("usage");
         run_operation(self, op, None, self.fetch_usage(op, start, end)).await
     }
 
@@ -388,7 +388,8 @@ impl Adapter for HappyRobot {
                     Ok(call.recording)
                 }
                 Err(Error::NotFound { .. }) => Err(missing),
-                Err(other) => Err(other),
+                // Named for what the caller asked, as every read-back is.
+                Err(other) => Err(other.for_operation(Operation::GetRecording)),
             },
             Err(other) => Err(other),
         }

@@ -762,7 +762,7 @@ async fn a_recording_404_stands_when_the_call_is_not_found() {
         matches!(
             &err,
             Error::Unauthorized {
-                operation: Operation::GetCall,
+                operation: Operation::GetRecording,
                 ..
             }
         ),
@@ -1170,7 +1170,7 @@ async fn bare_lists_beyond_the_ceiling_are_decode_errors() {
     let refused = |err: Error, operation: &str, why: &str| match err {
         Error::Decode {
             provider: ProviderKind::HappyRobot,
-            operation: Operation::Extension(op),
+            operation: Operation::ExtensionRead(op),
             message,
             ..
         } if op == operation => assert!(message.contains(why), "{message}"),
@@ -1392,7 +1392,7 @@ async fn malformed_ids_are_refused_before_sending() {
                 .await,
         ),
         (
-            ext("call_logs"),
+            Operation::ExtensionRead("call_logs"),
             "call id",
             hr.call_logs(&bad).await.map(drop),
         ),

@@ -604,8 +604,9 @@ async fn end_call_posts_stop_call_and_delete_deletes() {
 }
 
 /// Retell answers a stop it cannot apply with its catch-all 422: for a call that reads
-/// back as over, the stop has nothing left to do and succeeds; a call still live (or
-/// missing) keeps the not-found.
+/// back as over, the stop has nothing left to do and succeeds; a call still live is a
+/// conflict saying so (it exists: a not-found would have the application stop following
+/// it), and a call that does not read back keeps the not-found.
 #[tokio::test]
 async fn stopping_a_call_that_is_over_succeeds() {
     for (call, ends) in [
@@ -627,14 +628,24 @@ async fn stopping_a_call_that_is_over_succeeds() {
             (true, Ok(())) => {}
             (
                 false,
-                Err(Error::NotFound {
+                Err(Error::Conflict {
                     operation: Operation::EndCall,
+                    message: Some(message),
                     ..
                 }),
-            ) => {}
+            ) if message.contains("the call exists, in_progress") => {}
             (_, other) => panic!("{call}: {other:?}"),
         }
     }
+    // A call that does not read back: the not-found stands.
+    let api = api().await;
+    let stop = format!("/v2/stop-call/{CALL_ID}");
+    api.respond_json("POST", &stop, 422, &retell_error(422))
+        .await;
+    api.respond_json("GET", &get_path(CALL_ID), 422, &retell_error(422))
+        .await;
+    let result = client(&api).end_call(&CallId::new(CALL_ID)).await;
+    assert!(matches!(result, Err(Error::NotFound { .. })), "{result:?}");
 }
 
 // ---------------------------------------------------------------------------------------

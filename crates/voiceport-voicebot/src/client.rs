@@ -179,8 +179,17 @@ impl Adapter for Vapi {
         // its status and `Retry-After` kept; its outcome may say "unknown" where nothing
         // was ended, which costs nothing for a request as idempotent as ending a call. A
         // body that does not read is a conflict, not a decode error: that would say the
-        // end-call was applied.
-        let unread = |error: Error| conflict(format!("{error}; the end-call was not sent"));
+        // end-call was applied. Said in its parts (where, what), not as the decode error's
+        // text, which would name the provider and the operation a second time and quote
+        // the body.
+        let unread = |error: Error| {
+            conflict(match error {
+                Error::Decode { path, message, .. } => format!(
+                    "the call does not read at `{path}`: {message}; the end-call was not sent"
+                ),
+                other => format!("{other}; the end-call was not sent"),
+            })
+        };
         let request = Request::get(op, self.call_path(id)).call_id(id.as_str());
         let response = self.http.send(request).await?;
         let call = (self.codec().decode_call_as(op, &response.body)).map_err(unread)?;

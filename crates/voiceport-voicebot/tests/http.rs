@@ -1380,13 +1380,16 @@ async fn vapi_ends_a_live_call_through_its_control_url() {
     assert!(posted.url.path().ends_with("/control"), "{}", posted.url);
     assert!(!posted.headers.contains_key("authorization"), "{posted:?}");
 
+    // The control URL knows no such call while the call reads back live: a conflict with
+    // both sides' words, not a not-found that would have the application stop following
+    // a call still under way.
     let api = VP.api().await;
     let gone = r#"{"message": "Call not found", "statusCode": 404}"#;
     let id = serve_live_call(&api, 404, gone).await;
     let err = VP.client(&api).end_call(&id).await.unwrap_err();
     assert!(
-        matches!(&err, Error::NotFound { operation: Operation::EndCall, message, .. }
-            if message.as_deref() == Some("Call not found")),
+        matches!(&err, Error::Conflict { operation: Operation::EndCall, message, .. }
+            if message.as_deref() == Some("Call not found (the call exists, in_progress)")),
         "{err:?}"
     );
 }
@@ -1560,6 +1563,9 @@ async fn vapi_end_call_refusals() {
             "{err:?}"
         );
         assert!(err.to_string().contains(needle), "{needle}: {err}");
+        // The provider and the operation are said once, a refusal built on a decode
+        // error too.
+        assert_eq!(err.to_string().matches("end_call").count(), 1, "{err}");
         // Nothing was ended, and the error says so to a caller that checks.
         assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
         // Only the reads went out.

@@ -329,7 +329,10 @@ impl<A: Adapter> VoiceProvider for A {
 /// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
 /// because of this very request, whose first answer was lost before a retry was refused.
 /// Any other error, or a call not in that state (or not readable, or a vendor without
-/// `get_call`), keeps the refusal.
+/// `get_call`), keeps the refusal; but a not-found refusal of a call that reads back, not
+/// in that state (a live call Retell's 422 refuses to end), is a conflict, with the
+/// vendor's message and the call's status: the call is there, and an application
+/// reading a not-found would stop following it.
 async fn unless_already<A: Adapter + ?Sized>(
     adapter: &A,
     id: &CallId,
@@ -351,11 +354,30 @@ async fn unless_already<A: Adapter + ?Sized>(
     if !adapter.capabilities().get_call {
         return Err(refusal);
     }
-    match adapter.get_call(id).await {
-        Ok(call) if reached(call.status) => {
+    match (adapter.get_call(id).await, refusal) {
+        (Ok(call), _) if reached(call.status) => {
             tracing::debug!(status = %call.status, "refused, but the call is there already: done");
             Ok(())
         }
-        _ => Err(refusal),
+        (
+            Ok(call),
+            Error::NotFound {
+                provider,
+                operation,
+                message,
+            },
+        ) => {
+            let status = format!("the call exists, {}", call.status);
+            let message = match message {
+                Some(said) => format!("{said} ({status})"),
+                None => status,
+            };
+            Err(Error::Conflict {
+                provider,
+                operation,
+                message: Some(message),
+            })
+        }
+        (_, refusal) => Err(refusal),
     }
 }
