@@ -474,10 +474,13 @@ impl Lane {
                     // reader as it reaches a caller of `list_calls`, not as an error to
                     // handle.
                     Ok(panic) => std::panic::resume_unwind(panic),
-                    // Only a runtime shutting down cancels a fetch: nothing was read.
-                    Err(_) => Err(Error::Interrupted {
+                    // Only a runtime shutting down cancels a fetch: nothing was read, though
+                    // its request may have gone (`Interrupted` would say it was not sent).
+                    Err(cancelled) => Err(Error::Transport {
                         provider: self.provider.kind(),
                         operation: Operation::ListCalls,
+                        sent: true,
+                        source: Box::new(cancelled),
                     }),
                 },
             };
@@ -1071,6 +1074,54 @@ pub(crate) mod tests {
         let items: Vec<_> = futures::StreamExt::collect(futures::StreamExt::take(walk, 5)).await;
         assert!(items.iter().all(Result::is_ok), "{items:?}");
         assert_eq!(items.len(), 5);
+    }
+
+    /// A fetch cancelled by its runtime shutting down (the walk read on after it) is said
+    /// as a request that may have gone, not as one interrupted before it was sent.
+    #[test]
+    fn a_fetch_its_runtime_cancelled_may_have_been_sent() {
+        #[derive(Debug)]
+        struct Hanging;
+        #[async_trait::async_trait]
+        impl VoiceProvider for Hanging {
+            fn kind(&self) -> ProviderKind {
+                ProviderKind::Retell
+            }
+            fn capabilities(&self) -> Capabilities {
+                Capabilities {
+                    list_calls: true,
+                    listing_order: Some(SortOrder::Descending),
+                    ..Capabilities::default()
+                }
+            }
+            async fn get_call(&self, _id: &CallId) -> Result<Call> {
+                Err(Error::unsupported(self.kind(), Operation::GetCall))
+            }
+            async fn list_calls(&self, _query: &CallQuery) -> Result<CallPage> {
+                futures::future::pending().await
+            }
+        }
+        let runtime = || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+        };
+        let first = runtime();
+        let mut walk = first.block_on(async {
+            let mut walk = walk_of("slow", Arc::new(Hanging));
+            // The fetch starts, and waits.
+            assert!(futures::poll!(walk.try_next()).is_pending());
+            walk
+        });
+        first.shutdown_background();
+        let failure = runtime().block_on(walk.try_next()).unwrap_err();
+        assert_eq!(failure.provider_name, "slow");
+        assert!(
+            matches!(failure.error, Error::Transport { sent: true, .. }),
+            "{:?}",
+            failure.error
+        );
     }
 
     /// A merged walk without a sort is newest first: a provider that cannot list so (it
