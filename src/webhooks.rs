@@ -36,7 +36,7 @@
 //! when the body is still arriving after the builder's `body_timeout`, 413 over the body
 //! cap (at once when `Content-Length` says so), 415 for a body with a
 //! `Content-Encoding` other than `identity` (none is decoded), 503 with `Retry-After` when
-//! the provider's bodies not yet verified are at its budget (the builder's
+//! the provider's bodies still arriving or not yet verified are at its budget (the builder's
 //! `unverified_body_budget`, one for each provider) or the deliveries being handled at the
 //! receiver's (`handled_body_budget`), 500 or 503 when the application could
 //! not take the event (so that a vendor that retries sends it again, and the retry goes

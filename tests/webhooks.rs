@@ -877,6 +877,10 @@ async fn a_refusal_closes_its_connection() {
         client.get(&url),
         client.post(&unknown).body(body.clone()),
         client.post(format!("{base}/elsewhere")).body(body.clone()),
+        // A provider name that is no text once decoded: axum's own refusal otherwise.
+        client
+            .post(format!("{base}/webhooks/%FF"))
+            .body(body.clone()),
         client
             .post(&url)
             .header("x-vapi-secret", VAPI_SECRET)
@@ -901,6 +905,50 @@ async fn a_refusal_closes_its_connection() {
         .unwrap();
     assert_eq!(taken.status(), StatusCode::NO_CONTENT);
     assert!(taken.headers().get("connection").is_none());
+    assert!(events.recv().await.is_some());
+}
+
+/// A body of nearly the limit, arriving in uneven chunks, fits a budget as large as the
+/// limit (the least the builder allows): the buffer it is joined in grows by doubling,
+/// never past the limit, which would refuse it with 503 at every attempt.
+#[tokio::test]
+async fn a_body_in_chunks_fits_a_budget_as_large_as_the_limit() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const LIMIT: usize = 16 * 1024;
+    let (router, mut events) = Receiver::builder(&registry())
+        .body_limit(LIMIT)
+        .unverified_body_budget(LIMIT)
+        .channel(4)
+        .unwrap();
+    let base = serve(router).await;
+    let addr = host_of(&base);
+    // A status update padded to 14 KiB (whitespace after the JSON value).
+    let mut body = fixture("voicebot/webhook_status_update.json");
+    body.resize(14 * 1024, b' ');
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /webhooks/support HTTP/1.1\r\nHost: {addr}\r\nx-vapi-secret: {VAPI_SECRET}\r\n\
+         Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut at = 0;
+    for size in [8 * 1024, 2 * 1024, 4 * 1024] {
+        let chunk = &body[at..at + size];
+        at += size;
+        stream
+            .write_all(format!("{size:x}\r\n").as_bytes())
+            .await
+            .unwrap();
+        stream.write_all(chunk).await.unwrap();
+        stream.write_all(b"\r\n").await.unwrap();
+        stream.flush().await.unwrap();
+        // Apart, so that each arrives as a chunk of its own.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stream.write_all(b"0\r\n\r\n").await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 204"), "{answer}");
     assert!(events.recv().await.is_some());
 }
 

@@ -1110,7 +1110,8 @@ pub(crate) mod tests {
         let first = runtime();
         let mut walk = first.block_on(async {
             let mut walk = walk_of("slow", Arc::new(Hanging));
-            // The fetch starts, and waits.
+            // The fetch is spawned (a current-thread runtime never runs it before the
+            // shutdown: what is tested is how the cancellation is said).
             assert!(futures::poll!(walk.try_next()).is_pending());
             walk
         });

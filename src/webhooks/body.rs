@@ -155,8 +155,9 @@ pub(super) async fn read_body<'a>(
         if !held.cover(received as u64) {
             return Err(Unread::OverBudget);
         }
-        joined.push(chunk);
-        // What the joined buffer holds, its spare room included (it grows by doubling).
+        joined.push(chunk, limit);
+        // What the joined buffer holds, its spare room included (it grows by doubling, never
+        // past the limit: a body of any size accepted fits a budget as large as the limit).
         if !held.cover(joined.holds() as u64) {
             return Err(Unread::OverBudget);
         }
@@ -178,14 +179,30 @@ enum Joined {
 }
 
 impl Joined {
-    fn push(&mut self, chunk: Bytes) {
+    /// Adds `chunk`, the joined buffer growing as a `Vec` does (doubling) but never to more
+    /// than `limit` bytes, the most a body may have.
+    fn push(&mut self, chunk: Bytes, limit: usize) {
         if chunk.is_empty() {
             return;
         }
+        let grown = |bytes: &mut Vec<u8>, more: usize| {
+            let needed = bytes.len() + more;
+            if needed > bytes.capacity() {
+                let capacity = (bytes.capacity() * 2).max(needed).min(limit.max(needed));
+                bytes.reserve_exact(capacity - bytes.len());
+            }
+        };
         *self = match std::mem::take(self) {
             Joined::Empty => Joined::One(chunk),
-            Joined::One(first) => Joined::Many([first.as_ref(), chunk.as_ref()].concat()),
+            Joined::One(first) => {
+                let mut bytes = Vec::new();
+                grown(&mut bytes, first.len() + chunk.len());
+                bytes.extend_from_slice(&first);
+                bytes.extend_from_slice(&chunk);
+                Joined::Many(bytes)
+            }
             Joined::Many(mut bytes) => {
+                grown(&mut bytes, chunk.len());
                 bytes.extend_from_slice(&chunk);
                 Joined::Many(bytes)
             }
@@ -220,20 +237,21 @@ mod tests {
     fn chunks_are_joined_as_they_arrive() {
         let read_buffer = Bytes::from((0..=255).collect::<Vec<u8>>());
         let mut one = Joined::default();
-        one.push(Bytes::new());
-        one.push(read_buffer.slice(0..3));
+        one.push(Bytes::new(), 256);
+        one.push(read_buffer.slice(0..3), 256);
         let kept = one.into_bytes();
         assert_eq!(kept.as_ptr(), read_buffer.as_ptr(), "copied");
         drop(kept);
         let mut many = Joined::default();
         for at in 0..256 {
-            many.push(read_buffer.slice(at..at + 1));
+            many.push(read_buffer.slice(at..at + 1), 256);
         }
         assert!(
             read_buffer.is_unique(),
             "a chunk still holds the read buffer"
         );
-        assert!(many.holds() >= 256, "{}", many.holds());
+        // Grown by doubling, but never past the limit.
+        assert_eq!(many.holds(), 256);
         assert_eq!(many.into_bytes(), read_buffer);
         assert!(Joined::default().into_bytes().is_empty());
     }

@@ -52,8 +52,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// its connection and buffer for good.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// How many bytes of bodies not yet verified the deliveries to one provider may hold
-/// together by default: 64 MiB. Where a provider's scheme signs the body (Retell's
+/// How many bytes of bodies still arriving or not yet verified the deliveries to one
+/// provider may hold together by default: 64 MiB. Where a provider's scheme signs the body (Retell's
 /// signature, an HMAC), the headers prove only that a signature is well formed and fresh,
 /// which anyone can forge: its body must be read to be checked. Such bodies share their
 /// provider's budget while they arrive (so do those of a scheme that reads the headers
@@ -152,12 +152,15 @@ impl ReceiverBuilder<'_> {
     /// How many bytes the bodies not yet verified may hold together, for each provider
     /// (503 with `Retry-After` for a delivery that would go over its provider's; see
     /// [`DEFAULT_UNVERIFIED_BODY_BUDGET`], the default). Never less than the body limit,
-    /// so that one body of any size accepted fits; counted in KiB. It covers the bodies of
-    /// providers whose scheme signs the body, and of those not verified (`verify =
-    /// "none"`) while they arrive. Each provider has a budget of this size, so that a
-    /// flood of forgeries (or of bodies to a provider not verified) at one endpoint cannot
-    /// refuse the deliveries of the others: such bodies may hold up to this many bytes
-    /// times the number of providers served.
+    /// so that one body of any size accepted fits; counted in KiB (a body arriving in
+    /// several chunks counts the buffer it is joined in, which never grows past the body
+    /// limit). It covers every body while it arrives and until it is checked: those whose
+    /// signature must be checked against them, those of a scheme that reads the headers
+    /// alone (its secret travels in every delivery), those not verified (`verify =
+    /// "none"`). Each provider has a budget of this size, so that a flood of forgeries (or
+    /// of bodies to a provider not verified) at one endpoint cannot refuse the deliveries
+    /// of the others: such bodies may hold up to this many bytes times the number of
+    /// providers served.
     #[must_use]
     pub fn unverified_body_budget(mut self, bytes: usize) -> Self {
         self.unverified_budget = bytes;

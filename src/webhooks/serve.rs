@@ -96,12 +96,19 @@ pub(super) fn closing(mut response: Response) -> Response {
 
 pub(super) async fn receive(
     State(shared): State<Arc<Shared>>,
-    Path(provider): Path<String>,
+    provider: Result<Path<String>, axum::extract::rejection::PathRejection>,
     request: Request,
 ) -> Response {
     // A vendor's wait for its answer starts when it sent the request, not once the body
     // is read and checked.
     let arrived = Instant::now();
+    // A name that is no text once decoded (`/webhooks/%FF`): refused as any other request
+    // for a provider not served, its connection closed (axum's own 400 would keep it).
+    let Ok(Path(provider)) = provider else {
+        let path = request.uri().path();
+        refusal!(shared.refusals, path, path = ?path, "delivery for a provider name that does not decode");
+        return closing((StatusCode::BAD_REQUEST, "no such webhook provider").into_response());
+    };
     let Some(endpoint) = shared.endpoints.get(&provider) else {
         // Most often a webhook URL set at the vendor with another provider's name. Refused
         // before its body is read; the name is logged escaped (it comes from the URL).

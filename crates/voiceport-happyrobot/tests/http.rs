@@ -783,6 +783,38 @@ async fn end_cancel_and_delete_hit_their_paths() {
     hr.delete_call(&id()).await.unwrap();
 }
 
+/// A cancel refused as not found (the inferred path or id wrong, or the call gone) of a
+/// call that reads back scheduled keeps the not-found: a conflict would say it is too
+/// late to cancel what still waits. An end refused so of a call that reads back live is a
+/// conflict: the call is there, talking.
+#[tokio::test]
+async fn a_call_refused_as_missing_but_read_back_is_said_by_what_it_is() {
+    let missing = r#"{"message": "Not Found"}"#;
+    let waiting = api().await;
+    waiting
+        .respond_json("POST", &call_tail("/cancel"), 404, missing)
+        .await;
+    let scheduled = call_with_status("Scheduled");
+    waiting
+        .respond_json("GET", &call_tail(""), 200, &scheduled)
+        .await;
+    let err = client(&waiting).cancel_call(&id()).await.unwrap_err();
+    assert!(matches!(err, Error::NotFound { .. }), "{err:?}");
+    let talking = api().await;
+    talking
+        .respond_json("POST", &call_tail("/stop"), 404, missing)
+        .await;
+    let live = call_with_status("In progress");
+    talking
+        .respond_json("GET", &call_tail(""), 200, &live)
+        .await;
+    let err = client(&talking).end_call(&id()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Conflict { message: Some(m), .. } if m.contains("the call exists")),
+        "{err:?}"
+    );
+}
+
 /// The seed call with another status (its id is `CALL_ID`).
 fn call_with_status(status: &str) -> String {
     let mut call: Value = serde_json::from_str(&fixture("call_seed.json")).unwrap();

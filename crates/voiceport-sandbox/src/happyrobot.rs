@@ -73,10 +73,12 @@ fn status(view: &View) -> &'static str {
 
 /// The use-case hook HappyRobot posts when a call ends: `{type: "end", call, content}`,
 /// `content.messages` being the conversation in OpenAI's shape (the one
-/// `GET /calls/{id}/transcript` gives, without ids and times) and `content.tools` what each
-/// tool was called for. An unanswered call's `content` is empty.
+/// `GET /calls/{id}/transcript` gives, without ids and times; required by HappyRobot's
+/// package, so an unanswered call's is empty) and `content.tools` what each tool was called
+/// for (its shape, `{name: {calls, last_result}}`, is inferred: the package types it as an
+/// object).
 pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
-    let mut content = json!({});
+    let mut content = json!({ "messages": [] });
     if view.has_conversation() {
         let talk = view.duration_secs.unwrap_or(0.0);
         let mut tools = Map::new();

@@ -67,7 +67,8 @@
 //! Give an emulator a webhook target — a URL and the [`WebhookConfig`] it signs with, the
 //! same table as the receiving provider's `[providers.NAME.webhook]` — and every call
 //! dialed through it afterwards (nothing is posted before a dial) posts the events that
-//! vendor sends as it moves through its statuses, in that vendor's shape, signed with
+//! vendor sends as it moves through its statuses, in that vendor's shape (inferred for
+//! Voicebot Studio, as Vapi's, and for Rounded, which documents none), signed with
 //! [`Verifier::sign`] (`X-Vapi-Secret` for Vapi and Voicebot Studio by default,
 //! `X-Retell-Signature` keyed with the API key for Retell, the configured header for
 //! HappyRobot, the secret in the URL's query for Rounded, which sends no headers:

@@ -9,7 +9,9 @@
 //! it waits. Nothing of this runs on the request path: a dial answers as soon as the call
 //! exists.
 //!
-//! What each vendor posts (the shapes are the vendors'; see each vendor module):
+//! What each vendor posts (Vapi's, Retell's and HappyRobot's shapes are documented;
+//! Voicebot Studio's are inferred as Vapi's, which it relays, and Rounded's are inferred
+//! altogether: it documents none; see each vendor module):
 //!
 //! | vendor | ringing | in progress | ended |
 //! | --- | --- | --- | --- |

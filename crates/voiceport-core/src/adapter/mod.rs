@@ -271,7 +271,8 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::EndCall;
         guard::call(self, op, id, |c| c.end_call)?;
         let ended = Adapter::end_call(self, id);
-        let ended = unless_already(self, id, ended, CallStatus::is_terminal);
+        // A live call refused as missing is a conflict: it is there, still talking.
+        let ended = unless_already(self, id, ended, CallStatus::is_terminal, true);
         run(span(self, op, Some(id)), ended).await
     }
 
@@ -279,7 +280,9 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::CancelCall;
         guard::call(self, op, id, |c| c.cancel_call)?;
         let canceled = Adapter::cancel_call(self, id);
-        let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled);
+        // A scheduled call refused as missing keeps the not-found: a wrong path or id reads
+        // so too, and a conflict would say it is too late to cancel what still waits.
+        let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled, false);
         run(span(self, op, Some(id)), canceled).await
     }
 
@@ -329,15 +332,16 @@ impl<A: Adapter> VoiceProvider for A {
 /// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
 /// because of this very request, whose first answer was lost before a retry was refused.
 /// Any other error, or a call not in that state (or not readable, or a vendor without
-/// `get_call`), keeps the refusal; but a not-found refusal of a call that reads back, not
-/// in that state (a live call Retell's 422 refuses to end), is a conflict, with the
-/// vendor's message and the call's status: the call is there, and an application
-/// reading a not-found would stop following it.
+/// `get_call`), keeps the refusal; but where `found_is_conflict` (ending), a not-found
+/// refusal of a call that reads back, not in that state (a live call Retell's 422 refuses
+/// to end), is a conflict, with the vendor's message and the call's status: the call is
+/// there, and an application reading a not-found would stop following it.
 async fn unless_already<A: Adapter + ?Sized>(
     adapter: &A,
     id: &CallId,
     request: impl std::future::Future<Output = Result<()>>,
     reached: impl Fn(CallStatus) -> bool,
+    found_is_conflict: bool,
 ) -> Result<()> {
     let refusal = match request.await {
         Err(
@@ -366,7 +370,7 @@ async fn unless_already<A: Adapter + ?Sized>(
                 operation,
                 message,
             },
-        ) => {
+        ) if found_is_conflict => {
             let status = format!("the call exists, {}", call.status);
             let message = match message {
                 Some(said) => format!("{said} ({status})"),

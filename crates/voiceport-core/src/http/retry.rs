@@ -107,12 +107,16 @@ pub(crate) fn next_delay(
     }
     // Clients told the same wait (workers sharing a key, all answered 429 at once) would
     // all come back in the same millisecond: the vendor's wait gets up to half the first
-    // backoff more, within what the budget has left (at least the wait, checked above).
+    // backoff more, drawn within what the budget has left past it (cut at the budget's
+    // end instead, the draws over it would all come back at that same instant).
     let jittered = asked.and_then(|after| {
-        let room = policy.max_elapsed.checked_sub(elapsed)?;
-        let spread = policy.initial_backoff.as_secs_f64() * 0.5 * unit_random();
-        let jittered = after.checked_add(Duration::try_from_secs_f64(spread).ok()?)?;
-        Some(jittered.min(room))
+        let room = policy
+            .max_elapsed
+            .checked_sub(elapsed)?
+            .checked_sub(after)?;
+        let widest = (policy.initial_backoff / 2).min(room);
+        let spread = Duration::try_from_secs_f64(widest.as_secs_f64() * unit_random()).ok()?;
+        after.checked_add(spread)
     });
     Some(jittered.unwrap_or(delay))
 }
