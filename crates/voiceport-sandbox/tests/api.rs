@@ -2051,6 +2051,17 @@ async fn happyrobot_usage_counts_the_calls_of_its_window() {
     assert_eq!(calls(&before) + calls(&after), 30);
     let (status, _) = json_of(usage("?start=yesterday").await.unwrap()).await;
     assert_eq!(status, 400);
+    // The organization header is for a user of several: one account needs none.
+    let (status, without) = json_of(
+        http_client()
+            .get(format!("{}/usage", sandbox.happyrobot_platform_url()))
+            .bearer_auth(sandbox.api_key(HappyRobot))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!((status, calls(&without)), (200, 30), "{without}");
 }
 
 /// A dial naming an agent, assistant, number or number id the account does not have is
