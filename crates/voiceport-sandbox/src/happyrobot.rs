@@ -326,6 +326,8 @@ async fn list(
         .take(limit)
         .map(|call| render(call, &call.view(now, &timing)))
         .collect();
+    // The envelope the docs' sample shows; only `count` is confirmed (an older one had
+    // `{calls, count, currentPage}`): `limit` and `offset` are inferred from that sample.
     json_response(
         StatusCode::OK,
         json!({ "calls": calls, "count": matching.len(), "limit": limit, "offset": skip }),
@@ -333,8 +335,10 @@ async fn list(
 }
 
 /// The conversation as HappyRobot's messages: a system prompt, then each line. With
-/// `ids_and_times`, as the transcript endpoint gives them (`id`, `start`, `end`); without,
-/// as the `end` hook's `content.messages`.
+/// `ids_and_times`, as the transcript endpoint gives them (`id`, `start`, `end`: seconds
+/// from the call's `start_time`, one reading of units the docs' versions disagree on,
+/// inferred; the adapter reads unix times too); without, as the `end` hook's
+/// `content.messages`.
 fn transcript_messages(call: &SimCall, view: &View, ids_and_times: bool) -> Vec<Value> {
     let mut messages = Vec::new();
     if !view.has_conversation() {

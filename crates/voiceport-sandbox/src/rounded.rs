@@ -157,6 +157,8 @@ fn render(call: &SimCall, view: &View, include_transcript: bool, include_variabl
                 .lines
                 .iter()
                 .map(|line| {
+                    // `user` is documented; the agent's and the tools' role names are
+                    // inferred.
                     let role = match line.who {
                         Who::Agent => "agent",
                         Who::Customer => "user",

@@ -946,6 +946,7 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         max_talk,
     };
     api.ctx.place(spec, |call, view| {
+        // Vapi's 201; Voicebot Studio's status was not captured (inferred the same).
         json_response(StatusCode::CREATED, api.family().render(call, view))
     })
 }
