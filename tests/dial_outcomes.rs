@@ -164,3 +164,22 @@ async fn a_vapi_sip_call_needs_no_number_to_call_from() {
     assert!(err.to_string().contains("phone_number_id"), "{err}");
     assert_eq!(sandbox.dialed_count(ProviderKind::Vapi), before);
 }
+
+/// A Rounded call that took place carries the answer to its agent's system question
+/// (`post_call_answers`, as Rounded's examples show it), which the adapter reads into the
+/// call's extracted values; one never answered carries none.
+#[tokio::test]
+async fn a_rounded_call_carries_its_post_call_answer() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let provider = voiceport::connect(&sandbox.provider_config(ProviderKind::Rounded)).unwrap();
+    let (poll, limit) = (Duration::from_millis(50), Duration::from_secs(30));
+    for (to, answered) in [("+14155550187", true), ("+14155550180", false)] {
+        let dialed = provider.dial(&DialRequest::to(to)).await.unwrap();
+        let call = provider
+            .wait_until_ended(&dialed.call_id, poll, limit)
+            .await
+            .unwrap();
+        let answer = call.analysis.extracted.get("call_successful");
+        assert_eq!(answer, answered.then_some(&serde_json::json!(true)), "{to}");
+    }
+}

@@ -136,6 +136,8 @@ fn render(call: &SimCall, view: &View, include_transcript: bool, include_variabl
         "direction": (!call.web).then_some(if call.direction == Direction::Inbound { "inbound" } else { "outbound" }),
         "recording_url": null,
         "answer_type": answer_type,
+        "post_call_answers": [],
+        "secure_recording_url": false,
     });
     if include_transcript {
         body["transcript"] = json!([]);
@@ -152,6 +154,10 @@ fn render(call: &SimCall, view: &View, include_transcript: bool, include_variabl
             json!((cost(talk).iter().map(|(_, c)| c).sum::<f64>() * 100.0).round() / 100.0);
         body["transcript_string"] = json!(transcript_text(&conversation.lines, "Agent", "User"));
         body["recording_url"] = json!(recording_url("rounded", &call.id, false));
+        // Once over, the agent's system question answered, as Rounded's examples show it.
+        if view.ended_at.is_some() {
+            body["post_call_answers"] = json!([post_call_answer(&call.id)]);
+        }
         if include_transcript {
             body["transcript"] = conversation
                 .lines
@@ -187,6 +193,33 @@ fn render(call: &SimCall, view: &View, include_transcript: bool, include_variabl
     }
     body
 }
+
+/// The answer to the system question every Rounded agent has (`call_successful`, a
+/// boolean), with ids drawn from the call's: the same call, the same answer.
+fn post_call_answer(call_id: &str) -> Value {
+    let seed = call_id
+        .bytes()
+        .fold(0u64, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    json!({
+        "id": crate::rng::Rng::new(seed).uuid(),
+        "question": {
+            "id": CALL_SUCCESSFUL_QUESTION,
+            "name": "call_successful",
+            "description": "Was the caller's question answered?",
+            "question_type": "boolean",
+            "is_optional": false,
+            "question_origin": "system",
+        },
+        "has_answer": true,
+        "answer_text": null,
+        "answer_number": null,
+        "answer_boolean": true,
+        "selected_options": [],
+    })
+}
+
+/// The id of the account's system question `call_successful`.
+const CALL_SUCCESSFUL_QUESTION: &str = "1304f9ea-c801-40d9-9a59-4809bdd57e0a";
 
 fn not_found(ctx: &Ctx) -> Response {
     error(ctx.vendor, StatusCode::NOT_FOUND, "Call not found", &[])
