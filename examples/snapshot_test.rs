@@ -87,6 +87,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "success_evaluation": null,
             "classification": null,
             "extracted": {
+              "call_successful": true,
               "order_id": "ORD-7781",
               "tracking_sent": true
             }
