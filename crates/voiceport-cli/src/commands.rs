@@ -873,7 +873,7 @@ fn capabilities(
     };
     let mut columns = Vec::new();
     let mut by_name = serde_json::Map::new();
-    let mut broken = Vec::new();
+    let mut broken = 0;
     for name in names {
         let provider = match without_key_if_need_be(&registry, name) {
             Ok(provider) => provider,
@@ -883,7 +883,7 @@ fn capabilities(
                     output::cell(name),
                     output::cell(&error.to_string())
                 ));
-                broken.push(name);
+                broken += 1;
                 continue;
             }
             Err(failure) => return Err(failure),
@@ -902,11 +902,11 @@ fn capabilities(
     let shown = match json {
         true => output::json(&by_name),
         // Every provider broken: no table of none (each is said above).
-        false if columns.is_empty() && !broken.is_empty() => Ok(()),
+        false if columns.is_empty() && broken > 0 => Ok(()),
         false => capability_table(&columns),
     };
     shown?;
-    match broken.len() {
+    match broken {
         0 => Ok(()),
         n => Err(Failure::Usage(format!(
             "{n} of the configured providers cannot be built (said above): fix the configuration"

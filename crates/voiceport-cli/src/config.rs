@@ -57,7 +57,7 @@ fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     {
         return Ok(Some(path.clone()));
     }
-    if std::env::var_os(format!("{ENV_PREFIX}KIND")).is_some_and(|kind| !kind.is_empty()) {
+    if described_by_variables() {
         return Ok(None);
     }
     // Where it looked, so that a file put elsewhere is told apart from no file at all.
@@ -71,6 +71,11 @@ fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
             "no configuration found: pass --config FILE (or set {CONFIG_VAR}), create {looked}, or describe one provider with {ENV_PREFIX}KIND, {ENV_PREFIX}API_KEY_ENV … (see the README's Configuration section)"
         ),
     )))
+}
+
+/// Whether `VOICEPORT_KIND` describes a provider (set, and not empty).
+fn described_by_variables() -> bool {
+    std::env::var_os(format!("{ENV_PREFIX}KIND")).is_some_and(|kind| !kind.is_empty())
 }
 
 /// The user's configuration directory: `XDG_CONFIG_HOME` when it is an absolute path,
@@ -111,7 +116,7 @@ pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
     };
     let _ = SOURCE.set(path.display().to_string());
     // Both described: the file wins, which a job setting the variables may not expect.
-    if std::env::var_os(format!("{ENV_PREFIX}KIND")).is_some_and(|kind| !kind.is_empty()) {
+    if described_by_variables() {
         crate::output::say(&format!(
             "warning: {ENV_PREFIX}KIND and its fellows are ignored: the configuration is {}",
             path.display()

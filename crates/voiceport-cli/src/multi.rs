@@ -10,7 +10,9 @@ use voiceport::{
     Selection,
 };
 
-use crate::cli::{CallsCommand, DialArgs, ExportArgs, ExportFormat, ListArgs, MergeArgs};
+use crate::cli::{
+    CallsCommand, DialArgs, ExportArgs, ExportFormat, FilterArgs, ListArgs, MergeArgs,
+};
 use crate::commands::{
     Invocation, dial_grace, interrupted_walk, look_for_call, printed_despite, resume_hint,
     unless_interrupted, wait_for_end,
@@ -109,15 +111,21 @@ fn name_width(registry: &Registry, providers: &str) -> usize {
     }
 }
 
-/// The merged walk of `providers`, from `cursor`; the providers `--skip-unsupported` left
-/// out are said on standard error.
+/// The merged walk of `providers` over the calls `filters` select, in pages of
+/// `page_size`, from `cursor`; the providers `--skip-unsupported` left out are said on
+/// standard error.
 fn start(
     registry: &Registry,
     providers: &str,
-    query: CallQuery,
+    filters: &FilterArgs,
+    page_size: Option<u32>,
     cursor: Option<&str>,
     merge: MergeArgs,
 ) -> Result<voiceport::MergedCalls, Failure> {
+    let query = CallQuery {
+        page_size,
+        ..values::query(filters)?
+    };
     let resume =
         (cursor.map(MergedCursor::from_token).transpose()).map_err(values::cursor_refused)?;
     let options = MergeOptions::default()
@@ -186,12 +194,11 @@ pub(crate) async fn list(
     args: ListArgs,
     json: bool,
 ) -> Outcome {
-    let mut query = values::query(&args.filters)?;
-    query.page_size = args.limit;
     let mut walk = start(
         registry,
         providers,
-        query,
+        &args.filters,
+        args.limit,
         args.cursor.as_deref(),
         args.merge,
     )?;
@@ -290,12 +297,11 @@ const ROWS_PER_MARK: usize = 100;
 
 /// `export --providers …`: every matching call of the selected providers, merged.
 pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArgs) -> Outcome {
-    let mut query = values::query(&args.filters)?;
-    query.page_size = args.page_size;
     let mut walk = start(
         registry,
         providers,
-        query,
+        &args.filters,
+        args.page_size,
         args.cursor.as_deref(),
         args.merge,
     )?;

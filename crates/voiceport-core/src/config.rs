@@ -104,54 +104,46 @@ impl std::fmt::Debug for ProviderConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .field("retry", &self.retry)
-            .field("options", &ShownOptions(&self.options))
+            .field(
+                "options",
+                &ShownOptions(
+                    self.options
+                        .iter()
+                        .map(|(k, v)| (k, v.as_str(), v as _))
+                        .collect(),
+                ),
+            )
             .field("webhook", &self.webhook)
             .field("path", &self.path)
             .field("name", &self.name)
             .field("from_env", &self.from_env)
             .field(
                 "option_texts",
-                &ShownOptions(self.option_texts.iter().map(|(k, v)| (k, v.as_str()))),
+                &ShownOptions(
+                    (self.option_texts.iter())
+                        .map(|(k, v)| (k, Some(&**v), v as _))
+                        .collect(),
+                ),
             )
             .finish()
     }
 }
 
-/// Options as `Debug` shows them: as written, but for the URLs (`usage_base_url`), shown
-/// as [`ShownUrl`] shows a base URL (a user, password or query may hold a token).
-struct ShownOptions<I>(I);
+/// Options as `Debug` shows them, each (name, value as text where it is text, value): as
+/// written, but for the URLs (`usage_base_url`), shown as [`ShownUrl`] shows a base URL (a
+/// user, password or query may hold a token).
+struct ShownOptions<'a>(Vec<(&'a String, Option<&'a str>, &'a dyn std::fmt::Debug)>);
 
-impl<'a, I, V> std::fmt::Debug for ShownOptions<I>
-where
-    I: IntoIterator<Item = (&'a String, V)> + Clone,
-    V: std::fmt::Debug + OptionText,
-{
+impl std::fmt::Debug for ShownOptions<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let mut map = f.debug_map();
-        for (key, value) in self.0.clone() {
-            match value.text().filter(|_| key.ends_with("_url")) {
+        for &(key, text, value) in &self.0 {
+            match text.filter(|_| key.ends_with("_url")) {
                 Some(url) => map.entry(key, &ShownUrl(url)),
-                None => map.entry(key, &value),
+                None => map.entry(key, value),
             };
         }
         map.finish()
-    }
-}
-
-/// An option's value as text, where it is a string.
-trait OptionText {
-    fn text(&self) -> Option<&str>;
-}
-
-impl OptionText for &serde_json::Value {
-    fn text(&self) -> Option<&str> {
-        self.as_str()
-    }
-}
-
-impl OptionText for &str {
-    fn text(&self) -> Option<&str> {
-        Some(self)
     }
 }
 

@@ -96,9 +96,9 @@ const MAX_NAP: Duration = Duration::from_millis(250);
 ///     .timeout(Duration::from_secs(2));
 /// assert_eq!(target.url(), "http://127.0.0.1:3000/webhooks/support");
 /// ```
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct WebhookTarget {
-    url: String,
+    url: TargetUrl,
     config: WebhookConfig,
     retries: u32,
     timeout: Duration,
@@ -106,31 +106,31 @@ pub struct WebhookTarget {
     tool_calls: bool,
 }
 
-/// Its URL without a query (where a token may travel), as the control API shows it.
-impl std::fmt::Debug for WebhookTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let url = reqwest::Url::parse(&self.url);
-        f.debug_struct("WebhookTarget")
-            .field("url", &url.as_ref().map_or("[not a URL]".into(), shown))
-            .field("config", &self.config)
-            .field("retries", &self.retries)
-            .field("timeout", &self.timeout)
-            .field("retry_delay", &self.retry_delay)
-            .field("tool_calls", &self.tool_calls)
-            .finish()
+/// A target's URL: posted to as it is, shown (by `Debug`, the control API and the attempts
+/// recorded) as scheme, host, port and path, with `?…` in place of a query (a token may
+/// travel there; Rounded's secret does).
+#[derive(Clone)]
+pub(crate) struct TargetUrl(String);
+
+impl TargetUrl {
+    /// The URL as shown; `[not a URL]` for one that does not parse (refused as a target).
+    pub(crate) fn shown(&self) -> String {
+        let Ok(mut shown) = reqwest::Url::parse(&self.0) else {
+            return "[not a URL]".into();
+        };
+        let query = shown.query().is_some();
+        shown.set_query(None);
+        shown.set_fragment(None);
+        match query {
+            true => format!("{shown}?…"),
+            false => shown.to_string(),
+        }
     }
 }
 
-/// `url` as the sandbox shows and records it: scheme, host, port and path, and `?…` in
-/// place of a query (a token may travel there; Rounded's secret does).
-fn shown(url: &reqwest::Url) -> String {
-    let mut shown = url.clone();
-    let query = shown.query().is_some();
-    shown.set_query(None);
-    shown.set_fragment(None);
-    match query {
-        true => format!("{shown}?…"),
-        false => shown.to_string(),
+impl std::fmt::Debug for TargetUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.shown(), f)
     }
 }
 
@@ -141,7 +141,7 @@ impl WebhookTarget {
     #[must_use]
     pub fn new(url: impl Into<String>, config: WebhookConfig) -> Self {
         WebhookTarget {
-            url: url.into(),
+            url: TargetUrl(url.into()),
             config,
             retries: 0,
             timeout: DEFAULT_DELIVERY_TIMEOUT,
@@ -203,7 +203,7 @@ impl WebhookTarget {
 
     /// The URL deliveries go to.
     pub fn url(&self) -> &str {
-        &self.url
+        &self.url.0
     }
 
     /// The retries allowed per delivery.
@@ -247,7 +247,7 @@ impl WebhookTarget {
             ));
         }
         // Not quoted: a URL that does not parse may still hold a password.
-        let url = reqwest::Url::parse(&self.url)
+        let url = reqwest::Url::parse(&self.url.0)
             .map_err(|e| Error::config(format!("{field}.url"), format!("not a URL: {e}")))?;
         if !url.username().is_empty() || url.password().is_some() {
             return Err(Error::config(
@@ -283,7 +283,7 @@ impl WebhookTarget {
         // A setting a header cannot carry (a prefix or secret with a line break) would be
         // dropped when signing, and every delivery go out unsigned: sign a sample and check
         // it as the receiver would.
-        if !signs_verifiably(&signer, &self.url) {
+        if !signs_verifiably(&signer, &self.url.0) {
             return Err(Error::config(
                 field,
                 "a delivery signed with this configuration does not verify: a header name, \
@@ -301,7 +301,6 @@ impl WebhookTarget {
             .ok()
             .filter(|forger| forger.scheme() != Scheme::None);
         Ok(Target {
-            shown: shown(&url),
             url: self.url,
             scheme: signer.scheme(),
             header: self.config.header.clone(),
@@ -332,11 +331,9 @@ fn signs_verifiably(signer: &Verifier, url: &str) -> bool {
 }
 
 /// A target ready to post to.
+#[derive(Debug)]
 pub(crate) struct Target {
-    /// The URL posted to; never shown (its query may hold a token).
-    pub(crate) url: String,
-    /// The URL as shown and recorded ([`shown`]).
-    pub(crate) shown: String,
+    pub(crate) url: TargetUrl,
     pub(crate) scheme: Scheme,
     pub(crate) header: Option<String>,
     signer: Verifier,
@@ -348,22 +345,6 @@ pub(crate) struct Target {
     retry_delay: Duration,
     /// Whether a Vapi-family call's tool call is posted as a `tool-calls` request.
     tool_calls: bool,
-}
-
-impl std::fmt::Debug for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target")
-            .field("url", &self.shown)
-            .field("scheme", &self.scheme)
-            .field("header", &self.header)
-            .field("signer", &self.signer)
-            .field("forger", &self.forger)
-            .field("retries", &self.retries)
-            .field("timeout", &self.timeout)
-            .field("retry_delay", &self.retry_delay)
-            .field("tool_calls", &self.tool_calls)
-            .finish()
-    }
 }
 
 /// One attempt at posting one delivery, as the sandbox recorded it.
@@ -1000,7 +981,7 @@ impl Attempts {
             _ => &target.signer,
         };
         let request = client
-            .post(signer.signed_url(&target.url))
+            .post(signer.signed_url(&target.url.0))
             .timeout(target.timeout)
             .header("content-type", "application/json")
             .headers(signer.sign(&self.body, at))
@@ -1029,7 +1010,7 @@ impl Attempts {
             answered = exchange => answered,
         };
         let record = DeliveryAttempt {
-            url: target.shown.clone(),
+            url: target.url.shown(),
             call_id: self.call_id.clone(),
             event: self.event.clone(),
             vendor_status: self.vendor_status.clone(),
@@ -1075,7 +1056,7 @@ fn describe(error: &reqwest::Error) -> String {
 /// The target as JSON for the control API, without its secret.
 pub(crate) fn describe_target(target: &Target) -> Value {
     serde_json::json!({
-        "url": target.shown,
+        "url": target.url.shown(),
         "verify": target.scheme.as_str(),
         "header": target.header,
         "retries": target.retries,
