@@ -2048,6 +2048,65 @@ async fn a_flood_at_one_provider_does_not_spend_another_s_budget() {
     drop(slow);
 }
 
+/// A provider that verifies nothing holds the bodies of its deliveries being handled in
+/// its own budget: a stranger posting to it while the application is slow fills that
+/// budget (503), and the budget the verified providers share still takes theirs.
+#[tokio::test]
+async fn a_provider_not_verified_holds_its_bodies_in_its_own_budget() {
+    const LIMIT: usize = 16 * 1024;
+    let registry = Registry::from_toml_str(&format!(
+        "[providers.open]\nkind = \"voicebot\"\napi_key = \"vb-key\"\n\
+         [providers.open.webhook]\nverify = \"none\"\n{}",
+        support_toml()
+    ))
+    .unwrap();
+    let (entered, mut arrivals) = mpsc::unbounded_channel::<String>();
+    let release = Arc::new(tokio::sync::Semaphore::new(0));
+    let router = Receiver::builder(&registry)
+        .body_limit(LIMIT)
+        .unverified_body_budget(LIMIT)
+        .handled_body_budget(LIMIT)
+        .handler({
+            let release = release.clone();
+            move |delivery: Delivery| {
+                let (entered, release) = (entered.clone(), release.clone());
+                async move {
+                    let _ = entered.send(delivery.provider_name);
+                    release.acquire().await.map(|permit| permit.forget()).ok();
+                    Ok(())
+                }
+            }
+        })
+        .unwrap();
+    let base = serve(router).await;
+    let mut answers = Vec::new();
+    // Two small bodies held by the application fill `open`'s 16 KiB (8 KiB each), then
+    // two signed deliveries of `support` are held in the budget verified providers share,
+    // which `open`'s did not touch.
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    for (provider, headers) in [("open", &[][..]), ("support", &secret[..])] {
+        for n in 1..=2 {
+            let (url, headers) = (format!("{base}/{provider}"), headers.to_vec());
+            let body = in_progress(&format!("c-{provider}-{n}"));
+            answers.push(tokio::spawn(
+                async move { post(&url, &headers, body).await },
+            ));
+            let arrived = tokio::time::timeout(Duration::from_secs(10), arrivals.recv())
+                .await
+                .expect("the delivery reaches the application");
+            assert_eq!(arrived.as_deref(), Some(provider));
+        }
+        if provider == "open" {
+            let (status, text) = post(&format!("{base}/open"), &[], in_progress("c-3")).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{text}");
+        }
+    }
+    release.add_permits(4);
+    for answer in answers {
+        assert_eq!(answer.await.unwrap().0, StatusCode::NO_CONTENT);
+    }
+}
+
 /// A call's end is recognized when the vendor redelivers it after a flood of message
 /// events (speech updates, partial transcripts), past the window's ceiling: lifecycle
 /// events have their own share of the window.

@@ -47,7 +47,7 @@ pub(super) async fn answer_request(
     }
     // Its body is held until it is answered (and while its handler goes on after a
     // reply), within the receiver's budget.
-    let Some(held) = shared.hold(&body) else {
+    let Some(held) = shared.hold(endpoint, &body) else {
         return over_handled_budget(shared, &endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);

@@ -160,7 +160,9 @@ impl ReceiverBuilder<'_> {
     /// "none"`). Each provider has a budget of this size, so that a flood of forgeries (or
     /// of bodies to a provider not verified) at one endpoint cannot refuse the deliveries
     /// of the others: such bodies may hold up to this many bytes times the number of
-    /// providers served.
+    /// providers served. A provider not verified holds the bodies of its deliveries being
+    /// handled in it too, not in the [budget](Self::handled_body_budget) that verified
+    /// providers share: anyone can post to it.
     #[must_use]
     pub fn unverified_body_budget(mut self, bytes: usize) -> Self {
         self.unverified_budget = bytes;
@@ -174,7 +176,9 @@ impl ReceiverBuilder<'_> {
     /// (what it holds of the connection's read buffer, which it shares). A delivery holds its share
     /// from when its body is verified until it is answered; in [`channel`](Self::channel)
     /// mode, the events waiting in the channel hold their bodies besides (the channel's
-    /// capacity bounds them).
+    /// capacity bounds them). A provider that verifies nothing (`verify = "none"`) holds
+    /// them in its own [budget of bodies not verified](Self::unverified_body_budget)
+    /// instead, so that strangers posting to it cannot fill this one.
     #[must_use]
     pub fn handled_body_budget(mut self, bytes: usize) -> Self {
         self.handled_budget = bytes;
@@ -324,7 +328,7 @@ impl ReceiverBuilder<'_> {
                     verifier,
                     reply_timeout: reply_timeout.unwrap_or(self.reply_timeout),
                     window,
-                    unverified: Semaphore::new(self.budget_kib(self.unverified_budget)),
+                    unverified: Arc::new(Semaphore::new(self.budget_kib(self.unverified_budget))),
                 },
             );
         }

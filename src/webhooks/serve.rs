@@ -35,8 +35,9 @@ pub(super) struct Endpoint {
     pub(super) reply_timeout: Duration,
     /// Its de-duplication window (shared with the handlers that outlive their request).
     pub(super) window: Arc<Mutex<Deduplicator>>,
-    /// The KiB that its bodies not yet verified may still take.
-    pub(super) unverified: Semaphore,
+    /// The KiB that its bodies not yet verified may still take (and, where it verifies
+    /// nothing, its bodies being handled too).
+    pub(super) unverified: Arc<Semaphore>,
 }
 
 pub(super) struct Shared {
@@ -64,9 +65,17 @@ impl Shared {
     /// The share of the budget of bodies being handled that a verified `body` takes until
     /// its delivery is answered (or, for a request answered while its handler goes on,
     /// until the handler ends); `None` when the budget has not that much left.
-    pub(super) fn hold(&self, body: &Bytes) -> Option<OwnedSemaphorePermit> {
+    ///
+    /// A provider that verifies nothing (`verify = "none"`) takes it from its own budget,
+    /// the one its bodies arrive in: anyone can post to it, and with a slow application a
+    /// stranger could otherwise fill the budget every verified provider shares.
+    pub(super) fn hold(&self, endpoint: &Endpoint, body: &Bytes) -> Option<OwnedSemaphorePermit> {
         let kib = u32::try_from(body.len().div_ceil(1024).max(HELD_BODY_MIN_KIB)).ok()?;
-        Arc::clone(&self.handled).try_acquire_many_owned(kib).ok()
+        let budget = match endpoint.verifier.scheme() {
+            Scheme::None => &endpoint.unverified,
+            _ => &self.handled,
+        };
+        Arc::clone(budget).try_acquire_many_owned(kib).ok()
     }
 }
 
@@ -209,7 +218,7 @@ async fn read_checked<'a>(
     // headers (a shared secret, a bearer, a token in the URL) proved them already, but its
     // secret travels in every delivery, and whoever saw one could send bodies that never
     // finish: those count while they arrive too. (Under `none` nothing is ever checked.)
-    let budget = Some(&endpoint.unverified);
+    let budget = Some(&*endpoint.unverified);
     let reading = read_body(body, declared_length(headers), shared.body_limit, budget);
     // A body already in (most are) is read without setting a timer.
     let read = tokio::time::timeout_at(deadline_after(arrived, shared.body_timeout), reading);
@@ -310,7 +319,7 @@ async fn admit_and_dispatch(
     };
     // Its body is held until its handler ends, within the receiver's budget (over it, the
     // key is forgotten with `admitted`).
-    let Some(held) = shared.hold(body) else {
+    let Some(held) = shared.hold(endpoint, body) else {
         return over_handled_budget(shared, &endpoint.name, &event);
     };
     tracing::debug!(vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook event");

@@ -28,30 +28,34 @@ pub(crate) fn cursor_refused(error: voiceport::Error) -> Failure {
 /// (free-form values: metadata, prompt variables), also a number whose spelling JSON
 /// loses (`1.10`, a version, would be sent as `1.1`; `1e3` as `1000.0`); without it (the
 /// vendor's own typed fields, `--extra`), such a value is the number it spells.
+/// A key given twice is refused: which of its values was meant is not known.
 pub(crate) fn pairs(
     items: &[String],
     flag: &str,
     keep_spelling: bool,
 ) -> Result<BTreeMap<String, Value>, Failure> {
-    items
-        .iter()
-        .map(|item| {
-            let (key, value) = item
-                .split_once('=')
-                .filter(|(key, _)| !key.is_empty())
-                .ok_or_else(|| Failure::Usage(format!("{flag} {item:?}: expected KEY=VALUE")))?;
-            let value = match serde_json::from_str::<Value>(value) {
-                Ok(Value::Number(n))
-                    if n.to_string() != value && (keep_spelling || is_whole_number(value)) =>
-                {
-                    Value::String(value.to_owned())
-                }
-                Ok(json) => json,
-                Err(_) => Value::String(value.to_owned()),
-            };
-            Ok((key.to_owned(), value))
-        })
-        .collect()
+    let mut pairs = BTreeMap::new();
+    for item in items {
+        let (key, value) = item
+            .split_once('=')
+            .filter(|(key, _)| !key.is_empty())
+            .ok_or_else(|| Failure::Usage(format!("{flag} {item:?}: expected KEY=VALUE")))?;
+        let value = match serde_json::from_str::<Value>(value) {
+            Ok(Value::Number(n))
+                if n.to_string() != value && (keep_spelling || is_whole_number(value)) =>
+            {
+                Value::String(value.to_owned())
+            }
+            Ok(json) => json,
+            Err(_) => Value::String(value.to_owned()),
+        };
+        if pairs.insert(key.to_owned(), value).is_some() {
+            return Err(Failure::Usage(format!(
+                "{flag} {key:?} is given twice: give each key once"
+            )));
+        }
+    }
+    Ok(pairs)
 }
 
 /// `-?digits`: a number written without a fraction or an exponent.
@@ -263,5 +267,14 @@ mod tests {
         assert_eq!(read["temperature"], Value::from(0.7));
         assert_eq!(read["timeout"], Value::from(1000.0));
         assert_eq!(read["big"], Value::from("123456789012345678901"));
+    }
+
+    #[test]
+    fn pairs_refuse_a_key_given_twice() {
+        let items = ["a=1", "b=2", "a=1"].map(String::from);
+        let Err(Failure::Usage(message)) = pairs(&items, "--var", true) else {
+            panic!("a key given twice was taken");
+        };
+        assert_eq!(message, "--var \"a\" is given twice: give each key once");
     }
 }

@@ -421,7 +421,9 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// deadline ends the wait with that failure at once, as no look is left that it
     /// allows). The third such failure in a row ends it with that error (a vendor that
     /// keeps failing is said at once, not at the deadline), and so does one at the
-    /// deadline. Any other error (the call not found, a wrong key) ends it at once.
+    /// deadline; a rate limit that says when to look again is not counted among them (the
+    /// vendor is pacing the wait, not failing it: its pauses are kept, up to the
+    /// deadline). Any other error (the call not found, a wrong key) ends it at once.
     ///
     /// # Panics
     ///
@@ -470,9 +472,11 @@ pub trait VoiceProviderExt: VoiceProvider {
                 Err(error)
                     if error.is_transient()
                         && !past_deadline
-                        && failed_in_a_row < FAILED_LOOKS_TOLERATED =>
+                        && (paced(&error) || failed_in_a_row < FAILED_LOOKS_TOLERATED) =>
                 {
-                    failed_in_a_row += 1;
+                    if !paced(&error) {
+                        failed_in_a_row += 1;
+                    }
                     let asked = error.retry_after();
                     // A vendor asking for a pause (429, 503) past the deadline is not
                     // asked again before it: the wait ends with what it answered.
@@ -502,6 +506,19 @@ pub trait VoiceProviderExt: VoiceProvider {
 fn has_ended(call: &crate::Call) -> bool {
     let unknown_but_over = call.status == crate::CallStatus::Unknown && call.ended_at.is_some();
     call.status.is_terminal() || unknown_but_over
+}
+
+/// Whether a failed look is a rate limit that says when to look again: the vendor pacing
+/// the looks, which [`VoiceProviderExt::wait_until_ended`] follows without counting it as
+/// a failure.
+fn paced(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::RateLimited {
+            retry_after: Some(_),
+            ..
+        }
+    )
 }
 
 /// How many looks in a row [`VoiceProviderExt::wait_until_ended`] lets fail with an error

@@ -494,7 +494,14 @@ async fn a_call_deleted_mid_call_posts_none_of_its_held_deliveries() {
         .inject_delivery(DeliveryFault::new(DeliveryFaultKind::OutOfOrder));
     let id = dial(&sandbox, Vapi, "+14155550199").await;
     // Well into the conversation: its status updates so far are held back.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let talking = async {
+        while get(&sandbox, Vapi, &id).await["status"] != "in-progress" {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), talking)
+        .await
+        .expect("the call is answered");
     let deleted = http_client()
         .delete(format!("{}/call/{id}", sandbox.base_url(Vapi)))
         .bearer_auth(sandbox.api_key(Vapi))

@@ -1024,6 +1024,54 @@ async fn waiting_looks_again_after_a_passing_failure() {
     }
 }
 
+/// A vendor pacing the looks with 429s that say when to come back does not end the wait,
+/// however many come in a row: they are not failures, and the wait ends with the call.
+/// The same 429s without a `Retry-After` count as failures, and the third ends it.
+#[tokio::test]
+async fn waiting_follows_a_vendor_pacing_it() {
+    for vendor in BOTH {
+        let (file, id) = vendor.seed;
+        let mut ended = vendor.json(file);
+        ended["status"] = json!("ended");
+        ended["endedReason"] = json!("customer-ended-call");
+        let poll = std::time::Duration::from_millis(1);
+        for retry_after in [Some("0"), None] {
+            let api = vendor.api().await;
+            let mut too_many = json_response(429, r#"{"message":"Too Many Requests"}"#);
+            if let Some(seconds) = retry_after {
+                too_many = too_many.insert_header("retry-after", seconds);
+            }
+            api.on("GET", &vendor.call_path(id))
+                .respond_with(too_many)
+                .up_to_n_times(5)
+                .with_priority(1)
+                .mount(&api.server)
+                .await;
+            api.on("GET", &vendor.call_path(id))
+                .respond_with(json_response(200, &ended.to_string()))
+                .with_priority(2)
+                .mount(&api.server)
+                .await;
+            let waited = vendor
+                .client(&api)
+                .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+                .await;
+            let looks = api.server.received_requests().await.unwrap().len();
+            match retry_after {
+                Some(_) => {
+                    assert_eq!(waited.unwrap().status, CallStatus::Completed);
+                    assert_eq!(looks, 6);
+                }
+                None => {
+                    let err = waited.unwrap_err();
+                    assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
+                    assert_eq!(looks, 3);
+                }
+            }
+        }
+    }
+}
+
 /// A vendor that keeps failing ends the wait with its failure at the third look in a row,
 /// not at the deadline; a failure at the deadline ends it too (the call's status is not
 /// known); a lasting refusal (a 401) ends it at the first look.
