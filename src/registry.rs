@@ -396,14 +396,18 @@ impl Registry {
     }
 }
 
-/// A failover, said once: the refusal's status, not its message (the caller has it in
-/// the route's answer, and a vendor's message about a dial may quote the number called).
+/// A failover, said once: the refusal's kind and status, not its message (the caller has
+/// it in the route's answer, and a vendor's message about a dial may quote the number
+/// called). The kind tells a provider down (`transport`, `timeout`, `server`) from one
+/// that refused this request (`invalid_request`, `unsupported`).
 fn tracing_note(route: &str, provider: &str, error: &Error) {
     tracing::warn!(
         route,
         provider_name = provider,
+        error = error.name(),
         status = error.status(),
-        "dial refused without placing a call; trying the next provider"
+        transient = error.is_transient(),
+        "dial not placed; trying the next provider"
     );
     tracing::debug!(route, provider_name = provider, %error, "the refusal");
 }

@@ -177,3 +177,142 @@ async fn a_vendor_only_operation_runs_in_its_own_operation_span() {
     assert!(failed[0].contains("operation=call_logs"), "{}", failed[0]);
     assert!(failed[0].contains(&err.to_string()), "{}", failed[0]);
 }
+
+/// A failover says at warn level which provider did not place the call and of what kind
+/// its refusal was (a provider down or a request refused), without the vendor's message
+/// or the number called (the message, at debug level, may quote it).
+#[tokio::test]
+async fn a_failover_says_the_kind_of_refusal_it_moved_on_from() {
+    use voiceport::{DialRequest, RouteConfig, RoutePolicy};
+    use voiceport_sandbox::{Fault, FaultKind};
+    let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
+    let providers = [
+        ("leads", ProviderKind::HappyRobot),
+        ("studio", ProviderKind::Voicebot),
+    ]
+    .map(|(name, kind)| {
+        let mut config = sandbox.provider_config(kind);
+        config.retry.max_attempts = Some(1);
+        (name.to_owned(), config)
+    });
+    let route = RouteConfig::new(
+        vec!["leads".into(), "studio".into()],
+        RoutePolicy::Failover,
+        Vec::new(),
+    );
+    let registry = Registry::from_file(ProvidersFile::new(
+        None,
+        BTreeMap::from(providers),
+        BTreeMap::from([("out".to_owned(), route)]),
+    ))
+    .unwrap();
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Status(401))
+            .vendor(ProviderKind::HappyRobot)
+            .method("POST"),
+    );
+    let (log, guard) = capture();
+    let dialed = registry
+        .dial("out", &DialRequest::to("+14155550188"), None)
+        .await
+        .unwrap();
+    drop(guard);
+    assert_eq!(dialed.provider_name, "studio");
+    let text = log.text();
+    let warned: Vec<&str> = (text.lines())
+        .filter(|line| line.contains(" WARN ") && line.contains("trying the next provider"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{text}");
+    for field in [
+        "route=\"out\"",
+        "provider_name=\"leads\"",
+        "error=\"unauthorized\"",
+        "status=401",
+        "transient=false",
+    ] {
+        assert!(warned[0].contains(field), "{field} in {}", warned[0]);
+    }
+    assert!(!warned[0].contains("4155550188"), "{}", warned[0]);
+}
+
+/// A merged walk fetches each provider's pages on tasks of their own, in the span and to
+/// the subscriber of the code that walks (here one set for this thread alone, while the
+/// fetches run on the runtime's workers); a provider failing in a walk that goes on
+/// without it is said at warn level as it fails.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merged_walk_logs_in_the_walker_s_span_and_says_a_provider_left_behind() {
+    use futures::TryStreamExt;
+    use tracing::Instrument;
+    use voiceport::{MergeOptions, Selection};
+    use voiceport_sandbox::{Fault, FaultKind};
+    let sandbox = Sandbox::builder()
+        .seed(11)
+        .calls(ProviderKind::Vapi, 3)
+        .start()
+        .await
+        .unwrap();
+    let providers = [
+        ("studio", ProviderKind::Voicebot),
+        ("outbound", ProviderKind::Vapi),
+    ]
+    .map(|(name, kind)| {
+        let mut config = sandbox.provider_config(kind);
+        config.retry.max_attempts = Some(1);
+        (name.to_owned(), config)
+    });
+    let registry = Registry::from_file(ProvidersFile::new(
+        None,
+        BTreeMap::from(providers),
+        BTreeMap::new(),
+    ))
+    .unwrap();
+    sandbox.faults().inject(
+        Fault::new(FaultKind::Status(500))
+            .vendor(ProviderKind::Vapi)
+            .method("GET")
+            .times(u32::MAX),
+    );
+    let (log, guard) = capture();
+    let query = CallQuery {
+        page_size: Some(2),
+        ..CallQuery::default()
+    };
+    let walking = async {
+        let mut walk = registry
+            .calls(
+                &Selection::All,
+                query,
+                None,
+                MergeOptions::default().keep_going(true),
+            )
+            .unwrap();
+        let mut count = 0;
+        while walk.try_next().await.unwrap().is_some() {
+            count += 1;
+        }
+        (count, walk.failures().len())
+    };
+    let (count, failed) = walking
+        .instrument(tracing::info_span!("nightly_export"))
+        .await;
+    drop(guard);
+    assert!(count > 0);
+    assert_eq!(failed, 1);
+    let text = log.text();
+    for name in ["studio", "outbound"] {
+        let request = format!("nightly_export:voiceport.operation{{provider=");
+        let named = format!("provider_name=\"{name}\" operation=list_calls");
+        assert!(
+            text.lines()
+                .any(|line| line.contains(&request) && line.contains(&named)),
+            "{name}'s fetches in the walker's span, in:\n{text}"
+        );
+    }
+    let warned: Vec<&str> = (text.lines())
+        .filter(|line| line.contains(" WARN ") && line.contains("goes on without it"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{text}");
+    for field in ["provider_name=outbound", "error=\"server\"", "status=500"] {
+        assert!(warned[0].contains(field), "{field} in {}", warned[0]);
+    }
+}

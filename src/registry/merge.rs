@@ -11,6 +11,8 @@ use chrono::{DateTime, Utc};
 use futures::Stream;
 use serde::{Deserialize, Serialize};
 use tokio::task::JoinHandle;
+use tracing::Instrument;
+use tracing::instrument::WithSubscriber;
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, Error, Filter, Operation, PageCursor, Result, SeenCursors,
     SortOrder, VoiceProvider,
@@ -440,9 +442,12 @@ impl Lane {
             cursor: cursor.clone(),
             ..self.query.clone()
         };
+        // In the span and to the subscriber of the walk's reader: a fetch's spans belong to
+        // the application's work that walks (its trace, a subscriber it set for a scope).
+        let fetch = async move { provider.list_calls(&query).await };
         let task = self
             .runtime
-            .spawn(async move { provider.list_calls(&query).await });
+            .spawn(fetch.in_current_span().with_current_subscriber());
         self.ahead = Some(Fetch {
             cursor,
             skip,
@@ -728,6 +733,7 @@ impl MergedCalls {
                     let why = "which this query leaves out (it cannot apply it); resume with the query the walk was started with";
                     return Err(place_lost(&name, why));
                 }
+                tracing::debug!(provider_name = %name, "left out of the merged walk: it cannot apply the query");
                 left_out.push(ProviderError {
                     provider_name: name,
                     error,
@@ -882,6 +888,9 @@ impl Stream for MergedCalls {
                         this.finished = true;
                         return Poll::Ready(Some(Err(failure)));
                     }
+                    // Said as it happens: the walk goes on without it, and a long walk
+                    // reports its failures only at the end.
+                    tracing::warn!(provider_name = %failure.provider_name, error = failure.error.name(), status = failure.error.status(), "a provider failed: the merged walk goes on without it");
                     this.failures.push(failure);
                 }
             }

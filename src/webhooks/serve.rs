@@ -481,5 +481,11 @@ mod tests {
         assert_eq!(shorten(&exactly), exactly);
         let huge = "é".repeat(1_000_000);
         assert_eq!(shorten(&huge), format!("{exactly}…"));
+        // A line break or a direction override in a name cannot forge or reorder a line.
+        let forged = "call_ended\r\n2026-12-06T00:00:00Z WARN forged\u{202e}";
+        assert_eq!(
+            shorten(forged),
+            "call_ended\\r\\n2026-12-06T00:00:00Z WARN forged\\u{202e}"
+        );
     }
 }

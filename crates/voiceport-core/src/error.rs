@@ -810,6 +810,40 @@ impl Error {
         }
     }
 
+    /// The error's kind as a short, stable name (its variant's, in snake case:
+    /// `"rate_limited"`, `"transport"`), for a log field or a metrics label: it holds no
+    /// vendor text, no number called and no secret, where the error's `Display` may quote
+    /// the vendor.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Error, Operation, ProviderKind};
+    /// let error = Error::from_status(ProviderKind::Vapi, Operation::Dial, 429, None, Vec::new());
+    /// assert_eq!(error.name(), "rate_limited");
+    /// ```
+    pub fn name(&self) -> &'static str {
+        match self {
+            Error::Unauthorized { .. } => "unauthorized",
+            Error::NotFound { .. } => "not_found",
+            Error::RateLimited { .. } => "rate_limited",
+            Error::InvalidRequest { .. } => "invalid_request",
+            Error::Conflict { .. } => "conflict",
+            Error::Server { .. } => "server",
+            Error::UnexpectedStatus { .. } => "unexpected_status",
+            Error::Redirected { .. } => "redirected",
+            Error::Timeout { .. } => "timeout",
+            Error::Transport { .. } => "transport",
+            Error::BodyTooLarge { .. } => "body_too_large",
+            Error::AnswerCut { .. } => "answer_cut",
+            Error::Decode { .. } => "decode",
+            Error::Interrupted { .. } => "interrupted",
+            Error::Unsupported { .. } => "unsupported",
+            Error::WaitTimedOut { .. } => "wait_timed_out",
+            Error::Config { .. } => "config",
+            Error::InvalidArgument { .. } => "invalid_argument",
+        }
+    }
+
     /// The JSON path of the value a [`Decode`](Error::Decode) error could not read
     /// (`calls[3].status`; `.` for the body as a whole).
     pub fn json_path(&self) -> Option<&str> {

@@ -71,12 +71,29 @@ impl<'de: 'a, 'a> Visitor<'de> for TextVisitor<'a> {
     }
 }
 
-/// At most 80 characters of a vendor value, for a warning.
+/// At most 80 characters of a vendor value, for a warning or a log line: control
+/// characters and text-direction overrides escaped (`\n`, `\u{202e}`), so that a value
+/// cannot start a forged line of its own in a log, nor reorder one.
+///
+/// ```
+/// use voiceport_core::adapter::shorten;
+/// assert_eq!(shorten("call_ended\nWARN forged"), "call_ended\\nWARN forged");
+/// assert_eq!(shorten(&"a".repeat(81)), format!("{}…", "a".repeat(80)));
+/// ```
 pub fn shorten(text: &str) -> String {
-    match text.char_indices().nth(80) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
+    let mut shown = String::with_capacity(text.len().min(80));
+    for (count, c) in text.chars().enumerate() {
+        if count == 80 {
+            shown.push('…');
+            break;
+        }
+        if crate::http::decode::is_unsafe_char(c) {
+            shown.extend(c.escape_default());
+        } else {
+            shown.push(c);
+        }
     }
+    shown
 }
 
 /// The text when it is present and not empty.
