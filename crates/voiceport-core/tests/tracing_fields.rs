@@ -231,6 +231,89 @@ async fn a_request_that_never_got_an_answer_has_no_status_and_one_without_a_call
     assert_eq!(spans.only("voiceport.request")["attempt"], "3");
 }
 
+/// The vendor's id of the request, from its answer's `x-request-id` (else `request-id`,
+/// else `cf-ray`), is recorded on the span and the response event: what its support asks
+/// for. A line break in it is escaped, and an answer without one records none.
+#[tokio::test]
+async fn the_vendor_s_request_id_is_recorded() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("cf-ray", "8e1f2a3b4c5d6e7f-SJC")
+                .insert_header("x-request-id", "req_01JF8Q2M9X")
+                .set_body_json(serde_json::json!({"id": CALL})),
+        )
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": CALL})))
+        .mount(&server)
+        .await;
+    let client = client(&server);
+    let (response, spans, log) = traced(client.send(get_call())).await;
+    assert_eq!(response.unwrap().status, 200);
+    let span = spans.only("voiceport.request");
+    assert_eq!(span["vendor_request_id"], "req_01JF8Q2M9X", "{span:?}");
+    let answered = (log.lines().find(|line| line.contains(" response")))
+        .unwrap_or_else(|| panic!("no response line: {log}"));
+    assert!(
+        answered.contains("vendor_request_id=\"req_01JF8Q2M9X\""),
+        "{answered}"
+    );
+    let (response, spans, _) = traced(client.send(get_call())).await;
+    assert_eq!(response.unwrap().status, 200);
+    let span = spans.only("voiceport.request");
+    assert!(!span.contains_key("vendor_request_id"), "{span:?}");
+}
+
+/// A request dropped before its answer (a timeout around it) records its duration and
+/// that it was cancelled; a dial says at warn level that it may have placed a call, any
+/// other request at debug level that it was dropped.
+#[tokio::test]
+async fn a_request_dropped_before_its_answer_says_so() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_delay(std::time::Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let dialer = client(&server);
+    for (request, level, said) in [
+        (
+            Request::post(Operation::Dial, ["calls"]).not_retried_after_send(),
+            "WARN",
+            "a call may have been placed",
+        ),
+        (get_call(), "DEBUG", "request dropped before it completed"),
+    ] {
+        // Far shorter than the answer's delay (sent by then or not, the drop is said).
+        let bounded =
+            tokio::time::timeout(std::time::Duration::from_millis(300), dialer.send(request));
+        let (result, spans, log) = traced(bounded).await;
+        assert!(result.is_err(), "the request was not dropped");
+        let span = spans.only("voiceport.request");
+        assert_eq!(span["cancelled"], "true", "{span:?}");
+        assert!(span.contains_key("duration_ms"), "{span:?}");
+        let line = (log.lines().find(|line| line.contains(said)))
+            .unwrap_or_else(|| panic!("{said:?} not in: {log}"));
+        assert!(line.contains(level), "{line}");
+    }
+    // One that completes records no cancellation.
+    let answered = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({"id": CALL})))
+        .mount(&answered)
+        .await;
+    let (response, spans, _) = traced(client(&answered).send(get_call())).await;
+    assert_eq!(response.unwrap().status, 200);
+    assert!(!spans.only("voiceport.request").contains_key("cancelled"));
+}
+
 #[tokio::test]
 async fn a_key_the_vendor_echoes_never_reaches_the_log() {
     let server = MockServer::start().await;

@@ -218,8 +218,12 @@ impl HttpClient {
     /// has one, `provider_name` (see [`with_provider_name`](Self::with_provider_name)); as
     /// it goes it records `attempt` (the number of the current attempt), `status` (of the
     /// last response, absent until one arrives), `retry_delay_ms` (the wait before the
-    /// next attempt, when one is taken) and, at the end, `duration_ms` (all attempts and
-    /// waits).
+    /// next attempt, when one is taken), `vendor_request_id` (the id the vendor's last
+    /// answer gave the request, in `x-request-id`, `request-id` or `cf-ray`: what its
+    /// support asks for) and, at the end, `duration_ms` (all attempts and waits). A
+    /// request dropped before it completes (a timeout around it, the losing branch of a
+    /// `select!`) records its `duration_ms` and `cancelled = true`, and says so: at warn
+    /// level for a dial, which may have placed a call, at debug level for the others.
     pub async fn send(&self, request: Request) -> Result<Response> {
         let span = tracing::debug_span!(
             "voiceport.request",
@@ -233,14 +237,21 @@ impl HttpClient {
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             retry_delay_ms = tracing::field::Empty,
+            vendor_request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
+            cancelled = tracing::field::Empty,
         );
-        let started = Instant::now();
+        let mut ending = Ending {
+            span: span.clone(),
+            started: Instant::now(),
+            dial: request.operation == Operation::Dial,
+            done: false,
+        };
         let result = self
             .send_with_retries(request, &span)
             .instrument(span.clone())
             .await;
-        span.record("duration_ms", millis(started.elapsed()));
+        ending.done = true;
         result
     }
 
@@ -419,7 +430,15 @@ impl HttpClient {
         let status = response.status();
         let headers = std::mem::take(response.headers_mut());
         span.record("status", status.as_u16());
-        tracing::debug!(status = status.as_u16(), "response");
+        let request_id = vendor_request_id(&headers, masks);
+        if let Some(id) = &request_id {
+            span.record("vendor_request_id", id.as_str());
+        }
+        tracing::debug!(
+            status = status.as_u16(),
+            vendor_request_id = request_id.as_deref(),
+            "response"
+        );
         if status.is_redirection() {
             // Not followed, and its body is not read: only where it pointed is reported.
             return Err(Error::Redirected {
@@ -461,6 +480,51 @@ impl HttpClient {
 }
 
 /// A duration in whole milliseconds, for span fields and log events.
+/// The end of a request's span, recorded however the request ends: its duration, and,
+/// when the future was dropped before it completed, that it was cancelled.
+struct Ending {
+    span: tracing::Span,
+    started: Instant,
+    /// A dial: dropped, it may have placed a call.
+    dial: bool,
+    done: bool,
+}
+
+impl Drop for Ending {
+    fn drop(&mut self) {
+        self.span
+            .record("duration_ms", millis(self.started.elapsed()));
+        if self.done {
+            return;
+        }
+        self.span.record("cancelled", true);
+        let _in_span = self.span.enter();
+        if self.dial {
+            tracing::warn!("dial dropped before its answer: a call may have been placed");
+        } else {
+            tracing::debug!("request dropped before it completed");
+        }
+    }
+}
+
+/// The headers a vendor's answer names its request by, in the order they are looked for.
+const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "cf-ray"];
+
+/// The vendor's id of a request, from its answer's headers: cut short and escaped as a
+/// vendor value in a log is, and with any secret of `masks` hidden (headers are not
+/// otherwise masked).
+fn vendor_request_id(headers: &HeaderMap, masks: &[&crate::SecretMask]) -> Option<String> {
+    let id = REQUEST_ID_HEADERS
+        .iter()
+        .find_map(|name| headers.get(*name))
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| !id.trim().is_empty())?;
+    let id = masks
+        .iter()
+        .fold(id.to_owned(), |id, mask| mask.mask_str(&id).into_owned());
+    Some(crate::adapter::shorten(&id))
+}
+
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
