@@ -13,13 +13,16 @@ pub(super) const WARNED_PER_WINDOW: u32 = 10;
 /// The window.
 pub(super) const WINDOW: Duration = Duration::from_secs(60);
 
-/// The refusals of each provider the receiver serves, and of the names it does not (one
+/// The refusals of each provider the receiver serves, of the names it does not (one
 /// count for all of them: they come from the URL, and a count each would let a sender grow
-/// the map without end).
+/// the map without end), and of the requests that name no provider at all (another path,
+/// a GET: scanners and health checks, whose noise would otherwise quiet the warning that
+/// a vendor posts to a name not served, most often a webhook URL set wrong).
 #[derive(Debug)]
 pub(super) struct Refusals {
     by_provider: HashMap<String, Mutex<Window>>,
     unknown: Mutex<Window>,
+    stray: Mutex<Window>,
 }
 
 #[derive(Debug)]
@@ -49,12 +52,22 @@ impl Refusals {
                 .map(|name| (name.to_owned(), Mutex::new(Window::starting(now))))
                 .collect(),
             unknown: Mutex::new(Window::starting(now)),
+            stray: Mutex::new(Window::starting(now)),
         }
     }
 
     /// Counts a refusal of a delivery for `provider` at `now`.
     pub(super) fn note(&self, provider: &str, now: Instant) -> Say {
-        let window = self.by_provider.get(provider).unwrap_or(&self.unknown);
+        Self::count(self.by_provider.get(provider).unwrap_or(&self.unknown), now)
+    }
+
+    /// Counts a refusal of a request that names no provider (a path other than a
+    /// delivery's, a method other than POST, a name that does not decode) at `now`.
+    pub(super) fn note_stray(&self, now: Instant) -> Say {
+        Self::count(&self.stray, now)
+    }
+
+    fn count(window: &Mutex<Window>, now: Instant) -> Say {
         // A poisoned count only ever held numbers: it is read as it stands.
         let mut window = window
             .lock()
@@ -89,15 +102,22 @@ impl Window {
 /// (with `quieted`, the refusals logged at debug level since the last warning) while the
 /// window's warnings last, else at `debug`. The rest is the event's fields and message,
 /// as `tracing::warn!` takes them.
+/// `refusal!($refusals, stray, …)` counts a request that names no provider.
 macro_rules! refusal {
-    ($refusals:expr, $provider:expr, $($event:tt)+) => {
-        match $refusals.note($provider, std::time::Instant::now()) {
+    (@say $say:expr, $($event:tt)+) => {
+        match $say {
             $crate::webhooks::refusals::Say::Warn { quieted: 0 } => tracing::warn!($($event)+),
             $crate::webhooks::refusals::Say::Warn { quieted } => {
                 tracing::warn!(quieted, $($event)+)
             }
             $crate::webhooks::refusals::Say::Quiet => tracing::debug!($($event)+),
         }
+    };
+    ($refusals:expr, stray, $($event:tt)+) => {
+        refusal!(@say $refusals.note_stray(std::time::Instant::now()), $($event)+)
+    };
+    ($refusals:expr, $provider:expr, $($event:tt)+) => {
+        refusal!(@say $refusals.note($provider, std::time::Instant::now()), $($event)+)
     };
 }
 pub(super) use refusal;
@@ -131,5 +151,12 @@ mod tests {
             };
             assert_eq!(says(&format!("scan-{n}"), start), expected, "{n}");
         }
+        // Requests naming no provider have a count of their own: however many, the names
+        // not served are still warned of (their window was spent above: it starts again).
+        for _ in 0..WARNED_PER_WINDOW {
+            assert_eq!(refusals.note_stray(later), Say::Warn { quieted: 0 });
+        }
+        assert_eq!(refusals.note_stray(later), Say::Quiet);
+        assert_eq!(says("scan-x", later), Say::Warn { quieted: 3 });
     }
 }

@@ -114,14 +114,19 @@ pub(super) async fn receive(
     // A name that is no text once decoded (`/webhooks/%FF`): refused as any other request
     // for a provider not served, its connection closed (axum's own 400 would keep it).
     let Ok(Path(provider)) = provider else {
-        let path = request.uri().path();
-        refusal!(shared.refusals, path, path = ?path, "delivery for a provider name that does not decode");
+        let path = shorten(request.uri().path());
+        refusal!(
+            shared.refusals,
+            stray,
+            path,
+            "delivery for a provider name that does not decode"
+        );
         return closing((StatusCode::BAD_REQUEST, "no such webhook provider").into_response());
     };
     let Some(endpoint) = shared.endpoints.get(&provider) else {
         // Most often a webhook URL set at the vendor with another provider's name. Refused
         // before its body is read; the name is logged escaped (it comes from the URL).
-        refusal!(shared.refusals, &provider, provider_name = ?provider, "delivery for a provider this receiver does not serve");
+        refusal!(shared.refusals, &provider, provider_name = %shorten(&provider), "delivery for a provider this receiver does not serve");
         return closing((StatusCode::NOT_FOUND, "no such webhook provider").into_response());
     };
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
@@ -151,28 +156,27 @@ pub(super) async fn receive(
 
 /// A request to a path the router does not serve
 /// ([`ReceiverBuilder::refuse_other_paths`](super::ReceiverBuilder::refuse_other_paths)):
-/// 404, and a refusal counted with the provider names not served (one count: they come
-/// from the URL), the path escaped.
+/// 404, and a refusal counted with the other requests that name no provider, the path
+/// escaped and cut short.
 pub(super) async fn unrouted(
     State(shared): State<Arc<Shared>>,
     method: axum::http::Method,
     uri: axum::http::Uri,
 ) -> Response {
-    let path = uri.path();
-    refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries go to /webhooks/NAME, NAME a provider served");
+    let path = shorten(uri.path());
+    refusal!(shared.refusals, stray, method = %method, path, "request refused: deliveries go to /webhooks/NAME, NAME a provider served");
     closing(StatusCode::NOT_FOUND.into_response())
 }
 
 /// A request to a delivery path with another method than POST (a GET to see whether the
-/// URL is up): 405, and a refusal counted as for a path not served (the name comes from
-/// the URL).
+/// URL is up): 405, and a refusal counted as for a path not served.
 pub(super) async fn not_a_post(
     State(shared): State<Arc<Shared>>,
     method: axum::http::Method,
     uri: axum::http::Uri,
 ) -> Response {
-    let path = uri.path();
-    refusal!(shared.refusals, path, method = %method, path = ?path, "request refused: deliveries are POSTs");
+    let path = shorten(uri.path());
+    refusal!(shared.refusals, stray, method = %method, path, "request refused: deliveries are POSTs");
     closing((StatusCode::METHOD_NOT_ALLOWED, [(header::ALLOW, "POST")]).into_response())
 }
 
