@@ -361,12 +361,14 @@ impl Registry {
                 }
                 // An interrupted dial stops the route: its next provider would not dial
                 // either. So does a setup error of ours (a misspelt option, an unset key
-                // variable, an option a dial needs left out): failing over would hide it
-                // behind the next provider, dial after dial.
+                // variable, an option a dial needs left out), or a field of the request the
+                // provider takes no value for: failing over would hide it behind the next
+                // provider, dial after dial.
                 Err(error)
                     if error.outcome() == RequestOutcome::NotApplied
                         && index < last
                         && !route::lacks_an_account_setting(&error)
+                        && !route::refuses_a_field(&error)
                         && !matches!(
                             error,
                             Error::Interrupted { .. }

@@ -963,6 +963,63 @@ async fn a_weighted_route_sends_a_scheduled_dial_only_where_it_can_be_scheduled(
     }
 }
 
+/// A failover route whose provider takes no value for a field the request sets (Rounded,
+/// dial `metadata`) ends with that refusal, nothing dialed: failing over would send every
+/// such dial to the next provider, the first never dialed. A scheduled dial leaves out a
+/// provider that cannot schedule, as a weighted route does, so that the route ends with
+/// the refusal of the one that can (here a rate limit), not with "unsupported".
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failover_route_ends_on_a_field_its_provider_cannot_take() {
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Failover, &["support", "studio"], vec![]),
+    );
+    let mut request = DialRequest::to(TO);
+    request
+        .metadata
+        .insert("order_id".into(), serde_json::json!("ord-20931"));
+    let err = registry.dial("out", &request, None).await.unwrap_err();
+    assert!(
+        matches!(
+            &err.error,
+            Error::Unsupported {
+                provider: ProviderKind::Rounded,
+                operation: voiceport::Operation::DialOption("metadata"),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.provider_name.as_deref(), Some("support"), "{err}");
+    assert!(!err.call_may_exist(), "{err}");
+    let dialed = |kind| accounts.main.dialed_count(kind);
+    assert_eq!(
+        dialed(ProviderKind::Rounded) + dialed(ProviderKind::Voicebot),
+        0
+    );
+
+    accounts.main.faults().inject(
+        Fault::new(FaultKind::RateLimited {
+            retry_after_secs: 30.0,
+        })
+        .vendor(ProviderKind::Voicebot)
+        .method("POST"),
+    );
+    let mut scheduled = DialRequest::to(TO);
+    scheduled.scheduled_for = Some(chrono::Utc::now() + chrono::TimeDelta::hours(1));
+    let err = registry.dial("out", &scheduled, None).await.unwrap_err();
+    assert!(matches!(&err.error, Error::RateLimited { .. }), "{err}");
+    assert_eq!(err.provider_name.as_deref(), Some("studio"), "{err}");
+    assert!(err.refused.is_empty(), "{:?}", err.refused);
+    // Once the limit passes, the scheduled dial goes to the one that schedules.
+    accounts.main.faults().clear();
+    let placed = registry.dial("out", &scheduled, None).await.unwrap();
+    assert_eq!(placed.provider_name, "studio");
+    assert!(placed.refused.is_empty(), "{:?}", placed.refused);
+    assert_eq!(dialed(ProviderKind::Rounded), 0);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_route_of_several_providers_refuses_one_accounts_ids_before_dialing() {
     let accounts = start_accounts().await;

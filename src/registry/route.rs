@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use voiceport_core::{DialOutcome, DialRequest, Error, RouteConfig, RoutePolicy};
+use voiceport_core::{DialOutcome, DialRequest, Error, Operation, RouteConfig, RoutePolicy};
 
 /// A dial placed through a route: the outcome, the provider that placed it, and the
 /// providers tried before it (each refused the dial without placing a call).
@@ -162,12 +162,6 @@ impl std::error::Error for RouteError {
     }
 }
 
-/// Refuses, before any provider is dialed, a request that names a resource of one account
-/// on a route that can reach several providers (failover, or weighted between more than
-/// one): an agent, a number or a campaign id of one account means nothing (or another
-/// thing) on the next, and `extra` fields are one vendor's API. Each provider's defaults
-/// (`[providers.NAME.options]`) say what it dials with. A `first` route dials one
-/// provider, whose ids they are.
 /// The fields of a dial that belong to one account (its agent, its numbers, its campaign):
 /// a route that may reach several providers takes them from each provider's options.
 const ACCOUNT_FIELDS: [&str; 4] = ["agent_id", "phone_number_id", "from_number", "campaign_id"];
@@ -186,6 +180,25 @@ pub(crate) fn lacks_an_account_setting(error: &Error) -> bool {
     }
 }
 
+/// Whether `error` is a provider's refusal, before sending, of a field the request sets
+/// that its vendor takes no value for (`metadata` on Rounded, a call `name` on
+/// HappyRobot): it refuses every dial that sets it, so failing over would send each one to
+/// the next provider, the first never dialed, said only in a warning. Not scheduling,
+/// which its capabilities say (a failover route leaves out a provider that cannot
+/// schedule a scheduled dial, as a weighted one does).
+pub(crate) fn refuses_a_field(error: &Error) -> bool {
+    matches!(
+        error,
+        Error::Unsupported { operation: Operation::DialOption(field), .. } if *field != "scheduled_for"
+    )
+}
+
+/// Refuses, before any provider is dialed, a request that names a resource of one account
+/// on a route that can reach several providers (failover, or weighted between more than
+/// one): an agent, a number or a campaign id of one account means nothing (or another
+/// thing) on the next, and `extra` fields are one vendor's API. Each provider's defaults
+/// (`[providers.NAME.options]`) say what it dials with. A `first` route dials one
+/// provider, whose ids they are.
 pub(crate) fn account_fields_refused(
     route: &str,
     config: &RouteConfig,
@@ -229,8 +242,8 @@ fn reachable(route: &RouteConfig) -> usize {
     names.len()
 }
 
-/// The providers a dial with `key` tries, in order: all of them for `failover`, one for
-/// `first` and `weighted`. A provider listed twice (a route built in code: a file's is
+/// The providers a dial with `key` tries, in order: all of them that `can_take` it for
+/// `failover` (all when none can), one for `first` and `weighted`. A provider listed twice (a route built in code: a file's is
 /// refused) is tried once. A weighted route keeps the provider the key usually lands on
 /// when it `can_take` the dial; else it picks among those that can (the others' weights
 /// counting as none), and when none can, the usual one, whose refusal says why. (Picking
@@ -249,6 +262,12 @@ pub(crate) fn candidates<'a>(
                 if !names.contains(&name.as_str()) {
                     names.push(name);
                 }
+            }
+            // Those whose capabilities allow the dial (when none do, all: the first's
+            // refusal says why), so that the route ends with a refusal of the dial, not
+            // with a provider's "unsupported" behind it.
+            if names.iter().any(|name| can_take(name)) {
+                names.retain(|name| can_take(name));
             }
             names
         }
