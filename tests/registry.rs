@@ -1487,3 +1487,57 @@ async fn a_replaced_provider_is_the_one_every_way_in_reaches() {
         "{refused}"
     );
 }
+
+/// A merged cursor keeps the vendor of each provider it holds a place in: resumed after
+/// the configuration pointed that name at another vendor (whose page cursors and offsets
+/// name other places), the walk is refused rather than skipping or repeating calls. The
+/// same configuration resumes.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
+    let accounts = start_accounts().await;
+    let registry_with = |sales: ProviderKind| {
+        let providers = BTreeMap::from([
+            ("sales".to_owned(), config(&accounts.main, sales, "sales")),
+            (
+                "studio".to_owned(),
+                config(&accounts.main, ProviderKind::Voicebot, "studio"),
+            ),
+        ]);
+        Registry::from_file(ProvidersFile::new(None, providers, BTreeMap::new())).unwrap()
+    };
+    let registry = registry_with(ProviderKind::Rounded);
+    let mut walk = registry
+        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .unwrap();
+    // Into both providers' first pages.
+    let (mut seen, mut yielded) = (BTreeSet::new(), 0);
+    while seen.len() < 2 {
+        let call = walk.try_next().await.unwrap().expect("calls of both");
+        seen.insert(call.provider_name);
+        yielded += 1;
+    }
+    let cursor = walk.cursor();
+    drop(walk);
+    let moved = registry_with(ProviderKind::HappyRobot);
+    let err = moved
+        .calls(
+            &Selection::All,
+            query(),
+            Some(cursor.clone()),
+            MergeOptions::default(),
+        )
+        .err()
+        .expect("resumed in another vendor");
+    let text = err.to_string();
+    assert!(
+        matches!(&err, Error::InvalidArgument { argument, .. } if argument == "cursor"),
+        "{text}"
+    );
+    assert!(
+        text.contains("`sales`")
+            && text.contains("of rounded when the walk stopped and of happyrobot now"),
+        "{text}"
+    );
+    let rest = walk_all(&registry, &Selection::All, query(), Some(cursor)).await;
+    assert_eq!(rest.len(), 19 + 17 - yielded, "the rest of both, once");
+}

@@ -14,8 +14,8 @@ use tokio::task::JoinHandle;
 use tracing::Instrument;
 use tracing::instrument::WithSubscriber;
 use voiceport_core::{
-    Call, CallId, CallPage, CallQuery, Error, Filter, Operation, PageCursor, Result, SeenCursors,
-    SortOrder, VoiceProvider,
+    Call, CallId, CallPage, CallQuery, Error, Filter, Operation, PageCursor, ProviderKind, Result,
+    SeenCursors, SortOrder, VoiceProvider,
 };
 
 /// Which providers a merged walk covers.
@@ -217,7 +217,9 @@ impl From<ProviderError> for Error {
 /// page that failed. Its filters and sort go with it too, as a digest: a walk resumed with
 /// others is refused ([`Error::InvalidArgument`] of the `cursor`), as its positions would
 /// skip and repeat calls of another listing; so is one resumed with a provider it was not
-/// started with, whose newest calls would come after older ones.
+/// started with, whose newest calls would come after older ones, and one whose provider
+/// holding a place is of another vendor now than when the walk stopped (a configuration
+/// pointed elsewhere since).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
@@ -278,12 +280,21 @@ struct Position {
     /// not followed when the walk resumes.
     #[serde(default, skip_serializing_if = "is_false")]
     last: bool,
+    /// The vendor the place is in (kept with a place only): another vendor's page cursor
+    /// or offset names another place, or none, in a provider configured since as one of
+    /// another vendor. (`None`: a cursor of a version that did not keep it.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    kind: Option<ProviderKind>,
 }
 
 impl Position {
     /// Whether a resumed walk must go on from here: the provider was begun, not finished.
     fn holds_a_place(&self) -> bool {
-        !self.done && *self != Position::default()
+        let unbegun = Position {
+            kind: self.kind,
+            ..Position::default()
+        };
+        !self.done && *self != unbegun
     }
 }
 
@@ -508,6 +519,7 @@ impl Lane {
                         time: self.last_time,
                         done: false,
                         last: self.last_page,
+                        kind: None,
                     });
                     return Poll::Ready(Err(error));
                 }
@@ -608,7 +620,16 @@ impl Lane {
         newer
     }
 
+    /// Where the lane stands, with its vendor when that is a place in it.
     fn position(&self) -> Position {
+        let mut position = self.place();
+        if position.holds_a_place() {
+            position.kind = Some(self.provider.kind());
+        }
+        position
+    }
+
+    fn place(&self) -> Position {
         if let Some(failed_at) = &self.failed_at {
             return failed_at.clone();
         }
@@ -631,6 +652,7 @@ impl Lane {
                 time: self.last_time,
                 done: false,
                 last: self.last_page,
+                kind: None,
             };
         }
         // This page yielded whole, the next not yet asked for: resumed at its start.
@@ -653,6 +675,7 @@ impl Lane {
             time: self.last_time,
             done: false,
             last: self.last_page,
+            kind: None,
         }
     }
 }
@@ -723,6 +746,16 @@ impl MergedCalls {
                 return Err(Error::invalid_argument("cursor", message));
             }
             let position = position.unwrap_or_default();
+            if let Some(was) = position.kind
+                && was != provider.kind()
+                && position.holds_a_place()
+            {
+                let why = format!(
+                    "of {was} when the walk stopped and of {} now, whose pages its place does not name; start the walk over",
+                    provider.kind()
+                );
+                return Err(place_lost(&name, &why));
+            }
             if let Some(error) = unsupported {
                 if !options.skip_unsupported {
                     return Err(error);
