@@ -742,6 +742,30 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
             "{name}: failed over"
         );
     }
+    // A success answer that cannot be read: the call was placed, and the route says so.
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
+    );
+    accounts.main.faults().inject(
+        Fault::new(FaultKind::Malformed)
+            .vendor(ProviderKind::HappyRobot)
+            .method("POST")
+            .after_handler(),
+    );
+    let err = registry
+        .dial("out", &DialRequest::to(TO), None)
+        .await
+        .unwrap_err();
+    assert!(err.call_may_exist(), "{err}");
+    assert!(
+        err.to_string()
+            .contains("the dial through `hr` placed a call, but its answer could not be read"),
+        "{err}"
+    );
+    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 1);
+    assert_eq!(accounts.main.dialed_count(ProviderKind::Voicebot), 0);
     // A provider that cannot be reached at all (connection refused) placed nothing.
     let accounts = start_accounts().await;
     let mut registry_file = registry_of(

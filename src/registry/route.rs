@@ -2,7 +2,9 @@
 
 use std::fmt;
 
-use voiceport_core::{DialOutcome, DialRequest, Error, Operation, RouteConfig, RoutePolicy};
+use voiceport_core::{
+    DialOutcome, DialRequest, Error, Operation, RequestOutcome, RouteConfig, RoutePolicy,
+};
 
 /// A dial placed through a route: the outcome, the provider that placed it, and the
 /// providers tried before it (each refused the dial without placing a call).
@@ -138,6 +140,12 @@ impl fmt::Display for RouteError {
                     false => write!(f, "{}", self.error),
                 }
             }
+            // A success answer came (its body unread or unreadable): the call was placed.
+            Some(provider) if self.error.outcome() == RequestOutcome::Applied => write!(
+                f,
+                "route `{}`: the dial through `{provider}` placed a call, but its answer could not be read (not retried elsewhere): {}",
+                self.route, self.error
+            ),
             Some(provider) if self.call_may_exist() => write!(
                 f,
                 "route `{}`: the dial through `{provider}` may have placed a call (not retried elsewhere): {}",
