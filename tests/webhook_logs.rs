@@ -439,6 +439,21 @@ async fn secrets_never_reach_logs_or_debug() {
         1,
         "only east and west share: {logs}"
     );
+    // Two providers of one Retell account share its key by design: said, not warned of.
+    let one_account = Registry::from_toml_str(
+        "[providers.renewals]\nkind = \"retell\"\napi_key = \"key_5e1f0c9a2b7d\"\n\
+         [providers.renewals.webhook]\n\
+         [providers.winback]\nkind = \"retell\"\napi_key = \"key_5e1f0c9a2b7d\"\n\
+         [providers.winback.webhook]\n",
+    )
+    .unwrap();
+    let _ = Receiver::builder(&one_account).channel(1).unwrap();
+    let retell_line =
+        line_of("with the same Retell key").expect("a shared Retell key is said at info level");
+    assert!(
+        retell_line.contains(" INFO ") && retell_line.contains("provider_name=renewals"),
+        "{retell_line}"
+    );
     assert!(
         logs.contains("webhook delivery refused"),
         "the refusal is logged: {logs}"

@@ -353,7 +353,7 @@ impl HttpClient {
             match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
                 Some(delay) => {
                     span.record("retry_delay_ms", millis(delay));
-                    tracing::debug!(attempt = attempts, retry_delay_ms = millis(delay), error = %error, cause = %cause().unwrap_or_default(), "retrying");
+                    tracing::debug!(attempt = attempts, retry_delay_ms = millis(delay), error = %error, cause = cause().as_deref(), "retrying");
                     if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
                         uncertain = Some(error);
                     }
@@ -364,7 +364,7 @@ impl HttpClient {
                     }
                 }
                 None => {
-                    tracing::debug!(attempt = attempts, error = %error, cause = %cause().unwrap_or_default(), "giving up");
+                    tracing::debug!(attempt = attempts, error = %error, cause = cause().as_deref(), "giving up");
                     // A read applies nothing: its last error says what went wrong. An
                     // answer that may come again and says nothing was applied (a 429, a
                     // 408) is no word on the request: an earlier attempt may have applied it.
