@@ -46,7 +46,9 @@ fn config(sandbox: &Sandbox, kind: ProviderKind, name: &str) -> ProviderConfig {
         .provider_config(kind)
         .at_path(format!("providers.{name}."));
     config.retry.max_attempts = Some(1);
-    config.timeout_secs = Some(2.0);
+    // Far longer than a loopback request to the sandbox takes on a loaded machine; the
+    // case that needs a request to time out sets a shorter one.
+    config.timeout_secs = Some(10.0);
     config
 }
 
@@ -708,10 +710,15 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
     ];
     for (name, fault, after) in maybe_placed {
         let accounts = start_accounts().await;
-        let registry = registry_of(
+        let mut file = registry_of(
             &accounts,
             route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
-        );
+        )
+        .file()
+        .clone();
+        // The slow answer (5 s) comes after the dial's time is up.
+        file.providers.get_mut("hr").expect("hr").timeout_secs = Some(2.0);
+        let registry = Registry::from_file(file).unwrap();
         let mut injected = Fault::new(fault)
             .vendor(ProviderKind::HappyRobot)
             .method("POST");

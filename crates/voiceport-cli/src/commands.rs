@@ -445,8 +445,10 @@ pub(crate) fn resume_hint(token: &str, extra: &str) -> String {
 }
 
 /// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
-/// call's id.
-const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(3);
+/// call's id. Ten seconds: a vendor may take a few to answer a dial (and a loaded machine
+/// to pass it on), a second Ctrl-C quits at once, and a command that cannot hear the stop
+/// is ended 15 s after it.
+const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How often `calls dial --wait` looks at the call.
 const WAIT_POLL: std::time::Duration = std::time::Duration::from_secs(2);

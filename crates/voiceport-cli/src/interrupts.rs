@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::{Failure, output};
 
 /// How long a command may take to end after a stop request before it is ended for it:
-/// longer than any command takes to wind down (a dial's 3 s for its answer, `listen`'s
+/// longer than any command takes to wind down (a dial's 10 s for its answer, `listen`'s
 /// 10 s drain).
 const STOP_GRACE: Duration = Duration::from_secs(15);
 

@@ -516,7 +516,7 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
             "agent_id": "683de93d7a81a64cbcab4f5b",
             "params": {"load_number": "RF-118902"},
             "metadata": {"tmsLoadId": "118902"},
-            "scheduled_for": "2030-03-13T14:00:00.000Z",
+            "scheduled_for": "2099-03-13T14:00:00.000Z",
             "max_duration_mins": 5,
             "language": "en-US",
             "campaign_id": "69af36937a81a64cbcab50a4",
@@ -535,7 +535,7 @@ async fn dial_posts_the_outbound_body_and_maps_the_lenient_response() {
         .variables
         .insert("load_number".into(), json!("RF-118902"));
     request.metadata.insert("tmsLoadId".into(), json!("118902"));
-    request.scheduled_for = Some("2030-03-13T14:00:00Z".parse().unwrap());
+    request.scheduled_for = Some("2099-03-13T14:00:00Z".parse().unwrap());
     request.max_duration_secs = Some(300);
     request.language = Some("en-US".into());
     request.campaign_id = Some(CampaignId::new("69af36937a81a64cbcab50a4"));

@@ -674,7 +674,7 @@ async fn dial_fields_rounded_cannot_take_are_refused_before_sending() {
     }
     // `dial_scheduled` is false: the guard answers Unsupported, naming the option.
     let scheduled = DialRequest {
-        scheduled_for: Some("2030-01-01T00:00:00Z".parse().unwrap()),
+        scheduled_for: Some("2099-01-01T00:00:00Z".parse().unwrap()),
         ..base.clone()
     };
     let result = rounded.dial(&scheduled).await;

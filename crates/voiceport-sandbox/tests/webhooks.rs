@@ -620,8 +620,9 @@ async fn retell_retries_as_retell_does_and_the_others_do_not() {
         .retry_delay(Duration::from_millis(10));
     assert_eq!(target.retry_count(), 3);
     // Talk long enough that the call's end comes after these retries (they do not hold
-    // it back: see the next test).
-    let sandbox = retell_talking(Duration::from_millis(600), target).await;
+    // it back: see the next test), on a loaded machine too: the receiver answers each
+    // request with the next scripted status, whichever event it carries.
+    let sandbox = retell_talking(Duration::from_secs(3), target).await;
     let id = dial(&sandbox, Retell, "+14155550199").await;
     let attempts = settled(&sandbox, Retell, &id).await;
     let started: Vec<(u32, Option<u16>)> = attempts

@@ -721,7 +721,7 @@ async fn dial_posts_a_vapi_create_call_body() {
                 "phoneNumberId": "num-default",
                 "customer": {"number": "+15125550133"},
                 "name": "Reminder - Grace Kim",
-                "schedulePlan": {"earliestAt": "2030-03-20T15:00:00.000Z"},
+                "schedulePlan": {"earliestAt": "2099-03-20T15:00:00.000Z"},
                 "assistantOverrides": {
                     "variableValues": {"first_name": "Grace"},
                     "metadata": {"crm_id": 42},
@@ -738,7 +738,7 @@ async fn dial_posts_a_vapi_create_call_body() {
         let mut request = DialRequest::to("+15125550133");
         request.agent_id = Some(AgentId::new("83e6398d-2080-44a1-8c0e-12bedcc33d1e"));
         request.name = Some("Reminder - Grace Kim".into());
-        request.scheduled_for = Some("2030-03-20T15:00:00Z".parse().unwrap());
+        request.scheduled_for = Some("2099-03-20T15:00:00Z".parse().unwrap());
         request
             .variables
             .insert("first_name".into(), json!("Grace"));

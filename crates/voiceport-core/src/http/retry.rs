@@ -320,13 +320,17 @@ mod tests {
             })
             .collect();
         assert!(waits.len() > 1, "{waits:?}");
-        // Where the budget has no room for the jitter, the wait asked for is kept.
+        // Where the budget has less room than the jitter (50 ms, against up to half the
+        // first backoff), the wait asked for is kept, and the jitter drawn within the room
+        // left. Timed from a start of its own: a machine that stalls this test for the
+        // room would leave none (and `None`).
         let tight = RetryPolicy {
-            max_elapsed: Duration::from_secs(3) + Duration::from_millis(1),
+            max_elapsed: Duration::from_secs(3) + Duration::from_millis(50),
             ..policy.clone()
         };
+        assert!(tight.initial_backoff / 2 > Duration::from_millis(50));
         let error = server_error(Some(asked));
-        let delay = next_delay(&tight, RetryMode::Idempotent, 1, start, &error);
+        let delay = next_delay(&tight, RetryMode::Idempotent, 1, Instant::now(), &error);
         assert!(
             delay.is_some_and(|d| d >= asked && d <= tight.max_elapsed),
             "{delay:?}"
