@@ -299,12 +299,12 @@ async fn a_merged_walk_logs_in_the_walker_s_span_and_says_a_provider_left_behind
     assert!(count > 0);
     assert_eq!(failed, 1);
     let text = log.text();
+    let in_walker_span = "nightly_export:voiceport.operation{provider=";
     for name in ["studio", "outbound"] {
-        let request = format!("nightly_export:voiceport.operation{{provider=");
         let named = format!("provider_name=\"{name}\" operation=list_calls");
         assert!(
             text.lines()
-                .any(|line| line.contains(&request) && line.contains(&named)),
+                .any(|line| line.contains(in_walker_span) && line.contains(&named)),
             "{name}'s fetches in the walker's span, in:\n{text}"
         );
     }

@@ -1550,15 +1550,15 @@ async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
     let cursor = walk.cursor();
     drop(walk);
     let moved = registry_with(ProviderKind::HappyRobot);
-    let err = moved
-        .calls(
-            &Selection::All,
-            query(),
-            Some(cursor.clone()),
-            MergeOptions::default(),
-        )
-        .err()
-        .expect("resumed in another vendor");
+    let resumed = moved.calls(
+        &Selection::All,
+        query(),
+        Some(cursor.clone()),
+        MergeOptions::default(),
+    );
+    let Err(err) = resumed else {
+        panic!("resumed in another vendor");
+    };
     let text = err.to_string();
     assert!(
         matches!(&err, Error::InvalidArgument { argument, .. } if argument == "cursor"),

@@ -454,6 +454,21 @@ async fn secrets_never_reach_logs_or_debug() {
         retell_line.contains(" INFO ") && retell_line.contains("provider_name=renewals"),
         "{retell_line}"
     );
+    // An HMAC signed without a time is warned of: a delivery seen once passes for good.
+    let untimed = Registry::from_toml_str(
+        "[providers.signed]\nkind = \"vapi\"\napi_key = \"k4\"\n\
+         [providers.signed.webhook]\nverify = \"hmac\"\nsecret = \"hmac-secret-51f0\"\n\
+         timestamp_header = \"\"\n",
+    )
+    .unwrap();
+    let _ = Receiver::builder(&untimed).channel(1).unwrap();
+    let untimed_line = line_of("checked without a signing time")
+        .expect("an HMAC without a signing time is warned of");
+    assert!(
+        untimed_line.contains(" WARN ") && untimed_line.contains("provider_name=signed"),
+        "{untimed_line}"
+    );
+    assert!(!captured.text().contains("hmac-secret-51f0"));
     assert!(
         logs.contains("webhook delivery refused"),
         "the refusal is logged: {logs}"

@@ -380,6 +380,11 @@ impl ReceiverBuilder<'_> {
             if scheme == Scheme::None {
                 tracing::warn!(provider_name = %name, "webhook deliveries are NOT verified (verify = \"none\")");
             }
+            // Signed without a time, a delivery seen once passes its check for good: only
+            // the de-duplication window (bounded) stands in the way of its replay.
+            if scheme == Scheme::Hmac && endpoint.verifier.tolerance().is_none() {
+                tracing::warn!(provider_name = %name, "webhook signatures checked without a signing time (timestamp_header = \"\"): a delivery seen once can be sent again and pass, once it has left the de-duplication window; sign a timestamp where the vendor allows");
+            }
             // A check the vendor's deliveries never pass refuses every one that comes
             // straight (no check at all, warned of above, passes them all).
             if let Some(why) = scheme
