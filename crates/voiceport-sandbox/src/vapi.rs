@@ -15,8 +15,10 @@
 //!
 //! The list takes Vapi's parameters for both (Voicebot Studio documents none): `limit`
 //! (default 100, at most 1000), `createdAtLt`/`Le`/`Gt`/`Ge`, `assistantId`,
-//! `phoneNumberId`, `id`; newest first; a bare array, no cursor. Vapi's `updatedAt` bounds
-//! are not emulated: they are refused, naming the parameter.
+//! `phoneNumberId`, `id`; newest first (inferred: Vapi does not document the order, and
+//! the adapter refuses a full page in another one rather than skip calls); a bare array, no
+//! cursor. Vapi's `updatedAt` bounds are not emulated: they are refused, naming the
+//! parameter.
 //!
 //! Live control: each live Vapi call (queued, ringing or in progress) has a
 //! `monitor.controlUrl` but those of the account's third assistant (as if the others set
@@ -741,7 +743,8 @@ async fn get_call(State(api): State<Api>, Path(id): Path<String>) -> Response {
 
 /// Vapi's list parameters (Voicebot Studio documents none): `limit`, `createdAtLt`,
 /// `createdAtLe`, `createdAtGt`, `createdAtGe`, `assistantId`, `phoneNumberId`, `id`;
-/// newest first. The `updatedAt` bounds are refused (400 or 422, naming the parameter).
+/// newest first (inferred). The `updatedAt` bounds are refused (400 or 422, naming the
+/// parameter).
 async fn list(State(api): State<Api>, Query(params): Query<HashMap<String, String>>) -> Response {
     let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
         None => 100,

@@ -95,8 +95,10 @@ impl Window {
 /// oldest, the list being newest first) has no readable `createdAt` (there is no window
 /// to continue from), and one millisecond holding more calls than the vendor's largest
 /// page (no `limit` gets past them); both are known only once every call was read, so
-/// they come after the calls were handed over. A full page that does not take the window's
-/// end back (the vendor ignored `createdAtLt`) is an [`Error::cursor_cycle`].
+/// they come after the calls were handed over; so does a full page not newest first (the
+/// order the windows rely on, not documented by Vapi), naming its first call out of
+/// order. A full page that does not take the window's end back (the vendor ignored
+/// `createdAtLt`) is an [`Error::cursor_cycle`].
 ///
 /// Every filter of `query` is applied here, client-side: Vapi filters by time and
 /// assistant only, and Voicebot Studio may ignore even those (it documents no parameter).
@@ -152,6 +154,11 @@ struct Edge {
     last_has_time: bool,
     oldest: Option<DateTime<Utc>>,
     oldest_ids: Vec<String>,
+    /// The creation time of the last call with one.
+    previous: Option<DateTime<Utc>>,
+    /// The index of the first call created after the call with a time before it: a list
+    /// not newest first.
+    rising: Option<usize>,
 }
 
 impl Edge {
@@ -159,6 +166,10 @@ impl Edge {
         self.count += 1;
         self.last_has_time = call.created_at.is_some();
         let Some(at) = call.created_at else { return };
+        if self.rising.is_none() && self.previous.is_some_and(|previous| at > previous) {
+            self.rising = Some(self.count - 1);
+        }
+        self.previous = Some(at);
         let (start, _) = millisecond_of(at);
         let oldest_start = self.oldest.map(|oldest| millisecond_of(oldest).0);
         if oldest_start.is_none_or(|oldest| start < oldest) {
@@ -201,6 +212,18 @@ impl Edge {
             return fail(
                 "the last call of a full page has no readable `createdAt`: paging cannot continue past it".into(),
             );
+        }
+        // The next window starts below the oldest call of this one, which holds the newest
+        // calls of its window only when the list is newest first (the order Vapi does not
+        // document): in another, the calls between would be skipped without a word.
+        if let Some(index) = self.rising {
+            return Err(Error::decode(
+                kind,
+                op,
+                format!("[{index}].createdAt"),
+                "the list is not newest first (this call was created after the one before it): paging by creation time would skip calls",
+                body,
+            ));
         }
         let Some(oldest) = self.oldest else {
             return Ok(None);
@@ -442,6 +465,37 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(ids(&decode_page(&body, &resumed).unwrap()), ["c2"]);
+    }
+
+    /// A full page in another order than newest first (which Vapi does not document) is
+    /// an error naming the first call out of order, not a next window that would skip
+    /// the calls between: each window is taken as holding its newest calls. A short page
+    /// holds every call of its window, in whatever order.
+    #[test]
+    fn a_full_page_not_newest_first_is_an_error_not_a_skip() {
+        let rising = [
+            Some("2026-03-01T00:00:00Z"),
+            Some("2026-03-02T00:00:00Z"),
+            Some("2026-03-03T00:00:00Z"),
+        ];
+        let err = decode_page(&page_body(&rising), &sized(3)).unwrap_err();
+        assert_eq!(err.json_path(), Some("[1].createdAt"), "{err}");
+        assert!(err.to_string().contains("not newest first"), "{err}");
+        let page = decode_page(&page_body(&rising), &sized(4)).unwrap();
+        assert_eq!((page.calls.len(), page.next), (3, None));
+        // Equal times, and calls without one, are no disorder.
+        let level = [
+            Some("2026-03-02T00:00:00Z"),
+            None,
+            Some("2026-03-02T00:00:00Z"),
+            Some("2026-03-01T00:00:00Z"),
+        ];
+        assert!(
+            decode_page(&page_body(&level), &sized(4))
+                .unwrap()
+                .next
+                .is_some()
+        );
     }
 
     /// Vapi's list has no cursor: the calls of the oldest millisecond of a full page come
