@@ -183,3 +183,20 @@ async fn a_rounded_call_carries_its_post_call_answer() {
         assert_eq!(answer, answered.then_some(&serde_json::json!(true)), "{to}");
     }
 }
+
+/// A number written with spaces, dashes or parentheses is dialed as E.164 by every
+/// adapter (Vapi and HappyRobot check E.164): the call reads back with the number in
+/// that form.
+#[tokio::test]
+async fn every_vendor_dials_a_written_number_as_e164() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    for &kind in voiceport_sandbox::EMULATED {
+        let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
+        let dialed = provider
+            .dial(&DialRequest::to(" +1 (415) 555-0189 "))
+            .await
+            .unwrap_or_else(|e| panic!("{kind}: {e}"));
+        let call = provider.get_call(&dialed.call_id).await.unwrap();
+        assert_eq!(call.to.as_deref(), Some("+14155550189"), "{kind}: {call:?}");
+    }
+}

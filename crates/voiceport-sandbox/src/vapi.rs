@@ -836,12 +836,30 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
     let sip_uri = text(&customer, "sipUri").filter(|uri| is_sip_uri(uri));
     let to = match (text(&customer, "number"), sip_uri) {
         (Some(number), _) => {
-            // Vapi documents 3 to 40 characters (and checks E.164 unless told not to).
+            // Vapi documents 3 to 40 characters, and a `numberE164CheckEnabled` flag: the
+            // number is checked as E.164 unless it is `false` (the check's default and
+            // its wording inferred).
             if !(3..=40).contains(&number.chars().count()) {
                 return api.fail(
                     api.flavor.invalid(),
                     "customer.number must be longer than or equal to 3 and shorter than or equal to 40 characters",
                     &[("customer.number", "must be 3 to 40 characters")],
+                );
+            }
+            let checked = customer.get("numberE164CheckEnabled") != Some(&Value::Bool(false));
+            let e164 = number.strip_prefix('+').is_some_and(|digits| {
+                (7..=15).contains(&digits.len())
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && !digits.starts_with('0')
+            });
+            if checked && !e164 {
+                return api.fail(
+                    api.flavor.invalid(),
+                    "customer.number must be a valid phone number in the E.164 format",
+                    &[(
+                        "customer.number",
+                        "not E.164 (set numberE164CheckEnabled: false to skip the check)",
+                    )],
                 );
             }
             number

@@ -1892,6 +1892,12 @@ async fn vapi_dials_a_sip_party_and_agents_other_than_an_assistant() {
     let (status, call) = json_of(dial(workflow).await.unwrap()).await;
     assert_eq!(status, 201, "{call}");
     assert_eq!(call["customer"], json!({"number": "+14155550177"}));
+    // A number not E.164 (an extension of a PBX behind a trunk) with the check turned off.
+    let unchecked = json!({"workflowId": "8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a",
+                           "phoneNumberId": number,
+                           "customer": {"number": "2041", "numberE164CheckEnabled": false}});
+    let (status, call) = json_of(dial(unchecked).await.unwrap()).await;
+    assert_eq!(status, 201, "{call}");
     let refused = [
         // No agent of any kind.
         json!({"phoneNumberId": number, "customer": {"number": "+14155550177"}}),
@@ -2129,12 +2135,20 @@ async fn a_dial_naming_what_the_account_lacks_is_refused() {
             json!({"assistantId": stranger, "customer": {"number": "+14155550177"}}),
             422,
         ),
-        // A customer number Vapi's schema refuses (3 to 40 characters).
+        // A customer number Vapi's schema refuses (3 to 40 characters), and one that is
+        // not E.164, checked unless `numberE164CheckEnabled` is false (inferred).
         (
             Vapi,
             "/call",
             json!({"assistantId": option(Vapi, "assistant_id"), "phoneNumberId": vapi_number,
                    "customer": {"number": "+1"}}),
+            400,
+        ),
+        (
+            Vapi,
+            "/call",
+            json!({"assistantId": option(Vapi, "assistant_id"), "phoneNumberId": vapi_number,
+                   "customer": {"number": "4155550177"}}),
             400,
         ),
         (

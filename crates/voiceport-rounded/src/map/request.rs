@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use voiceport_core::adapter::{
-    check_extra_keys, check_unsupported, millisecond_of, required_setting, up_to_millisecond,
+    check_extra_keys, check_unsupported, millisecond_of, number_key, required_setting,
+    up_to_millisecond,
 };
 use voiceport_core::{
     CallKind, CallQuery, CallUpdate, DialRequest, MetadataMode, Operation, PageCursor, Result,
@@ -143,7 +144,8 @@ pub(crate) fn dial_body(
     check_extra_keys(KIND, op, &request.extra, &ours)?;
     Ok(wire::StartCallBody {
         from_number,
-        to_number: request.to.clone(),
+        // E.164 however it was written (`+1 (415) 555-0187`).
+        to_number: number_key(&request.to).into_owned(),
         agent_id,
         dynamic_variables_values: (!request.variables.is_empty())
             .then(|| request.variables.clone()),

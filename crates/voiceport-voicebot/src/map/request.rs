@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
-    check_unsupported, extra_key_collides, format_time, missing_setting, required_setting,
-    up_to_millisecond,
+    check_unsupported, extra_key_collides, format_time, missing_setting, number_key,
+    required_setting, up_to_millisecond,
 };
 use voiceport_core::{
     CallQuery, CallUpdate, DialRequest, Error, FieldError, Operation, ProviderKind, Result,
@@ -106,8 +106,11 @@ pub(crate) fn dial_body<'a>(
     let default_number = (!in_extra("phoneNumber"))
         .then_some(options.phone_number_id.as_deref())
         .flatten();
-    // A SIP destination (`sip:…`) is Vapi's `customer.sipUri`; anything else a number.
+    // A SIP destination (`sip:…`) is Vapi's `customer.sipUri`; anything else a number,
+    // sent as E.164 when it was written with spaces, dashes or parentheses (Vapi checks
+    // E.164 unless told not to).
     let to = request.to.trim();
+    let number = number_key(to);
     let is_sip = to
         .get(..4)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"));
@@ -125,7 +128,7 @@ pub(crate) fn dial_body<'a>(
         phone_number_id: request.phone_number_id.as_deref().or(default_number),
         customer: match is_sip {
             true => wire::CreateCustomer::SipUri(to),
-            false => wire::CreateCustomer::Number(&request.to),
+            false => wire::CreateCustomer::Number(&number),
         },
         name: request.name.as_deref(),
         schedule_plan: request.scheduled_for.map(|at| wire::CreateSchedulePlan {
