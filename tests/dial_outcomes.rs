@@ -200,3 +200,36 @@ async fn every_vendor_dials_a_written_number_as_e164() {
         assert_eq!(call.to.as_deref(), Some("+14155550189"), "{kind}: {call:?}");
     }
 }
+
+/// A Retell call that talked carries what its agent collected
+/// (`collected_dynamic_variables`, strings) beside its analysis' `custom_analysis_data`:
+/// the adapter keeps the analysis' typed value where both name a key, and adds the keys
+/// only the agent collected. A call that never connected has neither.
+#[tokio::test]
+async fn a_retell_call_carries_what_its_agent_collected() {
+    let sandbox = Sandbox::builder().start().await.unwrap();
+    let provider = voiceport::connect(&sandbox.provider_config(ProviderKind::Retell)).unwrap();
+    let (poll, limit) = (Duration::from_millis(50), Duration::from_secs(30));
+    for (to, talked) in [("+14155550187", true), ("+14155550180", false)] {
+        let dialed = provider.dial(&DialRequest::to(to)).await.unwrap();
+        let call = provider
+            .wait_until_ended(&dialed.call_id, poll, limit)
+            .await
+            .unwrap();
+        let extracted = &call.analysis.extracted;
+        let collected = extracted.get("preferred_channel");
+        assert_eq!(
+            collected,
+            talked.then_some(&serde_json::json!("sms")),
+            "{to}"
+        );
+        if talked {
+            // Each script extracts one value that is not text: kept as the analysis has it.
+            let typed = extracted
+                .values()
+                .filter(|value| !value.is_string())
+                .count();
+            assert!(typed > 0, "{extracted:?}");
+        }
+    }
+}

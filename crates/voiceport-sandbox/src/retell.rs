@@ -221,6 +221,21 @@ fn render(call: &SimCall, view: &View, part: Part) -> Value {
         put("transcript_object", json!(spoken));
         let with_tools: Vec<Value> = conversation.lines.iter().map(utterance).collect();
         put("transcript_with_tool_calls", json!(with_tools));
+        // What the agent collected in its dynamic variables (strings, as Retell documents
+        // them), set once the call is over: the extracted values as text, and one the
+        // analysis does not have (which values an agent collects is the sandbox's own).
+        let mut collected: Map<String, Value> = conversation
+            .extracted
+            .iter()
+            .map(|(key, value)| {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_owned);
+                (key.clone(), Value::String(text))
+            })
+            .collect();
+        collected.insert("preferred_channel".into(), json!("sms"));
+        put("collected_dynamic_variables", Value::Object(collected));
     }
     put(
         "recording_url",
