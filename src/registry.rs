@@ -270,7 +270,11 @@ impl Registry {
     /// unset `api_key_env` variable, all checked when it is first connected) ends the route
     /// with that error rather than failing over, which would hide it on every dial; so do
     /// a request refused for what it holds ([`Error::InvalidArgument`]), a dial missing a
-    /// setting its account needs (an agent, a number), and an interrupted dial.
+    /// setting its account needs (an agent, a number), a field of the request its vendor
+    /// takes no value for ([`Error::Unsupported`] of an [`Operation::DialOption`]: it would
+    /// refuse every such dial), and an interrupted dial. A failover route leaves out the
+    /// providers whose capabilities do not allow the dial (a scheduled one, where it does
+    /// not schedule), unless none do.
     ///
     /// Run under a thrown [`Interrupt`], it dials no further provider and still waits for
     /// the dial in flight. The route ends with [`Error::Interrupted`], naming no provider

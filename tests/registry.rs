@@ -1571,4 +1571,27 @@ async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
     );
     let rest = walk_all(&registry, &Selection::All, query(), Some(cursor)).await;
     assert_eq!(rest.len(), 19 + 17 - yielded, "the rest of both, once");
+    // A walk to its end keeps each provider's vendor too: the new vendor's calls were not
+    // the ones walked.
+    let mut walk = registry
+        .calls(&Selection::All, query(), None, MergeOptions::default())
+        .unwrap();
+    while walk.try_next().await.unwrap().is_some() {}
+    let finished = walk.cursor();
+    assert!(finished.is_done());
+    let resumed = moved.calls(
+        &Selection::All,
+        query(),
+        Some(finished.clone()),
+        MergeOptions::default(),
+    );
+    let Err(err) = resumed else {
+        panic!("a finished walk resumed in another vendor");
+    };
+    assert!(
+        err.to_string().contains("of rounded when the walk stopped"),
+        "{err}"
+    );
+    let again = walk_all(&registry, &Selection::All, query(), Some(finished)).await;
+    assert!(again.is_empty(), "{again:?}");
 }

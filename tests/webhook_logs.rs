@@ -350,7 +350,10 @@ async fn secrets_never_reach_logs_or_debug() {
         };
         assert!(line.contains(message), "{line}");
         assert!(line.contains("provider_name=shared"), "{line}");
-        assert!(line.contains(&format!("vendor_event={event}")), "{line}");
+        assert!(
+            line.contains(&format!("vendor_event=\"{event}\"")),
+            "{line}"
+        );
     }
     // A secret that travels in the URL (Rounded's `verify = "query"`) reaches no log line
     // on any path the request takes: accepted, refused for a wrong or missing one, a GET

@@ -280,9 +280,10 @@ struct Position {
     /// not followed when the walk resumes.
     #[serde(default, skip_serializing_if = "is_false")]
     last: bool,
-    /// The vendor the place is in (kept with a place only): another vendor's page cursor
-    /// or offset names another place, or none, in a provider configured since as one of
-    /// another vendor. (`None`: a cursor of a version that did not keep it.)
+    /// The vendor the place is in (kept with a place, or the end): another vendor's page
+    /// cursor or offset names another place, or none, and its calls were not the ones
+    /// walked, in a provider configured since as one of another vendor. (`None`: a cursor
+    /// of a version that did not keep it.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     kind: Option<ProviderKind>,
 }
@@ -623,7 +624,7 @@ impl Lane {
     /// Where the lane stands, with its vendor when that is a place in it.
     fn position(&self) -> Position {
         let mut position = self.place();
-        if position.holds_a_place() {
+        if position.holds_a_place() || position.done {
             position.kind = Some(self.provider.kind());
         }
         position
@@ -748,7 +749,7 @@ impl MergedCalls {
             let position = position.unwrap_or_default();
             if let Some(was) = position.kind
                 && was != provider.kind()
-                && position.holds_a_place()
+                && (position.holds_a_place() || position.done)
             {
                 let why = format!(
                     "of {was} when the walk stopped and of {} now, whose pages its place does not name; start the walk over",

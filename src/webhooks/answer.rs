@@ -41,7 +41,7 @@ pub(super) async fn answer_request(
     // The body took all the time the vendor gives (a slow sender): it has hung up, and the
     // work a reply would report (a tool run) is not started for nobody.
     if Instant::now() >= deadline {
-        tracing::warn!(provider_name = %endpoint.name, vendor_event = %shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
+        tracing::warn!(provider_name = %endpoint.name, vendor_event = shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
         let message = "the delivery arrived after the time the vendor waits for a reply";
         return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
     }
@@ -51,7 +51,7 @@ pub(super) async fn answer_request(
         return over_handled_budget(shared, &endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
-    tracing::debug!(provider_name = %provider, vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
+    tracing::debug!(provider_name = %provider, vendor_event = shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,
@@ -116,7 +116,7 @@ pub(super) async fn answer_request(
         }
         Answer::TimedOut => {
             let vendor_event = vendor_event_of(endpoint.codec, &body);
-            tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
+            tracing::warn!(provider_name = %provider, vendor_event = shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
         }
@@ -153,11 +153,11 @@ pub(super) fn deadline_after(start: Instant, wait: Duration) -> Instant {
 pub(super) fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
     let HandlerError { message, closed } = error;
     let (status, answer) = if closed {
-        tracing::warn!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %vendor_text(&message), "the application stopped receiving webhook events");
+        tracing::warn!(provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application stopped receiving webhook events");
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
-        tracing::info!(provider_name = %provider, vendor_event = %shorten(vendor_event), error = %vendor_text(&message), "the application did not take a webhook event");
+        tracing::info!(provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application did not take a webhook event");
         let answer = "the application could not take the event: send it again";
         (StatusCode::INTERNAL_SERVER_ERROR, answer)
     };
@@ -295,7 +295,7 @@ impl Drop for HandlerRun {
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
                     let vendor_event = vendor_event_of(codec, &body);
-                    tracing::warn!(provider_name = %provider, vendor_event = %shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    tracing::warn!(provider_name = %provider, vendor_event = shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
                 }
             }
         });

@@ -71,7 +71,7 @@ impl Unread {
                 too_large()
             }
             Unread::OverBudget => {
-                refusal!(shared.refusals, provider, provider_name = %provider, "webhook bodies not yet verified are at their budget: delivery refused for now");
+                refusal!(shared.refusals, provider, provider_name = %provider, "webhook bodies not yet verified are at their budget (where nothing is verified, with the bodies being handled): delivery refused for now");
                 busy("too many deliveries are being received: send it again later")
             }
             Unread::Broken => {

@@ -82,7 +82,7 @@ impl Shared {
 /// The answer to a verified delivery the budget of bodies being handled cannot take: 503
 /// with `Retry-After`, nothing handed over.
 pub(super) fn over_handled_budget(shared: &Shared, provider: &str, event: &CallEvent) -> Response {
-    refusal!(shared.refusals, provider, provider_name = %provider, vendor_event = %shorten(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
+    refusal!(shared.refusals, provider, provider_name = %provider, vendor_event = shorten(&event.vendor_event), "webhook deliveries being handled are at their budget: delivery refused for now");
     busy("too many deliveries are being handled: send it again later")
 }
 
@@ -126,7 +126,12 @@ pub(super) async fn receive(
     let Some(endpoint) = shared.endpoints.get(&provider) else {
         // Most often a webhook URL set at the vendor with another provider's name. Refused
         // before its body is read; the name is logged escaped (it comes from the URL).
-        refusal!(shared.refusals, &provider, provider_name = %shorten(&provider), "delivery for a provider this receiver does not serve");
+        refusal!(
+            shared.refusals,
+            &provider,
+            provider_name = shorten(&provider),
+            "delivery for a provider this receiver does not serve"
+        );
         return closing((StatusCode::NOT_FOUND, "no such webhook provider").into_response());
     };
     // The headers are taken out of the request rather than extracted as a `HeaderMap`,
@@ -299,13 +304,19 @@ async fn admit_and_dispatch(
     let ticket = match admission {
         Admission::First(ticket) => ticket,
         Admission::Delivered => {
-            tracing::debug!(vendor_event = %shorten(&event.vendor_event), "duplicate delivery, not passed on");
+            tracing::debug!(
+                vendor_event = shorten(&event.vendor_event),
+                "duplicate delivery, not passed on"
+            );
             return StatusCode::NO_CONTENT.into_response();
         }
         // Acknowledging it would lose the event should the first delivery still fail:
         // the vendor is asked to send it again, by when the first has settled.
         Admission::InFlight => {
-            tracing::debug!(vendor_event = %shorten(&event.vendor_event), "duplicate of a delivery still being handled");
+            tracing::debug!(
+                vendor_event = shorten(&event.vendor_event),
+                "duplicate of a delivery still being handled"
+            );
             return (
                 StatusCode::SERVICE_UNAVAILABLE,
                 [(header::RETRY_AFTER, "1")],
@@ -326,7 +337,11 @@ async fn admit_and_dispatch(
     let Some(held) = shared.hold(endpoint, body) else {
         return over_handled_budget(shared, &endpoint.name, &event);
     };
-    tracing::debug!(vendor_event = %shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook event");
+    tracing::debug!(
+        vendor_event = shorten(&event.vendor_event),
+        call_id = event.call_id().map(CallId::as_str),
+        "webhook event"
+    );
     let delivery = Delivery {
         provider_name: provider,
         kind: endpoint.kind,

@@ -421,9 +421,11 @@ pub trait VoiceProviderExt: VoiceProvider {
     /// deadline ends the wait with that failure at once, as no look is left that it
     /// allows). The third such failure in a row ends it with that error (a vendor that
     /// keeps failing is said at once, not at the deadline), and so does one at the
-    /// deadline; a rate limit that says when to look again is not counted among them (the
-    /// vendor is pacing the wait, not failing it: its pauses are kept, up to the
-    /// deadline). Any other error (the call not found, a wrong key) ends it at once.
+    /// deadline; a rate limit that says when to look again is not counted among them when
+    /// the wait has a deadline (the vendor is pacing the wait, not failing it: its pauses
+    /// are kept, up to the deadline; a wait without a limit counts them, as it would
+    /// otherwise follow a vendor that never stops pacing it for ever). Any other error
+    /// (the call not found, a wrong key) ends it at once.
     ///
     /// # Panics
     ///
@@ -469,12 +471,15 @@ pub trait VoiceProviderExt: VoiceProvider {
                     failed_in_a_row = 0;
                 }
                 // A passing failure: the call goes on meanwhile, and so does the wait.
+                // A vendor pacing the looks is followed up to the deadline; with none (no
+                // limit), its 429s count as failures, or it could hold the wait for ever.
                 Err(error)
                     if error.is_transient()
                         && !past_deadline
-                        && (paced(&error) || failed_in_a_row < FAILED_LOOKS_TOLERATED) =>
+                        && ((paced(&error) && deadline.is_some())
+                            || failed_in_a_row < FAILED_LOOKS_TOLERATED) =>
                 {
-                    if !paced(&error) {
+                    if !(paced(&error) && deadline.is_some()) {
                         failed_in_a_row += 1;
                     }
                     let asked = error.retry_after();

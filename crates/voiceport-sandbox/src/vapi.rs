@@ -296,6 +296,9 @@ impl Family<'_> {
             if let Some(customer) = customer(call) {
                 message["customer"] = customer;
             }
+            if let Some(number) = self.phone_number(call) {
+                message["phoneNumber"] = number;
+            }
             Outgoing::new("status-update", Some(status), json!({ "message": message }))
         };
         match stage {
@@ -329,8 +332,8 @@ impl Family<'_> {
 
     /// The `status-update` `forwarding` posted as the assistant hands the call over, just
     /// before it ends: where to (`destination`), the conversation until then (`messages`,
-    /// their OpenAI-format copies, `transcript`: Vapi sends these with `forwarding` only)
-    /// and the call as it stands, in progress.
+    /// their OpenAI-format copies, `transcript`, `summary`: Vapi sends these with
+    /// `forwarding` only) and the call as it stands, in progress.
     fn forwarding(
         self,
         call: &SimCall,
@@ -352,10 +355,14 @@ impl Family<'_> {
             "messagesOpenAIFormatted": messages.iter().filter_map(openai_message).collect::<Vec<_>>(),
             "messages": messages,
             "transcript": full.get("transcript").cloned().unwrap_or(Value::Null),
+            "summary": full.get("summary").cloned().unwrap_or(Value::Null),
             "call": self.render(call, live),
         });
         if let Some(customer) = customer(call) {
             message["customer"] = customer;
+        }
+        if let Some(number) = self.phone_number(call) {
+            message["phoneNumber"] = number;
         }
         Outgoing::new(
             "status-update",
@@ -462,17 +469,25 @@ impl Family<'_> {
             message["durationSeconds"] = json!(seconds);
             message["durationMinutes"] = json!(four_places(seconds / 60.0));
         }
-        if !call.web {
-            message["phoneNumber"] = json!({
+        if let Some(number) = self.phone_number(call) {
+            message["phoneNumber"] = number;
+        }
+        message["artifact"] = artifact(&full);
+        json!({ "message": message })
+    }
+
+    /// The account's number a phone call is on, as every server message carries it (one
+    /// of the keys common to them all): none for a web call.
+    fn phone_number(self, call: &SimCall) -> Option<Value> {
+        (!call.web).then(|| {
+            json!({
                 "id": self.flavor.number_id(call),
                 "orgId": self.flavor.organization(),
                 "number": if call.direction == Direction::Inbound { &call.to } else { &call.from },
                 "provider": "twilio",
                 "status": "active",
-            });
-        }
-        message["artifact"] = artifact(&full);
-        json!({ "message": message })
+            })
+        })
     }
 
     /// The call as `GET` shows it in this flavour.

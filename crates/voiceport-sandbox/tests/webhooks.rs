@@ -293,9 +293,17 @@ async fn a_transferred_vapi_call_is_forwarded_before_it_ends() {
     assert_eq!(forwarding["call"]["status"], "in-progress");
     assert_eq!(forwarding["messages"], call["artifact"]["messages"]);
     assert_eq!(forwarding["transcript"], call["artifact"]["transcript"]);
+    assert_eq!(forwarding["summary"], call["analysis"]["summary"]);
+    assert!(forwarding["summary"].is_string());
     assert!(forwarding["endedReason"].is_null());
     assert!(forwarding["timestamp"].as_i64() < ended["timestamp"].as_i64());
     assert_eq!(ended["endedReason"], "assistant-forwarded-call");
+    // Every message names the account's number the call is on, as the report does.
+    let report = &bodies[4]["message"];
+    assert!(report["phoneNumber"]["number"].is_string(), "{report}");
+    for body in &bodies[..4] {
+        assert_eq!(body["message"]["phoneNumber"], report["phoneNumber"]);
+    }
 }
 
 #[tokio::test]

@@ -1024,9 +1024,10 @@ async fn waiting_looks_again_after_a_passing_failure() {
     }
 }
 
-/// A vendor pacing the looks with 429s that say when to come back does not end the wait,
-/// however many come in a row: they are not failures, and the wait ends with the call.
-/// The same 429s without a `Retry-After` count as failures, and the third ends it.
+/// A vendor pacing the looks with 429s that say when to come back does not end a wait
+/// with a deadline, however many come in a row: they are not failures, and the wait ends
+/// with the call. The same 429s without a `Retry-After` count as failures, and the third
+/// ends it; so do paced ones in a wait without a limit, which would follow them for ever.
 #[tokio::test]
 async fn waiting_follows_a_vendor_pacing_it() {
     for vendor in BOTH {
@@ -1035,7 +1036,12 @@ async fn waiting_follows_a_vendor_pacing_it() {
         ended["status"] = json!("ended");
         ended["endedReason"] = json!("customer-ended-call");
         let poll = std::time::Duration::from_millis(1);
-        for retry_after in [Some("0"), None] {
+        let cases = [
+            (Some("0"), std::time::Duration::from_secs(30)),
+            (None, std::time::Duration::from_secs(30)),
+            (Some("0"), std::time::Duration::MAX),
+        ];
+        for (retry_after, timeout) in cases {
             let api = vendor.api().await;
             let mut too_many = json_response(429, r#"{"message":"Too Many Requests"}"#);
             if let Some(seconds) = retry_after {
@@ -1054,10 +1060,10 @@ async fn waiting_follows_a_vendor_pacing_it() {
                 .await;
             let waited = vendor
                 .client(&api)
-                .wait_until_ended(&vendor.seed_id(), poll, std::time::Duration::from_secs(30))
+                .wait_until_ended(&vendor.seed_id(), poll, timeout)
                 .await;
             let looks = api.server.received_requests().await.unwrap().len();
-            match retry_after {
+            match retry_after.filter(|_| timeout != std::time::Duration::MAX) {
                 Some(_) => {
                     assert_eq!(waited.unwrap().status, CallStatus::Completed);
                     assert_eq!(looks, 6);

@@ -139,6 +139,40 @@ pub fn number_key(to: &str) -> Cow<'_, str> {
     Cow::Owned(plus.into_iter().chain(digits).collect())
 }
 
+/// The number to call as a vendor takes it: a phone number written with spaces, dashes,
+/// dots or parentheses after its `+` (`+1 (415) 555-0187`) as E.164 (`+14155550187`);
+/// anything else as written, trimmed. Kept as written: a SIP URI; a number without `+`
+/// (which country it is in is the vendor's reading); one with a national trunk prefix in
+/// parentheses (`+44 (0)20 7946 0958`, whose `0` is not dialed from abroad); one whose
+/// digits are not E.164's 7 to 15, the first not 0 (an extension after the number, say),
+/// which a vendor checking E.164 then refuses rather than dials.
+///
+/// ```
+/// use voiceport_core::adapter::dial_number;
+/// assert_eq!(dial_number(" +1 (415) 555-0187 "), "+14155550187");
+/// assert_eq!(dial_number("+44 (0)20 7946 0958"), "+44 (0)20 7946 0958");
+/// assert_eq!(dial_number("(415) 555-0187"), "(415) 555-0187");
+/// assert_eq!(dial_number("sip:desk@example.com"), "sip:desk@example.com");
+/// ```
+pub fn dial_number(to: &str) -> Cow<'_, str> {
+    let to = to.trim();
+    if !to.starts_with('+') || to.contains("(0)") {
+        return Cow::Borrowed(to);
+    }
+    match number_key(to) {
+        Cow::Owned(digits) if is_e164(&digits) => Cow::Owned(digits),
+        _ => Cow::Borrowed(to),
+    }
+}
+
+/// `+`, then 7 to 15 digits, the first not 0.
+fn is_e164(text: &str) -> bool {
+    let digits = text.strip_prefix('+').unwrap_or_default();
+    (7..=15).contains(&digits.len())
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -218,9 +218,9 @@ impl HttpClient {
     /// has one, `provider_name` (see [`with_provider_name`](Self::with_provider_name)); as
     /// it goes it records `attempt` (the number of the current attempt), `status` (of the
     /// last response, absent until one arrives), `retry_delay_ms` (the wait before the
-    /// next attempt, when one is taken), `vendor_request_id` (the id the vendor's last
-    /// answer gave the request, in `x-request-id`, `request-id` or `cf-ray`: what its
-    /// support asks for) and, at the end, `duration_ms` (all attempts and waits). A
+    /// next attempt, when one is taken), `vendor_request_id` (the id the vendor's latest
+    /// answer that gave one gave the request, in `x-request-id`, `request-id` or `cf-ray`:
+    /// what its support asks for) and, at the end, `duration_ms` (all attempts and waits). A
     /// request dropped before it completes (a timeout around it, the losing branch of a
     /// `select!`) records its `duration_ms` and `cancelled = true`, and says so: at warn
     /// level for a dial, which may have placed a call, at debug level for the others.
@@ -479,7 +479,6 @@ impl HttpClient {
     }
 }
 
-/// A duration in whole milliseconds, for span fields and log events.
 /// The end of a request's span, recorded however the request ends: its duration, and,
 /// when the future was dropped before it completed, that it was cancelled.
 struct Ending {
@@ -514,17 +513,18 @@ const REQUEST_ID_HEADERS: [&str; 3] = ["x-request-id", "request-id", "cf-ray"];
 /// vendor value in a log is, and with any secret of `masks` hidden (headers are not
 /// otherwise masked).
 fn vendor_request_id(headers: &HeaderMap, masks: &[&crate::SecretMask]) -> Option<String> {
-    let id = REQUEST_ID_HEADERS
-        .iter()
-        .find_map(|name| headers.get(*name))
-        .and_then(|value| value.to_str().ok())
-        .filter(|id| !id.trim().is_empty())?;
+    // The first that is text and not blank: a broken one does not hide the next.
+    let id = REQUEST_ID_HEADERS.iter().find_map(|name| {
+        let id = headers.get(*name)?.to_str().ok()?;
+        (!id.trim().is_empty()).then_some(id)
+    })?;
     let id = masks
         .iter()
         .fold(id.to_owned(), |id, mask| mask.mask_str(&id).into_owned());
     Some(crate::adapter::shorten(&id))
 }
 
+/// A duration in whole milliseconds, for span fields and log events.
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }

@@ -261,7 +261,8 @@ pub struct NormalizationWarning {
     /// ([`Call::vendor_payload`]): `started_at` for a call object, `message.call.endedAt`
     /// for a call assembled from a whole webhook delivery.
     pub field: String,
-    /// The value as the vendor sent it (shortened when long).
+    /// The value as the vendor sent it: at most 80 characters (with an ellipsis), its
+    /// control characters and direction overrides escaped (`\n`, `\u{202e}`).
     pub value: String,
     /// What was wrong with it, as a code to match on (`not_a_time`).
     pub kind: WarningKind,

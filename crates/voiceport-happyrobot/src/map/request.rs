@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
-    check_extra_keys, check_unsupported, format_time, missing_setting, number_key,
+    check_extra_keys, check_unsupported, dial_number, format_time, missing_setting,
     required_setting, up_to_millisecond,
 };
 use voiceport_core::{
@@ -223,8 +223,8 @@ pub(crate) fn dial_body(
     ];
     check_extra_keys(KIND, op, &request.extra, &ours)?;
     let body = wire::DialBody {
-        // E.164 however it was written (`+1 (415) 555-0187`).
-        phone_number: number_key(&request.to).into_owned(),
+        // E.164 where it was written otherwise (`+1 (415) 555-0187`).
+        phone_number: dial_number(&request.to).into_owned(),
         number_id: number_id.to_owned(),
         use_case_id: (request.agent_id.as_ref())
             .map(|a| a.as_str().to_owned())

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use voiceport_core::adapter::{
-    check_extra_keys, check_unsupported, number_key, required_setting, up_to_millisecond,
+    check_extra_keys, check_unsupported, dial_number, required_setting, up_to_millisecond,
     value_text,
 };
 use voiceport_core::{
@@ -167,8 +167,8 @@ pub(crate) fn dial_body(
     check_extra_keys(KIND, op, &request.extra, &ours)?;
     Ok(wire::CreatePhoneCall {
         from_number,
-        // E.164 however it was written (`+1 (415) 555-0187`).
-        to_number: number_key(&request.to).into_owned(),
+        // E.164 where it was written otherwise (`+1 (415) 555-0187`).
+        to_number: dial_number(&request.to).into_owned(),
         override_agent_id,
         metadata: (!request.metadata.is_empty()).then(|| request.metadata.clone()),
         retell_llm_dynamic_variables: (!variables.is_empty()).then_some(variables),

@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
 use voiceport_core::adapter::{
-    check_extra_keys, check_unsupported, millisecond_of, number_key, required_setting,
+    check_extra_keys, check_unsupported, dial_number, millisecond_of, required_setting,
     up_to_millisecond,
 };
 use voiceport_core::{
@@ -144,8 +144,8 @@ pub(crate) fn dial_body(
     check_extra_keys(KIND, op, &request.extra, &ours)?;
     Ok(wire::StartCallBody {
         from_number,
-        // E.164 however it was written (`+1 (415) 555-0187`).
-        to_number: number_key(&request.to).into_owned(),
+        // E.164 where it was written otherwise (`+1 (415) 555-0187`).
+        to_number: dial_number(&request.to).into_owned(),
         agent_id,
         dynamic_variables_values: (!request.variables.is_empty())
             .then(|| request.variables.clone()),

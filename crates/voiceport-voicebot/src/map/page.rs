@@ -166,7 +166,10 @@ impl Edge {
         self.count += 1;
         self.last_has_time = call.created_at.is_some();
         let Some(at) = call.created_at else { return };
-        if self.rising.is_none() && self.previous.is_some_and(|previous| at > previous) {
+        // By millisecond, as the windows page: within one, the order is free (the calls
+        // of the cut millisecond are told apart by id).
+        let later = |previous| millisecond_of(at).0 > millisecond_of(previous).0;
+        if self.rising.is_none() && self.previous.is_some_and(later) {
             self.rising = Some(self.count - 1);
         }
         self.previous = Some(at);
@@ -483,11 +486,12 @@ mod tests {
         assert!(err.to_string().contains("not newest first"), "{err}");
         let page = decode_page(&page_body(&rising), &sized(4)).unwrap();
         assert_eq!((page.calls.len(), page.next), (3, None));
-        // Equal times, and calls without one, are no disorder.
+        // Equal times, times within one millisecond, and calls without one, are no
+        // disorder.
         let level = [
-            Some("2026-03-02T00:00:00Z"),
+            Some("2026-03-02T00:00:00.000100Z"),
             None,
-            Some("2026-03-02T00:00:00Z"),
+            Some("2026-03-02T00:00:00.000900Z"),
             Some("2026-03-01T00:00:00Z"),
         ];
         assert!(

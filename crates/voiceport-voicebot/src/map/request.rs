@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
-    check_unsupported, extra_key_collides, format_time, missing_setting, number_key,
+    check_unsupported, dial_number, extra_key_collides, format_time, missing_setting,
     required_setting, up_to_millisecond,
 };
 use voiceport_core::{
@@ -110,7 +110,7 @@ pub(crate) fn dial_body<'a>(
     // sent as E.164 when it was written with spaces, dashes or parentheses (Vapi checks
     // E.164 unless told not to).
     let to = request.to.trim();
-    let number = number_key(to);
+    let number = dial_number(to);
     let is_sip = to
         .get(..4)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"));
