@@ -593,3 +593,81 @@ async fn a_tool_call_request_gets_the_application_answer() {
     }
     panic!("none of 8 dialed calls used its tool");
 }
+
+/// The events beyond the lifecycle (`WebhookTarget::every_event`: what a default Vapi
+/// assistant, or a Retell agent subscribed to every event, also sends) reach the app as
+/// what they say: Vapi's `conversation-update` a transcript update, its `speech-update`
+/// kept whole; Retell's final `transcript_updated` a transcript update, and a transferred
+/// call's `transfer_bridged` the status `Transferred` with the call's destination, read
+/// from the delivery's own `transfer_destination` object.
+#[tokio::test]
+async fn every_event_of_vapi_and_retell_reaches_the_app_as_what_it_says() {
+    for (kind, to) in [
+        (ProviderKind::Vapi, ANSWERED),
+        (ProviderKind::Retell, "+14155550195"),
+    ] {
+        let sandbox = sandbox(kind).await;
+        let registry = registry(&sandbox, kind, "");
+        let (router, mut events) = Receiver::builder(&registry).channel(64).unwrap();
+        let url = serve(router).await;
+        let config = registry.file().providers[NAME].webhook.clone().unwrap();
+        let target = WebhookTarget::new(&url, config).every_event(true);
+        sandbox.set_webhook(kind, target).unwrap();
+        let provider = registry.connect(Some(NAME)).unwrap();
+        let id = provider.dial(&DialRequest::to(to)).await.unwrap().call_id;
+        let (mut seen, call) = until_ended(&mut events, &id).await;
+        let attempts = sandbox
+            .wait_for_deliveries(kind, id.as_str(), Duration::from_secs(10))
+            .await
+            .expect("the sandbox did not finish delivering");
+        assert!(
+            attempts.iter().all(DeliveryAttempt::accepted),
+            "{attempts:?}"
+        );
+        seen.extend(drain(&mut events));
+        let named = |name: &str| {
+            (seen.iter().find(|d| d.event.vendor_event == name))
+                .unwrap_or_else(|| panic!("{kind}: no {name} in {seen:?}"))
+        };
+        match kind {
+            ProviderKind::Vapi => {
+                let said = named("conversation-update");
+                assert!(
+                    matches!(&said.event.kind, EventKind::TranscriptUpdate { utterance } if utterance.text.as_deref().is_some_and(|t| !t.is_empty())),
+                    "{said:?}"
+                );
+                let speech = named("speech-update");
+                assert!(
+                    matches!(speech.event.kind, EventKind::Other { .. }),
+                    "{speech:?}"
+                );
+                assert_eq!(call.status, voiceport::CallStatus::Completed);
+            }
+            _ => {
+                let said = named("transcript_updated");
+                assert!(
+                    matches!(&said.event.kind, EventKind::TranscriptUpdate { .. }),
+                    "{said:?}"
+                );
+                let bridged = named("transfer_bridged");
+                let EventKind::StatusChanged {
+                    status,
+                    call: Some(bridged_call),
+                    ..
+                } = &bridged.event.kind
+                else {
+                    panic!("{bridged:?}");
+                };
+                assert_eq!(*status, voiceport::CallStatus::Transferred);
+                assert_eq!(
+                    bridged_call.transfer_destination.as_deref(),
+                    Some("+16285550188")
+                );
+                for name in ["transfer_started", "transfer_ended", "call_analyzed"] {
+                    named(name);
+                }
+                assert_eq!(call.status, voiceport::CallStatus::Transferred);
+            }
+        }
+    }
+}

@@ -218,7 +218,8 @@ impl TryFrom<FaultSpec> for Fault {
 /// `timeout_ms` (1 to 300,000) and `retry_delay_ms` (at most 60,000) shape the attempts
 /// (by default the vendor's: [`WebhookTarget::for_vendor`]; a 100 ms pause);
 /// `"tool_calls": true` adds Vapi's and Voicebot Studio's `tool-calls` requests
-/// ([`WebhookTarget::tool_calls`]); every other key
+/// ([`WebhookTarget::tool_calls`]), `"every_event": true` the events beyond the lifecycle
+/// ([`WebhookTarget::every_event`]); every other key
 /// is one of the receiving provider's `[providers.NAME.webhook]` table
 /// ([`WebhookConfig`]: `verify`, `secret`, `header`, `timestamp_header`,
 /// `payload_format`, `message_id_header`, `algorithm`, `encoding`,
@@ -240,6 +241,8 @@ pub struct WebhookSpec {
     pub retry_delay: Option<Duration>,
     /// Whether to post the `tool-calls` requests ([`WebhookTarget::tool_calls`]).
     pub tool_calls: bool,
+    /// Whether to post the events beyond the lifecycle ([`WebhookTarget::every_event`]).
+    pub every_event: bool,
     /// How to sign.
     pub config: WebhookConfig,
 }
@@ -272,11 +275,13 @@ impl WebhookSpec {
             .map_err(|_| "`retries` is too large".to_owned())?;
         let timeout = number("timeout_ms")?.map(Duration::from_millis);
         let retry_delay = number("retry_delay_ms")?.map(Duration::from_millis);
-        let tool_calls = match map.remove("tool_calls") {
-            None | Some(Value::Null) => false,
-            Some(Value::Bool(on)) => on,
-            Some(_) => return Err("`tool_calls` must be true or false".into()),
+        let mut flag = |key: &str| match map.remove(key) {
+            None | Some(Value::Null) => Ok(false),
+            Some(Value::Bool(on)) => Ok(on),
+            Some(_) => Err(format!("`{key}` must be true or false")),
         };
+        let tool_calls = flag("tool_calls")?;
+        let every_event = flag("every_event")?;
         // The control API takes no key: a variable named here would be read from the
         // sandbox's environment and sent, in a header, to any URL the caller gives.
         if map.contains_key("secret_env") {
@@ -297,6 +302,7 @@ impl WebhookSpec {
             timeout,
             retry_delay,
             tool_calls,
+            every_event,
             config,
         })
     }
@@ -314,7 +320,9 @@ impl WebhookSpec {
         if let Some(delay) = self.retry_delay {
             target = target.retry_delay(delay);
         }
-        target.tool_calls(self.tool_calls)
+        target
+            .tool_calls(self.tool_calls)
+            .every_event(self.every_event)
     }
 }
 
@@ -541,6 +549,14 @@ mod tests {
         assert!(!spec.tool_calls);
         let with_tools = br#"{"url": "http://127.0.0.1:9/w", "secret": "k", "tool_calls": true}"#;
         assert!(WebhookSpec::from_json(with_tools).unwrap().tool_calls);
+        assert!(!spec.every_event);
+        let every = br#"{"url": "http://127.0.0.1:9/w", "secret": "k", "every_event": true}"#;
+        assert!(WebhookSpec::from_json(every).unwrap().every_event);
+        let wrong = br#"{"url": "http://127.0.0.1:9/w", "secret": "k", "every_event": "yes"}"#;
+        assert_eq!(
+            WebhookSpec::from_json(wrong).unwrap_err(),
+            "`every_event` must be true or false"
+        );
         assert_eq!(
             spec.config.verify,
             Some(voiceport_core::webhook::Scheme::Hmac)

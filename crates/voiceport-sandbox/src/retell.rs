@@ -349,7 +349,20 @@ pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
 /// What Retell posts when a dialed call reaches `stage`: `call_started` once it connects
 /// (never for a call that did not), `call_ended` once it is over, then `call_analyzed` (with
 /// `call_analysis`) for a call that connected. Nothing while it rings.
-pub(crate) fn stage_deliveries(call: &SimCall, view: &View, stage: Stage) -> Vec<Outgoing> {
+///
+/// With `every_event` (an agent whose `webhook_events` subscribes to all eight call
+/// events), a call that talked also gets its final `transcript_updated` before it ends
+/// (Retell sends one at every turn and a last one at the end: the sandbox, which has no
+/// turns in time, the last), and a transferred call `transfer_started` and
+/// `transfer_bridged` (the call still in progress, with the top-level
+/// `transfer_destination` object) before `call_ended`, and `transfer_ended` after it (the
+/// call with its `transfer_end_timestamp`). Their order around `call_ended` is inferred.
+pub(crate) fn stage_deliveries(
+    call: &SimCall,
+    view: &View,
+    stage: Stage,
+    every_event: bool,
+) -> Vec<Outgoing> {
     let (call_status, _) = status(view);
     let event = |name: &str, part: Part| {
         let body = json!({ "event": name, "call": render(call, view, part) });
@@ -358,12 +371,87 @@ pub(crate) fn stage_deliveries(call: &SimCall, view: &View, stage: Stage) -> Vec
     match stage {
         Stage::Ringing => Vec::new(),
         Stage::InProgress => vec![event("call_started", Part::Started)],
+        Stage::Ended if view.has_conversation() && every_event => {
+            let mut transcript = render(call, view, Part::Ended);
+            if let Some(fields) = transcript.as_object_mut() {
+                // The call as it stood at its last turn: not yet over.
+                fields.insert("call_status".into(), json!("ongoing"));
+                for over in [
+                    "end_timestamp",
+                    "duration_ms",
+                    "disconnection_reason",
+                    "call_cost",
+                ] {
+                    fields.remove(over);
+                }
+            }
+            let updated = json!({ "event": "transcript_updated", "call": transcript });
+            let mut posted = vec![Outgoing::new(
+                "transcript_updated",
+                Some("ongoing"),
+                updated,
+            )];
+            let transferred = view.outcome() == Some(Outcome::Transferred);
+            if transferred {
+                posted.extend(transfer_events(
+                    call,
+                    view,
+                    &["transfer_started", "transfer_bridged"],
+                ));
+            }
+            posted.push(event("call_ended", Part::Ended));
+            if transferred {
+                posted.extend(transfer_events(call, view, &["transfer_ended"]));
+            }
+            posted.push(event("call_analyzed", Part::Full));
+            posted
+        }
         Stage::Ended if view.has_conversation() => vec![
             event("call_ended", Part::Ended),
             event("call_analyzed", Part::Full),
         ],
         Stage::Ended => vec![event("call_ended", Part::Ended)],
     }
+}
+
+/// The transfer events `names` of a transferred call: the call as it stood while the
+/// transfer went on (in progress) for `transfer_started` and `transfer_bridged`, as it
+/// ended, with the leg's end (`transfer_end_timestamp`, inferred: the call's end plus the
+/// time the transferred party talked, here 30 s) for `transfer_ended`; each with Retell's
+/// top-level `transfer_destination` object.
+fn transfer_events(call: &SimCall, view: &View, names: &[&str]) -> Vec<Outgoing> {
+    names
+        .iter()
+        .map(|&name| {
+            let (mut shown, status) = match name {
+                "transfer_ended" => (render(call, view, Part::Full), "ended"),
+                _ => {
+                    let live = View {
+                        phase: Phase::InProgress,
+                        started_at: view.started_at,
+                        ended_at: None,
+                        duration_secs: None,
+                    };
+                    (render(call, &live, Part::Full), "ongoing")
+                }
+            };
+            if name == "transfer_ended"
+                && let (Some(fields), Some(end)) = (shown.as_object_mut(), view.ended_at)
+            {
+                let leg_end = end + chrono::TimeDelta::seconds(30);
+                fields.insert(
+                    "transfer_end_timestamp".into(),
+                    json!(leg_end.timestamp_millis()),
+                );
+            }
+            let body = json!({
+                "event": name,
+                "call": shown,
+                "transfer_destination": { "number": TRANSFER_TO },
+            });
+            Outgoing::new(name, Some(status), body)
+        })
+        .collect()
 }
 
 fn invalid(ctx: &Ctx, message: &str) -> Response {

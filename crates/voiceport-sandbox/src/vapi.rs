@@ -371,6 +371,69 @@ impl Family<'_> {
         )
     }
 
+    /// With `every_event`, what else a default Vapi assistant posts (its `serverMessages`
+    /// hold `speech-update` and `conversation-update` too; the sandbox leaves them out
+    /// unless asked, so that a call's lifecycle reads at a glance): in progress, a
+    /// `speech-update` as the assistant starts its first turn (after the status update);
+    /// at the end of a call that talked, before its last status update, a
+    /// `conversation-update` with the whole conversation (`messages` and their OpenAI-format
+    /// copies) and the call as it stood. Vapi sends these at every turn; the sandbox, which
+    /// has no turns in time, once each (inferred).
+    pub(crate) fn add_every_event(
+        self,
+        posted: &mut Vec<Outgoing>,
+        call: &SimCall,
+        view: &View,
+        stage: Stage,
+        at: DateTime<Utc>,
+    ) {
+        let message = |kind: &str, fields: Value, shown: &View| {
+            let mut message = json!({
+                "timestamp": at.timestamp_millis(),
+                "type": kind,
+                "call": self.render(call, shown),
+            });
+            if let (Some(message), Value::Object(fields)) = (message.as_object_mut(), fields) {
+                message.extend(fields);
+            }
+            if let Some(customer) = customer(call) {
+                message["customer"] = customer;
+            }
+            if let Some(number) = self.phone_number(call) {
+                message["phoneNumber"] = number;
+            }
+            json!({ "message": message })
+        };
+        match stage {
+            Stage::InProgress => {
+                let fields = json!({"status": "started", "role": "assistant", "turn": 0});
+                let body = message("speech-update", fields, view);
+                posted.push(Outgoing::new("speech-update", Some("in-progress"), body));
+            }
+            Stage::Ended if view.has_conversation() => {
+                let full = self.fields(call, view);
+                let messages = match full.get("messages") {
+                    Some(Value::Array(messages)) => messages.clone(),
+                    _ => Vec::new(),
+                };
+                let fields = json!({
+                    "messages": messages,
+                    "messagesOpenAIFormatted": messages.iter().filter_map(openai_message).collect::<Vec<_>>(),
+                });
+                let live = View {
+                    phase: Phase::InProgress,
+                    started_at: view.started_at,
+                    ended_at: None,
+                    duration_secs: None,
+                };
+                let body = message("conversation-update", fields, &live);
+                let update = Outgoing::new("conversation-update", Some("in-progress"), body);
+                posted.insert(0, update);
+            }
+            _ => {}
+        }
+    }
+
     /// The `tool-calls` request of a call whose assistant uses its tool (the tool line of
     /// its conversation), as Vapi posts it to a server-side tool mid-call: the invocation in
     /// `toolCallList` (arguments as an object) and again with its tool in

@@ -22,7 +22,12 @@
 //!
 //! A Vapi or Voicebot Studio target built with [`WebhookTarget::tool_calls`] also gets, in
 //! progress, the `tool-calls` request of a call whose assistant uses its tool (about half
-//! of them); the receiver's answer is recorded ([`DeliveryAttempt::reply`]).
+//! of them); the receiver's answer is recorded ([`DeliveryAttempt::reply`]). One built
+//! with [`WebhookTarget::every_event`] gets the events beyond the lifecycle once each:
+//! Vapi's `speech-update` in progress and `conversation-update` before the end (both in a
+//! default assistant's `serverMessages`), Retell's final `transcript_updated` and a
+//! transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`) and
+//! `transfer_ended` (after it).
 //!
 //! Retries: Vapi (whose server messages Voicebot Studio relays) retries nothing unless a
 //! `backoffPlan` says so; HappyRobot and Rounded document no retry policy; Retell retries
@@ -104,6 +109,7 @@ pub struct WebhookTarget {
     timeout: Duration,
     retry_delay: Duration,
     tool_calls: bool,
+    every_event: bool,
 }
 
 /// A target's URL: posted to as it is, shown (by `Debug`, the control API and the attempts
@@ -147,6 +153,7 @@ impl WebhookTarget {
             timeout: DEFAULT_DELIVERY_TIMEOUT,
             retry_delay: DEFAULT_RETRY_DELAY,
             tool_calls: false,
+            every_event: false,
         }
     }
 
@@ -198,6 +205,19 @@ impl WebhookTarget {
     #[must_use]
     pub fn tool_calls(mut self, on: bool) -> Self {
         self.tool_calls = on;
+        self
+    }
+
+    /// Vapi, Voicebot Studio and Retell: also post the events their defaults or
+    /// subscriptions add to the lifecycle (default off, so that a call's deliveries read at
+    /// a glance): Vapi's `speech-update` and `conversation-update` (in a default
+    /// assistant's `serverMessages`), Retell's `transcript_updated` and, for a transferred
+    /// call, `transfer_started`, `transfer_bridged` and `transfer_ended` (an agent
+    /// subscribed to all its `webhook_events`). Each once per call, where the vendor sends
+    /// some at every turn. Ignored for the other vendors.
+    #[must_use]
+    pub fn every_event(mut self, on: bool) -> Self {
+        self.every_event = on;
         self
     }
 
@@ -310,6 +330,7 @@ impl WebhookTarget {
             timeout: self.timeout,
             retry_delay: self.retry_delay,
             tool_calls: self.tool_calls,
+            every_event: self.every_event,
         })
     }
 }
@@ -345,6 +366,8 @@ pub(crate) struct Target {
     retry_delay: Duration,
     /// Whether a Vapi-family call's tool call is posted as a `tool-calls` request.
     tool_calls: bool,
+    /// Whether the events beyond the lifecycle are posted ([`WebhookTarget::every_event`]).
+    every_event: bool,
 }
 
 /// One attempt at posting one delivery, as the sandbox recorded it.
@@ -771,6 +794,9 @@ fn deliveries(
     let vapi_family = |flavor| {
         let family = family(flavor);
         let mut outgoing = family.stage_deliveries(call, view, stage, at);
+        if target.every_event {
+            family.add_every_event(&mut outgoing, call, view, stage, at);
+        }
         outgoing.extend(
             tool_calls
                 .then(|| family.tool_calls(call, view, at))
@@ -783,7 +809,7 @@ fn deliveries(
         Vendor::Voicebot => vapi_family(Flavor::Voicebot),
         Vendor::Rounded => rounded::stage_deliveries(call, view, stage, at),
         Vendor::Vapi => vapi_family(Flavor::Vapi),
-        Vendor::Retell => retell::stage_deliveries(call, view, stage),
+        Vendor::Retell => retell::stage_deliveries(call, view, stage, target.every_event),
     }
 }
 

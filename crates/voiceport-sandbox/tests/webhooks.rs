@@ -205,6 +205,82 @@ fn pair(event: &str, status: &str) -> (String, Option<String>) {
     (event.to_owned(), Some(status.to_owned()))
 }
 
+/// With `every_event`, Vapi's default `serverMessages` beyond the lifecycle come in the
+/// call's sequence (a `speech-update` in progress, the `conversation-update` before the
+/// end), and a transferred Retell call's transfer events and final `transcript_updated`
+/// around its `call_ended`, each transfer event with Retell's top-level
+/// `transfer_destination` object; without it, neither.
+#[tokio::test]
+async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
+    let (url, seen) = receiver().await;
+    let vapi = sandbox_to(
+        Vapi,
+        WebhookTarget::new(&url, config(&[])).every_event(true),
+    )
+    .await;
+    let id = dial(&vapi, Vapi, "+14155550199").await;
+    let attempts = settled(&vapi, Vapi, &id).await;
+    assert_eq!(
+        events(&attempts),
+        [
+            pair("status-update", "ringing"),
+            pair("status-update", "in-progress"),
+            pair("speech-update", "in-progress"),
+            pair("conversation-update", "in-progress"),
+            pair("status-update", "ended"),
+            pair("end-of-call-report", "ended"),
+        ]
+    );
+    let bodies = seen.bodies();
+    let conversation = &bodies[3]["message"];
+    assert!(
+        conversation["messages"]
+            .as_array()
+            .is_some_and(|m| m.len() > 3)
+    );
+    assert!(conversation["messagesOpenAIFormatted"].is_array());
+    assert_eq!(bodies[2]["message"]["role"], "assistant");
+
+    let (url, seen) = receiver().await;
+    let target = WebhookTarget::for_vendor(Retell, &url, config(&[])).every_event(true);
+    let retell = sandbox_to(Retell, target).await;
+    let id = dial(&retell, Retell, "+14155550195").await;
+    let attempts = settled(&retell, Retell, &id).await;
+    let names: Vec<&str> = attempts.iter().map(|a| a.event.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "call_started",
+            "transcript_updated",
+            "transfer_started",
+            "transfer_bridged",
+            "call_ended",
+            "transfer_ended",
+            "call_analyzed",
+        ]
+    );
+    for body in seen.bodies() {
+        let transfer = body["event"]
+            .as_str()
+            .is_some_and(|e| e.starts_with("transfer_"));
+        assert_eq!(
+            body["transfer_destination"].is_object(),
+            transfer,
+            "{}",
+            body["event"]
+        );
+    }
+    // A target without it: the lifecycle only.
+    let (url, _) = receiver().await;
+    let plain = sandbox_to(Retell, WebhookTarget::for_vendor(Retell, &url, config(&[]))).await;
+    let id = dial(&plain, Retell, "+14155550195").await;
+    let names: Vec<String> = (settled(&plain, Retell, &id).await)
+        .into_iter()
+        .map(|a| a.event)
+        .collect();
+    assert_eq!(names, ["call_started", "call_ended", "call_analyzed"]);
+}
+
 #[tokio::test]
 async fn voicebot_posts_status_updates_then_the_report_signed_with_x_vapi_secret() {
     let (url, seen) = receiver().await;
