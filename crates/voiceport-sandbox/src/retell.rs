@@ -15,12 +15,12 @@
 //!
 //! Statuses: a dialed call is `registered` until it is answered, `ongoing` while it talks,
 //! then `ended` (`user_hangup`, `agent_hangup`, `call_transfer`, `voicemail_reached` …) or
-//! `not_connected` (`dial_no_answer`, `dial_busy`, `dial_failed`; no times, a zero cost).
-//! Stopped through the API it ends `manual_stopped`: `ended` once it had connected,
-//! `not_connected` before.
+//! `not_connected` (`dial_no_answer`, `dial_busy`, `dial_failed`; no times, a zero cost:
+//! the cost inferred). Stopped through the API it ends `manual_stopped`: `ended` once it
+//! had connected, `not_connected` before (inferred).
 //!
 //! The list sorts by `start_timestamp` (a call that never started by when it was
-//! registered), newest first unless `sort_order` is `ascending`, the call id breaking ties;
+//! registered: inferred), newest first unless `sort_order` is `ascending`, the call id breaking ties;
 //! `pagination_key` is where the previous page stopped, so a walk sees every call once.
 //! Filters (`filter_criteria`, all ANDed): `agent` (`[{agent_id, version?}]`, ORed),
 //! `call_id`, `call_type`, `direction`, `call_status`, `disconnection_reason`,
@@ -28,7 +28,8 @@
 //! `duration_ms`, `in_voicemail`, `call_successful`, with Retell's operators (`string`:
 //! `eq ne sw ew co`; `number`: `eq ne gt ge lt le`; `range`: `bt`, both bounds inclusive
 //! (inferred); `enum`: `in`; `boolean`: `eq`; `present`: `pr np`). A call without the field
-//! matches no condition but `np`. The other documented filters (`metadata`, `tool_calls`,
+//! matches no condition but `np` (inferred: a time filter leaves out the calls that never
+//! started); an `enum` value is not checked against Retell's set. The other documented filters (`metadata`, `tool_calls`,
 //! custom fields …) are not emulated: they answer 400 naming the filter, rather than being
 //! ignored.
 //!

@@ -163,8 +163,8 @@ struct Marks {
     end_at: Duration,
 }
 
-/// How long a dialed call that lasts until it is ended talks at most: Vapi's default
-/// `maxDurationSeconds`, after which the vendor ends it itself.
+/// How long a dialed call that lasts until it is ended talks at most: ten minutes, taken as
+/// Vapi's default `maxDurationSeconds` (inferred), after which the vendor ends it itself.
 pub(crate) const LASTING_TALK: Duration = Duration::from_secs(600);
 
 impl SimCall {

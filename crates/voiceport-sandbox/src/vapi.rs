@@ -30,7 +30,7 @@
 //! Vapi does not say which reason a control end gets); the other documented control
 //! messages (`say`, `add-message`, `transfer`, `control`) are accepted and change nothing
 //! (the sandbox has no audio). The answer, undocumented, is 200 with an empty body; a call
-//! that is not live (scheduled, over, gone) answers 404. `monitor.listenUrl` is shown but
+//! that is not live (scheduled, over, gone) answers 404 (inferred: Vapi does not say). `monitor.listenUrl` is shown but
 //! not served.
 
 use std::collections::HashMap;
@@ -185,6 +185,7 @@ impl Api {
         error(self.ctx.vendor, status, message, details)
     }
 
+    /// A call not found: 404 (inferred: `GET` and `PATCH` document no error at all).
     fn not_found(&self) -> Response {
         self.fail(StatusCode::NOT_FOUND, "Call not found", &[])
     }
@@ -249,7 +250,8 @@ fn status_and_reason(phase: Phase) -> (&'static str, Option<&'static str>) {
 }
 
 /// Whether calls of the assistant `agent_id` have live control: all but the account's third
-/// assistant, which stands for one without `monitorPlan.controlEnabled` (Vapi's default).
+/// assistant, which stands for one without `monitorPlan.controlEnabled` (off by default:
+/// inferred, Vapi states no default).
 fn controlled(agent_id: &str) -> bool {
     agent_id != crate::store::VAPI_ASSISTANTS[2]
 }
@@ -273,8 +275,9 @@ impl Family<'_> {
     /// the `end-of-call-report`.
     ///
     /// The `call` inside the `ended` status update and the report is a stale snapshot (the
-    /// call as it stood before it ended), as Vapi's are; what is new is at the message
-    /// level. The earlier updates carry the call as it is.
+    /// call as it stood before it ended; inferred from captured deliveries, where the
+    /// report's `call` lacks the end: Vapi documents the report as the call's data), and
+    /// what is new is at the message level. The earlier updates carry the call as it is.
     pub(crate) fn stage_deliveries(
         self,
         call: &SimCall,
@@ -436,7 +439,7 @@ impl Family<'_> {
 
     /// The `tool-calls` request of a call whose assistant uses its tool (the tool line of
     /// its conversation), as Vapi posts it to a server-side tool mid-call: the invocation in
-    /// `toolCallList` (arguments as an object) and again with its tool in
+    /// `toolCallList` (arguments as an object: inferred, the reference gives no type) and again with its tool in
     /// `toolWithToolCallList`, and the call as it stands. `None` for a call without one.
     pub(crate) fn tool_calls(
         self,
@@ -1014,7 +1017,8 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
         );
     };
     let overrides = object(&map, "assistantOverrides");
-    // Vapi takes 10 to 43,200 seconds.
+    // Vapi takes 10 to 43,200 seconds (its SDK's bounds; inferred: the reference gives
+    // none).
     let max_talk = match overrides.get("maxDurationSeconds") {
         None | Some(Value::Null) => None,
         Some(seconds) => match seconds.as_f64().filter(|s| (10.0..=43_200.0).contains(s)) {
