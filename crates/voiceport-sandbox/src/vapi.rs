@@ -30,8 +30,8 @@
 //! Vapi does not say which reason a control end gets); the other documented control
 //! messages (`say`, `add-message`, `transfer`, `control`) are accepted and change nothing
 //! (the sandbox has no audio). The answer, undocumented, is 200 with an empty body; a call
-//! that is not live (scheduled, over, gone) answers 404 (inferred: Vapi does not say). `monitor.listenUrl` is shown but
-//! not served.
+//! that is not live (scheduled, over, gone) answers 404 (inferred: Vapi does not say).
+//! `monitor.listenUrl` is shown but not served.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
