@@ -1059,19 +1059,33 @@ async fn update(
     Path(id): Path<String>,
     JsonObject(body): JsonObject,
 ) -> Response {
-    let Some(name) = body.and_then(|m| text(&m, "name")) else {
+    // Vapi's update body is `{name}`, which it does not require: `{}` changes nothing.
+    let Some(map) = body else {
         return api.fail(
             api.flavor.invalid(),
             "invalid body",
-            &[("name", "field required")],
+            &[("body", "must be a JSON object")],
         );
     };
-    if let Some(refused) = long_name(&api, Some(&name)) {
+    let name = match map.get("name") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(name)) => Some(name.clone()),
+        Some(_) => {
+            return api.fail(
+                api.flavor.invalid(),
+                "invalid body",
+                &[("name", "must be a string")],
+            );
+        }
+    };
+    if let Some(refused) = long_name(&api, name.as_deref()) {
         return refused;
     }
     match api.ctx.calls_mut().get_mut(&id) {
         Some(call) => {
-            call.name = Some(name);
+            if name.is_some() {
+                call.name = name;
+            }
             json_response(StatusCode::OK, api.render(call))
         }
         None => api.not_found(),

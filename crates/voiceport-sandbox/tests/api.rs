@@ -1860,6 +1860,42 @@ async fn retell_takes_a_number_that_is_not_e164_when_told_to() {
     assert_eq!(status, 400, "{answer}");
 }
 
+/// Vapi's update takes `{name}` and requires nothing: `{}` answers the call unchanged, a
+/// name that is not text is refused.
+#[tokio::test]
+async fn vapi_updates_a_name_and_takes_an_empty_update() {
+    let sandbox = sandbox().await;
+    let (_, dialed) = json_of(
+        request(&sandbox, Vapi, reqwest::Method::POST, "/call")
+            .json(
+                &json!({"assistantId": sandbox.provider_config(Vapi).options["assistant_id"],
+                          "phoneNumberId": sandbox.provider_config(Vapi).options["phone_number_id"],
+                          "customer": {"number": "+14155550177"}}),
+            )
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let path = format!("/call/{}", dialed["id"].as_str().unwrap());
+    let update = |body: Value| {
+        request(&sandbox, Vapi, reqwest::Method::PATCH, &path)
+            .json(&body)
+            .send()
+    };
+    let (status, named) =
+        json_of(update(json!({"name": "Renewal follow-up"})).await.unwrap()).await;
+    assert_eq!((status, &named["name"]), (200, &json!("Renewal follow-up")));
+    let (status, same) = json_of(update(json!({})).await.unwrap()).await;
+    assert_eq!(
+        (status, &same["name"]),
+        (200, &json!("Renewal follow-up")),
+        "{same}"
+    );
+    let (status, refused) = json_of(update(json!({"name": 7})).await.unwrap()).await;
+    assert_eq!(status, 400, "{refused}");
+}
+
 /// Vapi's dial requires no field by its schema: a SIP party (`customer.sipUri`, with no
 /// number to call from) and a squad, a workflow or an inline assistant in place of an
 /// `assistantId` are taken, as the adapter sends them; a dial naming no party or no agent
