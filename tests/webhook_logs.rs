@@ -472,6 +472,42 @@ async fn secrets_never_reach_logs_or_debug() {
         "{untimed_line}"
     );
     assert!(!captured.text().contains("hmac-secret-51f0"));
+
+    // The application's troubles with a provider's deliveries (here a channel it stopped
+    // receiving from) are warned of ten times a minute too, counted apart from the
+    // refusals: fourteen deliveries, ten warnings, four at debug level.
+    let closing = Registry::from_toml_str(
+        "[providers.closed]\nkind = \"voicebot\"\napi_key = \"k5\"\n\
+         [providers.closed.webhook]\nsecret = \"closed-secret-0b7e\"\n",
+    )
+    .unwrap();
+    let (router, receiving) = Receiver::builder(&closing).channel(4).unwrap();
+    drop(receiving);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks/closed", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    for n in 0..14 {
+        let body = format!(
+            r#"{{"message":{{"type":"status-update","status":"in-progress","call":{{"id":"c-closed-{n}"}}}}}}"#
+        );
+        let status = http_client()
+            .post(&url)
+            .header("x-vapi-secret", "closed-secret-0b7e")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 503, "delivery {n}");
+    }
+    let logs = captured.text();
+    let stopped = |level: &str| {
+        (logs.lines())
+            .filter(|l| l.contains(level) && l.contains("stopped receiving webhook events"))
+            .filter(|l| l.contains("provider_name=closed"))
+            .count()
+    };
+    assert_eq!((stopped("WARN"), stopped("DEBUG")), (10, 4), "{logs}");
     assert!(
         logs.contains("webhook delivery refused"),
         "the refusal is logged: {logs}"

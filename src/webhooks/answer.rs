@@ -18,6 +18,7 @@ use voiceport_core::http::vendor_text;
 use voiceport_core::{CallEvent, CallId, Codec};
 
 use super::delivery::{Delivery, HandlerError, HandlerResult, ReplySlot};
+use super::refusals::{Refusals, refusal};
 use super::serve::{Endpoint, Shared, over_handled_budget, vendor_event_of};
 
 /// A request the vendor waits on (Vapi's tool calls): handed over every time, as a retry
@@ -41,7 +42,7 @@ pub(super) async fn answer_request(
     // The body took all the time the vendor gives (a slow sender): it has hung up, and the
     // work a reply would report (a tool run) is not started for nobody.
     if Instant::now() >= deadline {
-        tracing::warn!(provider_name = %endpoint.name, vendor_event = shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
+        refusal!(shared.refusals, trouble &endpoint.name, provider_name = %endpoint.name, vendor_event = shorten(&event.vendor_event), "a delivery the vendor waits on arrived after its reply deadline: not handed over");
         let message = "the delivery arrived after the time the vendor waits for a reply";
         return (StatusCode::GATEWAY_TIMEOUT, message).into_response();
     }
@@ -111,12 +112,15 @@ pub(super) async fn answer_request(
     match outcome {
         Answer::Reply(reply) => axum::Json(reply).into_response(),
         Answer::None => StatusCode::NO_CONTENT.into_response(),
-        Answer::Failed(error) => {
-            handler_failed(provider, &vendor_event_of(endpoint.codec, &body), error)
-        }
+        Answer::Failed(error) => handler_failed(
+            &shared.refusals,
+            provider,
+            &vendor_event_of(endpoint.codec, &body),
+            error,
+        ),
         Answer::TimedOut => {
             let vendor_event = vendor_event_of(endpoint.codec, &body);
-            tracing::warn!(provider_name = %provider, vendor_event = shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
+            refusal!(shared.refusals, trouble provider, provider_name = %provider, vendor_event = shorten(&vendor_event), "no reply within the reply timeout to a delivery the vendor waits on");
             let message = "the application did not reply in time";
             (StatusCode::GATEWAY_TIMEOUT, message).into_response()
         }
@@ -150,10 +154,15 @@ pub(super) fn deadline_after(start: Instant, wait: Duration) -> Instant {
 /// closed channel is a warning; a handler's own failure is logged at
 /// `info`, as the handler that returned it may have said it already (`voiceport listen`
 /// does, and shows the receiver's warnings).
-pub(super) fn handler_failed(provider: &str, vendor_event: &str, error: HandlerError) -> Response {
+pub(super) fn handler_failed(
+    refusals: &Refusals,
+    provider: &str,
+    vendor_event: &str,
+    error: HandlerError,
+) -> Response {
     let HandlerError { message, closed } = error;
     let (status, answer) = if closed {
-        tracing::warn!(provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application stopped receiving webhook events");
+        refusal!(refusals, trouble provider, provider_name = %provider, vendor_event = shorten(vendor_event), error = %vendor_text(&message), "the application stopped receiving webhook events");
         let answer = "the application is not receiving events: send it again later";
         (StatusCode::SERVICE_UNAVAILABLE, answer)
     } else {
@@ -203,6 +212,7 @@ pub(super) struct HandlerRun {
     pub(super) held: Option<OwnedSemaphorePermit>,
     /// For the log of a failure no request is left to answer.
     pub(super) provider: Arc<str>,
+    pub(super) refusals: Arc<Refusals>,
     pub(super) codec: &'static dyn Codec,
     pub(super) body: Bytes,
     /// Dropped before it ended, the handler is dropped too rather than going on.
@@ -229,6 +239,7 @@ impl HandlerRun {
             admitted,
             held: Some(held),
             provider: Arc::clone(&endpoint.name),
+            refusals: Arc::clone(&shared.refusals),
             codec: endpoint.codec,
             body: body.clone(),
             unqueued_if_dropped: false,
@@ -282,6 +293,7 @@ impl Drop for HandlerRun {
         };
         let (mut admitted, held) = (self.admitted.take(), self.held.take());
         let (provider, codec) = (Arc::clone(&self.provider), self.codec);
+        let refusals = Arc::clone(&self.refusals);
         let body = std::mem::take(&mut self.body);
         runtime.spawn(async move {
             let _held = held;
@@ -295,7 +307,7 @@ impl Drop for HandlerRun {
                 // Its key (news) is forgotten with `admitted`: a redelivery is handed over.
                 Err(error) => {
                     let vendor_event = vendor_event_of(codec, &body);
-                    tracing::warn!(provider_name = %provider, vendor_event = shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
+                    refusal!(refusals, trouble &provider, provider_name = %provider, vendor_event = shorten(&vendor_event), error = %vendor_text(&error.to_string()), "the handler failed after its delivery was answered, or after the vendor stopped waiting");
                 }
             }
         });

@@ -416,7 +416,7 @@ impl ReceiverBuilder<'_> {
                 }
             }
         }
-        let refusals = Refusals::new(endpoints.keys().map(String::as_str));
+        let refusals = Arc::new(Refusals::new(endpoints.keys().map(String::as_str)));
         let shared = Arc::new(Shared {
             refusals,
             endpoints,

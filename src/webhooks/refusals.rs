@@ -18,11 +18,16 @@ pub(super) const WINDOW: Duration = Duration::from_secs(60);
 /// the map without end), and of the requests that name no provider at all (another path,
 /// a GET: scanners and health checks, whose noise would otherwise quiet the warning that
 /// a vendor posts to a name not served, most often a webhook URL set wrong).
+///
+/// The troubles of the application with a provider's deliveries (a handler failing after
+/// its answer, a reply too late, the channel closed) are counted apart, per provider: a
+/// flood of forgeries does not quiet them, nor do they quiet the refusals.
 #[derive(Debug)]
 pub(super) struct Refusals {
     by_provider: HashMap<String, Mutex<Window>>,
     unknown: Mutex<Window>,
     stray: Mutex<Window>,
+    troubles: HashMap<String, Mutex<Window>>,
 }
 
 #[derive(Debug)]
@@ -46,13 +51,17 @@ impl Refusals {
     /// The counts of `providers`, the names the receiver serves.
     pub(super) fn new<'a>(providers: impl IntoIterator<Item = &'a str>) -> Self {
         let now = Instant::now();
+        let names: Vec<&str> = providers.into_iter().collect();
+        let windows = || {
+            (names.iter())
+                .map(|name| (name.to_string(), Mutex::new(Window::starting(now))))
+                .collect()
+        };
         Refusals {
-            by_provider: providers
-                .into_iter()
-                .map(|name| (name.to_owned(), Mutex::new(Window::starting(now))))
-                .collect(),
+            by_provider: windows(),
             unknown: Mutex::new(Window::starting(now)),
             stray: Mutex::new(Window::starting(now)),
+            troubles: windows(),
         }
     }
 
@@ -65,6 +74,11 @@ impl Refusals {
     /// delivery's, a method other than POST, a name that does not decode) at `now`.
     pub(super) fn note_stray(&self, now: Instant) -> Say {
         Self::count(&self.stray, now)
+    }
+
+    /// Counts a trouble of the application with a delivery for `provider` at `now`.
+    pub(super) fn note_trouble(&self, provider: &str, now: Instant) -> Say {
+        Self::count(self.troubles.get(provider).unwrap_or(&self.unknown), now)
     }
 
     fn count(window: &Mutex<Window>, now: Instant) -> Say {
@@ -102,7 +116,9 @@ impl Window {
 /// (with `quieted`, the refusals logged at debug level since the last warning) while the
 /// window's warnings last, else at `debug`. The rest is the event's fields and message,
 /// as `tracing::warn!` takes them.
-/// `refusal!($refusals, stray, …)` counts a request that names no provider.
+/// `refusal!($refusals, stray, …)` counts a request that names no provider;
+/// `refusal!($refusals, trouble $provider, …)` a trouble of the application with one of
+/// `$provider`'s deliveries.
 macro_rules! refusal {
     (@say $say:expr, $($event:tt)+) => {
         match $say {
@@ -112,6 +128,9 @@ macro_rules! refusal {
             }
             $crate::webhooks::refusals::Say::Quiet => tracing::debug!($($event)+),
         }
+    };
+    ($refusals:expr, trouble $provider:expr, $($event:tt)+) => {
+        refusal!(@say $refusals.note_trouble($provider, std::time::Instant::now()), $($event)+)
     };
     ($refusals:expr, stray, $($event:tt)+) => {
         refusal!(@say $refusals.note_stray(std::time::Instant::now()), $($event)+)
@@ -158,5 +177,18 @@ mod tests {
         }
         assert_eq!(refusals.note_stray(later), Say::Quiet);
         assert_eq!(says("scan-x", later), Say::Warn { quieted: 3 });
+        // The application's troubles have windows of their own, per provider: `sales`'
+        // refusals spent its window above, not this one.
+        for _ in 0..WARNED_PER_WINDOW {
+            assert_eq!(
+                refusals.note_trouble("sales", later),
+                Say::Warn { quieted: 0 }
+            );
+        }
+        assert_eq!(refusals.note_trouble("sales", later), Say::Quiet);
+        assert_eq!(
+            refusals.note_trouble("support", later),
+            Say::Warn { quieted: 0 }
+        );
     }
 }

@@ -44,7 +44,7 @@ pub(super) struct Shared {
     pub(super) endpoints: BTreeMap<String, Endpoint>,
     /// How many deliveries each provider refused lately: past a few a minute, refusals are
     /// logged at debug level.
-    pub(super) refusals: Refusals,
+    pub(super) refusals: Arc<Refusals>,
     pub(super) handler: Handler,
     /// In channel mode, whether the application dropped its receiving end: a request
     /// dropped unanswered then was never taken, and the vendor hears so (503).
@@ -354,6 +354,7 @@ async fn admit_and_dispatch(
     match run.finish().await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => handler_failed(
+            &shared.refusals,
             &endpoint.name,
             &vendor_event_of(endpoint.codec, body),
             error,
