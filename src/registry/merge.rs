@@ -218,8 +218,8 @@ impl From<ProviderError> for Error {
 /// others is refused ([`Error::InvalidArgument`] of the `cursor`), as its positions would
 /// skip and repeat calls of another listing; so is one resumed with a provider it was not
 /// started with, whose newest calls would come after older ones, and one whose provider
-/// holding a place is of another vendor now than when the walk stopped (a configuration
-/// pointed elsewhere since).
+/// holding a place (or walked to its end) is of another vendor now than when the walk
+/// stopped (a configuration pointed elsewhere since).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MergedCursor {
     positions: BTreeMap<String, Position>,
@@ -621,7 +621,7 @@ impl Lane {
         newer
     }
 
-    /// Where the lane stands, with its vendor when that is a place in it.
+    /// Where the lane stands, with its vendor when that is a place in it or its end.
     fn position(&self) -> Position {
         let mut position = self.place();
         if position.holds_a_place() || position.done {

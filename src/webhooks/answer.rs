@@ -151,7 +151,8 @@ pub(super) fn deadline_after(start: Instant, wait: Duration) -> Instant {
 /// logged, not sent: it is the application's, not the vendor's business (a database's
 /// address, a query); logged as vendor text is (300 characters at most, control
 /// characters and a URL's path and query left out: an address may carry a password). A
-/// closed channel is a warning; a handler's own failure is logged at
+/// closed channel is a warning (ten a minute per provider, the rest at debug level); a
+/// handler's own failure is logged at
 /// `info`, as the handler that returned it may have said it already (`voiceport listen`
 /// does, and shows the receiver's warnings).
 pub(super) fn handler_failed(

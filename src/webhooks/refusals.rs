@@ -28,6 +28,8 @@ pub(super) struct Refusals {
     unknown: Mutex<Window>,
     stray: Mutex<Window>,
     troubles: HashMap<String, Mutex<Window>>,
+    /// The troubles of a name not served: none today (each comes of an endpoint).
+    other_troubles: Mutex<Window>,
 }
 
 #[derive(Debug)]
@@ -62,6 +64,7 @@ impl Refusals {
             unknown: Mutex::new(Window::starting(now)),
             stray: Mutex::new(Window::starting(now)),
             troubles: windows(),
+            other_troubles: Mutex::new(Window::starting(now)),
         }
     }
 
@@ -78,7 +81,8 @@ impl Refusals {
 
     /// Counts a trouble of the application with a delivery for `provider` at `now`.
     pub(super) fn note_trouble(&self, provider: &str, now: Instant) -> Say {
-        Self::count(self.troubles.get(provider).unwrap_or(&self.unknown), now)
+        let window = self.troubles.get(provider).unwrap_or(&self.other_troubles);
+        Self::count(window, now)
     }
 
     fn count(window: &Mutex<Window>, now: Instant) -> Say {

@@ -355,7 +355,7 @@ pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
 /// events), a call that talked also gets its final `transcript_updated` before it ends
 /// (Retell sends one at every turn and a last one at the end: the sandbox, which has no
 /// turns in time, the last), and a transferred call `transfer_started` and
-/// `transfer_bridged` (the call still in progress, with the top-level
+/// `transfer_bridged` (the call as it stood at its last turn, with the top-level
 /// `transfer_destination` object) before `call_ended`, and `transfer_ended` after it (the
 /// call with its `transfer_end_timestamp`). Their order around `call_ended` is inferred.
 pub(crate) fn stage_deliveries(
@@ -373,36 +373,23 @@ pub(crate) fn stage_deliveries(
         Stage::Ringing => Vec::new(),
         Stage::InProgress => vec![event("call_started", Part::Started)],
         Stage::Ended if view.has_conversation() && every_event => {
-            let mut transcript = render(call, view, Part::Ended);
-            if let Some(fields) = transcript.as_object_mut() {
-                // The call as it stood at its last turn: not yet over.
-                fields.insert("call_status".into(), json!("ongoing"));
-                for over in [
-                    "end_timestamp",
-                    "duration_ms",
-                    "disconnection_reason",
-                    "call_cost",
-                ] {
-                    fields.remove(over);
-                }
-            }
-            let updated = json!({ "event": "transcript_updated", "call": transcript });
-            let mut posted = vec![Outgoing::new(
-                "transcript_updated",
-                Some("ongoing"),
-                updated,
-            )];
+            let live = |name: &str| {
+                let body = json!({ "event": name, "call": live_snapshot(call, view) });
+                Outgoing::new(name, Some("ongoing"), body)
+            };
+            let transfer = |mut outgoing: Outgoing| {
+                outgoing.body["transfer_destination"] = json!({ "number": TRANSFER_TO });
+                outgoing
+            };
+            let mut posted = vec![live("transcript_updated")];
             let transferred = view.outcome() == Some(Outcome::Transferred);
             if transferred {
-                posted.extend(transfer_events(
-                    call,
-                    view,
-                    &["transfer_started", "transfer_bridged"],
-                ));
+                posted.push(transfer(live("transfer_started")));
+                posted.push(transfer(live("transfer_bridged")));
             }
             posted.push(event("call_ended", Part::Ended));
             if transferred {
-                posted.extend(transfer_events(call, view, &["transfer_ended"]));
+                posted.push(transfer_ended(call, view));
             }
             posted.push(event("call_analyzed", Part::Full));
             posted
@@ -415,44 +402,44 @@ pub(crate) fn stage_deliveries(
     }
 }
 
-/// The transfer events `names` of a transferred call: the call as it stood while the
-/// transfer went on (in progress) for `transfer_started` and `transfer_bridged`, as it
-/// ended, with the leg's end (`transfer_end_timestamp`, inferred: the call's end plus the
-/// time the transferred party talked, here 30 s) for `transfer_ended`; each with Retell's
-/// top-level `transfer_destination` object.
-fn transfer_events(call: &SimCall, view: &View, names: &[&str]) -> Vec<Outgoing> {
-    names
-        .iter()
-        .map(|&name| {
-            let (mut shown, status) = match name {
-                "transfer_ended" => (render(call, view, Part::Full), "ended"),
-                _ => {
-                    let live = View {
-                        phase: Phase::InProgress,
-                        started_at: view.started_at,
-                        ended_at: None,
-                        duration_secs: None,
-                    };
-                    (render(call, &live, Part::Full), "ongoing")
-                }
-            };
-            if name == "transfer_ended"
-                && let (Some(fields), Some(end)) = (shown.as_object_mut(), view.ended_at)
-            {
-                let leg_end = end + chrono::TimeDelta::seconds(30);
-                fields.insert(
-                    "transfer_end_timestamp".into(),
-                    json!(leg_end.timestamp_millis()),
-                );
-            }
-            let body = json!({
-                "event": name,
-                "call": shown,
-                "transfer_destination": { "number": TRANSFER_TO },
-            });
-            Outgoing::new(name, Some(status), body)
-        })
-        .collect()
+/// A call that talked, as it stood at its last turn, before it was over: its transcript,
+/// `ongoing`, and nothing of its end (no end time, duration, reason, cost, transfer
+/// destination, collected variables or recording).
+fn live_snapshot(call: &SimCall, view: &View) -> Value {
+    let mut shown = render(call, view, Part::Ended);
+    if let Some(fields) = shown.as_object_mut() {
+        fields.insert("call_status".into(), json!("ongoing"));
+        for over in [
+            "end_timestamp",
+            "duration_ms",
+            "disconnection_reason",
+            "call_cost",
+            "transfer_destination",
+            "collected_dynamic_variables",
+            "recording_url",
+            "recording_multi_channel_url",
+        ] {
+            fields.remove(over);
+        }
+    }
+    shown
+}
+
+/// `transfer_ended` of a transferred call: the call as it ended (without its analysis,
+/// which `call_analyzed` brings), with the leg's end (`transfer_end_timestamp`, inferred:
+/// the call's end plus the time the transferred party talked, here 30 s), and no top-level
+/// `transfer_destination` (Retell sends that object with the other transfer events only).
+fn transfer_ended(call: &SimCall, view: &View) -> Outgoing {
+    let mut shown = render(call, view, Part::Ended);
+    if let (Some(fields), Some(end)) = (shown.as_object_mut(), view.ended_at) {
+        let leg_end = end + chrono::TimeDelta::seconds(30);
+        fields.insert(
+            "transfer_end_timestamp".into(),
+            json!(leg_end.timestamp_millis()),
+        );
+    }
+    let body = json!({ "event": "transfer_ended", "call": shown });
+    Outgoing::new("transfer_ended", Some("ended"), body)
 }
 
 fn invalid(ctx: &Ctx, message: &str) -> Response {

@@ -467,6 +467,9 @@ impl Family<'_> {
         if let Some(customer) = customer(call) {
             message["customer"] = customer;
         }
+        if let Some(number) = self.phone_number(call) {
+            message["phoneNumber"] = number;
+        }
         Some(Outgoing::request(
             "tool-calls",
             json!({ "message": message }),

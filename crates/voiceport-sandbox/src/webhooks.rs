@@ -1089,6 +1089,7 @@ pub(crate) fn describe_target(target: &Target) -> Value {
         "timeout_ms": target.timeout.as_millis() as u64,
         "retry_delay_ms": target.retry_delay.as_millis() as u64,
         "tool_calls": target.tool_calls,
+        "every_event": target.every_event,
     })
 }
 

@@ -208,7 +208,7 @@ fn pair(event: &str, status: &str) -> (String, Option<String>) {
 /// With `every_event`, Vapi's default `serverMessages` beyond the lifecycle come in the
 /// call's sequence (a `speech-update` in progress, the `conversation-update` before the
 /// end), and a transferred Retell call's transfer events and final `transcript_updated`
-/// around its `call_ended`, each transfer event with Retell's top-level
+/// around its `call_ended`, the transfer events but the last with Retell's top-level
 /// `transfer_destination` object; without it, neither.
 #[tokio::test]
 async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
@@ -260,15 +260,36 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
         ]
     );
     for body in seen.bodies() {
-        let transfer = body["event"]
-            .as_str()
-            .is_some_and(|e| e.starts_with("transfer_"));
+        let event = body["event"].as_str().unwrap_or_default();
+        // The object comes with the transfer events but its end (a `transfer_ended` names
+        // no destination).
+        let names_it = event.starts_with("transfer_") && event != "transfer_ended";
         assert_eq!(
             body["transfer_destination"].is_object(),
-            transfer,
-            "{}",
-            body["event"]
+            names_it,
+            "{event}"
         );
+        // Sent while the call talks: its transcript so far, nothing of its end.
+        if names_it || event == "transcript_updated" {
+            let call = &body["call"];
+            assert_eq!(call["call_status"], "ongoing", "{event}");
+            assert!(
+                call["transcript_object"]
+                    .as_array()
+                    .is_some_and(|t| !t.is_empty())
+            );
+            for over in [
+                "transfer_destination",
+                "collected_dynamic_variables",
+                "recording_url",
+            ] {
+                assert!(call.get(over).is_none(), "{event}: {over}");
+            }
+        }
+        if event == "transfer_ended" {
+            assert!(body["call"]["transfer_end_timestamp"].is_i64(), "{body}");
+            assert!(body["call"].get("call_analysis").is_none(), "{body}");
+        }
     }
     // A target without it: the lifecycle only.
     let (url, _) = receiver().await;

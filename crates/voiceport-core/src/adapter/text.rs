@@ -141,11 +141,14 @@ pub fn number_key(to: &str) -> Cow<'_, str> {
 
 /// The number to call as a vendor takes it: a phone number written with spaces, dashes,
 /// dots or parentheses after its `+` (`+1 (415) 555-0187`) as E.164 (`+14155550187`);
-/// anything else as written, trimmed. Kept as written: a SIP URI; a number without `+`
-/// (which country it is in is the vendor's reading); one with a national trunk prefix in
-/// parentheses (`+44 (0)20 7946 0958`, whose `0` is not dialed from abroad); one whose
-/// digits are not E.164's 7 to 15, the first not 0 (an extension after the number, say),
-/// which a vendor checking E.164 then refuses rather than dials.
+/// anything else as written, trimmed. Kept as written: a SIP URI, a `tel:` URI; a number
+/// without `+` (which country it is in is the vendor's reading); one with a national trunk
+/// prefix in parentheses (`+44 (0)20 7946 0958`, whose `0` is not dialed from abroad); one
+/// with anything but digits and those separators (an extension written `ext 2`, `x2`,
+/// `;ext=2`); one whose digits are not E.164's 7 to 15, the first not 0: a vendor checking
+/// E.164 then refuses it rather than dials another number. Digits are never told apart by
+/// their separators: an extension written as more digits after a space (`+1 415 555 0187
+/// 22`), or a trunk `0` without parentheses, stays in a number of 15 digits or fewer.
 ///
 /// ```
 /// use voiceport_core::adapter::dial_number;
@@ -199,6 +202,32 @@ mod tests {
         assert_eq!(wire.c, None);
         let error = serde_json::from_str::<Text>("42").unwrap_err();
         assert!(error.to_string().contains("expected a string"), "{error}");
+    }
+
+    /// Only a number written with separators after its `+` is collapsed, and only into
+    /// E.164; everything else goes as written (trimmed).
+    #[test]
+    fn a_number_is_dialed_as_e164_only_where_it_reads_as_one() {
+        for (written, dialed) in [
+            ("+1 (415) 555-0187", "+14155550187"),
+            ("+1.415.555.0187", "+14155550187"),
+            ("  +14155550187\t", "+14155550187"),
+            ("+44 20 7946 0958", "+442079460958"),
+            // Kept: a trunk prefix in parentheses, an extension in words, a URI, no `+`,
+            // more than 15 digits, a first digit 0, a `+` alone.
+            ("+44 (0)20 7946 0958", "+44 (0)20 7946 0958"),
+            ("+1-415-555-0187 ext 2", "+1-415-555-0187 ext 2"),
+            ("+1 415 555 0187;ext=2", "+1 415 555 0187;ext=2"),
+            ("tel:+14155550187", "tel:+14155550187"),
+            ("sip:desk@example.com", "sip:desk@example.com"),
+            ("(415) 555-0187", "(415) 555-0187"),
+            ("+1 415 555 0187 2041 99", "+1 415 555 0187 2041 99"),
+            ("+0 415 555 0187", "+0 415 555 0187"),
+            ("+", "+"),
+            ("＋１ ４１５", "＋１ ４１５"),
+        ] {
+            assert_eq!(dial_number(written), dialed, "{written:?}");
+        }
     }
 
     #[test]
