@@ -178,6 +178,19 @@ async fn a_vendor_only_operation_runs_in_its_own_operation_span() {
     assert!(failed[0].contains(&err.to_string()), "{}", failed[0]);
 }
 
+/// The sandbox's providers named `named`, each making one attempt per request (a fault
+/// answers the request, not a retry of it).
+fn one_attempt_each<const N: usize>(
+    sandbox: &Sandbox,
+    named: [(&str, ProviderKind); N],
+) -> [(String, voiceport::ProviderConfig); N] {
+    named.map(|(name, kind)| {
+        let mut config = sandbox.provider_config(kind);
+        config.retry.max_attempts = Some(1);
+        (name.to_owned(), config)
+    })
+}
+
 /// A failover says at warn level which provider did not place the call and of what kind
 /// its refusal was (a provider down or a request refused), without the vendor's message
 /// or the number called (the message, at debug level, may quote it).
@@ -186,15 +199,13 @@ async fn a_failover_says_the_kind_of_refusal_it_moved_on_from() {
     use voiceport::{DialRequest, RouteConfig, RoutePolicy};
     use voiceport_sandbox::{Fault, FaultKind};
     let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
-    let providers = [
-        ("leads", ProviderKind::HappyRobot),
-        ("studio", ProviderKind::Voicebot),
-    ]
-    .map(|(name, kind)| {
-        let mut config = sandbox.provider_config(kind);
-        config.retry.max_attempts = Some(1);
-        (name.to_owned(), config)
-    });
+    let providers = one_attempt_each(
+        &sandbox,
+        [
+            ("leads", ProviderKind::HappyRobot),
+            ("studio", ProviderKind::Voicebot),
+        ],
+    );
     let route = RouteConfig::new(
         vec!["leads".into(), "studio".into()],
         RoutePolicy::Failover,
@@ -251,15 +262,13 @@ async fn a_merged_walk_logs_in_the_walker_s_span_and_says_a_provider_left_behind
         .start()
         .await
         .unwrap();
-    let providers = [
-        ("studio", ProviderKind::Voicebot),
-        ("outbound", ProviderKind::Vapi),
-    ]
-    .map(|(name, kind)| {
-        let mut config = sandbox.provider_config(kind);
-        config.retry.max_attempts = Some(1);
-        (name.to_owned(), config)
-    });
+    let providers = one_attempt_each(
+        &sandbox,
+        [
+            ("studio", ProviderKind::Voicebot),
+            ("outbound", ProviderKind::Vapi),
+        ],
+    );
     let registry = Registry::from_file(ProvidersFile::new(
         None,
         BTreeMap::from(providers),
