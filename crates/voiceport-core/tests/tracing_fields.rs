@@ -212,6 +212,8 @@ async fn a_request_that_never_got_an_answer_has_no_status_and_one_without_a_call
         giving_up.contains("cause=") && giving_up.to_lowercase().contains("refused"),
         "{giving_up}"
     );
+    // And why it gave up: its three attempts were made.
+    assert!(giving_up.contains("reason=\"attempts\""), "{giving_up}");
     let span = spans.only("voiceport.request");
     assert!(!span.contains_key("status"), "{span:?}");
     assert!(!span.contains_key("call_id"), "{span:?}");

@@ -350,8 +350,8 @@ impl HttpClient {
             // What lies under the error (a refused connection, a TLS failure, a reset),
             // which its own text does not say: for the log lines below, when they are on.
             let cause = || std::error::Error::source(&error).map(crate::chain_text);
-            match retry::next_delay(&settings.retry, request.retry, attempts, started, &error) {
-                Some(delay) => {
+            match retry::next_step(&settings.retry, request.retry, attempts, started, &error) {
+                Ok(delay) => {
                     span.record("retry_delay_ms", millis(delay));
                     tracing::debug!(attempt = attempts, retry_delay_ms = millis(delay), error = %error, cause = cause().as_deref(), "retrying");
                     if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
@@ -363,8 +363,8 @@ impl HttpClient {
                         () = Interrupt::current_thrown(), if dial => {}
                     }
                 }
-                None => {
-                    tracing::debug!(attempt = attempts, error = %error, cause = cause().as_deref(), "giving up");
+                Err(give_up) => {
+                    tracing::debug!(attempt = attempts, reason = give_up.as_str(), error = %error, cause = cause().as_deref(), "giving up");
                     // A read applies nothing: its last error says what went wrong. An
                     // answer that may come again and says nothing was applied (a 429, a
                     // 408) is no word on the request: an earlier attempt may have applied it.

@@ -75,7 +75,33 @@ pub(crate) fn never_sent(error: &Error) -> bool {
     )
 }
 
+/// Why a failed attempt is not tried again, as the `giving up` log line says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum GiveUp {
+    /// The policy's attempts are all made.
+    Attempts,
+    /// The failure would come again (a 4xx but 408/429, a decode error …).
+    Lasting,
+    /// A request that creates something may have reached the vendor.
+    MaybeSent,
+    /// The wait (the backoff, or the vendor's `Retry-After`) goes past the time budget.
+    TimeBudget,
+}
+
+impl GiveUp {
+    /// The reason as a log field's value.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            GiveUp::Attempts => "attempts",
+            GiveUp::Lasting => "lasting",
+            GiveUp::MaybeSent => "maybe_sent",
+            GiveUp::TimeBudget => "time_budget",
+        }
+    }
+}
+
 /// The wait before the next attempt, or `None` to give up and return `error`.
+#[cfg(test)]
 pub(crate) fn next_delay(
     policy: &RetryPolicy,
     mode: RetryMode,
@@ -83,15 +109,27 @@ pub(crate) fn next_delay(
     started: Instant,
     error: &Error,
 ) -> Option<Duration> {
+    next_step(policy, mode, attempts_made, started, error).ok()
+}
+
+/// The wait before the next attempt, or why `error` is returned as it is.
+pub(crate) fn next_step(
+    policy: &RetryPolicy,
+    mode: RetryMode,
+    attempts_made: u32,
+    started: Instant,
+    error: &Error,
+) -> Result<Duration, GiveUp> {
     if attempts_made >= policy.max_attempts {
-        return None;
+        return Err(GiveUp::Attempts);
     }
     // What may succeed later (`Error::is_transient`) is tried again when repeating it is
     // safe: always for an idempotent request, and for a dial when it was certainly not sent.
-    let retry_allowed =
-        error.is_transient() && (mode == RetryMode::Idempotent || never_sent(error));
-    if !retry_allowed {
-        return None;
+    if !error.is_transient() {
+        return Err(GiveUp::Lasting);
+    }
+    if mode != RetryMode::Idempotent && !never_sent(error) {
+        return Err(GiveUp::MaybeSent);
     }
     // `Retry-After: 0` (or a date past) would send every attempt left at once: the usual
     // backoff applies instead. A wait the vendor asks for is never shorter than the
@@ -102,8 +140,11 @@ pub(crate) fn next_delay(
     let delay = asked.unwrap_or_else(|| policy.backoff(attempts_made));
     // Checked: a policy built by hand may hold durations too long to add.
     let elapsed = started.elapsed();
-    if elapsed.checked_add(delay)? > policy.max_elapsed {
-        return None;
+    if elapsed
+        .checked_add(delay)
+        .is_none_or(|end| end > policy.max_elapsed)
+    {
+        return Err(GiveUp::TimeBudget);
     }
     // Clients told the same wait (workers sharing a key, all answered 429 at once) would
     // all come back in the same millisecond: the vendor's wait gets up to half the first
@@ -118,7 +159,7 @@ pub(crate) fn next_delay(
         let spread = Duration::try_from_secs_f64(widest.as_secs_f64() * unit_random()).ok()?;
         after.checked_add(spread)
     });
-    Some(jittered.unwrap_or(delay))
+    Ok(jittered.unwrap_or(delay))
 }
 
 /// Reads `retry-after-ms` (milliseconds, integer or decimal: what Retell's own SDK reads
@@ -181,6 +222,52 @@ mod tests {
             status: 503,
             retry_after,
             message: None,
+        }
+    }
+
+    /// Each way of giving up says which it is (the `giving up` log line's `reason`).
+    #[test]
+    fn giving_up_says_why() {
+        let policy = RetryPolicy {
+            max_elapsed: Duration::from_secs(5),
+            ..RetryPolicy::default()
+        };
+        let now = Instant::now();
+        let step = |mode, attempts, error: &Error| next_step(&policy, mode, attempts, now, error);
+        let passing = server_error(None);
+        assert!(step(RetryMode::Idempotent, 1, &passing).is_ok());
+        let all_made = policy.max_attempts;
+        assert_eq!(
+            step(RetryMode::Idempotent, all_made, &passing),
+            Err(GiveUp::Attempts)
+        );
+        let missing = Error::from_status(
+            ProviderKind::Vapi,
+            Operation::GetCall,
+            404,
+            None,
+            Vec::new(),
+        );
+        assert_eq!(
+            step(RetryMode::Idempotent, 1, &missing),
+            Err(GiveUp::Lasting)
+        );
+        assert_eq!(
+            step(RetryMode::NotAfterSend, 1, &passing),
+            Err(GiveUp::MaybeSent)
+        );
+        let too_long = server_error(Some(Duration::from_secs(10)));
+        assert_eq!(
+            step(RetryMode::Idempotent, 1, &too_long),
+            Err(GiveUp::TimeBudget)
+        );
+        for (reason, text) in [
+            (GiveUp::Attempts, "attempts"),
+            (GiveUp::Lasting, "lasting"),
+            (GiveUp::MaybeSent, "maybe_sent"),
+            (GiveUp::TimeBudget, "time_budget"),
+        ] {
+            assert_eq!(reason.as_str(), text);
         }
     }
 
