@@ -289,6 +289,12 @@ struct Position {
 }
 
 impl Position {
+    /// Whether the cursor says anything of this provider (a place, or its end), which is
+    /// then of the vendor it was walked in.
+    fn is_walked(&self) -> bool {
+        self.done || self.holds_a_place()
+    }
+
     /// Whether a resumed walk must go on from here: the provider was begun, not finished.
     fn holds_a_place(&self) -> bool {
         let unbegun = Position {
@@ -624,7 +630,7 @@ impl Lane {
     /// Where the lane stands, with its vendor when that is a place in it or its end.
     fn position(&self) -> Position {
         let mut position = self.place();
-        if position.holds_a_place() || position.done {
+        if position.is_walked() {
             position.kind = Some(self.provider.kind());
         }
         position
@@ -749,7 +755,7 @@ impl MergedCalls {
             let position = position.unwrap_or_default();
             if let Some(was) = position.kind
                 && was != provider.kind()
-                && (position.holds_a_place() || position.done)
+                && position.is_walked()
             {
                 let why = format!(
                     "of {was} when the walk stopped and of {} now, whose pages its place does not name; start the walk over",

@@ -451,6 +451,9 @@ pub trait VoiceProviderExt: VoiceProvider {
             last_status,
             waited: started.elapsed(),
         };
+        // A vendor pacing the looks is followed up to the deadline; with none (no limit),
+        // its 429s count as failures, or it could hold the wait for ever.
+        let followed = |error: &Error| paced(error) && deadline.is_some();
         loop {
             let look = self.get_call(id);
             let looked = match cutoff {
@@ -471,15 +474,12 @@ pub trait VoiceProviderExt: VoiceProvider {
                     failed_in_a_row = 0;
                 }
                 // A passing failure: the call goes on meanwhile, and so does the wait.
-                // A vendor pacing the looks is followed up to the deadline; with none (no
-                // limit), its 429s count as failures, or it could hold the wait for ever.
                 Err(error)
                     if error.is_transient()
                         && !past_deadline
-                        && ((paced(&error) && deadline.is_some())
-                            || failed_in_a_row < FAILED_LOOKS_TOLERATED) =>
+                        && (followed(&error) || failed_in_a_row < FAILED_LOOKS_TOLERATED) =>
                 {
-                    if !(paced(&error) && deadline.is_some()) {
+                    if !followed(&error) {
                         failed_in_a_row += 1;
                     }
                     let asked = error.retry_after();

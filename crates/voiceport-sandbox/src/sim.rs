@@ -144,6 +144,21 @@ impl View {
     pub(crate) fn has_conversation(&self) -> bool {
         self.outcome().is_some_and(Outcome::answered) && self.started_at.is_some()
     }
+
+    /// The call just before it ended: in progress once it was answered, else ringing;
+    /// nothing of its end.
+    pub(crate) fn before_its_end(&self) -> View {
+        let phase = match self.started_at {
+            Some(_) => Phase::InProgress,
+            None => Phase::Ringing,
+        };
+        View {
+            phase,
+            started_at: self.started_at,
+            ended_at: None,
+            duration_secs: None,
+        }
+    }
 }
 
 fn delta(seconds: f64) -> TimeDelta {

@@ -296,28 +296,13 @@ impl Family<'_> {
             if let Some(reason) = reason {
                 message["endedReason"] = json!(reason);
             }
-            if let Some(customer) = customer(call) {
-                message["customer"] = customer;
-            }
-            if let Some(number) = self.phone_number(call) {
-                message["phoneNumber"] = number;
-            }
-            Outgoing::new("status-update", Some(status), json!({ "message": message }))
+            let body = self.server_message(call, message);
+            Outgoing::new("status-update", Some(status), body)
         };
         match stage {
             Stage::Ringing | Stage::InProgress => vec![update(self.render(call, view))],
             Stage::Ended => {
-                let last = if view.started_at.is_some() {
-                    Phase::InProgress
-                } else {
-                    Phase::Ringing
-                };
-                let before = View {
-                    phase: last,
-                    started_at: view.started_at,
-                    ended_at: None,
-                    duration_secs: None,
-                };
+                let before = view.before_its_end();
                 let handed_over = (view.phase == Phase::Ended(Outcome::Transferred))
                     .then(|| self.forwarding(call, view, &before, at));
                 let report = Outgoing::new(
@@ -345,33 +330,40 @@ impl Family<'_> {
         ended: DateTime<Utc>,
     ) -> Outgoing {
         let full = self.fields(call, view);
-        let messages = match full.get("messages") {
-            Some(Value::Array(messages)) => messages.clone(),
-            _ => Vec::new(),
-        };
         let at = (ended - chrono::TimeDelta::seconds(1)).max(view.started_at.unwrap_or(ended));
-        let mut message = json!({
-            "timestamp": at.timestamp_millis(),
-            "type": "status-update",
-            "status": "forwarding",
-            "destination": { "type": "number", "number": TRANSFER_TO },
-            "messagesOpenAIFormatted": messages.iter().filter_map(openai_message).collect::<Vec<_>>(),
-            "messages": messages,
-            "transcript": full.get("transcript").cloned().unwrap_or(Value::Null),
-            "summary": full.get("summary").cloned().unwrap_or(Value::Null),
-            "call": self.render(call, live),
-        });
+        let mut message = messages_of(&full);
+        message.extend([
+            ("timestamp".into(), json!(at.timestamp_millis())),
+            ("type".into(), json!("status-update")),
+            ("status".into(), json!("forwarding")),
+            (
+                "destination".into(),
+                json!({ "type": "number", "number": TRANSFER_TO }),
+            ),
+            (
+                "transcript".into(),
+                full.get("transcript").cloned().unwrap_or(Value::Null),
+            ),
+            (
+                "summary".into(),
+                full.get("summary").cloned().unwrap_or(Value::Null),
+            ),
+            ("call".into(), self.render(call, live)),
+        ]);
+        let body = self.server_message(call, Value::Object(message));
+        Outgoing::new("status-update", Some("forwarding"), body)
+    }
+
+    /// `message` as the body of a server message about `call`: with the `customer` and
+    /// the account's `phoneNumber`, which every server message carries.
+    fn server_message(self, call: &SimCall, mut message: Value) -> Value {
         if let Some(customer) = customer(call) {
             message["customer"] = customer;
         }
         if let Some(number) = self.phone_number(call) {
             message["phoneNumber"] = number;
         }
-        Outgoing::new(
-            "status-update",
-            Some("forwarding"),
-            json!({ "message": message }),
-        )
+        json!({ "message": message })
     }
 
     /// With `every_event`, what else a default Vapi assistant posts (its `serverMessages`
@@ -390,46 +382,27 @@ impl Family<'_> {
         stage: Stage,
         at: DateTime<Utc>,
     ) {
-        let message = |kind: &str, fields: Value, shown: &View| {
-            let mut message = json!({
-                "timestamp": at.timestamp_millis(),
-                "type": kind,
-                "call": self.render(call, shown),
-            });
-            if let (Some(message), Value::Object(fields)) = (message.as_object_mut(), fields) {
-                message.extend(fields);
-            }
-            if let Some(customer) = customer(call) {
-                message["customer"] = customer;
-            }
-            if let Some(number) = self.phone_number(call) {
-                message["phoneNumber"] = number;
-            }
-            json!({ "message": message })
+        let message = |kind: &str, mut fields: Map<String, Value>, shown: &View| {
+            fields.extend([
+                ("timestamp".into(), json!(at.timestamp_millis())),
+                ("type".into(), json!(kind)),
+                ("call".into(), self.render(call, shown)),
+            ]);
+            self.server_message(call, Value::Object(fields))
         };
         match stage {
             Stage::InProgress => {
-                let fields = json!({"status": "started", "role": "assistant", "turn": 0});
+                let fields = Map::from_iter([
+                    ("status".into(), json!("started")),
+                    ("role".into(), json!("assistant")),
+                    ("turn".into(), json!(0)),
+                ]);
                 let body = message("speech-update", fields, view);
                 posted.push(Outgoing::new("speech-update", Some("in-progress"), body));
             }
             Stage::Ended if view.has_conversation() => {
-                let full = self.fields(call, view);
-                let messages = match full.get("messages") {
-                    Some(Value::Array(messages)) => messages.clone(),
-                    _ => Vec::new(),
-                };
-                let fields = json!({
-                    "messages": messages,
-                    "messagesOpenAIFormatted": messages.iter().filter_map(openai_message).collect::<Vec<_>>(),
-                });
-                let live = View {
-                    phase: Phase::InProgress,
-                    started_at: view.started_at,
-                    ended_at: None,
-                    duration_secs: None,
-                };
-                let body = message("conversation-update", fields, &live);
+                let fields = messages_of(&self.fields(call, view));
+                let body = message("conversation-update", fields, &view.before_its_end());
                 let update = Outgoing::new("conversation-update", Some("in-progress"), body);
                 posted.insert(0, update);
             }
@@ -452,7 +425,7 @@ impl Family<'_> {
         let (name, id) = line.tool.as_ref()?;
         let arguments: Value = serde_json::from_str(&line.text).unwrap_or(Value::Null);
         let invocation = tool_invocation(id, name, arguments);
-        let mut message = json!({
+        let message = json!({
             "timestamp": at.timestamp_millis(),
             "type": "tool-calls",
             "toolCallList": [invocation],
@@ -464,15 +437,9 @@ impl Family<'_> {
             }],
             "call": self.render(call, view),
         });
-        if let Some(customer) = customer(call) {
-            message["customer"] = customer;
-        }
-        if let Some(number) = self.phone_number(call) {
-            message["phoneNumber"] = number;
-        }
         Some(Outgoing::request(
             "tool-calls",
-            json!({ "message": message }),
+            self.server_message(call, message),
         ))
     }
 
@@ -757,14 +724,7 @@ fn cost_items(talk_secs: f64, parts: &[(&str, f64); 4], tokens: Tokens, spoken: 
 /// messages (and their OpenAI-format copies), transcript and recordings.
 fn artifact(full: &Value) -> Value {
     let field = |key: &str| full.get(key).cloned().unwrap_or(Value::Null);
-    let messages = match field("messages") {
-        Value::Array(messages) => messages,
-        _ => Vec::new(),
-    };
-    let mut artifact = json!({
-        "messages": messages,
-        "messagesOpenAIFormatted": messages.iter().filter_map(openai_message).collect::<Vec<_>>(),
-    });
+    let mut artifact = Value::Object(messages_of(full));
     if let (Value::String(mono), Value::String(stereo)) =
         (field("recordingUrl"), field("stereoRecordingUrl"))
     {
@@ -802,6 +762,21 @@ fn is_sip_uri(party: &str) -> bool {
     party
         .get(..4)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"))
+}
+
+/// The conversation of a call whose fields (Voicebot Studio's shape) are `full`:
+/// `messages`, and their OpenAI-format copies `messagesOpenAIFormatted` (both empty for a
+/// call without one), as the artifact and the server messages that carry it hold them.
+fn messages_of(full: &Value) -> Map<String, Value> {
+    let messages = match full.get("messages") {
+        Some(Value::Array(messages)) => messages.clone(),
+        _ => Vec::new(),
+    };
+    let formatted: Vec<Value> = messages.iter().filter_map(openai_message).collect();
+    Map::from_iter([
+        ("messages".into(), Value::Array(messages)),
+        ("messagesOpenAIFormatted".into(), Value::Array(formatted)),
+    ])
 }
 
 /// One of Vapi's messages in the OpenAI format of `messagesOpenAIFormatted`.
@@ -931,12 +906,7 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
                 );
             }
             let checked = customer.get("numberE164CheckEnabled") != Some(&Value::Bool(false));
-            let e164 = number.strip_prefix('+').is_some_and(|digits| {
-                (7..=15).contains(&digits.len())
-                    && digits.bytes().all(|b| b.is_ascii_digit())
-                    && !digits.starts_with('0')
-            });
-            if checked && !e164 {
+            if checked && !voiceport_core::adapter::is_e164(&number) {
                 return api.fail(
                     api.flavor.invalid(),
                     "customer.number must be a valid phone number in the E.164 format",

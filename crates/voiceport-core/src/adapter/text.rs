@@ -168,8 +168,14 @@ pub fn dial_number(to: &str) -> Cow<'_, str> {
     }
 }
 
-/// `+`, then 7 to 15 digits, the first not 0.
-fn is_e164(text: &str) -> bool {
+/// Whether `text` is an E.164 number: `+`, then 7 to 15 digits, the first not 0.
+///
+/// ```
+/// use voiceport_core::adapter::is_e164;
+/// assert!(is_e164("+14155550187"));
+/// assert!(!is_e164("+1 415 555 0187"));
+/// ```
+pub fn is_e164(text: &str) -> bool {
     let digits = text.strip_prefix('+').unwrap_or_default();
     (7..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
