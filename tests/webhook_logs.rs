@@ -508,6 +508,62 @@ async fn secrets_never_reach_logs_or_debug() {
             .count()
     };
     assert_eq!((stopped("WARN"), stopped("DEBUG")), (10, 4), "{logs}");
+
+    // What the application logs in its handler is in the delivery's span, which names the
+    // provider: on the request's task, and on the task a handler goes on with once its
+    // reply is sent.
+    let named = Registry::from_toml_str(
+        "[providers.billing]\nkind = \"voicebot\"\napi_key = \"k6\"\n\
+         [providers.billing.webhook]\nsecret = \"billing-secret-3c1d\"\n",
+    )
+    .unwrap();
+    let (went_on, mut gone_on) = tokio::sync::mpsc::channel::<()>(1);
+    let router = Receiver::builder(&named)
+        .handler(move |delivery: Delivery| {
+            let went_on = went_on.clone();
+            async move {
+                tracing::info!(event = %delivery.event.vendor_event, "application at work");
+                if delivery.reply(serde_json::json!({"results": []})) {
+                    tokio::task::yield_now().await;
+                    tracing::info!("application still at work after its reply");
+                    let _ = went_on.send(()).await;
+                }
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks/billing", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    for fixture in ["webhook_status_update.json", "webhook_tool_calls_object_arguments.json"] {
+        let body = std::fs::read(format!(
+            "{}/fixtures/voicebot/{fixture}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let response = http_client()
+            .post(&url)
+            .header("x-vapi-secret", "billing-secret-3c1d")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{fixture}");
+    }
+    tokio::time::timeout(std::time::Duration::from_secs(10), gone_on.recv())
+        .await
+        .unwrap();
+    let logs = captured.text();
+    let at_work: Vec<&str> = (logs.lines())
+        .filter(|line| line.contains("application at work") || line.contains("still at work"))
+        .collect();
+    assert_eq!(at_work.len(), 3, "{logs}");
+    for line in at_work {
+        assert!(
+            line.contains("voiceport.webhook{") && line.contains("provider_name=billing"),
+            "{line}"
+        );
+    }
     assert!(
         logs.contains("webhook delivery refused"),
         "the refusal is logged: {logs}"

@@ -33,6 +33,7 @@ pub(super) async fn answer_request(
     event: CallEvent,
     body: Bytes,
     arrived: Instant,
+    span: &tracing::Span,
 ) -> Response {
     let wait = match endpoint.codec.reply_limit(&event) {
         Some(limit) => limit.min(endpoint.reply_timeout),
@@ -60,7 +61,7 @@ pub(super) async fn answer_request(
         reply: Some(reply),
         key: None,
     };
-    let mut run = HandlerRun::start(shared, endpoint, delivery, &body, held, None);
+    let mut run = HandlerRun::start(shared, endpoint, delivery, span, &body, held, None);
     if shared.channel_closed.is_some() {
         run = run.unqueued_if_dropped();
     }
@@ -218,23 +219,29 @@ pub(super) struct HandlerRun {
     pub(super) body: Bytes,
     /// Dropped before it ended, the handler is dropped too rather than going on.
     pub(super) unqueued_if_dropped: bool,
+    /// The delivery's span, entered whenever the handler runs (on its own task too): what
+    /// the application logs there names the provider.
+    pub(super) span: tracing::Span,
 }
 
 impl HandlerRun {
-    /// Hands `delivery` (of `body`, held in the budget by `held`) to the handler; news
-    /// comes `admitted` to the window.
+    /// Hands `delivery` (of `body`, held in the budget by `held`) to the handler, in the
+    /// delivery's `span`; news comes `admitted` to the window.
     pub(super) fn start(
         shared: &Shared,
         endpoint: &Endpoint,
         delivery: Delivery,
+        span: &tracing::Span,
         body: &Bytes,
         held: OwnedSemaphorePermit,
         admitted: Option<Admitted>,
     ) -> Self {
         // A handler that panics before it returns its future fails like one whose future
         // panics: the vendor is answered 500, not dropped.
-        let handling = std::panic::catch_unwind(AssertUnwindSafe(|| (shared.handler)(delivery)))
-            .unwrap_or_else(|_| Box::pin(std::future::ready(Err(HandlerError::panicked()))));
+        let handling = span.in_scope(|| {
+            std::panic::catch_unwind(AssertUnwindSafe(|| (shared.handler)(delivery)))
+                .unwrap_or_else(|_| Box::pin(std::future::ready(Err(HandlerError::panicked()))))
+        });
         HandlerRun {
             handling: Some(handling),
             admitted,
@@ -244,6 +251,7 @@ impl HandlerRun {
             codec: endpoint.codec,
             body: body.clone(),
             unqueued_if_dropped: false,
+            span: span.clone(),
         }
     }
 
@@ -262,7 +270,7 @@ impl HandlerRun {
         let Some(handling) = self.handling.as_mut() else {
             return std::task::Poll::Ready(Ok(()));
         };
-        let result = std::task::ready!(poll_caught(handling, cx));
+        let result = std::task::ready!(self.span.in_scope(|| poll_caught(handling, cx)));
         self.handling = None;
         if let (Ok(()), Some(admitted)) = (&result, &mut self.admitted) {
             admitted.delivered = true;
@@ -296,10 +304,12 @@ impl Drop for HandlerRun {
         let (provider, codec) = (Arc::clone(&self.provider), self.codec);
         let refusals = Arc::clone(&self.refusals);
         let body = std::mem::take(&mut self.body);
+        let span = std::mem::replace(&mut self.span, tracing::Span::none());
         runtime.spawn(async move {
             let _held = held;
             let mut handling = handling;
-            match std::future::poll_fn(|cx| poll_caught(&mut handling, cx)).await {
+            let handled = std::future::poll_fn(|cx| span.in_scope(|| poll_caught(&mut handling, cx)));
+            match handled.await {
                 Ok(()) => {
                     if let Some(admitted) = &mut admitted {
                         admitted.delivered = true;

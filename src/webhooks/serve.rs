@@ -152,11 +152,11 @@ pub(super) async fn receive(
         Ok(event) => event,
         Err(unaccepted) => return unaccepted.answer(&shared, &endpoint.name),
     };
+    drop(entered);
     if event.expects_reply {
-        drop(entered);
-        return answer_request(&shared, provider, endpoint, event, body, arrived).await;
+        return answer_request(&shared, provider, endpoint, event, body, arrived, &span).await;
     }
-    admit_and_dispatch(&shared, provider, endpoint, event, &body, entered).await
+    admit_and_dispatch(&shared, provider, endpoint, event, &body, &span).await
 }
 
 /// A request to a path the router does not serve
@@ -296,8 +296,9 @@ async fn admit_and_dispatch(
     endpoint: &Endpoint,
     event: CallEvent,
     body: &Bytes,
-    entered: tracing::span::Entered<'_>,
+    span: &tracing::Span,
 ) -> Response {
+    let entered = span.enter();
     let key = EventKey::of(&provider, &event, body);
     // The window's lock is let go before anything is logged (a subscriber may block).
     let admission = lock(&endpoint.window).begin(key);
@@ -350,7 +351,7 @@ async fn admit_and_dispatch(
         key: Some(key),
     };
     drop(entered);
-    let run = HandlerRun::start(shared, endpoint, delivery, body, held, Some(admitted));
+    let run = HandlerRun::start(shared, endpoint, delivery, span, body, held, Some(admitted));
     match run.finish().await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(error) => handler_failed(

@@ -537,13 +537,9 @@ fn caller_id(text: &str) -> Result<String, String> {
     }
 }
 
-/// Whether `text` is an E.164 number: `+`, then 7 to 15 digits, the first not 0.
-pub(crate) fn is_e164(text: &str) -> bool {
-    let digits = text.strip_prefix('+').unwrap_or_default();
-    (7..=15).contains(&digits.len())
-        && digits.bytes().all(|b| b.is_ascii_digit())
-        && !digits.starts_with('0')
-}
+/// Whether `text` is an E.164 number: `+`, then 7 to 15 digits, the first not 0 (the
+/// adapters' own check).
+pub(crate) use voiceport_core::adapter::is_e164;
 
 #[derive(Debug, Args)]
 pub(crate) struct ListenArgs {
