@@ -535,7 +535,10 @@ async fn secrets_never_reach_logs_or_debug() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/webhooks/billing", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await });
-    for fixture in ["webhook_status_update.json", "webhook_tool_calls_object_arguments.json"] {
+    for fixture in [
+        "webhook_status_update.json",
+        "webhook_tool_calls_object_arguments.json",
+    ] {
         let body = std::fs::read(format!(
             "{}/fixtures/voicebot/{fixture}",
             env!("CARGO_MANIFEST_DIR")
@@ -553,6 +556,58 @@ async fn secrets_never_reach_logs_or_debug() {
     tokio::time::timeout(std::time::Duration::from_secs(10), gone_on.recv())
         .await
         .unwrap();
+    // A redelivery handed over while the first delivery's handler still runs past the
+    // in-flight limit is warned of: that handler may be stuck, and two now run.
+    let stuck = Registry::from_toml_str(
+        "[providers.stuck]\nkind = \"voicebot\"\napi_key = \"k7\"\n\
+         [providers.stuck.webhook]\nsecret = \"stuck-secret-8e2a\"\n",
+    )
+    .unwrap();
+    let handled = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&handled);
+    let router = Receiver::builder(&stuck)
+        .dedup_in_flight_for(std::time::Duration::from_millis(100))
+        .handler(move |_: Delivery| {
+            let first = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+            async move {
+                if first {
+                    std::future::pending::<()>().await;
+                }
+                Ok::<(), HandlerError>(())
+            }
+        })
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/webhooks/stuck", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    let body = std::fs::read(format!(
+        "{}/fixtures/voicebot/webhook_status_update.json",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let deliver = |wait: u64| {
+        http_client()
+            .post(&url)
+            .header("x-vapi-secret", "stuck-secret-8e2a")
+            .timeout(std::time::Duration::from_millis(wait))
+            .body(body.clone())
+            .send()
+    };
+    assert!(deliver(300).await.is_err(), "the first handler never ends");
+    let again = deliver(10_000).await.unwrap();
+    assert_eq!(again.status(), 204);
+    assert_eq!(handled.load(std::sync::atomic::Ordering::SeqCst), 2);
+    let logs = captured.text();
+    let reclaimed: Vec<&str> = (logs.lines())
+        .filter(|line| line.contains("is handed over again"))
+        .collect();
+    assert_eq!(reclaimed.len(), 1, "{logs}");
+    assert!(
+        reclaimed[0].contains(" WARN ") && reclaimed[0].contains("provider_name=stuck"),
+        "{}",
+        reclaimed[0]
+    );
+
     let logs = captured.text();
     let at_work: Vec<&str> = (logs.lines())
         .filter(|line| line.contains("application at work") || line.contains("still at work"))

@@ -213,7 +213,7 @@ impl ReceiverBuilder<'_> {
     /// again (taken for a handler that will never end); until then a redelivery is
     /// answered 503 with `Retry-After`. [`DEFAULT_IN_FLIGHT_LIMIT`] (5 minutes) by default:
     /// a handler that may take longer (a channel the application reads slowly) needs a
-    /// longer limit, or a redelivery is handled twice.
+    /// longer limit, or a redelivery is handled twice (which is warned of).
     #[must_use]
     pub fn dedup_in_flight_for(mut self, limit: Duration) -> Self {
         self.in_flight_limit = limit;

@@ -303,6 +303,16 @@ async fn admit_and_dispatch(
     // The window's lock is let go before anything is logged (a subscriber may block).
     let admission = lock(&endpoint.window).begin(key);
     let ticket = match admission {
+        Admission::First(ticket) if ticket.reclaimed() => {
+            refusal!(
+                shared.refusals,
+                trouble &endpoint.name,
+                provider_name = %endpoint.name,
+                vendor_event = shorten(&event.vendor_event),
+                "a redelivery is handed over again: the handler of its first delivery has run past the in-flight limit (`dedup_in_flight_for`), and may still be running"
+            );
+            ticket
+        }
         Admission::First(ticket) => ticket,
         Admission::Delivered => {
             tracing::debug!(

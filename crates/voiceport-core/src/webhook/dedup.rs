@@ -168,12 +168,21 @@ pub enum Admission {
 pub struct Ticket {
     key: EventKey,
     number: u64,
+    reclaimed: bool,
 }
 
 impl Ticket {
     /// The key admitted.
     pub fn key(&self) -> EventKey {
         self.key
+    }
+
+    /// Whether the key was admitted again after an earlier delivery of it stayed in flight
+    /// past the [in-flight limit](Deduplicator::in_flight_for): that delivery's work may
+    /// still be running (a handler stuck for minutes), and this one's runs beside it.
+    /// Worth a warning.
+    pub fn reclaimed(&self) -> bool {
+        self.reclaimed
     }
 }
 
@@ -249,6 +258,7 @@ impl Deduplicator {
             since: now,
             ticket: number,
         };
+        let mut reclaimed = false;
         match self.seen.get_mut(&key) {
             Some(State::Delivered) => return Admission::Delivered,
             Some(State::InFlight { since, .. })
@@ -257,7 +267,10 @@ impl Deduplicator {
                 return Admission::InFlight;
             }
             // Abandoned: admitted again, as if first, under a new ticket.
-            Some(state) => *state = admitted,
+            Some(state) => {
+                *state = admitted;
+                reclaimed = true;
+            }
             None => {
                 if self.seen.len() >= self.next_sweep {
                     self.sweep_abandoned(now);
@@ -266,7 +279,11 @@ impl Deduplicator {
             }
         }
         self.next_ticket = number.wrapping_add(1);
-        Admission::First(Ticket { key, number })
+        Admission::First(Ticket {
+            key,
+            number,
+            reclaimed,
+        })
     }
 
     /// Drops the deliveries in flight past the limit (their work was dropped unsettled),
@@ -440,10 +457,15 @@ mod tests {
         let mut window = Deduplicator::new(8).in_flight_for(limit);
         let key = message_key([7; 32]);
         let t0 = Instant::now();
-        let _abandoned = first(window.begin_at(key, t0));
+        let abandoned = first(window.begin_at(key, t0));
+        assert!(!abandoned.reclaimed());
         let just_before = t0 + limit - Duration::from_millis(1);
         assert_eq!(window.begin_at(key, just_before), Admission::InFlight);
         let again = first(window.begin_at(key, t0 + limit));
+        assert!(
+            again.reclaimed(),
+            "taken over from a delivery still in flight"
+        );
         // Admitted again from then: in flight anew, and settled as usual.
         assert_eq!(window.begin_at(key, t0 + limit), Admission::InFlight);
         window.delivered(again);
