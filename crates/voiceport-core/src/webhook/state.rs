@@ -21,9 +21,12 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 ///   in progress) than the one kept: a retry of a step already passed;
 /// - a second end (Retell's `call_analyzed` after `call_ended`, or before it; a terminal
 ///   status change beside an end event) adds to the first. The newer of the two is kept:
-///   by their own times, where both have one; else an end event without a time is the
-///   later (Retell's only such end, `call_analyzed`, follows `call_ended`), a status
-///   change without a time the earlier, and of two without a time the one arriving last.
+///   by their own times, where both have one (at the same time, an end event over a
+///   status change, else the one arriving last); else an end event without a time is the
+///   later (Retell's `call_analyzed`, which follows `call_ended`), a status change without
+///   a time the earlier, and of two of a kind without a time the one arriving last. Where
+///   the newer has no time, [`occurred_at`](Self::occurred_at) is the best another end
+///   said: an end event's over a status change's, then the latest, in any order.
 ///   What the kept call lacks is taken from the other's (transcript, recording, cost, the
 ///   parts of the analysis, end reason, times, duration, numbers, names, agent, ids,
 ///   metadata and tags). A status change's call that still says the call is live (a
@@ -50,11 +53,21 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 /// assert_eq!(state.status, Some(CallStatus::Completed));
 /// ```
 ///
-/// It serializes (serde), what it keeps of the end included: a state stored between
-/// deliveries (a database row, another instance of the app) reads back and goes on by the
-/// same rules. Its call is kept normalized, without the vendor's JSON
+/// It serializes (serde) to JSON, what it keeps of the end included: a state stored between
+/// deliveries (a JSON or JSONB column, another instance of the app) reads back and goes on
+/// by the same rules. Store it in a self-describing format (JSON, not bincode or
+/// postcard): statuses are written as names and read back leniently, and absent fields
+/// are left out. Its call is kept normalized, without the vendor's JSON
 /// ([`Call::vendor_payload`], which a call never serializes); a status a newer voiceport
-/// wrote and this one does not know reads as `Unknown`.
+/// wrote and this one does not know reads as `Unknown`, and a call it had ended stays
+/// ended.
+///
+/// Where several instances handle one call's deliveries, apply each event under a lock
+/// on that call's row (`SELECT … FOR UPDATE`, or a compare-and-swap on a version): two
+/// ends of one call may be delivered at the same moment, and a state loaded by both and
+/// saved by each loses what the first saved. A vendor that does not retry (Vapi, by
+/// default) may never deliver an end: a state still live long after the call should have
+/// ended is worth a [`get_call`](crate::VoiceProvider::get_call).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct CallState {
@@ -80,6 +93,10 @@ pub struct CallState {
 struct EndKept {
     at: Option<DateTime<Utc>>,
     report: bool,
+    /// The best time any end of the call said, and whether an end event said it (an end
+    /// event's is preferred, then the latest): where `at` is none, it stands for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    best: Option<(bool, DateTime<Utc>)>,
 }
 
 impl CallState {
@@ -94,7 +111,9 @@ impl CallState {
             Some(status) if status != CallStatus::Unknown => status,
             _ => return false,
         };
-        let kept_terminal = self.status.is_some_and(CallStatus::is_terminal);
+        // A kept end ended the call, whatever its status now reads as (one a newer
+        // voiceport stored, unknown here).
+        let kept_terminal = self.status.is_some_and(CallStatus::is_terminal) || self.end.is_some();
         if kept_terminal && status.is_terminal() {
             self.add_end(event, status, report);
             return true;
@@ -121,6 +140,7 @@ impl CallState {
             self.end = Some(EndKept {
                 at: event.occurred_at,
                 report,
+                best: event.occurred_at.map(|at| (report, at)),
             });
         }
         true
@@ -133,29 +153,36 @@ impl CallState {
         let kept = self.end.unwrap_or(EndKept {
             at: None,
             report: false,
+            best: None,
         });
+        // Of two of a kind at the same time, or both without one, the one arriving last.
+        let below = !report && kept.report;
         let older = match (event.occurred_at, kept.at) {
-            (Some(at), Some(kept)) => at < kept,
+            (Some(at), Some(kept_at)) => at < kept_at || (at == kept_at && below),
             // An end event without a time follows a timed end (Retell's `call_analyzed`);
             // a status change without one does not stand for the end over a timed one.
             (None, Some(_)) => !report,
             (Some(_), None) => kept.report,
-            // The one arriving last.
-            (None, None) => false,
+            (None, None) => below,
         };
-        if older {
-            // The kept end said no time: the older end's is the end's best known.
-            if kept.at.is_none() {
-                self.occurred_at = event.occurred_at.or(self.occurred_at);
+        let best = kept.best.max(event.occurred_at.map(|at| (report, at)));
+        let newer = match older {
+            true => EndKept { best, ..kept },
+            false => {
+                self.status = Some(status);
+                EndKept {
+                    at: event.occurred_at,
+                    report,
+                    best,
+                }
             }
-        } else {
-            self.status = Some(status);
-            self.occurred_at = event.occurred_at.or(self.occurred_at);
-            self.end = Some(EndKept {
-                at: event.occurred_at,
-                report,
-            });
-        }
+        };
+        // The kept end's time; without one, the best any end said, whatever order they
+        // came in.
+        self.occurred_at = (newer.at)
+            .or(newer.best.map(|(_, at)| at))
+            .or(self.occurred_at);
+        self.end = Some(newer);
         // A status change's call that still says the call is live was read before the end.
         let Some(call) = event
             .call()
@@ -528,6 +555,126 @@ mod tests {
         assert_eq!(call.status, CallStatus::Completed);
         let turns = call.transcript.as_ref().map(|t| t.utterances.len());
         assert_eq!(turns, Some(12));
+    }
+
+    /// A live snapshot's terminal status change, all without times: Retell's
+    /// `transfer_bridged`, retried after `call_ended` and `call_analyzed`.
+    fn bridged(time: Option<i64>) -> CallEvent {
+        let mut live = Call::new(CallId::new("c1"), ProviderKind::Retell);
+        live.status = CallStatus::InProgress;
+        let mut event = CallEvent::new(
+            "transfer_bridged",
+            EventKind::StatusChanged {
+                status: CallStatus::Transferred,
+                vendor_status: None,
+                call: Some(Box::new(live)),
+            },
+        );
+        event.occurred_at = time.map(at);
+        event
+    }
+
+    /// Every order of `events`, each applied to a fresh state: the states they end in.
+    fn in_every_order(events: &[&CallEvent]) -> Vec<CallState> {
+        fn orders<'a>(events: &[&'a CallEvent]) -> Vec<Vec<&'a CallEvent>> {
+            if events.len() <= 1 {
+                return vec![events.to_vec()];
+            }
+            let mut all = Vec::new();
+            for (i, first) in events.iter().enumerate() {
+                let mut rest = events.to_vec();
+                rest.remove(i);
+                for mut order in orders(&rest) {
+                    order.insert(0, first);
+                    all.push(order);
+                }
+            }
+            all
+        }
+        (orders(events).into_iter())
+            .map(|order| {
+                let mut state = CallState::default();
+                for event in order {
+                    state.apply(event);
+                }
+                state
+            })
+            .collect()
+    }
+
+    /// Neither an untimed status change over an untimed end event, nor one at the same
+    /// time as an end event, takes the end's place, in any order: the analysis' voicemail
+    /// verdict stands (a later retry of `call_ended` included).
+    #[test]
+    fn a_status_change_gives_way_to_an_end_event_without_times_or_at_the_same_time() {
+        let call_ended = ended("call_ended", Some(60), |call| {
+            call.transcript = Some(Transcript::default())
+        });
+        let analyzed = ended("call_analyzed", None, |call| {
+            call.status = CallStatus::Voicemail
+        });
+        let untimed = bridged(None);
+        for state in in_every_order(&[&call_ended, &analyzed, &untimed, &call_ended]) {
+            assert_eq!(state.status, Some(CallStatus::Voicemail));
+            let call = state.call.as_ref().unwrap();
+            assert_eq!(call.status, CallStatus::Voicemail);
+            assert!(call.transcript.is_some());
+            assert_eq!(state.occurred_at, Some(at(60)));
+        }
+        // At the same time: Rounded's end and a completed status of the same second.
+        let voicemail = ended("phone_call_ended", Some(5), |call| {
+            call.status = CallStatus::Voicemail
+        });
+        let mut completed = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+        completed.status = CallStatus::Completed;
+        let mut same_second = CallEvent::new(
+            "call_status_updated",
+            EventKind::StatusChanged {
+                status: CallStatus::Completed,
+                vendor_status: None,
+                call: Some(Box::new(completed)),
+            },
+        );
+        same_second.occurred_at = Some(at(5));
+        for state in in_every_order(&[&voicemail, &same_second]) {
+            assert_eq!(state.status, Some(CallStatus::Voicemail));
+            assert_eq!(state.call.unwrap().status, CallStatus::Voicemail);
+        }
+    }
+
+    /// Where the end kept has no time, the time it stands at is an end event's over a
+    /// status change's, then the latest, whatever order the ends came in.
+    #[test]
+    fn an_untimed_end_stands_at_the_same_time_in_any_order() {
+        let analyzed = ended("call_analyzed", None, |_| {});
+        let call_ended = ended("call_ended", Some(60), |_| {});
+        let transfer_ended = bridged(Some(70));
+        let live = status(CallStatus::InProgress, Some(30));
+        let states = in_every_order(&[&live, &analyzed, &call_ended, &transfer_ended]);
+        assert_eq!(states.len(), 24);
+        for state in states {
+            assert_eq!(state.status, Some(CallStatus::Completed));
+            assert_eq!(state.occurred_at, Some(at(60)));
+        }
+        // Status changes alone: the latest.
+        for state in in_every_order(&[&analyzed, &bridged(Some(40)), &bridged(Some(50))]) {
+            assert_eq!(state.occurred_at, Some(at(50)));
+        }
+    }
+
+    /// A state a newer voiceport stored, its end's status unknown here, stays ended: a late
+    /// live status is left out, and a later end adds to the kept one.
+    #[test]
+    fn a_stored_end_with_a_status_unknown_here_stays_ended() {
+        let stored = r#"{"status": "evaporated", "occurred_at": "2026-12-05T10:01:00Z",
+            "call": null, "end": {"at": "2026-12-05T10:01:00Z", "report": true}}"#;
+        let mut state: CallState = serde_json::from_str(stored).unwrap();
+        assert_eq!(state.status, Some(CallStatus::Unknown));
+        assert!(!state.apply(&status(CallStatus::InProgress, Some(90))));
+        assert_eq!(state.status, Some(CallStatus::Unknown));
+        assert!(state.apply(&ended("call_analyzed", None, |_| {})));
+        assert_eq!(state.status, Some(CallStatus::Completed));
+        assert_eq!(state.occurred_at, Some(at(60)));
     }
 
     /// An end event whose status voiceport does not know ends the call all the same
