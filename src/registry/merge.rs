@@ -991,7 +991,7 @@ pub(crate) mod tests {
         assert_eq!(
             chain(&failure),
             [
-                "provider `sales`: rounded list_calls: connection failed (the request may have reached the vendor)",
+                "provider `sales`: rounded list_calls: connection failed",
                 "connection reset by peer",
             ]
         );

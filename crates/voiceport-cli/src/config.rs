@@ -21,6 +21,29 @@ pub(crate) fn source() -> Option<&'static str> {
     SOURCE.get().map(String::as_str)
 }
 
+/// Whether the configuration is the `VOICEPORT_…` variables' (no file).
+static FROM_VARIABLES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// The provider a command connected to, once it has: said beside its errors.
+static CHOSEN: std::sync::OnceLock<Chosen> = std::sync::OnceLock::new();
+
+/// The provider a command connected to, and what tells it apart.
+#[derive(Debug)]
+pub(crate) struct Chosen {
+    /// Its name in the configuration.
+    pub(crate) name: String,
+    pub(crate) kind: voiceport::ProviderKind,
+    /// Where its key is set: the setting, and the variable it names.
+    pub(crate) key_from: String,
+    /// Whether other providers are configured beside it.
+    pub(crate) among_others: bool,
+}
+
+/// The provider this run connected to, where it connected to one.
+pub(crate) fn chosen() -> Option<&'static Chosen> {
+    CHOSEN.get()
+}
+
 /// The prefix of the variables that describe one provider when no file is found
 /// (`VOICEPORT_KIND`, `VOICEPORT_API_KEY_ENV` …: `ProviderConfig::from_env`).
 const ENV_PREFIX: &str = "VOICEPORT_";
@@ -104,6 +127,7 @@ fn user_config_dir(
 pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
     let Some(path) = locate(explicit)? else {
         let _ = SOURCE.set(format!("the {ENV_PREFIX}… environment variables"));
+        FROM_VARIABLES.store(true, std::sync::atomic::Ordering::Relaxed);
         let config = ProviderConfig::from_env(ENV_PREFIX)?;
         let name = config.kind.as_str().to_owned();
         let providers = [(name.clone(), config)].into_iter().collect();
@@ -135,7 +159,44 @@ pub(crate) fn provider(
     explicit: Option<&Path>,
     name: Option<&str>,
 ) -> Result<Arc<dyn VoiceProvider>, Failure> {
-    Ok(registry(explicit)?.connect(name)?)
+    let registry = registry(explicit)?;
+    let provider = registry.connect(name)?;
+    let file = registry.file();
+    let only = (file.providers.len() == 1).then(|| file.providers.keys().next());
+    let chosen = (name.map(str::to_owned))
+        .or_else(|| file.default.clone())
+        .or_else(|| only.flatten().cloned());
+    if let Some(name) = chosen
+        && let Some(config) = file.providers.get(&name)
+    {
+        let _ = CHOSEN.set(Chosen {
+            key_from: key_from(&name, config),
+            kind: config.kind,
+            among_others: file.providers.len() > 1,
+            name,
+        });
+    }
+    Ok(provider)
+}
+
+/// Where the key of provider `name` is set, for a key the vendor refused: the setting
+/// (in the file, or the variables), and the variable it names.
+fn key_from(name: &str, config: &ProviderConfig) -> String {
+    let from_variables = FROM_VARIABLES.load(std::sync::atomic::Ordering::Relaxed);
+    let (inline, named) = match from_variables {
+        true => (
+            format!("{ENV_PREFIX}API_KEY"),
+            format!("{ENV_PREFIX}API_KEY_ENV"),
+        ),
+        false => (
+            format!("providers.{name}.api_key"),
+            format!("providers.{name}.api_key_env"),
+        ),
+    };
+    match &config.api_key_env {
+        Some(variable) if config.api_key.is_none() => format!("{named} (the variable {variable})"),
+        _ => inline,
+    }
 }
 
 #[cfg(test)]

@@ -181,6 +181,21 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
     {
         say_escaped(&format!("  configuration: {source}"));
     }
+    // Which configured provider answered, where several are (the error names its vendor
+    // only), and which key setting to look at when the vendor refused the key.
+    if let Some(chosen) = config::chosen()
+        && error.provider() == Some(chosen.kind)
+    {
+        let name = &chosen.name;
+        if let voiceport::Error::Unauthorized { .. } = error {
+            say_escaped(&format!(
+                "  provider `{name}`: check its key, {}",
+                chosen.key_from
+            ));
+        } else if chosen.among_others {
+            say_escaped(&format!("  provider `{name}`"));
+        }
+    }
     // Whether a phone may ring matters more than any detail: said without -v.
     if error.operation() == Some(Operation::Dial) {
         let look =

@@ -2876,11 +2876,67 @@ async fn a_key_the_vendor_echoes_is_never_printed() {
             text.contains("Invalid API key: [REDACTED]"),
             "{args:?}: {text}"
         );
+        // Which setting holds the key refused (the key itself never).
+        assert!(
+            text.contains("provider `x`: check its key, providers.x.api_key\n"),
+            "{args:?}: {text}"
+        );
         // With -v the request is logged too, the vendor's answer masked there as well.
         if args[0] == "-v" {
             assert!(text.contains("voiceport.request{"), "{text}");
         }
     }
+}
+
+/// Where several providers are configured, a vendor's refusal names the one that answered
+/// (the error itself names its vendor only); a key refused, which setting holds it.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_vendor_error_names_the_provider_and_a_refused_key_its_setting() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let refusing = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&refusing)
+        .await;
+    let failing = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(500))
+        .mount(&failing)
+        .await;
+    let config = private_config(
+        "named",
+        &format!(
+            "default = \"support\"\n\
+             [providers.support]\nkind = \"vapi\"\napi_key_env = \"VOICEPORT_TEST_SUPPORT_KEY_51\"\n\
+             base_url = \"{}\"\n[providers.support.retry]\nmax_attempts = 1\n\
+             [providers.sales]\nkind = \"vapi\"\napi_key = \"sales-key-0d3e\"\n\
+             base_url = \"{}\"\n[providers.sales.retry]\nmax_attempts = 1\n",
+            refusing.uri(),
+            failing.uri()
+        ),
+    );
+    let mut command = voiceport_bin();
+    command
+        .arg("--config")
+        .arg(&config)
+        .args(["calls", "list"])
+        .env("VOICEPORT_TEST_SUPPORT_KEY_51", "support-key-7a1f");
+    let out = output(command).await;
+    assert_eq!(out.status.code(), Some(3));
+    let said = stderr(&out);
+    assert!(
+        said.contains(
+            "\n  provider `support`: check its key, providers.support.api_key_env \
+             (the variable VOICEPORT_TEST_SUPPORT_KEY_51)\n"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("support-key-7a1f"), "{said}");
+    let out = run_with(&config, &["-p", "sales", "calls", "list"]).await;
+    assert_eq!(out.status.code(), Some(3));
+    let said = stderr(&out);
+    assert!(said.contains("\n  provider `sales`\n"), "{said}");
+    assert!(!said.contains("check its key"), "{said}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -85,7 +85,11 @@ pub enum Error {
     },
 
     /// The call (or note) does not exist (HTTP 404).
-    #[error("{provider} {operation}: not found{}", suffix(message))]
+    #[error(
+        "{provider} {operation}: not found{}{}",
+        path_hint(*operation),
+        suffix(message)
+    )]
     NotFound {
         /// Which vendor.
         provider: ProviderKind,
@@ -121,7 +125,7 @@ pub enum Error {
     #[error(
         "{provider} {operation}: invalid request{}: {message}{}",
         status_suffix(status),
-        details_suffix(details)
+        details_suffix(details, message)
     )]
     InvalidRequest {
         /// Which vendor.
@@ -149,7 +153,8 @@ pub enum Error {
 
     /// The vendor failed (HTTP 5xx), still after the retry budget where retries were allowed.
     #[error(
-        "{provider} {operation}: vendor server error (HTTP {status}){}",
+        "{provider} {operation}: vendor server error (HTTP {status}){}{}",
+        retry_after_suffix(retry_after),
         suffix(message)
     )]
     Server {
@@ -198,7 +203,7 @@ pub enum Error {
     },
 
     /// No answer in time (connect or total timeout).
-    #[error("{provider} {operation}: timed out{}", sent_suffix(*sent))]
+    #[error("{provider} {operation}: timed out{}", sent_suffix(*sent, *operation))]
     Timeout {
         /// Which vendor.
         provider: ProviderKind,
@@ -209,7 +214,7 @@ pub enum Error {
     },
 
     /// The connection failed or broke.
-    #[error("{provider} {operation}: connection failed{}", sent_suffix(*sent))]
+    #[error("{provider} {operation}: connection failed{}", sent_suffix(*sent, *operation))]
     Transport {
         /// Which vendor.
         provider: ProviderKind,
@@ -356,11 +361,48 @@ const CURSOR_CYCLE_PATH: &str = "next cursor";
 /// [`Error::is_cursor_cycle`] does not call it one.
 const CURSOR_LENGTH_PATH: &str = "next cursor (length)";
 
+/// `": {message}"`, unless the vendor's message only repeats the status's reason phrase
+/// (`Unauthorized`, `Not Found`), which the error's own words say already.
 fn suffix(message: &Option<String>) -> String {
-    message
-        .as_deref()
-        .map(|m| format!(": {m}"))
-        .unwrap_or_default()
+    match message.as_deref() {
+        Some(message) if !is_reason_phrase(message) => format!(": {message}"),
+        _ => String::new(),
+    }
+}
+
+/// Whether `message` is no more than an HTTP reason phrase, as many servers answer an
+/// error with (`{"message": "Unauthorized"}`).
+fn is_reason_phrase(message: &str) -> bool {
+    const PHRASES: [&str; 13] = [
+        "bad request",
+        "unauthorized",
+        "forbidden",
+        "not found",
+        "method not allowed",
+        "conflict",
+        "unprocessable entity",
+        "too many requests",
+        "internal server error",
+        "bad gateway",
+        "service unavailable",
+        "gateway timeout",
+        "rate limited",
+    ];
+    let said = message.trim().trim_end_matches('.');
+    PHRASES
+        .iter()
+        .any(|phrase| said.eq_ignore_ascii_case(phrase))
+}
+
+/// After a 404 to a request that names no call (a listing, a dial): what is not there is
+/// the API path, most often a `base_url` with a wrong path.
+fn path_hint(operation: Operation) -> &'static str {
+    match operation {
+        Operation::ListCalls | Operation::ListFilter(_) | Operation::Dial => {
+            " (the vendor has no such API path: check base_url)"
+        }
+        _ => "",
+    }
 }
 
 fn status_suffix(status: &Option<u16>) -> String {
@@ -373,12 +415,17 @@ fn retry_after_suffix(retry_after: &Option<Duration>) -> String {
         .unwrap_or_default()
 }
 
-fn details_suffix(details: &[FieldError]) -> String {
-    if details.is_empty() {
-        return String::new();
-    }
+/// The details in brackets, but those the message says already (a setting it names in
+/// backquotes, and whose detail says only that it is required).
+fn details_suffix(details: &[FieldError], message: &str) -> String {
+    let said = |d: &FieldError| {
+        d.message == "required"
+            && !d.field.is_empty()
+            && message.contains(&format!("`{}`", d.field))
+    };
     let items: Vec<String> = details
         .iter()
+        .filter(|d| !said(d))
         .map(|d| {
             if d.field.is_empty() {
                 d.message.clone()
@@ -387,6 +434,9 @@ fn details_suffix(details: &[FieldError]) -> String {
             }
         })
         .collect();
+    if items.is_empty() {
+        return String::new();
+    }
     format!(" [{}]", items.join("; "))
 }
 
@@ -417,11 +467,13 @@ fn is_tls_failure(source: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-fn sent_suffix(sent: bool) -> &'static str {
-    if sent {
-        " (the request may have reached the vendor)"
-    } else {
-        " (the request was not sent)"
+/// Whether the request went out: for a write, whether it may have taken effect; a read
+/// that may have reached the vendor changed nothing there, and says nothing of it.
+fn sent_suffix(sent: bool, operation: Operation) -> &'static str {
+    match (sent, operation.is_read()) {
+        (true, true) => "",
+        (true, false) => " (the request may have reached the vendor)",
+        (false, _) => " (the request was not sent)",
     }
 }
 
@@ -1141,6 +1193,85 @@ mod tests {
         );
         assert_eq!(err.outcome(), RequestOutcome::NotApplied);
         assert!(!err.is_retryable());
+    }
+
+    /// What a message would say twice is said once: a vendor message that is only the
+    /// status's reason phrase, a detail saying that a setting the message names is
+    /// required, whether a read that timed out reached the vendor.
+    #[test]
+    fn display_says_nothing_twice() {
+        use crate::adapter::missing_setting;
+        let (vapi, get) = (ProviderKind::Vapi, Operation::GetCall);
+        let unauthorized = |message: &str| Error::Unauthorized {
+            provider: vapi,
+            operation: get,
+            status: 401,
+            message: Some(message.into()),
+        };
+        assert_eq!(
+            unauthorized(" Unauthorized. ").to_string(),
+            "vapi get_call: unauthorized (HTTP 401)"
+        );
+        assert_eq!(
+            unauthorized("Invalid Key").to_string(),
+            "vapi get_call: unauthorized (HTTP 401): Invalid Key"
+        );
+        let required = missing_setting(vapi, Operation::Dial, "agent_id", "set `agent_id`");
+        assert_eq!(
+            required.to_string(),
+            "vapi dial: invalid request: set `agent_id`"
+        );
+        // A detail the message does not say is kept.
+        let unnamed = missing_setting(vapi, Operation::Dial, "agent_id", "no assistant");
+        assert!(unnamed.to_string().ends_with("[agent_id: required]"));
+        let timeout = |operation, sent| Error::Timeout {
+            provider: vapi,
+            operation,
+            sent,
+        };
+        assert_eq!(
+            timeout(Operation::ListCalls, true).to_string(),
+            "vapi list_calls: timed out"
+        );
+        assert_eq!(
+            timeout(Operation::Dial, true).to_string(),
+            "vapi dial: timed out (the request may have reached the vendor)"
+        );
+        assert_eq!(
+            timeout(Operation::ListCalls, false).to_string(),
+            "vapi list_calls: timed out (the request was not sent)"
+        );
+    }
+
+    /// A 404 to a request naming no call points at the API path; a server error says
+    /// how long the vendor asked to wait.
+    #[test]
+    fn display_points_at_what_to_fix() {
+        let not_found = |operation| Error::NotFound {
+            provider: ProviderKind::Retell,
+            operation,
+            message: Some("Cannot POST /v3/list-calls".into()),
+        };
+        assert_eq!(
+            not_found(Operation::ListCalls).to_string(),
+            "retell list_calls: not found (the vendor has no such API path: check base_url): Cannot POST /v3/list-calls"
+        );
+        assert!(
+            !not_found(Operation::GetCall)
+                .to_string()
+                .contains("base_url")
+        );
+        let server = Error::Server {
+            provider: ProviderKind::Retell,
+            operation: Operation::GetCall,
+            status: 503,
+            retry_after: Some(Duration::from_secs(60)),
+            message: Some("Service Unavailable".into()),
+        };
+        assert_eq!(
+            server.to_string(),
+            "retell get_call: vendor server error (HTTP 503) (retry after 60.0s)"
+        );
     }
 
     #[test]
