@@ -316,10 +316,14 @@ impl Registry {
             refused,
         };
         let Some(config) = self.file.routes.get(route) else {
-            let error = Error::config(
-                format!("routes.{route}"),
-                format!("no such route: {}", self.file.routes_listed()),
-            );
+            // The name comes from the caller (a `--route`), not from the file.
+            let error = Error::InvalidArgument {
+                argument: "route".to_owned(),
+                message: format!(
+                    "no route named {route:?} in [routes]: {}",
+                    self.file.routes_listed()
+                ),
+            };
             return Err(fail(None, error, Vec::new()));
         };
         if let Some(error) = route::account_fields_refused(route, config, request) {

@@ -306,10 +306,10 @@ impl ReceiverBuilder<'_> {
             let verifier = match config.webhook_verifier()? {
                 Some(verifier) => verifier,
                 None if named == Some(true) => {
-                    return Err(voiceport_core::Error::config(
-                        config.field("webhook"),
-                        "no webhook table: add [providers.NAME.webhook] to receive its deliveries",
-                    ));
+                    let table = config.field("webhook");
+                    let message =
+                        format!("no webhook table: add [{table}] to receive its deliveries");
+                    return Err(voiceport_core::Error::config(table, message));
                 }
                 None => continue,
             };

@@ -51,7 +51,8 @@ const NOT_FROM_THE_CLI: [&str; 10] = [
 ];
 
 /// Whether the account answers at all: a listing that cannot connect, times out, breaks
-/// off, whose key is refused or that is rate limited is returned, as that error, instead
+/// off, whose key is refused, that is rate limited or that the vendor fails (an outage)
+/// is returned, as that error, instead
 /// of the same error in every case of the table (a rate-limited account would have each
 /// case retried against a key production is using, and the adapter blamed). Any other
 /// answer is left to the cases to judge.
@@ -69,7 +70,8 @@ async fn reachable(provider: &dyn VoiceProvider) -> Result<(), voiceport::Error>
             | voiceport::Error::Transport { .. }
             | voiceport::Error::Timeout { .. }
             | voiceport::Error::AnswerCut { .. }
-            | voiceport::Error::RateLimited { .. }),
+            | voiceport::Error::RateLimited { .. }
+            | voiceport::Error::Server { .. }),
         ) => Err(error),
         _ => Ok(()),
     }

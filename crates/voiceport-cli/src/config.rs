@@ -88,11 +88,8 @@ fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
         Some(path) => format!("./{FILE_NAME} or {}", path.display()),
         None => format!("./{FILE_NAME}"),
     };
-    Err(Failure::Voice(Error::config(
-        "--config",
-        format!(
-            "no configuration found: pass --config FILE (or set {CONFIG_VAR}), create {looked}, or describe one provider with {ENV_PREFIX}KIND, {ENV_PREFIX}API_KEY_ENV … (see the README's Configuration section)"
-        ),
+    Err(Failure::Usage(format!(
+        "no configuration found: pass --config FILE (or set {CONFIG_VAR}), create {looked}, or describe one provider with {ENV_PREFIX}KIND, {ENV_PREFIX}API_KEY_ENV … (see the README's Configuration section)"
     )))
 }
 

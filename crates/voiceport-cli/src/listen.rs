@@ -535,7 +535,9 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
                     format!("{shown} did not finish its answer in time")
                 }
                 Err(Unread::Broken(error)) => {
-                    format!("{shown}'s answer broke off: {}", error.without_url())
+                    // reqwest says what broke only in its causes.
+                    let cause = voiceport::chain_text(&error.without_url());
+                    format!("{shown}'s answer broke off: {cause}")
                 }
             }
         }
@@ -545,7 +547,10 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
         ),
         Ok(response) => format!("{shown} answered {}", response.status()),
         Err(error) if error.is_timeout() => format!("{shown} did not answer in time"),
-        Err(error) => format!("forwarding to {shown} failed: {}", error.without_url()),
+        Err(error) => {
+            let cause = voiceport::chain_text(&error.without_url());
+            format!("forwarding to {shown} failed: {cause}")
+        }
     };
     output::say_queued(&format!(
         "warning: {failure}; the event is printed marked not forwarded, and the vendor is answered 500: {}",

@@ -176,8 +176,10 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
     let say_escaped = |text: &str| output::say(&output::cell(text));
     say_escaped(&format!("error: {said}"));
     // Which configuration the field is of (a file found in the user's folder, say).
+    // (An error read from the file says which already: `… (in PATH)`.)
     if let voiceport::Error::Config { .. } = error
         && let Some(source) = config::source()
+        && !said.contains(&format!("(in {source})"))
     {
         say_escaped(&format!("  configuration: {source}"));
     }
@@ -217,14 +219,15 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
         }
     }
     if verbose {
-        say_escaped(&format!("  kind: {error:?}"));
+        // Its kind by its stable name (`Error::name`), not Rust's `Debug` of it.
+        say_escaped(&format!("  kind: {}", error.name()));
         let mut source = std::error::Error::source(error);
         while let Some(cause) = source {
             say_escaped(&format!("  caused by: {cause}"));
             source = cause.source();
         }
         say(&format!(
-            "  transient: {}, safe to retry: {}, outcome: {:?}",
+            "  transient: {}, safe to retry: {}, outcome: {}",
             error.is_transient(),
             error.is_retryable(),
             error.outcome()

@@ -983,9 +983,16 @@ async fn bad_config_exits_2_naming_the_field() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("providers.x.kind"), "{stderr}");
     assert!(!stderr.contains("\"k\""));
-    // Which file that field is of.
-    let said_file = format!("configuration: {}", path.display());
+    // Which file that field is of, once.
+    let said_file = format!("(in {})", path.display());
     assert!(stderr.contains(&said_file), "{stderr}");
+    assert_eq!(
+        stderr.matches(&path.display().to_string()).count(),
+        1,
+        "{stderr}"
+    );
+    // The word given is shown beside the kinds there are.
+    assert!(stderr.contains("unknown variant `bland`"), "{stderr}");
 
     let out = run(None, &["calls", "list"]).await;
     assert_eq!(out.status.code(), Some(2));
@@ -1825,6 +1832,12 @@ async fn listen_answers_failed_forwards_while_its_standard_error_is_not_read() {
     // Standard error is read again: what was queued comes out, and the count of the rest.
     let rest = interrupt_and_read(child, said).await;
     assert!(rest.contains("the vendor is answered 500"), "{rest:.400}");
+    // With what failed: reqwest says it in the error's causes only.
+    let first = rest.lines().find(|line| line.contains("forwarding to"));
+    assert!(
+        first.is_some_and(|line| line.to_lowercase().contains("connection refused")),
+        "{first:?}"
+    );
     assert!(
         rest.contains("log lines were dropped while standard error was not being read"),
         "{}",
@@ -2881,9 +2894,12 @@ async fn a_key_the_vendor_echoes_is_never_printed() {
             text.contains("provider `x`: check its key, providers.x.api_key\n"),
             "{args:?}: {text}"
         );
-        // With -v the request is logged too, the vendor's answer masked there as well.
+        // With -v the request is logged too, the vendor's answer masked there as well; the
+        // error's kind and outcome are said in words.
         if args[0] == "-v" {
             assert!(text.contains("voiceport.request{"), "{text}");
+            assert!(text.contains("\n  kind: unauthorized\n"), "{text}");
+            assert!(text.contains("outcome: not applied"), "{text}");
         }
     }
 }
@@ -5563,10 +5579,18 @@ async fn check_of_an_unreachable_account_says_the_error_once() {
         .mount(&limited)
         .await;
     let rate_limited = vendor_config("vapi", &limited.uri(), "");
+    // Nor is an account whose vendor is failing (an outage).
+    let down = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&down)
+        .await;
+    let outage = vendor_config("vapi", &down.uri(), "");
     for (config, said) in [
         (&refused, "connection failed"),
         (&wrong_key, "unauthorized"),
         (&rate_limited, "rate limited"),
+        (&outage, "vendor server error (HTTP 503)"),
     ] {
         for json in [false, true] {
             let mut args = vec!["check", "--dial", "+14155550187"];

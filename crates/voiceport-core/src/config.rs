@@ -37,7 +37,7 @@ use crate::{Error, ProviderKind, Result};
 /// look like a variable's name (a key pasted there by mistake), a `base_url`'s user,
 /// password, query and fragment.
 #[derive(Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table ([providers.NAME])")]
 pub struct ProviderConfig {
     /// Which vendor: `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
     pub kind: ProviderKind,
@@ -188,7 +188,7 @@ impl std::fmt::Debug for ShownUrl<'_> {
 
 /// Retry bounds, as configured.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table ([providers.NAME.retry])")]
 #[non_exhaustive]
 pub struct RetrySettings {
     /// Attempts in all, the first included (default 4; 1 disables retries).
@@ -467,7 +467,7 @@ impl ProviderConfig {
 
 /// A file of named providers.
 #[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table of [providers.NAME] tables")]
 #[non_exhaustive]
 pub struct ProvidersFile {
     /// The provider to use when none is named.
@@ -554,11 +554,18 @@ impl ProvidersFile {
         {
             return Err(Error::config(
                 "default",
-                format!("no provider named {default:?} in [providers]"),
+                format!(
+                    "no provider named {default:?} in [providers]: {}",
+                    self.names_listed()
+                ),
             ));
         }
         for (name, route) in &self.routes {
-            route.check(name, |provider| self.providers.contains_key(provider))?;
+            route.check(
+                name,
+                |provider| self.providers.contains_key(provider),
+                || self.names_listed(),
+            )?;
         }
         Ok(self)
     }

@@ -13,7 +13,7 @@ use crate::{Error, Result};
 /// # weights = [90, 10]                 # weighted: one per provider
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table ([routes.NAME])")]
 #[non_exhaustive]
 pub struct RouteConfig {
     /// The providers, in order.
@@ -55,8 +55,14 @@ impl RouteConfig {
         }
     }
 
-    /// Checks the route named `name` against the provider names it may use.
-    pub fn check(&self, name: &str, known: impl Fn(&str) -> bool) -> Result<()> {
+    /// Checks the route named `name` against the provider names it may use (`known`), which
+    /// `listed` quotes for an error naming another.
+    pub(crate) fn check(
+        &self,
+        name: &str,
+        known: impl Fn(&str) -> bool,
+        listed: impl Fn() -> String,
+    ) -> Result<()> {
         let field = |key: &str| format!("routes.{name}.{key}");
         if self.providers.is_empty() {
             return Err(Error::config(
@@ -67,7 +73,7 @@ impl RouteConfig {
         if let Some(unknown) = self.providers.iter().find(|p| !known(p)) {
             return Err(Error::config(
                 field("providers"),
-                format!("no provider named {unknown:?} in [providers]"),
+                format!("no provider named {unknown:?} in [providers]: {}", listed()),
             ));
         }
         // Twice in a failover route, one account would be dialed again after refusing.

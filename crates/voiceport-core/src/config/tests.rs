@@ -159,20 +159,40 @@ secret_env = "VAPI_WEBHOOK_SECRET"
     }
 }
 
+/// A name that names no provider (the default, a route's) is said with the names there are.
+#[test]
+fn a_missing_provider_name_is_said_with_those_configured() {
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "default = \"salse\"\n[providers.sales]\nkind = \"vapi\"\n",
+    ));
+    assert_eq!(field, "default");
+    assert_eq!(
+        message,
+        r#"no provider named "salse" in [providers]: the configured ones are "sales""#
+    );
+    let (field, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.sales]\nkind = \"vapi\"\n[routes.out]\nproviders = [\"sales\", \"suport\"]\n",
+    ));
+    assert_eq!(field, "routes.out.providers");
+    assert!(
+        message.ends_with(r#""suport" in [providers]: the configured ones are "sales""#),
+        "{message}"
+    );
+}
+
 #[test]
 fn unknown_kind_names_the_field() {
     let (field, message) = config_error(ProvidersFile::from_toml_str(
         "[providers.a]\nkind = \"bland\"\napi_key = \"k\"\n",
     ));
     assert_eq!(field, "providers.a.kind");
-    // The kinds there are; not the value (a key pasted there would be quoted whole), but
-    // where it is.
+    // The value, a word (a key pasted there, which has digits, is not shown), the kinds
+    // there are, and where it is.
     assert!(
-        message.contains("expected one of `happyrobot`"),
+        message.starts_with("unknown variant `bland`, expected one of `happyrobot`"),
         "{message}"
     );
     assert!(message.contains("at line 2, column 8"), "{message}");
-    assert!(!message.contains("bland"), "{message}");
 }
 
 #[test]
@@ -675,6 +695,12 @@ fn errors_at_secret_fields_say_what_is_wrong_without_the_secret() {
             format!("[providers]\nsales = \"{KEY}\"\n"),
             "providers.sales",
             "invalid type: string (the value is not shown",
+        ),
+        // What belongs there in the file's words, not a Rust type's name.
+        (
+            "[providers.a]\nkind = \"rounded\"\nretry = 3\n".to_owned(),
+            "providers.a.retry",
+            "invalid type: integer `3`, expected a table ([providers.NAME.retry])",
         ),
     ];
     for (text, at, says) in &cases {

@@ -61,6 +61,11 @@ pub(super) fn unless_secret(field: &str, message: String) -> String {
     else {
         return message;
     };
+    // A word given where another word belongs (`kind = "bland"`) is shown: no key is a
+    // short run of letters.
+    if head == "unknown variant " && !is_secret(field) && quoted_word(rest) {
+        return message;
+    }
     let text = head == "unknown variant " || rest.starts_with("string ");
     let hidden = match is_secret(field) {
         true => "(the value is not shown: it is a secret)",
@@ -84,6 +89,23 @@ fn is_secret(field: &str) -> bool {
         parts.as_slice(),
         [.., "api_key"] | [.., "webhook", "secret"]
     ) && !matches!(parts.as_slice(), ["providers", _])
+}
+
+/// Whether `rest` starts with a quoted word: up to 24 ASCII letters, `-` or `_`, without
+/// a digit (which every vendor's key has).
+fn quoted_word(rest: &str) -> bool {
+    let Some(quote @ ('`' | '"' | '\'')) = rest.chars().next() else {
+        return false;
+    };
+    let inner = &rest[1..];
+    let Some(end) = inner.find(quote) else {
+        return false;
+    };
+    let word = &inner[..end];
+    (1..=24).contains(&word.len())
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphabetic() || b == b'-' || b == b'_')
 }
 
 /// The length of the quoted text `text` starts with, its closing quote included; in

@@ -17,8 +17,15 @@ pub(crate) fn parse_base_url(
     allow_insecure_http: bool,
     field: &str,
 ) -> Result<Url, Error> {
-    let url =
-        Url::parse(raw.trim()).map_err(|e| Error::config(field, format!("not a URL ({e})")))?;
+    let url = Url::parse(raw.trim()).map_err(|e| {
+        let message = match e {
+            url::ParseError::RelativeUrlWithoutBase => {
+                "not a URL: write it whole, starting with https://".to_owned()
+            }
+            e => format!("not a URL ({e})"),
+        };
+        Error::config(field, message)
+    })?;
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
@@ -107,6 +114,13 @@ mod tests {
         assert!(parse_base_url("http://api.example.com", true, "base_url").is_ok());
         assert!(parse_base_url("ftp://example.com", true, "base_url").is_err());
         assert!(parse_base_url("not a url", true, "base_url").is_err());
+        // A host without its scheme is told how to write it.
+        let bare = parse_base_url("api.vapi.ai", false, "base_url").unwrap_err();
+        assert!(
+            bare.to_string()
+                .ends_with("not a URL: write it whole, starting with https://"),
+            "{bare}"
+        );
         assert!(parse_base_url("https://user:pw@example.com", true, "base_url").is_err());
         assert!(parse_base_url("https://example.com/?key=1", true, "base_url").is_err());
     }

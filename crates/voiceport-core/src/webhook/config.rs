@@ -31,7 +31,7 @@ use crate::{ProviderKind, Result};
 /// config.verify = Some(Scheme::Hmac);
 /// ```
 #[derive(Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, expecting = "a table ([providers.NAME.webhook])")]
 #[non_exhaustive]
 pub struct WebhookConfig {
     /// The scheme; the vendor's usual one by default.

@@ -672,7 +672,7 @@ impl Table<'_> {
             Some(secret) => Ok(secret.clone()),
             None => Err(self.error(
                 "secret",
-                "no webhook secret: set secret or secret_env (or verify = \"none\")",
+                "no webhook secret: set secret, or secret_env naming the variable that holds it",
             )),
         }
     }
