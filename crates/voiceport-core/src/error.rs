@@ -187,7 +187,7 @@ pub enum Error {
     /// carry the API key to wherever it points), so nothing was read and, for a write, it is
     /// not known whether the vendor acted on the request before redirecting.
     #[error(
-        "{provider} {operation}: the vendor redirected (HTTP {status}) to {}; redirects are not followed, so the request did not complete",
+        "{provider} {operation}: the vendor redirected (HTTP {status}) to {}; redirects are not followed, so the request did not complete (if the API moved, set base_url to its new address)",
         location.as_deref().unwrap_or("an unnamed location")
     )]
     Redirected {
@@ -228,7 +228,10 @@ pub enum Error {
     },
 
     /// The response body was larger than the configured cap.
-    #[error("{provider} {operation}: response body exceeds the {limit}-byte cap")]
+    #[error(
+        "{provider} {operation}: the answer is larger than the {} cap (max_body_bytes)",
+        byte_size(*limit)
+    )]
     BodyTooLarge {
         /// Which vendor.
         provider: ProviderKind,
@@ -406,7 +409,24 @@ fn path_hint(operation: Operation) -> &'static str {
 }
 
 fn status_suffix(status: &Option<u16>) -> String {
-    status.map(|s| format!(" (HTTP {s})")).unwrap_or_default()
+    match status {
+        // Rounded's envelope: an error inside a success answer.
+        Some(s @ 200..=299) => format!(" (an error inside an HTTP {s} answer)"),
+        Some(s) => format!(" (HTTP {s})"),
+        None => String::new(),
+    }
+}
+
+/// `bytes` in the largest binary unit that says it whole (`64 MiB`, `1536 KiB`), else in
+/// bytes.
+fn byte_size(bytes: usize) -> String {
+    match bytes {
+        0 => "0-byte".to_owned(),
+        b if b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b if b % (1 << 10) == 0 => format!("{} KiB", b >> 10),
+        b => format!("{b}-byte"),
+    }
 }
 
 fn retry_after_suffix(retry_after: &Option<Duration>) -> String {
@@ -1271,6 +1291,28 @@ mod tests {
         assert_eq!(
             server.to_string(),
             "retell get_call: vendor server error (HTTP 503) (retry after 60.0s)"
+        );
+        let too_large = |limit| Error::BodyTooLarge {
+            provider: ProviderKind::Retell,
+            operation: Operation::ListCalls,
+            limit,
+        };
+        assert_eq!(
+            too_large(64 << 20).to_string(),
+            "retell list_calls: the answer is larger than the 64 MiB cap (max_body_bytes)"
+        );
+        assert!(too_large(1000).to_string().contains("the 1000-byte cap"));
+        // Rounded's envelope can carry an error inside a success answer.
+        let inside = Error::InvalidRequest {
+            provider: ProviderKind::Rounded,
+            operation: Operation::UpdateCall,
+            status: Some(200),
+            message: "metadata is locked".into(),
+            details: vec![],
+        };
+        assert_eq!(
+            inside.to_string(),
+            "rounded update_call: invalid request (an error inside an HTTP 200 answer): metadata is locked"
         );
     }
 
