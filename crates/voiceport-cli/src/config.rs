@@ -37,6 +37,8 @@ pub(crate) struct Chosen {
     pub(crate) key_from: String,
     /// Whether other providers are configured beside it.
     pub(crate) among_others: bool,
+    /// The scheme, host and port of its `base_url`, where one is set (else the vendor's).
+    pub(crate) origin: Option<String>,
 }
 
 /// The provider this run connected to, where it connected to one.
@@ -166,7 +168,11 @@ pub(crate) fn provider(
     if let Some(name) = chosen
         && let Some(config) = file.providers.get(&name)
     {
+        let origin = (config.base_url.as_deref())
+            .and_then(|url| reqwest::Url::parse(url.trim()).ok())
+            .map(|url| url.origin().ascii_serialization());
         let _ = CHOSEN.set(Chosen {
+            origin,
             key_from: key_from(&name, config),
             kind: config.kind,
             among_others: file.providers.len() > 1,

@@ -189,11 +189,19 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
         && error.provider() == Some(chosen.kind)
     {
         let name = &chosen.name;
+        // Where a connection failed or timed out, the address tried: a `base_url` set
+        // wrong (a typo, the sandbox not running) is the usual cause.
+        let tried = match error {
+            voiceport::Error::Transport { .. } | voiceport::Error::Timeout { .. } => {
+                chosen.origin.as_deref()
+            }
+            _ => None,
+        };
         if let voiceport::Error::Unauthorized { .. } = error {
-            say_escaped(&format!(
-                "  provider `{name}`: check its key, {}",
-                chosen.key_from
-            ));
+            let key_from = &chosen.key_from;
+            say_escaped(&format!("  provider `{name}`: check its key, {key_from}"));
+        } else if let Some(origin) = tried {
+            say_escaped(&format!("  provider `{name}` at {origin} (its base_url)"));
         } else if chosen.among_others {
             say_escaped(&format!("  provider `{name}`"));
         }

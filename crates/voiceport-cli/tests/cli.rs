@@ -5604,6 +5604,11 @@ async fn check_of_an_unreachable_account_says_the_error_once() {
             let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error:")).collect();
             assert_eq!(errors.len(), 1, "{text}");
             assert!(errors[0].contains(said), "{text}");
+            // A connection that failed says the address it tried.
+            if said == "connection failed" {
+                let tried = format!("at http://127.0.0.1:{} (its base_url)", closed.port());
+                assert!(text.contains(&tried), "{text}");
+            }
         }
     }
     // Nothing was dialed on the account that answered.
