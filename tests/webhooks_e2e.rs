@@ -625,6 +625,13 @@ async fn every_event_of_vapi_and_retell_reaches_the_app_as_what_it_says() {
             "{attempts:?}"
         );
         seen.extend(drain(&mut events));
+        // Every turn's update reaches the app: none is taken for a redelivery of another.
+        for name in ["transcript_updated", "conversation-update", "speech-update"] {
+            let sent = attempts.iter().filter(|a| a.event == name).count();
+            let delivered = seen.iter().filter(|d| d.event.vendor_event == name).count();
+            assert_eq!(delivered, sent, "{kind}: {name}");
+        }
+        assert!(seen.len() > 10, "{kind}: {}", seen.len());
         let named = |name: &str| {
             (seen.iter().find(|d| d.event.vendor_event == name))
                 .unwrap_or_else(|| panic!("{kind}: no {name} in {seen:?}"))

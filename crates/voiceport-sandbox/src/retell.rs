@@ -352,9 +352,10 @@ pub(crate) fn end_delivery(call: &SimCall, view: &View) -> Value {
 /// `call_analysis`) for a call that connected. Nothing while it rings.
 ///
 /// With `every_event` (an agent whose `webhook_events` subscribes to all eight call
-/// events), a call that talked also gets its final `transcript_updated` before it ends
-/// (Retell sends one at every turn and a last one at the end: the sandbox, which has no
-/// turns in time, the last), and a transferred call `transfer_started` and
+/// events), a call that talked also gets a `transcript_updated` for each line spoken, its
+/// transcript so far (Retell sends one at every turn change and a last one at the end: the
+/// sandbox, whose calls have no turns in time, sends them all as the call ends, the last
+/// one the whole transcript), and a transferred call `transfer_started` and
 /// `transfer_bridged` (the call as it stood at its last turn, with the top-level
 /// `transfer_destination` object) before `call_ended`, and `transfer_ended` after it (the
 /// call with its `transfer_end_timestamp`). Their order around `call_ended` is inferred.
@@ -381,7 +382,20 @@ pub(crate) fn stage_deliveries(
                 outgoing.body["transfer_destination"] = json!({ "number": TRANSFER_TO });
                 outgoing
             };
-            let mut posted = vec![live("transcript_updated")];
+            let spoken = match live_snapshot(call, view).get("transcript_object") {
+                Some(Value::Array(spoken)) => spoken.len(),
+                _ => 0,
+            };
+            let mut posted: Vec<Outgoing> = (1..=spoken)
+                .map(|lines| {
+                    let mut update = live("transcript_updated");
+                    // The last is the whole transcript, tool lines after the last words too.
+                    if lines < spoken {
+                        cut_transcript(&mut update.body["call"], lines);
+                    }
+                    update
+                })
+                .collect();
             let transferred = view.outcome() == Some(Outcome::Transferred);
             if transferred {
                 posted.push(transfer(live("transfer_started")));
@@ -423,6 +437,27 @@ fn live_snapshot(call: &SimCall, view: &View) -> Value {
         }
     }
     shown
+}
+
+/// Cuts a call's transcripts to their first `spoken` lines (and the tool lines among
+/// them): the call as it stood after that turn.
+fn cut_transcript(call: &mut Value, spoken: usize) {
+    let mut kept = 0;
+    if let Some(Value::Array(lines)) = call.get_mut("transcript_with_tool_calls") {
+        lines.retain(|line| {
+            let said = matches!(line["role"].as_str(), Some("agent" | "user"));
+            let keep = kept < spoken;
+            kept += usize::from(said);
+            keep
+        });
+    }
+    if let Some(Value::Array(lines)) = call.get_mut("transcript_object") {
+        lines.truncate(spoken);
+    }
+    if let Some(Value::String(text)) = call.get_mut("transcript") {
+        let cut: Vec<&str> = text.lines().take(spoken).collect();
+        *text = format!("{}\n", cut.join("\n"));
+    }
 }
 
 /// `transfer_ended` of a transferred call: the call as it ended (without its analysis,

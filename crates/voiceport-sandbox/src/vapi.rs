@@ -370,10 +370,13 @@ impl Family<'_> {
     /// hold `speech-update` and `conversation-update` too; the sandbox leaves them out
     /// unless asked, so that a call's lifecycle reads at a glance): in progress, a
     /// `speech-update` as the assistant starts its first turn (after the status update);
-    /// at the end of a call that talked, before its last status update, a
-    /// `conversation-update` with the whole conversation (`messages` and their OpenAI-format
-    /// copies) and the call as it stood. Vapi sends these at every turn; the sandbox, which
-    /// has no turns in time, once each (inferred).
+    /// at the end of a call that talked, before its last status update, its turns one by
+    /// one: for each line spoken, a `speech-update` as its speaker stops, a
+    /// `conversation-update` with the conversation so far (`messages` and their OpenAI-format
+    /// copies, tool lines included) and the call as it stood, and a `speech-update` as the
+    /// next speaker starts; each stamped with the time of the call it tells of. Vapi sends
+    /// these as the turns happen; the sandbox, whose calls have no turns in time, sends them
+    /// all as the call ends (inferred: which of the two updates comes first in a turn).
     pub(crate) fn add_every_event(
         self,
         posted: &mut Vec<Outgoing>,
@@ -382,29 +385,61 @@ impl Family<'_> {
         stage: Stage,
         at: DateTime<Utc>,
     ) {
-        let message = |kind: &str, mut fields: Map<String, Value>, shown: &View| {
+        let live = view.before_its_end();
+        let message = |kind: &str, mut fields: Map<String, Value>, at: DateTime<Utc>| {
             fields.extend([
                 ("timestamp".into(), json!(at.timestamp_millis())),
                 ("type".into(), json!(kind)),
-                ("call".into(), self.render(call, shown)),
+                ("call".into(), self.render(call, &live)),
             ]);
-            self.server_message(call, Value::Object(fields))
+            Outgoing::new(
+                kind,
+                Some("in-progress"),
+                self.server_message(call, Value::Object(fields)),
+            )
+        };
+        let speech = |status: &str, role: &str, turn: usize, at| {
+            let fields = Map::from_iter([
+                ("status".into(), json!(status)),
+                ("role".into(), json!(role)),
+                ("turn".into(), json!(turn)),
+            ]);
+            message("speech-update", fields, at)
         };
         match stage {
-            Stage::InProgress => {
-                let fields = Map::from_iter([
-                    ("status".into(), json!("started")),
-                    ("role".into(), json!("assistant")),
-                    ("turn".into(), json!(0)),
-                ]);
-                let body = message("speech-update", fields, view);
-                posted.push(Outgoing::new("speech-update", Some("in-progress"), body));
-            }
+            Stage::InProgress => posted.push(speech("started", "assistant", 0, at)),
             Stage::Ended if view.has_conversation() => {
-                let fields = messages_of(&self.fields(call, view));
-                let body = message("conversation-update", fields, &view.before_its_end());
-                let update = Outgoing::new("conversation-update", Some("in-progress"), body);
-                posted.insert(0, update);
+                let Some(Value::Array(messages)) = self.fields(call, view).get("messages").cloned()
+                else {
+                    return;
+                };
+                // Each line spoken: where it is among the messages, who spoke, and when it
+                // began and ended (from the call's start).
+                let spoken: Vec<(usize, &str, DateTime<Utc>, DateTime<Utc>)> =
+                    (messages.iter().enumerate())
+                        .filter_map(|(i, line)| {
+                            let role = match line.get("role")?.as_str()? {
+                                "bot" => "assistant",
+                                "user" => "user",
+                                _ => return None,
+                            };
+                            let seconds = |key| line.get(key).and_then(Value::as_f64);
+                            let from = seconds("secondsFromStart")?;
+                            let to = from + seconds("duration")?;
+                            Some((i, role, call_time(view, at, from), call_time(view, at, to)))
+                        })
+                        .collect();
+                let mut turns = Vec::new();
+                for (turn, &(i, role, _, ended)) in spoken.iter().enumerate() {
+                    turns.push(speech("stopped", role, turn, ended));
+                    let so_far: Vec<Value> = messages.iter().take(i + 1).cloned().collect();
+                    let fields = messages_of(&json!({ "messages": so_far }));
+                    turns.push(message("conversation-update", fields, ended));
+                    if let Some(&(_, next_role, began, _)) = spoken.get(turn + 1) {
+                        turns.push(speech("started", next_role, turn + 1, began));
+                    }
+                }
+                posted.splice(0..0, turns);
             }
             _ => {}
         }
@@ -762,6 +797,12 @@ fn is_sip_uri(party: &str) -> bool {
     party
         .get(..4)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"))
+}
+
+/// The time `seconds` into the call `view` shows (`at` for one that never started).
+fn call_time(view: &View, at: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
+    let into = chrono::TimeDelta::milliseconds((seconds * 1000.0).round() as i64);
+    view.started_at.unwrap_or(at) + into
 }
 
 /// The conversation of a call whose fields (Voicebot Studio's shape) are `full`:

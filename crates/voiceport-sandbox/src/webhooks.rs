@@ -23,11 +23,13 @@
 //! A Vapi or Voicebot Studio target built with [`WebhookTarget::tool_calls`] also gets, in
 //! progress, the `tool-calls` request of a call whose assistant uses its tool (about half
 //! of them); the receiver's answer is recorded ([`DeliveryAttempt::reply`]). One built
-//! with [`WebhookTarget::every_event`] gets the events beyond the lifecycle once each:
-//! Vapi's `speech-update` in progress and `conversation-update` before the end (both in a
-//! default assistant's `serverMessages`), Retell's final `transcript_updated` and a
-//! transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`) and
-//! `transfer_ended` (after it).
+//! with [`WebhookTarget::every_event`] gets the events beyond the lifecycle: Vapi's
+//! `speech-update` in progress, then turn by turn a `speech-update` as the speaker stops,
+//! a `conversation-update` and a `speech-update` as the next starts, before the end (both
+//! types in a default assistant's `serverMessages`), Retell's `transcript_updated` at each
+//! line spoken (all posted as the call ends: the sandbox's calls have no turns in time)
+//! and a transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`)
+//! and `transfer_ended` (after it).
 //!
 //! Retries: Vapi (whose server messages Voicebot Studio relays) retries nothing unless a
 //! `backoffPlan` says so; HappyRobot and Rounded document no retry policy; Retell retries
@@ -213,8 +215,9 @@ impl WebhookTarget {
     /// a glance): Vapi's `speech-update` and `conversation-update` (in a default
     /// assistant's `serverMessages`), Retell's `transcript_updated` and, for a transferred
     /// call, `transfer_started`, `transfer_bridged` and `transfer_ended` (an agent
-    /// subscribed to all its `webhook_events`). Each once per call, where the vendor sends
-    /// some at every turn. Ignored for the other vendors.
+    /// subscribed to all its `webhook_events`). Those the vendor sends at every turn come
+    /// turn by turn, all as the call ends (the sandbox's calls have no turns in time).
+    /// Ignored for the other vendors.
     #[must_use]
     pub fn every_event(mut self, on: bool) -> Self {
         self.every_event = on;

@@ -206,10 +206,11 @@ fn pair(event: &str, status: &str) -> (String, Option<String>) {
 }
 
 /// With `every_event`, Vapi's default `serverMessages` beyond the lifecycle come in the
-/// call's sequence (a `speech-update` in progress, the `conversation-update` before the
-/// end), and a transferred Retell call's transfer events and final `transcript_updated`
-/// around its `call_ended`, the transfer events but the last with Retell's top-level
-/// `transfer_destination` object; without it, neither.
+/// call's sequence (a `speech-update` in progress; then, turn by turn, the speaker
+/// stopping, the conversation so far and the next speaker starting, before the end), and
+/// Retell's `transcript_updated` at each line spoken and a transferred call's transfer
+/// events around its `call_ended`, the transfer events but the last with Retell's
+/// top-level `transfer_destination` object; without it, neither.
 #[tokio::test]
 async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
     let (url, seen) = receiver().await;
@@ -220,26 +221,82 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
     .await;
     let id = dial(&vapi, Vapi, "+14155550199").await;
     let attempts = settled(&vapi, Vapi, &id).await;
+    let said = events(&attempts);
+    let (lifecycle, rest) = said.split_at(3);
     assert_eq!(
-        events(&attempts),
+        lifecycle,
         [
             pair("status-update", "ringing"),
             pair("status-update", "in-progress"),
             pair("speech-update", "in-progress"),
-            pair("conversation-update", "in-progress"),
+        ]
+    );
+    let (turns, end) = rest.split_at(rest.len() - 2);
+    assert_eq!(
+        end,
+        [
             pair("status-update", "ended"),
             pair("end-of-call-report", "ended"),
         ]
     );
+    // Each turn: its speaker stops, the conversation so far, the next speaker starts (the
+    // last turn has no next).
+    assert_eq!(turns.len() % 3, 2, "{turns:?}");
+    for (i, (event, status)) in turns.iter().enumerate() {
+        let expected = ["speech-update", "conversation-update", "speech-update"][i % 3];
+        assert_eq!(
+            (event.as_str(), status.as_deref()),
+            (expected, Some("in-progress"))
+        );
+    }
     let bodies = seen.bodies();
-    let conversation = &bodies[3]["message"];
-    assert!(
-        conversation["messages"]
+    let messages = |body: &Value| body["message"]["messages"].as_array().map(Vec::len);
+    let turn_bodies = &bodies[3..bodies.len() - 2];
+    let updates: Vec<usize> = (turn_bodies.iter())
+        .filter(|b| b["message"]["type"] == "conversation-update")
+        .filter_map(messages)
+        .collect();
+    assert!(updates.len() > 3, "{updates:?}");
+    assert!(updates.windows(2).all(|w| w[0] < w[1]), "{updates:?}");
+    let report = bodies.last().unwrap();
+    assert_eq!(
+        updates.last().copied(),
+        report["message"]["artifact"]["messages"]
             .as_array()
-            .is_some_and(|m| m.len() > 3)
+            .map(Vec::len)
     );
-    assert!(conversation["messagesOpenAIFormatted"].is_array());
-    assert_eq!(bodies[2]["message"]["role"], "assistant");
+    for body in turn_bodies {
+        let message = &body["message"];
+        if message["type"] == "conversation-update" {
+            assert!(message["messagesOpenAIFormatted"].is_array());
+        }
+        assert_eq!(message["call"]["status"], "in-progress");
+    }
+    // The speech updates count the turns, and are stamped in the call's time, in order.
+    let speech: Vec<(String, u64)> = (bodies.iter())
+        .filter(|b| b["message"]["type"] == "speech-update")
+        .map(|b| {
+            let m = &b["message"];
+            (
+                m["status"].as_str().unwrap().to_owned(),
+                m["turn"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(speech[0], ("started".to_owned(), 0));
+    for (i, pair) in speech.chunks(2).enumerate() {
+        let turn = i as u64;
+        assert_eq!(pair[0], ("started".to_owned(), turn), "{speech:?}");
+        assert_eq!(
+            pair.get(1),
+            Some(&("stopped".to_owned(), turn)),
+            "{speech:?}"
+        );
+    }
+    let times: Vec<i64> = (turn_bodies.iter())
+        .map(|b| b["message"]["timestamp"].as_i64().unwrap())
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 
     let (url, seen) = receiver().await;
     let target = WebhookTarget::for_vendor(Retell, &url, config(&[])).every_event(true);
@@ -247,17 +304,39 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
     let id = dial(&retell, Retell, "+14155550195").await;
     let attempts = settled(&retell, Retell, &id).await;
     let names: Vec<&str> = attempts.iter().map(|a| a.event.as_str()).collect();
+    let updates = names.iter().filter(|n| **n == "transcript_updated").count();
+    assert!(updates > 3, "{names:?}");
+    let mut expected = vec!["call_started"];
+    expected.extend(std::iter::repeat_n("transcript_updated", updates));
+    expected.extend([
+        "transfer_started",
+        "transfer_bridged",
+        "call_ended",
+        "transfer_ended",
+        "call_analyzed",
+    ]);
+    assert_eq!(names, expected);
+    // Each update the transcript so far, a line longer each time, the last the whole.
+    let bodies = seen.bodies();
+    let lengths: Vec<usize> = (bodies.iter())
+        .filter(|b| b["event"] == "transcript_updated")
+        .map(|b| {
+            let call = &b["call"];
+            let spoken = call["transcript_object"].as_array().map_or(0, Vec::len);
+            let text = call["transcript"]
+                .as_str()
+                .unwrap_or_default()
+                .lines()
+                .count();
+            assert_eq!(spoken, text, "{call}");
+            spoken
+        })
+        .collect();
+    assert_eq!(lengths, (1..=updates).collect::<Vec<_>>());
+    let ended = bodies.iter().find(|b| b["event"] == "call_ended").unwrap();
     assert_eq!(
-        names,
-        [
-            "call_started",
-            "transcript_updated",
-            "transfer_started",
-            "transfer_bridged",
-            "call_ended",
-            "transfer_ended",
-            "call_analyzed",
-        ]
+        ended["call"]["transcript_object"].as_array().map(Vec::len),
+        Some(updates)
     );
     for body in seen.bodies() {
         let event = body["event"].as_str().unwrap_or_default();
