@@ -206,6 +206,10 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
             say_escaped(&format!("  provider `{name}`"));
         }
     }
+    // A dial refused for a field of the request: the flag that sets it.
+    if let Some(flags) = dial_flags_named(error, said) {
+        say(&format!("  on the command line: {flags}"));
+    }
     // Whether a phone may ring matters more than any detail: said without -v.
     if error.operation() == Some(Operation::Dial) {
         let look =
@@ -243,6 +247,33 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
     } else {
         say("  (run with -v for details)");
     }
+}
+
+/// The request's fields (as the library names them) that `voiceport dial` sets by a flag.
+const DIAL_FLAGS: [(&str, &str); 9] = [
+    ("from_number", "--from"),
+    ("phone_number_id", "--number-id"),
+    ("agent_id", "--agent"),
+    ("variables", "--var"),
+    ("metadata", "--metadata"),
+    ("scheduled_for", "--at"),
+    ("max_duration_secs", "--max-duration"),
+    ("language", "--language"),
+    ("extra", "--extra"),
+];
+
+/// For a dial's error naming request fields in backquotes (`` `scheduled_for` ``), which
+/// flag sets each: `` `scheduled_for` is --at``.
+fn dial_flags_named(error: &voiceport::Error, said: &str) -> Option<String> {
+    let dial = matches!(
+        error.operation(),
+        Some(Operation::Dial | Operation::DialOption(_))
+    );
+    let named: Vec<String> = (DIAL_FLAGS.iter())
+        .filter(|(field, _)| dial && said.contains(&format!("`{field}`")))
+        .map(|(field, flag)| format!("`{field}` is {flag}"))
+        .collect();
+    (!named.is_empty()).then(|| named.join(", "))
 }
 
 pub(crate) type Outcome = Result<(), Failure>;

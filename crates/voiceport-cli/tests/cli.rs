@@ -898,6 +898,13 @@ async fn dial_extra_fields_reach_the_vendor_body() {
     let out = run(Some(&env), &with(&["--language", "de-DE"])).await;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("`agent_override` in `extra`"));
+    // The request's fields it names, said with the flags that set them.
+    assert!(
+        stderr(&out)
+            .contains("\n  on the command line: `language` is --language, `extra` is --extra\n"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = run(Some(&env), &with(&["--extra", "to_number=+14155550100"])).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
