@@ -643,6 +643,14 @@ async fn every_event_of_vapi_and_retell_reaches_the_app_as_what_it_says() {
                     matches!(&said.event.kind, EventKind::TranscriptUpdate { utterance } if utterance.text.as_deref().is_some_and(|t| !t.is_empty())),
                     "{said:?}"
                 );
+                // The first dialed call uses its tool: the update committing its invocation
+                // is a tool's piece of transcript.
+                let tool = seen.iter().any(|d| {
+                    matches!(&d.event.kind, EventKind::TranscriptUpdate { utterance }
+                        if d.event.vendor_event == "conversation-update"
+                            && utterance.speaker == voiceport::Speaker::Tool)
+                });
+                assert!(tool, "{seen:?}");
                 let speech = named("speech-update");
                 assert!(
                     matches!(speech.event.kind, EventKind::Other { .. }),

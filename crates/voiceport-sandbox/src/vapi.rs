@@ -370,13 +370,16 @@ impl Family<'_> {
     /// hold `speech-update` and `conversation-update` too; the sandbox leaves them out
     /// unless asked, so that a call's lifecycle reads at a glance): in progress, a
     /// `speech-update` as the assistant starts its first turn (after the status update);
-    /// at the end of a call that talked, before its last status update, its turns one by
-    /// one: for each line spoken, a `speech-update` as its speaker stops, a
-    /// `conversation-update` with the conversation so far (`messages` and their OpenAI-format
-    /// copies, tool lines included) and the call as it stood, and a `speech-update` as the
-    /// next speaker starts; each stamped with the time of the call it tells of. Vapi sends
-    /// these as the turns happen; the sandbox, whose calls have no turns in time, sends them
-    /// all as the call ends (inferred: which of the two updates comes first in a turn).
+    /// at the end of a call that talked, before its last status update, its conversation
+    /// line by line: for each line spoken, a `speech-update` as its speaker starts (but the
+    /// first) and stops, then a `conversation-update` with the conversation so far
+    /// (`messages` and their OpenAI-format copies) and the call as it stood; for each tool
+    /// line (an invocation, its result), a `conversation-update` (Vapi sends one at each
+    /// commit to the conversation); each stamped with the time in the call it tells of.
+    /// Vapi sends these as they happen; the sandbox, whose calls have no turns in time,
+    /// sends them all as the call ends. Inferred: `turn` counting each line spoken by
+    /// either side (Vapi says only that it is 0-based), and a line's update after its
+    /// `stopped` (Vapi documents no order).
     pub(crate) fn add_every_event(
         self,
         posted: &mut Vec<Outgoing>,
@@ -413,31 +416,36 @@ impl Family<'_> {
                 else {
                     return;
                 };
-                // Each line spoken: where it is among the messages, who spoke, and when it
-                // began and ended (from the call's start).
-                let spoken: Vec<(usize, &str, DateTime<Utc>, DateTime<Utc>)> =
-                    (messages.iter().enumerate())
-                        .filter_map(|(i, line)| {
-                            let role = match line.get("role")?.as_str()? {
-                                "bot" => "assistant",
-                                "user" => "user",
-                                _ => return None,
-                            };
-                            let seconds = |key| line.get(key).and_then(Value::as_f64);
-                            let from = seconds("secondsFromStart")?;
-                            let to = from + seconds("duration")?;
-                            Some((i, role, call_time(view, at, from), call_time(view, at, to)))
-                        })
-                        .collect();
+                // In the order of the conversation: each line spoken is started (the first
+                // was, in progress), stopped and committed; each tool line committed.
+                let millis = |line: &Value, key: &str| {
+                    let at_ms = line.get(key).and_then(Value::as_f64)?;
+                    DateTime::from_timestamp_millis(at_ms.round() as i64)
+                };
                 let mut turns = Vec::new();
-                for (turn, &(i, role, _, ended)) in spoken.iter().enumerate() {
-                    turns.push(speech("stopped", role, turn, ended));
+                let mut turn = 0;
+                for (i, line) in messages.iter().enumerate() {
+                    let role = match line.get("role").and_then(Value::as_str) {
+                        Some("bot") => Some("assistant"),
+                        Some("user") => Some("user"),
+                        _ => None,
+                    };
+                    let began = millis(line, "time").unwrap_or(at);
+                    let committed = match role {
+                        Some(role) => {
+                            if turn > 0 {
+                                turns.push(speech("started", role, turn, began));
+                            }
+                            let ended = millis(line, "endTime").unwrap_or(began);
+                            turns.push(speech("stopped", role, turn, ended));
+                            turn += 1;
+                            ended
+                        }
+                        None => began,
+                    };
                     let so_far: Vec<Value> = messages.iter().take(i + 1).cloned().collect();
                     let fields = messages_of(&json!({ "messages": so_far }));
-                    turns.push(message("conversation-update", fields, ended));
-                    if let Some(&(_, next_role, began, _)) = spoken.get(turn + 1) {
-                        turns.push(speech("started", next_role, turn + 1, began));
-                    }
+                    turns.push(message("conversation-update", fields, committed));
                 }
                 posted.splice(0..0, turns);
             }
@@ -797,12 +805,6 @@ fn is_sip_uri(party: &str) -> bool {
     party
         .get(..4)
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"))
-}
-
-/// The time `seconds` into the call `view` shows (`at` for one that never started).
-fn call_time(view: &View, at: DateTime<Utc>, seconds: f64) -> DateTime<Utc> {
-    let into = chrono::TimeDelta::milliseconds((seconds * 1000.0).round() as i64);
-    view.started_at.unwrap_or(at) + into
 }
 
 /// The conversation of a call whose fields (Voicebot Studio's shape) are `full`:

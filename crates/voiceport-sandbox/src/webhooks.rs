@@ -24,9 +24,9 @@
 //! progress, the `tool-calls` request of a call whose assistant uses its tool (about half
 //! of them); the receiver's answer is recorded ([`DeliveryAttempt::reply`]). One built
 //! with [`WebhookTarget::every_event`] gets the events beyond the lifecycle: Vapi's
-//! `speech-update` in progress, then turn by turn a `speech-update` as the speaker stops,
-//! a `conversation-update` and a `speech-update` as the next starts, before the end (both
-//! types in a default assistant's `serverMessages`), Retell's `transcript_updated` at each
+//! `speech-update` in progress, then line by line a `speech-update` as each speaker starts
+//! and stops and a `conversation-update` at each line committed (tool lines too), before
+//! the end (both types in a default assistant's `serverMessages`), Retell's `transcript_updated` at each
 //! line spoken (all posted as the call ends: the sandbox's calls have no turns in time)
 //! and a transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`)
 //! and `transfer_ended` (after it).
