@@ -290,8 +290,8 @@ impl Registry {
     /// # Errors
     ///
     /// A [`RouteError`] naming the route, the provider whose failure ended it (none when
-    /// the route failed before dialing: [`Error::Config`] for an unknown route,
-    /// [`Error::InvalidArgument`] for a request that sets one account's fields; or was
+    /// the route failed before dialing: [`Error::InvalidArgument`] for an unknown route or
+    /// a request that sets one account's fields; or was
     /// interrupted between two dials) and those that refused before it;
     /// [`RouteError::call_may_exist`] says whether a call may have been placed, and where
     /// to look for it.

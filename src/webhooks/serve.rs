@@ -301,7 +301,19 @@ async fn admit_and_dispatch(
     let entered = span.enter();
     let key = EventKey::of(&provider, &event, body);
     // The window's lock is let go before anything is logged (a subscriber may block).
-    let admission = lock(&endpoint.window).begin(key);
+    let (admission, swept) = {
+        let mut window = lock(&endpoint.window);
+        (window.begin(key), window.take_swept())
+    };
+    if swept > 0 {
+        refusal!(
+            shared.refusals,
+            trouble &endpoint.name,
+            provider_name = %endpoint.name,
+            swept,
+            "deliveries handled past the in-flight limit (`dedup_in_flight_for`) were forgotten as the de-duplication window grew: their handlers may be stuck, and a redelivery of one is handled again"
+        );
+    }
     let ticket = match admission {
         Admission::First(ticket) if ticket.reclaimed() => {
             refusal!(

@@ -116,7 +116,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
                         );
                         return Err(Failure::Usage(message));
                     }
-                    Some(name) => registry.connect(Some(&name))?,
+                    Some(name) => config::connect(&registry, Some(&name))?,
                     None if cli.provider.is_none() => {
                         let message = format!(
                             "the id's part before `:`, `{prefix}`, is no configured provider ({}): give -p NAME for a call id that holds a `:`",
@@ -125,7 +125,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
                         return Err(Failure::Usage(message));
                     }
                     // The registry already read (its warnings already said).
-                    None => registry.connect(cli.provider.as_deref())?,
+                    None => config::connect(&registry, cli.provider.as_deref())?,
                 }
             } else {
                 connect()?

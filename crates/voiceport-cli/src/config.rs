@@ -158,7 +158,15 @@ pub(crate) fn provider(
     explicit: Option<&Path>,
     name: Option<&str>,
 ) -> Result<Arc<dyn VoiceProvider>, Failure> {
-    let registry = registry(explicit)?;
+    connect(&registry(explicit)?, name)
+}
+
+/// The provider `name` (or the default) of `registry`, connected; remembered as the one
+/// this run's errors are about ([`chosen`]).
+pub(crate) fn connect(
+    registry: &Registry,
+    name: Option<&str>,
+) -> Result<Arc<dyn VoiceProvider>, Failure> {
     let provider = registry.connect(name)?;
     let file = registry.file();
     let only = (file.providers.len() == 1).then(|| file.providers.keys().next());

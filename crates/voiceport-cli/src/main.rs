@@ -191,8 +191,14 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
         let name = &chosen.name;
         // Where a connection failed or timed out, the address tried: a `base_url` set
         // wrong (a typo, the sandbox not running) is the usual cause.
+        // (Not for a request sent elsewhere: Vapi's end of a call to its control URL, an
+        // extension's to a base URL of its own.)
+        let elsewhere = matches!(
+            error.operation(),
+            Some(Operation::EndCall | Operation::Extension(_) | Operation::ExtensionRead(_))
+        );
         let tried = match error {
-            voiceport::Error::Transport { .. } | voiceport::Error::Timeout { .. } => {
+            voiceport::Error::Transport { .. } | voiceport::Error::Timeout { .. } if !elsewhere => {
                 chosen.origin.as_deref()
             }
             _ => None,

@@ -2955,6 +2955,22 @@ async fn a_vendor_error_names_the_provider_and_a_refused_key_its_setting() {
         "{said}"
     );
     assert!(!said.contains("support-key-7a1f"), "{said}");
+    // A call named `NAME:ID` names its provider too.
+    let mut command = voiceport_bin();
+    command
+        .arg("--config")
+        .arg(&config)
+        .args([
+            "calls",
+            "get",
+            "support:0199e4b2-5c3a-7d11-9e0f-2b7c4d1a9e30",
+        ])
+        .env("VOICEPORT_TEST_SUPPORT_KEY_51", "support-key-7a1f");
+    let said = stderr(&output(command).await);
+    assert!(
+        said.contains("\n  provider `support`: check its key"),
+        "{said}"
+    );
     let out = run_with(&config, &["-p", "sales", "calls", "list"]).await;
     assert_eq!(out.status.code(), Some(3));
     let said = stderr(&out);

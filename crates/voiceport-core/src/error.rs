@@ -71,7 +71,7 @@ pub enum Error {
     /// message then says.
     #[error(
         "{provider} {operation}: unauthorized (HTTP {status}){}",
-        suffix(message)
+        said_beside(message, *status)
     )]
     Unauthorized {
         /// Which vendor.
@@ -87,8 +87,8 @@ pub enum Error {
     /// The call (or note) does not exist (HTTP 404).
     #[error(
         "{provider} {operation}: not found{}{}",
-        path_hint(*operation),
-        suffix(message)
+        path_hint(*operation, message),
+        said_beside(message, 404)
     )]
     NotFound {
         /// Which vendor.
@@ -105,7 +105,7 @@ pub enum Error {
     #[error(
         "{provider} {operation}: rate limited{}{}",
         retry_after_suffix(retry_after),
-        suffix(message)
+        said_beside(message, 429)
     )]
     RateLimited {
         /// Which vendor.
@@ -141,7 +141,7 @@ pub enum Error {
     },
 
     /// The request conflicts with the call's state (HTTP 409).
-    #[error("{provider} {operation}: conflict{}", suffix(message))]
+    #[error("{provider} {operation}: conflict{}", said_beside(message, 409))]
     Conflict {
         /// Which vendor.
         provider: ProviderKind,
@@ -155,7 +155,7 @@ pub enum Error {
     #[error(
         "{provider} {operation}: vendor server error (HTTP {status}){}{}",
         retry_after_suffix(retry_after),
-        suffix(message)
+        said_beside(message, *status)
     )]
     Server {
         /// Which vendor.
@@ -171,7 +171,10 @@ pub enum Error {
     },
 
     /// An HTTP status voiceport has no better kind for.
-    #[error("{provider} {operation}: unexpected HTTP {status}{}", suffix(message))]
+    #[error(
+        "{provider} {operation}: unexpected HTTP {status}{}",
+        said_beside(message, *status)
+    )]
     UnexpectedStatus {
         /// Which vendor.
         provider: ProviderKind,
@@ -364,54 +367,50 @@ const CURSOR_CYCLE_PATH: &str = "next cursor";
 /// [`Error::is_cursor_cycle`] does not call it one.
 const CURSOR_LENGTH_PATH: &str = "next cursor (length)";
 
-/// `": {message}"`, unless the vendor's message only repeats the status's reason phrase
-/// (`Unauthorized`, `Not Found`), which the error's own words say already.
-fn suffix(message: &Option<String>) -> String {
+/// `": {message}"`, unless the vendor's message only repeats the reason phrase of the
+/// answer's `status` (`Unauthorized` with a 401, `Not Found` with a 404), which the error's
+/// own words say already. A phrase of another status is kept: it says something.
+fn said_beside(message: &Option<String>, status: u16) -> String {
     match message.as_deref() {
-        Some(message) if !is_reason_phrase(message) => format!(": {message}"),
+        Some(message) if !is_reason_phrase(message, status) => format!(": {message}"),
         _ => String::new(),
     }
 }
 
-/// Whether `message` is no more than an HTTP reason phrase, as many servers answer an
+/// Whether `message` is no more than `status`'s reason phrase, as many servers answer an
 /// error with (`{"message": "Unauthorized"}`).
-fn is_reason_phrase(message: &str) -> bool {
-    const PHRASES: [&str; 13] = [
-        "bad request",
-        "unauthorized",
-        "forbidden",
-        "not found",
-        "method not allowed",
-        "conflict",
-        "unprocessable entity",
-        "too many requests",
-        "internal server error",
-        "bad gateway",
-        "service unavailable",
-        "gateway timeout",
-        "rate limited",
-    ];
+fn is_reason_phrase(message: &str, status: u16) -> bool {
+    let phrase = http::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|status| status.canonical_reason());
     let said = message.trim().trim_end_matches('.');
-    PHRASES
-        .iter()
-        .any(|phrase| said.eq_ignore_ascii_case(phrase))
+    phrase.is_some_and(|phrase| said.eq_ignore_ascii_case(phrase))
 }
 
 /// After a 404 to a request that names no call (a listing, a dial): what is not there is
-/// the API path, most often a `base_url` with a wrong path.
-fn path_hint(operation: Operation) -> &'static str {
-    match operation {
-        Operation::ListCalls | Operation::ListFilter(_) | Operation::Dial => {
-            " (the vendor has no such API path: check base_url)"
-        }
-        _ => "",
+/// the API path (`base_url` with a wrong path), when the vendor's message says no more than
+/// a router does; else the path or something the request names (an agent, a number).
+fn path_hint(operation: Operation, message: &Option<String>) -> &'static str {
+    if !matches!(
+        operation,
+        Operation::ListCalls | Operation::ListFilter(_) | Operation::Dial
+    ) {
+        return "";
+    }
+    let routing = message.as_deref().is_none_or(|message| {
+        is_reason_phrase(message, 404) || message.trim_start().starts_with("Cannot ")
+    });
+    match routing {
+        true => " (the vendor has no such API path: check base_url)",
+        false => " (the API path, or something the request names, is not there)",
     }
 }
 
 fn status_suffix(status: &Option<u16>) -> String {
     match status {
-        // Rounded's envelope: an error inside a success answer.
-        Some(s @ 200..=299) => format!(" (an error inside an HTTP {s} answer)"),
+        // Rounded's envelope: an error inside a success answer, naming this status (or
+        // none: 200).
+        Some(s @ ..=399) => format!(" (an error inside a success answer, status {s})"),
         Some(s) => format!(" (HTTP {s})"),
         None => String::new(),
     }
@@ -1232,6 +1231,11 @@ mod tests {
             unauthorized(" Unauthorized. ").to_string(),
             "vapi get_call: unauthorized (HTTP 401)"
         );
+        // Another status's phrase says something: kept.
+        assert_eq!(
+            unauthorized("Forbidden").to_string(),
+            "vapi get_call: unauthorized (HTTP 401): Forbidden"
+        );
         assert_eq!(
             unauthorized("Invalid Key").to_string(),
             "vapi get_call: unauthorized (HTTP 401): Invalid Key"
@@ -1281,6 +1285,16 @@ mod tests {
                 .to_string()
                 .contains("base_url")
         );
+        // A vendor's own word on what is missing: not taken for a wrong path.
+        let assistant = Error::NotFound {
+            provider: ProviderKind::Vapi,
+            operation: Operation::Dial,
+            message: Some("Assistant not found".into()),
+        };
+        assert_eq!(
+            assistant.to_string(),
+            "vapi dial: not found (the API path, or something the request names, is not there): Assistant not found"
+        );
         let server = Error::Server {
             provider: ProviderKind::Retell,
             operation: Operation::GetCall,
@@ -1312,7 +1326,7 @@ mod tests {
         };
         assert_eq!(
             inside.to_string(),
-            "rounded update_call: invalid request (an error inside an HTTP 200 answer): metadata is locked"
+            "rounded update_call: invalid request (an error inside a success answer, status 200): metadata is locked"
         );
     }
 

@@ -410,7 +410,16 @@ impl Family<'_> {
             message("speech-update", fields, at)
         };
         match stage {
-            Stage::InProgress => posted.push(speech("started", "assistant", 0, at)),
+            Stage::InProgress => {
+                // Who speaks first (the script's order does not depend on the call's length).
+                let lines = conversation(call.content_seed, 1.0).lines;
+                let first = lines.iter().find_map(|line| match line.who {
+                    Who::Agent => Some("assistant"),
+                    Who::Customer => Some("user"),
+                    _ => None,
+                });
+                posted.push(speech("started", first.unwrap_or("assistant"), 0, at));
+            }
             Stage::Ended if view.has_conversation() => {
                 let Some(Value::Array(messages)) = self.fields(call, view).get("messages").cloned()
                 else {

@@ -290,6 +290,17 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
         })
         .collect();
     assert_eq!(speech[0], ("started".to_owned(), 0));
+    // The first to speak starts turn 0, in progress.
+    let first_role = (report["message"]["artifact"]["messages"]
+        .as_array()
+        .unwrap()
+        .iter())
+    .find_map(|m| match m["role"].as_str()? {
+        "bot" => Some("assistant"),
+        "user" => Some("user"),
+        _ => None,
+    });
+    assert_eq!(bodies[2]["message"]["role"].as_str(), first_role);
     for (i, pair) in speech.chunks(2).enumerate() {
         let turn = i as u64;
         assert_eq!(pair[0], ("started".to_owned(), turn), "{speech:?}");

@@ -672,6 +672,13 @@ fn errors_at_secret_fields_say_what_is_wrong_without_the_secret() {
             "providers.a.api_key",
             "invalid type: integer (the value is not shown: it is a secret), expected a string",
         ),
+        // A secret of words where a word belongs: not quoted either.
+        (
+            "[providers.a]\nkind = \"rounded\"\n[providers.a.webhook]\nverify = \"correct-horse\"\n"
+                .to_owned(),
+            "providers.a.webhook.verify",
+            "unknown variant (the value is not shown",
+        ),
         // A key where a word belongs (`verify` for `secret`): not quoted either.
         (
             format!(
@@ -707,7 +714,7 @@ fn errors_at_secret_fields_say_what_is_wrong_without_the_secret() {
         let (field, message) = config_error(ProvidersFile::from_toml_str(text));
         assert_eq!(field, *at, "{message}");
         assert!(message.contains(says), "{message}");
-        for secret in [KEY, "4f9a", "4096123377"] {
+        for secret in [KEY, "4f9a", "4096123377", "correct-horse"] {
             assert!(!message.contains(secret), "{message}");
         }
     }

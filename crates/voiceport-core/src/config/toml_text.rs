@@ -61,9 +61,12 @@ pub(super) fn unless_secret(field: &str, message: String) -> String {
     else {
         return message;
     };
-    // A word given where another word belongs (`kind = "bland"`) is shown: no key is a
-    // short run of letters.
-    if head == "unknown variant " && !is_secret(field) && quoted_word(rest) {
+    // A word given for a provider's kind or a route's policy (`kind = "bland"`) is shown:
+    // no API key is a short run of letters. Not in a webhook table, whose secrets the user
+    // chooses (`verify = "correct-horse"` may be one in the wrong place).
+    let named_choice =
+        matches!(field.rsplit('.').next(), Some("kind" | "policy")) && !field.contains(".webhook.");
+    if head == "unknown variant " && named_choice && quoted_word(rest) {
         return message;
     }
     let text = head == "unknown variant " || rest.starts_with("string ");

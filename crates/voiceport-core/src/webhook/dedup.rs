@@ -126,6 +126,8 @@ pub struct Deduplicator {
     in_flight_limit: Duration,
     /// The size of `seen` at which abandoned deliveries are next swept out.
     next_sweep: usize,
+    /// How many abandoned deliveries were swept out since [`Deduplicator::take_swept`].
+    swept: usize,
     /// The number of the next [`Ticket`].
     next_ticket: u64,
     /// The delivered keys and when they were delivered, oldest first (keys in flight are
@@ -180,7 +182,8 @@ impl Ticket {
     /// Whether the key was admitted again after an earlier delivery of it stayed in flight
     /// past the [in-flight limit](Deduplicator::in_flight_for): that delivery's work may
     /// still be running (a handler stuck for minutes), and this one's runs beside it.
-    /// Worth a warning.
+    /// Worth a warning. (A key swept out of a growing window once past the limit comes
+    /// back as a plain first admission: [`Deduplicator::take_swept`] counts those.)
     pub fn reclaimed(&self) -> bool {
         self.reclaimed
     }
@@ -197,6 +200,7 @@ impl Deduplicator {
             seen: HashMap::with_capacity(capacity.min(65_536)),
             in_flight_limit: DEFAULT_IN_FLIGHT_LIMIT,
             next_sweep: sweep_threshold(capacity, 0),
+            swept: 0,
             next_ticket: 0,
             // Lifecycle keys are few: their queue grows as they come.
             order: [
@@ -227,6 +231,14 @@ impl Deduplicator {
     pub fn in_flight_for(mut self, limit: Duration) -> Self {
         self.in_flight_limit = limit;
         self
+    }
+
+    /// How many deliveries in flight past the in-flight limit were swept out of the window
+    /// (as it grew) since this was last asked; the count starts again at zero. Their work
+    /// may still be running, and a redelivery of one is admitted as new (not
+    /// [reclaimed](Ticket::reclaimed)): worth a warning.
+    pub fn take_swept(&mut self) -> usize {
+        std::mem::take(&mut self.swept)
     }
 
     /// Records `key` as delivered; `true` the first time it is seen within the window.
@@ -291,10 +303,12 @@ impl Deduplicator {
     /// only abandoned ones can grow the window past them.
     fn sweep_abandoned(&mut self, now: Instant) {
         let limit = self.in_flight_limit;
+        let before = self.seen.len();
         self.seen.retain(|_, state| match state {
             State::InFlight { since, .. } => now.saturating_duration_since(*since) < limit,
             State::Delivered => true,
         });
+        self.swept += before - self.seen.len();
         self.next_sweep = sweep_threshold(self.ceiling, self.seen.len());
     }
 
@@ -524,10 +538,14 @@ mod tests {
             let _abandoned = first(window.begin_at(message_key(digest), t0));
         }
         assert_eq!(window.len(), abandoned + 1);
+        assert_eq!(window.take_swept(), 0);
         let later = t0 + limit;
         let _admitted = first(window.begin_at(message_key([3; 32]), later));
         assert_eq!(window.len(), 2);
         assert_eq!(window.begin_at(delivered, later), Admission::Delivered);
+        // Counted once, for a warning.
+        assert_eq!(window.take_swept(), abandoned);
+        assert_eq!(window.take_swept(), 0);
     }
 
     #[test]
