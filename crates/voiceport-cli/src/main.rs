@@ -256,7 +256,7 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
 }
 
 /// The request's fields (as the library names them) that `voiceport dial` sets by a flag.
-const DIAL_FLAGS: [(&str, &str); 9] = [
+const DIAL_FLAGS: [(&str, &str); 10] = [
     ("from_number", "--from"),
     ("phone_number_id", "--number-id"),
     ("agent_id", "--agent"),
@@ -265,6 +265,7 @@ const DIAL_FLAGS: [(&str, &str); 9] = [
     ("scheduled_for", "--at"),
     ("max_duration_secs", "--max-duration"),
     ("language", "--language"),
+    ("name", "--name"),
     ("extra", "--extra"),
 ];
 

@@ -162,17 +162,17 @@ async fn with_faults(ctx: &Ctx, mut request: Request, next: Next) -> Response {
         Some((kind, false)) => match kind {
             crate::FaultKind::Delay(_) => {
                 let response = next.run(request).await;
-                faulty_response(ctx.vendor, kind, Some(response)).await
+                faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
             }
             crate::FaultKind::Truncated | crate::FaultKind::DropConnection if read => {
                 let response = next.run(request).await;
-                faulty_response(ctx.vendor, kind, Some(response)).await
+                faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
             }
-            _ => faulty_response(ctx.vendor, kind, None).await,
+            _ => faulty_response(ctx.vendor, kind, None, ctx.state.hooks.stopped()).await,
         },
         Some((kind, true)) => {
             let response = next.run(request).await;
-            faulty_response(ctx.vendor, kind, Some(response)).await
+            faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
         }
     }
 }

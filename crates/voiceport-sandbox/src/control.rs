@@ -94,7 +94,8 @@ pub struct FaultSpec {
     /// Let this many matching requests through first.
     #[serde(default)]
     pub skip: Option<u32>,
-    /// Fire this many times (`null` or absent: once; use a large number for "always").
+    /// Fire this many times (`null` or absent: once; 4294967295, `u32::MAX`, for
+    /// "always": any other number runs out).
     #[serde(default)]
     pub times: Option<u32>,
     /// Let the request take effect, then spoil the response.

@@ -325,11 +325,13 @@ fn take_turn<F: Armed, T>(armed: &mut Vec<(F, u32)>, hit: impl Fn(&F) -> Option<
 }
 
 /// The response a fault produces, an error in `vendor`'s own shape; `real` is the
-/// handler's response when the fault fires after the handler.
+/// handler's response when the fault fires after the handler. A delay ends early when the
+/// sandbox `stopped` (a dropped sandbox is not kept serving by a delay of an hour).
 pub(crate) async fn faulty_response(
     vendor: Vendor,
     kind: FaultKind,
     real: Option<Response>,
+    stopped: impl std::future::Future<Output = ()>,
 ) -> Response {
     let error = |status: u16, message: &str, retry_after: Option<f64>| {
         json_error(vendor, status, message, retry_after)
@@ -340,7 +342,10 @@ pub(crate) async fn faulty_response(
             error(429, "sandbox fault: rate limited", Some(retry_after_secs))
         }
         FaultKind::Delay(delay) => {
-            tokio::time::sleep(delay).await;
+            tokio::select! {
+                () = tokio::time::sleep(delay) => {}
+                () = stopped => return error(503, "sandbox stopped", None),
+            }
             real.unwrap_or_else(|| error(500, "sandbox fault: delay without a response", None))
         }
         // Applied to the request before it is served (see `common::with_faults`).

@@ -25,7 +25,12 @@
 //! `voiceport` re-exports: an application writes `voiceport::ProviderKind` and
 //! `voiceport::webhooks::WebhookConfig`. By default the sandbox seeds 200 calls a
 //! vendor from seed 42, on a free loopback port ([`Sandbox::addr`]); [`Sandbox::builder`]
-//! starts it inside a Tokio runtime, and dropping the [`Sandbox`] stops it. The
+//! starts it inside a Tokio runtime, and dropping the [`Sandbox`] stops it. It serves on
+//! the runtime that started it: one shared by several tests (in a `static`) dies with the
+//! first test's runtime, so start one per test (they are cheap; ports are their own), or
+//! share it within one runtime. Its calls move on the real clock (`std::time::Instant`),
+//! not Tokio's: a test with paused time (`start_paused`) sees them stand still while its
+//! own timers jump. The
 //! [`conformance::SandboxEnv`] runs voiceport's conformance suite against it.
 //!
 //! Calls dialed through the API move through their statuses in real time (see
@@ -56,7 +61,8 @@
 //! Vapi and Voicebot Studio (a white-label of Vapi) are one emulator in two flavours,
 //! differing where the vendors do: paths (`/call` against `/calls`), the key's header, the
 //! error shape, and the call (Vapi keeps the transcript and recordings in `artifact`).
-//! Each live Vapi call has a `monitor.controlUrl` on the sandbox, which ends it on
+//! Each live Vapi call of an assistant with live control (all but the third of the
+//! seeded assistants) has a `monitor.controlUrl` on the sandbox, which ends it on
 //! `POST {"type": "end-call"}`, as Vapi's live call control does. Retell's emulator answers
 //! its v2/v3 endpoints (`/v2/get-call/{id}`, `POST /v3/list-calls` with its
 //! `filter_criteria` and `pagination_key`, `create-phone-call`, `update-call`, `stop-call`,
@@ -144,6 +150,7 @@
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor (`deliveries`: every attempt made, those no longer recorded included), and the number of faults armed |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
+//! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of deliveries gone; the webhook targets stay |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false, "every_event": false}` (a key left out takes the vendor's policy: Retell 3 retries and 10,000 ms, the others 0 and 20,000; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
@@ -308,10 +315,11 @@ impl SandboxBuilder {
         self
     }
 
-    /// How long the phases of a dialed call last.
+    /// How long the phases of a dialed call last, each at most [`Timing::LONGEST`] (30
+    /// days: longer is taken as that, a call that rings "for ever" within any test).
     #[must_use]
     pub fn timing(mut self, timing: Timing) -> Self {
-        self.timing = timing;
+        self.timing = timing.bounded();
         self
     }
 

@@ -52,6 +52,21 @@ pub struct Timing {
     pub talk: Duration,
 }
 
+impl Timing {
+    /// The longest a phase lasts: a longer one is taken as this (the time arithmetic of a
+    /// call stays in range, and no test waits that long).
+    pub const LONGEST: Duration = Duration::from_secs(30 * 86_400);
+
+    /// Each phase at most [`LONGEST`](Self::LONGEST).
+    pub(crate) fn bounded(self) -> Timing {
+        Timing {
+            queued: self.queued.min(Self::LONGEST),
+            ringing: self.ringing.min(Self::LONGEST),
+            talk: self.talk.min(Self::LONGEST),
+        }
+    }
+}
+
 impl Default for Timing {
     fn default() -> Self {
         Timing {
@@ -191,7 +206,7 @@ impl SimCall {
             Lifecycle::Live {
                 outcome: Outcome::MaxDuration,
                 ..
-            } => self.max_talk.unwrap_or(LASTING_TALK),
+            } => self.max_talk.unwrap_or(LASTING_TALK).min(Timing::LONGEST),
             _ => timing.talk,
         }
     }

@@ -561,6 +561,14 @@ impl Hooks {
         self.era.send_replace(STOPPED);
     }
 
+    /// Resolves once the sandbox has stopped.
+    pub(crate) fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut era = self.era.subscribe();
+        async move {
+            let _ = era.wait_for(|era| *era == STOPPED).await;
+        }
+    }
+
     /// The era deliveries about calls dialed now belong to (read under the store's lock
     /// the call is placed under: [`State::place_dialed`]).
     pub(crate) fn era(&self) -> u64 {

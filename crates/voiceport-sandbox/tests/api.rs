@@ -844,6 +844,59 @@ async fn every_fault_kind_is_served() {
     assert_eq!(get().await.unwrap().status(), 200);
 }
 
+/// A request held by a delay fault does not keep a stopped sandbox serving: it is answered
+/// 503 as the sandbox stops, not when the hour is up.
+#[tokio::test]
+async fn a_delay_ends_when_the_sandbox_stops() {
+    let mut sandbox = sandbox().await;
+    sandbox
+        .faults()
+        .inject(Fault::new(FaultKind::Delay(Duration::from_secs(3600))).vendor(Voicebot));
+    let held = tokio::spawn(list_with_key(&sandbox, Voicebot).send());
+    // Until the request has taken the fault (none armed is left).
+    let taken = async {
+        while !sandbox.faults().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), taken)
+        .await
+        .expect("the request never reached the sandbox");
+    sandbox.stop();
+    let answered = tokio::time::timeout(Duration::from_secs(10), held)
+        .await
+        .expect("the delay outlived the sandbox")
+        .unwrap();
+    assert_eq!(answered.unwrap().status(), 503);
+}
+
+/// A phase of any length, `Duration::MAX` included, is served: the call rings for as long
+/// as a test can wait (taken as 30 days) rather than panicking the server.
+#[tokio::test]
+async fn a_phase_of_any_length_rings_without_panicking() {
+    let sandbox = Sandbox::builder()
+        .seed(1)
+        .timing(Timing {
+            queued: Duration::ZERO,
+            ringing: Duration::MAX,
+            talk: Duration::MAX,
+        })
+        .start()
+        .await
+        .unwrap();
+    let started = rounded_dial(&sandbox).send().await.unwrap();
+    let (status, started) = json_of(started).await;
+    assert_eq!(status, 201, "{started}");
+    let id = started["data"]["call_id"].as_str().unwrap().to_owned();
+    let path = format!("/calls/{id}");
+    let get = request(&sandbox, Rounded, reqwest::Method::GET, &path).send();
+    let (status, call) = json_of(get.await.unwrap()).await;
+    assert_eq!(status, 200, "{call}");
+    assert!(call.to_string().contains("ringing"), "{call}");
+    let list = request(&sandbox, Rounded, reqwest::Method::GET, "/calls").send();
+    assert_eq!(list.await.unwrap().status(), 200);
+}
+
 /// An injected error answers in the vendor's own shape, as its real errors do: an adapter
 /// that reads error bodies wrongly does not pass the retry tests on a generic body.
 #[tokio::test]
