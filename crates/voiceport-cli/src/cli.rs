@@ -584,4 +584,14 @@ pub(crate) struct SandboxArgs {
     /// (`…/webhooks/{provider}`) may be given as it is.
     #[arg(long, value_name = "URL")]
     pub(crate) webhooks: Option<String>,
+    /// How long a dialed call is queued, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 100)]
+    pub(crate) queued_ms: u64,
+    /// How long a dialed call rings before it is answered (or not), in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 200)]
+    pub(crate) ringing_ms: u64,
+    /// How long a dialed call that is answered talks, in milliseconds (a call dialed to a
+    /// number ending in 6 talks until it is ended, or for its maximum duration).
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    pub(crate) talk_ms: u64,
 }

@@ -948,9 +948,15 @@ fn capability_table(columns: &[(String, serde_json::Value)]) -> Outcome {
 async fn sandbox(args: SandboxArgs) -> Outcome {
     // Heard from the start: a stop sent once the address is printed ends it with 0.
     let mut stop = StopSignal::listen()?;
+    let ms = std::time::Duration::from_millis;
     let mut builder = voiceport_sandbox::Sandbox::builder()
         .seed(args.seed)
-        .addr(([127, 0, 0, 1], args.port).into());
+        .addr(([127, 0, 0, 1], args.port).into())
+        .timing(voiceport_sandbox::Timing {
+            queued: ms(args.queued_ms),
+            ringing: ms(args.ringing_ms),
+            talk: ms(args.talk_ms),
+        });
     for &kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, args.calls as usize);
     }

@@ -1269,6 +1269,38 @@ async fn sandbox_process(args: &[String]) -> (KilledOnDrop, Vec<String>) {
     (server, lines)
 }
 
+/// `--queued-ms`, `--ringing-ms` and `--talk-ms` set how long a dialed call's phases last:
+/// queued for ten minutes, a call dialed just now is still queued.
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_command_takes_the_timing_of_dialed_calls() {
+    let args = ["--port", "0", "--calls", "1", "--queued-ms", "600000"].map(String::from);
+    let (_server, lines) = sandbox_process(&args).await;
+    let toml: String = lines.iter().map(|l| format!("{l}\n")).collect();
+    let dir = std::env::temp_dir().join(format!(
+        "voiceport-cli-sandbox-timing-{}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("voiceport.toml");
+    std::fs::write(&config, &toml).unwrap();
+    let dial = [
+        "-p",
+        "retell",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+        "--json",
+    ];
+    let dialed = run_with(&config, &dial).await;
+    assert!(dialed.status.success(), "{}", stderr(&dialed));
+    let id = json(&dialed)["call_id"].as_str().unwrap().to_owned();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let call = json(&run_with(&config, &["-p", "retell", "calls", "get", &id, "--json"]).await);
+    assert_eq!(call["status"], "queued", "{call}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
     let args = ["--port", "0", "--calls", "5"].map(String::from);

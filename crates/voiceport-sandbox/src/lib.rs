@@ -670,6 +670,20 @@ impl Sandbox {
         self.state.hooks.settled(vendor, call_id, timeout).await
     }
 
+    /// Waits until the emulator of `kind` is done with every call it follows (each ended,
+    /// each delivery attempted as often as it will be: for an application that dials
+    /// without telling the test which call), then gives all its attempts (the newest
+    /// [`MAX_RECORDED_ATTEMPTS`]). `None` when `timeout` passes first (or the sandbox does
+    /// not emulate `kind`). A call dialed while the wait goes on is waited for too.
+    pub async fn wait_for_all_deliveries(
+        &self,
+        kind: ProviderKind,
+        timeout: std::time::Duration,
+    ) -> Option<Vec<DeliveryAttempt>> {
+        let vendor = Vendor::of(kind)?;
+        self.state.hooks.idle(vendor, timeout).await
+    }
+
     /// Stops serving (also done on drop), and stops following calls.
     pub fn stop(&mut self) {
         self.state.hooks.stop();

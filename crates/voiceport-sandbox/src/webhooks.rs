@@ -654,12 +654,38 @@ impl Hooks {
         call_id: &str,
         timeout: Duration,
     ) -> Option<Vec<DeliveryAttempt>> {
-        let mut changes = self.changes.subscribe();
         let key = (vendor, call_id.to_owned());
+        self.until(timeout, |following| !following.contains_key(&key))
+            .await?;
+        Some(self.call_attempts(vendor, call_id))
+    }
+
+    /// Waits until no delivery of `vendor` is pending, about any call; then gives all its
+    /// attempts recorded; `None` when `timeout` passes first.
+    pub(crate) async fn idle(
+        &self,
+        vendor: Vendor,
+        timeout: Duration,
+    ) -> Option<Vec<DeliveryAttempt>> {
+        self.until(timeout, |following| {
+            !following.keys().any(|(followed, _)| *followed == vendor)
+        })
+        .await?;
+        Some(self.attempts(vendor))
+    }
+
+    /// Waits until `done` says so of the calls followed (checked at each change); `None`
+    /// when `timeout` passes first.
+    async fn until(
+        &self,
+        timeout: Duration,
+        done: impl Fn(&HashMap<(Vendor, String), usize>) -> bool,
+    ) -> Option<()> {
+        let mut changes = self.changes.subscribe();
         let wait = async {
             loop {
                 let _ = changes.borrow_and_update();
-                if !lock(&self.following).contains_key(&key) {
+                if done(&lock(&self.following)) {
                     return;
                 }
                 if changes.changed().await.is_err() {
@@ -667,8 +693,7 @@ impl Hooks {
                 }
             }
         };
-        tokio::time::timeout(timeout, wait).await.ok()?;
-        Some(self.call_attempts(vendor, call_id))
+        tokio::time::timeout(timeout, wait).await.ok()
     }
 }
 

@@ -398,6 +398,40 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
     assert_eq!(names, ["call_started", "call_ended", "call_analyzed"]);
 }
 
+/// A test that does not know which calls its application dialed waits for all of a
+/// vendor's deliveries: every dialed call's end is in the attempts once it returns.
+#[tokio::test]
+async fn waiting_for_all_deliveries_covers_every_dialed_call() {
+    let (url, _) = receiver().await;
+    let sandbox = sandbox_to(Voicebot, WebhookTarget::new(&url, config(&[]))).await;
+    let ids = [
+        dial(&sandbox, Voicebot, "+14155550199").await,
+        dial(&sandbox, Voicebot, "+14155550184").await,
+    ];
+    let attempts = sandbox
+        .wait_for_all_deliveries(Voicebot, Duration::from_secs(10))
+        .await
+        .expect("the deliveries did not settle");
+    for id in &ids {
+        let ended = attempts
+            .iter()
+            .any(|a| a.call_id == *id && a.vendor_status.as_deref() == Some("ended"));
+        assert!(ended, "{id}: {attempts:?}");
+    }
+    // Nothing is pending now: a second wait returns at once, with the same attempts.
+    let again = sandbox
+        .wait_for_all_deliveries(Voicebot, Duration::ZERO)
+        .await;
+    assert_eq!(again.map(|a| a.len()), Some(attempts.len()));
+    // A vendor the sandbox follows no call of is idle.
+    assert!(
+        sandbox
+            .wait_for_all_deliveries(Retell, Duration::ZERO)
+            .await
+            .is_some_and(|a| a.is_empty())
+    );
+}
+
 #[tokio::test]
 async fn voicebot_posts_status_updates_then_the_report_signed_with_x_vapi_secret() {
     let (url, seen) = receiver().await;
