@@ -117,23 +117,62 @@ fn unauthorized_message(vendor: Vendor) -> &'static str {
     }
 }
 
-/// Checks the key the way the vendor does, then applies any injected fault.
+/// Checks the key the way the vendor does, then applies any injected fault; records the
+/// request and its answer.
 pub(crate) async fn guard(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
-    if !authorized(ctx.vendor, request.headers()) {
-        return error(
-            ctx.vendor,
-            StatusCode::UNAUTHORIZED,
-            unauthorized_message(ctx.vendor),
-            &[],
-        );
-    }
-    with_faults(&ctx, request, next).await
+    let served = Served::of(&request);
+    let response = if authorized(ctx.vendor, request.headers()) {
+        with_faults(&ctx, request, next).await
+    } else {
+        let message = unauthorized_message(ctx.vendor);
+        error(ctx.vendor, StatusCode::UNAUTHORIZED, message, &[])
+    };
+    served.record(&ctx, response)
 }
 
 /// Applies any injected fault, without checking a key: for URLs that carry no key in
-/// production (Vapi's live-call control URL, whose path is its secret).
+/// production (Vapi's live-call control URL, whose path is its secret). Records the
+/// request, its path cut to its first segment (the rest is the URL's secret).
 pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
-    with_faults(&ctx, request, next).await
+    let mut served = Served::of(&request);
+    served.path = served.path.split('/').take(2).collect::<Vec<_>>().join("/") + "/…";
+    let response = with_faults(&ctx, request, next).await;
+    served.record(&ctx, response)
+}
+
+/// What the record keeps of a request, read before it is served.
+struct Served {
+    method: String,
+    path: String,
+    query: Option<String>,
+}
+
+impl Served {
+    fn of(request: &Request) -> Served {
+        let uri = (request.extensions().get::<axum::extract::OriginalUri>())
+            .map_or_else(|| request.uri(), |original| &original.0);
+        Served {
+            method: request.method().as_str().to_owned(),
+            path: uri.path().to_owned(),
+            query: uri.query().map(str::to_owned),
+        }
+    }
+
+    /// Records the request with `response`'s status and fault, and gives the response on.
+    fn record(self, ctx: &Ctx, response: Response) -> Response {
+        let fault =
+            (response.extensions().get::<crate::requests::FaultApplied>()).map(|applied| applied.0);
+        let request = crate::requests::ServedRequest {
+            method: self.method,
+            path: self.path,
+            query: self.query,
+            status: response.status().as_u16(),
+            fault,
+            at: chrono::Utc::now(),
+        };
+        ctx.state.requests.record(ctx.vendor, request);
+        response
+    }
 }
 
 /// Serves `request`, spoiled by the fault armed for it, if any.
@@ -150,7 +189,9 @@ async fn with_faults(ctx: &Ctx, mut request: Request, next: Next) -> Response {
         .to_owned();
     // A read changes nothing: the real body can be cut even before the handler.
     let read = ctx.vendor.is_read(&method, &path);
-    match ctx.state.faults.take(ctx.vendor.kind(), &method, &path) {
+    let fault = ctx.state.faults.take(ctx.vendor.kind(), &method, &path);
+    let applied = fault.map(|(kind, _)| crate::requests::FaultApplied(kind));
+    let mut response = match fault {
         None => next.run(request).await,
         Some((crate::FaultKind::IgnoreQuery, _)) => {
             let path = request.uri().path().to_owned();
@@ -174,7 +215,11 @@ async fn with_faults(ctx: &Ctx, mut request: Request, next: Next) -> Response {
             let response = next.run(request).await;
             faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
         }
+    };
+    if let Some(applied) = applied {
+        response.extensions_mut().insert(applied);
     }
+    response
 }
 
 /// A JSON response.

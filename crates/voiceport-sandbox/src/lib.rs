@@ -55,7 +55,10 @@
 //! ```
 //!
 //! Every sandbox takes faults over HTTP too, at `sandbox.addr()` (`POST /_sandbox/faults`,
-//! see [`FaultSpec`]). HappyRobot's list honours `use_cases` (the use case that ran the call,
+//! see [`FaultSpec`]). Each emulator records the requests it answered, with the fault
+//! that answered one ([`Sandbox::requests`]: what a test reads to see a client retry
+//! after a 503), and the webhook deliveries it made ([`Sandbox::deliveries`],
+//! [`Sandbox::wait_for_deliveries`], [`Sandbox::wait_for_all_deliveries`]). HappyRobot's list honours `use_cases` (the use case that ran the call,
 //! which a dial sets with `use_case_id`).
 //!
 //! Vapi and Voicebot Studio (a white-label of Vapi) are one emulator in two flavours,
@@ -177,6 +180,7 @@ mod content;
 mod control;
 mod faults;
 mod happyrobot;
+mod requests;
 mod retell;
 mod rng;
 mod rounded;
@@ -205,6 +209,7 @@ use voiceport_core::{ProviderConfig, ProviderKind};
 pub use common::{NOT_EMULATED_KEY, api_key};
 pub use control::{FaultSpec, WebhookSpec};
 pub use faults::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind, Faults};
+pub use requests::{MAX_RECORDED_REQUESTS, ServedRequest};
 pub use sim::Timing;
 pub use webhooks::{
     DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, MAX_DELIVERY_TIMEOUT,
@@ -668,6 +673,14 @@ impl Sandbox {
     ) -> Option<Vec<DeliveryAttempt>> {
         let vendor = Vendor::of(kind)?;
         self.state.hooks.settled(vendor, call_id, timeout).await
+    }
+
+    /// The requests `kind`'s emulator answered, oldest first (those refused for their key
+    /// and those a fault answered included): the newest [`MAX_RECORDED_REQUESTS`], older
+    /// ones dropped; a reset clears them. What a test reads to see that a client retried
+    /// after a 503, or sent the query it should.
+    pub fn requests(&self, kind: ProviderKind) -> Vec<ServedRequest> {
+        Vendor::of(kind).map_or_else(Vec::new, |vendor| self.state.requests.of(vendor))
     }
 
     /// Waits until the emulator of `kind` is done with every call it follows (each ended,

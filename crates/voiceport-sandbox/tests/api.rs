@@ -897,6 +897,46 @@ async fn a_phase_of_any_length_rings_without_panicking() {
     assert_eq!(list.await.unwrap().status(), 200);
 }
 
+/// Each emulator records the requests it answered: a key refused, a fault's answer (with
+/// the fault) and a request served, with their queries; a reset clears the record.
+#[tokio::test]
+async fn the_requests_served_are_recorded_with_their_faults() {
+    let sandbox = sandbox().await;
+    let get = |key: &str| {
+        http_client()
+            .get(format!("{}/calls?limit=2", sandbox.base_url(Voicebot)))
+            .header("x-api-key", key.to_owned())
+            .send()
+    };
+    assert_eq!(get("wrong-key").await.unwrap().status(), 401);
+    sandbox
+        .faults()
+        .inject(Fault::new(FaultKind::Status(503)).vendor(Voicebot));
+    let key = sandbox.api_key(Voicebot);
+    assert_eq!(get(key).await.unwrap().status(), 503);
+    assert_eq!(get(key).await.unwrap().status(), 200);
+    let served = sandbox.requests(Voicebot);
+    let seen: Vec<(&str, u16, Option<FaultKind>)> = (served.iter())
+        .map(|r| (r.method.as_str(), r.status, r.fault))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("GET", 401, None),
+            ("GET", 503, Some(FaultKind::Status(503))),
+            ("GET", 200, None),
+        ]
+    );
+    assert!(
+        served.iter().all(|r| r.path.ends_with("/calls")),
+        "{served:?}"
+    );
+    assert!(served.iter().all(|r| r.query.as_deref() == Some("limit=2")));
+    assert!(sandbox.requests(Retell).is_empty());
+    sandbox.reset();
+    assert!(sandbox.requests(Voicebot).is_empty());
+}
+
 /// An injected error answers in the vendor's own shape, as its real errors do: an adapter
 /// that reads error bodies wrongly does not pass the retry tests on a generic body.
 #[tokio::test]
