@@ -59,7 +59,7 @@ pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 /// `after_handler: true` lets the request take effect before its response is spoiled.
 ///
 /// Faults on webhook deliveries ([`DeliveryFault`]) are `duplicate_delivery`,
-/// `out_of_order_delivery` and `wrong_signature`, narrowed by `vendor`, `event` (the
+/// `out_of_order_delivery`, `wrong_signature` and `stale_signature`, narrowed by `vendor`, `event` (the
 /// vendor's event type: `end-of-call-report`, `end` …), `skip` and `times`.
 /// `out_of_order_delivery` is decided when a call is dialed, for all its deliveries: it
 /// takes no `event` (refused), and its `skip` and `times` count dialed calls.
@@ -112,6 +112,7 @@ fn delivery_kind(name: &str) -> Option<DeliveryFaultKind> {
         "duplicate_delivery" => Some(DeliveryFaultKind::Duplicate),
         "out_of_order_delivery" => Some(DeliveryFaultKind::OutOfOrder),
         "wrong_signature" => Some(DeliveryFaultKind::WrongSignature),
+        "stale_signature" => Some(DeliveryFaultKind::StaleSignature),
         _ => None,
     }
 }
@@ -182,7 +183,8 @@ impl TryFrom<FaultSpec> for Fault {
                 return Err(format!(
                     "unknown `fault` {other:?}: expected status, rate_limited, delay, \
                      drop_connection, malformed, truncated, ignore_query, \
-                     duplicate_delivery, out_of_order_delivery or wrong_signature"
+                     duplicate_delivery, out_of_order_delivery, wrong_signature or \
+                     stale_signature"
                 ));
             }
         };
@@ -522,6 +524,7 @@ mod tests {
             json!({"fault": "duplicate_delivery", "vendor": "voicebot", "event": "end-of-call-report"}),
             json!({"fault": "out_of_order_delivery", "times": 2}),
             json!({"fault": "wrong_signature", "skip": 1}),
+            json!({"fault": "stale_signature", "vendor": "vapi"}),
         ] {
             assert!(delivery(body.clone()).is_ok(), "{body}");
             // …and never as a fault on requests.

@@ -143,6 +143,11 @@ pub enum DeliveryFaultKind {
     /// The delivery is signed with a secret the receiver does not know (for the `header`
     /// and `bearer` schemes: the wrong secret in the header).
     WrongSignature,
+    /// The delivery is signed with the right secret but at a time past the scheme's
+    /// tolerance (a minute beyond it): a replay, which a receiver checking the signing
+    /// time refuses. Only for schemes that sign a time (an HMAC over a timestamp,
+    /// Retell's signature); for the others it stays unused.
+    StaleSignature,
 }
 
 /// One injected delivery fault: which vendor's deliveries it hits, which event type, and

@@ -151,7 +151,7 @@
 //! | request | effect |
 //! | --- | --- |
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor (`deliveries`: every attempt made, those no longer recorded included), and the number of faults armed |
-//! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`) |
+//! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`, `stale_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
 //! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of deliveries gone; the webhook targets stay |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false, "every_event": false}` (a key left out takes the vendor's policy: Retell 3 retries and 10,000 ms, the others 0 and 20,000; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |

@@ -400,6 +400,9 @@ pub struct DeliveryAttempt {
     pub error: Option<String>,
     /// Whether it was signed with a wrong secret (the wrong-signature fault).
     pub wrong_signature: bool,
+    /// Whether it was signed at a time past the scheme's tolerance (the stale-signature
+    /// fault).
+    pub stale_signature: bool,
     /// Whether it was a second posting of the same delivery (the duplicate fault).
     pub duplicate: bool,
     /// The body posted.
@@ -938,12 +941,18 @@ impl Follow {
             && faults
                 .take_delivery(kind, event, |k| k == DeliveryFaultKind::WrongSignature)
                 .is_some();
+        // Without a signing time there is nothing to go stale: the fault stays unused.
+        let stale = target.signer.tolerance().is_some()
+            && faults
+                .take_delivery(kind, event, |k| k == DeliveryFaultKind::StaleSignature)
+                .is_some();
         let twice = faults
             .take_delivery(kind, event, |k| k == DeliveryFaultKind::Duplicate)
             .is_some();
         let body = Bytes::from(serde_json::to_vec(&delivery.body).unwrap_or_default());
+        let spoiled = Spoiled { forged, stale };
         for duplicate in [false, true].into_iter().take(if twice { 2 } else { 1 }) {
-            self.post(target, &delivery, body.clone(), forged, duplicate)
+            self.post(target, &delivery, body.clone(), spoiled, duplicate)
                 .await;
         }
     }
@@ -953,7 +962,7 @@ impl Follow {
         target: &Arc<Target>,
         delivery: &Outgoing,
         body: Bytes,
-        forged: bool,
+        spoiled: Spoiled,
         duplicate: bool,
     ) {
         let attempts = Attempts {
@@ -964,7 +973,7 @@ impl Follow {
             event: delivery.event.clone(),
             vendor_status: delivery.vendor_status.clone(),
             body,
-            forged,
+            spoiled,
             duplicate,
             era: self.era,
         };
@@ -998,10 +1007,19 @@ struct Attempts {
     event: String,
     vendor_status: Option<String>,
     body: Bytes,
-    forged: bool,
+    spoiled: Spoiled,
     duplicate: bool,
     /// The era of its call ([`Follow::era`]).
     era: u64,
+}
+
+/// How a delivery's signature is spoiled by the faults that fired on it.
+#[derive(Debug, Clone, Copy, Default)]
+struct Spoiled {
+    /// Signed with a wrong secret.
+    forged: bool,
+    /// Signed at a time past the scheme's tolerance.
+    stale: bool,
 }
 
 impl Attempts {
@@ -1038,15 +1056,23 @@ impl Attempts {
         };
         let target = &self.target;
         let at = Utc::now();
-        let signer = match (&target.forger, self.forged) {
+        let signer = match (&target.forger, self.spoiled.forged) {
             (Some(forger), true) => forger,
             _ => &target.signer,
+        };
+        // A minute past the tolerance: what a replayed delivery was signed at.
+        let signed_at = match (self.spoiled.stale, signer.tolerance()) {
+            (true, Some(tolerance)) => {
+                let past = tolerance + Duration::from_secs(60);
+                at - chrono::TimeDelta::from_std(past).unwrap_or(chrono::TimeDelta::hours(1))
+            }
+            _ => at,
         };
         let request = client
             .post(signer.signed_url(&target.url.0))
             .timeout(target.timeout)
             .header("content-type", "application/json")
-            .headers(signer.sign(&self.body, at))
+            .headers(signer.sign(&self.body, signed_at))
             .body(self.body.clone());
         let exchange = async {
             match request.send().await {
@@ -1080,7 +1106,8 @@ impl Attempts {
             status_code,
             reply,
             error,
-            wrong_signature: self.forged,
+            wrong_signature: self.spoiled.forged,
+            stale_signature: self.spoiled.stale,
             duplicate: self.duplicate,
             body: self.body.clone(),
             at,
@@ -1140,6 +1167,7 @@ pub(crate) fn describe_attempt(attempt: &DeliveryAttempt) -> Value {
         "status_code": attempt.status_code,
         "error": attempt.error,
         "wrong_signature": attempt.wrong_signature,
+        "stale_signature": attempt.stale_signature,
         "duplicate": attempt.duplicate,
         "at": crate::common::iso(attempt.at),
         "body": serde_json::from_slice::<Value>(&attempt.body).unwrap_or(Value::Null),
@@ -1218,6 +1246,7 @@ mod tests {
             reply: None,
             error: None,
             wrong_signature: false,
+            stale_signature: false,
             duplicate: false,
             body: Bytes::from_static(b"{}"),
             at: Utc::now(),
@@ -1446,7 +1475,7 @@ mod tests {
             event: "end-of-call-report".into(),
             vendor_status: None,
             body: Bytes::from_static(b"{}"),
-            forged: false,
+            spoiled: Spoiled::default(),
             duplicate: true,
             era: state.hooks.era(),
         };

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, StatusCode};
 use serde_json::{Value, json};
 use voiceport_core::ProviderKind::{self, HappyRobot, Retell, Rounded, Vapi, Voicebot};
 use voiceport_core::SecretString;
-use voiceport_core::webhook::{Scheme, Verifier, WebhookConfig};
+use voiceport_core::webhook::{Scheme, Verifier, VerifyError, WebhookConfig};
 use voiceport_sandbox::{
     DeliveryAttempt, DeliveryFault, DeliveryFaultKind, Sandbox, Timing, WebhookTarget,
 };
@@ -774,6 +774,45 @@ async fn a_wrong_signature_does_not_verify() {
             "{attempt:?}"
         );
     }
+}
+
+/// A stale signature is the right secret's, signed a minute past the tolerance: a
+/// receiver that checks the signing time refuses it as a replay, and only it. A scheme
+/// that signs no time leaves the fault unused.
+#[tokio::test]
+async fn a_stale_signature_is_refused_as_a_replay() {
+    let (url, seen) = receiver().await;
+    let hmac = config(&[("verify", "hmac")]);
+    let sandbox = sandbox_to(Vapi, WebhookTarget::new(&url, hmac.clone())).await;
+    sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::StaleSignature).event("end-of-call-report"),
+    );
+    let id = dial(&sandbox, Vapi, "+14155550199").await;
+    let attempts = settled(&sandbox, Vapi, &id).await;
+    let verifier = Verifier::from_config(Vapi, &hmac, "webhook", None).unwrap();
+    let received = seen.received.lock().unwrap().clone();
+    assert_eq!(received.len(), attempts.len());
+    assert_eq!(attempts.iter().filter(|a| a.stale_signature).count(), 1);
+    for ((headers, body), attempt) in received.iter().zip(&attempts) {
+        let verified = verifier.verify(headers, body);
+        match attempt.stale_signature {
+            true => assert!(
+                matches!(verified, Err(VerifyError::Stale { .. })),
+                "{verified:?}"
+            ),
+            false => assert!(verified.is_ok(), "{attempt:?}: {verified:?}"),
+        }
+    }
+    // The header scheme signs no time.
+    let (url, _) = receiver().await;
+    let sandbox = sandbox_to(Vapi, WebhookTarget::new(&url, config(&[]))).await;
+    sandbox
+        .faults()
+        .inject_delivery(DeliveryFault::new(DeliveryFaultKind::StaleSignature));
+    let id = dial(&sandbox, Vapi, "+14155550199").await;
+    let attempts = settled(&sandbox, Vapi, &id).await;
+    assert!(attempts.iter().all(|a| !a.stale_signature), "{attempts:?}");
+    assert!(!sandbox.faults().is_empty(), "the fault is still waiting");
 }
 
 /// A target that verifies nothing has no signature to get wrong: the fault is not used
