@@ -59,8 +59,9 @@ pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 /// `after_handler: true` lets the request take effect before its response is spoiled.
 ///
 /// Faults on webhook deliveries ([`DeliveryFault`]) are `duplicate_delivery`,
-/// `out_of_order_delivery`, `wrong_signature` and `stale_signature`, narrowed by `vendor`, `event` (the
-/// vendor's event type: `end-of-call-report`, `end` …), `skip` and `times`.
+/// `out_of_order_delivery`, `wrong_signature` and `stale_signature`, narrowed by `vendor`,
+/// `event` (the vendor's event type: `end-of-call-report`, `end` …), `call_id` (one
+/// call's deliveries), `skip` and `times`.
 /// `out_of_order_delivery` is decided when a call is dialed, for all its deliveries: it
 /// takes no `event` (refused), and its `skip` and `times` count dialed calls.
 ///
@@ -104,6 +105,9 @@ pub struct FaultSpec {
     /// Delivery faults: only deliveries of this event type.
     #[serde(default)]
     pub event: Option<String>,
+    /// Only deliveries about this call (delivery faults).
+    #[serde(default)]
+    pub call_id: Option<String>,
 }
 
 /// The delivery faults' names in a [`FaultSpec`].
@@ -131,7 +135,10 @@ impl TryFrom<FaultSpec> for DeliveryFault {
             || spec.path.is_some()
             || spec.after_handler
         {
-            return Err("a delivery fault takes only `vendor`, `event`, `skip` and `times`".into());
+            return Err(
+                "a delivery fault takes only `vendor`, `event`, `call_id`, `skip` and `times`"
+                    .into(),
+            );
         }
         if kind == DeliveryFaultKind::OutOfOrder && spec.event.is_some() {
             return Err("`out_of_order_delivery` holds back all the deliveries of a dialed call: it takes no `event` (its `skip` and `times` count calls)".into());
@@ -144,6 +151,9 @@ impl TryFrom<FaultSpec> for DeliveryFault {
         }
         if let Some(event) = &spec.event {
             fault = fault.event(event);
+        }
+        if let Some(call_id) = &spec.call_id {
+            fault = fault.call_id(call_id);
         }
         Ok(fault)
     }
@@ -188,8 +198,11 @@ impl TryFrom<FaultSpec> for Fault {
                 ));
             }
         };
-        if spec.event.is_some() {
-            return Err("`event` narrows delivery faults only".into());
+        if spec.event.is_some() || spec.call_id.is_some() {
+            return Err(
+                "`event` and `call_id` narrow delivery faults only (a request fault takes `path`)"
+                    .into(),
+            );
         }
         let mut fault = Fault::new(kind)
             .skip(spec.skip.unwrap_or(0))
@@ -524,7 +537,7 @@ mod tests {
             json!({"fault": "duplicate_delivery", "vendor": "voicebot", "event": "end-of-call-report"}),
             json!({"fault": "out_of_order_delivery", "times": 2}),
             json!({"fault": "wrong_signature", "skip": 1}),
-            json!({"fault": "stale_signature", "vendor": "vapi"}),
+            json!({"fault": "stale_signature", "vendor": "vapi", "call_id": "0199e4b2"}),
         ] {
             assert!(delivery(body.clone()).is_ok(), "{body}");
             // …and never as a fault on requests.
@@ -537,6 +550,8 @@ mod tests {
         let err = delivery(json!({"fault": "wrong_signature", "path": "/calls"})).unwrap_err();
         assert!(err.contains("only `vendor`, `event`"), "{err}");
         let err = spec(json!({"fault": "status", "status": 503, "event": "end"})).unwrap_err();
+        assert!(err.contains("delivery faults only"), "{err}");
+        let err = spec(json!({"fault": "status", "status": 503, "call_id": "c1"})).unwrap_err();
         assert!(err.contains("delivery faults only"), "{err}");
     }
 

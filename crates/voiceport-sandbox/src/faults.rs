@@ -165,6 +165,7 @@ pub enum DeliveryFaultKind {
 pub struct DeliveryFault {
     vendor: Option<ProviderKind>,
     event: Option<String>,
+    call_id: Option<String>,
     kind: DeliveryFaultKind,
     skip: u32,
     times: u32,
@@ -179,6 +180,7 @@ impl DeliveryFault {
         DeliveryFault {
             vendor: None,
             event: None,
+            call_id: None,
             kind,
             skip: 0,
             times: 1,
@@ -200,6 +202,14 @@ impl DeliveryFault {
         self
     }
 
+    /// Only deliveries about this call (its id as the vendor gives it): a test that shares
+    /// a sandbox with others aims at its own call.
+    #[must_use]
+    pub fn call_id(mut self, call_id: &str) -> Self {
+        self.call_id = Some(call_id.to_owned());
+        self
+    }
+
     /// Let the first `n` matching deliveries through untouched.
     #[must_use]
     pub fn skip(mut self, n: u32) -> Self {
@@ -215,8 +225,9 @@ impl DeliveryFault {
     }
 
     /// `event: None` stands for "any event" (the out-of-order fault, decided per call).
-    fn matches(&self, vendor: ProviderKind, event: Option<&str>) -> bool {
+    fn matches(&self, vendor: ProviderKind, event: Option<&str>, call_id: &str) -> bool {
         self.vendor.is_none_or(|v| v == vendor)
+            && self.call_id.as_deref().is_none_or(|id| id == call_id)
             && match (self.event.as_deref(), event) {
                 (Some(wanted), Some(event)) => wanted == event,
                 _ => true,
@@ -259,16 +270,18 @@ impl Faults {
         self.len() == 0
     }
 
-    /// The delivery fault of a kind `wanted` accepts that this delivery gets, if any
-    /// (counting it). `event: None` matches whatever event the fault names.
+    /// The delivery fault of a kind `wanted` accepts that this delivery (of `vendor`'s
+    /// call `call_id`) gets, if any (counting it). `event: None` matches whatever event
+    /// the fault names.
     pub(crate) fn take_delivery(
         &self,
         vendor: ProviderKind,
+        call_id: &str,
         event: Option<&str>,
         wanted: impl Fn(DeliveryFaultKind) -> bool,
     ) -> Option<DeliveryFaultKind> {
         take_turn(&mut lock(&self.deliveries), |fault| {
-            (wanted(fault.kind) && fault.matches(vendor, event)).then_some(fault.kind)
+            (wanted(fault.kind) && fault.matches(vendor, event, call_id)).then_some(fault.kind)
         })
     }
 
@@ -477,7 +490,9 @@ mod tests {
         assert_eq!(faults.len(), 2);
         let duplicate = |kind, event| {
             faults
-                .take_delivery(kind, Some(event), |k| k == DeliveryFaultKind::Duplicate)
+                .take_delivery(kind, "c1", Some(event), |k| {
+                    k == DeliveryFaultKind::Duplicate
+                })
                 .is_some()
         };
         assert!(!duplicate(ProviderKind::Voicebot, "status-update"));
@@ -489,7 +504,7 @@ mod tests {
         assert_eq!(faults.len(), 1, "the duplicate fault expired");
         // Another kind is not taken by a question about duplicates.
         let reorder = || {
-            faults.take_delivery(ProviderKind::Rounded, None, |k| {
+            faults.take_delivery(ProviderKind::Rounded, "c1", None, |k| {
                 k == DeliveryFaultKind::OutOfOrder
             })
         };

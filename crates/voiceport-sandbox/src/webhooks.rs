@@ -716,9 +716,11 @@ pub(crate) fn follow(state: &Arc<State>, vendor: Vendor, call_id: &str, era: u64
     }
     let pending = Hooks::hold(state, vendor, call_id);
     // Decided at the dial, so that a fault armed before it is the one that applies.
-    let reversed = state.faults.take_delivery(vendor.kind(), None, |kind| {
-        kind == DeliveryFaultKind::OutOfOrder
-    });
+    let reversed = state
+        .faults
+        .take_delivery(vendor.kind(), call_id, None, |kind| {
+            kind == DeliveryFaultKind::OutOfOrder
+        });
     let task = Follow {
         state: state.clone(),
         vendor,
@@ -936,18 +938,23 @@ impl Follow {
         let kind = self.vendor.kind();
         let faults = &self.state.faults;
         let event = Some(delivery.event.as_str());
+        let call_id = self.call_id.as_str();
         // Without a scheme there is no signature to get wrong: the fault stays unused.
         let forged = target.forger.is_some()
             && faults
-                .take_delivery(kind, event, |k| k == DeliveryFaultKind::WrongSignature)
+                .take_delivery(kind, call_id, event, |k| {
+                    k == DeliveryFaultKind::WrongSignature
+                })
                 .is_some();
         // Without a signing time there is nothing to go stale: the fault stays unused.
         let stale = target.signer.tolerance().is_some()
             && faults
-                .take_delivery(kind, event, |k| k == DeliveryFaultKind::StaleSignature)
+                .take_delivery(kind, call_id, event, |k| {
+                    k == DeliveryFaultKind::StaleSignature
+                })
                 .is_some();
         let twice = faults
-            .take_delivery(kind, event, |k| k == DeliveryFaultKind::Duplicate)
+            .take_delivery(kind, call_id, event, |k| k == DeliveryFaultKind::Duplicate)
             .is_some();
         let body = Bytes::from(serde_json::to_vec(&delivery.body).unwrap_or_default());
         let spoiled = Spoiled { forged, stale };

@@ -776,6 +776,45 @@ async fn a_wrong_signature_does_not_verify() {
     }
 }
 
+/// A delivery fault aimed at one call (`call_id`) spares the others: a test sharing a
+/// sandbox spoils only its own call's deliveries.
+#[tokio::test]
+async fn a_delivery_fault_aimed_at_one_call_spares_the_others() {
+    let (url, _) = receiver().await;
+    // Long enough a talk that the fault is armed before either call's report.
+    let sandbox = Sandbox::builder()
+        .seed(3)
+        .calls(Vapi, 5)
+        .timing(Timing {
+            queued: Duration::from_millis(20),
+            ringing: Duration::from_millis(20),
+            talk: Duration::from_millis(800),
+        })
+        .webhook_target(Vapi, WebhookTarget::new(&url, config(&[])))
+        .start()
+        .await
+        .unwrap();
+    let spared = dial(&sandbox, Vapi, "+14155550199").await;
+    let aimed = dial(&sandbox, Vapi, "+14155550187").await;
+    sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::WrongSignature)
+            .call_id(&aimed)
+            .event("end-of-call-report")
+            .times(u32::MAX),
+    );
+    let forged = |attempts: Vec<DeliveryAttempt>| {
+        (attempts.into_iter())
+            .filter(|a| a.wrong_signature)
+            .map(|a| a.event)
+            .collect::<Vec<_>>()
+    };
+    assert!(forged(settled(&sandbox, Vapi, &spared).await).is_empty());
+    assert_eq!(
+        forged(settled(&sandbox, Vapi, &aimed).await),
+        ["end-of-call-report"]
+    );
+}
+
 /// A stale signature is the right secret's, signed a minute past the tolerance: a
 /// receiver that checks the signing time refuses it as a replay, and only it. A scheme
 /// that signs no time leaves the fault unused.
