@@ -26,9 +26,10 @@
 //! `voiceport::webhooks::WebhookConfig`. By default the sandbox seeds 200 calls a
 //! vendor from seed 42, on a free loopback port ([`Sandbox::addr`]); [`Sandbox::builder`]
 //! starts it inside a Tokio runtime, and dropping the [`Sandbox`] stops it. It serves on
-//! the runtime that started it: one shared by several tests (in a `static`) dies with the
-//! first test's runtime, so start one per test (they are cheap; ports are their own), or
-//! share it within one runtime. Its calls move on the real clock (`std::time::Instant`),
+//! the runtime that started it: one shared by several tests (in a `static`) would die
+//! with the first test's runtime, so start one per test (they are cheap; ports are their
+//! own), or share one started with [`SandboxBuilder::start_detached`], on a thread and
+//! runtime of its own. Its calls move on the real clock (`std::time::Instant`),
 //! not Tokio's: a test with paused time (`start_paused`) sees them stand still while its
 //! own timers jump. The
 //! [`conformance::SandboxEnv`] runs voiceport's conformance suite against it.
@@ -389,6 +390,58 @@ impl SandboxBuilder {
             state,
             stop: Some(stop),
         })
+    }
+
+    /// As [`start`](Self::start), but on a thread and Tokio runtime of its own, which live
+    /// until the sandbox is stopped or dropped: a sandbox that outlives the runtime of the
+    /// code that started it (one shared by a suite's tests through a `static`, each
+    /// `#[tokio::test]` with a runtime of its own), and one a test without a runtime can
+    /// start. Nothing in it runs on the caller's runtime; its waits
+    /// ([`Sandbox::wait_for_deliveries`]) still need one.
+    ///
+    /// ```
+    /// use std::sync::LazyLock;
+    /// use voiceport_sandbox::Sandbox;
+    ///
+    /// static SANDBOX: LazyLock<Sandbox> = LazyLock::new(|| {
+    ///     Sandbox::builder().start_detached().expect("a loopback port")
+    /// });
+    /// assert!(SANDBOX.addr().ip().is_loopback());
+    /// ```
+    pub fn start_detached(self) -> std::io::Result<Sandbox> {
+        let (started, sandbox) = std::sync::mpsc::channel();
+        std::thread::Builder::new()
+            .name("voiceport-sandbox".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(1)
+                    .thread_name("voiceport-sandbox")
+                    .enable_all()
+                    .build();
+                let runtime = match runtime {
+                    Ok(runtime) => runtime,
+                    Err(error) => {
+                        let _ = started.send(Err(error));
+                        return;
+                    }
+                };
+                runtime.block_on(async move {
+                    match self.start().await {
+                        Ok(sandbox) => {
+                            let stopped = sandbox.state.hooks.stopped();
+                            let _ = started.send(Ok(sandbox));
+                            // Until the sandbox stops; then the runtime ends its tasks.
+                            stopped.await;
+                        }
+                        Err(error) => {
+                            let _ = started.send(Err(error));
+                        }
+                    }
+                });
+            })?;
+        sandbox
+            .recv()
+            .map_err(|_| std::io::Error::other("the sandbox's thread ended before it started"))?
     }
 }
 

@@ -937,6 +937,41 @@ async fn the_requests_served_are_recorded_with_their_faults() {
     assert!(sandbox.requests(Voicebot).is_empty());
 }
 
+/// A detached sandbox serves on a runtime of its own: it outlives the runtime of a test
+/// that used it (one shared by a suite through a `static`), deliveries included, and
+/// stops when dropped.
+#[test]
+fn a_detached_sandbox_outlives_the_runtimes_that_use_it() {
+    let sandbox = Sandbox::builder()
+        .seed(1)
+        .calls(Rounded, 3)
+        .timing(fast())
+        .start_detached()
+        .unwrap();
+    for round in 0..2 {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let listed = request(&sandbox, Rounded, reqwest::Method::GET, "/calls").send();
+            assert_eq!(listed.await.unwrap().status(), 200, "round {round}");
+            let dialed = rounded_dial(&sandbox).send().await.unwrap();
+            assert_eq!(dialed.status(), 201, "round {round}");
+        });
+        // This runtime ends here; the sandbox goes on.
+    }
+    assert_eq!(sandbox.dialed_count(Rounded), 2);
+    let addr = sandbox.addr();
+    drop(sandbox);
+    // Stopped: the port no longer answers (its runtime ended with it).
+    let refused = (0..100).any(|_| {
+        std::thread::sleep(Duration::from_millis(20));
+        std::net::TcpStream::connect(addr).is_err()
+    });
+    assert!(refused, "still serving at {addr}");
+}
+
 /// An injected error answers in the vendor's own shape, as its real errors do: an adapter
 /// that reads error bodies wrongly does not pass the retry tests on a generic body.
 #[tokio::test]
