@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use voiceport_core::ProviderKind;
 
 use crate::faults::faulty_response;
+use crate::requests::ServedRequest;
 use crate::sim::{SimCall, View};
 use crate::store::{DialSpec, State as SandboxState, VendorStore};
 use crate::vendor::Vendor;
@@ -120,63 +121,86 @@ fn unauthorized_message(vendor: Vendor) -> &'static str {
 /// Checks the key the way the vendor does, then applies any injected fault; records the
 /// request and its answer.
 pub(crate) async fn guard(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
-    let served = Served::of(&request);
+    let recording = Recording::start(&ctx, &request, None);
     let response = if authorized(ctx.vendor, request.headers()) {
-        with_faults(&ctx, request, next).await
+        with_faults(&ctx, request, next, &recording.fault).await
     } else {
         let message = unauthorized_message(ctx.vendor);
         error(ctx.vendor, StatusCode::UNAUTHORIZED, message, &[])
     };
-    served.record(&ctx, response)
+    recording.finish(response)
 }
 
 /// Applies any injected fault, without checking a key: for URLs that carry no key in
-/// production (Vapi's live-call control URL, whose path is its secret). Records the
-/// request, its path cut to its first segment (the rest is the URL's secret).
+/// production (Vapi's live-call control URL, whose path is its secret). Recorded as
+/// `prefix/…`, without the rest of the path or the query.
 pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: Next) -> Response {
-    let mut served = Served::of(&request);
-    served.path = served.path.split('/').take(2).collect::<Vec<_>>().join("/") + "/…";
-    let response = with_faults(&ctx, request, next).await;
-    served.record(&ctx, response)
+    let recording = Recording::start(&ctx, &request, Some(crate::vapi::LIVE));
+    let response = with_faults(&ctx, request, next, &recording.fault).await;
+    recording.finish(response)
 }
 
-/// What the record keeps of a request, read before it is served.
-struct Served {
-    method: String,
-    path: String,
-    query: Option<String>,
+/// A request being served, recorded when it is answered, or (with no status) when the
+/// client goes away first and the request's future is dropped.
+struct Recording {
+    state: Arc<SandboxState>,
+    vendor: Vendor,
+    /// Taken once recorded.
+    served: Option<ServedRequest>,
+    /// The fault the request took, set by [`with_faults`].
+    fault: Mutex<Option<crate::FaultKind>>,
 }
 
-impl Served {
-    fn of(request: &Request) -> Served {
+impl Recording {
+    /// `request` as it arrived; with `secret_below`, its path is recorded as that prefix
+    /// followed by `/…`, and no query.
+    fn start(ctx: &Ctx, request: &Request, secret_below: Option<&str>) -> Recording {
         let uri = (request.extensions().get::<axum::extract::OriginalUri>())
             .map_or_else(|| request.uri(), |original| &original.0);
-        Served {
-            method: request.method().as_str().to_owned(),
-            path: uri.path().to_owned(),
-            query: uri.query().map(str::to_owned),
+        let (path, query) = match secret_below {
+            Some(prefix) => (format!("{prefix}/…"), None),
+            None => (uri.path().to_owned(), uri.query().map(str::to_owned)),
+        };
+        Recording {
+            state: ctx.state.clone(),
+            vendor: ctx.vendor,
+            served: Some(ServedRequest {
+                method: request.method().as_str().to_owned(),
+                path,
+                query,
+                status: None,
+                fault: None,
+                at: chrono::Utc::now(),
+            }),
+            fault: Mutex::new(None),
         }
     }
 
-    /// Records the request with `response`'s status and fault, and gives the response on.
-    fn record(self, ctx: &Ctx, response: Response) -> Response {
-        let fault =
-            (response.extensions().get::<crate::requests::FaultApplied>()).map(|applied| applied.0);
-        let request = crate::requests::ServedRequest {
-            method: self.method,
-            path: self.path,
-            query: self.query,
-            status: response.status().as_u16(),
-            fault,
-            at: chrono::Utc::now(),
-        };
-        ctx.state.requests.record(ctx.vendor, request);
+    /// Records the request with `response`'s status, and gives the response on.
+    fn finish(mut self, response: Response) -> Response {
+        if let Some(served) = self.served.as_mut() {
+            served.status = Some(response.status().as_u16());
+        }
         response
     }
 }
 
+impl Drop for Recording {
+    fn drop(&mut self) {
+        if let Some(mut served) = self.served.take() {
+            served.fault = *lock(&self.fault);
+            self.state.requests.record(self.vendor, served);
+        }
+    }
+}
+
 /// Serves `request`, spoiled by the fault armed for it, if any.
-async fn with_faults(ctx: &Ctx, mut request: Request, next: Next) -> Response {
+async fn with_faults(
+    ctx: &Ctx,
+    mut request: Request,
+    next: Next,
+    taken: &Mutex<Option<crate::FaultKind>>,
+) -> Response {
     let method = request.method().as_str().to_owned();
     // The whole path, as the client sent it: inside the vendor's nested router the URI has
     // lost the prefix the router is mounted at (the vendor's, or that of a second mount
@@ -190,8 +214,9 @@ async fn with_faults(ctx: &Ctx, mut request: Request, next: Next) -> Response {
     // A read changes nothing: the real body can be cut even before the handler.
     let read = ctx.vendor.is_read(&method, &path);
     let fault = ctx.state.faults.take(ctx.vendor.kind(), &method, &path);
-    let applied = fault.map(|(kind, _)| crate::requests::FaultApplied(kind));
-    let mut response = match fault {
+    // Known to the record even when the client goes away during the fault (a delay).
+    *lock(taken) = fault.map(|(kind, _)| kind);
+    match fault {
         None => next.run(request).await,
         Some((crate::FaultKind::IgnoreQuery, _)) => {
             let path = request.uri().path().to_owned();
@@ -215,11 +240,7 @@ async fn with_faults(ctx: &Ctx, mut request: Request, next: Next) -> Response {
             let response = next.run(request).await;
             faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
         }
-    };
-    if let Some(applied) = applied {
-        response.extensions_mut().insert(applied);
     }
-    response
 }
 
 /// A JSON response.

@@ -7,7 +7,8 @@
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor (`deliveries`: the attempts made, those no longer recorded included) |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | removes every fault, answers 204 |
-//! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to how the sandbox started ([`Sandbox::reset`](crate::Sandbox::reset): the seeded calls as generated, no dial, fault or delivery recorded; the webhook targets stay), answers 204 |
+//! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to how the sandbox started ([`Sandbox::reset`](crate::Sandbox::reset): the seeded calls as generated, no dial, fault, request or delivery recorded; the webhook targets stay), answers 204 |
+//! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | `{"requests": [...]}`: the requests the vendor's emulator answered, oldest first (`method`, `path`, `query`, `status`, null when the client went away first, `fault`, `at`; the newest [`MAX_RECORDED_REQUESTS`](crate::MAX_RECORDED_REQUESTS)) |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]) for calls dialed from now on, answers 200 with it (no secret), or 400 saying what is wrong |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...], "total": n}`: the newest `?limit=` attempts (default [`DEFAULT_LIST_LIMIT`]), oldest first, about `?call_id=` only when given; `total` counts the recorded attempts that match (the newest [`MAX_RECORDED_ATTEMPTS`](crate::MAX_RECORDED_ATTEMPTS) are recorded) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | removes the target for calls dialed from now on, answers 204 |
@@ -139,6 +140,9 @@ impl TryFrom<FaultSpec> for DeliveryFault {
                 "a delivery fault takes only `vendor`, `event`, `call_id`, `skip` and `times`"
                     .into(),
             );
+        }
+        if kind == DeliveryFaultKind::OutOfOrder && spec.call_id.is_some() {
+            return Err("`out_of_order_delivery` is decided as a call is dialed, before its id is known: it takes no `call_id`".into());
         }
         if kind == DeliveryFaultKind::OutOfOrder && spec.event.is_some() {
             return Err("`out_of_order_delivery` holds back all the deliveries of a dialed call: it takes no `event` (its `skip` and `times` count calls)".into());
@@ -350,6 +354,7 @@ pub(crate) fn router(state: Arc<SandboxState>) -> Router {
             "/faults",
             axum::routing::post(add_fault).delete(clear_faults),
         )
+        .route("/requests/{vendor}", get(show_requests))
         .route(
             "/webhooks/{vendor}",
             axum::routing::put(set_webhook)
@@ -396,6 +401,31 @@ async fn set_webhook(
         }
         Err(message) => json_response(StatusCode::BAD_REQUEST, json!({"message": message})),
     }
+}
+
+/// The requests a vendor's emulator answered ([`Sandbox::requests`](crate::Sandbox::requests)),
+/// oldest first: `{"requests": [{"method", "path", "query", "status", "fault", "at"}]}`.
+async fn show_requests(
+    State(state): State<Arc<SandboxState>>,
+    Path(name): Path<String>,
+) -> Response {
+    let vendor = match vendor_of(&name) {
+        Ok(vendor) => vendor,
+        Err(response) => return response,
+    };
+    let requests: Vec<Value> = (state.requests.of(vendor).into_iter())
+        .map(|request| {
+            json!({
+                "method": request.method,
+                "path": request.path,
+                "query": request.query,
+                "status": request.status,
+                "fault": request.fault.map(|fault| format!("{fault:?}")),
+                "at": crate::common::iso(request.at),
+            })
+        })
+        .collect();
+    json_response(StatusCode::OK, json!({ "requests": requests }))
 }
 
 /// The query of a `GET` of `_sandbox/webhooks/{vendor}`.
@@ -544,6 +574,9 @@ mod tests {
             let err = spec(body.clone()).unwrap_err();
             assert!(err.contains("on deliveries"), "{body}: {err}");
         }
+        let aimed = json!({"fault": "out_of_order_delivery", "call_id": "c1"});
+        let err = delivery(aimed).unwrap_err();
+        assert!(err.contains("takes no `call_id`"), "{err}");
         let out_of_order = json!({"fault": "out_of_order_delivery", "event": "end-of-call-report"});
         let err = delivery(out_of_order).unwrap_err();
         assert!(err.contains("takes no `event`"), "{err}");

@@ -146,7 +146,8 @@ pub enum DeliveryFaultKind {
     /// The delivery is signed with the right secret but at a time past the scheme's
     /// tolerance (a minute beyond it): a replay, which a receiver checking the signing
     /// time refuses. Only for schemes that sign a time (an HMAC over a timestamp,
-    /// Retell's signature); for the others it stays unused.
+    /// Retell's signature); for the others it stays unused. The tolerance is the target's
+    /// (`tolerance_secs`): a receiver configured with a longer one takes the delivery.
     StaleSignature,
 }
 
@@ -203,7 +204,10 @@ impl DeliveryFault {
     }
 
     /// Only deliveries about this call (its id as the vendor gives it): a test that shares
-    /// a sandbox with others aims at its own call.
+    /// a sandbox with others aims at its own call. Armed once the dial has answered, it
+    /// reaches the call's later deliveries only (a fast call's first may be gone); the
+    /// out-of-order fault, decided as the call is dialed, cannot be aimed so (the control
+    /// API refuses it).
     #[must_use]
     pub fn call_id(mut self, call_id: &str) -> Self {
         self.call_id = Some(call_id.to_owned());

@@ -154,7 +154,8 @@
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls", "dialed", "deliveries"}` per vendor (`deliveries`: every attempt made, those no longer recorded included), and the number of faults armed |
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`, `stale_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
-//! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of deliveries gone; the webhook targets stay |
+//! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of requests and deliveries gone; the webhook targets stay |
+//! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | the requests the vendor's emulator answered ([`Sandbox::requests`]), oldest first |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false, "every_event": false}` (a key left out takes the vendor's policy: Retell 3 retries and 10,000 ms, the others 0 and 20,000; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
@@ -374,7 +375,7 @@ impl SandboxBuilder {
         state.set_origin(format!("http://{addr}"));
         let app = app(state.clone());
         let (stop, stopped) = oneshot::channel::<()>();
-        tokio::spawn(async move {
+        let server = tokio::spawn(async move {
             let shutdown = async {
                 let _ = stopped.await;
             };
@@ -389,6 +390,8 @@ impl SandboxBuilder {
             addr,
             state,
             stop: Some(stop),
+            server: Some(server),
+            thread: None,
         })
     }
 
@@ -397,7 +400,9 @@ impl SandboxBuilder {
     /// code that started it (one shared by a suite's tests through a `static`, each
     /// `#[tokio::test]` with a runtime of its own), and one a test without a runtime can
     /// start. Nothing in it runs on the caller's runtime; its waits
-    /// ([`Sandbox::wait_for_deliveries`]) still need one.
+    /// ([`Sandbox::wait_for_deliveries`]) still need one. Stopping it gives the requests
+    /// being answered a second to end, then ends the runtime; dropping it waits for that
+    /// (so that its port is free once the drop returns).
     ///
     /// ```
     /// use std::sync::LazyLock;
@@ -410,7 +415,7 @@ impl SandboxBuilder {
     /// ```
     pub fn start_detached(self) -> std::io::Result<Sandbox> {
         let (started, sandbox) = std::sync::mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("voiceport-sandbox".into())
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -427,21 +432,30 @@ impl SandboxBuilder {
                 };
                 runtime.block_on(async move {
                     match self.start().await {
-                        Ok(sandbox) => {
+                        Ok(mut sandbox) => {
                             let stopped = sandbox.state.hooks.stopped();
+                            let server = sandbox.server.take();
                             let _ = started.send(Ok(sandbox));
-                            // Until the sandbox stops; then the runtime ends its tasks.
+                            // Until the sandbox stops; then a second for the server's
+                            // graceful shutdown (the answers being written).
                             stopped.await;
+                            if let Some(server) = server {
+                                let grace = std::time::Duration::from_secs(1);
+                                let _ = tokio::time::timeout(grace, server).await;
+                            }
                         }
                         Err(error) => {
                             let _ = started.send(Err(error));
                         }
                     }
                 });
+                runtime.shutdown_timeout(std::time::Duration::from_secs(1));
             })?;
-        sandbox
+        let mut sandbox = sandbox
             .recv()
-            .map_err(|_| std::io::Error::other("the sandbox's thread ended before it started"))?
+            .map_err(|_| std::io::Error::other("the sandbox's thread ended before it started"))??;
+        sandbox.thread = Some(thread);
+        Ok(sandbox)
     }
 }
 
@@ -528,6 +542,10 @@ pub struct Sandbox {
     addr: SocketAddr,
     state: Arc<State>,
     stop: Option<oneshot::Sender<()>>,
+    /// The server's task (taken by a detached sandbox's thread, which waits for it).
+    server: Option<tokio::task::JoinHandle<()>>,
+    /// A detached sandbox's thread, joined on drop.
+    thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Sandbox {
@@ -641,8 +659,9 @@ impl Sandbox {
     /// Puts the sandbox back as it started, for the next test of a suite that shares one:
     /// every vendor's seeded history as generated (dialed calls, deletions, notes and
     /// changes gone; the dial counts at zero, so the next dial gets the first dial's id
-    /// again), no fault, no delivery attempt recorded, and nothing more posted about the
-    /// calls dialed before (their deliveries and retries end). The webhook targets stay.
+    /// again), no fault, no request or delivery attempt recorded, and nothing more posted
+    /// about the calls dialed before (their deliveries and retries end). The webhook
+    /// targets stay.
     /// Over HTTP: `POST /_sandbox/reset`.
     pub fn reset(&self) {
         self.state.reset();
@@ -740,7 +759,9 @@ impl Sandbox {
     /// each delivery attempted as often as it will be: for an application that dials
     /// without telling the test which call), then gives all its attempts (the newest
     /// [`MAX_RECORDED_ATTEMPTS`]). `None` when `timeout` passes first (or the sandbox does
-    /// not emulate `kind`). A call dialed while the wait goes on is waited for too.
+    /// not emulate `kind`). A call is followed once its dial is answered: a dial still on
+    /// its way when the wait finds nothing pending is not waited for (wait for the dial
+    /// first). On a sandbox shared by several tests, it waits for their calls too.
     pub async fn wait_for_all_deliveries(
         &self,
         kind: ProviderKind,
@@ -762,5 +783,12 @@ impl Sandbox {
 impl Drop for Sandbox {
     fn drop(&mut self) {
         self.stop();
+        // A detached sandbox: its runtime's end (at most about two seconds), so that the
+        // port is free once the drop returns. Never from its own thread.
+        if let Some(thread) = self.thread.take()
+            && thread.thread().id() != std::thread::current().id()
+        {
+            let _ = thread.join();
+        }
     }
 }

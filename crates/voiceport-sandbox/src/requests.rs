@@ -19,23 +19,21 @@ pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 pub struct ServedRequest {
     /// `GET`, `POST` …
     pub method: String,
-    /// The path, as the client sent it.
+    /// The path, as the client sent it; for Vapi's live-call control URLs, whose path is
+    /// their secret, `/vapi-live/…` (and no query).
     pub path: String,
     /// The query, without its `?`, when there was one (never a key: no vendor takes one
     /// there).
     pub query: Option<String>,
     /// The status answered; a fault's where one fired (a connection dropped mid-answer
-    /// counts the status the client never saw).
-    pub status: u16,
-    /// The fault that spoiled the answer, if one did.
+    /// counts the status the client never saw). `None` when the client went away before
+    /// the answer (its timeout during a delay, say).
+    pub status: Option<u16>,
+    /// The fault the request took, if one did.
     pub fault: Option<FaultKind>,
-    /// When the answer was ready.
+    /// When it arrived.
     pub at: DateTime<Utc>,
 }
-
-/// The fault a response was spoiled by: set on it by the fault layer, read by the record.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FaultApplied(pub(crate) FaultKind);
 
 /// Each vendor's newest [`MAX_RECORDED_REQUESTS`] requests, oldest first.
 #[derive(Debug)]
@@ -54,9 +52,12 @@ impl RequestLog {
         served.push_back(request);
     }
 
-    /// The vendor's recorded requests, oldest first.
+    /// The vendor's recorded requests, in the order they arrived (they are recorded as
+    /// they end).
     pub(crate) fn of(&self, vendor: Vendor) -> Vec<ServedRequest> {
-        lock(&self.0[vendor]).iter().cloned().collect()
+        let mut served: Vec<ServedRequest> = lock(&self.0[vendor]).iter().cloned().collect();
+        served.sort_by_key(|request| request.at);
+        served
     }
 
     pub(crate) fn clear(&self) {

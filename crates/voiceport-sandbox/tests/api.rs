@@ -916,15 +916,15 @@ async fn the_requests_served_are_recorded_with_their_faults() {
     assert_eq!(get(key).await.unwrap().status(), 503);
     assert_eq!(get(key).await.unwrap().status(), 200);
     let served = sandbox.requests(Voicebot);
-    let seen: Vec<(&str, u16, Option<FaultKind>)> = (served.iter())
+    let seen: Vec<(&str, Option<u16>, Option<FaultKind>)> = (served.iter())
         .map(|r| (r.method.as_str(), r.status, r.fault))
         .collect();
     assert_eq!(
         seen,
         [
-            ("GET", 401, None),
-            ("GET", 503, Some(FaultKind::Status(503))),
-            ("GET", 200, None),
+            ("GET", Some(401), None),
+            ("GET", Some(503), Some(FaultKind::Status(503))),
+            ("GET", Some(200), None),
         ]
     );
     assert!(
@@ -933,6 +933,40 @@ async fn the_requests_served_are_recorded_with_their_faults() {
     );
     assert!(served.iter().all(|r| r.query.as_deref() == Some("limit=2")));
     assert!(sandbox.requests(Retell).is_empty());
+    // A client that gives up during a delay: recorded with the fault and no status.
+    let delay = FaultKind::Delay(Duration::from_secs(600));
+    sandbox.faults().inject(Fault::new(delay).vendor(Voicebot));
+    let gave_up = http_client()
+        .get(format!("{}/calls?limit=2", sandbox.base_url(Voicebot)))
+        .header("x-api-key", key)
+        .timeout(Duration::from_millis(300))
+        .send()
+        .await;
+    assert!(gave_up.is_err());
+    let recorded = async {
+        loop {
+            if let Some(last) = sandbox.requests(Voicebot).get(3).cloned() {
+                return last;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    let last = tokio::time::timeout(Duration::from_secs(10), recorded)
+        .await
+        .unwrap();
+    assert_eq!((last.status, last.fault), (None, Some(delay)));
+    // The same over the control API.
+    let url = format!("http://{}/_sandbox/requests/voicebot", sandbox.addr());
+    let (status, shown) = json_of(http_client().get(url).send().await.unwrap()).await;
+    assert_eq!(status, 200);
+    let statuses: Vec<&Value> = (shown["requests"].as_array().unwrap().iter())
+        .map(|r| &r["status"])
+        .collect();
+    assert_eq!(
+        statuses,
+        [&json!(401), &json!(503), &json!(200), &Value::Null]
+    );
+    assert_eq!(shown["requests"][1]["fault"], "Status(503)");
     sandbox.reset();
     assert!(sandbox.requests(Voicebot).is_empty());
 }
@@ -954,22 +988,41 @@ fn a_detached_sandbox_outlives_the_runtimes_that_use_it() {
             .build()
             .unwrap();
         runtime.block_on(async {
+            // A receiver on this round's runtime, which ends with it.
+            let app = axum::Router::new().fallback(|| async { axum::http::StatusCode::NO_CONTENT });
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+            tokio::spawn(async move { axum::serve(listener, app).await });
+            let config: voiceport_core::webhook::WebhookConfig =
+                serde_json::from_value(json!({"verify": "query", "secret": "s-7d01"})).unwrap();
+            let target = voiceport_sandbox::WebhookTarget::new(&url, config);
+            sandbox.set_webhook(Rounded, target).unwrap();
             let listed = request(&sandbox, Rounded, reqwest::Method::GET, "/calls").send();
             assert_eq!(listed.await.unwrap().status(), 200, "round {round}");
-            let dialed = rounded_dial(&sandbox).send().await.unwrap();
-            assert_eq!(dialed.status(), 201, "round {round}");
+            let (status, dialed) = json_of(rounded_dial(&sandbox).send().await.unwrap()).await;
+            assert_eq!(status, 201, "round {round}");
+            let id = dialed["data"]["call_id"].as_str().unwrap().to_owned();
+            // The deliveries go out from the sandbox's runtime, this round's or not.
+            let attempts = sandbox
+                .wait_for_deliveries(Rounded, &id, Duration::from_secs(10))
+                .await
+                .expect("the deliveries did not settle");
+            assert!(!attempts.is_empty(), "round {round}");
+            assert!(
+                attempts.iter().all(|a| a.accepted()),
+                "round {round}: {attempts:?}"
+            );
         });
         // This runtime ends here; the sandbox goes on.
     }
     assert_eq!(sandbox.dialed_count(Rounded), 2);
     let addr = sandbox.addr();
     drop(sandbox);
-    // Stopped: the port no longer answers (its runtime ended with it).
-    let refused = (0..100).any(|_| {
-        std::thread::sleep(Duration::from_millis(20));
-        std::net::TcpStream::connect(addr).is_err()
-    });
-    assert!(refused, "still serving at {addr}");
+    // Dropped, it has stopped: its port no longer answers.
+    assert!(
+        std::net::TcpStream::connect(addr).is_err(),
+        "still serving at {addr}"
+    );
 }
 
 /// An injected error answers in the vendor's own shape, as its real errors do: an adapter
@@ -1338,6 +1391,18 @@ async fn vapi_live_calls_end_through_their_control_url() {
             .unwrap()
             .status(),
         200
+    );
+    // Recorded without the path that is the URL's secret.
+    let live: Vec<(String, Option<u16>)> = (sandbox.requests(Vapi).into_iter())
+        .filter(|r| r.path.starts_with("/vapi-live"))
+        .map(|r| (r.path, r.status))
+        .collect();
+    assert_eq!(
+        live,
+        [
+            ("/vapi-live/…".to_owned(), Some(400)),
+            ("/vapi-live/…".to_owned(), Some(200))
+        ]
     );
     let (_, still) = json_of(
         request(&sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"))
