@@ -732,8 +732,9 @@ impl Sandbox {
     /// Waits until the emulator is done with the call `call_id` — it ended, and each of its
     /// deliveries was attempted as often as it will be — then gives its attempts (those
     /// still among the newest [`MAX_RECORDED_ATTEMPTS`] of the vendor's). `None`
-    /// when `timeout` passes first (or the sandbox does not emulate `kind`). A call dialed
-    /// while `kind` had no target, or not dialed at all, is done at once, with no attempt.
+    /// when `timeout` passes first (or the sandbox does not emulate `kind`): the attempts
+    /// made so far are still in [`deliveries`](Self::deliveries). A call dialed while
+    /// `kind` had no target, or not dialed at all, is done at once, with no attempt.
     ///
     /// A receiver that hands each event over before answering (as voiceport's does) has
     /// every accepted event in hand by the time this returns: tests need no sleep.
