@@ -323,6 +323,38 @@ async fn a_wrong_signature_is_refused_and_nothing_is_delivered() {
     );
 }
 
+/// A delivery replayed past the signing tolerance (the sandbox's stale signature: the
+/// right secret, signed a minute too early) is refused 401 and never delivered; the
+/// deliveries around it go through.
+#[tokio::test]
+async fn a_stale_signature_is_refused_and_nothing_is_delivered() {
+    let mut setup = setup(ProviderKind::Vapi, "verify = \"hmac\"").await;
+    setup.sandbox.faults().inject_delivery(
+        DeliveryFault::new(DeliveryFaultKind::StaleSignature)
+            .vendor(ProviderKind::Vapi)
+            .event("end-of-call-report"),
+    );
+    let id = setup.dial(ANSWERED).await;
+    let attempts = setup.attempts(&id).await;
+    let refused: Vec<(&str, Option<u16>, bool)> = (attempts.iter())
+        .filter(|a| a.status_code != Some(204))
+        .map(|a| (a.event.as_str(), a.status_code, a.stale_signature))
+        .collect();
+    assert_eq!(refused, [("end-of-call-report", Some(401), true)]);
+    let delivered = drain(&mut setup.events);
+    assert!(
+        delivered
+            .iter()
+            .all(|d| d.event.vendor_event != "end-of-call-report"),
+        "the replay was delivered: {delivered:?}"
+    );
+    assert!(
+        delivered
+            .iter()
+            .any(|d| d.event.vendor_event == "status-update")
+    );
+}
+
 #[tokio::test]
 async fn out_of_order_deliveries_still_give_the_app_the_end() {
     let mut setup = setup(ProviderKind::HappyRobot, "header = \"x-hook-token\"").await;
