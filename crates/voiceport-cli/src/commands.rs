@@ -992,7 +992,8 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     output::line("# (so +14155550187 has a conversation, with a transcript)")?;
     output::line(&format!(
         "# faults: POST http://{0}/_sandbox/faults {{\"fault\": \"status\", \"status\": 503}}; \
-         DELETE it to clear; GET http://{0}/_sandbox for counts",
+         DELETE it to clear; GET http://{0}/_sandbox for counts, \
+         GET http://{0}/_sandbox/requests/{{vendor}} for the requests answered",
         sandbox.addr()
     ))?;
     match receiver {

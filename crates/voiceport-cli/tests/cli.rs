@@ -1319,6 +1319,10 @@ async fn sandbox_command_serves_a_config_that_works_and_takes_faults() {
         faults.contains(&format!("{base}/_sandbox/faults")),
         "{lines:?}"
     );
+    assert!(
+        faults.contains(&format!("{base}/_sandbox/requests/{{vendor}}")),
+        "{lines:?}"
+    );
     let webhooks = hint("# webhooks:").unwrap_or_default();
     assert!(
         webhooks.contains(&format!("{base}/_sandbox/webhooks/{{vendor}}")),
