@@ -145,6 +145,8 @@ pub(crate) async fn faults_only(State(ctx): State<Ctx>, request: Request, next: 
 struct Recording {
     state: Arc<SandboxState>,
     vendor: Vendor,
+    /// The record's generation when the request arrived (a reset since leaves it out).
+    generation: u64,
     /// Taken once recorded.
     served: Option<ServedRequest>,
     /// The fault the request took, set by [`with_faults`].
@@ -164,6 +166,7 @@ impl Recording {
         Recording {
             state: ctx.state.clone(),
             vendor: ctx.vendor,
+            generation: ctx.state.requests.generation(ctx.vendor),
             served: Some(ServedRequest {
                 method: request.method().as_str().to_owned(),
                 path,
@@ -189,7 +192,9 @@ impl Drop for Recording {
     fn drop(&mut self) {
         if let Some(mut served) = self.served.take() {
             served.fault = *lock(&self.fault);
-            self.state.requests.record(self.vendor, served);
+            self.state
+                .requests
+                .record(self.vendor, self.generation, served);
         }
     }
 }

@@ -205,9 +205,10 @@ impl DeliveryFault {
 
     /// Only deliveries about this call (its id as the vendor gives it): a test that shares
     /// a sandbox with others aims at its own call. Armed once the dial has answered, it
-    /// reaches the call's later deliveries only (a fast call's first may be gone); the
-    /// out-of-order fault, decided as the call is dialed, cannot be aimed so (the control
-    /// API refuses it).
+    /// reaches the call's later deliveries only (a fast call's first may be gone). The
+    /// out-of-order fault is decided as the call is dialed: it needs an id known before
+    /// the dial (a sandbox's dials get the same ids in the same order from its seed, and
+    /// again after a reset).
     #[must_use]
     pub fn call_id(mut self, call_id: &str) -> Self {
         self.call_id = Some(call_id.to_owned());

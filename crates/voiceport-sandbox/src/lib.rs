@@ -416,11 +416,11 @@ impl SandboxBuilder {
     pub fn start_detached(self) -> std::io::Result<Sandbox> {
         let (started, sandbox) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
-            .name("voiceport-sandbox".into())
+            .name(SANDBOX_THREAD.into())
             .spawn(move || {
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(1)
-                    .thread_name("voiceport-sandbox")
+                    .thread_name(SANDBOX_THREAD)
                     .enable_all()
                     .build();
                 let runtime = match runtime {
@@ -458,6 +458,9 @@ impl SandboxBuilder {
         Ok(sandbox)
     }
 }
+
+/// The name of a detached sandbox's threads (its own and its runtime's).
+const SANDBOX_THREAD: &str = "voiceport-sandbox";
 
 /// Resolves and installs `kind`'s webhook target.
 fn set_target(
@@ -748,9 +751,10 @@ impl Sandbox {
         self.state.hooks.settled(vendor, call_id, timeout).await
     }
 
-    /// The requests `kind`'s emulator answered, oldest first (those refused for their key
-    /// and those a fault answered included): the newest [`MAX_RECORDED_REQUESTS`], older
-    /// ones dropped; a reset clears them. What a test reads to see that a client retried
+    /// The requests `kind`'s emulator answered, in the order they arrived (those refused
+    /// for their key, those a fault answered, and those whose client went away first, with
+    /// no status, included): the newest [`MAX_RECORDED_REQUESTS`] to end, older ones
+    /// dropped; a reset clears them (a request still being answered then is left out). What a test reads to see that a client retried
     /// after a 503, or sent the query it should.
     pub fn requests(&self, kind: ProviderKind) -> Vec<ServedRequest> {
         Vendor::of(kind).map_or_else(Vec::new, |vendor| self.state.requests.of(vendor))
@@ -785,9 +789,11 @@ impl Drop for Sandbox {
     fn drop(&mut self) {
         self.stop();
         // A detached sandbox: its runtime's end (at most about two seconds), so that the
-        // port is free once the drop returns. Never from its own thread.
+        // port is free once the drop returns. Never from one of its own threads, which the
+        // join would wait on.
+        let own = std::thread::current().name() == Some(SANDBOX_THREAD);
         if let Some(thread) = self.thread.take()
-            && thread.thread().id() != std::thread::current().id()
+            && !own
         {
             let _ = thread.join();
         }

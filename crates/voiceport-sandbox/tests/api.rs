@@ -966,9 +966,46 @@ async fn the_requests_served_are_recorded_with_their_faults() {
         statuses,
         [&json!(401), &json!(503), &json!(200), &Value::Null]
     );
-    assert_eq!(shown["requests"][1]["fault"], "Status(503)");
+    let fault = &shown["requests"][1]["fault"];
+    assert_eq!(fault, &json!({"fault": "status", "status": 503}));
+    assert_eq!(
+        shown["requests"][3]["fault"],
+        json!({"fault": "delay", "delay_ms": 600_000})
+    );
     sandbox.reset();
     assert!(sandbox.requests(Voicebot).is_empty());
+}
+
+/// A request still being answered when the sandbox is reset belongs to the test before:
+/// it is not recorded after the reset, even when its client goes away only then.
+#[tokio::test]
+async fn a_request_from_before_a_reset_is_not_recorded_after_it() {
+    let sandbox = sandbox().await;
+    let delay = FaultKind::Delay(Duration::from_secs(600));
+    sandbox.faults().inject(Fault::new(delay).vendor(Voicebot));
+    let held = tokio::spawn(list_with_key(&sandbox, Voicebot).send());
+    let taken = async {
+        while !sandbox.faults().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), taken)
+        .await
+        .expect("the request never reached the sandbox");
+    sandbox.reset();
+    // Its client goes away now: the request's future is dropped and would be recorded.
+    held.abort();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(
+            sandbox.requests(Voicebot).is_empty(),
+            "recorded after the reset"
+        );
+    }
+    // A request after the reset is recorded.
+    let served = list_with_key(&sandbox, Voicebot).send().await.unwrap();
+    assert_eq!(served.status(), 200);
+    assert_eq!(sandbox.requests(Voicebot).len(), 1);
 }
 
 /// A detached sandbox serves on a runtime of its own: it outlives the runtime of a test
