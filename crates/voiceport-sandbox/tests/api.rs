@@ -844,6 +844,18 @@ async fn every_fault_kind_is_served() {
     assert_eq!(get().await.unwrap().status(), 200);
 }
 
+/// Waits until a request has taken the only fault armed (none is left).
+async fn until_taken(sandbox: &Sandbox) {
+    let taken = async {
+        while !sandbox.faults().is_empty() {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), taken)
+        .await
+        .expect("the request never reached the sandbox");
+}
+
 /// A request held by a delay fault does not keep a stopped sandbox serving: it is answered
 /// 503 as the sandbox stops, not when the hour is up.
 #[tokio::test]
@@ -854,14 +866,7 @@ async fn a_delay_ends_when_the_sandbox_stops() {
         .inject(Fault::new(FaultKind::Delay(Duration::from_secs(3600))).vendor(Voicebot));
     let held = tokio::spawn(list_with_key(&sandbox, Voicebot).send());
     // Until the request has taken the fault (none armed is left).
-    let taken = async {
-        while !sandbox.faults().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), taken)
-        .await
-        .expect("the request never reached the sandbox");
+    until_taken(&sandbox).await;
     sandbox.stop();
     let answered = tokio::time::timeout(Duration::from_secs(10), held)
         .await
@@ -984,14 +989,7 @@ async fn a_request_from_before_a_reset_is_not_recorded_after_it() {
     let delay = FaultKind::Delay(Duration::from_secs(600));
     sandbox.faults().inject(Fault::new(delay).vendor(Voicebot));
     let held = tokio::spawn(list_with_key(&sandbox, Voicebot).send());
-    let taken = async {
-        while !sandbox.faults().is_empty() {
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(10), taken)
-        .await
-        .expect("the request never reached the sandbox");
+    until_taken(&sandbox).await;
     sandbox.reset();
     // Its client goes away now: the request's future is dropped and would be recorded.
     held.abort();

@@ -106,6 +106,22 @@ async fn sandbox_to(kind: ProviderKind, target: WebhookTarget) -> Sandbox {
         .unwrap()
 }
 
+/// A Vapi sandbox posting to `url`, whose answered calls talk for `talk`.
+async fn vapi_talking_for(url: &str, talk: Duration) -> Sandbox {
+    Sandbox::builder()
+        .seed(3)
+        .calls(Vapi, 5)
+        .timing(Timing {
+            queued: Duration::from_millis(20),
+            ringing: Duration::from_millis(20),
+            talk,
+        })
+        .webhook_target(Vapi, WebhookTarget::new(url, config(&[])))
+        .start()
+        .await
+        .unwrap()
+}
+
 /// Dials `to` through `kind`'s API as its client would; the new call's id.
 async fn dial(sandbox: &Sandbox, kind: ProviderKind, to: &str) -> String {
     let client = http_client();
@@ -712,18 +728,7 @@ async fn out_of_order_posts_the_end_before_the_in_progress() {
 #[tokio::test]
 async fn a_call_deleted_mid_call_posts_none_of_its_held_deliveries() {
     let (url, seen) = receiver().await;
-    let sandbox = Sandbox::builder()
-        .seed(3)
-        .calls(Vapi, 5)
-        .timing(Timing {
-            queued: Duration::from_millis(20),
-            ringing: Duration::from_millis(20),
-            talk: Duration::from_secs(600),
-        })
-        .webhook_target(Vapi, WebhookTarget::new(&url, config(&[])))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = vapi_talking_for(&url, Duration::from_secs(600)).await;
     sandbox
         .faults()
         .inject_delivery(DeliveryFault::new(DeliveryFaultKind::OutOfOrder));
@@ -782,18 +787,7 @@ async fn a_wrong_signature_does_not_verify() {
 async fn a_delivery_fault_aimed_at_one_call_spares_the_others() {
     let (url, _) = receiver().await;
     // Long enough a talk that the fault is armed before either call's report.
-    let sandbox = Sandbox::builder()
-        .seed(3)
-        .calls(Vapi, 5)
-        .timing(Timing {
-            queued: Duration::from_millis(20),
-            ringing: Duration::from_millis(20),
-            talk: Duration::from_millis(800),
-        })
-        .webhook_target(Vapi, WebhookTarget::new(&url, config(&[])))
-        .start()
-        .await
-        .unwrap();
+    let sandbox = vapi_talking_for(&url, Duration::from_millis(800)).await;
     let spared = dial(&sandbox, Vapi, "+14155550199").await;
     let aimed = dial(&sandbox, Vapi, "+14155550187").await;
     sandbox.faults().inject_delivery(
