@@ -157,8 +157,7 @@ impl Recording {
     /// `request` as it arrived; with `secret_below`, its path is recorded as that prefix
     /// followed by `/…`, and no query.
     fn start(ctx: &Ctx, request: &Request, secret_below: Option<&str>) -> Recording {
-        let uri = (request.extensions().get::<axum::extract::OriginalUri>())
-            .map_or_else(|| request.uri(), |original| &original.0);
+        let uri = original_uri(request);
         let (path, query) = match secret_below {
             Some(prefix) => (format!("{prefix}/…"), None),
             None => (uri.path().to_owned(), uri.query().map(str::to_owned)),
@@ -199,6 +198,15 @@ impl Drop for Recording {
     }
 }
 
+/// The URI as the client sent it: inside the vendor's nested router the request's URI has
+/// lost the prefix the router is mounted at (the vendor's, or that of a second mount such
+/// as the live-call control URLs), which axum keeps in `OriginalUri` (always, with its
+/// `original-uri` feature, which the sandbox turns on).
+fn original_uri(request: &Request) -> &axum::http::Uri {
+    (request.extensions().get::<axum::extract::OriginalUri>())
+        .map_or_else(|| request.uri(), |original| &original.0)
+}
+
 /// Serves `request`, spoiled by the fault armed for it, if any.
 async fn with_faults(
     ctx: &Ctx,
@@ -207,20 +215,13 @@ async fn with_faults(
     taken: &Mutex<Option<crate::FaultKind>>,
 ) -> Response {
     let method = request.method().as_str().to_owned();
-    // The whole path, as the client sent it: inside the vendor's nested router the URI has
-    // lost the prefix the router is mounted at (the vendor's, or that of a second mount
-    // such as the live-call control URLs), which axum keeps in `OriginalUri` (always, with
-    // its `original-uri` feature, which the sandbox turns on).
-    let path = request
-        .extensions()
-        .get::<axum::extract::OriginalUri>()
-        .map_or_else(|| request.uri().path(), |original| original.path())
-        .to_owned();
+    let path = original_uri(&request).path().to_owned();
     // A read changes nothing: the real body can be cut even before the handler.
     let read = ctx.vendor.is_read(&method, &path);
     let fault = ctx.state.faults.take(ctx.vendor.kind(), &method, &path);
     // Known to the record even when the client goes away during the fault (a delay).
     *lock(taken) = fault.map(|(kind, _)| kind);
+    let spoil = |kind, real| faulty_response(ctx.vendor, kind, real, ctx.state.hooks.stopped());
     match fault {
         None => next.run(request).await,
         Some((crate::FaultKind::IgnoreQuery, _)) => {
@@ -233,17 +234,17 @@ async fn with_faults(
         Some((kind, false)) => match kind {
             crate::FaultKind::Delay(_) => {
                 let response = next.run(request).await;
-                faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
+                spoil(kind, Some(response)).await
             }
             crate::FaultKind::Truncated | crate::FaultKind::DropConnection if read => {
                 let response = next.run(request).await;
-                faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
+                spoil(kind, Some(response)).await
             }
-            _ => faulty_response(ctx.vendor, kind, None, ctx.state.hooks.stopped()).await,
+            _ => spoil(kind, None).await,
         },
         Some((kind, true)) => {
             let response = next.run(request).await;
-            faulty_response(ctx.vendor, kind, Some(response), ctx.state.hooks.stopped()).await
+            spoil(kind, Some(response)).await
         }
     }
 }

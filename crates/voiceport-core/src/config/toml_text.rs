@@ -97,14 +97,9 @@ fn is_secret(field: &str) -> bool {
 /// Whether `rest` starts with a quoted word: up to 24 ASCII letters, `-` or `_`, without
 /// a digit (which every vendor's key has).
 fn quoted_word(rest: &str) -> bool {
-    let Some(quote @ ('`' | '"' | '\'')) = rest.chars().next() else {
+    let Some(word) = quoted_len(rest).and_then(|end| rest.get(1..end - 1)) else {
         return false;
     };
-    let inner = &rest[1..];
-    let Some(end) = inner.find(quote) else {
-        return false;
-    };
-    let word = &inner[..end];
     (1..=24).contains(&word.len())
         && word
             .bytes()
