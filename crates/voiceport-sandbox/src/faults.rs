@@ -360,9 +360,14 @@ pub(crate) async fn faulty_response(
         json_error(vendor, status, message, retry_after)
     };
     match kind {
-        FaultKind::Status(status) => error(status, &format!("sandbox fault: HTTP {status}"), None),
+        FaultKind::Status(status) => {
+            let message = documented_message(vendor, status)
+                .map_or_else(|| format!("sandbox fault: HTTP {status}"), str::to_owned);
+            error(status, &message, None)
+        }
         FaultKind::RateLimited { retry_after_secs } => {
-            error(429, "sandbox fault: rate limited", Some(retry_after_secs))
+            let message = documented_message(vendor, 429).unwrap_or("sandbox fault: rate limited");
+            error(429, message, Some(retry_after_secs))
         }
         FaultKind::Delay(delay) => {
             tokio::select! {
@@ -425,6 +430,17 @@ fn raw(status: StatusCode, body: Bytes) -> Response {
 }
 
 /// An error as `vendor` answers one (`common::error`), with `Retry-After` when given.
+/// The message a vendor documents for an error status, where it documents one, so that
+/// code matching on it meets in the sandbox what it meets live: Retell's 429 and 500.
+/// Elsewhere the fault says it is the sandbox's.
+fn documented_message(vendor: Vendor, status: u16) -> Option<&'static str> {
+    match (vendor, status) {
+        (Vendor::Retell, 429) => Some("Account rate limited, please throttle your requests."),
+        (Vendor::Retell, 500) => Some("An unexpected server error occurred."),
+        _ => None,
+    }
+}
+
 fn json_error(vendor: Vendor, status: u16, message: &str, retry_after: Option<f64>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = crate::common::error(vendor, status, message, &[]);

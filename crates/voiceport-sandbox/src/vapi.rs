@@ -437,6 +437,8 @@ impl Family<'_> {
                     let role = match line.get("role").and_then(Value::as_str) {
                         Some("bot") => Some("assistant"),
                         Some("user") => Some("user"),
+                        // The prompt, there before anyone speaks: not a commit of its own.
+                        Some("system") => continue,
                         _ => None,
                     };
                     let began = millis(line, "time").unwrap_or(at);
@@ -604,6 +606,9 @@ impl Family<'_> {
             "type": call_type,
             "status": status,
             "endedReason": reason,
+            // Vapi's context for an error end (its text is the sandbox's).
+            "endedMessage": (view.phase == Phase::Ended(Outcome::Failed))
+                .then_some("SIP 503 Service Unavailable from the carrier"),
             "createdAt": iso(call.created_at),
             "updatedAt": iso(view.ended_at.or(view.started_at).unwrap_or(call.created_at)),
             "startedAt": view.started_at.map(iso),
@@ -633,10 +638,11 @@ impl Family<'_> {
             let talk = view.duration_secs.unwrap_or(0.0);
             let talk_ms = view.started_at.map(|t| t.timestamp_millis()).unwrap_or(0) as f64;
             let conversation = conversation(call.content_seed, talk);
-            let messages: Vec<Value> = conversation
-                .lines
-                .iter()
-                .map(|line| {
+            // The assistant's prompt first, stamped just before the call started and
+            // without an `endTime`, as live payloads hold it (its text is the sandbox's).
+            let system = json!({ "role": "system", "time": talk_ms - 400.0, "secondsFromStart": 0,
+                "message": format!("You are {}, a friendly phone agent.", call.agent_name) });
+            let spoken = conversation.lines.iter().map(|line| {
                     let time = talk_ms + line.start * 1000.0;
                     let end = talk_ms + line.end * 1000.0;
                     // `duration` in seconds, as Vapi's API reference describes it (the
@@ -651,8 +657,8 @@ impl Family<'_> {
                         (_, tool) => json!({ "role": "tool_call_result", "time": time, "secondsFromStart": line.start,
                             "toolCallId": tool.as_ref().map(|t| t.1.clone()), "name": tool.as_ref().map(|t| t.0), "result": line.text }),
                     }
-                })
-                .collect();
+                });
+            let messages: Vec<Value> = std::iter::once(system).chain(spoken).collect();
             let parts = cost(talk);
             let total: f64 = parts.iter().map(|(_, c)| c).sum();
             let total = four_places(total);
@@ -835,6 +841,7 @@ fn messages_of(full: &Value) -> Map<String, Value> {
 fn openai_message(message: &Value) -> Option<Value> {
     let text = |key: &str| message.get(key).cloned().unwrap_or(Value::Null);
     Some(match message.get("role")?.as_str()? {
+        "system" => json!({ "role": "system", "content": text("message") }),
         "bot" => json!({ "role": "assistant", "content": text("message") }),
         "user" => json!({ "role": "user", "content": text("message") }),
         "tool_calls" => json!({ "role": "assistant", "tool_calls": text("toolCalls") }),

@@ -1070,6 +1070,12 @@ async fn an_injected_error_has_the_vendors_body() {
     };
     for (kind, field, value) in [
         (Retell, "/status", json!("error")),
+        // Retell documents its message; the others' stay the sandbox's.
+        (
+            Retell,
+            "/message",
+            json!("Account rate limited, please throttle your requests."),
+        ),
         (Rounded, "/error/status", json!(429)),
         (Vapi, "/statusCode", json!(429)),
         (Voicebot, "/detail", json!("sandbox fault: rate limited")),

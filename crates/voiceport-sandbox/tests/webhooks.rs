@@ -267,7 +267,8 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
     let messages = |body: &Value| body["message"]["messages"].as_array().map(Vec::len);
     let turn_bodies = &bodies[3..bodies.len() - 2];
     // One conversation update per line committed (tool lines too), a line longer each
-    // time, the last the whole conversation of the report.
+    // time, the last the whole conversation of the report. The assistant's prompt (a
+    // `system` message) comes first, with the first line: it is not a commit of its own.
     let updates: Vec<usize> = (turn_bodies.iter())
         .filter(|b| b["message"]["type"] == "conversation-update")
         .filter_map(messages)
@@ -277,7 +278,11 @@ async fn every_event_adds_vapi_and_retell_events_beyond_the_lifecycle() {
         .as_array()
         .map_or(0, Vec::len);
     assert!(whole > 3, "{whole}");
-    assert_eq!(updates, (1..=whole).collect::<Vec<_>>());
+    assert_eq!(updates, (2..=whole).collect::<Vec<_>>());
+    assert_eq!(
+        report["message"]["artifact"]["messages"][0]["role"],
+        "system"
+    );
     // A vendor's first dialed call uses its tool: its invocation and result are each the
     // newest line of an update.
     let newest: Vec<&str> = (turn_bodies.iter())
