@@ -585,16 +585,28 @@ async fn secrets_never_reach_logs_or_debug() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let deliver = |wait: u64| {
+    let deliver = || {
         http_client()
             .post(&url)
             .header("x-vapi-secret", "stuck-secret-8e2a")
-            .timeout(std::time::Duration::from_millis(wait))
+            .timeout(std::time::Duration::from_secs(10))
             .body(body.clone())
             .send()
     };
-    assert!(deliver(300).await.is_err(), "the first handler never ends");
-    let again = deliver(10_000).await.unwrap();
+    // The first delivery reaches its handler (seen, not assumed from a time), which never
+    // ends; the redelivery comes past the in-flight limit.
+    let first = tokio::spawn(deliver());
+    let reached = async {
+        while handled.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(10), reached)
+        .await
+        .expect("the first delivery never reached its handler");
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let again = deliver().await.unwrap();
+    first.abort();
     assert_eq!(again.status(), 204);
     assert_eq!(handled.load(std::sync::atomic::Ordering::SeqCst), 2);
     let logs = captured.text();

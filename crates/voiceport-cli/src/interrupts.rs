@@ -133,19 +133,19 @@ fn start_watchdog() {
 /// most often a write to an output nobody reads.
 async fn end_a_stuck_stop(mut stops: StopSignal) {
     stops.received().await;
-    tokio::select! {
-        () = tokio::time::sleep(STOP_GRACE) => {}
+    let which = tokio::select! {
+        () = tokio::time::sleep(STOP_GRACE) => "the stop request",
         () = async {
             stops.received().await;
             tokio::time::sleep(SECOND_STOP_GRACE).await;
-        } => {}
-    }
+        } => "a second stop request",
+    };
     // Said from a thread of its own, waited for briefly: standard error may be stuck too.
     let (spoken, done) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        output::say(&said(
-            "quitting now: the command did not end after the stop request (is its output being read?); what it wrote may end mid-line",
-        ));
+        output::say(&said(&format!(
+            "quitting now: the command did not end after {which} (is its output being read?); what it wrote may end mid-line",
+        )));
         let _ = spoken.send(());
     });
     let _ = done.recv_timeout(Duration::from_millis(500));

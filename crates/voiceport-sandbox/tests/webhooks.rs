@@ -1247,10 +1247,12 @@ async fn a_target_that_cannot_sign_is_refused() {
     assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     assert!(err.to_string().contains("secret"), "{err}");
     let sandbox = Sandbox::builder().calls(Voicebot, 1).start().await.unwrap();
+    let err = sandbox
+        .set_webhook(Voicebot, WebhookTarget::new("not a url", config(&[])))
+        .unwrap_err();
     assert!(
-        sandbox
-            .set_webhook(Voicebot, WebhookTarget::new("not a url", config(&[])))
-            .is_err()
+        matches!(&err, voiceport_core::Error::Config { field, .. } if field.starts_with("webhooks.voicebot")),
+        "{err:?}"
     );
 }
 
@@ -1585,7 +1587,11 @@ async fn targets_past_the_bounds_or_unable_to_sign_are_refused_over_the_control_
     );
     // In process too.
     let beyond = WebhookTarget::new(url, config(&[])).retries(11);
-    assert!(sandbox.set_webhook(Vapi, beyond).is_err());
+    let err = sandbox.set_webhook(Vapi, beyond).unwrap_err();
+    assert!(
+        matches!(&err, voiceport_core::Error::Config { field, .. } if field == "webhooks.vapi.retries"),
+        "{err:?}"
+    );
 }
 
 /// A GET of the control API's `_sandbox/webhooks/{vendor}` with its query (`""` or `?…`),
@@ -1733,9 +1739,11 @@ async fn a_reset_puts_the_sandbox_back_as_it_started() {
         .seed(3)
         .calls(Vapi, 5)
         // Ringing long: at the reset, just after the first delivery (the ringing), no
-        // other is on its way, whose arrival would be counted after the reset.
+        // other is on its way, whose arrival would be counted after the reset (long
+        // enough for a loaded machine's stalls; the second call rings as long, within
+        // `settled`'s wait).
         .timing(Timing {
-            ringing: Duration::from_millis(800),
+            ringing: Duration::from_secs(3),
             talk: Duration::from_millis(400),
             ..fast()
         })
