@@ -160,7 +160,10 @@ impl Recording {
         let uri = original_uri(request);
         let (path, query) = match secret_below {
             Some(prefix) => (format!("{prefix}/…"), None),
-            None => (uri.path().to_owned(), uri.query().map(str::to_owned)),
+            None => (
+                crate::requests::recorded_uri_part(uri.path()),
+                uri.query().map(crate::requests::recorded_uri_part),
+            ),
         };
         Recording {
             state: ctx.state.clone(),

@@ -5,10 +5,10 @@
 //! | request | effect |
 //! | --- | --- |
 //! | `GET http://127.0.0.1:8700/_sandbox` | `{"calls": {...}, "dialed": {...}, "deliveries": {...}, "faults": n}` per vendor (`deliveries`: the attempts made, those no longer recorded included) |
-//! | `POST http://127.0.0.1:8700/_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201 |
+//! | `POST http://127.0.0.1:8700/_sandbox/faults` | adds the fault in the body ([`FaultSpec`]), answers 201; 400 past 1,000 armed faults, or a `method`, `path`, `event` or `call_id` over 256 bytes |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | removes every fault, answers 204 |
 //! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to how the sandbox started ([`Sandbox::reset`](crate::Sandbox::reset): the seeded calls as generated, no dial, fault, request or delivery recorded; the webhook targets stay), answers 204 |
-//! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | `{"requests": [...]}`: the requests the vendor's emulator answered, oldest first (`method`, `path`, `query`, `status`, null when the client went away first, `fault` as `POST /_sandbox/faults` takes it, `at`; the newest [`MAX_RECORDED_REQUESTS`](crate::MAX_RECORDED_REQUESTS) to end) |
+//! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | `{"requests": [...], "total": n}`: the newest `?limit=` requests the vendor's emulator answered (default [`DEFAULT_LIST_LIMIT`]), oldest first (`method`, `path` and `query` cut at [`MAX_RECORDED_URI_PART`](crate::MAX_RECORDED_URI_PART) bytes, `status`, null when the client went away first, `fault` as `POST /_sandbox/faults` takes it, `at`); `total` counts the recorded ones (the newest [`MAX_RECORDED_REQUESTS`](crate::MAX_RECORDED_REQUESTS) to end) |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target ([`WebhookSpec`]) for calls dialed from now on, answers 200 with it (no secret), or 400 saying what is wrong |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | `{"target": {...} or null, "deliveries": [...], "total": n}`: the newest `?limit=` attempts (default [`DEFAULT_LIST_LIMIT`]), oldest first, about `?call_id=` only when given; `total` counts the recorded attempts that match (the newest [`MAX_RECORDED_ATTEMPTS`](crate::MAX_RECORDED_ATTEMPTS) are recorded) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | removes the target for calls dialed from now on, answers 204 |
@@ -43,8 +43,17 @@ use crate::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind};
 /// Where the control API lives.
 pub(crate) const PREFIX: &str = "/_sandbox";
 
-/// How many delivery attempts a `GET` of `_sandbox/webhooks/{vendor}` lists without `?limit=`:
-/// each is re-parsed to show its body, and the record holds up to 10,000.
+/// How many faults the control API arms at most (armed, not yet spent), delivery faults
+/// included: past that, `POST _sandbox/faults` is refused.
+pub(crate) const MAX_ARMED_FAULTS: usize = 1_000;
+
+/// The longest `method`, `path`, `event` or `call_id` a fault posted to the control API
+/// takes, in bytes.
+const MAX_FAULT_TEXT: usize = 256;
+
+/// How many delivery attempts a `GET` of `_sandbox/webhooks/{vendor}` lists without `?limit=`
+/// (each is re-parsed to show its body, and the record holds up to 10,000), and how many
+/// requests one of `_sandbox/requests/{vendor}` does.
 pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 
 /// A fault as JSON, for `POST /_sandbox/faults`:
@@ -69,8 +78,11 @@ pub(crate) const DEFAULT_LIST_LIMIT: usize = 100;
 /// ```json
 /// {"fault": "duplicate_delivery", "vendor": "voicebot", "event": "end-of-call-report"}
 /// ```
+///
+/// Read from JSON only (non-exhaustive: a fault option added later is no breaking change).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[non_exhaustive]
 pub struct FaultSpec {
     /// Which fault.
     pub fault: String,
@@ -119,6 +131,26 @@ fn delivery_kind(name: &str) -> Option<DeliveryFaultKind> {
         "wrong_signature" => Some(DeliveryFaultKind::WrongSignature),
         "stale_signature" => Some(DeliveryFaultKind::StaleSignature),
         _ => None,
+    }
+}
+
+impl FaultSpec {
+    /// Refuses a text field past [`MAX_FAULT_TEXT`]: each is matched against every
+    /// request (or delivery) while armed.
+    fn check_lengths(&self) -> Result<(), String> {
+        let texts = [
+            ("method", &self.method),
+            ("path", &self.path),
+            ("event", &self.event),
+            ("call_id", &self.call_id),
+        ];
+        match texts
+            .into_iter()
+            .find(|(_, text)| text.as_ref().is_some_and(|t| t.len() > MAX_FAULT_TEXT))
+        {
+            Some((name, _)) => Err(format!("`{name}` is longer than {MAX_FAULT_TEXT} bytes")),
+            None => Ok(()),
+        }
     }
 }
 
@@ -400,17 +432,38 @@ async fn set_webhook(
     }
 }
 
+/// The query of a `GET` of `_sandbox/requests/{vendor}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RequestsQuery {
+    /// The newest this many (default [`DEFAULT_LIST_LIMIT`]).
+    limit: Option<usize>,
+}
+
 /// The requests a vendor's emulator answered ([`Sandbox::requests`](crate::Sandbox::requests)),
-/// oldest first: `{"requests": [{"method", "path", "query", "status", "fault", "at"}]}`.
+/// the newest `?limit=` oldest first: `{"requests": [{"method", "path", "query", "status",
+/// "fault", "at"}], "total": n}`.
 async fn show_requests(
     State(state): State<Arc<SandboxState>>,
     Path(name): Path<String>,
+    query: Result<Query<RequestsQuery>, QueryRejection>,
 ) -> Response {
     let vendor = match vendor_of(&name) {
         Ok(vendor) => vendor,
         Err(response) => return response,
     };
-    let requests: Vec<Value> = (state.requests.of(vendor).into_iter())
+    let limit = match query {
+        Ok(Query(query)) => query.limit.unwrap_or(DEFAULT_LIST_LIMIT),
+        Err(rejection) => {
+            let message = format!(
+                "{} (expected `limit`, a whole number)",
+                rejection.body_text()
+            );
+            return json_response(StatusCode::BAD_REQUEST, json!({"message": message}));
+        }
+    };
+    let (newest, total) = state.requests.newest(vendor, limit);
+    let requests: Vec<Value> = (newest.into_iter())
         .map(|request| {
             json!({
                 "method": request.method,
@@ -422,7 +475,10 @@ async fn show_requests(
             })
         })
         .collect();
-    json_response(StatusCode::OK, json!({ "requests": requests }))
+    json_response(
+        StatusCode::OK,
+        json!({ "requests": requests, "total": total }),
+    )
 }
 
 /// A request fault as `POST /_sandbox/faults` takes it (`{"fault": "status", "status": 503}`).
@@ -523,6 +579,15 @@ async fn add_fault(
     let armed = body
         .map_err(|rejection| rejection.body_text())
         .and_then(|Json(spec)| {
+            // Every request scans the armed faults: a caller that arms them in a loop is
+            // told, not left to slow every answer down.
+            if state.faults.len() >= MAX_ARMED_FAULTS {
+                return Err(format!(
+                    "{MAX_ARMED_FAULTS} faults are armed already: clear them \
+                     (DELETE _sandbox/faults) or reset the sandbox"
+                ));
+            }
+            spec.check_lengths()?;
             if delivery_kind(&spec.fault).is_some() {
                 DeliveryFault::try_from(spec).map(|fault| state.faults.inject_delivery(fault))
             } else {

@@ -117,7 +117,8 @@
 //! retries, a timeout of 1 ms to [`MAX_DELIVERY_TIMEOUT`], a pause of at most
 //! [`MAX_RETRY_DELAY`]. A redirect is not followed (it is a failed attempt), and at most
 //! [`MAX_REPLY_BYTES`] of an answer are kept. Every attempt is recorded, the newest
-//! [`MAX_RECORDED_ATTEMPTS`] (10,000) per vendor kept, the oldest dropped first:
+//! [`MAX_RECORDED_ATTEMPTS`] (10,000) per vendor kept, within
+//! [`MAX_RECORDED_ATTEMPT_BYTES`] (256 MiB) of bodies and replies, the oldest dropped first:
 //! [`Sandbox::deliveries`], [`Sandbox::wait_for_deliveries`].
 //!
 //! ```no_run
@@ -155,7 +156,7 @@
 //! | `POST http://127.0.0.1:8700/_sandbox/faults` | arms a fault ([`FaultSpec`]): on requests, or on deliveries (`duplicate_delivery`, `out_of_order_delivery`, `wrong_signature`, `stale_signature`) |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
 //! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of requests and deliveries gone; the webhook targets stay |
-//! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | the requests the vendor's emulator answered ([`Sandbox::requests`]), oldest first |
+//! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | the newest `?limit=` requests the vendor's emulator answered ([`Sandbox::requests`]; default 100), oldest first, with `total` |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false, "every_event": false}` (a key left out takes the vendor's policy: Retell 3 retries and 10,000 ms, the others 0 and 20,000; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
@@ -211,12 +212,12 @@ use voiceport_core::{ProviderConfig, ProviderKind};
 pub use common::{NOT_EMULATED_KEY, api_key};
 pub use control::{FaultSpec, WebhookSpec};
 pub use faults::{DeliveryFault, DeliveryFaultKind, Fault, FaultKind, Faults};
-pub use requests::{MAX_RECORDED_REQUESTS, ServedRequest};
+pub use requests::{MAX_RECORDED_REQUESTS, MAX_RECORDED_URI_PART, ServedRequest};
 pub use sim::Timing;
 pub use webhooks::{
     DEFAULT_DELIVERY_TIMEOUT, DEFAULT_RETRY_DELAY, DeliveryAttempt, MAX_DELIVERY_TIMEOUT,
-    MAX_RECORDED_ATTEMPTS, MAX_REPLY_BYTES, MAX_RETRIES, MAX_RETRY_DELAY, RETELL_DELIVERY_TIMEOUT,
-    WebhookTarget,
+    MAX_RECORDED_ATTEMPT_BYTES, MAX_RECORDED_ATTEMPTS, MAX_REPLY_BYTES, MAX_RETRIES,
+    MAX_RETRY_DELAY, RETELL_DELIVERY_TIMEOUT, WebhookTarget,
 };
 
 use common::Ctx;
@@ -402,7 +403,9 @@ impl SandboxBuilder {
     /// start. Nothing in it runs on the caller's runtime; its waits
     /// ([`Sandbox::wait_for_deliveries`]) still need one. Stopping it gives the requests
     /// being answered a second to end, then ends the runtime; dropping it waits for that
-    /// (so that its port is free once the drop returns).
+    /// (so that its port is free once the drop returns), blocking the dropping thread up to
+    /// about two seconds: in async code, drop it inside `tokio::task::spawn_blocking`, so
+    /// that the runtime's other tasks (a receiver taking its last deliveries) go on.
     ///
     /// ```
     /// use std::sync::LazyLock;
@@ -414,13 +417,17 @@ impl SandboxBuilder {
     /// assert!(SANDBOX.addr().ip().is_loopback());
     /// ```
     pub fn start_detached(self) -> std::io::Result<Sandbox> {
+        static DETACHED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        let detached = DETACHED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let (started, sandbox) = std::sync::mpsc::channel();
         let thread = std::thread::Builder::new()
             .name(SANDBOX_THREAD.into())
             .spawn(move || {
+                OWN_SANDBOX.set(detached);
                 let runtime = tokio::runtime::Builder::new_multi_thread()
                     .worker_threads(1)
                     .thread_name(SANDBOX_THREAD)
+                    .on_thread_start(move || OWN_SANDBOX.set(detached))
                     .enable_all()
                     .build();
                 let runtime = match runtime {
@@ -454,13 +461,19 @@ impl SandboxBuilder {
         let mut sandbox = sandbox
             .recv()
             .map_err(|_| std::io::Error::other("the sandbox's thread ended before it started"))??;
-        sandbox.thread = Some(thread);
+        sandbox.thread = Some((thread, detached));
         Ok(sandbox)
     }
 }
 
 /// The name of a detached sandbox's threads (its own and its runtime's).
 const SANDBOX_THREAD: &str = "voiceport-sandbox";
+
+thread_local! {
+    /// On a detached sandbox's threads, its number (0 elsewhere): the drop that would
+    /// wait for those threads does not, on one of them.
+    static OWN_SANDBOX: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
 
 /// Resolves and installs `kind`'s webhook target.
 fn set_target(
@@ -547,8 +560,8 @@ pub struct Sandbox {
     stop: Option<oneshot::Sender<()>>,
     /// The server's task (taken by a detached sandbox's thread, which waits for it).
     server: Option<tokio::task::JoinHandle<()>>,
-    /// A detached sandbox's thread, joined on drop.
-    thread: Option<std::thread::JoinHandle<()>>,
+    /// A detached sandbox's thread, joined on drop, and its number (see `OWN_SANDBOX`).
+    thread: Option<(std::thread::JoinHandle<()>, u64)>,
 }
 
 impl Sandbox {
@@ -791,9 +804,8 @@ impl Drop for Sandbox {
         // A detached sandbox: its runtime's end (at most about two seconds), so that the
         // port is free once the drop returns. Never from one of its own threads, which the
         // join would wait on.
-        let own = std::thread::current().name() == Some(SANDBOX_THREAD);
-        if let Some(thread) = self.thread.take()
-            && !own
+        if let Some((thread, detached)) = self.thread.take()
+            && OWN_SANDBOX.get() != detached
         {
             let _ = thread.join();
         }

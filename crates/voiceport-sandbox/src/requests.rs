@@ -13,17 +13,22 @@ use crate::vendor::{PerVendor, Vendor};
 /// How many requests the sandbox records per vendor: the newest, older ones dropped.
 pub const MAX_RECORDED_REQUESTS: usize = 10_000;
 
+/// The most of a request's path, and of its query, that is recorded, in bytes: a longer
+/// one is cut (ending `…`), so that the record stays small whatever a client sends.
+pub const MAX_RECORDED_URI_PART: usize = 2_048;
+
 /// One request an emulator answered (or a fault answered in its place).
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ServedRequest {
     /// `GET`, `POST` …
     pub method: String,
-    /// The path, as the client sent it; for Vapi's live-call control URLs, whose path is
-    /// their secret, `/vapi-live/…` (and no query).
+    /// The path, as the client sent it (its first [`MAX_RECORDED_URI_PART`] bytes); for
+    /// Vapi's live-call control URLs, whose path is their secret, `/vapi-live/…` (and no
+    /// query).
     pub path: String,
-    /// The query, without its `?`, when there was one (never a key: no vendor takes one
-    /// there).
+    /// The query, without its `?`, when there was one (its first
+    /// [`MAX_RECORDED_URI_PART`] bytes; never a key: no vendor takes one there).
     pub query: Option<String>,
     /// The status answered; a fault's where one fired (a connection dropped mid-answer
     /// counts the status the client never saw). `None` when the client went away before
@@ -73,9 +78,22 @@ impl RequestLog {
     /// The vendor's recorded requests, in the order they arrived (they are recorded as
     /// they end).
     pub(crate) fn of(&self, vendor: Vendor) -> Vec<ServedRequest> {
-        let mut served: Vec<ServedRequest> = lock(&self.0[vendor]).served.iter().cloned().collect();
+        self.newest(vendor, usize::MAX).0
+    }
+
+    /// The newest `limit` of the vendor's recorded requests to end, in the order they
+    /// arrived, and how many are recorded: only those are copied under the lock, which
+    /// every request to the vendor takes.
+    pub(crate) fn newest(&self, vendor: Vendor, limit: usize) -> (Vec<ServedRequest>, usize) {
+        let record = lock(&self.0[vendor]);
+        let total = record.served.len();
+        let mut served: Vec<ServedRequest> = (record.served.iter())
+            .skip(total.saturating_sub(limit))
+            .cloned()
+            .collect();
+        drop(record);
         served.sort_by_key(|request| request.at);
-        served
+        (served, total)
     }
 
     pub(crate) fn clear(&self) {
@@ -85,4 +103,17 @@ impl RequestLog {
             record.served.clear();
         }
     }
+}
+
+/// `part` of a request's URI as recorded: its first [`MAX_RECORDED_URI_PART`] bytes (on a
+/// character's boundary), followed by `…` when it was longer.
+pub(crate) fn recorded_uri_part(part: &str) -> String {
+    if part.len() <= MAX_RECORDED_URI_PART {
+        return part.to_owned();
+    }
+    let mut end = MAX_RECORDED_URI_PART;
+    while !part.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &part[..end])
 }

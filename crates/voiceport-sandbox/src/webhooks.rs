@@ -86,6 +86,11 @@ pub const MAX_REPLY_BYTES: usize = 64 * 1024;
 /// first, so that a long-running sandbox's record (every attempt's body) stays bounded.
 pub const MAX_RECORDED_ATTEMPTS: usize = 10_000;
 
+/// The most bytes of bodies and replies the sandbox keeps per vendor's attempts: past it,
+/// the oldest attempts are dropped first (calls dialed with large metadata post it in every
+/// delivery, a dozen times a call with `every_event`).
+pub const MAX_RECORDED_ATTEMPT_BYTES: usize = 256 * 1024 * 1024;
+
 /// The longest a following task sleeps between two looks at its call, so that a call ended
 /// through the API is reported promptly.
 const MAX_NAP: Duration = Duration::from_millis(250);
@@ -412,6 +417,11 @@ pub struct DeliveryAttempt {
 }
 
 impl DeliveryAttempt {
+    /// The bytes it holds: its body and reply, as the record counts them.
+    fn size(&self) -> usize {
+        self.body.len() + self.reply.as_ref().map_or(0, Bytes::len)
+    }
+
     /// Whether the receiver answered 2xx, and its answer arrived whole: a 200 whose body
     /// broke off or timed out is a failed attempt (a request's reply is in that body), and
     /// is retried as one.
@@ -483,10 +493,28 @@ pub(crate) struct Hooks {
 /// One vendor's record of delivery attempts.
 #[derive(Debug, Default)]
 struct Record {
-    /// The newest attempts (at most [`MAX_RECORDED_ATTEMPTS`]), oldest first.
+    /// The newest attempts (at most [`MAX_RECORDED_ATTEMPTS`], of at most
+    /// [`MAX_RECORDED_ATTEMPT_BYTES`]), oldest first.
     kept: VecDeque<DeliveryAttempt>,
+    /// The bytes of `kept`'s bodies and replies.
+    bytes: usize,
     /// Every attempt made, those dropped from `kept` included.
     made: u64,
+}
+
+impl Record {
+    /// Keeps `attempt`, dropping the oldest as the bounds require (never `attempt` itself).
+    fn keep(&mut self, attempt: DeliveryAttempt) {
+        self.bytes = self.bytes.saturating_add(attempt.size());
+        self.kept.push_back(attempt);
+        while self.kept.len() > 1
+            && (self.kept.len() > MAX_RECORDED_ATTEMPTS || self.bytes > MAX_RECORDED_ATTEMPT_BYTES)
+        {
+            if let Some(dropped) = self.kept.pop_front() {
+                self.bytes = self.bytes.saturating_sub(dropped.size());
+            }
+        }
+    }
 }
 
 impl Default for Hooks {
@@ -613,10 +641,7 @@ impl Hooks {
             if self.over(era) {
                 return;
             }
-            if record.kept.len() >= MAX_RECORDED_ATTEMPTS {
-                record.kept.pop_front();
-            }
-            record.kept.push_back(attempt);
+            record.keep(attempt);
             record.made = record.made.saturating_add(1);
         }
         self.changes.send_modify(|n| *n += 1);
@@ -1498,6 +1523,39 @@ mod tests {
             "a connection was made after the stop: {accepted:?}"
         );
         assert!(state.hooks.attempts(Vendor::Vapi).is_empty());
+    }
+
+    /// The record is bounded by its bytes as well as its count: large bodies push the
+    /// oldest attempts out, and one larger than the whole budget is kept alone.
+    #[test]
+    fn the_record_keeps_its_bytes_bounded() {
+        let mut record = Record::default();
+        let large = |n: usize| DeliveryAttempt {
+            body: Bytes::from(vec![b' '; MAX_RECORDED_ATTEMPT_BYTES / 4]),
+            ..attempt(n)
+        };
+        for n in 0..6 {
+            record.keep(large(n));
+        }
+        let kept: Vec<&str> = record.kept.iter().map(|a| a.call_id.as_str()).collect();
+        assert_eq!(kept, ["call-2", "call-3", "call-4", "call-5"]);
+        assert_eq!(record.bytes, MAX_RECORDED_ATTEMPT_BYTES);
+        record.keep(DeliveryAttempt {
+            body: Bytes::from(vec![b' '; MAX_RECORDED_ATTEMPT_BYTES + 1]),
+            ..attempt(6)
+        });
+        assert_eq!(record.kept.len(), 1);
+        assert_eq!(record.bytes, MAX_RECORDED_ATTEMPT_BYTES + 1);
+        // The count bound holds as before.
+        let mut record = Record::default();
+        for n in 0..MAX_RECORDED_ATTEMPTS + 3 {
+            record.keep(attempt(n));
+        }
+        assert_eq!(record.kept.len(), MAX_RECORDED_ATTEMPTS);
+        assert_eq!(
+            record.kept.front().map(|a| a.call_id.as_str()),
+            Some("call-3")
+        );
     }
 
     #[test]

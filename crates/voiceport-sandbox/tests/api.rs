@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use voiceport_core::ProviderKind::{self, HappyRobot, Retell, Rounded, Vapi, Voicebot};
-use voiceport_sandbox::{Fault, FaultKind, Sandbox, Timing};
+use voiceport_sandbox::{Fault, FaultKind, MAX_RECORDED_URI_PART, Sandbox, Timing};
 
 fn fast() -> Timing {
     Timing {
@@ -979,8 +979,56 @@ async fn the_requests_served_are_recorded_with_their_faults() {
         shown["requests"][3]["fault"],
         json!({"fault": "delay", "delay_ms": 600_000})
     );
+    assert_eq!(shown["total"], 4);
+    // The newest `?limit=`, oldest first; the total still counts them all.
+    let url = format!(
+        "http://{}/_sandbox/requests/voicebot?limit=2",
+        sandbox.addr()
+    );
+    let (_, newest) = json_of(http_client().get(url).send().await.unwrap()).await;
+    let statuses: Vec<&Value> = (newest["requests"].as_array().unwrap().iter())
+        .map(|r| &r["status"])
+        .collect();
+    assert_eq!(statuses, [&json!(200), &Value::Null]);
+    assert_eq!(newest["total"], 4);
+    let url = format!(
+        "http://{}/_sandbox/requests/voicebot?limit=x",
+        sandbox.addr()
+    );
+    let (status, refused) = json_of(http_client().get(url).send().await.unwrap()).await;
+    assert_eq!(status, 400, "{refused}");
     sandbox.reset();
     assert!(sandbox.requests(Voicebot).is_empty());
+}
+
+/// A client cannot grow the record without bound: a long path or query is recorded cut,
+/// saying so.
+#[tokio::test]
+async fn a_long_request_is_recorded_cut() {
+    let sandbox = sandbox().await;
+    let long = "é".repeat(3_000);
+    let answered = http_client()
+        .get(format!(
+            "{}/calls/{long}?q={long}",
+            sandbox.base_url(Voicebot)
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answered.status(), 401);
+    let served = sandbox.requests(Voicebot);
+    let [request] = served.as_slice() else {
+        panic!("{served:?}");
+    };
+    assert!(request.path.ends_with('…'), "{}", request.path);
+    let cut = request.path.trim_end_matches('…').len();
+    assert!(
+        cut <= MAX_RECORDED_URI_PART && cut > MAX_RECORDED_URI_PART - 8,
+        "{cut}"
+    );
+    let query = request.query.as_deref().unwrap_or_default();
+    assert!(query.starts_with("q=") && query.ends_with('…'), "{query}");
+    assert!(query.len() <= MAX_RECORDED_URI_PART + '…'.len_utf8());
 }
 
 /// A request still being answered when the sandbox is reset belongs to the test before:
@@ -2453,4 +2501,42 @@ fn every_provider_kind_is_emulated() {
             "{kind} has no emulator"
         );
     }
+}
+
+/// The control API arms a bounded number of faults, each with bounded text: every request
+/// is matched against them all.
+#[tokio::test]
+async fn the_faults_armed_over_http_are_bounded() {
+    let sandbox = sandbox().await;
+    let url = format!("http://{}/_sandbox/faults", sandbox.addr());
+    let client = http_client();
+    let long = json!({"fault": "status", "status": 503, "path": "x".repeat(257)});
+    let (status, refused) = json_of(client.post(&url).json(&long).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("`path`"),
+        "{refused}"
+    );
+    // Armed in process up to the bound (posting a thousand would only be slower).
+    for _ in 0..999 {
+        sandbox
+            .faults()
+            .inject(Fault::new(FaultKind::Status(503)).path("/never"));
+    }
+    let one = json!({"fault": "status", "status": 503, "path": "/never"});
+    let (status, _) = json_of(client.post(&url).json(&one).send().await.unwrap()).await;
+    assert_eq!(status, 201);
+    let (status, refused) = json_of(client.post(&url).json(&one).send().await.unwrap()).await;
+    assert_eq!(status, 400);
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1000 faults"),
+        "{refused}"
+    );
+    assert_eq!(sandbox.faults().len(), 1_000);
 }
