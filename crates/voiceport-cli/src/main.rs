@@ -7,13 +7,13 @@
 //! | --- | --- |
 //! | 0 | success |
 //! | 1 | a local file or standard output could not be read or written, or the port to listen on could not be bound (`listen`, `sandbox`: in use, not allowed) |
-//! | 2 | usage: bad arguments, bad configuration, an id or value voiceport refused before sending anything, a local file that is not the vendor JSON it should be |
+//! | 2 | usage: bad arguments or configuration (a configuration file that cannot be read too), an id or value refused before anything was sent, a local file that is not the vendor JSON it should be (`normalize`), or is not there |
 //! | 3 | the vendor or the network failed (or conformance cases failed) |
 //! | 4 | the vendor does not support the operation or one of its fields |
-//! | 130 | interrupted (Ctrl-C): after a dial, whether the call was placed; after a walk, where to resume |
-//! | 143 | the same, stopped by SIGTERM |
+//! | 130 | interrupted (Ctrl-C); after a dial, whether the call was placed is printed; after a walk (`calls list --all`, `export`), where to resume |
+//! | 143 | the same, stopped by SIGTERM (a service manager, `timeout`) |
 //!
-//! `listen` and `sandbox`, which run until Ctrl-C, end with 0.
+//! `listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop in time.
 
 mod check;
 mod cli;
@@ -44,15 +44,15 @@ Exit codes:
   1    a local file or standard output could not be read or written, or the port
        to listen on could not be bound (`listen`, `sandbox`: in use, not allowed)
   2    usage: bad arguments or configuration (a configuration file that cannot be
-       read too), an id or value refused before sending anything, a local file that
-       is not the vendor JSON it should be
+       read too), an id or value refused before anything was sent, a local file that
+       is not the vendor JSON it should be (`normalize`), or is not there
   3    the vendor or the network failed (or conformance cases failed)
   4    the vendor does not support the operation or one of its fields
   130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed;
        after a walk (`calls list --all`, `export`), where to resume
-  143  the same, stopped by SIGTERM
-       (`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop
-       in time)";
+  143  the same, stopped by SIGTERM (a service manager, `timeout`)
+
+`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop in time.";
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]
