@@ -25,6 +25,11 @@ pub enum SortOrder {
 ///
 /// A filter the vendor cannot apply server-side is applied client-side by the adapter (see
 /// [`Capabilities`]) or refused with [`Error::Unsupported`]; it is never silently ignored.
+///
+/// Build it as a struct literal ending in `..Default::default()`, which a new field then
+/// takes its default from: `CallQuery { page_size: Some(50), ..Default::default() }`. A
+/// struct literal without that base, or a pattern without `..`, breaks when a field is added:
+/// fields are added in minor releases only, never in a patch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CallQuery {
@@ -262,6 +267,11 @@ fn search_matches(call: &Call, needle: &str) -> bool {
 ///
 /// Fields a vendor does not know are refused by its adapter with a clear error rather than
 /// dropped; `extra` passes vendor-specific fields through untouched.
+///
+/// Build it with [`DialRequest::to`] and set its fields, or as a struct literal ending in
+/// `..Default::default()`, which a new field then takes its default from. A struct literal
+/// without that base, or a pattern without `..`, breaks when a field is added: fields are
+/// added in minor releases only, never in a patch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DialRequest {
@@ -371,6 +381,10 @@ pub enum MetadataMode {
 }
 
 /// A change to a call.
+///
+/// Build it as a struct literal ending in `..Default::default()`, which a new field then
+/// takes its default from. A struct literal without that base, or a pattern without `..`,
+/// breaks when a field is added: fields are added in minor releases only, never in a patch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct CallUpdate {
@@ -383,6 +397,11 @@ pub struct CallUpdate {
 }
 
 /// The text of a note to add or replace.
+///
+/// Build it with [`NoteInput::new`] and set its fields, or as a struct literal ending in
+/// `..Default::default()`, which a new field then takes its default from. A struct literal
+/// without that base, or a pattern without `..`, breaks when a field is added: fields are
+/// added in minor releases only, never in a patch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NoteInput {

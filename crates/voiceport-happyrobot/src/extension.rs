@@ -22,6 +22,11 @@ use voiceport_core::{Call, ProviderKind};
 /// ```
 ///
 /// The use-case filter is the query's `agent_id` (sent as `use_cases`).
+///
+/// Build it as a struct literal ending in `..CallFilters::default()`, as above, which a new
+/// field then takes its default from. A struct literal without that base, or a pattern
+/// without `..`, breaks when a field is added: fields are added in minor releases only, never
+/// in a patch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CallFilters {
