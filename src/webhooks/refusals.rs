@@ -6,12 +6,12 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How many refusals of one provider are warned of in a window; the rest are logged at
+/// How many refusals of one provider are warned of in a period; the rest are logged at
 /// debug level, and counted in the next warning.
-pub(super) const WARNED_PER_WINDOW: u32 = 10;
+pub(super) const WARNED_PER_PERIOD: u32 = 10;
 
-/// The window.
-pub(super) const WINDOW: Duration = Duration::from_secs(60);
+/// The period over which warnings are counted (not the de-duplication window).
+pub(super) const WARN_PERIOD: Duration = Duration::from_secs(60);
 
 /// The refusals of each provider the receiver serves, of the names it does not (one
 /// count for all of them: they come from the URL, and a count each would let a sender grow
@@ -24,16 +24,16 @@ pub(super) const WINDOW: Duration = Duration::from_secs(60);
 /// flood of forgeries does not quiet them, nor do they quiet the refusals.
 #[derive(Debug)]
 pub(super) struct Refusals {
-    by_provider: HashMap<String, Mutex<Window>>,
-    unknown: Mutex<Window>,
-    stray: Mutex<Window>,
-    troubles: HashMap<String, Mutex<Window>>,
+    by_provider: HashMap<String, Mutex<WarnPeriod>>,
+    unknown: Mutex<WarnPeriod>,
+    stray: Mutex<WarnPeriod>,
+    troubles: HashMap<String, Mutex<WarnPeriod>>,
     /// The troubles of a name not served: none today (each comes of an endpoint).
-    other_troubles: Mutex<Window>,
+    other_troubles: Mutex<WarnPeriod>,
 }
 
 #[derive(Debug)]
-struct Window {
+struct WarnPeriod {
     started: Instant,
     warned: u32,
     /// Refusals logged at debug level since the last warning.
@@ -45,7 +45,7 @@ struct Window {
 pub(super) enum Say {
     /// Warn, saying how many refusals were quieted since the last warning.
     Warn { quieted: u64 },
-    /// Log at debug level: the window's warnings are spent.
+    /// Log at debug level: the period's warnings are spent.
     Quiet,
 }
 
@@ -54,17 +54,17 @@ impl Refusals {
     pub(super) fn new<'a>(providers: impl IntoIterator<Item = &'a str>) -> Self {
         let now = Instant::now();
         let names: Vec<&str> = providers.into_iter().collect();
-        let windows = || {
+        let periods = || {
             (names.iter())
-                .map(|name| (name.to_string(), Mutex::new(Window::starting(now))))
+                .map(|name| (name.to_string(), Mutex::new(WarnPeriod::starting(now))))
                 .collect()
         };
         Refusals {
-            by_provider: windows(),
-            unknown: Mutex::new(Window::starting(now)),
-            stray: Mutex::new(Window::starting(now)),
-            troubles: windows(),
-            other_troubles: Mutex::new(Window::starting(now)),
+            by_provider: periods(),
+            unknown: Mutex::new(WarnPeriod::starting(now)),
+            stray: Mutex::new(WarnPeriod::starting(now)),
+            troubles: periods(),
+            other_troubles: Mutex::new(WarnPeriod::starting(now)),
         }
     }
 
@@ -81,34 +81,34 @@ impl Refusals {
 
     /// Counts a trouble of the application with a delivery for `provider` at `now`.
     pub(super) fn note_trouble(&self, provider: &str, now: Instant) -> Say {
-        let window = self.troubles.get(provider).unwrap_or(&self.other_troubles);
-        Self::count(window, now)
+        let period = self.troubles.get(provider).unwrap_or(&self.other_troubles);
+        Self::count(period, now)
     }
 
-    fn count(window: &Mutex<Window>, now: Instant) -> Say {
+    fn count(period: &Mutex<WarnPeriod>, now: Instant) -> Say {
         // A poisoned count only ever held numbers: it is read as it stands.
-        let mut window = window
+        let mut period = period
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if now.saturating_duration_since(window.started) >= WINDOW {
-            window.started = now;
-            window.warned = 0;
+        if now.saturating_duration_since(period.started) >= WARN_PERIOD {
+            period.started = now;
+            period.warned = 0;
         }
-        if window.warned < WARNED_PER_WINDOW {
-            window.warned += 1;
+        if period.warned < WARNED_PER_PERIOD {
+            period.warned += 1;
             Say::Warn {
-                quieted: std::mem::take(&mut window.quieted),
+                quieted: std::mem::take(&mut period.quieted),
             }
         } else {
-            window.quieted += 1;
+            period.quieted += 1;
             Say::Quiet
         }
     }
 }
 
-impl Window {
+impl WarnPeriod {
     fn starting(now: Instant) -> Self {
-        Window {
+        WarnPeriod {
             started: now,
             warned: 0,
             quieted: 0,
@@ -118,7 +118,7 @@ impl Window {
 
 /// Logs one refusal of a delivery for `$provider`, counted in `$refusals`: at `warn`
 /// (with `quieted`, the refusals logged at debug level since the last warning) while the
-/// window's warnings last, else at `debug`. The rest is the event's fields and message,
+/// period's warnings last, else at `debug`. The rest is the event's fields and message,
 /// as `tracing::warn!` takes them.
 /// `refusal!($refusals, stray, …)` counts a request that names no provider;
 /// `refusal!($refusals, trouble $provider, …)` a trouble of the application with one of
@@ -149,41 +149,41 @@ pub(super) use refusal;
 mod tests {
     use super::*;
 
-    /// Ten warnings a window per provider, the rest quiet and counted in the first
-    /// warning of the next window; names the receiver does not serve share one count.
+    /// Ten warnings a period per provider, the rest quiet and counted in the first
+    /// warning of the next period; names the receiver does not serve share one count.
     #[test]
-    fn a_window_warns_ten_times_then_counts() {
+    fn a_period_warns_ten_times_then_counts() {
         let refusals = Refusals::new(["sales", "support"]);
         let start = Instant::now();
         let says = |name: &str, at: Instant| refusals.note(name, at);
-        for _ in 0..WARNED_PER_WINDOW {
+        for _ in 0..WARNED_PER_PERIOD {
             assert_eq!(says("sales", start), Say::Warn { quieted: 0 });
         }
         for _ in 0..25 {
             assert_eq!(says("sales", start), Say::Quiet);
         }
-        // Another provider has its own window.
+        // Another provider has its own period.
         assert_eq!(says("support", start), Say::Warn { quieted: 0 });
-        let later = start + WINDOW;
+        let later = start + WARN_PERIOD;
         assert_eq!(says("sales", later), Say::Warn { quieted: 25 });
         assert_eq!(says("sales", later), Say::Warn { quieted: 0 });
-        for n in 0..WARNED_PER_WINDOW + 3 {
-            let expected = match n < WARNED_PER_WINDOW {
+        for n in 0..WARNED_PER_PERIOD + 3 {
+            let expected = match n < WARNED_PER_PERIOD {
                 true => Say::Warn { quieted: 0 },
                 false => Say::Quiet,
             };
             assert_eq!(says(&format!("scan-{n}"), start), expected, "{n}");
         }
         // Requests naming no provider have a count of their own: however many, the names
-        // not served are still warned of (their window was spent above: it starts again).
-        for _ in 0..WARNED_PER_WINDOW {
+        // not served are still warned of (their period was spent above: it starts again).
+        for _ in 0..WARNED_PER_PERIOD {
             assert_eq!(refusals.note_stray(later), Say::Warn { quieted: 0 });
         }
         assert_eq!(refusals.note_stray(later), Say::Quiet);
         assert_eq!(says("scan-x", later), Say::Warn { quieted: 3 });
-        // The application's troubles have windows of their own, per provider: `sales`'
-        // refusals spent its window above, not this one.
-        for _ in 0..WARNED_PER_WINDOW {
+        // The application's troubles have periods of their own, per provider: `sales`'
+        // refusals spent its period above, not this one.
+        for _ in 0..WARNED_PER_PERIOD {
             assert_eq!(
                 refusals.note_trouble("sales", later),
                 Say::Warn { quieted: 0 }

@@ -289,7 +289,7 @@ impl Unaccepted {
 
 /// News (not a request): passed on once per key in the provider's de-duplication window,
 /// acknowledged 204 when it is a redelivery of one delivered, 503 while the first delivery
-/// is still being handled. `entered` (the delivery's span) is left before the handler runs.
+/// is still being handled. The delivery's span is left before the handler runs.
 async fn admit_and_dispatch(
     shared: &Shared,
     provider: String,

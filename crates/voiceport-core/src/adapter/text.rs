@@ -96,9 +96,17 @@ pub fn shorten(text: &str) -> String {
     shown
 }
 
-/// The text when it is present and not empty.
-pub fn non_empty(text: &Option<String>) -> Option<&str> {
-    text.as_deref().filter(|t| !t.is_empty())
+/// The text when it is present and not empty (whitespace is text: see [`non_blank`] for
+/// ids), of whatever string type it is: borrowed, owned or [`Text`].
+///
+/// ```
+/// use voiceport_core::adapter::non_empty;
+/// assert_eq!(non_empty(Some("a")), Some("a"));
+/// assert_eq!(non_empty(Some(String::new())), None);
+/// assert_eq!(non_empty(Some(" ")), Some(" "));
+/// ```
+pub fn non_empty<S: Deref<Target = str>>(text: Option<S>) -> Option<S> {
+    text.filter(|t| !t.is_empty())
 }
 
 /// `id` when it can name something: `None` when it is empty or only whitespace (what
@@ -238,8 +246,8 @@ mod tests {
 
     #[test]
     fn non_empty_text() {
-        assert_eq!(non_empty(&Some(String::new())), None);
-        assert_eq!(non_empty(&Some("a".into())), Some("a"));
+        assert_eq!(non_empty(Some(String::new())), None);
+        assert_eq!(non_empty(Some(String::from("a"))).as_deref(), Some("a"));
     }
 
     /// The number called is routed by its digits: however it is written, one customer goes

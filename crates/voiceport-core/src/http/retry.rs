@@ -100,18 +100,6 @@ impl GiveUp {
     }
 }
 
-/// The wait before the next attempt, or `None` to give up and return `error`.
-#[cfg(test)]
-pub(crate) fn next_delay(
-    policy: &RetryPolicy,
-    mode: RetryMode,
-    attempts_made: u32,
-    started: Instant,
-    error: &Error,
-) -> Option<Duration> {
-    next_step(policy, mode, attempts_made, started, error).ok()
-}
-
 /// The wait before the next attempt, or why `error` is returned as it is.
 pub(crate) fn next_step(
     policy: &RetryPolicy,
@@ -214,6 +202,17 @@ mod tests {
     use super::*;
     use crate::{Operation, ProviderKind};
     use http::header::HeaderValue;
+
+    /// The wait before the next attempt, or `None` to give up and return `error`.
+    fn next_delay(
+        policy: &RetryPolicy,
+        mode: RetryMode,
+        attempts_made: u32,
+        started: Instant,
+        error: &Error,
+    ) -> Option<Duration> {
+        next_step(policy, mode, attempts_made, started, error).ok()
+    }
 
     fn server_error(retry_after: Option<Duration>) -> Error {
         Error::Server {

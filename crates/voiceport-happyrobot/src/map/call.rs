@@ -16,7 +16,7 @@ use voiceport_core::{
     Speaker, ToolCall, ToolResult, Transcript, Utterance, WarningKind,
 };
 
-use super::status::status_and_reason;
+use super::status::status_of;
 use crate::config::KIND;
 use crate::wire;
 
@@ -49,7 +49,7 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     };
     if let Some(status) = &wire.status {
         let transfer_contact = wire.transfer_contact_email.as_deref();
-        (call.status, call.end_reason) = status_and_reason(status, transfer_contact);
+        (call.status, call.end_reason) = status_of(status, transfer_contact);
         call.vendor_status = Some(status.as_str().to_owned());
     }
     if let Some(metadata) = wire.metadata {

@@ -1,4 +1,6 @@
-//! THE status table, both ways.
+//! The status table, both ways: a vendor status → the normalized status and end reason
+//! ([`status_of`]), and a normalized status → the vendor statuses a filter asks for
+//! ([`vendor_statuses`]).
 
 use voiceport_core::{CallStatus, EndReason, EndReasonCategory};
 
@@ -32,8 +34,8 @@ use crate::wire::{SessionStatus, Status};
 /// connected: nobody answered, and no conversation took place (not `canceled`, since no
 /// one canceled it, nor `customer_hung_up`, which reads as a caller leaving a
 /// conversation). A `Completed` call with a `transfer_contact_email` gets a `transferred`
-/// end reason ([`status_and_reason`]).
-pub(crate) fn status_of(status: &Status) -> (CallStatus, Option<EndReasonCategory>) {
+/// end reason ([`status_of`]).
+pub(crate) fn category_of(status: &Status) -> (CallStatus, Option<EndReasonCategory>) {
     use EndReasonCategory as R;
     use Status as S;
     match status {
@@ -52,15 +54,15 @@ pub(crate) fn status_of(status: &Status) -> (CallStatus, Option<EndReasonCategor
     }
 }
 
-/// A call's status and end reason: [`status_of`]'s, the vendor status kept as the
+/// A call's status and end reason: [`category_of`]'s, the vendor status kept as the
 /// reason's string; and a call that ended normally but names the contact it was handed to
 /// (`transfer_contact_email`) ended in a transfer, with no reason string (the vendor gave
 /// none).
-pub(crate) fn status_and_reason(
+pub(crate) fn status_of(
     status: &Status,
     transfer_contact: Option<&str>,
 ) -> (CallStatus, Option<EndReason>) {
-    let (normalized, reason) = status_of(status);
+    let (normalized, reason) = category_of(status);
     let ended_normally = matches!(status, Status::Completed | Status::Ended);
     if ended_normally && transfer_contact.is_some_and(|email| !email.trim().is_empty()) {
         let transferred = EndReason::new(EndReasonCategory::Transferred, None);
@@ -74,7 +76,7 @@ pub(crate) fn status_and_reason(
 }
 
 /// A session status of the current platform's CloudEvents webhooks → the normalized status
-/// and end-reason category, in the same terms as [`status_of`].
+/// and end-reason category, in the same terms as [`category_of`].
 ///
 /// | session status | status | end reason |
 /// | --- | --- | --- |
@@ -155,7 +157,7 @@ mod tests {
         for (vendor, status, reason) in cases {
             let parsed = Status::parse(vendor);
             assert_eq!(parsed.is_known(), status != C::Unknown, "{vendor}");
-            assert_eq!(status_of(&parsed), (status, reason), "{vendor}");
+            assert_eq!(category_of(&parsed), (status, reason), "{vendor}");
             let body = json!({"id": "a", "status": vendor}).to_string();
             let call = crate::HappyRobotCodec.decode_call(body.as_bytes()).unwrap();
             assert_eq!(call.status, status, "{vendor}");
@@ -194,7 +196,7 @@ mod tests {
             // The same outcome reads the same whichever generation reports it.
             assert_eq!(
                 session_status_of(&parsed),
-                status_of(&Status::parse(call_status)),
+                category_of(&Status::parse(call_status)),
                 "{session} / {call_status}"
             );
         }
@@ -205,11 +207,11 @@ mod tests {
         // Voicebot Studio gives `call.ringing.sip-inbound-caller-hungup-before-call-connect`
         // (a caller who hung up before the call connected) no_answer / no_answer too.
         assert_eq!(
-            status_of(&Status::parse("Abandoned")),
-            status_of(&Status::parse("Missed"))
+            category_of(&Status::parse("Abandoned")),
+            category_of(&Status::parse("Missed"))
         );
         assert_eq!(
-            status_of(&Status::parse("Abandoned")),
+            category_of(&Status::parse("Abandoned")),
             (CallStatus::NoAnswer, Some(EndReasonCategory::NoAnswer))
         );
     }
@@ -220,7 +222,7 @@ mod tests {
             let values = vendor_statuses(status);
             assert_eq!(values.is_empty(), status == CallStatus::Unknown, "{status}");
             for value in values {
-                assert_eq!(status_of(&Status::parse(value)).0, status, "{value}");
+                assert_eq!(category_of(&Status::parse(value)).0, status, "{value}");
             }
         }
     }

@@ -100,7 +100,7 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     call.from = wire.from_number.and_then(non_blank);
     call.to = wire.to_number.and_then(non_blank);
     let agent_id = read_id(&mut call, "agent_id", wire.agent_id);
-    let agent_name = text(wire.agent_name);
+    let agent_name = non_empty(wire.agent_name);
     if agent_id.is_some() || agent_name.is_some() {
         call.agent = Some(AgentRef::new(agent_id.map(AgentId::new), agent_name));
     }
@@ -118,16 +118,17 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
             (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0)
         });
 
-    let whole = text(wire.transcript).filter(|t| !t.trim().is_empty());
+    let whole = non_empty(wire.transcript).filter(|t| !t.trim().is_empty());
     let transcript = Transcript::new(map_utterances(&entries), whole);
     call.transcript = (!transcript.is_empty()).then_some(transcript);
     call.recording = recording(
-        text(wire.recording_url).or(text(wire.scrubbed_recording_url)),
-        text(wire.recording_multi_channel_url).or(text(wire.scrubbed_recording_multi_channel_url)),
+        non_empty(wire.recording_url).or(non_empty(wire.scrubbed_recording_url)),
+        non_empty(wire.recording_multi_channel_url)
+            .or(non_empty(wire.scrubbed_recording_multi_channel_url)),
     );
     call.cost = wire.call_cost.and_then(|cost| call_cost(&mut call, cost));
 
-    call.analysis.summary = text(analysis.call_summary);
+    call.analysis.summary = non_empty(analysis.call_summary);
     call.analysis.success_evaluation = analysis.call_successful.map(|ok| ok.to_string());
     call.analysis.extracted = extracted(
         analysis.custom_analysis_data,
@@ -141,11 +142,6 @@ fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
         .unwrap_or_default();
     check_call(&mut call, "call_id", "end_timestamp");
     call
-}
-
-/// The text when it is present and not empty, owned.
-fn text(value: Option<String>) -> Option<String> {
-    value.filter(|t| !t.is_empty())
 }
 
 /// Transcript entries → utterances, in order. A tool result is named after the invocation
@@ -180,10 +176,14 @@ fn utterance(entry: &wire::Utterance, names: &HashMap<&str, &str>) -> Utterance 
         Some(Role::ToolCallInvocation) => (Speaker::Tool, None),
         Some(Role::ToolCallResult) => (Speaker::Tool, said),
         Some(Role::NodeTransition) => {
-            let node = non_empty(&entry.new_node_name).or(non_empty(&entry.new_node_id));
+            let node = non_empty(entry.new_node_name.as_deref())
+                .or(non_empty(entry.new_node_id.as_deref()));
             (other("node_transition"), node.map(str::to_owned))
         }
-        Some(Role::Dtmf) => (other("dtmf"), non_empty(&entry.digit).map(str::to_owned)),
+        Some(Role::Dtmf) => (
+            other("dtmf"),
+            non_empty(entry.digit.as_deref()).map(str::to_owned),
+        ),
         Some(role @ (Role::TransferTarget | Role::Sms | Role::Other(_))) => {
             (other(role.as_str()), said)
         }
@@ -267,7 +267,7 @@ fn extracted(
             extracted.entry(key).or_insert(value);
         }
     }
-    if let Some(sentiment) = text(sentiment) {
+    if let Some(sentiment) = non_empty(sentiment) {
         extracted
             .entry("user_sentiment".to_owned())
             .or_insert(Value::String(sentiment));

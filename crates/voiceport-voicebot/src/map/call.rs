@@ -12,8 +12,9 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, finite, non_blank, parse_time, read_amount_at, read_destination,
-    read_id, read_time_at, recent_epoch_millis, recording_at, round_to, try_decode_call_with,
+    AnyJson, Text, check_call, finite, non_blank, non_empty, parse_time, read_amount_at,
+    read_destination, read_id, read_time_at, recent_epoch_millis, recording_at, round_to,
+    try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -275,11 +276,9 @@ fn number(value: Option<Text<'_>>) -> Option<String> {
     value.and_then(non_blank).map(Text::into_owned)
 }
 
-/// The text when it is present and not empty, owned (copied only when it was borrowed).
+/// [`non_empty`] text, owned (copied only when it was borrowed).
 fn owned(value: Option<Text<'_>>) -> Option<String> {
-    value
-        .filter(|t| !t.as_str().is_empty())
-        .map(Text::into_owned)
+    non_empty(value).map(Text::into_owned)
 }
 
 /// [`read_id`] on an id found at `field` of the call at `at`; the path is written only for
