@@ -683,6 +683,24 @@ impl Family<'_> {
                 "llmPromptTokens": tokens.prompt, "llmCompletionTokens": tokens.completion, "ttsCharacters": spoken,
             });
             body["costs"] = cost_items(talk, &parts, tokens, spoken);
+        } else if view.outcome().is_some() {
+            // Ended unanswered: zero costs (the carrier's and the platform's items only), an
+            // empty transcript and analysis. Inferred from captured calls, as the fixtures'.
+            body["transcript"] = json!("");
+            body["analysis"] = json!({});
+            body["cost"] = json!(0);
+            body["costBreakdown"] = json!({
+                "transport": 0, "stt": 0, "llm": 0, "tts": 0, "vapi": 0, "total": 0,
+                "llmPromptTokens": 0, "llmCompletionTokens": 0, "ttsCharacters": 0,
+            });
+            let transport =
+                json!({"type": "transport", "provider": "twilio", "minutes": 0, "cost": 0});
+            let platform = json!({"type": "vapi", "subType": "normal", "minutes": 0, "cost": 0});
+            body["costs"] = if call.web {
+                json!([platform])
+            } else {
+                json!([transport, platform])
+            };
         }
         body
     }
@@ -709,7 +727,8 @@ impl Family<'_> {
             })
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect();
-        if view.has_conversation() {
+        // An ended call has an artifact, empty when nobody answered.
+        if view.has_conversation() || view.outcome().is_some() {
             body.insert("artifact".into(), artifact(&Value::Object(fields)));
         }
         let mut overrides = Map::new();
@@ -1190,6 +1209,52 @@ mod tests {
             flavor,
             origin: ORIGIN,
         }
+    }
+
+    /// An ended call nobody answered has zero costs, an empty transcript and analysis
+    /// (and in Vapi's shape an empty artifact), as captured calls do; one that talked
+    /// begins its messages with the assistant's prompt; a failed one says why.
+    #[test]
+    fn ended_calls_have_the_shape_of_captured_ones() {
+        let unanswered = Phase::Ended(Outcome::NoAnswer);
+        let (unanswered_call, unanswered_view) = (call(unanswered), view(unanswered));
+        let vs = family(Flavor::Voicebot).render(&unanswered_call, &unanswered_view);
+        let vapi = family(Flavor::Vapi).render(&unanswered_call, &unanswered_view);
+        for body in [&vs, &vapi] {
+            assert_eq!(body["cost"], 0, "{body}");
+            assert_eq!(body["analysis"], json!({}), "{body}");
+            assert_eq!(body["costBreakdown"]["total"], 0, "{body}");
+            let items: Vec<&Value> = (body["costs"].as_array().unwrap().iter())
+                .map(|item| &item["type"])
+                .collect();
+            assert_eq!(items, [&json!("transport"), &json!("vapi")]);
+        }
+        assert_eq!(
+            (&vs["transcript"], &vs["messages"]),
+            (&json!(""), &json!([]))
+        );
+        assert_eq!(
+            vapi["artifact"],
+            json!({"messages": [], "messagesOpenAIFormatted": [], "transcript": ""})
+        );
+        assert!(vapi.get("endedMessage").is_none());
+        let talked = Phase::Ended(Outcome::CustomerEnded);
+        let vapi = family(Flavor::Vapi).render(&call(talked), &view(talked));
+        let first = &vapi["artifact"]["messages"][0];
+        assert_eq!(first["role"], "system");
+        assert!(first.get("endTime").is_none(), "{first}");
+        let started = vapi["startedAt"].as_str().unwrap();
+        let started = DateTime::parse_from_rfc3339(started)
+            .unwrap()
+            .timestamp_millis();
+        assert!(first["time"].as_f64().unwrap() < started as f64, "{first}");
+        assert_eq!(
+            vapi["artifact"]["messagesOpenAIFormatted"][0]["role"],
+            "system"
+        );
+        let failed = Phase::Ended(Outcome::Failed);
+        let vapi = family(Flavor::Vapi).render(&call(failed), &view(failed));
+        assert!(vapi["endedMessage"].is_string(), "{vapi}");
     }
 
     #[test]

@@ -222,7 +222,8 @@ impl WebhookTarget {
     /// call, `transfer_started`, `transfer_bridged` and `transfer_ended` (an agent
     /// subscribed to all its `webhook_events`). Those the vendor sends at every turn come
     /// turn by turn, all as the call ends (the sandbox's calls have no turns in time).
-    /// Ignored for the other vendors.
+    /// Ignored for the other vendors. A Vapi assistant that sets no `serverMessages`
+    /// sends these live: test with it on to meet them before production does.
     #[must_use]
     pub fn every_event(mut self, on: bool) -> Self {
         self.every_event = on;
