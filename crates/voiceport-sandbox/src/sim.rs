@@ -160,6 +160,23 @@ impl View {
         self.outcome().is_some_and(Outcome::answered) && self.started_at.is_some()
     }
 
+    /// The call as it stood in the phase before its current one (ringing before it was
+    /// in progress, queued before it rang): the snapshot a status update carries.
+    pub(crate) fn a_phase_before(&self) -> View {
+        let phase = match self.phase {
+            Phase::InProgress => Phase::Ringing,
+            Phase::Ringing => Phase::Queued,
+            Phase::Ended(_) | Phase::Canceled => return self.before_its_end(),
+            earlier => earlier,
+        };
+        View {
+            phase,
+            started_at: None,
+            ended_at: None,
+            duration_secs: None,
+        }
+    }
+
     /// The call just before it ended: in progress once it was answered, else ringing;
     /// nothing of its end.
     pub(crate) fn before_its_end(&self) -> View {

@@ -274,10 +274,12 @@ impl Family<'_> {
     /// per status (a transferred call's `forwarding` before its `ended`), and after `ended`
     /// the `end-of-call-report`.
     ///
-    /// The `call` inside the `ended` status update and the report is a stale snapshot (the
-    /// call as it stood before it ended; inferred from captured deliveries, where the
-    /// report's `call` lacks the end: Vapi documents the report as the call's data), and
-    /// what is new is at the message level. The earlier updates carry the call as it is.
+    /// The `call` inside each status update and the report is a stale snapshot, what is
+    /// new being at the message level: the `ringing` and `in-progress` updates carry the
+    /// call as it stood a phase before (queued, ringing), the `ended` update and the report
+    /// the call before it ended (inferred from captured deliveries, where an `in-progress`
+    /// update's call is still ringing and the report's `call` lacks the end: Vapi documents
+    /// the report as the call's data).
     pub(crate) fn stage_deliveries(
         self,
         call: &SimCall,
@@ -300,7 +302,9 @@ impl Family<'_> {
             Outgoing::new("status-update", Some(status), body)
         };
         match stage {
-            Stage::Ringing | Stage::InProgress => vec![update(self.render(call, view))],
+            Stage::Ringing | Stage::InProgress => {
+                vec![update(self.render(call, &view.a_phase_before()))]
+            }
             Stage::Ended => {
                 let before = view.before_its_end();
                 let handed_over = (view.phase == Phase::Ended(Outcome::Transferred))

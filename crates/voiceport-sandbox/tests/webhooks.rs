@@ -1349,10 +1349,19 @@ async fn vapi_posts_what_voicebot_studio_does_with_its_own_call_shape() {
         assert!(verifier.verify(headers, body).is_ok());
     }
     let bodies = seen.bodies();
-    // A live call's snapshot carries its control URL; the stale one of `ended` too.
+    // Each update's call is a snapshot from a phase before (the `in-progress` update's
+    // call still rings), the report's the call as dialed; a live call's carries its
+    // control URL, the stale one of `ended` too.
+    let snapshots: Vec<&Value> = (bodies.iter())
+        .map(|body| &body["message"]["call"]["status"])
+        .collect();
+    let statuses = ["queued", "ringing", "in-progress", "queued"];
+    assert_eq!(
+        snapshots,
+        statuses.map(|s| json!(s)).iter().collect::<Vec<_>>()
+    );
     for body in &bodies[1..3] {
         let snapshot = &body["message"]["call"];
-        assert_eq!(snapshot["status"], "in-progress");
         let control = snapshot["monitor"]["controlUrl"].as_str().unwrap();
         assert_eq!(
             control,

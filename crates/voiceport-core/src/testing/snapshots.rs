@@ -21,6 +21,7 @@
 /// ```
 ///
 /// [`snapshot::insta_settings`]: crate::snapshot::insta_settings
+#[cfg_attr(docsrs, doc(cfg(all(feature = "testing", feature = "insta"))))]
 #[macro_export]
 macro_rules! snapshot_fixtures {
     ($folder:expr, $normalize:expr $(,)?) => {
