@@ -43,8 +43,9 @@ use voiceport_core::{
 use crate::map::call::{
     destination, field_path, first_conversation, map_call_at, speaker, tool_call, utterance,
 };
+use crate::map::conversation::{Newest, RawMessages};
 use crate::map::status::status_of;
-use crate::wire::{self, Newest, RawMessages};
+use crate::wire;
 
 const OP: Operation = Operation::ParseWebhook;
 

@@ -23,9 +23,10 @@ use voiceport_core::{
     Transcript, Utterance, WarningKind,
 };
 
+use super::conversation::{Messages, RawMessages, Utterances};
 use super::status::status_of;
 use crate::config::Flavor;
-use crate::wire::{self, Messages, RawMessages, Role, Utterances};
+use crate::wire::{self, Role};
 
 /// Decodes the call object `raw`, found at the JSON path `at` of a body from the API, maps
 /// it and keeps `raw` as its vendor payload. The API's calls always have an `id` (webhook

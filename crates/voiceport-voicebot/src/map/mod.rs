@@ -2,6 +2,7 @@
 //! and voiceport requests → Vapi parameters and bodies.
 
 pub(crate) mod call;
+pub(crate) mod conversation;
 pub(crate) mod page;
 pub(crate) mod request;
 pub(crate) mod status;
