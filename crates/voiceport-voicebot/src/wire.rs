@@ -312,13 +312,21 @@ pub(crate) struct CostEntry<'a> {
     pub(crate) cost: Option<f64>,
 }
 
-/// `artifact`. Its message lists are copies of the call's, read only when the call's own
-/// `messages` is empty: kept raw until then.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub(crate) struct Artifact<'a> {
-    #[serde(borrow)]
-    pub(crate) messages: Option<RawMessages<'a>>,
+/// `artifact`, a call's or a report's: the same fields but for the type of `messages`
+/// (`M`). In a call's, its message lists are copies of the call's, read only when the
+/// call's own `messages` is empty: kept raw until then. A report's is [`ReportArtifact`].
+#[derive(Debug, Clone, Deserialize)]
+#[serde(
+    default,
+    rename_all = "camelCase",
+    bound(deserialize = "M: Deserialize<'de>")
+)]
+pub(crate) struct Artifact<'a, M = RawMessages<'a>> {
+    /// Raw in a call's artifact ([`RawMessages`]), decoded with it in a report's
+    /// ([`Utterances`]).
+    // No `borrow`: `M` may hold no lifetime, and the other fields already tie `'a` to the
+    // body (`'de: 'a`), which `RawMessages` needs.
+    pub(crate) messages: Option<M>,
     #[serde(borrow, rename = "messagesOpenAIFormatted")]
     pub(crate) messages_openai: Option<RawMessages<'a>>,
     /// Deprecated by Vapi for `recording.mono.combinedUrl`, still sent.
@@ -347,6 +355,25 @@ pub(crate) struct Artifact<'a> {
     /// The final values of the call's variables, kept whole in the analysis.
     #[serde(borrow)]
     pub(crate) variable_values: Option<&'a RawValue>,
+}
+
+// By hand: the derive would ask `M: Default`, which `RawMessages` (a borrowed value) is not.
+impl<M> Default for Artifact<'_, M> {
+    fn default() -> Self {
+        Self {
+            messages: None,
+            messages_openai: None,
+            recording_url: None,
+            stereo_recording_url: None,
+            recording: None,
+            presigned_mono_url: None,
+            presigned_stereo_url: None,
+            presigned_urls_expires_at: None,
+            transcript: None,
+            structured_outputs: None,
+            variable_values: None,
+        }
+    }
 }
 
 /// `assistant`, an assistant given inline: only what names it is read.
@@ -527,37 +554,7 @@ pub(crate) struct CallReport<'a> {
 
 /// A report's `artifact`: a call's, except that its `messages` (where Vapi's reports carry
 /// the conversation) are decoded with it.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "camelCase")]
-pub(crate) struct ReportArtifact<'a> {
-    pub(crate) messages: Option<Utterances>,
-    #[serde(borrow, rename = "messagesOpenAIFormatted")]
-    pub(crate) messages_openai: Option<RawMessages<'a>>,
-    #[serde(borrow)]
-    pub(crate) recording_url: Option<Text<'a>>,
-    #[serde(borrow)]
-    pub(crate) stereo_recording_url: Option<Text<'a>>,
-    #[serde(borrow)]
-    pub(crate) recording: Option<ArtifactRecording<'a>>,
-    /// Short-lived pre-signed copies of the recordings, regenerated in each answer: read
-    /// only where the lasting URLs are missing.
-    #[serde(borrow)]
-    pub(crate) presigned_mono_url: Option<Text<'a>>,
-    #[serde(borrow)]
-    pub(crate) presigned_stereo_url: Option<Text<'a>>,
-    /// When the pre-signed URLs stop working (ISO 8601).
-    #[serde(borrow)]
-    pub(crate) presigned_urls_expires_at: Option<Text<'a>>,
-    #[serde(borrow)]
-    pub(crate) transcript: Option<Text<'a>>,
-    /// The results of the call's structured outputs (Vapi's successor to the analysis
-    /// plan's `structuredData`), kept whole in the analysis.
-    #[serde(borrow)]
-    pub(crate) structured_outputs: Option<&'a RawValue>,
-    /// The final values of the call's variables, kept whole in the analysis.
-    #[serde(borrow)]
-    pub(crate) variable_values: Option<&'a RawValue>,
-}
+pub(crate) type ReportArtifact<'a> = Artifact<'a, Utterances>;
 
 /// A delivery read in one pass: `{"message": {...}}` (with some senders' `type`, `call` or
 /// `timestamp` beside the message), the message read as [`AnyMessage`]. When it does not
