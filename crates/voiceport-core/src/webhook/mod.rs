@@ -66,6 +66,7 @@
 
 mod config;
 mod dedup;
+mod encoding;
 mod forwarded;
 mod payload;
 mod state;

@@ -15,6 +15,10 @@ use sha2::{Digest, Sha256, Sha512};
 use subtle::ConstantTimeEq;
 
 use super::config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
+use super::encoding::{
+    MAX_SIGNATURES, canonical_digits, hex_decode, hex_encode, is_url_safe, parse_retell,
+    percent_decode, query_value, split_signatures, strip_prefix_ignoring_case,
+};
 use super::payload::{self, Part};
 use crate::{Error, ProviderKind, Result};
 
@@ -78,10 +82,6 @@ fn when(age_secs: i64) -> String {
         format!("{age_secs} s ago")
     }
 }
-
-/// The most signatures read from a delivery's signature headers (a vendor rotating its
-/// key sends two): more is refused rather than tried.
-const MAX_SIGNATURES: usize = 8;
 
 /// The refusal of more than [`MAX_SIGNATURES`] (a [`VerifyError::Malformed`] reason is a
 /// `&'static str`, so the number is written out; the assertion keeps the two together).
@@ -858,52 +858,6 @@ impl Table<'_> {
     }
 }
 
-/// RFC 3986's unreserved characters: sent in a URL as they are.
-fn is_url_safe(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
-}
-
-/// The value of the first `param=` pair of `query` (the name compared percent-decoded),
-/// as sent.
-fn query_value<'a>(query: &'a str, param: &str) -> Option<&'a str> {
-    query.split('&').find_map(|pair| {
-        let (name, value) = pair.split_once('=')?;
-        (percent_decode(name) == param.as_bytes()).then_some(value)
-    })
-}
-
-/// `text` with its `%XX` escapes decoded (RFC 3986: `%31` is `1`); a `%` without two
-/// hexadecimal digits after it stays as it is, and so does `+` (a space only in forms).
-fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut decoded = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&byte) = bytes.get(i) {
-        let escaped = match bytes.get(i + 1..i + 3) {
-            Some(&[high, low]) if byte == b'%' => nibble(high).zip(nibble(low)),
-            _ => None,
-        };
-        match escaped {
-            Some((high, low)) => {
-                decoded.push(high << 4 | low);
-                i += 3;
-            }
-            None => {
-                decoded.push(byte);
-                i += 1;
-            }
-        }
-    }
-    decoded
-}
-
-/// The value of one hexadecimal digit, in either case.
-fn nibble(digit: u8) -> Option<u8> {
-    (digit as char)
-        .to_digit(16)
-        .and_then(|n| u8::try_from(n).ok())
-}
-
 /// Checks a delivery against the vendor's usual scheme ([`Scheme::default_for`]) with
 /// `secret`: a shared-secret header (`X-Vapi-Secret` for Vapi and Voicebot Studio,
 /// `X-Webhook-Secret` for HappyRobot and Rounded), or for Retell its signature
@@ -942,13 +896,6 @@ fn header_text<'a>(
         header: name.to_string(),
         reason: "not visible ASCII",
     })
-}
-
-fn strip_prefix_ignoring_case<'a>(value: &'a str, prefix: &str) -> Option<&'a str> {
-    let head = value.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix)
-        .then(|| value.get(prefix.len()..))
-        .flatten()
 }
 
 /// A signing time in seconds or milliseconds since the epoch (Vapi does not say which:
@@ -1073,68 +1020,11 @@ fn signatures(
     }
 }
 
-/// Adds the signatures of one header `value` to `pieces`, each with whether it carried
-/// `prefix` (taken off); `false` once there would be more than [`MAX_SIGNATURES`].
-fn split_signatures<'a>(value: &'a str, prefix: &str, pieces: &mut Vec<(bool, &'a str)>) -> bool {
-    let separator = |c: char| c == ',' || c.is_ascii_whitespace();
-    let mut rest = value;
-    while let Some(first) = rest.chars().next() {
-        let (prefixed, piece) = match strip_prefix_ignoring_case(rest, prefix) {
-            Some(after) if !prefix.is_empty() => (true, after),
-            _ if separator(first) => {
-                rest = &rest[first.len_utf8()..];
-                continue;
-            }
-            _ => (prefix.is_empty(), rest),
-        };
-        let end = piece.find(separator).unwrap_or(piece.len());
-        if pieces.len() == MAX_SIGNATURES {
-            return false;
-        }
-        pieces.push((prefixed, &piece[..end]));
-        rest = &piece[end..];
-    }
-    true
-}
-
-/// `v=<digits>,d=<hex>` → (digits, hex), as Retell's SDKs read it. The digits as a clock
-/// writes them (no leading zero), as for every signed time: Retell signs the body and the
-/// time with nothing between, so a signature must not fit the same bytes split another
-/// way.
-fn parse_retell(value: &str) -> Option<(&str, &str)> {
-    let (version, digest) = value.split_once(',')?;
-    let millis = version.strip_prefix("v=")?;
-    let digest = digest.strip_prefix("d=")?;
-    (canonical_digits(millis) && digest.len() == 64).then_some((millis, digest))
-}
-
-/// Digits as a clock writes a time: some, and no leading zero (but `0` itself). A signed
-/// time must not fit the same signed bytes split another way.
-fn canonical_digits(text: &str) -> bool {
-    !text.is_empty()
-        && text.bytes().all(|b| b.is_ascii_digit())
-        && (text == "0" || !text.starts_with('0'))
-}
-
-fn hex_decode(text: &str) -> Option<Vec<u8>> {
-    let pairs = text.as_bytes().chunks(2);
-    pairs
-        .map(|pair| match *pair {
-            [high, low] => Some(nibble(high)? << 4 | nibble(low)?),
-            _ => None,
-        })
-        .collect()
-}
-
 /// The message id [`Verifier::sign`] gives `body`: `msg_` and 24 hex digits of its SHA-256.
 fn message_id_of(body: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(body);
     format!("msg_{}", hex_encode(digest.get(..12).unwrap_or(&digest)))
-}
-
-fn hex_encode(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Refuses a key of the webhook table that `scheme` does not read: it would be ignored
@@ -1210,18 +1100,6 @@ fn refuse_keys_of_other_schemes(scheme: Scheme, config: &WebhookConfig, field: &
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_signatures_decode_in_either_case_and_nothing_else_does() {
-        assert_eq!(hex_decode("00ff7a"), Some(vec![0x00, 0xff, 0x7a]));
-        assert_eq!(hex_decode("00FF7A"), Some(vec![0x00, 0xff, 0x7a]));
-        assert_eq!(hex_decode(""), Some(vec![]));
-        for bad in ["0", "abc", "0g", "zz", "+1", " 1", "é1", "0\u{ff}"] {
-            assert_eq!(hex_decode(bad), None, "{bad:?}");
-        }
-        let bytes: Vec<u8> = (0..=255).collect();
-        assert_eq!(hex_decode(&hex_encode(&bytes)), Some(bytes));
-    }
 
     /// A key of another scheme is refused at its name, not ignored: a tolerance under a
     /// shared-secret header would check no time.
