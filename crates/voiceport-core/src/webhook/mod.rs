@@ -69,6 +69,7 @@ mod dedup;
 mod encoding;
 mod forwarded;
 mod payload;
+mod rule;
 mod state;
 mod verify;
 
