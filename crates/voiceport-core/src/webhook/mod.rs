@@ -70,6 +70,7 @@ mod encoding;
 mod forwarded;
 mod payload;
 mod rule;
+mod sign;
 mod state;
 mod verify;
 
