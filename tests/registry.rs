@@ -1590,3 +1590,47 @@ async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
     let again = walk_all(&registry, &Selection::All, query(), Some(finished)).await;
     assert!(again.is_empty(), "{again:?}");
 }
+
+/// Every configuration the docs show reads as a providers file: its keys, values and
+/// tables are those the parser takes (a README block of webhook tables alone is read with
+/// the providers it is about, which the block beside it describes). What a new user copies
+/// must not be refused.
+#[test]
+fn the_configurations_in_the_docs_are_read() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let mut pages = vec![format!("{root}/README.md")];
+    let vendors = std::fs::read_dir(format!("{root}/docs/vendors")).unwrap();
+    pages.extend(vendors.map(|entry| entry.unwrap().path().display().to_string()));
+    let mut read = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for (n, block) in text.split("```toml\n").skip(1).enumerate() {
+            let block = block.split("```").next().unwrap_or_default();
+            if !block.contains("[providers.") {
+                continue;
+            }
+            // The providers a block of webhook tables alone is about, with their kinds.
+            let mut file = String::new();
+            for (name, kind) in [
+                ("studio", "voicebot"),
+                ("sales", "happyrobot"),
+                ("support", "rounded"),
+            ] {
+                let own = format!("[providers.{name}]");
+                let webhook = format!("[providers.{name}.webhook]");
+                if block.contains(&webhook) && !block.contains(&own) {
+                    file += &format!("{own}\nkind = \"{kind}\"\napi_key = \"k\"\n");
+                }
+            }
+            file += block;
+            let parsed = ProvidersFile::from_toml_str(&file);
+            assert!(
+                parsed.is_ok(),
+                "{page}, toml block {n}: {parsed:?}\n{block}"
+            );
+            read += 1;
+        }
+    }
+    // The README's three and one per vendor page, at least.
+    assert!(read >= 3 + 5, "{read} blocks read");
+}
