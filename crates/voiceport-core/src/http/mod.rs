@@ -27,6 +27,7 @@ pub use auth::{Auth, AuthStyle};
 pub use decode::{decode_json, decode_raw, decode_raw_at, excerpt};
 pub(crate) use endpoint::{parse_base_url, plain_http_to_another_host};
 pub use error_body::{MAX_VENDOR_DETAILS, vendor_text};
+use mask::{credential_masks, hide_secrets, redirect_host};
 pub use request::{Request, Response};
 pub use retry::{RetryMode, RetryPolicy};
 
@@ -530,34 +531,6 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// `body` with each secret hidden: as it is and in its usual spellings, then inside JSON
-/// strings however escaped.
-fn hide_secrets(masks: &[&crate::SecretMask], mut body: Vec<u8>) -> Vec<u8> {
-    for mask in masks {
-        if let std::borrow::Cow::Owned(masked) = mask.mask_bytes(&body) {
-            body = masked;
-        }
-        if let std::borrow::Cow::Owned(masked) = mask::mask_escaped_strings(mask, &body) {
-            body = masked;
-        }
-    }
-    body
-}
-
-/// Masks for the parts of a URL that is its own credential: each path segment and query
-/// value long enough to be a token (a short one such as `control` is a route, and hiding
-/// it would hide that word everywhere).
-fn credential_masks(url: &Url) -> Vec<crate::SecretMask> {
-    // As the URL spells them; the mask finds their other spellings too.
-    let segments = url.path_segments().into_iter().flatten().map(str::to_owned);
-    let values = url.query_pairs().map(|(_, value)| value.into_owned());
-    segments
-        .chain(values)
-        .filter(|part| part.chars().count() >= crate::secret_mask::MASK_ANYWHERE_FROM)
-        .map(|part| crate::SecretMask::new(&part))
-        .collect()
-}
-
 /// The first `limit` bytes of an error body, or fewer, with each secret of `masks` hidden
 /// (the key; a keyless URL's token); no prefix of one is left where the body is cut.
 ///
@@ -588,46 +561,6 @@ async fn read_error_body(
     };
     body.truncate(keep);
     body
-}
-
-/// The longest host a redirect's error names: a DNS name's limit (RFC 1035). A hostile
-/// `Location` could name a host of any length.
-const MAX_REDIRECT_HOST: usize = 253;
-
-/// The host (and port) a redirect's `Location` points to, resolved against the request's
-/// URL; never its path or query, which may carry signatures. A host longer than
-/// [`MAX_REDIRECT_HOST`] is cut, with an ellipsis.
-///
-/// A secret of `masks` in the host is hidden (before the cut, which could leave a prefix
-/// of it); a host that still spells one with its letters in another case is not shown at
-/// all: the URL parser lower-cases a domain, drops tabs and line breaks and decodes
-/// percent escapes, so a key the header spelt otherwise may still be spelt by the host.
-fn redirect_host(url: &Url, headers: &HeaderMap, masks: &[&crate::SecretMask]) -> Option<String> {
-    let location = headers.get(http::header::LOCATION)?.to_str().ok()?;
-    let target = url.join(location.trim()).ok()?;
-    // ASCII (a domain is written in punycode, any other host percent-encoded), so bytes
-    // are characters.
-    let parsed = target.host_str()?;
-    let host = (masks.iter()).fold(parsed.to_owned(), |host, mask| {
-        mask.mask_str(&host).into_owned()
-    });
-    if masks.iter().any(|mask| mask.found_in_any_case(&host)) {
-        return Some("[REDACTED]".to_owned());
-    }
-    let host = if host.len() > MAX_REDIRECT_HOST {
-        // Cut to one character less, and the ellipsis.
-        let mut cut = MAX_REDIRECT_HOST - 1;
-        while !host.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        format!("{}…", host.get(..cut).unwrap_or_default())
-    } else {
-        host.to_owned()
-    };
-    Some(match target.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host,
-    })
 }
 
 /// The most of an error body read: one byte more than is parsed as JSON, so that a
@@ -745,115 +678,4 @@ fn status_error(
     let code = status.as_u16();
     Error::from_status(provider, operation, code, vendor.message, vendor.details)
         .with_retry_after(retry_after)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The parts of a keyless URL long enough to be a token are masked; a route word is
-    /// not.
-    #[test]
-    fn a_credential_url_masks_its_tokens_only() {
-        let url =
-            Url::parse("https://phone.vapi.ai/c7e2a91f4b6d/control?sig=9f8e7d6c5b4a3&v=2").unwrap();
-        let masks = credential_masks(&url);
-        assert_eq!(masks.len(), 2);
-        let text = "Cannot POST /c7e2a91f4b6d/control?sig=9f8e7d6c5b4a3&v=2";
-        let masked = masks.iter().fold(text.to_owned(), |text, mask| {
-            mask.mask_str(&text).into_owned()
-        });
-        assert_eq!(masked, "Cannot POST /[REDACTED]/control?sig=[REDACTED]&v=2");
-    }
-
-    /// A redirect's host is kept whole up to the limit, and cut one character short of it
-    /// (with an ellipsis) past it; an IDN (percent-encoded: a header is ASCII) is named in
-    /// punycode.
-    #[test]
-    fn a_redirect_host_is_cut_at_the_limit() {
-        let url = Url::parse("https://api.example.com/v1/calls").unwrap();
-        let host_of = |location: &str| {
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                http::header::LOCATION,
-                HeaderValue::from_str(location).unwrap(),
-            );
-            redirect_host(&url, &headers, &[])
-        };
-        let label = "a".repeat(63);
-        let exact = format!("{label}.{label}.{label}.{}.com", "b".repeat(57));
-        assert_eq!(exact.len(), MAX_REDIRECT_HOST);
-        assert_eq!(host_of(&format!("https://{exact}/x")), Some(exact.clone()));
-        // A host holding the key is not shown at all, however long or however cased.
-        let key = crate::SecretMask::new("sk-LIVE-0123456789abcdef");
-        let mut headers = HeaderMap::new();
-        let location = format!(
-            "https://{}.sk-LIVE-0123456789abcdef.evil.example/x",
-            "x".repeat(250)
-        );
-        headers.insert(
-            http::header::LOCATION,
-            HeaderValue::from_str(&location).unwrap(),
-        );
-        assert_eq!(
-            redirect_host(&url, &headers, &[&key]),
-            Some("[REDACTED]".into())
-        );
-        // A key the cut would go through is hidden before the cut: no prefix of it stays.
-        let key = crate::SecretMask::new("sk-live-0123456789abcdef");
-        let long = format!("{}.sk-live-0123456789abcdef.evil.example", "y".repeat(240));
-        let mut headers = HeaderMap::new();
-        let location = format!("https://{long}/x");
-        headers.insert(
-            http::header::LOCATION,
-            HeaderValue::from_str(&location).unwrap(),
-        );
-        let shown = redirect_host(&url, &headers, &[&key]).unwrap();
-        assert!(!shown.contains("sk-live-01"), "{shown}");
-        assert!(shown.contains("[REDACTED]"), "{shown}");
-        let over = format!("c.{exact}");
-        let cut = host_of(&format!("https://{over}:8443/x?sig=1")).unwrap();
-        assert_eq!(cut, format!("{}…:8443", &over[..MAX_REDIRECT_HOST - 1]));
-        assert_eq!(
-            host_of("https://b%C3%BCcher.example/x").as_deref(),
-            Some("xn--bcher-kva.example")
-        );
-        assert_eq!(host_of("/elsewhere").as_deref(), Some("api.example.com"));
-    }
-
-    /// A key the host spells only once parsed (lower-cased, a tab dropped, a percent
-    /// escape decoded, a scheme-relative or slash-less `Location`) is not shown either.
-    #[test]
-    fn a_redirect_host_spelling_the_key_once_parsed_is_not_shown() {
-        let url = Url::parse("https://api.example.com/v1/calls").unwrap();
-        let key = crate::SecretMask::new("SK-LIVE-Key0123456789");
-        for location in [
-            "https://SK-LIVE-Key0123456789.evil.example/x",
-            "//SK-LIVE-Key0123456789.evil.example/x",
-            "http:SK-LIVE-Key0123456789.evil.example",
-            "https://SK-LI\tVE-Key0123456789.evil.example/",
-            "https://SK%2DLIVE-Key0123456789.evil.example/",
-            "https://sk-live-key0123456789.evil.example/",
-        ] {
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                http::header::LOCATION,
-                HeaderValue::from_str(location).unwrap(),
-            );
-            assert_eq!(
-                redirect_host(&url, &headers, &[&key]).as_deref(),
-                Some("[REDACTED]"),
-                "{location:?}"
-            );
-        }
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            http::header::LOCATION,
-            HeaderValue::from_static("https://EU.Example.com:8443/x"),
-        );
-        assert_eq!(
-            redirect_host(&url, &headers, &[&key]).as_deref(),
-            Some("eu.example.com:8443")
-        );
-    }
 }
