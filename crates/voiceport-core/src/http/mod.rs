@@ -276,35 +276,9 @@ impl HttpClient {
             .chain(&url_masks)
             .collect();
         let mask = |error: Error| masks.iter().fold(error, |error, mask| error.masked(mask));
-        if let Some(segment) = request.segments.iter().find(|s| !is_path_segment(s)) {
-            return Err(mask(Error::invalid_input(
-                provider,
-                request.operation,
-                format!(
-                    "{segment:?} cannot be sent as a path segment (an id is never empty, `.` or `..`, and has no control characters); nothing was sent"
-                ),
-            )));
-        }
-        let body = match request.body.take() {
-            Some(Ok(bytes)) => Some(bytes),
-            Some(Err(message)) => {
-                return Err(mask(Error::invalid_input(
-                    provider,
-                    request.operation,
-                    message,
-                )));
-            }
-            None => None,
-        };
-        // A client built for an https base may go through a proxy from the environment,
-        // which would read the key sent over plain http.
-        if base.scheme() == "http" && self.inner.base_url.scheme() != "http" {
-            return Err(mask(Error::invalid_input(
-                provider,
-                request.operation,
-                "a plain-http URL cannot be reached from a client of an https API (a proxy would read the key); nothing was sent",
-            )));
-        }
+        self.refuse_before_sending(&request, base).map_err(mask)?;
+        // A body that could not be encoded was refused above.
+        let body = request.body.take().and_then(std::result::Result::ok);
         let url = endpoint::join(base, &request.segments, &request.query);
         let started = Instant::now();
         let mut attempts = 0;
@@ -379,6 +353,40 @@ impl HttpClient {
                 }
             }
         }
+    }
+
+    /// Refuses, before anything is sent, a request that must not go out to `base`: one
+    /// with a path segment [`is_path_segment`] refuses, one whose body could not be
+    /// encoded, or one to a plain-http URL from a client of an https API. The error is not
+    /// masked yet.
+    fn refuse_before_sending(&self, request: &Request, base: &Url) -> Result<()> {
+        let provider = self.inner.provider;
+        if let Some(segment) = request.segments.iter().find(|s| !is_path_segment(s)) {
+            return Err(Error::invalid_input(
+                provider,
+                request.operation,
+                format!(
+                    "{segment:?} cannot be sent as a path segment (an id is never empty, `.` or `..`, and has no control characters); nothing was sent"
+                ),
+            ));
+        }
+        if let Some(Err(message)) = &request.body {
+            return Err(Error::invalid_input(
+                provider,
+                request.operation,
+                message.clone(),
+            ));
+        }
+        // A client built for an https base may go through a proxy from the environment,
+        // which would read the key sent over plain http.
+        if base.scheme() == "http" && self.inner.base_url.scheme() != "http" {
+            return Err(Error::invalid_input(
+                provider,
+                request.operation,
+                "a plain-http URL cannot be reached from a client of an https API (a proxy would read the key); nothing was sent",
+            ));
+        }
+        Ok(())
     }
 
     /// Sends `request` whose answer the caller does not read (an end, a delete, an update
