@@ -80,7 +80,7 @@ mod serve;
 pub use axum;
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
-pub use delivery::{Delivery, HandlerError};
+pub use delivery::{Delivery, HandlerError, HandlerResult};
 #[cfg(feature = "axum")]
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{

@@ -151,7 +151,7 @@ async fn verified_deliveries_arrive_once_with_their_provider() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let delivery = next(&mut events).await;
     assert_eq!(delivery.provider_name, "support");
-    assert_eq!(delivery.kind, ProviderKind::Voicebot);
+    assert_eq!(delivery.provider, ProviderKind::Voicebot);
     assert_eq!(delivery.event.vendor_event, "end-of-call-report");
     assert!(matches!(delivery.event.kind, EventKind::Ended { .. }));
 
@@ -171,7 +171,7 @@ async fn verified_deliveries_arrive_once_with_their_provider() {
     assert_eq!(status, StatusCode::NO_CONTENT);
     let delivery = next(&mut events).await;
     assert_eq!(
-        (delivery.provider_name.as_str(), delivery.kind),
+        (delivery.provider_name.as_str(), delivery.provider),
         ("sales", ProviderKind::HappyRobot)
     );
 

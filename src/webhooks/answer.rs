@@ -56,7 +56,7 @@ pub(super) async fn answer_request(
     tracing::debug!(provider_name = %provider, vendor_event = shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
     let delivery = Delivery {
         provider_name: provider,
-        kind: endpoint.kind,
+        provider: endpoint.kind,
         event,
         reply: Some(reply),
         key: None,

@@ -18,8 +18,8 @@ use voiceport_core::{CallEvent, ProviderKind, ToolCall};
 pub struct Delivery {
     /// The provider's name in the configuration (`support`).
     pub provider_name: String,
-    /// Its vendor.
-    pub kind: ProviderKind,
+    /// Its vendor (as [`Call::provider`](voiceport_core::Call::provider) names a call's).
+    pub provider: ProviderKind,
     /// What happened.
     pub event: CallEvent,
     /// Where the application's answer goes, when the vendor waits for one.
@@ -47,10 +47,10 @@ impl Delivery {
     /// # Ok(()) }
     /// ```
     #[must_use]
-    pub fn new(provider_name: impl Into<String>, kind: ProviderKind, event: CallEvent) -> Self {
+    pub fn new(provider_name: impl Into<String>, provider: ProviderKind, event: CallEvent) -> Self {
         Delivery {
             provider_name: provider_name.into(),
-            kind,
+            provider,
             event,
             reply: None,
             key: None,
@@ -119,7 +119,7 @@ impl Delivery {
         &self,
         mut answer: impl FnMut(&ToolCall) -> std::result::Result<String, String>,
     ) -> bool {
-        let vapi_family = matches!(self.kind, ProviderKind::Vapi | ProviderKind::Voicebot);
+        let vapi_family = matches!(self.provider, ProviderKind::Vapi | ProviderKind::Voicebot);
         if !(vapi_family && self.event.expects_reply && self.event.vendor_event == "tool-calls") {
             return false;
         }
@@ -181,7 +181,7 @@ impl Clone for Delivery {
     fn clone(&self) -> Self {
         Delivery {
             provider_name: self.provider_name.clone(),
-            kind: self.kind,
+            provider: self.provider,
             event: self.event.clone(),
             reply: None,
             key: self.key,
@@ -299,7 +299,7 @@ impl fmt::Display for HandlerError {
 impl std::error::Error for HandlerError {}
 
 /// What a handler's future ends with.
-pub(super) type HandlerResult = std::result::Result<(), HandlerError>;
+pub type HandlerResult = std::result::Result<(), HandlerError>;
 
 pub(super) type Handler = Arc<dyn Fn(Delivery) -> BoxFuture<'static, HandlerResult> + Send + Sync>;
 

@@ -367,7 +367,7 @@ async fn admit_and_dispatch(
     );
     let delivery = Delivery {
         provider_name: provider,
-        kind: endpoint.kind,
+        provider: endpoint.kind,
         event,
         reply: None,
         key: Some(key),

@@ -554,7 +554,7 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
     };
     output::say_queued(&format!(
         "warning: {failure}; the event is printed marked not forwarded, and the vendor is answered 500: {}",
-        resend(delivery.kind)
+        resend(delivery.provider)
     ));
     // The vendor is told no more: the local URL (and whatever it holds) is not its business.
     Err(HandlerError::new("the local app did not take the event"))
@@ -615,7 +615,7 @@ pub(crate) struct Record<'a> {
 pub(crate) fn record(delivery: &Delivery) -> Record<'_> {
     Record {
         event: &delivery.event,
-        kind: delivery.kind,
+        kind: delivery.provider,
         provider_name: &delivery.provider_name,
         forwarded: None,
     }

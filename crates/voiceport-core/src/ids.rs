@@ -67,6 +67,31 @@ macro_rules! id_newtype {
             }
         }
 
+        // `call.id == "c-1"` in an application's code and tests, either way round.
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$name> for str {
+            fn eq(&self, other: &$name) -> bool {
+                self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
         // A map or set keyed on ids is looked up by `&str`. Sound: `Hash`, `Eq` and `Ord`
         // are derived over the one `String` field, so they agree with `str`'s.
         impl std::borrow::Borrow<str> for $name {
@@ -210,6 +235,15 @@ mod tests {
     fn ids_parse_from_any_string() {
         assert_eq!("c-1".parse::<CallId>(), Ok(CallId::new("c-1")));
         assert_eq!("".parse::<NoteId>(), Ok(NoteId::new("")));
+    }
+
+    /// An id compares with the text it holds, either way round, and with nothing else.
+    #[test]
+    fn ids_compare_with_text() {
+        let id = CallId::new("c-1");
+        assert!(id == "c-1" && "c-1" == id);
+        assert!(id == *"c-1" && *"c-1" == id);
+        assert!(id != "c-2" && "C-1" != id);
     }
 
     #[test]
