@@ -241,9 +241,12 @@ mod tests {
     #[test]
     fn ids_compare_with_text() {
         let id = CallId::new("c-1");
-        assert!(id == "c-1" && "c-1" == id);
-        assert!(id == *"c-1" && *"c-1" == id);
-        assert!(id != "c-2" && "C-1" != id);
+        assert!(id == "c-1");
+        assert!("c-1" == id);
+        assert!(id == *"c-1");
+        assert!(*"c-1" == id);
+        assert!(id != "c-2");
+        assert!("C-1" != id);
     }
 
     #[test]
