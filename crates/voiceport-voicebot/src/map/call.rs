@@ -18,9 +18,9 @@ use voiceport_core::adapter::{
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction, Error,
-    Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall, ToolResult,
-    Transcript, Utterance, WarningKind,
+    AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction,
+    Error, Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall,
+    ToolResult, Transcript, Utterance, WarningKind,
 };
 
 use super::conversation::{Messages, RawMessages, Utterances};
@@ -98,28 +98,7 @@ pub(crate) fn map_call_at(
         .map(|id| CampaignId::new(id.into_owned()));
     call.name = owned(wire.name.take());
 
-    (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
-    let customer = wire
-        .customer
-        .as_mut()
-        .and_then(|c| number(c.number.take()).or_else(|| number(c.sip_uri.take())));
-    let own_number = wire
-        .phone_number
-        .as_mut()
-        .and_then(|p| number(p.number.take()).or_else(|| number(p.sip_uri.take())));
-    (call.from, call.to) = match call.direction {
-        Some(Direction::Inbound) => (customer, own_number),
-        _ => (own_number, customer),
-    };
-    call.customer_name = wire.customer.as_mut().and_then(|c| owned(c.name.take()));
-    let inline = wire.assistant.take().unwrap_or_default();
-    let assistant = checked_id(&mut call, at, "assistantId", wire.assistant_id.take())
-        .or_else(|| checked_id(&mut call, at, "assistant.id", inline.id));
-    let assistant_name = owned(inline.name);
-    if assistant.is_some() || assistant_name.is_some() {
-        let id = assistant.map(|id| AgentId::new(id.into_owned()));
-        call.agent = Some(AgentRef::new(id, assistant_name));
-    }
+    parties(&mut call, wire, at);
 
     call.created_at = read_time_at(
         &mut call,
@@ -165,20 +144,62 @@ pub(crate) fn map_call_at(
     call.transcript = (!transcript.is_empty()).then_some(transcript);
     call.recording = recording(wire, &mut artifact);
     call.cost = cost(&mut call, wire, at);
-    let mut analysis = wire.analysis.take().unwrap_or_default();
-    call.analysis.summary = owned(wire.summary.take()).or_else(|| owned(analysis.summary.take()));
-    call.analysis.success_evaluation = analysis
+    call.analysis = analysis(wire, &artifact);
+    let overrides = wire.assistant_overrides.take();
+    if let Some(metadata) = overrides.and_then(|o| o.metadata) {
+        call.metadata = metadata.into_entries("metadata");
+    }
+    check(&mut call, at);
+    Ok(call)
+}
+
+/// The kind and direction, the parties' numbers (`from`, `to`), the customer's name and the
+/// assistant (`assistantId`, else the inline `assistant`'s id, and its name). See
+/// [`map_call_at`] for whose number is which.
+fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str) {
+    (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
+    let customer = wire
+        .customer
+        .as_mut()
+        .and_then(|c| number(c.number.take()).or_else(|| number(c.sip_uri.take())));
+    let own_number = wire
+        .phone_number
+        .as_mut()
+        .and_then(|p| number(p.number.take()).or_else(|| number(p.sip_uri.take())));
+    (call.from, call.to) = match call.direction {
+        Some(Direction::Inbound) => (customer, own_number),
+        _ => (own_number, customer),
+    };
+    call.customer_name = wire.customer.as_mut().and_then(|c| owned(c.name.take()));
+    let inline = wire.assistant.take().unwrap_or_default();
+    let assistant = checked_id(call, at, "assistantId", wire.assistant_id.take())
+        .or_else(|| checked_id(call, at, "assistant.id", inline.id));
+    let assistant_name = owned(inline.name);
+    if assistant.is_some() || assistant_name.is_some() {
+        let id = assistant.map(|id| AgentId::new(id.into_owned()));
+        call.agent = Some(AgentRef::new(id, assistant_name));
+    }
+}
+
+/// The summary (`summary`, else `analysis.summary`), the success evaluation and what was
+/// extracted: `analysis.structuredData` (and `structuredDataMulti`), then what the artifact
+/// collected.
+fn analysis(wire: &mut wire::Call<'_>, artifact: &wire::Artifact<'_>) -> Analysis {
+    let mut analysis = Analysis::default();
+    let mut wire_analysis = wire.analysis.take().unwrap_or_default();
+    analysis.summary = owned(wire.summary.take()).or_else(|| owned(wire_analysis.summary.take()));
+    analysis.success_evaluation = wire_analysis
         .success_evaluation
         .take()
         .and_then(AnyJson::into_text)
         .filter(|text| !text.is_empty());
     // Documented as objects; anything else is kept whole under the field's name.
-    if let Some(data) = analysis.structured_data.take() {
-        call.analysis.extracted = data.into_entries("structuredData");
+    if let Some(data) = wire_analysis.structured_data.take() {
+        analysis.extracted = data.into_entries("structuredData");
     }
     // Several schemas' results, kept whole beside (or instead of) the single one.
-    if let Some(multi) = analysis.structured_data_multi.take() {
-        (call.analysis.extracted)
+    if let Some(multi) = wire_analysis.structured_data_multi.take() {
+        (analysis.extracted)
             .entry("structuredDataMulti".to_owned())
             .or_insert(multi);
     }
@@ -197,17 +218,10 @@ pub(crate) fn map_call_at(
     for (name, raw) in collected {
         let value = raw.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
         if let Some(value) = value.filter(holds_something) {
-            (call.analysis.extracted)
-                .entry(name.to_owned())
-                .or_insert(value);
+            (analysis.extracted).entry(name.to_owned()).or_insert(value);
         }
     }
-    let overrides = wire.assistant_overrides.take();
-    if let Some(metadata) = overrides.and_then(|o| o.metadata) {
-        call.metadata = metadata.into_entries("metadata");
-    }
-    check(&mut call, at);
-    Ok(call)
+    analysis
 }
 
 /// The conversation: the first list that has any message of `messages`,
