@@ -39,7 +39,9 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, canonical_json, canonical_raw, event_name, is_object, keep_whole_delivery, non_blank,
     read_destination, read_epoch_millis, try_decode_call_with,
@@ -95,8 +97,9 @@ fn is_live(status: Option<&wire::CallStatus>) -> bool {
     )
 }
 
-/// An event that reads its call (any other is `Other`, its call not decoded).
-enum Reads {
+/// The family of events a delivery belongs to, for the events that read their call (any
+/// other is `Other`, its call not decoded).
+enum EventFamily {
     Started,
     Ended,
     Analyzed,
@@ -104,15 +107,15 @@ enum Reads {
     Transfer,
 }
 
-impl Reads {
-    fn of(event: &str) -> Option<Reads> {
+impl EventFamily {
+    fn of(event: &str) -> Option<EventFamily> {
         Some(match event {
-            "call_started" => Reads::Started,
-            "call_ended" => Reads::Ended,
-            "call_analyzed" => Reads::Analyzed,
-            "transcript_updated" => Reads::Transcript,
+            "call_started" => EventFamily::Started,
+            "call_ended" => EventFamily::Ended,
+            "call_analyzed" => EventFamily::Analyzed,
+            "transcript_updated" => EventFamily::Transcript,
             "transfer_started" | "transfer_bridged" | "transfer_cancelled" | "transfer_ended" => {
-                Reads::Transfer
+                EventFamily::Transfer
             }
             _ => return None,
         })
@@ -131,12 +134,12 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         Some(AnyJson::Text(id)) => non_blank(id.as_ref()),
         _ => None,
     };
-    let (Some(reads), Some(raw), Some(_)) = (Reads::of(&event), raw, call_id) else {
+    let (Some(family), Some(raw), Some(_)) = (EventFamily::of(&event), raw, call_id) else {
         let mut parsed = other(event, body);
         parsed.call_id = call_id.map(CallId::new);
         return Ok(parsed);
     };
-    let ends = matches!(reads, Reads::Ended | Reads::Analyzed);
+    let ends = matches!(family, EventFamily::Ended | EventFamily::Analyzed);
     let mut said_live = false;
     let mut call = try_decode_call_with(KIND, OP, raw, "call", |wire: wire::Call<'_>| {
         said_live = ends && is_live(wire.call_status.as_ref());
@@ -150,16 +153,16 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         keep_whole_delivery(&mut call, "call", body);
     }
     let mut occurred_at = None;
-    let mut parsed = match reads {
-        Reads::Started => {
+    let mut parsed = match family {
+        EventFamily::Started => {
             occurred_at = call.started_at;
             CallEvent::new(event, EventKind::Started { call: call.into() })
         }
-        Reads::Ended => {
+        EventFamily::Ended => {
             occurred_at = call.ended_at;
             CallEvent::new(event, EventKind::Ended { call: call.into() })
         }
-        Reads::Analyzed => {
+        EventFamily::Analyzed => {
             let mut parsed = CallEvent::new(event, EventKind::Ended { call: call.into() });
             // Analysis can be run again (`rerun-call-analysis`): an event with another
             // analysis is another event, not a redelivery of the first. Compared in a
@@ -168,58 +171,78 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             parsed.distinct_by = peek.call_analysis.map(canonical_raw);
             parsed
         }
-        Reads::Transcript => transcript_updated(event, call, body),
-        Reads::Transfer => {
-            // How far the conversation had got: a second attempt to the same destination
-            // (after a cancelled one) comes later in the call, a redelivery does not.
-            let turns = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
-            // The leg's end, read as every Retell time is (milliseconds as a number or a
-            // string of digits, or ISO 8601; unreadable: a warning on the call).
-            let leg_end = (event == "transfer_ended")
-                .then_some(peek.transfer_end_timestamp.as_ref())
-                .flatten();
-            occurred_at = read_epoch_millis(&mut call, "transfer_end_timestamp", leg_end);
-            let leg_end = match (occurred_at, leg_end) {
-                // The millisecond itself, so that `1773157389818` and `"1773157389818"`
-                // are the same event.
-                (Some(at), _) => Some(at.timestamp_millis().to_string()),
-                (None, Some(Value::String(text))) if text.trim().is_empty() => None,
-                // Unreadable, yet still what tells this leg from another.
-                (None, end) => end.map(canonical_json),
-            };
-            // The delivery says more than its call (`transfer_destination`,
-            // `transfer_option` at the top): the call keeps all of it.
-            keep_whole_delivery(&mut call, "call", body);
-            // This transfer's destination (an object at the top), over the call's; read
-            // after the call's warnings moved under `call.`, so that its own is at the top.
-            if let Some(destination) = &delivery.transfer_destination {
-                let to = read_destination(&mut call, "transfer_destination", destination);
-                call.transfer_destination = to.or(call.transfer_destination.take());
-            }
-            let mut parsed = transfer(event, call);
-            // Retell's advice: a transfer event is identified by the call and where it
-            // transfers to (a call can be transferred more than once), with how far the
-            // transcript had got; an ended leg, which names no destination, by when it
-            // ended. Where no turn counts, by the whole call (in a canonical form): two
-            // legs of one call differ in it, a redelivery does not.
-            parsed.distinct_by = Some(match (leg_end, &delivery.transfer_destination) {
-                (Some(end), _) => end,
-                (None, Some(destination)) => {
-                    let destination = canonical_json(destination);
-                    match turns {
-                        // No turn to count (a call with only its plain `transcript`, or
-                        // none yet): the whole call, which a later attempt has moved on.
-                        0 => format!("{destination} of {}", canonical_raw(raw)),
-                        _ => format!("{destination} after {turns} turns"),
-                    }
-                }
-                (None, None) => canonical_raw(raw),
-            });
+        EventFamily::Transcript => transcript_updated(event, call, body),
+        EventFamily::Transfer => {
+            let destination = delivery.transfer_destination.as_ref();
+            let end_timestamp = peek.transfer_end_timestamp.as_ref();
+            let (parsed, at) = transfer_leg(event, call, destination, end_timestamp, raw, body);
+            occurred_at = at;
             parsed
         }
     };
     parsed.occurred_at = occurred_at;
     Ok(parsed)
+}
+
+/// A transfer event (`transfer_started`, `_bridged`, `_cancelled`, `_ended`) of `call`,
+/// decoded from `raw` (the delivery's `call`) in `body`, with the delivery's top-level
+/// `transfer_destination` and the call's `transfer_end_timestamp`: the event, with what
+/// tells this leg from another as its `distinct_by`, and when the leg ended (an ended
+/// leg's end, else `None`).
+fn transfer_leg(
+    event: String,
+    mut call: Call,
+    destination: Option<&Value>,
+    end_timestamp: Option<&Value>,
+    raw: &RawValue,
+    body: &[u8],
+) -> (CallEvent, Option<DateTime<Utc>>) {
+    // How far the conversation had got: a second attempt to the same destination
+    // (after a cancelled one) comes later in the call, a redelivery does not.
+    let turns = call.transcript.as_ref().map_or(0, |t| t.utterances.len());
+    // The leg's end, read as every Retell time is (milliseconds as a number or a
+    // string of digits, or ISO 8601; unreadable: a warning on the call).
+    let leg_end = (event == "transfer_ended")
+        .then_some(end_timestamp)
+        .flatten();
+    let occurred_at = read_epoch_millis(&mut call, "transfer_end_timestamp", leg_end);
+    let leg_end = match (occurred_at, leg_end) {
+        // The millisecond itself, so that `1773157389818` and `"1773157389818"`
+        // are the same event.
+        (Some(at), _) => Some(at.timestamp_millis().to_string()),
+        (None, Some(Value::String(text))) if text.trim().is_empty() => None,
+        // Unreadable, yet still what tells this leg from another.
+        (None, end) => end.map(canonical_json),
+    };
+    // The delivery says more than its call (`transfer_destination`,
+    // `transfer_option` at the top): the call keeps all of it.
+    keep_whole_delivery(&mut call, "call", body);
+    // This transfer's destination (an object at the top), over the call's; read
+    // after the call's warnings moved under `call.`, so that its own is at the top.
+    if let Some(destination) = destination {
+        let to = read_destination(&mut call, "transfer_destination", destination);
+        call.transfer_destination = to.or(call.transfer_destination.take());
+    }
+    let mut parsed = transfer(event, call);
+    // Retell's advice: a transfer event is identified by the call and where it
+    // transfers to (a call can be transferred more than once), with how far the
+    // transcript had got; an ended leg, which names no destination, by when it
+    // ended. Where no turn counts, by the whole call (in a canonical form): two
+    // legs of one call differ in it, a redelivery does not.
+    parsed.distinct_by = Some(match (leg_end, destination) {
+        (Some(end), _) => end,
+        (None, Some(destination)) => {
+            let destination = canonical_json(destination);
+            match turns {
+                // No turn to count (a call with only its plain `transcript`, or
+                // none yet): the whole call, which a later attempt has moved on.
+                0 => format!("{destination} of {}", canonical_raw(raw)),
+                _ => format!("{destination} after {turns} turns"),
+            }
+        }
+        (None, None) => canonical_raw(raw),
+    });
+    (parsed, occurred_at)
 }
 
 /// The newest spoken entry of the transcript the delivery carries.
