@@ -36,8 +36,8 @@ use serde_json::value::RawValue;
 use voiceport_core::adapter::{AnyJson, Text, call_id_field, canonical_raw, non_blank};
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
-    CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result, Speaker,
-    ToolCall, Utterance, VendorPayload,
+    Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, ProviderKind, Result,
+    Speaker, ToolCall, Utterance, VendorPayload,
 };
 
 use crate::map::call::{
@@ -129,7 +129,7 @@ struct Parsed<'a> {
     /// `message.type` (else the top-level `type`).
     event_type: Text<'a>,
     /// The message, as its type reads it.
-    body: Body<'a>,
+    body: MessageBody<'a>,
     /// The message's JSON path: `message`, or `""` (a message sent as the body).
     at: &'static str,
     /// The call object still raw, when there is one: inside the message, else beside it.
@@ -143,7 +143,7 @@ struct Parsed<'a> {
 }
 
 /// A message, as its type reads it.
-enum Body<'a> {
+enum MessageBody<'a> {
     /// An `end-of-call-report` (`ended`) or a `status-update`.
     Report {
         report: Box<wire::CallReport<'a>>,
@@ -163,8 +163,8 @@ enum Body<'a> {
     Other,
 }
 
-/// Which body a message type has.
-enum Kind {
+/// A message type, as far as it decides the message's body.
+enum MessageType {
     Report { ended: bool },
     Transcript,
     Conversation,
@@ -173,17 +173,17 @@ enum Kind {
     Other,
 }
 
-impl Kind {
-    fn of(message_type: &str) -> Kind {
+impl MessageType {
+    fn of(message_type: &str) -> MessageType {
         match message_type {
-            "end-of-call-report" => Kind::Report { ended: true },
-            "status-update" => Kind::Report { ended: false },
-            "transcript" => Kind::Transcript,
-            t if t.starts_with("transcript[") => Kind::Transcript,
-            "conversation-update" => Kind::Conversation,
-            "tool-calls" => Kind::ToolCalls,
-            "function-call" => Kind::FunctionCall,
-            _ => Kind::Other,
+            "end-of-call-report" => MessageType::Report { ended: true },
+            "status-update" => MessageType::Report { ended: false },
+            "transcript" => MessageType::Transcript,
+            t if t.starts_with("transcript[") => MessageType::Transcript,
+            "conversation-update" => MessageType::Conversation,
+            "tool-calls" => MessageType::ToolCalls,
+            "function-call" => MessageType::FunctionCall,
+            _ => MessageType::Other,
         }
     }
 }
@@ -238,20 +238,24 @@ fn event_of(kind: ProviderKind, parsed: Parsed<'_>, whole: Whole<'_>) -> Result<
     // A status update's destination tells one forwarding of a call from another.
     let mut distinct_by = None;
     let (event, call_id) = match parsed.body {
-        Body::Report { mut report, ended } => {
-            let found = (parsed.call, parsed.call_at, parsed.at);
+        MessageBody::Report { mut report, ended } => {
+            let found = FoundCall {
+                raw: parsed.call,
+                at: parsed.call_at,
+                message_at: parsed.at,
+            };
             if !ended {
                 distinct_by = status_update_key(report.destination, &report);
             }
             report_event(kind, &mut report, found, whole, ended)?
         }
-        Body::Transcript(message) => (transcript(message), call_id(parsed.call)),
-        Body::Conversation(copies) => {
+        MessageBody::Transcript(message) => (transcript(message), call_id(parsed.call)),
+        MessageBody::Conversation(copies) => {
             (conversation(kind, copies, parsed.at)?, call_id(parsed.call))
         }
-        Body::ToolCalls(list) => (tool_calls(list), call_id(parsed.call)),
-        Body::FunctionCall(function) => (function_call(function), call_id(parsed.call)),
-        Body::Other => (None, call_id(parsed.call)),
+        MessageBody::ToolCalls(list) => (tool_calls(list), call_id(parsed.call)),
+        MessageBody::FunctionCall(function) => (function_call(function), call_id(parsed.call)),
+        MessageBody::Other => (None, call_id(parsed.call)),
     };
     let event = match event {
         Some(event) => event,
@@ -281,24 +285,28 @@ fn in_one_pass(text: &str) -> Option<Parsed<'_>> {
         (None, None) => (None, "message.call"),
     };
     let timestamp = message.timestamp.take().or(delivery.timestamp);
-    let body = match Kind::of(event_type.as_str()) {
-        Kind::Report { ended } => Body::Report {
+    let body = match MessageType::of(event_type.as_str()) {
+        MessageType::Report { ended } => MessageBody::Report {
             report: Box::new(message.into_report()),
             ended,
         },
-        Kind::Transcript => Body::Transcript(wire::TranscriptMessage {
+        MessageType::Transcript => MessageBody::Transcript(wire::TranscriptMessage {
             role: message.role,
             transcript_type: message.transcript_type,
             transcript: message.transcript,
         }),
-        Kind::Conversation => Body::Conversation([
+        MessageType::Conversation => MessageBody::Conversation([
             message.messages,
             message.conversation,
             message.messages_openai,
         ]),
-        Kind::ToolCalls => Body::ToolCalls(message.tool_call_list.unwrap_or_default()),
-        Kind::FunctionCall => Body::FunctionCall(message.function_call.map(|boxed| *boxed)),
-        Kind::Other => Body::Other,
+        MessageType::ToolCalls => {
+            MessageBody::ToolCalls(message.tool_call_list.unwrap_or_default())
+        }
+        MessageType::FunctionCall => {
+            MessageBody::FunctionCall(message.function_call.map(|boxed| *boxed))
+        }
+        MessageType::Other => MessageBody::Other,
     };
     Some(Parsed {
         event_type,
@@ -335,25 +343,29 @@ fn part_by_part<'a>(kind: ProviderKind, whole: &'a RawValue, body: &[u8]) -> Res
         (None, Some(call)) => (Some(call), "call"),
         (None, None) => (None, "message.call"),
     };
-    let body = match Kind::of(event_type.as_str()) {
-        Kind::Report { ended } => Body::Report {
+    let body = match MessageType::of(event_type.as_str()) {
+        MessageType::Report { ended } => MessageBody::Report {
             report: Box::new(decode_raw(kind, OP, message, at)?),
             ended,
         },
-        Kind::Transcript => Body::Transcript(decode_raw(kind, OP, message, at)?),
-        Kind::Conversation => {
+        MessageType::Transcript => MessageBody::Transcript(decode_raw(kind, OP, message, at)?),
+        MessageType::Conversation => {
             let update: wire::ConversationUpdate<'_> = decode_raw(kind, OP, message, at)?;
-            Body::Conversation([update.messages, update.conversation, update.messages_openai])
+            MessageBody::Conversation([
+                update.messages,
+                update.conversation,
+                update.messages_openai,
+            ])
         }
-        Kind::ToolCalls => {
+        MessageType::ToolCalls => {
             let message: wire::ToolCallsMessage<'_> = decode_raw(kind, OP, message, at)?;
-            Body::ToolCalls(message.tool_call_list.unwrap_or_default())
+            MessageBody::ToolCalls(message.tool_call_list.unwrap_or_default())
         }
-        Kind::FunctionCall => {
+        MessageType::FunctionCall => {
             let message: wire::FunctionCallMessage<'_> = decode_raw(kind, OP, message, at)?;
-            Body::FunctionCall(message.function_call)
+            MessageBody::FunctionCall(message.function_call)
         }
-        Kind::Other => Body::Other,
+        MessageType::Other => MessageBody::Other,
     };
     Ok(Parsed {
         event_type,
@@ -365,22 +377,33 @@ fn part_by_part<'a>(kind: ProviderKind, whole: &'a RawValue, body: &[u8]) -> Res
     })
 }
 
-/// An `end-of-call-report` (`ended`) or a `status-update`: the message laid over the call;
-/// and the call's id, when it has a usable one.
-///
-/// `found` is where the call is still raw (if anywhere), its path and the message's.
+/// Where a report's call was found: the call still raw (if anywhere), its JSON path and
+/// the message's.
+#[derive(Clone, Copy)]
+struct FoundCall<'a> {
+    /// The call object, when it was not decoded with the report (see
+    /// [`wire::CallReport::call`]).
+    raw: Option<&'a RawValue>,
+    /// The call's JSON path: `message.call` or `call`.
+    at: &'static str,
+    /// The message's JSON path: `message`, or `""` (a message sent as the body).
+    message_at: &'static str,
+}
+
+/// An `end-of-call-report` (`ended`) or a `status-update`: the message laid over the call
+/// (`found`); and the call's id, when it has a usable one.
 fn report_event<'a>(
     kind: ProviderKind,
     report: &mut wire::CallReport<'a>,
-    (raw_call, call_at, at): (Option<&'a RawValue>, &str, &str),
+    found: FoundCall<'a>,
     whole: Whole<'_>,
     ended: bool,
 ) -> Result<(Option<EventKind>, Option<CallId>)> {
     // A call inside a message read part by part was decoded with it; any other is read
     // now.
-    let stale: Option<Box<wire::Call<'a>>> = match (report.call.take(), raw_call) {
+    let stale: Option<Box<wire::Call<'a>>> = match (report.call.take(), found.raw) {
         (Some(call), _) => Some(call),
-        (None, Some(raw)) => Some(decode_raw(kind, OP, raw, call_at)?),
+        (None, Some(raw)) => Some(decode_raw(kind, OP, raw, found.at)?),
         (None, None) => None,
     };
     let call_id = stale
@@ -421,27 +444,13 @@ fn report_event<'a>(
     ];
     // The call (a kilobyte) is laid over and mapped where it is, never moved.
     let mut merged = stale.unwrap_or_default();
-    lay_over(kind, report, &mut merged, ended, at)?;
-    let mut call = map_call_at(kind, OP, &mut merged, call_at)?;
-    // Values the report supplied were read from the report, not from the call: their
-    // warnings (`message.call.costs[2].cost`) name the report's field (`message.costs[2].cost`).
-    if !call.warnings.is_empty() {
-        for (field, _) in from_report.into_iter().filter(|(_, reported)| *reported) {
-            let read_at = field_path(call_at, field);
-            for warning in &mut call.warnings {
-                let Some(rest) = warning.field.strip_prefix(&read_at) else {
-                    continue;
-                };
-                if rest.is_empty() || rest.starts_with(['.', '[']) {
-                    warning.field = format!("{}{rest}", field_path(at, field));
-                }
-            }
-        }
-    }
+    lay_over(kind, report, &mut merged, ended, found.message_at)?;
+    let mut call = map_call_at(kind, OP, &mut merged, found.at)?;
+    repoint_report_warnings(&mut call, from_report, found);
     // Where a forwarding (or a forwarded call's report) sends the call, when the message
     // names it: over the call's, which an unreadable one leaves as it was.
     if let Some(raw) = report.destination {
-        let to = destination(&mut call, &field_path(at, "destination"), raw);
+        let to = destination(&mut call, &field_path(found.message_at, "destination"), raw);
         fresher(&mut call.transfer_destination, to);
     }
     call.set_vendor_payload(whole.payload());
@@ -457,6 +466,29 @@ fn report_event<'a>(
         }
     };
     Ok((Some(event), call_id))
+}
+
+/// Values the report supplied (the fields of `from_report` it has) were read from the
+/// report, not from the call: their warnings (`message.call.costs[2].cost`, under the
+/// call's path) name the report's field (`message.costs[2].cost`, under the message's).
+fn repoint_report_warnings(
+    call: &mut Call,
+    from_report: impl IntoIterator<Item = (&'static str, bool)>,
+    found: FoundCall<'_>,
+) {
+    if !call.warnings.is_empty() {
+        for (field, _) in from_report.into_iter().filter(|(_, reported)| *reported) {
+            let read_at = field_path(found.at, field);
+            for warning in &mut call.warnings {
+                let Some(rest) = warning.field.strip_prefix(&read_at) else {
+                    continue;
+                };
+                if rest.is_empty() || rest.starts_with(['.', '[']) {
+                    warning.field = format!("{}{rest}", field_path(found.message_at, field));
+                }
+            }
+        }
+    }
 }
 
 /// What tells one status update of a call from another with the same status: where it
