@@ -217,7 +217,7 @@ pub fn connect(config: &ProviderConfig) -> Result<Arc<dyn VoiceProvider>> {
         ProviderKind::Retell => Ok(Arc::new(voiceport_retell::Retell::from_config(config)?)),
         #[allow(unreachable_patterns)]
         other => Err(Error::config(
-            config.field("kind"),
+            config.field_name("kind"),
             format!("this build of voiceport lacks the `{other}` feature"),
         )),
     }

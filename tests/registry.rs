@@ -403,7 +403,7 @@ async fn a_registry_built_in_code_connects_each_provider_apart() {
     );
     // Errors name the provider's place in the configuration, as a parsed file's do.
     let config = registry.file().get(Some("a")).unwrap();
-    assert_eq!(config.field("api_key"), "providers.a.api_key");
+    assert_eq!(config.field_name("api_key"), "providers.a.api_key");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -306,16 +306,16 @@ impl ReceiverBuilder<'_> {
             let verifier = match config.webhook_verifier()? {
                 Some(verifier) => verifier,
                 None if named == Some(true) => {
-                    let table = config.field("webhook");
+                    let table = config.field_name("webhook");
                     let message =
                         format!("no webhook table: add [{table}] to receive its deliveries");
                     return Err(voiceport_core::Error::config(table, message));
                 }
                 None => continue,
             };
-            let codec = crate::codec_named(config.kind, || config.field("kind"))?;
+            let codec = crate::codec_named(config.kind, || config.field_name("kind"))?;
             let reply_timeout = match &config.webhook {
-                Some(table) => table.reply_timeout(&config.field("webhook"))?,
+                Some(table) => table.reply_timeout(&config.field_name("webhook"))?,
                 None => None,
             };
             let window = Arc::new(Mutex::new(self.window_for(&verifier)));

@@ -849,7 +849,10 @@ fn without_key_if_need_be(
         Err(error) => error,
     };
     let config = registry.file().get(Some(name))?;
-    let key_fields = [config.field("api_key"), config.field("api_key_env")];
+    let key_fields = [
+        config.field_name("api_key"),
+        config.field_name("api_key_env"),
+    ];
     match &error {
         voiceport::Error::Config { field, .. } if key_fields.contains(field) => {
             let keyless = config.clone().with_api_key("capabilities-need-no-key");

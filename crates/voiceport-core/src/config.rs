@@ -402,9 +402,17 @@ impl ProviderConfig {
     }
 
     /// The full name of one of this config's fields, for messages (`providers.sales.base_url`;
-    /// `VOICEPORT_BASE_URL` for a config read from the environment).
-    pub fn field(&self, name: &str) -> String {
+    /// `VOICEPORT_BASE_URL` for a config read from the environment): where the field is
+    /// written, not its value.
+    pub fn field_name(&self, name: &str) -> String {
         format!("{}{}", self.path, self.setting(name))
+    }
+
+    /// The full name of one of this config's fields: [`field_name`](Self::field_name), its
+    /// name since 0.1 (it returns where the field is written, not its value).
+    #[deprecated(note = "renamed field_name")]
+    pub fn field(&self, name: &str) -> String {
+        self.field_name(name)
     }
 
     /// The name this provider has in its providers file (`sales` for `[providers.sales]`),
@@ -438,7 +446,7 @@ impl ProviderConfig {
         let Some(config) = &self.webhook else {
             return Ok(None);
         };
-        let field = self.field("webhook");
+        let field = self.field_name("webhook");
         // Read only by a scheme that signs with it: an unset `api_key_env` is then the
         // error, and no other scheme minds it.
         let api_key = || self.resolve_api_key().map(Some);
@@ -453,10 +461,12 @@ impl ProviderConfig {
         match error {
             Error::Config { field, message } if self.from_env => {
                 let inner = field
-                    .strip_prefix(&self.field(table))
+                    .strip_prefix(&self.field_name(table))
                     .and_then(|rest| rest.strip_prefix('.'));
                 match inner {
-                    Some(inner) => Error::config(self.field(&format!("{table}.{inner}")), message),
+                    Some(inner) => {
+                        Error::config(self.field_name(&format!("{table}.{inner}")), message)
+                    }
                     None => Error::Config { field, message },
                 }
             }

@@ -65,7 +65,7 @@ impl HappyRobot {
                     .filter(|value| !value.is_empty())
                     .ok_or_else(|| {
                         let message = "not a valid header value (x-organization-id)";
-                        Error::config(config.field("options.organization_id"), message)
+                        Error::config(config.field_name("options.organization_id"), message)
                     })
             })
             .transpose()?;
@@ -74,7 +74,7 @@ impl HappyRobot {
             usage_base: (usage.map(|usage| config.second_base_url(usage, usage_field)))
                 .transpose()?,
             organization,
-            usage_field: config.field(usage_field),
+            usage_field: config.field_name(usage_field),
             options,
             filters: CallFilters::default(),
         })

@@ -59,7 +59,7 @@ impl Vapi {
     pub fn from_config(config: &ProviderConfig) -> Result<Self> {
         let Some(flavor) = Flavor::of(config.kind) else {
             return Err(Error::config(
-                config.field("kind"),
+                config.field_name("kind"),
                 format!(
                     "the Vapi adapter serves `vapi` and `voicebot`, not a `{}` provider",
                     config.kind

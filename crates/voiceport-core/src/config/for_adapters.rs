@@ -83,7 +83,7 @@ impl AdapterConfig for ProviderConfig {
             return Ok(());
         }
         Err(Error::config(
-            self.field("kind"),
+            self.field_name("kind"),
             format!(
                 "the {expected} adapter cannot serve a `{}` provider",
                 self.kind
@@ -96,17 +96,17 @@ impl AdapterConfig for ProviderConfig {
             self.api_key.as_ref(),
             self.api_key_env.as_deref(),
             ("api_key", "api_key_env"),
-            |name| self.field(name),
+            |name| self.field_name(name),
             |name| self.setting(name),
             "key",
         )?;
         key.ok_or_else(|| {
             let (key, key_env) = match self.from_env {
-                true => (self.field("api_key"), self.field("api_key_env")),
+                true => (self.field_name("api_key"), self.field_name("api_key_env")),
                 false => (self.setting("api_key"), self.setting("api_key_env")),
             };
             Error::config(
-                self.field("api_key"),
+                self.field_name("api_key"),
                 format!("no API key: set {key} or {key_env}"),
             )
         })
@@ -116,7 +116,7 @@ impl AdapterConfig for ProviderConfig {
         let defaults = HttpSettings::default();
         let retry_defaults = RetryPolicy::default();
         let seconds = |value: Option<f64>, name: &str, default: Duration| -> Result<Duration> {
-            Ok(positive_seconds(value, || self.field(name))?.unwrap_or(default))
+            Ok(positive_seconds(value, || self.field_name(name))?.unwrap_or(default))
         };
         let max_attempts = self
             .retry
@@ -124,14 +124,14 @@ impl AdapterConfig for ProviderConfig {
             .unwrap_or(retry_defaults.max_attempts);
         if max_attempts == 0 {
             return Err(Error::config(
-                self.field("retry.max_attempts"),
+                self.field_name("retry.max_attempts"),
                 "must be at least 1",
             ));
         }
         let max_body_bytes = self.max_body_bytes.unwrap_or(defaults.max_body_bytes);
         if max_body_bytes == 0 {
             return Err(Error::config(
-                self.field("max_body_bytes"),
+                self.field_name("max_body_bytes"),
                 "must be at least 1",
             ));
         }
@@ -141,7 +141,7 @@ impl AdapterConfig for ProviderConfig {
         let max_backoff_ms = self.retry.max_backoff_ms;
         if initial_backoff_ms == Some(0) {
             return Err(Error::config(
-                self.field("retry.initial_backoff_ms"),
+                self.field_name("retry.initial_backoff_ms"),
                 "must be at least 1",
             ));
         }
@@ -169,7 +169,7 @@ impl AdapterConfig for ProviderConfig {
                     ),
                 ),
             };
-            return Err(Error::config(self.field(field), message));
+            return Err(Error::config(self.field_name(field), message));
         }
         Ok(HttpSettings {
             timeout: seconds(self.timeout_secs, "timeout_secs", defaults.timeout)?,
@@ -211,11 +211,11 @@ impl AdapterConfig for ProviderConfig {
         } else {
             "api_key_env"
         };
-        let auth = Auth::new(auth_style, key, &self.field(key_field))?;
+        let auth = Auth::new(auth_style, key, &self.field_name(key_field))?;
         let client = HttpClient::new(
             self.kind,
             base_url,
-            &self.field(field),
+            &self.field_name(field),
             auth,
             self.http_settings()?,
         )?;
@@ -223,7 +223,8 @@ impl AdapterConfig for ProviderConfig {
     }
 
     fn second_base_url(&self, raw: &str, field: &str) -> Result<url::Url> {
-        let url = crate::http::parse_base_url(raw, self.allow_insecure_http, &self.field(field))?;
+        let url =
+            crate::http::parse_base_url(raw, self.allow_insecure_http, &self.field_name(field))?;
         // Both go through one client, which refuses plain http beside an https API (a proxy
         // would read the key): said now rather than at every request. The API's base is the
         // vendor's (https) unless `base_url` says otherwise.
@@ -232,7 +233,7 @@ impl AdapterConfig for ProviderConfig {
             .is_some_and(|base| base.scheme() == "http");
         if url.scheme() == "http" && !api_is_http {
             return Err(Error::config(
-                self.field(field),
+                self.field_name(field),
                 "plain http beside an https base_url: use https, or set base_url to http too",
             ));
         }

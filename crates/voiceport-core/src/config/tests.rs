@@ -44,7 +44,7 @@ fn parses_named_providers() {
     assert_eq!(support.kind, ProviderKind::Rounded);
     assert_eq!(support.http_settings().unwrap().retry.max_attempts, 2);
     assert_eq!(support.options["use_cursor"], serde_json::Value::Bool(true));
-    assert_eq!(support.field("base_url"), "providers.support.base_url");
+    assert_eq!(support.field_name("base_url"), "providers.support.base_url");
     assert_eq!(
         (sales.name(), support.name()),
         (Some("sales"), Some("support"))
@@ -956,16 +956,23 @@ fn the_first_variables_keep_working() {
         message.contains("VOICEPORT_TEST_ROUNDED_KEY_UNSET"),
         "{message}"
     );
-    assert_eq!(config.field("kind"), "P_KIND");
+    assert_eq!(config.field_name("kind"), "P_KIND");
     // Every field has its variable; placed in a file, the config names its fields as the
     // file does.
     assert_eq!(
-        config.field("options.organization_id"),
+        config.field_name("options.organization_id"),
         "P_OPTIONS_ORGANIZATION_ID"
     );
-    assert_eq!(config.field("retry.max_attempts"), "P_RETRY_MAX_ATTEMPTS");
+    assert_eq!(
+        config.field_name("retry.max_attempts"),
+        "P_RETRY_MAX_ATTEMPTS"
+    );
     let placed = config.clone().at_path("providers.sales.");
-    assert_eq!(placed.field("api_key"), "providers.sales.api_key");
+    assert_eq!(placed.field_name("api_key"), "providers.sales.api_key");
+    // Its name in 0.1, kept.
+    #[allow(deprecated)]
+    let old_name = placed.field("api_key");
+    assert_eq!(old_name, "providers.sales.api_key");
     let config = from_vars(&template[..2]).unwrap();
     let (field, message) = config_error(config.resolve_api_key());
     assert_eq!(field, "P_API_KEY");
@@ -987,7 +994,7 @@ fn a_prefix_without_its_underscore_reads_the_same_variables() {
     let config = ProviderConfig::from_vars("VOICEPORT", vars).unwrap();
     assert_eq!(config.kind, ProviderKind::Rounded);
     assert_eq!(config.retry.max_attempts, Some(2));
-    assert_eq!(config.field("timeout_secs"), "VOICEPORT_TIMEOUT_SECS");
+    assert_eq!(config.field_name("timeout_secs"), "VOICEPORT_TIMEOUT_SECS");
     let (field, message) = config_error(ProviderConfig::from_vars(
         "VOICEPORT",
         [("VOICEPORT_API_KEY", "env-key")],
