@@ -201,7 +201,7 @@ pub(crate) fn bounded_message(message: &str) -> String {
         from_end.nth_back(TAIL - 1),
         from_start.nth(MAX_MESSAGE_CHARS - HEAD - 1),
     ) else {
-        return escape_unsafe(without_url_secrets(message, false));
+        return escape_unsafe(without_url_secrets(message, Start::Whole));
     };
     // Up to the head's last space or quote: the piece after it is cut by the ellipsis.
     let head = message.get(..head_end).unwrap_or_default();
@@ -209,8 +209,8 @@ pub(crate) fn bounded_message(message: &str) -> String {
     let tail = message.get(tail_start..).unwrap_or_default();
     escape_unsafe(format!(
         "{}…{}",
-        without_url_secrets(head, false),
-        without_url_secrets(tail, true)
+        without_url_secrets(head, Start::Whole),
+        without_url_secrets(tail, Start::Cut)
     ))
 }
 
@@ -276,7 +276,11 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
     if end < body.len() {
         flat.truncate(whole_pieces(&flat));
     }
-    let flat = without_url_secrets(&flat, start > 0);
+    let cut = match start {
+        0 => Start::Whole,
+        _ => Start::Cut,
+    };
+    let flat = without_url_secrets(&flat, cut);
     let mut out = String::new();
     if start > 0 {
         out.push('…');
@@ -288,14 +292,25 @@ fn excerpt_at(body: &[u8], line: usize, column: usize) -> String {
     out
 }
 
+/// Where a text given to [`without_url_secrets`] starts, in what it was taken from (a
+/// body, a message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Start {
+    /// At its start: the text's first piece is whole.
+    Whole,
+    /// Inside it, maybe inside a URL: the text's first piece (up to a quote or a space)
+    /// may be the rest of a URL cut before its host ends.
+    Cut,
+}
+
 /// `text` with each URL cut to its scheme and host: a path or a query can be a
 /// capability (a pre-signed recording URL, a live call's control URL), and an excerpt ends
-/// up in logs. `cut_at_start`: the text starts inside the body, maybe inside a URL, so
-/// its first piece (up to a quote or a space) is hidden too.
-pub(crate) fn without_url_secrets(text: &str, cut_at_start: bool) -> String {
+/// up in logs. When the text starts [cut](Start::Cut) (inside the body, maybe inside a
+/// URL), its first piece (up to a quote or a space) is hidden too.
+pub(crate) fn without_url_secrets(text: &str, start: Start) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    if cut_at_start {
+    if start == Start::Cut {
         rest = &rest[rest.find(ends_url).unwrap_or(rest.len())..];
     }
     // Each piece of `text` is read once: the search for the next URL starts after the
@@ -483,7 +498,7 @@ mod tests {
     fn hiding_urls_costs_one_pass() {
         let text = format!("{}x:\\/\\/h\\/s", "a:// ".repeat((8 << 20) / 5));
         let len = text.len();
-        let out = within_hang_guard(move || without_url_secrets(&text, false));
+        let out = within_hang_guard(move || without_url_secrets(&text, Start::Whole));
         // Each `a://` is as it was (nothing follows its host); the last URL's path is hidden.
         assert_eq!(out.len(), len + 1);
         assert!(
@@ -580,12 +595,15 @@ mod tests {
         }
         // A user and password before the host are hidden.
         assert_eq!(
-            without_url_secrets(r#"{"u": "https://ops:p4ss@api.example.com/x"}"#, false),
+            without_url_secrets(
+                r#"{"u": "https://ops:p4ss@api.example.com/x"}"#,
+                Start::Whole
+            ),
             r#"{"u": "https://…@api.example.com/…"}"#
         );
         // Text without URLs is as it was.
         assert_eq!(
-            without_url_secrets(r#"{"a": "b/c?d"}"#, false),
+            without_url_secrets(r#"{"a": "b/c?d"}"#, Start::Whole),
             r#"{"a": "b/c?d"}"#
         );
         // A window that ends inside a URL's password (before its `@`) shows none of it.

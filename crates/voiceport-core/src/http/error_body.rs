@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::decode::is_unsafe_char;
+use super::decode::{Start, is_unsafe_char, without_url_secrets};
 use crate::FieldError;
 
 const MAX_MESSAGE: usize = 300;
@@ -186,7 +186,7 @@ fn plain_text(body: &[u8]) -> Option<String> {
 pub fn vendor_text(text: &str) -> String {
     let cut = text.char_indices().nth(MAX_MESSAGE).map(|(cut, _)| cut);
     let kept = text.get(..cut.unwrap_or(text.len())).unwrap_or_default();
-    let kept = super::decode::without_url_secrets(kept, false);
+    let kept = without_url_secrets(kept, Start::Whole);
     let mut out: String = kept
         .chars()
         .map(|c| if is_unsafe_char(c) { ' ' } else { c })
