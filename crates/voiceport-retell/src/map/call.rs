@@ -42,7 +42,7 @@ pub(crate) fn map_call<P: AsRef<str>>(
     at: impl Fn() -> P,
 ) -> Result<Call> {
     let entries = transcript_entries(&wire, operation, at)?;
-    Ok(map_decoded(wire, entries))
+    Ok(map_call_with_transcript(wire, entries))
 }
 
 /// The entries of the transcript: `transcript_with_tool_calls` (which has the tool calls),
@@ -76,8 +76,9 @@ fn transcript_entries<P: AsRef<str>>(
     Ok(Vec::new())
 }
 
-/// [`map_call`] once the transcript's entries are decoded.
-fn map_decoded(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
+/// [`map_call`] once the transcript's entries are decoded: the call, with `entries` as its
+/// transcript's utterances.
+fn map_call_with_transcript(wire: wire::Call<'_>, entries: Vec<wire::Utterance>) -> Call {
     let mut call = Call::new(CallId::new(wire.call_id), KIND);
     let analysis = wire.call_analysis.unwrap_or_default();
     (call.status, call.end_reason) = status_of(StatusFields {

@@ -25,10 +25,12 @@ pub(crate) fn decode_page_each(
     // The envelope and each call (decoded apart) in one budget of the body. Here, not in
     // the codec as the other adapters have it: the client decodes its pages through this
     // function, with its paging mode, rather than through the codec.
-    within_entry_budget(body.len(), || decode_within_budget(body, query, mode, each))
+    within_entry_budget(body.len(), || decode_list_body(body, query, mode, each))
 }
 
-fn decode_within_budget(
+/// The page decoder itself: [`decode_page_each`]'s work, which it runs within the body's
+/// entry budget.
+fn decode_list_body(
     body: &[u8],
     query: &CallQuery,
     mode: Option<Paging>,
