@@ -355,7 +355,9 @@ impl dyn VoiceProvider {
 /// Conveniences built on [`VoiceProvider`], for every provider.
 #[async_trait]
 pub trait VoiceProviderExt: VoiceProvider {
-    /// Every call matching `query`, across pages, fetched lazily page by page.
+    /// Every call matching `query`, across pages, fetched lazily page by page. The stream
+    /// borrows the provider; to move it into a task (`tokio::spawn`), take one that owns
+    /// its provider: [`call_stream`](crate::call_stream)`(provider.clone(), query)`.
     #[must_use = "a stream does nothing unless polled"]
     fn calls(&self, query: CallQuery) -> BoxStream<'_, Result<Call>> {
         crate::paging::call_stream(self, query)
