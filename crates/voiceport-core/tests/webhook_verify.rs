@@ -1126,3 +1126,30 @@ fn a_stale_signature_says_how_long_ago_it_was_signed() {
         "{refused}"
     );
 }
+
+/// Headers from another framework's pairs: names in any case, a name given twice keeps
+/// both values, and a pair that is no valid header is left out, so that a delivery whose
+/// secret came only in it is refused as missing it.
+#[test]
+fn headers_from_pairs_verify_as_a_header_map_does() {
+    use voiceport_core::webhook::header_map;
+    let secret = SecretString::from("s3cret");
+    let headers = header_map([
+        ("X-Vapi-Secret", &b"s3cret"[..]),
+        ("accept", b"a"),
+        ("Accept", b"b"),
+    ]);
+    assert!(verify(ProviderKind::Vapi, &headers, b"{}", &secret).is_ok());
+    let accepted: Vec<&[u8]> = (headers.get_all("accept").iter())
+        .map(|value| value.as_bytes())
+        .collect();
+    assert_eq!(accepted, [&b"a"[..], b"b"]);
+    let broken = header_map([("x-vapi-secret", &b"s3cret\n"[..]), ("bad name", b"x")]);
+    assert!(broken.is_empty());
+    assert_eq!(
+        verify(ProviderKind::Vapi, &broken, b"{}", &secret),
+        Err(VerifyError::Missing {
+            header: "x-vapi-secret".into()
+        })
+    );
+}

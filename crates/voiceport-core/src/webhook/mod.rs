@@ -78,7 +78,7 @@ pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
 pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, Ticket};
 pub use forwarded::Forwarded;
 pub use state::CallState;
-pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, verify};
+pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, header_map, verify};
 
 /// The headers [`verify()`] and [`Verifier`] read (the `http` crate's, as axum, hyper and
 /// most Rust web frameworks hand them over), with what builds one.
