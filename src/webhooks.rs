@@ -85,6 +85,6 @@ pub use delivery::{Delivery, HandlerError, HandlerResult};
 #[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
 pub use receiver::{
     DEFAULT_BODY_LIMIT, DEFAULT_BODY_TIMEOUT, DEFAULT_HANDLED_BODY_BUDGET, DEFAULT_KEEP_FOR,
-    DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Receiver,
+    DEFAULT_PATH, DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Receiver,
     ReceiverBuilder, WINDOW_CEILING,
 };

@@ -411,6 +411,46 @@ fn the_builder_names_what_it_serves_and_refuses_what_it_cannot() {
     assert!(err.to_string().contains("would serve nothing"), "{err}");
 }
 
+/// A receiver served at a path of the application's: deliveries arrive there, and a path
+/// axum could not route (its router would panic) or that names no provider is refused
+/// when the router is built.
+#[tokio::test]
+async fn a_receiver_serves_the_path_it_is_given() {
+    let registry = registry();
+    let (router, mut events) = Receiver::builder(&registry)
+        .path("/hooks/v1/{provider}")
+        .channel(8)
+        .unwrap();
+    let base = serve(router).await.replace("/webhooks", "/hooks/v1");
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let (status, _) = post(&format!("{base}/support"), &secret, body.clone()).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(next(&mut events).await.provider_name, "support");
+    let default = base.replace("/hooks/v1", "/webhooks");
+    let (status, _) = post(&format!("{default}/support"), &secret, body).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    for path in [
+        "hooks/{provider}",
+        "/hooks",
+        "/{provider}/{provider}",
+        "/x{provider}",
+        "/a//{provider}",
+        "/*rest/{provider}",
+        "/{name}/{provider}",
+        "/a:b/{provider}",
+    ] {
+        let err = Receiver::builder(&registry)
+            .path(path)
+            .channel(8)
+            .unwrap_err();
+        assert!(
+            matches!(&err, voiceport::Error::InvalidArgument { argument, .. } if argument == "path"),
+            "{path}: {err:?}"
+        );
+    }
+}
+
 /// Retell's API key, which signs its deliveries ([`retell_registry`]).
 const RETELL_KEY: &str = "key_retell_3f9e1b7c";
 

@@ -16,8 +16,8 @@ use super::refusals::Refusals;
 use super::serve::{Endpoint, Shared, not_a_post, receive, unrouted};
 use crate::Registry;
 
-/// Serves `POST /webhooks/{provider}` for every provider with a webhook table. Build it
-/// with [`Receiver::builder`].
+/// Serves `POST /webhooks/{provider}` (or the [path](ReceiverBuilder::path) it is given)
+/// for every provider with a webhook table. Build it with [`Receiver::builder`].
 #[derive(Debug)]
 pub struct Receiver;
 
@@ -38,9 +38,14 @@ impl Receiver {
             unverified_budget: DEFAULT_UNVERIFIED_BODY_BUDGET,
             handled_budget: DEFAULT_HANDLED_BODY_BUDGET,
             refuse_other_paths: false,
+            path: DEFAULT_PATH.to_owned(),
         }
     }
 }
+
+/// Where deliveries are posted by default, `{provider}` standing for the provider's name
+/// in the configuration.
+pub const DEFAULT_PATH: &str = "/webhooks/{provider}";
 
 /// The largest delivery accepted by default: 4 MiB (an end-of-call report with a long
 /// transcript and every message is a few hundred KiB).
@@ -108,9 +113,22 @@ pub struct ReceiverBuilder<'a> {
     unverified_budget: usize,
     handled_budget: usize,
     refuse_other_paths: bool,
+    path: String,
 }
 
 impl ReceiverBuilder<'_> {
+    /// Serves deliveries at `path` instead of [`DEFAULT_PATH`]: a path of its own
+    /// segments, one of them `{provider}` (the provider's name), as `/hooks/{provider}`.
+    /// Refused when the router is built otherwise (an [`Error::InvalidArgument`] naming
+    /// `path`). Under a prefix of the application's, `nest` the router instead.
+    ///
+    /// [`Error::InvalidArgument`]: voiceport_core::Error::InvalidArgument
+    #[must_use]
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
     /// Serves only these providers (each must have a webhook table).
     #[must_use]
     pub fn providers<I, S>(mut self, names: I) -> Self
@@ -366,6 +384,7 @@ impl ReceiverBuilder<'_> {
         handler: Handler,
         channel_closed: Option<Box<dyn Fn() -> bool + Send + Sync>>,
     ) -> Result<Router> {
+        check_path(&self.path)?;
         let endpoints = self.endpoints()?;
         // A router serving nothing would answer every delivery 404: a configuration that
         // forgot its webhook tables, said now rather than by the vendor's failures.
@@ -427,13 +446,41 @@ impl ReceiverBuilder<'_> {
             handled: Arc::new(Semaphore::new(self.budget_kib(self.handled_budget))),
         });
         let deliveries = post(receive).fallback(not_a_post);
-        let router = Router::new().route("/webhooks/{provider}", deliveries);
+        let router = Router::new().route(&self.path, deliveries);
         let router = match self.refuse_other_paths {
             true => router.fallback(unrouted),
             false => router,
         };
         Ok(router.with_state(shared))
     }
+}
+
+/// Refuses a path axum would not route (its router panics on one) or that names no
+/// provider: `/`, then segments of their own, exactly one of them `{provider}`, none with
+/// another parameter or a wildcard.
+fn check_path(path: &str) -> Result<()> {
+    let refuse = |why: &str| {
+        Err(voiceport_core::Error::InvalidArgument {
+            argument: "path".to_owned(),
+            message: format!("{path:?}: {why}"),
+        })
+    };
+    let Some(segments) = path.strip_prefix('/') else {
+        return refuse("a path starts with `/`");
+    };
+    let segments: Vec<&str> = segments.split('/').collect();
+    let named = segments.iter().filter(|s| **s == "{provider}").count();
+    if named != 1 {
+        return refuse("one segment is `{provider}`, the provider's name");
+    }
+    let bad = |s: &&str| {
+        *s != "{provider}"
+            && (s.is_empty() || s.contains(['{', '}', '*', ':']) || s.chars().any(char::is_control))
+    };
+    if segments.iter().any(bad) {
+        return refuse("its other segments are plain names (not empty, no `{`, `}`, `*` or `:`)");
+    }
+    Ok(())
 }
 
 #[cfg(test)]
