@@ -115,7 +115,7 @@ impl Setup {
     /// Every attempt the sandbox made for the call, once it has made all it will.
     async fn attempts(&self, id: &CallId) -> Vec<DeliveryAttempt> {
         self.sandbox
-            .wait_for_deliveries(self.kind, id.as_str(), Duration::from_secs(10))
+            .wait_for_deliveries(self.kind, &id, Duration::from_secs(10))
             .await
             .expect("the sandbox did not finish delivering")
     }
@@ -429,7 +429,7 @@ async fn a_failing_app_gets_the_retry_when_the_target_asks_for_retries() {
     agrees(provider.as_ref(), &call, &id).await;
     assert_eq!(*failed.lock().unwrap(), 1);
     let attempts = sandbox
-        .wait_for_deliveries(kind, id.as_str(), Duration::from_secs(10))
+        .wait_for_deliveries(kind, &id, Duration::from_secs(10))
         .await
         .unwrap();
     let report: Vec<(u32, Option<u16>)> = attempts
@@ -588,7 +588,7 @@ async fn a_tool_call_request_gets_the_application_answer() {
             .unwrap()
             .call_id;
         let attempts = sandbox
-            .wait_for_deliveries(kind, id.as_str(), Duration::from_secs(10))
+            .wait_for_deliveries(kind, &id, Duration::from_secs(10))
             .await
             .expect("the sandbox did not finish delivering");
         let Some(request) = attempts.iter().find(|a| a.event == "tool-calls") else {
@@ -649,7 +649,7 @@ async fn every_event_of_vapi_and_retell_reaches_the_app_as_what_it_says() {
         let id = provider.dial(&DialRequest::to(to)).await.unwrap().call_id;
         let (mut seen, call) = until_ended(&mut events, &id).await;
         let attempts = sandbox
-            .wait_for_deliveries(kind, id.as_str(), Duration::from_secs(10))
+            .wait_for_deliveries(kind, &id, Duration::from_secs(10))
             .await
             .expect("the sandbox did not finish delivering");
         assert!(

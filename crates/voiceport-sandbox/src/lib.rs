@@ -697,10 +697,14 @@ impl Sandbox {
 
     /// The webhook body `kind` would post when the call `call_id` ends, in that vendor's
     /// shape, as of now (`None`: no such call, or a kind the sandbox does not emulate).
-    pub fn webhook_delivery(&self, kind: ProviderKind, call_id: &str) -> Option<Vec<u8>> {
+    pub fn webhook_delivery(
+        &self,
+        kind: ProviderKind,
+        call_id: impl AsRef<str>,
+    ) -> Option<Vec<u8>> {
         let vendor = Vendor::of(kind)?;
         let store = self.state.calls(vendor);
-        let call = store.get(call_id)?;
+        let call = store.get(call_id.as_ref())?;
         let view = call.view(std::time::Instant::now(), &self.state.timing);
         let family = |flavor| vapi::Family {
             flavor,
@@ -745,7 +749,8 @@ impl Sandbox {
         Vendor::of(kind).map_or_else(Vec::new, |vendor| self.state.hooks.attempts(vendor))
     }
 
-    /// Waits until the emulator is done with the call `call_id` — it ended, and each of its
+    /// Waits until the emulator is done with the call `call_id` (a `&str` or the `CallId` a
+    /// dial returned) — it ended, and each of its
     /// deliveries was attempted as often as it will be — then gives its attempts (those
     /// still among the newest [`MAX_RECORDED_ATTEMPTS`] of the vendor's). `None`
     /// when `timeout` passes first (or the sandbox does not emulate `kind`): the attempts
@@ -757,10 +762,11 @@ impl Sandbox {
     pub async fn wait_for_deliveries(
         &self,
         kind: ProviderKind,
-        call_id: &str,
+        call_id: impl AsRef<str>,
         timeout: std::time::Duration,
     ) -> Option<Vec<DeliveryAttempt>> {
         let vendor = Vendor::of(kind)?;
+        let call_id = call_id.as_ref();
         self.state.hooks.settled(vendor, call_id, timeout).await
     }
 
