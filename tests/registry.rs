@@ -1591,10 +1591,10 @@ async fn a_cursor_is_refused_once_its_provider_is_of_another_vendor() {
     assert!(again.is_empty(), "{again:?}");
 }
 
-/// Every configuration the docs show reads as a providers file: its keys, values and
-/// tables are those the parser takes (a README block of webhook tables alone is read with
-/// the providers it is about, which the block beside it describes). What a new user copies
-/// must not be refused.
+/// Every configuration the docs show reads as a providers file (its keys, values and
+/// tables are those the parser takes; a README block of webhook tables alone is read with
+/// the providers it is about, which the block beside it describes), and each provider in
+/// it connects and builds its webhook check. What a new user copies must not be refused.
 #[test]
 fn the_configurations_in_the_docs_are_read() {
     let root = env!("CARGO_MANIFEST_DIR");
@@ -1624,10 +1624,24 @@ fn the_configurations_in_the_docs_are_read() {
             }
             file += block;
             let parsed = ProvidersFile::from_toml_str(&file);
-            assert!(
-                parsed.is_ok(),
-                "{page}, toml block {n}: {parsed:?}\n{block}"
-            );
+            let Ok(parsed) = parsed else {
+                panic!("{page}, toml block {n}: {parsed:?}\n{block}");
+            };
+            // Each provider connects (its vendor options checked) and builds its webhook
+            // check (the keys its scheme takes), with its secrets given in place of the
+            // variables named.
+            for (name, config) in parsed.providers {
+                let mut config = config.with_api_key("k");
+                if let Some(webhook) = config.webhook.as_mut()
+                    && webhook.secret_env.take().is_some()
+                {
+                    webhook.secret = Some("a-webhook-secret".to_owned().into());
+                }
+                let connected = voiceport::connect(&config);
+                assert!(connected.is_ok(), "{page}, {name}: {connected:?}");
+                let verifier = config.webhook_verifier();
+                assert!(verifier.is_ok(), "{page}, {name}: {verifier:?}");
+            }
             read += 1;
         }
     }

@@ -18,7 +18,10 @@ use voiceport_core::{CallEvent, ProviderKind, ToolCall};
 pub struct Delivery {
     /// The provider's name in the configuration (`support`).
     pub provider_name: String,
-    /// Its vendor (as [`Call::provider`](voiceport_core::Call::provider) names a call's).
+    /// Its vendor (as [`Call::provider`](voiceport_core::Call::provider) names a call's;
+    /// `kind` in the JSON `listen` prints and forwards, [`Forwarded::kind`]).
+    ///
+    /// [`Forwarded::kind`]: voiceport_core::webhook::Forwarded::kind
     pub provider: ProviderKind,
     /// What happened.
     pub event: CallEvent,

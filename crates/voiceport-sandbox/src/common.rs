@@ -170,7 +170,8 @@ impl Recording {
             vendor: ctx.vendor,
             generation: ctx.state.requests.generation(ctx.vendor),
             served: Some(ServedRequest {
-                method: request.method().as_str().to_owned(),
+                // Cut as a path is: hyper takes a method token of any length.
+                method: crate::requests::recorded_uri_part(request.method().as_str()),
                 path,
                 query,
                 status: None,

@@ -429,7 +429,6 @@ fn raw(status: StatusCode, body: Bytes) -> Response {
     response
 }
 
-/// An error as `vendor` answers one (`common::error`), with `Retry-After` when given.
 /// The message a vendor documents for an error status, where it documents one, so that
 /// code matching on it meets in the sandbox what it meets live: Retell's 429 and 500.
 /// Elsewhere the fault says it is the sandbox's.
@@ -441,6 +440,7 @@ fn documented_message(vendor: Vendor, status: u16) -> Option<&'static str> {
     }
 }
 
+/// An error as `vendor` answers one (`common::error`), with `Retry-After` when given.
 fn json_error(vendor: Vendor, status: u16, message: &str, retry_after: Option<f64>) -> Response {
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = crate::common::error(vendor, status, message, &[]);

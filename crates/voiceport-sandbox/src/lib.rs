@@ -158,7 +158,7 @@
 //! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of requests and deliveries gone; the webhook targets stay |
 //! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | the newest `?limit=` requests the vendor's emulator answered ([`Sandbox::requests`]; default 100), oldest first, with `total` |
 //! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false, "every_event": false}` (a key left out takes the vendor's policy: Retell 3 retries and 10,000 ms, the others 0 and 20,000; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
-//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000), older ones dropped |
+//! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000) within [`MAX_RECORDED_ATTEMPT_BYTES`], older ones dropped |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
 //!
 //! `{vendor}` is `happyrobot`, `voicebot`, `rounded`, `vapi` or `retell`.
@@ -743,8 +743,8 @@ impl Sandbox {
     }
 
     /// The webhook delivery attempts `kind`'s emulator has made, oldest first (retries and
-    /// duplicates included, each a separate attempt): the newest [`MAX_RECORDED_ATTEMPTS`],
-    /// older ones dropped.
+    /// duplicates included, each a separate attempt): the newest [`MAX_RECORDED_ATTEMPTS`]
+    /// (within [`MAX_RECORDED_ATTEMPT_BYTES`]), older ones dropped.
     pub fn deliveries(&self, kind: ProviderKind) -> Vec<DeliveryAttempt> {
         Vendor::of(kind).map_or_else(Vec::new, |vendor| self.state.hooks.attempts(vendor))
     }
@@ -752,7 +752,7 @@ impl Sandbox {
     /// Waits until the emulator is done with the call `call_id` (a `&str` or the `CallId` a
     /// dial returned) — it ended, and each of its
     /// deliveries was attempted as often as it will be — then gives its attempts (those
-    /// still among the newest [`MAX_RECORDED_ATTEMPTS`] of the vendor's). `None`
+    /// still recorded: see [`deliveries`](Self::deliveries)). `None`
     /// when `timeout` passes first (or the sandbox does not emulate `kind`): the attempts
     /// made so far are still in [`deliveries`](Self::deliveries). A call dialed while
     /// `kind` had no target, or not dialed at all, is done at once, with no attempt.
@@ -781,8 +781,8 @@ impl Sandbox {
 
     /// Waits until the emulator of `kind` is done with every call it follows (each ended,
     /// each delivery attempted as often as it will be: for an application that dials
-    /// without telling the test which call), then gives all its attempts (the newest
-    /// [`MAX_RECORDED_ATTEMPTS`]). `None` when `timeout` passes first (or the sandbox does
+    /// without telling the test which call), then gives all its attempts (those still
+    /// recorded: see [`deliveries`](Self::deliveries)). `None` when `timeout` passes first (or the sandbox does
     /// not emulate `kind`). A call is followed once its dial is answered: a dial still on
     /// its way when the wait finds nothing pending is not waited for (wait for the dial
     /// first). On a sandbox shared by several tests, it waits for their calls too.

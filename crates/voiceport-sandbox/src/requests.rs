@@ -21,7 +21,7 @@ pub const MAX_RECORDED_URI_PART: usize = 2_048;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ServedRequest {
-    /// `GET`, `POST` …
+    /// `GET`, `POST` … (its first [`MAX_RECORDED_URI_PART`] bytes).
     pub method: String,
     /// The path, as the client sent it (its first [`MAX_RECORDED_URI_PART`] bytes); for
     /// Vapi's live-call control URLs, whose path is their secret, `/vapi-live/…` (and no

@@ -276,10 +276,10 @@ impl Family<'_> {
     ///
     /// The `call` inside each status update and the report is a stale snapshot, what is
     /// new being at the message level: the `ringing` and `in-progress` updates carry the
-    /// call as it stood a phase before (queued, ringing), the `ended` update and the report
-    /// the call before it ended (inferred from captured deliveries, where an `in-progress`
-    /// update's call is still ringing and the report's `call` lacks the end: Vapi documents
-    /// the report as the call's data).
+    /// call as it stood a phase before (queued, ringing), the `ended` update the call
+    /// before it ended, the report the call as dialed (see [`Family::report`]; inferred
+    /// from captured deliveries, where an `in-progress` update's call is still ringing and
+    /// the report's `call` lacks the end: Vapi documents the report as the call's data).
     pub(crate) fn stage_deliveries(
         self,
         call: &SimCall,
