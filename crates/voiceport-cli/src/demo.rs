@@ -283,8 +283,7 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
 /// Dial, wait for the end, fetch, read the transcript, annotate, list: written once.
 async fn scenario(provider: Arc<dyn VoiceProvider>) -> Result<Seen, Failure> {
     let kind = provider.kind();
-    let mut request = DialRequest::to("+14155550199");
-    request.variables.insert("first_name".into(), "Ada".into());
+    let request = DialRequest::to("+14155550199").with_variable("first_name", "Ada");
     let dialed = provider.dial(&request).await?;
     output::say(&format!("{kind:<10} dialed {}", dialed.call_id));
     let call = provider

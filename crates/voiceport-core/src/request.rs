@@ -268,10 +268,20 @@ fn search_matches(call: &Call, needle: &str) -> bool {
 /// Fields a vendor does not know are refused by its adapter with a clear error rather than
 /// dropped; `extra` passes vendor-specific fields through untouched.
 ///
-/// Build it with [`DialRequest::to`] and set its fields, or as a struct literal ending in
-/// `..Default::default()`, which a new field then takes its default from. A struct literal
-/// without that base, or a pattern without `..`, breaks when a field is added: fields are
-/// added in minor releases only, never in a patch.
+/// Build it with [`DialRequest::to`] and its `with_` methods (or set its fields), or as a
+/// struct literal ending in `..Default::default()`, which a new field then takes its
+/// default from. A struct literal without that base, or a pattern without `..`, breaks
+/// when a field is added: fields are added in minor releases only, never in a patch.
+///
+/// ```
+/// use voiceport_core::DialRequest;
+/// let request = DialRequest::to("+14155550187")
+///     .with_agent("agent_1")
+///     .with_variable("first_name", "Ada")
+///     .with_metadata("crm_id", 42);
+/// assert_eq!(request.variables["first_name"], "Ada");
+/// assert_eq!(request.agent_id.as_ref().map(|a| a.as_str()), Some("agent_1"));
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DialRequest {
@@ -312,6 +322,48 @@ impl DialRequest {
             to: number.into(),
             ..DialRequest::default()
         }
+    }
+
+    /// Sets the agent (assistant, use case) that talks.
+    #[must_use]
+    pub fn with_agent(mut self, agent: impl Into<AgentId>) -> Self {
+        self.agent_id = Some(agent.into());
+        self
+    }
+
+    /// Sets the caller id to call from (E.164), for vendors that take a number.
+    #[must_use]
+    pub fn with_from_number(mut self, number: impl Into<String>) -> Self {
+        self.from_number = Some(number.into());
+        self
+    }
+
+    /// Adds a value for the agent's prompt template variable `name`.
+    #[must_use]
+    pub fn with_variable(mut self, name: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.variables.insert(name.into(), value.into());
+        self
+    }
+
+    /// Adds your own `key` and `value` to store on the call.
+    #[must_use]
+    pub fn with_metadata(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Places the call at `at` instead of now.
+    #[must_use]
+    pub fn with_scheduled_for(mut self, at: DateTime<Utc>) -> Self {
+        self.scheduled_for = Some(at);
+        self
+    }
+
+    /// Adds a vendor-specific body field (see [`extra`](Self::extra)).
+    #[must_use]
+    pub fn with_extra(mut self, field: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.extra.insert(field.into(), value.into());
+        self
     }
 
     /// How far in the past [`scheduled_for`](Self::scheduled_for) may be: a schedule
