@@ -1013,6 +1013,14 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
             sandbox.addr()
         ))?,
     }
+    // Written to a file (`voiceport sandbox > voiceport.toml`), the configuration leaves
+    // the terminal blank: say there that it runs, and where.
+    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        output::say(&format!(
+            "voiceport sandbox on http://{}: its configuration went to standard output; Ctrl-C to stop",
+            sandbox.addr()
+        ));
+    }
     // Ctrl-C or SIGTERM ends it, with 0.
     stop.received().await;
     Ok(())

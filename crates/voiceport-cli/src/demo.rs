@@ -225,9 +225,9 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
             None => output::json(&seen),
         };
     }
-    let fields: [(&str, Cell); 11] = [
-        ("vendor", |s| s.vendor.clone()),
-        ("dialed call", |s| s.call_id.clone()),
+    // Narrow enough for a terminal of about a hundred columns: the dialed calls' ids were
+    // said as they were dialed, and the first words follow the table, a line each.
+    let fields: [(&str, Cell); 8] = [
         ("status", |s| s.status.clone()),
         ("vendor status", |s| {
             output::or_dash(s.vendor_status.clone())
@@ -238,7 +238,6 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
                 .map_or_else(|| "-".into(), |d| format!("{d:.1}s"))
         }),
         ("utterances", |s| s.utterances.to_string()),
-        ("first words", |s| output::or_dash(s.first_words.clone())),
         ("annotated by", |s| s.annotation.clone()),
         ("listed", |s| {
             let of = s.listed_of.map(|t| format!(" of {t}")).unwrap_or_default();
@@ -248,22 +247,20 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
     ];
     let rows: Vec<Vec<String>> = fields
         .iter()
-        .skip(1)
         .map(|(label, cell)| {
             let mut row = vec![(*label).to_owned()];
-            row.extend(seen.iter().map(|s| {
-                let mut text = cell(s);
-                if text.chars().count() > 36 {
-                    text = text.chars().take(35).collect::<String>() + "…";
-                }
-                text
-            }));
+            row.extend(seen.iter().map(|s| shortened(cell(s), 16)));
             row
         })
         .collect();
     let mut headers = vec![""];
     headers.extend(seen.iter().map(|s| s.vendor.as_str()));
     output::table(&headers, &rows)?;
+    output::line("\nfirst words of each transcript:")?;
+    for s in &seen {
+        let words = output::or_dash(s.first_words.clone());
+        output::line(&format!("{:<10} {}", s.vendor, shortened(words, 66)))?;
+    }
     if let Some(received) = received {
         output::line(&format!(
             "\nwebhooks received: {} events, verified, normalized and de-duplicated by the receiver",
@@ -278,6 +275,14 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
         }
     }
     Ok(())
+}
+
+/// `text` in at most `chars` characters, its end cut to `…` when longer.
+fn shortened(text: String, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text;
+    }
+    text.chars().take(chars - 1).collect::<String>() + "…"
 }
 
 /// Dial, wait for the end, fetch, read the transcript, annotate, list: written once.

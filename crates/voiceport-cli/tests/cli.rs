@@ -1269,6 +1269,67 @@ async fn sandbox_process(args: &[String]) -> (KilledOnDrop, Vec<String>) {
     (server, lines)
 }
 
+/// With its configuration written to a file, `voiceport sandbox` says on standard error
+/// that it runs, and where; commands on that configuration do not warn of its keys (a
+/// sandbox's, for this machine), whatever the file's permissions.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_written_to_a_file_says_so_and_its_keys_are_not_warned_of() {
+    use std::io::BufRead;
+    let mut server = KilledOnDrop(
+        voiceport_bin()
+            .args(["sandbox", "--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = server.0.stdout.take().unwrap();
+    let stderr = server.0.stderr.take().unwrap();
+    let (printed, said) = tokio::task::spawn_blocking(move || {
+        let mut printed = String::new();
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            let last = line.starts_with("# webhooks:");
+            printed += &line;
+            printed.push('\n');
+            if last {
+                break;
+            }
+        }
+        let mut said = String::new();
+        std::io::BufReader::new(stderr)
+            .read_line(&mut said)
+            .unwrap();
+        (printed, said)
+    })
+    .await
+    .unwrap();
+    assert!(
+        said.starts_with("voiceport sandbox on http://127.0.0.1:")
+            && said.contains("configuration went to standard output"),
+        "{said}"
+    );
+    let config =
+        std::env::temp_dir().join(format!("voiceport-sandbox-{}.toml", std::process::id()));
+    std::fs::write(&config, printed).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(
+        None,
+        &["--config", config.to_str().unwrap(), "capabilities"],
+    )
+    .await;
+    let _ = std::fs::remove_file(&config);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(!errors.contains("warning"), "{errors}");
+}
+
 /// `--queued-ms`, `--ringing-ms` and `--talk-ms` set how long a dialed call's phases last:
 /// queued for ten minutes, a call dialed just now is still queued.
 #[tokio::test(flavor = "multi_thread")]
