@@ -264,13 +264,16 @@ async fn bad_bodies_unknown_providers_and_oversize_get_their_statuses() {
     let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
     let support = format!("{base}/support");
     for body in [&b"{not json"[..], b"", b"[]", br#"{"message": 5}"#] {
-        let (status, _) = post(&support, &secret, body.to_vec()).await;
+        let (status, answer) = post(&support, &secret, body.to_vec()).await;
         assert_eq!(
             status,
             StatusCode::BAD_REQUEST,
             "{}",
             String::from_utf8_lossy(body)
         );
+        // Where it failed, never the body quoted back.
+        assert!(answer.starts_with("the body does not parse"), "{answer}");
+        assert!(!answer.contains("not json"), "{answer}");
     }
     let mut huge = br#"{"message":{"type":"hang","pad":""#.to_vec();
     huge.extend(std::iter::repeat_n(b'x', 70 * 1024));

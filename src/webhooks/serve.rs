@@ -281,7 +281,15 @@ impl Unaccepted {
                 let path = error.json_path().unwrap_or_default();
                 refusal!(shared.refusals, provider, provider_name = %provider, path, "webhook body does not parse (the error, quoting the body, at debug level)");
                 tracing::debug!(provider_name = %provider, %error, "webhook body does not parse");
-                closing((StatusCode::BAD_REQUEST, error.to_string()).into_response())
+                // The answer says where too, not the body quoted back: a vendor shows its
+                // receivers' answers in its own dashboards and logs.
+                let answer = match path {
+                    "" => "the body does not parse as this vendor's webhook JSON".to_owned(),
+                    path => format!(
+                        "the body does not parse as this vendor's webhook JSON (at `{path}`)"
+                    ),
+                };
+                closing((StatusCode::BAD_REQUEST, answer).into_response())
             }
         }
     }

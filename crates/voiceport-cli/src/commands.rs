@@ -274,14 +274,22 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         }
         output::calls(calls, false)?;
         if let Some(next) = next {
-            // A vendor filtering on voiceport's side serves pages that may match nothing.
+            // A vendor filtering on voiceport's side serves pages that may match few calls,
+            // or none: a short page is not the end.
+            let asked = args.limit.map_or(usize::MAX, |limit| limit as usize);
             if calls.is_empty() {
                 output::say(
                     "note: no call on this page matched, but more pages follow (some filters are applied to each page after it is fetched); --all reads them all",
                 );
+            } else if calls.len() < asked && !query.filters_used().is_empty() {
+                output::say(&format!(
+                    "note: {} calls of this page matched, fewer than --limit: more pages follow (some filters are applied to each page after it is fetched); --all reads them all",
+                    calls.len()
+                ));
             }
+            // The cursor goes on from this page of this query: with the same filters.
             output::say(&format!(
-                "more: --cursor {}",
+                "more: the same command with --cursor {}",
                 output::shell_quote(&next.to_token())
             ));
         }
@@ -1014,16 +1022,47 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         ))?,
     }
     // Written to a file (`voiceport sandbox > voiceport.toml`), the configuration leaves
-    // the terminal blank: say there that it runs, and where.
+    // the terminal blank: say there that it runs, and where. The file holds keys (the
+    // sandbox's), so it is made readable by its owner alone, as every command that reads
+    // it would otherwise ask.
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        let private = if output_file_made_private() {
+            " (a file, now readable by you alone)"
+        } else {
+            ""
+        };
         output::say(&format!(
-            "voiceport sandbox on http://{}: its configuration went to standard output; Ctrl-C to stop",
+            "voiceport sandbox on http://{}: its configuration went to standard output{private}; Ctrl-C to stop",
             sandbox.addr()
         ));
     }
     // Ctrl-C or SIGTERM ends it, with 0.
     stop.received().await;
     Ok(())
+}
+
+/// Narrows standard output to its owner's reading and writing when it is a regular file
+/// (`> voiceport.toml`), through the descriptor itself; whether it did. Never on a pipe or
+/// a terminal, nor elsewhere than on Unix.
+fn output_file_made_private() -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
+            return false;
+        };
+        let file = std::fs::File::from(fd);
+        let regular = file.metadata().is_ok_and(|m| m.is_file());
+        regular
+            && file
+                .set_permissions(std::fs::Permissions::from_mode(0o600))
+                .is_ok()
+    }
+    #[cfg(not(unix))]
+    {
+        false
+    }
 }
 
 #[cfg(test)]

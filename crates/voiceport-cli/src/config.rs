@@ -55,6 +55,19 @@ const ENV_PREFIX: &str = "VOICEPORT_";
 /// `None` when there is none and `VOICEPORT_KIND` describes a provider instead.
 fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     if let Some(path) = explicit {
+        // Said in the flag's words, not as the library's error reading it.
+        if !path.exists() {
+            return Err(Failure::Usage(format!(
+                "--config {}: there is no such file",
+                path.display()
+            )));
+        }
+        if path.is_dir() {
+            return Err(Failure::Usage(format!(
+                "--config {}: that is a folder, not a file",
+                path.display()
+            )));
+        }
         return Ok(Some(path.to_owned()));
     }
     if let Some(path) = std::env::var_os(CONFIG_VAR).filter(|path| !path.is_empty()) {

@@ -303,10 +303,16 @@ const LISTEN_LOG: &str = "warn,voiceport=off,voiceport::webhooks=warn";
 /// crates log at `warn`).
 fn init_logging(verbose: u8, listening: bool) {
     use tracing_subscriber::EnvFilter;
+    // `listen`'s own warnings, by default, without the module they come from: a reader
+    // of its refusals wants the provider and the reason, not `voiceport::webhooks::serve`.
+    let mut with_target = true;
     let filter = match std::env::var("RUST_LOG") {
         Ok(directives) if !directives.trim().is_empty() => EnvFilter::new(directives),
         _ => match verbose {
-            0 if listening => EnvFilter::new(LISTEN_LOG),
+            0 if listening => {
+                with_target = false;
+                EnvFilter::new(LISTEN_LOG)
+            }
             0 => return,
             1 => EnvFilter::new(VERBOSE_LOG),
             _ => EnvFilter::new(VERY_VERBOSE_LOG),
@@ -320,6 +326,7 @@ fn init_logging(verbose: u8, listening: bool) {
         .with_env_filter(filter)
         .with_writer(|| output::LogWriter)
         .with_ansi(false)
+        .with_target(with_target)
         .try_init();
     // `listen` logs a warning per refused delivery: written on a thread of their own, a
     // standard error nobody reads cannot stop it answering deliveries.

@@ -283,7 +283,7 @@ pub(crate) async fn list(
     // The failures' cursor resumes them too: said instead.
     if more && walk.failures().is_empty() {
         output::say(&format!(
-            "more: --cursor {}",
+            "more: the same command with --cursor {}",
             output::shell_quote(&cursor.to_token())
         ));
     }

@@ -252,6 +252,10 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, Failure> {
             "no such file: {}",
             output::cell(&path.display().to_string())
         )),
+        std::io::ErrorKind::IsADirectory => Failure::Usage(format!(
+            "{} is a folder: give the file of a vendor payload",
+            output::cell(&path.display().to_string())
+        )),
         _ => Failure::Io(path.display().to_string(), e),
     })
 }

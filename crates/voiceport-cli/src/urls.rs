@@ -8,6 +8,12 @@ use crate::Failure;
 pub(crate) fn http_url(flag: &str, text: &str) -> Result<reqwest::Url, Failure> {
     // The URL may hold credentials (`https://user:password@host/…?token=…`): said without.
     let refuse = |why: &str| Failure::Usage(format!("{flag} {}: {why}", redacted_url(text)));
+    // `localhost:8787` parses, as a URL of the scheme `localhost`: said plainly.
+    if !text.contains("://") {
+        return Err(refuse(
+            "expected an http or https URL: write `http://` (or `https://`) before the host",
+        ));
+    }
     let url = reqwest::Url::parse(text).map_err(|e| refuse(&e.to_string()))?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(refuse("expected an http or https URL with a host"));
@@ -136,6 +142,20 @@ mod tests {
                 !said.contains("hunter2") && !said.contains("ops@"),
                 "{said}"
             );
+        }
+    }
+
+    /// A host and port without a scheme is told to take one, without being repeated (it
+    /// may hold a user and password).
+    #[test]
+    fn a_url_without_its_scheme_is_told_to_take_one() {
+        for given in ["localhost:8787", "ops:hunter2@tunnel.example:443/hooks"] {
+            let Err(failure) = receiver_base(given) else {
+                panic!("{given} was taken");
+            };
+            let said = format!("{failure:?}");
+            assert!(said.contains("write `http://`"), "{said}");
+            assert!(!said.contains("hunter2"), "{said}");
         }
     }
 }

@@ -1269,64 +1269,55 @@ async fn sandbox_process(args: &[String]) -> (KilledOnDrop, Vec<String>) {
     (server, lines)
 }
 
-/// With its configuration written to a file, `voiceport sandbox` says on standard error
-/// that it runs, and where; commands on that configuration do not warn of its keys (a
-/// sandbox's, for this machine), whatever the file's permissions.
+/// With its configuration written to a file (`voiceport sandbox > voiceport.toml`, which
+/// a shell creates readable by all), `voiceport sandbox` says on standard error that it
+/// runs, and where, and makes the file its owner's alone: commands reading it do not warn
+/// of the keys it holds.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
-async fn sandbox_written_to_a_file_says_so_and_its_keys_are_not_warned_of() {
+async fn sandbox_written_to_a_file_says_so_and_keeps_the_file_private() {
     use std::io::BufRead;
+    use std::os::unix::fs::PermissionsExt;
+    let config =
+        std::env::temp_dir().join(format!("voiceport-sandbox-{}.toml", std::process::id()));
+    let file = std::fs::File::create(&config).unwrap();
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .unwrap();
     let mut server = KilledOnDrop(
         voiceport_bin()
             .args(["sandbox", "--port", "0"])
-            .stdout(std::process::Stdio::piped())
+            .stdout(file)
             .stderr(std::process::Stdio::piped())
             .spawn()
             .unwrap(),
     );
-    let stdout = server.0.stdout.take().unwrap();
     let stderr = server.0.stderr.take().unwrap();
-    let (printed, said) = tokio::task::spawn_blocking(move || {
-        let mut printed = String::new();
-        for line in std::io::BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            let last = line.starts_with("# webhooks:");
-            printed += &line;
-            printed.push('\n');
-            if last {
-                break;
-            }
-        }
+    let said = tokio::task::spawn_blocking(move || {
         let mut said = String::new();
         std::io::BufReader::new(stderr)
             .read_line(&mut said)
             .unwrap();
-        (printed, said)
+        said
     })
     .await
     .unwrap();
     assert!(
         said.starts_with("voiceport sandbox on http://127.0.0.1:")
-            && said.contains("configuration went to standard output"),
+            && said.contains("configuration went to standard output")
+            && said.contains("readable by you alone"),
         "{said}"
     );
-    let config =
-        std::env::temp_dir().join(format!("voiceport-sandbox-{}.toml", std::process::id()));
-    std::fs::write(&config, printed).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     let out = run(
         None,
         &["--config", config.to_str().unwrap(), "capabilities"],
     )
     .await;
+    drop(server);
     let _ = std::fs::remove_file(&config);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     let errors = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{errors}");
     assert!(!errors.contains("warning"), "{errors}");
 }
 
@@ -2759,11 +2750,24 @@ async fn impossible_arguments_exit_2() {
         .join("call.json");
     let missing = missing.to_str().unwrap();
     let no_such_file = format!("no such file: {missing}");
+    let no_such_config = format!("--config {missing}: there is no such file");
+    let folder = std::env::temp_dir();
+    let folder = folder.to_str().unwrap();
+    let folder_config = format!("--config {folder}: that is a folder, not a file");
     for (args, says) in [
         (
             vec!["normalize", "--vendor", "vapi", missing],
             no_such_file.as_str(),
         ),
+        (
+            vec!["--config", missing, "calls", "list"],
+            no_such_config.as_str(),
+        ),
+        (
+            vec!["--config", folder, "calls", "list"],
+            folder_config.as_str(),
+        ),
+        (vec!["normalize", "--vendor", "vapi", folder], "is a folder"),
         (
             vec!["listen", "--bind", "notanip"],
             "expected an IP address (127.0.0.1, 0.0.0.0, ::1) or localhost",

@@ -610,19 +610,12 @@ impl ProvidersFile {
 
     /// Whether this file holds a secret itself (an `api_key`, or a webhook `secret`) rather
     /// than the name of a variable holding it; an `api_key_env` or `secret_env` that does
-    /// not look like a variable's name counts as one (a key pasted there by mistake). A
-    /// provider whose `base_url` is on this machine (a sandbox, as `voiceport sandbox`
-    /// prints one) holds none that a vendor would take.
+    /// not look like a variable's name counts as one (a key pasted there by mistake).
     pub fn holds_secrets(&self) -> bool {
         let pasted = |name: &Option<String>| {
             (name.as_deref()).is_some_and(|n| !n.trim().is_empty() && !looks_like_a_variable(n))
         };
-        let local = |p: &ProviderConfig| {
-            (p.base_url.as_deref())
-                .and_then(|url| url::Url::parse(url).ok())
-                .is_some_and(|url| crate::http::endpoint::is_loopback(&url))
-        };
-        self.providers.values().filter(|p| !local(p)).any(|p| {
+        self.providers.values().any(|p| {
             p.api_key.is_some()
                 || pasted(&p.api_key_env)
                 || (p.webhook.as_ref()).is_some_and(|w| w.secret.is_some() || pasted(&w.secret_env))

@@ -840,17 +840,6 @@ fn a_key_file_others_can_read_gets_a_warning() {
     let warning = file.permission_warning(&pasted).expect("a warning");
     assert!(warning.contains("chmod 600"), "{warning}");
     assert!(!warning.contains("rk_live"), "{warning}");
-    // A sandbox's key, for a provider on this machine, is no vendor's: no warning.
-    let sandbox = dir.join("sandbox.toml");
-    std::fs::write(
-        &sandbox,
-        "[providers.a]\nkind = \"rounded\"\napi_key = \"sandbox-rounded-key\"\nbase_url = \"http://127.0.0.1:8700/rounded\"\n",
-    )
-    .unwrap();
-    std::fs::set_permissions(&sandbox, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let file = ProvidersFile::from_path(&sandbox).unwrap();
-    assert!(!file.holds_secrets());
-    assert_eq!(file.permission_warning(&sandbox), None);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

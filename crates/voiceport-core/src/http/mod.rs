@@ -8,7 +8,7 @@
 mod auth;
 pub(crate) mod decode;
 mod dial_gate;
-pub(crate) mod endpoint;
+mod endpoint;
 mod error_body;
 mod mask;
 mod request;
