@@ -250,7 +250,14 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
             error.is_retryable(),
             error.outcome()
         ));
-    } else {
+    } else if let voiceport::Error::Unsupported { provider, .. } = error {
+        // What -v would add (its kind) says less than where to look.
+        let who = config::chosen().map_or_else(|| provider.to_string(), |c| c.name.clone());
+        say_escaped(&format!(
+            "  what it supports: voiceport -p {who} capabilities"
+        ));
+    } else if std::error::Error::source(error).is_some() || error.is_transient() {
+        // Only where -v says more than the line: a cause, or whether to try again.
         say("  (run with -v for details)");
     }
 }

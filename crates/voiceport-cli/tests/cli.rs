@@ -866,7 +866,14 @@ async fn unsupported_operations_exit_4() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("does not support add_note"));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(said.contains("does not support add_note"), "{said}");
+    // Where to see what it does support, rather than -v (which would add only its kind).
+    assert!(
+        said.contains("what it supports: voiceport -p voicebot capabilities")
+            && !said.contains("run with -v"),
+        "{said}"
+    );
     // A metadata mode the vendor lacks names the flag for the other (Retell replaces
     // metadata whole), not the library's `MetadataMode`.
     let listed = json(
