@@ -1119,3 +1119,19 @@ fn typed_options_go_into_a_config_and_back() {
         "{error}"
     );
 }
+
+/// A body that is no call object is refused in words a user reads (`expected a call
+/// object`), never with a Rust type's name (`expected struct Call`), by every vendor's
+/// codec.
+#[test]
+fn a_body_that_is_no_call_object_is_refused_in_plain_words() {
+    for &kind in ProviderKind::ALL {
+        let codec = voiceport::codec(kind).expect("every kind has a codec");
+        let err = codec.decode_call(b"5").unwrap_err().to_string();
+        assert!(
+            err.contains("expected a call object") || err.contains("(an object)"),
+            "{kind}: {err}"
+        );
+        assert!(!err.contains("struct"), "{kind}: {err}");
+    }
+}

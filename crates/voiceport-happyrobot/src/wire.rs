@@ -83,6 +83,7 @@ voiceport_core::open_enum! {
 /// What the mapping only inspects (times, the agent candidates of which one is kept)
 /// borrows from the body; what the call keeps is decoded owned and moved into it.
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a call object")]
 pub(crate) struct Call<'a> {
     pub(crate) id: String,
     pub(crate) organization_id: Option<String>,

@@ -58,6 +58,7 @@ voiceport_core::open_enum! {
 /// **cents**. `disconnection_reason` is kept as text: its ~35 values grow with every
 /// release, and the status table matches them by family.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(expecting = "a call object")]
 pub(crate) struct Call<'a> {
     pub(crate) call_id: String,
     pub(crate) call_type: Option<CallType>,

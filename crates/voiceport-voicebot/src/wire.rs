@@ -83,7 +83,7 @@ voiceport_core::open_enum! {
 /// conversations the normalizer reads only when `messages` is empty stay raw (see
 /// [`RawMessages`]).
 #[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", expecting = "a call object")]
 pub(crate) struct Call<'a> {
     #[serde(borrow)]
     pub(crate) id: Option<Text<'a>>,
