@@ -976,6 +976,8 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         .start()
         .await
         .map_err(|e| Failure::cannot_listen("sandbox", ([127, 0, 0, 1], args.port).into(), e))?;
+    // Before the keys go in: a file `>` just created (empty), made its owner's alone.
+    let made_private = output_file_made_private();
     let mut toml = crate::demo::sandbox_toml(&sandbox);
     if let Some(receiver) = &receiver {
         // The emulators sign with the tables printed below: one text for both.
@@ -1026,7 +1028,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     // sandbox's), so it is made readable by its owner alone, as every command that reads
     // it would otherwise ask.
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        let private = if output_file_made_private() {
+        let private = if made_private {
             " (a file, now readable by you alone)"
         } else {
             ""
@@ -1041,9 +1043,11 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     Ok(())
 }
 
-/// Narrows standard output to its owner's reading and writing when it is a regular file
-/// (`> voiceport.toml`), through the descriptor itself; whether it did. Never on a pipe or
-/// a terminal, nor elsewhere than on Unix.
+/// Narrows standard output to its owner's reading and writing when it is an empty regular
+/// file (what `> voiceport.toml` creates), through the descriptor itself; whether it did.
+/// Never a file that holds something already (`>> app.log`, whose permissions are the
+/// user's choice), a device (`/dev/null`), a pipe or a terminal, nor elsewhere than on
+/// Unix.
 fn output_file_made_private() -> bool {
     #[cfg(unix)]
     {
@@ -1053,8 +1057,8 @@ fn output_file_made_private() -> bool {
             return false;
         };
         let file = std::fs::File::from(fd);
-        let regular = file.metadata().is_ok_and(|m| m.is_file());
-        regular
+        let fresh = file.metadata().is_ok_and(|m| m.is_file() && m.len() == 0);
+        fresh
             && file
                 .set_permissions(std::fs::Permissions::from_mode(0o600))
                 .is_ok()

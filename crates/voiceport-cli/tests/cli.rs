@@ -1326,6 +1326,40 @@ async fn sandbox_written_to_a_file_says_so_and_keeps_the_file_private() {
     let errors = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{errors}");
     assert!(!errors.contains("warning"), "{errors}");
+    // A file that held something already (`>> app.log`) keeps the permissions its owner
+    // chose.
+    std::fs::write(&config, "# mine\n").unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let appended = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&config)
+        .unwrap();
+    let mut server = KilledOnDrop(
+        voiceport_bin()
+            .args(["sandbox", "--port", "0"])
+            .stdout(appended)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = server.0.stderr.take().unwrap();
+    let said = tokio::task::spawn_blocking(move || {
+        let mut said = String::new();
+        std::io::BufReader::new(stderr)
+            .read_line(&mut said)
+            .unwrap();
+        said
+    })
+    .await
+    .unwrap();
+    drop(server);
+    let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+    let _ = std::fs::remove_file(&config);
+    assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+    assert!(
+        said.contains("configuration went to standard output") && !said.contains("alone"),
+        "{said}"
+    );
 }
 
 /// `--queued-ms`, `--ringing-ms` and `--talk-ms` set how long a dialed call's phases last:
