@@ -1276,20 +1276,10 @@ async fn sandbox_process(args: &[String]) -> (KilledOnDrop, Vec<String>) {
     (server, lines)
 }
 
-/// With its configuration written to a file (`voiceport sandbox > voiceport.toml`, which
-/// a shell creates readable by all), `voiceport sandbox` says on standard error that it
-/// runs, and where, and makes the file its owner's alone: commands reading it do not warn
-/// of the keys it holds.
-#[cfg(unix)]
-#[tokio::test(flavor = "multi_thread")]
-async fn sandbox_written_to_a_file_says_so_and_keeps_the_file_private() {
+/// `voiceport sandbox` with its standard output in `file`: the process, and the first
+/// line it said on standard error (once its configuration is written).
+async fn sandbox_into(file: std::fs::File) -> (KilledOnDrop, String) {
     use std::io::BufRead;
-    use std::os::unix::fs::PermissionsExt;
-    let config =
-        std::env::temp_dir().join(format!("voiceport-sandbox-{}.toml", std::process::id()));
-    let file = std::fs::File::create(&config).unwrap();
-    file.set_permissions(std::fs::Permissions::from_mode(0o644))
-        .unwrap();
     let mut server = KilledOnDrop(
         voiceport_bin()
             .args(["sandbox", "--port", "0"])
@@ -1308,54 +1298,54 @@ async fn sandbox_written_to_a_file_says_so_and_keeps_the_file_private() {
     })
     .await
     .unwrap();
+    (server, said)
+}
+
+/// With its configuration written to a file (`voiceport sandbox > voiceport.toml`, which
+/// a shell creates readable by all), `voiceport sandbox` says on standard error that it
+/// runs, and where, and makes the file its owner's alone: commands reading it do not warn
+/// of the keys it holds. A file that held something already (`>> app.log`) keeps the
+/// permissions its owner chose.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn sandbox_written_to_a_file_says_so_and_keeps_the_file_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let config =
+        std::env::temp_dir().join(format!("voiceport-sandbox-{}.toml", std::process::id()));
+    let mode_of =
+        |config: &std::path::Path| std::fs::metadata(config).unwrap().permissions().mode() & 0o777;
+    let file = std::fs::File::create(&config).unwrap();
+    file.set_permissions(std::fs::Permissions::from_mode(0o644))
+        .unwrap();
+    let (server, said) = sandbox_into(file).await;
     assert!(
         said.starts_with("voiceport sandbox on http://127.0.0.1:")
             && said.contains("configuration went to standard output")
             && said.contains("readable by you alone"),
         "{said}"
     );
-    let mode = std::fs::metadata(&config).unwrap().permissions().mode();
-    assert_eq!(mode & 0o777, 0o600, "{mode:o}");
+    assert_eq!(mode_of(&config), 0o600);
     let out = run(
         None,
         &["--config", config.to_str().unwrap(), "capabilities"],
     )
     .await;
     drop(server);
-    let _ = std::fs::remove_file(&config);
     let errors = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{errors}");
     assert!(!errors.contains("warning"), "{errors}");
-    // A file that held something already (`>> app.log`) keeps the permissions its owner
-    // chose.
+
     std::fs::write(&config, "# mine\n").unwrap();
     std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).unwrap();
     let appended = std::fs::OpenOptions::new()
         .append(true)
         .open(&config)
         .unwrap();
-    let mut server = KilledOnDrop(
-        voiceport_bin()
-            .args(["sandbox", "--port", "0"])
-            .stdout(appended)
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let stderr = server.0.stderr.take().unwrap();
-    let said = tokio::task::spawn_blocking(move || {
-        let mut said = String::new();
-        std::io::BufReader::new(stderr)
-            .read_line(&mut said)
-            .unwrap();
-        said
-    })
-    .await
-    .unwrap();
+    let (server, said) = sandbox_into(appended).await;
     drop(server);
-    let mode = std::fs::metadata(&config).unwrap().permissions().mode();
+    let mode = mode_of(&config);
     let _ = std::fs::remove_file(&config);
-    assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+    assert_eq!(mode, 0o644);
     assert!(
         said.contains("configuration went to standard output") && !said.contains("alone"),
         "{said}"
