@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use futures::TryStreamExt;
 use voiceport::{
-    CallId, CallQuery, CallUpdate, DialRequest, Interrupt, MetadataMode, NoteId, NoteInput,
+    CallId, CallQuery, CallUpdate, DialRequest, Filter, Interrupt, MetadataMode, NoteId, NoteInput,
     PageCursor, RequestOutcome, VoiceProvider, VoiceProviderExt,
 };
 
@@ -276,15 +276,20 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         if let Some(next) = next {
             // A vendor filtering on voiceport's side serves pages that may match few calls,
             // or none: a short page is not the end.
-            let asked = args.limit.map_or(usize::MAX, |limit| limit as usize);
+            let filtered_here = provider.capabilities().client_side_filtering
+                && (query.filters_used().iter()).any(|filter| *filter != Filter::Sort);
+            let short = args.limit.is_some_and(|limit| calls.len() < limit as usize);
             if calls.is_empty() {
                 output::say(
                     "note: no call on this page matched, but more pages follow (some filters are applied to each page after it is fetched); --all reads them all",
                 );
-            } else if calls.len() < asked && !query.filters_used().is_empty() {
+            } else if short && filtered_here {
+                let matched = match calls.len() {
+                    1 => "1 call".to_owned(),
+                    n => format!("{n} calls"),
+                };
                 output::say(&format!(
-                    "note: {} calls of this page matched, fewer than --limit: more pages follow (some filters are applied to each page after it is fetched); --all reads them all",
-                    calls.len()
+                    "note: {matched} of this page matched, fewer than --limit: more pages follow (some filters are applied to each page after it is fetched); --all reads them all"
                 ));
             }
             // The cursor goes on from this page of this query: with the same filters.
@@ -1027,6 +1032,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
     // the terminal blank: say there that it runs, and where. The file holds keys (the
     // sandbox's), so it is made readable by its owner alone, as every command that reads
     // it would otherwise ask.
+    // A comment, should standard error go into the same file (`2>&1`, nohup).
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         let private = if made_private {
             " (a file, now readable by you alone)"
@@ -1034,7 +1040,7 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
             ""
         };
         output::say(&format!(
-            "voiceport sandbox on http://{}: its configuration went to standard output{private}; Ctrl-C to stop",
+            "# voiceport sandbox on http://{}: its configuration went to standard output{private}; Ctrl-C to stop",
             sandbox.addr()
         ));
     }
@@ -1057,10 +1063,16 @@ fn output_file_made_private() -> bool {
             return false;
         };
         let file = std::fs::File::from(fd);
-        let fresh = file.metadata().is_ok_and(|m| m.is_file() && m.len() == 0);
-        fresh
+        let Ok(metadata) = file.metadata() else {
+            return false;
+        };
+        let mode = metadata.permissions().mode();
+        // Only narrowed: the group's and others' bits taken away, nothing added.
+        metadata.is_file()
+            && metadata.len() == 0
+            && mode & 0o077 != 0
             && file
-                .set_permissions(std::fs::Permissions::from_mode(0o600))
+                .set_permissions(std::fs::Permissions::from_mode(mode & !0o077))
                 .is_ok()
     }
     #[cfg(not(unix))]

@@ -21,6 +21,11 @@ pub(crate) fn source() -> Option<&'static str> {
     SOURCE.get().map(String::as_str)
 }
 
+/// The configuration file this run read, once read (`None` for the variables').
+pub(crate) fn file() -> Option<&'static str> {
+    source().filter(|_| !FROM_VARIABLES.load(std::sync::atomic::Ordering::Relaxed))
+}
+
 /// Whether the configuration is the `VOICEPORT_…` variables' (no file).
 static FROM_VARIABLES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
@@ -55,14 +60,19 @@ const ENV_PREFIX: &str = "VOICEPORT_";
 /// `None` when there is none and `VOICEPORT_KIND` describes a provider instead.
 fn locate(explicit: Option<&Path>) -> Result<Option<PathBuf>, Failure> {
     if let Some(path) = explicit {
-        // Said in the flag's words, not as the library's error reading it.
-        if !path.exists() {
+        // Said in the flag's words, not as the library's error reading it (any other
+        // error, a folder that cannot be searched, is said as it comes).
+        let metadata = std::fs::metadata(path);
+        if metadata
+            .as_ref()
+            .is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        {
             return Err(Failure::Usage(format!(
                 "--config {}: there is no such file",
                 path.display()
             )));
         }
-        if path.is_dir() {
+        if metadata.is_ok_and(|m| m.is_dir()) {
             return Err(Failure::Usage(format!(
                 "--config {}: that is a folder, not a file",
                 path.display()

@@ -251,11 +251,16 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
             error.outcome()
         ));
     } else if let voiceport::Error::Unsupported { provider, .. } = error {
-        // What -v would add (its kind) says less than where to look.
-        let who = config::chosen().map_or_else(|| provider.to_string(), |c| c.name.clone());
-        say_escaped(&format!(
-            "  what it supports: voiceport -p {who} capabilities"
-        ));
+        // What -v would add (its kind) says less than where to look: a command to paste,
+        // on the same file, for the provider that refused where it is known by name.
+        let mut command = String::from("voiceport");
+        if let Some(file) = config::file() {
+            command += &format!(" --config {}", output::shell_quote(file));
+        }
+        if let Some(chosen) = config::chosen().filter(|c| c.kind == *provider) {
+            command += &format!(" -p {}", output::shell_quote(&chosen.name));
+        }
+        say_escaped(&format!("  what it supports: {command} capabilities"));
     } else if std::error::Error::source(error).is_some() || error.is_transient() {
         // Only where -v says more than the line: a cause, or whether to try again.
         say("  (run with -v for details)");

@@ -870,7 +870,8 @@ async fn unsupported_operations_exit_4() {
     assert!(said.contains("does not support add_note"), "{said}");
     // Where to see what it does support, rather than -v (which would add only its kind).
     assert!(
-        said.contains("what it supports: voiceport -p voicebot capabilities")
+        said.contains("what it supports: voiceport --config ")
+            && said.contains(" -p 'voicebot' capabilities")
             && !said.contains("run with -v"),
         "{said}"
     );
@@ -1289,15 +1290,17 @@ async fn sandbox_into(file: std::fs::File) -> (KilledOnDrop, String) {
             .unwrap(),
     );
     let stderr = server.0.stderr.take().unwrap();
-    let said = tokio::task::spawn_blocking(move || {
+    let reading = tokio::task::spawn_blocking(move || {
         let mut said = String::new();
         std::io::BufReader::new(stderr)
             .read_line(&mut said)
             .unwrap();
         said
-    })
-    .await
-    .unwrap();
+    });
+    let said = tokio::time::timeout(std::time::Duration::from_secs(30), reading)
+        .await
+        .expect("the sandbox said nothing on standard error")
+        .unwrap();
     (server, said)
 }
 
@@ -1319,7 +1322,7 @@ async fn sandbox_written_to_a_file_says_so_and_keeps_the_file_private() {
         .unwrap();
     let (server, said) = sandbox_into(file).await;
     assert!(
-        said.starts_with("voiceport sandbox on http://127.0.0.1:")
+        said.starts_with("# voiceport sandbox on http://127.0.0.1:")
             && said.contains("configuration went to standard output")
             && said.contains("readable by you alone"),
         "{said}"
@@ -2767,6 +2770,25 @@ async fn an_empty_filtered_page_with_more_to_come_says_so() {
         !stderr(&completed).contains("no call on this page"),
         "{}",
         stderr(&completed)
+    );
+    // Without --limit, a page is not short of anything.
+    assert!(
+        !stderr(&completed).contains("fewer than --limit"),
+        "{}",
+        stderr(&completed)
+    );
+    // With it, a page the filter thinned says that more follow; the cursor line says to
+    // keep the filters.
+    let short = run_with(
+        &config,
+        &["calls", "list", "--status", "completed", "--limit", "5"],
+    )
+    .await;
+    let said = stderr(&short);
+    assert!(
+        said.contains("note: 1 call of this page matched, fewer than --limit")
+            && said.contains("more: the same command with --cursor"),
+        "{said}"
     );
 }
 
