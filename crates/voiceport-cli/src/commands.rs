@@ -981,7 +981,8 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         .start()
         .await
         .map_err(|e| Failure::cannot_listen("sandbox", ([127, 0, 0, 1], args.port).into(), e))?;
-    // Before the keys go in: a file `>` just created (empty), made its owner's alone.
+    // Before the keys go in: a file `>` just created (empty) is made its owner's alone, as
+    // every command reading a file that holds keys would otherwise ask.
     let made_private = output_file_made_private();
     let mut toml = crate::demo::sandbox_toml(&sandbox);
     if let Some(receiver) = &receiver {
@@ -1029,10 +1030,8 @@ async fn sandbox(args: SandboxArgs) -> Outcome {
         ))?,
     }
     // Written to a file (`voiceport sandbox > voiceport.toml`), the configuration leaves
-    // the terminal blank: say there that it runs, and where. The file holds keys (the
-    // sandbox's), so it is made readable by its owner alone, as every command that reads
-    // it would otherwise ask.
-    // A comment, should standard error go into the same file (`2>&1`, nohup).
+    // the terminal blank: say there that it runs, and where; as a comment, should standard
+    // error go into the same file (`2>&1`, nohup).
     if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         let private = if made_private {
             " (a file, now readable by you alone)"

@@ -408,8 +408,8 @@ impl ProviderConfig {
         format!("{}{}", self.path, self.setting(name))
     }
 
-    /// The full name of one of this config's fields: [`field_name`](Self::field_name), its
-    /// name since 0.1 (it returns where the field is written, not its value).
+    /// The full name of one of this config's fields: [`field_name`](Self::field_name), as
+    /// it was called in 0.1 (it returns where the field is written, not its value).
     #[deprecated(note = "renamed field_name")]
     pub fn field(&self, name: &str) -> String {
         self.field_name(name)

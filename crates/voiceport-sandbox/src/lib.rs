@@ -782,10 +782,11 @@ impl Sandbox {
     /// Waits until the emulator of `kind` is done with every call it follows (each ended,
     /// each delivery attempted as often as it will be: for an application that dials
     /// without telling the test which call), then gives all its attempts (those still
-    /// recorded: see [`deliveries`](Self::deliveries)). `None` when `timeout` passes first (or the sandbox does
-    /// not emulate `kind`). A call is followed once its dial is answered: a dial still on
-    /// its way when the wait finds nothing pending is not waited for (wait for the dial
-    /// first). On a sandbox shared by several tests, it waits for their calls too.
+    /// recorded: see [`deliveries`](Self::deliveries)). `None` when `timeout` passes
+    /// first (or the sandbox does not emulate `kind`). A call is followed once its dial is
+    /// answered: a dial still on its way when the wait finds nothing pending is not waited
+    /// for (wait for the dial first). On a sandbox shared by several tests, it waits for
+    /// their calls too.
     pub async fn wait_for_all_deliveries(
         &self,
         kind: ProviderKind,
