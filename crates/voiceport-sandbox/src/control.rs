@@ -432,6 +432,14 @@ async fn set_webhook(
     }
 }
 
+/// A listing's query, or its refusal (400) saying what was `expected`.
+fn query_of<T>(query: Result<Query<T>, QueryRejection>, expected: &str) -> Result<T, Response> {
+    query.map(|Query(query)| query).map_err(|rejection| {
+        let message = format!("{} (expected {expected})", rejection.body_text());
+        json_response(StatusCode::BAD_REQUEST, json!({"message": message}))
+    })
+}
+
 /// The query of a `GET` of `_sandbox/requests/{vendor}`.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -452,15 +460,9 @@ async fn show_requests(
         Ok(vendor) => vendor,
         Err(response) => return response,
     };
-    let limit = match query {
-        Ok(Query(query)) => query.limit.unwrap_or(DEFAULT_LIST_LIMIT),
-        Err(rejection) => {
-            let message = format!(
-                "{} (expected `limit`, a whole number)",
-                rejection.body_text()
-            );
-            return json_response(StatusCode::BAD_REQUEST, json!({"message": message}));
-        }
+    let limit = match query_of(query, "`limit`, a whole number") {
+        Ok(query) => query.limit.unwrap_or(DEFAULT_LIST_LIMIT),
+        Err(refused) => return refused,
     };
     let (newest, total) = state.requests.newest(vendor, limit);
     let requests: Vec<Value> = (newest.into_iter())
@@ -518,15 +520,9 @@ async fn show_webhook(
         Ok(vendor) => vendor,
         Err(response) => return response,
     };
-    let Query(query) = match query {
+    let query = match query_of(query, "`call_id` and `limit`, a whole number") {
         Ok(query) => query,
-        Err(rejection) => {
-            let message = format!(
-                "{} (expected `call_id` and `limit`, a whole number)",
-                rejection.body_text()
-            );
-            return json_response(StatusCode::BAD_REQUEST, json!({"message": message}));
-        }
+        Err(refused) => return refused,
     };
     let target = state.hooks.target(vendor);
     let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
