@@ -1135,3 +1135,64 @@ fn a_body_that_is_no_call_object_is_refused_in_plain_words() {
         assert!(!err.contains("struct"), "{kind}: {err}");
     }
 }
+
+/// A nested object of the wrong type is refused in the same plain words, naming what was
+/// expected there (`expected a customer object`) and where, never the Rust type that reads
+/// it (`expected struct Customer`).
+#[test]
+fn a_nested_value_of_the_wrong_type_is_refused_in_plain_words() {
+    // (kind, fixture, the JSON pointer set to `true`, the path and words the error gives)
+    let cases = [
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/call_seed.json",
+            "/classification",
+            "classification",
+            "expected a classification object",
+        ),
+        (
+            ProviderKind::Vapi,
+            "vapi/call_ended.json",
+            "/customer",
+            "customer",
+            "expected a customer object",
+        ),
+        (
+            ProviderKind::Voicebot,
+            "vapi/call_ended.json",
+            "/customer",
+            "customer",
+            "expected a customer object",
+        ),
+        (
+            ProviderKind::Retell,
+            "retell/call_phone_outbound_completed.json",
+            "/call_cost",
+            "call_cost",
+            "expected a call cost object",
+        ),
+        (
+            ProviderKind::Rounded,
+            "rounded/get_call.json",
+            "/data/transcript/0",
+            "data.transcript[0]",
+            "expected a transcript entry object",
+        ),
+    ];
+    for (kind, name, pointer, at, words) in cases {
+        let mut body: serde_json::Value = serde_json::from_str(&fixture(name)).unwrap();
+        *body
+            .pointer_mut(pointer)
+            .expect("the fixture has the field") = true.into();
+        let codec = voiceport::codec(kind).expect("every kind has a codec");
+        let err = codec
+            .decode_call(body.to_string().as_bytes())
+            .expect_err("a boolean where an object belongs");
+        let Error::Decode { path, message, .. } = &err else {
+            panic!("{kind}: not a decode error: {err:?}");
+        };
+        assert_eq!(path, at, "{kind}: {err}");
+        assert!(message.contains(words), "{kind}: {message}");
+        assert!(!message.contains("struct"), "{kind}: {message}");
+    }
+}

@@ -72,6 +72,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
+#[serde(expecting = "a table ([providers.NAME.options])")]
 pub struct HappyRobotOptions {
     /// The id of the purchased number outbound calls are placed from (dial `number_id`),
     /// used when a [`DialRequest`](voiceport_core::DialRequest) has no `phone_number_id`.

@@ -29,6 +29,7 @@ use voiceport_core::{Call, ProviderKind};
 /// in a patch.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
+#[serde(expecting = "an object of call filters")]
 pub struct CallFilters {
     /// Only calls run with these models (`models`, names as HappyRobot spells them, such as
     /// `gpt-4o`). A name holding a comma is refused: HappyRobot takes a comma-separated list.
@@ -56,6 +57,7 @@ impl CallFilters {
 /// [`NoteInput`](voiceport_core::NoteInput), it can unflag a note.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a note object")]
 pub struct NoteEdit {
     /// The new text (`None` or empty: unchanged).
     pub content: Option<String>,
@@ -97,6 +99,7 @@ pub fn transfer_contact_email(call: &Call) -> Option<String> {
 /// Add or remove a rating ([`HappyRobot::set_rating`](crate::HappyRobot::set_rating)).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[serde(expecting = "`add` or `remove`")]
 pub enum RatingOperation {
     /// Add the rating.
     Add,
@@ -109,6 +112,7 @@ pub enum RatingOperation {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 #[non_exhaustive]
+#[serde(expecting = "a usage record object")]
 pub struct UsageRecord {
     /// The organization (UUID).
     pub org_id: Option<String>,

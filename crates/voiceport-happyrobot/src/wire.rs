@@ -144,6 +144,7 @@ pub(crate) struct Call<'a> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a metadata object")]
 pub(crate) struct CallMetadata<'a> {
     pub(crate) from: Option<String>,
     pub(crate) to: Option<String>,
@@ -157,6 +158,7 @@ pub(crate) struct CallMetadata<'a> {
 /// `call.use_case`, `call.agent`, and the older `call.assistant`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an agent object")]
 pub(crate) struct AgentRef<'a> {
     #[serde(borrow)]
     pub(crate) id: Option<Text<'a>>,
@@ -166,6 +168,7 @@ pub(crate) struct AgentRef<'a> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a classification object")]
 pub(crate) struct Classification {
     pub(crate) tag: Option<String>,
     pub(crate) reasoning: Option<String>,
@@ -173,6 +176,7 @@ pub(crate) struct Classification {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a note object")]
 pub(crate) struct Note<'a> {
     /// No documented length.
     pub(crate) id: Option<String>,
@@ -186,6 +190,7 @@ pub(crate) struct Note<'a> {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a rating object")]
 pub(crate) struct Rating<'a> {
     /// `✅`, `👎` or `🚨`.
     pub(crate) emoji: Option<String>,
@@ -197,6 +202,7 @@ pub(crate) struct Rating<'a> {
 /// Older `call.questions[]`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a question object")]
 pub(crate) struct Question {
     pub(crate) question: Option<String>,
     /// `null` while unanswered.
@@ -207,6 +213,7 @@ pub(crate) struct Question {
 /// each kept as its text until read (a section's own items are never built).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a costs object")]
 pub(crate) struct Costs<'a> {
     #[serde(borrow)]
     pub(crate) total_costs: Option<&'a RawValue>,
@@ -223,6 +230,7 @@ pub(crate) struct Costs<'a> {
 /// A section of [`Costs`]: its total.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a cost object")]
 pub(crate) struct CostSection<'a> {
     #[serde(borrow)]
     pub(crate) total_cost: Option<&'a RawValue>,
@@ -232,6 +240,7 @@ pub(crate) struct CostSection<'a> {
 /// `{calls, count, currentPage}`; only `calls` and `count` are read. The calls stay raw so
 /// each keeps its exact JSON.
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a list of calls (an object with `calls`)")]
 pub(crate) struct CallList<'a> {
     #[serde(borrow, deserialize_with = "bounded_items")]
     pub(crate) calls: Vec<&'a RawValue>,
@@ -249,6 +258,7 @@ pub(crate) struct BareList<T>(#[serde(deserialize_with = "bounded_items")] pub(c
 /// `GET /calls/{id}/transcript`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a transcript object")]
 pub(crate) struct Transcript<'a> {
     /// When the call started (unix seconds).
     #[serde(default, deserialize_with = "amount")]
@@ -260,6 +270,7 @@ pub(crate) struct Transcript<'a> {
 /// A transcript message (also the shape of an `end` webhook's `content.messages[]`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a message object")]
 pub(crate) struct Message<'a> {
     pub(crate) role: Option<Role>,
     /// What was said, or the tool result: text, or any JSON (a tool's result may be an
@@ -287,12 +298,14 @@ pub(crate) struct Message<'a> {
 /// {number, extension}, contact_id, slack_channel_id}`); only where it rings is read.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a transfer contact object")]
 pub(crate) struct TransferContact {
     pub(crate) phone: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a tool call object")]
 pub(crate) struct ToolCall {
     pub(crate) id: Option<String>,
     pub(crate) function: Option<FunctionCall>,
@@ -300,6 +313,7 @@ pub(crate) struct ToolCall {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a function call object")]
 pub(crate) struct FunctionCall {
     pub(crate) name: Option<String>,
     /// Documented as JSON text; any other JSON is accepted too.
@@ -356,6 +370,7 @@ pub(crate) struct RatingBody<'a> {
 /// `content` of a `start` delivery.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an event content object")]
 pub(crate) struct StartContent {
     pub(crate) recording: Option<String>,
 }
@@ -363,6 +378,7 @@ pub(crate) struct StartContent {
 /// `content` of an `end` delivery (its `tools` usage is not read).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an event content object")]
 pub(crate) struct EndContent<'a> {
     #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) messages: Option<Vec<Message<'a>>>,
@@ -376,6 +392,7 @@ pub(crate) struct EndContent<'a> {
 /// * a legacy use-case hook (docs/vendors/happyrobot.md) is `{type: "start" | "end" | …,
 ///   call, content}`.
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a webhook delivery (an object)")]
 pub(crate) struct Delivery<'a> {
     #[serde(default, borrow)]
     pub(crate) specversion: Option<&'a RawValue>,
@@ -404,6 +421,7 @@ pub(crate) struct Delivery<'a> {
 /// platform's UUIDs, not the legacy app API's 24-character ids.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a status change object")]
 pub(crate) struct SessionStatusChanged<'a> {
     pub(crate) org_id: Option<String>,
     pub(crate) session_id: Option<String>,
@@ -416,6 +434,7 @@ pub(crate) struct SessionStatusChanged<'a> {
 /// `data.status`: the transition (`previous` is not read: the event is about `current`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a status change object")]
 pub(crate) struct StatusChange {
     pub(crate) current: Option<SessionStatus>,
     pub(crate) updated_at: Option<String>,

@@ -66,6 +66,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
+#[serde(expecting = "a table ([providers.NAME.options])")]
 pub struct RetellOptions {
     /// The number `dial` calls from when the request names none (E.164, a number bought
     /// from or imported into Retell). `create-phone-call` requires one.

@@ -121,6 +121,7 @@ pub(crate) struct Entries {
 /// version does not know still decodes.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an utterance object")]
 pub(crate) struct Utterance {
     pub(crate) role: Option<Role>,
     /// What was said, a tool's result, an SMS or injected text (normally a string).
@@ -147,6 +148,7 @@ pub(crate) struct Utterance {
 /// A word and when it was said, in seconds of call audio (approximate).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a word object")]
 pub(crate) struct Word {
     #[serde(default, deserialize_with = "amount")]
     pub(crate) start: Option<f64>,
@@ -157,6 +159,7 @@ pub(crate) struct Word {
 /// `call_analysis`, present once post-call analysis has run (`call_analyzed`).
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a call analysis object")]
 pub(crate) struct CallAnalysis {
     pub(crate) call_summary: Option<String>,
     pub(crate) call_successful: Option<bool>,
@@ -170,6 +173,7 @@ pub(crate) struct CallAnalysis {
 /// `call_cost`, in cents.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a call cost object")]
 pub(crate) struct CallCost {
     #[serde(default, deserialize_with = "amount")]
     pub(crate) combined_cost: Option<f64>,
@@ -179,6 +183,7 @@ pub(crate) struct CallCost {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a product cost object")]
 pub(crate) struct ProductCost {
     pub(crate) product: Option<String>,
     /// Cents.
@@ -190,6 +195,7 @@ pub(crate) struct ProductCost {
 
 /// The body of `POST /v3/list-calls`: `{items, has_more, pagination_key, total?}`.
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a list of calls")]
 pub(crate) struct ListPage<'a> {
     #[serde(borrow, deserialize_with = "bounded_items")]
     pub(crate) items: Vec<&'a RawValue>,
@@ -282,6 +288,7 @@ pub(crate) struct UpdateCall {
 /// The outer shape of a delivery. The name is read as any JSON (text borrowed from the
 /// body), so that one of the wrong type is a clear error at `event`.
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a webhook delivery (an object)")]
 pub(crate) struct Delivery<'a> {
     #[serde(borrow)]
     pub(crate) event: Option<AnyJson<'a>>,
@@ -296,6 +303,7 @@ pub(crate) struct Delivery<'a> {
 /// pass that skips the rest.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a webhook delivery (an object)")]
 pub(crate) struct Peek<'a> {
     #[serde(borrow)]
     pub(crate) call_id: Option<AnyJson<'a>>,

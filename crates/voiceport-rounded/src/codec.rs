@@ -153,6 +153,7 @@ const CALL_KEYS: [&str; 9] = [
 /// envelope's `data` nor its `error`.
 fn call_object(body: &[u8]) -> Option<&RawValue> {
     #[derive(Deserialize)]
+    #[serde(expecting = "an object")]
     struct Top {
         id: Option<IgnoredAny>,
         data: Option<IgnoredAny>,

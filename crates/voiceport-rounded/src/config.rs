@@ -53,6 +53,7 @@ pub(crate) const CAPABILITIES: Capabilities = Capabilities {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 #[non_exhaustive]
+#[serde(expecting = "`cursor` or `page`")]
 pub enum Paging {
     /// `use_cursor=true`: each page carries `next_cursor` (an ISO timestamp). No total.
     #[default]
@@ -77,6 +78,7 @@ pub enum Paging {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 #[non_exhaustive]
+#[serde(expecting = "a table ([providers.NAME.options])")]
 pub struct RoundedOptions {
     /// The caller id `dial` uses when the request names none (E.164; it must be a number
     /// of your Rounded organization).

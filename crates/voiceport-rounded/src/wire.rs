@@ -85,6 +85,7 @@ pub(crate) struct Envelope<T> {
 /// [`Envelope`]'s fields as read from its object. Not `#[serde(default)]` as a whole,
 /// which would need `T: Default`; a missing `data` reads as `None` anyway.
 #[derive(Deserialize)]
+#[serde(expecting = "a response object")]
 struct EnvelopeFields<T> {
     #[serde(default, deserialize_with = "or_none")]
     message: Option<String>,
@@ -124,6 +125,7 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Envelope<T> {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an error object")]
 pub(crate) struct ApiError {
     #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) details: Option<Vec<ErrorDetail>>,
@@ -155,6 +157,7 @@ fn status_or_none<'de, D: serde::Deserializer<'de>>(
 /// One problem with one field.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an error detail object")]
 pub(crate) struct ErrorDetail {
     pub(crate) field: Option<String>,
     pub(crate) message: Option<String>,
@@ -167,6 +170,7 @@ pub(crate) struct ErrorDetail {
 /// Times are only parsed, so they borrow from the body (`Cow`: an escaped string is the
 /// rare one that needs a copy); text the normalized call keeps is decoded owned and moved.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(expecting = "a call object")]
 pub(crate) struct Call<'a> {
     pub(crate) id: String,
     pub(crate) organization_id: Option<String>,
@@ -214,6 +218,7 @@ pub(crate) struct Call<'a> {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a transcript entry object")]
 pub(crate) struct TranscriptEntry<'a> {
     pub(crate) role: Option<Role>,
     /// Wall clock, as ISO 8601 text (documented); anything else is read as no time.
@@ -239,6 +244,7 @@ impl TranscriptEntry<'_> {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a variable object")]
 pub(crate) struct VariableValue {
     pub(crate) name: Option<String>,
     pub(crate) value: Option<Value>,
@@ -246,6 +252,7 @@ pub(crate) struct VariableValue {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a post-call answer object")]
 pub(crate) struct PostCallAnswer<'a> {
     #[serde(borrow)]
     pub(crate) question: Option<Question<'a>>,
@@ -259,6 +266,7 @@ pub(crate) struct PostCallAnswer<'a> {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a question object")]
 pub(crate) struct Question<'a> {
     /// The key of the extracted value when `name` is missing or empty.
     #[serde(borrow)]
@@ -274,12 +282,14 @@ pub(crate) struct Question<'a> {
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an option object")]
 pub(crate) struct SelectedOption {
     pub(crate) option: Option<QuestionOption>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an option object")]
 pub(crate) struct QuestionOption {
     pub(crate) value: Option<Value>,
 }
@@ -288,6 +298,7 @@ pub(crate) struct QuestionOption {
 /// JSON, decoded one by one so that an error names `data[i]`) and the paging fields next to
 /// them. [`ListBody::split`] hands out the two halves.
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a response object")]
 pub(crate) struct ListBody<'a> {
     // Read as leniently as [`Envelope`]'s.
     #[serde(default, deserialize_with = "or_none")]
@@ -355,6 +366,7 @@ pub(crate) struct StartCallBody {
 
 /// `data` of the start-call answer (HTTP 201).
 #[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(expecting = "a started call object")]
 pub(crate) struct StartCallData {
     pub(crate) call_id: String,
 }
@@ -374,6 +386,7 @@ pub(crate) struct UpdateCallBody {
 /// borrowed from the body), so that a field of an unexpected type is a clear error (names)
 /// or ignored (times).
 #[derive(Debug, Deserialize)]
+#[serde(expecting = "a webhook delivery (an object)")]
 pub(crate) struct Delivery<'a> {
     #[serde(borrow)]
     pub(crate) event: Option<AnyJson<'a>>,
@@ -395,6 +408,7 @@ pub(crate) struct Delivery<'a> {
 /// rest: its ids, and a call nested in it (`data.call`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an event subject object")]
 pub(crate) struct SubjectHead<'a> {
     #[serde(borrow)]
     pub(crate) id: Option<AnyJson<'a>>,
@@ -429,6 +443,7 @@ impl<'a> SubjectHead<'a> {
 /// The fields of a subject a status update needs.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a status object")]
 pub(crate) struct StatusData {
     pub(crate) status: Option<CallStatus>,
     pub(crate) answer_type: Option<AnswerType>,

@@ -163,6 +163,7 @@ impl Flavor {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 #[non_exhaustive]
+#[serde(expecting = "a table ([providers.NAME.options])")]
 pub struct VapiOptions {
     /// The assistant that talks on a dial whose request names no `agent_id`
     /// (Vapi `assistantId`). A dial with neither is refused.

@@ -176,6 +176,7 @@ pub(crate) struct Call<'a> {
 /// ones, so it cannot be trusted alone; `endTime - time` says the same without doubt.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a message object")]
 pub(crate) struct Message<'a> {
     pub(crate) role: Option<Role>,
     #[serde(borrow)]
@@ -217,6 +218,7 @@ pub(crate) struct Message<'a> {
 /// `toolCallList[]`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a tool call object")]
 pub(crate) struct ToolCall<'a> {
     #[serde(borrow)]
     pub(crate) id: Option<Text<'a>>,
@@ -232,6 +234,7 @@ pub(crate) struct ToolCall<'a> {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a function object")]
 pub(crate) struct ToolFunction<'a> {
     #[serde(borrow)]
     pub(crate) name: Option<Text<'a>>,
@@ -242,6 +245,7 @@ pub(crate) struct ToolFunction<'a> {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "an analysis object")]
 pub(crate) struct Analysis<'a> {
     #[serde(borrow)]
     pub(crate) summary: Option<Text<'a>>,
@@ -257,6 +261,7 @@ pub(crate) struct Analysis<'a> {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a customer object")]
 pub(crate) struct Customer<'a> {
     /// E.164.
     #[serde(borrow)]
@@ -272,6 +277,7 @@ pub(crate) struct Customer<'a> {
 /// The assistant's phone number object.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a phone number object")]
 pub(crate) struct PhoneNumber<'a> {
     /// E.164.
     #[serde(borrow)]
@@ -284,6 +290,7 @@ pub(crate) struct PhoneNumber<'a> {
 /// `costBreakdown`, USD.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a cost breakdown object")]
 pub(crate) struct CostBreakdown {
     #[serde(default, deserialize_with = "amount")]
     pub(crate) transport: Option<f64>,
@@ -305,6 +312,7 @@ pub(crate) struct CostBreakdown {
 /// `voicemail-detection`, `analysis`, `knowledge-base` …), USD.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a cost object")]
 pub(crate) struct CostEntry<'a> {
     #[serde(borrow, rename = "type")]
     pub(crate) cost_type: Option<Text<'a>>,
@@ -321,6 +329,7 @@ pub(crate) struct CostEntry<'a> {
     rename_all = "camelCase",
     bound(deserialize = "M: Deserialize<'de>")
 )]
+#[serde(expecting = "an artifact object")]
 pub(crate) struct Artifact<'a, M = RawMessages<'a>> {
     /// Raw in a call's artifact ([`RawMessages`]), decoded with it in a report's
     /// ([`Utterances`]).
@@ -379,6 +388,7 @@ impl<M> Default for Artifact<'_, M> {
 /// `assistant`, an assistant given inline: only what names it is read.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an assistant object")]
 pub(crate) struct InlineAssistant<'a> {
     /// Set when the assistant is a saved one.
     #[serde(borrow)]
@@ -390,6 +400,7 @@ pub(crate) struct InlineAssistant<'a> {
 /// `artifact.recording`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a recording object")]
 pub(crate) struct ArtifactRecording<'a> {
     #[serde(borrow)]
     pub(crate) stereo_url: Option<Text<'a>>,
@@ -400,6 +411,7 @@ pub(crate) struct ArtifactRecording<'a> {
 /// `artifact.recording.mono`.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a recording object")]
 pub(crate) struct MonoRecording<'a> {
     /// Both parties mixed.
     #[serde(borrow)]
@@ -408,6 +420,7 @@ pub(crate) struct MonoRecording<'a> {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a schedule plan object")]
 pub(crate) struct SchedulePlan<'a> {
     /// Not before.
     #[serde(borrow)]
@@ -416,6 +429,7 @@ pub(crate) struct SchedulePlan<'a> {
 
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "an assistant overrides object")]
 pub(crate) struct AssistantOverrides<'a> {
     /// The caller's key/value data.
     #[serde(borrow)]
@@ -483,6 +497,7 @@ pub(crate) struct UpdateCall {
 /// `message`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a server message (an object with `message`)")]
 pub(crate) struct ServerMessageHead<'a> {
     #[serde(borrow)]
     pub(crate) message: Option<&'a RawValue>,
@@ -502,6 +517,7 @@ pub(crate) struct ServerMessageHead<'a> {
 /// fields, which it shares.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "an end-of-call report object")]
 pub(crate) struct CallReport<'a> {
     /// `status-update` only.
     pub(crate) status: Option<Status>,
@@ -563,6 +579,7 @@ pub(crate) type ReportArtifact<'a> = Artifact<'a, Utterances>;
 /// type), which accepts what its type does not read and names the place of an error.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a server message (an object with `message`)")]
 pub(crate) struct Delivery<'a> {
     #[serde(borrow)]
     pub(crate) message: Option<AnyMessage<'a>>,
@@ -584,6 +601,7 @@ pub(crate) struct Delivery<'a> {
 /// (unboxed, the struct was 984 bytes; the moves were a sixth of a transcript's decode).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a message object")]
 pub(crate) struct AnyMessage<'a> {
     #[serde(borrow, rename = "type")]
     pub(crate) message_type: Option<Text<'a>>,
@@ -681,6 +699,7 @@ impl<'a> AnyMessage<'a> {
 /// A `transcript` (or `transcript[transcriptType="final"]`) message.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a transcript message object")]
 pub(crate) struct TranscriptMessage<'a> {
     /// `assistant` or `user`.
     pub(crate) role: Option<Role>,
@@ -696,6 +715,7 @@ pub(crate) struct TranscriptMessage<'a> {
 /// are read only when `messages` is empty.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a conversation update object")]
 pub(crate) struct ConversationUpdate<'a> {
     #[serde(borrow)]
     pub(crate) messages: Option<RawMessages<'a>>,
@@ -708,6 +728,7 @@ pub(crate) struct ConversationUpdate<'a> {
 /// A `tool-calls` message.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a tool calls message object")]
 pub(crate) struct ToolCallsMessage<'a> {
     #[serde(borrow, default, deserialize_with = "bounded_list")]
     pub(crate) tool_call_list: Option<Vec<ToolCall<'a>>>,
@@ -716,6 +737,7 @@ pub(crate) struct ToolCallsMessage<'a> {
 /// A `function-call` message (Vapi's older tool mechanism).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a function call message object")]
 pub(crate) struct FunctionCallMessage<'a> {
     #[serde(borrow)]
     pub(crate) function_call: Option<FunctionCall<'a>>,
@@ -724,6 +746,7 @@ pub(crate) struct FunctionCallMessage<'a> {
 /// `functionCall`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a function call object")]
 pub(crate) struct FunctionCall<'a> {
     #[serde(borrow)]
     pub(crate) name: Option<Text<'a>>,
@@ -735,6 +758,7 @@ pub(crate) struct FunctionCall<'a> {
 /// What ending a live Vapi call needs from the call: where its live control listens.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
+#[serde(expecting = "a call control object")]
 pub(crate) struct CallControl {
     pub(crate) monitor: Option<Monitor>,
 }
@@ -743,6 +767,7 @@ pub(crate) struct CallControl {
 /// them.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
+#[serde(expecting = "a monitor object")]
 pub(crate) struct Monitor {
     /// `POST {"type": "end-call"}` here ends the call (Vapi's Live Call Control).
     pub(crate) control_url: Option<String>,

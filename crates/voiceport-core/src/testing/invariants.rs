@@ -119,7 +119,10 @@ impl DecoderCheck {
             .vendor_error
             .is_some_and(|is_vendor_error| is_vendor_error(body));
         match err {
-            Error::Decode { path, .. } => assert!(!path.is_empty(), "{what}: no JSON path"),
+            Error::Decode { path, message, .. } => {
+                assert!(!path.is_empty(), "{what}: no JSON path");
+                assert_no_rust_type(message, what);
+            }
             _ if vendor_error => {}
             other => panic!(
                 "{what}: expected a decode error for {}, got {other:?}",
@@ -130,12 +133,26 @@ impl DecoderCheck {
 
     fn check_call(&self, call: &Call, what: &str) {
         assert_eq!(call.provider, self.provider, "{what}");
+        for warning in &call.warnings {
+            assert_no_rust_type(&warning.message, what);
+        }
         if self.payload_required {
             assert!(call.vendor_payload().is_some(), "{what}: no vendor payload");
         }
         assert!(
             serde_json::to_string(call).is_ok(),
             "{what}: the call does not serialize"
+        );
+    }
+}
+
+/// A message users read says what was expected in the vendor's terms (`a call object`),
+/// never with the name serde's derive gives a Rust type (`expected struct Customer`).
+fn assert_no_rust_type(message: &str, what: &str) {
+    for rust_word in ["struct ", "enum ", "variant identifier", "field identifier"] {
+        assert!(
+            !message.contains(&format!("expected {rust_word}")),
+            "{what}: the message names a Rust type: {message}"
         );
     }
 }

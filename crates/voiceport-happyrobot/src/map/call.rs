@@ -403,6 +403,7 @@ fn utterance(message: wire::Message<'_>, start: Option<DateTime<Utc>>) -> Uttera
 /// endpoint's shape is not documented).
 #[derive(Deserialize)]
 #[serde(untagged)]
+#[serde(expecting = "a recording URL, or an object with a `url`")]
 enum RecordingBody {
     Url(Option<String>),
     Object {

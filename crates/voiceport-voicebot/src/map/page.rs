@@ -42,6 +42,7 @@ pub(crate) struct Window {
 /// The cursor this adapter writes, as the text of a [`PageCursor::Token`].
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[serde(expecting = "a cursor object")]
 struct Resume {
     /// The next window's end: the calls created before it.
     before: DateTime<Utc>,
