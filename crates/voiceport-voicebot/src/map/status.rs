@@ -16,9 +16,9 @@ use crate::wire::Status;
 /// `not-found` (Vapi lost the call) is `Failed` and `deletion-failed` (a delete of a
 /// finished call failed) is classified as `ended`: both are terminal, so a poller stops.
 ///
-/// `manually-canceled` is also what a live call ended through the API says: a call that
-/// had `started` took place, so it is `Completed` rather than `Canceled` (its end reason
-/// stays `Canceled`).
+/// `manually-canceled` may also be what a live call ended through the API says (*inferred*:
+/// Vapi does not say which reason a control-URL end gets): a call that had `started` took
+/// place, so it is `Completed` rather than `Canceled` (its end reason stays `Canceled`).
 pub(crate) fn status_of(
     status: Option<&Status>,
     ended_reason: Option<&str>,
