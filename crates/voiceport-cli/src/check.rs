@@ -1,10 +1,10 @@
 //! `voiceport check`: the conformance suite against a configured account.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use voiceport::conformance::{self, Environment, Outcome};
-use voiceport::{CallQuery, VoiceProvider};
+use voiceport::{CallId, CallQuery, ProviderKind, VoiceProvider};
 
 use crate::cli::CheckArgs;
 use crate::commands::{Invocation, look_for_call};
@@ -16,6 +16,15 @@ use crate::{Failure, output};
 /// when asked for.
 struct LiveAccount {
     dial: Option<String>,
+    /// The calls the suite placed, to end if the check is stopped while they may be live.
+    placed: Mutex<Vec<CallId>>,
+}
+
+impl LiveAccount {
+    fn placed(&self) -> Vec<CallId> {
+        let placed = self.placed.lock().unwrap_or_else(PoisonError::into_inner);
+        placed.clone()
+    }
 }
 
 /// How long the dial case waits for the call it placed to end.
@@ -29,7 +38,15 @@ impl Environment for LiveAccount {
     fn call_deadline(&self) -> (Duration, Duration) {
         (CALL_DEADLINE, Duration::from_secs(1))
     }
+
+    fn dialed(&self, _kind: ProviderKind, call_id: &CallId) {
+        let mut placed = self.placed.lock().unwrap_or_else(PoisonError::into_inner);
+        placed.push(call_id.clone());
+    }
 }
+
+/// How long ending a call the stopped check placed may take, per call.
+const END_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The cases (by their names, the same for every provider) that need what the command
 /// line never gives the suite: a number known to be busy, permission for a second call (a
@@ -77,6 +94,39 @@ async fn reachable(provider: &dyn VoiceProvider) -> Result<(), voiceport::Error>
     }
 }
 
+/// Ends the calls a stopped check placed (each within [`END_TIMEOUT`]), and says for each
+/// whether it did: a call left live runs at the account's cost.
+async fn end_placed(
+    provider: &dyn VoiceProvider,
+    placed: &[CallId],
+    named: &Invocation<'_>,
+) -> String {
+    let mut said = Vec::new();
+    for id in placed {
+        let shown = output::cell(id.as_str());
+        let end = named.command(&format!("calls end {}", output::shell_quote(id.as_str())));
+        said.push(if !provider.capabilities().end_call {
+            format!(
+                "call {shown} may still be live, and {} cannot end a call",
+                provider.kind()
+            )
+        } else {
+            match tokio::time::timeout(END_TIMEOUT, provider.end_call(id)).await {
+                Ok(Ok(())) => format!("call {shown} was ended"),
+                Ok(Err(error)) => format!(
+                    "call {shown} may still be live: ending it failed ({}); to try again: {end}",
+                    output::cell(&error.to_string())
+                ),
+                Err(_) => format!(
+                    "call {shown} may still be live: ending it took over {} s; to try again: {end}",
+                    END_TIMEOUT.as_secs()
+                ),
+            }
+        });
+    }
+    format!("the check was stopped: {}", said.join("; "))
+}
+
 /// Runs the suite against `provider`, the one `named` names.
 pub(crate) async fn run(
     provider: Arc<dyn VoiceProvider>,
@@ -86,6 +136,7 @@ pub(crate) async fn run(
 ) -> crate::Outcome {
     let env = LiveAccount {
         dial: args.dial.clone(),
+        placed: Mutex::new(Vec::new()),
     };
     // The suite reports only at its end, which a dial can put minutes away: a spinner
     // says it is running. The results are printed after it, so they never mix.
@@ -116,13 +167,16 @@ pub(crate) async fn run(
         // Stopped mid-run, a dialed call may still be live at the account's cost.
         () = stop.received() => {
             progress.finish();
-            let message = match &args.dial {
-                Some(number) => format!(
+            let message = match (&args.dial, env.placed()) {
+                (Some(number), placed) if placed.is_empty() => format!(
                     "the check was stopped; the call it may have dialed to {number} could still be live: {}, and end it ({} ID)",
                     look_for_call(&named.command("calls list"), number),
                     named.command("calls end"),
                 ),
-                None => "the check was stopped before it ended; it changed nothing".to_owned(),
+                (_, placed) if placed.is_empty() => {
+                    "the check was stopped before it ended; it changed nothing".to_owned()
+                }
+                (_, placed) => end_placed(provider.as_ref(), &placed, &named).await,
             };
             return Err(Failure::Interrupted(message));
         }

@@ -992,8 +992,7 @@ impl<'a> Suite<'a> {
     async fn dial_and_wait(&self, to: String) -> std::result::Result<Call, String> {
         let before = self.env.dials_received(self.kind);
         let outcome = self
-            .provider
-            .dial(&self.dial_request(to.clone()))
+            .place(&self.dial_request(to.clone()))
             .await
             .map_err(dial_failed)?;
         if let (Some(before), Some(after)) = (before, self.env.dials_received(self.kind)) {
@@ -1040,6 +1039,15 @@ impl<'a> Suite<'a> {
         }
     }
 
+    /// Dials `request`, and tells the environment of the call placed
+    /// ([`Environment::dialed`]). Every dial of the suite goes through here, even one a
+    /// provider should refuse: if it placed a call all the same, that call is live.
+    async fn place(&self, request: &DialRequest) -> Result<crate::DialOutcome> {
+        let outcome = self.provider.dial(request).await?;
+        self.env.dialed(self.kind, &outcome.call_id);
+        Ok(outcome)
+    }
+
     /// Ends a call dialed here that a case gives up on, and says (for its failure) whether
     /// that worked: a call left live runs at the account's cost.
     async fn end_dialed(&self, id: &CallId) -> String {
@@ -1054,7 +1062,7 @@ impl<'a> Suite<'a> {
 
     async fn dial(&mut self) -> Check {
         if !self.caps.dial {
-            return unsupported(self.provider.dial(&unplaceable_dial()).await);
+            return unsupported(self.place(&unplaceable_dial()).await);
         }
         let Some(number) = self.env.dial_number() else {
             return not_run("no number to dial (voiceport check --dial +E164)");
@@ -1091,7 +1099,7 @@ impl<'a> Suite<'a> {
 
     async fn dial_busy(&mut self) -> Check {
         if !self.caps.dial {
-            return unsupported(self.provider.dial(&unplaceable_dial()).await);
+            return unsupported(self.place(&unplaceable_dial()).await);
         }
         let Some(number) = self.env.busy_number() else {
             return not_run("no number known to be busy");
@@ -1115,7 +1123,7 @@ impl<'a> Suite<'a> {
                 scheduled_for: Some(later),
                 ..unplaceable_dial()
             };
-            return unsupported(self.provider.dial(&request).await);
+            return unsupported(self.place(&request).await);
         }
         let Some(number) = self.env.dial_number() else {
             return not_run("no number to dial");
@@ -1132,7 +1140,7 @@ impl<'a> Suite<'a> {
             ..self.dial_request(number)
         };
         // A failure that may have placed the call says so: a phone may ring in two hours.
-        let outcome = self.provider.dial(&request).await.map_err(dial_failed)?;
+        let outcome = self.place(&request).await.map_err(dial_failed)?;
         // Canceled later whatever the checks below say.
         self.scheduled = Some(outcome.call_id.clone());
         let call = self
@@ -1544,8 +1552,7 @@ impl<'a> Suite<'a> {
             return not_run("no live call to end (nothing dialed)");
         };
         let id = self
-            .provider
-            .dial(&self.dial_request(number))
+            .place(&self.dial_request(number))
             .await
             .map_err(dial_failed)?
             .call_id;

@@ -30,7 +30,7 @@ use std::time::Duration;
 
 pub use report::{CaseResult, Outcome, Report};
 
-use crate::{ProviderKind, VoiceProvider};
+use crate::{CallId, ProviderKind, VoiceProvider};
 
 /// What the suite may assume about the account it runs against.
 ///
@@ -97,6 +97,14 @@ pub trait Environment: Send + Sync {
     /// How long a dialed call may take to end, and how often to look.
     fn call_deadline(&self) -> (Duration, Duration) {
         (Duration::from_secs(300), Duration::from_secs(5))
+    }
+
+    /// Told of every call the suite placed (`call_id`, on `kind`), as soon as its dial
+    /// answers and before any case waits on it. A run stopped from outside (its future
+    /// dropped) does not end the calls it placed: an environment that records them here
+    /// can, as `voiceport check` does on Ctrl-C. Does nothing by default.
+    fn dialed(&self, kind: ProviderKind, call_id: &CallId) {
+        let _ = (kind, call_id);
     }
 }
 

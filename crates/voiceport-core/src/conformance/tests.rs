@@ -573,6 +573,8 @@ struct Env {
     dial_to: Option<&'static str>,
     /// Scheduled calls may be left behind (the provider cannot cancel them).
     leave_scheduled: bool,
+    /// The calls the suite said it placed ([`Environment::dialed`]).
+    told: Mutex<Vec<CallId>>,
 }
 
 impl Env {
@@ -624,6 +626,11 @@ impl Environment for Env {
     fn may_leave_scheduled_calls(&self) -> bool {
         self.leave_scheduled
     }
+
+    fn dialed(&self, kind: ProviderKind, call_id: &CallId) {
+        assert_eq!(kind, KIND);
+        self.told.lock().unwrap().push(call_id.clone());
+    }
 }
 
 async fn check(provider: &Fake, env: &Env) -> Report {
@@ -674,6 +681,14 @@ async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
     let changed = provider.changed();
     // Name, merge (2), replace (2), notes (3) on the dialed call; one delete.
     assert_eq!(changed.len(), 9, "{changed:?}");
+    // The environment was told of every call placed, as each was placed.
+    let placed = provider.dialed.load(Ordering::SeqCst);
+    let told = env.told.lock().unwrap().clone();
+    let every_call_placed: Vec<CallId> = (0..placed)
+        .map(|n| CallId::new(format!("dialed-{n}")))
+        .collect();
+    assert!(placed >= 2, "{placed}");
+    assert_eq!(told, every_call_placed);
     assert!(changed.iter().all(|id| !listed.contains(id)), "{changed:?}");
     // Every call the account held before is still there.
     let ids = provider.ids();
