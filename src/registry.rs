@@ -99,16 +99,19 @@ impl Registry {
             None => self.default_name()?,
         };
         let config = self.file.get(Some(&key))?;
-        let mut connected = self
-            .connected
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(provider) = connected.get(&key) {
+        let connected = || {
+            self.connected
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        };
+        if let Some(provider) = connected().get(&key) {
             return Ok(provider.clone());
         }
+        // Built without the lock, which every other provider's use takes: building reads
+        // the key and may read the system's certificates. Of two built at once, or one
+        // built while another was put in its place, the first one in is kept.
         let provider = connect(config)?;
-        connected.insert(key, provider.clone());
-        Ok(provider)
+        Ok(connected().entry(key).or_insert(provider).clone())
     }
 
     /// Puts `provider` in the place of the configured provider `name`: `connect`, the
