@@ -430,6 +430,11 @@ async fn extension_reaches_the_concrete_type_and_waiting_gives_up_with_its_own_e
         other => panic!("{other:?}"),
     }
     assert!(!err.is_retryable());
+    // Waiting only reads the call.
+    assert_eq!(
+        err.operation(),
+        Some(Operation::ExtensionRead("wait_until_ended"))
+    );
     assert!(err.to_string().contains("still in_progress"), "{err}");
 }
 

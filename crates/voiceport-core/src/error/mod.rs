@@ -640,7 +640,7 @@ impl Error {
             | Error::Decode { operation, .. }
             | Error::Unsupported { operation, .. }
             | Error::Interrupted { operation, .. } => Some(*operation),
-            Error::WaitTimedOut { .. } => Some(Operation::Extension("wait_until_ended")),
+            Error::WaitTimedOut { .. } => Some(Operation::ExtensionRead("wait_until_ended")),
             Error::Config { .. } | Error::InvalidArgument { .. } => None,
         }
     }
