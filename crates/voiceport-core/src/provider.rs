@@ -274,9 +274,11 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// Hangs up a live call. A call that is over already (ended by this request or by
     /// anything else) needs no ending: `Ok`. When the vendor refuses the end (a conflict,
     /// not found, another 4xx refusal), voiceport reads the call back: a call over by then
-    /// is `Ok`, and a not-found refusal of a call that reads back live is
-    /// [`Error::Conflict`] (the call is there, its status in the message); any other
-    /// failure (a 5xx, a timeout) is the error, as it came.
+    /// is `Ok`; a call that is there but not over (live, or still scheduled: cancel that
+    /// one) is [`Error::Conflict`] with every vendor, its status and the vendor's words in
+    /// the message; a call that reads back as missing is [`Error::NotFound`]. Any other
+    /// failure (a 5xx, a timeout, a call that cannot be read back) is the error, as it
+    /// came.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::EndCall))

@@ -859,9 +859,8 @@ async fn canceling_a_call_canceled_already_succeeds() {
     client(&api).cancel_call(&id()).await.unwrap();
 }
 
-/// A refusal stands when the call read back is not where the request would put it: a
-/// cancel refused for a call in progress, a stop refused for a call still scheduled; and
-/// when the call cannot be read back.
+/// A refusal stands when the call read back is not where the request would put it (a
+/// cancel refused for a call in progress), and when the call cannot be read back.
 #[tokio::test]
 async fn a_refusal_stands_when_the_call_is_not_there_yet() {
     let cases = [
@@ -870,7 +869,6 @@ async fn a_refusal_stands_when_the_call_is_not_there_yet() {
             "Only scheduled or queued calls can be canceled",
             Some("In progress"),
         ),
-        ("/stop", "Call is not in progress", Some("Scheduled")),
         ("/stop", "Call is not in progress", None),
     ];
     for (action, message, status) in cases {
@@ -896,6 +894,24 @@ async fn a_refusal_stands_when_the_call_is_not_there_yet() {
             "{action} {status:?}: {err:?}"
         );
     }
+}
+
+/// A stop refused (400) for a call still scheduled is a conflict, as every vendor's
+/// refused end of a call that is there: the call exists, and cannot be ended as it is.
+#[tokio::test]
+async fn a_stop_refused_for_a_scheduled_call_is_a_conflict() {
+    let api = api().await;
+    let refused = json!({ "message": "Call is not in progress" }).to_string();
+    api.respond_json("POST", &call_tail("/stop"), 400, &refused)
+        .await;
+    api.respond_json("GET", &call_tail(""), 200, &call_with_status("Scheduled"))
+        .await;
+    let err = client(&api).end_call(&id()).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Conflict { operation: Operation::EndCall, message: Some(m), .. }
+            if m == "the call exists, scheduled; the vendor answered: Call is not in progress"),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]

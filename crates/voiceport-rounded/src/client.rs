@@ -4,7 +4,7 @@ use voiceport_core::adapter::{Adapter, AdapterConfig, collect_page};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
-    IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
+    Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
 };
 
 use crate::RoundedCodec;
@@ -107,11 +107,26 @@ impl Adapter for Rounded {
         RoundedCodec.decode_call_as(operation, &response.body)
     }
 
-    /// Rounded answers 200 also when the call had already ended.
+    /// Rounded answers 200 also when the call had already ended. Its answer is read for an
+    /// error inside the envelope; a 2xx whose body breaks off or is no envelope is the
+    /// success its status says, as every other vendor's end (whose body is not read).
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "terminate"])
             .call_id(id.as_str());
-        let response = self.http.send(request).await?;
-        RoundedCodec.decode_ack(&response.body)
+        let unread = |error: Error| {
+            tracing::debug!(
+                error_kind = error.name(),
+                "the terminate's 2xx answer could not be read: taken as done"
+            );
+            Ok(())
+        };
+        match self.http.send(request).await {
+            Ok(response) => match RoundedCodec.decode_ack(&response.body) {
+                Err(error @ Error::Decode { .. }) => unread(error),
+                acknowledged => acknowledged,
+            },
+            Err(error @ Error::AnswerCut { .. }) => unread(error),
+            Err(error) => Err(error),
+        }
     }
 }

@@ -6,7 +6,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
+use serde_json::{Value, json};
 use support::{CALL_ID, fixture};
 use voiceport_core::testing::http::{
     Auth, KEY, VendorApi, assert_key_hidden, assert_refused_locally, assert_unsupported,
@@ -795,24 +795,87 @@ async fn end_call_posts_terminate() {
     assert!(requests[0].body.is_empty(), "terminate has no body");
 }
 
+/// A terminate answered 2xx with a body that is no envelope, or that breaks off, is the
+/// success its status says, as every other vendor's end (whose body is not read).
 #[tokio::test]
-async fn end_call_refused_in_a_2xx_envelope_is_invalid_request() {
+async fn end_call_answered_2xx_without_a_readable_envelope_succeeds() {
     let api = api().await;
+    let tail = format!("/calls/{CALL_ID}/terminate");
+    api.respond_json("POST", &tail, 200, "Call terminated")
+        .await;
+    client(&api).end_call(&CallId::new(CALL_ID)).await.unwrap();
+
+    // Announces 1000 bytes, sends 14 and hangs up.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (mut socket, _) = listener.accept().await.unwrap();
+        let mut request = vec![0; 4096];
+        let _ = socket.read(&mut request).await;
+        let answer = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n{\"message\": \"C";
+        socket.write_all(answer.as_bytes()).await.unwrap();
+    });
+    let config = ProviderConfig::new(ProviderKind::Rounded)
+        .with_api_key("rk_test")
+        .with_base_url(format!("http://{address}/v1"));
+    let cut = Rounded::from_config(&config).unwrap();
+    cut.end_call(&CallId::new(CALL_ID)).await.unwrap();
+}
+
+/// A terminate refused inside a 2xx envelope is read against the call: a call that is
+/// there and live is a conflict, as every vendor's refused end; one that reads back as
+/// missing is not found; one that cannot be read back keeps the refusal, an invalid
+/// request whose outcome is unknown (the answer was a 200).
+#[tokio::test]
+async fn end_call_refused_in_a_2xx_envelope_is_read_against_the_call() {
     let body = json!({"message": "Error", "data": null, "status": 400,
         "error": {"details": [], "message": "Only phone calls can be terminated", "status": 400, "type": "generic_error"}});
     let tail = format!("/calls/{CALL_ID}/terminate");
-    api.respond_json("POST", &tail, 200, &body.to_string())
-        .await;
-    let err = client(&api)
-        .end_call(&CallId::new(CALL_ID))
-        .await
-        .unwrap_err();
-    // The answer was a 200: whether the terminate took effect is not known.
-    assert!(
-        matches!(&err, Error::InvalidRequest { status: Some(200), message, operation: Operation::EndCall, .. } if message == "Only phone calls can be terminated"),
-        "{err:?}"
-    );
-    assert_eq!(err.outcome(), RequestOutcome::Unknown);
+    let mut live: Value = serde_json::from_str(&fixture("get_web_call.json")).unwrap();
+    live["data"]["id"] = json!(CALL_ID);
+    live["data"]["status"] = json!("in_progress");
+    let missing = json!({"message": "Error", "data": null, "status": 404,
+        "error": {"details": [], "message": "Call not found", "status": 404, "type": "generic_error"}});
+    for (read_back, read_status) in [
+        (live.to_string(), 200),
+        (missing.to_string(), 404),
+        (String::new(), 503),
+    ] {
+        let api = api().await;
+        api.respond_json("POST", &tail, 200, &body.to_string())
+            .await;
+        api.respond_json("GET", &call_path(CALL_ID), read_status, &read_back)
+            .await;
+        let err = client(&api)
+            .end_call(&CallId::new(CALL_ID))
+            .await
+            .unwrap_err();
+        match read_status {
+            200 => assert!(
+                matches!(&err, Error::Conflict { message: Some(m), operation: Operation::EndCall, .. }
+                    if m == "the call exists, in_progress; the vendor answered: Only phone calls can be terminated"),
+                "{err:?}"
+            ),
+            404 => assert!(
+                matches!(
+                    &err,
+                    Error::NotFound {
+                        operation: Operation::EndCall,
+                        ..
+                    }
+                ),
+                "{err:?}"
+            ),
+            _ => {
+                assert!(
+                    matches!(&err, Error::InvalidRequest { status: Some(200), message, operation: Operation::EndCall, .. } if message == "Only phone calls can be terminated"),
+                    "{err:?}"
+                );
+                assert_eq!(err.outcome(), RequestOutcome::Unknown);
+            }
+        }
+    }
 }
 
 /// Rounded's generated examples show an `error` object in success answers too: a terminate

@@ -1443,7 +1443,7 @@ async fn vapi_ends_a_live_call_through_its_control_url() {
     let err = VP.client(&api).end_call(&id).await.unwrap_err();
     assert!(
         matches!(&err, Error::Conflict { operation: Operation::EndCall, message, .. }
-            if message.as_deref() == Some("Call not found (the call exists, in_progress)")),
+            if message.as_deref() == Some("the call exists, in_progress; the vendor answered: Call not found")),
         "{err:?}"
     );
 }

@@ -331,17 +331,20 @@ impl<A: Adapter> VoiceProvider for A {
 /// state, the request has nothing left to do and succeeds. Vendors differ on ending a call
 /// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
 /// because of this very request, whose first answer was lost before a retry was refused.
-/// Any other error, or a call not in that state (or not readable, or a vendor without
-/// `get_call`), keeps the refusal; but where `found_is_conflict` (ending), a not-found
-/// refusal of a call that reads back, not in that state (a live call Retell's 422 refuses
-/// to end), is a conflict, with the vendor's message and the call's status: the call is
-/// there, and an application reading a not-found would stop following it.
+/// A call that reads back as missing turns a refusal inside a success answer (Rounded's
+/// error in a 200, an invalid request with that status) into that not-found. Any other error, or a call not in that state
+/// (or not readable, or a vendor without `get_call`), keeps the refusal; but where
+/// `refusal_is_conflict` (ending), a not-found or invalid-request refusal of a call that
+/// reads back, not in that state, is a conflict, with the call's status and the vendor's
+/// message: the call is there, and cannot be ended as it is (live, yet refused; still
+/// scheduled). Every vendor's refusal then reads the same, and an application reading a
+/// not-found would stop following a call still under way.
 async fn unless_already<A: Adapter + ?Sized>(
     adapter: &A,
     id: &CallId,
     request: impl std::future::Future<Output = Result<()>>,
     reached: impl Fn(CallStatus) -> bool,
-    found_is_conflict: bool,
+    refusal_is_conflict: bool,
 ) -> Result<()> {
     let refusal = match request.await {
         Err(
@@ -360,28 +363,56 @@ async fn unless_already<A: Adapter + ?Sized>(
     }
     match (adapter.get_call(id).await, refusal) {
         (Ok(call), _) if reached(call.status) => {
-            tracing::debug!(status = %call.status, "refused, but the call is there already: done");
+            tracing::debug!(call_status = %call.status, "refused, but the call is there already: done");
             Ok(())
         }
-        (
-            Ok(call),
-            Error::NotFound {
-                provider,
-                operation,
-                message,
-            },
-        ) if found_is_conflict => {
-            let status = format!("the call exists, {}", call.status);
-            let message = match message {
-                Some(said) => format!("{said} ({status})"),
-                None => status,
-            };
-            Err(Error::Conflict {
-                provider,
-                operation,
-                message: Some(message),
-            })
+        (Ok(call), refusal @ (Error::NotFound { .. } | Error::InvalidRequest { .. }))
+            if refusal_is_conflict =>
+        {
+            Err(conflict_with(refusal, call.status))
         }
+        (
+            Err(Error::NotFound { message, .. }),
+            Error::InvalidRequest {
+                provider,
+                operation,
+                status: Some(200..=299),
+                ..
+            },
+        ) => Err(Error::NotFound {
+            provider,
+            operation,
+            message,
+        }),
         (_, refusal) => Err(refusal),
+    }
+}
+
+/// `refusal` (a not-found or an invalid request) of a call that is there, `status`, as the
+/// conflict it is: the call's status first, then the vendor's words.
+fn conflict_with(refusal: Error, status: CallStatus) -> Error {
+    let (provider, operation, said) = match refusal {
+        Error::NotFound {
+            provider,
+            operation,
+            message,
+        } => (provider, operation, message),
+        Error::InvalidRequest {
+            provider,
+            operation,
+            message,
+            ..
+        } => (provider, operation, Some(message)),
+        other => return other,
+    };
+    let status = format!("the call exists, {status}");
+    let message = match said.filter(|said| !said.trim().is_empty()) {
+        Some(said) => format!("{status}; the vendor answered: {said}"),
+        None => status,
+    };
+    Error::Conflict {
+        provider,
+        operation,
+        message: Some(message),
     }
 }
