@@ -40,7 +40,9 @@ pub struct FieldError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RequestOutcome {
-    /// The request never reached the vendor, or the vendor refused it (4xx): nothing happened.
+    /// The request never reached the vendor, or the vendor refused it (4xx; but see
+    /// [`Unknown`](Self::Unknown) for a dial's conflict and a refusal inside a success
+    /// answer): nothing happened.
     NotApplied,
     /// The request may or may not have taken effect (sent, then timeout, reset or 5xx; a
     /// refusal inside a success answer; a dial refused as a conflict).
@@ -86,7 +88,9 @@ pub enum Error {
         message: Option<String>,
     },
 
-    /// The call (or note) does not exist (HTTP 404).
+    /// The call (or note) does not exist: HTTP 404 or 410, or what a vendor answers in
+    /// their place (Retell's 422). A 404 to a listing or a dial names no call: the
+    /// vendor has no such path (the message says to check `base_url`) or no such agent.
     #[error(
         "{provider} {operation}: not found{}{}",
         path_hint(*operation, message),
@@ -103,7 +107,9 @@ pub enum Error {
 
     /// Too many requests (HTTP 429): still refused once the retry budget is spent, or at
     /// once when a `Retry-After` asks for a wait longer than the budget has left (read as
-    /// at most a day), and for a dial, which a 429 does not retry.
+    /// at most a day), and for a request that creates something (a dial, a note, a
+    /// vendor's own write such as HappyRobot's rating or export), which a 429 does not
+    /// retry.
     #[error(
         "{provider} {operation}: rate limited{}{}",
         retry_after_suffix(retry_after),
