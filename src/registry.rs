@@ -417,7 +417,7 @@ fn tracing_note(route: &str, provider: &str, error: &Error) {
     tracing::warn!(
         route,
         provider_name = provider,
-        error = error.name(),
+        error_kind = error.name(),
         status = error.status(),
         transient = error.is_transient(),
         "dial not placed; trying the next provider"

@@ -123,6 +123,19 @@ async fn a_dial_logs_the_call_it_placed_and_a_failure_says_why() {
     assert_eq!(failed.len(), 1, "{text}");
     assert!(failed[0].contains("operation=get_call"), "{}", failed[0]);
     assert!(failed[0].contains(&err.to_string()), "{}", failed[0]);
+    // The operation's span closes with the kind of its failure; the dial's, with none.
+    let closed = |operation: &str| {
+        let name = format!("voiceport.operation{{provider=vapi operation={operation}");
+        (text.lines())
+            .find(|line| line.contains(&name) && line.contains(" close time.busy"))
+            .unwrap_or_else(|| panic!("no close of {operation} in {text}"))
+            .to_owned()
+    };
+    assert!(
+        closed("get_call").contains("error_kind=\"not_found\""),
+        "{text}"
+    );
+    assert!(!closed("dial").contains("error_kind"), "{text}");
 }
 
 /// A vendor-only operation (reached through `extension`, outside the trait and its guard)
@@ -241,7 +254,7 @@ async fn a_failover_says_the_kind_of_refusal_it_moved_on_from() {
     for field in [
         "route=\"out\"",
         "provider_name=\"leads\"",
-        "error=\"unauthorized\"",
+        "error_kind=\"unauthorized\"",
         "status=401",
         "transient=false",
     ] {
@@ -325,7 +338,65 @@ async fn a_merged_walk_logs_in_the_walker_s_span_and_says_a_provider_left_behind
         .filter(|line| line.contains(" WARN ") && line.contains("goes on without it"))
         .collect();
     assert_eq!(warned.len(), 1, "{text}");
-    for field in ["provider_name=outbound", "error=\"server\"", "status=500"] {
+    for field in [
+        "provider_name=outbound",
+        "error_kind=\"server\"",
+        "status=500",
+    ] {
         assert!(warned[0].contains(field), "{field} in {}", warned[0]);
     }
+}
+
+/// A dial that fails after it may have reached the vendor (a 500) warns that a call may
+/// have been placed, naming the account in its own fields (the operation span is at debug
+/// level, off where only warnings are on) and never the number called; a dial refused
+/// unapplied (a 401) does not.
+#[tokio::test]
+async fn a_dial_that_may_have_placed_a_call_warns_naming_the_account() {
+    use voiceport::DialRequest;
+    use voiceport_sandbox::{Fault, FaultKind};
+    let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
+    let [(name, config)] = one_attempt_each(&sandbox, [("outbound", ProviderKind::Vapi)]);
+    let registry = Registry::from_file(ProvidersFile::new(
+        None,
+        BTreeMap::from([(name, config)]),
+        BTreeMap::new(),
+    ))
+    .unwrap();
+    let provider = registry.connect(Some("outbound")).unwrap();
+    let warnings = async |status: u16| {
+        sandbox.faults().inject(
+            Fault::new(FaultKind::Status(status))
+                .vendor(ProviderKind::Vapi)
+                .method("POST"),
+        );
+        let (log, guard) = capture();
+        let err = provider
+            .dial(&DialRequest::to("+14155550177"))
+            .await
+            .unwrap_err();
+        drop(guard);
+        let text = log.text();
+        let warned: Vec<String> = (text.lines())
+            .filter(|line| line.contains(" WARN ") && line.contains("a call may have been placed"))
+            .map(str::to_owned)
+            .collect();
+        (err, warned)
+    };
+    let (err, warned) = warnings(500).await;
+    assert!(err.call_may_exist(), "{err:?}");
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    for field in [
+        "provider=vapi",
+        "provider_name=\"outbound\"",
+        "error_kind=\"server\"",
+        "status=500",
+        "outcome=unknown",
+    ] {
+        assert!(warned[0].contains(field), "{field} in {}", warned[0]);
+    }
+    assert!(!warned[0].contains("4155550177"), "{}", warned[0]);
+    let (err, warned) = warnings(401).await;
+    assert!(!err.call_may_exist(), "{err:?}");
+    assert!(warned.is_empty(), "{warned:?}");
 }

@@ -930,7 +930,7 @@ impl Stream for MergedCalls {
                     }
                     // Said as it happens: the walk goes on without it, and a long walk
                     // reports its failures only at the end.
-                    tracing::warn!(provider_name = %failure.provider_name, error = failure.error.name(), status = failure.error.status(), "a provider failed: the merged walk goes on without it");
+                    tracing::warn!(provider_name = %failure.provider_name, error_kind = failure.error.name(), status = failure.error.status(), "a provider failed: the merged walk goes on without it");
                     this.failures.push(failure);
                 }
             }

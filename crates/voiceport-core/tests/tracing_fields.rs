@@ -313,7 +313,56 @@ async fn a_request_dropped_before_its_answer_says_so() {
         .await;
     let (response, spans, _) = traced(client(&answered).send(get_call())).await;
     assert_eq!(response.unwrap().status, 200);
-    assert!(!spans.only("voiceport.request").contains_key("cancelled"));
+    let span = spans.only("voiceport.request");
+    assert!(!span.contains_key("cancelled"), "{span:?}");
+    assert!(!span.contains_key("error_kind"), "{span:?}");
+}
+
+/// A request that fails records the error's kind on its span (a trace shows which
+/// failed); one that succeeds records none.
+#[tokio::test]
+async fn a_failed_request_records_its_error_kind() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(404))
+        .mount(&server)
+        .await;
+    let (result, spans, _) = traced(client(&server).send(get_call())).await;
+    assert!(result.is_err());
+    assert_eq!(spans.only("voiceport.request")["error_kind"], "not_found");
+}
+
+/// The warning of a dropped dial names its provider and how long it waited in its own
+/// fields: where only warnings are on, the request's span (at debug level) is not there
+/// to name them.
+#[tokio::test]
+async fn a_dropped_dial_s_warning_names_its_provider_where_only_warnings_are_on() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(201).set_delay(std::time::Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let dialer = client(&server).with_provider_name(Some("outbound"));
+    let dial = Request::post(Operation::Dial, ["calls"]).not_retried_after_send();
+    let log = Log::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(log.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::WARN)
+        .finish();
+    let guard = tracing::subscriber::set_default(subscriber);
+    let bounded = tokio::time::timeout(std::time::Duration::from_millis(300), dialer.send(dial));
+    assert!(bounded.await.is_err(), "the dial was not dropped");
+    drop(guard);
+    let log = log.text();
+    let line = (log
+        .lines()
+        .find(|line| line.contains("a call may have been placed")))
+    .unwrap_or_else(|| panic!("no warning in: {log}"));
+    assert!(line.contains("WARN"), "{line}");
+    assert!(line.contains("provider=rounded"), "{line}");
+    assert!(line.contains("provider_name=\"outbound\""), "{line}");
+    assert!(line.contains("duration_ms="), "{line}");
 }
 
 #[tokio::test]

@@ -178,6 +178,8 @@ fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) 
         // Left out when the operation is not about one call (yet: a dial records the call
         // it placed), as in `voiceport.request`.
         call_id = tracing::field::Empty,
+        // Set when it fails (`Error::name`): a trace shows which operations failed.
+        error_kind = tracing::field::Empty,
     );
     if let Some(id) = call_id {
         span.record("call_id", id.as_str());
@@ -206,6 +208,7 @@ pub async fn run_operation<A: Adapter, T>(
 async fn run<T>(span: tracing::Span, operation: impl Future<Output = Result<T>>) -> Result<T> {
     let result = operation.instrument(span.clone()).await;
     if let Err(error) = &result {
+        span.record("error_kind", error.name());
         span.in_scope(|| tracing::debug!(error = %error, "operation failed"));
     }
     result
@@ -237,7 +240,22 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::Dial;
         guard::dial(self, request)?;
         let span = span(self, op, None);
-        let dialed = run(span.clone(), Adapter::dial(self, request)).await?;
+        let dialed = run(span.clone(), Adapter::dial(self, request))
+            .await
+            .inspect_err(|error| {
+                // Said where only warnings are on (the span is at debug level): a call may
+                // be live at the vendor, and whoever reads the log must know where.
+                if error.call_may_exist() {
+                    tracing::warn!(
+                        provider = %Adapter::kind(self),
+                        provider_name = Adapter::provider_name(self),
+                        error_kind = error.name(),
+                        status = error.status(),
+                        outcome = %error.outcome(),
+                        "dial failed after it may have reached the vendor: a call may have been placed"
+                    );
+                }
+            })?;
         // The call placed, in the span (for a subscriber that reports spans when they
         // close) and in an event of it (for one that prints events with their spans).
         span.record("call_id", dialed.call_id.as_str());

@@ -222,7 +222,8 @@ impl HttpClient {
     /// last response, absent until one arrives), `retry_delay_ms` (the wait before the
     /// next attempt, when one is taken), `vendor_request_id` (the id the vendor's latest
     /// answer that gave one gave the request, in `x-request-id`, `request-id` or `cf-ray`:
-    /// what its support asks for) and, at the end, `duration_ms` (all attempts and waits). A
+    /// what its support asks for) and, at the end, `duration_ms` (all attempts and waits)
+    /// and, for a request that failed, `error_kind` (`Error::name`: `timeout`, `server` …). A
     /// request dropped before it completes (a timeout around it, the losing branch of a
     /// `select!`) records its `duration_ms` and `cancelled = true`, and says so: at warn
     /// level for a dial, which may have placed a call, at debug level for the others.
@@ -242,11 +243,13 @@ impl HttpClient {
             vendor_request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
             cancelled = tracing::field::Empty,
+            error_kind = tracing::field::Empty,
         );
         let mut ending = Ending {
             span: span.clone(),
             started: Instant::now(),
-            dial: request.operation == Operation::Dial,
+            dial: (request.operation == Operation::Dial)
+                .then(|| (self.inner.provider, self.provider_name.clone())),
             done: false,
         };
         let result = self
@@ -254,6 +257,9 @@ impl HttpClient {
             .instrument(span.clone())
             .await;
         ending.done = true;
+        if let Err(error) = &result {
+            span.record("error_kind", error.name());
+        }
         result
     }
 
@@ -494,22 +500,28 @@ impl HttpClient {
 struct Ending {
     span: tracing::Span,
     started: Instant,
-    /// A dial: dropped, it may have placed a call.
-    dial: bool,
+    /// A dial's provider and configured name: dropped, it may have placed a call there.
+    dial: Option<(ProviderKind, Option<Arc<str>>)>,
     done: bool,
 }
 
 impl Drop for Ending {
     fn drop(&mut self) {
-        self.span
-            .record("duration_ms", millis(self.started.elapsed()));
+        let duration_ms = millis(self.started.elapsed());
+        self.span.record("duration_ms", duration_ms);
         if self.done {
             return;
         }
         self.span.record("cancelled", true);
         let _in_span = self.span.enter();
-        if self.dial {
-            tracing::warn!("dial dropped before its answer: a call may have been placed");
+        if let Some((provider, provider_name)) = &self.dial {
+            // Its own fields: the span is at debug level, off where only warnings are on.
+            tracing::warn!(
+                provider = %provider,
+                provider_name = provider_name.as_deref(),
+                duration_ms,
+                "dial dropped before its answer: a call may have been placed"
+            );
         } else {
             tracing::debug!("request dropped before it completed");
         }
