@@ -14,7 +14,9 @@ crate::open_enum! {
         Customer => "customer",
         /// A system prompt or platform message.
         System => "system",
-        /// A tool call or tool result.
+        /// A tool call or tool result: a turn that calls tools without saying anything
+        /// (its [`Utterance::tool_calls`]), or a tool's answer. With every vendor; a turn
+        /// that speaks and calls tools at once stays the speaker's, with its calls.
         Tool => "tool",
     }
 }
@@ -58,7 +60,8 @@ pub struct Utterance {
     /// Wall-clock time it began, where known.
     #[serde(serialize_with = "crate::model::time::serialize_opt")]
     pub at: Option<DateTime<Utc>>,
-    /// Tools the agent invoked in this turn.
+    /// Tools the agent invoked in this turn, where the vendor gives them as data (Rounded
+    /// gives a tool call as text only: a [`Speaker::Tool`] utterance with its `text`).
     #[serde(default)]
     pub tool_calls: Vec<ToolCall>,
     /// For a tool result: which call it answers.

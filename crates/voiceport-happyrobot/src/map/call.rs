@@ -393,6 +393,14 @@ fn utterance(message: wire::Message<'_>, start: Option<DateTime<Utc>>) -> Uttera
             )
         })
         .collect();
+    // The assistant's turn that only calls tools (no words) is a tool call, as the other
+    // vendors give it: their own message of tool calls.
+    if utterance.speaker == Speaker::Agent
+        && utterance.text.is_none()
+        && !utterance.tool_calls.is_empty()
+    {
+        utterance.speaker = Speaker::Tool;
+    }
     if is_tool || message.tool_call_id.is_some() {
         utterance.tool_result = Some(ToolResult::new(message.tool_call_id, message.name));
     }
@@ -827,11 +835,17 @@ mod tests {
                  "tool_calls": [{"type": "function", "id": "t1", "function": {"name": "f", "arguments": {"a": 1}}}]},
                 {"role": "tool", "content": "ok", "name": "f", "tool_call_id": "t1"},
                 {"role": "narrator", "content": "x"},
-                {"content": "no role"}
+                {"content": "no role"},
+                {"role": "assistant", "content": "Let me check.",
+                 "tool_calls": [{"type": "function", "id": "t2", "function": {"name": "g"}}]}
             ]
         }));
         let u = &t.utterances;
-        assert_eq!(u[0].speaker, Speaker::Agent);
+        // A turn of tool calls only is the tool's, as other vendors give it; one that also
+        // speaks stays the agent's, with its calls.
+        assert_eq!(u[0].speaker, Speaker::Tool);
+        assert_eq!(u[4].speaker, Speaker::Agent);
+        assert_eq!(u[4].tool_calls[0].name.as_deref(), Some("g"));
         assert_eq!(u[0].text, None);
         assert_eq!(u[0].start_secs, Some(1.5));
         assert_eq!(u[0].at.unwrap().timestamp_millis(), 1_773_237_926_500);
