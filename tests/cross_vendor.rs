@@ -1196,3 +1196,35 @@ fn a_nested_value_of_the_wrong_type_is_refused_in_plain_words() {
         assert!(!message.contains("struct"), "{kind}: {message}");
     }
 }
+
+/// Whatever a codec decodes serializes as an object naming what it is, so that a folder of
+/// mixed vendor payloads snapshots through one `Decoded`.
+#[test]
+fn a_decoded_payload_serializes_naming_what_it_is() {
+    for (kind, name, key) in [
+        (ProviderKind::Vapi, "vapi/call_ended.json", "call"),
+        (ProviderKind::Vapi, "vapi/list.json", "page"),
+        (
+            ProviderKind::Vapi,
+            "vapi/webhook_status_update_ended.json",
+            "event",
+        ),
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/transcript.json",
+            "transcript",
+        ),
+        (ProviderKind::Rounded, "rounded/get_call.json", "call"),
+    ] {
+        let codec = voiceport::codec(kind).expect("every kind has a codec");
+        let body = fixture(name);
+        let decoded = codec
+            .decode(codec.detect(body.as_bytes()), body.as_bytes())
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let json = serde_json::to_value(&decoded).unwrap();
+        let keys: Vec<&String> = json.as_object().expect("an object").keys().collect();
+        assert_eq!(keys, [key], "{name}");
+    }
+    let ack = serde_json::to_value(voiceport::Decoded::Ack).unwrap();
+    assert_eq!(ack, "ack");
+}

@@ -102,8 +102,21 @@ impl fmt::Display for PayloadKind {
     }
 }
 
-/// A payload decoded by [`Codec::decode`].
-#[derive(Debug, Clone, PartialEq)]
+/// A payload decoded by [`Codec::decode`]. It serializes as an object naming what it is
+/// (`{"call": {…}}`, `{"page": {…}}`, `"ack"`), so that one snapshot covers a folder of
+/// mixed payloads.
+///
+/// ```
+/// # use voiceport_core as voiceport;
+/// use voiceport::{Codec, Decoded};
+/// # fn snapshot(codec: &dyn Codec, body: &[u8]) -> voiceport::Result<()> {
+/// let decoded: Decoded = codec.decode(codec.detect(body), body)?;
+/// let json = serde_json::to_value(&decoded).expect("a decoded payload serializes");
+/// assert!(json.is_object() || json == "ack");
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Decoded {
     /// A call.

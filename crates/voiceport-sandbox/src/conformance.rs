@@ -1,10 +1,11 @@
 //! The sandbox as an [`Environment`] of the conformance suite (which lives in
-//! `voiceport_core::conformance` and runs against live accounts too).
+//! `voiceport::conformance` and runs against live accounts too).
 //!
 //! ```no_run
-//! # async fn run(provider: std::sync::Arc<dyn voiceport_core::VoiceProvider>, sandbox: &voiceport_sandbox::Sandbox) {
+//! # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
+//! # async fn run(provider: std::sync::Arc<dyn voiceport::VoiceProvider>, sandbox: &voiceport_sandbox::Sandbox) {
 //! use voiceport_sandbox::conformance::SandboxEnv;
-//! let report = voiceport_core::conformance::run(provider.as_ref(), &SandboxEnv::new(sandbox)).await;
+//! let report = voiceport::conformance::run(provider.as_ref(), &SandboxEnv::new(sandbox)).await;
 //! println!("{report}");
 //! # }
 //! ```

@@ -155,7 +155,8 @@ pub enum DeliveryFaultKind {
 /// how often.
 ///
 /// ```
-/// use voiceport_core::ProviderKind;
+/// # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
+/// use voiceport::ProviderKind;
 /// use voiceport_sandbox::{DeliveryFault, DeliveryFaultKind};
 /// let fault = DeliveryFault::new(DeliveryFaultKind::Duplicate)
 ///     .vendor(ProviderKind::Voicebot)

@@ -8,7 +8,8 @@
 //!
 //! ```
 //! # async fn run() -> std::io::Result<()> {
-//! use voiceport_core::ProviderKind;
+//! # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
+//! use voiceport::ProviderKind;
 //! use voiceport_sandbox::Sandbox;
 //!
 //! let sandbox = Sandbox::builder().seed(7).calls(ProviderKind::HappyRobot, 50).start().await?;
@@ -21,9 +22,9 @@
 //!
 //! `voiceport::connect(&sandbox.provider_config(kind))` gives the real adapter, pointed at
 //! the emulator with its key and dial options ([`Sandbox::provider_toml`] writes the same
-//! as a `voiceport.toml` table). The types named `voiceport_core::…` here are the ones
-//! `voiceport` re-exports: an application writes `voiceport::ProviderKind` and
-//! `voiceport::webhooks::WebhookConfig`. By default the sandbox seeds 200 calls a
+//! as a `voiceport.toml` table). The examples name types as an application does, through
+//! `voiceport` (`voiceport::ProviderKind`, `voiceport::webhooks::WebhookConfig`): they are
+//! `voiceport-core`'s, which `voiceport` re-exports. By default the sandbox seeds 200 calls a
 //! vendor from seed 42, on a free loopback port ([`Sandbox::addr`]); [`Sandbox::builder`]
 //! starts it inside a Tokio runtime, and dropping the [`Sandbox`] stops it. It serves on
 //! the runtime that started it: one shared by several tests (in a `static`) would die
@@ -47,7 +48,8 @@
 //!
 //! ```no_run
 //! # fn run(sandbox: &voiceport_sandbox::Sandbox) {
-//! use voiceport_core::ProviderKind;
+//! # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
+//! use voiceport::ProviderKind;
 //! use voiceport_sandbox::{Fault, FaultKind};
 //!
 //! // The next two Rounded requests answer 503; the adapter's retries see them.
@@ -123,8 +125,9 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use voiceport_core::webhook::WebhookConfig;
-//! use voiceport_core::ProviderKind;
+//! # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
+//! use voiceport::webhooks::WebhookConfig;
+//! use voiceport::ProviderKind;
 //! use voiceport_sandbox::{DeliveryFault, DeliveryFaultKind, Sandbox, WebhookTarget};
 //!
 //! let config = WebhookConfig::with_secret("s3cret");
@@ -638,7 +641,8 @@ impl Sandbox {
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-    /// use voiceport_core::{ProviderKind, ProvidersFile};
+    /// # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
+    /// use voiceport::{ProviderKind, ProvidersFile};
     /// use voiceport_sandbox::Sandbox;
     ///
     /// let sandbox = Sandbox::builder().start().await?;

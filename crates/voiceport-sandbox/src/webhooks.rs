@@ -100,7 +100,8 @@ const MAX_NAP: Duration = Duration::from_millis(250);
 ///
 /// ```
 /// use std::time::Duration;
-/// use voiceport_core::webhook::WebhookConfig;
+/// # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
+/// use voiceport::webhooks::WebhookConfig;
 /// use voiceport_sandbox::WebhookTarget;
 ///
 /// let config = WebhookConfig::with_secret("s3cret");
