@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 pub use merge::{MergeOptions, MergedCall, MergedCalls, MergedCursor, ProviderError, Selection};
 pub use route::{RouteError, RoutedDial};
+use tracing::Instrument;
 use voiceport_core::{
     Call, CallId, CallQuery, DialRequest, Error, Interrupt, Operation, ProvidersFile,
     RequestOutcome, Result, VoiceProvider, VoiceProviderExt,
@@ -307,6 +308,21 @@ impl Registry {
     /// with the providers' `timeout_secs`, and stop it with a thrown [`Interrupt`] rather
     /// than by dropping it: the route then ends with an answer that says what happened.
     pub async fn dial(
+        &self,
+        route: &str,
+        request: &DialRequest,
+        key: Option<&str>,
+    ) -> std::result::Result<RoutedDial, RouteError> {
+        // Each provider's dial opens its own operation span: this one ties them to the
+        // route that tried them in turn.
+        let span = tracing::debug_span!("voiceport.route", route);
+        self.dial_through(route, request, key)
+            .instrument(span)
+            .await
+    }
+
+    /// [`dial`](Self::dial), in its route's span.
+    async fn dial_through(
         &self,
         route: &str,
         request: &DialRequest,

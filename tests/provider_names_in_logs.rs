@@ -261,6 +261,19 @@ async fn a_failover_says_the_kind_of_refusal_it_moved_on_from() {
         assert!(warned[0].contains(field), "{field} in {}", warned[0]);
     }
     assert!(!warned[0].contains("4155550188"), "{}", warned[0]);
+    // Each provider's dial runs in the route's span, which ties the two together.
+    for provider in [
+        "provider=happyrobot provider_name=\"leads\"",
+        "provider=voicebot provider_name=\"studio\"",
+    ] {
+        let nested = format!(
+            "voiceport.route{{route=\"out\"}}:voiceport.operation{{{provider} operation=dial"
+        );
+        assert!(
+            text.lines().any(|line| line.contains(&nested)),
+            "{nested} in {text}"
+        );
+    }
 }
 
 /// A merged walk fetches each provider's pages on tasks of their own, in the span and to

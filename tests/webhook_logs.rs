@@ -405,6 +405,15 @@ async fn secrets_never_reach_logs_or_debug() {
             .any(|line| line.contains("provider_name=token")),
         "{logs}"
     );
+    // The name a sender put in the URL is no provider's: logged apart from theirs.
+    let unserved = (logs.lines())
+        .find(|line| line.contains("a provider this receiver does not serve"))
+        .unwrap_or_else(|| panic!("{logs}"));
+    assert!(
+        unserved.contains("requested_name=\"elsewhere\""),
+        "{unserved}"
+    );
+    assert!(!unserved.contains("provider_name"), "{unserved}");
     assert!(!logs.contains(query_secret), "{logs}");
 
     // Two providers sharing a secret are warned of, by name, when a receiver starts.
@@ -628,6 +637,11 @@ async fn secrets_never_reach_logs_or_debug() {
     for line in at_work {
         assert!(
             line.contains("voiceport.webhook{") && line.contains("provider_name=billing"),
+            "{line}"
+        );
+        // The span names the event and its call, once the body decoded.
+        assert!(
+            line.contains("vendor_event=") && line.contains("call_id="),
             "{line}"
         );
     }

@@ -15,7 +15,7 @@ use voiceport_core::webhook::{Deduplicator, Ticket};
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
 use voiceport_core::adapter::shorten;
 use voiceport_core::http::vendor_text;
-use voiceport_core::{CallEvent, CallId, Codec};
+use voiceport_core::{CallEvent, Codec};
 
 use super::delivery::{Delivery, HandlerError, HandlerResult, ReplySlot};
 use super::refusals::{Refusals, refusal};
@@ -53,7 +53,7 @@ pub(super) async fn answer_request(
         return over_handled_budget(shared, &endpoint.name, &event);
     };
     let (reply, mut answer) = ReplySlot::new(deadline);
-    tracing::debug!(provider_name = %provider, vendor_event = shorten(&event.vendor_event), call_id = event.call_id().map(CallId::as_str), "webhook request");
+    tracing::debug!(provider_name = %provider, vendor_event = shorten(&event.vendor_event), call_id = event.call_id().map(|id| shorten(id.as_str())), "webhook request");
     let delivery = Delivery {
         provider_name: provider,
         provider: endpoint.kind,

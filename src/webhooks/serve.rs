@@ -17,7 +17,7 @@ use voiceport_core::webhook::{
 };
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
 use voiceport_core::adapter::shorten;
-use voiceport_core::{CallEvent, CallId, Codec, ProviderKind};
+use voiceport_core::{CallEvent, Codec, ProviderKind};
 
 use super::answer::{Admitted, HandlerRun, answer_request, deadline_after, handler_failed, lock};
 use super::body::{Held, declared_length, read_body, refuse_body};
@@ -129,7 +129,9 @@ pub(super) async fn receive(
         refusal!(
             shared.refusals,
             &provider,
-            provider_name = shorten(&provider),
+            // Not `provider_name`: a name any sender chooses, kept apart from the names
+            // of the providers served, which logs are grouped by.
+            requested_name = shorten(&provider),
             "delivery for a provider this receiver does not serve"
         );
         return closing((StatusCode::NOT_FOUND, "no such webhook provider").into_response());
@@ -140,7 +142,10 @@ pub(super) async fn receive(
     let span = tracing::debug_span!(
         "voiceport.webhook",
         provider = %endpoint.kind,
-        provider_name = %provider
+        provider_name = %provider,
+        // Once the body decodes: a trace is searched by the call and the vendor's event.
+        vendor_event = tracing::field::Empty,
+        call_id = tracing::field::Empty,
     );
     let read = read_checked(&shared, endpoint, &parts, body, arrived, &span).await;
     let (head, body, held) = match read {
@@ -152,6 +157,13 @@ pub(super) async fn receive(
         Ok(event) => event,
         Err(unaccepted) => return unaccepted.answer(&shared, &endpoint.name),
     };
+    if !span.is_disabled() {
+        // Vendor text, cut short and escaped as in the events.
+        span.record("vendor_event", shorten(&event.vendor_event).as_str());
+        if let Some(call_id) = event.call_id() {
+            span.record("call_id", shorten(call_id.as_str()).as_str());
+        }
+    }
     drop(entered);
     if event.expects_reply {
         return answer_request(&shared, provider, endpoint, event, body, arrived, &span).await;
@@ -370,7 +382,7 @@ async fn admit_and_dispatch(
     };
     tracing::debug!(
         vendor_event = shorten(&event.vendor_event),
-        call_id = event.call_id().map(CallId::as_str),
+        call_id = event.call_id().map(|id| shorten(id.as_str())),
         "webhook event"
     );
     let delivery = Delivery {

@@ -143,10 +143,10 @@ fn get_call() -> Request {
 #[tokio::test]
 async fn the_request_span_records_attempts_status_delay_duration_and_call_id() {
     let server = MockServer::start().await;
-    // A 503 first (retried), then the call.
+    // Two 503s first (retried), then the call.
     Mock::given(method("GET"))
         .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
+        .up_to_n_times(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
@@ -162,13 +162,17 @@ async fn the_request_span_records_attempts_status_delay_duration_and_call_id() {
     assert_eq!(span["operation"], "get_call", "{span:?}");
     assert_eq!(span["method"], "GET", "{span:?}");
     assert_eq!(span["call_id"], CALL, "{span:?}");
-    assert_eq!(span["attempt"], "2", "{span:?}");
+    assert_eq!(span["attempt"], "3", "{span:?}");
     assert_eq!(span["status"], "200", "{span:?}");
-    // The jittered backoff: between half and all of the 20 ms asked for.
+    // The jittered backoff: between half and all of the 40 ms asked for the second wait
+    // (the first asked for 20); `retry_wait_ms` holds both.
     let delay: u64 = span["retry_delay_ms"].parse().unwrap();
-    assert!((10..=20).contains(&delay), "{span:?}");
+    assert!((20..=40).contains(&delay), "{span:?}");
+    let waited: u64 = span["retry_wait_ms"].parse().unwrap();
+    // (Each recorded in whole milliseconds.)
+    assert!((delay + 9..=delay + 21).contains(&waited), "{span:?}");
     let duration: u64 = span["duration_ms"].parse().unwrap();
-    assert!(duration >= delay, "{span:?}");
+    assert!(duration >= waited, "{span:?}");
 
     // The fmt output shows the same fields, the final ones on the span's close.
     let close = log
@@ -177,9 +181,10 @@ async fn the_request_span_records_attempts_status_delay_duration_and_call_id() {
         .unwrap_or_else(|| panic!("no close line: {log}"));
     for field in [
         format!("call_id=\"{CALL}\""),
-        "attempt=2".into(),
+        "attempt=3".into(),
         "status=200".into(),
         format!("retry_delay_ms={delay}"),
+        format!("retry_wait_ms={waited}"),
         "duration_ms=".into(),
     ] {
         assert!(close.contains(&field), "{field}: {close}");

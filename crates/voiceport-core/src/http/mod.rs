@@ -220,7 +220,8 @@ impl HttpClient {
     /// has one, `provider_name` (see [`with_provider_name`](Self::with_provider_name)); as
     /// it goes it records `attempt` (the number of the current attempt), `status` (of the
     /// last response, absent until one arrives), `retry_delay_ms` (the wait before the
-    /// next attempt, when one is taken), `vendor_request_id` (the id the vendor's latest
+    /// next attempt, when one is taken) and `retry_wait_ms` (every such wait so far, where a
+    /// subscriber keeps only a field's last value), `vendor_request_id` (the id the vendor's latest
     /// answer that gave one gave the request, in `x-request-id`, `request-id` or `cf-ray`:
     /// what its support asks for) and, at the end, `duration_ms` (all attempts and waits)
     /// and, for a request that failed, `error_kind` (`Error::name`: `timeout`, `server` …). A
@@ -240,6 +241,7 @@ impl HttpClient {
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
             retry_delay_ms = tracing::field::Empty,
+            retry_wait_ms = tracing::field::Empty,
             vendor_request_id = tracing::field::Empty,
             duration_ms = tracing::field::Empty,
             cancelled = tracing::field::Empty,
@@ -288,6 +290,8 @@ impl HttpClient {
         let url = endpoint::join(base, &request.segments, &request.query);
         let started = Instant::now();
         let mut attempts = 0;
+        // Every wait between attempts, the vendor's `Retry-After` and backoff alike.
+        let mut waited = Duration::ZERO;
         // The first attempt that may have taken effect at the vendor, kept: a delete that
         // then finds the call gone is done, and should a write's last attempt never reach
         // the vendor's handling (a refused connection, a 429), the request may still have
@@ -334,7 +338,9 @@ impl HttpClient {
             let cause = || std::error::Error::source(&error).map(crate::chain_text);
             match retry::next_step(&settings.retry, request.retry, attempts, started, &error) {
                 Ok(delay) => {
+                    waited += delay;
                     span.record("retry_delay_ms", millis(delay));
+                    span.record("retry_wait_ms", millis(waited));
                     tracing::debug!(attempt = attempts, retry_delay_ms = millis(delay), error = %error, cause = cause().as_deref(), "retrying");
                     if uncertain.is_none() && error.outcome() != RequestOutcome::NotApplied {
                         uncertain = Some(error);
