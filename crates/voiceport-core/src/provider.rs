@@ -206,7 +206,10 @@ impl Capabilities {
 /// [`Error::BodyTooLarge`], [`Error::AnswerCut`]). Refused before anything is sent: an
 /// operation, filter or field the provider does not support ([`Error::Unsupported`]),
 /// and an id malformed for the vendor, such as a call id that is not a UUID where the
-/// vendor's are ([`Error::InvalidRequest`] with no `status`). [`Error::outcome`] says, for a write,
+/// vendor's are ([`Error::InvalidRequest`] with no `status`). Only vendors whose ids have
+/// a documented shape refuse them so (HappyRobot, Vapi, Rounded); Voicebot Studio's and
+/// Retell's are opaque, so a malformed one is sent, and comes back as the vendor answers
+/// an unknown id ([`Error::NotFound`]). [`Error::outcome`] says, for a write,
 /// whether the vendor may have acted. No operation panics on anything a vendor sends.
 ///
 /// [`voiceport::connect`]: https://docs.rs/voiceport/latest/voiceport/fn.connect.html

@@ -12,7 +12,11 @@ use crate::{CallId, CallStatus, Operation, ProviderKind};
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// One problem with one field of a request, as the vendor reported it (or as voiceport did,
-/// refusing a request before sending it: a setting it lacks, say).
+/// refusing a request before sending it: a setting it lacks, say). A vendor's field is
+/// named as the vendor's API names it (`to_number`, `customer.number`), not as the
+/// request's field (`to`); voiceport's own refusals name the request's field. Vendors
+/// that answer a refusal without field details (Vapi's and Retell's say it in the
+/// message) give none.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldError {
     /// The field's name or path, as the vendor gives it (may be empty).
