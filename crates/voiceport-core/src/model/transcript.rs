@@ -15,8 +15,9 @@ crate::open_enum! {
         /// A system prompt or platform message.
         System => "system",
         /// A tool call or tool result: a turn that calls tools without saying anything
-        /// (its [`Utterance::tool_calls`]), or a tool's answer. With every vendor; a turn
-        /// that speaks and calls tools at once stays the speaker's, with its calls.
+        /// (its [`Utterance::tool_calls`]; see [`Utterance::set_tool_calls`]), or a tool's
+        /// answer. With every vendor; a turn that speaks and calls tools at once stays the
+        /// speaker's, with its calls.
         Tool => "tool",
     }
 }
@@ -79,6 +80,25 @@ impl Utterance {
             at: None,
             tool_calls: Vec::new(),
             tool_result: None,
+        }
+    }
+
+    /// Sets the tools this turn invoked. An agent's turn that invokes tools and says
+    /// nothing becomes a [`Speaker::Tool`] turn, as vendors that give tool calls a message
+    /// of their own have it: the same turn reads the same whatever the vendor.
+    ///
+    /// ```
+    /// # use voiceport_core as voiceport;
+    /// use voiceport::{Speaker, ToolCall, Utterance};
+    ///
+    /// let mut turn = Utterance::new(Speaker::Agent, None);
+    /// turn.set_tool_calls(vec![ToolCall::new(None, Some("lookup".into()), None)]);
+    /// assert_eq!(turn.speaker, Speaker::Tool);
+    /// ```
+    pub fn set_tool_calls(&mut self, calls: Vec<ToolCall>) {
+        self.tool_calls = calls;
+        if self.speaker == Speaker::Agent && self.text.is_none() && !self.tool_calls.is_empty() {
+            self.speaker = Speaker::Tool;
         }
     }
 }

@@ -136,6 +136,16 @@ impl DecoderCheck {
         for warning in &call.warnings {
             assert_no_rust_type(&warning.message, what);
         }
+        // A turn of tool calls alone reads the same with every vendor: the tool's.
+        let utterances = call.transcript.iter().flat_map(|t| &t.utterances);
+        for utterance in utterances {
+            assert!(
+                !(utterance.speaker == crate::Speaker::Agent
+                    && utterance.text.is_none()
+                    && !utterance.tool_calls.is_empty()),
+                "{what}: an agent turn of tool calls alone (Utterance::set_tool_calls makes it the tool's)"
+            );
+        }
         if self.payload_required {
             assert!(call.vendor_payload().is_some(), "{what}: no vendor payload");
         }
@@ -149,9 +159,19 @@ impl DecoderCheck {
 /// A message users read says what was expected in the vendor's terms (`a call object`),
 /// never with the name serde's derive gives a Rust type (`expected struct Customer`).
 fn assert_no_rust_type(message: &str, what: &str) {
-    for rust_word in ["struct ", "enum ", "variant identifier", "field identifier"] {
+    // serde's words for its derived types: `struct`, `tuple struct`, `newtype struct`,
+    // `unit struct`, `enum`, and the identifiers of a derived visitor.
+    let rust_words = [
+        "struct ",
+        "tuple struct",
+        "newtype struct",
+        "unit struct",
+        "enum ",
+    ];
+    let identifiers = ["variant identifier", "field identifier"];
+    for expected in message.split("expected ").skip(1) {
         assert!(
-            !message.contains(&format!("expected {rust_word}")),
+            !(rust_words.iter().chain(&identifiers)).any(|word| expected.starts_with(word)),
             "{what}: the message names a Rust type: {message}"
         );
     }

@@ -383,24 +383,19 @@ fn utterance(message: wire::Message<'_>, start: Option<DateTime<Utc>>) -> Uttera
     let mut utterance = Utterance::new(speaker(message.role), text);
     (utterance.start_secs, utterance.at) = offset_and_time(message.start, start);
     (utterance.end_secs, _) = offset_and_time(message.end, start);
-    utterance.tool_calls = (message.tool_calls.unwrap_or_default().into_iter())
-        .map(|call| {
-            let function = call.function.unwrap_or_default();
-            ToolCall::new(
-                call.id,
-                function.name,
-                function.arguments.as_ref().and_then(value_text),
-            )
-        })
-        .collect();
-    // The assistant's turn that only calls tools (no words) is a tool call, as the other
-    // vendors give it: their own message of tool calls.
-    if utterance.speaker == Speaker::Agent
-        && utterance.text.is_none()
-        && !utterance.tool_calls.is_empty()
-    {
-        utterance.speaker = Speaker::Tool;
-    }
+    // The assistant's turn that only calls tools (no words) becomes a tool turn.
+    utterance.set_tool_calls(
+        (message.tool_calls.unwrap_or_default().into_iter())
+            .map(|call| {
+                let function = call.function.unwrap_or_default();
+                ToolCall::new(
+                    call.id,
+                    function.name,
+                    function.arguments.as_ref().and_then(value_text),
+                )
+            })
+            .collect(),
+    );
     if is_tool || message.tool_call_id.is_some() {
         utterance.tool_result = Some(ToolResult::new(message.tool_call_id, message.name));
     }

@@ -412,7 +412,9 @@ pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
     };
     // A `time` in seconds (or 0) is no time: not January 1970.
     utterance.at = time.and_then(recent_epoch_millis);
-    utterance.tool_calls = tool_calls.into_iter().flatten().map(tool_call).collect();
+    // An OpenAI-formatted assistant turn that only calls tools becomes a tool turn, as
+    // Vapi's own messages give it (`tool_calls`).
+    utterance.set_tool_calls(tool_calls.into_iter().flatten().map(tool_call).collect());
     if matches!(role, Some(Role::FunctionCall)) {
         // 2024: `{role: "function_call", name, args}`, one invocation without an id.
         let arguments = args.and_then(AnyJson::into_text);
@@ -1078,7 +1080,9 @@ mod tests {
                 Speaker::System,
                 Speaker::Agent,
                 Speaker::Customer,
-                Speaker::Agent,
+                // The assistant's turn of tool calls alone: a tool turn, as with Vapi's
+                // own `tool_calls` messages and every other vendor.
+                Speaker::Tool,
                 Speaker::Tool,
                 Speaker::Tool
             ]
