@@ -208,8 +208,9 @@ impl Capabilities {
 /// and an id malformed for the vendor, such as a call id that is not a UUID where the
 /// vendor's are ([`Error::InvalidRequest`] with no `status`). Only vendors whose ids have
 /// a documented shape refuse them so (HappyRobot, Vapi, Rounded); Voicebot Studio's and
-/// Retell's are opaque, so a malformed one is sent, and comes back as the vendor answers
-/// an unknown id ([`Error::NotFound`]). [`Error::outcome`] says, for a write,
+/// Retell's are opaque, so any id but a blank one (or one that is no path segment) is
+/// sent, and a malformed one comes back as the vendor answers an unknown id
+/// ([`Error::NotFound`]). [`Error::outcome`] says, for a write,
 /// whether the vendor may have acted. No operation panics on anything a vendor sends.
 ///
 /// [`voiceport::connect`]: https://docs.rs/voiceport/latest/voiceport/fn.connect.html
@@ -279,9 +280,9 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// not found, another 4xx refusal), voiceport reads the call back: a call over by then
     /// is `Ok`; a call that is there but not over (live, or still scheduled: cancel that
     /// one) is [`Error::Conflict`] with every vendor, its status and the vendor's words in
-    /// the message; a call that reads back as missing is [`Error::NotFound`]. Any other
-    /// failure (a 5xx, a timeout, a call that cannot be read back) is the error, as it
-    /// came.
+    /// the message; a refusal inside a success answer (Rounded's) of a call that reads
+    /// back as missing is [`Error::NotFound`]. Any other failure (a 5xx, a timeout, a call
+    /// that cannot be read back) is the error, as it came.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let _ = id;
         Err(Error::unsupported(self.kind(), Operation::EndCall))

@@ -108,24 +108,26 @@ impl Adapter for Rounded {
     }
 
     /// Rounded answers 200 also when the call had already ended. Its answer is read for an
-    /// error inside the envelope; a 2xx whose body breaks off or is no envelope is the
-    /// success its status says, as every other vendor's end (whose body is not read).
+    /// error inside the envelope: a 2xx whose body is no envelope (which could hold none)
+    /// is the success its status says, as every other vendor's end (whose body is not
+    /// read); one whose body breaks off may have been a refusal, so the call is read back,
+    /// and the end succeeds if it is over.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "terminate"])
             .call_id(id.as_str());
-        let unread = |error: Error| {
-            tracing::debug!(
-                error_kind = error.name(),
-                "the terminate's 2xx answer could not be read: taken as done"
-            );
-            Ok(())
-        };
         match self.http.send(request).await {
             Ok(response) => match RoundedCodec.decode_ack(&response.body) {
-                Err(error @ Error::Decode { .. }) => unread(error),
+                Err(error @ Error::Decode { .. }) => {
+                    let said = "the terminate's 2xx answer is no envelope: taken as done";
+                    tracing::debug!(error_kind = error.name(), "{said}");
+                    Ok(())
+                }
                 acknowledged => acknowledged,
             },
-            Err(error @ Error::AnswerCut { .. }) => unread(error),
+            Err(cut @ Error::AnswerCut { .. }) => match self.get_call(id).await {
+                Ok(call) if call.status.is_terminal() => Ok(()),
+                _ => Err(cut),
+            },
             Err(error) => Err(error),
         }
     }

@@ -289,7 +289,8 @@ impl<A: Adapter> VoiceProvider for A {
         let op = Operation::EndCall;
         guard::call(self, op, id, |c| c.end_call)?;
         let ended = Adapter::end_call(self, id);
-        // A live call refused as missing is a conflict: it is there, still talking.
+        // A refused end of a call that is there and not over is a conflict (see
+        // `unless_already`).
         let ended = unless_already(self, id, ended, CallStatus::is_terminal, true);
         run(span(self, op, Some(id)), ended).await
     }
@@ -350,13 +351,14 @@ impl<A: Adapter> VoiceProvider for A {
 /// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
 /// because of this very request, whose first answer was lost before a retry was refused.
 /// A call that reads back as missing turns a refusal inside a success answer (Rounded's
-/// error in a 200, an invalid request with that status) into that not-found. Any other error, or a call not in that state
-/// (or not readable, or a vendor without `get_call`), keeps the refusal; but where
-/// `refusal_is_conflict` (ending), a not-found or invalid-request refusal of a call that
-/// reads back, not in that state, is a conflict, with the call's status and the vendor's
-/// message: the call is there, and cannot be ended as it is (live, yet refused; still
-/// scheduled). Every vendor's refusal then reads the same, and an application reading a
-/// not-found would stop following a call still under way.
+/// error in a 200, an invalid request with that status) into that not-found. Any other
+/// error, or a call not in that state (or not readable, or a vendor without `get_call`),
+/// keeps the refusal; but where `refusal_is_conflict` (ending), a not-found or
+/// invalid-request refusal of a call that reads back, not in that state, is a conflict,
+/// with the call's status and the vendor's message: the call is there, and cannot be
+/// ended as it is (live, yet refused; still scheduled). Every vendor's refusal then reads
+/// the same, and an application reading a not-found would stop following a call still
+/// under way.
 async fn unless_already<A: Adapter + ?Sized>(
     adapter: &A,
     id: &CallId,
@@ -407,7 +409,8 @@ async fn unless_already<A: Adapter + ?Sized>(
 }
 
 /// `refusal` (a not-found or an invalid request) of a call that is there, `status`, as the
-/// conflict it is: the call's status first, then the vendor's words.
+/// conflict it is: the call's status first, then the vendor's words (with the fields an
+/// invalid request named, which a conflict has no place for).
 fn conflict_with(refusal: Error, status: CallStatus) -> Error {
     let (provider, operation, said) = match refusal {
         Error::NotFound {
@@ -419,8 +422,21 @@ fn conflict_with(refusal: Error, status: CallStatus) -> Error {
             provider,
             operation,
             message,
+            details,
             ..
-        } => (provider, operation, Some(message)),
+        } => {
+            let fields = details
+                .iter()
+                .map(|d| format!("{}: {}", d.field, d.message));
+            let said = std::iter::once(message)
+                .filter(|message| !message.trim().is_empty())
+                .chain(fields);
+            (
+                provider,
+                operation,
+                Some(said.collect::<Vec<_>>().join("; ")),
+            )
+        }
         other => return other,
     };
     let status = format!("the call exists, {status}");
@@ -432,5 +448,46 @@ fn conflict_with(refusal: Error, status: CallStatus) -> Error {
         provider,
         operation,
         message: Some(message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::FieldError;
+
+    /// A refusal read as a conflict keeps everything the vendor said: its message, then
+    /// the fields an invalid request named; a not-found without words says the status.
+    #[test]
+    fn a_conflict_keeps_the_vendor_s_words_and_fields() {
+        let refusal = Error::InvalidRequest {
+            provider: ProviderKind::HappyRobot,
+            operation: Operation::EndCall,
+            status: Some(400),
+            message: "Call is not in progress".into(),
+            details: vec![FieldError {
+                field: "status".into(),
+                message: "must be in progress".into(),
+            }],
+        };
+        let Error::Conflict { message, .. } = conflict_with(refusal, CallStatus::Scheduled) else {
+            panic!("not a conflict");
+        };
+        assert_eq!(
+            message.as_deref(),
+            Some(
+                "the call exists, scheduled; the vendor answered: Call is not in progress; \
+                 status: must be in progress"
+            )
+        );
+        let missing = Error::NotFound {
+            provider: ProviderKind::Retell,
+            operation: Operation::EndCall,
+            message: None,
+        };
+        let Error::Conflict { message, .. } = conflict_with(missing, CallStatus::InProgress) else {
+            panic!("not a conflict");
+        };
+        assert_eq!(message.as_deref(), Some("the call exists, in_progress"));
     }
 }
