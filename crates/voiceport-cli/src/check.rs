@@ -94,37 +94,84 @@ async fn reachable(provider: &dyn VoiceProvider) -> Result<(), voiceport::Error>
     }
 }
 
-/// Ends the calls a stopped check placed (each within [`END_TIMEOUT`]), and says for each
-/// whether it did: a call left live runs at the account's cost.
+/// Ends the calls a stopped check placed, all within [`END_TIMEOUT`], and says for each
+/// whether it did: a call left live runs at the account's cost. A call already over (the
+/// person called hung up) is said to be over, not ended; a second stop request gives up
+/// at once, naming the calls not ended.
 async fn end_placed(
     provider: &dyn VoiceProvider,
     placed: &[CallId],
     named: &Invocation<'_>,
+    stop: &mut StopSignal,
 ) -> String {
+    let deadline = tokio::time::Instant::now() + END_TIMEOUT;
+    let caps = provider.capabilities();
     let mut said = Vec::new();
-    for id in placed {
+    for (index, id) in placed.iter().enumerate() {
         let shown = output::cell(id.as_str());
         let end = named.command(&format!("calls end {}", output::shell_quote(id.as_str())));
-        said.push(if !provider.capabilities().end_call {
-            format!(
+        let ending = async {
+            if caps.get_call
+                && let Ok(call) = provider.get_call(id).await
+                && call.status.is_terminal()
+            {
+                return Ending::Over;
+            }
+            match caps.end_call {
+                false => Ending::Cannot,
+                true => match provider.end_call(id).await {
+                    Ok(()) => Ending::Ended,
+                    Err(error) => Ending::Failed(error),
+                },
+            }
+        };
+        let ending = tokio::select! {
+            biased;
+            () = stop.received() => None,
+            ending = tokio::time::timeout_at(deadline, ending) => Some(ending),
+        };
+        let line = match ending {
+            Some(Ok(Ending::Over)) => format!("call {shown} is over"),
+            Some(Ok(Ending::Ended)) => format!("call {shown} was ended"),
+            Some(Ok(Ending::Cannot)) => format!(
                 "call {shown} may still be live, and {} cannot end a call",
                 provider.kind()
-            )
-        } else {
-            match tokio::time::timeout(END_TIMEOUT, provider.end_call(id)).await {
-                Ok(Ok(())) => format!("call {shown} was ended"),
-                Ok(Err(error)) => format!(
-                    "call {shown} may still be live: ending it failed ({}); to try again: {end}",
-                    output::cell(&error.to_string())
-                ),
-                Err(_) => format!(
-                    "call {shown} may still be live: ending it took over {} s; to try again: {end}",
-                    END_TIMEOUT.as_secs()
-                ),
+            ),
+            Some(Ok(Ending::Failed(error))) => format!(
+                "call {shown} may still be live: ending it failed ({}); to try again: {end}",
+                output::cell(&error.to_string())
+            ),
+            Some(Err(_)) => format!(
+                "call {shown} may still be live: ending it took over {} s; to try again: {end}",
+                END_TIMEOUT.as_secs()
+            ),
+            None => {
+                let left = (placed[index..].iter())
+                    .map(|id| output::cell(id.as_str()).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                said.push(format!(
+                    "stopped again before ending call {left}, which may still be live: {}",
+                    named.command("calls end ID")
+                ));
+                break;
             }
-        });
+        };
+        said.push(line);
     }
     format!("the check was stopped: {}", said.join("; "))
+}
+
+/// What became of a call a stopped check placed.
+enum Ending {
+    /// Over before it was ended (its status read back so).
+    Over,
+    /// Ended now.
+    Ended,
+    /// The provider cannot end calls.
+    Cannot,
+    /// The end failed.
+    Failed(voiceport::Error),
 }
 
 /// Runs the suite against `provider`, the one `named` names.
@@ -176,7 +223,7 @@ pub(crate) async fn run(
                 (_, placed) if placed.is_empty() => {
                     "the check was stopped before it ended; it changed nothing".to_owned()
                 }
-                (_, placed) => end_placed(provider.as_ref(), &placed, &named).await,
+                (_, placed) => end_placed(provider.as_ref(), &placed, &named, &mut stop).await,
             };
             return Err(Failure::Interrupted(message));
         }

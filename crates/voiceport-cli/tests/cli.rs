@@ -3966,76 +3966,91 @@ async fn ctrl_c_during_check_dial_says_the_call_may_be_live() {
 
 /// `voiceport check --dial` stopped while it waits for the call it placed to end ends that
 /// call, and says so with its id: the user is not left to find a live call by its number.
+/// A call over by then (the person called hung up) is said to be over, and not ended.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn ctrl_c_during_check_dial_s_wait_ends_the_call_it_placed() {
     use wiremock::matchers::{method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
     let id = "b48d0eec-c2e3-4b12-85c6-2aa47f65badb";
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/calls/phone"))
-        .respond_with(ResponseTemplate::new(201).set_body_json(rounded_dialed(id)))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let live = serde_json::json!({"message": "Call retrieved successfully", "data": {
-        "id": id, "type": "phone_call", "status": "in_progress",
-        "start_time": "2026-03-23T17:58:40Z", "from_number": "+16175550142",
-        "to_number": "+16175550120", "direction": "outbound"}, "error": null, "status": 200});
-    Mock::given(method("GET"))
-        .and(path(format!("/calls/{id}")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(live))
-        .mount(&server)
-        .await;
-    let terminated = serde_json::json!({"message": "Call terminated successfully",
-        "data": null, "error": null, "status": 200});
-    Mock::given(method("POST"))
-        .and(path(format!("/calls/{id}/terminate")))
-        .respond_with(ResponseTemplate::new(200).set_body_json(terminated))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&[], None)))
-        .mount(&server)
-        .await;
-    let config = vendor_config("rounded", &server.uri(), "");
-    let child = voiceport_bin()
-        .arg("--config")
-        .arg(&config)
-        .args(["check", "--dial", "+16175550120"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    // Stopped once the wait has read the call placed.
-    let started = std::time::Instant::now();
-    let waiting = async || {
-        let requests = server.received_requests().await.unwrap_or_default();
-        requests
-            .iter()
-            .any(|r| r.url.path() == format!("/calls/{id}"))
+    let call = |status: &str| {
+        serde_json::json!({"message": "Call retrieved successfully", "data": {
+            "id": id, "type": "phone_call", "status": status,
+            "start_time": "2026-03-23T17:58:40Z", "from_number": "+16175550142",
+            "to_number": "+16175550120", "direction": "outbound"}, "error": null, "status": 200})
     };
-    while !waiting().await {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "the check never waited for its call"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    // (the call's status once stopped, the terminates expected, what is said)
+    for (then, terminates, said) in [
+        ("in_progress", 1, format!("call {id} was ended")),
+        ("completed", 0, format!("call {id} is over")),
+    ] {
+        let server = MockServer::start().await;
+        let mount = async |status: &str, terminates: u64| {
+            Mock::given(method("POST"))
+                .and(path("/calls/phone"))
+                .respond_with(ResponseTemplate::new(201).set_body_json(rounded_dialed(id)))
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .and(path(format!("/calls/{id}")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(call(status)))
+                .mount(&server)
+                .await;
+            let terminated = serde_json::json!({"message": "Call terminated successfully",
+                "data": null, "error": null, "status": 200});
+            Mock::given(method("POST"))
+                .and(path(format!("/calls/{id}/terminate")))
+                .respond_with(ResponseTemplate::new(200).set_body_json(terminated))
+                .expect(terminates)
+                .mount(&server)
+                .await;
+            Mock::given(method("GET"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&[], None)))
+                .mount(&server)
+                .await;
+        };
+        mount("in_progress", 0).await;
+        let config = vendor_config("rounded", &server.uri(), "");
+        let child = voiceport_bin()
+            .arg("--config")
+            .arg(&config)
+            .args(["check", "--dial", "+16175550120"])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Stopped once the wait has read the call placed.
+        let started = std::time::Instant::now();
+        let waiting = async || {
+            let requests = server.received_requests().await.unwrap_or_default();
+            requests
+                .iter()
+                .any(|r| r.url.path() == format!("/calls/{id}"))
+        };
+        while !waiting().await {
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the check never waited for its call"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        // The call as it reads from now on; a wait that sees it over first goes on to
+        // the next wait (its analysis), where the stop comes all the same.
+        server.reset().await;
+        mount(then, terminates).await;
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let out = wait_output(child).await;
+        assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+        let text = stderr(&out);
+        assert!(text.contains(&said), "{then}: {text}");
+        assert!(!text.contains("could still be live"), "{text}");
+        // The terminates expected were sent (the mocks' `expect`s are checked here).
+        server.verify().await;
     }
-    let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = wait_output(child).await;
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
-    let text = stderr(&out);
-    assert!(text.contains(&format!("call {id} was ended")), "{text}");
-    assert!(!text.contains("could still be live"), "{text}");
-    // The terminate request was sent once (the mocks' `expect`s are checked on drop).
-    drop(server);
 }
 
 /// The same through a route: the answer is waited for, and the provider named.
