@@ -1228,3 +1228,15 @@ fn a_decoded_payload_serializes_naming_what_it_is() {
     let ack = serde_json::to_value(voiceport::Decoded::Ack).unwrap();
     assert_eq!(ack, "ack");
 }
+
+/// The paths the sandbox's doc examples use (through a shim of `voiceport_core`, which
+/// they cannot depend on otherwise) are the facade's: a rename here fails this test.
+#[cfg(feature = "conformance")]
+#[test]
+fn the_paths_the_sandbox_examples_name_are_the_facade_s() {
+    let _secret = voiceport::webhooks::WebhookConfig::with_secret("s3cret");
+    let _run = voiceport::conformance::run;
+    let _file: fn(&str) -> voiceport::Result<voiceport::ProvidersFile> =
+        voiceport::ProvidersFile::from_toml_str;
+    let _kind = voiceport::ProviderKind::Vapi;
+}
