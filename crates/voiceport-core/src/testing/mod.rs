@@ -19,8 +19,10 @@
 //! use voiceport_core::testing::{DecoderCheck, Decoders};
 //! use voiceport_core::{Call, CallId, Operation, ProviderKind, Result};
 //!
-//! // A small decoder: `{"id": "..."}` is a call.
+//! // A small decoder: `{"id": "..."}` is a call. Its errors say what it expects in the
+//! // vendor's terms (the check refuses `expected struct Wire`).
 //! #[derive(serde::Deserialize)]
+//! #[serde(expecting = "a call object")]
 //! struct Wire { id: String }
 //!
 //! fn decode_call(body: &[u8]) -> Result<Call> {
