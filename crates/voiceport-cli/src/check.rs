@@ -45,7 +45,7 @@ impl Environment for LiveAccount {
     }
 }
 
-/// How long ending a call the stopped check placed may take, per call.
+/// How long ending the calls a stopped check placed may take, in all.
 const END_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The cases (by their names, the same for every provider) that need what the command

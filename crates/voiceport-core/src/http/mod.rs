@@ -220,14 +220,15 @@ impl HttpClient {
     /// has one, `provider_name` (see [`with_provider_name`](Self::with_provider_name)); as
     /// it goes it records `attempt` (the number of the current attempt), `status` (of the
     /// last response, absent until one arrives), `retry_delay_ms` (the wait before the
-    /// next attempt, when one is taken) and `retry_wait_ms` (every such wait so far, where a
-    /// subscriber keeps only a field's last value), `vendor_request_id` (the id the vendor's latest
-    /// answer that gave one gave the request, in `x-request-id`, `request-id` or `cf-ray`:
-    /// what its support asks for) and, at the end, `duration_ms` (all attempts and waits)
-    /// and, for a request that failed, `error_kind` (`Error::name`: `timeout`, `server` …). A
-    /// request dropped before it completes (a timeout around it, the losing branch of a
-    /// `select!`) records its `duration_ms` and `cancelled = true`, and says so: at warn
-    /// level for a dial, which may have placed a call, at debug level for the others.
+    /// next attempt, when one is taken), `retry_wait_ms` (every such wait so far: a
+    /// subscriber may keep only a field's last value), `vendor_request_id` (the id the
+    /// vendor's latest answer that gave one gave the request, in `x-request-id`,
+    /// `request-id` or `cf-ray`: what its support asks for) and, at the end, `duration_ms`
+    /// (all attempts and waits) and, for a request that failed, `error_kind`
+    /// (`Error::name`: `timeout`, `server` …). A request dropped before it completes (a
+    /// timeout around it, the losing branch of a `select!`) records its `duration_ms` and
+    /// `cancelled = true`, and says so: at warn level for a dial, which may have placed a
+    /// call, at debug level for the others.
     pub async fn send(&self, request: Request) -> Result<Response> {
         let span = tracing::debug_span!(
             "voiceport.request",
