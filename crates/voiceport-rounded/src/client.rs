@@ -110,7 +110,7 @@ impl Adapter for Rounded {
     /// Rounded answers 200 also when the call had already ended. Its answer is read for an
     /// error inside the envelope: a 2xx whose body is no envelope (which could hold none)
     /// is the success its status says, as every other vendor's end (whose body is not
-    /// read); one whose body breaks off may have been a refusal, so the call is read back,
+    /// read); one whose body breaks off may have been a refusal: core reads the call back
     /// and the end succeeds if it is over.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let request = Request::post(Operation::EndCall, ["calls", id.as_str(), "terminate"])
@@ -123,10 +123,6 @@ impl Adapter for Rounded {
                     Ok(())
                 }
                 acknowledged => acknowledged,
-            },
-            Err(cut @ Error::AnswerCut { .. }) => match self.get_call(id).await {
-                Ok(call) if call.status.is_terminal() => Ok(()),
-                _ => Err(cut),
             },
             Err(error) => Err(error),
         }

@@ -350,6 +350,8 @@ impl<A: Adapter> VoiceProvider for A {
 /// state, the request has nothing left to do and succeeds. Vendors differ on ending a call
 /// that is over (Rounded documents a 200, HappyRobot refuses it), and the call may be over
 /// because of this very request, whose first answer was lost before a retry was refused.
+/// An answer cut off is read back the same way (it may have held a refusal): done if the
+/// call is in that state, else the cut answer stands.
 /// A call that reads back as missing turns a refusal inside a success answer (Rounded's
 /// error in a 200, an invalid request with that status) into that not-found. Any other
 /// error, or a call not in that state (or not readable, or a vendor without `get_call`),
@@ -372,7 +374,10 @@ async fn unless_already<A: Adapter + ?Sized>(
             | Error::NotFound { .. }
             | Error::InvalidRequest {
                 status: Some(_), ..
-            }),
+            }
+            // A 2xx whose body broke off, where the adapter reads the answer (Rounded's
+            // end): it may have carried a refusal, so the call says what happened.
+            | Error::AnswerCut { .. }),
         ) => refusal,
         other => return other,
     };
