@@ -5,6 +5,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 use serde::Deserialize;
 
+use super::VendorWebhooks;
 use crate::{ProviderKind, Result};
 
 /// How a provider's webhook deliveries are authenticated, as configured:
@@ -42,16 +43,18 @@ pub struct WebhookConfig {
     pub secret: Option<SecretString>,
     /// The environment variable holding the secret (not with `secret`).
     pub secret_env: Option<String>,
-    /// The header carrying the secret or the signature.
+    /// The header carrying the secret or the signature; the vendor's by default
+    /// ([`VendorWebhooks`]).
     pub header: Option<String>,
     /// `query`: the URL query parameter carrying the secret (`token` by default).
     pub param: Option<String>,
-    /// `hmac`: the header carrying the signing time (`x-timestamp` by default; empty
-    /// when the vendor signs the body alone).
+    /// `hmac`: the header carrying the signing time (the vendor's by default, `x-timestamp`
+    /// for every vendor so far; empty when the vendor signs the body alone).
     pub timestamp_header: Option<String>,
     /// `hmac`: what is signed (Vapi's `payloadFormat`), with the placeholders `{body}`,
-    /// `{timestamp}`, `{method}`, `{url}` and `{svix-id}`. By default `{timestamp}.{body}`,
-    /// or `{body}` when `timestamp_header` is empty.
+    /// `{timestamp}`, `{method}`, `{url}` and `{svix-id}`. By default the vendor's
+    /// (`{timestamp}.{body}` for every vendor so far), or `{body}` when `timestamp_header`
+    /// is empty.
     pub payload_format: Option<String>,
     /// `hmac` with `{url}` in the payload format: the URL the vendor posts to, exactly as
     /// configured there.
@@ -63,7 +66,8 @@ pub struct WebhookConfig {
     pub algorithm: Option<HmacAlgorithm>,
     /// `hmac`: `hex` (default) or `base64`.
     pub encoding: Option<SignatureEncoding>,
-    /// `hmac`: a prefix before the signature in its header (`sha256=`); none by default.
+    /// `hmac`: a prefix before the signature in its header (`sha256=`); the vendor's by
+    /// default (none for every vendor so far).
     pub signature_prefix: Option<String>,
     /// `hmac`: the secret is base64 (decode it before use); false by default.
     #[serde(default)]
@@ -181,25 +185,17 @@ impl Scheme {
         }
     }
 
-    /// The scheme a vendor uses when the configuration does not say.
+    /// The scheme a vendor uses when the configuration does not say
+    /// ([`VendorWebhooks::scheme`]).
     pub fn default_for(kind: ProviderKind) -> Scheme {
-        match kind {
-            // Retell signs every delivery with the account's API key.
-            ProviderKind::Retell => Scheme::Retell,
-            // The Vapi family sends its secret in `X-Vapi-Secret`; HappyRobot and Rounded
-            // send whatever header the user configured on the hook.
-            ProviderKind::HappyRobot
-            | ProviderKind::Voicebot
-            | ProviderKind::Rounded
-            | ProviderKind::Vapi => Scheme::Header,
-        }
+        VendorWebhooks::of(kind).scheme
     }
 
     /// Why `kind`'s deliveries never come as this scheme checks, whatever is configured at
-    /// the vendor; `None` when they can. `None` (no check) counts as a scheme: Retell signs
-    /// every delivery. A receiver so set refuses every delivery straight from the vendor
-    /// (the webhook receiver warns of it when it starts), and the sandbox, which delivers
-    /// as the vendors do, refuses to sign so.
+    /// the vendor; `None` when they can ([`VendorWebhooks::sent_as`]). `None` (no check)
+    /// counts as a scheme: Retell signs every delivery. A receiver so set refuses every
+    /// delivery straight from the vendor (the webhook receiver warns of it when it starts),
+    /// and the sandbox, which delivers as the vendors do, refuses to sign so.
     ///
     /// ```
     /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
@@ -210,33 +206,17 @@ impl Scheme {
     /// assert!(Scheme::Hmac.never_sent_by(ProviderKind::Vapi).is_none());
     /// ```
     pub fn never_sent_by(self, kind: ProviderKind) -> Option<&'static str> {
-        // By kind, with no wildcard over kinds: a vendor added to core says what it sends.
-        match (kind, self) {
-            (ProviderKind::Retell, Scheme::Retell) => None,
-            (ProviderKind::Retell, _) => {
-                Some("Retell signs every delivery one way (X-Retell-Signature)")
-            }
-            (_, Scheme::Retell) => Some("only Retell writes Retell's signature"),
-            (ProviderKind::HappyRobot, Scheme::Hmac) => {
-                Some("a HappyRobot hook carries the static headers set on it, never a signature")
-            }
-            (ProviderKind::Rounded, Scheme::Query | Scheme::None) => None,
-            (ProviderKind::Rounded, _) => Some(
-                "Rounded sends webhook deliveries without headers: give Rounded the receiver's \
-                 URL with the secret in it (verify = \"query\")",
-            ),
-            // The Vapi family's credentials: a header, a bearer token or an HMAC.
-            (ProviderKind::HappyRobot | ProviderKind::Voicebot | ProviderKind::Vapi, _) => None,
-        }
+        let vendor = VendorWebhooks::of(kind);
+        (!vendor.sent_as.contains(&self)).then_some(vendor.why_not_others)
     }
 }
 
 impl Scheme {
     /// The header this scheme reads from `kind`'s deliveries when the table's `header`
     /// names no other: the shared secret's (`x-vapi-secret` for the Vapi family,
-    /// `x-webhook-secret` for the rest), `authorization` for a bearer credential,
-    /// `x-signature` for an HMAC, Retell's signature; `None` for a scheme that reads no
-    /// header (`query`, `none`).
+    /// `x-webhook-secret` for the rest), `authorization` for a bearer credential, the
+    /// vendor's HMAC signature header (`x-signature`), Retell's signature; `None` for a
+    /// scheme that reads no header (`query`, `none`).
     ///
     /// ```
     /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
@@ -246,17 +226,11 @@ impl Scheme {
     /// assert_eq!(Scheme::Query.default_header(ProviderKind::Rounded), None);
     /// ```
     pub fn default_header(self, kind: ProviderKind) -> Option<&'static str> {
+        let vendor = VendorWebhooks::of(kind);
         match self {
-            Scheme::Header => Some(match kind {
-                ProviderKind::Voicebot | ProviderKind::Vapi => "x-vapi-secret",
-                // Retell signs (the `retell` scheme); a header, if configured, is the
-                // user's own.
-                ProviderKind::HappyRobot | ProviderKind::Rounded | ProviderKind::Retell => {
-                    "x-webhook-secret"
-                }
-            }),
+            Scheme::Header => Some(vendor.secret_header),
             Scheme::Bearer => Some("authorization"),
-            Scheme::Hmac => Some("x-signature"),
+            Scheme::Hmac => Some(vendor.signature_header),
             Scheme::Retell => Some("x-retell-signature"),
             Scheme::Query | Scheme::None => None,
         }

@@ -72,12 +72,14 @@ mod payload;
 mod rule;
 mod sign;
 mod state;
+mod vendor;
 mod verify;
 
 pub use config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
 pub use dedup::{Admission, DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, EventKey, Ticket};
 pub use forwarded::Forwarded;
 pub use state::CallState;
+pub use vendor::VendorWebhooks;
 pub use verify::{DEFAULT_TOLERANCE_SECS, HeadChecked, Verifier, VerifyError, header_map, verify};
 
 /// The headers [`verify()`] and [`Verifier`] read (the `http` crate's, as axum, hyper and

@@ -11,6 +11,7 @@ use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use super::config::{HmacAlgorithm, Scheme, SignatureEncoding, WebhookConfig};
 use super::encoding::is_url_safe;
 use super::payload::{self, Part};
+use super::vendor::VendorWebhooks;
 use super::verify::{DEFAULT_TOLERANCE_SECS, Verifier};
 use crate::{Error, ProviderKind, Result};
 
@@ -105,7 +106,7 @@ impl Verifier {
                 prefix: "Bearer ",
                 secret: table.header_secret()?,
             },
-            Scheme::Hmac => table.hmac_rule(default_header, tolerance_secs)?,
+            Scheme::Hmac => table.hmac_rule(&VendorWebhooks::of(kind), tolerance_secs)?,
             Scheme::Retell => Rule::Retell {
                 key: match table.secret {
                     Some(_) => table.required()?,
@@ -192,8 +193,9 @@ impl RuleReader<'_> {
         Ok(tolerance_secs)
     }
 
-    /// An HMAC of the parts the payload format names, each read from where the table says.
-    fn hmac_rule(&self, default_header: &str, tolerance_secs: u64) -> Result<Rule> {
+    /// An HMAC of the parts the payload format names, each read from where the table says,
+    /// else from where `vendor` puts them.
+    fn hmac_rule(&self, vendor: &VendorWebhooks, tolerance_secs: u64) -> Result<Rule> {
         let config = self.config;
         let secret = self.required()?;
         let key = if config.secret_is_base64 {
@@ -209,7 +211,7 @@ impl RuleReader<'_> {
         let format = match (&config.payload_format, timestamp_header) {
             (Some(format), _) => format.as_str(),
             (None, Some("")) => "{body}",
-            (None, _) => "{timestamp}.{body}",
+            (None, _) => vendor.payload_format,
         };
         let payload = payload::parse(format, &format!("{}.payload_format", self.field))?;
         let signs_time = payload.contains(&Part::Timestamp);
@@ -242,9 +244,15 @@ impl RuleReader<'_> {
                 return Err(self.error("url", message));
             }
         };
-        let signature = self.header(default_header)?;
+        let signature = self.header(vendor.signature_header)?;
         let timestamp = signs_time
-            .then(|| self.named("timestamp_header", timestamp_header, "x-timestamp"))
+            .then(|| {
+                self.named(
+                    "timestamp_header",
+                    timestamp_header,
+                    vendor.timestamp_header,
+                )
+            })
             .transpose()?;
         let message_id = (payload.contains(&Part::MessageId))
             .then(|| {
@@ -273,7 +281,9 @@ impl RuleReader<'_> {
             payload,
             algorithm: config.algorithm.unwrap_or_default(),
             encoding: config.encoding.unwrap_or_default(),
-            prefix: config.signature_prefix.clone().unwrap_or_default(),
+            prefix: (config.signature_prefix.as_deref())
+                .unwrap_or(vendor.signature_prefix)
+                .to_owned(),
             key: key.into(),
             tolerance_secs,
         })
@@ -407,6 +417,56 @@ fn refuse_keys_of_other_schemes(scheme: Scheme, config: &WebhookConfig, field: &
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A vendor's own HMAC conventions (another header, a prefix, the body alone) are
+    /// the defaults of a table that names none: a new vendor that signs so is one entry
+    /// of `VendorWebhooks::of`, not code here.
+    #[test]
+    fn an_hmac_table_defaults_to_the_vendors_conventions() {
+        let vendor = VendorWebhooks {
+            signature_header: "x-dialwave-signature",
+            timestamp_header: "",
+            payload_format: "{body}",
+            signature_prefix: "sha256=",
+            ..VendorWebhooks::of(ProviderKind::Vapi)
+        };
+        let config = WebhookConfig::with_secret("s3cret");
+        let table = RuleReader {
+            config: &config,
+            field: "providers.a.webhook",
+            secret: config.secret.clone(),
+        };
+        let Rule::Hmac {
+            signature,
+            timestamp,
+            payload,
+            prefix,
+            ..
+        } = table.hmac_rule(&vendor, 300).unwrap()
+        else {
+            panic!("not an HMAC rule");
+        };
+        assert_eq!(signature, "x-dialwave-signature");
+        assert_eq!(timestamp, None);
+        assert_eq!(payload, [Part::Body]);
+        assert_eq!(prefix, "sha256=");
+        // The table still has the last word.
+        let mut config = WebhookConfig::with_secret("s3cret");
+        config.signature_prefix = Some("v1=".into());
+        config.header = Some("x-sig".into());
+        let table = RuleReader {
+            config: &config,
+            field: "providers.a.webhook",
+            secret: config.secret.clone(),
+        };
+        let Rule::Hmac {
+            signature, prefix, ..
+        } = table.hmac_rule(&vendor, 300).unwrap()
+        else {
+            panic!("not an HMAC rule");
+        };
+        assert_eq!((signature.as_str(), prefix.as_str()), ("x-sig", "v1="));
+    }
 
     /// A key of another scheme is refused at its name, not ignored: a tolerance under a
     /// shared-secret header would check no time.
