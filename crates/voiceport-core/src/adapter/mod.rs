@@ -48,9 +48,9 @@ pub use json_map::{AnyJson, event_name};
 pub use number::{amount, count, finite, read_amount, read_amount_at, round_to};
 pub use text::{Text, dial_number, is_e164, non_blank, non_empty, number_key, shorten};
 pub use time::{
-    epoch_by_size, epoch_millis, epoch_secs, format_time, millisecond_of, parse_time,
+    elapsed_secs, epoch_by_size, epoch_millis, epoch_secs, format_time, millisecond_of, parse_time,
     presigned_expiry, read_epoch_millis, read_time, read_time_at, recent_epoch_millis,
-    time_from_json, up_to_millisecond,
+    seconds_between, time_from_json, up_to_millisecond,
 };
 
 use crate::{

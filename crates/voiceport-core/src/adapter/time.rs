@@ -357,6 +357,42 @@ pub fn read_time_at(
     parse_time(text).or_else(|| read_time(call, &field(), Some(text)))
 }
 
+/// The seconds from `from` to `to`, negative when `to` is earlier: to the microsecond,
+/// as every adapter's offsets and durations are.
+///
+/// ```
+/// use voiceport_core::adapter::seconds_between;
+/// let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let (start, end) = (at("2026-03-10T15:42:07.250Z"), at("2026-03-10T15:44:01.125Z"));
+/// assert_eq!(seconds_between(start, end), 113.875);
+/// assert_eq!(seconds_between(end, start), -113.875);
+/// ```
+pub fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+    let delta = to - from;
+    // Microseconds count ±292,000 years; beyond, milliseconds (times read are within
+    // four-digit years, so never in practice).
+    match delta.num_microseconds() {
+        Some(micros) => micros as f64 / 1e6,
+        None => delta.num_milliseconds() as f64 / 1e3,
+    }
+}
+
+/// How long a call lasted by its times: [`seconds_between`] its start and its end, `None`
+/// without both or when the end comes first (a duration the vendor reports may stand in).
+///
+/// ```
+/// use voiceport_core::adapter::elapsed_secs;
+/// let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().ok();
+/// let (start, end) = (at("2026-03-10T15:42:07Z"), at("2026-03-10T15:43:09.5Z"));
+/// assert_eq!(elapsed_secs(start, end), Some(62.5));
+/// assert_eq!(elapsed_secs(end, start), None);
+/// assert_eq!(elapsed_secs(start, None), None);
+/// ```
+pub fn elapsed_secs(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) -> Option<f64> {
+    let (start, end) = (start?, end?);
+    (end >= start).then(|| seconds_between(start, end))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, Text, check_call, decode_call_with, epoch_by_size, finite, non_blank, read_amount,
-    read_id, read_time_at, recording_at, shorten, value_text,
+    read_id, read_time_at, recording_at, seconds_between, shorten, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -357,9 +357,7 @@ fn offset_and_time(
             (Some(secs), at)
         }
         Some(Moment::At(at)) => {
-            let secs = start
-                .and_then(|start| (at - start).num_microseconds())
-                .map(|micros| micros as f64 / 1e6);
+            let secs = start.map(|start| seconds_between(start, at));
             (secs, Some(at))
         }
     }

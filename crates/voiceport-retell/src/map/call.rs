@@ -4,9 +4,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 use voiceport_core::adapter::{
-    check_call, field_path, finite, non_blank, non_empty, read_amount, read_amount_at,
-    read_destination, read_direction, read_epoch_millis, read_id, recording_at, round_to,
-    value_text,
+    check_call, elapsed_secs, field_path, finite, non_blank, non_empty, read_amount,
+    read_amount_at, read_destination, read_direction, read_epoch_millis, read_id, recording_at,
+    round_to, value_text,
 };
 use voiceport_core::http::decode_raw_at;
 use voiceport_core::{
@@ -114,10 +114,7 @@ fn map_call_with_transcript(wire: wire::Call<'_>, entries: Vec<wire::Utterance>)
     call.created_at = call.started_at;
     call.duration_secs = read_amount(&mut call, "duration_ms", wire.duration_ms)
         .map(|ms| round_to(ms / 1000.0, 1e6))
-        .or_else(|| {
-            let (start, end) = (call.started_at?, call.ended_at?);
-            (end >= start).then(|| (end - start).num_milliseconds() as f64 / 1000.0)
-        });
+        .or_else(|| elapsed_secs(call.started_at, call.ended_at));
 
     let whole = non_empty(wire.transcript).filter(|t| !t.trim().is_empty());
     let transcript = Transcript::new(map_utterances(&entries), whole);

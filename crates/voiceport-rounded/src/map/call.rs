@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
     AnyJson, check_call, non_blank, parse_time, read_amount, read_direction, read_id, read_time,
-    recording_at,
+    recording_at, seconds_between,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, OrganizationId, Speaker, Transcript, Utterance,
@@ -138,14 +138,6 @@ fn map_role(role: &wire::Role) -> Speaker {
         R::System => Speaker::System,
         R::Other(raw) => Speaker::parse(raw),
     }
-}
-
-fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
-    let delta = to - from;
-    let millis = || delta.num_milliseconds() as f64 / 1e3;
-    delta
-        .num_microseconds()
-        .map_or_else(millis, |micros| micros as f64 / 1e6)
 }
 
 /// Variables (`name` → `value`), then answered post-call questions (`question.name`, else

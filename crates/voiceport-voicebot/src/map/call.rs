@@ -12,9 +12,9 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, finite, non_blank, non_empty, parse_time, read_amount_at,
-    read_destination, read_id, read_time_at, recent_epoch_millis, recording_at, round_to,
-    try_decode_call_with,
+    AnyJson, Text, check_call, elapsed_secs, finite, non_blank, non_empty, parse_time,
+    read_amount_at, read_destination, read_id, read_time_at, recent_epoch_millis, recording_at,
+    round_to, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -330,12 +330,8 @@ fn duration(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<f64> {
         field_path(at, "durationSeconds")
     });
     let millis = read_amount_at(call, wire.duration_ms, || field_path(at, "durationMs"));
-    if let (Some(start), Some(end)) = (call.started_at, call.ended_at)
-        && end >= start
-    {
-        return Some((end - start).num_milliseconds() as f64 / 1000.0);
-    }
-    seconds.or(millis.map(|ms| ms / 1000.0)).map(micros)
+    elapsed_secs(call.started_at, call.ended_at)
+        .or_else(|| seconds.or(millis.map(|ms| ms / 1000.0)).map(micros))
 }
 
 /// Seconds rounded to the microsecond: without float noise (3.9800000000000004).
