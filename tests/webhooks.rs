@@ -454,6 +454,66 @@ async fn a_receiver_serves_the_path_it_is_given() {
     }
 }
 
+/// The application state of [`a_receiver_merges_into_an_app_router_with_state`].
+#[derive(Clone)]
+struct AppState {
+    name: &'static str,
+}
+
+/// A receiver merged into an application's `Router<AppState>` before that router is given
+/// its state, as the receiver's docs say (`.with_state(())`): the app's route still reads
+/// its state, and a verified delivery reaches the handler, over real HTTP.
+#[tokio::test]
+async fn a_receiver_merges_into_an_app_router_with_state() {
+    use axum::extract::State;
+
+    let registry = registry();
+    let (sender, mut events) = mpsc::channel(8);
+    let webhooks = Receiver::builder(&registry)
+        .handler(move |delivery| {
+            let sender = sender.clone();
+            async move {
+                sender
+                    .send(delivery)
+                    .await
+                    .map_err(|_| HandlerError::new("test ended"))
+            }
+        })
+        .unwrap();
+    let app: axum::Router<AppState> = axum::Router::new()
+        .route(
+            "/health",
+            axum::routing::get(|State(app): State<AppState>| async move { app.name }),
+        )
+        .merge(webhooks.with_state(()));
+    let base = serve(app.with_state(AppState { name: "calls" })).await;
+
+    let health = base.replace("/webhooks", "/health");
+    let response = http_client().get(&health).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.text().await.unwrap(), "calls");
+
+    let body = fixture("voicebot/webhook_status_update.json");
+    let headers = signed_headers(
+        &format!("verify = \"hmac\"\nsecret = \"{HMAC_SECRET}\""),
+        &body,
+        Utc::now(),
+    );
+    let (status, _) = post(&format!("{base}/signed"), &headers, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let delivery = next(&mut events).await;
+    assert_eq!(delivery.provider_name, "signed");
+    assert_eq!(delivery.event.vendor_event, "status-update");
+    // A forgery to the same path is refused: the merged router verifies as it does alone.
+    let forged = vec![
+        ("x-signature", "0".repeat(64)),
+        ("x-timestamp", Utc::now().timestamp().to_string()),
+    ];
+    let body = fixture("voicebot/webhook_status_update.json");
+    let (status, _) = post(&format!("{base}/signed"), &forged, body).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
 /// Retell's API key, which signs its deliveries ([`retell_registry`]).
 const RETELL_KEY: &str = "key_retell_3f9e1b7c";
 

@@ -18,6 +18,13 @@ use crate::Registry;
 
 /// Serves `POST /webhooks/{provider}` (or the [path](ReceiverBuilder::path) it is given)
 /// for every provider with a webhook table. Build it with [`Receiver::builder`].
+///
+/// The router it gives is a [`Router`] (`Router<()>`): it holds its own state, so that it
+/// can be served alone. An application's router with a state of its own merges it after
+/// `.with_state(state)`, or, still a `Router<AppState>`, with
+/// `.merge(webhooks.with_state(()))`: axum's `with_state` lets the caller pick the state
+/// the router it returns still lacks. (A generic state on the router returned would leave
+/// it to inference, which fails where nothing names it: an `unwrap_err`, a `let _ =`.)
 #[derive(Debug)]
 pub struct Receiver;
 
