@@ -639,6 +639,13 @@ impl Sandbox {
     /// follow it as text. Against a real account the table holds `kind`, `api_key_env` and
     /// the vendor's options, and no `base_url`.
     ///
+    /// No `webhook` table, even when `kind` has a target: the receiver's table comes first
+    /// (the receiver is built from it, and a target needs the URL it then listens on), and
+    /// the target is made from that table, as a vendor is set up with what the receiver
+    /// checks ([`WebhookTarget::for_vendor`] with the provider's parsed `webhook`). What
+    /// is written here does not change with the targets set meanwhile, so a table appended
+    /// to it is never there twice.
+    ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// # mod voiceport { pub use voiceport_core::*; pub mod webhooks { pub use voiceport_core::webhook::*; } }
