@@ -1,7 +1,6 @@
 //! `HappyRobotCodec`: HappyRobot's JSON in, normalized values out; no key, no network.
 
-use serde_json::value::RawValue;
-use voiceport_core::adapter::within_entry_budget;
+use voiceport_core::adapter::{decode_call_body, within_entry_budget};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, DialOutcome, Direction, EachCall, Operation,
@@ -37,8 +36,7 @@ impl Codec for HappyRobotCodec {
 
     /// A bare Call object: the body of get-call, and of the note, viewed and dial answers.
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-        within_entry_budget(body.len(), || {
-            let raw: &RawValue = decode_json(KIND, operation, body)?;
+        decode_call_body(KIND, operation, body, |raw| {
             call::decode_call(operation, raw, "")
         })
     }

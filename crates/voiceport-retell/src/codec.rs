@@ -3,9 +3,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
-use voiceport_core::adapter::{try_decode_call_with, within_entry_budget};
-use voiceport_core::http::decode_json;
+use voiceport_core::adapter::{decode_call_body, try_decode_call_with, within_entry_budget};
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
     Result, json_shape,
@@ -27,8 +25,7 @@ impl Codec for RetellCodec {
     }
 
     fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-        within_entry_budget(body.len(), || {
-            let raw: &RawValue = decode_json(KIND, operation, body)?;
+        decode_call_body(KIND, operation, body, |raw| {
             try_decode_call_with(KIND, operation, raw, "", |wire| {
                 map_call(wire, operation, || "")
             })

@@ -5,9 +5,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
-use voiceport_core::adapter::within_entry_budget;
-use voiceport_core::http::decode_json;
+use voiceport_core::adapter::{decode_call_body, within_entry_budget};
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
     Result, json_shape,
@@ -21,9 +19,8 @@ use crate::webhook;
 /// Decodes a body that holds one call from the API of `flavor`.
 fn decode_call(flavor: Flavor, operation: Operation, body: &[u8]) -> Result<Call> {
     let kind = flavor.kind();
-    within_entry_budget(body.len(), || {
-        let raw: &RawValue = decode_json(kind, operation, body)?;
-        // The API's calls always have an id (webhook calls may not).
+    // The API's calls always have an id (webhook calls may not).
+    decode_call_body(kind, operation, body, |raw| {
         decode_api_call(kind, operation, raw, "")
     })
 }

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use crate::http::decode_raw;
-use crate::{Call, CallPage, EachCall, Operation, ProviderKind, Result, VendorPayload};
+use crate::{Call, CallPage, EachCall, Operation, PageIds, ProviderKind, Result, VendorPayload};
 
 use super::field_path;
 
@@ -34,6 +34,36 @@ pub fn keep_whole_delivery(call: &mut Call, at: &str, body: &[u8]) {
         warning.field = field_path(at, &warning.field);
     }
     call.set_vendor_payload(VendorPayload::from_decoded_body(body));
+}
+
+/// A body that is one call object (the answer to get-call): read within the body's
+/// [entry budget](super::within_entry_budget), then handed to `decode` (often
+/// [`decode_call_with`] at the path `""`), so a body that is no JSON is a decode error of
+/// `operation`.
+///
+/// ```
+/// use voiceport_core::adapter::{decode_call_body, decode_call_with};
+/// use voiceport_core::{Call, CallId, Operation, ProviderKind};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Wire { id: String }
+///
+/// let (kind, op) = (ProviderKind::Retell, Operation::GetCall);
+/// let map = |wire: Wire| Call::new(CallId::new(wire.id), kind);
+/// let body = br#"{"id": "c1"}"#;
+/// let call = decode_call_body(kind, op, body, |raw| decode_call_with(kind, op, raw, "", map));
+/// assert_eq!(call.unwrap().id.as_str(), "c1");
+/// assert!(decode_call_body(kind, op, b"{", |raw| decode_call_with(kind, op, raw, "", map)).is_err());
+/// ```
+pub fn decode_call_body(
+    provider: ProviderKind,
+    operation: Operation,
+    body: &[u8],
+    decode: impl FnOnce(&RawValue) -> Result<Call>,
+) -> Result<Call> {
+    super::within_entry_budget(body.len(), || {
+        decode(crate::http::decode_json(provider, operation, body)?)
+    })
 }
 
 /// Decodes the call object `raw` (at `path` in the body, for error messages) into the
@@ -92,6 +122,53 @@ pub fn collect_page(decode: impl FnOnce(EachCall<'_>) -> Result<CallPage>) -> Re
     })?;
     page.calls = calls;
     Ok(page)
+}
+
+/// The loop of a page decoder: each item of the vendor's list decoded by `decode` (given
+/// its index, for the error's path: [`decode_list_item`]), its id noted, and handed to
+/// `each` when `keep` says so (the filters the vendor cannot apply), until `each` breaks.
+/// Returns the ids of every item decoded, kept or not: the page's
+/// [`vendor_ids`](CallPage::vendor_ids), by which the walk catches a server that sends a
+/// page again. An item that does not decode fails the page.
+///
+/// ```
+/// use std::ops::ControlFlow;
+/// use serde_json::value::RawValue;
+/// use voiceport_core::adapter::{decode_list_item, hand_over_items};
+/// use voiceport_core::{Call, CallId, Operation, PageIds, ProviderKind};
+///
+/// #[derive(serde::Deserialize)]
+/// struct Wire { id: String }
+///
+/// let (kind, op) = (ProviderKind::Retell, Operation::ListCalls);
+/// let items: Vec<&RawValue> = serde_json::from_str(r#"[{"id": "a"}, {"id": "b"}]"#).unwrap();
+/// let decode = |i, raw| {
+///     decode_list_item(kind, op, raw, "items", i, |w: Wire| Call::new(CallId::new(w.id), kind))
+/// };
+/// let mut kept = Vec::new();
+/// let ids = hand_over_items(&items, decode, |call| call.id.as_str() == "b", &mut |call| {
+///     kept.push(call.id);
+///     ControlFlow::Continue(())
+/// })
+/// .unwrap();
+/// assert_eq!(ids, PageIds::of(["a", "b"]));
+/// assert_eq!(kept, [CallId::new("b")]);
+/// ```
+pub fn hand_over_items<'de>(
+    items: &[&'de RawValue],
+    mut decode: impl FnMut(usize, &'de RawValue) -> Result<Call>,
+    keep: impl Fn(&Call) -> bool,
+    each: EachCall<'_>,
+) -> Result<PageIds> {
+    let mut vendor_ids = PageIds::default();
+    for (index, raw) in items.iter().enumerate() {
+        let call = decode(index, raw)?;
+        vendor_ids.push(call.id.as_str());
+        if keep(&call) && each(call).is_break() {
+            break;
+        }
+    }
+    Ok(vendor_ids)
 }
 
 /// Item `index` of the vendor's list `list` (`calls`, `data`): [`decode_call_with`], with

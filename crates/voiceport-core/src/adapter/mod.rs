@@ -36,8 +36,8 @@ pub use call_fields::{
     check_call, field_path, read_destination, read_direction, read_id, recording_at, settle_ended,
 };
 pub use decode::{
-    collect_page, decode_call_with, decode_list_item, keep_whole_delivery, try_decode_call_with,
-    try_decode_list_item,
+    collect_page, decode_call_body, decode_call_with, decode_list_item, hand_over_items,
+    keep_whole_delivery, try_decode_call_with, try_decode_list_item,
 };
 pub use dial::{
     check_extra_keys, check_unsupported, extra_key_collides, missing_setting, required_setting,

@@ -1,9 +1,9 @@
 //! The body of `GET /calls` → one page of calls and the cursor to the next.
 
-use voiceport_core::adapter::decode_list_item;
+use voiceport_core::adapter::{decode_list_item, hand_over_items};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallPage, CallQuery, CallStatus, EachCall, Operation, PageCursor, PageIds, Result,
+    Call, CallPage, CallQuery, CallStatus, EachCall, Operation, PageCursor, Result,
 };
 
 use super::call::map_call;
@@ -43,15 +43,12 @@ pub(crate) fn decode_page_each(
         until: None,
         ..query.clone()
     };
-    let mut vendor_ids = PageIds::default();
-    for (i, raw) in list.calls.iter().enumerate() {
-        let call = decode_list_item(KIND, op, raw, "calls", i, map_call)?;
-        vendor_ids.push(call.id.as_str());
-        let kept = filter.matches(&call) && in_time_range(query, &call);
-        if kept && names_no_other(query, &call) && each(call).is_break() {
-            break;
-        }
-    }
+    let vendor_ids = hand_over_items(
+        &list.calls,
+        |i, raw| decode_list_item(KIND, op, raw, "calls", i, map_call),
+        |call| filter.matches(call) && in_time_range(query, call) && names_no_other(query, call),
+        each,
+    )?;
     let seen = skip.saturating_add(returned);
     let more = returned > 0
         && match list.count {
@@ -104,7 +101,7 @@ fn in_time_range(query: &CallQuery, call: &Call) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
-    use voiceport_core::{CallKind, Codec, Error};
+    use voiceport_core::{CallKind, Codec, Error, PageIds};
 
     /// A whole page, as the codec gathers it.
     fn decode_page(body: &[u8], query: &CallQuery) -> Result<CallPage> {

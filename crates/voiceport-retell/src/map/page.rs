@@ -1,11 +1,9 @@
 //! A `POST /v3/list-calls` body → a [`CallPage`] and the cursor to the next page.
 
 use serde_json::value::RawValue;
-use voiceport_core::adapter::try_decode_list_item;
+use voiceport_core::adapter::{hand_over_items, try_decode_list_item};
 use voiceport_core::http::decode_json;
-use voiceport_core::{
-    Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, PageIds, Result,
-};
+use voiceport_core::{Call, CallPage, CallQuery, EachCall, Error, Operation, PageCursor, Result};
 
 use crate::config::KIND;
 use crate::map::call::map_call;
@@ -63,14 +61,12 @@ pub(crate) fn decode_page_each(
     };
     // The cursor is read first, so that a page it makes unusable fails before any call
     // is handed over.
-    let mut vendor_ids = PageIds::default();
-    for (i, raw) in page.items.iter().enumerate() {
-        let call = list_item(operation, raw, i)?;
-        vendor_ids.push(call.id.as_str());
-        if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
-            break;
-        }
-    }
+    let vendor_ids = hand_over_items(
+        &page.items,
+        |i, raw| list_item(operation, raw, i),
+        |call| filter.matches(call) && in_time_range(query, call),
+        each,
+    )?;
     let total = page.total.filter(|_| !filtered_here(query));
     Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }

@@ -1,8 +1,8 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
-use voiceport_core::adapter::{decode_list_item, within_entry_budget};
+use voiceport_core::adapter::{decode_list_item, hand_over_items, within_entry_budget};
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, PageIds, Result};
+use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
@@ -42,14 +42,12 @@ fn decode_list_body(
     let (list, paging) = list.split();
     let items = envelope::required(operation, list, body)?;
     let filter = client_side_filter(query);
-    let mut vendor_ids = PageIds::default();
-    for (i, raw) in items.iter().enumerate() {
-        let call = decode_list_item(KIND, operation, raw, "data", i, map_call)?;
-        vendor_ids.push(call.id.as_str());
-        if filter.matches(&call) && in_time_range(query, &call) && each(call).is_break() {
-            break;
-        }
-    }
+    let vendor_ids = hand_over_items(
+        &items,
+        |i, raw| decode_list_item(KIND, operation, raw, "data", i, map_call),
+        |call| filter.matches(call) && in_time_range(query, call),
+        each,
+    )?;
     let (mode, requested_page) = match query.cursor {
         Some(PageCursor::Token { .. }) => (mode.or(Some(Paging::Cursor)), None),
         Some(PageCursor::Page { number }) => (mode.or(Some(Paging::Page)), Some(number.into())),
