@@ -4053,6 +4053,114 @@ async fn ctrl_c_during_check_dial_s_wait_ends_the_call_it_placed() {
     }
 }
 
+/// A second stop while the stopped check is still ending its call gives up at once,
+/// naming the call it did not end and how to end it, rather than waiting out the ten
+/// seconds the ending has.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_second_ctrl_c_while_check_ends_its_call_gives_up_naming_it() {
+    use wiremock::matchers::{method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let id = "5f0c3e1a-9b7d-4c2e-8a61-3d9e0b7c4f12";
+    let live = serde_json::json!({"message": "Call retrieved successfully", "data": {
+        "id": id, "type": "phone_call", "status": "in_progress",
+        "start_time": "2026-03-23T17:58:40Z", "from_number": "+16175550142",
+        "to_number": "+16175550120", "direction": "outbound"}, "error": null, "status": 200});
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/calls/phone"))
+        .respond_with(ResponseTemplate::new(201).set_body_json(rounded_dialed(id)))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/calls/{id}")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(&live))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&[], None)))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let child = voiceport_bin()
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "--dial", "+16175550120"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let read_back = async || {
+        let requests = server.received_requests().await.unwrap_or_default();
+        requests
+            .iter()
+            .any(|r| r.url.path() == format!("/calls/{id}"))
+    };
+    let started = std::time::Instant::now();
+    while !read_back().await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the check never waited for its call"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // From now on the call reads back slowly, and is never ended: the stopped check's
+    // ending would wait on it for the ten seconds it has.
+    server.reset().await;
+    Mock::given(method("GET"))
+        .and(path(format!("/calls/{id}")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(&live)
+                .set_delay(std::time::Duration::from_secs(60)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/calls/{id}/terminate")))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(0)
+        .mount(&server)
+        .await;
+    let interrupt = || {
+        let kill = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    };
+    interrupt();
+    // A read of the call is under way since the stop (the wait's, which the stop drops,
+    // or the ending's own).
+    while !read_back().await {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the stopped check never read its call back"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let stopped_again = std::time::Instant::now();
+    interrupt();
+    let out = wait_output(child).await;
+    // Well within the ending's ten seconds: it gave up at once.
+    assert!(
+        stopped_again.elapsed() < std::time::Duration::from_secs(8),
+        "{:?}",
+        stopped_again.elapsed()
+    );
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(
+        text.contains(&format!(
+            "stopped again before ending call {id}, which may still be live"
+        )),
+        "{text}"
+    );
+    assert!(text.contains("calls end ID"), "{text}");
+    assert!(!text.contains("was ended"), "{text}");
+    server.verify().await;
+}
+
 /// The same through a route: the answer is waited for, and the provider named.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
