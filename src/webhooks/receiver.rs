@@ -23,8 +23,7 @@ use crate::Registry;
 /// can be served alone. An application's router with a state of its own merges it after
 /// `.with_state(state)`, or, still a `Router<AppState>`, with
 /// `.merge(webhooks.with_state(()))`: axum's `with_state` lets the caller pick the state
-/// the router it returns still lacks. (A generic state on the router returned would leave
-/// it to inference, which fails where nothing names it: an `unwrap_err`, a `let _ =`.)
+/// the router it returns still lacks.
 #[derive(Debug)]
 pub struct Receiver;
 

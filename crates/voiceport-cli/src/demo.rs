@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::mpsc;
-use voiceport::webhooks::{Delivery, Receiver};
+use voiceport::webhooks::{Delivery, Receiver, Scheme, VendorWebhooks};
 use voiceport::{
     CallQuery, CallUpdate, DialRequest, MetadataMode, NoteInput, ProviderKind, Registry,
     VoiceProvider, VoiceProviderExt,
@@ -56,21 +56,28 @@ fn webhook_secret(kind: ProviderKind) -> String {
 }
 
 /// `registry_toml` (from [`sandbox_toml`]) with a `[providers.NAME.webhook]` table per
-/// vendor, written as that vendor can deliver (the tables are printed for users to copy):
-/// Retell signs with the API key, so its table names no secret; Rounded's agents take a
-/// URL and no headers, so its secret travels in the URL (`verify = "query"`); the others
-/// send the [`webhook_secret`] in their default header.
+/// vendor, written as that vendor can deliver ([`VendorWebhooks`]; the tables are printed
+/// for users to copy): its usual scheme with the [`webhook_secret`] (Retell's signature
+/// takes the API key, so its table names no secret), or where its deliveries never come
+/// as that scheme checks (Rounded's agents take a URL and no headers), the first scheme
+/// they can come as that checks something (the secret in the URL, `verify = "query"`).
 pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
     let mut text = String::from(registry_toml);
     for &kind in voiceport_sandbox::EMULATED {
         let secret = webhook_secret(kind);
-        let table = match kind {
-            ProviderKind::Retell => "# signed with the API key\n".to_owned(),
-            ProviderKind::Rounded => format!(
-                "# Rounded sends no headers: the secret is in the URL (?token=…)\n\
-                 verify = \"query\"\nsecret = \"{secret}\"\n"
-            ),
-            _ => format!("secret = \"{secret}\"\n"),
+        let vendor = VendorWebhooks::of(kind);
+        let why = vendor.why_not_others;
+        let table = if vendor.sent_as.contains(&vendor.scheme) {
+            match vendor.scheme {
+                // Keyed with the API key: no secret of its own.
+                Scheme::Retell => "# signed with the API key\n".to_owned(),
+                _ => format!("secret = \"{secret}\"\n"),
+            }
+        } else {
+            match (vendor.sent_as.iter()).find(|&&scheme| scheme != Scheme::None) {
+                Some(scheme) => format!("# {why}\nverify = \"{scheme}\"\nsecret = \"{secret}\"\n"),
+                None => format!("# {why}\nverify = \"none\"\n"),
+            }
         };
         text.push_str(&format!("[providers.{kind}.webhook]\n{table}\n"));
     }

@@ -369,8 +369,8 @@ pub fn read_time_at(
 /// ```
 pub fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     let delta = to - from;
-    // Microseconds count ±292,000 years; beyond, milliseconds (times read are within
-    // four-digit years, so never in practice).
+    // Microseconds count ±292,000 years; beyond, milliseconds. No two times chrono holds
+    // from a vendor are that far apart (none is before year 0, none after 262,143).
     match delta.num_microseconds() {
         Some(micros) => micros as f64 / 1e6,
         None => delta.num_milliseconds() as f64 / 1e3,

@@ -231,7 +231,7 @@ impl Scheme {
             Scheme::Header => Some(vendor.secret_header),
             Scheme::Bearer => Some("authorization"),
             Scheme::Hmac => Some(vendor.signature_header),
-            Scheme::Retell => Some("x-retell-signature"),
+            Scheme::Retell => Some(super::rule::RETELL_HEADER_NAME),
             Scheme::Query | Scheme::None => None,
         }
     }

@@ -70,7 +70,10 @@ impl fmt::Debug for SigningUrl {
     }
 }
 
-pub(super) const RETELL_HEADER: HeaderName = HeaderName::from_static("x-retell-signature");
+/// The header of Retell's signature.
+pub(super) const RETELL_HEADER_NAME: &str = "x-retell-signature";
+
+pub(super) const RETELL_HEADER: HeaderName = HeaderName::from_static(RETELL_HEADER_NAME);
 
 /// What Retell signs: the body, then the signing time in milliseconds as sent.
 pub(super) const RETELL_PAYLOAD: &[Part] = &[Part::Body, Part::Timestamp];
@@ -85,7 +88,8 @@ impl Verifier {
         field: &str,
         api_key: impl FnOnce() -> Result<Option<SecretString>>,
     ) -> Result<Self> {
-        let scheme = config.verify.unwrap_or(Scheme::default_for(kind));
+        let vendor = VendorWebhooks::of(kind);
+        let scheme = config.verify.unwrap_or(vendor.scheme);
         refuse_keys_of_other_schemes(scheme, config, field)?;
         let table = RuleReader {
             config,
@@ -106,7 +110,7 @@ impl Verifier {
                 prefix: "Bearer ",
                 secret: table.header_secret()?,
             },
-            Scheme::Hmac => table.hmac_rule(&VendorWebhooks::of(kind), tolerance_secs)?,
+            Scheme::Hmac => table.hmac_rule(&vendor, tolerance_secs)?,
             Scheme::Retell => Rule::Retell {
                 key: match table.secret {
                     Some(_) => table.required()?,

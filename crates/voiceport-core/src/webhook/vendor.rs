@@ -60,7 +60,7 @@ const COMMON: VendorWebhooks = VendorWebhooks {
         Scheme::Query,
         Scheme::None,
     ],
-    why_not_others: "only Retell writes Retell's signature",
+    why_not_others: "a vendor's own signature is written by that vendor alone",
 };
 
 impl VendorWebhooks {
@@ -112,6 +112,20 @@ mod tests {
             let sent = vendor.scheme.never_sent_by(kind).is_none();
             assert_eq!(sent, kind != ProviderKind::Rounded, "{kind}");
             assert_eq!(sent, vendor.sent_as.contains(&vendor.scheme), "{kind}");
+        }
+    }
+
+    /// An entry's HMAC defaults agree: the payload signs the time exactly when there is a
+    /// header to read it from.
+    #[test]
+    fn every_vendors_hmac_defaults_are_whole() {
+        for &kind in ProviderKind::ALL {
+            let vendor = VendorWebhooks::of(kind);
+            let payload = crate::webhook::payload::parse(vendor.payload_format, "payload")
+                .unwrap_or_else(|e| panic!("{kind}: {e}"));
+            let signs_time = payload.contains(&crate::webhook::payload::Part::Timestamp);
+            assert_eq!(signs_time, !vendor.timestamp_header.is_empty(), "{kind}");
+            assert!(!vendor.signature_header.is_empty(), "{kind}");
         }
     }
 
