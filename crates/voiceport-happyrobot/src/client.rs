@@ -6,8 +6,8 @@ use voiceport_core::adapter::{Adapter, AdapterConfig, format_time, run_operation
 use voiceport_core::http::{AuthStyle, HeaderName, HeaderValue, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, Capabilities, Codec, DialOutcome, DialRequest, Error,
-    IdFormat, NoteId, NoteInput, Operation, ProviderConfig, ProviderKind, Recording, Result,
-    Transcript, VoiceProvider, async_trait,
+    IdFormat, NoteId, NoteInput, Operation, ProviderConfig, Recording, Result, Transcript,
+    VoiceProvider, async_trait,
 };
 
 use crate::config::{
@@ -314,10 +314,6 @@ impl HappyRobot {
 
 #[async_trait]
 impl Adapter for HappyRobot {
-    fn kind(&self) -> ProviderKind {
-        KIND
-    }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }

@@ -6,7 +6,7 @@ use voiceport_core::adapter::{Adapter, AdapterConfig};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
-    IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
+    IdFormat, Operation, ProviderConfig, Result, async_trait,
 };
 
 use crate::RetellCodec;
@@ -91,10 +91,6 @@ fn about_call(request: Request, id: &CallId) -> Request {
 
 #[async_trait]
 impl Adapter for Retell {
-    fn kind(&self) -> ProviderKind {
-        KIND
-    }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }

@@ -4,7 +4,7 @@ use voiceport_core::adapter::{Adapter, AdapterConfig, collect_page};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
-    Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
+    Error, IdFormat, Operation, ProviderConfig, Result, async_trait,
 };
 
 use crate::RoundedCodec;
@@ -51,10 +51,6 @@ impl Rounded {
 
 #[async_trait]
 impl Adapter for Rounded {
-    fn kind(&self) -> ProviderKind {
-        KIND
-    }
-
     fn capabilities(&self) -> Capabilities {
         CAPABILITIES
     }

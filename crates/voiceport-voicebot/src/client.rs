@@ -6,7 +6,7 @@ use voiceport_core::adapter::{Adapter, AdapterConfig};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
-    DialRequest, Error, IdFormat, Operation, ProviderConfig, ProviderKind, Result, async_trait,
+    DialRequest, Error, IdFormat, Operation, ProviderConfig, Result, async_trait,
 };
 
 use crate::config::{Flavor, VapiOptions};
@@ -95,10 +95,6 @@ impl Vapi {
 
 #[async_trait]
 impl Adapter for Vapi {
-    fn kind(&self) -> ProviderKind {
-        self.flavor.kind()
-    }
-
     fn capabilities(&self) -> Capabilities {
         self.flavor.capabilities()
     }

@@ -69,8 +69,10 @@ use crate::{
 /// a dial has a destination, and an update changes something.
 #[async_trait]
 pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
-    /// Which vendor this is.
-    fn kind(&self) -> ProviderKind;
+    /// Which vendor this is: its [codec](Adapter::codec)'s kind by default.
+    fn kind(&self) -> ProviderKind {
+        self.codec().kind()
+    }
 
     /// What the vendor supports; the guard enforces it.
     fn capabilities(&self) -> Capabilities;
