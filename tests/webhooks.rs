@@ -141,6 +141,18 @@ async fn sentinel(base: &str, events: &mut mpsc::Receiver<Delivery>) {
     );
 }
 
+/// Posts a Voicebot Studio status update to the provider `signed` under `base`, signed
+/// now with the HMAC secret; its answer's status.
+async fn post_signed_status_update(base: &str) -> StatusCode {
+    let body = fixture("voicebot/webhook_status_update.json");
+    let headers = signed_headers(
+        &format!("verify = \"hmac\"\nsecret = \"{HMAC_SECRET}\""),
+        &body,
+        Utc::now(),
+    );
+    post(&format!("{base}/signed"), &headers, body).await.0
+}
+
 #[tokio::test]
 async fn verified_deliveries_arrive_once_with_their_provider() {
     let (router, mut events) = Receiver::builder(&registry()).channel(16).unwrap();
@@ -176,13 +188,7 @@ async fn verified_deliveries_arrive_once_with_their_provider() {
     );
 
     // HMAC-signed deliveries, signed now.
-    let body = fixture("voicebot/webhook_status_update.json");
-    let headers = signed_headers(
-        &format!("verify = \"hmac\"\nsecret = \"{HMAC_SECRET}\""),
-        &body,
-        Utc::now(),
-    );
-    let (status, _) = post(&format!("{base}/signed"), &headers, body).await;
+    let status = post_signed_status_update(&base).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(next(&mut events).await.provider_name, "signed");
 }
@@ -493,13 +499,7 @@ async fn a_receiver_merges_into_an_app_router_with_state() {
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(response.text().await.unwrap(), "calls");
 
-    let body = fixture("voicebot/webhook_status_update.json");
-    let headers = signed_headers(
-        &format!("verify = \"hmac\"\nsecret = \"{HMAC_SECRET}\""),
-        &body,
-        Utc::now(),
-    );
-    let (status, _) = post(&format!("{base}/signed"), &headers, body).await;
+    let status = post_signed_status_update(&base).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     let delivery = next(&mut events).await;
     assert_eq!(delivery.provider_name, "signed");

@@ -4020,20 +4020,8 @@ async fn ctrl_c_during_check_dial_s_wait_ends_the_call_it_placed() {
             .spawn()
             .unwrap();
         // Stopped once the wait has read the call placed.
-        let started = std::time::Instant::now();
-        let waiting = async || {
-            let requests = server.received_requests().await.unwrap_or_default();
-            requests
-                .iter()
-                .any(|r| r.url.path() == format!("/calls/{id}"))
-        };
-        while !waiting().await {
-            assert!(
-                started.elapsed() < std::time::Duration::from_secs(30),
-                "the check never waited for its call"
-            );
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
+        let call_path = format!("/calls/{id}");
+        until_requested(&server, &call_path, "the check never waited for its call").await;
         // The call as it reads from now on; a wait that sees it over first goes on to
         // the next wait (its analysis), where the stop comes all the same.
         server.reset().await;
@@ -4050,6 +4038,23 @@ async fn ctrl_c_during_check_dial_s_wait_ends_the_call_it_placed() {
         assert!(!text.contains("could still be live"), "{text}");
         // The terminates expected were sent (the mocks' `expect`s are checked here).
         server.verify().await;
+    }
+}
+
+/// Waits until `server` has received a request for `path` (at most 30 seconds; then
+/// fails, saying `what`).
+async fn until_requested(server: &wiremock::MockServer, path: &str, what: &str) {
+    let started = std::time::Instant::now();
+    loop {
+        let requests = server.received_requests().await.unwrap_or_default();
+        if requests.iter().any(|r| r.url.path() == path) {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "{what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
 
@@ -4090,20 +4095,8 @@ async fn a_second_ctrl_c_while_check_ends_its_call_gives_up_naming_it() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let read_back = async || {
-        let requests = server.received_requests().await.unwrap_or_default();
-        requests
-            .iter()
-            .any(|r| r.url.path() == format!("/calls/{id}"))
-    };
-    let started = std::time::Instant::now();
-    while !read_back().await {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "the check never waited for its call"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    let call_path = format!("/calls/{id}");
+    until_requested(&server, &call_path, "the check never waited for its call").await;
     // From now on the call reads back slowly, and is never ended: the stopped check's
     // ending would wait on it for the ten seconds it has.
     server.reset().await;
@@ -4132,13 +4125,12 @@ async fn a_second_ctrl_c_while_check_ends_its_call_gives_up_naming_it() {
     interrupt();
     // A read of the call is under way since the stop (the wait's, which the stop drops,
     // or the ending's own).
-    while !read_back().await {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "the stopped check never read its call back"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    until_requested(
+        &server,
+        &call_path,
+        "the stopped check never read its call back",
+    )
+    .await;
     let stopped_again = std::time::Instant::now();
     interrupt();
     let out = wait_output(child).await;
