@@ -4010,15 +4010,7 @@ async fn ctrl_c_during_check_dial_s_wait_ends_the_call_it_placed() {
                 .await;
         };
         mount("in_progress", 0).await;
-        let config = vendor_config("rounded", &server.uri(), "");
-        let child = voiceport_bin()
-            .arg("--config")
-            .arg(&config)
-            .args(["check", "--dial", "+16175550120"])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = spawn_check_dial(&server);
         // Stopped once the wait has read the call placed.
         let call_path = format!("/calls/{id}");
         until_requested(&server, &call_path, "the check never waited for its call").await;
@@ -4039,6 +4031,20 @@ async fn ctrl_c_during_check_dial_s_wait_ends_the_call_it_placed() {
         // The terminates expected were sent (the mocks' `expect`s are checked here).
         server.verify().await;
     }
+}
+
+/// `voiceport check --dial +16175550120` against a Rounded API at `server`, its outputs
+/// piped.
+fn spawn_check_dial(server: &wiremock::MockServer) -> std::process::Child {
+    let config = vendor_config("rounded", &server.uri(), "");
+    voiceport_bin()
+        .arg("--config")
+        .arg(&config)
+        .args(["check", "--dial", "+16175550120"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// Waits until `server` has received a request for `path` (at most 30 seconds; then
@@ -4086,15 +4092,7 @@ async fn a_second_ctrl_c_while_check_ends_its_call_gives_up_naming_it() {
         .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(&[], None)))
         .mount(&server)
         .await;
-    let config = vendor_config("rounded", &server.uri(), "");
-    let child = voiceport_bin()
-        .arg("--config")
-        .arg(&config)
-        .args(["check", "--dial", "+16175550120"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_check_dial(&server);
     let call_path = format!("/calls/{id}");
     until_requested(&server, &call_path, "the check never waited for its call").await;
     // From now on the call reads back slowly, and is never ended: the stopped check's
