@@ -128,9 +128,8 @@ pub fn collect_page(decode: impl FnOnce(EachCall<'_>) -> Result<CallPage>) -> Re
 /// its index, for the error's path: [`decode_list_item`]), its id noted, and handed to
 /// `each` when `keep` says so (the filters the vendor cannot apply), until `each` breaks
 /// (the items after it are not decoded). Returns the ids of every item decoded, kept or
-/// not: the page's
-/// [`vendor_ids`](CallPage::vendor_ids), by which the walk catches a server that sends a
-/// page again. An item that does not decode fails the page.
+/// not: the page's [`vendor_ids`](CallPage::vendor_ids), by which the walk catches a
+/// server that sends a page again. An item that does not decode fails the page.
 ///
 /// ```
 /// use std::ops::ControlFlow;
