@@ -135,7 +135,12 @@ async fn a_dial_logs_the_call_it_placed_and_a_failure_says_why() {
         closed("get_call").contains("error_kind=\"not_found\""),
         "{text}"
     );
+    assert!(
+        closed("get_call").contains("otel.status_code=\"ERROR\""),
+        "{text}"
+    );
     assert!(!closed("dial").contains("error_kind"), "{text}");
+    assert!(!closed("dial").contains("otel.status_code"), "{text}");
 }
 
 /// A vendor-only operation (reached through `extension`, outside the trait and its guard)

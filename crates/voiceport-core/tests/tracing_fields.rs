@@ -321,6 +321,7 @@ async fn a_request_dropped_before_its_answer_says_so() {
     let span = spans.only("voiceport.request");
     assert!(!span.contains_key("cancelled"), "{span:?}");
     assert!(!span.contains_key("error_kind"), "{span:?}");
+    assert!(!span.contains_key("otel.status_code"), "{span:?}");
 }
 
 /// A request that fails records the error's kind on its span (a trace shows which
@@ -334,7 +335,10 @@ async fn a_failed_request_records_its_error_kind() {
         .await;
     let (result, spans, _) = traced(client(&server).send(get_call())).await;
     assert!(result.is_err());
-    assert_eq!(spans.only("voiceport.request")["error_kind"], "not_found");
+    let span = spans.only("voiceport.request");
+    assert_eq!(span["error_kind"], "not_found");
+    // OpenTelemetry's span status, as tracing-opentelemetry reads it.
+    assert_eq!(span["otel.status_code"], "ERROR");
 }
 
 /// The warning of a dropped dial names its provider and how long it waited in its own

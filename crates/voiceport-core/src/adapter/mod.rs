@@ -182,6 +182,9 @@ fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) 
         call_id = tracing::field::Empty,
         // Set when it fails (`Error::name`): a trace shows which operations failed.
         error_kind = tracing::field::Empty,
+        // `ERROR` when it fails: OpenTelemetry's span status, as tracing-opentelemetry
+        // reads it (a span exported as failed, whatever its events' levels).
+        otel.status_code = tracing::field::Empty,
     );
     if let Some(id) = call_id {
         span.record("call_id", id.as_str());
@@ -211,6 +214,7 @@ async fn run<T>(span: tracing::Span, operation: impl Future<Output = Result<T>>)
     let result = operation.instrument(span.clone()).await;
     if let Err(error) = &result {
         span.record("error_kind", error.name());
+        span.record("otel.status_code", "ERROR");
         span.in_scope(|| tracing::debug!(error = %error, "operation failed"));
     }
     result

@@ -247,6 +247,8 @@ impl HttpClient {
             duration_ms = tracing::field::Empty,
             cancelled = tracing::field::Empty,
             error_kind = tracing::field::Empty,
+            // `ERROR` when it fails, as on the operation's span.
+            otel.status_code = tracing::field::Empty,
         );
         let mut ending = Ending {
             span: span.clone(),
@@ -262,6 +264,7 @@ impl HttpClient {
         ending.done = true;
         if let Err(error) = &result {
             span.record("error_kind", error.name());
+            span.record("otel.status_code", "ERROR");
         }
         result
     }
