@@ -1648,3 +1648,43 @@ fn the_configurations_in_the_docs_are_read() {
     // The README's three and one per vendor page, at least.
     assert!(read >= 3 + 5, "{read} blocks read");
 }
+
+/// A provider is built outside the registry's lock, so several threads connecting one name
+/// at once may each build one: the first put in is kept, and every caller gets that one,
+/// never a second connection of the same name.
+#[test]
+fn threads_connecting_one_name_at_once_share_one_provider() {
+    let registry = Registry::from_toml_str(
+        "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n\
+         [providers.studio]\nkind = \"voicebot\"\napi_key = \"vb-test\"\n",
+    )
+    .unwrap();
+    for round in 0..10 {
+        let registry = Registry::from_file(registry.file().clone()).unwrap();
+        let start = std::sync::Barrier::new(8);
+        let connected: Vec<_> = std::thread::scope(|scope| {
+            let threads: Vec<_> = (0..8)
+                .map(|i| {
+                    let (registry, start) = (&registry, &start);
+                    scope.spawn(move || {
+                        start.wait();
+                        // Half of them ask for the other provider, whose building takes
+                        // the lock too.
+                        let name = if i % 2 == 0 { "sales" } else { "studio" };
+                        (name, registry.connect(Some(name)).unwrap())
+                    })
+                })
+                .collect();
+            threads.into_iter().map(|t| t.join().unwrap()).collect()
+        });
+        for name in ["sales", "studio"] {
+            let kept = registry.connect(Some(name)).unwrap();
+            for (_, provider) in connected.iter().filter(|(n, _)| *n == name) {
+                assert!(
+                    std::sync::Arc::ptr_eq(provider, &kept),
+                    "round {round}: {name}"
+                );
+            }
+        }
+    }
+}
