@@ -213,8 +213,7 @@ pub async fn run_operation<A: Adapter, T>(
 async fn run<T>(span: tracing::Span, operation: impl Future<Output = Result<T>>) -> Result<T> {
     let result = operation.instrument(span.clone()).await;
     if let Err(error) = &result {
-        span.record("error_kind", error.name());
-        span.record("otel.status_code", "ERROR");
+        error.record_on(&span);
         span.in_scope(|| tracing::debug!(error = %error, "operation failed"));
     }
     result

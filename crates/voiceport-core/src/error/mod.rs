@@ -686,6 +686,14 @@ impl Error {
         }
     }
 
+    /// Marks `span` (one that declares the fields empty) as failed with this error: its
+    /// `error_kind` ([`name`](Self::name)) and `otel.status_code = "ERROR"`, the status
+    /// tracing-opentelemetry exports. The operation and request spans record failures so.
+    pub(crate) fn record_on(&self, span: &tracing::Span) {
+        span.record("error_kind", self.name());
+        span.record("otel.status_code", "ERROR");
+    }
+
     /// The error's kind as a short, stable name (its variant's, in snake case:
     /// `"rate_limited"`, `"transport"`), for a log field or a metrics label: it holds no
     /// vendor text, no number called and no secret, where the error's `Display` may quote

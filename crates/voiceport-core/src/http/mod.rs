@@ -225,7 +225,7 @@ impl HttpClient {
     /// vendor's latest answer that gave one gave the request, in `x-request-id`,
     /// `request-id` or `cf-ray`: what its support asks for) and, at the end, `duration_ms`
     /// (all attempts and waits) and, for a request that failed, `error_kind`
-    /// (`Error::name`: `timeout`, `server` …). A request dropped before it completes (a
+    /// (`Error::name`: `timeout`, `server` …) and `otel.status_code = "ERROR"`. A request dropped before it completes (a
     /// timeout around it, the losing branch of a `select!`) records its `duration_ms` and
     /// `cancelled = true`, and says so: at warn level for a dial, which may have placed a
     /// call, at debug level for the others.
@@ -263,8 +263,7 @@ impl HttpClient {
             .await;
         ending.done = true;
         if let Err(error) = &result {
-            span.record("error_kind", error.name());
-            span.record("otel.status_code", "ERROR");
+            error.record_on(&span);
         }
         result
     }

@@ -206,8 +206,7 @@ impl Scheme {
     /// assert!(Scheme::Hmac.never_sent_by(ProviderKind::Vapi).is_none());
     /// ```
     pub fn never_sent_by(self, kind: ProviderKind) -> Option<&'static str> {
-        let vendor = VendorWebhooks::of(kind);
-        (!vendor.sent_as.contains(&self)).then_some(vendor.why_not_others)
+        VendorWebhooks::of(kind).why_never(self)
     }
 }
 
@@ -226,14 +225,7 @@ impl Scheme {
     /// assert_eq!(Scheme::Query.default_header(ProviderKind::Rounded), None);
     /// ```
     pub fn default_header(self, kind: ProviderKind) -> Option<&'static str> {
-        let vendor = VendorWebhooks::of(kind);
-        match self {
-            Scheme::Header => Some(vendor.secret_header),
-            Scheme::Bearer => Some("authorization"),
-            Scheme::Hmac => Some(vendor.signature_header),
-            Scheme::Retell => Some(super::rule::RETELL_HEADER_NAME),
-            Scheme::Query | Scheme::None => None,
-        }
+        VendorWebhooks::of(kind).header_for(self)
     }
 }
 

@@ -97,7 +97,7 @@ impl Verifier {
             secret: config.resolve_secret(field)?,
         };
         // The header the scheme reads unless the table's `header` names another.
-        let default_header = scheme.default_header(kind).unwrap_or_default();
+        let default_header = vendor.header_for(scheme).unwrap_or_default();
         let tolerance_secs = table.tolerance_secs(scheme)?;
         let rule = match scheme {
             Scheme::Header => Rule::Header {

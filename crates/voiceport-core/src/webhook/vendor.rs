@@ -3,6 +3,7 @@
 //! the receiver's warnings and the sandbox's signing all read it.
 
 use super::config::Scheme;
+use super::rule::RETELL_HEADER_NAME;
 use crate::ProviderKind;
 
 /// How a vendor authenticates its webhook deliveries: what a provider's
@@ -95,6 +96,24 @@ impl VendorWebhooks {
                 ..COMMON
             },
         }
+    }
+
+    /// The header `scheme` reads from this vendor's deliveries when the table's `header`
+    /// names no other ([`Scheme::default_header`]); `None` for a scheme that reads none.
+    pub fn header_for(&self, scheme: Scheme) -> Option<&'static str> {
+        match scheme {
+            Scheme::Header => Some(self.secret_header),
+            Scheme::Bearer => Some("authorization"),
+            Scheme::Hmac => Some(self.signature_header),
+            Scheme::Retell => Some(RETELL_HEADER_NAME),
+            Scheme::Query | Scheme::None => None,
+        }
+    }
+
+    /// Why this vendor's deliveries never come as `scheme` checks; `None` when they can
+    /// ([`Scheme::never_sent_by`]).
+    pub fn why_never(&self, scheme: Scheme) -> Option<&'static str> {
+        (!self.sent_as.contains(&scheme)).then_some(self.why_not_others)
     }
 }
 
