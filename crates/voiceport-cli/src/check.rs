@@ -150,8 +150,12 @@ async fn end_placed(
                     .map(|id| output::cell(id.as_str()).into_owned())
                     .collect::<Vec<_>>()
                     .join(", ");
+                let (calls, may) = match placed.len() - index {
+                    1 => ("call", "which may still be live"),
+                    _ => ("calls", "which may all still be live"),
+                };
                 said.push(format!(
-                    "stopped again before ending call {left}, which may still be live: {}",
+                    "stopped again before ending {calls} {left}, {may}: {}",
                     named.command("calls end ID")
                 ));
                 break;
