@@ -112,6 +112,7 @@ fn map_call_with_transcript(wire: wire::Call<'_>, entries: Vec<wire::Utterance>)
     // Retell has no creation time: the start stands in, as the list endpoint filters, sorts
     // and pages on it. A call that never connected has neither.
     call.created_at = call.started_at;
+    // The call documents its duration, so it comes before the times (Vapi's has none).
     call.duration_secs = read_amount(&mut call, "duration_ms", wire.duration_ms)
         .map(|ms| round_to(ms / 1000.0, 1e6))
         .or_else(|| elapsed_secs(call.started_at, call.ended_at));

@@ -325,6 +325,10 @@ fn check(call: &mut Call, at: &str) {
 /// start, which `check_call` drops), the `durationSeconds` (else `durationMs`) an
 /// end-of-call report sends. Both reported values are checked, used or not: an impossible
 /// one is a warning.
+///
+/// The times come first because Vapi's call schema has no duration field: the reported
+/// ones come only with a report, outside its schema. Retell's adapter reads it the other
+/// way round, as Retell's call documents `duration_ms`.
 fn duration(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<f64> {
     let seconds = read_amount_at(call, wire.duration_seconds, || {
         field_path(at, "durationSeconds")
