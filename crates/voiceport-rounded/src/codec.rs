@@ -86,14 +86,14 @@ impl Codec for RoundedCodec {
         Ok(DialOutcome::new(CallId::new(call_id), None))
     }
 
-    /// The answer to terminate; an empty body is accepted too.
+    /// The answer to terminate ([`envelope::acknowledged`]); an empty body is accepted too.
     fn decode_ack(&self, body: &[u8]) -> Result<()> {
         let operation = Operation::EndCall;
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(());
         }
         let envelope: wire::Envelope<&RawValue> = decode_json(KIND, operation, body)?;
-        envelope::open(operation, envelope).map(drop)
+        envelope::acknowledged(operation, envelope)
     }
 
     /// An `id` at the top without `event`, `call`, `data` or `error` is a call object on its
@@ -353,5 +353,29 @@ mod tests {
             RoundedCodec.decode_ack(br#"{"data":null,"error":{"message":"Only phone calls"}}"#),
             Err(Error::InvalidRequest { .. })
         ));
+    }
+
+    /// The docs' generated example of a success carries an `error` object, its own status
+    /// 400: a terminate whose envelope repeats a 2xx is done all the same. One whose
+    /// envelope names a refusal, or no status, is not.
+    #[test]
+    fn a_terminate_whose_envelope_says_success_is_done_whatever_error_it_carries() {
+        let answer = |status: &str| {
+            format!(
+                r#"{{"message": "Call terminated successfully", "data": null, "status": {status},
+                    "error": {{"details": [{{"field": "email", "message": "Invalid email format"}}],
+                              "message": "An error occurred while processing your request",
+                              "status": 400, "type": "generic_error"}}}}"#
+            )
+        };
+        for status in ["200", "201", "204"] {
+            RoundedCodec.decode_ack(answer(status).as_bytes()).unwrap();
+        }
+        for status in ["400", "null", "500"] {
+            let refused = RoundedCodec
+                .decode_ack(answer(status).as_bytes())
+                .unwrap_err();
+            assert_eq!(refused.operation(), Some(Operation::EndCall), "{status}");
+        }
     }
 }

@@ -47,21 +47,43 @@ pub(crate) fn open<T>(operation: Operation, envelope: wire::Envelope<T>) -> Resu
     } = envelope;
     match (data, error) {
         (Some(data), error) => {
-            if let Some(error) = error {
-                // Bounded and flattened as in an error: the vendor's text reaches the log.
-                let vendor_error = vendor_text(error.message.as_deref().unwrap_or(""));
-                tracing::debug!(
-                    provider = %KIND,
-                    operation = %operation,
-                    vendor_error = vendor_error.as_str(),
-                    "ignoring the `error` object of a successful Rounded response"
-                );
+            if let Some(error) = &error {
+                log_ignored(operation, error);
             }
             Ok(Some(data))
         }
         (None, Some(error)) => Err(vendor_error(operation, error, message, status)),
         (None, None) => Ok(None),
     }
+}
+
+/// Terminate's answer: done when its envelope repeats a 2xx status, whatever `error` object
+/// stands beside a null `data` (the docs' generated examples put one, `status: 400`, in
+/// every 200); else as [`open`], an error inside it being read as a refusal whose outcome
+/// is not known. Terminate answers 200 both when it ended the call and when the call was
+/// over already, so the two statuses agreeing on success leave nothing to doubt; reading
+/// the call back instead would find it live for a moment after a terminate that worked,
+/// and report that as a conflict.
+pub(crate) fn acknowledged<T>(operation: Operation, envelope: wire::Envelope<T>) -> Result<()> {
+    match (&envelope.data, &envelope.error, envelope.status) {
+        (None, Some(error), Some(200..=299)) => {
+            log_ignored(operation, error);
+            Ok(())
+        }
+        _ => open(operation, envelope).map(drop),
+    }
+}
+
+/// Says at debug level that `error` was ignored in a successful answer: bounded and
+/// flattened as in an error, since the vendor's text reaches the log.
+fn log_ignored(operation: Operation, error: &wire::ApiError) {
+    let vendor_error = vendor_text(error.message.as_deref().unwrap_or(""));
+    tracing::debug!(
+        provider = %KIND,
+        operation = %operation,
+        vendor_error = vendor_error.as_str(),
+        "ignoring the `error` object of a successful Rounded response"
+    );
 }
 
 fn vendor_error(
