@@ -673,8 +673,33 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
         max_talk,
     };
     ctx.place(spec, |call, view| {
-        json_response(StatusCode::OK, render(call, view))
+        json_response(StatusCode::OK, dial_answer(render(call, view)))
     })
+}
+
+/// The fields of a call the dial's answer carries: those of the docs' example of it, and
+/// the `status` (not in the example: inferred, as the adapter's fixture of a dial answer
+/// does). Not the call's `type`, `provider`, `agent`, `language` or `viewed_by`, which a
+/// client learns by reading the call.
+const DIAL_ANSWER_FIELDS: [&str; 7] = [
+    "id",
+    "organization_id",
+    "status",
+    "metadata",
+    "use_case",
+    "params",
+    "created",
+];
+
+/// A rendered call cut to [`DIAL_ANSWER_FIELDS`].
+fn dial_answer(call: Value) -> Value {
+    match call {
+        Value::Object(mut fields) => {
+            fields.retain(|name, _| DIAL_ANSWER_FIELDS.contains(&name.as_str()));
+            Value::Object(fields)
+        }
+        other => other,
+    }
 }
 
 /// The usage of the calls created within `start` and `end` (date-times, each optional:

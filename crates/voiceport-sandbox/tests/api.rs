@@ -313,6 +313,11 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
     .await;
     assert_eq!(status, 200);
     assert_eq!(call["status"], "Queued");
+    // As the docs' example of the answer: without what a client learns by reading the call.
+    for absent in ["type", "provider", "agent", "language", "viewed_by"] {
+        assert!(call.get(absent).is_none(), "{absent}: {call}");
+    }
+    assert_eq!(call["metadata"]["custom"]["crm"], "X1", "{call}");
     let id = call["id"].as_str().unwrap().to_owned();
     tokio::time::sleep(Duration::from_millis(150)).await;
     let (_, ended) = json_of(
