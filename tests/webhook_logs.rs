@@ -433,7 +433,7 @@ async fn secrets_never_reach_logs_or_debug() {
         "{shared_line}"
     );
     // A Rounded provider checking a header Rounded cannot send is warned of, by name.
-    let rounded_line = line_of("Rounded sends webhook deliveries without headers")
+    let rounded_line = line_of("Rounded documents no webhook headers or signature")
         .expect("a header check for Rounded is warned of");
     assert!(
         rounded_line.contains("provider_name=rounded"),
@@ -441,7 +441,7 @@ async fn secrets_never_reach_logs_or_debug() {
     );
     let logs = captured.text();
     assert_eq!(
-        logs.matches("Rounded sends webhook deliveries without headers")
+        logs.matches("Rounded documents no webhook headers or signature")
             .count(),
         1,
         "only the Rounded provider: {logs}"

@@ -81,11 +81,12 @@ impl VendorWebhooks {
                 why_not_others: "a HappyRobot hook carries the static headers set on it, never a signature",
                 ..COMMON
             },
-            // An agent's webhook is a URL and nothing else.
+            // An agent's webhook is a URL and nothing else, and no signature is documented.
             ProviderKind::Rounded => VendorWebhooks {
                 sent_as: &[Scheme::Query, Scheme::None],
-                why_not_others: "Rounded sends webhook deliveries without headers: give Rounded \
-                                 the receiver's URL with the secret in it (verify = \"query\")",
+                why_not_others: "Rounded documents no webhook headers or signature, and an agent \
+                                 takes only a URL: give Rounded the receiver's URL with the \
+                                 secret in it (verify = \"query\")",
                 ..COMMON
             },
             // Every delivery is signed with the account's API key.
