@@ -12,7 +12,7 @@ use voiceport::{CallEvent, ProviderKind, Registry};
 use crate::cli::ListenArgs;
 use crate::interrupts::StopSignal;
 use crate::serve::Limits;
-use crate::urls::shown_url;
+use crate::urls::{shown_origin, shown_url};
 use crate::{Failure, Outcome, output};
 
 /// How long the local app of `--forward` has to answer: well within the time vendors give
@@ -158,7 +158,11 @@ fn forward_to_url(url: String) -> Result<Forward, Failure> {
         .map_err(|e| Failure::Usage(format!("cannot forward: {e}")))?;
     Ok(Forward {
         client,
-        shown: shown_url(&parsed),
+        // The path of a local app's URL names the route; another host's may hold a secret.
+        shown: match is_loopback(&parsed) {
+            true => shown_url(&parsed),
+            false => shown_origin(&parsed),
+        },
         url,
         gave_up_at: Mutex::new(None),
     })
@@ -717,5 +721,11 @@ mod tests {
             "https://ops:p4ss@hooks.example.com:8443/in?token=s3cr3t#x",
         ));
         assert_eq!(shown, "https://hooks.example.com:8443/in");
+        let relay = url("https://hooks.example.com/services/T0/B0/s3cr3t?x=1");
+        assert_eq!(shown_origin(&relay), "https://hooks.example.com/…");
+        assert_eq!(
+            shown_origin(&url("http://10.0.0.5:8080/")),
+            "http://10.0.0.5:8080"
+        );
     }
 }

@@ -61,6 +61,16 @@ pub(crate) fn shown_url(url: &reqwest::Url) -> String {
     shown.to_string()
 }
 
+/// `scheme://host[:port]` of `url`, then `/…` for a path not shown: a relay's URL often
+/// holds its secret in the path (`/services/T0/B0/<secret>`).
+pub(crate) fn shown_origin(url: &reqwest::Url) -> String {
+    let origin = url.origin().ascii_serialization();
+    match url.path() {
+        "" | "/" => origin,
+        _ => format!("{origin}/…"),
+    }
+}
+
 /// The scheme `text` begins with, when followed by `://` (before anything that could be a
 /// user or password).
 fn scheme_of(text: &str) -> Option<&str> {
