@@ -1133,7 +1133,8 @@ async fn a_vendor_whose_cursors_go_round_ends_the_walk_with_an_error() {
 
 /// A vendor that answers the same page whatever cursor it is given, handing back a new
 /// cursor each time, ends its part of a merged walk on the third such page, which is not
-/// yielded.
+/// yielded; a walk resumed afterwards finds the vendor done (resumed at that page, it
+/// would yield the same call again, twice, and fail on the next page once more).
 #[tokio::test(flavor = "multi_thread")]
 async fn a_vendor_answering_one_page_under_new_cursors_ends_the_walk_with_an_error() {
     let id: &[&str] = &["c339f184-2c0c-4d58-a928-bccda6079bf4"];
@@ -1151,6 +1152,9 @@ async fn a_vendor_answering_one_page_under_new_cursors_ends_the_walk_with_an_err
     assert!(failure.error.is_cursor_cycle(), "{failure}");
     let text = failure.to_string();
     assert!(text.contains("the same call on 3 pages"), "{text}");
+    assert_eq!(server.received_requests().await.unwrap().len(), 3);
+    assert!(walk.cursor().is_done(), "{}", walk.cursor());
+    resumes_with_nothing_left(&registry, walk.cursor()).await;
     assert_eq!(server.received_requests().await.unwrap().len(), 3);
 }
 

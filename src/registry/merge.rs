@@ -516,6 +516,12 @@ impl Lane {
             let page = page.and_then(|page| self.seen.read_page(kind, &page).map(|()| page));
             let page = match page {
                 Ok(page) => page,
+                // The same calls under new cursors: a resumed walk would start counting
+                // afresh and yield them again, so no cursor resumes the lane.
+                Err(error) if error.is_cursor_cycle() => {
+                    self.done = true;
+                    return Poll::Ready(Err(error));
+                }
                 Err(error) => {
                     // None of that page's calls was yielded: a resumed walk asks again.
                     self.done = true;

@@ -878,7 +878,9 @@ fn without_key_if_need_be(
 /// Every configured provider's capabilities, or with `-p NAME` that provider's. In JSON,
 /// keyed by provider name, each with its `kind` beside the flags. A provider that cannot
 /// be built (a `base_url` that is no URL) is said on standard error with its error and left
-/// out of the table; the others are shown, and the command then fails (exit 2).
+/// out of the table; the others are shown, and the command then fails (exit 2). The one
+/// provider `-p` names fails the command with its error, printing nothing (no name
+/// configured, or one that cannot be built).
 fn capabilities(
     config_path: &Option<std::path::PathBuf>,
     only: Option<&str>,
@@ -895,7 +897,7 @@ fn capabilities(
     for name in names {
         let provider = match without_key_if_need_be(&registry, name) {
             Ok(provider) => provider,
-            Err(Failure::Voice(error)) => {
+            Err(Failure::Voice(error)) if only.is_none() => {
                 output::say(&format!(
                     "provider `{}` left out: {}",
                     output::cell(name),

@@ -80,10 +80,19 @@ fn walk_failure(
             hint,
         };
     }
+    // A provider whose cursors came round again is done in the cursor: it resumes the
+    // others, if any is left.
+    let rest = match (failure.error.is_cursor_cycle(), cursor.is_done()) {
+        (false, _) => resume_hint(&cursor.to_token(), extra),
+        (true, true) => "its cursors came round again, so the walk cannot go further".to_owned(),
+        (true, false) => format!(
+            "its cursors came round again, so it cannot go further; the other providers can: {}",
+            resume_hint(&cursor.to_token(), extra)
+        ),
+    };
     let hint = format!(
-        "{count} calls were printed before `{}` failed; {}",
+        "{count} calls were printed before `{}` failed; {rest}",
         failure.provider_name,
-        resume_hint(&cursor.to_token(), extra)
     );
     Failure::Hinted {
         error: Box::new(failure.error),
@@ -158,23 +167,35 @@ fn say_failures(walk: &voiceport::MergedCalls) {
 
 /// After a walk that went on past failed providers (`--keep-going`): the failures after
 /// the first said on standard error, the first as the command's error, with the cursor
-/// that resumes the failed providers where they stopped.
+/// that resumes the failed providers where they stopped (but those whose cursors came
+/// round again, which nothing resumes).
 fn failures_kept(walk: voiceport::MergedCalls, count: usize, extra: &str) -> Outcome {
     let cursor = walk.cursor();
     let mut failures = walk.into_failures().into_iter();
     let Some(first) = failures.next() else {
         return Ok(());
     };
-    let mut names = vec![format!("`{}`", output::cell(&first.provider_name))];
-    for failure in failures {
-        let name = format!("`{}`", output::cell(&failure.provider_name));
-        output::say(&format!("{name} failed too: {}", failure.error));
-        names.push(name);
+    let name = |failure: &ProviderError| format!("`{}`", output::cell(&failure.provider_name));
+    let mut names = vec![name(&first)];
+    let mut cycled = Vec::new();
+    if first.error.is_cursor_cycle() {
+        cycled.push(name(&first));
     }
-    // A provider whose cursor came round again failed where nothing can resume it.
+    for failure in failures {
+        output::say(&format!("{} failed too: {}", name(&failure), failure.error));
+        names.push(name(&failure));
+        if failure.error.is_cursor_cycle() {
+            cycled.push(name(&failure));
+        }
+    }
     let resume = match cursor.is_done() {
         true => "what they had left cannot be resumed".to_owned(),
-        false => resume_hint(&cursor.to_token(), extra),
+        false if cycled.is_empty() => resume_hint(&cursor.to_token(), extra),
+        false => format!(
+            "{} cannot go further (the vendor's cursors came round again); {}",
+            cycled.join(", "),
+            resume_hint(&cursor.to_token(), extra)
+        ),
     };
     let hint = format!(
         "{count} calls were printed; {} failed mid-walk; {resume}",
@@ -250,7 +271,8 @@ pub(crate) async fn list(
                 // says those calls were printed, and resuming skips them.
                 let resumed = args.cursor.is_some();
                 if json && !args.all && (count > 0 || resumed) {
-                    output::json(&MergedPage::of(&page, Some(cursor.to_token())))?;
+                    let next = (!cursor.is_done()).then(|| cursor.to_token());
+                    output::json(&MergedPage::of(&page, next))?;
                 }
                 if !json && !args.all && count > 0 {
                     table.rows(&rows)?;

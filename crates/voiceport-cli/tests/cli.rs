@@ -792,6 +792,23 @@ async fn capabilities_need_no_key() {
             "{said}"
         );
     }
+    // One provider named: its own error, and nothing on standard output (no `{}` to take
+    // for "nothing configured").
+    for (name, needle) in [("ghost", "ghost"), ("live", "base_url")] {
+        for json in [false, true] {
+            let args = [
+                &["-p", name, "capabilities"][..],
+                &["--json"][..usize::from(json)],
+            ]
+            .concat();
+            let out = run_with(&beside, &args).await;
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+            assert_eq!(stdout(&out), "", "{args:?}");
+            let said = stderr(&out);
+            assert!(said.contains(needle), "{args:?}: {said}");
+            assert!(!said.contains("left out"), "{args:?}: {said}");
+        }
+    }
 }
 
 /// A call reads the same in every command's JSON: its own field order (`id` first), never
@@ -5234,6 +5251,97 @@ async fn a_walk_whose_cursors_come_round_offers_no_resume() {
         assert!(text.contains("came round again"), "{args:?}: {text}");
         assert!(!text.contains("--cursor"), "{args:?}: {text}");
     }
+}
+
+/// A merged walk one of whose vendors answers the same call under new cursors stops on
+/// it, and offers a cursor that resumes the other provider alone: resumed at the failed
+/// page, that vendor would give the same call again.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_merged_walk_resumes_without_a_vendor_whose_cursors_came_round() {
+    use wiremock::matchers::{method, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    const LOOPING_CALL: &str = "0e1d9985-2d47-435c-857f-86f21a87a093";
+    let looping = MockServer::start().await;
+    let page = |cursor: Option<&str>, next: &str| {
+        let answer =
+            ResponseTemplate::new(200).set_body_json(rounded_page(&[LOOPING_CALL], Some(next)));
+        let given = Mock::given(method("GET"));
+        match cursor {
+            None => given
+                .and(query_param_is_missing("cursor"))
+                .respond_with(answer),
+            Some(cursor) => given
+                .and(query_param("cursor", cursor))
+                .respond_with(answer),
+        }
+    };
+    for (cursor, next) in [
+        (None, "A"),
+        (Some("A"), "B"),
+        (Some("B"), "C"),
+        (Some("C"), "D"),
+    ] {
+        page(cursor, next).mount(&looping).await;
+    }
+    // The other vendor's calls are older: none is printed before the first fails.
+    let steady = MockServer::start().await;
+    let mut older = rounded_page(
+        &[
+            "8560ad9d-f4de-4f2d-8053-1369bba94bd0",
+            "3b8e2f1c-6d4a-4e5b-9c7d-1a2b3c4d5e6f",
+        ],
+        None,
+    );
+    for call in older["data"].as_array_mut().unwrap() {
+        call["start_time"] = serde_json::json!("2026-03-22T09:00:00Z");
+        call["end_time"] = serde_json::json!("2026-03-22T09:01:00Z");
+    }
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(older))
+        .mount(&steady)
+        .await;
+    let provider = |name: &str, url: &str| {
+        format!(
+            "[providers.{name}]\nkind = \"rounded\"\napi_key = \"{HOSTILE_KEY}\"\nbase_url = \"{url}\"\n\
+             [providers.{name}.retry]\nmax_attempts = 1\n"
+        )
+    };
+    let config = private_config(
+        "merged-cycle",
+        &(provider("looping", &looping.uri()) + &provider("steady", &steady.uri())),
+    );
+    let list = [
+        "calls",
+        "list",
+        "--providers",
+        "looping,steady",
+        "--all",
+        "--json",
+    ];
+    let out = run_with(&config, &list).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert_eq!(printed.matches(LOOPING_CALL).count(), 2, "{printed}");
+    assert!(!printed.contains("8560ad9d"), "{printed}");
+    let text = stderr(&out);
+    assert!(
+        text.contains("came round again, so it cannot go further; the other providers can"),
+        "{text}"
+    );
+    let token = text
+        .split("--cursor ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|token| token.trim_matches('\''))
+        .unwrap_or_else(|| panic!("no cursor offered: {text}"));
+    let resumed = run_with(&config, &[&list[..], &["--cursor", token]].concat()).await;
+    assert!(resumed.status.success(), "{}", stderr(&resumed));
+    let rest = stdout(&resumed);
+    assert!(!rest.contains(LOOPING_CALL), "{rest}");
+    assert!(
+        rest.contains("8560ad9d") && rest.contains("3b8e2f1c"),
+        "{rest}"
+    );
 }
 
 /// `listen` whose standard output nobody reads (a print stuck on a full pipe) still ends
