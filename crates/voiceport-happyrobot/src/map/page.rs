@@ -61,10 +61,12 @@ pub(crate) fn decode_page_each(
 }
 
 /// Whether `query` holds a filter HappyRobot does not apply (kind, the numbers, the
-/// `unknown` status) or applies more loosely (any of several tags, not every one): its
-/// `count` then counts calls dropped here, and is no total of the matching calls.
+/// `unknown` status) or applies more loosely (any of several tags, not every one; an
+/// `until` sent rounded up to the millisecond, to a `to` whose bound is not documented):
+/// its `count` then counts calls dropped here, and is no total of the matching calls.
 fn filtered_here(query: &CallQuery) -> bool {
-    query.kind.is_some()
+    query.until.is_some()
+        || query.kind.is_some()
         || query.from_number.is_some()
         || query.to_number.is_some()
         || query.statuses.contains(&CallStatus::Unknown)
@@ -119,6 +121,7 @@ mod tests {
             statuses: vec![CallStatus::Completed],
             tags: vec!["vip".into()],
             search: Some("invoice".into()),
+            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
             ..CallQuery::default()
         };
         assert_eq!(total(server_side), Some(13));
@@ -137,6 +140,11 @@ mod tests {
             },
             CallQuery {
                 tags: vec!["vip".into(), "reefer".into()],
+                ..CallQuery::default()
+            },
+            // Sent rounded up, to a bound not documented.
+            CallQuery {
+                until: Some("2026-03-01T00:00:00.000250Z".parse().unwrap()),
                 ..CallQuery::default()
             },
         ];

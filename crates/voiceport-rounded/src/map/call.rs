@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    AnyJson, check_call, non_blank, parse_time, read_amount, read_direction, read_id, read_time,
-    recording_at, seconds_between,
+    AnyJson, check_call, elapsed_secs, non_blank, parse_time, read_amount, read_direction, read_id,
+    read_time, recording_at, seconds_between,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, OrganizationId, Speaker, Transcript, Utterance,
@@ -53,7 +53,9 @@ pub(crate) fn map_call(wire: wire::Call<'_>) -> Call {
     let created_at = read_time(&mut call, "created_at", wire.created_at.as_deref());
     call.created_at = created_at.or(started_at);
     call.ended_at = read_time(&mut call, "end_time", wire.end_time.as_deref());
-    call.duration_secs = read_amount(&mut call, "duration_seconds", wire.duration_seconds);
+    // The call documents its duration; without one, its times give it, as with every vendor.
+    call.duration_secs = read_amount(&mut call, "duration_seconds", wire.duration_seconds)
+        .or_else(|| elapsed_secs(call.started_at, call.ended_at));
     call.cost = read_amount(&mut call, "cost", wire.cost)
         .map(|total| Cost::new(Some(total), None, Vec::new()));
     call.recording = recording_at(wire.recording_url, None);
@@ -247,6 +249,19 @@ mod tests {
                 serde_json::from_value(serde_json::to_value(&mapped).unwrap()).unwrap();
             assert_eq!(back, mapped, "{role}");
         }
+    }
+
+    /// The reported `duration_seconds` first; without it, the call's times.
+    #[test]
+    fn the_duration_falls_back_to_the_times() {
+        let times = json!({"id": "c", "start_time": "2026-03-23T17:58:40Z",
+                           "end_time": "2026-03-23T17:59:24.5Z"});
+        assert_eq!(map_json(times.clone()).duration_secs, Some(44.5));
+        let mut reported = times;
+        reported["duration_seconds"] = json!(44);
+        assert_eq!(map_json(reported).duration_secs, Some(44.0));
+        let unended = json!({"id": "c", "start_time": "2026-03-23T17:58:40Z"});
+        assert_eq!(map_json(unended).duration_secs, None);
     }
 
     /// `value` decoded as Rounded's JSON text (the wire call borrows from it), then mapped.
