@@ -156,14 +156,7 @@ fn number_filter(text: Option<&str>, flag: &str) -> Result<Option<String>, Failu
     Ok(Some(text.to_owned()))
 }
 
-/// Whether `text` is a phone number written other than in E.164 (`4155550187`,
-/// `+1 (415) 555-0187`): digits and punctuation, not `+` and digits alone.
-pub(crate) fn written_otherwise(text: &str) -> bool {
-    let digits = text.strip_prefix('+').unwrap_or(text);
-    let phone_like = digits.bytes().any(|b| b.is_ascii_digit())
-        && (digits.bytes()).all(|b| b.is_ascii_digit() || b" ()-.".contains(&b));
-    phone_like && !crate::cli::is_e164(text)
-}
+pub(crate) use voiceport_core::adapter::written_otherwise_than_e164 as written_otherwise;
 
 #[cfg(test)]
 mod tests {

@@ -46,7 +46,10 @@ pub use field::{call_id_at, call_id_field, text_field};
 pub use json::{canonical_json, canonical_raw, is_object, strip_bom, value_text};
 pub use json_map::{AnyJson, event_name};
 pub use number::{amount, count, finite, read_amount, read_amount_at, round_to};
-pub use text::{Text, dial_number, is_e164, non_blank, non_empty, number_key, shorten};
+pub use text::{
+    Text, dial_number, is_e164, non_blank, non_empty, number_key, shorten,
+    written_otherwise_than_e164,
+};
 pub use time::{
     elapsed_secs, epoch_by_size, epoch_millis, epoch_secs, format_time, millisecond_of, parse_time,
     presigned_expiry, read_epoch_millis, read_time, read_time_at, recent_epoch_millis,

@@ -176,6 +176,26 @@ pub fn dial_number(to: &str) -> Cow<'_, str> {
     }
 }
 
+/// Whether `text` is a phone number written otherwise than in E.164 (`4155550187`,
+/// `+1 (415) 555-0187`): digits and separators (spaces, dashes, dots, parentheses) after
+/// an optional `+`, yet not E.164. A number filter so written matches no call: vendors
+/// store numbers in E.164 and compare them as written. Other text (a SIP URI) is not a
+/// phone number so written.
+///
+/// ```
+/// use voiceport_core::adapter::written_otherwise_than_e164;
+/// assert!(written_otherwise_than_e164("+1 (415) 555-0187"));
+/// assert!(written_otherwise_than_e164("4155550187"));
+/// assert!(!written_otherwise_than_e164("+14155550187"));
+/// assert!(!written_otherwise_than_e164("sip:desk@example.com"));
+/// ```
+pub fn written_otherwise_than_e164(text: &str) -> bool {
+    let digits = text.strip_prefix('+').unwrap_or(text);
+    let phone_like = digits.bytes().any(|b| b.is_ascii_digit())
+        && (digits.bytes()).all(|b| b.is_ascii_digit() || b" ()-.".contains(&b));
+    phone_like && !is_e164(text)
+}
+
 /// Whether `text` is an E.164 number: `+`, then 7 to 15 digits, the first not 0.
 ///
 /// ```
