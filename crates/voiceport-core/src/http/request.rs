@@ -74,7 +74,10 @@ impl Request {
     /// one path segment (an id containing `/` cannot reach another path). A segment that
     /// is empty, `.`, `..` or holds a control character is refused when the request is
     /// sent, before anything leaves the machine. A dial is never retried once it may have
-    /// been sent, whatever the request says later ([`RetryMode::NotAfterSend`]).
+    /// been sent, whatever the request says later ([`RetryMode::NotAfterSend`]); nor is a
+    /// note added or a vendor's own write ([`Operation::Extension`]; its reads are
+    /// [`Operation::ExtensionRead`]), which [`Error::is_retryable`](crate::Error::is_retryable)
+    /// counts among the requests that may create something.
     pub fn new<I, S>(method: Method, operation: Operation, segments: I) -> Self
     where
         I: IntoIterator<Item = S>,
@@ -88,7 +91,9 @@ impl Request {
             body: None,
             headers: Vec::new(),
             retry: match operation {
-                Operation::Dial => RetryMode::NotAfterSend,
+                Operation::Dial | Operation::AddNote | Operation::Extension(_) => {
+                    RetryMode::NotAfterSend
+                }
                 _ => RetryMode::Idempotent,
             },
             done_if_gone: false,
@@ -320,6 +325,36 @@ impl Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What may create something is never retried once it may have been sent, unless the
+    /// adapter says so: a dial, a note, a vendor's own write; reads and the rest are.
+    #[test]
+    fn requests_that_may_create_are_not_retried_after_send_by_default() {
+        let mode = |method: Method, operation| Request::new(method, operation, ["x"]).retry_mode();
+        for operation in [
+            Operation::Dial,
+            Operation::AddNote,
+            Operation::Extension("set_rating"),
+        ] {
+            assert_eq!(
+                mode(Method::POST, operation),
+                RetryMode::NotAfterSend,
+                "{operation}"
+            );
+        }
+        for (method, operation) in [
+            (Method::GET, Operation::GetCall),
+            (Method::GET, Operation::ExtensionRead("usage")),
+            (Method::PATCH, Operation::UpdateCall),
+            (Method::DELETE, Operation::DeleteNote),
+        ] {
+            assert_eq!(
+                mode(method, operation),
+                RetryMode::Idempotent,
+                "{operation}"
+            );
+        }
+    }
 
     /// A request's `Debug` (an application may log one) names its host, not a keyless
     /// URL's token, and its query, headers and body by name and length, not their values.

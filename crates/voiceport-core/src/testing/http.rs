@@ -492,7 +492,7 @@ mod tests {
     }
 
     /// A dial through a retrying client passes the sent-once check; a write the core
-    /// retries after sending (not a dial) fails it.
+    /// retries after sending (an update, idempotent) fails it.
     #[tokio::test]
     async fn the_sent_once_check_fails_a_write_sent_again() {
         let (api, _) = api_and_client().await;
@@ -503,8 +503,8 @@ mod tests {
         let dial = Request::post(Operation::Dial, ["calls"]);
         api.check_sent_once_on_500("POST", "/calls", retrying.send(dial))
             .await;
-        let note = Request::post(Operation::AddNote, ["calls"]);
-        let check = api.check_sent_once_on_500("POST", "/calls", retrying.send(note));
+        let update = Request::post(Operation::UpdateCall, ["calls"]);
+        let check = api.check_sent_once_on_500("POST", "/calls", retrying.send(update));
         assert!(AssertUnwindSafe(check).catch_unwind().await.is_err());
         // Its unmet expectation would fail the test again when the server drops.
         api.server.reset().await;
