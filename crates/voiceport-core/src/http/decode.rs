@@ -230,6 +230,18 @@ fn escape_unsafe(text: String) -> String {
     out
 }
 
+/// `head`, the start of a text cut at its end, without its last piece when that is a URL
+/// the cut went through: cut before its host ends, a user and password in it would not
+/// be told apart from the host (`https://user:pa`), and be shown.
+pub(crate) fn without_cut_url(head: &str) -> &str {
+    let whole = whole_pieces(head);
+    let last = head.get(whole..).unwrap_or_default();
+    match last.contains("://") || last.contains(":\\/\\/") {
+        true => head.get(..whole).unwrap_or_default(),
+        false => head,
+    }
+}
+
 /// How much of `text`, cut at its end, is whole pieces: up to its last space or quote
 /// (the piece after it, which the cut went through, may be a URL cut before its host
 /// ends).

@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::decode::{Start, is_unsafe_char, without_url_secrets};
+use super::decode::{Start, is_unsafe_char, without_cut_url, without_url_secrets};
 use crate::FieldError;
 
 const MAX_MESSAGE: usize = 300;
@@ -185,7 +185,10 @@ fn plain_text(body: &[u8]) -> Option<String> {
 /// answer).
 pub fn vendor_text(text: &str) -> String {
     let cut = text.char_indices().nth(MAX_MESSAGE).map(|(cut, _)| cut);
-    let kept = text.get(..cut.unwrap_or(text.len())).unwrap_or_default();
+    let kept = match cut {
+        Some(cut) => without_cut_url(text.get(..cut).unwrap_or_default()),
+        None => text,
+    };
     let kept = without_url_secrets(kept, Start::Whole);
     let mut out: String = kept
         .chars()
@@ -306,6 +309,33 @@ mod tests {
         // Cut between characters, after the replacement as before it.
         let long = format!("{}\u{1b}", "é".repeat(MAX_MESSAGE));
         assert_eq!(vendor_text(&long), format!("{}…", "é".repeat(MAX_MESSAGE)));
+    }
+
+    /// A URL the 300-character cut goes through before its host ends is left out: its user
+    /// and password could not be told apart from the host. Another last word stays.
+    #[test]
+    fn a_url_cut_before_its_host_ends_is_left_out() {
+        for url in [
+            "https://ops:s3cr3t-pass@hooks.example.com/x",
+            "https:\\/\\/ops:s3cr3t-pass@h",
+        ] {
+            let text = format!("{} upstream {url}", "x".repeat(MAX_MESSAGE - 20));
+            let shown = vendor_text(&text);
+            assert!(
+                !shown.contains("ops") && !shown.contains("s3cr3t"),
+                "{shown}"
+            );
+            assert!(shown.ends_with("upstream …"), "{shown}");
+        }
+        let words = format!(
+            "{} and the rest of a long sentence",
+            "x".repeat(MAX_MESSAGE - 10)
+        );
+        assert!(
+            vendor_text(&words).ends_with("and the r…"),
+            "{}",
+            vendor_text(&words)
+        );
     }
 
     #[test]
