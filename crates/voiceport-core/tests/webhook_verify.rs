@@ -300,6 +300,17 @@ fn hmac_payload_formats_sign_what_they_name() {
         Err(VerifyError::Stale { .. })
     ));
     assert_eq!(v.verify_at(&v.sign(body, now), body, now), Ok(()));
+    // A URL given with spaces around it (a variable read from a file ends in a newline) is
+    // the URL without them, as it was checked.
+    let spaced = verifier(
+        ProviderKind::Vapi,
+        &format!(
+            "verify = \"hmac\"\nsecret = \"{SECRET}\"\n\
+             payload_format = \"{{svix-id}}.{{timestamp}}.{{method}}.{{url}}.{{body}}\"\n\
+             url = \" {url}\\n\"\nmessage_id_header = \"webhook-id\""
+        ),
+    );
+    assert_eq!(spaced.verify_at(&sent, body, now), Ok(()));
     // The id it signs with stays the same for a redelivery of the body (as a Svix-style
     // sender's does, so a receiver may de-duplicate on it), and differs for another body
     // signed in the same millisecond.

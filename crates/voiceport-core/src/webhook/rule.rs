@@ -241,7 +241,8 @@ impl RuleReader<'_> {
                 let message = "the payload format signs {url}: give the full URL the vendor posts to (https://…)";
                 return Err(self.error("url", message));
             }
-            (Some(url), _) => SigningUrl(url.clone()),
+            // As checked: an environment variable's trailing newline is no part of it.
+            (Some(url), _) => SigningUrl(url.trim().to_owned()),
             (None, false) => SigningUrl(String::new()),
             (None, true) => {
                 let message = "the payload format signs {url}: give the URL the vendor posts to";
