@@ -89,8 +89,8 @@ pub fn read_time(call: &mut Call, field: &str, text: Option<&str>) -> Option<Dat
     at
 }
 
-/// An epoch-milliseconds time at `field` of `call`. A number (or a string of digits) is
-/// milliseconds; an ISO 8601 string is read too. A value that is present but unreadable
+/// An epoch-milliseconds time at `field` of `call`. A number (or a string of its digits,
+/// a fraction or not) is milliseconds; an ISO 8601 string is read too. A value that is present but unreadable
 /// (text, a number out of range, one before 1973: seconds, or `0` for "not yet") gives
 /// `None` and a warning on the call, so that it never vanishes silently; `null` gives
 /// `None` alone.
@@ -106,7 +106,7 @@ pub fn read_epoch_millis(
         Value::Number(number) => number.as_f64().and_then(recent_epoch_millis),
         Value::String(text) => {
             let text = text.trim();
-            match text.bytes().all(|b| b.is_ascii_digit()) {
+            match is_decimal(text) {
                 true => text.parse::<f64>().ok().and_then(recent_epoch_millis),
                 false => parse_time(text),
             }
@@ -123,6 +123,16 @@ pub fn read_epoch_millis(
         );
     }
     at
+}
+
+/// Whether `text` is digits, with a fraction or not (`1773157327318`, `1773157327318.5`):
+/// a number written as text, as a JSON number of the same digits reads.
+fn is_decimal(text: &str) -> bool {
+    let digits = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+    match text.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && digits(fraction),
+        None => digits(text),
+    }
 }
 
 /// A time given as ISO 8601 text (read with [`parse_time`]) or as an epoch number (or
@@ -396,6 +406,26 @@ pub fn elapsed_secs(start: Option<DateTime<Utc>>, end: Option<DateTime<Utc>>) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Epoch milliseconds as text read as the same number does, its fraction too; other
+    /// text as ISO 8601, else a warning.
+    #[test]
+    fn epoch_millis_as_text_read_as_the_number() {
+        use crate::{CallId, ProviderKind};
+        let read = |value: Value| {
+            let mut call = Call::new(CallId::new("c"), ProviderKind::Retell);
+            let at = read_epoch_millis(&mut call, "start_timestamp", Some(&value));
+            (at, call.warnings.len())
+        };
+        let number = read(serde_json::json!(1773157327318.5));
+        assert!(number.0.is_some());
+        assert_eq!(read(serde_json::json!("1773157327318.5")), number);
+        assert_eq!(read(serde_json::json!("1773157327318")).1, 0);
+        assert!(read(serde_json::json!("2026-03-10T15:42:07Z")).0.is_some());
+        for text in ["1773157327318.", ".5", "17731573.27.5", "12e12"] {
+            assert_eq!(read(serde_json::json!(text)), (None, 1), "{text}");
+        }
+    }
 
     #[test]
     fn presigned_expiry_reads_as_the_chrono_format_does() {
