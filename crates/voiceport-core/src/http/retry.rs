@@ -14,7 +14,8 @@ pub struct RetryPolicy {
     /// Attempts in all, the first included (1 = never retry).
     pub max_attempts: u32,
     /// The backoff before the first retry (doubled each time, then jittered); also the
-    /// shortest wait a vendor's `Retry-After` gets.
+    /// shortest wait a vendor's nonzero `Retry-After` gets (`Retry-After: 0`, or a date
+    /// past, gets the usual backoff).
     pub initial_backoff: Duration,
     /// The longest computed backoff (a vendor's `Retry-After` may ask for more).
     pub max_backoff: Duration,

@@ -116,8 +116,9 @@ impl std::fmt::Debug for WebhookConfig {
 #[non_exhaustive]
 pub enum Scheme {
     /// A header carries the shared secret verbatim: Vapi's and Voicebot Studio's
-    /// `X-Vapi-Secret` (the default for them), or the static header configured on a
-    /// HappyRobot or Rounded hook (`X-Webhook-Secret` unless `header` says otherwise).
+    /// `X-Vapi-Secret` (the default for them), the static header configured on a
+    /// HappyRobot hook, or one a proxy in front adds (`X-Webhook-Secret` unless `header`
+    /// says otherwise; Rounded's agents take no headers).
     Header,
     /// `Authorization: Bearer <secret>` (Vapi's bearer credential).
     Bearer,

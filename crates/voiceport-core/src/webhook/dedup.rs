@@ -212,9 +212,11 @@ impl Deduplicator {
 
     /// Keeps each delivered key for at least `min_age`, however many deliveries come after
     /// it, as long as the window holds no more than `ceiling` keys (never fewer than its
-    /// capacity); beyond the ceiling the oldest go whatever their age. Give the signing
-    /// tolerance of a scheme that signs the time, and a redelivery or replay the signature
-    /// still accepts is always recognized below the ceiling.
+    /// capacity); beyond the ceiling the oldest go whatever their age. Give twice the
+    /// signing tolerance of a scheme that signs the time (a signing time up to the
+    /// tolerance ahead of this clock is accepted, and stays so for as long again), and a
+    /// redelivery or replay the signature still accepts is always recognized below the
+    /// ceiling.
     #[must_use]
     pub fn keeping_for(mut self, min_age: Duration, ceiling: usize) -> Self {
         self.min_age = min_age;

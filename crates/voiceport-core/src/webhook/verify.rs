@@ -101,7 +101,9 @@ impl Verifier {
     }
 
     /// The vendor's usual check with `secret` (see [`Scheme::default_for`]). An empty
-    /// secret (an unset variable read as `""`) checks nothing: every delivery is refused.
+    /// secret (an unset variable read as `""`), or for a header scheme one a header cannot
+    /// carry (anything but printable ASCII, or spaces around it), checks nothing: every
+    /// delivery is refused. [`Verifier::from_config`] says why instead.
     pub fn with_secret(kind: ProviderKind, secret: SecretString) -> Self {
         let config = WebhookConfig {
             secret: Some(secret),
@@ -441,7 +443,9 @@ fn same_secret(given: &[u8], secret: &SecretString) -> std::result::Result<(), V
 /// `X-Webhook-Secret` for HappyRobot and Rounded), or for Retell its signature
 /// (`X-Retell-Signature`, an HMAC keyed with `secret`, the account's API key). Usable from
 /// any web framework; for another scheme or header build a [`Verifier`] from a
-/// [`WebhookConfig`].
+/// [`WebhookConfig`]. A Rounded agent's webhook takes a URL and no headers, so only a
+/// proxy in front of the application adds that header: for Rounded itself, a secret in
+/// the URL (`verify = "query"`) is the check its deliveries can pass.
 ///
 /// ```
 /// # mod voiceport { pub use voiceport_core::*; pub use voiceport_core::webhook as webhooks; }
