@@ -86,7 +86,8 @@ impl Codec for RoundedCodec {
         Ok(DialOutcome::new(CallId::new(call_id), None))
     }
 
-    /// The answer to terminate ([`envelope::acknowledged`]); an empty body is accepted too.
+    /// The answer to terminate: done when its envelope repeats a 2xx status, whatever
+    /// `error` object stands beside a null `data`; an empty body is accepted too.
     fn decode_ack(&self, body: &[u8]) -> Result<()> {
         let operation = Operation::EndCall;
         if body.iter().all(u8::is_ascii_whitespace) {
