@@ -191,7 +191,8 @@ async fn find_recent_dial(provider: &dyn VoiceProvider, to: &str) -> voiceport::
     let on_start = provider.capabilities().time_range_on_start;
     let query = CallQuery {
         to_number: Some(to.into()),
-        since: (!on_start).then(|| chrono::Utc::now() - chrono::TimeDelta::minutes(1)),
+        since: (!on_start)
+            .then(|| voiceport::chrono::Utc::now() - voiceport::chrono::TimeDelta::minutes(1)),
         ..CallQuery::default()
     };
     let ours = |call: &voiceport::Call| call.metadata.get("order_id") == Some(&ORDER_ID.into());

@@ -40,7 +40,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut out = BufWriter::new(File::create(&path)?);
     let mut written = 0usize;
     while let Some(call) = calls.try_next().await? {
-        serde_json::to_writer(&mut out, &call)?;
+        voiceport::serde_json::to_writer(&mut out, &call)?;
         out.write_all(b"\n")?;
         written += 1;
     }
