@@ -527,15 +527,19 @@ async fn show_webhook(
     let target = state.hooks.target(vendor);
     let limit = query.limit.unwrap_or(DEFAULT_LIST_LIMIT);
     let (attempts, total) = state.hooks.recent(vendor, query.call_id.as_deref(), limit);
-    let deliveries: Vec<Value> = attempts.iter().map(describe_attempt).collect();
-    json_response(
-        StatusCode::OK,
-        json!({
-            "target": target.as_deref().map(describe_target),
-            "deliveries": deliveries,
-            "total": total,
-        }),
-    )
+    // Typed, not a `Value`: the bodies are written as they were, never parsed into trees.
+    #[derive(serde::Serialize)]
+    struct Listing<'a> {
+        target: Option<Value>,
+        deliveries: Vec<crate::webhooks::AttemptShown<'a>>,
+        total: usize,
+    }
+    let listing = Listing {
+        target: target.as_deref().map(describe_target),
+        deliveries: attempts.iter().map(describe_attempt).collect(),
+        total,
+    };
+    (StatusCode::OK, axum::Json(listing)).into_response()
 }
 
 async fn clear_webhook(

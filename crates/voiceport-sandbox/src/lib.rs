@@ -809,7 +809,12 @@ impl Sandbox {
         self.state.hooks.idle(vendor, timeout).await
     }
 
-    /// Stops serving (also done on drop), and stops following calls.
+    /// Stops serving (also done on drop), and stops following calls. A sandbox started
+    /// with [`SandboxBuilder::start`] serves on the caller's runtime: its listener closes
+    /// once that runtime next runs its server task, not before `stop` (or the drop)
+    /// returns, so a sandbox started again on the same port at once may find it taken.
+    /// One started with [`SandboxBuilder::start_detached`] has freed its port when its
+    /// drop returns.
     pub fn stop(&mut self) {
         self.state.hooks.stop();
         if let Some(stop) = self.stop.take() {

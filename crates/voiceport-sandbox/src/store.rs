@@ -101,8 +101,14 @@ impl State {
     /// zero), no fault, no delivery or request recorded, and nothing more posted about the
     /// calls dialed before. The webhook targets stay: they are configuration.
     pub(crate) fn reset(&self) {
+        // Seeded before any store is locked, and the old stores dropped after: with a
+        // large history each takes a while, and every request and delivery waits on the
+        // locks meanwhile.
+        let mut fresh: Vec<_> = (Vendor::ALL.iter())
+            .map(|&vendor| seeded(vendor, self.seed, self.histories))
+            .collect();
         // Every store locked (in one order, as nothing else takes two) while the era ends
-        // and the stores are made again: a dial is placed wholly before the reset (its call
+        // and the stores are swapped: a dial is placed wholly before the reset (its call
         // dropped, its follower's era over) or wholly after it.
         let mut stores: Vec<_> = Vendor::ALL
             .iter()
@@ -113,10 +119,13 @@ impl State {
         self.hooks.reset();
         self.faults.clear();
         self.requests.clear();
-        for (vendor, store) in &mut stores {
-            **store = seeded(*vendor, self.seed, self.histories);
+        let mut old = Vec::with_capacity(stores.len());
+        for ((vendor, store), fresh) in stores.iter_mut().zip(fresh.drain(..)) {
+            old.push(std::mem::replace(&mut **store, fresh));
             self.notes_added[*vendor].store(0, Ordering::Relaxed);
         }
+        drop(stores);
+        drop(old);
     }
 
     /// Records where the server listens (once).

@@ -1181,7 +1181,9 @@ async fn control(
     let Some(call) = calls.get_mut(&id) else {
         return api.not_found();
     };
-    if !live(api.ctx.view(call).phase) {
+    // A call that shows no `monitor` (its assistant's has no live control) has no control
+    // URL to post to: one built by hand finds nothing.
+    if !controlled(&call.agent_id) || !live(api.ctx.view(call).phase) {
         return api.fail(StatusCode::NOT_FOUND, "No live call", &[]);
     }
     if kind == "end-call" {

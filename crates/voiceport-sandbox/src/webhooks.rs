@@ -44,7 +44,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tokio::sync::watch;
 use voiceport_core::webhook::{Scheme, Verifier, WebhookConfig};
 use voiceport_core::{Error, ProviderKind, SecretString};
@@ -1191,27 +1193,56 @@ pub(crate) fn describe_target(target: &Target) -> Value {
     })
 }
 
-/// An attempt as JSON for the control API (the body as JSON where it is).
-pub(crate) fn describe_attempt(attempt: &DeliveryAttempt) -> Value {
-    serde_json::json!({
-        "url": attempt.url,
-        "call_id": attempt.call_id,
-        "event": attempt.event,
-        "vendor_status": attempt.vendor_status,
-        "attempt": attempt.attempt,
-        "status_code": attempt.status_code,
-        "error": attempt.error,
-        "wrong_signature": attempt.wrong_signature,
-        "stale_signature": attempt.stale_signature,
-        "duplicate": attempt.duplicate,
-        "at": crate::common::iso(attempt.at),
-        "body": serde_json::from_slice::<Value>(&attempt.body).unwrap_or(Value::Null),
-        // JSON where it is, else the text.
-        "reply": (attempt.reply.as_deref()).map(|reply| {
-            serde_json::from_slice::<Value>(reply)
-                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(reply).into_owned()))
-        }),
-    })
+/// An attempt as the control API shows it. The body and a JSON reply are written as the
+/// text they were, checked but not parsed into a tree: the record may hold up to
+/// [`MAX_RECORDED_ATTEMPT_BYTES`] of them, which as trees would take several times that.
+#[derive(Serialize)]
+pub(crate) struct AttemptShown<'a> {
+    url: &'a str,
+    call_id: &'a str,
+    event: &'a str,
+    vendor_status: Option<&'a str>,
+    attempt: u32,
+    status_code: Option<u16>,
+    error: Option<&'a str>,
+    wrong_signature: bool,
+    stale_signature: bool,
+    duplicate: bool,
+    at: String,
+    /// `null` where it is not JSON.
+    body: Option<&'a RawValue>,
+    reply: Option<ReplyShown<'a>>,
+}
+
+/// A reply: JSON where it is, else its text.
+#[derive(Serialize)]
+#[serde(untagged)]
+pub(crate) enum ReplyShown<'a> {
+    Json(&'a RawValue),
+    Text(std::borrow::Cow<'a, str>),
+}
+
+/// An attempt for the control API ([`AttemptShown`]).
+pub(crate) fn describe_attempt(attempt: &DeliveryAttempt) -> AttemptShown<'_> {
+    let reply = (attempt.reply.as_deref()).map(|reply| match serde_json::from_slice(reply) {
+        Ok(json) => ReplyShown::Json(json),
+        Err(_) => ReplyShown::Text(String::from_utf8_lossy(reply)),
+    });
+    AttemptShown {
+        url: &attempt.url,
+        call_id: &attempt.call_id,
+        event: &attempt.event,
+        vendor_status: attempt.vendor_status.as_deref(),
+        attempt: attempt.attempt,
+        status_code: attempt.status_code,
+        error: attempt.error.as_deref(),
+        wrong_signature: attempt.wrong_signature,
+        stale_signature: attempt.stale_signature,
+        duplicate: attempt.duplicate,
+        at: crate::common::iso(attempt.at),
+        body: serde_json::from_slice(&attempt.body).ok(),
+        reply,
+    }
 }
 
 #[cfg(test)]

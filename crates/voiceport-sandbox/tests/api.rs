@@ -1532,6 +1532,33 @@ async fn vapi_live_calls_end_through_their_control_url() {
             .path("/control"),
     );
     assert_eq!(post(json!({"type": "say"})).await.unwrap().status(), 503);
+    sandbox.faults().clear();
+    // The third assistant's calls show no monitor: a control URL built by hand for one
+    // finds no live call, and the call goes on.
+    let (status, uncontrolled) = json_of(
+        dial(
+            json!({"assistantId": "7c2d4e6f-8a9b-4c1d-9e2f-3a4b5c6d7e03",
+                    "phoneNumberId": "4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c",
+                    "customer": {"number": "+14155550199"}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert!(uncontrolled.get("monitor").is_none(), "{uncontrolled}");
+    let id = uncontrolled["id"].as_str().unwrap();
+    let built = format!("http://{}/vapi-live/{id}/control", sandbox.addr());
+    let answer = http.post(&built).json(&json!({"type": "end-call"})).send();
+    assert_eq!(answer.await.unwrap().status(), 404);
+    let (_, still) = json_of(
+        request(&sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(still["status"], "queued", "{still}");
 }
 
 /// Retell's list, as its client sends it.
