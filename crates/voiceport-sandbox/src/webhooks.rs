@@ -170,15 +170,26 @@ impl WebhookTarget {
 
     /// The policy `kind` documents for its deliveries, to `url` (each vendor's is listed at
     /// the crate's `Vendor::delivery_policy`: Retell retries three times within 10 seconds
-    /// each, the others make one attempt). A kind the sandbox does not emulate gets
-    /// [`new`](Self::new)'s defaults.
+    /// each, the others make one attempt). Vapi and Voicebot Studio wait for an answer
+    /// as long as the table's `reply_timeout_secs` says (their `server.timeoutSeconds`,
+    /// up to [`MAX_DELIVERY_TIMEOUT`]), 20 seconds without it. A kind the sandbox does
+    /// not emulate gets [`new`](Self::new)'s defaults.
     #[must_use]
     pub fn for_vendor(kind: ProviderKind, url: impl Into<String>, config: WebhookConfig) -> Self {
+        let configured = (config.reply_timeout_secs)
+            .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+            .filter(|wait| !wait.is_zero())
+            .map(|wait| wait.min(MAX_DELIVERY_TIMEOUT));
         let target = WebhookTarget::new(url, config);
-        match Vendor::of(kind).map(Vendor::delivery_policy) {
-            Some((retries, timeout)) => target.retries(retries).timeout(timeout),
-            None => target,
-        }
+        let Some(vendor) = Vendor::of(kind) else {
+            return target;
+        };
+        let (retries, timeout) = vendor.delivery_policy();
+        let timeout = match vendor {
+            Vendor::Vapi | Vendor::Voicebot => configured.unwrap_or(timeout),
+            _ => timeout,
+        };
+        target.retries(retries).timeout(timeout)
     }
 
     /// Retry a delivery answered with a non-2xx status (or not answered in time) up to
@@ -1251,6 +1262,32 @@ mod tests {
 
     fn secret(secret: &str) -> WebhookConfig {
         WebhookConfig::with_secret(secret)
+    }
+
+    /// Vapi's family waits as long as its `server.timeoutSeconds` (the table's
+    /// `reply_timeout_secs`) says, at most the longest a target may; the others keep
+    /// their own policy.
+    #[test]
+    fn the_vapi_family_waits_as_its_configured_reply_timeout_says() {
+        let waiting = |secs: f64| {
+            let mut config = secret("s");
+            config.reply_timeout_secs = Some(secs);
+            config
+        };
+        let url = "http://127.0.0.1:9/webhooks/x";
+        for kind in [ProviderKind::Vapi, ProviderKind::Voicebot] {
+            let target = WebhookTarget::for_vendor(kind, url, waiting(60.0));
+            assert_eq!(target.timeout, Duration::from_secs(60), "{kind}");
+            let target = WebhookTarget::for_vendor(kind, url, waiting(900.0));
+            assert_eq!(target.timeout, MAX_DELIVERY_TIMEOUT, "{kind}");
+            let target = WebhookTarget::for_vendor(kind, url, secret("s"));
+            assert_eq!(target.timeout, DEFAULT_DELIVERY_TIMEOUT, "{kind}");
+        }
+        let retell = WebhookTarget::for_vendor(ProviderKind::Retell, url, waiting(60.0));
+        assert_eq!(
+            (retell.retries, retell.timeout),
+            (3, RETELL_DELIVERY_TIMEOUT)
+        );
     }
 
     fn view(phase: Phase, answered: bool) -> View {
