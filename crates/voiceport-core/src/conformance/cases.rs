@@ -9,6 +9,7 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use super::{Environment, Outcome, Report};
+use crate::adapter::written_otherwise_than_e164;
 use crate::{
     Analysis, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
     DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, PageCursor, ProviderKind,
@@ -190,7 +191,10 @@ pub(super) fn verdict(
         Filter::Tags => call.tags.is_empty(),
         Filter::FromNumber => call.from.is_none(),
         Filter::ToNumber => call.to.is_none(),
-        // Always set (kind, status), or no one field (search, sort).
+        // What a search matches is the vendor's to say (a transcript, variables voiceport
+        // does not read): a call voiceport's own reading does not match says nothing.
+        Filter::Search => true,
+        // Always set (kind, status), or no one field (sort).
         _ => false,
     };
     // `matches` keeps a call without any time: that compares nothing.
@@ -538,7 +542,10 @@ impl<'a> Suite<'a> {
                 })
             }),
             Filter::Search | Filter::ToNumber => find(&|c| {
-                let to = c.to.clone()?;
+                // A number the vendor wrote otherwise than in E.164 (no `+`) cannot be
+                // asked for: a filter so written is refused before it is sent.
+                let to = (c.to.clone())
+                    .filter(|to| filter == Filter::Search || !written_otherwise_than_e164(to))?;
                 Some(match filter {
                     Filter::Search => CallQuery {
                         search: Some(to),
@@ -551,8 +558,12 @@ impl<'a> Suite<'a> {
                 })
             }),
             Filter::FromNumber => find(&|c| {
+                let from = c
+                    .from
+                    .clone()
+                    .filter(|from| !written_otherwise_than_e164(from));
                 Some(CallQuery {
-                    from_number: Some(c.from.clone()?),
+                    from_number: Some(from?),
                     ..Default::default()
                 })
             }),
@@ -607,6 +618,22 @@ impl<'a> Suite<'a> {
             }
             None => self.first_calls(query.clone()).await?,
         };
+        // A search voiceport's reading does not match may match what the vendor searches;
+        // one that gives the unfiltered listing back, calls it does not match among them,
+        // was ignored.
+        let unmatched = calls.iter().filter(|call| !query.matches(call)).count();
+        if filter == Filter::Search && unmatched > 0 && calls.len() > 1 {
+            let listed = self.sample.iter().map(|call| &call.id);
+            ensure!(
+                !calls
+                    .iter()
+                    .map(|call| &call.id)
+                    .eq(listed.take(calls.len())),
+                "the search gave the unfiltered listing back: {} calls, {unmatched} of them holding no trace of {:?}",
+                calls.len(),
+                query.search.as_deref().unwrap_or_default()
+            );
+        }
         let mut compared = 0;
         for call in &calls {
             match verdict(&query, filter, call, &self.caps) {
@@ -1653,6 +1680,16 @@ impl<'a> Suite<'a> {
             "the event is about {}, not {}",
             event.call_id().map_or("no call", CallId::as_str),
             call.id
+        );
+        // The end of the call, read as the call reads: not a delivery kept whole, nor a
+        // status the call is past.
+        ensure!(
+            event.status() == Some(call.status),
+            "the end delivery reads as {}, not as the call's status {}",
+            event
+                .status()
+                .map_or("no status".to_owned(), |s| s.to_string()),
+            call.status
         );
         Ok(Outcome::Passed)
     }
