@@ -133,8 +133,14 @@ impl CallState {
         }
         self.status = Some(status);
         self.occurred_at = event.occurred_at.or(self.occurred_at);
+        // The newer call, with what it lacks taken from the one kept: a thin end (a status
+        // change carrying a few fields) keeps the numbers and agent its start told.
         if let Some(call) = event.call() {
-            self.call = Some(call.clone());
+            let mut newer = call.clone();
+            if let Some(kept) = self.call.take() {
+                fill_from(&mut newer, kept);
+            }
+            self.call = Some(newer);
         }
         if status.is_terminal() {
             self.end = Some(EndKept {
@@ -148,7 +154,7 @@ impl CallState {
 
     /// A second end: the newer of the two is kept, what it lacks taken from the other. A
     /// call kept from a live event (the first end told its status alone) is no end's call:
-    /// the new end's replaces it.
+    /// the new end's is kept, taking from it only what the call is and who is on it.
     fn add_end(&mut self, event: &CallEvent, status: CallStatus, report: bool) {
         let kept = self.end.unwrap_or(EndKept {
             at: None,
@@ -190,10 +196,12 @@ impl CallState {
         else {
             return;
         };
-        // The kept call is an end's: terminal, or an end event's whose status voiceport
-        // does not know.
-        let kept = (self.call.take())
-            .filter(|kept| kept.status.is_terminal() || kept.status == CallStatus::Unknown);
+        // A call kept from a live event (the first end told its status alone) gives the
+        // end's call only what the call is and who is on it ([`fill_from`]).
+        let kept = self.call.take();
+        let kept_live = (kept.as_ref())
+            .is_some_and(|kept| !kept.status.is_terminal() && kept.status != CallStatus::Unknown);
+        let older = older && !kept_live;
         self.call = Some(match (kept, older) {
             (None, _) => call.clone(),
             (Some(mut kept), true) => {
@@ -225,8 +233,13 @@ fn before(at: Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) -> bool {
     matches!((at, kept), (Some(at), Some(kept)) if at < kept)
 }
 
-/// What `call` lacks of what an end event says, taken from `other`.
+/// What `call` lacks, taken from `other`: of an end's call (terminal, or of a status
+/// voiceport does not know) everything an end event says; of a live snapshot only what
+/// the call is and who is on it (its numbers, agent, names, times before its end, tags
+/// and metadata), not what was so far of its transcript, recording, cost or duration,
+/// which its end would hold whole.
 fn fill_from(call: &mut Call, other: Call) {
+    let of_an_end = other.status.is_terminal() || other.status == CallStatus::Unknown;
     let Call {
         organization_id,
         parent_call_id,
@@ -258,8 +271,6 @@ fn fill_from(call: &mut Call, other: Call) {
     call.campaign_id = call.campaign_id.take().or(campaign_id);
     call.name = call.name.take().or(name);
     call.direction = call.direction.or(direction);
-    call.end_reason = call.end_reason.take().or(end_reason);
-    call.transfer_destination = call.transfer_destination.take().or(transfer_destination);
     call.from = call.from.take().or(from);
     call.to = call.to.take().or(to);
     call.customer_name = call.customer_name.take().or(customer_name);
@@ -268,11 +279,6 @@ fn fill_from(call: &mut Call, other: Call) {
     call.created_at = call.created_at.or(created_at);
     call.scheduled_for = call.scheduled_for.or(scheduled_for);
     call.started_at = call.started_at.or(started_at);
-    call.ended_at = call.ended_at.or(ended_at);
-    call.duration_secs = call.duration_secs.or(duration_secs);
-    call.transcript = call.transcript.take().or(transcript);
-    call.recording = call.recording.take().or(recording);
-    call.cost = call.cost.take().or(cost);
     for tag in tags {
         if !call.tags.contains(&tag) {
             call.tags.push(tag);
@@ -281,6 +287,16 @@ fn fill_from(call: &mut Call, other: Call) {
     for (key, value) in metadata {
         call.metadata.entry(key).or_insert(value);
     }
+    if !of_an_end {
+        return;
+    }
+    call.end_reason = call.end_reason.take().or(end_reason);
+    call.transfer_destination = call.transfer_destination.take().or(transfer_destination);
+    call.ended_at = call.ended_at.or(ended_at);
+    call.duration_secs = call.duration_secs.or(duration_secs);
+    call.transcript = call.transcript.take().or(transcript);
+    call.recording = call.recording.take().or(recording);
+    call.cost = call.cost.take().or(cost);
     let analysis = &mut call.analysis;
     analysis.summary = analysis.summary.take().or(other_analysis.summary);
     analysis.success_evaluation =
@@ -724,12 +740,14 @@ mod tests {
     }
 
     /// An end told by its status alone keeps the call of a live event; the end event's
-    /// call, arriving after, replaces that call rather than filling it, whatever its time.
+    /// call, arriving after, is kept over that call whatever its time, taking from it only
+    /// what the call is and who is on it (its name here), not what was so far of it.
     #[test]
     fn an_end_s_call_replaces_a_live_snapshot() {
         let mut started = Call::new(CallId::new("c1"), ProviderKind::Vapi);
         started.status = CallStatus::InProgress;
         started.name = Some("live".into());
+        started.duration_secs = Some(3.0);
         let mut start = CallEvent::new(
             "status-update",
             EventKind::Started {
@@ -745,11 +763,50 @@ mod tests {
         })));
         let call = state.call.as_ref().unwrap();
         assert_eq!(
-            (call.status, call.name.as_deref()),
-            (CallStatus::Completed, None)
+            (call.status, call.name.as_deref(), call.duration_secs),
+            (CallStatus::Completed, Some("live"), None)
         );
         assert_eq!(call.ended_at, Some(at(9)));
         assert_eq!(state.status, Some(CallStatus::Completed));
+    }
+
+    /// A first end whose call is thin (a status change carrying a few fields) keeps what
+    /// the start told of the call and who is on it; not the start's running figures.
+    #[test]
+    fn a_thin_first_end_keeps_what_the_start_told() {
+        let mut live = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+        live.status = CallStatus::InProgress;
+        live.from = Some("+14155550100".into());
+        live.to = Some("+14155550199".into());
+        live.metadata.insert("crm".into(), "42".into());
+        live.duration_secs = Some(4.0);
+        let mut start = CallEvent::new(
+            "event_phone_call_connected",
+            EventKind::Started {
+                call: Box::new(live),
+            },
+        );
+        start.occurred_at = Some(at(1));
+        let mut thin = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+        thin.status = CallStatus::Completed;
+        let mut end = CallEvent::new(
+            "event_call_status_updated",
+            EventKind::StatusChanged {
+                status: CallStatus::Completed,
+                vendor_status: Some("completed".into()),
+                call: Some(Box::new(thin)),
+            },
+        );
+        end.occurred_at = Some(at(5));
+        let mut state = CallState::default();
+        assert!(state.apply(&start));
+        assert!(state.apply(&end));
+        let call = state.call.as_ref().unwrap();
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(call.from.as_deref(), Some("+14155550100"));
+        assert_eq!(call.to.as_deref(), Some("+14155550199"));
+        assert_eq!(call.metadata.get("crm"), Some(&serde_json::json!("42")));
+        assert_eq!(call.duration_secs, None, "a live figure is no end's");
     }
 
     #[test]
