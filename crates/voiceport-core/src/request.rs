@@ -479,7 +479,7 @@ pub struct CallUpdate {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NoteInput {
-    /// The text (for an update, empty leaves the note's text as it is).
+    /// The text (for an update, empty or blank leaves the note's text as it is).
     pub content: String,
     /// Flag it for attention (for an update, `false` leaves the flag as it is).
     pub flagged: bool,

@@ -281,12 +281,13 @@ pub(crate) fn add_note_body(note: &NoteInput) -> wire::NoteBody<'_> {
 }
 
 /// A note change → the `PATCH …/notes/{noteId}` body, with only what changes: an empty
-/// `content` is no new text. Refused when it changes nothing.
+/// or blank `content` is no new text (as `add_note` refuses blank text, an update never
+/// blanks a note). Refused when it changes nothing.
 pub(crate) fn edit_note_body(
     content: Option<&str>,
     flagged: Option<bool>,
 ) -> Result<wire::NoteBody<'_>> {
-    let content = content.filter(|c| !c.is_empty());
+    let content = content.filter(|c| !c.trim().is_empty());
     if content.is_none() && flagged.is_none() {
         return Err(Error::invalid_input(
             KIND,
@@ -476,7 +477,12 @@ mod tests {
             body(edit_note_body(None, Some(false))),
             json!({"flagged": false})
         );
-        for (content, flagged) in [(None, None), (Some(""), None)] {
+        // Blank text is no new text either: an update never blanks a note.
+        assert_eq!(
+            body(edit_note_body(Some("  \n"), Some(true))),
+            json!({"flagged": true})
+        );
+        for (content, flagged) in [(None, None), (Some(""), None), (Some("   "), None)] {
             let err = edit_note_body(content, flagged).unwrap_err();
             assert!(
                 matches!(err, Error::InvalidRequest { status: None, .. }),
