@@ -169,6 +169,8 @@ struct Fake {
     analysis_after_looks: Option<AtomicUsize>,
     /// Declares recordings, each call's at this URL.
     recording_url: Option<&'static str>,
+    /// Gives no recording for the calls it dialed (an agent that does not record).
+    dialed_unrecorded: bool,
     /// The largest page size a listing asked for.
     largest_page_asked: AtomicUsize,
 }
@@ -213,6 +215,7 @@ impl Fake {
             analysis_after_looks: None,
             arrivals: false,
             recording_url: None,
+            dialed_unrecorded: false,
         }
     }
 
@@ -495,10 +498,13 @@ impl VoiceProvider for Fake {
         Err(Error::unsupported(KIND, Operation::GetTranscript))
     }
 
-    async fn recording(&self, _id: &CallId) -> Result<Option<Recording>> {
+    async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let Some(url) = self.recording_url else {
             return Err(Error::unsupported(KIND, Operation::GetRecording));
         };
+        if self.dialed_unrecorded && id.as_str().starts_with("dialed-") {
+            return Ok(None);
+        }
         Ok(Some(Recording {
             mono_url: Some(url.to_owned()),
             ..Recording::default()
@@ -1249,6 +1255,33 @@ async fn a_recording_url_not_https_fails_without_showing_its_query() {
     };
     let report = check(&provider, &Env::default()).await;
     assert_eq!(outcome(&report, "recording"), Outcome::Passed, "{report}");
+}
+
+/// A call dialed here without the recording the provider declares fails the case where
+/// the environment knows its calls (the sandbox), and is not run on a live account, whose
+/// agent may not record, the message saying so.
+#[tokio::test]
+async fn a_dialed_call_without_its_recording_fails_only_where_calls_are_known() {
+    let unrecorded = || Fake {
+        recording_url: Some("https://rec.example.com/r.wav"),
+        dialed_unrecorded: true,
+        ..Fake::with_calls(5)
+    };
+    let report = check(&unrecorded(), &Env::dialing_and_writing()).await;
+    let why = not_run(&report, "recording");
+    assert!(
+        why.contains("carries no recording") && why.contains("turns it off"),
+        "{why}"
+    );
+    let known = Env {
+        expected: Some(5),
+        ..Env::dialing_and_writing()
+    };
+    let report = check(&unrecorded(), &known).await;
+    assert_eq!(
+        failure(&report, "recording"),
+        "the call dialed here carries no recording"
+    );
 }
 
 /// A cursor off by one (each page starting with the last call of the one before) repeats
