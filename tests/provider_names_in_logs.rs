@@ -25,6 +25,7 @@ const ACCOUNTS: [(&str, ProviderKind); 6] = [
 /// Every debug event of this thread, and a line for each span as it closes (which shows
 /// its fields), captured until the guard is dropped.
 fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
+    support::keep_every_log_line_on();
     let log = Captured::default();
     let writer = log.clone();
     let subscriber = tracing_subscriber::fmt()

@@ -292,11 +292,42 @@ async fn the_same_seed_gives_the_same_calls() {
         }
         page
     };
+    // Another seed, other calls: the seed is what decides them.
+    let other = Sandbox::builder()
+        .seed(2)
+        .calls(HappyRobot, 30)
+        .calls(Voicebot, 30)
+        .calls(Rounded, 30)
+        .calls(Vapi, 30)
+        .calls(Retell, 30)
+        .timing(fast())
+        .start()
+        .await
+        .unwrap();
+    // The calls of a listing, whatever its envelope.
+    let calls = |page: &Value| -> Vec<Value> {
+        let list = ["calls", "data", "items"]
+            .iter()
+            .find_map(|key| page.get(*key))
+            .unwrap_or(page);
+        list.as_array().cloned().unwrap_or_default()
+    };
     for &kind in voiceport_sandbox::EMULATED {
-        let (_, x) = json_of(list_with_key(&a, kind).send().await.unwrap()).await;
-        let (_, y) = json_of(list_with_key(&b, kind).send().await.unwrap()).await;
-        assert!(x.is_array() || x.is_object(), "{kind}");
-        assert!(without_monitors(x) == without_monitors(y), "{kind}");
+        let (status_x, x) = json_of(list_with_key(&a, kind).send().await.unwrap()).await;
+        let (status_y, y) = json_of(list_with_key(&b, kind).send().await.unwrap()).await;
+        let (_, z) = json_of(list_with_key(&other, kind).send().await.unwrap()).await;
+        assert_eq!((status_x, status_y), (200, 200), "{kind}: {x}");
+        let (x, y, z) = (
+            without_monitors(x),
+            without_monitors(y),
+            without_monitors(z),
+        );
+        assert!(!calls(&x).is_empty(), "{kind}: {x}");
+        assert!(x == y, "{kind}");
+        assert!(
+            calls(&x) != calls(&z),
+            "{kind}: another seed gave the same calls"
+        );
     }
 }
 

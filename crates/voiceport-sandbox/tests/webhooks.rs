@@ -791,16 +791,25 @@ async fn a_wrong_signature_does_not_verify() {
 #[tokio::test]
 async fn a_delivery_fault_aimed_at_one_call_spares_the_others() {
     let (url, _) = receiver().await;
-    // Long enough a talk that the fault is armed before either call's report.
     let sandbox = vapi_talking_for(&url, Duration::from_millis(800)).await;
     let spared = dial(&sandbox, Vapi, "+14155550199").await;
-    let aimed = dial(&sandbox, Vapi, "+14155550187").await;
+    // A call that goes on until it is ended: the fault is armed before its report, however
+    // slow the machine, and the call ended then through its control URL.
+    let aimed = dial(&sandbox, Vapi, "+14155550186").await;
     sandbox.faults().inject_delivery(
         DeliveryFault::new(DeliveryFaultKind::WrongSignature)
             .call_id(&aimed)
             .event("end-of-call-report")
             .times(u32::MAX),
     );
+    let control = format!("http://{}/vapi-live/{aimed}/control", sandbox.addr());
+    let ended = http_client()
+        .post(control)
+        .json(&json!({"type": "end-call"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ended.status(), 200);
     let forged = |attempts: Vec<DeliveryAttempt>| {
         (attempts.into_iter())
             .filter(|a| a.wrong_signature)
@@ -841,14 +850,16 @@ async fn a_stale_signature_is_refused_as_a_replay() {
             false => assert!(verified.is_ok(), "{attempt:?}: {verified:?}"),
         }
     }
-    // The header scheme signs no time.
-    let (url, _) = receiver().await;
+    // The header scheme signs no time: every delivery made, none stale.
+    let (url, seen) = receiver().await;
     let sandbox = sandbox_to(Vapi, WebhookTarget::new(&url, config(&[]))).await;
     sandbox
         .faults()
         .inject_delivery(DeliveryFault::new(DeliveryFaultKind::StaleSignature));
     let id = dial(&sandbox, Vapi, "+14155550199").await;
     let attempts = settled(&sandbox, Vapi, &id).await;
+    assert!(!attempts.is_empty());
+    assert_eq!(seen.received.lock().unwrap().len(), attempts.len());
     assert!(attempts.iter().all(|a| !a.stale_signature), "{attempts:?}");
     assert!(!sandbox.faults().is_empty(), "the fault is still waiting");
 }
