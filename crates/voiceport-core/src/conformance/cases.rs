@@ -1190,7 +1190,9 @@ impl<'a> Suite<'a> {
             .map_err(|e| failed("get_call", e))?;
         if call.status != CallStatus::Scheduled && !call.status.is_terminal() {
             // Placed now rather than later (the schedule ignored): a phone is ringing, and
-            // no cancel stops a call under way. Ended here, where the vendor can.
+            // no cancel stops a call under way. Ended here, where the vendor can; the cancel
+            // case, with no scheduled call to cancel, is not run.
+            self.scheduled = None;
             let ended = match self.caps.end_call {
                 true => match self.provider.end_call(&outcome.call_id).await {
                     Ok(()) => "; ended it".to_owned(),
@@ -1632,12 +1634,16 @@ impl<'a> Suite<'a> {
         let Some(id) = &self.scheduled else {
             return not_run("no scheduled call to cancel");
         };
-        let fail = |e| failed("cancel_call", e);
+        // Not canceled, the call scheduled here rings in two hours: said with any failure.
+        let pending = format!(
+            "; the call scheduled here, {id}, will ring in about two hours unless it is canceled"
+        );
+        let fail = |e| format!("{}{pending}", failed("cancel_call", e));
         self.provider.cancel_call(id).await.map_err(fail)?;
         let call = self.provider.get_call(id).await.map_err(fail)?;
         ensure!(
             call.status == CallStatus::Canceled,
-            "the call is {}",
+            "the call is {}{pending}",
             call.status
         );
         Ok(Outcome::Passed)

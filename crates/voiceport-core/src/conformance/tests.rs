@@ -171,6 +171,8 @@ struct Fake {
     recording_url: Option<&'static str>,
     /// Gives no recording for the calls it dialed (an agent that does not record).
     dialed_unrecorded: bool,
+    /// Declares `cancel_call`, which cancels a scheduled call and refuses any other.
+    cancels: bool,
     /// The largest page size a listing asked for.
     largest_page_asked: AtomicUsize,
 }
@@ -216,6 +218,7 @@ impl Fake {
             arrivals: false,
             recording_url: None,
             dialed_unrecorded: false,
+            cancels: false,
         }
     }
 
@@ -266,6 +269,7 @@ impl VoiceProvider for Fake {
             list_calls: true,
             dial: !self.declares_no_dial,
             dial_scheduled: self.schedules_now,
+            cancel_call: self.cancels,
             update_name: true,
             // A replace-only vendor (as Retell) when it merges in secret.
             update_metadata_merge: !self.merges_on_replace,
@@ -511,6 +515,22 @@ impl VoiceProvider for Fake {
         }))
     }
 
+    async fn cancel_call(&self, id: &CallId) -> Result<()> {
+        if !self.cancels {
+            return Err(Error::unsupported(KIND, Operation::CancelCall));
+        }
+        let mut calls = self.calls.lock().unwrap();
+        let call = (calls.iter_mut())
+            .find(|c| &c.id == id)
+            .ok_or_else(|| not_found(Operation::CancelCall))?;
+        if call.status != CallStatus::Scheduled {
+            let message = "only a scheduled call can be canceled";
+            return Err(Error::invalid_input(KIND, Operation::CancelCall, message));
+        }
+        call.status = CallStatus::Canceled;
+        Ok(())
+    }
+
     async fn end_call(&self, id: &CallId) -> Result<()> {
         self.end_calls.fetch_add(1, Ordering::SeqCst);
         let failing = self.end_failures.load(Ordering::SeqCst);
@@ -747,6 +767,17 @@ async fn a_scheduled_dial_placed_at_once_is_ended() {
     let report = check(&provider, &env).await;
     let why = failure(&report, "dial scheduled");
     assert!(why.contains("not scheduled; ended it"), "{why}");
+    // The call ended, no scheduled call is left to cancel: the cancel case is not run,
+    // rather than failing a second time on a call no cancel could stop.
+    let cancelling = Fake {
+        schedules_now: true,
+        cancels: true,
+        ..Fake::with_calls(80)
+    };
+    let report = check(&cancelling, &Env::dialing_and_writing()).await;
+    assert!(failure(&report, "dial scheduled").contains("not scheduled; ended it"));
+    let why = not_run(&report, "cancel a scheduled call");
+    assert!(why.contains("no scheduled call"), "{why}");
 }
 
 /// A run allowed to write but that dialed nothing changes nothing: the listed calls are
