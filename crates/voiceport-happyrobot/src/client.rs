@@ -373,11 +373,21 @@ impl Adapter for HappyRobot {
             .call_id(id.as_str());
         match self.http.send(request).await {
             Ok(response) => decode_recording(&response.body),
-            // A 404 also answers a call that has no recording (yet): read the call back.
-            // Were the inferred path wrong, every call would read so: `voiceport check
-            // --dial` fails its recording case then, and the log says each read-back.
+            // A 404 also answers a call that has no recording (yet): read the call back. A
+            // call whose metadata names a recording (`recording_sid`) keeps the 404: the
+            // recording is there but not served (not ready, or the inferred path is wrong),
+            // which `None` would hide.
             Err(missing @ Error::NotFound { .. }) => match Adapter::get_call(self, id).await {
                 Ok(call) => {
+                    let recorded = (call.vendor_payload())
+                        .and_then(|payload| payload.deserialize::<wire::RecordingTrace>().ok())
+                        .is_some_and(|trace| trace.recorded());
+                    if recorded {
+                        tracing::debug!(
+                            "recording endpoint answered 404 for a call whose metadata names a recording"
+                        );
+                        return Err(missing);
+                    }
                     tracing::debug!(
                         "recording endpoint answered 404 for a call that exists: no recording"
                     );

@@ -155,6 +155,30 @@ pub(crate) struct CallMetadata<'a> {
     pub(crate) custom: Option<AnyJson<'a>>,
 }
 
+/// What a call's JSON says of its recording: `metadata.recording_sid`, the telephony
+/// provider's id of it, set once the call was recorded.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RecordingTrace {
+    pub(crate) metadata: Option<RecordingSid>,
+}
+
+/// [`RecordingTrace`]'s `metadata`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(crate) struct RecordingSid {
+    pub(crate) recording_sid: Option<String>,
+}
+
+impl RecordingTrace {
+    /// Whether the call was recorded.
+    pub(crate) fn recorded(&self) -> bool {
+        (self.metadata.as_ref())
+            .and_then(|metadata| metadata.recording_sid.as_deref())
+            .is_some_and(|sid| !sid.trim().is_empty())
+    }
+}
+
 /// `call.use_case`, `call.agent`, and the older `call.assistant`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]

@@ -704,7 +704,8 @@ async fn recording_reads_an_object_or_a_bare_string() {
 }
 
 /// HappyRobot answers 404 for a call that has no recording (yet): the call read back is
-/// there, so there is no recording (`None`), as with the vendors that read it off the call.
+/// there, its metadata naming no recording, so there is no recording (`None`), as with the
+/// vendors that read it off the call.
 #[tokio::test]
 async fn a_recording_404_for_a_call_that_exists_is_no_recording() {
     let api = api().await;
@@ -714,8 +715,9 @@ async fn a_recording_404_for_a_call_that_exists_is_no_recording() {
         .expect(2)
         .mount(&api.server)
         .await;
+    // Inferred: a call with no `recording_sid` in its metadata was not recorded.
     api.on("GET", &call_tail(""))
-        .respond_with(json_response(200, &fixture("call_seed.json")))
+        .respond_with(json_response(200, &fixture("call_inbound_web.json")))
         .expect(2)
         .mount(&api.server)
         .await;
@@ -724,6 +726,24 @@ async fn a_recording_404_for_a_call_that_exists_is_no_recording() {
     assert_eq!(VoiceProvider::recording(&hr, &id()).await.unwrap(), None);
     // …and the inherent method.
     assert_eq!(hr.recording(&id()).await.unwrap(), None);
+}
+
+/// A recording 404 for a call whose metadata names a recording (`recording_sid`) stands:
+/// the recording is there but not served, which `None` would hide (were the inferred path
+/// wrong, every recorded call would read as unrecorded).
+#[tokio::test]
+async fn a_recording_404_for_a_recorded_call_is_not_found() {
+    let err = recording_error_when_the_call_answers(200, &fixture("call_seed.json")).await;
+    assert!(
+        matches!(
+            err,
+            Error::NotFound {
+                operation: Operation::GetRecording,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 /// The error of `recording` when the recording endpoint answers 404 and the call, read
