@@ -338,9 +338,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             }
         };
         if json {
-            for call in &page.calls {
-                output::json_line(call)?;
-            }
+            output::json_lines(&page.calls)?;
         } else {
             let rows: Vec<Vec<String>> = page.calls.iter().map(output::call_row).collect();
             table.rows(&rows)?;

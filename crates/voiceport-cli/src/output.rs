@@ -412,6 +412,19 @@ pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
     ended(out.write_all(&line).and_then(|()| out.flush()))
 }
 
+/// Prints `values` as JSON Lines, one write for them all: a page of calls costs one system
+/// call, not one per call (standard output is line-buffered even into a pipe).
+pub(crate) fn json_lines<T: Serialize>(values: &[T]) -> Outcome {
+    let mut lines = Vec::with_capacity(512 * values.len());
+    for value in values {
+        to_writer_safe(&mut lines, value, true)
+            .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
+        lines.push(b'\n');
+    }
+    let mut out = std::io::stdout().lock();
+    ended(out.write_all(&lines).and_then(|()| out.flush()))
+}
+
 /// `value` serialized straight into a buffered standard output, then a line break: a page
 /// of calls is never held twice, once as values and once as text.
 fn write_json<T: Serialize + ?Sized>(value: &T, compact: bool) -> Outcome {
@@ -525,16 +538,24 @@ impl Table {
                 *width = (*width).max(cell.chars().count());
             }
         }
+        // One write for the header and the rows (a page of them), not one per line.
+        let mut text = String::new();
         if !self.printed_header {
             self.printed_header = true;
             let headers: Vec<&str> = self.headers.iter().map(String::as_str).collect();
-            raw_line(&self.render(&headers))?;
+            text.push_str(&self.render(&headers));
+            text.push('\n');
         }
         for row in &rows {
             let cells: Vec<&str> = row.iter().map(|c| c.as_ref()).collect();
-            raw_line(&self.render(&cells))?;
+            text.push_str(&self.render(&cells));
+            text.push('\n');
         }
-        Ok(())
+        if text.is_empty() {
+            return Ok(());
+        }
+        let mut out = std::io::stdout().lock();
+        ended(out.write_all(text.as_bytes()).and_then(|()| out.flush()))
     }
 
     /// Prints the header if no row came.

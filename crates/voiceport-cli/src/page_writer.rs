@@ -11,8 +11,9 @@ use crate::Failure;
 use crate::cli::ExportFormat;
 use crate::export_sink::Sink;
 
-/// Pages handed over but not yet written: one, so memory stays at two pages (the one being
-/// written, the one being fetched) whatever the number of calls.
+/// Pages handed over but not yet written: one, so memory stays at three pages at most (the
+/// one being written, the one queued, the one being fetched or waiting to be queued),
+/// whatever the number of calls.
 const QUEUED_PAGES: usize = 1;
 
 /// Writes the pages it is given, in order, each flushed before the next is started: rows
