@@ -279,9 +279,19 @@ fn fill_from(call: &mut Call, other: Call) {
     call.created_at = call.created_at.or(created_at);
     call.scheduled_for = call.scheduled_for.or(scheduled_for);
     call.started_at = call.started_at.or(started_at);
-    for tag in tags {
-        if !call.tags.contains(&tag) {
-            call.tags.push(tag);
+    // Through a set once the lists are long: a delivery may carry thousands of tags.
+    if call.tags.len() + tags.len() > 32 {
+        let mut have: std::collections::HashSet<String> = call.tags.iter().cloned().collect();
+        for tag in tags {
+            if have.insert(tag.clone()) {
+                call.tags.push(tag);
+            }
+        }
+    } else {
+        for tag in tags {
+            if !call.tags.contains(&tag) {
+                call.tags.push(tag);
+            }
         }
     }
     for (key, value) in metadata {
@@ -768,6 +778,25 @@ mod tests {
         );
         assert_eq!(call.ended_at, Some(at(9)));
         assert_eq!(state.status, Some(CallStatus::Completed));
+    }
+
+    /// Tags merge as a set, in the order they came, short lists or long.
+    #[test]
+    fn tags_merge_once_each_however_many() {
+        for many in [3, 5_000] {
+            let tags: Vec<String> = (0..many).map(|n| format!("t{}", n % (many / 2))).collect();
+            let first = ended("call_ended", Some(1), |call| call.tags = tags.clone());
+            let second = ended("call_analyzed", Some(2), |call| {
+                call.tags = vec!["new".into()]
+            });
+            let mut state = CallState::default();
+            assert!(state.apply(&first));
+            assert!(state.apply(&second));
+            let merged = &state.call.as_ref().unwrap().tags;
+            let mut expected = vec!["new".to_owned()];
+            expected.extend((0..many / 2).map(|n| format!("t{n}")));
+            assert_eq!(merged, &expected, "{many}");
+        }
     }
 
     /// A first end whose call is thin (a status change carrying a few fields) keeps what
