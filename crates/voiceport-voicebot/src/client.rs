@@ -133,9 +133,14 @@ impl Adapter for Vapi {
         let body = dial_body(self.flavor, request, &self.options)?;
         // Documented path; the body is Vapi's `CreateCallDTO` (Vapi answers 201 with the
         // call; for Voicebot Studio the body beyond `name`/`assistantId` is inferred).
-        let request = Request::post(Operation::Dial, [self.flavor.calls()])
+        let mut request = Request::post(Operation::Dial, [self.flavor.calls()])
             .json(&body)
             .not_retried_after_send();
+        // As long as Vapi's own SDK waits (its every request): a dial cut short is a call
+        // whose placing is unknown.
+        if self.flavor == Flavor::Vapi {
+            request = request.vendor_timeout(VAPI_SDK_TIMEOUT);
+        }
         self.codec()
             .decode_dial(&self.http.send(request).await?.body)
     }
@@ -187,7 +192,15 @@ impl Adapter for Vapi {
             })
         };
         let request = Request::get(op, self.call_path(id)).call_id(id.as_str());
-        let response = self.http.send(request).await?;
+        let response = match self.http.send(request).await {
+            Ok(response) => response,
+            // An answer that broke off or was too large reads as a request applied: here
+            // it was the read, and nothing was sent to end the call.
+            Err(error @ (Error::AnswerCut { .. } | Error::BodyTooLarge { .. })) => {
+                return Err(unread(error));
+            }
+            Err(other) => return Err(other),
+        };
         let call = (self.codec().decode_call_as(op, &response.body)).map_err(unread)?;
         // Over already: nothing to end (as the trait has it for every vendor).
         if call.status.is_terminal() {
@@ -272,6 +285,10 @@ fn trusted_control_url(
 /// The domains whose hosts serve a call's live control beside the API on one of them:
 /// Vapi's control URLs are on hosts of `vapi.ai`, siblings of `api.vapi.ai`.
 const CONTROL_DOMAINS: [&str; 1] = ["vapi.ai"];
+
+/// How long Vapi's own SDK waits for an answer, which its dial gets here too unless the
+/// configuration sets `timeout_secs`.
+const VAPI_SDK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Whether `url` is on the host of `api` or under it, or (for an API on a host of a
 /// [`CONTROL_DOMAINS`] domain) under that domain. Not under the parent of any API host:

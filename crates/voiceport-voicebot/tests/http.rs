@@ -1561,6 +1561,40 @@ async fn vapi_end_call_of_a_call_that_cannot_be_read_sends_nothing() {
     assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
 }
 
+/// A read of the call that comes back too large (over the configured cap) is no end
+/// applied: nothing was sent to the control URL, and the error says so (a conflict, not
+/// the over-the-cap error whose outcome is "applied").
+#[tokio::test]
+async fn vapi_end_call_whose_read_is_too_large_sends_nothing() {
+    let api = VP.api().await;
+    let id = CallId::new("0c6b8e0e-6d1f-4a51-9b7e-2f9d3c4a5b6e");
+    api.on("GET", &VP.call_path(id.as_str()))
+        .respond_with(json_response(
+            200,
+            &format!(
+                r#"{{"id": "{id}", "status": "in-progress", "note": "{}"}}"#,
+                "x".repeat(4096)
+            ),
+        ))
+        .mount(&api.server)
+        .await;
+    let mut config = api.config();
+    config.max_body_bytes = Some(1024);
+    let err = Vapi::from_config(&config)
+        .unwrap()
+        .end_call(&id)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict { .. }), "{err:?}");
+    assert!(
+        err.to_string().contains("the end-call was not sent"),
+        "{err}"
+    );
+    assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
+    let sent = api.server.received_requests().await.unwrap();
+    assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
+}
+
 /// What `end_call` refuses after reading the call, without posting anywhere; and the
 /// call's own errors, named for `end_call`.
 #[tokio::test]
