@@ -13,13 +13,19 @@ impl Error {
     /// Ask [`is_retryable`](Self::is_retryable) before sending anything again.
     ///
     /// A request the HTTP client could not even build (a URL past the URI length limit),
-    /// and a TLS handshake that failed (a certificate refused, a server that does not
-    /// speak TLS), are not: they would fail the same way each time.
+    /// a TLS handshake that failed (a certificate refused, a server that does not speak
+    /// TLS), and the 5xx statuses that say the server cannot ever do it (501 Not
+    /// Implemented, 505 HTTP Version Not Supported, 511 Network Authentication Required: a
+    /// captive portal in the way) are not: they would fail the same way each time.
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { source, .. } => {
                 !is_builder_error(source.as_ref()) && !is_tls_failure(source.as_ref())
             }
+            Error::Server {
+                status: 501 | 505 | 511,
+                ..
+            } => false,
             // A write was done: sending it again would do it again, or be refused.
             Error::AnswerCut { read, .. } => *read,
             _ => matches!(

@@ -168,6 +168,30 @@ fn display_points_at_what_to_fix() {
     );
 }
 
+/// A 5xx that says the server can never do it is no passing failure: not retried.
+#[test]
+fn a_server_that_cannot_ever_do_it_is_not_transient() {
+    let server = |status| Error::Server {
+        provider: ProviderKind::Vapi,
+        operation: Operation::GetCall,
+        status,
+        retry_after: None,
+        message: None,
+    };
+    for status in [501, 505, 511] {
+        assert!(
+            !server(status).is_transient() && !server(status).is_retryable(),
+            "{status}"
+        );
+    }
+    for status in [500, 502, 503, 504, 599] {
+        assert!(
+            server(status).is_transient() && server(status).is_retryable(),
+            "{status}"
+        );
+    }
+}
+
 #[test]
 fn retryable_kinds_and_outcomes() {
     let server = Error::Server {

@@ -86,7 +86,8 @@ fn from_object(object: &serde_json::Map<String, Value>) -> VendorError {
             out.message = text_of(error.get("message"));
             details = error.get("details");
         }
-        Some(Value::String(error)) => out.message = Some(error.clone()),
+        // Blank is no message: the body, or the status's reason, says more.
+        error @ Some(Value::String(_)) => out.message = text_of(error),
         _ => {}
     }
     // Bounded before they are built: the Rounded details, then FastAPI's.
@@ -218,6 +219,24 @@ mod tests {
         assert_eq!(
             plain.message.as_deref(),
             Some("502 from http://…@10.0.0.5:8080/…")
+        );
+    }
+
+    /// A blank `error` string is no message: the body itself says more (it was an empty
+    /// message, and the error read `invalid request (HTTP 400): ` with nothing after it).
+    #[test]
+    fn a_blank_error_string_is_no_message() {
+        assert_eq!(
+            parse_error_body(br#"{"error": "", "code": 40021}"#)
+                .message
+                .as_deref(),
+            Some(r#"{"error": "", "code": 40021}"#)
+        );
+        assert_eq!(
+            parse_error_body(br#"{"error": " Bad key "}"#)
+                .message
+                .as_deref(),
+            Some("Bad key")
         );
     }
 

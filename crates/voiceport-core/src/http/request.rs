@@ -326,8 +326,8 @@ impl Response {
 mod tests {
     use super::*;
 
-    /// What may create something is never retried once it may have been sent, unless the
-    /// adapter says so: a dial, a note, a vendor's own write; reads and the rest are.
+    /// What may create something is never retried once it may have been sent: a dial, a
+    /// note, a vendor's own write; reads and the rest are.
     #[test]
     fn requests_that_may_create_are_not_retried_after_send_by_default() {
         let mode = |method: Method, operation| Request::new(method, operation, ["x"]).retry_mode();
