@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 use url::Url;
-use voiceport_core::adapter::{Adapter, AdapterConfig, format_time, run_operation};
+use voiceport_core::adapter::{
+    Adapter, AdapterConfig, decode_off_runtime, format_time, run_operation,
+};
 use voiceport_core::http::{AuthStyle, HeaderName, HeaderValue, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, Capabilities, Codec, DialOutcome, DialRequest, Error,
@@ -348,7 +350,11 @@ impl Adapter for HappyRobot {
             .query_pairs(list_params(query)?)
             .query_pairs(vendor_filter_params(&self.filters, op)?);
         let response = self.http.send(request).await?;
-        HappyRobotCodec.decode_page(&response.body, query)
+        let query = query.clone();
+        decode_off_runtime(KIND, op, response.body, move |body| {
+            HappyRobotCodec.decode_page(body, &query)
+        })
+        .await
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use voiceport_core::adapter::{Adapter, AdapterConfig};
+use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
@@ -118,7 +118,11 @@ impl Adapter for Retell {
             return Ok(CallPage::default());
         };
         let response = self.http.send(request).await?;
-        RetellCodec.decode_page(&response.body, query)
+        let query = query.clone();
+        decode_off_runtime(KIND, Operation::ListCalls, response.body, move |body| {
+            RetellCodec.decode_page(body, &query)
+        })
+        .await
     }
 
     /// Sent once, never retried after it may have reached Retell (no idempotency key).

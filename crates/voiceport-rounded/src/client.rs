@@ -1,6 +1,6 @@
 //! The Rounded client: the [`Adapter`] over `https://api.callrounded.com/v1`.
 
-use voiceport_core::adapter::{Adapter, AdapterConfig, collect_page};
+use voiceport_core::adapter::{Adapter, AdapterConfig, collect_page, decode_off_runtime};
 use voiceport_core::http::{AuthStyle, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallUpdate, Capabilities, Codec, DialOutcome, DialRequest,
@@ -81,7 +81,11 @@ impl Adapter for Rounded {
         let request = Request::get(Operation::ListCalls, ["calls"]).query_pairs(params);
         let response = self.http.send(request).await?;
         // The mode the request asked for decides the next cursor, not the body's shape.
-        collect_page(|each| decode_page_each(&response.body, query, Some(mode), each))
+        let query = query.clone();
+        decode_off_runtime(KIND, Operation::ListCalls, response.body, move |body| {
+            collect_page(|each| decode_page_each(body, &query, Some(mode), each))
+        })
+        .await
     }
 
     /// Sent once, never retried after it may have reached Rounded.

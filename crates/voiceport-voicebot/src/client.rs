@@ -2,7 +2,7 @@
 //! Studio (`https://api.voicebot.studio/api/v1`), as its [`Flavor`] says.
 
 use url::{Host, Url};
-use voiceport_core::adapter::{Adapter, AdapterConfig};
+use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
@@ -125,8 +125,15 @@ impl Adapter for Vapi {
         // assistant only, so `decode_page` applies every filter client-side as well.
         let params = list_params(self.flavor, query)?;
         let request = Request::get(Operation::ListCalls, [self.flavor.calls()]).query_pairs(params);
-        self.codec()
-            .decode_page(&self.http.send(request).await?.body, query)
+        let (codec, query) = (self.codec(), query.clone());
+        let body = self.http.send(request).await?.body;
+        decode_off_runtime(
+            self.flavor.kind(),
+            Operation::ListCalls,
+            body,
+            move |body| codec.decode_page(body, &query),
+        )
+        .await
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {

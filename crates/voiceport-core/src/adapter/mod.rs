@@ -21,6 +21,7 @@ mod guard;
 mod json;
 mod json_map;
 pub(crate) mod number;
+mod off_runtime;
 mod text;
 mod time;
 
@@ -46,6 +47,7 @@ pub use field::{call_id_at, call_id_field, text_field};
 pub use json::{canonical_json, canonical_raw, is_object, strip_bom, value_text};
 pub use json_map::{AnyJson, event_name};
 pub use number::{amount, count, finite, read_amount, read_amount_at, round_to};
+pub use off_runtime::{DECODE_OFF_RUNTIME_BYTES, decode_off_runtime};
 pub use text::{
     Text, dial_number, is_e164, non_blank, non_empty, number_key, shorten,
     written_otherwise_than_e164,

@@ -1,0 +1,79 @@
+//! Large bodies decoded off the async runtime's workers.
+
+use crate::{Error, Operation, ProviderKind, Result};
+
+/// Bodies of at least this many bytes are decoded on Tokio's blocking pool
+/// ([`decode_off_runtime`]): about 400 calls of a page, a few milliseconds of decoding.
+pub const DECODE_OFF_RUNTIME_BYTES: usize = 1024 * 1024;
+
+/// `decode(body)`: at once for a body under [`DECODE_OFF_RUNTIME_BYTES`], else on Tokio's
+/// blocking pool. A page of a thousand calls or more (several MiB) takes tens of
+/// milliseconds to decode; on one of the runtime's workers it would hold up every other
+/// task meanwhile (a webhook receiver in the same process, the other providers of a merged
+/// walk). A panic in `decode` reaches the caller as it would at once.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> voiceport_core::Result<()> {
+/// use voiceport_core::adapter::decode_off_runtime;
+/// use voiceport_core::{Operation, ProviderKind};
+///
+/// let body = br#"{"calls": []}"#.to_vec();
+/// let (kind, operation) = (ProviderKind::HappyRobot, Operation::ListCalls);
+/// let length = decode_off_runtime(kind, operation, body, |body| Ok(body.len())).await?;
+/// assert_eq!(length, 13);
+/// # Ok(())
+/// # }
+/// ```
+pub async fn decode_off_runtime<T, F>(
+    kind: ProviderKind,
+    operation: Operation,
+    body: Vec<u8>,
+    decode: F,
+) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce(&[u8]) -> Result<T> + Send + 'static,
+{
+    if body.len() < DECODE_OFF_RUNTIME_BYTES {
+        return decode(&body);
+    }
+    match tokio::task::spawn_blocking(move || decode(&body)).await {
+        Ok(decoded) => decoded,
+        Err(join) => match join.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            // Only a runtime shutting down cancels it: the answer came and was not read.
+            Err(cancelled) => Err(Error::Transport {
+                provider: kind,
+                operation,
+                sent: true,
+                source: Box::new(cancelled),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A large body is decoded on a thread of the blocking pool, a small one where it is
+    /// awaited; a panic in the decoder reaches the caller either way.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_large_body_is_decoded_off_the_runtime_s_thread() {
+        let here = std::thread::current().id();
+        let (kind, operation) = (ProviderKind::Retell, Operation::ListCalls);
+        let thread_of = |size: usize| {
+            decode_off_runtime(kind, operation, vec![b' '; size], |_| {
+                Ok(std::thread::current().id())
+            })
+        };
+        assert_eq!(thread_of(16).await.unwrap(), here);
+        assert_ne!(thread_of(DECODE_OFF_RUNTIME_BYTES).await.unwrap(), here);
+        let large = vec![b' '; DECODE_OFF_RUNTIME_BYTES];
+        let decoding =
+            decode_off_runtime::<(), _>(kind, operation, large, |_| panic!("decoder bug"));
+        let panicked = tokio::spawn(decoding).await;
+        assert!(panicked.is_err_and(|join| join.is_panic()));
+    }
+}
