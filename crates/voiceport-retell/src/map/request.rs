@@ -142,8 +142,9 @@ pub(crate) fn dial_body(
         "from_number",
         request.from_number.as_deref(),
         options.from_number.as_deref(),
-    )?
-    .to_owned();
+    )?;
+    // Written as E.164 when it is a phone number so written, as the number called is.
+    let from_number = dial_number(from_number).into_owned();
     let agent = request.agent_id.as_ref().map(|a| a.as_str().to_owned());
     let override_agent_id = agent.or(options.agent_id.clone());
     let mut variables = std::collections::BTreeMap::new();
@@ -321,9 +322,10 @@ mod tests {
                 "custom_sip_headers": {"X-Campaign": "spring"}
             })
         );
-        // The request wins over the options; nothing optional is sent empty.
+        // The request wins over the options; nothing optional is sent empty; a number
+        // written with spaces and dashes goes as E.164, as the number called does.
         let request = DialRequest {
-            from_number: Some("+12125550123".into()),
+            from_number: Some("+1 212-555-0123".into()),
             agent_id: Some(AgentId::new("agent_2")),
             ..DialRequest::to("+16175550187")
         };

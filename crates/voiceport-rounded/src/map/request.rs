@@ -132,7 +132,9 @@ pub(crate) fn dial_body(
         required_setting(KIND, op, name, request, option.as_deref()).map(str::to_owned)
     };
     let from_number = request.from_number.as_deref();
-    let from_number = required("from_number", from_number, &options.from_number)?;
+    // Written as E.164 when it is a phone number so written, as the number called is.
+    let from_number =
+        dial_number(&required("from_number", from_number, &options.from_number)?).into_owned();
     let agent_id = request.agent_id.as_ref().map(|a| a.as_str());
     let agent_id = required("agent_id", agent_id, &options.agent_id)?;
     let ours = [
@@ -281,6 +283,16 @@ mod tests {
         let bare =
             serde_json::to_value(dial_body(&DialRequest::to("+1"), &options).unwrap()).unwrap();
         assert!(bare.get("dynamic_variables_values").is_none());
+        // A number written with spaces and dashes goes as E.164, as the number called does.
+        let spaced = DialRequest {
+            from_number: Some("+33 1 99 00 12 34".into()),
+            ..DialRequest::to("+33 6 39 98 12 34")
+        };
+        let sent = serde_json::to_value(dial_body(&spaced, &options).unwrap()).unwrap();
+        assert_eq!(
+            (&sent["from_number"], &sent["to_number"]),
+            (&json!("+33199001234"), &json!("+33639981234"))
+        );
 
         let no_defaults = RoundedOptions::default();
         let err = dial_body(&DialRequest::to("+1"), &no_defaults).unwrap_err();
