@@ -583,6 +583,13 @@ async fn the_body_cap_is_enforced() {
         "{err:?}"
     );
     assert_eq!(err.outcome(), RequestOutcome::Applied);
+    // A write whose answer is not read is done, however large that answer.
+    Mock::given(method("DELETE"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("x".repeat(4096)))
+        .mount(&server)
+        .await;
+    let delete = Request::delete(Operation::DeleteCall, ["calls", "c1"]);
+    client.send_only(delete).await.unwrap();
 }
 
 #[tokio::test]

@@ -406,7 +406,8 @@ impl HttpClient {
 
     /// Sends `request` whose answer the caller does not read (an end, a delete, an update
     /// acknowledged by its status), as [`send`](Self::send) does: a success status whose
-    /// body then breaks off is the success it says, not an [`Error::AnswerCut`].
+    /// body then breaks off, or is larger than the body cap, is the success it says, not
+    /// an [`Error::AnswerCut`] or [`Error::BodyTooLarge`].
     pub async fn send_only(&self, mut request: Request) -> Result<()> {
         request.answer_unused = true;
         self.send(request).await.map(drop)
@@ -480,8 +481,14 @@ impl HttpClient {
             let body =
                 match read_capped(&mut response, limit, provider, operation, status, read).await {
                     Ok(body) => body,
-                    // Done, and what the vendor said about it is not read: done it is.
-                    Err(Error::AnswerCut { .. }) if request.answer_unused => Vec::new(),
+                    // Done, and what the vendor said about it is not read: done it is,
+                    // whether its answer broke off or is larger than bodies may be (a
+                    // delete answered with the whole deleted call).
+                    Err(Error::AnswerCut { .. } | Error::BodyTooLarge { .. })
+                        if request.answer_unused =>
+                    {
+                        Vec::new()
+                    }
                     Err(error) => return Err(error),
                 };
             return Ok(Response {
