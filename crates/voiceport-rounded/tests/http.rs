@@ -1005,8 +1005,14 @@ async fn error_statuses_carry_the_vendor_message_and_details() {
             ) => {
                 assert_eq!(message.as_deref(), Some("Invalid API key"));
             }
+            // The details added to the message: a not-found has no place of its own for them.
             (404, Error::NotFound { message, .. }) => {
-                assert_eq!(message.as_deref(), Some("Call not found"));
+                assert_eq!(
+                    message.as_deref(),
+                    Some(
+                        "Call not found; call_id: No call with id 3ee99247-5c98-4fbf-b927-ed25867488b0 exists in this organization"
+                    )
+                );
             }
             (
                 422,

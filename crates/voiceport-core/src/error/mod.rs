@@ -426,8 +426,8 @@ impl Error {
     /// The error an HTTP `status` (of a vendor's answer, or named inside one) stands for,
     /// with the vendor's `message` and field `details`: 400/422 invalid request, 401/403
     /// unauthorized, 404/410 not found, 409 conflict, 429 rate limited, 5xx server error,
-    /// any other unexpected (details are kept by an invalid request only; no wait to
-    /// retry after).
+    /// any other unexpected (an invalid request keeps the details apart; the other kinds,
+    /// which have no place for them, add them to the message; no wait to retry after).
     pub fn from_status(
         provider: ProviderKind,
         operation: Operation,
@@ -435,6 +435,10 @@ impl Error {
         message: Option<String>,
         details: Vec<FieldError>,
     ) -> Self {
+        let message = match status {
+            400 | 422 => message,
+            _ => with_details(message, &details),
+        };
         match status {
             400 | 422 => Error::InvalidRequest {
                 provider,
@@ -779,6 +783,23 @@ use display::{
     retry_after_suffix, said_beside, sent_suffix, status_suffix,
 };
 pub use mask::chain_text;
+
+/// `message`, then each detail (`field: message`), joined by `; `: the vendor's words
+/// whole for an error with no place for details of its own.
+fn with_details(message: Option<String>, details: &[FieldError]) -> Option<String> {
+    let said = (message.into_iter())
+        .filter(|message| !message.trim().is_empty())
+        .chain(details.iter().map(|detail| {
+            match (detail.field.is_empty(), detail.message.is_empty()) {
+                (true, _) => detail.message.clone(),
+                (false, true) => detail.field.clone(),
+                (false, false) => format!("{}: {}", detail.field, detail.message),
+            }
+        }))
+        .filter(|part| !part.trim().is_empty())
+        .collect::<Vec<_>>();
+    (!said.is_empty()).then(|| said.join("; "))
+}
 
 #[cfg(test)]
 mod tests;

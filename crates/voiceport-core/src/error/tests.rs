@@ -168,6 +168,51 @@ fn display_points_at_what_to_fix() {
     );
 }
 
+/// A vendor's field details reach every kind: kept apart by an invalid request, added to
+/// the message of a kind with no place for them (a conflict, a rate limit, a 5xx).
+#[test]
+fn field_details_reach_the_message_of_every_kind() {
+    let details = || {
+        vec![
+            FieldError {
+                field: "to_number".into(),
+                message: "already on a call".into(),
+            },
+            FieldError {
+                field: "agent_id".into(),
+                message: String::new(),
+            },
+        ]
+    };
+    let error = |status, message: Option<&str>| {
+        Error::from_status(
+            ProviderKind::Rounded,
+            Operation::Dial,
+            status,
+            message.map(str::to_owned),
+            details(),
+        )
+    };
+    let conflict = error(409, Some("Conflict"));
+    assert!(
+        matches!(&conflict, Error::Conflict { message: Some(m), .. }
+            if m == "Conflict; to_number: already on a call; agent_id"),
+        "{conflict:?}"
+    );
+    let server = error(503, None);
+    assert!(
+        matches!(&server, Error::Server { message: Some(m), .. }
+            if m == "to_number: already on a call; agent_id"),
+        "{server:?}"
+    );
+    let invalid = error(422, Some("Invalid"));
+    assert!(
+        matches!(&invalid, Error::InvalidRequest { message, details, .. }
+            if message == "Invalid" && details.len() == 2),
+        "{invalid:?}"
+    );
+}
+
 /// A 5xx that says the server can never do it is no passing failure: not retried.
 #[test]
 fn a_server_that_cannot_ever_do_it_is_not_transient() {

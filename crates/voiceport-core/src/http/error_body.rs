@@ -130,13 +130,15 @@ fn items(value: Option<&Value>) -> &[Value] {
     }
 }
 
+/// Rounded's `{field, message}` details: either may be missing (a field named alone
+/// still says where the problem is, as the same detail inside a 2xx envelope does).
 fn field_details(value: Option<&Value>) -> impl Iterator<Item = FieldError> + '_ {
     items(value).iter().filter_map(|item| {
-        let message = item.get("message").and_then(Value::as_str)?;
-        let field = item
-            .get("field")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let text = |key: &str| item.get(key).and_then(Value::as_str);
+        let (field, message) = match (text("field"), text("message")) {
+            (None, None) => return None,
+            (field, message) => (field.unwrap_or_default(), message.unwrap_or_default()),
+        };
         Some(FieldError {
             field: vendor_text(field),
             message: vendor_text(message),
@@ -269,16 +271,24 @@ mod tests {
     #[test]
     fn rounded_envelope_details() {
         let body = br#"{"message":"Bad request","data":null,"status":400,
-            "error":{"details":[{"field":"to_number","message":"Invalid phone number"}],
+            "error":{"details":[{"field":"to_number","message":"Invalid phone number"},
+                                {"field":"agent_id"},{"note":"neither"}],
                      "message":"Validation failed","status":400,"type":"generic_error"}}"#;
         let parsed = parse_error_body(body);
         assert_eq!(parsed.message.as_deref(), Some("Validation failed"));
+        // A field named alone is kept (it says where); a detail naming neither is not.
         assert_eq!(
             parsed.details,
-            vec![FieldError {
-                field: "to_number".into(),
-                message: "Invalid phone number".into()
-            }]
+            vec![
+                FieldError {
+                    field: "to_number".into(),
+                    message: "Invalid phone number".into()
+                },
+                FieldError {
+                    field: "agent_id".into(),
+                    message: String::new()
+                }
+            ]
         );
     }
 
