@@ -130,28 +130,6 @@ impl CallQuery {
             let message = format!("`{field}` is blank: leave it unset to filter on nothing");
             return Err(Error::invalid_input(provider, operation, message));
         }
-        // Compared as written, by the vendor or by voiceport: it would match no call.
-        let numbers = [
-            ("from_number", self.from_number.as_deref()),
-            ("to_number", self.to_number.as_deref()),
-        ];
-        let misspelled = (numbers.into_iter()).find_map(|(field, number)| {
-            number
-                .filter(|n| crate::adapter::written_otherwise_than_e164(n))
-                .map(|n| (field, n))
-        });
-        if let Some((field, number)) = misspelled {
-            let e164 = crate::adapter::dial_number(number);
-            let example = match crate::adapter::is_e164(&e164) {
-                true => e164,
-                false => "+14155550187".into(),
-            };
-            let message = format!(
-                "`{field}` {number:?} is not written in E.164, as vendors store numbers and compare them: \
-                 give `+`, the country code and the number, digits only ({example})"
-            );
-            return Err(Error::invalid_input(provider, operation, message));
-        }
         // A cursor no vendor wrote: a vendor may read either as "from the first page".
         let cursor_message = match &self.cursor {
             Some(PageCursor::Page { number: 0 }) => Some("page 0: pages are numbered from 1"),
@@ -754,37 +732,6 @@ mod tests {
             }
         ));
         assert!(err.to_string().contains("`tags`"), "{err}");
-    }
-
-    /// A number filter written otherwise than in E.164 would match no call, the vendor
-    /// comparing it as written: refused, naming the field and the E.164 form.
-    #[test]
-    fn a_number_filter_not_in_e164_is_refused() {
-        let query = |from: &str, to: &str| CallQuery {
-            from_number: Some(from.into()),
-            to_number: Some(to.into()),
-            ..CallQuery::default()
-        };
-        let err = query("+14155550100", "+1 (415) 555-0187")
-            .validate(ProviderKind::HappyRobot)
-            .unwrap_err();
-        assert!(
-            matches!(err, Error::InvalidRequest { status: None, .. }),
-            "{err:?}"
-        );
-        let said = err.to_string();
-        assert!(
-            said.contains("`to_number`") && said.contains("(+14155550187)"),
-            "{said}"
-        );
-        let err = query("4155550100", "+14155550187")
-            .validate(ProviderKind::HappyRobot)
-            .unwrap_err();
-        assert!(err.to_string().contains("`from_number`"), "{err}");
-        // E.164, and what is no phone number (a SIP URI), pass.
-        query("+14155550100", "sip:desk@example.com")
-            .validate(ProviderKind::HappyRobot)
-            .unwrap();
     }
 
     #[test]

@@ -251,8 +251,9 @@ async fn list_in_cursor_mode_sends_every_parameter_explicitly() {
     let query = CallQuery {
         kind: Some(CallKind::Phone),
         agent_id: Some(AgentId::new("3407d20e-0e63-4a9f-9837-dd4df2fa2aee")),
-        from_number: Some("+16175550142".into()),
-        to_number: Some("+16175550120".into()),
+        // Written with spaces, dashes and parentheses: sent as E.164, as a dial's are.
+        from_number: Some("+1 617-555-0142".into()),
+        to_number: Some("+1 (617) 555-0120".into()),
         since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
         until: Some("2026-03-24T00:00:00Z".parse().unwrap()),
         page_size: Some(3),

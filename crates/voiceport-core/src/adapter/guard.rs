@@ -67,7 +67,9 @@ pub(super) fn note_text<A: Adapter>(
 }
 
 /// A listing: the flag, every filter used, a time range that holds some time, and the page
-/// size set within the vendor's bounds.
+/// size set within the vendor's bounds. A number filter is written as a dial writes the
+/// number called (`+1 (415) 555-0187` as `+14155550187`): vendors store and compare
+/// numbers in E.164, so the number a call was dialed to finds it.
 pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQuery> {
     let caps = adapter.capabilities();
     flag(adapter, Operation::ListCalls, |c| c.list_calls)?;
@@ -75,6 +77,13 @@ pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQue
     query.validate(adapter.kind())?;
     let mut query = query.clone();
     query.page_size = Some(caps.page_size(&query));
+    for number in [&mut query.from_number, &mut query.to_number] {
+        if let Some(written) = number.as_deref()
+            && let std::borrow::Cow::Owned(e164) = super::dial_number(written)
+        {
+            *number = Some(e164);
+        }
+    }
     Ok(query)
 }
 

@@ -9,7 +9,6 @@ use futures::{StreamExt, TryStreamExt};
 use serde_json::json;
 
 use super::{Environment, Outcome, Report};
-use crate::adapter::written_otherwise_than_e164;
 use crate::{
     Analysis, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
     DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, PageCursor, ProviderKind,
@@ -555,10 +554,7 @@ impl<'a> Suite<'a> {
                 })
             }),
             Filter::Search | Filter::ToNumber => find(&|c| {
-                // A number the vendor wrote otherwise than in E.164 (no `+`) cannot be
-                // asked for: a filter so written is refused before it is sent.
-                let to = (c.to.clone())
-                    .filter(|to| filter == Filter::Search || !written_otherwise_than_e164(to))?;
+                let to = c.to.clone()?;
                 Some(match filter {
                     Filter::Search => CallQuery {
                         search: Some(to),
@@ -571,12 +567,8 @@ impl<'a> Suite<'a> {
                 })
             }),
             Filter::FromNumber => find(&|c| {
-                let from = c
-                    .from
-                    .clone()
-                    .filter(|from| !written_otherwise_than_e164(from));
                 Some(CallQuery {
-                    from_number: Some(from?),
+                    from_number: Some(c.from.clone()?),
                     ..Default::default()
                 })
             }),
