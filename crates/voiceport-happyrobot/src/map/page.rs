@@ -61,11 +61,13 @@ pub(crate) fn decode_page_each(
 }
 
 /// Whether `query` holds a filter HappyRobot does not apply (kind, the numbers, the
-/// `unknown` status) or applies more loosely (any of several tags, not every one; an
-/// `until` sent rounded up to the millisecond, to a `to` whose bound is not documented):
-/// its `count` then counts calls dropped here, and is no total of the matching calls.
+/// `unknown` status) or applies more loosely (any of several tags, not every one; a time
+/// range sent to the millisecond, `from` cut and `to` rounded up, to bounds it does not
+/// document): its `count` then counts calls dropped here, and is no total of the matching
+/// calls.
 fn filtered_here(query: &CallQuery) -> bool {
-    query.until.is_some()
+    query.since.is_some()
+        || query.until.is_some()
         || query.kind.is_some()
         || query.from_number.is_some()
         || query.to_number.is_some()
@@ -121,7 +123,6 @@ mod tests {
             statuses: vec![CallStatus::Completed],
             tags: vec!["vip".into()],
             search: Some("invoice".into()),
-            since: Some("2026-03-01T00:00:00Z".parse().unwrap()),
             ..CallQuery::default()
         };
         assert_eq!(total(server_side), Some(13));
@@ -142,9 +143,13 @@ mod tests {
                 tags: vec!["vip".into(), "reefer".into()],
                 ..CallQuery::default()
             },
-            // Sent rounded up, to a bound not documented.
+            // Sent to the millisecond, to bounds not documented.
             CallQuery {
                 until: Some("2026-03-01T00:00:00.000250Z".parse().unwrap()),
+                ..CallQuery::default()
+            },
+            CallQuery {
+                since: Some("2026-03-01T00:00:00.000250Z".parse().unwrap()),
                 ..CallQuery::default()
             },
         ];

@@ -55,9 +55,11 @@ fn decode_list_body(
     };
     let next = next_cursor(mode, &paging, items.is_empty(), requested_page);
     // Rounded counts the calls of its own filters: with one applied here, fewer match; so
-    // with a `since`, sent a millisecond early, whose calls of that millisecond are dropped
-    // here (as Retell's page withholds its total for its bounds).
-    let filtered_here = filter != CallQuery::default() || query.since.is_some();
+    // with a time range, sent to the millisecond (`since` one early, `until` rounded up),
+    // whose calls of that millisecond are dropped here (as Retell's page withholds its
+    // total for its bounds).
+    let timed = query.since.is_some() || query.until.is_some();
+    let filtered_here = filter != CallQuery::default() || timed;
     let total = paging.total_items.filter(|_| !filtered_here);
     Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
@@ -144,7 +146,7 @@ mod tests {
     }
 
     /// `total_items` counts Rounded's own filters only: with one applied here (direction,
-    /// statuses, search, the `since` sent a millisecond early) fewer calls match, and no
+    /// statuses, search, a time range sent to the millisecond) fewer calls match, and no
     /// total is said.
     #[test]
     fn the_total_is_said_only_when_rounded_applied_every_filter() {
@@ -184,7 +186,7 @@ mod tests {
             until: Some("2026-03-01T00:00:00Z".parse().unwrap()),
             ..CallQuery::default()
         };
-        assert_eq!(total(until), Some(13), "sent as it is");
+        assert_eq!(total(until), None, "sent rounded up to the millisecond");
     }
 
     #[test]
