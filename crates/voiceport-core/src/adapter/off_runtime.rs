@@ -38,7 +38,15 @@ where
     if body.len() < DECODE_OFF_RUNTIME_BYTES {
         return decode(&body);
     }
-    match tokio::task::spawn_blocking(move || decode(&body)).await {
+    // In the caller's span and to its subscriber (a scoped one too): what the decoder logs
+    // names the provider and the operation, as it would decoded at once.
+    let span = tracing::Span::current();
+    let dispatch = tracing::dispatcher::get_default(tracing::Dispatch::clone);
+    let decoding = move || {
+        let _subscriber = tracing::dispatcher::set_default(&dispatch);
+        span.in_scope(|| decode(&body))
+    };
+    match tokio::task::spawn_blocking(decoding).await {
         Ok(decoded) => decoded,
         Err(join) => match join.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
@@ -75,5 +83,42 @@ mod tests {
             decode_off_runtime::<(), _>(kind, operation, large, |_| panic!("decoder bug"));
         let panicked = tokio::spawn(decoding).await;
         assert!(panicked.is_err_and(|join| join.is_panic()));
+    }
+
+    /// What a decoder logs off the runtime reaches the caller's subscriber, in its span.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_decoder_off_the_runtime_logs_in_the_caller_s_span() {
+        use std::sync::{Arc, Mutex};
+        #[derive(Clone, Default)]
+        struct Lines(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Lines {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _scoped = tracing::subscriber::set_default(subscriber);
+        let span = tracing::info_span!("voiceport.operation", provider = "retell");
+        let large = vec![b' '; DECODE_OFF_RUNTIME_BYTES];
+        let decoding =
+            decode_off_runtime(ProviderKind::Retell, Operation::ListCalls, large, |_| {
+                tracing::warn!("a field that does not read");
+                Ok(())
+            });
+        tracing::Instrument::instrument(decoding, span)
+            .await
+            .unwrap();
+        let logged = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert!(logged.contains("a field that does not read"), "{logged}");
+        assert!(logged.contains("provider=\"retell\""), "{logged}");
     }
 }
