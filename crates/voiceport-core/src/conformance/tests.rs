@@ -1057,6 +1057,11 @@ async fn a_filter_ignored_by_the_vendor_fails() {
         };
         assert!(why.contains(expected), "{filter}: {why}");
     }
+    // Where the calls are known (the sandbox searches as voiceport reads), every call a
+    // search returns must match it.
+    let report = check(&provider, &Env::expecting(6)).await;
+    let why = failure(&report, "list_calls filter search");
+    assert!(why.contains("hold no trace of"), "{why}");
 }
 
 /// A provider sending only the first of two statuses returns nothing wrong, only too
