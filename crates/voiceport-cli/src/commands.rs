@@ -371,6 +371,10 @@ fn walk_failure(
         _ if error.is_cursor_cycle() => format!(
             "{count} calls were printed before the failure; the vendor's cursors came round again, so the walk cannot go further"
         ),
+        // The cursor that would resume is the one refused: too long to follow or to print.
+        _ if error.is_cursor_too_long() => format!(
+            "{count} calls were printed before the failure; the vendor's next cursor is too long to follow, so the walk cannot go further"
+        ),
         Some(cursor) => format!(
             "{count} calls were printed before the failure; {}",
             resume_hint(&cursor.to_token(), extra)

@@ -392,7 +392,9 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     if let Err(e) = sink.flush() {
         return Err(sink.failed(e));
     }
-    if args.output.is_some() {
+    // Said as done only when it is: with providers that failed, the error says how many
+    // calls were written and how to resume.
+    if args.output.is_some() && walk.failures().is_empty() {
         output::say(&format!("exported {count} calls"));
     }
     let extra = sink.resume_extra();

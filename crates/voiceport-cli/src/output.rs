@@ -412,17 +412,21 @@ pub(crate) fn json_line<T: Serialize + ?Sized>(value: &T) -> Outcome {
     ended(out.write_all(&line).and_then(|()| out.flush()))
 }
 
-/// Prints `values` as JSON Lines, one write for them all: a page of calls costs one system
-/// call, not one per call (standard output is line-buffered even into a pipe).
+/// Prints `values` as JSON Lines through one buffered writer: a page of calls costs a few
+/// system calls, not one per call (standard output is line-buffered even into a pipe),
+/// and is never held twice, as values and as text.
 pub(crate) fn json_lines<T: Serialize>(values: &[T]) -> Outcome {
-    let mut lines = Vec::with_capacity(512 * values.len());
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
     for value in values {
-        to_writer_safe(&mut lines, value, true)
-            .map_err(|e| Failure::Usage(format!("cannot print JSON: {e}")))?;
-        lines.push(b'\n');
+        match to_writer_safe(&mut out, value, true) {
+            Ok(()) => ended(out.write_all(b"\n"))?,
+            Err(e) => match e.io_error_kind() {
+                Some(kind) => return ended(Err(kind.into())),
+                None => return Err(Failure::Usage(format!("cannot print JSON: {e}"))),
+            },
+        }
     }
-    let mut out = std::io::stdout().lock();
-    ended(out.write_all(&lines).and_then(|()| out.flush()))
+    ended(out.flush())
 }
 
 /// `value` serialized straight into a buffered standard output, then a line break: a page

@@ -5263,6 +5263,30 @@ async fn a_walk_whose_cursors_come_round_offers_no_resume() {
     }
 }
 
+/// A walk whose vendor hands back a next cursor too long to follow prints what it got and
+/// offers no resume: the cursor that would resume is the one refused, and would not fit a
+/// command line.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_whose_next_cursor_is_too_long_offers_no_resume() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    let huge = "2".repeat(voiceport_core::MAX_CURSOR_TOKEN_BYTES + 1);
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(rounded_page(
+            &["0e1d9985-2d47-435c-857f-86f21a87a093"],
+            Some(&huge),
+        )))
+        .mount(&server)
+        .await;
+    let config = vendor_config("rounded", &server.uri(), "");
+    let out = run_with(&config, &["calls", "list", "--all", "--json"]).await;
+    assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
+    assert_eq!(stdout(&out).lines().count(), 1, "the page's call");
+    let text = stderr(&out);
+    assert!(text.contains("too long to follow"), "{text}");
+    assert!(!text.contains("--cursor"), "{text}");
+}
+
 /// A merged walk one of whose vendors answers the same call under new cursors stops on
 /// it, and offers a cursor that resumes the other provider alone: resumed at the failed
 /// page, that vendor would give the same call again.
