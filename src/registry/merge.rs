@@ -214,7 +214,8 @@ impl From<ProviderError> for Error {
 /// time it started) to keep new calls out of it. The walk's page size goes with it: a
 /// resumed walk reads pages of the size it was started with, whatever the query says (a
 /// page number means other calls at another size). A provider that failed resumes at the
-/// page that failed. Its filters and sort go with it too, as a digest: a walk resumed with
+/// page that failed, but one whose cursors came round (the same calls under new cursors),
+/// which is done: resumed, it would give them again. Its filters and sort go with it too, as a digest: a walk resumed with
 /// others is refused ([`Error::InvalidArgument`] of the `cursor`), as its positions would
 /// skip and repeat calls of another listing; so is one resumed with a provider it was not
 /// started with, whose newest calls would come after older ones, and one whose provider

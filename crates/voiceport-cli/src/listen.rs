@@ -424,7 +424,9 @@ fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
 struct Forward {
     client: reqwest::Client,
     url: String,
-    /// The URL without its user, password and query, which may hold credentials.
+    /// The URL without its user, password and query, which may hold credentials; on
+    /// another host than this machine, its scheme, host and port alone (a relay's path may
+    /// hold its secret).
     shown: String,
     /// When a post last gave up on an app refusing the connection: for a while after, an
     /// app that refuses is taken as down, not restarting, and not waited for (a flood of

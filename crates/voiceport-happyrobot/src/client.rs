@@ -137,8 +137,10 @@ impl HappyRobot {
     /// `{url}` (a bare JSON string is accepted too). `None`: the call has no recording,
     /// or the vendor gave no URL. HappyRobot does not say what it answers for a call
     /// without a recording; a 404 may mean that as well as an unknown call (*inferred*),
-    /// so on a 404 the call is read back: there, `None`; gone too, the recording's
-    /// [`Error::NotFound`]; any other error of the read-back is returned as is.
+    /// so on a 404 the call is read back: there, `None`, unless its metadata names a
+    /// recording (`recording_sid`: the recording's [`Error::NotFound`] stands); gone too,
+    /// the recording's [`Error::NotFound`]; any other error of the read-back is returned as
+    /// is.
     pub async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
         VoiceProvider::recording(self, id).await
     }

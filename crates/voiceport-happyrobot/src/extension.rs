@@ -59,7 +59,7 @@ impl CallFilters {
 #[serde(default)]
 #[serde(expecting = "a note object")]
 pub struct NoteEdit {
-    /// The new text (`None` or empty: unchanged).
+    /// The new text (`None`, empty or blank: unchanged).
     pub content: Option<String>,
     /// Flag (`true`) or unflag (`false`) the note (`None`: unchanged).
     pub flagged: Option<bool>,

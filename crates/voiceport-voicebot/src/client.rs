@@ -91,6 +91,21 @@ impl Vapi {
     fn call_path<'a>(&self, id: &'a CallId) -> [&'a str; 2] {
         [self.flavor.calls(), id.as_str()]
     }
+
+    /// The dial's request: the documented path, the body Vapi's `CreateCallDTO` (Vapi
+    /// answers 201 with the call; for Voicebot Studio the body beyond `name`/`assistantId`
+    /// is inferred), sent once; Vapi's waited for as long as its own SDK waits (its every
+    /// request), since a dial cut short is a call whose placing is unknown.
+    fn dial_request(&self, request: &DialRequest) -> Result<Request> {
+        let body = dial_body(self.flavor, request, &self.options)?;
+        let request = Request::post(Operation::Dial, [self.flavor.calls()])
+            .json(&body)
+            .not_retried_after_send();
+        Ok(match self.flavor {
+            Flavor::Vapi => request.vendor_timeout(VAPI_SDK_TIMEOUT),
+            Flavor::Voicebot => request,
+        })
+    }
 }
 
 #[async_trait]
@@ -137,17 +152,7 @@ impl Adapter for Vapi {
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
-        let body = dial_body(self.flavor, request, &self.options)?;
-        // Documented path; the body is Vapi's `CreateCallDTO` (Vapi answers 201 with the
-        // call; for Voicebot Studio the body beyond `name`/`assistantId` is inferred).
-        let mut request = Request::post(Operation::Dial, [self.flavor.calls()])
-            .json(&body)
-            .not_retried_after_send();
-        // As long as Vapi's own SDK waits (its every request): a dial cut short is a call
-        // whose placing is unknown.
-        if self.flavor == Flavor::Vapi {
-            request = request.vendor_timeout(VAPI_SDK_TIMEOUT);
-        }
+        let request = self.dial_request(request)?;
         self.codec()
             .decode_dial(&self.http.send(request).await?.body)
     }
@@ -317,6 +322,27 @@ fn same_site(api: &Url, url: &Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Vapi's dial waits as long as Vapi's SDK does (a `timeout_secs` in the configuration
+    /// still holds: see core's `Request::vendor_timeout`); Voicebot Studio's documents no
+    /// wait of its own.
+    #[test]
+    fn a_vapi_dial_waits_as_long_as_vapi_s_sdk() {
+        let dial = DialRequest {
+            agent_id: Some(voiceport_core::AgentId::new("asst-1")),
+            phone_number_id: Some("num-1".into()),
+            ..DialRequest::to("+14155550123")
+        };
+        for (kind, wait) in [
+            (voiceport_core::ProviderKind::Vapi, Some(VAPI_SDK_TIMEOUT)),
+            (voiceport_core::ProviderKind::Voicebot, None),
+        ] {
+            let config = voiceport_core::ProviderConfig::new(kind).with_api_key("key_test");
+            let client = Vapi::from_config(&config).unwrap();
+            let request = client.dial_request(&dial).unwrap();
+            assert_eq!(request.vendor_wait(), wait, "{kind}");
+        }
+    }
 
     #[test]
     fn control_urls_only_on_the_apis_domain() {

@@ -61,9 +61,11 @@ impl RetryPolicy {
 /// May a request be sent again after it may have reached the vendor?
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryMode {
-    /// Reads and idempotent writes: retry on 429, 5xx, timeouts and broken connections.
+    /// Reads and idempotent writes: retry on 429, 5xx (but 501, 505, 511), timeouts and
+    /// broken connections.
     Idempotent,
-    /// Creates something (a dial): retry only when the request certainly was not sent.
+    /// Creates something (a dial, a note, a vendor's own write): retry only when the
+    /// request certainly was not sent.
     NotAfterSend,
 }
 

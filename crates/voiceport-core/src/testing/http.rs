@@ -284,7 +284,7 @@ impl VendorApi {
             .expect("a client of the kit's configuration");
         let method = reqwest::Method::from_bytes(verb.as_bytes()).expect("an HTTP method");
         let segments = tail.split('/').filter(|segment| !segment.is_empty());
-        // Any operation but a dial, which the core never sends again after a 500.
+        // A read: a dial, a note or a vendor's own write is never sent again after a 500.
         let request = crate::http::Request::new(method, Operation::GetCall, segments);
         let err = client
             .send(request)

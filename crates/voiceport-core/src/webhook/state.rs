@@ -31,6 +31,12 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 ///   parts of the analysis, end reason, times, duration, numbers, names, agent, ids,
 ///   metadata and tags). A status change's call that still says the call is live (a
 ///   snapshot taken before the end) is no end's call;
+/// - an event's call, taken, keeps what it lacks of the call kept before it: of an end's,
+///   all the above; of a live snapshot (a start's), only what the call is and who is on
+///   it (numbers, names, agent, ids, the times before its end, metadata and tags), not
+///   its running figures (transcript, recording, cost, duration so far). A thin end (a
+///   status change carrying a few fields) keeps the numbers its start told; a tag or a
+///   metadata key the vendor dropped since stays;
 /// - events that tell no status (a piece of transcript, a delivery kept whole) or an
 ///   unknown one in a status change change nothing.
 ///

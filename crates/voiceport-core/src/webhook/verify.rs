@@ -111,7 +111,8 @@ impl Verifier {
         };
         match Verifier::from_config(kind, &config, "webhook", None) {
             Ok(verifier) => verifier,
-            // The default schemes need nothing but the secret: it was empty.
+            // The default schemes need nothing but the secret: it was empty, or one a
+            // header cannot carry.
             Err(_) => Verifier {
                 rule: Rule::Refuse(Scheme::default_for(kind)),
             },
