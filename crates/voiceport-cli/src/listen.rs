@@ -296,7 +296,7 @@ impl Listening {
             output::drain_log_lines(LAST_WORD);
             output::say_within(
                 &format!(
-                    "warning: {missed} {events} printed as not forwarded never reached {}: reconcile with `voiceport calls list`",
+                    "warning: {missed} {events} printed as not forwarded were not taken by {} (one it answered late, or with an error, may have reached it all the same): reconcile with `voiceport calls list`",
                     forward.shown
                 ),
                 LAST_WORD,
