@@ -21,8 +21,13 @@ fn http_client() -> reqwest::Client {
 }
 
 async fn sandbox() -> Sandbox {
+    seeded(1).await
+}
+
+/// [`sandbox`] with another seed.
+async fn seeded(seed: u64) -> Sandbox {
     Sandbox::builder()
-        .seed(1)
+        .seed(seed)
         .calls(HappyRobot, 30)
         .calls(Voicebot, 30)
         .calls(Rounded, 30)
@@ -293,17 +298,7 @@ async fn the_same_seed_gives_the_same_calls() {
         page
     };
     // Another seed, other calls: the seed is what decides them.
-    let other = Sandbox::builder()
-        .seed(2)
-        .calls(HappyRobot, 30)
-        .calls(Voicebot, 30)
-        .calls(Rounded, 30)
-        .calls(Vapi, 30)
-        .calls(Retell, 30)
-        .timing(fast())
-        .start()
-        .await
-        .unwrap();
+    let other = seeded(2).await;
     // The calls of a listing, whatever its envelope.
     let calls = |page: &Value| -> Vec<Value> {
         let list = ["calls", "data", "items"]
