@@ -259,10 +259,11 @@ pub(crate) struct FilterArgs {
     /// the summary, the tags and extracted values, not the transcript.
     #[arg(long)]
     pub(crate) search: Option<String>,
-    /// From this number (E.164, `+14155550187`, as vendors store it; or a SIP URI).
+    /// From this number (E.164, `+14155550187`, as vendors store it, or written with spaces
+    /// or dashes after its `+`; or a SIP URI).
     #[arg(long = "from")]
     pub(crate) from_number: Option<String>,
-    /// To this number (E.164, or a SIP URI).
+    /// To this number (as `--from`).
     #[arg(long = "to")]
     pub(crate) to_number: Option<String>,
 }

@@ -140,17 +140,19 @@ pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
 }
 
 /// A number to filter on. Vendors store phone numbers in E.164 and compare them as text: a
-/// phone number written another way (`4155550187`, `+1 (415) 555-0187`) matches nothing,
-/// and is refused rather than answered with an empty page. Anything else (a SIP URI, a
-/// vendor's `anonymous`) is passed on as it is.
+/// number without `+` (`4155550187`), or one that is no E.164 number however written
+/// (`+0155`), would match nothing, and is refused rather than answered with an empty page.
+/// One written with spaces or dashes after its `+` is passed on, the library sending it as
+/// E.164 (as a dial does); anything else (a SIP URI, a vendor's `anonymous`) as it is.
 fn number_filter(text: Option<&str>, flag: &str) -> Result<Option<String>, Failure> {
     let Some(text) = text else {
         return Ok(None);
     };
-    if written_otherwise(text) {
+    let as_sent = voiceport_core::adapter::dial_number(text);
+    if written_otherwise(text) && !crate::cli::is_e164(&as_sent) {
         return Err(Failure::Usage(format!(
             "{flag} {text:?}: vendors store numbers in E.164 and compare them as written: \
-             give `+`, the country code and the number, digits only (+14155550187)"
+             give `+`, the country code and the number (+14155550187)"
         )));
     }
     Ok(Some(text.to_owned()))
@@ -201,17 +203,17 @@ mod tests {
 
     #[test]
     fn a_phone_number_filter_is_e164_or_refused() {
-        for kept in ["+14155550187", "sip:agent@pbx.example.com", "anonymous"] {
+        let kept = [
+            "+14155550187",
+            "+1 (415) 555-0187",
+            "sip:agent@pbx.example.com",
+            "anonymous",
+        ];
+        for kept in kept {
             let read = number_filter(Some(kept), "--to").map_err(|f| format!("{f:?}"));
             assert_eq!(read, Ok(Some(kept.to_owned())), "{kept}");
         }
-        for refused in [
-            "4155550187",
-            "+1 (415) 555-0187",
-            "14155550187",
-            "+0155",
-            "415.555.0187",
-        ] {
+        for refused in ["4155550187", "14155550187", "+0155", "415.555.0187"] {
             let read = number_filter(Some(refused), "--to").map_err(|f| format!("{f:?}"));
             assert!(read.is_err_and(|e| e.contains("E.164")), "{refused}");
         }

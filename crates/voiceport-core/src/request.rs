@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::adapter::number_key;
 use crate::{
     AgentId, Call, CallId, CallKind, CallStatus, CampaignId, Capabilities, Direction, Error,
     Filter, Operation, PageCursor, ProviderKind,
@@ -54,9 +55,12 @@ pub struct CallQuery {
     pub tags: Vec<String>,
     /// Free-text search (the vendor decides what it searches).
     pub search: Option<String>,
-    /// Only calls from this number.
+    /// Only calls from this number. A phone number written with spaces, dashes, dots or
+    /// parentheses after its `+` is sent as E.164 (`+1 (415) 555-0187` as `+14155550187`),
+    /// as a dial sends the number it calls; any other as it is written (vendors compare
+    /// numbers as text). Checked again on the calls returned, however each is written.
     pub from_number: Option<String>,
-    /// Only calls to this number.
+    /// Only calls to this number, written and sent as [`from_number`](Self::from_number).
     pub to_number: Option<String>,
     /// Sort order.
     pub sort: Option<SortOrder>,
@@ -219,14 +223,13 @@ impl CallQuery {
             .as_ref()
             .is_none_or(|wanted| call.campaign_id.as_ref() == Some(wanted));
         let tags_ok = self.tags.iter().all(|t| call.tags.contains(t));
-        let from_ok = self
-            .from_number
-            .as_deref()
-            .is_none_or(|n| call.from.as_deref() == Some(n));
-        let to_ok = self
-            .to_number
-            .as_deref()
-            .is_none_or(|n| call.to.as_deref() == Some(n));
+        // However each is written: `+1 (415) 555-0187` is `+14155550187`.
+        let same_number = |wanted: &str, number: Option<&str>| {
+            number.is_some_and(|number| number_key(number) == number_key(wanted))
+        };
+        let from_ok =
+            (self.from_number.as_deref()).is_none_or(|n| same_number(n, call.from.as_deref()));
+        let to_ok = (self.to_number.as_deref()).is_none_or(|n| same_number(n, call.to.as_deref()));
         let search_ok = self
             .search
             .as_deref()

@@ -105,7 +105,8 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
     /// Fetches one call.
     async fn get_call(&self, id: &CallId) -> Result<Call>;
 
-    /// Fetches one page of calls (`query.page_size` is set, within the vendor's bounds).
+    /// Fetches one page of calls (`query.page_size` is set, within the vendor's bounds; a
+    /// number filter written with separators after its `+` is E.164 already).
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>;
 
     /// Places an outbound call: one request, never retried once it may have been sent.
@@ -440,9 +441,7 @@ fn conflict_with(refusal: Error, status: CallStatus) -> Error {
             details,
             ..
         } => {
-            let fields = details
-                .iter()
-                .map(|d| format!("{}: {}", d.field, d.message));
+            let fields = details.iter().map(crate::FieldError::said);
             let said = std::iter::once(message)
                 .filter(|message| !message.trim().is_empty())
                 .chain(fields);

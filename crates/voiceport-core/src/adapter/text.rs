@@ -178,9 +178,9 @@ pub fn dial_number(to: &str) -> Cow<'_, str> {
 
 /// Whether `text` is a phone number written otherwise than in E.164 (`4155550187`,
 /// `+1 (415) 555-0187`): digits and separators (spaces, dashes, dots, parentheses) after
-/// an optional `+`, yet not E.164. A number filter so written matches no call: vendors
-/// store numbers in E.164 and compare them as written. Other text (a SIP URI) is not a
-/// phone number so written.
+/// an optional `+`, yet not E.164. Vendors store numbers in E.164 and compare them as
+/// written: such a number reaches them as E.164 only where [`dial_number`] writes it so.
+/// Other text (a SIP URI) is not a phone number so written.
 ///
 /// ```
 /// use voiceport_core::adapter::written_otherwise_than_e164;

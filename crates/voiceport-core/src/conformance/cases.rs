@@ -173,6 +173,11 @@ pub(super) enum Verdict {
     Contradicts,
 }
 
+/// Whether a number filter of `number` is sent as it is written (not rewritten as E.164).
+fn as_sent(number: &str) -> bool {
+    crate::adapter::dial_number(number) == number
+}
+
 pub(super) fn verdict(
     query: &CallQuery,
     filter: Filter,
@@ -553,8 +558,10 @@ impl<'a> Suite<'a> {
                     ..Default::default()
                 })
             }),
+            // A number the vendor stores written with separators is sent as E.164 (as a
+            // dial's is), which a vendor comparing as text does not find: not picked.
             Filter::Search | Filter::ToNumber => find(&|c| {
-                let to = c.to.clone()?;
+                let to = (c.to.clone()).filter(|to| filter == Filter::Search || as_sent(to))?;
                 Some(match filter {
                     Filter::Search => CallQuery {
                         search: Some(to),
@@ -568,7 +575,7 @@ impl<'a> Suite<'a> {
             }),
             Filter::FromNumber => find(&|c| {
                 Some(CallQuery {
-                    from_number: Some(c.from.clone()?),
+                    from_number: Some(c.from.clone().filter(|from| as_sent(from))?),
                     ..Default::default()
                 })
             }),
