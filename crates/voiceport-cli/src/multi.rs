@@ -80,13 +80,13 @@ fn walk_failure(
             hint,
         };
     }
-    // A provider whose cursors came round again is done in the cursor: it resumes the
-    // others, if any is left.
-    let rest = match (failure.error.is_cursor_cycle(), cursor.is_done()) {
-        (false, _) => resume_hint(&cursor.to_token(), extra),
-        (true, true) => "its cursors came round again, so the walk cannot go further".to_owned(),
-        (true, false) => format!(
-            "its cursors came round again, so it cannot go further; the other providers can: {}",
+    // A provider whose cursors came round again, or whose next one is too long, is done in
+    // the cursor: it resumes the others, if any is left.
+    let rest = match (cannot_go_further(&failure.error), cursor.is_done()) {
+        (None, _) => resume_hint(&cursor.to_token(), extra),
+        (Some(why), true) => format!("{why}, so the walk cannot go further"),
+        (Some(why), false) => format!(
+            "{why}, so it cannot go further; the other providers can: {}",
             resume_hint(&cursor.to_token(), extra)
         ),
     };
@@ -97,6 +97,18 @@ fn walk_failure(
     Failure::Hinted {
         error: Box::new(failure.error),
         hint,
+    }
+}
+
+/// Why a provider's walk that failed with `error` cannot go on from any cursor: its
+/// vendor's cursors came round again, or its next cursor is too long to follow.
+fn cannot_go_further(error: &voiceport::Error) -> Option<&'static str> {
+    if error.is_cursor_cycle() {
+        Some("its cursors came round again")
+    } else if error.is_cursor_too_long() {
+        Some("its next cursor is too long to follow")
+    } else {
+        None
     }
 }
 
@@ -177,23 +189,23 @@ fn failures_kept(walk: voiceport::MergedCalls, count: usize, extra: &str) -> Out
     };
     let name = |failure: &ProviderError| format!("`{}`", output::cell(&failure.provider_name));
     let mut names = vec![name(&first)];
-    let mut cycled = Vec::new();
-    if first.error.is_cursor_cycle() {
-        cycled.push(name(&first));
+    let mut ended = Vec::new();
+    if let Some(why) = cannot_go_further(&first.error) {
+        ended.push(format!("{} ({why})", name(&first)));
     }
     for failure in failures {
         output::say(&format!("{} failed too: {}", name(&failure), failure.error));
         names.push(name(&failure));
-        if failure.error.is_cursor_cycle() {
-            cycled.push(name(&failure));
+        if let Some(why) = cannot_go_further(&failure.error) {
+            ended.push(format!("{} ({why})", name(&failure)));
         }
     }
     let resume = match cursor.is_done() {
         true => "what they had left cannot be resumed".to_owned(),
-        false if cycled.is_empty() => resume_hint(&cursor.to_token(), extra),
+        false if ended.is_empty() => resume_hint(&cursor.to_token(), extra),
         false => format!(
-            "{} cannot go further (the vendor's cursors came round again); {}",
-            cycled.join(", "),
+            "{} cannot go further; {}",
+            ended.join(", "),
             resume_hint(&cursor.to_token(), extra)
         ),
     };

@@ -1998,7 +1998,7 @@ async fn listen_answers_failed_forwards_while_its_standard_error_is_not_read() {
         "{}",
         &rest[rest.len().saturating_sub(400)..]
     );
-    // The count of events that never reached the app is said last, not dropped with the
+    // The count of events the app did not take is said last, not dropped with the
     // warnings that did not fit in the queue.
     let last = rest.lines().last().unwrap_or_default();
     assert!(
@@ -5054,7 +5054,7 @@ async fn listen_posts_again_to_a_local_app_that_refused_the_connection() {
 /// `listen` ends (they were each said as they came, long before).
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
-async fn listen_says_at_the_end_how_many_events_never_reached_the_local_app() {
+async fn listen_says_at_the_end_how_many_events_the_local_app_did_not_take() {
     // Nothing listens on the port: every forward fails.
     let refusing = RefusingPort::new();
     let forward = format!("http://127.0.0.1:{}/events", refusing.port());

@@ -10,7 +10,8 @@ pub const DECODE_OFF_RUNTIME_BYTES: usize = 1024 * 1024;
 /// blocking pool. A page of a thousand calls or more (several MiB) takes tens of
 /// milliseconds to decode; on one of the runtime's workers it would hold up every other
 /// task meanwhile (a webhook receiver in the same process, the other providers of a merged
-/// walk). A panic in `decode` reaches the caller as it would at once.
+/// walk). It runs in the caller's span and to its subscriber, so what it logs is said as
+/// at once; a panic in `decode` reaches the caller as it would at once.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

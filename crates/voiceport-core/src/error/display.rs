@@ -84,13 +84,7 @@ pub(super) fn details_suffix(details: &[FieldError], message: &str) -> String {
     let items: Vec<String> = details
         .iter()
         .filter(|d| !said(d))
-        .map(|d| {
-            if d.field.is_empty() {
-                d.message.clone()
-            } else {
-                format!("{}: {}", d.field, d.message)
-            }
-        })
+        .map(FieldError::said)
         .collect();
     if items.is_empty() {
         return String::new();

@@ -21,8 +21,27 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 pub struct FieldError {
     /// The field's name or path, as the vendor gives it (may be empty).
     pub field: String,
-    /// What is wrong with it.
+    /// What is wrong with it (may be empty: the field alone says where).
     pub message: String,
+}
+
+impl FieldError {
+    /// The detail as a message says it: `field: message`, or whichever of the two it has.
+    ///
+    /// ```
+    /// use voiceport_core::FieldError;
+    /// let detail = |field: &str, message: &str| FieldError { field: field.into(), message: message.into() };
+    /// assert_eq!(detail("to_number", "not E.164").said(), "to_number: not E.164");
+    /// assert_eq!(detail("agent_id", "").said(), "agent_id");
+    /// assert_eq!(detail("", "too many calls").said(), "too many calls");
+    /// ```
+    pub fn said(&self) -> String {
+        match (self.field.is_empty(), self.message.is_empty()) {
+            (true, _) => self.message.clone(),
+            (false, true) => self.field.clone(),
+            (false, false) => format!("{}: {}", self.field, self.message),
+        }
+    }
 }
 
 /// Whether a failed request may still have taken effect at the vendor.
@@ -784,18 +803,12 @@ use display::{
 };
 pub use mask::chain_text;
 
-/// `message`, then each detail (`field: message`), joined by `; `: the vendor's words
+/// `message`, then each detail ([`FieldError::said`]), joined by `; `: the vendor's words
 /// whole for an error with no place for details of its own.
 fn with_details(message: Option<String>, details: &[FieldError]) -> Option<String> {
     let said = (message.into_iter())
         .filter(|message| !message.trim().is_empty())
-        .chain(details.iter().map(|detail| {
-            match (detail.field.is_empty(), detail.message.is_empty()) {
-                (true, _) => detail.message.clone(),
-                (false, true) => detail.field.clone(),
-                (false, false) => format!("{}: {}", detail.field, detail.message),
-            }
-        }))
+        .chain(details.iter().map(FieldError::said))
         .filter(|part| !part.trim().is_empty())
         .collect::<Vec<_>>();
     (!said.is_empty()).then(|| said.join("; "))

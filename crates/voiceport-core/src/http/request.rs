@@ -194,7 +194,8 @@ impl Request {
     /// timeout, a broken connection or a 5xx after sending) and the retry finds the thing
     /// gone (404/410), the delete succeeded, and the answer is an empty 204 instead of
     /// [`Error::NotFound`]. A first attempt answered not-found stays an error. A success
-    /// whose body breaks off is the success it says, as with [`HttpClient::send_only`].
+    /// whose body breaks off, or is larger than the body cap, is the success it says, as
+    /// with [`HttpClient::send_only`].
     ///
     /// [`Error::NotFound`]: crate::Error::NotFound
     /// [`HttpClient::send_only`]: super::HttpClient::send_only

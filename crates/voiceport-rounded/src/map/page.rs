@@ -1,6 +1,8 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
-use voiceport_core::adapter::{decode_list_item, hand_over_items, within_entry_budget};
+use voiceport_core::adapter::{
+    decode_list_item, hand_over_items, up_to_millisecond, within_entry_budget,
+};
 use voiceport_core::http::decode_json;
 use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
 
@@ -55,11 +57,13 @@ fn decode_list_body(
     };
     let next = next_cursor(mode, &paging, items.is_empty(), requested_page);
     // Rounded counts the calls of its own filters: with one applied here, fewer match; so
-    // with a time range, sent to the millisecond (`since` one early, `until` rounded up),
-    // whose calls of that millisecond are dropped here (as Retell's page withholds its
-    // total for its bounds).
-    let timed = query.since.is_some() || query.until.is_some();
-    let filtered_here = filter != CallQuery::default() || timed;
+    // with a time bound sent off its value, whose calls of that millisecond are dropped
+    // here (as Retell's page withholds its total for its bounds): a `since`, sent one
+    // millisecond early, and an `until` within a millisecond, rounded up.
+    let rounded_up = query
+        .until
+        .is_some_and(|until| up_to_millisecond(until) != until);
+    let filtered_here = filter != CallQuery::default() || query.since.is_some() || rounded_up;
     let total = paging.total_items.filter(|_| !filtered_here);
     Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
@@ -146,8 +150,8 @@ mod tests {
     }
 
     /// `total_items` counts Rounded's own filters only: with one applied here (direction,
-    /// statuses, search, a time range sent to the millisecond) fewer calls match, and no
-    /// total is said.
+    /// statuses, search, a time bound sent off its value) fewer calls match, and no total is
+    /// said.
     #[test]
     fn the_total_is_said_only_when_rounded_applied_every_filter() {
         let body = json!({
@@ -182,11 +186,20 @@ mod tests {
             ..CallQuery::default()
         };
         assert_eq!(total(since), None);
-        let until = CallQuery {
-            until: Some("2026-03-01T00:00:00Z".parse().unwrap()),
+        let until = |at: &str| CallQuery {
+            until: Some(at.parse().unwrap()),
             ..CallQuery::default()
         };
-        assert_eq!(total(until), None, "sent rounded up to the millisecond");
+        assert_eq!(
+            total(until("2026-03-01T00:00:00Z")),
+            Some(13),
+            "sent as it is"
+        );
+        assert_eq!(
+            total(until("2026-03-01T00:00:00.000250Z")),
+            None,
+            "sent rounded up to the millisecond"
+        );
     }
 
     #[test]
