@@ -1526,25 +1526,13 @@ async fn vapi_live_calls_end_through_their_control_url() {
             ("/vapi-live/…".to_owned(), Some(200))
         ]
     );
-    let (_, still) = json_of(
-        request(&sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let still = vapi_call(&sandbox, &id).await;
     assert_eq!(still["status"], "queued");
     assert_eq!(
         post(json!({"type": "end-call"})).await.unwrap().status(),
         200
     );
-    let (_, ended) = json_of(
-        request(&sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let ended = vapi_call(&sandbox, &id).await;
     assert_eq!(ended["status"], "ended");
     assert_eq!(ended["endedReason"], "manually-canceled");
     assert!(ended.get("monitor").is_none(), "{ended}");
@@ -1577,14 +1565,14 @@ async fn vapi_live_calls_end_through_their_control_url() {
     let built = format!("http://{}/vapi-live/{id}/control", sandbox.addr());
     let answer = http.post(&built).json(&json!({"type": "end-call"})).send();
     assert_eq!(answer.await.unwrap().status(), 404);
-    let (_, still) = json_of(
-        request(&sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let still = vapi_call(&sandbox, id).await;
     assert_eq!(still["status"], "queued", "{still}");
+}
+
+/// A Vapi call of the sandbox, as `GET /call/{id}` answers it.
+async fn vapi_call(sandbox: &Sandbox, id: &str) -> Value {
+    let read = request(sandbox, Vapi, reqwest::Method::GET, &format!("/call/{id}"));
+    json_of(read.send().await.unwrap()).await.1
 }
 
 /// Retell's list, as its client sends it.
