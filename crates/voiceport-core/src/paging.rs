@@ -20,6 +20,16 @@ pub const MAX_CURSOR_TOKEN_BYTES: usize = 64 * 1024;
 /// Where the next page starts. Serializable, so a long walk can be resumed later.
 ///
 /// Which variant a provider uses is its own business: pass back what it gave you.
+///
+/// An [`Offset`](Self::Offset) or a [`Page`](Self::Page) counts calls in the vendor's
+/// listing as it stands when the next page is asked for. On a listing that puts the newest
+/// first, calls created since the last page push the rest back, so the next page (at once
+/// or resumed days later) can repeat calls already returned, as many as were created
+/// meanwhile; calls deleted meanwhile make it skip as many. For a walk that must return each
+/// call once, give the query an `until` (a time already past) from its first page on, or
+/// drop the ids already seen. [`Token`](Self::Token) and
+/// [`CreatedBefore`](Self::CreatedBefore) cursors are anchored to a call or a time and do
+/// not move.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 #[non_exhaustive]
