@@ -436,7 +436,8 @@ pub(crate) struct ExportArgs {
     #[arg(long, short = 'o')]
     pub(crate) output: Option<PathBuf>,
     /// Add to the --output file instead of replacing it, without a CSV header (a file new
-    /// or empty gets one): for resuming. Without --output, the rows go to standard output
+    /// or empty gets one): for resuming. A file that ends in a half-written row (an export
+    /// killed mid-write) is refused. Without --output, the rows go to standard output
     /// without a header (for `>> calls.csv`).
     #[arg(long)]
     pub(crate) append: bool,

@@ -77,6 +77,12 @@ impl Sink {
             .open(path)
             .and_then(|file| Ok((file.try_clone()?, file)));
         let (file, handle) = opened.map_err(|e| Failure::Io(name.clone(), e))?;
+        if args.append && ends_in_a_cut_row(path) {
+            return Err(Failure::Usage(format!(
+                "{} ends in a half-written row (an export stopped without its end, by a kill or a crash): the rows after it would join it; delete that row, then resume from the last call written in full, or export again without --append",
+                crate::output::cell(&name)
+            )));
+        }
         // Appended to a file just created (or empty), the rows still need their header.
         let empty = (handle.metadata()).is_ok_and(|file| file.is_file() && file.len() == 0);
         let header = header.filter(|_| !args.append || empty);
@@ -215,6 +221,26 @@ impl Sink {
             hint: format!("{left}; {next}"),
         }
     }
+}
+
+/// Whether the file at `path`, a regular file with something in it, ends without a line
+/// break: the last row of an export stopped mid-write by something it could not answer (a
+/// kill, a crash, a lost machine). Every export that ends by itself leaves whole lines. A
+/// file that cannot be read (written only) is not checked.
+fn ends_in_a_cut_row(path: &std::path::Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let last_byte = || -> io::Result<Option<u8>> {
+        let mut file = File::open(path)?;
+        let metadata = file.metadata()?;
+        if !metadata.is_file() || metadata.len() == 0 {
+            return Ok(None);
+        }
+        file.seek(SeekFrom::End(-1))?;
+        let mut last = [0u8; 1];
+        file.read_exact(&mut last)?;
+        Ok(Some(last[0]))
+    };
+    matches!(last_byte(), Ok(Some(byte)) if byte != b'\n')
 }
 
 impl Write for Sink {

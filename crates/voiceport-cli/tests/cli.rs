@@ -536,6 +536,19 @@ async fn export_jsonl_and_csv() {
         assert_eq!(csv.lines().count(), rows, "{time}");
         assert_eq!(csv.matches("id,provider,status").count(), 1, "{time}");
     }
+    // A file whose last row was cut (an export killed mid-write) is refused, untouched:
+    // the next row would join the cut one.
+    let mut cut = std::fs::read(&fresh).unwrap();
+    cut.extend_from_slice(b"call-9,rounded,compl");
+    std::fs::write(&fresh, &cut).unwrap();
+    let out = run(Some(&env), &[&append[..], &[fresh_arg]].concat()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("half-written row"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(std::fs::read(&fresh).unwrap(), cut);
 }
 
 /// An export that fails before its first page (a filter the vendor lacks, a refused key)
