@@ -234,14 +234,22 @@ fn names_a_variable(rest: &str) -> bool {
 
 /// Whether a variable under the prefix that sets nothing looks like a misspelled setting:
 /// its first `_`-word is the first word of a setting's name (of [`SCALARS`] or [`TABLES`]),
-/// or one edit away from one of five letters or more. Any other is left to whoever else
-/// reads it.
+/// or one edit away from one of five letters or more; or, its underscores left out, it is
+/// a setting's name (`BASEURL`, `TIMEOUTSECS`) or one edit away from one, or begins with a
+/// table's (`RETRYMAX_ATTEMPTS`). Any other is left to whoever else reads it. A misspelled
+/// `BASE_URL` ignored would send the requests meant for a sandbox to the vendor.
 fn looks_like_a_setting(rest: &str) -> bool {
     let lower = rest.to_ascii_lowercase();
     let first = lower.split('_').next().unwrap_or_default();
+    let near = |a: &str, b: &str| a == b || (b.len() >= 5 && one_edit_apart(a, b));
+    let flat = lower.replace('_', "");
     (SCALARS.iter().chain(&TABLES))
         .map(|name| name.split('_').next().unwrap_or_default())
-        .any(|word| word == first || (word.len() >= 5 && one_edit_apart(first, word)))
+        .any(|word| near(first, word))
+        || SCALARS
+            .iter()
+            .any(|name| near(&flat, &name.replace('_', "")))
+        || TABLES.iter().any(|table| flat.starts_with(table))
 }
 
 /// Whether `a` becomes `b` by inserting, deleting or replacing one byte (or none).

@@ -1260,6 +1260,16 @@ fn unknown_variables_that_look_like_settings_are_refused() {
         "P_RETRY",
         "P_OPTIONS",
         "P_KIND_",
+        // Underscores left out: a base URL ignored would send a sandbox's requests to
+        // the vendor.
+        "P_BASEURL",
+        "P_TIMEOUTSECS",
+        "P_CONNECTTIMEOUT_SECS",
+        "P_MAXBODYBYTES",
+        "P_RETRYMAX_ATTEMPTS",
+        "P_APIKEY",
+        "P_WEBHOOKSECRET",
+        "P_BASE_URLL",
     ] {
         let (field, message) = config_error(from_vars(&[("P_KIND", "rounded"), (name, "3")]));
         assert_eq!(field, name);
