@@ -1123,6 +1123,50 @@ async fn the_configuration_can_come_from_the_environment() {
         "{}",
         stderr(&out)
     );
+
+    // What is wrong or missing is named by its variable, not by a file's key: there is
+    // no file.
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (&[("VOICEPORT_KIND", "rounded")], "VOICEPORT_API_KEY"),
+        (
+            &[
+                ("VOICEPORT_KIND", "rounded"),
+                ("VOICEPORT_API_KEY", "sk-test"),
+                ("VOICEPORT_TIMEOUT_SECS", "0"),
+            ],
+            "VOICEPORT_TIMEOUT_SECS",
+        ),
+        (
+            &[
+                ("VOICEPORT_KIND", "rounded"),
+                ("VOICEPORT_API_KEY_ENV", "VOICEPORT_TEST_KEY_NEVER_SET"),
+            ],
+            "VOICEPORT_API_KEY_ENV",
+        ),
+    ];
+    for (vars, named) in cases {
+        let mut command = voiceport_bin();
+        command.envs(vars.iter().copied());
+        let out = listed(command).await;
+        let said = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{vars:?}: {said}");
+        assert!(said.contains(named), "{vars:?}: {said}");
+        assert!(!said.contains("providers."), "{vars:?}: {said}");
+    }
+    let mut plain = voiceport_bin();
+    plain
+        .env("VOICEPORT_KIND", "rounded")
+        .env("VOICEPORT_API_KEY", "sk-test")
+        .env("VOICEPORT_BASE_URL", "http://192.0.2.1/v1")
+        .env("VOICEPORT_ALLOW_INSECURE_HTTP", "true")
+        .arg("capabilities");
+    let out = output(plain).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("warning: VOICEPORT_BASE_URL is plain http to 192.0.2.1"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// `normalize -v` says each call's warnings; vendor text in them (a call id with a line

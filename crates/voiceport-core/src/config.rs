@@ -509,12 +509,15 @@ impl ProvidersFile {
 
     /// Places every provider at `providers.NAME.`, the path its errors name (a file read
     /// from TOML is placed so already; one built in code is placed by
-    /// [`checked`](Self::checked), which `Registry::from_file` calls).
+    /// [`checked`](Self::checked), which `Registry::from_file` calls). A provider read
+    /// from environment variables ([`ProviderConfig::from_env`]) keeps naming its
+    /// variables (`VOICEPORT_API_KEY`): there is no file to find `providers.NAME.` in.
     pub fn place_providers(&mut self) {
         for (name, config) in &mut self.providers {
-            config.path = format!("providers.{name}.");
+            if !config.from_env {
+                config.path = format!("providers.{name}.");
+            }
             config.name = Some(name.clone());
-            config.from_env = false;
         }
     }
 
@@ -660,12 +663,14 @@ impl ProvidersFile {
             crate::http::plain_http_to_another_host(&url)
                 .then(|| url.host_str().map(str::to_owned))?
         };
-        (self.providers.iter())
-            .filter(|(_, config)| config.allow_insecure_http)
-            .filter_map(|(name, config)| {
+        (self.providers.values())
+            .filter(|config| config.allow_insecure_http)
+            .filter_map(|config| {
                 let host = plain(&config.base_url)?;
                 Some(format!(
-                    "providers.{name}.base_url is plain http to {host}: its API key and its calls travel unencrypted (allow_insecure_http)"
+                    "{} is plain http to {host}: its API key and its calls travel unencrypted ({})",
+                    config.field_name("base_url"),
+                    config.field_name("allow_insecure_http"),
                 ))
             })
             .collect()
