@@ -273,7 +273,9 @@ impl Registry {
     /// be set up ([`Error::Config`]: an option its adapter refuses, a bad `base_url`, an
     /// unset `api_key_env` variable, all checked when it is first connected) ends the route
     /// with that error rather than failing over, which would hide it on every dial; so do
-    /// a request refused for what it holds ([`Error::InvalidArgument`]), a dial missing a
+    /// a request refused for what it holds ([`Error::InvalidArgument`]; one that every
+    /// provider would refuse alike, no number to call or a `scheduled_for` in the past, is
+    /// refused before the first dial, naming no provider), a dial missing a
     /// setting its account needs (an agent, a number), a field of the request its vendor
     /// takes no value for ([`Error::Unsupported`] of an [`Operation::DialOption`]: it would
     /// refuse every such dial), and an interrupted dial. A failover route leaves out the
@@ -295,7 +297,8 @@ impl Registry {
     ///
     /// A [`RouteError`] naming the route, the provider whose failure ended it (none when
     /// the route failed before dialing: [`Error::InvalidArgument`] for an unknown route or
-    /// a request that sets one account's fields; or was
+    /// a request that sets one account's fields, [`Error::InvalidRequest`] for one that no
+    /// provider would take, with no number or a schedule in the past; or was
     /// interrupted between two dials) and those that refused before it;
     /// [`RouteError::call_may_exist`] says whether a call may have been placed, and where
     /// to look for it.
@@ -357,6 +360,12 @@ impl Registry {
             (self.connect(Some(name))).map_or(true, |p| p.capabilities().supports_dial(request))
         };
         let candidates = route::candidates(config, &key, can_take);
+        // What every provider's guard would refuse alike (no number, a schedule in the
+        // past) ends the route once, before any dial, rather than at each provider in turn.
+        let first_kind = (candidates.first()).and_then(|name| self.file.providers.get(*name));
+        if let Some(Err(error)) = first_kind.map(|config| request.validate(config.kind)) {
+            return Err(fail(None, error, Vec::new()));
+        }
         let mut refused: Vec<(String, Error)> = Vec::new();
         let last = candidates.len().saturating_sub(1);
         for (index, name) in candidates.into_iter().enumerate() {

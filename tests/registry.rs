@@ -692,6 +692,26 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
             "{err}"
         );
     }
+    // A request every provider refuses alike (a schedule in the past, no number) ends
+    // the route before any dial, naming no provider, instead of refusing it at each.
+    let accounts = start_accounts().await;
+    let registry = registry_of(
+        &accounts,
+        route(RoutePolicy::Failover, &["hr", "studio"], vec![]),
+    );
+    let past = chrono::Utc::now() - chrono::TimeDelta::days(365);
+    for request in [
+        DialRequest::to(TO).with_scheduled_for(past),
+        DialRequest::to(" "),
+    ] {
+        let err = registry.dial("out", &request, None).await.unwrap_err();
+        assert!(matches!(err.error, Error::InvalidRequest { .. }), "{err}");
+        assert_eq!(err.provider_name, None, "{err}");
+        assert!(err.refused.is_empty(), "{err}");
+        assert!(!err.call_may_exist(), "{err}");
+    }
+    assert_eq!(accounts.main.dialed_count(ProviderKind::HappyRobot), 0);
+    assert_eq!(accounts.main.dialed_count(ProviderKind::Voicebot), 0);
     // Faults after the dial may have arrived: stop, say where the call may exist.
     let maybe_placed = [
         ("500 after the handler", FaultKind::Status(500), true),
