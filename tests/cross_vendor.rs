@@ -765,6 +765,81 @@ fn every_list_of_a_call_has_a_ceiling() {
     }
 }
 
+/// A free-form field (metadata, extracted data, a tool's arguments), read as any JSON,
+/// is charged to the body's budget as typed lists are: arrays of `0` (two bytes of text,
+/// 32 bytes or more once read) are refused, each array short of the ceiling, where they
+/// would take more than eight times the body (a 64 MiB body of them took over a GiB).
+#[test]
+fn free_form_json_in_a_call_is_read_within_its_budget() {
+    // (vendor, call fixture, the free-form field's keys)
+    let fields: [(ProviderKind, &str, &[&str]); 7] = [
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/call_seed.json",
+            &["metadata", "custom"],
+        ),
+        (
+            ProviderKind::HappyRobot,
+            "happyrobot/call_seed.json",
+            &["extraction"],
+        ),
+        (
+            ProviderKind::Vapi,
+            "vapi/call_ended.json",
+            &["analysis", "structuredData"],
+        ),
+        (
+            ProviderKind::Vapi,
+            "vapi/call_ended.json",
+            &["analysis", "structuredDataMulti"],
+        ),
+        (
+            ProviderKind::Rounded,
+            "rounded/get_call.json",
+            &["data", "metadata"],
+        ),
+        (
+            ProviderKind::Retell,
+            "retell/call_error.json",
+            &["metadata"],
+        ),
+        (
+            ProviderKind::Retell,
+            "retell/call_error.json",
+            &["call_analysis", "custom_analysis_data"],
+        ),
+    ];
+    let zeros = vec!["0"; 90_000].join(",");
+    let hostile = format!("[[{zeros}], [{zeros}]]");
+    for (kind, file, keys) in fields {
+        let mut json: serde_json::Value = serde_json::from_str(&fixture(file)).unwrap();
+        let mut object = &mut json;
+        for key in keys {
+            object = object
+                .as_object_mut()
+                .unwrap()
+                .entry(*key)
+                .or_insert(serde_json::json!({}));
+        }
+        *object = serde_json::json!("HOSTILE-HERE");
+        let text = serde_json::to_string(&json).unwrap();
+        let codec = voiceport::codec(kind).unwrap();
+        let small = text.replacen("\"HOSTILE-HERE\"", "[[0, 0], [1]]", 1);
+        assert!(
+            codec.decode_call(small.as_bytes()).is_ok(),
+            "{kind} {keys:?}"
+        );
+        let body = text.replacen("\"HOSTILE-HERE\"", &hostile, 1);
+        let result = codec.decode_call(body.as_bytes());
+        assert!(
+            matches!(&result, Err(Error::Decode { message, .. })
+                if message.contains("times its size in memory")),
+            "{kind} {keys:?}: {:?}",
+            result.map(|call| call.id)
+        );
+    }
+}
+
 /// A page whose calls each hold a list well short of the ceiling, of entries that take
 /// many times their text once read, is refused once all of them together would take more
 /// than eight times the body (a 63 MiB page of such calls took 3.7 GB before; 430 MB now),

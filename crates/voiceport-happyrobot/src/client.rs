@@ -199,7 +199,7 @@ impl HappyRobot {
             if response.is_empty() {
                 return Ok(serde_json::Value::Null);
             }
-            response.json()
+            Ok(response.json::<wire::AnyBody>()?.0)
         })
         .await
     }

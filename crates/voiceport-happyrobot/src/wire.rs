@@ -10,7 +10,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, Text, amount, bounded_items, bounded_list, count};
+use voiceport_core::adapter::{
+    AnyJson, Text, amount, bounded_items, bounded_json, bounded_list, bounded_value, count,
+};
 
 voiceport_core::open_enum! {
     /// A call's `status`: the current set and the older set (`Completed`, `Failed` are in both).
@@ -230,6 +232,7 @@ pub(crate) struct Rating<'a> {
 pub(crate) struct Question {
     pub(crate) question: Option<String>,
     /// `null` while unanswered.
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) answer: Option<Value>,
 }
 
@@ -279,6 +282,12 @@ pub(crate) struct CallList<'a> {
 #[serde(transparent, bound(deserialize = "T: Deserialize<'de>"))]
 pub(crate) struct BareList<T>(#[serde(deserialize_with = "bounded_items")] pub(crate) Vec<T>);
 
+/// Any JSON (a call's logs, whose shape is undocumented), read within the body's entry
+/// budget, as a typed field of free-form JSON is.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct AnyBody(#[serde(deserialize_with = "bounded_json")] pub(crate) Value);
+
 /// `GET /calls/{id}/transcript`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -324,6 +333,7 @@ pub(crate) struct Message<'a> {
 #[serde(default)]
 #[serde(expecting = "a transfer contact object")]
 pub(crate) struct TransferContact {
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) phone: Option<serde_json::Value>,
 }
 
@@ -341,6 +351,7 @@ pub(crate) struct ToolCall {
 pub(crate) struct FunctionCall {
     pub(crate) name: Option<String>,
     /// Documented as JSON text; any other JSON is accepted too.
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) arguments: Option<Value>,
 }
 

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, amount, bounded_items, bounded_list, count};
+use voiceport_core::adapter::{AnyJson, amount, bounded_items, bounded_list, bounded_value, count};
 
 voiceport_core::open_enum! {
     /// `call_type`.
@@ -69,7 +69,9 @@ pub(crate) struct Call<'a> {
     pub(crate) direction: Option<String>,
     pub(crate) from_number: Option<String>,
     pub(crate) to_number: Option<String>,
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) start_timestamp: Option<Value>,
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) end_timestamp: Option<Value>,
     // `transfer_end_timestamp` (the end of a transfer leg, epoch milliseconds) is read by
     // the `transfer_ended` webhook alone (`webhook::Peek`).
@@ -78,6 +80,7 @@ pub(crate) struct Call<'a> {
     pub(crate) disconnection_reason: Option<String>,
     /// Where a `call_transfer` went: a number or a `sip:` URI (the transfer events'
     /// top-level copy is an object); read leniently.
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) transfer_destination: Option<Value>,
     /// `Agent: …\nUser: …\n`.
     pub(crate) transcript: Option<String>,
@@ -99,6 +102,7 @@ pub(crate) struct Call<'a> {
     pub(crate) scrubbed_recording_multi_channel_url: Option<String>,
     pub(crate) call_analysis: Option<CallAnalysis>,
     /// The dynamic variables the call collected (a map of strings), once it ended.
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) collected_dynamic_variables: Option<Value>,
     pub(crate) call_cost: Option<CallCost>,
     /// Any JSON, stored as given at creation or update (an object read straight into the
@@ -125,6 +129,7 @@ pub(crate) struct Entries {
 pub(crate) struct Utterance {
     pub(crate) role: Option<Role>,
     /// What was said, a tool's result, an SMS or injected text (normally a string).
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) content: Option<Value>,
     /// Word timings, in seconds of call audio.
     #[serde(default, deserialize_with = "bounded_list")]
@@ -134,6 +139,7 @@ pub(crate) struct Utterance {
     /// `tool_call_invocation`: the function.
     pub(crate) name: Option<String>,
     /// `tool_call_invocation`: a JSON object as text.
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) arguments: Option<Value>,
     /// `node_transition`.
     pub(crate) new_node_name: Option<String>,
@@ -167,6 +173,7 @@ pub(crate) struct CallAnalysis {
     /// `Negative`, `Positive`, `Neutral`, `Unknown`.
     pub(crate) user_sentiment: Option<String>,
     /// Whatever the agent's post-call analysis schema extracts.
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) custom_analysis_data: Option<Value>,
 }
 

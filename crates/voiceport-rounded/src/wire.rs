@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
-use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, count};
+use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, bounded_value, count};
 
 voiceport_core::open_enum! {
     /// A call's `type` (and the list filter `call_type`).
@@ -247,6 +247,7 @@ impl TranscriptEntry<'_> {
 #[serde(expecting = "a variable object")]
 pub(crate) struct VariableValue {
     pub(crate) name: Option<String>,
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) value: Option<Value>,
 }
 
@@ -291,6 +292,7 @@ pub(crate) struct SelectedOption {
 #[serde(default)]
 #[serde(expecting = "an option object")]
 pub(crate) struct QuestionOption {
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) value: Option<Value>,
 }
 

@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
-use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list};
+use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, bounded_value};
 
 // Mapping, not wire: messages are mapped as they are read (see `map::conversation`).
 use crate::map::conversation::{RawMessages, Utterances};
@@ -256,6 +256,7 @@ pub(crate) struct Analysis<'a> {
     #[serde(borrow)]
     pub(crate) structured_data: Option<AnyJson<'a>>,
     /// The same from several schemas (a list of objects).
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) structured_data_multi: Option<Value>,
 }
 

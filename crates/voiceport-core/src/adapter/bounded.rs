@@ -35,7 +35,10 @@ thread_local! {
 /// [`decode_raw`], [`decode_list_item`] …) run within one; an adapter wraps what it
 /// decodes with serde_json itself, and a page decoded part by part (its items apart from
 /// its envelope) in one budget of the whole body. Inside a budget, another is no new one:
-/// its entries are charged to the outer.
+/// its entries are charged to the outer. Free-form JSON is charged too when read as
+/// [`AnyJson`](crate::adapter::AnyJson) or through
+/// [`bounded_value`](crate::adapter::bounded_value) and its fellows (a plain
+/// `serde_json::Value` is not).
 ///
 /// [`decode_json`]: crate::http::decode_json
 /// [`decode_raw`]: crate::http::decode_raw

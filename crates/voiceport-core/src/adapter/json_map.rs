@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
-use serde::de::value::SeqAccessDeserializer;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
+
+use super::bounded::take_entry;
+use super::bounded_json::{BoundedValue, elements, entries_into};
 
 /// Any JSON value, read without building a tree where the mapping needs none: an object
 /// goes straight into the map a normalized call keeps (`metadata`, extracted data), a
@@ -161,15 +163,17 @@ impl<'de: 'a, 'a> Visitor<'de> for AnyVisitor<'a> {
             let number = crate::adapter::number::arbitrary_precision_number(&mut map)?;
             return Ok(AnyJson::Other(Value::Number(number)));
         }
-        // As a map reads: a key given twice keeps its last value.
-        entries.insert(first, map.next_value()?);
-        while let Some((key, value)) = map.next_entry()? {
+        // As a map reads: a key given twice keeps its last value. Every entry, at every
+        // depth, is charged to the body's entry budget.
+        take_entry::<(String, Value), A::Error>()?;
+        entries.insert(first, map.next_value::<BoundedValue>()?.0);
+        entries_into(&mut map, |key, value| {
             entries.insert(key, value);
-        }
+        })?;
         Ok(AnyJson::Object(entries))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<AnyJson<'a>, A::Error> {
-        Value::deserialize(SeqAccessDeserializer::new(seq)).map(AnyJson::Other)
+        elements(seq).map(|items| AnyJson::Other(Value::Array(items)))
     }
     fn visit_bool<E: de::Error>(self, value: bool) -> Result<AnyJson<'a>, E> {
         Ok(AnyJson::Other(Value::Bool(value)))

@@ -1,0 +1,257 @@
+//! Free-form JSON (a [`Value`]) read within the entry budget of the body it comes in
+//! ([`within_entry_budget`](super::within_entry_budget)): [`bounded_value`],
+//! [`bounded_json`] and [`bounded_object`] for wire fields, [`BoundedValue`] for visitors.
+//!
+//! A `Value` takes 32 bytes or more whatever its text: `0,` (two bytes) in an array is 16
+//! times its size, and twice that while the array grows. A vendor's `metadata` or a
+//! tool's arguments read as a plain `Value` would let a hostile body of 64 MiB take a GiB
+//! or more; read through these, each array element and object entry at every depth is
+//! charged to the budget, and an array holds at most [`MAX_LIST_ITEMS`] entries.
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::{Map, Value};
+
+use super::bounded::{MAX_LIST_ITEMS, list_has_room, take_entry};
+
+/// A [`Value`] read within the entry budget (see the [module](self)).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct BoundedValue(pub(crate) Value);
+
+impl<'de> Deserialize<'de> for BoundedValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ValueVisitor).map(BoundedValue)
+    }
+}
+
+/// `#[serde(default, deserialize_with = "bounded_value")]` for an `Option<Value>` field
+/// of a vendor's body: `null` is `None`, as for a plain `Option<Value>`; any other JSON is
+/// read within the body's entry budget (see the [module](self)).
+///
+/// ```
+/// use serde::Deserialize;
+/// use voiceport_core::adapter::{bounded_value, within_entry_budget};
+///
+/// #[derive(Deserialize)]
+/// struct Call {
+///     #[serde(default, deserialize_with = "bounded_value")]
+///     metadata: Option<serde_json::Value>,
+/// }
+///
+/// let call: Call = serde_json::from_str(r#"{"metadata": {"crm": [1, 2]}}"#).unwrap();
+/// assert_eq!(call.metadata.unwrap()["crm"][1], 2);
+/// let zeros = vec!["0"; 90_000].join(",");
+/// let hostile = format!(r#"{{"metadata": [[{zeros}], [{zeros}]]}}"#);
+/// let decode = || serde_json::from_str::<Call>(&hostile);
+/// // 32 bytes or more an entry, from two bytes of text: past the 4 MiB a 360 KB body may take.
+/// assert!(within_entry_budget(hostile.len(), decode).is_err_and(|e| e.to_string().contains("memory")));
+/// ```
+pub fn bounded_value<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Value>, D::Error> {
+    Ok(Option::<BoundedValue>::deserialize(deserializer)?.map(|value| value.0))
+}
+
+/// `#[serde(deserialize_with = "bounded_json")]` for a `Value` field (`null` included) of a
+/// vendor's body, read within the body's entry budget (see the [module](self)).
+pub fn bounded_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
+    Ok(BoundedValue::deserialize(deserializer)?.0)
+}
+
+/// `#[serde(default, deserialize_with = "bounded_object")]` for an
+/// `Option<Map<String, Value>>` field of a vendor's body: `null` is `None`, an object is
+/// read within the body's entry budget (see the [module](self)), anything else is refused
+/// as not an object.
+pub fn bounded_object<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Map<String, Value>>, D::Error> {
+    struct ObjectOrNull;
+
+    impl<'de> Visitor<'de> for ObjectOrNull {
+        type Value = Option<Map<String, Value>>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Self::Value, D::Error> {
+            inner.deserialize_map(ObjectOnly).map(Some)
+        }
+    }
+
+    struct ObjectOnly;
+
+    impl<'de> Visitor<'de> for ObjectOnly {
+        type Value = Map<String, Value>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+            entries(map)
+        }
+    }
+
+    deserializer.deserialize_option(ObjectOrNull)
+}
+
+/// Reads the rest of an object, each entry charged to the budget. Shared with
+/// [`AnyJson`](super::AnyJson)'s visitor, which reads the first key itself.
+pub(crate) fn entries_into<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    mut put: impl FnMut(String, Value),
+) -> Result<(), A::Error> {
+    while let Some(key) = map.next_key::<String>()? {
+        take_entry::<(String, Value), A::Error>()?;
+        put(key, map.next_value::<BoundedValue>()?.0);
+    }
+    Ok(())
+}
+
+/// An object's entries (serde_json's own numbers, under `arbitrary_precision`, are read by
+/// [`ValueVisitor`], not here: only objects come here).
+fn entries<'de, A: MapAccess<'de>>(mut map: A) -> Result<Map<String, Value>, A::Error> {
+    let mut object = Map::new();
+    entries_into(&mut map, |key, value| {
+        object.insert(key, value);
+    })?;
+    Ok(object)
+}
+
+/// Reads an array, each element charged to the budget, at most [`MAX_LIST_ITEMS`] of them.
+pub(crate) fn elements<'de, A: SeqAccess<'de>>(mut seq: A) -> Result<Vec<Value>, A::Error> {
+    let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+    while let Some(BoundedValue(item)) = seq.next_element()? {
+        list_has_room(items.len(), "entries in one JSON array")?;
+        take_entry::<Value, A::Error>()?;
+        items.push(item);
+    }
+    debug_assert!(items.len() <= MAX_LIST_ITEMS);
+    Ok(items)
+}
+
+struct ValueVisitor;
+
+impl<'de> Visitor<'de> for ValueVisitor {
+    type Value = Value;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_bool<E: de::Error>(self, value: bool) -> Result<Value, E> {
+        Ok(Value::Bool(value))
+    }
+    fn visit_i64<E: de::Error>(self, value: i64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+    fn visit_u64<E: de::Error>(self, value: u64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+    fn visit_f64<E: de::Error>(self, value: f64) -> Result<Value, E> {
+        Ok(Value::from(value))
+    }
+    fn visit_str<E: de::Error>(self, text: &str) -> Result<Value, E> {
+        Ok(Value::String(text.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, text: String) -> Result<Value, E> {
+        Ok(Value::String(text))
+    }
+    fn visit_none<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, inner: D) -> Result<Value, D::Error> {
+        inner.deserialize_any(self)
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Value, A::Error> {
+        elements(seq).map(Value::Array)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
+        let mut object = Map::new();
+        let Some(first) = map.next_key::<String>()? else {
+            return Ok(Value::Object(object));
+        };
+        // A number, where serde_json's `arbitrary_precision` is on in the build (another
+        // crate may turn it on: features are unified): a one-entry map holding its text.
+        if first == super::number::ARBITRARY_PRECISION_NUMBER {
+            let number = super::number::arbitrary_precision_number(&mut map)?;
+            return Ok(Value::Number(number));
+        }
+        take_entry::<(String, Value), A::Error>()?;
+        object.insert(first, map.next_value::<BoundedValue>()?.0);
+        entries_into(&mut map, |key, value| {
+            object.insert(key, value);
+        })?;
+        Ok(Value::Object(object))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::adapter::within_entry_budget;
+    use serde_json::json;
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Wire {
+        #[serde(default, deserialize_with = "bounded_value")]
+        any: Option<Value>,
+        #[serde(default, deserialize_with = "bounded_object")]
+        object: Option<Map<String, Value>>,
+    }
+
+    #[test]
+    fn every_json_value_reads_as_serde_json_reads_it() {
+        let text = r#"{"a": [1, -2, 2.5, 18446744073709551615, "x\u00e9", null, true,
+                        {"b": {"c": []}, "b": {}}], "d": {}}"#;
+        let plain: Value = serde_json::from_str(text).unwrap();
+        let bounded =
+            within_entry_budget(text.len(), || serde_json::from_str::<BoundedValue>(text));
+        assert_eq!(bounded.unwrap().0, plain);
+        let wire: Wire = serde_json::from_str(r#"{"any": null, "object": null}"#).unwrap();
+        assert_eq!((wire.any, wire.object), (None, None));
+        let wire: Wire = serde_json::from_str(r#"{"any": [0], "object": {"k": 1}}"#).unwrap();
+        assert_eq!(wire.any, Some(json!([0])));
+        assert_eq!(wire.object.map(Value::Object), Some(json!({"k": 1})));
+        let error = serde_json::from_str::<Wire>(r#"{"object": [1]}"#).unwrap_err();
+        assert!(error.to_string().contains("expected an object"), "{error}");
+    }
+
+    #[test]
+    fn arrays_and_objects_at_any_depth_are_charged_to_the_budget() {
+        // Two arrays, each under the ceiling on one array's length.
+        let zeros = vec!["0"; 90_000].join(",");
+        let zeros = format!("[{zeros}], [{zeros}]");
+        // Each entry read is charged, a key given again too: 56 bytes from six of text.
+        let entries = vec![r#""a":0"#; 800_000].join(",");
+        for (case, text) in [
+            ("array", format!(r#"{{"any": [{zeros}]}}"#)),
+            (
+                "nested array",
+                format!(r#"{{"any": {{"deep": [[{zeros}]]}}}}"#),
+            ),
+            ("object", format!(r#"{{"object": {{{entries}}}}}"#)),
+            ("object in any", format!(r#"{{"any": [{{{entries}}}]}}"#)),
+        ] {
+            let decoded = within_entry_budget(text.len(), || serde_json::from_str::<Wire>(&text));
+            let error = decoded.unwrap_err().to_string();
+            assert!(error.contains("memory"), "{case}: {error}");
+            // Outside a budget only the length's ceiling holds, which these are under.
+            assert!(serde_json::from_str::<Wire>(&text).is_ok(), "{case}");
+        }
+        let endless = format!(
+            r#"{{"any": [{}]}}"#,
+            vec!["0"; MAX_LIST_ITEMS + 1].join(",")
+        );
+        let error = serde_json::from_str::<Wire>(&endless).unwrap_err();
+        assert!(error.to_string().contains("JSON array"), "{error}");
+    }
+}
