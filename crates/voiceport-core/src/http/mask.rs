@@ -116,13 +116,10 @@ pub(crate) fn mask_escaped_strings<'a>(mask: &SecretMask, body: &'a [u8]) -> Cow
         tests::STRINGS_DECODED.with(|decoded| decoded.set(decoded.get() + 1));
         decoded.clear();
         unescape(raw, &mut decoded);
-        let text = String::from_utf8_lossy(&decoded);
-        let Cow::Owned(masked) = mask.mask_str(&text) else {
+        let Cow::Owned(masked) = mask.mask_bytes(&decoded) else {
             continue;
         };
-        let Ok(mut quoted) = serde_json::to_vec(&masked) else {
-            continue;
-        };
+        let mut quoted = quoted(&masked, raw.len());
         // A string the body never closed stays unclosed.
         if close >= body.len() {
             quoted.pop();
@@ -139,6 +136,47 @@ pub(crate) fn mask_escaped_strings<'a>(mask: &SecretMask, body: &'a [u8]) -> Cow
         }
         None => Cow::Borrowed(body),
     }
+}
+
+/// A masked string's text (`masked`) written again as a JSON string, quotes included: the
+/// quote, the backslash and the control characters escaped (as JSON must), every other
+/// byte as it is, invalid UTF-8 too (the body will not decode anyway). Never much longer
+/// than the string was (`raw_len`, between its quotes): the text came from its escapes,
+/// each at least as long as it is written again, unless the body held raw control
+/// characters, which JSON refuses. Written again, each would take six bytes: a 60 MiB
+/// string of them would grow the body six times past the client's cap. Such a string is
+/// hidden whole.
+fn quoted(masked: &[u8], raw_len: usize) -> Vec<u8> {
+    const HIDDEN: &[u8] = b"\"[REDACTED]\"";
+    let mut out = Vec::with_capacity(masked.len() + 2);
+    out.push(b'"');
+    for &byte in masked {
+        match byte {
+            b'"' => out.extend_from_slice(b"\\\""),
+            b'\\' => out.extend_from_slice(b"\\\\"),
+            b'\n' => out.extend_from_slice(b"\\n"),
+            b'\r' => out.extend_from_slice(b"\\r"),
+            b'\t' => out.extend_from_slice(b"\\t"),
+            0x08 => out.extend_from_slice(b"\\b"),
+            0x0C => out.extend_from_slice(b"\\f"),
+            0x00..=0x1F => {
+                let hex = |digit: u8| {
+                    if digit < 10 {
+                        b'0' + digit
+                    } else {
+                        b'a' + digit - 10
+                    }
+                };
+                out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex(byte >> 4), hex(byte & 0xF)]);
+            }
+            _ => out.push(byte),
+        }
+        if out.len() > raw_len + HIDDEN.len() {
+            return HIDDEN.to_vec();
+        }
+    }
+    out.push(b'"');
+    out
 }
 
 /// Where the string whose text starts at `start` ends (the index of its closing quote, or
@@ -235,6 +273,30 @@ mod tests {
         let before = STRINGS_DECODED.with(std::cell::Cell::get);
         let out = mask_escaped_strings(mask, body).into_owned();
         (STRINGS_DECODED.with(std::cell::Cell::get) - before, out)
+    }
+
+    /// A string written again to hide the key is no longer than it was, give or take the
+    /// mask: its escapes come back as short as they were, bytes that are no UTF-8 stay as
+    /// they are, and a string of raw control characters (which JSON refuses), which would
+    /// take six bytes each written again, is hidden whole.
+    #[test]
+    fn a_string_written_again_does_not_grow() {
+        let mask = SecretMask::new(KEY);
+        let body = br#"{"a":"x\u0001\n\"q\" sk-live-\u0068ostiletestkey123 \u00e9"}"#;
+        let out = mask_escaped_strings(&mask, body).into_owned();
+        let value: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["a"], "x\u{1}\n\"q\" [REDACTED] é");
+        assert!(out.len() <= body.len(), "{}", String::from_utf8_lossy(&out));
+
+        let mut hostile = b"[\"".to_vec();
+        hostile.extend(std::iter::repeat_n(0x01, 100_000));
+        hostile.extend_from_slice(b"\xff sk-live-\\u0068ostiletestkey123\"]");
+        let out = mask_escaped_strings(&mask, &hostile).into_owned();
+        assert_eq!(out, br#"["[REDACTED]"]"#);
+
+        let invalid = b"[\"\xff\xfe sk-live-\\u0068ostiletestkey123\"]";
+        let out = mask_escaped_strings(&mask, invalid).into_owned();
+        assert_eq!(out, b"[\"\xff\xfe [REDACTED]\"]");
     }
 
     /// A transcript escapes line breaks and quotes in every line: those strings are not
