@@ -363,8 +363,9 @@ impl fmt::Display for MergedCursor {
 /// ascending), ties broken by provider name; each provider's own order is kept, and a call
 /// without a creation time stays where its vendor listed it.
 ///
-/// Pages are fetched lazily and concurrently: each provider holds the page being merged
-/// and fetches its next page ahead once more than half of it is yielded, so memory is
+/// Pages are fetched lazily and concurrently: each provider's first page is asked for as
+/// the stream is built (so a stream built and dropped unread has asked each vendor once),
+/// and each provider holds the page being merged and fetches its next page ahead once more than half of it is yielded, so memory is
 /// bounded by two pages per provider whatever the number of calls. A walk that stops
 /// before then asks that vendor once: one page of merged calls (the CLI's `--limit N`,
 /// each provider asked for pages of N) asks each vendor once when no provider gave more
@@ -374,6 +375,7 @@ impl fmt::Display for MergedCursor {
 /// [`Registry::calls`](crate::Registry::calls) fails with [`Error::InvalidArgument`] (of
 /// `runtime`). Its fetches run on the runtime it was started in, so it can be read from any
 /// thread or executor while that runtime runs.
+#[must_use = "a merged stream yields nothing unless polled, though its first pages are already asked for"]
 pub struct MergedCalls {
     lanes: Vec<Lane>,
     page_size: Option<u32>,

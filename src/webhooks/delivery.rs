@@ -41,12 +41,14 @@ impl Delivery {
     /// use voiceport::webhooks::Delivery;
     ///
     /// # fn main() -> voiceport::Result<()> {
+    /// # #[cfg(feature = "vapi")] {
     /// let body = br#"{"message": {"type": "status-update", "status": "in-progress",
     ///     "call": {"id": "c-1"}, "timestamp": 1764400000000}}"#;
     /// let event = voiceport::codec(ProviderKind::Vapi)?.decode_webhook(body)?;
     /// let delivery = Delivery::new("support", ProviderKind::Vapi, event);
     /// assert_eq!(delivery.event.call_id().map(|id| id.as_str()), Some("c-1"));
     /// assert!(!delivery.reply(serde_json::json!({})));
+    /// # }
     /// # Ok(()) }
     /// ```
     #[must_use]

@@ -278,7 +278,9 @@ impl ReceiverBuilder<'_> {
     /// [`Error::Config`](crate::Error::Config): a provider named in
     /// [`providers`](Self::providers) that is unknown or has no webhook table, a secret
     /// that cannot be read (its environment variable unset), a webhook table that does not
-    /// make a verifier, or no provider to serve at all.
+    /// make a verifier, or no provider to serve at all;
+    /// [`Error::InvalidArgument`](crate::Error::InvalidArgument) of `path`: a
+    /// [`path`](Self::path) that is not one (as that method says).
     pub fn channel(self, capacity: usize) -> Result<(Router, mpsc::Receiver<Delivery>)> {
         let (sender, events) = mpsc::channel(capacity.max(1));
         let probe = sender.clone();

@@ -208,9 +208,10 @@ impl Capabilities {
 /// and an id malformed for the vendor, such as a call id that is not a UUID where the
 /// vendor's are ([`Error::InvalidRequest`] with no `status`). Only vendors whose ids have
 /// a documented shape refuse them so (HappyRobot, Vapi, Rounded); Voicebot Studio's and
-/// Retell's are opaque, so any id but a blank one (or one that is no path segment) is
-/// sent, and a malformed one comes back as the vendor answers an unknown id
-/// ([`Error::NotFound`]). [`Error::outcome`] says, for a write,
+/// Retell's are opaque, so any id is sent but a blank one, one holding a slash (`/` or
+/// `\\`, which a server decoding `%2F` before routing would read as a path) and one that
+/// is no path segment ([`IdFormat::NonEmpty`](crate::IdFormat::NonEmpty)), and a
+/// malformed one comes back as the vendor answers an unknown id ([`Error::NotFound`]). [`Error::outcome`] says, for a write,
 /// whether the vendor may have acted. No operation panics on anything a vendor sends.
 ///
 /// [`voiceport::connect`]: https://docs.rs/voiceport/latest/voiceport/fn.connect.html
@@ -338,7 +339,9 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
 
 impl dyn VoiceProvider {
     /// The concrete client behind this provider, for its vendor extensions: `None` when
-    /// the provider is another type.
+    /// the provider is another type. A type, not a vendor: where two vendors share a client
+    /// (Vapi and Voicebot Studio, `Voicebot` being `Vapi` by another name), the vendor is
+    /// [`kind`](Self::kind).
     ///
     /// ```no_run
     /// # use voiceport_core as voiceport;

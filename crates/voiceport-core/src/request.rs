@@ -281,9 +281,15 @@ fn search_matches(call: &Call, needle: &str) -> bool {
 /// let request = DialRequest::to("+14155550187")
 ///     .with_agent("agent_1")
 ///     .with_variable("first_name", "Ada")
-///     .with_metadata("crm_id", 42);
+///     .with_metadata("crm_id", 42)
+///     .with_language("en-US")
+///     .with_max_duration_secs(600)
+///     .with_name("Renewal, Ada")
+///     .with_campaign("spring-renewals");
 /// assert_eq!(request.variables["first_name"], "Ada");
 /// assert_eq!(request.agent_id.as_ref().map(|a| a.as_str()), Some("agent_1"));
+/// assert_eq!(request.campaign_id.as_ref().map(|c| c.as_str()), Some("spring-renewals"));
+/// assert_eq!(request.max_duration_secs, Some(600));
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -338,6 +344,42 @@ impl DialRequest {
     #[must_use]
     pub fn with_from_number(mut self, number: impl Into<String>) -> Self {
         self.from_number = Some(number.into());
+        self
+    }
+
+    /// Sets the vendor's id of the phone number to call from (HappyRobot `number_id`, the
+    /// Vapi family's `phoneNumberId`).
+    #[must_use]
+    pub fn with_phone_number_id(mut self, id: impl Into<String>) -> Self {
+        self.phone_number_id = Some(id.into());
+        self
+    }
+
+    /// Hangs up after `seconds`.
+    #[must_use]
+    pub fn with_max_duration_secs(mut self, seconds: u32) -> Self {
+        self.max_duration_secs = Some(seconds);
+        self
+    }
+
+    /// Sets the conversation language (BCP 47: `en-US`).
+    #[must_use]
+    pub fn with_language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Sets a display name for the call.
+    #[must_use]
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Attaches the call to the campaign `campaign`.
+    #[must_use]
+    pub fn with_campaign(mut self, campaign: impl Into<CampaignId>) -> Self {
+        self.campaign_id = Some(campaign.into());
         self
     }
 

@@ -16,7 +16,7 @@ use crate::webhook;
 /// Decodes Retell's JSON: a call (`GET /v2/get-call/{call_id}`, and the answers to
 /// create-phone-call and update-call, which are the call itself), a page
 /// (`POST /v3/list-calls`), a webhook delivery (`{event, call}`).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RetellCodec;
 
 impl Codec for RetellCodec {

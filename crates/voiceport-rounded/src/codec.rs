@@ -18,7 +18,7 @@ use crate::{webhook, wire};
 /// Decodes Rounded's JSON, envelope included: a call (`GET /calls/{call_id}`, and the
 /// answer to an update), a page (`GET /calls`), a webhook delivery (an inferred shape), the
 /// start-call answer (`{data: {call_id}}`) and the terminate acknowledgement.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct RoundedCodec;
 
 impl Codec for RoundedCodec {

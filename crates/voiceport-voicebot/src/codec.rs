@@ -41,7 +41,7 @@ fn detect(body: &[u8]) -> PayloadKind {
 macro_rules! flavor_codec {
     ($(#[$doc:meta])* $codec:ident => $flavor:expr) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, Default)]
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
         pub struct $codec;
 
         impl $codec {

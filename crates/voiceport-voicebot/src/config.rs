@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use voiceport_core::http::AuthStyle;
 use voiceport_core::{Capabilities, IdFormat, ProviderKind, SortOrder};
 
-/// Voicebot Studio's production API.
+/// Voicebot Studio's production API. (This crate serves two vendors, so it has one base
+/// URL per flavor where the other adapters have one `DEFAULT_BASE_URL`.)
 pub const VOICEBOT_BASE_URL: &str = "https://api.voicebot.studio/api/v1";
 
 /// Vapi's production API (no version prefix).

@@ -376,15 +376,17 @@ pub enum Error {
     /// voiceport refused how it was called, before asking any provider: a cursor token
     /// that is not one, or that belongs to another walk; a qualified id whose `NAME:`
     /// names no configured provider; a merged walk that selects no provider, or runs
-    /// outside a Tokio runtime; a dial through a route that sets one account's fields.
-    /// Nothing was sent. The fix is in the call, not in the configuration (a refusal of
-    /// what one provider can take is [`InvalidRequest`](Error::InvalidRequest), naming it).
+    /// outside a Tokio runtime; a dial through a route that sets one account's fields, or
+    /// through a route not configured; vendor options that are not a table; a webhook
+    /// receiver's path that is not one. Nothing was sent. The fix is in the call, not in
+    /// the configuration (a refusal of what one provider can take is
+    /// [`InvalidRequest`](Error::InvalidRequest), naming it).
     #[error("invalid {argument}: {message}")]
     InvalidArgument {
-        /// What was refused: `cursor`, `id`, `selection`, `runtime`, `request`; or, for a
-        /// name that names nothing ([`UnknownNameError`](crate::UnknownNameError)), what
-        /// it was to name (`call status`, `provider kind`, `direction`, `end reason
-        /// category`).
+        /// What was refused: `cursor`, `id`, `selection`, `runtime`, `request`, `route`,
+        /// `options`, `path`; or, for a name that names nothing
+        /// ([`UnknownNameError`](crate::UnknownNameError)), what it was to name (`call
+        /// status`, `provider kind`, `direction`, `end reason category`).
         argument: String,
         /// What is wrong with it.
         message: String,
