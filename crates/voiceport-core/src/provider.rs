@@ -341,7 +341,7 @@ impl dyn VoiceProvider {
     /// The concrete client behind this provider, for its vendor extensions: `None` when
     /// the provider is another type. A type, not a vendor: where two vendors share a client
     /// (Vapi and Voicebot Studio, `Voicebot` being `Vapi` by another name), the vendor is
-    /// [`kind`](Self::kind).
+    /// [`kind`](VoiceProvider::kind).
     ///
     /// ```no_run
     /// # use voiceport_core as voiceport;

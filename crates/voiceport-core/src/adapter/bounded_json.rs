@@ -15,7 +15,8 @@ use serde_json::{Map, Value};
 
 use super::bounded::{MAX_LIST_ITEMS, list_has_room, take_entry};
 
-/// A [`Value`] read within the entry budget (see the [module](self)).
+/// A [`Value`] read within the entry budget (every array element and object entry, at every
+/// depth, charged to it; an array of more than `MAX_LIST_ITEMS` entries refused).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct BoundedValue(pub(crate) Value);
 
@@ -25,9 +26,10 @@ impl<'de> Deserialize<'de> for BoundedValue {
     }
 }
 
-/// `#[serde(default, deserialize_with = "bounded_value")]` for an `Option<Value>` field
-/// of a vendor's body: `null` is `None`, as for a plain `Option<Value>`; any other JSON is
-/// read within the body's entry budget (see the [module](self)).
+/// `#[serde(default, deserialize_with = "bounded_value")]` for an `Option<Value>` field of
+/// a vendor's body: `null` is `None`, as for a plain `Option<Value>`; any other JSON is
+/// read within the body's entry budget (every array element and object entry, at every
+/// depth, charged to it; an array of more than `MAX_LIST_ITEMS` entries refused).
 ///
 /// ```
 /// use serde::Deserialize;
@@ -45,7 +47,8 @@ impl<'de> Deserialize<'de> for BoundedValue {
 /// let hostile = format!(r#"{{"metadata": [[{zeros}], [{zeros}]]}}"#);
 /// let decode = || serde_json::from_str::<Call>(&hostile);
 /// // 32 bytes or more an entry, from two bytes of text: past the 4 MiB a 360 KB body may take.
-/// assert!(within_entry_budget(hostile.len(), decode).is_err_and(|e| e.to_string().contains("memory")));
+/// let refused = within_entry_budget(hostile.len(), decode);
+/// assert!(refused.is_err_and(|e| e.to_string().contains("memory")));
 /// ```
 pub fn bounded_value<'de, D: Deserializer<'de>>(
     deserializer: D,
@@ -54,15 +57,18 @@ pub fn bounded_value<'de, D: Deserializer<'de>>(
 }
 
 /// `#[serde(deserialize_with = "bounded_json")]` for a `Value` field (`null` included) of a
-/// vendor's body, read within the body's entry budget (see the [module](self)).
+/// vendor's body, read within the body's entry budget (every array element and object
+/// entry, at every depth, charged to it; an array of more than `MAX_LIST_ITEMS` entries
+/// refused).
 pub fn bounded_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value, D::Error> {
     Ok(BoundedValue::deserialize(deserializer)?.0)
 }
 
 /// `#[serde(default, deserialize_with = "bounded_object")]` for an
 /// `Option<Map<String, Value>>` field of a vendor's body: `null` is `None`, an object is
-/// read within the body's entry budget (see the [module](self)), anything else is refused
-/// as not an object.
+/// read within the body's entry budget (every array element and object entry, at every
+/// depth, charged to it; an array of more than `MAX_LIST_ITEMS` entries refused), anything
+/// else is refused as not an object.
 pub fn bounded_object<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Map<String, Value>>, D::Error> {
