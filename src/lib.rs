@@ -149,7 +149,7 @@ pub use voiceport_voicebot as vapi;
 /// The Voicebot Studio adapter: its client, options and codec. The same crate as
 /// [`vapi`]: `Voicebot` is `Vapi` by another name, so
 /// `provider.extension::<Voicebot>()` is `Some` for a Vapi provider too; tell the two by
-/// [`VoiceProvider::kind`](crate::VoiceProvider::kind) or `Vapi::flavor`.
+/// [`VoiceProvider::kind`] or `Vapi::flavor`.
 #[cfg(feature = "voicebot")]
 #[cfg_attr(docsrs, doc(cfg(feature = "voicebot")))]
 pub use voiceport_voicebot as voicebot;
