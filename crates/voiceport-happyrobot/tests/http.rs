@@ -842,8 +842,9 @@ fn call_with_status(status: &str) -> String {
     call.to_string()
 }
 
-/// HappyRobot refuses to stop a call that is not in progress (400): a call over already
-/// needs no ending, and a stop whose first answer was lost (a 503 after sending) and whose
+/// A stop refused for a call that is not in progress (the 400 and its text are a guess,
+/// the sandbox's: HappyRobot documents no error for it): a call over already needs no
+/// ending, and a stop whose first answer was lost (a 503 after sending) and whose
 /// retry is refused so has ended the call. Both succeed once the call reads as over.
 #[tokio::test]
 async fn ending_a_call_that_is_over_succeeds() {
@@ -916,7 +917,7 @@ async fn a_refusal_stands_when_the_call_is_not_there_yet() {
     }
 }
 
-/// A stop refused (400) for a call still scheduled is a conflict, as every vendor's
+/// A stop refused (a 400, inferred) for a call still scheduled is a conflict, as every vendor's
 /// refused end of a call that is there: the call exists, and cannot be ended as it is.
 #[tokio::test]
 async fn a_stop_refused_for_a_scheduled_call_is_a_conflict() {

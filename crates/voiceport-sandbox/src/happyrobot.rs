@@ -444,6 +444,10 @@ async fn export(State(ctx): State<Ctx>) -> Response {
     )
 }
 
+/// `POST /calls/{id}/stop` (named in HappyRobot's sidebar, path from third-party code)
+/// ends a live call. A call that is not live is refused with a 400 `Call is not in
+/// progress`: the status and the text are the sandbox's guess (inferred), as HappyRobot
+/// documents no error body or status for this endpoint, nor for any other.
 async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     update_call(&ctx, &id, |call, view| match view.phase {
         Phase::Queued | Phase::Ringing | Phase::InProgress => {
@@ -454,6 +458,10 @@ async fn stop(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     })
 }
 
+/// `POST /calls/{id}/cancel` (named in HappyRobot's sidebar; path and behaviour inferred)
+/// cancels a scheduled or queued call. Any other is refused with a 400 `Only scheduled or
+/// queued calls can be canceled`: the status and the text are the sandbox's guess
+/// (inferred), as HappyRobot documents no error body or status.
 async fn cancel(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     update_call(&ctx, &id, |call, view| match view.phase {
         Phase::Scheduled | Phase::Queued => {

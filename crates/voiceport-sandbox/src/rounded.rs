@@ -508,6 +508,8 @@ async fn update(
     )
 }
 
+/// `POST /v1/calls/{call_id}/terminate`: ends a phone call; 200 whether it ended it now or
+/// found it over (documented).
 async fn terminate(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
     if let Some(response) = bad_id(&ctx, &id) {
         return response;
@@ -517,6 +519,8 @@ async fn terminate(State(ctx): State<Ctx>, Path(id): Path<String>) -> Response {
         return not_found(&ctx);
     };
     let view = ctx.view(call);
+    // Rounded documents terminate for phone calls only, but no refusal: the 400 and its
+    // text for a web call are the sandbox's guess (inferred), in Rounded's envelope.
     if call.web {
         return error(
             ctx.vendor,
