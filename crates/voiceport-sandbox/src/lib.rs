@@ -108,12 +108,15 @@
 //! dialed with for all its deliveries: setting or removing a target applies to calls
 //! dialed from then on.
 //!
-//! Retries follow each vendor ([`WebhookTarget::for_vendor`], what
-//! [`SandboxBuilder::webhook`] and the control API start from): Retell retries a delivery
-//! not answered 2xx within 10 seconds up to three times, while the call's later deliveries
-//! go out (ordered per call, not blocking, as Retell documents); Vapi retries only when its server
-//! has a `backoffPlan` (none by default), and HappyRobot and Rounded document no retry
-//! policy, so those make one attempt (a non-2xx answer or a 20-second timeout loses it).
+//! Retries follow each vendor where it documents them ([`WebhookTarget::for_vendor`],
+//! what [`SandboxBuilder::webhook`] and the control API start from): Retell retries a
+//! delivery not answered 2xx within 10 seconds up to three times, while the call's later
+//! deliveries go out (ordered per call, not blocking, as Retell documents); Vapi (and
+//! Voicebot Studio, inferred as its relay) waits 20 seconds and retries only when its
+//! server has a `backoffPlan` (none by default). HappyRobot and Rounded document no
+//! delivery policy at all (no retries, no timeout): for them one attempt of 20 seconds
+//! (Vapi's default borrowed), a non-2xx answer or a timeout losing it, is the sandbox's
+//! choice, not the vendors' documented behaviour.
 //! A target's `.retries(n)` and `.timeout(…)` change that ([`WebhookTarget::new`] starts
 //! from one attempt for any vendor), within the vendors' bounds: at most [`MAX_RETRIES`]
 //! retries, a timeout of 1 ms to [`MAX_DELIVERY_TIMEOUT`], a pause of at most
@@ -160,7 +163,7 @@
 //! | `DELETE http://127.0.0.1:8700/_sandbox/faults` | disarms every fault |
 //! | `POST http://127.0.0.1:8700/_sandbox/reset` | back to the state it started with ([`Sandbox::reset`]): seeded calls as generated, dialed ones, faults and the record of requests and deliveries gone; the webhook targets stay |
 //! | `GET http://127.0.0.1:8700/_sandbox/requests/{vendor}` | the newest `?limit=` requests the vendor's emulator answered ([`Sandbox::requests`]; default 100), oldest first, with `total` |
-//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false, "every_event": false}` (a key left out takes the vendor's policy: Retell 3 retries and 10,000 ms, the others 0 and 20,000; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
+//! | `PUT http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | sets the vendor's webhook target for calls dialed from now on (a call already dialed keeps its own): `{"url": …, "retries": …, "timeout_ms": …, "retry_delay_ms": …, "tool_calls": false, "every_event": false}` (a key left out takes the vendor's default: Retell 3 retries and 10,000 ms, the others 0 and 20,000, documented for Vapi and Voicebot Studio and the sandbox's choice for HappyRobot and Rounded, which document none; a 100 ms pause) plus the signing keys of [`WebhookConfig`] (`verify`, `secret`, `header`, `timestamp_header` …; not its `url`); `retries` at most 10, `timeout_ms` 1 to 300,000, `retry_delay_ms` at most 60,000, and a configuration that cannot sign is refused (400) |
 //! | `GET http://127.0.0.1:8700/_sandbox/webhooks/{vendor}?call_id=…&limit=…` | the target (never its secret) and the delivery attempts (`event`, `call_id`, `attempt`, `status_code`, `body` …), oldest first: the newest `limit` (default 100) of those recorded (about `call_id` only, when given), and `total`, how many recorded ones match; the sandbox records the newest [`MAX_RECORDED_ATTEMPTS`] (10,000) within [`MAX_RECORDED_ATTEMPT_BYTES`], older ones dropped |
 //! | `DELETE http://127.0.0.1:8700/_sandbox/webhooks/{vendor}` | no deliveries for calls dialed from now on; a call already dialed keeps posting to the target it was dialed with |
 //!

@@ -78,11 +78,12 @@ impl Vendor {
         method == "GET" || (self == Vendor::Retell && path.ends_with("/v3/list-calls"))
     }
 
-    /// How the vendor delivers a webhook, as it documents it: (retries, time allowed per
-    /// attempt). Retell waits 10 seconds for a 2xx and retries up to three times; Vapi (and
-    /// Voicebot Studio, its platform) waits 20 seconds and retries only when a
-    /// `backoffPlan` is configured (none by default); HappyRobot and Rounded document no
-    /// policy, so one attempt with the same 20 seconds.
+    /// How the sandbox delivers the vendor's webhooks: (retries, time allowed per
+    /// attempt). Documented for Retell (waits 10 seconds for a 2xx, retries up to three
+    /// times) and Vapi (waits 20 seconds, retries only when a `backoffPlan` is configured,
+    /// none by default), which Voicebot Studio is inferred to relay as is. HappyRobot and
+    /// Rounded document no policy: their one attempt of 20 seconds (Vapi's default,
+    /// borrowed) is the sandbox's choice, not theirs.
     pub(crate) fn delivery_policy(self) -> (u32, Duration) {
         match self {
             Vendor::Retell => (3, RETELL_DELIVERY_TIMEOUT),

@@ -31,10 +31,11 @@
 //! and a transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`)
 //! and `transfer_ended` (after it).
 //!
-//! Retries: Vapi (whose server messages Voicebot Studio relays) retries nothing unless a
-//! `backoffPlan` says so; HappyRobot and Rounded document no retry policy; Retell retries
-//! up to three times. [`WebhookTarget::for_vendor`] (which the builder, the control API and
-//! the demo use) follows each vendor's policy; [`WebhookTarget::new`] makes one attempt,
+//! Retries: Vapi (whose server messages Voicebot Studio relays, inferred) retries nothing
+//! unless a `backoffPlan` says so; Retell retries up to three times; HappyRobot and Rounded
+//! document no retry policy, and the sandbox makes one attempt for them (its choice).
+//! [`WebhookTarget::for_vendor`] (which the builder, the control API and the demo use)
+//! follows each vendor's documented policy, and that choice where there is none; [`WebhookTarget::new`] makes one attempt,
 //! and [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
 //! failure path.
 
@@ -60,7 +61,8 @@ use crate::vendor::{PerVendor, Vendor};
 use crate::{happyrobot, retell, rounded};
 
 /// How long a delivery may take before it counts as failed, by default: Vapi's default
-/// `server.timeoutSeconds` (20).
+/// `server.timeoutSeconds` (20), used too for HappyRobot and Rounded, which document no
+/// timeout (the sandbox's choice).
 pub const DEFAULT_DELIVERY_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// How long Retell waits for a 2xx before it retries (its agents' `webhook_timeout_ms`
@@ -170,7 +172,8 @@ impl WebhookTarget {
 
     /// The policy `kind` documents for its deliveries, to `url` (each vendor's is listed at
     /// the crate's `Vendor::delivery_policy`: Retell retries three times within 10 seconds
-    /// each, the others make one attempt). Vapi and Voicebot Studio wait for an answer
+    /// each, Vapi and Voicebot Studio make one attempt; HappyRobot and Rounded document
+    /// none, and get one attempt of 20 seconds, the sandbox's choice). Vapi and Voicebot Studio wait for an answer
     /// as long as the table's `reply_timeout_secs` says (their `server.timeoutSeconds`,
     /// up to [`MAX_DELIVERY_TIMEOUT`]), 20 seconds without it. A kind the sandbox does
     /// not emulate gets [`new`](Self::new)'s defaults.

@@ -962,7 +962,8 @@ async fn retell_retries_as_retell_does_and_the_others_do_not() {
             (4, Some(204))
         ]
     );
-    // The others document no retry (Vapi: none without a `backoffPlan`).
+    // The others make one attempt: Vapi's documented default (no `backoffPlan`), and the
+    // sandbox's choice for HappyRobot and Rounded, which document no policy.
     for kind in [HappyRobot, Voicebot, Rounded, Vapi] {
         assert_eq!(
             WebhookTarget::for_vendor(kind, &url, config(&[])).retry_count(),
