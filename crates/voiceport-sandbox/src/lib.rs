@@ -88,7 +88,7 @@
 //!
 //! | vendor | ringing | in progress | ended |
 //! | --- | --- | --- | --- |
-//! | Vapi, Voicebot Studio | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended`, then `end-of-call-report` (results at the message level, a stale `message.call`, as Vapi sends it) |
+//! | Vapi, Voicebot Studio | `status-update` `ringing` | `status-update` `in-progress` | `status-update` `ended`, then `end-of-call-report` (Vapi's schema puts `endedReason`, `analysis`, `artifact`, the costs and the times at the message level; the other top-level copies and a stale `message.call` are inferred: no delivery was captured) |
 //! | HappyRobot | — | `start` use-case hook | `end` use-case hook (the conversation in `content.messages`) |
 //! | Rounded | `event_call_status_updated` | `event_call_status_updated` | `event_call_status_updated`, then `event_phone_call_ended`, or `event_phone_call_did_not_connect` when nobody answered |
 //! | Retell | — | `call_started` | `call_ended` (the call without its analysis), then `call_analyzed` when it had connected |

@@ -277,9 +277,10 @@ impl Family<'_> {
     /// The `call` inside each status update and the report is a stale snapshot, what is
     /// new being at the message level: the `ringing` and `in-progress` updates carry the
     /// call as it stood a phase before (queued, ringing), the `ended` update the call
-    /// before it ended, the report the call as dialed (see [`Family::report`]; inferred
-    /// from captured deliveries, where an `in-progress` update's call is still ringing and
-    /// the report's `call` lacks the end: Vapi documents the report as the call's data).
+    /// before it ended, the report the call as dialed (see [`Family::report`]). Inferred:
+    /// Vapi documents `call` among the keys every server message may carry, and the
+    /// report as the call's data, but not how current that `call` is, and no delivery was
+    /// captured; the stale snapshot follows the fixtures' reading of third-party reports.
     pub(crate) fn stage_deliveries(
         self,
         call: &SimCall,
@@ -501,16 +502,21 @@ impl Family<'_> {
         ))
     }
 
-    /// An `end-of-call-report` as Vapi sends it: the results at the message level
-    /// (`endedReason`, `startedAt`/`endedAt`, durations, costs, `analysis`, `summary`,
-    /// `transcript`, `messages`, recording URLs, `customer`, `phoneNumber`) and again in
-    /// `artifact` (with the OpenAI-formatted messages), while `message.call` is the call as
-    /// it was dialed (`queued`, no results). The conversation is the one `GET` of the call
-    /// shows, message for message. The same for both flavours but for `message.call`.
-    /// Vapi's schema lists `endedReason`, `artifact`, `analysis`, the costs, `startedAt`,
-    /// `endedAt` and `destination`; the other top-level copies (`messages`, `summary`,
-    /// `transcript`, the recording URLs, `durationMs`/`Seconds`/`Minutes`) are inferred,
-    /// from third-party code that reads reports as Vapi delivers them.
+    /// An `end-of-call-report`: the results at the message level (`endedReason`,
+    /// `startedAt`/`endedAt`, durations, costs, `analysis`, `summary`, `transcript`,
+    /// `messages`, recording URLs, `customer`, `phoneNumber`) and again in `artifact` (with
+    /// the OpenAI-formatted messages), while `message.call` is the call as it was dialed
+    /// (`queued`, no results). The conversation is the one `GET` of the call shows, message
+    /// for message. The same for both flavours but for `message.call`.
+    ///
+    /// Documented (Vapi's `ServerMessageEndOfCallReport` schema): `endedReason`, `artifact`
+    /// and `analysis` (required), `cost`, `costs`, `destination`, `startedAt`, `endedAt`,
+    /// and the keys common to server messages (`timestamp`, `call`, `customer`,
+    /// `phoneNumber`). Inferred, as no delivery was captured: the other top-level copies
+    /// (`messages`, `summary`, `transcript`, the recording URLs, `costBreakdown`,
+    /// `durationMs`/`Seconds`/`Minutes`, taken from third-party code that reads reports),
+    /// that `message.call` is a stale snapshot (see [`Family::stage_deliveries`]), and
+    /// Voicebot Studio's relaying Vapi's report unchanged.
     fn report(self, call: &SimCall, view: &View, at: DateTime<Utc>) -> Value {
         let full = self.fields(call, view);
         let dialed = View {
