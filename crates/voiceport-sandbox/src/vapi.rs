@@ -18,7 +18,8 @@
 //! `phoneNumberId`, `id`; newest first (inferred: Vapi does not document the order, and
 //! the adapter refuses a full page in another one rather than skip calls); a bare array, no
 //! cursor. Vapi's `updatedAt` bounds are not emulated: they are refused, naming the
-//! parameter.
+//! parameter. Nor is Vapi's batch dial (`customers[]`): it is refused (400, 422 for
+//! Voicebot Studio) with a message saying the sandbox does not emulate it.
 //!
 //! Live control: each live Vapi call (queued, ringing or in progress) has a
 //! `monitor.controlUrl` but those of the account's third assistant (as if the others set
@@ -977,6 +978,19 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
             &[("body", "must be a JSON object")],
         );
     };
+    // A batch (`customers[]`, one call per customer, answered with a `CallBatchResponse`)
+    // is documented by Vapi but not emulated: refused as such, not as a validation error
+    // Vapi would give.
+    if map.get("customers").is_some_and(|batch| !batch.is_null()) {
+        return api.fail(
+            api.flavor.invalid(),
+            "the sandbox does not emulate batch dials (`customers`): dial one `customer` at a time",
+            &[(
+                "customers",
+                "(a batch dial) is not emulated by the sandbox: dial one `customer` at a time",
+            )],
+        );
+    }
     // The party dialed: a `customer` with a `number` or a `sipUri` (Vapi's `customerId`,
     // a saved customer, is not emulated: the sandbox keeps none).
     let customer = object(&map, "customer");

@@ -676,6 +676,32 @@ async fn validation_errors_have_each_flavors_status() {
     }
 }
 
+/// A batch dial (`customers[]`, documented by Vapi) is not emulated: the refusal says so,
+/// rather than answer as if the body were wrong, and nothing is dialed.
+#[tokio::test]
+async fn a_batch_dial_is_refused_as_not_emulated() {
+    let sandbox = sandbox().await;
+    let body = json!({
+        "assistantId": sandbox.provider_config(Vapi).options["assistant_id"],
+        "phoneNumberId": sandbox.provider_config(Vapi).options["phone_number_id"],
+        "customers": [{"number": "+14155550177"}, {"number": "+14155550178"}],
+    });
+    for (kind, path, expected) in [(Voicebot, "/calls", 422), (Vapi, "/call", 400)] {
+        let response = request(&sandbox, kind, reqwest::Method::POST, path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let (status, refused) = json_of(response).await;
+        assert_eq!(status, expected, "{kind}: {refused}");
+        assert!(
+            refused.to_string().contains("not emulated by the sandbox"),
+            "{kind}: {refused}"
+        );
+        assert_eq!(sandbox.dialed_count(kind), 0, "{kind}");
+    }
+}
+
 /// The end delivery the sandbox builds for a Rounded call says whether the call connected,
 /// as its live deliveries do.
 #[tokio::test]
