@@ -172,8 +172,9 @@ pub(crate) struct Call<'a> {
 /// 2024 `function_call` ones and OpenAI-formatted ones (`content`, `tool_calls`,
 /// `tool_call_id`), in one shape.
 ///
-/// `duration` is left unread: it was seconds in 2024 captures and milliseconds in 2025–26
-/// ones, so it cannot be trusted alone; `endTime - time` says the same without doubt.
+/// `duration` is left unread: Vapi documents it in seconds, but third-party code reads it
+/// as milliseconds (an inferred variant the fixtures carry), so it cannot be trusted
+/// alone; `endTime - time` says the same without doubt.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, rename_all = "camelCase")]
 #[serde(expecting = "a message object")]

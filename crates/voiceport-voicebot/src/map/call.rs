@@ -378,7 +378,8 @@ pub(crate) fn speaker(role: Option<&Role>) -> Speaker {
 
 /// One message (Vapi's or OpenAI-formatted) as an utterance. Offsets: `start_secs =
 /// secondsFromStart`, `end_secs = secondsFromStart + (endTime - time) / 1000` (both epoch
-/// milliseconds; `duration`, whose unit changed, is not used), `at = time`.
+/// milliseconds; `duration`, documented in seconds but read as milliseconds by third-party
+/// code, is not used), `at = time`.
 pub(crate) fn utterance(message: wire::Message<'_>) -> Utterance {
     let wire::Message {
         role,
