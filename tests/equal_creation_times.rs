@@ -77,9 +77,10 @@ async fn pages_cut_inside_a_burst_lose_and_repeat_nothing() {
     }
 }
 
-/// Rounded's cursor is a creation time only: in cursor mode the emulator's next page holds
-/// the calls created before it, so a page that ends inside a burst leaves the burst's
-/// other calls out (what the builder's documentation says; Rounded documents no more).
+/// The emulator's Rounded cursor is a creation time only (Rounded documents a time, not
+/// which one): in cursor mode the emulator's next page holds the calls created before it,
+/// so a page that ends inside a burst leaves the burst's other calls out (what the
+/// builder's documentation says; Rounded documents no more).
 #[tokio::test]
 async fn rounded_cursor_mode_skips_the_rest_of_a_cut_burst() {
     let sandbox = sandbox_with_bursts().await;

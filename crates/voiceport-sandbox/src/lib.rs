@@ -317,9 +317,10 @@ impl SandboxBuilder {
     /// ends inside a burst is where time-keyed paging loses or repeats calls: Vapi's and
     /// Voicebot Studio's list (`createdAtLt`) and Retell's `pagination_key` walk every call
     /// once all the same. Rounded's cursor is a time and nothing more (as Rounded documents
-    /// it, without saying which of the call's times: the adapter takes it for the start,
-    /// *inferred*; the emulator lists and pages on its calls' creation, which its calls do
-    /// not show); the emulator's next page starts before it, so in cursor mode the rest of
+    /// it, without saying which of the call's times; the adapter passes it back untouched):
+    /// the emulator lists and pages on its calls' creation, which its calls do not show
+    /// (*inferred*: a call never answered has no `start_time` to page by, and Rounded's
+    /// phone-number list pages by `created_at`); the emulator's next page starts before it, so in cursor mode the rest of
     /// a burst cut by a page is not listed (what Rounded does there is not documented);
     /// page mode lists every call. The ids and everything else seeded stay as
     /// they are without bursts. Ignored for a kind the sandbox does not emulate.

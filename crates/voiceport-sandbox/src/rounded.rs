@@ -309,8 +309,12 @@ fn flags<const N: usize>(
     Ok(read)
 }
 
-/// Newest first. Cursor mode: `cursor` is the creation time of the last call seen, the next
-/// page holds older calls. Page mode: 1-based `page`.
+/// Newest first (inferred: Rounded does not document its order). Cursor mode: `cursor` is
+/// the creation time of the last call seen, the next page holds older calls. Rounded
+/// documents the cursor as "the ISO-8601 datetime of the last record seen", not which of
+/// its times: creation is inferred (its phone-number list pages by `created_at`; a call
+/// never answered has no `start_time` to page by), and the call does not show it. Page
+/// mode: 1-based `page`.
 async fn list(State(ctx): State<Ctx>, Query(params): Query<HashMap<String, String>>) -> Response {
     let keys = [
         ("use_cursor", true),
