@@ -58,7 +58,7 @@ use crate::common::{
     Ctx, JsonObject, TRANSFER_TO, error, json_response, optional, plus_number, text,
 };
 use crate::content::{Line, Who, conversation, cost, four_places, recording_url, transcript_text};
-use crate::rng::Rng;
+use crate::rng::hex_for;
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::{DialSpec, has_agent};
 use crate::webhooks::{Outgoing, Stage};
@@ -117,14 +117,6 @@ enum Part {
     Started,
     /// `call_ended`: everything but `call_analysis`.
     Ended,
-}
-
-/// A deterministic hex string for `id` (Twilio SIDs, web-call tokens).
-fn hex_for(id: &str, salt: u64, digits: usize) -> String {
-    let seed = id
-        .bytes()
-        .fold(salt, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
-    Rng::new(seed).hex(digits)
 }
 
 /// The sort key of the list: when the call started, else when it was registered (epoch ms).

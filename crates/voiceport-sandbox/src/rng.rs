@@ -64,6 +64,15 @@ impl Rng {
     }
 }
 
+/// A deterministic hex string of `digits` characters for `id` (Twilio SIDs, web-call
+/// tokens): the same `id` and `salt`, the same string.
+pub(crate) fn hex_for(id: &str, salt: u64, digits: usize) -> String {
+    let seed = id
+        .bytes()
+        .fold(salt, |h, b| h.wrapping_mul(31).wrapping_add(u64::from(b)));
+    Rng::new(seed).hex(digits)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

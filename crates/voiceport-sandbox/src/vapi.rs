@@ -13,6 +13,12 @@
 //! | live control | none | `monitor.controlUrl` on every live call (of an assistant with live control: all but the third), which ends it on `POST {"type": "end-call"}` |
 //! | a dial | a `customer.number` (or `sipUri`) and an `assistantId` (or an inline `assistant`, a squad or a workflow) | and, for a number, a `phoneNumberId` (or `phoneNumber`) to call from |
 //!
+//! In both, a placed call (not one still scheduled) says how it is carried: `transport`
+//! (`{provider: "twilio", callSid, accountSid}` for a phone call, `{provider: "daily"}`
+//! for a web call), and for a phone call the deprecated `phoneCallProviderId`, the same
+//! call SID (Vapi documents both, the provider id as replaced by `transport`; Voicebot
+//! Studio's call lists both; the SIDs are the sandbox's).
+//!
 //! The list takes Vapi's parameters for both (Voicebot Studio documents none): `limit`
 //! (default 100, at most 1000), `createdAtLt`/`Le`/`Gt`/`Ge`, `assistantId`,
 //! `phoneNumberId`, `id`; newest first (inferred: Vapi does not document the order, and
@@ -51,6 +57,7 @@ use crate::common::{
     time_params,
 };
 use crate::content::{Who, conversation, cost, four_places, recording_url, transcript_text};
+use crate::rng::hex_for;
 use crate::sim::{Outcome, Phase, SimCall, View};
 use crate::store::DialSpec;
 use crate::vendor::Vendor;
@@ -137,6 +144,12 @@ impl Flavor {
             Flavor::Voicebot => "+16285550199",
             Flavor::Vapi => "+16285550143",
         }
+    }
+
+    /// The Twilio account the account's numbers are on (`transport.accountSid`): `AC`
+    /// and 32 hex digits, one per flavour (its value the sandbox's).
+    fn twilio_account_sid(self) -> String {
+        format!("AC{}", hex_for(self.organization(), 7, 32))
     }
 
     fn recordings(self) -> &'static str {
@@ -628,6 +641,8 @@ impl Family<'_> {
             "phoneNumberId": (!call.web).then_some(flavor.number_id(call)),
             "phoneCallProvider": (!call.web).then_some("twilio"),
             "phoneCallTransport": (!call.web).then_some("pstn"),
+            "phoneCallProviderId": null,
+            "transport": null,
             "customer": customer(call),
             "name": call.name,
             "campaignId": call.campaign_id,
@@ -642,6 +657,18 @@ impl Family<'_> {
             "costBreakdown": null,
             "costs": null,
         });
+        // How the call is carried, once placed (a scheduled call is not yet): `transport`,
+        // and for a phone call the deprecated `phoneCallProviderId` Vapi keeps beside it,
+        // the Twilio call's SID (`CA` and 32 hex digits; the values the sandbox's).
+        if view.phase != Phase::Scheduled {
+            body["transport"] = if call.web {
+                json!({ "provider": "daily" })
+            } else {
+                let sid = format!("CA{}", hex_for(&call.id, 11, 32));
+                body["phoneCallProviderId"] = json!(sid);
+                json!({ "provider": "twilio", "callSid": sid, "accountSid": flavor.twilio_account_sid() })
+            };
+        }
         if view.phase == Phase::Ended(Outcome::Transferred) {
             body["destination"] = json!({ "type": "number", "number": TRANSFER_TO });
         }
@@ -1327,6 +1354,51 @@ mod tests {
         ] {
             assert_eq!(vapi[key], vs[key], "{key}");
         }
+    }
+
+    /// A placed phone call carries its `transport` (Twilio, with the call's SID) and the
+    /// deprecated `phoneCallProviderId` (the same SID) in both flavours; a web call a
+    /// `daily` transport and no provider id; a call still scheduled neither (`null` in
+    /// Voicebot Studio's shape, absent in Vapi's).
+    #[test]
+    fn placed_calls_carry_their_transport_in_both_flavours() {
+        for phase in [
+            Phase::Queued,
+            Phase::InProgress,
+            Phase::Ended(Outcome::NoAnswer),
+        ] {
+            let (call, view) = (call(phase), view(phase));
+            for flavor in [Flavor::Voicebot, Flavor::Vapi] {
+                let body = family(flavor).render(&call, &view);
+                let transport = &body["transport"];
+                assert_eq!(transport["provider"], "twilio", "{flavor:?} {phase:?}");
+                let sid = transport["callSid"].as_str().unwrap_or_default();
+                assert!(sid.starts_with("CA") && sid.len() == 34, "{sid}");
+                assert_eq!(body["phoneCallProviderId"], sid, "{flavor:?} {phase:?}");
+                let account = transport["accountSid"].as_str().unwrap_or_default();
+                assert!(
+                    account.starts_with("AC") && account.len() == 34,
+                    "{account}"
+                );
+            }
+        }
+        let ended = Phase::Ended(Outcome::CustomerEnded);
+        let mut web = call(ended);
+        web.web = true;
+        for flavor in [Flavor::Voicebot, Flavor::Vapi] {
+            let body = family(flavor).render(&web, &view(ended));
+            assert_eq!(body["transport"], json!({ "provider": "daily" }));
+            assert!(body["phoneCallProviderId"].is_null(), "{body}");
+        }
+        let mut scheduled = call(Phase::Scheduled);
+        scheduled.scheduled_for = Some(Utc::now() + chrono::TimeDelta::days(1));
+        let later = view(Phase::Scheduled);
+        let vs = family(Flavor::Voicebot).render(&scheduled, &later);
+        let vs = vs.as_object().cloned().unwrap_or_default();
+        assert_eq!(vs.get("transport"), Some(&Value::Null));
+        assert_eq!(vs.get("phoneCallProviderId"), Some(&Value::Null));
+        let vapi = family(Flavor::Vapi).render(&scheduled, &later);
+        assert!(vapi.get("transport").is_none() && vapi.get("phoneCallProviderId").is_none());
     }
 
     #[test]
