@@ -9,7 +9,7 @@
 //! | paths | `/api/v1/calls`, `/api/v1/calls/{call_id}` | `/call`, `/call/{id}` |
 //! | key | `X-API-Key` | `Authorization: Bearer` |
 //! | errors | FastAPI's (`{detail}`), validation 422 (inferred) | NestJS's (`{message, error, statusCode}`), validation 400 |
-//! | the call | every field present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top | unset fields absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
+//! | the call | the fields of its documented call, every one present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top; none of Vapi's `endedMessage`, `schedulePlan`, `costBreakdown`, `costs`, `destination`, but Vapi's `name`, `campaignId` and `cost` (undocumented for Voicebot Studio: inferred, see [`NOT_IN_VOICEBOT_CALL`]) | Vapi's fields, unset ones absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
 //! | live control | none | `monitor.controlUrl` on every live call (of an assistant with live control: all but the third), which ends it on `POST {"type": "end-call"}` |
 //! | a dial | a `customer.number` (or `sipUri`) and an `assistantId` (or an inline `assistant`, a squad or a workflow) | and, for a number, a `phoneNumberId` (or `phoneNumber`) to call from |
 //!
@@ -608,13 +608,15 @@ impl Family<'_> {
     fn render(self, call: &SimCall, view: &View) -> Value {
         let full = self.fields(call, view);
         match self.flavor {
-            Flavor::Voicebot => full,
+            Flavor::Voicebot => voicebot_shape(full),
             Flavor::Vapi => self.vapi_shape(call, view, full),
         }
     }
 
-    /// Voicebot Studio's call: every field, `null` when unset, the artifact's fields
-    /// flattened at the top. The other flavour's is made from it.
+    /// Everything the sandbox shows of a call in either flavour, laid out as Voicebot
+    /// Studio lays its call out: every field, `null` when unset, the artifact's fields
+    /// flattened at the top. Each flavour's call is made from it ([`voicebot_shape`],
+    /// [`Family::vapi_shape`]), and the server messages take their fields from it.
     fn fields(self, call: &SimCall, view: &View) -> Value {
         let flavor = self.flavor;
         let (status, reason) = status_and_reason(view.phase);
@@ -743,7 +745,7 @@ impl Family<'_> {
         body
     }
 
-    /// Vapi's call, from Voicebot Studio's: what Voicebot Studio flattens goes back into
+    /// Vapi's call, from the full record ([`Family::fields`]): what Voicebot Studio flattens goes back into
     /// `artifact` (and the summary into `analysis`, where it already is), unset fields are
     /// left out, and a live call carries its `monitor`.
     fn vapi_shape(self, call: &SimCall, view: &View, full: Value) -> Value {
@@ -801,6 +803,41 @@ impl Family<'_> {
     }
 }
 
+/// Fields of Vapi's call that Voicebot Studio's documented call (the response schema of
+/// its call endpoints) lacks, left out of its shape: the end's context (`endedMessage`),
+/// the schedule (`schedulePlan`), the cost's parts (`costBreakdown`, `costs`) and where a
+/// transfer went (`destination`). Voicebot Studio's own server messages (relayed from
+/// Vapi, inferred) still carry the ones Vapi's report has.
+///
+/// Three such fields stay, though Voicebot Studio documents none of them: `name` (what
+/// its `PATCH` sets), `campaignId` and `cost`. voiceport's Voicebot Studio adapter
+/// declares that it reads a name back after an update, filters on the campaign and gives
+/// a cost, and its conformance run against the sandbox checks each: leaving them out
+/// would need those capabilities changed. They are the sandbox's guess that Voicebot
+/// Studio passes Vapi's fields through (inferred), not its documented call.
+const NOT_IN_VOICEBOT_CALL: [&str; 5] = [
+    "endedMessage",
+    "schedulePlan",
+    "costBreakdown",
+    "costs",
+    "destination",
+];
+
+/// Voicebot Studio's call, from the full record ([`Family::fields`]): the fields of its
+/// documented call (with `null` for those unset), and the three listed at
+/// [`NOT_IN_VOICEBOT_CALL`] as kept.
+fn voicebot_shape(full: Value) -> Value {
+    match full {
+        Value::Object(mut fields) => {
+            for key in NOT_IN_VOICEBOT_CALL {
+                fields.remove(key);
+            }
+            Value::Object(fields)
+        }
+        other => other,
+    }
+}
+
 /// The language model's tokens a call of so many minutes used (about Vapi's ratio in its
 /// examples).
 #[derive(Debug, Clone, Copy)]
@@ -835,7 +872,7 @@ fn cost_items(talk_secs: f64, parts: &[(&str, f64); 4], tokens: Tokens, spoken: 
     ])
 }
 
-/// The `artifact` of a call whose fields (Voicebot Studio's shape) are `full`: its
+/// The `artifact` of a call whose full record ([`Family::fields`]) is `full`: its
 /// messages (and their OpenAI-format copies), transcript and recordings.
 fn artifact(full: &Value) -> Value {
     let field = |key: &str| full.get(key).cloned().unwrap_or(Value::Null);
@@ -879,7 +916,7 @@ fn is_sip_uri(party: &str) -> bool {
         .is_some_and(|scheme| scheme.eq_ignore_ascii_case("sip:"))
 }
 
-/// The conversation of a call whose fields (Voicebot Studio's shape) are `full`:
+/// The conversation of a call whose full record ([`Family::fields`]) is `full`:
 /// `messages`, and their OpenAI-format copies `messagesOpenAIFormatted` (both empty for a
 /// call without one), as the artifact and the server messages that carry it hold them.
 fn messages_of(full: &Value) -> Map<String, Value> {
@@ -1276,11 +1313,15 @@ mod tests {
         for body in [&vs, &vapi] {
             assert_eq!(body["cost"], 0, "{body}");
             assert_eq!(body["analysis"], json!({}), "{body}");
-            assert_eq!(body["costBreakdown"]["total"], 0, "{body}");
-            let items: Vec<&Value> = (body["costs"].as_array().unwrap().iter())
-                .map(|item| &item["type"])
-                .collect();
-            assert_eq!(items, [&json!("transport"), &json!("vapi")]);
+        }
+        // The parts of the cost are Vapi's alone: Voicebot Studio's call documents none.
+        assert_eq!(vapi["costBreakdown"]["total"], 0, "{vapi}");
+        let items: Vec<&Value> = (vapi["costs"].as_array().unwrap().iter())
+            .map(|item| &item["type"])
+            .collect();
+        assert_eq!(items, [&json!("transport"), &json!("vapi")]);
+        for key in ["costBreakdown", "costs"] {
+            assert!(vs.get(key).is_none(), "{key}: {vs}");
         }
         assert_eq!(
             (&vs["transcript"], &vs["messages"]),
@@ -1308,6 +1349,63 @@ mod tests {
         let failed = Phase::Ended(Outcome::Failed);
         let vapi = family(Flavor::Vapi).render(&call(failed), &view(failed));
         assert!(vapi["endedMessage"].is_string(), "{vapi}");
+        let vs = family(Flavor::Voicebot).render(&call(failed), &view(failed));
+        assert!(vs.get("endedMessage").is_none(), "{vs}");
+    }
+
+    /// Voicebot Studio's call has the keys of its documented call (all of them, `null`
+    /// when unset), and of Vapi's only the three kept for voiceport's adapter; Vapi's
+    /// shape keeps its own fields, the transfer's `destination` and the schedule among
+    /// them.
+    #[test]
+    fn voicebot_studio_shows_only_its_documented_call() {
+        // The response schema of Voicebot Studio's call endpoints.
+        let documented = [
+            "id",
+            "type",
+            "messages",
+            "phoneCallProvider",
+            "phoneCallTransport",
+            "status",
+            "endedReason",
+            "orgId",
+            "createdAt",
+            "updatedAt",
+            "startedAt",
+            "endedAt",
+            "analysis",
+            "phoneCallProviderId",
+            "assistantId",
+            "phoneNumberId",
+            "customer",
+            "transcript",
+            "recordingUrl",
+            "summary",
+            "stereoRecordingUrl",
+            "transport",
+            "organizationId",
+        ];
+        let kept = ["name", "campaignId", "cost"];
+        let transferred = Phase::Ended(Outcome::Transferred);
+        let mut scheduled = call(Phase::Scheduled);
+        scheduled.scheduled_for = Some(Utc::now() + chrono::TimeDelta::days(1));
+        let cases = [
+            (call(transferred), view(transferred)),
+            (scheduled, view(Phase::Scheduled)),
+            (call(Phase::InProgress), view(Phase::InProgress)),
+        ];
+        for (call, view) in &cases {
+            let vs = family(Flavor::Voicebot).render(call, view);
+            let mut keys: Vec<&str> = vs.as_object().unwrap().keys().map(String::as_str).collect();
+            keys.sort_unstable();
+            let mut expected: Vec<&str> = documented.iter().chain(&kept).copied().collect();
+            expected.sort_unstable();
+            assert_eq!(keys, expected, "{:?}", view.phase);
+        }
+        let vapi = family(Flavor::Vapi).render(&cases[0].0, &cases[0].1);
+        assert_eq!(vapi["destination"]["type"], "number");
+        let vapi = family(Flavor::Vapi).render(&cases[1].0, &cases[1].1);
+        assert!(vapi["schedulePlan"]["earliestAt"].is_string(), "{vapi}");
     }
 
     #[test]
