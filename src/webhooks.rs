@@ -72,6 +72,8 @@ mod receiver;
 #[cfg(feature = "axum")]
 mod refusals;
 #[cfg(feature = "axum")]
+mod running;
+#[cfg(feature = "axum")]
 mod serve;
 /// The axum that [`Receiver`]'s router is built with: serve the router with this one's
 /// `axum::serve` (or a server of the same axum major version).
@@ -88,3 +90,6 @@ pub use receiver::{
     DEFAULT_PATH, DEFAULT_REPLY_TIMEOUT, DEFAULT_UNVERIFIED_BODY_BUDGET, DEFAULT_WINDOW, Receiver,
     ReceiverBuilder, WINDOW_CEILING,
 };
+#[cfg(feature = "axum")]
+#[cfg_attr(docsrs, doc(cfg(feature = "axum")))]
+pub use running::RunningHandlers;

@@ -764,6 +764,58 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
 /// one that will never end: a redelivery of its event is handed over again; within the
 /// limit it is 503. Two receivers, so that neither case hangs on how fast the machine is:
 /// a limit far longer than the test for the 503, one far shorter for the handover.
+/// A handler that outlives its request (the vendor hung up) is counted as running until
+/// it ends, so that an application can wait for it once its server has stopped, where
+/// the server's graceful shutdown, its connection gone, does not.
+#[tokio::test]
+async fn handlers_that_outlive_their_request_can_be_waited_for() {
+    let release = Arc::new(tokio::sync::Notify::new());
+    let done = Arc::new(Mutex::new(false));
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let started_tx = Arc::new(Mutex::new(Some(started_tx)));
+    let registry = registry();
+    let builder = Receiver::builder(&registry).providers(["support"]);
+    let running = builder.running_handlers();
+    let router = builder
+        .handler({
+            let (release, done) = (release.clone(), done.clone());
+            move |_delivery| {
+                let (release, done, started) = (release.clone(), done.clone(), started_tx.clone());
+                async move {
+                    if let Some(tx) = started.lock().unwrap().take() {
+                        let _ = tx.send(());
+                    }
+                    release.notified().await;
+                    *done.lock().unwrap() = true;
+                    Ok(())
+                }
+            }
+        })
+        .unwrap();
+    assert_eq!(running.count(), 0);
+    let url = format!("{}/support", serve(router).await);
+    let body = fixture("voicebot/webhook_end_of_call_report.json");
+    let hanging = tokio::spawn(async move {
+        let request = http_client()
+            .post(&url)
+            .header("x-vapi-secret", VAPI_SECRET);
+        request.body(body).send().await
+    });
+    until_started(started).await;
+    hanging.abort();
+    assert!(hanging.await.is_err_and(|e| e.is_cancelled()));
+    assert_eq!(running.count(), 1);
+    assert!(!running.finished(Duration::from_millis(100)).await);
+    release.notify_one();
+    assert!(
+        running.finished(Duration::from_secs(10)).await,
+        "{}",
+        running.count()
+    );
+    assert!(*done.lock().unwrap(), "waited for before its work was done");
+    assert_eq!(running.count(), 0);
+}
+
 #[tokio::test]
 async fn a_redelivery_past_the_in_flight_limit_is_handed_over_again() {
     for (limit, expected, calls_after) in [

@@ -222,6 +222,8 @@ pub(super) struct HandlerRun {
     /// The delivery's span, entered whenever the handler runs (on its own task too): what
     /// the application logs there names the provider.
     pub(super) span: tracing::Span,
+    /// Counts the handler as running until it ends, on its own task too.
+    pub(super) running: Option<super::running::Running>,
 }
 
 impl HandlerRun {
@@ -252,6 +254,7 @@ impl HandlerRun {
             body: body.clone(),
             unqueued_if_dropped: false,
             span: span.clone(),
+            running: Some(shared.running.enter()),
         }
     }
 
@@ -272,6 +275,7 @@ impl HandlerRun {
         };
         let result = std::task::ready!(self.span.in_scope(|| poll_caught(handling, cx)));
         self.handling = None;
+        self.running = None;
         if let (Ok(()), Some(admitted)) = (&result, &mut self.admitted) {
             admitted.delivered = true;
         }
@@ -301,12 +305,13 @@ impl Drop for HandlerRun {
             return;
         };
         let (mut admitted, held) = (self.admitted.take(), self.held.take());
+        let running = self.running.take();
         let (provider, codec) = (Arc::clone(&self.provider), self.codec);
         let refusals = Arc::clone(&self.refusals);
         let body = std::mem::take(&mut self.body);
         let span = std::mem::replace(&mut self.span, tracing::Span::none());
         runtime.spawn(async move {
-            let _held = held;
+            let (_held, _running) = (held, running);
             let mut handling = handling;
             let handled = std::future::poll_fn(|cx| span.in_scope(|| poll_caught(&mut handling, cx)));
             match handled.await {

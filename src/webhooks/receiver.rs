@@ -13,6 +13,7 @@ use voiceport_core::webhook::{DEFAULT_IN_FLIGHT_LIMIT, Deduplicator, Scheme, Ver
 
 use super::delivery::{Delivery, Handler, HandlerError, HandlerResult};
 use super::refusals::Refusals;
+use super::running::RunningHandlers;
 use super::serve::{Endpoint, Shared, not_a_post, receive, unrouted};
 use crate::Registry;
 
@@ -45,6 +46,7 @@ impl Receiver {
             handled_budget: DEFAULT_HANDLED_BODY_BUDGET,
             refuse_other_paths: false,
             path: DEFAULT_PATH.to_owned(),
+            running: RunningHandlers::new(),
         }
     }
 }
@@ -120,9 +122,16 @@ pub struct ReceiverBuilder<'a> {
     handled_budget: usize,
     refuse_other_paths: bool,
     path: String,
+    running: RunningHandlers,
 }
 
 impl ReceiverBuilder<'_> {
+    /// The handlers the router built from this builder will be running: to wait, after
+    /// the server stops, for those that outlived their request (see [`RunningHandlers`]).
+    pub fn running_handlers(&self) -> RunningHandlers {
+        self.running.clone()
+    }
+
     /// Serves deliveries at `path` instead of [`DEFAULT_PATH`]: a path of its own
     /// segments, one of them `{provider}` (the provider's name), as `/hooks/{provider}`.
     /// Refused when the router is built otherwise (an [`Error::InvalidArgument`] naming
@@ -302,7 +311,8 @@ impl ReceiverBuilder<'_> {
     ///
     /// A handler runs to its end, even when the vendor stops waiting first (its timeout
     /// passed, and it hung up): it goes on on a task of its own rather than being cut at
-    /// an `.await`. A redelivery of the event meanwhile is answered 503 (the same event is
+    /// an `.await`, which a server's graceful shutdown does not wait for
+    /// ([`running_handlers`](Self::running_handlers) does). A redelivery of the event meanwhile is answered 503 (the same event is
     /// being delivered); once the handler has succeeded, 204 as a duplicate; once it has
     /// failed (logged as a warning), it is handed over again. Until it ends, its body
     /// counts against the budget of bodies being handled: a handler that never returns
@@ -452,6 +462,7 @@ impl ReceiverBuilder<'_> {
             body_timeout: self.body_timeout,
             body_limit: self.body_limit,
             handled: Arc::new(Semaphore::new(self.budget_kib(self.handled_budget))),
+            running: self.running.clone(),
         });
         let deliveries = post(receive).fallback(not_a_post);
         let router = Router::new().route(&self.path, deliveries);

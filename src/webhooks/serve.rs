@@ -53,6 +53,8 @@ pub(super) struct Shared {
     pub(super) body_limit: usize,
     /// The KiB that the bodies of the deliveries being handled may still take.
     pub(super) handled: Arc<Semaphore>,
+    /// The handlers running, on their request's task or their own.
+    pub(super) running: super::running::RunningHandlers,
 }
 
 /// The least a body counts for in the budget of bodies being handled, in KiB: one read

@@ -79,19 +79,15 @@ pub(crate) async fn run(
         seen: Mutex::new(Seen::default()),
         unprinted: Mutex::new(Unprinted::default()),
     });
-    // How many deliveries are being handled: one whose vendor hung up goes on on a task of
-    // its own, which the server's drain does not wait for.
-    let handling = Arc::new(tokio::sync::watch::Sender::new(0_usize));
-    let handled_all = handling.subscribe();
+    // The deliveries being handled: one whose vendor hung up goes on on a task of its own,
+    // which the server's drain does not wait for.
+    let running = builder.running_handlers();
     let handled = state.clone();
     let router = builder.handler(move |delivery| {
-        let (state, in_handler) = (handled.clone(), InHandler::enter(&handling));
-        async move {
-            let _in_handler = in_handler;
-            state.handle(delivery).await
-        }
+        let state = handled.clone();
+        async move { state.handle(delivery).await }
     })?;
-    serve_until_stopped(listener, router, ctrl_c, handled_all).await;
+    serve_until_stopped(listener, router, ctrl_c, running).await;
     state.report_at_end()
 }
 
@@ -103,7 +99,7 @@ async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
     mut ctrl_c: StopSignal,
-    mut handled_all: tokio::sync::watch::Receiver<usize>,
+    running: voiceport::webhooks::RunningHandlers,
 ) {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = crate::serve::serve(listener, router, Limits::default(), async {
@@ -130,7 +126,7 @@ async fn serve_until_stopped(
     // their request have ended (an event being forwarded or printed), within the drain.
     let finished = async move {
         serving.await;
-        let _ = handled_all.wait_for(|handling| *handling == 0).await;
+        running.finished(Duration::MAX).await;
     };
     tokio::select! {
         () = finished => {}
@@ -318,23 +314,6 @@ impl Listening {
             }
             None => Ok(()),
         }
-    }
-}
-
-/// One delivery being handled, counted in `listen`'s count until it is dropped (its
-/// handler ended, or was dropped unfinished).
-struct InHandler(Arc<tokio::sync::watch::Sender<usize>>);
-
-impl InHandler {
-    fn enter(handling: &Arc<tokio::sync::watch::Sender<usize>>) -> Self {
-        handling.send_modify(|n| *n += 1);
-        InHandler(Arc::clone(handling))
-    }
-}
-
-impl Drop for InHandler {
-    fn drop(&mut self) {
-        self.0.send_modify(|n| *n = n.saturating_sub(1));
     }
 }
 
