@@ -18,7 +18,10 @@ use tokio::sync::watch;
 /// the server stops, or the runtime drops it wherever it is when `main` returns.
 ///
 /// ```no_run
-/// # async fn run(registry: voiceport::Registry) -> Result<(), Box<dyn std::error::Error>> {
+/// # async fn run(
+/// #     registry: voiceport::Registry,
+/// #     stop: impl std::future::Future<Output = ()> + Send + 'static,
+/// # ) -> Result<(), Box<dyn std::error::Error>> {
 /// use std::time::Duration;
 /// use voiceport::webhooks::{Receiver, axum};
 ///
@@ -30,7 +33,7 @@ use tokio::sync::watch;
 /// })?;
 /// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
 /// axum::serve(listener, router)
-///     .with_graceful_shutdown(async { tokio::signal::ctrl_c().await.unwrap_or(()) })
+///     .with_graceful_shutdown(stop) // Ctrl-C, SIGTERM …
 ///     .await?;
 /// if !running.finished(Duration::from_secs(10)).await {
 ///     eprintln!("{} handlers were still running", running.count());
