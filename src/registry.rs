@@ -339,13 +339,13 @@ impl Registry {
         };
         let Some(config) = self.file.routes.get(route) else {
             // The name comes from the caller (a `--route`), not from the file.
-            let error = Error::InvalidArgument {
-                argument: "route".to_owned(),
-                message: format!(
+            let error = Error::invalid_argument(
+                "route",
+                format!(
                     "no route named {route:?} in [routes]: {}",
                     self.file.routes_listed()
                 ),
-            };
+            );
             return Err(fail(None, error, Vec::new()));
         };
         if let Some(error) = route::account_fields_refused(route, config, request) {
@@ -376,11 +376,7 @@ impl Registry {
                 Interrupt::current_is_thrown(),
                 self.file.providers.get(name),
             ) {
-                let operation = Operation::Dial;
-                let error = Error::Interrupted {
-                    provider: config.kind,
-                    operation,
-                };
+                let error = Error::interrupted(config.kind, Operation::Dial);
                 return Err(fail(None, error, refused));
             }
             let attempt = match self.connect(Some(name)) {

@@ -537,7 +537,7 @@ async fn unsupported_filters_refuse_or_leave_out_and_failures_name_the_provider(
     };
     let refused = (registry.calls(&pair, tagged, Some(cursor.clone()), options)).unwrap_err();
     assert!(
-        matches!(&refused, Error::InvalidArgument { argument, message } if argument == "cursor" && message.contains("other filters")),
+        matches!(&refused, Error::InvalidArgument { argument, message, .. } if argument == "cursor" && message.contains("other filters")),
         "{refused}"
     );
     assert!(
@@ -688,7 +688,7 @@ async fn failover_moves_on_only_when_no_call_was_placed() {
         let misspelt = format!("studoi:{}", dialed.outcome.call_id);
         let err = registry.get_call(&misspelt).await.unwrap_err();
         assert!(
-            matches!(&err, Error::InvalidArgument { argument, message } if argument == "id" && message.contains("`studoi`")),
+            matches!(&err, Error::InvalidArgument { argument, message, .. } if argument == "id" && message.contains("`studoi`")),
             "{err}"
         );
     }

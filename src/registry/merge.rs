@@ -502,12 +502,12 @@ impl Lane {
                     Ok(panic) => std::panic::resume_unwind(panic),
                     // Only a runtime shutting down cancels a fetch: nothing was read, though
                     // its request may have gone (`Interrupted` would say it was not sent).
-                    Err(cancelled) => Err(Error::Transport {
-                        provider: self.provider.kind(),
-                        operation: Operation::ListCalls,
-                        sent: true,
-                        source: Box::new(cancelled),
-                    }),
+                    Err(cancelled) => Err(Error::transport(
+                        self.provider.kind(),
+                        Operation::ListCalls,
+                        true,
+                        cancelled,
+                    )),
                 },
             };
             let Some(fetch) = self.ahead.take() else {
@@ -983,12 +983,7 @@ pub(crate) mod tests {
 
     /// A connection failure caused by `cause`.
     pub(crate) fn broken(cause: &str) -> Error {
-        Error::Transport {
-            provider: ProviderKind::Rounded,
-            operation: Operation::ListCalls,
-            sent: true,
-            source: cause.into(),
-        }
+        Error::transport(ProviderKind::Rounded, Operation::ListCalls, true, cause)
     }
 
     #[test]

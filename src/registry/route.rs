@@ -87,11 +87,7 @@ impl RouteError {
     /// ```
     /// use voiceport::{Error, Operation, ProviderKind, RouteError};
     ///
-    /// let timeout = Error::Timeout {
-    ///     provider: ProviderKind::Vapi,
-    ///     operation: Operation::Dial,
-    ///     sent: true,
-    /// };
+    /// let timeout = Error::timeout(ProviderKind::Vapi, Operation::Dial, true);
     /// let failure = RouteError::at_provider("outbound", "vapi-eu", timeout);
     /// assert!(failure.call_may_exist());
     /// let unknown = RouteError::before_dialing("outbound", Error::config("routes", "unknown"));

@@ -479,10 +479,10 @@ impl ReceiverBuilder<'_> {
 /// another parameter or a wildcard.
 fn check_path(path: &str) -> Result<()> {
     let refuse = |why: &str| {
-        Err(voiceport_core::Error::InvalidArgument {
-            argument: "path".to_owned(),
-            message: format!("{path:?}: {why}"),
-        })
+        Err(voiceport_core::Error::invalid_argument(
+            "path",
+            format!("{path:?}: {why}"),
+        ))
     };
     let Some(segments) = path.strip_prefix('/') else {
         return refuse("a path starts with `/`");

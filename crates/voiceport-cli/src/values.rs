@@ -15,9 +15,9 @@ use crate::cli::FilterArgs;
 /// `--cursor`, a usage error; any other error is the library's.
 pub(crate) fn cursor_refused(error: voiceport::Error) -> Failure {
     match error {
-        voiceport::Error::InvalidArgument { argument, message } if argument == "cursor" => {
-            Failure::Usage(format!("--cursor: {message}"))
-        }
+        voiceport::Error::InvalidArgument {
+            argument, message, ..
+        } if argument == "cursor" => Failure::Usage(format!("--cursor: {message}")),
         other => Failure::Voice(other),
     }
 }

@@ -118,11 +118,11 @@ impl Adapter for Counting {
     /// Refused as a vendor refuses ending a call that is not live (not counted: its test
     /// counts the reads that follow the refusal).
     async fn end_call(&self, _: &CallId) -> Result<()> {
-        Err(Error::Conflict {
-            provider: ProviderKind::Rounded,
-            operation: Operation::EndCall,
-            message: Some("call is not in progress".into()),
-        })
+        Err(Error::conflict(
+            ProviderKind::Rounded,
+            Operation::EndCall,
+            Some("call is not in progress".into()),
+        ))
     }
 }
 

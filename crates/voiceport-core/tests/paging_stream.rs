@@ -70,13 +70,14 @@ impl Pages {
             Some(other) => panic!("unexpected cursor {other:?}"),
         };
         if self.fail_at == Some(skip) {
-            return Err(Error::Server {
-                provider: self.kind(),
-                operation: voiceport_core::Operation::ListCalls,
-                status: 500,
-                retry_after: None,
-                message: None,
-            });
+            let operation = voiceport_core::Operation::ListCalls;
+            return Err(Error::from_status(
+                self.kind(),
+                operation,
+                500,
+                None,
+                Vec::new(),
+            ));
         }
         let served = match (self.ignores_skip, self.shifted_at.contains(&skip)) {
             (true, _) => 0,

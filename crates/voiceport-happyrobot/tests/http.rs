@@ -1306,7 +1306,7 @@ async fn usage_is_not_sent_to_production_past_a_base_url_of_your_own() {
     let end = "2026-11-01T00:00:00Z".parse().unwrap();
     let err = hr.usage(start, end).await.unwrap_err();
     assert!(
-        matches!(&err, Error::Config { field, message }
+        matches!(&err, Error::Config { field, message, .. }
             if field == "options.usage_base_url" && message.contains("`base_url` is set")),
         "{err:?}"
     );
@@ -1582,7 +1582,7 @@ fn debug_never_shows_the_key_and_config_is_checked() {
     halfway.base_url = None;
     let err = HappyRobot::from_config(&halfway).unwrap_err();
     assert!(
-        matches!(&err, Error::Config { field, message } if field == "options.usage_base_url"
+        matches!(&err, Error::Config { field, message, .. } if field == "options.usage_base_url"
             && message.contains("beside an https base_url")),
         "{err:?}"
     );

@@ -898,7 +898,7 @@ fn config_is_checked() {
         .with_api_key(KEY)
         .with_option("from_numbr", "+1");
     match Retell::from_config(&typo).unwrap_err() {
-        Error::Config { field, message } => {
+        Error::Config { field, message, .. } => {
             assert_eq!(field, "options.from_numbr");
             assert!(message.contains("unknown field"), "{message}");
         }

@@ -167,6 +167,7 @@ async fn a_2xx_with_null_data_and_an_error_is_invalid_request() {
             status,
             message,
             details,
+            ..
         } => {
             assert_eq!(*provider, ProviderKind::Rounded);
             assert_eq!(*operation, Operation::GetCall);
@@ -1245,7 +1246,7 @@ fn config_is_checked() {
         .with_api_key(KEY)
         .with_option("from_numbr", "+1");
     match Rounded::from_config(&typo).unwrap_err() {
-        Error::Config { field, message } => {
+        Error::Config { field, message, .. } => {
             assert_eq!(field, "options.from_numbr");
             assert!(message.contains("unknown field"), "{message}");
         }

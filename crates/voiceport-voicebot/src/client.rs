@@ -182,11 +182,7 @@ impl Adapter for Vapi {
     /// `end_call`, so the guard refuses it for Voicebot Studio before this runs.
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let (kind, op) = (self.flavor.kind(), Operation::EndCall);
-        let conflict = |message: String| Error::Conflict {
-            provider: kind,
-            operation: op,
-            message: Some(message),
-        };
+        let conflict = |message: String| Error::conflict(kind, op, Some(message));
         // Nothing is sent to the control URL unless the call reads well. A read that fails
         // on its way (a 5xx, a timeout, a refusal) comes back as it is: still retryable,
         // its status and `Retry-After` kept; its outcome may say "unknown" where nothing

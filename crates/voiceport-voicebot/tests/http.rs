@@ -237,6 +237,7 @@ async fn get_call_of_a_missing_id_is_not_found() {
                 provider,
                 operation,
                 message,
+                ..
             } => {
                 assert_eq!(provider, vendor.kind());
                 assert_eq!(operation, Operation::GetCall);

@@ -52,11 +52,11 @@ impl Error {
     /// # use voiceport_core as voiceport;
     /// use voiceport::{Error, Operation, ProviderKind};
     ///
-    /// let sent = |operation| Error::Timeout { provider: ProviderKind::Vapi, operation, sent: true };
+    /// let sent = |operation| Error::timeout(ProviderKind::Vapi, operation, true);
     /// assert!(sent(Operation::Dial).is_transient());
     /// assert!(!sent(Operation::Dial).is_retryable());
     /// assert!(sent(Operation::GetCall).is_retryable());
-    /// let unsent = Error::Timeout { provider: ProviderKind::Vapi, operation: Operation::Dial, sent: false };
+    /// let unsent = Error::timeout(ProviderKind::Vapi, Operation::Dial, false);
     /// assert!(unsent.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {

@@ -90,6 +90,10 @@ impl std::fmt::Display for RequestOutcome {
 /// [`Config`](Error::Config) error names the configuration field instead,
 /// [`InvalidArgument`](Error::InvalidArgument) what was refused, and
 /// [`WaitTimedOut`](Error::WaitTimedOut) the call); secrets never appear in any of them.
+///
+/// Variants and their fields may be added in a minor release: match a variant with `..`
+/// (`Error::NotFound { provider, .. }`), and build one with its constructor
+/// ([`Error::invalid_request`], [`Error::from_status`], [`Error::timeout`] …).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -100,6 +104,7 @@ pub enum Error {
         "{provider} {operation}: unauthorized (HTTP {status}){}",
         said_beside(message, *status)
     )]
+    #[non_exhaustive]
     Unauthorized {
         /// Which vendor.
         provider: ProviderKind,
@@ -119,6 +124,7 @@ pub enum Error {
         path_hint(*operation, message),
         said_beside(message, 404)
     )]
+    #[non_exhaustive]
     NotFound {
         /// Which vendor.
         provider: ProviderKind,
@@ -138,6 +144,7 @@ pub enum Error {
         retry_after_suffix(retry_after),
         said_beside(message, 429)
     )]
+    #[non_exhaustive]
     RateLimited {
         /// Which vendor.
         provider: ProviderKind,
@@ -158,6 +165,7 @@ pub enum Error {
         status_suffix(status),
         details_suffix(details, message)
     )]
+    #[non_exhaustive]
     InvalidRequest {
         /// Which vendor.
         provider: ProviderKind,
@@ -173,6 +181,7 @@ pub enum Error {
 
     /// The request conflicts with the call's state (HTTP 409).
     #[error("{provider} {operation}: conflict{}", said_beside(message, 409))]
+    #[non_exhaustive]
     Conflict {
         /// Which vendor.
         provider: ProviderKind,
@@ -188,6 +197,7 @@ pub enum Error {
         retry_after_suffix(retry_after),
         said_beside(message, *status)
     )]
+    #[non_exhaustive]
     Server {
         /// Which vendor.
         provider: ProviderKind,
@@ -206,6 +216,7 @@ pub enum Error {
         "{provider} {operation}: unexpected HTTP {status}{}",
         said_beside(message, *status)
     )]
+    #[non_exhaustive]
     UnexpectedStatus {
         /// Which vendor.
         provider: ProviderKind,
@@ -224,6 +235,7 @@ pub enum Error {
         "{provider} {operation}: the vendor redirected (HTTP {status}) to {}; redirects are not followed, so the request did not complete (if the API moved, set base_url to its new address)",
         location.as_deref().unwrap_or("an unnamed location")
     )]
+    #[non_exhaustive]
     Redirected {
         /// Which vendor.
         provider: ProviderKind,
@@ -238,6 +250,7 @@ pub enum Error {
 
     /// No answer in time (connect or total timeout).
     #[error("{provider} {operation}: timed out{}", sent_suffix(*sent, *operation))]
+    #[non_exhaustive]
     Timeout {
         /// Which vendor.
         provider: ProviderKind,
@@ -249,6 +262,7 @@ pub enum Error {
 
     /// The connection failed or broke.
     #[error("{provider} {operation}: connection failed{}", sent_suffix(*sent, *operation))]
+    #[non_exhaustive]
     Transport {
         /// Which vendor.
         provider: ProviderKind,
@@ -266,6 +280,7 @@ pub enum Error {
         "{provider} {operation}: the answer is larger than the {} cap (max_body_bytes)",
         byte_size(*limit)
     )]
+    #[non_exhaustive]
     BodyTooLarge {
         /// Which vendor.
         provider: ProviderKind,
@@ -285,6 +300,7 @@ pub enum Error {
         "{provider} {operation}: the vendor answered {status}, then its body broke off after {received} bytes{}",
         if *read { "" } else { " (the request took effect)" }
     )]
+    #[non_exhaustive]
     AnswerCut {
         /// Which vendor.
         provider: ProviderKind,
@@ -308,6 +324,7 @@ pub enum Error {
         decoded_body(*operation),
         body_suffix(excerpt)
     )]
+    #[non_exhaustive]
     Decode {
         /// Which vendor.
         provider: ProviderKind,
@@ -324,6 +341,7 @@ pub enum Error {
     /// The request was not sent: the [`Interrupt`](crate::Interrupt) it ran under was
     /// thrown first (a dial after Ctrl-C). Nothing happened at the vendor.
     #[error("{provider} {operation}: interrupted before the request was sent")]
+    #[non_exhaustive]
     Interrupted {
         /// Which vendor.
         provider: ProviderKind,
@@ -337,6 +355,7 @@ pub enum Error {
     /// [`Capabilities`](crate::Capabilities); other dial fields do not, and `reason` says
     /// why. Nothing was sent.
     #[error("{provider} does not support {operation}{}", reason_suffix(reason.as_deref()))]
+    #[non_exhaustive]
     Unsupported {
         /// Which vendor.
         provider: ProviderKind,
@@ -353,6 +372,7 @@ pub enum Error {
         "{provider} wait_until_ended: call {call_id} is still {last_status} after {:.1}s",
         waited.as_secs_f64()
     )]
+    #[non_exhaustive]
     WaitTimedOut {
         /// Which vendor.
         provider: ProviderKind,
@@ -366,6 +386,7 @@ pub enum Error {
 
     /// The configuration is unusable.
     #[error("configuration error at `{field}`: {message}")]
+    #[non_exhaustive]
     Config {
         /// The offending field, as a path such as `providers.sales.api_key_env`.
         field: String,
@@ -382,6 +403,7 @@ pub enum Error {
     /// the configuration (a refusal of what one provider can take is
     /// [`InvalidRequest`](Error::InvalidRequest), naming it).
     #[error("invalid {argument}: {message}")]
+    #[non_exhaustive]
     InvalidArgument {
         /// What was refused: `cursor`, `id`, `selection`, `runtime`, `request`, `route`,
         /// `options`, `path`; or, for a name that names nothing
@@ -616,6 +638,66 @@ impl Error {
         Error::InvalidArgument {
             argument: argument.into(),
             message: message.into(),
+        }
+    }
+
+    /// An [`Error::InvalidRequest`]: `status` the vendor's (`None` when refused before
+    /// sending), its `message` and field `details`.
+    pub fn invalid_request(
+        provider: ProviderKind,
+        operation: Operation,
+        status: Option<u16>,
+        message: impl Into<String>,
+        details: Vec<FieldError>,
+    ) -> Self {
+        Error::InvalidRequest {
+            provider,
+            operation,
+            status,
+            message: message.into(),
+            details,
+        }
+    }
+
+    /// An [`Error::Conflict`]: the call is not in a state that allows the operation.
+    pub fn conflict(provider: ProviderKind, operation: Operation, message: Option<String>) -> Self {
+        Error::Conflict {
+            provider,
+            operation,
+            message,
+        }
+    }
+
+    /// An [`Error::Timeout`]; `sent` whether the request may have reached the vendor.
+    pub fn timeout(provider: ProviderKind, operation: Operation, sent: bool) -> Self {
+        Error::Timeout {
+            provider,
+            operation,
+            sent,
+        }
+    }
+
+    /// An [`Error::Transport`] caused by `source`; `sent` whether the request may have
+    /// reached the vendor.
+    pub fn transport(
+        provider: ProviderKind,
+        operation: Operation,
+        sent: bool,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Transport {
+            provider,
+            operation,
+            sent,
+            source: source.into(),
+        }
+    }
+
+    /// An [`Error::Interrupted`]: the operation was stopped by an [`Interrupt`](crate::Interrupt).
+    pub fn interrupted(provider: ProviderKind, operation: Operation) -> Self {
+        Error::Interrupted {
+            provider,
+            operation,
         }
     }
 

@@ -117,12 +117,8 @@ fn vendor_error(
     let answered = envelope_status
         .filter(|status| (200..300).contains(status))
         .unwrap_or(200);
-    let invalid = |status: u16, message: String, details: Vec<FieldError>| Error::InvalidRequest {
-        provider: KIND,
-        operation,
-        status: Some(status),
-        message,
-        details,
+    let invalid = |status: u16, message: String, details: Vec<FieldError>| {
+        Error::invalid_request(KIND, operation, Some(status), message, details)
     };
     match error.status.or(envelope_status).unwrap_or(answered) {
         // An error inside a success: whether a write took effect is not known.

@@ -247,17 +247,19 @@ fn check_name(flavor: Flavor, operation: Operation, name: Option<&str>) -> Resul
         return Ok(());
     }
     let problem = format!("must be at most {MAX_NAME_CHARS} characters long (it has {length})");
-    Err(Error::InvalidRequest {
-        provider: flavor.kind(),
+    // The detail says by how much; the message does not repeat it.
+    let details = vec![FieldError {
+        field: "name".to_owned(),
+        message: problem,
+    }];
+    let message = "`name` is too long";
+    Err(Error::invalid_request(
+        flavor.kind(),
         operation,
-        status: None,
-        // The detail says by how much; the message does not repeat it.
-        message: "`name` is too long".to_owned(),
-        details: vec![FieldError {
-            field: "name".to_owned(),
-            message: problem,
-        }],
-    })
+        None,
+        message,
+        details,
+    ))
 }
 
 #[cfg(test)]
