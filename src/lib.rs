@@ -95,11 +95,12 @@ pub use voiceport_core::{
     CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
     Decoded, DialOutcome, DialRequest, Direction, EachCall, EndReason, EndReasonCategory, Error,
     EventKind, ExposeSecret, FieldError, Filter, Interrupt, MAX_WARNINGS, MetadataMode,
-    NormalizationWarning, Note, NoteId, NoteInput, Operation, OrganizationId, PageCursor, PageIds,
-    PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating, Recording, RequestOutcome,
-    Result, RetrySettings, RouteConfig, RoutePolicy, SecretMask, SecretString, SortOrder, Speaker,
-    ToolCall, ToolResult, Transcript, UnknownNameError, Utterance, VendorPayload, VoiceProvider,
-    VoiceProviderExt, WarningKind, async_trait, call_stream, chain_text, page_stream, sharing_body,
+    NormalizationWarning, Note, NoteId, NoteInput, NoteUpdate, Operation, OrganizationId,
+    PageCursor, PageIds, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating,
+    Recording, RequestOutcome, Result, RetrySettings, RouteConfig, RoutePolicy, SecretMask,
+    SecretString, SortOrder, Speaker, ToolCall, ToolResult, Transcript, UnknownNameError,
+    Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, WarningKind, async_trait,
+    call_stream, chain_text, page_stream, sharing_body,
 };
 
 // The crates whose types voiceport's signatures use, at the versions it uses, so that an

@@ -393,17 +393,20 @@ pub(crate) enum NotesCommand {
         #[arg(long)]
         flag: bool,
     },
-    /// Replace a note's text.
+    /// Change a note's text, its flag or both; what is left out stays as it is.
     ///
-    /// Example: `voiceport notes update CALL_ID NOTE_ID "Called back"`
+    /// Example: `voiceport notes update CALL_ID NOTE_ID "Called back" --unflag`
     Update {
         call: String,
         note: String,
-        text: String,
-        /// Flag it for attention (left out, the flag stays as it is: the command line
-        /// cannot remove one).
-        #[arg(long)]
+        /// The new text (left out, the text stays as it is).
+        text: Option<String>,
+        /// Flag it for attention.
+        #[arg(long, conflicts_with = "unflag")]
         flag: bool,
+        /// Remove its flag.
+        #[arg(long)]
+        unflag: bool,
     },
     /// Delete a note.
     ///

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use futures::TryStreamExt;
 use voiceport::{
     CallId, CallQuery, CallUpdate, DialRequest, Filter, Interrupt, MetadataMode, NoteId, NoteInput,
-    PageCursor, RequestOutcome, VoiceProvider, VoiceProviderExt,
+    NoteUpdate, PageCursor, RequestOutcome, VoiceProvider, VoiceProviderExt,
 };
 
 use crate::cli::{
@@ -747,17 +747,13 @@ async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bo
             note,
             text,
             flag,
+            unflag,
         } => {
-            provider
-                .update_note(
-                    &CallId::new(call),
-                    &NoteId::new(note),
-                    &NoteInput {
-                        content: text,
-                        flagged: flag,
-                    },
-                )
-                .await?
+            let update = NoteUpdate {
+                content: text,
+                flagged: (flag || unflag).then_some(flag),
+            };
+            (provider.update_note(&CallId::new(call), &NoteId::new(note), &update)).await?
         }
         NotesCommand::Delete { call, note } => {
             provider

@@ -453,8 +453,31 @@ async fn dial_update_end_cancel_delete_and_notes() {
             .as_array()
             .unwrap()
             .iter()
-            .any(|n| n["content"] == "call back Friday")
+            .any(|n| n["content"] == "call back Friday" && n["flagged"] == true),
+        "{notes}"
     );
+    // The flag alone, the text kept; an update that changes nothing is refused (exit 4 or
+    // 2: a usage error either way, nothing sent).
+    let unflag = ["notes", "update", &hid, &note_id, "--unflag", "--json"];
+    let notes = json(&run(Some(&env), &unflag).await);
+    assert!(
+        (notes.as_array().unwrap().iter())
+            .any(|n| n["content"] == "call back Friday" && n["flagged"] == false),
+        "{notes}"
+    );
+    let nothing = run(Some(&env), &["notes", "update", &hid, &note_id]).await;
+    assert!(!nothing.status.success());
+    assert!(
+        stderr(&nothing).contains("changes nothing"),
+        "{}",
+        stderr(&nothing)
+    );
+    let both = run(
+        Some(&env),
+        &["notes", "update", &hid, &note_id, "--flag", "--unflag"],
+    )
+    .await;
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
     let notes = json(&run(Some(&env), &["notes", "delete", &hid, &note_id, "--json"]).await);
     assert!(
         notes

@@ -33,7 +33,7 @@
 //! What lives here:
 //! - the model: [`Call`], [`Transcript`], [`CallStatus`], [`EndReason`], [`CallEvent`] …;
 //! - the port: [`VoiceProvider`], [`Capabilities`], [`VoiceProviderExt`] (streams, waiting);
-//! - requests: [`CallQuery`], [`DialRequest`], [`CallUpdate`], [`NoteInput`];
+//! - requests: [`CallQuery`], [`DialRequest`], [`CallUpdate`], [`NoteInput`], [`NoteUpdate`];
 //! - paging: [`PageCursor`], [`CallPage`];
 //! - errors: [`Error`], with [`Error::is_retryable`] and [`Error::outcome`];
 //! - configuration: [`ProviderConfig`], [`ProvidersFile`];
@@ -94,7 +94,7 @@ pub use paging::{
 };
 pub use provider::{Capabilities, VoiceProvider, VoiceProviderExt};
 pub use request::{
-    CallQuery, CallUpdate, DialOutcome, DialRequest, MetadataMode, NoteInput, SortOrder,
+    CallQuery, CallUpdate, DialOutcome, DialRequest, MetadataMode, NoteInput, NoteUpdate, SortOrder,
 };
 pub use route::{RouteConfig, RoutePolicy};
 pub use secret_mask::SecretMask;

@@ -9,7 +9,8 @@ use serde::Serialize;
 
 use crate::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallUpdate, DialOutcome, DialRequest, Error,
-    Filter, NoteId, NoteInput, Operation, ProviderKind, Recording, Result, SortOrder, Transcript,
+    Filter, NoteId, NoteInput, NoteUpdate, Operation, ProviderKind, Recording, Result, SortOrder,
+    Transcript,
 };
 
 /// What a provider supports: operations, list filters and artifacts, as flat flags.
@@ -311,12 +312,17 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
         Err(Error::unsupported(self.kind(), Operation::AddNote))
     }
 
-    /// Replaces a note's text; returns the call with its notes. An empty `content` leaves
-    /// the text as it is, and `flagged: false` leaves the flag as it is (a [`NoteInput`]
-    /// cannot tell "unflag" from "not mentioned"): on HappyRobot, `HappyRobot::edit_note`
-    /// unflags.
-    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
-        let _ = (id, note_id, note);
+    /// Changes a note's text, its flag or both, as `update` says; returns the call with
+    /// its notes. What `update` leaves unset stays as it is; an update that changes nothing
+    /// ([`NoteUpdate::changes_nothing`]) is refused ([`Error::InvalidRequest`]) before
+    /// anything is sent.
+    async fn update_note(
+        &self,
+        id: &CallId,
+        note_id: &NoteId,
+        update: &NoteUpdate,
+    ) -> Result<Call> {
+        let _ = (id, note_id, update);
         Err(Error::unsupported(self.kind(), Operation::UpdateNote))
     }
 

@@ -493,7 +493,7 @@ pub struct CallUpdate {
     pub metadata_mode: MetadataMode,
 }
 
-/// The text of a note to add or replace.
+/// A note to add ([`VoiceProvider::add_note`](crate::VoiceProvider::add_note)).
 ///
 /// Build it with [`NoteInput::new`] and set its fields, or as a struct literal ending in
 /// `..Default::default()`, which a new field then takes its default from. A struct literal
@@ -502,9 +502,9 @@ pub struct CallUpdate {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct NoteInput {
-    /// The text (for an update, empty or blank leaves the note's text as it is).
+    /// The text (blank text is refused).
     pub content: String,
-    /// Flag it for attention (for an update, `false` leaves the flag as it is).
+    /// Flag it for attention.
     pub flagged: bool,
 }
 
@@ -515,6 +515,68 @@ impl NoteInput {
             content: content.into(),
             flagged: false,
         }
+    }
+}
+
+/// A change to a note ([`VoiceProvider::update_note`](crate::VoiceProvider::update_note)):
+/// what is set changes, the rest stays as it is. An update that changes nothing is refused
+/// before anything is sent.
+///
+/// ```
+/// use voiceport_core::NoteUpdate;
+///
+/// let reworded = NoteUpdate::text("Call back on Friday");
+/// let unflagged = NoteUpdate::flagged(false);
+/// let both = NoteUpdate::text("Done").with_flagged(false);
+/// assert_eq!((both.content.as_deref(), both.flagged), (Some("Done"), Some(false)));
+/// assert!(NoteUpdate::default().changes_nothing());
+/// assert!(NoteUpdate::text("  ").changes_nothing()); // blank text is no new text
+/// # let _ = (reworded, unflagged);
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NoteUpdate {
+    /// The new text (`None`, or blank: the text stays as it is, so that an update never
+    /// blanks a note).
+    pub content: Option<String>,
+    /// Flag (`true`) or unflag (`false`) the note (`None`: the flag stays as it is).
+    pub flagged: Option<bool>,
+}
+
+impl NoteUpdate {
+    /// New text, the flag as it is.
+    pub fn text(content: impl Into<String>) -> Self {
+        NoteUpdate {
+            content: Some(content.into()),
+            flagged: None,
+        }
+    }
+
+    /// Flags (`true`) or unflags (`false`) the note, its text as it is.
+    pub fn flagged(flagged: bool) -> Self {
+        NoteUpdate {
+            content: None,
+            flagged: Some(flagged),
+        }
+    }
+
+    /// This update, flagging or unflagging the note too.
+    #[must_use]
+    pub fn with_flagged(mut self, flagged: bool) -> Self {
+        self.flagged = Some(flagged);
+        self
+    }
+
+    /// The new text, when there is one: `None` for none or blank text.
+    pub fn new_text(&self) -> Option<&str> {
+        self.content
+            .as_deref()
+            .filter(|text| !text.trim().is_empty())
+    }
+
+    /// Whether it leaves the note as it is: no new text, no flag.
+    pub fn changes_nothing(&self) -> bool {
+        self.new_text().is_none() && self.flagged.is_none()
     }
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use voiceport_core::adapter::Adapter;
 use voiceport_core::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec,
-    DialOutcome, DialRequest, Error, Filter, IdFormat, MetadataMode, NoteId, NoteInput, Operation,
-    PayloadKind, ProviderKind, Result, VoiceProvider, VoiceProviderExt, async_trait,
+    DialOutcome, DialRequest, Error, Filter, IdFormat, MetadataMode, NoteId, NoteInput, NoteUpdate,
+    Operation, PayloadKind, ProviderKind, Result, VoiceProvider, VoiceProviderExt, async_trait,
 };
 
 /// A codec that decodes nothing (the guard never gets that far).
@@ -177,7 +177,9 @@ async fn false_flags_are_unsupported_before_adapter_code() {
         Operation::AddNote,
     );
     unsupported(
-        provider.update_note(&id, &note, &NoteInput::new("x")).await,
+        provider
+            .update_note(&id, &note, &NoteUpdate::text("x"))
+            .await,
         Operation::UpdateNote,
     );
     unsupported(

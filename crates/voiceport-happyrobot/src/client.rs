@@ -8,8 +8,8 @@ use voiceport_core::adapter::{
 use voiceport_core::http::{AuthStyle, HeaderName, HeaderValue, HttpClient, Request};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, Capabilities, Codec, DialOutcome, DialRequest, Error,
-    IdFormat, NoteId, NoteInput, Operation, ProviderConfig, Recording, Result, Transcript,
-    VoiceProvider, async_trait,
+    IdFormat, NoteId, NoteInput, NoteUpdate, Operation, ProviderConfig, Recording, Result,
+    Transcript, VoiceProvider, async_trait,
 };
 
 use crate::config::{
@@ -18,16 +18,15 @@ use crate::config::{
 };
 use crate::map::call::decode_recording;
 use crate::map::request::{
-    add_note_body, dial_body, edit_note_body, filter_params, list_params, update_note_body,
-    vendor_filter_params,
+    add_note_body, dial_body, filter_params, list_params, update_note_body, vendor_filter_params,
 };
-use crate::{CallFilters, HappyRobotCodec, NoteEdit, RatingOperation, UsageRecord, wire};
+use crate::{CallFilters, HappyRobotCodec, RatingOperation, UsageRecord, wire};
 
 /// A HappyRobot account (legacy app API, `authorization: Bearer <key>`).
 ///
 /// Build it with [`HappyRobot::from_config`]; use it through [`VoiceProvider`], or call the
 /// HappyRobot-only operations ([`set_viewed`](Self::set_viewed),
-/// [`set_rating`](Self::set_rating), [`edit_note`](Self::edit_note),
+/// [`set_rating`](Self::set_rating),
 /// [`call_logs`](Self::call_logs), [`call_tags`](Self::call_tags),
 /// [`export_calls_csv`](Self::export_calls_csv), [`usage`](Self::usage)) directly.
 /// HappyRobot's own list filters (models, ratings, transfer contact) come with
@@ -213,24 +212,6 @@ impl HappyRobot {
             let request = Request::get(op, ["calls", "tags"]);
             let tags: wire::BareList<String> = self.http.send(request).await?.json()?;
             Ok(tags.0)
-        })
-        .await
-    }
-
-    /// Changes a note, sending only what [`NoteEdit`] sets (`PATCH /calls/{id}/notes/{noteId}`);
-    /// returns the call. Unlike [`update_note`](VoiceProvider::update_note), it can unflag a
-    /// note (`flagged: Some(false)`). An edit that sets nothing is refused before sending.
-    pub async fn edit_note(&self, id: &CallId, note_id: &NoteId, edit: &NoteEdit) -> Result<Call> {
-        let op = Operation::UpdateNote;
-        let checked = Self::checked(op, id)?;
-        NOTE_ID.check(KIND, op, "note id", note_id.as_str())?;
-        run_operation(self, op, Some(id), async {
-            let id = checked;
-            let body = edit_note_body(edit.content.as_deref(), edit.flagged)?;
-            let request = Request::patch(op, ["calls", id, "notes", note_id.as_str()])
-                .json(&body)
-                .call_id(id);
-            self.call_request(op, request).await
         })
         .await
     }
@@ -446,13 +427,16 @@ impl Adapter for HappyRobot {
         self.call_request(op, request).await
     }
 
-    /// Sends the new text and, only when `note.flagged` is set, `flagged: true`: a
-    /// [`NoteInput`] cannot tell "unflag" from "leave the flag alone", so it never unflags
-    /// ([`HappyRobot::edit_note`] can).
-    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
+    /// Sends only what changes (`PATCH /calls/{id}/notes/{noteId}`).
+    async fn update_note(
+        &self,
+        id: &CallId,
+        note_id: &NoteId,
+        update: &NoteUpdate,
+    ) -> Result<Call> {
         let op = Operation::UpdateNote;
         let request = Request::patch(op, ["calls", id.as_str(), "notes", note_id.as_str()])
-            .json(&update_note_body(note)?)
+            .json(&update_note_body(update))
             .call_id(id.as_str());
         self.call_request(op, request).await
     }

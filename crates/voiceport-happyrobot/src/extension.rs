@@ -52,19 +52,6 @@ impl CallFilters {
     }
 }
 
-/// A change to a note ([`HappyRobot::edit_note`](crate::HappyRobot::edit_note)): only the
-/// fields set are sent, so the others keep their value. Unlike
-/// [`NoteInput`](voiceport_core::NoteInput), it can unflag a note.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-#[serde(expecting = "a note object")]
-pub struct NoteEdit {
-    /// The new text (`None`, empty or blank: unchanged).
-    pub content: Option<String>,
-    /// Flag (`true`) or unflag (`false`) the note (`None`: unchanged).
-    pub flagged: Option<bool>,
-}
-
 /// The email of the contact a HappyRobot call was handed to (its `transfer_contact_email`),
 /// read from the call's vendor payload (the call, or the webhook delivery holding it as
 /// `call`). An email is no [`Call::transfer_destination`], which holds the number or SIP

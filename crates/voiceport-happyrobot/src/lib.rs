@@ -38,8 +38,8 @@
 //! `usage_base_url` for the usage report).
 //!
 //! Beyond the `VoiceProvider` trait, [`HappyRobot`] has HappyRobot's own operations:
-//! `set_viewed`, `set_rating`, `call_logs`, `call_tags`, `edit_note` (a note's flag
-//! cleared too), `export_calls_csv` (by email), `usage`, and `with_filters` for the
+//! `set_viewed`, `set_rating`, `call_logs`, `call_tags`, `export_calls_csv` (by email),
+//! `usage`, and `with_filters` for the
 //! list filters only HappyRobot has. From the `Arc<dyn VoiceProvider>` the `voiceport`
 //! crate connects, reach them with `provider.extension::<HappyRobot>()`.
 //!
@@ -80,4 +80,4 @@ mod wire;
 pub use client::HappyRobot;
 pub use codec::HappyRobotCodec;
 pub use config::{DEFAULT_BASE_URL, DEFAULT_USAGE_BASE_URL, HappyRobotOptions};
-pub use extension::{CallFilters, NoteEdit, RatingOperation, UsageRecord, transfer_contact_email};
+pub use extension::{CallFilters, RatingOperation, UsageRecord, transfer_contact_email};

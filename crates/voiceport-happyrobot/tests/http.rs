@@ -12,12 +12,10 @@ use voiceport_core::testing::http::{
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
-    Direction, EndReason, EndReasonCategory, Error, NoteId, NoteInput, Operation, PageCursor,
-    ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
+    Direction, EndReason, EndReasonCategory, Error, NoteId, NoteInput, NoteUpdate, Operation,
+    PageCursor, ProviderConfig, ProviderKind, SortOrder, Speaker, VoiceProvider,
 };
-use voiceport_happyrobot::{
-    CallFilters, HappyRobot, NoteEdit, RatingOperation, transfer_contact_email,
-};
+use voiceport_happyrobot::{CallFilters, HappyRobot, RatingOperation, transfer_contact_email};
 use wiremock::Mock;
 use wiremock::matchers::{body_json, header, method, path, query_param, query_param_is_missing};
 
@@ -965,7 +963,7 @@ async fn notes_are_added_updated_and_deleted() {
         .expect(1)
         .mount(&api.server)
         .await;
-    // The extension can unflag, sending that alone.
+    // An update can unflag, sending that alone.
     api.on("PATCH", &note_tail)
         .and(body_json(json!({"flagged": false})))
         .respond_with(json_response(200, &fixture("call_notes_ratings.json")))
@@ -986,26 +984,20 @@ async fn notes_are_added_updated_and_deleted() {
         call.notes[0].author.as_deref(),
         Some("678fc1e77a81a64cbcab4f2c")
     );
-    let edited = NoteInput {
-        content: "Check authority".into(),
-        flagged: true,
-    };
+    let edited = NoteUpdate::text("Check authority").with_flagged(true);
     let call = hr
         .update_note(&id(), &NoteId::new(note_id), &edited)
         .await
         .unwrap();
     assert!(call.vendor_payload().is_some());
     let call = hr
-        .update_note(&id(), &NoteId::new(note_id), &NoteInput::new(new_text))
+        .update_note(&id(), &NoteId::new(note_id), &NoteUpdate::text(new_text))
         .await
         .unwrap();
     assert_eq!(call.notes[0].content, new_text);
     assert!(call.notes[0].flagged, "the note was unflagged");
-    let unflag = NoteEdit {
-        flagged: Some(false),
-        ..NoteEdit::default()
-    };
-    hr.edit_note(&id(), &NoteId::new(note_id), &unflag)
+    let unflag = NoteUpdate::flagged(false);
+    hr.update_note(&id(), &NoteId::new(note_id), &unflag)
         .await
         .unwrap();
     let call = hr.delete_note(&id(), &NoteId::new(note_id)).await.unwrap();
@@ -1097,18 +1089,12 @@ async fn a_note_update_that_changes_nothing_is_refused_before_sending() {
     api.expect_nothing_sent().await;
     let hr = client(&api);
     let note_id = NoteId::new("69af27497a81a64cbcab564f");
+    for nothing in [NoteUpdate::default(), NoteUpdate::text(" \n")] {
+        let err = hr.update_note(&id(), &note_id, &nothing).await.unwrap_err();
+        assert_refused_locally(&err, Operation::UpdateNote, "changes nothing");
+    }
     let err = hr
-        .update_note(&id(), &note_id, &NoteInput::default())
-        .await
-        .unwrap_err();
-    assert_refused_locally(&err, Operation::UpdateNote, "changes nothing");
-    let err = hr
-        .edit_note(&id(), &note_id, &NoteEdit::default())
-        .await
-        .unwrap_err();
-    assert_refused_locally(&err, Operation::UpdateNote, "changes nothing");
-    let err = hr
-        .edit_note(&CallId::new("../x"), &note_id, &NoteEdit::default())
+        .update_note(&CallId::new("../x"), &note_id, &NoteUpdate::flagged(true))
         .await
         .unwrap_err();
     assert_refused_locally(&err, Operation::UpdateNote, "call id");
@@ -1402,6 +1388,7 @@ async fn malformed_ids_are_refused_before_sending() {
     let short = CallId::new("69b03bcf");
     let good_note = NoteId::new("n1");
     let note = NoteInput::new("x");
+    let update = NoteUpdate::text("x");
     let ext = Operation::Extension;
     let results: Vec<(Operation, &str, voiceport_core::Result<()>)> = vec![
         (
@@ -1435,12 +1422,12 @@ async fn malformed_ids_are_refused_before_sending() {
         (
             Operation::UpdateNote,
             "call id",
-            hr.update_note(&bad, &good_note, &note).await.map(drop),
+            hr.update_note(&bad, &good_note, &update).await.map(drop),
         ),
         (
             Operation::UpdateNote,
             "note id",
-            hr.update_note(&id(), &NoteId::new(""), &note)
+            hr.update_note(&id(), &NoteId::new(""), &update)
                 .await
                 .map(drop),
         ),

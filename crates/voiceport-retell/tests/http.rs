@@ -16,8 +16,8 @@ use voiceport_core::testing::http::{
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
-    EndReasonCategory, Error, EventKind, MetadataMode, NoteId, NoteInput, Operation, PageCursor,
-    ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
+    EndReasonCategory, Error, EventKind, MetadataMode, NoteId, NoteInput, NoteUpdate, Operation,
+    PageCursor, ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
 };
 use voiceport_retell::Retell;
 use wiremock::ResponseTemplate;
@@ -834,7 +834,7 @@ async fn unsupported_operations_say_so() {
         (
             Operation::UpdateNote,
             retell
-                .update_note(&id, &note, &NoteInput::new("x"))
+                .update_note(&id, &note, &NoteUpdate::text("x"))
                 .await
                 .map(drop),
         ),

@@ -14,8 +14,8 @@ use voiceport_core::testing::http::{
 };
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, DialRequest, Direction,
-    EndReasonCategory, Error, FieldError, MetadataMode, NoteId, NoteInput, Operation, PageCursor,
-    ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
+    EndReasonCategory, Error, FieldError, MetadataMode, NoteId, NoteInput, NoteUpdate, Operation,
+    PageCursor, ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker, VoiceProvider,
 };
 use voiceport_rounded::Rounded;
 use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
@@ -1177,7 +1177,7 @@ async fn unsupported_operations_say_so() {
         (
             Operation::UpdateNote,
             rounded
-                .update_note(&id, &note, &NoteInput::new("x"))
+                .update_note(&id, &note, &NoteUpdate::text("x"))
                 .await
                 .map(drop),
         ),

@@ -15,8 +15,8 @@ use voiceport_core::testing::http::{
 use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
     Direction, EndReasonCategory, Error, EventKind, Filter, MetadataMode, NoteId, NoteInput,
-    Operation, PageCursor, ProviderConfig, ProviderKind, RequestOutcome, SortOrder, Speaker,
-    VoiceProvider, VoiceProviderExt,
+    NoteUpdate, Operation, PageCursor, ProviderConfig, ProviderKind, RequestOutcome, SortOrder,
+    Speaker, VoiceProvider, VoiceProviderExt,
 };
 use voiceport_voicebot::{Flavor, VAPI_BASE_URL, VOICEBOT_BASE_URL, Vapi, Voicebot};
 use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
@@ -1677,7 +1677,7 @@ async fn unsupported_operations_say_so() {
             client.cancel_call(&id).await,
             client.add_note(&id, &NoteInput::new("x")).await.map(|_| ()),
             client
-                .update_note(&id, &note, &NoteInput::new("x"))
+                .update_note(&id, &note, &NoteUpdate::text("x"))
                 .await
                 .map(|_| ()),
             client.delete_note(&id, &note).await.map(|_| ()),

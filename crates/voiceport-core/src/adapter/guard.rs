@@ -3,7 +3,7 @@
 
 use crate::{
     CallId, CallQuery, CallUpdate, Capabilities, DialRequest, Error, MetadataMode, NoteId,
-    NoteInput, Operation, Result,
+    NoteInput, NoteUpdate, Operation, Result,
 };
 
 use super::Adapter;
@@ -61,6 +61,19 @@ pub(super) fn note_text<A: Adapter>(
 ) -> Result<()> {
     if note.content.trim().is_empty() {
         let message = "the note's `content` is empty: give the note's text";
+        return Err(Error::invalid_input(adapter.kind(), operation, message));
+    }
+    Ok(())
+}
+
+/// A note update that changes something: new text or a flag.
+pub(super) fn note_update<A: Adapter>(
+    adapter: &A,
+    operation: Operation,
+    update: &NoteUpdate,
+) -> Result<()> {
+    if update.changes_nothing() {
+        let message = "the note update changes nothing: give new `content` or a `flagged` value";
         return Err(Error::invalid_input(adapter.kind(), operation, message));
     }
     Ok(())

@@ -62,8 +62,8 @@ pub use time::{
 
 use crate::{
     Call, CallEvent, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec,
-    DialOutcome, DialRequest, Error, IdFormat, NoteId, NoteInput, Operation, ProviderKind,
-    Recording, Result, Transcript, VoiceProvider,
+    DialOutcome, DialRequest, Error, IdFormat, NoteId, NoteInput, NoteUpdate, Operation,
+    ProviderKind, Recording, Result, Transcript, VoiceProvider,
 };
 
 /// One vendor's requests. Implement this, not [`VoiceProvider`]: the core derives
@@ -164,9 +164,14 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
         Err(Error::unsupported(self.kind(), Operation::AddNote))
     }
 
-    /// Replaces a note.
-    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
-        let _ = (id, note_id, note);
+    /// Changes a note (never an update that changes nothing: the guard refuses it).
+    async fn update_note(
+        &self,
+        id: &CallId,
+        note_id: &NoteId,
+        update: &NoteUpdate,
+    ) -> Result<Call> {
+        let _ = (id, note_id, update);
         Err(Error::unsupported(self.kind(), Operation::UpdateNote))
     }
 
@@ -331,12 +336,18 @@ impl<A: Adapter> VoiceProvider for A {
         run(span(self, op, Some(id)), Adapter::add_note(self, id, note)).await
     }
 
-    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
+    async fn update_note(
+        &self,
+        id: &CallId,
+        note_id: &NoteId,
+        update: &NoteUpdate,
+    ) -> Result<Call> {
         let op = Operation::UpdateNote;
         guard::note(self, op, id, note_id)?;
+        guard::note_update(self, op, update)?;
         run(
             span(self, op, Some(id)),
-            Adapter::update_note(self, id, note_id, note),
+            Adapter::update_note(self, id, note_id, update),
         )
         .await
     }

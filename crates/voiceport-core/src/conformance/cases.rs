@@ -11,8 +11,8 @@ use serde_json::json;
 use super::{Environment, Outcome, Report};
 use crate::{
     Analysis, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
-    DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, PageCursor, ProviderKind,
-    Result, SortOrder, VoiceProvider, VoiceProviderExt,
+    DialRequest, Direction, Error, Filter, MetadataMode, NoteInput, NoteUpdate, PageCursor,
+    ProviderKind, Result, SortOrder, VoiceProvider, VoiceProviderExt,
 };
 
 type Check = std::result::Result<Outcome, String>;
@@ -1550,10 +1550,7 @@ impl<'a> Suite<'a> {
                 "the added note is not on the stored call"
             );
         }
-        let edited = NoteInput {
-            content: "Callback on Friday".into(),
-            flagged: true,
-        };
+        let edited = NoteUpdate::text("Callback on Friday").with_flagged(true);
         let call = self
             .provider
             .update_note(&id, &note_id, &edited)
@@ -1570,6 +1567,14 @@ impl<'a> Suite<'a> {
                 "the note was not updated on the stored call"
             );
         }
+        // Unflagged, its text kept.
+        let unflag = NoteUpdate::flagged(false);
+        let call = (self.provider.update_note(&id, &note_id, &unflag).await).map_err(fail)?;
+        ensure!(
+            (call.notes.iter())
+                .any(|n| n.id == note_id && n.content == "Callback on Friday" && !n.flagged),
+            "the note was not unflagged, or lost its text"
+        );
         let call = self
             .provider
             .delete_note(&id, &note_id)

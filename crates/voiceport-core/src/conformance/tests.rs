@@ -14,8 +14,8 @@ use super::{Environment, Outcome, Report, run};
 use crate::{
     AgentRef, Call, CallId, CallKind, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities,
     DialOutcome, DialRequest, Direction, Error, Filter, IdFormat, MetadataMode, Note, NoteId,
-    NoteInput, Operation, PageCursor, ProviderKind, Recording, Result, SortOrder, Transcript,
-    VendorPayload, VoiceProvider,
+    NoteInput, NoteUpdate, Operation, PageCursor, ProviderKind, Recording, Result, SortOrder,
+    Transcript, VendorPayload, VoiceProvider,
 };
 
 const KIND: ProviderKind = ProviderKind::HappyRobot;
@@ -572,11 +572,20 @@ impl VoiceProvider for Fake {
         })
     }
 
-    async fn update_note(&self, id: &CallId, note_id: &NoteId, note: &NoteInput) -> Result<Call> {
+    async fn update_note(
+        &self,
+        id: &CallId,
+        note_id: &NoteId,
+        update: &NoteUpdate,
+    ) -> Result<Call> {
         self.change(id, |call| {
             for n in call.notes.iter_mut().filter(|n| &n.id == note_id) {
-                n.content = note.content.clone();
-                n.flagged = note.flagged;
+                if let Some(text) = update.new_text() {
+                    n.content = text.to_owned();
+                }
+                if let Some(flagged) = update.flagged {
+                    n.flagged = flagged;
+                }
             }
         })
     }
@@ -705,8 +714,9 @@ async fn a_run_that_dials_and_writes_changes_only_the_calls_it_dialed() {
     assert_eq!(report.passed(), 24, "{report}");
     assert_eq!(report.unsupported(), 9, "{report}");
     let changed = provider.changed();
-    // Name, merge (2), replace (2), notes (3) on the dialed call; one delete.
-    assert_eq!(changed.len(), 9, "{changed:?}");
+    // Name, merge (2), replace (2), notes (add, update, unflag, delete) on the dialed
+    // call; one delete.
+    assert_eq!(changed.len(), 10, "{changed:?}");
     // The environment was told of every call placed, as each was placed.
     let placed = provider.dialed.load(Ordering::SeqCst);
     let told = env.told.lock().unwrap().clone();

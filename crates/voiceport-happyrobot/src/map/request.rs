@@ -6,8 +6,8 @@ use voiceport_core::adapter::{
     required_setting, up_to_millisecond,
 };
 use voiceport_core::{
-    CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, Operation, PageCursor, Result,
-    SortOrder,
+    CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, NoteUpdate, Operation,
+    PageCursor, Result, SortOrder,
 };
 
 use super::status::vendor_statuses;
@@ -280,30 +280,14 @@ pub(crate) fn add_note_body(note: &NoteInput) -> wire::NoteBody<'_> {
     }
 }
 
-/// A note change → the `PATCH …/notes/{noteId}` body, with only what changes: an empty
-/// or blank `content` is no new text (as `add_note` refuses blank text, an update never
-/// blanks a note). Refused when it changes nothing.
-pub(crate) fn edit_note_body(
-    content: Option<&str>,
-    flagged: Option<bool>,
-) -> Result<wire::NoteBody<'_>> {
-    let content = content.filter(|c| !c.trim().is_empty());
-    if content.is_none() && flagged.is_none() {
-        return Err(Error::invalid_input(
-            KIND,
-            Operation::UpdateNote,
-            "the note update changes nothing: give new `content` or a `flagged` value",
-        ));
+/// A note update → the `PATCH …/notes/{noteId}` body, with only what changes (the guard
+/// refuses one that changes nothing): blank text is no new text, as `add_note` refuses
+/// blank text, so an update never blanks a note.
+pub(crate) fn update_note_body(update: &NoteUpdate) -> wire::NoteBody<'_> {
+    wire::NoteBody {
+        content: update.new_text(),
+        flagged: update.flagged,
     }
-    Ok(wire::NoteBody { content, flagged })
-}
-
-/// [`VoiceProvider::update_note`](voiceport_core::VoiceProvider::update_note)'s note → the
-/// `PATCH` body. A [`NoteInput`] cannot say "leave the flag as it is": `flagged: false` is
-/// also what a caller who never mentioned the flag sends. So only `flagged: true` is sent,
-/// and a flagged note is never unflagged by accident; `HappyRobot::edit_note` can unflag.
-pub(crate) fn update_note_body(note: &NoteInput) -> Result<wire::NoteBody<'_>> {
-    edit_note_body(Some(&note.content), note.flagged.then_some(true))
 }
 
 #[cfg(test)]
@@ -446,50 +430,30 @@ mod tests {
 
     #[test]
     fn note_bodies_send_only_what_changes() {
-        let body = |b: Result<wire::NoteBody<'_>>| serde_json::to_value(b.unwrap()).unwrap();
+        let body = |b: wire::NoteBody<'_>| serde_json::to_value(b).unwrap();
         // A new note says both.
         let note = NoteInput::new("Call back Friday");
         assert_eq!(
             serde_json::to_value(add_note_body(&note)).unwrap(),
             json!({"content": "Call back Friday", "flagged": false})
         );
-        // An update through the trait never sends `flagged: false`: the caller may not
-        // have said, and the note may be flagged.
+        // An update sends what it sets, nothing else: the flag left out stays as it is.
+        let text = NoteUpdate::text("Call back Friday");
         assert_eq!(
-            body(update_note_body(&note)),
+            body(update_note_body(&text)),
             json!({"content": "Call back Friday"})
         );
-        let flag = NoteInput {
-            content: "Call back Friday".into(),
-            flagged: true,
-        };
+        let flagged = text.with_flagged(true);
         assert_eq!(
-            body(update_note_body(&flag)),
+            body(update_note_body(&flagged)),
             json!({"content": "Call back Friday", "flagged": true})
         );
-        let flag_only = NoteInput {
-            content: String::new(),
-            flagged: true,
-        };
-        assert_eq!(body(update_note_body(&flag_only)), json!({"flagged": true}));
-        // An explicit edit can unflag.
-        assert_eq!(
-            body(edit_note_body(None, Some(false))),
-            json!({"flagged": false})
-        );
-        // Blank text is no new text either: an update never blanks a note.
-        assert_eq!(
-            body(edit_note_body(Some("  \n"), Some(true))),
-            json!({"flagged": true})
-        );
-        for (content, flagged) in [(None, None), (Some(""), None), (Some("   "), None)] {
-            let err = edit_note_body(content, flagged).unwrap_err();
-            assert!(
-                matches!(err, Error::InvalidRequest { status: None, .. }),
-                "{err:?}"
-            );
-        }
-        assert!(update_note_body(&NoteInput::default()).is_err());
+        // It can unflag.
+        let unflag = NoteUpdate::flagged(false);
+        assert_eq!(body(update_note_body(&unflag)), json!({"flagged": false}));
+        // Blank text is no new text: an update never blanks a note.
+        let blank = NoteUpdate::text("  \n").with_flagged(true);
+        assert_eq!(body(update_note_body(&blank)), json!({"flagged": true}));
     }
 
     #[test]
