@@ -598,7 +598,7 @@ fn forwarded_events_read_back() {
         }
         let event = (codec.decode_webhook(&body))
             .unwrap_or_else(|e| panic!("{}: the delivery does not decode: {e}", file.display()));
-        let sent = Forwarded::new(event.clone(), kind, "support");
+        let sent = Forwarded::new("support", kind, event.clone());
         let json = serde_json::to_string(&sent).unwrap();
         let read: Forwarded = serde_json::from_str(&json)
             .unwrap_or_else(|e| panic!("{}: {e}\n{json}", file.display()));
@@ -606,7 +606,10 @@ fn forwarded_events_read_back() {
         let value = |json: &str| serde_json::from_str::<serde_json::Value>(json).unwrap();
         let again = serde_json::to_string(&read).unwrap();
         assert_eq!(value(&again), value(&json), "{}", file.display());
-        assert_eq!((read.kind, read.provider_name.as_str()), (kind, "support"));
+        assert_eq!(
+            (read.provider, read.provider_name.as_str()),
+            (kind, "support")
+        );
         let (before, after) = (&event, &read.event);
         assert_eq!(after.call_id, before.call_id, "{}", file.display());
         assert_eq!(after.status(), before.status(), "{}", file.display());

@@ -2388,7 +2388,7 @@ async fn listen_prints_verified_events_and_forwards_them() {
         let read: voiceport::webhooks::Forwarded = serde_json::from_slice(&attempt.body)
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&attempt.body)));
         assert_eq!(read.provider_name, "support");
-        assert_eq!(read.kind, voiceport::ProviderKind::Voicebot);
+        assert_eq!(read.provider, voiceport::ProviderKind::Voicebot);
     }
     let report: voiceport::webhooks::Forwarded =
         serde_json::from_slice(&forwarded[0].body).unwrap();

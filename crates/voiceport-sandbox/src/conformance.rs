@@ -12,8 +12,8 @@
 
 use std::time::Duration;
 
-use voiceport_core::ProviderKind;
 use voiceport_core::conformance::Environment;
+use voiceport_core::{CallId, ProviderKind};
 
 use crate::Sandbox;
 
@@ -64,8 +64,8 @@ impl Environment for SandboxEnv<'_> {
         Some(self.sandbox.dialed_count(kind))
     }
 
-    fn webhook_delivery(&self, kind: ProviderKind, call_id: &str) -> Option<Vec<u8>> {
-        self.sandbox.webhook_delivery(kind, call_id)
+    fn webhook_delivery(&self, kind: ProviderKind, call_id: &CallId) -> Option<Vec<u8>> {
+        self.sandbox.webhook_delivery(kind, call_id.as_str())
     }
 
     fn call_deadline(&self) -> (Duration, Duration) {

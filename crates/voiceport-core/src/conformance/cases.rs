@@ -248,7 +248,7 @@ impl<'a> Suite<'a> {
             kind: provider.kind(),
             caps: provider.capabilities(),
             report: Report {
-                provider: provider.kind().to_string(),
+                provider: provider.kind(),
                 cases: Vec::new(),
             },
             sample: Vec::new(),
@@ -1702,7 +1702,7 @@ impl<'a> Suite<'a> {
         let Some(call) = &self.ended else {
             return self.no_completed_call("no completed call to build a delivery about");
         };
-        let Some(body) = self.env.webhook_delivery(self.kind, call.id.as_str()) else {
+        let Some(body) = self.env.webhook_delivery(self.kind, &call.id) else {
             return not_run("no sample delivery for this account");
         };
         let event = self

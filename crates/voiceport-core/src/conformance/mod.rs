@@ -91,7 +91,7 @@ pub trait Environment: Send + Sync {
 
     /// A webhook delivery the vendor would send about `call_id` (the end of the call);
     /// `None`: the webhook case does not run.
-    fn webhook_delivery(&self, kind: ProviderKind, call_id: &str) -> Option<Vec<u8>> {
+    fn webhook_delivery(&self, kind: ProviderKind, call_id: &CallId) -> Option<Vec<u8>> {
         let _ = (kind, call_id);
         None
     }

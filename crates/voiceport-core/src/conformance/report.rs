@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::ProviderKind;
+
 /// How one case ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", content = "reason", rename_all = "snake_case")]
@@ -43,11 +45,11 @@ pub struct CaseResult {
 }
 
 /// Every case run against one provider, in order.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[non_exhaustive]
 pub struct Report {
     /// Which vendor.
-    pub provider: String,
+    pub provider: ProviderKind,
     /// The cases, in the order run.
     pub cases: Vec<CaseResult>,
 }

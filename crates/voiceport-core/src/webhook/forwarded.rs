@@ -21,7 +21,7 @@ use crate::{CallEvent, ProviderKind};
 ///     "status": "in_progress", "vendor_status": "in-progress", "call": null},
 ///     "kind": "vapi", "provider_name": "support"}"#;
 /// let forwarded: Forwarded = serde_json::from_slice(body)?;
-/// assert_eq!(forwarded.kind, ProviderKind::Vapi);
+/// assert_eq!(forwarded.provider, ProviderKind::Vapi);
 /// assert_eq!(forwarded.provider_name, "support");
 /// assert_eq!(forwarded.event.status(), Some(CallStatus::InProgress));
 /// assert!(matches!(forwarded.event.kind, EventKind::StatusChanged { .. }));
@@ -36,8 +36,9 @@ use crate::{CallEvent, ProviderKind};
 pub struct Forwarded {
     /// What happened.
     pub event: CallEvent,
-    /// The vendor that sent it.
-    pub kind: ProviderKind,
+    /// The vendor that sent it (written `kind`, as a provider's configuration names it).
+    #[serde(rename = "kind")]
+    pub provider: ProviderKind,
     /// The provider's name in the configuration (`support`). Read from `provider` too, the
     /// key `listen` wrote before it said `provider_name`.
     #[serde(alias = "provider")]
@@ -45,11 +46,12 @@ pub struct Forwarded {
 }
 
 impl Forwarded {
-    /// `event`, received from `kind` through the provider named `provider_name`.
-    pub fn new(event: CallEvent, kind: ProviderKind, provider_name: impl Into<String>) -> Self {
+    /// `event`, received through the provider named `provider_name`, of the vendor
+    /// `provider` (the order of [`Delivery::new`](https://docs.rs/voiceport/latest/voiceport/webhooks/struct.Delivery.html#method.new)).
+    pub fn new(provider_name: impl Into<String>, provider: ProviderKind, event: CallEvent) -> Self {
         Forwarded {
             event,
-            kind,
+            provider,
             provider_name: provider_name.into(),
         }
     }
