@@ -19,9 +19,9 @@ pub struct Delivery {
     /// The provider's name in the configuration (`support`).
     pub provider_name: String,
     /// Its vendor (as [`Call::provider`](voiceport_core::Call::provider) names a call's;
-    /// `kind` in the JSON `listen` prints and forwards, [`Forwarded::kind`]).
+    /// `kind` in the JSON `listen` prints and forwards, [`Forwarded::provider`]).
     ///
-    /// [`Forwarded::kind`]: voiceport_core::webhook::Forwarded::kind
+    /// [`Forwarded::provider`]: voiceport_core::webhook::Forwarded::provider
     pub provider: ProviderKind,
     /// What happened.
     pub event: CallEvent,
