@@ -82,7 +82,7 @@ pub mod webhook;
 
 pub use codec::{Codec, Decoded, EachCall, PayloadKind, dial_outcome, json_shape};
 pub use config::{ProviderConfig, ProvidersFile, RetrySettings};
-pub use error::{Error, FieldError, RequestOutcome, Result, chain_text};
+pub use error::{Error, ErrorSource, FieldError, RequestOutcome, Result, chain_text};
 pub use event::{CallEvent, EventKind};
 pub use ids::{AgentId, CallId, CampaignId, IdFormat, NoteId, OrganizationId, is_path_segment};
 pub use interrupt::Interrupt;

@@ -56,7 +56,7 @@ where
                 provider: kind,
                 operation,
                 sent: true,
-                source: Box::new(cancelled),
+                source: crate::ErrorSource::new(cancelled),
             }),
         },
     }

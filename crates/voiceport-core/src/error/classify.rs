@@ -20,7 +20,7 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Transport { source, .. } => {
-                !is_builder_error(source.as_ref()) && !is_tls_failure(source.as_ref())
+                !is_builder_error(&**source) && !is_tls_failure(&**source)
             }
             Error::Server {
                 status: 501 | 505 | 511,

@@ -49,8 +49,9 @@ impl Error {
             // can put bytes of its choosing there (an HTTP/2 GOAWAY's debug data is
             // printed): one that spells the secret is replaced with its masked text.
             Error::Transport { source, .. } | Error::AnswerCut { source, .. } => {
-                let taken = std::mem::replace(source, Box::new(std::fmt::Error));
-                *source = MaskedCause::unless_clean(taken, mask);
+                if let Some(masked) = MaskedCause::if_unclean(&**source, mask) {
+                    *source = super::ErrorSource::new(masked);
+                }
             }
             // Built by voiceport from no vendor text.
             Error::Timeout { .. }
@@ -72,21 +73,21 @@ struct MaskedCause {
 }
 
 impl MaskedCause {
-    /// `source` itself when nothing it prints holds the secret (it can still be
+    /// `None` when nothing `source` prints holds the secret (it is kept, and can still be
     /// downcast), else its masked text.
-    fn unless_clean(
-        source: Box<dyn std::error::Error + Send + Sync>,
+    fn if_unclean(
+        source: &(dyn std::error::Error + Send + Sync + 'static),
         mask: &SecretMask,
-    ) -> Box<dyn std::error::Error + Send + Sync> {
-        let display = chain_text(source.as_ref());
+    ) -> Option<MaskedCause> {
+        let display = chain_text(source);
         let debug = format!("{source:?}");
         let (masked_display, masked_debug) = (mask.mask_str(&display), mask.mask_str(&debug));
         if matches!(masked_display, std::borrow::Cow::Borrowed(_))
             && matches!(masked_debug, std::borrow::Cow::Borrowed(_))
         {
-            return source;
+            return None;
         }
-        Box::new(MaskedCause {
+        Some(MaskedCause {
             display: masked_display.into_owned(),
             debug: masked_debug.into_owned(),
         })

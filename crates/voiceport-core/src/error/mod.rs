@@ -84,6 +84,34 @@ impl std::fmt::Display for RequestOutcome {
     }
 }
 
+/// The cause an [`Error::Transport`] or [`Error::AnswerCut`] carries: shared, so that an
+/// [`Error`] can be cloned (a result shared between tasks, or cached). It derefs to the
+/// cause itself, which [`Error::source`](std::error::Error::source) gives too, so that it
+/// can be downcast to its own type.
+#[derive(Clone)]
+pub struct ErrorSource(std::sync::Arc<dyn std::error::Error + Send + Sync>);
+
+impl ErrorSource {
+    /// `cause`, shared.
+    pub fn new(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        ErrorSource(std::sync::Arc::from(cause.into()))
+    }
+}
+
+impl std::ops::Deref for ErrorSource {
+    type Target = dyn std::error::Error + Send + Sync;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
+impl std::fmt::Debug for ErrorSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&*self.0, f)
+    }
+}
+
 /// Everything that can go wrong talking to a voice vendor.
 ///
 /// Each variant that comes of a request names the provider and the operation (a
@@ -94,7 +122,7 @@ impl std::fmt::Display for RequestOutcome {
 /// Variants and their fields may be added in a minor release: match a variant with `..`
 /// (`Error::NotFound { provider, .. }`), and build one with its constructor
 /// ([`Error::invalid_request`], [`Error::from_status`], [`Error::timeout`] …).
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The vendor refused the request's credentials (HTTP 401 or 403): usually the API
@@ -272,7 +300,7 @@ pub enum Error {
         sent: bool,
         /// The underlying error.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: ErrorSource,
     },
 
     /// The response body was larger than the configured cap.
@@ -315,7 +343,7 @@ pub enum Error {
         read: bool,
         /// Why it broke off.
         #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
+        source: ErrorSource,
     },
 
     /// The vendor's JSON did not have the expected shape.
@@ -689,7 +717,7 @@ impl Error {
             provider,
             operation,
             sent,
-            source: source.into(),
+            source: ErrorSource::new(source),
         }
     }
 

@@ -468,7 +468,7 @@ fn a_transport_cause_echoing_the_key_is_masked() {
         provider: ProviderKind::Vapi,
         operation: Operation::GetCall,
         sent: true,
-        source,
+        source: ErrorSource::new(source),
     };
     let mask = SecretMask::new(KEY);
     let echoed = transport(Box::new(Client(GoAway(format!("bad key {KEY}")))));
@@ -518,4 +518,21 @@ fn masking_an_error_covers_every_vendor_text() {
             assert!(!text.contains("4f9a"), "{text}");
         }
     }
+}
+
+/// An error can be cloned (a result shared between tasks, or cached): the clone says the
+/// same, and a transport error's cause is shared, still reachable as its own type.
+#[test]
+fn errors_clone_with_their_cause() {
+    let io = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "reset by peer");
+    let error = Error::transport(ProviderKind::Vapi, Operation::GetCall, true, io);
+    let copy = error.clone();
+    assert_eq!(copy.to_string(), error.to_string());
+    let cause = std::error::Error::source(&copy).expect("a cause");
+    let io = cause
+        .downcast_ref::<std::io::Error>()
+        .expect("the io error itself");
+    assert_eq!(io.kind(), std::io::ErrorKind::ConnectionReset);
+    let config = Error::config("providers.a.kind", "unknown");
+    assert_eq!(config.clone().to_string(), config.to_string());
 }

@@ -640,7 +640,7 @@ async fn read_capped(
         received,
         read,
         // Without its URL, as in `transport_error`.
-        source: Box::new(error.without_url()),
+        source: crate::ErrorSource::new(error.without_url()),
     };
     while let Some(chunk) = response.chunk().await.map_err(|e| cut(body.len(), e))? {
         if chunk.len() > limit.saturating_sub(body.len()) {
@@ -697,7 +697,7 @@ fn transport_error(provider: ProviderKind, operation: Operation, error: reqwest:
             provider,
             operation,
             sent,
-            source: Box::new(error.without_url()),
+            source: crate::ErrorSource::new(error.without_url()),
         }
     }
 }

@@ -333,12 +333,7 @@ mod tests {
             operation: Operation::Dial,
             sent: true,
         };
-        let unsent = Error::Transport {
-            provider: ProviderKind::Rounded,
-            operation: Operation::Dial,
-            sent: false,
-            source: "refused".into(),
-        };
+        let unsent = Error::transport(ProviderKind::Rounded, Operation::Dial, false, "refused");
         let not_found = Error::NotFound {
             provider: ProviderKind::Rounded,
             operation: Operation::GetCall,
