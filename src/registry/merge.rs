@@ -155,7 +155,7 @@ impl MergedCall {
 /// Its message is the provider's name and the error's message; its
 /// [`source`](std::error::Error::source) is the error's own source, so that a report
 /// walking the chain says each message once.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct ProviderError {
     /// The provider's name in the configuration.

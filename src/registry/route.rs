@@ -8,7 +8,7 @@ use voiceport_core::{
 
 /// A dial placed through a route: the outcome, the provider that placed it, and the
 /// providers tried before it (each refused the dial without placing a call).
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RoutedDial {
     /// The name of the provider that placed the call.
@@ -53,7 +53,7 @@ impl RoutedDial {
 /// [`Error`]: that would drop [`provider_name`](Self::provider_name), the account on which a call
 /// may exist ([`call_may_exist`](Self::call_may_exist)), which is what to check before
 /// dialing again.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct RouteError {
     /// The route's name.
