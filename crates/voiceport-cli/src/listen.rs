@@ -264,10 +264,13 @@ impl Listening {
         .await;
         match printed {
             Ok(Ok(earlier)) => Ok(earlier),
-            Ok(Err(failure)) => {
-                let error = match failure {
-                    Failure::Io(_, error) => error,
-                    Failure::Usage(message) => std::io::Error::other(message),
+            // A failure to print, or a panic in the printing (counted as one: the event
+            // was not printed, and `listen` must not end with 0 as if it were).
+            failed => {
+                let error = match failed {
+                    Ok(Err(Failure::Io(_, error))) => error,
+                    Ok(Err(Failure::Usage(message))) => std::io::Error::other(message),
+                    Err(_) => std::io::Error::other("printing the event panicked"),
                     _ => std::io::Error::other("the event could not be printed"),
                 };
                 if let Some(first) = lock(&self.unprinted).count(error) {
@@ -277,7 +280,6 @@ impl Listening {
                 }
                 Err(unprintable())
             }
-            Err(_) => Err(unprintable()),
         }
     }
 
