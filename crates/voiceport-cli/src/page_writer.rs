@@ -3,6 +3,7 @@
 //! of the walk.
 
 use std::io::Write;
+use std::panic::AssertUnwindSafe;
 
 use tokio::sync::mpsc;
 use voiceport::{Call, CallPage, PageCursor};
@@ -35,10 +36,14 @@ impl PageWriter {
                 written += page.calls.len();
                 // Written whole, the page's own next cursor resumes after it.
                 let next = page.next.as_ref().map(PageCursor::to_token);
-                // A page is in, empty or not: the walk begins writing.
-                let done = sink
-                    .begin()
-                    .and_then(|()| write_page(&mut sink, &page.calls, format));
+                // A page is in, empty or not: the walk begins writing. A panic part way
+                // through a page is a failed write, taken back as one: unwound, the sink's
+                // buffer would be flushed on drop, half a page after the last whole one.
+                let done = sink.begin().and_then(|()| {
+                    let writing = AssertUnwindSafe(|| write_page(&mut sink, &page.calls, format));
+                    std::panic::catch_unwind(writing)
+                        .unwrap_or_else(|_| Err(std::io::Error::other("writing a call panicked")))
+                });
                 if let Err(e) = done.and_then(|()| sink.mark(written, next)) {
                     return Err(sink.failed(e));
                 }
