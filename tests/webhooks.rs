@@ -193,6 +193,28 @@ async fn verified_deliveries_arrive_once_with_their_provider() {
     assert_eq!(next(&mut events).await.provider_name, "signed");
 }
 
+/// A delivery of more than a MiB (a long call's report), decoded off the runtime's
+/// workers, arrives whole, its payloads intact, as a small one does.
+#[tokio::test]
+async fn a_delivery_of_more_than_a_mib_arrives_whole() {
+    let (router, mut events) = Receiver::builder(&registry()).channel(16).unwrap();
+    let base = serve(router).await;
+    let mut report: serde_json::Value =
+        serde_json::from_slice(&fixture("voicebot/webhook_end_of_call_report.json")).unwrap();
+    let summary = "The caller asked about the renewal. ".repeat(40_000);
+    report["message"]["analysis"]["summary"] = serde_json::json!(summary);
+    let body = serde_json::to_vec(&report).unwrap();
+    assert!(body.len() > voiceport_core::adapter::DECODE_OFF_RUNTIME_BYTES);
+    let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
+    let (status, _) = post(&format!("{base}/support"), &secret, body).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let delivery = next(&mut events).await;
+    let call = delivery.event.call().expect("the report's call");
+    assert_eq!(call.analysis.summary.as_deref(), Some(summary.as_str()));
+    let payload = call.vendor_payload().expect("the vendor's JSON");
+    assert!(payload.get().len() > summary.len(), "{}", payload.get().len());
+}
+
 #[tokio::test]
 async fn forged_tampered_stale_and_wrong_scheme_deliveries_are_refused() {
     let (router, mut events) = Receiver::builder(&registry()).channel(16).unwrap();

@@ -16,8 +16,9 @@ use voiceport_core::webhook::{
     Admission, Deduplicator, EventKey, HeadChecked, Scheme, Verifier, VerifyError,
 };
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
-use voiceport_core::adapter::shorten;
-use voiceport_core::{CallEvent, Codec, ProviderKind};
+use tracing::Instrument;
+use voiceport_core::adapter::{decode_off_runtime, shorten};
+use voiceport_core::{CallEvent, Codec, Operation, ProviderKind};
 
 use super::answer::{Admitted, HandlerRun, answer_request, deadline_after, handler_failed, lock};
 use super::body::{Held, declared_length, read_body, refuse_body};
@@ -154,8 +155,13 @@ pub(super) async fn receive(
         Ok(read) => read,
         Err(answer) => return answer,
     };
+    let verified = span.in_scope(|| verify(&head, &body, held));
+    let decoded = match verified {
+        Ok(()) => decode(endpoint, &body).instrument(span.clone()).await,
+        Err(unaccepted) => Err(unaccepted),
+    };
     let entered = span.enter();
-    let event = match verify_and_decode(endpoint, &head, &body, held) {
+    let event = match decoded {
         Ok(event) => event,
         Err(unaccepted) => return unaccepted.answer(&shared, &endpoint.name),
     };
@@ -258,22 +264,26 @@ async fn read_checked<'a>(
     }
 }
 
-/// The event of a `body` verified against its `head`. The body's share of the budget
-/// (`held`) goes back once it is verified or refused.
-fn verify_and_decode(
-    endpoint: &Endpoint,
-    head: &HeadChecked<'_>,
-    body: &Bytes,
-    held: Held<'_>,
-) -> std::result::Result<CallEvent, Unaccepted> {
+/// Verifies `body` against its `head`. The body's share of the budget of bodies not yet
+/// verified (`held`) goes back once it is verified or refused.
+fn verify(head: &HeadChecked<'_>, body: &Bytes, held: Held<'_>) -> Result<(), Unaccepted> {
     let verified = head.verify_body(body);
     drop(held);
-    verified.map_err(Unaccepted::Refused)?;
-    // The event's payloads are slices of the body rather than copies: the event and its
-    // body live and go together. A byte-order mark before the JSON (signed with it) is
-    // left out of what is decoded.
+    verified.map_err(Unaccepted::Refused)
+}
+
+/// The event of a verified `body`. Its payloads are slices of the body rather than copies:
+/// the event and its body live and go together. A byte-order mark before the JSON (signed
+/// with it) is left out of what is decoded. A body of a MiB or more is decoded on the
+/// blocking pool ([`decode_off_runtime`]): the tens of milliseconds of the largest
+/// delivery the receiver takes would hold up every other delivery on this worker.
+async fn decode(endpoint: &Endpoint, body: &Bytes) -> Result<CallEvent, Unaccepted> {
     let json = body.slice_ref(voiceport_core::adapter::strip_bom(body));
-    voiceport_core::sharing_body(&json, || endpoint.codec.decode_webhook(&json))
+    let codec = endpoint.codec;
+    let decoding =
+        move |json: &Bytes| voiceport_core::sharing_body(json, || codec.decode_webhook(json));
+    decode_off_runtime(endpoint.kind, Operation::ParseWebhook, json, decoding)
+        .await
         .map_err(Unaccepted::Unparsable)
 }
 

@@ -11,7 +11,8 @@ pub const DECODE_OFF_RUNTIME_BYTES: usize = 1024 * 1024;
 /// milliseconds to decode; on one of the runtime's workers it would hold up every other
 /// task meanwhile (a webhook receiver in the same process, the other providers of a merged
 /// walk). It runs in the caller's span and to its subscriber, so what it logs is said as
-/// at once; a panic in `decode` reaches the caller as it would at once.
+/// at once; a panic in `decode` reaches the caller as it would at once. `body` is any
+/// owned bytes (a `Vec<u8>`, or `Bytes` whose slices the decoded value keeps).
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]
@@ -26,17 +27,18 @@ pub const DECODE_OFF_RUNTIME_BYTES: usize = 1024 * 1024;
 /// # Ok(())
 /// # }
 /// ```
-pub async fn decode_off_runtime<T, F>(
+pub async fn decode_off_runtime<B, T, F>(
     kind: ProviderKind,
     operation: Operation,
-    body: Vec<u8>,
+    body: B,
     decode: F,
 ) -> Result<T>
 where
+    B: AsRef<[u8]> + Send + 'static,
     T: Send + 'static,
-    F: FnOnce(&[u8]) -> Result<T> + Send + 'static,
+    F: FnOnce(&B) -> Result<T> + Send + 'static,
 {
-    if body.len() < DECODE_OFF_RUNTIME_BYTES {
+    if body.as_ref().len() < DECODE_OFF_RUNTIME_BYTES {
         return decode(&body);
     }
     // In the caller's span and to its subscriber (a scoped one too): what the decoder logs
@@ -81,7 +83,7 @@ mod tests {
         assert_ne!(thread_of(DECODE_OFF_RUNTIME_BYTES).await.unwrap(), here);
         let large = vec![b' '; DECODE_OFF_RUNTIME_BYTES];
         let decoding =
-            decode_off_runtime::<(), _>(kind, operation, large, |_| panic!("decoder bug"));
+            decode_off_runtime::<_, (), _>(kind, operation, large, |_| panic!("decoder bug"));
         let panicked = tokio::spawn(decoding).await;
         assert!(panicked.is_err_and(|join| join.is_panic()));
     }
