@@ -212,7 +212,11 @@ async fn a_delivery_of_more_than_a_mib_arrives_whole() {
     let call = delivery.event.call().expect("the report's call");
     assert_eq!(call.analysis.summary.as_deref(), Some(summary.as_str()));
     let payload = call.vendor_payload().expect("the vendor's JSON");
-    assert!(payload.get().len() > summary.len(), "{}", payload.get().len());
+    assert!(
+        payload.get().len() > summary.len(),
+        "{}",
+        payload.get().len()
+    );
 }
 
 #[tokio::test]

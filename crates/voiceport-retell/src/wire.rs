@@ -303,6 +303,7 @@ pub(crate) struct Delivery<'a> {
     pub(crate) call: Option<&'a RawValue>,
     /// A transfer event's destination (`{"number": …}`): what tells two transfers of one
     /// call apart.
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) transfer_destination: Option<Value>,
 }
 
@@ -314,6 +315,7 @@ pub(crate) struct Delivery<'a> {
 pub(crate) struct Peek<'a> {
     #[serde(borrow)]
     pub(crate) call_id: Option<AnyJson<'a>>,
+    #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) transfer_end_timestamp: Option<Value>,
     /// A `call_analyzed`'s analysis, which tells a re-run's event from a redelivery.
     #[serde(borrow)]

@@ -12,7 +12,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
-use voiceport_core::adapter::{AnyJson, Text, amount, bounded_list, bounded_value, count};
+use voiceport_core::adapter::{
+    AnyJson, Text, amount, bounded_json, bounded_list, bounded_value, count,
+};
 
 voiceport_core::open_enum! {
     /// A call's `type` (and the list filter `call_type`).
@@ -135,13 +137,14 @@ pub(crate) struct ApiError {
     pub(crate) status: Option<u16>,
 }
 
-/// The value, when it has type `T`; `None` when it has another.
+/// The value, when it has type `T`; `None` when it has another. Read first as any JSON,
+/// within the body's entry budget.
 fn or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,
     T: serde::de::DeserializeOwned,
 {
-    Ok(T::deserialize(Value::deserialize(deserializer)?).ok())
+    Ok(T::deserialize(bounded_json(deserializer)?).ok())
 }
 
 /// An HTTP status as a number (`201`, `201.0`) or a string of digits (`"201"`); `None`
@@ -150,7 +153,7 @@ fn status_or_none<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<u16>, D::Error> {
     // Read as any count is (core's `count`), then anything else is left out too.
-    let status = count(Value::deserialize(deserializer)?).ok().flatten();
+    let status = count(bounded_json(deserializer)?).ok().flatten();
     Ok(status.and_then(|status| u16::try_from(status).ok()))
 }
 

@@ -659,10 +659,11 @@ impl Family<'_> {
             "costBreakdown": null,
             "costs": null,
         });
-        // How the call is carried, once placed (a scheduled call is not yet): `transport`,
+        // How the call is carried, once placed (a scheduled call is not yet, and one
+        // canceled while scheduled never was): `transport`,
         // and for a phone call the deprecated `phoneCallProviderId` Vapi keeps beside it,
         // the Twilio call's SID (`CA` and 32 hex digits; the values the sandbox's).
-        if view.phase != Phase::Scheduled {
+        if !matches!(view.phase, Phase::Scheduled | Phase::Canceled) {
             body["transport"] = if call.web {
                 json!({ "provider": "daily" })
             } else {
@@ -1488,15 +1489,26 @@ mod tests {
             assert_eq!(body["transport"], json!({ "provider": "daily" }));
             assert!(body["phoneCallProviderId"].is_null(), "{body}");
         }
-        let mut scheduled = call(Phase::Scheduled);
-        scheduled.scheduled_for = Some(Utc::now() + chrono::TimeDelta::days(1));
-        let later = view(Phase::Scheduled);
-        let vs = family(Flavor::Voicebot).render(&scheduled, &later);
-        let vs = vs.as_object().cloned().unwrap_or_default();
-        assert_eq!(vs.get("transport"), Some(&Value::Null));
-        assert_eq!(vs.get("phoneCallProviderId"), Some(&Value::Null));
-        let vapi = family(Flavor::Vapi).render(&scheduled, &later);
-        assert!(vapi.get("transport").is_none() && vapi.get("phoneCallProviderId").is_none());
+        // Never placed: scheduled, or canceled while scheduled.
+        for phase in [Phase::Scheduled, Phase::Canceled] {
+            let mut scheduled = call(phase);
+            scheduled.scheduled_for = Some(Utc::now() + chrono::TimeDelta::days(1));
+            let later = view(phase);
+            let vs = family(Flavor::Voicebot).render(&scheduled, &later);
+            let vs = vs.as_object().cloned().unwrap_or_default();
+            assert_eq!(vs.get("transport"), Some(&Value::Null), "{phase:?}");
+            assert_eq!(
+                vs.get("phoneCallProviderId"),
+                Some(&Value::Null),
+                "{phase:?}"
+            );
+            let vapi = family(Flavor::Vapi).render(&scheduled, &later);
+            let absent = |key| vapi.get(key).is_none();
+            assert!(
+                absent("transport") && absent("phoneCallProviderId"),
+                "{phase:?}"
+            );
+        }
     }
 
     #[test]

@@ -64,6 +64,22 @@ pub fn bounded_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value,
     Ok(BoundedValue::deserialize(deserializer)?.0)
 }
 
+/// JSON text (a raw part of a body, kept as `&RawValue`) read as a [`Value`] within the
+/// body's entry budget, as [`bounded_json`] reads a field: for a decoder that parses a raw
+/// part later, inside the body's budget.
+///
+/// ```
+/// use voiceport_core::adapter::json_within_budget;
+/// assert_eq!(json_within_budget(r#"{"a": [1, 2]}"#).unwrap()["a"][1], 2);
+/// assert!(json_within_budget("[1] 2").is_err());
+/// ```
+pub fn json_within_budget(text: &str) -> serde_json::Result<Value> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    let value = bounded_json(&mut deserializer)?;
+    deserializer.end()?;
+    Ok(value)
+}
+
 /// `#[serde(default, deserialize_with = "bounded_object")]` for an
 /// `Option<Map<String, Value>>` field of a vendor's body: `null` is `None`, an object is
 /// read within the body's entry budget (every array element and object entry, at every

@@ -12,9 +12,9 @@ use serde_json::value::RawValue;
 // Re-exported for the webhook module, which names paths the same way.
 pub(crate) use voiceport_core::adapter::field_path;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, elapsed_secs, finite, non_blank, non_empty, parse_time,
-    read_amount_at, read_destination, read_id, read_time_at, recent_epoch_millis, recording_at,
-    round_to, try_decode_call_with,
+    AnyJson, Text, check_call, elapsed_secs, finite, json_within_budget, non_blank, non_empty,
+    parse_time, read_amount_at, read_destination, read_id, read_time_at, recent_epoch_millis,
+    recording_at, round_to, try_decode_call_with,
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
@@ -216,7 +216,7 @@ fn analysis(wire: &mut wire::Call<'_>, artifact: &wire::Artifact<'_>) -> Analysi
         _ => true,
     };
     for (name, raw) in collected {
-        let value = raw.and_then(|raw| serde_json::from_str::<Value>(raw.get()).ok());
+        let value = raw.and_then(|raw| json_within_budget(raw.get()).ok());
         if let Some(value) = value.filter(holds_something) {
             (analysis.extracted).entry(name.to_owned()).or_insert(value);
         }
