@@ -94,10 +94,10 @@ pub use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallEvent, CallId, CallKind, CallPage, CallQuery,
     CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
     Decoded, DialOutcome, DialRequest, Direction, EachCall, EndReason, EndReasonCategory, Error,
-    EventKind, ExposeSecret, FieldError, Filter, Interrupt, MAX_WARNINGS, MetadataMode,
-    NormalizationWarning, Note, NoteId, NoteInput, NoteUpdate, Operation, OrganizationId,
-    PageCursor, PageIds, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile, Rating,
-    Recording, RequestOutcome, Result, RetrySettings, RouteConfig, RoutePolicy, SecretMask,
+    ErrorSource, EventKind, ExposeSecret, FieldError, Filter, Interrupt, MAX_WARNINGS,
+    MetadataMode, NormalizationWarning, Note, NoteId, NoteInput, NoteUpdate, Operation,
+    OrganizationId, PageCursor, PageIds, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile,
+    Rating, Recording, RequestOutcome, Result, RetrySettings, RouteConfig, RoutePolicy, SecretMask,
     SecretString, SortOrder, Speaker, ToolCall, ToolResult, Transcript, UnknownNameError,
     Utterance, VendorPayload, VoiceProvider, VoiceProviderExt, WarningKind, async_trait,
     call_stream, chain_text, page_stream, sharing_body,
@@ -148,7 +148,7 @@ pub use voiceport_rounded as rounded;
 #[cfg_attr(docsrs, doc(cfg(feature = "vapi")))]
 pub use voiceport_voicebot as vapi;
 /// The Voicebot Studio adapter: its client, options and codec. The same crate as
-/// [`vapi`]: `Voicebot` is `Vapi` by another name, so
+/// `vapi`: `Voicebot` is `Vapi` by another name, so
 /// `provider.extension::<Voicebot>()` is `Some` for a Vapi provider too; tell the two by
 /// [`VoiceProvider::kind`] or `Vapi::flavor`.
 #[cfg(feature = "voicebot")]

@@ -275,7 +275,8 @@ impl Registry {
     /// with that error rather than failing over, which would hide it on every dial; so do
     /// a request refused for what it holds ([`Error::InvalidArgument`]; one that every
     /// provider would refuse alike, no number to call or a `scheduled_for` in the past, is
-    /// refused before the first dial, naming no provider), a dial missing a
+    /// refused before the first dial, naming no provider: the error's vendor is the first
+    /// the route would have tried), a dial missing a
     /// setting its account needs (an agent, a number), a field of the request its vendor
     /// takes no value for ([`Error::Unsupported`] of an [`Operation::DialOption`]: it would
     /// refuse every such dial), and an interrupted dial. A failover route leaves out the

@@ -786,10 +786,6 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
     }
 }
 
-/// A handler still running past the in-flight limit (`dedup_in_flight_for`) is taken for
-/// one that will never end: a redelivery of its event is handed over again; within the
-/// limit it is 503. Two receivers, so that neither case hangs on how fast the machine is:
-/// a limit far longer than the test for the 503, one far shorter for the handover.
 /// A handler that outlives its request (the vendor hung up) is counted as running until
 /// it ends, so that an application can wait for it once its server has stopped, where
 /// the server's graceful shutdown, its connection gone, does not.
@@ -842,6 +838,10 @@ async fn handlers_that_outlive_their_request_can_be_waited_for() {
     assert_eq!(running.count(), 0);
 }
 
+/// A handler still running past the in-flight limit (`dedup_in_flight_for`) is taken for
+/// one that will never end: a redelivery of its event is handed over again; within the
+/// limit it is 503. Two receivers, so that neither case hangs on how fast the machine is:
+/// a limit far longer than the test for the 503, one far shorter for the handover.
 #[tokio::test]
 async fn a_redelivery_past_the_in_flight_limit_is_handed_over_again() {
     for (limit, expected, calls_after) in [

@@ -663,14 +663,20 @@ impl ProvidersFile {
             crate::http::plain_http_to_another_host(&url)
                 .then(|| url.host_str().map(str::to_owned))?
         };
-        (self.providers.values())
-            .filter(|config| config.allow_insecure_http)
-            .filter_map(|config| {
+        (self.providers.iter())
+            .filter(|(_, config)| config.allow_insecure_http)
+            .filter_map(|(name, config)| {
                 let host = plain(&config.base_url)?;
+                // Named as the provider's errors name it: its variable when it was read
+                // from the environment, else its key in this file (placed there or not).
+                let field = |key: &str| match config.from_env {
+                    true => config.field_name(key),
+                    false => format!("providers.{name}.{key}"),
+                };
                 Some(format!(
                     "{} is plain http to {host}: its API key and its calls travel unencrypted ({})",
-                    config.field_name("base_url"),
-                    config.field_name("allow_insecure_http"),
+                    field("base_url"),
+                    field("allow_insecure_http"),
                 ))
             })
             .collect()

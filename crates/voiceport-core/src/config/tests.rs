@@ -862,6 +862,14 @@ fn plain_http_to_another_host_is_warned_of() {
         warnings[0].contains("providers.lab.base_url") && warnings[0].contains("api.lab.example"),
         "{warnings:?}"
     );
+    // A file built in code and not yet checked names its providers the same.
+    let lab = file.providers["lab"].clone().at_path("");
+    let unplaced = ProvidersFile::new(None, [("lab".to_owned(), lab)].into(), Default::default());
+    let warnings = unplaced.plain_http_warnings();
+    assert!(
+        warnings[0].starts_with("providers.lab.base_url is plain http"),
+        "{warnings:?}"
+    );
 }
 
 #[test]
