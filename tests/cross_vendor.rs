@@ -775,7 +775,7 @@ fn every_list_of_a_call_has_a_ceiling() {
 #[test]
 fn free_form_json_in_a_call_is_read_within_its_budget() {
     // (vendor, call fixture, the free-form field's keys)
-    let fields: [(ProviderKind, &str, &[&str]); 11] = [
+    let fields: [(ProviderKind, &str, &[&str]); 12] = [
         // Rounded's envelope, read leniently around every answer.
         (ProviderKind::Rounded, "rounded/get_call.json", &["message"]),
         (ProviderKind::Rounded, "rounded/get_call.json", &["error"]),
@@ -785,7 +785,13 @@ fn free_form_json_in_a_call_is_read_within_its_budget() {
             "vapi/call_ended.json",
             &["artifact", "variableValues"],
         ),
-        // Retell: a transfer event's own destination, beside its call.
+        // Retell: an ended transfer's end time (made a `transfer_ended` below), and a
+        // transfer event's own destination, beside its call.
+        (
+            ProviderKind::Retell,
+            "retell/webhook_transfer_bridged.json",
+            &["call", "transfer_end_timestamp"],
+        ),
         (
             ProviderKind::Retell,
             "retell/webhook_transfer_bridged.json",
@@ -840,6 +846,9 @@ fn free_form_json_in_a_call_is_read_within_its_budget() {
                 .or_insert(serde_json::json!({}));
         }
         *object = serde_json::json!("HOSTILE-HERE");
+        if keys.contains(&"transfer_end_timestamp") {
+            json["event"] = serde_json::json!("transfer_ended");
+        }
         let text = serde_json::to_string(&json).unwrap();
         let codec = voiceport::codec(kind).unwrap();
         let decode = |body: &str| match file.contains("webhook") {

@@ -65,14 +65,15 @@ pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
 /// its connection and buffer for good.
 pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(15);
 
-/// How many bytes of bodies still arriving or not yet verified the deliveries to one
-/// provider may hold together by default: 64 MiB. Where a provider's scheme signs the body (Retell's
-/// signature, an HMAC), the headers prove only that a signature is well formed and fresh,
-/// which anyone can forge: its body must be read to be checked. Such bodies share their
-/// provider's budget while they arrive (so do those of a scheme that reads the headers
-/// alone, whose secret travels in every delivery and may have been seen); a delivery whose
-/// body would go over it is answered 503 with `Retry-After` at once, without reading more
-/// of it, and a body's share is released as soon as it is verified or refused. Each provider has a budget of its own,
+/// How many bytes of bodies still arriving, or not yet verified and decoded, the
+/// deliveries to one provider may hold together by default: 64 MiB. Where a provider's
+/// scheme signs the body (Retell's signature, an HMAC), the headers prove only that a
+/// signature is well formed and fresh, which anyone can forge: its body must be read to be
+/// checked. Such bodies share their provider's budget while they arrive (so do those of a
+/// scheme that reads the headers alone, whose secret travels in every delivery and may
+/// have been seen); a delivery whose body would go over it is answered 503 with
+/// `Retry-After` at once, without reading more of it, and a body's share is released as
+/// soon as it is verified and decoded, or refused. Each provider has a budget of its own,
 /// so that forgeries posted to one cannot refuse another's deliveries. A vendor's
 /// deliveries take a few KiB each.
 pub const DEFAULT_UNVERIFIED_BODY_BUDGET: usize = 64 * 1024 * 1024;

@@ -12,11 +12,11 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::time::Instant;
+use tracing::Instrument;
 use voiceport_core::webhook::{
     Admission, Deduplicator, EventKey, HeadChecked, Scheme, Verifier, VerifyError,
 };
 // Event names are logged through `shorten`: a verified body may name its event with megabytes.
-use tracing::Instrument;
 use voiceport_core::adapter::{decode_off_runtime, shorten};
 use voiceport_core::{CallEvent, Codec, Operation, ProviderKind};
 
@@ -155,11 +155,15 @@ pub(super) async fn receive(
         Ok(read) => read,
         Err(answer) => return answer,
     };
-    let verified = span.in_scope(|| verify(&head, &body, held));
+    let verified = span.in_scope(|| head.verify_body(&body).map_err(Unaccepted::Refused));
     let decoded = match verified {
         Ok(()) => decode(endpoint, &body).instrument(span.clone()).await,
         Err(unaccepted) => Err(unaccepted),
     };
+    // The body's share of the budget of bodies not yet accepted goes back once it is
+    // decoded or refused, not before: a large body decoded on the blocking pool stays
+    // counted, so that bodies posted faster than they decode cannot pile up uncounted.
+    drop(held);
     let entered = span.enter();
     let event = match decoded {
         Ok(event) => event,
@@ -262,14 +266,6 @@ async fn read_checked<'a>(
             ))
         }
     }
-}
-
-/// Verifies `body` against its `head`. The body's share of the budget of bodies not yet
-/// verified (`held`) goes back once it is verified or refused.
-fn verify(head: &HeadChecked<'_>, body: &Bytes, held: Held<'_>) -> Result<(), Unaccepted> {
-    let verified = head.verify_body(body);
-    drop(held);
-    verified.map_err(Unaccepted::Refused)
 }
 
 /// The event of a verified `body`. Its payloads are slices of the body rather than copies:

@@ -43,12 +43,12 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, canonical_json, canonical_raw, event_name, is_object, keep_whole_delivery, non_blank,
-    read_destination, read_epoch_millis, try_decode_call_with,
+    AnyJson, canonical_json, canonical_raw, event_name, is_object, json_within_budget,
+    keep_whole_delivery, non_blank, read_destination, read_epoch_millis, try_decode_call_with,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
-    Call, CallEvent, CallId, CallStatus, EventKind, Operation, Result, Speaker, Utterance,
+    Call, CallEvent, CallId, CallStatus, Error, EventKind, Operation, Result, Speaker, Utterance,
 };
 
 use crate::config::KIND;
@@ -174,8 +174,15 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
         EventFamily::Transcript => transcript_updated(event, call, body),
         EventFamily::Transfer => {
             let destination = delivery.transfer_destination.as_ref();
-            let end_timestamp = peek.transfer_end_timestamp.as_ref();
-            let (parsed, at) = transfer_leg(event, call, destination, end_timestamp, raw, body);
+            let end_timestamp = (peek.transfer_end_timestamp)
+                .map(|raw| json_within_budget(raw.get()))
+                .transpose()
+                .map_err(|e| {
+                    let path = "call.transfer_end_timestamp";
+                    Error::decode(KIND, OP, path, e.to_string(), body)
+                })?;
+            let (parsed, at) =
+                transfer_leg(event, call, destination, end_timestamp.as_ref(), raw, body);
             occurred_at = at;
             parsed
         }

@@ -315,8 +315,10 @@ pub(crate) struct Delivery<'a> {
 pub(crate) struct Peek<'a> {
     #[serde(borrow)]
     pub(crate) call_id: Option<AnyJson<'a>>,
-    #[serde(default, deserialize_with = "bounded_value")]
-    pub(crate) transfer_end_timestamp: Option<Value>,
+    /// Kept raw, and read only for a `transfer_ended`: this pass is lenient (a call it
+    /// cannot read is no call), and a value over the body's budget must refuse the delivery.
+    #[serde(borrow)]
+    pub(crate) transfer_end_timestamp: Option<&'a RawValue>,
     /// A `call_analyzed`'s analysis, which tells a re-run's event from a redelivery.
     #[serde(borrow)]
     pub(crate) call_analysis: Option<&'a RawValue>,
