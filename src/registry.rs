@@ -363,8 +363,8 @@ impl Registry {
         let candidates = route::candidates(config, &key, can_take);
         // What every provider's guard would refuse alike (no number, a schedule in the
         // past) ends the route once, before any dial, rather than at each provider in turn.
-        let first_kind = (candidates.first()).and_then(|name| self.file.providers.get(*name));
-        if let Some(Err(error)) = first_kind.map(|config| request.validate(config.kind)) {
+        let first = (candidates.first()).and_then(|name| self.file.providers.get(*name));
+        if let Some(Err(error)) = first.map(|config| request.validate(config.kind)) {
             return Err(fail(None, error, Vec::new()));
         }
         let mut refused: Vec<(String, Error)> = Vec::new();

@@ -36,17 +36,17 @@
 //! when the body is still arriving after the builder's `body_timeout`, 413 over the body
 //! cap (at once when `Content-Length` says so), 415 for a body with a
 //! `Content-Encoding` other than `identity` (none is decoded), 503 with `Retry-After` when
-//! the provider's bodies still arriving or not yet verified are at its budget (the builder's
-//! `unverified_body_budget`, one for each provider) or the deliveries being handled at the
-//! receiver's (`handled_body_budget`), 500 or 503 when the application could
+//! the provider's bodies still arriving or not yet verified and decoded are at its budget
+//! (the builder's `unverified_body_budget`, one for each provider) or the deliveries being
+//! handled at the receiver's (`handled_body_budget`), 500 or 503 when the application could
 //! not take the event (so that a vendor that retries sends it again, and the retry goes
-//! through; the application's message is logged, not sent). A duplicate that arrives while the first
-//! delivery is still being handled gets 503 with `Retry-After: 1`: acknowledging it could
-//! lose the event, should the first still fail (the event is then forgotten, so the next
-//! retry goes through). A handler the vendor hung up on runs on to its end, and its retries
-//! meanwhile get 503: a vendor whose retries are few (Retell's three) may spend them all
-//! on a slow handler, and should that handler then fail, the event is not delivered (a
-//! warning naming the provider and the event says so).
+//! through; the application's message is logged, not sent). A duplicate that arrives while
+//! the first delivery is still being handled gets 503 with `Retry-After: 1`: acknowledging
+//! it could lose the event, should the first still fail (the event is then forgotten, so
+//! the next retry goes through). A handler the vendor hung up on runs on to its end, and
+//! its retries meanwhile get 503: a vendor whose retries are few (Retell's three) may spend
+//! them all on a slow handler, and should that handler then fail, the event is not
+//! delivered (a warning naming the provider and the event says so).
 //!
 //! A delivery the vendor waits on for an answer in the body (Vapi's `tool-calls` and
 //! `assistant-request`, Retell's inbound webhook:

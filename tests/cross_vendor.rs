@@ -775,16 +775,18 @@ fn every_list_of_a_call_has_a_ceiling() {
 #[test]
 fn free_form_json_in_a_call_is_read_within_its_budget() {
     // (vendor, call fixture, the free-form field's keys)
-    let fields: [(ProviderKind, &str, &[&str]); 12] = [
+    let fields: [(ProviderKind, &str, &[&str]); 13] = [
         // Rounded's envelope, read leniently around every answer.
         (ProviderKind::Rounded, "rounded/get_call.json", &["message"]),
         (ProviderKind::Rounded, "rounded/get_call.json", &["error"]),
-        // Vapi's artifact parts, read from raw JSON after the call.
+        // Vapi's artifact parts and transfer destination, read from raw JSON after the
+        // call.
         (
             ProviderKind::Vapi,
             "vapi/call_ended.json",
             &["artifact", "variableValues"],
         ),
+        (ProviderKind::Vapi, "vapi/call_ended.json", &["destination"]),
         // Retell: an ended transfer's end time (made a `transfer_ended` below), and a
         // transfer event's own destination, beside its call.
         (
@@ -866,6 +868,12 @@ fn free_form_json_in_a_call_is_read_within_its_budget() {
             // budget is left out, as one that does not parse is.
             Ok(Some(call)) if keys == ["artifact", "variableValues"] => {
                 assert!(!call.analysis.extracted.contains_key("variableValues"));
+            }
+            // So is its destination: read whole, the arrays would be a shape to warn of.
+            Ok(Some(call)) if keys == ["destination"] => {
+                assert_eq!(call.transfer_destination, None);
+                let warnings = format!("{:?}", call.warnings);
+                assert!(!warnings.contains("destination"), "{warnings}");
             }
             other => panic!(
                 "{kind} {keys:?}: {:?}",

@@ -1,5 +1,5 @@
 //! Reading a delivery's body within its limits: the declared length, the size cap, the
-//! time allowed and the budget of bodies not yet verified.
+//! time allowed and the budget of bodies not yet verified and decoded.
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -56,7 +56,7 @@ pub(super) fn declared_length(headers: &HeaderMap) -> Option<u64> {
 pub(super) enum Unread {
     /// Over the size limit: 413.
     TooLarge,
-    /// Over what the budget of bodies not yet verified has left: 503.
+    /// Over what the budget of bodies not yet verified and decoded has left: 503.
     OverBudget,
     /// The connection failed while it arrived: 400.
     Broken,
@@ -88,8 +88,8 @@ fn too_large() -> Response {
     closing((StatusCode::PAYLOAD_TOO_LARGE, message).into_response())
 }
 
-/// The share of the budget of bodies not yet verified that one body holds, in KiB:
-/// released when dropped.
+/// The share of the budget of bodies not yet verified and decoded that one body holds, in
+/// KiB: released when dropped.
 pub(super) struct Held<'a> {
     pub(super) budget: Option<&'a Semaphore>,
     pub(super) permit: Option<SemaphorePermit<'a>>,

@@ -183,12 +183,13 @@ impl ReceiverBuilder<'_> {
         self
     }
 
-    /// How many bytes the bodies not yet verified may hold together, for each provider
+    /// How many bytes the bodies not yet verified and decoded may hold together, for each
+    /// provider
     /// (503 with `Retry-After` for a delivery that would go over its provider's; see
     /// [`DEFAULT_UNVERIFIED_BODY_BUDGET`], the default). Never less than the body limit,
     /// so that one body of any size accepted fits; counted in KiB (a body arriving in
     /// several chunks counts the buffer it is joined in, which never grows past the body
-    /// limit). It covers every body while it arrives and until it is checked: those whose
+    /// limit). It covers every body while it arrives and until it is decoded: those whose
     /// signature must be checked against them, those of a scheme that reads the headers
     /// alone (its secret travels in every delivery), those not verified (`verify =
     /// "none"`). Each provider has a budget of this size, so that a flood of forgeries (or

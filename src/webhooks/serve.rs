@@ -36,8 +36,8 @@ pub(super) struct Endpoint {
     pub(super) reply_timeout: Duration,
     /// Its de-duplication window (shared with the handlers that outlive their request).
     pub(super) window: Arc<Mutex<Deduplicator>>,
-    /// The KiB that its bodies not yet verified may still take (and, where it verifies
-    /// nothing, its bodies being handled too).
+    /// The KiB that its bodies not yet verified and decoded may still take (and, where it
+    /// verifies nothing, its bodies being handled too).
     pub(super) unverified: Arc<Semaphore>,
 }
 
@@ -160,8 +160,8 @@ pub(super) async fn receive(
         Ok(()) => decode(endpoint, &body).instrument(span.clone()).await,
         Err(unaccepted) => Err(unaccepted),
     };
-    // The body's share of the budget of bodies not yet accepted goes back once it is
-    // decoded or refused, not before: a large body decoded on the blocking pool stays
+    // The body's share of the budget of bodies not yet verified and decoded goes back once
+    // it is decoded or refused, not before: a large body decoded on the blocking pool stays
     // counted, so that bodies posted faster than they decode cannot pile up uncounted.
     drop(held);
     let entered = span.enter();
@@ -211,8 +211,8 @@ pub(super) async fn not_a_post(
 
 /// What the URL and headers prove, checked before the body is read (a stranger's delivery,
 /// with no secret, no signature or a stale one, is refused without holding its body), then
-/// the body, read within the size limit, the body timeout and, until it is verified, the
-/// provider's budget of bodies not yet verified. Refusals are answered here.
+/// the body, read within the size limit, the body timeout and the provider's budget of
+/// bodies not yet verified and decoded (held until then). Refusals are answered here.
 async fn read_checked<'a>(
     shared: &Shared,
     endpoint: &'a Endpoint,
@@ -245,12 +245,13 @@ async fn read_checked<'a>(
         return Err(refused);
     }
     // A signature can only be checked against the body, and anyone can send one well
-    // formed and fresh: until it is checked, the body takes its share of a budget that all
-    // bodies arriving for this provider share, so that forgeries cannot make the receiver
-    // hold more (nor refuse the other providers' deliveries). A scheme that reads only the
-    // headers (a shared secret, a bearer, a token in the URL) proved them already, but its
-    // secret travels in every delivery, and whoever saw one could send bodies that never
-    // finish: those count while they arrive too. (Under `none` nothing is ever checked.)
+    // formed and fresh: until it is checked and decoded, the body takes its share of a
+    // budget that all bodies arriving for this provider share, so that forgeries cannot
+    // make the receiver hold more (nor refuse the other providers' deliveries). A scheme
+    // that reads only the headers (a shared secret, a bearer, a token in the URL) proved
+    // them already, but its secret travels in every delivery, and whoever saw one could
+    // send bodies that never finish: those count while they arrive too. (Under `none`
+    // nothing is ever checked.)
     let budget = Some(&*endpoint.unverified);
     let reading = read_body(body, declared_length(headers), shared.body_limit, budget);
     // A body already in (most are) is read without setting a timer.

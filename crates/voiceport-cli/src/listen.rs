@@ -262,25 +262,21 @@ impl Listening {
             Ok(None)
         })
         .await;
-        match printed {
-            Ok(Ok(earlier)) => Ok(earlier),
-            // A failure to print, or a panic in the printing (counted as one: the event
-            // was not printed, and `listen` must not end with 0 as if it were).
-            failed => {
-                let error = match failed {
-                    Ok(Err(Failure::Io(_, error))) => error,
-                    Ok(Err(Failure::Usage(message))) => std::io::Error::other(message),
-                    Err(_) => std::io::Error::other("printing the event panicked"),
-                    _ => std::io::Error::other("the event could not be printed"),
-                };
-                if let Some(first) = lock(&self.unprinted).count(error) {
-                    output::say_queued(&format!(
-                        "warning: cannot write events to standard output ({first}): each is answered 500 (the vendor may send it again) and `listen` will end with exit code 1"
-                    ));
-                }
-                Err(unprintable())
-            }
+        // A failure to print, or a panic in the printing (counted as one: the event was not
+        // printed, and `listen` must not end with 0 as if it were).
+        let error = match printed {
+            Ok(Ok(earlier)) => return Ok(earlier),
+            Ok(Err(Failure::Io(_, error))) => error,
+            Ok(Err(Failure::Usage(message))) => std::io::Error::other(message),
+            Ok(Err(_)) => std::io::Error::other("the event could not be printed"),
+            Err(_) => std::io::Error::other("printing the event panicked"),
+        };
+        if let Some(first) = lock(&self.unprinted).count(error) {
+            output::say_queued(&format!(
+                "warning: cannot write events to standard output ({first}): each is answered 500 (the vendor may send it again) and `listen` will end with exit code 1"
+            ));
         }
+        Err(unprintable())
     }
 
     /// What `listen` says last: the events the local app never took, and the events that

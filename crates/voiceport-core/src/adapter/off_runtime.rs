@@ -54,12 +54,7 @@ where
         Err(join) => match join.try_into_panic() {
             Ok(panic) => std::panic::resume_unwind(panic),
             // Only a runtime shutting down cancels it: the answer came and was not read.
-            Err(cancelled) => Err(Error::Transport {
-                provider: kind,
-                operation,
-                sent: true,
-                source: crate::ErrorSource::new(cancelled),
-            }),
+            Err(cancelled) => Err(Error::transport(kind, operation, true, cancelled)),
         },
     }
 }

@@ -120,8 +120,14 @@ impl std::fmt::Debug for ErrorSource {
 /// [`WaitTimedOut`](Error::WaitTimedOut) the call); secrets never appear in any of them.
 ///
 /// Variants and their fields may be added in a minor release: match a variant with `..`
-/// (`Error::NotFound { provider, .. }`), and build one with its constructor
-/// ([`Error::invalid_request`], [`Error::from_status`], [`Error::timeout`] …).
+/// (`Error::NotFound { provider, .. }`). Build one with a constructor: a vendor's answer
+/// with [`Error::from_status`] (unauthorized, not found, conflict, rate limited, server,
+/// unexpected), the others with [`Error::invalid_request`], [`Error::conflict`],
+/// [`Error::timeout`], [`Error::transport`], [`Error::interrupted`],
+/// [`Error::unsupported`], [`Error::decode`], [`Error::config`] and
+/// [`Error::invalid_argument`]. The kinds only voiceport's HTTP client and its waits
+/// produce ([`Redirected`](Error::Redirected), [`BodyTooLarge`](Error::BodyTooLarge),
+/// [`AnswerCut`](Error::AnswerCut), [`WaitTimedOut`](Error::WaitTimedOut)) have none.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
@@ -735,13 +741,7 @@ impl Error {
         operation: Operation,
         message: impl Into<String>,
     ) -> Self {
-        Error::InvalidRequest {
-            provider,
-            operation,
-            status: None,
-            message: message.into(),
-            details: Vec::new(),
-        }
+        Error::invalid_request(provider, operation, None, message, Vec::new())
     }
 
     /// The vendor, where the error concerns one.

@@ -693,12 +693,7 @@ fn transport_error(provider: ProviderKind, operation: Operation, error: reqwest:
     } else {
         // Without its URL: a Vapi control URL carries a secret in its path, and the
         // error's text reaches logs and `-v` output.
-        Error::Transport {
-            provider,
-            operation,
-            sent,
-            source: crate::ErrorSource::new(error.without_url()),
-        }
+        Error::transport(provider, operation, sent, error.without_url())
     }
 }
 

@@ -279,9 +279,9 @@ where
 
 /// A `destination` kept raw (a call's, a message's), read at `field` as
 /// [`read_destination`] reads one: leniently, a shape the docs do not give being a warning
-/// on `call`, not a failed decode.
+/// on `call`, not a failed decode (one over the body's memory budget is read as none).
 pub(crate) fn destination(call: &mut Call, field: &str, raw: &RawValue) -> Option<String> {
-    let value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+    let value = json_within_budget(raw.get()).unwrap_or(Value::Null);
     read_destination(call, field, &value)
 }
 
