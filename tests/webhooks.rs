@@ -640,6 +640,23 @@ async fn a_signed_replay_is_recognized_in_the_smallest_window() {
 
 /// Waits for the handler of `holding_the_first` to start, failing the test after ten
 /// seconds rather than hanging it should the delivery never reach the handler.
+/// Posts `body` to `url` as the `support` provider's vendor, and hangs up (drops the
+/// request) once the handler has `started`, before any answer.
+async fn hang_up_once_started(
+    url: &str,
+    body: Vec<u8>,
+    started: tokio::sync::oneshot::Receiver<()>,
+) {
+    let request = http_client().post(url).header("x-vapi-secret", VAPI_SECRET);
+    let hanging = tokio::spawn(async move { request.body(body).send().await });
+    until_started(started).await;
+    hanging.abort();
+    assert!(
+        hanging.await.is_err_and(|e| e.is_cancelled()),
+        "the delivery was answered before the hang-up"
+    );
+}
+
 async fn until_started(started: tokio::sync::oneshot::Receiver<()>) {
     tokio::time::timeout(Duration::from_secs(10), started)
         .await
@@ -744,21 +761,7 @@ async fn a_delivery_the_vendor_hangs_up_on_is_handled_to_its_end_and_once() {
         let url = format!("{}/support", serve(router).await);
         let body = fixture("voicebot/webhook_end_of_call_report.json");
         // The vendor hangs up once the handler has started: its request is dropped.
-        let hanging = tokio::spawn({
-            let (url, body) = (url.clone(), body.clone());
-            async move {
-                let request = http_client()
-                    .post(&url)
-                    .header("x-vapi-secret", VAPI_SECRET);
-                request.body(body).send().await
-            }
-        });
-        until_started(started).await;
-        hanging.abort();
-        assert!(
-            hanging.await.is_err_and(|e| e.is_cancelled()),
-            "the first delivery was not answered before the hang-up"
-        );
+        hang_up_once_started(&url, body.clone(), started).await;
         let secret = [("x-vapi-secret", VAPI_SECRET.to_owned())];
         let (status, _) = post(&url, &secret, body.clone()).await;
         assert_eq!(
@@ -817,15 +820,7 @@ async fn handlers_that_outlive_their_request_can_be_waited_for() {
     assert_eq!(running.count(), 0);
     let url = format!("{}/support", serve(router).await);
     let body = fixture("voicebot/webhook_end_of_call_report.json");
-    let hanging = tokio::spawn(async move {
-        let request = http_client()
-            .post(&url)
-            .header("x-vapi-secret", VAPI_SECRET);
-        request.body(body).send().await
-    });
-    until_started(started).await;
-    hanging.abort();
-    assert!(hanging.await.is_err_and(|e| e.is_cancelled()));
+    hang_up_once_started(&url, body, started).await;
     assert_eq!(running.count(), 1);
     assert!(!running.finished(Duration::from_millis(100)).await);
     release.notify_one();
