@@ -123,9 +123,29 @@ pub fn bounded_object<'de, D: Deserializer<'de>>(
     deserializer.deserialize_option(ObjectOrNull)
 }
 
-/// Reads the rest of an object, each entry charged to the budget. Shared with
-/// [`AnyJson`](super::AnyJson)'s visitor, which reads the first key itself.
-pub(crate) fn entries_into<'de, A: MapAccess<'de>>(
+/// Reads a JSON object whole, handing each entry to `put`, each charged to the budget (a
+/// key given twice: `put` decides, a map keeps the last). `Some` for a number instead,
+/// where serde_json's `arbitrary_precision` is on in the build (another crate may turn it
+/// on: features are unified), which arrives as a one-entry map holding its text. For every
+/// visitor of any JSON ([`AnyJson`](super::AnyJson)'s too).
+pub(crate) fn object_or_number<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    mut put: impl FnMut(String, Value),
+) -> Result<Option<serde_json::Number>, A::Error> {
+    let Some(first) = map.next_key::<String>()? else {
+        return Ok(None);
+    };
+    if first == super::number::ARBITRARY_PRECISION_NUMBER {
+        return super::number::arbitrary_precision_number(map).map(Some);
+    }
+    take_entry::<(String, Value), A::Error>()?;
+    put(first, map.next_value::<BoundedValue>()?.0);
+    entries_into(map, put)?;
+    Ok(None)
+}
+
+/// Reads the rest of an object, each entry charged to the budget.
+fn entries_into<'de, A: MapAccess<'de>>(
     map: &mut A,
     mut put: impl FnMut(String, Value),
 ) -> Result<(), A::Error> {
@@ -198,21 +218,10 @@ impl<'de> Visitor<'de> for ValueVisitor {
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
         let mut object = Map::new();
-        let Some(first) = map.next_key::<String>()? else {
-            return Ok(Value::Object(object));
-        };
-        // A number, where serde_json's `arbitrary_precision` is on in the build (another
-        // crate may turn it on: features are unified): a one-entry map holding its text.
-        if first == super::number::ARBITRARY_PRECISION_NUMBER {
-            let number = super::number::arbitrary_precision_number(&mut map)?;
-            return Ok(Value::Number(number));
-        }
-        take_entry::<(String, Value), A::Error>()?;
-        object.insert(first, map.next_value::<BoundedValue>()?.0);
-        entries_into(&mut map, |key, value| {
+        let number = object_or_number(&mut map, |key, value| {
             object.insert(key, value);
         })?;
-        Ok(Value::Object(object))
+        Ok(number.map_or(Value::Object(object), Value::Number))
     }
 }
 

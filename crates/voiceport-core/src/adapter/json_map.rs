@@ -8,8 +8,7 @@ use std::marker::PhantomData;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
-use super::bounded::take_entry;
-use super::bounded_json::{BoundedValue, elements, entries_into};
+use super::bounded_json::{elements, object_or_number};
 
 /// Any JSON value, read without building a tree where the mapping needs none: an object
 /// goes straight into the map a normalized call keeps (`metadata`, extracted data), a
@@ -153,24 +152,16 @@ impl<'de: 'a, 'a> Visitor<'de> for AnyVisitor<'a> {
         Ok(AnyJson::Text(Cow::Owned(text)))
     }
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyJson<'a>, A::Error> {
-        let mut entries = BTreeMap::new();
-        let Some(first) = map.next_key::<String>()? else {
-            return Ok(AnyJson::Object(entries));
-        };
-        // A number, where serde_json's `arbitrary_precision` is on in the build (another
-        // crate may turn it on: features are unified): a one-entry map holding its text.
-        if first == crate::adapter::number::ARBITRARY_PRECISION_NUMBER {
-            let number = crate::adapter::number::arbitrary_precision_number(&mut map)?;
-            return Ok(AnyJson::Other(Value::Number(number)));
-        }
         // As a map reads: a key given twice keeps its last value. Every entry, at every
         // depth, is charged to the body's entry budget.
-        take_entry::<(String, Value), A::Error>()?;
-        entries.insert(first, map.next_value::<BoundedValue>()?.0);
-        entries_into(&mut map, |key, value| {
+        let mut entries = BTreeMap::new();
+        let number = object_or_number(&mut map, |key, value| {
             entries.insert(key, value);
         })?;
-        Ok(AnyJson::Object(entries))
+        Ok(match number {
+            Some(number) => AnyJson::Other(Value::Number(number)),
+            None => AnyJson::Object(entries),
+        })
     }
     fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<AnyJson<'a>, A::Error> {
         elements(seq).map(|items| AnyJson::Other(Value::Array(items)))
