@@ -79,11 +79,8 @@ impl Vendor {
     }
 
     /// How the sandbox delivers the vendor's webhooks: (retries, time allowed per
-    /// attempt). Documented for Retell (waits 10 seconds for a 2xx, retries up to three
-    /// times) and Vapi (waits 20 seconds, retries only when a `backoffPlan` is configured,
-    /// none by default), which Voicebot Studio is inferred to relay as is. HappyRobot and
-    /// Rounded document no policy: their one attempt of 20 seconds (Vapi's default,
-    /// borrowed) is the sandbox's choice, not theirs.
+    /// attempt), as the crate's docs say under "Webhook deliveries" (which of these the
+    /// vendor documents, and which are the sandbox's choice).
     pub(crate) fn delivery_policy(self) -> (u32, Duration) {
         match self {
             Vendor::Retell => (3, RETELL_DELIVERY_TIMEOUT),

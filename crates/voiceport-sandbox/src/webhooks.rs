@@ -31,12 +31,11 @@
 //! and a transferred call's `transfer_started`, `transfer_bridged` (before `call_ended`)
 //! and `transfer_ended` (after it).
 //!
-//! Retries: Vapi (whose server messages Voicebot Studio relays, inferred) retries nothing
-//! unless a `backoffPlan` says so; Retell retries up to three times; HappyRobot and Rounded
-//! document no retry policy, and the sandbox makes one attempt for them (its choice).
-//! [`WebhookTarget::for_vendor`] (which the builder, the control API and the demo use)
-//! follows each vendor's documented policy, and that choice where there is none; [`WebhookTarget::new`] makes one attempt,
-//! and [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
+//! Retries: [`WebhookTarget::for_vendor`] (which the builder, the control API and the demo
+//! use) follows each vendor's delivery policy, or the sandbox's choice where the vendor
+//! documents none (the crate's docs, [Webhook deliveries](crate#webhook-deliveries), say
+//! which is which); [`WebhookTarget::new`] makes one attempt, and
+//! [`WebhookTarget::retries`] asks for more, so that a test can exercise a receiver's
 //! failure path.
 
 use std::collections::{HashMap, VecDeque};
@@ -170,13 +169,12 @@ impl WebhookTarget {
         }
     }
 
-    /// The policy `kind` documents for its deliveries, to `url` (each vendor's is listed at
-    /// the crate's `Vendor::delivery_policy`: Retell retries three times within 10 seconds
-    /// each, Vapi and Voicebot Studio make one attempt; HappyRobot and Rounded document
-    /// none, and get one attempt of 20 seconds, the sandbox's choice). Vapi and Voicebot Studio wait for an answer
-    /// as long as the table's `reply_timeout_secs` says (their `server.timeoutSeconds`,
-    /// up to [`MAX_DELIVERY_TIMEOUT`]), 20 seconds without it. A kind the sandbox does
-    /// not emulate gets [`new`](Self::new)'s defaults.
+    /// The delivery policy of `kind`, to `url`: the vendor's where it documents one, the
+    /// sandbox's choice where not (see [Webhook deliveries](crate#webhook-deliveries)).
+    /// Vapi and Voicebot Studio wait for an answer as long as the table's
+    /// `reply_timeout_secs` says (their `server.timeoutSeconds`, up to
+    /// [`MAX_DELIVERY_TIMEOUT`]), 20 seconds without it. A kind the sandbox does not
+    /// emulate gets [`new`](Self::new)'s defaults.
     #[must_use]
     pub fn for_vendor(kind: ProviderKind, url: impl Into<String>, config: WebhookConfig) -> Self {
         let configured = (config.reply_timeout_secs)
