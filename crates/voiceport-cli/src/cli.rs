@@ -414,6 +414,17 @@ pub(crate) enum NotesCommand {
     Delete { call: String, note: String },
 }
 
+impl NotesCommand {
+    /// The call id the command names, to read or rewrite.
+    pub(crate) fn call_id_mut(&mut self) -> &mut String {
+        match self {
+            NotesCommand::Add { call, .. }
+            | NotesCommand::Update { call, .. }
+            | NotesCommand::Delete { call, .. } => call,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub(crate) enum ExportFormat {
     /// One normalized call per line.

@@ -101,39 +101,18 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             crate::multi::export(&registry()?, &providers, args).await
         }
         Command::Calls(mut command) => {
-            // `provider:call_id` names its provider; any other id is the -p provider's. An
-            // id whose prefix names no provider (`sale:abc`) is refused without -p: a
-            // misspelt provider, never the default's call.
-            let prefix = command.call_id_mut().and_then(|id| id.split_once(':'));
-            let prefix = prefix.map(|(name, _)| name.to_owned());
-            let provider = if let Some(prefix) = prefix {
-                let registry = registry()?;
-                match crate::multi::qualified(&registry, &mut command) {
-                    // `-p sales calls get support:abc`: which one was meant cannot be told.
-                    Some(name) if cli.provider.as_deref().is_some_and(|p| p != name) => {
-                        let message = format!(
-                            "the id names provider `{name}` and -p another: give one of them (an id that holds a `:` of the -p provider is given as `NAME:ID`)"
-                        );
-                        return Err(Failure::Usage(message));
-                    }
-                    Some(name) => config::connect(&registry, Some(&name))?,
-                    None if cli.provider.is_none() => {
-                        let message = format!(
-                            "the id's part before `:`, `{prefix}`, is no configured provider ({}): give -p NAME for a call id that holds a `:`",
-                            registry.file().names_listed()
-                        );
-                        return Err(Failure::Usage(message));
-                    }
-                    // The registry already read (its warnings already said).
-                    None => config::connect(&registry, cli.provider.as_deref())?,
-                }
-            } else {
-                connect()?
+            let provider = match command.call_id_mut() {
+                Some(id) => provider_of_id(config_path, cli.provider.as_deref(), id)?,
+                None => connect()?,
             };
             let named = Invocation::of(config_path, cli.provider.as_deref());
             calls(provider, command, named, json).await
         }
-        Command::Notes(command) => notes(connect()?, command, json).await,
+        Command::Notes(mut command) => {
+            let provider =
+                provider_of_id(config_path, cli.provider.as_deref(), command.call_id_mut())?;
+            notes(provider, command, json).await
+        }
         Command::Export(args) => export(connect()?, args).await,
         // Run by `main` before a runtime starts; here for completeness of the match.
         Command::Normalize(args) => crate::normalize::run(&args, cli.verbose > 0),
@@ -155,6 +134,42 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
         Command::Demo(args) => crate::demo::run(json, args.webhooks).await,
         Command::Completions(args) => completions(args.shell),
     }
+}
+
+/// The provider of a command that names one call by `id`: `provider:call_id` names its
+/// provider (as merged listings print ids), and `id` becomes the vendor's own; any other id
+/// is the -p provider's (`chosen`). An id whose prefix names no provider (`sale:abc`) is
+/// refused without -p: a misspelt provider, never the default's call.
+fn provider_of_id(
+    config: Option<&Path>,
+    chosen: Option<&str>,
+    id: &mut String,
+) -> Result<Arc<dyn VoiceProvider>, Failure> {
+    let Some((prefix, call)) = id.split_once(':') else {
+        return config::provider(config, chosen);
+    };
+    let registry = config::registry(config)?;
+    if registry.names().any(|known| known == prefix) {
+        let (name, call) = (prefix.to_owned(), call.to_owned());
+        // `-p sales calls get support:abc`: which one was meant cannot be told.
+        if chosen.is_some_and(|chosen| chosen != name) {
+            let message = format!(
+                "the id names provider `{name}` and -p another: give one of them (an id that holds a `:` of the -p provider is given as `NAME:ID`)"
+            );
+            return Err(Failure::Usage(message));
+        }
+        *id = call;
+        return config::connect(&registry, Some(&name));
+    }
+    if chosen.is_none() {
+        let message = format!(
+            "the id's part before `:`, `{prefix}`, is no configured provider ({}): give -p NAME for a call id that holds a `:`",
+            registry.file().names_listed()
+        );
+        return Err(Failure::Usage(message));
+    }
+    // The registry already read (its warnings already said).
+    config::connect(&registry, chosen)
 }
 
 /// A `calls` command through `provider`, the one `named` names.

@@ -10,9 +10,7 @@ use voiceport::{
     Selection,
 };
 
-use crate::cli::{
-    CallsCommand, DialArgs, ExportArgs, ExportFormat, FilterArgs, ListArgs, MergeArgs,
-};
+use crate::cli::{DialArgs, ExportArgs, ExportFormat, FilterArgs, ListArgs, MergeArgs};
 use crate::commands::{
     Invocation, dial_grace, interrupted_walk, look_for_call, printed_despite, resume_hint,
     unless_interrupted, wait_for_end,
@@ -20,19 +18,6 @@ use crate::commands::{
 use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
 use crate::{Failure, Outcome, output, values};
-
-/// The provider an id names as `provider:call_id`, if its prefix is a configured
-/// provider; the command's id is rewritten to the vendor's own.
-pub(crate) fn qualified(registry: &Registry, command: &mut CallsCommand) -> Option<String> {
-    let id = command.call_id_mut()?;
-    let (name, call) = id.split_once(':')?;
-    if !registry.names().any(|known| known == name) {
-        return None;
-    }
-    let (name, call) = (name.to_owned(), call.to_owned());
-    *id = call;
-    Some(name)
-}
 
 /// A merged walk's rows carry the provider's name and the provider-qualified id.
 fn row(merged: &MergedCall) -> Vec<String> {

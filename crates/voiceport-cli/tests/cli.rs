@@ -4857,6 +4857,49 @@ async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
         format!("rounded:{}", got["id"].as_str().unwrap()),
         *qualified
     );
+    // `notes` take qualified ids too: the note lands on that provider's call, and a
+    // misspelt prefix is refused rather than sent to the default provider as an id.
+    let page = json(
+        &run(
+            Some(&env),
+            &[
+                "-p",
+                "happyrobot",
+                "calls",
+                "list",
+                "--limit",
+                "1",
+                "--json",
+            ],
+        )
+        .await,
+    );
+    let call = page["calls"][0]["id"].as_str().unwrap().to_owned();
+    let note = [
+        "notes",
+        "add",
+        &format!("happyrobot:{call}"),
+        "Asked for a callback",
+        "--json",
+    ];
+    let added = run(Some(&env), &note).await;
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(
+        stdout(&added).contains("Asked for a callback"),
+        "{}",
+        stdout(&added)
+    );
+    let misspelt = run(
+        Some(&env),
+        &["notes", "add", &format!("happyrobto:{call}"), "x"],
+    )
+    .await;
+    assert_eq!(misspelt.status.code(), Some(2), "{}", stderr(&misspelt));
+    assert!(
+        stderr(&misspelt).contains("`happyrobto`"),
+        "{}",
+        stderr(&misspelt)
+    );
 
     // Merged export: JSON Lines with provider_name, and CSV with a first column for it.
     let exported = run(
