@@ -317,11 +317,12 @@ pub(crate) struct DialArgs {
     /// `qualified_id` and `call`.
     #[arg(long, value_name = "NAME")]
     pub(crate) route: Option<String>,
-    /// The number to call (E.164: `+`, then 7 to 15 digits, the first not 0).
+    /// The number to call (E.164: `+`, then 7 to 15 digits, the first not 0; spaces,
+    /// dashes and parentheses after the `+` are left out: `+1 (415) 555-0187`).
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) to: String,
-    /// The caller id to call from (vendors that take a number): E.164 (`+14155550100`), or
-    /// a SIP URI.
+    /// The caller id to call from (vendors that take a number): E.164 (`+14155550100`,
+    /// written as `--to` may be), or a SIP URI.
     #[arg(long = "from", value_parser = caller_id)]
     pub(crate) from_number: Option<String>,
     /// The vendor's id of the number to call from.
@@ -534,8 +535,10 @@ fn bind_address(text: &str) -> Result<std::net::IpAddr, String> {
 /// sent: a vendor may dial what it makes of another form (`12345`), and a vendor refusing
 /// the number would read as a failed conformance case.
 fn e164(text: &str) -> Result<String, String> {
-    if is_e164(text) {
-        Ok(text.to_owned())
+    // Written with spaces, dashes or parentheses after its `+`, as the filters take it too.
+    let number = voiceport_core::adapter::dial_number(text);
+    if is_e164(&number) {
+        Ok(number.into_owned())
     } else {
         Err(
             "expected an E.164 number: `+`, then 7 to 15 digits, the first not 0 (+14155550187)"

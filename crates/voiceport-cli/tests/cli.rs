@@ -4746,6 +4746,28 @@ async fn ctrl_c_before_a_listing_s_first_page_into_a_closed_pipe_is_an_interrupt
     }
 }
 
+/// A number written with spaces, dashes or parentheses after its `+` is dialed in E.164,
+/// as the listing filters take it; one that is no E.164 number once they are left out is
+/// still refused.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_dial_takes_a_number_written_with_separators() {
+    let env = env().await;
+    let dial = ["calls", "dial", "--to", "+1 (415) 555-0187", "--json"];
+    let dialed = run(Some(&env), &dial).await;
+    assert!(dialed.status.success(), "{}", stderr(&dialed));
+    let dialed = json(&dialed);
+    assert_eq!(dialed["call"]["to"], "+14155550187", "{dialed}");
+    for written in ["+0 (415) 555-0187", "+44 (0)20 7946 0958"] {
+        let out = run(Some(&env), &["calls", "dial", "--to", written]).await;
+        assert_eq!(out.status.code(), Some(2), "{written}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("expected an E.164 number"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn several_providers_merged_listing_export_routes_and_qualified_ids() {
     let env = env().await;
