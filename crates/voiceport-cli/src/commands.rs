@@ -109,9 +109,15 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             calls(provider, command, named, json).await
         }
         Command::Notes(mut command) => {
+            // The id as given (qualified or not), for the command that shows the call.
+            let named = Invocation::of(config_path, cli.provider.as_deref());
+            let shown = named.command(&format!(
+                "calls get {}",
+                output::shell_quote(command.call_id_mut())
+            ));
             let provider =
                 provider_of_id(config_path, cli.provider.as_deref(), command.call_id_mut())?;
-            notes(provider, command, json).await
+            notes(provider, command, &shown, json).await
         }
         Command::Export(args) => export(connect()?, args).await,
         // Run by `main` before a runtime starts; here for completeness of the match.
@@ -592,7 +598,7 @@ async fn dial(
             return print_dial(outcome, json);
         }
         (Some(Err(error)), _) => {
-            return Err(Failure::Dial {
+            return Err(Failure::Sent {
                 said: error.to_string(),
                 error: Box::new(error),
                 look,
@@ -744,18 +750,30 @@ fn metadata_mode_hint(mut error: voiceport::Error) -> Failure {
     error.into()
 }
 
-async fn notes(provider: Arc<dyn VoiceProvider>, command: NotesCommand, json: bool) -> Outcome {
+/// A `notes` command through `provider`; `shown` is the command that shows its call.
+async fn notes(
+    provider: Arc<dyn VoiceProvider>,
+    command: NotesCommand,
+    shown: &str,
+    json: bool,
+) -> Outcome {
     let call = match command {
         NotesCommand::Add { call, text, flag } => {
-            provider
-                .add_note(
-                    &CallId::new(call),
-                    &NoteInput {
-                        content: text,
-                        flagged: flag,
-                    },
-                )
-                .await?
+            let note = NoteInput {
+                content: text,
+                flagged: flag,
+            };
+            match provider.add_note(&CallId::new(call), &note).await {
+                Ok(call) => call,
+                // Where the note may have been added, the command that shows it.
+                Err(error) => {
+                    return Err(Failure::Sent {
+                        said: error.to_string(),
+                        error: Box::new(error),
+                        look: format!("look at the call's notes ({shown}) before adding it again"),
+                    });
+                }
+            }
         }
         NotesCommand::Update {
             call,

@@ -67,9 +67,10 @@ pub(crate) enum Failure {
         error: Box<voiceport::Error>,
         hint: String,
     },
-    /// A dial failed: the error, its text as said (a route's names the provider it
-    /// reached), and what to run to look for a call it may have placed.
-    Dial {
+    /// A request that creates something (a dial, a note) failed: the error, its text as
+    /// said (a route's names the provider it reached), and what to run to look for what it
+    /// may have created.
+    Sent {
         error: Box<voiceport::Error>,
         said: String,
         look: String,
@@ -136,7 +137,7 @@ impl Failure {
             Failure::Io(..) | Failure::IoHinted { .. } => 1,
             Failure::Check(_) => 3,
             Failure::Voice(error) => voice_exit_code(error),
-            Failure::Hinted { error, .. } | Failure::Dial { error, .. } => voice_exit_code(error),
+            Failure::Hinted { error, .. } | Failure::Sent { error, .. } => voice_exit_code(error),
             Failure::Interrupted(_) => interrupts::interrupted_exit_code(),
         }
     }
@@ -162,7 +163,7 @@ impl Failure {
                 report_error(error, &error.to_string(), None, verbose);
                 say(hint);
             }
-            Failure::Dial { error, said, look } => report_error(error, said, Some(look), verbose),
+            Failure::Sent { error, said, look } => report_error(error, said, Some(look), verbose),
         }
     }
 }
@@ -216,15 +217,29 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
     if let Some(flags) = dial_flags_named(error, said) {
         say(&format!("  on the command line: {flags}"));
     }
-    // Whether a phone may ring matters more than any detail: said without -v.
-    if error.operation() == Some(Operation::Dial) {
-        let look =
-            look.unwrap_or("look for it (voiceport calls list --to NUMBER) before dialing again");
+    // Whether a phone may ring matters more than any detail: said without -v. So does
+    // whether a note was added, which a second run would add again (neither is retried
+    // once it may have reached the vendor).
+    let created = match error.operation() {
+        Some(Operation::Dial) => Some((
+            "call",
+            "placed",
+            "look for it (voiceport calls list --to NUMBER) before dialing again",
+        )),
+        Some(Operation::AddNote) => Some((
+            "note",
+            "added",
+            "look at the call's notes (voiceport calls get CALL_ID) before adding it again",
+        )),
+        _ => None,
+    };
+    if let Some((what, done, usual_look)) = created {
+        let look = look.unwrap_or(usual_look);
         say(&match error.outcome() {
-            RequestOutcome::NotApplied => "  no call was placed".to_owned(),
-            RequestOutcome::Unknown => format!("  the call may have been placed: {look}"),
+            RequestOutcome::NotApplied => format!("  no {what} was {done}"),
+            RequestOutcome::Unknown => format!("  the {what} may have been {done}: {look}"),
             RequestOutcome::Applied => {
-                format!("  the call was placed, but the answer could not be read: {look}")
+                format!("  the {what} was {done}, but the answer could not be read: {look}")
             }
         });
     }

@@ -497,7 +497,7 @@ pub(crate) async fn dial(
             print_routed(&dialed, true)
         }
         // The route's error says which provider failed; the advice searches that one.
-        Err(failure) => Err(Failure::Dial {
+        Err(failure) => Err(Failure::Sent {
             said: failure.to_string(),
             look: look(failure.provider_name.as_deref().unwrap_or("all")),
             error: Box::new(failure.error),

@@ -2681,6 +2681,36 @@ async fn a_redirect_is_a_failure_naming_the_host_never_a_success() {
     );
 }
 
+/// A note is never sent twice either: whether a failed `notes add` added it is said
+/// without -v, with the command that shows the call's notes (a second run would add it
+/// again).
+#[tokio::test(flavor = "multi_thread")]
+async fn whether_a_failed_note_was_added_is_printed_without_verbose() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    for (status, said) in [
+        (503, "the note may have been added"),
+        (400, "no note was added"),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let config = vendor_config("happyrobot", &server.uri(), "");
+        let add = ["notes", "add", HAPPYROBOT_CALL, "Asked for a callback"];
+        let out = run_with(&config, &add).await;
+        let text = stderr(&out);
+        assert_eq!(out.status.code(), Some(3), "{status}: {text}");
+        assert!(text.contains(said), "{status}: {text}");
+        let look = format!(
+            "(voiceport --config '{}' calls get '{HAPPYROBOT_CALL}') before adding it again",
+            config.display()
+        );
+        assert_eq!(text.contains(&look), status == 503, "{status}: {text}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn whether_a_failed_dial_placed_a_call_is_printed_without_verbose() {
     use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
