@@ -78,7 +78,11 @@ pub(crate) async fn run(
         printing: Arc::new(tokio::sync::Semaphore::new(1)),
         seen: Mutex::new(Seen::default()),
         unprinted: Mutex::new(Unprinted::default()),
+        output_closed: Arc::new(tokio::sync::Notify::new()),
+        said_closed: std::sync::atomic::AtomicBool::new(false),
     });
+    // A closed standard output stops `listen` as Ctrl-C does (below), not the process.
+    output::closed_output_returned();
     // The deliveries being handled: one whose vendor hung up goes on on a task of its own,
     // which the server's drain does not wait for.
     let running = builder.running_handlers();
@@ -87,26 +91,43 @@ pub(crate) async fn run(
         let state = handled.clone();
         async move { state.handle(delivery).await }
     })?;
-    serve_until_stopped(listener, router, ctrl_c, running).await;
+    let stops = Stops {
+        ctrl_c,
+        output_closed: state.output_closed.clone(),
+    };
+    serve_until_stopped(listener, router, stops, running).await;
     state.report_at_end()
 }
 
-/// Serves `router` on `listener` until a Ctrl-C; then, for a while, finishes the
-/// deliveries it holds (one whose sender never finishes its body, or whose printing is
-/// stuck, would hold it for ever) and the handlers that outlived their request. A second
-/// Ctrl-C ends it at once.
+/// What stops `listen`: a Ctrl-C (or SIGTERM), or its standard output closing.
+struct Stops {
+    ctrl_c: StopSignal,
+    output_closed: Arc<tokio::sync::Notify>,
+}
+
+/// Serves `router` on `listener` until a Ctrl-C or a closed standard output; then, for a
+/// while, finishes the deliveries it holds (one whose sender never finishes its body, or
+/// whose printing is stuck, would hold it for ever) and the handlers that outlived their
+/// request. A second Ctrl-C ends it at once.
 async fn serve_until_stopped(
     listener: tokio::net::TcpListener,
     router: axum::Router,
-    mut ctrl_c: StopSignal,
+    stops: Stops,
     running: voiceport::webhooks::RunningHandlers,
 ) {
+    let Stops {
+        mut ctrl_c,
+        output_closed,
+    } = stops;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let serving = crate::serve::serve(listener, router, Limits::default(), async {
         let _ = stopped.await;
     });
     let drained = async {
-        ctrl_c.received().await;
+        tokio::select! {
+            () = ctrl_c.received() => {}
+            () = output_closed.notified() => {}
+        }
         let _ = stop.send(());
         output::say_detached(format!(
             "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C again to quit now)",
@@ -188,6 +209,13 @@ struct Listening {
     /// Events that could not be written (a full disk): said at the first, counted, and
     /// `listen` then ends with the exit code of a local I/O failure.
     unprinted: Mutex<Unprinted>,
+    /// Told when standard output is found closed (`listen --json | head -1` has read
+    /// enough): `listen` stops then, and ends with 0, as a reader that read enough is no
+    /// failure. The events it could not print are answered 500 (the vendor may send them
+    /// again), not counted as unwritten.
+    output_closed: Arc<tokio::sync::Notify>,
+    /// Whether that was said.
+    said_closed: std::sync::atomic::AtomicBool,
 }
 
 impl Listening {
@@ -266,6 +294,10 @@ impl Listening {
         // printed, and `listen` must not end with 0 as if it were).
         let error = match printed {
             Ok(Ok(earlier)) => return Ok(earlier),
+            Ok(Err(Failure::Io(_, error))) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.stop_on_closed_output();
+                return Err(unprintable());
+            }
             Ok(Err(Failure::Io(_, error))) => error,
             Ok(Err(Failure::Usage(message))) => std::io::Error::other(message),
             Ok(Err(_)) => std::io::Error::other("the event could not be printed"),
@@ -277,6 +309,21 @@ impl Listening {
             ));
         }
         Err(unprintable())
+    }
+
+    /// Standard output is closed: `listen` stops (said once), finishing the deliveries in
+    /// progress, each answered 500 as its event cannot be printed.
+    fn stop_on_closed_output(&self) {
+        if !self
+            .said_closed
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            output::say_queued(
+                "standard output is closed: stopping (the events not printed are answered 500, and the vendor may send them again)",
+            );
+            // A permit kept for the stop's wait, should it not be waiting yet.
+            self.output_closed.notify_one();
+        }
     }
 
     /// What `listen` says last: the events the local app never took, and the events that

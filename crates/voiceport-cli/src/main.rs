@@ -40,7 +40,7 @@ use voiceport::{Operation, RequestOutcome};
 /// The exit codes, as `--help` prints them.
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
-  0    success
+  0    success (also when the reader of standard output closes it early: `| head`)
   1    a local file or standard output could not be read or written, or the port
        to listen on could not be bound (`listen`, `sandbox`: in use, not allowed)
   2    usage: bad arguments or configuration (a configuration file that cannot be
@@ -52,7 +52,9 @@ Exit codes:
        after a walk (`calls list --all`, `export`), where to resume
   143  the same, stopped by SIGTERM (a service manager, `timeout`)
 
-`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop in time.";
+`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop in time
+(`listen` with 1 when it could not write events; it stops as on Ctrl-C when its
+standard output closes).";
 
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]

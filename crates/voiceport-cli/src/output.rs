@@ -9,7 +9,7 @@
 
 use std::borrow::Cow;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Mutex, OnceLock};
 
 use serde::Serialize;
@@ -478,12 +478,26 @@ pub(crate) fn exit_on_closed_output_saying(code: u8, note: String) {
         .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(note);
 }
 
+/// Whether a closed standard output is an error given back to the writer, rather than
+/// the program's end ([`closed_output_returned`]).
+static CLOSED_OUTPUT_RETURNED: AtomicBool = AtomicBool::new(false);
+
+/// From here on, a write to a closed standard output fails as any other write does rather
+/// than ending the program: `listen` then stops as on Ctrl-C, answering the deliveries it
+/// holds instead of dropping their connections.
+pub(crate) fn closed_output_returned() {
+    CLOSED_OUTPUT_RETURNED.store(true, Ordering::Relaxed);
+}
+
 /// The outcome of a write to standard output: a closed pipe (`| head`) ends the program
-/// quietly (with the [verdict](exit_on_closed_output) reached, if any), any other error is
-/// reported.
+/// quietly (with the [verdict](exit_on_closed_output) reached, if any), unless
+/// [`closed_output_returned`] was called; any other error is reported.
 fn ended(written: std::io::Result<()>) -> Outcome {
     match written {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+        Err(e)
+            if e.kind() == std::io::ErrorKind::BrokenPipe
+                && !CLOSED_OUTPUT_RETURNED.load(Ordering::Relaxed) =>
+        {
             let note = SAID_ON_CLOSED_OUTPUT
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)

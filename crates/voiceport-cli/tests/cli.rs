@@ -5284,6 +5284,48 @@ async fn listen_says_events_it_cannot_write_and_ends_with_1() {
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
 
+/// Its standard output closed (`listen --json | head -1` having read enough), `listen`
+/// stops as on Ctrl-C rather than ending where it is: the delivery it could not print is
+/// answered 500 (the vendor may send it again), and it ends with 0, as a reader that read
+/// enough is no failure.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_stops_when_its_standard_output_closes() {
+    // A pipe nobody reads: every write to it is a broken pipe.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let mut listener = Listener::start("listen-closed", &["--json"], writer.into()).await;
+    let url = format!("http://{}/webhooks/support", listener.address().await);
+    let answer = http_client()
+        .post(&url)
+        .header("x-vapi-secret", "listen-secret-31")
+        .body(std::fs::read(voicebot_fixture("webhook_status_update.json")).unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status(), 500);
+    let mut said = Vec::new();
+    while let Some(line) =
+        tokio::time::timeout(std::time::Duration::from_secs(30), listener.errors.recv())
+            .await
+            .expect("standard error closes when listen ends")
+    {
+        said.push(line);
+    }
+    let said = said.join("\n");
+    assert!(
+        said.contains("standard output is closed: stopping"),
+        "{said}"
+    );
+    assert!(
+        said.contains("finishing the deliveries in progress"),
+        "{said}"
+    );
+    assert!(!said.contains("could not be written"), "{said}");
+    let status = listener.child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}: {said}");
+}
+
 /// A delivery whose vendor hung up while its event was being forwarded goes on on a task
 /// of its own; `listen` stopped by Ctrl-C meanwhile waits for it (within its drain) and
 /// prints the event, rather than ending with it half done.
