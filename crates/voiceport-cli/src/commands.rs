@@ -358,11 +358,15 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
                 return Err(walk_failure(error, count, resume.as_ref(), ""));
             }
         };
-        if json {
-            output::json_lines(&page.calls)?;
+        let written = if json {
+            output::json_lines(&page.calls)
         } else {
             let rows: Vec<Vec<String>> = page.calls.iter().map(output::call_row).collect();
-            table.rows(&rows)?;
+            table.rows(&rows)
+        };
+        if let Err(failure) = written {
+            progress.finish();
+            return Err(unwritten(failure, count, resume.map(|c| c.to_token()), ""));
         }
         count += page.calls.len();
         resume = page.next.clone();
@@ -406,6 +410,37 @@ fn walk_failure(
     };
     Failure::Hinted {
         error: Box::new(error),
+        hint,
+    }
+}
+
+/// The `failure` to write a walk's next calls to standard output (a full disk) after
+/// `count` calls written whole: where to resume (`resume`, the cursor of the calls that
+/// failed; `None`, from the start), with `extra` added to the suggested command. Those
+/// calls may have been written in part, their last line cut short: resuming writes them
+/// again.
+pub(crate) fn unwritten(
+    failure: Failure,
+    count: usize,
+    resume: Option<String>,
+    extra: &str,
+) -> Failure {
+    let Failure::Io(target, error) = failure else {
+        return failure;
+    };
+    let again = match resume {
+        Some(token) => format!(
+            "run the same command with --cursor {}{extra}",
+            output::shell_quote(&token)
+        ),
+        None => "run the same command again to start over".to_owned(),
+    };
+    let hint = format!(
+        "{count} calls were written whole before the failure; the calls after them may be written in part (the last line cut short): to write them again, {again}"
+    );
+    Failure::IoHinted {
+        target,
+        error,
         hint,
     }
 }

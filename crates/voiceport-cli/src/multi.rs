@@ -246,6 +246,8 @@ pub(crate) async fn list(
         None
     };
     while count < limit {
+        // With --all, where the walk resumes should the next call not be written.
+        let before = args.all.then(|| walk.cursor());
         let next = match ctrl_c.as_mut() {
             Some(ctrl_c) => unless_interrupted(ctrl_c, walk.try_next()).await,
             None => Some(walk.try_next().await),
@@ -277,11 +279,22 @@ pub(crate) async fn list(
                 return Err(walk_failure(failure, count, &cursor, resumed, ""));
             }
         };
-        match (json, args.all) {
-            (true, true) => output::json_line(&merged)?,
-            (true, false) => page.push(merged),
-            (false, true) => table.rows(&[row(&merged)])?,
-            (false, false) => rows.push(row(&merged)),
+        let written = match (json, args.all) {
+            (true, true) => output::json_line(&merged),
+            (false, true) => table.rows(&[row(&merged)]),
+            (true, false) => {
+                page.push(merged);
+                Ok(())
+            }
+            (false, false) => {
+                rows.push(row(&merged));
+                Ok(())
+            }
+        };
+        if let Err(failure) = written {
+            say_failures(&walk);
+            let resume = before.map(|cursor| cursor.to_token());
+            return Err(crate::commands::unwritten(failure, count, resume, ""));
         }
         count += 1;
     }

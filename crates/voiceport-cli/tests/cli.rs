@@ -4776,6 +4776,48 @@ async fn ctrl_c_before_a_listing_s_first_page_into_a_closed_pipe_is_an_interrupt
     }
 }
 
+/// A walk that cannot write its calls (a full disk: `/dev/full`) says where to resume, the
+/// calls it could not write included, for one provider and for several.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_walk_that_cannot_write_says_where_to_resume() {
+    let env = env().await;
+    let first = json(&run(Some(&env), &["calls", "list", "--limit", "2", "--json"]).await);
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let walks: [&[&str]; 3] = [
+        &["calls", "list", "--all", "--json", "--cursor", &cursor],
+        &["calls", "list", "--all", "--cursor", &cursor],
+        &["calls", "list", "--all", "--json", "--providers", "all"],
+    ];
+    for args in walks {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let mut command = voiceport_bin();
+        command.arg("--config").arg(&env.config).args(args);
+        command.stdout(full).stderr(std::process::Stdio::piped());
+        let out = wait_output(command.spawn().unwrap()).await;
+        let said = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
+        assert!(
+            said.contains("0 calls were written whole before the failure"),
+            "{args:?}: {said}"
+        );
+        assert!(
+            said.contains("run the same command with --cursor '"),
+            "{args:?}: {said}"
+        );
+        if args.contains(&cursor.as_str()) {
+            // The page that failed is written again from the cursor that fetched it.
+            assert!(
+                said.contains(&format!("--cursor '{cursor}'")),
+                "{args:?}: {said}"
+            );
+        }
+    }
+}
+
 /// A number written with spaces, dashes or parentheses after its `+` is dialed in E.164,
 /// as the listing filters take it; one that is no E.164 number once they are left out is
 /// still refused.
