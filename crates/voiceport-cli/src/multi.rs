@@ -97,12 +97,15 @@ fn cannot_go_further(error: &voiceport::Error) -> Option<&'static str> {
     }
 }
 
+/// Whether a merged walk that printed `count` calls, its cursor now `cursor`, has nothing
+/// left: a Ctrl-C then comes after its end, and the walk is complete (as one provider's).
+fn walk_complete(count: usize, cursor: &MergedCursor) -> bool {
+    count > 0 && cursor.is_done()
+}
+
 /// A merged walk stopped by Ctrl-C after `count` calls were printed (or written);
 /// `resumed` says whether it started from a `--cursor`. Said as one provider's walk is.
 fn interrupted(count: usize, cursor: &MergedCursor, resumed: bool, extra: &str) -> Failure {
-    if cursor.is_done() && count > 0 {
-        return Failure::Interrupted(format!("{count} calls were printed, the last of them"));
-    }
     // Before any call (and no --cursor), the cursor is the start: nothing to resume after.
     let resume = (count > 0 || resumed).then(|| cursor.to_token());
     interrupted_walk(count, resume.as_deref(), extra)
@@ -253,8 +256,12 @@ pub(crate) async fn list(
             None => Some(walk.try_next().await),
         };
         let Some(next) = next else {
+            let cursor = walk.cursor();
+            if walk_complete(count, &cursor) {
+                break;
+            }
             say_failures(&walk);
-            let stopped = interrupted(count, &walk.cursor(), args.cursor.is_some(), "");
+            let stopped = interrupted(count, &cursor, args.cursor.is_some(), "");
             if !json {
                 // The header at least, when no row came yet.
                 return Err(printed_despite(stopped, || table.finish()));
@@ -348,6 +355,9 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
+            if walk_complete(count, &walk.cursor()) {
+                break;
+            }
             say_failures(&walk);
             // Every row is written whole.
             if let Err(e) = sink.flush() {
@@ -541,4 +551,23 @@ fn print_routed(dialed: &voiceport::RoutedDial, json: bool) -> Outcome {
         output::cell(&dialed.provider_name),
         output::cell(&dialed.qualified_id())
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A merged walk is complete once every provider is walked to its end and a call was
+    /// printed, as one provider's is: a Ctrl-C then ends it as a success.
+    #[test]
+    fn a_merged_walk_is_complete_at_its_end_only() {
+        let cursor = |token: &str| MergedCursor::from_token(token).unwrap();
+        let done = cursor(r#"{"positions":{"a":{"done":true},"b":{"done":true}}}"#);
+        let going = cursor(r#"{"positions":{"a":{"done":true},"b":{"skip":3}}}"#);
+        assert!(walk_complete(3, &done));
+        assert!(!walk_complete(3, &going));
+        // Nothing printed: a walk resumed at its end starts nothing to call complete.
+        assert!(!walk_complete(0, &done));
+        assert!(!walk_complete(0, &going));
+    }
 }
