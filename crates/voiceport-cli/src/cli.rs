@@ -440,8 +440,9 @@ pub(crate) struct ExportArgs {
     pub(crate) filters: FilterArgs,
     /// jsonl (every field of each call), or csv: id, provider, status, vendor_status,
     /// direction, from, to, created_at, duration_secs, summary, tags, cost, end_reason,
-    /// transfer_destination (after provider_name with --providers; later columns are added
-    /// at the end). Spreadsheet-safe: fields that begin with = + - @ or a tab are written
+    /// transfer_destination, cost_currency (after provider_name with --providers; later
+    /// columns are added at the end). With --append, a file whose first line is not this
+    /// export's header (or, for jsonl, no JSON) is refused. Spreadsheet-safe: fields that begin with = + - @ or a tab are written
     /// with a leading ', plain numbers excepted; fields holding ; or a tab are quoted;
     /// control characters are escaped.
     #[arg(long, value_enum, default_value = "jsonl")]

@@ -3,7 +3,7 @@
 
 /// The CSV export's columns; later ones are added at the end, so that a reader by
 /// position keeps working.
-pub(crate) const CSV_COLUMNS: [&str; 14] = [
+pub(crate) const CSV_COLUMNS: [&str; 15] = [
     "id",
     "provider",
     "status",
@@ -18,6 +18,9 @@ pub(crate) const CSV_COLUMNS: [&str; 14] = [
     "cost",
     "end_reason",
     "transfer_destination",
+    // The currency of `cost` (ISO 4217, where the vendor states it): a merged export
+    // holds several vendors' costs.
+    "cost_currency",
 ];
 
 pub(crate) fn csv_row(call: &voiceport::Call) -> String {
@@ -47,6 +50,10 @@ pub(crate) fn csv_row(call: &voiceport::Call) -> String {
             .map(|r| r.category.as_str().to_owned())
             .unwrap_or_default(),
         call.transfer_destination.clone().unwrap_or_default(),
+        call.cost
+            .as_ref()
+            .and_then(|c| c.currency.clone())
+            .unwrap_or_default(),
     ];
     fields
         .iter()
@@ -98,6 +105,23 @@ fn is_plain_number(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The cost's currency is the last column, beside nothing where the vendor states none.
+    #[test]
+    fn the_cost_currency_is_the_last_column() {
+        let mut call = voiceport::Call::new("c1".into(), voiceport::ProviderKind::Retell);
+        assert_eq!(csv_row(&call).split(',').count(), CSV_COLUMNS.len());
+        assert!(csv_row(&call).ends_with(",,"), "{}", csv_row(&call));
+        call.cost = Some(voiceport::Cost::new(
+            Some(0.42),
+            Some("USD".into()),
+            Vec::new(),
+        ));
+        let row = csv_row(&call);
+        assert_eq!(row.split(',').count(), CSV_COLUMNS.len());
+        assert!(row.ends_with(",0.42,,,USD"), "{row}");
+        assert_eq!(CSV_COLUMNS.last(), Some(&"cost_currency"));
+    }
 
     #[test]
     fn csv_fields_a_spreadsheet_would_run_get_a_quote() {

@@ -83,6 +83,15 @@ impl Sink {
                 crate::output::cell(&name)
             )));
         }
+        if args.append
+            && let Some(first) = first_line(path)
+            && let Some(unlike) = unlike_this_export(&first, header.as_deref())
+        {
+            return Err(Failure::Usage(format!(
+                "{} {unlike}: export to a new file, or without --append",
+                crate::output::cell(&name)
+            )));
+        }
         // Appended to a file just created (or empty), the rows still need their header.
         let empty = (handle.metadata()).is_ok_and(|file| file.is_file() && file.len() == 0);
         let header = header.filter(|_| !args.append || empty);
@@ -220,6 +229,39 @@ impl Sink {
             error,
             hint: format!("{left}; {next}"),
         }
+    }
+}
+
+/// The first line of the file at `path` (up to 64 KiB of it), a regular file with
+/// something in it; `None` for an empty file, or one that cannot be read (written only).
+fn first_line(path: &std::path::Path) -> Option<String> {
+    use std::io::{BufRead, Read};
+    let file = File::open(path).ok()?;
+    if !file.metadata().ok()?.is_file() {
+        return None;
+    }
+    let mut line = Vec::new();
+    let mut start = io::BufReader::new(file.take(64 * 1024));
+    start.read_until(b'\n', &mut line).ok()?;
+    let line = String::from_utf8_lossy(&line);
+    let line = line.trim_end_matches(['\n', '\r']);
+    (!line.is_empty()).then(|| line.to_owned())
+}
+
+/// How a file whose first line is `first` differs from what this export writes (`header`:
+/// its CSV header; `None`: JSON Lines), so that the rows appended would not read with the
+/// rows there; `None` when they agree.
+fn unlike_this_export(first: &str, header: Option<&str>) -> Option<&'static str> {
+    match header {
+        Some(header) if first == header => None,
+        Some(_) if first.starts_with('{') => {
+            Some("holds JSON Lines, not CSV (give --format jsonl to append to it)")
+        }
+        Some(_) => Some(
+            "begins with other CSV columns than this export writes (an export of another version, or with or without --providers): the rows appended would not line up with them",
+        ),
+        None if first.starts_with('{') => None,
+        None => Some("does not hold JSON Lines (give --format csv to append CSV rows to it)"),
     }
 }
 

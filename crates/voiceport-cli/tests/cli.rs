@@ -527,15 +527,18 @@ async fn export_jsonl_and_csv() {
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600, "{mode:o}");
     }
-    // The columns added later come last: the end reason's category, where a transfer went.
+    // The columns added later come last: the end reason's category, where a transfer went,
+    // the cost's currency.
     let mut lines = csv.lines();
     let header = lines.next().unwrap();
     assert!(
-        header.ends_with(",cost,end_reason,transfer_destination"),
+        header.ends_with(",cost,end_reason,transfer_destination,cost_currency"),
         "{header}"
     );
-    let reasons: Vec<&str> = lines
-        .filter_map(|row| row.rsplit(',').nth(1))
+    let rows: Vec<&str> = lines.collect();
+    let reasons: Vec<&str> = rows
+        .iter()
+        .filter_map(|row| row.rsplit(',').nth(2))
         .filter(|reason| !reason.is_empty())
         .collect();
     assert!(
@@ -572,6 +575,41 @@ async fn export_jsonl_and_csv() {
         stderr(&out)
     );
     assert_eq!(std::fs::read(&fresh).unwrap(), cut);
+    // Rows that would not read with the file's own are refused, the file untouched: JSON
+    // Lines appended to CSV, CSV to JSON Lines, CSV rows under other columns (an older
+    // export's, or a merged one's with `provider_name` first).
+    let older = "id,provider,status,vendor_status,direction,from,to,created_at,duration_secs,summary,tags,cost,end_reason,transfer_destination\n";
+    let csv_append = [
+        "-p", "rounded", "export", "--format", "csv", "--append", "-o", fresh_arg,
+    ];
+    let jsonl_append = ["-p", "rounded", "export", "--append", "-o", fresh_arg];
+    let merged_append = [
+        "export",
+        "--providers",
+        "rounded",
+        "--format",
+        "csv",
+        "--append",
+        "-o",
+        fresh_arg,
+    ];
+    let cases: [(&str, &[&str], &str); 4] = [
+        (older, &csv_append, "other CSV columns"),
+        (older, &jsonl_append, "does not hold JSON Lines"),
+        (
+            "{\"id\":\"call-1\"}\n",
+            &csv_append,
+            "holds JSON Lines, not CSV",
+        ),
+        (older, &merged_append, "other CSV columns"),
+    ];
+    for (text, args, said) in cases {
+        std::fs::write(&fresh, text).unwrap();
+        let out = run(Some(&env), args).await;
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
+        assert_eq!(std::fs::read_to_string(&fresh).unwrap(), text, "{args:?}");
+    }
 }
 
 /// An export that fails before its first page (a filter the vendor lacks, a refused key)
