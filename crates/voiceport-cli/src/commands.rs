@@ -817,6 +817,12 @@ async fn notes(
             flag,
             unflag,
         } => {
+            // Refused here by its arguments, rather than by the library by its fields.
+            if text.is_none() && !flag && !unflag {
+                let message =
+                    "`notes update` changes nothing without a new TEXT, --flag or --unflag";
+                return Err(Failure::Usage(message.into()));
+            }
             let update = NoteUpdate {
                 content: text,
                 flagged: (flag || unflag).then_some(flag),

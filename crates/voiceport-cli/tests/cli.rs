@@ -465,10 +465,11 @@ async fn dial_update_end_cancel_delete_and_notes() {
             .any(|n| n["content"] == "call back Friday" && n["flagged"] == false),
         "{notes}"
     );
+    // Said by the command's arguments, not the library's fields (`content`, `flagged`).
     let nothing = run(Some(&env), &["notes", "update", &hid, &note_id]).await;
-    assert!(!nothing.status.success());
+    assert_eq!(nothing.status.code(), Some(2), "{}", stderr(&nothing));
     assert!(
-        stderr(&nothing).contains("changes nothing"),
+        stderr(&nothing).contains("changes nothing without a new TEXT, --flag or --unflag"),
         "{}",
         stderr(&nothing)
     );
