@@ -106,13 +106,13 @@ pub(crate) fn point_webhooks(
 }
 
 /// The receiving end of `--webhooks`: the events, as they arrive.
-struct Listening {
+struct Arrivals {
     events: mpsc::UnboundedReceiver<Delivery>,
 }
 
 /// Serves the receiver for every provider of `registry` on loopback, points each emulator
 /// at it, and echoes each event to standard error as it arrives.
-async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Failure> {
+async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Arrivals, Failure> {
     let (router, mut arriving) = Receiver::builder(registry).channel(256)?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -141,7 +141,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Listening, Fai
             let _ = sender.send(delivery);
         }
     });
-    Ok(Listening { events })
+    Ok(Arrivals { events })
 }
 
 /// An event in a few words: its type, the status it reports, the call.
@@ -160,7 +160,7 @@ fn describe(delivery: &Delivery) -> String {
     format!("{:<26} {status:<28} {call}", event.vendor_event)
 }
 
-impl Listening {
+impl Arrivals {
     /// Every event the dialed calls produced: waits until the sandbox has delivered all of
     /// them (each accepted delivery is on the channel by then), then takes them.
     async fn collect(mut self, sandbox: &Sandbox, seen: &[Seen]) -> Vec<Delivery> {

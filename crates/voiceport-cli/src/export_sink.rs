@@ -111,8 +111,9 @@ impl Sink {
     /// The walk has something to write (a page, or its end): the file is emptied (not
     /// with `--append`; a regular file only, as opening with truncation does: a pipe or
     /// `/dev/null` has nothing to empty) and the header written and flushed, so that a
-    /// failed write is taken back to just after it. Writing calls it; an export that ends
-    /// with no call written calls it itself. Once only.
+    /// failed write is taken back to just after it. Writing calls it, and so does the page
+    /// writer for each page, an empty one too (an export of no call still writes its
+    /// header); the merged export calls it at its end. Once only.
     pub(crate) fn begin(&mut self) -> io::Result<()> {
         if self.begun {
             return Ok(());

@@ -27,7 +27,8 @@ pub(crate) struct PageWriter {
 
 impl PageWriter {
     /// Starts writing to `sink` as `format` rows, what was written to it so far flushed
-    /// and kept whatever happens after; the walk began at `start` (`None`: the first page).
+    /// and kept whatever happens after (a failure before the first page resumes from
+    /// where the sink was opened to).
     pub(crate) fn start(mut sink: Sink, format: ExportFormat) -> Self {
         let (pages, mut queued) = mpsc::channel::<CallPage>(QUEUED_PAGES);
         let thread = tokio::task::spawn_blocking(move || {
@@ -59,8 +60,8 @@ impl PageWriter {
         self.pages.send(page).await.is_ok()
     }
 
-    /// Waits until every page handed over is written and flushed; whether the sink began
-    /// (anything was written, the file emptied: see [`Sink::has_begun`]).
+    /// Waits until every page handed over is written and flushed; what a resume command
+    /// adds to `--cursor …` ([`Sink::resume_extra`]: nothing when nothing was written).
     pub(crate) async fn finish(self) -> Result<&'static str, Failure> {
         drop(self.pages);
         match self.thread.await {
