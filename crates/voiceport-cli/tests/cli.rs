@@ -6318,7 +6318,7 @@ async fn check_refuses_a_dial_number_that_is_not_e164() {
         "+290123",
         "+0290123",
         "+1415555018712345",
-        "+1 415 555 0187",
+        "+1 415 555 0187 1234 5",
         "+",
     ] {
         let out = run_with(&config, &["check", "--dial", number]).await;
@@ -6328,8 +6328,9 @@ async fn check_refuses_a_dial_number_that_is_not_e164() {
     }
     let sent = server.received_requests().await.unwrap();
     assert!(sent.is_empty(), "{sent:?}");
-    // The shortest (7 digits: Saint Helena's +290 numbers) and longest (15) are taken.
-    for number in ["+2904567", "+141555501871234"] {
+    // The shortest (7 digits: Saint Helena's +290 numbers) and longest (15) are taken,
+    // and so is one written with spaces after its `+`, as a dial's `--to` is.
+    for number in ["+2904567", "+141555501871234", "+1 415 555 0187"] {
         let out = run_with(&config, &["check", "--dial", number]).await;
         assert_ne!(out.status.code(), Some(2), "{number}: {}", stderr(&out));
         assert!(
