@@ -1,6 +1,6 @@
 //! `voiceport check`: the conformance suite against a configured account.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use voiceport::conformance::{self, Environment, Outcome};
@@ -22,7 +22,7 @@ struct LiveAccount {
 
 impl LiveAccount {
     fn placed(&self) -> Vec<CallId> {
-        let placed = self.placed.lock().unwrap_or_else(PoisonError::into_inner);
+        let placed = crate::lock(&self.placed);
         placed.clone()
     }
 }
@@ -40,7 +40,7 @@ impl Environment for LiveAccount {
     }
 
     fn dialed(&self, _kind: ProviderKind, call_id: &CallId) {
-        let mut placed = self.placed.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut placed = crate::lock(&self.placed);
         placed.push(call_id.clone());
     }
 }

@@ -2,7 +2,7 @@
 //! verified, normalized event as it arrives (and re-posting it with `--forward`).
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -13,7 +13,7 @@ use crate::cli::ListenArgs;
 use crate::interrupts::StopSignal;
 use crate::serve::Limits;
 use crate::urls::{shown_origin, shown_url};
-use crate::{Failure, Outcome, output};
+use crate::{Failure, Outcome, lock, output};
 
 /// How long the local app of `--forward` has to answer: well within the time vendors give
 /// a delivery (Retell 10 s, Vapi 20 s), so that its failure reaches the vendor as ours.
@@ -438,12 +438,6 @@ impl Seen {
     }
 }
 
-fn lock<T>(shared: &Mutex<T>) -> MutexGuard<'_, T> {
-    shared
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 /// Where `--forward` posts, and how the URL is said in warnings.
 struct Forward {
     client: reqwest::Client,
@@ -462,13 +456,13 @@ impl Forward {
     /// Whether a post refused its connection may wait and try again: not within a
     /// forward's time of one that gave up.
     fn may_wait_for_the_app(&self) -> bool {
-        let gave_up_at = *self.gave_up_at.lock().unwrap_or_else(|p| p.into_inner());
+        let gave_up_at = *lock(&self.gave_up_at);
         gave_up_at.is_none_or(|at| at.elapsed() >= FORWARD_TIMEOUT)
     }
 
     /// Records how a post's connection went: refused after every pause, or made.
     fn connected(&self, made: bool) {
-        let mut gave_up_at = self.gave_up_at.lock().unwrap_or_else(|p| p.into_inner());
+        let mut gave_up_at = lock(&self.gave_up_at);
         *gave_up_at = (!made).then(tokio::time::Instant::now);
     }
 }

@@ -56,6 +56,15 @@ Exit codes:
 (`listen` with 1 when it could not write events; it stops as on Ctrl-C when its
 standard output closes).";
 
+/// `mutex` locked, though a thread panicked holding it: what the command's mutexes hold
+/// (counts, queues, a note to say) stays usable, and a panic is reported where it
+/// happened, not again at each lock.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// What went wrong, and which exit code it earns.
 #[derive(Debug)]
 pub(crate) enum Failure {

@@ -15,7 +15,7 @@ use std::sync::{Mutex, OnceLock};
 use serde::Serialize;
 use voiceport::{Call, Transcript};
 
-use crate::{Failure, Outcome};
+use crate::{Failure, Outcome, lock};
 
 /// Whether `c` could move the cursor, rewrite the screen, reorder what is shown or hide in
 /// it: C0 and C1 controls, DEL, and what JSON output escapes too (bidirectional marks,
@@ -271,12 +271,6 @@ impl Write for LogWriter {
     }
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// Log lines waiting for the thread that writes them (`listen`), when one runs.
 static LOG_QUEUE: Mutex<Option<LogQueue>> = Mutex::new(None);
 
@@ -473,9 +467,7 @@ pub(crate) fn exit_on_closed_output(code: u8) {
 /// closed the pipe before the id could reach it.
 pub(crate) fn exit_on_closed_output_saying(code: u8, note: String) {
     exit_on_closed_output(code);
-    *SAID_ON_CLOSED_OUTPUT
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(note);
+    *lock(&SAID_ON_CLOSED_OUTPUT) = Some(note);
 }
 
 /// Whether a closed standard output is an error given back to the writer, rather than
@@ -498,10 +490,7 @@ fn ended(written: std::io::Result<()>) -> Outcome {
             if e.kind() == std::io::ErrorKind::BrokenPipe
                 && !CLOSED_OUTPUT_RETURNED.load(Ordering::Relaxed) =>
         {
-            let note = SAID_ON_CLOSED_OUTPUT
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take();
+            let note = lock(&SAID_ON_CLOSED_OUTPUT).take();
             if let Some(note) = note {
                 say(&note);
             }
