@@ -7,7 +7,8 @@ use voiceport::conformance::{self, Environment, Outcome};
 use voiceport::{CallId, CallQuery, ProviderKind, VoiceProvider};
 
 use crate::cli::CheckArgs;
-use crate::commands::{Invocation, look_for_call};
+use crate::commands::Invocation;
+use crate::dial::look_for_call;
 use crate::interrupts::StopSignal;
 use crate::progress::Progress;
 use crate::{Failure, output};

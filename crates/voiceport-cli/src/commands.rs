@@ -1,25 +1,28 @@
 //! The commands, each from its parsed arguments to its output (a command of its own
-//! file aside: `check`, `demo`, `listen`, `normalize`, merged walks in `multi`).
+//! file aside: `calls dial` in `dial`, `check`, `demo`, `listen`, `normalize`, `sandbox`,
+//! merged walks in `multi`; what a walk says when it stops short is in `walk`).
 
 use std::path::Path;
 use std::sync::Arc;
 
 use futures::TryStreamExt;
 use voiceport::{
-    CallId, CallQuery, CallUpdate, DialRequest, Filter, Interrupt, MetadataMode, NoteId, NoteInput,
-    NoteUpdate, PageCursor, RequestOutcome, VoiceProvider, VoiceProviderExt,
+    CallId, CallQuery, CallUpdate, Filter, MetadataMode, NoteId, NoteInput, NoteUpdate, PageCursor,
+    VoiceProvider, VoiceProviderExt,
 };
 
 use crate::cli::{
-    CallsCommand, Cli, Command, DialArgs, ExportArgs, ExportFormat, ListArgs, NotesCommand,
-    SandboxArgs, Shell, UpdateArgs,
+    CallsCommand, Cli, Command, ExportArgs, ExportFormat, ListArgs, NotesCommand, Shell, UpdateArgs,
 };
 use crate::csv::CSV_COLUMNS;
 use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
 use crate::page_writer::PageWriter;
 use crate::progress::Progress;
-use crate::urls::receiver_base;
+use crate::walk::{
+    interrupted_walk, output_closed_on_interrupt, printed_despite, unless_interrupted, unwritten,
+    walk_complete, walk_failure,
+};
 use crate::{Failure, Outcome, config, output, values};
 
 /// Prints the completion script of `shell` for the whole command line.
@@ -136,7 +139,7 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             let registry = config::registry(cli.config.as_deref())?;
             crate::listen::run(registry, args, cli.provider.clone(), json).await
         }
-        Command::Sandbox(args) => sandbox(args).await,
+        Command::Sandbox(args) => crate::sandbox::run(args).await,
         Command::Demo(args) => crate::demo::run(json, args.webhooks).await,
         Command::Completions(args) => completions(args.shell),
     }
@@ -220,7 +223,7 @@ async fn calls(
                 None => output::line("(no recording)"),
             }
         }
-        CallsCommand::Dial(args) => dial(provider.as_ref(), named, args, json).await,
+        CallsCommand::Dial(args) => crate::dial::dial(provider.as_ref(), named, args, json).await,
         CallsCommand::Update(args) => update(provider.as_ref(), args, json).await,
         CallsCommand::End { id: call } => {
             provider.end_call(&id(&call)).await?;
@@ -379,317 +382,6 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     Ok(())
 }
 
-/// The failure of a walk that printed `count` calls before `error`; `resume` is the
-/// cursor of the page that failed. `extra` is added to the suggested command.
-fn walk_failure(
-    error: voiceport::Error,
-    count: usize,
-    resume: Option<&PageCursor>,
-    extra: &str,
-) -> Failure {
-    if count == 0 && resume.is_none() {
-        // Nothing was printed: the plain error says it all.
-        return Failure::Voice(error);
-    }
-    let hint = match resume {
-        // The vendor's cursors came round again: resuming would go round too.
-        _ if error.is_cursor_cycle() => format!(
-            "{count} calls were printed before the failure; the vendor's cursors came round again, so the walk cannot go further"
-        ),
-        // The cursor that would resume is the one refused: too long to follow or to print.
-        _ if error.is_cursor_too_long() => format!(
-            "{count} calls were printed before the failure; the vendor's next cursor is too long to follow, so the walk cannot go further"
-        ),
-        Some(cursor) => format!(
-            "{count} calls were printed before the failure; {}",
-            resume_hint(&cursor.to_token(), extra)
-        ),
-        None => format!(
-            "{count} calls were printed before the failure; run the same command again to start over"
-        ),
-    };
-    Failure::Hinted {
-        error: Box::new(error),
-        hint,
-    }
-}
-
-/// The `failure` to write a walk's next calls to standard output (a full disk) after
-/// `count` calls written whole: where to resume (`resume`, the cursor of the calls that
-/// failed; `None`, from the start), with `extra` added to the suggested command. Those
-/// calls may have been written in part, their last line cut short: resuming writes them
-/// again.
-pub(crate) fn unwritten(
-    failure: Failure,
-    count: usize,
-    resume: Option<String>,
-    extra: &str,
-) -> Failure {
-    let Failure::Io(target, error) = failure else {
-        return failure;
-    };
-    let again = match resume {
-        Some(token) => format!(
-            "run the same command with --cursor {}{extra}",
-            output::shell_quote(&token)
-        ),
-        None => "run the same command again to start over".to_owned(),
-    };
-    let hint = format!(
-        "{count} calls were written whole before the failure; the calls after them may be written in part (the last line cut short): to write them again, {again}"
-    );
-    Failure::IoHinted {
-        target,
-        error,
-        hint,
-    }
-}
-
-/// `failure`, once `print` has printed on standard output what a script reads there (a
-/// placed call's id or JSON, the rows of a walk so far), as when nothing failed. An output
-/// that cannot be written loses it there only: the exit code stays the failure's (not a
-/// closed pipe's quiet success), and an interruption's message is said on standard error
-/// also when a closed pipe (its reader got the same Ctrl-C) ends the program at the write.
-pub(crate) fn printed_despite(failure: Failure, print: impl FnOnce() -> Outcome) -> Failure {
-    match &failure {
-        Failure::Interrupted(message) => output::exit_on_closed_output_saying(
-            failure.exit_code(),
-            crate::interrupts::said(message),
-        ),
-        _ => output::exit_on_closed_output(failure.exit_code()),
-    }
-    let _ = print();
-    failure
-}
-
-/// The output of `next`, unless Ctrl-C comes first (`None`).
-pub(crate) async fn unless_interrupted<F: Future>(
-    ctrl_c: &mut StopSignal,
-    next: F,
-) -> Option<F::Output> {
-    tokio::select! {
-        biased;
-        () = ctrl_c.received() => None,
-        output = next => Some(output),
-    }
-}
-
-/// What a walk stopped by Ctrl-C says, for one provider or merged: `count` calls were
-/// printed (or written), `resume` the cursor token after them (none before any call unless
-/// the walk began at a `--cursor`), `extra` added to the suggested command.
-pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) -> Failure {
-    Failure::Interrupted(match resume {
-        Some(token) => format!("{count} calls were printed; {}", resume_hint(token, extra)),
-        None if count == 0 => "no call was printed".to_owned(),
-        None => format!("{count} calls were printed; run the same command again to start over"),
-    })
-}
-
-/// Whether a walk over one provider's pages that printed `count` calls, the last page
-/// naming `next` as its next, has nothing left: a Ctrl-C then comes after its end, and
-/// telling the user to start over would print (or `--append`) every call again.
-fn walk_complete(count: usize, next: Option<&PageCursor>) -> bool {
-    count > 0 && next.is_none()
-}
-
-/// After a walk's Ctrl-C, the failure of flushing its output: as it is, unless the
-/// output's reader is gone (a pipe whose reader got the same Ctrl-C), which would
-/// otherwise end the command as a quiet success; then the interruption is said (exit 130).
-pub(crate) fn output_closed_on_interrupt(failure: Failure) -> Failure {
-    match failure {
-        Failure::Io(_, error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-            Failure::Interrupted(
-                "interrupted; the output's reader had closed too, so the last rows may not have reached it".into(),
-            )
-        }
-        failure => failure,
-    }
-}
-
-/// How a walk that printed calls says to go on after them: with the cursor `token`,
-/// `extra` added to the suggested command.
-pub(crate) fn resume_hint(token: &str, extra: &str) -> String {
-    format!(
-        "to resume after them, run the same command with --cursor {}{extra}",
-        output::shell_quote(token)
-    )
-}
-
-/// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
-/// call's id. Ten seconds: a vendor may take a few to answer a dial (and a loaded machine
-/// to pass it on), a second Ctrl-C quits at once, and a command that cannot hear the stop
-/// is ended 15 s after it.
-const DIAL_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// How often `calls dial --wait` looks at the call.
-const WAIT_POLL: std::time::Duration = std::time::Duration::from_secs(2);
-
-/// How long `calls dial --wait` waits unless `--wait-timeout` says: an hour.
-const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// How long `calls dial --wait` is to wait for the end, or `None` without `--wait`.
-pub(crate) fn wait_limit(args: &DialArgs) -> Option<std::time::Duration> {
-    args.wait.then(|| {
-        args.wait_timeout
-            .map_or(DEFAULT_WAIT, std::time::Duration::from_secs)
-    })
-}
-
-/// `calls dial --wait`: waits (at most `limit`) for the call `id` to end, and returns it as
-/// it ended. Ctrl-C stops the wait, not the call; a timeout or a failure to look at the
-/// call (the call was placed all the same) says how to look at it (`get`: the command that
-/// shows it).
-pub(crate) async fn wait_for_end(
-    provider: &dyn VoiceProvider,
-    id: &CallId,
-    limit: std::time::Duration,
-    ctrl_c: &mut StopSignal,
-    get: &str,
-) -> Result<voiceport::Call, Failure> {
-    let shown = output::cell(id.as_str());
-    output::say(&format!(
-        "waiting for call {shown} to end (Ctrl-C stops waiting, not the call)"
-    ));
-    tokio::select! {
-        biased;
-        () = ctrl_c.received() => Err(Failure::Interrupted(format!(
-            "stopped waiting: call {shown} goes on; to see it, run: {get}"
-        ))),
-        ended = provider.wait_until_ended(id, WAIT_POLL, limit) => ended.map_err(|error| match error {
-            // Nothing failed: the call is still live, and goes on.
-            voiceport::Error::WaitTimedOut { .. } => Failure::Hinted {
-                error: Box::new(error),
-                hint: format!("the call goes on; to see it, run: {get}"),
-            },
-            error => Failure::Hinted {
-                error: Box::new(error),
-                hint: format!("call {shown} was placed; to see it, run: {get}"),
-            },
-        }),
-    }
-}
-
-/// The dial request the arguments describe.
-pub(crate) fn dial_request(args: DialArgs) -> Result<DialRequest, Failure> {
-    Ok(DialRequest {
-        to: args.to,
-        from_number: args.from_number,
-        phone_number_id: args.number_id,
-        agent_id: args.agent.map(Into::into),
-        variables: values::pairs(&args.vars, "--var", true)?,
-        metadata: values::pairs(&args.metadata, "--metadata", true)?,
-        scheduled_for: args
-            .at
-            .as_deref()
-            .map(|t| values::time(t, "--at"))
-            .transpose()?,
-        max_duration_secs: args.max_duration,
-        language: args.language,
-        name: args.name,
-        extra: values::pairs(&args.extra, "--extra", false)?,
-        ..DialRequest::default()
-    })
-}
-
-async fn dial(
-    provider: &dyn VoiceProvider,
-    named: Invocation<'_>,
-    args: DialArgs,
-    json: bool,
-) -> Outcome {
-    let wait = wait_limit(&args);
-    let request = dial_request(args)?;
-    // The same provider is searched.
-    let look = look_for_call(&named.command("calls list"), &request.to);
-    let interrupt = Interrupt::new();
-    let dialing = interrupt.run(provider.dial(&request));
-    tokio::pin!(dialing);
-    // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
-    // the user not knowing whether a phone rings.
-    let mut ctrl_c = StopSignal::listen()?;
-    let answered = tokio::select! {
-        biased;
-        () = ctrl_c.received() => None,
-        outcome = &mut dialing => Some(outcome),
-    };
-    match (answered, wait) {
-        (Some(Ok(outcome)), None) => return print_dial(outcome, json),
-        (Some(Ok(outcome)), Some(limit)) => {
-            let id = outcome.call_id.clone();
-            if !json {
-                print_dialed_id(&id)?;
-            }
-            let get = named.command(&format!("calls get {}", output::shell_quote(id.as_str())));
-            let ended = match wait_for_end(provider, &id, limit, &mut ctrl_c, &get).await {
-                Ok(ended) => ended,
-                // The call was placed: a script reading the JSON learns it, as after an
-                // interrupted dial.
-                Err(failure) if json => {
-                    return Err(printed_despite(failure, || print_dial(outcome, true)));
-                }
-                Err(failure) => return Err(failure),
-            };
-            let outcome = voiceport::DialOutcome::new(id, Some(ended));
-            return print_dial(outcome, json);
-        }
-        (Some(Err(error)), _) => {
-            return Err(Failure::Sent {
-                said: error.to_string(),
-                error: Box::new(error),
-                look,
-            });
-        }
-        (None, _) => {}
-    }
-    let whose = format!("{}'s", provider.kind());
-    let answer = dial_grace(dialing, &interrupt, &mut ctrl_c, &whose).await;
-    // Vendor text: a line break in an error must not fake a line.
-    let message = match answer {
-        Some(Ok(outcome)) => {
-            let id = output::cell(outcome.call_id.as_str()).into_owned();
-            let message = format!("the call was placed before the interruption: call id {id}");
-            let interrupted = Failure::Interrupted(message);
-            return Err(printed_despite(interrupted, || print_dial(outcome, json)));
-        }
-        Some(Err(error)) => match error.outcome() {
-            RequestOutcome::NotApplied => {
-                format!("no call was placed ({})", output::cell(&error.to_string()))
-            }
-            RequestOutcome::Unknown | RequestOutcome::Applied => {
-                let error = output::cell(&error.to_string()).into_owned();
-                format!("the call may have been placed ({error}); {look}")
-            }
-        },
-        None => format!(
-            "the dial request may have reached {}, so the call may have been placed; its id is not known: {look}",
-            provider.kind()
-        ),
-    };
-    Err(Failure::Interrupted(message))
-}
-
-/// After a first Ctrl-C during a dial run under `interrupt`: throws it, so that no dial
-/// not sent yet is sent (a retry, a route's next provider), says so, and waits up to
-/// [`DIAL_GRACE`] for the answer of `whose` dial (a second Ctrl-C gives up at once). The
-/// answer, if it came.
-pub(crate) async fn dial_grace<F: Future>(
-    dialing: std::pin::Pin<&mut F>,
-    interrupt: &Interrupt,
-    ctrl_c: &mut StopSignal,
-    whose: &str,
-) -> Option<F::Output> {
-    interrupt.interrupt();
-    output::say_detached(format!(
-        "interrupted: waiting up to {} s for {whose} answer to learn whether a call was placed (Ctrl-C again to quit now)",
-        DIAL_GRACE.as_secs()
-    ));
-    tokio::select! {
-        biased;
-        () = ctrl_c.received() => None,
-        answer = tokio::time::timeout(DIAL_GRACE, dialing) => answer.ok(),
-    }
-}
-
 /// The configuration file (`--config`) and the provider (`-p`) the command line named,
 /// for advice that names them again.
 #[derive(Debug, Clone, Copy)]
@@ -716,29 +408,6 @@ impl<'a> Invocation<'a> {
         }
         format!("{command} {subcommand}")
     }
-}
-
-/// What to run before dialing again, pasteable as it is: `list` (`voiceport calls list`,
-/// with the providers to search) and the number, as the shell reads it.
-pub(crate) fn look_for_call(list: &str, to: &str) -> String {
-    let to = output::shell_quote(to);
-    format!("look for it ({list} --to {to}) before dialing again")
-}
-
-/// A dial's outcome. As JSON, one shape whatever the vendor answers: `call_id`, and `call`
-/// (null when the vendor answers with the id only, as Rounded does).
-pub(crate) fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome {
-    match (&outcome.call, json) {
-        // `call_id`, then `call`, as `DialOutcome` writes them.
-        (_, true) => output::json(&outcome),
-        (Some(call), false) => output::call(call, false),
-        (None, false) => print_dialed_id(&outcome.call_id),
-    }
-}
-
-/// The line that says a dial was placed when there is no call to show (yet).
-fn print_dialed_id(id: &CallId) -> Outcome {
-    output::line(&format!("dialed {}", output::cell(id.as_str())))
 }
 
 async fn update(provider: &dyn VoiceProvider, args: UpdateArgs, json: bool) -> Outcome {
@@ -850,18 +519,6 @@ async fn notes(
         })
         .collect();
     output::table(&["NOTE", "FLAGGED", "TEXT"], &rows)
-}
-
-/// What the resume advice of a failed export adds to `--cursor …`: `--append` (once), so
-/// that the rest joins what was written without a second CSV header, and `>>` when the rows
-/// went to standard output.
-pub(crate) fn resume_extra(args: &ExportArgs) -> &'static str {
-    match (args.output.is_some(), args.append) {
-        (true, false) => " --append",
-        (true, true) => "",
-        (false, false) => " --append (and >> to add to the same file)",
-        (false, true) => " (and >> to add to the same file)",
-    }
 }
 
 async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
@@ -1033,140 +690,4 @@ fn capability_table(columns: &[(String, serde_json::Value)]) -> Outcome {
     let mut headers = vec!["CAPABILITY"];
     headers.extend(columns.iter().map(|(name, _)| name.as_str()));
     output::table(&headers, &rows)
-}
-
-async fn sandbox(args: SandboxArgs) -> Outcome {
-    // Heard from the start: a stop sent once the address is printed ends it with 0.
-    let mut stop = StopSignal::listen()?;
-    let ms = std::time::Duration::from_millis;
-    let mut builder = voiceport_sandbox::Sandbox::builder()
-        .seed(args.seed)
-        .addr(([127, 0, 0, 1], args.port).into())
-        .timing(voiceport_sandbox::Timing {
-            queued: ms(args.queued_ms),
-            ringing: ms(args.ringing_ms),
-            talk: ms(args.talk_ms),
-        });
-    for &kind in voiceport_sandbox::EMULATED {
-        builder = builder.calls(kind, args.calls as usize);
-    }
-    let receiver = args.webhooks.as_deref().map(receiver_base).transpose()?;
-    let sandbox = builder
-        .start()
-        .await
-        .map_err(|e| Failure::cannot_listen("sandbox", ([127, 0, 0, 1], args.port).into(), e))?;
-    // Before the keys go in: a file `>` just created (empty) is made its owner's alone, as
-    // every command reading a file that holds keys would otherwise ask.
-    let made_private = output_file_made_private();
-    let mut toml = crate::demo::sandbox_toml(&sandbox);
-    if let Some(receiver) = &receiver {
-        // The emulators sign with the tables printed below: one text for both.
-        toml = crate::demo::with_webhook_tables(&toml);
-        let registry = voiceport::Registry::from_toml_str(&toml)?;
-        crate::demo::point_webhooks(&sandbox, &registry, receiver, false)?;
-    }
-    output::line(&format!(
-        "# voiceport sandbox on http://{} (Ctrl-C to stop)\n",
-        sandbox.addr()
-    ))?;
-    output::line("# voiceport.toml for the sandbox")?;
-    if let Some(first) = voiceport_sandbox::EMULATED.first() {
-        // At the top: `default` is a top-level key, so it must come before any [table].
-        output::line(&format!(
-            "# several providers: commands use `default`, unless `-p NAME` names another\n\
-             default = \"{first}\"\n"
-        ))?;
-    }
-    output::line(&toml)?;
-    output::line("# dialed calls end by the last digit of the number called:")?;
-    for (digits, how) in voiceport_sandbox::DIAL_OUTCOMES {
-        output::line(&format!("#   {digits:<4} {how}"))?;
-    }
-    output::line("# (so +14155550187 has a conversation, with a transcript)")?;
-    output::line(&format!(
-        "# faults: POST http://{0}/_sandbox/faults {{\"fault\": \"status\", \"status\": 503}}; \
-         DELETE it to clear; GET http://{0}/_sandbox for counts, \
-         GET http://{0}/_sandbox/requests/{{vendor}} for the requests answered",
-        sandbox.addr()
-    ))?;
-    match receiver {
-        Some(receiver) => output::line(&format!(
-            "# webhooks: each vendor posts to {receiver}/webhooks/{{vendor}}: `voiceport listen \
-             --config FILE` there (FILE holding the configuration above) verifies them; \
-             GET http://{}/_sandbox/webhooks/{{vendor}} for the deliveries",
-            sandbox.addr()
-        ))?,
-        None => output::line(&format!(
-            "# webhooks: PUT http://{0}/_sandbox/webhooks/{{vendor}} {{\"url\": \"http://127.0.0.1:8787/webhooks/NAME\", \"secret\": \"…\"}} \
-             (signed as that [providers.NAME.webhook] table says), or start with --webhooks URL; \
-             GET it for the deliveries",
-            sandbox.addr()
-        ))?,
-    }
-    // Written to a file (`voiceport sandbox > voiceport.toml`), the configuration leaves
-    // the terminal blank: say there that it runs, and where; as a comment, should standard
-    // error go into the same file (`2>&1`, nohup).
-    if !std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        let private = if made_private {
-            " (a file, now readable by you alone)"
-        } else {
-            ""
-        };
-        output::say(&format!(
-            "# voiceport sandbox on http://{}: its configuration went to standard output{private}; Ctrl-C to stop",
-            sandbox.addr()
-        ));
-    }
-    // Ctrl-C or SIGTERM ends it, with 0.
-    stop.received().await;
-    Ok(())
-}
-
-/// Narrows standard output to its owner's reading and writing when it is an empty regular
-/// file (what `> voiceport.toml` creates), through the descriptor itself; whether it did.
-/// Never a file that holds something already (`>> app.log`, whose permissions are the
-/// user's choice), a device (`/dev/null`), a pipe or a terminal, nor elsewhere than on
-/// Unix.
-fn output_file_made_private() -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsFd;
-        use std::os::unix::fs::PermissionsExt;
-        let Ok(fd) = std::io::stdout().as_fd().try_clone_to_owned() else {
-            return false;
-        };
-        let file = std::fs::File::from(fd);
-        let Ok(metadata) = file.metadata() else {
-            return false;
-        };
-        let mode = metadata.permissions().mode();
-        // Only narrowed: the group's and others' bits taken away, nothing added.
-        metadata.is_file()
-            && metadata.len() == 0
-            && mode & 0o077 != 0
-            && file
-                .set_permissions(std::fs::Permissions::from_mode(mode & !0o077))
-                .is_ok()
-    }
-    #[cfg(not(unix))]
-    {
-        false
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A Ctrl-C after the last page (it named no next) ends a walk that printed calls as
-    /// complete; before any call, or with a next page, it is an interruption.
-    #[test]
-    fn a_walk_is_complete_once_its_last_page_was_printed() {
-        let next = PageCursor::Offset { skip: 10 };
-        assert!(walk_complete(3, None));
-        assert!(!walk_complete(3, Some(&next)));
-        // Nothing printed yet (or a walk resumed at a cursor, before its first page).
-        assert!(!walk_complete(0, None));
-        assert!(!walk_complete(0, Some(&next)));
-    }
 }

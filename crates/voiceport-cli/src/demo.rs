@@ -11,22 +11,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::mpsc;
-use voiceport::webhooks::{Delivery, Receiver, Scheme, VendorWebhooks};
+use voiceport::webhooks::{Delivery, Receiver};
 use voiceport::{
     CallQuery, CallUpdate, DialRequest, MetadataMode, NoteInput, ProviderKind, Registry,
     VoiceProvider, VoiceProviderExt,
 };
-use voiceport_sandbox::{Sandbox, Timing, WebhookTarget};
+use voiceport_sandbox::{Sandbox, Timing};
 
 use crate::{Failure, Outcome, output};
-
-/// A `voiceport.toml` that points one provider per vendor at `sandbox`.
-pub(crate) fn sandbox_toml(sandbox: &Sandbox) -> String {
-    let tables = voiceport_sandbox::EMULATED
-        .iter()
-        .map(|&kind| sandbox.provider_toml(kind.as_str(), kind));
-    tables.collect::<Vec<_>>().join("\n")
-}
 
 /// How one row of the side-by-side table reads a vendor's result.
 type Cell = fn(&Seen) -> String;
@@ -49,62 +41,6 @@ struct Seen {
     payload_bytes: usize,
 }
 
-/// The made-up webhook secret of `kind`'s emulator in the demo and `voiceport sandbox
-/// --webhooks`.
-fn webhook_secret(kind: ProviderKind) -> String {
-    format!("sandbox-{kind}-webhook-secret")
-}
-
-/// `registry_toml` (from [`sandbox_toml`]) with a `[providers.NAME.webhook]` table per
-/// vendor, written as that vendor can deliver ([`VendorWebhooks`]; the tables are printed
-/// for users to copy): its usual scheme with the [`webhook_secret`] (Retell's signature
-/// takes the API key, so its table names no secret), or where its deliveries never come
-/// as that scheme checks (Rounded's agents take a URL and no headers), the first scheme
-/// they can come as that checks something (the secret in the URL, `verify = "query"`).
-pub(crate) fn with_webhook_tables(registry_toml: &str) -> String {
-    let mut text = String::from(registry_toml);
-    for &kind in voiceport_sandbox::EMULATED {
-        let secret = webhook_secret(kind);
-        let vendor = VendorWebhooks::of(kind);
-        let why = vendor.why_not_others;
-        let table = if vendor.sent_as.contains(&vendor.scheme) {
-            match vendor.scheme {
-                // Keyed with the API key: no secret of its own.
-                Scheme::Retell => "# signed with the API key\n".to_owned(),
-                _ => format!("secret = \"{secret}\"\n"),
-            }
-        } else {
-            match (vendor.sent_as.iter()).find(|&&scheme| scheme != Scheme::None) {
-                Some(scheme) => format!("# {why}\nverify = \"{scheme}\"\nsecret = \"{secret}\"\n"),
-                None => format!("# {why}\nverify = \"none\"\n"),
-            }
-        };
-        text.push_str(&format!("[providers.{kind}.webhook]\n{table}\n"));
-    }
-    text
-}
-
-/// Points each emulator of a provider of `registry` with a webhook table at
-/// `{base}/webhooks/{name}`, signing as that table says and delivering as the vendor does
-/// (its retries and timeout), with the Vapi family's tool-call requests when `tool_calls`.
-/// For the demo's receiver and `voiceport sandbox --webhooks`.
-pub(crate) fn point_webhooks(
-    sandbox: &Sandbox,
-    registry: &Registry,
-    base: &str,
-    tool_calls: bool,
-) -> Result<(), Failure> {
-    for (name, config) in &registry.file().providers {
-        let Some(webhook) = config.webhook.clone() else {
-            continue;
-        };
-        let url = format!("{base}/webhooks/{name}");
-        let target = WebhookTarget::for_vendor(config.kind, url, webhook).tool_calls(tool_calls);
-        sandbox.set_webhook(config.kind, target)?;
-    }
-    Ok(())
-}
-
 /// The receiving end of `--webhooks`: the events, as they arrive.
 struct Arrivals {
     events: mpsc::UnboundedReceiver<Delivery>,
@@ -121,7 +57,7 @@ async fn listen(sandbox: &Sandbox, registry: &Registry) -> Result<Arrivals, Fail
         .local_addr()
         .map_err(|e| Failure::Io("the webhook receiver's address".into(), e))?;
     tokio::spawn(async move { axum::serve(listener, router).await });
-    point_webhooks(sandbox, registry, &format!("http://{addr}"), true)?;
+    crate::sandbox::point_webhooks(sandbox, registry, &format!("http://{addr}"), true)?;
     output::say(&format!(
         "webhook receiver on http://{addr}/webhooks/{{provider}}; each emulator posts its vendor's events there\n"
     ));
@@ -204,9 +140,9 @@ pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
         "sandbox on http://{}; one provider per vendor, the same code for each\n",
         sandbox.addr()
     ));
-    let mut toml = sandbox_toml(&sandbox);
+    let mut toml = crate::sandbox::sandbox_toml(&sandbox);
     if webhooks {
-        toml = with_webhook_tables(&toml);
+        toml = crate::sandbox::with_webhook_tables(&toml);
     }
     let registry = Registry::from_toml_str(&toml)?;
     let listening = if webhooks {

@@ -9,7 +9,7 @@ use std::io::{self, BufWriter, Write};
 
 use crate::Failure;
 use crate::cli::ExportArgs;
-use crate::commands::{resume_extra, resume_hint};
+use crate::walk::{resume_extra, resume_hint};
 
 /// An export's output: the `--output` file (appended to with `--append`) or standard
 /// output, buffered; and what of it is whole, as of its last [mark](Sink::mark).

@@ -21,6 +21,7 @@ mod commands;
 mod config;
 mod csv;
 mod demo;
+mod dial;
 mod export_sink;
 mod interrupts;
 mod listen;
@@ -29,9 +30,11 @@ mod normalize;
 mod output;
 mod page_writer;
 mod progress;
+mod sandbox;
 mod serve;
 mod urls;
 mod values;
+mod walk;
 
 use std::process::ExitCode;
 

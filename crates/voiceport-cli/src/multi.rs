@@ -11,12 +11,11 @@ use voiceport::{
 };
 
 use crate::cli::{DialArgs, ExportArgs, ExportFormat, FilterArgs, ListArgs, MergeArgs};
-use crate::commands::{
-    Invocation, dial_grace, interrupted_walk, look_for_call, printed_despite, resume_hint,
-    unless_interrupted, wait_for_end,
-};
+use crate::commands::Invocation;
+use crate::dial::{dial_grace, look_for_call, wait_for_end};
 use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
+use crate::walk::{interrupted_walk, printed_despite, resume_hint, unless_interrupted};
 use crate::{Failure, Outcome, output, values};
 
 /// A merged walk's rows carry the provider's name and the provider-qualified id.
@@ -301,7 +300,7 @@ pub(crate) async fn list(
         if let Err(failure) = written {
             say_failures(&walk);
             let resume = before.map(|cursor| cursor.to_token());
-            return Err(crate::commands::unwritten(failure, count, resume, ""));
+            return Err(crate::walk::unwritten(failure, count, resume, ""));
         }
         count += 1;
     }
@@ -362,7 +361,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             // Every row is written whole.
             if let Err(e) = sink.flush() {
                 let failed = sink.failed(e);
-                return Err(crate::commands::output_closed_on_interrupt(failed));
+                return Err(crate::walk::output_closed_on_interrupt(failed));
             }
             let extra = sink.resume_extra();
             return Err(interrupted(
@@ -430,8 +429,8 @@ pub(crate) async fn dial(
     args: DialArgs,
     json: bool,
 ) -> Outcome {
-    let wait = crate::commands::wait_limit(&args);
-    let request = crate::commands::dial_request(args)?;
+    let wait = crate::dial::wait_limit(&args);
+    let request = crate::dial::dial_request(args)?;
     let look = |providers: &str| {
         let list = format!("calls list --providers {}", output::shell_quote(providers));
         look_for_call(&named.command(&list), &request.to)

@@ -1,0 +1,173 @@
+//! What a walk over calls (`calls list --all`, `export`) says when it stops short: a
+//! failure, an interruption or an output that cannot be written, and where to resume.
+
+use voiceport::PageCursor;
+
+use crate::cli::ExportArgs;
+use crate::interrupts::StopSignal;
+use crate::{Failure, Outcome, output};
+
+/// The failure of a walk that printed `count` calls before `error`; `resume` is the
+/// cursor of the page that failed. `extra` is added to the suggested command.
+pub(crate) fn walk_failure(
+    error: voiceport::Error,
+    count: usize,
+    resume: Option<&PageCursor>,
+    extra: &str,
+) -> Failure {
+    if count == 0 && resume.is_none() {
+        // Nothing was printed: the plain error says it all.
+        return Failure::Voice(error);
+    }
+    let hint = match resume {
+        // The vendor's cursors came round again: resuming would go round too.
+        _ if error.is_cursor_cycle() => format!(
+            "{count} calls were printed before the failure; the vendor's cursors came round again, so the walk cannot go further"
+        ),
+        // The cursor that would resume is the one refused: too long to follow or to print.
+        _ if error.is_cursor_too_long() => format!(
+            "{count} calls were printed before the failure; the vendor's next cursor is too long to follow, so the walk cannot go further"
+        ),
+        Some(cursor) => format!(
+            "{count} calls were printed before the failure; {}",
+            resume_hint(&cursor.to_token(), extra)
+        ),
+        None => format!(
+            "{count} calls were printed before the failure; run the same command again to start over"
+        ),
+    };
+    Failure::Hinted {
+        error: Box::new(error),
+        hint,
+    }
+}
+
+/// The `failure` to write a walk's next calls to standard output (a full disk) after
+/// `count` calls written whole: where to resume (`resume`, the cursor of the calls that
+/// failed; `None`, from the start), with `extra` added to the suggested command. Those
+/// calls may have been written in part, their last line cut short: resuming writes them
+/// again.
+pub(crate) fn unwritten(
+    failure: Failure,
+    count: usize,
+    resume: Option<String>,
+    extra: &str,
+) -> Failure {
+    let Failure::Io(target, error) = failure else {
+        return failure;
+    };
+    let again = match resume {
+        Some(token) => format!(
+            "run the same command with --cursor {}{extra}",
+            output::shell_quote(&token)
+        ),
+        None => "run the same command again to start over".to_owned(),
+    };
+    let hint = format!(
+        "{count} calls were written whole before the failure; the calls after them may be written in part (the last line cut short): to write them again, {again}"
+    );
+    Failure::IoHinted {
+        target,
+        error,
+        hint,
+    }
+}
+
+/// `failure`, once `print` has printed on standard output what a script reads there (a
+/// placed call's id or JSON, the rows of a walk so far), as when nothing failed. An output
+/// that cannot be written loses it there only: the exit code stays the failure's (not a
+/// closed pipe's quiet success), and an interruption's message is said on standard error
+/// also when a closed pipe (its reader got the same Ctrl-C) ends the program at the write.
+pub(crate) fn printed_despite(failure: Failure, print: impl FnOnce() -> Outcome) -> Failure {
+    match &failure {
+        Failure::Interrupted(message) => output::exit_on_closed_output_saying(
+            failure.exit_code(),
+            crate::interrupts::said(message),
+        ),
+        _ => output::exit_on_closed_output(failure.exit_code()),
+    }
+    let _ = print();
+    failure
+}
+
+/// The output of `next`, unless Ctrl-C comes first (`None`).
+pub(crate) async fn unless_interrupted<F: Future>(
+    ctrl_c: &mut StopSignal,
+    next: F,
+) -> Option<F::Output> {
+    tokio::select! {
+        biased;
+        () = ctrl_c.received() => None,
+        output = next => Some(output),
+    }
+}
+
+/// What a walk stopped by Ctrl-C says, for one provider or merged: `count` calls were
+/// printed (or written), `resume` the cursor token after them (none before any call unless
+/// the walk began at a `--cursor`), `extra` added to the suggested command.
+pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) -> Failure {
+    Failure::Interrupted(match resume {
+        Some(token) => format!("{count} calls were printed; {}", resume_hint(token, extra)),
+        None if count == 0 => "no call was printed".to_owned(),
+        None => format!("{count} calls were printed; run the same command again to start over"),
+    })
+}
+
+/// Whether a walk over one provider's pages that printed `count` calls, the last page
+/// naming `next` as its next, has nothing left: a Ctrl-C then comes after its end, and
+/// telling the user to start over would print (or `--append`) every call again.
+pub(crate) fn walk_complete(count: usize, next: Option<&PageCursor>) -> bool {
+    count > 0 && next.is_none()
+}
+
+/// After a walk's Ctrl-C, the failure of flushing its output: as it is, unless the
+/// output's reader is gone (a pipe whose reader got the same Ctrl-C), which would
+/// otherwise end the command as a quiet success; then the interruption is said (exit 130).
+pub(crate) fn output_closed_on_interrupt(failure: Failure) -> Failure {
+    match failure {
+        Failure::Io(_, error) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+            Failure::Interrupted(
+                "interrupted; the output's reader had closed too, so the last rows may not have reached it".into(),
+            )
+        }
+        failure => failure,
+    }
+}
+
+/// How a walk that printed calls says to go on after them: with the cursor `token`,
+/// `extra` added to the suggested command.
+pub(crate) fn resume_hint(token: &str, extra: &str) -> String {
+    format!(
+        "to resume after them, run the same command with --cursor {}{extra}",
+        output::shell_quote(token)
+    )
+}
+
+/// What the resume advice of a failed export adds to `--cursor …`: `--append` (once), so
+/// that the rest joins what was written without a second CSV header, and `>>` when the rows
+/// went to standard output.
+pub(crate) fn resume_extra(args: &ExportArgs) -> &'static str {
+    match (args.output.is_some(), args.append) {
+        (true, false) => " --append",
+        (true, true) => "",
+        (false, false) => " --append (and >> to add to the same file)",
+        (false, true) => " (and >> to add to the same file)",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Ctrl-C after the last page (it named no next) ends a walk that printed calls as
+    /// complete; before any call, or with a next page, it is an interruption.
+    #[test]
+    fn a_walk_is_complete_once_its_last_page_was_printed() {
+        let next = PageCursor::Offset { skip: 10 };
+        assert!(walk_complete(3, None));
+        assert!(!walk_complete(3, Some(&next)));
+        // Nothing printed yet (or a walk resumed at a cursor, before its first page).
+        assert!(!walk_complete(0, None));
+        assert!(!walk_complete(0, Some(&next)));
+    }
+}
