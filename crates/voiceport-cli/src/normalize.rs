@@ -131,7 +131,10 @@ struct StreamedCalls<'a> {
 
 impl Serialize for StreamedCalls<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(None)?;
+        // The list is begun at its first call (or at its end): a payload that fails before
+        // any call decodes leaves no `[` behind.
+        let mut serializer = Some(serializer);
+        let mut seq: Option<S::SerializeSeq> = None;
         let mut written = Ok(());
         let query = CallQuery::default();
         // The calls' vendor payloads share the input rather than copying it.
@@ -141,12 +144,14 @@ impl Serialize for StreamedCalls<'_> {
                     if self.verbose {
                         warn_about_call(&call);
                     }
-                    // Written, then freed while still in the cache: the memory is reused
-                    // by the next call.
-                    written = match self.redact {
-                        true => redacted(&call).and_then(|call| seq.serialize_element(&call)),
-                        false => seq.serialize_element(&call),
-                    };
+                    written = begun(&mut serializer, &mut seq).and_then(|seq| {
+                        // Written, then freed while still in the cache: the memory is
+                        // reused by the next call.
+                        match self.redact {
+                            true => redacted(&call).and_then(|call| seq.serialize_element(&call)),
+                            false => seq.serialize_element(&call),
+                        }
+                    });
                     match written {
                         Ok(()) => ControlFlow::Continue(()),
                         Err(_) => ControlFlow::Break(()),
@@ -159,8 +164,26 @@ impl Serialize for StreamedCalls<'_> {
             *self.failed.borrow_mut() = Some(error);
             return Err(serde::ser::Error::custom(message));
         }
-        seq.end()
+        begun(&mut serializer, &mut seq)?;
+        match seq {
+            Some(seq) => seq.end(),
+            None => Err(serde::ser::Error::custom("the list was not begun")),
+        }
     }
+}
+
+/// The list `serializer` begins, begun now unless it was already (`seq`).
+fn begun<'s, S: Serializer>(
+    serializer: &mut Option<S>,
+    seq: &'s mut Option<S::SerializeSeq>,
+) -> Result<&'s mut S::SerializeSeq, S::Error> {
+    if seq.is_none()
+        && let Some(serializer) = serializer.take()
+    {
+        *seq = Some(serializer.serialize_seq(None)?);
+    }
+    seq.as_mut()
+        .ok_or_else(|| serde::ser::Error::custom("the list was not begun"))
 }
 
 fn print(decoded: &Decoded, what: PayloadKind, redact: bool) -> Outcome {

@@ -3704,6 +3704,20 @@ async fn normalize_refuses_a_file_that_does_not_decode_as_input_and_takes_a_bom(
         "{}",
         stderr(&out)
     );
+    // A list that fails before its first call prints nothing of it (not a lone `[`); one
+    // that holds no call is an empty list.
+    let not_a_list = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/retell/webhook_call_analyzed.json"
+    );
+    let list = ["normalize", "--vendor", "retell", "--what", "list"];
+    let out = run(None, &[&list[..], &[not_a_list]].concat()).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "", "{}", stderr(&out));
+    let empty = dir.join("empty_list.json");
+    std::fs::write(&empty, br#"{"items": []}"#).unwrap();
+    let out = run(None, &[&list[..], &[empty.to_str().unwrap()]].concat()).await;
+    assert_eq!(stdout(&out).trim(), "[]", "{}", stderr(&out));
 
     let fixture = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
