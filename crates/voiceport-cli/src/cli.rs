@@ -266,6 +266,19 @@ pub(crate) struct FilterArgs {
     /// To this number (as `--from`).
     #[arg(long = "to")]
     pub(crate) to_number: Option<String>,
+    /// newest (first; the default) or oldest first. A vendor that lists newest first only
+    /// (Voicebot Studio, Vapi, Rounded) refuses oldest (exit 4).
+    #[arg(long, value_enum)]
+    pub(crate) sort: Option<SortArg>,
+}
+
+/// `--sort`: which calls come first.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SortArg {
+    /// Newest first.
+    Newest,
+    /// Oldest first.
+    Oldest,
 }
 
 #[derive(Debug, Args)]

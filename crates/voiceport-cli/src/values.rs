@@ -4,10 +4,10 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::Value;
-use voiceport::{CallKind, CallQuery, CallStatus, Direction};
+use voiceport::{CallKind, CallQuery, CallStatus, Direction, SortOrder};
 
 use crate::Failure;
-use crate::cli::FilterArgs;
+use crate::cli::{FilterArgs, SortArg};
 
 /// `error` as the command line says it: a refusal of the cursor given
 /// (`Error::InvalidArgument` of the `cursor`, a token that is no cursor or a cursor of
@@ -135,6 +135,10 @@ pub(crate) fn query(filters: &FilterArgs) -> Result<CallQuery, Failure> {
         search: filters.search.clone(),
         from_number: number_filter(filters.from_number.as_deref(), "--from")?,
         to_number: number_filter(filters.to_number.as_deref(), "--to")?,
+        sort: filters.sort.map(|sort| match sort {
+            SortArg::Newest => SortOrder::Descending,
+            SortArg::Oldest => SortOrder::Ascending,
+        }),
         ..CallQuery::default()
     })
 }

@@ -4871,6 +4871,46 @@ async fn a_walk_that_cannot_write_says_where_to_resume() {
     }
 }
 
+/// `--sort oldest` lists oldest first where the vendor can (HappyRobot sorts on its side),
+/// in a listing and an export; a vendor that lists newest first only refuses it (exit 4).
+#[tokio::test(flavor = "multi_thread")]
+async fn calls_are_listed_oldest_first_when_asked() {
+    let env = env().await;
+    let times = |calls: &[Value]| -> Vec<String> {
+        calls
+            .iter()
+            .map(|c| c["created_at"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let oldest = [
+        "calls", "list", "--sort", "oldest", "--limit", "20", "--json",
+    ];
+    let page = json(&run(Some(&env), &oldest).await);
+    let listed = times(page["calls"].as_array().unwrap());
+    assert!(listed.len() > 1, "{page}");
+    assert!(listed.windows(2).all(|w| w[0] <= w[1]), "{listed:?}");
+    let newest = [
+        "calls", "list", "--sort", "newest", "--limit", "20", "--json",
+    ];
+    let page = json(&run(Some(&env), &newest).await);
+    let listed = times(page["calls"].as_array().unwrap());
+    assert!(listed.windows(2).all(|w| w[0] >= w[1]), "{listed:?}");
+    let exported = run(Some(&env), &["export", "--sort", "oldest"]).await;
+    assert!(exported.status.success(), "{}", stderr(&exported));
+    let rows: Vec<Value> = stdout(&exported)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let exported = times(&rows);
+    assert!(exported.windows(2).all(|w| w[0] <= w[1]), "{exported:?}");
+    let refused = run(
+        Some(&env),
+        &["-p", "voicebot", "calls", "list", "--sort", "oldest"],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(4), "{}", stderr(&refused));
+}
+
 /// A number written with spaces, dashes or parentheses after its `+` is dialed in E.164,
 /// as the listing filters take it; one that is no E.164 number once they are left out is
 /// still refused.
