@@ -13,7 +13,8 @@ const GLOBAL: &str = "Global options";
 #[command(name = "voiceport", version, about, long_about = None, after_help = crate::EXIT_CODES)]
 pub(crate) struct Cli {
     /// The configuration file (default: $VOICEPORT_CONFIG, then ./voiceport.toml, then the
-    /// user's config folder; with none, the provider VOICEPORT_KIND … describe).
+    /// user's config folder; with none, one provider read from the environment:
+    /// VOICEPORT_KIND, VOICEPORT_API_KEY and the other VOICEPORT_… variables).
     #[arg(long, global = true, value_name = "FILE", help_heading = GLOBAL)]
     pub(crate) config: Option<PathBuf>,
     /// Which configured provider to use (default: the file's `default`, or its only one).
