@@ -182,6 +182,7 @@ fn forward_to_url(url: String) -> Result<Forward, Failure> {
         },
         url,
         gave_up_at: Mutex::new(None),
+        explained: Mutex::new(Vec::new()),
     })
 }
 
@@ -450,6 +451,10 @@ struct Forward {
     /// app that refuses is taken as down, not restarting, and not waited for (a flood of
     /// events would each wait out every pause).
     gave_up_at: Mutex<Option<tokio::time::Instant>>,
+    /// The vendors of which a failed forward was said in full (what becomes of the event,
+    /// and whether the vendor sends it again): the failures after it are said in a short
+    /// line each, as an app that is down fails every event, and each of a vendor's retries.
+    explained: Mutex<Vec<ProviderKind>>,
 }
 
 impl Forward {
@@ -576,10 +581,24 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
             format!("forwarding to {shown} failed: {cause}")
         }
     };
-    output::say_queued(&format!(
-        "warning: {failure}; the event is printed marked not forwarded, and the vendor is answered 500: {}",
-        resend(delivery.provider)
-    ));
+    let explained = {
+        let mut explained = lock(&forward.explained);
+        let before = explained.contains(&delivery.provider);
+        if !before {
+            explained.push(delivery.provider);
+        }
+        before
+    };
+    output::say_queued(&match explained {
+        false => format!(
+            "warning: {failure}; the event is printed marked not forwarded, and the vendor is answered 500: {}",
+            resend(delivery.provider)
+        ),
+        true => format!(
+            "warning: {failure}; `{}` printed as not forwarded, answered 500",
+            output::cell(&delivery.event.vendor_event)
+        ),
+    });
     // The vendor is told no more: the local URL (and whatever it holds) is not its business.
     Err(HandlerError::new("the local app did not take the event"))
 }

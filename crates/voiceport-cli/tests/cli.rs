@@ -5372,6 +5372,23 @@ async fn listen_says_at_the_end_how_many_events_the_local_app_did_not_take() {
     let mut listener = Listener::start("listen-missed", &args, std::process::Stdio::null()).await;
     let url = format!("http://{}/webhooks/support", listener.address().await);
     post_two_events_failing(&url).await;
+    // The first failure is said in full, what becomes of the event included; the next
+    // (an app that is down fails them all) in a line of its own, short.
+    let mut failed = Vec::new();
+    while failed.len() < 2 {
+        let line = listener.next_line().await;
+        if line.contains("forwarding to") {
+            failed.push(line);
+        }
+    }
+    assert!(
+        failed[0].contains("the vendor is answered 500: it does not send it again"),
+        "{failed:#?}"
+    );
+    assert!(
+        failed[1].ends_with("`end-of-call-report` printed as not forwarded, answered 500"),
+        "{failed:#?}"
+    );
     listener.stop().await;
     loop {
         let line = listener.next_line().await;
