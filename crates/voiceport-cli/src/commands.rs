@@ -20,8 +20,8 @@ use crate::interrupts::StopSignal;
 use crate::page_writer::PageWriter;
 use crate::progress::Progress;
 use crate::walk::{
-    interrupted_walk, output_closed_on_interrupt, printed_despite, unless_interrupted, unwritten,
-    walk_complete, walk_failure,
+    Said, interrupted_walk, output_closed_on_interrupt, printed_despite, unless_interrupted,
+    unwritten, walk_complete, walk_failure,
 };
 use crate::{Failure, Outcome, config, output, values};
 
@@ -346,7 +346,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             // Every page printed is whole: the walk resumes after them.
             progress.finish();
             let token = resume.as_ref().map(PageCursor::to_token);
-            let interrupted = interrupted_walk(count, token.as_deref(), "");
+            let interrupted = interrupted_walk(count, token.as_deref(), Said::LISTED);
             if !json {
                 // The header at least, when no row came yet.
                 return Err(printed_despite(interrupted, || table.finish()));
@@ -358,7 +358,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
             Ok(None) => break,
             Err(error) => {
                 progress.finish();
-                return Err(walk_failure(error, count, resume.as_ref(), ""));
+                return Err(walk_failure(error, count, resume.as_ref(), Said::LISTED));
             }
         };
         let written = if json {
@@ -550,7 +550,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
             return Err(interrupted_walk(
                 count,
                 resume.as_ref().map(PageCursor::to_token).as_deref(),
-                extra,
+                Said::exported(extra),
             ));
         };
         let page = match next {
@@ -560,7 +560,12 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
                 // What was fetched stays written: every page handed over, whole.
                 let extra = writer.finish().await?;
                 progress.finish();
-                return Err(walk_failure(error, count, resume.as_ref(), extra));
+                return Err(walk_failure(
+                    error,
+                    count,
+                    resume.as_ref(),
+                    Said::exported(extra),
+                ));
             }
         };
         count += page.calls.len();

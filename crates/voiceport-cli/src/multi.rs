@@ -15,7 +15,7 @@ use crate::commands::Invocation;
 use crate::dial::{dial_grace, look_for_call, wait_for_end};
 use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
-use crate::walk::{interrupted_walk, printed_despite, resume_hint, unless_interrupted};
+use crate::walk::{Said, interrupted_walk, printed_despite, resume_hint, unless_interrupted};
 use crate::{Failure, Outcome, output, values};
 
 /// A merged walk's rows carry the provider's name and the provider-qualified id.
@@ -53,8 +53,9 @@ fn walk_failure(
     count: usize,
     cursor: &MergedCursor,
     resumed: bool,
-    extra: &str,
+    said: Said<'_>,
 ) -> Failure {
+    let extra = said.extra;
     if count == 0 && !resumed {
         // Nothing was printed, so there is nothing to resume after; the error names the
         // vendor, not which of the configured providers it was.
@@ -75,7 +76,8 @@ fn walk_failure(
         ),
     };
     let hint = format!(
-        "{count} calls were printed before `{}` failed; {rest}",
+        "{count} calls were {} before `{}` failed; {rest}",
+        said.done(),
         failure.provider_name,
     );
     Failure::Hinted {
@@ -104,10 +106,10 @@ fn walk_complete(count: usize, cursor: &MergedCursor) -> bool {
 
 /// A merged walk stopped by Ctrl-C after `count` calls were printed (or written);
 /// `resumed` says whether it started from a `--cursor`. Said as one provider's walk is.
-fn interrupted(count: usize, cursor: &MergedCursor, resumed: bool, extra: &str) -> Failure {
+fn interrupted(count: usize, cursor: &MergedCursor, resumed: bool, said: Said<'_>) -> Failure {
     // Before any call (and no --cursor), the cursor is the start: nothing to resume after.
     let resume = (count > 0 || resumed).then(|| cursor.to_token());
-    interrupted_walk(count, resume.as_deref(), extra)
+    interrupted_walk(count, resume.as_deref(), said)
 }
 
 /// The width of the longest provider name `providers` selects, as printed.
@@ -168,7 +170,8 @@ fn say_failures(walk: &voiceport::MergedCalls) {
 /// the first said on standard error, the first as the command's error, with the cursor
 /// that resumes the failed providers where they stopped (but those whose cursors came
 /// round again, which nothing resumes).
-fn failures_kept(walk: voiceport::MergedCalls, count: usize, extra: &str) -> Outcome {
+fn failures_kept(walk: voiceport::MergedCalls, count: usize, said: Said<'_>) -> Outcome {
+    let extra = said.extra;
     let cursor = walk.cursor();
     let mut failures = walk.into_failures().into_iter();
     let Some(first) = failures.next() else {
@@ -197,7 +200,8 @@ fn failures_kept(walk: voiceport::MergedCalls, count: usize, extra: &str) -> Out
         ),
     };
     let hint = format!(
-        "{count} calls were printed; {} failed mid-walk; {resume}",
+        "{count} calls were {}; {} failed mid-walk; {resume}",
+        said.done(),
         names.join(", ")
     );
     Err(Failure::Hinted {
@@ -260,7 +264,7 @@ pub(crate) async fn list(
                 break;
             }
             say_failures(&walk);
-            let stopped = interrupted(count, &cursor, args.cursor.is_some(), "");
+            let stopped = interrupted(count, &cursor, args.cursor.is_some(), Said::LISTED);
             if !json {
                 // The header at least, when no row came yet.
                 return Err(printed_despite(stopped, || table.finish()));
@@ -282,7 +286,7 @@ pub(crate) async fn list(
                 if !json && !args.all && count > 0 {
                     table.rows(&rows)?;
                 }
-                return Err(walk_failure(failure, count, &cursor, resumed, ""));
+                return Err(walk_failure(failure, count, &cursor, resumed, Said::LISTED));
             }
         };
         let written = match (json, args.all) {
@@ -312,7 +316,7 @@ pub(crate) async fn list(
         let resumable = !walk.failures().is_empty() && !cursor.is_done();
         let next_cursor = (more || resumable).then(|| cursor.to_token());
         output::json(&MergedPage::of(&page, next_cursor))?;
-        return failures_kept(walk, count, "");
+        return failures_kept(walk, count, Said::LISTED);
     }
     if !json {
         table.rows(&rows)?;
@@ -325,7 +329,7 @@ pub(crate) async fn list(
             output::shell_quote(&cursor.to_token())
         ));
     }
-    failures_kept(walk, count, "")
+    failures_kept(walk, count, Said::LISTED)
 }
 
 /// How many rows of a merged export are written between two marks of the output as whole
@@ -368,7 +372,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                 count,
                 &walk.cursor(),
                 args.cursor.is_some(),
-                extra,
+                Said::exported(extra),
             ));
         };
         let merged = match next {
@@ -385,7 +389,13 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
                 }
                 let resumed = args.cursor.is_some();
                 let extra = sink.resume_extra();
-                return Err(walk_failure(failure, count, &walk.cursor(), resumed, extra));
+                return Err(walk_failure(
+                    failure,
+                    count,
+                    &walk.cursor(),
+                    resumed,
+                    Said::exported(extra),
+                ));
             }
         };
         let written = match args.format {
@@ -417,7 +427,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
         output::say(&format!("exported {count} calls"));
     }
     let extra = sink.resume_extra();
-    failures_kept(walk, count, extra)
+    failures_kept(walk, count, Said::exported(extra))
 }
 
 /// `calls dial --route NAME`: the route picks the provider; it says which one placed the

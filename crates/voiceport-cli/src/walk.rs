@@ -7,14 +7,15 @@ use crate::cli::ExportArgs;
 use crate::interrupts::StopSignal;
 use crate::{Failure, Outcome, output};
 
-/// The failure of a walk that printed `count` calls before `error`; `resume` is the
-/// cursor of the page that failed. `extra` is added to the suggested command.
+/// The failure of a walk that printed or wrote (`said`) `count` calls before `error`;
+/// `resume` is the cursor of the page that failed.
 pub(crate) fn walk_failure(
     error: voiceport::Error,
     count: usize,
     resume: Option<&PageCursor>,
-    extra: &str,
+    said: Said<'_>,
 ) -> Failure {
+    let (done, extra) = (said.done, said.extra);
     if count == 0 && resume.is_none() {
         // Nothing was printed: the plain error says it all.
         return Failure::Voice(error);
@@ -22,18 +23,18 @@ pub(crate) fn walk_failure(
     let hint = match resume {
         // The vendor's cursors came round again: resuming would go round too.
         _ if error.is_cursor_cycle() => format!(
-            "{count} calls were printed before the failure; the vendor's cursors came round again, so the walk cannot go further"
+            "{count} calls were {done} before the failure; the vendor's cursors came round again, so the walk cannot go further"
         ),
         // The cursor that would resume is the one refused: too long to follow or to print.
         _ if error.is_cursor_too_long() => format!(
-            "{count} calls were printed before the failure; the vendor's next cursor is too long to follow, so the walk cannot go further"
+            "{count} calls were {done} before the failure; the vendor's next cursor is too long to follow, so the walk cannot go further"
         ),
         Some(cursor) => format!(
-            "{count} calls were printed before the failure; {}",
+            "{count} calls were {done} before the failure; {}",
             resume_hint(&cursor.to_token(), extra)
         ),
         None => format!(
-            "{count} calls were printed before the failure; run the same command again to start over"
+            "{count} calls were {done} before the failure; run the same command again to start over"
         ),
     };
     Failure::Hinted {
@@ -103,14 +104,45 @@ pub(crate) async fn unless_interrupted<F: Future>(
 }
 
 /// What a walk stopped by Ctrl-C says, for one provider or merged: `count` calls were
-/// printed (or written), `resume` the cursor token after them (none before any call unless
-/// the walk began at a `--cursor`), `extra` added to the suggested command.
-pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, extra: &str) -> Failure {
+/// printed or written (`said`), `resume` the cursor token after them (none before any call
+/// unless the walk began at a `--cursor`).
+pub(crate) fn interrupted_walk(count: usize, resume: Option<&str>, said: Said<'_>) -> Failure {
+    let (done, extra) = (said.done, said.extra);
     Failure::Interrupted(match resume {
-        Some(token) => format!("{count} calls were printed; {}", resume_hint(token, extra)),
-        None if count == 0 => "no call was printed".to_owned(),
-        None => format!("{count} calls were printed; run the same command again to start over"),
+        Some(token) => format!("{count} calls were {done}; {}", resume_hint(token, extra)),
+        None if count == 0 => format!("no call was {done}"),
+        None => format!("{count} calls were {done}; run the same command again to start over"),
     })
+}
+
+/// How a walk that stopped short says so: what it did with its calls (`calls list` printed
+/// them; an export wrote them, to a file or standard output), and what the command that
+/// resumes it adds to `--cursor …` (`extra`: an export's [`resume_extra`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Said<'a> {
+    done: &'static str,
+    pub(crate) extra: &'a str,
+}
+
+impl<'a> Said<'a> {
+    /// `calls list`'s: it printed its calls, and is resumed by `--cursor` alone.
+    pub(crate) const LISTED: Said<'static> = Said {
+        done: "printed",
+        extra: "",
+    };
+
+    /// An export's, whose resume command adds `extra`.
+    pub(crate) fn exported(extra: &'a str) -> Self {
+        Said {
+            done: "written",
+            extra,
+        }
+    }
+
+    /// What was done with the calls: `printed` or `written`.
+    pub(crate) fn done(&self) -> &'static str {
+        self.done
+    }
 }
 
 /// Whether a walk over one provider's pages that printed `count` calls, the last page
