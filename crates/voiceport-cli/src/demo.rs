@@ -123,6 +123,19 @@ impl Arrivals {
 }
 
 pub(crate) async fn run(json: bool, webhooks: bool) -> Outcome {
+    // Said, as every command says its interruption: the demo's calls were all placed on its
+    // own sandbox, which ends with it.
+    let mut ctrl_c = crate::interrupts::StopSignal::listen()?;
+    tokio::select! {
+        shown = demo(json, webhooks) => shown,
+        () = ctrl_c.received() => Err(Failure::Interrupted(
+            "the demo stopped; its calls were placed on its own sandbox, which stops with it".into(),
+        )),
+    }
+}
+
+/// The demo, run to its end.
+async fn demo(json: bool, webhooks: bool) -> Outcome {
     let mut builder = Sandbox::builder();
     for &kind in voiceport_sandbox::EMULATED {
         builder = builder.calls(kind, 25);

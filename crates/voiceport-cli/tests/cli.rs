@@ -1339,6 +1339,41 @@ async fn normalize_every_fixture() {
 /// Every vendor the sandbox emulates, by its kind's name.
 const VENDORS: [&str; 5] = ["happyrobot", "voicebot", "rounded", "vapi", "retell"];
 
+/// A Ctrl-C during the demo says so, as every command does, and ends it with 130.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_the_demo_says_so() {
+    use std::io::BufRead;
+    let mut child = voiceport_bin()
+        .args(["demo"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut errors = std::io::BufReader::new(child.stderr.take().unwrap());
+    // Its first line (the sandbox's address) comes once it listens for Ctrl-C.
+    let errors = tokio::task::spawn_blocking(move || {
+        let mut first = String::new();
+        errors.read_line(&mut first).unwrap();
+        assert!(first.starts_with("sandbox on"), "{first}");
+        errors
+    })
+    .await
+    .unwrap();
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    let rest = std::io::read_to_string(errors).unwrap();
+    assert_eq!(status.code(), Some(130), "{rest}");
+    assert!(rest.contains("the demo stopped"), "{rest}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_shows_all_five_vendors() {
     let out = run(None, &["demo"]).await;
