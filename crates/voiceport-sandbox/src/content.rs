@@ -25,6 +25,8 @@ pub(crate) struct Line {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Conversation {
+    /// The agent's prompt (the system message), naming the agent who speaks.
+    pub(crate) prompt: &'static str,
     pub(crate) lines: Vec<Line>,
     pub(crate) summary: String,
     pub(crate) extracted: Map<String, Value>,
@@ -33,6 +35,8 @@ pub(crate) struct Conversation {
 }
 
 struct Script {
+    /// The agent's prompt, naming the agent its first line introduces.
+    prompt: &'static str,
     lines: &'static [(Who, &'static str)],
     tool: &'static str,
     tool_args: &'static str,
@@ -43,6 +47,7 @@ struct Script {
 
 const SCRIPTS: [Script; 3] = [
     Script {
+        prompt: "You are Kate, a friendly phone agent for Northwind Dental.",
         lines: &[
             (
                 Who::Agent,
@@ -75,6 +80,7 @@ const SCRIPTS: [Script; 3] = [
         ),
     },
     Script {
+        prompt: "You are Max, a friendly phone agent for Acme Logistics.",
         lines: &[
             (
                 Who::Agent,
@@ -103,6 +109,7 @@ const SCRIPTS: [Script; 3] = [
         ),
     },
     Script {
+        prompt: "You are Sam, a friendly phone agent for Contoso Store.",
         lines: &[
             (
                 Who::Agent,
@@ -185,6 +192,7 @@ pub(crate) fn conversation(seed: u64, talk_secs: f64) -> Conversation {
         _ => json!({"order_id": "ORD-7781", "tracking_sent": true}),
     };
     Conversation {
+        prompt: script.prompt,
         lines,
         summary: script.summary.to_owned(),
         extracted: match extracted {
@@ -245,6 +253,24 @@ pub(crate) fn four_places(value: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A transcript's prompt names the agent who then introduces themselves (it named the
+    /// call's agent, whom another script's speaker contradicted).
+    #[test]
+    fn the_prompt_names_the_agent_who_speaks() {
+        for seed in 0..60 {
+            let talk = conversation(seed, 40.0);
+            let name = talk.prompt.split([' ', ',']).nth(2).unwrap_or_default();
+            let first = &talk.lines[0];
+            assert_eq!(first.who, Who::Agent);
+            assert!(
+                first.text.contains(&format!("{name} from")),
+                "{}: {}",
+                talk.prompt,
+                first.text
+            );
+        }
+    }
 
     #[test]
     fn conversations_are_deterministic_and_ordered() {

@@ -354,17 +354,15 @@ fn transcript_messages(call: &SimCall, view: &View, ids_and_times: bool) -> Vec<
         }
         messages.push(message);
     };
+    let conversation = conversation(call.content_seed, talk);
+    // The agent's prompt, naming the agent the conversation's first line introduces.
     push(
         0,
         0.0,
         0.0,
-        json!({ "role": "system", "content": format!("You are {}, a friendly phone agent.", call.agent_name) }),
+        json!({ "role": "system", "content": conversation.prompt }),
     );
-    for (i, line) in conversation(call.content_seed, talk)
-        .lines
-        .iter()
-        .enumerate()
-    {
+    for (i, line) in conversation.lines.iter().enumerate() {
         let message = match (line.who, &line.tool) {
             (Who::Agent, _) => json!({ "role": "assistant", "content": line.text }),
             (Who::Customer, _) => json!({ "role": "user", "content": line.text }),

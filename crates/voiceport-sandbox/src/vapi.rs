@@ -680,9 +680,10 @@ impl Family<'_> {
             let talk_ms = view.started_at.map(|t| t.timestamp_millis()).unwrap_or(0) as f64;
             let conversation = conversation(call.content_seed, talk);
             // The assistant's prompt first, stamped just before the call started and
-            // without an `endTime`, as live payloads hold it (its text is the sandbox's).
+            // without an `endTime`, as live payloads hold it (its text is the sandbox's,
+            // naming the agent the conversation's first line introduces).
             let system = json!({ "role": "system", "time": talk_ms - 400.0, "secondsFromStart": 0,
-                "message": format!("You are {}, a friendly phone agent.", call.agent_name) });
+                "message": conversation.prompt });
             let spoken = conversation.lines.iter().map(|line| {
                     let time = talk_ms + line.start * 1000.0;
                     let end = talk_ms + line.end * 1000.0;
