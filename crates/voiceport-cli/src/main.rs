@@ -280,6 +280,15 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
             error.outcome()
         ));
     } else if let voiceport::Error::Unsupported { provider, .. } = error {
+        // The library names the operation (`add_note`); the user typed a command.
+        if let Some(typed) = error.operation().and_then(command_of) {
+            say(&format!("  on the command line: `voiceport {typed}`"));
+        }
+        // A dial field's refusal names its flag already (above); `capabilities` has no row
+        // for dial fields.
+        if let Some(Operation::DialOption(_)) = error.operation() {
+            return;
+        }
         // What -v would add (its kind) says less than where to look: a command to paste,
         // on the same file, for the provider that refused where it is known by name.
         let mut command = String::from("voiceport");
@@ -294,6 +303,27 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
         // Only where -v says more than the line: a cause, or whether to try again.
         say("  (run with -v for details)");
     }
+}
+
+/// The command that runs `operation` (where one does), for an error that names the
+/// operation as the library does (`add_note`).
+fn command_of(operation: Operation) -> Option<&'static str> {
+    Some(match operation {
+        Operation::GetCall => "calls get",
+        Operation::ListCalls | Operation::ListFilter(_) => "calls list",
+        Operation::UpdateCall | Operation::UpdateField(_) => "calls update",
+        Operation::GetTranscript => "calls transcript",
+        Operation::GetRecording => "calls recording",
+        Operation::EndCall => "calls end",
+        Operation::CancelCall => "calls cancel",
+        Operation::DeleteCall => "calls delete",
+        Operation::AddNote => "notes add",
+        Operation::UpdateNote => "notes update",
+        Operation::DeleteNote => "notes delete",
+        // A dial's refusal is of the command just typed; a webhook's and a vendor's own
+        // operations have none.
+        _ => return None,
+    })
 }
 
 /// The request's fields (as the library names them) that `voiceport dial` sets by a flag.

@@ -960,6 +960,11 @@ async fn unsupported_operations_exit_4() {
     );
     let said = String::from_utf8_lossy(&out.stderr);
     assert!(said.contains("does not support add_note"), "{said}");
+    // The library's name of the operation, said as the command typed.
+    assert!(
+        said.contains("on the command line: `voiceport notes add`"),
+        "{said}"
+    );
     // Where to see what it does support, rather than -v (which would add only its kind).
     assert!(
         said.contains("what it supports: voiceport --config ")
@@ -1005,6 +1010,8 @@ async fn dial_extra_fields_reach_the_vendor_body() {
         "{}",
         stderr(&out)
     );
+    // Not pointed at `capabilities`, which has no row for a dial's fields.
+    assert!(!stderr(&out).contains("capabilities"), "{}", stderr(&out));
 
     let out = run(Some(&env), &with(&["--extra", "to_number=+14155550100"])).await;
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
