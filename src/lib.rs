@@ -234,6 +234,11 @@ pub fn connect(config: &ProviderConfig) -> Result<Arc<dyn VoiceProvider>> {
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+/// The Rust examples of `docs/webhooks.md`, compiled as the README's are.
+#[cfg(all(doctest, feature = "axum"))]
+#[doc = include_str!("../docs/webhooks.md")]
+struct WebhookDocDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
