@@ -529,8 +529,8 @@ pub(crate) struct NormalizeArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
-    /// Also place one real call to this number (E.164: `+`, then 7 to 15 digits, the first not 0) and
-    /// watch it end.
+    /// Also place one real call to this number (E.164: `+`, then 7 to 15 digits, the first
+    /// not 0; spaces, dashes and parentheses after the `+` are left out) and watch it end.
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) dial: Option<String>,
 }

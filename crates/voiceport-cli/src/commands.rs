@@ -112,6 +112,19 @@ pub(crate) async fn run(cli: Cli) -> Outcome {
             calls(provider, command, named, json).await
         }
         Command::Notes(mut command) => {
+            // Refused by its arguments (before the configuration is read), rather than by
+            // the library by its fields.
+            if let NotesCommand::Update {
+                text: None,
+                flag: false,
+                unflag: false,
+                ..
+            } = &command
+            {
+                let message =
+                    "`notes update` changes nothing without a new TEXT, --flag or --unflag";
+                return Err(Failure::Usage(message.into()));
+            }
             // The id as given (qualified or not), for the command that shows the call.
             let named = Invocation::of(config_path, cli.provider.as_deref());
             let shown = named.command(&format!(
@@ -340,7 +353,7 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
             // The last page was printed (it named no next): the walk is complete.
-            if walk_complete(count, resume.as_ref()) {
+            if walk_complete(count, resume.is_none()) {
                 break;
             }
             // Every page printed is whole: the walk resumes after them.
@@ -369,7 +382,12 @@ async fn list(provider: &dyn VoiceProvider, args: ListArgs, json: bool) -> Outco
         };
         if let Err(failure) = written {
             progress.finish();
-            return Err(unwritten(failure, count, resume.map(|c| c.to_token()), ""));
+            return Err(unwritten(
+                failure,
+                count,
+                resume.map(|c| c.to_token()),
+                Said::LISTED,
+            ));
         }
         count += page.calls.len();
         resume = page.next.clone();
@@ -467,14 +485,26 @@ async fn notes(
                 content: text,
                 flagged: flag,
             };
-            match provider.add_note(&CallId::new(call), &note).await {
+            let look = format!("look at the call's notes ({shown}) before adding it again");
+            // A Ctrl-C while the note is sent leaves it unknown whether it was added: said,
+            // as after a dial, since a second run would add it again.
+            let mut ctrl_c = StopSignal::listen()?;
+            let id = CallId::new(call);
+            let added = tokio::select! {
+                biased;
+                () = ctrl_c.received() => {
+                    return Err(Failure::Interrupted(format!("the note may have been added: {look}")));
+                }
+                added = provider.add_note(&id, &note) => added,
+            };
+            match added {
                 Ok(call) => call,
                 // Where the note may have been added, the command that shows it.
                 Err(error) => {
                     return Err(Failure::Sent {
                         said: error.to_string(),
                         error: Box::new(error),
-                        look: format!("look at the call's notes ({shown}) before adding it again"),
+                        look,
                     });
                 }
             }
@@ -486,12 +516,6 @@ async fn notes(
             flag,
             unflag,
         } => {
-            // Refused here by its arguments, rather than by the library by its fields.
-            if text.is_none() && !flag && !unflag {
-                let message =
-                    "`notes update` changes nothing without a new TEXT, --flag or --unflag";
-                return Err(Failure::Usage(message.into()));
-            }
             let update = NoteUpdate {
                 content: text,
                 flagged: (flag || unflag).then_some(flag),
@@ -541,7 +565,7 @@ async fn export(provider: Arc<dyn VoiceProvider>, args: ExportArgs) -> Outcome {
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, pages.try_next()).await else {
             // The last page was handed over (it named no next): the export is complete.
-            if walk_complete(count, resume.as_ref()) {
+            if walk_complete(count, resume.is_none()) {
                 break;
             }
             // The pages handed over are written whole, and resumed after.

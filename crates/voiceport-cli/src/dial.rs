@@ -203,6 +203,6 @@ pub(crate) fn print_dial(outcome: voiceport::DialOutcome, json: bool) -> Outcome
 }
 
 /// The line that says a dial was placed when there is no call to show (yet).
-pub(crate) fn print_dialed_id(id: &CallId) -> Outcome {
+fn print_dialed_id(id: &CallId) -> Outcome {
     output::line(&format!("dialed {}", output::cell(id.as_str())))
 }

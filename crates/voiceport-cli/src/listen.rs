@@ -124,18 +124,19 @@ async fn serve_until_stopped(
         let _ = stopped.await;
     });
     let drained = async {
-        tokio::select! {
-            () = ctrl_c.received() => {}
-            () = output_closed.notified() => {}
-        }
+        // "Ctrl-C again" only where one was pressed.
+        let again = tokio::select! {
+            () = ctrl_c.received() => " again",
+            () = output_closed.notified() => "",
+        };
         let _ = stop.send(());
         output::say_detached(format!(
-            "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C again to quit now)",
+            "stopping: finishing the deliveries in progress for up to {} s (Ctrl-C{again} to quit now)",
             DRAIN.as_secs()
         ));
         // Said when something was cut off: the deliveries still held then get no answer.
         let cut = tokio::select! {
-            () = ctrl_c.received() => "quitting now (Ctrl-C again): the deliveries still in progress get no answer".to_owned(),
+            () = ctrl_c.received() => format!("quitting now (Ctrl-C{again}): the deliveries still in progress get no answer"),
             () = tokio::time::sleep(DRAIN) => format!(
                 "stopped after {} s: the deliveries still in progress get no answer",
                 DRAIN.as_secs()
@@ -262,8 +263,8 @@ impl Listening {
     /// unless it was printed before: then what was said of its forward then.
     ///
     /// Standard output may be a slow pipe: written from the blocking pool, not from the
-    /// runtime's workers. Only an unwritable output fails here (a closed pipe ends the
-    /// program): the vendor is told, and may retry. What was printed is remembered, and
+    /// runtime's workers. Only an unwritable output fails here (a closed pipe stops
+    /// `listen`, as Ctrl-C does): the vendor is told, and may retry. What was printed is remembered, and
     /// looked up with the turn held, so that an event is printed once however often it
     /// comes (a request is handed over at each delivery).
     async fn print_once(

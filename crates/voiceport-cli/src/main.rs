@@ -43,21 +43,24 @@ use voiceport::{Operation, RequestOutcome};
 /// The exit codes, as `--help` prints them.
 pub(crate) const EXIT_CODES: &str = "\
 Exit codes:
-  0    success (also when the reader of standard output closes it early: `| head`)
-  1    a local file or standard output could not be read or written, or the port
-       to listen on could not be bound (`listen`, `sandbox`: in use, not allowed)
-  2    usage: bad arguments or configuration (a configuration file that cannot be
-       read too), an id or value refused before anything was sent, a local file that
-       is not the vendor JSON it should be (`normalize`), or is not there
+  0    success (also when the reader of standard output closes it
+       early, as `| head` does)
+  1    a local file or standard output could not be read or written, or
+       the port to listen on could not be bound (`listen`, `sandbox`)
+  2    usage: bad arguments or configuration (a configuration file that
+       cannot be read too), an id or value refused before anything was
+       sent, a local file that is not the vendor JSON it should be
+       (`normalize`), or is not there
   3    the vendor or the network failed (or conformance cases failed)
   4    the vendor does not support the operation or one of its fields
-  130  interrupted (Ctrl-C); after a dial, whether the call was placed is printed;
-       after a walk (`calls list --all`, `export`), where to resume
+  130  interrupted (Ctrl-C); after a dial or a note added, whether it
+       was done is printed; after a walk (`calls list --all`, `export`),
+       where to resume
   143  the same, stopped by SIGTERM (a service manager, `timeout`)
 
-`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop in time
-(`listen` with 1 when it could not write events; it stops as on Ctrl-C when its
-standard output closes).";
+`listen` and `sandbox`, which run until Ctrl-C, end with 0 when they
+stop in time (`listen` with 1 when it could not write events; it stops
+as on Ctrl-C when its standard output closes).";
 
 /// `mutex` locked, though a thread panicked holding it: what the command's mutexes hold
 /// (counts, queues, a note to say) stays usable, and a panic is reported where it
@@ -183,7 +186,7 @@ impl Failure {
 }
 
 /// Says `error` (as `said`: its text, or a fuller one naming where it happened) and, for a
-/// dial, whether a phone may ring and how to `look` for the call (the command to run).
+/// dial or a note added, whether it was done and how to `look` for it (the command to run).
 fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbose: bool) {
     use output::say;
     // The error's own text holds vendor text (an error body's message): each of its lines
@@ -285,8 +288,10 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
             say(&format!("  on the command line: `voiceport {typed}`"));
         }
         // A dial field's refusal names its flag already (above); `capabilities` has no row
-        // for dial fields.
-        if let Some(Operation::DialOption(_)) = error.operation() {
+        // for dial fields but a schedule's (`dial_scheduled`).
+        if let Some(Operation::DialOption(field)) = error.operation()
+            && field != "scheduled_for"
+        {
             return;
         }
         // What -v would add (its kind) says less than where to look: a command to paste,
@@ -310,7 +315,6 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
 fn command_of(operation: Operation) -> Option<&'static str> {
     Some(match operation {
         Operation::GetCall => "calls get",
-        Operation::ListCalls | Operation::ListFilter(_) => "calls list",
         Operation::UpdateCall | Operation::UpdateField(_) => "calls update",
         Operation::GetTranscript => "calls transcript",
         Operation::GetRecording => "calls recording",
@@ -320,8 +324,9 @@ fn command_of(operation: Operation) -> Option<&'static str> {
         Operation::AddNote => "notes add",
         Operation::UpdateNote => "notes update",
         Operation::DeleteNote => "notes delete",
-        // A dial's refusal is of the command just typed; a webhook's and a vendor's own
-        // operations have none.
+        // A dial's refusal is of the command just typed, and a listing's of `calls list`
+        // or `export`, one provider or merged; a webhook's and a vendor's own operations
+        // have none.
         _ => return None,
     })
 }

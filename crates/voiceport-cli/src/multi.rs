@@ -15,7 +15,9 @@ use crate::commands::Invocation;
 use crate::dial::{dial_grace, look_for_call, wait_for_end};
 use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
-use crate::walk::{Said, interrupted_walk, printed_despite, resume_hint, unless_interrupted};
+use crate::walk::{
+    Said, interrupted_walk, printed_despite, resume_hint, unless_interrupted, walk_complete,
+};
 use crate::{Failure, Outcome, output, values};
 
 /// A merged walk's rows carry the provider's name and the provider-qualified id.
@@ -96,12 +98,6 @@ fn cannot_go_further(error: &voiceport::Error) -> Option<&'static str> {
     } else {
         None
     }
-}
-
-/// Whether a merged walk that printed `count` calls, its cursor now `cursor`, has nothing
-/// left: a Ctrl-C then comes after its end, and the walk is complete (as one provider's).
-fn walk_complete(count: usize, cursor: &MergedCursor) -> bool {
-    count > 0 && cursor.is_done()
 }
 
 /// A merged walk stopped by Ctrl-C after `count` calls were printed (or written);
@@ -210,7 +206,7 @@ fn failures_kept(walk: voiceport::MergedCalls, count: usize, said: Said<'_>) -> 
     })
 }
 
-/// `calls list --providers …`: one merged listing, newest first; `--limit` calls (or all
+/// `calls list --providers …`: one merged listing, newest first unless `--sort oldest`; `--limit` calls (or all
 /// of them with `--all`), then the cursor to go on from.
 pub(crate) async fn list(
     registry: &Registry,
@@ -260,7 +256,7 @@ pub(crate) async fn list(
         };
         let Some(next) = next else {
             let cursor = walk.cursor();
-            if walk_complete(count, &cursor) {
+            if walk_complete(count, cursor.is_done()) {
                 break;
             }
             say_failures(&walk);
@@ -303,8 +299,11 @@ pub(crate) async fn list(
         };
         if let Err(failure) = written {
             say_failures(&walk);
-            let resume = before.map(|cursor| cursor.to_token());
-            return Err(crate::walk::unwritten(failure, count, resume, ""));
+            // Before any call (and no --cursor), the cursor is the start: nothing to resume
+            // after, as for an interruption.
+            let resumed = count > 0 || args.cursor.is_some();
+            let resume = before.filter(|_| resumed).map(|cursor| cursor.to_token());
+            return Err(crate::walk::unwritten(failure, count, resume, Said::LISTED));
         }
         count += 1;
     }
@@ -358,7 +357,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let mut ctrl_c = StopSignal::listen()?;
     loop {
         let Some(next) = unless_interrupted(&mut ctrl_c, walk.try_next()).await else {
-            if walk_complete(count, &walk.cursor()) {
+            if walk_complete(count, walk.cursor().is_done()) {
                 break;
             }
             say_failures(&walk);
@@ -560,23 +559,4 @@ fn print_routed(dialed: &voiceport::RoutedDial, json: bool) -> Outcome {
         output::cell(&dialed.provider_name),
         output::cell(&dialed.qualified_id())
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A merged walk is complete once every provider is walked to its end and a call was
-    /// printed, as one provider's is: a Ctrl-C then ends it as a success.
-    #[test]
-    fn a_merged_walk_is_complete_at_its_end_only() {
-        let cursor = |token: &str| MergedCursor::from_token(token).unwrap();
-        let done = cursor(r#"{"positions":{"a":{"done":true},"b":{"done":true}}}"#);
-        let going = cursor(r#"{"positions":{"a":{"done":true},"b":{"skip":3}}}"#);
-        assert!(walk_complete(3, &done));
-        assert!(!walk_complete(3, &going));
-        // Nothing printed: a walk resumed at its end starts nothing to call complete.
-        assert!(!walk_complete(0, &done));
-        assert!(!walk_complete(0, &going));
-    }
 }

@@ -101,7 +101,7 @@ pub(crate) async fn run(args: SandboxArgs) -> Outcome {
 /// Never a file that holds something already (`>> app.log`, whose permissions are the
 /// user's choice), a device (`/dev/null`), a pipe or a terminal, nor elsewhere than on
 /// Unix.
-pub(crate) fn output_file_made_private() -> bool {
+fn output_file_made_private() -> bool {
     #[cfg(unix)]
     {
         use std::os::fd::AsFd;

@@ -44,28 +44,26 @@ pub(crate) fn walk_failure(
 }
 
 /// The `failure` to write a walk's next calls to standard output (a full disk) after
-/// `count` calls written whole: where to resume (`resume`, the cursor of the calls that
-/// failed; `None`, from the start), with `extra` added to the suggested command. Those
-/// calls may have been written in part, their last line cut short: resuming writes them
-/// again.
+/// `count` calls printed whole (`said`): where to resume (`resume`, the cursor of the calls
+/// that failed; `None`: from the start, as when nothing was printed and the walk did not
+/// begin at a `--cursor`). Those calls may have been printed in part, their last line cut
+/// short: resuming prints them again.
 pub(crate) fn unwritten(
     failure: Failure,
     count: usize,
     resume: Option<String>,
-    extra: &str,
+    said: Said<'_>,
 ) -> Failure {
     let Failure::Io(target, error) = failure else {
         return failure;
     };
+    let done = said.done;
     let again = match resume {
-        Some(token) => format!(
-            "run the same command with --cursor {}{extra}",
-            output::shell_quote(&token)
-        ),
+        Some(token) => resume_hint(&token, said.extra),
         None => "run the same command again to start over".to_owned(),
     };
     let hint = format!(
-        "{count} calls were written whole before the failure; the calls after them may be written in part (the last line cut short): to write them again, {again}"
+        "{count} calls were {done} whole before the failure; the calls after them may be {done} in part (the last line cut short): {again}"
     );
     Failure::IoHinted {
         target,
@@ -145,11 +143,12 @@ impl<'a> Said<'a> {
     }
 }
 
-/// Whether a walk over one provider's pages that printed `count` calls, the last page
-/// naming `next` as its next, has nothing left: a Ctrl-C then comes after its end, and
-/// telling the user to start over would print (or `--append`) every call again.
-pub(crate) fn walk_complete(count: usize, next: Option<&PageCursor>) -> bool {
-    count > 0 && next.is_none()
+/// Whether a walk that printed `count` calls and has nothing left (`done`: one provider's
+/// last page named no next, or a merged cursor is done) is complete: a Ctrl-C then comes
+/// after its end, and telling the user to start over would print (or `--append`) every
+/// call again.
+pub(crate) fn walk_complete(count: usize, done: bool) -> bool {
+    count > 0 && done
 }
 
 /// After a walk's Ctrl-C, the failure of flushing its output: as it is, unless the
@@ -195,11 +194,10 @@ mod tests {
     /// complete; before any call, or with a next page, it is an interruption.
     #[test]
     fn a_walk_is_complete_once_its_last_page_was_printed() {
-        let next = PageCursor::Offset { skip: 10 };
-        assert!(walk_complete(3, None));
-        assert!(!walk_complete(3, Some(&next)));
+        assert!(walk_complete(3, true));
+        assert!(!walk_complete(3, false));
         // Nothing printed yet (or a walk resumed at a cursor, before its first page).
-        assert!(!walk_complete(0, None));
-        assert!(!walk_complete(0, Some(&next)));
+        assert!(!walk_complete(0, true));
+        assert!(!walk_complete(0, false));
     }
 }

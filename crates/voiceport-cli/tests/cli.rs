@@ -965,6 +965,36 @@ async fn unsupported_operations_exit_4() {
         said.contains("on the command line: `voiceport notes add`"),
         "{said}"
     );
+    // A listing's refusal comes from `calls list` or `export` alike: no command is named.
+    let export = run(
+        Some(&env),
+        &["-p", "voicebot", "export", "--sort", "oldest"],
+    )
+    .await;
+    assert_eq!(export.status.code(), Some(4), "{}", stderr(&export));
+    assert!(
+        !stderr(&export).contains("on the command line"),
+        "{}",
+        stderr(&export)
+    );
+    // A schedule refused points at `capabilities`, which has its row (`dial_scheduled`).
+    let at = [
+        "-p",
+        "rounded",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+        "--at",
+        "2099-01-01T10:00:00Z",
+    ];
+    let scheduled = run(Some(&env), &at).await;
+    assert_eq!(scheduled.status.code(), Some(4), "{}", stderr(&scheduled));
+    assert!(
+        stderr(&scheduled).contains("capabilities"),
+        "{}",
+        stderr(&scheduled)
+    );
     // Where to see what it does support, rather than -v (which would add only its kind).
     assert!(
         said.contains("what it supports: voiceport --config ")
@@ -2790,6 +2820,36 @@ async fn whether_a_failed_note_was_added_is_printed_without_verbose() {
         );
         assert_eq!(text.contains(&look), status == 503, "{status}: {text}");
     }
+}
+
+/// A Ctrl-C while a note is being added says that it may have been added, and where to
+/// look, as after a dial (exit 130).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_while_a_note_is_added_says_it_may_have_been() {
+    use wiremock::{Mock, MockServer, ResponseTemplate, matchers::method};
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(std::time::Duration::from_secs(600)))
+        .mount(&server)
+        .await;
+    let config = vendor_config("happyrobot", &server.uri(), "");
+    let child = voiceport_bin()
+        .arg("--config")
+        .arg(&config)
+        .args(["notes", "add", HAPPYROBOT_CALL, "Asked for a callback"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = interrupt_once_asked(&server, child, 1, "notes add").await;
+    let text = stderr(&out);
+    assert_eq!(out.status.code(), Some(130), "{text}");
+    assert!(text.contains("the note may have been added"), "{text}");
+    assert!(
+        text.contains(&format!("calls get '{HAPPYROBOT_CALL}'")),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -4872,17 +4932,19 @@ async fn ctrl_c_before_a_listing_s_first_page_into_a_closed_pipe_is_an_interrupt
 }
 
 /// A walk that cannot write its calls (a full disk: `/dev/full`) says where to resume, the
-/// calls it could not write included, for one provider and for several.
-#[cfg(unix)]
+/// calls it could not write included, for one provider and for several; one that wrote
+/// nothing and began at no `--cursor` says to start over.
+#[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread")]
 async fn a_walk_that_cannot_write_says_where_to_resume() {
     let env = env().await;
     let first = json(&run(Some(&env), &["calls", "list", "--limit", "2", "--json"]).await);
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
-    let walks: [&[&str]; 3] = [
+    let walks: [&[&str]; 4] = [
         &["calls", "list", "--all", "--json", "--cursor", &cursor],
         &["calls", "list", "--all", "--cursor", &cursor],
         &["calls", "list", "--all", "--json", "--providers", "all"],
+        &["calls", "list", "--all", "--json"],
     ];
     for args in walks {
         let full = std::fs::OpenOptions::new()
@@ -4896,17 +4958,16 @@ async fn a_walk_that_cannot_write_says_where_to_resume() {
         let said = stderr(&out);
         assert_eq!(out.status.code(), Some(1), "{args:?}: {said}");
         assert!(
-            said.contains("0 calls were written whole before the failure"),
-            "{args:?}: {said}"
-        );
-        assert!(
-            said.contains("run the same command with --cursor '"),
+            said.contains("0 calls were printed whole before the failure"),
             "{args:?}: {said}"
         );
         if args.contains(&cursor.as_str()) {
-            // The page that failed is written again from the cursor that fetched it.
+            // The page that failed is printed again from the cursor that fetched it.
+            let again = format!("run the same command with --cursor '{cursor}'");
+            assert!(said.contains(&again), "{args:?}: {said}");
+        } else {
             assert!(
-                said.contains(&format!("--cursor '{cursor}'")),
+                said.contains("start over") && !said.contains("--cursor"),
                 "{args:?}: {said}"
             );
         }
@@ -4964,6 +5025,22 @@ async fn a_dial_takes_a_number_written_with_separators() {
     assert!(dialed.status.success(), "{}", stderr(&dialed));
     let dialed = json(&dialed);
     assert_eq!(dialed["call"]["to"], "+14155550187", "{dialed}");
+    // The caller id too (Retell's call keeps the number it was dialed from).
+    let dial = [
+        "-p",
+        "retell",
+        "calls",
+        "dial",
+        "--to",
+        "+14155550187",
+        "--from",
+        "+1 628-555-0143",
+        "--json",
+    ];
+    let dialed = run(Some(&env), &dial).await;
+    assert!(dialed.status.success(), "{}", stderr(&dialed));
+    let dialed = json(&dialed);
+    assert_eq!(dialed["call"]["from"], "+16285550143", "{dialed}");
     for written in ["+0 (415) 555-0187", "+44 (0)20 7946 0958"] {
         let out = run(Some(&env), &["calls", "dial", "--to", written]).await;
         assert_eq!(out.status.code(), Some(2), "{written}: {}", stderr(&out));
@@ -5515,6 +5592,8 @@ async fn listen_stops_when_its_standard_output_closes() {
         said.contains("finishing the deliveries in progress"),
         "{said}"
     );
+    // No Ctrl-C was pressed: a first one quits.
+    assert!(said.contains("(Ctrl-C to quit now)"), "{said}");
     assert!(!said.contains("could not be written"), "{said}");
     let status = listener.child.0.wait().unwrap();
     assert_eq!(status.code(), Some(0), "{status:?}: {said}");

@@ -372,7 +372,17 @@ async fn a_dialed_call_moves_through_its_statuses_to_the_end() {
         .unwrap(),
     )
     .await;
-    assert!(transcript["messages"].as_array().unwrap().len() > 3);
+    let messages = transcript["messages"].as_array().unwrap();
+    assert!(messages.len() > 3);
+    // Its prompt names the agent who then introduces themselves.
+    let prompt = messages[0]["content"].as_str().unwrap();
+    let name = prompt.split([' ', ',']).nth(2).unwrap();
+    let spoken = messages.iter().find(|m| m["role"] == "assistant").unwrap();
+    let spoken = spoken["content"].as_str().unwrap();
+    assert!(
+        spoken.contains(&format!("{name} from")),
+        "{prompt} / {spoken}"
+    );
     assert_eq!(sandbox.dialed_count(HappyRobot), 1);
     assert_eq!(sandbox.call_count(HappyRobot), 31);
 }
