@@ -623,6 +623,15 @@ fn toml_type_errors_keep_the_position_too() {
     ));
     assert_eq!(field, "providers.a.timeout_secs");
     assert!(message.contains("line 4"), "{message}");
+    // The type expected in words, not Rust's (`f64`).
+    assert!(message.contains("expected a number"), "{message}");
+    let (_, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.a.retry]\nmax_attempts = -1\n",
+    ));
+    assert!(
+        !message.contains("u32") && !message.contains("usize"),
+        "{message}"
+    );
 }
 
 #[test]

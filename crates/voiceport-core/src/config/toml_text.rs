@@ -36,7 +36,7 @@ fn toml_error(text: &str, field: &str, error: &toml::de::Error) -> Error {
         .filter(|line| !line.is_empty())
         .collect::<Vec<_>>()
         .join("; ");
-    let message = unless_secret(field, message);
+    let message = in_words(&unless_secret(field, message));
     match error.span() {
         Some(span) => {
             let (line, column) = line_column(text, span.start);
@@ -82,6 +82,26 @@ pub(super) fn unless_secret(field: &str, message: String) -> String {
     let (kind, quoted) = rest.split_at(open);
     let after = quoted_len(quoted).and_then(|end| quoted.get(end..));
     format!("{head}{kind}{hidden}{}", after.unwrap_or_default())
+}
+
+/// `message` with the Rust type it expects said in words: `expected f64` is `expected a
+/// number`, `expected u32` `expected a whole number of 0 or more` (a user writes TOML,
+/// not Rust).
+fn in_words(message: &str) -> String {
+    let Some((before, expected)) = message.split_once("expected ") else {
+        return message.to_owned();
+    };
+    let word_end = expected
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(expected.len());
+    let (word, after) = expected.split_at(word_end);
+    let said = match word {
+        "f32" | "f64" => "a number",
+        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number of 0 or more",
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
+        _ => return message.to_owned(),
+    };
+    format!("{before}expected {said}{after}")
 }
 
 /// Whether `field` (`providers.sales.api_key`, or a config's own `webhook.secret`) is a
