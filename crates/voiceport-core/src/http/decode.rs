@@ -140,8 +140,13 @@ fn decode_error(
         },
         excerpt: excerpt_at(body, source.line(), source.column()),
         // serde_json quotes the value it could not read: a huge value is cut in the
-        // middle, and a URL there is cut as in excerpts.
-        message: bounded_message(&source.to_string()),
+        // middle, and a URL there is cut as in excerpts. A body that is no JSON at all (an
+        // HTML error page, a proxy's text) says so first: serde's words for it (`expected
+        // ident`, `expected value`) name the parser's state, not the body.
+        message: match source.is_syntax() || source.is_eof() {
+            true => bounded_message(&format!("not JSON: {source}")),
+            false => bounded_message(&source.to_string()),
+        },
     }
 }
 
@@ -455,8 +460,23 @@ mod tests {
         ] {
             let err =
                 decode_json::<Page>(ProviderKind::Rounded, Operation::ListCalls, body).unwrap_err();
-            assert!(matches!(err, Error::Decode { .. }), "{err:?}");
+            // Said to be no JSON, not only in serde's words for where it stopped.
+            assert!(
+                matches!(&err, Error::Decode { message, .. } if message.starts_with("not JSON: ")),
+                "{err:?}"
+            );
         }
+        // JSON of the wrong shape is JSON: said as it is.
+        let err = decode_json::<Page>(
+            ProviderKind::Rounded,
+            Operation::ListCalls,
+            br#"{"calls": 5}"#,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if !message.starts_with("not JSON")),
+            "{err:?}"
+        );
     }
 
     #[test]
