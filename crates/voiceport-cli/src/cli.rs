@@ -597,7 +597,12 @@ pub(crate) struct ListenArgs {
     pub(crate) forward: Option<String>,
     /// Serve only these providers (default: every provider with a webhook table; `-p NAME`
     /// also names one).
-    #[arg(long = "only", value_name = "NAME", value_delimiter = ',')]
+    #[arg(
+        long = "only",
+        visible_alias = "providers",
+        value_name = "NAME",
+        value_delimiter = ','
+    )]
     pub(crate) providers: Vec<String>,
 }
 

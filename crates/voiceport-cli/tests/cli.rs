@@ -5555,6 +5555,36 @@ async fn listen_says_events_it_cannot_write_and_ends_with_1() {
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
 
+/// `--only NAME` (or `--providers NAME`, as the walks name it) serves the providers named;
+/// a name the configuration lacks is refused before anything is served.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn listen_serves_the_providers_named() {
+    for flag in ["--only", "--providers"] {
+        let mut listener = Listener::start(
+            "listen-only",
+            &[flag, "support"],
+            std::process::Stdio::null(),
+        )
+        .await;
+        let first = listener.next_line().await;
+        assert!(first.ends_with("for: support"), "{flag}: {first}");
+        listener.stop().await;
+        let status = listener.child.0.wait().unwrap();
+        assert!(status.success(), "{flag}: {status:?}");
+    }
+    let mut listener = Listener::start(
+        "listen-other",
+        &["--providers", "sales"],
+        std::process::Stdio::null(),
+    )
+    .await;
+    let said = listener.next_line().await;
+    assert!(said.contains("sales"), "{said}");
+    let status = listener.child.0.wait().unwrap();
+    assert_eq!(status.code(), Some(2), "{said}");
+}
+
 /// Its standard output closed (`listen --json | head -1` having read enough), `listen`
 /// stops as on Ctrl-C rather than ending where it is: the delivery it could not print is
 /// answered 500 (the vendor may send it again), and it ends with 0, as a reader that read
