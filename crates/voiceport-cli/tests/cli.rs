@@ -611,6 +611,42 @@ async fn export_jsonl_and_csv() {
         assert!(stderr(&out).contains(said), "{args:?}: {}", stderr(&out));
         assert_eq!(std::fs::read_to_string(&fresh).unwrap(), text, "{args:?}");
     }
+    // A resume into the file without the `--append` its advice gives is warned of: it
+    // replaces what the export wrote before.
+    let page = json(
+        &run(
+            Some(&env),
+            &["-p", "rounded", "calls", "list", "--limit", "2", "--json"],
+        )
+        .await,
+    );
+    let cursor = page["next_cursor"].as_str().unwrap();
+    std::fs::write(&fresh, "id,provider\ncall-1,rounded\n").unwrap();
+    let resume = [
+        "-p", "rounded", "export", "--format", "csv", "-o", fresh_arg, "--cursor", cursor,
+    ];
+    let out = run(Some(&env), &resume).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("is replaced once the first page is in"),
+        "{}",
+        stderr(&out)
+    );
+    let with_append = [&resume[..], &["--append"]].concat();
+    std::fs::write(
+        &fresh,
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned()
+            + "\n",
+    )
+    .unwrap();
+    let out = run(Some(&env), &with_append).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("is replaced"), "{}", stderr(&out));
 }
 
 /// An export that fails before its first page (a filter the vendor lacks, a refused key)
