@@ -15,6 +15,7 @@ use crate::commands::Invocation;
 use crate::dial::{dial_grace, look_for_call, wait_for_end};
 use crate::export_sink::Sink;
 use crate::interrupts::StopSignal;
+use crate::progress::Progress;
 use crate::walk::{
     Said, interrupted_walk, printed_despite, resume_hint, unless_interrupted, walk_complete,
 };
@@ -353,6 +354,8 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     let start = args.cursor.is_some().then(|| walk.cursor().to_token());
     let mut sink = Sink::open(&args, header, start)?;
     let rows_per_mark = args.page_size.map_or(ROWS_PER_MARK, |size| size as usize);
+    // Shown as one provider's export shows it (ended when dropped, on an early return).
+    let progress = Progress::for_rows(args.output.is_none());
     let mut count = 0;
     let mut ctrl_c = StopSignal::listen()?;
     loop {
@@ -360,6 +363,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             if walk_complete(count, walk.cursor().is_done()) {
                 break;
             }
+            progress.finish();
             say_failures(&walk);
             // Every row is written whole.
             if let Err(e) = sink.flush() {
@@ -408,6 +412,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
             }
         };
         count += 1;
+        progress.show(count, None);
         let marked = match written {
             Ok(()) if count % rows_per_mark != 0 => continue,
             Ok(()) => sink.mark(count, Some(walk.cursor().to_token())),
@@ -420,6 +425,7 @@ pub(crate) async fn export(registry: &Registry, providers: &str, args: ExportArg
     if let Err(e) = sink.flush() {
         return Err(sink.failed(e));
     }
+    progress.finish();
     // Said as done only when it is: with providers that failed, the error says how many
     // calls were written and how to resume.
     if args.output.is_some() && walk.failures().is_empty() {

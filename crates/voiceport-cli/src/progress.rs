@@ -145,6 +145,16 @@ impl Progress {
             }
             Mode::Working => bar.finish_and_clear(),
         }
+        // Once: a display ended by hand is not ended again when dropped.
+        self.mode.set(Mode::Idle);
+    }
+}
+
+/// A display left running (a command that returned early, by `?`) ends when dropped,
+/// before the caller says why.
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
@@ -270,6 +280,24 @@ mod tests {
         assert!(last.contains("running the conformance cases"), "{last}");
         progress.finish();
         assert!(progress.bar.as_ref().unwrap().is_finished());
+    }
+
+    /// A display dropped unended (a command that returned early) ends with its count on
+    /// screen; one ended by hand is not ended twice.
+    #[test]
+    fn a_display_ends_when_dropped_and_only_once() {
+        let (progress, screen) = on_screen();
+        progress.show(7, None);
+        drop(progress);
+        let last = screen.drawn().pop().unwrap();
+        assert!(last.starts_with("fetched 7 calls ("), "{last}");
+
+        let (progress, screen) = on_screen();
+        progress.show(7, None);
+        progress.finish();
+        let drawn = screen.drawn().len();
+        drop(progress);
+        assert_eq!(screen.drawn().len(), drawn, "{:?}", screen.drawn());
     }
 
     #[test]
