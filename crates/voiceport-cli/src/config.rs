@@ -168,6 +168,14 @@ pub(crate) fn registry(explicit: Option<&Path>) -> Result<Registry, Failure> {
             path.display()
         ));
     }
+    // An empty file is most often one `voiceport sandbox > FILE` has not written yet (the
+    // shell creates it at once; the sandbox writes it once it listens): said so.
+    if std::fs::metadata(&path).is_ok_and(|meta| meta.is_file() && meta.len() == 0) {
+        return Err(Failure::Usage(format!(
+            "{} is empty: write a `[providers.NAME]` table in it (`voiceport sandbox > FILE` fills it once the sandbox listens, a moment after it starts)",
+            crate::output::cell(&path.display().to_string())
+        )));
+    }
     let registry = Registry::from_path(&path)?;
     let file = registry.file();
     let warnings = file.permission_warning(&path).into_iter();

@@ -5591,6 +5591,24 @@ async fn listen_says_events_it_cannot_write_and_ends_with_1() {
     assert_eq!(status.code(), Some(1), "{status:?}");
 }
 
+/// An empty configuration file (one `voiceport sandbox > FILE` has not filled yet) is said
+/// to be empty, with what fills it, not as a file that names no provider.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_empty_configuration_file_is_said_to_be_empty() {
+    let dir = std::env::temp_dir().join(format!("voiceport-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let empty = dir.join("voiceport.toml");
+    std::fs::write(&empty, "").unwrap();
+    let out = run_with(&empty, &["calls", "list"]).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is empty"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("voiceport sandbox > FILE"),
+        "{}",
+        stderr(&out)
+    );
+}
+
 /// `--only NAME` (or `--providers NAME`, as the walks name it) serves the providers named;
 /// a name the configuration lacks is refused before anything is served.
 #[cfg(unix)]
