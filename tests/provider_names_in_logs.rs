@@ -419,3 +419,34 @@ async fn a_dial_that_may_have_placed_a_call_warns_naming_the_account() {
     assert!(!err.call_may_exist(), "{err:?}");
     assert!(warned.is_empty(), "{warned:?}");
 }
+
+/// A key passed where a call id belongs (a caller's mistake) is hidden everywhere the id
+/// would be quoted: in the error, whether the id is refused before sending (a malformed
+/// HappyRobot, Rounded or Vapi id) or sent and refused by the vendor, and in the spans
+/// and events logged on the way, for every vendor.
+#[tokio::test]
+async fn a_key_given_as_a_call_id_is_hidden_in_errors_and_logs() {
+    let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
+    let (log, guard) = capture();
+    let mut keys = Vec::new();
+    for (name, kind) in ACCOUNTS {
+        let key = sandbox.api_key(kind).to_owned();
+        let provider = voiceport::connect(&sandbox.provider_config(kind)).unwrap();
+        let error = provider
+            .get_call(&voiceport::CallId::new(key.as_str()))
+            .await
+            .unwrap_err();
+        let said = format!("{error} {error:?}");
+        assert!(!said.contains(&key), "{name}: {said}");
+        keys.push(key);
+    }
+    drop(guard);
+    let text = log.text();
+    assert!(
+        text.contains("voiceport.operation"),
+        "nothing was logged: {text}"
+    );
+    for key in keys {
+        assert!(!text.contains(&key), "{key} in the log:\n{text}");
+    }
+}

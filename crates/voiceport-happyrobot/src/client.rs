@@ -126,9 +126,12 @@ impl HappyRobot {
         HappyRobotCodec.decode_call_as(operation, &response.body)
     }
 
-    /// The extensions run outside the core guard, so they check the call id themselves.
-    fn checked(operation: Operation, id: &CallId) -> Result<&str> {
-        CALL_ID.check(KIND, operation, "call id", id.as_str())?;
+    /// The extensions run outside the core guard, so they check the call id themselves
+    /// (a malformed one quoted with the key hidden, as the guard's refusals are).
+    fn checked<'a>(&self, operation: Operation, id: &'a CallId) -> Result<&'a str> {
+        CALL_ID
+            .check(KIND, operation, "call id", id.as_str())
+            .map_err(|error| error.masked(self.http.secret_mask()))?;
         Ok(id.as_str())
     }
 
@@ -148,7 +151,7 @@ impl HappyRobot {
     pub async fn set_viewed(&self, id: &CallId, email: &str) -> Result<Call> {
         let op = Operation::Extension("set_viewed");
         // Checked before the operation's span records it, as the guard checks.
-        let checked = Self::checked(op, id)?;
+        let checked = self.checked(op, id)?;
         run_operation(self, op, Some(id), async {
             let request = Request::patch(op, ["calls", checked, "viewed"])
                 .json(&wire::ViewedBody { email })
@@ -168,7 +171,7 @@ impl HappyRobot {
         operation: RatingOperation,
     ) -> Result<()> {
         let op = Operation::Extension("set_rating");
-        let checked = Self::checked(op, id)?;
+        let checked = self.checked(op, id)?;
         run_operation(self, op, Some(id), async {
             let body = wire::RatingBody {
                 emoji,
@@ -189,7 +192,7 @@ impl HappyRobot {
     /// body). Their shape is undocumented.
     pub async fn call_logs(&self, id: &CallId) -> Result<serde_json::Value> {
         let op = Operation::ExtensionRead("call_logs");
-        let checked = Self::checked(op, id)?;
+        let checked = self.checked(op, id)?;
         run_operation(self, op, Some(id), async {
             // Path inferred: the docs' sidebar lists "Return the logs for a call" without a
             // path (docs/vendors/happyrobot.md).
@@ -309,6 +312,10 @@ impl Adapter for HappyRobot {
 
     fn provider_name(&self) -> Option<&str> {
         self.http.provider_name()
+    }
+
+    fn secret_mask(&self) -> Option<&voiceport_core::SecretMask> {
+        Some(self.http.secret_mask())
     }
 
     fn call_id_format(&self) -> IdFormat {

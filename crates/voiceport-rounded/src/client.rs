@@ -63,6 +63,10 @@ impl Adapter for Rounded {
         self.http.provider_name()
     }
 
+    fn secret_mask(&self) -> Option<&voiceport_core::SecretMask> {
+        Some(self.http.secret_mask())
+    }
+
     fn call_id_format(&self) -> IdFormat {
         CALL_ID
     }

@@ -122,6 +122,10 @@ impl Adapter for Vapi {
         self.http.provider_name()
     }
 
+    fn secret_mask(&self) -> Option<&voiceport_core::SecretMask> {
+        Some(self.http.secret_mask())
+    }
+
     fn call_id_format(&self) -> IdFormat {
         self.flavor.call_id()
     }

@@ -94,6 +94,15 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
+    /// What hides the provider's key: return your [`HttpClient`](crate::http::HttpClient)'s
+    /// [`secret_mask`](crate::http::HttpClient::secret_mask). The guard's refusals quote
+    /// the caller's values (a malformed call id), and the operation's span records the
+    /// call id: a key passed there by mistake is hidden in both, as in every error the
+    /// client returns. `None` by default (nothing to hide).
+    fn secret_mask(&self) -> Option<&crate::SecretMask> {
+        None
+    }
+
     /// The shape of the vendor's call ids (checked before every per-call request).
     fn call_id_format(&self) -> IdFormat {
         IdFormat::NonEmpty
@@ -200,9 +209,23 @@ fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) 
         otel.status_code = tracing::field::Empty,
     );
     if let Some(id) = call_id {
-        span.record("call_id", id.as_str());
+        // Hidden should it hold the key (a caller's mistake): spans reach logs.
+        let shown = match adapter.secret_mask() {
+            Some(mask) => mask.mask_str(id.as_str()),
+            None => std::borrow::Cow::Borrowed(id.as_str()),
+        };
+        span.record("call_id", shown.as_ref());
     }
     span
+}
+
+/// `error` with the adapter's key hidden ([`Adapter::secret_mask`]): the guard's refusals
+/// quote the caller's values, which may hold the key by mistake.
+fn hidden(adapter: &impl Adapter, error: Error) -> Error {
+    match adapter.secret_mask() {
+        Some(mask) => error.masked(mask),
+        None => error,
+    }
 }
 
 /// Runs a vendor-only operation (a method of the adapter outside [`VoiceProvider`], which
@@ -244,19 +267,19 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
-        guard::call(self, op, id, |c| c.get_call)?;
+        guard::call(self, op, id, |c| c.get_call).map_err(|error| hidden(self, error))?;
         run(span(self, op, Some(id)), Adapter::get_call(self, id)).await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         let op = Operation::ListCalls;
-        let query = guard::list(self, query)?;
+        let query = guard::list(self, query).map_err(|error| hidden(self, error))?;
         run(span(self, op, None), Adapter::list_calls(self, &query)).await
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let op = Operation::Dial;
-        guard::dial(self, request)?;
+        guard::dial(self, request).map_err(|error| hidden(self, error))?;
         let span = span(self, op, None);
         let dialed = run(span.clone(), Adapter::dial(self, request))
             .await
@@ -283,7 +306,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
-        guard::update(self, id, update)?;
+        guard::update(self, id, update).map_err(|error| hidden(self, error))?;
         run(
             span(self, op, Some(id)),
             Adapter::update_call(self, id, update),
@@ -293,19 +316,19 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
-        guard::call(self, op, id, |c| c.transcript)?;
+        guard::call(self, op, id, |c| c.transcript).map_err(|error| hidden(self, error))?;
         run(span(self, op, Some(id)), Adapter::transcript(self, id)).await
     }
 
     async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let op = Operation::GetRecording;
-        guard::call(self, op, id, |c| c.recording)?;
+        guard::call(self, op, id, |c| c.recording).map_err(|error| hidden(self, error))?;
         run(span(self, op, Some(id)), Adapter::recording(self, id)).await
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::EndCall;
-        guard::call(self, op, id, |c| c.end_call)?;
+        guard::call(self, op, id, |c| c.end_call).map_err(|error| hidden(self, error))?;
         let ended = Adapter::end_call(self, id);
         // A refused end of a call that is there and not over is a conflict (see
         // `unless_already`).
@@ -315,7 +338,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::CancelCall;
-        guard::call(self, op, id, |c| c.cancel_call)?;
+        guard::call(self, op, id, |c| c.cancel_call).map_err(|error| hidden(self, error))?;
         let canceled = Adapter::cancel_call(self, id);
         // A scheduled call refused as missing keeps the not-found: a wrong path or id reads
         // so too, and a conflict would say it is too late to cancel what still waits.
@@ -325,14 +348,14 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::DeleteCall;
-        guard::call(self, op, id, |c| c.delete_call)?;
+        guard::call(self, op, id, |c| c.delete_call).map_err(|error| hidden(self, error))?;
         run(span(self, op, Some(id)), Adapter::delete_call(self, id)).await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
-        guard::call(self, op, id, |c| c.notes)?;
-        guard::note_text(self, op, note)?;
+        guard::call(self, op, id, |c| c.notes).map_err(|error| hidden(self, error))?;
+        guard::note_text(self, op, note).map_err(|error| hidden(self, error))?;
         run(span(self, op, Some(id)), Adapter::add_note(self, id, note)).await
     }
 
@@ -343,8 +366,8 @@ impl<A: Adapter> VoiceProvider for A {
         update: &NoteUpdate,
     ) -> Result<Call> {
         let op = Operation::UpdateNote;
-        guard::note(self, op, id, note_id)?;
-        guard::note_update(self, op, update)?;
+        guard::note(self, op, id, note_id).map_err(|error| hidden(self, error))?;
+        guard::note_update(self, op, update).map_err(|error| hidden(self, error))?;
         run(
             span(self, op, Some(id)),
             Adapter::update_note(self, id, note_id, update),
@@ -354,7 +377,7 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
-        guard::note(self, op, id, note_id)?;
+        guard::note(self, op, id, note_id).map_err(|error| hidden(self, error))?;
         run(
             span(self, op, Some(id)),
             Adapter::delete_note(self, id, note_id),
@@ -363,7 +386,8 @@ impl<A: Adapter> VoiceProvider for A {
     }
 
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        guard::flag(self, Operation::ParseWebhook, |c| c.webhooks)?;
+        guard::flag(self, Operation::ParseWebhook, |c| c.webhooks)
+            .map_err(|error| hidden(self, error))?;
         Adapter::codec(self).decode_webhook(body)
     }
 }

@@ -230,6 +230,8 @@ impl HttpClient {
     /// `cancelled = true`, and says so: at warn level for a dial, which may have placed a
     /// call, at debug level for the others.
     pub async fn send(&self, request: Request) -> Result<Response> {
+        // Hidden should it hold the key (a caller's mistake): spans reach logs.
+        let call_id = (request.call_id.as_deref()).map(|id| self.inner.auth.mask().mask_str(id));
         let span = tracing::debug_span!(
             "voiceport.request",
             provider = %self.inner.provider,
@@ -237,7 +239,7 @@ impl HttpClient {
             provider_name = self.provider_name.as_deref(),
             operation = %request.operation,
             // Left out when the request is not about one call.
-            call_id = request.call_id.as_deref(),
+            call_id = call_id.as_deref(),
             method = %request.method,
             attempt = tracing::field::Empty,
             status = tracing::field::Empty,
