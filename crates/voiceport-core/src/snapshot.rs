@@ -4,7 +4,8 @@
 //!
 //! Pre-signed recording URLs change on every fetch (signature, expiry); these redactions
 //! keep their stable part and replace the query string, so snapshots stay deterministic.
-//! Ids and times of calls placed during a test change too: redact those yourself.
+//! Ids and times of calls placed during a test change too: [`placed_call_settings`]
+//! redacts those as well.
 //!
 //! Where serde_json's `arbitrary_precision` feature is on in your build (another crate may
 //! turn it on: features are unified), insta's JSON snapshots write each number held in a
@@ -106,6 +107,74 @@ pub fn insta_settings() -> insta::Settings {
     settings
 }
 
+/// [`insta_settings`], and the values that change each time a test places a call (a dial
+/// on the sandbox, or on an account): its id (and a parent call's), its times (created,
+/// started, ended, scheduled), when each utterance was said (`at`; its `start_secs` into
+/// the call stays), its notes' ids and times, and its recording's URLs, which hold the
+/// call's id. Each present value becomes `"[id]"`, `"[time]"` or `"[url]"`; what the call
+/// is (status, end reason, numbers, transcript text, analysis, cost) is kept. A call's
+/// duration is kept too: the sandbox's are fixed by its timing, a live account's are not
+/// (add `.duration_secs` there). Calls read from fixtures or seeded data need none of this:
+/// use [`insta_settings`].
+///
+/// ```
+/// # use voiceport_core as voiceport;
+/// # use voiceport::{Call, CallId, ProviderKind, Speaker, Transcript, Utterance};
+/// let mut call = Call::new(CallId::new("019d6d2f-7c1e-7a21-9d0e-3f6a8b2c4e10"), ProviderKind::Vapi);
+/// call.created_at = Some(chrono::Utc::now());
+/// let mut hello = Utterance::new(Speaker::Agent, Some("Hi, I'm Sam".to_owned()));
+/// hello.at = Some(chrono::Utc::now());
+/// call.transcript = Some(Transcript::new(vec![hello], None));
+/// // Part of the call, for a short example: a whole `call` is snapshot the same way.
+/// let part = serde_json::json!({
+///     "id": call.id, "created_at": call.created_at, "transcript": call.transcript,
+/// });
+/// voiceport::snapshot::placed_call_settings().bind(|| {
+///     insta::assert_json_snapshot!(part, @r#"
+///     {
+///       "created_at": "[time]",
+///       "id": "[id]",
+///       "transcript": {
+///         "text": null,
+///         "utterances": [
+///           {
+///             "at": "[time]",
+///             "end_secs": null,
+///             "speaker": "agent",
+///             "start_secs": null,
+///             "text": "Hi, I'm Sam",
+///             "tool_calls": [],
+///             "tool_result": null
+///           }
+///         ]
+///       }
+///     }
+///     "#);
+/// });
+/// ```
+#[cfg(feature = "insta")]
+#[cfg_attr(docsrs, doc(cfg(feature = "insta")))]
+pub fn placed_call_settings() -> insta::Settings {
+    let mut settings = insta_settings();
+    let placed = [
+        (".id", "[id]"),
+        (".parent_call_id", "[id]"),
+        (".created_at", "[time]"),
+        (".started_at", "[time]"),
+        (".ended_at", "[time]"),
+        (".scheduled_for", "[time]"),
+        (".transcript.utterances[].at", "[time]"),
+        (".notes[].id", "[id]"),
+        (".notes[].created_at", "[time]"),
+        (".recording.mono_url", "[url]"),
+        (".recording.stereo_url", "[url]"),
+    ];
+    for (selector, replacement) in placed {
+        settings.add_dynamic_redaction(selector, redact_present(replacement));
+    }
+    settings
+}
+
 /// The redactions of `insta_settings` (feature `insta`) on JSON (a normalized call or
 /// event as `serde_json::to_value` gives it), for a golden file written without insta:
 /// each signed URL under the keys that carry one (the recording's, and each vendor's own in
@@ -188,6 +257,52 @@ fn redact_query(value: Content, _path: insta::internals::ContentPath<'_>) -> Con
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// What changes when a call is placed is redacted wherever it is present (a recording
+    /// URL whole: it holds the call's id), and what is absent stays null.
+    #[test]
+    fn a_placed_call_s_ids_times_and_urls_are_redacted() {
+        let call = json!({
+            "id": "c-1", "parent_call_id": null, "status": "completed",
+            "created_at": "2026-12-06T10:00:00Z", "started_at": "2026-12-06T10:00:01Z",
+            "ended_at": null, "duration_secs": 42.0,
+            "recording": {"mono_url": "https://host/c-1/rec.wav?sig=1", "stereo_url": null},
+            "notes": [{"id": "n-1", "created_at": "2026-12-06T10:05:00Z", "content": "ok"}],
+            "transcript": {"utterances": [{"at": "2026-12-06T10:00:02Z", "start_secs": 1.0}]},
+        });
+        placed_call_settings().bind(|| {
+            insta::assert_json_snapshot!(call, @r#"
+            {
+              "created_at": "[time]",
+              "duration_secs": 42.0,
+              "ended_at": null,
+              "id": "[id]",
+              "notes": [
+                {
+                  "content": "ok",
+                  "created_at": "[time]",
+                  "id": "[id]"
+                }
+              ],
+              "parent_call_id": null,
+              "recording": {
+                "mono_url": "[url]",
+                "stereo_url": null
+              },
+              "started_at": "[time]",
+              "status": "completed",
+              "transcript": {
+                "utterances": [
+                  {
+                    "at": "[time]",
+                    "start_secs": 1.0
+                  }
+                ]
+              }
+            }
+            "#);
+        });
+    }
 
     /// A payload kept whole (a vendor event voiceport does not model) has its vendors'
     /// signed URLs redacted by key; an `expires_at` outside a recording is kept. The insta
