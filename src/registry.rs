@@ -115,6 +115,34 @@ impl Registry {
         Ok(connected().entry(key).or_insert(provider).clone())
     }
 
+    /// Connects every configured provider, so that an application learns at its start,
+    /// not at its first call, of a key that cannot be read (an environment variable
+    /// unset) or options a vendor's adapter refuses. Nothing is sent.
+    ///
+    /// ```
+    /// # #[cfg(feature = "rounded")]
+    /// # fn main() {
+    /// let registry = voiceport::Registry::from_toml_str(
+    ///     "[providers.sales]\nkind = \"rounded\"\napi_key_env = \"VOICEPORT_DOC_UNSET_KEY\"\n",
+    /// )
+    /// .unwrap(); // read, not yet connected
+    /// let error = registry.connect_all().unwrap_err();
+    /// assert!(error.to_string().contains("VOICEPORT_DOC_UNSET_KEY"), "{error}");
+    /// # }
+    /// # #[cfg(not(feature = "rounded"))]
+    /// # fn main() {}
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// The first provider's (in name order) that [`connect`](Self::connect) refuses.
+    pub fn connect_all(&self) -> Result<()> {
+        for name in self.names() {
+            self.connect(Some(name))?;
+        }
+        Ok(())
+    }
+
     /// Puts `provider` in the place of the configured provider `name`: `connect`, the
     /// merged walks, the routes and qualified ids reach it from now on, as they would the
     /// connection the file describes. For a test double of one account (an application's

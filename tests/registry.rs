@@ -1712,3 +1712,33 @@ fn threads_connecting_one_name_at_once_share_one_provider() {
         }
     }
 }
+
+/// `connect_all` connects every provider up front (each once: `connect` then shares it),
+/// and names the provider it cannot connect, so an application fails at its start.
+#[test]
+fn connect_all_connects_every_provider_or_names_the_one_it_cannot() {
+    let registry = Registry::from_toml_str(
+        "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n\
+         [providers.studio]\nkind = \"voicebot\"\napi_key = \"vb-test\"\n",
+    )
+    .unwrap();
+    registry.connect_all().unwrap();
+    let first = registry.connect(Some("studio")).unwrap();
+    registry.connect_all().unwrap();
+    assert!(std::sync::Arc::ptr_eq(
+        &first,
+        &registry.connect(Some("studio")).unwrap()
+    ));
+
+    let broken = Registry::from_toml_str(
+        "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n\
+         [providers.support]\nkind = \"rounded\"\napi_key_env = \"VOICEPORT_TEST_UNSET_SUPPORT_KEY\"\n",
+    )
+    .unwrap();
+    let error = broken.connect_all().unwrap_err();
+    let said = error.to_string();
+    assert!(
+        said.contains("support") && said.contains("VOICEPORT_TEST_UNSET_SUPPORT_KEY"),
+        "{said}"
+    );
+}
