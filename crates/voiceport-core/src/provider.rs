@@ -197,6 +197,30 @@ impl Capabilities {
 /// Object-safe: use it as `Arc<dyn VoiceProvider>` (what [`voiceport::connect`] returns).
 /// Operations a vendor lacks return [`Error::Unsupported`]; see [`capabilities`].
 ///
+/// The methods, as they read without the `async_trait` machinery rustdoc shows below
+/// (each `async fn` returns a boxed future that is `Send`):
+///
+/// | method | |
+/// |---|---|
+/// | `fn kind(&self) -> ProviderKind` | which vendor |
+/// | `fn capabilities(&self) -> Capabilities` | what it supports |
+/// | `async fn get_call(&self, id: &CallId) -> Result<Call>` | one call |
+/// | `async fn list_calls(&self, query: &CallQuery) -> Result<CallPage>` | one page (every page: [`VoiceProviderExt::calls`]) |
+/// | `async fn dial(&self, request: &DialRequest) -> Result<DialOutcome>` | place a call, never retried once sent |
+/// | `async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call>` | rename, set metadata |
+/// | `async fn transcript(&self, id: &CallId) -> Result<Transcript>` | its transcript |
+/// | `async fn recording(&self, id: &CallId) -> Result<Option<Recording>>` | its recording's URLs |
+/// | `async fn end_call(&self, id: &CallId) -> Result<()>` | hang up a live call |
+/// | `async fn cancel_call(&self, id: &CallId) -> Result<()>` | cancel a scheduled call |
+/// | `async fn delete_call(&self, id: &CallId) -> Result<()>` | delete a call |
+/// | `async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call>` | add a note |
+/// | `async fn update_note(&self, id: &CallId, note_id: &NoteId, update: &NoteUpdate) -> Result<Call>` | change a note |
+/// | `async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call>` | delete a note |
+/// | `fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent>` | a webhook body as an event (verify it first) |
+///
+/// [`VoiceProviderExt`] adds `calls` and `pages` (every page, lazily), `transcript_of` and
+/// `wait_until_ended`.
+///
 /// # Errors
 ///
 /// Every operation may fail with what the vendor answered ([`Error::Unauthorized`],
