@@ -28,6 +28,25 @@ pub enum Selection {
 }
 
 impl Selection {
+    /// These providers, by name, from any strings: `Selection::named(["sales", "support"])`
+    /// (`Selection::Named` takes a `Vec<String>`).
+    ///
+    /// ```
+    /// use voiceport::Selection;
+    /// assert_eq!(
+    ///     Selection::named(["sales", "support"]),
+    ///     Selection::Named(vec!["sales".to_owned(), "support".to_owned()])
+    /// );
+    /// ```
+    #[must_use]
+    pub fn named<I, S>(names: I) -> Selection
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Selection::Named(names.into_iter().map(Into::into).collect())
+    }
+
     /// `all`, or a comma-separated list of names (`sales,support`). Only `all` selects
     /// every provider: blank text selects none, as `,` does (so `--providers "$UNSET"`
     /// is refused by the walk, not taken for all of them).
