@@ -199,11 +199,11 @@ impl Registry {
             if !self.file.providers.contains_key(name) {
                 return Err(Error::invalid_argument(
                     "id",
+                    // The part after the `:` is not quoted: whatever it is (a key pasted
+                    // by mistake), no configured provider's mask would know it.
                     format!(
-                        "no such provider: `{}` names provider `{}` (qualify a call id that holds a `:`, as NAME:{}); {}",
-                        id.escape_debug(),
+                        "no such provider: the id names provider `{}` (qualify a call id that holds a `:`, as NAME:ID); {}",
                         name.escape_debug(),
-                        id.escape_debug(),
                         self.file.names_listed()
                     ),
                 ));

@@ -420,10 +420,11 @@ async fn a_dial_that_may_have_placed_a_call_warns_naming_the_account() {
     assert!(warned.is_empty(), "{warned:?}");
 }
 
-/// A key passed where a call id belongs (a caller's mistake) is hidden everywhere the id
-/// would be quoted: in the error, whether the id is refused before sending (a malformed
-/// HappyRobot, Rounded or Vapi id) or sent and refused by the vendor, and in the spans
-/// and events logged on the way, for every vendor.
+/// A key passed where a call or note id belongs (a caller's mistake) is hidden everywhere
+/// the id would be quoted: in the error, whether the id is refused before sending (a
+/// malformed HappyRobot, Rounded or Vapi id, and HappyRobot's extensions' own check) or
+/// sent and refused by the vendor, and in the spans and events logged on the way (which
+/// the ids sent reach: Voicebot Studio's and Retell's).
 #[tokio::test]
 async fn a_key_given_as_a_call_id_is_hidden_in_errors_and_logs() {
     let sandbox = Sandbox::builder().seed(11).start().await.unwrap();
@@ -438,6 +439,24 @@ async fn a_key_given_as_a_call_id_is_hidden_in_errors_and_logs() {
             .unwrap_err();
         let said = format!("{error} {error:?}");
         assert!(!said.contains(&key), "{name}: {said}");
+        // A note id too, where the vendor has notes.
+        if provider.capabilities().notes {
+            let call = voiceport::CallId::new("65a1f0c2b3d4e5f601234567");
+            let note = voiceport::NoteId::new(key.as_str());
+            let error = provider.delete_note(&call, &note).await.unwrap_err();
+            let said = format!("{error} {error:?}");
+            assert!(!said.contains(&key), "{name}: {said}");
+        }
+        // A vendor's own operation checks its ids itself (HappyRobot's extensions).
+        if let Some(happyrobot) = provider.extension::<voiceport::happyrobot::HappyRobot>() {
+            let id = voiceport::CallId::new(key.as_str());
+            let error = happyrobot
+                .set_viewed(&id, "ops@example.com")
+                .await
+                .unwrap_err();
+            let said = format!("{error} {error:?}");
+            assert!(!said.contains(&key), "{name}: {said}");
+        }
         keys.push(key);
     }
     drop(guard);

@@ -93,15 +93,12 @@ impl Sink {
             )));
         }
         // Appended to a file just created (or empty), the rows still need their header.
-        let empty = (handle.metadata()).is_ok_and(|file| file.is_file() && file.len() == 0);
+        let regular = handle.metadata().ok().filter(std::fs::Metadata::is_file);
+        let empty = regular.as_ref().is_some_and(|file| file.len() == 0);
         // A resume that left out the `--append` its advice gave replaces what the export
         // wrote before: said, as it may not be meant (the file is replaced only once the
         // first page is in, so a Ctrl-C now keeps it).
-        if args.cursor.is_some()
-            && !args.append
-            && !empty
-            && handle.metadata().is_ok_and(|m| m.is_file())
-        {
+        if args.cursor.is_some() && !args.append && regular.is_some_and(|file| file.len() > 0) {
             crate::output::say(&format!(
                 "warning: {} is replaced once the first page is in; to add to it, as a resumed export does, give --append",
                 crate::output::cell(&name)

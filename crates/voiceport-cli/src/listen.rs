@@ -48,7 +48,12 @@ pub(crate) async fn run(
     // Served on its own: other paths are refused (and warned of) by the receiver too.
     let mut builder = Receiver::builder(&registry).refuse_other_paths();
     // `-p NAME` serves that provider, as `--only NAME` does.
-    let only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
+    let mut only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
+    // `--providers all`, as the walks take it: every provider with a webhook table (no
+    // provider is named `all`: the configuration refuses the name).
+    if only.iter().any(|name| name == "all") {
+        only.clear();
+    }
     if !only.is_empty() {
         builder = builder.providers(only);
     }

@@ -696,7 +696,10 @@ async fn an_export_refused_before_its_first_page_leaves_the_file_as_it_was() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), yesterday);
     let said = stderr(&out);
     // (The warning before it says the file would be replaced, without --append.)
-    let advice = said.lines().find(|line| line.contains("--cursor")).unwrap_or_default();
+    let advice = said
+        .lines()
+        .find(|line| line.contains("--cursor"))
+        .unwrap_or_default();
     assert!(
         said.contains("is replaced once the first page is in") && !advice.contains("--append"),
         "{said}"
@@ -5616,13 +5619,15 @@ async fn an_empty_configuration_file_is_said_to_be_empty() {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn listen_serves_the_providers_named() {
-    for flag in ["--only", "--providers"] {
-        let mut listener = Listener::start(
-            "listen-only",
-            &[flag, "support"],
-            std::process::Stdio::null(),
-        )
-        .await;
+    // `all`, as the walks take it, is every provider with a webhook table.
+    let named = [
+        ("--only", "support"),
+        ("--providers", "support"),
+        ("--providers", "all"),
+    ];
+    for (flag, name) in named {
+        let mut listener =
+            Listener::start("listen-only", &[flag, name], std::process::Stdio::null()).await;
         let first = listener.next_line().await;
         assert!(first.ends_with("for: support"), "{flag}: {first}");
         listener.stop().await;

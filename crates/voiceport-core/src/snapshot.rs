@@ -110,12 +110,13 @@ pub fn insta_settings() -> insta::Settings {
 /// [`insta_settings`], and the values that change each time a test places a call (a dial
 /// on the sandbox, or on an account): its id (and a parent call's), its times (created,
 /// started, ended, scheduled), when each utterance was said (`at`; its `start_secs` into
-/// the call stays), its notes' ids and times, and its recording's URLs, which hold the
+/// the call stays), its notes' ids and times, its ratings' times, and its recording's URLs, which hold the
 /// call's id. Each present value becomes `"[id]"`, `"[time]"` or `"[url]"`; what the call
 /// is (status, end reason, numbers, transcript text, analysis, cost) is kept. A call's
 /// duration is kept too: the sandbox's are fixed by its timing, a live account's are not
-/// (add `.duration_secs` there). Calls read from fixtures or seeded data need none of this:
-/// use [`insta_settings`].
+/// (add `.duration_secs` there). The selectors start at the snapshot's root, which must be
+/// the `Call` itself (snapshot a page's calls one by one). Calls read from fixtures or
+/// seeded data need none of this: use [`insta_settings`].
 ///
 /// ```
 /// # use voiceport_core as voiceport;
@@ -166,6 +167,7 @@ pub fn placed_call_settings() -> insta::Settings {
         (".transcript.utterances[].at", "[time]"),
         (".notes[].id", "[id]"),
         (".notes[].created_at", "[time]"),
+        (".ratings[].created_at", "[time]"),
         (".recording.mono_url", "[url]"),
         (".recording.stereo_url", "[url]"),
     ];

@@ -94,11 +94,14 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
         None
     }
 
-    /// What hides the provider's key: return your [`HttpClient`](crate::http::HttpClient)'s
-    /// [`secret_mask`](crate::http::HttpClient::secret_mask). The guard's refusals quote
-    /// the caller's values (a malformed call id), and the operation's span records the
-    /// call id: a key passed there by mistake is hidden in both, as in every error the
-    /// client returns. `None` by default (nothing to hide).
+    /// What hides the provider's key: every adapter whose client holds one returns its
+    /// [`HttpClient`](crate::http::HttpClient)'s
+    /// [`secret_mask`](crate::http::HttpClient::secret_mask). The guard's refusals and the
+    /// errors an adapter builds before sending quote the caller's values (a malformed call
+    /// id, a filter), and the operation's span records the call id: a key passed there by
+    /// mistake is hidden in all of them, as in every error the client returns. `None` by
+    /// default, for an adapter that holds no key (a test double): the caller's values are
+    /// then shown as given.
     fn secret_mask(&self) -> Option<&crate::SecretMask> {
         None
     }
@@ -219,12 +222,13 @@ fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) 
     span
 }
 
-/// `error` with the adapter's key hidden ([`Adapter::secret_mask`]): the guard's refusals
-/// quote the caller's values, which may hold the key by mistake.
-fn hidden(adapter: &impl Adapter, error: Error) -> Error {
+/// `result` with its error's key hidden ([`Adapter::secret_mask`]): the guard's refusals
+/// and the errors an adapter builds before sending quote the caller's values (an id, a
+/// filter), which may hold the key by mistake.
+fn hidden<T>(adapter: &impl Adapter, result: Result<T>) -> Result<T> {
     match adapter.secret_mask() {
-        Some(mask) => error.masked(mask),
-        None => error,
+        Some(mask) => result.map_err(|error| error.masked(mask)),
+        None => result,
     }
 }
 
@@ -233,21 +237,26 @@ fn hidden(adapter: &impl Adapter, error: Error) -> Error {
 /// span naming the provider, its configured name, `operation` and the call it is about,
 /// its failure logged there at debug level (HappyRobot's `set_viewed`, `usage` and the rest
 /// run so). Its checks are its own to make, before it, as the guard checks before the
-/// trait's: the span records `call_id` as given.
+/// trait's. The span records `call_id`, and every error is returned and logged, with the
+/// key hidden ([`Adapter::secret_mask`]).
 pub async fn run_operation<A: Adapter, T>(
     adapter: &A,
     operation: Operation,
     call_id: Option<&CallId>,
     work: impl Future<Output = Result<T>>,
 ) -> Result<T> {
-    run(span(adapter, operation, call_id), work).await
+    run(adapter, span(adapter, operation, call_id), work).await
 }
 
-/// Runs an operation in `span`, and logs its failure there at debug level: a response
-/// that came (its status logged by the request) but did not decode says why, as does
-/// any other error.
-async fn run<T>(span: tracing::Span, operation: impl Future<Output = Result<T>>) -> Result<T> {
-    let result = operation.instrument(span.clone()).await;
+/// Runs an operation of `adapter` in `span`, and logs its failure there at debug level: a
+/// response that came (its status logged by the request) but did not decode says why, as
+/// does any other error, the key hidden in it first.
+async fn run<T>(
+    adapter: &impl Adapter,
+    span: tracing::Span,
+    operation: impl Future<Output = Result<T>>,
+) -> Result<T> {
+    let result = hidden(adapter, operation.instrument(span.clone()).await);
     if let Err(error) = &result {
         error.record_on(&span);
         span.in_scope(|| tracing::debug!(error = %error, "operation failed"));
@@ -267,21 +276,26 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
-        guard::call(self, op, id, |c| c.get_call).map_err(|error| hidden(self, error))?;
-        run(span(self, op, Some(id)), Adapter::get_call(self, id)).await
+        hidden(self, guard::call(self, op, id, |c| c.get_call))?;
+        run(self, span(self, op, Some(id)), Adapter::get_call(self, id)).await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         let op = Operation::ListCalls;
-        let query = guard::list(self, query).map_err(|error| hidden(self, error))?;
-        run(span(self, op, None), Adapter::list_calls(self, &query)).await
+        let query = hidden(self, guard::list(self, query))?;
+        run(
+            self,
+            span(self, op, None),
+            Adapter::list_calls(self, &query),
+        )
+        .await
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let op = Operation::Dial;
-        guard::dial(self, request).map_err(|error| hidden(self, error))?;
+        hidden(self, guard::dial(self, request))?;
         let span = span(self, op, None);
-        let dialed = run(span.clone(), Adapter::dial(self, request))
+        let dialed = run(self, span.clone(), Adapter::dial(self, request))
             .await
             .inspect_err(|error| {
                 // Said where only warnings are on (the span is at debug level): a call may
@@ -306,8 +320,9 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
-        guard::update(self, id, update).map_err(|error| hidden(self, error))?;
+        hidden(self, guard::update(self, id, update))?;
         run(
+            self,
             span(self, op, Some(id)),
             Adapter::update_call(self, id, update),
         )
@@ -316,47 +331,62 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
-        guard::call(self, op, id, |c| c.transcript).map_err(|error| hidden(self, error))?;
-        run(span(self, op, Some(id)), Adapter::transcript(self, id)).await
+        hidden(self, guard::call(self, op, id, |c| c.transcript))?;
+        run(
+            self,
+            span(self, op, Some(id)),
+            Adapter::transcript(self, id),
+        )
+        .await
     }
 
     async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let op = Operation::GetRecording;
-        guard::call(self, op, id, |c| c.recording).map_err(|error| hidden(self, error))?;
-        run(span(self, op, Some(id)), Adapter::recording(self, id)).await
+        hidden(self, guard::call(self, op, id, |c| c.recording))?;
+        run(self, span(self, op, Some(id)), Adapter::recording(self, id)).await
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::EndCall;
-        guard::call(self, op, id, |c| c.end_call).map_err(|error| hidden(self, error))?;
+        hidden(self, guard::call(self, op, id, |c| c.end_call))?;
         let ended = Adapter::end_call(self, id);
         // A refused end of a call that is there and not over is a conflict (see
         // `unless_already`).
         let ended = unless_already(self, id, ended, CallStatus::is_terminal, true);
-        run(span(self, op, Some(id)), ended).await
+        run(self, span(self, op, Some(id)), ended).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::CancelCall;
-        guard::call(self, op, id, |c| c.cancel_call).map_err(|error| hidden(self, error))?;
+        hidden(self, guard::call(self, op, id, |c| c.cancel_call))?;
         let canceled = Adapter::cancel_call(self, id);
         // A scheduled call refused as missing keeps the not-found: a wrong path or id reads
         // so too, and a conflict would say it is too late to cancel what still waits.
         let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled, false);
-        run(span(self, op, Some(id)), canceled).await
+        run(self, span(self, op, Some(id)), canceled).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::DeleteCall;
-        guard::call(self, op, id, |c| c.delete_call).map_err(|error| hidden(self, error))?;
-        run(span(self, op, Some(id)), Adapter::delete_call(self, id)).await
+        hidden(self, guard::call(self, op, id, |c| c.delete_call))?;
+        run(
+            self,
+            span(self, op, Some(id)),
+            Adapter::delete_call(self, id),
+        )
+        .await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
-        guard::call(self, op, id, |c| c.notes).map_err(|error| hidden(self, error))?;
-        guard::note_text(self, op, note).map_err(|error| hidden(self, error))?;
-        run(span(self, op, Some(id)), Adapter::add_note(self, id, note)).await
+        hidden(self, guard::call(self, op, id, |c| c.notes))?;
+        hidden(self, guard::note_text(self, op, note))?;
+        run(
+            self,
+            span(self, op, Some(id)),
+            Adapter::add_note(self, id, note),
+        )
+        .await
     }
 
     async fn update_note(
@@ -366,9 +396,10 @@ impl<A: Adapter> VoiceProvider for A {
         update: &NoteUpdate,
     ) -> Result<Call> {
         let op = Operation::UpdateNote;
-        guard::note(self, op, id, note_id).map_err(|error| hidden(self, error))?;
-        guard::note_update(self, op, update).map_err(|error| hidden(self, error))?;
+        hidden(self, guard::note(self, op, id, note_id))?;
+        hidden(self, guard::note_update(self, op, update))?;
         run(
+            self,
             span(self, op, Some(id)),
             Adapter::update_note(self, id, note_id, update),
         )
@@ -377,8 +408,9 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
-        guard::note(self, op, id, note_id).map_err(|error| hidden(self, error))?;
+        hidden(self, guard::note(self, op, id, note_id))?;
         run(
+            self,
             span(self, op, Some(id)),
             Adapter::delete_note(self, id, note_id),
         )
@@ -386,8 +418,10 @@ impl<A: Adapter> VoiceProvider for A {
     }
 
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        guard::flag(self, Operation::ParseWebhook, |c| c.webhooks)
-            .map_err(|error| hidden(self, error))?;
+        hidden(
+            self,
+            guard::flag(self, Operation::ParseWebhook, |c| c.webhooks),
+        )?;
         Adapter::codec(self).decode_webhook(body)
     }
 }

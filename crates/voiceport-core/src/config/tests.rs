@@ -632,6 +632,11 @@ fn toml_type_errors_keep_the_position_too() {
         !message.contains("u32") && !message.contains("usize"),
         "{message}"
     );
+    // Past its bound, the bound is said.
+    let (_, message) = config_error(ProvidersFile::from_toml_str(
+        "[providers.a]\nkind = \"rounded\"\napi_key = \"k\"\n[providers.a.retry]\nmax_attempts = 5000000000\n",
+    ));
+    assert!(message.contains("from 0 to 4294967295"), "{message}");
 }
 
 #[test]

@@ -85,8 +85,8 @@ pub(super) fn unless_secret(field: &str, message: String) -> String {
 }
 
 /// `message` with the Rust type it expects said in words: `expected f64` is `expected a
-/// number`, `expected u32` `expected a whole number of 0 or more` (a user writes TOML,
-/// not Rust).
+/// number`, `expected u32` `expected a whole number from 0 to 4294967295` (a user writes
+/// TOML, not Rust).
 fn in_words(message: &str) -> String {
     let Some((before, expected)) = message.split_once("expected ") else {
         return message.to_owned();
@@ -97,7 +97,11 @@ fn in_words(message: &str) -> String {
     let (word, after) = expected.split_at(word_end);
     let said = match word {
         "f32" | "f64" => "a number",
-        "u8" | "u16" | "u32" | "u64" | "u128" | "usize" => "a whole number of 0 or more",
+        // With its bounds where a setting could be written past them.
+        "u8" => "a whole number from 0 to 255",
+        "u16" => "a whole number from 0 to 65535",
+        "u32" => "a whole number from 0 to 4294967295",
+        "u64" | "u128" | "usize" => "a whole number of 0 or more",
         "i8" | "i16" | "i32" | "i64" | "i128" | "isize" => "a whole number",
         _ => return message.to_owned(),
     };

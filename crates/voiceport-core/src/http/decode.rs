@@ -140,13 +140,25 @@ fn decode_error(
         },
         excerpt: excerpt_at(body, source.line(), source.column()),
         // serde_json quotes the value it could not read: a huge value is cut in the
-        // middle, and a URL there is cut as in excerpts. A body that is no JSON at all (an
-        // HTML error page, a proxy's text) says so first: serde's words for it (`expected
-        // ident`, `expected value`) name the parser's state, not the body.
-        message: match source.is_syntax() || source.is_eof() {
-            true => bounded_message(&format!("not JSON: {source}")),
-            false => bounded_message(&source.to_string()),
-        },
+        // middle, and a URL there is cut as in excerpts.
+        message: bounded_message(&said_plainly(&source)),
+    }
+}
+
+/// serde_json's message, with what it means for the body said first where serde's words
+/// name the parser's state (`expected ident`, `EOF while parsing`): a body that is no JSON
+/// at all (an HTML error page, a proxy's text) is `not JSON`, and one that ends inside its
+/// JSON is `cut short`. A number out of range, nesting past the limit and a lone surrogate
+/// are syntax errors to serde_json too, of bodies that are JSON: said as they are.
+fn said_plainly(source: &serde_json::Error) -> String {
+    let message = source.to_string();
+    let of_valid_json = ["number out of range", "recursion limit", "surrogate"];
+    if source.is_eof() {
+        format!("cut short: {message}")
+    } else if source.is_syntax() && !of_valid_json.iter().any(|text| message.contains(text)) {
+        format!("not JSON: {message}")
+    } else {
+        message
     }
 }
 
@@ -460,12 +472,45 @@ mod tests {
         ] {
             let err =
                 decode_json::<Page>(ProviderKind::Rounded, Operation::ListCalls, body).unwrap_err();
-            // Said to be no JSON, not only in serde's words for where it stopped.
+            // Said to be no JSON (or cut short), not only in serde's words for where it
+            // stopped.
             assert!(
-                matches!(&err, Error::Decode { message, .. } if message.starts_with("not JSON: ")),
+                matches!(&err, Error::Decode { message, .. }
+                    if message.starts_with("not JSON: ") || message.starts_with("cut short: ")),
                 "{err:?}"
             );
         }
+        let err = decode_json::<Page>(
+            ProviderKind::Rounded,
+            Operation::ListCalls,
+            b"<html>502</html>",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if message.starts_with("not JSON: ")),
+            "{err:?}"
+        );
+        let err = decode_json::<Page>(
+            ProviderKind::Rounded,
+            Operation::ListCalls,
+            b"{\"calls\": [",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if message.starts_with("cut short: ")),
+            "{err:?}"
+        );
+        // JSON serde_json refuses (a number out of range) is not said to be no JSON.
+        let err = decode_json::<serde_json::Value>(
+            ProviderKind::Rounded,
+            Operation::ListCalls,
+            b"[1e400]",
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, Error::Decode { message, .. } if !message.starts_with("not JSON")),
+            "{err:?}"
+        );
         // JSON of the wrong shape is JSON: said as it is.
         let err = decode_json::<Page>(
             ProviderKind::Rounded,
