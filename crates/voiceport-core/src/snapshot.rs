@@ -4,8 +4,8 @@
 //!
 //! Pre-signed recording URLs change on every fetch (signature, expiry); these redactions
 //! keep their stable part and replace the query string, so snapshots stay deterministic.
-//! Ids and times of calls placed during a test change too: [`placed_call_settings`]
-//! redacts those as well.
+//! Ids and times of calls placed during a test change too: `placed_call_settings`
+//! (feature `insta`) redacts those as well.
 //!
 //! Where serde_json's `arbitrary_precision` feature is on in your build (another crate may
 //! turn it on: features are unified), insta's JSON snapshots write each number held in a
