@@ -332,7 +332,7 @@ pub(crate) struct DialArgs {
     #[arg(long, value_name = "NAME")]
     pub(crate) route: Option<String>,
     /// The number to call (E.164: `+`, then 7 to 15 digits, the first not 0; spaces,
-    /// dashes and parentheses after the `+` are left out: `+1 (415) 555-0187`).
+    /// dashes, dots and parentheses after the `+` are left out: `+1 (415) 555-0187`).
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) to: String,
     /// The caller id to call from (vendors that take a number): E.164 (`+14155550100`,
@@ -530,7 +530,8 @@ pub(crate) struct NormalizeArgs {
 #[derive(Debug, Args)]
 pub(crate) struct CheckArgs {
     /// Also place one real call to this number (E.164: `+`, then 7 to 15 digits, the first
-    /// not 0; spaces, dashes and parentheses after the `+` are left out) and watch it end.
+    /// not 0; spaces, dashes, dots and parentheses after the `+` are left out) and watch
+    /// it end.
     #[arg(long, value_name = "E164", value_parser = e164)]
     pub(crate) dial: Option<String>,
 }
@@ -550,7 +551,8 @@ fn bind_address(text: &str) -> Result<std::net::IpAddr, String> {
 /// sent: a vendor may dial what it makes of another form (`12345`), and a vendor refusing
 /// the number would read as a failed conformance case.
 fn e164(text: &str) -> Result<String, String> {
-    // Written with spaces, dashes or parentheses after its `+`, as the filters take it too.
+    // Written with spaces, dashes, dots or parentheses after its `+`, as the filters take
+    // it too.
     let number = voiceport_core::adapter::dial_number(text);
     if is_e164(&number) {
         Ok(number.into_owned())

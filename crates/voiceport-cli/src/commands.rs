@@ -472,6 +472,11 @@ fn metadata_mode_hint(mut error: voiceport::Error) -> Failure {
     error.into()
 }
 
+/// What to run before adding a note again: `shown`, the command that shows its call.
+pub(crate) fn look_for_note(shown: &str) -> String {
+    format!("look at the call's notes ({shown}) before adding it again")
+}
+
 /// A `notes` command through `provider`; `shown` is the command that shows its call.
 async fn notes(
     provider: Arc<dyn VoiceProvider>,
@@ -485,29 +490,18 @@ async fn notes(
                 content: text,
                 flagged: flag,
             };
-            let look = format!("look at the call's notes ({shown}) before adding it again");
+            let look = look_for_note(shown);
             // A Ctrl-C while the note is sent leaves it unknown whether it was added: said,
             // as after a dial, since a second run would add it again.
             let mut ctrl_c = StopSignal::listen()?;
             let id = CallId::new(call);
-            let added = tokio::select! {
-                biased;
-                () = ctrl_c.received() => {
-                    return Err(Failure::Interrupted(format!("the note may have been added: {look}")));
-                }
-                added = provider.add_note(&id, &note) => added,
+            let adding = provider.add_note(&id, &note);
+            let Some(added) = unless_interrupted(&mut ctrl_c, adding).await else {
+                let said = format!("the note may have been added: {look}");
+                return Err(Failure::Interrupted(said));
             };
-            match added {
-                Ok(call) => call,
-                // Where the note may have been added, the command that shows it.
-                Err(error) => {
-                    return Err(Failure::Sent {
-                        said: error.to_string(),
-                        error: Box::new(error),
-                        look,
-                    });
-                }
-            }
+            // Where the note may have been added, the command that shows it.
+            added.map_err(|error| Failure::sent(error, look))?
         }
         NotesCommand::Update {
             call,

@@ -126,13 +126,7 @@ pub(crate) async fn dial(
             let outcome = voiceport::DialOutcome::new(id, Some(ended));
             return print_dial(outcome, json);
         }
-        (Some(Err(error)), _) => {
-            return Err(Failure::Sent {
-                said: error.to_string(),
-                error: Box::new(error),
-                look,
-            });
-        }
+        (Some(Err(error)), _) => return Err(Failure::sent(error, look)),
         (None, _) => {}
     }
     let whose = format!("{}'s", provider.kind());

@@ -48,12 +48,13 @@ pub(crate) async fn run(
     // Served on its own: other paths are refused (and warned of) by the receiver too.
     let mut builder = Receiver::builder(&registry).refuse_other_paths();
     // `-p NAME` serves that provider, as `--only NAME` does.
-    let mut only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
-    // `--providers all`, as the walks take it: every provider with a webhook table (no
-    // provider is named `all`: the configuration refuses the name).
-    if only.iter().any(|name| name == "all") {
-        only.clear();
-    }
+    let only: Vec<String> = args.providers.iter().cloned().chain(provider).collect();
+    // `--providers all`, as the walks read it (`Selection::parse`): every provider with a
+    // webhook table.
+    let only = match voiceport::Selection::parse(&only.join(",")) {
+        voiceport::Selection::Named(names) => names,
+        _ => Vec::new(),
+    };
     if !only.is_empty() {
         builder = builder.providers(only);
     }
@@ -188,7 +189,7 @@ fn forward_to_url(url: String) -> Result<Forward, Failure> {
         },
         url,
         gave_up_at: Mutex::new(None),
-        explained: Mutex::new(Vec::new()),
+        explained: Mutex::new(std::collections::BTreeSet::new()),
     })
 }
 
@@ -460,7 +461,7 @@ struct Forward {
     /// The vendors of which a failed forward was said in full (what becomes of the event,
     /// and whether the vendor sends it again): the failures after it are said in a short
     /// line each, as an app that is down fails every event, and each of a vendor's retries.
-    explained: Mutex<Vec<ProviderKind>>,
+    explained: Mutex<std::collections::BTreeSet<ProviderKind>>,
 }
 
 impl Forward {
@@ -587,14 +588,7 @@ async fn forward_to(forward: &Forward, delivery: &Delivery) -> Result<(), Handle
             format!("forwarding to {shown} failed: {cause}")
         }
     };
-    let explained = {
-        let mut explained = lock(&forward.explained);
-        let before = explained.contains(&delivery.provider);
-        if !before {
-            explained.push(delivery.provider);
-        }
-        before
-    };
+    let explained = !lock(&forward.explained).insert(delivery.provider);
     output::say_queued(&match explained {
         false => format!(
             "warning: {failure}; the event is printed marked not forwarded, and the vendor is answered 500: {}",

@@ -125,6 +125,16 @@ fn voice_exit_code(error: &voiceport::Error) -> u8 {
 }
 
 impl Failure {
+    /// A request that creates something failed with `error`; `look` is what to run to
+    /// look for what it may have created.
+    pub(crate) fn sent(error: voiceport::Error, look: String) -> Failure {
+        Failure::Sent {
+            said: error.to_string(),
+            error: Box::new(error),
+            look,
+        }
+    }
+
     /// A port `command` could not listen on at `address`; for one in use (a redirect such
     /// as `sandbox > voiceport.toml` has emptied the file by then), where to look and how
     /// to take another.
@@ -241,17 +251,17 @@ fn report_error(error: &voiceport::Error, said: &str, look: Option<&str>, verbos
         Some(Operation::Dial) => Some((
             "call",
             "placed",
-            "look for it (voiceport calls list --to NUMBER) before dialing again",
+            "look for it (voiceport calls list --to NUMBER) before dialing again".to_owned(),
         )),
         Some(Operation::AddNote) => Some((
             "note",
             "added",
-            "look at the call's notes (voiceport calls get CALL_ID) before adding it again",
+            commands::look_for_note("voiceport calls get CALL_ID"),
         )),
         _ => None,
     };
     if let Some((what, done, usual_look)) = created {
-        let look = look.unwrap_or(usual_look);
+        let look = look.unwrap_or(&usual_look);
         say(&match error.outcome() {
             RequestOutcome::NotApplied => format!("  no {what} was {done}"),
             RequestOutcome::Unknown => format!("  the {what} may have been {done}: {look}"),

@@ -5400,6 +5400,20 @@ impl Listener {
             .expect("a line")
     }
 
+    /// Every line on standard error from here until `listen` ends (and closes it), one
+    /// text.
+    async fn rest(&mut self) -> String {
+        let mut lines = Vec::new();
+        while let Some(line) =
+            tokio::time::timeout(std::time::Duration::from_secs(30), self.errors.recv())
+                .await
+                .expect("standard error closes when listen ends")
+        {
+            lines.push(line);
+        }
+        lines.join("\n")
+    }
+
     /// The address it listens on, from its first line.
     async fn address(&mut self) -> String {
         let listening = self.next_line().await;
@@ -5578,15 +5592,7 @@ async fn listen_says_events_it_cannot_write_and_ends_with_1() {
         .contains("cannot write events to standard output")
     {}
     listener.stop().await;
-    let mut rest = Vec::new();
-    while let Some(line) =
-        tokio::time::timeout(std::time::Duration::from_secs(30), listener.errors.recv())
-            .await
-            .expect("standard error closes when listen ends")
-    {
-        rest.push(line);
-    }
-    let rest = rest.join("\n");
+    let rest = listener.rest().await;
     assert!(
         rest.contains("error: 2 events could not be written to standard output"),
         "{rest}"
@@ -5666,15 +5672,7 @@ async fn listen_stops_when_its_standard_output_closes() {
         .await
         .unwrap();
     assert_eq!(answer.status(), 500);
-    let mut said = Vec::new();
-    while let Some(line) =
-        tokio::time::timeout(std::time::Duration::from_secs(30), listener.errors.recv())
-            .await
-            .expect("standard error closes when listen ends")
-    {
-        said.push(line);
-    }
-    let said = said.join("\n");
+    let said = listener.rest().await;
     assert!(
         said.contains("standard output is closed: stopping"),
         "{said}"

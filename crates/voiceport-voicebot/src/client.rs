@@ -118,12 +118,8 @@ impl Adapter for Vapi {
         self.flavor.codec()
     }
 
-    fn provider_name(&self) -> Option<&str> {
-        self.http.provider_name()
-    }
-
-    fn secret_mask(&self) -> Option<&voiceport_core::SecretMask> {
-        Some(self.http.secret_mask())
+    fn http(&self) -> Option<&HttpClient> {
+        Some(&self.http)
     }
 
     fn call_id_format(&self) -> IdFormat {

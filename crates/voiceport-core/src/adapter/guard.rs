@@ -34,9 +34,10 @@ pub(super) fn call<A: Adapter>(
 
 /// The call id's shape.
 fn call_id<A: Adapter>(adapter: &A, operation: Operation, id: &CallId) -> Result<()> {
-    adapter
-        .call_id_format()
-        .check(adapter.kind(), operation, "call id", id.as_str())
+    let checked =
+        (adapter.call_id_format()).check(adapter.kind(), operation, "call id", id.as_str());
+    // Quoted in the refusal: hidden should it be the key, passed by mistake.
+    super::hidden(adapter, checked)
 }
 
 /// A note operation: the notes flag, the call id, the note id.
@@ -47,9 +48,9 @@ pub(super) fn note<A: Adapter>(
     note_id: &NoteId,
 ) -> Result<()> {
     call(adapter, operation, id, |c| c.notes)?;
-    adapter
-        .note_id_format()
-        .check(adapter.kind(), operation, "note id", note_id.as_str())
+    let checked =
+        (adapter.note_id_format()).check(adapter.kind(), operation, "note id", note_id.as_str());
+    super::hidden(adapter, checked)
 }
 
 /// A new note's text: a note that says nothing (`notes add ID ""`) is refused, not
@@ -87,7 +88,8 @@ pub(super) fn list<A: Adapter>(adapter: &A, query: &CallQuery) -> Result<CallQue
     let caps = adapter.capabilities();
     flag(adapter, Operation::ListCalls, |c| c.list_calls)?;
     query.ensure_supported(adapter.kind(), &caps)?;
-    query.validate(adapter.kind())?;
+    // Its refusals quote the filters' values: hidden should one be the key.
+    super::hidden(adapter, query.validate(adapter.kind()))?;
     let mut query = query.clone();
     query.page_size = Some(caps.page_size(&query));
     for number in [&mut query.from_number, &mut query.to_number] {
@@ -105,7 +107,8 @@ pub(super) fn dial<A: Adapter>(adapter: &A, request: &DialRequest) -> Result<()>
     if let Some(operation) = adapter.capabilities().unsupported_in_dial(request) {
         return Err(Error::unsupported(adapter.kind(), operation));
     }
-    request.validate(adapter.kind())
+    // Its refusals quote the request's values: hidden should one be the key.
+    super::hidden(adapter, request.validate(adapter.kind()))
 }
 
 /// An update: each part it changes needs its flag, and it must change something; the

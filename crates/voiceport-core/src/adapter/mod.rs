@@ -87,23 +87,29 @@ pub trait Adapter: Send + Sync + std::fmt::Debug + 'static {
     /// The vendor's stateless codec.
     fn codec(&self) -> &'static dyn Codec;
 
-    /// The name the provider is configured under (`sales`), which the operation's span
-    /// records as `provider_name`: return your [`HttpClient`](crate::http::HttpClient)'s
-    /// [`provider_name`](crate::http::HttpClient::provider_name). `None` by default.
-    fn provider_name(&self) -> Option<&str> {
+    /// The adapter's [`HttpClient`](crate::http::HttpClient), from which the operations
+    /// take the name the provider is configured under and what hides its key (see
+    /// [`provider_name`](Adapter::provider_name) and [`secret_mask`](Adapter::secret_mask)):
+    /// return `Some(&self.http)`. `None` by default, for an adapter without one (a test
+    /// double).
+    fn http(&self) -> Option<&crate::http::HttpClient> {
         None
     }
 
-    /// What hides the provider's key: every adapter whose client holds one returns its
-    /// [`HttpClient`](crate::http::HttpClient)'s
-    /// [`secret_mask`](crate::http::HttpClient::secret_mask). The guard's refusals and the
-    /// errors an adapter builds before sending quote the caller's values (a malformed call
-    /// id, a filter), and the operation's span records the call id: a key passed there by
-    /// mistake is hidden in all of them, as in every error the client returns. `None` by
-    /// default, for an adapter that holds no key (a test double): the caller's values are
+    /// The name the provider is configured under (`sales`), which the operation's span
+    /// records as `provider_name`: its [`http`](Adapter::http) client's by default.
+    fn provider_name(&self) -> Option<&str> {
+        self.http().and_then(crate::http::HttpClient::provider_name)
+    }
+
+    /// What hides the provider's key: its [`http`](Adapter::http) client's by default. The
+    /// guard's refusals and the errors an adapter builds before sending quote the caller's
+    /// values (a malformed call id, a filter), and the operation's span records the call
+    /// id: a key passed there by mistake is hidden in all of them, as in every error the
+    /// client returns. `None` for an adapter without a client: the caller's values are
     /// then shown as given.
     fn secret_mask(&self) -> Option<&crate::SecretMask> {
-        None
+        self.http().map(crate::http::HttpClient::secret_mask)
     }
 
     /// The shape of the vendor's call ids (checked before every per-call request).
@@ -225,7 +231,7 @@ fn span(adapter: &impl Adapter, operation: Operation, call_id: Option<&CallId>) 
 /// `result` with its error's key hidden ([`Adapter::secret_mask`]): the guard's refusals
 /// and the errors an adapter builds before sending quote the caller's values (an id, a
 /// filter), which may hold the key by mistake.
-fn hidden<T>(adapter: &impl Adapter, result: Result<T>) -> Result<T> {
+pub(super) fn hidden<T>(adapter: &impl Adapter, result: Result<T>) -> Result<T> {
     match adapter.secret_mask() {
         Some(mask) => result.map_err(|error| error.masked(mask)),
         None => result,
@@ -276,24 +282,19 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         let op = Operation::GetCall;
-        hidden(self, guard::call(self, op, id, |c| c.get_call))?;
-        run(self, span(self, op, Some(id)), Adapter::get_call(self, id)).await
+        guard::call(self, op, id, |c| c.get_call)?;
+        run_operation(self, op, Some(id), Adapter::get_call(self, id)).await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
         let op = Operation::ListCalls;
-        let query = hidden(self, guard::list(self, query))?;
-        run(
-            self,
-            span(self, op, None),
-            Adapter::list_calls(self, &query),
-        )
-        .await
+        let query = guard::list(self, query)?;
+        run_operation(self, op, None, Adapter::list_calls(self, &query)).await
     }
 
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let op = Operation::Dial;
-        hidden(self, guard::dial(self, request))?;
+        guard::dial(self, request)?;
         let span = span(self, op, None);
         let dialed = run(self, span.clone(), Adapter::dial(self, request))
             .await
@@ -320,73 +321,53 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
-        hidden(self, guard::update(self, id, update))?;
-        run(
-            self,
-            span(self, op, Some(id)),
-            Adapter::update_call(self, id, update),
-        )
-        .await
+        guard::update(self, id, update)?;
+        run_operation(self, op, Some(id), Adapter::update_call(self, id, update)).await
     }
 
     async fn transcript(&self, id: &CallId) -> Result<Transcript> {
         let op = Operation::GetTranscript;
-        hidden(self, guard::call(self, op, id, |c| c.transcript))?;
-        run(
-            self,
-            span(self, op, Some(id)),
-            Adapter::transcript(self, id),
-        )
-        .await
+        guard::call(self, op, id, |c| c.transcript)?;
+        run_operation(self, op, Some(id), Adapter::transcript(self, id)).await
     }
 
     async fn recording(&self, id: &CallId) -> Result<Option<Recording>> {
         let op = Operation::GetRecording;
-        hidden(self, guard::call(self, op, id, |c| c.recording))?;
-        run(self, span(self, op, Some(id)), Adapter::recording(self, id)).await
+        guard::call(self, op, id, |c| c.recording)?;
+        run_operation(self, op, Some(id), Adapter::recording(self, id)).await
     }
 
     async fn end_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::EndCall;
-        hidden(self, guard::call(self, op, id, |c| c.end_call))?;
+        guard::call(self, op, id, |c| c.end_call)?;
         let ended = Adapter::end_call(self, id);
         // A refused end of a call that is there and not over is a conflict (see
         // `unless_already`).
         let ended = unless_already(self, id, ended, CallStatus::is_terminal, true);
-        run(self, span(self, op, Some(id)), ended).await
+        run_operation(self, op, Some(id), ended).await
     }
 
     async fn cancel_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::CancelCall;
-        hidden(self, guard::call(self, op, id, |c| c.cancel_call))?;
+        guard::call(self, op, id, |c| c.cancel_call)?;
         let canceled = Adapter::cancel_call(self, id);
         // A scheduled call refused as missing keeps the not-found: a wrong path or id reads
         // so too, and a conflict would say it is too late to cancel what still waits.
         let canceled = unless_already(self, id, canceled, |s| s == CallStatus::Canceled, false);
-        run(self, span(self, op, Some(id)), canceled).await
+        run_operation(self, op, Some(id), canceled).await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
         let op = Operation::DeleteCall;
-        hidden(self, guard::call(self, op, id, |c| c.delete_call))?;
-        run(
-            self,
-            span(self, op, Some(id)),
-            Adapter::delete_call(self, id),
-        )
-        .await
+        guard::call(self, op, id, |c| c.delete_call)?;
+        run_operation(self, op, Some(id), Adapter::delete_call(self, id)).await
     }
 
     async fn add_note(&self, id: &CallId, note: &NoteInput) -> Result<Call> {
         let op = Operation::AddNote;
-        hidden(self, guard::call(self, op, id, |c| c.notes))?;
-        hidden(self, guard::note_text(self, op, note))?;
-        run(
-            self,
-            span(self, op, Some(id)),
-            Adapter::add_note(self, id, note),
-        )
-        .await
+        guard::call(self, op, id, |c| c.notes)?;
+        guard::note_text(self, op, note)?;
+        run_operation(self, op, Some(id), Adapter::add_note(self, id, note)).await
     }
 
     async fn update_note(
@@ -396,11 +377,12 @@ impl<A: Adapter> VoiceProvider for A {
         update: &NoteUpdate,
     ) -> Result<Call> {
         let op = Operation::UpdateNote;
-        hidden(self, guard::note(self, op, id, note_id))?;
-        hidden(self, guard::note_update(self, op, update))?;
-        run(
+        guard::note(self, op, id, note_id)?;
+        guard::note_update(self, op, update)?;
+        run_operation(
             self,
-            span(self, op, Some(id)),
+            op,
+            Some(id),
             Adapter::update_note(self, id, note_id, update),
         )
         .await
@@ -408,20 +390,12 @@ impl<A: Adapter> VoiceProvider for A {
 
     async fn delete_note(&self, id: &CallId, note_id: &NoteId) -> Result<Call> {
         let op = Operation::DeleteNote;
-        hidden(self, guard::note(self, op, id, note_id))?;
-        run(
-            self,
-            span(self, op, Some(id)),
-            Adapter::delete_note(self, id, note_id),
-        )
-        .await
+        guard::note(self, op, id, note_id)?;
+        run_operation(self, op, Some(id), Adapter::delete_note(self, id, note_id)).await
     }
 
     fn parse_webhook(&self, body: &[u8]) -> Result<CallEvent> {
-        hidden(
-            self,
-            guard::flag(self, Operation::ParseWebhook, |c| c.webhooks),
-        )?;
+        guard::flag(self, Operation::ParseWebhook, |c| c.webhooks)?;
         Adapter::codec(self).decode_webhook(body)
     }
 }
