@@ -6,7 +6,7 @@ use voiceport::{CallId, DialRequest, Interrupt, RequestOutcome, VoiceProvider, V
 use crate::cli::DialArgs;
 use crate::commands::Invocation;
 use crate::interrupts::StopSignal;
-use crate::walk::printed_despite;
+use crate::walk::{printed_despite, unless_interrupted};
 use crate::{Failure, Outcome, output, values};
 
 /// How long a dial interrupted by Ctrl-C is still waited for: its answer carries the new
@@ -101,11 +101,8 @@ pub(crate) async fn dial(
     // Ctrl-C is listened for before the dial starts: dropping an in-flight dial would leave
     // the user not knowing whether a phone rings.
     let mut ctrl_c = StopSignal::listen()?;
-    let answered = tokio::select! {
-        biased;
-        () = ctrl_c.received() => None,
-        outcome = &mut dialing => Some(outcome),
-    };
+    // Polled by reference: an interrupted dial is still waited for below (`dial_grace`).
+    let answered = unless_interrupted(&mut ctrl_c, &mut dialing).await;
     match (answered, wait) {
         (Some(Ok(outcome)), None) => return print_dial(outcome, json),
         (Some(Ok(outcome)), Some(limit)) => {

@@ -454,11 +454,8 @@ pub(crate) async fn dial(
     let dialing = interrupt.run(registry.dial(route, &request, None));
     tokio::pin!(dialing);
     let mut ctrl_c = StopSignal::listen()?;
-    let result = tokio::select! {
-        biased;
-        () = ctrl_c.received() => None,
-        result = &mut dialing => Some(result),
-    };
+    // Polled by reference: an interrupted dial is still waited for below (`dial_grace`).
+    let result = unless_interrupted(&mut ctrl_c, &mut dialing).await;
     // Interrupted: the answer is waited for a few seconds, as for a plain dial, to learn
     // whether (and through which provider) a call was placed.
     let Some(result) = result else {
