@@ -53,12 +53,17 @@ impl Error {
                     *source = super::ErrorSource::new(masked);
                 }
             }
+            // The caller's id: a key passed as one (a mix-up of arguments) is hidden too.
+            Error::WaitTimedOut { call_id, .. } => {
+                if let std::borrow::Cow::Owned(masked) = mask.mask_str(call_id.as_str()) {
+                    *call_id = crate::CallId::new(masked);
+                }
+            }
             // Built by voiceport from no vendor text.
             Error::Timeout { .. }
             | Error::BodyTooLarge { .. }
             | Error::Unsupported { .. }
-            | Error::Interrupted { .. }
-            | Error::WaitTimedOut { .. } => {}
+            | Error::Interrupted { .. } => {}
         }
         self
     }

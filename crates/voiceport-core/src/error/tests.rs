@@ -513,7 +513,14 @@ fn masking_an_error_covers_every_vendor_text() {
         KEY.as_bytes(),
     )
     .masked(&mask);
-    for err in [err, decode] {
+    let waited = Error::WaitTimedOut {
+        provider: ProviderKind::Retell,
+        call_id: crate::CallId::new(KEY),
+        last_status: crate::CallStatus::InProgress,
+        waited: std::time::Duration::from_secs(1),
+    }
+    .masked(&mask);
+    for err in [err, decode, waited] {
         for text in [err.to_string(), format!("{err:?}")] {
             assert!(!text.contains("4f9a"), "{text}");
         }
