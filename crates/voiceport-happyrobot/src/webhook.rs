@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, keep_whole_delivery, non_blank, parse_time, read_destination, read_id,
-    read_time, settle_ended,
+    Text, call_id_field, decode_call_with, keep_whole_delivery, non_blank, parse_time,
+    read_destination, read_id, read_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -21,8 +21,8 @@ use voiceport_core::{
 };
 
 use crate::config::KIND;
-use crate::map::call::{decode_call, ended_at, map_messages, recording};
-use crate::map::status::session_status_of;
+use crate::map::call::{decode_call, ended_at, map_call, map_messages, recording};
+use crate::map::status::{not_over, session_status_of};
 use crate::wire;
 
 const OP: Operation = Operation::ParseWebhook;
@@ -67,13 +67,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             Ok(started)
         }
         "end" => {
-            let mut call = decode_call(OP, required_call(&delivery, body)?, "call")?;
-            // A call snapshot taken before the end may still say `In progress` (the call
-            // keeps the whole delivery below, which reads back as this end event). Settled,
-            // it ends where its start and duration say, as an ended call read does.
-            if settle_ended(&mut call) && call.ended_at.is_none() {
-                call.ended_at = call.started_at.zip(call.duration_secs).and_then(ended_at);
-            }
+            let mut call = decode_ended_call(required_call(&delivery, body)?)?;
             let mut messages = part::<wire::EndContent>(delivery.content, "content")?
                 .and_then(|content| content.messages);
             // Where the call was handed to: the phone of the last message's contact that
@@ -188,6 +182,24 @@ fn session_status_changed(
         call,
     };
     Ok((kind, updated_at))
+}
+
+/// The call of an `end` hook. A snapshot taken just before the end may still say a live
+/// status (`In progress`): it is read as `Completed`, as the call reads once it is over,
+/// so that what an ended call says applies (a `transfer_contact_email`: transferred; its
+/// end where its start and duration say), `vendor_status` keeping the hook's word. The
+/// call keeps the whole delivery as its vendor payload, which reads back as this event
+/// where its own object would read as live again.
+fn decode_ended_call(raw: &RawValue) -> Result<Call> {
+    decode_call_with(KIND, OP, raw, "call", |mut wire: wire::Call<'_>| {
+        if !wire.status.as_ref().is_some_and(not_over) {
+            return map_call(wire);
+        }
+        let said = wire.status.replace(wire::Status::Completed);
+        let mut call = map_call(wire);
+        call.vendor_status = said.map(|status| status.as_str().to_owned());
+        call
+    })
 }
 
 fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {
@@ -584,6 +596,16 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // What an ended call says applies to it as to one read with `get_call`: a contact
+        // it was handed to makes it transferred.
+        let mut handed_on = body.clone();
+        handed_on["call"]["transfer_contact_email"] = json!("dispatch@ridgeline.example");
+        let event = parse(&handed_on).unwrap();
+        let call = event.call().unwrap();
+        assert_eq!(call.status, CallStatus::Completed);
+        let reason = call.end_reason.as_ref().map(|reason| reason.category);
+        assert_eq!(reason, Some(EndReasonCategory::Transferred));
+        assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
         // A terminal status is the vendor's word, kept.
         let mut failed = body.clone();
         failed["call"]["status"] = json!("Failed");

@@ -56,7 +56,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, Text, decode_call_with, event_name, finite, is_object, keep_whole_delivery, non_blank,
-    parse_time, settle_ended, text_field,
+    not_over_yet, parse_time, text_field,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -133,13 +133,10 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Result<CallEvent> {
     let name = event.strip_prefix("event_").unwrap_or(&event);
     Ok(match name {
-        "phone_call_ended" | "web_call_ended" => match call_of(subject)? {
-            Some(mut call) => {
-                // A call snapshot taken before the end may still say `in_progress`; its own
-                // object would read as live again, so it keeps the whole delivery.
-                if settle_ended(&mut call)
-                    && let Some(subject) = subject
-                {
+        "phone_call_ended" | "web_call_ended" => match ended_call_of(subject)? {
+            Some((mut call, was_live)) => {
+                // Its own object would read as live again: it keeps the whole delivery.
+                if was_live && let Some(subject) = subject {
                     keep_whole_delivery(&mut call, subject.path, body);
                 }
                 CallEvent::new(event, EventKind::Ended { call })
@@ -225,6 +222,38 @@ fn call_of(subject: Option<&Subject<'_>>) -> Result<Option<Box<Call>>> {
         return Ok(None);
     };
     decode_call_with(KIND, OP, subject.raw, subject.path, map_call).map(|call| Some(Box::new(call)))
+}
+
+/// The call of a call-ended event, and whether it still said a live status. A snapshot
+/// taken just before the end may still say `in_progress`: it is read as `completed`, as
+/// the call reads once it is over, so that what an ended call says applies (a machine
+/// answer: voicemail; a redirect: transferred), `vendor_status` keeping the event's word.
+fn ended_call_of(subject: Option<&Subject<'_>>) -> Result<Option<(Box<Call>, bool)>> {
+    let Some(subject) = subject.filter(|s| s.id.is_some()) else {
+        return Ok(None);
+    };
+    let mut was_live = false;
+    let call = decode_call_with(
+        KIND,
+        OP,
+        subject.raw,
+        subject.path,
+        |mut wire: wire::Call<'_>| {
+            let (status, _) = status_of(StatusFields {
+                status: wire.status.as_ref(),
+                ..StatusFields::default()
+            });
+            was_live = not_over_yet(status);
+            if !was_live {
+                return map_call(wire);
+            }
+            let said = wire.status.replace(wire::CallStatus::Completed);
+            let mut call = map_call(wire);
+            call.vendor_status = said.map(|status| status.as_str().to_owned());
+            call
+        },
+    )?;
+    Ok(Some((Box::new(call), was_live)))
 }
 
 /// A call that did not connect has not been answered, whatever its status says so far; a
@@ -734,5 +763,39 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // What an ended call says applies to it as to one read with `get_call`: a machine
+        // answer is voicemail, a redirect a transfer.
+        let ended = |data: Value| {
+            let parsed = parse(json!({"event": "event_phone_call_ended", "data": data})).unwrap();
+            let call = parsed.call().unwrap();
+            let reason = call.end_reason.as_ref().map(|reason| reason.category);
+            (call.status, reason, call.vendor_status.clone())
+        };
+        let live = Some("in_progress".to_owned());
+        assert_eq!(
+            ended(json!({"id": ID, "status": "in_progress", "answer_type": "voicemail"})),
+            (
+                CallStatus::Voicemail,
+                Some(EndReasonCategory::Voicemail),
+                live.clone()
+            )
+        );
+        assert_eq!(
+            ended(json!({"id": ID, "status": "in_progress", "redirect_duration_seconds": 41})),
+            (
+                CallStatus::Completed,
+                Some(EndReasonCategory::Transferred),
+                live
+            )
+        );
+        // A terminal status is the vendor's word, kept.
+        assert_eq!(
+            ended(json!({"id": ID, "status": "failed", "answer_type": "voicemail"})),
+            (
+                CallStatus::Failed,
+                Some(EndReasonCategory::Error),
+                Some("failed".to_owned())
+            )
+        );
     }
 }

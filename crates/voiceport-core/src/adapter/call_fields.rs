@@ -200,33 +200,26 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
     }
 }
 
-/// The call an end event carries, as ended. A vendor may snapshot the call just before it
-/// ends (its status still `in progress`, `queued` …): the event says the call is over, and
-/// an application keeping the latest state per call must not store a live status from it.
-/// A status of a call not over yet (scheduled, queued, ringing, in progress) becomes
-/// `Completed`, `vendor_status` still saying what the vendor sent; a terminal status, or
-/// one voiceport does not know, stays. Says whether it changed the status: the call's
-/// own object then reads as live again, and the call should keep the whole delivery as
-/// its vendor payload (`keep_whole_delivery`), which reads back as this end event.
+/// Whether the call an end event carries still says it is not over (scheduled, queued,
+/// ringing, in progress): a snapshot the vendor took just before the end. The event says
+/// the call is over, and an application keeping the latest state per call must not store a
+/// live status from it. Map such a call again with its wire status set to the vendor's word
+/// for a completed call, so that what an ended call says applies as it does to one read
+/// with `get_call` (a machine answer: voicemail; a contact it was handed to: transferred),
+/// and set `vendor_status` back to what the event sent; keep the whole delivery as its
+/// vendor payload (`keep_whole_delivery`), since its own object would read as live again.
+/// A terminal status, or one voiceport does not know, is the vendor's word: kept.
 ///
 /// ```
 /// # use voiceport_core as voiceport;
-/// use voiceport::adapter::settle_ended;
-/// use voiceport::{Call, CallId, CallStatus, ProviderKind};
-/// let mut call = Call::new(CallId::new("c1"), ProviderKind::HappyRobot);
-/// call.status = CallStatus::InProgress;
-/// call.vendor_status = Some("In progress".into());
-/// assert!(settle_ended(&mut call));
-/// assert_eq!(call.status, CallStatus::Completed);
-/// assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
+/// use voiceport::adapter::not_over_yet;
+/// use voiceport::CallStatus;
+/// assert!(not_over_yet(CallStatus::InProgress));
+/// assert!(!not_over_yet(CallStatus::Failed));
+/// assert!(!not_over_yet(CallStatus::Unknown));
 /// ```
-pub fn settle_ended(call: &mut Call) -> bool {
-    use crate::CallStatus;
-    let not_over = !call.status.is_terminal() && call.status != CallStatus::Unknown;
-    if not_over {
-        call.status = CallStatus::Completed;
-    }
-    not_over
+pub fn not_over_yet(status: crate::CallStatus) -> bool {
+    !status.is_terminal() && status != crate::CallStatus::Unknown
 }
 
 #[cfg(test)]
