@@ -33,8 +33,9 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 ///   snapshot taken before the end) is no end's call;
 /// - an event's call, taken, keeps what it lacks of the call kept before it: of an end's,
 ///   all the above; of a live snapshot (a start's), only what the call is and who is on
-///   it (numbers, names, agent, ids, the times before its end, metadata and tags), not
-///   its running figures (transcript, recording, cost, duration so far). A thin end (a
+///   it (numbers, names, agent, ids, the times before its end, metadata and tags) and
+///   where it is recorded (HappyRobot says so at the start only), not its running figures
+///   (transcript, cost, duration so far). A thin end (a
 ///   status change carrying a few fields) keeps the numbers its start told; a tag or a
 ///   metadata key the vendor dropped since stays;
 /// - events that tell no status (a piece of transcript, a delivery kept whole) or an
@@ -242,8 +243,9 @@ fn before(at: Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) -> bool {
 /// What `call` lacks, taken from `other`: of an end's call (terminal, or of a status
 /// voiceport does not know) everything an end event says; of a live snapshot only what
 /// the call is and who is on it (its numbers, agent, names, times before its end, tags
-/// and metadata), not what was so far of its transcript, recording, cost or duration,
-/// which its end would hold whole.
+/// and metadata) and its recording (a place, not a figure so far: HappyRobot names it in
+/// its start hook only), not what was so far of its transcript, cost or duration, which
+/// its end would hold whole.
 fn fill_from(call: &mut Call, other: Call) {
     let of_an_end = other.status.is_terminal() || other.status == CallStatus::Unknown;
     let Call {
@@ -285,6 +287,7 @@ fn fill_from(call: &mut Call, other: Call) {
     call.created_at = call.created_at.or(created_at);
     call.scheduled_for = call.scheduled_for.or(scheduled_for);
     call.started_at = call.started_at.or(started_at);
+    call.recording = call.recording.take().or(recording);
     // Through a set once the lists are long: a delivery may carry thousands of tags.
     if call.tags.len() + tags.len() > 32 {
         let mut have: std::collections::HashSet<String> = call.tags.iter().cloned().collect();
@@ -311,7 +314,6 @@ fn fill_from(call: &mut Call, other: Call) {
     call.ended_at = call.ended_at.or(ended_at);
     call.duration_secs = call.duration_secs.or(duration_secs);
     call.transcript = call.transcript.take().or(transcript);
-    call.recording = call.recording.take().or(recording);
     call.cost = call.cost.take().or(cost);
     let analysis = &mut call.analysis;
     analysis.summary = analysis.summary.take().or(other_analysis.summary);
@@ -757,13 +759,18 @@ mod tests {
 
     /// An end told by its status alone keeps the call of a live event; the end event's
     /// call, arriving after, is kept over that call whatever its time, taking from it only
-    /// what the call is and who is on it (its name here), not what was so far of it.
+    /// what the call is and who is on it (its name here) and where it is recorded, not
+    /// what was so far of it.
     #[test]
     fn an_end_s_call_replaces_a_live_snapshot() {
         let mut started = Call::new(CallId::new("c1"), ProviderKind::Vapi);
         started.status = CallStatus::InProgress;
         started.name = Some("live".into());
         started.duration_secs = Some(3.0);
+        // HappyRobot names the recording in its start hook only.
+        let mut recording = crate::Recording::default();
+        recording.mono_url = Some("https://recordings.example/c1.wav".into());
+        started.recording = Some(recording);
         let mut start = CallEvent::new(
             "status-update",
             EventKind::Started {
@@ -783,6 +790,8 @@ mod tests {
             (CallStatus::Completed, Some("live"), None)
         );
         assert_eq!(call.ended_at, Some(at(9)));
+        let recording = call.recording.as_ref().and_then(|r| r.mono_url.as_deref());
+        assert_eq!(recording, Some("https://recordings.example/c1.wav"));
         assert_eq!(state.status, Some(CallStatus::Completed));
     }
 
