@@ -496,7 +496,11 @@ fn repoint_report_warnings(
 /// afresh is the same) and how far the conversation had got (the messages the update
 /// carries), so that a second forward to the same number (or with no destination named),
 /// or a call back `in-progress` after a forward that failed, is not taken for a redelivery
-/// of the first. `None` when the update names no destination and carries no message.
+/// of the first, where the update carries the conversation so far. `None` when the update
+/// names no destination and carries no message: a second `in-progress` that carries
+/// nothing (Vapi documents messages on `forwarding` updates only) is then taken for a
+/// redelivery of the first. The message's `timestamp` would tell them apart, but whether a
+/// retry keeps it is not documented, and a retry delivered twice is the worse mistake.
 fn status_update_key(
     destination: Option<&RawValue>,
     report: &wire::CallReport<'_>,
