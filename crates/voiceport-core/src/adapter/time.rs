@@ -387,6 +387,28 @@ pub fn seconds_between(from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
     }
 }
 
+/// The moment `secs` seconds after `start`, to the microsecond: an utterance's time from
+/// its offset into the call. `None` for an offset that is not finite or is beyond ±10⁹
+/// seconds (about 31 years: no offset into a call, a Unix time read as one).
+///
+/// ```
+/// use voiceport_core::adapter::time_after;
+/// let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// let start = at("2026-03-10T15:42:07Z");
+/// assert_eq!(time_after(start, 3.25), Some(at("2026-03-10T15:42:10.250Z")));
+/// assert_eq!(time_after(start, f64::NAN), None);
+/// assert_eq!(time_after(start, 1.7e9), None);
+/// ```
+pub fn time_after(start: DateTime<Utc>, secs: f64) -> Option<DateTime<Utc>> {
+    const MAX_OFFSET_SECS: f64 = 1e9;
+    if !secs.is_finite() || secs.abs() >= MAX_OFFSET_SECS {
+        return None;
+    }
+    // Within ±10⁹ s, an offset always fits in microseconds.
+    let micros = (secs * 1e6).round() as i64;
+    start.checked_add_signed(chrono::TimeDelta::microseconds(micros))
+}
+
 /// How long a call lasted by its times: [`seconds_between`] its start and its end, `None`
 /// without both or when the end comes first (a duration the vendor reports may stand in).
 ///

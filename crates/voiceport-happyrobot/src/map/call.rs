@@ -7,7 +7,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, Text, check_call, decode_call_with, epoch_by_size, finite, non_blank, read_amount,
-    read_id, read_time_at, recording_at, seconds_between, shorten, value_text,
+    read_id, read_time_at, recording_at, seconds_between, shorten, time_after, value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -346,16 +346,7 @@ fn offset_and_time(
 ) -> (Option<f64>, Option<DateTime<Utc>>) {
     match finite(value).and_then(moment) {
         None => (None, None),
-        Some(Moment::Offset(secs)) => {
-            // Within ±10⁹ s, an offset always fits in microseconds.
-            let at = start
-                .filter(|_| secs.abs() < UNIX_SECONDS_FROM)
-                .and_then(|start| {
-                    let micros = (secs * 1e6).round() as i64;
-                    start.checked_add_signed(TimeDelta::microseconds(micros))
-                });
-            (Some(secs), at)
-        }
+        Some(Moment::Offset(secs)) => (Some(secs), start.and_then(|start| time_after(start, secs))),
         Some(Moment::At(at)) => {
             let secs = start.map(|start| seconds_between(start, at));
             (secs, Some(at))

@@ -6,7 +6,7 @@ use serde_json::Value;
 use voiceport_core::adapter::{
     check_call, elapsed_secs, field_path, finite, non_blank, non_empty, read_amount,
     read_amount_at, read_destination, read_direction, read_epoch_millis, read_id, recording_at,
-    round_to, value_text,
+    round_to, time_after, value_text,
 };
 use voiceport_core::http::decode_raw_at;
 use voiceport_core::{
@@ -118,7 +118,16 @@ fn map_call_with_transcript(wire: wire::Call<'_>, entries: Vec<wire::Utterance>)
         .or_else(|| elapsed_secs(call.started_at, call.ended_at));
 
     let whole = non_empty(wire.transcript).filter(|t| !t.trim().is_empty());
-    let transcript = Transcript::new(map_utterances(&entries), whole);
+    let mut utterances = map_utterances(&entries);
+    // Offsets count seconds of the call's audio, which begins at its start.
+    if let Some(start) = call.started_at {
+        for utterance in &mut utterances {
+            utterance.at = utterance
+                .start_secs
+                .and_then(|secs| time_after(start, secs));
+        }
+    }
+    let transcript = Transcript::new(utterances, whole);
     call.transcript = (!transcript.is_empty()).then_some(transcript);
     call.recording = recording(
         non_empty(wire.recording_url).or(non_empty(wire.scrubbed_recording_url)),
@@ -508,6 +517,7 @@ mod tests {
     fn transcript_prefers_tool_calls_and_takes_word_timings() {
         let call = map(wire_call(json!({
             "call_id": "c",
+            "start_timestamp": 1773157327318_i64,
             "transcript": "Agent: Hi\nUser: Book me in\n",
             "transcript_object": [
                 {"role": "agent", "content": "Hi", "words": []}
@@ -545,6 +555,10 @@ mod tests {
             (u[0].speaker.clone(), u[0].start_secs, u[0].end_secs),
             (Speaker::Agent, Some(0.42), Some(0.71))
         );
+        // Its time: the call's start plus the offset into the call's audio.
+        let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().ok();
+        assert_eq!(u[0].at, at("2026-03-10T15:42:07.738Z"));
+        assert_eq!(u[1].at, at("2026-03-10T15:42:08.818Z"));
         // The last word without an end: the end is the last one known.
         assert_eq!(
             (u[1].speaker.clone(), u[1].start_secs, u[1].end_secs),
