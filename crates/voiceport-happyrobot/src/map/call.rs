@@ -6,8 +6,9 @@ use serde::Deserialize;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    AnyJson, Text, check_call, decode_call_with, epoch_by_size, finite, non_blank, read_amount,
-    read_id, read_time_at, recording_at, seconds_between, shorten, time_after, value_text,
+    AnyJson, Text, check_call, decode_call_with, epoch_by_size, finite, non_blank, non_empty,
+    read_amount, read_id, read_time_at, recording_at, seconds_between, shorten, time_after,
+    value_text,
 };
 use voiceport_core::http::decode_json;
 use voiceport_core::{
@@ -178,7 +179,7 @@ fn agent(call: &mut Call, candidates: [(&str, Option<wire::AgentRef<'_>>); 3]) -
         // A candidate whose only id is blank (warned of) gives way to the next one.
         let id = found.id.map(Text::into_owned);
         let id = read_id(call, id_field, id).map(AgentId::new);
-        let name = found.name.map(Text::into_owned);
+        let name = non_empty(found.name.map(Text::into_owned));
         if id.is_some() || name.is_some() {
             return Some(AgentRef::new(id, name));
         }
@@ -201,8 +202,12 @@ fn analysis(
         }
     }
     let mut analysis = Analysis::default();
-    analysis.classification =
-        classification.and_then(|c| Some(Classification::new(c.tag?, c.reasoning)));
+    analysis.classification = classification.and_then(|c| {
+        Some(Classification::new(
+            non_empty(c.tag)?,
+            non_empty(c.reasoning),
+        ))
+    });
     analysis.extracted = extracted;
     analysis
 }
@@ -575,6 +580,18 @@ mod tests {
         assert_eq!(c.analysis.extracted["Q2"], Value::Null);
         assert!(c.analysis.classification.is_none());
         assert!(c.name.is_none());
+        // Empty text is none, as every vendor's reads: an empty tag is no classification,
+        // an empty name no name.
+        let c = call(
+            json!({"id": "a", "classification": {"tag": "", "reasoning": ""},
+            "use_case": {"id": "uc", "name": ""}}),
+        );
+        assert!(c.analysis.classification.is_none());
+        assert_eq!(c.agent.as_ref().map(|a| a.name.clone()), Some(None));
+        let c = call(json!({"id": "a", "classification": {"tag": "Booked", "reasoning": ""}}));
+        let classification = c.analysis.classification.unwrap();
+        assert_eq!(classification.tag, "Booked");
+        assert_eq!(classification.reasoning, None);
 
         let c = call(json!({"id": "a", "provider": "Telnyx", "type": "Sideways",
             "agent": {"id": "ag", "name": null}, "assistant": {"id": "as"}}));

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use voiceport_core::adapter::{
-    AnyJson, check_call, elapsed_secs, non_blank, parse_time, read_amount, read_direction, read_id,
-    read_time, recording_at, seconds_between,
+    AnyJson, check_call, elapsed_secs, non_blank, non_empty, parse_time, read_amount,
+    read_direction, read_id, read_time, recording_at, seconds_between,
 };
 use voiceport_core::{
     AgentId, AgentRef, Call, CallId, CallKind, Cost, OrganizationId, Speaker, Transcript, Utterance,
@@ -120,7 +120,9 @@ pub(crate) fn map_utterance(
         .role
         .as_ref()
         .map_or_else(|| Speaker::Other(String::new()), map_role);
-    let mut utterance = Utterance::new(speaker, entry.content.and_then(AnyJson::into_text));
+    // Empty text is none, as every vendor's reads.
+    let text = non_empty(entry.content.and_then(AnyJson::into_text));
+    let mut utterance = Utterance::new(speaker, text);
     utterance.at = at;
     utterance.start_secs = at
         .zip(call_start)
@@ -616,12 +618,19 @@ mod tests {
     fn a_tool_entry_with_structured_content_keeps_it_as_json_text() {
         let call = map_json(json!({"id": "a", "transcript": [
             {"role": "tool_call", "content": {"name": "lookup_order", "arguments": {"order": "A-17"}}},
-            {"role": "user", "content": null}
+            {"role": "user", "content": null},
+            {"role": "agent", "content": ""}
         ]}));
         let utterances = call.transcript.map(|t| t.utterances).unwrap_or_default();
+        let texts: Vec<Option<&str>> = utterances.iter().map(|u| u.text.as_deref()).collect();
+        // Empty text is none, as every vendor's reads.
         assert_eq!(
-            utterances.first().and_then(|u| u.text.as_deref()),
-            Some(r#"{"arguments":{"order":"A-17"},"name":"lookup_order"}"#)
+            texts,
+            [
+                Some(r#"{"arguments":{"order":"A-17"},"name":"lookup_order"}"#),
+                None,
+                None
+            ]
         );
     }
 }
