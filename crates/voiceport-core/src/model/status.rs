@@ -21,7 +21,10 @@ pub enum CallStatus {
     /// Connected and live.
     InProgress,
     /// Handed over (forwarded or transferred) to another party: the agent's part is over,
-    /// though the line may still be up between the customer and that party.
+    /// though the line may still be up between the customer and that party. Where the
+    /// vendor's own status says such a call completed, it stays [`Completed`](Self::Completed)
+    /// with the end reason [`EndReasonCategory::Transferred`], which every handed-over call
+    /// has: count transfers by that.
     Transferred,
     /// Ended after a conversation.
     Completed,
@@ -224,8 +227,18 @@ pub enum EndReasonCategory {
     Silence,
     /// Ended at the maximum duration.
     MaxDuration,
-    /// Handed over to another party.
+    /// Handed over to another party. Every vendor gives it to a handed-over call, also
+    /// where the vendor says such a call ended `completed` (HappyRobot's `Completed` call
+    /// naming a transfer contact, Rounded's redirected call), whose status stays
+    /// [`CallStatus::Completed`]: count transfers across vendors by this category, not by
+    /// [`CallStatus::Transferred`].
     Transferred,
+    /// A handover was tried and did not happen (the number it was forwarded to was busy or
+    /// did not answer, the transfer failed or was called off): the conversation with the
+    /// agent took place. Not [`Busy`](Self::Busy) or [`NoAnswer`](Self::NoAnswer), which
+    /// say the customer was never reached, so that a retry keyed on them does not call
+    /// back a customer who already spoke to the agent.
+    TransferFailed,
     /// Canceled by a person or the API.
     Canceled,
     /// An error ended it.
@@ -246,6 +259,7 @@ impl EndReasonCategory {
         EndReasonCategory::Silence,
         EndReasonCategory::MaxDuration,
         EndReasonCategory::Transferred,
+        EndReasonCategory::TransferFailed,
         EndReasonCategory::Canceled,
         EndReasonCategory::Error,
         EndReasonCategory::Other,
@@ -271,6 +285,7 @@ impl EndReasonCategory {
             EndReasonCategory::Silence => "silence",
             EndReasonCategory::MaxDuration => "max_duration",
             EndReasonCategory::Transferred => "transferred",
+            EndReasonCategory::TransferFailed => "transfer_failed",
             EndReasonCategory::Canceled => "canceled",
             EndReasonCategory::Error => "error",
             EndReasonCategory::Other => "other",

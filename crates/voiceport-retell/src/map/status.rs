@@ -96,7 +96,7 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
             (St::Transferred, Cat::Transferred)
         }
         // The transfer did not happen; the conversation had.
-        "transfer_cancelled" => (St::Completed, Cat::Other),
+        "transfer_cancelled" => (St::Completed, Cat::TransferFailed),
         "voicemail_reached" | "machine_detected" => (St::Voicemail, Cat::Voicemail),
         // A phone menu answered: a machine, but not one a message can be left on.
         "ivr_reached" => (St::Completed, Cat::Other),
@@ -157,7 +157,7 @@ mod tests {
             ("call_transfer", St::Transferred, Cat::Transferred),
             ("transfer_bridged", St::Transferred, Cat::Transferred),
             ("call_take_over", St::Transferred, Cat::Transferred),
-            ("transfer_cancelled", St::Completed, Cat::Other),
+            ("transfer_cancelled", St::Completed, Cat::TransferFailed),
             ("voicemail_reached", St::Voicemail, Cat::Voicemail),
             ("machine_detected", St::Voicemail, Cat::Voicemail),
             ("ivr_reached", St::Completed, Cat::Other),

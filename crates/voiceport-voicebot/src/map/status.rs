@@ -62,6 +62,13 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
         None => ("", reason),
     };
     match (phase, rest) {
+        // A handover that did not happen, after the conversation: the number forwarded to
+        // was busy or did not answer, or the transfer failed. First, so that a SIP code of
+        // the transfer's leg is not read as the customer's.
+        ("forwarding", "operator-busy" | "no-answer") => (St::Completed, Cat::TransferFailed),
+        (_, r) if r.starts_with("error-transfer-") || r.starts_with("error-warm-transfer-") => {
+            (St::Completed, Cat::TransferFailed)
+        }
         // Nobody picked up: the customer, or (SIP 408/480) the far end.
         (_, "customer-did-not-answer") => (St::NoAnswer, Cat::NoAnswer),
         (_, r) if sip_code(r, &["408", "480"]) => (St::NoAnswer, Cat::NoAnswer),
@@ -72,10 +79,6 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
         (_, "silence-timed-out") => (St::Completed, Cat::Silence),
         (_, "exceeded-max-duration") => (St::Completed, Cat::MaxDuration),
         (_, "manually-canceled" | "scheduled-call-deleted") => (St::Canceled, Cat::Canceled),
-        // A forward that did not connect: the conversation took place, then the number it
-        // was forwarded to was busy or did not answer. A failed transfer, not a transfer.
-        ("forwarding", "operator-busy") => (St::Completed, Cat::Busy),
-        ("forwarding", "no-answer") => (St::Completed, Cat::NoAnswer),
         (_, "assistant-forwarded-call" | "assistant-request-returned-forwarding-phone-number") => {
             (St::Transferred, Cat::Transferred)
         }
@@ -287,9 +290,33 @@ mod tests {
                 St::Transferred,
                 Cat::Transferred,
             ),
-            // Failed transfers: the forward's target was busy or did not answer.
-            ("call.forwarding.operator-busy", St::Completed, Cat::Busy),
-            ("call.forwarding.no-answer", St::Completed, Cat::NoAnswer),
+            // Failed transfers: the forward's target was busy or did not answer, or the
+            // transfer failed; the customer had spoken to the assistant.
+            (
+                "call.forwarding.operator-busy",
+                St::Completed,
+                Cat::TransferFailed,
+            ),
+            (
+                "call.forwarding.no-answer",
+                St::Completed,
+                Cat::TransferFailed,
+            ),
+            (
+                "call.in-progress.error-transfer-failed",
+                St::Completed,
+                Cat::TransferFailed,
+            ),
+            (
+                "call.in-progress.error-warm-transfer-max-duration",
+                St::Completed,
+                Cat::TransferFailed,
+            ),
+            (
+                "call.in-progress.error-warm-transfer-sip-480-temporarily-unavailable",
+                St::Completed,
+                Cat::TransferFailed,
+            ),
             (
                 "call.ringing.hook-executed-transfer",
                 St::Transferred,
@@ -343,16 +370,6 @@ mod tests {
             ),
             (
                 "call.in-progress.error-providerfault-outbound-sip-403-forbidden",
-                St::Failed,
-                Cat::Error,
-            ),
-            (
-                "call.in-progress.error-transfer-failed",
-                St::Failed,
-                Cat::Error,
-            ),
-            (
-                "call.in-progress.error-warm-transfer-max-duration",
                 St::Failed,
                 Cat::Error,
             ),
