@@ -269,7 +269,9 @@ pub trait VoiceProvider: Any + Send + Sync + std::fmt::Debug {
     /// **the call may have been placed** without its id ever reaching you. Treat a dropped
     /// dial like [`RequestOutcome::Unknown`](crate::RequestOutcome::Unknown): look the call
     /// up (list by the number called, and tell yours apart by a metadata value you set
-    /// on the dial: listings filter by number, not by metadata) before dialing again. To bound a dial's time without losing its outcome, set the provider's
+    /// on the dial where the vendor reads it back, else by its time: listings filter by
+    /// number, not by metadata) before dialing again. To bound a dial's time without
+    /// losing its outcome, set the provider's
     /// `timeout_secs` instead: a timeout then comes back as [`Error::Timeout`], whose
     /// outcome says whether the request was sent. To stop on a signal (Ctrl-C), run the
     /// dial under an [`Interrupt`](crate::Interrupt) and throw it instead of dropping the
