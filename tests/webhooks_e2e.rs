@@ -170,6 +170,47 @@ async fn agrees(provider: &dyn VoiceProvider, event_call: &Call, id: &CallId) {
         "{}: no end reason",
         provider.kind()
     );
+    // The rest of what the two say of the call is the same wherever both say it (the
+    // event's call may know more: Vapi's messages name the assistant's number, which its
+    // calls read name by id only).
+    // (Retell's `call_ended` comes before the analysis, so without its summary.)
+    assert_eq!(event_call.kind, fetched.kind, "kind");
+    assert_eq!(event_call.metadata, fetched.metadata, "metadata");
+    let agent = |call: &Call| call.agent.as_ref().and_then(|a| a.id.clone());
+    let millis = |call: &Call| call.duration_secs.map(|d| (d * 1000.0).round() as i64);
+    let vendor_reason = |call: &Call| call.end_reason.as_ref().and_then(|r| r.vendor.clone());
+    let total = |call: &Call| call.cost.as_ref().and_then(|c| c.total);
+    let mono = |call: &Call| call.recording.as_ref().and_then(|r| r.mono_url.clone());
+    let compared = [
+        both_say("direction", &event_call.direction, &fetched.direction),
+        both_say("to", &event_call.to, &fetched.to),
+        both_say("from", &event_call.from, &fetched.from),
+        both_say("agent", &agent(event_call), &agent(&fetched)),
+        both_say("started_at", &event_call.started_at, &fetched.started_at),
+        both_say("ended_at", &event_call.ended_at, &fetched.ended_at),
+        both_say("created_at", &event_call.created_at, &fetched.created_at),
+        both_say("duration", &millis(event_call), &millis(&fetched)),
+        both_say(
+            "end reason",
+            &vendor_reason(event_call),
+            &vendor_reason(&fetched),
+        ),
+        both_say("cost", &total(event_call), &total(&fetched)),
+        both_say(
+            "summary",
+            &event_call.analysis.summary,
+            &fetched.analysis.summary,
+        ),
+        both_say("recording", &mono(event_call), &mono(&fetched)),
+    ];
+    // HappyRobot's calls say the fewest of these (no start, end, reason for a completed
+    // call, summary or recording on the call): seven.
+    let compared = compared.into_iter().filter(|both| *both).count();
+    assert!(
+        compared >= 7,
+        "{}: {compared} fields compared",
+        provider.kind()
+    );
     let said = event_call
         .transcript
         .as_ref()
@@ -183,6 +224,19 @@ async fn agrees(provider: &dyn VoiceProvider, event_call: &Call, id: &CallId) {
         said > 3,
         "a conversation was expected, got {said} utterances"
     );
+}
+
+/// `event` and `fetched` are equal where both are `Some`; says whether both were.
+fn both_say<T: PartialEq + std::fmt::Debug>(
+    field: &str,
+    event: &Option<T>,
+    fetched: &Option<T>,
+) -> bool {
+    if let (Some(event), Some(fetched)) = (event, fetched) {
+        assert_eq!(event, fetched, "{field}");
+        return true;
+    }
+    false
 }
 
 async fn end_to_end(kind: ProviderKind, webhook: &str) -> Vec<String> {
