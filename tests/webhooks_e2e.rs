@@ -217,6 +217,18 @@ async fn agrees(provider: &dyn VoiceProvider, event_call: &Call, id: &CallId) {
         .map_or(0, |t| t.utterances.len());
     let transcript = provider.transcript(id).await.unwrap();
     assert_eq!(said, transcript.utterances.len(), "utterances");
+    let lines = |utterances: &[voiceport::Utterance]| {
+        (utterances.iter())
+            .map(|u| (u.speaker.clone(), u.text.clone()))
+            .collect::<Vec<_>>()
+    };
+    if let Some(told) = &event_call.transcript {
+        assert_eq!(
+            lines(&told.utterances),
+            lines(&transcript.utterances),
+            "lines"
+        );
+    }
     if let Some(inline) = &fetched.transcript {
         assert_eq!(said, inline.utterances.len(), "inline utterances");
     }
