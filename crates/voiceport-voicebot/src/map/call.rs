@@ -141,6 +141,14 @@ pub(crate) fn map_call_at(
     let mut artifact = wire.artifact.take().unwrap_or_default();
     let whole = owned(wire.transcript.take()).or_else(|| owned(artifact.transcript.take()));
     let transcript = Transcript::new(messages, whole);
+    // A call canceled once its conversation had begun took place, as one with a start did
+    // (`status_of`): a status update's snapshot, taken before the start, may lack it.
+    let spoken = |u: &Utterance| matches!(u.speaker, Speaker::Agent | Speaker::Customer);
+    if call.status == voiceport_core::CallStatus::Canceled
+        && transcript.utterances.iter().any(spoken)
+    {
+        call.status = voiceport_core::CallStatus::Completed;
+    }
     call.transcript = (!transcript.is_empty()).then_some(transcript);
     call.recording = recording(wire, &mut artifact);
     call.cost = cost(&mut call, wire, at);
@@ -671,6 +679,19 @@ mod tests {
             canceled(Some("2026-03-19T17:20:08.000Z")),
             (CallStatus::Completed, canceled_category)
         );
+        // Without a start, its conversation says it took place (a status update's snapshot
+        // taken before the start); a system prompt alone does not.
+        let with = |messages: Value| {
+            let call = map_call(wire_call(json!({"id": "c", "status": "ended",
+                "endedReason": "manually-canceled", "messages": messages})));
+            call.status
+        };
+        let prompt =
+            json!({"role": "system", "message": "You are Riley.", "time": 1773869872286u64});
+        let said =
+            json!({"role": "bot", "message": "Hi, this is Riley.", "time": 1773869874290u64});
+        assert_eq!(with(json!([prompt, said])), CallStatus::Completed);
+        assert_eq!(with(json!([prompt])), CallStatus::Canceled);
     }
 
     #[test]
