@@ -452,6 +452,18 @@ async fn out_of_order_deliveries_still_give_the_app_the_end() {
     assert_eq!(kept.status, Some(call.status), "{kept:?}");
     assert_eq!(kept.call.as_ref().map(|kept| &kept.id), Some(&id));
     assert!(call.status.is_terminal(), "{:?}", call.status);
+    // The recording, which HappyRobot names in its start hook only, is kept all the same,
+    // and is the one the recording endpoint gives.
+    let recording = |call: Option<&Call>| call.and_then(|c| c.recording.as_ref()?.mono_url.clone());
+    assert_eq!(
+        recording(Some(call)),
+        None,
+        "the end hook names no recording"
+    );
+    let served = setup.provider.recording(&id).await.unwrap();
+    let served = served.and_then(|r| r.mono_url);
+    assert!(served.is_some());
+    assert_eq!(recording(kept.call.as_ref()), served);
 }
 
 #[tokio::test]

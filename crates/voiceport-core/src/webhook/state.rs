@@ -11,7 +11,9 @@ use crate::{Call, CallEvent, CallStatus, EventKind};
 ///
 /// Events for one call may come out of order (an end before an in-progress, a retried
 /// status after the end). The rules:
-/// - a terminal status ([`CallStatus::is_terminal`]) is never replaced by a live one, and
+/// - a terminal status ([`CallStatus::is_terminal`]) is never replaced by a live one (whose
+///   call, arriving after the end, still fills in what the end's lacks of who is on the
+///   call and where it is recorded, as below), and
 ///   a live one never stands in the way of a terminal one, whatever their times; an end
 ///   event whose status voiceport does not know ([`CallStatus::Unknown`]) still ends the
 ///   call, as completed (its call keeps the vendor's status);
@@ -125,7 +127,13 @@ impl CallState {
             self.add_end(event, status, report);
             return true;
         }
+        // A live event after the end is not taken; its call (the start, arriving late)
+        // still gives the end's what it lacks of who is on it and where it is recorded
+        // (HappyRobot names the recording in its start hook only).
         if kept_terminal {
+            if let (Some(kept), Some(call)) = (self.call.as_mut(), event.call()) {
+                fill_from(kept, call.clone());
+            }
             return false;
         }
         if !status.is_terminal() {
