@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, decode_call_with, keep_whole_delivery, non_blank, parse_time,
+    Text, call_id_field, decode_call_with, keep_whole_delivery, non_blank, non_empty, parse_time,
     read_destination, read_id, read_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
@@ -164,7 +164,7 @@ fn session_status_changed(
         call.end_reason = reason.map(|r| EndReason::new(r, Some(vendor_status.clone())));
         call.organization_id =
             read_id(&mut call, "data.org_id", data.org_id).map(OrganizationId::new);
-        let use_case_name = data.use_case.and_then(|u| u.name).map(Text::into_owned);
+        let use_case_name = non_empty(data.use_case.and_then(|u| u.name).map(Text::into_owned));
         let use_case_id = read_id(&mut call, "data.use_case_id", data.use_case_id);
         if use_case_id.is_some() || use_case_name.is_some() {
             call.agent = Some(AgentRef::new(use_case_id.map(AgentId::new), use_case_name));
@@ -359,6 +359,9 @@ mod tests {
         assert_eq!(agent.name.as_deref(), Some("Inbound Carrier Sales"));
         let fields: Vec<&str> = call.warnings.iter().map(|w| w.field.as_str()).collect();
         assert_eq!(fields, ["data.org_id", "data.use_case_id"]);
+        // An empty name is none, as every vendor's reads: with no id, no agent.
+        body["data"]["use_case"]["name"] = json!("");
+        assert_eq!(parse(&body).unwrap().call().unwrap().agent, None);
     }
 
     #[test]
