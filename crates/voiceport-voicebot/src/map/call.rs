@@ -143,7 +143,8 @@ pub(crate) fn map_call_at(
     let transcript = Transcript::new(messages, whole);
     // A call canceled once its conversation had begun took place, as one with a start did
     // (`status_of`): a status update's snapshot, taken before the start, may lack it.
-    let spoken = |u: &Utterance| matches!(u.speaker, Speaker::Agent | Speaker::Customer);
+    let spoken =
+        |u: &Utterance| matches!(u.speaker, Speaker::Agent | Speaker::Customer) && u.text.is_some();
     if call.status == voiceport_core::CallStatus::Canceled
         && transcript.utterances.iter().any(spoken)
     {
@@ -692,6 +693,8 @@ mod tests {
             json!({"role": "bot", "message": "Hi, this is Riley.", "time": 1773869874290u64});
         assert_eq!(with(json!([prompt, said])), CallStatus::Completed);
         assert_eq!(with(json!([prompt])), CallStatus::Canceled);
+        let silent = json!({"role": "bot", "message": "", "time": 1773869874290u64});
+        assert_eq!(with(json!([prompt, silent])), CallStatus::Canceled);
     }
 
     #[test]
