@@ -212,28 +212,23 @@ fn analysis(wire: &mut wire::Call<'_>, artifact: &wire::Artifact<'_>) -> Analysi
             .entry("structuredDataMulti".to_owned())
             .or_insert(multi);
     }
-    // Structured outputs (which replace the analysis plan) kept whole under their name when
-    // they hold anything; then the variables' values at the call's end, each under its own
-    // name where the analysis has none (as Retell's and Rounded's variables are read).
-    let read = |raw: Option<&RawValue>| raw.and_then(|raw| json_within_budget(raw.get()).ok());
+    // What the artifact collected (structured outputs replace the analysis plan), kept
+    // whole under its name when it holds anything.
+    let collected = [
+        ("structuredOutputs", artifact.structured_outputs),
+        ("variableValues", artifact.variable_values),
+    ];
     let holds_something = |value: &Value| match value {
         Value::Null => false,
         Value::Object(map) => !map.is_empty(),
         Value::Array(items) => !items.is_empty(),
         _ => true,
     };
-    if let Some(outputs) = read(artifact.structured_outputs).filter(holds_something) {
-        (analysis.extracted)
-            .entry("structuredOutputs".to_owned())
-            .or_insert(outputs);
-    }
-    let variables = match read(artifact.variable_values) {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Object(map)) => map.into_iter().collect(),
-        Some(other) => vec![("variableValues".to_owned(), other)],
-    };
-    for (name, value) in variables {
-        analysis.extracted.entry(name).or_insert(value);
+    for (name, raw) in collected {
+        let value = raw.and_then(|raw| json_within_budget(raw.get()).ok());
+        if let Some(value) = value.filter(holds_something) {
+            (analysis.extracted).entry(name.to_owned()).or_insert(value);
+        }
     }
     analysis
 }
@@ -833,33 +828,24 @@ mod tests {
         );
     }
 
-    /// Structured outputs (which replace the analysis plan) are kept whole under their
-    /// name: their shape is inferred (Vapi's schema names the field, the example here is
-    /// made up), so it is not read into. The final variable values are each under their
-    /// own name, unless the analysis has that name, as Retell's and Rounded's variables
-    /// are. Empty ones, as Vapi sends `variableValues` when nothing was collected, add
+    /// Structured outputs (which replace the analysis plan) and the final variable values
+    /// are kept whole under their names; the shape of `structuredOutputs` is inferred
+    /// (Vapi's schema names the field, the example here is made up), so it is not read
+    /// into. Empty ones, as Vapi sends `variableValues` when nothing was collected, add
     /// nothing.
     #[test]
-    fn what_the_artifact_collected_is_kept() {
+    fn what_the_artifact_collected_is_kept_under_its_name() {
         let outputs = json!({"5f0b1c9e-7a31-4d2a-9c11-0d6e3b2a8f41": {"name": "appointment", "result": {"slot": "Tue 10:00"}}});
         let call = map_call(wire_call(json!({"id": "c",
             "analysis": {"structuredData": {"outcome": "booked"}},
-            "artifact": {"structuredOutputs": outputs,
-                "variableValues": {"insurer": "Aetna", "visits": 2, "outcome": "unsure"}}
+            "artifact": {"structuredOutputs": outputs, "variableValues": {"insurer": "Aetna"}}
         })));
         let extracted = &call.analysis.extracted;
         assert_eq!(extracted.get("outcome"), Some(&json!("booked")));
         assert_eq!(extracted.get("structuredOutputs"), Some(&outputs));
-        assert_eq!(extracted.get("insurer"), Some(&json!("Aetna")));
-        assert_eq!(extracted.get("visits"), Some(&json!(2)));
-        assert_eq!(extracted.len(), 4, "{extracted:?}");
-        // Values that are no object are kept whole under the field's name.
-        let odd = map_call(wire_call(
-            json!({"id": "c", "artifact": {"variableValues": [1]}}),
-        ));
         assert_eq!(
-            odd.analysis.extracted.get("variableValues"),
-            Some(&json!([1]))
+            extracted.get("variableValues"),
+            Some(&json!({"insurer": "Aetna"}))
         );
         let empty = map_call(wire_call(json!({"id": "c",
             "artifact": {"structuredOutputs": null, "variableValues": {}}
