@@ -280,10 +280,11 @@ async fn list_in_cursor_mode_sends_every_parameter_explicitly() {
     .collect();
     assert_eq!(sent, expected);
 
-    assert_eq!(page.calls.len(), 3);
+    // The answer also holds calls to two other numbers: every filter is checked again on
+    // what Rounded returned, so that one it ignored never widens the result.
+    let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["c339f184-2c0c-4d58-a928-bccda6079bf4"]);
     assert!(page.calls.iter().all(|c| c.vendor_payload().is_some()));
-    assert_eq!(page.calls[2].status, CallStatus::Queued);
-    assert_eq!(page.calls[2].vendor_status.as_deref(), Some("created"));
     assert_eq!(
         page.next,
         Some(PageCursor::Token {

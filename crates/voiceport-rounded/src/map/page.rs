@@ -43,7 +43,16 @@ fn decode_list_body(
     let list: wire::ListBody<'_> = decode_json(KIND, operation, body)?;
     let (list, paging) = list.split();
     let items = envelope::required(operation, list, body)?;
-    let filter = client_side_filter(query);
+    // Every filter is checked again on what Rounded returned: those it applies too, so
+    // that one it applied loosely or not at all never widens the result.
+    let filter = CallQuery {
+        since: None,
+        until: None,
+        cursor: None,
+        sort: None,
+        page_size: None,
+        ..query.clone()
+    };
     let vendor_ids = hand_over_items(
         &items,
         |i, raw| decode_list_item(KIND, operation, raw, "data", i, map_call),
@@ -63,14 +72,15 @@ fn decode_list_body(
     let rounded_up = query
         .until
         .is_some_and(|until| up_to_millisecond(until) != until);
-    let filtered_here = filter != CallQuery::default() || query.since.is_some() || rounded_up;
+    let filtered_here =
+        unapplied_filters(query) != CallQuery::default() || query.since.is_some() || rounded_up;
     let total = paging.total_items.filter(|_| !filtered_here);
     Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
 
 /// The filters of `query` Rounded cannot apply (`direction`, `statuses`, `search`), as a
-/// query of their own; the time range is [`in_time_range`]'s.
-fn client_side_filter(query: &CallQuery) -> CallQuery {
+/// query of their own: only they make its count no total of the matching calls.
+fn unapplied_filters(query: &CallQuery) -> CallQuery {
     CallQuery {
         direction: query.direction,
         statuses: query.statuses.clone(),
@@ -147,6 +157,32 @@ mod tests {
             Err(Error::Decode { path, message, .. }) => (path, message),
             other => panic!("{other:?}"),
         }
+    }
+
+    /// The filters Rounded applies are checked again on what it returned: one it applied
+    /// loosely, or ignored, never widens the result.
+    #[test]
+    fn the_filters_rounded_applies_are_checked_again() {
+        let body = json!({"data": [
+            {"id": "a", "agent_id": "agent_1", "from_number": "+14155550100",
+             "to_number": "+15125550173", "type": "phone_call"},
+            {"id": "b", "agent_id": "agent_2", "from_number": "+14155550100",
+             "to_number": "+15125550173", "type": "phone_call"},
+            {"id": "c", "agent_id": "agent_1", "from_number": "+14155550199",
+             "to_number": "+15125550173", "type": "phone_call"},
+            {"id": "d", "agent_id": "agent_1", "from_number": "+14155550100",
+             "to_number": "+15125550173", "type": "web_call"}
+        ]})
+        .to_string();
+        let query = CallQuery {
+            agent_id: Some(voiceport_core::AgentId::new("agent_1")),
+            from_number: Some("+14155550100".into()),
+            kind: Some(voiceport_core::CallKind::Phone),
+            ..CallQuery::default()
+        };
+        let page = decode_page(body.as_bytes(), &query, Some(Paging::Cursor)).unwrap();
+        let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["a"]);
     }
 
     /// `total_items` counts Rounded's own filters only: with one applied here (direction,
