@@ -95,7 +95,8 @@ async fn list_calls_sends_every_server_side_filter() {
         .and(query_param("campaigns", "69af36937a81a64cbcab50a4"))
         // The agent is the use case: HappyRobot filters it.
         .and(query_param("use_cases", "690a36427a81a64cbcab4fd5"))
-        .and(query_param("from", "2026-03-01T00:00:00.000Z"))
+        // `from` may be exclusive (undocumented): the millisecond before `since`.
+        .and(query_param("from", "2026-02-28T23:59:59.999Z"))
         .and(query_param("to", "2026-03-02T00:00:00.000Z"))
         .and(query_param("sort", "desc"))
         .and(query_param("search", "RF-118734"))

@@ -1,8 +1,9 @@
 //! voiceport requests → HappyRobot query parameters and bodies.
 
+use chrono::TimeDelta;
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
-    check_extra_keys, check_unsupported, dial_number, format_time, missing_setting,
+    check_extra_keys, check_unsupported, dial_number, format_time, millisecond_of, missing_setting,
     required_setting, up_to_millisecond,
 };
 use voiceport_core::{
@@ -90,7 +91,20 @@ pub(crate) fn filter_params(
         ));
     }
     if let Some(since) = query.since {
-        params.push(("from", format_time(since)));
+        // Whether `from` is inclusive is not documented: a listing asks from the millisecond
+        // before, so that a call created at `since` is not lost should it be exclusive (the
+        // page is filtered by the exact time). An export, which has no such filter, asks
+        // from `since` itself.
+        let from = match operation {
+            Operation::ListCalls => {
+                let (start, _) = millisecond_of(since);
+                start
+                    .checked_sub_signed(TimeDelta::milliseconds(1))
+                    .unwrap_or(start)
+            }
+            _ => since,
+        };
+        params.push(("from", format_time(from)));
     }
     if let Some(until) = query.until {
         // Written with milliseconds: rounded up, not cut down, which would leave out the
@@ -359,7 +373,8 @@ mod tests {
             ("tags", "a,b"),
             ("campaigns", "camp"),
             ("use_cases", "uc"),
-            ("from", "2026-03-01T00:00:00.000Z"),
+            // `from` may be exclusive: the millisecond before `since`.
+            ("from", "2026-02-28T23:59:59.999Z"),
             ("to", "2026-03-02T00:00:00.500Z"),
             ("sort", "asc"),
             ("search", "RF-1"),
