@@ -23,8 +23,8 @@ pub enum CallStatus {
     /// Handed over (forwarded or transferred) to another party: the agent's part is over,
     /// though the line may still be up between the customer and that party. Where the
     /// vendor's own status says such a call completed, it stays [`Completed`](Self::Completed)
-    /// with the end reason [`EndReasonCategory::Transferred`], which every handed-over call
-    /// has: count transfers by that.
+    /// with the end reason [`EndReasonCategory::Transferred`], which every call a vendor
+    /// reports as handed over has: count transfers by that.
     Transferred,
     /// Ended after a conversation.
     Completed,
@@ -227,11 +227,13 @@ pub enum EndReasonCategory {
     Silence,
     /// Ended at the maximum duration.
     MaxDuration,
-    /// Handed over to another party. Every vendor gives it to a handed-over call, also
-    /// where the vendor says such a call ended `completed` (HappyRobot's `Completed` call
-    /// naming a transfer contact, Rounded's redirected call), whose status stays
-    /// [`CallStatus::Completed`]: count transfers across vendors by this category, not by
-    /// [`CallStatus::Transferred`].
+    /// Handed over to another party. Every call a vendor reports as handed over has it,
+    /// also where the vendor says such a call ended `completed` (HappyRobot's `Completed`
+    /// call naming a transfer contact, Rounded's redirected call, an *inferred* reading),
+    /// whose status stays [`CallStatus::Completed`]: count transfers across vendors by this
+    /// category rather than by [`CallStatus::Transferred`]. A vendor does not always say
+    /// so: HappyRobot's platform events name no transfer, and a Vapi customer who hangs up
+    /// during the transfer is [`CustomerHungUp`](Self::CustomerHungUp).
     Transferred,
     /// A handover was tried and did not happen (the number it was forwarded to was busy or
     /// did not answer, the transfer failed or was called off): the conversation with the
