@@ -776,9 +776,10 @@ mod tests {
         started.name = Some("live".into());
         started.duration_secs = Some(3.0);
         // HappyRobot names the recording in its start hook only.
-        let mut recording = crate::Recording::default();
-        recording.mono_url = Some("https://recordings.example/c1.wav".into());
-        started.recording = Some(recording);
+        started.recording = Some(crate::Recording {
+            mono_url: Some("https://recordings.example/c1.wav".into()),
+            ..crate::Recording::default()
+        });
         let mut start = CallEvent::new(
             "status-update",
             EventKind::Started {
