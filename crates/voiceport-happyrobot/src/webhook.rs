@@ -11,18 +11,18 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, decode_call_with, keep_whole_delivery, non_blank, non_empty, not_over_yet,
-    parse_time, read_destination, read_id, read_time, settle_unanswered,
+    Text, call_id_field, decode_call_with, keep_whole_delivery, non_blank, non_empty, parse_time,
+    read_destination, read_id, read_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallEvent, CallId, CallStatus, EndReason, Error, EventKind, Operation,
+    AgentId, AgentRef, Call, CallEvent, CallId, EndReason, Error, EventKind, Operation,
     OrganizationId, Result, VendorPayload,
 };
 
 use crate::config::KIND;
 use crate::map::call::{decode_call, ended_at, map_call, map_messages, recording};
-use crate::map::status::{category_of, session_status_of};
+use crate::map::status::{not_over, session_status_of};
 use crate::wire;
 
 const OP: Operation = Operation::ParseWebhook;
@@ -67,7 +67,7 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             Ok(started)
         }
         "end" => {
-            let (mut call, was) = decode_ended_call(required_call(&delivery, body)?)?;
+            let mut call = decode_ended_call(required_call(&delivery, body)?)?;
             let mut messages = part::<wire::EndContent>(delivery.content, "content")?
                 .and_then(|content| content.messages);
             // Where the call was handed to: the phone of the last message's contact that
@@ -82,10 +82,6 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
                 // Offsets count from the call's start, as a transcript's own from its
                 // `start_time`.
                 call.transcript = Some(map_messages(messages, call.started_at));
-            }
-            // A snapshot taken before the call was answered, with nothing said since.
-            if let Some(was) = was {
-                settle_unanswered(&mut call, was);
             }
             keep_whole_delivery(&mut call, "call", body);
             if let Some((i, phone)) = handed_to {
@@ -193,22 +189,17 @@ fn session_status_changed(
 /// so that what an ended call says applies (a `transfer_contact_email`: transferred; its
 /// end where its start and duration say), `vendor_status` keeping the hook's word. The
 /// call keeps the whole delivery as its vendor payload, which reads back as this event
-/// where its own object would read as live again. Also says the status such a snapshot
-/// said (for `settle_unanswered`, once the call holds the hook's messages).
-fn decode_ended_call(raw: &RawValue) -> Result<(Call, Option<CallStatus>)> {
-    let mut was = None;
-    let call = decode_call_with(KIND, OP, raw, "call", |mut wire: wire::Call<'_>| {
-        let status = wire.status.as_ref().map(|status| category_of(status).0);
-        if !status.is_some_and(not_over_yet) {
+/// where its own object would read as live again.
+fn decode_ended_call(raw: &RawValue) -> Result<Call> {
+    decode_call_with(KIND, OP, raw, "call", |mut wire: wire::Call<'_>| {
+        if !wire.status.as_ref().is_some_and(not_over) {
             return map_call(wire);
         }
-        was = status;
         let said = wire.status.replace(wire::Status::Completed);
         let mut call = map_call(wire);
         call.vendor_status = said.map(|status| status.as_str().to_owned());
         call
-    })?;
-    Ok((call, was))
+    })
 }
 
 fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {
@@ -618,26 +609,6 @@ mod tests {
         let reason = call.end_reason.as_ref().map(|reason| reason.category);
         assert_eq!(reason, Some(EndReasonCategory::Transferred));
         assert_eq!(call.vendor_status.as_deref(), Some("In progress"));
-        // A snapshot taken before the call was answered: with nothing said and no
-        // duration, it ended unanswered; with a conversation, it was answered since.
-        let mut ringing = json!({"type": "end", "call": {"id": "65f2a1b3c4d5e6f708192a3b",
-            "status": "Ringing", "created": "2026-02-17T13:00:04.215Z"}});
-        let unanswered = parse(&ringing).unwrap();
-        let call = unanswered.call().unwrap();
-        assert_eq!(call.status, CallStatus::NoAnswer);
-        let reason = call
-            .end_reason
-            .as_ref()
-            .map(|r| (r.category, r.vendor.clone()));
-        assert_eq!(reason, Some((EndReasonCategory::NoAnswer, None)));
-        assert_eq!(call.vendor_status.as_deref(), Some("Ringing"));
-        ringing["content"] = json!({"messages": [
-            {"role": "system", "content": "You are Anna."},
-            {"role": "assistant", "content": "Hi, this is Anna from Ridgeline."}]});
-        assert_eq!(
-            parse(&ringing).unwrap().status(),
-            Some(CallStatus::Completed)
-        );
         // A terminal status is the vendor's word, kept.
         let mut failed = body.clone();
         failed["call"]["status"] = json!("Failed");

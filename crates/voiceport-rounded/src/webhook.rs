@@ -56,7 +56,7 @@ use std::borrow::Cow;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
     AnyJson, Text, decode_call_with, event_name, finite, is_object, keep_whole_delivery, non_blank,
-    not_over_yet, parse_time, settle_unanswered, text_field,
+    not_over_yet, parse_time, text_field,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -134,15 +134,10 @@ fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Resul
     let name = event.strip_prefix("event_").unwrap_or(&event);
     Ok(match name {
         "phone_call_ended" | "web_call_ended" => match ended_call_of(subject)? {
-            Some((mut call, was)) => {
-                // A snapshot taken before the call was answered, with nothing said since,
-                // ended unanswered. Its own object would read as live again: it keeps the
-                // whole delivery.
-                if let Some(was) = was {
-                    settle_unanswered(&mut call, was);
-                    if let Some(subject) = subject {
-                        keep_whole_delivery(&mut call, subject.path, body);
-                    }
+            Some((mut call, was_live)) => {
+                // Its own object would read as live again: it keeps the whole delivery.
+                if was_live && let Some(subject) = subject {
+                    keep_whole_delivery(&mut call, subject.path, body);
                 }
                 CallEvent::new(event, EventKind::Ended { call })
             }
@@ -229,16 +224,15 @@ fn call_of(subject: Option<&Subject<'_>>) -> Result<Option<Box<Call>>> {
     decode_call_with(KIND, OP, subject.raw, subject.path, map_call).map(|call| Some(Box::new(call)))
 }
 
-/// The call of a call-ended event, and the status it still said when it was not over
-/// (for `settle_unanswered`). A snapshot
+/// The call of a call-ended event, and whether it still said a live status. A snapshot
 /// taken just before the end may still say `in_progress`: it is read as `completed`, as
 /// the call reads once it is over, so that what an ended call says applies (a machine
 /// answer: voicemail; a redirect: transferred), `vendor_status` keeping the event's word.
-fn ended_call_of(subject: Option<&Subject<'_>>) -> Result<Option<(Box<Call>, Option<CallStatus>)>> {
+fn ended_call_of(subject: Option<&Subject<'_>>) -> Result<Option<(Box<Call>, bool)>> {
     let Some(subject) = subject.filter(|s| s.id.is_some()) else {
         return Ok(None);
     };
-    let mut was = None;
+    let mut was_live = false;
     let call = decode_call_with(
         KIND,
         OP,
@@ -249,17 +243,17 @@ fn ended_call_of(subject: Option<&Subject<'_>>) -> Result<Option<(Box<Call>, Opt
                 status: wire.status.as_ref(),
                 ..StatusFields::default()
             });
-            if !not_over_yet(status) {
+            was_live = not_over_yet(status);
+            if !was_live {
                 return map_call(wire);
             }
-            was = Some(status);
             let said = wire.status.replace(wire::CallStatus::Completed);
             let mut call = map_call(wire);
             call.vendor_status = said.map(|status| status.as_str().to_owned());
             call
         },
     )?;
-    Ok(Some((Box::new(call), was)))
+    Ok(Some((Box::new(call), was_live)))
 }
 
 /// A call that did not connect has not been answered, whatever its status says so far; a
@@ -793,24 +787,6 @@ mod tests {
                 Some(EndReasonCategory::Transferred),
                 live
             )
-        );
-        // A snapshot taken before the call was answered, with nothing said and no
-        // duration, ended unanswered; answered since, it ended as completed calls do.
-        assert_eq!(
-            ended(json!({"id": ID, "status": "ringing"})),
-            (
-                CallStatus::NoAnswer,
-                Some(EndReasonCategory::NoAnswer),
-                Some("ringing".to_owned())
-            )
-        );
-        assert_eq!(
-            ended(json!({"id": ID, "status": "ringing", "duration_seconds": 38})).0,
-            CallStatus::Completed
-        );
-        assert_eq!(
-            ended(json!({"id": ID, "status": "in_progress"})).0,
-            CallStatus::Completed
         );
         // A terminal status is the vendor's word, kept.
         assert_eq!(

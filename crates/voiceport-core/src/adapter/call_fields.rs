@@ -222,44 +222,6 @@ pub fn not_over_yet(status: crate::CallStatus) -> bool {
     !status.is_terminal() && status != crate::CallStatus::Unknown
 }
 
-/// The call an end event carries, mapped as completed ([`not_over_yet`]), whose snapshot
-/// said `was` (its status before that): one that had not been answered yet (scheduled,
-/// queued, ringing) and shows no sign of a conversation (no duration, nothing said by
-/// the agent or the customer) ended unanswered, [`NoAnswer`](crate::CallStatus::NoAnswer)
-/// with that end reason (no vendor words: the vendor gave none). Any other stays as
-/// mapped. Call it once the call holds all the event says (its transcript too).
-///
-/// ```
-/// # use voiceport_core as voiceport;
-/// use voiceport::adapter::settle_unanswered;
-/// use voiceport::{Call, CallId, CallStatus, ProviderKind};
-/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
-/// call.status = CallStatus::Completed;
-/// settle_unanswered(&mut call, CallStatus::Ringing);
-/// assert_eq!(call.status, CallStatus::NoAnswer);
-/// let mut talked = Call::new(CallId::new("c2"), ProviderKind::Rounded);
-/// talked.status = CallStatus::Completed;
-/// talked.duration_secs = Some(41.0);
-/// settle_unanswered(&mut talked, CallStatus::Ringing);
-/// assert_eq!(talked.status, CallStatus::Completed);
-/// ```
-pub fn settle_unanswered(call: &mut Call, was: crate::CallStatus) {
-    use crate::{CallStatus, EndReason, EndReasonCategory, Speaker};
-    let unanswered = matches!(
-        was,
-        CallStatus::Scheduled | CallStatus::Queued | CallStatus::Ringing
-    );
-    let spoken = |u: &crate::Utterance| {
-        matches!(u.speaker, Speaker::Agent | Speaker::Customer) && u.text.is_some()
-    };
-    let talked = call.duration_secs.is_some_and(|secs| secs > 0.0)
-        || (call.transcript.as_ref()).is_some_and(|t| t.utterances.iter().any(spoken));
-    if unanswered && !talked {
-        call.status = CallStatus::NoAnswer;
-        call.end_reason = Some(EndReason::new(EndReasonCategory::NoAnswer, None));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
