@@ -54,7 +54,8 @@
 //!   in
 //!   [docs/vendors/rounded.md](https://github.com/voiceport/voiceport/blob/main/docs/vendors/rounded.md).
 //! * **Listing** pages by cursor (default) or page number ([`Paging`]). `direction`,
-//!   `statuses` and `search` are filtered client-side. The time range is sent on
+//!   `statuses` and `search` are filtered client-side; the agent, kind and numbers,
+//!   which Rounded filters, are checked again where a call names another. The time range is sent on
 //!   `start_time` (`since` as `start_time_gt` one millisecond earlier, since Rounded's
 //!   filter is exclusive and `since` is not) and checked again on each call's start time,
 //!   the field Rounded filters on. A call without one (it never connected) is kept, not

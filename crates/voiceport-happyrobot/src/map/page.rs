@@ -62,8 +62,8 @@ pub(crate) fn decode_page_each(
 
 /// Whether `query` holds a filter HappyRobot does not apply (kind, the numbers, the
 /// `unknown` status) or applies more loosely (any of several tags, not every one; a time
-/// range sent to the millisecond, `from` cut and `to` rounded up, to bounds it does not
-/// document): its `count` then counts calls dropped here, and is no total of the matching
+/// range sent to the millisecond, `from` a millisecond early and `to` rounded up, to
+/// bounds it does not document): its `count` then counts calls dropped here, and is no total of the matching
 /// calls.
 fn filtered_here(query: &CallQuery) -> bool {
     query.since.is_some()

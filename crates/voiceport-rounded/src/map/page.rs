@@ -1,17 +1,20 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
 use voiceport_core::adapter::{
-    decode_list_item, hand_over_items, up_to_millisecond, within_entry_budget,
+    decode_list_item, hand_over_items, number_key, up_to_millisecond, within_entry_budget,
 };
 use voiceport_core::http::decode_json;
-use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
+use voiceport_core::{
+    Call, CallKind, CallPage, CallQuery, EachCall, Operation, PageCursor, Result,
+};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
 use crate::wire;
 
 /// Decodes a list body, handing each call to `each` as it is decoded. The filters Rounded
-/// cannot apply (`direction`, `statuses`, `search`) are applied here, client-side; the
+/// cannot apply (`direction`, `statuses`, `search`) are applied here, client-side, and
+/// those it applies are checked again where the call says otherwise; the
 /// page's `vendor_ids` are those of every call Rounded sent, kept or not (a server that
 /// ignores the page or cursor is caught repeating a page the filters empty).
 ///
@@ -43,20 +46,11 @@ fn decode_list_body(
     let list: wire::ListBody<'_> = decode_json(KIND, operation, body)?;
     let (list, paging) = list.split();
     let items = envelope::required(operation, list, body)?;
-    // Every filter is checked again on what Rounded returned: those it applies too, so
-    // that one it applied loosely or not at all never widens the result.
-    let filter = CallQuery {
-        since: None,
-        until: None,
-        cursor: None,
-        sort: None,
-        page_size: None,
-        ..query.clone()
-    };
+    let filter = unapplied_filters(query);
     let vendor_ids = hand_over_items(
         &items,
         |i, raw| decode_list_item(KIND, operation, raw, "data", i, map_call),
-        |call| filter.matches(call) && in_time_range(query, call),
+        |call| filter.matches(call) && in_time_range(query, call) && names_no_other(query, call),
         each,
     )?;
     let (mode, requested_page) = match query.cursor {
@@ -72,8 +66,7 @@ fn decode_list_body(
     let rounded_up = query
         .until
         .is_some_and(|until| up_to_millisecond(until) != until);
-    let filtered_here =
-        unapplied_filters(query) != CallQuery::default() || query.since.is_some() || rounded_up;
+    let filtered_here = filter != CallQuery::default() || query.since.is_some() || rounded_up;
     let total = paging.total_items.filter(|_| !filtered_here);
     Ok(CallPage::new(Vec::new(), next, total).with_vendor_ids(vendor_ids))
 }
@@ -87,6 +80,28 @@ fn unapplied_filters(query: &CallQuery) -> CallQuery {
         search: query.search.clone(),
         ..CallQuery::default()
     }
+}
+
+/// Whether `call` names no agent, number or kind other than the query's: the filters
+/// Rounded applies, checked again on what it returned, so that one it applied loosely or
+/// ignored never widens the result. A call naming none is kept on Rounded's word (a call
+/// need not carry its agent), as is every call for a kind Rounded named itself, which
+/// the call may read as another (`phone_call` is a phone call).
+fn names_no_other(query: &CallQuery, call: &Call) -> bool {
+    let agent = call.agent.as_ref().and_then(|agent| agent.id.as_ref());
+    let agent_ok = match (&query.agent_id, agent) {
+        (Some(wanted), Some(id)) => id == wanted,
+        _ => true,
+    };
+    let same = |wanted: &Option<String>, number: &Option<String>| match (wanted, number) {
+        (Some(wanted), Some(number)) => number_key(wanted) == number_key(number),
+        _ => true,
+    };
+    let kind_ok = match &query.kind {
+        Some(kind @ (CallKind::Phone | CallKind::Web)) => call.kind == *kind,
+        _ => true,
+    };
+    agent_ok && kind_ok && same(&query.from_number, &call.from) && same(&query.to_number, &call.to)
 }
 
 /// The time range, checked again on what Rounded returned for it, on the field Rounded
@@ -159,8 +174,8 @@ mod tests {
         }
     }
 
-    /// The filters Rounded applies are checked again on what it returned: one it applied
-    /// loosely, or ignored, never widens the result.
+    /// The filters Rounded applies are checked again on what it returned, where the call
+    /// says otherwise: one it applied loosely, or ignored, never widens the result.
     #[test]
     fn the_filters_rounded_applies_are_checked_again() {
         let body = json!({"data": [
@@ -171,7 +186,8 @@ mod tests {
             {"id": "c", "agent_id": "agent_1", "from_number": "+14155550199",
              "to_number": "+15125550173", "type": "phone_call"},
             {"id": "d", "agent_id": "agent_1", "from_number": "+14155550100",
-             "to_number": "+15125550173", "type": "web_call"}
+             "to_number": "+15125550173", "type": "web_call"},
+            {"id": "e", "from_number": "+1 415-555-0100", "to_number": "+15125550173"}
         ]})
         .to_string();
         let query = CallQuery {
@@ -182,7 +198,8 @@ mod tests {
         };
         let page = decode_page(body.as_bytes(), &query, Some(Paging::Cursor)).unwrap();
         let ids: Vec<&str> = page.calls.iter().map(|c| c.id.as_str()).collect();
-        assert_eq!(ids, ["a"]);
+        // A call naming no agent, or its number written otherwise, is kept on Rounded's word.
+        assert_eq!(ids, ["a", "e"]);
     }
 
     /// `total_items` counts Rounded's own filters only: with one applied here (direction,
