@@ -109,10 +109,11 @@ struct EndKept {
 }
 
 impl CallState {
-    /// Applies `event` by the rules above. Returns whether it was taken: `false` for a
-    /// live status older than the one kept, earlier in the call's life at the same time,
-    /// or after a terminal one, and for an event that tells no status; a second end is
-    /// always taken (it adds to the first).
+    /// Applies `event` by the rules above. Returns whether the state changed, so whether
+    /// to store it again: `false` for a live status older than the one kept, earlier in
+    /// the call's life at the same time, or after a terminal one (unless its call filled
+    /// in what the kept call lacked), and for an event that tells no status; a second end
+    /// is always taken (it adds to the first).
     pub fn apply(&mut self, event: &CallEvent) -> bool {
         let report = matches!(event.kind, EventKind::Ended { .. });
         let status = match event.status() {
@@ -129,12 +130,24 @@ impl CallState {
         }
         // A live event after the end is not taken; its call (the start, arriving late)
         // still gives the end's what it lacks of who is on it and where it is recorded
-        // (HappyRobot names the recording in its start hook only).
+        // (HappyRobot names the recording in its start hook only), and is kept where the
+        // end told its status alone. Says whether the call kept changed.
         if kept_terminal {
-            if let (Some(kept), Some(call)) = (self.call.as_mut(), event.call()) {
-                fill_from(kept, call.clone());
-            }
-            return false;
+            let Some(call) = event.call() else {
+                return false;
+            };
+            return match self.call.as_mut() {
+                Some(kept) if kept.id != call.id || kept.provider != call.provider => false,
+                Some(kept) => {
+                    let before = kept.clone();
+                    fill_from(kept, call.clone());
+                    *kept != before
+                }
+                None => {
+                    self.call = Some(call.clone());
+                    true
+                }
+            };
         }
         if !status.is_terminal() {
             let older = before(event.occurred_at, self.occurred_at);
@@ -802,6 +815,45 @@ mod tests {
         let recording = call.recording.as_ref().and_then(|r| r.mono_url.as_deref());
         assert_eq!(recording, Some("https://recordings.example/c1.wav"));
         assert_eq!(state.status, Some(CallStatus::Completed));
+    }
+
+    /// A live event arriving after the end is not taken, but its call fills in what the
+    /// end's lacks of who is on the call and where it is recorded (not its figures so
+    /// far), and `apply` says the state changed; once, and only from the same call.
+    #[test]
+    fn a_start_arriving_after_the_end_fills_in_its_recording() {
+        let mut state = CallState::default();
+        assert!(state.apply(&ended("end", Some(9), |call| {
+            call.duration_secs = Some(41.0);
+        })));
+        let start = |id: &str| {
+            let mut started = Call::new(CallId::new(id), ProviderKind::Retell);
+            started.status = CallStatus::InProgress;
+            started.from = Some("+14155550100".into());
+            started.duration_secs = Some(3.0);
+            started.recording = Some(crate::Recording {
+                mono_url: Some("https://recordings.example/c1.wav".into()),
+                ..crate::Recording::default()
+            });
+            let mut start = CallEvent::new(
+                "start",
+                EventKind::Started {
+                    call: Box::new(started),
+                },
+            );
+            start.occurred_at = Some(at(1));
+            start
+        };
+        assert!(!state.apply(&start("another")), "another call's start");
+        assert!(state.apply(&start("c1")));
+        assert_eq!(state.status, Some(CallStatus::Completed));
+        let call = state.call.as_ref().unwrap();
+        assert_eq!(call.status, CallStatus::Completed);
+        assert_eq!(call.from.as_deref(), Some("+14155550100"));
+        assert_eq!(call.duration_secs, Some(41.0));
+        let mono = call.recording.as_ref().and_then(|r| r.mono_url.as_deref());
+        assert_eq!(mono, Some("https://recordings.example/c1.wav"));
+        assert!(!state.apply(&start("c1")), "nothing more to fill in");
     }
 
     /// Tags merge as a set, in the order they came, short lists or long.
