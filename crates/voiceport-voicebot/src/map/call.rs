@@ -493,7 +493,8 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
 }
 
 /// The cost in USD (Vapi documents USD): total from `cost` (else `costBreakdown.total`),
-/// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`), with the
+/// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`, each named as
+/// its part of the breakdown: `transcriber` is `stt`, `model` `llm`, `voice` `tts`), with the
 /// `costs[]` items it has no part for (`analysis`, `voicemail-detection`,
 /// `knowledge-base` …) beside its parts, so that the breakdown adds up to the total. Every
 /// amount is checked, used or not: a negative or non-finite one is left out with a warning.
@@ -535,6 +536,12 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         if component.is_empty() {
             continue;
         }
+        // Named as its part of `costBreakdown` is, so that a call with the breakdown and
+        // one without name the same cost alike.
+        let component = PART_OF
+            .iter()
+            .find(|(kind, _)| *kind == component)
+            .map_or(component, |(_, part)| part);
         if !add(&mut from_items, &mut item_of, component, amount) {
             call.warn(
                 WarningKind::TooLarge,
@@ -547,21 +554,13 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     let breakdown = if from_breakdown.is_empty() {
         from_items
     } else {
-        // Each `costs[]` type with its part in `costBreakdown`: an item is left out only
-        // when its part is there (a breakdown without `stt` keeps the transcriber's item).
-        const PART_OF: [(&str, &str); 5] = [
-            ("transport", "transport"),
-            ("transcriber", "stt"),
-            ("model", "llm"),
-            ("voice", "tts"),
-            ("vapi", "vapi"),
-        ];
+        // A `costs[]` item is left out only when its part is there (a breakdown without
+        // `stt` keeps the transcriber's item).
         let given = |part: &str| from_breakdown.iter().any(|item| item.component == part);
         let others: Vec<CostItem> = (from_items.into_iter())
             .filter(|item| {
-                !PART_OF
-                    .iter()
-                    .any(|(kind, part)| item.component == *kind && given(part))
+                let a_part = PART_OF.iter().any(|(_, part)| item.component == *part);
+                !(a_part && given(&item.component))
             })
             .collect();
         from_breakdown.extend(others);
@@ -571,6 +570,15 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     (total.is_some() || !breakdown.is_empty())
         .then(|| Cost::new(total, Some("USD".to_owned()), breakdown))
 }
+
+/// Each `costs[]` type with its part in `costBreakdown`, whose name the item takes.
+const PART_OF: [(&str, &str); 5] = [
+    ("transport", "transport"),
+    ("transcriber", "stt"),
+    ("model", "llm"),
+    ("voice", "tts"),
+    ("vapi", "vapi"),
+];
 
 /// Adds `amount` to the item of `component` (a new one if need be, its place recorded in
 /// `item_of`); `false`, and nothing added, when the sum would not be a finite number.
@@ -1416,7 +1424,7 @@ mod tests {
         let items: Vec<(&str, f64)> = (cost.breakdown.iter())
             .map(|i| (i.component.as_str(), i.amount))
             .collect();
-        assert_eq!(items, [("model", 1e308), ("voice", 0.25)]);
+        assert_eq!(items, [("llm", 1e308), ("tts", 0.25)]);
         assert_eq!(warned(&call), ["durationSeconds", "cost", "costs[1].cost"]);
         // Nothing possible left: no cost at all.
         let call = map_call(wire_call(
@@ -1474,6 +1482,8 @@ mod tests {
         assert_eq!(items.breakdown.len(), 2);
         assert_eq!(items.breakdown[0].component, "vapi");
         assert_eq!(items.breakdown[0].amount, 0.625);
+        // Named as the breakdown names its parts, so that calls with and without it agree.
+        assert_eq!(items.breakdown[1].component, "llm");
         // Two items of one component add up without float noise (0.30000000000000004).
         let summed = map_call(wire_call(json!({
             "id": "c", "costs": [{"type": "model", "cost": 0.1}, {"type": "model", "cost": 0.2}]
@@ -1489,7 +1499,8 @@ mod tests {
         assert!(map_call(wire_call(json!({"id": "c"}))).cost.is_none());
 
         // Both: an item stands aside for its part of the breakdown only when that part is
-        // there (the transcriber's and the model's are kept beside a transport-only one).
+        // there (the transcriber's and the model's are kept, as `stt` and `llm`, beside a
+        // transport-only one).
         let both = map_call(wire_call(json!({
             "id": "c",
             "costBreakdown": {"transport": 0.01, "total": 0.05},
@@ -1507,8 +1518,8 @@ mod tests {
             parts,
             [
                 ("transport", 0.01),
-                ("transcriber", 0.02),
-                ("model", 0.02),
+                ("stt", 0.02),
+                ("llm", 0.02),
                 ("analysis", 0.005)
             ]
         );
