@@ -436,6 +436,29 @@ mod tests {
         event
     }
 
+    /// Where the calls of [`started`] are recorded (HappyRobot names it in its start hook
+    /// only).
+    const RECORDED: &str = "https://recordings.example/c1.wav";
+
+    /// A start at time 1 of call `id`, in progress and recorded, that `fill` completes.
+    fn started(id: &str, fill: impl FnOnce(&mut Call)) -> CallEvent {
+        let mut call = Call::new(CallId::new(id), ProviderKind::Retell);
+        call.status = CallStatus::InProgress;
+        call.recording = Some(crate::Recording {
+            mono_url: Some(RECORDED.into()),
+            ..crate::Recording::default()
+        });
+        fill(&mut call);
+        let mut start = CallEvent::new(
+            "start",
+            EventKind::Started {
+                call: Box::new(call),
+            },
+        );
+        start.occurred_at = Some(at(1));
+        start
+    }
+
     fn ended(name: &str, time: Option<i64>, fill: impl FnOnce(&mut Call)) -> CallEvent {
         let mut call = Call::new(CallId::new("c1"), ProviderKind::Retell);
         call.status = CallStatus::Completed;
@@ -784,22 +807,10 @@ mod tests {
     /// what was so far of it.
     #[test]
     fn an_end_s_call_replaces_a_live_snapshot() {
-        let mut started = Call::new(CallId::new("c1"), ProviderKind::Vapi);
-        started.status = CallStatus::InProgress;
-        started.name = Some("live".into());
-        started.duration_secs = Some(3.0);
-        // HappyRobot names the recording in its start hook only.
-        started.recording = Some(crate::Recording {
-            mono_url: Some("https://recordings.example/c1.wav".into()),
-            ..crate::Recording::default()
+        let start = started("c1", |call| {
+            call.name = Some("live".into());
+            call.duration_secs = Some(3.0);
         });
-        let mut start = CallEvent::new(
-            "status-update",
-            EventKind::Started {
-                call: Box::new(started),
-            },
-        );
-        start.occurred_at = Some(at(1));
         let mut state = CallState::default();
         assert!(state.apply(&start));
         assert!(state.apply(&status(CallStatus::Completed, Some(10))));
@@ -813,7 +824,7 @@ mod tests {
         );
         assert_eq!(call.ended_at, Some(at(9)));
         let recording = call.recording.as_ref().and_then(|r| r.mono_url.as_deref());
-        assert_eq!(recording, Some("https://recordings.example/c1.wav"));
+        assert_eq!(recording, Some(RECORDED));
         assert_eq!(state.status, Some(CallStatus::Completed));
     }
 
@@ -827,22 +838,10 @@ mod tests {
             call.duration_secs = Some(41.0);
         })));
         let start = |id: &str| {
-            let mut started = Call::new(CallId::new(id), ProviderKind::Retell);
-            started.status = CallStatus::InProgress;
-            started.from = Some("+14155550100".into());
-            started.duration_secs = Some(3.0);
-            started.recording = Some(crate::Recording {
-                mono_url: Some("https://recordings.example/c1.wav".into()),
-                ..crate::Recording::default()
-            });
-            let mut start = CallEvent::new(
-                "start",
-                EventKind::Started {
-                    call: Box::new(started),
-                },
-            );
-            start.occurred_at = Some(at(1));
-            start
+            started(id, |call| {
+                call.from = Some("+14155550100".into());
+                call.duration_secs = Some(3.0);
+            })
         };
         assert!(!state.apply(&start("another")), "another call's start");
         assert!(state.apply(&start("c1")));
@@ -852,7 +851,7 @@ mod tests {
         assert_eq!(call.from.as_deref(), Some("+14155550100"));
         assert_eq!(call.duration_secs, Some(41.0));
         let mono = call.recording.as_ref().and_then(|r| r.mono_url.as_deref());
-        assert_eq!(mono, Some("https://recordings.example/c1.wav"));
+        assert_eq!(mono, Some(RECORDED));
         assert!(!state.apply(&start("c1")), "nothing more to fill in");
     }
 
