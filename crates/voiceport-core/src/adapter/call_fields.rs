@@ -200,6 +200,52 @@ pub fn check_call(call: &mut Call, id_field: &str, ended_field: &str) {
     }
 }
 
+/// Whether `call` names no agent, campaign, number or kind other than `query`'s: a
+/// filter the vendor applied, checked again on what it returned, so that one it applied
+/// loosely or ignored never widens a listing. A call naming none of them is kept on the
+/// vendor's word (a call need not carry its agent or campaign), and so is every call for
+/// a kind the vendor named itself ([`CallKind::Other`](crate::CallKind::Other)), which
+/// the call may read as a unified one. Numbers compare as [`number_key`](super::number_key)
+/// writes them. For the filters a vendor does not apply, use
+/// [`CallQuery::matches`](crate::CallQuery::matches), which keeps no call that lacks what
+/// is asked.
+///
+/// ```
+/// # use voiceport_core as voiceport;
+/// use voiceport::adapter::names_no_other;
+/// use voiceport::{AgentId, AgentRef, Call, CallId, CallQuery, ProviderKind};
+/// let query = CallQuery { agent_id: Some(AgentId::new("a1")), ..CallQuery::default() };
+/// let mut call = Call::new(CallId::new("c1"), ProviderKind::Rounded);
+/// assert!(names_no_other(&query, &call));
+/// call.agent = Some(AgentRef::new(Some(AgentId::new("a2")), None));
+/// assert!(!names_no_other(&query, &call));
+/// ```
+pub fn names_no_other(query: &crate::CallQuery, call: &Call) -> bool {
+    use crate::CallKind;
+    let agent = call.agent.as_ref().and_then(|agent| agent.id.as_ref());
+    let agent_ok = match (&query.agent_id, agent) {
+        (Some(wanted), Some(id)) => id == wanted,
+        _ => true,
+    };
+    let campaign_ok = match (&query.campaign_id, &call.campaign_id) {
+        (Some(wanted), Some(id)) => id == wanted,
+        _ => true,
+    };
+    let same = |wanted: &Option<String>, number: &Option<String>| match (wanted, number) {
+        (Some(wanted), Some(number)) => super::number_key(wanted) == super::number_key(number),
+        _ => true,
+    };
+    let kind_ok = match &query.kind {
+        Some(CallKind::Other(_)) | None => true,
+        Some(kind) => call.kind == *kind,
+    };
+    agent_ok
+        && campaign_ok
+        && kind_ok
+        && same(&query.from_number, &call.from)
+        && same(&query.to_number, &call.to)
+}
+
 /// Whether the call an end event carries still says it is not over (scheduled, queued,
 /// ringing, in progress): a snapshot the vendor took just before the end. The event says
 /// the call is over, and an application keeping the latest state per call must not store a

@@ -36,7 +36,8 @@ pub use bounded::{
 };
 pub use bounded_json::{bounded_json, bounded_object, bounded_value, json_within_budget};
 pub use call_fields::{
-    check_call, field_path, not_over_yet, read_destination, read_direction, read_id, recording_at,
+    check_call, field_path, names_no_other, not_over_yet, read_destination, read_direction,
+    read_id, recording_at,
 };
 pub use decode::{
     collect_page, decode_call_body, decode_call_with, decode_list_item, hand_over_items,

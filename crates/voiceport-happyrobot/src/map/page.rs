@@ -1,6 +1,6 @@
 //! The body of `GET /calls` → one page of calls and the cursor to the next.
 
-use voiceport_core::adapter::{decode_list_item, hand_over_items};
+use voiceport_core::adapter::{decode_list_item, hand_over_items, names_no_other};
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     Call, CallPage, CallQuery, CallStatus, EachCall, Operation, PageCursor, Result,
@@ -35,6 +35,10 @@ pub(crate) fn decode_page_each(
     // The codec may be handed a query the guard never saw: fall back to the default size.
     let limit = u64::from(CAPABILITIES.page_size(query));
     let returned = list.calls.len() as u64;
+    // The agent and the campaign are checked again leniently (`names_no_other`): the list
+    // filters' parameter names (these two, and every other but `type`, `limit` and `skip`)
+    // come from a third-party client, not HappyRobot's docs, so were one ignored, every
+    // call would come back; a call naming none is kept on the server's word.
     let filter = CallQuery {
         search: None,
         agent_id: None,
@@ -73,24 +77,6 @@ fn filtered_here(query: &CallQuery) -> bool {
         || query.to_number.is_some()
         || query.statuses.contains(&CallStatus::Unknown)
         || query.tags.len() > 1
-}
-
-/// Whether `call` names no agent or campaign other than the query's. The list filters'
-/// parameter names (these two, and every other but `type`, `limit` and `skip`) come from a
-/// third-party client, not HappyRobot's docs: were one ignored, every call would come back,
-/// and the ones naming another agent or campaign are dropped here. A call naming none is
-/// kept, on the server's word: a call need not carry its campaign or its use case.
-fn names_no_other(query: &CallQuery, call: &Call) -> bool {
-    let agent = call.agent.as_ref().and_then(|agent| agent.id.as_ref());
-    let agent_ok = match (&query.agent_id, agent) {
-        (Some(wanted), Some(id)) => id == wanted,
-        _ => true,
-    };
-    let campaign_ok = match (&query.campaign_id, &call.campaign_id) {
-        (Some(wanted), Some(id)) => id == wanted,
-        _ => true,
-    };
-    agent_ok && campaign_ok
 }
 
 /// The time range, checked again on what HappyRobot returned for it (`from`/`to`, whose

@@ -1,12 +1,10 @@
 //! A `GET /v1/calls` body → a [`CallPage`] and the cursor to the next page.
 
 use voiceport_core::adapter::{
-    decode_list_item, hand_over_items, number_key, up_to_millisecond, within_entry_budget,
+    decode_list_item, hand_over_items, names_no_other, up_to_millisecond, within_entry_budget,
 };
 use voiceport_core::http::decode_json;
-use voiceport_core::{
-    Call, CallKind, CallPage, CallQuery, EachCall, Operation, PageCursor, Result,
-};
+use voiceport_core::{Call, CallPage, CallQuery, EachCall, Operation, PageCursor, Result};
 
 use crate::config::{KIND, Paging};
 use crate::map::{call::map_call, envelope};
@@ -80,28 +78,6 @@ fn unapplied_filters(query: &CallQuery) -> CallQuery {
         search: query.search.clone(),
         ..CallQuery::default()
     }
-}
-
-/// Whether `call` names no agent, number or kind other than the query's: the filters
-/// Rounded applies, checked again on what it returned, so that one it applied loosely or
-/// ignored never widens the result. A call naming none is kept on Rounded's word (a call
-/// need not carry its agent), as is every call for a kind Rounded named itself, which
-/// the call may read as another (`phone_call` is a phone call).
-fn names_no_other(query: &CallQuery, call: &Call) -> bool {
-    let agent = call.agent.as_ref().and_then(|agent| agent.id.as_ref());
-    let agent_ok = match (&query.agent_id, agent) {
-        (Some(wanted), Some(id)) => id == wanted,
-        _ => true,
-    };
-    let same = |wanted: &Option<String>, number: &Option<String>| match (wanted, number) {
-        (Some(wanted), Some(number)) => number_key(wanted) == number_key(number),
-        _ => true,
-    };
-    let kind_ok = match &query.kind {
-        Some(kind @ (CallKind::Phone | CallKind::Web)) => call.kind == *kind,
-        _ => true,
-    };
-    agent_ok && kind_ok && same(&query.from_number, &call.from) && same(&query.to_number, &call.to)
 }
 
 /// The time range, checked again on what Rounded returned for it, on the field Rounded
