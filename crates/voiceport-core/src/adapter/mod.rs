@@ -56,9 +56,9 @@ pub use text::{
     written_otherwise_than_e164,
 };
 pub use time::{
-    elapsed_secs, epoch_by_size, epoch_millis, epoch_secs, format_time, millisecond_of, parse_time,
-    presigned_expiry, read_epoch_millis, read_time, read_time_at, recent_epoch_millis,
-    seconds_between, time_after, time_from_json, up_to_millisecond,
+    elapsed_secs, epoch_by_size, epoch_millis, epoch_secs, format_time, millisecond_before,
+    millisecond_of, parse_time, presigned_expiry, read_epoch_millis, read_time, read_time_at,
+    recent_epoch_millis, seconds_between, time_after, time_from_json, up_to_millisecond,
 };
 
 use crate::{

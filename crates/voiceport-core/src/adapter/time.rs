@@ -337,6 +337,23 @@ pub fn up_to_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
     }
 }
 
+/// The millisecond before the one `at` falls in: for a vendor's time filter whose lower
+/// bound is exclusive, or not documented either way, so that a call at `at` is still
+/// listed (check the bound again on what comes back). The same at the first millisecond
+/// chrono holds.
+///
+/// ```
+/// use voiceport_core::adapter::millisecond_before;
+/// let at = |text: &str| text.parse::<chrono::DateTime<chrono::Utc>>().unwrap();
+/// assert_eq!(millisecond_before(at("2026-03-01T00:00:00.000250Z")), at("2026-02-28T23:59:59.999Z"));
+/// ```
+pub fn millisecond_before(at: DateTime<Utc>) -> DateTime<Utc> {
+    let (start, _) = millisecond_of(at);
+    start
+        .checked_sub_signed(chrono::TimeDelta::milliseconds(1))
+        .unwrap_or(start)
+}
+
 /// The millisecond `at` falls in: its start, and the start of the next one (the same at
 /// the last millisecond chrono holds).
 pub fn millisecond_of(at: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {

@@ -1,10 +1,9 @@
 //! voiceport requests → HappyRobot query parameters and bodies.
 
-use chrono::TimeDelta;
 use serde_json::{Map, Value};
 use voiceport_core::adapter::{
-    check_extra_keys, check_unsupported, dial_number, format_time, millisecond_of, missing_setting,
-    required_setting, up_to_millisecond,
+    check_extra_keys, check_unsupported, dial_number, format_time, millisecond_before,
+    missing_setting, required_setting, up_to_millisecond,
 };
 use voiceport_core::{
     CallQuery, CallStatus, DialRequest, Direction, Error, NoteInput, NoteUpdate, Operation,
@@ -96,12 +95,7 @@ pub(crate) fn filter_params(
         // page is filtered by the exact time). An export, which has no such filter, asks
         // from `since` itself.
         let from = match operation {
-            Operation::ListCalls => {
-                let (start, _) = millisecond_of(since);
-                start
-                    .checked_sub_signed(TimeDelta::milliseconds(1))
-                    .unwrap_or(start)
-            }
+            Operation::ListCalls => millisecond_before(since),
             _ => since,
         };
         params.push(("from", format_time(from)));

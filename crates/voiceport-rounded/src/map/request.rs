@@ -3,9 +3,9 @@
 //! The capability guard has already checked what every vendor shares (filters, ids, the
 //! page size, a destination, the update flags); what is left is what only Rounded refuses.
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use voiceport_core::adapter::{
-    check_extra_keys, check_unsupported, dial_number, millisecond_of, required_setting,
+    check_extra_keys, check_unsupported, dial_number, millisecond_before, required_setting,
     up_to_millisecond,
 };
 use voiceport_core::{
@@ -77,10 +77,7 @@ pub(crate) fn list_params(
 /// exactly `since` must be listed. The millisecond before `since`'s is sent, and `map::page`
 /// checks `start_time >= since` again, so a call in that extra time is not returned.
 fn inclusive_since(since: DateTime<Utc>) -> String {
-    let (start, _) = millisecond_of(since);
-    iso(start
-        .checked_sub_signed(TimeDelta::milliseconds(1))
-        .unwrap_or(start))
+    iso(millisecond_before(since))
 }
 
 /// RFC 3339 with only the fraction a time has (`…00Z`, `…00.500Z`), the form the list
