@@ -114,7 +114,11 @@ pub(crate) fn map_call_at(
         field_path(at, "endedAt")
     });
     let reason = wire.ended_reason.as_ref().map(Text::as_str);
-    let started = call.started_at.is_some();
+    // Whether the call had started: its start, or a line said by the agent or the customer
+    // (a status update's snapshot, taken before the start, may lack the start).
+    let spoken =
+        |u: &Utterance| matches!(u.speaker, Speaker::Agent | Speaker::Customer) && u.text.is_some();
+    let started = call.started_at.is_some() || messages.iter().any(spoken);
     (call.status, call.end_reason) = status_of(wire.status.as_ref(), reason, started);
     let message = wire
         .ended_message
@@ -141,15 +145,6 @@ pub(crate) fn map_call_at(
     let mut artifact = wire.artifact.take().unwrap_or_default();
     let whole = owned(wire.transcript.take()).or_else(|| owned(artifact.transcript.take()));
     let transcript = Transcript::new(messages, whole);
-    // A call canceled once its conversation had begun took place, as one with a start did
-    // (`status_of`): a status update's snapshot, taken before the start, may lack it.
-    let spoken =
-        |u: &Utterance| matches!(u.speaker, Speaker::Agent | Speaker::Customer) && u.text.is_some();
-    if call.status == voiceport_core::CallStatus::Canceled
-        && transcript.utterances.iter().any(spoken)
-    {
-        call.status = voiceport_core::CallStatus::Completed;
-    }
     call.transcript = (!transcript.is_empty()).then_some(transcript);
     call.recording = recording(wire, &mut artifact);
     call.cost = cost(&mut call, wire, at);
@@ -538,10 +533,12 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         }
         // Named as its part of `costBreakdown` is, so that a call with the breakdown and
         // one without name the same cost alike.
-        let component = PART_OF
-            .iter()
-            .find(|(kind, _)| *kind == component)
-            .map_or(component, |(_, part)| part);
+        let component = match component {
+            "transcriber" => "stt",
+            "model" => "llm",
+            "voice" => "tts",
+            other => other,
+        };
         if !add(&mut from_items, &mut item_of, component, amount) {
             call.warn(
                 WarningKind::TooLarge,
@@ -558,10 +555,7 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         // `stt` keeps the transcriber's item).
         let given = |part: &str| from_breakdown.iter().any(|item| item.component == part);
         let others: Vec<CostItem> = (from_items.into_iter())
-            .filter(|item| {
-                let a_part = PART_OF.iter().any(|(_, part)| item.component == *part);
-                !(a_part && given(&item.component))
-            })
+            .filter(|item| !given(&item.component))
             .collect();
         from_breakdown.extend(others);
         from_breakdown
@@ -570,15 +564,6 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     (total.is_some() || !breakdown.is_empty())
         .then(|| Cost::new(total, Some("USD".to_owned()), breakdown))
 }
-
-/// Each `costs[]` type with its part in `costBreakdown`, whose name the item takes.
-const PART_OF: [(&str, &str); 5] = [
-    ("transport", "transport"),
-    ("transcriber", "stt"),
-    ("model", "llm"),
-    ("voice", "tts"),
-    ("vapi", "vapi"),
-];
 
 /// Adds `amount` to the item of `component` (a new one if need be, its place recorded in
 /// `item_of`); `false`, and nothing added, when the sum would not be a finite number.

@@ -18,8 +18,8 @@ use crate::wire::Status;
 ///
 /// `manually-canceled` may also be what a live call ended through the API says (*inferred*:
 /// Vapi does not say which reason a control-URL end gets): a call that had `started` took
-/// place, so it is `Completed` rather than `Canceled` (its end reason stays `Canceled`); so
-/// is one whose conversation had begun (`map_call_at`), where a snapshot lacks the start.
+/// place, so it is `Completed` rather than `Canceled` (its end reason stays `Canceled`):
+/// `started` says so, by its start or a line said (`map_call_at`).
 pub(crate) fn status_of(
     status: Option<&Status>,
     ended_reason: Option<&str>,
