@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::adapter::not_over_yet;
 use crate::{Call, CallEvent, CallStatus, EventKind};
 
 /// The latest state of one call, kept from its webhook events as they arrive: keep one per
@@ -227,8 +228,7 @@ impl CallState {
         // A call kept from a live event (the first end told its status alone) gives the
         // end's call only what the call is and who is on it ([`fill_from`]).
         let kept = self.call.take();
-        let kept_live = (kept.as_ref())
-            .is_some_and(|kept| !kept.status.is_terminal() && kept.status != CallStatus::Unknown);
+        let kept_live = (kept.as_ref()).is_some_and(|kept| not_over_yet(kept.status));
         let older = older && !kept_live;
         self.call = Some(match (kept, older) {
             (None, _) => call.clone(),
@@ -268,7 +268,7 @@ fn before(at: Option<DateTime<Utc>>, kept: Option<DateTime<Utc>>) -> bool {
 /// its start hook only), not what was so far of its transcript, cost or duration, which
 /// its end would hold whole.
 fn fill_from(call: &mut Call, other: Call) {
-    let of_an_end = other.status.is_terminal() || other.status == CallStatus::Unknown;
+    let of_an_end = !not_over_yet(other.status);
     let Call {
         organization_id,
         parent_call_id,
