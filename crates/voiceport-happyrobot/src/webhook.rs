@@ -11,8 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use voiceport_core::adapter::{
-    Text, call_id_field, decode_call_with, keep_whole_delivery, non_blank, non_empty, parse_time,
-    read_destination, read_id, read_time,
+    Text, call_id_field, decode_call_with, keep_whole_delivery, non_blank, non_empty, not_over_yet,
+    parse_time, read_destination, read_id, read_time,
 };
 use voiceport_core::http::{decode_json, decode_raw};
 use voiceport_core::{
@@ -22,7 +22,7 @@ use voiceport_core::{
 
 use crate::config::KIND;
 use crate::map::call::{decode_call, ended_at, map_call, map_messages, recording};
-use crate::map::status::{not_over, session_status_of};
+use crate::map::status::{category_of, session_status_of};
 use crate::wire;
 
 const OP: Operation = Operation::ParseWebhook;
@@ -192,7 +192,7 @@ fn session_status_changed(
 /// where its own object would read as live again.
 fn decode_ended_call(raw: &RawValue) -> Result<Call> {
     decode_call_with(KIND, OP, raw, "call", |mut wire: wire::Call<'_>| {
-        if !wire.status.as_ref().is_some_and(not_over) {
+        if !(wire.status.as_ref()).is_some_and(|status| not_over_yet(category_of(status).0)) {
             return map_call(wire);
         }
         let said = wire.status.replace(wire::Status::Completed);

@@ -133,17 +133,20 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
 fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Result<CallEvent> {
     let name = event.strip_prefix("event_").unwrap_or(&event);
     Ok(match name {
-        "phone_call_ended" | "web_call_ended" => match ended_call_of(subject)? {
-            Some((mut call, was_live)) => {
-                // Its own object would read as live again: it keeps the whole delivery.
-                if was_live && let Some(subject) = subject {
-                    keep_whole_delivery(&mut call, subject.path, body);
+        "phone_call_ended" | "web_call_ended" => {
+            let mut was_live = false;
+            match call_of(subject, |wire| map_live_as_ended(wire, &mut was_live))? {
+                Some(mut call) => {
+                    // Its own object would read as live again: it keeps the whole delivery.
+                    if was_live && let Some(subject) = subject {
+                        keep_whole_delivery(&mut call, subject.path, body);
+                    }
+                    CallEvent::new(event, EventKind::Ended { call })
                 }
-                CallEvent::new(event, EventKind::Ended { call })
+                None => other(event, body),
             }
-            None => other(event, body),
-        },
-        "phone_call_did_not_connect" => match (call_of(subject)?, subject) {
+        }
+        "phone_call_did_not_connect" => match (call_of(subject, map_call)?, subject) {
             (Some(mut call), Some(subject)) => {
                 did_not_connect(&mut call, &event);
                 // The event's name went into the call: it keeps the whole delivery.
@@ -178,7 +181,7 @@ fn event_for(event: String, subject: Option<&Subject<'_>>, body: &[u8]) -> Resul
             Some(subject) => transcript(event, subject, body)?,
             None => other(event, body),
         },
-        "phone_call_connected" | "web_call_connected" => match call_of(subject)? {
+        "phone_call_connected" | "web_call_connected" => match call_of(subject, map_call)? {
             Some(call) => CallEvent::new(event, EventKind::Started { call }),
             None => other(event, body),
         },
@@ -217,43 +220,34 @@ fn subject<'a>(delivery: &wire::Delivery<'a>) -> Option<Subject<'a>> {
 }
 
 /// The subject as a call, when it names one with a string `id`.
-fn call_of(subject: Option<&Subject<'_>>) -> Result<Option<Box<Call>>> {
+fn call_of(
+    subject: Option<&Subject<'_>>,
+    map: impl FnOnce(wire::Call<'_>) -> Call,
+) -> Result<Option<Box<Call>>> {
     let Some(subject) = subject.filter(|s| s.id.is_some()) else {
         return Ok(None);
     };
-    decode_call_with(KIND, OP, subject.raw, subject.path, map_call).map(|call| Some(Box::new(call)))
+    decode_call_with(KIND, OP, subject.raw, subject.path, map).map(|call| Some(Box::new(call)))
 }
 
-/// The call of a call-ended event, and whether it still said a live status. A snapshot
-/// taken just before the end may still say `in_progress`: it is read as `completed`, as
-/// the call reads once it is over, so that what an ended call says applies (a machine
-/// answer: voicemail; a redirect: transferred), `vendor_status` keeping the event's word.
-fn ended_call_of(subject: Option<&Subject<'_>>) -> Result<Option<(Box<Call>, bool)>> {
-    let Some(subject) = subject.filter(|s| s.id.is_some()) else {
-        return Ok(None);
-    };
-    let mut was_live = false;
-    let call = decode_call_with(
-        KIND,
-        OP,
-        subject.raw,
-        subject.path,
-        |mut wire: wire::Call<'_>| {
-            let (status, _) = status_of(StatusFields {
-                status: wire.status.as_ref(),
-                ..StatusFields::default()
-            });
-            was_live = not_over_yet(status);
-            if !was_live {
-                return map_call(wire);
-            }
-            let said = wire.status.replace(wire::CallStatus::Completed);
-            let mut call = map_call(wire);
-            call.vendor_status = said.map(|status| status.as_str().to_owned());
-            call
-        },
-    )?;
-    Ok(Some((Box::new(call), was_live)))
+/// The call of a call-ended event, `was_live` saying whether it still said a live status.
+/// A snapshot taken just before the end may still say `in_progress`: it is read as
+/// `completed`, as the call reads once it is over, so that what an ended call says
+/// applies (a machine answer: voicemail; a redirect: transferred), `vendor_status`
+/// keeping the event's word.
+fn map_live_as_ended(mut wire: wire::Call<'_>, was_live: &mut bool) -> Call {
+    let (status, _) = status_of(StatusFields {
+        status: wire.status.as_ref(),
+        ..StatusFields::default()
+    });
+    *was_live = not_over_yet(status);
+    if !*was_live {
+        return map_call(wire);
+    }
+    let said = wire.status.replace(wire::CallStatus::Completed);
+    let mut call = map_call(wire);
+    call.vendor_status = said.map(|status| status.as_str().to_owned());
+    call
 }
 
 /// A call that did not connect has not been answered, whatever its status says so far; a
@@ -273,7 +267,7 @@ fn did_not_connect(call: &mut Call, event: &str) {
 }
 
 fn status_changed(event: String, subject: &Subject<'_>) -> Result<CallEvent> {
-    let call = call_of(Some(subject))?;
+    let call = call_of(Some(subject), map_call)?;
     // A call has read its status as a status update does; without one, only the fields
     // the status needs are.
     let (status, vendor_status) = match &call {

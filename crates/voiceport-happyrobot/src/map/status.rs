@@ -75,12 +75,6 @@ pub(crate) fn status_of(
     )
 }
 
-/// Whether `status` is one of a call not over yet (scheduled, queued, ringing, in
-/// progress); a status voiceport does not know is not.
-pub(crate) fn not_over(status: &Status) -> bool {
-    voiceport_core::adapter::not_over_yet(category_of(status).0)
-}
-
 /// A session status of the current platform's CloudEvents webhooks → the normalized status
 /// and end-reason category, in the same terms as [`category_of`].
 ///
