@@ -249,7 +249,7 @@ pub fn names_no_other(query: &crate::CallQuery, call: &Call) -> bool {
 /// Whether the call an end event carries still says it is not over (scheduled, queued,
 /// ringing, in progress): a snapshot the vendor took just before the end. The event says
 /// the call is over, and an application keeping the latest state per call must not store a
-/// live status from it. Map such a call again with its wire status set to the vendor's word
+/// live status from it. Map such a call with its wire status set to the vendor's word
 /// for a completed call, so that what an ended call says applies as it does to one read
 /// with `get_call` (a machine answer: voicemail; a contact it was handed to: transferred),
 /// and set `vendor_status` back to what the event sent; keep the whole delivery as its
