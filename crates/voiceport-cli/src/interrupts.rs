@@ -1,18 +1,21 @@
 //! Stop requests: Ctrl-C (SIGINT) and, on Unix, SIGTERM (what a service manager, a CI
-//! runner or `timeout` sends), heard from the moment a command starts listening, so that
-//! a dial or a walk stopped either way still says what it left behind. A second request is
+//! runner or `timeout` sends) and SIGHUP (the terminal it ran in closed, an SSH session
+//! dropped), heard from the moment a command starts listening, so that a dial or a walk
+//! stopped any of these ways still says what it left behind (to a log it writes to, when
+//! the terminal is gone), and `listen` answers the deliveries it holds. A second request is
 //! not lost while the first is being handled (a fresh `tokio::signal::ctrl_c()` hears only
 //! presses after its first poll). Requests of one kind that come before the first is taken
 //! count as one, so a quick double press is one: the second must follow the first's notice
 //! (a Ctrl-C and a SIGTERM together are two). A process stopped by SIGTERM exits 143, as
-//! one killed by it would (128 + 15), so that a service manager counts it as stopped.
+//! one killed by it would (128 + 15), so that a service manager counts it as stopped; by
+//! SIGHUP, 129 (128 + 1).
 //!
 //! A command stuck where it cannot hear a stop request (a write to an output nobody reads,
 //! a pipe's reader paused) is ended for it: [`STOP_GRACE`] after the first request, or
 //! [`SECOND_STOP_GRACE`] after a second, with the interruption's exit code.
 
 use std::sync::Once;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::Duration;
 
 use crate::{Failure, output};
@@ -28,20 +31,21 @@ const SECOND_STOP_GRACE: Duration = Duration::from_secs(2);
 /// The watchdog is started once, by the first command that listens.
 static WATCHDOG: Once = Once::new();
 
-/// Whether a SIGTERM was heard: the exit code of an interrupted command follows the signal.
-static TERMINATED: AtomicBool = AtomicBool::new(false);
+/// The exit code of the signal heard, when it was not Ctrl-C (SIGTERM's 143, SIGHUP's 129);
+/// 0 for none: the exit code of an interrupted command follows the signal.
+static STOPPED_BY: AtomicU8 = AtomicU8::new(0);
 
 /// How an interruption's `message` is said on standard error.
 pub(crate) fn said(message: &str) -> String {
     format!("interrupted: {message}")
 }
 
-/// The exit code of a command a stop request ended: 143 after SIGTERM, else 130 (Ctrl-C).
+/// The exit code of a command a stop request ended: 143 after SIGTERM, 129 after SIGHUP,
+/// else 130 (Ctrl-C).
 pub(crate) fn interrupted_exit_code() -> u8 {
-    if TERMINATED.load(Ordering::Relaxed) {
-        143
-    } else {
-        130
+    match STOPPED_BY.load(Ordering::Relaxed) {
+        0 => 130,
+        code => code,
     }
 }
 
@@ -51,6 +55,8 @@ pub(crate) struct StopSignal {
     interrupts: tokio::signal::unix::Signal,
     #[cfg(unix)]
     terminates: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    hangups: tokio::signal::unix::Signal,
     #[cfg(windows)]
     interrupts: tokio::signal::windows::CtrlC,
 }
@@ -72,6 +78,7 @@ impl StopSignal {
             Ok(StopSignal {
                 interrupts: signal(SignalKind::interrupt()).map_err(io)?,
                 terminates: signal(SignalKind::terminate()).map_err(io)?,
+                hangups: signal(SignalKind::hangup()).map_err(io)?,
             })
         }
         #[cfg(windows)]
@@ -88,7 +95,11 @@ impl StopSignal {
         let heard = tokio::select! {
             heard = self.interrupts.recv() => heard,
             heard = self.terminates.recv() => {
-                TERMINATED.store(true, Ordering::Relaxed);
+                STOPPED_BY.store(143, Ordering::Relaxed);
+                heard
+            }
+            heard = self.hangups.recv() => {
+                STOPPED_BY.store(129, Ordering::Relaxed);
                 heard
             }
         };

@@ -12,6 +12,7 @@
 //! | 4 | the vendor does not support the operation or one of its fields |
 //! | 130 | interrupted (Ctrl-C); after a dial, whether the call was placed is printed; after a walk (`calls list --all`, `export`), where to resume |
 //! | 143 | the same, stopped by SIGTERM (a service manager, `timeout`) |
+//! | 129 | the same, stopped by SIGHUP (its terminal closed) |
 //!
 //! `listen` and `sandbox`, which run until Ctrl-C, end with 0 when they stop in time.
 
@@ -57,6 +58,7 @@ Exit codes:
        was done is printed; after a walk (`calls list --all`, `export`),
        where to resume
   143  the same, stopped by SIGTERM (a service manager, `timeout`)
+  129  the same, stopped by SIGHUP (its terminal closed)
 
 `listen` and `sandbox`, which run until Ctrl-C, end with 0 when they
 stop in time (`listen` with 1 when it could not write events; it stops

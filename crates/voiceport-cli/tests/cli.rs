@@ -4244,8 +4244,8 @@ async fn ctrl_c_during_a_dial_says_the_call_may_have_been_placed() {
     );
 }
 
-/// SIGTERM (a service manager, a CI runner, `timeout`) stops a dial or a check as Ctrl-C
-/// does: what it may have left behind is said, not lost with the process.
+/// SIGTERM (a service manager, a CI runner, `timeout`) and SIGHUP stop a dial or a check as
+/// Ctrl-C does: what it may have left behind is said, not lost with the process.
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread")]
 async fn sigterm_during_a_dial_or_a_check_says_what_it_left() {
@@ -4269,6 +4269,15 @@ async fn sigterm_during_a_dial_or_a_check_says_what_it_left() {
     assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("could still be live"),
+        "{}",
+        stderr(&out)
+    );
+    // So does SIGHUP (its terminal closed, an SSH session dropped), with 129: what it says
+    // still reaches a log its standard error goes to.
+    let out = signal_when_answered(late(), &dial, "", "-HUP").await;
+    assert_eq!(out.status.code(), Some(129), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the call may have been placed"),
         "{}",
         stderr(&out)
     );
