@@ -105,7 +105,7 @@ pub(crate) async fn run(
     state.report_at_end()
 }
 
-/// What stops `listen`: a Ctrl-C (or SIGTERM), or its standard output closing.
+/// What stops `listen`: a Ctrl-C (or SIGTERM, SIGHUP), or its standard output closing.
 struct Stops {
     ctrl_c: StopSignal,
     output_closed: Arc<tokio::sync::Notify>,

@@ -91,7 +91,7 @@ pub(crate) async fn run(args: SandboxArgs) -> Outcome {
             sandbox.addr()
         ));
     }
-    // Ctrl-C or SIGTERM ends it, with 0.
+    // Ctrl-C, SIGTERM or SIGHUP ends it, with 0.
     stop.received().await;
     Ok(())
 }
