@@ -1673,16 +1673,22 @@ fn the_configurations_in_the_docs_are_read() {
     assert!(read >= 3 + 5, "{read} blocks read");
 }
 
+/// A registry of two providers (`sales`, Rounded; `studio`, Voicebot Studio) that no test
+/// here sends a request to.
+fn sales_and_studio() -> Registry {
+    Registry::from_toml_str(
+        "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n\
+         [providers.studio]\nkind = \"voicebot\"\napi_key = \"vb-test\"\n",
+    )
+    .unwrap()
+}
+
 /// A provider is built outside the registry's lock, so several threads connecting one name
 /// at once may each build one: the first put in is kept, and every caller gets that one,
 /// never a second connection of the same name.
 #[test]
 fn threads_connecting_one_name_at_once_share_one_provider() {
-    let registry = Registry::from_toml_str(
-        "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n\
-         [providers.studio]\nkind = \"voicebot\"\napi_key = \"vb-test\"\n",
-    )
-    .unwrap();
+    let registry = sales_and_studio();
     for round in 0..10 {
         let registry = Registry::from_file(registry.file().clone()).unwrap();
         let start = std::sync::Barrier::new(8);
@@ -1717,11 +1723,7 @@ fn threads_connecting_one_name_at_once_share_one_provider() {
 /// and names the provider it cannot connect, so an application fails at its start.
 #[test]
 fn connect_all_connects_every_provider_or_names_the_one_it_cannot() {
-    let registry = Registry::from_toml_str(
-        "[providers.sales]\nkind = \"rounded\"\napi_key = \"rd-test\"\n\
-         [providers.studio]\nkind = \"voicebot\"\napi_key = \"vb-test\"\n",
-    )
-    .unwrap();
+    let registry = sales_and_studio();
     registry.connect_all().unwrap();
     let first = registry.connect(Some("studio")).unwrap();
     registry.connect_all().unwrap();
