@@ -67,7 +67,8 @@ pub(crate) fn decode_webhook(body: &[u8]) -> Result<CallEvent> {
             Ok(started)
         }
         "end" => {
-            let mut call = decode_ended_call(required_call(&delivery, body)?)?;
+            let raw = required_call(&delivery, body)?;
+            let mut call = decode_call_with(KIND, OP, raw, "call", map_live_as_ended)?;
             let mut messages = part::<wire::EndContent>(delivery.content, "content")?
                 .and_then(|content| content.messages);
             // Where the call was handed to: the phone of the last message's contact that
@@ -190,16 +191,14 @@ fn session_status_changed(
 /// end where its start and duration say), `vendor_status` keeping the hook's word. The
 /// call keeps the whole delivery as its vendor payload, which reads back as this event
 /// where its own object would read as live again.
-fn decode_ended_call(raw: &RawValue) -> Result<Call> {
-    decode_call_with(KIND, OP, raw, "call", |mut wire: wire::Call<'_>| {
-        if !(wire.status.as_ref()).is_some_and(|status| not_over_yet(category_of(status).0)) {
-            return map_call(wire);
-        }
-        let said = wire.status.replace(wire::Status::Completed);
-        let mut call = map_call(wire);
-        call.vendor_status = said.map(|status| status.as_str().to_owned());
-        call
-    })
+fn map_live_as_ended(mut wire: wire::Call<'_>) -> Call {
+    if !(wire.status.as_ref()).is_some_and(|status| not_over_yet(category_of(status).0)) {
+        return map_call(wire);
+    }
+    let said = wire.status.replace(wire::Status::Completed);
+    let mut call = map_call(wire);
+    call.vendor_status = said.map(|status| status.as_str().to_owned());
+    call
 }
 
 fn required_call<'a>(event: &wire::Delivery<'a>, body: &[u8]) -> Result<&'a RawValue> {
