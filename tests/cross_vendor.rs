@@ -96,6 +96,18 @@ async fn serve(vendor: &Vendor) -> (MockServer, Arc<dyn VoiceProvider>) {
         .expect(1)
         .mount(&server)
         .await;
+    // Vapi's calls name the assistant's number by id: its client looks it up (Vapi's
+    // `GET /phone-number/{id}`; a Twilio number, its values made up).
+    if vendor.kind == "vapi" {
+        let number = r#"{"id": "3e5d7c9b-1a2f-4e6d-8c0b-9a7f5e3d1c2b", "orgId": "6b1f3c0e-7d2a-4b8e-9f4c-2a7e5d9b1c30", "provider": "twilio", "number": "+16175550100", "name": "Reminders", "status": "active", "createdAt": "2026-01-12T09:30:00.000Z", "updatedAt": "2026-01-12T09:30:00.000Z"}"#;
+        Mock::given(method("GET"))
+            .and(path("/phone-number/3e5d7c9b-1a2f-4e6d-8c0b-9a7f5e3d1c2b"))
+            .and(header(vendor.auth_header, vendor.auth_value.as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(number, "application/json"))
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
     let toml = format!(
         "default = \"main\"\n[providers.main]\nkind = \"{}\"\napi_key = \"{KEY}\"\nbase_url = \"{}{}\"\n",
         vendor.kind,

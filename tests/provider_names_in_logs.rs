@@ -81,9 +81,18 @@ async fn spans_name_the_configured_provider_and_a_lone_config_names_none() {
         assert_eq!(count(&operations, &operation), 1, "{operation} in:\n{text}");
         assert_eq!(count(&requests, &request), 1, "{request} in:\n{text}");
     }
-    // One operation and one request per provider; the lone provider's name neither.
+    // One operation and one listing request per provider, and Vapi's lookup of the number
+    // its calls name by id (inside the listing, named too); the lone provider's name
+    // neither.
+    let lookup =
+        "voiceport.request{provider=vapi provider_name=\"outbound\" operation=phone_number ";
+    assert_eq!(
+        requests.iter().filter(|l| l.contains(lookup)).count(),
+        1,
+        "{text}"
+    );
     assert_eq!(operations.len(), ACCOUNTS.len() + 1, "{text}");
-    assert_eq!(requests.len(), ACCOUNTS.len() + 1, "{text}");
+    assert_eq!(requests.len(), ACCOUNTS.len() + 2, "{text}");
     let unnamed: Vec<&&str> = (closed.iter())
         .filter(|line| !line.contains("provider_name="))
         .collect();

@@ -330,6 +330,11 @@ pub(crate) const RETELL_AGENTS: [&str; 3] = [
 pub(crate) const ROUNDED_FROM_NUMBER: &str = "+16285550142";
 pub(crate) const RETELL_FROM_NUMBER: &str = "+16285550143";
 
+/// The number of each Vapi-family account's default phone number id, every call of its
+/// seeded history is on: Vapi's calls name it by id only, and the client looks it up.
+pub(crate) const VAPI_OWN_NUMBER: &str = "+16285550143";
+pub(crate) const VOICEBOT_OWN_NUMBER: &str = "+16285550199";
+
 /// The same three agents as Rounded agents (UUIDs, as Rounded's ids are); the first is
 /// the one the sandbox's configuration dials with.
 pub(crate) const ROUNDED_AGENTS: [&str; 3] = [
@@ -436,6 +441,12 @@ fn seed_calls(vendor: Vendor, seed: u64, history: History, anchor: DateTime<Utc>
             let web = rng.below(10) == 0;
             let customer = phone(&mut rng);
             let ours = format!("+1628555{:04}", rng.below(10_000));
+            // A Vapi-family call is on a number the account has (its id is the default).
+            let ours = match vendor {
+                Vendor::Vapi => VAPI_OWN_NUMBER.to_owned(),
+                Vendor::Voicebot => VOICEBOT_OWN_NUMBER.to_owned(),
+                _ => ours,
+            };
             let (from, to) = match (web, direction) {
                 (true, _) => (None, None),
                 (false, Direction::Outbound) => (Some(ours), Some(customer)),

@@ -12,6 +12,7 @@
 //! | the call | the fields of its documented call, every one present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top; none of Vapi's `endedMessage`, `schedulePlan`, `costBreakdown`, `costs`, `destination`, but Vapi's `name`, `campaignId` and `cost` (undocumented for Voicebot Studio: inferred, see [`NOT_IN_VOICEBOT_CALL`]) | Vapi's fields, unset ones absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
 //! | live control | none | `monitor.controlUrl` on every live call (of an assistant with live control: all but the third), which ends it on `POST {"type": "end-call"}` |
 //! | a dial | a `customer.number` (or `sipUri`) and an `assistantId` (or an inline `assistant`, a squad or a workflow) | and, for a number, a `phoneNumberId` (or `phoneNumber`) to call from |
+//! | phone numbers | none (undocumented) | `GET /phone-number/{id}`: the account's two numbers, Twilio numbers; the calls name theirs by id only, as Vapi's do |
 //!
 //! In both, a placed call (not one still scheduled) says how it is carried: `transport`
 //! (`{provider: "twilio", callSid, accountSid}` for a phone call, `{provider: "daily"}`
@@ -115,7 +116,7 @@ impl Flavor {
     /// Whether the account owns the phone number `id`: the one a dial uses by default, or
     /// the second number every emulated account has (a dial may name either).
     fn owns_number(self, id: &str) -> bool {
-        id == self.phone_number_id() || id == SECOND_PHONE_NUMBER_ID
+        self.number_of(id).is_some()
     }
 
     /// The id of the number `call` was placed from: the one its dial named, else the
@@ -138,11 +139,17 @@ impl Flavor {
         id == self.assistant_id() || crate::store::has_agent(vendor, id)
     }
 
-    /// The number a dialed call is placed from.
-    fn own_number(self) -> &'static str {
-        match self {
-            Flavor::Voicebot => "+16285550199",
-            Flavor::Vapi => "+16285550143",
+    /// The number of the account's phone number `id`: the default number's (every seeded
+    /// call is on it) or the second's; none for an id the account does not have.
+    fn number_of(self, id: &str) -> Option<&'static str> {
+        let (default, second) = match self {
+            Flavor::Voicebot => (crate::store::VOICEBOT_OWN_NUMBER, "+16285550198"),
+            Flavor::Vapi => (crate::store::VAPI_OWN_NUMBER, "+16285550144"),
+        };
+        match id {
+            _ if id == self.phone_number_id() => Some(default),
+            SECOND_PHONE_NUMBER_ID => Some(second),
+            _ => None,
         }
     }
 
@@ -217,13 +224,41 @@ pub(crate) fn vapi_router(ctx: Ctx) -> Router {
 
 fn router(ctx: Ctx, flavor: Flavor) -> Router {
     let calls = flavor.calls();
-    Router::new()
-        .route(calls, get(list).post(dial))
-        .route(
-            &format!("{calls}/{{id}}"),
-            get(get_call).patch(update).delete(delete),
-        )
-        .with_state(Api { ctx, flavor })
+    let router = Router::new().route(calls, get(list).post(dial)).route(
+        &format!("{calls}/{{id}}"),
+        get(get_call).patch(update).delete(delete),
+    );
+    // Voicebot Studio documents no phone number endpoint.
+    let router = match flavor {
+        Flavor::Vapi => router.route("/phone-number/{id}", get(phone_number)),
+        Flavor::Voicebot => router,
+    };
+    router.with_state(Api { ctx, flavor })
+}
+
+/// Vapi's `GET /phone-number/{id}`: the account's two numbers, as Twilio numbers (the
+/// fields of Vapi's `TwilioPhoneNumber`; the values the sandbox's). An id the account does
+/// not have: 404 (inferred, as for a call).
+async fn phone_number(State(api): State<Api>, Path(id): Path<String>) -> Response {
+    let Some(number) = api.flavor.number_of(&id) else {
+        return api.fail(StatusCode::NOT_FOUND, "Phone number not found", &[]);
+    };
+    let name = match id == api.flavor.phone_number_id() {
+        true => "Main line",
+        false => "Second line",
+    };
+    let body = json!({
+        "id": id,
+        "orgId": api.flavor.organization(),
+        "provider": "twilio",
+        "number": number,
+        "name": name,
+        "status": "active",
+        "twilioAccountSid": api.flavor.twilio_account_sid(),
+        "createdAt": "2025-11-03T16:20:00.000Z",
+        "updatedAt": "2025-11-03T16:20:00.000Z",
+    });
+    json_response(StatusCode::OK, body)
 }
 
 /// The live-call control URLs of Vapi's calls (nested at [`LIVE`]).
@@ -1178,7 +1213,13 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
     };
     let spec = DialSpec {
         to,
-        from: Some(api.flavor.own_number().into()),
+        // The number of the id named (checked above), else the default's.
+        from: (api.flavor.number_of(
+            text(&map, "phoneNumberId")
+                .as_deref()
+                .unwrap_or(api.flavor.phone_number_id()),
+        ))
+        .map(str::to_owned),
         number_id: text(&map, "phoneNumberId"),
         agent_id: assistant,
         use_case: None,

@@ -712,6 +712,62 @@ async fn a_batch_dial_is_refused_as_not_emulated() {
     }
 }
 
+/// Vapi's calls name the number they are on by id only; `GET /phone-number/{id}` gives it,
+/// for the account's two numbers, and the number of a seeded or dialed call is the one its
+/// messages carry. Voicebot Studio documents no such endpoint, and has none.
+#[tokio::test]
+async fn vapi_numbers_are_looked_up_by_id() {
+    let sandbox = sandbox().await;
+    let options = &sandbox.provider_config(Vapi).options;
+    let default = options["phone_number_id"].as_str().unwrap().to_owned();
+    let second = "0c9e8d7f-6a5b-4c3d-8e2f-1a0b9c8d7e6f";
+    let number_of = |id: String| {
+        let request = request(
+            &sandbox,
+            Vapi,
+            reqwest::Method::GET,
+            &format!("/phone-number/{id}"),
+        );
+        async move { json_of(request.send().await.unwrap()).await }
+    };
+    let (status, main) = number_of(default.clone()).await;
+    assert_eq!((status, main["id"].as_str()), (200, Some(default.as_str())));
+    assert_eq!(main["provider"], "twilio");
+    let (status, other) = number_of(second.into()).await;
+    assert_eq!(status, 200);
+    assert_ne!(other["number"], main["number"]);
+    let (status, _) = number_of("00000000-0000-4000-8000-000000000000".into()).await;
+    assert_eq!(status, 404);
+    // The seeded calls are on the default number: the outbound ones from it.
+    let (_, page) = json_of(list_with_key(&sandbox, Vapi).send().await.unwrap()).await;
+    let calls = page.as_array().unwrap();
+    let outbound: Vec<&Value> = (calls.iter())
+        .filter(|c| c["type"] == "outboundPhoneCall")
+        .collect();
+    assert!(!outbound.is_empty());
+    for call in outbound {
+        assert_eq!(call["phoneNumberId"].as_str(), Some(default.as_str()));
+        assert!(call.get("phoneNumber").is_none(), "{call}");
+        let id = call["id"].as_str().unwrap();
+        let delivery = sandbox.webhook_delivery(Vapi, id).expect("a delivery");
+        let delivery: Value = serde_json::from_slice(&delivery).unwrap();
+        assert_eq!(
+            delivery["message"]["phoneNumber"]["number"], main["number"],
+            "{id}"
+        );
+    }
+    let response = request(
+        &sandbox,
+        Voicebot,
+        reqwest::Method::GET,
+        &format!("/phone-number/{default}"),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(response.status().as_u16(), 404);
+}
+
 /// The end delivery the sandbox builds for a Rounded call says whether the call connected,
 /// as its live deliveries do.
 #[tokio::test]

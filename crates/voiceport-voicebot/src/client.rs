@@ -1,16 +1,22 @@
 //! The Vapi-family client: the [`Adapter`] over Vapi (`https://api.vapi.ai`) or Voicebot
 //! Studio (`https://api.voicebot.studio/api/v1`), as its [`Flavor`] says.
 
+use std::sync::Arc;
+
+use bytes::Bytes;
 use url::{Host, Url};
-use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime};
+use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime, non_blank};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
     DialRequest, Error, IdFormat, Operation, ProviderConfig, Result, async_trait,
 };
 
+use crate::codec::{decode_call, decode_page};
 use crate::config::{Flavor, VapiOptions};
+use crate::map::numbers::NumberIds;
 use crate::map::request::{dial_body, list_params, update_body};
+use crate::number_book::{MOST_LOOKUPS_PER_READ, NumberBook};
 use crate::wire;
 
 /// A Vapi account, or a Voicebot Studio one (a white-labelled Vapi), behind
@@ -43,6 +49,9 @@ pub struct Vapi {
     /// The configuration's `allow_insecure_http`, which a control URL is held to as well
     /// (a plain-http control URL only for a plain-http API).
     allow_insecure_http: bool,
+    /// Vapi: the account's numbers learned so far (its calls name theirs by id only).
+    /// Voicebot Studio documents no endpoint to learn them from: none.
+    numbers: Option<Arc<NumberBook>>,
 }
 
 /// A Voicebot Studio account: the Vapi client, configured by `kind = "voicebot"`
@@ -74,6 +83,7 @@ impl Vapi {
             http,
             options,
             allow_insecure_http: config.allow_insecure_http,
+            numbers: (flavor == Flavor::Vapi).then(Arc::default),
         })
     }
 
@@ -85,6 +95,78 @@ impl Vapi {
     /// The vendor options in use.
     pub fn options(&self) -> &VapiOptions {
         &self.options
+    }
+
+    /// The number of the account's phone number `phone_number_id` (Vapi's
+    /// `GET /phone-number/{id}`): its E.164 `number`, else the `sipUri` of a SIP number;
+    /// `None` when it has neither. What the client fills a call's own side with where the
+    /// call names the number by id only, as Vapi's calls read from the API do; each id is
+    /// asked once per client (and its clones).
+    ///
+    /// ```no_run
+    /// # use voiceport_core::{ProviderConfig, ProviderKind};
+    /// # use voiceport_voicebot::Vapi;
+    /// # async fn run() -> voiceport_core::Result<()> {
+    /// let vapi = Vapi::from_config(&ProviderConfig::new(ProviderKind::Vapi).with_api_key("key"))?;
+    /// let number = vapi.phone_number("4e8a1c3f-6b2d-4a9e-8f1c-2d3e4f5a6b7c").await?;
+    /// println!("{}", number.as_deref().unwrap_or("(no number)"));
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unsupported`] for Voicebot Studio (it documents no phone number endpoint);
+    /// [`Error::NotFound`] for an id the account does not have; the errors of any request
+    /// and, for an answer that is not a phone number object, [`Error::Decode`]; all for
+    /// `Operation::ExtensionRead("phone_number")`.
+    pub async fn phone_number(&self, phone_number_id: &str) -> Result<Option<String>> {
+        let op = Operation::ExtensionRead("phone_number");
+        if self.flavor != Flavor::Vapi {
+            return Err(Error::unsupported_because(
+                self.flavor.kind(),
+                op,
+                "Voicebot Studio documents no phone number endpoint",
+            ));
+        }
+        let request = Request::get(op, ["phone-number", phone_number_id]);
+        let body = self.http.send(request).await?.body;
+        let number: wire::PhoneNumber<'_> = decode_json(self.flavor.kind(), op, &body)?;
+        let text = |value: Option<voiceport_core::adapter::Text<'_>>| {
+            value.and_then(non_blank).map(|text| text.into_owned())
+        };
+        Ok(text(number.number).or_else(|| text(number.sip_uri)))
+    }
+
+    /// Decodes a read's `body` with `decode`, the assistant's numbers from what the client
+    /// knows. Where the body names numbers it does not know yet, they are looked up (at
+    /// most [`MOST_LOOKUPS_PER_READ`], at once) and the body is decoded again: once the
+    /// client knows its account's numbers, a read is one decode. A lookup that fails leaves
+    /// the number out, with a warning on each call that names it; it never fails the read.
+    async fn decode_read<T, F>(&self, op: Operation, body: Vec<u8>, decode: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: Fn(&[u8], Option<&NumberIds>) -> Result<T> + Clone + Send + 'static,
+    {
+        let kind = self.flavor.kind();
+        let Some(book) = &self.numbers else {
+            return decode_off_runtime(kind, op, body, move |body| decode(body, None)).await;
+        };
+        let body = Bytes::from(body);
+        let (first, ids) = (decode.clone(), book.ids());
+        let (decoded, ids) = decode_off_runtime(kind, op, body.clone(), move |body| {
+            Ok((first(body, Some(&ids)), ids))
+        })
+        .await?;
+        let unknown = ids.into_unknown();
+        // A body that does not decode fails the same way again, whatever the numbers.
+        if unknown.is_empty() || decoded.is_err() {
+            return decoded;
+        }
+        let mut unknown = unknown.into_iter();
+        let asked: Vec<String> = unknown.by_ref().take(MOST_LOOKUPS_PER_READ).collect();
+        let answers = futures::future::join_all(asked.iter().map(|id| self.phone_number(id))).await;
+        let ids = book.learn(asked.into_iter().zip(answers).collect(), unknown);
+        decode_off_runtime(kind, op, body, move |body| decode(body, Some(&ids))).await
     }
 
     /// The path of one call: `call/{id}` (Voicebot Studio: `calls/{call_id}`).
@@ -129,9 +211,13 @@ impl Adapter for Vapi {
     async fn get_call(&self, id: &CallId) -> Result<Call> {
         // Vapi: documented. Voicebot Studio: path inferred (the get-call page was not
         // captured; `/calls/{call_id}` follows its documented PATCH/DELETE paths).
-        let request = Request::get(Operation::GetCall, self.call_path(id)).call_id(id.as_str());
-        self.codec()
-            .decode_call(&self.http.send(request).await?.body)
+        let op = Operation::GetCall;
+        let request = Request::get(op, self.call_path(id)).call_id(id.as_str());
+        let (body, flavor) = (self.http.send(request).await?.body, self.flavor);
+        self.decode_read(op, body, move |body, numbers| {
+            decode_call(flavor, op, body, numbers)
+        })
+        .await
     }
 
     async fn list_calls(&self, query: &CallQuery) -> Result<CallPage> {
@@ -139,18 +225,19 @@ impl Adapter for Vapi {
         // Voicebot Studio documents none and may ignore them, and Vapi filters by time and
         // assistant only, so `decode_page` applies every filter client-side as well.
         let params = list_params(self.flavor, query)?;
-        let request = Request::get(Operation::ListCalls, [self.flavor.calls()]).query_pairs(params);
-        let (codec, query) = (self.codec(), query.clone());
+        let op = Operation::ListCalls;
+        let request = Request::get(op, [self.flavor.calls()]).query_pairs(params);
+        let (flavor, query) = (self.flavor, query.clone());
         let body = self.http.send(request).await?.body;
-        decode_off_runtime(
-            self.flavor.kind(),
-            Operation::ListCalls,
-            body,
-            move |body| codec.decode_page(body, &query),
-        )
+        self.decode_read(op, body, move |body, numbers| {
+            decode_page(flavor, body, &query, numbers)
+        })
         .await
     }
 
+    /// The call in the answer names the number it is placed from by id only, as Vapi
+    /// sends it: it is not looked up here, where a caller giving up during the lookup
+    /// would lose the id of a call placed. `get_call` has it.
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let request = self.dial_request(request)?;
         self.codec()
@@ -164,8 +251,11 @@ impl Adapter for Vapi {
         let request = Request::patch(op, self.call_path(id))
             .call_id(id.as_str())
             .json(&body);
-        self.codec()
-            .decode_call_as(op, &self.http.send(request).await?.body)
+        let (body, flavor) = (self.http.send(request).await?.body, self.flavor);
+        self.decode_read(op, body, move |body, numbers| {
+            decode_call(flavor, op, body, numbers)
+        })
+        .await
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use voiceport_core::adapter::{decode_call_body, within_entry_budget};
+use voiceport_core::adapter::{collect_page, decode_call_body, within_entry_budget};
 use voiceport_core::{
     Call, CallEvent, CallPage, CallQuery, Codec, EachCall, Operation, PayloadKind, ProviderKind,
     Result, json_shape,
@@ -13,15 +13,36 @@ use voiceport_core::{
 
 use crate::config::Flavor;
 use crate::map::call::decode_api_call;
+use crate::map::numbers::NumberIds;
 use crate::map::page;
 use crate::webhook;
 
-/// Decodes a body that holds one call from the API of `flavor`.
-fn decode_call(flavor: Flavor, operation: Operation, body: &[u8]) -> Result<Call> {
+/// Decodes a body that holds one call from the API of `flavor`, the assistant's number
+/// taken from `numbers` where the call names it by id only (the client's; the codec has
+/// none).
+pub(crate) fn decode_call(
+    flavor: Flavor,
+    operation: Operation,
+    body: &[u8],
+    numbers: Option<&NumberIds>,
+) -> Result<Call> {
     let kind = flavor.kind();
     // The API's calls always have an id (webhook calls may not).
     decode_call_body(kind, operation, body, |raw| {
-        decode_api_call(kind, operation, raw, "")
+        decode_api_call(kind, operation, raw, "", numbers)
+    })
+}
+
+/// Decodes a list body of `flavor` made for `query`, as [`Codec::decode_page`] does, the
+/// assistant's numbers taken from `numbers` as in [`decode_call`].
+pub(crate) fn decode_page(
+    flavor: Flavor,
+    body: &[u8],
+    query: &CallQuery,
+    numbers: Option<&NumberIds>,
+) -> Result<CallPage> {
+    within_entry_budget(body.len(), || {
+        collect_page(|each| page::decode_page_each(flavor, body, query, numbers, each))
     })
 }
 
@@ -55,7 +76,7 @@ macro_rules! flavor_codec {
             }
 
             fn decode_call_as(&self, operation: Operation, body: &[u8]) -> Result<Call> {
-                decode_call(Self::FLAVOR, operation, body)
+                decode_call(Self::FLAVOR, operation, body, None)
             }
 
             fn decode_page_each(
@@ -65,7 +86,7 @@ macro_rules! flavor_codec {
                 each: EachCall<'_>,
             ) -> Result<CallPage> {
                 within_entry_budget(body.len(), || {
-                    page::decode_page_each(Self::FLAVOR, body, query, each)
+                    page::decode_page_each(Self::FLAVOR, body, query, None, each)
                 })
             }
 

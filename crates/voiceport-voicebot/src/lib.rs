@@ -62,6 +62,7 @@ mod client;
 mod codec;
 mod config;
 mod map;
+mod number_book;
 mod webhook;
 mod wire;
 

@@ -445,7 +445,8 @@ fn report_event<'a>(
     // The call (a kilobyte) is laid over and mapped where it is, never moved.
     let mut merged = stale.unwrap_or_default();
     lay_over(kind, report, &mut merged, ended, found.message_at)?;
-    let mut call = map_call_at(kind, OP, &mut merged, found.at)?;
+    // A server message names the number as an object (no lookup needed).
+    let mut call = map_call_at(kind, OP, &mut merged, found.at, None)?;
     repoint_report_warnings(&mut call, from_report, found);
     // Where a forwarding (or a forwarded call's report) sends the call, when the message
     // names it: over the call's, which an unreadable one leaves as it was.

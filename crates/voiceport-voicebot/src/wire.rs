@@ -125,6 +125,9 @@ pub(crate) struct Call<'a> {
     /// The assistant's own number (webhook messages carry it; calls on a transient number).
     #[serde(borrow)]
     pub(crate) phone_number: Option<PhoneNumber<'a>>,
+    /// The id of that number: all a call read from the API usually names of it.
+    #[serde(borrow)]
+    pub(crate) phone_number_id: Option<Text<'a>>,
     /// The whole transcript as text (`AI: …\nUser: …`); this and the next three are
     /// flattened from `artifact`/`analysis` by VS, and sent beside them in Vapi reports.
     #[serde(borrow)]

@@ -16,7 +16,7 @@ use voiceport_core::{
     AgentId, CallId, CallKind, CallQuery, CallStatus, CallUpdate, CampaignId, DialRequest,
     Direction, EndReasonCategory, Error, EventKind, Filter, MetadataMode, NoteId, NoteInput,
     NoteUpdate, Operation, PageCursor, ProviderConfig, ProviderKind, RequestOutcome, SortOrder,
-    Speaker, VoiceProvider, VoiceProviderExt,
+    Speaker, VoiceProvider, VoiceProviderExt, WarningKind,
 };
 use voiceport_voicebot::{Flavor, VAPI_BASE_URL, VOICEBOT_BASE_URL, Vapi, Voicebot};
 use wiremock::matchers::{body_json, header, query_param, query_param_is_missing};
@@ -55,13 +55,59 @@ const BOTH: [Vendor; 2] = [VS, VP];
 /// An id no fixture has, of the shape both flavors accept (Vapi's ids are UUIDs).
 const MISSING: &str = "019d0000-0000-7000-8000-000000000000";
 
+/// The number Vapi's phone number lookups answer with, unless a test says otherwise.
+const OWN_NUMBER: &str = "+15125550100";
+
+/// Vapi's answer to `GET /phone-number/{id}`: a Twilio number, with `fields` laid over it.
+/// The fields are those of Vapi's API reference (`TwilioPhoneNumber`); the values are
+/// made up.
+fn phone_number(fields: Value) -> String {
+    let mut number = json!({
+        "id": "3e5d7c9b-1a2f-4e6d-8c0b-9a7f5e3d1c2b",
+        "orgId": "6b1f3c0e-7d2a-4b8e-9f4c-2a7e5d9b1c30",
+        "provider": "twilio",
+        "number": "+15125550100",
+        "name": "Front desk",
+        "status": "active",
+        "twilioAccountSid": "AC3f9e2d1c0b4a5968778695a4b3c2d1e0",
+        "createdAt": "2026-01-12T09:30:00.000Z",
+        "updatedAt": "2026-01-12T09:30:00.000Z"
+    });
+    for (key, value) in fields.as_object().into_iter().flatten() {
+        number[key] = value.clone();
+    }
+    number.to_string()
+}
+
+/// The requests `api` received, the lookups of the assistant's number left out (a Vapi
+/// client asks for each number once: see `vapi_learns_the_assistants_number_by_its_id`).
+async fn calls_sent(api: &VendorApi) -> Vec<wiremock::Request> {
+    let all = api.server.received_requests().await.unwrap_or_default();
+    let lookup = |request: &wiremock::Request| request.url.path().starts_with("/phone-number/");
+    all.into_iter().filter(|request| !lookup(request)).collect()
+}
+
 impl Vendor {
     fn kind(self) -> ProviderKind {
         self.family.kind()
     }
 
+    /// The flavor's API; Vapi's answers every phone number id with [`OWN_NUMBER`], as a
+    /// fallback a test's own mocks outrank.
     async fn api(self) -> VendorApi {
-        VendorApi::start(self.kind(), self.prefix, self.auth).await
+        let api = VendorApi::start(self.kind(), self.prefix, self.auth).await;
+        if self.family.flavor == Flavor::Vapi {
+            wiremock::Mock::given(wiremock::matchers::method("GET"))
+                .and(wiremock::matchers::path_regex("^/phone-number/[^/]+$"))
+                .respond_with(json_response(
+                    200,
+                    &phone_number(json!({"number": OWN_NUMBER})),
+                ))
+                .with_priority(10)
+                .mount(&api.server)
+                .await;
+        }
+        api
     }
 
     /// An API that must receive no request (checked when it drops), and a client of it.
@@ -149,12 +195,16 @@ async fn get_call_sends_the_key_to_the_flavors_path() {
         assert!(call.transcript.as_ref().unwrap().utterances.len() > 4);
         assert!(call.recording.as_ref().unwrap().mono_url.is_some());
         assert_eq!(call.analysis.success_evaluation.as_deref(), Some("true"));
-        // The client decodes as the codec does, and keeps the whole vendor JSON.
-        let decoded = vendor
-            .family
-            .codec
-            .decode_call(vendor.fixture(file).as_bytes());
-        assert_eq!(call, decoded.unwrap());
+        // The client decodes as the codec does, and keeps the whole vendor JSON. Vapi's
+        // client also fills in the assistant's number, which the call names by id only.
+        let mut decoded = (vendor.family.codec)
+            .decode_call(vendor.fixture(file).as_bytes())
+            .unwrap();
+        if vendor.family.flavor == Flavor::Vapi {
+            assert_eq!(decoded.from, None);
+            decoded.from = Some(OWN_NUMBER.into());
+        }
+        assert_eq!(call, decoded);
         assert!(
             call.vendor_payload()
                 .unwrap()
@@ -500,7 +550,7 @@ async fn a_window_that_does_not_move_back_ends_the_walk() {
                 && text.contains("before 2030-01-01T00:00:00.996Z"),
             "{text}"
         );
-        assert_eq!(api.server.received_requests().await.unwrap().len(), 2);
+        assert_eq!(calls_sent(&api).await.len(), 2);
     }
 }
 
@@ -533,6 +583,202 @@ async fn list_sends_time_window_and_agent_and_filters_client_side() {
         assert!(page.calls.iter().all(|c| query.matches(c)));
         assert_eq!(page.next, None, "a short page: the last");
     }
+}
+
+/// The phone number id of the Vapi fixtures' calls, which name no number.
+const FIXTURE_NUMBER_ID: &str = "3e5d7c9b-1a2f-4e6d-8c0b-9a7f5e3d1c2b";
+
+/// A Vapi call read from the API names the assistant's number by `phoneNumberId` only: the
+/// client looks each id up once (`GET /phone-number/{id}`, for it and its clones) and
+/// fills in the call's own side (`from` of an outbound call, `to` of an inbound one), so
+/// that the number filters find the calls on the account's own numbers. A call that
+/// carries its number (a SIP call's `phoneNumber`) is not looked up.
+#[tokio::test]
+async fn vapi_learns_the_assistants_number_by_its_id() {
+    let api = VP.api().await;
+    let (file, id) = VP.seed;
+    api.on("GET", &VP.call_path(id))
+        .respond_with(json_response(200, &VP.fixture(file)))
+        .mount(&api.server)
+        .await;
+    api.on("GET", "/call")
+        .respond_with(json_response(200, &VP.fixture("list.json")))
+        .mount(&api.server)
+        .await;
+    api.on("GET", "/call/019d622d-c49e-7dc2-8ee6-58c3c58e12ce")
+        .respond_with(json_response(200, &VP.fixture("call_inbound_sip.json")))
+        .mount(&api.server)
+        .await;
+    let ours = "+15125550142";
+    api.on("GET", &format!("/phone-number/{FIXTURE_NUMBER_ID}"))
+        .respond_with(json_response(200, &phone_number(json!({"number": ours}))))
+        .expect(1)
+        .mount(&api.server)
+        .await;
+    let client = VP.client(&api);
+    for reader in [client.clone(), client.clone(), client] {
+        let call = reader.get_call(&VP.seed_id()).await.unwrap();
+        assert_eq!(call.direction, Some(Direction::Outbound));
+        assert_eq!(
+            (call.from.as_deref(), call.to.as_deref()),
+            (Some(ours), Some("+16175550118"))
+        );
+        assert!(call.warnings.is_empty(), "{:?}", call.warnings);
+        // The number filters see it: the calls from it, the inbound ones to it.
+        let from_ours = CallQuery {
+            from_number: Some(ours.into()),
+            ..CallQuery::default()
+        };
+        let page = reader.list_calls(&from_ours).await.unwrap();
+        assert_eq!(page.calls.len(), 3);
+        assert!(
+            page.calls
+                .iter()
+                .all(|c| c.direction == Some(Direction::Outbound))
+        );
+        let to_ours = CallQuery {
+            to_number: Some(ours.into()),
+            ..CallQuery::default()
+        };
+        let page = reader.list_calls(&to_ours).await.unwrap();
+        assert_eq!(page.calls.len(), 2);
+        assert!(
+            page.calls
+                .iter()
+                .all(|c| c.direction == Some(Direction::Inbound))
+        );
+        // A call that carries its number keeps it, and asks nothing.
+        let sip = (reader
+            .get_call(&CallId::new("019d622d-c49e-7dc2-8ee6-58c3c58e12ce"))
+            .await)
+            .unwrap();
+        assert_eq!(sip.to.as_deref(), Some("sip:harborstreet@vapi.sip.vapi.ai"));
+    }
+    // Voicebot Studio documents no phone number endpoint: it asks nothing, and says so
+    // when asked.
+    let api = VS.api().await;
+    let (file, id) = VS.seed;
+    api.on("GET", &VS.call_path(id))
+        .respond_with(json_response(200, &VS.fixture(file)))
+        .mount(&api.server)
+        .await;
+    let voicebot = VS.client(&api);
+    let call = voicebot.get_call(&VS.seed_id()).await.unwrap();
+    assert_eq!(call.from, None);
+    assert_eq!(calls_sent(&api).await.len(), 1);
+    let err = voicebot.phone_number(FIXTURE_NUMBER_ID).await.unwrap_err();
+    assert!(matches!(err, Error::Unsupported { .. }), "{err:?}");
+    assert_eq!(
+        err.operation(),
+        Some(Operation::ExtensionRead("phone_number"))
+    );
+}
+
+/// A lookup that fails never fails the read: the number is left out, with a warning on the
+/// call naming the id and why. A number that no longer exists (404) is not asked again; a
+/// passing failure (503) not for a minute, so that a walk does not wait on it page after
+/// page. A SIP number is its URI; a number with neither is left out, with a warning.
+#[tokio::test]
+async fn a_number_lookup_that_fails_leaves_it_out_with_a_warning() {
+    for (status, body, number, warned) in [
+        (404, VP.error_body(404), None, Some("not found")),
+        (503, VP.error_body(503), None, Some("HTTP 503")),
+        (
+            200,
+            phone_number(json!({"number": null, "sipUri": "sip:desk@acme.sip.vapi.ai"})),
+            Some("sip:desk@acme.sip.vapi.ai"),
+            None,
+        ),
+        (
+            200,
+            phone_number(json!({"number": " ", "sipUri": null})),
+            None,
+            Some("neither a `number` nor a `sipUri`"),
+        ),
+    ] {
+        let api = VP.api().await;
+        let (file, id) = VP.seed;
+        api.on("GET", &VP.call_path(id))
+            .respond_with(json_response(200, &VP.fixture(file)))
+            .mount(&api.server)
+            .await;
+        api.on("GET", &format!("/phone-number/{FIXTURE_NUMBER_ID}"))
+            .respond_with(json_response(status, &body))
+            .expect(1)
+            .mount(&api.server)
+            .await;
+        // Retries off, so that the 503 is asked once (a lookup is retried as any read).
+        let client = Vapi::from_config(&api.config()).unwrap();
+        for _ in 0..2 {
+            let call = client.get_call(&VP.seed_id()).await.unwrap();
+            assert_eq!(call.from.as_deref(), number, "{status}");
+            let warnings: Vec<_> = call
+                .warnings
+                .iter()
+                .filter(|w| w.kind == WarningKind::NotLookedUp)
+                .collect();
+            match warned {
+                Some(why) => {
+                    assert_eq!(warnings.len(), 1, "{status}: {:?}", call.warnings);
+                    assert_eq!(
+                        (warnings[0].field.as_str(), warnings[0].value.as_str()),
+                        ("phoneNumberId", FIXTURE_NUMBER_ID)
+                    );
+                    assert!(warnings[0].message.contains(why), "{}", warnings[0].message);
+                    assert_key_hidden(&warnings[0].message);
+                }
+                None => assert!(warnings.is_empty(), "{warnings:?}"),
+            }
+        }
+    }
+}
+
+/// One answer naming many numbers looks up at most 16 of them, at once; the calls naming
+/// the others get a warning, and the next read looks those up.
+#[tokio::test]
+async fn a_page_naming_many_numbers_looks_up_sixteen() {
+    let api = VP.api().await;
+    let call: Value = serde_json::from_str(&VP.fixture("call_ended.json")).unwrap();
+    let page: Vec<Value> = (0..18)
+        .map(|i| {
+            let mut call = call.clone();
+            call["id"] = json!(format!("019d685a-b452-78db-8bcf-cb9e057c{i:04}"));
+            call["phoneNumberId"] = json!(format!("3e5d7c9b-1a2f-4e6d-8c0b-9a7f5e3d{i:04}"));
+            call
+        })
+        .collect();
+    api.on("GET", "/call")
+        .respond_with(json_response(200, &Value::from(page).to_string()))
+        .mount(&api.server)
+        .await;
+    let client = VP.client(&api);
+    let lookups = |requests: Vec<wiremock::Request>| {
+        requests
+            .iter()
+            .filter(|r| r.url.path().starts_with("/phone-number/"))
+            .count()
+    };
+    let first = client.list_calls(&CallQuery::default()).await.unwrap();
+    assert_eq!(lookups(api.server.received_requests().await.unwrap()), 16);
+    let left: Vec<_> = first.calls.iter().filter(|c| c.from.is_none()).collect();
+    assert_eq!(left.len(), 2);
+    for call in left {
+        assert!(
+            call.warnings
+                .iter()
+                .any(|w| w.message.contains("more than 16 numbers")),
+            "{:?}",
+            call.warnings
+        );
+    }
+    let second = client.list_calls(&CallQuery::default()).await.unwrap();
+    assert_eq!(lookups(api.server.received_requests().await.unwrap()), 18);
+    assert!(
+        second
+            .calls
+            .iter()
+            .all(|c| c.from.as_deref() == Some(OWN_NUMBER) && c.warnings.is_empty())
+    );
 }
 
 /// Every supported filter is applied client-side to what the vendor returned.
@@ -972,7 +1218,7 @@ async fn waiting_goes_through_a_forward_to_the_end() {
             call.end_reason.unwrap().category,
             EndReasonCategory::Transferred
         );
-        assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+        assert_eq!(calls_sent(&api).await.len(), 3);
     }
 }
 
@@ -1016,7 +1262,7 @@ async fn waiting_looks_again_after_a_passing_failure() {
             .await
             .unwrap();
         assert_eq!(call.status, CallStatus::Completed);
-        assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+        assert_eq!(calls_sent(&api).await.len(), 3);
         assert!(
             started.elapsed() >= std::time::Duration::from_secs(1),
             "the look after the 429 came {:?} after the first",
@@ -1063,7 +1309,7 @@ async fn waiting_follows_a_vendor_pacing_it() {
                 .client(&api)
                 .wait_until_ended(&vendor.seed_id(), poll, timeout)
                 .await;
-            let looks = api.server.received_requests().await.unwrap().len();
+            let looks = calls_sent(&api).await.len();
             match retry_after.filter(|_| timeout != std::time::Duration::MAX) {
                 Some(_) => {
                     assert_eq!(waited.unwrap().status, CallStatus::Completed);
@@ -1102,7 +1348,7 @@ async fn waiting_ends_with_a_failure_that_lasts() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
-        assert_eq!(api.server.received_requests().await.unwrap().len(), 3);
+        assert_eq!(calls_sent(&api).await.len(), 3);
 
         // The deadline comes first: a look, then the last one at the deadline (two
         // seconds: a first look slowed by a loaded machine still ends before it).
@@ -1117,7 +1363,7 @@ async fn waiting_ends_with_a_failure_that_lasts() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Server { status: 503, .. }), "{err:?}");
-        assert_eq!(api.server.received_requests().await.unwrap().len(), 2);
+        assert_eq!(calls_sent(&api).await.len(), 2);
 
         let api = vendor.api().await;
         api.on("GET", &vendor.call_path(id))
@@ -1130,7 +1376,7 @@ async fn waiting_ends_with_a_failure_that_lasts() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Unauthorized { .. }), "{err:?}");
-        assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
+        assert_eq!(calls_sent(&api).await.len(), 1);
     }
 }
 
@@ -1158,7 +1404,7 @@ async fn waiting_ends_on_a_pause_asked_past_its_deadline() {
             .await
             .unwrap_err();
         assert!(matches!(err, Error::RateLimited { .. }), "{err:?}");
-        assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
+        assert_eq!(calls_sent(&api).await.len(), 1);
     }
 }
 
@@ -1427,7 +1673,7 @@ async fn vapi_ends_a_live_call_through_its_control_url() {
     let client = VP.client(&api);
     assert!(client.capabilities().end_call);
     client.end_call(&id).await.unwrap();
-    let requests = api.server.received_requests().await.unwrap();
+    let requests = calls_sent(&api).await;
     let posted = requests
         .iter()
         .find(|r| r.method.as_str() == "POST")
@@ -1538,7 +1784,7 @@ async fn vapi_end_call_of_a_call_that_is_over_succeeds() {
     api.respond_json("GET", &VP.call_path(id.as_str()), 200, &body)
         .await;
     VP.client(&api).end_call(&id).await.unwrap();
-    assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
+    assert_eq!(calls_sent(&api).await.len(), 1);
 }
 
 /// A call that cannot be read (a 503 on every attempt) is not ended, and the read's error
@@ -1558,7 +1804,7 @@ async fn vapi_end_call_of_a_call_that_cannot_be_read_sends_nothing() {
     assert_eq!(err.operation(), Some(Operation::EndCall));
     // The provider and the operation are said once.
     assert_eq!(err.to_string().matches("end_call").count(), 1, "{err}");
-    let sent = api.server.received_requests().await.unwrap();
+    let sent = calls_sent(&api).await;
     assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
 }
 
@@ -1592,7 +1838,7 @@ async fn vapi_end_call_whose_read_is_too_large_sends_nothing() {
         "{err}"
     );
     assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
-    let sent = api.server.received_requests().await.unwrap();
+    let sent = calls_sent(&api).await;
     assert!(sent.iter().all(|r| r.method.as_str() == "GET"), "{sent:?}");
 }
 
@@ -1658,7 +1904,7 @@ async fn vapi_end_call_refusals() {
         // Nothing was ended, and the error says so to a caller that checks.
         assert_eq!(err.outcome(), RequestOutcome::NotApplied, "{err}");
         // Only the reads went out.
-        let sent = api.server.received_requests().await.unwrap();
+        let sent = calls_sent(&api).await;
         assert_eq!(sent.len() as u64, reads, "{needle}");
     }
 }

@@ -294,6 +294,10 @@ crate::open_enum! {
         WrongShape => "wrong_shape",
         /// A value that contradicts another (a call that ends before it starts).
         Contradiction => "contradiction",
+        /// A value the vendor names by id only, which could not be looked up (a Vapi call's
+        /// own number, its phone number deleted or the lookup failing); a later read may
+        /// find it.
+        NotLookedUp => "not_looked_up",
         /// More warnings than a call keeps ([`MAX_WARNINGS`]): this one counts those left
         /// out.
         TooMany => "too_many",

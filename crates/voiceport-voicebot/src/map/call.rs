@@ -24,6 +24,7 @@ use voiceport_core::{
 };
 
 use super::conversation::{Messages, RawMessages, Utterances};
+use super::numbers::NumberIds;
 use super::status::status_of;
 use crate::config::Flavor;
 use crate::wire::{self, Role};
@@ -31,7 +32,8 @@ use crate::wire::{self, Role};
 /// Decodes the call object `raw`, found at the JSON path `at` of a body from the API, maps
 /// it and keeps `raw` as its vendor payload. The API's calls always have an `id` (webhook
 /// calls may not): without one it is an [`Error::Decode`] naming `at.id`, checked on the
-/// decoded call (no second pass over the JSON).
+/// decoded call (no second pass over the JSON). The assistant's number, where the call
+/// names it by id only, is taken from `numbers` (see [`map_call_at`]).
 ///
 /// (The mapping can fail: the conversation copies are decoded only when they are read, and
 /// their errors name their path.)
@@ -40,6 +42,7 @@ pub(crate) fn decode_api_call(
     operation: Operation,
     raw: &RawValue,
     at: &str,
+    numbers: Option<&NumberIds>,
 ) -> Result<Call> {
     try_decode_call_with(kind, operation, raw, at, |mut wire: wire::Call<'_>| {
         if wire.id.is_none() {
@@ -51,7 +54,7 @@ pub(crate) fn decode_api_call(
                 raw.get().as_bytes(),
             ));
         }
-        map_call_at(kind, operation, &mut wire, at)
+        map_call_at(kind, operation, &mut wire, at, numbers)
     })
 }
 
@@ -62,7 +65,9 @@ pub(crate) fn decode_api_call(
 /// Parties: Vapi's `customer` is the remote party and `phoneNumber` the assistant's own
 /// number, so an inbound call is from the customer to the number and any other call
 /// (outbound, or of unknown `type`: calls made through the API, the usual case) is from the
-/// number to the customer. A SIP party without a number is given by its `sipUri`.
+/// number to the customer. A SIP party without a number is given by its `sipUri`. A call
+/// that names the number by `phoneNumberId` only (a call read from the API) has it from
+/// `numbers` where they know it (the client's; a codec has none).
 ///
 /// Values that cannot be true are dropped with a warning, never kept silently nor made a
 /// failed decode: a negative or non-finite duration or cost, a blank organization,
@@ -76,6 +81,7 @@ pub(crate) fn map_call_at(
     operation: Operation,
     wire: &mut wire::Call<'_>,
     at: &str,
+    numbers: Option<&NumberIds>,
 ) -> Result<Call> {
     let messages = conversation(kind, operation, wire, at)?;
     let id = wire.id.take().map(Text::into_owned).unwrap_or_default();
@@ -98,7 +104,7 @@ pub(crate) fn map_call_at(
         .map(|id| CampaignId::new(id.into_owned()));
     call.name = owned(wire.name.take());
 
-    parties(&mut call, wire, at);
+    parties(&mut call, wire, at, numbers);
 
     call.created_at = read_time_at(
         &mut call,
@@ -160,16 +166,21 @@ pub(crate) fn map_call_at(
 /// The kind and direction, the parties' numbers (`from`, `to`), the customer's name and the
 /// assistant (`assistantId`, else the inline `assistant`'s id, and its name). See
 /// [`map_call_at`] for whose number is which.
-fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str) {
+fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option<&NumberIds>) {
     (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
     let customer = wire
         .customer
         .as_mut()
         .and_then(|c| number(c.number.take()).or_else(|| number(c.sip_uri.take())));
-    let own_number = wire
+    let mut own_number = wire
         .phone_number
         .as_mut()
         .and_then(|p| number(p.number.take()).or_else(|| number(p.sip_uri.take())));
+    let own_id = wire.phone_number_id.take().and_then(non_blank);
+    if let (None, Some(numbers), Some(id)) = (&own_number, numbers, own_id) {
+        let field = || field_path(at, "phoneNumberId");
+        own_number = numbers.number_of(call, field, id.as_str());
+    }
     (call.from, call.to) = match call.direction {
         Some(Direction::Inbound) => (customer, own_number),
         _ => (own_number, customer),
@@ -640,13 +651,26 @@ mod tests {
     }
 
     fn map_call_at(mut wire: wire::Call<'_>, at: &str) -> Call {
-        super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, &mut wire, at).unwrap()
+        super::map_call_at(
+            ProviderKind::Voicebot,
+            Operation::GetCall,
+            &mut wire,
+            at,
+            None,
+        )
+        .unwrap()
     }
 
     #[test]
     fn the_call_names_its_kind() {
         let wire = || wire_call(json!({"id": "c"}));
-        let vapi = super::map_call_at(ProviderKind::Vapi, Operation::GetCall, &mut wire(), "");
+        let vapi = super::map_call_at(
+            ProviderKind::Vapi,
+            Operation::GetCall,
+            &mut wire(),
+            "",
+            None,
+        );
         assert_eq!(vapi.unwrap().provider, ProviderKind::Vapi);
         assert_eq!(map_call(wire()).provider, ProviderKind::Voicebot);
     }
@@ -797,8 +821,14 @@ mod tests {
         );
         // A copy that is read and broken names its path under the call's.
         let mut wire = wire_call(json!({"id": "c", "messagesOpenAIFormatted": {"role": "user"}}));
-        let err = super::map_call_at(ProviderKind::Voicebot, Operation::GetCall, &mut wire, "[4]")
-            .unwrap_err();
+        let err = super::map_call_at(
+            ProviderKind::Voicebot,
+            Operation::GetCall,
+            &mut wire,
+            "[4]",
+            None,
+        )
+        .unwrap_err();
         assert!(
             matches!(&err, Error::Decode { path, .. } if path == "[4].messagesOpenAIFormatted"),
             "{err:?}"
@@ -923,7 +953,7 @@ mod tests {
         let both = json!({"id": "c", "orgId": "vapi-org", "organizationId": "vs-tenant"});
         let organization = |kind, value: &serde_json::Value| {
             let mut wire = wire_call(value.clone());
-            let call = super::map_call_at(kind, Operation::GetCall, &mut wire, "").unwrap();
+            let call = super::map_call_at(kind, Operation::GetCall, &mut wire, "", None).unwrap();
             call.organization_id.map(|id| id.as_str().to_owned())
         };
         let (voicebot, vapi) = (ProviderKind::Voicebot, ProviderKind::Vapi);

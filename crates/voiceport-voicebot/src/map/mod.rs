@@ -3,6 +3,7 @@
 
 pub(crate) mod call;
 pub(crate) mod conversation;
+pub(crate) mod numbers;
 pub(crate) mod page;
 pub(crate) mod request;
 pub(crate) mod status;

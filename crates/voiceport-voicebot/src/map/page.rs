@@ -17,6 +17,7 @@ use voiceport_core::{
 };
 
 use super::call::decode_api_call;
+use super::numbers::NumberIds;
 use crate::config::Flavor;
 
 /// The creation-time window one page is asked for, from the query and its cursor.
@@ -104,10 +105,14 @@ impl Window {
 /// Every filter of `query` is applied here, client-side: Vapi filters by time and
 /// assistant only, and Voicebot Studio may ignore even those (it documents no parameter).
 /// The page's `vendor_ids` are those of every call the vendor sent, kept or not.
+///
+/// The assistant's number of a call that names it by id only is taken from `numbers`, before
+/// the number filters judge the call (the client's; a codec has none).
 pub(crate) fn decode_page_each(
     flavor: Flavor,
     body: &[u8],
     query: &CallQuery,
+    numbers: Option<&NumberIds>,
     each: EachCall<'_>,
 ) -> Result<CallPage> {
     let (kind, op) = (flavor.kind(), Operation::ListCalls);
@@ -128,7 +133,7 @@ pub(crate) fn decode_page_each(
         |call: &Call| range.in_time_range(call.created_at.or(call.started_at), call.ended_at);
     let mut edge = Edge::default();
     let mut vendor_ids = PageIds::default();
-    let finished = for_each_call(kind, op, body, &mut |call| {
+    let finished = for_each_call(kind, op, body, numbers, &mut |call| {
         edge.note(&call);
         vendor_ids.push(call.id.as_str());
         // A call the previous page returned already comes again: dropped by id.
@@ -292,6 +297,7 @@ fn for_each_call(
     kind: ProviderKind,
     op: Operation,
     body: &[u8],
+    numbers: Option<&NumberIds>,
     each: EachCall<'_>,
 ) -> Result<bool> {
     /// Decodes each item as it comes; the first call error is kept in `failed` (a serde
@@ -299,6 +305,7 @@ fn for_each_call(
     struct Calls<'f> {
         kind: ProviderKind,
         op: Operation,
+        numbers: Option<&'f NumberIds>,
         each: EachCall<'f>,
         failed: &'f mut Option<Error>,
     }
@@ -321,8 +328,9 @@ fn for_each_call(
                 // The item is the call's vendor payload, and its warnings name paths in
                 // it; a failing item is decoded again with its place in the list (`[3]`)
                 // to say where it fails, a path not written for every item.
-                let decoded = decode_api_call(self.kind, self.op, raw, "")
-                    .or_else(|_| decode_api_call(self.kind, self.op, raw, &format!("[{index}]")));
+                let (kind, op, numbers) = (self.kind, self.op, self.numbers);
+                let decoded = decode_api_call(kind, op, raw, "", numbers)
+                    .or_else(|_| decode_api_call(kind, op, raw, &format!("[{index}]"), numbers));
                 index += 1;
                 match decoded {
                     Ok(call) => {
@@ -346,6 +354,7 @@ fn for_each_call(
     let finished = Calls {
         kind,
         op,
+        numbers,
         each,
         failed: &mut failed,
     }
