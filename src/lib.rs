@@ -92,9 +92,9 @@ use std::sync::Arc;
 pub use voiceport_core::Bytes;
 pub use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallEvent, CallId, CallKind, CallPage, CallQuery,
-    CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostItem,
-    Decoded, DialOutcome, DialRequest, Direction, EachCall, EndReason, EndReasonCategory, Error,
-    ErrorSource, EventKind, ExposeSecret, FieldError, Filter, Interrupt, MAX_WARNINGS,
+    CallStatus, CallUpdate, CampaignId, Capabilities, Classification, Codec, Cost, CostCategory,
+    CostItem, Decoded, DialOutcome, DialRequest, Direction, EachCall, EndReason, EndReasonCategory,
+    Error, ErrorSource, EventKind, ExposeSecret, FieldError, Filter, Interrupt, MAX_WARNINGS,
     MetadataMode, NormalizationWarning, Note, NoteId, NoteInput, NoteUpdate, Operation,
     OrganizationId, PageCursor, PageIds, PayloadKind, ProviderConfig, ProviderKind, ProvidersFile,
     Rating, Recording, RequestOutcome, Result, RetrySettings, RouteConfig, RoutePolicy, SecretMask,

@@ -528,15 +528,66 @@ pub struct CostItem {
     pub component: String,
     /// Its cost, in the major unit of the call's currency, as [`Cost::total`].
     pub amount: f64,
+    /// What it pays for, in words every vendor's items share, where the adapter knows
+    /// (left out of the JSON when it does not): sum the items of one category to compare
+    /// vendors, whose component names differ.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<CostCategory>,
+}
+
+crate::open_enum! {
+    /// What a part of a call's cost pays for ([`CostItem::category`]), the same word for
+    /// every vendor. A category from a newer release reads back as `Other`.
+    ///
+    /// ```
+    /// use voiceport_core::{CostCategory, CostItem};
+    ///
+    /// // HappyRobot's `voip`, Vapi's `transport` and Retell's `twilio` are one category.
+    /// let items = [
+    ///     CostItem::new("voip", 0.012).with_category(CostCategory::Telephony),
+    ///     CostItem::new("llm", 0.030).with_category(CostCategory::Llm),
+    ///     CostItem::new("knowledge-base", 0.001),
+    /// ];
+    /// let telephony: f64 = (items.iter())
+    ///     .filter(|item| item.category == Some(CostCategory::Telephony))
+    ///     .map(|item| item.amount)
+    ///     .sum();
+    /// assert_eq!(telephony, 0.012);
+    /// assert_eq!(CostCategory::Llm.as_str(), "llm");
+    /// ```
+    #[non_exhaustive]
+    pub enum CostCategory {
+        /// The phone line: the carrier, the transport (HappyRobot's `voip`, Vapi's
+        /// `transport`, Retell's `twilio`).
+        Telephony => "telephony",
+        /// Speech to text (`transcriber`, `stt`).
+        Transcription => "transcription",
+        /// The language model (`llm`; Retell names the model).
+        Llm => "llm",
+        /// Text to speech (`tts`; Retell's `…_tts` products).
+        Speech => "speech",
+        /// The vendor's own fee (Vapi's `vapi`, Retell's `retell_platform`).
+        Platform => "platform",
+        /// Work on the call after it (Vapi's `analysis`).
+        Analysis => "analysis",
+    }
 }
 
 impl CostItem {
-    /// The cost `amount` of `component`.
+    /// The cost `amount` of `component`, in no category.
     pub fn new(component: impl Into<String>, amount: f64) -> Self {
         CostItem {
             component: component.into(),
+            category: None,
             amount,
         }
+    }
+
+    /// The item in `category`.
+    #[must_use]
+    pub fn with_category(mut self, category: CostCategory) -> Self {
+        self.category = Some(category);
+        self
     }
 }
 

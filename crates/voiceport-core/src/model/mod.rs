@@ -8,8 +8,8 @@ pub(crate) mod time;
 mod transcript;
 
 pub use call::{
-    AgentRef, Analysis, Call, Classification, Cost, CostItem, MAX_WARNINGS, NormalizationWarning,
-    Note, Rating, Recording, WarningKind,
+    AgentRef, Analysis, Call, Classification, Cost, CostCategory, CostItem, MAX_WARNINGS,
+    NormalizationWarning, Note, Rating, Recording, WarningKind,
 };
 pub use payload::{VendorPayload, sharing_body};
 pub use status::{CallKind, CallStatus, Direction, EndReason, EndReasonCategory};

@@ -13,8 +13,8 @@ use voiceport_core::adapter::{
 use voiceport_core::http::decode_json;
 use voiceport_core::{
     AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Classification, Cost,
-    CostItem, Direction, Error, Note, NoteId, Operation, OrganizationId, Rating, Recording, Result,
-    Speaker, ToolCall, ToolResult, Transcript, Utterance, WarningKind,
+    CostCategory, CostItem, Direction, Error, Note, NoteId, Operation, OrganizationId, Rating,
+    Recording, Result, Speaker, ToolCall, ToolResult, Transcript, Utterance, WarningKind,
 };
 
 use super::status::status_of;
@@ -219,26 +219,40 @@ fn analysis(
 fn cost(call: &mut Call, costs: &RawValue) -> Option<Cost> {
     // `null` is no cost; another shape is no cost, with a warning.
     let costs = object::<wire::Costs<'_>>(call, "costs", costs)??;
+    use CostCategory::{Llm, Speech, Telephony, Transcription};
     let sections = [
-        ("voip", costs.voip, "costs.voip", "costs.voip.total_cost"),
+        (
+            "voip",
+            Telephony,
+            costs.voip,
+            "costs.voip",
+            "costs.voip.total_cost",
+        ),
         (
             "transcriber",
+            Transcription,
             costs.transcriber,
             "costs.transcriber",
             "costs.transcriber.total_cost",
         ),
-        ("llm", costs.llm, "costs.llm", "costs.llm.total_cost"),
-        ("tts", costs.tts, "costs.tts", "costs.tts.total_cost"),
+        ("llm", Llm, costs.llm, "costs.llm", "costs.llm.total_cost"),
+        (
+            "tts",
+            Speech,
+            costs.tts,
+            "costs.tts",
+            "costs.tts.total_cost",
+        ),
     ];
     let mut breakdown = Vec::with_capacity(sections.len());
-    for (component, section, section_field, field) in sections {
+    for (component, category, section, section_field, field) in sections {
         let Some(Some(section)) =
             section.and_then(|raw| object::<wire::CostSection<'_>>(call, section_field, raw))
         else {
             continue;
         };
         if let Some(amount) = amount(call, field, section.total_cost) {
-            breakdown.push(CostItem::new(component, amount));
+            breakdown.push(CostItem::new(component, amount).with_category(category));
         }
     }
     let total = amount(call, "costs.total_costs", costs.total_costs);

@@ -10,8 +10,8 @@ use voiceport_core::adapter::{
 };
 use voiceport_core::http::decode_raw_at;
 use voiceport_core::{
-    AgentId, AgentRef, Call, CallId, CallKind, Cost, CostItem, Operation, Recording, Result,
-    Speaker, ToolCall, ToolResult, Transcript, Utterance,
+    AgentId, AgentRef, Call, CallId, CallKind, Cost, CostCategory, CostItem, Operation, Recording,
+    Result, Speaker, ToolCall, ToolResult, Transcript, Utterance,
 };
 
 use super::status::{StatusFields, status_of};
@@ -226,10 +226,48 @@ fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> 
     recording_at(mono, stereo)
 }
 
+/// What a `product_costs` product pays for, read from its name (*inferred*: Retell lists no
+/// products; its prices are its own fee, the model, the voice and the phone line, and its
+/// products are named after them: `retell_platform`, `gpt-4.1-mini`, `elevenlabs_tts`,
+/// `twilio`). A name none of these fits is in no category.
+fn category(product: &str) -> Option<CostCategory> {
+    let name = product.to_ascii_lowercase();
+    let has = |parts: &[&str]| parts.iter().any(|part| name.contains(part));
+    // Retell's own products first: `retell_platform`, `retell_platform_v2`.
+    Some(if name.starts_with("retell") {
+        CostCategory::Platform
+    } else if has(&["tts"]) {
+        CostCategory::Speech
+    } else if has(&["stt", "transcri", "deepgram"]) {
+        CostCategory::Transcription
+    } else if has(&[
+        "twilio",
+        "telnyx",
+        "vonage",
+        "plivo",
+        "telephony",
+        "sip",
+        "voip",
+        "phone",
+    ]) {
+        CostCategory::Telephony
+    } else if has(&[
+        "llm", "gpt", "claude", "gemini", "llama", "mistral", "deepseek",
+    ]) || ["o1", "o3", "o4"]
+        .iter()
+        .any(|model| name.starts_with(model))
+    {
+        CostCategory::Llm
+    } else {
+        return None;
+    })
+}
+
 /// `call_cost` (cents) → a cost in dollars: `combined_cost` and one item per
 /// `product_costs` entry, in Retell's order. A transfer leg's item is named
 /// `<product> (transfer leg)`, so that it stays apart from the same product's cost on the
-/// agent's leg. A negative or non-finite amount is left out with a warning on `call`.
+/// agent's leg. Each item is in the [`category`] its product names. A negative or
+/// non-finite amount is left out with a warning on `call`.
 fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
     let dollars = |cents: f64| round_to(cents / 100.0, 1e9);
     let items = cost.product_costs.unwrap_or_default().into_iter();
@@ -240,11 +278,16 @@ fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
             continue;
         };
         let product = item.product.unwrap_or_default();
+        let category = category(&product);
         let component = match item.is_transfer_leg_cost {
             Some(true) => format!("{product} (transfer leg)"),
             _ => product,
         };
-        breakdown.push(CostItem::new(component, dollars(cents)));
+        let item = CostItem::new(component, dollars(cents));
+        breakdown.push(match category {
+            Some(category) => item.with_category(category),
+            None => item,
+        });
     }
     let total = read_amount(call, "call_cost.combined_cost", cost.combined_cost).map(dollars);
     if total.is_none() && breakdown.is_empty() {
@@ -298,6 +341,43 @@ mod tests {
 
     fn map(wire: wire::Call<'_>) -> Call {
         map_call(wire, Operation::GetCall, || "").unwrap()
+    }
+
+    /// Products are put in categories by their names (inferred: Retell lists none).
+    #[test]
+    fn cost_products_fall_into_categories_by_name() {
+        use CostCategory::{Llm, Platform, Speech, Telephony, Transcription};
+        for (product, expected) in [
+            ("retell_platform", Some(Platform)),
+            ("retell_platform_v2", Some(Platform)),
+            ("elevenlabs_tts", Some(Speech)),
+            ("openai_tts", Some(Speech)),
+            ("deepgram_stt", Some(Transcription)),
+            ("twilio", Some(Telephony)),
+            ("Telnyx", Some(Telephony)),
+            ("custom_telephony", Some(Telephony)),
+            ("gpt-4.1-mini", Some(Llm)),
+            ("claude-3.7-sonnet", Some(Llm)),
+            ("gemini-2.0-flash", Some(Llm)),
+            ("o3-mini", Some(Llm)),
+            ("custom_llm", Some(Llm)),
+            ("knowledge_base", None),
+            ("", None),
+        ] {
+            assert_eq!(category(product), expected, "{product}");
+        }
+        // A transfer leg's item is in its product's category.
+        let call = map(wire_call(json!({
+            "call_id": "call_1",
+            "call_cost": {"combined_cost": 12, "product_costs": [
+                {"product": "twilio", "cost": 2, "is_transfer_leg_cost": true},
+                {"product": "mystery", "cost": 10}
+            ]}
+        })));
+        let items = call.cost.unwrap().breakdown;
+        assert_eq!(items[0].component, "twilio (transfer leg)");
+        assert_eq!(items[0].category, Some(Telephony));
+        assert_eq!(items[1].category, None);
     }
 
     /// A blank number is no number, as every adapter reads numbers.

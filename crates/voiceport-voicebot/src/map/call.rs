@@ -18,9 +18,9 @@ use voiceport_core::adapter::{
 };
 use voiceport_core::http::decode_raw;
 use voiceport_core::{
-    AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Cost, CostItem, Direction,
-    Error, Operation, OrganizationId, ProviderKind, Recording, Result, Speaker, ToolCall,
-    ToolResult, Transcript, Utterance, WarningKind,
+    AgentId, AgentRef, Analysis, Call, CallId, CallKind, CampaignId, Cost, CostCategory, CostItem,
+    Direction, Error, Operation, OrganizationId, ProviderKind, Recording, Result, Speaker,
+    ToolCall, ToolResult, Transcript, Utterance, WarningKind,
 };
 
 use super::conversation::{Messages, RawMessages, Utterances};
@@ -502,9 +502,9 @@ fn recording(wire: &mut wire::Call<'_>, artifact: &mut wire::Artifact<'_>) -> Op
 /// breakdown from `costBreakdown` (else from `costs[]`, summed per `type`, each named as
 /// its part of the breakdown: `transcriber` is `stt`, `model` `llm`, `voice` `tts`), with the
 /// `costs[]` items it has no part for (`analysis`, `voicemail-detection`,
-/// `knowledge-base` …) beside its parts, so that the breakdown adds up to the total. Every
-/// amount is checked, used or not: a negative or non-finite one is left out with a warning.
-/// `None` when no amount is left.
+/// `knowledge-base` …) beside its parts, so that the breakdown adds up to the total; each
+/// item in its [`category`]. Every amount is checked, used or not: a negative or non-finite
+/// one is left out with a warning. `None` when no amount is left.
 fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
     let total = read_amount_at(call, wire.cost, || field_path(at, "cost"));
     let mut from_breakdown = Vec::new();
@@ -571,9 +571,29 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         from_breakdown.extend(others);
         from_breakdown
     };
+    let breakdown: Vec<CostItem> = (breakdown.into_iter())
+        .map(|item| match category(&item.component) {
+            Some(category) => item.with_category(category),
+            None => item,
+        })
+        .collect();
     let total = total.or(breakdown_total);
     (total.is_some() || !breakdown.is_empty())
         .then(|| Cost::new(total, Some("USD".to_owned()), breakdown))
+}
+
+/// What a cost component (as [`cost`] names them) pays for. Vapi's `chat` (a text chat's
+/// cost), `voicemail-detection`, `knowledge-base` and the like are in none.
+fn category(component: &str) -> Option<CostCategory> {
+    Some(match component {
+        "transport" => CostCategory::Telephony,
+        "stt" => CostCategory::Transcription,
+        "llm" => CostCategory::Llm,
+        "tts" => CostCategory::Speech,
+        "vapi" => CostCategory::Platform,
+        "analysis" => CostCategory::Analysis,
+        _ => return None,
+    })
 }
 
 /// Adds `amount` to the item of `component` (a new one if need be, its place recorded in
