@@ -330,9 +330,11 @@ pub(crate) const RETELL_AGENTS: [&str; 3] = [
 pub(crate) const ROUNDED_FROM_NUMBER: &str = "+16285550142";
 pub(crate) const RETELL_FROM_NUMBER: &str = "+16285550143";
 
-/// The number of each Vapi-family account's default phone number id, every call of its
+/// The number of the Vapi account's default phone number id, which every call of its
 /// seeded history is on: Vapi's calls name it by id only, and the client looks it up.
-pub(crate) const VAPI_OWN_NUMBER: &str = "+16285550143";
+pub(crate) const VAPI_OWN_NUMBER: &str = "+16285550145";
+/// The same for the Voicebot Studio account (whose client cannot look it up: its calls
+/// read from the API leave that side empty).
 pub(crate) const VOICEBOT_OWN_NUMBER: &str = "+16285550199";
 
 /// The same three agents as Rounded agents (UUIDs, as Rounded's ids are); the first is

@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
-use bytes::Bytes;
 use url::{Host, Url};
-use voiceport_core::adapter::{Adapter, AdapterConfig, decode_off_runtime, non_blank};
+use voiceport_core::Bytes;
+use voiceport_core::adapter::{
+    Adapter, AdapterConfig, Text, decode_off_runtime, non_blank, run_operation,
+};
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
     Call, CallId, CallPage, CallQuery, CallStatus, CallUpdate, Capabilities, Codec, DialOutcome,
@@ -14,7 +16,7 @@ use voiceport_core::{
 
 use crate::codec::{decode_call, decode_page};
 use crate::config::{Flavor, VapiOptions};
-use crate::map::numbers::NumberIds;
+use crate::map::numbers::NumberLookup;
 use crate::map::request::{dial_body, list_params, update_body};
 use crate::number_book::{MOST_LOOKUPS_PER_READ, NumberBook};
 use crate::wire;
@@ -99,9 +101,9 @@ impl Vapi {
 
     /// The number of the account's phone number `phone_number_id` (Vapi's
     /// `GET /phone-number/{id}`): its E.164 `number`, else the `sipUri` of a SIP number;
-    /// `None` when it has neither. What the client fills a call's own side with where the
-    /// call names the number by id only, as Vapi's calls read from the API do; each id is
-    /// asked once per client (and its clones).
+    /// `None` when it has neither. Always asks. The client's reads ask it themselves, once
+    /// per id, to fill in a call's own side where the call names its number by id only, as
+    /// Vapi's calls read from the API do, and keep the answer.
     ///
     /// ```no_run
     /// # use voiceport_core::{ProviderConfig, ProviderKind};
@@ -116,57 +118,69 @@ impl Vapi {
     /// # Errors
     ///
     /// [`Error::Unsupported`] for Voicebot Studio (it documents no phone number endpoint);
-    /// [`Error::NotFound`] for an id the account does not have; the errors of any request
-    /// and, for an answer that is not a phone number object, [`Error::Decode`]; all for
-    /// `Operation::ExtensionRead("phone_number")`.
+    /// [`Error::InvalidRequest`], before sending, for an id that is not a UUID (Vapi's ids
+    /// are); [`Error::NotFound`] for an id the account does not have; the errors of any
+    /// request and, for an answer that is not a phone number object, [`Error::Decode`]; all
+    /// for `Operation::ExtensionRead("phone_number")`.
     pub async fn phone_number(&self, phone_number_id: &str) -> Result<Option<String>> {
-        let op = Operation::ExtensionRead("phone_number");
+        let op = Operation::ExtensionRead(PHONE_NUMBER);
+        run_operation(self, op, None, self.look_up_number(phone_number_id)).await
+    }
+
+    /// [`Vapi::phone_number`], without an operation of its own: a read's lookups are part
+    /// of the read.
+    async fn look_up_number(&self, phone_number_id: &str) -> Result<Option<String>> {
+        let (kind, op) = (self.flavor.kind(), Operation::ExtensionRead(PHONE_NUMBER));
         if self.flavor != Flavor::Vapi {
-            return Err(Error::unsupported_because(
-                self.flavor.kind(),
-                op,
-                "Voicebot Studio documents no phone number endpoint",
-            ));
+            let why = "Voicebot Studio documents no phone number endpoint";
+            return Err(Error::unsupported_because(kind, op, why));
         }
+        IdFormat::Uuid.check(kind, op, "phone number id", phone_number_id)?;
         let request = Request::get(op, ["phone-number", phone_number_id]);
         let body = self.http.send(request).await?.body;
-        let number: wire::PhoneNumber<'_> = decode_json(self.flavor.kind(), op, &body)?;
-        let text = |value: Option<voiceport_core::adapter::Text<'_>>| {
-            value.and_then(non_blank).map(|text| text.into_owned())
-        };
+        let number: wire::PhoneNumber<'_> = decode_json(kind, op, &body)?;
+        let text = |value: Option<Text<'_>>| value.and_then(non_blank).map(Text::into_owned);
         Ok(text(number.number).or_else(|| text(number.sip_uri)))
     }
 
     /// Decodes a read's `body` with `decode`, the assistant's numbers from what the client
     /// knows. Where the body names numbers it does not know yet, they are looked up (at
-    /// most [`MOST_LOOKUPS_PER_READ`], at once) and the body is decoded again: once the
-    /// client knows its account's numbers, a read is one decode. A lookup that fails leaves
-    /// the number out, with a warning on each call that names it; it never fails the read.
+    /// most [`MOST_LOOKUPS_PER_READ`], at once, for at most [`LOOKUP_BUDGET`] in all) and
+    /// the body is decoded again: once the client knows its account's numbers, a read is
+    /// one decode. A lookup that fails (or runs out of time) leaves the number out, with a
+    /// warning on each call that names it; it never fails the read.
     async fn decode_read<T, F>(&self, op: Operation, body: Vec<u8>, decode: F) -> Result<T>
     where
         T: Send + 'static,
-        F: Fn(&[u8], Option<&NumberIds>) -> Result<T> + Clone + Send + 'static,
+        F: Fn(&[u8], Option<&NumberLookup>) -> Result<T> + Clone + Send + 'static,
     {
         let kind = self.flavor.kind();
         let Some(book) = &self.numbers else {
             return decode_off_runtime(kind, op, body, move |body| decode(body, None)).await;
         };
         let body = Bytes::from(body);
-        let (first, ids) = (decode.clone(), book.ids());
-        let (decoded, ids) = decode_off_runtime(kind, op, body.clone(), move |body| {
-            Ok((first(body, Some(&ids)), ids))
+        let (first, lookup) = (decode.clone(), book.lookup());
+        let (decoded, lookup) = decode_off_runtime(kind, op, body.clone(), move |body| {
+            Ok((first(body, Some(&lookup)), lookup))
         })
         .await?;
-        let unknown = ids.into_unknown();
+        let unknown = lookup.into_unknown();
         // A body that does not decode fails the same way again, whatever the numbers.
         if unknown.is_empty() || decoded.is_err() {
             return decoded;
         }
         let mut unknown = unknown.into_iter();
         let asked: Vec<String> = unknown.by_ref().take(MOST_LOOKUPS_PER_READ).collect();
-        let answers = futures::future::join_all(asked.iter().map(|id| self.phone_number(id))).await;
-        let ids = book.learn(asked.into_iter().zip(answers).collect(), unknown);
-        decode_off_runtime(kind, op, body, move |body| decode(body, Some(&ids))).await
+        let lookups = futures::future::join_all(asked.iter().map(|id| self.look_up_number(id)));
+        let answers = match tokio::time::timeout(LOOKUP_BUDGET, lookups).await {
+            Ok(answers) => answers,
+            Err(_) => {
+                let late = Error::timeout(kind, Operation::ExtensionRead(PHONE_NUMBER), true);
+                asked.iter().map(|_| Err(late.clone())).collect()
+            }
+        };
+        let lookup = book.learn(asked.into_iter().zip(answers).collect(), unknown);
+        decode_off_runtime(kind, op, body, move |body| decode(body, Some(&lookup))).await
     }
 
     /// The path of one call: `call/{id}` (Voicebot Studio: `calls/{call_id}`).
@@ -236,14 +250,30 @@ impl Adapter for Vapi {
     }
 
     /// The call in the answer names the number it is placed from by id only, as Vapi
-    /// sends it: it is not looked up here, where a caller giving up during the lookup
-    /// would lose the id of a call placed. `get_call` has it.
+    /// sends it: filled in from what the client knows already, never looked up (a caller
+    /// giving up during a lookup would lose the id of a call placed). `get_call` looks it
+    /// up.
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let request = self.dial_request(request)?;
-        self.codec()
-            .decode_dial(&self.http.send(request).await?.body)
+        let body = self.http.send(request).await?.body;
+        let mut outcome = self.codec().decode_dial(&body)?;
+        let lacks_number = outcome
+            .call
+            .as_ref()
+            .is_some_and(|call| call.from.is_none());
+        if let (true, Some(book)) = (lacks_number, &self.numbers) {
+            // The body decoded once: again with the numbers known, it decodes the same.
+            if let Ok(call) = decode_call(self.flavor, Operation::Dial, &body, Some(&book.lookup()))
+            {
+                outcome.call = Some(call);
+            }
+        }
+        Ok(outcome)
     }
 
+    /// The answer's call is filled in from the numbers the client knows, never looked up,
+    /// as a dial's is: the update is applied, and a caller giving up during a lookup would
+    /// not learn that.
     async fn update_call(&self, id: &CallId, update: &CallUpdate) -> Result<Call> {
         let op = Operation::UpdateCall;
         // Documented for both: `{name}` (Vapi's `UpdateCallDTO`).
@@ -251,11 +281,9 @@ impl Adapter for Vapi {
         let request = Request::patch(op, self.call_path(id))
             .call_id(id.as_str())
             .json(&body);
-        let (body, flavor) = (self.http.send(request).await?.body, self.flavor);
-        self.decode_read(op, body, move |body, numbers| {
-            decode_call(flavor, op, body, numbers)
-        })
-        .await
+        let body = self.http.send(request).await?.body;
+        let lookup = self.numbers.as_ref().map(|book| book.lookup());
+        decode_call(self.flavor, op, &body, lookup.as_ref())
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
@@ -383,6 +411,14 @@ fn trusted_control_url(
 /// The domains whose hosts serve a call's live control beside the API on one of them:
 /// Vapi's control URLs are on hosts of `vapi.ai`, siblings of `api.vapi.ai`.
 const CONTROL_DOMAINS: [&str; 1] = ["vapi.ai"];
+
+/// The name of the phone number lookup, as its operation (`Operation::ExtensionRead`).
+const PHONE_NUMBER: &str = "phone_number";
+
+/// The longest a read waits for its lookups of phone numbers, retries included: a slow or
+/// rate-limited phone number endpoint must not hold the read (nor a wait for a call's end,
+/// whose reads have a deadline) for the client's whole retry policy.
+const LOOKUP_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long Vapi's own SDK waits for an answer, which its dial gets here too unless the
 /// configuration sets `timeout_secs`.

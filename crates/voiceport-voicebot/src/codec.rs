@@ -13,7 +13,7 @@ use voiceport_core::{
 
 use crate::config::Flavor;
 use crate::map::call::decode_api_call;
-use crate::map::numbers::NumberIds;
+use crate::map::numbers::NumberLookup;
 use crate::map::page;
 use crate::webhook;
 
@@ -24,7 +24,7 @@ pub(crate) fn decode_call(
     flavor: Flavor,
     operation: Operation,
     body: &[u8],
-    numbers: Option<&NumberIds>,
+    numbers: Option<&NumberLookup>,
 ) -> Result<Call> {
     let kind = flavor.kind();
     // The API's calls always have an id (webhook calls may not).
@@ -39,7 +39,7 @@ pub(crate) fn decode_page(
     flavor: Flavor,
     body: &[u8],
     query: &CallQuery,
-    numbers: Option<&NumberIds>,
+    numbers: Option<&NumberLookup>,
 ) -> Result<CallPage> {
     within_entry_budget(body.len(), || {
         collect_page(|each| page::decode_page_each(flavor, body, query, numbers, each))

@@ -47,6 +47,7 @@
 //! | `end_call` | `POST {monitor.controlUrl}` `{"type": "end-call"}` | documented | unsupported |
 //! | `transcript`, `recording` | from the call | — | — |
 //! | `parse_webhook` | server messages | documented | inferred (relays Vapi's) |
+//! | the assistant's number of a call read; [`Vapi::phone_number`] | `GET /phone-number/{id}` (the client's reads look each id up and keep it; the codecs make no request and leave it empty) | documented | unsupported |
 //!
 //! The client is [`Vapi`] ([`Voicebot`] is the same type; options: [`VapiOptions`]);
 //! [`VapiCodec`] and [`VoicebotCodec`] normalize vendor JSON without a key or a network.

@@ -1,14 +1,15 @@
-//! The account's phone numbers, learned by id once per client: a Vapi call read from the
-//! API names the assistant's number by `phoneNumberId` only, and its side of the call
-//! (`from` of an outbound call, `to` of an inbound one) would be empty without them.
+//! The account's phone numbers, learned by id and kept by the client: a Vapi call read
+//! from the API names the assistant's number by `phoneNumberId` only, and its side of the
+//! call (`from` of an outbound call, `to` of an inbound one) would be empty without them.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use voiceport_core::Result;
 
-use crate::map::numbers::{Known, NumberIds};
+use crate::map::numbers::{Known, NumberLookup};
 
 /// The most numbers one read looks up (at once): a page names one or two, a hostile one
 /// could name a thousand.
@@ -17,23 +18,35 @@ pub(crate) const MOST_LOOKUPS_PER_READ: usize = 16;
 /// The most numbers a book keeps: an account has a handful.
 const MOST_KEPT: usize = 1_000;
 
-/// How long a lookup that failed on its way (a 5xx, a timeout) is not tried again, so that
-/// a walk of many pages does not wait on a failing endpoint page after page.
+/// How long a lookup that failed for a reason that may pass (a 5xx, a timeout, a refused
+/// key) is not tried again, so that a walk of many pages does not wait on a failing
+/// endpoint page after page.
 const RETRY_FAILED_AFTER: Duration = Duration::from_secs(60);
 
-/// What a client has learned of its account's numbers, shared by its clones. Ids are
-/// never reused, so a number learned stays true; a failure is kept for
-/// [`RETRY_FAILED_AFTER`] when it may pass, for good when it will not (a number deleted).
-#[derive(Debug, Default)]
+/// What a client has learned of its account's numbers, shared by its clones. A number
+/// learned stays (an id always names the same number); so does a number that no longer
+/// exists (404), one with neither a number nor a URI, and an id that is not one (not a
+/// UUID); any other failure for [`RETRY_FAILED_AFTER`]. When the book is full, its failures
+/// make room first; past that, what a read learns serves that read only.
+#[derive(Default)]
 pub(crate) struct NumberBook {
     /// Swapped whole on an update, so that a decode reads a snapshot without a lock.
     known: RwLock<Arc<HashMap<String, Known>>>,
 }
 
+/// The numbers are the account's, not secrets, but a client's `Debug` need not list them.
+impl fmt::Debug for NumberBook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NumberBook")
+            .field("known", &self.snapshot().len())
+            .finish()
+    }
+}
+
 impl NumberBook {
     /// What a decode starts with: the numbers known now.
-    pub(crate) fn ids(&self) -> NumberIds {
-        NumberIds::new(self.snapshot())
+    pub(crate) fn lookup(&self) -> NumberLookup {
+        NumberLookup::new(self.snapshot())
     }
 
     fn snapshot(&self) -> Arc<HashMap<String, Known>> {
@@ -46,12 +59,13 @@ impl NumberBook {
 
     /// Keeps what one read learned (`answers`: each id asked, with its lookup's answer) and
     /// returns what a second decode of that read needs: the book's numbers, these answers,
-    /// and `left` (the ids met but not asked) unlearned for this read only.
+    /// and `left` (the ids met but not asked) unlearned for this read only. A number the
+    /// book knows wins over a failure (another read may have learned it meanwhile).
     pub(crate) fn learn(
         &self,
         answers: Vec<(String, Result<Option<String>>)>,
         left: impl IntoIterator<Item = String>,
-    ) -> NumberIds {
+    ) -> NumberLookup {
         let now = Instant::now();
         let learned: Vec<(String, Known)> = answers
             .into_iter()
@@ -62,26 +76,36 @@ impl NumberBook {
             Err(poisoned) => poisoned.into_inner(),
         };
         let mut kept = HashMap::clone(&known);
-        for (id, value) in &learned {
-            if kept.len() < MOST_KEPT || kept.contains_key(id) {
+        let mut for_this_read = HashMap::new();
+        for (id, value) in learned {
+            let value = match (kept.get(&id), value) {
+                (Some(number @ Known::Number(_)), _) => number.clone(),
+                (_, value) => value,
+            };
+            if !kept.contains_key(&id) && kept.len() >= MOST_KEPT {
+                kept.retain(|_, known| matches!(known, Known::Number(_)));
+            }
+            if kept.contains_key(&id) || kept.len() < MOST_KEPT {
                 kept.insert(id.clone(), value.clone());
             }
+            for_this_read.insert(id, value);
         }
         *known = Arc::new(kept);
-        let mut for_this_read = HashMap::clone(&known);
+        let mut lookup = HashMap::clone(&known);
         drop(known);
-        for_this_read.extend(learned);
-        for_this_read.extend(left.into_iter().map(|id| {
+        lookup.extend(for_this_read);
+        lookup.extend(left.into_iter().map(|id| {
             let why = format!(
                 "not looked up: one answer named more than {MOST_LOOKUPS_PER_READ} numbers"
             );
             (id, Known::Unlearned { why, until: None })
         }));
-        NumberIds::new(Arc::new(for_this_read))
+        NumberLookup::new(Arc::new(lookup))
     }
 }
 
-/// What a lookup's answer says of its id.
+/// What a lookup's answer says of its id: failures that will not pass (the number gone,
+/// an id refused before sending) are kept for good, any other for a while.
 fn known_of(answer: Result<Option<String>>, now: Instant) -> Known {
     match answer {
         Ok(Some(number)) => Known::Number(number),
@@ -89,10 +113,14 @@ fn known_of(answer: Result<Option<String>>, now: Instant) -> Known {
             why: "the phone number has neither a `number` nor a `sipUri`".into(),
             until: None,
         },
-        Err(error) => Known::Unlearned {
-            until: error.is_transient().then(|| now + RETRY_FAILED_AFTER),
-            why: error.to_string(),
-        },
+        Err(error) => {
+            let lasting = matches!(error, voiceport_core::Error::NotFound { .. })
+                || error.is_refused_locally();
+            Known::Unlearned {
+                until: (!lasting).then(|| now + RETRY_FAILED_AFTER),
+                why: error.to_string(),
+            }
+        }
     }
 }
 
@@ -102,7 +130,7 @@ mod tests {
 
     use super::*;
 
-    fn number_of(ids: &NumberIds, id: &str) -> (Option<String>, Vec<String>) {
+    fn number_of(ids: &NumberLookup, id: &str) -> (Option<String>, Vec<String>) {
         let mut call = Call::new(CallId::new("c"), ProviderKind::Vapi);
         let number = ids.number_of(&mut call, || "phoneNumberId".into(), id);
         (
@@ -134,7 +162,7 @@ mod tests {
         assert!(number_of(&read, "bare").1[0].contains("neither a `number` nor a `sipUri`"));
         // The book keeps each, the passing failure with a time: none of them is looked
         // up again for now, and the one not asked is unknown (it will be asked next).
-        let next = book.ids();
+        let next = book.lookup();
         assert_eq!(number_of(&next, "n1").0.as_deref(), Some("+15125550100"));
         for id in ["bare", "gone", "down"] {
             assert_eq!(number_of(&next, id).1.len(), 1, "{id}");
@@ -152,16 +180,61 @@ mod tests {
         ));
     }
 
+    /// A refused key may be mended: kept for a while, not for good; a number another
+    /// read learned meanwhile is not taken back by this read's failure.
     #[test]
-    fn a_full_book_keeps_no_more() {
+    fn a_failure_never_takes_back_a_number_learned() {
         let book = NumberBook::default();
-        let answers = (0..MOST_KEPT + 5)
+        let op = Operation::ExtensionRead("phone_number");
+        let refused = || Error::from_status(ProviderKind::Vapi, op, 401, None, Vec::new());
+        book.learn(vec![("n1".into(), Ok(Some("+15125550100".into())))], []);
+        let read = book.learn(
+            vec![("n1".into(), Err(refused())), ("n2".into(), Err(refused()))],
+            [],
+        );
+        assert_eq!(number_of(&read, "n1").0.as_deref(), Some("+15125550100"));
+        let kept = book.snapshot();
+        assert_eq!(kept["n1"], Known::Number("+15125550100".into()));
+        assert!(matches!(
+            &kept["n2"],
+            Known::Unlearned { until: Some(_), .. }
+        ));
+        assert!(format!("{book:?}").contains("known: 2"), "{book:?}");
+    }
+
+    #[test]
+    fn a_full_book_makes_room_by_dropping_failures_then_keeps_no_more() {
+        let book = NumberBook::default();
+        let op = Operation::ExtensionRead("phone_number");
+        let mut answers: Vec<_> = (0..MOST_KEPT - 1)
             .map(|i| (format!("n{i}"), Ok(Some(format!("+1512555{i:04}")))))
             .collect();
-        let read = book.learn(answers, []);
+        answers.push((
+            "gone".into(),
+            Err(Error::from_status(
+                ProviderKind::Vapi,
+                op,
+                404,
+                None,
+                Vec::new(),
+            )),
+        ));
+        book.learn(answers, []);
         assert_eq!(book.snapshot().len(), MOST_KEPT);
+        // A new number takes the failure's place; the one after it is not kept.
+        let read = book.learn(
+            vec![
+                ("new".into(), Ok(Some("+15125559998".into()))),
+                ("last".into(), Ok(Some("+15125559999".into()))),
+            ],
+            [],
+        );
+        let kept = book.snapshot();
+        assert_eq!(kept.len(), MOST_KEPT);
+        assert!(
+            kept.contains_key("new") && !kept.contains_key("gone") && !kept.contains_key("last")
+        );
         // The read itself has them all.
-        let last = format!("n{}", MOST_KEPT + 4);
-        assert!(number_of(&read, &last).0.is_some());
+        assert_eq!(number_of(&read, "last").0.as_deref(), Some("+15125559999"));
     }
 }

@@ -609,10 +609,18 @@ async fn vapi_learns_the_assistants_number_by_its_id() {
         .respond_with(json_response(200, &VP.fixture("call_inbound_sip.json")))
         .mount(&api.server)
         .await;
+    // The SIP call names its number by id and carries it too: no lookup.
+    api.on("GET", "/phone-number/7c2e9a41-0b3d-4f58-9e6a-1d2c3b4a5f60")
+        .respond_with(json_response(500, "{}"))
+        .expect(0)
+        .mount(&api.server)
+        .await;
     let ours = "+15125550142";
+    // Once per client: the three readers below are one client and its clones; the writer
+    // after them is a client of its own.
     api.on("GET", &format!("/phone-number/{FIXTURE_NUMBER_ID}"))
         .respond_with(json_response(200, &phone_number(json!({"number": ours}))))
-        .expect(1)
+        .expect(2)
         .mount(&api.server)
         .await;
     let client = VP.client(&api);
@@ -654,6 +662,22 @@ async fn vapi_learns_the_assistants_number_by_its_id() {
             .unwrap();
         assert_eq!(sip.to.as_deref(), Some("sip:harborstreet@vapi.sip.vapi.ai"));
     }
+    // A write's answer is filled in from what the client knows, never looked up (an
+    // update applied, a call placed, must not wait on a lookup): known here.
+    let client = VP.client(&api);
+    api.on("PATCH", &VP.call_path(id))
+        .respond_with(json_response(200, &VP.fixture(file)))
+        .mount(&api.server)
+        .await;
+    let rename = CallUpdate {
+        name: Some("Reminder".into()),
+        ..CallUpdate::default()
+    };
+    let unknown = client.update_call(&VP.seed_id(), &rename).await.unwrap();
+    assert_eq!(unknown.from, None);
+    client.get_call(&VP.seed_id()).await.unwrap();
+    let known = client.update_call(&VP.seed_id(), &rename).await.unwrap();
+    assert_eq!(known.from.as_deref(), Some(ours));
     // Voicebot Studio documents no phone number endpoint: it asks nothing, and says so
     // when asked.
     let api = VS.api().await;
@@ -1014,7 +1038,8 @@ async fn dial_answers_with_the_queued_call_and_its_monitor() {
             "assistantOverrides": {"metadata": {"crm_account": "LE-204118"}}
         })))
         .respond_with(json_response(201, &VP.fixture("call_dial_queued.json")))
-        .expect(1)
+        // Dialed twice: before and after the client knows the number.
+        .expect(2)
         .mount(&api.server)
         .await;
     let mut request = DialRequest::to("+13125550176");
@@ -1023,12 +1048,52 @@ async fn dial_answers_with_the_queued_call_and_its_monitor() {
     request
         .metadata
         .insert("crm_account".into(), json!("LE-204118"));
-    let outcome = VP.client(&api).dial(&request).await.unwrap();
+    let client = VP.client(&api);
+    let outcome = client.dial(&request).await.unwrap();
     let call = outcome.call.unwrap();
     assert_eq!(call.status, CallStatus::Queued);
     assert_eq!(call.provider, ProviderKind::Vapi);
     assert_eq!(call.metadata.get("campaign"), Some(&json!("april-arrears")));
     assert!(call.vendor_payload().unwrap().get().contains("controlUrl"));
+    // The number it is placed from is named by id: not looked up for the dial's answer
+    // (nothing delays it), filled in once the client knows it (here from a read).
+    assert_eq!(call.from, None);
+    assert_eq!(api.server.received_requests().await.unwrap().len(), 1);
+    api.on("GET", &VP.call_path(call.id.as_str()))
+        .respond_with(json_response(200, &VP.fixture("call_dial_queued.json")))
+        .mount(&api.server)
+        .await;
+    let read = client.get_call(&call.id).await.unwrap();
+    assert_eq!(read.from.as_deref(), Some(OWN_NUMBER));
+    let again = client.dial(&request).await.unwrap().call.unwrap();
+    assert_eq!(again.from.as_deref(), Some(OWN_NUMBER));
+}
+
+/// A phone number endpoint that does not answer holds a read no longer than the lookups'
+/// budget (5 s): the read comes back without the number, with a warning that says so.
+#[tokio::test]
+async fn a_lookup_that_does_not_answer_holds_the_read_only_so_long() {
+    let api = VP.api().await;
+    let (file, id) = VP.seed;
+    api.on("GET", &VP.call_path(id))
+        .respond_with(json_response(200, &VP.fixture(file)))
+        .mount(&api.server)
+        .await;
+    api.on("GET", &format!("/phone-number/{FIXTURE_NUMBER_ID}"))
+        .respond_with(
+            json_response(200, &phone_number(json!({})))
+                .set_delay(std::time::Duration::from_secs(60)),
+        )
+        .mount(&api.server)
+        .await;
+    let call = VP.client(&api).get_call(&VP.seed_id()).await.unwrap();
+    assert_eq!(call.from, None);
+    let warning = call
+        .warnings
+        .iter()
+        .find(|w| w.kind == WarningKind::NotLookedUp)
+        .unwrap();
+    assert!(warning.message.contains("timed out"), "{}", warning.message);
 }
 
 #[tokio::test]

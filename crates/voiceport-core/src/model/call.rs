@@ -295,8 +295,8 @@ crate::open_enum! {
         /// A value that contradicts another (a call that ends before it starts).
         Contradiction => "contradiction",
         /// A value the vendor names by id only, which could not be looked up (a Vapi call's
-        /// own number, its phone number deleted or the lookup failing); a later read may
-        /// find it.
+        /// own number: its phone number deleted, or the lookup failing); where the failure
+        /// may pass, a later read may find it.
         NotLookedUp => "not_looked_up",
         /// More warnings than a call keeps ([`MAX_WARNINGS`]): this one counts those left
         /// out.

@@ -229,16 +229,17 @@ fn recording(mono: Option<String>, stereo: Option<String>) -> Option<Recording> 
 /// What a `product_costs` product pays for, read from its name (*inferred*: Retell lists no
 /// products; its prices are its own fee, the model, the voice and the phone line, and its
 /// products are named after them: `retell_platform`, `gpt-4.1-mini`, `elevenlabs_tts`,
-/// `twilio`). A name none of these fits is in no category.
+/// `twilio`). The name is read by its words (split at `_`, `-` and spaces), never by
+/// parts of a word; a name none of them places is in no category.
 fn category(product: &str) -> Option<CostCategory> {
     let name = product.to_ascii_lowercase();
-    let has = |parts: &[&str]| parts.iter().any(|part| name.contains(part));
-    // Retell's own products first: `retell_platform`, `retell_platform_v2`.
-    Some(if name.starts_with("retell") {
-        CostCategory::Platform
-    } else if has(&["tts"]) {
+    let words: Vec<&str> = name.split(['_', '-', ' ']).collect();
+    let has = |set: &[&str]| words.iter().any(|word| set.contains(word));
+    let first = words.first().copied().unwrap_or_default();
+    let model = ["gpt", "claude", "gemini", "llama", "mistral", "deepseek"];
+    Some(if has(&["tts"]) {
         CostCategory::Speech
-    } else if has(&["stt", "transcri", "deepgram"]) {
+    } else if has(&["stt", "transcriber", "transcription"]) {
         CostCategory::Transcription
     } else if has(&[
         "twilio",
@@ -248,19 +249,23 @@ fn category(product: &str) -> Option<CostCategory> {
         "telephony",
         "sip",
         "voip",
-        "phone",
     ]) {
         CostCategory::Telephony
-    } else if has(&[
-        "llm", "gpt", "claude", "gemini", "llama", "mistral", "deepseek",
-    ]) || ["o1", "o3", "o4"]
-        .iter()
-        .any(|model| name.starts_with(model))
-    {
+    } else if has(&["llm"]) || model.contains(&first) || is_reasoning_model(first) {
         CostCategory::Llm
+    } else if first == "retell" {
+        // Retell's own products (`retell_platform`, `retell_platform_v2`) once they name
+        // nothing above.
+        CostCategory::Platform
     } else {
         return None;
     })
+}
+
+/// OpenAI's reasoning models: `o1`, `o3`, `o4` and their variants' first word.
+fn is_reasoning_model(word: &str) -> bool {
+    let digits = word.strip_prefix('o');
+    digits.is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// `call_cost` (cents) → a cost in dollars: `combined_cost` and one item per
@@ -350,6 +355,8 @@ mod tests {
         for (product, expected) in [
             ("retell_platform", Some(Platform)),
             ("retell_platform_v2", Some(Platform)),
+            ("retell_twilio", Some(Telephony)),
+            ("retell_tts", Some(Speech)),
             ("elevenlabs_tts", Some(Speech)),
             ("openai_tts", Some(Speech)),
             ("deepgram_stt", Some(Transcription)),
@@ -360,7 +367,15 @@ mod tests {
             ("claude-3.7-sonnet", Some(Llm)),
             ("gemini-2.0-flash", Some(Llm)),
             ("o3-mini", Some(Llm)),
+            ("o1", Some(Llm)),
             ("custom_llm", Some(Llm)),
+            // Words are not read inside other words.
+            ("deepgram_aura", None),
+            ("gossip", None),
+            ("phone_lookup", None),
+            ("first_llmish", None),
+            ("o", None),
+            ("oxford", None),
             ("knowledge_base", None),
             ("", None),
         ] {

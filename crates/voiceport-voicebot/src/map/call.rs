@@ -24,7 +24,7 @@ use voiceport_core::{
 };
 
 use super::conversation::{Messages, RawMessages, Utterances};
-use super::numbers::NumberIds;
+use super::numbers::NumberLookup;
 use super::status::status_of;
 use crate::config::Flavor;
 use crate::wire::{self, Role};
@@ -42,7 +42,7 @@ pub(crate) fn decode_api_call(
     operation: Operation,
     raw: &RawValue,
     at: &str,
-    numbers: Option<&NumberIds>,
+    numbers: Option<&NumberLookup>,
 ) -> Result<Call> {
     try_decode_call_with(kind, operation, raw, at, |mut wire: wire::Call<'_>| {
         if wire.id.is_none() {
@@ -81,7 +81,7 @@ pub(crate) fn map_call_at(
     operation: Operation,
     wire: &mut wire::Call<'_>,
     at: &str,
-    numbers: Option<&NumberIds>,
+    numbers: Option<&NumberLookup>,
 ) -> Result<Call> {
     let messages = conversation(kind, operation, wire, at)?;
     let id = wire.id.take().map(Text::into_owned).unwrap_or_default();
@@ -166,7 +166,7 @@ pub(crate) fn map_call_at(
 /// The kind and direction, the parties' numbers (`from`, `to`), the customer's name and the
 /// assistant (`assistantId`, else the inline `assistant`'s id, and its name). See
 /// [`map_call_at`] for whose number is which.
-fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option<&NumberIds>) {
+fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option<&NumberLookup>) {
     (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
     let customer = wire
         .customer

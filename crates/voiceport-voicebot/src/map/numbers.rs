@@ -1,6 +1,7 @@
 //! The assistant's own numbers by id. A Vapi call read from the API names the number it is
-//! on by `phoneNumberId` only; the client looks each id up once (`GET /phone-number/{id}`)
-//! and hands what it knows to the mapping, which notes the ids it does not know yet.
+//! on by `phoneNumberId` only; the client looks each id up (`GET /phone-number/{id}`),
+//! keeps the answer, and hands what it knows to the mapping, which notes the ids it does
+//! not know yet.
 
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
@@ -22,16 +23,16 @@ pub(crate) enum Known {
 /// What one decode knows of the account's numbers, and the ids it met that it does not
 /// know (or whose last failure has run out), for the client to look up.
 #[derive(Debug, Default)]
-pub(crate) struct NumberIds {
+pub(crate) struct NumberLookup {
     known: Arc<HashMap<String, Known>>,
     /// A decode runs on one thread (the caller's, or the blocking pool's).
     unknown: RefCell<BTreeSet<String>>,
 }
 
-impl NumberIds {
+impl NumberLookup {
     /// Numbers as `known` has them.
     pub(crate) fn new(known: Arc<HashMap<String, Known>>) -> Self {
-        NumberIds {
+        NumberLookup {
             known,
             unknown: RefCell::default(),
         }
@@ -103,7 +104,7 @@ mod tests {
                 },
             );
         }
-        let ids = NumberIds::new(Arc::new(known));
+        let ids = NumberLookup::new(Arc::new(known));
         let mut call = Call::new(CallId::new("c"), ProviderKind::Vapi);
         let field = || "phoneNumberId".to_owned();
         assert_eq!(
