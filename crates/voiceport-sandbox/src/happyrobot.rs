@@ -669,6 +669,7 @@ async fn dial(State(ctx): State<Ctx>, JsonObject(body): JsonObject) -> Response 
         to,
         from: Some("+16285550100".into()),
         number_id: None,
+        transient_number: false,
         agent_id: text(&map, "agent_id"),
         use_case: text(&map, "use_case_id"),
         campaign_id: text(&map, "campaign_id"),

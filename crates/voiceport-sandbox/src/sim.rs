@@ -110,6 +110,9 @@ pub(crate) struct SimCall {
     /// Vapi: the id of the number the call was dialed from, as the dial named it (`None`:
     /// the account's number).
     pub(crate) number_id: Option<String>,
+    /// Vapi: dialed from a transient number (`phoneNumber` on the dial, its number
+    /// `from`), which the call shows as an object, without a `phoneNumberId`.
+    pub(crate) transient_number: bool,
     pub(crate) to: Option<String>,
     pub(crate) agent_id: String,
     pub(crate) agent_name: String,
@@ -367,6 +370,7 @@ impl SimCall {
             web: false,
             from: Some("+16285550143".into()),
             number_id: None,
+            transient_number: false,
             to: Some("+14155550199".into()),
             agent_id: "6650c0ffee0123456789ab01".into(),
             agent_name: "Kate".into(),

@@ -209,6 +209,7 @@ impl State {
             web: false,
             from: request.from,
             number_id: request.number_id,
+            transient_number: request.transient_number,
             to: Some(request.to.clone()),
             agent_id: (request.agent_id).unwrap_or_else(|| agent_id(vendor, 0).to_owned()),
             agent_name: AGENTS[0].1.to_owned(),
@@ -262,6 +263,8 @@ pub(crate) struct DialSpec {
     pub(crate) from: Option<String>,
     /// Vapi: the id of the number to call from (`phoneNumberId`), when the dial names one.
     pub(crate) number_id: Option<String>,
+    /// Vapi: the dial gave a transient number (`phoneNumber`), whose number is `from`.
+    pub(crate) transient_number: bool,
     pub(crate) agent_id: Option<String>,
     /// HappyRobot: the use case asked for.
     pub(crate) use_case: Option<String>,
@@ -474,6 +477,7 @@ fn seed_calls(vendor: Vendor, seed: u64, history: History, anchor: DateTime<Utc>
                 web,
                 from,
                 number_id: None,
+                transient_number: false,
                 to,
                 agent_id: agent_id(vendor, agent_index).to_owned(),
                 agent_name: agent.1.to_owned(),

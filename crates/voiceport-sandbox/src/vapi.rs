@@ -12,7 +12,7 @@
 //! | the call | the fields of its documented call, every one present, `null` when unset; `transcript`, `recordingUrl`, `stereoRecordingUrl`, `summary` and `organizationId` flattened at the top; none of Vapi's `endedMessage`, `schedulePlan`, `costBreakdown`, `costs`, `destination`, but Vapi's `name`, `campaignId` and `cost` (undocumented for Voicebot Studio: inferred, see [`NOT_IN_VOICEBOT_CALL`]) | Vapi's fields, unset ones absent; the transcript and recordings in `artifact`, the summary in `analysis`; `assistantOverrides` as dialed |
 //! | live control | none | `monitor.controlUrl` on every live call (of an assistant with live control: all but the third), which ends it on `POST {"type": "end-call"}` |
 //! | a dial | a `customer.number` (or `sipUri`) and an `assistantId` (or an inline `assistant`, a squad or a workflow) | and, for a number, a `phoneNumberId` (or `phoneNumber`) to call from |
-//! | phone numbers | none (undocumented) | `GET /phone-number/{id}`: the account's two numbers, Twilio numbers; the calls name theirs by id only, as Vapi's do |
+//! | phone numbers | none (undocumented) | `GET /phone-number/{id}`: the account's two numbers, Twilio numbers; the calls name theirs by id only, as Vapi's do, and a call dialed from a transient number (`phoneNumber`, its `twilioPhoneNumber`) shows it as given, without its auth token |
 //!
 //! In both, a placed call (not one still scheduled) says how it is carried: `transport`
 //! (`{provider: "twilio", callSid, accountSid}` for a phone call, `{provider: "daily"}`
@@ -626,17 +626,30 @@ impl Family<'_> {
     }
 
     /// The account's number a phone call is on, as every server message carries it (one
-    /// of the keys common to them all): none for a web call.
+    /// of the keys common to them all): none for a web call; a transient number as the dial
+    /// gave it (its number, no id: it is not one of the account's).
     fn phone_number(self, call: &SimCall) -> Option<Value> {
-        (!call.web).then(|| {
-            json!({
+        let number = if call.direction == Direction::Inbound {
+            &call.to
+        } else {
+            &call.from
+        };
+        match (call.web, call.transient_number) {
+            (true, _) => None,
+            // As the dial gave it (Vapi's `ImportTwilioPhoneNumberDTO`), its auth token
+            // left out (inferred: what Vapi shows of a transient number is not documented).
+            (false, true) => Some(json!({
+                "twilioPhoneNumber": number,
+                "twilioAccountSid": self.flavor.twilio_account_sid(),
+            })),
+            (false, false) => Some(json!({
                 "id": self.flavor.number_id(call),
                 "orgId": self.flavor.organization(),
-                "number": if call.direction == Direction::Inbound { &call.to } else { &call.from },
+                "number": number,
                 "provider": "twilio",
                 "status": "active",
-            })
-        })
+            })),
+        }
     }
 
     /// The call as `GET` shows it in this flavour.
@@ -675,7 +688,7 @@ impl Family<'_> {
             "startedAt": view.started_at.map(iso),
             "endedAt": view.ended_at.map(iso),
             "assistantId": call.agent_id,
-            "phoneNumberId": (!call.web).then_some(flavor.number_id(call)),
+            "phoneNumberId": (!call.web && !call.transient_number).then_some(flavor.number_id(call)),
             "phoneCallProvider": (!call.web).then_some("twilio"),
             "phoneCallTransport": (!call.web).then_some("pstn"),
             "phoneCallProviderId": null,
@@ -694,6 +707,10 @@ impl Family<'_> {
             "costBreakdown": null,
             "costs": null,
         });
+        // A transient number is shown as the dial gave it; the account's by id only.
+        if call.transient_number {
+            body["phoneNumber"] = self.phone_number(call).unwrap_or_default();
+        }
         // How the call is carried, once placed (a scheduled call is not yet, and one
         // canceled while scheduled never was): `transport`,
         // and for a phone call the deprecated `phoneCallProviderId` Vapi keeps beside it,
@@ -1211,16 +1228,23 @@ async fn dial(State(api): State<Api>, JsonObject(body): JsonObject) -> Response 
             }
         },
     };
+    // The number of the id named (checked above), else a transient number's, else the
+    // default's.
+    let number_id = text(&map, "phoneNumberId");
+    let transient = match (&number_id, map.get("phoneNumber")) {
+        (None, Some(Value::Object(number))) => text(number, "twilioPhoneNumber"),
+        _ => None,
+    };
+    let from = match (&number_id, &transient) {
+        (Some(id), _) => api.flavor.number_of(id).map(str::to_owned),
+        (None, Some(number)) => Some(number.clone()),
+        (None, None) => (api.flavor.number_of(api.flavor.phone_number_id())).map(str::to_owned),
+    };
     let spec = DialSpec {
         to,
-        // The number of the id named (checked above), else the default's.
-        from: (api.flavor.number_of(
-            text(&map, "phoneNumberId")
-                .as_deref()
-                .unwrap_or(api.flavor.phone_number_id()),
-        ))
-        .map(str::to_owned),
-        number_id: text(&map, "phoneNumberId"),
+        from,
+        transient_number: transient.is_some(),
+        number_id,
         agent_id: assistant,
         use_case: None,
         campaign_id: None,

@@ -774,6 +774,36 @@ async fn vapi_numbers_are_looked_up_by_id() {
         delivered_number(dialed["id"].as_str().unwrap()),
         other["number"]
     );
+    // One dialed from a transient number (`phoneNumber`, no id) shows it, without its
+    // auth token, and no `phoneNumberId`.
+    let transient = json!({
+        "twilioPhoneNumber": "+14155550150",
+        "twilioAccountSid": "AC0123456789abcdef0123456789abcdef",
+        "twilioAuthToken": "twilio-secret-token",
+    });
+    let dial = json!({
+        "assistantId": options["assistant_id"],
+        "phoneNumber": transient,
+        "customer": {"number": "+14155550178"},
+    });
+    let response = request(&sandbox, Vapi, reqwest::Method::POST, "/call")
+        .json(&dial)
+        .send()
+        .await
+        .unwrap();
+    let (status, dialed) = json_of(response).await;
+    assert_eq!(status, 201, "{dialed}");
+    assert!(dialed.get("phoneNumberId").is_none(), "{dialed}");
+    assert_eq!(dialed["phoneNumber"]["twilioPhoneNumber"], "+14155550150");
+    assert!(
+        !dialed.to_string().contains("twilio-secret-token"),
+        "{dialed}"
+    );
+    let id = dialed["id"].as_str().unwrap();
+    let delivery = sandbox.webhook_delivery(Vapi, id).expect("a delivery");
+    let delivery: Value = serde_json::from_slice(&delivery).unwrap();
+    let number = &delivery["message"]["phoneNumber"];
+    assert_eq!(number["twilioPhoneNumber"], "+14155550150", "{number}");
     // Voicebot Studio: no such endpoint, for its own number's id either.
     let voicebot = &sandbox.provider_config(Voicebot).options["phone_number_id"];
     let path = format!("/phone-number/{}", voicebot.as_str().unwrap());

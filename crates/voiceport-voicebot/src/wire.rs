@@ -287,6 +287,10 @@ pub(crate) struct PhoneNumber<'a> {
     /// E.164.
     #[serde(borrow)]
     pub(crate) number: Option<Text<'a>>,
+    /// A transient number's (the `ImportTwilioPhoneNumberDTO` a dial may give in place of
+    /// a `phoneNumberId`), which names its number so.
+    #[serde(borrow)]
+    pub(crate) twilio_phone_number: Option<Text<'a>>,
     /// Instead of a number on SIP numbers.
     #[serde(borrow)]
     pub(crate) sip_uri: Option<Text<'a>>,

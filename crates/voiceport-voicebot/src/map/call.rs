@@ -172,10 +172,11 @@ fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option
         .customer
         .as_mut()
         .and_then(|c| number(c.number.take()).or_else(|| number(c.sip_uri.take())));
-    let mut own_number = wire
-        .phone_number
-        .as_mut()
-        .and_then(|p| number(p.number.take()).or_else(|| number(p.sip_uri.take())));
+    let mut own_number = wire.phone_number.as_mut().and_then(|p| {
+        number(p.number.take())
+            .or_else(|| number(p.twilio_phone_number.take()))
+            .or_else(|| number(p.sip_uri.take()))
+    });
     let own_id = wire.phone_number_id.take().and_then(non_blank);
     if let (None, Some(numbers), Some(id)) = (&own_number, numbers, own_id) {
         let field = || field_path(at, "phoneNumberId");
@@ -1103,6 +1104,15 @@ mod tests {
                 json!({"id": "c", "type": "inboundPhoneCall", "phoneNumber": own, "customer": customer})
             ),
             (Some("+15125550173".into()), Some("+15125550100".into()))
+        );
+        // A transient number, as a dial gives it (Vapi's `ImportTwilioPhoneNumberDTO`;
+        // inferred that the call shows it as given).
+        let transient = json!({"twilioPhoneNumber": "+15125550101", "twilioAccountSid": "AC1"});
+        assert_eq!(
+            party(
+                json!({"id": "c", "type": "outboundPhoneCall", "phoneNumber": transient, "customer": customer})
+            ),
+            (Some("+15125550101".into()), Some("+15125550173".into()))
         );
         // No `type`: the customer number is kept (as the callee, like an API-made call).
         assert_eq!(
