@@ -757,18 +757,20 @@ async fn vapi_numbers_are_looked_up_by_id() {
         assert_eq!(delivered_number(id), main["number"], "{id}");
     }
     // A call dialed from the second number is on it.
-    let dial = json!({
-        "assistantId": options["assistant_id"],
-        "phoneNumberId": second,
-        "customer": {"number": "+14155550177"},
-    });
-    let response = request(&sandbox, Vapi, reqwest::Method::POST, "/call")
-        .json(&dial)
-        .send()
-        .await
-        .unwrap();
-    let (status, dialed) = json_of(response).await;
-    assert_eq!(status, 201, "{dialed}");
+    let dial = |from: (&str, Value)| {
+        let mut body = json!({
+            "assistantId": options["assistant_id"],
+            "customer": {"number": "+14155550177"},
+        });
+        body[from.0] = from.1;
+        let request = request(&sandbox, Vapi, reqwest::Method::POST, "/call").json(&body);
+        async move {
+            let (status, dialed) = json_of(request.send().await.unwrap()).await;
+            assert_eq!(status, 201, "{dialed}");
+            dialed
+        }
+    };
+    let dialed = dial(("phoneNumberId", json!(second))).await;
     assert_eq!(dialed["phoneNumberId"], second);
     assert_eq!(
         delivered_number(dialed["id"].as_str().unwrap()),
@@ -781,18 +783,7 @@ async fn vapi_numbers_are_looked_up_by_id() {
         "twilioAccountSid": "AC0123456789abcdef0123456789abcdef",
         "twilioAuthToken": "twilio-secret-token",
     });
-    let dial = json!({
-        "assistantId": options["assistant_id"],
-        "phoneNumber": transient,
-        "customer": {"number": "+14155550178"},
-    });
-    let response = request(&sandbox, Vapi, reqwest::Method::POST, "/call")
-        .json(&dial)
-        .send()
-        .await
-        .unwrap();
-    let (status, dialed) = json_of(response).await;
-    assert_eq!(status, 201, "{dialed}");
+    let dialed = dial(("phoneNumber", transient)).await;
     assert!(dialed.get("phoneNumberId").is_none(), "{dialed}");
     assert_eq!(dialed["phoneNumber"]["twilioPhoneNumber"], "+14155550150");
     assert!(
