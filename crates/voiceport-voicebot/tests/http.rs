@@ -148,6 +148,15 @@ impl Vendor {
         CallId::new(self.seed.1)
     }
 
+    /// Serves the seed call at its path, as often as it is asked.
+    async fn serve_seed(self, api: &VendorApi) {
+        let (file, id) = self.seed;
+        api.on("GET", &self.call_path(id))
+            .respond_with(json_response(200, &self.fixture(file)))
+            .mount(&api.server)
+            .await;
+    }
+
     /// The vendor's error body for `status`: Voicebot Studio's pages read like FastAPI
     /// (`detail`), Vapi answers like NestJS (`message` as text or a list, `error`,
     /// `statusCode`). Both inferred: neither vendor documents its error body.
@@ -597,10 +606,7 @@ const FIXTURE_NUMBER_ID: &str = "3e5d7c9b-1a2f-4e6d-8c0b-9a7f5e3d1c2b";
 async fn vapi_learns_the_assistants_number_by_its_id() {
     let api = VP.api().await;
     let (file, id) = VP.seed;
-    api.on("GET", &VP.call_path(id))
-        .respond_with(json_response(200, &VP.fixture(file)))
-        .mount(&api.server)
-        .await;
+    VP.serve_seed(&api).await;
     api.on("GET", "/call")
         .respond_with(json_response(200, &VP.fixture("list.json")))
         .mount(&api.server)
@@ -675,11 +681,7 @@ async fn vapi_learns_the_assistants_number_by_its_id() {
     // Voicebot Studio documents no phone number endpoint: it asks nothing, and says so
     // when asked.
     let api = VS.api().await;
-    let (file, id) = VS.seed;
-    api.on("GET", &VS.call_path(id))
-        .respond_with(json_response(200, &VS.fixture(file)))
-        .mount(&api.server)
-        .await;
+    VS.serve_seed(&api).await;
     let voicebot = VS.client(&api);
     let call = voicebot.get_call(&VS.seed_id()).await.unwrap();
     assert_eq!(call.from, None);
@@ -715,11 +717,7 @@ async fn a_number_lookup_that_fails_leaves_it_out_with_a_warning() {
         ),
     ] {
         let api = VP.api().await;
-        let (file, id) = VP.seed;
-        api.on("GET", &VP.call_path(id))
-            .respond_with(json_response(200, &VP.fixture(file)))
-            .mount(&api.server)
-            .await;
+        VP.serve_seed(&api).await;
         api.on("GET", &format!("/phone-number/{FIXTURE_NUMBER_ID}"))
             .respond_with(json_response(status, &body))
             .expect(1)
@@ -1068,11 +1066,7 @@ async fn dial_answers_with_the_queued_call_and_its_monitor() {
 #[tokio::test]
 async fn a_lookup_that_does_not_answer_holds_the_read_only_so_long() {
     let api = VP.api().await;
-    let (file, id) = VP.seed;
-    api.on("GET", &VP.call_path(id))
-        .respond_with(json_response(200, &VP.fixture(file)))
-        .mount(&api.server)
-        .await;
+    VP.serve_seed(&api).await;
     api.on("GET", &format!("/phone-number/{FIXTURE_NUMBER_ID}"))
         .respond_with(
             json_response(200, &phone_number(json!({})))
