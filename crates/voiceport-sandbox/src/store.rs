@@ -339,6 +339,10 @@ pub(crate) const VAPI_OWN_NUMBER: &str = "+16285550145";
 /// The same for the Voicebot Studio account (whose client cannot look it up: its calls
 /// read from the API leave that side empty).
 pub(crate) const VOICEBOT_OWN_NUMBER: &str = "+16285550199";
+/// The numbers of the second phone number id each Vapi-family account has, which a dial
+/// may name.
+pub(crate) const VAPI_SECOND_NUMBER: &str = "+16285550144";
+pub(crate) const VOICEBOT_SECOND_NUMBER: &str = "+16285550198";
 
 /// The same three agents as Rounded agents (UUIDs, as Rounded's ids are); the first is
 /// the one the sandbox's configuration dials with.

@@ -60,7 +60,7 @@ use crate::common::{
 use crate::content::{Who, conversation, cost, four_places, recording_url, transcript_text};
 use crate::rng::hex_for;
 use crate::sim::{Outcome, Phase, SimCall, View};
-use crate::store::DialSpec;
+use crate::store::{self, DialSpec};
 use crate::vendor::Vendor;
 use crate::webhooks::{Outgoing, Stage};
 
@@ -143,8 +143,8 @@ impl Flavor {
     /// call is on it) or the second's; none for an id the account does not have.
     fn number_of(self, id: &str) -> Option<&'static str> {
         let (default, second) = match self {
-            Flavor::Voicebot => (crate::store::VOICEBOT_OWN_NUMBER, "+16285550198"),
-            Flavor::Vapi => (crate::store::VAPI_OWN_NUMBER, "+16285550144"),
+            Flavor::Voicebot => (store::VOICEBOT_OWN_NUMBER, store::VOICEBOT_SECOND_NUMBER),
+            Flavor::Vapi => (store::VAPI_OWN_NUMBER, store::VAPI_SECOND_NUMBER),
         };
         match id {
             _ if id == self.phone_number_id() => Some(default),

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use url::{Host, Url};
 use voiceport_core::Bytes;
 use voiceport_core::adapter::{
-    Adapter, AdapterConfig, Text, decode_off_runtime, non_blank, run_operation,
+    Adapter, AdapterConfig, decode_off_runtime, non_blank, run_operation,
 };
 use voiceport_core::http::{HttpClient, Request, decode_json};
 use voiceport_core::{
@@ -16,7 +16,8 @@ use voiceport_core::{
 
 use crate::codec::{decode_call, decode_page};
 use crate::config::{Flavor, VapiOptions};
-use crate::map::numbers::NumberLookup;
+use crate::map::call::own_number;
+use crate::map::numbers::KnownNumbers;
 use crate::map::request::{dial_body, list_params, update_body};
 use crate::number_book::{MOST_LOOKUPS_PER_READ, NumberBook};
 use crate::wire;
@@ -85,7 +86,7 @@ impl Vapi {
             http,
             options,
             allow_insecure_http: config.allow_insecure_http,
-            numbers: (flavor == Flavor::Vapi).then(Arc::default),
+            numbers: flavor.has_phone_numbers().then(Arc::default),
         })
     }
 
@@ -101,9 +102,10 @@ impl Vapi {
 
     /// The number of the account's phone number `phone_number_id` (Vapi's
     /// `GET /phone-number/{id}`): its E.164 `number`, else the `sipUri` of a SIP number;
-    /// `None` when it has neither. Always asks. The client's reads ask it themselves, once
-    /// per id, to fill in a call's own side where the call names its number by id only, as
-    /// Vapi's calls read from the API do, and keep the answer.
+    /// `None` when it has neither. Always asks, and keeps nothing: the client's reads ask
+    /// it themselves, for the ids they do not know yet, to fill in a call's own side where
+    /// the call names its number by id only (as Vapi's calls read from the API do), and
+    /// keep the answer as `docs/vendors/voicebot.md` says.
     ///
     /// ```no_run
     /// # use voiceport_core::{ProviderConfig, ProviderKind};
@@ -123,64 +125,67 @@ impl Vapi {
     /// request and, for an answer that is not a phone number object, [`Error::Decode`]; all
     /// for `Operation::ExtensionRead("phone_number")`.
     pub async fn phone_number(&self, phone_number_id: &str) -> Result<Option<String>> {
-        let op = Operation::ExtensionRead(PHONE_NUMBER);
+        let op = Operation::ExtensionRead(PHONE_NUMBER_OP);
         run_operation(self, op, None, self.look_up_number(phone_number_id)).await
     }
 
     /// [`Vapi::phone_number`], without an operation of its own: a read's lookups are part
     /// of the read.
     async fn look_up_number(&self, phone_number_id: &str) -> Result<Option<String>> {
-        let (kind, op) = (self.flavor.kind(), Operation::ExtensionRead(PHONE_NUMBER));
-        if self.flavor != Flavor::Vapi {
+        let (kind, op) = (
+            self.flavor.kind(),
+            Operation::ExtensionRead(PHONE_NUMBER_OP),
+        );
+        if !self.flavor.has_phone_numbers() {
             let why = "Voicebot Studio documents no phone number endpoint";
             return Err(Error::unsupported_because(kind, op, why));
         }
         IdFormat::Uuid.check(kind, op, "phone number id", phone_number_id)?;
         let request = Request::get(op, ["phone-number", phone_number_id]);
         let body = self.http.send(request).await?.body;
-        let number: wire::PhoneNumber<'_> = decode_json(kind, op, &body)?;
-        let text = |value: Option<Text<'_>>| value.and_then(non_blank).map(Text::into_owned);
-        Ok(text(number.number).or_else(|| text(number.sip_uri)))
+        let mut number: wire::PhoneNumber<'_> = decode_json(kind, op, &body)?;
+        Ok(own_number(&mut number))
     }
 
     /// Decodes a read's `body` with `decode`, the assistant's numbers from what the client
     /// knows. Where the body names numbers it does not know yet, they are looked up (at
-    /// most [`MOST_LOOKUPS_PER_READ`], at once, for at most [`LOOKUP_BUDGET`] in all) and
-    /// the body is decoded again: once the client knows its account's numbers, a read is
-    /// one decode. A lookup that fails (or runs out of time) leaves the number out, with a
-    /// warning on each call that names it; it never fails the read.
+    /// most [`MOST_LOOKUPS_PER_READ`], at once, each answer kept that comes within
+    /// [`LOOKUP_BUDGET`]) and the body is decoded again: once the client knows its
+    /// account's numbers, a read is one decode. A lookup that fails (or runs out of time)
+    /// leaves the number out, with a warning on each call that names it; it never fails
+    /// the read. A read given up during its lookups (dropped) keeps nothing of them.
     async fn decode_read<T, F>(&self, op: Operation, body: Vec<u8>, decode: F) -> Result<T>
     where
         T: Send + 'static,
-        F: Fn(&[u8], Option<&NumberLookup>) -> Result<T> + Clone + Send + 'static,
+        F: Fn(&[u8], Option<&KnownNumbers>) -> Result<T> + Clone + Send + 'static,
     {
         let kind = self.flavor.kind();
         let Some(book) = &self.numbers else {
             return decode_off_runtime(kind, op, body, move |body| decode(body, None)).await;
         };
         let body = Bytes::from(body);
-        let (first, lookup) = (decode.clone(), book.lookup());
-        let (decoded, lookup) = decode_off_runtime(kind, op, body.clone(), move |body| {
-            Ok((first(body, Some(&lookup)), lookup))
+        let (first, known) = (decode.clone(), book.known_numbers());
+        let (decoded, known) = decode_off_runtime(kind, op, body.clone(), move |body| {
+            Ok((first(body, Some(&known)), known))
         })
         .await?;
-        let unknown = lookup.into_unknown();
+        let unknown = known.into_unknown();
         // A body that does not decode fails the same way again, whatever the numbers.
         if unknown.is_empty() || decoded.is_err() {
             return decoded;
         }
         let mut unknown = unknown.into_iter();
         let asked: Vec<String> = unknown.by_ref().take(MOST_LOOKUPS_PER_READ).collect();
-        let lookups = futures::future::join_all(asked.iter().map(|id| self.look_up_number(id)));
-        let answers = match tokio::time::timeout(LOOKUP_BUDGET, lookups).await {
-            Ok(answers) => answers,
-            Err(_) => {
-                let late = Error::timeout(kind, Operation::ExtensionRead(PHONE_NUMBER), true);
-                asked.iter().map(|_| Err(late.clone())).collect()
-            }
-        };
-        let lookup = book.learn(asked.into_iter().zip(answers).collect(), unknown);
-        decode_off_runtime(kind, op, body, move |body| decode(body, Some(&lookup))).await
+        // One deadline for all: each answer that came by then is kept.
+        let deadline = tokio::time::Instant::now() + LOOKUP_BUDGET;
+        let late = Error::timeout(kind, Operation::ExtensionRead(PHONE_NUMBER_OP), true);
+        let answers = futures::future::join_all(asked.iter().map(|id| {
+            let lookup = tokio::time::timeout_at(deadline, self.look_up_number(id));
+            async { lookup.await.unwrap_or_else(|_| Err(late.clone())) }
+        }))
+        .await;
+        let known = book.learn(asked.into_iter().zip(answers).collect(), unknown);
+        decode_off_runtime(kind, op, body, move |body| decode(body, Some(&known))).await
     }
 
     /// The path of one call: `call/{id}` (Voicebot Studio: `calls/{call_id}`).
@@ -256,19 +261,14 @@ impl Adapter for Vapi {
     async fn dial(&self, request: &DialRequest) -> Result<DialOutcome> {
         let request = self.dial_request(request)?;
         let body = self.http.send(request).await?.body;
-        let mut outcome = self.codec().decode_dial(&body)?;
-        let lacks_number = outcome
-            .call
-            .as_ref()
-            .is_some_and(|call| call.from.is_none());
-        if let (true, Some(book)) = (lacks_number, &self.numbers) {
-            // The body decoded once: again with the numbers known, it decodes the same.
-            if let Ok(call) = decode_call(self.flavor, Operation::Dial, &body, Some(&book.lookup()))
-            {
-                outcome.call = Some(call);
+        let known = self.numbers.as_ref().map(|book| book.known_numbers());
+        match decode_call(self.flavor, Operation::Dial, &body, known.as_ref()) {
+            Ok(call) if non_blank(call.id.as_str()).is_some() => {
+                Ok(DialOutcome::new(call.id.clone(), Some(call)))
             }
+            // A blank id, a body that does not decode: as every vendor's dial says them.
+            _ => self.codec().decode_dial(&body),
         }
-        Ok(outcome)
     }
 
     /// The answer's call is filled in from the numbers the client knows, never looked up,
@@ -282,8 +282,8 @@ impl Adapter for Vapi {
             .call_id(id.as_str())
             .json(&body);
         let body = self.http.send(request).await?.body;
-        let lookup = self.numbers.as_ref().map(|book| book.lookup());
-        decode_call(self.flavor, op, &body, lookup.as_ref())
+        let known = self.numbers.as_ref().map(|book| book.known_numbers());
+        decode_call(self.flavor, op, &body, known.as_ref())
     }
 
     async fn delete_call(&self, id: &CallId) -> Result<()> {
@@ -413,11 +413,12 @@ fn trusted_control_url(
 const CONTROL_DOMAINS: [&str; 1] = ["vapi.ai"];
 
 /// The name of the phone number lookup, as its operation (`Operation::ExtensionRead`).
-const PHONE_NUMBER: &str = "phone_number";
+const PHONE_NUMBER_OP: &str = "phone_number";
 
 /// The longest a read waits for its lookups of phone numbers, retries included: a slow or
-/// rate-limited phone number endpoint must not hold the read (nor a wait for a call's end,
-/// whose reads have a deadline) for the client's whole retry policy.
+/// rate-limited phone number endpoint must not hold the read for the client's whole retry
+/// policy (a wait for a call's end whose deadline comes sooner still gives up: its reads
+/// are dropped, and keep nothing).
 const LOOKUP_BUDGET: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// How long Vapi's own SDK waits for an answer, which its dial gets here too unless the

@@ -13,7 +13,7 @@ use voiceport_core::{
 
 use crate::config::Flavor;
 use crate::map::call::decode_api_call;
-use crate::map::numbers::NumberLookup;
+use crate::map::numbers::KnownNumbers;
 use crate::map::page;
 use crate::webhook;
 
@@ -24,7 +24,7 @@ pub(crate) fn decode_call(
     flavor: Flavor,
     operation: Operation,
     body: &[u8],
-    numbers: Option<&NumberLookup>,
+    numbers: Option<&KnownNumbers>,
 ) -> Result<Call> {
     let kind = flavor.kind();
     // The API's calls always have an id (webhook calls may not).
@@ -39,10 +39,22 @@ pub(crate) fn decode_page(
     flavor: Flavor,
     body: &[u8],
     query: &CallQuery,
-    numbers: Option<&NumberLookup>,
+    numbers: Option<&KnownNumbers>,
+) -> Result<CallPage> {
+    collect_page(|each| page_each(flavor, body, query, numbers, each))
+}
+
+/// [`page::decode_page_each`] within the decoding's memory budget: the codec's and the
+/// client's way to a page.
+fn page_each(
+    flavor: Flavor,
+    body: &[u8],
+    query: &CallQuery,
+    numbers: Option<&KnownNumbers>,
+    each: EachCall<'_>,
 ) -> Result<CallPage> {
     within_entry_budget(body.len(), || {
-        collect_page(|each| page::decode_page_each(flavor, body, query, numbers, each))
+        page::decode_page_each(flavor, body, query, numbers, each)
     })
 }
 
@@ -85,9 +97,7 @@ macro_rules! flavor_codec {
                 query: &CallQuery,
                 each: EachCall<'_>,
             ) -> Result<CallPage> {
-                within_entry_budget(body.len(), || {
-                    page::decode_page_each(Self::FLAVOR, body, query, None, each)
-                })
+                page_each(Self::FLAVOR, body, query, None, each)
             }
 
             fn decode_webhook(&self, body: &[u8]) -> Result<CallEvent> {

@@ -129,6 +129,12 @@ impl Flavor {
         }
     }
 
+    /// Whether the vendor documents its phone numbers' endpoint (`GET /phone-number/{id}`),
+    /// which the client learns its calls' own numbers from: Vapi only.
+    pub(crate) const fn has_phone_numbers(self) -> bool {
+        matches!(self, Flavor::Vapi)
+    }
+
     /// The shape of call ids: Vapi declares its path ids `format: uuid`; Voicebot Studio
     /// types them as plain strings (UUIDs are only inferred).
     pub(crate) const fn call_id(self) -> IdFormat {

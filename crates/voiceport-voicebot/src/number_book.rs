@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use voiceport_core::Result;
 
-use crate::map::numbers::{Known, NumberLookup};
+use crate::map::numbers::{Known, KnownNumbers};
 
 /// The most numbers one read looks up (at once): a page names one or two, a hostile one
 /// could name a thousand.
@@ -45,8 +45,8 @@ impl fmt::Debug for NumberBook {
 
 impl NumberBook {
     /// What a decode starts with: the numbers known now.
-    pub(crate) fn lookup(&self) -> NumberLookup {
-        NumberLookup::new(self.snapshot())
+    pub(crate) fn known_numbers(&self) -> KnownNumbers {
+        KnownNumbers::first(self.snapshot())
     }
 
     fn snapshot(&self) -> Arc<HashMap<String, Known>> {
@@ -58,49 +58,49 @@ impl NumberBook {
     }
 
     /// Keeps what one read learned (`answers`: each id asked, with its lookup's answer) and
-    /// returns what a second decode of that read needs: the book's numbers, these answers,
-    /// and `left` (the ids met but not asked) unlearned for this read only. A number the
-    /// book knows wins over a failure (another read may have learned it meanwhile).
+    /// returns what the read's last decode needs: the book, these answers, and `left`
+    /// (the ids met but not asked) unlearned for this read only. A number the book has is
+    /// never replaced by a failure.
     pub(crate) fn learn(
         &self,
         answers: Vec<(String, Result<Option<String>>)>,
         left: impl IntoIterator<Item = String>,
-    ) -> NumberLookup {
+    ) -> KnownNumbers {
         let now = Instant::now();
-        let learned: Vec<(String, Known)> = answers
-            .into_iter()
+        let learned: Vec<(String, Known)> = (answers.into_iter())
             .map(|(id, answer)| (id, known_of(answer, now)))
             .collect();
-        let mut known = match self.known.write() {
-            Ok(known) => known,
+        let mut book = match self.known.write() {
+            Ok(book) => book,
             Err(poisoned) => poisoned.into_inner(),
         };
-        let mut kept = HashMap::clone(&known);
-        let mut for_this_read = HashMap::new();
-        for (id, value) in learned {
-            let value = match (kept.get(&id), value) {
-                (Some(number @ Known::Number(_)), _) => number.clone(),
-                (_, value) => value,
-            };
-            if !kept.contains_key(&id) && kept.len() >= MOST_KEPT {
-                kept.retain(|_, known| matches!(known, Known::Number(_)));
+        let mut kept = HashMap::clone(&book);
+        for (id, value) in &learned {
+            match kept.get(id) {
+                Some(Known::Number(_)) => continue,
+                Some(_) => {}
+                None if kept.len() < MOST_KEPT => {}
+                None => {
+                    kept.retain(|_, known| matches!(known, Known::Number(_)));
+                    if kept.len() >= MOST_KEPT {
+                        continue;
+                    }
+                }
             }
-            if kept.contains_key(&id) || kept.len() < MOST_KEPT {
-                kept.insert(id.clone(), value.clone());
-            }
-            for_this_read.insert(id, value);
+            kept.insert(id.clone(), value.clone());
         }
-        *known = Arc::new(kept);
-        let mut lookup = HashMap::clone(&known);
-        drop(known);
-        lookup.extend(for_this_read);
-        lookup.extend(left.into_iter().map(|id| {
-            let why = format!(
-                "not looked up: one answer named more than {MOST_LOOKUPS_PER_READ} numbers"
-            );
-            (id, Known::Unlearned { why, until: None })
-        }));
-        NumberLookup::new(Arc::new(lookup))
+        *book = Arc::new(kept);
+        let book = Arc::clone(&book);
+        let why =
+            format!("not looked up: one answer named more than {MOST_LOOKUPS_PER_READ} numbers");
+        let left = left.into_iter().map(|id| {
+            let unasked = Known::Unlearned {
+                why: why.clone(),
+                until: None,
+            };
+            (id, unasked)
+        });
+        KnownNumbers::last(book, learned.into_iter().chain(left).collect())
     }
 }
 
@@ -110,7 +110,7 @@ fn known_of(answer: Result<Option<String>>, now: Instant) -> Known {
     match answer {
         Ok(Some(number)) => Known::Number(number),
         Ok(None) => Known::Unlearned {
-            why: "the phone number has neither a `number` nor a `sipUri`".into(),
+            why: "the phone number names no `number`, `twilioPhoneNumber` or `sipUri`".into(),
             until: None,
         },
         Err(error) => {
@@ -130,9 +130,9 @@ mod tests {
 
     use super::*;
 
-    fn number_of(ids: &NumberLookup, id: &str) -> (Option<String>, Vec<String>) {
+    fn number_of(known: &KnownNumbers, id: &str) -> (Option<String>, Vec<String>) {
         let mut call = Call::new(CallId::new("c"), ProviderKind::Vapi);
-        let number = ids.number_of(&mut call, || "phoneNumberId".into(), id);
+        let number = known.number_of(&mut call, || "phoneNumberId".into(), id);
         (
             number,
             call.warnings.into_iter().map(|w| w.message).collect(),
@@ -159,10 +159,16 @@ mod tests {
             assert_eq!((number, warnings.len()), (None, 1), "{id}");
         }
         assert!(number_of(&read, "many").1[0].contains("more than 16 numbers"));
-        assert!(number_of(&read, "bare").1[0].contains("neither a `number` nor a `sipUri`"));
+        assert!(number_of(&read, "bare").1[0].contains("names no `number`"));
+        // The last decode says what nothing will ask: an id neither the book nor the read
+        // knows (a failure that ran out between the two decodes).
+        assert_eq!(
+            number_of(&read, "other").1,
+            ["the number of this phone number id was not learned: not looked up"]
+        );
         // The book keeps each, the passing failure with a time: none of them is looked
         // up again for now, and the one not asked is unknown (it will be asked next).
-        let next = book.lookup();
+        let next = book.known_numbers();
         assert_eq!(number_of(&next, "n1").0.as_deref(), Some("+15125550100"));
         for id in ["bare", "gone", "down"] {
             assert_eq!(number_of(&next, id).1.len(), 1, "{id}");
@@ -178,6 +184,20 @@ mod tests {
             &kept["down"],
             Known::Unlearned { until: Some(_), .. }
         ));
+    }
+
+    /// A number another read learned meanwhile wins over this read's not asking it too.
+    #[test]
+    fn a_number_in_the_book_wins_over_an_id_left_unasked() {
+        let book = NumberBook::default();
+        book.learn(vec![("n1".into(), Ok(Some("+15125550100".into())))], []);
+        let read = book.learn(Vec::new(), ["n1".to_owned(), "n2".to_owned()]);
+        assert_eq!(number_of(&read, "n1").0.as_deref(), Some("+15125550100"));
+        assert!(number_of(&read, "n2").1[0].contains("more than 16 numbers"));
+        // What was left unasked is not kept: the next read asks it.
+        let next = book.known_numbers();
+        assert_eq!(number_of(&next, "n2"), (None, Vec::new()));
+        assert_eq!(next.into_unknown(), ["n2".to_owned()].into());
     }
 
     /// A refused key may be mended: kept for a while, not for good; a number another

@@ -235,6 +235,7 @@ fn category(product: &str) -> Option<CostCategory> {
     let name = product.to_ascii_lowercase();
     let words: Vec<&str> = name.split(['_', '-', ' ']).collect();
     let has = |set: &[&str]| words.iter().any(|word| set.contains(word));
+    // `split` yields at least one word (an empty one for an empty name).
     let first = words.first().copied().unwrap_or_default();
     let model = ["gpt", "claude", "gemini", "llama", "mistral", "deepseek"];
     Some(if has(&["tts"]) {
@@ -288,11 +289,9 @@ fn call_cost(call: &mut Call, cost: wire::CallCost) -> Option<Cost> {
             Some(true) => format!("{product} (transfer leg)"),
             _ => product,
         };
-        let item = CostItem::new(component, dollars(cents));
-        breakdown.push(match category {
-            Some(category) => item.with_category(category),
-            None => item,
-        });
+        let mut item = CostItem::new(component, dollars(cents));
+        item.category = category;
+        breakdown.push(item);
     }
     let total = read_amount(call, "call_cost.combined_cost", cost.combined_cost).map(dollars);
     if total.is_none() && breakdown.is_empty() {

@@ -24,7 +24,7 @@ use voiceport_core::{
 };
 
 use super::conversation::{Messages, RawMessages, Utterances};
-use super::numbers::NumberLookup;
+use super::numbers::KnownNumbers;
 use super::status::status_of;
 use crate::config::Flavor;
 use crate::wire::{self, Role};
@@ -42,7 +42,7 @@ pub(crate) fn decode_api_call(
     operation: Operation,
     raw: &RawValue,
     at: &str,
-    numbers: Option<&NumberLookup>,
+    numbers: Option<&KnownNumbers>,
 ) -> Result<Call> {
     try_decode_call_with(kind, operation, raw, at, |mut wire: wire::Call<'_>| {
         if wire.id.is_none() {
@@ -81,7 +81,7 @@ pub(crate) fn map_call_at(
     operation: Operation,
     wire: &mut wire::Call<'_>,
     at: &str,
-    numbers: Option<&NumberLookup>,
+    numbers: Option<&KnownNumbers>,
 ) -> Result<Call> {
     let messages = conversation(kind, operation, wire, at)?;
     let id = wire.id.take().map(Text::into_owned).unwrap_or_default();
@@ -166,17 +166,13 @@ pub(crate) fn map_call_at(
 /// The kind and direction, the parties' numbers (`from`, `to`), the customer's name and the
 /// assistant (`assistantId`, else the inline `assistant`'s id, and its name). See
 /// [`map_call_at`] for whose number is which.
-fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option<&NumberLookup>) {
+fn parties(call: &mut Call, wire: &mut wire::Call<'_>, at: &str, numbers: Option<&KnownNumbers>) {
     (call.kind, call.direction) = kind_and_direction(wire.call_type.take());
     let customer = wire
         .customer
         .as_mut()
         .and_then(|c| number(c.number.take()).or_else(|| number(c.sip_uri.take())));
-    let mut own_number = wire.phone_number.as_mut().and_then(|p| {
-        number(p.number.take())
-            .or_else(|| number(p.twilio_phone_number.take()))
-            .or_else(|| number(p.sip_uri.take()))
-    });
+    let mut own_number = wire.phone_number.as_mut().and_then(own_number);
     let own_id = wire.phone_number_id.take().and_then(non_blank);
     if let (None, Some(numbers), Some(id)) = (&own_number, numbers, own_id) {
         let field = || field_path(at, "phoneNumberId");
@@ -305,6 +301,14 @@ pub(crate) fn destination(call: &mut Call, field: &str, raw: &RawValue) -> Optio
 /// every adapter reads numbers.
 fn number(value: Option<Text<'_>>) -> Option<String> {
     value.and_then(non_blank).map(Text::into_owned)
+}
+
+/// The number a phone number object names: its `number`, a transient number's
+/// `twilioPhoneNumber`, else a SIP number's `sipUri`.
+pub(crate) fn own_number(phone_number: &mut wire::PhoneNumber<'_>) -> Option<String> {
+    number(phone_number.number.take())
+        .or_else(|| number(phone_number.twilio_phone_number.take()))
+        .or_else(|| number(phone_number.sip_uri.take()))
 }
 
 /// [`non_empty`] text, owned (copied only when it was borrowed).
@@ -560,7 +564,7 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
             );
         }
     }
-    let breakdown = if from_breakdown.is_empty() {
+    let mut breakdown = if from_breakdown.is_empty() {
         from_items
     } else {
         // A `costs[]` item is left out only when its part is there (a breakdown without
@@ -572,12 +576,9 @@ fn cost(call: &mut Call, wire: &wire::Call<'_>, at: &str) -> Option<Cost> {
         from_breakdown.extend(others);
         from_breakdown
     };
-    let breakdown: Vec<CostItem> = (breakdown.into_iter())
-        .map(|item| match category(&item.component) {
-            Some(category) => item.with_category(category),
-            None => item,
-        })
-        .collect();
+    for item in &mut breakdown {
+        item.category = category(&item.component);
+    }
     let total = total.or(breakdown_total);
     (total.is_some() || !breakdown.is_empty())
         .then(|| Cost::new(total, Some("USD".to_owned()), breakdown))

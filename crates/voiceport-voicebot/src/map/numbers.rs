@@ -20,44 +20,76 @@ pub(crate) enum Known {
     Unlearned { why: String, until: Option<Instant> },
 }
 
-/// What one decode knows of the account's numbers, and the ids it met that it does not
-/// know (or whose last failure has run out), for the client to look up.
+/// What one decode knows of the account's numbers: the client's book as the read began,
+/// and what the read itself learned; in a first decode, the ids met that neither knows
+/// (or whose failure has run out), for the client to look up.
 #[derive(Debug, Default)]
-pub(crate) struct NumberLookup {
-    known: Arc<HashMap<String, Known>>,
+pub(crate) struct KnownNumbers {
+    book: Arc<HashMap<String, Known>>,
+    /// This read's lookups' answers and the ids it did not ask: after the book's numbers
+    /// (another read may have learned one meanwhile), before its failures.
+    this_read: HashMap<String, Known>,
+    /// A read's last decode: an id known to neither is said, not noted (nothing will ask).
+    last: bool,
     /// A decode runs on one thread (the caller's, or the blocking pool's).
     unknown: RefCell<BTreeSet<String>>,
 }
 
-impl NumberLookup {
-    /// Numbers as `known` has them.
-    pub(crate) fn new(known: Arc<HashMap<String, Known>>) -> Self {
-        NumberLookup {
-            known,
+impl KnownNumbers {
+    /// For a first decode, or one that will not look anything up (a write's answer):
+    /// the numbers of `book`.
+    pub(crate) fn first(book: Arc<HashMap<String, Known>>) -> Self {
+        KnownNumbers {
+            book,
+            ..KnownNumbers::default()
+        }
+    }
+
+    /// For a read's last decode: the numbers of `book`, and what the read learned.
+    pub(crate) fn last(
+        book: Arc<HashMap<String, Known>>,
+        this_read: HashMap<String, Known>,
+    ) -> Self {
+        KnownNumbers {
+            book,
+            this_read,
+            last: true,
             unknown: RefCell::default(),
         }
     }
 
-    /// The number of `id`, named by the call at `field`: where it could not be learned,
-    /// none and a warning on `call`; where it is not known, none, and `id` is noted.
+    fn get(&self, id: &str) -> Option<&Known> {
+        match self.book.get(id) {
+            Some(number @ Known::Number(_)) => Some(number),
+            in_book => self.this_read.get(id).or(in_book),
+        }
+    }
+
+    /// The number of `id`, named by the call at `field`. Where it could not be learned, or
+    /// a last decode does not know it: none, and a warning on `call`. Where a first decode
+    /// does not know it: none, and `id` is noted.
     pub(crate) fn number_of(
         &self,
         call: &mut Call,
         field: impl FnOnce() -> String,
         id: &str,
     ) -> Option<String> {
-        match self.known.get(id) {
-            Some(Known::Number(number)) => Some(number.clone()),
-            Some(Known::Unlearned { why, until }) if until.is_none_or(|t| Instant::now() < t) => {
-                let message = format!("the number of this phone number id was not learned: {why}");
-                call.warn(WarningKind::NotLookedUp, field(), id, message);
-                None
+        let why = match self.get(id) {
+            Some(Known::Number(number)) => return Some(number.clone()),
+            Some(Known::Unlearned { why, until })
+                if self.last || until.is_none_or(|t| Instant::now() < t) =>
+            {
+                why.as_str()
             }
+            _ if self.last => "not looked up",
             _ => {
                 self.unknown.borrow_mut().insert(id.to_owned());
-                None
+                return None;
             }
-        }
+        };
+        let message = format!("the number of this phone number id was not learned: {why}");
+        call.warn(WarningKind::NotLookedUp, field(), id, message);
+        None
     }
 
     /// The ids met that were not known.
@@ -104,17 +136,17 @@ mod tests {
                 },
             );
         }
-        let ids = NumberLookup::new(Arc::new(known));
+        let known = KnownNumbers::first(Arc::new(known));
         let mut call = Call::new(CallId::new("c"), ProviderKind::Vapi);
         let field = || "phoneNumberId".to_owned();
         assert_eq!(
-            ids.number_of(&mut call, field, "n1").as_deref(),
+            known.number_of(&mut call, field, "n1").as_deref(),
             Some("+15125550100")
         );
-        assert_eq!(ids.number_of(&mut call, field, "gone"), None);
-        assert_eq!(ids.number_of(&mut call, field, "down"), None);
-        assert_eq!(ids.number_of(&mut call, field, "new"), None);
-        assert_eq!(ids.number_of(&mut call, field, "stale"), None);
+        assert_eq!(known.number_of(&mut call, field, "gone"), None);
+        assert_eq!(known.number_of(&mut call, field, "down"), None);
+        assert_eq!(known.number_of(&mut call, field, "new"), None);
+        assert_eq!(known.number_of(&mut call, field, "stale"), None);
         // The unlearned ones warn, saying why; the unknown and run-out ones are noted.
         let warned: Vec<_> = call
             .warnings
@@ -137,6 +169,6 @@ mod tests {
         if past.is_some() {
             expected.insert("stale".into());
         }
-        assert_eq!(ids.into_unknown(), expected);
+        assert_eq!(known.into_unknown(), expected);
     }
 }

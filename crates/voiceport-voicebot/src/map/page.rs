@@ -17,7 +17,7 @@ use voiceport_core::{
 };
 
 use super::call::decode_api_call;
-use super::numbers::NumberLookup;
+use super::numbers::KnownNumbers;
 use crate::config::Flavor;
 
 /// The creation-time window one page is asked for, from the query and its cursor.
@@ -112,7 +112,7 @@ pub(crate) fn decode_page_each(
     flavor: Flavor,
     body: &[u8],
     query: &CallQuery,
-    numbers: Option<&NumberLookup>,
+    numbers: Option<&KnownNumbers>,
     each: EachCall<'_>,
 ) -> Result<CallPage> {
     let (kind, op) = (flavor.kind(), Operation::ListCalls);
@@ -297,7 +297,7 @@ fn for_each_call(
     kind: ProviderKind,
     op: Operation,
     body: &[u8],
-    numbers: Option<&NumberLookup>,
+    numbers: Option<&KnownNumbers>,
     each: EachCall<'_>,
 ) -> Result<bool> {
     /// Decodes each item as it comes; the first call error is kept in `failed` (a serde
@@ -305,7 +305,7 @@ fn for_each_call(
     struct Calls<'f> {
         kind: ProviderKind,
         op: Operation,
-        numbers: Option<&'f NumberLookup>,
+        numbers: Option<&'f KnownNumbers>,
         each: EachCall<'f>,
         failed: &'f mut Option<Error>,
     }
