@@ -4256,31 +4256,20 @@ async fn sigterm_during_a_dial_or_a_check_says_what_it_left() {
             .set_body_json(answer.clone())
             .set_delay(std::time::Duration::from_secs(30))
     };
-    let dial = ["calls", "dial", "--to", "+16175550120"];
-    let out = signal_when_answered(late(), &dial, "", "-TERM").await;
-    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("the call may have been placed"),
-        "{}",
-        stderr(&out)
-    );
-    let check = ["check", "--dial", "+16175550120"];
-    let out = signal_when_answered(late(), &check, "", "-TERM").await;
-    assert_eq!(out.status.code(), Some(143), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("could still be live"),
-        "{}",
-        stderr(&out)
-    );
-    // So does SIGHUP (its terminal closed, an SSH session dropped), with 129: what it says
-    // still reaches a log its standard error goes to.
-    let out = signal_when_answered(late(), &dial, "", "-HUP").await;
-    assert_eq!(out.status.code(), Some(129), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("the call may have been placed"),
-        "{}",
-        stderr(&out)
-    );
+    let dial: &[&str] = &["calls", "dial", "--to", "+16175550120"];
+    let check: &[&str] = &["check", "--dial", "+16175550120"];
+    // SIGHUP (its terminal closed, an SSH session dropped) as SIGTERM, with 129: what it
+    // says still reaches a log its standard error goes to.
+    for (args, signal, code, said) in [
+        (dial, "-TERM", 143, "the call may have been placed"),
+        (check, "-TERM", 143, "could still be live"),
+        (dial, "-HUP", 129, "the call may have been placed"),
+    ] {
+        let out = signal_when_answered(late(), args, "", signal).await;
+        let what = format!("{signal} {args:?}: {}", stderr(&out));
+        assert_eq!(out.status.code(), Some(code), "{what}");
+        assert!(stderr(&out).contains(said), "{what}");
+    }
 }
 
 /// `voiceport check --dial` stopped while its call may be live says how to find and end it.

@@ -101,8 +101,8 @@ impl Vapi {
     }
 
     /// The number of the account's phone number `phone_number_id` (Vapi's
-    /// `GET /phone-number/{id}`): its E.164 `number`, else the `sipUri` of a SIP number;
-    /// `None` when it has neither. Always asks, and keeps nothing: the client's reads ask
+    /// `GET /phone-number/{id}`): its E.164 `number`, else the `sipUri` of a SIP number,
+    /// read as a call's `phoneNumber` object is; `None` when it names neither. Always asks, and keeps nothing: the client's reads ask
     /// it themselves, for the ids they do not know yet, to fill in a call's own side where
     /// the call names its number by id only (as Vapi's calls read from the API do), and
     /// keep the answer as `docs/vendors/voicebot.md` says.
