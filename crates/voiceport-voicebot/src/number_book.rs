@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use voiceport_core::Result;
@@ -50,11 +50,9 @@ impl NumberBook {
     }
 
     fn snapshot(&self) -> Arc<HashMap<String, Known>> {
-        // A panic while the lock was held left a whole map (it is swapped, not edited).
-        match self.known.read() {
-            Ok(known) => Arc::clone(&known),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        // A panic while the lock was held left a whole map (it is swapped, not edited),
+        // so a poisoned lock is read (and written, in `learn`) as it is.
+        Arc::clone(&self.known.read().unwrap_or_else(PoisonError::into_inner))
     }
 
     /// Keeps what one read learned (`answers`: each id asked, with its lookup's answer) and
@@ -70,10 +68,7 @@ impl NumberBook {
         let learned: Vec<(String, Known)> = (answers.into_iter())
             .map(|(id, answer)| (id, known_of(answer, now)))
             .collect();
-        let mut book = match self.known.write() {
-            Ok(book) => book,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut book = self.known.write().unwrap_or_else(PoisonError::into_inner);
         let mut kept = HashMap::clone(&book);
         for (id, value) in &learned {
             match kept.get(id) {
