@@ -273,4 +273,35 @@ mod tests {
             shareable::<webhooks::HandlerError>();
         }
     }
+
+    /// Every file the library's docs include is in the published package, whose
+    /// `cargo test --doc` would not compile without it (the package lists its files).
+    #[test]
+    fn the_package_holds_every_file_the_docs_include() {
+        let root = env!("CARGO_MANIFEST_DIR");
+        let read = |path: &str| std::fs::read_to_string(format!("{root}/{path}"));
+        let manifest: toml::Table = read("Cargo.toml").unwrap().parse().unwrap();
+        let packaged: Vec<&str> = manifest["package"]["include"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|entry| entry.as_str().unwrap().trim_start_matches('/'))
+            .collect();
+        let lib = read("src/lib.rs").unwrap();
+        let included: Vec<&str> = lib
+            .split("include_str!(\"../")
+            .skip(1)
+            .map(|rest| rest.split('"').next().unwrap())
+            .collect();
+        assert!(included.contains(&"docs/webhooks.md"), "{included:?}");
+        for file in included {
+            let covered = packaged
+                .iter()
+                .any(|entry| entry == &file || (entry.ends_with('/') && file.starts_with(entry)));
+            assert!(
+                covered,
+                "{file} is included by src/lib.rs but not packaged: {packaged:?}"
+            );
+        }
+    }
 }
