@@ -646,7 +646,7 @@ async fn a_tool_call_request_gets_the_application_answer() {
     // The application answers each tool call with a result naming the tool.
     let router = Receiver::builder(&registry)
         .handler(|delivery: Delivery| async move {
-            if let EventKind::TranscriptUpdate { utterance } = &delivery.event.kind
+            if let EventKind::TranscriptUpdate { utterance, .. } = &delivery.event.kind
                 && delivery.event.expects_reply
             {
                 let results: Vec<serde_json::Value> = (utterance.tool_calls.iter())
@@ -763,13 +763,13 @@ async fn every_event_of_vapi_and_retell_reaches_the_app_as_what_it_says() {
             ProviderKind::Vapi => {
                 let said = named("conversation-update");
                 assert!(
-                    matches!(&said.event.kind, EventKind::TranscriptUpdate { utterance } if utterance.text.as_deref().is_some_and(|t| !t.is_empty())),
+                    matches!(&said.event.kind, EventKind::TranscriptUpdate { utterance, .. } if utterance.text.as_deref().is_some_and(|t| !t.is_empty())),
                     "{said:?}"
                 );
                 // The first dialed call uses its tool: the update committing its invocation
                 // is a tool's piece of transcript.
                 let tool = seen.iter().any(|d| {
-                    matches!(&d.event.kind, EventKind::TranscriptUpdate { utterance }
+                    matches!(&d.event.kind, EventKind::TranscriptUpdate { utterance, .. }
                         if d.event.vendor_event == "conversation-update"
                             && utterance.speaker == voiceport::Speaker::Tool)
                 });

@@ -338,7 +338,8 @@ mod tests {
         let (mut delivery, mut answer) =
             replying(ProviderKind::Vapi, "vapi/webhook_tool_calls.json");
         // A second call, and one without an id, which the vendor could not match.
-        let voiceport_core::EventKind::TranscriptUpdate { utterance } = &mut delivery.event.kind
+        let voiceport_core::EventKind::TranscriptUpdate { utterance, .. } =
+            &mut delivery.event.kind
         else {
             panic!("not a piece of transcript: {:?}", delivery.event.kind)
         };
@@ -383,7 +384,7 @@ mod tests {
         // No call with an id: nothing to answer with, and the delivery can still reply.
         let (mut unnamed, mut answer) =
             replying(ProviderKind::Vapi, "vapi/webhook_tool_calls.json");
-        let voiceport_core::EventKind::TranscriptUpdate { utterance } = &mut unnamed.event.kind
+        let voiceport_core::EventKind::TranscriptUpdate { utterance, .. } = &mut unnamed.event.kind
         else {
             panic!("not a piece of transcript")
         };

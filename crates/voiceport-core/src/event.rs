@@ -95,6 +95,13 @@ pub enum EventKind {
     TranscriptUpdate {
         /// What was said.
         utterance: Utterance,
+        /// The call as the delivery describes it, where the vendor sends the whole call
+        /// with each piece (Retell's `transcript_updated`: the call and its transcript so
+        /// far, of which `utterance` is the newest spoken entry). Such a vendor's advice is
+        /// to keep the latest: its transcript has every entry, those said in the same turn
+        /// before `utterance` included.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        call: Option<Box<Call>>,
     },
     /// Any other delivery, kept whole.
     Other {
@@ -142,7 +149,7 @@ impl CallEvent {
     /// the results go in the reply); empty for any other event.
     pub fn tool_calls(&self) -> &[ToolCall] {
         match &self.kind {
-            EventKind::TranscriptUpdate { utterance } => &utterance.tool_calls,
+            EventKind::TranscriptUpdate { utterance, .. } => &utterance.tool_calls,
             _ => &[],
         }
     }
@@ -199,6 +206,7 @@ impl<'de> Deserialize<'de> for CallEvent {
             },
             Some("transcript_update") => EventKind::TranscriptUpdate {
                 utterance: field(&mut fields, "utterance")?,
+                call: field(&mut fields, "call")?,
             },
             Some("other") => EventKind::Other {
                 payload: field(&mut fields, "payload")?,
@@ -244,10 +252,10 @@ impl EventKind {
     pub fn call(&self) -> Option<&Call> {
         match self {
             EventKind::Started { call } | EventKind::Ended { call } => Some(call),
-            EventKind::StatusChanged { call, .. } => call.as_deref(),
-            EventKind::TranscriptUpdate { .. } | EventKind::Other { .. } | EventKind::Unknown => {
-                None
+            EventKind::StatusChanged { call, .. } | EventKind::TranscriptUpdate { call, .. } => {
+                call.as_deref()
             }
+            EventKind::Other { .. } | EventKind::Unknown => None,
         }
     }
 }
@@ -266,7 +274,13 @@ mod tests {
             Some(r#"{"day":"Tuesday"}"#.into()),
         );
         utterance.tool_calls.push(call.clone());
-        let event = CallEvent::new("tool-calls", EventKind::TranscriptUpdate { utterance });
+        let event = CallEvent::new(
+            "tool-calls",
+            EventKind::TranscriptUpdate {
+                utterance,
+                call: None,
+            },
+        );
         assert_eq!(event.tool_calls(), [call]);
         let status = EventKind::StatusChanged {
             status: CallStatus::InProgress,
@@ -295,6 +309,28 @@ mod tests {
         assert_eq!(json["vendor_event"], "end-of-call-report");
         assert_eq!(json["call_id"], "c-9");
         assert!(json.get("event_id").is_none());
+    }
+
+    #[test]
+    fn a_piece_of_transcript_reads_back_with_its_call_or_without() {
+        let utterance = Utterance::new(crate::Speaker::Customer, Some("Tuesday works.".into()));
+        let alone = EventKind::TranscriptUpdate {
+            utterance: utterance.clone(),
+            call: None,
+        };
+        let json = serde_json::to_value(CallEvent::new("transcript", alone)).unwrap();
+        assert!(json.get("call").is_none(), "{json}");
+        let call = Call::new(CallId::new("call_45802f"), ProviderKind::Retell);
+        let with_call = EventKind::TranscriptUpdate {
+            utterance,
+            call: Some(Box::new(call)),
+        };
+        let event = CallEvent::new("transcript_updated", with_call);
+        assert_eq!(event.call_id().map(CallId::as_str), Some("call_45802f"));
+        let json = serde_json::to_string(&event).unwrap();
+        let read: CallEvent = serde_json::from_str(&json).unwrap();
+        assert_eq!(read, event);
+        assert_eq!(read.call().map(|c| c.id.as_str()), Some("call_45802f"));
     }
 
     #[test]

@@ -76,9 +76,10 @@ pub(crate) fn reply_limit(event: &CallEvent) -> Option<Duration> {
 }
 
 /// The call of a `call_ended` or `call_analyzed` event whose `call_status` says it is live
-/// (`registered`, `ongoing`): over all the same. Retell's own sample `call_ended` says
-/// `registered` beside an end time and a `disconnection_reason`, which the status table
-/// reads as ended wherever the call is read (`map::status`); an end event's call is over
+/// (`registered`, `ongoing`): over all the same. A call saying `registered` beside an end
+/// time and a `disconnection_reason` (as Retell's sample `call_ended` does, as we read it:
+/// *unconfirmed*) the status table reads as ended wherever the call is read
+/// (`map::status`); an end event's call is over
 /// even without a reason, so it is read as `ended` here, and `vendor_status` still says
 /// what Retell sent. The call keeps the whole delivery as its vendor payload, since its
 /// own object, without a reason, would read as live again.
@@ -252,25 +253,30 @@ fn transfer_leg(
     (parsed, occurred_at)
 }
 
-/// The newest spoken entry of the transcript the delivery carries.
+/// The newest spoken entry of the transcript the delivery carries, with the call.
 ///
 /// Retell sends `transcript_updated` at every turn change (and once more at the end) with
 /// the whole call and its `transcript_with_tool_calls` so far, not the change alone. Its
 /// last entry is often not speech: a tool invocation or result, a `node_transition`, a
 /// `dtmf` key, an `sms`. The event's utterance is the last entry someone said: the agent's,
-/// the user's or the transfer target's (in a warm transfer); the entries after it are in
-/// the whole transcript of the call (`get_call`). A delivery whose transcript has no spoken
+/// the user's or the transfer target's (in a warm transfer). The call goes with it, its
+/// transcript whole: a turn may hold several entries (the agent, a tool, the agent again),
+/// and Retell's advice is to keep the latest. A delivery whose transcript has no spoken
 /// entry (or none at all) is kept whole.
 fn transcript_updated(event: String, call: Call, body: &[u8]) -> CallEvent {
-    let last = call
-        .transcript
-        .and_then(|t| t.utterances.into_iter().rev().find(spoken));
-    let mut parsed = match last {
-        Some(utterance) => CallEvent::new(event, EventKind::TranscriptUpdate { utterance }),
-        None => other(event, body),
-    };
-    parsed.call_id = Some(call.id);
-    parsed
+    let transcript = call.transcript.as_ref();
+    let last = transcript.and_then(|t| t.utterances.iter().rev().find(|u| spoken(u)));
+    match last.cloned() {
+        Some(utterance) => {
+            let call = Some(Box::new(call));
+            CallEvent::new(event, EventKind::TranscriptUpdate { utterance, call })
+        }
+        None => {
+            let mut parsed = other(event, body);
+            parsed.call_id = Some(call.id);
+            parsed
+        }
+    }
 }
 
 /// Whether an utterance was said by someone on the call: the agent, the user (customer)
@@ -396,7 +402,7 @@ mod tests {
         let parsed = parse(json!({"event": "transcript_updated", "call": call})).unwrap();
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
         match parsed.kind {
-            EventKind::TranscriptUpdate { utterance } => {
+            EventKind::TranscriptUpdate { utterance, .. } => {
                 assert_eq!(utterance.speaker, Speaker::Customer);
                 assert_eq!(utterance.text.as_deref(), Some("Hi there"));
                 assert_eq!(utterance.start_secs, Some(1.1));
@@ -409,7 +415,7 @@ mod tests {
                 {"role": "agent", "content": "Hi"},
                 {"role": "node_transition", "new_node_name": "Booking"}]}});
         match parse(body).unwrap().kind {
-            EventKind::TranscriptUpdate { utterance } => {
+            EventKind::TranscriptUpdate { utterance, .. } => {
                 assert_eq!(utterance.speaker, Speaker::Agent);
                 assert_eq!(utterance.text.as_deref(), Some("Hi"));
             }
@@ -423,12 +429,33 @@ mod tests {
                 {"role": "tool_call_result", "tool_call_id": "t1", "content": "ok"},
                 {"role": "dtmf", "digit": "1"}]}});
         match parse(body).unwrap().kind {
-            EventKind::TranscriptUpdate { utterance } => {
+            EventKind::TranscriptUpdate { utterance, .. } => {
                 assert_eq!(utterance.speaker, Speaker::parse("transfer_target"));
                 assert_eq!(utterance.text.as_deref(), Some("Front desk, hello?"));
             }
             other => panic!("{other:?}"),
         }
+        // One turn, two spoken entries around a tool: the event's utterance is the
+        // second, and its call's transcript has both (Retell's advice: keep the latest).
+        let body = json!({"event": "transcript_updated", "call": {"call_id": "c1",
+            "call_status": "ongoing", "transcript_with_tool_calls": [
+                {"role": "user", "content": "Is Tuesday free?"},
+                {"role": "agent", "content": "Let me check."},
+                {"role": "tool_call_invocation", "tool_call_id": "t2", "name": "slots"},
+                {"role": "tool_call_result", "tool_call_id": "t2", "content": "[\"10:00\"]"},
+                {"role": "agent", "content": "Ten o'clock is free."}]}});
+        let EventKind::TranscriptUpdate { utterance, call } = parse(body).unwrap().kind else {
+            panic!("not a transcript update")
+        };
+        assert_eq!(utterance.text.as_deref(), Some("Ten o'clock is free."));
+        let call = call.expect("the call goes with the update");
+        assert_eq!(call.status, CallStatus::InProgress);
+        let said: Vec<_> = (call.transcript.iter())
+            .flat_map(|t| &t.utterances)
+            .filter_map(|u| u.text.as_deref())
+            .collect();
+        assert!(said.contains(&"Let me check."), "{said:?}");
+        assert_eq!(said.last(), Some(&"Ten o'clock is free."));
         // Nothing spoken yet: kept whole, as an empty transcript is.
         let body = json!({"event": "transcript_updated", "call": {"call_id": "c1",
             "transcript_with_tool_calls": [

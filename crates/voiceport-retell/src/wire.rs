@@ -13,7 +13,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
-use voiceport_core::adapter::{AnyJson, amount, bounded_items, bounded_list, bounded_value, count};
+use voiceport_core::adapter::{
+    AnyJson, amount, bounded_items, bounded_list, bounded_value, count, or_none,
+};
 
 voiceport_core::open_enum! {
     /// `call_type`.
@@ -134,17 +136,24 @@ pub(crate) struct Utterance {
     /// Word timings, in seconds of call audio.
     #[serde(default, deserialize_with = "bounded_list")]
     pub(crate) words: Option<Vec<Word>>,
+    // The entries' own fields are read leniently (`or_none`): a variant added after this
+    // version may use one of their names with another type, and must not fail the call.
     /// `tool_call_invocation` and `tool_call_result`.
+    #[serde(default, deserialize_with = "or_none")]
     pub(crate) tool_call_id: Option<String>,
     /// `tool_call_invocation`: the function.
+    #[serde(default, deserialize_with = "or_none")]
     pub(crate) name: Option<String>,
     /// `tool_call_invocation`: a JSON object as text.
     #[serde(default, deserialize_with = "bounded_value")]
     pub(crate) arguments: Option<Value>,
     /// `node_transition`.
+    #[serde(default, deserialize_with = "or_none")]
     pub(crate) new_node_name: Option<String>,
+    #[serde(default, deserialize_with = "or_none")]
     pub(crate) new_node_id: Option<String>,
     /// `dtmf`: the key pressed.
+    #[serde(default, deserialize_with = "or_none")]
     pub(crate) digit: Option<String>,
     /// `sms` and `injected`: seconds from the start of the call.
     #[serde(default, deserialize_with = "amount")]

@@ -300,7 +300,10 @@ fn transcript(event: String, subject: &Subject<'_>, body: &[u8]) -> Result<CallE
     let utterance = map_utterance(entry, at, None);
     Ok(CallEvent::new(
         event,
-        EventKind::TranscriptUpdate { utterance },
+        EventKind::TranscriptUpdate {
+            utterance,
+            call: None,
+        },
     ))
 }
 
@@ -564,7 +567,7 @@ mod tests {
         let parsed = parse(json!({"event": "event_transcript",
             "data": {"call_id": ID, "role": "user", "content": "Hi", "start_time": 12.5}}))
         .unwrap();
-        let EventKind::TranscriptUpdate { utterance } = &parsed.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = &parsed.kind else {
             panic!("{parsed:?}")
         };
         assert_eq!(
@@ -667,7 +670,7 @@ mod tests {
         .unwrap();
         assert_eq!(parsed.call_id().map(CallId::as_str), Some(ID));
         match parsed.kind {
-            EventKind::TranscriptUpdate { utterance } => {
+            EventKind::TranscriptUpdate { utterance, .. } => {
                 assert_eq!(utterance.speaker, Speaker::Customer);
                 assert_eq!(utterance.text.as_deref(), Some("Yes, speaking."));
                 assert_eq!(utterance.at, Some("2026-03-24T10:02:45Z".parse().unwrap()));

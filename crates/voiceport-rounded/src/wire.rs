@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 use voiceport_core::adapter::{
-    AnyJson, Text, amount, bounded_json, bounded_list, bounded_value, count,
+    AnyJson, Text, amount, bounded_json, bounded_list, bounded_value, count, or_none,
 };
 
 voiceport_core::open_enum! {
@@ -135,16 +135,6 @@ pub(crate) struct ApiError {
     pub(crate) message: Option<String>,
     #[serde(deserialize_with = "status_or_none")]
     pub(crate) status: Option<u16>,
-}
-
-/// The value, when it has type `T`; `None` when it has another. Read first as any JSON,
-/// within the body's entry budget.
-fn or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::de::DeserializeOwned,
-{
-    Ok(T::deserialize(bounded_json(deserializer)?).ok())
 }
 
 /// An HTTP status as a number (`201`, `201.0`) or a string of digits (`"201"`); `None`

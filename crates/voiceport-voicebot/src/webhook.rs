@@ -667,7 +667,10 @@ fn transcript(message: wire::TranscriptMessage<'_>) -> Option<EventKind> {
         .filter(|t| !t.as_str().is_empty())
         .map(Text::into_owned);
     let utterance = Utterance::new(speaker(message.role.as_ref()), text);
-    Some(EventKind::TranscriptUpdate { utterance })
+    Some(EventKind::TranscriptUpdate {
+        utterance,
+        call: None,
+    })
 }
 
 /// A `conversation-update` (found at `at`): the newest message of its first list that has
@@ -689,7 +692,10 @@ fn conversation(
     };
     let message = decode_raw(kind, OP, raw, &format!("{path}[{index}]"))?;
     let utterance = utterance(message);
-    Ok(Some(EventKind::TranscriptUpdate { utterance }))
+    Ok(Some(EventKind::TranscriptUpdate {
+        utterance,
+        call: None,
+    }))
 }
 
 /// A `tool-calls` message: the assistant invokes tools.
@@ -716,7 +722,10 @@ fn function_call(function: Option<wire::FunctionCall<'_>>) -> Option<EventKind> 
 fn tool_utterance(calls: Vec<ToolCall>) -> EventKind {
     let mut utterance = Utterance::new(Speaker::Tool, None);
     utterance.tool_calls = calls;
-    EventKind::TranscriptUpdate { utterance }
+    EventKind::TranscriptUpdate {
+        utterance,
+        call: None,
+    }
 }
 
 #[cfg(test)]
@@ -1304,7 +1313,7 @@ mod tests {
             {"id": "call_a", "type": "function", "function": {"name": "lookup", "arguments": "{\"n\":1}"}},
             {"id": "call_b", "type": "function", "function": {"name": "book", "arguments": {"n": 2}}}
         ]}));
-        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(utterance.speaker, Speaker::Tool);
@@ -1319,7 +1328,7 @@ mod tests {
         let event = kind_of(json!({"type": "tool-calls", "toolCallList": [
             {"id": "abc123", "name": "sendEmail", "parameters": {"emailAddress": "john@example.com"}}
         ]}));
-        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
             panic!("{event:?}")
         };
         let flat = &utterance.tool_calls[0];
@@ -1331,7 +1340,7 @@ mod tests {
         // The older function call.
         let event = kind_of(json!({"type": "function-call",
             "functionCall": {"name": "lookup", "parameters": {"order": "442056"}}}));
-        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(utterance.tool_calls[0].name.as_deref(), Some("lookup"));
@@ -1348,7 +1357,7 @@ mod tests {
                    "conversation": [{"role": "assistant", "content": "Hi"}, {"role": "user", "content": "Yes"}]}),
         ] {
             let event = kind_of(message);
-            let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+            let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
                 panic!("{event:?}")
             };
             assert_eq!(utterance.speaker, Speaker::Customer);
@@ -1438,7 +1447,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(event.call_id.as_ref().map(CallId::as_str), Some("c1"));
-        let EventKind::TranscriptUpdate { utterance } = event.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(utterance.speaker, Speaker::Agent);
@@ -1451,7 +1460,7 @@ mod tests {
         .unwrap();
         assert!(
             event.call_id.is_none()
-                && matches!(&event.kind, EventKind::TranscriptUpdate { utterance } if utterance.speaker == Speaker::Customer),
+                && matches!(&event.kind, EventKind::TranscriptUpdate { utterance, .. } if utterance.speaker == Speaker::Customer),
             "{event:?}"
         );
 
@@ -1584,7 +1593,7 @@ mod tests {
         let event =
             parse(json!({"message": {"type": "transcript", "role": 1, "transcript": "Hi"}}))
                 .unwrap();
-        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(utterance.speaker, Speaker::Other("1".into()));
@@ -1724,7 +1733,7 @@ mod tests {
         let event = update(json!([{"role": {}}, {"role": "bot", "message": 7},
                                   {"role": "user", "message": "Newest", "secondsFromStart": 3.5}]))
         .unwrap();
-        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(utterance.text.as_deref(), Some("Newest"));
@@ -1755,7 +1764,7 @@ mod tests {
             "messagesOpenAIFormatted": [{"role": {}}]}}),
         )
         .unwrap();
-        let EventKind::TranscriptUpdate { utterance } = &event.kind else {
+        let EventKind::TranscriptUpdate { utterance, .. } = &event.kind else {
             panic!("{event:?}")
         };
         assert_eq!(utterance.text.as_deref(), Some("Old form"));

@@ -64,6 +64,34 @@ pub fn bounded_json<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Value,
     Ok(BoundedValue::deserialize(deserializer)?.0)
 }
 
+/// `#[serde(default, deserialize_with = "or_none")]` for an `Option<T>` field a vendor
+/// may one day send with another type: the value when it reads as `T`, `None` (not a
+/// decode error) when it does not. Read first as any JSON, within the body's entry budget,
+/// so a field of an unexpected type costs what [`bounded_json`] allows.
+///
+/// ```
+/// use serde::Deserialize;
+/// use voiceport_core::adapter::or_none;
+///
+/// #[derive(Deserialize)]
+/// struct Entry {
+///     #[serde(default, deserialize_with = "or_none")]
+///     digit: Option<String>,
+/// }
+///
+/// let read = |json| serde_json::from_str::<Entry>(json).unwrap().digit;
+/// assert_eq!(read(r#"{"digit": "5"}"#).as_deref(), Some("5"));
+/// assert_eq!(read(r#"{"digit": 5}"#), None);
+/// assert_eq!(read(r#"{}"#), None);
+/// ```
+pub fn or_none<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: serde::de::DeserializeOwned,
+{
+    Ok(T::deserialize(bounded_json(deserializer)?).ok())
+}
+
 /// JSON text (a raw part of a body, kept as `&RawValue`) read as a [`Value`] within the
 /// body's entry budget, as [`bounded_json`] reads a field: for a decoder that parses a raw
 /// part later, inside the body's budget.

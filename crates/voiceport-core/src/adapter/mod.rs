@@ -34,7 +34,7 @@ pub use bounded::{
     ENTRY_BYTES_PER_BODY_BYTE, MAX_LIST_ITEMS, bounded_items, bounded_list, list_has_room,
     take_entry, within_entry_budget,
 };
-pub use bounded_json::{bounded_json, bounded_object, bounded_value, json_within_budget};
+pub use bounded_json::{bounded_json, bounded_object, bounded_value, json_within_budget, or_none};
 pub use call_fields::{
     check_call, field_path, names_no_other, not_over_yet, read_destination, read_direction,
     read_id, recording_at,

@@ -635,7 +635,11 @@ mod tests {
                 {"role": "sms", "content": "late", "time_sec": 12.5},
                 {"role": "injected", "content": "VIP", "time_sec": 3},
                 {"role": "transfer_target", "content": "Hello?"},
-                {"role": "hold_music", "content": 5}
+                {"role": "hold_music", "content": 5},
+                // A variant after this version's, reusing the entries' field names with
+                // other types: read, those fields left out, the call kept.
+                {"role": "keypad_menu", "digit": 5, "name": {"menu": "main"},
+                 "tool_call_id": [1], "new_node_name": true, "new_node_id": 7}
             ]
         })));
         let transcript = call.transcript.unwrap();
@@ -644,7 +648,7 @@ mod tests {
             Some("Agent: Hi\nUser: Book me in\n")
         );
         let u = &transcript.utterances;
-        assert_eq!(u.len(), 11);
+        assert_eq!(u.len(), 12);
         assert_eq!(
             (u[0].speaker.clone(), u[0].start_secs, u[0].end_secs),
             (Speaker::Agent, Some(0.42), Some(0.71))
@@ -689,6 +693,8 @@ mod tests {
         assert_eq!(u[9].speaker, Speaker::Other("transfer_target".into()));
         assert_eq!(u[10].speaker, Speaker::Other("hold_music".into()));
         assert_eq!(u[10].text.as_deref(), Some("5"));
+        assert_eq!(u[11].speaker, Speaker::Other("keypad_menu".into()));
+        assert_eq!((u[11].text.as_ref(), u[11].tool_calls.len()), (None, 0));
     }
 
     #[test]

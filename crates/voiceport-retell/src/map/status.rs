@@ -21,8 +21,8 @@ pub(crate) struct StatusFields<'a> {
 /// * `registered` (id issued, not connected yet) is [`CallStatus::Queued`], `ongoing`
 ///   [`CallStatus::InProgress`]; live calls carry no end reason. A live status beside a
 ///   `disconnection_reason` is read as `ended`: the call is over whatever its status says
-///   (Retell's own sample of an ended call says `registered` with a reason), and reading it
-///   as live would keep a waiter polling a call that has ended. `vendor_status` still says
+///   (a webhook's call may carry a status older than its reason), and reading it as live
+///   would keep a waiter polling a call that has ended. `vendor_status` still says
 ///   what Retell sent.
 /// * `ended`: the status and category come from the reason's family ([`by_end_reason`]);
 ///   without a reason it is [`CallStatus::Completed`]. A completed call whose analysis says
@@ -97,12 +97,15 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
         }
         // The transfer did not happen; the conversation had.
         "transfer_cancelled" => (St::Completed, Cat::TransferFailed),
-        "voicemail_reached" | "machine_detected" => (St::Voicemail, Cat::Voicemail),
-        // A phone menu answered: a machine, but not one a message can be left on.
-        "ivr_reached" => (St::Completed, Cat::Other),
+        // A machine answered, no person: a voicemail, "a voicemail or similar" (what
+        // `machine_detected` was), or a phone menu (`ivr_reached`: Retell's table of
+        // reasons says the agent hangs up on one, as it may on a voicemail).
+        "voicemail_reached" | "machine_detected" | "ivr_reached" => {
+            (St::Voicemail, Cat::Voicemail)
+        }
         "inactivity" => (St::Completed, Cat::Silence),
         "max_duration_reached" => (St::Completed, Cat::MaxDuration),
-        // Stopped through the API (`stop-call`) or the dashboard.
+        // Stopped through the API (`stop-call`) or, we take it, the dashboard.
         "manual_stopped" => (St::Completed, Cat::Canceled),
         "dial_busy" => (St::Busy, Cat::Busy),
         "dial_no_answer" | "user_declined" | "registered_call_timeout" => {
@@ -118,8 +121,8 @@ fn by_end_reason(reason: &str) -> (CallStatus, EndReasonCategory) {
         | "concurrency_limit_reached"
         | "no_concurrency_fallback"
         | "no_valid_payment"
-        // Retell's disconnection table files it with the account's limits: "Error, scam
-        // detected for that particular agent".
+        // Retell's table of disconnection reasons files it with the account's limits:
+        // "Error, scam detected for that particular agent".
         | "scam_detected" => (St::Failed, Cat::Error),
         r if r.starts_with("error_") => (St::Failed, Cat::Error),
         _ => (St::Completed, Cat::Other),
@@ -160,7 +163,7 @@ mod tests {
             ("transfer_cancelled", St::Completed, Cat::TransferFailed),
             ("voicemail_reached", St::Voicemail, Cat::Voicemail),
             ("machine_detected", St::Voicemail, Cat::Voicemail),
-            ("ivr_reached", St::Completed, Cat::Other),
+            ("ivr_reached", St::Voicemail, Cat::Voicemail),
             ("inactivity", St::Completed, Cat::Silence),
             ("max_duration_reached", St::Completed, Cat::MaxDuration),
             ("manual_stopped", St::Completed, Cat::Canceled),
